@@ -1,0 +1,100 @@
+"""Wiring: from settings to a connected Redis, an embedder and a ready cache. Used by the CLI and the API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from nearhit import redis_server
+from nearhit.cache.index import IndexSpec
+from nearhit.cache.keys import KeySpace
+from nearhit.cache.semantic_cache import SemanticCache
+from nearhit.config import Settings
+from nearhit.embeddings import Embedder, build_embedder
+from nearhit.embeddings.cache import CachedEmbedder
+from nearhit.errors import ConfigError, RedisUnavailable
+
+if TYPE_CHECKING:
+    from nearhit.cache.guards import GuardSet
+
+
+def redis_url(settings: Settings) -> str:
+    """``REDIS_URL``, or the URL of the embedded server for ``NEARHIT_DATA_DIR`` (started if needed)."""
+    if settings.redis_url:
+        return settings.redis_url
+    server, _ = redis_server.ensure_running(settings.data_dir)
+    return server.url
+
+
+async def connect_redis(settings: Settings) -> Redis:
+    """A client with bounded timeouts, checked with a PING: an unreachable Redis fails fast and clearly."""
+    url = redis_url(settings)
+    try:
+        client: Redis = Redis.from_url(
+            url,
+            socket_connect_timeout=settings.redis_timeout,
+            socket_timeout=settings.redis_timeout,
+            health_check_interval=30,
+            protocol=2,  # flat replies: what the index module parses, on every redis-py version
+        )
+    except ValueError as exc:
+        raise ConfigError(f"REDIS_URL: {exc}") from None
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        raise RedisUnavailable(f"cannot reach Redis at {_redact(url)} within {settings.redis_timeout} s: {exc}") from exc
+    return client
+
+
+def index_spec(settings: Settings, embedder: Embedder) -> IndexSpec:
+    if settings.vector_dimension is not None and settings.vector_dimension != embedder.dimension:
+        raise ConfigError(
+            f"VECTOR_DIMENSION: {settings.vector_dimension} does not match the embedder "
+            f"{embedder.model_name!r}, which makes {embedder.dimension}-d vectors"
+        )
+    return IndexSpec(
+        name=settings.index_name,
+        keys=KeySpace(settings.index_name),
+        dimension=embedder.dimension,
+        algorithm=settings.index_algorithm,
+    )
+
+
+async def open_cache(settings: Settings, embedder: Embedder | None = None) -> SemanticCache:
+    """A ready cache: Redis reached, Query Engine checked, index created or checked."""
+    embedder = embedder or build_embedder(settings)
+    redis = await connect_redis(settings)
+    spec = index_spec(settings, embedder)
+    cache = SemanticCache(
+        redis,
+        CachedEmbedder(embedder, redis, spec.keys, settings.embedding_cache_ttl),
+        spec,
+        threshold=settings.similarity_threshold,
+        default_ttl=settings.cache_ttl,
+        ttl_refresh_on_hit=settings.ttl_refresh_on_hit,
+        max_prompt_chars=settings.max_prompt_chars,
+        guards=_default_guards() if settings.guards else None,
+    )
+    try:
+        await cache.setup()
+    except Exception:
+        await redis.aclose()
+        raise
+    return cache
+
+
+def _default_guards() -> GuardSet:
+    from nearhit.cache.guards import GuardSet
+
+    return GuardSet.default()
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for error messages and logs."""
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"

@@ -1,0 +1,194 @@
+"""The vector index: its schema as data, its creation and checks, and the queries that run on it.
+
+Schema and queries are built with RedisVL (escaping included); the hot KNN query is executed as one raw
+``FT.SEARCH`` so a lookup pays for a single round trip and a flat reply parse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+from redisvl.index import AsyncSearchIndex
+from redisvl.query import VectorQuery
+from redisvl.query.filter import FilterExpression, Tag
+from redisvl.schema import IndexSchema
+
+from nearhit.cache.keys import KeySpace
+from nearhit.errors import IndexMismatch, RedisUnavailable
+
+VECTOR_FIELD = "embedding"
+DISTANCE_FIELD = "vector_distance"
+# What a lookup reads back from a candidate (never the vector: 1.5 KB that nobody needs).
+ENTRY_FIELDS = (
+    "prompt", "response", "model", "tenant", "scope", "created_at", "prompt_tokens", "completion_tokens",
+)  # fmt: skip
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 200
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """What the index must look like for the configured embedder."""
+
+    name: str
+    keys: KeySpace
+    dimension: int
+    algorithm: Literal["hnsw", "flat"] = "hnsw"
+
+    def schema(self) -> IndexSchema:
+        vector_attrs: dict[str, Any] = {
+            "dims": self.dimension,
+            "algorithm": self.algorithm,
+            "distance_metric": "cosine",
+            "datatype": "float32",
+        }
+        if self.algorithm == "hnsw":
+            vector_attrs |= {"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION}
+        return IndexSchema.from_dict(
+            {
+                "index": {"name": self.name, "prefix": self.keys.entry_prefix, "storage_type": "hash"},
+                "fields": [
+                    {"name": "scope", "type": "tag"},
+                    {"name": "tenant", "type": "tag"},
+                    {"name": "model", "type": "tag"},
+                    {"name": "created_at", "type": "numeric"},
+                    {"name": VECTOR_FIELD, "type": "vector", "attrs": vector_attrs},
+                ],
+            }
+        )
+
+
+async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
+    """Create the index if missing; if present, check it fits (dimension, algorithm) or fail loudly."""
+    info = await index_info(redis, spec.name)
+    if info is None:
+        await AsyncSearchIndex(spec.schema(), redis_client=redis).create(overwrite=False)
+        return
+    found_dim, found_algorithm = _vector_shape(info)
+    if found_dim != spec.dimension:
+        raise IndexMismatch(
+            f"index {spec.name!r} holds {found_dim}-d vectors but the embedder makes {spec.dimension}-d ones; "
+            f"drop it (`nearhit cache rebuild --drop-entries`) or set VECTOR_INDEX_NAME to a new name"
+        )
+    if found_algorithm and found_algorithm.lower() != spec.algorithm:
+        raise IndexMismatch(
+            f"index {spec.name!r} is {found_algorithm} but NEARHIT_INDEX_ALGORITHM is {spec.algorithm}; "
+            "rebuild it (`nearhit cache rebuild`) or change the setting"
+        )
+
+
+async def check_query_engine(redis: Redis) -> None:
+    """Fail with a clear message when the server has no Query Engine (the search module)."""
+    modules = await redis.execute_command("MODULE", "LIST")
+    names = {_text(_text_keys(module).get("name", b"")).lower() for module in modules}
+    if "search" not in names and "searchlight" not in names:
+        version = (await redis.info("server")).get("redis_version", "?")
+        raise RedisUnavailable(
+            f"this Redis ({version}) has no Query Engine: use Redis 8, Redis Stack or Azure Managed Redis "
+            "(Enterprise clustering policy with the RediSearch module)"
+        )
+
+
+async def index_info(redis: Redis, name: str) -> dict[str, Any] | None:
+    """``FT.INFO`` as a dict, or None when the index does not exist."""
+    try:
+        raw = await redis.execute_command("FT.INFO", name)
+    except ResponseError as exc:
+        if "unknown index name" in str(exc).lower() or "no such index" in str(exc).lower():
+            return None
+        raise
+    return _text_keys(raw)
+
+
+async def drop_index(redis: Redis, name: str, *, delete_entries: bool) -> bool:
+    """Drop the index (and, with ``delete_entries``, every document it covers). False if there was none."""
+    try:
+        if delete_entries:
+            await redis.execute_command("FT.DROPINDEX", name, "DD")
+        else:
+            await redis.execute_command("FT.DROPINDEX", name)
+    except ResponseError as exc:
+        if "unknown index name" in str(exc).lower() or "no such index" in str(exc).lower():
+            return False
+        raise
+    return True
+
+
+def knn_query(vector: bytes, *, k: int, filter_expression: FilterExpression | None) -> VectorQuery:
+    """The KNN query: ``k`` nearest entries, pre-filtered (by scope, tenant, ...)."""
+    return VectorQuery(
+        vector=vector,
+        vector_field_name=VECTOR_FIELD,
+        return_fields=list(ENTRY_FIELDS),
+        filter_expression=filter_expression,
+        num_results=k,
+        return_score=True,
+    )
+
+
+def scope_filter(scope_id: str) -> FilterExpression:
+    return Tag("scope") == scope_id
+
+
+def tenant_filter(tenant: str) -> FilterExpression:
+    return Tag("tenant") == tenant
+
+
+async def run_knn(redis: Redis, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
+    """Execute a KNN query; returns (key, fields) pairs nearest first, fields decoded to text."""
+    params: list[Any] = ["PARAMS", 2 * len(query.params)]
+    for name, value in query.params.items():
+        params += [name, value]
+    reply = await redis.execute_command("FT.SEARCH", index_name, *query.get_args(), *params)
+    return parse_search_reply(reply)
+
+
+def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
+    """Turn a RESP2 ``FT.SEARCH`` reply ``[total, key, [f, v, ...], ...]`` into (key, fields) pairs."""
+    rows = []
+    for position in range(1, len(reply), 2):
+        key = _text(reply[position])
+        values = reply[position + 1] if position + 1 < len(reply) else []
+        rows.append((key, {_text(f): _text(v) for f, v in zip(values[::2], values[1::2], strict=True)}))
+    return rows
+
+
+def query_as_json(query: VectorQuery, index_name: str) -> dict[str, Any]:
+    """The query that ran, for the debug surfaces (UI hover card, CLI --json). The vector is elided."""
+    return {
+        "command": "FT.SEARCH",
+        "index": index_name,
+        "query": str(query.query_string()),
+        "params": {name: f"<{len(value)} bytes>" for name, value in query.params.items()},
+        "return_fields": list(ENTRY_FIELDS) + [DISTANCE_FIELD],
+        "sort_by": DISTANCE_FIELD,
+        "dialect": 2,
+    }
+
+
+def _vector_shape(info: dict[str, Any]) -> tuple[int | None, str | None]:
+    for attribute in info.get("attributes", []):
+        fields = {k.lower(): v for k, v in _text_keys(attribute).items()}
+        if _text(fields.get("type", b"")).upper() == "VECTOR":
+            dim = fields.get("dim") or fields.get("dims")
+            algorithm = fields.get("algorithm")
+            return (int(dim) if dim is not None else None, _text(algorithm) if algorithm else None)
+    return None, None
+
+
+def _pairs(flat: Any) -> dict[Any, Any]:
+    if isinstance(flat, dict):
+        return flat
+    items = list(flat)
+    return {items[i]: items[i + 1] for i in range(0, len(items) - 1, 2)}
+
+
+def _text_keys(flat: Any) -> dict[str, Any]:
+    return {_text(k): v for k, v in _pairs(flat).items()}
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,112 @@
+"""The one place that normalises prompts, builds scopes and names Redis keys.
+
+Keys are SHA-256 digests, not MD5: a chosen MD5 collision would let one prompt overwrite (poison) the
+cached answer of another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+_WHITESPACE = re.compile(r"\s+")
+_TAG_SAFE = re.compile(r"^[0-9a-f]+$")
+
+
+def _is_edge_noise(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category.startswith("P") or category.startswith("Z") or category == "Cc"
+
+
+def normalise(prompt: str) -> str:
+    """NFKC, case-fold, collapse white space, strip surrounding punctuation.
+
+    "  What is  RAG? " and "what is rag" become the same text, so the exact path hits for both.
+    """
+    text = unicodedata.normalize("NFKC", prompt).casefold()
+    text = _WHITESPACE.sub(" ", text)
+    start, end = 0, len(text)
+    while start < end and _is_edge_noise(text[start]):
+        start += 1
+    while end > start and _is_edge_noise(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _digest_of(parts: Sequence[object]) -> str:
+    # JSON encoding keeps field boundaries unambiguous: ("a b", "c") and ("a", "b c") differ.
+    return sha256_hex(json.dumps(list(parts), ensure_ascii=False, separators=(",", ":")))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which entries a lookup may match: same model, system prompt, earlier turns and tenant.
+
+    Only the digests of the system prompt and the history are kept; the scope ``id`` (a hex digest) is what
+    the index filters on, so no user text ever reaches the query syntax.
+    """
+
+    model: str = "default"
+    tenant: str = "default"
+    system_hash: str = ""
+    history_hash: str = ""
+    id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", _digest_of([self.model, self.tenant, self.system_hash, self.history_hash]))
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        model: str = "default",
+        tenant: str = "default",
+        system_prompt: str | None = None,
+        history: Sequence[tuple[str, str]] = (),
+    ) -> Scope:
+        """A scope from the caller's context. ``history`` is the earlier (role, content) turns."""
+        from nearhit.cache import validate
+
+        model, tenant = validate.label(model, "model"), validate.label(tenant, "tenant")
+        system_hash = sha256_hex(system_prompt) if system_prompt else ""
+        history_hash = _digest_of([[role, content] for role, content in history]) if history else ""
+        return cls(model=model, tenant=tenant, system_hash=system_hash, history_hash=history_hash)
+
+
+@dataclass(frozen=True)
+class KeySpace:
+    """Key names under one prefix (``nearhit:<index name>:``), so nearhit never touches others' keys."""
+
+    index_name: str
+    root: str = "nearhit"
+
+    @property
+    def entry_prefix(self) -> str:
+        return f"{self.root}:{self.index_name}:entry:"
+
+    @property
+    def stats_key(self) -> str:
+        return f"{self.root}:{self.index_name}:stats"
+
+    def entry(self, scope: Scope, normalised_prompt: str) -> str:
+        """The entry's key: the exact path is one read of this key, no embedding needed."""
+        return self.entry_prefix + entry_digest(scope, normalised_prompt)
+
+    def embedding(self, model_name: str, normalised_text: str) -> str:
+        return f"{self.root}:emb:{sha256_hex(model_name)[:16]}:{sha256_hex(normalised_text)}"
+
+    def is_entry_key(self, key: str) -> bool:
+        digest = key.removeprefix(self.entry_prefix)
+        return key.startswith(self.entry_prefix) and len(digest) == 64 and bool(_TAG_SAFE.match(digest))
+
+
+def entry_digest(scope: Scope, normalised_prompt: str) -> str:
+    return sha256_hex(scope.id + "\x00" + normalised_prompt)

@@ -1,0 +1,462 @@
+"""The engine: a two-tier (exact, then semantic) cache of LLM answers, scoped, on Redis.
+
+A lookup first reads the entry key made of scope + normalised prompt (one round trip, no embedding). On a
+miss it embeds the normalised prompt (through the embedding cache) and runs a KNN query restricted to the
+caller's scope; the nearest candidates above the threshold go through the look-alike guards, and the
+first that passes is served. Every lookup returns a :class:`LookupResult` that says what happened and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redisvl.query.filter import FilterExpression
+
+from nearhit.cache import index as idx
+from nearhit.cache import validate
+from nearhit.cache.keys import KeySpace, Scope, normalise
+from nearhit.embeddings.base import Embedder
+from nearhit.errors import RedisUnavailable
+
+if TYPE_CHECKING:
+    from nearhit.cache.guards import GuardSet, GuardVerdict
+
+Match = Literal["exact", "semantic"]
+_STAT_FIELDS = ("exact_hits", "semantic_hits", "misses", "guard_rejections", "stores")
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A stored answer as read back from Redis."""
+
+    doc_id: str
+    prompt: str
+    response: str
+    model: str
+    tenant: str
+    created_at: float
+    prompt_tokens: int
+    completion_tokens: int
+
+    @classmethod
+    def from_fields(cls, doc_id: str, fields: dict[str, str]) -> CachedAnswer:
+        return cls(
+            doc_id=doc_id,
+            prompt=fields.get("prompt", ""),
+            response=fields.get("response", ""),
+            model=fields.get("model", ""),
+            tenant=fields.get("tenant", ""),
+            created_at=float(fields.get("created_at") or 0),
+            prompt_tokens=int(fields.get("prompt_tokens") or 0),
+            completion_tokens=int(fields.get("completion_tokens") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A semantic neighbour that was considered, and what became of it."""
+
+    doc_id: str
+    prompt: str
+    similarity: float
+    outcome: Literal["served", "below_threshold", "rejected_by_guard", "not_needed"]
+    guard: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class LookupResult:
+    """What one lookup did: the match (if any), the numbers behind it, and the time each stage took."""
+
+    match: Match | None
+    threshold: float
+    answer: CachedAnswer | None = None
+    similarity: float | None = None
+    distance: float | None = None
+    rejected_by: str | None = None
+    rejection_reason: str | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    query: dict[str, Any] | None = None
+    embedding: list[float] | None = None
+    scope_id: str = ""
+
+    @property
+    def hit(self) -> bool:
+        return self.match is not None
+
+    @property
+    def doc_id(self) -> str | None:
+        return self.answer.doc_id if self.answer else None
+
+    def to_dict(self, embedding_head: int = 8) -> dict[str, Any]:
+        """JSON-ready, with the embedding cut to its first ``embedding_head`` values."""
+        data = asdict(self)
+        data["hit"] = self.hit
+        data["doc_id"] = self.doc_id
+        data["response"] = self.answer.response if self.answer else None
+        if self.embedding is not None:
+            data["embedding"] = [round(x, 5) for x in self.embedding[:embedding_head]]
+            data["embedding_dimension"] = len(self.embedding)
+        return data
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """An entry found by an admin search, nearest first."""
+
+    doc_id: str
+    prompt: str
+    response: str
+    tenant: str
+    model: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    entries: int
+    index_name: str
+    dimension: int
+    algorithm: str
+    vector_index_mb: float
+    used_memory_bytes: int
+    counters: dict[str, int]
+    embedding_cache: dict[str, int]
+    indexing: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SemanticCache:
+    """Exact + semantic answer cache on one Redis index. Async; safe to share within one event loop."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        embedder: Embedder,
+        spec: idx.IndexSpec,
+        *,
+        threshold: float = 0.9,
+        default_ttl: int | None = None,
+        ttl_refresh_on_hit: bool = False,
+        max_prompt_chars: int = 32_000,
+        guards: GuardSet | None = None,
+        candidates: int = 3,
+    ) -> None:
+        self.redis = redis
+        self.embedder = embedder
+        self.spec = spec
+        self.keys: KeySpace = spec.keys
+        self.threshold = validate.threshold(threshold)
+        self.default_ttl = validate.ttl(default_ttl)
+        self.ttl_refresh_on_hit = ttl_refresh_on_hit
+        self.max_prompt_chars = max_prompt_chars
+        self.guards = guards
+        self.candidates = candidates
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # --- set-up ---------------------------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        """Check the server has the Query Engine; create or check the index."""
+        async with self._redis_errors():
+            await idx.check_query_engine(self.redis)
+            await idx.ensure_index(self.redis, self.spec)
+
+    # --- the request path -----------------------------------------------------------------------------
+
+    async def lookup(self, prompt: str, scope: Scope, *, threshold: float | None = None) -> LookupResult:
+        """Find a stored answer for ``prompt`` in ``scope``: exact first, then semantic behind the guards."""
+        started = time.perf_counter()
+        prompt = validate.prompt(prompt, self.max_prompt_chars)
+        used_threshold = self.threshold if threshold is None else validate.threshold(threshold)
+        text = normalise(prompt)
+        result = LookupResult(match=None, threshold=used_threshold, scope_id=scope.id)
+        async with self._redis_errors():
+            key = self.keys.entry(scope, text)
+            fields = await self.redis.hmget(key, list(idx.ENTRY_FIELDS))
+            result.timings_ms["exact"] = _ms_since(started)
+            if fields[1] is not None:  # the response
+                result.match = "exact"
+                result.similarity, result.distance = 1.0, 0.0
+                result.answer = CachedAnswer.from_fields(key, _decode_fields(idx.ENTRY_FIELDS, fields))
+                self._after_hit(result)
+                result.timings_ms["total"] = _ms_since(started)
+                return result
+
+            stage = time.perf_counter()
+            vector = (await self.embedder.embed([text]))[0]
+            result.timings_ms["embed"] = _ms_since(stage)
+            result.embedding = vector.tolist()
+
+            stage = time.perf_counter()
+            query = idx.knn_query(vector.tobytes(), k=self.candidates, filter_expression=idx.scope_filter(scope.id))
+            rows = await idx.run_knn(self.redis, self.spec.name, query)
+            result.timings_ms["knn"] = _ms_since(stage)
+            result.query = idx.query_as_json(query, self.spec.name)
+
+        stage = time.perf_counter()
+        self._choose(result, prompt, rows)
+        result.timings_ms["guards"] = _ms_since(stage)
+        if result.hit:
+            self._after_hit(result)
+        else:
+            self._count("misses", "guard_rejections" if result.rejected_by else None)
+        result.timings_ms["total"] = _ms_since(started)
+        return result
+
+    def _choose(self, result: LookupResult, prompt: str, rows: list[tuple[str, dict[str, str]]]) -> None:
+        for doc_id, fields in rows:
+            distance = float(fields.get(idx.DISTANCE_FIELD, "2"))
+            similarity = 1.0 - distance
+            cached_prompt = fields.get("prompt", "")
+            if result.hit:
+                result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "not_needed"))
+                continue
+            if similarity < result.threshold:
+                result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
+                if result.similarity is None:
+                    result.similarity, result.distance = similarity, distance
+                continue
+            verdict: GuardVerdict | None = (
+                self.guards.first_rejection(prompt, cached_prompt) if self.guards is not None else None
+            )
+            if verdict is not None:
+                result.candidates.append(
+                    Candidate(doc_id, cached_prompt, similarity, "rejected_by_guard", verdict.guard, verdict.reason)
+                )
+                if result.rejected_by is None:
+                    result.rejected_by, result.rejection_reason = verdict.guard, verdict.reason
+                    result.similarity, result.distance = similarity, distance
+                continue
+            result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "served"))
+            result.match = "semantic"
+            result.similarity, result.distance = similarity, distance
+            result.answer = CachedAnswer.from_fields(doc_id, fields)
+
+    def _after_hit(self, result: LookupResult) -> None:
+        self._count("exact_hits" if result.match == "exact" else "semantic_hits")
+        if self.ttl_refresh_on_hit and result.answer is not None:
+            self._in_background(self._refresh_ttl(result.answer.doc_id))
+
+    async def _refresh_ttl(self, doc_id: str) -> None:
+        ttl = await self.redis.hget(doc_id, "ttl")
+        if ttl and int(ttl) > 0:
+            await self.redis.expire(doc_id, int(ttl))
+
+    async def store(
+        self,
+        prompt: str,
+        response: str,
+        scope: Scope,
+        *,
+        ttl: int | None = None,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        vector: Sequence[float] | np.ndarray | None = None,
+    ) -> str:
+        """Store an answer; returns its document id. The write is one MULTI/EXEC: all of it or nothing."""
+        prompt = validate.prompt(prompt, self.max_prompt_chars)
+        response = validate.response(response)
+        ttl = validate.ttl(ttl) or self.default_ttl
+        validate.token_count(prompt_tokens, "prompt_tokens")
+        validate.token_count(completion_tokens, "completion_tokens")
+        text = normalise(prompt)
+        async with self._redis_errors():
+            if vector is None:
+                embedding = (await self.embedder.embed([text]))[0]
+            else:
+                embedding = validate.vector(vector, self.embedder.dimension)
+            key = self.keys.entry(scope, text)
+            mapping: dict[str, str | bytes | int | float] = {
+                "prompt": prompt,
+                "response": response,
+                "model": scope.model,
+                "tenant": scope.tenant,
+                "scope": scope.id,
+                "system_hash": scope.system_hash,
+                "history_hash": scope.history_hash,
+                "created_at": time.time(),
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "ttl": ttl or 0,
+                idx.VECTOR_FIELD: embedding.astype(np.float32).tobytes(),
+            }
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(key)  # an overwrite must not keep fields (or a TTL) of the old entry
+                pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+                if ttl:
+                    pipe.expire(key, ttl)
+                pipe.hincrby(self.keys.stats_key, "stores", 1)
+                await pipe.execute()
+        return key
+
+    # --- admin ----------------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        *,
+        text: str | None = None,
+        vector: Sequence[float] | np.ndarray | None = None,
+        top_k: int = 5,
+        threshold: float | None = None,
+        tenant: str | None = None,
+        scope: Scope | None = None,
+    ) -> list[SearchHit]:
+        """Nearest entries to a text or a vector, optionally within a tenant or a scope."""
+        if (text is None) == (vector is None):
+            raise validate.InvalidInput("give exactly one of 'text' or 'vector'")
+        top_k = validate.top_k(top_k)
+        minimum = 0.0 if threshold is None else validate.threshold(threshold)
+        async with self._redis_errors():
+            if text is not None:
+                query_vector = (await self.embedder.embed([normalise(validate.prompt(text, self.max_prompt_chars))]))[0]
+            else:
+                assert vector is not None
+                query_vector = validate.vector(vector, self.embedder.dimension)
+            filters: FilterExpression | None = None
+            if scope is not None:
+                filters = idx.scope_filter(scope.id)
+            elif tenant is not None:
+                filters = idx.tenant_filter(validate.label(tenant, "tenant"))
+            query = idx.knn_query(query_vector.astype(np.float32).tobytes(), k=top_k, filter_expression=filters)
+            rows = await idx.run_knn(self.redis, self.spec.name, query)
+        hits = []
+        for doc_id, fields in rows:
+            similarity = 1.0 - float(fields.get(idx.DISTANCE_FIELD, "2"))
+            if similarity >= minimum:
+                hits.append(
+                    SearchHit(
+                        doc_id=doc_id,
+                        prompt=fields.get("prompt", ""),
+                        response=fields.get("response", ""),
+                        tenant=fields.get("tenant", ""),
+                        model=fields.get("model", ""),
+                        similarity=similarity,
+                    )
+                )
+        return hits
+
+    async def stats(self) -> CacheStats:
+        """Entries, index and memory sizes, hit/miss counters."""
+        async with self._redis_errors():
+            info = await idx.index_info(self.redis, self.spec.name) or {}
+            memory = await self.redis.info("memory")
+            counters = await self.redis.hmget(self.keys.stats_key, list(_STAT_FIELDS))
+        embedding_cache = {
+            "hits": int(getattr(self.embedder, "hits", 0)),
+            "misses": int(getattr(self.embedder, "misses", 0)),
+        }
+        return CacheStats(
+            entries=int(info.get("num_docs", 0)),
+            index_name=self.spec.name,
+            dimension=self.spec.dimension,
+            algorithm=self.spec.algorithm,
+            vector_index_mb=float(info.get("vector_index_sz_mb", 0) or 0),
+            used_memory_bytes=int(memory.get("used_memory", 0)),
+            counters={name: int(value or 0) for name, value in zip(_STAT_FIELDS, counters, strict=True)},
+            embedding_cache=embedding_cache,
+            indexing=bool(int(info.get("indexing", 0) or 0)),
+        )
+
+    async def clear(self, *, tenant: str | None = None, scope: Scope | None = None) -> int:
+        """Delete entries: all of them, one tenant's, or one scope's. Returns how many were deleted.
+
+        Only keys under this index's entry prefix are ever deleted.
+        """
+        filters: FilterExpression | None = None
+        if scope is not None:
+            filters = idx.scope_filter(scope.id)
+        elif tenant is not None:
+            filters = idx.tenant_filter(validate.label(tenant, "tenant"))
+        deleted = 0
+        async with self._redis_errors():
+            if filters is None:
+                async for batch in self._scan_entries():
+                    deleted += await self.redis.unlink(*batch)
+                await self.redis.delete(self.keys.stats_key)
+                return deleted
+            while True:
+                reply = await self.redis.execute_command(
+                    "FT.SEARCH", self.spec.name, str(filters), "NOCONTENT", "LIMIT", 0, 500, "DIALECT", 2
+                )
+                keys = [k for k in (_as_text(k) for k in reply[1:]) if self.keys.is_entry_key(k)]
+                if not keys:
+                    return deleted
+                deleted += await self.redis.unlink(*keys)
+
+    async def rebuild(self, *, drop_entries: bool = False) -> None:
+        """Drop and re-create the index; entries are kept (and re-indexed) unless ``drop_entries``."""
+        async with self._redis_errors():
+            await idx.drop_index(self.redis, self.spec.name, delete_entries=drop_entries)
+            await idx.ensure_index(self.redis, self.spec)
+
+    async def close(self) -> None:
+        """Wait for background writes (counters, TTL refreshes), then close the connection."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.redis.aclose()
+
+    # --- helpers --------------------------------------------------------------------------------------
+
+    async def _scan_entries(self) -> AsyncIterator[list[str]]:
+        batch: list[str] = []
+        async for raw in self.redis.scan_iter(match=self.keys.entry_prefix + "*", count=1000):
+            key = _as_text(raw)
+            if self.keys.is_entry_key(key):
+                batch.append(key)
+            if len(batch) >= 500:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _count(self, *names: str | None) -> None:
+        self._in_background(self._increment([name for name in names if name]))
+
+    async def _increment(self, names: list[str]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hincrby(self.keys.stats_key, name, 1)
+            await pipe.execute()
+
+    def _in_background(self, coroutine: Any) -> None:
+        """Fire-and-forget work that must not slow down or fail the lookup."""
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved, so a lost counter update is not logged as an unhandled error
+
+    @contextlib.asynccontextmanager
+    async def _redis_errors(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise RedisUnavailable(f"Redis is unreachable: {exc}") from exc
+
+
+def _ms_since(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+def _as_text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _decode_fields(names: Sequence[str], values: Sequence[Any]) -> dict[str, str]:
+    return {name: _as_text(value) for name, value in zip(names, values, strict=True) if value is not None}

@@ -1,0 +1,27 @@
+"""The ``nearhit`` command line: one sub-module per command group, registered here."""
+
+from __future__ import annotations
+
+import click
+
+from nearhit import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nearhit")
+def main() -> None:
+    """nearhit: a semantic cache for LLM applications on Redis.
+
+    Runs offline by default (local embedder, simulated LLM, embedded Redis). Set REDIS_URL,
+    OPENAI_API_KEY or the AZURE_OPENAI_* variables to use real services.
+    """
+
+
+def _register() -> None:
+    from nearhit.cli import cache_cmd, redis_cmd
+
+    for command in (redis_cmd.redis, cache_cmd.cache):
+        main.add_command(command)
+
+
+_register()

@@ -1,0 +1,191 @@
+"""Settings from the environment, in one place.
+
+The seed's variable names (``REDIS_URL``, ``VECTOR_INDEX_NAME``, ``AZURE_OPENAI_*``, ...) are read as they
+are; nearhit's own settings start with ``NEARHIT_``. A bad value is a :class:`ConfigError` that names the
+variable, raised once at start-up rather than as a confusing failure later.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from nearhit.errors import ConfigError
+
+DEFAULT_SIMILARITY_THRESHOLD = 0.90
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every setting nearhit reads. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # --- Redis -------------------------------------------------------------------------------------
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL", "redis_url"))
+    redis_timeout: float = Field(
+        2.0, gt=0, le=60, validation_alias=_env("NEARHIT_REDIS_TIMEOUT", "redis_timeout")
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("nearhit")),
+        validation_alias=_env("NEARHIT_DATA_DIR", "data_dir"),
+    )
+
+    # --- The cache ---------------------------------------------------------------------------------
+    index_name: str = Field(
+        "q_idx", min_length=1, max_length=64, validation_alias=_env("VECTOR_INDEX_NAME", "index_name")
+    )
+    vector_dimension: int | None = Field(
+        None, ge=2, le=8192, validation_alias=_env("VECTOR_DIMENSION", "vector_dimension")
+    )
+    index_algorithm: Literal["hnsw", "flat"] = Field(
+        "hnsw", validation_alias=_env("NEARHIT_INDEX_ALGORITHM", "index_algorithm")
+    )
+    similarity_threshold_env: float | None = Field(
+        None, ge=0, le=1, validation_alias=_env("SEMANTIC_SIMILARITY_THRESHOLD", "similarity_threshold")
+    )
+    distance_threshold_env: float | None = Field(
+        None, ge=0, le=1, validation_alias=_env("SEMANTIC_DISTANCE_THRESHOLD", "distance_threshold")
+    )
+    cache_ttl: int | None = Field(None, gt=0, validation_alias=_env("CACHE_TTL", "cache_ttl"))
+    ttl_refresh_on_hit: bool = Field(
+        False, validation_alias=_env("NEARHIT_TTL_REFRESH_ON_HIT", "ttl_refresh_on_hit")
+    )
+    max_prompt_chars: int = Field(
+        32_000, gt=0, le=10_000_000, validation_alias=_env("NEARHIT_MAX_PROMPT_CHARS", "max_prompt_chars")
+    )
+    guards: bool = Field(True, validation_alias=_env("NEARHIT_GUARDS", "guards"))
+
+    # --- Embeddings --------------------------------------------------------------------------------
+    embedder: Literal["auto", "local", "openai", "azure"] = Field(
+        "auto", validation_alias=_env("NEARHIT_EMBEDDER", "embedder")
+    )
+    openai_embedding_model: str = Field(
+        "text-embedding-3-small",
+        validation_alias=_env("NEARHIT_OPENAI_EMBEDDING_MODEL", "openai_embedding_model"),
+    )
+    embedding_cache_ttl: int = Field(
+        7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_EMBEDDING_CACHE_TTL", "embedding_cache_ttl")
+    )
+
+    # --- LLM providers -----------------------------------------------------------------------------
+    llm: Literal["auto", "simulated", "openai", "azure"] = Field(
+        "auto", validation_alias=_env("NEARHIT_LLM", "llm")
+    )
+    chat_model: str = Field("gpt-4o", min_length=1, validation_alias=_env("NEARHIT_MODEL", "chat_model"))
+    simulated_ttft_ms: float = Field(
+        450.0, ge=0, le=60_000, validation_alias=_env("NEARHIT_SIM_TTFT_MS", "simulated_ttft_ms")
+    )
+    simulated_tokens_per_second: float = Field(
+        80.0, gt=0, le=100_000, validation_alias=_env("NEARHIT_SIM_TOKENS_PER_SECOND", "simulated_tokens_per_second")
+    )
+    llm_timeout: float = Field(60.0, gt=0, le=600, validation_alias=_env("NEARHIT_LLM_TIMEOUT", "llm_timeout"))
+    llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("NEARHIT_LLM_MAX_RETRIES", "llm_max_retries"))
+
+    openai_api_key: str | None = Field(None, validation_alias=_env("OPENAI_API_KEY", "openai_api_key"))
+    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL", "openai_base_url"))
+    azure_openai_endpoint: str | None = Field(
+        None, validation_alias=_env("AZURE_OPENAI_ENDPOINT", "azure_openai_endpoint")
+    )
+    azure_openai_api_key: str | None = Field(
+        None, validation_alias=_env("AZURE_OPENAI_API_KEY", "azure_openai_api_key")
+    )
+    azure_openai_api_version: str = Field(
+        "2024-10-21", validation_alias=_env("AZURE_OPENAI_API_VERSION", "azure_openai_api_version")
+    )
+    azure_openai_embedding_model: str | None = Field(
+        None, validation_alias=_env("AZURE_OPENAI_EMBEDDING_MODEL", "azure_openai_embedding_model")
+    )
+    azure_openai_gpt5_model: str | None = Field(
+        None, validation_alias=_env("AZURE_OPENAI_GPT5_MODEL", "azure_openai_gpt5_model")
+    )
+
+    # --- The service -------------------------------------------------------------------------------
+    admin_token: str | None = Field(None, validation_alias=_env("NEARHIT_ADMIN_TOKEN", "admin_token"))
+    cors_origins: str = Field("", validation_alias=_env("NEARHIT_CORS_ORIGINS", "cors_origins"))
+    telemetry_maxlen: int = Field(
+        100_000, gt=0, validation_alias=_env("NEARHIT_TELEMETRY_MAXLEN", "telemetry_maxlen")
+    )
+
+    @field_validator("index_name")
+    @classmethod
+    def _index_name_is_plain(cls, value: str) -> str:
+        if not value.replace("_", "").replace("-", "").isalnum():
+            raise ValueError("use letters, digits, '_' and '-' only")
+        return value
+
+    @model_validator(mode="after")
+    def _thresholds_agree(self) -> Settings:
+        sim, dist = self.similarity_threshold_env, self.distance_threshold_env
+        if sim is not None and dist is not None and abs((1 - dist) - sim) > 1e-9:
+            raise ValueError(
+                "SEMANTIC_SIMILARITY_THRESHOLD and SEMANTIC_DISTANCE_THRESHOLD disagree "
+                f"({sim} vs 1 - {dist}); set one of them"
+            )
+        return self
+
+    @property
+    def similarity_threshold(self) -> float:
+        """The similarity a semantic candidate needs (similarity = 1 - cosine distance)."""
+        if self.similarity_threshold_env is not None:
+            return self.similarity_threshold_env
+        if self.distance_threshold_env is not None:
+            return 1 - self.distance_threshold_env
+        return DEFAULT_SIMILARITY_THRESHOLD
+
+    @property
+    def embedded_redis(self) -> bool:
+        """True when nearhit runs its own Redis because no REDIS_URL is given."""
+        return not self.redis_url
+
+    @property
+    def resolved_embedder(self) -> Literal["local", "openai", "azure"]:
+        """Which embedder 'auto' means: Azure when its embedding deployment is set, OpenAI when only an
+        OpenAI key (and no other base URL) is set, the local model otherwise."""
+        if self.embedder != "auto":
+            return self.embedder
+        if self.azure_openai_endpoint and self.azure_openai_embedding_model:
+            return "azure"
+        if self.openai_api_key and not self.openai_base_url:
+            return "openai"
+        return "local"
+
+    @property
+    def resolved_llm(self) -> Literal["simulated", "openai", "azure"]:
+        """Which LLM 'auto' means: Azure with an endpoint and a chat deployment, OpenAI(-compatible) with a key
+        or a base URL, the simulated model otherwise."""
+        if self.llm != "auto":
+            return self.llm
+        if self.azure_openai_endpoint and self.azure_openai_gpt5_model:
+            return "azure"
+        if self.openai_api_key or self.openai_base_url:
+            return "openai"
+        return "simulated"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a bad value becomes a :class:`ConfigError` naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            problems.append(f"{where.upper()}: {error['msg']}")
+        raise ConfigError("bad configuration: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,56 @@
+"""An embedding cache in Redis: a text already embedded by a model is never embedded again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from redis.asyncio import Redis
+
+from nearhit.cache.keys import KeySpace
+from nearhit.embeddings.base import Embedder, Vectors
+
+
+class CachedEmbedder:
+    """Wraps an embedder; vectors are stored under (model, normalised text) with a TTL.
+
+    Counts what it saved (``hits``) and what it computed (``misses``) so tests and stats can show it.
+    """
+
+    def __init__(self, inner: Embedder, redis: Redis, keys: KeySpace, ttl_seconds: int) -> None:
+        self.inner = inner
+        self._redis = redis
+        self._keys = keys
+        self._ttl = ttl_seconds
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def model_name(self) -> str:
+        return self.inner.model_name
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        """Vectors for ``texts`` (already normalised by the caller), from Redis where present."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        keys = [self._keys.embedding(self.model_name, text) for text in texts]
+        stored = await self._redis.mget(keys)
+        result = np.empty((len(texts), self.dimension), dtype=np.float32)
+        missing = [i for i, raw in enumerate(stored) if raw is None or len(raw) != self.dimension * 4]
+        for i, raw in enumerate(stored):
+            if i not in missing:
+                result[i] = np.frombuffer(raw, dtype=np.float32)
+        self.hits += len(texts) - len(missing)
+        if missing:
+            self.misses += len(missing)
+            fresh = await self.inner.embed([texts[i] for i in missing])
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for row, i in enumerate(missing):
+                    result[i] = fresh[row]
+                    pipe.set(keys[i], fresh[row].tobytes(), ex=self._ttl)
+                await pipe.execute()
+        return result

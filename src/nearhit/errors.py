@@ -1,0 +1,27 @@
+"""The errors nearhit raises on purpose, so callers (API, CLI) can map each to a clear message."""
+
+from __future__ import annotations
+
+
+class NearhitError(Exception):
+    """Base class: every message is written for the person who has to act on it."""
+
+
+class ConfigError(NearhitError):
+    """A setting is missing or has a bad value."""
+
+
+class InvalidInput(NearhitError, ValueError):
+    """The caller sent something nearhit cannot use (empty prompt, wrong vector size, ...)."""
+
+
+class RedisUnavailable(NearhitError):
+    """Redis could not be reached within the configured timeout, or it lacks a module nearhit needs."""
+
+
+class IndexMismatch(NearhitError):
+    """The existing vector index does not fit the configured embedder (dimension, algorithm)."""
+
+
+class EmbedderError(NearhitError):
+    """The embedding model could not be loaded or called."""

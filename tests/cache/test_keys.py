@@ -1,0 +1,66 @@
+"""Normalisation, scopes and key names: pure functions, no Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache.keys import KeySpace, Scope, normalise
+from nearhit.errors import InvalidInput
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  What is  RAG? ", "what is rag"),
+        ("WHAT\tIS\nRAG", "what is rag"),
+        ("¿Qué es RAG?", "qué es rag"),
+        ("ﬁnance", "finance"),  # NFKC folds the ligature
+        ("Straße", "strasse"),  # case-fold, not lower()
+        ('"quoted."', "quoted"),
+        ("3.14", "3.14"),  # inner punctuation stays
+    ],
+)
+def test_normalise(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected
+
+
+def test_scope_id_changes_with_each_part() -> None:
+    base = Scope.build(model="gpt-4o", tenant="acme", system_prompt="Be brief.", history=[("user", "hi")])
+    variants = [
+        Scope.build(model="gpt-4o-mini", tenant="acme", system_prompt="Be brief.", history=[("user", "hi")]),
+        Scope.build(model="gpt-4o", tenant="other", system_prompt="Be brief.", history=[("user", "hi")]),
+        Scope.build(model="gpt-4o", tenant="acme", system_prompt="Be long.", history=[("user", "hi")]),
+        Scope.build(model="gpt-4o", tenant="acme", system_prompt="Be brief.", history=[("user", "hello")]),
+        Scope.build(model="gpt-4o", tenant="acme", system_prompt="Be brief."),
+    ]
+    assert len({base.id, *(v.id for v in variants)}) == 6
+    same = Scope.build(model="gpt-4o", tenant="acme", system_prompt="Be brief.", history=[("user", "hi")])
+    assert same.id == base.id
+
+
+def test_scope_fields_cannot_be_confused_by_separators() -> None:
+    assert Scope.build(model="a b", tenant="c").id != Scope.build(model="a", tenant="b c").id
+
+
+def test_entry_key_is_sha256_under_the_prefix() -> None:
+    keys = KeySpace("q_idx")
+    key = keys.entry(Scope.build(), "what is rag")
+    assert key.startswith("nearhit:q_idx:entry:")
+    assert len(key.rsplit(":", 1)[1]) == 64
+    assert keys.is_entry_key(key)
+    assert not keys.is_entry_key("nearhit:q_idx:entry:*")
+    assert not keys.is_entry_key("other:key")
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 257, "a\nb", "tab\there"])
+def test_scope_rejects_bad_labels(bad: str) -> None:
+    with pytest.raises(InvalidInput):
+        Scope.build(tenant=bad)
+    with pytest.raises(InvalidInput):
+        Scope.build(model=bad)
+
+
+def test_scope_accepts_query_syntax_in_labels() -> None:
+    # Escaped where it reaches a query; the scope id is a hex digest regardless.
+    scope = Scope.build(model="gpt-4o|x", tenant="{acme}@-*")
+    assert all(c in "0123456789abcdef" for c in scope.id)

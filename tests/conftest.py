@@ -1,0 +1,69 @@
+"""Shared fixtures: one real embedded Redis (Query Engine + JSON) for the whole run, one local embedder.
+
+Each test that needs a cache gets its own index name (and so its own key prefix), dropped afterwards, so
+tests do not see each other's entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from nearhit import bootstrap, redis_server
+from nearhit.cache import SemanticCache
+from nearhit.cache.index import drop_index
+from nearhit.config import Settings, load_settings
+from nearhit.embeddings.local import LocalEmbedder
+
+
+@pytest.fixture(scope="session")
+def redis_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("redis-data")
+
+
+@pytest.fixture(scope="session")
+def embedded_redis(redis_data_dir: Path) -> Iterator[redis_server.EmbeddedRedis]:
+    server, _ = redis_server.ensure_running(redis_data_dir)
+    yield server
+    redis_server.stop(redis_data_dir)
+
+
+@pytest.fixture(scope="session")
+def redis_url(embedded_redis: redis_server.EmbeddedRedis) -> str:
+    """``redis://127.0.0.1:PORT/0`` of a real Redis 8 with the Query Engine and JSON."""
+    return embedded_redis.url
+
+
+@pytest.fixture(scope="session")
+def local_embedder() -> LocalEmbedder:
+    return LocalEmbedder()
+
+
+@pytest.fixture
+def index_name() -> str:
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def settings(redis_url: str, redis_data_dir: Path, index_name: str) -> Settings:
+    return load_settings(redis_url=redis_url, data_dir=redis_data_dir, index_name=index_name, guards=False)
+
+
+@pytest.fixture
+async def redis_client(settings: Settings) -> AsyncIterator[Redis]:
+    client = await bootstrap.connect_redis(settings)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def cache(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[SemanticCache]:
+    """A ready cache on its own fresh index, without guards (guard tests turn them on themselves)."""
+    cache = await bootstrap.open_cache(settings, local_embedder)
+    yield cache
+    await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+    await cache.close()

@@ -1,0 +1,110 @@
+"""The embedded Redis: start, reuse across processes, restart with data kept, stale state, no Query Engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis as redis_sync
+
+from nearhit import bootstrap, redis_server
+from nearhit.cache import Scope
+from nearhit.cache.index import check_query_engine
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.errors import RedisUnavailable
+
+
+def test_second_call_finds_the_running_server(tmp_path: Path) -> None:
+    first, started = redis_server.ensure_running(tmp_path)
+    try:
+        assert started
+        again, started_again = redis_server.ensure_running(tmp_path)
+        assert again == first and not started_again
+        modules = {m[b"name"] for m in redis_sync.Redis(port=first.port).module_list()}
+        assert {b"search", b"ReJSON"} <= modules
+    finally:
+        assert redis_server.stop(tmp_path)
+    assert redis_server.find_running(tmp_path) is None
+    assert not redis_server.stop(tmp_path)
+
+
+def test_two_processes_share_one_server(tmp_path: Path) -> None:
+    script = (
+        "import sys, pathlib; from nearhit import redis_server; "
+        "s, started = redis_server.ensure_running(pathlib.Path(sys.argv[1])); print(s.port, started)"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=60)[0].split() for p in procs]
+    try:
+        assert len({port for port, _ in outputs}) == 1
+        assert sorted(started for _, started in outputs) == ["False", "False", "True"]
+    finally:
+        redis_server.stop(tmp_path)
+
+
+def test_stale_state_file_is_cleaned(tmp_path: Path) -> None:
+    (tmp_path / "redis.json").write_text(json.dumps({"port": 1, "pid": 999_999_999}))
+    assert redis_server.find_running(tmp_path) is None
+    assert not (tmp_path / "redis.json").exists()
+    (tmp_path / "redis.json").write_text("not json")
+    server, started = redis_server.ensure_running(tmp_path)
+    try:
+        assert started and server.port != 1
+    finally:
+        redis_server.stop(tmp_path)
+
+
+async def test_restart_keeps_entries(tmp_path: Path, settings: Settings, local_embedder: LocalEmbedder) -> None:
+    server, _ = redis_server.ensure_running(tmp_path)
+    own = settings.model_copy(update={"redis_url": server.url})
+    cache = await bootstrap.open_cache(own, local_embedder)
+    scope = Scope.build(tenant="acme")
+    await cache.store("Will this survive a restart?", "Yes: the append-only file keeps it.", scope)
+    await cache.close()
+    redis_server.stop(tmp_path)
+
+    server, started = redis_server.ensure_running(tmp_path)
+    assert started
+    cache = await bootstrap.open_cache(own.model_copy(update={"redis_url": server.url}), local_embedder)
+    try:
+        result = await cache.lookup("will this survive a restart", scope)
+        assert result.match == "exact"
+        assert result.answer is not None and result.answer.response.startswith("Yes")
+    finally:
+        await cache.close()
+        redis_server.stop(tmp_path)
+
+
+async def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
+    server_bin, _ = redis_server.binaries()
+    port = redis_server._free_port()
+    proc = subprocess.Popen(
+        [str(server_bin), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        client = redis_sync.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis_sync.ConnectionError:
+                import time
+
+                time.sleep(0.05)
+        from redis.asyncio import Redis
+
+        async_client = Redis(port=port, protocol=2)
+        with pytest.raises(RedisUnavailable, match="has no Query Engine: use Redis 8, Redis Stack"):
+            await check_query_engine(async_client)
+        await async_client.aclose()
+    finally:
+        proc.terminate()
+        proc.wait(10)
