@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,7 +84,7 @@ async def test_restart_keeps_entries(tmp_path: Path, settings: Settings, local_e
         redis_server.stop(tmp_path)
 
 
-async def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
+def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
     server_bin, _ = redis_server.binaries()
     port = redis_server._free_port()
     proc = subprocess.Popen(
@@ -96,15 +98,18 @@ async def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> No
                 client.ping()
                 break
             except redis_sync.ConnectionError:
-                import time
-
                 time.sleep(0.05)
         from redis.asyncio import Redis
 
-        async_client = Redis(port=port, protocol=2)
+        async def check() -> None:
+            async_client = Redis(port=port, protocol=2)
+            try:
+                await check_query_engine(async_client)
+            finally:
+                await async_client.aclose()
+
         with pytest.raises(RedisUnavailable, match="has no Query Engine: use Redis 8, Redis Stack"):
-            await check_query_engine(async_client)
-        await async_client.aclose()
+            asyncio.run(check())
     finally:
         proc.terminate()
         proc.wait(10)

@@ -45,7 +45,9 @@ async def connect_redis(settings: Settings) -> Redis:
         await client.ping()
     except (RedisError, OSError) as exc:
         await client.aclose()
-        raise RedisUnavailable(f"cannot reach Redis at {_redact(url)} within {settings.redis_timeout} s: {exc}") from exc
+        raise RedisUnavailable(
+            f"cannot reach Redis at {_redact(url)} within {settings.redis_timeout} s: {exc}"
+        ) from exc
     return client
 
 

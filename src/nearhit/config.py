@@ -27,15 +27,11 @@ def _env(*names: str) -> AliasChoices:
 class Settings(BaseSettings):
     """Every setting nearhit reads. Field aliases are the environment variable names."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
     # --- Redis -------------------------------------------------------------------------------------
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL", "redis_url"))
-    redis_timeout: float = Field(
-        2.0, gt=0, le=60, validation_alias=_env("NEARHIT_REDIS_TIMEOUT", "redis_timeout")
-    )
+    redis_timeout: float = Field(2.0, gt=0, le=60, validation_alias=_env("NEARHIT_REDIS_TIMEOUT", "redis_timeout"))
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("nearhit")),
         validation_alias=_env("NEARHIT_DATA_DIR", "data_dir"),
@@ -58,9 +54,7 @@ class Settings(BaseSettings):
         None, ge=0, le=1, validation_alias=_env("SEMANTIC_DISTANCE_THRESHOLD", "distance_threshold")
     )
     cache_ttl: int | None = Field(None, gt=0, validation_alias=_env("CACHE_TTL", "cache_ttl"))
-    ttl_refresh_on_hit: bool = Field(
-        False, validation_alias=_env("NEARHIT_TTL_REFRESH_ON_HIT", "ttl_refresh_on_hit")
-    )
+    ttl_refresh_on_hit: bool = Field(False, validation_alias=_env("NEARHIT_TTL_REFRESH_ON_HIT", "ttl_refresh_on_hit"))
     max_prompt_chars: int = Field(
         32_000, gt=0, le=10_000_000, validation_alias=_env("NEARHIT_MAX_PROMPT_CHARS", "max_prompt_chars")
     )
@@ -79,15 +73,16 @@ class Settings(BaseSettings):
     )
 
     # --- LLM providers -----------------------------------------------------------------------------
-    llm: Literal["auto", "simulated", "openai", "azure"] = Field(
-        "auto", validation_alias=_env("NEARHIT_LLM", "llm")
-    )
+    llm: Literal["auto", "simulated", "openai", "azure"] = Field("auto", validation_alias=_env("NEARHIT_LLM", "llm"))
     chat_model: str = Field("gpt-4o", min_length=1, validation_alias=_env("NEARHIT_MODEL", "chat_model"))
     simulated_ttft_ms: float = Field(
         450.0, ge=0, le=60_000, validation_alias=_env("NEARHIT_SIM_TTFT_MS", "simulated_ttft_ms")
     )
     simulated_tokens_per_second: float = Field(
-        80.0, gt=0, le=100_000, validation_alias=_env("NEARHIT_SIM_TOKENS_PER_SECOND", "simulated_tokens_per_second")
+        80.0,
+        gt=0,
+        le=100_000,
+        validation_alias=_env("NEARHIT_SIM_TOKENS_PER_SECOND", "simulated_tokens_per_second"),
     )
     llm_timeout: float = Field(60.0, gt=0, le=600, validation_alias=_env("NEARHIT_LLM_TIMEOUT", "llm_timeout"))
     llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("NEARHIT_LLM_MAX_RETRIES", "llm_max_retries"))
@@ -113,9 +108,7 @@ class Settings(BaseSettings):
     # --- The service -------------------------------------------------------------------------------
     admin_token: str | None = Field(None, validation_alias=_env("NEARHIT_ADMIN_TOKEN", "admin_token"))
     cors_origins: str = Field("", validation_alias=_env("NEARHIT_CORS_ORIGINS", "cors_origins"))
-    telemetry_maxlen: int = Field(
-        100_000, gt=0, validation_alias=_env("NEARHIT_TELEMETRY_MAXLEN", "telemetry_maxlen")
-    )
+    telemetry_maxlen: int = Field(100_000, gt=0, validation_alias=_env("NEARHIT_TELEMETRY_MAXLEN", "telemetry_maxlen"))
 
     @field_validator("index_name")
     @classmethod

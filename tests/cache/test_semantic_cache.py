@@ -220,7 +220,12 @@ async def test_flat_index_works(settings: Settings, local_embedder: LocalEmbedde
 
 @pytest.mark.parametrize(
     ("prompt", "message"),
-    [("", "empty"), ("   \n\t", "empty"), ("x" * 32_001, "32,001 characters; the limit is 32,000"), (42, "string")],
+    [
+        ("", "empty"),
+        ("   \n\t", "empty"),
+        ("x" * 32_001, "32,001 characters; the limit is 32,000"),
+        (42, "string"),
+    ],
 )
 async def test_bad_prompts(cache: SemanticCache, prompt: object, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):

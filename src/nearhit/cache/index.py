@@ -163,7 +163,7 @@ def query_as_json(query: VectorQuery, index_name: str) -> dict[str, Any]:
         "index": index_name,
         "query": str(query.query_string()),
         "params": {name: f"<{len(value)} bytes>" for name, value in query.params.items()},
-        "return_fields": list(ENTRY_FIELDS) + [DISTANCE_FIELD],
+        "return_fields": [*ENTRY_FIELDS, DISTANCE_FIELD],
         "sort_by": DISTANCE_FIELD,
         "dialect": 2,
     }

@@ -11,7 +11,17 @@ import numpy as np
 from nearhit.embeddings.base import Vectors
 from nearhit.errors import InvalidInput
 
-__all__ = ["InvalidInput", "label", "prompt", "response", "threshold", "token_count", "top_k", "ttl", "vector"]
+__all__ = [
+    "InvalidInput",
+    "label",
+    "prompt",
+    "response",
+    "threshold",
+    "token_count",
+    "top_k",
+    "ttl",
+    "vector",
+]
 
 MAX_LABEL_CHARS = 256
 MAX_RESPONSE_CHARS = 1_000_000

@@ -28,4 +28,5 @@ class Embedder(Protocol):
 def l2_normalise(vectors: npt.NDArray[np.floating]) -> Vectors:
     """Unit-length rows, so cosine similarity is a dot product and distances match Redis's COSINE."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    normalised: Vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    return normalised

