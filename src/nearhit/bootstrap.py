@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from nearhit import redis_server
@@ -19,6 +19,8 @@ from nearhit.errors import ConfigError, RedisUnavailable
 if TYPE_CHECKING:
     from nearhit.cache.guards import GuardSet
 
+MAX_CONNECTIONS = 64
+
 
 def redis_url(settings: Settings) -> str:
     """``REDIS_URL``, or the URL of the embedded server for ``NEARHIT_DATA_DIR`` (started if needed)."""
@@ -32,13 +34,16 @@ async def connect_redis(settings: Settings) -> Redis:
     """A client with bounded timeouts, checked with a PING: an unreachable Redis fails fast and clearly."""
     url = redis_url(settings)
     try:
-        client: Redis = Redis.from_url(
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=settings.redis_timeout,  # a burst waits for a free connection instead of failing
             socket_connect_timeout=settings.redis_timeout,
             socket_timeout=settings.redis_timeout,
             health_check_interval=30,
             protocol=2,  # flat replies: what the index module parses, on every redis-py version
         )
+        client: Redis = Redis.from_pool(pool)
     except ValueError as exc:
         raise ConfigError(f"REDIS_URL: {exc}") from None
     try:

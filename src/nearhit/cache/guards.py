@@ -54,9 +54,10 @@ class Guard(Protocol):
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 # Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
-_TOKEN_RE = re.compile(r"[£$€¥%]|\d+(?:[.,:]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)*")
+_TOKEN_RE = re.compile(r"[£$€¥%]|\d+(?:,\d{3})*(?:\.\d+)?(?::\d\d)?|[^\W\d_]+(?:'[^\W\d_]+)*")
 _CAPITALISED_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\S")
-_CODE_RE = re.compile(r"\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")
+# Codes: a letter touching a digit ("P60", "Jet2") or capitals, hyphen, digits ("SKU-123", "COVID-19").
+_CODE_RE = re.compile(r"\b(?:[A-Za-z]+\d|\d+[A-Za-z]|[A-Z]{2,}-\d)[A-Za-z0-9-]*")
 _SENTENCE_END = frozenset(".!?:;")
 # "10GB", "3pm", "13th": numbers with a unit, for the number guard rather than the entity guard.
 _MEASURE_RE = re.compile(r"\d+(?:[.,]\d+)?(?:st|nd|rd|th|am|pm|[a-z]{1,3})")
@@ -144,7 +145,7 @@ def _entities(text: str) -> frozenset[str]:
         is_acronym = len(base) >= 2 and base.isupper()
         if is_acronym or (word[0].isupper() and not at_start and not title_case):
             folded = base.casefold()
-            if is_acronym or folded not in _STOP_WORDS:
+            if folded not in _FILLERS and (is_acronym or folded not in _STOP_WORDS):
                 found.add(folded)
         at_start = False
     return frozenset(e for e in found if _stem(e) not in _DATE_STEMS)
@@ -153,8 +154,7 @@ def _entities(text: str) -> frozenset[str]:
 # --------------------------------------------------------------------------------------------------
 # Guard 1: numbers, quantities, dates and units.
 
-_UNITS: dict[str, tuple[str, float]] = {}
-for _dimension, _spec in {
+_UNITS_BY_DIMENSION: dict[str, dict[str, float]] = {
     "mass": {"mg": 0.001, "g": 1, "gram": 1, "kg": 1000, "kilo": 1000, "kilogram": 1000, "lb": 453.6},
     "data": {"kb": 0.001, "mb": 1, "gb": 1000, "tb": 1e6, "megabyte": 1, "gigabyte": 1000},
     "volume": {"ml": 1, "cl": 10, "l": 1000, "litre": 1000, "liter": 1000, "pint": 568},
@@ -180,10 +180,14 @@ for _dimension, _spec in {
     "gbp": {"£": 1, "gbp": 1, "pound": 1, "quid": 1, "p": 0.01, "pence": 0.01},
     "usd": {"$": 1, "usd": 1, "dollar": 1, "buck": 1, "cent": 0.01},
     "eur": {"€": 1, "eur": 1, "euro": 1},
-}.items():
-    for _unit, _factor in _spec.items():
-        _UNITS[_unit] = (_dimension, float(_factor))
-        _UNITS.setdefault(_unit + "s", (_dimension, float(_factor)))
+}
+# unit word (and its plural) -> (dimension, factor to the dimension's base unit)
+_UNITS: dict[str, tuple[str, float]] = {
+    unit + plural: (dimension, float(factor))
+    for dimension, factors in _UNITS_BY_DIMENSION.items()
+    for unit, factor in factors.items()
+    for plural in ("", "s")
+}
 _CURRENCY_SIGNS = frozenset("£$€¥")
 
 _UNITS_WORDS = {
@@ -280,8 +284,8 @@ def _quantities(text: _Text) -> list[_Quantity]:
         surface = " ".join(tokens[i:end])
         unit = tokens[end] if end < len(tokens) else ""
         if unit in _MERIDIEMS and value <= 12:
-            minutes = clock % 60 if clock is not None else 0
-            clock = (int(value) % 12 + (12 if unit == "pm" else 0)) * 60 + minutes
+            past_hour = clock % 60 if clock is not None else 0
+            clock = (int(value) % 12 + (12 if unit == "pm" else 0)) * 60 + past_hour
             found.append(_Quantity(f"{surface}{unit}", value, clock=clock))
             i = end + 1
             continue
@@ -316,8 +320,11 @@ def _same_quantity(a: _Quantity, b: _Quantity, *, lenient: bool) -> bool:
     if a.clock is not None and b.clock is not None:
         return a.clock == b.clock
     if a.dimension and b.dimension:
-        return a.dimension == b.dimension and a.base is not None and b.base is not None and (
-            abs(a.base - b.base) <= 1e-9 * max(abs(a.base), abs(b.base), 1.0)
+        return (
+            a.dimension == b.dimension
+            and a.base is not None
+            and b.base is not None
+            and (abs(a.base - b.base) <= 1e-9 * max(abs(a.base), abs(b.base), 1.0))
         )
     if not lenient:
         return a.value == b.value and a.clock is None and b.clock is None and a.dimension == b.dimension
@@ -357,7 +364,9 @@ class NumberGuard:
         if only_q or only_c:
             return GuardVerdict(self.name, f"numbers differ: {_describe(only_q)} vs {_describe(only_c)}")
         dates_q, dates_c = _dates(q), _dates(c)
-        if dates_q != dates_c:
+        if any(not _typo_of(d, c.stems) for d in dates_q - dates_c) or any(
+            not _typo_of(d, q.stems) for d in dates_c - dates_q
+        ):
             return GuardVerdict(
                 self.name, f"dates differ: {_describe(dates_q - dates_c)} vs {_describe(dates_c - dates_q)}"
             )
@@ -507,7 +516,12 @@ class NegationGuard:
 # --------------------------------------------------------------------------------------------------
 # Guard 3: named entities and content words.
 
-_STOP_WORDS = frozenset(
+
+def _wordset(*texts: str) -> frozenset[str]:
+    return frozenset(word for text in texts for word in text.split())
+
+
+_STOP_WORDS = _wordset(
     # articles, pronouns, determiners, prepositions, conjunctions
     """a an the i me my mine myself we us our ours you your yours he him his she her hers it its they
     them their theirs this that these those who whom whose which what when where why how there here
@@ -517,24 +531,29 @@ _STOP_WORDS = frozenset(
     am is are was were be been being do does did doing done have has had having will would shall should
     can could may might must need needs ought get gets got getting go goes going went gone make makes
     let lets want wants like
-    """
+    """,
     # framing that paraphrases add or drop freely
     """way ways best process procedure steps step method possible able allowed okay ok please thanks
     thank cheers hi hello hey hiya dear morning afternoon evening quick question wondering sorry
     bother silly um uh er erm so like yeah well anyway just really actually basically usually
     generally normally typically exactly roughly approximately kind sort much many long often soon
     know tell find help tip tips thing things something anything everything someone anyone somebody
-    anybody lot lots bit idea info information details detail currently now please
-    """.split()
+    anybody lot lots bit idea info information details detail currently now time times offer offers
+    provide available have has
+    """,
+    # prepositions of place and time (the negation guard reads "before"/"after" and "over"/"under")
+    """under over above below between within after before during through across around via per
+    """,
 )
 # Near-synonyms that rewordings swap freely: general English, each group mapped to its first word.
 # A group whose first word is a stop word ("get", "make") makes its members stop words too.
 _SYNONYM_GROUPS: tuple[str, ...] = (
     "change update modify edit amend alter adjust switch",
+    "mute silence",
     "get obtain receive acquire fetch request order",
-    "make create generate produce submit lodge set",
+    "make create generate produce submit send lodge set",
     "start begin commence",
-    "end terminate finish",
+    "end terminate finish cancel",
     "cost price charge fee pay",
     "buy purchase",
     "delete erase",
@@ -565,7 +584,7 @@ _SYNONYM_GROUPS: tuple[str, ...] = (
     "cashpoint atm",
     "luggage baggage bag",
     "guarantee warranty",
-    "register enrol enroll",
+    "register enrol enroll sign signup",
     "dispute challenge contest",
 )
 
@@ -582,9 +601,7 @@ def _build_synonyms() -> dict[str, str]:
 _SYNONYMS = _build_synonyms()
 _STOP_STEMS = frozenset(_stem(w) for w in _STOP_WORDS) | _STOP_WORDS
 # Greetings and hesitations that say nothing about the question: left out of the overlap measure.
-_FILLERS = frozenset(
-    "hi hello hey hiya um uh er erm so like okay ok yeah well please thanks thank cheers sorry just".split()
-)
+_FILLERS = _wordset("hi hello hey hiya um uh er erm so like okay ok yeah well please thanks thank cheers sorry just")
 
 
 def _content_words(text: _Text) -> dict[str, str]:
@@ -660,6 +677,10 @@ def _overlap(q: _Text, c: _Text) -> float:
     return min(shares)
 
 
+def _named_in(name: str, text: _Text, words: set[str]) -> bool:
+    return name in text.entities or _stem(name) in words or name in words or _typo_of(name, words)
+
+
 class EntityGuard:
     """Rejects when the texts are about different things: other names, codes or subject words.
 
@@ -677,8 +698,8 @@ class EntityGuard:
     def check(self, query: str, candidate: str) -> GuardVerdict | None:
         q, c = _analyse(query), _analyse(candidate)
         words_q, words_c = set(q.stems) | set(q.tokens), set(c.stems) | set(c.tokens)
-        names_q = {e for e in q.entities if not ({e, _stem(e)} & words_c or _typo_of(e, c.entities))}
-        names_c = {e for e in c.entities if not ({e, _stem(e)} & words_q or _typo_of(e, q.entities))}
+        names_q = {e for e in q.entities if not _named_in(e, c, words_c)}
+        names_c = {e for e in c.entities if not _named_in(e, q, words_q)}
         if (names_q and (names_c or not c.entities)) or (names_c and not q.entities):
             return GuardVerdict(self.name, f"different names: {_describe(names_q)} vs {_describe(names_c)}")
         content_q, content_c = _content_words(q), _content_words(c)

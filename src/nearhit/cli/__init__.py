@@ -18,9 +18,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from nearhit.cli import cache_cmd, redis_cmd
+    from nearhit.cli import cache_cmd, calc_cmd, redis_cmd
 
-    for command in (redis_cmd.redis, cache_cmd.cache):
+    for command in (redis_cmd.redis, cache_cmd.cache, calc_cmd.calc):
         main.add_command(command)
 
 

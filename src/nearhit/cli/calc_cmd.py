@@ -14,7 +14,7 @@ from nearhit.economics.prices import LOCAL_EMBEDDER
 from nearhit.errors import InvalidInput
 
 
-def _range(name: str, integer: bool = False) -> click.ParamType:
+def _range(name: str, integer: bool = False) -> click.IntRange | click.FloatRange:
     """The option's click type, built from the model's own bounds so both reject the same values."""
     bound = BOUNDS[name]
     if integer:
@@ -25,30 +25,54 @@ def _range(name: str, integer: bool = False) -> click.ParamType:
 @click.command("calc")
 @click.option("--model", default="gpt-4o", show_default=True, help="Chat model, as genai-prices names it.")
 @click.option("--requests-per-day", type=_range("requests_per_day"), default=100_000, show_default=True)
-@click.option("--hit-rate", type=_range("hit_rate"), default=0.3, show_default=True, help="Share of requests served from the cache.")
-@click.option("--input-tokens", type=_range("input_tokens", True), default=500, show_default=True, help="Mean per request.")
-@click.option("--output-tokens", type=_range("output_tokens", True), default=300, show_default=True, help="Mean per request.")
+@click.option(
+    "--hit-rate",
+    type=_range("hit_rate"),
+    default=0.3,
+    show_default=True,
+    help="Share of requests served from the cache.",
+)
+@click.option(
+    "--input-tokens", type=_range("input_tokens", True), default=500, show_default=True, help="Mean per request."
+)
+@click.option(
+    "--output-tokens", type=_range("output_tokens", True), default=300, show_default=True, help="Mean per request."
+)
 @click.option(
     "--embedding-model", default=LOCAL_EMBEDDER, show_default=True, help="Embedding model, or 'local' (free)."
 )
-@click.option("--embedding-tokens", type=_range("embedding_tokens", True), help="Tokens embedded per request [input tokens].")
+@click.option(
+    "--embedding-tokens", type=_range("embedding_tokens", True), help="Tokens embedded per request [input tokens]."
+)
 @click.option("--ttl", type=_range("ttl_seconds", True), default=86_400, show_default=True, help="Entry TTL, seconds.")
 @click.option("--dim", type=_range("dim", True), help="Vector dimension [the embedding model's].")
 @click.option("--algorithm", type=click.Choice(["hnsw", "flat"]), default="hnsw", show_default=True)
 @click.option("--hnsw-m", type=_range("hnsw_m", True), default=16, show_default=True)
-@click.option("--distinct-share", type=_range("distinct_share"), help="Share of requests that store a new entry [1 - hit rate].")
+@click.option(
+    "--distinct-share", type=_range("distinct_share"), help="Share of requests that store a new entry [1 - hit rate]."
+)
 @click.option("--prompt-bytes", type=_range("prompt_bytes", True), help="Mean stored prompt [4 × input tokens].")
 @click.option("--response-bytes", type=_range("response_bytes", True), help="Mean stored answer [4 × output tokens].")
 @click.option("--ha/--no-ha", default=True, show_default=True, help="High availability: two Redis nodes.")
 @click.option("--region", default="eastus2", show_default=True, help="Region of the Redis price table.")
-@click.option("--headroom", type=_range("headroom"), default=0.25, show_default=True, help="Spare memory on top of the working set.")
-@click.option("--yearly-growth", type=_range("yearly_growth"), default=0.0, show_default=True, help="Traffic growth per year.")
+@click.option(
+    "--headroom",
+    type=_range("headroom"),
+    default=0.25,
+    show_default=True,
+    help="Spare memory on top of the working set.",
+)
+@click.option(
+    "--yearly-growth", type=_range("yearly_growth"), default=0.0, show_default=True, help="Traffic growth per year."
+)
 @click.option("--years", type=_range("years", True), default=3, show_default=True, help="Years to project.")
 @click.option("--llm-latency-ms", type=_range("llm_latency_ms"), help="Full LLM answer [450 ms + output / 80 tok/s].")
 @click.option("--hit-latency-ms", type=_range("hit_latency_ms"), default=5.0, show_default=True)
 @click.option("--input-price", type=_range("input_price_per_mtok"), help="Override: USD per 1M input tokens.")
 @click.option("--output-price", type=_range("output_price_per_mtok"), help="Override: USD per 1M output tokens.")
-@click.option("--embedding-price", type=_range("embedding_price_per_mtok"), help="Override: USD per 1M embedded tokens.")
+@click.option(
+    "--embedding-price", type=_range("embedding_price_per_mtok"), help="Override: USD per 1M embedded tokens."
+)
 @click.option("--redis-price", type=_range("redis_price_per_node_hour"), help="Override: USD per Redis node-hour.")
 @click.option(
     "--redis-prices",
@@ -141,12 +165,21 @@ def render(result: Estimate) -> str:
         ("requests per day", f"{s.requests_per_day:,.0f}"),
         ("tokens per request", f"{s.input_tokens:,} in / {s.output_tokens:,} out"),
         ("hit rate", f"{s.hit_rate:.1%}"),
-        ("embedding", f"{p.embedding.model}, {s.embedding_tokens:,} tokens per request, {s.dim}-d {s.algorithm.upper()}"),
+        (
+            "embedding",
+            f"{p.embedding.model}, {s.embedding_tokens:,} tokens per request, {s.dim}-d {s.algorithm.upper()}",
+        ),
         ("TTL, distinct share", f"{s.ttl_seconds:,} s, {s.distinct_share:.1%}"),
         ("Prices", None),
-        ("chat, per 1M tokens", f"${p.chat.input_per_mtok:,.4g} in / ${p.chat.output_per_mtok:,.4g} out  [{p.chat.source}, {p.chat.as_of}]"),
+        (
+            "chat, per 1M tokens",
+            f"${p.chat.input_per_mtok:,.4g} in / ${p.chat.output_per_mtok:,.4g} out  [{p.chat.source}, {p.chat.as_of}]",
+        ),
         ("embedding, per 1M", f"${p.embedding.input_per_mtok:,.4g}  [{p.embedding.source}, {p.embedding.as_of}]"),
-        ("Redis node-hour", f"${sku.usd_per_node_hour:,.4g} {sku.name}, {sku.kind}  [{sku.source}; table {p.redis.as_of}]"),
+        (
+            "Redis node-hour",
+            f"${sku.usd_per_node_hour:,.4g} {sku.name}, {sku.kind}  [{sku.source}; table {p.redis.as_of}]",
+        ),
         ("A year (365 days)", None),
         ("token spend, no cache", _usd(a.token_spend_without_cache)),
         ("token spend, with cache", _usd(a.token_spend_with_cache) + "  (misses only)"),
@@ -158,20 +191,37 @@ def render(result: Estimate) -> str:
         ("seed formula (Redis only)", _pct(be.seed_pct, be.seed_exceeds_100)),
         ("with embedding cost", _pct(be.full_pct, be.full_exceeds_100)),
         ("Memory", None),
-        ("per entry", f"{fp.total:,} B = vector {fp.vector:,} + index graph {fp.index_graph:,} "
-         f"+ payload {fp.payload:,} + key overhead {fp.key_overhead:,}"),
-        ("working set", f"{a.working_set.entries:,} entries, {_gb(a.working_set.bytes)} "
-         f"({_gb(a.working_set.required_bytes)} with {s.headroom:.0%} headroom)"),
-        ("Azure Managed Redis SKU", f"{count}{sku.name} ({sku.tier}, {sku.advertised_gb:g} GB, {_gb(sku.usable_bytes)} usable)"),
+        (
+            "per entry",
+            f"{fp.total:,} B = vector {fp.vector:,} + index graph {fp.index_graph:,} "
+            f"+ payload {fp.payload:,} + key overhead {fp.key_overhead:,}",
+        ),
+        (
+            "working set",
+            f"{a.working_set.entries:,} entries, {_gb(a.working_set.bytes)} "
+            f"({_gb(a.working_set.required_bytes)} with {s.headroom:.0%} headroom)",
+        ),
+        (
+            "Azure Managed Redis SKU",
+            f"{count}{sku.name} ({sku.tier}, {sku.advertised_gb:g} GB, {_gb(sku.usable_bytes)} usable)",
+        ),
         ("Latency", None),
-        ("saved per year", f"{result.latency.saved_hours:,.0f} h (hits × ({s.llm_latency_ms:,.0f} − {s.hit_latency_ms:g} ms))"),
+        (
+            "saved per year",
+            f"{result.latency.saved_hours:,.0f} h (hits × ({s.llm_latency_ms:,.0f} − {s.hit_latency_ms:g} ms))",
+        ),
         ("added per year", f"{result.latency.added_hours:,.0f} h (the lookup before each miss)"),
     ]
     if len(result.projection) > 1:
         rows.append(("Projection", None))
         for number, year in enumerate(result.projection, start=1):
-            rows.append((f"year {number}", f"{year.requests_per_day:,.0f}/day: net {_usd(year.net_savings)}, "
-                                           f"Redis {year.sku_count} × {year.sku.name}"))
+            rows.append(
+                (
+                    f"year {number}",
+                    f"{year.requests_per_day:,.0f}/day: net {_usd(year.net_savings)}, "
+                    f"Redis {year.sku_count} × {year.sku.name}",
+                )
+            )
     width = max(len(label) for label, value in rows if value is not None)
     lines = [f"\n{label}" if value is None else f"  {label:<{width}}  {value}" for label, value in rows]
     return "\n".join(lines).lstrip("\n")
@@ -189,4 +239,3 @@ def _pct(value: float | None, exceeds: bool) -> str:
 
 def _gb(size: float) -> str:
     return f"{size / 1e9:,.2f} GB"
-

@@ -1,0 +1,111 @@
+"""The Azure Managed Redis price table and the choice of the smallest SKU that holds a working set.
+
+The table is data (``data/azure_managed_redis.json``), dated, each price marked ``list`` or ``estimate``
+with its source, so a stale or guessed figure is visible in every answer; a caller can load its own file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from nearhit.errors import InvalidInput
+
+PriceKind = Literal["list", "estimate", "override"]
+
+
+@dataclass(frozen=True, slots=True)
+class SkuPrice:
+    """One SKU with its price in one region."""
+
+    name: str
+    tier: str
+    advertised_gb: float
+    usable_bytes: int
+    usd_per_node_hour: float
+    kind: PriceKind
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTable:
+    """The SKUs that can serve vector search in one region, smallest memory first."""
+
+    name: str
+    region: str
+    as_of: str
+    hours_per_year: int
+    nodes_with_ha: int
+    usable_fraction: float
+    skus: tuple[SkuPrice, ...]
+
+
+def load_price_table(region: str = "eastus2", path: Path | None = None) -> PriceTable:
+    """Read the bundled table (or ``path``) for ``region``; Flash Optimized SKUs are dropped (no vector search)."""
+    raw = _read(path)
+    try:
+        return _parse(raw, region)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InvalidInput):
+            raise
+        raise InvalidInput(f"malformed Redis price table: {type(exc).__name__} {exc}") from None
+
+
+def _parse(raw: dict[str, Any], region: str) -> PriceTable:
+    regions: dict[str, dict[str, dict[str, Any]]] = raw["regions"]
+    if region not in regions:
+        raise InvalidInput(f"unknown region {region!r}: the price table has {', '.join(sorted(regions))}")
+    priced = regions[region]
+    usable_fraction = float(raw["usable_fraction"])
+    bytes_per_gb = int(raw["bytes_per_gb"])
+    skus = [
+        SkuPrice(
+            name=sku["name"],
+            tier=sku["tier"],
+            advertised_gb=float(sku["advertised_gb"]),
+            usable_bytes=int(float(sku["advertised_gb"]) * bytes_per_gb * usable_fraction),
+            usd_per_node_hour=float(priced[sku["name"]]["usd_per_node_hour"]),
+            kind=priced[sku["name"]]["kind"],
+            source=priced[sku["name"]]["source"],
+        )
+        for sku in raw["skus"]
+        if sku["vector_search"] and sku["name"] in priced
+    ]
+    if not skus:
+        raise InvalidInput(f"the Redis price table prices no SKU with vector search in {region!r}")
+    skus.sort(key=lambda s: (s.usable_bytes, s.usd_per_node_hour))
+    return PriceTable(
+        name=raw["name"],
+        region=region,
+        as_of=raw["as_of"],
+        hours_per_year=int(raw["hours_per_year"]),
+        nodes_with_ha=int(raw["nodes_with_ha"]),
+        usable_fraction=usable_fraction,
+        skus=tuple(skus),
+    )
+
+
+def choose_sku(table: PriceTable, required_bytes: float) -> SkuPrice | None:
+    """The smallest SKU whose usable memory holds ``required_bytes`` (the cheapest among equals); None if none does."""
+    return next((sku for sku in table.skus if sku.usable_bytes >= required_bytes), None)
+
+
+def annual_cost(table: PriceTable, sku: SkuPrice, *, ha: bool) -> float:
+    """A year of the SKU: hourly price × hours × nodes (two with high availability)."""
+    nodes = table.nodes_with_ha if ha else 1
+    return sku.usd_per_node_hour * table.hours_per_year * nodes
+
+
+def _read(path: Path | None) -> dict[str, Any]:
+    try:
+        if path is None:
+            text = resources.files("nearhit.economics").joinpath("data/azure_managed_redis.json").read_text()
+        else:
+            text = path.read_text(encoding="utf-8")
+        data: dict[str, Any] = json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"cannot read the Redis price table {path}: {exc}") from None
+    return data

@@ -1,0 +1,58 @@
+"""LLM providers behind one async streaming interface: the simulated model, OpenAI(-compatible) and Azure.
+
+provider = build_provider(settings)
+async for event in provider.stream([ChatMessage("user", "What is Redis?")]):
+    ...  # TextChunk(text) events, then exactly one StreamEnd(usage, finish_reason, model)
+"""
+
+from __future__ import annotations
+
+from nearhit.config import Settings
+from nearhit.llm.azure import build_azure
+from nearhit.llm.base import (
+    ChatMessage,
+    Completion,
+    LLMEvent,
+    LLMProvider,
+    ProviderName,
+    Role,
+    StreamEnd,
+    TextChunk,
+    Usage,
+    complete,
+)
+from nearhit.llm.errors import LLMError, LLMTimeout
+from nearhit.llm.openai_compatible import OpenAICompatibleLLM, build_openai
+from nearhit.llm.simulated import SimulatedLLM
+from nearhit.llm.tokens import count_message_tokens, count_tokens
+
+__all__ = [
+    "ChatMessage",
+    "Completion",
+    "LLMError",
+    "LLMEvent",
+    "LLMProvider",
+    "LLMTimeout",
+    "OpenAICompatibleLLM",
+    "ProviderName",
+    "Role",
+    "SimulatedLLM",
+    "StreamEnd",
+    "TextChunk",
+    "Usage",
+    "build_provider",
+    "complete",
+    "count_message_tokens",
+    "count_tokens",
+]
+
+
+def build_provider(settings: Settings) -> LLMProvider:
+    """The provider ``settings.resolved_llm`` names; a missing credential is a ConfigError at start-up."""
+    match settings.resolved_llm:
+        case "azure":
+            return build_azure(settings)
+        case "openai":
+            return build_openai(settings)
+        case "simulated":
+            return SimulatedLLM.from_settings(settings)

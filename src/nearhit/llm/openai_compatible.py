@@ -1,0 +1,223 @@
+"""OpenAI and any server speaking its chat completions API (vLLM, Ollama, LM Studio), via the ``openai`` SDK.
+
+The SDK's own retries are off: nearhit retries only before the first token (a retry after that would send the
+caller a second answer glued to half of the first), with exponential backoff and jitter, and it bounds every
+wait with ``NEARHIT_LLM_TIMEOUT`` so a stalled upstream becomes an :class:`LLMTimeout`, never a hung stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import random
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from typing import Literal, cast
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+from nearhit.config import Settings
+from nearhit.errors import ConfigError
+from nearhit.llm.base import ChatMessage, LLMEvent, ProviderName, StreamEnd, TextChunk, Usage
+from nearhit.llm.errors import LLMError, LLMTimeout
+from nearhit.llm.tokens import count_message_tokens, count_tokens
+
+logger = logging.getLogger(__name__)
+
+MaxTokensParam = Literal["max_tokens", "max_completion_tokens"]
+
+_MAX_BACKOFF = 8.0
+_CHECK_TIMEOUT = 10.0
+# A local server (Ollama, LM Studio) needs no key, but the SDK refuses to start without one.
+_NO_KEY = "not-needed"
+
+
+class OpenAICompatibleLLM:
+    """A chat model behind an ``openai.AsyncOpenAI`` (or ``AsyncAzureOpenAI``) client built with
+    ``max_retries=0``."""
+
+    simulated = False
+    imitates: str | None = None
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        *,
+        name: ProviderName,
+        model: str,
+        timeout: float,
+        max_retries: int,
+        max_tokens_param: MaxTokensParam = "max_tokens",
+        backoff_base: float = 0.5,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self._client = client
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._max_tokens_param = max_tokens_param
+        self._backoff_base = backoff_base
+
+    async def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> AsyncIterator[LLMEvent]:
+        for attempt in itertools.count():
+            answered = False
+            try:
+                async with contextlib.aclosing(self._attempt(messages, temperature, max_tokens)) as events:
+                    async for event in events:
+                        answered = answered or isinstance(event, TextChunk)
+                        yield event
+                return
+            except LLMError as error:
+                if answered or not error.retryable or attempt >= self._max_retries:
+                    raise
+                delay = self._backoff(attempt, error.retry_after)
+                logger.warning(
+                    "%s: %s; retry %d of %d in %.2f s",
+                    self.name,
+                    error.message,
+                    attempt + 1,
+                    self._max_retries,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+
+    async def check(self) -> None:
+        """List the models: cheap, checks the address and the key, and costs no tokens."""
+        try:
+            async with asyncio.timeout(min(self._timeout, _CHECK_TIMEOUT)):
+                await self._client.models.list()
+        except (openai.OpenAIError, TimeoutError) as exc:
+            raise self._error(exc) from exc
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def _attempt(
+        self, messages: Sequence[ChatMessage], temperature: float | None, max_tokens: int | None
+    ) -> AsyncGenerator[LLMEvent, None]:
+        """One request: its text chunks, then its StreamEnd. Every failure leaves as an LLMError."""
+        limit = openai.omit if max_tokens is None else max_tokens
+        newer_limit = self._max_tokens_param == "max_completion_tokens"
+        try:
+            async with asyncio.timeout(self._timeout):
+                upstream = await self._client.chat.completions.create(
+                    model=self.model,
+                    messages=cast(
+                        "list[ChatCompletionMessageParam]",
+                        [{"role": m.role, "content": m.content} for m in messages],
+                    ),
+                    stream=True,
+                    stream_options={"include_usage": True},
+                    temperature=openai.omit if temperature is None else temperature,
+                    max_tokens=openai.omit if newer_limit else limit,
+                    max_completion_tokens=limit if newer_limit else openai.omit,
+                )
+        except (openai.OpenAIError, TimeoutError) as exc:
+            raise self._error(exc) from exc
+
+        pieces: list[str] = []
+        usage: Usage | None = None
+        finish_reason: str | None = None
+        model = self.model
+        async with upstream:
+            chunks = aiter(upstream)
+            while True:
+                try:
+                    async with asyncio.timeout(self._timeout):
+                        chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except (openai.OpenAIError, TimeoutError, ValueError) as exc:
+                    raise self._error(exc) from exc
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        pieces.append(choice.delta.content)
+                        yield TextChunk(choice.delta.content)
+                    finish_reason = choice.finish_reason or finish_reason
+
+        if usage is None:  # the server ignored stream_options.include_usage: count as it would have
+            usage = Usage(
+                prompt_tokens=count_message_tokens(messages, self.model),
+                completion_tokens=count_tokens("".join(pieces), self.model),
+                source="tokenizer",
+            )
+        yield StreamEnd(usage=usage, finish_reason=finish_reason or "unknown", model=model)
+
+    def _error(self, exc: Exception) -> LLMError:
+        """Translate an SDK or timeout failure into an LLMError saying what happened and whether to retry."""
+        if isinstance(exc, TimeoutError | openai.APITimeoutError):
+            return LLMTimeout(f"{self.name} sent nothing for {self._timeout:g} s (NEARHIT_LLM_TIMEOUT)")
+        if isinstance(exc, openai.APIStatusError):
+            return LLMError(
+                f"{self.name} answered HTTP {exc.status_code}: {_upstream_message(exc)}",
+                status_code=exc.status_code,
+                retryable=_retryable(exc.status_code),
+                retry_after=_retry_after(exc.response.headers),
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return LLMError(f"could not reach {self.name} at {self._client.base_url}", retryable=True)
+        if isinstance(exc, openai.APIError):  # an error event inside a 200 stream
+            status = int(exc.code) if exc.code is not None and exc.code.isdigit() else None
+            return LLMError(
+                f"{self.name} failed while streaming: {_upstream_message(exc)}",
+                status_code=status,
+                retryable=status is not None and _retryable(status),
+            )
+        return LLMError(f"{self.name} call failed: {exc}")
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff with jitter (so a burst of callers does not retry in step), at least what the
+        server asked for, at most _MAX_BACKOFF."""
+        delay = min(_MAX_BACKOFF, self._backoff_base * 2.0**attempt) * random.uniform(0.5, 1.0)
+        return min(_MAX_BACKOFF, max(delay, retry_after or 0.0))
+
+
+def build_openai(settings: Settings) -> OpenAICompatibleLLM:
+    """OpenAI itself, or the OpenAI-compatible server at ``OPENAI_BASE_URL``."""
+    if not (settings.openai_api_key or settings.openai_base_url):
+        raise ConfigError("the OpenAI LLM needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
+    client = openai.AsyncOpenAI(
+        api_key=settings.openai_api_key or _NO_KEY,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=0,
+    )
+    return OpenAICompatibleLLM(
+        client,
+        name="openai",
+        model=settings.chat_model,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        # OpenAI's newer models reject max_tokens; other servers may not know max_completion_tokens yet.
+        max_tokens_param="max_tokens" if settings.openai_base_url else "max_completion_tokens",
+    )
+
+
+def _retryable(status: int) -> bool:
+    return status in (408, 409, 429) or status >= 500
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """The wait the server asked for: OpenAI's ``retry-after-ms``, or ``retry-after`` in seconds."""
+    for header, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        with contextlib.suppress(KeyError, ValueError):
+            return float(headers[header]) * scale
+    return None
+
+
+def _upstream_message(exc: openai.APIError) -> str:
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return exc.message

@@ -1,0 +1,216 @@
+"""The guards on hand-written pairs: each must fire on a look-alike question and stay quiet on a rewording."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache.guards import (
+    GUARD_NAMES,
+    DirectionGuard,
+    EntityGuard,
+    GuardSet,
+    GuardVerdict,
+    NegationGuard,
+    NumberGuard,
+)
+from nearhit.errors import InvalidInput
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can I return it after 14 days?", "Can I return it after 30 days?"),
+        ("How much is a 23kg bag?", "How much is a 32kg bag?"),
+        ("Remind me at 7am", "Remind me at 7pm"),
+        ("Is the 9:15 train on time?", "Is the 9:45 train on time?"),
+        ("Who won the World Cup in 2014?", "Who won the World Cup in 2018?"),
+        ("Book the room from the 3rd", "Book the room from the 5th"),
+        ("How many calories are in one egg?", "How many calories are in three eggs?"),
+        ("Transfer £50 to savings", "Transfer $50 to savings"),
+        ("Can I upload files larger than 10MB?", "Can I upload files larger than 10GB?"),
+        ("Are you open on Saturday?", "Are you open on Sunday?"),
+        ("What was my bill in January?", "What was my bill in June?"),
+        ("Is the shop open tomorrow?", "Is the shop open today?"),
+        ("Track order 48213", "Track order 48231"),
+        ("What is 15% of 200?", "What is 25 percent of 200?"),
+    ],
+)
+def test_number_guard_fires(query: str, candidate: str) -> None:
+    verdict = NumberGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "numbers"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How long is a 5 miles walk?", "How long is a five miles walk?"),
+        ("What is 10% of 80?", "What is 10 percent of 80?"),
+        ("What is 10% of 80?", "what is ten per cent of eighty"),
+        ("Can I book for 3pm?", "Can I book for 15:00?"),
+        ("Can I book for 3pm?", "Can I book for three o'clock?"),
+        ("Can I return it after 14 days?", "Can I still send it back after two weeks?"),
+        ("How long should I roast a 2kg chicken?", "Cooking time for a 2 kilo chicken?"),
+        ("Table for 2 at 7pm", "a table for two at seven this evening"),
+        ("Move £50 to savings", "move fifty pounds to savings"),
+        ("Book from the 3rd", "book from the third"),
+        ("Budget of 1,000 dollars", "budget of one thousand dollars"),
+        ("How many calories are in one egg?", "What's the calorie count of a single egg?"),
+        ("Hi, quick one: how do I reset my PIN?", "How do I reset my PIN?"),
+        ("Are you open on Sundays?", "Can I come in on a sunday?"),
+        ("No numbers here", "none here either"),
+    ],
+)
+def test_number_guard_passes_same_quantities(query: str, candidate: str) -> None:
+    assert NumberGuard().check(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Cancel my subscription", "Don't cancel my subscription"),
+        ("Which items can be recycled?", "Which items can't be recycled?"),
+        ("Do I need a prescription?", "Can I get it without a prescription?"),
+        ("Is the deposit refundable?", "Is the deposit non-refundable?"),
+        ("Which foods are high in iron?", "Which foods are low in iron?"),
+        ("How do I increase the font size?", "How do I decrease the font size?"),
+        ("Is the clinic open on Sundays?", "Is the clinic closed on Sundays?"),
+        ("Is ibuprofen safe with alcohol?", "Is ibuprofen unsafe with alcohol?"),
+        ("Is ibuprofen safe with alcohol?", "Is ibuprofen dangerous with alcohol?"),
+        ("How do I lock my card?", "How do I unlock my card?"),
+        ("How do I turn on dark mode?", "How do I turn off dark mode?"),
+        ("How do I opt in to the pension?", "How do I opt out of the pension?"),
+        ("Should I eat before surgery?", "Should I avoid food before surgery?"),
+        ("Delivery for orders under £50?", "Delivery for orders over £50?"),
+        ("What can I buy with points?", "What can I sell for points?"),
+        ("Are dogs allowed inside?", "Are dogs forbidden inside?"),
+    ],
+)
+def test_negation_guard_fires(query: str, candidate: str) -> None:
+    verdict = NegationGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "negation"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I cancel my order?", "How can I cancel my order?"),
+        ("I can't log in to my bank", "I cannot log in to my bank"),
+        ("Why won't my laptop connect?", "Why doesn't my laptop connect?"),
+        ("What's the price for non-members?", "How much is it if I'm not a member?"),
+        ("How do I unblock a sink?", "What do you charge to unblock a sink?"),
+        ("Is the clinic open on Sundays?", "IS THE CLINIC OPEN ON SUNDAYS"),
+        ("How do I turn on dark mode?", "how do i turn on dark mode"),
+    ],
+)
+def test_negation_guard_passes_same_polarity(query: str, candidate: str) -> None:
+    assert NegationGuard().check(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I reset my Gmail password?", "How do I reset my Outlook password?"),
+        ("Send the invoice to Sarah", "Send the invoice to Sam"),
+        ("Who is the CEO of Microsoft?", "Who is the CEO of Apple?"),
+        ("Where is my parcel SKU-123?", "Where is my parcel SKU-456?"),
+        ("How do I reset my password?", "How do I reset my Gmail password?"),
+        ("What's the drinking age in the UK?", "What's the drinking age in the US?"),
+        ("What vaccines does my puppy need?", "What vaccines does my kitten need?"),
+        ("How do I sort a list in python?", "How do I sort a list in java?"),
+        ("What's covered under the warranty?", "What's covered under the extended warranty?"),
+        ("What are the symptoms of flu?", "What are the symptoms of flu in babies?"),
+    ],
+)
+def test_entity_guard_fires(query: str, candidate: str) -> None:
+    verdict = EntityGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "entities"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I cancel my order?", "How can I cancel my order?"),
+        ("How do I cancel my order?", "how do i cancel my order"),
+        ("Do you accept Apple Pay?", "Do You Accept Apple Pay?"),
+        ("Do you accept Apple Pay?", "DO YOU ACCEPT APPLE PAY?!"),
+        ("How do I change my address?", "How do I update my address?"),
+        ("How do I change the email on my account?", "How do I chnage the email on my acount?"),
+        ("How do I request a copy of my payslip?", "How can I get a copy of my payslip?"),
+        ("Where is the leisure centre?", "Where is the leisure center?"),
+        ("How do I install Python on Windows?", "What are the steps to install Python on Windows?"),
+        ("How do I bleed a radiator?", "Sorry, silly question, but how do I bleed a radiator?"),
+        ("When will I receive my P60?", "When will I get my P60?"),
+        ("Is breakfast included for kids?", "Is breakfast included for children?"),
+    ],
+)
+def test_entity_guard_passes_rewording(query: str, candidate: str) -> None:
+    assert EntityGuard().check(query, candidate) is None
+
+
+def test_entity_guard_leaves_heavy_rewordings_to_the_threshold() -> None:
+    # Few words in common: not the same question frame with one slot changed.
+    assert EntityGuard().check("What's the capital of Australia?", "Which city is Australia's capital?") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Transfer £50 from savings to my current account", "Transfer £50 from my current account to savings"),
+        ("How do I convert a Word document to PDF?", "How do I convert a PDF to a Word document?"),
+        ("Migrate from MySQL to Postgres", "migrate from postgres to mysql"),
+    ],
+)
+def test_direction_guard_fires(query: str, candidate: str) -> None:
+    verdict = DirectionGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "direction"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can I add my partner to my car insurance?", "To my car insurance, can I add my partner?"),
+        ("Move £50 from savings to my current account", "Move fifty pounds from savings into my current account"),
+        ("How do I cancel my order?", "How can I cancel my order?"),
+    ],
+)
+def test_direction_guard_passes_reordering(query: str, candidate: str) -> None:
+    assert DirectionGuard().check(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "How do I cancel my order?",
+        "Transfer £50 from my savings to my current account at 3pm on Friday",
+        "",
+        "?!",
+        "ÀÉÎ naïve café ½ ﬁle",
+    ],
+)
+def test_default_set_passes_identical_text(prompt: str) -> None:
+    assert GuardSet.default().first_rejection(prompt, prompt) is None
+
+
+def test_default_set_has_every_guard_and_names_the_rejecting_one() -> None:
+    guards = GuardSet.default()
+    assert tuple(g.name for g in guards.guards) == GUARD_NAMES
+    verdict = guards.first_rejection("Which foods are high in iron?", "Which foods are low in iron?")
+    assert verdict == GuardVerdict("negation", verdict.reason if verdict else "")
+    assert verdict is not None and "high" in verdict.reason
+
+
+def test_from_names_selects_and_orders_guards() -> None:
+    guards = GuardSet.from_names(["negation", "numbers"])
+    assert [g.name for g in guards.guards] == ["negation", "numbers"]
+    assert guards.first_rejection("Remind me at 7am", "Remind me at 7pm") == GuardSet.from_names(
+        ["numbers"]
+    ).first_rejection("Remind me at 7am", "Remind me at 7pm")
+    assert GuardSet.from_names([]).first_rejection("high", "low") is None
+
+
+def test_from_names_rejects_unknown_name_listing_valid_ones() -> None:
+    with pytest.raises(InvalidInput) as excinfo:
+        GuardSet.from_names(["numbers", "vibes"])
+    message = str(excinfo.value)
+    assert "vibes" in message
+    assert all(name in message for name in GUARD_NAMES)

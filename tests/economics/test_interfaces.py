@@ -1,0 +1,141 @@
+"""``nearhit calc`` and ``/calculator``: the same answer, the same refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from fastapi import FastAPI
+
+from nearhit.api.calculator import router
+from nearhit.cli.calc_cmd import calc
+from nearhit.economics import Scenario
+from nearhit.errors import InvalidInput
+
+EXAMPLE = {"requests_per_day": 100_000, "input_tokens": 500, "output_tokens": 300, "hit_rate": 0.3}
+EXAMPLE_ARGS = ["--requests-per-day", "100000", "--input-tokens", "500", "--output-tokens", "300", "--hit-rate", "0.3"]
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    app = FastAPI()
+    app.include_router(router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(calc, list(args))
+
+
+async def test_cli_json_and_api_agree(client: httpx.AsyncClient) -> None:
+    request = EXAMPLE | {"embedding_model": "text-embedding-3-small", "ha": False, "ttl_seconds": 3600}
+    result = _cli(*EXAMPLE_ARGS, "--embedding-model", "text-embedding-3-small", "--no-ha", "--ttl", "3600", "--json")
+    assert result.exit_code == 0, result.output
+    response = await client.post("/calculator/estimate", json=request)
+    assert response.status_code == 200
+    assert json.loads(result.output) == response.json()
+
+
+async def test_estimate_shape(client: httpx.AsyncClient) -> None:
+    body = (await client.post("/calculator/estimate", json=EXAMPLE)).json()
+    assert set(body) == {
+        "scenario", "prices", "annual", "sku", "breakeven", "footprint", "latency", "curve", "projection",
+    }  # fmt: skip
+    assert body["annual"]["net_savings"] == pytest.approx(45_976.86)
+    assert body["sku"]["name"] == "B1"
+    assert set(body["footprint"]) >= {"vector", "index_graph", "payload", "key_overhead", "total"}
+    assert len(body["curve"]) == 21
+
+
+def test_table_shows_every_output() -> None:
+    result = _cli(*EXAMPLE_ARGS)
+    assert result.exit_code == 0, result.output
+    for text in ("$155,125.00", "$108,587.50", "$560.64", "$45,976.86", "0.36%", "B1", "key overhead", "12,760 h"):
+        assert text in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--requests-per-day", "0"], "--requests-per-day"),
+        (["--requests-per-day", "-5"], "--requests-per-day"),
+        (["--hit-rate", "1.5"], "--hit-rate"),
+        (["--hit-rate", "-0.1"], "--hit-rate"),
+        (["--dim", "0"], "--dim"),
+        (["--dim", "100000"], "--dim"),
+        (["--input-tokens", "0"], "--input-tokens"),
+        (["--ttl", "0"], "--ttl"),
+        (["--model", "gtp-4o"], "close matches: gpt-4o"),
+        (["--embedding-model", "my-embedder"], "dim is required"),
+        (["--region", "mars"], "unknown region"),
+    ],
+)
+def test_cli_refuses_bad_input(args: list[str], message: str) -> None:
+    result = _cli(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"requests_per_day": 0}, "requests_per_day"),
+        ({"requests_per_day": -1}, "requests_per_day"),
+        ({"hit_rate": 1.01}, "hit_rate"),
+        ({"dim": 0}, "dim"),
+        ({"dim": 100_000}, "dim"),
+        ({"algorithm": "ivf"}, "algorithm"),
+        ({"surprise": 1}, "surprise"),
+        ({"input_tokens": 1.5}, "input_tokens"),
+    ],
+)
+async def test_api_422_names_the_field(client: httpx.AsyncClient, change: dict[str, Any], field: str) -> None:
+    response = await client.post("/calculator/estimate", json=EXAMPLE | change)
+    assert response.status_code == 422
+    assert field in {str(part) for error in response.json()["detail"] for part in error["loc"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model": "gtp-4o"}, "close matches: gpt-4o"),
+        ({"embedding_model": "my-embedder"}, "dim is required"),
+        ({"region": "mars"}, "unknown region"),
+    ],
+)
+async def test_api_400_for_what_only_the_model_knows(
+    client: httpx.AsyncClient, change: dict[str, Any], message: str
+) -> None:
+    response = await client.post("/calculator/estimate", json=EXAMPLE | change)
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+
+
+async def test_skus_and_models(client: httpx.AsyncClient) -> None:
+    skus = (await client.get("/calculator/skus")).json()
+    assert skus["as_of"] == "2026-08-01" and skus["skus"][0]["name"] == "B0"
+    assert (await client.get("/calculator/skus", params={"region": "mars"})).status_code == 400
+    models = (await client.get("/calculator/models")).json()
+    assert models["embedding"][0]["model"] == "local"
+    assert any(m["model"] == "gpt-4o" for m in models["chat"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"requests_per_day": 0}, "requests_per_day must be > 0"),
+        ({"hit_rate": float("nan")}, "hit_rate must be >= 0 and <= 1"),
+        ({"dim": 100_000}, "dim must be >= 2 and <= 16384 (got 100000)"),
+        ({"input_tokens": 2.5}, "input_tokens must be a whole number"),
+        ({"algorithm": "ivf"}, "algorithm must be 'hnsw' or 'flat'"),
+        ({"model": " "}, "model must not be empty"),
+    ],
+)
+def test_scenario_refuses_bad_input(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Scenario(**(EXAMPLE | change))
