@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fnmatch
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -370,11 +372,16 @@ class SemanticCache:
             indexing=bool(int(info.get("indexing", 0) or 0)),
         )
 
-    async def clear(self, *, tenant: str | None = None, scope: Scope | None = None) -> int:
-        """Delete entries: all of them, one tenant's, or one scope's. Returns how many were deleted.
+    async def clear(
+        self, *, tenant: str | None = None, scope: Scope | None = None, prompt_pattern: str | None = None
+    ) -> int:
+        """Delete entries: all of them, one tenant's, one scope's, or those whose prompt matches a glob
+        pattern (``*``, ``?``, ``[...]``, case-insensitive). Returns how many were deleted.
 
-        Only keys under this index's entry prefix are ever deleted.
+        Only keys under this index's entry prefix are ever deleted, whatever the pattern says.
         """
+        if prompt_pattern is not None:
+            return await self._clear_matching(validate.label(prompt_pattern, "pattern"))
         filters: FilterExpression | None = None
         if scope is not None:
             filters = idx.scope_filter(scope.id)
@@ -395,6 +402,18 @@ class SemanticCache:
                 if not keys:
                     return deleted
                 deleted += await self.redis.unlink(*keys)
+
+    async def _clear_matching(self, pattern: str) -> int:
+        wanted = fnmatch.translate(normalise(pattern) or pattern)
+        matcher = re.compile(wanted)
+        deleted = 0
+        async with self._redis_errors():
+            async for batch in self._scan_entries():
+                prompts = await asyncio.gather(*(self.redis.hget(key, "prompt") for key in batch))
+                doomed = [k for k, p in zip(batch, prompts, strict=True) if p and matcher.match(normalise(_as_text(p)))]
+                if doomed:
+                    deleted += await self.redis.unlink(*doomed)
+        return deleted
 
     async def rebuild(self, *, drop_entries: bool = False) -> None:
         """Drop and re-create the index; entries are kept (and re-indexed) unless ``drop_entries``."""

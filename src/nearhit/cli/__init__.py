@@ -18,9 +18,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from nearhit.cli import cache_cmd, calc_cmd, redis_cmd
+    from nearhit.cli import cache_cmd, calc_cmd, eval_cmd, redis_cmd, serve_cmd
 
-    for command in (redis_cmd.redis, cache_cmd.cache, calc_cmd.calc):
+    commands = (serve_cmd.serve, redis_cmd.redis, cache_cmd.cache, calc_cmd.calc, eval_cmd.eval_, eval_cmd.calibrate)
+    for command in commands:
         main.add_command(command)
 
 

@@ -127,3 +127,23 @@ def _unknown_model_message(model: str) -> str:
 @cache
 def _all_model_ids() -> tuple[str, ...]:
     return tuple(sorted({info.id for provider in _PROVIDERS for info in provider.models}))
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCost:
+    """What one LLM call cost (or would have cost), and the model whose prices were used."""
+
+    usd: float
+    priced_as: str
+    known: bool
+
+
+def request_cost(model: str, input_tokens: int, output_tokens: int) -> RequestCost:
+    """USD for one call; a model with no known price costs 0 with ``known=False`` (never an error: this
+    runs on the request path, where an unpriced self-hosted model must still be served)."""
+    try:
+        price = chat_price(model, input_tokens, output_tokens)
+    except InvalidInput:
+        return RequestCost(0.0, model, known=False)
+    usd = (input_tokens * price.input_per_mtok + output_tokens * price.output_per_mtok) / 1_000_000
+    return RequestCost(usd, price.model, known=True)

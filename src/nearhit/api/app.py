@@ -1,0 +1,58 @@
+"""The FastAPI application: routers, middleware, error handlers, and the runtime's life cycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from nearhit import __version__, logs
+from nearhit.api import ask, cache, calculator, errors, health, telemetry, vector
+from nearhit.api.middleware import BodyLimit, RequestContext
+from nearhit.config import Settings, get_settings
+from nearhit.runtime import Runtime
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The app; pass ``runtime`` to share one (tests), else it is built from ``settings`` at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = runtime is None
+        app.state.runtime = runtime or Runtime.from_settings(settings)
+        await app.state.runtime.start()
+        try:
+            yield
+        finally:
+            if own:
+                await app.state.runtime.close()
+
+    app = FastAPI(
+        title="nearhit",
+        version=__version__,
+        summary="A semantic cache for LLM applications on Redis.",
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    errors.install(app)
+    for router in (ask.router, cache.router, vector.router, telemetry.router, health.router, calculator.router):
+        app.include_router(router)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(BodyLimit)
+    app.add_middleware(RequestContext)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for uvicorn workers (``--factory``): logs configured, settings from the environment."""
+    logs.configure()
+    return create_app()

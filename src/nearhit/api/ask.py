@@ -1,0 +1,97 @@
+"""``/ask`` and ``/ask/stream``: one prompt, answered by the raw LLM and by the cache, side by side."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import Field
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from nearhit.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
+from nearhit.api.deps import AnswererDep, RuntimeDep
+from nearhit.api.schemas import Message, PromptText, ScopeFields, Threshold, Ttl
+from nearhit.cache import validate
+from nearhit.llm import ChatMessage
+from nearhit.runtime import Runtime
+from nearhit.streaming import column_complete_data, race
+
+router = APIRouter(tags=["ask"])
+
+
+class AskBody(ScopeFields):
+    prompt: PromptText
+    history: Annotated[list[Message], Field(max_length=200)] = Field(default_factory=list)
+    threshold: Threshold | None = None
+    ttl: Ttl | None = None
+    include_raw: bool = Field(True, description="Also run the raw LLM column (the baseline).")
+    no_cache: bool = Field(False, description="Skip the lookup (the answer is still stored).")
+    no_store: bool = Field(False, description="Don't store the answer.")
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+    def to_request(self, runtime: Runtime) -> AskRequest:
+        validate.prompt(self.prompt, runtime.settings.max_prompt_chars)
+        return AskRequest(
+            prompt=self.prompt,
+            tenant=self.tenant,
+            system_prompt=self.system_prompt,
+            history=[ChatMessage(m.role, m.content) for m in self.history],
+            conversation_id=self.conversation_id,
+            threshold=self.threshold,
+            ttl=self.ttl,
+            lookup=not self.no_cache,
+            store=not self.no_store,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )
+
+
+@router.post(
+    "/ask/stream",
+    summary="Race the raw LLM against the cache (Server-Sent Events)",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "column_start, content_chunk, cache_document, column_complete and stream_complete events",
+        }
+    },
+)
+async def ask_stream(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep) -> EventSourceResponse:
+    request = body.to_request(runtime)
+    columns: dict[str, AsyncIterator[ColumnEvent]] = {}
+    if body.include_raw:
+        columns["raw"] = answerer.raw(request)
+    columns["cache"] = answerer.cached(request)
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        async for event in race(columns):
+            yield ServerSentEvent(data=json.dumps(event.payload()), event=event.type, id=str(event.seq))
+
+    return EventSourceResponse(events(), ping=15, headers={"X-Accel-Buffering": "no"})
+
+
+@router.post("/ask", summary="Answer with both columns, as one JSON document")
+async def ask(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep) -> dict[str, Any]:
+    request = body.to_request(runtime)
+    result: dict[str, Any] = {"model": runtime.provider.model, "simulated": runtime.provider.simulated}
+    if body.include_raw:
+        result["raw"] = await _collect(answerer.raw(request))
+    result["cache"] = await _collect(answerer.cached(request))
+    return result
+
+
+async def _collect(events: AsyncIterator[ColumnEvent]) -> dict[str, Any]:
+    column: dict[str, Any] = {}
+    pieces: list[str] = []
+    async for event in events:
+        if isinstance(event, Chunk):
+            pieces.append(event.text)
+        elif isinstance(event, ColumnDone):
+            column |= column_complete_data(event)
+        else:
+            column["cache_document"] = event.data
+    return {"answer": "".join(pieces), **column}

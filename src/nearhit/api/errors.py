@@ -1,0 +1,42 @@
+"""Exception handlers: nearhit's errors become precise JSON answers with the right status code."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
+
+from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, RedisUnavailable
+from nearhit.llm import LLMError
+
+log = logging.getLogger(__name__)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(_: Request, exc: InvalidInput) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(RedisUnavailable)
+    async def redis_unavailable(_: Request, exc: RedisUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": f"cache unavailable: {exc}"}, status_code=503)
+
+    @app.exception_handler(RedisError)
+    async def redis_error(_: Request, exc: RedisError) -> JSONResponse:
+        log.warning("redis error: %s", exc)
+        return JSONResponse({"detail": f"cache unavailable: {exc}"}, status_code=503)
+
+    @app.exception_handler(IndexMismatch)
+    async def index_mismatch(_: Request, exc: IndexMismatch) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(ConfigError)
+    async def config_error(_: Request, exc: ConfigError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=500)
+
+    @app.exception_handler(LLMError)
+    async def llm_error(_: Request, exc: LLMError) -> JSONResponse:
+        status = exc.status_code if exc.status_code and 400 <= exc.status_code < 600 else 502
+        return JSONResponse({"detail": f"LLM error: {exc}"}, status_code=status)

@@ -1,0 +1,44 @@
+"""``/telemetry``: what the cache saved, from the event stream."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from nearhit.api.deps import AdminDep, RuntimeDep
+
+router = APIRouter(prefix="/telemetry", tags=["telemetry"])
+
+
+@router.get("/summary", summary="Hit rate, tokens and cost saved, latency percentiles: all time and recent")
+async def summary(
+    runtime: RuntimeDep,
+    window: Annotated[int, Query(ge=10, le=7 * 24 * 3600, description="Recent window in seconds.")] = 300,
+) -> dict[str, Any]:
+    await runtime.cache()  # a clear 503 when Redis is away
+    data = await runtime.telemetry.summary(window)
+    provider = runtime.provider
+    return data | {
+        "model": provider.model,
+        "priced_as": provider.imitates or provider.model,
+        "simulated": provider.simulated,
+    }
+
+
+@router.get("/events", summary="The newest telemetry events")
+async def events(runtime: RuntimeDep, count: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+    await runtime.cache()
+    return {"events": await runtime.telemetry.events(count)}
+
+
+@router.get("/stream-info", summary="The telemetry stream: length, cap, oldest and newest event")
+async def stream_info(runtime: RuntimeDep) -> dict[str, Any]:
+    await runtime.cache()
+    return await runtime.telemetry.stream_info()
+
+
+@router.delete("/clear", summary="Delete all telemetry (admin)", dependencies=[AdminDep])
+async def clear(runtime: RuntimeDep) -> dict[str, Any]:
+    await runtime.cache()
+    return {"deleted_events": await runtime.telemetry.clear()}

@@ -1,0 +1,224 @@
+"""``nearhit eval`` and ``nearhit calibrate``: how often the cache serves a wrong answer, and at what threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nearhit import evaluation
+from nearhit.cli._common import echo_json, json_option, open_cache, run
+from nearhit.evaluation import envfile
+
+_DATA_HELP = (
+    "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
+    "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/)."
+)
+
+_dataset_option = click.option(
+    "--dataset",
+    "-d",
+    default="questions",
+    show_default=True,
+    help="'questions' or 'conversations' (fow-cache), or a JSONL file with a, b, same_answer, category per line.",
+)
+_guards_option = click.option(
+    "--guards",
+    "guards_spec",
+    default=None,
+    help="'all', 'none' or a comma list (numbers,negation,entities,direction). Default: as configured.",
+)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    click.echo(f"  {stage}: {done}/{total}", err=True)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+@click.command("eval", epilog=_DATA_HELP)
+@_dataset_option
+@click.option(
+    "--threshold", type=click.FloatRange(0, 1), default=None, help="Similarity for a hit. Default: configured."
+)
+@_guards_option
+@click.option("--per-guard", is_flag=True, help="Also run each guard alone, no guards and all guards.")
+@json_option
+def eval_(dataset: str, threshold: float | None, guards_spec: str | None, per_guard: bool, as_json: bool) -> None:
+    """Run labelled pairs through the real cache: store a, look up b, count right and wrong hits.
+
+    Each pair gets a scratch scope on the configured Redis (deleted afterwards); conversations are scoped by
+    their earlier turns, as the engine scopes them. Reports precision, recall, F1, wrong hits per trap
+    category, which guard rejected what, and lookup latency.
+    """
+
+    async def go() -> dict[str, Any]:
+        pairs = evaluation.load(dataset)
+        async with open_cache() as cache:
+            spec = guards_spec or ("all" if cache.guards is not None else "none")
+            sets = evaluation.guard_sets(spec, per_guard=per_guard)
+            used = cache.threshold if threshold is None else threshold
+            click.echo(f"eval: {len(pairs)} pairs from {dataset}, threshold {used}", err=True)
+            runs = await evaluation.evaluate(cache, pairs, threshold=used, guard_sets=sets, progress=_progress)
+        label, main_run = next(iter(runs.items()))
+        return {
+            "dataset": dataset,
+            "pairs": len(pairs),
+            "threshold": used,
+            "guards": label,
+            **evaluation.summary(main_run),
+            "per_guard": (
+                {name: evaluation.summary(outcomes) for name, outcomes in runs.items()} if per_guard else None
+            ),
+            "attribution": evaluation.ATTRIBUTION if dataset in evaluation.BUILTIN else None,
+        }
+
+    report = run(go())
+    if as_json:
+        echo_json(report)
+        return
+    _print_report(report)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    s = report["scores"]
+    click.echo(
+        f"{report['dataset']}: {report['pairs']} pairs, threshold {report['threshold']}, guards {report['guards']}"
+    )
+    click.echo(
+        f"served {s['hits']}/{s['should_hit']} should-hit (recall {_pct(s['recall'])}), "
+        f"{s['wrong_hits']}/{s['traps']} traps (wrong hits {_pct(s['wrong_rate'])})"
+    )
+    click.echo(f"precision {_num(s['precision'])}  recall {_num(s['recall'])}  F1 {_num(s['f1'])}")
+    if report["no_candidate"]:
+        click.echo(f"{report['no_candidate']} lookups found no entry in their scope (e.g. differing earlier turns)")
+    click.echo(f"\n{'category':<28} {'kind':<11} {'served':>12}")
+    for c in report["categories"]:
+        kind = "should-hit" if c["same_answer"] else "trap"
+        share = c["served"] / c["total"] if c["total"] else None
+        click.echo(f"{c['category']:<28} {kind:<11} {c['served']:>4}/{c['total']:<4} {_pct(share):>6}")
+    if report["rejected_by"]:
+        click.echo(f"\n{'rejected by':<12} {'traps':>6} {'should-hit':>11}")
+        for guard, cell in report["rejected_by"].items():
+            click.echo(f"{guard:<12} {cell['traps']:>6} {cell['should_hit']:>11}")
+    click.echo("\nlookup latency (ms)")
+    for kind, cell in report["latency_ms"].items():
+        p50, p99 = _num(cell["p50"], 2), _num(cell["p99"], 2)
+        click.echo(f"  {kind:<5} p50 {p50}  p99 {p99}  (n={cell['n']})")
+    if report["per_guard"]:
+        click.echo(f"\n{'guards':<28} {'hits':>5} {'wrong':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'wrong %':>8}")
+        for name, run_summary in report["per_guard"].items():
+            g = run_summary["scores"]
+            click.echo(
+                f"{name:<28} {g['hits']:>5} {g['wrong_hits']:>6} {_num(g['precision']):>9} "
+                f"{_num(g['recall']):>7} {_num(g['f1']):>6} {_pct(g['wrong_rate']):>8}"
+            )
+    if report["attribution"]:
+        click.echo(f"\n{report['attribution']}")
+
+
+@click.command(epilog=_DATA_HELP)
+@_dataset_option
+@click.option(
+    "--max-wrong",
+    type=click.FloatRange(0, 1),
+    default=0.02,
+    show_default=True,
+    help="Largest share of trap pairs that may get a wrong answer.",
+)
+@_guards_option
+@click.option("--from", "start", type=click.FloatRange(0, 1), default=0.70, show_default=True)
+@click.option("--to", "stop", type=click.FloatRange(0, 1), default=0.99, show_default=True)
+@click.option("--step", type=click.FloatRange(0.001, 1), default=0.01, show_default=True)
+@click.option(
+    "--write-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write SEMANTIC_SIMILARITY_THRESHOLD=<chosen> into this .env file (other lines kept).",
+)
+@json_option
+def calibrate(
+    dataset: str,
+    max_wrong: float,
+    guards_spec: str | None,
+    start: float,
+    stop: float,
+    step: float,
+    write_config: Path | None,
+    as_json: bool,
+) -> None:
+    """Sweep the threshold and pick the one with the highest recall whose wrong hits stay within --max-wrong.
+
+    Each pair is looked up once through the real cache at threshold 0 (its nearest candidate's similarity
+    and guard verdict); every threshold is then judged from those. Exit code 1 if no threshold qualifies.
+    """
+    if stop < start:
+        raise click.UsageError("--to must be at least --from")
+
+    async def go() -> tuple[str, list[evaluation.CurvePoint]]:
+        pairs = evaluation.load(dataset)
+        async with open_cache() as cache:
+            spec = guards_spec or ("all" if cache.guards is not None else "none")
+            sets = evaluation.guard_sets(spec)
+            click.echo(f"calibrate: {len(pairs)} pairs from {dataset}, guards {spec}", err=True)
+            runs = await evaluation.evaluate(cache, pairs, threshold=0.0, guard_sets=sets, progress=_progress)
+        return spec, evaluation.curve(runs[next(iter(sets))], evaluation.thresholds(start, stop, step))
+
+    spec, points = run(go())
+    chosen = evaluation.pick(points, max_wrong)
+    if write_config is not None and chosen is not None:
+        envfile.write_threshold(write_config, chosen.threshold)
+    if as_json:
+        echo_json(
+            {
+                "dataset": dataset,
+                "guards": spec,
+                "max_wrong": max_wrong,
+                "curve": [p.to_dict() for p in points],
+                "chosen": chosen.to_dict() if chosen else None,
+                "written_to": str(write_config) if write_config and chosen else None,
+                "attribution": evaluation.ATTRIBUTION if dataset in evaluation.BUILTIN else None,
+            }
+        )
+    else:
+        _print_curve(dataset, spec, max_wrong, points, chosen, write_config)
+    if chosen is None:
+        raise SystemExit(1)
+
+
+def _print_curve(
+    dataset: str,
+    spec: str,
+    max_wrong: float,
+    points: Sequence[evaluation.CurvePoint],
+    chosen: evaluation.CurvePoint | None,
+    written: Path | None,
+) -> None:
+    click.echo(f"{dataset}, guards {spec}: threshold curve")
+    click.echo(f"{'threshold':>9} {'recall':>7} {'wrong hits':>14} {'precision':>9}")
+    for p in points:
+        s = p.scores
+        mark = "  <- chosen" if p is chosen else ""
+        click.echo(
+            f"{p.threshold:>9.2f} {_pct(s.recall):>7} {s.wrong_hits:>4} ({_pct(s.wrong_rate):>6}) "
+            f"{_num(s.precision):>9}{mark}"
+        )
+    if chosen is None:
+        click.echo(f"\nno threshold keeps wrong hits within {_pct(max_wrong)} of traps")
+    else:
+        click.echo(
+            f"\nchosen: {chosen.threshold:.2f} (recall {_pct(chosen.scores.recall)}, "
+            f"wrong hits {chosen.scores.wrong_hits}/{chosen.scores.traps}, bound {_pct(max_wrong)})"
+        )
+        if written:
+            click.echo(f"wrote SEMANTIC_SIMILARITY_THRESHOLD={chosen.threshold} to {written}")
+    if dataset in evaluation.BUILTIN:
+        click.echo(f"\n{evaluation.ATTRIBUTION}")

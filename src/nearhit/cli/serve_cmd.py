@@ -1,0 +1,51 @@
+"""``nearhit serve``: the API, the UI and (when REDIS_URL is unset) the embedded Redis, in one command."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from nearhit import redis_server
+from nearhit.cli._common import settings
+from nearhit.errors import NearhitError
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: $PORT or 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True
+)
+def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
+    """Serve the API and the web UI. Without REDIS_URL, starts the embedded Redis first (and stops it on
+    exit if this command started it); workers share that one Redis."""
+    import uvicorn
+
+    config = settings()
+    port = port or int(os.environ.get("PORT", "8000"))
+    started = False
+    if config.embedded_redis:
+        try:
+            server, started = redis_server.ensure_running(config.data_dir)
+        except NearhitError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"embedded Redis at {server.url} (data: {config.data_dir})", err=True)
+    provider = "simulated LLM (offline)" if config.resolved_llm == "simulated" else f"{config.resolved_llm} LLM"
+    click.echo(f"nearhit on http://{host}:{port}  —  {provider}, {config.resolved_embedder} embedder", err=True)
+    try:
+        uvicorn.run(
+            "nearhit.api.app:app_factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+            log_config=None,  # the workers log JSON (nearhit.logs), not uvicorn's text format
+        )
+    finally:
+        if started:
+            redis_server.stop(config.data_dir)

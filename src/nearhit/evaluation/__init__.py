@@ -1,0 +1,32 @@
+"""Measuring wrong hits: labelled pairs through the real cache path, metrics, and threshold calibration.
+
+No click here: the CLI (``nearhit eval`` / ``nearhit calibrate``) and the benchmarks are thin layers on top.
+"""
+
+from nearhit.evaluation.dataset import ATTRIBUTION, BUILTIN, Pair, Side, load
+from nearhit.evaluation.metrics import Outcome, Scores, by_category, latency, rejections, scores, summary
+from nearhit.evaluation.runner import evaluate, guard_sets, look_up, scratch
+from nearhit.evaluation.sweep import CurvePoint, curve, pick, thresholds
+
+__all__ = [
+    "ATTRIBUTION",
+    "BUILTIN",
+    "CurvePoint",
+    "Outcome",
+    "Pair",
+    "Scores",
+    "Side",
+    "by_category",
+    "curve",
+    "evaluate",
+    "guard_sets",
+    "latency",
+    "load",
+    "look_up",
+    "pick",
+    "rejections",
+    "scores",
+    "scratch",
+    "summary",
+    "thresholds",
+]

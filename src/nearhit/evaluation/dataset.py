@@ -1,0 +1,135 @@
+"""Labelled pairs for measuring wrong hits: fow-cache's bundled sets, or a JSONL file in the same format.
+
+A pair is a cached side ``a`` and a new side ``b``, each a prompt plus the earlier turns of its
+conversation (empty for single questions), and whether one answer is right for both (``same_answer``).
+A bad file fails on its first mistake with the line and the field, so it can be fixed in one go.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nearhit.errors import InvalidInput
+
+BUILTIN = ("questions", "conversations")
+ATTRIBUTION = (
+    "Data: fow-cache (Mabon ap Gwyn, 2026), CC BY 4.0, https://creativecommons.org/licenses/by/4.0/; "
+    "conversation 'subtype' is used as the category."
+)
+
+Turn = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a pair: the prompt to store or look up, and the (role, content) turns before it."""
+
+    prompt: str
+    history: tuple[Turn, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pair:
+    id: str
+    category: str
+    a: Side
+    b: Side
+    same_answer: bool
+
+
+def load(dataset: str) -> list[Pair]:
+    """``questions`` or ``conversations`` (fow-cache), else a path to a JSONL file."""
+    if dataset in BUILTIN:
+        from fow_cache import data
+
+        items = data.load_questions() if dataset == "questions" else data.load_conversations()
+        return parse((f"{dataset} item {n}", item) for n, item in enumerate(items, 1))
+    return load_jsonl(Path(dataset))
+
+
+def load_jsonl(path: Path) -> list[Pair]:
+    """Pairs from a JSONL file: one object a line with ``a``, ``b``, ``same_answer``, ``category``."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read dataset {str(path)!r}: {exc}") from None
+
+    def items() -> Iterable[tuple[str, object]]:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                yield where, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
+
+    pairs = parse(items())
+    if not pairs:
+        raise InvalidInput(f"{path}: no pairs in the file")
+    return pairs
+
+
+def parse(items: Iterable[tuple[str, object]]) -> list[Pair]:
+    """Pairs from (where, object) items; ``where`` prefixes every error message."""
+    pairs: list[Pair] = []
+    seen: dict[str, str] = {}
+    for where, item in items:
+        pair = _pair(where, item, default_id=f"pair-{len(pairs) + 1}")
+        if pair.id in seen:
+            raise InvalidInput(f"{where}: id {pair.id!r} already used at {seen[pair.id]}")
+        seen[pair.id] = where
+        pairs.append(pair)
+    return pairs
+
+
+def _pair(where: str, item: object, default_id: str) -> Pair:
+    if not isinstance(item, Mapping):
+        raise InvalidInput(f"{where}: expected a JSON object, got {type(item).__name__}")
+    for name in ("a", "b", "same_answer"):
+        if name not in item:
+            raise InvalidInput(f"{where}: missing field {name!r}")
+    category = item.get("category", item.get("subtype"))
+    if category is None:
+        raise InvalidInput(f"{where}: missing field 'category'")
+    if not isinstance(category, str) or not category.strip():
+        raise InvalidInput(f"{where}: field 'category' must be a non-empty string")
+    if not isinstance(item["same_answer"], bool):
+        raise InvalidInput(f"{where}: field 'same_answer' must be true or false, not {item['same_answer']!r}")
+    pair_id = item.get("id", default_id)
+    if not isinstance(pair_id, str | int) or isinstance(pair_id, bool):
+        raise InvalidInput(f"{where}: field 'id' must be a string or a number")
+    return Pair(
+        id=str(pair_id),
+        category=category,
+        a=_side(where, "a", item["a"]),
+        b=_side(where, "b", item["b"]),
+        same_answer=item["same_answer"],
+    )
+
+
+def _side(where: str, name: str, value: Any) -> Side:
+    if isinstance(value, str):
+        if not value.strip():
+            raise InvalidInput(f"{where}: field {name!r} is empty")
+        return Side(value)
+    if not isinstance(value, list) or not value:
+        raise InvalidInput(
+            f"{where}: field {name!r} must be a string or a non-empty list of {{role, content}} messages"
+        )
+    turns: list[Turn] = []
+    for n, message in enumerate(value, 1):
+        if not isinstance(message, Mapping):
+            raise InvalidInput(f"{where}: {name!r} message {n} must be an object with 'role' and 'content'")
+        for key in ("role", "content"):
+            if not isinstance(message.get(key), str):
+                raise InvalidInput(f"{where}: {name!r} message {n} has no {key!r} string")
+        turns.append((message["role"], message["content"]))
+    role, prompt = turns[-1]
+    if role != "user" or not prompt.strip():
+        raise InvalidInput(f"{where}: the last message of {name!r} must be a non-empty user message")
+    return Side(prompt, tuple(turns[:-1]))

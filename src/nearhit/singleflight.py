@@ -1,0 +1,106 @@
+"""Single-flight: concurrent misses on the same key share one LLM generation.
+
+The first caller starts the generation; every caller (the first included) subscribes and receives all
+events from the start, then live ones as they arrive. When the last subscriber leaves before the end
+(client disconnects), the generation is cancelled: nobody needs it any more. A burst of N identical prompts
+costs one LLM call instead of N, the stampede the peers leave open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Flight(Generic[T]):
+    events: list[T] = field(default_factory=list)
+    done: bool = False
+    error: BaseException | None = None
+    subscribers: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+class SingleFlight(Generic[T]):
+    """Shares one producer per key among concurrent consumers."""
+
+    def __init__(self) -> None:
+        self._flights: dict[str, _Flight[T]] = {}
+        self.started = 0  # how many producers ran: the number tests and metrics care about
+
+    def in_flight(self, key: str) -> bool:
+        return key in self._flights
+
+    async def subscribe(
+        self,
+        key: str,
+        produce: Callable[[], AsyncIterator[T]],
+        on_complete: Callable[[list[T]], Awaitable[None]] | None = None,
+    ) -> AsyncIterator[T]:
+        """Every event of the generation for ``key``, from the first; starts it if none runs.
+
+        ``on_complete`` runs once, after the producer finished without error, with all its events (the
+        place to store a complete answer: a failed or cancelled one never reaches it).
+        """
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = _Flight()
+            self._flights[key] = flight
+            flight.task = asyncio.create_task(self._run(key, flight, produce, on_complete))
+            self.started += 1
+        flight.subscribers += 1
+        position = 0
+        try:
+            while True:
+                while position < len(flight.events):
+                    yield flight.events[position]
+                    position += 1
+                if flight.done:
+                    if flight.error is not None:
+                        raise flight.error
+                    return
+                flight.changed.clear()
+                await flight.changed.wait()
+        finally:
+            flight.subscribers -= 1
+            if flight.subscribers == 0 and not flight.done and flight.task is not None:
+                flight.task.cancel()
+                self._forget(key, flight)
+
+    async def _run(
+        self,
+        key: str,
+        flight: _Flight[T],
+        produce: Callable[[], AsyncIterator[T]],
+        on_complete: Callable[[list[T]], Awaitable[None]] | None,
+    ) -> None:
+        try:
+            async for event in produce():
+                flight.events.append(event)
+                flight.changed.set()
+        except asyncio.CancelledError:
+            flight.error = asyncio.CancelledError()
+            raise
+        except Exception as exc:
+            flight.error = exc
+        finally:
+            flight.done = True
+            flight.changed.set()
+            if flight.error is not None:
+                self._forget(key, flight)
+        # Until the answer is stored, a late arrival still joins this flight (and replays its events)
+        # rather than starting a second generation.
+        try:
+            if on_complete is not None:
+                await on_complete(flight.events)
+        finally:
+            self._forget(key, flight)
+
+    def _forget(self, key: str, flight: _Flight[T]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]

@@ -1,0 +1,81 @@
+"""The two-column race: raw and cache columns run at once, their events merged in arrival order.
+
+Every event carries its column and a sequence number that increases across the whole stream, so a client
+can order and de-duplicate them. Leaving the stream early (a client disconnect) cancels both columns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from nearhit.answering import CacheDocument, Chunk, ColumnDone, ColumnEvent
+
+EventType = Literal["column_start", "content_chunk", "cache_document", "column_complete", "stream_complete"]
+
+
+@dataclass(frozen=True)
+class RaceEvent:
+    type: EventType
+    column: str | None
+    seq: int
+    data: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return {"seq": self.seq, "column": self.column, **self.data}
+
+
+def column_complete_data(done: ColumnDone) -> dict[str, Any]:
+    """The ``column_complete`` payload: status, timings, tokens, cost, and the error if any."""
+    return {
+        "status": done.status,
+        "finish_reason": done.finish_reason,
+        "error": done.error,
+        "error_status": done.error_status,
+        **asdict(done.record),
+    }
+
+
+async def race(columns: Mapping[str, AsyncIterator[ColumnEvent]]) -> AsyncIterator[RaceEvent]:
+    """Merge the columns' events as they come; ends with one ``stream_complete``."""
+    queue: asyncio.Queue[tuple[str, ColumnEvent | None]] = asyncio.Queue()
+
+    async def pump(name: str, events: AsyncIterator[ColumnEvent]) -> None:
+        try:
+            async for event in events:
+                await queue.put((name, event))
+        finally:
+            await queue.put((name, None))
+
+    seq = 0
+    for name in columns:
+        seq += 1
+        yield RaceEvent("column_start", name, seq, {})
+    tasks = [asyncio.create_task(pump(name, events)) for name, events in columns.items()]
+    open_columns = set(columns)
+    completed: dict[str, Any] = {}
+    try:
+        while open_columns:
+            name, event = await queue.get()
+            if event is None:
+                open_columns.discard(name)
+                continue
+            seq += 1
+            if isinstance(event, Chunk):
+                yield RaceEvent("content_chunk", name, seq, {"content": event.text})
+            elif isinstance(event, CacheDocument):
+                yield RaceEvent("cache_document", name, seq, event.data)
+            else:
+                completed[name] = column_complete_data(event)
+                yield RaceEvent("column_complete", name, seq, completed[name])
+        seq += 1
+        yield RaceEvent("stream_complete", None, seq, {"columns": completed})
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
