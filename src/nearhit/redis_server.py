@@ -27,6 +27,7 @@ import redis
 from nearhit.errors import RedisUnavailable
 
 _STATE_FILE = "redis.json"
+_PORT_FILE = "redis.port"  # the last port used: a restart comes back on it, so clients reconnect by themselves
 _LOCK_FILE = "redis.lock"
 _LOG_FILE = "redis.log"
 _READY_TIMEOUT_S = 15.0
@@ -112,7 +113,7 @@ def stop(data_dir: Path) -> bool:
 
 def _start(data_dir: Path) -> EmbeddedRedis:
     server_bin, modules = binaries()
-    port = _free_port()
+    port = _preferred_port(data_dir)
     args = [
         str(server_bin),
         "--port", str(port),
@@ -145,6 +146,7 @@ def _start(data_dir: Path) -> EmbeddedRedis:
             )
         if _answers_ping(port, loading_ok=False):
             (data_dir / _STATE_FILE).write_text(json.dumps({"port": port, "pid": process.pid}))
+            (data_dir / _PORT_FILE).write_text(str(port))
             return server
         time.sleep(0.05)
     process.kill()
@@ -171,6 +173,20 @@ def _locked(data_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _preferred_port(data_dir: Path) -> int:
+    try:
+        previous = int((data_dir / _PORT_FILE).read_text())
+    except (OSError, ValueError):
+        return _free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Redis binds: TIME_WAIT is no conflict
+        try:
+            sock.bind(("127.0.0.1", previous))
+        except OSError:
+            return _free_port()
+    return previous
 
 
 def _free_port() -> int:

@@ -14,7 +14,7 @@ import time
 from redis.asyncio import Redis
 
 from nearhit import bootstrap
-from nearhit.cache import SemanticCache
+from nearhit.cache import KeySpace, SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
 from nearhit.errors import NearhitError, RedisUnavailable
@@ -35,7 +35,7 @@ class Runtime:
         self.embedder = embedder
         self.provider = provider
         self.flights: SingleFlight[LLMEvent] = SingleFlight()
-        self.telemetry = Telemetry(lambda: self.redis, maxlen=settings.telemetry_maxlen)
+        self.telemetry = Telemetry(lambda: self.redis, KeySpace(settings.index_name), settings.telemetry_maxlen)
         self._cache: SemanticCache | None = None
         self._last_attempt = 0.0
         self._last_error = "not connected yet"

@@ -30,12 +30,11 @@ class RaceEvent:
 
 def column_complete_data(done: ColumnDone) -> dict[str, Any]:
     """The ``column_complete`` payload: status, timings, tokens, cost, and the error if any."""
-    return {
+    return asdict(done.record) | {
         "status": done.status,
         "finish_reason": done.finish_reason,
-        "error": done.error,
+        "error": done.error,  # for a degraded column: why the cache was not used
         "error_status": done.error_status,
-        **asdict(done.record),
     }
 
 

@@ -18,12 +18,12 @@ from typing import Any, Literal
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from nearhit.cache.keys import KeySpace
+
 Column = Literal["raw", "cache"]
 Outcome = Literal["llm", "exact", "semantic", "miss", "bypass", "error"]
 Source = Literal["ask", "gateway"]
 
-STREAM_KEY = "nearhit:telemetry:events"
-COUNTERS_KEY = "nearhit:telemetry:totals"
 LATENCY_SAMPLE = 10_000  # newest events the all-time percentiles are computed over
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,10 @@ def _counter_updates(record: ColumnRecord) -> dict[str, float]:
 class Telemetry:
     """Records column completions and summarises them. ``redis`` is looked up per call: it may come and go."""
 
-    def __init__(self, redis: Callable[[], Redis | None], maxlen: int = 100_000) -> None:
+    def __init__(self, redis: Callable[[], Redis | None], keys: KeySpace, maxlen: int = 100_000) -> None:
         self._redis = redis
+        self._stream = keys.telemetry_stream
+        self._totals = keys.telemetry_totals
         self._maxlen = maxlen
         self._pending: set[asyncio.Task[None]] = set()
         self.dropped = 0
@@ -99,9 +101,9 @@ class Telemetry:
             return
         try:
             async with redis.pipeline(transaction=False) as pipe:
-                pipe.xadd(STREAM_KEY, record.to_fields(), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
+                pipe.xadd(self._stream, record.to_fields(), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
                 for field_name, amount in _counter_updates(record).items():
-                    pipe.hincrbyfloat(COUNTERS_KEY, field_name, amount)
+                    pipe.hincrbyfloat(self._totals, field_name, amount)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             self.dropped += 1
@@ -110,7 +112,7 @@ class Telemetry:
     async def summary(self, window_seconds: int = 300) -> dict[str, Any]:
         """Hit rates, tokens and cost saved, latency percentiles per column: all time and a recent window."""
         redis = self._require()
-        raw_totals = await redis.hgetall(COUNTERS_KEY)
+        raw_totals = await redis.hgetall(self._totals)
         totals = {_text(k): float(v) for k, v in raw_totals.items()}
         events = await self._newest(redis, LATENCY_SAMPLE)
         since = time.time() - window_seconds
@@ -123,11 +125,11 @@ class Telemetry:
 
     async def stream_info(self) -> dict[str, Any]:
         redis = self._require()
-        length = await redis.xlen(STREAM_KEY)
+        length = await redis.xlen(self._stream)
         newest = await self._newest(redis, 1)
-        oldest = await redis.xrange(STREAM_KEY, count=1)
+        oldest = await redis.xrange(self._stream, count=1)
         return {
-            "stream": STREAM_KEY,
+            "stream": self._stream,
             "length": int(length),
             "maxlen": self._maxlen,
             "oldest_ts": _decode_event(oldest[0][1])["ts"] if oldest else None,
@@ -138,8 +140,8 @@ class Telemetry:
     async def clear(self) -> int:
         """Delete every event and counter; returns how many events there were."""
         redis = self._require()
-        length = int(await redis.xlen(STREAM_KEY))
-        await redis.delete(STREAM_KEY, COUNTERS_KEY)
+        length = int(await redis.xlen(self._stream))
+        await redis.delete(self._stream, self._totals)
         return length
 
     async def events(self, count: int) -> list[dict[str, Any]]:
@@ -154,9 +156,8 @@ class Telemetry:
             raise RedisUnavailable("telemetry needs Redis, which is not reachable now")
         return redis
 
-    @staticmethod
-    async def _newest(redis: Redis, count: int) -> list[dict[str, Any]]:
-        entries = await redis.xrevrange(STREAM_KEY, count=count) or []
+    async def _newest(self, redis: Redis, count: int) -> list[dict[str, Any]]:
+        entries = await redis.xrevrange(self._stream, count=count) or []
         return [_decode_event(fields) for _, fields in entries]
 
 

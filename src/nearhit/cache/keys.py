@@ -96,6 +96,14 @@ class KeySpace:
     def stats_key(self) -> str:
         return f"{self.root}:{self.index_name}:stats"
 
+    @property
+    def telemetry_stream(self) -> str:
+        return f"{self.root}:{self.index_name}:telemetry:events"
+
+    @property
+    def telemetry_totals(self) -> str:
+        return f"{self.root}:{self.index_name}:telemetry:totals"
+
     def entry(self, scope: Scope, normalised_prompt: str) -> str:
         """The entry's key: the exact path is one read of this key, no embedding needed."""
         return self.entry_prefix + entry_digest(scope, normalised_prompt)

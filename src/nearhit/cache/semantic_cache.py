@@ -404,13 +404,15 @@ class SemanticCache:
                 deleted += await self.redis.unlink(*keys)
 
     async def _clear_matching(self, pattern: str) -> int:
-        wanted = fnmatch.translate(normalise(pattern) or pattern)
-        matcher = re.compile(wanted)
+        def fold(text: str) -> str:  # case and spacing don't matter; punctuation (the glob's own) does
+            return " ".join(text.casefold().split())
+
+        matcher = re.compile(fnmatch.translate(fold(pattern)))
         deleted = 0
         async with self._redis_errors():
             async for batch in self._scan_entries():
                 prompts = await asyncio.gather(*(self.redis.hget(key, "prompt") for key in batch))
-                doomed = [k for k, p in zip(batch, prompts, strict=True) if p and matcher.match(normalise(_as_text(p)))]
+                doomed = [k for k, p in zip(batch, prompts, strict=True) if p and matcher.match(fold(_as_text(p)))]
                 if doomed:
                     deleted += await self.redis.unlink(*doomed)
         return deleted

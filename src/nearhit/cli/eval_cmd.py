@@ -62,6 +62,7 @@ def eval_(dataset: str, threshold: float | None, guards_spec: str | None, per_gu
 
     async def go() -> dict[str, Any]:
         pairs = evaluation.load(dataset)
+        evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with open_cache() as cache:
             spec = guards_spec or ("all" if cache.guards is not None else "none")
             sets = evaluation.guard_sets(spec, per_guard=per_guard)
@@ -99,7 +100,7 @@ def _print_report(report: dict[str, Any]) -> None:
     )
     click.echo(f"precision {_num(s['precision'])}  recall {_num(s['recall'])}  F1 {_num(s['f1'])}")
     if report["no_candidate"]:
-        click.echo(f"{report['no_candidate']} lookups found no entry in their scope (e.g. differing earlier turns)")
+        click.echo(f"{report['no_candidate']} lookup(s) found no entry in their scope (e.g. differing earlier turns)")
     click.echo(f"\n{'category':<28} {'kind':<11} {'served':>12}")
     for c in report["categories"]:
         kind = "should-hit" if c["same_answer"] else "trap"
@@ -165,6 +166,7 @@ def calibrate(
 
     async def go() -> tuple[str, list[evaluation.CurvePoint]]:
         pairs = evaluation.load(dataset)
+        evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with open_cache() as cache:
             spec = guards_spec or ("all" if cache.guards is not None else "none")
             sets = evaluation.guard_sets(spec)

@@ -1,0 +1,54 @@
+"""A real nearhit server in the test's event loop: uvicorn on a free loopback port, over a real socket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from nearhit.api.app import create_app
+from nearhit.config import Settings
+from nearhit.llm import SimulatedLLM
+from nearhit.runtime import Runtime
+
+
+@dataclass
+class LiveServer:
+    url: str
+    runtime: Runtime
+    client: httpx.AsyncClient
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fast_llm(ttft_ms: float = 40, tokens_per_second: float = 2000) -> SimulatedLLM:
+    return SimulatedLLM("gpt-4o", ttft_ms=ttft_ms, tokens_per_second=tokens_per_second)
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings, runtime: Runtime) -> AsyncIterator[LiveServer]:
+    """Run the app on a free port in this event loop until the block ends."""
+    port = free_port()
+    app = create_app(settings, runtime)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    url = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        try:
+            yield LiveServer(url, runtime, client)
+        finally:
+            server.should_exit = True
+            await task

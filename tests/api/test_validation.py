@@ -1,0 +1,131 @@
+"""Bad input gets a precise 4xx; admin endpoints need the token when one is set; request ids travel."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.runtime import Runtime
+from tests.api.live import LiveServer, fast_llm, serve
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({}, 422, "prompt"),
+        ({"prompt": ""}, 422, "at least 1 character"),
+        ({"prompt": "   "}, 400, "prompt is empty"),
+        ({"prompt": "x" * 32_001}, 400, "the limit is 32,000"),
+        ({"prompt": 42}, 422, "string"),
+        ({"prompt": "hi", "colour": "blue"}, 422, "Extra inputs are not permitted"),
+        ({"prompt": "hi", "threshold": 1.5}, 422, "less than or equal to 1"),
+        ({"prompt": "hi", "threshold": -0.1}, 422, "greater than or equal to 0"),
+        ({"prompt": "hi", "ttl": 0}, 422, "greater than 0"),
+        ({"prompt": "hi", "tenant": ""}, 422, "tenant"),
+        ({"prompt": "hi", "tenant": "a\nb"}, 422, "pattern"),
+        ({"prompt": "hi", "history": [{"role": "wizard", "content": "x"}]}, 422, "role"),
+    ],
+)
+async def test_ask_rejects_bad_bodies(live: LiveServer, body: dict, status: int, fragment: str) -> None:
+    for path in ("/ask", "/ask/stream"):
+        response = await live.client.post(path, json=body)
+        assert response.status_code == status, (path, response.text)
+        assert fragment in response.text
+
+
+async def test_malformed_json_and_huge_bodies(live: LiveServer) -> None:
+    response = await live.client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "JSON decode error" in response.text
+    response = await live.client.post("/ask", content=b"x" * (3 * 1024 * 1024))
+    assert response.status_code == 413 and "too large" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "fragment"),
+    [
+        ("/cache/search", {}, 422, "exactly one of 'text' or 'embedding'"),
+        ("/cache/search", {"text": "a", "embedding": [0.1]}, 422, "exactly one"),
+        ("/cache/search", {"text": "a", "top_k": -1}, 422, "greater than or equal to 1"),
+        ("/cache/search", {"text": "a", "top_k": 101}, 422, "less than or equal to 100"),
+        ("/cache/search", {"embedding": [0.1] * 10}, 400, "10 values; this index takes 384"),
+        ("/vector/search", {"embedding": [0.1] * 383}, 400, "383 values; this index takes 384"),
+        ("/vector/search", {"embedding": [0.0] * 384}, 400, "all zeros"),
+        ("/vector/search", {"embedding": []}, 422, "at least 1 item"),
+        ("/vector/search", {"embedding": [0.1] * 384, "threshold": 2}, 422, "less than or equal to 1"),
+        ("/vector/add", {"prompt": "p", "response": "r", "embedding": [0.1] * 12}, 400, "12 values"),
+        ("/cache/store", {"prompt": "p", "response": ""}, 422, "at least 1 character"),
+        ("/cache/store", {"prompt": "p", "response": "   "}, 400, "response is empty"),
+    ],
+)
+async def test_cache_and_vector_reject_bad_bodies(
+    live: LiveServer, path: str, body: dict, status: int, fragment: str
+) -> None:
+    response = await live.client.post(path, json=body)
+    assert response.status_code == status, response.text
+    assert fragment in response.text
+
+
+async def test_clear_needs_a_selection_and_never_touches_foreign_keys(live: LiveServer) -> None:
+    cache = await live.runtime.cache()
+    await cache.redis.set("not-nearhit:precious", "1")
+    for prompt in ("what is redis", "what is a vector", "how do I cook rice"):
+        assert (await live.client.post("/cache/store", json={"prompt": prompt, "response": "r"})).status_code == 201
+    assert (await live.client.delete("/cache/clear")).status_code == 400
+    both = await live.client.delete("/cache/clear", params={"tenant": "a", "pattern": "b"})
+    assert both.status_code == 400
+    assert (await live.client.delete("/cache/clear", params={"pattern": "a\x01"})).status_code == 422
+    response = await live.client.delete("/cache/clear", params={"pattern": "What is *"})
+    assert response.json() == {"deleted": 2}
+    response = await live.client.delete("/cache/clear", params={"pattern": "*"})
+    assert response.json() == {"deleted": 1}
+    assert await cache.redis.get("not-nearhit:precious") == b"1"
+    await cache.redis.delete("not-nearhit:precious")
+
+
+async def test_store_search_and_vector_round_trip(live: LiveServer, local_embedder: LocalEmbedder) -> None:
+    stored = await live.client.post("/cache/store", json={"prompt": "What is HNSW?", "response": "A graph index."})
+    assert stored.status_code == 201
+    found = (await live.client.post("/cache/search", json={"text": "what is hnsw", "top_k": 3})).json()
+    assert found["results"][0]["response"] == "A graph index."
+    vector = local_embedder.encode(["llamas and alpacas"])[0].tolist()
+    added = await live.client.post(
+        "/vector/add", json={"prompt": "camelids", "response": "Llamas.", "embedding": vector, "tenant": "zoo"}
+    )
+    assert added.status_code == 201
+    hits = (await live.client.post("/vector/search", json={"embedding": vector, "top_k": 1, "tenant": "zoo"})).json()
+    assert hits["results"][0]["response"] == "Llamas." and hits["dimension"] == 384
+    stats = (await live.client.get("/cache/stats")).json()
+    assert stats["entries"] == 2
+    metrics = (await live.client.get("/metrics")).json()
+    assert metrics["cache"]["entries"] == 2
+
+
+async def test_request_id_is_echoed_or_made(live: LiveServer) -> None:
+    response = await live.client.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    response = await live.client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
+    assert response.headers["x-request-id"] != "bad id with spaces" and len(response.headers["x-request-id"]) == 32
+
+
+async def test_admin_endpoints_need_the_token_when_set(settings: Settings, local_embedder: LocalEmbedder) -> None:
+    secured = settings.model_copy(update={"admin_token": "s3cret"})
+    runtime = Runtime(secured, local_embedder, fast_llm())
+    try:
+        async with serve(secured, runtime) as live:
+            body = {"prompt": "p", "response": "r"}
+            denied = await live.client.post("/cache/store", json=body)
+            assert denied.status_code == 401 and "admin token" in denied.json()["detail"]
+            wrong = await live.client.post("/cache/store", json=body, headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401
+            ok = await live.client.post("/cache/store", json=body, headers={"Authorization": "Bearer s3cret"})
+            assert ok.status_code == 201
+            assert (await live.client.delete("/telemetry/clear")).status_code == 401
+            assert (await live.client.delete("/cache/clear", params={"all": True})).status_code == 401
+            cleared = await live.client.delete(
+                "/cache/clear", params={"all": True}, headers={"X-Admin-Token": "s3cret"}
+            )
+            assert cleared.json() == {"deleted": 1}
+            assert (await live.client.post("/ask", json={"prompt": "p"})).status_code == 200  # not admin
+    finally:
+        await runtime.close()

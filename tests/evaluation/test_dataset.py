@@ -1,0 +1,81 @@
+"""Loading labelled pairs: the bundled sets, conversations, and precise errors for bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nearhit.errors import InvalidInput
+from nearhit.evaluation.dataset import Side, load, load_jsonl
+
+DATA = Path(__file__).with_name("data")
+
+
+def write(tmp_path: Path, *lines: object) -> Path:
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n")
+    return path
+
+
+def test_builtin_sets_load_with_their_categories() -> None:
+    questions, conversations = load("questions"), load("conversations")
+    assert len(questions) == 600 and sum(p.same_answer for p in questions) == 300
+    assert len(conversations) == 240
+    assert {p.category for p in conversations} >= {"context_swap", "irrelevant_history"}
+    assert all(p.a.history and p.b.history for p in conversations)
+
+
+def test_conversation_sides_split_into_prompt_and_earlier_turns() -> None:
+    pairs = load_jsonl(DATA / "eval_pairs.jsonl")
+    swap = next(p for p in pairs if p.id == "conv-swap")
+    assert swap.a.prompt == "cancel it"
+    assert swap.a.history[0] == ("user", "I have a Flixora subscription I barely use.")
+    assert len(swap.a.history) == 2
+    assert next(p for p in pairs if p.id == "egg").a == Side("How long should I boil an egg?")
+
+
+def test_id_defaults_and_subtype_is_accepted_as_category(tmp_path: Path) -> None:
+    path = write(tmp_path, {"a": "x", "b": "y", "same_answer": True, "subtype": "s"})
+    (pair,) = load_jsonl(path)
+    assert (pair.id, pair.category) == ("pair-1", "s")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ({"b": "y", "same_answer": True, "category": "c"}, ":2: missing field 'a'"),
+        ({"a": "x", "b": "y", "category": "c"}, ":2: missing field 'same_answer'"),
+        ({"a": "x", "b": "y", "same_answer": True}, ":2: missing field 'category'"),
+        ({"a": "x", "b": "y", "same_answer": "yes", "category": "c"}, ":2: field 'same_answer' must be true or false"),
+        ({"a": "  ", "b": "y", "same_answer": True, "category": "c"}, ":2: field 'a' is empty"),
+        (
+            {"a": 3, "b": "y", "same_answer": True, "category": "c"},
+            ":2: field 'a' must be a string or a non-empty list",
+        ),
+        (
+            {"a": "x", "b": [{"role": "user"}], "same_answer": True, "category": "c"},
+            ":2: 'b' message 1 has no 'content' string",
+        ),
+        (
+            {"a": "x", "b": [{"role": "assistant", "content": "hi"}], "same_answer": True, "category": "c"},
+            ":2: the last message of 'b' must be a non-empty user message",
+        ),
+        ('{"a": "x", "b": ', ":2: not valid JSON"),
+        ("[1, 2]", ":2: expected a JSON object, got list"),
+        ({"id": "one", "a": "x", "b": "y", "same_answer": True, "category": "c"}, ":2: id 'one' already used at"),
+    ],
+)
+def test_bad_lines_name_the_line_and_the_field(tmp_path: Path, line: object, message: str) -> None:
+    path = write(tmp_path, {"id": "one", "a": "x", "b": "y", "same_answer": True, "category": "c"}, line)
+    with pytest.raises(InvalidInput) as caught:
+        load_jsonl(path)
+    assert f"{path}{message}" in str(caught.value)
+
+
+def test_missing_or_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="cannot read dataset"):
+        load(str(tmp_path / "nope.jsonl"))
+    with pytest.raises(InvalidInput, match="no pairs"):
+        load_jsonl(write(tmp_path, ""))

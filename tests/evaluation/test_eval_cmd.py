@@ -1,0 +1,101 @@
+"""``nearhit eval`` and ``nearhit calibrate`` end to end on small fixtures with known answers (real Redis).
+
+The commands run ``asyncio.run`` themselves, so they are invoked from a worker thread; the ``cache``
+fixture creates the test's index and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from nearhit.cache import SemanticCache
+from nearhit.cli import main
+from nearhit.config import Settings
+
+DATA = Path(__file__).with_name("data")
+GRID = ["--from", "0.5", "--to", "0.95", "--step", "0.15"]
+
+
+async def invoke(settings: Settings, *args: str) -> Result:
+    env = {
+        "REDIS_URL": settings.redis_url,
+        "VECTOR_INDEX_NAME": settings.index_name,
+        "NEARHIT_DATA_DIR": str(settings.data_dir),
+    }
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env, catch_exceptions=False)
+
+
+async def test_eval_reports_known_counts(cache: SemanticCache, settings: Settings) -> None:
+    result = await invoke(
+        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--guards", "all", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["scores"]["hits"] == 4 and report["scores"]["wrong_hits"] == 0
+    assert report["scores"]["recall"] == 0.8 and report["scores"]["precision"] == 1.0
+    assert report["rejected_by"] == {
+        "negation": {"traps": 1, "should_hit": 0},
+        "numbers": {"traps": 1, "should_hit": 0},
+    }
+    assert report["no_candidate"] == 1
+    assert report["latency_ms"]["hit"]["n"] == 4
+    assert report["attribution"] is None  # not fow-cache data
+    assert (await cache.stats()).entries == 0
+
+
+async def test_eval_text_output_with_per_guard(cache: SemanticCache, settings: Settings) -> None:
+    result = await invoke(
+        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--guards", "none", "--per-guard"
+    )
+    assert result.exit_code == 0, result.output
+    assert "served 4/5 should-hit (recall 80.0%), 2/3 traps (wrong hits 66.7%)" in result.stdout
+    assert "look up" in result.stderr  # progress goes to stderr
+    per_guard = result.stdout.split("guards ", 2)[-1]
+    for name in ("numbers", "negation", "entities", "direction", "none", "all"):
+        assert f"\n{name} " in per_guard
+
+
+async def test_calibrate_picks_the_known_threshold(cache: SemanticCache, settings: Settings, tmp_path: Path) -> None:
+    pairs = str(DATA / "calibration_pairs.jsonl")
+    # without guards the traps (cosine 0.89) are only kept out above them
+    bare = await invoke(settings, "calibrate", "-d", pairs, "--guards", "none", "--max-wrong", "0", *GRID, "--json")
+    assert bare.exit_code == 0, bare.output
+    assert json.loads(bare.stdout)["chosen"]["threshold"] == 0.95
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("CACHE_TTL=60\n")
+    guarded = await invoke(
+        settings,
+        "calibrate",
+        "-d",
+        pairs,
+        "--guards",
+        "all",
+        "--max-wrong",
+        "0",
+        *GRID,
+        "--write-config",
+        str(env_file),
+    )
+    assert guarded.exit_code == 0, guarded.output
+    assert "chosen: 0.80 (recall 100.0%, wrong hits 0/2" in guarded.stdout
+    assert env_file.read_text() == "CACHE_TTL=60\nSEMANTIC_SIMILARITY_THRESHOLD=0.8\n"
+
+
+async def test_calibrate_exits_1_when_nothing_qualifies(cache: SemanticCache, settings: Settings) -> None:
+    pairs = str(DATA / "calibration_pairs.jsonl")
+    result = await invoke(settings, "calibrate", "-d", pairs, "--guards", "none", "--max-wrong", "0", "--to", "0.85")
+    assert result.exit_code == 1
+    assert "no threshold keeps wrong hits within 0.0% of traps" in result.stdout
+
+
+async def test_bad_jsonl_is_a_usage_error_naming_the_line(settings: Settings, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"a": "x", "b": "y", "same_answer": true, "category": "c"}\n{"a": "x", "same_answer": true}\n')
+    result = await invoke(settings, "eval", "-d", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}:2: missing field 'b'" in result.stderr

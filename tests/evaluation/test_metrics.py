@@ -1,0 +1,91 @@
+"""Metrics and the re-judging of outcomes, on hand-made numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.evaluation.metrics import Match, Outcome, by_category, latency, percentile, rejections, scores
+
+
+def outcome(
+    category: str,
+    same: bool,
+    match: Match | None,
+    similarity: float | None = 0.9,
+    rejected_by: str | None = None,
+    ms: float = 1.0,
+    threshold: float = 0.8,
+) -> Outcome:
+    return Outcome(f"{category}-{similarity}-{match}", category, same, threshold, match, similarity, rejected_by, ms)
+
+
+def test_scores_count_right_and_wrong_hits() -> None:
+    runs = [
+        outcome("paraphrase", True, "semantic"),
+        outcome("paraphrase", True, "exact"),
+        outcome("paraphrase", True, None),
+        outcome("paraphrase", True, None),
+        outcome("negation", False, "semantic"),
+        outcome("negation", False, None),
+    ]
+    s = scores(runs)
+    assert (s.should_hit, s.traps, s.hits, s.wrong_hits) == (4, 2, 2, 1)
+    assert s.precision == pytest.approx(2 / 3)
+    assert s.recall == pytest.approx(0.5)
+    assert s.wrong_rate == pytest.approx(0.5)
+    assert s.f1 == pytest.approx(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5))
+
+
+def test_undefined_ratios_are_none_not_zero() -> None:
+    s = scores([outcome("negation", False, None)])
+    assert s.precision is None and s.recall is None and s.f1 is None
+    assert s.wrong_rate == 0.0
+
+
+def test_rejudging_at_a_higher_threshold() -> None:
+    semantic = outcome("p", True, "semantic", similarity=0.85, threshold=0.0)
+    assert semantic.at(0.85).served
+    assert not semantic.at(0.86).served
+    vetoed = outcome("n", False, None, similarity=0.95, rejected_by="negation", threshold=0.0)
+    assert not vetoed.at(0.9).served and vetoed.at(0.9).rejected_by == "negation"
+    # below the threshold the guards are never asked, so no guard is named
+    assert vetoed.at(0.96).rejected_by is None
+    exact = outcome("r", True, "exact", similarity=1.0, threshold=0.0)
+    assert exact.at(0.99).served
+    assert not outcome("c", True, None, similarity=None, threshold=0.0).at(0.5).served
+
+
+def test_cannot_rejudge_below_the_measured_threshold() -> None:
+    with pytest.raises(ValueError, match="lower"):
+        outcome("p", True, None, similarity=0.7, threshold=0.8).at(0.75)
+
+
+def test_by_category_and_rejections() -> None:
+    runs = [
+        outcome("negation", False, None, rejected_by="negation"),
+        outcome("negation", False, "semantic"),
+        outcome("paraphrase", True, None, rejected_by="entities"),
+        outcome("paraphrase", True, "semantic"),
+    ]
+    counts = {(c.category, c.same_answer): (c.served, c.total) for c in by_category(runs)}
+    assert counts == {("negation", False): (1, 2), ("paraphrase", True): (1, 2)}
+    assert rejections(runs) == {
+        "negation": {"traps": 1, "should_hit": 0},
+        "entities": {"traps": 0, "should_hit": 1},
+    }
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([3.0], 99) == 3.0
+    assert percentile([], 50) is None
+
+
+def test_latency_splits_hits_and_misses() -> None:
+    runs = [outcome("p", True, "semantic", ms=2.0), outcome("p", True, None, ms=5.0), outcome("p", True, None, ms=7.0)]
+    result = latency(runs)
+    assert result["hit"] == {"n": 1, "p50": 2.0, "p99": 2.0}
+    assert result["miss"] == {"n": 2, "p50": 5.0, "p99": 7.0}

@@ -1,0 +1,38 @@
+"""The evaluation runner on the real cache path (embedded Redis): counts, guard attribution, clean-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nearhit.cache import SemanticCache, normalise
+from nearhit.evaluation import evaluate, guard_sets, load, scores
+from nearhit.evaluation.metrics import rejections
+
+DATA = Path(__file__).with_name("data")
+
+
+async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
+    pairs = load(str(DATA / "eval_pairs.jsonl"))
+    runs = await evaluate(cache, pairs, threshold=0.85, guard_sets=guard_sets("all", per_guard=True))
+
+    assert list(runs) == ["all", "numbers", "negation", "entities", "direction", "none"]
+    guarded = {o.pair_id: o for o in runs["all"]}
+    assert guarded["exact"].match == "exact"
+    assert guarded["reset"].match == guarded["egg"].match == "semantic"
+    assert guarded["sleep"].match is None and guarded["sleep"].rejected_by is None  # below the threshold
+    assert guarded["coffee"].rejected_by == "negation"
+    assert guarded["miles"].rejected_by == "numbers"
+    assert guarded["conv-same"].match == "exact"  # same earlier turns, same normalised prompt
+    assert guarded["conv-swap"].similarity is None  # other earlier turns: nothing in its scope
+    s = scores(runs["all"])
+    assert (s.should_hit, s.hits, s.traps, s.wrong_hits) == (5, 4, 3, 0)
+    assert rejections(runs["all"]) == {
+        "negation": {"traps": 1, "should_hit": 0},
+        "numbers": {"traps": 1, "should_hit": 0},
+    }
+    assert scores(runs["none"]).wrong_hits == 2
+    assert cache.guards is None  # the fixture's setting is restored
+
+    assert (await cache.stats()).entries == 0
+    leftover = [cache.keys.embedding(cache.embedder.model_name, normalise(p.b.prompt)) for p in pairs]
+    assert await cache.redis.exists(*leftover) == 0
