@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from tests.api.live import LiveServer, fast_llm, serve
 
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.runtime import Runtime
+from tests.api.live import LiveServer, fast_llm, serve
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.api.live import LiveServer, fast_llm
-from tests.api.sse import ask_stream, events
 
 from nearhit.answering import Answerer, AskRequest
 from nearhit.cache import Scope
+from tests.api.live import LiveServer, fast_llm
+from tests.api.sse import ask_stream, events
 
 QUESTION = "How does Redis persist data to disk?"
 EVENT_TYPES = {"column_start", "content_chunk", "cache_document", "column_complete", "stream_complete"}
