@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint typecheck format bench clean help
+.PHONY: demo test browser install lint typecheck format bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,18 +20,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install nearhit with its dev tools
 
-demo: $(STAMP)  ## Start the embedded Redis and walk through the cache offline
-	@$(BIN)/nearhit cache store "What is the capital of France?" "The capital of France is Paris." --tenant demo
-	@echo '$$ nearhit cache lookup "what is the capital of france" --tenant demo'
-	@$(BIN)/nearhit cache lookup "what is the capital of france" --tenant demo
-	@echo '$$ nearhit cache lookup "Which city is the capital of France?" --tenant demo'
-	@$(BIN)/nearhit cache lookup "Which city is the capital of France?" --tenant demo || true
-	@echo '$$ nearhit cache lookup "what is the capital of france" --tenant someone-else'
-	@$(BIN)/nearhit cache lookup "what is the capital of france" --tenant someone-else || true
-	@$(BIN)/nearhit cache stats
+demo: $(STAMP)  ## Start the embedded Redis and the server (offline defaults); prints the URL
+	$(BIN)/nearhit serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) lint typecheck  ## Install what the tests need, start what they need, run them
+test: $(STAMP) browser lint typecheck  ## Install what the tests need, start what they need, run them
 	$(BIN)/pytest
+
+browser:  ## Install Debian's Chromium for the browser tests (needs root and apt; skipped otherwise)
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "no /usr/bin/chromium and no root apt-get: the browser tests will be skipped"; fi
 
 lint: $(STAMP)  ## ruff check + format check
 	$(BIN)/ruff check src tests benchmarks
@@ -44,8 +43,10 @@ format: $(STAMP)  ## Format and fix with ruff
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(STAMP)  ## Run the engine benchmark (prints a table; takes minutes)
+bench: $(STAMP)  ## Run the benchmarks (print tables; take minutes)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/service.py
+	$(BIN)/python benchmarks/wrong_hits.py
 
 clean:  ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
