@@ -34,6 +34,7 @@ from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
+from nearhit.stats import percentile
 
 THRESHOLD = 0.90
 SCOPE = Scope.build(model="gpt-4o", tenant="bench")
@@ -47,11 +48,6 @@ class Samples:
 
     def add(self, kind: str, value: float) -> None:
         self.ms.setdefault(kind, []).append(value)
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def miss_questions(n: int) -> list[str]:
@@ -214,7 +210,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         values = samples.ms.get(kind, [])
         if not values:
             return "-"
-        return f"{percentile(values, 50):.2f} / {percentile(values, 99):.2f} (n={len(values)})"
+        return f"{percentile(values, 50) or 0:.2f} / {percentile(values, 99) or 0:.2f} (n={len(values)})"
 
     lines = [
         "| entries | system | exact hit p50 / p99 ms | semantic hit p50 / p99 ms | miss p50 / p99 ms "

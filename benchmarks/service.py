@@ -29,7 +29,7 @@ import httpx
 from fow_cache.data import load_questions
 
 from nearhit import redis_server
-from nearhit.evaluation.metrics import percentile
+from nearhit.stats import percentile
 
 
 def free_port() -> int:

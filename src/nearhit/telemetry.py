@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from nearhit.cache.keys import KeySpace
+from nearhit.stats import percentile
 
 Column = Literal["raw", "cache"]
 Outcome = Literal["llm", "exact", "semantic", "miss", "bypass", "error"]
@@ -216,14 +217,12 @@ def _latency(events: list[dict[str, Any]]) -> dict[str, Any]:
         firsts = [float(e["ttft_ms"]) for e in mine if e.get("ttft_ms") is not None]
         view[column] = {
             "count": len(mine),
-            "total_ms": {"p50": _percentile(totals, 50), "p95": _percentile(totals, 95)},
-            "ttft_ms": {"p50": _percentile(firsts, 50), "p95": _percentile(firsts, 95)},
+            "total_ms": {"p50": _rounded_percentile(totals, 50), "p95": _rounded_percentile(totals, 95)},
+            "ttft_ms": {"p50": _rounded_percentile(firsts, 50), "p95": _rounded_percentile(firsts, 95)},
         }
     return view
 
 
-def _percentile(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 3)
+def _rounded_percentile(values: list[float], p: float) -> float | None:
+    value = percentile(values, p)
+    return None if value is None else round(value, 3)

@@ -7,10 +7,11 @@ wrong-hit rate wrong hits over traps: the number a user of the cache cares about
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
+
+from nearhit.stats import percentile
 
 Match = Literal["exact", "semantic"]
 
@@ -125,14 +126,6 @@ def rejections(outcomes: Iterable[Outcome]) -> dict[str, dict[str, int]]:
             cell = table.setdefault(o.rejected_by, {"traps": 0, "should_hit": 0})
             cell["should_hit" if o.same_answer else "traps"] += 1
     return table
-
-
-def percentile(values: Sequence[float], p: float) -> float | None:
-    """Nearest-rank percentile (``p`` in 0-100); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def latency(outcomes: Iterable[Outcome]) -> dict[str, dict[str, float | int | None]]:
