@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,6 +46,8 @@ class AskRequest:
     temperature: float | None = None
     max_tokens: int | None = None
     source: Source = "ask"
+    share: bool = True
+    """Join identical concurrent misses (single-flight); off for calls that must sample on their own."""
 
     def messages(self) -> list[ChatMessage]:
         system = [ChatMessage("system", self.system_prompt)] if self.system_prompt else []
@@ -81,6 +84,7 @@ class ColumnDone:
     finish_reason: str | None = None
     error: str | None = None
     error_status: int | None = None
+    retry_after: float | None = None
     text: str = ""
 
 
@@ -122,6 +126,9 @@ class Answerer:
         return provider.imitates or provider.model
 
     def flight_key(self, request: AskRequest) -> str:
+        """Identical misses share a generation under this key; an unshared request gets a key of its own."""
+        if not request.share:
+            return f"solo:{uuid.uuid4().hex}"
         scope = request.scope(self.runtime.provider.model)
         return f"{scope.id}:{normalise(request.prompt)}:{request.max_tokens}:{request.temperature}"
 
@@ -274,7 +281,7 @@ class Answerer:
             degraded=degraded is not None,
             error=str(exc),
         )
-        return ColumnDone("error", record, error=str(exc), error_status=exc.status_code)
+        return ColumnDone("error", record, error=str(exc), error_status=exc.status_code, retry_after=exc.retry_after)
 
     def _record(
         self,

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
     # --- The service -------------------------------------------------------------------------------
     admin_token: str | None = Field(None, validation_alias=_env("NEARHIT_ADMIN_TOKEN", "admin_token"))
     cors_origins: str = Field("", validation_alias=_env("NEARHIT_CORS_ORIGINS", "cors_origins"))
+    gateway_keys: str | None = Field(None, validation_alias=_env("NEARHIT_GATEWAY_KEYS", "gateway_keys"))
+    gateway_max_temperature: float = Field(
+        1.0, ge=0, le=2, validation_alias=_env("NEARHIT_GATEWAY_MAX_TEMPERATURE", "gateway_max_temperature")
+    )
+    gateway_tenant: str = Field(
+        "default", min_length=1, max_length=256, validation_alias=_env("NEARHIT_GATEWAY_TENANT", "gateway_tenant")
+    )
     telemetry_maxlen: int = Field(100_000, gt=0, validation_alias=_env("NEARHIT_TELEMETRY_MAXLEN", "telemetry_maxlen"))
 
     @field_validator("index_name")

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.llm.fake_upstream import FakeUpstream
 
 from nearhit.config import Settings
+from tests.llm.fake_upstream import FakeUpstream
 
 
 @pytest.fixture(scope="session")

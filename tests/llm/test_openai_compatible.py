@@ -8,7 +8,6 @@ from typing import Any
 
 import openai
 import pytest
-from tests.llm.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Pause, Status, Stream
 
 from nearhit.config import Settings
 from nearhit.llm import (
@@ -23,6 +22,7 @@ from nearhit.llm import (
     complete,
 )
 from nearhit.llm.tokens import count_message_tokens, count_tokens
+from tests.llm.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Pause, Status, Stream
 
 MESSAGES = [ChatMessage("system", "Be brief."), ChatMessage("user", "Say hello.")]
 

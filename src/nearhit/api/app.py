@@ -8,11 +8,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from nearhit import __version__, logs
-from nearhit.api import ask, cache, calculator, errors, health, telemetry, vector
+from nearhit.api import ask, cache, calculator, errors, gateway, health, telemetry, ui, vector
 from nearhit.api.middleware import BodyLimit, RequestContext
 from nearhit.config import Settings, get_settings
+from nearhit.gateway import GatewayConfig
 from nearhit.runtime import Runtime
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -41,9 +43,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     if runtime is not None:
         app.state.runtime = runtime
+    app.state.gateway_config = GatewayConfig.from_settings(settings)  # a bad key table stops start-up
     errors.install(app)
-    for router in (ask.router, cache.router, vector.router, telemetry.router, health.router, calculator.router):
+    for router in (
+        ask.router,
+        cache.router,
+        vector.router,
+        telemetry.router,
+        health.router,
+        calculator.router,
+        gateway.router,
+    ):
         app.include_router(router)
+    app.include_router(ui.router)  # the pages: / and /calculator (a GET on exactly /calculator)
+    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -88,7 +89,10 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"detail":"request body too large: the limit is {limit} bytes"}}'.encode()
+    message = f"request body too large: the limit is {limit} bytes"
+    # ``detail`` as FastAPI answers, ``error`` as OpenAI clients (the gateway's) expect.
+    error = {"message": message, "type": "invalid_request_error", "param": None, "code": "request_too_large"}
+    body = json.dumps({"detail": message, "error": error}).encode()
     await send(
         {
             "type": "http.response.start",

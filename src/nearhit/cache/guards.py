@@ -544,6 +544,9 @@ _STOP_WORDS = _wordset(
     # prepositions of place and time (the negation guard reads "before"/"after" and "over"/"under")
     """under over above below between within after before during through across around via per
     """,
+    # class nouns that restate what the rest already names ("which city is the capital of France")
+    """city town country place location area number amount value figure name type category word term
+    """,
 )
 # Near-synonyms that rewordings swap freely: general English, each group mapped to its first word.
 # A group whose first word is a stop word ("get", "make") makes its members stop words too.

@@ -1,0 +1,186 @@
+"""``/v1``: the OpenAI-compatible caching gateway. Point any OpenAI client's base URL here.
+
+Every answer and every error is in OpenAI's schema (errors as ``{"error": {message, type, param, code}}``,
+never FastAPI's ``detail``), so the client's own error handling keeps working. The bodies are read by
+:mod:`nearhit.gateway.protocol`, not by FastAPI, for the same reason.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from nearhit.api.deps import AnswererDep, RuntimeDep
+from nearhit.errors import NearhitError
+from nearhit.gateway import (
+    Controls,
+    GatewayConfig,
+    GatewayError,
+    parse_chat,
+    parse_embeddings,
+    parse_json,
+    protocol,
+    start_chat,
+)
+from nearhit.gateway.errors import invalid, unsupported
+from nearhit.llm import count_tokens
+
+router = APIRouter(prefix="/v1", tags=["openai-gateway"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The request breaks OpenAI's schema or asks for what the gateway does not do"},
+    401: {"description": "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)"},
+}
+_CHAT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["model", "messages"],
+                "properties": {
+                    "model": {"type": "string"},
+                    "messages": {"type": "array", "items": {"type": "object"}},
+                    "stream": {"type": "boolean"},
+                    "temperature": {"type": "number"},
+                },
+            }
+        }
+    },
+}
+_EMBEDDINGS_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["model", "input"],
+                "properties": {
+                    "model": {"type": "string"},
+                    "input": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                },
+            }
+        }
+    },
+}
+
+
+def _config(request: Request) -> GatewayConfig:
+    """The gateway's configuration, read at start-up by the app factory."""
+    config: GatewayConfig = request.app.state.gateway_config
+    return config
+
+
+def _tenant(config: GatewayConfig, authorization: str | None) -> str:
+    scheme, _, key = (authorization or "").partition(" ")
+    tenant = config.tenant(key.strip() if scheme.lower() == "bearer" else None)
+    if tenant is None:
+        raise GatewayError(
+            "Incorrect API key provided: this gateway only accepts the keys in its key table "
+            "(Authorization: Bearer <key>).",
+            status=401,
+            code="invalid_api_key",
+            headers={"www-authenticate": "Bearer"},
+        )
+    return tenant
+
+
+def _error(exc: GatewayError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+@router.post(
+    "/chat/completions",
+    summary="Chat completions, OpenAI's API, through the cache (streaming or not)",
+    openapi_extra={"requestBody": _CHAT_BODY},
+    responses=_ERRORS | {200: {"content": {"application/json": {}, "text/event-stream": {}}}},
+)
+async def chat_completions(
+    request: Request,
+    answerer: AnswererDep,
+    authorization: Annotated[str | None, Header()] = None,
+    cache_control: Annotated[str | None, Header()] = None,
+    x_nearhit_threshold: Annotated[str | None, Header()] = None,
+    x_nearhit_ttl: Annotated[str | None, Header()] = None,
+) -> Response:
+    try:
+        config = _config(request)
+        tenant = _tenant(config, authorization)
+        call = parse_chat(parse_json(await request.body()))
+        controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl)
+        run = await start_chat(answerer, call, tenant, controls, config.max_temperature)
+        headers = run.status.headers()
+        if call.stream:
+            headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}
+            return StreamingResponse(run.sse(), media_type="text/event-stream", headers=headers)
+        return JSONResponse(await run.collect(), headers=headers)
+    except GatewayError as exc:
+        return _error(exc)
+
+
+@router.post(
+    "/embeddings",
+    summary="Embeddings from the configured embedder, OpenAI's API",
+    openapi_extra={"requestBody": _EMBEDDINGS_BODY},
+    responses=_ERRORS,
+)
+async def embeddings(
+    request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+) -> Response:
+    try:
+        _tenant(_config(request), authorization)
+        call = parse_embeddings(parse_json(await request.body()))
+        embedder = runtime.embedder
+        if call.dimensions is not None and call.dimensions != embedder.dimension:
+            raise unsupported(
+                "dimensions", f"dimensions={call.dimensions} (this embedder gives {embedder.dimension}) is"
+            )
+        limit = runtime.settings.max_prompt_chars
+        for i, text in enumerate(call.inputs):
+            if len(text) > limit:
+                raise invalid(f"input[{i}] is {len(text):,} characters; the limit is {limit:,}.", "input")
+        try:
+            vectors = await embedder.embed(list(call.inputs))
+        except NearhitError as exc:
+            raise GatewayError(f"the embedder failed: {exc}", status=502, type="server_error") from None
+        tokens = sum(count_tokens(text, embedder.model_name) for text in call.inputs)
+        return JSONResponse(protocol.embeddings(vectors, embedder.model_name, call.encoding_format, tokens))
+    except GatewayError as exc:
+        return _error(exc)
+
+
+def _models(runtime: RuntimeDep) -> list[dict[str, Any]]:
+    provider = runtime.provider
+    return [
+        protocol.model_card(provider.model, owned_by=provider.name),
+        protocol.model_card(runtime.embedder.model_name, owned_by="nearhit"),
+    ]
+
+
+@router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_ERRORS)
+async def list_models(
+    request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+) -> Response:
+    try:
+        _tenant(_config(request), authorization)
+    except GatewayError as exc:
+        return _error(exc)
+    return JSONResponse({"object": "list", "data": _models(runtime)})
+
+
+@router.get("/models/{model}", summary="One model this gateway serves", responses=_ERRORS | {404: {}})
+async def retrieve_model(
+    model: str, request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+) -> Response:
+    try:
+        _tenant(_config(request), authorization)
+        for card in _models(runtime):
+            if card["id"] == model:
+                return JSONResponse(card)
+        raise GatewayError(
+            f"The model '{model}' does not exist on this gateway.", status=404, param="model", code="model_not_found"
+        )
+    except GatewayError as exc:
+        return _error(exc)

@@ -1,0 +1,342 @@
+"""A chat completion through the cache: the request mapped to :class:`AskRequest`, the answer as OpenAI's.
+
+:func:`start_chat` reads the answer's events up to the first piece of text before anything is sent, so the
+response headers can say what the cache did (hit, miss, similarity, tokens saved) and an upstream failure
+before the first token comes back with the upstream's status rather than inside a 200 stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from nearhit.answering import Answerer, AskRequest, CacheDocument, Chunk, ColumnDone, ColumnEvent
+from nearhit.cache import validate
+from nearhit.errors import InvalidInput
+from nearhit.gateway import protocol
+from nearhit.gateway.errors import GatewayError, invalid, upstream
+from nearhit.gateway.protocol import ChatCall
+from nearhit.llm import count_message_tokens
+
+CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
+MAX_TTL = 10 * 365 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What the caller asked of the cache, from ``Cache-Control``, ``x-nearhit-threshold``, ``x-nearhit-ttl``."""
+
+    lookup: bool = True
+    store: bool = True
+    threshold: float | None = None
+    ttl: int | None = None
+
+    @classmethod
+    def from_headers(cls, cache_control: str | None, threshold: str | None, ttl: str | None) -> Controls:
+        directives = {d.strip().lower() for d in (cache_control or "").split(",")}
+        return cls(
+            lookup="no-cache" not in directives,
+            store="no-store" not in directives,
+            threshold=_threshold(threshold),
+            ttl=_ttl(ttl),
+        )
+
+
+@dataclass
+class CacheStatus:
+    """What the cache did for a request, as response headers."""
+
+    cache: CacheHeader
+    similarity: float | None = None
+    tokens_saved: int = 0
+    reason: str | None = None
+    degraded: bool = False
+    rejected_by: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {"x-nearhit-cache": self.cache, "x-nearhit-tokens-saved": str(self.tokens_saved)}
+        if self.similarity is not None:
+            headers["x-nearhit-similarity"] = f"{self.similarity:.4f}"
+        if self.reason:
+            headers["x-nearhit-bypass-reason"] = self.reason
+        if self.degraded:
+            headers["x-nearhit-degraded"] = "true"
+        if self.rejected_by:
+            headers["x-nearhit-rejected-by"] = self.rejected_by
+        return headers
+
+
+def bypass_reason(call: ChatCall, max_temperature: float) -> str | None:
+    """Why this request must not be answered from (nor stored in) the cache, or None."""
+    if call.n > 1:
+        return f"n={call.n}: several different answers were asked for"
+    if call.temperature is not None and call.temperature > max_temperature:
+        return f"temperature {call.temperature:g} is above the cache limit {max_temperature:g}"
+    return None
+
+
+def ask_requests(call: ChatCall, tenant: str, controls: Controls, bypass: str | None) -> list[AskRequest]:
+    """One :class:`AskRequest` per choice asked for (``n``)."""
+    base = AskRequest(
+        prompt=call.prompt,
+        tenant=tenant,
+        system_prompt=call.system_prompt,
+        history=call.history,
+        threshold=controls.threshold,
+        ttl=controls.ttl,
+        lookup=controls.lookup and bypass is None,
+        store=controls.store and bypass is None,
+        temperature=call.temperature,
+        max_tokens=call.max_tokens,
+        source="gateway",
+    )
+    if bypass is None:
+        return [base]
+    # A bypassed call samples on purpose (n choices, a hot temperature): each generation is its own, not shared
+    # with identical concurrent calls by single-flight.
+    return [replace(base, share=False) for _ in range(call.n)]
+
+
+@dataclass
+class _Choice:
+    pieces: list[str] = field(default_factory=list)
+    done: ColumnDone | None = None
+    document: dict[str, Any] | None = None
+
+
+class ChatRun:
+    """A chat completion under way: the cache status is known, the text not all read yet.
+
+    Read it once, with :meth:`sse` (streaming) or :meth:`collect`; :meth:`aclose` releases it either way (and
+    a client that leaves stops the generation unless someone else waits for it).
+    """
+
+    def __init__(
+        self,
+        call: ChatCall,
+        model: str,
+        requests: Sequence[AskRequest],
+        events: AsyncGenerator[tuple[int, ColumnEvent], None],
+        buffered: list[tuple[int, ColumnEvent]],
+        status: CacheStatus,
+        hit_usage: dict[int, tuple[int, int]],
+    ) -> None:
+        self.call = call
+        self.model = model
+        self.requests = requests
+        self.status = status
+        self.id = protocol.completion_id()
+        self.created = protocol.now()
+        self._events = events
+        self._buffered = buffered
+        self._hit_usage = hit_usage
+        self._choices = [_Choice() for _ in requests]
+
+    async def aclose(self) -> None:
+        await self._events.aclose()
+
+    async def collect(self) -> dict[str, Any]:
+        """The whole ``chat.completion``; raises :class:`GatewayError` if a generation failed."""
+        try:
+            async for _, event in self._all_events():
+                if isinstance(event, ColumnDone) and event.status == "error":
+                    raise _failure(event)
+        finally:
+            await self.aclose()
+        choices = [
+            ("".join(c.pieces), protocol.finish_reason(c.done.finish_reason if c.done else None)) for c in self._choices
+        ]
+        return protocol.completion(self.id, self.created, self.model, choices, self._usage())
+
+    async def sse(self) -> AsyncIterator[bytes]:
+        """``chat.completion.chunk`` events: a role chunk per choice, content, finish, usage if asked, [DONE].
+
+        A failure after the first token can only be told inside the stream: an ``error`` object, as OpenAI
+        sends it (the SDK raises it), and no ``[DONE]``.
+        """
+        include_usage = self.call.include_usage
+        try:
+            for index in range(len(self._choices)):
+                yield self._chunk(index=index, delta={"role": "assistant", "content": ""})
+            async for index, event in self._all_events():
+                if isinstance(event, Chunk) and event.text:
+                    yield self._chunk(index=index, delta={"content": event.text})
+                elif isinstance(event, ColumnDone):
+                    if event.status == "error":
+                        yield protocol.sse(_failure(event).body())
+                        return
+                    yield self._chunk(index=index, finish_reason=protocol.finish_reason(event.finish_reason))
+            if include_usage:
+                yield protocol.sse(protocol.chunk(self.id, self.created, self.model, used=self._usage()))
+            yield protocol.DONE
+        finally:
+            await self.aclose()
+
+    def _chunk(self, **fields: Any) -> bytes:
+        data = protocol.chunk(self.id, self.created, self.model, include_usage=self.call.include_usage, **fields)
+        return protocol.sse(data)
+
+    async def _all_events(self) -> AsyncIterator[tuple[int, ColumnEvent]]:
+        buffered, self._buffered = self._buffered, []
+        for item in buffered:
+            self._note(*item)
+            yield item
+        async for item in self._events:
+            self._note(*item)
+            yield item
+
+    def _note(self, index: int, event: ColumnEvent) -> None:
+        choice = self._choices[index]
+        if isinstance(event, Chunk):
+            choice.pieces.append(event.text)
+        elif isinstance(event, ColumnDone):
+            choice.done = event
+
+    def _usage(self) -> dict[str, int]:
+        prompt = completion = 0
+        for index, choice in enumerate(self._choices):
+            if index in self._hit_usage:
+                p, c = self._hit_usage[index]
+            elif choice.done is not None:
+                p, c = choice.done.record.prompt_tokens, choice.done.record.completion_tokens
+            else:
+                p = c = 0
+            prompt, completion = prompt + p, completion + c
+        return protocol.usage(prompt, completion)
+
+
+async def start_chat(
+    answerer: Answerer, call: ChatCall, tenant: str, controls: Controls, max_temperature: float
+) -> ChatRun:
+    """Look up (or start generating) the answer and read up to its first text; raise :class:`GatewayError`
+    if it failed before that (an upstream 429 stays a 429)."""
+    try:
+        validate.prompt(call.prompt, answerer.runtime.settings.max_prompt_chars)
+    except InvalidInput as exc:
+        raise invalid(f"The last user message is not a usable prompt: {exc}", "messages", "invalid_prompt") from None
+    bypass = bypass_reason(call, max_temperature)
+    requests = ask_requests(call, tenant, controls, bypass)
+    events = _merge([answerer.cached(r) for r in requests])
+    buffered: list[tuple[int, ColumnEvent]] = []
+    documents: dict[int, dict[str, Any]] = {}
+    finished = 0
+    try:
+        while finished < len(requests):
+            item = await anext(events, None)
+            if item is None:
+                break
+            buffered.append(item)
+            index, event = item
+            if isinstance(event, CacheDocument):
+                documents[index] = event.data
+            elif isinstance(event, ColumnDone):
+                if event.status == "error":
+                    raise _failure(event)
+                finished += 1
+            elif event.text:
+                break
+    except BaseException:
+        await events.aclose()
+        raise
+    hit_usage = {
+        index: _hit_usage(answerer, requests[index], doc) for index, doc in documents.items() if doc.get("hit")
+    }
+    status = _status(documents.get(0, {}), hit_usage.get(0), bypass, controls)
+    return ChatRun(call, answerer.runtime.provider.model, requests, events, buffered, status, hit_usage)
+
+
+def _status(
+    document: dict[str, Any], hit_usage: tuple[int, int] | None, bypass: str | None, controls: Controls
+) -> CacheStatus:
+    if bypass is not None:
+        return CacheStatus("bypass", reason=bypass)
+    if hit_usage is not None:
+        kind: CacheHeader = "hit-semantic" if document.get("match") == "semantic" else "hit-exact"
+        return CacheStatus(kind, similarity=document.get("similarity"), tokens_saved=sum(hit_usage))
+    if not controls.lookup:
+        return CacheStatus("bypass", reason="Cache-Control: no-cache", degraded=bool(document.get("degraded")))
+    return CacheStatus(
+        "miss",
+        similarity=document.get("similarity"),
+        degraded=bool(document.get("degraded")),
+        rejected_by=document.get("rejected_by"),
+    )
+
+
+def _hit_usage(answerer: Answerer, request: AskRequest, document: dict[str, Any]) -> tuple[int, int]:
+    """(prompt, completion) tokens a live call would have used: what a hit saved, and the usage it reports."""
+    answer = document.get("answer") or {}
+    prompt_tokens = count_message_tokens(request.messages(), answerer.priced_as)
+    return prompt_tokens, int(answer.get("completion_tokens") or 0)
+
+
+def _failure(done: ColumnDone) -> GatewayError:
+    return upstream(done.error or "the LLM failed", done.error_status, done.retry_after)
+
+
+async def _merge(columns: Sequence[AsyncIterator[ColumnEvent]]) -> AsyncGenerator[tuple[int, ColumnEvent], None]:
+    """The columns' events tagged with their choice index, in arrival order; closing it stops them all."""
+    if len(columns) == 1:
+        column = columns[0]
+        try:
+            async for event in column:
+                yield 0, event
+        finally:
+            with contextlib.suppress(Exception):
+                await column.aclose()  # type: ignore[attr-defined]
+        return
+    queue: asyncio.Queue[tuple[int, ColumnEvent | None]] = asyncio.Queue()
+
+    async def pump(index: int, events: AsyncIterator[ColumnEvent]) -> None:
+        try:
+            async for event in events:
+                await queue.put((index, event))
+        finally:
+            await queue.put((index, None))
+
+    tasks = [asyncio.create_task(pump(i, c)) for i, c in enumerate(columns)]
+    running = len(tasks)
+    try:
+        while running:
+            choice, maybe = await queue.get()
+            if maybe is None:
+                running -= 1
+            else:
+                yield choice, maybe
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _threshold(value: str | None) -> float | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or not 0 <= number <= 1:
+        raise invalid(
+            f"x-nearhit-threshold must be a similarity from 0 to 1, not {value[:40]!r}.",
+            "x-nearhit-threshold",
+            "invalid_header",
+        )
+    return number
+
+
+def _ttl(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_TTL:
+        raise invalid(
+            f"x-nearhit-ttl must be a whole number of seconds from 1 to {MAX_TTL}, not {value[:40]!r}.",
+            "x-nearhit-ttl",
+            "invalid_header",
+        )
+    return int(text)

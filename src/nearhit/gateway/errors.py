@@ -1,0 +1,62 @@
+"""The one error the gateway raises on purpose, and its body in OpenAI's error schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nearhit.errors import NearhitError
+
+
+class GatewayError(NearhitError):
+    """A request the gateway refuses or an upstream failure, as OpenAI would report it.
+
+    The HTTP layer answers ``status`` with :meth:`body`; ``headers`` go along (``retry-after`` on a 429).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type
+        self.param = param
+        self.code = code
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+def invalid(message: str, param: str | None = None, code: str | None = None) -> GatewayError:
+    """A 400 for a request that breaks the schema or asks for something the gateway does not do."""
+    return GatewayError(message, param=param, code=code)
+
+
+def unsupported(param: str, what: str) -> GatewayError:
+    return GatewayError(
+        f"{what} not supported by this gateway yet: the cache would have to drop '{param}' and answer something "
+        "else than you asked for. Send the request to the provider directly.",
+        param=param,
+        code="unsupported_parameter",
+    )
+
+
+def upstream(message: str, status: int | None, retry_after: float | None = None) -> GatewayError:
+    """The provider's failure with the provider's status (502 when it was never reached or gave none)."""
+    code = status if status is not None and 400 <= status < 600 else 502
+    if code == 429:
+        kind, error_code = "rate_limit_error", "rate_limit_exceeded"
+    elif code >= 500:
+        kind, error_code = "server_error", "upstream_error"
+    else:
+        kind, error_code = "invalid_request_error", "upstream_error"
+    headers = {"retry-after": f"{retry_after:g}"} if retry_after is not None else {}
+    return GatewayError(message, status=code, type=kind, code=error_code, headers=headers)

@@ -1,0 +1,441 @@
+// The chat page: ask once, watch the raw LLM and the cache answer side by side.
+import { h, put, text, $, $$, fmtInt, fmtMs, fmtUsd, isNum } from "./dom.js";
+import { postSSE, HttpError } from "./sse.js";
+import { loadConfig } from "./header.js";
+import { startMetrics, refreshMetrics } from "./metrics.js";
+
+const HOVER_KEY = "nearhit.hover";
+const HISTORY_KEY = "nearhit.history";
+const HISTORY_MAX = 50;
+
+const state = {
+  config: null,
+  conversationId: null,
+  controller: null,
+  history: loadHistory(),
+  hover: localStorage.getItem(HOVER_KEY) !== "off",
+  document: null, // the last cache_document
+};
+
+// --- Columns ---------------------------------------------------------------------------------------
+
+class ColumnView {
+  constructor(root) {
+    this.root = root;
+    this.name = root.dataset.column;
+    this.answer = $("[data-role=answer]", root);
+    this.status = $("[data-role=status]", root);
+    this.error = $("[data-role=error]", root);
+    this.rank = $("[data-role=rank]", root);
+    this.match = $("[data-role=match]", root);
+  }
+
+  reset(waitingText) {
+    this.done = false;
+    this.complete = null;
+    this.textNode = document.createTextNode("");
+    put(this.answer, this.textNode);
+    this.answer.dataset.empty = "true";
+    this.error.hidden = true;
+    this.rank.hidden = true;
+    this.root.removeAttribute("data-rank");
+    for (const dd of $$("[data-stat]", this.root)) dd.textContent = "—";
+    this.setStatus("waiting", waitingText ?? "Waiting");
+  }
+
+  skip(reason) {
+    this.reset();
+    this.done = true;
+    put(this.answer, h("span", { class: "placeholder" }, reason));
+    this.setStatus("off", "Off");
+  }
+
+  setStatus(status, label) {
+    this.root.dataset.status = status;
+    text(this.status, label);
+  }
+
+  append(content) {
+    if (this.answer.dataset.empty === "true") {
+      this.answer.dataset.empty = "false";
+      if (this.root.dataset.status === "waiting") this.setStatus("streaming", "Streaming");
+    }
+    this.textNode.appendData(content);
+  }
+
+  showError(message) {
+    text(this.error, message);
+    this.error.hidden = false;
+  }
+
+  finish(data, rank) {
+    this.done = true;
+    this.complete = data;
+    const labels = { done: "Done", degraded: "Degraded", error: "Error" };
+    this.setStatus(data.status, labels[data.status] ?? data.status);
+    if (data.status === "error") {
+      this.showError(llmErrorText(data.error, data.error_status));
+      if (this.answer.dataset.empty === "true") put(this.answer, h("span", { class: "placeholder" }, "No answer."));
+    } else if (data.status === "degraded" && data.error) {
+      this.showError(`Answered without the cache: ${data.error}`);
+    }
+    if (data.finish_reason && data.finish_reason !== "stop" && data.status !== "error") {
+      this.showError(`The answer was cut short (finish reason: ${data.finish_reason}).`);
+    }
+    this.root.dataset.rank = String(rank);
+    text(this.rank, rank === 1 ? "1st" : "2nd");
+    this.rank.title = rank === 1 ? "Finished first" : "Finished second";
+    this.rank.hidden = false;
+    this.stat("ttft", fmtMs(data.ttft_ms));
+    this.stat("total", fmtMs(data.total_ms));
+    const tokens = (data.prompt_tokens ?? 0) + (data.completion_tokens ?? 0);
+    this.stat("tokens", tokens ? `${fmtInt(data.prompt_tokens)} + ${fmtInt(data.completion_tokens)}` : "0");
+    if (tokens) $("[data-stat=tokens]", this.root).title = `${data.prompt_tokens} prompt + ${data.completion_tokens} completion tokens`;
+    this.stat("cost", fmtUsd(data.cost_usd));
+    this.stat("tokens_saved", fmtInt(data.tokens_saved));
+    this.stat("cost_saved", fmtUsd(data.cost_saved_usd));
+  }
+
+  stat(name, value) {
+    const dd = $(`[data-stat=${name}]`, this.root);
+    if (dd) dd.textContent = value;
+  }
+
+  /** The stream ended (or failed) before this column said it was complete. */
+  abandon(message) {
+    if (this.done) return;
+    this.done = true;
+    this.setStatus("error", "Error");
+    this.showError(message);
+  }
+}
+
+const raw = new ColumnView($("#col-raw"));
+const cache = new ColumnView($("#col-cache"));
+const columns = { raw, cache };
+
+// --- The cache column's match line and inspector ----------------------------------------------------
+
+function setMatch(kind, label) {
+  cache.match.dataset.kind = kind;
+  text(cache.match, label);
+}
+
+function matchFromDocument(doc) {
+  if (doc.degraded) return setMatch("degraded", `Degraded — ${doc.reason ?? "the cache is unavailable"}`);
+  if (doc.match === "exact") return setMatch("exact", "Exact match");
+  if (doc.match === "semantic") return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}`);
+  if (doc.reason) return setMatch("bypass", `Lookup skipped — ${doc.reason}`);
+  const why = doc.rejected_by
+    ? ` (nearest rejected by the ${doc.rejected_by} guard)`
+    : isNum(doc.candidates?.[0]?.similarity)
+      ? ` (nearest: ${num(doc.candidates[0].similarity, 3)} < ${num(doc.threshold, 2)})`
+      : "";
+  return setMatch("miss", `Miss${why} → asking the LLM`);
+}
+
+function matchOnComplete(data, request) {
+  if (data.status === "error") return setMatch("error", "Error — nothing was stored");
+  if (data.outcome === "miss") {
+    const stored = !request.no_store && data.finish_reason === "stop" && data.status === "done";
+    const label = cache.match.textContent.replace(/ → asking the LLM$/, "");
+    return setMatch("miss", stored ? `${label} → stored` : `${label} → not stored`);
+  }
+  if (data.outcome === "bypass") {
+    return setMatch("bypass", request.no_store ? "Lookup skipped, not stored" : "Lookup skipped → stored");
+  }
+}
+
+function num(x, digits) {
+  return isNum(x) ? x.toFixed(digits) : "—";
+}
+
+function renderInspector(doc) {
+  const inspector = $("#inspector");
+  const rows = [
+    ["Match", doc.match ?? (doc.degraded ? "degraded" : "miss")],
+    ["Similarity", num(doc.similarity, 4)],
+    ["Distance", num(doc.distance, 4)],
+    ["Threshold", isNum(doc.threshold) ? `similarity ≥ ${num(doc.threshold, 2)} (distance ≤ ${num(1 - doc.threshold, 2)})` : "—"],
+    ["Doc id", doc.doc_id ?? "—"],
+    ["Scope", doc.scope_id ? `${doc.scope_id.slice(0, 16)}…` : "—"],
+  ];
+  if (doc.rejected_by) rows.push(["Rejected by", `${doc.rejected_by}: ${doc.rejection_reason ?? ""}`]);
+  if (doc.reason) rows.push(["Reason", doc.reason]);
+  if (doc.answer?.prompt) rows.push(["Cached prompt", doc.answer.prompt]);
+  const timings = Object.entries(doc.timings_ms ?? {}).map(([k, v]) => `${k} ${fmtMs(v)}`).join(" · ");
+  if (timings) rows.push(["Timings", timings]);
+
+  const embedding = Array.isArray(doc.embedding)
+    ? `[${doc.embedding.map((x) => x.toFixed(4)).join(", ")}, …]  (${doc.embedding_dimension ?? "?"} dims)`
+    : "not computed (an exact match needs no embedding)";
+
+  const candidates = (doc.candidates ?? []).map((c) =>
+    h("li", {}, h("span", { class: `cand cand-${c.outcome}` }, c.outcome.replaceAll("_", " ")), ` ${num(c.similarity, 3)} — `, c.prompt),
+  );
+
+  put(
+    inspector,
+    h("h3", {}, "Why this answer"),
+    h("dl", { class: "kv" }, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, String(v))))),
+    h("h4", {}, "Embedding"),
+    h("code", { class: "embedding" }, embedding),
+    candidates.length ? [h("h4", {}, "Nearest candidates"), h("ul", { class: "candidates" }, candidates)] : null,
+    h("h4", {}, "Redis query"),
+    h("pre", { class: "json" }, doc.query ? JSON.stringify(doc.query, null, 2) : "none (answered by the exact-match GET)"),
+  );
+}
+
+function setupInspector() {
+  const wrap = $("#cache-answer-wrap");
+  const inspector = $("#inspector");
+  const show = () => {
+    if (state.hover && state.document) inspector.hidden = false;
+  };
+  const hide = () => {
+    inspector.hidden = true;
+  };
+  wrap.addEventListener("mouseenter", show);
+  wrap.addEventListener("mouseleave", () => {
+    if (!wrap.contains(document.activeElement)) hide();
+  });
+  cache.answer.addEventListener("focus", show);
+  cache.answer.addEventListener("blur", hide);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") hide();
+  });
+
+  const toggle = $("#hover-toggle");
+  const render = () => {
+    toggle.setAttribute("aria-checked", String(state.hover));
+    text("hover-label", `Hover: ${state.hover ? "On" : "Off"}`);
+    if (!state.hover) hide();
+  };
+  toggle.addEventListener("click", () => {
+    state.hover = !state.hover;
+    localStorage.setItem(HOVER_KEY, state.hover ? "on" : "off");
+    render();
+  });
+  render();
+}
+
+// --- Asking ------------------------------------------------------------------------------------------
+
+function currentRequest(prompt) {
+  const body = { prompt, tenant: $("#tenant").value.trim() || "default" };
+  const system = $("#system-prompt").value;
+  if (system.trim()) body.system_prompt = system;
+  if (state.conversationId) body.conversation_id = state.conversationId;
+  const threshold = $("#threshold").value.trim();
+  if (threshold !== "") body.threshold = Number(threshold);
+  body.include_raw = $("#include-raw").checked;
+  if ($("#no-cache").checked) body.no_cache = true;
+  if ($("#no-store").checked) body.no_store = true;
+  return body;
+}
+
+async function ask(prompt) {
+  prompt = prompt.trim();
+  if (!prompt) return;
+  state.controller?.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+  const request = currentRequest(prompt);
+  state.document = null;
+  $("#inspector").hidden = true;
+  cache.reset("Looking up");
+  if (request.include_raw) raw.reset("Waiting for the LLM");
+  else raw.skip("The raw column is off (Cache options).");
+  setMatch("pending", "Looking up…");
+  setBusy(true);
+
+  const entry = { prompt, outcome: "pending", at: Date.now(), tenant: request.tenant };
+  addHistory(entry);
+  let rank = 0;
+
+  const onEvent = ({ event, data }) => {
+    if (state.controller !== controller) return;
+    const column = columns[data?.column];
+    if (event === "content_chunk" && column) column.append(data.content ?? "");
+    else if (event === "cache_document") {
+      state.document = data;
+      matchFromDocument(data);
+      renderInspector(data);
+      if (!cache.answer.textContent) cache.setStatus("waiting", data.hit ? "Replaying" : "Waiting for the LLM");
+    } else if (event === "column_complete" && column) {
+      rank += 1;
+      column.finish(data, rank);
+      if (column === cache) {
+        matchOnComplete(data, request);
+        entry.outcome = data.status === "error" ? "error" : data.status === "degraded" ? "degraded" : data.outcome;
+        entry.similarity = data.similarity;
+        entry.ms = data.total_ms;
+        renderHistory();
+      }
+    }
+  };
+
+  // A newer question aborts this one: then its columns belong to the newer one and are left alone.
+  const current = () => state.controller === controller;
+  try {
+    await postSSE("/ask/stream", request, { onEvent, signal: controller.signal });
+    for (const column of Object.values(columns)) column.abandon("The stream ended before this column finished.");
+  } catch (error) {
+    if (error?.name === "AbortError") {
+      if (current()) for (const column of Object.values(columns)) column.abandon("Stopped.");
+      entry.outcome = entry.outcome === "pending" ? "stopped" : entry.outcome;
+    } else if (!current()) {
+      entry.outcome = entry.outcome === "pending" ? "error" : entry.outcome;
+    } else {
+      const message = error instanceof HttpError ? error.message : `Could not reach the server (${error?.message ?? error}). Is \`nearhit serve\` still running?`;
+      for (const column of Object.values(columns)) column.abandon(message);
+      if (cache.match.dataset.kind === "pending") setMatch("error", "Error — see below");
+      entry.outcome = entry.outcome === "pending" ? "error" : entry.outcome;
+    }
+  } finally {
+    if (state.controller === controller) {
+      state.controller = null;
+      setBusy(false);
+    }
+    renderHistory();
+    refreshMetrics();
+  }
+}
+
+function setBusy(busy) {
+  $("#stop").hidden = !busy;
+  $("#send").textContent = busy ? "Ask again" : "Ask";
+  document.body.dataset.busy = String(busy);
+}
+
+// --- History -----------------------------------------------------------------------------------------
+
+function loadHistory() {
+  try {
+    const items = JSON.parse(sessionStorage.getItem(HISTORY_KEY) ?? "[]");
+    return Array.isArray(items) ? items.filter((x) => typeof x?.prompt === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function addHistory(entry) {
+  state.history.unshift(entry);
+  state.history.length = Math.min(state.history.length, HISTORY_MAX);
+  renderHistory();
+}
+
+const OUTCOME_LABELS = {
+  exact: "exact",
+  semantic: "semantic",
+  miss: "miss",
+  bypass: "bypass",
+  degraded: "degraded",
+  error: "error",
+  pending: "…",
+  stopped: "stopped",
+};
+
+function renderHistory() {
+  sessionStorage.setItem(HISTORY_KEY, JSON.stringify(state.history));
+  const list = $("#history");
+  put(
+    list,
+    state.history.map((item) =>
+      h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: "history-item",
+            title: "Ask this again",
+            "aria-label": `Ask again: ${item.prompt} (${OUTCOME_LABELS[item.outcome] ?? item.outcome})`,
+            onclick: () => {
+              $("#prompt").value = item.prompt;
+              ask(item.prompt);
+            },
+          },
+          h("span", { class: "history-prompt" }, item.prompt),
+          h(
+            "span",
+            { class: "history-meta" },
+            h("span", { class: `outcome outcome-${item.outcome}` }, OUTCOME_LABELS[item.outcome] ?? item.outcome),
+            item.outcome === "semantic" && isNum(item.similarity) ? ` ${item.similarity.toFixed(3)}` : "",
+            isNum(item.ms) ? ` · ${fmtMs(item.ms)}` : "",
+            item.tenant && item.tenant !== "default" ? ` · ${item.tenant}` : "",
+          ),
+        ),
+      ),
+    ),
+  );
+  $("#history-empty").hidden = state.history.length > 0;
+}
+
+// --- Scope ---------------------------------------------------------------------------------------------
+
+function newConversationId() {
+  const random = crypto.randomUUID?.() ?? `${Date.now().toString(16)}${Math.random().toString(16).slice(2)}`;
+  return `conv-${random.slice(0, 8)}`;
+}
+
+function setupScope() {
+  $("#new-conversation").addEventListener("click", () => {
+    state.conversationId = newConversationId();
+    text("conversation-id", state.conversationId);
+    $("#conversation-id").dataset.id = state.conversationId;
+    text("conversation-note", "New conversation: only its own answers are reused.");
+  });
+  $("#clear-history").addEventListener("click", () => {
+    state.history = [];
+    renderHistory();
+  });
+}
+
+// --- Start -------------------------------------------------------------------------------------------
+
+function setupComposer() {
+  const form = $("#ask-form");
+  const prompt = $("#prompt");
+  prompt.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    ask(prompt.value);
+  });
+  $("#stop").addEventListener("click", () => state.controller?.abort());
+}
+
+async function main() {
+  setupComposer();
+  setupScope();
+  setupInspector();
+  renderHistory();
+  startMetrics();
+  state.config = await loadConfig();
+  if (state.config) {
+    $("#scope-model").value = state.config.model;
+    $("#threshold").placeholder = `server default: ${state.config.threshold}`;
+    text("threshold-note", `Empty: the server's default (${state.config.threshold}).`);
+  } else {
+    $("#scope-model").value = "unknown";
+  }
+  document.body.dataset.ready = "true";
+}
+
+function llmErrorText(message, status) {
+  const detail = message ? ` (${message})` : "";
+  if (status === 401 || status === 403) return `The model provider refused the credentials — check OPENAI_API_KEY or AZURE_OPENAI_API_KEY${detail}.`;
+  if (status === 404) return `The model or deployment was not found — check NEARHIT_MODEL / the Azure deployment name${detail}.`;
+  if (status === 429) return `The model provider is rate-limiting requests; try again in a moment${detail}.`;
+  if (isNum(status) && status >= 500) return `The model provider had a server error${detail}.`;
+  if (/timed? ?out/i.test(message ?? "")) return `The model took too long to answer${detail}.`;
+  return `The model could not answer${detail}.`;
+}
+
+main();

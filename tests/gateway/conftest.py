@@ -1,0 +1,108 @@
+"""The gateway served for real: the app under uvicorn on a free port, the embedded Redis, and either the
+simulated model (fast) or the fake OpenAI upstream of ``tests/llm`` behind ``OPENAI_BASE_URL``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from nearhit.cache.index import drop_index
+from nearhit.config import Settings, load_settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.llm import LLMProvider, SimulatedLLM, build_provider
+from nearhit.runtime import Runtime
+from tests.api.live import serve as live_server
+from tests.llm.fake_upstream import FakeUpstream
+
+
+@dataclass
+class Gateway:
+    """A running gateway: ``base_url`` is what an OpenAI client is given."""
+
+    base_url: str
+    runtime: Runtime
+
+    def client(self, api_key: str = "sk-anything", **options: Any) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key, max_retries=0, **options)
+
+    async def entries(self) -> int:
+        return (await (await self.runtime.cache()).stats()).entries
+
+    async def wait_entries(self, count: int) -> None:
+        """Wait (up to 5 s) for the background store: an answer is stored after the response ends."""
+        deadline = time.monotonic() + 5.0
+        while await self.entries() < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} cache entries, found {await self.entries()}")
+            await asyncio.sleep(0.02)
+
+
+ServeGateway = Callable[..., AbstractAsyncContextManager[Gateway]]
+
+
+@pytest.fixture(scope="session")
+def upstream_server() -> Iterator[FakeUpstream]:
+    server = FakeUpstream()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
+    upstream_server.reset(upstream_server.answer("Paris is", " the capital", " of France.", usage=(21, 7)))
+    return upstream_server
+
+
+@pytest.fixture
+def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
+    """``async with serve(keys=..., provider=..., max_temperature=...) as gateway``: the app on a free port,
+    on this test's own index, dropped afterwards."""
+
+    @asynccontextmanager
+    async def run(
+        *, provider: LLMProvider | None = None, keys: str | None = None, max_temperature: float = 1.0
+    ) -> AsyncIterator[Gateway]:
+        llm = provider or SimulatedLLM("gpt-4o", ttft_ms=30, tokens_per_second=20_000)
+        own = settings.model_copy(update={"gateway_keys": keys, "gateway_max_temperature": max_temperature})
+        runtime = Runtime(own, local_embedder, llm)
+        try:
+            async with live_server(own, runtime) as live:
+                yield Gateway(f"{live.url}/v1", runtime)
+        finally:
+            await runtime.telemetry.flush()
+            cache = await runtime.cache()
+            await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+            await runtime.close()
+
+    return run
+
+
+@pytest.fixture
+def upstream_provider(
+    upstream: FakeUpstream, redis_url: str, redis_data_dir: Path, index_name: str
+) -> Callable[[], LLMProvider]:
+    """The OpenAI-compatible provider as ``nearhit serve`` builds it from ``OPENAI_BASE_URL`` (no retries)."""
+
+    def build() -> LLMProvider:
+        upstream_settings = load_settings(
+            redis_url=redis_url,
+            data_dir=redis_data_dir,
+            index_name=index_name,
+            llm="openai",
+            openai_base_url=upstream.base_url,
+            openai_api_key="sk-upstream",
+            chat_model="gpt-4o",
+            llm_max_retries=0,
+            llm_timeout=5,
+        )
+        return build_provider(upstream_settings)
+
+    return build

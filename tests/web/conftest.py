@@ -1,0 +1,175 @@
+"""Browser tests: the real ``nearhit serve`` in a subprocess (the session's embedded Redis, the simulated
+LLM made fast) and Debian's Chromium driven by Playwright.
+
+The server runs in its own process because Playwright's sync API blocks the thread it runs in. Screenshots
+go to ``artifacts/screenshots/`` under the repository (ignored by git); the test that takes them prints
+the folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+DOCS_IMAGES = REPO / "docs" / "images"
+
+# Variables that would make the server talk to a real LLM or ask for an admin token.
+_SCRUBBED_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "NEARHIT_", "SEMANTIC_", "VECTOR_", "CACHE_TTL", "REDIS_URL")
+
+
+@dataclass
+class WebServer:
+    url: str
+    index_name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def post(self, path: str, json: object) -> httpx.Response:
+        return httpx.post(f"{self.url}{path}", json=json, timeout=30)
+
+    def get(self, path: str) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """``nearhit serve`` on a free port, on its own index of the session's Redis, with a fast simulated LLM."""
+    workdir = tmp_path_factory.mktemp("web-server")  # no stray .env is read from here
+    port = _free_port()
+    index_name = f"web_{uuid.uuid4().hex[:10]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+    env |= {
+        "REDIS_URL": redis_url,
+        "VECTOR_INDEX_NAME": index_name,
+        "NEARHIT_DATA_DIR": str(workdir / "data"),
+        "NEARHIT_LLM": "simulated",
+        "NEARHIT_SIM_TTFT_MS": "300",
+        "NEARHIT_SIM_TOKENS_PER_SECOND": "400",
+    }
+    log = workdir / "server.log"
+    command = [sys.executable, "-c", "from nearhit.cli import main; main()", "serve", "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    server = WebServer(url, index_name, process, log)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        _drop(redis_url, index_name)
+
+
+def _wait_healthy(server: WebServer, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"nearhit serve exited ({server.process.returncode}):\n{server.log.read_text()}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"nearhit serve was not healthy after {timeout} s:\n{server.log.read_text()}")
+
+
+def _drop(redis_url: str, index_name: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        with contextlib.suppress(redis.ResponseError):
+            client.execute_command("FT.DROPINDEX", index_name, "DD")
+        keys = list(client.scan_iter(match=f"nearhit:{index_name}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+# --- The browser -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Console:
+    """What the page said: console errors and uncaught exceptions (both must stay empty)."""
+
+    errors: list[str] = field(default_factory=list)
+
+
+def new_page(browser: Browser, console: Console, width: int = 1280, height: int = 900) -> Page:
+    """A page in a context of its own (own localStorage) whose console errors are collected."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console.errors.append(f"console: {message.text} ({message.location.get('url')})")
+
+    def on_page_error(error: Error) -> None:
+        console.errors.append(f"uncaught: {error}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    return page
+
+
+@pytest.fixture
+def console() -> Iterator[Console]:
+    """Collects the console errors of the test's pages, and fails the test if there were any."""
+    seen = Console()
+    yield seen
+    assert seen.errors == [], "the page logged errors:\n" + "\n".join(seen.errors)
+
+
+@pytest.fixture
+def page(browser: Browser, console: Console) -> Iterator[Page]:
+    """A fresh 1280 × 900 page (own context: own localStorage) whose console errors fail the test."""
+    page = new_page(browser, console)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A tenant of the test's own: its cache entries are invisible to the other tests."""
+    return f"web-{uuid.uuid4().hex[:8]}"
