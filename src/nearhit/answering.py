@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from redis.exceptions import RedisError, ResponseError
 
+from nearhit import tracing
 from nearhit.cache import LookupResult, Scope
 from nearhit.cache.keys import normalise
 from nearhit.economics.prices import request_cost
@@ -137,9 +138,7 @@ class Answerer:
         clock = _Clock()
         pieces: list[str] = []
         try:
-            async for llm_event in self.runtime.provider.stream(
-                request.messages(), temperature=request.temperature, max_tokens=request.max_tokens
-            ):
+            async for llm_event in self._llm_stream(request, "raw"):
                 if isinstance(llm_event, TextChunk):
                     clock.mark_first()
                     pieces.append(llm_event.text)
@@ -179,9 +178,7 @@ class Answerer:
         try:
             async for llm_event in self.runtime.flights.subscribe(
                 self.flight_key(request),
-                lambda: provider.stream(
-                    request.messages(), temperature=request.temperature, max_tokens=request.max_tokens
-                ),
+                lambda: self._llm_stream(request, "cache"),
                 on_complete,
             ):
                 if isinstance(llm_event, TextChunk):
@@ -194,6 +191,13 @@ class Answerer:
                     )
         except LLMError as exc:
             yield self._error("cache", request, clock, exc, degraded=degraded)
+
+    def _llm_stream(self, request: AskRequest, column: Column) -> AsyncIterator[LLMEvent]:
+        provider = self.runtime.provider
+        events = provider.stream(request.messages(), temperature=request.temperature, max_tokens=request.max_tokens)
+        return tracing.traced_stream(
+            "llm.stream", events, column=column, provider=provider.name, model=provider.model, tenant=request.tenant
+        )
 
     async def _replay(self, request: AskRequest, result: LookupResult, clock: _Clock) -> AsyncIterator[ColumnEvent]:
         assert result.answer is not None and result.match is not None
@@ -226,14 +230,15 @@ class Answerer:
             text = "".join(e.text for e in events if isinstance(e, TextChunk))
             try:
                 cache = await self.runtime.cache()
-                await cache.store(
-                    request.prompt,
-                    text,
-                    scope,
-                    ttl=request.ttl,
-                    prompt_tokens=end.usage.prompt_tokens,
-                    completion_tokens=end.usage.completion_tokens,
-                )
+                with tracing.span("cache.store", tenant=request.tenant, completion_tokens=end.usage.completion_tokens):
+                    await cache.store(
+                        request.prompt,
+                        text,
+                        scope,
+                        ttl=request.ttl,
+                        prompt_tokens=end.usage.prompt_tokens,
+                        completion_tokens=end.usage.completion_tokens,
+                    )
             except (NearhitError, RedisError) as exc:
                 log.warning("answer not stored: %s", exc)
 

@@ -59,7 +59,11 @@ class Runtime:
         try:
             await self.cache()
         except NearhitError as exc:
-            log.warning("starting without the cache (degraded): %s", exc)
+            log.warning(
+                "starting without the cache (degraded): %s. Serving uncached LLM answers; /health answers 503 "
+                "and the cache reconnects by itself once Redis is reachable",
+                exc,
+            )
 
     async def cache(self) -> SemanticCache:
         """The cache, connecting first if needed; raises :class:`RedisUnavailable` while it can't be had."""

@@ -7,10 +7,9 @@ can order and de-duplicate them. Leaving the stream early (a client disconnect) 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from nearhit.answering import CacheDocument, Chunk, ColumnDone, ColumnEvent
 
@@ -38,43 +37,50 @@ def column_complete_data(done: ColumnDone) -> dict[str, Any]:
     }
 
 
-async def race(columns: Mapping[str, AsyncIterator[ColumnEvent]]) -> AsyncIterator[RaceEvent]:
-    """Merge the columns' events as they come; ends with one ``stream_complete``."""
-    queue: asyncio.Queue[tuple[str, ColumnEvent | None]] = asyncio.Queue()
+K = TypeVar("K")
 
-    async def pump(name: str, events: AsyncIterator[ColumnEvent]) -> None:
+
+async def merge(columns: Mapping[K, AsyncIterator[ColumnEvent]]) -> AsyncGenerator[tuple[K, ColumnEvent], None]:
+    """The columns' events tagged with their column, in arrival order. Leaving early (or being cancelled)
+    stops every column, so work nobody reads any more is cancelled."""
+    queue: asyncio.Queue[tuple[K, ColumnEvent | None]] = asyncio.Queue()
+
+    async def pump(name: K, events: AsyncIterator[ColumnEvent]) -> None:
         try:
             async for event in events:
                 await queue.put((name, event))
         finally:
             await queue.put((name, None))
 
+    tasks = [asyncio.create_task(pump(name, events)) for name, events in columns.items()]
+    running = len(tasks)
+    try:
+        while running:
+            name, event = await queue.get()
+            if event is None:
+                running -= 1
+            else:
+                yield name, event
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def race(columns: Mapping[str, AsyncIterator[ColumnEvent]]) -> AsyncIterator[RaceEvent]:
+    """Merge the columns' events as they come; ends with one ``stream_complete``."""
     seq = 0
     for name in columns:
         seq += 1
         yield RaceEvent("column_start", name, seq, {})
-    tasks = [asyncio.create_task(pump(name, events)) for name, events in columns.items()]
-    open_columns = set(columns)
     completed: dict[str, Any] = {}
-    try:
-        while open_columns:
-            name, event = await queue.get()
-            if event is None:
-                open_columns.discard(name)
-                continue
-            seq += 1
-            if isinstance(event, Chunk):
-                yield RaceEvent("content_chunk", name, seq, {"content": event.text})
-            elif isinstance(event, CacheDocument):
-                yield RaceEvent("cache_document", name, seq, event.data)
-            else:
-                completed[name] = column_complete_data(event)
-                yield RaceEvent("column_complete", name, seq, completed[name])
+    async for name, event in merge(columns):
         seq += 1
-        yield RaceEvent("stream_complete", None, seq, {"columns": completed})
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if isinstance(event, Chunk):
+            yield RaceEvent("content_chunk", name, seq, {"content": event.text})
+        elif isinstance(event, CacheDocument):
+            yield RaceEvent("cache_document", name, seq, event.data)
+        else:
+            completed[name] = column_complete_data(event)
+            yield RaceEvent("column_complete", name, seq, completed[name])
+    yield RaceEvent("stream_complete", None, seq + 1, {"columns": completed})

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from nearhit import __version__, logs
+from nearhit import __version__, logs, tracing
 from nearhit.api import ask, cache, calculator, errors, gateway, health, telemetry, ui, vector
 from nearhit.api.middleware import BodyLimit, RequestContext
 from nearhit.config import Settings, get_settings
@@ -62,10 +62,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestContext)
+    if tracing.enabled():
+        app.add_middleware(tracing.RequestSpans)  # outermost: the span covers the whole response
     return app
 
 
 def app_factory() -> FastAPI:
     """Entry point for uvicorn workers (``--factory``): logs configured, settings from the environment."""
     logs.configure()
+    tracing.configure()  # on only when OTEL_EXPORTER_OTLP_ENDPOINT / APPLICATIONINSIGHTS_CONNECTION_STRING is set
     return create_app()

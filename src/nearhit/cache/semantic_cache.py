@@ -23,6 +23,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redisvl.query.filter import FilterExpression
 
+from nearhit import tracing
 from nearhit.cache import index as idx
 from nearhit.cache import validate
 from nearhit.cache.keys import KeySpace, Scope, normalise
@@ -180,6 +181,14 @@ class SemanticCache:
 
     async def lookup(self, prompt: str, scope: Scope, *, threshold: float | None = None) -> LookupResult:
         """Find a stored answer for ``prompt`` in ``scope``: exact first, then semantic behind the guards."""
+        with tracing.span("cache.lookup", scope=scope.id, tenant=scope.tenant) as span:
+            result = await self._lookup(prompt, scope, threshold=threshold)
+            tracing.set_attributes(
+                span, match=result.match or "miss", similarity=result.similarity, threshold=result.threshold
+            )
+            return result
+
+    async def _lookup(self, prompt: str, scope: Scope, *, threshold: float | None) -> LookupResult:
         started = time.perf_counter()
         prompt = validate.prompt(prompt, self.max_prompt_chars)
         used_threshold = self.threshold if threshold is None else validate.threshold(threshold)
@@ -187,7 +196,10 @@ class SemanticCache:
         result = LookupResult(match=None, threshold=used_threshold, scope_id=scope.id)
         async with self._redis_errors():
             key = self.keys.entry(scope, text)
-            fields = await self.redis.hmget(key, list(idx.ENTRY_FIELDS))
+            with tracing.span("cache.exact") as span:
+                fields = await self.redis.hmget(key, list(idx.ENTRY_FIELDS))
+                hit = fields[1] is not None
+                tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
             if fields[1] is not None:  # the response
                 result.match = "exact"
@@ -198,18 +210,25 @@ class SemanticCache:
                 return result
 
             stage = time.perf_counter()
-            vector = (await self.embedder.embed([text]))[0]
+            with tracing.span("cache.embed", model=self.embedder.model_name):
+                vector = (await self.embedder.embed([text]))[0]
             result.timings_ms["embed"] = _ms_since(stage)
             result.embedding = vector.tolist()
 
             stage = time.perf_counter()
             query = idx.knn_query(vector.tobytes(), k=self.candidates, filter_expression=idx.scope_filter(scope.id))
-            rows = await idx.run_knn(self.redis, self.spec.name, query)
+            with tracing.span("cache.knn", index=self.spec.name, k=self.candidates) as span:
+                rows = await idx.run_knn(self.redis, self.spec.name, query)
+                tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = idx.query_as_json(query, self.spec.name)
 
         stage = time.perf_counter()
-        self._choose(result, prompt, rows)
+        with tracing.span("cache.guards") as span:
+            self._choose(result, prompt, rows)
+            tracing.set_attributes(
+                span, match=result.match or "miss", similarity=result.similarity, rejected_by=result.rejected_by
+            )
         result.timings_ms["guards"] = _ms_since(stage)
         if result.hit:
             self._after_hit(result)

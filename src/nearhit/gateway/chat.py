@@ -7,8 +7,6 @@ before the first token comes back with the upstream's status rather than inside 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +19,7 @@ from nearhit.gateway import protocol
 from nearhit.gateway.errors import GatewayError, invalid, upstream
 from nearhit.gateway.protocol import ChatCall
 from nearhit.llm import count_message_tokens
+from nearhit.streaming import merge
 
 CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
 MAX_TTL = 10 * 365 * 24 * 3600
@@ -220,7 +219,7 @@ async def start_chat(
         raise invalid(f"The last user message is not a usable prompt: {exc}", "messages", "invalid_prompt") from None
     bypass = bypass_reason(call, max_temperature)
     requests = ask_requests(call, tenant, controls, bypass)
-    events = _merge([answerer.cached(r) for r in requests])
+    events = merge({i: answerer.cached(r) for i, r in enumerate(requests)})
     buffered: list[tuple[int, ColumnEvent]] = []
     documents: dict[int, dict[str, Any]] = {}
     finished = 0
@@ -276,41 +275,6 @@ def _hit_usage(answerer: Answerer, request: AskRequest, document: dict[str, Any]
 
 def _failure(done: ColumnDone) -> GatewayError:
     return upstream(done.error or "the LLM failed", done.error_status, done.retry_after)
-
-
-async def _merge(columns: Sequence[AsyncIterator[ColumnEvent]]) -> AsyncGenerator[tuple[int, ColumnEvent], None]:
-    """The columns' events tagged with their choice index, in arrival order; closing it stops them all."""
-    if len(columns) == 1:
-        column = columns[0]
-        try:
-            async for event in column:
-                yield 0, event
-        finally:
-            with contextlib.suppress(Exception):
-                await column.aclose()  # type: ignore[attr-defined]
-        return
-    queue: asyncio.Queue[tuple[int, ColumnEvent | None]] = asyncio.Queue()
-
-    async def pump(index: int, events: AsyncIterator[ColumnEvent]) -> None:
-        try:
-            async for event in events:
-                await queue.put((index, event))
-        finally:
-            await queue.put((index, None))
-
-    tasks = [asyncio.create_task(pump(i, c)) for i, c in enumerate(columns)]
-    running = len(tasks)
-    try:
-        while running:
-            choice, maybe = await queue.get()
-            if maybe is None:
-                running -= 1
-            else:
-                yield choice, maybe
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _threshold(value: str | None) -> float | None:
