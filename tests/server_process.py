@@ -1,4 +1,6 @@
-"""A nearhit server in its own process (uvicorn), for tests whose client is synchronous or a browser."""
+"""``nearhit serve`` in its own process, for tests whose client blocks a thread (Playwright's sync API, the
+schemathesis CLI). The environment is scrubbed of real-service variables, so a developer's keys are never
+used, and the working folder is the test's own, so no stray ``.env`` is read."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from pathlib import Path
 
 import httpx
 
+# Variables that would make the server talk to a real LLM, another Redis, or ask for an admin token.
+_SCRUBBED_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "NEARHIT_", "SEMANTIC_", "VECTOR_", "CACHE_TTL", "REDIS_URL")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -21,33 +26,33 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_process(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """Start ``nearhit.api.app:app_factory`` under uvicorn with ``env`` added; yield its base URL."""
+def server_process(env: dict[str, str], workdir: Path, timeout: float = 60) -> Iterator[str]:
+    """Run ``nearhit serve`` with ``env`` (on top of the scrubbed environment); yield its base URL once
+    ``/health`` answers 200. Its log is ``workdir/server.log``."""
     port = free_port()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "nearhit.api.app:app_factory", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            env={**os.environ, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+    full_env |= {"NEARHIT_DATA_DIR": str(workdir / "data"), "NEARHIT_LLM": "simulated"} | env
+    log = workdir / "server.log"
+    command = [sys.executable, "-c", "from nearhit.cli import main; main()", "serve", "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=workdir, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + timeout
+        while True:
             if process.poll() is not None:
-                raise RuntimeError(f"the server exited: {log_path.read_text()[-2000:]}")
+                raise RuntimeError(f"nearhit serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                     break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nearhit serve was not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        else:
-            raise RuntimeError(f"the server did not become healthy: {log_path.read_text()[-2000:]}")
         yield url
     finally:
         process.terminate()
         try:
-            process.wait(15)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()

@@ -9,11 +9,6 @@ the folder.
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,22 +18,19 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
+from tests.server_process import server_process
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 DOCS_IMAGES = REPO / "docs" / "images"
 
-# Variables that would make the server talk to a real LLM or ask for an admin token.
-_SCRUBBED_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "NEARHIT_", "SEMANTIC_", "VECTOR_", "CACHE_TTL", "REDIS_URL")
-
 
 @dataclass
 class WebServer:
     url: str
     index_name: str
-    process: subprocess.Popen[bytes]
-    log: Path
 
     def post(self, path: str, json: object) -> httpx.Response:
         return httpx.post(f"{self.url}{path}", json=json, timeout=30)
@@ -47,58 +39,21 @@ class WebServer:
         return httpx.get(f"{self.url}{path}", timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """``nearhit serve`` on a free port, on its own index of the session's Redis, with a fast simulated LLM."""
-    workdir = tmp_path_factory.mktemp("web-server")  # no stray .env is read from here
-    port = _free_port()
     index_name = f"web_{uuid.uuid4().hex[:10]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
-    env |= {
+    env = {
         "REDIS_URL": redis_url,
         "VECTOR_INDEX_NAME": index_name,
-        "NEARHIT_DATA_DIR": str(workdir / "data"),
-        "NEARHIT_LLM": "simulated",
         "NEARHIT_SIM_TTFT_MS": "300",
         "NEARHIT_SIM_TOKENS_PER_SECOND": "400",
     }
-    log = workdir / "server.log"
-    command = [sys.executable, "-c", "from nearhit.cli import main; main()", "serve", "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    server = WebServer(url, index_name, process, log)
     try:
-        _wait_healthy(server)
-        yield server
+        with server_process(env, tmp_path_factory.mktemp("web-server")) as url:
+            yield WebServer(url, index_name)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         _drop(redis_url, index_name)
-
-
-def _wait_healthy(server: WebServer, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"nearhit serve exited ({server.process.returncode}):\n{server.log.read_text()}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"nearhit serve was not healthy after {timeout} s:\n{server.log.read_text()}")
 
 
 def _drop(redis_url: str, index_name: str) -> None:
