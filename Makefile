@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test browser install lint typecheck format bench clean help
+.PHONY: demo test browser screenshots install lint typecheck format bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ typecheck: $(STAMP)  ## mypy (strict) on the package
 format: $(STAMP)  ## Format and fix with ruff
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
+
+screenshots: $(STAMP) browser  ## Refresh docs/images from the browser tests
+	NEARHIT_UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/web -k screenshots
 
 bench: $(STAMP)  ## Run the benchmarks (print tables; take minutes)
 	$(BIN)/python benchmarks/engine.py

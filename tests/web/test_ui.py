@@ -3,6 +3,7 @@ markup in answers, the calculator chart, and the phone layout."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -224,9 +225,9 @@ def test_phone_layout_stacks(browser: Browser, console: Console, web_server: Web
 
 
 def test_screenshots(browser: Browser, console: Console, web_server: WebServer, tenant: str) -> None:
-    """Both pages at 1280 px, for the README (docs/images) and for people reviewing a change (artifacts)."""
+    """Both pages at 1280 px, for people reviewing a change (artifacts/) and, with NEARHIT_UPDATE_DOCS_IMAGES=1
+    (`make screenshots`), for the README (docs/images): a plain test run leaves tracked files alone."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
     page = new_page(browser, console, width=1280, height=900)
     open_chat(page, web_server, tenant)
     page.click(".advanced summary")
@@ -249,6 +250,8 @@ def test_screenshots(browser: Browser, console: Console, web_server: WebServer, 
     page.screenshot(path=str(calculator), full_page=True)
     page.context.close()
 
-    shutil.copyfile(chat, DOCS_IMAGES / "chat.png")
-    shutil.copyfile(calculator, DOCS_IMAGES / "calculator.png")
+    assert chat.stat().st_size > 10_000 and calculator.stat().st_size > 10_000
+    if os.environ.get("NEARHIT_UPDATE_DOCS_IMAGES") == "1":
+        shutil.copyfile(chat, DOCS_IMAGES / "chat.png")
+        shutil.copyfile(calculator, DOCS_IMAGES / "calculator.png")
     print(f"\nscreenshots: {SCREENSHOTS}")
