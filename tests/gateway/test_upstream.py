@@ -74,6 +74,7 @@ async def test_an_upstream_429_reaches_the_client_and_is_not_cached(
             else:
                 await client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
         assert caught.value.status_code == 429
+        assert caught.value.response.headers["retry-after"] == "7"  # the upstream's wait, passed on
         assert caught.value.code == "rate_limit_exceeded"
         assert "Rate limit reached" in caught.value.message
         assert len(upstream.chat_requests) == 1
