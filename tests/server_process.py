@@ -26,14 +26,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_process(env: dict[str, str], workdir: Path, timeout: float = 60) -> Iterator[str]:
-    """Run ``nearhit serve`` with ``env`` (on top of the scrubbed environment); yield its base URL once
-    ``/health`` answers 200. Its log is ``workdir/server.log``."""
+def server_process(
+    env: dict[str, str], workdir: Path, timeout: float = 60, extra_args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Run ``nearhit serve`` with ``env`` (on top of the scrubbed environment) and ``extra_args``; yield its base
+    URL once ``/health`` answers 200. Its log is ``workdir/server.log``."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
     full_env |= {"NEARHIT_DATA_DIR": str(workdir / "data"), "NEARHIT_LLM": "simulated"} | env
     log = workdir / "server.log"
-    command = [sys.executable, "-c", "from nearhit.cli import main; main()", "serve", "--port", str(port)]
+    command = [sys.executable, "-c", "from nearhit.cli import main; main()", "serve", "--port", str(port), *extra_args]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=workdir, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

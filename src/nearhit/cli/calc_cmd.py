@@ -9,9 +9,14 @@ from typing import Any
 
 import click
 
+from nearhit import bootstrap
+from nearhit.cache.keys import KeySpace
+from nearhit.cli._common import run, settings
 from nearhit.economics import BOUNDS, Estimate, Scenario, as_dict, estimate, resolve_prices
+from nearhit.economics.observed import Observed, from_summary
 from nearhit.economics.prices import LOCAL_EMBEDDER
 from nearhit.errors import InvalidInput
+from nearhit.telemetry import Telemetry
 
 
 def _range(name: str, integer: bool = False) -> click.IntRange | click.FloatRange:
@@ -80,6 +85,12 @@ def _range(name: str, integer: bool = False) -> click.IntRange | click.FloatRang
     help="Your own Redis price table (same JSON shape as the bundled one).",
 )
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Price date [today].")
+@click.option(
+    "--observed",
+    is_flag=True,
+    help="Take hit rate, token means, LLM latency and model from this service's telemetry (REDIS_URL or the "
+    "embedded Redis, VECTOR_INDEX_NAME); options given explicitly still win.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def calc(
     model: str,
@@ -109,6 +120,7 @@ def calc(
     redis_price: float | None,
     redis_prices: Path | None,
     as_of: datetime | None,
+    observed: bool,
     as_json: bool,
 ) -> None:
     """Annual LLM, embedding and Redis spend with and without the cache, breakeven hit rate and Redis SKU.
@@ -116,6 +128,23 @@ def calc(
     Every figure comes from a dated price: chat and embedding prices from genai-prices, Redis from the
     bundled Azure Managed Redis table (list prices and marked estimates).
     """
+    if observed:
+        seen = _observed()
+        context = click.get_current_context()
+
+        def chosen(name: str) -> bool:
+            return context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+
+        hit_rate = hit_rate if chosen("hit_rate") else seen.hit_rate
+        input_tokens = input_tokens if chosen("input_tokens") else seen.input_tokens
+        output_tokens = output_tokens if chosen("output_tokens") else seen.output_tokens
+        llm_latency_ms = llm_latency_ms if chosen("llm_latency_ms") else seen.llm_latency_ms
+        model = model if chosen("model") or not seen.model else seen.model
+        click.echo(
+            f"observed over {seen.requests:,} requests: hit rate {seen.hit_rate:.1%}, {seen.input_tokens:,} in / "
+            f"{seen.output_tokens:,} out tokens per LLM answer, priced as {seen.model}",
+            err=True,
+        )
     try:
         scenario = Scenario(
             requests_per_day=requests_per_day,
@@ -239,3 +268,21 @@ def _pct(value: float | None, exceeds: bool) -> str:
 
 def _gb(size: float) -> str:
     return f"{size / 1e9:,.2f} GB"
+
+
+def _observed() -> Observed:
+    """The telemetry summary of the configured service, turned into calculator inputs."""
+
+    async def summary() -> dict[str, Any]:
+        config = settings()
+        redis = await bootstrap.connect_redis(config)
+        try:
+            return await Telemetry(lambda: redis, KeySpace(config.index_name)).summary()
+        finally:
+            await redis.aclose()
+
+    data = run(summary())
+    try:
+        return from_summary(data)
+    except InvalidInput as exc:
+        raise click.ClickException(str(exc)) from None
