@@ -60,8 +60,8 @@ class Runtime:
             await self.cache()
         except NearhitError as exc:
             log.warning(
-                "starting without the cache (degraded): %s. Serving uncached LLM answers; /health answers 503 "
-                "and the cache reconnects by itself once Redis is reachable",
+                "starting without the cache (degraded): serving uncached LLM answers, /health answers 503, "
+                "and the cache reconnects by itself once Redis is usable. Reason: %s",
                 exc,
             )
 

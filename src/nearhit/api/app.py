@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from nearhit import __version__, logs, tracing
 from nearhit.api import ask, cache, calculator, errors, gateway, health, telemetry, ui, vector
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             if own:
                 await app.state.runtime.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc served from the package: the machine may be offline
         title="nearhit",
         version=__version__,
         summary="A semantic cache for LLM applications on Redis.",

@@ -446,6 +446,9 @@ class SemanticCache:
         """Wait for background writes (counters, TTL refreshes), then close the connection."""
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        flush = getattr(self.embedder, "flush", None)
+        if flush is not None:
+            await flush()
         await self.redis.aclose()
 
     # --- helpers --------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,6 +11,8 @@ from redis.asyncio import Redis
 
 from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder, Vectors
+
+log = logging.getLogger(__name__)
 
 
 class CachedEmbedder:
@@ -24,6 +28,7 @@ class CachedEmbedder:
         self._ttl = ttl_seconds
         self.hits = 0
         self.misses = 0
+        self._writes: set[asyncio.Task[None]] = set()
 
     @property
     def model_name(self) -> str:
@@ -48,9 +53,26 @@ class CachedEmbedder:
         if missing:
             self.misses += len(missing)
             fresh = await self.inner.embed([texts[i] for i in missing])
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for row, i in enumerate(missing):
-                    result[i] = fresh[row]
-                    pipe.set(keys[i], fresh[row].tobytes(), ex=self._ttl)
-                await pipe.execute()
+            for row, i in enumerate(missing):
+                result[i] = fresh[row]
+            # Written after the caller has its vectors: the lookup does not wait for the cache fill.
+            task = asyncio.create_task(self._remember([keys[i] for i in missing], fresh))
+            self._writes.add(task)
+            task.add_done_callback(self._written)
         return result
+
+    async def flush(self) -> None:
+        """Wait for pending cache writes (tests, shutdown)."""
+        if self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
+
+    async def _remember(self, keys: list[str], vectors: Vectors) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, vector in zip(keys, vectors, strict=True):
+                pipe.set(key, vector.tobytes(), ex=self._ttl)
+            await pipe.execute()
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("embedding not cached: %s", task.exception())
