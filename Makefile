@@ -53,3 +53,7 @@ bench: $(STAMP)  ## Run the benchmarks (print tables; take minutes)
 
 clean:  ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+.PHONY: image-test
+image-test:  ## Build the container image (buildah) and run it (podman): health, an ask, a cache hit, bad input
+	bash deploy/image-test.sh
