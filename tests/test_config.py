@@ -1,0 +1,87 @@
+"""Settings: the seed's variable names, derived thresholds, service choice, and clear errors for bad values."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from nearhit.cli import main
+from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD, load_settings
+from nearhit.errors import ConfigError
+
+SERVICE_VARS = (
+    "REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_EMBEDDING_MODEL", "AZURE_OPENAI_GPT5_MODEL", "NEARHIT_LLM", "NEARHIT_EMBEDDER",
+    "SEMANTIC_SIMILARITY_THRESHOLD", "SEMANTIC_DISTANCE_THRESHOLD", "CACHE_TTL", "VECTOR_INDEX_NAME",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for name in SERVICE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path_factory.mktemp("no-dotenv"))  # no stray .env
+
+
+def test_offline_defaults() -> None:
+    settings = load_settings()
+    assert settings.embedded_redis and settings.index_name == "q_idx"
+    assert settings.resolved_llm == "simulated" and settings.resolved_embedder == "local"
+    assert settings.similarity_threshold == DEFAULT_SIMILARITY_THRESHOLD
+    assert settings.cache_ttl is None and settings.ttl_refresh_on_hit is False
+
+
+def test_seed_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://example:6379")
+    monkeypatch.setenv("VECTOR_INDEX_NAME", "my_idx")
+    monkeypatch.setenv("SEMANTIC_DISTANCE_THRESHOLD", "0.15")
+    monkeypatch.setenv("CACHE_TTL", "3600")
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://x.openai.azure.com")
+    monkeypatch.setenv("AZURE_OPENAI_EMBEDDING_MODEL", "emb")
+    monkeypatch.setenv("AZURE_OPENAI_GPT5_MODEL", "chat")
+    settings = load_settings()
+    assert not settings.embedded_redis and settings.index_name == "my_idx"
+    assert settings.similarity_threshold == pytest.approx(0.85)  # similarity = 1 - distance
+    assert settings.cache_ttl == 3600
+    assert settings.resolved_llm == "azure" and settings.resolved_embedder == "azure"
+
+
+def test_openai_key_alone_means_openai_for_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    settings = load_settings()
+    assert settings.resolved_llm == "openai" and settings.resolved_embedder == "openai"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")  # an Ollama-style server: local embedder
+    assert load_settings().resolved_embedder == "local"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CACHE_TTL", "-5", "CACHE_TTL"),
+        ("CACHE_TTL", "soon", "CACHE_TTL"),
+        ("SEMANTIC_SIMILARITY_THRESHOLD", "1.5", "SEMANTIC_SIMILARITY_THRESHOLD"),
+        ("VECTOR_INDEX_NAME", "bad name!", "VECTOR_INDEX_NAME"),
+        ("VECTOR_DIMENSION", "0", "VECTOR_DIMENSION"),
+        ("NEARHIT_LLM", "gpt", "NEARHIT_LLM"),
+        ("NEARHIT_REDIS_TIMEOUT", "0", "NEARHIT_REDIS_TIMEOUT"),
+    ],
+)
+def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_thresholds_that_disagree(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEMANTIC_SIMILARITY_THRESHOLD", "0.9")
+    monkeypatch.setenv("SEMANTIC_DISTANCE_THRESHOLD", "0.2")
+    with pytest.raises(ConfigError, match="disagree"):
+        load_settings()
+    monkeypatch.setenv("SEMANTIC_DISTANCE_THRESHOLD", "0.1")
+    assert load_settings().similarity_threshold == pytest.approx(0.9)
+
+
+def test_the_cli_reports_a_bad_setting_and_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(main, ["cache", "stats"], env={"CACHE_TTL": "-1"})
+    assert result.exit_code == 1
+    assert "CACHE_TTL" in result.output and "Traceback" not in result.output
