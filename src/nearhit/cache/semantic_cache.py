@@ -13,6 +13,7 @@ import contextlib
 import fnmatch
 import re
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redisvl.query.filter import FilterExpression
 
@@ -28,12 +30,14 @@ from nearhit.cache import index as idx
 from nearhit.cache import validate
 from nearhit.cache.keys import KeySpace, Scope, normalise
 from nearhit.embeddings.base import Embedder
+from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import RedisUnavailable
 
 if TYPE_CHECKING:
     from nearhit.cache.guards import GuardSet, GuardVerdict
 
 Match = Literal["exact", "semantic"]
+COUNTS_FLUSH_S = 1.0
 _STAT_FIELDS = ("exact_hits", "semantic_hits", "misses", "guard_rejections", "stores")
 
 
@@ -168,6 +172,8 @@ class SemanticCache:
         self.guards = guards
         self.candidates = candidates
         self._background: set[asyncio.Task[Any]] = set()
+        self._pending_counts: Counter[str] = Counter()
+        self._counts_flush: asyncio.Task[None] | None = None
 
     # --- set-up ---------------------------------------------------------------------------------------
 
@@ -194,10 +200,17 @@ class SemanticCache:
         used_threshold = self.threshold if threshold is None else validate.threshold(threshold)
         text = normalise(prompt)
         result = LookupResult(match=None, threshold=used_threshold, scope_id=scope.id)
+        cached_embedder = self.embedder if isinstance(self.embedder, CachedEmbedder) else None
         async with self._redis_errors():
             key = self.keys.entry(scope, text)
             with tracing.span("cache.exact") as span:
-                fields = await self.redis.hmget(key, list(idx.ENTRY_FIELDS))
+                # One round trip: the entry, and (for the semantic path, if it comes to that) the stored vector.
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.hmget(key, list(idx.ENTRY_FIELDS))
+                    if cached_embedder is not None:
+                        pipe.get(cached_embedder.key_for(text))
+                    replies = await pipe.execute()
+                fields = replies[0]
                 hit = fields[1] is not None
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
@@ -211,7 +224,11 @@ class SemanticCache:
 
             stage = time.perf_counter()
             with tracing.span("cache.embed", model=self.embedder.model_name):
-                vector = (await self.embedder.embed([text]))[0]
+                if cached_embedder is None:
+                    vector = (await self.embedder.embed([text]))[0]
+                else:
+                    stored = cached_embedder.from_stored(replies[1])
+                    vector = (stored if stored is not None else await cached_embedder.embed_fresh([text]))[0]
             result.timings_ms["embed"] = _ms_since(stage)
             result.embedding = vector.tolist()
 
@@ -371,6 +388,7 @@ class SemanticCache:
 
     async def stats(self) -> CacheStats:
         """Entries, index and memory sizes, hit/miss counters."""
+        await self._flush_counts()
         async with self._redis_errors():
             info = await idx.index_info(self.redis, self.spec.name) or {}
             memory = await self.redis.info("memory")
@@ -443,7 +461,10 @@ class SemanticCache:
             await idx.ensure_index(self.redis, self.spec)
 
     async def close(self) -> None:
-        """Wait for background writes (counters, TTL refreshes), then close the connection."""
+        """Write pending counters, wait for background writes (TTL refreshes, embeddings), then close."""
+        if self._counts_flush is not None:
+            self._counts_flush.cancel()
+        await self._flush_counts()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         flush = getattr(self.embedder, "flush", None)
@@ -466,13 +487,27 @@ class SemanticCache:
             yield batch
 
     def _count(self, *names: str | None) -> None:
-        self._in_background(self._increment([name for name in names if name]))
+        """Add to the hit/miss counters in process; they reach Redis in one write per COUNTS_FLUSH_S, not one
+        per lookup (a round trip saved on every request)."""
+        self._pending_counts.update(name for name in names if name)
+        if self._counts_flush is None or self._counts_flush.done():
+            self._counts_flush = asyncio.create_task(self._flush_counts_soon())
 
-    async def _increment(self, names: list[str]) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.hincrby(self.keys.stats_key, name, 1)
-            await pipe.execute()
+    async def _flush_counts_soon(self) -> None:
+        await asyncio.sleep(COUNTS_FLUSH_S)
+        await self._flush_counts()
+
+    async def _flush_counts(self) -> None:
+        pending, self._pending_counts = self._pending_counts, Counter()
+        if not pending:
+            return
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for name, amount in pending.items():
+                    pipe.hincrby(self.keys.stats_key, name, amount)
+                await pipe.execute()
+        except (RedisError, OSError):
+            pass  # counters are statistics: losing a second's worth while Redis is away is acceptable
 
     def _in_background(self, coroutine: Any) -> None:
         """Fire-and-forget work that must not slow down or fail the lookup."""

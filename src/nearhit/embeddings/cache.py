@@ -38,27 +38,44 @@ class CachedEmbedder:
     def dimension(self) -> int:
         return self.inner.dimension
 
+    def key_for(self, text: str) -> str:
+        """Where the vector of ``text`` is kept: a caller may read it in a round trip it makes anyway."""
+        return self._keys.embedding(self.model_name, text)
+
+    def from_stored(self, raw: object) -> Vectors | None:
+        """A stored value as a ``(1, dimension)`` vector, or None when absent or of another size."""
+        if not isinstance(raw, bytes) or len(raw) != self.dimension * 4:
+            return None
+        self.hits += 1
+        return np.frombuffer(raw, dtype=np.float32).reshape(1, self.dimension)
+
+    async def embed_fresh(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts known to be missing from the cache, and remember them."""
+        self.misses += len(texts)
+        fresh = await self.inner.embed(texts)
+        # Written after the caller has its vectors: the lookup does not wait for the cache fill.
+        task = asyncio.create_task(self._remember([self.key_for(text) for text in texts], fresh))
+        self._writes.add(task)
+        task.add_done_callback(self._written)
+        return fresh
+
     async def embed(self, texts: Sequence[str]) -> Vectors:
         """Vectors for ``texts`` (already normalised by the caller), from Redis where present."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        keys = [self._keys.embedding(self.model_name, text) for text in texts]
-        stored = await self._redis.mget(keys)
+        stored = await self._redis.mget([self.key_for(text) for text in texts])
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
-        missing = [i for i, raw in enumerate(stored) if raw is None or len(raw) != self.dimension * 4]
+        missing = []
         for i, raw in enumerate(stored):
-            if isinstance(raw, bytes) and i not in missing:
-                result[i] = np.frombuffer(raw, dtype=np.float32)
-        self.hits += len(texts) - len(missing)
+            vector = self.from_stored(raw)
+            if vector is None:
+                missing.append(i)
+            else:
+                result[i] = vector[0]
         if missing:
-            self.misses += len(missing)
-            fresh = await self.inner.embed([texts[i] for i in missing])
+            fresh = await self.embed_fresh([texts[i] for i in missing])
             for row, i in enumerate(missing):
                 result[i] = fresh[row]
-            # Written after the caller has its vectors: the lookup does not wait for the cache fill.
-            task = asyncio.create_task(self._remember([keys[i] for i in missing], fresh))
-            self._writes.add(task)
-            task.add_done_callback(self._written)
         return result
 
     async def flush(self) -> None:
