@@ -17,6 +17,8 @@ import contextlib
 import json
 import os
 import random
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -124,6 +126,28 @@ async def exact_hit_rate(url: str, requests: int, concurrency: int) -> float:
         return requests / (time.perf_counter() - started)
 
 
+WRK_SCRIPT = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"prompt": "Benchmark question number 1?", "include_raw": false}'
+"""
+
+
+def wrk_rate(url: str, concurrency: int, seconds: int = 10) -> float | None:
+    """Exact-hit requests/s measured by wrk (a C client, so the client does not eat the server's CPU), or None
+    when wrk is not installed (Debian: apt-get install wrk)."""
+    if shutil.which("wrk") is None:
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT)
+        script.flush()
+        output = subprocess.run(
+            ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script.name, f"{url}/ask/stream"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    return float(match[1]) if match else None
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=int, default=150, help="question pairs for the latency table")
@@ -139,15 +163,16 @@ async def main() -> None:
             for workers in (1, 2):
                 with server(redis.url, workers, f"bench_rps_{workers}") as url:
                     print(f"  exact-hit throughput, {workers} worker(s)…", file=sys.stderr, flush=True)
-                    rates.append((workers, await exact_hit_rate(url, args.requests, args.concurrency)))
+                    python_rate = await exact_hit_rate(url, args.requests, args.concurrency)
+                    rates.append((workers, python_rate, wrk_rate(url, args.concurrency)))
         finally:
             redis_server.stop(Path(data))
     print("\n".join(rows))
     print()
-    print(f"| workers | exact-hit requests/s ({args.concurrency} in flight, {args.requests} requests) |")
-    print("|---|---|")
-    for workers, rate in rates:
-        print(f"| {workers} | {rate:,.0f} |")
+    print(f"| workers | exact-hit requests/s, Python client ({args.concurrency} in flight) | same, wrk (10 s) |")
+    print("|---|---|---|")
+    for workers, rate, wrk in rates:
+        print(f"| {workers} | {rate:,.0f} | {f'{wrk:,.0f}' if wrk else 'wrk not installed'} |")
 
 
 if __name__ == "__main__":
