@@ -11,15 +11,11 @@ from datetime import date
 
 from nearhit.economics.footprint import Algorithm
 from nearhit.economics.prices import LOCAL_EMBEDDER
+from nearhit.embeddings.models import LOCAL_DIMENSION, OPENAI_DIMENSIONS
 from nearhit.errors import InvalidInput
 
 # Dimensions of the embedders nearhit knows, so --dim can be left out for them.
-EMBEDDING_DIMENSIONS = {
-    LOCAL_EMBEDDER: 384,  # all-MiniLM-L6-v2, nearhit's offline default
-    "text-embedding-3-small": 1536,
-    "text-embedding-3-large": 3072,
-    "text-embedding-ada-002": 1536,
-}
+EMBEDDING_DIMENSIONS = {LOCAL_EMBEDDER: LOCAL_DIMENSION, **OPENAI_DIMENSIONS}
 # About four bytes of English text per token (OpenAI's rule of thumb), to size prompts and answers.
 BYTES_PER_TOKEN = 4
 # An LLM answer streams after its first token: ~450 ms to first token and ~80 tokens/s, the figures

@@ -14,6 +14,7 @@ import numpy as np
 
 from nearhit.embeddings.base import Vectors, l2_normalise
 from nearhit.embeddings.batcher import MicroBatcher
+from nearhit.embeddings.models import LOCAL_DIMENSION
 from nearhit.errors import EmbedderError
 
 _TOKENIZER_PATH = Path(__file__).with_name("tokenizer.json")
@@ -24,7 +25,7 @@ class LocalEmbedder:
     """all-MiniLM-L6-v2 (int8 ONNX) on the CPU, 384 dimensions, micro-batched."""
 
     model_name = "all-MiniLM-L6-v2-int8"
-    dimension = 384
+    dimension = LOCAL_DIMENSION
 
     def __init__(self, max_batch: int = 64, threads: int | None = None) -> None:
         try:

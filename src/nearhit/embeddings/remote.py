@@ -9,14 +9,9 @@ import openai
 
 from nearhit.config import Settings
 from nearhit.embeddings.base import Vectors, l2_normalise
+from nearhit.embeddings.models import OPENAI_DIMENSIONS
 from nearhit.errors import ConfigError, EmbedderError
 
-# Native output sizes; the text-embedding-3 models can also be shortened with VECTOR_DIMENSION.
-KNOWN_DIMENSIONS = {
-    "text-embedding-3-small": 1536,
-    "text-embedding-3-large": 3072,
-    "text-embedding-ada-002": 1536,
-}
 _SHORTENABLE = ("text-embedding-3-small", "text-embedding-3-large")
 
 
@@ -24,11 +19,11 @@ class OpenAIEmbedder:
     """Embeds with an OpenAI-style ``embeddings.create`` call; one HTTP request per batch of texts."""
 
     def __init__(self, client: openai.AsyncOpenAI, model: str, dimension: int | None = None) -> None:
-        native = KNOWN_DIMENSIONS.get(model)
+        native = OPENAI_DIMENSIONS.get(model)
         if dimension is None and native is None:
             raise ConfigError(
                 f"VECTOR_DIMENSION: unknown size for embedding model {model!r}; set VECTOR_DIMENSION "
-                f"(known models: {', '.join(sorted(KNOWN_DIMENSIONS))})"
+                f"(known models: {', '.join(sorted(OPENAI_DIMENSIONS))})"
             )
         self._client = client
         self._model = model
