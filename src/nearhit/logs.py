@@ -16,7 +16,11 @@ def configure(level: str = "INFO") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     formatter = structlog.stdlib.ProcessorFormatter(
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, structlog.processors.JSONRenderer()],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _drop_color_message,
+            structlog.processors.JSONRenderer(),
+        ],
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
     )
     handler = logging.StreamHandler(sys.stderr)
@@ -31,3 +35,9 @@ def configure(level: str = "INFO") -> None:
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
+
+
+def _drop_color_message(_logger: object, _method: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+    """uvicorn adds a copy of each message with terminal colour codes: noise in a JSON log."""
+    event.pop("color_message", None)
+    return event
