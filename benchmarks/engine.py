@@ -91,6 +91,12 @@ async def used_memory(cache: SemanticCache) -> int:
     return int((await cache.redis.info("memory"))["used_memory"])
 
 
+async def warm_up(run: Callable[[str], Awaitable[str]]) -> None:
+    """Steady state before measuring: the embedder's first calls and the client's connections are slower."""
+    for i in range(100):
+        await run(f"warm-up question {i} about nothing in particular")
+
+
 async def forget_embeddings(cache: SemanticCache) -> None:
     keys = [key async for key in cache.redis.scan_iter(match="nearhit:emb:*", count=1000)]
     if keys:
@@ -128,6 +134,7 @@ async def bench_size(url: str, embedder: LocalEmbedder, size: int, quick: bool) 
         result = await cache.lookup(prompt, SCOPE)
         return result.match or "miss"
 
+    await warm_up(nh_lookup)
     samples = Samples()
     await timed(nh_lookup, [q for _, q in workload] + misses, samples)
     mixed = [q for _, q in workload]
@@ -186,6 +193,7 @@ async def bench_size(url: str, embedder: LocalEmbedder, size: int, quick: bool) 
             return "miss"
         return "exact" if prompt in known and found[0]["prompt"] == prompt else "semantic"
 
+    await warm_up(rvl_lookup)
     rvl_samples = Samples()
     await timed(rvl_lookup, [q for _, q in workload] + misses, rvl_samples)
     rows.append(
