@@ -43,10 +43,25 @@ def test_ask_streams_both_columns(page: Page, web_server: WebServer, tenant: str
     assert page.input_value("#prompt") == "first line\nsecond line"
     assert page.get_attribute("#col-raw", "data-status") == "idle"
 
+    # Record every status and answer length the raw column goes through: "streaming" may last a few hundred
+    # milliseconds, too short to be sure a polling wait would see it on a loaded machine.
+    page.evaluate(
+        """() => {
+            window.__rawStates = [];
+            const column = document.querySelector('#col-raw');
+            const answer = column.querySelector('[data-role=answer]');
+            new MutationObserver(() => window.__rawStates.push([column.dataset.status, answer.textContent.length]))
+                .observe(column, {attributes: true, childList: true, subtree: true, characterData: true});
+        }"""
+    )
     page.fill("#prompt", "What is a vector database?")
     page.press("#prompt", "Enter")
-    page.wait_for_selector("#col-raw[data-status=streaming]")  # text arrives in pieces, not at the end
+    page.wait_for_selector("#col-raw[data-status=done]")
+    page.wait_for_selector("#col-cache[data-status=done]")
     page.wait_for_selector("body[data-busy=false]", state="attached")
+    states = page.evaluate("() => window.__rawStates")
+    streaming_lengths = {length for status, length in states if status == "streaming" and length > 0}
+    assert len(streaming_lengths) > 1, states  # text arrived in pieces while streaming, not all at the end
 
     for column in ("raw", "cache"):
         root = page.locator(f"#col-{column}")
