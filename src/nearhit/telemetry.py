@@ -122,6 +122,7 @@ class Telemetry:
             "all_time": _totals_view(totals) | {"latency": _latency(events), "latency_sample": len(events)},
             "window": {"seconds": window_seconds} | _events_view(recent) | {"latency": _latency(recent)},
             "dropped_events": self.dropped,
+            "priced_as": events[0].get("priced_as") if events else None,  # the model of the newest answer
         }
 
     async def stream_info(self) -> dict[str, Any]:

@@ -23,6 +23,8 @@ def test_means_come_from_the_llm_answers_only() -> None:
         summary(
             cache_requests=10,
             hit_rate=0.5,
+            exact_hits=3,
+            semantic_hits=2,
             misses=5,
             cache_prompt_tokens=600,
             cache_completion_tokens=1500,
@@ -34,16 +36,17 @@ def test_means_come_from_the_llm_answers_only() -> None:
     assert observed.llm_latency_ms == 2100.0 and observed.model == "gpt-4o"
 
 
-def test_degraded_answers_count_as_llm_answers() -> None:
-    observed = from_summary(summary(cache_requests=4, hit_rate=0.0, misses=2, degraded=2, cache_prompt_tokens=40,
-                                    cache_completion_tokens=80))  # fmt: skip
+def test_errors_are_not_llm_answers() -> None:
+    # 5 requests: 1 error (no answer), 4 answered by the LLM (2 of them degraded misses) → 40 / 4, 80 / 4
+    observed = from_summary(summary(cache_requests=5, hit_rate=0.0, misses=4, degraded=2, errors=1,
+                                    cache_prompt_tokens=40, cache_completion_tokens=80))  # fmt: skip
     assert (observed.input_tokens, observed.output_tokens) == (10, 20)
     assert observed.llm_latency_ms is None
 
 
 @pytest.mark.parametrize(
     ("totals", "message"),
-    [({}, "no telemetry yet"), ({"cache_requests": 3, "hit_rate": 1.0, "misses": 0}, "no cache miss yet")],
+    [({}, "no telemetry yet"), ({"cache_requests": 3, "hit_rate": 1.0, "exact_hits": 3}, "no cache miss yet")],
 )
 def test_not_enough_telemetry_is_a_clear_error(totals: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidInput, match=message):

@@ -216,9 +216,11 @@ def test_calculator_fills_from_observed_telemetry(page: Page, web_server: WebSer
     page.goto(f"{web_server.url}/calculator")
     page.wait_for_selector("body[data-ready=true]")
     summary = web_server.get("/telemetry/summary").json()["all_time"]
+    observed = web_server.get("/calculator/observed").json()
     page.click("#fill-observed")
     expect(page.locator("#form-note")).to_contain_text("Filled from")
     assert float(page.input_value("#hit_rate")) == pytest.approx(summary["hit_rate"] * 100, abs=0.01)
+    assert int(page.input_value("#input_tokens")) == observed["input_tokens"]
     assert page.input_value("#model") == "gpt-4o"
 
 

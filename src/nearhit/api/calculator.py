@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from nearhit.api.deps import RuntimeDep
 from nearhit.economics import (
     BOUNDS,
     Scenario,
@@ -23,6 +24,7 @@ from nearhit.economics import (
     resolve_prices,
     table_dict,
 )
+from nearhit.economics.observed import from_summary
 from nearhit.economics.prices import LOCAL_EMBEDDER, PRICE_SOURCE
 from nearhit.errors import InvalidInput
 
@@ -97,3 +99,13 @@ def get_models() -> dict[str, Any]:
         "chat": [asdict(model) for model in chat],
         "embedding": [asdict(model) for model in embedding],
     }
+
+
+@router.get("/observed", summary="Calculator inputs measured by this service (hit rate, token means, LLM time)")
+async def get_observed(runtime: RuntimeDep) -> dict[str, Any]:
+    await runtime.cache()  # a clear 503 when Redis is away
+    try:
+        observed = from_summary(await runtime.telemetry.summary())
+    except InvalidInput as exc:
+        raise HTTPException(409, str(exc)) from None
+    return asdict(observed)

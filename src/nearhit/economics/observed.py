@@ -30,7 +30,9 @@ def from_summary(summary: dict[str, Any]) -> Observed:
     requests = int(totals.get("cache_requests") or 0)
     if requests == 0:
         raise InvalidInput("no telemetry yet: answer some requests first (the demo, /ask or the gateway)")
-    answered_by_llm = int(totals.get("misses") or 0) + int(totals.get("degraded") or 0)
+    hits = int(totals.get("exact_hits") or 0) + int(totals.get("semantic_hits") or 0)
+    # Misses, bypasses and degraded answers all came from the LLM; errors produced no answer.
+    answered_by_llm = requests - hits - int(totals.get("errors") or 0)
     if answered_by_llm == 0:
         raise InvalidInput("telemetry has no cache miss yet, so no token means: ask at least one new question")
     raw_latency = ((totals.get("latency") or {}).get("raw") or {}).get("total_ms") or {}

@@ -261,34 +261,29 @@ function renderCurve(d) {
 
 async function fillObserved() {
   try {
-    const summary = await fetchJSON("/telemetry/summary?window=300");
-    const all = summary.all_time;
-    if (!all.cache_requests) {
-      note("No telemetry yet: ask a few questions on the chat page first.", "error");
+    // The same derivation as `nearhit calc --observed` (nearhit.economics.observed), done by the server.
+    const response = await fetch("/calculator/observed");
+    const observed = await response.json();
+    if (!response.ok) {
+      note(response.status === 409 ? `${observed.detail}.` : `Telemetry is unavailable: ${observed.detail}`, "error");
       return;
     }
     const filled = [];
-    setValue("hit_rate", round(all.hit_rate * 100, 2));
+    setValue("hit_rate", round(observed.hit_rate * 100, 2));
     syncRange();
-    filled.push(`hit rate ${fmtPct(all.hit_rate)}`);
-    const llmAnswered = all.cache_requests - all.exact_hits - all.semantic_hits - all.errors;
-    if (llmAnswered > 0 && all.cache_prompt_tokens > 0) {
-      const input = Math.max(1, Math.round(all.cache_prompt_tokens / llmAnswered));
-      const output = Math.round(all.cache_completion_tokens / llmAnswered);
-      setValue("input_tokens", input);
-      setValue("output_tokens", output);
-      filled.push(`${input} input / ${output} output tokens (mean of ${fmtInt(llmAnswered)} LLM answers)`);
+    filled.push(`hit rate ${fmtPct(observed.hit_rate)}`);
+    setValue("input_tokens", observed.input_tokens);
+    setValue("output_tokens", observed.output_tokens);
+    filled.push(`${observed.input_tokens} input / ${observed.output_tokens} output tokens (mean per LLM answer)`);
+    if (chatModels.includes(observed.model)) {
+      setValue("model", observed.model);
+      filled.push(`model ${observed.model}`);
     }
-    if (chatModels.includes(summary.priced_as)) {
-      setValue("model", summary.priced_as);
-      filled.push(`model ${summary.priced_as}`);
+    if (isNum(observed.llm_latency_ms)) {
+      setValue("llm_latency_ms", Math.round(observed.llm_latency_ms));
+      filled.push(`LLM time ${fmtMs(observed.llm_latency_ms)} (raw p50)`);
     }
-    const rawP50 = all.latency?.raw?.total_ms?.p50;
-    if (isNum(rawP50)) {
-      setValue("llm_latency_ms", Math.round(rawP50));
-      filled.push(`LLM time ${fmtMs(rawP50)} (raw p50)`);
-    }
-    note(`Filled from ${fmtInt(all.cache_requests)} observed requests: ${filled.join(", ")}. Requests per day kept.`, "ok");
+    note(`Filled from ${fmtInt(observed.requests)} observed requests: ${filled.join(", ")}. Requests per day kept.`, "ok");
     update();
   } catch (error) {
     note(`Telemetry is unavailable: ${error.message}`, "error");
