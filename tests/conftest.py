@@ -18,6 +18,7 @@ from nearhit.cache import SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
+from tests.llm.fake_upstream import FakeUpstream
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,14 @@ def embedded_redis(redis_data_dir: Path) -> Iterator[redis_server.EmbeddedRedis]
 def redis_url(embedded_redis: redis_server.EmbeddedRedis) -> str:
     """``redis://127.0.0.1:PORT/0`` of a real Redis 8 with the Query Engine and JSON."""
     return embedded_redis.url
+
+
+@pytest.fixture(scope="session")
+def upstream_server() -> Iterator[FakeUpstream]:
+    """A fake OpenAI-compatible server on loopback (real HTTP), shared by the LLM and gateway tests."""
+    server = FakeUpstream()
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,13 +46,6 @@ class Gateway:
 
 
 ServeGateway = Callable[..., AbstractAsyncContextManager[Gateway]]
-
-
-@pytest.fixture(scope="session")
-def upstream_server() -> Iterator[FakeUpstream]:
-    server = FakeUpstream()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,18 +11,11 @@ from nearhit.config import Settings
 from tests.llm.fake_upstream import FakeUpstream
 
 
-@pytest.fixture(scope="session")
-def _upstream_server() -> Iterator[FakeUpstream]:
-    server = FakeUpstream()
-    yield server
-    server.close()
-
-
 @pytest.fixture
-def upstream(_upstream_server: FakeUpstream) -> FakeUpstream:
+def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
     """The fake OpenAI server, with no recorded requests; set its replies with ``upstream.reset(...)``."""
-    _upstream_server.reset(_upstream_server.answer("Hello", " world", usage=(9, 2)))
-    return _upstream_server
+    upstream_server.reset(upstream_server.answer("Hello", " world", usage=(9, 2)))
+    return upstream_server
 
 
 _UNSET_BY_DEFAULT = (
