@@ -11,6 +11,7 @@ from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from nearhit.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
+from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.api.schemas import Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.cache import validate
@@ -32,11 +33,13 @@ class AskBody(ScopeFields):
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
     max_tokens: Annotated[int, Field(ge=1, le=100_000)] | None = None
 
-    def to_request(self, runtime: Runtime) -> AskRequest:
+    def to_request(self, runtime: Runtime, caller: Caller) -> AskRequest:
+        """The engine's request; the tenant is the caller's (an explicit other one needs the admin token)."""
         validate.prompt(self.prompt, runtime.settings.max_prompt_chars)
+        asked = self.tenant if "tenant" in self.model_fields_set else None
         return AskRequest(
             prompt=self.prompt,
-            tenant=self.tenant,
+            tenant=caller.acting_for(asked),
             system_prompt=self.system_prompt,
             history=[ChatMessage(m.role, m.content) for m in self.history],
             conversation_id=self.conversation_id,
@@ -60,8 +63,10 @@ class AskBody(ScopeFields):
         }
     },
 )
-async def ask_stream(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep) -> EventSourceResponse:
-    request = body.to_request(runtime)
+async def ask_stream(
+    body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep
+) -> EventSourceResponse:
+    request = body.to_request(runtime, caller)
     columns: dict[str, AsyncIterator[ColumnEvent]] = {}
     if body.include_raw:
         columns["raw"] = answerer.raw(request)
@@ -75,8 +80,8 @@ async def ask_stream(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep) 
 
 
 @router.post("/ask", summary="Answer with both columns, as one JSON document")
-async def ask(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep) -> dict[str, Any]:
-    request = body.to_request(runtime)
+async def ask(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep) -> dict[str, Any]:
+    request = body.to_request(runtime, caller)
     result: dict[str, Any] = {"model": runtime.provider.model, "simulated": runtime.provider.simulated}
     if body.include_raw:
         result["raw"] = await _collect(answerer.raw(request))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from nearhit.api.access import CallerDep, caller
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.errors import NearhitError
 from nearhit.gateway import (
@@ -27,11 +28,13 @@ from nearhit.gateway import (
 from nearhit.gateway.errors import invalid, unsupported
 from nearhit.llm import count_tokens
 
-router = APIRouter(prefix="/v1", tags=["openai-gateway"])
+# Every route needs a caller: a key of the key table (or the admin token) when one is set, anyone otherwise.
+router = APIRouter(prefix="/v1", tags=["openai-gateway"], dependencies=[Depends(caller)])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The request breaks OpenAI's schema or asks for what the gateway does not do"},
     401: {"description": "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)"},
+    403: {"description": "The credential may not do this"},
 }
 _CHAT_BODY = {
     "required": True,
@@ -73,20 +76,6 @@ def _config(request: Request) -> GatewayConfig:
     return config
 
 
-def _tenant(config: GatewayConfig, authorization: str | None) -> str:
-    scheme, _, key = (authorization or "").partition(" ")
-    tenant = config.tenant(key.strip() if scheme.lower() == "bearer" else None)
-    if tenant is None:
-        raise GatewayError(
-            "Incorrect API key provided: this gateway only accepts the keys in its key table "
-            "(Authorization: Bearer <key>).",
-            status=401,
-            code="invalid_api_key",
-            headers={"www-authenticate": "Bearer"},
-        )
-    return tenant
-
-
 def _error(exc: GatewayError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
@@ -100,14 +89,14 @@ def _error(exc: GatewayError) -> JSONResponse:
 async def chat_completions(
     request: Request,
     answerer: AnswererDep,
-    authorization: Annotated[str | None, Header()] = None,
+    who: CallerDep,
     cache_control: Annotated[str | None, Header()] = None,
     x_nearhit_threshold: Annotated[str | None, Header()] = None,
     x_nearhit_ttl: Annotated[str | None, Header()] = None,
 ) -> Response:
     try:
         config = _config(request)
-        tenant = _tenant(config, authorization)
+        tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
         call = parse_chat(parse_json(await request.body()))
         controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl)
         run = await start_chat(answerer, call, tenant, controls, config.max_temperature)
@@ -126,11 +115,8 @@ async def chat_completions(
     openapi_extra={"requestBody": _EMBEDDINGS_BODY},
     responses=_ERRORS,
 )
-async def embeddings(
-    request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> Response:
+async def embeddings(request: Request, runtime: RuntimeDep) -> Response:
     try:
-        _tenant(_config(request), authorization)
         call = parse_embeddings(parse_json(await request.body()))
         embedder = runtime.embedder
         if call.dimensions is not None and call.dimensions != embedder.dimension:
@@ -160,22 +146,13 @@ def _models(runtime: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_ERRORS)
-async def list_models(
-    request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> Response:
-    try:
-        _tenant(_config(request), authorization)
-    except GatewayError as exc:
-        return _error(exc)
+async def list_models(runtime: RuntimeDep) -> Response:
     return JSONResponse({"object": "list", "data": _models(runtime)})
 
 
 @router.get("/models/{model}", summary="One model this gateway serves", responses=_ERRORS | {404: {}})
-async def retrieve_model(
-    model: str, request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> Response:
+async def retrieve_model(model: str, runtime: RuntimeDep) -> Response:
     try:
-        _tenant(_config(request), authorization)
         for card in _models(runtime):
             if card["id"] == model:
                 return JSONResponse(card)
