@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from nearhit.cache.keys import sha256_hex
 from nearhit.gateway import GatewayConfig, GatewayError, KeyTable
@@ -194,27 +194,28 @@ def admin(request: Request, who: Annotated[Caller, Depends(identify)]) -> Caller
 PUBLIC = Depends(public)
 CallerDep = Annotated[Caller, Depends(caller)]
 AdminDep = Depends(admin)
-_RULES = {public: Rule.PUBLIC, caller: Rule.CALLER, admin: Rule.ADMIN}
+_RULES: dict[Any, Rule] = {public: Rule.PUBLIC, caller: Rule.CALLER, admin: Rule.ADMIN}
 
 
-def rule_of(route: APIRoute) -> Rule | None:
-    """The access rule a route declares (through its dependencies), or None."""
+def rule_of(route: RouteContext) -> Rule | None:
+    """The access rule a route declares (through its dependencies, its router's included), or None."""
     pending = list(route.dependant.dependencies)
     while pending:
         dependency = pending.pop()
-        rule = _RULES.get(dependency.call)  # type: ignore[arg-type]
+        rule = _RULES.get(dependency.call)
         if rule is not None:
             return rule
         pending.extend(dependency.dependencies)
     return None
 
 
-def nearhit_routes(app: FastAPI) -> list[APIRoute]:
-    """The app's own routes: every APIRoute but the docs pages FastAPI (offline) adds by itself."""
+def nearhit_routes(app: FastAPI) -> list[RouteContext]:
+    """The app's own endpoints (included routers flattened), without the docs pages FastAPI adds by itself."""
     return [
         route
-        for route in app.routes
-        if isinstance(route, APIRoute) and not route.endpoint.__module__.startswith(("fastapi.", "fastapi_offline."))
+        for route in iter_route_contexts(app.routes)
+        if isinstance(route.original_route, APIRoute)
+        and not route.endpoint.__module__.startswith(("fastapi.", "fastapi_offline."))
     ]
 
 
