@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from nearhit import __version__, logs, tracing
-from nearhit.api import access, ask, cache, calculator, errors, gateway, health, telemetry, ui, vector
+from nearhit.api import access, ask, cache, calculator, errors, gateway, health, limits, telemetry, ui, vector
 from nearhit.api.middleware import BodyLimit, RequestContext
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.gateway_config = GatewayConfig.from_settings(settings)  # a bad key table stops start-up
     errors.install(app)
     access.install(app, access.AccessPolicy.from_config(app.state.gateway_config, settings.admin_token))
+    limits.install(app, settings)
     for router in (ask.router, cache.router, vector.router, telemetry.router, gateway.router):
         app.include_router(router)  # each route declares its own access rule
     for router in (health.router, calculator.router):

@@ -6,16 +6,17 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from nearhit.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
+from nearhit.api import limits
 from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.api.schemas import Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.cache import validate
-from nearhit.llm import ChatMessage
+from nearhit.llm import ChatMessage, count_tokens
 from nearhit.runtime import Runtime
 from nearhit.streaming import column_complete_data, race
 
@@ -51,6 +52,11 @@ class AskBody(ScopeFields):
             max_tokens=self.max_tokens,
         )
 
+    def prompt_tokens(self, runtime: Runtime) -> int:
+        """What the rate limit counts for this request before it runs: the prompt and its context."""
+        texts = [self.system_prompt or "", *(m.content for m in self.history), self.prompt]
+        return count_tokens("\n".join(texts), runtime.provider.model)
+
 
 @router.post(
     "/ask/stream",
@@ -64,9 +70,10 @@ class AskBody(ScopeFields):
     },
 )
 async def ask_stream(
-    body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep
+    body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request
 ) -> EventSourceResponse:
     request = body.to_request(runtime, caller)
+    await limits.admit(http, caller, body.prompt_tokens(runtime))  # a stream counts its prompt only
     columns: dict[str, AsyncIterator[ColumnEvent]] = {}
     if body.include_raw:
         columns["raw"] = answerer.raw(request)
@@ -80,12 +87,18 @@ async def ask_stream(
 
 
 @router.post("/ask", summary="Answer with both columns, as one JSON document")
-async def ask(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep) -> dict[str, Any]:
+async def ask(
+    body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request
+) -> dict[str, Any]:
     request = body.to_request(runtime, caller)
+    await limits.admit(http, caller, body.prompt_tokens(runtime))
     result: dict[str, Any] = {"model": runtime.provider.model, "simulated": runtime.provider.simulated}
     if body.include_raw:
         result["raw"] = await _collect(answerer.raw(request))
     result["cache"] = await _collect(answerer.cached(request))
+    await limits.charge(
+        http, caller, sum(int(result[c].get("completion_tokens", 0)) for c in ("raw", "cache") if c in result)
+    )
     return result
 
 

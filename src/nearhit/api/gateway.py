@@ -12,10 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from nearhit.api import limits
 from nearhit.api.access import CallerDep, caller
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.errors import NearhitError
 from nearhit.gateway import (
+    ChatCall,
     Controls,
     GatewayConfig,
     GatewayError,
@@ -76,6 +78,12 @@ def _config(request: Request) -> GatewayConfig:
     return config
 
 
+def _prompt_tokens(call: ChatCall) -> int:
+    """What the rate limit counts for a chat before it runs: its messages' text, times the choices asked for."""
+    texts = [call.system_prompt or "", *(m.content for m in call.history), call.prompt]
+    return count_tokens("\n".join(texts), call.model) * call.n
+
+
 def _error(exc: GatewayError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
@@ -99,12 +107,15 @@ async def chat_completions(
         tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
         call = parse_chat(parse_json(await request.body()))
         controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl)
+        await limits.admit(request, who, _prompt_tokens(call))  # a stream counts its prompt only
         run = await start_chat(answerer, call, tenant, controls, config.max_temperature)
         headers = run.status.headers()
         if call.stream:
             headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}
             return StreamingResponse(run.sse(), media_type="text/event-stream", headers=headers)
-        return JSONResponse(await run.collect(), headers=headers)
+        completion = await run.collect()
+        await limits.charge(request, who, int(completion.get("usage", {}).get("completion_tokens", 0)))
+        return JSONResponse(completion, headers=headers)
     except GatewayError as exc:
         return _error(exc)
 
