@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from nearhit.api.access import Rule, nearhit_routes, rule_of
+from nearhit.api.access import PUBLIC, AdminDep, Rule, check_routes, nearhit_routes, rule_of
 from nearhit.api.app import create_app
 from nearhit.cache import Scope
 from nearhit.config import Settings, load_settings
@@ -151,6 +151,17 @@ def test_every_route_has_a_rule_and_a_sample(settings: Settings) -> None:
     assert all(rule is not None for rule in routes.values())
     missing = set(routes) - set(SAMPLES)
     assert not missing, f"add a sample request to SAMPLES for {sorted(missing)}"
+
+
+def test_a_route_without_exactly_one_rule_stops_the_app(settings: Settings) -> None:
+    app = create_app(settings)
+    app.add_api_route("/new", lambda: {}, methods=["GET"])
+    with pytest.raises(RuntimeError, match="GET /new must declare exactly one access rule"):
+        check_routes(app)
+    app = create_app(settings)
+    app.add_api_route("/both", lambda: {}, methods=["GET"], dependencies=[PUBLIC, AdminDep])
+    with pytest.raises(RuntimeError, match="GET /both must declare exactly one access rule"):
+        check_routes(app)
 
 
 async def test_the_access_matrix(live_secured: LiveServer) -> None:

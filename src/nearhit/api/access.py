@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from nearhit.cache.keys import sha256_hex
 from nearhit.gateway import GatewayConfig, GatewayError, KeyTable
@@ -162,13 +163,19 @@ def policy_of(request: Request) -> AccessPolicy:
     return policy
 
 
+# Declared as security schemes so /docs shows them and lets one try the secured routes; the headers are parsed by
+# AccessPolicy.identify (a lower-case 'bearer' works, another scheme gets its own 401 message).
+_BEARER = HTTPBearer(auto_error=False, description="A gateway key (NEARHIT_GATEWAY_KEYS) or NEARHIT_ADMIN_TOKEN.")
+_ADMIN_HEADER = APIKeyHeader(name="X-Admin-Token", auto_error=False, description="NEARHIT_ADMIN_TOKEN.")
+
+
 def identify(
     request: Request,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_admin_token: Annotated[str | None, Header(include_in_schema=False)] = None,
+    _: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+    x_admin_token: Annotated[str | None, Security(_ADMIN_HEADER)],
 ) -> Caller:
     client = request.client.host if request.client else "unknown"
-    return policy_of(request).identify(authorization, x_admin_token, client)
+    return policy_of(request).identify(request.headers.get("authorization"), x_admin_token, client)
 
 
 class Rule(Enum):
@@ -198,15 +205,16 @@ _RULES: dict[Any, Rule] = {public: Rule.PUBLIC, caller: Rule.CALLER, admin: Rule
 
 
 def rule_of(route: RouteContext) -> Rule | None:
-    """The access rule a route declares (through its dependencies, its router's included), or None."""
+    """The access rule a route declares (through its dependencies, its router's included); None for none or
+    for two different ones (which one would hold would depend on the order)."""
+    found: set[Rule] = set()
     pending = list(route.dependant.dependencies)
     while pending:
         dependency = pending.pop()
-        rule = _RULES.get(dependency.call)
-        if rule is not None:
-            return rule
+        if dependency.call in _RULES:
+            found.add(_RULES[dependency.call])
         pending.extend(dependency.dependencies)
-    return None
+    return found.pop() if len(found) == 1 else None
 
 
 def nearhit_routes(app: FastAPI) -> list[RouteContext]:
@@ -224,7 +232,9 @@ def check_routes(app: FastAPI) -> None:
     for route in nearhit_routes(app):
         if rule_of(route) is None:
             methods = ",".join(sorted(route.methods or ()))
-            raise RuntimeError(f"route {methods} {route.path} declares no access rule (see nearhit.api.access)")
+            raise RuntimeError(
+                f"route {methods} {route.path} must declare exactly one access rule (see nearhit.api.access)"
+            )
 
 
 def install(app: FastAPI, policy: AccessPolicy) -> None:
