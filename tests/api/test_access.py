@@ -244,6 +244,9 @@ async def test_an_admin_token_alone_keeps_one_shared_tenant(settings: Settings, 
             other = await live.client.post("/ask", json={"prompt": "hi", "tenant": "acme"})
             _assert_denied(other, 401)
             assert "admin token" in other.json()["detail"]
+            wrong = await live.client.post("/ask", json={"prompt": "hi"}, headers={"X-Admin-Token": "not-the-token"})
+            _assert_denied(wrong, 401)
+            assert wrong.json()["detail"] == "X-Admin-Token is not NEARHIT_ADMIN_TOKEN"
             as_admin = await live.client.post("/ask", json={"prompt": "hi", "tenant": "acme"}, headers=CALLERS["admin"])
             assert as_admin.status_code == 200
     finally:

@@ -118,6 +118,8 @@ class AccessPolicy:
             return Caller("anonymous", None, f"client:{client}")
         if self.admin_token and hmac.compare_digest(token.encode(), self.admin_token.encode()):
             return Caller("admin", None, "admin")
+        if x_admin_token and x_admin_token.strip():
+            raise AccessDenied(401, "X-Admin-Token is not NEARHIT_ADMIN_TOKEN")
         identity = "key:" + sha256_hex(token)[:32]
         if self.keys is None:
             return Caller("shared", self.shared_tenant, identity)
