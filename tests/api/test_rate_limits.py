@@ -61,11 +61,14 @@ async def test_ask_and_stream_share_a_per_key_request_limit(limited: LiveServer)
     assert (await client.post("/ask", json=body, headers=BETA)).status_code == 200  # another key, its own count
 
 
-async def test_the_gateway_answers_429_in_openais_shape(limited: LiveServer) -> None:
+async def test_the_gateway_counts_chats_and_embeddings_and_answers_429_in_openais_shape(limited: LiveServer) -> None:
     client = limited.client
-    for _ in range(3):
+    for _ in range(2):
         assert (await client.post("/v1/chat/completions", json=CHAT, headers=BETA)).status_code == 200
+    embeddings = {"model": "local", "input": "hello"}
+    assert (await client.post("/v1/embeddings", json=embeddings, headers=BETA)).status_code == 200
     assert_429(await client.post("/v1/chat/completions", json=CHAT, headers=BETA))
+    assert_429(await client.post("/v1/embeddings", json=embeddings, headers=BETA))
 
 
 async def test_a_token_limit_counts_prompts_and_answers(settings: Settings, local_embedder: LocalEmbedder) -> None:

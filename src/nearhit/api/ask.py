@@ -73,7 +73,7 @@ async def ask_stream(
     body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request
 ) -> EventSourceResponse:
     request = body.to_request(runtime, caller)
-    await limits.admit(http, caller, body.prompt_tokens(runtime))  # a stream counts its prompt only
+    await limits.admit(http, caller, lambda: body.prompt_tokens(runtime))  # a stream counts its prompt only
     columns: dict[str, AsyncIterator[ColumnEvent]] = {}
     if body.include_raw:
         columns["raw"] = answerer.raw(request)
@@ -91,7 +91,7 @@ async def ask(
     body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request
 ) -> dict[str, Any]:
     request = body.to_request(runtime, caller)
-    await limits.admit(http, caller, body.prompt_tokens(runtime))
+    await limits.admit(http, caller, lambda: body.prompt_tokens(runtime))
     result: dict[str, Any] = {"model": runtime.provider.model, "simulated": runtime.provider.simulated}
     if body.include_raw:
         result["raw"] = await _collect(answerer.raw(request))

@@ -107,7 +107,7 @@ async def chat_completions(
         tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
         call = parse_chat(parse_json(await request.body()))
         controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl)
-        await limits.admit(request, who, _prompt_tokens(call))  # a stream counts its prompt only
+        await limits.admit(request, who, lambda: _prompt_tokens(call))  # a stream counts its prompt only
         run = await start_chat(answerer, call, tenant, controls, config.max_temperature)
         headers = run.status.headers()
         if call.stream:
@@ -126,7 +126,7 @@ async def chat_completions(
     openapi_extra={"requestBody": _EMBEDDINGS_BODY},
     responses=_ERRORS,
 )
-async def embeddings(request: Request, runtime: RuntimeDep) -> Response:
+async def embeddings(request: Request, runtime: RuntimeDep, who: CallerDep) -> Response:
     try:
         call = parse_embeddings(parse_json(await request.body()))
         embedder = runtime.embedder
@@ -138,6 +138,7 @@ async def embeddings(request: Request, runtime: RuntimeDep) -> Response:
         for i, text in enumerate(call.inputs):
             if len(text) > limit:
                 raise invalid(f"input[{i}] is {len(text):,} characters; the limit is {limit:,}.", "input")
+        await limits.admit(request, who, lambda: sum(count_tokens(text, embedder.model_name) for text in call.inputs))
         try:
             vectors = await embedder.embed(list(call.inputs))
         except NearhitError as exc:

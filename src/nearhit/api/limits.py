@@ -1,10 +1,12 @@
-"""Rate limits for the routes that spend LLM tokens (``/ask``, ``/ask/stream``, ``/v1/chat/completions``).
+"""Rate limits for the routes that spend tokens: ``/ask``, ``/ask/stream``, ``/v1/chat/completions``, embeddings.
 
 A 429 carries ``retry-after``: in OpenAI's error shape under ``/v1`` (so SDK clients back off by themselves),
 as FastAPI's ``detail`` elsewhere.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -41,9 +43,12 @@ def limiter_of(request: Request) -> RateLimiter:
     return limiter
 
 
-async def admit(request: Request, caller: Caller, tokens: int) -> None:
-    """Count one request and its prompt ``tokens`` for the caller, or raise RateLimited (a 429)."""
-    await limiter_of(request).admit(caller.identity, tokens)
+async def admit(request: Request, caller: Caller, prompt_tokens: Callable[[], int]) -> None:
+    """Count one request and its prompt tokens for the caller, or raise RateLimited (a 429). The prompt is only
+    tokenised when a token limit is set."""
+    limiter = limiter_of(request)
+    if limiter.limits.on:
+        await limiter.admit(caller.identity, prompt_tokens() if limiter.limits.tokens_per_minute else 0)
 
 
 async def charge(request: Request, caller: Caller, tokens: int) -> None:
