@@ -59,10 +59,33 @@ param minReplicas int = 1
 @description('Most replicas of the app: they all share the one Redis.')
 param maxReplicas int = 5
 
+// Secrets azd generates on the first `azd up` and keeps in .azure/<env>/config.json (infra.parameters), so later
+// deployments reuse them: the service is never deployed open. Read them back: docs/deploy.md, "Credentials".
 @secure()
 @minLength(16)
-@description('Bearer token for the admin endpoints (clear, rebuild, delete): they are open to anyone without one. Set it with `azd env set NEARHIT_ADMIN_TOKEN "$(openssl rand -hex 24)"`.')
+@metadata({
+  azd: {
+    type: 'generate'
+    config: { length: 40, noSpecial: true }
+  }
+})
+@description('Bearer token for the admin endpoints (store, clear, vector add, telemetry clear) and for acting as any tenant.')
 param adminToken string
+
+@secure()
+@minLength(32)
+@metadata({
+  azd: {
+    type: 'generate'
+    config: { length: 40, noSpecial: true }
+  }
+})
+@description('The gateway key of gatewayTenant (Authorization: Bearer <key> on /v1, /ask, searches). Letters and digits only.')
+param gatewayKey string
+
+@minLength(1)
+@description('The tenant that gatewayKey acts for: its cached answers are its own.')
+param gatewayTenant string = 'default'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -156,6 +179,8 @@ module app 'modules/containerapp.bicep' = {
     minReplicas: minReplicas
     maxReplicas: maxReplicas
     adminToken: adminToken
+    gatewayKey: gatewayKey
+    gatewayTenant: gatewayTenant
   }
 }
 

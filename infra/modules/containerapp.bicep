@@ -23,6 +23,12 @@ param maxReplicas int
 @minLength(16)
 param adminToken string
 
+@secure()
+@minLength(32)
+param gatewayKey string
+
+param gatewayTenant string
+
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
   name: logAnalyticsName
 }
@@ -75,6 +81,11 @@ var secrets = [
   {
     name: 'admin-token'
     value: adminToken
+  }
+  {
+    // NEARHIT_GATEWAY_KEYS' inline form: key=tenant (the key holds letters and digits only).
+    name: 'gateway-keys'
+    value: '${gatewayKey}=${gatewayTenant}'
   }
 ]
 
@@ -160,6 +171,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             {
               name: 'NEARHIT_ADMIN_TOKEN'
               secretRef: 'admin-token'
+            }
+            {
+              name: 'NEARHIT_GATEWAY_KEYS'
+              secretRef: 'gateway-keys'
             }
           ]
           // TCP probes: a replica whose Redis is down still answers (uncached, degraded), so it must not be

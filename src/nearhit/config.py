@@ -21,6 +21,8 @@ from nearhit.errors import ConfigError
 # hits"): 0.76 serves 62% of true paraphrases and 1.0% of look-alike traps; the calibrated minimum, 0.72, sits
 # exactly on the 2% bound, so the default keeps a margin.
 DEFAULT_SIMILARITY_THRESHOLD = 0.76
+# A shorter admin token can be guessed online; 16 characters of a random token are far out of reach.
+MIN_ADMIN_TOKEN_CHARS = 16
 
 
 def _env(*names: str) -> AliasChoices:
@@ -118,6 +120,14 @@ class Settings(BaseSettings):
     gateway_tenant: str = Field(
         "default", min_length=1, max_length=256, validation_alias=_env("NEARHIT_GATEWAY_TENANT", "gateway_tenant")
     )
+    rate_limit_requests_per_minute: int = Field(
+        0,
+        ge=0,
+        validation_alias=_env("NEARHIT_RATE_LIMIT_REQUESTS_PER_MINUTE", "rate_limit_requests_per_minute"),
+    )
+    rate_limit_tokens_per_minute: int = Field(
+        0, ge=0, validation_alias=_env("NEARHIT_RATE_LIMIT_TOKENS_PER_MINUTE", "rate_limit_tokens_per_minute")
+    )
     telemetry_maxlen: int = Field(100_000, gt=0, validation_alias=_env("NEARHIT_TELEMETRY_MAXLEN", "telemetry_maxlen"))
 
     @field_validator("index_name")
@@ -125,6 +135,18 @@ class Settings(BaseSettings):
     def _index_name_is_plain(cls, value: str) -> str:
         if not value.replace("_", "").replace("-", "").isalnum():
             raise ValueError("use letters, digits, '_' and '-' only")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token_is_long(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None  # a blank variable (compose's `${NEARHIT_ADMIN_TOKEN:-}`) means unset
+        if len(value.strip()) < MIN_ADMIN_TOKEN_CHARS:
+            raise ValueError(
+                f"NEARHIT_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} characters "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
         return value
 
     @model_validator(mode="after")

@@ -64,3 +64,13 @@ def test_scope_accepts_query_syntax_in_labels() -> None:
     # Escaped where it reaches a query; the scope id is a hex digest regardless.
     scope = Scope.build(model="gpt-4o|x", tenant="{acme}@-*")
     assert all(c in "0123456789abcdef" for c in scope.id)
+
+
+def test_rate_limit_keys_are_per_caller_and_minute_in_one_slot() -> None:
+    keys = KeySpace("q_idx")
+    key = keys.rate_limit("key:abc", 29_000_000)
+    assert key.startswith("nearhit:q_idx:ratelimit:{") and key.endswith("}:29000000")
+    assert "key:abc" not in key  # the identity is digested, never written as is
+    tag = key[key.index("{") : key.index("}") + 1]
+    assert keys.rate_limit("key:abc", 29_000_001).count(tag) == 1  # the next minute: the same cluster slot
+    assert tag not in keys.rate_limit("key:abd", 29_000_000)

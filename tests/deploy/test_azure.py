@@ -7,6 +7,7 @@ pycep-parser and checked, not deployed (the README and docs/deploy.md say so).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,7 @@ def test_container_app(parsed: dict[str, dict[str, Any]]) -> None:
         "AZURE_OPENAI_API_KEY",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "NEARHIT_ADMIN_TOKEN",
+        "NEARHIT_GATEWAY_KEYS",
     ):
         assert env[variable]["secretRef"] in secret_names, variable
         assert "value" not in env[variable]
@@ -166,6 +168,34 @@ def test_container_app(parsed: dict[str, dict[str, Any]]) -> None:
     assert {probe["type"] for probe in container["probes"]} == {"Startup", "Liveness", "Readiness"}
     assert all("tcpSocket" in probe for probe in container["probes"])
     assert "azd-service-name" in str(app["tags"])
+
+
+def test_the_deployment_is_never_an_open_proxy(parsed: dict[str, dict[str, Any]]) -> None:
+    """The ingress is external, so the admin token and a gateway key are secrets azd generates (never empty, never
+    typed in a file), handed to the container as Container Apps secrets."""
+    params = parsed["main.bicep"]["parameters"]
+    for name, minimum in (("adminToken", 16), ("gatewayKey", 32)):
+        decorators = {d["type"]: d.get("argument") for d in params[name]["decorators"]}
+        assert "secure" in decorators, name
+        assert decorators["min_length"] >= minimum, name
+        generate = decorators["metadata"]["azd"]
+        assert generate["type"] == "generate" and generate["config"]["length"] >= minimum, name
+        assert generate["config"]["noSpecial"] is True, name  # ',' or '=' would break NEARHIT_GATEWAY_KEYS' form
+        assert params[name].get("default") is None, name
+    file_params = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
+    assert not {"adminToken", "gatewayKey"} & set(file_params)  # an unset variable must not feed them ""
+
+    app_params = parsed["main.bicep"]["modules"]["app"]["config"]["params"]
+    assert {"adminToken", "gatewayKey", "gatewayTenant"} <= set(app_params)
+    module = parsed["modules/containerapp.bicep"]
+    secrets = {secret["name"]: secret["value"] for secret in module["variables"]["secrets"]["value"]}
+    assert "adminToken" in str(secrets["admin-token"])
+    assert "gatewayKey" in str(secrets["gateway-keys"]) and "gatewayTenant" in str(secrets["gateway-keys"])
+    app = one(parsed, "Microsoft.App/containerApps")
+    (container,) = app["properties"]["template"]["containers"]
+    env = {entry["name"]: entry for entry in container["env"]}
+    assert env["NEARHIT_ADMIN_TOKEN"] == {"name": "NEARHIT_ADMIN_TOKEN", "secretRef": "admin-token"}
+    assert env["NEARHIT_GATEWAY_KEYS"] == {"name": "NEARHIT_GATEWAY_KEYS", "secretRef": "gateway-keys"}
 
 
 def test_role_assignments(parsed: dict[str, dict[str, Any]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,12 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from nearhit import __version__, logs, tracing
-from nearhit.api import ask, cache, calculator, errors, gateway, health, telemetry, ui, vector
+from nearhit.api import access, ask, cache, calculator, errors, gateway, health, limits, telemetry, ui, vector
 from nearhit.api.middleware import BodyLimit, RequestContext
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
 from nearhit.runtime import Runtime
 
+log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
@@ -28,6 +30,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = runtime is None
+        policy: access.AccessPolicy = app.state.access
+        if policy.open:
+            log.warning(policy.describe())
+        else:
+            log.info(policy.describe())
         app.state.runtime = runtime or Runtime.from_settings(settings)
         await app.state.runtime.start()
         try:
@@ -46,17 +53,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime
     app.state.gateway_config = GatewayConfig.from_settings(settings)  # a bad key table stops start-up
     errors.install(app)
-    for router in (
-        ask.router,
-        cache.router,
-        vector.router,
-        telemetry.router,
-        health.router,
-        calculator.router,
-        gateway.router,
-    ):
-        app.include_router(router)
-    app.include_router(ui.router)  # the pages: / and /calculator (a GET on exactly /calculator)
+    access.install(app, access.AccessPolicy.from_config(app.state.gateway_config, settings.admin_token))
+    limits.install(app, settings)
+    for router in (ask.router, cache.router, vector.router, telemetry.router, gateway.router):
+        app.include_router(router)  # each route declares its own access rule
+    for router in (health.router, calculator.router):
+        app.include_router(router, dependencies=[access.PUBLIC])  # no cached content
+    app.include_router(ui.router, dependencies=[access.PUBLIC])  # the pages: / and /calculator (exactly)
+    access.check_routes(app)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:

@@ -6,15 +6,17 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from nearhit.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
+from nearhit.api import limits
+from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.api.schemas import Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.cache import validate
-from nearhit.llm import ChatMessage
+from nearhit.llm import ChatMessage, count_tokens
 from nearhit.runtime import Runtime
 from nearhit.streaming import column_complete_data, race
 
@@ -32,11 +34,13 @@ class AskBody(ScopeFields):
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
     max_tokens: Annotated[int, Field(ge=1, le=100_000)] | None = None
 
-    def to_request(self, runtime: Runtime) -> AskRequest:
+    def to_request(self, runtime: Runtime, caller: Caller) -> AskRequest:
+        """The engine's request; the tenant is the caller's (an explicit other one needs the admin token)."""
         validate.prompt(self.prompt, runtime.settings.max_prompt_chars)
+        asked = self.tenant if "tenant" in self.model_fields_set else None
         return AskRequest(
             prompt=self.prompt,
-            tenant=self.tenant,
+            tenant=caller.acting_for(asked),
             system_prompt=self.system_prompt,
             history=[ChatMessage(m.role, m.content) for m in self.history],
             conversation_id=self.conversation_id,
@@ -47,6 +51,11 @@ class AskBody(ScopeFields):
             temperature=self.temperature,
             max_tokens=self.max_tokens,
         )
+
+    def prompt_tokens(self, runtime: Runtime) -> int:
+        """What the rate limit counts for this request before it runs: the prompt and its context."""
+        texts = [self.system_prompt or "", *(m.content for m in self.history), self.prompt]
+        return count_tokens("\n".join(texts), runtime.provider.model)
 
 
 @router.post(
@@ -60,8 +69,11 @@ class AskBody(ScopeFields):
         }
     },
 )
-async def ask_stream(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep) -> EventSourceResponse:
-    request = body.to_request(runtime)
+async def ask_stream(
+    body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request
+) -> EventSourceResponse:
+    request = body.to_request(runtime, caller)
+    await limits.admit(http, caller, lambda: body.prompt_tokens(runtime))  # a stream counts its prompt only
     columns: dict[str, AsyncIterator[ColumnEvent]] = {}
     if body.include_raw:
         columns["raw"] = answerer.raw(request)
@@ -75,12 +87,18 @@ async def ask_stream(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep) 
 
 
 @router.post("/ask", summary="Answer with both columns, as one JSON document")
-async def ask(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep) -> dict[str, Any]:
-    request = body.to_request(runtime)
+async def ask(
+    body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request
+) -> dict[str, Any]:
+    request = body.to_request(runtime, caller)
+    await limits.admit(http, caller, lambda: body.prompt_tokens(runtime))
     result: dict[str, Any] = {"model": runtime.provider.model, "simulated": runtime.provider.simulated}
     if body.include_raw:
         result["raw"] = await _collect(answerer.raw(request))
     result["cache"] = await _collect(answerer.cached(request))
+    await limits.charge(
+        http, caller, sum(int(result[c].get("completion_tokens", 0)) for c in ("raw", "cache") if c in result)
+    )
     return result
 
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import Field, model_validator
 
-from nearhit.api.deps import AdminDep, CacheDep, RuntimeDep
+from nearhit.api.access import PUBLIC, AdminDep, CallerDep
+from nearhit.api.deps import CacheDep, RuntimeDep
 from nearhit.api.schemas import Label, PromptText, ScopeFields, StrictModel, Threshold, TopK, Ttl
 from nearhit.cache import Scope
 
@@ -42,15 +43,16 @@ class StoreBody(ScopeFields):
     model: Label | None = Field(None, description="Defaults to the configured model (so /ask finds it).")
 
 
-@router.get("/stats", summary="Entries, index and memory sizes, hit and miss counters")
+@router.get("/stats", summary="Entries, index and memory sizes, hit and miss counters", dependencies=[PUBLIC])
 async def stats(cache: CacheDep, runtime: RuntimeDep) -> dict[str, Any]:
     return (await cache.stats()).to_dict() | {"llm_generations": runtime.flights.started}
 
 
-@router.post("/search", summary="Nearest stored entries to a text or an embedding")
-async def search(body: SearchBody, cache: CacheDep) -> dict[str, Any]:
+@router.post("/search", summary="Nearest stored entries to a text or an embedding (the caller's tenant)")
+async def search(body: SearchBody, cache: CacheDep, caller: CallerDep) -> dict[str, Any]:
+    tenant = caller.visible(body.tenant)
     hits = await cache.search(
-        text=body.text, vector=body.embedding, top_k=body.top_k, threshold=body.threshold, tenant=body.tenant
+        text=body.text, vector=body.embedding, top_k=body.top_k, threshold=body.threshold, tenant=tenant
     )
     return {"results": [hit.__dict__ for hit in hits]}
 

@@ -1,11 +1,10 @@
-"""Dependencies shared by the routers: the runtime, the cache, the admin check."""
+"""Dependencies shared by the routers: the runtime, the answerer, the cache (access rules: ``access``)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Request
 
 from nearhit.answering import Answerer
 from nearhit.cache import SemanticCache
@@ -33,24 +32,3 @@ async def get_cache(runtime: RuntimeDep) -> SemanticCache:
 
 
 CacheDep = Annotated[SemanticCache, Depends(get_cache)]
-
-
-def require_admin(
-    runtime: RuntimeDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_admin_token: Annotated[str | None, Header()] = None,
-) -> None:
-    """Admin endpoints need ``NEARHIT_ADMIN_TOKEN`` (as a Bearer token or ``X-Admin-Token``) when it is set."""
-    expected = runtime.settings.admin_token
-    if not expected:
-        return
-    given = x_admin_token or (authorization or "").removeprefix("Bearer ").strip()
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(
-            status_code=401,
-            detail="this endpoint needs the admin token (Authorization: Bearer <NEARHIT_ADMIN_TOKEN>)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-
-AdminDep = Depends(require_admin)

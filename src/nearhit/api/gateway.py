@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from nearhit.api import limits
+from nearhit.api.access import CallerDep, caller
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.errors import NearhitError
 from nearhit.gateway import (
+    ChatCall,
     Controls,
     GatewayConfig,
     GatewayError,
@@ -27,11 +30,13 @@ from nearhit.gateway import (
 from nearhit.gateway.errors import invalid, unsupported
 from nearhit.llm import count_tokens
 
-router = APIRouter(prefix="/v1", tags=["openai-gateway"])
+# Every route needs a caller: a key of the key table (or the admin token) when one is set, anyone otherwise.
+router = APIRouter(prefix="/v1", tags=["openai-gateway"], dependencies=[Depends(caller)])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The request breaks OpenAI's schema or asks for what the gateway does not do"},
     401: {"description": "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)"},
+    403: {"description": "The credential may not do this"},
 }
 _CHAT_BODY = {
     "required": True,
@@ -73,18 +78,10 @@ def _config(request: Request) -> GatewayConfig:
     return config
 
 
-def _tenant(config: GatewayConfig, authorization: str | None) -> str:
-    scheme, _, key = (authorization or "").partition(" ")
-    tenant = config.tenant(key.strip() if scheme.lower() == "bearer" else None)
-    if tenant is None:
-        raise GatewayError(
-            "Incorrect API key provided: this gateway only accepts the keys in its key table "
-            "(Authorization: Bearer <key>).",
-            status=401,
-            code="invalid_api_key",
-            headers={"www-authenticate": "Bearer"},
-        )
-    return tenant
+def _prompt_tokens(call: ChatCall) -> int:
+    """What the rate limit counts for a chat before it runs: its messages' text, times the choices asked for."""
+    texts = [call.system_prompt or "", *(m.content for m in call.history), call.prompt]
+    return count_tokens("\n".join(texts), call.model) * call.n
 
 
 def _error(exc: GatewayError) -> JSONResponse:
@@ -100,22 +97,25 @@ def _error(exc: GatewayError) -> JSONResponse:
 async def chat_completions(
     request: Request,
     answerer: AnswererDep,
-    authorization: Annotated[str | None, Header()] = None,
+    who: CallerDep,
     cache_control: Annotated[str | None, Header()] = None,
     x_nearhit_threshold: Annotated[str | None, Header()] = None,
     x_nearhit_ttl: Annotated[str | None, Header()] = None,
 ) -> Response:
     try:
         config = _config(request)
-        tenant = _tenant(config, authorization)
+        tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
         call = parse_chat(parse_json(await request.body()))
         controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl)
+        await limits.admit(request, who, lambda: _prompt_tokens(call))  # a stream counts its prompt only
         run = await start_chat(answerer, call, tenant, controls, config.max_temperature)
         headers = run.status.headers()
         if call.stream:
             headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}
             return StreamingResponse(run.sse(), media_type="text/event-stream", headers=headers)
-        return JSONResponse(await run.collect(), headers=headers)
+        completion = await run.collect()
+        await limits.charge(request, who, int(completion.get("usage", {}).get("completion_tokens", 0)))
+        return JSONResponse(completion, headers=headers)
     except GatewayError as exc:
         return _error(exc)
 
@@ -126,11 +126,8 @@ async def chat_completions(
     openapi_extra={"requestBody": _EMBEDDINGS_BODY},
     responses=_ERRORS,
 )
-async def embeddings(
-    request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> Response:
+async def embeddings(request: Request, runtime: RuntimeDep, who: CallerDep) -> Response:
     try:
-        _tenant(_config(request), authorization)
         call = parse_embeddings(parse_json(await request.body()))
         embedder = runtime.embedder
         if call.dimensions is not None and call.dimensions != embedder.dimension:
@@ -141,6 +138,7 @@ async def embeddings(
         for i, text in enumerate(call.inputs):
             if len(text) > limit:
                 raise invalid(f"input[{i}] is {len(text):,} characters; the limit is {limit:,}.", "input")
+        await limits.admit(request, who, lambda: sum(count_tokens(text, embedder.model_name) for text in call.inputs))
         try:
             vectors = await embedder.embed(list(call.inputs))
         except NearhitError as exc:
@@ -160,22 +158,13 @@ def _models(runtime: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_ERRORS)
-async def list_models(
-    request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> Response:
-    try:
-        _tenant(_config(request), authorization)
-    except GatewayError as exc:
-        return _error(exc)
+async def list_models(runtime: RuntimeDep) -> Response:
     return JSONResponse({"object": "list", "data": _models(runtime)})
 
 
 @router.get("/models/{model}", summary="One model this gateway serves", responses=_ERRORS | {404: {}})
-async def retrieve_model(
-    model: str, request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> Response:
+async def retrieve_model(model: str, runtime: RuntimeDep) -> Response:
     try:
-        _tenant(_config(request), authorization)
         for card in _models(runtime):
             if card["id"] == model:
                 return JSONResponse(card)

@@ -6,12 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from nearhit.api.deps import AdminDep, RuntimeDep
+from nearhit.api.access import PUBLIC, AdminDep, CallerDep
+from nearhit.api.deps import RuntimeDep
 
 router = APIRouter(prefix="/telemetry", tags=["telemetry"])
 
 
-@router.get("/summary", summary="Hit rate, tokens and cost saved, latency percentiles: all time and recent")
+@router.get(
+    "/summary",
+    summary="Hit rate, tokens and cost saved, latency percentiles: all time and recent",
+    dependencies=[PUBLIC],  # aggregates over every tenant, no tenant named
+)
 async def summary(
     runtime: RuntimeDep,
     window: Annotated[int, Query(ge=10, le=7 * 24 * 3600, description="Recent window in seconds.")] = 300,
@@ -26,13 +31,18 @@ async def summary(
     }
 
 
-@router.get("/events", summary="The newest telemetry events")
-async def events(runtime: RuntimeDep, count: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+@router.get("/events", summary="The newest telemetry events (a tenant's own only, unless admin)")
+async def events(
+    runtime: RuntimeDep, caller: CallerDep, count: Annotated[int, Query(ge=1, le=1000)] = 50
+) -> dict[str, Any]:
+    """Among the newest ``count`` events, those the caller may see (every one for an admin)."""
     await runtime.cache()
-    return {"events": await runtime.telemetry.events(count)}
+    newest = await runtime.telemetry.events(count)
+    tenant = caller.visible(None)
+    return {"events": [e for e in newest if tenant is None or e.get("tenant") == tenant]}
 
 
-@router.get("/stream-info", summary="The telemetry stream: length, cap, oldest and newest event")
+@router.get("/stream-info", summary="The telemetry stream: length, cap, oldest and newest event", dependencies=[PUBLIC])
 async def stream_info(runtime: RuntimeDep) -> dict[str, Any]:
     await runtime.cache()
     return await runtime.telemetry.stream_info()

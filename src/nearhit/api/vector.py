@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import Field
 
+from nearhit.api.access import AdminDep, CallerDep
 from nearhit.api.cache import EmbeddingVector, scope_of
-from nearhit.api.deps import AdminDep, CacheDep, RuntimeDep
+from nearhit.api.deps import CacheDep, RuntimeDep
 from nearhit.api.schemas import Label, PromptText, ScopeFields, StrictModel, Threshold, TopK, Ttl
 
 router = APIRouter(prefix="/vector", tags=["vector"])
@@ -31,9 +32,10 @@ class VectorAddBody(ScopeFields):
     model: Label | None = None
 
 
-@router.post("/search", summary="Nearest entries to an embedding (top_k, threshold)")
-async def vector_search(body: VectorSearchBody, cache: CacheDep) -> dict[str, Any]:
-    hits = await cache.search(vector=body.embedding, top_k=body.top_k, threshold=body.threshold, tenant=body.tenant)
+@router.post("/search", summary="Nearest entries to an embedding (top_k, threshold; the caller's tenant)")
+async def vector_search(body: VectorSearchBody, cache: CacheDep, caller: CallerDep) -> dict[str, Any]:
+    tenant = caller.visible(body.tenant)
+    hits = await cache.search(vector=body.embedding, top_k=body.top_k, threshold=body.threshold, tenant=tenant)
     return {"results": [hit.__dict__ for hit in hits], "dimension": cache.spec.dimension}
 
 

@@ -16,11 +16,14 @@ from redisvl.query import VectorQuery
 from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
 
-from nearhit.cache.keys import KeySpace
+from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.errors import IndexMismatch, RedisUnavailable
 
 VECTOR_FIELD = "embedding"
 DISTANCE_FIELD = "vector_distance"
+# The tenant is filtered on through its SHA-256 hex digest: a TAG folds case, splits on commas and trims spaces,
+# so 'tenantA', 'TENANTA', 'x,tenantA' and ' tenantA' would share entries; a digest has none of that.
+TENANT_FIELD = "tenant_id"
 # What a lookup reads back from a candidate (never the vector: 1.5 KB that nobody needs).
 ENTRY_FIELDS = (
     "prompt", "response", "model", "tenant", "scope", "created_at", "prompt_tokens", "completion_tokens",
@@ -51,9 +54,8 @@ class IndexSpec:
             {
                 "index": {"name": self.name, "prefix": self.keys.entry_prefix, "storage_type": "hash"},
                 "fields": [
-                    {"name": "scope", "type": "tag"},
-                    {"name": "tenant", "type": "tag"},
-                    {"name": "model", "type": "tag"},
+                    {"name": "scope", "type": "tag", "attrs": {"case_sensitive": True}},  # hex digests
+                    {"name": TENANT_FIELD, "type": "tag", "attrs": {"case_sensitive": True}},
                     {"name": "created_at", "type": "numeric"},
                     {"name": VECTOR_FIELD, "type": "vector", "attrs": vector_attrs},
                 ],
@@ -67,6 +69,11 @@ async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
     if info is None:
         await AsyncSearchIndex(spec.schema(), redis_client=redis).create(overwrite=False)
         return
+    if TENANT_FIELD not in _attribute_names(info):
+        raise IndexMismatch(
+            f"index {spec.name!r} has the old shape (the tenant as a case-folded TAG, which mixes tenants that "
+            "differ in case, commas or spaces): run `nearhit cache rebuild` to migrate it (entries are kept)"
+        )
     found_dim, found_algorithm = _vector_shape(info)
     if found_dim != spec.dimension:
         raise IndexMismatch(
@@ -133,8 +140,26 @@ def scope_filter(scope_id: str) -> FilterExpression:
     return Tag("scope") == scope_id
 
 
+def tenant_tag(tenant: str) -> str:
+    """What the index holds for a tenant (stored with each entry as ``TENANT_FIELD``)."""
+    return sha256_hex(tenant)
+
+
 def tenant_filter(tenant: str) -> FilterExpression:
-    return Tag("tenant") == tenant
+    return Tag(TENANT_FIELD) == tenant_tag(tenant)
+
+
+async def write_tenant_tags(redis: Redis, keys: list[str]) -> None:
+    """Give entries written before ``TENANT_FIELD`` existed their tenant digest (``nearhit cache rebuild``)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.hget(key, "tenant")
+        tenants = await pipe.execute()
+    async with redis.pipeline(transaction=False) as pipe:
+        for key, tenant in zip(keys, tenants, strict=True):
+            if tenant is not None:  # an entry that expired meanwhile is left alone (HSET would revive it)
+                pipe.hset(key, TENANT_FIELD, tenant_tag(_text(tenant)))
+        await pipe.execute()
 
 
 async def run_knn(redis: Redis, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
@@ -167,6 +192,14 @@ def query_as_json(query: VectorQuery, index_name: str) -> dict[str, Any]:
         "sort_by": DISTANCE_FIELD,
         "dialect": 2,
     }
+
+
+def _attribute_names(info: dict[str, Any]) -> set[str]:
+    names = set()
+    for attribute in info.get("attributes", []):
+        fields = {k.lower(): v for k, v in _text_keys(attribute).items()}
+        names.add(_text(fields.get("attribute", fields.get("identifier", b""))))
+    return names
 
 
 def _vector_shape(info: dict[str, Any]) -> tuple[int | None, str | None]:

@@ -104,6 +104,11 @@ class KeySpace:
     def telemetry_totals(self) -> str:
         return f"{self.root}:{self.index_name}:telemetry:totals"
 
+    def rate_limit(self, identity: str, minute: int) -> str:
+        """One caller's counters for one minute. The hash tag keeps a caller's minutes in one cluster slot, so
+        the limiter's script may read two of them at once."""
+        return f"{self.root}:{self.index_name}:ratelimit:{{{sha256_hex(identity)[:32]}}}:{minute}"
+
     def entry(self, scope: Scope, normalised_prompt: str) -> str:
         """The entry's key: the exact path is one read of this key, no embedding needed."""
         return self.entry_prefix + entry_digest(scope, normalised_prompt)

@@ -322,6 +322,7 @@ class SemanticCache:
                 "response": response,
                 "model": scope.model,
                 "tenant": scope.tenant,
+                idx.TENANT_FIELD: idx.tenant_tag(scope.tenant),
                 "scope": scope.id,
                 "system_hash": scope.system_hash,
                 "history_hash": scope.history_hash,
@@ -455,9 +456,13 @@ class SemanticCache:
         return deleted
 
     async def rebuild(self, *, drop_entries: bool = False) -> None:
-        """Drop and re-create the index; entries are kept (and re-indexed) unless ``drop_entries``."""
+        """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current
+        fields) unless ``drop_entries``."""
         async with self._redis_errors():
             await idx.drop_index(self.redis, self.spec.name, delete_entries=drop_entries)
+            if not drop_entries:
+                async for batch in self._scan_entries():
+                    await idx.write_tenant_tags(self.redis, batch)
             await idx.ensure_index(self.redis, self.spec)
 
     async def close(self) -> None:

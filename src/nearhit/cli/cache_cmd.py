@@ -167,10 +167,10 @@ def rebuild(drop_entries: bool, yes: bool) -> None:
         from nearhit.cli._common import settings
 
         config = settings()
-        if drop_entries:  # opening the cache would fail on a dimension mismatch: drop first
-            redis = await bootstrap.connect_redis(config)
-            await drop_index(redis, config.index_name, delete_entries=True)
-            await redis.aclose()
+        # Opening the cache would fail on an index that does not fit (dimension, old shape): drop it first.
+        redis = await bootstrap.connect_redis(config)
+        await drop_index(redis, config.index_name, delete_entries=drop_entries)
+        await redis.aclose()
         async with open_cache() as engine:
             await engine.rebuild(drop_entries=False)
 

@@ -1,7 +1,7 @@
 """The gateway's configuration: the key table (API key -> tenant) and the bypass limit.
 
 ``NEARHIT_GATEWAY_KEYS``: a JSON or TOML file mapping API key -> tenant, or inline ``key1=tenantA,key2=tenantB``;
-unset, every caller shares ``NEARHIT_GATEWAY_TENANT`` and any key is accepted.
+unset, every caller shares ``NEARHIT_GATEWAY_TENANT`` and any key is accepted (``nearhit.api.access`` applies it).
 ``NEARHIT_GATEWAY_MAX_TEMPERATURE``: requests sampled hotter than this bypass the cache.
 """
 
@@ -89,9 +89,3 @@ class GatewayConfig:
             raise ConfigError(str(exc)) from None
         keys = KeyTable.parse(settings.gateway_keys) if settings.gateway_keys else None
         return cls(tenant, settings.gateway_max_temperature, keys)
-
-    def tenant(self, api_key: str | None) -> str | None:
-        """The caller's tenant; None when a key table is set and ``api_key`` is not in it."""
-        if self.keys is None:
-            return self.shared_tenant
-        return self.keys.tenant_for(api_key)

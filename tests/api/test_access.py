@@ -1,0 +1,275 @@
+"""One access model for every endpoint: the matrix (every route x every kind of caller) on a real server.
+
+The route list comes from the app itself, so a new endpoint without an access rule or without a sample request
+here fails this file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from nearhit.api.access import PUBLIC, AdminDep, Rule, check_routes, nearhit_routes, rule_of
+from nearhit.api.app import create_app
+from nearhit.cache import Scope
+from nearhit.config import Settings, load_settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.errors import ConfigError
+from nearhit.runtime import Runtime
+from tests.api.live import LiveServer, fast_llm, serve
+
+ALPHA_KEY = "key-alpha-0123456789"
+BETA_KEY = "key-beta-0123456789"
+ADMIN_TOKEN = "admin-token-0123456789abcdef"
+QUESTION = "What is the capital of France?"
+VECTOR = [0.1] * 384
+
+CALLERS: dict[str, dict[str, str]] = {
+    "none": {},
+    "other": {"Authorization": f"Bearer {BETA_KEY}"},  # the other tenant's key
+    "own": {"Authorization": f"bearer {ALPHA_KEY}"},  # the scheme is case-insensitive
+    "admin": {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+}
+TENANT_OF = {"other": "beta", "own": "alpha"}
+
+
+@dataclass
+class Sample:
+    """One request to a route; ``tenant_field`` names where an explicit tenant goes (json or params)."""
+
+    method: str
+    path: str
+    json: dict[str, Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    tenant_field: str | None = None
+
+    async def send(
+        self, client: httpx.AsyncClient, headers: dict[str, str], tenant: str | None = None
+    ) -> httpx.Response:
+        json, params = (dict(self.json) if self.json is not None else None), dict(self.params)
+        if tenant is not None:
+            assert self.tenant_field in ("json", "params")
+            (json if self.tenant_field == "json" else params)["tenant"] = tenant  # type: ignore[index]
+        return await client.request(self.method, self.path, json=json, params=params, headers=headers)
+
+
+SAMPLES: dict[tuple[str, str], Sample] = {
+    ("POST", "/ask"): Sample("POST", "/ask", {"prompt": QUESTION, "include_raw": False}, tenant_field="json"),
+    ("POST", "/ask/stream"): Sample(
+        "POST", "/ask/stream", {"prompt": QUESTION, "include_raw": False}, tenant_field="json"
+    ),
+    ("GET", "/cache/stats"): Sample("GET", "/cache/stats"),
+    ("POST", "/cache/search"): Sample("POST", "/cache/search", {"text": QUESTION, "top_k": 10}, tenant_field="json"),
+    ("POST", "/vector/search"): Sample(
+        "POST", "/vector/search", {"embedding": VECTOR, "top_k": 10}, tenant_field="json"
+    ),
+    ("GET", "/telemetry/summary"): Sample("GET", "/telemetry/summary"),
+    ("GET", "/telemetry/events"): Sample("GET", "/telemetry/events", params={"count": 100}),
+    ("GET", "/telemetry/stream-info"): Sample("GET", "/telemetry/stream-info"),
+    ("POST", "/v1/chat/completions"): Sample(
+        "POST", "/v1/chat/completions", {"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}]}
+    ),
+    ("POST", "/v1/embeddings"): Sample("POST", "/v1/embeddings", {"model": "local", "input": "hello"}),
+    ("GET", "/v1/models"): Sample("GET", "/v1/models"),
+    ("GET", "/v1/models/{model}"): Sample("GET", "/v1/models/simulated-gpt-4o"),  # fast_llm()'s model
+    ("GET", "/health"): Sample("GET", "/health"),
+    ("GET", "/readiness"): Sample("GET", "/readiness"),
+    ("GET", "/metrics"): Sample("GET", "/metrics"),
+    ("GET", "/llm/test"): Sample("GET", "/llm/test"),
+    ("POST", "/calculator/estimate"): Sample(
+        "POST",
+        "/calculator/estimate",
+        {"requests_per_day": 1000, "input_tokens": 100, "output_tokens": 100, "hit_rate": 0.3},
+    ),
+    ("GET", "/calculator/skus"): Sample("GET", "/calculator/skus"),
+    ("GET", "/calculator/models"): Sample("GET", "/calculator/models"),
+    ("GET", "/calculator/observed"): Sample("GET", "/calculator/observed"),
+    ("GET", "/"): Sample("GET", "/"),
+    ("GET", "/calculator"): Sample("GET", "/calculator"),
+    ("GET", "/ui/config"): Sample("GET", "/ui/config"),
+    # admin routes: harmless arguments (another tenant, nothing to delete but telemetry, run last)
+    ("POST", "/cache/store"): Sample("POST", "/cache/store", {"prompt": "p", "response": "r", "tenant": "gamma"}),
+    ("POST", "/vector/add"): Sample("POST", "/vector/add", {"prompt": "p2", "response": "r2", "tenant": "gamma"}),
+    ("DELETE", "/cache/clear"): Sample("DELETE", "/cache/clear", params={"tenant": "nobody"}),
+    ("DELETE", "/telemetry/clear"): Sample("DELETE", "/telemetry/clear"),
+}
+
+_MARKS = re.compile(r'answer-of-(alpha|beta)|"tenant":\s*"(alpha|beta)"')
+
+
+def seen(response: httpx.Response) -> set[str]:
+    """The tenants whose content (an answer, a tenant name) the response shows."""
+    return {a or b for a, b in _MARKS.findall(response.text)}
+
+
+def secured(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"gateway_keys": f"{ALPHA_KEY}=alpha,{BETA_KEY}=beta", "admin_token": ADMIN_TOKEN, "guards": False}
+    )
+
+
+@pytest.fixture
+async def live_secured(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
+    """A secured server with one entry per tenant (the same prompt) and telemetry of both tenants."""
+    own = secured(settings)
+    runtime = Runtime(own, local_embedder, fast_llm())
+    try:
+        async with serve(own, runtime) as live:
+            cache = await runtime.cache()
+            for tenant in ("alpha", "beta"):
+                scope = Scope.build(model=runtime.provider.model, tenant=tenant)
+                await cache.store(QUESTION, f"Paris, answer-of-{tenant}.", scope)
+            for caller in ("own", "other"):
+                response = await live.client.post("/ask", json={"prompt": QUESTION}, headers=CALLERS[caller])
+                assert response.status_code == 200, response.text
+            await runtime.telemetry.flush()
+            yield live
+    finally:
+        cache = await runtime.cache()
+        await cache.clear()
+        await cache.redis.delete(cache.keys.telemetry_stream, cache.keys.telemetry_totals)
+        await runtime.close()
+
+
+def _assert_denied(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, (response.request.url, response.text)
+    body = response.json()
+    message = body["error"]["message"] if response.request.url.path.startswith("/v1/") else body["detail"]
+    assert message and isinstance(message, str)
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_every_route_has_a_rule_and_a_sample(settings: Settings) -> None:
+    app = create_app(settings)
+    routes = {(method, route.path): rule_of(route) for route in nearhit_routes(app) for method in route.methods}
+    assert all(rule is not None for rule in routes.values())
+    missing = set(routes) - set(SAMPLES)
+    assert not missing, f"add a sample request to SAMPLES for {sorted(missing)}"
+
+
+def test_a_route_without_exactly_one_rule_stops_the_app(settings: Settings) -> None:
+    app = create_app(settings)
+    app.add_api_route("/new", lambda: {}, methods=["GET"])
+    with pytest.raises(RuntimeError, match="GET /new must declare exactly one access rule"):
+        check_routes(app)
+    app = create_app(settings)
+    app.add_api_route("/both", lambda: {}, methods=["GET"], dependencies=[PUBLIC, AdminDep])
+    with pytest.raises(RuntimeError, match="GET /both must declare exactly one access rule"):
+        check_routes(app)
+
+
+async def test_the_access_matrix(live_secured: LiveServer) -> None:
+    """Every route x (no key, the other tenant's key, the own key, admin): each sees only what it may."""
+    app = create_app(live_secured.runtime.settings)
+    routes = sorted(
+        ((method, route.path, rule_of(route)) for route in nearhit_routes(app) for method in route.methods),
+        key=lambda item: item[2] is Rule.ADMIN,  # the admin routes write and delete: last
+    )
+    client = live_secured.client
+    for method, path, rule in routes:
+        sample = SAMPLES[(method, path)]
+        for name, headers in CALLERS.items():
+            response = await sample.send(client, headers)
+            where = f"{method} {path} as {name}"
+            if rule is Rule.PUBLIC:
+                assert response.status_code < 400, (where, response.text)
+                assert seen(response) == set(), where
+            elif rule is Rule.ADMIN:
+                if name == "admin":
+                    assert response.status_code < 300, (where, response.text)
+                else:
+                    _assert_denied(response, 401 if name == "none" else 403)
+            elif name == "none":
+                _assert_denied(response, 401)
+            else:
+                assert response.status_code == 200, (where, response.text)
+                if name == "admin":
+                    if path in ("/cache/search", "/telemetry/events"):
+                        assert seen(response) == {"alpha", "beta"}, where
+                else:
+                    assert seen(response) <= {TENANT_OF[name]}, where
+                    if path in ("/ask", "/ask/stream", "/cache/search", "/telemetry/events"):
+                        assert seen(response) == {TENANT_OF[name]}, where
+            if sample.tenant_field is not None:  # an explicit tenant: the own one, another one
+                asks_alpha = await sample.send(client, headers, tenant="alpha")
+                if name == "other":
+                    _assert_denied(asks_alpha, 403)
+                    assert "'beta'" in asks_alpha.json()["detail"] and "'alpha'" in asks_alpha.json()["detail"]
+                elif name == "none":
+                    _assert_denied(asks_alpha, 401)
+                else:
+                    assert asks_alpha.status_code == 200, (where, asks_alpha.text)
+                    assert seen(asks_alpha) <= {"alpha"}, where
+
+
+async def test_unknown_credentials_and_schemes_are_401(live_secured: LiveServer) -> None:
+    client = live_secured.client
+    for headers in ({"Authorization": "Bearer nope"}, {"Authorization": f"Basic {ALPHA_KEY}"}, {"X-Admin-Token": "x"}):
+        response = await client.post("/ask", json={"prompt": QUESTION}, headers=headers)
+        _assert_denied(response, 401)
+    gateway = await client.get("/v1/models", headers={"Authorization": "Bearer nope"})
+    _assert_denied(gateway, 401)
+    assert gateway.json()["error"]["code"] == "invalid_api_key"
+    admin_header = await client.get("/telemetry/events", headers={"X-Admin-Token": ADMIN_TOKEN})
+    assert admin_header.status_code == 200 and seen(admin_header) == {"alpha", "beta"}
+
+
+async def test_keys_without_an_admin_token_turn_admin_endpoints_off(
+    settings: Settings, local_embedder: LocalEmbedder
+) -> None:
+    own = settings.model_copy(update={"gateway_keys": f"{ALPHA_KEY}=alpha"})
+    runtime = Runtime(own, local_embedder, fast_llm())
+    try:
+        async with serve(own, runtime) as live:
+            response = await live.client.delete("/cache/clear", params={"all": True}, headers=CALLERS["own"])
+            _assert_denied(response, 403)
+            assert "NEARHIT_ADMIN_TOKEN is not" in response.json()["detail"]
+    finally:
+        await runtime.close()
+
+
+async def test_an_admin_token_alone_keeps_one_shared_tenant(settings: Settings, local_embedder: LocalEmbedder) -> None:
+    """Without a key table the callers are the shared tenant; another tenant needs the admin token."""
+    own = settings.model_copy(update={"admin_token": ADMIN_TOKEN})
+    runtime = Runtime(own, local_embedder, fast_llm())
+    try:
+        async with serve(own, runtime) as live:
+            assert (await live.client.post("/ask", json={"prompt": "hi", "include_raw": False})).status_code == 200
+            other = await live.client.post("/ask", json={"prompt": "hi", "tenant": "acme"})
+            _assert_denied(other, 401)
+            assert "admin token" in other.json()["detail"]
+            wrong = await live.client.post("/ask", json={"prompt": "hi"}, headers={"X-Admin-Token": "not-the-token"})
+            _assert_denied(wrong, 401)
+            assert wrong.json()["detail"] == "X-Admin-Token is not NEARHIT_ADMIN_TOKEN"
+            as_admin = await live.client.post("/ask", json={"prompt": "hi", "tenant": "acme"}, headers=CALLERS["admin"])
+            assert as_admin.status_code == 200
+    finally:
+        await runtime.close()
+
+
+async def test_open_mode_is_as_before_and_says_so(
+    settings: Settings, local_embedder: LocalEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime = Runtime(settings, local_embedder, fast_llm())
+    try:
+        with caplog.at_level("WARNING", logger="nearhit.api.app"):
+            async with serve(settings, runtime) as live:
+                response = await live.client.post("/ask", json={"prompt": "hi", "tenant": "acme", "include_raw": False})
+                assert response.status_code == 200
+                assert (await live.client.delete("/cache/clear", params={"tenant": "acme"})).status_code == 200
+        warnings = [r.getMessage() for r in caplog.records if r.name == "nearhit.api.app"]
+        assert len(warnings) == 1 and "OPEN" in warnings[0]
+    finally:
+        await runtime.close()
+
+
+def test_a_short_admin_token_stops_start_up(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="NEARHIT_ADMIN_TOKEN must be at least 16 characters"):
+        load_settings(admin_token="s3cret")
+    assert load_settings(admin_token="").admin_token is None  # blank means unset
