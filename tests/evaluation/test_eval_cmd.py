@@ -99,3 +99,24 @@ async def test_bad_jsonl_is_a_usage_error_naming_the_line(settings: Settings, tm
     result = await invoke(settings, "eval", "-d", str(bad))
     assert result.exit_code == 2
     assert f"{bad}:2: missing field 'b'" in result.stderr
+
+
+async def test_eval_split_reads_only_that_part(cache: SemanticCache, settings: Settings) -> None:
+    pairs = str(DATA / "eval_pairs.jsonl")
+    everything = await invoke(settings, "eval", "-d", pairs, "--threshold", "0.85", "--json")
+    assert json.loads(everything.stdout)["split"] == "all"  # a file of your own: all of it by default
+    test = await invoke(settings, "eval", "-d", pairs, "--split", "test", "--threshold", "0.85", "--json")
+    assert test.exit_code == 0, test.output
+    report = json.loads(test.stdout)
+    assert (report["split"], report["pairs"]) == ("test", 1)  # only "egg" hashes into test
+    dev = await invoke(settings, "eval", "-d", pairs, "--split", "dev", "--threshold", "0.85")
+    assert "(dev split): 7 pairs" in dev.stdout
+
+
+async def test_built_in_sets_default_to_test_for_eval_and_dev_for_calibrate(settings: Settings) -> None:
+    eval_help = await invoke(settings, "eval", "--help")
+    assert "Default: test for the built-in sets" in " ".join(eval_help.stdout.split())
+    calibrate_help = await invoke(settings, "calibrate", "--help")
+    assert "Default: dev for the built-in sets" in " ".join(calibrate_help.stdout.split())
+    bad = await invoke(settings, "eval", "-d", "nearhit", "--split", "train")
+    assert bad.exit_code == 2 and "'train' is not one of 'dev', 'test', 'all'" in bad.stderr

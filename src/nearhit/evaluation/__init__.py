@@ -3,14 +3,17 @@
 No click here: the CLI (``nearhit eval`` / ``nearhit calibrate``) and the benchmarks are thin layers on top.
 """
 
-from nearhit.evaluation.dataset import ATTRIBUTION, BUILTIN, Pair, Side, load
+from nearhit.evaluation.dataset import ATTRIBUTION, BUILTIN, FOW_CACHE, Pair, Side, load
 from nearhit.evaluation.metrics import Outcome, Scores, by_category, latency, rejections, scores, summary
 from nearhit.evaluation.runner import evaluate, guard_sets, look_up, scratch
+from nearhit.evaluation.splits import SPLITS, select, split_of
 from nearhit.evaluation.sweep import CurvePoint, curve, pick, thresholds
 
 __all__ = [
     "ATTRIBUTION",
     "BUILTIN",
+    "FOW_CACHE",
+    "SPLITS",
     "CurvePoint",
     "Outcome",
     "Pair",
@@ -27,6 +30,8 @@ __all__ = [
     "rejections",
     "scores",
     "scratch",
+    "select",
+    "split_of",
     "summary",
     "thresholds",
 ]
