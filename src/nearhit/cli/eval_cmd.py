@@ -63,6 +63,10 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
+def _ci(interval: Sequence[float] | None) -> str:
+    return "-" if interval is None else f"[{100 * interval[0]:.1f}%, {100 * interval[1]:.1f}%]"
+
+
 def _num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
@@ -127,14 +131,23 @@ def _print_report(report: dict[str, Any]) -> None:
         f"served {s['hits']}/{s['should_hit']} should-hit (recall {_pct(s['recall'])}), "
         f"{s['wrong_hits']}/{s['traps']} traps (wrong hits {_pct(s['wrong_rate'])})"
     )
+    click.echo(f"95% intervals (Wilson): recall {_ci(s['recall_ci95'])}, wrong hits {_ci(s['wrong_rate_ci95'])}")
     click.echo(f"precision {_num(s['precision'])}  recall {_num(s['recall'])}  F1 {_num(s['f1'])}")
     if report["no_candidate"]:
         click.echo(f"{report['no_candidate']} lookup(s) found no entry in their scope (e.g. differing earlier turns)")
-    click.echo(f"\n{'category':<28} {'kind':<11} {'served':>12}")
+    click.echo(f"\n{'category':<24} {'kind':<22} {'served':>9} {'rate':>7}  95% interval")
     for c in report["categories"]:
-        kind = "should-hit" if c["same_answer"] else "trap"
-        share = c["served"] / c["total"] if c["total"] else None
-        click.echo(f"{c['category']:<28} {kind:<11} {c['served']:>4}/{c['total']:<4} {_pct(share):>6}")
+        kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
+        click.echo(
+            f"{c['category']:<24} {kind:<22} {c['served']:>4}/{c['total']:<4} {_pct(c['rate']):>7}  {_ci(c['ci95'])}"
+        )
+    if report["languages"]:
+        click.echo(f"\n{'language':<10} {'recall':>10} {'95% interval':>16}   {'wrong hits':>10} {'95% interval':>16}")
+        for lang, g in report["languages"].items():
+            recall, wrong = f"{g['hits']}/{g['should_hit']}", f"{g['wrong_hits']}/{g['traps']}"
+            click.echo(
+                f"{lang:<10} {recall:>10} {_ci(g['recall_ci95']):>16}   {wrong:>10} {_ci(g['wrong_rate_ci95']):>16}"
+            )
     if report["rejected_by"]:
         click.echo(f"\n{'rejected by':<12} {'traps':>6} {'should-hit':>11}")
         for guard, cell in report["rejected_by"].items():

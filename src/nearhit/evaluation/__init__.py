@@ -4,7 +4,17 @@ No click here: the CLI (``nearhit eval`` / ``nearhit calibrate``) and the benchm
 """
 
 from nearhit.evaluation.dataset import ATTRIBUTION, BUILTIN, FOW_CACHE, Pair, Side, load
-from nearhit.evaluation.metrics import Outcome, Scores, by_category, latency, rejections, scores, summary
+from nearhit.evaluation.metrics import (
+    Outcome,
+    Scores,
+    by_category,
+    by_language,
+    latency,
+    rejections,
+    scores,
+    summary,
+    wilson,
+)
 from nearhit.evaluation.runner import evaluate, guard_sets, look_up, scratch
 from nearhit.evaluation.splits import SPLITS, select, split_of
 from nearhit.evaluation.sweep import CurvePoint, curve, pick, thresholds
@@ -20,6 +30,7 @@ __all__ = [
     "Scores",
     "Side",
     "by_category",
+    "by_language",
     "curve",
     "evaluate",
     "guard_sets",
@@ -34,4 +45,5 @@ __all__ = [
     "split_of",
     "summary",
     "thresholds",
+    "wilson",
 ]
