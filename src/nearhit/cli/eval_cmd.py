@@ -86,8 +86,9 @@ def eval_(
     """Run labelled pairs through the real cache: store a, look up b, count right and wrong hits.
 
     Each pair gets a scratch scope on the configured Redis (deleted afterwards); conversations are scoped by
-    their earlier turns, as the engine scopes them. Reports precision, recall, F1, wrong hits per trap
-    category, which guard rejected what, and lookup latency.
+    their earlier turns, as the engine scopes them. Reports precision, recall, F1, recall per should-hit
+    category and wrong hits per trap category with Wilson 95% intervals, the same per language when the
+    pairs carry 'lang', which guard rejected what, and lookup latency.
     """
     used_split = _resolve_split(dataset, split, "test")
 
