@@ -151,3 +151,12 @@ async def test_eval_reports_intervals_per_category_and_language(
     assert ["paraphrase", "should-hit", "(recall)", "2/2", "100.0%", "[34.2%,", "100.0%]"] in rows
     assert ["negation", "trap", "(wrong", "hits)", "1/1", "100.0%", "[20.7%,", "100.0%]"] in rows
     assert ["de", "0/0", "-", "1/1", "[20.7%,", "100.0%]"] in rows
+
+
+def test_default_split_is_test_for_reporting_dev_for_tuning_and_all_for_a_users_file() -> None:
+    from nearhit.cli.eval_cmd import _resolve_split
+
+    assert _resolve_split("nearhit", None, "test") == "test"
+    assert _resolve_split("questions", None, "dev") == "dev"
+    assert _resolve_split("my_pairs.jsonl", None, "test") == "all"
+    assert _resolve_split("questions", "all", "test") == "all"
