@@ -1,19 +1,21 @@
-"""Wrong hits: nearhit at its calibrated setting vs plain cosine vs RedisVL's SemanticCache, same embedder.
+"""Wrong hits, dev and test apart: nearhit vs plain cosine vs RedisVL's SemanticCache, same embedder.
 
-On fow-cache's question pairs and conversation pairs (data: Mabon ap Gwyn, CC BY 4.0,
-https://creativecommons.org/licenses/by/4.0/), all with the local all-MiniLM-L6-v2 (int8) embedder:
+On fow-cache's question and conversation pairs (data: Mabon ap Gwyn, CC BY 4.0,
+https://creativecommons.org/licenses/by/4.0/) and on nearhit's own pairs (``--dataset nearhit``), each cut
+into dev and test by id (``nearhit.evaluation.splits``), all with the local all-MiniLM-L6-v2 (int8) embedder:
 
-- nearhit: the real cache path (``nearhit.evaluation``), all guards, at the threshold that
-  ``nearhit calibrate --max-wrong`` picks on the questions; conversations scoped by their earlier turns.
+- nearhit: the real cache path (``nearhit.evaluation``), all guards, at the default threshold and at the
+  one ``nearhit calibrate --max-wrong`` picks on the DEV split of fow-cache's questions (never on test);
+  conversations scoped by their earlier turns.
 - plain cosine >= 0.90 / 0.95: the cosine of the two prompts, nothing else (for conversations, of the
   last user messages, which is what a prompt-only cache compares).
 - RedisVL ``SemanticCache`` at its default ``distance_threshold=0.1``, fed the prompt (for conversations the
   last user message: it has no notion of earlier turns), each pair isolated by a tag filter.
 
-Also a held-out check: the threshold picked on even-numbered pairs, scored on the odd ones (the guards'
-rules were written looking at the even ones). Prints Markdown tables.
+Every rate has its Wilson 95% interval. Test figures are aggregates only: no test pair is printed.
+Prints Markdown tables.
 
-    .venv/bin/python benchmarks/wrong_hits.py [--max-wrong 0.02]   # about a minute; REDIS_URL or embedded
+    .venv/bin/python benchmarks/wrong_hits.py [--max-wrong 0.02]   # a minute or two; REDIS_URL or embedded
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ from nearhit import bootstrap, evaluation, redis_server
 from nearhit.cache.index import drop_index
 from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD, load_settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.evaluation import CurvePoint, Outcome, Pair
+from nearhit.evaluation import Outcome, Pair, split_of
 
 Runs = dict[str, list[Outcome]]
 
@@ -59,7 +60,7 @@ def plain_cosine(embedder: LocalEmbedder, pairs: Sequence[Pair]) -> list[Outcome
     a = embedder.encode([p.a.prompt for p in pairs])
     b = embedder.encode([p.b.prompt for p in pairs])
     return [
-        Outcome(p.id, p.category, p.same_answer, 0.0, None, float(sim), None, 0.0)
+        Outcome(p.id, p.category, p.same_answer, 0.0, None, float(sim), None, 0.0, lang=p.lang)
         for p, sim in zip(pairs, (a * b).sum(axis=1), strict=True)
     ]
 
@@ -95,7 +96,9 @@ async def redisvl(url: str, embedder: LocalEmbedder, pairs: Sequence[Pair]) -> l
             ms = (time.perf_counter() - began) * 1000
             similarity = 1 - float(hits[0]["vector_distance"]) if hits else None
             outcomes.append(
-                Outcome(p.id, p.category, p.same_answer, 0.9, "semantic" if hits else None, similarity, None, ms)
+                Outcome(
+                    p.id, p.category, p.same_answer, 0.9, "semantic" if hits else None, similarity, None, ms, p.lang
+                )
             )
     finally:
         await cache.adelete()
@@ -103,22 +106,27 @@ async def redisvl(url: str, embedder: LocalEmbedder, pairs: Sequence[Pair]) -> l
     return outcomes
 
 
-def pct(part: int, whole: int) -> str:
-    return f"{part}/{whole} ({100 * part / whole:.1f}%)" if whole else "-"
+def rate(part: int, whole: int) -> str:
+    """``k/n (p%, 95% CI a–b%)``: a count with its share and Wilson interval."""
+    interval = evaluation.wilson(part, whole)
+    if interval is None:
+        return "-"
+    low, high = interval
+    return f"{part}/{whole} ({100 * part / whole:.1f}%, {100 * low:.0f}–{100 * high:.0f}%)"
 
 
 def summary_table(title: str, systems: dict[str, list[Outcome]]) -> str:
     lines = [
-        f"### {title}",
+        f"#### {title}",
         "",
-        "| system | served should-hit (recall) | wrong hits on traps | precision | F1 |",
+        "| system | served should-hit (recall, 95% CI) | wrong hits on traps (95% CI) | precision | F1 |",
         "|---|---|---|---|---|",
     ]
     for name, outcomes in systems.items():
         s = evaluation.scores(outcomes)
         precision = f"{s.precision:.3f}" if s.precision is not None else "-"
         f1 = f"{s.f1:.3f}" if s.f1 is not None else "-"
-        lines.append(f"| {name} | {pct(s.hits, s.should_hit)} | {pct(s.wrong_hits, s.traps)} | {precision} | {f1} |")
+        lines.append(f"| {name} | {rate(s.hits, s.should_hit)} | {rate(s.wrong_hits, s.traps)} | {precision} | {f1} |")
     return "\n".join(lines)
 
 
@@ -131,65 +139,78 @@ def category_table(systems: dict[str, list[Outcome]]) -> str:
         "|---|---|" + "---|" * len(names),
     ]
     for key in sorted(keys, key=lambda k: (k[1], k[0])):
-        cells = [f"{rows[n][key].served}/{rows[n][key].total}" for n in names]
+        cells = [rate(rows[n][key].served, rows[n][key].total) for n in names]
         kind = "should hit" if key[1] else "trap (wrong hits)"
         lines.append(f"| {key[0]} | {kind} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def held_out(measured: list[Outcome], max_wrong: float) -> str:
-    def odd(o: Outcome) -> bool:
-        return int(re.findall(r"\d+", o.pair_id)[-1]) % 2 == 1
+def language_table(systems: dict[str, list[Outcome]]) -> str:
+    names = list(systems)
+    per = {name: evaluation.by_language(o) for name, o in systems.items()}
+    lines = [
+        "| language | " + " | ".join(f"{n}: recall / wrong hits" for n in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for lang in per[names[0]]:
+        cells = [
+            f"{rate(per[n][lang].hits, per[n][lang].should_hit)} / {rate(per[n][lang].wrong_hits, per[n][lang].traps)}"
+            for n in names
+        ]
+        lines.append(f"| {lang} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
-    points = evaluation.thresholds()
-    chosen = evaluation.pick(evaluation.curve([o for o in measured if not odd(o)], points), max_wrong)
-    if chosen is None:
-        return "held-out: no threshold qualifies on the even ids"
-    s = evaluation.scores(o.at(chosen.threshold) for o in measured if odd(o))
-    picked = chosen.scores
-    return (
-        f"Held-out check: picked on even ids: {chosen.threshold:.2f} (even: recall "
-        f"{pct(picked.hits, picked.should_hit)}, wrong {pct(picked.wrong_hits, picked.traps)}); "
-        f"on odd ids: recall {pct(s.hits, s.should_hit)}, wrong {pct(s.wrong_hits, s.traps)}."
-    )
+
+def part(outcomes: list[Outcome], split: str) -> list[Outcome]:
+    return [o for o in outcomes if split_of(o.pair_id) == split]
 
 
 async def run(url: str, max_wrong: float) -> str:
     embedder = LocalEmbedder()
-    datasets = {name: evaluation.load(name) for name in evaluation.BUILTIN}
+    datasets = {name: evaluation.load(name) for name in ("questions", "conversations", "nearhit")}
     began = time.perf_counter()
     measured = await nearhit_measured(url, embedder, datasets)
-    curve: list[CurvePoint] = evaluation.curve(measured["questions"], evaluation.thresholds())
-    chosen = evaluation.pick(curve, max_wrong)
+    chosen = evaluation.pick(evaluation.curve(part(measured["questions"], "dev"), evaluation.thresholds()), max_wrong)
     if chosen is None:
-        sys.exit(f"no threshold keeps wrong hits within {max_wrong:.1%}")
-    t = chosen.threshold
+        sys.exit(f"no threshold keeps wrong hits within {max_wrong:.1%} on the questions' dev split")
+    t, default = chosen.threshold, DEFAULT_SIMILARITY_THRESHOLD
     out = [
-        f"## Wrong hits, all-MiniLM-L6-v2 (int8) for every system; nearhit at its default threshold and at "
-        f"the one `calibrate --max-wrong {max_wrong}` picks ({t:.2f}), all guards",
+        "### all-MiniLM-L6-v2 (int8) for every system",
+        "",
+        f"nearhit with all guards at its default threshold ({default:.2f}) and at the one "
+        f"`calibrate --max-wrong {max_wrong}` picks on the dev split of fow-cache's questions ({t:.2f}).",
     ]
     for name, pairs in datasets.items():
         cosine = plain_cosine(embedder, pairs)
-        default = DEFAULT_SIMILARITY_THRESHOLD
-        systems = {
-            f"nearhit default ({default:.2f}) + guards": [o.at(default) for o in measured[name]],
-            f"nearhit calibrated ({t:.2f}) + guards": [o.at(t) for o in measured[name]],
-            "plain cosine >= 0.90": [o.at(0.90) for o in cosine],
-            "plain cosine >= 0.95": [o.at(0.95) for o in cosine],
-            "RedisVL SemanticCache (distance 0.1)": await redisvl(url, embedder, pairs),
-        }
-        out += ["", summary_table(f"{name} ({len(pairs)} pairs)", systems), "", category_table(systems)]
-        if name == "conversations":
-            none = sum(o.similarity is None for o in measured[name])
-            out += ["", f"nearhit: {none}/{len(pairs)} lookups found no entry in scope (earlier turns differ)."]
-    out += ["", held_out(measured["questions"], max_wrong)]
-    out += ["", f"({time.perf_counter() - began:.0f} s. Data: fow-cache, Mabon ap Gwyn, CC BY 4.0.)"]
+        rvl = await redisvl(url, embedder, pairs)
+        for split in ("dev", "test"):
+            systems = {
+                f"nearhit default ({default:.2f}) + guards": [o.at(default) for o in part(measured[name], split)],
+                f"nearhit calibrated on dev ({t:.2f}) + guards": [o.at(t) for o in part(measured[name], split)],
+                "plain cosine >= 0.90": [o.at(0.90) for o in part(cosine, split)],
+                "plain cosine >= 0.95": [o.at(0.95) for o in part(cosine, split)],
+                "RedisVL SemanticCache (distance 0.1)": part(rvl, split),
+            }
+            source = "nearhit's own pairs" if name == "nearhit" else f"fow-cache {name}"
+            size = len(systems[next(iter(systems))])
+            out += ["", summary_table(f"{source}, {split} split ({size} pairs)", systems)]
+            if name != "conversations":
+                out += ["", category_table(systems)]
+            if name == "nearhit":
+                out += ["", language_table(systems)]
+            if name == "conversations":
+                none = sum(o.similarity is None for o in part(measured[name], split))
+                out += ["", f"nearhit: {none}/{size} lookups found no entry in scope (earlier turns differ)."]
+    out += [
+        "",
+        f"({time.perf_counter() - began:.0f} s. Data: fow-cache, Mabon ap Gwyn, CC BY 4.0; nearhit's own pairs.)",
+    ]
     return "\n".join(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--max-wrong", type=float, default=0.02, help="wrong-hit bound for the calibration")
+    parser.add_argument("--max-wrong", type=float, default=0.02, help="wrong-hit bound for the calibration on dev")
     args = parser.parse_args()
     if os.environ.get("REDIS_URL"):
         print(asyncio.run(run(os.environ["REDIS_URL"], args.max_wrong)))

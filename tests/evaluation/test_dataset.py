@@ -36,6 +36,12 @@ def test_conversation_sides_split_into_prompt_and_earlier_turns() -> None:
     assert next(p for p in pairs if p.id == "egg").a == Side("How long should I boil an egg?")
 
 
+def test_lang_is_read_when_given(tmp_path: Path) -> None:
+    path = write(tmp_path, {"a": "x", "b": "y", "same_answer": True, "category": "c", "lang": "en-es"})
+    assert load_jsonl(path)[0].lang == "en-es"
+    assert load("questions")[0].lang is None
+
+
 def test_id_defaults_and_subtype_is_accepted_as_category(tmp_path: Path) -> None:
     path = write(tmp_path, {"a": "x", "b": "y", "same_answer": True, "subtype": "s"})
     (pair,) = load_jsonl(path)
@@ -65,6 +71,10 @@ def test_id_defaults_and_subtype_is_accepted_as_category(tmp_path: Path) -> None
         ('{"a": "x", "b": ', ":2: not valid JSON"),
         ("[1, 2]", ":2: expected a JSON object, got list"),
         ({"id": "one", "a": "x", "b": "y", "same_answer": True, "category": "c"}, ":2: id 'one' already used at"),
+        (
+            {"a": "x", "b": "y", "same_answer": True, "category": "c", "lang": 7},
+            ":2: field 'lang' must be a non-empty string such as 'es'",
+        ),
     ],
 )
 def test_bad_lines_name_the_line_and_the_field(tmp_path: Path, line: object, message: str) -> None:

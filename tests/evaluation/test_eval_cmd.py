@@ -10,6 +10,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from nearhit.cache import SemanticCache
@@ -99,3 +100,63 @@ async def test_bad_jsonl_is_a_usage_error_naming_the_line(settings: Settings, tm
     result = await invoke(settings, "eval", "-d", str(bad))
     assert result.exit_code == 2
     assert f"{bad}:2: missing field 'b'" in result.stderr
+
+
+async def test_eval_split_reads_only_that_part(cache: SemanticCache, settings: Settings) -> None:
+    pairs = str(DATA / "eval_pairs.jsonl")
+    everything = await invoke(settings, "eval", "-d", pairs, "--threshold", "0.85", "--json")
+    assert json.loads(everything.stdout)["split"] == "all"  # a file of your own: all of it by default
+    test = await invoke(settings, "eval", "-d", pairs, "--split", "test", "--threshold", "0.85", "--json")
+    assert test.exit_code == 0, test.output
+    report = json.loads(test.stdout)
+    assert (report["split"], report["pairs"]) == ("test", 1)  # only "egg" hashes into test
+    dev = await invoke(settings, "eval", "-d", pairs, "--split", "dev", "--threshold", "0.85")
+    assert "(dev split): 7 pairs" in dev.stdout
+
+
+async def test_built_in_sets_default_to_test_for_eval_and_dev_for_calibrate(settings: Settings) -> None:
+    eval_help = await invoke(settings, "eval", "--help")
+    assert "Default: test for the built-in sets" in " ".join(eval_help.stdout.split())
+    calibrate_help = await invoke(settings, "calibrate", "--help")
+    assert "Default: dev for the built-in sets" in " ".join(calibrate_help.stdout.split())
+    bad = await invoke(settings, "eval", "-d", "nearhit", "--split", "train")
+    assert bad.exit_code == 2 and "'train' is not one of 'dev', 'test', 'all'" in bad.stderr
+
+
+async def test_eval_reports_intervals_per_category_and_language(
+    cache: SemanticCache, settings: Settings, tmp_path: Path
+) -> None:
+    pairs = tmp_path / "lang.jsonl"
+    lines = [
+        {"id": "es-1", "category": "paraphrase", "lang": "es", "same_answer": True,
+         "a": "¿Cómo restablezco mi contraseña?", "b": "¿Cómo restablezco mi contraseña?"},
+        {"id": "de-1", "category": "negation", "lang": "de", "same_answer": False,
+         "a": "Welche Lebensmittel enthalten Gluten?", "b": "Welche Lebensmittel enthalten kein Gluten?"},
+        {"id": "en-1", "category": "paraphrase", "lang": "en", "same_answer": True,
+         "a": "How do I reset my password?", "b": "how do i reset my password"},
+    ]  # fmt: skip
+    pairs.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    result = await invoke(settings, "eval", "-d", str(pairs), "--threshold", "0.5", "--guards", "none", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    paraphrase = next(c for c in report["categories"] if c["category"] == "paraphrase")
+    assert (paraphrase["served"], paraphrase["total"]) == (2, 2)
+    assert paraphrase["ci95"] == pytest.approx([0.3424, 1.0], abs=5e-4)
+    assert set(report["languages"]) == {"es", "de", "en"}
+    assert report["languages"]["es"]["recall_ci95"] == pytest.approx([0.2065, 1.0], abs=5e-4)
+
+    text = await invoke(settings, "eval", "-d", str(pairs), "--threshold", "0.5", "--guards", "none")
+    assert "95% intervals (Wilson): recall [34.2%, 100.0%]" in text.stdout
+    rows = [line.split() for line in text.stdout.splitlines()]
+    assert ["paraphrase", "should-hit", "(recall)", "2/2", "100.0%", "[34.2%,", "100.0%]"] in rows
+    assert ["negation", "trap", "(wrong", "hits)", "1/1", "100.0%", "[20.7%,", "100.0%]"] in rows
+    assert ["de", "0/0", "-", "1/1", "[20.7%,", "100.0%]"] in rows
+
+
+def test_default_split_is_test_for_reporting_dev_for_tuning_and_all_for_a_users_file() -> None:
+    from nearhit.cli.eval_cmd import _resolve_split
+
+    assert _resolve_split("nearhit", None, "test") == "test"
+    assert _resolve_split("questions", None, "dev") == "dev"
+    assert _resolve_split("my_pairs.jsonl", None, "test") == "all"
+    assert _resolve_split("questions", "all", "test") == "all"

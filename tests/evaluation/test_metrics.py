@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from nearhit.evaluation.metrics import Match, Outcome, by_category, latency, percentile, rejections, scores
+from nearhit.evaluation.metrics import (
+    Match,
+    Outcome,
+    by_category,
+    by_language,
+    latency,
+    percentile,
+    rejections,
+    scores,
+    summary,
+    wilson,
+)
 
 
 def outcome(
@@ -89,3 +102,59 @@ def test_latency_splits_hits_and_misses() -> None:
     result = latency(runs)
     assert result["hit"] == {"n": 1, "p50": 2.0, "p99": 2.0}
     assert result["miss"] == {"n": 2, "p50": 5.0, "p99": 7.0}
+
+
+@pytest.mark.parametrize(
+    ("successes", "total", "low", "high"),
+    [
+        # Newcombe (1998), Statistics in Medicine 17:857-872, table I, method 3 (Wilson score)
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+        # and the textbook small cases
+        (0, 10, 0.0, 0.2775),
+        (5, 10, 0.2366, 0.7634),
+        (10, 10, 0.7225, 1.0),
+    ],
+)
+def test_wilson_interval_matches_published_values(successes: int, total: int, low: float, high: float) -> None:
+    interval = wilson(successes, total)
+    assert interval is not None
+    assert interval == pytest.approx((low, high), abs=5e-5)
+
+
+def test_wilson_edge_cases() -> None:
+    assert wilson(0, 0) is None
+    low, high = wilson(3, 3) or (0.0, 0.0)
+    assert 0.0 <= low < high == 1.0
+    with pytest.raises(ValueError, match="need 0 <= successes <= total, got 4/3"):
+        wilson(4, 3)
+
+
+def test_categories_and_scores_carry_their_intervals() -> None:
+    runs = [outcome("negation", False, None)] * 19 + [outcome("negation", False, "semantic")]
+    runs += [outcome("paraphrase", True, "semantic")] * 5 + [outcome("paraphrase", True, None)] * 5
+    report = summary(runs)
+    negation = next(c for c in report["categories"] if c["category"] == "negation")  # type: ignore[attr-defined]
+    assert (negation["served"], negation["total"], negation["rate"]) == (1, 20, 0.05)
+    assert negation["ci95"] == pytest.approx([0.0089, 0.2361], abs=5e-4)
+    s = report["scores"]
+    assert s["recall_ci95"] == pytest.approx([0.2366, 0.7634], abs=5e-5)  # type: ignore[index]
+    assert s["wrong_rate_ci95"] == negation["ci95"]  # type: ignore[index]
+    assert report["languages"] == {}  # no pair said its language
+
+
+def test_by_language_scores_each_language_apart() -> None:
+    runs = [
+        replace(outcome("paraphrase", True, "semantic"), lang="es"),
+        replace(outcome("paraphrase", True, None), lang="es"),
+        replace(outcome("negation", False, "semantic"), lang="de"),
+        replace(outcome("negation", False, None), lang="en"),
+        outcome("negation", False, "semantic"),  # no language: counted overall only
+    ]
+    languages = by_language(runs)
+    assert list(languages) == ["es", "de", "en"]
+    assert (languages["es"].hits, languages["es"].should_hit, languages["es"].traps) == (1, 2, 0)
+    assert (languages["de"].wrong_hits, languages["de"].traps) == (1, 1)
+    assert languages["en"].wrong_rate == 0.0 and languages["es"].wrong_rate_ci95 is None

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from nearhit import evaluation
 from nearhit.cli._common import echo_json, json_option, open_cache, run
-from nearhit.evaluation import envfile
+from nearhit.evaluation import envfile, splits
 
 _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
-    "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/)."
+    "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/) and nearhit's own 486 pairs "
+    "(406 English, 80 es/de/fr/pt). Every set is split dev/test by id (30% test)."
 )
 
 _dataset_option = click.option(
@@ -22,8 +23,30 @@ _dataset_option = click.option(
     "-d",
     default="questions",
     show_default=True,
-    help="'questions' or 'conversations' (fow-cache), or a JSONL file with a, b, same_answer, category per line.",
+    help="'questions' or 'conversations' (fow-cache), 'nearhit' (ours), or a JSONL file with a, b, "
+    "same_answer, category (optional lang) per line.",
 )
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _split_option(built_in_default: str, why: str) -> Callable[[_F], _F]:
+    return click.option(
+        "--split",
+        type=click.Choice(splits.SPLITS),
+        default=None,
+        help=f"Which part of the data, split by id. Default: {built_in_default} for the built-in sets ({why}), "
+        "all for a file of your own.",
+    )
+
+
+def _resolve_split(dataset: str, split: str | None, built_in_default: str) -> str:
+    if split is not None:
+        return split
+    return built_in_default if dataset in evaluation.BUILTIN else "all"
+
+
 _guards_option = click.option(
     "--guards",
     "guards_spec",
@@ -40,38 +63,48 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
+def _ci(interval: Sequence[float] | None) -> str:
+    return "-" if interval is None else f"[{100 * interval[0]:.1f}%, {100 * interval[1]:.1f}%]"
+
+
 def _num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
 @click.command("eval", epilog=_DATA_HELP)
 @_dataset_option
+@_split_option("test", "the figures to report; nothing is tuned on it")
 @click.option(
     "--threshold", type=click.FloatRange(0, 1), default=None, help="Similarity for a hit. Default: configured."
 )
 @_guards_option
 @click.option("--per-guard", is_flag=True, help="Also run each guard alone, no guards and all guards.")
 @json_option
-def eval_(dataset: str, threshold: float | None, guards_spec: str | None, per_guard: bool, as_json: bool) -> None:
+def eval_(
+    dataset: str, split: str | None, threshold: float | None, guards_spec: str | None, per_guard: bool, as_json: bool
+) -> None:
     """Run labelled pairs through the real cache: store a, look up b, count right and wrong hits.
 
     Each pair gets a scratch scope on the configured Redis (deleted afterwards); conversations are scoped by
-    their earlier turns, as the engine scopes them. Reports precision, recall, F1, wrong hits per trap
-    category, which guard rejected what, and lookup latency.
+    their earlier turns, as the engine scopes them. Reports precision, recall, F1, recall per should-hit
+    category and wrong hits per trap category with Wilson 95% intervals, the same per language when the
+    pairs carry 'lang', which guard rejected what, and lookup latency.
     """
+    used_split = _resolve_split(dataset, split, "test")
 
     async def go() -> dict[str, Any]:
-        pairs = evaluation.load(dataset)
+        pairs = evaluation.load(dataset, used_split)
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with open_cache() as cache:
             spec = guards_spec or ("all" if cache.guards is not None else "none")
             sets = evaluation.guard_sets(spec, per_guard=per_guard)
             used = cache.threshold if threshold is None else threshold
-            click.echo(f"eval: {len(pairs)} pairs from {dataset}, threshold {used}", err=True)
+            click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
             runs = await evaluation.evaluate(cache, pairs, threshold=used, guard_sets=sets, progress=_progress)
         label, main_run = next(iter(runs.items()))
         return {
             "dataset": dataset,
+            "split": used_split,
             "pairs": len(pairs),
             "threshold": used,
             "guards": label,
@@ -79,7 +112,7 @@ def eval_(dataset: str, threshold: float | None, guards_spec: str | None, per_gu
             "per_guard": (
                 {name: evaluation.summary(outcomes) for name, outcomes in runs.items()} if per_guard else None
             ),
-            "attribution": evaluation.ATTRIBUTION if dataset in evaluation.BUILTIN else None,
+            "attribution": evaluation.ATTRIBUTION if dataset in evaluation.FOW_CACHE else None,
         }
 
     report = run(go())
@@ -92,20 +125,30 @@ def eval_(dataset: str, threshold: float | None, guards_spec: str | None, per_gu
 def _print_report(report: dict[str, Any]) -> None:
     s = report["scores"]
     click.echo(
-        f"{report['dataset']}: {report['pairs']} pairs, threshold {report['threshold']}, guards {report['guards']}"
+        f"{report['dataset']} ({report['split']} split): {report['pairs']} pairs, threshold {report['threshold']}, "
+        f"guards {report['guards']}"
     )
     click.echo(
         f"served {s['hits']}/{s['should_hit']} should-hit (recall {_pct(s['recall'])}), "
         f"{s['wrong_hits']}/{s['traps']} traps (wrong hits {_pct(s['wrong_rate'])})"
     )
+    click.echo(f"95% intervals (Wilson): recall {_ci(s['recall_ci95'])}, wrong hits {_ci(s['wrong_rate_ci95'])}")
     click.echo(f"precision {_num(s['precision'])}  recall {_num(s['recall'])}  F1 {_num(s['f1'])}")
     if report["no_candidate"]:
         click.echo(f"{report['no_candidate']} lookup(s) found no entry in their scope (e.g. differing earlier turns)")
-    click.echo(f"\n{'category':<28} {'kind':<11} {'served':>12}")
+    click.echo(f"\n{'category':<24} {'kind':<22} {'served':>9} {'rate':>7}  95% interval")
     for c in report["categories"]:
-        kind = "should-hit" if c["same_answer"] else "trap"
-        share = c["served"] / c["total"] if c["total"] else None
-        click.echo(f"{c['category']:<28} {kind:<11} {c['served']:>4}/{c['total']:<4} {_pct(share):>6}")
+        kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
+        click.echo(
+            f"{c['category']:<24} {kind:<22} {c['served']:>4}/{c['total']:<4} {_pct(c['rate']):>7}  {_ci(c['ci95'])}"
+        )
+    if report["languages"]:
+        click.echo(f"\n{'language':<10} {'recall':>10} {'95% interval':>16}   {'wrong hits':>10} {'95% interval':>16}")
+        for lang, g in report["languages"].items():
+            recall, wrong = f"{g['hits']}/{g['should_hit']}", f"{g['wrong_hits']}/{g['traps']}"
+            click.echo(
+                f"{lang:<10} {recall:>10} {_ci(g['recall_ci95']):>16}   {wrong:>10} {_ci(g['wrong_rate_ci95']):>16}"
+            )
     if report["rejected_by"]:
         click.echo(f"\n{'rejected by':<12} {'traps':>6} {'should-hit':>11}")
         for guard, cell in report["rejected_by"].items():
@@ -128,6 +171,7 @@ def _print_report(report: dict[str, Any]) -> None:
 
 @click.command(epilog=_DATA_HELP)
 @_dataset_option
+@_split_option("dev", "choose thresholds on dev, report on test")
 @click.option(
     "--max-wrong",
     type=click.FloatRange(0, 1),
@@ -148,6 +192,7 @@ def _print_report(report: dict[str, Any]) -> None:
 @json_option
 def calibrate(
     dataset: str,
+    split: str | None,
     max_wrong: float,
     guards_spec: str | None,
     start: float,
@@ -163,14 +208,15 @@ def calibrate(
     """
     if stop < start:
         raise click.UsageError("--to must be at least --from")
+    used_split = _resolve_split(dataset, split, "dev")
 
     async def go() -> tuple[str, list[evaluation.CurvePoint]]:
-        pairs = evaluation.load(dataset)
+        pairs = evaluation.load(dataset, used_split)
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with open_cache() as cache:
             spec = guards_spec or ("all" if cache.guards is not None else "none")
             sets = evaluation.guard_sets(spec)
-            click.echo(f"calibrate: {len(pairs)} pairs from {dataset}, guards {spec}", err=True)
+            click.echo(f"calibrate: {len(pairs)} pairs from {dataset} ({used_split} split), guards {spec}", err=True)
             runs = await evaluation.evaluate(cache, pairs, threshold=0.0, guard_sets=sets, progress=_progress)
         return spec, evaluation.curve(runs[next(iter(sets))], evaluation.thresholds(start, stop, step))
 
@@ -182,29 +228,31 @@ def calibrate(
         echo_json(
             {
                 "dataset": dataset,
+                "split": used_split,
                 "guards": spec,
                 "max_wrong": max_wrong,
                 "curve": [p.to_dict() for p in points],
                 "chosen": chosen.to_dict() if chosen else None,
                 "written_to": str(write_config) if write_config and chosen else None,
-                "attribution": evaluation.ATTRIBUTION if dataset in evaluation.BUILTIN else None,
+                "attribution": evaluation.ATTRIBUTION if dataset in evaluation.FOW_CACHE else None,
             }
         )
     else:
-        _print_curve(dataset, spec, max_wrong, points, chosen, write_config)
+        _print_curve(dataset, used_split, spec, max_wrong, points, chosen, write_config)
     if chosen is None:
         raise SystemExit(1)
 
 
 def _print_curve(
     dataset: str,
+    split: str,
     spec: str,
     max_wrong: float,
     points: Sequence[evaluation.CurvePoint],
     chosen: evaluation.CurvePoint | None,
     written: Path | None,
 ) -> None:
-    click.echo(f"{dataset}, guards {spec}: threshold curve")
+    click.echo(f"{dataset} ({split} split), guards {spec}: threshold curve")
     click.echo(f"{'threshold':>9} {'recall':>7} {'wrong hits':>14} {'precision':>9}")
     for p in points:
         s = p.scores
@@ -222,5 +270,5 @@ def _print_curve(
         )
         if written:
             click.echo(f"wrote SEMANTIC_SIMILARITY_THRESHOLD={chosen.threshold} to {written}")
-    if dataset in evaluation.BUILTIN:
+    if dataset in evaluation.FOW_CACHE:
         click.echo(f"\n{evaluation.ATTRIBUTION}")

@@ -3,20 +3,34 @@
 No click here: the CLI (``nearhit eval`` / ``nearhit calibrate``) and the benchmarks are thin layers on top.
 """
 
-from nearhit.evaluation.dataset import ATTRIBUTION, BUILTIN, Pair, Side, load
-from nearhit.evaluation.metrics import Outcome, Scores, by_category, latency, rejections, scores, summary
+from nearhit.evaluation.dataset import ATTRIBUTION, BUILTIN, FOW_CACHE, Pair, Side, load
+from nearhit.evaluation.metrics import (
+    Outcome,
+    Scores,
+    by_category,
+    by_language,
+    latency,
+    rejections,
+    scores,
+    summary,
+    wilson,
+)
 from nearhit.evaluation.runner import evaluate, guard_sets, look_up, scratch
+from nearhit.evaluation.splits import SPLITS, select, split_of
 from nearhit.evaluation.sweep import CurvePoint, curve, pick, thresholds
 
 __all__ = [
     "ATTRIBUTION",
     "BUILTIN",
+    "FOW_CACHE",
+    "SPLITS",
     "CurvePoint",
     "Outcome",
     "Pair",
     "Scores",
     "Side",
     "by_category",
+    "by_language",
     "curve",
     "evaluate",
     "guard_sets",
@@ -27,6 +41,9 @@ __all__ = [
     "rejections",
     "scores",
     "scratch",
+    "select",
+    "split_of",
     "summary",
     "thresholds",
+    "wilson",
 ]

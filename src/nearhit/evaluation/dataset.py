@@ -1,8 +1,9 @@
-"""Labelled pairs for measuring wrong hits: fow-cache's bundled sets, or a JSONL file in the same format.
+"""Labelled pairs for measuring wrong hits: the bundled sets (fow-cache's and ours), or a JSONL file.
 
 A pair is a cached side ``a`` and a new side ``b``, each a prompt plus the earlier turns of its
 conversation (empty for single questions), and whether one answer is right for both (``same_answer``).
 A bad file fails on its first mistake with the line and the field, so it can be fixed in one go.
+Every set is cut into dev and test by id (``splits``): ``load`` takes the split to read.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from nearhit.errors import InvalidInput
+from nearhit.evaluation import splits
 
-BUILTIN = ("questions", "conversations")
+FOW_CACHE = ("questions", "conversations")
+OURS = "nearhit"
+BUILTIN = (*FOW_CACHE, OURS)
+DATA_DIR = Path(__file__).with_name("data")
 ATTRIBUTION = (
     "Data: fow-cache (Mabon ap Gwyn, 2026), CC BY 4.0, https://creativecommons.org/licenses/by/4.0/; "
     "conversation 'subtype' is used as the category."
@@ -39,16 +44,32 @@ class Pair:
     a: Side
     b: Side
     same_answer: bool
+    lang: str | None = None  # e.g. "es", or "en-es" for a cross-lingual pair; None when the data does not say
 
 
-def load(dataset: str) -> list[Pair]:
-    """``questions`` or ``conversations`` (fow-cache), else a path to a JSONL file."""
-    if dataset in BUILTIN:
+def load(dataset: str, split: str = "all") -> list[Pair]:
+    """``questions`` or ``conversations`` (fow-cache), ``nearhit`` (ours), else a path to a JSONL file.
+
+    ``split`` is ``dev``, ``test`` or ``all``; every set, a user's file included, is split by the same rule.
+    """
+    if split not in splits.SPLITS:
+        raise InvalidInput(f"unknown split {split!r}; expected one of {', '.join(splits.SPLITS)}")
+    if dataset in FOW_CACHE:
         from fow_cache import data
 
         items = data.load_questions() if dataset == "questions" else data.load_conversations()
-        return parse((f"{dataset} item {n}", item) for n, item in enumerate(items, 1))
-    return load_jsonl(Path(dataset))
+        pairs = parse((f"{dataset} item {n}", item) for n, item in enumerate(items, 1))
+    elif dataset == OURS:
+        parts = ("dev", "test") if split == "all" else (split,)
+        pairs = [pair for part in parts for pair in load_jsonl(ours(part))]
+    else:
+        pairs = load_jsonl(Path(dataset))
+    return splits.select(pairs, split)
+
+
+def ours(split: str) -> Path:
+    """The file holding our own pairs of one split (``dev`` or ``test``): package data."""
+    return DATA_DIR / f"nearhit_pairs_{split}.jsonl"
 
 
 def load_jsonl(path: Path) -> list[Pair]:
@@ -103,12 +124,16 @@ def _pair(where: str, item: object, default_id: str) -> Pair:
     pair_id = item.get("id", default_id)
     if not isinstance(pair_id, str | int) or isinstance(pair_id, bool):
         raise InvalidInput(f"{where}: field 'id' must be a string or a number")
+    lang = item.get("lang")
+    if lang is not None and (not isinstance(lang, str) or not lang.strip()):
+        raise InvalidInput(f"{where}: field 'lang' must be a non-empty string such as 'es'")
     return Pair(
         id=str(pair_id),
         category=category,
         a=_side(where, "a", item["a"]),
         b=_side(where, "b", item["b"]),
         same_answer=item["same_answer"],
+        lang=lang,
     )
 
 

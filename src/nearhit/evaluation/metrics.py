@@ -2,18 +2,39 @@
 
 A *hit* serves a cached answer. On a should-hit pair (``same_answer``) that is right; on a trap it is a
 wrong hit. Precision is right hits over all hits, recall right hits over should-hit pairs, and the
-wrong-hit rate wrong hits over traps: the number a user of the cache cares about.
+wrong-hit rate wrong hits over traps: the number a user of the cache cares about. Rates come with a Wilson
+95% interval, so that 0 wrong hits out of 20 traps reads as "up to 16%", not as "never".
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from nearhit.stats import percentile
 
 Match = Literal["exact", "semantic"]
+Z95 = 1.959963984540054  # the standard normal quantile for a two-sided 95% interval
+
+
+def wilson(successes: int, total: int, z: float = Z95) -> tuple[float, float] | None:
+    """Wilson score interval for ``successes`` out of ``total``; None when ``total`` is 0.
+
+    Chosen over the normal approximation because it stays inside [0, 1] and is honest at 0 or n
+    successes and in small samples, which is where a 20-pair category sits.
+    """
+    if total < 0 or not 0 <= successes <= total:
+        raise ValueError(f"need 0 <= successes <= total, got {successes}/{total}")
+    if total == 0:
+        return None
+    p = successes / total
+    z2 = z * z
+    denominator = 1 + z2 / total
+    centre = (p + z2 / (2 * total)) / denominator
+    half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,7 @@ class Outcome:
     similarity: float | None  # of the nearest candidate in scope; None when the scope held none
     rejected_by: str | None
     latency_ms: float
+    lang: str | None = None  # the pair's language, when the data says
 
     @property
     def served(self) -> bool:
@@ -73,7 +95,16 @@ class Scores:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p is not None and r is not None and p + r > 0 else None
 
-    def to_dict(self) -> dict[str, float | int | None]:
+    @property
+    def recall_ci95(self) -> tuple[float, float] | None:
+        return wilson(self.hits, self.should_hit)
+
+    @property
+    def wrong_rate_ci95(self) -> tuple[float, float] | None:
+        return wilson(self.wrong_hits, self.traps)
+
+    def to_dict(self) -> dict[str, float | int | list[float] | None]:
+        recall_ci, wrong_ci = self.recall_ci95, self.wrong_rate_ci95
         return {
             "should_hit": self.should_hit,
             "traps": self.traps,
@@ -81,8 +112,10 @@ class Scores:
             "wrong_hits": self.wrong_hits,
             "precision": self.precision,
             "recall": self.recall,
+            "recall_ci95": list(recall_ci) if recall_ci else None,
             "f1": self.f1,
             "wrong_rate": self.wrong_rate,
+            "wrong_rate_ci95": list(wrong_ci) if wrong_ci else None,
         }
 
 
@@ -107,6 +140,25 @@ class CategoryCount:
     total: int
     served: int
 
+    @property
+    def rate(self) -> float | None:
+        return self.served / self.total if self.total else None
+
+    @property
+    def ci95(self) -> tuple[float, float] | None:
+        return wilson(self.served, self.total)
+
+    def to_dict(self) -> dict[str, object]:
+        ci = self.ci95
+        return {
+            "category": self.category,
+            "same_answer": self.same_answer,
+            "total": self.total,
+            "served": self.served,
+            "rate": self.rate,
+            "ci95": list(ci) if ci else None,
+        }
+
 
 def by_category(outcomes: Iterable[Outcome]) -> list[CategoryCount]:
     """Per category in first-seen order; a category mixing labels is split by label."""
@@ -116,6 +168,15 @@ def by_category(outcomes: Iterable[Outcome]) -> list[CategoryCount]:
         cell[0] += 1
         cell[1] += o.served
     return [CategoryCount(c, same, total, served) for (c, same), (total, served) in counts.items()]
+
+
+def by_language(outcomes: Iterable[Outcome]) -> dict[str, Scores]:
+    """Scores per ``lang`` in first-seen order; empty when no outcome carries a language."""
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.lang is not None:
+            groups.setdefault(o.lang, []).append(o)
+    return {lang: scores(group) for lang, group in groups.items()}
 
 
 def rejections(outcomes: Iterable[Outcome]) -> dict[str, dict[str, int]]:
@@ -143,7 +204,8 @@ def summary(outcomes: Sequence[Outcome]) -> dict[str, object]:
     """Everything above for one run, JSON-ready."""
     return {
         "scores": scores(outcomes).to_dict(),
-        "categories": [asdict(c) for c in by_category(outcomes)],
+        "categories": [c.to_dict() for c in by_category(outcomes)],
+        "languages": {lang: s.to_dict() for lang, s in by_language(outcomes).items()},
         "rejected_by": rejections(outcomes),
         "no_candidate": sum(o.similarity is None for o in outcomes),
         "latency_ms": latency(outcomes),

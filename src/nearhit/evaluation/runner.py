@@ -87,6 +87,7 @@ async def look_up(
                 similarity=result.similarity,
                 rejected_by=result.rejected_by,
                 latency_ms=result.timings_ms["total"],
+                lang=pair.lang,
             )
         )
         if n % 100 == 0 or n == len(pairs):

@@ -17,7 +17,7 @@ class CurvePoint:
     threshold: float
     scores: Scores
 
-    def to_dict(self) -> dict[str, float | int | None]:
+    def to_dict(self) -> dict[str, float | int | list[float] | None]:
         return {"threshold": self.threshold, **self.scores.to_dict()}
 
 
