@@ -17,7 +17,7 @@ from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import ConfigError, RedisUnavailable
 
 if TYPE_CHECKING:
-    from nearhit.cache.guards import GuardSet
+    from nearhit.guards import GuardSet
 
 MAX_CONNECTIONS = 64
 
@@ -94,7 +94,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None) -> Se
 
 
 def _default_guards() -> GuardSet:
-    from nearhit.cache.guards import GuardSet
+    from nearhit.guards import GuardSet
 
     return GuardSet.default()
 

@@ -34,7 +34,7 @@ from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import RedisUnavailable
 
 if TYPE_CHECKING:
-    from nearhit.cache.guards import GuardSet, GuardVerdict
+    from nearhit.guards import GuardSet, GuardVerdict
 
 Match = Literal["exact", "semantic"]
 COUNTS_FLUSH_S = 1.0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache.guards import (
+from nearhit.errors import InvalidInput
+from nearhit.guards import (
     GUARD_NAMES,
     DirectionGuard,
     EntityGuard,
@@ -13,7 +14,6 @@ from nearhit.cache.guards import (
     NegationGuard,
     NumberGuard,
 )
-from nearhit.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,54 @@
+"""Content words: the stems that carry a question's subject, by synonym class, and how two texts overlap."""
+
+from __future__ import annotations
+
+from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, STOP_STEMS, SYNONYMS
+from nearhit.guards.numbers import NUMBER_WORDS
+from nearhit.guards.text import Text, typo_of
+
+__all__ = ["content_words", "overlap", "same_word", "unshared"]
+
+
+def content_words(text: Text) -> dict[str, str]:
+    """Stems that carry the question's subject, by synonym class: no stop words, numbers, dates, negators."""
+    words: dict[str, str] = {}
+    for token, stem in zip(text.tokens, text.stems, strict=True):
+        canonical = SYNONYMS.get(stem, stem)
+        if (
+            token.isalpha()
+            and len(token) > 1
+            and canonical not in STOP_STEMS
+            and stem not in STOP_STEMS
+            and token not in NUMBER_WORDS
+            and token not in NEGATORS
+            and stem not in DATE_STEMS
+        ):
+            words[canonical] = stem
+    return words
+
+
+def same_word(word: str, stem: str, other: dict[str, str]) -> bool:
+    """Equal class, one a prefix of the other ("agent"/"agency", "quote"/"quotation"), or a typo."""
+    if word in other:
+        return True
+    stems = other.values()
+    if any(min(len(stem), len(o)) >= 4 and (stem.startswith(o) or o.startswith(stem)) for o in stems):
+        return True
+    return typo_of(stem, stems)
+
+
+def unshared(words: dict[str, str], others: dict[str, str]) -> list[str]:
+    """The stems of ``words`` with no equal in ``others``, sorted."""
+    return sorted(stem for word, stem in words.items() if not same_word(word, stem, others))
+
+
+def overlap(q: Text, c: Text) -> float:
+    """Share of each text's words found in the other (the lower of the two): high for the same question
+    frame with one slot changed ("... for adults?" / "... for children?"), low for a rewording."""
+    shares = []
+    for mine, theirs in ((q, c), (c, q)):
+        stems = [s for s in mine.stems if s not in FILLERS and s.isalnum()]
+        other = {SYNONYMS.get(s, s): s for s in theirs.stems}
+        found = sum(same_word(SYNONYMS.get(s, s), s, other) for s in stems)
+        shares.append(found / len(stems) if stems else 1.0)
+    return min(shares)

@@ -1,0 +1,57 @@
+"""The configured set of guards a cache runs, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from nearhit.errors import InvalidInput
+from nearhit.guards.direction import DirectionGuard
+from nearhit.guards.entities import EntityGuard
+from nearhit.guards.negation import NegationGuard
+from nearhit.guards.numbers import NumberGuard
+from nearhit.guards.verdicts import Guard, GuardVerdict
+
+__all__ = ["GUARD_NAMES", "GuardSet"]
+
+_GUARD_TYPES: dict[str, type[NumberGuard | NegationGuard | EntityGuard | DirectionGuard]] = {
+    NumberGuard.name: NumberGuard,
+    NegationGuard.name: NegationGuard,
+    EntityGuard.name: EntityGuard,
+    DirectionGuard.name: DirectionGuard,
+}
+GUARD_NAMES: tuple[str, ...] = tuple(_GUARD_TYPES)
+
+
+class GuardSet:
+    """The guards a cache runs, in order; the first rejection wins (and names its guard)."""
+
+    def __init__(self, guards: Sequence[Guard]) -> None:
+        self.guards: tuple[Guard, ...] = tuple(guards)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(g.name for g in self.guards)
+
+    def first_rejection(self, query: str, candidate: str) -> GuardVerdict | None:
+        for guard in self.guards:
+            verdict = guard.check(query, candidate)
+            if verdict is not None:
+                return verdict
+        return None
+
+    @classmethod
+    def default(cls) -> GuardSet:
+        return cls.from_names(GUARD_NAMES)
+
+    @classmethod
+    def from_names(cls, names: Iterable[str]) -> GuardSet:
+        chosen = [n.strip().lower() for n in names if n.strip()]
+        unknown = [n for n in chosen if n not in _GUARD_TYPES]
+        if unknown:
+            raise InvalidInput(
+                f"unknown guard name(s) {', '.join(map(repr, unknown))}; valid: {', '.join(GUARD_NAMES)}"
+            )
+        return cls([_GUARD_TYPES[n]() for n in dict.fromkeys(chosen)])
+
+    def __repr__(self) -> str:
+        return f"GuardSet({list(self.names)!r})"
