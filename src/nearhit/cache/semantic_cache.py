@@ -268,7 +268,7 @@ class SemanticCache:
                     result.similarity, result.distance = similarity, distance
                 continue
             verdict: GuardVerdict | None = (
-                self.guards.first_rejection(prompt, cached_prompt) if self.guards is not None else None
+                self.guards.first_rejection(prompt, cached_prompt, similarity) if self.guards is not None else None
             )
             if verdict is not None:
                 result.candidates.append(

@@ -14,7 +14,7 @@ from nearhit.guards.entities import EntityGuard
 from nearhit.guards.guard_set import GUARD_NAMES, GuardSet
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
-from nearhit.guards.verdicts import Guard, GuardVerdict
+from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict, SignalGuard
 
 __all__ = [
     "GUARD_NAMES",
@@ -22,7 +22,9 @@ __all__ = [
     "EntityGuard",
     "Guard",
     "GuardSet",
+    "GuardSignal",
     "GuardVerdict",
     "NegationGuard",
     "NumberGuard",
+    "SignalGuard",
 ]

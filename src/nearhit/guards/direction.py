@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nearhit.guards.content import content_words
 from nearhit.guards.text import Text, analyse
-from nearhit.guards.verdicts import GuardVerdict
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["DirectionGuard"]
 
@@ -22,12 +22,12 @@ def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]
     return pairs
 
 
-class DirectionGuard:
+class DirectionGuard(SignalGuard):
     """Rejects when the same two things swap sides of "to"/"into": transfer A to B is not B to A."""
 
     name = "direction"
 
-    def check(self, query: str, candidate: str) -> GuardVerdict | None:
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         shared = frozenset(content_words(q).values()) & frozenset(content_words(c).values())
         if len(shared) < 2:
@@ -38,5 +38,5 @@ class DirectionGuard:
         swapped = sorted((x, y) for x, y in _sides_of_pivots(c, shared) if (y, x) in pairs_q)
         if swapped:
             x, y = swapped[0]
-            return GuardVerdict(self.name, f"direction reversed: {y!r} to {x!r} vs {x!r} to {y!r}")
+            return self._signal(1.0, f"direction reversed: {y!r} to {x!r} vs {x!r} to {y!r}")
         return None

@@ -9,7 +9,7 @@ from nearhit.guards.direction import DirectionGuard
 from nearhit.guards.entities import EntityGuard
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
-from nearhit.guards.verdicts import Guard, GuardVerdict
+from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict
 
 __all__ = ["GUARD_NAMES", "GuardSet"]
 
@@ -23,7 +23,7 @@ GUARD_NAMES: tuple[str, ...] = tuple(_GUARD_TYPES)
 
 
 class GuardSet:
-    """The guards a cache runs, in order; the first rejection wins (and names its guard)."""
+    """The guards a cache runs, in order; the first signal at its guard's cut rejects (and names its guard)."""
 
     def __init__(self, guards: Sequence[Guard]) -> None:
         self.guards: tuple[Guard, ...] = tuple(guards)
@@ -32,11 +32,16 @@ class GuardSet:
     def names(self) -> tuple[str, ...]:
         return tuple(g.name for g in self.guards)
 
-    def first_rejection(self, query: str, candidate: str) -> GuardVerdict | None:
+    def signals(self, query: str, candidate: str) -> list[GuardSignal]:
+        """Every guard's signal on the pair, in the set's order (the features of a calibrated decision)."""
+        return [found for guard in self.guards if (found := guard.signal(query, candidate)) is not None]
+
+    def first_rejection(self, query: str, candidate: str, similarity: float | None = None) -> GuardVerdict | None:
+        """The first signal that reaches its guard's cut at this ``similarity``; ``None`` lets it be served."""
         for guard in self.guards:
-            verdict = guard.check(query, candidate)
-            if verdict is not None:
-                return verdict
+            found = guard.signal(query, candidate)
+            if found is not None and found.vetoes(guard.cut, similarity):
+                return found.verdict()
         return None
 
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nearhit.guards.lexicon import ANTONYMS, NEGATORS, STOP_WORDS
 from nearhit.guards.text import Text, analyse
-from nearhit.guards.verdicts import GuardVerdict
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NegationGuard"]
 
@@ -30,29 +30,29 @@ def _prefix_flip(words: frozenset[str], others: frozenset[str]) -> str | None:
     return None
 
 
-class NegationGuard:
+class NegationGuard(SignalGuard):
     """Rejects a negation on one side only, or a word on one side whose antonym is on the other."""
 
     name = "negation"
 
-    def check(self, query: str, candidate: str) -> GuardVerdict | None:
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         neg_q = sum(t in NEGATORS for t in q.tokens)
         neg_c = sum(t in NEGATORS for t in c.tokens)
         if neg_q != neg_c:
-            return GuardVerdict(self.name, f"negation on one side only ({neg_q} vs {neg_c} negators)")
+            return self._signal(1.0, f"negation on one side only ({neg_q} vs {neg_c} negators)")
         stems_q, stems_c = frozenset(q.stems), frozenset(c.stems)
         for word in sorted(stems_q - stems_c):
             flipped = ANTONYMS.get(word, frozenset()) & (stems_c - stems_q)
             if flipped:
-                return GuardVerdict(self.name, f"opposite words: {word!r} vs {min(flipped)!r}")
+                return self._signal(1.0, f"opposite words: {word!r} vs {min(flipped)!r}")
         words_q, words_c = frozenset(q.tokens), frozenset(c.tokens)
         prefixed = _prefix_flip(words_q, words_c) or _prefix_flip(words_c, words_q)
         if prefixed:
-            return GuardVerdict(self.name, f"negative prefix on one side: {prefixed!r}")
+            return self._signal(1.0, f"negative prefix on one side: {prefixed!r}")
         parts_q, parts_c = _particles(q), _particles(c)
         for verb, particle in sorted(parts_q - parts_c):
             if (verb, _PARTICLE_OPPOSITES[particle]) in parts_c - parts_q:
                 opposite = _PARTICLE_OPPOSITES[particle]
-                return GuardVerdict(self.name, f"opposite particles: {verb} {particle!r} vs {opposite!r}")
+                return self._signal(1.0, f"opposite particles: {verb} {particle!r} vs {opposite!r}")
         return None

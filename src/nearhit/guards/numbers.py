@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from nearhit.guards.lexicon import DATE_STEMS, json_table
 from nearhit.guards.text import Text, analyse, describe, typo_of
-from nearhit.guards.verdicts import GuardVerdict
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NumberGuard", "Quantity", "quantities"]
 
@@ -168,21 +168,19 @@ def _surfaces(items: list[Quantity]) -> str:
     return describe(q.surface for q in items)
 
 
-class NumberGuard:
+class NumberGuard(SignalGuard):
     """Rejects when numbers, amounts, times, ordinals or named dates differ ("2kg" vs "2 kilos" agree)."""
 
     name = "numbers"
 
-    def check(self, query: str, candidate: str) -> GuardVerdict | None:
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         only_q, only_c = unmatched(quantities(q.tokens), quantities(c.tokens))
         if only_q or only_c:
-            return GuardVerdict(self.name, f"numbers differ: {_surfaces(only_q)} vs {_surfaces(only_c)}")
+            return self._signal(1.0, f"numbers differ: {_surfaces(only_q)} vs {_surfaces(only_c)}")
         dates_q, dates_c = _dates(q), _dates(c)
         if any(not typo_of(d, c.stems) for d in dates_q - dates_c) or any(
             not typo_of(d, q.stems) for d in dates_c - dates_q
         ):
-            return GuardVerdict(
-                self.name, f"dates differ: {describe(dates_q - dates_c)} vs {describe(dates_c - dates_q)}"
-            )
+            return self._signal(1.0, f"dates differ: {describe(dates_q - dates_c)} vs {describe(dates_c - dates_q)}")
         return None
