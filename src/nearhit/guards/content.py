@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, STOP_STEMS, SYNONYMS
-from nearhit.guards.numbers import NUMBER_WORDS
+from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, STOP_STEMS, SYNONYMS
 from nearhit.guards.text import Text, typo_of
 
 __all__ = ["content_words", "overlap", "same_word", "unshared"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nearhit.guards.clauses import Clauses, backstory_strength, split_question
 from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, typo_of
@@ -12,6 +13,14 @@ __all__ = ["EntityGuard"]
 
 def _named_in(name: str, text: Text, words: set[str]) -> bool:
     return name in text.entities or stem(name) in words or name in words or typo_of(name, words)
+
+
+def _asked(clauses: Clauses, stems: list[str]) -> bool:
+    """Whether any of these subject words sits in the question clause (always, for a lone question)."""
+    if not stems or not clauses.backstory:
+        return bool(stems)
+    question = analyse(clauses.question)
+    return any(s in question.stems for s in stems)
 
 
 class EntityGuard(SignalGuard):
@@ -46,4 +55,8 @@ class EntityGuard(SignalGuard):
             strength = self.cut + (1 - self.cut) * (shared - self.min_overlap) / max(1 - self.min_overlap, 1e-9)
         else:
             strength = 0.8 * self.cut * shared / self.min_overlap
-        return self._signal(strength, f"different subject: {describe(only_q)} vs {describe(only_c)}")
+        reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
+        clauses_q, clauses_c = split_question(query), split_question(candidate)
+        if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
+            return self._signal(strength, reason)
+        return self._signal(min(strength, backstory_strength(clauses_q, clauses_c)), reason + " (in backstory only)")

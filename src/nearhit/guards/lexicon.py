@@ -15,11 +15,14 @@ from typing import Any
 from nearhit.guards.stemming import stem
 
 __all__ = [
+    "ABBREVIATIONS",
     "ANTONYMS",
     "DATE_STEMS",
     "DATE_WORDS",
     "FILLERS",
     "NEGATORS",
+    "NUMBER_TABLES",
+    "NUMBER_WORDS",
     "STOP_STEMS",
     "STOP_WORDS",
     "SYNONYMS",
@@ -97,3 +100,8 @@ SYNONYMS = _build_synonyms()
 """stem -> the first stem of its synonym group"""
 ANTONYMS = _build_antonyms()
 """stem -> stems of the opposite polarity"""
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {group[0]: group[1:] for group in groups("abbreviations.txt")}
+"""short form -> the words it stands for ("pwd" -> ("password",), "w/o" -> ("without",))"""
+NUMBER_TABLES: dict[str, dict[str, int]] = json_table("numbers.json")
+"""number words by kind (units, tens, scales, ordinals) -> value"""
+NUMBER_WORDS = frozenset(NUMBER_TABLES["units"]) | frozenset(NUMBER_TABLES["tens"]) | frozenset(NUMBER_TABLES["scales"])

@@ -10,7 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nearhit.guards.lexicon import DATE_STEMS, json_table
+from nearhit.guards.clauses import Clauses, backstory_strength, split_question
+from nearhit.guards.lexicon import DATE_STEMS, NUMBER_TABLES, NUMBER_WORDS, json_table
 from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -26,12 +27,10 @@ _UNITS: dict[str, tuple[str, float]] = {
 }
 _CURRENCY_SIGNS = frozenset("£$€¥")
 
-_NUMBER_TABLES: dict[str, dict[str, int]] = json_table("numbers.json")
-_UNITS_WORDS = _NUMBER_TABLES["units"]
-_TENS_WORDS = _NUMBER_TABLES["tens"]
-_SCALE_WORDS = _NUMBER_TABLES["scales"]
-_ORDINAL_WORDS = _NUMBER_TABLES["ordinals"]
-NUMBER_WORDS = frozenset(_UNITS_WORDS) | frozenset(_TENS_WORDS) | frozenset(_SCALE_WORDS)
+_UNITS_WORDS = NUMBER_TABLES["units"]
+_TENS_WORDS = NUMBER_TABLES["tens"]
+_SCALE_WORDS = NUMBER_TABLES["scales"]
+_ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _MERIDIEMS = frozenset({"am", "pm"})
 _RELATIVE_DATE_RE = re.compile(r"\b(?:(?:this|next|last|previous) (?:week|month|year)|(?:same|next)[- ]day)\b")
@@ -169,18 +168,35 @@ def _surfaces(items: list[Quantity]) -> str:
 
 
 class NumberGuard(SignalGuard):
-    """Rejects when numbers, amounts, times, ordinals or named dates differ ("2kg" vs "2 kilos" agree)."""
+    """Rejects when numbers, amounts, times, ordinals or named dates differ ("2kg" vs "2 kilos" agree).
+
+    A difference in the question clause is a full-strength signal; one only in backstory ("I started on
+    Monday, ...") is weaker (:func:`backstory_strength`).
+    """
 
     name = "numbers"
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         only_q, only_c = unmatched(quantities(q.tokens), quantities(c.tokens))
+        dates_q = {d for d in _dates(q) - _dates(c) if not typo_of(d, c.stems)}
+        dates_c = {d for d in _dates(c) - _dates(q) if not typo_of(d, q.stems)}
+        if not (only_q or only_c or dates_q or dates_c):
+            return None
         if only_q or only_c:
-            return self._signal(1.0, f"numbers differ: {_surfaces(only_q)} vs {_surfaces(only_c)}")
-        dates_q, dates_c = _dates(q), _dates(c)
-        if any(not typo_of(d, c.stems) for d in dates_q - dates_c) or any(
-            not typo_of(d, q.stems) for d in dates_c - dates_q
-        ):
-            return self._signal(1.0, f"dates differ: {describe(dates_q - dates_c)} vs {describe(dates_c - dates_q)}")
-        return None
+            reason = f"numbers differ: {_surfaces(only_q)} vs {_surfaces(only_c)}"
+        else:
+            reason = f"dates differ: {describe(dates_q)} vs {describe(dates_c)}"
+        clauses_q, clauses_c = split_question(query), split_question(candidate)
+        if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
+            return self._signal(1.0, reason)
+        return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+
+
+def _asked(clauses: Clauses, numbers: list[Quantity], dates: set[str]) -> bool:
+    """Whether any of these unmatched numbers or dates sits in the question clause."""
+    if not clauses.backstory:
+        return bool(numbers or dates)
+    question = analyse(clauses.question)
+    surfaces = {q.surface for q in quantities(question.tokens)}
+    return any(n.surface in surfaces for n in numbers) or bool(dates & _dates(question))

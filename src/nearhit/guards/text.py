@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nearhit.guards.lexicon import DATE_STEMS, FILLERS, STOP_WORDS
+from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS
 from nearhit.guards.stemming import stem
 
 __all__ = ["Text", "analyse", "describe", "typo_of"]
@@ -29,6 +29,12 @@ _SENTENCE_END = frozenset(".!?:;")
 _MEASURE_RE = re.compile(r"\d+(?:[.,]\d+)?(?:st|nd|rd|th|am|pm|[a-z]{1,3})")
 _NEGATIVE_CONTRACTION_RE = re.compile(r"^(.+?)n't$")
 _NEGATIVE_CONTRACTIONS = {"can't": "can", "won't": "will", "shan't": "shall", "ain't": "is"}
+# Short forms with a slash ("w/o", "b/c") are words of their own; the tokenizer would split them.
+_SLASHED = [short for short in ABBREVIATIONS if "/" in short]
+_SLASHED_RE = re.compile(r"(?<![\w/])(" + "|".join(map(re.escape, _SLASHED)) + r")(?![\w/])", re.IGNORECASE)
+# "°F", "°C": temperature scales, spelt out so they read as unit words.
+_DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
+_SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,17 @@ class Text:
 
 @lru_cache(maxsize=4096)
 def analyse(text: str) -> Text:
-    """Tokenise, split contractions ("can't" -> "can", "not"), stem, and find names and codes."""
+    """Tokenise, expand short forms ("pwd", "w/o"), split contractions ("can't" -> "can", "not"), stem, find names."""
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
+    text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
     folded = text.casefold()
     tokens: list[str] = []
     for raw in _TOKEN_RE.findall(folded):
-        tokens.extend(_split_contraction(raw) if "'" in raw or raw == "cannot" else [raw])
+        if raw in ABBREVIATIONS:
+            tokens.extend(ABBREVIATIONS[raw])
+        else:
+            tokens.extend(_split_contraction(raw) if "'" in raw or raw == "cannot" else [raw])
     return Text(folded=folded, tokens=tuple(tokens), stems=tuple(stem(t) for t in tokens), entities=_entities(text))
 
 
@@ -88,7 +99,8 @@ def _entities(text: str) -> frozenset[str]:
             if folded not in FILLERS and (is_acronym or folded not in STOP_WORDS):
                 found.add(folded)
         at_start = False
-    return frozenset(e for e in found if stem(e) not in DATE_STEMS)
+    # "JS", "PTO": a short form is compared through its expansion, among the words.
+    return frozenset(e for e in found if stem(e) not in DATE_STEMS and e not in ABBREVIATIONS)
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:
