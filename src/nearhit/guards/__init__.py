@@ -9,15 +9,18 @@ Modules: ``text`` (one analysis per prompt), ``lexicon`` (the word lists in ``da
 guard family, ``verdicts`` (what a guard says) and ``guard_set`` (the configured set).
 """
 
+from nearhit.guards.code import CodeGuard
 from nearhit.guards.direction import DirectionGuard
 from nearhit.guards.entities import EntityGuard
 from nearhit.guards.guard_set import GUARD_NAMES, GuardSet
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
+from nearhit.guards.scope import ScopeGuard
 from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict, SignalGuard
 
 __all__ = [
     "GUARD_NAMES",
+    "CodeGuard",
     "DirectionGuard",
     "EntityGuard",
     "Guard",
@@ -26,5 +29,6 @@ __all__ = [
     "GuardVerdict",
     "NegationGuard",
     "NumberGuard",
+    "ScopeGuard",
     "SignalGuard",
 ]

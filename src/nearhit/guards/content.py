@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, STOP_STEMS, SYNONYMS
 from nearhit.guards.text import Text, typo_of
+from nearhit.guards.units import canonical_unit
 
-__all__ = ["content_words", "overlap", "same_word", "unshared"]
+__all__ = ["content_words", "overlap", "same_word", "unshared", "word_class"]
+
+
+def word_class(token: str, stem: str) -> str:
+    """What a word stands for: its unit ("lbs" -> "lb"), else its synonym group, else its stem."""
+    return (canonical_unit(token) if len(token) > 1 else None) or SYNONYMS.get(stem, stem)
 
 
 def content_words(text: Text) -> dict[str, str]:
     """Stems that carry the question's subject, by synonym class: no stop words, numbers, dates, negators."""
     words: dict[str, str] = {}
     for token, stem in zip(text.tokens, text.stems, strict=True):
-        canonical = SYNONYMS.get(stem, stem)
+        canonical = word_class(token, stem)
         if (
             token.isalpha()
             and len(token) > 1
@@ -46,8 +52,8 @@ def overlap(q: Text, c: Text) -> float:
     frame with one slot changed ("... for adults?" / "... for children?"), low for a rewording."""
     shares = []
     for mine, theirs in ((q, c), (c, q)):
-        stems = [s for s in mine.stems if s not in FILLERS and s.isalnum()]
-        other = {SYNONYMS.get(s, s): s for s in theirs.stems}
-        found = sum(same_word(SYNONYMS.get(s, s), s, other) for s in stems)
-        shares.append(found / len(stems) if stems else 1.0)
+        words = [(t, s) for t, s in zip(mine.tokens, mine.stems, strict=True) if s not in FILLERS and s.isalnum()]
+        other = {word_class(t, s): s for t, s in zip(theirs.tokens, theirs.stems, strict=True)}
+        found = sum(same_word(word_class(t, s), s, other) for t, s in words)
+        shares.append(found / len(words) if words else 1.0)
     return min(shares)

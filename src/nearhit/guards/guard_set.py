@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from nearhit.errors import InvalidInput
+from nearhit.guards.code import CodeGuard
 from nearhit.guards.direction import DirectionGuard
 from nearhit.guards.entities import EntityGuard
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
+from nearhit.guards.scope import ScopeGuard
 from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict
 
 __all__ = ["GUARD_NAMES", "GuardSet"]
 
-_GUARD_TYPES: dict[str, type[NumberGuard | NegationGuard | EntityGuard | DirectionGuard]] = {
+_GUARD_TYPES: dict[str, type[NumberGuard | NegationGuard | EntityGuard | DirectionGuard | ScopeGuard | CodeGuard]] = {
     NumberGuard.name: NumberGuard,
     NegationGuard.name: NegationGuard,
     EntityGuard.name: EntityGuard,
     DirectionGuard.name: DirectionGuard,
+    ScopeGuard.name: ScopeGuard,
+    CodeGuard.name: CodeGuard,
 }
 GUARD_NAMES: tuple[str, ...] = tuple(_GUARD_TYPES)
 

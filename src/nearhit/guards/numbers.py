@@ -11,20 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nearhit.guards.clauses import Clauses, backstory_strength, split_question
-from nearhit.guards.lexicon import DATE_STEMS, NUMBER_TABLES, NUMBER_WORDS, json_table
+from nearhit.guards.lexicon import DATE_STEMS, NUMBER_TABLES, NUMBER_WORDS
 from nearhit.guards.text import Text, analyse, describe, typo_of
+from nearhit.guards.units import UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NumberGuard", "Quantity", "quantities"]
 
-_UNITS_BY_DIMENSION: dict[str, dict[str, float]] = json_table("units.json")
-# unit word (and its plural) -> (dimension, factor to the dimension's base unit)
-_UNITS: dict[str, tuple[str, float]] = {
-    unit + plural: (dimension, float(factor))
-    for dimension, factors in _UNITS_BY_DIMENSION.items()
-    for unit, factor in factors.items()
-    for plural in ("", "s")
-}
 _CURRENCY_SIGNS = frozenset("£$€¥")
 
 _UNITS_WORDS = NUMBER_TABLES["units"]
@@ -117,8 +110,8 @@ def quantities(tokens: Sequence[str]) -> list[Quantity]:
             found.append(Quantity(surface + " o'clock", value))
             i = end + 2
             continue
-        dimension, factor = _UNITS.get(unit, _UNITS.get(sign, (None, 1.0)))
-        if unit in _UNITS:
+        dimension, factor = UNITS.get(unit, UNITS.get(sign, (None, 1.0)))
+        if unit in UNITS:
             surface, end = f"{surface} {unit}", end + 1
         found.append(Quantity(sign + surface, value, dimension, value * factor if dimension else None, clock))
         i = end
@@ -181,6 +174,9 @@ class NumberGuard(SignalGuard):
         only_q, only_c = unmatched(quantities(q.tokens), quantities(c.tokens))
         dates_q = {d for d in _dates(q) - _dates(c) if not typo_of(d, c.stems)}
         dates_c = {d for d in _dates(c) - _dates(q) if not typo_of(d, q.stems)}
+        units = _different_units(q, c)
+        if units is not None:
+            return self._signal(1.0, units)
         if not (only_q or only_c or dates_q or dates_c):
             return None
         if only_q or only_c:
@@ -191,6 +187,16 @@ class NumberGuard(SignalGuard):
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
             return self._signal(1.0, reason)
         return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+
+
+def _different_units(q: Text, c: Text) -> str | None:
+    """Both texts name units of one dimension, but not the same ones ("in °F" vs "in °C", "feet" vs "metres")."""
+    units_q, units_c = unit_mentions(q.tokens), unit_mentions(c.tokens)
+    for dimension in sorted(units_q.keys() & units_c.keys()):
+        if units_q[dimension] != units_c[dimension]:
+            only_q, only_c = units_q[dimension] - units_c[dimension], units_c[dimension] - units_q[dimension]
+            return f"units differ ({dimension}): {describe(only_q)} vs {describe(only_c)}"
+    return None
 
 
 def _asked(clauses: Clauses, numbers: list[Quantity], dates: set[str]) -> bool:
