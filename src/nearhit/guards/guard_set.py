@@ -8,14 +8,16 @@ from nearhit.errors import InvalidInput
 from nearhit.guards.code import CodeGuard
 from nearhit.guards.direction import DirectionGuard
 from nearhit.guards.entities import EntityGuard
+from nearhit.guards.language_guard import DEFAULT_UNCOVERED_THRESHOLD, LanguageGuard
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
 from nearhit.guards.scope import ScopeGuard
-from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict
+from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict, SignalGuard
 
 __all__ = ["GUARD_NAMES", "GuardSet"]
 
-_GUARD_TYPES: dict[str, type[NumberGuard | NegationGuard | EntityGuard | DirectionGuard | ScopeGuard | CodeGuard]] = {
+_GUARD_TYPES: dict[str, type[SignalGuard]] = {
+    LanguageGuard.name: LanguageGuard,  # first: the others read English only
     NumberGuard.name: NumberGuard,
     NegationGuard.name: NegationGuard,
     EntityGuard.name: EntityGuard,
@@ -49,18 +51,24 @@ class GuardSet:
         return None
 
     @classmethod
-    def default(cls) -> GuardSet:
-        return cls.from_names(GUARD_NAMES)
+    def default(cls, *, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD) -> GuardSet:
+        return cls.from_names(GUARD_NAMES, uncovered_threshold=uncovered_threshold)
 
     @classmethod
-    def from_names(cls, names: Iterable[str]) -> GuardSet:
+    def from_names(cls, names: Iterable[str], *, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD) -> GuardSet:
+        """The named guards in order; ``uncovered_threshold`` is the language guard's stricter similarity."""
         chosen = [n.strip().lower() for n in names if n.strip()]
         unknown = [n for n in chosen if n not in _GUARD_TYPES]
         if unknown:
             raise InvalidInput(
                 f"unknown guard name(s) {', '.join(map(repr, unknown))}; valid: {', '.join(GUARD_NAMES)}"
             )
-        return cls([_GUARD_TYPES[n]() for n in dict.fromkeys(chosen)])
+        return cls(
+            [
+                LanguageGuard(uncovered_threshold) if n == LanguageGuard.name else _GUARD_TYPES[n]()
+                for n in dict.fromkeys(chosen)
+            ]
+        )
 
     def __repr__(self) -> str:
         return f"GuardSet({list(self.names)!r})"
