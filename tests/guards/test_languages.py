@@ -90,3 +90,16 @@ async def test_the_setting_reaches_the_engine(
     finally:
         await drop_index(cache.redis, cache.spec.name, delete_entries=True)
         await cache.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("¿Cómo convierto kilómetros a millas?", "¿Cómo convierto millas a kilómetros?"),
+        ("Kann ich Backpulver statt Natron verwenden?", "Kann ich Natron statt Backpulver verwenden?"),
+        ("¿Cuántos pies cuadrados hay en un metro cuadrado?", "¿Cuántos metros cuadrados hay en un pie cuadrado?"),
+    ],
+)
+def test_the_same_words_reordered_never_hit_in_an_uncovered_language(query: str, candidate: str) -> None:
+    verdict = GuardSet.default().first_rejection(query, candidate, 0.999)
+    assert verdict is not None and verdict.guard == "language" and "reordered" in verdict.reason

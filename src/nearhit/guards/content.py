@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, STOP_STEMS, SYNONYMS
+from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, STOP_STEMS, SYNONYMS, words
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
 
@@ -33,13 +33,27 @@ def content_words(text: Text) -> dict[str, str]:
 
 
 def same_word(word: str, stem: str, other: dict[str, str]) -> bool:
-    """Equal class, one a prefix of the other ("agent"/"agency", "quote"/"quotation"), or a typo."""
+    """Equal class, one a light extension of the other ("quote"/"quotation"), or a typo."""
     if word in other:
         return True
     stems = other.values()
-    if any(min(len(stem), len(o)) >= 4 and (stem.startswith(o) or o.startswith(stem)) for o in stems):
+    if any(_extends(stem, o) or _extends(o, stem) for o in stems):
         return True
     return typo_of(stem, stems)
+
+
+# What a word may add to another and stay the same thing: a truncation ("dict"/"dictionary") or a light
+# suffix ("quote"/"quotation"); a derivational ending makes another word ("capital"/"capitalization",
+# "employ"/"employer").
+_LIGHT_EXTENSIONS = ("ation", "ment")
+_DERIVATIONS = tuple(words("suffixes.txt"))
+
+
+def _extends(longer: str, shorter: str) -> bool:
+    if len(shorter) < 4 or not longer.startswith(shorter):
+        return False
+    extra = longer[len(shorter) :]
+    return extra in _LIGHT_EXTENSIONS or not extra.endswith(_DERIVATIONS)
 
 
 def unshared(words: dict[str, str], others: dict[str, str]) -> list[str]:

@@ -85,8 +85,9 @@ def detect(text: str) -> str:
     best = max(scores, key=lambda lang: scores[lang])
     if scores[best] > english:
         return best
+    # Letters English does not use ("ł", "ñ", "ó") ask for more English words than plain ASCII does.
+    if any(ord(c) > 127 for c in "".join(tokens)) and english < _ACCENTED_ENGLISH_SHARE * len(tokens):
+        return best if scores[best] else UNKNOWN
     if len(tokens) < _MIN_WORDS:
         return "en" if english else UNDETERMINED
-    # Letters English does not use ("ł", "ñ", "ß") ask for more English words than plain ASCII does.
-    needed = _ACCENTED_ENGLISH_SHARE * len(tokens) if any(ord(c) > 127 for c in "".join(tokens)) else 1
-    return "en" if english >= needed else UNKNOWN
+    return "en" if english else UNKNOWN

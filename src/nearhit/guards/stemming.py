@@ -19,6 +19,8 @@ def stem(word: str) -> str:
         return word[:-2]
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
+    if word.endswith("ee"):  # "employee", "trainee": the ending names a role, unlike "employer"
+        return word
     return word.rstrip("e") if len(word) > 3 else word
 
 

@@ -13,15 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS
+from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS, words
 from nearhit.guards.stemming import stem
 
 __all__ = ["Text", "analyse", "describe", "typo_of"]
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 # Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
-_TOKEN_RE = re.compile(r"[£$€¥%]|\d+(?:,\d{3})*(?:\.\d+)?(?::\d\d)?|[^\W\d_]+(?:'[^\W\d_]+)*")
-_CAPITALISED_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\S")
+# A word that starts with letters and has digits in it ("h2o", "python3", "p60") is one token: a name.
+_TOKEN_RE = re.compile(r"[£$€¥%]|[^\W\d_]+\d[^\W_]*|\d+(?:,\d{3})*(?:\.\d+)?(?::\d\d)?|[^\W\d_]+(?:'[^\W\d_]+)*")
+_CAPITALISED_RE = re.compile(r"[^\W\d_]+\d[^\W_]*|[^\W\d_]+(?:'[^\W\d_]+)*|\S")
 # Codes: a letter touching a digit ("P60", "Jet2") or capitals, hyphen, digits ("SKU-123", "COVID-19").
 _CODE_RE = re.compile(r"\b(?:[A-Za-z]+\d|\d+[A-Za-z]|[A-Z]{2,}-\d)[A-Za-z0-9-]*")
 _SENTENCE_END = frozenset(".!?:;")
@@ -122,12 +123,31 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+_SUFFIXES = tuple(sorted(words("suffixes.txt"), key=len, reverse=True))
+
+
+def _other_derivation(word: str, other: str) -> bool:
+    """Same root, different derivational ending ("employer"/"employee"): another word, not a typo."""
+    end_a = next((s for s in _SUFFIXES if word.endswith(s)), None)
+    end_b = next((s for s in _SUFFIXES if other.endswith(s)), None)
+    if end_a is None or end_b is None or end_a == end_b:
+        return False
+    return word[: -len(end_a)].rstrip("aeiou")[:4] == other[: -len(end_b)].rstrip("aeiou")[:4]
+
+
 def typo_of(word: str, others: Iterable[str]) -> bool:
     """Whether ``word`` is a likely misspelling of one of ``others`` (never for short words or names)."""
     for other in others:
         longest, shortest = max(len(word), len(other)), min(len(word), len(other))
         limit = 2 if shortest >= 8 else 1 if longest >= 5 else 0
-        if limit and word[0] == other[0] and _osa_distance(word, other, limit) <= limit:
+        if (
+            limit
+            and word.isalpha()
+            and other.isalpha()  # "python2"/"python3", "p60"/"p45": codes, not typos
+            and word[0] == other[0]
+            and _osa_distance(word, other, limit) <= limit
+            and not _other_derivation(word, other)
+        ):
             return True
     return False
 
