@@ -46,6 +46,7 @@ def test_scope_guard_passes_rewording(query: str, candidate: str) -> None:
         ("Is tea healthier than coffee?", "Is coffee healthier than tea?"),
         ("Convert °F to °C", "Convert °C to °F"),
         ("How do I move money from my Premium Bonds into my bank account?", "Put my bank balance into Premium Bonds"),
+        ("How many kilometres are in a mile?", "How many miles are in a kilometre?"),
     ],
 )
 def test_direction_guard_fires_on_swapped_roles(query: str, candidate: str) -> None:
@@ -59,6 +60,8 @@ def test_direction_guard_fires_on_swapped_roles(query: str, candidate: str) -> N
         ("Move money from savings into my current account", "Move money into my current account from savings"),
         ("How do I sort a list in python", "In python, how do I sort a list?"),
         ("Convert 5 miles to km", "What is 5 miles in kilometres?"),
+        ("How many kilometres are in a mile?", "What is one mile in kilometers?"),
+        ("How many feet in a mile?", "Convert a mile to feet"),
     ],
 )
 def test_direction_guard_passes_reordering(query: str, candidate: str) -> None:

@@ -27,23 +27,35 @@ _PIVOTS = frozenset({"to", "into", "onto"})
 _SURFACES = frozenset({"square", "sq", "cubic"})  # part of the unit that follows
 _WINDOW = 4  # a marker gives its role to at most this many following tokens
 HEAD = ("head", 1.0)
+_TARGET = _MARKERS[("to",)]
+_COUNTING = frozenset({("how", "many"), ("how", "much")})
+_PER = frozenset({("in",), ("per",)})
 
 
 def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
-    """word (by synonym class) -> the roles it takes in the text."""
+    """word (by synonym class) -> the roles it takes in the text.
+
+    "How many X (are) in Y" asks for Y in X: the counted X takes the target role and Y the head, so it
+    reads like "Y in X" and "convert Y to X".
+    """
     roles: dict[str, set[tuple[str, float]]] = {}
-    current, since = HEAD, 0
+    current, since, counting = HEAD, 0, False
     tokens, stems = text.tokens, text.stems
     index = 0
     while index < len(tokens):
         pair = tuple(tokens[index : index + 2])
+        if pair in _COUNTING:
+            current, since, counting = _TARGET, 0, True
+            index += 2
+            continue
         marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
         if marker is not None:
-            current, since = _MARKERS[marker], 0
+            current = HEAD if counting and marker in _PER else _MARKERS[marker]
+            since, counting = 0, False
             index += len(marker)
             continue
         since += 1
-        if since > _WINDOW:
+        if since > _WINDOW and not counting:
             current = HEAD
         stem = stems[index]
         unit = canonical_unit(tokens[index], tokens[index - 1] if index else "") if len(tokens[index]) > 1 else None
