@@ -4,6 +4,7 @@ A prompt is English when the guards' English word lists know its words at least 
 language's function words do (``data/languages.txt``); a non-Latin script names its script. A prompt
 too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered; a prompt of several words
 none of which any list knows is ``unknown`` (not covered: the rules cannot read it either).
+Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
 """
@@ -27,7 +28,6 @@ from nearhit.guards.lexicon import (
     words,
 )
 from nearhit.guards.text import analyse
-from nearhit.guards.units import UNITS
 
 __all__ = ["COVERED", "UNDETERMINED", "UNKNOWN", "detect"]
 
@@ -36,6 +36,7 @@ UNKNOWN = "unknown"
 COVERED = frozenset({"en", UNDETERMINED})
 """Languages the guards' rules read (``und``: too little text to tell, the rules still compare it)."""
 
+_CONTRACTION_PARTS = frozenset({"s", "t", "d", "ll", "ve", "re", "m"})  # "it's", "we're": no evidence
 _ENGLISH = (
     STOP_WORDS
     | NEGATORS
@@ -44,9 +45,9 @@ _ENGLISH = (
     | DATE_WORDS
     | NUMBER_WORDS
     | frozenset(ABBREVIATIONS)
-    | frozenset(UNITS)
 )
-_ENGLISH_STEMS = STOP_STEMS | frozenset(SYNONYMS) | frozenset(ANTONYMS)
+_ENGLISH -= _CONTRACTION_PARTS
+_ENGLISH_STEMS = (STOP_STEMS | frozenset(SYNONYMS) | frozenset(ANTONYMS)) - _CONTRACTION_PARTS
 # A word English also uses ("no", "do", "was") is no evidence for the other language.
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     line[0].rstrip(":"): frozenset(line[1:]) - _ENGLISH - _ENGLISH_STEMS for line in groups("languages.txt")
@@ -83,7 +84,7 @@ def detect(text: str) -> str:
     english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
     scores = {lang: sum(t in known for t in tokens) for lang, known in _FUNCTION_WORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])
-    if scores[best] > english:
+    if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
     # Letters English does not use ("ł", "ñ", "ó") ask for more English words than plain ASCII does.
     if any(ord(c) > 127 for c in "".join(tokens)) and english < _ACCENTED_ENGLISH_SHARE * len(tokens):
