@@ -85,3 +85,11 @@ def test_the_cli_reports_a_bad_setting_and_exits_1(monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(main, ["cache", "stats"], env={"CACHE_TTL": "-1"})
     assert result.exit_code == 1
     assert "CACHE_TTL" in result.output and "Traceback" not in result.output
+
+
+def test_guards_uncovered_threshold_is_read_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEARHIT_GUARDS_UNCOVERED_THRESHOLD", "0.99")
+    assert load_settings().guards_uncovered_threshold == 0.99
+    monkeypatch.setenv("NEARHIT_GUARDS_UNCOVERED_THRESHOLD", "1.5")
+    with pytest.raises(ConfigError, match="NEARHIT_GUARDS_UNCOVERED_THRESHOLD"):
+        load_settings()

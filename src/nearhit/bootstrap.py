@@ -17,7 +17,7 @@ from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import ConfigError, RedisUnavailable
 
 if TYPE_CHECKING:
-    from nearhit.cache.guards import GuardSet
+    from nearhit.guards import GuardSet
 
 MAX_CONNECTIONS = 64
 
@@ -83,7 +83,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None) -> Se
         default_ttl=settings.cache_ttl,
         ttl_refresh_on_hit=settings.ttl_refresh_on_hit,
         max_prompt_chars=settings.max_prompt_chars,
-        guards=_default_guards() if settings.guards else None,
+        guards=_default_guards(settings) if settings.guards else None,
     )
     try:
         await cache.setup()
@@ -93,10 +93,10 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None) -> Se
     return cache
 
 
-def _default_guards() -> GuardSet:
-    from nearhit.cache.guards import GuardSet
+def _default_guards(settings: Settings) -> GuardSet:
+    from nearhit.guards import GuardSet
 
-    return GuardSet.default()
+    return GuardSet.default(uncovered_threshold=settings.guards_uncovered_threshold)
 
 
 def _redact(url: str) -> str:

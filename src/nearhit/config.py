@@ -64,6 +64,14 @@ class Settings(BaseSettings):
         32_000, gt=0, le=10_000_000, validation_alias=_env("NEARHIT_MAX_PROMPT_CHARS", "max_prompt_chars")
     )
     guards: bool = Field(True, validation_alias=_env("NEARHIT_GUARDS", "guards"))
+    # The similarity a semantic candidate needs when the guards cannot read the prompts' language (the
+    # guards read English only): 1.0 serves no semantic hit at all in other languages.
+    guards_uncovered_threshold: float = Field(
+        0.98,
+        ge=0,
+        le=1,
+        validation_alias=_env("NEARHIT_GUARDS_UNCOVERED_THRESHOLD", "guards_uncovered_threshold"),
+    )
 
     # --- Embeddings --------------------------------------------------------------------------------
     embedder: Literal["auto", "local", "openai", "azure"] = Field(

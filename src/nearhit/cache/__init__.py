@@ -1,4 +1,4 @@
-"""The cache engine: keys and scopes, the vector index, the two-tier semantic cache, look-alike guards."""
+"""The cache engine: keys and scopes, the vector index, the two-tier semantic cache (guards: `nearhit.guards`)."""
 
 from nearhit.cache.keys import KeySpace, Scope, normalise
 from nearhit.cache.semantic_cache import CachedAnswer, CacheStats, LookupResult, SearchHit, SemanticCache

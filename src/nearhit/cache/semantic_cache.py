@@ -34,7 +34,7 @@ from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import RedisUnavailable
 
 if TYPE_CHECKING:
-    from nearhit.cache.guards import GuardSet, GuardVerdict
+    from nearhit.guards import GuardSet, GuardVerdict
 
 Match = Literal["exact", "semantic"]
 COUNTS_FLUSH_S = 1.0
@@ -268,7 +268,7 @@ class SemanticCache:
                     result.similarity, result.distance = similarity, distance
                 continue
             verdict: GuardVerdict | None = (
-                self.guards.first_rejection(prompt, cached_prompt) if self.guards is not None else None
+                self.guards.first_rejection(prompt, cached_prompt, similarity) if self.guards is not None else None
             )
             if verdict is not None:
                 result.candidates.append(

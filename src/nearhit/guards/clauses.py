@@ -1,0 +1,92 @@
+"""Which part of a prompt is the question, and which is backstory.
+
+"I started on Monday, I have 3 kids and I can't log in. How do I reset my password?" asks the same as
+"How do I reset my password?": the day, the count and the "can't" are context. The number and negation
+guards compare the question clause strictly and the backstory weakly. The question clause is the last
+sentence that asks (ends in "?", else the last sentence), cut further at a comma that opens a question
+("I forgot my password, what do I do?"); a condition ("if ...", "when ...") stays with its question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nearhit.guards.content import content_words
+from nearhit.guards.lexicon import words
+from nearhit.guards.text import analyse
+
+__all__ = ["BACKSTORY_ADDED", "BACKSTORY_RELEVANT", "Clauses", "backstory_strength", "split_question"]
+
+_SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
+_OPENERS = words("question_openers.txt")
+_CONDITIONS = words("conditions.txt")
+
+
+@dataclass(frozen=True)
+class Clauses:
+    """The question clause and the backstory around it ("" when the prompt is one question)."""
+
+    question: str
+    backstory: str
+
+
+def _first_word(text: str) -> str:
+    match = re.match(r"\W*([\w']+)", text)
+    return match.group(1).casefold() if match else ""
+
+
+@lru_cache(maxsize=4096)
+def split_question(text: str) -> Clauses:
+    """Split ``text`` into its question clause and its backstory."""
+    sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip(" \t.!?;\n")]
+    if len(sentences) <= 1 and "," not in text:
+        return Clauses(text, "")
+    asking = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
+    index = asking[-1] if asking else len(sentences) - 1
+    # Conditions just before the question ("If I move house. Do I ...") are part of it.
+    start = index
+    while start > 0 and _first_word(sentences[start - 1]) in _CONDITIONS:
+        start -= 1
+    parts = re.split(r"(?<=[,:\u2014-])\s+", sentences[index])
+    cut = 0
+    for n in range(len(parts) - 1, 0, -1):
+        if _first_word(parts[n]) in _OPENERS:
+            cut = n
+            break
+    while cut > 0 and _first_word(parts[cut - 1]) in _CONDITIONS:
+        cut -= 1
+    question = " ".join([*sentences[start:index], *parts[cut:]]) if start < index else " ".join(parts[cut:])
+    backstory = " ".join([*sentences[:start], *parts[:cut], *sentences[index + 1 :]])
+    return Clauses(question.strip(), backstory.strip())
+
+
+BACKSTORY_RELEVANT = 0.6
+"""A difference in backstory that bears on the question: over the default cut."""
+BACKSTORY_ADDED = 0.3
+"""A difference in backstory that only one side tells and that the other question does not touch."""
+
+
+def backstory_strength(query: Clauses, candidate: Clauses) -> float:
+    """How much a difference found only in backstory counts.
+
+    It bears on the question when both sides give context (a value changed in shared context looks like a
+    changed slot), or when one side's backstory names what the other side asks about beyond its own
+    question ("We aren't married, can we get Marriage Allowance?" against "Can I claim it if married?").
+    Otherwise it is context one side adds ("I can't log in since Monday. How do I reset my password?").
+    """
+    if query.backstory and candidate.backstory:
+        return BACKSTORY_RELEVANT
+    told, other = (query, candidate) if query.backstory else (candidate, query)
+    context = set(content_words(analyse(told.backstory)).values())
+    context -= set(content_words(analyse(told.question)).values())
+    asked = set(content_words(analyse(other.question)).values())
+    return BACKSTORY_RELEVANT if _shares(context, asked) else BACKSTORY_ADDED
+
+
+def _shares(words: set[str], others: set[str]) -> bool:
+    """Any word in both, allowing one to extend the other ("married"/"marriage")."""
+    return any(
+        w == o or (min(len(w), len(o)) >= 4 and (w.startswith(o) or o.startswith(w))) for w in words for o in others
+    )

@@ -1,0 +1,57 @@
+"""The code guard: symbols, flags and operators, which the word tokenizer drops, must agree.
+
+"chmod +x" and "chmod -x", "git reset --soft" and "--hard", "a == b" and "a = b", "C++" and "C#" differ
+in one symbol and are near-identical to an embedder. Code tokens are read from the raw text: backticked
+spans, flags, operators, language names with symbols and dotted or underscored identifiers. Any
+difference when both sides have code is a strong signal; code on one side only is weak (a rewording in
+words: "make it executable" for "chmod +x").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+from nearhit.guards.text import describe
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
+
+__all__ = ["CodeGuard", "code_tokens"]
+
+_BACKTICKED_RE = re.compile(r"`+([^`]+)`+")
+_CODE_RE = re.compile(
+    r"(?<![\w+-])(?:--?|\+)[A-Za-z][\w-]*"  # flags and modes: -x, --hard, +x
+    r"|\b[A-Za-z](?:\+\+|#)(?!\w)"  # C++, C#, F#
+    r"|\b[A-Za-z_]\w*(?:[._][A-Za-z_]\w*)+(?:\(\))?"  # os.path.join, snake_case, config.yaml, f()
+    r"|\b\w+\(\)"  # call()
+    r"|[=!<>+\-*/%&|^~:]{2,}"  # ==, !=, <=, ->, &&, ::, ++, +=
+    r"|(?<=\s)[=<>+*/%^~|&-](?=\s)"  # a lone operator between spaces: a = b, a + b
+)
+STRONG = 0.9
+ONE_SIDED = 0.3
+
+
+@lru_cache(maxsize=4096)
+def code_tokens(text: str) -> Counter[str]:
+    """The code tokens of a prompt, case kept (``-R`` is not ``-r``)."""
+    text = unicodedata.normalize("NFKC", text)
+    found: Counter[str] = Counter()
+    for span in _BACKTICKED_RE.findall(text):
+        found.update(span.split())
+    found.update(m.group(0) for m in _CODE_RE.finditer(_BACKTICKED_RE.sub(" ", f" {text} ")))
+    return found
+
+
+class CodeGuard(SignalGuard):
+    """Rejects when the code tokens of both sides differ: one symbol changes what the code does."""
+
+    name = "code"
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        code_q, code_c = code_tokens(query), code_tokens(candidate)
+        if code_q == code_c:
+            return None
+        only_q, only_c = code_q - code_c, code_c - code_q
+        reason = f"code differs: {describe(only_q)} vs {describe(only_c)}"
+        return self._signal(STRONG if code_q and code_c else ONE_SIDED, reason)

@@ -1,0 +1,73 @@
+"""Content words: the stems that carry a question's subject, by synonym class, and how two texts overlap."""
+
+from __future__ import annotations
+
+from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, STOP_STEMS, SYNONYMS, words
+from nearhit.guards.text import Text, typo_of
+from nearhit.guards.units import canonical_unit
+
+__all__ = ["content_words", "overlap", "same_word", "unshared", "word_class"]
+
+
+def word_class(token: str, stem: str) -> str:
+    """What a word stands for: its unit ("lbs" -> "lb"), else its synonym group, else its stem."""
+    return (canonical_unit(token) if len(token) > 1 else None) or SYNONYMS.get(stem, stem)
+
+
+def content_words(text: Text) -> dict[str, str]:
+    """Stems that carry the question's subject, by synonym class: no stop words, numbers, dates, negators."""
+    words: dict[str, str] = {}
+    for token, stem in zip(text.tokens, text.stems, strict=True):
+        canonical = word_class(token, stem)
+        if (
+            token.isalpha()
+            and len(token) > 1
+            and canonical not in STOP_STEMS
+            and stem not in STOP_STEMS
+            and token not in NUMBER_WORDS
+            and token not in NEGATORS
+            and stem not in DATE_STEMS
+        ):
+            words[canonical] = stem
+    return words
+
+
+def same_word(word: str, stem: str, other: dict[str, str]) -> bool:
+    """Equal class, one a light extension of the other ("quote"/"quotation"), or a typo."""
+    if word in other:
+        return True
+    stems = other.values()
+    if any(_extends(stem, o) or _extends(o, stem) for o in stems):
+        return True
+    return typo_of(stem, stems)
+
+
+# What a word may add to another and stay the same thing: a truncation ("dict"/"dictionary") or a light
+# suffix ("quote"/"quotation"); a derivational ending makes another word ("capital"/"capitalization",
+# "employ"/"employer").
+_LIGHT_EXTENSIONS = ("ation", "ment")
+_DERIVATIONS = tuple(words("suffixes.txt"))
+
+
+def _extends(longer: str, shorter: str) -> bool:
+    if len(shorter) < 4 or not longer.startswith(shorter):
+        return False
+    extra = longer[len(shorter) :]
+    return extra in _LIGHT_EXTENSIONS or not extra.endswith(_DERIVATIONS)
+
+
+def unshared(words: dict[str, str], others: dict[str, str]) -> list[str]:
+    """The stems of ``words`` with no equal in ``others``, sorted."""
+    return sorted(stem for word, stem in words.items() if not same_word(word, stem, others))
+
+
+def overlap(q: Text, c: Text) -> float:
+    """Share of each text's words found in the other (the lower of the two): high for the same question
+    frame with one slot changed ("... for adults?" / "... for children?"), low for a rewording."""
+    shares = []
+    for mine, theirs in ((q, c), (c, q)):
+        words = [(t, s) for t, s in zip(mine.tokens, mine.stems, strict=True) if s not in FILLERS and s.isalnum()]
+        other = {word_class(t, s): s for t, s in zip(theirs.tokens, theirs.stems, strict=True)}
+        found = sum(same_word(word_class(t, s), s, other) for t, s in words)
+        shares.append(found / len(words) if words else 1.0)
+    return min(shares)

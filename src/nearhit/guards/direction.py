@@ -1,0 +1,117 @@
+"""The direction guard: the same things in swapped roles ("from A to B" vs "from B to A").
+
+Role markers (``data/role_markers.txt``) give the words after them a role: source ("from"), target
+("to", "into", "in" as in "feet in metres"), the thing replaced ("instead of", "rather than"), the
+thing compared against ("than"). A word with no marker before it is the head. When two words shared by
+both texts trade roles, the texts ask opposite things: "use butter instead of oil", "miles to km",
+"Python 2 to 3". Numbers and short codes count as words here (versions, units).
+"""
+
+from __future__ import annotations
+
+from nearhit.guards.content import content_words
+from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups
+from nearhit.guards.text import Text, analyse
+from nearhit.guards.units import canonical_unit
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
+
+__all__ = ["DirectionGuard"]
+
+# marker (one or two words) -> (role, strength of a swap in that role)
+_MARKERS: dict[tuple[str, ...], tuple[str, float]] = {}
+for _line in groups("role_markers.txt"):
+    _role, _strength, *_words = _line
+    for _marker in " ".join(_words).split(","):
+        _MARKERS[tuple(_marker.split())] = (_role, float(_strength))
+_PIVOTS = frozenset({"to", "into", "onto"})
+_SURFACES = frozenset({"square", "sq", "cubic"})  # part of the unit that follows
+_WINDOW = 4  # a marker gives its role to at most this many following tokens
+HEAD = ("head", 1.0)
+_TARGET = _MARKERS[("to",)]
+_COUNTING = frozenset({("how", "many"), ("how", "much")})
+_PER = frozenset({("in",), ("per",)})
+
+
+def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
+    """word (by synonym class) -> the roles it takes in the text.
+
+    "How many X (are) in Y" asks for Y in X: the counted X takes the target role and Y the head, so it
+    reads like "Y in X" and "convert Y to X".
+    """
+    roles: dict[str, set[tuple[str, float]]] = {}
+    current, since, counting = HEAD, 0, False
+    tokens, stems = text.tokens, text.stems
+    index = 0
+    while index < len(tokens):
+        pair = tuple(tokens[index : index + 2])
+        if pair in _COUNTING:
+            current, since, counting = _TARGET, 0, True
+            index += 2
+            continue
+        marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
+        if marker is not None:
+            current = HEAD if counting and marker in _PER else _MARKERS[marker]
+            since, counting = 0, False
+            index += len(marker)
+            continue
+        since += 1
+        if since > _WINDOW and not counting:
+            current = HEAD
+        stem = stems[index]
+        unit = canonical_unit(tokens[index], tokens[index - 1] if index else "") if len(tokens[index]) > 1 else None
+        if unit is not None:
+            roles.setdefault(unit, set()).add(current)
+        elif stem.isalnum() and (stem.isdigit() or stem not in STOP_STEMS) and stem not in _SURFACES:
+            roles.setdefault(SYNONYMS.get(stem, stem), set()).add(current)
+        index += 1
+    return roles
+
+
+def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]:
+    """(x, y) for shared words x before and y after some "to"/"into" in the text."""
+    pairs: set[tuple[str, str]] = set()
+    for index, token in enumerate(text.tokens):
+        if token in _PIVOTS:
+            before = {s for s in text.stems[:index] if s in shared}
+            after = {s for s in text.stems[index + 1 :] if s in shared}
+            pairs.update((x, y) for x in before for y in after if x != y)
+    return pairs
+
+
+def _pivot_swap(q: Text, c: Text) -> str | None:
+    """Two subject words on opposite sides of "to"/"into" anywhere in the sentences, swapped."""
+    shared = frozenset(content_words(q).values()) & frozenset(content_words(c).values())
+    if len(shared) < 2:
+        return None
+    pairs_q = _sides_of_pivots(q, shared)
+    swapped = sorted((x, y) for x, y in _sides_of_pivots(c, shared) if (y, x) in pairs_q) if pairs_q else []
+    if swapped:
+        x, y = swapped[0]
+        return f"direction reversed: {y!r} to {x!r} vs {x!r} to {y!r}"
+    return None
+
+
+class DirectionGuard(SignalGuard):
+    """Rejects when two things shared by both texts trade roles: transfer A to B is not B to A."""
+
+    name = "direction"
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        q, c = analyse(query), analyse(candidate)
+        reversed_pivot = _pivot_swap(q, c)
+        if reversed_pivot is not None:
+            return self._signal(1.0, reversed_pivot)
+        roles_q, roles_c = _roles(q), _roles(c)
+        # Only words with one role on each side: a word on both sides of a marker says nothing.
+        single_q = {w: next(iter(r)) for w, r in roles_q.items() if len(r) == 1}
+        single_c = {w: next(iter(r)) for w, r in roles_c.items() if len(r) == 1}
+        moved = {w: (single_q[w], single_c[w]) for w in single_q.keys() & single_c.keys() if single_q[w] != single_c[w]}
+        best: tuple[float, str] | None = None
+        for x, (x_q, x_c) in moved.items():
+            for y, (y_q, y_c) in moved.items():
+                if x < y and x_q == y_c and y_q == x_c:
+                    strength = min(x_q[1], y_q[1])
+                    reason = f"roles swapped: {x!r} {x_q[0]} and {y!r} {y_q[0]} vs {x!r} {x_c[0]} and {y!r} {y_c[0]}"
+                    if best is None or strength > best[0]:
+                        best = (strength, reason)
+        return self._signal(*best) if best else None

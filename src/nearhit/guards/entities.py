@@ -1,0 +1,104 @@
+"""The entity guard: the texts are about different things (other names, codes or subject words)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
+from nearhit.guards.content import content_words, overlap, unshared
+from nearhit.guards.stemming import stem
+from nearhit.guards.text import Text, analyse, describe, typo_of
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
+
+__all__ = ["EntityGuard"]
+
+
+def _named_in(name: str, text: Text, words: set[str]) -> bool:
+    return name in text.entities or stem(name) in words or name in words or typo_of(name, words)
+
+
+def _spelt_out(acronyms: frozenset[str], tokens: Sequence[str]) -> dict[str, set[str]]:
+    """Acronym -> the consecutive words of ``tokens`` whose initials spell it ("us" -> united, states)."""
+    found: dict[str, set[str]] = {}
+    for acronym in acronyms:
+        size = len(acronym)
+        if not 2 <= size <= 6 or not acronym.isalpha():
+            continue
+        for start in range(len(tokens) - size + 1):
+            run = tokens[start : start + size]
+            if all(word.isalpha() and word[0] == letter for word, letter in zip(run, acronym, strict=True)):
+                found[acronym] = set(run)
+                break
+    return found
+
+
+def _acronyms(text: Text) -> frozenset[str]:
+    """Names, and lower-case words with no vowel ("npm", "bp", "sql"): what may be spelt out elsewhere."""
+    return text.entities | {t for t in text.tokens if 2 <= len(t) <= 5 and t.isalpha() and not set(t) & _VOWELS}
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _named_in_question(clauses: Clauses, names: set[str]) -> bool:
+    """Whether any of these names sits in the question clause (always, for a lone question)."""
+    if not names or not clauses.backstory:
+        return bool(names)
+    return bool(names & analyse(clauses.question).entities)
+
+
+def _asked(clauses: Clauses, stems: list[str]) -> bool:
+    """Whether any of these subject words sits in the question clause (always, for a lone question)."""
+    if not stems or not clauses.backstory:
+        return bool(stems)
+    question = analyse(clauses.question)
+    return any(s in question.stems for s in stems)
+
+
+class EntityGuard(SignalGuard):
+    """Rejects when the texts are about different things: other names, codes or subject words.
+
+    Names and codes ("Gmail", "SKU-123", "UK") count when both sides have one the other lacks, or one
+    side has one and the other none. Other content words count only when the two texts share their
+    frame (most words in common, ``min_overlap``): then the unshared word is the changed slot
+    ("puppy"/"kitten", "gift"/"gift card"). Rewordings share few words and are left to the threshold.
+    """
+
+    name = "entities"
+
+    def __init__(self, min_overlap: float = 0.6) -> None:
+        self.min_overlap = min_overlap
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        q, c = analyse(query), analyse(candidate)
+        clauses_q, clauses_c = split_question(query), split_question(candidate)
+        # "US" and "United States", "npm" and "Node package manager": the same name, spelt out.
+        spelt_in_c, spelt_in_q = _spelt_out(_acronyms(q), c.tokens), _spelt_out(_acronyms(c), q.tokens)
+        spelt = set().union(*spelt_in_c.values(), *spelt_in_q.values())
+        words_q, words_c = set(q.stems) | set(q.tokens), set(c.stems) | set(c.tokens)
+        names_q = {e for e in q.entities - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}
+        names_c = {e for e in c.entities - spelt if e not in spelt_in_q and not _named_in(e, q, words_q)}
+        if (names_q and (names_c or not c.entities)) or (names_c and not q.entities):
+            reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
+            if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
+                return self._signal(1.0, reason)
+            return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+        spelt |= set(spelt_in_c) | set(spelt_in_q) | {stem(word) for word in spelt}
+        content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
+        content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
+        only_q, only_c = unshared(content_q, content_c), unshared(content_c, content_q)
+        if not (only_q or only_c):
+            return None
+        # The more of the frame the texts share, the surer it is that the unshared word is a changed slot;
+        # below ``min_overlap`` it is more likely a rewording: a weak signal, under the cut.
+        shared = overlap(q, c)
+        if shared >= self.min_overlap:
+            strength = self.cut + (1 - self.cut) * (shared - self.min_overlap) / max(1 - self.min_overlap, 1e-9)
+        else:
+            strength = 0.8 * self.cut * shared / self.min_overlap
+        reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
+        if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
+            return self._signal(strength, reason)
+        # Subject words only a backstory has are context, unless both sides tell one (a changed slot).
+        weak = BACKSTORY_RELEVANT if clauses_q.backstory and clauses_c.backstory else BACKSTORY_ADDED
+        return self._signal(min(strength, weak), reason + " (in backstory only)")

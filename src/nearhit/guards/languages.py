@@ -1,0 +1,94 @@
+"""Which language a prompt is in, offline and in microseconds, for the guards that read English only.
+
+A prompt is English when the guards' English word lists know its words at least as well as another
+language's function words do (``data/languages.txt``); a non-Latin script names its script. A prompt
+too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered; a prompt of several words
+none of which any list knows is ``unknown`` (not covered: the rules cannot read it either).
+Unit and currency words ("euro", "celsius") are international: no evidence for English.
+Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
+word lists are faster and more predictable on one-line questions.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from nearhit.guards.lexicon import (
+    ABBREVIATIONS,
+    ANTONYMS,
+    DATE_WORDS,
+    FILLERS,
+    NEGATORS,
+    NUMBER_WORDS,
+    STOP_STEMS,
+    STOP_WORDS,
+    SYNONYMS,
+    groups,
+    words,
+)
+from nearhit.guards.text import analyse
+
+__all__ = ["COVERED", "UNDETERMINED", "UNKNOWN", "detect"]
+
+UNDETERMINED = "und"
+UNKNOWN = "unknown"
+COVERED = frozenset({"en", UNDETERMINED})
+"""Languages the guards' rules read (``und``: too little text to tell, the rules still compare it)."""
+
+_CONTRACTION_PARTS = frozenset({"s", "t", "d", "ll", "ve", "re", "m"})  # "it's", "we're": no evidence
+_ENGLISH = (
+    STOP_WORDS
+    | NEGATORS
+    | FILLERS
+    | words("question_openers.txt")
+    | DATE_WORDS
+    | NUMBER_WORDS
+    | frozenset(ABBREVIATIONS)
+)
+_ENGLISH -= _CONTRACTION_PARTS
+_ENGLISH_STEMS = (STOP_STEMS | frozenset(SYNONYMS) | frozenset(ANTONYMS)) - _CONTRACTION_PARTS
+# A word English also uses ("no", "do", "was") is no evidence for the other language.
+_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    line[0].rstrip(":"): frozenset(line[1:]) - _ENGLISH - _ENGLISH_STEMS for line in groups("languages.txt")
+}
+_MIN_WORDS = 3  # fewer alphabetic words than this: undetermined unless a list matches
+_ACCENTED_ENGLISH_SHARE = 0.5  # of the words, for a longer prompt with accented letters to read as English
+_LATIN = "LATIN"  # scripts are named by the first word of a letter's Unicode name
+
+
+def _script(text: str) -> str | None:
+    """The dominant non-Latin script of the letters, or ``None`` when most letters are Latin."""
+    counts: dict[str, int] = {}
+    for char in text:
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            script = name.split(" ", 1)[0] if name else "UNKNOWN"
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return None
+    script = max(counts, key=lambda s: counts[s])
+    return None if script == _LATIN else script.casefold()
+
+
+@lru_cache(maxsize=4096)
+def detect(text: str) -> str:
+    """``en``, ``es``, ``fr``, ``de``, ``pt``, ``it``, ``nl``, a script name (``cyrillic``, ``cjk``...),
+    ``und`` or ``unknown``."""
+    script = _script(text)
+    if script is not None:
+        return script
+    analysed = analyse(text)
+    pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
+    tokens = [t for t, _ in pairs]
+    english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
+    scores = {lang: sum(t in known for t in tokens) for lang, known in _FUNCTION_WORDS.items()}
+    best = max(scores, key=lambda lang: scores[lang])
+    if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
+        return best
+    # Letters English does not use ("ł", "ñ", "ó") ask for more English words than plain ASCII does.
+    if any(ord(c) > 127 for c in "".join(tokens)) and english < _ACCENTED_ENGLISH_SHARE * len(tokens):
+        return best if scores[best] else UNKNOWN
+    if len(tokens) < _MIN_WORDS:
+        return "en" if english else UNDETERMINED
+    return "en" if english else UNKNOWN

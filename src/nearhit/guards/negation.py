@@ -1,0 +1,75 @@
+"""The negation guard: a negation on one side only, or opposite words ("high"/"low", "lock"/"unlock")."""
+
+from __future__ import annotations
+
+from nearhit.guards.clauses import backstory_strength, split_question
+from nearhit.guards.lexicon import ANTONYMS, NEGATORS, STOP_WORDS
+from nearhit.guards.text import Text, analyse
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
+
+__all__ = ["NegationGuard"]
+
+_PARTICLE_OPPOSITES = {"on": "off", "off": "on", "in": "out", "out": "in", "up": "down", "down": "up"}
+_NEGATIVE_PREFIXES = ("non", "un", "dis", "in", "im", "il", "ir")
+
+
+def _particles(text: Text) -> frozenset[tuple[str, str]]:
+    """(verb, particle) pairs such as ("turn", "on"), ("opt", "out"), ("check", "in")."""
+    pairs = set()
+    for prev, word in zip(text.stems, text.tokens[1:], strict=False):
+        if word in _PARTICLE_OPPOSITES and prev.isalpha() and prev not in STOP_WORDS:
+            pairs.add((prev, word))
+    return frozenset(pairs)
+
+
+def _prefix_flip(words: frozenset[str], others: frozenset[str]) -> str | None:
+    """A word that is another word of the other text with a negative prefix: "unsafe" vs "safe"."""
+    for word in words - others:
+        for prefix in _NEGATIVE_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 4 and word[len(prefix) :] in others:
+                return word
+    return None
+
+
+def _polarity_difference(q: Text, c: Text) -> str | None:
+    """Why the two texts differ in polarity, or ``None``."""
+    neg_q = sum(t in NEGATORS for t in q.tokens)
+    neg_c = sum(t in NEGATORS for t in c.tokens)
+    if neg_q != neg_c:
+        return f"negation on one side only ({neg_q} vs {neg_c} negators)"
+    stems_q, stems_c = frozenset(q.stems), frozenset(c.stems)
+    for word in sorted(stems_q - stems_c):
+        flipped = ANTONYMS.get(word, frozenset()) & (stems_c - stems_q)
+        if flipped:
+            return f"opposite words: {word!r} vs {min(flipped)!r}"
+    words_q, words_c = frozenset(q.tokens), frozenset(c.tokens)
+    prefixed = _prefix_flip(words_q, words_c) or _prefix_flip(words_c, words_q)
+    if prefixed:
+        return f"negative prefix on one side: {prefixed!r}"
+    parts_q, parts_c = _particles(q), _particles(c)
+    for verb, particle in sorted(parts_q - parts_c):
+        if (verb, _PARTICLE_OPPOSITES[particle]) in parts_c - parts_q:
+            return f"opposite particles: {verb} {particle!r} vs {_PARTICLE_OPPOSITES[particle]!r}"
+    return None
+
+
+class NegationGuard(SignalGuard):
+    """Rejects a negation on one side only, or a word on one side whose antonym is on the other.
+
+    Compared in the question clauses first (full strength), then in the whole texts: a "can't" that only
+    the backstory has ("I can't log in, how do I reset my password?") is a weaker signal.
+    """
+
+    name = "negation"
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        reason = _polarity_difference(analyse(query), analyse(candidate))
+        if reason is None:
+            return None
+        clauses_q, clauses_c = split_question(query), split_question(candidate)
+        if not (clauses_q.backstory or clauses_c.backstory):
+            return self._signal(1.0, reason)
+        asked = _polarity_difference(analyse(clauses_q.question), analyse(clauses_c.question))
+        if asked is not None:
+            return self._signal(1.0, asked)
+        return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")

@@ -1,0 +1,208 @@
+"""The number guard: numbers, amounts, times, ordinals and named dates must agree.
+
+Quantities are compared by value in their dimension ("2kg" and "2 kilos" agree, "10MB" and "10GB" do
+not), times on the clock ("3pm" and "15:00"), and number words are read ("two hundred and ten").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nearhit.guards.clauses import Clauses, backstory_strength, split_question
+from nearhit.guards.lexicon import DATE_STEMS, NUMBER_TABLES, NUMBER_WORDS
+from nearhit.guards.text import Text, analyse, describe, typo_of
+from nearhit.guards.units import UNITS, unit_mentions
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
+
+__all__ = ["NumberGuard", "Quantity", "quantities"]
+
+_CURRENCY_SIGNS = frozenset("£$€¥")
+
+_UNITS_WORDS = NUMBER_TABLES["units"]
+_TENS_WORDS = NUMBER_TABLES["tens"]
+_SCALE_WORDS = NUMBER_TABLES["scales"]
+_ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_MERIDIEMS = frozenset({"am", "pm"})
+_RELATIVE_DATE_RE = re.compile(r"\b(?:(?:this|next|last|previous) (?:week|month|year)|(?:same|next)[- ]day)\b")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as written (``surface``), its value and, when stated, its dimension and base value."""
+
+    surface: str
+    value: float
+    dimension: str | None = None
+    base: float | None = None
+    clock: int | None = None  # minutes after midnight, for "3pm" and "15:00"
+
+
+def _word_number(tokens: Sequence[str], start: int) -> tuple[float, int] | None:
+    """Parse "twenty-five", "two hundred and ten", "fifty" from tokens[start:]; (value, next index)."""
+    total = current = 0
+    i = start
+    seen = False
+    while i < len(tokens):
+        word = tokens[i]
+        if word in _UNITS_WORDS:
+            current += _UNITS_WORDS[word]
+        elif word in _TENS_WORDS:
+            current += _TENS_WORDS[word]
+        elif word in _SCALE_WORDS and seen:
+            scale = _SCALE_WORDS[word]
+            if scale == 100:
+                current *= 100
+            else:
+                total += current * scale
+                current = 0
+        elif word == "and" and seen and i + 1 < len(tokens) and tokens[i + 1] in NUMBER_WORDS:
+            i += 1
+            continue
+        else:
+            break
+        seen = True
+        i += 1
+    return (float(total + current), i) if seen else None
+
+
+def quantities(tokens: Sequence[str]) -> list[Quantity]:
+    """Every number in ``tokens`` with its unit, currency, clock time or ordinal suffix."""
+    found: list[Quantity] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token[0].isdigit():
+            if ":" in token:
+                hours, _, minutes = token.partition(":")
+                value, end = float(hours), i + 1
+                clock: int | None = int(hours) % 24 * 60 + int(minutes[:2] or 0)
+            else:
+                value, end, clock = float(token.replace(",", "")), i + 1, None
+        elif token in _ORDINAL_WORDS:
+            found.append(Quantity(token, float(_ORDINAL_WORDS[token])))
+            i += 1
+            continue
+        elif token in NUMBER_WORDS and (parsed := _word_number(tokens, i)):
+            value, end = parsed
+            clock = None
+        else:
+            i += 1
+            continue
+        surface = " ".join(tokens[i:end])
+        unit = tokens[end] if end < len(tokens) else ""
+        if unit in _MERIDIEMS and value <= 12:
+            past_hour = clock % 60 if clock is not None else 0
+            clock = (int(value) % 12 + (12 if unit == "pm" else 0)) * 60 + past_hour
+            found.append(Quantity(f"{surface}{unit}", value, clock=clock))
+            i = end + 1
+            continue
+        if unit in _ORDINAL_SUFFIXES:
+            found.append(Quantity(surface + unit, value))
+            i = end + 1
+            continue
+        if unit == "per" and end + 1 < len(tokens) and tokens[end + 1] == "cent":
+            unit, end = "percent", end + 1
+        sign = tokens[i - 1] if i > 0 and tokens[i - 1] in _CURRENCY_SIGNS else ""
+        if unit == "o" and end + 1 < len(tokens) and tokens[end + 1] == "clock":
+            found.append(Quantity(surface + " o'clock", value))
+            i = end + 2
+            continue
+        dimension, factor = UNITS.get(unit, UNITS.get(sign, (None, 1.0)))
+        if unit in UNITS:
+            surface, end = f"{surface} {unit}", end + 1
+        found.append(Quantity(sign + surface, value, dimension, value * factor if dimension else None, clock))
+        i = end
+    return found
+
+
+def _same_quantity(a: Quantity, b: Quantity, *, lenient: bool) -> bool:
+    if a.clock is not None and b.clock is not None:
+        return a.clock == b.clock
+    if a.dimension and b.dimension:
+        return (
+            a.dimension == b.dimension
+            and a.base is not None
+            and b.base is not None
+            and (abs(a.base - b.base) <= 1e-9 * max(abs(a.base), abs(b.base), 1.0))
+        )
+    if not lenient:
+        return a.value == b.value and a.clock is None and b.clock is None and a.dimension == b.dimension
+    clock = a.clock if a.clock is not None else b.clock
+    if clock is not None:  # "3pm" and "three o'clock": a bare hour matches on the 12-hour clock
+        bare = b if a.clock is not None else a
+        return bare.value.is_integer() and int(bare.value) % 12 * 60 == clock % 720
+    return a.value == b.value
+
+
+def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantity], list[Quantity]]:
+    """The quantities of each side with no equal on the other."""
+    left, right = list(left), list(right)
+    for lenient in (False, True):
+        for a in list(left):
+            for b in right:
+                if _same_quantity(a, b, lenient=lenient):
+                    left.remove(a)
+                    right.remove(b)
+                    break
+    # "one egg" / "a single egg", "quick one": a lone 1 is an article as often as it is a number.
+    return [q for q in left if q.value != 1], [q for q in right if q.value != 1]
+
+
+def _dates(text: Text) -> frozenset[str]:
+    named = {t for t in text.stems if t in DATE_STEMS}
+    return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(text.folded)})
+
+
+def _surfaces(items: list[Quantity]) -> str:
+    return describe(q.surface for q in items)
+
+
+class NumberGuard(SignalGuard):
+    """Rejects when numbers, amounts, times, ordinals or named dates differ ("2kg" vs "2 kilos" agree).
+
+    A difference in the question clause is a full-strength signal; one only in backstory ("I started on
+    Monday, ...") is weaker (:func:`backstory_strength`).
+    """
+
+    name = "numbers"
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        q, c = analyse(query), analyse(candidate)
+        only_q, only_c = unmatched(quantities(q.tokens), quantities(c.tokens))
+        dates_q = {d for d in _dates(q) - _dates(c) if not typo_of(d, c.stems)}
+        dates_c = {d for d in _dates(c) - _dates(q) if not typo_of(d, q.stems)}
+        units = _different_units(q, c)
+        if units is not None:
+            return self._signal(1.0, units)
+        if not (only_q or only_c or dates_q or dates_c):
+            return None
+        if only_q or only_c:
+            reason = f"numbers differ: {_surfaces(only_q)} vs {_surfaces(only_c)}"
+        else:
+            reason = f"dates differ: {describe(dates_q)} vs {describe(dates_c)}"
+        clauses_q, clauses_c = split_question(query), split_question(candidate)
+        if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
+            return self._signal(1.0, reason)
+        return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+
+
+def _different_units(q: Text, c: Text) -> str | None:
+    """Both texts name units of one dimension, but not the same ones ("in °F" vs "in °C", "feet" vs "metres")."""
+    units_q, units_c = unit_mentions(q.tokens), unit_mentions(c.tokens)
+    for dimension in sorted(units_q.keys() & units_c.keys()):
+        if units_q[dimension] != units_c[dimension]:
+            only_q, only_c = units_q[dimension] - units_c[dimension], units_c[dimension] - units_q[dimension]
+            return f"units differ ({dimension}): {describe(only_q)} vs {describe(only_c)}"
+    return None
+
+
+def _asked(clauses: Clauses, numbers: list[Quantity], dates: set[str]) -> bool:
+    """Whether any of these unmatched numbers or dates sits in the question clause."""
+    if not clauses.backstory:
+        return bool(numbers or dates)
+    question = analyse(clauses.question)
+    surfaces = {q.surface for q in quantities(question.tokens)}
+    return any(n.surface in surfaces for n in numbers) or bool(dates & _dates(question))

@@ -1,0 +1,64 @@
+"""The scope guard: quantifiers and scope words ("any" / "all" / "each" / "one" / "only" / "first").
+
+An embedder scores "Can I cancel all my orders?" and "... any of my orders?" as near-identical, yet they
+ask about different things. The words are grouped in classes (``data/quantifiers.txt``): a swap between
+classes is a strong signal; a scope word on one side only counts when the rest of the texts is the same
+frame (then it restricts or widens what is asked). "any"/"some" added alone are read as filler.
+"""
+
+from __future__ import annotations
+
+from nearhit.guards.content import overlap
+from nearhit.guards.lexicon import STOP_WORDS, groups
+from nearhit.guards.text import Text, analyse, describe
+from nearhit.guards.verdicts import GuardSignal, SignalGuard
+
+__all__ = ["ScopeGuard"]
+
+_CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
+# Classes whose word on one side only is usually filler ("do you have any vegan options?").
+_FILLER_CLASSES = frozenset({"free", "partial"})
+SWAP = 0.8
+ADDED_SAME_FRAME = 0.6
+ADDED = 0.3
+FILLER = 0.1
+
+
+def _scope_words(text: Text) -> dict[str, str]:
+    """Scope class -> a word of it in the text; "one" only before a content word ("one child", not "which one")."""
+    found: dict[str, str] = {}
+    for index, token in enumerate(text.tokens):
+        word_class = _CLASSES.get(token)
+        if word_class is None:
+            continue
+        if token == "one":
+            following = text.tokens[index + 1] if index + 1 < len(text.tokens) else ""
+            if not following.isalpha() or following in STOP_WORDS:
+                continue
+        found.setdefault(word_class, token)
+    return found
+
+
+class ScopeGuard(SignalGuard):
+    """Rejects a change of quantifier class, or a scope word added to the same question frame."""
+
+    name = "scope"
+
+    def __init__(self, min_overlap: float = 0.6) -> None:
+        self.min_overlap = min_overlap
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        q, c = analyse(query), analyse(candidate)
+        classes_q, classes_c = _scope_words(q), _scope_words(c)
+        only_q, only_c = classes_q.keys() - classes_c.keys(), classes_c.keys() - classes_q.keys()
+        if not (only_q or only_c):
+            return None
+        reason = f"scope differs: {describe(classes_q[k] for k in only_q)} vs {describe(classes_c[k] for k in only_c)}"
+        changed = only_q | only_c
+        meaningful = bool(changed - _FILLER_CLASSES)
+        if only_q and only_c:  # one class swapped for another
+            return self._signal(SWAP if meaningful else ADDED, reason)
+        if not meaningful:
+            return self._signal(FILLER, reason)
+        same_frame = overlap(q, c) >= self.min_overlap
+        return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason)

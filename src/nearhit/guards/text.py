@@ -1,0 +1,158 @@
+"""One prompt analysed once for every guard: tokens, stems, names and codes; plus typo matching.
+
+Inputs may be raw prompts or NFKC-normalised, case-folded text; every comparison is case-insensitive,
+and only the names use capitals (as a hint) when they are there. The analysis is cached, since the
+engine may check one query against several candidates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS, words
+from nearhit.guards.stemming import stem
+
+__all__ = ["Text", "analyse", "describe", "typo_of"]
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+# Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
+# A word that starts with letters and has digits in it ("h2o", "python3", "p60") is one token: a name.
+_TOKEN_RE = re.compile(r"[£$€¥%]|[^\W\d_]+\d[^\W_]*|\d+(?:,\d{3})*(?:\.\d+)?(?::\d\d)?|[^\W\d_]+(?:'[^\W\d_]+)*")
+_CAPITALISED_RE = re.compile(r"[^\W\d_]+\d[^\W_]*|[^\W\d_]+(?:'[^\W\d_]+)*|\S")
+# Codes: a letter touching a digit ("P60", "Jet2") or capitals, hyphen, digits ("SKU-123", "COVID-19").
+_CODE_RE = re.compile(r"\b(?:[A-Za-z]+\d|\d+[A-Za-z]|[A-Z]{2,}-\d)[A-Za-z0-9-]*")
+_SENTENCE_END = frozenset(".!?:;")
+# "10GB", "3pm", "13th": numbers with a unit, for the number guard rather than the entity guard.
+_MEASURE_RE = re.compile(r"\d+(?:[.,]\d+)?(?:st|nd|rd|th|am|pm|[a-z]{1,3})")
+_NEGATIVE_CONTRACTION_RE = re.compile(r"^(.+?)n't$")
+_NEGATIVE_CONTRACTIONS = {"can't": "can", "won't": "will", "shan't": "shall", "ain't": "is"}
+# Short forms with a slash ("w/o", "b/c") are words of their own; the tokenizer would split them.
+_SLASHED = [short for short in ABBREVIATIONS if "/" in short]
+_SLASHED_RE = re.compile(r"(?<![\w/])(" + "|".join(map(re.escape, _SLASHED)) + r")(?![\w/])", re.IGNORECASE)
+# "°F", "°C": temperature scales, spelt out so they read as unit words.
+_DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
+_SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
+
+
+@dataclass(frozen=True)
+class Text:
+    """One prompt, tokenised once: lowercase tokens in order, their stems, and the names it mentions."""
+
+    folded: str
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]
+    entities: frozenset[str]
+
+
+@lru_cache(maxsize=4096)
+def analyse(text: str) -> Text:
+    """Tokenise, expand short forms ("pwd", "w/o"), split contractions ("can't" -> "can", "not"), stem, find names."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
+    text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    folded = text.casefold()
+    tokens: list[str] = []
+    for raw in _TOKEN_RE.findall(folded):
+        if raw in ABBREVIATIONS:
+            tokens.extend(ABBREVIATIONS[raw])
+        else:
+            tokens.extend(_split_contraction(raw) if "'" in raw or raw == "cannot" else [raw])
+    return Text(folded=folded, tokens=tuple(tokens), stems=tuple(stem(t) for t in tokens), entities=_entities(text))
+
+
+def _split_contraction(token: str) -> list[str]:
+    if token in _NEGATIVE_CONTRACTIONS:
+        return [_NEGATIVE_CONTRACTIONS[token], "not"]
+    match = _NEGATIVE_CONTRACTION_RE.match(token)
+    if match:
+        return [match.group(1), "not"]
+    if token == "cannot":
+        return ["can", "not"]
+    head, _, tail = token.partition("'")
+    return [head] if tail in {"s", "re", "ve", "ll", "d", "m", ""} else [head, tail]
+
+
+def _entities(text: str) -> frozenset[str]:
+    """Capitalised words not at a sentence start, acronyms and codes (P60, SKU-123), case-folded.
+
+    A text with no lower-case letters (shouting, or already case-folded) gives no capitalisation hint.
+    """
+    found = {code.casefold() for code in _CODE_RE.findall(text) if not _MEASURE_RE.fullmatch(code.casefold())}
+    letters = [c for c in text if c.isalpha()]
+    if not any(c.islower() for c in letters) or not any(c.isupper() for c in letters):
+        return frozenset(found)
+    words = _CAPITALISED_RE.findall(text)
+    alpha = [w for w in words if w[0].isalpha()]
+    title_case = sum(w[0].isupper() for w in alpha) > 0.6 * len(alpha) and len(alpha) > 3
+    at_start = True
+    for word in words:
+        if not word[0].isalpha():
+            at_start = word in _SENTENCE_END or (at_start and not word.isalnum())
+            continue
+        base = word.split("'")[0]
+        is_acronym = len(base) >= 2 and base.isupper()
+        if is_acronym or (word[0].isupper() and not at_start and not title_case):
+            folded = base.casefold()
+            if folded not in FILLERS and (is_acronym or folded not in STOP_WORDS):
+                found.add(folded)
+        at_start = False
+    # "JS", "PTO": a short form is compared through its expansion, among the words.
+    return frozenset(e for e in found if stem(e) not in DATE_STEMS and e not in ABBREVIATIONS)
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Edit distance with adjacent transpositions (typos), stopping early past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+_SUFFIXES = tuple(sorted(words("suffixes.txt"), key=len, reverse=True))
+
+
+def _other_derivation(word: str, other: str) -> bool:
+    """Same root, different derivational ending ("employer"/"employee"): another word, not a typo."""
+    end_a = next((s for s in _SUFFIXES if word.endswith(s)), None)
+    end_b = next((s for s in _SUFFIXES if other.endswith(s)), None)
+    if end_a is None or end_b is None or end_a == end_b:
+        return False
+    return word[: -len(end_a)].rstrip("aeiou")[:4] == other[: -len(end_b)].rstrip("aeiou")[:4]
+
+
+def typo_of(word: str, others: Iterable[str]) -> bool:
+    """Whether ``word`` is a likely misspelling of one of ``others`` (never for short words or names)."""
+    for other in others:
+        longest, shortest = max(len(word), len(other)), min(len(word), len(other))
+        limit = 2 if shortest >= 8 else 1 if longest >= 5 else 0
+        if (
+            limit
+            and word.isalpha()
+            and other.isalpha()  # "python2"/"python3", "p60"/"p45": codes, not typos
+            and word[0] == other[0]
+            and _osa_distance(word, other, limit) <= limit
+            and not _other_derivation(word, other)
+        ):
+            return True
+    return False
+
+
+def describe(items: Iterable[str]) -> str:
+    """``'a', 'b'`` for a reason message, or ``nothing``."""
+    words = sorted(items)
+    return ", ".join(repr(w) for w in words) if words else "nothing"

@@ -1,0 +1,56 @@
+"""Units of measure by dimension (``data/units.json``): metric and imperial, so "2 kilos" is "2kg", "10MB"
+is not "10GB", and "square feet in metres" names other units than "metres in square feet"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nearhit.guards.lexicon import STOP_WORDS, json_table
+
+__all__ = ["UNITS", "canonical_unit", "unit_mentions"]
+
+
+def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
+    units: dict[str, tuple[str, float]] = {}
+    names: dict[str, str] = {}
+    for dimension, factors in json_table("units.json").items():
+        if dimension.startswith("_"):
+            continue
+        first_of: dict[float, str] = {}
+        for unit, factor in factors.items():
+            name = first_of.setdefault(float(factor), unit)
+            for form in (unit, unit + "s"):
+                units.setdefault(form, (dimension, float(factor)))
+                names.setdefault(form, name)
+    return units, names
+
+
+UNITS, _NAMES = _load()
+"""unit word (and its plural) -> (dimension, factor to the dimension's base unit)"""
+# Without a number, only these dimensions are compared, and only unit words that are not also common
+# words or single letters ("m", "in", "p").
+_MENTIONED_DIMENSIONS = frozenset({"mass", "data", "volume", "length", "area", "speed", "temperature", "energy"})
+_SURFACE_PREFIXES = {"square": "sq", "sq": "sq", "cubic": "cu"}
+
+
+def canonical_unit(word: str, previous: str = "") -> str | None:
+    """The unit's one name ("feet" -> "ft"... the first of its aliases), with "sq"/"cu" for "square feet"."""
+    name = _NAMES.get(word)
+    if name is None:
+        return None
+    prefix = _SURFACE_PREFIXES.get(previous)
+    return f"{prefix} {name}" if prefix else name
+
+
+def unit_mentions(tokens: Sequence[str]) -> dict[str, set[str]]:
+    """dimension -> the units the text names in it, with or without a number."""
+    found: dict[str, set[str]] = {}
+    for index, token in enumerate(tokens):
+        if len(token) < 2 or token in STOP_WORDS or token not in UNITS:
+            continue
+        dimension = UNITS[token][0]
+        if dimension in _MENTIONED_DIMENSIONS:
+            name = canonical_unit(token, tokens[index - 1] if index else "")
+            if name is not None:
+                found.setdefault(dimension, set()).add(name)
+    return found

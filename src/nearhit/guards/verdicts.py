@@ -1,0 +1,79 @@
+"""What a guard says about a (query, cached prompt) pair: a signal with a strength, and the veto on top.
+
+A guard measures how strongly the two prompts differ in its respect (``GuardSignal.strength`` in [0, 1]);
+the set vetoes a candidate when a signal reaches that guard's cut. Strengths below the cut are kept, so a
+later calibrated decision can weigh weak evidence (a number that differs only in a backstory sentence)
+instead of ignoring it. A signal may instead ask for a stricter similarity (``min_similarity``): the
+candidate is vetoed unless it is at least that similar (a language the rules cannot read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+__all__ = ["DEFAULT_CUT", "Guard", "GuardSignal", "GuardVerdict", "SignalGuard"]
+
+DEFAULT_CUT = 0.5
+"""A signal at or above this strength vetoes the candidate, unless the guard sets its own cut."""
+
+
+@dataclass(frozen=True)
+class GuardVerdict:
+    """Why a candidate was rejected: the guard's name and a short human-readable reason."""
+
+    guard: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GuardSignal:
+    """How strongly one guard finds the prompts to differ (1.0: certainly another question), and why."""
+
+    guard: str
+    strength: float
+    reason: str
+    min_similarity: float | None = None
+    """When set, the signal vetoes only a candidate less similar than this."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError(f"signal strength must be in [0, 1], got {self.strength}")
+
+    def vetoes(self, cut: float, similarity: float | None) -> bool:
+        """Whether this signal rejects a candidate of ``similarity`` (unknown similarity: the strict side)."""
+        if self.strength < cut:
+            return False
+        return self.min_similarity is None or similarity is None or similarity < self.min_similarity
+
+    def verdict(self) -> GuardVerdict:
+        return GuardVerdict(self.guard, self.reason)
+
+
+class Guard(Protocol):
+    """A check on (query, cached prompt): a signal when the guard sees a difference, else ``None``."""
+
+    name: str
+    cut: float
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None: ...
+
+    def check(self, query: str, candidate: str) -> GuardVerdict | None: ...
+
+
+class SignalGuard:
+    """A guard written as ``signal``; ``check`` is the veto at the guard's ``cut``."""
+
+    name = "guard"
+    cut = DEFAULT_CUT
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        raise NotImplementedError
+
+    def check(self, query: str, candidate: str) -> GuardVerdict | None:
+        """The rejection, or ``None`` if the candidate may be served as far as this guard can tell."""
+        found = self.signal(query, candidate)
+        return found.verdict() if found is not None and found.vetoes(self.cut, None) else None
+
+    def _signal(self, strength: float, reason: str) -> GuardSignal:
+        return GuardSignal(self.name, max(0.0, min(1.0, strength)), reason)

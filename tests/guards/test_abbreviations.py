@@ -1,0 +1,33 @@
+"""Short forms read as what they stand for: no rejection for "pwd" against "password"."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.guards import GuardSet
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I sort an array in JS?", "How do I sort an array in JavaScript?"),
+        ("Can I pay w/o a card?", "Can I pay without a card?"),
+        ("How do I reset my pwd?", "How do I reset my password?"),
+        ("How much PTO do I get?", "How much paid time off do I get?"),
+        ("Can I change my acct email?", "Can I change my account email?"),
+        ("How do I clone a repo?", "How do I clone a repository?"),
+    ],
+)
+def test_short_forms_pass(query: str, candidate: str) -> None:
+    assert GuardSet.default().first_rejection(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I sort an array in JS?", "How do I sort an array in Python?"),
+        ("Can I pay w/o a card?", "Can I pay with a card?"),
+    ],
+)
+def test_short_forms_still_differ_from_other_words(query: str, candidate: str) -> None:
+    assert GuardSet.default().first_rejection(query, candidate) is not None

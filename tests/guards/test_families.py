@@ -1,0 +1,126 @@
+"""The general rule families: scope words, roles, code symbols and units. Each fires on a look-alike and
+stays quiet on a rewording of the same question."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.guards import CodeGuard, DirectionGuard, GuardSet, NumberGuard, ScopeGuard
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can I cancel all my orders?", "Can I cancel any of my orders?"),
+        ("Is the whole house covered?", "Is one room covered?"),
+        ("Can only admins delete posts?", "Can admins delete posts?"),
+        ("Do both parents need to sign?", "Does one parent need to sign?"),
+        ("Do most plans include roaming?", "Do all plans include roaming?"),
+    ],
+)
+def test_scope_guard_fires(query: str, candidate: str) -> None:
+    verdict = ScopeGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "scope"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Do I pay for each child?", "Do I pay for every child?"),
+        ("Do you have any vegan options?", "Do you have vegan options?"),
+        ("Which one should I buy?", "Which should I buy?"),
+        ("Are all rooms non-smoking?", "Is every room non-smoking?"),
+    ],
+)
+def test_scope_guard_passes_rewording(query: str, candidate: str) -> None:
+    assert ScopeGuard().check(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can I use butter instead of oil?", "Can I use oil instead of butter?"),
+        ("How do I convert miles to km?", "How do I convert km to miles?"),
+        ("How many square feet in a square metre?", "How many square metres in a square foot?"),
+        ("Upgrade from Python 2 to 3", "Upgrade from Python 3 to 2"),
+        ("Is tea healthier than coffee?", "Is coffee healthier than tea?"),
+        ("Convert °F to °C", "Convert °C to °F"),
+        ("How do I move money from my Premium Bonds into my bank account?", "Put my bank balance into Premium Bonds"),
+        ("How many kilometres are in a mile?", "How many miles are in a kilometre?"),
+    ],
+)
+def test_direction_guard_fires_on_swapped_roles(query: str, candidate: str) -> None:
+    verdict = DirectionGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "direction"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Move money from savings into my current account", "Move money into my current account from savings"),
+        ("How do I sort a list in python", "In python, how do I sort a list?"),
+        ("Convert 5 miles to km", "What is 5 miles in kilometres?"),
+        ("How many kilometres are in a mile?", "What is one mile in kilometers?"),
+        ("How many feet in a mile?", "Convert a mile to feet"),
+    ],
+)
+def test_direction_guard_passes_reordering(query: str, candidate: str) -> None:
+    assert DirectionGuard().check(query, candidate) is None
+
+
+def test_versus_swaps_are_a_weak_signal() -> None:
+    signal = DirectionGuard().signal("Python vs Java for data science", "Java vs Python for data science")
+    assert signal is not None and signal.strength < DirectionGuard.cut
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I chmod +x a file?", "How do I chmod -x a file?"),
+        ("What does git reset --hard do?", "What does git reset --soft do?"),
+        ("What does `ls -la` show?", "What does `ls -l` show?"),
+        ("When is a == b true?", "When is a = b true?"),
+        ("How do I use os.path.join?", "How do I use os.path.split?"),
+    ],
+)
+def test_code_guard_fires_on_any_symbol_difference(query: str, candidate: str) -> None:
+    verdict = CodeGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "code"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I run `npm install`?", "How do I run npm install?"),
+        ("Delivery in 3-5 days?", "Is delivery 3-5 days?"),
+        ("Can I self-host it?", "Is self-hosting possible?"),
+    ],
+)
+def test_code_guard_passes_same_or_no_code(query: str, candidate: str) -> None:
+    assert CodeGuard().check(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How many feet in a mile?", "How many metres in a mile?"),
+        ("Boiling point of water in °F?", "Boiling point of water in °C?"),
+        ("How heavy is 10 stone in kg?", "How heavy is 10 stone in lbs?"),
+        ("Is a 5 mile run long?", "Is a 5 km run long?"),
+    ],
+)
+def test_number_guard_fires_on_other_units(query: str, candidate: str) -> None:
+    verdict = NumberGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "numbers"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Is 2 lbs the same as 1 kg?", "Is 2 lb the same as 1 kilo?"),
+        ("How far is 3 kilometres in miles?", "How far is 3 km in miles?"),
+        ("What is 6 feet in cm?", "What's 6 ft in centimetres?"),
+    ],
+)
+def test_unit_aliases_pass(query: str, candidate: str) -> None:
+    assert GuardSet.default().first_rejection(query, candidate) is None

@@ -1,0 +1,105 @@
+"""Languages: the rules read English only, so another language never makes the decision more permissive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nearhit import bootstrap
+from nearhit.cache import Scope, SemanticCache
+from nearhit.cache.index import drop_index
+from nearhit.config import load_settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.guards import GuardSet, LanguageGuard
+from nearhit.guards.languages import detect
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("How do I reset my password?", "en"),
+        ("Cancel my subscription", "en"),
+        ("Is Wi-Fi free?", "en"),
+        ("Is the café open on Sunday?", "en"),
+        ("no 14", "en"),
+        ("SKU-123 status", "und"),
+        ("¿Cómo restablezco mi contraseña?", "es"),
+        ("Wie setze ich mein Passwort zurück?", "de"),
+        ("Comment réinitialiser mon mot de passe ?", "fr"),
+        ("Posso cancelar meu pedido?", "pt"),
+        ("Wat kost verzending naar België?", "nl"),
+        ("Как сбросить пароль?", "cyrillic"),
+        ("Jak zresetować hasło do konta bankowego?", "unknown"),
+    ],
+)
+def test_detect(text: str, language: str) -> None:
+    assert detect(text) == language
+
+
+def test_english_pairs_get_no_language_signal() -> None:
+    assert LanguageGuard().signal("How do I reset my password?", "How can I reset my password?") is None
+    assert LanguageGuard().signal("SKU-123 status", "How do I reset my password?") is None
+
+
+def test_two_languages_never_hit_however_similar() -> None:
+    guards = GuardSet.default()
+    verdict = guards.first_rejection("Can I cancel my order?", "Puedo cancelar mi pedido?", 0.999)
+    assert verdict is not None and verdict.guard == "language"
+    assert verdict.reason == "languages differ: 'en' vs 'es'"
+
+
+def test_an_uncovered_language_needs_the_stricter_similarity_and_says_so() -> None:
+    guards = GuardSet.default(uncovered_threshold=0.97)
+    query, candidate = "Kann ich meine Bestellung stornieren?", "Kann ich meine Bestellung nicht stornieren?"
+    verdict = guards.first_rejection(query, candidate, 0.95)
+    assert verdict is not None and verdict.guard == "language"
+    assert verdict.reason == "language 'de' not covered by the guards: stricter threshold 0.97"
+    assert guards.first_rejection(query, query + " ", 0.99) is None
+    assert guards.first_rejection(query, candidate) is not None  # similarity unknown: the strict side
+
+
+async def test_lookup_result_says_the_language_was_not_covered(cache: SemanticCache) -> None:
+    scope = Scope.build(tenant="lang")
+    cache.guards = GuardSet.default()
+    await cache.store("Wie kann ich mein Passwort zurücksetzen?", "Klicken Sie auf ...", scope)
+    result = await cache.lookup("Wie kann ich mein Passwort nicht zurücksetzen?", scope, threshold=0.5)
+    assert result.match is None
+    assert result.rejected_by == "language"
+    assert result.rejection_reason is not None and "language 'de' not covered" in result.rejection_reason
+    english = await cache.lookup("How can I reset my password?", scope, threshold=0.0)
+    assert english.match is None and english.rejected_by == "language"
+    assert english.rejection_reason == "languages differ: 'en' vs 'de'"
+
+
+async def test_the_setting_reaches_the_engine(
+    redis_url: str, redis_data_dir: Path, index_name: str, local_embedder: LocalEmbedder
+) -> None:
+    settings = load_settings(
+        redis_url=redis_url,
+        data_dir=redis_data_dir,
+        index_name=index_name,
+        guards=True,
+        guards_uncovered_threshold=0.9,
+    )
+    cache = await bootstrap.open_cache(settings, local_embedder)
+    try:
+        assert cache.guards is not None
+        verdict = cache.guards.first_rejection("Kann ich stornieren?", "Kann ich nicht stornieren?", 0.85)
+        assert verdict is not None and "stricter threshold 0.9" in verdict.reason
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("¿Cómo convierto kilómetros a millas?", "¿Cómo convierto millas a kilómetros?"),
+        ("Kann ich Backpulver statt Natron verwenden?", "Kann ich Natron statt Backpulver verwenden?"),
+        ("¿Cuántos pies cuadrados hay en un metro cuadrado?", "¿Cuántos metros cuadrados hay en un pie cuadrado?"),
+    ],
+)
+def test_the_same_words_reordered_never_hit_in_an_uncovered_language(query: str, candidate: str) -> None:
+    verdict = GuardSet.default().first_rejection(query, candidate, 0.999)
+    assert verdict is not None and verdict.guard == "language" and "reordered" in verdict.reason
