@@ -192,7 +192,7 @@ def _cells(sets: dict[str, list[Pair]], served: np.ndarray, labels: np.ndarray, 
 
 
 def survey(max_wrong: float) -> str:
-    from nearhit.cache.guards import GuardSet
+    from nearhit.guards import GuardSet
 
     sets = dev_sets()
     pooled = [p for pairs in sets.values() for p in pairs]

@@ -15,9 +15,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 from nearhit.cache import Scope, SemanticCache, normalise
-from nearhit.cache.guards import GUARD_NAMES, GuardSet
 from nearhit.evaluation.dataset import Pair
 from nearhit.evaluation.metrics import Outcome
+from nearhit.guards import GUARD_NAMES, GuardSet
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``."""
