@@ -92,3 +92,15 @@ async def test_expired_entries_give_a_real_answer_not_an_empty_200(serve: ServeG
                 else:
                     text = raw.parse().choices[0].message.content
                 assert text
+
+
+async def test_a_lone_surrogate_in_the_prompt_is_an_error_in_openais_shape(serve: ServeGateway) -> None:
+    """It used to reach the column and end it silently (200, empty content). Refusing it up front (400) is
+    input validation's job; whichever status, it is an error the client can see."""
+    body = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "What is \\ud800 this?"}]}'
+    async with serve() as gateway, httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(
+            f"{gateway.base_url}/chat/completions", content=body, headers={"content-type": "application/json"}
+        )
+    assert response.status_code in (400, 500)
+    assert set(response.json()["error"]) == {"message", "type", "param", "code"}
