@@ -13,7 +13,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -298,7 +298,9 @@ class Answerer:
         )
         yield ColumnDone("done", record, finish_reason="stop", text=answer.response)
 
-    def _storer(self, request: AskRequest, scope: Scope) -> Any:
+    def _storer(
+        self, request: AskRequest, scope: Scope
+    ) -> Callable[[list[LLMEvent | StoreResult]], Awaitable[StoreResult]]:
         """The flight's ``on_complete``: store the answer, count the outcome, hand it to every waiter."""
 
         async def store(events: list[LLMEvent | StoreResult]) -> StoreResult:

@@ -5,16 +5,18 @@ cache part only degrades the answer to the LLM's."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import httpx
 import openai
 import pytest
 
 from nearhit.cache import Scope
-from nearhit.llm import SimulatedLLM
+from nearhit.llm import LLMProvider, SimulatedLLM
 from tests.expiry import expired_but_listed
 from tests.failing_parts import BrokenLLM, break_the_guards, nearhit_log
 from tests.gateway.conftest import ServeGateway
+from tests.llm.fake_upstream import FakeUpstream, Status
 
 BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
 PARAPHRASE = "Which city is France's capital?"
@@ -104,3 +106,14 @@ async def test_a_lone_surrogate_in_the_prompt_is_an_error_in_openais_shape(serve
         )
     assert response.status_code in (400, 500)
     assert set(response.json()["error"]) == {"message", "type", "param", "code"}
+
+
+async def test_an_upstream_error_before_the_first_token_keeps_its_status_when_streamed(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider]
+) -> None:
+    upstream.reset(Status(500, "upstream exploded"))
+    async with serve(provider=upstream_provider()) as gateway, httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(f"{gateway.base_url}/chat/completions", json=BODY | {"stream": True})
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error["type"] == "server_error" and error["code"] == "upstream_error" and "exploded" in error["message"]
