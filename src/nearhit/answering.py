@@ -435,7 +435,7 @@ def _no_store_reason(request: AskRequest, bypass: str | None, degraded: str | No
     if bypass is not None:
         return bypass
     if degraded is not None:
-        return "the cache is unavailable"
+        return "the cache is degraded"
     return "the request said not to store (no-store)" if not request.store else "its generation made no store"
 
 
