@@ -1,8 +1,9 @@
 """The two ways to answer a prompt, as event streams: the raw LLM call and the cached one.
 
 Both columns yield the same three kinds of events (a ``CacheDocument`` only on the cache column), never
-raise, and record one telemetry event when they end. The HTTP layer (``/ask``, ``/ask/stream``, the OpenAI
-gateway) only formats them.
+raise, end with exactly one ``ColumnDone`` (an unexpected exception included: it becomes an ``error`` with its
+traceback in the log), and record one telemetry event when they end. The HTTP layer (``/ask``,
+``/ask/stream``, the OpenAI gateway) only formats them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from redis.exceptions import RedisError, ResponseError
@@ -22,9 +23,10 @@ from nearhit import tracing
 from nearhit.cache import LookupResult, Scope
 from nearhit.cache.keys import normalise
 from nearhit.economics.prices import request_cost
-from nearhit.errors import NearhitError
+from nearhit.errors import InvalidInput, NearhitError
 from nearhit.llm import ChatMessage, LLMError, LLMEvent, StreamEnd, TextChunk, count_message_tokens
 from nearhit.runtime import Runtime
+from nearhit.store_health import StoreOutcome, StoreResult
 from nearhit.telemetry import Column, ColumnRecord, Outcome, Source
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,11 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ColumnDone:
-    """The end of a column. ``status`` is ``done``, ``degraded`` (answered without the cache) or ``error``."""
+    """The end of a column. ``status`` is ``done``, ``degraded`` (answered without the cache) or ``error``.
+
+    ``internal`` marks an error of nearhit's own (a bug) rather than the LLM's. ``store`` is what became of
+    a cache miss's answer (None on a hit and on the raw column), ``store_reason`` why it was skipped or failed.
+    """
 
     status: Literal["done", "degraded", "error"]
     record: ColumnRecord
@@ -87,6 +93,9 @@ class ColumnDone:
     error_status: int | None = None
     retry_after: float | None = None
     text: str = ""
+    internal: bool = False
+    store: StoreOutcome | None = None
+    store_reason: str | None = None
 
 
 ColumnEvent = CacheDocument | Chunk | ColumnDone
@@ -96,10 +105,15 @@ ColumnEvent = CacheDocument | Chunk | ColumnDone
 class _Clock:
     started: float = field(default_factory=time.perf_counter)
     first: float | None = None
+    last: float | None = None
 
     def mark_first(self) -> None:
         if self.first is None:
             self.first = time.perf_counter()
+
+    def mark_last(self) -> None:
+        """The answer is complete (what comes after, the store, is not the answer's latency)."""
+        self.last = time.perf_counter()
 
     @property
     def ttft_ms(self) -> float | None:
@@ -107,12 +121,24 @@ class _Clock:
 
     @property
     def total_ms(self) -> float:
-        return round((time.perf_counter() - self.started) * 1000, 3)
+        end = self.last if self.last is not None else time.perf_counter()
+        return round((end - self.started) * 1000, 3)
 
 
 def replay_pieces(text: str) -> list[str]:
     """A cached answer cut into word-sized pieces, the size a live stream sends."""
     return _WORD.findall(text) or [text]
+
+
+def temperature_bypass(temperature: float | None, limit: float) -> str | None:
+    """Why an answer sampled at ``temperature`` must neither come from nor go into the cache, or None.
+
+    Above the limit the caller asks for variety: serving it a stored answer, or storing its sample for
+    callers at the default temperature, would give each the other's kind of answer.
+    """
+    if temperature is not None and temperature > limit:
+        return f"temperature {temperature:g} is above the cache limit {limit:g}"
+    return None
 
 
 class Answerer:
@@ -127,14 +153,51 @@ class Answerer:
         return provider.imitates or provider.model
 
     def flight_key(self, request: AskRequest) -> str:
-        """Identical misses share a generation under this key; an unshared request gets a key of its own."""
+        """Identical misses share a generation under this key; an unshared request gets a key of its own.
+
+        The key holds all that changes what is generated (scope, prompt, temperature, max_tokens) and what
+        is done with it afterwards (store or not, and for how long): a flight stores once, for all its
+        waiters, so waiters that disagree on the store must not share one. The threshold only steers the
+        lookup, which is over by then.
+        """
         if not request.share:
             return f"solo:{uuid.uuid4().hex}"
         scope = request.scope(self.runtime.provider.model)
-        return f"{scope.id}:{normalise(request.prompt)}:{request.max_tokens}:{request.temperature}"
+        options = f"{request.max_tokens}:{request.temperature}:{request.store}:{request.ttl}"
+        return f"{scope.id}:{normalise(request.prompt)}:{options}"
 
     async def raw(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
         """The baseline: the LLM, always, no cache."""
+        async for event in self._loud("raw", request, self._raw(request)):
+            yield event
+
+    async def cached(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
+        """Cache first; on a miss the LLM (shared with concurrent identical misses), then the store, whose
+        outcome the ``ColumnDone`` reports (it comes a store's round trip after the last piece of text)."""
+        async for event in self._loud("cache", request, self._cached(request)):
+            yield event
+
+    async def _loud(
+        self, column: Column, request: AskRequest, events: AsyncIterator[ColumnEvent]
+    ) -> AsyncIterator[ColumnEvent]:
+        """``events``, ending with exactly one ``ColumnDone``: an exception nobody planned for (a bug, an input
+        nothing checked) ends the column with an ``error`` and a logged traceback, never with silence."""
+        clock = _Clock()
+        finished = False
+        try:
+            async for event in events:
+                finished = finished or isinstance(event, ColumnDone)
+                yield event
+        except Exception as exc:
+            log.exception("the %s column failed", column)
+            if not finished:
+                yield self._error(column, request, clock, exc)
+            return
+        if not finished:
+            log.error("the %s column ended without a result", column)
+            yield self._error(column, request, clock, RuntimeError("the answer ended without a result"))
+
+    async def _raw(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
         clock = _Clock()
         pieces: list[str] = []
         try:
@@ -148,11 +211,13 @@ class Answerer:
         except LLMError as exc:
             yield self._error("raw", request, clock, exc)
 
-    async def cached(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
-        """Cache first; on a miss the LLM (shared with concurrent identical misses) and a background store."""
+    async def _cached(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
         clock = _Clock()
         provider = self.runtime.provider
         scope = request.scope(provider.model)
+        bypass = temperature_bypass(request.temperature, self.runtime.settings.gateway_max_temperature)
+        if bypass is not None:
+            request = replace(request, lookup=False, store=False, share=False)
         result: LookupResult | None = None
         degraded: str | None = None
         cache = None
@@ -164,33 +229,44 @@ class Answerer:
             degraded = _degraded_reason(exc)
             if isinstance(exc, ResponseError) and "no such index" in str(exc).lower():
                 await self.runtime.repair_index()  # the next request finds the index again
+        except Exception as exc:  # a bug in the cache path: the LLM can still answer, and the log says why
+            log.exception("cache lookup failed; answering from the LLM")
+            degraded = f"cache lookup failed, answering from the LLM: {type(exc).__name__}: {exc}"
         if result is not None and result.answer is not None:
             yield CacheDocument(_document(result, scope, degraded=None))
             async for event in self._replay(request, result, clock):
                 yield event
             return
-        yield CacheDocument(_document(result, scope, degraded=degraded, bypass=not request.lookup))
+        skipped = bypass or (None if request.lookup else "lookup skipped (no-cache)")
+        yield CacheDocument(_document(result, scope, degraded=degraded, bypass=skipped))
         on_complete = None
         if cache is not None and degraded is None and request.store:
             on_complete = self._storer(request, scope)
         pieces: list[str] = []
-        outcome: Outcome = "miss" if request.lookup else "bypass"
+        end: StreamEnd | None = None
+        stored = StoreResult("skipped", _no_store_reason(request, bypass, degraded))
         try:
-            async for llm_event in self.runtime.flights.subscribe(
+            async for flight_event in self.runtime.flights.subscribe(
                 self.flight_key(request),
                 lambda: self._llm_stream(request, "cache"),
                 on_complete,
             ):
-                if isinstance(llm_event, TextChunk):
+                if isinstance(flight_event, TextChunk):
                     clock.mark_first()
-                    pieces.append(llm_event.text)
-                    yield Chunk(llm_event.text)
-                elif isinstance(llm_event, StreamEnd):
-                    yield self._done_after_llm(
-                        "cache", outcome, request, clock, llm_event, "".join(pieces), degraded=degraded
-                    )
+                    pieces.append(flight_event.text)
+                    yield Chunk(flight_event.text)
+                elif isinstance(flight_event, StreamEnd):
+                    clock.mark_last()
+                    end = flight_event
+                elif isinstance(flight_event, StoreResult):
+                    stored = flight_event
         except LLMError as exc:
             yield self._error("cache", request, clock, exc, degraded=degraded)
+            return
+        if end is not None:
+            outcome: Outcome = "miss" if request.lookup else "bypass"
+            done = self._done_after_llm("cache", outcome, request, clock, end, "".join(pieces), degraded=degraded)
+            yield replace(done, store=stored.outcome, store_reason=stored.reason)
 
     def _llm_stream(self, request: AskRequest, column: Column) -> AsyncIterator[LLMEvent]:
         provider = self.runtime.provider
@@ -222,11 +298,21 @@ class Answerer:
         )
         yield ColumnDone("done", record, finish_reason="stop", text=answer.response)
 
-    def _storer(self, request: AskRequest, scope: Scope) -> Any:
-        async def store(events: list[LLMEvent]) -> None:
+    def _storer(
+        self, request: AskRequest, scope: Scope
+    ) -> Callable[[list[LLMEvent | StoreResult]], Awaitable[StoreResult]]:
+        """The flight's ``on_complete``: store the answer, count the outcome, hand it to every waiter."""
+
+        async def store(events: list[LLMEvent | StoreResult]) -> StoreResult:
+            result = await attempt(events)
+            self.runtime.stores.record(result)
+            return result
+
+        async def attempt(events: list[LLMEvent | StoreResult]) -> StoreResult:
             end = events[-1] if events else None
             if not isinstance(end, StreamEnd) or end.finish_reason != "stop":
-                return  # a cut or filtered answer is not worth serving again
+                reason = end.finish_reason if isinstance(end, StreamEnd) else "none"
+                return StoreResult("skipped", f"the answer is cut or filtered (finish_reason {reason})")
             text = "".join(e.text for e in events if isinstance(e, TextChunk))
             try:
                 cache = await self.runtime.cache()
@@ -239,8 +325,15 @@ class Answerer:
                         prompt_tokens=end.usage.prompt_tokens,
                         completion_tokens=end.usage.completion_tokens,
                     )
+            except InvalidInput as exc:  # an empty or oversized answer: not worth keeping, Redis is fine
+                return StoreResult("skipped", str(exc))
             except (NearhitError, RedisError) as exc:
                 log.warning("answer not stored: %s", exc)
+                return StoreResult("failed", str(exc))
+            except Exception as exc:
+                log.exception("answer not stored")
+                return StoreResult("failed", f"{type(exc).__name__}: {exc}")
+            return StoreResult("stored")
 
         return store
 
@@ -271,8 +364,10 @@ class Answerer:
         return ColumnDone(status, record, finish_reason=end.finish_reason, error=degraded, text=text)
 
     def _error(
-        self, column: Column, request: AskRequest, clock: _Clock, exc: LLMError, degraded: str | None = None
+        self, column: Column, request: AskRequest, clock: _Clock, exc: Exception, degraded: str | None = None
     ) -> ColumnDone:
+        """An LLM failure keeps the provider's status; anything else is an internal error."""
+        message = str(exc) if isinstance(exc, LLMError) else f"internal error: {type(exc).__name__}: {exc}"
         record = self._record(
             column,
             "error",
@@ -284,9 +379,11 @@ class Answerer:
             cost_usd=0.0,
             cost_saved_usd=0.0,
             degraded=degraded is not None,
-            error=str(exc),
+            error=message,
         )
-        return ColumnDone("error", record, error=str(exc), error_status=exc.status_code, retry_after=exc.retry_after)
+        if isinstance(exc, LLMError):
+            return ColumnDone("error", record, error=message, error_status=exc.status_code, retry_after=exc.retry_after)
+        return ColumnDone("error", record, error=message, internal=True)
 
     def _record(
         self,
@@ -333,15 +430,24 @@ def _degraded_reason(exc: BaseException) -> str:
     return f"cache unavailable, answering from the LLM: {exc}"
 
 
+def _no_store_reason(request: AskRequest, bypass: str | None, degraded: str | None) -> str:
+    """Why a miss's answer is not stored, when it is not even tried."""
+    if bypass is not None:
+        return bypass
+    if degraded is not None:
+        return "the cache is degraded"
+    return "the request said not to store (no-store)" if not request.store else "its generation made no store"
+
+
 def _document(
-    result: LookupResult | None, scope: Scope, *, degraded: str | None, bypass: bool = False
+    result: LookupResult | None, scope: Scope, *, degraded: str | None, bypass: str | None = None
 ) -> dict[str, Any]:
     if result is None:
         return {
             "match": None,
             "hit": False,
             "degraded": degraded is not None,
-            "reason": degraded or ("lookup skipped (no-cache)" if bypass else None),
+            "reason": degraded or bypass,
             "scope_id": scope.id,
         }
     return result.to_dict() | {"degraded": False, "reason": None}

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     )
     cache_ttl: int | None = Field(None, gt=0, validation_alias=_env("CACHE_TTL", "cache_ttl"))
     ttl_refresh_on_hit: bool = Field(False, validation_alias=_env("NEARHIT_TTL_REFRESH_ON_HIT", "ttl_refresh_on_hit"))
+    store_failures_degraded: int = Field(
+        3, ge=1, le=10_000, validation_alias=_env("NEARHIT_STORE_FAILURES_DEGRADED", "store_failures_degraded")
+    )  # /readiness says "degraded" after this many answers in a row could not be stored
     max_prompt_chars: int = Field(
         32_000, gt=0, le=10_000_000, validation_alias=_env("NEARHIT_MAX_PROMPT_CHARS", "max_prompt_chars")
     )

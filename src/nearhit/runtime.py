@@ -20,6 +20,7 @@ from nearhit.embeddings import Embedder, build_embedder
 from nearhit.errors import NearhitError, RedisUnavailable
 from nearhit.llm import LLMEvent, LLMProvider, build_provider
 from nearhit.singleflight import SingleFlight
+from nearhit.store_health import StoreHealth, StoreResult
 from nearhit.telemetry import Telemetry
 
 RECONNECT_INTERVAL_S = 2.0
@@ -34,7 +35,8 @@ class Runtime:
         self.settings = settings
         self.embedder = embedder
         self.provider = provider
-        self.flights: SingleFlight[LLMEvent] = SingleFlight()
+        self.flights: SingleFlight[LLMEvent | StoreResult] = SingleFlight()
+        self.stores = StoreHealth(settings.store_failures_degraded)
         self.telemetry = Telemetry(lambda: self.redis, KeySpace(settings.index_name), settings.telemetry_maxlen)
         self._cache: SemanticCache | None = None
         self._last_attempt = 0.0

@@ -19,6 +19,7 @@ T = TypeVar("T")
 @dataclass
 class _Flight(Generic[T]):
     events: list[T] = field(default_factory=list)
+    produced: bool = False  # the producer has ended; ``on_complete`` may still be running
     done: bool = False
     error: BaseException | None = None
     subscribers: int = 0
@@ -40,12 +41,14 @@ class SingleFlight(Generic[T]):
         self,
         key: str,
         produce: Callable[[], AsyncIterator[T]],
-        on_complete: Callable[[list[T]], Awaitable[None]] | None = None,
+        on_complete: Callable[[list[T]], Awaitable[T | None]] | None = None,
     ) -> AsyncIterator[T]:
         """Every event of the generation for ``key``, from the first; starts it if none runs.
 
         ``on_complete`` runs once, after the producer finished without error, with all its events (the
-        place to store a complete answer: a failed or cancelled one never reaches it).
+        place to store a complete answer: a failed or cancelled one never reaches it). What it returns is the
+        last event every subscriber gets, so each learns how it went; subscribers that leave while it runs
+        do not cancel it.
         """
         flight = self._flights.get(key)
         if flight is None:
@@ -68,7 +71,7 @@ class SingleFlight(Generic[T]):
                 await flight.changed.wait()
         finally:
             flight.subscribers -= 1
-            if flight.subscribers == 0 and not flight.done and flight.task is not None:
+            if flight.subscribers == 0 and not flight.produced and flight.task is not None:
                 flight.task.cancel()
                 self._forget(key, flight)
 
@@ -77,29 +80,34 @@ class SingleFlight(Generic[T]):
         key: str,
         flight: _Flight[T],
         produce: Callable[[], AsyncIterator[T]],
-        on_complete: Callable[[list[T]], Awaitable[None]] | None,
+        on_complete: Callable[[list[T]], Awaitable[T | None]] | None,
     ) -> None:
         try:
             async for event in produce():
                 flight.events.append(event)
                 flight.changed.set()
         except asyncio.CancelledError:
-            flight.error = asyncio.CancelledError()
+            self._end(key, flight, asyncio.CancelledError())
             raise
         except Exception as exc:
-            flight.error = exc
-        finally:
-            flight.done = True
-            flight.changed.set()
-            if flight.error is not None:
-                self._forget(key, flight)
+            self._end(key, flight, exc)
+            return
+        flight.produced = True
         # Until the answer is stored, a late arrival still joins this flight (and replays its events)
         # rather than starting a second generation.
         try:
             if on_complete is not None:
-                await on_complete(flight.events)
+                last = await on_complete(flight.events)
+                if last is not None:
+                    flight.events.append(last)
         finally:
-            self._forget(key, flight)
+            self._end(key, flight, None)
+
+    def _end(self, key: str, flight: _Flight[T], error: BaseException | None) -> None:
+        flight.error = error
+        flight.done = True
+        flight.changed.set()
+        self._forget(key, flight)
 
     def _forget(self, key: str, flight: _Flight[T]) -> None:
         if self._flights.get(key) is flight:

@@ -7,12 +7,14 @@ can order and de-duplicate them. Leaving the stream early (a client disconnect) 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, TypeVar
 
 from nearhit.answering import CacheDocument, Chunk, ColumnDone, ColumnEvent
 
+log = logging.getLogger(__name__)
 EventType = Literal["column_start", "content_chunk", "cache_document", "column_complete", "stream_complete"]
 
 
@@ -28,12 +30,15 @@ class RaceEvent:
 
 
 def column_complete_data(done: ColumnDone) -> dict[str, Any]:
-    """The ``column_complete`` payload: status, timings, tokens, cost, and the error if any."""
+    """The ``column_complete`` payload: status, timings, tokens, cost, the error if any, and (on a cache
+    miss) whether the answer was stored."""
     return asdict(done.record) | {
         "status": done.status,
         "finish_reason": done.finish_reason,
         "error": done.error,  # for a degraded column: why the cache was not used
         "error_status": done.error_status,
+        "store": done.store,  # "stored" | "skipped" | "failed", None when there was nothing to store
+        "store_reason": done.store_reason,
     }
 
 
@@ -49,6 +54,8 @@ async def merge(columns: Mapping[K, AsyncIterator[ColumnEvent]]) -> AsyncGenerat
         try:
             async for event in events:
                 await queue.put((name, event))
+        except Exception:  # the columns end with a ColumnDone instead of raising; never lose one silently
+            log.exception("column %s failed", name)
         finally:
             await queue.put((name, None))
 

@@ -43,9 +43,11 @@ class StoreBody(ScopeFields):
     model: Label | None = Field(None, description="Defaults to the configured model (so /ask finds it).")
 
 
-@router.get("/stats", summary="Entries, index and memory sizes, hit and miss counters", dependencies=[PUBLIC])
+@router.get(
+    "/stats", summary="Entries, index and memory sizes, hit and miss counters, store failures", dependencies=[PUBLIC]
+)
 async def stats(cache: CacheDep, runtime: RuntimeDep) -> dict[str, Any]:
-    return (await cache.stats()).to_dict() | {"llm_generations": runtime.flights.started}
+    return (await cache.stats()).to_dict() | {"llm_generations": runtime.flights.started, **runtime.stores.to_dict()}
 
 
 @router.post("/search", summary="Nearest stored entries to a text or an embedding (the caller's tenant)")

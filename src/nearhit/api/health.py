@@ -39,7 +39,11 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503)
 
 
-@router.get("/readiness", summary="Every dependency: Redis, index, embedder, LLM (503 if one is not ready)")
+@router.get(
+    "/readiness",
+    summary="Every dependency: Redis, index, embedder, LLM (503 if one is not ready); 'degraded' when answers "
+    "stop being stored",
+)
 async def readiness(runtime: RuntimeDep) -> JSONResponse:
     checks = await _redis_and_index(runtime)
     embedder = runtime.embedder
@@ -50,7 +54,12 @@ async def readiness(runtime: RuntimeDep) -> JSONResponse:
     except LLMError as exc:
         checks["llm"] = {"ok": False, "model": runtime.provider.model, "error": str(exc)}
     ready = all(check["ok"] for check in checks.values())
-    return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+    # Failing stores degrade, they do not unready: every answer still comes (hits included), and the replicas
+    # share the Redis that refuses the writes, so a 503 would take them all out of rotation at once.
+    degraded = runtime.stores.degraded
+    checks["store"] = {"ok": degraded is None, "error": degraded, **runtime.stores.to_dict()}
+    status = "not_ready" if not ready else "degraded" if degraded else "ready"
+    return JSONResponse({"ready": ready, "status": status, **checks}, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", summary="Aggregated cache and telemetry figures (JSON)")
@@ -58,6 +67,7 @@ async def metrics(runtime: RuntimeDep) -> dict[str, Any]:
     result: dict[str, Any] = {
         "llm_generations": runtime.flights.started,
         "telemetry_dropped": runtime.telemetry.dropped,
+        **runtime.stores.to_dict(),
     }
     try:
         cache = await runtime.cache()

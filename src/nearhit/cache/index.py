@@ -172,11 +172,17 @@ async def run_knn(redis: Redis, index_name: str, query: VectorQuery) -> list[tup
 
 
 def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
-    """Turn a RESP2 ``FT.SEARCH`` reply ``[total, key, [f, v, ...], ...]`` into (key, fields) pairs."""
+    """Turn a RESP2 ``FT.SEARCH`` reply ``[total, key, [f, v, ...], ...]`` into (key, fields) pairs.
+
+    A key whose fields come back nil is left out: it expired (or was deleted) after the index listed it and
+    before Redis removed it from the index. It is no longer an entry, so it is not a result.
+    """
     rows = []
     for position in range(1, len(reply), 2):
         key = _text(reply[position])
-        values = reply[position + 1] if position + 1 < len(reply) else []
+        values = reply[position + 1] if position + 1 < len(reply) else None
+        if not values:
+            continue
         rows.append((key, {_text(f): _text(v) for f, v in zip(values[::2], values[1::2], strict=True)}))
     return rows
 

@@ -12,7 +12,15 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from nearhit.answering import Answerer, AskRequest, CacheDocument, Chunk, ColumnDone, ColumnEvent
+from nearhit.answering import (
+    Answerer,
+    AskRequest,
+    CacheDocument,
+    Chunk,
+    ColumnDone,
+    ColumnEvent,
+    temperature_bypass,
+)
 from nearhit.cache import validate
 from nearhit.errors import InvalidInput
 from nearhit.gateway import protocol
@@ -73,9 +81,7 @@ def bypass_reason(call: ChatCall, max_temperature: float) -> str | None:
     """Why this request must not be answered from (nor stored in) the cache, or None."""
     if call.n > 1:
         return f"n={call.n}: several different answers were asked for"
-    if call.temperature is not None and call.temperature > max_temperature:
-        return f"temperature {call.temperature:g} is above the cache limit {max_temperature:g}"
-    return None
+    return temperature_bypass(call.temperature, max_temperature)
 
 
 def ask_requests(call: ChatCall, tenant: str, controls: Controls, bypass: str | None) -> list[AskRequest]:
@@ -274,6 +280,15 @@ def _hit_usage(answerer: Answerer, request: AskRequest, document: dict[str, Any]
 
 
 def _failure(done: ColumnDone) -> GatewayError:
+    """An LLM failure with the provider's status (502 without one); nearhit's own failure as a 500, its
+    details left in the server's log."""
+    if done.internal:
+        return GatewayError(
+            "The caching gateway failed while answering (an internal error; the details are in its log).",
+            status=500,
+            type="server_error",
+            code="internal_error",
+        )
     return upstream(done.error or "the LLM failed", done.error_status, done.retry_after)
 
 

@@ -1,0 +1,61 @@
+"""Parts that fail for real inside a column, for the tests that check columns fail loudly: a guard with a
+bug (installed on the running cache), an LLM provider with a bug, and a capture of nearhit's log."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
+
+from nearhit.cache.guards import GuardSet, GuardVerdict
+from nearhit.llm import ChatMessage, LLMEvent, SimulatedLLM
+from nearhit.runtime import Runtime
+
+
+class BrokenGuard:
+    """A guard that raises on every candidate it is asked about."""
+
+    name = "broken"
+
+    def check(self, query: str, candidate: str) -> GuardVerdict | None:
+        raise ValueError(f"guard bug on {candidate!r}")
+
+
+async def break_the_guards(runtime: Runtime) -> None:
+    (await runtime.cache()).guards = GuardSet([BrokenGuard()])
+
+
+class BrokenLLM(SimulatedLLM):
+    """Sends its first piece of text, then fails with an exception no provider is meant to raise."""
+
+    async def stream(
+        self, messages: Sequence[ChatMessage], *, temperature: float | None = None, max_tokens: int | None = None
+    ) -> AsyncIterator[LLMEvent]:
+        async for event in super().stream(messages, temperature=temperature, max_tokens=max_tokens):
+            yield event
+            raise RuntimeError("provider bug")
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def tracebacks(self) -> list[str]:
+        """The messages of the records logged with a traceback."""
+        return [r.getMessage() for r in self.records if r.exc_info]
+
+
+@contextlib.contextmanager
+def nearhit_log() -> Iterator[_Records]:
+    """nearhit's log records (the app's own set-up replaces the root handlers, so pytest's caplog misses them)."""
+    handler = _Records()
+    logger = logging.getLogger("nearhit")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
