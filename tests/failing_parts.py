@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 
-from nearhit.cache.guards import GuardSet, GuardVerdict
+from nearhit.guards import GuardSet, GuardSignal, GuardVerdict
 from nearhit.llm import ChatMessage, LLMEvent, SimulatedLLM
 from nearhit.runtime import Runtime
 
@@ -16,6 +16,10 @@ class BrokenGuard:
     """A guard that raises on every candidate it is asked about."""
 
     name = "broken"
+    cut = 0.5
+
+    def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        raise ValueError(f"guard bug on {candidate!r}")
 
     def check(self, query: str, candidate: str) -> GuardVerdict | None:
         raise ValueError(f"guard bug on {candidate!r}")
