@@ -13,7 +13,7 @@ from fastapi_offline import FastAPIOffline
 
 from nearhit import __version__, logs, tracing
 from nearhit.api import ask, cache, calculator, errors, gateway, health, telemetry, ui, vector
-from nearhit.api.middleware import BodyLimit, RequestContext
+from nearhit.api.middleware import BodyLimit, JSONBodies, RequestContext, SecurityHeaders
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
 from nearhit.runtime import Runtime
@@ -58,11 +58,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router)
     app.include_router(ui.router)  # the pages: / and /calculator (a GET on exactly /calculator)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
+    app.add_middleware(JSONBodies, openai_prefix=gateway.router.prefix)  # innermost: after the size limit
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, openai_prefix=gateway.router.prefix)
     app.add_middleware(RequestContext)
+    app.add_middleware(SecurityHeaders)
     if tracing.enabled():
         app.add_middleware(tracing.RequestSpans)  # outermost: the span covers the whole response
     return app

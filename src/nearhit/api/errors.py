@@ -17,7 +17,10 @@ log = logging.getLogger(__name__)
 def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def invalid_input(_: Request, exc: InvalidInput) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        # A check that needs the configuration (the prompt limit, the index's dimension) failed after the
+        # schema passed: still a validation error, so the same 422 in the same shape as the schema's own.
+        detail = {"type": "value_error", "loc": ["body"], "msg": str(exc), "input": None}
+        return JSONResponse({"detail": [detail]}, status_code=422)
 
     @app.exception_handler(RedisUnavailable)
     async def redis_unavailable(_: Request, exc: RedisUnavailable) -> JSONResponse:

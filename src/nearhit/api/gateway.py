@@ -108,7 +108,7 @@ async def chat_completions(
     try:
         config = _config(request)
         tenant = _tenant(config, authorization)
-        call = parse_chat(parse_json(await request.body()))
+        call = parse_chat(parse_json(await request.body()), config.max_n)
         controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl)
         run = await start_chat(answerer, call, tenant, controls, config.max_temperature)
         headers = run.status.headers()
