@@ -46,16 +46,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime
     app.state.gateway_config = GatewayConfig.from_settings(settings)  # a bad key table stops start-up
     errors.install(app)
-    for router in (
-        ask.router,
-        cache.router,
-        vector.router,
-        telemetry.router,
-        health.router,
-        calculator.router,
-        gateway.router,
+    body = (413, 415)  # any route that takes a body (nearhit.api.middleware)
+    for router, statuses in (
+        (ask.router, (*body, 502, 503)),
+        (cache.router, (400, 401, 409, *body, 503)),
+        (vector.router, (401, 409, *body, 503)),
+        (telemetry.router, (401, 503)),
+        (calculator.router, (400, 409, *body, 503)),
     ):
-        app.include_router(router)
+        app.include_router(router, responses=errors.responses(*statuses))
+    app.include_router(health.router, responses={503: {"description": "A dependency is down: the body says which"}})
+    app.include_router(gateway.router)  # its errors are in OpenAI's shape, declared by the router
     app.include_router(ui.router)  # the pages: / and /calculator (a GET on exactly /calculator)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     app.add_middleware(JSONBodies, openai_prefix=gateway.router.prefix)  # innermost: after the size limit

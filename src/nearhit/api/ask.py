@@ -12,7 +12,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from nearhit.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
 from nearhit.api.deps import AnswererDep, RuntimeDep
-from nearhit.api.schemas import Integer, Message, PromptText, ScopeFields, Threshold, Ttl
+from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.cache import validate
 from nearhit.llm import ChatMessage
 from nearhit.runtime import Runtime
@@ -30,7 +30,7 @@ class AskBody(ScopeFields):
     no_cache: bool = Field(False, description="Skip the lookup (the answer is still stored).")
     no_store: bool = Field(False, description="Don't store the answer.")
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    max_tokens: Annotated[Integer, Field(ge=1, le=100_000)] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=100_000), Integral] | None = None
 
     def to_request(self, runtime: Runtime) -> AskRequest:
         validate.prompt(self.prompt, runtime.settings.max_prompt_chars)

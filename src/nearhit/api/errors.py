@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, RedisUnavailable
 from nearhit.llm import LLMError
 
 log = logging.getLogger(__name__)
+
+
+class ErrorDetail(BaseModel):
+    """Every error but a 422: ``{"detail": "what went wrong and what to do"}``."""
+
+    detail: str
+
+
+_WHY = {
+    400: "A well-formed request that cannot be served as asked (an unknown region or model, no selection)",
+    401: "The admin token is missing or wrong (NEARHIT_ADMIN_TOKEN)",
+    409: "The index does not fit the configured embedder, or there is nothing to derive from yet",
+    413: "The body is over the size limit (2 MiB)",
+    415: "The body is not sent as application/json",
+    502: "The LLM failed (its own 4xx/5xx status is passed on when it gave one)",
+    503: "Redis (the cache) is unavailable",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` for these error statuses, so the schema lists what a route really answers."""
+    return {status: {"model": ErrorDetail, "description": _WHY[status]} for status in statuses}
 
 
 def install(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
 
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.errors import NearhitError
@@ -29,10 +30,32 @@ from nearhit.llm import count_tokens
 
 router = APIRouter(prefix="/v1", tags=["openai-gateway"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The request breaks OpenAI's schema or asks for what the gateway does not do"},
-    401: {"description": "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)"},
+
+class _ErrorFields(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIError(BaseModel):
+    """OpenAI's error body, the only one the gateway answers with."""
+
+    error: _ErrorFields
+
+
+_WHY = {
+    400: "The request breaks OpenAI's schema, is not strict JSON, or asks for what the gateway does not do",
+    401: "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)",
+    413: "The body is over the size limit (2 MiB)",
+    415: "The body is not sent as application/json",
+    429: "The provider's rate limit (with its retry-after)",
+    "5XX": "The provider failed (its status passed on; 502 when it was not reached)",
 }
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": OpenAIError, "description": why} for status, why in _WHY.items()
+}
+_GET_ERRORS = {status: _ERRORS[status] for status in (401,)}
 _CHAT_BODY = {
     "required": True,
     "content": {
@@ -159,7 +182,7 @@ def _models(runtime: RuntimeDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_ERRORS)
+@router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_GET_ERRORS)
 async def list_models(
     request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
 ) -> Response:
@@ -170,7 +193,11 @@ async def list_models(
     return JSONResponse({"object": "list", "data": _models(runtime)})
 
 
-@router.get("/models/{model}", summary="One model this gateway serves", responses=_ERRORS | {404: {}})
+@router.get(
+    "/models/{model}",
+    summary="One model this gateway serves",
+    responses=_GET_ERRORS | {404: {"model": OpenAIError, "description": "No such model on this gateway"}},
+)
 async def retrieve_model(
     model: str, request: Request, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
 ) -> Response:

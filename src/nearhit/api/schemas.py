@@ -14,7 +14,7 @@ from nearhit.cache import validate
 MAX_TEXT_CHARS = 1_000_000
 # What validate.label accepts, for the schema: no control character (Unicode Cc), not only white space.
 LABEL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
-NOT_BLANK_PATTERN = r"\S"
+NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f]"  # str.strip() also strips the separators U+001C-U+001F
 
 
 def _integral(value: object) -> object:
@@ -40,15 +40,16 @@ def _text(value: str) -> str:
     return validate.unicode_text(value, "the text")
 
 
-Integer = Annotated[int, BeforeValidator(_integral)]
+# Placed after the constraints (Annotated[int, Field(...), Integral]) so they stay JSON Schema's minimum/maximum.
+Integral = BeforeValidator(_integral)
 Label = Annotated[
     str,
     Field(min_length=1, max_length=validate.MAX_LABEL_CHARS, json_schema_extra={"pattern": LABEL_PATTERN}),
     AfterValidator(_label),
 ]
 Threshold = Annotated[float, Field(ge=0, le=1, description="Similarity (1 - cosine distance) needed, 0-1.")]
-TopK = Annotated[Integer, Field(ge=1, le=100)]
-Ttl = Annotated[Integer, Field(gt=0, le=10 * 365 * 24 * 3600, description="Seconds to keep the entry.")]
+TopK = Annotated[int, Field(ge=1, le=100), Integral]
+Ttl = Annotated[int, Field(gt=0, le=10 * 365 * 24 * 3600, description="Seconds to keep the entry."), Integral]
 # Long enough for any configured limit; the configured limit (NEARHIT_MAX_PROMPT_CHARS) is checked after.
 PromptText = Annotated[
     str,
