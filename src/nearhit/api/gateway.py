@@ -44,7 +44,7 @@ class OpenAIError(BaseModel):
     error: _ErrorFields
 
 
-_WHY = {
+_WHY: dict[int | str, str] = {
     400: "The request breaks OpenAI's schema, is not strict JSON, or asks for what the gateway does not do",
     401: "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)",
     413: "The body is over the size limit (2 MiB)",
@@ -55,7 +55,7 @@ _WHY = {
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": OpenAIError, "description": why} for status, why in _WHY.items()
 }
-_GET_ERRORS = {status: _ERRORS[status] for status in (401,)}
+_GET_ERRORS: dict[int | str, dict[str, Any]] = {401: _ERRORS[401]}
 _CHAT_BODY = {
     "required": True,
     "content": {
