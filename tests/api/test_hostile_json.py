@@ -3,8 +3,11 @@ bodies of another type get a precise 4xx on every FastAPI route: 422 in FastAPI'
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from nearhit import jsonbody
 from tests.api.live import LiveServer
 
 ROUTES = [
@@ -21,11 +24,16 @@ HOSTILE: list[tuple[str, bytes, str]] = [
     ("NaN", b'{"prompt": "hi", "threshold": NaN}', "NaN is not JSON"),
     ("Infinity", b'{"prompt": "hi", "threshold": Infinity}', "Infinity is not JSON"),
     ("-Infinity", b'{"prompt": "hi", "threshold": -Infinity}', "-Infinity is not JSON"),
-    ("1e999", b'{"prompt": "hi", "threshold": 1e999}', "1e999 is out of range"),
+    ("1e999", b'{"prompt": "hi", "threshold": 1e999}', "'threshold' is out of range"),
     ("lone surrogate", b'{"prompt": "caf\\ud800"}', "'prompt' contains a lone surrogate (U+D800) at character 3"),
     ("surrogate in a key", b'{"\\udc00": 1}', "a key of the body contains a lone surrogate"),
     ("nested 1,000 deep", b'{"prompt": "hi", "history": ' + b"[" * 1000 + b"]" * 1000 + b"}", "nested more than 64"),
-    ("5,000-digit integer", b'{"prompt": "hi", "max_tokens": 1' + b"0" * 5000 + b"}", "5,001 digits"),
+    ("5,000-digit integer", b'{"prompt": "hi", "max_tokens": 1' + b"0" * 5000 + b"}", "over 4,300 digits"),
+    (
+        "40-digit integer",
+        b'{"prompt": "hi", "max_tokens": 1' + b"0" * 39 + b"}",
+        "'max_tokens' is an integer of 40 digits",
+    ),
     ("invalid UTF-8", b'{"prompt": "\xff\xfe"}', "invalid UTF-8 (byte 0xff)"),
 ]
 
@@ -78,3 +86,25 @@ async def test_json_media_types_with_parameters_are_json(live: LiveServer) -> No
 async def test_an_empty_body_is_a_missing_field_not_a_type_error(live: LiveServer) -> None:
     response = await live.client.post("/ask", content=b"")
     assert response.status_code == 422 and response.json()["detail"][0]["type"] == "missing"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": "\\ud83d\\ude00"}',  # a surrogate pair is an emoji
+        b"[" + b"9" * 32 + b"]",  # the longest integer allowed
+        b"[1e-400, 1.7976931348623157e308, -0.0]",  # underflow to 0, the largest double
+        b"[" * 64 + b"]" * 64,  # the deepest nesting allowed
+        b'{"a": [true, false, null, "caf\\u00e9"]}',
+    ],
+)
+def test_what_strict_json_still_accepts(raw: bytes) -> None:
+    assert jsonbody.loads(raw) == json.loads(raw)
+
+
+def test_json_media_types() -> None:
+    assert jsonbody.is_json("application/json; charset=utf-8")
+    assert jsonbody.is_json("application/vnd.api+json")
+    assert not jsonbody.is_json("text/plain")
+    assert not jsonbody.is_json("text/json")
+    assert not jsonbody.is_json(None)

@@ -153,7 +153,7 @@ GATEWAY_HOSTILE: list[tuple[str, str, bytes, str | None, str]] = [
         "/chat/completions",
         b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "n": 1' + b"0" * 5000 + b"}",
         None,
-        "5,001 digits",
+        "over 4,300 digits",
     ),
     (
         "NaN temperature",
@@ -170,7 +170,13 @@ GATEWAY_HOSTILE: list[tuple[str, str, bytes, str | None, str]] = [
         "lone surrogate (U+DFFF)",
     ),
     ("lone surrogate to embed", "/embeddings", b'{"model": "x", "input": "\\ud800"}', "input", "lone surrogate"),
-    ("1e999 in a list", "/embeddings", b'{"model": "x", "input": ["a"], "dimensions": 1e999}', None, "1e999"),
+    (
+        "1e999 in a list",
+        "/embeddings",
+        b'{"model": "x", "input": ["a", 1e999]}',
+        "input[1]",
+        "'input[1]' is out of range",
+    ),
     ("invalid UTF-8", "/embeddings", b'{"model": "x", "input": "\xc3\x28"}', None, "invalid UTF-8"),
 ]
 
