@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 
+from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, RedisUnavailable
 from nearhit.llm import LLMError
 
@@ -26,7 +27,7 @@ _WHY = {
     400: "A well-formed request that cannot be served as asked (an unknown region or model, no selection)",
     401: "The admin token is missing or wrong (NEARHIT_ADMIN_TOKEN)",
     409: "The index does not fit the configured embedder, or there is nothing to derive from yet",
-    413: "The body is over the size limit (2 MiB)",
+    413: f"The body is over {MAX_BODY_BYTES:,} bytes",
     415: "The body is not sent as application/json",
     502: "The LLM failed (its own 4xx/5xx status is passed on when it gave one)",
     503: "Redis (the cache) is unavailable",

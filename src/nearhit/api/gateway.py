@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from nearhit.api.deps import AnswererDep, RuntimeDep
+from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.errors import NearhitError
 from nearhit.gateway import (
     Controls,
@@ -47,7 +48,7 @@ class OpenAIError(BaseModel):
 _WHY: dict[int | str, str] = {
     400: "The request breaks OpenAI's schema, is not strict JSON, or asks for what the gateway does not do",
     401: "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)",
-    413: "The body is over the size limit (2 MiB)",
+    413: f"The body is over {MAX_BODY_BYTES:,} bytes",
     415: "The body is not sent as application/json",
     429: "The provider's rate limit (with its retry-after)",
     "5XX": "The provider failed (its status passed on; 502 when it was not reached)",

@@ -17,7 +17,6 @@ from nearhit.gateway.errors import GatewayError, invalid_json
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_BODY_BYTES = 2 * 1024 * 1024
-OPENAI_PREFIX = "/v1"  # the gateway: its errors in OpenAI's shape
 
 log = structlog.get_logger("nearhit.access")
 
@@ -59,9 +58,10 @@ class RequestContext:
 
 
 class BodyLimit:
-    """Refuses bodies over ``MAX_BODY_BYTES`` with a 413 before the app reads them."""
+    """Refuses bodies over ``MAX_BODY_BYTES`` with a 413 before the app reads them; under ``openai_prefix`` (the
+    gateway) in OpenAI's error shape."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, openai_prefix: str = OPENAI_PREFIX) -> None:
+    def __init__(self, app: ASGIApp, *, openai_prefix: str, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.openai_prefix = openai_prefix
@@ -113,7 +113,7 @@ class JSONBodies:
     then replayed to the app unchanged.
     """
 
-    def __init__(self, app: ASGIApp, openai_prefix: str = OPENAI_PREFIX) -> None:
+    def __init__(self, app: ASGIApp, *, openai_prefix: str) -> None:
         self.app = app
         self.openai_prefix = openai_prefix
 
