@@ -65,10 +65,11 @@ _CHAT_BODY = {
                 "type": "object",
                 "required": ["model", "messages"],
                 "properties": {
-                    "model": {"type": "string"},
-                    "messages": {"type": "array", "items": {"type": "object"}},
+                    "model": {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS},
+                    "messages": {"type": "array", "minItems": 1, "items": {"type": "object"}},
                     "stream": {"type": "boolean"},
-                    "temperature": {"type": "number"},
+                    "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+                    "n": {"type": "integer", "minimum": 1, "description": "At most NEARHIT_GATEWAY_MAX_N (default 4)."},
                 },
             }
         }
@@ -82,8 +83,18 @@ _EMBEDDINGS_BODY = {
                 "type": "object",
                 "required": ["model", "input"],
                 "properties": {
-                    "model": {"type": "string"},
-                    "input": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                    "model": {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS},
+                    "input": {
+                        "oneOf": [
+                            {"type": "string", "minLength": 1},
+                            {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": protocol.MAX_EMBEDDING_INPUTS,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                        ]
+                    },
                 },
             }
         }
