@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from typing import Any
 
@@ -22,6 +23,7 @@ MAX_DEPTH = 64
 MAX_INT_DIGITS = 32  # an int64 has 19; anything longer is not a count, a size or a seed
 JSON_MEDIA_TYPE = "application/json"
 _TOO_DEEP = f"arrays and objects nested more than {MAX_DEPTH} levels deep"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _MAX_INT_BITS = math.floor(MAX_INT_DIGITS * math.log2(10))  # below this, never more than MAX_INT_DIGITS digits
 
 
@@ -81,9 +83,12 @@ def loads(raw: bytes | str) -> Any:
     except ValueError:  # int() refuses more than sys.get_int_max_str_digits() (4,300) digits
         too_many = f"{sys.get_int_max_str_digits():,}"
         raise InvalidJSON(f"an integer of over {too_many} digits: the limit is {MAX_INT_DIGITS} digits", text) from None
-    _check(document, (), text)
+    # Strictly decoded UTF-8 holds no surrogate: only a \uD800-\uDFFF escape can make one, so a text
+    # without such an escape needs no string checked.
+    texts = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
+    _check(document, (), text, texts)
     if isinstance(document, dict | list):
-        _check_structure(document, text)
+        _check_structure(document, text, texts)
     return document
 
 
@@ -91,7 +96,7 @@ def _constant(name: str) -> Any:
     raise _Refused(f"{name} is not JSON: numbers must be finite")
 
 
-def _check_structure(document: dict[str, Any] | list[Any], text: str) -> None:
+def _check_structure(document: dict[str, Any] | list[Any], text: str, texts: bool) -> None:
     """Depth and every value, walked without recursion (number hooks in ``json.loads`` would cost a Python
     call per number: 7x on an 8,192-float embedding)."""
     stack: list[tuple[Any, Path]] = [(document, ())]
@@ -101,26 +106,26 @@ def _check_structure(document: dict[str, Any] | list[Any], text: str) -> None:
             raise InvalidJSON(_TOO_DEEP, text)
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
-            if type(key) is str and not key.isascii():
+            if texts and type(key) is str:
                 _text(key, path, text, key=True)
             kind = type(item)  # the common cases inline: a call per value would double the cost
             if kind is float:
                 if item - item != 0.0:  # inf - inf is NaN
-                    _check(item, (*path, key), text)
+                    _check(item, (*path, key), text, texts)
             elif kind is str:
-                if not item.isascii():
-                    _check(item, (*path, key), text)
+                if texts:
+                    _text(item, (*path, key), text)
             elif kind is dict or kind is list:
                 stack.append((item, (*path, key)))
             elif kind is int and item.bit_length() > _MAX_INT_BITS:
-                _check(item, (*path, key), text)
+                _check(item, (*path, key), text, texts)
 
 
-def _check(value: Any, path: Path, text: str) -> None:
+def _check(value: Any, path: Path, text: str, texts: bool) -> None:
     """One scalar: text without lone surrogates, a finite float, an integer of at most ``MAX_INT_DIGITS``."""
     kind = type(value)
     if kind is str:
-        if not value.isascii():  # ASCII cannot hold a surrogate: no need to encode
+        if texts:
             _text(value, path, text)
     elif kind is float:
         if not math.isfinite(value):
