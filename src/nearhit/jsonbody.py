@@ -41,9 +41,6 @@ class InvalidJSON(json.JSONDecodeError):
     def __str__(self) -> str:
         return super().__str__() if self.located else self.msg
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (self.msg, self.doc, self.pos if self.located else None, self.path)
-
 
 def dotted(path: Path) -> str:
     """``("messages", 0, "content")`` as OpenAI names a parameter: ``messages[0].content``."""
