@@ -128,6 +128,7 @@ class Settings(BaseSettings):
     gateway_max_temperature: float = Field(
         1.0, ge=0, le=2, validation_alias=_env("NEARHIT_GATEWAY_MAX_TEMPERATURE", "gateway_max_temperature")
     )
+    gateway_max_n: int = Field(4, ge=1, le=128, validation_alias=_env("NEARHIT_GATEWAY_MAX_N", "gateway_max_n"))
     gateway_tenant: str = Field(
         "default", min_length=1, max_length=256, validation_alias=_env("NEARHIT_GATEWAY_TENANT", "gateway_tenant")
     )

@@ -1,4 +1,5 @@
-"""Bad input gets a precise 4xx; admin endpoints need the token when one is set; request ids travel."""
+"""Bad input gets a precise 422 (schema and engine checks alike, in FastAPI's shape); admin endpoints need the
+token when one is set; request ids travel."""
 
 from __future__ import annotations
 
@@ -15,15 +16,20 @@ from tests.api.live import LiveServer, fast_llm, serve
     [
         ({}, 422, "prompt"),
         ({"prompt": ""}, 422, "at least 1 character"),
-        ({"prompt": "   "}, 400, "prompt is empty"),
-        ({"prompt": "x" * 32_001}, 400, "the limit is 32,000"),
+        ({"prompt": "   "}, 422, "prompt is empty"),
+        ({"prompt": "x" * 32_001}, 422, "the limit is 32,000"),
         ({"prompt": 42}, 422, "string"),
         ({"prompt": "hi", "colour": "blue"}, 422, "Extra inputs are not permitted"),
         ({"prompt": "hi", "threshold": 1.5}, 422, "less than or equal to 1"),
         ({"prompt": "hi", "threshold": -0.1}, 422, "greater than or equal to 0"),
         ({"prompt": "hi", "ttl": 0}, 422, "greater than 0"),
         ({"prompt": "hi", "tenant": ""}, 422, "tenant"),
-        ({"prompt": "hi", "tenant": "a\nb"}, 422, "pattern"),
+        ({"prompt": "hi", "tenant": "a\nb"}, 422, "control characters"),
+        ({"prompt": "hi", "tenant": "a\x85b"}, 422, "control characters"),
+        ({"prompt": "hi", "tenant": "  "}, 422, "is empty"),
+        ({"prompt": "hi", "temperature": False}, 422, "valid number"),
+        ({"prompt": "hi", "max_tokens": "5"}, 422, "valid integer"),
+        ({"prompt": "hi", "no_store": "yes"}, 422, "valid boolean"),
         ({"prompt": "hi", "history": [{"role": "wizard", "content": "x"}]}, 422, "role"),
     ],
 )
@@ -37,7 +43,9 @@ async def test_ask_rejects_bad_bodies(live: LiveServer, body: dict, status: int,
 async def test_malformed_json_and_huge_bodies(live: LiveServer) -> None:
     response = await live.client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422 and "JSON decode error" in response.text
-    response = await live.client.post("/ask", content=b"x" * (3 * 1024 * 1024))
+    response = await live.client.post(
+        "/ask", content=b"x" * (3 * 1024 * 1024), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413 and "too large" in response.json()["detail"]
 
 
@@ -48,14 +56,14 @@ async def test_malformed_json_and_huge_bodies(live: LiveServer) -> None:
         ("/cache/search", {"text": "a", "embedding": [0.1]}, 422, "exactly one"),
         ("/cache/search", {"text": "a", "top_k": -1}, 422, "greater than or equal to 1"),
         ("/cache/search", {"text": "a", "top_k": 101}, 422, "less than or equal to 100"),
-        ("/cache/search", {"embedding": [0.1] * 10}, 400, "10 values; this index takes 384"),
-        ("/vector/search", {"embedding": [0.1] * 383}, 400, "383 values; this index takes 384"),
-        ("/vector/search", {"embedding": [0.0] * 384}, 400, "all zeros"),
+        ("/cache/search", {"embedding": [0.1] * 10}, 422, "10 values; this index takes 384"),
+        ("/vector/search", {"embedding": [0.1] * 383}, 422, "383 values; this index takes 384"),
+        ("/vector/search", {"embedding": [0.0] * 384}, 422, "all zeros"),
         ("/vector/search", {"embedding": []}, 422, "at least 1 item"),
         ("/vector/search", {"embedding": [0.1] * 384, "threshold": 2}, 422, "less than or equal to 1"),
-        ("/vector/add", {"prompt": "p", "response": "r", "embedding": [0.1] * 12}, 400, "12 values"),
+        ("/vector/add", {"prompt": "p", "response": "r", "embedding": [0.1] * 12}, 422, "12 values"),
         ("/cache/store", {"prompt": "p", "response": ""}, 422, "at least 1 character"),
-        ("/cache/store", {"prompt": "p", "response": "   "}, 400, "response is empty"),
+        ("/cache/store", {"prompt": "p", "response": "   "}, 422, "response is empty"),
     ],
 )
 async def test_cache_and_vector_reject_bad_bodies(
@@ -64,6 +72,7 @@ async def test_cache_and_vector_reject_bad_bodies(
     response = await live.client.post(path, json=body)
     assert response.status_code == status, response.text
     assert fragment in response.text
+    assert isinstance(response.json()["detail"], list)  # one shape for every 422
 
 
 async def test_clear_needs_a_selection_and_never_touches_foreign_keys(live: LiveServer) -> None:

@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from nearhit.api.middleware import MAX_BODY_BYTES
+from nearhit.config import Settings
+from nearhit.gateway import GatewayConfig, GatewayError, parse_chat
 from tests.gateway.conftest import ServeGateway
 
 USER = {"role": "user", "content": "What is Redis?"}
@@ -108,6 +110,7 @@ async def test_an_oversized_body_is_refused_before_it_is_read(serve: ServeGatewa
     async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
         response = await http.post("/chat/completions", content=huge, headers={"content-type": "application/json"})
         assert response.status_code == 413  # the app-wide limit (nearhit.api.middleware.BodyLimit)
+        assert response.json()["error"]["code"] == "request_too_large"
 
 
 async def test_a_prompt_over_the_configured_limit_is_a_400(serve: ServeGateway) -> None:
@@ -132,3 +135,102 @@ async def test_with_a_key_table_a_missing_key_is_401(serve: ServeGateway) -> Non
         assert response.json()["error"]["code"] == "invalid_api_key"
         ok = await http.post("/chat/completions", json=body(), headers={"authorization": "Bearer k1"})
         assert ok.status_code == 200
+
+
+def _openai_error(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("application/json")
+    error: dict[str, Any] = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["type"] == "invalid_request_error"
+    return error
+
+
+GATEWAY_HOSTILE: list[tuple[str, str, bytes, str | None, str]] = [
+    ("nested 1,000 deep", "/chat/completions", b"[" * 1000 + b"]" * 1000, None, "nested more than 64"),
+    (
+        "5,000-digit n",
+        "/chat/completions",
+        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "n": 1' + b"0" * 5000 + b"}",
+        None,
+        "over 4,300 digits",
+    ),
+    (
+        "NaN temperature",
+        "/chat/completions",
+        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "temperature": NaN}',
+        None,
+        "NaN is not JSON",
+    ),
+    (
+        "lone surrogate in a message",
+        "/chat/completions",
+        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "a\\udfff"}]}',
+        "messages[0].content",
+        "lone surrogate (U+DFFF)",
+    ),
+    ("lone surrogate to embed", "/embeddings", b'{"model": "x", "input": "\\ud800"}', "input", "lone surrogate"),
+    (
+        "1e999 in a list",
+        "/embeddings",
+        b'{"model": "x", "input": ["a", 1e999]}',
+        "input[1]",
+        "'input[1]' is out of range",
+    ),
+    ("invalid UTF-8", "/embeddings", b'{"model": "x", "input": "\xc3\x28"}', None, "invalid UTF-8"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "raw", "param", "fragment"), GATEWAY_HOSTILE, ids=[c[0] for c in GATEWAY_HOSTILE]
+)
+async def test_hostile_json_is_a_400_invalid_json(
+    serve: ServeGateway, name: str, path: str, raw: bytes, param: str | None, fragment: str
+) -> None:
+    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
+        response = await http.post(path, content=raw, headers={"content-type": "application/json"})
+        error = _openai_error(response, 400)
+        assert error["code"] == "invalid_json" and error["param"] == param
+        assert fragment in error["message"]
+        assert gateway.runtime.flights.started == 0
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+async def test_only_json_reaches_the_gateway(serve: ServeGateway, content_type: str | None) -> None:
+    """A cross-site ``text/plain`` POST needs no CORS preflight: it must be refused, not answered."""
+    payload = json.dumps(body()).encode()
+    headers = {"content-type": content_type} if content_type else {}
+    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
+        for path in ("/chat/completions", "/embeddings"):
+            error = _openai_error(await http.post(path, content=payload, headers=headers), 415)
+            assert error["code"] == "unsupported_media_type"
+            assert "Content-Type: application/json" in error["message"]
+        assert gateway.runtime.flights.started == 0
+
+
+async def test_n_is_capped_by_the_setting(serve: ServeGateway) -> None:
+    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
+        error = _openai_error(await http.post("/chat/completions", json=body(n=128)), 400)
+        assert error["param"] == "n" and error["code"] == "invalid_value"
+        assert "at most 4" in error["message"] and "NEARHIT_GATEWAY_MAX_N" in error["message"]
+        assert (await http.post("/chat/completions", json=body(n=5))).status_code == 400
+        assert gateway.runtime.flights.started == 0
+        response = await http.post("/chat/completions", json=body(n=4))
+        assert response.status_code == 200 and len(response.json()["choices"]) == 4
+
+
+async def test_an_oversized_body_is_a_413_in_openai_shape(serve: ServeGateway) -> None:
+    huge = b'{"model": "x", "input": "' + b"x" * (MAX_BODY_BYTES + 1) + b'"}'
+    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
+        response = await http.post("/embeddings", content=huge, headers={"content-type": "application/json"})
+        error = _openai_error(response, 413)
+        assert error["code"] == "request_too_large" and str(MAX_BODY_BYTES) in error["message"]
+
+
+def test_the_cap_on_n_is_read_from_the_setting(settings: Settings) -> None:
+    config = GatewayConfig.from_settings(settings.model_copy(update={"gateway_max_n": 2}))
+    assert config.max_n == 2
+    with pytest.raises(GatewayError, match="at most 2 choices"):
+        parse_chat(body(n=3), config.max_n)
+    assert parse_chat(body(n=2), config.max_n).n == 2
+    assert GatewayConfig.from_settings(settings).max_n == 4

@@ -14,7 +14,7 @@ from fastapi_offline import FastAPIOffline
 
 from nearhit import __version__, logs, tracing
 from nearhit.api import access, ask, cache, calculator, errors, gateway, health, limits, telemetry, ui, vector
-from nearhit.api.middleware import BodyLimit, RequestContext
+from nearhit.api.middleware import BodyLimit, JSONBodies, RequestContext, SecurityHeaders
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
 from nearhit.runtime import Runtime
@@ -55,18 +55,35 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
     access.install(app, access.AccessPolicy.from_config(app.state.gateway_config, settings.admin_token))
     limits.install(app, settings)
-    for router in (ask.router, cache.router, vector.router, telemetry.router, gateway.router):
-        app.include_router(router)  # each route declares its own access rule
-    for router in (health.router, calculator.router):
-        app.include_router(router, dependencies=[access.PUBLIC])  # no cached content
+    body = (413, 415)  # any route that takes a body (nearhit.api.middleware)
+    caller = (401, 403)  # a credential is missing, unknown, or may not do this (nearhit.api.access)
+    for router, statuses in (  # each of these routes declares its own access rule
+        (ask.router, (*caller, *body, 429, 502, 503)),
+        (cache.router, (400, *caller, 409, *body, 503)),
+        (vector.router, (*caller, 409, *body, 503)),
+        (telemetry.router, (*caller, 503)),
+    ):
+        app.include_router(router, responses=errors.responses(*statuses))
+    # Public: no cached content.
+    app.include_router(
+        calculator.router, responses=errors.responses(400, 409, *body, 503), dependencies=[access.PUBLIC]
+    )
+    app.include_router(
+        health.router,
+        responses={503: {"description": "A dependency is down: the body says which"}},
+        dependencies=[access.PUBLIC],
+    )
+    app.include_router(gateway.router)  # its errors are in OpenAI's shape, declared by the router
     app.include_router(ui.router, dependencies=[access.PUBLIC])  # the pages: / and /calculator (exactly)
     access.check_routes(app)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
+    app.add_middleware(JSONBodies, openai_prefix=gateway.router.prefix)  # innermost: after the size limit
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, openai_prefix=gateway.router.prefix)
     app.add_middleware(RequestContext)
+    app.add_middleware(SecurityHeaders)
     if tracing.enabled():
         app.add_middleware(tracing.RequestSpans)  # outermost: the span covers the whole response
     return app

@@ -14,7 +14,7 @@ from nearhit.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
 from nearhit.api import limits
 from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import AnswererDep, RuntimeDep
-from nearhit.api.schemas import Message, PromptText, ScopeFields, Threshold, Ttl
+from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.cache import validate
 from nearhit.llm import ChatMessage, count_tokens
 from nearhit.runtime import Runtime
@@ -32,7 +32,7 @@ class AskBody(ScopeFields):
     no_cache: bool = Field(False, description="Skip the lookup (the answer is still stored).")
     no_store: bool = Field(False, description="Don't store the answer.")
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    max_tokens: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=100_000), Integral] | None = None
 
     def to_request(self, runtime: Runtime, caller: Caller) -> AskRequest:
         """The engine's request; the tenant is the caller's (an explicit other one needs the admin token)."""

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from nearhit.api.access import PUBLIC, AdminDep, CallerDep
 from nearhit.api.deps import CacheDep, RuntimeDep
-from nearhit.api.schemas import Label, PromptText, ScopeFields, StrictModel, Threshold, TopK, Ttl
+from nearhit.api.schemas import Label, PromptText, ResponseText, ScopeFields, StrictModel, Threshold, TopK, Ttl
 from nearhit.cache import Scope
 
 router = APIRouter(prefix="/cache", tags=["cache"])
@@ -38,7 +38,7 @@ class SearchBody(StrictModel):
 
 class StoreBody(ScopeFields):
     prompt: PromptText
-    response: Annotated[str, Field(min_length=1, max_length=1_000_000)]
+    response: ResponseText
     ttl: Ttl | None = None
     model: Label | None = Field(None, description="Defaults to the configured model (so /ask finds it).")
 

@@ -3,21 +3,51 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis.exceptions import RedisError
 
+from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, RedisUnavailable
 from nearhit.llm import LLMError
 
 log = logging.getLogger(__name__)
 
 
+class ErrorDetail(BaseModel):
+    """Every error but a 422: ``{"detail": "what went wrong and what to do"}``."""
+
+    detail: str
+
+
+_WHY = {
+    400: "A well-formed request that cannot be served as asked (an unknown region or model, no selection)",
+    401: "A credential is missing or unknown (a key of NEARHIT_GATEWAY_KEYS, or NEARHIT_ADMIN_TOKEN)",
+    403: "The credential may not do this (another tenant, or an admin action)",
+    409: "The index does not fit the configured embedder, or there is nothing to derive from yet",
+    413: f"The body is over {MAX_BODY_BYTES:,} bytes",
+    415: "The body is not sent as application/json",
+    429: "A rate limit (NEARHIT_RATE_LIMIT_*): retry after the retry-after header's seconds",
+    502: "The LLM failed (its own 4xx/5xx status is passed on when it gave one)",
+    503: "Redis (the cache) is unavailable",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` for these error statuses, so the schema lists what a route really answers."""
+    return {status: {"model": ErrorDetail, "description": _WHY[status]} for status in statuses}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def invalid_input(_: Request, exc: InvalidInput) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        # A check that needs the configuration (the prompt limit, the index's dimension) failed after the
+        # schema passed: still a validation error, so the same 422 in the same shape as the schema's own.
+        detail = {"type": "value_error", "loc": ["body"], "msg": str(exc), "input": None}
+        return JSONResponse({"detail": [detail]}, status_code=422)
 
     @app.exception_handler(RedisUnavailable)
     async def redis_unavailable(_: Request, exc: RedisUnavailable) -> JSONResponse:

@@ -11,10 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
 
 from nearhit.api import limits
 from nearhit.api.access import CallerDep, caller
 from nearhit.api.deps import AnswererDep, RuntimeDep
+from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.errors import NearhitError
 from nearhit.gateway import (
     ChatCall,
@@ -33,11 +35,33 @@ from nearhit.llm import count_tokens
 # Every route needs a caller: a key of the key table (or the admin token) when one is set, anyone otherwise.
 router = APIRouter(prefix="/v1", tags=["openai-gateway"], dependencies=[Depends(caller)])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The request breaks OpenAI's schema or asks for what the gateway does not do"},
-    401: {"description": "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)"},
-    403: {"description": "The credential may not do this"},
+
+class _ErrorFields(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIError(BaseModel):
+    """OpenAI's error body, the only one the gateway answers with."""
+
+    error: _ErrorFields
+
+
+_WHY: dict[int | str, str] = {
+    400: "The request breaks OpenAI's schema, is not strict JSON, or asks for what the gateway does not do",
+    401: "The API key is not in the key table (NEARHIT_GATEWAY_KEYS)",
+    403: "The credential may not do this",
+    413: f"The body is over {MAX_BODY_BYTES:,} bytes",
+    415: "The body is not sent as application/json",
+    429: "A rate limit, nearhit's own (NEARHIT_RATE_LIMIT_*) or the provider's, with its retry-after",
+    "5XX": "The provider failed (its status passed on; 502 when it was not reached)",
 }
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": OpenAIError, "description": why} for status, why in _WHY.items()
+}
+_GET_ERRORS: dict[int | str, dict[str, Any]] = {401: _ERRORS[401], 403: _ERRORS[403]}
 _CHAT_BODY = {
     "required": True,
     "content": {
@@ -46,10 +70,11 @@ _CHAT_BODY = {
                 "type": "object",
                 "required": ["model", "messages"],
                 "properties": {
-                    "model": {"type": "string"},
-                    "messages": {"type": "array", "items": {"type": "object"}},
+                    "model": {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS},
+                    "messages": {"type": "array", "minItems": 1, "items": {"type": "object"}},
                     "stream": {"type": "boolean"},
-                    "temperature": {"type": "number"},
+                    "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+                    "n": {"type": "integer", "minimum": 1, "description": "At most NEARHIT_GATEWAY_MAX_N (default 4)."},
                 },
             }
         }
@@ -63,8 +88,18 @@ _EMBEDDINGS_BODY = {
                 "type": "object",
                 "required": ["model", "input"],
                 "properties": {
-                    "model": {"type": "string"},
-                    "input": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                    "model": {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS},
+                    "input": {
+                        "oneOf": [
+                            {"type": "string", "minLength": 1},
+                            {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": protocol.MAX_EMBEDDING_INPUTS,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                        ]
+                    },
                 },
             }
         }
@@ -105,7 +140,7 @@ async def chat_completions(
     try:
         config = _config(request)
         tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
-        call = parse_chat(parse_json(await request.body()))
+        call = parse_chat(parse_json(await request.body()), config.max_n)
         controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl)
         await limits.admit(request, who, lambda: _prompt_tokens(call))  # a stream counts its prompt only
         run = await start_chat(answerer, call, tenant, controls, config.max_temperature)
@@ -157,12 +192,16 @@ def _models(runtime: RuntimeDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_ERRORS)
+@router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_GET_ERRORS)
 async def list_models(runtime: RuntimeDep) -> Response:
     return JSONResponse({"object": "list", "data": _models(runtime)})
 
 
-@router.get("/models/{model}", summary="One model this gateway serves", responses=_ERRORS | {404: {}})
+@router.get(
+    "/models/{model}",
+    summary="One model this gateway serves",
+    responses=_GET_ERRORS | {404: {"model": OpenAIError, "description": "No such model on this gateway"}},
+)
 async def retrieve_model(model: str, runtime: RuntimeDep) -> Response:
     try:
         for card in _models(runtime):

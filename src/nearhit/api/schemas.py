@@ -1,32 +1,81 @@
-"""Request bodies shared by several routers. Every model forbids unknown fields: a typo is a 422, not a
-silently ignored option."""
+"""Request bodies shared by several routers. Every model forbids unknown fields (a typo is a 422, not a
+silently ignored option) and is strict about types (``false`` is not a number, ``"5"`` not a count), so the
+OpenAPI schema says what is accepted. Text fields run the engine's own checks (:mod:`nearhit.cache.validate`),
+so a blank prompt or a tenant with a control character is the same 422 as any other schema violation."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-Label = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
+from nearhit.cache import validate
+
+MAX_TEXT_CHARS = 1_000_000
+# What validate.label accepts, for the schema: no control character (Unicode Cc), not only white space.
+LABEL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f]"  # str.strip() also strips the separators U+001C-U+001F
+
+
+def _integral(value: object) -> object:
+    """JSON Schema's ``integer`` includes ``3.0``: accept it as 3 (strict mode alone would refuse it)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _label(value: str) -> str:
+    return validate.label(value, "the value")
+
+
+def _prompt(value: str) -> str:
+    return validate.prompt(value, MAX_TEXT_CHARS)
+
+
+def _response(value: str) -> str:
+    return validate.response(value)
+
+
+def _text(value: str) -> str:
+    return validate.unicode_text(value, "the text")
+
+
+# Placed after the constraints (Annotated[int, Field(...), Integral]) so they stay JSON Schema's minimum/maximum.
+Integral = BeforeValidator(_integral)
+Label = Annotated[
+    str,
+    Field(min_length=1, max_length=validate.MAX_LABEL_CHARS, json_schema_extra={"pattern": LABEL_PATTERN}),
+    AfterValidator(_label),
+]
 Threshold = Annotated[float, Field(ge=0, le=1, description="Similarity (1 - cosine distance) needed, 0-1.")]
-TopK = Annotated[int, Field(ge=1, le=100)]
-Ttl = Annotated[int, Field(gt=0, le=10 * 365 * 24 * 3600, description="Seconds to keep the entry.")]
+TopK = Annotated[int, Field(ge=1, le=100), Integral]
+Ttl = Annotated[int, Field(gt=0, le=10 * 365 * 24 * 3600, description="Seconds to keep the entry."), Integral]
 # Long enough for any configured limit; the configured limit (NEARHIT_MAX_PROMPT_CHARS) is checked after.
-PromptText = Annotated[str, Field(min_length=1, max_length=1_000_000)]
+PromptText = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TEXT_CHARS, json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+    AfterValidator(_prompt),
+]
+ResponseText = Annotated[
+    str,
+    Field(min_length=1, max_length=validate.MAX_RESPONSE_CHARS, json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+    AfterValidator(_response),
+]
+Text = Annotated[str, AfterValidator(_text)]
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Message(StrictModel):
     role: Literal["system", "user", "assistant"]
-    content: Annotated[str, Field(max_length=1_000_000)]
+    content: Annotated[Text, Field(max_length=MAX_TEXT_CHARS)]
 
 
 class ScopeFields(StrictModel):
     """Who the answer belongs to: the lookup only matches entries of the same scope."""
 
     tenant: Label = "default"
-    system_prompt: Annotated[str | None, Field(max_length=100_000)] = None
+    system_prompt: Annotated[Text | None, Field(max_length=100_000)] = None
     conversation_id: Label | None = Field(None, description="Entries are shared within one conversation only.")

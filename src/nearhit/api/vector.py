@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -10,7 +10,7 @@ from pydantic import Field
 from nearhit.api.access import AdminDep, CallerDep
 from nearhit.api.cache import EmbeddingVector, scope_of
 from nearhit.api.deps import CacheDep, RuntimeDep
-from nearhit.api.schemas import Label, PromptText, ScopeFields, StrictModel, Threshold, TopK, Ttl
+from nearhit.api.schemas import Label, PromptText, ResponseText, ScopeFields, StrictModel, Threshold, TopK, Ttl
 
 router = APIRouter(prefix="/vector", tags=["vector"])
 
@@ -24,7 +24,7 @@ class VectorSearchBody(StrictModel):
 
 class VectorAddBody(ScopeFields):
     prompt: PromptText
-    response: Annotated[str, Field(min_length=1, max_length=1_000_000)]
+    response: ResponseText
     embedding: EmbeddingVector | None = Field(
         None, description="Omit to embed the prompt with the configured embedder."
     )

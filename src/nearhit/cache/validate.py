@@ -20,6 +20,7 @@ __all__ = [
     "token_count",
     "top_k",
     "ttl",
+    "unicode_text",
     "vector",
 ]
 
@@ -28,10 +29,24 @@ MAX_RESPONSE_CHARS = 1_000_000
 MAX_TOP_K = 1000
 
 
+def unicode_text(value: str, name: str) -> str:
+    """Text UTF-8 can encode. A lone surrogate (``"\\ud800"``) is legal in a JSON escape and in a Python
+    string, but nothing can store, log or send it on: it is refused where it comes in."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(
+            f"{name} contains a lone surrogate (U+{ord(value[exc.start]):04X}) at character {exc.start}: "
+            "it is not valid Unicode text"
+        ) from None
+    return value
+
+
 def prompt(value: object, max_chars: int) -> str:
     """A non-empty prompt of at most ``max_chars`` characters."""
     if not isinstance(value, str):
         raise InvalidInput(f"prompt must be a string, not {type(value).__name__}")
+    unicode_text(value, "prompt")
     if not value.strip():
         raise InvalidInput("prompt is empty (or only white space)")
     if len(value) > max_chars:
@@ -45,6 +60,7 @@ def response(value: object) -> str:
     """A non-empty answer: an empty or missing answer is never stored."""
     if not isinstance(value, str):
         raise InvalidInput(f"response must be a string, not {type(value).__name__}")
+    unicode_text(value, "response")
     if not value.strip():
         raise InvalidInput("response is empty: nothing to store")
     if len(value) > MAX_RESPONSE_CHARS:
@@ -88,6 +104,7 @@ def label(value: object, name: str) -> str:
     """A tenant or model name: any printable text (it is escaped in queries), no control characters."""
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string, not {type(value).__name__}")
+    unicode_text(value, name)
     if not value.strip():
         raise InvalidInput(f"{name} is empty")
     if len(value) > MAX_LABEL_CHARS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nearhit.errors import NearhitError
+from nearhit.jsonbody import InvalidJSON, dotted
 
 
 class GatewayError(NearhitError):
@@ -38,6 +39,15 @@ class GatewayError(NearhitError):
 def invalid(message: str, param: str | None = None, code: str | None = None) -> GatewayError:
     """A 400 for a request that breaks the schema or asks for something the gateway does not do."""
     return GatewayError(message, param=param, code=code)
+
+
+def invalid_json(exc: InvalidJSON) -> GatewayError:
+    """A body :mod:`nearhit.jsonbody` refused, naming the value at fault when there is one."""
+    return invalid(
+        f"We could not parse the JSON body of your request ({exc}). The body must be a JSON object.",
+        dotted(exc.path) or None,
+        "invalid_json",
+    )
 
 
 def unsupported(param: str, what: str) -> GatewayError:

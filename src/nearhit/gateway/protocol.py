@@ -20,7 +20,8 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
-from nearhit.gateway.errors import GatewayError, invalid, unsupported
+from nearhit import jsonbody
+from nearhit.gateway.errors import GatewayError, invalid, invalid_json, unsupported
 from nearhit.llm import ChatMessage
 
 MAX_N = 128
@@ -91,18 +92,18 @@ class EmbeddingCall:
 
 
 def parse_json(raw: bytes) -> Any:
-    """The request body as JSON, or a 400 saying why it is not JSON."""
+    """The request body as strict JSON (:mod:`nearhit.jsonbody`), or a 400 saying why it is not."""
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise invalid(
-            f"We could not parse the JSON body of your request ({exc}). The body must be a JSON object.",
-            code="invalid_json",
-        ) from None
+        return jsonbody.loads(raw)
+    except jsonbody.InvalidJSON as exc:
+        raise invalid_json(exc) from None
 
 
-def parse_chat(body: Any) -> ChatCall:
-    """Check a ``POST /v1/chat/completions`` body; earlier turns become the history, the last one the prompt."""
+def parse_chat(body: Any, max_n: int = MAX_N) -> ChatCall:
+    """Check a ``POST /v1/chat/completions`` body; earlier turns become the history, the last one the prompt.
+
+    ``max_n`` (``NEARHIT_GATEWAY_MAX_N``) caps ``n``: each choice is one more upstream generation.
+    """
     body = _object(body, None, "the request body")
     _check_fields(body)
     model = _model(body)
@@ -125,7 +126,7 @@ def parse_chat(body: Any) -> ChatCall:
         history=history,
         stream=stream,
         include_usage=include_usage,
-        n=_int(body, "n", 1, MAX_N) or 1,
+        n=_n(body, max_n),
         temperature=_temperature(body),
         max_tokens=_max_tokens(body),
     )
@@ -411,6 +412,18 @@ def _int(body: Mapping[str, Any], name: str, low: int, high: int) -> int | None:
     if not low <= value <= high:
         raise invalid(f"Invalid '{name}': {value}. Expected a value from {low} to {high}.", name, "invalid_value")
     return value
+
+
+def _n(body: Mapping[str, Any], max_n: int) -> int:
+    n = _int(body, "n", 1, MAX_N) or 1
+    if n > max_n:
+        raise invalid(
+            f"Invalid 'n': {n}. This gateway allows at most {max_n} choices per request (NEARHIT_GATEWAY_MAX_N): "
+            "each one is a separate generation upstream.",
+            "n",
+            "invalid_value",
+        )
+    return n
 
 
 def _temperature(body: Mapping[str, Any]) -> float | None:

@@ -3,6 +3,7 @@
 ``NEARHIT_GATEWAY_KEYS``: a JSON or TOML file mapping API key -> tenant, or inline ``key1=tenantA,key2=tenantB``;
 unset, every caller shares ``NEARHIT_GATEWAY_TENANT`` and any key is accepted (``nearhit.api.access`` applies it).
 ``NEARHIT_GATEWAY_MAX_TEMPERATURE``: requests sampled hotter than this bypass the cache.
+``NEARHIT_GATEWAY_MAX_N``: the most choices (``n``) one request may ask for: each is an upstream generation.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class GatewayConfig:
     shared_tenant: str
     max_temperature: float
     keys: KeyTable | None
+    max_n: int = 4
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayConfig:
@@ -88,4 +90,4 @@ class GatewayConfig:
         except InvalidInput as exc:
             raise ConfigError(str(exc)) from None
         keys = KeyTable.parse(settings.gateway_keys) if settings.gateway_keys else None
-        return cls(tenant, settings.gateway_max_temperature, keys)
+        return cls(tenant, settings.gateway_max_temperature, keys, max_n=settings.gateway_max_n)

@@ -1,0 +1,110 @@
+"""Parseable but hostile bodies (NaN, ``1e999``, lone surrogates, deep nesting, huge integers, bad UTF-8) and
+bodies of another type get a precise 4xx on every FastAPI route: 422 in FastAPI's shape, 415 for the type."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nearhit import jsonbody
+from tests.api.live import LiveServer
+
+ROUTES = [
+    "/ask",
+    "/ask/stream",
+    "/cache/search",
+    "/cache/store",
+    "/vector/search",
+    "/vector/add",
+    "/calculator/estimate",
+]
+
+HOSTILE: list[tuple[str, bytes, str]] = [
+    ("NaN", b'{"prompt": "hi", "threshold": NaN}', "NaN is not JSON"),
+    ("Infinity", b'{"prompt": "hi", "threshold": Infinity}', "Infinity is not JSON"),
+    ("-Infinity", b'{"prompt": "hi", "threshold": -Infinity}', "-Infinity is not JSON"),
+    ("1e999", b'{"prompt": "hi", "threshold": 1e999}', "'threshold' is out of range"),
+    ("lone surrogate", b'{"prompt": "caf\\ud800"}', "'prompt' contains a lone surrogate (U+D800) at character 3"),
+    ("surrogate in a key", b'{"\\udc00": 1}', "a key of the body contains a lone surrogate"),
+    ("nested 1,000 deep", b'{"prompt": "hi", "history": ' + b"[" * 1000 + b"]" * 1000 + b"}", "nested more than 64"),
+    ("5,000-digit integer", b'{"prompt": "hi", "max_tokens": 1' + b"0" * 5000 + b"}", "over 4,300 digits"),
+    (
+        "40-digit integer",
+        b'{"prompt": "hi", "max_tokens": 1' + b"0" * 39 + b"}",
+        "'max_tokens' is an integer of 40 digits",
+    ),
+    ("invalid UTF-8", b'{"prompt": "\xff\xfe"}', "invalid UTF-8 (byte 0xff)"),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "fragment"), HOSTILE, ids=[case[0] for case in HOSTILE])
+async def test_hostile_json_is_a_422_in_fastapi_shape(live: LiveServer, name: str, raw: bytes, fragment: str) -> None:
+    for path in ROUTES:
+        response = await live.client.post(path, content=raw, headers={"content-type": "application/json"})
+        assert response.status_code == 422, (path, response.status_code, response.text[:300])
+        [error] = response.json()["detail"]
+        assert error["type"] == "json_invalid" and error["loc"][0] == "body", (path, error)
+        assert fragment in error["ctx"]["error"], (path, error)
+    assert live.runtime.flights.started == 0
+
+
+async def test_a_surrogate_error_points_at_the_value(live: LiveServer) -> None:
+    raw = b'{"prompt": "hi", "history": [{"role": "user", "content": "ok"}, {"role": "user", "content": "\\ud83d"}]}'
+    response = await live.client.post("/ask", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "history", 1, "content"]
+
+
+async def test_a_paired_surrogate_is_just_an_emoji(live: LiveServer) -> None:
+    raw = b'{"prompt": "smile \\ud83d\\ude00", "include_raw": false}'
+    response = await live.client.post("/ask", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None]
+)
+async def test_a_body_that_is_not_declared_json_is_a_415(live: LiveServer, content_type: str | None) -> None:
+    """The types a browser sends cross-site without a preflight never reach a route."""
+    headers = {"content-type": content_type} if content_type else {}
+    for path in ROUTES:
+        response = await live.client.post(path, content=b'{"prompt": "hi"}', headers=headers)
+        assert response.status_code == 415, (path, response.text)
+        assert "Content-Type: application/json" in response.json()["detail"]
+    assert live.runtime.flights.started == 0
+
+
+async def test_json_media_types_with_parameters_are_json(live: LiveServer) -> None:
+    for content_type in ("application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"):
+        response = await live.client.post(
+            "/cache/search", content=b'{"text": "hi"}', headers={"content-type": content_type}
+        )
+        assert response.status_code == 200, (content_type, response.text)
+
+
+async def test_an_empty_body_is_a_missing_field_not_a_type_error(live: LiveServer) -> None:
+    response = await live.client.post("/ask", content=b"")
+    assert response.status_code == 422 and response.json()["detail"][0]["type"] == "missing"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": "\\ud83d\\ude00"}',  # a surrogate pair is an emoji
+        b"[" + b"9" * 32 + b"]",  # the longest integer allowed
+        b"[1e-400, 1.7976931348623157e308, -0.0]",  # underflow to 0, the largest double
+        b"[" * 64 + b"]" * 64,  # the deepest nesting allowed
+        b'{"a": [true, false, null, "caf\\u00e9"]}',
+    ],
+)
+def test_what_strict_json_still_accepts(raw: bytes) -> None:
+    assert jsonbody.loads(raw) == json.loads(raw)
+
+
+def test_json_media_types() -> None:
+    assert jsonbody.is_json("application/json; charset=utf-8")
+    assert jsonbody.is_json("application/vnd.api+json")
+    assert not jsonbody.is_json("text/plain")
+    assert not jsonbody.is_json("text/json")
+    assert not jsonbody.is_json(None)
