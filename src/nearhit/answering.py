@@ -24,7 +24,7 @@ from nearhit.cache.keys import normalise
 from nearhit.economics.prices import request_cost
 from nearhit.errors import NearhitError
 from nearhit.llm import ChatMessage, LLMError, LLMEvent, StreamEnd, TextChunk, count_message_tokens
-from nearhit.runtime import Runtime
+from nearhit.runtime import Runtime, current_request_id
 from nearhit.telemetry import Column, ColumnRecord, Outcome, Source
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,8 @@ class Answerer:
             if isinstance(exc, ResponseError) and "no such index" in str(exc).lower():
                 await self.runtime.repair_index()  # the next request finds the index again
         if result is not None and result.answer is not None:
+            assert cache is not None
+            cache.remember_served(current_request_id(), result, request.tenant, request.prompt)
             yield CacheDocument(_document(result, scope, degraded=None))
             async for event in self._replay(request, result, clock):
                 yield event
@@ -172,7 +174,7 @@ class Answerer:
         yield CacheDocument(_document(result, scope, degraded=degraded, bypass=not request.lookup))
         on_complete = None
         if cache is not None and degraded is None and request.store:
-            on_complete = self._storer(request, scope)
+            on_complete = self._storer(request, scope, result)
         pieces: list[str] = []
         outcome: Outcome = "miss" if request.lookup else "bypass"
         try:
@@ -222,7 +224,7 @@ class Answerer:
         )
         yield ColumnDone("done", record, finish_reason="stop", text=answer.response)
 
-    def _storer(self, request: AskRequest, scope: Scope) -> Any:
+    def _storer(self, request: AskRequest, scope: Scope, result: LookupResult | None = None) -> Any:
         async def store(events: list[LLMEvent]) -> None:
             end = events[-1] if events else None
             if not isinstance(end, StreamEnd) or end.finish_reason != "stop":
@@ -241,6 +243,8 @@ class Answerer:
                     )
             except (NearhitError, RedisError) as exc:
                 log.warning("answer not stored: %s", exc)
+            if result is not None and result.probe is not None and result.embedding is not None:
+                await self.runtime.learn(result.probe, result.embedding, request.prompt, text)
 
         return store
 

@@ -13,7 +13,20 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from nearhit import __version__, logs, tracing
-from nearhit.api import access, ask, cache, calculator, errors, gateway, health, limits, telemetry, ui, vector
+from nearhit.api import (
+    access,
+    ask,
+    cache,
+    calculator,
+    errors,
+    feedback,
+    gateway,
+    health,
+    limits,
+    telemetry,
+    ui,
+    vector,
+)
 from nearhit.api.middleware import BodyLimit, RequestContext
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
@@ -55,7 +68,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
     access.install(app, access.AccessPolicy.from_config(app.state.gateway_config, settings.admin_token))
     limits.install(app, settings)
-    for router in (ask.router, cache.router, vector.router, telemetry.router, gateway.router):
+    for router in (ask.router, cache.router, feedback.router, vector.router, telemetry.router, gateway.router):
         app.include_router(router)  # each route declares its own access rule
     for router in (health.router, calculator.router):
         app.include_router(router, dependencies=[access.PUBLIC])  # no cached content

@@ -50,6 +50,9 @@ async def readiness(runtime: RuntimeDep) -> JSONResponse:
     except LLMError as exc:
         checks["llm"] = {"ok": False, "model": runtime.provider.model, "error": str(exc)}
     ready = all(check["ok"] for check in checks.values())
+    judge = await runtime.check_judge()
+    if judge is not None:  # a judge away does not stop serving: the static decision serves meanwhile
+        checks["judge"] = judge
     return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
 
