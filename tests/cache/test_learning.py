@@ -98,3 +98,25 @@ def test_a_bound_outside_zero_to_a_half_stops_start_up(value: str, monkeypatch: 
         load_settings()
     monkeypatch.setenv("NEARHIT_MAX_WRONG_RATE", "0.02")
     assert load_settings().max_wrong_rate == 0.02
+
+
+async def test_a_callers_right_verifies_its_entry_but_never_widens_what_every_tenant_is_served(
+    cache: SemanticCache,
+) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    vector = np.ones(cache.embedder.dimension, dtype=np.float32)
+    for _ in range(3):
+        await cache.label(doc_id, vector, 0.7, True, "feedback")
+    await cache.label(doc_id, vector, 0.7, False, "feedback")
+    await cache.label(doc_id, vector, 0.9, True, "answer")
+    _, histogram = await cache.feedback.state([doc_id], histogram=True)
+    assert histogram is not None
+    assert (sum(histogram.right), sum(histogram.wrong)) == (1, 1)
+    assert len((await cache.feedback.state([doc_id], histogram=False))[0][doc_id]) == 5
+
+
+async def test_clearing_everything_clears_the_labels(cache: SemanticCache) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    await cache.label(doc_id, np.ones(cache.embedder.dimension, dtype=np.float32), 0.9, False, "answer")
+    assert await cache.clear() == 1
+    assert await cache.redis.exists(cache.keys.evidence_key, cache.keys.observations(doc_id)) == 0

@@ -4,7 +4,8 @@
   request instead of the entry; the gateway's and the API's responses carry its id in ``x-request-id``).
 - ``observations:<entry>``: the entry's newest :data:`MAX_OBSERVATIONS` labelled queries (embedding, similarity
   to the entry, right or wrong), a list that expires with the entry.
-- ``evidence``: every label of the index counted per similarity bin (what the bound is computed from).
+- ``evidence``: the labels of the index counted per similarity bin (what the bound is computed from); a
+  caller's "right" verdict counts for its entry only.
 - Counters (``feedback_wrong``, ``feedback_right``, ``feedback_rejections``, ``explorations``, ...) in the
   cache's stats hash.
 """
@@ -103,8 +104,11 @@ class FeedbackStore:
         return observations, _histogram(replies[-1]) if histogram else None
 
     async def observe(self, doc_id: str, observation: bounded.Observation, source: LabelSource) -> None:
-        """Keep a label with the entry (newest MAX_OBSERVATIONS) and in the index's histogram."""
+        """Keep a label with the entry (newest MAX_OBSERVATIONS) and, unless it is a caller's "right", in the
+        index's histogram: a caller can thus verify its own entries and narrow what the index serves, but never
+        widen it for every tenant by sending "right" many times."""
         key = self.keys.observations(doc_id)
+        counts_for_all = not (source == "feedback" and observation.right)
         bin_field = f"{'r' if observation.right else 'w'}:{bounded.bin_of(observation.similarity)}"
         ttl_ms = await self.redis.pttl(doc_id)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -112,7 +116,8 @@ class FeedbackStore:
             pipe.ltrim(key, 0, MAX_OBSERVATIONS - 1)
             if ttl_ms > 0:
                 pipe.pexpire(key, ttl_ms)  # the labels go with the entry
-            pipe.hincrby(self.keys.evidence_key, bin_field, 1)
+            if counts_for_all:
+                pipe.hincrby(self.keys.evidence_key, bin_field, 1)
             pipe.hincrby(self.keys.stats_key, f"labels_{source}", 1)
             await pipe.execute()
 

@@ -113,9 +113,13 @@ class KeySpace:
         """Which entry a request was served (for feedback that names the request), kept briefly."""
         return f"{self.root}:{self.index_name}:served:{sha256_hex(request_id)[:32]}"
 
+    @property
+    def observations_prefix(self) -> str:
+        return f"{self.root}:{self.index_name}:observations:"
+
     def observations(self, doc_id: str) -> str:
         """An entry's labelled observations (negatives and positives)."""
-        return f"{self.root}:{self.index_name}:observations:{sha256_hex(doc_id)[:32]}"
+        return self.observations_prefix + sha256_hex(doc_id)[:32]
 
     @property
     def evidence_key(self) -> str:

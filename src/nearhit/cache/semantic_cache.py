@@ -548,7 +548,9 @@ class SemanticCache:
             if filters is None:
                 async for batch in self._scan_entries():
                     deleted += await self.redis.unlink(*batch)
-                await self.redis.delete(self.keys.stats_key)
+                await self.redis.delete(self.keys.stats_key, self.keys.evidence_key)
+                async for raw in self.redis.scan_iter(match=self.keys.observations_prefix + "*", count=1000):
+                    await self.redis.unlink(raw)  # the labels of the entries just deleted
                 return deleted
             while True:
                 reply = await self.redis.execute_command(

@@ -125,8 +125,9 @@ async def _ask(cache: SemanticCache, pair: Pair, scope: Any, report: PassReport)
         else:
             report.wrong_hits += 1
         if result.match == "semantic" and result.embedding is not None and result.answer is not None:
+            # the oracle plays the user's feedback on what was served
             await cache.label(
-                result.answer.doc_id, result.embedding, result.similarity or 0.0, pair.same_answer, "oracle"
+                result.answer.doc_id, result.embedding, result.similarity or 0.0, pair.same_answer, "feedback"
             )
         return
     probe = result.probe
@@ -137,7 +138,7 @@ async def _ask(cache: SemanticCache, pair: Pair, scope: Any, report: PassReport)
         report.audits += bool(result.bound and result.bound["audit"])
     else:
         report.labelled_misses += 1
-    await cache.label(probe.doc_id, result.embedding, probe.similarity, pair.same_answer, "oracle")
+    await cache.label(probe.doc_id, result.embedding, probe.similarity, pair.same_answer, "oracle")  # as the judge
 
 
 async def _drop(cache: SemanticCache, spec: IndexSpec) -> None:
