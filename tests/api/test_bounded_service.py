@@ -28,6 +28,7 @@ async def test_an_exploration_is_answered_by_the_llm_and_labelled(
             document = response.json()["cache"]["cache_document"]
             assert document["match"] is None and document["rejected_by"] == "bound"
             assert document["bound"]["action"] == "explore" and document["probe"]["exploration"]
+            assert "cached_response" not in document["probe"]
             cache = await runtime.cache()
 
             async def labelled() -> bool:

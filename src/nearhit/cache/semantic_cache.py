@@ -127,6 +127,8 @@ class LookupResult:
         data["hit"] = self.hit
         data["doc_id"] = self.doc_id
         data["response"] = self.answer.response if self.answer else None
+        if self.probe is not None:  # the withheld answer is not the caller's: say which entry, not what it says
+            del data["probe"]["cached_response"]
         if self.embedding is not None:
             data["embedding"] = [round(x, 5) for x in self.embedding[:embedding_head]]
             data["embedding_dimension"] = len(self.embedding)

@@ -18,7 +18,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from nearhit.cache import KeySpace, SemanticCache
+from nearhit.cache import KeySpace, SemanticCache, bounded
 from nearhit.cache.index import IndexSpec, drop_index
 from nearhit.evaluation.dataset import Pair
 from nearhit.evaluation.metrics import wilson
@@ -38,6 +38,7 @@ class PassReport:
     explorations: int = 0  # withheld although the static decision would have served: an LLM call spent to learn
     audits: int = 0  # explorations inside the served region, to keep checking
     labelled_misses: int = 0  # withheld below the static threshold: labelled from the answer the miss got anyway
+    served_from: float = 1.01  # after the pass: the lowest similarity a new question is served at (1.01: none)
 
     @property
     def recall(self) -> float:
@@ -108,6 +109,9 @@ async def replay(
                     await _ask(learner, pairs[i], scopes[i], report)
                     if done % 100 == 0 or done == len(indices):
                         progress(f"replay pass {number}", done, len(indices))
+                _, histogram = await learner.feedback.state([], histogram=True)
+                assert histogram is not None
+                report.served_from = bounded.served_from(histogram, bound)[0]
                 reports.append(report)
     finally:
         await _drop(learner, spec)
