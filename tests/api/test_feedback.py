@@ -173,3 +173,26 @@ async def test_another_tenants_request_or_entry_is_a_404_like_an_unknown_one(sec
         "/cache/feedback", json={"request_id": request_id, "verdict": "wrong"}, headers=alpha
     )
     assert mine.status_code == 200
+
+
+async def test_streamed_hits_can_be_named_by_their_request_id(live: LiveServer) -> None:
+    doc_id = await store(live)
+    chat = {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": LOOK_ALIKE}]}
+    async with live.client.stream("POST", "/v1/chat/completions", json=chat) as response:
+        assert response.headers["x-nearhit-cache"] == "hit-semantic"
+        request_id = response.headers["x-request-id"]
+        await response.aread()
+    race = {"prompt": LOOK_ALIKE, "include_raw": False}
+    async with live.client.stream("POST", "/ask/stream", json=race) as response:
+        ui_request_id = response.headers["x-request-id"]
+        assert '"match": "semantic"' in (await response.aread()).decode()
+
+    for named in (request_id, ui_request_id):
+
+        async def accepted(named: str = named) -> httpx.Response | None:
+            answer = await live.client.post("/cache/feedback", json={"request_id": named, "verdict": "right"})
+            return answer if answer.status_code == 200 else None
+
+        answer = await eventually(accepted)
+        assert answer is not None and answer.json()["doc_id"] == doc_id
+        assert answer.json()["action"] == "positive stored"
