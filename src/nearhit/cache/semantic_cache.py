@@ -3,7 +3,10 @@
 A lookup first reads the entry key made of scope + normalised prompt (one round trip, no embedding). On a
 miss it embeds the normalised prompt (through the embedding cache) and runs a KNN query restricted to the
 caller's scope; the nearest candidates above the threshold go through the look-alike guards, and the
-first that passes is served. Every lookup returns a :class:`LookupResult` that says what happened and why.
+first that passes is served. Candidates a user's "wrong" verdict refuses are dropped before the guards
+(``cache.feedback``, ``cache.bounded``); with a wrong-hit bound the chosen one is served only where the bound
+is proven, else withheld as a :class:`Probe` to learn from. Every lookup returns a :class:`LookupResult` that
+says what happened and why.
 """
 
 from __future__ import annotations
