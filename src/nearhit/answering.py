@@ -25,7 +25,7 @@ from nearhit.cache.keys import normalise
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput, NearhitError
 from nearhit.llm import ChatMessage, LLMError, LLMEvent, StreamEnd, TextChunk, count_message_tokens
-from nearhit.runtime import Runtime
+from nearhit.runtime import Runtime, current_request_id
 from nearhit.store_health import StoreOutcome, StoreResult
 from nearhit.telemetry import Column, ColumnRecord, Outcome, Source
 
@@ -233,6 +233,8 @@ class Answerer:
             log.exception("cache lookup failed; answering from the LLM")
             degraded = f"cache lookup failed, answering from the LLM: {type(exc).__name__}: {exc}"
         if result is not None and result.answer is not None:
+            assert cache is not None
+            cache.remember_served(current_request_id(), result, request.tenant, request.prompt)
             yield CacheDocument(_document(result, scope, degraded=None))
             async for event in self._replay(request, result, clock):
                 yield event
@@ -241,7 +243,7 @@ class Answerer:
         yield CacheDocument(_document(result, scope, degraded=degraded, bypass=skipped))
         on_complete = None
         if cache is not None and degraded is None and request.store:
-            on_complete = self._storer(request, scope)
+            on_complete = self._storer(request, scope, result)
         pieces: list[str] = []
         end: StreamEnd | None = None
         stored = StoreResult("skipped", _no_store_reason(request, bypass, degraded))
@@ -299,13 +301,17 @@ class Answerer:
         yield ColumnDone("done", record, finish_reason="stop", text=answer.response)
 
     def _storer(
-        self, request: AskRequest, scope: Scope
+        self, request: AskRequest, scope: Scope, lookup: LookupResult | None = None
     ) -> Callable[[list[LLMEvent | StoreResult]], Awaitable[StoreResult]]:
-        """The flight's ``on_complete``: store the answer, count the outcome, hand it to every waiter."""
+        """The flight's ``on_complete``: store the answer, count the outcome, hand it to every waiter; an
+        explored candidate (``lookup.probe``) is then labelled from the fresh answer."""
 
         async def store(events: list[LLMEvent | StoreResult]) -> StoreResult:
             result = await attempt(events)
             self.runtime.stores.record(result)
+            if result.outcome == "stored" and lookup is not None and lookup.probe is not None and lookup.embedding:
+                text = "".join(e.text for e in events if isinstance(e, TextChunk))
+                await self.runtime.learn(lookup.probe, lookup.embedding, request.prompt, text)
             return result
 
         async def attempt(events: list[LLMEvent | StoreResult]) -> StoreResult:

@@ -84,6 +84,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None) -> Se
         ttl_refresh_on_hit=settings.ttl_refresh_on_hit,
         max_prompt_chars=settings.max_prompt_chars,
         guards=_default_guards(settings) if settings.guards else None,
+        max_wrong_rate=settings.max_wrong_rate,
     )
     try:
         await cache.setup()

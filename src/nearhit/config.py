@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         le=1,
         validation_alias=_env("NEARHIT_GUARDS_UNCOVERED_THRESHOLD", "guards_uncovered_threshold"),
     )
+    # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
+    max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
+    # A model asked whether two answers match, to label what the cache learns from (never the simulated one).
+    judge_model: str | None = Field(None, validation_alias=_env("NEARHIT_JUDGE_MODEL", "judge_model"))
 
     # --- Embeddings --------------------------------------------------------------------------------
     embedder: Literal["auto", "local", "openai", "azure"] = Field(
@@ -160,6 +164,24 @@ class Settings(BaseSettings):
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
             )
         return value
+
+    @field_validator("max_wrong_rate", mode="before")
+    @classmethod
+    def _bound_in_range(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None  # blank means unset
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValueError(f"NEARHIT_MAX_WRONG_RATE must be a number in (0, 0.5], e.g. 0.02; got {value!r}") from None
+        from nearhit.cache.bounded import check_bound
+
+        return check_bound(number)
+
+    @field_validator("judge_model")
+    @classmethod
+    def _blank_judge_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
 
     @model_validator(mode="after")
     def _thresholds_agree(self) -> Settings:

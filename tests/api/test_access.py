@@ -36,6 +36,8 @@ CALLERS: dict[str, dict[str, str]] = {
     "admin": {"Authorization": f"Bearer {ADMIN_TOKEN}"},
 }
 TENANT_OF = {"other": "beta", "own": "alpha"}
+ENTRIES: dict[str, str] = {}  # tenant -> the id of its entry, set by the live_secured fixture
+FEEDBACK = {"/cache/feedback", "/v1/nearhit/feedback"}  # another tenant's entry is a 404, as if unknown
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Sample:
         self, client: httpx.AsyncClient, headers: dict[str, str], tenant: str | None = None
     ) -> httpx.Response:
         json, params = (dict(self.json) if self.json is not None else None), dict(self.params)
+        if json is not None and json.get("doc_id") == "ALPHA_DOC":
+            json["doc_id"] = ENTRIES["alpha"]
         if tenant is not None:
             assert self.tenant_field in ("json", "params")
             (json if self.tenant_field == "json" else params)["tenant"] = tenant  # type: ignore[index]
@@ -64,6 +68,11 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "POST", "/ask/stream", {"prompt": QUESTION, "include_raw": False}, tenant_field="json"
     ),
     ("GET", "/cache/stats"): Sample("GET", "/cache/stats"),
+    # feedback on alpha's entry (ALPHA_DOC is replaced by its id): alpha and admin may, beta gets a 404
+    ("POST", "/cache/feedback"): Sample("POST", "/cache/feedback", {"doc_id": "ALPHA_DOC", "verdict": "right"}),
+    ("POST", "/v1/nearhit/feedback"): Sample(
+        "POST", "/v1/nearhit/feedback", {"doc_id": "ALPHA_DOC", "verdict": "right"}
+    ),
     ("POST", "/cache/search"): Sample("POST", "/cache/search", {"text": QUESTION, "top_k": 10}, tenant_field="json"),
     ("POST", "/vector/search"): Sample(
         "POST", "/vector/search", {"embedding": VECTOR, "top_k": 10}, tenant_field="json"
@@ -123,7 +132,7 @@ async def live_secured(settings: Settings, local_embedder: LocalEmbedder) -> Asy
             cache = await runtime.cache()
             for tenant in ("alpha", "beta"):
                 scope = Scope.build(model=runtime.provider.model, tenant=tenant)
-                await cache.store(QUESTION, f"Paris, answer-of-{tenant}.", scope)
+                ENTRIES[tenant] = await cache.store(QUESTION, f"Paris, answer-of-{tenant}.", scope)
             for caller in ("own", "other"):
                 response = await live.client.post("/ask", json={"prompt": QUESTION}, headers=CALLERS[caller])
                 assert response.status_code == 200, response.text
@@ -187,6 +196,9 @@ async def test_the_access_matrix(live_secured: LiveServer) -> None:
                     _assert_denied(response, 401 if name == "none" else 403)
             elif name == "none":
                 _assert_denied(response, 401)
+            elif name == "other" and path in FEEDBACK:
+                assert response.status_code == 404, (where, response.text)
+                assert ENTRIES["alpha"] in response.text and seen(response) == set(), where
             else:
                 assert response.status_code == 200, (where, response.text)
                 if name == "admin":

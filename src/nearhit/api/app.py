@@ -13,7 +13,20 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from nearhit import __version__, logs, tracing
-from nearhit.api import access, ask, cache, calculator, errors, gateway, health, limits, telemetry, ui, vector
+from nearhit.api import (
+    access,
+    ask,
+    cache,
+    calculator,
+    errors,
+    feedback,
+    gateway,
+    health,
+    limits,
+    telemetry,
+    ui,
+    vector,
+)
 from nearhit.api.middleware import BodyLimit, JSONBodies, RequestContext, SecurityHeaders
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
@@ -60,6 +73,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for router, statuses in (  # each of these routes declares its own access rule
         (ask.router, (*caller, *body, 429, 502, 503)),
         (cache.router, (400, *caller, 409, *body, 503)),
+        (feedback.router, (*caller, 404, *body, 503)),
         (vector.router, (*caller, 409, *body, 503)),
         (telemetry.router, (*caller, 503)),
     ):

@@ -27,6 +27,7 @@ _WHY = {
     400: "A well-formed request that cannot be served as asked (an unknown region or model, no selection)",
     401: "A credential is missing or unknown (a key of NEARHIT_GATEWAY_KEYS, or NEARHIT_ADMIN_TOKEN)",
     403: "The credential may not do this (another tenant, or an admin action)",
+    404: "No such request or entry for this caller (another tenant's is not revealed)",
     409: "The index does not fit the configured embedder, or there is nothing to derive from yet",
     413: f"The body is over {MAX_BODY_BYTES:,} bytes",
     415: "The body is not sent as application/json",

@@ -59,6 +59,9 @@ async def readiness(runtime: RuntimeDep) -> JSONResponse:
     degraded = runtime.stores.degraded
     checks["store"] = {"ok": degraded is None, "error": degraded, **runtime.stores.to_dict()}
     status = "not_ready" if not ready else "degraded" if degraded else "ready"
+    judge = await runtime.check_judge()
+    if judge is not None:  # a judge away does not stop serving: the static decision serves meanwhile
+        checks["judge"] = judge
     return JSONResponse({"ready": ready, "status": status, **checks}, status_code=200 if ready else 503)
 
 

@@ -21,8 +21,9 @@ async def summary(
     runtime: RuntimeDep,
     window: Annotated[int, Query(ge=10, le=7 * 24 * 3600, description="Recent window in seconds.")] = 300,
 ) -> dict[str, Any]:
-    await runtime.cache()  # a clear 503 when Redis is away
+    cache = await runtime.cache()  # a clear 503 when Redis is away
     data = await runtime.telemetry.summary(window)
+    data["feedback"] = await cache.feedback.counters()  # verdicts, refusals by negatives, explorations
     provider = runtime.provider
     return data | {
         "model": provider.model,

@@ -109,6 +109,23 @@ class KeySpace:
         the limiter's script may read two of them at once."""
         return f"{self.root}:{self.index_name}:ratelimit:{{{sha256_hex(identity)[:32]}}}:{minute}"
 
+    def served(self, request_id: str) -> str:
+        """Which entry a request was served (for feedback that names the request), kept briefly."""
+        return f"{self.root}:{self.index_name}:served:{sha256_hex(request_id)[:32]}"
+
+    @property
+    def observations_prefix(self) -> str:
+        return f"{self.root}:{self.index_name}:observations:"
+
+    def observations(self, doc_id: str) -> str:
+        """An entry's labelled observations (negatives and positives)."""
+        return self.observations_prefix + sha256_hex(doc_id)[:32]
+
+    @property
+    def evidence_key(self) -> str:
+        """Every labelled observation of the index, counted per similarity bin."""
+        return f"{self.root}:{self.index_name}:evidence"
+
     def entry(self, scope: Scope, normalised_prompt: str) -> str:
         """The entry's key: the exact path is one read of this key, no embedding needed."""
         return self.entry_prefix + entry_digest(scope, normalised_prompt)

@@ -3,7 +3,10 @@
 A lookup first reads the entry key made of scope + normalised prompt (one round trip, no embedding). On a
 miss it embeds the normalised prompt (through the embedding cache) and runs a KNN query restricted to the
 caller's scope; the nearest candidates above the threshold go through the look-alike guards, and the
-first that passes is served. Every lookup returns a :class:`LookupResult` that says what happened and why.
+first that passes is served. Candidates a user's "wrong" verdict refuses are dropped before the guards
+(``cache.feedback``, ``cache.bounded``); with a wrong-hit bound the chosen one is served only where the bound
+is proven, else withheld as a :class:`Probe` to learn from. Every lookup returns a :class:`LookupResult` that
+says what happened and why.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import random
 import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -26,8 +30,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redisvl.query.filter import FilterExpression
 
 from nearhit import tracing
+from nearhit.cache import bounded, validate
 from nearhit.cache import index as idx
-from nearhit.cache import validate
+from nearhit.cache.feedback import FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import KeySpace, Scope, normalise
 from nearhit.embeddings.base import Embedder
 from nearhit.embeddings.cache import CachedEmbedder
@@ -75,9 +80,21 @@ class Candidate:
     doc_id: str
     prompt: str
     similarity: float
-    outcome: Literal["served", "below_threshold", "rejected_by_guard", "not_needed"]
+    outcome: Literal["served", "below_threshold", "rejected_by_guard", "rejected_by_feedback", "withheld", "not_needed"]
     guard: str | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A candidate withheld to learn from (``NEARHIT_MAX_WRONG_RATE``): label it once the LLM has answered.
+
+    ``exploration`` is True when the static decision would have served it (an LLM call spent on learning)."""
+
+    doc_id: str
+    similarity: float
+    exploration: bool
+    cached_response: str
 
 
 @dataclass
@@ -96,6 +113,8 @@ class LookupResult:
     query: dict[str, Any] | None = None
     embedding: list[float] | None = None
     scope_id: str = ""
+    bound: dict[str, Any] | None = None  # the error-bounded decision, when NEARHIT_MAX_WRONG_RATE is set
+    probe: Probe | None = None
 
     @property
     def hit(self) -> bool:
@@ -111,6 +130,8 @@ class LookupResult:
         data["hit"] = self.hit
         data["doc_id"] = self.doc_id
         data["response"] = self.answer.response if self.answer else None
+        if self.probe is not None:  # the withheld answer is not the caller's: say which entry, not what it says
+            del data["probe"]["cached_response"]
         if self.embedding is not None:
             data["embedding"] = [round(x, 5) for x in self.embedding[:embedding_head]]
             data["embedding_dimension"] = len(self.embedding)
@@ -160,6 +181,8 @@ class SemanticCache:
         max_prompt_chars: int = 32_000,
         guards: GuardSet | None = None,
         candidates: int = 3,
+        max_wrong_rate: float | None = None,
+        seed: int | None = None,
     ) -> None:
         self.redis = redis
         self.embedder = embedder
@@ -171,6 +194,9 @@ class SemanticCache:
         self.max_prompt_chars = max_prompt_chars
         self.guards = guards
         self.candidates = candidates
+        self.max_wrong_rate = None if max_wrong_rate is None else bounded.check_bound(max_wrong_rate)
+        self.feedback = FeedbackStore(redis, self.keys)
+        self._random = random.Random(seed)  # audits are drawn at random; a seed makes a replay repeatable
         self._background: set[asyncio.Task[Any]] = set()
         self._pending_counts: Counter[str] = Counter()
         self._counts_flush: asyncio.Task[None] | None = None
@@ -199,7 +225,9 @@ class SemanticCache:
         prompt = validate.prompt(prompt, self.max_prompt_chars)
         used_threshold = self.threshold if threshold is None else validate.threshold(threshold)
         text = normalise(prompt)
-        result = LookupResult(match=None, threshold=used_threshold, scope_id=scope.id)
+        # With a wrong-hit bound the policy may learn to serve below the static threshold: look from its floor.
+        considered = used_threshold if self.max_wrong_rate is None else min(used_threshold, bounded.FLOOR)
+        result = LookupResult(match=None, threshold=considered, scope_id=scope.id)
         cached_embedder = self.embedder if isinstance(self.embedder, CachedEmbedder) else None
         async with self._redis_errors():
             key = self.keys.entry(scope, text)
@@ -239,10 +267,16 @@ class SemanticCache:
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = idx.query_as_json(query, self.spec.name)
+            stage = time.perf_counter()
+            rows, observations, histogram = await self._feedback_state(result, vector, rows)
+            result.timings_ms["feedback"] = _ms_since(stage)
 
         stage = time.perf_counter()
         with tracing.span("cache.guards") as span:
             self._choose(result, prompt, rows)
+            result.candidates.sort(key=lambda candidate: -candidate.similarity)
+            if result.match == "semantic" and histogram is not None:
+                self._bound(result, vector, used_threshold, observations, histogram)
             tracing.set_attributes(
                 span, match=result.match or "miss", similarity=result.similarity, rejected_by=result.rejected_by
             )
@@ -282,6 +316,94 @@ class SemanticCache:
             result.match = "semantic"
             result.similarity, result.distance = similarity, distance
             result.answer = CachedAnswer.from_fields(doc_id, fields)
+
+    async def _feedback_state(
+        self, result: LookupResult, vector: np.ndarray, rows: list[tuple[str, dict[str, str]]]
+    ) -> tuple[list[tuple[str, dict[str, str]]], dict[str, list[bounded.Observation]], bounded.Histogram | None]:
+        """Drop the candidates a recorded negative refuses (``rejected_by: "feedback"``); read the evidence the
+        error-bounded policy needs. One round trip, and none when no candidate reaches the threshold."""
+        similarities = [1.0 - float(fields.get(idx.DISTANCE_FIELD, "2")) for _, fields in rows]
+        eligible = [doc_id for (doc_id, _), sim in zip(rows, similarities, strict=True) if sim >= result.threshold]
+        if not eligible:
+            return rows, {}, None
+        observations, histogram = await self.feedback.state(eligible, histogram=self.max_wrong_rate is not None)
+        kept = []
+        for (doc_id, fields), similarity in zip(rows, similarities, strict=True):
+            negative = bounded.refusing_negative(vector, similarity, observations.get(doc_id, ()))
+            if negative is None:
+                kept.append((doc_id, fields))
+                continue
+            reason = (
+                f"a look-alike of a query labelled wrong for this entry (that query was {negative.similarity:.3f} "
+                "similar to the entry; this one is at least as close to it)"
+            )
+            result.candidates.append(
+                Candidate(doc_id, fields.get("prompt", ""), similarity, "rejected_by_feedback", "feedback", reason)
+            )
+            self._count("feedback_rejections")
+            if result.rejected_by is None:
+                result.rejected_by, result.rejection_reason = "feedback", reason
+                result.similarity, result.distance = similarity, 1.0 - similarity
+        return kept, observations, histogram
+
+    def _bound(
+        self,
+        result: LookupResult,
+        vector: np.ndarray,
+        static_threshold: float,
+        observations: dict[str, list[bounded.Observation]],
+        histogram: bounded.Histogram,
+    ) -> None:
+        """Serve the chosen candidate only where the wrong-hit bound holds; otherwise withhold it as a probe."""
+        assert result.answer is not None and result.similarity is not None and self.max_wrong_rate is not None
+        answer, similarity = result.answer, result.similarity
+        decision = bounded.decide(
+            similarity,
+            static_threshold=static_threshold,
+            bound=self.max_wrong_rate,
+            histogram=histogram,
+            is_verified=bounded.verified(vector, observations.get(answer.doc_id, ())),
+            draw=self._random.random(),
+        )
+        result.bound = {
+            "max_wrong_rate": self.max_wrong_rate,
+            "action": decision.action,
+            "reason": decision.reason,
+            "served_from": decision.served_from,
+            "static_threshold": static_threshold,
+            "audit": decision.audit,
+        }
+        if decision.action == "serve":
+            return
+        exploration = decision.action == "explore"
+        result.probe = Probe(answer.doc_id, similarity, exploration, answer.response)
+        result.candidates = [replace(c, outcome="withheld") if c.outcome == "served" else c for c in result.candidates]
+        result.match, result.answer = None, None
+        result.rejected_by, result.rejection_reason = "bound", decision.reason
+        self._count("audits" if decision.audit else None, "explorations" if exploration else None)
+
+    async def label(
+        self, doc_id: str, vector: Sequence[float] | np.ndarray, similarity: float, right: bool, source: LabelSource
+    ) -> None:
+        """Record that ``doc_id``'s answer was right or wrong for the query with this embedding."""
+        query = validate.vector(vector, self.embedder.dimension)
+        async with self._redis_errors():
+            await self.feedback.observe(doc_id, bounded.Observation(right, similarity, query), source)
+
+    async def label_by_answers(self, probe: Probe, vector: Sequence[float], fresh_response: str) -> bool:
+        """Label a probe offline: the fresh answer's embedding against the cached one's
+        (right iff cosine >= ``bounded.ANSWERS_AGREE``). Returns the label."""
+        cached, fresh = await self.embedder.embed([probe.cached_response[:4000], fresh_response[:4000]])
+        right = bounded.answers_agree(cached, fresh)
+        await self.label(probe.doc_id, vector, probe.similarity, right, "answer")
+        return right
+
+    def remember_served(self, request_id: str | None, result: LookupResult, tenant: str, prompt: str) -> None:
+        """Remember (in the background, briefly) which entry a request was served, so feedback may name it."""
+        if request_id is None or result.answer is None:
+            return
+        served = Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
+        self._in_background(self.feedback.remember_served(served))
 
     def _after_hit(self, result: LookupResult) -> None:
         self._count("exact_hits" if result.match == "exact" else "semantic_hits")
@@ -334,6 +456,7 @@ class SemanticCache:
             }
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.delete(key)  # an overwrite must not keep fields (or a TTL) of the old entry
+                pipe.delete(self.keys.observations(key))  # nor the labels of the old answer
                 pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
                 if ttl:
                     pipe.expire(key, ttl)
@@ -430,7 +553,9 @@ class SemanticCache:
             if filters is None:
                 async for batch in self._scan_entries():
                     deleted += await self.redis.unlink(*batch)
-                await self.redis.delete(self.keys.stats_key)
+                await self.redis.delete(self.keys.stats_key, self.keys.evidence_key)
+                async for raw in self.redis.scan_iter(match=self.keys.observations_prefix + "*", count=1000):
+                    await self.redis.unlink(raw)  # the labels of the entries just deleted
                 return deleted
             while True:
                 reply = await self.redis.execute_command(

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from nearhit.cache import Scope
+from nearhit.cache import Scope, verdicts
 from nearhit.cli._common import echo_json, json_option, open_cache, run
 
 
@@ -80,6 +80,42 @@ def lookup(prompt: str, model: str, tenant: str, system: str | None, threshold: 
         )
         click.echo(f"miss ({best}, threshold {result['threshold']}{why})")
     raise SystemExit(0 if result["hit"] else 1)
+
+
+@cache.command()
+@click.option("--request-id", default=None, help="The x-request-id of the response that served the answer.")
+@click.option("--doc-id", default=None, help="The entry served (a lookup's doc_id).")
+@click.option("--verdict", type=click.Choice(["wrong", "right"]), required=True, help="Was the answer right?")
+@click.option("--prompt", default=None, help="With --doc-id: the question it was served for.")
+@click.option("--note", default=None, help="Why (logged).")
+@json_option
+def feedback(
+    request_id: str | None, doc_id: str | None, verdict: str, prompt: str | None, note: str | None, as_json: bool
+) -> None:
+    """Say a served answer was wrong (or right): the same question, or a closer look-alike, is not served that
+    entry again. Name the response (--request-id) or the entry (--doc-id, alone: 'wrong' retires it)."""
+    if prompt is not None and doc_id is None:
+        raise click.UsageError("--prompt goes with --doc-id (a request id already names its question)")
+
+    async def go() -> dict[str, Any]:
+        async with open_cache() as engine:
+            recorded = await verdicts.give(
+                engine,
+                "wrong" if verdict == "wrong" else "right",
+                tenant=None,  # the shell acts for every tenant, like the admin token
+                request_id=request_id,
+                doc_id=doc_id,
+                prompt=prompt,
+                note=note,
+            )
+            return recorded.to_dict()
+
+    result = run(go())
+    if as_json:
+        echo_json(result)
+    else:
+        similarity = "" if result["similarity"] is None else f" (similarity {result['similarity']:.4f})"
+        click.echo(f"{result['verdict']}: {result['action']} for {result['doc_id']}{similarity}")
 
 
 @cache.command()

@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 import click
 
 from nearhit import evaluation
-from nearhit.cli._common import echo_json, json_option, open_cache, run
+from nearhit.cache.bounded import check_bound
+from nearhit.cli._common import echo_json, json_option, open_cache, run, settings
 from nearhit.evaluation import envfile, splits
+from nearhit.evaluation.replay import PassReport
 
 _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
@@ -79,9 +81,32 @@ def _num(value: float | None, digits: int = 3) -> str:
 )
 @_guards_option
 @click.option("--per-guard", is_flag=True, help="Also run each guard alone, no guards and all guards.")
+@click.option(
+    "--replay",
+    is_flag=True,
+    help="Play the pairs as traffic against the error-bounded cache, the labels as the oracle (feedback and "
+    "judge), for --passes passes; report recall, wrong hits and explorations per pass.",
+)
+@click.option("--passes", type=click.IntRange(1, 20), default=3, show_default=True, help="With --replay.")
+@click.option("--seed", type=int, default=0, show_default=True, help="With --replay: the order and the audits.")
+@click.option(
+    "--max-wrong-rate",
+    type=float,
+    default=None,
+    help="With --replay: the bound. Default: NEARHIT_MAX_WRONG_RATE, else 0.02.",
+)
 @json_option
 def eval_(
-    dataset: str, split: str | None, threshold: float | None, guards_spec: str | None, per_guard: bool, as_json: bool
+    dataset: str,
+    split: str | None,
+    threshold: float | None,
+    guards_spec: str | None,
+    per_guard: bool,
+    replay: bool,
+    passes: int,
+    seed: int,
+    max_wrong_rate: float | None,
+    as_json: bool,
 ) -> None:
     """Run labelled pairs through the real cache: store a, look up b, count right and wrong hits.
 
@@ -91,6 +116,9 @@ def eval_(
     pairs carry 'lang', which guard rejected what, and lookup latency.
     """
     used_split = _resolve_split(dataset, split, "test")
+    if replay:
+        _replay(dataset, used_split, guards_spec, passes, seed, max_wrong_rate, as_json)
+        return
 
     async def go() -> dict[str, Any]:
         pairs = evaluation.load(dataset, used_split)
@@ -120,6 +148,68 @@ def eval_(
         echo_json(report)
         return
     _print_report(report)
+
+
+def _replay(
+    dataset: str,
+    used_split: str,
+    guards_spec: str | None,
+    passes: int,
+    seed: int,
+    max_wrong_rate: float | None,
+    as_json: bool,
+) -> None:
+    configured = settings().max_wrong_rate
+    try:
+        bound = check_bound(max_wrong_rate if max_wrong_rate is not None else configured or 0.02, "--max-wrong-rate")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-wrong-rate") from None
+
+    async def go() -> list[PassReport]:
+        pairs = evaluation.load(dataset, used_split)
+        sets = evaluation.guard_sets(guards_spec or "none")
+        async with open_cache() as cache:
+            if guards_spec is not None:
+                cache.guards = next(iter(sets.values()))
+            click.echo(
+                f"replay: {len(pairs)} pairs from {dataset} ({used_split} split), {passes} passes, seed {seed}, "
+                f"bound {bound}",
+                err=True,
+            )
+            return await evaluation.replay(cache, pairs, bound=bound, passes=passes, seed=seed, progress=_progress)
+
+    reports = run(go())
+    if as_json:
+        echo_json(
+            {
+                "dataset": dataset,
+                "split": used_split,
+                "max_wrong_rate": bound,
+                "seed": seed,
+                "passes": [r.to_dict() for r in reports],
+            }
+        )
+        return
+    click.echo(f"{dataset} ({used_split} split): replay with NEARHIT_MAX_WRONG_RATE={bound}, seed {seed}")
+    click.echo(
+        f"{'pass':>4} {'lookups':>7} {'recall':>14} {'wrong/traps':>16} {'wrong/hits':>11} "
+        f"{'explorations':>16} {'audits':>6} {'labelled misses':>15} {'served from':>11}"
+    )
+    for r in reports:
+        click.echo(
+            f"{r.number:>4} {r.lookups:>7} {r.hits:>5}/{r.should_hit:<4}{_pct(r.recall):>5} "
+            f"{r.wrong_hits:>4}/{r.traps:<4}{_pct(r.wrong_rate):>7} {_pct(r.wrong_per_hit):>11} "
+            f"{r.explorations:>6} ({_pct(r.exploration_rate):>6}) {r.audits:>6} {r.labelled_misses:>15} "
+            f"{'none' if r.served_from > 1 else f'{r.served_from:.2f}':>11}"
+        )
+    click.echo(
+        "wrong/hits is what the bound holds (wrong answers among those served); explorations are lookups the static "
+        "decision would have served but the policy sent to the LLM to learn; served from is the lowest similarity at "
+        "which a new question is served after the pass (none: not proven yet; a question labelled right before is "
+        "served regardless)."
+    )
+    if dataset in evaluation.FOW_CACHE:
+        click.echo(f"\n{evaluation.ATTRIBUTION}")
 
 
 def _print_report(report: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from nearhit.evaluation.metrics import (
     summary,
     wilson,
 )
+from nearhit.evaluation.replay import PassReport, replay
 from nearhit.evaluation.runner import evaluate, guard_sets, look_up, scratch
 from nearhit.evaluation.splits import SPLITS, select, split_of
 from nearhit.evaluation.sweep import CurvePoint, curve, pick, thresholds
@@ -27,6 +28,7 @@ __all__ = [
     "CurvePoint",
     "Outcome",
     "Pair",
+    "PassReport",
     "Scores",
     "Side",
     "by_category",
@@ -39,6 +41,7 @@ __all__ = [
     "look_up",
     "pick",
     "rejections",
+    "replay",
     "scores",
     "scratch",
     "select",

@@ -15,6 +15,7 @@ const state = {
   history: loadHistory(),
   hover: localStorage.getItem(HOVER_KEY) !== "off",
   document: null, // the last cache_document
+  prompt: null, // the question that document answered
 };
 
 // --- Columns ---------------------------------------------------------------------------------------
@@ -126,8 +127,9 @@ function matchFromDocument(doc) {
   if (doc.match === "exact") return setMatch("exact", "Exact match");
   if (doc.match === "semantic") return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}`);
   if (doc.reason) return setMatch("bypass", `Lookup skipped — ${doc.reason}`);
+  const refusals = { feedback: "refused by feedback", bound: "withheld to learn (wrong-hit bound)" };
   const why = doc.rejected_by
-    ? ` (nearest rejected by the ${doc.rejected_by} guard)`
+    ? ` (nearest ${refusals[doc.rejected_by] ?? `rejected by the ${doc.rejected_by} guard`})`
     : isNum(doc.candidates?.[0]?.similarity)
       ? ` (nearest: ${num(doc.candidates[0].similarity, 3)} < ${num(doc.threshold, 2)})`
       : "";
@@ -146,6 +148,35 @@ function matchOnComplete(data, request) {
   }
 }
 
+// --- "Wrong answer": feedback on the served entry (a negative for this question, or the entry retired) ---
+
+function showFeedback(doc) {
+  const button = $("#wrong-answer");
+  button.hidden = !doc?.hit;
+  button.disabled = false;
+  text(button, "Wrong answer");
+}
+
+async function sendWrongAnswer() {
+  const button = $("#wrong-answer");
+  const doc = state.document;
+  if (!doc?.doc_id) return;
+  button.disabled = true;
+  try {
+    const response = await fetch("/cache/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ doc_id: doc.doc_id, prompt: state.prompt, verdict: "wrong" }),
+    });
+    if (!response.ok) throw await HttpError.from(response);
+    text(button, "Feedback recorded: not served for this question again");
+    refreshMetrics();
+  } catch (error) {
+    button.disabled = false;
+    text(button, `Wrong answer (not recorded: ${error?.message ?? error})`);
+  }
+}
+
 function num(x, digits) {
   return isNum(x) ? x.toFixed(digits) : "—";
 }
@@ -161,6 +192,7 @@ function renderInspector(doc) {
     ["Scope", doc.scope_id ? `${doc.scope_id.slice(0, 16)}…` : "—"],
   ];
   if (doc.rejected_by) rows.push(["Rejected by", `${doc.rejected_by}: ${doc.rejection_reason ?? ""}`]);
+  if (doc.bound) rows.push(["Wrong-hit bound", `${doc.bound.action} — ${doc.bound.reason}`]);
   if (doc.reason) rows.push(["Reason", doc.reason]);
   if (doc.answer?.prompt) rows.push(["Cached prompt", doc.answer.prompt]);
   const timings = Object.entries(doc.timings_ms ?? {}).map(([k, v]) => `${k} ${fmtMs(v)}`).join(" · ");
@@ -242,6 +274,8 @@ async function ask(prompt) {
   state.controller = controller;
   const request = currentRequest(prompt);
   state.document = null;
+  state.prompt = prompt;
+  showFeedback(null);
   $("#inspector").hidden = true;
   cache.reset("Looking up");
   if (request.include_raw) raw.reset("Waiting for the LLM");
@@ -260,6 +294,7 @@ async function ask(prompt) {
     else if (event === "cache_document") {
       state.document = data;
       matchFromDocument(data);
+      showFeedback(data);
       renderInspector(data);
       if (!cache.answer.textContent) cache.setStatus("waiting", data.hit ? "Replaying" : "Waiting for the LLM");
     } else if (event === "column_complete" && column) {
@@ -415,6 +450,7 @@ async function main() {
   setupComposer();
   setupScope();
   setupInspector();
+  $("#wrong-answer").addEventListener("click", sendWrongAnswer);
   renderHistory();
   startMetrics();
   state.config = await loadConfig();

@@ -1,0 +1,91 @@
+"""Feedback on a served answer: ``POST /cache/feedback`` and the gateway's ``POST /v1/nearhit/feedback``.
+
+Both act for the caller's tenant: feedback on another tenant's request or entry is a 404, worded exactly as for
+an unknown one, so it never reveals that the entry exists.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import Field, ValidationError, model_validator
+
+from nearhit.api.access import Caller, CallerDep
+from nearhit.api.deps import CacheDep
+from nearhit.api.schemas import PromptText, StrictModel
+from nearhit.cache import verdicts
+from nearhit.gateway import GatewayError, parse_json
+
+router = APIRouter(tags=["cache"])
+
+RequestId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class FeedbackBody(StrictModel):
+    verdict: Literal["wrong", "right"] = Field(description="Was the served answer right for the question?")
+    request_id: RequestId | None = Field(None, description="The x-request-id of the response that served it.")
+    doc_id: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+        None, description="The entry served (the lookup result's doc_id)."
+    )
+    prompt: PromptText | None = Field(
+        None, description="With doc_id: the question it was served for. Without it, 'wrong' retires the entry."
+    )
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> FeedbackBody:
+        if (self.request_id is None) == (self.doc_id is None):
+            raise ValueError("give exactly one of 'request_id' or 'doc_id'")
+        if self.prompt is not None and self.doc_id is None:
+            raise ValueError("'prompt' goes with 'doc_id' (a request id already names its question)")
+        return self
+
+
+async def _give(body: FeedbackBody, cache: CacheDep, caller: Caller) -> dict[str, Any]:
+    recorded = await verdicts.give(
+        cache,
+        body.verdict,
+        tenant=caller.tenant,
+        request_id=body.request_id,
+        doc_id=body.doc_id,
+        prompt=body.prompt,
+        note=body.note,
+    )
+    return recorded.to_dict()
+
+
+@router.post(
+    "/cache/feedback",
+    summary="Say a served answer was wrong (or right): the cache learns from it",
+    responses={404: {"description": "Unknown or expired request id or entry (or another tenant's)"}},
+)
+async def feedback(body: FeedbackBody, cache: CacheDep, caller: CallerDep) -> dict[str, Any]:
+    try:
+        return await _give(body, cache, caller)
+    except verdicts.FeedbackTargetNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.post(
+    "/v1/nearhit/feedback",
+    summary="Feedback through the gateway (OpenAI-style errors); the body as for /cache/feedback",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+async def gateway_feedback(request: Request, cache: CacheDep, caller: CallerDep) -> Response:
+    try:
+        try:
+            body = FeedbackBody.model_validate(parse_json(await request.body()))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or None
+            raise GatewayError(
+                f"{where or 'body'}: {error['msg']}", status=422, param=where, code="invalid_value"
+            ) from None
+        try:
+            return JSONResponse(await _give(body, cache, caller))
+        except verdicts.FeedbackTargetNotFound as exc:
+            raise GatewayError(str(exc), status=404, param=None, code="not_found") from None
+    except GatewayError as exc:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)

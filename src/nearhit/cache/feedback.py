@@ -1,0 +1,146 @@
+"""Feedback and labelled observations in Redis: the thin persistence layer under :mod:`nearhit.cache.bounded`.
+
+- ``served:<request id>``: which entry a request was served, for :data:`SERVED_TTL_S` (feedback may name the
+  request instead of the entry; the gateway's and the API's responses carry its id in ``x-request-id``).
+- ``observations:<entry>``: the entry's newest :data:`MAX_OBSERVATIONS` labelled queries (embedding, similarity
+  to the entry, right or wrong), a list that expires with the entry.
+- ``evidence``: the labels of the index counted per similarity bin (what the bound is computed from); a
+  caller's "right" verdict counts for its entry only.
+- Counters (``feedback_wrong``, ``feedback_right``, ``feedback_rejections``, ``explorations``, ...) in the
+  cache's stats hash.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from redis.asyncio import Redis
+
+from nearhit.cache import bounded
+from nearhit.cache.keys import KeySpace
+
+SERVED_TTL_S = 3600
+MAX_OBSERVATIONS = 32
+Verdict = Literal["wrong", "right"]
+LabelSource = Literal["feedback", "judge", "answer", "oracle"]
+COUNTERS = (
+    "feedback_wrong",
+    "feedback_right",
+    "feedback_rejections",
+    "explorations",
+    "audits",
+    "labels_feedback",
+    "labels_judge",
+    "labels_answer",
+    "labels_oracle",
+)
+_HEAD = struct.Struct("<?f")  # right, similarity; the float32 embedding follows
+
+
+@dataclass(frozen=True)
+class Served:
+    """A semantic or exact hit, as remembered for feedback on its request."""
+
+    request_id: str
+    doc_id: str
+    tenant: str
+    prompt: str
+    similarity: float
+
+
+def pack(observation: bounded.Observation) -> bytes:
+    return _HEAD.pack(observation.right, observation.similarity) + observation.vector.astype(np.float32).tobytes()
+
+
+def unpack(raw: bytes) -> bounded.Observation:
+    right, similarity = _HEAD.unpack_from(raw)
+    return bounded.Observation(bool(right), float(similarity), np.frombuffer(raw[_HEAD.size :], dtype=np.float32))
+
+
+class FeedbackStore:
+    """Reads and writes feedback state for one index (one :class:`KeySpace`)."""
+
+    def __init__(self, redis: Redis, keys: KeySpace) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    async def remember_served(self, served: Served) -> None:
+        key = self.keys.served(served.request_id)
+        mapping = {
+            "doc_id": served.doc_id,
+            "tenant": served.tenant,
+            "prompt": served.prompt,
+            "similarity": served.similarity,
+        }
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+            pipe.expire(key, SERVED_TTL_S)
+            await pipe.execute()
+
+    async def served(self, request_id: str) -> Served | None:
+        """The hit a request got, or None when unknown or older than SERVED_TTL_S."""
+        fields = await self.redis.hgetall(self.keys.served(request_id))
+        if not fields:
+            return None
+        text = {_text(k): _text(v) for k, v in fields.items()}
+        return Served(request_id, text["doc_id"], text["tenant"], text["prompt"], float(text["similarity"]))
+
+    async def state(
+        self, doc_ids: Iterable[str], *, histogram: bool
+    ) -> tuple[dict[str, list[bounded.Observation]], bounded.Histogram | None]:
+        """The observations of these entries, and (if asked) the index's histogram: one round trip."""
+        ids = list(dict.fromkeys(doc_ids))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for doc_id in ids:
+                pipe.lrange(self.keys.observations(doc_id), 0, MAX_OBSERVATIONS - 1)
+            if histogram:
+                pipe.hgetall(self.keys.evidence_key)
+            replies = await pipe.execute()
+        observations = {doc_id: [unpack(raw) for raw in reply] for doc_id, reply in zip(ids, replies, strict=False)}
+        return observations, _histogram(replies[-1]) if histogram else None
+
+    async def observe(self, doc_id: str, observation: bounded.Observation, source: LabelSource) -> None:
+        """Keep a label with the entry (newest MAX_OBSERVATIONS) and, unless it is a caller's "right", in the
+        index's histogram: a caller can thus verify its own entries and narrow what the index serves, but never
+        widen it for every tenant by sending "right" many times."""
+        key = self.keys.observations(doc_id)
+        counts_for_all = not (source == "feedback" and observation.right)
+        bin_field = f"{'r' if observation.right else 'w'}:{bounded.bin_of(observation.similarity)}"
+        ttl_ms = await self.redis.pttl(doc_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, pack(observation))
+            pipe.ltrim(key, 0, MAX_OBSERVATIONS - 1)
+            if ttl_ms > 0:
+                pipe.pexpire(key, ttl_ms)  # the labels go with the entry
+            if counts_for_all:
+                pipe.hincrby(self.keys.evidence_key, bin_field, 1)
+            pipe.hincrby(self.keys.stats_key, f"labels_{source}", 1)
+            await pipe.execute()
+
+    async def count(self, name: str, amount: int = 1) -> None:
+        await self.redis.hincrby(self.keys.stats_key, name, amount)
+
+    async def counters(self) -> dict[str, int]:
+        values = await self.redis.hmget(self.keys.stats_key, list(COUNTERS))
+        return {name: int(value or 0) for name, value in zip(COUNTERS, values, strict=True)}
+
+    async def forget(self, doc_id: str) -> None:
+        """Drop an entry's observations (its answer was replaced or deleted)."""
+        await self.redis.delete(self.keys.observations(doc_id))
+
+
+def _histogram(fields: dict[Any, Any]) -> bounded.Histogram:
+    right, wrong = [0] * bounded.BINS, [0] * bounded.BINS
+    for raw_name, raw_value in fields.items():
+        kind, _, index = _text(raw_name).partition(":")
+        if index.isdigit() and int(index) < bounded.BINS:
+            (right if kind == "r" else wrong)[int(index)] += int(raw_value)
+    return bounded.Histogram(tuple(right), tuple(wrong))
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,93 @@
+"""A user's verdict on a served answer ("wrong" / "right"), named by request id or by entry, turned into a label.
+
+A "wrong" verdict on a request stores a negative (that query's embedding against that entry), so the same or a
+closer look-alike is not served that entry again; a "right" one stores a positive. A verdict on an entry alone
+(no request, no question) judges the entry's answer as such: "wrong" retires the entry, since its answer is
+wrong even for its own question. Another tenant's request or entry is reported exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from nearhit.cache import index as idx
+from nearhit.cache import validate
+from nearhit.cache.feedback import Verdict
+from nearhit.cache.keys import normalise
+from nearhit.cache.semantic_cache import SemanticCache
+from nearhit.errors import NearhitError
+
+log = logging.getLogger(__name__)
+
+
+class FeedbackTargetNotFound(NearhitError):
+    """The request or entry is unknown, expired, or another tenant's (a 404 that names the id)."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    doc_id: str
+    verdict: Verdict
+    action: str  # "negative stored", "positive stored", "entry retired"
+    similarity: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"recorded": True}
+
+
+async def give(
+    cache: SemanticCache,
+    verdict: Verdict,
+    *,
+    tenant: str | None,
+    request_id: str | None = None,
+    doc_id: str | None = None,
+    prompt: str | None = None,
+    note: str | None = None,
+) -> Recorded:
+    """Record ``verdict``; ``tenant`` None means any tenant (an admin). Raises FeedbackTargetNotFound."""
+    if (request_id is None) == (doc_id is None):
+        raise validate.InvalidInput("give exactly one of 'request_id' or 'doc_id'")
+    if request_id is not None:
+        served = await cache.feedback.served(request_id)
+        if served is None or (tenant is not None and served.tenant != tenant):
+            raise FeedbackTargetNotFound(
+                f"no served answer for request id {request_id!r}: unknown, expired (kept for an hour) or a miss"
+            )
+        doc_id, prompt = served.doc_id, served.prompt
+    assert doc_id is not None
+    fields = await _entry(cache, doc_id)
+    if fields is None or (tenant is not None and fields.get("tenant") != tenant):
+        raise FeedbackTargetNotFound(f"no cached entry {doc_id!r} (unknown, expired or deleted)")
+    log.info("feedback %s on %s%s", verdict, doc_id, f": {note}" if note else "")
+    await cache.feedback.count(f"feedback_{verdict}")
+    if prompt is not None and normalise(prompt) == normalise(fields.get("prompt", "")):
+        prompt = None  # served on the exact path: the verdict is on the entry's answer to its own question
+    if prompt is None:
+        if verdict == "wrong":
+            await cache.redis.unlink(doc_id)
+            await cache.feedback.forget(doc_id)
+            return Recorded(doc_id, verdict, "entry retired", None)
+        prompt = fields.get("prompt", "")
+    validate.prompt(prompt, cache.max_prompt_chars)
+    query = (await cache.embedder.embed([normalise(prompt)]))[0]
+    entry_vector = np.frombuffer(fields[idx.VECTOR_FIELD], dtype=np.float32)  # type: ignore[arg-type]
+    similarity = float(np.dot(query, entry_vector) / (np.linalg.norm(query) * np.linalg.norm(entry_vector) or 1.0))
+    await cache.label(doc_id, query, similarity, verdict == "right", "feedback")
+    return Recorded(
+        doc_id, verdict, "positive stored" if verdict == "right" else "negative stored", round(similarity, 6)
+    )
+
+
+async def _entry(cache: SemanticCache, doc_id: str) -> dict[str, Any] | None:
+    if not cache.keys.is_entry_key(doc_id):
+        return None
+    values = await cache.redis.hmget(doc_id, ["tenant", "prompt", idx.VECTOR_FIELD])
+    if values[2] is None:
+        return None
+    tenant, prompt = (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "") for v in values[:2])
+    return {"tenant": tenant, "prompt": prompt, idx.VECTOR_FIELD: values[2]}

@@ -1,0 +1,155 @@
+"""``nearhit eval --replay``: labelled pairs played as traffic against the error-bounded cache.
+
+Every pair's ``a`` is stored (its own scope, as in ``nearhit eval``), then every ``b`` is asked, in a seeded
+random order, for several passes. The pair's label is the oracle: it plays the user's feedback on every hit
+served and the judge on every candidate withheld (the LLM would have answered; the label says whether the
+cached answer would have been right). ``b`` is never stored, so a later pass asks the same questions of the
+same entries and shows what the cache learned. It runs on a scratch index of its own (entries, labels and
+counters), dropped afterwards, so the evidence of the configured index is never touched.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from nearhit.cache import KeySpace, SemanticCache, bounded
+from nearhit.cache.index import IndexSpec, drop_index
+from nearhit.evaluation.dataset import Pair
+from nearhit.evaluation.metrics import wilson
+from nearhit.evaluation.runner import Progress, _quiet, scratch
+
+
+@dataclass
+class PassReport:
+    """One pass over every ``b``: what was served, what it cost to learn."""
+
+    number: int
+    lookups: int = 0
+    should_hit: int = 0
+    traps: int = 0
+    hits: int = 0  # right answers served
+    wrong_hits: int = 0
+    explorations: int = 0  # withheld although the static decision would have served: an LLM call spent to learn
+    audits: int = 0  # explorations inside the served region, to keep checking
+    labelled_misses: int = 0  # withheld below the static threshold: labelled from the answer the miss got anyway
+    served_from: float = 1.01  # after the pass: the lowest similarity a new question is served at (1.01: none)
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.should_hit if self.should_hit else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        """Wrong hits over traps (as ``nearhit eval`` counts them)."""
+        return self.wrong_hits / self.traps if self.traps else 0.0
+
+    @property
+    def wrong_per_hit(self) -> float:
+        """Wrong hits over hits served: what the bound is on."""
+        served = self.hits + self.wrong_hits
+        return self.wrong_hits / served if served else 0.0
+
+    @property
+    def exploration_rate(self) -> float:
+        return self.explorations / self.lookups if self.lookups else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        served = self.hits + self.wrong_hits
+        return asdict(self) | {
+            "recall": round(self.recall, 4),
+            "wrong_rate": round(self.wrong_rate, 4),
+            "wrong_rate_ci95": wilson(self.wrong_hits, self.traps),
+            "wrong_per_hit": round(self.wrong_per_hit, 4),
+            "wrong_per_hit_ci95": wilson(self.wrong_hits, served),
+            "exploration_rate": round(self.exploration_rate, 4),
+        }
+
+
+async def replay(
+    cache: SemanticCache,
+    pairs: Sequence[Pair],
+    *,
+    bound: float,
+    passes: int = 3,
+    seed: int = 0,
+    progress: Progress = _quiet,
+) -> list[PassReport]:
+    """Play ``pairs`` ``passes`` times through a scratch copy of ``cache`` with ``NEARHIT_MAX_WRONG_RATE=bound``."""
+    if passes < 1:
+        raise ValueError("passes must be at least 1")
+    name = f"replay_{uuid.uuid4().hex[:10]}"
+    spec = IndexSpec(name, KeySpace(name), cache.spec.dimension, cache.spec.algorithm)
+    learner = SemanticCache(
+        cache.redis,
+        cache.embedder,
+        spec,
+        threshold=cache.threshold,
+        max_prompt_chars=cache.max_prompt_chars,
+        guards=cache.guards,
+        candidates=cache.candidates,
+        max_wrong_rate=bound,
+        seed=seed,
+    )
+    order = random.Random(seed)
+    reports: list[PassReport] = []
+    try:
+        await learner.setup()
+        async with scratch(learner, pairs, progress=progress) as scopes:
+            for number in range(1, passes + 1):
+                report = PassReport(number)
+                indices = list(range(len(pairs)))
+                order.shuffle(indices)
+                for done, i in enumerate(indices, 1):
+                    await _ask(learner, pairs[i], scopes[i], report)
+                    if done % 100 == 0 or done == len(indices):
+                        progress(f"replay pass {number}", done, len(indices))
+                _, histogram = await learner.feedback.state([], histogram=True)
+                assert histogram is not None
+                report.served_from = bounded.served_from(histogram, bound)[0]
+                reports.append(report)
+    finally:
+        await _drop(learner, spec)
+    return reports
+
+
+async def _ask(cache: SemanticCache, pair: Pair, scope: Any, report: PassReport) -> None:
+    result = await cache.lookup(pair.b.prompt, scope)
+    report.lookups += 1
+    report.should_hit += pair.same_answer
+    report.traps += not pair.same_answer
+    if result.hit:
+        if pair.same_answer:
+            report.hits += 1
+        else:
+            report.wrong_hits += 1
+        if result.match == "semantic" and result.embedding is not None and result.answer is not None:
+            # the oracle plays the user's feedback on what was served
+            await cache.label(
+                result.answer.doc_id, result.embedding, result.similarity or 0.0, pair.same_answer, "feedback"
+            )
+        return
+    probe = result.probe
+    if probe is None or result.embedding is None:
+        return
+    if probe.exploration:
+        report.explorations += 1
+        report.audits += bool(result.bound and result.bound["audit"])
+    else:
+        report.labelled_misses += 1
+    await cache.label(probe.doc_id, result.embedding, probe.similarity, pair.same_answer, "oracle")  # as the judge
+
+
+async def _drop(cache: SemanticCache, spec: IndexSpec) -> None:
+    try:
+        await drop_index(cache.redis, spec.name, delete_entries=True)
+        keys = [key async for key in cache.redis.scan_iter(match=f"{spec.keys.root}:{spec.name}:*", count=1000)]
+        for start in range(0, len(keys), 500):
+            await cache.redis.unlink(*keys[start : start + 500])
+    except (RedisError, OSError):
+        pass  # a scratch index left behind is harmless; the next replay uses a new name

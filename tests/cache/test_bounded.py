@@ -1,0 +1,101 @@
+"""The error-bounded policy and the negative rule, as pure functions: state in, decision out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nearhit.cache import bounded
+from nearhit.cache.bounded import Histogram, Observation
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def at_angle(similarity: float) -> np.ndarray:
+    """A unit vector in the plane at cosine ``similarity`` to (1, 0, 0)."""
+    return unit(similarity, float(np.sqrt(1 - similarity**2)), 0.0)
+
+
+def histogram(**bins: tuple[int, int]) -> Histogram:
+    """``histogram(b90=(right, wrong))``: counts in the bins named by their lower edge in hundredths."""
+    right, wrong = [0] * bounded.BINS, [0] * bounded.BINS
+    for name, (r, w) in bins.items():
+        right[int(name[1:])], wrong[int(name[1:])] = r, w
+    return Histogram(tuple(right), tuple(wrong))
+
+
+def test_a_negative_refuses_the_same_query_and_closer_look_alikes_only() -> None:
+    entry = unit(1, 0, 0)
+    negative = Observation(right=False, similarity=0.85, vector=at_angle(0.85))
+    # the same query again
+    assert bounded.refusing_negative(negative.vector, 0.85, [negative]) is negative
+    # a look-alike between the negative and its mirror image: nearer the negative than the negative was to the entry
+    near_negative = unit(0.80, 0.60, 0.0)
+    assert float(near_negative @ negative.vector) >= 0.85 > float(near_negative @ entry)
+    assert bounded.refusing_negative(near_negative, float(near_negative @ entry), [negative]) is negative
+    # a paraphrase nearer the entry than the negative: still served
+    paraphrase = at_angle(0.97)
+    assert bounded.refusing_negative(paraphrase, 0.97, [negative]) is None
+    # a question on the other side of the entry, as far from it as the negative: not the negative's look-alike
+    other_side = unit(0.85, -float(np.sqrt(1 - 0.85**2)), 0.0)
+    assert bounded.refusing_negative(other_side, 0.85, [negative]) is None
+    # a right observation never refuses
+    assert bounded.refusing_negative(negative.vector, 0.85, [Observation(True, 0.85, negative.vector)]) is None
+
+
+def test_the_same_question_labelled_right_verifies_the_entry() -> None:
+    asked = at_angle(0.8)
+    assert bounded.verified(asked, [Observation(True, 0.8, asked)])
+    assert not bounded.verified(asked, [Observation(False, 0.8, asked)])
+    assert not bounded.verified(at_angle(0.95), [Observation(True, 0.8, asked)])
+
+
+def test_no_evidence_serves_nothing_and_explores_what_the_static_decision_would_serve() -> None:
+    empty = Histogram()
+    assert bounded.served_from(empty, 0.02) == (1.01, 0)
+    explore = bounded.decide(0.9, static_threshold=0.76, bound=0.02, histogram=empty, is_verified=False, draw=0.5)
+    assert explore.action == "explore" and "no region is proven yet" in explore.reason
+    below = bounded.decide(0.7, static_threshold=0.76, bound=0.02, histogram=empty, is_verified=False, draw=0.5)
+    assert below.action == "miss"
+
+
+def test_the_served_region_is_where_the_upper_bound_is_under_the_bound() -> None:
+    # 300 right at 0.90-0.91, 2 wrong at 0.85 among 20, 10 wrong among 20 at 0.80
+    evidence = histogram(b90=(300, 0), b85=(18, 2), b80=(10, 10))
+    start, count = bounded.served_from(evidence, 0.02)
+    assert start == 0.85 and count == 320  # 2/320 has an upper bound under 2%; adding 10/20 at 0.80 does not
+    assert bounded.wilson_upper(2, 320) <= 0.02 < bounded.wilson_upper(12, 340)
+    serve = bounded.decide(0.86, static_threshold=0.9, bound=0.02, histogram=evidence, is_verified=False, draw=0.99)
+    assert serve.action == "serve"  # learned to serve below the static threshold
+    withheld = bounded.decide(0.82, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=False, draw=0.99)
+    assert withheld.action == "explore" and "only 0.85 or above is proven" in withheld.reason
+    verified = bounded.decide(0.82, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=True, draw=0.0)
+    assert verified.action == "serve"
+
+
+def test_audits_fall_as_evidence_grows() -> None:
+    assert bounded.audit_rate(0) == 1.0
+    assert bounded.audit_rate(100) > bounded.audit_rate(400) > bounded.audit_rate(4000)
+    evidence = histogram(b95=(400, 0))
+    rate = bounded.audit_rate(400)
+    audit = bounded.decide(
+        0.96, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=False, draw=rate / 2
+    )
+    assert audit.action == "explore" and audit.audit
+    plain = bounded.decide(0.96, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=False, draw=rate)
+    assert plain.action == "serve"
+
+
+@pytest.mark.parametrize("value", [0.0, -0.1, 0.51, 1.0, float("nan"), float("inf")])
+def test_a_bound_outside_zero_to_a_half_is_refused(value: float) -> None:
+    with pytest.raises(ValueError, match=r"NEARHIT_MAX_WRONG_RATE must be a wrong-hit rate in \(0, 0.5\]"):
+        bounded.check_bound(value)
+    assert bounded.check_bound(0.5) == 0.5 and bounded.check_bound(0.02) == 0.02
+
+
+def test_answers_agree_at_the_fixed_cut() -> None:
+    assert bounded.answers_agree(at_angle(0.95), unit(1, 0, 0))
+    assert not bounded.answers_agree(at_angle(0.85), unit(1, 0, 0))

@@ -1,0 +1,122 @@
+"""Negatives and the error-bounded policy in the engine, against the real embedded Redis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nearhit.cache import Scope, SemanticCache
+from nearhit.cache.bounded import Observation
+from nearhit.cache.feedback import MAX_OBSERVATIONS
+from nearhit.config import load_settings
+from nearhit.errors import ConfigError
+
+CACHED = "Why was my card declined at checkout?"
+LOOK_ALIKE = "What causes my card to be declined when I check out?"
+SCOPE = Scope.build(tenant="learning")
+
+
+def bounded_copy(cache: SemanticCache, bound: float = 0.02) -> SemanticCache:
+    """The same index, with NEARHIT_MAX_WRONG_RATE set."""
+    return SemanticCache(cache.redis, cache.embedder, cache.spec, threshold=0.76, max_wrong_rate=bound, seed=7)
+
+
+async def test_a_wrong_label_refuses_the_same_question_and_says_so(cache: SemanticCache) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    served = await cache.lookup(LOOK_ALIKE, SCOPE)
+    assert served.match == "semantic" and served.embedding is not None and served.similarity is not None
+    await cache.label(doc_id, served.embedding, served.similarity, False, "feedback")
+    refused = await cache.lookup(LOOK_ALIKE, SCOPE)
+    assert refused.match is None and refused.rejected_by == "feedback"
+    assert refused.rejection_reason is not None and "labelled wrong" in refused.rejection_reason
+    assert [c.outcome for c in refused.candidates] == ["rejected_by_feedback"]
+    assert refused.to_dict()["rejected_by"] == "feedback"
+    assert (await cache.lookup(CACHED, SCOPE)).match == "exact"
+    # a new answer for the entry forgets the labels of the old one
+    await cache.store(CACHED, "Check the billing address.", SCOPE)
+    assert (await cache.lookup(LOOK_ALIKE, SCOPE)).match == "semantic"
+
+
+async def test_observations_are_bounded_and_expire_with_their_entry(cache: SemanticCache) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE, ttl=100)
+    vector = np.ones(cache.embedder.dimension, dtype=np.float32)
+    for _ in range(MAX_OBSERVATIONS + 5):
+        await cache.label(doc_id, vector, 0.5, True, "feedback")
+    key = cache.keys.observations(doc_id)
+    assert await cache.redis.llen(key) == MAX_OBSERVATIONS
+    assert 0 < await cache.redis.ttl(key) <= 100
+
+
+async def test_with_a_bound_an_unproven_candidate_is_explored_then_learned(cache: SemanticCache) -> None:
+    await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    learner = bounded_copy(cache)
+    first = await learner.lookup(LOOK_ALIKE, SCOPE)
+    assert first.match is None and first.rejected_by == "bound"
+    assert first.probe is not None and first.probe.exploration  # the static decision would have served it
+    assert first.bound is not None and first.bound["action"] == "explore" and first.bound["served_from"] > 1
+    assert [c.outcome for c in first.candidates] == ["withheld"]
+    assert first.embedding is not None
+    # the fresh answer agrees with the cached one: labelled right, and the same question is then served
+    assert await learner.label_by_answers(first.probe, first.embedding, "Your bank declined it.")
+    second = await learner.lookup(LOOK_ALIKE, SCOPE)
+    assert second.match == "semantic" and second.bound is not None
+    assert second.bound["reason"] == "the same question was labelled right for this entry"
+    counters = await learner.feedback.counters()
+    assert counters["labels_answer"] == 1
+
+
+async def test_an_exploration_whose_fresh_answer_differs_is_a_negative(cache: SemanticCache) -> None:
+    await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    learner = bounded_copy(cache)
+    first = await learner.lookup(LOOK_ALIKE, SCOPE)
+    assert first.probe is not None and first.embedding is not None
+    assert not await learner.label_by_answers(first.probe, first.embedding, "Photosynthesis turns light into sugar.")
+    assert (await learner.lookup(LOOK_ALIKE, SCOPE)).rejected_by == "feedback"
+
+
+async def test_the_evidence_of_many_labels_opens_a_served_region(cache: SemanticCache) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    learner = bounded_copy(cache, 0.05)
+    vector = np.ones(cache.embedder.dimension, dtype=np.float32)
+    for _ in range(80):  # 80 right labels at 0.80-0.81: an upper bound under 5% at 0.80 and above
+        await learner.feedback.observe(doc_id, _observation(vector, 0.805), "oracle")
+    await learner.feedback.redis.delete(learner.keys.observations(doc_id))  # no per-entry verification
+    served = await learner.lookup(LOOK_ALIKE, SCOPE)
+    assert served.bound is not None and served.bound["served_from"] == 0.8
+    assert served.bound["action"] in ("serve", "explore")  # explore only as an audit
+    assert served.match == "semantic" or served.bound["audit"]
+
+
+def _observation(vector: np.ndarray, similarity: float) -> Observation:
+    return Observation(True, similarity, vector)
+
+
+@pytest.mark.parametrize("value", ["0", "0.6", "-1", "lots"])
+def test_a_bound_outside_zero_to_a_half_stops_start_up(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEARHIT_MAX_WRONG_RATE", value)
+    with pytest.raises(ConfigError, match=r"NEARHIT_MAX_WRONG_RATE.*\(0, 0\.5\]"):
+        load_settings()
+    monkeypatch.setenv("NEARHIT_MAX_WRONG_RATE", "0.02")
+    assert load_settings().max_wrong_rate == 0.02
+
+
+async def test_a_callers_right_verifies_its_entry_but_never_widens_what_every_tenant_is_served(
+    cache: SemanticCache,
+) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    vector = np.ones(cache.embedder.dimension, dtype=np.float32)
+    for _ in range(3):
+        await cache.label(doc_id, vector, 0.7, True, "feedback")
+    await cache.label(doc_id, vector, 0.7, False, "feedback")
+    await cache.label(doc_id, vector, 0.9, True, "answer")
+    _, histogram = await cache.feedback.state([doc_id], histogram=True)
+    assert histogram is not None
+    assert (sum(histogram.right), sum(histogram.wrong)) == (1, 1)
+    assert len((await cache.feedback.state([doc_id], histogram=False))[0][doc_id]) == 5
+
+
+async def test_clearing_everything_clears_the_labels(cache: SemanticCache) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    await cache.label(doc_id, np.ones(cache.embedder.dimension, dtype=np.float32), 0.9, False, "answer")
+    assert await cache.clear() == 1
+    assert await cache.redis.exists(cache.keys.evidence_key, cache.keys.observations(doc_id)) == 0

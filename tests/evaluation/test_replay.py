@@ -1,0 +1,34 @@
+"""``nearhit eval --replay`` on the real cache path: the wrong-hit bound holds on the DEV split of our pairs."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache import SemanticCache
+from nearhit.evaluation import load, replay
+from nearhit.guards import GuardSet
+
+BOUND = 0.02
+
+
+@pytest.mark.slow
+async def test_the_replayed_wrong_hit_rate_stays_under_the_bound_on_dev(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    pairs = load("nearhit", "dev")
+    reports = await replay(cache, pairs, bound=BOUND, passes=2, seed=0)
+
+    assert [r.lookups for r in reports] == [len(pairs), len(pairs)]
+    for report in reports:
+        assert report.wrong_per_hit <= BOUND, report.to_dict()  # what the bound is on: wrong among served
+        assert report.wrong_rate <= BOUND, report.to_dict()  # and wrong hits over traps
+    first, later = reports
+    assert later.recall >= 0.6 and later.exploration_rate <= 0.05, later.to_dict()
+    assert later.recall > first.recall  # it learned
+    # the scratch index and everything under its prefix are gone; the configured index was not touched
+    assert [k async for k in cache.redis.scan_iter(match="nearhit:replay_*")] == []
+    assert await cache.redis.exists(cache.keys.evidence_key) == 0
+
+
+async def test_replay_needs_a_pass(cache: SemanticCache) -> None:
+    with pytest.raises(ValueError, match="passes must be at least 1"):
+        await replay(cache, load("nearhit", "dev")[:2], bound=BOUND, passes=0)
