@@ -71,6 +71,11 @@ async def feedback(body: FeedbackBody, cache: CacheDep, caller: CallerDep) -> di
 @router.post(
     "/v1/nearhit/feedback",
     summary="Feedback through the gateway (OpenAI-style errors); the body as for /cache/feedback",
+    responses={
+        400: {"description": "The body is not strict JSON (OpenAI's error shape)"},
+        404: {"description": "Unknown or expired request id or entry (or another tenant's)"},
+        422: {"description": "The body breaks the feedback schema (a verdict other than wrong/right, no id)"},
+    },
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
 )
 async def gateway_feedback(request: Request, cache: CacheDep, caller: CallerDep) -> Response:
