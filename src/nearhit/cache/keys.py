@@ -104,6 +104,11 @@ class KeySpace:
     def telemetry_totals(self) -> str:
         return f"{self.root}:{self.index_name}:telemetry:totals"
 
+    @property
+    def telemetry_buckets(self) -> str:
+        """The prefix of the per-period telemetry aggregates (``<prefix><seconds>:<start>``)."""
+        return f"{self.root}:{self.index_name}:telemetry:bucket:"
+
     def entry(self, scope: Scope, normalised_prompt: str) -> str:
         """The entry's key: the exact path is one read of this key, no embedding needed."""
         return self.entry_prefix + entry_digest(scope, normalised_prompt)
