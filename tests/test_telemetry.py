@@ -3,6 +3,7 @@ within 5 %, and an outage is logged once, not once per event."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -104,3 +105,17 @@ async def test_an_outage_is_logged_once_and_counted(
     # the events are lost from the stream, but their counts were kept and added once Redis was back
     assert telemetry.dropped == 10 and (await telemetry.summary())["all_time"]["cache_requests"] == 13
     await dead.aclose()
+
+
+async def test_concurrent_polls_share_one_read(redis: Redis, settings: Settings) -> None:
+    telemetry = Telemetry(lambda: redis, KeySpace(settings.index_name))
+    telemetry.record(record())
+    await telemetry.flush()
+
+    async def reads() -> int:
+        return int((await redis.info("commandstats")).get("cmdstat_xrevrange", {}).get("calls", 0))
+
+    before = await reads()
+    summaries = await asyncio.gather(*(telemetry.summary(300) for _ in range(20)))
+    assert await reads() - before == 1  # one summary read (its XREVRANGE of the newest event) for all 20
+    assert all(s["window"]["cache_requests"] == 1 for s in summaries)

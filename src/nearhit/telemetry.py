@@ -34,6 +34,7 @@ Outcome = Literal["llm", "exact", "semantic", "miss", "bypass", "error"]
 Source = Literal["ask", "gateway"]
 
 FLUSH_INTERVAL_S = 1.0
+SUMMARY_REUSE_S = 1.0
 # (bucket length, how long a bucket is kept) for the recent window; the first that covers a window is used.
 BUCKETS = ((60, 3 * 3600), (3600, 8 * 24 * 3600))
 HISTOGRAM_LOW_MS = 0.1
@@ -119,6 +120,7 @@ class Telemetry:
         self._unflushed: dict[tuple[str, int | None], dict[str, float]] = {}  # (key, ttl) -> field -> amount
         self._flusher: asyncio.Task[None] | None = None
         self._failing = False
+        self._summaries: dict[int, tuple[float, asyncio.Future[dict[str, Any]]]] = {}  # window -> (until, result)
         self.dropped = 0
 
     def record(self, record: ColumnRecord) -> None:
@@ -139,6 +141,7 @@ class Telemetry:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         await self._flush_aggregates()
+        self._summaries.clear()  # what was just written shows in the next summary
 
     def _aggregate(self, record: ColumnRecord) -> None:
         updates = _counter_updates(record) | _latency_updates(record)
@@ -212,7 +215,24 @@ class Telemetry:
         """Hit rates, tokens and cost saved, latency percentiles per column: all time and a recent window.
 
         One round trip that reads the all-time hash and the window's buckets (at most ~180), never events.
+        A result is shared for ``SUMMARY_REUSE_S`` (the aggregates move about once a second anyway), so any
+        number of dashboards polling costs one read per window per second.
         """
+        now = time.monotonic()
+        shared = self._summaries.get(window_seconds)
+        if shared is None or shared[0] < now:
+            for stale in [w for w, (until, _) in self._summaries.items() if until < now]:
+                del self._summaries[stale]
+            shared = (now + SUMMARY_REUSE_S, asyncio.ensure_future(self._read_summary(window_seconds)))
+            self._summaries[window_seconds] = shared
+        try:
+            return dict(await asyncio.shield(shared[1]))
+        except Exception:
+            if self._summaries.get(window_seconds) is shared:
+                del self._summaries[window_seconds]  # a failure is not shared: the next call tries again
+            raise
+
+    async def _read_summary(self, window_seconds: int) -> dict[str, Any]:
         redis = self._require()
         size = next((size for size, keep in BUCKETS if window_seconds <= keep), BUCKETS[-1][0])
         now = time.time()
@@ -252,6 +272,7 @@ class Telemetry:
         """Delete every event and aggregate; returns how many events there were."""
         redis = self._require()
         self._unflushed.clear()
+        self._summaries.clear()
         length = int(await redis.xlen(self._stream))
         buckets = [key async for key in redis.scan_iter(match=f"{self._buckets}*", count=1000)]
         await redis.delete(self._stream, self._totals, *buckets)
