@@ -124,14 +124,15 @@ def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
 
 def test_stop_only_stops_that_start(tmp_path: Path) -> None:
     first, _ = redis_server.ensure_running(tmp_path)
-    assert redis_server.stop(tmp_path, only=first)
-    later, started = redis_server.ensure_running(tmp_path)
     try:
+        assert redis_server.stop(tmp_path, only=first)
+        later, started = redis_server.ensure_running(tmp_path)
         assert started and later.token != first.token
         assert not redis_server.stop(tmp_path, only=first)  # a stale owner: the later server keeps running
         assert redis_server.find_running(tmp_path) == later
-    finally:
         assert redis_server.stop(tmp_path, only=later)
+    finally:
+        redis_server.stop(tmp_path)
 
 
 def _wait_until(condition: Callable[[], object], timeout: float = 20.0) -> None:

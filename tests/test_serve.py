@@ -47,23 +47,23 @@ def _healthy(url: str) -> bool:
 def test_serve_follows_its_redis_to_a_new_port_and_leaves_a_later_one_running(tmp_path: Path) -> None:
     data = tmp_path / "data"
     question = {"prompt": "Does caching resume on the new port?", "include_raw": False}
-    with server_process({"NEARHIT_SIM_TTFT_MS": "5"}, tmp_path) as url:
-        first = redis_server.find_running(data)
-        assert first is not None
-        redis_server.stop(data)  # as `nearhit redis stop` would, then something takes the old port
-        with socket.socket() as squatter:
-            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the old port may be in TIME_WAIT
-            squatter.bind(("127.0.0.1", first.port))
-            squatter.listen()
-            later, started = redis_server.ensure_running(data)  # a later command starts it elsewhere
-            assert started and later.port != first.port
-            _eventually(lambda: _healthy(url))
-            assert httpx.post(f"{url}/ask", json=question, timeout=30).json()["cache"]["outcome"] == "miss"
-            _eventually(
-                lambda: httpx.post(f"{url}/ask", json=question, timeout=30).json()["cache"]["outcome"] == "exact"
-            )
-    # serve exited (SIGTERM); the Redis it started is gone already, and the later one is not its to stop
     try:
+        with server_process({"NEARHIT_SIM_TTFT_MS": "5"}, tmp_path) as url:
+            first = redis_server.find_running(data)
+            assert first is not None
+            redis_server.stop(data)  # as `nearhit redis stop` would, then something takes the old port
+            with socket.socket() as squatter:
+                squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the old port may be in TIME_WAIT
+                squatter.bind(("127.0.0.1", first.port))
+                squatter.listen()
+                later, started = redis_server.ensure_running(data)  # a later command starts it elsewhere
+                assert started and later.port != first.port
+                _eventually(lambda: _healthy(url))
+                assert httpx.post(f"{url}/ask", json=question, timeout=30).json()["cache"]["outcome"] == "miss"
+                _eventually(
+                    lambda: httpx.post(f"{url}/ask", json=question, timeout=30).json()["cache"]["outcome"] == "exact"
+                )
+        # serve exited (SIGTERM); the Redis it started is gone already, and the later one is not its to stop
         assert redis_server.find_running(data) == later
     finally:
         redis_server.stop(data)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from nearhit import bootstrap
 from nearhit.cache import KeySpace, SemanticCache
@@ -178,7 +179,7 @@ class Runtime:
         async with self._connecting:
             try:
                 fresh = await bootstrap.open_cache(self.settings, self.embedder, url)
-            except NearhitError as exc:
+            except (NearhitError, RedisError, OSError) as exc:  # not ready yet: the next check tries again
                 self._last_error = str(exc)
                 return
             stale, self._cache, self._url = self._cache, fresh, url
