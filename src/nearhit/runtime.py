@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from nearhit import bootstrap
@@ -69,6 +69,7 @@ class Runtime:
         self._last_error = "not connected yet"
         self._connecting = asyncio.Lock()
         self._watcher: asyncio.Task[None] | None = None
+        self._probe: tuple[SemanticCache, Redis] | None = None  # the health check's connection, and for which cache
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -121,8 +122,9 @@ class Runtime:
         """Check Redis and the index now, keep the result in ``health`` and log a change (down once, up once)."""
         try:
             cache = await self.cache()
-            await cache.redis.ping()
-            info = await index_info(cache.redis, cache.spec.name)
+            probe = await self._probe_of(cache)
+            await probe.ping()
+            info = await index_info(probe, cache.spec.name)
         except Exception as exc:  # any failure here means "not healthy", reported with its reason
             status = HealthStatus(
                 {"ok": False, "error": str(exc)}, {"ok": False, "error": "no Redis"}, time.monotonic()
@@ -154,7 +156,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
-        await self.telemetry.flush()
+        await self._close_probe()
+        await self.telemetry.close()
         if self._cache is not None:
             await self._cache.close()
             self._cache = None
@@ -167,6 +170,27 @@ class Runtime:
                 await self.check_health()
             except Exception:  # the watcher must outlive any surprise; the next round tries again
                 log.exception("health check failed")
+
+    async def _probe_of(self, cache: SemanticCache) -> Redis:
+        """A connection of its own to the cache's Redis, for the health check: requests that hold every
+        connection of the shared pool (a burst) must not make Redis look down."""
+        if self._probe is None or self._probe[0] is not cache:
+            await self._close_probe()
+            pool = cache.redis.connection_pool
+            own = BlockingConnectionPool(
+                connection_class=pool.connection_class,
+                max_connections=2,  # the background check and a readiness probe may overlap
+                timeout=self.settings.redis_timeout,
+                **pool.connection_kwargs,
+            )
+            self._probe = (cache, Redis(connection_pool=own))
+        return self._probe[1]
+
+    async def _close_probe(self) -> None:
+        if self._probe is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._probe[1].aclose(close_connection_pool=True)
+            self._probe = None
 
     async def _follow_embedded(self) -> None:
         """The embedded Redis restarted on another port (its old one was taken): move the cache there. A

@@ -143,6 +143,14 @@ class Telemetry:
         await self._flush_aggregates()
         self._summaries.clear()  # what was just written shows in the next summary
 
+    async def close(self) -> None:
+        """Write what can be written, then stop retrying (shutdown): nothing is left running."""
+        await self.flush()
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+
     def _aggregate(self, record: ColumnRecord) -> None:
         updates = _counter_updates(record) | _latency_updates(record)
         ts = record.ts or time.time()
