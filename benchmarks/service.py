@@ -41,10 +41,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(redis_url: str, workers: int, index: str) -> Iterator[str]:
+def server(redis_url: str, workers: int, index: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``uvicorn`` on a free port with the simulated LLM (400 tokens/s unless ``env`` says otherwise)."""
     port = free_port()
     env = {**os.environ, "REDIS_URL": redis_url, "VECTOR_INDEX_NAME": index, "NEARHIT_LLM": "simulated",
-           "NEARHIT_EMBEDDER": "local", "NEARHIT_SIM_TOKENS_PER_SECOND": "400"}  # fmt: skip
+           "NEARHIT_EMBEDDER": "local", "NEARHIT_SIM_TOKENS_PER_SECOND": "400", **(env or {})}  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "nearhit.api.app:app_factory", "--factory", "--port", str(port),
          "--workers", str(workers), "--log-level", "warning"],

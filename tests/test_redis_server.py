@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,10 +19,12 @@ import redis as redis_sync
 
 from nearhit import bootstrap, redis_server
 from nearhit.cache import Scope
-from nearhit.cache.index import check_query_engine
+from nearhit.cache.index import check_query_engine, drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import RedisUnavailable
+from nearhit.runtime import Runtime
+from tests.api.live import fast_llm
 
 
 def test_second_call_finds_the_running_server(tmp_path: Path) -> None:
@@ -113,3 +120,68 @@ def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_stop_only_stops_that_start(tmp_path: Path) -> None:
+    first, _ = redis_server.ensure_running(tmp_path)
+    try:
+        assert redis_server.stop(tmp_path, only=first)
+        later, started = redis_server.ensure_running(tmp_path)
+        assert started and later.token != first.token
+        assert not redis_server.stop(tmp_path, only=first)  # a stale owner: the later server keeps running
+        assert redis_server.find_running(tmp_path) == later
+        assert redis_server.stop(tmp_path, only=later)
+    finally:
+        redis_server.stop(tmp_path)
+
+
+def _wait_until(condition: Callable[[], object], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_stale_nearhit_redis_leaves_a_later_server_running(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"NEARHIT_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-c", "from nearhit.cli import main; main()", "redis"]
+    foreground = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until(lambda: redis_server.find_running(tmp_path))
+        first = redis_server.find_running(tmp_path)
+        assert first is not None
+        os.kill(first.pid, signal.SIGKILL)  # its Redis dies; `nearhit redis` itself keeps waiting
+        _wait_until(lambda: redis_server.find_running(tmp_path) is None)
+        later, started = redis_server.ensure_running(tmp_path)  # a later command starts another
+        assert started
+        foreground.terminate()  # the stale `nearhit redis` ends (as Ctrl-C would)
+        foreground.wait(20)
+        assert redis_server.find_running(tmp_path) == later
+    finally:
+        foreground.kill()
+        redis_server.stop(tmp_path)
+
+
+async def test_finding_the_embedded_redis_does_not_block_the_event_loop(
+    tmp_path: Path, settings: Settings, local_embedder: LocalEmbedder
+) -> None:
+    """Another process holds the embedded Redis's lock for a second: the event loop keeps running meanwhile."""
+    own = settings.model_copy(update={"redis_url": None, "data_dir": tmp_path})
+    runtime = Runtime(own, local_embedder, fast_llm())
+    lock = (tmp_path / "redis.lock").open("a+")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    threading.Timer(1.0, lambda: fcntl.flock(lock, fcntl.LOCK_UN)).start()
+    try:
+        connecting = asyncio.create_task(runtime.cache())
+        longest_gap, last = 0.0, time.monotonic()
+        while not connecting.done():
+            await asyncio.sleep(0.01)
+            longest_gap, last = max(longest_gap, time.monotonic() - last), time.monotonic()
+        cache = await connecting
+        assert longest_gap < 0.3
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+    finally:
+        await runtime.close()
+        lock.close()
+        redis_server.stop(tmp_path)

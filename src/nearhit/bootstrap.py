@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -22,17 +23,31 @@ if TYPE_CHECKING:
 MAX_CONNECTIONS = 64
 
 
-def redis_url(settings: Settings) -> str:
-    """``REDIS_URL``, or the URL of the embedded server for ``NEARHIT_DATA_DIR`` (started if needed)."""
+async def redis_url(settings: Settings) -> str:
+    """``REDIS_URL``, or the URL of the embedded server for ``NEARHIT_DATA_DIR`` (started if needed).
+
+    Finding or starting the embedded server takes a file lock and may wait seconds for it to be ready, so it
+    runs in a thread: the event loop keeps serving meanwhile.
+    """
     if settings.redis_url:
         return settings.redis_url
-    server, _ = redis_server.ensure_running(settings.data_dir)
+    server, _ = await asyncio.to_thread(redis_server.ensure_running, settings.data_dir)
     return server.url
 
 
-async def connect_redis(settings: Settings) -> Redis:
-    """A client with bounded timeouts, checked with a PING: an unreachable Redis fails fast and clearly."""
-    url = redis_url(settings)
+async def embedded_url_now(settings: Settings) -> str | None:
+    """Where the embedded server listens right now (it may have come back on another port), or None when
+    ``REDIS_URL`` is set or no embedded server runs. Never starts one; reads its state file in a thread."""
+    if settings.redis_url:
+        return None
+    server = await asyncio.to_thread(redis_server.find_running, settings.data_dir)
+    return server.url if server is not None else None
+
+
+async def connect_redis(settings: Settings, url: str | None = None) -> Redis:
+    """A client with bounded timeouts, checked with a PING: an unreachable Redis fails fast and clearly.
+    ``url`` defaults to :func:`redis_url`."""
+    url = url or await redis_url(settings)
     try:
         pool = BlockingConnectionPool.from_url(
             url,
@@ -70,10 +85,11 @@ def index_spec(settings: Settings, embedder: Embedder) -> IndexSpec:
     )
 
 
-async def open_cache(settings: Settings, embedder: Embedder | None = None) -> SemanticCache:
-    """A ready cache: Redis reached, Query Engine checked, index created or checked."""
+async def open_cache(settings: Settings, embedder: Embedder | None = None, url: str | None = None) -> SemanticCache:
+    """A ready cache: Redis reached (at ``url``, default :func:`redis_url`), Query Engine checked, index created
+    or checked."""
     embedder = embedder or build_embedder(settings)
-    redis = await connect_redis(settings)
+    redis = await connect_redis(settings, url)
     spec = index_spec(settings, embedder)
     cache = SemanticCache(
         redis,

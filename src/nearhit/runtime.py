@@ -2,21 +2,27 @@
 
 Redis may be down when the service starts or go away later. The runtime keeps serving (the LLM path needs
 no Redis) and reconnects on demand, at most once per ``RECONNECT_INTERVAL_S``, so caching resumes by
-itself when Redis is back.
+itself when Redis is back. A background check (every ``HEALTH_INTERVAL_S``) keeps the health status that
+``/health`` answers from, so a health probe never waits behind request work; when that check fails and the
+embedded Redis has come back on another port, it reconnects there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import structlog
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from nearhit import bootstrap
 from nearhit.cache import KeySpace, SemanticCache
+from nearhit.cache.index import index_info
 from nearhit.cache.semantic_cache import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
@@ -28,8 +34,27 @@ from nearhit.store_health import StoreHealth, StoreResult
 from nearhit.telemetry import Telemetry
 
 RECONNECT_INTERVAL_S = 2.0
+HEALTH_INTERVAL_S = 1.0
+HEALTH_STALE_S = 15.0  # a status older than this (the check itself is stuck) is reported as not healthy
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HealthStatus:
+    """The outcome of one check of Redis and the index, and when it was made."""
+
+    redis: dict[str, Any]
+    index: dict[str, Any]
+    checked_at: float  # time.monotonic()
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.redis["ok"] and self.index["ok"])
+
+    @property
+    def age_s(self) -> float:
+        return time.monotonic() - self.checked_at
 
 
 class Runtime:
@@ -45,10 +70,14 @@ class Runtime:
         self.flights: SingleFlight[LLMEvent | StoreResult] = SingleFlight()
         self.stores = StoreHealth(settings.store_failures_degraded)
         self.telemetry = Telemetry(lambda: self.redis, KeySpace(settings.index_name), settings.telemetry_maxlen)
+        self.health: HealthStatus | None = None  # the newest background check; None before the first
         self._cache: SemanticCache | None = None
+        self._url: str | None = None  # where the cache's client connects
         self._last_attempt = 0.0
         self._last_error = "not connected yet"
         self._connecting = asyncio.Lock()
+        self._watcher: asyncio.Task[None] | None = None
+        self._probe: tuple[SemanticCache, Redis] | None = None  # the health check's connection, and for which cache
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
@@ -64,7 +93,8 @@ class Runtime:
         return None if self._cache is not None else self._last_error
 
     async def start(self) -> None:
-        """Connect what can be connected; a missing Redis (or judge) is logged, not fatal."""
+        """Connect what can be connected (a missing Redis or judge is logged, not fatal) and start the health
+        checks."""
         if self.judge is not None:
             await self.judge.check()
         try:
@@ -75,6 +105,9 @@ class Runtime:
                 "and the cache reconnects by itself once Redis is usable. Reason: %s",
                 exc,
             )
+        await self.check_health()
+        if self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch())
 
     async def cache(self) -> SemanticCache:
         """The cache, connecting first if needed; raises :class:`RedisUnavailable` while it can't be had."""
@@ -87,14 +120,40 @@ class Runtime:
                 raise RedisUnavailable(self._last_error)
             self._last_attempt = time.monotonic()
             try:
-                self._cache = await bootstrap.open_cache(self.settings, self.embedder)
+                url = await bootstrap.redis_url(self.settings)
+                self._cache = await bootstrap.open_cache(self.settings, self.embedder, url)
             except NearhitError as exc:
                 self._last_error = str(exc)
                 raise RedisUnavailable(self._last_error) from exc
+            self._url = url
             log.info("cache connected: index %s", self.settings.index_name)
             if self.settings.max_wrong_rate is not None and not self.learning:
                 self._cache.max_wrong_rate = None  # the judge is away: the static decision serves
             return self._cache
+
+    async def check_health(self) -> HealthStatus:
+        """Check Redis and the index now, keep the result in ``health`` and log a change (down once, up once)."""
+        try:
+            cache = await self.cache()
+            probe = await self._probe_of(cache)
+            await probe.ping()
+            info = await index_info(probe, cache.spec.name)
+        except Exception as exc:  # any failure here means "not healthy", reported with its reason
+            status = HealthStatus(
+                {"ok": False, "error": str(exc)}, {"ok": False, "error": "no Redis"}, time.monotonic()
+            )
+            await self._follow_embedded()
+        else:
+            index: dict[str, Any] = {"ok": info is not None, "name": cache.spec.name, "dimension": cache.spec.dimension}
+            if info is None:
+                index["error"] = "index missing (it is re-created on the next request)"
+                await self.repair_index()
+            else:
+                index["entries"] = int(info.get("num_docs", 0))
+            status = HealthStatus({"ok": True, "embedded": self.settings.embedded_redis}, index, time.monotonic())
+        self._log_change(self.health, status)
+        self.health = status
+        return status
 
     async def repair_index(self) -> None:
         """Re-create a missing index (someone dropped it) so the next request finds it again."""
@@ -139,11 +198,75 @@ class Runtime:
             log.warning("label not recorded: %s", exc)
 
     async def close(self) -> None:
-        await self.telemetry.flush()
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+        await self._close_probe()
+        await self.telemetry.close()
         if self._cache is not None:
             await self._cache.close()
             self._cache = None
         await self.provider.aclose()
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(HEALTH_INTERVAL_S)
+            try:
+                await self.check_health()
+            except Exception:  # the watcher must outlive any surprise; the next round tries again
+                log.exception("health check failed")
+
+    async def _probe_of(self, cache: SemanticCache) -> Redis:
+        """A connection of its own to the cache's Redis, for the health check: requests that hold every
+        connection of the shared pool (a burst) must not make Redis look down."""
+        if self._probe is None or self._probe[0] is not cache:
+            await self._close_probe()
+            pool = cache.redis.connection_pool
+            own = BlockingConnectionPool(
+                connection_class=pool.connection_class,
+                max_connections=2,  # the background check and a readiness probe may overlap
+                timeout=self.settings.redis_timeout,
+                **pool.connection_kwargs,
+            )
+            self._probe = (cache, Redis(connection_pool=own))
+        return self._probe[1]
+
+    async def _close_probe(self) -> None:
+        if self._probe is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._probe[1].aclose(close_connection_pool=True)
+            self._probe = None
+
+    async def _follow_embedded(self) -> None:
+        """The embedded Redis restarted on another port (its old one was taken): move the cache there. A
+        Redis that merely restarted on the same port needs nothing: the client reconnects by itself."""
+        if self._cache is None:
+            return  # the next cache() call looks the URL up again anyway
+        url = await bootstrap.embedded_url_now(self.settings)
+        if url is None or url == self._url:
+            return
+        async with self._connecting:
+            try:
+                fresh = await bootstrap.open_cache(self.settings, self.embedder, url)
+            except (NearhitError, RedisError, OSError) as exc:  # not ready yet: the next check tries again
+                self._last_error = str(exc)
+                return
+            stale, self._cache, self._url = self._cache, fresh, url
+        log.info("the embedded Redis is now at %s: the cache reconnected there", url)
+        with contextlib.suppress(Exception):  # the old server is gone: closing its client may fail
+            await stale.close()
+
+    @staticmethod
+    def _log_change(before: HealthStatus | None, now: HealthStatus) -> None:
+        if before is None or before.ok == now.ok:
+            return
+        if now.ok:
+            log.info("Redis and the index are back: caching resumes")
+        else:
+            reason = now.redis.get("error") or now.index.get("error")
+            log.warning("Redis or the index is down (answering from the LLM until it is back): %s", reason)
 
 
 def current_request_id() -> str | None:

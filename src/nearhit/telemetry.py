@@ -1,15 +1,24 @@
-"""Telemetry: one event per column completion in a capped Redis Stream, plus all-time counters.
+"""Telemetry: one event per column completion in a capped Redis Stream, plus aggregates kept at write time.
 
 Writing is fire-and-forget: a slow or absent Redis never delays nor fails a user's request (a lost event is
-counted in ``dropped``). Summaries read the counters (all time) and the newest stream entries (latency
-percentiles, recent window).
+counted in ``dropped``; an outage is logged when it starts and when it ends, not once per event). Each event
+also adds to counters and to a latency histogram, accumulated in memory and added to Redis about once a
+second (``HINCRBYFLOAT``): all-time totals, and per-minute and per-hour buckets that expire by themselves.
+A summary reads those few hashes, so its cost does not grow with the number of events stored; the stream is
+read only to list events.
+
+Latency percentiles come from the histograms: fixed buckets growing by 10 % from 0.1 ms, each reported as its
+geometric middle, so a percentile is within 5 % of the exact nearest-rank value. The recent window is made of
+whole buckets (minutes up to three hours, hours beyond), so it may reach back up to one bucket further.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -19,13 +28,18 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from nearhit.cache.keys import KeySpace
-from nearhit.stats import percentile
 
 Column = Literal["raw", "cache"]
 Outcome = Literal["llm", "exact", "semantic", "miss", "bypass", "error"]
 Source = Literal["ask", "gateway"]
 
-LATENCY_SAMPLE = 10_000  # newest events the all-time percentiles are computed over
+FLUSH_INTERVAL_S = 1.0
+SUMMARY_REUSE_S = 1.0
+# (bucket length, how long a bucket is kept) for the recent window; the first that covers a window is used.
+BUCKETS = ((60, 3 * 3600), (3600, 8 * 24 * 3600))
+HISTOGRAM_LOW_MS = 0.1
+HISTOGRAM_RATIO = 1.1
+HISTOGRAM_TOP = 200  # bucket 200 starts at ~19 hours: everything slower lands there
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +87,26 @@ def _counter_updates(record: ColumnRecord) -> dict[str, float]:
     return updates
 
 
+def _latency_updates(record: ColumnRecord) -> dict[str, float]:
+    if record.outcome == "error":  # a failure's time says nothing about answering
+        return {}
+    updates = {f"{record.column}:latency:count": 1.0, f"{record.column}:total_ms:{_bucket_of(record.total_ms)}": 1.0}
+    if record.ttft_ms is not None:
+        updates[f"{record.column}:ttft_ms:{_bucket_of(record.ttft_ms)}"] = 1.0
+    return updates
+
+
+def _bucket_of(ms: float) -> int:
+    if ms <= HISTOGRAM_LOW_MS:
+        return 0
+    return min(HISTOGRAM_TOP, int(math.log(ms / HISTOGRAM_LOW_MS) / math.log(HISTOGRAM_RATIO)))
+
+
+def _bucket_value(index: int) -> float:
+    """The geometric middle of a histogram bucket: within 5 % of any value in it."""
+    return float(HISTOGRAM_LOW_MS * HISTOGRAM_RATIO ** (index + 0.5))
+
+
 class Telemetry:
     """Records column completions and summarises them. ``redis`` is looked up per call: it may come and go."""
 
@@ -80,49 +114,152 @@ class Telemetry:
         self._redis = redis
         self._stream = keys.telemetry_stream
         self._totals = keys.telemetry_totals
+        self._buckets = keys.telemetry_buckets
         self._maxlen = maxlen
         self._pending: set[asyncio.Task[None]] = set()
+        self._unflushed: dict[tuple[str, int | None], dict[str, float]] = {}  # (key, ttl) -> field -> amount
+        self._flusher: asyncio.Task[None] | None = None
+        self._failing = False
+        self._summaries: dict[int, tuple[float, asyncio.Future[dict[str, Any]]]] = {}  # window -> (until, result)
         self.dropped = 0
 
     def record(self, record: ColumnRecord) -> None:
-        """Queue the event for writing; returns at once."""
-        task = asyncio.create_task(self._write(record))
+        """Queue the event for writing and add it to the aggregates; returns at once."""
+        self._aggregate(record)
+        task = asyncio.create_task(self._append(record))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
 
     async def flush(self) -> None:
-        """Wait for queued writes (tests, shutdown)."""
+        """Write queued events and aggregates now (tests, shutdown)."""
         if self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self._flush_aggregates()
+        self._summaries.clear()  # what was just written shows in the next summary
 
-    async def _write(self, record: ColumnRecord) -> None:
+    async def close(self) -> None:
+        """Write what can be written, then stop retrying (shutdown): nothing is left running."""
+        await self.flush()
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+
+    def _aggregate(self, record: ColumnRecord) -> None:
+        updates = _counter_updates(record) | _latency_updates(record)
+        ts = record.ts or time.time()
+        targets: list[tuple[str, int | None]] = [(self._totals, None)]
+        targets += [(self._bucket_key(size, ts), keep) for size, keep in BUCKETS]
+        for target in targets:
+            fields = self._unflushed.setdefault(target, {})
+            for name, amount in updates.items():
+                if amount:
+                    fields[name] = fields.get(name, 0.0) + amount
+
+    def _bucket_key(self, size: int, ts: float) -> str:
+        return f"{self._buckets}{size}:{int(ts // size) * size}"
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_INTERVAL_S)
+        await self._flush_aggregates()
+
+    async def _flush_aggregates(self) -> None:
+        """Add the accumulated amounts to Redis; on failure keep them for the next flush, so no count is lost."""
+        unflushed, self._unflushed = self._unflushed, {}
+        redis = self._redis()
+        if not unflushed:
+            return
+        try:
+            if redis is None:
+                raise RedisError("no Redis connection")
+            async with redis.pipeline(transaction=False) as pipe:
+                for (key, ttl), fields in unflushed.items():
+                    for name, amount in fields.items():
+                        pipe.hincrbyfloat(key, name, amount)
+                    if ttl is not None:
+                        pipe.expire(key, ttl)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            for target, fields in unflushed.items():
+                mine = self._unflushed.setdefault(target, {})
+                for name, amount in fields.items():
+                    mine[name] = mine.get(name, 0.0) + amount
+            self._failed(exc)
+            if self._flusher is None or self._flusher.done() or self._flusher is asyncio.current_task():
+                self._flusher = asyncio.create_task(self._flush_soon())
+        else:
+            self._succeeded()
+
+    async def _append(self, record: ColumnRecord) -> None:
         redis = self._redis()
         if redis is None:
             self.dropped += 1
             return
         try:
-            async with redis.pipeline(transaction=False) as pipe:
-                pipe.xadd(self._stream, record.to_fields(), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
-                for field_name, amount in _counter_updates(record).items():
-                    pipe.hincrbyfloat(self._totals, field_name, amount)
-                await pipe.execute()
+            await redis.xadd(self._stream, record.to_fields(), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
         except (RedisError, OSError) as exc:
             self.dropped += 1
-            log.warning("telemetry event dropped: %s", exc)
+            self._failed(exc)
+        else:
+            self._succeeded()
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self._failing:
+            self._failing = True
+            log.warning("telemetry writes failing (events are counted as dropped until Redis is back): %s", exc)
+
+    def _succeeded(self) -> None:
+        if self._failing:
+            self._failing = False
+            log.info("telemetry writes resumed; %d events dropped so far", self.dropped)
 
     async def summary(self, window_seconds: int = 300) -> dict[str, Any]:
-        """Hit rates, tokens and cost saved, latency percentiles per column: all time and a recent window."""
+        """Hit rates, tokens and cost saved, latency percentiles per column: all time and a recent window.
+
+        One round trip that reads the all-time hash and the window's buckets (at most ~180), never events.
+        A result is shared for ``SUMMARY_REUSE_S`` (the aggregates move about once a second anyway), so any
+        number of dashboards polling costs one read per window per second.
+        """
+        now = time.monotonic()
+        shared = self._summaries.get(window_seconds)
+        if shared is None or shared[0] < now:
+            for stale in [w for w, (until, _) in self._summaries.items() if until < now]:
+                del self._summaries[stale]
+            shared = (now + SUMMARY_REUSE_S, asyncio.ensure_future(self._read_summary(window_seconds)))
+            self._summaries[window_seconds] = shared
+        try:
+            return dict(await asyncio.shield(shared[1]))
+        except Exception:
+            if self._summaries.get(window_seconds) is shared:
+                del self._summaries[window_seconds]  # a failure is not shared: the next call tries again
+            raise
+
+    async def _read_summary(self, window_seconds: int) -> dict[str, Any]:
         redis = self._require()
-        raw_totals = await redis.hgetall(self._totals)
-        totals = {_text(k): float(v) for k, v in raw_totals.items()}
-        events = await self._newest(redis, LATENCY_SAMPLE)
-        since = time.time() - window_seconds
-        recent = [e for e in events if e["ts"] >= since]
+        size = next((size for size, keep in BUCKETS if window_seconds <= keep), BUCKETS[-1][0])
+        now = time.time()
+        starts = range(int((now - window_seconds) // size) * size, int(now) + 1, size)
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self._totals)
+            for start in starts:
+                pipe.hgetall(f"{self._buckets}{size}:{start}")
+            pipe.xrevrange(self._stream, count=1)
+            replies = await pipe.execute()
+        totals = _floats([replies[0]])
+        recent = _floats(replies[1:-1])
+        newest = [_decode_event(fields) for _, fields in replies[-1] or []]
+        sample = sum(int(totals.get(f"{column}:latency:count", 0.0)) for column in ("raw", "cache"))
         return {
-            "all_time": _totals_view(totals) | {"latency": _latency(events), "latency_sample": len(events)},
-            "window": {"seconds": window_seconds} | _events_view(recent) | {"latency": _latency(recent)},
+            "all_time": _totals_view(totals) | {"latency": _latency(totals), "latency_sample": sample},
+            "window": {"seconds": window_seconds} | _totals_view(recent) | {"latency": _latency(recent)},
             "dropped_events": self.dropped,
-            "priced_as": events[0].get("priced_as") if events else None,  # the model of the newest answer
+            "priced_as": newest[0].get("priced_as") if newest else None,  # the model of the newest answer
         }
 
     async def stream_info(self) -> dict[str, Any]:
@@ -140,10 +277,13 @@ class Telemetry:
         }
 
     async def clear(self) -> int:
-        """Delete every event and counter; returns how many events there were."""
+        """Delete every event and aggregate; returns how many events there were."""
         redis = self._require()
+        self._unflushed.clear()
+        self._summaries.clear()
         length = int(await redis.xlen(self._stream))
-        await redis.delete(self._stream, self._totals)
+        buckets = [key async for key in redis.scan_iter(match=f"{self._buckets}*", count=1000)]
+        await redis.delete(self._stream, self._totals, *buckets)
         return length
 
     async def events(self, count: int) -> list[dict[str, Any]]:
@@ -161,6 +301,16 @@ class Telemetry:
     async def _newest(self, redis: Redis, count: int) -> list[dict[str, Any]]:
         entries = await redis.xrevrange(self._stream, count=count) or []
         return [_decode_event(fields) for _, fields in entries]
+
+
+def _floats(hashes: list[Any]) -> dict[str, float]:
+    """The sum of several aggregate hashes, field by field."""
+    totals: dict[str, float] = {}
+    for fields in hashes:
+        for name, value in (fields or {}).items():
+            key = _text(name)
+            totals[key] = totals.get(key, 0.0) + float(value)
+    return totals
 
 
 def _decode_event(fields: Any) -> dict[str, Any]:
@@ -201,29 +351,28 @@ def _totals_view(totals: dict[str, float]) -> dict[str, Any]:
     }
 
 
-def _events_view(events: list[dict[str, Any]]) -> dict[str, Any]:
-    totals: dict[str, float] = {}
-    for event in events:
-        record = ColumnRecord(**{k: v for k, v in event.items() if k in ColumnRecord.__dataclass_fields__})
-        for name, amount in _counter_updates(record).items():
-            totals[name] = totals.get(name, 0.0) + amount
-    return _totals_view(totals)
-
-
-def _latency(events: list[dict[str, Any]]) -> dict[str, Any]:
+def _latency(totals: dict[str, float]) -> dict[str, Any]:
     view: dict[str, Any] = {}
     for column in ("raw", "cache"):
-        mine = [e for e in events if e.get("column") == column and e.get("outcome") != "error"]
-        totals = [float(e["total_ms"]) for e in mine]
-        firsts = [float(e["ttft_ms"]) for e in mine if e.get("ttft_ms") is not None]
         view[column] = {
-            "count": len(mine),
-            "total_ms": {"p50": _rounded_percentile(totals, 50), "p95": _rounded_percentile(totals, 95)},
-            "ttft_ms": {"p50": _rounded_percentile(firsts, 50), "p95": _rounded_percentile(firsts, 95)},
+            "count": int(totals.get(f"{column}:latency:count", 0.0)),
+            "total_ms": _percentiles(totals, f"{column}:total_ms:"),
+            "ttft_ms": _percentiles(totals, f"{column}:ttft_ms:"),
         }
     return view
 
 
-def _rounded_percentile(values: list[float], p: float) -> float | None:
-    value = percentile(values, p)
-    return None if value is None else round(value, 3)
+def _percentiles(totals: dict[str, float], prefix: str) -> dict[str, float | None]:
+    """Nearest-rank p50 and p95 from a histogram's buckets (``<prefix><index>`` -> count)."""
+    counts = sorted((int(name[len(prefix) :]), count) for name, count in totals.items() if name.startswith(prefix))
+    total = sum(count for _, count in counts)
+    result: dict[str, float | None] = {}
+    for p in (50, 95):
+        rank, seen, value = max(1, math.ceil(p / 100 * total)), 0.0, None
+        for index, count in counts:
+            seen += count
+            if seen >= rank:
+                value = round(_bucket_value(index), 3)
+                break
+        result[f"p{p}"] = value
+    return result

@@ -38,7 +38,11 @@ async def test_redis_outage_and_recovery(settings: Settings, local_embedder: Loc
             assert document["degraded"] is True and document["reason"]
             answer = "".join(d["content"] for k, d in stream if k == "content_chunk" and d["column"] == "cache")
             assert answer  # the cache column still answered, from the LLM
-            health = await live.client.get("/health")
+            for _ in range(50):  # /health answers from a status checked every second in the background
+                health = await live.client.get("/health")
+                if health.status_code == 503:
+                    break
+                await asyncio.sleep(0.1)
             assert health.status_code == 503 and health.json()["redis"]["ok"] is False
             assert (await live.client.get("/cache/stats")).status_code == 503
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Coroutine
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
@@ -18,9 +19,10 @@ from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Thre
 from nearhit.cache import validate
 from nearhit.llm import ChatMessage, count_tokens
 from nearhit.runtime import Runtime
-from nearhit.streaming import column_complete_data, race
+from nearhit.streaming import column_complete_data, merge, race
 
 router = APIRouter(tags=["ask"])
+T = TypeVar("T")
 
 
 class AskBody(ScopeFields):
@@ -90,26 +92,51 @@ async def ask_stream(
 async def ask(
     body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request
 ) -> dict[str, Any]:
+    """Both columns run at once (the reply takes as long as the slower one), and a client that leaves cancels
+    them: an abandoned miss is neither generated to the end nor stored."""
     request = body.to_request(runtime, caller)
     await limits.admit(http, caller, lambda: body.prompt_tokens(runtime))
-    result: dict[str, Any] = {"model": runtime.provider.model, "simulated": runtime.provider.simulated}
+    columns: dict[str, AsyncIterator[ColumnEvent]] = {}
     if body.include_raw:
-        result["raw"] = await _collect(answerer.raw(request))
-    result["cache"] = await _collect(answerer.cached(request))
-    await limits.charge(
-        http, caller, sum(int(result[c].get("completion_tokens", 0)) for c in ("raw", "cache") if c in result)
-    )
-    return result
+        columns["raw"] = answerer.raw(request)
+    columns["cache"] = answerer.cached(request)
+    collected = await _unless_disconnected(http, _collect(columns))
+    await limits.charge(http, caller, sum(int(column.get("completion_tokens", 0)) for column in collected.values()))
+    return {"model": runtime.provider.model, "simulated": runtime.provider.simulated, **collected}
 
 
-async def _collect(events: AsyncIterator[ColumnEvent]) -> dict[str, Any]:
-    column: dict[str, Any] = {}
-    pieces: list[str] = []
-    async for event in events:
+async def _collect(columns: dict[str, AsyncIterator[ColumnEvent]]) -> dict[str, dict[str, Any]]:
+    """Each column's answer and completion, from the columns' merged events."""
+    pieces: dict[str, list[str]] = {name: [] for name in columns}
+    done: dict[str, dict[str, Any]] = {name: {} for name in columns}
+    async for name, event in merge(columns):
         if isinstance(event, Chunk):
-            pieces.append(event.text)
+            pieces[name].append(event.text)
         elif isinstance(event, ColumnDone):
-            column |= column_complete_data(event)
+            done[name] |= column_complete_data(event)
         else:
-            column["cache_document"] = event.data
-    return {"answer": "".join(pieces), **column}
+            done[name]["cache_document"] = event.data
+    return {name: {"answer": "".join(pieces[name]), **done[name]} for name in columns}
+
+
+async def _unless_disconnected(http_request: Request, work: Coroutine[Any, Any, T]) -> T:
+    """``work``'s result, unless the client disconnects first: then the work is cancelled (the single-flight
+    generation with it, when no one else follows it) and the request ends with a 499 nobody receives."""
+    job = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnect(http_request))
+    try:
+        await asyncio.wait({job, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (job, watcher):
+            task.cancel()
+        await asyncio.gather(job, watcher, return_exceptions=True)
+    if job.cancelled():
+        raise HTTPException(status_code=499, detail="the client closed the request before the answer")
+    return job.result()
+
+
+async def _disconnect(http_request: Request) -> None:
+    """Returns when the client goes away. The body is read already, so the next ASGI message is the
+    disconnect (or nothing, until the response is sent)."""
+    while (await http_request.receive())["type"] != "http.disconnect":
+        pass

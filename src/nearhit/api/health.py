@@ -9,34 +9,29 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from nearhit.api.deps import RuntimeDep
-from nearhit.cache.index import index_info
 from nearhit.errors import NearhitError
 from nearhit.llm import ChatMessage, LLMError, complete
+from nearhit.runtime import HEALTH_STALE_S
 
 router = APIRouter(tags=["health"])
 
 
 async def _redis_and_index(runtime: RuntimeDep) -> dict[str, Any]:
-    try:
-        cache = await runtime.cache()
-        await cache.redis.ping()
-        info = await index_info(cache.redis, cache.spec.name)
-    except Exception as exc:  # any failure here means "not healthy", reported with its reason
-        return {"redis": {"ok": False, "error": str(exc)}, "index": {"ok": False, "error": "no Redis"}}
-    index = {"ok": info is not None, "name": cache.spec.name, "dimension": cache.spec.dimension}
-    if info is None:
-        index["error"] = "index missing (it is re-created on the next request)"
-        await runtime.repair_index()
-    else:
-        index["entries"] = int(info.get("num_docs", 0))
-    return {"redis": {"ok": True, "embedded": runtime.settings.embedded_redis}, "index": index}
+    """A fresh check of Redis and the index (what readiness needs)."""
+    status = await runtime.check_health()
+    return {"redis": status.redis, "index": status.index}
 
 
 @router.get("/health", summary="Redis and the index (503 when either is down)")
 async def health(runtime: RuntimeDep) -> JSONResponse:
-    checks = await _redis_and_index(runtime)
-    ok = checks["redis"]["ok"] and checks["index"]["ok"]
-    return JSONResponse({"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503)
+    """Answered from the status the runtime checks in the background every second, so a probe gets its answer
+    at once even while the service is busy (or Redis slow); a status too old to trust counts as down."""
+    status = runtime.health or await runtime.check_health()
+    ok = status.ok and status.age_s <= HEALTH_STALE_S
+    body = {"status": "ok" if ok else "degraded", "redis": status.redis, "index": status.index}
+    if status.age_s > HEALTH_STALE_S:
+        body["error"] = f"the last health check is {status.age_s:.0f} s old"
+    return JSONResponse(body | {"checked_s_ago": round(status.age_s, 3)}, status_code=200 if ok else 503)
 
 
 @router.get(

@@ -126,6 +126,11 @@ class KeySpace:
         """Every labelled observation of the index, counted per similarity bin."""
         return f"{self.root}:{self.index_name}:evidence"
 
+    @property
+    def telemetry_buckets(self) -> str:
+        """The prefix of the per-period telemetry aggregates (``<prefix><seconds>:<start>``)."""
+        return f"{self.root}:{self.index_name}:telemetry:bucket:"
+
     def entry(self, scope: Scope, normalised_prompt: str) -> str:
         """The entry's key: the exact path is one read of this key, no embedding needed."""
         return self.entry_prefix + entry_digest(scope, normalised_prompt)

@@ -27,12 +27,13 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
 
     config = settings()
     port = port or int(os.environ.get("PORT", "8000"))
-    started = False
+    started: redis_server.EmbeddedRedis | None = None
     if config.embedded_redis:
         try:
-            server, started = redis_server.ensure_running(config.data_dir)
+            server, is_new = redis_server.ensure_running(config.data_dir)
         except NearhitError as exc:
             raise click.ClickException(str(exc)) from None
+        started = server if is_new else None
         click.echo(f"embedded Redis at {server.url} (data: {config.data_dir})", err=True)
     provider = "simulated LLM (offline)" if config.resolved_llm == "simulated" else f"{config.resolved_llm} LLM"
     click.echo(f"nearhit on http://{host}:{port}  —  {provider}, {config.resolved_embedder} embedder", err=True)
@@ -52,5 +53,5 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
             log_config=None,  # the workers log JSON (nearhit.logs), not uvicorn's text format
         )
     finally:
-        if started:
-            redis_server.stop(config.data_dir)
+        if started is not None:  # only that start: a Redis a later command started in its place keeps running
+            redis_server.stop(config.data_dir, only=started)

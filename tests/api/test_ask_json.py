@@ -1,0 +1,66 @@
+"""``POST /ask`` (one JSON document): both columns run at once, and a client that leaves cancels the work."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+
+from nearhit.answering import Answerer, AskRequest
+from nearhit.cache.index import drop_index
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.runtime import Runtime
+from tests.api.live import LiveServer, fast_llm, serve
+
+PROMPT = "Explain how a semantic cache decides that two questions mean the same thing."
+
+
+@pytest.fixture
+async def slow(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
+    """A server whose simulated LLM takes about a second and a half per answer."""
+    runtime = Runtime(settings, local_embedder, fast_llm(ttft_ms=300, tokens_per_second=80))
+    async with serve(settings, runtime) as server:
+        yield server
+    cache = await runtime.cache()
+    await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+    await cache.redis.delete(cache.keys.telemetry_stream, cache.keys.telemetry_totals)
+    await runtime.close()
+
+
+async def eventually(condition: Callable[[], bool], within_s: float = 10.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.slow
+async def test_ask_runs_both_columns_at_once(slow: LiveServer) -> None:
+    started = time.perf_counter()
+    reply = (await slow.client.post("/ask", json={"prompt": PROMPT})).json()
+    wall_ms = (time.perf_counter() - started) * 1000
+    raw_ms, cache_ms = reply["raw"]["total_ms"], reply["cache"]["total_ms"]
+    assert reply["raw"]["status"] == reply["cache"]["status"] == "done"
+    assert reply["raw"]["answer"] and reply["raw"]["answer"] == reply["cache"]["answer"]
+    assert min(raw_ms, cache_ms) > 1000  # slow enough that one after the other would show
+    assert wall_ms < 0.75 * (raw_ms + cache_ms)  # about the slower column, not the sum
+
+
+@pytest.mark.slow
+async def test_a_client_that_leaves_cancels_the_generation_and_nothing_is_stored(slow: LiveServer) -> None:
+    runtime = slow.runtime
+    key = Answerer(runtime).flight_key(AskRequest(prompt=PROMPT))
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up mid-answer and closes its connection
+        await slow.client.post("/ask", json={"prompt": PROMPT}, timeout=0.6)
+    assert runtime.flights.started == 1 and runtime.flights.in_flight(key)
+    left = time.monotonic()
+    await eventually(lambda: not runtime.flights.in_flight(key))
+    assert time.monotonic() - left < 0.5  # cancelled, not generated to the end (about a second more)
+    cache = await runtime.cache()
+    assert (await cache.stats()).entries == 0  # an abandoned miss is not stored
+    await runtime.telemetry.flush()
+    assert await runtime.telemetry.events(10) == []  # neither column ran to its completion
