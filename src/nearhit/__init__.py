@@ -10,12 +10,10 @@
 The names below are imported on first use, so ``nearhit --help`` and the server do not pay for the library.
 """
 
-from __future__ import annotations
+import importlib as _importlib
+import typing as _typing
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from nearhit.cache import CachedAnswer, CacheStats, LookupResult, Scope, SearchHit
     from nearhit.config import Settings, load_settings
     from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, NearhitError, RedisUnavailable
@@ -53,11 +51,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _HOME_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'nearhit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 
