@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nearhit import AsyncCache, InvalidInput, LookupResult, RedisUnavailable, SearchHit
+from nearhit import AsyncCache, Cache, InvalidInput, LookupResult, RedisUnavailable, SearchHit
 from nearhit.config import Settings, load_settings
 from nearhit.llm import build_provider
 
@@ -112,7 +112,7 @@ async def test_open_refuses_settings_and_overrides_together(settings: Settings) 
         await AsyncCache.open(settings=settings, index_name="other")
 
 
-async def test_open_on_a_redis_without_the_query_engine_gives_the_servers_error(tmp_path: Path) -> None:
+def test_open_on_a_redis_without_the_query_engine_gives_the_servers_error(tmp_path: Path) -> None:
     from nearhit import redis_server
 
     server_bin, _ = redis_server.binaries()
@@ -126,14 +126,14 @@ async def test_open_on_a_redis_without_the_query_engine_gives_the_servers_error(
         deadline = time.monotonic() + 10
         while True:
             try:
-                await AsyncCache.open(url, data_dir=tmp_path)
+                Cache.open(url, data_dir=tmp_path)
             except RedisUnavailable as exc:
                 if "has no Query Engine" in str(exc):
                     assert "use Redis 8, Redis Stack" in str(exc)
                     break
                 if time.monotonic() > deadline:
                     raise
-                await asyncio.sleep(0.05)  # the server is still starting
+                time.sleep(0.05)  # the server is still starting
             else:
                 pytest.fail("a Redis without the Query Engine was accepted")
     finally:

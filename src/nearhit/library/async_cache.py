@@ -204,10 +204,10 @@ class AsyncCache:
                     log.warning("answer not stored: %s", exc)
             yield text
 
-        text = ""
+        answered = ""
         async for text in self._flights.subscribe(f"{scope.id}:{normalise(prompt)}", produce):
-            pass
-        return Answer(text, None, result)
+            answered = text  # one event: the whole answer
+        return Answer(answered, None, result)
 
     def cached(self, function: Callable[[str], Awaitable[str]]) -> Callable[[str], Awaitable[str]]:
         """Decorator: ``function(prompt)`` answered through :meth:`answer` (this cache's scope)."""

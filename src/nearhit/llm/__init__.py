@@ -41,10 +41,10 @@ __all__ = [
     "TextChunk",
     "Usage",
     "build_provider",
-    "served_model",
     "complete",
     "count_message_tokens",
     "count_tokens",
+    "served_model",
 ]
 
 
