@@ -16,6 +16,7 @@ from nearhit.evaluation.metrics import (
     wilson,
 )
 from nearhit.evaluation.runner import evaluate, guard_sets, look_up, scratch
+from nearhit.evaluation.scratch_index import scratch_cache
 from nearhit.evaluation.splits import SPLITS, select, split_of
 from nearhit.evaluation.sweep import CurvePoint, curve, pick, thresholds
 
@@ -41,6 +42,7 @@ __all__ = [
     "rejections",
     "scores",
     "scratch",
+    "scratch_cache",
     "select",
     "split_of",
     "summary",
