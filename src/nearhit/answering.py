@@ -175,9 +175,11 @@ class Answerer:
             on_complete = self._storer(request, scope)
         pieces: list[str] = []
         outcome: Outcome = "miss" if request.lookup else "bypass"
+        key = self.flight_key(request)
+        joined = self.runtime.flights.in_flight(key)
         try:
             async for llm_event in self.runtime.flights.subscribe(
-                self.flight_key(request),
+                key,
                 lambda: self._llm_stream(request, "cache"),
                 on_complete,
             ):
@@ -187,10 +189,18 @@ class Answerer:
                     yield Chunk(llm_event.text)
                 elif isinstance(llm_event, StreamEnd):
                     yield self._done_after_llm(
-                        "cache", outcome, request, clock, llm_event, "".join(pieces), degraded=degraded
+                        "cache",
+                        outcome,
+                        request,
+                        clock,
+                        llm_event,
+                        "".join(pieces),
+                        degraded=degraded,
+                        lookup=result,
+                        joined=joined,
                     )
         except LLMError as exc:
-            yield self._error("cache", request, clock, exc, degraded=degraded)
+            yield self._error("cache", request, clock, exc, degraded=degraded, lookup=result, joined=joined)
 
     def _llm_stream(self, request: AskRequest, column: Column) -> AsyncIterator[LLMEvent]:
         provider = self.runtime.provider
@@ -219,6 +229,7 @@ class Answerer:
             cost_usd=0.0,
             cost_saved_usd=saved.usd,
             similarity=result.similarity,
+            lookup=result,
         )
         yield ColumnDone("done", record, finish_reason="stop", text=answer.response)
 
@@ -253,6 +264,8 @@ class Answerer:
         end: StreamEnd,
         text: str,
         degraded: str | None = None,
+        lookup: LookupResult | None = None,
+        joined: bool = False,
     ) -> ColumnDone:
         cost = request_cost(self.priced_as, end.usage.prompt_tokens, end.usage.completion_tokens)
         record = self._record(
@@ -266,12 +279,21 @@ class Answerer:
             cost_usd=cost.usd,
             cost_saved_usd=0.0,
             degraded=degraded is not None,
+            lookup=lookup,
+            joined=joined,
         )
         status: Literal["done", "degraded"] = "degraded" if degraded else "done"
         return ColumnDone(status, record, finish_reason=end.finish_reason, error=degraded, text=text)
 
     def _error(
-        self, column: Column, request: AskRequest, clock: _Clock, exc: LLMError, degraded: str | None = None
+        self,
+        column: Column,
+        request: AskRequest,
+        clock: _Clock,
+        exc: LLMError,
+        degraded: str | None = None,
+        lookup: LookupResult | None = None,
+        joined: bool = False,
     ) -> ColumnDone:
         record = self._record(
             column,
@@ -285,6 +307,8 @@ class Answerer:
             cost_saved_usd=0.0,
             degraded=degraded is not None,
             error=str(exc),
+            lookup=lookup,
+            joined=joined,
         )
         return ColumnDone("error", record, error=str(exc), error_status=exc.status_code, retry_after=exc.retry_after)
 
@@ -303,6 +327,8 @@ class Answerer:
         similarity: float | None = None,
         degraded: bool = False,
         error: str | None = None,
+        lookup: LookupResult | None = None,
+        joined: bool = False,
     ) -> ColumnRecord:
         provider = self.runtime.provider
         record = ColumnRecord(
@@ -324,6 +350,9 @@ class Answerer:
             degraded=degraded,
             error=error,
             ts=time.time(),
+            lookup_ms=lookup.timings_ms.get("total") if lookup is not None else None,
+            rejected_by=lookup.rejected_by if lookup is not None else None,
+            joined=joined,
         )
         self.runtime.telemetry.record(record)
         return record

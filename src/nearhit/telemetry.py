@@ -18,6 +18,7 @@ from typing import Any, Literal
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from nearhit import prometheus
 from nearhit.cache.keys import KeySpace
 from nearhit.stats import percentile
 
@@ -52,6 +53,9 @@ class ColumnRecord:
     degraded: bool = False
     error: str | None = None
     ts: float = 0.0
+    lookup_ms: float | None = None
+    rejected_by: str | None = None  # the guard that refused the best candidate above the threshold
+    joined: bool = False  # shared a generation another request started (single-flight)
 
     def to_fields(self) -> dict[str, str]:
         return {"json": json.dumps(asdict(self) | {"ts": self.ts or time.time()})}
@@ -85,7 +89,8 @@ class Telemetry:
         self.dropped = 0
 
     def record(self, record: ColumnRecord) -> None:
-        """Queue the event for writing; returns at once."""
+        """Count it in the Prometheus metrics and queue the event for writing; returns at once."""
+        prometheus.observe(record)
         task = asyncio.create_task(self._write(record))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
@@ -99,6 +104,7 @@ class Telemetry:
         redis = self._redis()
         if redis is None:
             self.dropped += 1
+            prometheus.redis_error("telemetry")
             return
         try:
             async with redis.pipeline(transaction=False) as pipe:
@@ -108,6 +114,7 @@ class Telemetry:
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             self.dropped += 1
+            prometheus.redis_error("telemetry")
             log.warning("telemetry event dropped: %s", exc)
 
     async def summary(self, window_seconds: int = 300) -> dict[str, Any]:

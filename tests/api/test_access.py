@@ -88,6 +88,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/health"): Sample("GET", "/health"),
     ("GET", "/readiness"): Sample("GET", "/readiness"),
     ("GET", "/metrics"): Sample("GET", "/metrics"),
+    ("GET", "/metrics/prometheus"): Sample("GET", "/metrics/prometheus"),
     ("GET", "/llm/test"): Sample("GET", "/llm/test"),
     ("POST", "/calculator/estimate"): Sample(
         "POST",
