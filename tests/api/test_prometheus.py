@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -108,3 +109,16 @@ def test_two_workers_report_together(redis_url: str, tmp_path: Path) -> None:
             assert value(samples, "nearhit_requests_total", column="cache") == 12
         assert len(list(tmp_path.glob("nearhit-prometheus-*"))) == 1
     assert not list(tmp_path.glob("nearhit-prometheus-*"))  # removed on exit
+
+
+async def test_single_flight_joins_are_not_llm_calls(live: LiveServer) -> None:
+    before, started = await scrape(live), live.runtime.flights.started
+    prompt = f"Why do identical questions share one call, {uuid.uuid4().hex[:6]}?"
+    await asyncio.gather(*(ask(live, prompt) for _ in range(3)))
+    after = await scrape(live)
+    calls = value(after, "nearhit_llm_calls_total", column="cache") - value(
+        before, "nearhit_llm_calls_total", column="cache"
+    )
+    joins = value(after, "nearhit_singleflight_joins_total") - value(before, "nearhit_singleflight_joins_total")
+    assert calls == live.runtime.flights.started - started
+    assert calls + joins == 3 and joins >= 1, (calls, joins)
