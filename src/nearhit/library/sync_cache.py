@@ -7,15 +7,18 @@ thread of the application shares one engine and one Redis pool, and the results 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from nearhit.cache import CacheStats, LookupResult, SearchHit
 from nearhit.config import Settings
 from nearhit.library.async_cache import Answer, AsyncCache, History
 from nearhit.library.loop_thread import LoopThread
+
+T = TypeVar("T")
 
 
 class Cache:
@@ -164,6 +167,11 @@ class Cache:
     def stats(self) -> CacheStats:
         """Entries, index and memory sizes, hit and miss counters."""
         return self._thread.run(self.inner.stats())
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start a coroutine of :attr:`inner` on this cache's loop, without waiting: for adapters that serve both
+        sync callers (``.result()``) and async ones (``await asyncio.wrap_future(...)``) with one cache."""
+        return self._thread.submit(coroutine)
 
     def close(self) -> None:
         """Write pending counters and background work, disconnect, stop the loop thread; idempotent."""
