@@ -23,10 +23,10 @@ import uuid
 
 import httpx
 
-from nearhit import prometheus
 from nearhit.api.app import create_app
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
+from nearhit.metrics import prometheus
 from nearhit.runtime import Runtime
 from nearhit.telemetry import ColumnRecord
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from nearhit import prometheus
+from nearhit import metrics
 from nearhit.cache.keys import KeySpace
 from nearhit.stats import percentile
 
@@ -89,8 +89,8 @@ class Telemetry:
         self.dropped = 0
 
     def record(self, record: ColumnRecord) -> None:
-        """Count it in the Prometheus metrics and queue the event for writing; returns at once."""
-        prometheus.observe(record)
+        """Count it in the metrics (Prometheus, OpenTelemetry) and queue the event for writing; returns at once."""
+        metrics.observe(record)
         task = asyncio.create_task(self._write(record))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
@@ -104,7 +104,7 @@ class Telemetry:
         redis = self._redis()
         if redis is None:
             self.dropped += 1
-            prometheus.redis_error("telemetry")
+            metrics.redis_error("telemetry")
             return
         try:
             async with redis.pipeline(transaction=False) as pipe:
@@ -114,7 +114,7 @@ class Telemetry:
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             self.dropped += 1
-            prometheus.redis_error("telemetry")
+            metrics.redis_error("telemetry")
             log.warning("telemetry event dropped: %s", exc)
 
     async def summary(self, window_seconds: int = 300) -> dict[str, Any]:

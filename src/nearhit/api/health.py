@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
-from nearhit import prometheus
 from nearhit.api.deps import RuntimeDep
 from nearhit.cache.index import index_info
 from nearhit.errors import NearhitError
 from nearhit.llm import ChatMessage, LLMError, complete
+from nearhit.metrics import prometheus, redis_error
 
 router = APIRouter(tags=["health"])
 
@@ -94,7 +94,7 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
         info = await index_info(cache.redis, cache.spec.name)
         entries = int(info.get("num_docs", 0)) if info is not None else None
     except (NearhitError, RedisError, OSError):
-        prometheus.redis_error("scrape")
+        redis_error("scrape")
     body, content_type = prometheus.render(request.headers.get("accept"), index_entries=entries)
     return Response(body, media_type=content_type)
 
