@@ -64,7 +64,12 @@ async def store(body: StoreBody, cache: CacheDep, runtime: RuntimeDep) -> dict[s
     return {"stored": True, "doc_id": doc_id, "scope_id": scope.id}
 
 
-@router.delete("/entries/{doc_id}", summary="Delete one entry by its id (admin)", dependencies=[AdminDep])
+@router.delete(
+    "/entries/{doc_id}",
+    summary="Delete one entry by its id (admin)",
+    dependencies=[AdminDep],
+    responses={404: {"description": "No entry with this id (the body names it)"}},
+)
 async def delete_entry(doc_id: str, cache: CacheDep) -> dict[str, Any]:
     if not await cache.delete(doc_id):
         raise HTTPException(404, f"no entry {doc_id!r}")
