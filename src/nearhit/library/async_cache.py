@@ -8,6 +8,7 @@ engine's own types (:class:`LookupResult`, :class:`SearchHit`, :class:`CacheStat
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass
@@ -212,11 +213,10 @@ class AsyncCache:
     def cached(self, function: Callable[[str], Awaitable[str]]) -> Callable[[str], Awaitable[str]]:
         """Decorator: ``function(prompt)`` answered through :meth:`answer` (this cache's scope)."""
 
+        @functools.wraps(function)
         async def wrapper(prompt: str) -> str:
             return (await self.answer(prompt, function)).text
 
-        wrapper.__name__ = getattr(function, "__name__", "cached")
-        wrapper.__doc__ = function.__doc__
         return wrapper
 
     # --- admin ----------------------------------------------------------------------------------------
