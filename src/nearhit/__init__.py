@@ -1,3 +1,64 @@
-"""nearhit: a semantic cache for LLM applications on Redis."""
+"""nearhit: a semantic cache for LLM applications on Redis.
+
+    from nearhit import Cache
+
+    with Cache.open() as cache:  # REDIS_URL, else the embedded Redis; the server's settings and defaults
+        answer = cache.answer("What is Redis?", call_my_llm)  # lookup -> call -> store, single-flight
+
+:class:`AsyncCache` is the same for asyncio code (``async with AsyncCache.open() as cache:``).
+
+The names below are imported on first use, so ``nearhit --help`` and the server do not pay for the library.
+"""
+
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from nearhit.cache import CachedAnswer, CacheStats, LookupResult, Scope, SearchHit
+    from nearhit.config import Settings, load_settings
+    from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, NearhitError, RedisUnavailable
+    from nearhit.library import Answer, AsyncCache, Cache, CacheClosed, SyncCallInEventLoop
 
 __version__ = "0.1.0"
+
+_HOMES = {
+    "nearhit.cache": ("CacheStats", "CachedAnswer", "LookupResult", "Scope", "SearchHit"),
+    "nearhit.config": ("Settings", "load_settings"),
+    "nearhit.errors": ("ConfigError", "IndexMismatch", "InvalidInput", "NearhitError", "RedisUnavailable"),
+    "nearhit.library": ("Answer", "AsyncCache", "Cache", "CacheClosed", "SyncCallInEventLoop"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = [
+    "Answer",
+    "AsyncCache",
+    "Cache",
+    "CacheClosed",
+    "CacheStats",
+    "CachedAnswer",
+    "ConfigError",
+    "IndexMismatch",
+    "InvalidInput",
+    "LookupResult",
+    "NearhitError",
+    "RedisUnavailable",
+    "Scope",
+    "SearchHit",
+    "Settings",
+    "SyncCallInEventLoop",
+    "__version__",
+    "load_settings",
+]
+
+
+def __getattr__(name: str) -> object:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nearhit' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

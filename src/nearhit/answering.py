@@ -247,9 +247,11 @@ class Answerer:
         pieces: list[str] = []
         end: StreamEnd | None = None
         stored = StoreResult("skipped", _no_store_reason(request, bypass, degraded))
+        key = self.flight_key(request)
+        joined = self.runtime.flights.in_flight(key)
         try:
             async for flight_event in self.runtime.flights.subscribe(
-                self.flight_key(request),
+                key,
                 lambda: self._llm_stream(request, "cache"),
                 on_complete,
             ):
@@ -263,11 +265,13 @@ class Answerer:
                 elif isinstance(flight_event, StoreResult):
                     stored = flight_event
         except LLMError as exc:
-            yield self._error("cache", request, clock, exc, degraded=degraded)
+            yield self._error("cache", request, clock, exc, degraded=degraded, lookup=result, joined=joined)
             return
         if end is not None:
             outcome: Outcome = "miss" if request.lookup else "bypass"
-            done = self._done_after_llm("cache", outcome, request, clock, end, "".join(pieces), degraded=degraded)
+            done = self._done_after_llm(
+                "cache", outcome, request, clock, end, "".join(pieces), degraded=degraded, lookup=result, joined=joined
+            )
             yield replace(done, store=stored.outcome, store_reason=stored.reason)
 
     def _llm_stream(self, request: AskRequest, column: Column) -> AsyncIterator[LLMEvent]:
@@ -297,6 +301,7 @@ class Answerer:
             cost_usd=0.0,
             cost_saved_usd=saved.usd,
             similarity=result.similarity,
+            lookup=result,
         )
         yield ColumnDone("done", record, finish_reason="stop", text=answer.response)
 
@@ -352,6 +357,8 @@ class Answerer:
         end: StreamEnd,
         text: str,
         degraded: str | None = None,
+        lookup: LookupResult | None = None,
+        joined: bool = False,
     ) -> ColumnDone:
         cost = request_cost(self.priced_as, end.usage.prompt_tokens, end.usage.completion_tokens)
         record = self._record(
@@ -365,12 +372,21 @@ class Answerer:
             cost_usd=cost.usd,
             cost_saved_usd=0.0,
             degraded=degraded is not None,
+            lookup=lookup,
+            joined=joined,
         )
         status: Literal["done", "degraded"] = "degraded" if degraded else "done"
         return ColumnDone(status, record, finish_reason=end.finish_reason, error=degraded, text=text)
 
     def _error(
-        self, column: Column, request: AskRequest, clock: _Clock, exc: Exception, degraded: str | None = None
+        self,
+        column: Column,
+        request: AskRequest,
+        clock: _Clock,
+        exc: Exception,
+        degraded: str | None = None,
+        lookup: LookupResult | None = None,
+        joined: bool = False,
     ) -> ColumnDone:
         """An LLM failure keeps the provider's status; anything else is an internal error."""
         message = str(exc) if isinstance(exc, LLMError) else f"internal error: {type(exc).__name__}: {exc}"
@@ -386,6 +402,8 @@ class Answerer:
             cost_saved_usd=0.0,
             degraded=degraded is not None,
             error=message,
+            lookup=lookup,
+            joined=joined,
         )
         if isinstance(exc, LLMError):
             return ColumnDone("error", record, error=message, error_status=exc.status_code, retry_after=exc.retry_after)
@@ -406,6 +424,8 @@ class Answerer:
         similarity: float | None = None,
         degraded: bool = False,
         error: str | None = None,
+        lookup: LookupResult | None = None,
+        joined: bool = False,
     ) -> ColumnRecord:
         provider = self.runtime.provider
         record = ColumnRecord(
@@ -427,6 +447,9 @@ class Answerer:
             degraded=degraded,
             error=error,
             ts=time.time(),
+            lookup_ms=lookup.timings_ms.get("total") if lookup is not None else None,
+            rejected_by=lookup.rejected_by if lookup is not None else None,
+            joined=joined,
         )
         self.runtime.telemetry.record(record)
         return record

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from nearhit import metrics
 from nearhit.cache.keys import KeySpace
 
 Column = Literal["raw", "cache"]
@@ -66,6 +67,9 @@ class ColumnRecord:
     degraded: bool = False
     error: str | None = None
     ts: float = 0.0
+    lookup_ms: float | None = None
+    rejected_by: str | None = None  # the guard that refused the best candidate above the threshold
+    joined: bool = False  # shared a generation another request started (single-flight)
 
     def to_fields(self) -> dict[str, str]:
         return {"json": json.dumps(asdict(self) | {"ts": self.ts or time.time()})}
@@ -124,8 +128,10 @@ class Telemetry:
         self.dropped = 0
 
     def record(self, record: ColumnRecord) -> None:
-        """Queue the event for writing and add it to the aggregates; returns at once."""
+        """Add the event to the aggregates and the metrics (Prometheus, OpenTelemetry) and queue it for writing;
+        returns at once."""
         self._aggregate(record)
+        metrics.observe(record)
         task = asyncio.create_task(self._append(record))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
@@ -200,11 +206,13 @@ class Telemetry:
         redis = self._redis()
         if redis is None:
             self.dropped += 1
+            metrics.redis_error("telemetry")
             return
         try:
             await redis.xadd(self._stream, record.to_fields(), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
         except (RedisError, OSError) as exc:
             self.dropped += 1
+            metrics.redis_error("telemetry")
             self._failed(exc)
         else:
             self._succeeded()

@@ -6,6 +6,7 @@ here fails this file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import pytest
 
 from nearhit.api.access import PUBLIC, AdminDep, Rule, check_routes, nearhit_routes, rule_of
 from nearhit.api.app import create_app
-from nearhit.cache import Scope
+from nearhit.cache import KeySpace, Scope, normalise
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
@@ -49,6 +50,13 @@ class Sample:
     json: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     tenant_field: str | None = None
+
+    def bound(self, runtime: Runtime) -> Sample:
+        """``{entry}`` in the path becomes the id of the entry the ``/cache/store`` sample stores."""
+        entry = KeySpace(runtime.settings.index_name).entry(
+            Scope.build(model=runtime.provider.model, tenant="gamma"), normalise("p")
+        )
+        return dataclasses.replace(self, path=self.path.replace("{entry}", entry))
 
     async def send(
         self, client: httpx.AsyncClient, headers: dict[str, str], tenant: str | None = None
@@ -89,6 +97,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/health"): Sample("GET", "/health"),
     ("GET", "/readiness"): Sample("GET", "/readiness"),
     ("GET", "/metrics"): Sample("GET", "/metrics"),
+    ("GET", "/metrics/prometheus"): Sample("GET", "/metrics/prometheus"),
     ("GET", "/llm/test"): Sample("GET", "/llm/test"),
     ("POST", "/calculator/estimate"): Sample(
         "POST",
@@ -103,6 +112,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/ui/config"): Sample("GET", "/ui/config"),
     # admin routes: harmless arguments (another tenant, nothing to delete but telemetry, run last)
     ("POST", "/cache/store"): Sample("POST", "/cache/store", {"prompt": "p", "response": "r", "tenant": "gamma"}),
+    ("DELETE", "/cache/entries/{doc_id}"): Sample("DELETE", "/cache/entries/{entry}"),  # after /cache/store
     ("POST", "/vector/add"): Sample("POST", "/vector/add", {"prompt": "p2", "response": "r2", "tenant": "gamma"}),
     ("DELETE", "/cache/clear"): Sample("DELETE", "/cache/clear", params={"tenant": "nobody"}),
     ("DELETE", "/telemetry/clear"): Sample("DELETE", "/telemetry/clear"),
@@ -182,7 +192,7 @@ async def test_the_access_matrix(live_secured: LiveServer) -> None:
     )
     client = live_secured.client
     for method, path, rule in routes:
-        sample = SAMPLES[(method, path)]
+        sample = SAMPLES[(method, path)].bound(live_secured.runtime)
         for name, headers in CALLERS.items():
             response = await sample.send(client, headers)
             where = f"{method} {path} as {name}"

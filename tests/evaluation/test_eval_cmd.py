@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from nearhit.cache import SemanticCache
+from nearhit.cache import Scope, SemanticCache
 from nearhit.cli import main
 from nearhit.config import Settings
 
@@ -160,3 +160,20 @@ def test_default_split_is_test_for_reporting_dev_for_tuning_and_all_for_a_users_
     assert _resolve_split("questions", None, "dev") == "dev"
     assert _resolve_split("my_pairs.jsonl", None, "test") == "all"
     assert _resolve_split("questions", "all", "test") == "all"
+
+
+async def test_eval_and_calibrate_leave_the_served_index_and_its_counters_alone(
+    cache: SemanticCache, settings: Settings
+) -> None:
+    """They run on a scratch index of their own, dropped afterwards: `cache stats` counts served lookups only."""
+    await cache.store("What is served?", "Only real traffic.", Scope.build())
+    await cache.lookup("What is served?", Scope.build())
+    before = await cache.stats()
+    for args in (["eval", "--threshold", "0.85"], ["calibrate", *GRID]):
+        result = await invoke(settings, *args, "-d", str(DATA / "eval_pairs.jsonl"), "--json")
+        assert result.exit_code in (0, 1), result.output
+    after = await cache.stats()
+    assert after.counters == before.counters and after.entries == before.entries == 1
+    indexes = {i.decode() if isinstance(i, bytes) else i for i in await cache.redis.execute_command("FT._LIST")}
+    assert not [name for name in indexes if name.startswith(settings.index_name + "-")]
+    assert await cache.redis.keys(f"nearhit:{settings.index_name}-*") == []

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from nearhit import __version__, logs, tracing
+from nearhit import __version__, logs, metrics, tracing
 from nearhit.api import (
     access,
     ask,
@@ -107,4 +107,5 @@ def app_factory() -> FastAPI:
     """Entry point for uvicorn workers (``--factory``): logs configured, settings from the environment."""
     logs.configure()
     tracing.configure()  # on only when OTEL_EXPORTER_OTLP_ENDPOINT / APPLICATIONINSIGHTS_CONNECTION_STRING is set
+    metrics.otel.configure()  # OTLP metrics: on only when an OTLP endpoint is set
     return create_app()

@@ -67,6 +67,18 @@ async def store(body: StoreBody, cache: CacheDep, runtime: RuntimeDep) -> dict[s
 
 
 @router.delete(
+    "/entries/{doc_id}",
+    summary="Delete one entry by its id (admin)",
+    dependencies=[AdminDep],
+    responses={404: {"description": "No entry with this id (the body names it)"}},
+)
+async def delete_entry(doc_id: str, cache: CacheDep) -> dict[str, Any]:
+    if not await cache.delete(doc_id):
+        raise HTTPException(404, f"no entry {doc_id!r}")
+    return {"deleted": True, "doc_id": doc_id}
+
+
+@router.delete(
     "/clear", summary="Delete entries: by tenant, by prompt pattern, or all (admin)", dependencies=[AdminDep]
 )
 async def clear(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from redis.exceptions import RedisError
 
 from nearhit.api.deps import RuntimeDep
+from nearhit.cache.index import index_info
 from nearhit.errors import NearhitError
 from nearhit.llm import ChatMessage, LLMError, complete
+from nearhit.metrics import prometheus, redis_error
 from nearhit.runtime import HEALTH_STALE_S
 
 router = APIRouter(tags=["health"])
@@ -60,8 +63,19 @@ async def readiness(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"ready": ready, "status": status, **checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Aggregated cache and telemetry figures (JSON)")
-async def metrics(runtime: RuntimeDep) -> dict[str, Any]:
+_PROMETHEUS_TYPES: dict[str, dict[str, Any]] = {"text/plain": {}, "application/openmetrics-text": {}}
+
+
+@router.get(
+    "/metrics",
+    summary="Aggregated cache and telemetry figures: JSON, or the Prometheus text format for a scraper",
+    description="JSON by default and for `Accept: application/json`; the Prometheus exposition (as "
+    "`/metrics/prometheus`) for `Accept: text/plain` or `application/openmetrics-text`, what Prometheus sends.",
+    responses={200: {"content": {"application/json": {}, **_PROMETHEUS_TYPES}}},
+)
+async def metrics(request: Request, runtime: RuntimeDep) -> Any:
+    if prometheus.wants_prometheus(request.headers.get("accept")):
+        return await prometheus_metrics(request, runtime)
     result: dict[str, Any] = {
         "llm_generations": runtime.flights.started,
         "telemetry_dropped": runtime.telemetry.dropped,
@@ -74,6 +88,24 @@ async def metrics(runtime: RuntimeDep) -> dict[str, Any]:
     except NearhitError as exc:
         result["cache"] = {"error": str(exc)}
     return result
+
+
+@router.get(
+    "/metrics/prometheus",
+    summary="Prometheus metrics (text format; OpenMetrics when asked for)",
+    response_class=Response,
+    responses={200: {"content": _PROMETHEUS_TYPES}},
+)
+async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
+    entries: int | None = None
+    try:  # one FT.INFO: the only Redis call of a scrape (never the telemetry stream)
+        cache = await runtime.cache()
+        info = await index_info(cache.redis, cache.spec.name)
+        entries = int(info.get("num_docs", 0)) if info is not None else None
+    except (NearhitError, RedisError, OSError):
+        redis_error("scrape")
+    body, content_type = prometheus.render(request.headers.get("accept"), index_entries=entries)
+    return Response(body, media_type=content_type)
 
 
 @router.get("/llm/test", summary="Ask the configured LLM a one-line question")

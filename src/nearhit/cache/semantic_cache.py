@@ -566,6 +566,19 @@ class SemanticCache:
                     return deleted
                 deleted += await self.redis.unlink(*keys)
 
+    async def delete(self, doc_id: str) -> bool:
+        """Delete one entry by its document id (what ``store`` returned); False when there is no such entry.
+
+        Only a key under this index's entry prefix is accepted, so an id can never name another key.
+        """
+        if not isinstance(doc_id, str) or not self.keys.is_entry_key(doc_id):
+            raise validate.InvalidInput(
+                f"{doc_id!r} is not an entry id of index {self.spec.name!r} "
+                f"(expected {self.keys.entry_prefix}<64 hex digits>)"
+            )
+        async with self._redis_errors():
+            return bool(await self.redis.unlink(doc_id))
+
     async def _clear_matching(self, pattern: str) -> int:
         def fold(text: str) -> str:  # case and spacing don't matter; punctuation (the glob's own) does
             return " ".join(text.casefold().split())

@@ -7,19 +7,30 @@ from typing import Any
 import click
 
 from nearhit.cache import Scope, verdicts
-from nearhit.cli._common import echo_json, json_option, open_cache, run
+from nearhit.cli._common import echo_json, json_option, open_cache, run, settings
+from nearhit.llm import served_model
 
 
 def _scope_options(function: Any) -> Any:
     for option in reversed(
         [
-            click.option("--model", "-m", default="default", show_default=True, help="Model the answer is for."),
+            click.option(
+                "--model",
+                "-m",
+                default=None,
+                help="Model the answer is for (default: the one the server answers as: NEARHIT_MODEL, "
+                "simulated-<it> with the simulated LLM), so the UI and the gateway serve what you store.",
+            ),
             click.option("--tenant", "-t", default="default", show_default=True, help="Tenant (isolates entries)."),
             click.option("--system", "-s", default=None, help="System prompt (part of the scope)."),
         ]
     ):
         function = option(function)
     return function
+
+
+def _model(given: str | None) -> str:
+    return given if given is not None else served_model(settings())
 
 
 @click.group()
@@ -34,13 +45,13 @@ def cache() -> None:
 @click.option("--ttl", type=int, default=None, help="Seconds to keep it (default: CACHE_TTL, else forever).")
 @json_option
 def store(
-    prompt: str, response: str, model: str, tenant: str, system: str | None, ttl: int | None, as_json: bool
+    prompt: str, response: str, model: str | None, tenant: str, system: str | None, ttl: int | None, as_json: bool
 ) -> None:
     """Store RESPONSE as the answer to PROMPT."""
 
     async def go() -> str:
         async with open_cache() as engine:
-            scope = Scope.build(model=model, tenant=tenant, system_prompt=system)
+            scope = Scope.build(model=_model(model), tenant=tenant, system_prompt=system)
             return await engine.store(prompt, response, scope, ttl=ttl)
 
     doc_id = run(go())
@@ -55,12 +66,14 @@ def store(
 @_scope_options
 @click.option("--threshold", type=float, default=None, help="Similarity needed for a semantic hit, 0-1.")
 @json_option
-def lookup(prompt: str, model: str, tenant: str, system: str | None, threshold: float | None, as_json: bool) -> None:
+def lookup(
+    prompt: str, model: str | None, tenant: str, system: str | None, threshold: float | None, as_json: bool
+) -> None:
     """Look PROMPT up: exact match first, then semantic. Exit code 0 on a hit, 1 on a miss."""
 
     async def go() -> dict[str, Any]:
         async with open_cache() as engine:
-            scope = Scope.build(model=model, tenant=tenant, system_prompt=system)
+            scope = Scope.build(model=_model(model), tenant=tenant, system_prompt=system)
             return (await engine.lookup(prompt, scope, threshold=threshold)).to_dict()
 
     result = run(go())
@@ -187,6 +200,24 @@ def clear(tenant: str | None, yes: bool, as_json: bool) -> None:
         echo_json({"deleted": deleted})
     else:
         click.echo(f"deleted {deleted:,} entries")
+
+
+@cache.command()
+@click.argument("doc_id")
+@json_option
+def delete(doc_id: str, as_json: bool) -> None:
+    """Delete the entry DOC_ID (as `store` printed it). Exit code 0 if deleted, 1 if there was none."""
+
+    async def go() -> bool:
+        async with open_cache() as engine:
+            return await engine.delete(doc_id)
+
+    deleted = run(go())
+    if as_json:
+        echo_json({"deleted": deleted, "doc_id": doc_id})
+    else:
+        click.echo(f"deleted {doc_id}" if deleted else f"no entry {doc_id}")
+    raise SystemExit(0 if deleted else 1)
 
 
 @cache.command()

@@ -110,7 +110,8 @@ def eval_(
 ) -> None:
     """Run labelled pairs through the real cache: store a, look up b, count right and wrong hits.
 
-    Each pair gets a scratch scope on the configured Redis (deleted afterwards); conversations are scoped by
+    Each pair gets a scratch scope on a scratch index of its own (dropped afterwards, so the served index's entries
+    and `cache stats` counters never see the run); conversations are scoped by
     their earlier turns, as the engine scopes them. Reports precision, recall, F1, recall per should-hit
     category and wrong hits per trap category with Wilson 95% intervals, the same per language when the
     pairs carry 'lang', which guard rejected what, and lookup latency.
@@ -123,7 +124,7 @@ def eval_(
     async def go() -> dict[str, Any]:
         pairs = evaluation.load(dataset, used_split)
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
-        async with open_cache() as cache:
+        async with evaluation.scratch_cache(settings()) as cache:
             spec = guards_spec or ("all" if cache.guards is not None else "none")
             sets = evaluation.guard_sets(spec, per_guard=per_guard)
             used = cache.threshold if threshold is None else threshold
@@ -303,7 +304,7 @@ def calibrate(
     async def go() -> tuple[str, list[evaluation.CurvePoint]]:
         pairs = evaluation.load(dataset, used_split)
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
-        async with open_cache() as cache:
+        async with evaluation.scratch_cache(settings()) as cache:
             spec = guards_spec or ("all" if cache.guards is not None else "none")
             sets = evaluation.guard_sets(spec)
             click.echo(f"calibrate: {len(pairs)} pairs from {dataset} ({used_split} split), guards {spec}", err=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
+import tempfile
 
 import click
 
@@ -40,6 +42,7 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
     # uvicorn re-raises the SIGTERM it caught once it has shut down; exiting through SystemExit (not the
     # default "terminate at once") lets the embedded Redis below be stopped too (docker stop, systemd, Ctrl-C).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    metrics_dir = _prometheus_multiprocess_dir(workers)
     try:
         uvicorn.run(
             "nearhit.api.app:app_factory",
@@ -53,5 +56,17 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
             log_config=None,  # the workers log JSON (nearhit.logs), not uvicorn's text format
         )
     finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         if started is not None:  # only that start: a Redis a later command started in its place keeps running
             redis_server.stop(config.data_dir, only=started)
+
+
+def _prometheus_multiprocess_dir(workers: int) -> str | None:
+    """With several workers, a fresh PROMETHEUS_MULTIPROC_DIR (inherited by the workers, removed on exit) so a
+    scrape of any worker reports all of them; None when one worker or when the user set the variable."""
+    if workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    path = tempfile.mkdtemp(prefix="nearhit-prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path

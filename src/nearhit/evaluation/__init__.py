@@ -17,6 +17,7 @@ from nearhit.evaluation.metrics import (
 )
 from nearhit.evaluation.replay import PassReport, replay
 from nearhit.evaluation.runner import evaluate, guard_sets, look_up, scratch
+from nearhit.evaluation.scratch_index import scratch_cache
 from nearhit.evaluation.splits import SPLITS, select, split_of
 from nearhit.evaluation.sweep import CurvePoint, curve, pick, thresholds
 
@@ -44,6 +45,7 @@ __all__ = [
     "replay",
     "scores",
     "scratch",
+    "scratch_cache",
     "select",
     "split_of",
     "summary",

@@ -44,6 +44,7 @@ __all__ = [
     "complete",
     "count_message_tokens",
     "count_tokens",
+    "served_model",
 ]
 
 
@@ -56,3 +57,15 @@ def build_provider(settings: Settings) -> LLMProvider:
             return build_openai(settings)
         case "simulated":
             return SimulatedLLM.from_settings(settings)
+
+
+def served_model(settings: Settings) -> str:
+    """The model name the server scopes its answers under (``build_provider(settings).model``), without
+    building a client: what the CLI and the library store under by default, so the UI and gateway serve it."""
+    match settings.resolved_llm:
+        case "azure":
+            return settings.azure_openai_gpt5_model or settings.chat_model
+        case "openai":
+            return settings.chat_model
+        case "simulated":
+            return SimulatedLLM.model_for(settings.chat_model)

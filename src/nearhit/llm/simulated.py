@@ -37,12 +37,17 @@ class SimulatedLLM:
 
     def __init__(self, imitates: str, *, ttft_ms: float, tokens_per_second: float) -> None:
         self.imitates: str | None = imitates
-        self.model = f"simulated-{imitates}"
+        self.model = self.model_for(imitates)
         self._tokenizer_model = imitates
         self._ttft = ttft_ms / 1000
         self._tokens_per_second = tokens_per_second
         self._tokens_per_chunk = max(1, math.ceil(tokens_per_second / _MAX_CHUNKS_PER_SECOND))
         encoding_for(imitates)  # load the tokenizer now rather than inside the first request's TTFT
+
+    @staticmethod
+    def model_for(imitates: str) -> str:
+        """The name answers are scoped under: never the real model's, so they are not mistaken for it."""
+        return f"simulated-{imitates}"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SimulatedLLM:

@@ -1,0 +1,42 @@
+"""A scratch index for ``eval`` and ``calibrate``: the served index's entries and counters never see them.
+
+The runs store and look up thousands of pairs; on the served index they would inflate ``cache stats`` (its
+hit/miss counters) and briefly hold entries the service could match. The scratch index has the served one's
+settings (embedder, dimension, algorithm, guards, threshold) under its own name and key prefix
+(``<index>-eval-<run id>``), and is dropped with its entries and counters when the run ends, even on failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+from nearhit import bootstrap
+from nearhit.cache import SemanticCache
+from nearhit.cache.index import drop_index
+from nearhit.cache.keys import KeySpace
+from nearhit.config import Settings
+
+_MAX_BASE = 48  # + "-eval-" + 8 hex digits stays within VECTOR_INDEX_NAME's 64 characters
+
+
+def scratch_name(index_name: str, run_id: str | None = None) -> str:
+    return f"{index_name[:_MAX_BASE]}-eval-{run_id or uuid.uuid4().hex[:8]}"
+
+
+@contextlib.asynccontextmanager
+async def scratch_cache(settings: Settings) -> AsyncIterator[SemanticCache]:
+    """A ready cache on a fresh scratch index configured like the served one; dropped afterwards."""
+    own = settings.model_copy(update={"index_name": scratch_name(settings.index_name)})
+    cache = await bootstrap.open_cache(own)
+    try:
+        yield cache
+    finally:
+        await cache.close()  # writes its pending counters first, so the deletion below is the last word
+        redis = await bootstrap.connect_redis(own)
+        try:
+            await drop_index(redis, own.index_name, delete_entries=True)
+            await redis.delete(KeySpace(own.index_name).stats_key)
+        finally:
+            await redis.aclose()

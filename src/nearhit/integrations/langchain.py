@@ -1,0 +1,174 @@
+"""nearhit as LangChain's LLM cache: ``set_llm_cache(NearhitCache())`` (extra ``nearhit[langchain]``).
+
+LangChain hands a cache the prompt and an ``llm_string`` (the model's class and invocation parameters). The
+``llm_string`` becomes the scope's model as a SHA-256 digest (never stored raw, whatever its size), so two
+configurations never share answers; a chat prompt (LangChain's JSON of the messages) is read back into
+nearhit's own scope rules: the last message is the prompt, system messages the system prompt, earlier turns
+the history. So a paraphrase of the last question is a semantic hit, behind the same guards as the server.
+
+Cached generations are stored as plain JSON (message dicts), not LangChain's ``loads`` manifests: reading a
+hit back instantiates messages only. Redis trouble never fails the model call: a lookup is then a miss and an
+update is skipped (logged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.caches import RETURN_VAL_TYPE, BaseCache
+from langchain_core.messages import message_to_dict, messages_from_dict
+from langchain_core.outputs import ChatGeneration, Generation
+
+from nearhit.cache.keys import sha256_hex
+from nearhit.errors import InvalidInput, RedisUnavailable
+from nearhit.library import Cache
+
+log = logging.getLogger(__name__)
+
+MODEL_PREFIX = "langchain:"
+_FORMAT = "nearhit.langchain/1"
+
+
+class NearhitCache(BaseCache):
+    """A LangChain ``BaseCache`` on a nearhit :class:`~nearhit.Cache` (exact, then semantic, scoped lookups).
+
+    Pass an open ``cache``, or let it open one with ``url`` and setting overrides (as ``Cache.open``). Entries go
+    to ``tenant`` (default ``"langchain"``), which is also what :meth:`clear` deletes.
+    """
+
+    def __init__(
+        self,
+        cache: Cache | None = None,
+        *,
+        url: str | None = None,
+        tenant: str = "langchain",
+        threshold: float | None = None,
+        ttl: int | None = None,
+        **overrides: Any,
+    ) -> None:
+        self._owned = cache is None
+        self.cache = cache if cache is not None else Cache.open(url, **overrides)
+        self.tenant = tenant
+        self.threshold = threshold
+        self.ttl = ttl
+
+    # --- LangChain's interface ------------------------------------------------------------------------
+
+    def lookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
+        return _generations(self._wait(self._lookup(prompt, llm_string)))
+
+    def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
+        self._wait(self._update(prompt, llm_string, return_val))
+
+    def clear(self, **kwargs: Any) -> None:
+        """Delete every entry of this cache's tenant."""
+        self._wait(self.cache.inner.clear(tenant=self.tenant))
+
+    async def alookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
+        return _generations(await asyncio.wrap_future(self.cache.submit(self._lookup(prompt, llm_string))))
+
+    async def aupdate(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
+        await asyncio.wrap_future(self.cache.submit(self._update(prompt, llm_string, return_val)))
+
+    async def aclear(self, **kwargs: Any) -> None:
+        await asyncio.wrap_future(self.cache.submit(self.cache.inner.clear(tenant=self.tenant)))
+
+    def close(self) -> None:
+        """Close the nearhit cache if this adapter opened it."""
+        if self._owned:
+            self.cache.close()
+
+    # --- on the cache's loop --------------------------------------------------------------------------
+
+    def _wait(self, coroutine: Any) -> Any:
+        # LangChain calls the sync methods from sync code, which may run inside a loop (a Jupyter cell): the
+        # work runs on the cache's own loop, so waiting here blocks this thread but can never deadlock.
+        return self.cache.submit(coroutine).result()
+
+    async def _lookup(self, prompt: str, llm_string: str) -> str | None:
+        text, scope = self._scope_of(prompt, llm_string)
+        try:
+            result = await self.cache.inner.lookup(text, threshold=self.threshold, **scope)
+        except (InvalidInput, RedisUnavailable) as exc:
+            log.warning("nearhit lookup skipped (a miss): %s", exc)
+            return None
+        return result.answer.response if result.answer is not None else None
+
+    async def _update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
+        text, scope = self._scope_of(prompt, llm_string)
+        try:
+            await self.cache.inner.store(text, _serialise(return_val), ttl=self.ttl, **scope)
+        except (InvalidInput, RedisUnavailable) as exc:
+            log.warning("nearhit did not store this answer: %s", exc)
+
+    def _scope_of(self, prompt: str, llm_string: str) -> tuple[str, dict[str, Any]]:
+        """The text to match and the scope fields: model from the hashed ``llm_string``, turns from the prompt."""
+        messages = _chat_messages(prompt)
+        scope: dict[str, Any] = {"model": MODEL_PREFIX + sha256_hex(llm_string), "tenant": self.tenant}
+        if messages is None or not messages:
+            return prompt, scope
+        *earlier, (last_role, text) = messages
+        system = [content for role, content in earlier if role == "system"]
+        history = [(role, content) for role, content in earlier if role != "system"]
+        if last_role != "human":
+            history.append(("last message role", last_role))
+        scope["system_prompt"] = "\n\n".join(system) or None
+        scope["history"] = history
+        return text, scope
+
+
+def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
+    """(role, text) of each message when ``prompt`` is LangChain's JSON of chat messages; None for a plain prompt.
+
+    Read as plain JSON (``kwargs.type`` and ``kwargs.content``): no class is loaded from it.
+    """
+    if not prompt.startswith("[{"):
+        return None
+    try:
+        items = json.loads(prompt)
+    except ValueError:
+        return None
+    messages = []
+    for item in items:
+        fields = item.get("kwargs") if isinstance(item, dict) else None
+        if not isinstance(fields, dict) or not isinstance(fields.get("type"), str):
+            return None
+        content = fields.get("content", "")
+        text = content if isinstance(content, str) else json.dumps(content, sort_keys=True, ensure_ascii=False)
+        messages.append((fields["type"], text))
+    return messages
+
+
+def _serialise(generations: Sequence[Generation]) -> str:
+    items: list[dict[str, Any]] = []
+    for generation in generations:
+        item: dict[str, Any] = {"text": generation.text, "info": generation.generation_info}
+        if isinstance(generation, ChatGeneration):
+            item["message"] = message_to_dict(generation.message)
+        items.append(item)
+    return json.dumps({"format": _FORMAT, "generations": items}, ensure_ascii=False)
+
+
+def _generations(stored: str | None) -> list[Generation] | None:
+    """The generations of a stored answer; None (a miss) for anything this adapter did not write."""
+    if stored is None:
+        return None
+    try:
+        data = json.loads(stored)
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            return None
+        generations: list[Generation] = []
+        for item in data["generations"]:
+            if "message" in item:
+                message = messages_from_dict([item["message"]])[0]
+                generations.append(ChatGeneration(message=message, generation_info=item.get("info")))
+            else:
+                generations.append(Generation(text=item["text"], generation_info=item.get("info")))
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring a cached entry LangChain cannot read: %s", exc)
+        return None
+    return generations

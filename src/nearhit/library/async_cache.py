@@ -1,0 +1,252 @@
+"""The async library face: the engine behind a small, documented surface with the server's settings.
+
+``AsyncCache.open()`` wires Redis (the embedded one when no URL is given, as the CLI does), the configured
+embedder and the index exactly as the server does, and stores under the server's model by default, so an
+answer stored from Python is served by the UI and the gateway, and the other way round. Results are the
+engine's own types (:class:`LookupResult`, :class:`SearchHit`, :class:`CacheStats`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from nearhit import bootstrap
+from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache, normalise
+from nearhit.cache.semantic_cache import Match
+from nearhit.config import Settings, load_settings
+from nearhit.errors import InvalidInput, RedisUnavailable
+from nearhit.llm import served_model
+from nearhit.singleflight import SingleFlight
+
+Self = TypeVar("Self", bound="AsyncCache")
+History = Sequence[tuple[str, str]]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What :meth:`AsyncCache.answer` returns: the text, and whether the cache (``match``) or the LLM gave it."""
+
+    text: str
+    match: Match | None
+    lookup: LookupResult | None
+    """The lookup behind it; None when the cache was unavailable and the LLM answered uncached."""
+
+    @property
+    def cached(self) -> bool:
+        return self.match is not None
+
+
+class Opening(Generic[Self]):
+    """What :meth:`AsyncCache.open` returns: await it (``cache = await AsyncCache.open()``) or use it as a
+    context manager (``async with AsyncCache.open() as cache:``), which closes the cache on the way out."""
+
+    def __init__(self, opening: Coroutine[Any, Any, Self]) -> None:
+        self._opening = opening
+        self._cache: Self | None = None
+
+    def __await__(self) -> Generator[Any, None, Self]:
+        return self._opening.__await__()
+
+    async def __aenter__(self) -> Self:
+        self._cache = await self._opening
+        return self._cache
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._cache is not None:
+            await self._cache.close()
+
+
+class AsyncCache:
+    """Exact + semantic cache of LLM answers on Redis, for asyncio code. Open with :meth:`open`."""
+
+    def __init__(self, engine: SemanticCache, settings: Settings, *, model: str, tenant: str = "default") -> None:
+        self.engine = engine
+        self.settings = settings
+        self.model = model
+        self.tenant = tenant
+        self._default_scope = Scope.build(model=model, tenant=tenant)
+        self._flights: SingleFlight[str] = SingleFlight()
+
+    @classmethod
+    def open(
+        cls: type[Self],
+        url: str | None = None,
+        *,
+        model: str | None = None,
+        tenant: str = "default",
+        settings: Settings | None = None,
+        **overrides: Any,
+    ) -> Opening[Self]:
+        """Connect and check (or create) the index.
+
+        ``url`` is a Redis URL (default ``REDIS_URL``, else the embedded Redis under ``NEARHIT_DATA_DIR``);
+        ``overrides`` are settings by field name (``index_name=``, ``similarity_threshold=``, ``cache_ttl=``,
+        ...) on top of the environment and ``.env``, as the server reads them. ``model`` defaults to the model
+        the server answers as (``NEARHIT_MODEL``; ``simulated-<model>`` with the simulated LLM).
+        """
+        return Opening(cls._open(url, model=model, tenant=tenant, settings=settings, overrides=overrides))
+
+    @classmethod
+    async def _open(
+        cls: type[Self],
+        url: str | None,
+        *,
+        model: str | None,
+        tenant: str,
+        settings: Settings | None,
+        overrides: dict[str, Any],
+    ) -> Self:
+        if settings is not None and overrides:
+            raise InvalidInput("give either settings= or setting overrides, not both")
+        if settings is None:
+            settings = load_settings(**overrides)
+        if url is not None:
+            settings = settings.model_copy(update={"redis_url": url})
+        engine = await bootstrap.open_cache(settings)
+        try:
+            return cls(engine, settings, model=model or served_model(settings), tenant=tenant)
+        except Exception:
+            await engine.close()
+            raise
+
+    # --- the request path -----------------------------------------------------------------------------
+
+    def scope(
+        self,
+        *,
+        model: str | None = None,
+        tenant: str | None = None,
+        system_prompt: str | None = None,
+        history: History = (),
+    ) -> Scope:
+        """The scope a call works in: this cache's model and tenant unless given, plus system prompt and turns."""
+        if model is None and tenant is None and not system_prompt and not history:
+            return self._default_scope
+        return Scope.build(
+            model=self.model if model is None else model,
+            tenant=self.tenant if tenant is None else tenant,
+            system_prompt=system_prompt,
+            history=history,
+        )
+
+    async def lookup(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        tenant: str | None = None,
+        system_prompt: str | None = None,
+        history: History = (),
+        threshold: float | None = None,
+    ) -> LookupResult:
+        """Exact match first, then the nearest entry in scope above the threshold that passes the guards."""
+        scope = self.scope(model=model, tenant=tenant, system_prompt=system_prompt, history=history)
+        return await self.engine.lookup(prompt, scope, threshold=threshold)
+
+    async def store(
+        self,
+        prompt: str,
+        response: str,
+        *,
+        model: str | None = None,
+        tenant: str | None = None,
+        system_prompt: str | None = None,
+        history: History = (),
+        ttl: int | None = None,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+    ) -> str:
+        """Store ``response`` as the answer to ``prompt``; returns the entry's id (for :meth:`delete`)."""
+        scope = self.scope(model=model, tenant=tenant, system_prompt=system_prompt, history=history)
+        return await self.engine.store(
+            prompt, response, scope, ttl=ttl, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        )
+
+    async def answer(
+        self,
+        prompt: str,
+        call_llm: Callable[[str], Awaitable[str]],
+        *,
+        model: str | None = None,
+        tenant: str | None = None,
+        system_prompt: str | None = None,
+        history: History = (),
+        threshold: float | None = None,
+        ttl: int | None = None,
+    ) -> Answer:
+        """Lookup, else ``await call_llm(prompt)`` and store its text. Concurrent misses on the same prompt in
+        the same scope share one call (single-flight). With Redis unavailable, the LLM answers uncached."""
+        scope = self.scope(model=model, tenant=tenant, system_prompt=system_prompt, history=history)
+        result: LookupResult | None = None
+        try:
+            result = await self.engine.lookup(prompt, scope, threshold=threshold)
+        except RedisUnavailable as exc:
+            log.warning("cache unavailable, calling the LLM uncached: %s", exc)
+        if result is not None and result.answer is not None:
+            return Answer(result.answer.response, result.match, result)
+
+        async def produce() -> AsyncIterator[str]:
+            text = await call_llm(prompt)
+            if not isinstance(text, str):
+                raise TypeError(f"call_llm must return the answer as str, not {type(text).__name__}")
+            if result is not None:  # stored before the waiters return, so a later call finds it
+                try:
+                    await self.engine.store(prompt, text, scope, ttl=ttl)
+                except (InvalidInput, RedisUnavailable) as exc:
+                    log.warning("answer not stored: %s", exc)
+            yield text
+
+        answered = ""
+        async for text in self._flights.subscribe(f"{scope.id}:{normalise(prompt)}", produce):
+            answered = text  # one event: the whole answer
+        return Answer(answered, None, result)
+
+    def cached(self, function: Callable[[str], Awaitable[str]]) -> Callable[[str], Awaitable[str]]:
+        """Decorator: ``function(prompt)`` answered through :meth:`answer` (this cache's scope)."""
+
+        @functools.wraps(function)
+        async def wrapper(prompt: str) -> str:
+            return (await self.answer(prompt, function)).text
+
+        return wrapper
+
+    # --- admin ----------------------------------------------------------------------------------------
+
+    async def search(
+        self, text: str, *, top_k: int = 5, threshold: float | None = None, tenant: str | None = None
+    ) -> list[SearchHit]:
+        """The stored entries nearest to ``text``, nearest first: every scope, or one tenant's."""
+        return await self.engine.search(text=text, top_k=top_k, threshold=threshold, tenant=tenant)
+
+    async def delete(self, doc_id: str) -> bool:
+        """Delete one entry by the id :meth:`store` returned; False if there was none."""
+        return await self.engine.delete(doc_id)
+
+    async def clear(self, *, tenant: str | None = None, prompt_pattern: str | None = None) -> int:
+        """Delete every entry, one tenant's, or those whose prompt matches a glob; returns how many."""
+        return await self.engine.clear(tenant=tenant, prompt_pattern=prompt_pattern)
+
+    async def stats(self) -> CacheStats:
+        """Entries, index and memory sizes, hit and miss counters."""
+        return await self.engine.stats()
+
+    async def close(self) -> None:
+        """Write pending counters and background work, then disconnect."""
+        await self.engine.close()
+
+    async def __aenter__(self: Self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

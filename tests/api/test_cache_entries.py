@@ -1,0 +1,32 @@
+"""``DELETE /cache/entries/{doc_id}``: one entry by its id; 404 naming an unknown id; never a foreign key."""
+
+from __future__ import annotations
+
+from nearhit.cache import Scope
+from tests.api.live import LiveServer
+
+
+async def test_delete_one_entry_by_id(live: LiveServer) -> None:
+    client = live.client
+    stored = await client.post("/cache/store", json={"prompt": "What is Redis?", "response": "A data store."})
+    assert stored.status_code == 201, stored.text
+    doc_id = stored.json()["doc_id"]
+    assert (await client.post("/ask", json={"prompt": "What is Redis?", "include_raw": False})).status_code == 200
+    deleted = await client.delete(f"/cache/entries/{doc_id}")
+    assert deleted.status_code == 200 and deleted.json() == {"deleted": True, "doc_id": doc_id}
+    again = await client.delete(f"/cache/entries/{doc_id}")
+    assert again.status_code == 404 and doc_id in again.json()["detail"]
+    cache = await live.runtime.cache()
+    assert not (await cache.lookup("What is Redis?", Scope.build(model=live.runtime.provider.model))).hit
+
+
+async def test_an_id_outside_the_entry_prefix_is_refused_and_kept(live: LiveServer) -> None:
+    cache = await live.runtime.cache()
+    await cache.redis.set("someone:else", "keep me")
+    try:
+        for foreign in ("someone:else", cache.keys.stats_key, cache.keys.entry_prefix + "zz"):
+            response = await live.client.delete(f"/cache/entries/{foreign}")
+            assert response.status_code in (400, 422) and "not an entry id" in response.text, response.text
+        assert await cache.redis.get("someone:else") == b"keep me"
+    finally:
+        await cache.redis.delete("someone:else")

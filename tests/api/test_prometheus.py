@@ -1,0 +1,124 @@
+"""``/metrics`` for Prometheus: scraped from a real server, parsed with ``prometheus_client.parser``."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.api.live import LiveServer
+from tests.server_process import server_process
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def parse(text: str) -> Samples:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def scrape(live: LiveServer, path: str = "/metrics/prometheus", accept: str | None = None) -> Samples:
+    response = await live.client.get(path, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    return parse(response.text)
+
+
+async def ask(live: LiveServer, prompt: str) -> dict:
+    response = await live.client.post("/ask", json={"prompt": prompt, "include_raw": False})
+    assert response.status_code == 200, response.text
+    return response.json()["cache"]
+
+
+async def test_counters_move_after_a_miss_and_a_hit(live: LiveServer) -> None:
+    before = await scrape(live)
+    prompt = f"What is the boiling point of water, question {uuid.uuid4().hex[:6]}?"
+    assert (await ask(live, prompt))["cache_document"]["match"] is None
+    await live.runtime.telemetry.flush()
+    assert (await ask(live, prompt))["cache_document"]["match"] == "exact"
+    after = await scrape(live)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("nearhit_lookups_total", result="miss") == 1
+    assert delta("nearhit_lookups_total", result="exact") == 1
+    assert delta("nearhit_requests_total", column="cache") == 2
+    assert delta("nearhit_llm_calls_total", column="cache") == 1
+    assert delta("nearhit_tokens_saved_total") > 0 and delta("nearhit_cost_saved_usd_total") > 0
+    assert delta("nearhit_lookup_seconds_count", result="exact") == 1
+    assert delta("nearhit_first_chunk_seconds_count", column="cache") == 2
+    assert delta("nearhit_answer_seconds_bucket", column="cache", le="+Inf") == 2
+    assert value(after, "nearhit_index_entries") >= 1
+
+
+async def test_guard_rejections_are_counted_by_guard(live: LiveServer) -> None:
+    await ask(live, "How many moons does Mars have, 2 or 3?")
+    await live.runtime.telemetry.flush()
+    before = await scrape(live)
+    document = (await ask(live, "How many moons does Mars have, 4 or 5?"))["cache_document"]
+    after = await scrape(live)
+    guard = document["rejected_by"]
+    assert guard is not None, document  # the numbers guard refuses the look-alike
+    assert (
+        value(after, "nearhit_guard_rejections_total", guard=guard)
+        - value(before, "nearhit_guard_rejections_total", guard=guard)
+        == 1
+    )
+
+
+async def test_metrics_negotiates_json_and_prometheus(live: LiveServer) -> None:
+    default = await live.client.get("/metrics")
+    assert default.headers["content-type"] == "application/json" and "cache" in default.json()
+    asked_json = await live.client.get("/metrics", headers={"Accept": "application/json"})
+    assert asked_json.headers["content-type"] == "application/json"
+    scraper = "application/openmetrics-text;version=1.0.0;q=0.9,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+    openmetrics = await live.client.get("/metrics", headers={"Accept": scraper})
+    assert openmetrics.headers["content-type"].startswith("application/openmetrics-text")
+    assert openmetrics.text.rstrip().endswith("# EOF")
+    plain = await scrape(live, "/metrics", accept="text/plain")
+    assert ("nearhit_index_entries", ()) in plain
+
+
+@pytest.mark.slow
+def test_two_workers_report_together(redis_url: str, tmp_path: Path) -> None:
+    """``serve --workers 2`` runs prometheus_client in multi-process mode: any worker's scrape sums both."""
+    env = {"REDIS_URL": redis_url, "VECTOR_INDEX_NAME": f"prom_{uuid.uuid4().hex[:8]}", "NEARHIT_SIM_TTFT_MS": "5"}
+    env["TMPDIR"] = str(tmp_path)  # where serve makes its PROMETHEUS_MULTIPROC_DIR
+    with server_process(env, tmp_path, extra_args=("--workers", "2")) as url:
+        for n in range(12):
+            with httpx.Client(base_url=url, timeout=30) as fresh:  # new connections spread over both workers
+                body = {"prompt": f"Question number {n} about workers?", "include_raw": False}
+                assert fresh.post("/ask", json=body).status_code == 200
+        scrapes = []
+        for _ in range(6):
+            with httpx.Client(base_url=url, timeout=30) as fresh:
+                scrapes.append(parse(fresh.get("/metrics/prometheus").text))
+        for samples in scrapes:
+            assert value(samples, "nearhit_requests_total", column="cache") == 12
+        assert len(list(tmp_path.glob("nearhit-prometheus-*"))) == 1
+    assert not list(tmp_path.glob("nearhit-prometheus-*"))  # removed on exit
+
+
+async def test_single_flight_joins_are_not_llm_calls(live: LiveServer) -> None:
+    before, started = await scrape(live), live.runtime.flights.started
+    prompt = f"Why do identical questions share one call, {uuid.uuid4().hex[:6]}?"
+    await asyncio.gather(*(ask(live, prompt) for _ in range(3)))
+    after = await scrape(live)
+    calls = value(after, "nearhit_llm_calls_total", column="cache") - value(
+        before, "nearhit_llm_calls_total", column="cache"
+    )
+    joins = value(after, "nearhit_singleflight_joins_total") - value(before, "nearhit_singleflight_joins_total")
+    assert calls == live.runtime.flights.started - started
+    assert calls + joins == 3 and joins >= 1, (calls, joins)

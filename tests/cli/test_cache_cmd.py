@@ -1,0 +1,68 @@
+"""``nearhit cache``: what the CLI stores is what the server serves; ``cache delete``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from click.testing import CliRunner, Result
+
+from nearhit.cache import SemanticCache
+from nearhit.cli import main
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.llm import build_provider, served_model
+from nearhit.runtime import Runtime
+from tests.api.live import fast_llm, serve
+
+
+async def invoke(settings: Settings, *args: str) -> Result:
+    env = {
+        "REDIS_URL": settings.redis_url,
+        "VECTOR_INDEX_NAME": settings.index_name,
+        "NEARHIT_DATA_DIR": str(settings.data_dir),
+        "NEARHIT_LLM": "simulated",
+        "NEARHIT_MODEL": "gpt-4o",
+    }
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env, catch_exceptions=False)
+
+
+def test_served_model_is_the_providers_model(settings: Settings) -> None:
+    assert served_model(settings) == build_provider(settings).model == "simulated-gpt-4o"
+    openai = settings.model_copy(update={"llm": "openai", "openai_base_url": "http://127.0.0.1:9/v1"})
+    assert served_model(openai) == build_provider(openai).model == "gpt-4o"
+
+
+async def test_an_entry_seeded_from_the_cli_is_served_by_the_ui_and_the_gateway(
+    cache: SemanticCache, settings: Settings, local_embedder: LocalEmbedder
+) -> None:
+    stored = await invoke(settings, "cache", "store", "What is nearhit?", "A semantic cache.", "--json")
+    assert stored.exit_code == 0, stored.output
+    looked_up = await invoke(settings, "cache", "lookup", "what is nearhit")
+    assert looked_up.exit_code == 0 and "A semantic cache." in looked_up.stdout
+    runtime = Runtime(settings, local_embedder, fast_llm())
+    try:
+        async with serve(settings, runtime) as live:
+            ask = await live.client.post("/ask", json={"prompt": "What is nearhit?", "include_raw": False})
+            assert ask.status_code == 200, ask.text
+            assert ask.json()["cache"]["cache_document"]["match"] == "exact", ask.text
+            chat = await live.client.post(
+                "/v1/chat/completions",
+                json={"model": "gpt-4o", "messages": [{"role": "user", "content": "What is nearhit?"}]},
+            )
+            assert chat.status_code == 200, chat.text
+            assert chat.json()["choices"][0]["message"]["content"] == "A semantic cache."
+    finally:
+        await runtime.close()
+
+
+async def test_cache_delete(cache: SemanticCache, settings: Settings) -> None:
+    stored = await invoke(settings, "cache", "store", "What is RAG?", "Retrieval-augmented generation.", "--json")
+    doc_id = json.loads(stored.stdout)["doc_id"]
+    deleted = await invoke(settings, "cache", "delete", doc_id)
+    assert deleted.exit_code == 0 and f"deleted {doc_id}" in deleted.stdout
+    again = await invoke(settings, "cache", "delete", doc_id, "--json")
+    assert again.exit_code == 1 and json.loads(again.stdout) == {"deleted": False, "doc_id": doc_id}
+    foreign = await invoke(settings, "cache", "delete", cache.keys.stats_key)
+    assert foreign.exit_code == 2 and "not an entry id" in foreign.output
+    assert (await cache.stats()).entries == 0

@@ -1,0 +1,100 @@
+"""``nearhit.integrations.langchain``: LangChain's own fake chat model with nearhit as its LLM cache."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from langchain_core.globals import set_llm_cache
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from nearhit import Cache
+from nearhit.config import Settings
+from nearhit.integrations.langchain import MODEL_PREFIX, NearhitCache
+from tests.library.conftest import _drop
+
+
+@pytest.fixture
+def lc_cache(settings: Settings) -> Iterator[NearhitCache]:
+    adapter = NearhitCache(settings=settings)
+    set_llm_cache(adapter)
+    try:
+        yield adapter
+    finally:
+        set_llm_cache(None)
+        adapter.close()
+        asyncio.run(_drop(settings))
+
+
+def test_second_call_is_served_by_nearhit_paraphrase_too_other_model_misses(lc_cache: NearhitCache) -> None:
+    model = FakeListChatModel(responses=["Paris.", "second call", "third call"])
+    assert model.invoke("What is the capital of France?").content == "Paris."
+    assert model.invoke("What is the capital of France?").content == "Paris."
+    assert model.i == 1  # the fake model was called once: the second answer came from nearhit
+    assert model.invoke("What's the capital city of France?").content == "Paris."  # semantic hit
+    assert model.i == 1
+    other = FakeListChatModel(responses=["Paris, says the other model."])
+    assert other.invoke("What is the capital of France?").content == "Paris, says the other model."
+    stats = lc_cache.cache.stats()
+    assert stats.counters["exact_hits"] >= 1 and stats.counters["semantic_hits"] >= 1
+
+
+def test_system_prompt_and_history_scope_chat_prompts(lc_cache: NearhitCache) -> None:
+    model = FakeListChatModel(responses=["Short.", "Long and French.", "After a turn."])
+    question = HumanMessage("Describe Redis.")
+    assert model.invoke([SystemMessage("Be brief."), question]).content == "Short."
+    assert model.invoke([SystemMessage("Answer in French."), question]).content == "Long and French."
+    earlier = [HumanMessage("Hi"), HumanMessage("Describe Redis.")]
+    assert model.invoke(earlier).content == "After a turn."
+    assert model.invoke([SystemMessage("Be brief."), question]).content == "Short."
+    assert model.i == 0  # three calls, cycled back: the fourth was a hit
+
+
+async def test_async_invoke_uses_alookup_and_aupdate(lc_cache: NearhitCache) -> None:
+    model = FakeListChatModel(responses=["Blue.", "not this"])
+    assert (await model.ainvoke("What colour is the sky?")).content == "Blue."
+    assert (await model.ainvoke("What colour is the sky?")).content == "Blue."
+    assert model.i == 1
+
+
+def test_a_huge_llm_string_is_hashed_never_stored_raw(lc_cache: NearhitCache) -> None:
+    llm_string = "x" * 100_000
+    generations = FakeListChatModel(responses=["ok"]).generate([[HumanMessage("Huge config?")]]).generations[0]
+    lc_cache.update('[{"kwargs": {"type": "human", "content": "Huge config?"}}]', llm_string, generations)
+    hit = lc_cache.lookup('[{"kwargs": {"type": "human", "content": "Huge config?"}}]', llm_string)
+    assert hit is not None and hit[0].text == "ok"
+    [entry] = lc_cache.cache.search("Huge config?", top_k=1)
+    assert entry.model.startswith(MODEL_PREFIX) and len(entry.model) == len(MODEL_PREFIX) + 64
+    redis = lc_cache.cache.inner.engine.redis
+    assert llm_string[:1000] not in str(lc_cache.cache.submit(redis.hgetall(entry.doc_id)).result())
+
+
+def test_an_entry_not_written_by_the_adapter_is_a_miss(lc_cache: NearhitCache) -> None:
+    llm_string = "some-model"
+    lc_cache.cache.store(
+        "Plain question?", "plain text answer", model=MODEL_PREFIX + _digest(llm_string), tenant="langchain"
+    )
+    assert lc_cache.lookup("Plain question?", llm_string) is None
+
+
+def test_clear_deletes_the_adapters_tenant_only(lc_cache: NearhitCache) -> None:
+    FakeListChatModel(responses=["a"]).invoke("Cleared question?")
+    lc_cache.cache.store("Someone else's question?", "kept")
+    lc_cache.clear()
+    assert lc_cache.cache.stats().entries == 1
+
+
+def test_an_open_cache_can_be_shared(settings: Settings) -> None:
+    with Cache.open(settings=settings) as cache:
+        adapter = NearhitCache(cache)
+        adapter.close()  # not the adapter's to close
+        assert cache.stats().entries == 0
+    asyncio.run(_drop(settings))
+
+
+def _digest(text: str) -> str:
+    from nearhit.cache.keys import sha256_hex
+
+    return sha256_hex(text)

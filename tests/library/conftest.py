@@ -1,0 +1,37 @@
+"""The library faces on their own fresh index of the real test Redis, dropped afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from nearhit import AsyncCache, Cache
+from nearhit.cache.index import drop_index
+from nearhit.config import Settings
+
+
+async def _drop(settings: Settings) -> None:
+    from nearhit import bootstrap
+
+    redis = await bootstrap.connect_redis(settings)
+    try:
+        await drop_index(redis, settings.index_name, delete_entries=True)
+        await redis.delete(f"nearhit:{settings.index_name}:stats")
+    finally:
+        await redis.aclose()
+
+
+@pytest.fixture
+async def acache(settings: Settings) -> AsyncIterator[AsyncCache]:
+    async with AsyncCache.open(settings=settings) as cache:
+        yield cache
+    await _drop(settings)
+
+
+@pytest.fixture
+def sync_cache(settings: Settings) -> Iterator[Cache]:
+    with Cache.open(settings=settings) as cache:
+        yield cache
+    asyncio.run(_drop(settings))

@@ -1,0 +1,145 @@
+"""``nearhit.AsyncCache``: the engine behind the library face, on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from nearhit import AsyncCache, Cache, InvalidInput, LookupResult, RedisUnavailable, SearchHit
+from nearhit.config import Settings, load_settings
+from nearhit.llm import build_provider
+
+
+async def test_store_then_lookup_exact_and_semantic(acache: AsyncCache) -> None:
+    doc_id = await acache.store("What is the capital of France?", "Paris.")
+    exact = await acache.lookup("  what is the capital of france ")
+    assert isinstance(exact, LookupResult)
+    assert exact.match == "exact" and exact.doc_id == doc_id and exact.answer is not None
+    assert exact.answer.response == "Paris."
+    near = await acache.lookup("What's the capital city of France?")
+    assert near.match == "semantic" and near.doc_id == doc_id
+
+
+async def test_scope_separates_models_tenants_and_system_prompts(acache: AsyncCache) -> None:
+    await acache.store("What is Redis?", "An in-memory data store.")
+    assert (await acache.lookup("What is Redis?")).hit
+    assert not (await acache.lookup("What is Redis?", model="another-model")).hit
+    assert not (await acache.lookup("What is Redis?", tenant="acme")).hit
+    assert not (await acache.lookup("What is Redis?", system_prompt="Answer in French.")).hit
+
+
+async def test_default_model_is_the_one_the_server_answers_as(acache: AsyncCache, settings: Settings) -> None:
+    assert acache.model == build_provider(settings).model == "simulated-gpt-4o"
+    await acache.store("What is a vector index?", "A structure for nearest-neighbour search.")
+    hits = await acache.search("vector index", top_k=1)
+    assert isinstance(hits[0], SearchHit) and hits[0].model == "simulated-gpt-4o"
+
+
+async def test_delete_clear_and_stats(acache: AsyncCache) -> None:
+    doc_id = await acache.store("What is RAG?", "Retrieval-augmented generation.")
+    await acache.store("What is HNSW?", "A graph index.", tenant="acme")
+    assert (await acache.stats()).entries == 2
+    assert await acache.delete(doc_id) is True
+    assert await acache.delete(doc_id) is False
+    assert not (await acache.lookup("What is RAG?")).hit
+    assert await acache.clear(tenant="acme") == 1
+    stats = await acache.stats()
+    assert stats.entries == 0 and stats.counters["stores"] == 2
+
+
+async def test_delete_refuses_an_id_outside_the_entry_prefix(acache: AsyncCache) -> None:
+    with pytest.raises(InvalidInput, match="not an entry id of index"):
+        await acache.delete(f"nearhit:{acache.settings.index_name}:stats")
+
+
+async def test_answer_looks_up_calls_once_and_stores(acache: AsyncCache) -> None:
+    calls: list[str] = []
+
+    async def llm(prompt: str) -> str:
+        calls.append(prompt)
+        await asyncio.sleep(0.05)
+        return f"answer to {prompt}"
+
+    first = await asyncio.gather(*(acache.answer("Why is the sky blue?", llm) for _ in range(5)))
+    assert calls == ["Why is the sky blue?"]  # five concurrent misses, one call (single-flight)
+    assert {a.text for a in first} == {"answer to Why is the sky blue?"} and not any(a.cached for a in first)
+    again = await acache.answer("why is the sky blue", llm)
+    assert again.cached and again.match == "exact" and calls == ["Why is the sky blue?"]
+
+
+async def test_cached_decorator(acache: AsyncCache) -> None:
+    calls = 0
+
+    @acache.cached
+    async def ask(prompt: str) -> str:
+        nonlocal calls
+        calls += 1
+        return "42"
+
+    assert await ask("The answer to everything?") == "42"
+    assert await ask("The answer to everything?") == "42"
+    assert calls == 1 and ask.__name__ == "ask"
+
+
+async def test_answer_rejects_a_non_text_llm_result(acache: AsyncCache) -> None:
+    async def llm(prompt: str) -> str:
+        return 42  # type: ignore[return-value]
+
+    with pytest.raises(TypeError, match="must return the answer as str"):
+        await acache.answer("What is six times seven?", llm)
+
+
+async def test_open_with_url_and_overrides(settings: Settings) -> None:
+    assert settings.redis_url is not None
+    async with AsyncCache.open(
+        settings.redis_url,
+        index_name=settings.index_name,
+        data_dir=settings.data_dir,
+        similarity_threshold=0.9,
+        model="my-model",
+        tenant="acme",
+    ) as cache:
+        assert cache.engine.threshold == 0.9 and cache.model == "my-model" and cache.tenant == "acme"
+        await cache.clear()
+
+
+async def test_open_refuses_settings_and_overrides_together(settings: Settings) -> None:
+    with pytest.raises(InvalidInput, match="not both"):
+        await AsyncCache.open(settings=settings, index_name="other")
+
+
+def test_open_on_a_redis_without_the_query_engine_gives_the_servers_error(tmp_path: Path) -> None:
+    from nearhit import redis_server
+
+    server_bin, _ = redis_server.binaries()
+    port = redis_server._free_port()
+    proc = subprocess.Popen(
+        [str(server_bin), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                Cache.open(url, data_dir=tmp_path)
+            except RedisUnavailable as exc:
+                if "has no Query Engine" in str(exc):
+                    assert "use Redis 8, Redis Stack" in str(exc)
+                    break
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)  # the server is still starting
+            else:
+                pytest.fail("a Redis without the Query Engine was accepted")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def test_library_settings_are_the_servers(settings: Settings, acache: AsyncCache) -> None:
+    assert acache.engine.threshold == load_settings().similarity_threshold
