@@ -73,6 +73,14 @@ class Settings(BaseSettings):
         validation_alias=_env("NEARHIT_GUARDS_UNCOVERED_THRESHOLD", "guards_uncovered_threshold"),
     )
 
+    # The calibrated decision (nearhit.decision): candidates at or above the similarity threshold are scored
+    # (the probability that the cached answer serves the new question) and served from this score up.
+    # Off: the guards veto instead, as before. Needs the guards (NEARHIT_GUARDS).
+    decision: bool = Field(True, validation_alias=_env("NEARHIT_DECISION", "decision"))
+    decision_threshold: float | None = Field(
+        None, gt=0, lt=1, validation_alias=_env("NEARHIT_DECISION_THRESHOLD", "decision_threshold")
+    )
+
     # --- Embeddings --------------------------------------------------------------------------------
     embedder: Literal["auto", "local", "openai", "azure"] = Field(
         "auto", validation_alias=_env("NEARHIT_EMBEDDER", "embedder")

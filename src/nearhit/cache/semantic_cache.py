@@ -2,8 +2,11 @@
 
 A lookup first reads the entry key made of scope + normalised prompt (one round trip, no embedding). On a
 miss it embeds the normalised prompt (through the embedding cache) and runs a KNN query restricted to the
-caller's scope; the nearest candidates above the threshold go through the look-alike guards, and the
-first that passes is served. Every lookup returns a :class:`LookupResult` that says what happened and why.
+caller's scope; the nearest candidates at or above the similarity threshold (a floor) are judged by the
+calibrated decision (``nearhit.decision``: a probability that the cached answer serves the new question),
+and the best one whose score reaches the decision threshold is served. Without a decision, the guards
+veto instead and the first candidate that passes is served. Every lookup returns a :class:`LookupResult`
+that says what happened and why.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -34,6 +37,7 @@ from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import RedisUnavailable
 
 if TYPE_CHECKING:
+    from nearhit.decision import Decision, Judgement
     from nearhit.guards import GuardSet, GuardVerdict
 
 Match = Literal["exact", "semantic"]
@@ -75,9 +79,11 @@ class Candidate:
     doc_id: str
     prompt: str
     similarity: float
-    outcome: Literal["served", "below_threshold", "rejected_by_guard", "not_needed"]
+    outcome: Literal["served", "below_threshold", "rejected_by_guard", "rejected_by_decision", "not_needed"]
     guard: str | None = None
     reason: str | None = None
+    score: float | None = None
+    """The decision's probability that this candidate's answer serves the query (None: not judged)."""
 
 
 @dataclass
@@ -91,6 +97,12 @@ class LookupResult:
     distance: float | None = None
     rejected_by: str | None = None
     rejection_reason: str | None = None
+    score: float | None = None
+    """The decision's score of the candidate served, else of the best candidate judged."""
+    decision_threshold: float | None = None
+    """The score a candidate needs (None when the cache runs without the decision)."""
+    top_features: list[dict[str, Any]] = field(default_factory=list)
+    """The features that moved that score most: ``{feature, value, effect}`` (effect in log-odds)."""
     candidates: list[Candidate] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     query: dict[str, Any] | None = None
@@ -159,6 +171,7 @@ class SemanticCache:
         ttl_refresh_on_hit: bool = False,
         max_prompt_chars: int = 32_000,
         guards: GuardSet | None = None,
+        decision: Decision | None = None,
         candidates: int = 3,
     ) -> None:
         self.redis = redis
@@ -170,6 +183,7 @@ class SemanticCache:
         self.ttl_refresh_on_hit = ttl_refresh_on_hit
         self.max_prompt_chars = max_prompt_chars
         self.guards = guards
+        self.decision = decision
         self.candidates = candidates
         self._background: set[asyncio.Task[Any]] = set()
         self._pending_counts: Counter[str] = Counter()
@@ -241,12 +255,17 @@ class SemanticCache:
             result.query = idx.query_as_json(query, self.spec.name)
 
         stage = time.perf_counter()
-        with tracing.span("cache.guards") as span:
+        judge = "decision" if self.decision is not None else "guards"
+        with tracing.span(f"cache.{judge}") as span:
             self._choose(result, prompt, rows)
             tracing.set_attributes(
-                span, match=result.match or "miss", similarity=result.similarity, rejected_by=result.rejected_by
+                span,
+                match=result.match or "miss",
+                similarity=result.similarity,
+                rejected_by=result.rejected_by,
+                score=result.score,
             )
-        result.timings_ms["guards"] = _ms_since(stage)
+        result.timings_ms[judge] = _ms_since(stage)
         if result.hit:
             self._after_hit(result)
         else:
@@ -255,6 +274,9 @@ class SemanticCache:
         return result
 
     def _choose(self, result: LookupResult, prompt: str, rows: list[tuple[str, dict[str, str]]]) -> None:
+        if self.decision is not None:
+            self._decide(self.decision, result, prompt, rows)
+            return
         for doc_id, fields in rows:
             distance = float(fields.get(idx.DISTANCE_FIELD, "2"))
             similarity = 1.0 - distance
@@ -282,6 +304,50 @@ class SemanticCache:
             result.match = "semantic"
             result.similarity, result.distance = similarity, distance
             result.answer = CachedAnswer.from_fields(doc_id, fields)
+
+    def _decide(
+        self, decision: Decision, result: LookupResult, prompt: str, rows: list[tuple[str, dict[str, str]]]
+    ) -> None:
+        """Judge every candidate at or above the similarity floor; serve the best-scoring one that passes."""
+        result.decision_threshold = decision.threshold
+        judged: list[tuple[int, Judgement]] = []
+        for n, (doc_id, fields) in enumerate(rows):
+            similarity = 1.0 - float(fields.get(idx.DISTANCE_FIELD, "2"))
+            cached_prompt = fields.get("prompt", "")
+            if similarity < result.threshold:
+                result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
+                continue
+            judgement = decision.judge(prompt, cached_prompt, similarity)
+            judged.append((n, judgement))
+            outcome: Literal["served", "rejected_by_guard", "rejected_by_decision"] = (
+                "served" if judgement.served else "rejected_by_guard" if judgement.veto else "rejected_by_decision"
+            )
+            result.candidates.append(
+                Candidate(
+                    doc_id, cached_prompt, similarity, outcome, judgement.rejected_by, judgement.reason, judgement.score
+                )
+            )
+        if not judged:
+            if result.candidates:  # the nearest, to say how far the miss was
+                result.similarity = result.candidates[0].similarity
+                result.distance = 1.0 - result.similarity
+            return
+        passing = [item for item in judged if item[1].served]
+        # The one to report: the best that passes, else the best judged (a veto ranks below any score).
+        chosen, judgement = max(passing or judged, key=lambda item: (item[1].veto is None, item[1].score))
+        for n, _ in passing:
+            if n != chosen:
+                result.candidates[n] = replace(result.candidates[n], outcome="not_needed")
+        result.similarity = result.candidates[chosen].similarity
+        result.distance = 1.0 - result.similarity
+        result.score = judgement.score
+        result.top_features = [c.to_dict() for c in judgement.top]
+        if judgement.served:
+            doc_id, fields = rows[chosen]
+            result.match = "semantic"
+            result.answer = CachedAnswer.from_fields(doc_id, fields)
+        else:
+            result.rejected_by, result.rejection_reason = judgement.rejected_by, judgement.reason
 
     def _after_hit(self, result: LookupResult) -> None:
         self._count("exact_hits" if result.match == "exact" else "semantic_hits")
