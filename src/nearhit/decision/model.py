@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -80,7 +80,11 @@ class DecisionModel:
 
     def score(self, values: Mapping[str, float]) -> float:
         """The probability that the cached answer serves the new question."""
-        z = self.bias + sum(c.effect for c in self.contributions(values))
+        return self.probability(self.contributions(values))
+
+    def probability(self, contributions: Iterable[Contribution]) -> float:
+        """The score from :meth:`contributions` already computed."""
+        z = self.bias + sum(c.effect for c in contributions)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -167,7 +171,7 @@ class Decision:
         veto = next((s for s in signals if s.guard in VETOES and s.vetoes(VETOES[s.guard], similarity)), None)
         values = features(similarity, signals, query, candidate)
         parts = self.model.contributions(values)
-        score = self.model.score(values)
+        score = self.model.probability(parts)
         # Explain a rejection by what pulled down, a hit by what pushed up.
         ranked = sorted(parts, key=lambda c: c.effect if score < self.threshold else -c.effect)
         return Judgement(
