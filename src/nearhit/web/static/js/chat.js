@@ -126,7 +126,9 @@ function matchFromDocument(doc) {
   if (doc.match === "exact") return setMatch("exact", "Exact match");
   if (doc.match === "semantic") return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}`);
   if (doc.reason) return setMatch("bypass", `Lookup skipped — ${doc.reason}`);
-  const why = doc.rejected_by
+  const why = doc.rejected_by === "decision"
+    ? ` (nearest rejected by the decision: score ${num(doc.score, 2)} < ${num(doc.decision_threshold, 2)})`
+    : doc.rejected_by
     ? ` (nearest rejected by the ${doc.rejected_by} guard)`
     : isNum(doc.candidates?.[0]?.similarity)
       ? ` (nearest: ${num(doc.candidates[0].similarity, 3)} < ${num(doc.threshold, 2)})`
@@ -160,6 +162,10 @@ function renderInspector(doc) {
     ["Doc id", doc.doc_id ?? "—"],
     ["Scope", doc.scope_id ? `${doc.scope_id.slice(0, 16)}…` : "—"],
   ];
+  if (isNum(doc.score)) {
+    const weighed = (doc.top_features ?? []).map((f) => `${f.feature} ${f.effect >= 0 ? "+" : ""}${num(f.effect, 2)}`);
+    rows.push(["Decision", `score ${num(doc.score, 3)} (needs ≥ ${num(doc.decision_threshold, 2)})${weighed.length ? ` · ${weighed.join(", ")}` : ""}`]);
+  }
   if (doc.rejected_by) rows.push(["Rejected by", `${doc.rejected_by}: ${doc.rejection_reason ?? ""}`]);
   if (doc.reason) rows.push(["Reason", doc.reason]);
   if (doc.answer?.prompt) rows.push(["Cached prompt", doc.answer.prompt]);
