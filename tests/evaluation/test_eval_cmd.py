@@ -160,3 +160,13 @@ def test_default_split_is_test_for_reporting_dev_for_tuning_and_all_for_a_users_
     assert _resolve_split("questions", None, "dev") == "dev"
     assert _resolve_split("my_pairs.jsonl", None, "test") == "all"
     assert _resolve_split("questions", "all", "test") == "all"
+
+
+async def test_eval_runs_the_configured_decision_by_default(cache: SemanticCache, settings: Settings) -> None:
+    """The CLI's environment has the guards on (the default), so the decision judges, with its threshold."""
+    result = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["guards"] == "decision" and 0 < report["decision_threshold"] < 1
+    assert report["scores"]["hits"] == 4 and report["scores"]["wrong_hits"] == 0
+    assert report["rejected_by"] == {"decision": {"traps": 2, "should_hit": 0}}
