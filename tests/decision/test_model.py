@@ -73,3 +73,12 @@ def test_out_of_fold_predicts_each_item_once_from_the_others() -> None:
     y = (x[:, 0] > 0.5).astype(float)
     p = out_of_fold(x, y, folds([str(n) for n in range(60)], 3), l2=0.01, nonnegative=[True])
     assert p.shape == (60,) and ((p >= 0.5) == (y == 1)).mean() > 0.9
+
+
+def test_a_threshold_given_for_one_candidate_replaces_the_default() -> None:
+    decision = Decision()
+    query, candidate = "How do I reset my router?", "How can I factory reset my router?"
+    default = decision.judge(query, candidate, 0.9)
+    assert default.served and default.threshold == decision.threshold
+    stricter = decision.judge(query, candidate, 0.9, threshold=min(0.999999, default.score + 1e-6))
+    assert not stricter.served and stricter.rejected_by == "decision"

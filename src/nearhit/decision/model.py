@@ -165,18 +165,24 @@ class Decision:
         if not 0 < self.threshold < 1:
             raise ValueError(f"decision threshold must be in (0, 1), got {self.threshold}")
 
-    def judge(self, query: str, candidate: str, similarity: float, *, top: int = 3) -> Judgement:
-        """Veto, or score: how likely ``candidate``'s answer serves ``query``."""
+    def judge(
+        self, query: str, candidate: str, similarity: float, *, threshold: float | None = None, top: int = 3
+    ) -> Judgement:
+        """Veto, or score: how likely ``candidate``'s answer serves ``query``.
+
+        ``threshold`` replaces the decision's own for this candidate (e.g. one learned for its entry).
+        """
+        used = self.threshold if threshold is None else threshold
         signals = tuple(self.guards.signals(query, candidate))
         veto = next((s for s in signals if s.guard in VETOES and s.vetoes(VETOES[s.guard], similarity)), None)
         values = features(similarity, signals, query, candidate)
         parts = self.model.contributions(values)
         score = self.model.probability(parts)
         # Explain a rejection by what pulled down, a hit by what pushed up.
-        ranked = sorted(parts, key=lambda c: c.effect if score < self.threshold else -c.effect)
+        ranked = sorted(parts, key=lambda c: c.effect if score < used else -c.effect)
         return Judgement(
             score=score,
-            threshold=self.threshold,
+            threshold=used,
             veto=veto.verdict() if veto is not None else None,
             top=tuple(ranked[:top]),
             signals=signals,
