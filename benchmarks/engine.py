@@ -9,7 +9,10 @@ questions for misses. Latency is measured in-process around each lookup call (ne
     python benchmarks/engine.py                      # 10,000 and 100,000 entries (~10 minutes)
     python benchmarks/engine.py --sizes 2000 --quick  # a smoke run
 
-Prints a Markdown table. Both caches use a similarity threshold of 0.90 (RedisVL's default distance 0.1).
+Prints a Markdown table, with the time nearhit's calibrated decision adds to a semantic lookup (guards,
+features and score for every candidate at or above the similarity floor), then the decision alone per
+candidate. RedisVL uses its default distance 0.1 (similarity 0.90); nearhit its defaults (floor 0.76 and
+the decision).
 """
 
 from __future__ import annotations
@@ -130,13 +133,19 @@ async def bench_size(url: str, embedder: LocalEmbedder, size: int, quick: bool) 
         await cache.store(p["a"], f"answer to: {p['a']}", SCOPE)
     memory = (await used_memory(cache) - base_memory) / size
 
+    decision_ms: list[float] = []
+
     async def nh_lookup(prompt: str) -> str:
         result = await cache.lookup(prompt, SCOPE)
+        if result.match == "semantic" and "decision" in result.timings_ms:
+            decision_ms.append(result.timings_ms["decision"])  # guards + features + score, every candidate
         return result.match or "miss"
 
     await warm_up(nh_lookup)
+    decision_ms.clear()
     samples = Samples()
     await timed(nh_lookup, [q for _, q in workload] + misses, samples)
+    samples.ms["decision"] = list(decision_ms)
     mixed = [q for _, q in workload]
     await forget_embeddings(cache)  # so throughput pays for every paraphrase's embedding, as RedisVL does
     rps_1 = await throughput(nh_lookup, mixed, 1)
@@ -213,6 +222,41 @@ async def bench_size(url: str, embedder: LocalEmbedder, size: int, quick: bool) 
     return rows
 
 
+def decision_per_candidate(rounds: int = 3) -> str:
+    """The decision alone on fow-cache's DEV question pairs: guards, features and score for one candidate,
+    cold (the per-text analysis caches cleared, as for a first-seen prompt) and warm."""
+    from nearhit.decision import Decision
+    from nearhit.evaluation import split_of
+    from nearhit.guards.clauses import split_question
+    from nearhit.guards.code import code_tokens
+    from nearhit.guards.content import content_words, overlap
+    from nearhit.guards.languages import detect
+    from nearhit.guards.text import analyse
+
+    decision = Decision()
+    pairs = [p for p in load_questions() if split_of(p["id"]) == "dev"]
+    times: dict[str, list[float]] = {"decision, cold": [], "decision, warm": [], "guards as vetoes, cold": []}
+    for _ in range(rounds):
+        for p in pairs:
+            for label, run in (
+                ("decision, cold", decision.judge),
+                ("decision, warm", decision.judge),
+                ("guards as vetoes, cold", decision.guards.first_rejection),
+            ):
+                if label.endswith("cold"):
+                    for cached in (analyse, split_question, code_tokens, detect, content_words, overlap):
+                        cached.cache_clear()
+                started = time.perf_counter()
+                run(p["b"], p["a"], 0.9)
+                times[label].append((time.perf_counter() - started) * 1000)
+    lines = [f"per candidate, {len(pairs)} dev question pairs x {rounds} (cold: text analysis not cached)"]
+    for label, values in times.items():
+        lines.append(
+            f"  {label:<24} p50 {percentile(values, 50) or 0:.3f} ms  p99 {percentile(values, 99) or 0:.3f} ms"
+        )
+    return "\n".join(lines)
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     def cell(samples: Samples, kind: str) -> str:
         values = samples.ms.get(kind, [])
@@ -222,14 +266,15 @@ def table(rows: list[dict[str, Any]]) -> str:
 
     lines = [
         "| entries | system | exact hit p50 / p99 ms | semantic hit p50 / p99 ms | miss p50 / p99 ms "
-        "| lookups/s (1 / 16 in flight) | memory per entry | embed p50 ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| lookups/s (1 / 16 in flight) | memory per entry | embed p50 ms | decision p50 / p99 ms (semantic) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['size']:,} | {row['system']} | {cell(row['samples'], 'exact')} | "
             f"{cell(row['samples'], 'semantic')} | {cell(row['samples'], 'miss')} | "
-            f"{row['rps_1']:,.0f} / {row['rps_16']:,.0f} | {row['memory'] / 1024:.2f} KiB | {row['embed_p50']:.2f} |"
+            f"{row['rps_1']:,.0f} / {row['rps_16']:,.0f} | {row['memory'] / 1024:.2f} KiB | {row['embed_p50']:.2f} "
+            f"| {cell(row['samples'], 'decision')} |"
         )
     return "\n".join(lines)
 
@@ -253,6 +298,8 @@ async def main() -> None:
         finally:
             redis_server.stop(Path(data))
     print(table(rows))
+    print()
+    print(decision_per_candidate())
 
 
 if __name__ == "__main__":

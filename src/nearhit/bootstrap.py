@@ -18,6 +18,7 @@ from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import ConfigError, RedisUnavailable
 
 if TYPE_CHECKING:
+    from nearhit.decision import Decision
     from nearhit.guards import GuardSet
 
 MAX_CONNECTIONS = 64
@@ -91,6 +92,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
     embedder = embedder or build_embedder(settings)
     redis = await connect_redis(settings, url)
     spec = index_spec(settings, embedder)
+    guards = _default_guards(settings) if settings.guards else None
     cache = SemanticCache(
         redis,
         CachedEmbedder(embedder, redis, spec.keys, settings.embedding_cache_ttl),
@@ -99,7 +101,8 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         default_ttl=settings.cache_ttl,
         ttl_refresh_on_hit=settings.ttl_refresh_on_hit,
         max_prompt_chars=settings.max_prompt_chars,
-        guards=_default_guards(settings) if settings.guards else None,
+        guards=guards,
+        decision=_decision(settings, guards),
         max_wrong_rate=settings.max_wrong_rate,
     )
     try:
@@ -114,6 +117,15 @@ def _default_guards(settings: Settings) -> GuardSet:
     from nearhit.guards import GuardSet
 
     return GuardSet.default(uncovered_threshold=settings.guards_uncovered_threshold)
+
+
+def _decision(settings: Settings, guards: GuardSet | None) -> Decision | None:
+    """The calibrated decision over these guards, unless it or the guards are turned off."""
+    if guards is None or not settings.decision:
+        return None
+    from nearhit.decision import Decision
+
+    return Decision(guards, threshold=settings.decision_threshold)
 
 
 def _redact(url: str) -> str:

@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     # A model asked whether two answers match, to label what the cache learns from (never the simulated one).
     judge_model: str | None = Field(None, validation_alias=_env("NEARHIT_JUDGE_MODEL", "judge_model"))
 
+    # The calibrated decision (nearhit.decision): candidates at or above the similarity threshold are scored
+    # (the probability that the cached answer serves the new question) and served from this score up.
+    # Off by default: on our held-out test pairs it served more traps than the guards' vetoes (9.4% vs 6.2%,
+    # benchmarks/README.md), so the vetoes stay the default until a decision beats them there. Needs the guards.
+    decision: bool = Field(False, validation_alias=_env("NEARHIT_DECISION", "decision"))
+    decision_threshold: float | None = Field(
+        None, gt=0, lt=1, validation_alias=_env("NEARHIT_DECISION_THRESHOLD", "decision_threshold")
+    )
+
     # --- Embeddings --------------------------------------------------------------------------------
     embedder: Literal["auto", "local", "openai", "azure"] = Field(
         "auto", validation_alias=_env("NEARHIT_EMBEDDER", "embedder")

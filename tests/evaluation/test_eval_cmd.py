@@ -177,3 +177,13 @@ async def test_eval_and_calibrate_leave_the_served_index_and_its_counters_alone(
     indexes = {i.decode() if isinstance(i, bytes) else i for i in await cache.redis.execute_command("FT._LIST")}
     assert not [name for name in indexes if name.startswith(settings.index_name + "-")]
     assert await cache.redis.keys(f"nearhit:{settings.index_name}-*") == []
+
+
+async def test_eval_runs_the_configured_decision_by_default(cache: SemanticCache, settings: Settings) -> None:
+    """The CLI's environment has the guards on (the default), so the decision judges, with its threshold."""
+    result = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["guards"] == "decision" and 0 < report["decision_threshold"] < 1
+    assert report["scores"]["hits"] == 4 and report["scores"]["wrong_hits"] == 0
+    assert report["rejected_by"] == {"decision": {"traps": 2, "should_hit": 0}}

@@ -16,7 +16,7 @@ async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     pairs = load(str(DATA / "eval_pairs.jsonl"))
     runs = await evaluate(cache, pairs, threshold=0.85, guard_sets=guard_sets("all", per_guard=True))
 
-    assert list(runs) == ["all", *GUARD_NAMES, "none"]
+    assert list(runs) == ["all", *GUARD_NAMES, "none", "decision"]
     guarded = {o.pair_id: o for o in runs["all"]}
     assert guarded["exact"].match == "exact"
     assert guarded["reset"].match == guarded["egg"].match == "semantic"
@@ -32,7 +32,10 @@ async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
         "numbers": {"traps": 1, "should_hit": 0},
     }
     assert scores(runs["none"]).wrong_hits == 2
-    assert cache.guards is None  # the fixture's setting is restored
+    decided = {o.pair_id: o for o in runs["decision"]}
+    assert decided["reset"].match == decided["egg"].match == "semantic"
+    assert decided["coffee"].rejected_by == decided["miles"].rejected_by == "decision"
+    assert cache.guards is None and cache.decision is None  # the fixture's setting is restored
 
     assert (await cache.stats()).entries == 0
     leftover = [cache.keys.embedding(cache.embedder.model_name, normalise(p.b.prompt)) for p in pairs]

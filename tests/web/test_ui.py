@@ -122,6 +122,8 @@ def test_hover_toggle_shows_and_hides_the_inspector(
     expect(inspector).to_be_visible()
     expect(inspector).to_contain_text("Similarity")
     expect(inspector).to_contain_text("Threshold")
+    expect(inspector).to_contain_text("Decision")  # the calibrated score and what weighed most
+    expect(inspector).to_contain_text(re.compile(r"score [01]\.\d+ \(needs ≥ 0\.\d+\)"))
     expect(inspector).to_contain_text("FT.SEARCH")  # the Redis query, as JSON
     expect(inspector.locator("pre.json")).to_contain_text('"command": "FT.SEARCH"')
     expect(inspector).to_contain_text("dims)")  # the truncated embedding

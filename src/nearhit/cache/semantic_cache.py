@@ -2,11 +2,13 @@
 
 A lookup first reads the entry key made of scope + normalised prompt (one round trip, no embedding). On a
 miss it embeds the normalised prompt (through the embedding cache) and runs a KNN query restricted to the
-caller's scope; the nearest candidates above the threshold go through the look-alike guards, and the
-first that passes is served. Candidates a user's "wrong" verdict refuses are dropped before the guards
-(``cache.feedback``, ``cache.bounded``); with a wrong-hit bound the chosen one is served only where the bound
-is proven, else withheld as a :class:`Probe` to learn from. Every lookup returns a :class:`LookupResult` that
-says what happened and why.
+caller's scope; candidates a user's "wrong" verdict refuses are dropped first (``cache.feedback``,
+``cache.bounded``). The rest at or above the similarity threshold (a floor) are judged by the calibrated
+decision when it is on (``nearhit.decision``: a probability that the cached answer serves the new question; the
+best one whose score reaches the decision threshold is served), else the guards veto and the first candidate
+that passes is served. With a wrong-hit bound the chosen one is served only where the bound is proven, else
+withheld as a :class:`Probe` to learn from. Every lookup returns a :class:`LookupResult` that says what
+happened and why.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import RedisUnavailable
 
 if TYPE_CHECKING:
+    from nearhit.decision import Decision, Judgement
     from nearhit.guards import GuardSet, GuardVerdict
 
 Match = Literal["exact", "semantic"]
@@ -80,9 +83,19 @@ class Candidate:
     doc_id: str
     prompt: str
     similarity: float
-    outcome: Literal["served", "below_threshold", "rejected_by_guard", "rejected_by_feedback", "withheld", "not_needed"]
+    outcome: Literal[
+        "served",
+        "below_threshold",
+        "rejected_by_guard",
+        "rejected_by_decision",
+        "rejected_by_feedback",
+        "withheld",
+        "not_needed",
+    ]
     guard: str | None = None
     reason: str | None = None
+    score: float | None = None
+    """The decision's probability that this candidate's answer serves the query (None: not judged)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,12 @@ class LookupResult:
     distance: float | None = None
     rejected_by: str | None = None
     rejection_reason: str | None = None
+    score: float | None = None
+    """The decision's score of the candidate served, else of the best candidate judged."""
+    decision_threshold: float | None = None
+    """The score a candidate needs (None when the cache runs without the decision)."""
+    top_features: list[dict[str, Any]] = field(default_factory=list)
+    """The features that moved that score most: ``{feature, value, effect}`` (effect in log-odds)."""
     candidates: list[Candidate] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     query: dict[str, Any] | None = None
@@ -180,6 +199,7 @@ class SemanticCache:
         ttl_refresh_on_hit: bool = False,
         max_prompt_chars: int = 32_000,
         guards: GuardSet | None = None,
+        decision: Decision | None = None,
         candidates: int = 3,
         max_wrong_rate: float | None = None,
         seed: int | None = None,
@@ -193,6 +213,7 @@ class SemanticCache:
         self.ttl_refresh_on_hit = ttl_refresh_on_hit
         self.max_prompt_chars = max_prompt_chars
         self.guards = guards
+        self.decision = decision
         self.candidates = candidates
         self.max_wrong_rate = None if max_wrong_rate is None else bounded.check_bound(max_wrong_rate)
         self.feedback = FeedbackStore(redis, self.keys)
@@ -272,15 +293,20 @@ class SemanticCache:
             result.timings_ms["feedback"] = _ms_since(stage)
 
         stage = time.perf_counter()
-        with tracing.span("cache.guards") as span:
+        judge = "decision" if self.decision is not None else "guards"
+        with tracing.span(f"cache.{judge}") as span:
             self._choose(result, prompt, rows)
             result.candidates.sort(key=lambda candidate: -candidate.similarity)
             if result.match == "semantic" and histogram is not None:
                 self._bound(result, vector, used_threshold, observations, histogram)
             tracing.set_attributes(
-                span, match=result.match or "miss", similarity=result.similarity, rejected_by=result.rejected_by
+                span,
+                match=result.match or "miss",
+                similarity=result.similarity,
+                rejected_by=result.rejected_by,
+                score=result.score,
             )
-        result.timings_ms["guards"] = _ms_since(stage)
+        result.timings_ms[judge] = _ms_since(stage)
         if result.hit:
             self._after_hit(result)
         else:
@@ -289,6 +315,9 @@ class SemanticCache:
         return result
 
     def _choose(self, result: LookupResult, prompt: str, rows: list[tuple[str, dict[str, str]]]) -> None:
+        if self.decision is not None:
+            self._decide(self.decision, result, prompt, rows)
+            return
         for doc_id, fields in rows:
             distance = float(fields.get(idx.DISTANCE_FIELD, "2"))
             similarity = 1.0 - distance
@@ -404,6 +433,50 @@ class SemanticCache:
             return
         served = Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
         self._in_background(self.feedback.remember_served(served))
+
+    def _decide(
+        self, decision: Decision, result: LookupResult, prompt: str, rows: list[tuple[str, dict[str, str]]]
+    ) -> None:
+        """Judge every candidate at or above the similarity floor; serve the best-scoring one that passes."""
+        result.decision_threshold = decision.threshold
+        judged: list[tuple[int, Judgement]] = []
+        for n, (doc_id, fields) in enumerate(rows):
+            similarity = 1.0 - float(fields.get(idx.DISTANCE_FIELD, "2"))
+            cached_prompt = fields.get("prompt", "")
+            if similarity < result.threshold:
+                result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
+                continue
+            judgement = decision.judge(prompt, cached_prompt, similarity)
+            judged.append((n, judgement))
+            outcome: Literal["served", "rejected_by_guard", "rejected_by_decision"] = (
+                "served" if judgement.served else "rejected_by_guard" if judgement.veto else "rejected_by_decision"
+            )
+            result.candidates.append(
+                Candidate(
+                    doc_id, cached_prompt, similarity, outcome, judgement.rejected_by, judgement.reason, judgement.score
+                )
+            )
+        if not judged:
+            if result.candidates:  # the nearest, to say how far the miss was
+                result.similarity = result.candidates[0].similarity
+                result.distance = 1.0 - result.similarity
+            return
+        passing = [item for item in judged if item[1].served]
+        # The one to report: the best that passes, else the best judged (a veto ranks below any score).
+        chosen, judgement = max(passing or judged, key=lambda item: (item[1].veto is None, item[1].score))
+        for n, _ in passing:
+            if n != chosen:
+                result.candidates[n] = replace(result.candidates[n], outcome="not_needed")
+        result.similarity = result.candidates[chosen].similarity
+        result.distance = 1.0 - result.similarity
+        result.score = judgement.score
+        result.top_features = [c.to_dict() for c in judgement.top]
+        if judgement.served:
+            doc_id, fields = rows[chosen]
+            result.match = "semantic"
+            result.answer = CachedAnswer.from_fields(doc_id, fields)
+        else:
+            result.rejected_by, result.rejection_reason = judgement.rejected_by, judgement.reason
 
     def _after_hit(self, result: LookupResult) -> None:
         self._count("exact_hits" if result.match == "exact" else "semantic_hits")

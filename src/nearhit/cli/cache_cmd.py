@@ -86,11 +86,7 @@ def lookup(
         click.echo(result["response"])
     else:
         best = f"best similarity {result['similarity']:.4f}" if result["similarity"] is not None else "no candidate"
-        why = (
-            f"; rejected by the {result['rejected_by']} guard: {result['rejection_reason']}"
-            if result["rejected_by"]
-            else ""
-        )
+        why = f"; rejected by {result['rejected_by']}: {result['rejection_reason']}" if result["rejected_by"] else ""
         click.echo(f"miss ({best}, threshold {result['threshold']}{why})")
     raise SystemExit(0 if result["hit"] else 1)
 

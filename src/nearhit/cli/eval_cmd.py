@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 import click
 
 from nearhit import evaluation
+from nearhit.cache import SemanticCache
 from nearhit.cache.bounded import check_bound
 from nearhit.cli._common import echo_json, json_option, open_cache, run, settings
+from nearhit.decision import Decision
 from nearhit.evaluation import envfile, splits
 from nearhit.evaluation.replay import PassReport
 
@@ -53,8 +55,16 @@ _guards_option = click.option(
     "--guards",
     "guards_spec",
     default=None,
-    help="'all', 'none' or a comma list (numbers,negation,entities,direction). Default: as configured.",
+    help="'decision' (the calibrated decision), 'all' (every guard as a veto), 'none', or a comma list of guards "
+    "as vetoes (numbers,negation,entities,direction,scope,code,language). Default: as configured.",
 )
+
+
+def _configured(cache: SemanticCache) -> str:
+    """The judge the configured cache runs: the decision, the guards as vetoes, or neither."""
+    if cache.decision is not None:
+        return "decision"
+    return "all" if cache.guards is not None else "none"
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -125,18 +135,20 @@ def eval_(
         pairs = evaluation.load(dataset, used_split)
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with evaluation.scratch_cache(settings()) as cache:
-            spec = guards_spec or ("all" if cache.guards is not None else "none")
-            sets = evaluation.guard_sets(spec, per_guard=per_guard)
+            spec = guards_spec or _configured(cache)
+            sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision)
             used = cache.threshold if threshold is None else threshold
             click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
             runs = await evaluation.evaluate(cache, pairs, threshold=used, guard_sets=sets, progress=_progress)
         label, main_run = next(iter(runs.items()))
+        judge = sets[label]
         return {
             "dataset": dataset,
             "split": used_split,
             "pairs": len(pairs),
             "threshold": used,
             "guards": label,
+            "decision_threshold": judge.threshold if isinstance(judge, Decision) else None,
             **evaluation.summary(main_run),
             "per_guard": (
                 {name: evaluation.summary(outcomes) for name, outcomes in runs.items()} if per_guard else None
@@ -168,10 +180,10 @@ def _replay(
 
     async def go() -> list[PassReport]:
         pairs = evaluation.load(dataset, used_split)
-        sets = evaluation.guard_sets(guards_spec or "none")
         async with open_cache() as cache:
             if guards_spec is not None:
-                cache.guards = next(iter(sets.values()))
+                judges = evaluation.guard_sets(guards_spec, decision=cache.decision)
+                evaluation.judge_with(cache, next(iter(judges.values())))
             click.echo(
                 f"replay: {len(pairs)} pairs from {dataset} ({used_split} split), {passes} passes, seed {seed}, "
                 f"bound {bound}",
@@ -218,6 +230,7 @@ def _print_report(report: dict[str, Any]) -> None:
     click.echo(
         f"{report['dataset']} ({report['split']} split): {report['pairs']} pairs, threshold {report['threshold']}, "
         f"guards {report['guards']}"
+        + (f" (score >= {report['decision_threshold']:g})" if report.get("decision_threshold") else "")
     )
     click.echo(
         f"served {s['hits']}/{s['should_hit']} should-hit (recall {_pct(s['recall'])}), "
@@ -305,8 +318,8 @@ def calibrate(
         pairs = evaluation.load(dataset, used_split)
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with evaluation.scratch_cache(settings()) as cache:
-            spec = guards_spec or ("all" if cache.guards is not None else "none")
-            sets = evaluation.guard_sets(spec)
+            spec = guards_spec or _configured(cache)
+            sets = evaluation.guard_sets(spec, decision=cache.decision)
             click.echo(f"calibrate: {len(pairs)} pairs from {dataset} ({used_split} split), guards {spec}", err=True)
             runs = await evaluation.evaluate(cache, pairs, threshold=0.0, guard_sets=sets, progress=_progress)
         return spec, evaluation.curve(runs[next(iter(sets))], evaluation.thresholds(start, stop, step))

@@ -16,7 +16,7 @@ from nearhit.evaluation.metrics import (
     wilson,
 )
 from nearhit.evaluation.replay import PassReport, replay
-from nearhit.evaluation.runner import evaluate, guard_sets, look_up, scratch
+from nearhit.evaluation.runner import evaluate, guard_sets, judge_with, look_up, scratch
 from nearhit.evaluation.scratch_index import scratch_cache
 from nearhit.evaluation.splits import SPLITS, select, split_of
 from nearhit.evaluation.sweep import CurvePoint, curve, pick, thresholds
@@ -37,6 +37,7 @@ __all__ = [
     "curve",
     "evaluate",
     "guard_sets",
+    "judge_with",
     "latency",
     "load",
     "look_up",

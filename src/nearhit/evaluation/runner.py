@@ -15,10 +15,13 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 from nearhit.cache import Scope, SemanticCache, normalise
+from nearhit.decision import Decision
 from nearhit.evaluation.dataset import Pair
 from nearhit.evaluation.metrics import Outcome
 from nearhit.guards import GUARD_NAMES, GuardSet
 
+Judge = GuardSet | Decision | None
+"""What decides on a candidate in one pass: the calibrated decision, guards as vetoes, or nothing."""
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``."""
 
@@ -100,39 +103,48 @@ async def evaluate(
     pairs: Sequence[Pair],
     *,
     threshold: float,
-    guard_sets: Mapping[str, GuardSet | None],
+    guard_sets: Mapping[str, Judge],
     progress: Progress = _quiet,
 ) -> dict[str, list[Outcome]]:
-    """One lookup pass per guard set (label -> set, None for no guards) over one scratch store.
+    """One lookup pass per judge (label -> decision, guard set, or None for neither) over one scratch store.
 
     The first pass sees the embedder cold for every ``b``; later passes find ``b``'s embedding cached,
     so only the first pass's latency is that of a first-seen prompt.
     """
-    configured = cache.guards
+    configured = cache.guards, cache.decision
     results: dict[str, list[Outcome]] = {}
     try:
         async with scratch(cache, pairs, progress=progress) as scopes:
-            for label, guards in guard_sets.items():
-                cache.guards = guards
+            for label, judge in guard_sets.items():
+                judge_with(cache, judge)
                 results[label] = await look_up(
                     cache, pairs, scopes, threshold=threshold, label=label, progress=progress
                 )
     finally:
-        cache.guards = configured
+        cache.guards, cache.decision = configured
     return results
 
 
-def guard_sets(spec: str, *, per_guard: bool = False) -> dict[str, GuardSet | None]:
-    """``all``, ``none`` or a comma list of guard names; with ``per_guard`` also each guard alone, none, all."""
+def judge_with(cache: SemanticCache, judge: Judge) -> None:
+    """Make ``cache`` judge candidates with ``judge``: a decision (over its guards), guards as vetoes, or neither."""
+    cache.guards, cache.decision = (judge.guards, judge) if isinstance(judge, Decision) else (judge, None)
 
-    def parse(text: str) -> GuardSet | None:
+
+def guard_sets(spec: str, *, per_guard: bool = False, decision: Decision | None = None) -> dict[str, Judge]:
+    """``decision``, ``all`` (every guard as a veto), ``none`` or a comma list of guard names (vetoes); with
+    ``per_guard`` also each guard alone, none, all and the decision. ``decision`` is the one to use for
+    ``decision`` (default: the shipped model over every guard)."""
+
+    def parse(text: str) -> Judge:
         if text == "none":
             return None
+        if text == "decision":
+            return decision if decision is not None else Decision(GuardSet.default())
         return GuardSet.default() if text == "all" else GuardSet.from_names(text.split(","))
 
     spec = spec.strip().lower()
     sets = {spec: parse(spec)}
     if per_guard:
-        for name in (*GUARD_NAMES, "none", "all"):
+        for name in (*GUARD_NAMES, "none", "all", "decision"):
             sets.setdefault(name, parse(name))
     return sets

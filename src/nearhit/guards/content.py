@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, STOP_STEMS, SYNONYMS, words
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
@@ -14,8 +16,12 @@ def word_class(token: str, stem: str) -> str:
     return (canonical_unit(token) if len(token) > 1 else None) or SYNONYMS.get(stem, stem)
 
 
+@lru_cache(maxsize=4096)
 def content_words(text: Text) -> dict[str, str]:
-    """Stems that carry the question's subject, by synonym class: no stop words, numbers, dates, negators."""
+    """Stems that carry the question's subject, by synonym class: no stop words, numbers, dates, negators.
+
+    Cached (several guards and the decision's features ask for the same text): do not mutate the result.
+    """
     words: dict[str, str] = {}
     for token, stem in zip(text.tokens, text.stems, strict=True):
         canonical = word_class(token, stem)
@@ -61,6 +67,7 @@ def unshared(words: dict[str, str], others: dict[str, str]) -> list[str]:
     return sorted(stem for word, stem in words.items() if not same_word(word, stem, others))
 
 
+@lru_cache(maxsize=4096)
 def overlap(q: Text, c: Text) -> float:
     """Share of each text's words found in the other (the lower of the two): high for the same question
     frame with one slot changed ("... for adults?" / "... for children?"), low for a rewording."""

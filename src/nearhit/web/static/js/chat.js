@@ -128,7 +128,9 @@ function matchFromDocument(doc) {
   if (doc.match === "semantic") return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}`);
   if (doc.reason) return setMatch("bypass", `Lookup skipped — ${doc.reason}`);
   const refusals = { feedback: "refused by feedback", bound: "withheld to learn (wrong-hit bound)" };
-  const why = doc.rejected_by
+  const why = doc.rejected_by === "decision"
+    ? ` (nearest rejected by the decision: score ${num(doc.score, 2)} < ${num(doc.decision_threshold, 2)})`
+    : doc.rejected_by
     ? ` (nearest ${refusals[doc.rejected_by] ?? `rejected by the ${doc.rejected_by} guard`})`
     : isNum(doc.candidates?.[0]?.similarity)
       ? ` (nearest: ${num(doc.candidates[0].similarity, 3)} < ${num(doc.threshold, 2)})`
@@ -191,6 +193,10 @@ function renderInspector(doc) {
     ["Doc id", doc.doc_id ?? "—"],
     ["Scope", doc.scope_id ? `${doc.scope_id.slice(0, 16)}…` : "—"],
   ];
+  if (isNum(doc.score)) {
+    const weighed = (doc.top_features ?? []).map((f) => `${f.feature} ${f.effect >= 0 ? "+" : ""}${num(f.effect, 2)}`);
+    rows.push(["Decision", `score ${num(doc.score, 3)} (needs ≥ ${num(doc.decision_threshold, 2)})${weighed.length ? ` · ${weighed.join(", ")}` : ""}`]);
+  }
   if (doc.rejected_by) rows.push(["Rejected by", `${doc.rejected_by}: ${doc.rejection_reason ?? ""}`]);
   if (doc.bound) rows.push(["Wrong-hit bound", `${doc.bound.action} — ${doc.bound.reason}`]);
   if (doc.reason) rows.push(["Reason", doc.reason]);

@@ -1,0 +1,22 @@
+"""The calibrated decision: whether a semantic candidate's answer serves a new question, as a probability.
+
+``features`` turns a (query, cached prompt, similarity) into numbers (the guards' signals, lexical
+differences); ``model`` scores them with a logistic regression fitted on the DEV splits
+(``data/decision_v1.json``) and vetoes the few certain cases; ``fit`` is the numpy fitting used by
+``benchmarks/fit_decision.py``. The engine serves the best candidate whose score reaches the threshold.
+"""
+
+from nearhit.decision.features import FEATURE_NAMES, features
+from nearhit.decision.model import DEFAULT_MODEL, VETOES, Contribution, Decision, DecisionModel, Judgement, load_model
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "FEATURE_NAMES",
+    "VETOES",
+    "Contribution",
+    "Decision",
+    "DecisionModel",
+    "Judgement",
+    "features",
+    "load_model",
+]

@@ -1,0 +1,105 @@
+"""The decision in the engine, on the real embedded Redis: a look-alike rejected with its score and reason,
+a paraphrase served, the best-scoring candidate chosen, and the settings reaching the cache."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from nearhit import bootstrap
+from nearhit.cache import Scope, SemanticCache
+from nearhit.cache.index import drop_index
+from nearhit.config import load_settings
+from nearhit.decision import Decision
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.errors import ConfigError
+from nearhit.guards import GuardSet
+
+
+@pytest.fixture
+async def decided(cache: SemanticCache) -> AsyncIterator[SemanticCache]:
+    cache.decision = Decision(GuardSet.default())
+    cache.guards = cache.decision.guards
+    yield cache
+    cache.decision = cache.guards = None
+
+
+async def test_a_look_alike_is_rejected_by_the_decision_and_a_paraphrase_served(decided: SemanticCache) -> None:
+    scope = Scope.build(tenant="decision")
+    await decided.store("How do I enable dark mode?", "Settings > Display > Dark.", scope)
+
+    trap = await decided.lookup("How do I disable dark mode?", scope)
+    assert trap.match is None and trap.rejected_by == "decision"
+    assert trap.score is not None and trap.decision_threshold is not None and trap.score < trap.decision_threshold
+    assert trap.rejection_reason is not None and "opposite words: 'disabl' vs 'enabl'" in trap.rejection_reason
+    assert trap.top_features and all(f["effect"] < 0 for f in trap.top_features)
+    assert trap.candidates[0].outcome == "rejected_by_decision" and trap.candidates[0].score == trap.score
+    assert "decision" in trap.timings_ms
+
+    paraphrase = await decided.lookup("How can I turn on dark mode?", scope)
+    assert paraphrase.match == "semantic" and paraphrase.answer is not None
+    assert paraphrase.score is not None and paraphrase.score >= paraphrase.decision_threshold  # type: ignore[operator]
+    assert paraphrase.rejected_by is None and paraphrase.to_dict()["top_features"]
+
+
+async def test_a_certain_veto_still_rejects_whatever_the_score(decided: SemanticCache) -> None:
+    scope = Scope.build(tenant="veto")
+    await decided.store("What does git reset --hard do?", "It discards changes.", scope)
+    result = await decided.lookup("What does git reset --soft do?", scope)
+    assert result.match is None and result.rejected_by == "code"
+    assert result.candidates[0].outcome == "rejected_by_guard"
+
+
+async def test_the_best_scoring_candidate_is_served_not_the_nearest(decided: SemanticCache) -> None:
+    scope = Scope.build(tenant="best")
+    await decided.store("How do I disable dark mode on my phone?", "Turn it off in Display.", scope)
+    await decided.store("How can I switch my phone to dark mode?", "Turn it on in Display.", scope)
+    result = await decided.lookup("How do I enable dark mode on my phone?", scope)
+    assert result.match == "semantic" and result.answer is not None
+    assert result.answer.prompt == "How can I switch my phone to dark mode?"
+    by_prompt = {c.prompt: c for c in result.candidates}
+    nearest = max(result.candidates, key=lambda c: c.similarity)
+    assert nearest.prompt == "How do I disable dark mode on my phone?"
+    assert by_prompt[nearest.prompt].outcome == "rejected_by_decision"
+
+
+async def test_the_similarity_threshold_is_a_floor_before_the_decision(decided: SemanticCache) -> None:
+    scope = Scope.build(tenant="floor")
+    await decided.store("How do I enable dark mode?", "Settings > Display > Dark.", scope)
+    result = await decided.lookup("How can I turn on dark mode?", scope, threshold=0.999)
+    assert result.match is None and result.score is None and result.rejected_by is None
+    assert result.candidates[0].outcome == "below_threshold"
+
+
+async def test_the_settings_reach_the_engine(
+    redis_url: str, redis_data_dir: Path, index_name: str, local_embedder: LocalEmbedder
+) -> None:
+    base = {"redis_url": redis_url, "data_dir": redis_data_dir, "index_name": index_name, "guards": True}
+    cache = await bootstrap.open_cache(load_settings(**base, decision_threshold=0.7), local_embedder)
+    try:
+        assert cache.decision is not None and cache.decision.threshold == 0.7
+        assert cache.decision.guards is cache.guards
+    finally:
+        await cache.close()
+    cache = await bootstrap.open_cache(load_settings(**base, decision=False), local_embedder)
+    try:
+        assert cache.decision is None and cache.guards is not None  # the guards veto, as before
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.1", "likely"])
+def test_a_bad_decision_threshold_names_the_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("NEARHIT_DECISION_THRESHOLD", value)
+    with pytest.raises(ConfigError, match="NEARHIT_DECISION_THRESHOLD"):
+        load_settings()
+
+
+def test_the_decision_threshold_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEARHIT_DECISION_THRESHOLD", "0.65")
+    monkeypatch.setenv("NEARHIT_DECISION", "false")
+    settings = load_settings()
+    assert settings.decision_threshold == 0.65 and settings.decision is False

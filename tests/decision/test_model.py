@@ -1,0 +1,84 @@
+"""The model: monotonic in similarity, its file checked on load, and the numpy fit it comes from."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from nearhit.decision import FEATURE_NAMES, Decision, DecisionModel, load_model
+from nearhit.decision.fit import fit, folds, out_of_fold
+
+
+def test_higher_similarity_never_lowers_the_score() -> None:
+    model = load_model()
+    rng = random.Random(13)
+    for _ in range(500):
+        values = {name: rng.random() for name in FEATURE_NAMES}
+        scores = [model.score({**values, "similarity": s}) for s in np.linspace(0.0, 1.0, 21)]
+        assert scores == sorted(scores)
+
+
+def test_the_same_pair_scores_higher_when_more_similar() -> None:
+    decision = Decision()
+    query, candidate = "How do I reset my router?", "How can I factory reset my router?"
+    scores = [decision.judge(query, candidate, s).score for s in (0.76, 0.85, 0.95, 1.0)]
+    assert scores == sorted(scores)
+
+
+def test_the_model_file_says_what_it_was_fitted_on() -> None:
+    model = load_model()
+    assert "dev" in model.about["split"] and "test split is never read" in model.about["split"]
+    assert model.about["fitted"] and model.about["data"]
+    assert 0 < model.threshold < 1 and model.min_similarity == 0.76
+
+
+def test_a_model_file_that_breaks_monotonicity_is_refused() -> None:
+    data = load_model().to_json()
+    data["features"][0]["weight"] = -0.5  # similarity
+    with pytest.raises(ValueError, match="similarity weight must not be negative"):
+        DecisionModel.from_json(data)
+
+
+def test_a_model_round_trips_through_json() -> None:
+    model = load_model()
+    assert DecisionModel.from_json(json.loads(json.dumps(model.to_json()))) == model
+
+
+def test_a_threshold_outside_the_open_unit_interval_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"in \(0, 1\)"):
+        Decision(threshold=1.0)
+
+
+def test_the_fit_learns_a_clear_signal_and_keeps_a_constrained_weight_non_negative() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 2))
+    y = (x[:, 0] > 0.5).astype(float)  # the first feature decides; the second is anti-correlated noise
+    x[:, 1] = 1 - x[:, 0] + 0.1 * rng.random(400)
+    fitted = fit(x, y, l2=0.01, nonnegative=[False, True])
+    assert fitted.weights[1] == 0.0 and fitted.weights[0] > 1.0
+    assert ((fitted.probabilities(x) >= 0.5) == (y == 1)).mean() > 0.95
+
+
+def test_folds_follow_the_id_not_the_order() -> None:
+    ids = [f"pair-{n}" for n in range(50)]
+    assert list(folds(ids, 5)) == list(folds(ids[::-1], 5))[::-1]
+    assert set(folds(ids, 5)) == {0, 1, 2, 3, 4}
+
+
+def test_out_of_fold_predicts_each_item_once_from_the_others() -> None:
+    x = np.linspace(0, 1, 60)[:, None]
+    y = (x[:, 0] > 0.5).astype(float)
+    p = out_of_fold(x, y, folds([str(n) for n in range(60)], 3), l2=0.01, nonnegative=[True])
+    assert p.shape == (60,) and ((p >= 0.5) == (y == 1)).mean() > 0.9
+
+
+def test_a_threshold_given_for_one_candidate_replaces_the_default() -> None:
+    decision = Decision()
+    query, candidate = "How do I reset my router?", "How can I factory reset my router?"
+    default = decision.judge(query, candidate, 0.9)
+    assert default.served and default.threshold == decision.threshold
+    stricter = decision.judge(query, candidate, 0.9, threshold=min(0.999999, default.score + 1e-6))
+    assert not stricter.served and stricter.rejected_by == "decision"
