@@ -77,15 +77,15 @@ async def test_the_settings_reach_the_engine(
     redis_url: str, redis_data_dir: Path, index_name: str, local_embedder: LocalEmbedder
 ) -> None:
     base = {"redis_url": redis_url, "data_dir": redis_data_dir, "index_name": index_name, "guards": True}
-    cache = await bootstrap.open_cache(load_settings(**base, decision_threshold=0.7), local_embedder)
+    cache = await bootstrap.open_cache(load_settings(**base, decision=True, decision_threshold=0.7), local_embedder)
     try:
         assert cache.decision is not None and cache.decision.threshold == 0.7
         assert cache.decision.guards is cache.guards
     finally:
         await cache.close()
-    cache = await bootstrap.open_cache(load_settings(**base, decision=False), local_embedder)
+    cache = await bootstrap.open_cache(load_settings(**base), local_embedder)
     try:
-        assert cache.decision is None and cache.guards is not None  # the guards veto, as before
+        assert cache.decision is None and cache.guards is not None  # off by default: the guards veto
     finally:
         await drop_index(cache.redis, cache.spec.name, delete_entries=True)
         await cache.close()

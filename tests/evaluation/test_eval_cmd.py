@@ -21,11 +21,12 @@ DATA = Path(__file__).with_name("data")
 GRID = ["--from", "0.5", "--to", "0.95", "--step", "0.15"]
 
 
-async def invoke(settings: Settings, *args: str) -> Result:
+async def invoke(settings: Settings, *args: str, **extra_env: str) -> Result:
     env = {
         "REDIS_URL": settings.redis_url,
         "VECTOR_INDEX_NAME": settings.index_name,
         "NEARHIT_DATA_DIR": str(settings.data_dir),
+        **extra_env,
     }
     return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env, catch_exceptions=False)
 
@@ -179,9 +180,14 @@ async def test_eval_and_calibrate_leave_the_served_index_and_its_counters_alone(
     assert await cache.redis.keys(f"nearhit:{settings.index_name}-*") == []
 
 
-async def test_eval_runs_the_configured_decision_by_default(cache: SemanticCache, settings: Settings) -> None:
-    """The CLI's environment has the guards on (the default), so the decision judges, with its threshold."""
-    result = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, settings: Settings) -> None:
+    """Eval judges as the service would: the guards' vetoes by default, the decision when it is turned on."""
+    by_default = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+    assert by_default.exit_code == 0, by_default.output
+    assert json.loads(by_default.stdout)["guards"] == "all"
+    result = await invoke(
+        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json", NEARHIT_DECISION="true"
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["guards"] == "decision" and 0 < report["decision_threshold"] < 1
