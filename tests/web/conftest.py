@@ -48,6 +48,7 @@ def web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "VECTOR_INDEX_NAME": index_name,
         "NEARHIT_SIM_TTFT_MS": "300",
         "NEARHIT_SIM_TOKENS_PER_SECOND": "400",
+        "NEARHIT_DECISION": "true",  # the inspector shows the decision's score: the pages are tested with it on
     }
     try:
         with server_process(env, tmp_path_factory.mktemp("web-server")) as url:
