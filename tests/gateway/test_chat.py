@@ -155,18 +155,6 @@ async def test_tenants_come_from_the_key_table(serve: ServeGateway) -> None:
         assert {e["source"] for e in events} == {"gateway"}
 
 
-async def test_tools_are_refused_clearly(serve: ServeGateway) -> None:
-    tool: Any = {"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}
-    async with serve() as gateway:
-        with pytest.raises(openai.BadRequestError) as caught:
-            await create(gateway.client(), ask("Weather in Paris?"), tools=[tool])
-        assert caught.value.status_code == 400
-        assert caught.value.code == "unsupported_parameter"
-        assert caught.value.param == "tools"
-        assert "tools" in caught.value.message and "not supported by this gateway" in caught.value.message
-        assert gateway.runtime.flights.started == 0
-
-
 async def test_n_and_a_hot_temperature_bypass_the_cache(serve: ServeGateway) -> None:
     async with serve(max_temperature=1.0) as gateway:
         client = gateway.client()
