@@ -23,7 +23,7 @@ def ask(prompt: str, system: ChatCompletionMessageParam = SYSTEM) -> list[ChatCo
 
 async def create(client: openai.AsyncOpenAI, messages: list[ChatCompletionMessageParam], **options: Any) -> Any:
     """A non-streamed call; returns (headers, completion)."""
-    raw = await client.chat.completions.with_raw_response.create(model=MODEL, messages=messages, **options)
+    raw = await client.chat.completions.with_raw_response.create(messages=messages, **({"model": MODEL} | options))
     return raw.headers, raw.parse()
 
 
