@@ -66,7 +66,7 @@ class AskRequest:
     model: str | None = None
     """The model called upstream (the provider's own when None)."""
     params: Mapping[str, Any] = field(default_factory=dict)
-    """Further request fields forwarded to the provider; those of ``SCOPED_OPTIONS`` also scope the answer."""
+    """Further request fields forwarded to the provider; those of ``keys.SCOPED_OPTIONS`` also scope the answer."""
     namespace: str | None = None
     """A namespace inside the tenant: entries of one namespace are not served to another."""
     max_age: float | None = None
@@ -92,16 +92,9 @@ class AskRequest:
             tenant=self.tenant,
             system_prompt=self.system_prompt,
             history=conversation + [_turn(m) for m in self.history] + answers,
-            options={name: value for name, value in self.params.items() if name in SCOPED_OPTIONS},
+            options=self.params,
             namespace=self.namespace,
         )
-
-
-SCOPED_OPTIONS = frozenset(
-    {"stop", "seed", "logit_bias", "response_format", "tools", "tool_choice", "parallel_tool_calls"}
-)
-"""The forwarded request fields that change the answer, so a cached answer is only served to a request that
-sent the same ones (``user``, ``top_p`` and the penalties are forwarded but shared)."""
 
 
 def _turn(message: ChatMessage) -> tuple[str, ...]:

@@ -333,3 +333,23 @@ async def _until(condition: Callable[[], Any], within: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+async def test_langchain_bind_tools_reads_a_replayed_tool_call(serve: ServeGateway) -> None:
+    langchain_openai = pytest.importorskip("langchain_openai")
+    async with serve() as gateway:
+        model = langchain_openai.ChatOpenAI(model="gpt-4o", base_url=gateway.base_url, api_key="sk-any", max_retries=0)
+        bound = model.bind_tools([WEATHER])
+        first = await bound.ainvoke("What's the weather in Oslo?")
+        await gateway.wait_entries(1)
+        again = await bound.ainvoke("What's the weather in Oslo?")
+        streamed = None
+        async for piece in bound.astream("What's the weather in Oslo?"):
+            streamed = piece if streamed is None else streamed + piece
+        for message in (first, again, streamed):
+            [call] = message.tool_calls
+            assert call["name"] == "get_weather" and call["args"] == {"city": "simulated", "unit": "C"}
+        assert again.tool_calls[0]["id"] == first.tool_calls[0]["id"]
+        usage = again.usage_metadata  # LangChain reads the hit's prompt as cache reads
+        assert usage is not None and usage["input_token_details"]["cache_read"] == usage["input_tokens"] > 0
+        assert gateway.runtime.flights.started == 1

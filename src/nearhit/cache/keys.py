@@ -47,6 +47,13 @@ def _digest_of(parts: Sequence[object]) -> str:
     return sha256_hex(json.dumps(list(parts), ensure_ascii=False, separators=(",", ":")))
 
 
+SCOPED_OPTIONS = frozenset(
+    {"stop", "seed", "logit_bias", "response_format", "tools", "tool_choice", "parallel_tool_calls"}
+)
+"""The request options (OpenAI's field names) that change the answer: a cached answer is only served to a
+request that sent the same ones. Others (``user``, ``top_p``, the penalties) are forwarded but not scoped."""
+
+
 def options_digest(options: Mapping[str, Any]) -> str:
     """A canonical digest of request options that change the answer (tools, response format, stop, seed...):
     keys sorted, no white space, so the same options written in another order give the same digest."""
@@ -91,7 +98,7 @@ class Scope:
         namespace: str | None = None,
     ) -> Scope:
         """A scope from the caller's context. ``history`` is the earlier (role, content, ...) turns;
-        ``options`` the request fields that change the answer (JSON values)."""
+        ``options`` the request's fields (JSON values), of which those in ``SCOPED_OPTIONS`` scope it."""
         from nearhit.cache import validate
 
         model, tenant = validate.label(model, "model"), validate.label(tenant, "tenant")
@@ -103,7 +110,7 @@ class Scope:
             tenant=tenant,
             system_hash=system_hash,
             history_hash=history_hash,
-            options_hash=options_digest(options or {}),
+            options_hash=options_digest({k: v for k, v in (options or {}).items() if k in SCOPED_OPTIONS}),
             namespace=space,
         )
 

@@ -7,9 +7,11 @@ canonical form (``stop`` always a list), so equal requests scope the cache equal
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import SchemaError
@@ -120,13 +122,23 @@ def _schema(schema: Any, where: str, what: str) -> dict[str, Any]:
     """A JSON schema the provider will accept: an object, valid against its own meta-schema."""
     if not isinstance(schema, dict):
         raise invalid(f"Invalid schema for {what}: the schema must be a JSON object.", where, "invalid_json_schema")
+    problem = _schema_problem(json.dumps(schema, sort_keys=True, separators=(",", ":")))
+    if problem is not None:
+        raise invalid(f"Invalid schema for {what}: {problem}", where, "invalid_json_schema")
+    return schema
+
+
+@lru_cache(maxsize=1024)
+def _schema_problem(canonical: str) -> str | None:
+    """What is wrong with a schema (given as canonical JSON), or None. Remembered: an application sends the
+    same few tool schemas on every call, and the meta-schema check costs ~0.8 ms where a hit costs ~3 ms."""
+    schema = json.loads(canonical)
     try:
         validator_for(schema).check_schema(schema)
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.path) or "(root)"
-        message = f"Invalid schema for {what}: at {path}: {exc.message[:200]}"
-        raise invalid(message, where, "invalid_json_schema") from None
-    return schema
+        return f"at {path}: {exc.message[:200]}"
+    return None
 
 
 def _tools(value: Any, name: str) -> list[dict[str, Any]]:
