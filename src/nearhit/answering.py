@@ -114,10 +114,12 @@ class CacheDocument:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of the answer: text, or (``tool_call``) a piece of a tool call with empty text."""
+    """A piece of the answer: text (with its tokens' ``logprobs`` when asked for), or (``tool_call``) a piece
+    of a tool call with empty text."""
 
     text: str
     tool_call: ToolCallDelta | None = None
+    logprobs: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ class Answerer:
                 if isinstance(llm_event, TextChunk):
                     clock.mark_first()
                     pieces.append(llm_event.text)
-                    yield Chunk(llm_event.text)
+                    yield Chunk(llm_event.text, logprobs=llm_event.logprobs)
                 elif isinstance(llm_event, ToolCallDelta):
                     clock.mark_first()
                     yield Chunk("", tool_call=llm_event)
@@ -312,7 +314,7 @@ class Answerer:
                 if isinstance(flight_event, TextChunk):
                     clock.mark_first()
                     pieces.append(flight_event.text)
-                    yield Chunk(flight_event.text)
+                    yield Chunk(flight_event.text, logprobs=flight_event.logprobs)
                 elif isinstance(flight_event, ToolCallDelta):
                     clock.mark_first()
                     yield Chunk("", tool_call=flight_event)

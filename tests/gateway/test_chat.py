@@ -32,7 +32,7 @@ async def stream(
 ) -> tuple[Any, list[ChatCompletionChunk]]:
     """A streamed call read by the SDK's own stream parser; returns (headers, chunks)."""
     async with client.chat.completions.with_streaming_response.create(
-        model=MODEL, messages=messages, stream=True, **options
+        messages=messages, stream=True, **({"model": MODEL} | options)
     ) as response:
         chunks = [chunk async for chunk in await response.parse()]
         return response.headers, chunks

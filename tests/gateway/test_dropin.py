@@ -186,13 +186,37 @@ async def test_upstream_receives_the_requested_model_and_every_parameter(
             assert request.body[name] == value, name
         assert raw.parse().model == "gpt-4o-mini"
 
-        upstream.reset(upstream.answer("a", usage=(5, 1)))
+        upstream.reset(logprob_stream())
         raw = await client.chat.completions.with_raw_response.create(
-            model="gpt-4o-mini", messages=ask("Hello there"), logprobs=True, top_logprobs=2
+            model="gpt-4o-mini", messages=ask("Hello there"), logprobs=True, top_logprobs=1
         )
         assert raw.headers["x-nearhit-cache"] == "bypass" and "logprobs" in raw.headers["x-nearhit-bypass-reason"]
         [request] = upstream.chat_requests
-        assert request.body is not None and (request.body["logprobs"], request.body["top_logprobs"]) == (True, 2)
+        assert request.body is not None and (request.body["logprobs"], request.body["top_logprobs"]) == (True, 1)
+        choice = raw.parse().choices[0]
+        assert choice.message.content == "Hi there" and choice.logprobs is not None
+        assert [t.token for t in choice.logprobs.content or ()] == ["Hi", " there"]
+
+        _, chunks = await stream(client, ask("Hello there"), logprobs=True, top_logprobs=1, model="gpt-4o-mini")
+        tokens = [
+            t.token for c in chunks if c.choices and c.choices[0].logprobs for t in c.choices[0].logprobs.content or ()
+        ]
+        assert tokens == ["Hi", " there"]
+
+
+def logprob_stream() -> Stream:
+    """An upstream answer with the token logprobs OpenAI sends when asked."""
+    base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": UPSTREAM_MODEL}
+
+    def piece(token: str) -> dict[str, Any]:
+        logprob = {"token": token, "logprob": -0.5, "bytes": list(token.encode()), "top_logprobs": []}
+        delta = {"content": token}
+        return base | {
+            "choices": [{"index": 0, "delta": delta, "logprobs": {"content": [logprob]}, "finish_reason": None}]
+        }
+
+    end = base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    return Stream([piece("Hi"), piece(" there"), end])
 
 
 async def test_an_upstream_tool_call_is_replayed_to_the_sdk(

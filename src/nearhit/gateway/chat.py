@@ -8,7 +8,7 @@ before the first token comes back with the upstream's status rather than inside 
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -138,6 +138,7 @@ def ask_requests(
 class _Choice:
     pieces: list[str] = field(default_factory=list)
     calls: list[ToolCallDelta] = field(default_factory=list)
+    logprobs: list[Mapping[str, Any]] = field(default_factory=list)
     done: ColumnDone | None = None
     document: dict[str, Any] | None = None
 
@@ -181,11 +182,13 @@ class ChatRun:
                     raise _failure(event)
         finally:
             await self.aclose()
+        asked = self.call.logprobs
         choices = [
-            (
+            protocol.Choice(
                 "".join(c.pieces),
                 protocol.finish_reason(c.done.finish_reason if c.done else None),
                 assemble_tool_calls(c.calls),
+                c.logprobs if asked else None,
             )
             for c in self._choices
         ]
@@ -206,8 +209,9 @@ class ChatRun:
                     call = event.tool_call
                     delta = protocol.tool_call_delta(call.index, call.id, call.name, call.arguments)
                     yield self._chunk(index=index, delta=delta)
-                elif isinstance(event, Chunk) and event.text:
-                    yield self._chunk(index=index, delta={"content": event.text})
+                elif isinstance(event, Chunk) and (event.text or event.logprobs):
+                    tokens = event.logprobs if self.call.logprobs else None
+                    yield self._chunk(index=index, delta={"content": event.text}, tokens=tokens)
                 elif isinstance(event, ColumnDone):
                     if event.status == "error":
                         yield protocol.sse(_failure(event).body())
@@ -238,6 +242,7 @@ class ChatRun:
             choice.calls.append(event.tool_call)
         elif isinstance(event, Chunk):
             choice.pieces.append(event.text)
+            choice.logprobs.extend(event.logprobs)
         elif isinstance(event, ColumnDone):
             choice.done = event
 

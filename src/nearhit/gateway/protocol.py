@@ -208,14 +208,23 @@ def tool_call_delta(index: int, call_id: str | None, name: str | None, arguments
     return {"tool_calls": [piece]}
 
 
-def completion(
-    id: str,
-    created: int,
-    model: str,
-    choices: Sequence[tuple[str, str, Sequence[ToolCall]]],
-    used: dict[str, Any],
-) -> dict[str, Any]:
-    """A ``chat.completion`` object; ``choices`` are (text, finish_reason, tool calls) in index order."""
+@dataclass(frozen=True)
+class Choice:
+    """One choice of a ``chat.completion``: its text, finish reason, tool calls and token logprobs."""
+
+    text: str
+    finish_reason: str
+    tool_calls: Sequence[ToolCall] = ()
+    logprobs: Sequence[Mapping[str, Any]] | None = None
+
+
+def logprobs(tokens: Sequence[Mapping[str, Any]] | None) -> dict[str, Any] | None:
+    """A choice's ``logprobs`` object, or null when none were asked for."""
+    return None if tokens is None else {"content": list(tokens), "refusal": None}
+
+
+def completion(id: str, created: int, model: str, choices: Sequence[Choice], used: dict[str, Any]) -> dict[str, Any]:
+    """A ``chat.completion`` object; ``choices`` in index order."""
     return {
         "id": id,
         "object": "chat.completion",
@@ -224,12 +233,13 @@ def completion(
         "choices": [
             {
                 "index": index,
-                "message": {"role": "assistant", "content": text if text or not calls else None, "refusal": None}
-                | ({"tool_calls": tool_calls(calls)} if calls else {}),
-                "logprobs": None,
-                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": c.text if c.text or not c.tool_calls else None}
+                | {"refusal": None}
+                | ({"tool_calls": tool_calls(c.tool_calls)} if c.tool_calls else {}),
+                "logprobs": logprobs(c.logprobs),
+                "finish_reason": c.finish_reason,
             }
-            for index, (text, finish_reason, calls) in enumerate(choices)
+            for index, c in enumerate(choices)
         ],
         "usage": used,
     }
@@ -245,6 +255,7 @@ def chunk(
     finish_reason: str | None = None,
     include_usage: bool = False,
     used: dict[str, Any] | None = None,
+    tokens: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A ``chat.completion.chunk``: a choice's delta, or (``index`` None) the final usage-only chunk.
 
@@ -254,7 +265,9 @@ def chunk(
     if index is None:
         body["choices"] = []
     else:
-        body["choices"] = [{"index": index, "delta": delta or {}, "logprobs": None, "finish_reason": finish_reason}]
+        body["choices"] = [
+            {"index": index, "delta": delta or {}, "logprobs": logprobs(tokens), "finish_reason": finish_reason}
+        ]
     if include_usage or used is not None:
         body["usage"] = used
     return body

@@ -36,9 +36,11 @@ class ChatMessage:
 
 @dataclass(frozen=True, slots=True)
 class TextChunk:
-    """A piece of the answer, in the order the model produced it."""
+    """A piece of the answer, in the order the model produced it; ``logprobs`` holds its tokens' log
+    probabilities when the request asked for them (OpenAI's ``logprobs.content`` items, as JSON)."""
 
     text: str
+    logprobs: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

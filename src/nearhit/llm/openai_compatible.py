@@ -148,9 +148,10 @@ class OpenAICompatibleLLM:
                 if chunk.usage is not None:
                     usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                 for choice in chunk.choices:
-                    if choice.delta.content:
-                        pieces.append(choice.delta.content)
-                        yield TextChunk(choice.delta.content)
+                    logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
+                    if choice.delta.content or logprobs:
+                        pieces.append(choice.delta.content or "")
+                        yield TextChunk(choice.delta.content or "", logprobs)
                     for call in choice.delta.tool_calls or ():
                         name = call.function.name if call.function else None
                         arguments = (call.function.arguments if call.function else None) or ""
