@@ -154,7 +154,7 @@ async def test_a_tool_result_turn_is_cached_like_any_other(serve: ServeGateway) 
         assert again.choices[0].message.content == first.choices[0].message.content
         other = [*messages[:-1], {"role": "tool", "tool_call_id": "call_1", "content": "3 C, snow"}]
         headers, _ = await create(client, other, tools=[WEATHER])
-        assert headers["x-nearhit-cache"] != "hit-exact"
+        assert headers["x-nearhit-cache"] == "miss", headers.get("x-nearhit-similarity")
 
 
 async def test_upstream_receives_the_requested_model_and_every_parameter(

@@ -142,10 +142,13 @@ async def complete(
     *,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    model: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Completion:
     """Drain a stream into one answer: non-streaming callers get the same retries and timeouts."""
     pieces: list[str] = []
-    async for event in provider.stream(messages, temperature=temperature, max_tokens=max_tokens):
+    events = provider.stream(messages, temperature=temperature, max_tokens=max_tokens, model=model, params=params)
+    async for event in events:
         if isinstance(event, TextChunk):
             pieces.append(event.text)
         elif isinstance(event, StreamEnd):
