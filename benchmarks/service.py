@@ -1,8 +1,10 @@
 """The cache column over HTTP: time to first chunk and total time for exact hits, semantic hits and misses,
-and requests/s on exact hits with 1 and 2 workers. Measured from the client, on loopback.
+exact hits through the OpenAI gateway (plain, and with tools + a JSON schema in the scope), and requests/s
+on exact hits with 1 and 2 workers. Measured from the client, on loopback.
 
     python benchmarks/service.py              # ~2 minutes
     python benchmarks/service.py --requests 400
+    python benchmarks/service.py --gateway-only
 
 It starts its own embedded Redis (a temporary folder) and ``uvicorn nearhit.api.app:app_factory`` with the
 simulated LLM at its default time to first token (450 ms), so a miss shows what the LLM costs. The raw column
@@ -111,6 +113,58 @@ async def latency_table(url: str, n: int) -> list[str]:
     return rows
 
 
+_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "search_docs",
+            "description": "Search the documentation.",
+            "parameters": {
+                "type": "object",
+                "properties": {"query": {"type": "string"}, "limit": {"type": "integer", "minimum": 1}},
+                "required": ["query"],
+            },
+        },
+    }
+]
+_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "answer", "schema": {"type": "object", "properties": {"text": {"type": "string"}}}},
+}
+
+
+async def gateway_hit(client: httpx.AsyncClient, prompt: str, extra: dict[str, object]) -> tuple[str, float]:
+    """(x-nearhit-cache, ms to the whole non-streamed ``chat.completion``) through ``/v1/chat/completions``."""
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}]} | extra
+    started = time.perf_counter()
+    response = await client.post("/v1/chat/completions", json=body)
+    response.raise_for_status()
+    return response.headers["x-nearhit-cache"], (time.perf_counter() - started) * 1000
+
+
+async def gateway_table(url: str, n: int) -> list[str]:
+    """Exact hits through the gateway, plain and with tools + response_format (one more hash in the scope)."""
+    prompts = [f"Gateway benchmark question number {i}?" for i in range(n)]
+    variants: dict[str, dict[str, object]] = {
+        "plain": {},
+        "tools + json_schema": {"tools": _TOOLS} | {"response_format": _FORMAT},
+    }
+    rows = ["| gateway exact hit | n | complete p50 / p99 ms |", "|---|---|---|"]
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        for name, extra in variants.items():
+            print(f"  gateway misses then hits ({name})…", file=sys.stderr, flush=True)
+            await asyncio.gather(*(gateway_hit(client, p, extra) for p in prompts))
+            await asyncio.sleep(1)
+            totals = []
+            for _ in range(3):
+                for p in prompts:
+                    cache, total = await gateway_hit(client, p, extra)
+                    if cache == "hit-exact":
+                        totals.append(total)
+            rows.append(f"| {name} | {len(totals)} | {percentile(totals, 50):.2f} / {percentile(totals, 99):.2f} |")
+    return rows
+
+
 async def exact_hit_rate(url: str, requests: int, concurrency: int) -> float:
     prompts = [f"Benchmark question number {i}?" for i in range(20)]
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=64)) as client:
@@ -154,10 +208,16 @@ async def main() -> None:
     parser.add_argument("--pairs", type=int, default=150, help="question pairs for the latency table")
     parser.add_argument("--requests", type=int, default=1000, help="requests per throughput run")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight for throughput")
+    parser.add_argument("--gateway-only", action="store_true", help="only the gateway's exact-hit rows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nearhit-bench-") as data:
         redis, _ = redis_server.ensure_running(Path(data))
         try:
+            with server(redis.url, 1, "bench_gateway") as url:
+                gateway_rows = await gateway_table(url, 50)
+            if args.gateway_only:
+                print("\n".join(gateway_rows))
+                return
             with server(redis.url, 1, "bench_latency") as url:
                 rows = await latency_table(url, args.pairs)
             rates = []
@@ -169,6 +229,8 @@ async def main() -> None:
         finally:
             redis_server.stop(Path(data))
     print("\n".join(rows))
+    print()
+    print("\n".join(gateway_rows))
     print()
     print(f"| workers | exact-hit requests/s, Python client ({args.concurrency} in flight) | same, wrk (10 s) |")
     print("|---|---|---|")

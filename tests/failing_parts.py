@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any
 
 from nearhit.guards import GuardSet, GuardSignal, GuardVerdict
 from nearhit.llm import ChatMessage, LLMEvent, SimulatedLLM
@@ -33,9 +34,15 @@ class BrokenLLM(SimulatedLLM):
     """Sends its first piece of text, then fails with an exception no provider is meant to raise."""
 
     async def stream(
-        self, messages: Sequence[ChatMessage], *, temperature: float | None = None, max_tokens: int | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        model: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[LLMEvent]:
-        async for event in super().stream(messages, temperature=temperature, max_tokens=max_tokens):
+        async for event in super().stream(messages, temperature=temperature, max_tokens=max_tokens, model=model):
             yield event
             raise RuntimeError("provider bug")
 

@@ -9,28 +9,40 @@ traceback in the log), and record one telemetry event when they end. The HTTP la
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from redis.exceptions import RedisError, ResponseError
 
 from nearhit import tracing
-from nearhit.cache import LookupResult, Scope
-from nearhit.cache.keys import normalise
+from nearhit.cache import LookupResult, Scope, stored_answer
+from nearhit.cache.keys import normalise, options_digest
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput, NearhitError
-from nearhit.llm import ChatMessage, LLMError, LLMEvent, StreamEnd, TextChunk, count_message_tokens
+from nearhit.llm import (
+    ChatMessage,
+    LLMError,
+    LLMEvent,
+    StreamEnd,
+    TextChunk,
+    ToolCallDelta,
+    assemble_tool_calls,
+    count_message_tokens,
+)
+from nearhit.llm.tokens import encoding_for
 from nearhit.runtime import Runtime, current_request_id
 from nearhit.store_health import StoreOutcome, StoreResult
 from nearhit.telemetry import Column, ColumnRecord, Outcome, Source
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\S+\s*|\s+")
+_ARGUMENT_PIECE_CHARS = 8  # about the 2-3 tokens of JSON OpenAI sends per tool-call delta
 
 
 @dataclass(frozen=True)
@@ -51,19 +63,46 @@ class AskRequest:
     source: Source = "ask"
     share: bool = True
     """Join identical concurrent misses (single-flight); off for calls that must sample on their own."""
+    model: str | None = None
+    """The model called upstream (the provider's own when None)."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """Further request fields forwarded to the provider; those of ``keys.SCOPED_OPTIONS`` also scope the answer."""
+    namespace: str | None = None
+    """A namespace inside the tenant: entries of one namespace are not served to another."""
+    max_age: float | None = None
+    """Serve only an entry stored less than this many seconds ago (``Cache-Control: max-age``)."""
+    priced_as: str | None = None
+    """The model whose price and tokenizer count this request (default: the model called)."""
+    prompt_role: Literal["user", "tool"] = "user"
+    tool_call_id: str | None = None
+    """For a prompt that is a tool result: the call it answers."""
 
     def messages(self) -> list[ChatMessage]:
         system = [ChatMessage("system", self.system_prompt)] if self.system_prompt else []
-        return [*system, *self.history, ChatMessage("user", self.prompt)]
+        return [*system, *self.history, ChatMessage(self.prompt_role, self.prompt, tool_call_id=self.tool_call_id)]
 
     def scope(self, model: str) -> Scope:
-        conversation = [("conversation", self.conversation_id)] if self.conversation_id else []
+        conversation: list[tuple[str, ...]] = [("conversation", self.conversation_id)] if self.conversation_id else []
+        # A tool result is looked up by its content, scoped by the call it answers.
+        answers: list[tuple[str, ...]] = (
+            [("tool_result", self.tool_call_id or "")] if self.prompt_role == "tool" else []
+        )
         return Scope.build(
             model=model,
             tenant=self.tenant,
             system_prompt=self.system_prompt,
-            history=conversation + [(m.role, m.content) for m in self.history],
+            history=conversation + [_turn(m) for m in self.history] + answers,
+            options=self.params,
+            namespace=self.namespace,
         )
+
+
+def _turn(message: ChatMessage) -> tuple[str, ...]:
+    """A turn as the scope hashes it; a plain turn as earlier versions did, so their entries still match."""
+    if not message.tool_calls and message.tool_call_id is None:
+        return (message.role, message.content)
+    calls = json.dumps([[c.id, c.name, c.arguments] for c in message.tool_calls], separators=(",", ":"))
+    return (message.role, message.content, calls, message.tool_call_id or "")
 
 
 @dataclass(frozen=True)
@@ -75,7 +114,12 @@ class CacheDocument:
 
 @dataclass(frozen=True)
 class Chunk:
+    """A piece of the answer: text (with its tokens' ``logprobs`` when asked for), or (``tool_call``) a piece
+    of a tool call with empty text."""
+
     text: str
+    tool_call: ToolCallDelta | None = None
+    logprobs: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +196,17 @@ class Answerer:
         provider = self.runtime.provider
         return provider.imitates or provider.model
 
+    def priced_for(self, request: AskRequest) -> str:
+        """The model that prices (and tokenizes) this request: its override, the model called, the default."""
+        return request.priced_as or request.model or self.priced_as
+
+    def model_for(self, request: AskRequest) -> str:
+        """The model that answers this request, as telemetry and the scope name it."""
+        provider = self.runtime.provider
+        if request.model is None:
+            return provider.model
+        return f"simulated-{request.model}" if provider.simulated else request.model
+
     def flight_key(self, request: AskRequest) -> str:
         """Identical misses share a generation under this key; an unshared request gets a key of its own.
 
@@ -162,8 +217,9 @@ class Answerer:
         """
         if not request.share:
             return f"solo:{uuid.uuid4().hex}"
-        scope = request.scope(self.runtime.provider.model)
-        options = f"{request.max_tokens}:{request.temperature}:{request.store}:{request.ttl}"
+        scope = request.scope(self.model_for(request))
+        forwarded = options_digest({k: v for k, v in request.params.items() if k != "user"})
+        options = f"{request.max_tokens}:{request.temperature}:{request.store}:{request.ttl}:{forwarded}"
         return f"{scope.id}:{normalise(request.prompt)}:{options}"
 
     async def raw(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
@@ -205,7 +261,10 @@ class Answerer:
                 if isinstance(llm_event, TextChunk):
                     clock.mark_first()
                     pieces.append(llm_event.text)
-                    yield Chunk(llm_event.text)
+                    yield Chunk(llm_event.text, logprobs=llm_event.logprobs)
+                elif isinstance(llm_event, ToolCallDelta):
+                    clock.mark_first()
+                    yield Chunk("", tool_call=llm_event)
                 else:
                     yield self._done_after_llm("raw", "llm", request, clock, llm_event, "".join(pieces))
         except LLMError as exc:
@@ -213,8 +272,7 @@ class Answerer:
 
     async def _cached(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
         clock = _Clock()
-        provider = self.runtime.provider
-        scope = request.scope(provider.model)
+        scope = request.scope(self.model_for(request))
         bypass = temperature_bypass(request.temperature, self.runtime.settings.gateway_max_temperature)
         if bypass is not None:
             request = replace(request, lookup=False, store=False, share=False)
@@ -232,6 +290,8 @@ class Answerer:
         except Exception as exc:  # a bug in the cache path: the LLM can still answer, and the log says why
             log.exception("cache lookup failed; answering from the LLM")
             degraded = f"cache lookup failed, answering from the LLM: {type(exc).__name__}: {exc}"
+        if result is not None and result.answer is not None:
+            result = _servable(result, request, self.priced_for(request))
         if result is not None and result.answer is not None:
             assert cache is not None
             cache.remember_served(current_request_id(), result, request.tenant, request.prompt)
@@ -258,7 +318,10 @@ class Answerer:
                 if isinstance(flight_event, TextChunk):
                     clock.mark_first()
                     pieces.append(flight_event.text)
-                    yield Chunk(flight_event.text)
+                    yield Chunk(flight_event.text, logprobs=flight_event.logprobs)
+                elif isinstance(flight_event, ToolCallDelta):
+                    clock.mark_first()
+                    yield Chunk("", tool_call=flight_event)
                 elif isinstance(flight_event, StreamEnd):
                     clock.mark_last()
                     end = flight_event
@@ -276,20 +339,39 @@ class Answerer:
 
     def _llm_stream(self, request: AskRequest, column: Column) -> AsyncIterator[LLMEvent]:
         provider = self.runtime.provider
-        events = provider.stream(request.messages(), temperature=request.temperature, max_tokens=request.max_tokens)
+        events = provider.stream(
+            request.messages(),
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+            model=request.model,
+            params=request.params,
+        )
+        model = request.model or provider.model
         return tracing.traced_stream(
-            "llm.stream", events, column=column, provider=provider.name, model=provider.model, tenant=request.tenant
+            "llm.stream", events, column=column, provider=provider.name, model=model, tenant=request.tenant
         )
 
     async def _replay(self, request: AskRequest, result: LookupResult, clock: _Clock) -> AsyncIterator[ColumnEvent]:
         assert result.answer is not None and result.match is not None
         answer = result.answer
-        for piece in replay_pieces(answer.response):
+        priced_as = self.priced_for(request)
+        text, calls = stored_answer.decode(answer.response)
+        finish_reason = "tool_calls" if calls else "stop"
+        completion_tokens = answer.completion_tokens
+        if request.max_tokens is not None and not calls:
+            text, completion_tokens, finish_reason = cut_to_tokens(
+                text, completion_tokens, request.max_tokens, priced_as
+            )
+        for piece in replay_pieces(text) if text else ():
             clock.mark_first()
             yield Chunk(piece)
             await asyncio.sleep(0)  # let the other column and the transport run between pieces
-        prompt_tokens = count_message_tokens(request.messages(), self.priced_as)
-        saved = request_cost(self.priced_as, prompt_tokens, answer.completion_tokens)
+        for index, call in enumerate(calls):
+            clock.mark_first()
+            for delta in replay_tool_call(index, call.id, call.name, call.arguments):
+                yield Chunk("", tool_call=delta)
+        prompt_tokens = count_message_tokens(request.messages(), priced_as)
+        saved = request_cost(priced_as, prompt_tokens, completion_tokens)
         record = self._record(
             "cache",
             result.match,
@@ -297,13 +379,13 @@ class Answerer:
             clock,
             prompt_tokens=0,
             completion_tokens=0,
-            tokens_saved=prompt_tokens + answer.completion_tokens,
+            tokens_saved=prompt_tokens + completion_tokens,
             cost_usd=0.0,
             cost_saved_usd=saved.usd,
             similarity=result.similarity,
             lookup=result,
         )
-        yield ColumnDone("done", record, finish_reason="stop", text=answer.response)
+        yield ColumnDone("done", record, finish_reason=finish_reason, text=text)
 
     def _storer(
         self, request: AskRequest, scope: Scope, lookup: LookupResult | None = None
@@ -321,10 +403,11 @@ class Answerer:
 
         async def attempt(events: list[LLMEvent | StoreResult]) -> StoreResult:
             end = events[-1] if events else None
-            if not isinstance(end, StreamEnd) or end.finish_reason != "stop":
+            if not isinstance(end, StreamEnd) or end.finish_reason not in ("stop", "tool_calls"):
                 reason = end.finish_reason if isinstance(end, StreamEnd) else "none"
                 return StoreResult("skipped", f"the answer is cut or filtered (finish_reason {reason})")
-            text = "".join(e.text for e in events if isinstance(e, TextChunk))
+            calls = assemble_tool_calls([e for e in events if isinstance(e, ToolCallDelta)])
+            text = stored_answer.encode("".join(e.text for e in events if isinstance(e, TextChunk)), calls)
             try:
                 cache = await self.runtime.cache()
                 with tracing.span("cache.store", tenant=request.tenant, completion_tokens=end.usage.completion_tokens):
@@ -360,7 +443,7 @@ class Answerer:
         lookup: LookupResult | None = None,
         joined: bool = False,
     ) -> ColumnDone:
-        cost = request_cost(self.priced_as, end.usage.prompt_tokens, end.usage.completion_tokens)
+        cost = request_cost(self.priced_for(request), end.usage.prompt_tokens, end.usage.completion_tokens)
         record = self._record(
             column,
             outcome,
@@ -432,8 +515,8 @@ class Answerer:
             column=column,
             outcome=outcome,
             source=request.source,
-            model=provider.model,
-            priced_as=self.priced_as,
+            model=self.model_for(request),
+            priced_as=self.priced_for(request),
             simulated=provider.simulated,
             tenant=request.tenant,
             prompt_tokens=prompt_tokens,
@@ -453,6 +536,48 @@ class Answerer:
         )
         self.runtime.telemetry.record(record)
         return record
+
+
+def cut_to_tokens(text: str, tokens: int, limit: int, model: str) -> tuple[str, int, str]:
+    """A stored answer served under ``max_tokens``: (text, completion tokens, finish reason). Longer than the
+    limit, it is cut at the limit with ``length``, as the model itself would have stopped."""
+    if tokens <= limit:
+        return text, tokens, "stop"
+    encoding = encoding_for(model)
+    ids = encoding.encode_ordinary(text)
+    if len(ids) <= limit:
+        return text, tokens, "stop"
+    cut: str = encoding.decode(ids[:limit])
+    return cut, limit, "length"
+
+
+def replay_tool_call(index: int, call_id: str, name: str, arguments: str) -> list[ToolCallDelta]:
+    """A stored tool call as OpenAI streams one: id and name with empty arguments, then argument fragments."""
+    first = ToolCallDelta(index, "", call_id, name)
+    step = _ARGUMENT_PIECE_CHARS
+    return [first, *(ToolCallDelta(index, arguments[i : i + step]) for i in range(0, len(arguments), step))]
+
+
+def _servable(result: LookupResult, request: AskRequest, priced_as: str) -> LookupResult:
+    """The hit, or a miss saying why the entry may not answer this request: older than ``max_age``, or a
+    tool call longer than ``max_tokens`` (a cut call is no call)."""
+    answer = result.answer
+    assert answer is not None
+    age = time.time() - answer.created_at
+    reason = rejected_by = None
+    if request.max_age is not None and age > request.max_age:
+        reason, rejected_by = f"the entry is {age:.0f} s old, older than max-age={request.max_age:g}", "max-age"
+    elif (
+        request.max_tokens is not None
+        and answer.completion_tokens > request.max_tokens
+        and stored_answer.decode(answer.response)[1]
+    ):
+        reason, rejected_by = "the stored tool call is longer than max_tokens", "max_tokens"
+    if reason is None:
+        return result
+    return replace(
+        result, match=None, answer=None, rejected_by=rejected_by, rejection_reason=reason, similarity=result.similarity
+    )
 
 
 def _degraded_reason(exc: BaseException) -> str:

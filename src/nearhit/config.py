@@ -142,6 +142,7 @@ class Settings(BaseSettings):
         1.0, ge=0, le=2, validation_alias=_env("NEARHIT_GATEWAY_MAX_TEMPERATURE", "gateway_max_temperature")
     )
     gateway_max_n: int = Field(4, ge=1, le=128, validation_alias=_env("NEARHIT_GATEWAY_MAX_N", "gateway_max_n"))
+    gateway_models: str | None = Field(None, validation_alias=_env("NEARHIT_MODELS", "gateway_models"))
     gateway_tenant: str = Field(
         "default", min_length=1, max_length=256, validation_alias=_env("NEARHIT_GATEWAY_TENANT", "gateway_tenant")
     )

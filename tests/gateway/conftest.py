@@ -56,15 +56,22 @@ def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
 
 @pytest.fixture
 def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
-    """``async with serve(keys=..., provider=..., max_temperature=...) as gateway``: the app on a free port,
+    """``async with serve(keys=..., provider=..., max_temperature=..., models=...) as gateway``: the app on a free port,
     on this test's own index, dropped afterwards."""
 
     @asynccontextmanager
     async def run(
-        *, provider: LLMProvider | None = None, keys: str | None = None, max_temperature: float = 1.0
+        *,
+        provider: LLMProvider | None = None,
+        keys: str | None = None,
+        max_temperature: float = 1.0,
+        models: str | None = None,
     ) -> AsyncIterator[Gateway]:
         llm = provider or SimulatedLLM("gpt-4o", ttft_ms=30, tokens_per_second=20_000)
-        own = settings.model_copy(update={"gateway_keys": keys, "gateway_max_temperature": max_temperature})
+        update = {"gateway_keys": keys, "gateway_max_temperature": max_temperature, "gateway_models": models}
+        if provider is not None:
+            update["llm"] = provider.name  # the model table's entries are checked against the provider
+        own = settings.model_copy(update=update)
         runtime = Runtime(own, local_embedder, llm)
         try:
             async with live_server(own, runtime) as live:

@@ -44,3 +44,19 @@ async def test_calls_the_deployment_with_the_api_version(
 def test_missing_settings_are_named(make_settings: Callable[..., Settings]) -> None:
     with pytest.raises(ConfigError, match="AZURE_OPENAI_API_KEY, AZURE_OPENAI_GPT5_MODEL"):
         build_azure(make_settings(llm="azure", azure_openai_endpoint="https://example.openai.azure.com"))
+
+
+async def test_a_per_call_model_is_the_deployment_called(
+    make_settings: Callable[..., Settings], upstream: FakeUpstream
+) -> None:
+    """A model table's alias (gpt-4o -> a deployment) reaches Azure as the deployment in the path."""
+    settings = make_settings(
+        azure_openai_endpoint=upstream.root, azure_openai_api_key="az-key", azure_openai_gpt5_model="my-gpt5"
+    )
+    llm = build_provider(settings)
+    messages = [ChatMessage("user", "Say hello.")]
+    await complete(llm, messages, model="prod-gpt4o", params={"seed": 3, "stop": ["\n"]})
+    await llm.aclose()
+    [chat] = upstream.chat_requests
+    assert chat.path == "/openai/deployments/prod-gpt4o/chat/completions"
+    assert chat.body is not None and (chat.body["seed"], chat.body["stop"]) == (3, ["\n"])

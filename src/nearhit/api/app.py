@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         dependencies=[access.PUBLIC],
     )
     app.include_router(gateway.router)  # its errors are in OpenAI's shape, declared by the router
+    gateway.install(app)  # unknown paths and methods under /v1: OpenAI's 404 and 405
     app.include_router(ui.router, dependencies=[access.PUBLIC])  # the pages: / and /calculator (exactly)
     access.check_routes(app)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")

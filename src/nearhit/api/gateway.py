@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from nearhit.api import limits
 from nearhit.api.access import CallerDep, caller
@@ -30,6 +32,7 @@ from nearhit.gateway import (
     start_chat,
 )
 from nearhit.gateway.errors import invalid, unsupported
+from nearhit.gateway.options import unknown_model
 from nearhit.llm import count_tokens
 
 # Every route needs a caller: a key of the key table (or the admin token) when one is set, anyone otherwise.
@@ -136,14 +139,18 @@ async def chat_completions(
     cache_control: Annotated[str | None, Header()] = None,
     x_nearhit_threshold: Annotated[str | None, Header()] = None,
     x_nearhit_ttl: Annotated[str | None, Header()] = None,
+    x_nearhit_namespace: Annotated[str | None, Header()] = None,
 ) -> Response:
     try:
         config = _config(request)
         tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
         call = parse_chat(parse_json(await request.body()), config.max_n)
-        controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl)
+        route = config.route(call.model)
+        if route is None:
+            raise unknown_model(call.model, sorted(config.models.routes) if config.models else [])
+        controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl, x_nearhit_namespace)
         await limits.admit(request, who, lambda: _prompt_tokens(call))  # a stream counts its prompt only
-        run = await start_chat(answerer, call, tenant, controls, config.max_temperature)
+        run = await start_chat(answerer, call, tenant, controls, config.max_temperature, route)
         headers = run.status.headers()
         if call.stream:
             headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -184,17 +191,20 @@ async def embeddings(request: Request, runtime: RuntimeDep, who: CallerDep) -> R
         return _error(exc)
 
 
-def _models(runtime: RuntimeDep) -> list[dict[str, Any]]:
+def _models(request: Request, runtime: RuntimeDep) -> list[dict[str, Any]]:
+    """The model table's names (the configured model when there is no table: any name passes through)."""
     provider = runtime.provider
+    table = _config(request).models
+    chat = sorted(table.routes) if table is not None else [provider.model]
     return [
-        protocol.model_card(provider.model, owned_by=provider.name),
+        *(protocol.model_card(name, owned_by=provider.name) for name in chat),
         protocol.model_card(runtime.embedder.model_name, owned_by="nearhit"),
     ]
 
 
 @router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_GET_ERRORS)
-async def list_models(runtime: RuntimeDep) -> Response:
-    return JSONResponse({"object": "list", "data": _models(runtime)})
+async def list_models(request: Request, runtime: RuntimeDep) -> Response:
+    return JSONResponse({"object": "list", "data": _models(request, runtime)})
 
 
 @router.get(
@@ -202,9 +212,9 @@ async def list_models(runtime: RuntimeDep) -> Response:
     summary="One model this gateway serves",
     responses=_GET_ERRORS | {404: {"model": OpenAIError, "description": "No such model on this gateway"}},
 )
-async def retrieve_model(model: str, runtime: RuntimeDep) -> Response:
+async def retrieve_model(model: str, request: Request, runtime: RuntimeDep) -> Response:
     try:
-        for card in _models(runtime):
+        for card in _models(request, runtime):
             if card["id"] == model:
                 return JSONResponse(card)
         raise GatewayError(
@@ -212,3 +222,34 @@ async def retrieve_model(model: str, runtime: RuntimeDep) -> Response:
         )
     except GatewayError as exc:
         return _error(exc)
+
+
+ENDPOINTS = ("POST /v1/chat/completions", "POST /v1/embeddings", "GET /v1/models", "GET /v1/models/{model}")
+
+
+def install(app: FastAPI) -> None:
+    """Under ``/v1``, a path or method that does not exist answers in OpenAI's error shape (a client's own
+    error handling then says what happened), naming the endpoints this gateway serves. ``/v1/responses`` and
+    ``/v1/completions`` are among them: not served, the chat completions API is."""
+
+    @app.exception_handler(HTTPException)
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        path = request.url.path
+        if not path.startswith(router.prefix + "/") or exc.status_code not in (404, 405):
+            return await http_exception_handler(request, exc)
+        served = ", ".join(ENDPOINTS)
+        if exc.status_code == 405:
+            error = GatewayError(
+                f"{request.method} is not allowed on {path}. This gateway serves: {served}.",
+                status=405,
+                code="method_not_allowed",
+                headers=dict(exc.headers or {}),
+            )
+        else:
+            error = GatewayError(
+                f"Invalid URL ({request.method} {path}): this gateway serves {served} "
+                "(OpenAI's Responses and legacy Completions APIs are not served: use chat completions).",
+                status=404,
+                code="unknown_url",
+            )
+        return _error(error)

@@ -10,8 +10,9 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 _WHITESPACE = re.compile(r"\s+")
 _TAG_SAFE = re.compile(r"^[0-9a-f]+$")
@@ -46,22 +47,44 @@ def _digest_of(parts: Sequence[object]) -> str:
     return sha256_hex(json.dumps(list(parts), ensure_ascii=False, separators=(",", ":")))
 
 
+SCOPED_OPTIONS = frozenset(
+    {"stop", "seed", "logit_bias", "response_format", "tools", "tool_choice", "parallel_tool_calls"}
+)
+"""The request options (OpenAI's field names) that change the answer: a cached answer is only served to a
+request that sent the same ones. Others (``user``, ``top_p``, the penalties) are forwarded but not scoped."""
+
+
+def options_digest(options: Mapping[str, Any]) -> str:
+    """A canonical digest of request options that change the answer (tools, response format, stop, seed...):
+    keys sorted, no white space, so the same options written in another order give the same digest."""
+    if not options:
+        return ""
+    return sha256_hex(json.dumps(options, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
 @dataclass(frozen=True)
 class Scope:
-    """Which entries a lookup may match: same model, system prompt, earlier turns and tenant.
+    """Which entries a lookup may match: same model, system prompt, earlier turns, tenant, namespace within
+    the tenant, and answer-changing options (tools, response format, stop, seed, logit bias).
 
-    Only the digests of the system prompt and the history are kept; the scope ``id`` (a hex digest) is what
-    the index filters on, so no user text ever reaches the query syntax.
+    Only the digests of the system prompt, the history and the options are kept; the scope ``id`` (a hex
+    digest) is what the index filters on, so no user text ever reaches the query syntax. Without options and
+    namespace the id is the one earlier versions computed, so existing entries stay reachable.
     """
 
     model: str = "default"
     tenant: str = "default"
     system_hash: str = ""
     history_hash: str = ""
+    options_hash: str = ""
+    namespace: str = ""
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "id", _digest_of([self.model, self.tenant, self.system_hash, self.history_hash]))
+        parts = [self.model, self.tenant, self.system_hash, self.history_hash]
+        if self.options_hash or self.namespace:
+            parts += [self.options_hash, self.namespace]
+        object.__setattr__(self, "id", _digest_of(parts))
 
     @classmethod
     def build(
@@ -70,15 +93,26 @@ class Scope:
         model: str = "default",
         tenant: str = "default",
         system_prompt: str | None = None,
-        history: Sequence[tuple[str, str]] = (),
+        history: Sequence[Sequence[str]] = (),
+        options: Mapping[str, Any] | None = None,
+        namespace: str | None = None,
     ) -> Scope:
-        """A scope from the caller's context. ``history`` is the earlier (role, content) turns."""
+        """A scope from the caller's context. ``history`` is the earlier (role, content, ...) turns;
+        ``options`` the request's fields (JSON values), of which those in ``SCOPED_OPTIONS`` scope it."""
         from nearhit.cache import validate
 
         model, tenant = validate.label(model, "model"), validate.label(tenant, "tenant")
+        space = validate.label(namespace, "namespace") if namespace else ""
         system_hash = sha256_hex(system_prompt) if system_prompt else ""
-        history_hash = _digest_of([[role, content] for role, content in history]) if history else ""
-        return cls(model=model, tenant=tenant, system_hash=system_hash, history_hash=history_hash)
+        history_hash = _digest_of([list(turn) for turn in history]) if history else ""
+        return cls(
+            model=model,
+            tenant=tenant,
+            system_hash=system_hash,
+            history_hash=history_hash,
+            options_hash=options_digest({k: v for k, v in (options or {}).items() if k in SCOPED_OPTIONS}),
+            namespace=space,
+        )
 
 
 @dataclass(frozen=True)

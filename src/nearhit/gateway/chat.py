@@ -8,7 +8,7 @@ before the first token comes back with the upstream's status rather than inside 
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -21,12 +21,14 @@ from nearhit.answering import (
     ColumnEvent,
     temperature_bypass,
 )
-from nearhit.cache import validate
+from nearhit.cache import stored_answer, validate
+from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput
 from nearhit.gateway import protocol
 from nearhit.gateway.errors import GatewayError, invalid, upstream
+from nearhit.gateway.models import ModelRoute, pass_through
 from nearhit.gateway.protocol import ChatCall
-from nearhit.llm import count_message_tokens
+from nearhit.llm import ToolCallDelta, assemble_tool_calls, count_message_tokens
 from nearhit.streaming import merge
 
 CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
@@ -35,21 +37,28 @@ MAX_TTL = 10 * 365 * 24 * 3600
 
 @dataclass(frozen=True)
 class Controls:
-    """What the caller asked of the cache, from ``Cache-Control``, ``x-nearhit-threshold``, ``x-nearhit-ttl``."""
+    """What the caller asked of the cache, from ``Cache-Control`` (``no-cache``, ``no-store``, ``max-age``,
+    ``s-maxage``), ``x-nearhit-threshold``, ``x-nearhit-ttl`` and ``x-nearhit-namespace``."""
 
     lookup: bool = True
     store: bool = True
     threshold: float | None = None
     ttl: int | None = None
+    max_age: int | None = None
+    namespace: str | None = None
 
     @classmethod
-    def from_headers(cls, cache_control: str | None, threshold: str | None, ttl: str | None) -> Controls:
+    def from_headers(
+        cls, cache_control: str | None, threshold: str | None, ttl: str | None, namespace: str | None = None
+    ) -> Controls:
         directives = {d.strip().lower() for d in (cache_control or "").split(",")}
         return cls(
             lookup="no-cache" not in directives,
             store="no-store" not in directives,
             threshold=_threshold(threshold),
             ttl=_ttl(ttl),
+            max_age=_max_age(directives),
+            namespace=_namespace(namespace),
         )
 
 
@@ -63,9 +72,14 @@ class CacheStatus:
     reason: str | None = None
     degraded: bool = False
     rejected_by: str | None = None
+    cost_saved: float = 0.0
 
     def headers(self) -> dict[str, str]:
-        headers = {"x-nearhit-cache": self.cache, "x-nearhit-tokens-saved": str(self.tokens_saved)}
+        headers = {
+            "x-nearhit-cache": self.cache,
+            "x-nearhit-tokens-saved": str(self.tokens_saved),
+            "x-nearhit-cost-saved": f"{self.cost_saved:.6f}",
+        }
         if self.similarity is not None:
             headers["x-nearhit-similarity"] = f"{self.similarity:.4f}"
         if self.reason:
@@ -77,27 +91,41 @@ class CacheStatus:
         return headers
 
 
-def bypass_reason(call: ChatCall, max_temperature: float) -> str | None:
+def bypass_reason(call: ChatCall, max_temperature: float, route: ModelRoute | None = None) -> str | None:
     """Why this request must not be answered from (nor stored in) the cache, or None."""
     if call.n > 1:
         return f"n={call.n}: several different answers were asked for"
+    if call.logprobs:
+        return "logprobs: a cached answer has none to replay"
+    if route is not None and not route.cache:
+        return f"caching is off for the model '{route.name}' (NEARHIT_MODELS)"
     return temperature_bypass(call.temperature, max_temperature)
 
 
-def ask_requests(call: ChatCall, tenant: str, controls: Controls, bypass: str | None) -> list[AskRequest]:
-    """One :class:`AskRequest` per choice asked for (``n``)."""
+def ask_requests(
+    call: ChatCall, tenant: str, controls: Controls, bypass: str | None, route: ModelRoute | None = None
+) -> list[AskRequest]:
+    """One :class:`AskRequest` per choice asked for (``n``), calling the route's upstream model."""
+    route = route or pass_through(call.model)
     base = AskRequest(
         prompt=call.prompt,
         tenant=tenant,
         system_prompt=call.system_prompt,
         history=call.history,
-        threshold=controls.threshold,
+        threshold=controls.threshold if controls.threshold is not None else route.threshold,
         ttl=controls.ttl,
         lookup=controls.lookup and bypass is None,
         store=controls.store and bypass is None,
         temperature=call.temperature,
         max_tokens=call.max_tokens,
         source="gateway",
+        model=route.upstream,
+        params=call.params,
+        namespace=controls.namespace,
+        max_age=controls.max_age,
+        priced_as=route.priced_as,
+        prompt_role=call.prompt_role,
+        tool_call_id=call.tool_call_id,
     )
     if bypass is None:
         return [base]
@@ -109,6 +137,8 @@ def ask_requests(call: ChatCall, tenant: str, controls: Controls, bypass: str | 
 @dataclass
 class _Choice:
     pieces: list[str] = field(default_factory=list)
+    calls: list[ToolCallDelta] = field(default_factory=list)
+    logprobs: list[Mapping[str, Any]] = field(default_factory=list)
     done: ColumnDone | None = None
     document: dict[str, Any] | None = None
 
@@ -152,8 +182,15 @@ class ChatRun:
                     raise _failure(event)
         finally:
             await self.aclose()
+        asked = self.call.logprobs
         choices = [
-            ("".join(c.pieces), protocol.finish_reason(c.done.finish_reason if c.done else None)) for c in self._choices
+            protocol.Choice(
+                "".join(c.pieces),
+                protocol.finish_reason(c.done.finish_reason if c.done else None),
+                assemble_tool_calls(c.calls),
+                c.logprobs if asked else None,
+            )
+            for c in self._choices
         ]
         return protocol.completion(self.id, self.created, self.model, choices, self._usage())
 
@@ -168,8 +205,13 @@ class ChatRun:
             for index in range(len(self._choices)):
                 yield self._chunk(index=index, delta={"role": "assistant", "content": ""})
             async for index, event in self._all_events():
-                if isinstance(event, Chunk) and event.text:
-                    yield self._chunk(index=index, delta={"content": event.text})
+                if isinstance(event, Chunk) and event.tool_call is not None:
+                    call = event.tool_call
+                    delta = protocol.tool_call_delta(call.index, call.id, call.name, call.arguments)
+                    yield self._chunk(index=index, delta=delta)
+                elif isinstance(event, Chunk) and (event.text or event.logprobs):
+                    tokens = event.logprobs if self.call.logprobs else None
+                    yield self._chunk(index=index, delta={"content": event.text}, tokens=tokens)
                 elif isinstance(event, ColumnDone):
                     if event.status == "error":
                         yield protocol.sse(_failure(event).body())
@@ -196,26 +238,38 @@ class ChatRun:
 
     def _note(self, index: int, event: ColumnEvent) -> None:
         choice = self._choices[index]
-        if isinstance(event, Chunk):
+        if isinstance(event, Chunk) and event.tool_call is not None:
+            choice.calls.append(event.tool_call)
+        elif isinstance(event, Chunk):
             choice.pieces.append(event.text)
+            choice.logprobs.extend(event.logprobs)
         elif isinstance(event, ColumnDone):
             choice.done = event
 
-    def _usage(self) -> dict[str, int]:
-        prompt = completion = 0
+    def _usage(self) -> dict[str, Any]:
+        """Tokens as the provider would count them; a hit's prompt also as ``cached_tokens`` (what it saved),
+        its completion as served (cut at ``max_tokens`` if it was)."""
+        prompt = completion = cached = 0
         for index, choice in enumerate(self._choices):
             if index in self._hit_usage:
-                p, c = self._hit_usage[index]
+                p = self._hit_usage[index][0]
+                c = choice.done.record.tokens_saved - p if choice.done is not None else self._hit_usage[index][1]
+                cached += p
             elif choice.done is not None:
                 p, c = choice.done.record.prompt_tokens, choice.done.record.completion_tokens
             else:
                 p = c = 0
             prompt, completion = prompt + p, completion + c
-        return protocol.usage(prompt, completion)
+        return protocol.usage(prompt, completion, cached if self._hit_usage else None)
 
 
 async def start_chat(
-    answerer: Answerer, call: ChatCall, tenant: str, controls: Controls, max_temperature: float
+    answerer: Answerer,
+    call: ChatCall,
+    tenant: str,
+    controls: Controls,
+    max_temperature: float,
+    route: ModelRoute | None = None,
 ) -> ChatRun:
     """Look up (or start generating) the answer and read up to its first text; raise :class:`GatewayError`
     if it failed before that (an upstream 429 stays a 429)."""
@@ -223,8 +277,8 @@ async def start_chat(
         validate.prompt(call.prompt, answerer.runtime.settings.max_prompt_chars)
     except InvalidInput as exc:
         raise invalid(f"The last user message is not a usable prompt: {exc}", "messages", "invalid_prompt") from None
-    bypass = bypass_reason(call, max_temperature)
-    requests = ask_requests(call, tenant, controls, bypass)
+    bypass = bypass_reason(call, max_temperature, route)
+    requests = ask_requests(call, tenant, controls, bypass, route)
     events = merge({i: answerer.cached(r) for i, r in enumerate(requests)})
     buffered: list[tuple[int, ColumnEvent]] = []
     documents: dict[int, dict[str, Any]] = {}
@@ -242,7 +296,7 @@ async def start_chat(
                 if event.status == "error":
                     raise _failure(event)
                 finished += 1
-            elif event.text:
+            elif event.text or event.tool_call is not None:
                 break
     except BaseException:
         await events.aclose()
@@ -251,7 +305,11 @@ async def start_chat(
         index: _hit_usage(answerer, requests[index], doc) for index, doc in documents.items() if doc.get("hit")
     }
     status = _status(documents.get(0, {}), hit_usage.get(0), bypass, controls)
-    return ChatRun(call, answerer.runtime.provider.model, requests, events, buffered, status, hit_usage)
+    if hit_usage:
+        priced_as = answerer.priced_for(requests[0])
+        status.cost_saved = sum(request_cost(priced_as, p, c).usd for p, c in hit_usage.values())
+    model = answerer.model_for(requests[0])
+    return ChatRun(call, model, requests, events, buffered, status, hit_usage)
 
 
 def _status(
@@ -275,8 +333,11 @@ def _status(
 def _hit_usage(answerer: Answerer, request: AskRequest, document: dict[str, Any]) -> tuple[int, int]:
     """(prompt, completion) tokens a live call would have used: what a hit saved, and the usage it reports."""
     answer = document.get("answer") or {}
-    prompt_tokens = count_message_tokens(request.messages(), answerer.priced_as)
-    return prompt_tokens, int(answer.get("completion_tokens") or 0)
+    prompt_tokens = count_message_tokens(request.messages(), answerer.priced_for(request))
+    completion_tokens = int(answer.get("completion_tokens") or 0)
+    if request.max_tokens is not None and not stored_answer.decode(answer.get("response") or "")[1]:
+        completion_tokens = min(completion_tokens, request.max_tokens)  # the replay is cut there
+    return prompt_tokens, completion_tokens
 
 
 def _failure(done: ColumnDone) -> GatewayError:
@@ -306,6 +367,32 @@ def _threshold(value: str | None) -> float | None:
             "invalid_header",
         )
     return number
+
+
+def _max_age(directives: set[str]) -> int | None:
+    """The youngest ``max-age=N`` / ``s-maxage=N`` (seconds) of ``Cache-Control``, or None."""
+    ages: list[int] = []
+    for directive in directives:
+        name, sep, value = directive.partition("=")
+        if sep and name.strip() in ("max-age", "s-maxage"):
+            text = value.strip().strip('"')
+            if not text.isdigit():
+                raise invalid(
+                    f"Cache-Control {name.strip()} must be a whole number of seconds, not {text[:40]!r}.",
+                    "cache-control",
+                    "invalid_header",
+                )
+            ages.append(int(text))
+    return min(ages) if ages else None
+
+
+def _namespace(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return validate.label(value.strip(), "x-nearhit-namespace")
+    except InvalidInput as exc:
+        raise invalid(str(exc), "x-nearhit-namespace", "invalid_header") from None
 
 
 def _ttl(value: str | None) -> int | None:

@@ -1,10 +1,11 @@
 """OpenAI's wire format: chat and embedding requests read and checked, responses and stream chunks built.
 
 Requests are read by hand rather than by a pydantic model so that every mistake gets the message OpenAI
-would give, naming the parameter (``messages[2].content``), in OpenAI's error schema. Parameters that would
-change the answer but that nearhit's providers cannot forward (``tools``, ``stop``, ``response_format``,
-``top_p``, ...) are refused with a 400 unless they hold their default value: dropping them silently would
-return, and cache, an answer to a different question.
+would give, naming the parameter (``messages[2].content``), in OpenAI's error schema. Sampling parameters,
+tools and response formats are checked by :mod:`nearhit.gateway.options` and forwarded; parameters the
+gateway cannot forward (``audio``, ``prediction``, legacy ``functions``, ...) are refused with a 400 unless
+they hold their default value: dropping them silently would return, and cache, an answer to a different
+question.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ import math
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 import numpy as np
 
 from nearhit import jsonbody
 from nearhit.gateway.errors import GatewayError, invalid, invalid_json, unsupported
-from nearhit.llm import ChatMessage
+from nearhit.gateway.options import FORWARDED, forwarded
+from nearhit.llm import ChatMessage, ToolCall
 
 MAX_N = 128
 MAX_EMBEDDING_INPUTS = 2048
@@ -40,31 +42,20 @@ _CHAT_FIELDS = {
     "n",
 }
 # Accepted and ignored: they do not change the answer.
-_IGNORED_FIELDS = {"user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier"}
+_IGNORED_FIELDS = {"metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier"}
 # Accepted only with their default value (or null): any other value changes the answer and cannot be forwarded.
 _DEFAULT_ONLY: dict[str, tuple[object, ...]] = {
-    "top_p": (1,),
-    "presence_penalty": (0,),
-    "frequency_penalty": (0,),
-    "logit_bias": ({},),
-    "logprobs": (False,),
-    "top_logprobs": (0,),
-    "stop": ([],),
-    "seed": (),
-    "response_format": ({"type": "text"},),
     "modalities": (["text"],),
-    "tool_choice": ("none",),
     "function_call": ("none",),
-    "parallel_tool_calls": (True, False),
     "reasoning_effort": (),
     "verbosity": (),
     "audio": (),
     "prediction": (),
     "web_search_options": (),
 }
-_TOOL_FIELDS = ("tools", "functions")
+_TOOL_FIELDS = ("functions",)
 _MESSAGE_FIELDS = {"role", "content", "name", "tool_calls", "function_call", "tool_call_id", "refusal"}
-_ROLES = ("system", "developer", "user", "assistant")
+_ROLES = ("system", "developer", "user", "assistant", "tool")
 _SYSTEM_ROLES = ("system", "developer")
 
 
@@ -81,6 +72,14 @@ class ChatCall:
     n: int = 1
     temperature: float | None = None
     max_tokens: int | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """The fields forwarded to the provider as they are (:mod:`nearhit.gateway.options`)."""
+    prompt_role: Literal["user", "tool"] = "user"
+    tool_call_id: str | None = None
+
+    @property
+    def logprobs(self) -> bool:
+        return bool(self.params.get("logprobs"))
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,8 @@ def parse_chat(body: Any, max_n: int = MAX_N) -> ChatCall:
     body = _object(body, None, "the request body")
     _check_fields(body)
     model = _model(body)
-    system, history, prompt = _conversation(body.get("messages"))
+    system, history, last = _conversation(body.get("messages"))
+    params = forwarded(body)
     stream = _bool(body, "stream")
     options = body.get("stream_options")
     if options is not None and not stream:
@@ -121,7 +121,7 @@ def parse_chat(body: Any, max_n: int = MAX_N) -> ChatCall:
         include_usage = _bool(options, "include_usage", "stream_options.include_usage")
     return ChatCall(
         model=model,
-        prompt=prompt,
+        prompt=last.content,
         system_prompt=system,
         history=history,
         stream=stream,
@@ -129,6 +129,9 @@ def parse_chat(body: Any, max_n: int = MAX_N) -> ChatCall:
         n=_n(body, max_n),
         temperature=_temperature(body),
         max_tokens=_max_tokens(body),
+        params=params,
+        prompt_role="tool" if last.role == "tool" else "user",
+        tool_call_id=last.tool_call_id,
     )
 
 
@@ -178,18 +181,50 @@ def now() -> int:
     return int(time.time())
 
 
-def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
-    return {
+def usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int | None = None) -> dict[str, Any]:
+    """OpenAI's usage; ``cached_tokens`` (a hit's prompt) goes where OpenAI reports its cached prompt tokens."""
+    used: dict[str, Any] = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
     }
+    if cached_tokens is not None:
+        used["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
+    return used
 
 
-def completion(
-    id: str, created: int, model: str, choices: Sequence[tuple[str, str]], used: dict[str, int]
-) -> dict[str, Any]:
-    """A ``chat.completion`` object; ``choices`` are (text, finish_reason) pairs in index order."""
+def tool_calls(calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
+    """Tool calls as a ``chat.completion`` message holds them."""
+    return [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+
+
+def tool_call_delta(index: int, call_id: str | None, name: str | None, arguments: str) -> dict[str, Any]:
+    """One streamed piece of tool call ``index``: the first has id, type and name, the next arguments only."""
+    piece: dict[str, Any] = {"index": index}
+    if call_id is not None:
+        piece |= {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+    else:
+        piece["function"] = {"arguments": arguments}
+    return {"tool_calls": [piece]}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice of a ``chat.completion``: its text, finish reason, tool calls and token logprobs."""
+
+    text: str
+    finish_reason: str
+    tool_calls: Sequence[ToolCall] = ()
+    logprobs: Sequence[Mapping[str, Any]] | None = None
+
+
+def logprobs(tokens: Sequence[Mapping[str, Any]] | None) -> dict[str, Any] | None:
+    """A choice's ``logprobs`` object, or null when none were asked for."""
+    return None if tokens is None else {"content": list(tokens), "refusal": None}
+
+
+def completion(id: str, created: int, model: str, choices: Sequence[Choice], used: dict[str, Any]) -> dict[str, Any]:
+    """A ``chat.completion`` object; ``choices`` in index order."""
     return {
         "id": id,
         "object": "chat.completion",
@@ -198,11 +233,13 @@ def completion(
         "choices": [
             {
                 "index": index,
-                "message": {"role": "assistant", "content": text, "refusal": None},
-                "logprobs": None,
-                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": c.text if c.text or not c.tool_calls else None}
+                | {"refusal": None}
+                | ({"tool_calls": tool_calls(c.tool_calls)} if c.tool_calls else {}),
+                "logprobs": logprobs(c.logprobs),
+                "finish_reason": c.finish_reason,
             }
-            for index, (text, finish_reason) in enumerate(choices)
+            for index, c in enumerate(choices)
         ],
         "usage": used,
     }
@@ -217,7 +254,8 @@ def chunk(
     delta: dict[str, Any] | None = None,
     finish_reason: str | None = None,
     include_usage: bool = False,
-    used: dict[str, int] | None = None,
+    used: dict[str, Any] | None = None,
+    tokens: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A ``chat.completion.chunk``: a choice's delta, or (``index`` None) the final usage-only chunk.
 
@@ -227,7 +265,9 @@ def chunk(
     if index is None:
         body["choices"] = []
     else:
-        body["choices"] = [{"index": index, "delta": delta or {}, "logprobs": None, "finish_reason": finish_reason}]
+        body["choices"] = [
+            {"index": index, "delta": delta or {}, "logprobs": logprobs(tokens), "finish_reason": finish_reason}
+        ]
     if include_usage or used is not None:
         body["usage"] = used
     return body
@@ -277,7 +317,7 @@ def model_card(id: str, owned_by: str, created: int = 0) -> dict[str, Any]:
 
 def _check_fields(body: Mapping[str, Any]) -> None:
     for name, value in body.items():
-        if name in _CHAT_FIELDS or name in _IGNORED_FIELDS:
+        if name in _CHAT_FIELDS or name in _IGNORED_FIELDS or name in FORWARDED:
             continue
         if name in _TOOL_FIELDS:
             if value:
@@ -309,8 +349,9 @@ def _model(body: Mapping[str, Any]) -> str:
     return model
 
 
-def _conversation(messages: Any) -> tuple[str | None, tuple[ChatMessage, ...], str]:
-    """(system prompt, earlier turns, prompt). Leading system/developer messages are the system prompt."""
+def _conversation(messages: Any) -> tuple[str | None, tuple[ChatMessage, ...], ChatMessage]:
+    """(system prompt, earlier turns, last turn). Leading system/developer messages are the system prompt;
+    the last turn, a user message or a tool result, is what the cache looks up."""
     if messages is None:
         raise invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter")
     if not isinstance(messages, list):
@@ -318,17 +359,20 @@ def _conversation(messages: Any) -> tuple[str | None, tuple[ChatMessage, ...], s
     if not messages:
         raise invalid("'messages' must contain at least one message.", "messages", "empty_array")
     turns = [_message(m, i) for i, m in enumerate(messages)]
+    _check_tool_results(turns)
     lead = 0
     while lead < len(turns) and turns[lead].role == "system":
         lead += 1
     system = "\n\n".join(t.content for t in turns[:lead]) or None
     rest = turns[lead:]
-    if not rest or rest[-1].role != "user":
+    if not rest or rest[-1].role not in ("user", "tool"):
         where = f"messages[{len(turns) - 1}]"
         raise invalid(
-            f"The last message ('{where}') must be a user message: it is the prompt the cache looks up.", where
+            f"The last message ('{where}') must be a user message or a tool result: it is the prompt the cache "
+            "looks up.",
+            where,
         )
-    return system, tuple(rest[:-1]), rest[-1].content
+    return system, tuple(rest[:-1]), rest[-1]
 
 
 def _message(message: Any, i: int) -> ChatMessage:
@@ -338,21 +382,74 @@ def _message(message: Any, i: int) -> ChatMessage:
     if unknown:
         raise _unrecognised(f"{where}.{sorted(unknown)[0]}")
     role = message.get("role")
-    if role in ("tool", "function") or message.get("tool_calls") or message.get("function_call"):
+    if role == "function" or message.get("function_call"):
         raise unsupported(
-            f"{where}.role" if role in ("tool", "function") else f"{where}.tool_calls", "tool messages are"
+            f"{where}.role" if role == "function" else f"{where}.function_call", "legacy function messages are"
         )
     if not isinstance(role, str) or role not in _ROLES:
         raise invalid(
             f"Invalid value for '{where}.role': {role!r}. "
-            "Supported values are: 'system', 'developer', 'user' and 'assistant'.",
+            "Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.",
             f"{where}.role",
             "invalid_value",
         )
     if message.get("name") is not None:
         raise unsupported(f"{where}.name", "participant names on messages are")
-    content = _content(message.get("content"), f"{where}.content")
-    return ChatMessage("system" if role in _SYSTEM_ROLES else role, content)  # type: ignore[arg-type]
+    calls = _tool_calls(message.get("tool_calls"), f"{where}.tool_calls") if role == "assistant" else ()
+    if message.get("tool_calls") is not None and role != "assistant":
+        raise invalid(f"'{where}.tool_calls' is only allowed on assistant messages.", f"{where}.tool_calls")
+    call_id = None
+    if role == "tool":
+        call_id = message.get("tool_call_id")
+        if not isinstance(call_id, str) or not call_id:
+            raise invalid(
+                f"Missing required parameter: '{where}.tool_call_id'.",
+                f"{where}.tool_call_id",
+                "missing_required_parameter",
+            )
+    raw = message.get("content")
+    content = "" if calls and raw is None else _content(raw, f"{where}.content")
+    return ChatMessage("system" if role in _SYSTEM_ROLES else role, content, calls, call_id)  # type: ignore[arg-type]
+
+
+def _check_tool_results(turns: Sequence[ChatMessage]) -> None:
+    """Every tool result answers a call of the assistant turn before it, as OpenAI requires."""
+    open_calls: set[str] = set()
+    for i, turn in enumerate(turns):
+        if turn.role == "tool":
+            if turn.tool_call_id not in open_calls:
+                raise invalid(
+                    f"Invalid parameter: messages with role 'tool' must be a response to a preceding message with "
+                    f"'tool_calls' (messages[{i}].tool_call_id {str(turn.tool_call_id)[:64]!r} answers no call).",
+                    f"messages[{i}].role",
+                )
+            continue
+        open_calls = {call.id for call in turn.tool_calls}
+
+
+def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
+    """An assistant turn's tool calls, as the client sends them back with the results."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise invalid(f"Invalid type for '{where}': expected an array.", where, "invalid_type")
+    calls = []
+    for i, call in enumerate(value):
+        call = _object(call, f"{where}[{i}]", f"'{where}[{i}]'")
+        function = call.get("function")
+        if (
+            not isinstance(call.get("id"), str)
+            or not isinstance(function, dict)
+            or not isinstance(function.get("name"), str)
+            or not isinstance(function.get("arguments"), str)
+        ):
+            raise invalid(
+                f'Invalid \'{where}[{i}]\': expected {{"id", "type": "function", "function": '
+                '{"name", "arguments"}} with string values.',
+                f"{where}[{i}]",
+            )
+        calls.append(ToolCall(call["id"], function["name"], function["arguments"]))
+    return tuple(calls)
 
 
 def _content(content: Any, where: str) -> str:

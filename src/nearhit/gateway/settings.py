@@ -4,6 +4,7 @@
 unset, every caller shares ``NEARHIT_GATEWAY_TENANT`` and any key is accepted (``nearhit.api.access`` applies it).
 ``NEARHIT_GATEWAY_MAX_TEMPERATURE``: requests sampled hotter than this bypass the cache.
 ``NEARHIT_GATEWAY_MAX_N``: the most choices (``n``) one request may ask for: each is an upstream generation.
+``NEARHIT_MODELS``: the model table (:mod:`nearhit.gateway.models`); unset, any model name passes through.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from nearhit.cache import validate
 from nearhit.config import Settings
 from nearhit.errors import ConfigError, InvalidInput
+from nearhit.gateway.models import ModelRoute, ModelTable, pass_through
 
 
 def _digest(key: str) -> str:
@@ -81,6 +83,11 @@ class GatewayConfig:
     max_temperature: float
     keys: KeyTable | None
     max_n: int = 4
+    models: ModelTable | None = None
+
+    def route(self, model: str) -> ModelRoute | None:
+        """How ``model`` is served; None when a table is set and does not list it."""
+        return pass_through(model) if self.models is None else self.models.resolve(model)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayConfig:
@@ -90,4 +97,5 @@ class GatewayConfig:
         except InvalidInput as exc:
             raise ConfigError(str(exc)) from None
         keys = KeyTable.parse(settings.gateway_keys) if settings.gateway_keys else None
-        return cls(tenant, settings.gateway_max_temperature, keys, max_n=settings.gateway_max_n)
+        models = ModelTable.parse(settings.gateway_models, settings.resolved_llm) if settings.gateway_models else None
+        return cls(tenant, settings.gateway_max_temperature, keys, max_n=settings.gateway_max_n, models=models)

@@ -18,7 +18,10 @@ from nearhit.llm.base import (
     Role,
     StreamEnd,
     TextChunk,
+    ToolCall,
+    ToolCallDelta,
     Usage,
+    assemble_tool_calls,
     complete,
 )
 from nearhit.llm.errors import LLMError, LLMTimeout
@@ -39,7 +42,10 @@ __all__ = [
     "SimulatedLLM",
     "StreamEnd",
     "TextChunk",
+    "ToolCall",
+    "ToolCallDelta",
     "Usage",
+    "assemble_tool_calls",
     "build_provider",
     "complete",
     "count_message_tokens",

@@ -6,9 +6,9 @@ Azure OpenAI are interchangeable, and tests can pass any object with the same sh
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 Role = Literal["system", "user", "assistant", "tool"]
 ProviderName = Literal["simulated", "openai", "azure"]
@@ -16,16 +16,42 @@ UsageSource = Literal["upstream", "tokenizer"]
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A function call the model asked for: ``arguments`` is the JSON text the model wrote."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
+    """One turn. An assistant turn may hold ``tool_calls``; a ``tool`` turn answers ``tool_call_id``."""
+
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TextChunk:
-    """A piece of the answer, in the order the model produced it."""
+    """A piece of the answer, in the order the model produced it; ``logprobs`` holds its tokens' log
+    probabilities when the request asked for them (OpenAI's ``logprobs.content`` items, as JSON)."""
 
     text: str
+    logprobs: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A piece of a tool call, as OpenAI streams it: the first piece of call ``index`` has its ``id`` and
+    ``name``, the next ones fragments of its ``arguments``."""
+
+    index: int
+    arguments: str = ""
+    id: str | None = None
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +82,18 @@ class StreamEnd:
     model: str
 
 
-LLMEvent = TextChunk | StreamEnd
+LLMEvent = TextChunk | ToolCallDelta | StreamEnd
+
+
+def assemble_tool_calls(deltas: Sequence[ToolCallDelta]) -> tuple[ToolCall, ...]:
+    """The whole tool calls of a stream's deltas, in index order."""
+    calls: dict[int, list[str]] = {}
+    for delta in deltas:
+        call = calls.setdefault(delta.index, ["", "", ""])
+        call[0] = delta.id or call[0]
+        call[1] = delta.name or call[1]
+        call[2] += delta.arguments
+    return tuple(ToolCall(*calls[index]) for index in sorted(calls))
 
 
 class LLMProvider(Protocol):
@@ -74,8 +111,12 @@ class LLMProvider(Protocol):
         *,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        model: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[LLMEvent]:
-        """Yield :class:`TextChunk` events, then one :class:`StreamEnd`; raise ``LLMError`` on failure."""
+        """Yield :class:`TextChunk` (and :class:`ToolCallDelta`) events, then one :class:`StreamEnd`; raise
+        ``LLMError`` on failure. ``model`` (default: the provider's own) is the model called; ``params`` are
+        further OpenAI request fields (``stop``, ``seed``, ``tools``, ...), JSON values forwarded as they are."""
         ...
 
     async def check(self) -> None:
@@ -101,12 +142,15 @@ async def complete(
     *,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    model: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Completion:
     """Drain a stream into one answer: non-streaming callers get the same retries and timeouts."""
     pieces: list[str] = []
-    async for event in provider.stream(messages, temperature=temperature, max_tokens=max_tokens):
+    events = provider.stream(messages, temperature=temperature, max_tokens=max_tokens, model=model, params=params)
+    async for event in events:
         if isinstance(event, TextChunk):
             pieces.append(event.text)
-        else:
+        elif isinstance(event, StreamEnd):
             return Completion(text="".join(pieces), end=event)
     raise RuntimeError(f"{provider.name} stream ended without a StreamEnd event")

@@ -13,14 +13,14 @@ import itertools
 import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from nearhit.config import Settings
 from nearhit.errors import ConfigError
-from nearhit.llm.base import ChatMessage, LLMEvent, ProviderName, StreamEnd, TextChunk, Usage
+from nearhit.llm.base import ChatMessage, LLMEvent, ProviderName, StreamEnd, TextChunk, ToolCallDelta, Usage
 from nearhit.llm.errors import LLMError, LLMTimeout
 from nearhit.llm.tokens import count_message_tokens, count_tokens
 
@@ -66,13 +66,16 @@ class OpenAICompatibleLLM:
         *,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        model: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[LLMEvent]:
         for attempt in itertools.count():
             answered = False
+            attempt_events = self._attempt(messages, temperature, max_tokens, model or self.model, params or {})
             try:
-                async with contextlib.aclosing(self._attempt(messages, temperature, max_tokens)) as events:
+                async with contextlib.aclosing(attempt_events) as events:
                     async for event in events:
-                        answered = answered or isinstance(event, TextChunk)
+                        answered = answered or not isinstance(event, StreamEnd)
                         yield event
                 return
             except LLMError as error:
@@ -101,24 +104,28 @@ class OpenAICompatibleLLM:
         await self._client.close()
 
     async def _attempt(
-        self, messages: Sequence[ChatMessage], temperature: float | None, max_tokens: int | None
+        self,
+        messages: Sequence[ChatMessage],
+        temperature: float | None,
+        max_tokens: int | None,
+        model: str,
+        params: Mapping[str, Any],
     ) -> AsyncGenerator[LLMEvent, None]:
-        """One request: its text chunks, then its StreamEnd. Every failure leaves as an LLMError."""
+        """One request: its text chunks and tool-call pieces, then its StreamEnd. Every failure leaves as an
+        LLMError. ``params`` go in the body as they are (``extra_body``): the caller checked them."""
         limit = openai.omit if max_tokens is None else max_tokens
         newer_limit = self._max_tokens_param == "max_completion_tokens"
         try:
             async with asyncio.timeout(self._timeout):
                 upstream = await self._client.chat.completions.create(
-                    model=self.model,
-                    messages=cast(
-                        "list[ChatCompletionMessageParam]",
-                        [{"role": m.role, "content": m.content} for m in messages],
-                    ),
+                    model=model,
+                    messages=cast("list[ChatCompletionMessageParam]", [_wire(m) for m in messages]),
                     stream=True,
                     stream_options={"include_usage": True},
                     temperature=openai.omit if temperature is None else temperature,
                     max_tokens=openai.omit if newer_limit else limit,
                     max_completion_tokens=limit if newer_limit else openai.omit,
+                    extra_body=dict(params) or None,
                 )
         except (openai.OpenAIError, TimeoutError) as exc:
             raise self._error(exc) from exc
@@ -126,7 +133,7 @@ class OpenAICompatibleLLM:
         pieces: list[str] = []
         usage: Usage | None = None
         finish_reason: str | None = None
-        model = self.model
+        answered_by = model
         async with upstream:
             chunks = aiter(upstream)
             while True:
@@ -137,22 +144,28 @@ class OpenAICompatibleLLM:
                     break
                 except (openai.OpenAIError, TimeoutError, ValueError) as exc:
                     raise self._error(exc) from exc
-                model = chunk.model or model
+                answered_by = chunk.model or answered_by
                 if chunk.usage is not None:
                     usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                 for choice in chunk.choices:
-                    if choice.delta.content:
-                        pieces.append(choice.delta.content)
-                        yield TextChunk(choice.delta.content)
+                    logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
+                    if choice.delta.content or logprobs:
+                        pieces.append(choice.delta.content or "")
+                        yield TextChunk(choice.delta.content or "", logprobs)
+                    for call in choice.delta.tool_calls or ():
+                        name = call.function.name if call.function else None
+                        arguments = (call.function.arguments if call.function else None) or ""
+                        pieces.append(arguments)
+                        yield ToolCallDelta(call.index, arguments, call.id, name)
                     finish_reason = choice.finish_reason or finish_reason
 
         if usage is None:  # the server ignored stream_options.include_usage: count as it would have
             usage = Usage(
-                prompt_tokens=count_message_tokens(messages, self.model),
-                completion_tokens=count_tokens("".join(pieces), self.model),
+                prompt_tokens=count_message_tokens(messages, model),
+                completion_tokens=count_tokens("".join(pieces), model),
                 source="tokenizer",
             )
-        yield StreamEnd(usage=usage, finish_reason=finish_reason or "unknown", model=model)
+        yield StreamEnd(usage=usage, finish_reason=finish_reason or "unknown", model=answered_by)
 
     def _error(self, exc: Exception) -> LLMError:
         """Translate an SDK or timeout failure into an LLMError saying what happened and whether to retry."""
@@ -202,6 +215,20 @@ def build_openai(settings: Settings) -> OpenAICompatibleLLM:
         # OpenAI's newer models reject max_tokens; other servers may not know max_completion_tokens yet.
         max_tokens_param="max_tokens" if settings.openai_base_url else "max_completion_tokens",
     )
+
+
+def _wire(message: ChatMessage) -> dict[str, Any]:
+    """A message as OpenAI's API takes it: an assistant's tool calls, a tool result's call id."""
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        wire["content"] = message.content or None
+        wire["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
+    if message.tool_call_id is not None:
+        wire["tool_call_id"] = message.tool_call_id
+    return wire
 
 
 def _retryable(status: int) -> bool:

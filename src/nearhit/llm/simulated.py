@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import codecs
 import math
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
 from nearhit.config import Settings
-from nearhit.llm.base import ChatMessage, LLMEvent, ProviderName, StreamEnd, TextChunk, Usage
+from nearhit.llm import simulated_tools
+from nearhit.llm.base import ChatMessage, LLMEvent, ProviderName, StreamEnd, TextChunk, ToolCall, ToolCallDelta, Usage
 from nearhit.llm.simulated_text import compose_answer
 from nearhit.llm.tokens import count_message_tokens, count_tokens, encoding_for
 
@@ -30,7 +32,9 @@ _MAX_CHUNKS_PER_SECOND = 100
 
 class SimulatedLLM:
     """Deterministic answers, streamed at a realistic pace, with usage counted by the imitated model's
-    tokenizer. ``temperature`` is accepted and ignored: the same messages always give the same answer."""
+    tokenizer. ``temperature`` and sampling parameters are accepted and ignored: the same messages always
+    give the same answer. A per-call ``model`` is imitated for that call; ``tools`` get a labelled tool call
+    (:mod:`nearhit.llm.simulated_tools`), ``response_format`` a JSON answer, ``stop`` cuts the text."""
 
     name: ProviderName = "simulated"
     simulated = True
@@ -63,11 +67,22 @@ class SimulatedLLM:
         *,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        model: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[LLMEvent]:
         loop = asyncio.get_running_loop()
         first_due = loop.time() + self._ttft
-        encoding = encoding_for(self._tokenizer_model)
-        token_ids = encoding.encode_ordinary(compose_answer(messages, self._tokenizer_model))
+        imitated = model or self._tokenizer_model
+        params = params or {}
+        call = simulated_tools.tool_call(messages, params)
+        if call is not None:
+            async for event in self._tool_call(call, messages, imitated, first_due):
+                yield event
+            return
+        encoding = encoding_for(imitated)
+        answer = simulated_tools.structured(compose_answer(messages, imitated), params.get("response_format"))
+        answer = _cut_at_stop(answer, params.get("stop"))
+        token_ids = encoding.encode_ordinary(answer)
         finish_reason = "stop"
         if max_tokens is not None and len(token_ids) > max_tokens:
             token_ids, finish_reason = token_ids[:max_tokens], "length"
@@ -86,14 +101,36 @@ class SimulatedLLM:
 
         answer = "".join(emitted)
         usage = Usage(
-            prompt_tokens=count_message_tokens(messages, self._tokenizer_model),
-            completion_tokens=count_tokens(answer, self._tokenizer_model),
+            prompt_tokens=count_message_tokens(messages, imitated),
+            completion_tokens=count_tokens(answer, imitated),
             source="tokenizer",
         )
-        yield StreamEnd(usage=usage, finish_reason=finish_reason, model=self.model)
+        yield StreamEnd(usage=usage, finish_reason=finish_reason, model=f"simulated-{imitated}")
+
+    async def _tool_call(
+        self, call: ToolCall, messages: Sequence[ChatMessage], imitated: str, first_due: float
+    ) -> AsyncIterator[LLMEvent]:
+        """The call as OpenAI streams one: id and name first, then the arguments in fragments."""
+        await asyncio.sleep(max(0.0, first_due - asyncio.get_running_loop().time()))
+        yield ToolCallDelta(0, "", call.id, call.name)
+        for start in range(0, len(call.arguments), 16):
+            yield ToolCallDelta(0, call.arguments[start : start + 16])
+        usage = Usage(
+            prompt_tokens=count_message_tokens(messages, imitated),
+            completion_tokens=count_tokens(call.name + call.arguments, imitated),
+            source="tokenizer",
+        )
+        yield StreamEnd(usage=usage, finish_reason="tool_calls", model=f"simulated-{imitated}")
 
     async def check(self) -> None:
         """Always reachable: it runs in process."""
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _cut_at_stop(text: str, stop: object) -> str:
+    """The text up to the first stop sequence, as OpenAI cuts it (the sequence itself is not sent)."""
+    sequences = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    cut = min((text.find(s) for s in sequences if isinstance(s, str) and s and s in text), default=len(text))
+    return text[:cut]

@@ -1,0 +1,379 @@
+"""Issue 15: the gateway as a drop-in for real applications, through the real ``openai`` SDK.
+
+The requested model is called and scopes the cache; tools and structured output are forwarded, cached and
+replayed; sampling parameters are forwarded (the answer-changing ones scope the cache); a hit's usage says
+what was billed; ``max_tokens`` cuts a hit; ``Cache-Control: max-age`` and ``x-nearhit-namespace``; OpenAI's
+error shape for unknown paths, methods and models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+
+from nearhit.llm import LLMProvider
+from tests.gateway.conftest import ServeGateway
+from tests.gateway.test_chat import ask, create, stream, text_of
+from tests.llm.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Stream
+
+WEATHER: ChatCompletionToolParam = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["C", "F"]}},
+            "required": ["city", "unit"],
+        },
+    },
+}
+TIME: ChatCompletionToolParam = {
+    "type": "function",
+    "function": {"name": "get_time", "parameters": {"type": "object", "properties": {"tz": {"type": "string"}}}},
+}
+
+
+def tool_call_stream(call_id: str, name: str, fragments: list[str], usage: tuple[int, int]) -> Stream:
+    """An upstream tool-call answer as OpenAI streams it: id and name, then argument fragments."""
+    base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": UPSTREAM_MODEL}
+
+    def choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return base | {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    first = {"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}
+    items: list[Any] = [choice({"role": "assistant", "content": None, "tool_calls": [first]})]
+    items += [choice({"tool_calls": [{"index": 0, "function": {"arguments": f}}]}) for f in fragments]
+    items.append(choice({}, "tool_calls"))
+    prompt, completion = usage
+    total = prompt + completion
+    items.append(
+        base
+        | {"choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}}
+    )
+    return Stream(items)
+
+
+async def test_a_tool_call_is_stored_and_replayed_streamed_and_not(serve: ServeGateway) -> None:
+    async with serve() as gateway:
+        client = gateway.client()
+        messages = ask("What's the weather in Paris?")
+        headers, first = await create(client, messages, tools=[WEATHER])
+        assert headers["x-nearhit-cache"] == "miss"
+        [call] = first.choices[0].message.tool_calls
+        assert first.choices[0].finish_reason == "tool_calls" and first.choices[0].message.content is None
+        assert call.id.startswith("call_simulated_") and call.function.name == "get_weather"
+        assert json.loads(call.function.arguments) == {"city": "simulated", "unit": "C"}
+        await gateway.wait_entries(1)
+
+        headers, again = await create(client, messages, tools=[WEATHER])
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert again.choices[0].message.tool_calls == first.choices[0].message.tool_calls
+        assert again.choices[0].finish_reason == "tool_calls"
+
+        headers, chunks = await stream(client, messages, tools=[WEATHER])
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        pieces = [d for c in chunks if c.choices for d in c.choices[0].delta.tool_calls or ()]
+        assert pieces[0].id == call.id and pieces[0].function is not None and pieces[0].function.name == "get_weather"
+        assert len(pieces) > 2 and all(p.id is None and p.index == 0 for p in pieces[1:])
+        assert "".join(p.function.arguments or "" for p in pieces if p.function) == call.function.arguments
+        assert chunks[-1].choices[0].finish_reason == "tool_calls"
+
+        # The SDK's own stream helper assembles the replayed deltas into the same call.
+        async with client.chat.completions.stream(model="gpt-4o", messages=messages, tools=[WEATHER]) as events:
+            final = await events.get_final_completion()
+        assert final.choices[0].message.tool_calls is not None
+        assert final.choices[0].message.tool_calls[0].function.arguments == call.function.arguments
+        assert gateway.runtime.flights.started == 1
+
+
+async def test_other_tools_format_seed_stop_or_model_is_a_miss(serve: ServeGateway) -> None:
+    async with serve() as gateway:
+        client = gateway.client()
+        messages = ask("Tell me about Redis streams.")
+        await create(client, messages, tools=[WEATHER])
+        await gateway.wait_entries(1)
+        variants: list[dict[str, Any]] = [
+            {},
+            {"tools": [WEATHER, TIME]},
+            {"tools": [WEATHER], "tool_choice": {"type": "function", "function": {"name": "get_weather"}}},
+            {"response_format": {"type": "json_object"}},
+            {"seed": 7},
+            {"stop": ["\n"]},
+            {"logit_bias": {"1234": -100}},
+            {"model": "gpt-4o-mini"},
+        ]
+        for number, variant in enumerate(variants, start=2):
+            options = {"tools": [WEATHER]} | variant if "tools" not in variant and variant else variant
+            model = options.pop("model", "gpt-4o")
+            raw = await client.chat.completions.with_raw_response.create(model=model, messages=messages, **options)
+            assert raw.headers["x-nearhit-cache"] == "miss", variant
+            await gateway.wait_entries(number)
+        # The same tools written in another key order, and a different `user`, still hit.
+        reordered: Any = {"function": dict(reversed(list(WEATHER["function"].items()))), "type": "function"}
+        headers, _ = await create(client, messages, tools=[reordered], user="someone-else")
+        assert headers["x-nearhit-cache"] == "hit-exact"
+
+
+async def test_structured_output_is_cached_per_schema(serve: ServeGateway) -> None:
+    schema = {"type": "object", "properties": {"capital": {"type": "string"}}, "required": ["capital"]}
+    fmt: Any = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema, "strict": True}}
+    async with serve() as gateway:
+        client = gateway.client()
+        headers, first = await create(client, ask("Capital of France?"), response_format=fmt)
+        assert headers["x-nearhit-cache"] == "miss"
+        assert json.loads(first.choices[0].message.content) == {"capital": "simulated"}
+        await gateway.wait_entries(1)
+        headers, again = await create(client, ask("Capital of France?"), response_format=fmt)
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert again.choices[0].message.content == first.choices[0].message.content
+
+
+async def test_a_tool_result_turn_is_cached_like_any_other(serve: ServeGateway) -> None:
+    async with serve() as gateway:
+        client = gateway.client()
+        call: Any = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+        messages: list[ChatCompletionMessageParam] = [
+            *ask("What's the weather in Paris?"),
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "18 C, sunny"},
+        ]
+        headers, first = await create(client, messages, tools=[WEATHER])
+        assert headers["x-nearhit-cache"] == "miss" and first.choices[0].message.content
+        await gateway.wait_entries(1)
+        headers, again = await create(client, messages, tools=[WEATHER])
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert again.choices[0].message.content == first.choices[0].message.content
+        other = [*messages[:-1], {"role": "tool", "tool_call_id": "call_1", "content": "3 C, snow"}]
+        headers, _ = await create(client, other, tools=[WEATHER])
+        assert headers["x-nearhit-cache"] == "miss", headers.get("x-nearhit-similarity")
+
+
+async def test_upstream_receives_the_requested_model_and_every_parameter(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider]
+) -> None:
+    forwarded: dict[str, Any] = {
+        "stop": ["END"],
+        "seed": 42,
+        "top_p": 0.5,
+        "presence_penalty": 0.25,
+        "frequency_penalty": -0.5,
+        "logit_bias": {"50256": -100},
+        "user": "user-7",
+        "tools": [WEATHER],
+        "tool_choice": "auto",
+        "parallel_tool_calls": False,
+        "response_format": {"type": "json_object"},
+    }
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        raw = await client.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=ask("Hello there"), **forwarded
+        )
+        assert raw.headers["x-nearhit-cache"] == "miss"
+        [request] = upstream.chat_requests
+        assert request.body is not None
+        assert request.body["model"] == "gpt-4o-mini"
+        for name, value in forwarded.items():
+            assert request.body[name] == value, name
+        assert raw.parse().model == "gpt-4o-mini"
+
+        upstream.reset(logprob_stream())
+        raw = await client.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=ask("Hello there"), logprobs=True, top_logprobs=1
+        )
+        assert raw.headers["x-nearhit-cache"] == "bypass" and "logprobs" in raw.headers["x-nearhit-bypass-reason"]
+        [request] = upstream.chat_requests
+        assert request.body is not None and (request.body["logprobs"], request.body["top_logprobs"]) == (True, 1)
+        choice = raw.parse().choices[0]
+        assert choice.message.content == "Hi there" and choice.logprobs is not None
+        assert [t.token for t in choice.logprobs.content or ()] == ["Hi", " there"]
+
+        _, chunks = await stream(client, ask("Hello there"), logprobs=True, top_logprobs=1, model="gpt-4o-mini")
+        tokens = [
+            t.token for c in chunks if c.choices and c.choices[0].logprobs for t in c.choices[0].logprobs.content or ()
+        ]
+        assert tokens == ["Hi", " there"]
+
+
+def logprob_stream() -> Stream:
+    """An upstream answer with the token logprobs OpenAI sends when asked."""
+    base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": UPSTREAM_MODEL}
+
+    def piece(token: str) -> dict[str, Any]:
+        logprob = {"token": token, "logprob": -0.5, "bytes": list(token.encode()), "top_logprobs": []}
+        delta = {"content": token}
+        return base | {
+            "choices": [{"index": 0, "delta": delta, "logprobs": {"content": [logprob]}, "finish_reason": None}]
+        }
+
+    end = base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    return Stream([piece("Hi"), piece(" there"), end])
+
+
+async def test_an_upstream_tool_call_is_replayed_to_the_sdk(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider]
+) -> None:
+    upstream.reset(tool_call_stream("call_abc", "get_weather", ['{"city":', '"Paris",', '"unit":"C"}'], (30, 12)))
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        headers, chunks = await stream(client, ask("Weather in Paris?"), tools=[WEATHER])
+        assert headers["x-nearhit-cache"] == "miss"
+        pieces = [d for c in chunks if c.choices for d in c.choices[0].delta.tool_calls or ()]
+        assert pieces[0].id == "call_abc"
+        await gateway.wait_entries(1)
+        headers, hit = await create(client, ask("Weather in Paris?"), tools=[WEATHER])
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        [call] = hit.choices[0].message.tool_calls
+        assert (call.id, call.function.name, call.function.arguments) == (
+            "call_abc",
+            "get_weather",
+            '{"city":"Paris","unit":"C"}',
+        )
+        assert hit.usage.completion_tokens == 12
+        assert len(upstream.chat_requests) == 1
+
+
+async def test_a_hit_reports_its_prompt_as_cached_tokens_and_the_cost_saved(serve: ServeGateway) -> None:
+    async with serve() as gateway:
+        client = gateway.client()
+        headers, first = await create(client, ask("What is a vector index?"))
+        assert first.usage.prompt_tokens_details is None and headers["x-nearhit-cost-saved"] == "0.000000"
+        await gateway.wait_entries(1)
+        headers, hit = await create(client, ask("What is a vector index?"))
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert (hit.usage.prompt_tokens, hit.usage.completion_tokens) == (
+            first.usage.prompt_tokens,
+            first.usage.completion_tokens,
+        )
+        assert hit.usage.prompt_tokens_details.cached_tokens == hit.usage.prompt_tokens
+        assert float(headers["x-nearhit-cost-saved"]) > 0
+
+        headers, chunks = await stream(client, ask("What is a vector index?"), stream_options={"include_usage": True})
+        usage = chunks[-1].usage
+        assert usage is not None and usage.prompt_tokens_details is not None
+        assert usage.prompt_tokens_details.cached_tokens == usage.prompt_tokens
+
+
+async def test_max_tokens_cuts_a_hit_at_the_limit_with_length(serve: ServeGateway) -> None:
+    async with serve() as gateway:
+        client = gateway.client()
+        _, full = await create(client, ask("Explain consistent hashing."))
+        await gateway.wait_entries(1)
+        headers, cut = await create(client, ask("Explain consistent hashing."), max_tokens=5)
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert cut.choices[0].finish_reason == "length"
+        assert cut.usage.completion_tokens == 5
+        assert full.choices[0].message.content.startswith(cut.choices[0].message.content)
+        assert len(cut.choices[0].message.content) < len(full.choices[0].message.content)
+
+        headers, chunks = await stream(client, ask("Explain consistent hashing."), max_tokens=5)
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert text_of(chunks) == cut.choices[0].message.content
+        assert chunks[-1].choices[0].finish_reason == "length"
+
+        headers, whole = await create(client, ask("Explain consistent hashing."), max_tokens=4000)
+        assert whole.choices[0].finish_reason == "stop"
+        assert whole.choices[0].message.content == full.choices[0].message.content
+        assert gateway.runtime.flights.started == 1
+
+
+async def test_max_age_serves_only_younger_entries_and_replaces_older_ones(serve: ServeGateway) -> None:
+    async with serve() as gateway:
+        client = gateway.client()
+        await create(client, ask("What is Redis?"))
+        await gateway.wait_entries(1)
+        cache = await gateway.runtime.cache()
+        [key] = [k async for k in cache.redis.scan_iter(match=f"{cache.keys.entry_prefix}*")]
+        created = float(await cache.redis.hget(key, "created_at"))
+
+        headers, _ = await create(client, ask("What is Redis?"), extra_headers={"Cache-Control": "max-age=0"})
+        assert headers["x-nearhit-cache"] == "miss" and headers["x-nearhit-rejected-by"] == "max-age"
+        assert gateway.runtime.flights.started == 2
+
+        async def replaced() -> bool:
+            return float(await cache.redis.hget(key, "created_at")) > created
+
+        await _until(replaced)
+        headers, _ = await create(client, ask("What is Redis?"), extra_headers={"Cache-Control": "s-maxage=3600"})
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert await gateway.entries() == 1
+
+
+async def test_a_namespace_is_a_scope_inside_the_tenant(serve: ServeGateway) -> None:
+    async with serve() as gateway:
+        client = gateway.client()
+        team_a = {"x-nearhit-namespace": "team-a"}
+        await create(client, ask("What is Redis?"), extra_headers=team_a)
+        await gateway.wait_entries(1)
+        headers, _ = await create(client, ask("What is Redis?"))
+        assert headers["x-nearhit-cache"] == "miss"
+        headers, _ = await create(client, ask("What is Redis?"), extra_headers={"x-nearhit-namespace": "team-b"})
+        assert headers["x-nearhit-cache"] == "miss"
+        headers, _ = await create(client, ask("What is Redis?"), extra_headers=team_a)
+        assert headers["x-nearhit-cache"] == "hit-exact"
+
+
+async def test_unknown_paths_methods_and_models_answer_in_openai_shape(serve: ServeGateway) -> None:
+    models = json.dumps({"gpt-4o": {}, "fast": {"upstream": "gpt-4o-mini", "threshold": 0.95}})
+    async with serve(models=models) as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
+        client = gateway.client()
+        for path in ("/responses", "/completions", "/assistants/x"):
+            response = await http.post(path, json={"model": "gpt-4o", "input": "hi"})
+            assert response.status_code == 404, path
+            error = response.json()["error"]
+            assert set(error) == {"message", "type", "param", "code"} and error["code"] == "unknown_url"
+            assert "POST /v1/chat/completions" in error["message"]
+        with pytest.raises(openai.NotFoundError):
+            await client.responses.create(model="gpt-4o", input="hi")
+
+        response = await http.get("/chat/completions")
+        assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+        assert "POST" in response.headers["allow"]
+
+        with pytest.raises(openai.NotFoundError) as caught:
+            await client.chat.completions.create(model="gpt-3.5-turbo", messages=ask("hi"))
+        assert caught.value.code == "model_not_found" and caught.value.param == "model"
+        assert "fast, gpt-4o" in caught.value.message
+        assert gateway.runtime.flights.started == 0
+
+        assert [m.id async for m in client.models.list()][:2] == ["fast", "gpt-4o"]
+        raw = await client.chat.completions.with_raw_response.create(model="fast", messages=ask("hi"))
+        assert raw.parse().model == "simulated-gpt-4o-mini"  # the alias's upstream model answered
+
+
+async def _until(condition: Callable[[], Any], within: float = 5.0) -> None:
+    """Poll ``condition`` until it holds (a background store), failing after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def test_langchain_bind_tools_reads_a_replayed_tool_call(serve: ServeGateway) -> None:
+    langchain_openai = pytest.importorskip("langchain_openai")
+    async with serve() as gateway:
+        model = langchain_openai.ChatOpenAI(model="gpt-4o", base_url=gateway.base_url, api_key="sk-any", max_retries=0)
+        bound = model.bind_tools([WEATHER])
+        first = await bound.ainvoke("What's the weather in Oslo?")
+        await gateway.wait_entries(1)
+        again = await bound.ainvoke("What's the weather in Oslo?")
+        streamed = None
+        async for piece in bound.astream("What's the weather in Oslo?"):
+            streamed = piece if streamed is None else streamed + piece
+        for message in (first, again, streamed):
+            [call] = message.tool_calls
+            assert call["name"] == "get_weather" and call["args"] == {"city": "simulated", "unit": "C"}
+        assert again.tool_calls[0]["id"] == first.tool_calls[0]["id"]
+        usage = again.usage_metadata  # LangChain reads the hit's prompt as cache reads
+        assert usage is not None and usage["input_token_details"]["cache_read"] == usage["input_tokens"] > 0
+        assert gateway.runtime.flights.started == 1
