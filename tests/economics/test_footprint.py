@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import redis
 
+from nearhit import redis_server
 from nearhit.economics.footprint import Algorithm, entry_footprint
 
 ENTRIES = 3072
@@ -24,22 +25,33 @@ PROMPT_BYTES, RESPONSE_BYTES = 200, 800
 TOLERANCE = 0.15
 
 
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    with redis.Redis.from_url(redis_url, protocol=2) as connection:
-        yield connection
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redis.Redis]:
+    """A Redis of its own, without persistence, so no other test's keys come and go while we measure."""
+    data_dir = tmp_path_factory.mktemp("footprint-redis")
+    server, _ = redis_server.ensure_running(data_dir)
+    try:
+        with redis.Redis.from_url(server.url, protocol=2) as connection:
+            connection.config_set("appendonly", "no")
+            connection.config_set("save", "")
+            yield connection
+    finally:
+        redis_server.stop(data_dir)
 
 
 def _used_memory(client: redis.Redis) -> int:
-    """``used_memory`` once nothing is being freed in the background: a dropped index's documents (ours, or an
-    earlier test's) are freed lazily, and counting that as our entries' size gave 3.7 KB (even less than zero)
-    for a 6.1 KB entry."""
+    """``used_memory`` once it has settled: a dropped index (an earlier case's, freed by RediSearch in the
+    background) or keys expiring meanwhile made a measurement of a 6.1 KB entry come out at 3.7 KB, or below
+    zero. Settled: two readings 100 ms apart within 64 KiB (0.4% of what the entries add)."""
     deadline = time.monotonic() + 30
+    previous = None
     while True:
         info = client.info("memory")
-        if int(info.get("lazyfree_pending_objects", 0)) == 0 or time.monotonic() > deadline:
-            return int(info["used_memory"]) - int(info.get("mem_clients_normal", 0))
-        time.sleep(0.05)
+        used = int(info["used_memory"]) - int(info.get("mem_clients_normal", 0))
+        if (previous is not None and abs(used - previous) < 64 * 1024) or time.monotonic() > deadline:
+            return used
+        previous = used
+        time.sleep(0.1)
 
 
 def _fill(client: redis.Redis, prefix: str, dim: int) -> None:
