@@ -27,8 +27,11 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
     exit if this command started it); workers share that one Redis."""
     import uvicorn
 
+    os.environ.setdefault("NEARHIT_HEALTH_HOST", host)  # the health port listens where the server does
     config = settings()
     port = port or int(os.environ.get("PORT", "8000"))
+    if config.health_port == port:
+        raise click.ClickException(f"NEARHIT_HEALTH_PORT ({port}) must differ from the server's port")
     started: redis_server.EmbeddedRedis | None = None
     if config.embedded_redis:
         try:
