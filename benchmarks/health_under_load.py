@@ -51,6 +51,23 @@ with httpx.Client(timeout=30) as client:
 print(json.dumps(samples))
 """
 
+# The machine's floor: the same stdlib server in a process of its own (no GIL shared with the service) with a
+# constant answer. What it takes under the load is what the machine, not the service, costs a probe.
+CONTROL_SERVER = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+    def log_message(self, *args):
+        pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
 
 async def one_stream(client: httpx.AsyncClient, prompt: str) -> bool:
     """A full ``/ask/stream`` (both columns); True when it ended with ``stream_complete``."""
@@ -65,9 +82,16 @@ async def one_stream(client: httpx.AsyncClient, prompt: str) -> bool:
 async def health_during_streams(
     url: str, health_port_url: str, streams: int, work: Path
 ) -> tuple[dict[str, tuple[list[float], int]], int, float]:
-    """({poller: (latencies in ms, non-200 answers)} for the main ``/health`` and the health port's, completed
-    streams, seconds the streams took)."""
-    urls = {"main port": f"{url}/health", "health port": f"{health_port_url}/health"}
+    """({poller: (latencies in ms, non-200 answers)} for the main ``/health``, the health port's and the
+    control server's, completed streams, seconds the streams took)."""
+    control_port = free_port()
+    control = await asyncio.create_subprocess_exec(sys.executable, "-c", CONTROL_SERVER, str(control_port))
+    urls = {
+        "main port": f"{url}/health",
+        "health port": f"{health_port_url}/health",
+        "control: a process of its own": f"http://127.0.0.1:{control_port}/",
+    }
+    await asyncio.sleep(0.5)  # the control server binds its port
     stop = work / "stop-health"
     pollers = {
         name: await asyncio.create_subprocess_exec(
@@ -88,6 +112,8 @@ async def health_during_streams(
         samples = json.loads((await poller.communicate())[0])
         during = samples[20:]  # after the ~1 s of idle samples
         results[name] = ([ms for ms, _ in during], sum(status != 200 for _, status in during))
+    control.terminate()
+    await control.wait()
     return results, sum(d is True for d in done), took
 
 
@@ -158,12 +184,13 @@ async def main() -> None:
                     url, f"http://127.0.0.1:{health_port}", args.streams, Path(data)
                 )
                 print(f"{completed}/{args.streams} streams complete in {took:.1f} s\n")
-                print(f"| /health during {args.streams} concurrent streams | n | p50 ms | p99 ms | max ms | non-200 |")
-                print("|---|---|---|---|---|---|")
+                print(f"| /health during {args.streams} streams | n | p50 ms | p90 ms | p99 ms | max ms | non-200 |")
+                print("|---|---|---|---|---|---|---|")
                 for name, (latencies, failed) in health.items():
+                    p50, p90, p99 = (percentile(latencies, q) or 0.0 for q in (50, 90, 99))
                     print(
-                        f"| {name} | {len(latencies)} | {percentile(latencies, 50):.1f} | "
-                        f"{percentile(latencies, 99):.1f} | {max(latencies):.1f} | {failed} |",
+                        f"| {name} | {len(latencies)} | {p50:.1f} | {p90:.1f} | {p99:.1f} | "
+                        f"{max(latencies):.1f} | {failed} |",
                         flush=True,
                     )
                 print()

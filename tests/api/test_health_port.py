@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,7 +46,7 @@ def _answers(url: str) -> bool:
 
 @contextlib.contextmanager
 def health_port(snapshot: Callable[[], HealthStatus | None], port: int | None = None) -> Iterator[str]:
-    server = HealthServer("127.0.0.1", port or free_port(), snapshot)
+    server = HealthServer("127.0.0.1", port or free_port(), snapshot, HEALTH_STALE_S)
     server.start()
     try:
         yield f"http://127.0.0.1:{server.port}"
@@ -88,11 +91,35 @@ def test_no_status_yet_is_503() -> None:
         assert httpx.get(f"{url}/live").status_code == 503
 
 
+def test_a_worker_that_stops_feeding_its_status_is_reported_stale() -> None:
+    """The whole worker stuck (not only its event loop): the child ages the last status by its own clock."""
+    port = free_port()
+    command = [sys.executable, "-m", "nearhit.health_server", "127.0.0.1", str(port), "--stale-s", "0.5"]
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        child.stdin.write(json.dumps({"redis": REDIS_OK, "index": INDEX_OK, "age_s": 0.0}) + "\n")
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "serving"
+        assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+        _eventually(lambda: httpx.get(f"http://127.0.0.1:{port}/health").status_code == 503)
+        assert "event loop" in httpx.get(f"http://127.0.0.1:{port}/live").json()["error"]
+    finally:
+        child.stdin.close()  # the worker gone: the child exits
+        assert child.wait(5) == 0
+        child.stdout.close()
+
+
+def test_a_port_it_cannot_bind_is_an_error_at_start() -> None:
+    with pytest.raises(OSError, match=r"cannot listen on 192\.0\.2\.1"):
+        HealthServer("192.0.2.1", free_port(), lambda: None, HEALTH_STALE_S).start()  # TEST-NET: not ours
+
+
 def test_a_second_worker_takes_the_port_over_when_the_first_stops() -> None:
     status = HealthStatus(REDIS_OK, INDEX_OK, time.monotonic())
     port = free_port()
-    first = HealthServer("127.0.0.1", port, lambda: status)
-    second = HealthServer("127.0.0.1", port, lambda: status, retry_s=0.1)
+    first = HealthServer("127.0.0.1", port, lambda: status, HEALTH_STALE_S)
+    second = HealthServer("127.0.0.1", port, lambda: status, HEALTH_STALE_S, retry_s=0.1)
     first.start()
     try:
         second.start()  # the port is taken: no error, it waits for it
@@ -153,6 +180,7 @@ def test_the_health_port_answers_while_the_event_loop_is_blocked(
     assert not _answers(f"{health}/health")  # shut down with the app
 
 
+@pytest.mark.slow
 def test_serve_starts_the_health_port_with_the_runtime_status(tmp_path: Path) -> None:
     port = free_port()
     with server_process({"NEARHIT_HEALTH_PORT": str(port), "NEARHIT_SIM_TTFT_MS": "5"}, tmp_path) as url:

@@ -15,6 +15,7 @@ from nearhit.errors import NearhitError
 from nearhit.health_server import health_report
 from nearhit.llm import ChatMessage, LLMError, complete
 from nearhit.metrics import prometheus, redis_error
+from nearhit.runtime import HEALTH_STALE_S
 
 router = APIRouter(tags=["health"])
 
@@ -30,7 +31,8 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
     """Answered from the status the runtime checks in the background every second, so a probe gets its answer
     at once even while Redis is slow; a status too old to trust counts as down. Under a load that keeps the
     event loop behind, the health port (``NEARHIT_HEALTH_PORT``) answers the same without waiting for it."""
-    body, status_code = health_report(runtime.health or await runtime.check_health())
+    status = runtime.health or await runtime.check_health()
+    body, status_code = health_report(status.redis, status.index, status.age_s, HEALTH_STALE_S)
     return JSONResponse(body, status_code=status_code)
 
 
