@@ -46,8 +46,8 @@ ENV PATH=/opt/nearhit/bin:$PATH \
     NEARHIT_HEALTH_PORT=8001
 USER 10001:10001
 WORKDIR /home/nearhit
-# 8000: the API and the UI; 8001: the health port, for probes only (/health and /live, answered by a thread
-# that never waits behind request work on the event loop).
+# 8000: the API and the UI; 8001: the health port, for probes only (/health and /live, answered by a small
+# process that never waits behind request work on the event loop).
 EXPOSE 8000 8001
 # /health is 200 when Redis and the index are usable, 503 otherwise (the service still answers, uncached) or
 # when the event loop has been stuck for 15 s.

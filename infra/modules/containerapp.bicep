@@ -181,8 +181,8 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
               secretRef: 'gateway-keys'
             }
           ]
-          // Probes on the health port (NEARHIT_HEALTH_PORT), answered by a thread that never waits behind
-          // request work on the event loop. /live fails only when that loop has been stuck for 15 s: a replica
+          // Probes on the health port (NEARHIT_HEALTH_PORT), answered by a small process that never waits
+          // behind request work on the event loop. /live fails only when that loop has been stuck for 15 s: a replica
           // whose Redis is down still answers (uncached, degraded), so it must not be restarted or taken out of
           // rotation for it. /health (503 then) is for dashboards and alerts.
           probes: [

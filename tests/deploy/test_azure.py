@@ -163,7 +163,7 @@ def test_container_app(parsed: dict[str, dict[str, Any]]) -> None:
     assert redis_url["value"].startswith("rediss://")  # TLS to Azure Managed Redis
 
     # Replicas share the one Redis; a replica whose Redis is down keeps answering, so the probes ask /live (the
-    # event loop turns), not /health, on the health port (answered by a thread, even while that loop is busy).
+    # event loop turns), not /health, on the health port (a process of its own: answered while the loop is busy).
     scale = app["properties"]["template"]["scale"]
     assert scale["maxReplicas"] == "maxReplicas"
     assert {probe["type"] for probe in container["probes"]} == {"Startup", "Liveness", "Readiness"}

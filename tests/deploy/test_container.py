@@ -78,7 +78,7 @@ def test_runtime_is_slim_non_root_and_healthchecked() -> None:
     (user,) = [rest for word, rest in runtime if word == "USER"]
     assert not user.startswith(("0", "root"))
     (health,) = [rest for word, rest in runtime if word == "HEALTHCHECK"]
-    # The health port: answered by a thread, so a busy event loop does not fail the check.
+    # The health port: answered by a process of its own, so a busy event loop does not fail the check.
     assert "/health" in health and "os.environ['NEARHIT_HEALTH_PORT']" in health
     (entrypoint,) = [rest for word, rest in runtime if word == "ENTRYPOINT"]
     assert json.loads(entrypoint) == ["nearhit", "serve", "--host", "0.0.0.0"]  # --port comes from $PORT
