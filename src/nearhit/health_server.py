@@ -22,6 +22,7 @@ import argparse
 import errno
 import json
 import logging
+import signal
 import subprocess
 import sys
 import threading
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stale-s", type=float, required=True)
     parser.add_argument("--retry-s", type=float, default=RETRY_S)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the worker closes stdin
     latest, closed = _Latest(args.stale_s), threading.Event()
     serving = threading.Thread(
         target=_bind_when_free, args=(args.host, args.port, latest, args.retry_s, closed), daemon=True
@@ -222,7 +224,7 @@ class HealthServer:
     def _send(self, stdin: IO[str]) -> None:
         status = self._snapshot()
         line = None if status is None else {"redis": status.redis, "index": status.index, "age_s": status.age_s}
-        stdin.write(json.dumps(line) + "\n")
+        stdin.write(json.dumps(line, default=str) + "\n")
         stdin.flush()
 
     def _feed(self, stdin: IO[str]) -> None:
