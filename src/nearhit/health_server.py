@@ -237,6 +237,9 @@ class HealthServer:
     def _listen(self, stdout: IO[str]) -> None:
         for line in stdout:
             self._state(line.strip())
+        if not self._stopping.is_set():  # killed, or crashed (its traceback is on stderr): probes now fail
+            self.serving = False
+            log.error("health port %s:%d: its process exited; probes on it fail from now on", self.host, self.port)
 
     def _state(self, line: str) -> None:
         self.serving = line == "serving"
