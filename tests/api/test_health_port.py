@@ -193,6 +193,7 @@ def test_serve_starts_the_health_port_with_the_runtime_status(tmp_path: Path) ->
         assert 0 <= health.json()["checked_s_ago"] < 2  # refreshed every second by the runtime
         assert httpx.get(f"http://127.0.0.1:{port}/live").json()["live"] is True
     assert not _answers(f"http://127.0.0.1:{port}/health")
+    assert f"health port on http://127.0.0.1:{port}" in (tmp_path / "server.log").read_text()
 
 
 @pytest.mark.slow
