@@ -42,12 +42,16 @@ ENV PATH=/opt/nearhit/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     NEARHIT_DATA_DIR=/data \
-    PORT=8000
+    PORT=8000 \
+    NEARHIT_HEALTH_PORT=8001
 USER 10001:10001
 WORKDIR /home/nearhit
-EXPOSE 8000
-# /health is 200 when Redis and the index are usable, 503 otherwise (the service still answers, uncached).
+# 8000: the API and the UI; 8001: the health port, for probes only (/health and /live, answered by a small
+# process that never waits behind request work on the event loop).
+EXPOSE 8000 8001
+# /health is 200 when Redis and the index are usable, 503 otherwise (the service still answers, uncached) or
+# when the event loop has been stuck for 15 s.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ['NEARHIT_HEALTH_PORT'], timeout=4)"]
 ENTRYPOINT ["nearhit", "serve", "--host", "0.0.0.0"]
 CMD []

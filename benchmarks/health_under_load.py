@@ -3,12 +3,13 @@
 
     python benchmarks/health_under_load.py                 # ~2 minutes
     python benchmarks/health_under_load.py --streams 200 --events 20000
+    python benchmarks/health_under_load.py --health-only   # only /health during the streams
 
 It starts its own embedded Redis (a temporary folder) and one ``uvicorn nearhit.api.app:app_factory`` worker
 with the simulated LLM (450 ms to the first token, 50 tokens/s, so each stream lasts a few seconds). ``/health``
-is polled from a separate process (every 50 ms), so the 500 streaming clients of this process do not delay
-its measurements. The events are written through ``Telemetry.record``, as the service writes them. Prints
-Markdown tables.
+is polled on the main port and on the health port (``NEARHIT_HEALTH_PORT``), each from a process of its own
+(every 50 ms), so the 500 streaming clients of this process do not delay its measurements. The events are
+written through ``Telemetry.record``, as the service writes them. Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from nearhit.cache.keys import KeySpace
 from nearhit.config import load_settings
 from nearhit.stats import percentile
 from nearhit.telemetry import ColumnRecord, Telemetry
-from service import cache_column, server
+from service import cache_column, free_port, server
 
 INDEX = "bench_health"
 MIN_ROW_S = 5.0  # each hit-latency row lasts at least this long, so slow pollers poll a few times
@@ -50,6 +51,23 @@ with httpx.Client(timeout=30) as client:
 print(json.dumps(samples))
 """
 
+# The machine's floor: the same stdlib server in a process of its own (no GIL shared with the service) with a
+# constant answer. What it takes under the load is what the machine, not the service, costs a probe.
+CONTROL_SERVER = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+    def log_message(self, *args):
+        pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
 
 async def one_stream(client: httpx.AsyncClient, prompt: str) -> bool:
     """A full ``/ask/stream`` (both columns); True when it ended with ``stream_complete``."""
@@ -61,12 +79,26 @@ async def one_stream(client: httpx.AsyncClient, prompt: str) -> bool:
     return last == "stream_complete"
 
 
-async def health_during_streams(url: str, streams: int, work: Path) -> tuple[list[float], int, int, float]:
-    """(``/health`` latencies in ms, non-200 answers, completed streams, seconds the streams took)."""
+async def health_during_streams(
+    url: str, health_port_url: str, streams: int, work: Path
+) -> tuple[dict[str, tuple[list[float], int]], int, float]:
+    """({poller: (latencies in ms, non-200 answers)} for the main ``/health``, the health port's and the
+    control server's, completed streams, seconds the streams took)."""
+    control_port = free_port()
+    control = await asyncio.create_subprocess_exec(sys.executable, "-c", CONTROL_SERVER, str(control_port))
+    urls = {
+        "main port": f"{url}/health",
+        "health port": f"{health_port_url}/health",
+        "control: a process of its own": f"http://127.0.0.1:{control_port}/",
+    }
+    await asyncio.sleep(0.5)  # the control server binds its port
     stop = work / "stop-health"
-    poller = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", HEALTH_POLLER, f"{url}/health", str(stop), stdout=asyncio.subprocess.PIPE
-    )
+    pollers = {
+        name: await asyncio.create_subprocess_exec(
+            sys.executable, "-c", HEALTH_POLLER, target, str(stop), stdout=asyncio.subprocess.PIPE
+        )
+        for name, target in urls.items()
+    }
     limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=streams + 10)
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
         await asyncio.sleep(1)  # a few idle samples first
@@ -75,9 +107,14 @@ async def health_during_streams(url: str, streams: int, work: Path) -> tuple[lis
         done = await asyncio.gather(*(one_stream(client, p) for p in prompts), return_exceptions=True)
         took = time.perf_counter() - started
     stop.touch()
-    samples = json.loads((await poller.communicate())[0])
-    during = samples[20:]  # after the ~1 s of idle samples
-    return [ms for ms, _ in during], sum(status != 200 for _, status in during), sum(d is True for d in done), took
+    results = {}
+    for name, poller in pollers.items():
+        samples = json.loads((await poller.communicate())[0])
+        during = samples[20:]  # after the ~1 s of idle samples
+        results[name] = ([ms for ms, _ in during], sum(status != 200 for _, status in during))
+    control.terminate()
+    await control.wait()
+    return results, sum(d is True for d in done), took
 
 
 async def store_events(redis_url: str, count: int) -> None:
@@ -134,21 +171,31 @@ async def main() -> None:
     parser.add_argument("--streams", type=int, default=500, help="concurrent /ask/stream requests")
     parser.add_argument("--events", type=int, default=100_000, help="telemetry events stored before polling")
     parser.add_argument("--requests", type=int, default=100, help="exact hits measured per row (at least)")
+    parser.add_argument("--health-only", action="store_true", help="only /health during the streams")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nearhit-bench-") as data:
         redis, _ = redis_server.ensure_running(Path(data))
         try:
-            env = {"NEARHIT_SIM_TOKENS_PER_SECOND": "50"}
+            health_port = free_port()
+            env = {"NEARHIT_SIM_TOKENS_PER_SECOND": "50", "NEARHIT_HEALTH_PORT": str(health_port)}
             with server(redis.url, 1, INDEX, env) as url:
                 print(f"  /health during {args.streams} concurrent streams…", file=sys.stderr, flush=True)
-                health, failed, completed, took = await health_during_streams(url, args.streams, Path(data))
-                print(f"| /health during {args.streams} concurrent streams | n | p50 ms | p99 ms | max ms | non-200 |")
-                print("|---|---|---|---|---|---|")
-                print(
-                    f"| {completed}/{args.streams} streams complete in {took:.1f} s | {len(health)} | "
-                    f"{percentile(health, 50):.1f} | {percentile(health, 99):.1f} | {max(health):.1f} | {failed} |\n",
-                    flush=True,
+                health, completed, took = await health_during_streams(
+                    url, f"http://127.0.0.1:{health_port}", args.streams, Path(data)
                 )
+                print(f"{completed}/{args.streams} streams complete in {took:.1f} s\n")
+                print(f"| /health during {args.streams} streams | n | p50 ms | p90 ms | p99 ms | max ms | non-200 |")
+                print("|---|---|---|---|---|---|---|")
+                for name, (latencies, failed) in health.items():
+                    p50, p90, p99 = (percentile(latencies, q) or 0.0 for q in (50, 90, 99))
+                    print(
+                        f"| {name} | {len(latencies)} | {p50:.1f} | {p90:.1f} | {p99:.1f} | "
+                        f"{max(latencies):.1f} | {failed} |",
+                        flush=True,
+                    )
+                print()
+                if args.health_only:
+                    return
                 print(f"  storing {args.events:,} telemetry events…", file=sys.stderr, flush=True)
                 await store_events(redis.url, args.events)
                 print(f"| summary pollers ({args.events:,} events stored) | exact hits | p50 ms | p99 ms | summaries |")

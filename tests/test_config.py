@@ -64,12 +64,22 @@ def test_openai_key_alone_means_openai_for_both(monkeypatch: pytest.MonkeyPatch)
         ("VECTOR_DIMENSION", "0", "VECTOR_DIMENSION"),
         ("NEARHIT_LLM", "gpt", "NEARHIT_LLM"),
         ("NEARHIT_REDIS_TIMEOUT", "0", "NEARHIT_REDIS_TIMEOUT"),
+        ("NEARHIT_HEALTH_PORT", "70000", "NEARHIT_HEALTH_PORT"),
+        ("NEARHIT_HEALTH_PORT", "health", "NEARHIT_HEALTH_PORT"),
     ],
 )
 def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
         load_settings()
+
+
+def test_the_health_port_is_off_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().health_port is None
+    monkeypatch.setenv("NEARHIT_HEALTH_PORT", "")  # compose's `${NEARHIT_HEALTH_PORT:-}`
+    assert load_settings().health_port is None
+    monkeypatch.setenv("NEARHIT_HEALTH_PORT", "8001")
+    assert load_settings().health_port == 8001
 
 
 def test_thresholds_that_disagree(monkeypatch: pytest.MonkeyPatch) -> None:

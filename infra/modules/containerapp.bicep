@@ -133,6 +133,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
               value: '8000'
             }
             {
+              name: 'NEARHIT_HEALTH_PORT'
+              value: '8001'
+            }
+            {
               name: 'REDIS_URL'
               secretRef: 'redis-url'
             }
@@ -177,32 +181,43 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
               secretRef: 'gateway-keys'
             }
           ]
-          // TCP probes: a replica whose Redis is down still answers (uncached, degraded), so it must not be
-          // restarted or taken out of rotation for it. /health (503 then) is for dashboards and alerts.
+          // Probes on the health port (NEARHIT_HEALTH_PORT), answered by a small process that never waits
+          // behind request work on the event loop. /live fails only when that loop has been stuck for 15 s: a replica
+          // whose Redis is down still answers (uncached, degraded), so it must not be restarted or taken out of
+          // rotation for it. /health (503 then) is for dashboards and alerts.
           probes: [
             {
               type: 'Startup'
-              tcpSocket: {
-                port: 8000
+              httpGet: {
+                path: '/live'
+                port: 8001
+                scheme: 'HTTP'
               }
               initialDelaySeconds: 3
               periodSeconds: 3
+              timeoutSeconds: 3
               failureThreshold: 40
             }
             {
               type: 'Liveness'
-              tcpSocket: {
-                port: 8000
+              httpGet: {
+                path: '/live'
+                port: 8001
+                scheme: 'HTTP'
               }
               periodSeconds: 15
+              timeoutSeconds: 3
               failureThreshold: 4
             }
             {
               type: 'Readiness'
-              tcpSocket: {
-                port: 8000
+              httpGet: {
+                path: '/live'
+                port: 8001
+                scheme: 'HTTP'
               }
               periodSeconds: 10
+              timeoutSeconds: 3
               failureThreshold: 3
             }
           ]

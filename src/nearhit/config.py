@@ -155,6 +155,12 @@ class Settings(BaseSettings):
         0, ge=0, validation_alias=_env("NEARHIT_RATE_LIMIT_TOKENS_PER_MINUTE", "rate_limit_tokens_per_minute")
     )
     telemetry_maxlen: int = Field(100_000, gt=0, validation_alias=_env("NEARHIT_TELEMETRY_MAXLEN", "telemetry_maxlen"))
+    # The health port (nearhit.health_server): off unless set, as the app cannot know its main port under a
+    # plain `uvicorn` to derive one, and a guessed PORT+1 would collide with a second local instance.
+    health_port: int | None = Field(None, ge=1, le=65535, validation_alias=_env("NEARHIT_HEALTH_PORT", "health_port"))
+    health_host: str = Field(
+        "127.0.0.1", min_length=1, validation_alias=_env("NEARHIT_HEALTH_HOST", "health_host")
+    )  # `nearhit serve` sets it to its --host
 
     @field_validator("index_name")
     @classmethod
@@ -192,6 +198,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_judge_is_unset(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _thresholds_agree(self) -> Settings:

@@ -162,11 +162,15 @@ def test_container_app(parsed: dict[str, dict[str, Any]]) -> None:
     redis_url = next(s for s in parsed["modules/containerapp.bicep"]["variables"]["secrets"]["value"])
     assert redis_url["value"].startswith("rediss://")  # TLS to Azure Managed Redis
 
-    # Replicas share the one Redis; a replica whose Redis is down keeps answering, so probes are TCP.
+    # Replicas share the one Redis; a replica whose Redis is down keeps answering, so the probes ask /live (the
+    # event loop turns), not /health, on the health port (a process of its own: answered while the loop is busy).
     scale = app["properties"]["template"]["scale"]
     assert scale["maxReplicas"] == "maxReplicas"
     assert {probe["type"] for probe in container["probes"]} == {"Startup", "Liveness", "Readiness"}
-    assert all("tcpSocket" in probe for probe in container["probes"])
+    health_port = int(env["NEARHIT_HEALTH_PORT"]["value"])
+    assert health_port != configuration["ingress"]["targetPort"]
+    for probe in container["probes"]:
+        assert probe["httpGet"]["port"] == health_port and probe["httpGet"]["path"] == "/live", probe
     assert "azd-service-name" in str(app["tags"])
 
 

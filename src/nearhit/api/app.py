@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from nearhit import __version__, logs, metrics, tracing
+from nearhit import __version__, health_server, logs, metrics, tracing
 from nearhit.api import (
     access,
     ask,
@@ -50,9 +50,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             log.info(policy.describe())
         app.state.runtime = runtime or Runtime.from_settings(settings)
         await app.state.runtime.start()
+        health_port = None
         try:
+            health_port = health_server.start_for(settings, lambda: app.state.runtime.health)
             yield
         finally:
+            if health_port is not None:
+                health_port.stop()
             if own:
                 await app.state.runtime.close()
 

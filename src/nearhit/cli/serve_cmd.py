@@ -27,8 +27,11 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
     exit if this command started it); workers share that one Redis."""
     import uvicorn
 
+    os.environ.setdefault("NEARHIT_HEALTH_HOST", host)  # the health port listens where the server does
     config = settings()
     port = port or int(os.environ.get("PORT", "8000"))
+    if config.health_port == port:
+        raise click.ClickException(f"NEARHIT_HEALTH_PORT ({port}) must differ from the server's port")
     started: redis_server.EmbeddedRedis | None = None
     if config.embedded_redis:
         try:
@@ -39,6 +42,8 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
         click.echo(f"embedded Redis at {server.url} (data: {config.data_dir})", err=True)
     provider = "simulated LLM (offline)" if config.resolved_llm == "simulated" else f"{config.resolved_llm} LLM"
     click.echo(f"nearhit on http://{host}:{port}  —  {provider}, {config.resolved_embedder} embedder", err=True)
+    if config.health_port is not None:
+        click.echo(f"health port on http://{config.health_host}:{config.health_port} (/health, /live)", err=True)
     # uvicorn re-raises the SIGTERM it caught once it has shut down; exiting through SystemExit (not the
     # default "terminate at once") lets the embedded Redis below be stopped too (docker stop, systemd, Ctrl-C).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
