@@ -422,7 +422,6 @@ class Answerer:
             except InvalidInput as exc:  # an empty or oversized answer: not worth keeping, Redis is fine
                 return StoreResult("skipped", str(exc))
             except (NearhitError, RedisError) as exc:
-                log.warning("answer not stored: %s", exc)
                 return StoreResult("failed", str(exc))
             except Exception as exc:
                 log.exception("answer not stored")

@@ -7,11 +7,13 @@ stopped. The record lives in the process, not in Redis, because Redis is exactly
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
 StoreOutcome = Literal["stored", "skipped", "failed"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,16 @@ class StoreHealth:
         self.last_error_at: float | None = None
 
     def record(self, result: StoreResult) -> None:
+        """Count the outcome; log only the changes (the first failure of a run, and the recovery), so an outage
+        writes two lines, not one per answer."""
         if result.outcome == "stored":
             self.stored += 1
+            if self.consecutive_failures:
+                log.info("answers are stored again, after %d that could not be", self.consecutive_failures)
             self.consecutive_failures = 0
         elif result.outcome == "failed":
+            if not self.consecutive_failures:
+                log.warning("answers are not being stored (counted in /cache/stats until one is): %s", result.reason)
             self.failures += 1
             self.consecutive_failures += 1
             self.last_error, self.last_error_at = result.reason, time.time()
