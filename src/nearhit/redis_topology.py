@@ -22,7 +22,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aredis
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from nearhit.cache.index import check_query_engine
@@ -238,9 +240,10 @@ def _parse_sentinel(netloc: str, path: str, scheme: str, query: str) -> RedisTar
 
 
 def _sentinel(target: RedisTarget) -> Sentinel:
-    auth = _auth(target.url)
-    return Sentinel(list(target.sentinels), sentinel_kwargs={"socket_timeout": _TIMEOUT_S, **auth},
-                    socket_timeout=_TIMEOUT_S)  # fmt: skip
+    # No retries towards a Sentinel: redis-py already moves on to the next one listed, and a start-up check
+    # should say "no Sentinel answered" at once rather than after seconds of back-off.
+    probe = {"socket_timeout": _TIMEOUT_S, "retry": Retry(NoBackoff(), 0), **_auth(target.url)}
+    return Sentinel(list(target.sentinels), sentinel_kwargs=probe, socket_timeout=_TIMEOUT_S)
 
 
 def _auth(url: str) -> dict[str, Any]:
