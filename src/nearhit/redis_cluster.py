@@ -154,12 +154,12 @@ def load(base_dir: Path) -> LocalTopology | None:
         topology = LocalTopology(state["kind"], base_dir, nodes, str(state.get("service", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return topology if any(redis_server.pid_alive(n.pid) for n in nodes) else None
+    return topology if any(_runs(n) for n in nodes) else None
 
 
 def stop(topology: LocalTopology) -> None:
     """End every process of the set (SIGTERM, then SIGKILL after a few seconds) and forget it."""
-    _kill_all(topology.nodes, signal.SIGTERM)
+    _kill_all([node for node in topology.nodes if _runs(node)], signal.SIGTERM)
     (topology.base_dir / _STATE_FILE).unlink(missing_ok=True)
 
 
@@ -313,7 +313,19 @@ def _pairs(reply: object) -> dict[str, str]:
     return {str(items[i]): str(items[i + 1]) for i in range(0, len(items) - 1, 2)}
 
 
+def _runs(node: LocalNode) -> bool:
+    """Whether the node's process still runs *as that node*: Redis titles itself ``redis-server
+    127.0.0.1:PORT``, so a pid reused by another program after a reboot is never signalled."""
+    if not redis_server.pid_alive(node.pid):
+        return False
+    try:
+        return f"127.0.0.1:{node.port}" in Path(f"/proc/{node.pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return False
+
+
 def _kill_all(nodes: Iterable[LocalNode], sig: signal.Signals = signal.SIGKILL) -> None:
+    """Signal processes this module started (the callers hold them or checked them with ``_runs``)."""
     nodes = list(nodes)
     for node in nodes:
         with contextlib.suppress(ProcessLookupError):

@@ -3,9 +3,12 @@ shard, and survives ``kill -9`` of a primary (its replica is promoted with the i
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,18 @@ def _replica_of(primary_port: int) -> int:
     """The port of the replica of the primary on ``primary_port`` (from the primary's INFO replication)."""
     info = redis.Redis(port=primary_port).info("replication")
     return int(info["slave0"]["port"])
+
+
+def test_a_stale_record_never_signals_a_reused_pid(tmp_path: Path) -> None:
+    """After a reboot the recorded pids may belong to other programs: ``load`` sees no set, ``stop`` kills none."""
+    stranger = subprocess.Popen(["sleep", "30"])
+    try:
+        node = redis_cluster.LocalNode("primary", redis_cluster.redis_server._free_port(), stranger.pid)
+        stale = LocalTopology("cluster", tmp_path, (node,))
+        (tmp_path / "topology.json").write_text(json.dumps({"kind": "cluster", "nodes": [asdict(node)]}))
+        assert redis_cluster.load(tmp_path) is None
+        redis_cluster.stop(stale)
+        assert stranger.poll() is None
+    finally:
+        stranger.kill()
+        stranger.wait()
