@@ -123,9 +123,9 @@ async def has_search_coordinator(client: RedisCluster) -> bool:
 
 async def _inspect_single(target: RedisTarget) -> Detected:
     client = aredis.Redis.from_url(target.url, socket_timeout=_TIMEOUT_S)
+    address = _address(target.url)
     try:
-        address = _address(target.url)
-        if str((await client.info("cluster")).get("cluster_enabled", 0)) == "1":
+        if await _cluster_enabled(client):
             raise ConfigError(
                 f"REDIS_URL names {address}, a node of a Redis Cluster, but cluster mode is off: {_SET_CLUSTER}"
             )
@@ -135,6 +135,14 @@ async def _inspect_single(target: RedisTarget) -> Detected:
     finally:
         await client.aclose()
     return Detected(Topology.SINGLE, (address,))
+
+
+async def _cluster_enabled(client: aredis.Redis) -> bool:
+    """``cluster_enabled:1`` in INFO; a proxy that refuses ``INFO cluster`` is no cluster to the client."""
+    try:
+        return str((await client.info("cluster")).get("cluster_enabled", 0)) == "1"
+    except ResponseError:
+        return False
 
 
 async def _inspect_cluster(target: RedisTarget) -> Detected:

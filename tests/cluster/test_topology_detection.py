@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
+import redis
 
 from nearhit import redis_cluster
 from nearhit.errors import ConfigError, RedisUnavailable
@@ -141,3 +142,16 @@ async def test_coordinator_build_is_detected_and_searches_across_shards() -> Non
     finally:
         await client.execute_command("FT.DROPINDEX", name, "DD")
         await client.aclose()
+
+
+async def test_a_server_refusing_info_cluster_counts_as_one_endpoint(local_sentinel: LocalTopology) -> None:
+    """Managed proxies restrict commands; one that refuses ``INFO`` (here through an ACL) is not a cluster."""
+    port = local_sentinel.ports("primary")[0]
+    admin = redis.Redis(port=port)
+    admin.acl_setuser("restricted", enabled=True, passwords=["+pw"], keys=["*"], commands=["+@all", "-info"])
+    try:
+        url = f"redis://restricted:pw@127.0.0.1:{port}/0"
+        assert await inspect(parse_target(url)) == Detected(Topology.SINGLE, (f"127.0.0.1:{port}",))
+    finally:
+        admin.acl_deluser("restricted")
+        admin.close()
