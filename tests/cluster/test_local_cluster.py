@@ -45,6 +45,12 @@ def test_tenant_index_on_its_shard_serves_knn(local_cluster: LocalTopology) -> N
             create_tenant_index(client, tenant)
         for tenant in tenants:
             assert nearest(client, tenant, vector(0.1, 1, 0, 0)) == [entry_key(tenant, "b"), entry_key(tenant, "a")]
+        for tenant in tenants:  # each index exists on its own shard only (no coordinator in this build)
+            owner = client.get_node_from_key(index_name(tenant))
+            for port in local_cluster.ports("primary"):
+                with redis.Redis(port=port) as node:
+                    listed = node.execute_command("FT._LIST")
+                assert (index_name(tenant).encode() in listed) == (port == owner.port)
     finally:
         for tenant in tenants:
             client.execute_command("FT.DROPINDEX", index_name(tenant), "DD")
@@ -97,8 +103,8 @@ def test_killed_primary_is_replaced_by_its_replica_with_the_index(tmp_path: Path
 
 def _replica_of(primary_port: int) -> int:
     """The port of the replica of the primary on ``primary_port`` (from the primary's INFO replication)."""
-    info = redis.Redis(port=primary_port).info("replication")
-    return int(info["slave0"]["port"])
+    with redis.Redis(port=primary_port) as primary:
+        return int(primary.info("replication")["slave0"]["port"])
 
 
 def test_a_stale_record_never_signals_a_reused_pid(tmp_path: Path) -> None:
