@@ -79,7 +79,7 @@ def find_running(data_dir: Path) -> EmbeddedRedis | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if _pid_alive(server.pid) and _answers_ping(server.port):
+    if pid_alive(server.pid) and _answers_ping(server.port):
         return server
     state_path.unlink(missing_ok=True)
     return None
@@ -112,9 +112,9 @@ def stop(data_dir: Path, only: EmbeddedRedis | None = None) -> bool:
         with contextlib.suppress(redis.ConnectionError):
             redis.Redis(port=server.port, socket_timeout=_STOP_TIMEOUT_S).shutdown()
         deadline = time.monotonic() + _STOP_TIMEOUT_S
-        while _pid_alive(server.pid) and time.monotonic() < deadline:
+        while pid_alive(server.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if _pid_alive(server.pid):
+        if pid_alive(server.pid):
             os.kill(server.pid, signal.SIGKILL)
         (data_dir / _STATE_FILE).unlink(missing_ok=True)
         return True
@@ -137,7 +137,19 @@ def _start(data_dir: Path) -> EmbeddedRedis:
     ]  # fmt: skip
     for module in modules:
         args += ["--loadmodule", str(module)]
-    process = subprocess.Popen(
+    process = launch(args)
+    server = EmbeddedRedis(port=port, pid=process.pid, data_dir=data_dir, token=uuid.uuid4().hex)
+    wait_ready(process, port, data_dir / _LOG_FILE, "the embedded Redis")
+    state = {"port": port, "pid": process.pid, "token": server.token}
+    (data_dir / _STATE_FILE).write_text(json.dumps(state))
+    (data_dir / _PORT_FILE).write_text(str(port))
+    return server
+
+
+def launch(args: list[str]) -> subprocess.Popen[bytes]:
+    """Start a Redis process detached (own session) with no inherited pipes: its output goes to the log
+    file named in ``args``, so a shell capturing our output is never held open by it."""
+    return subprocess.Popen(
         args,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -145,22 +157,22 @@ def _start(data_dir: Path) -> EmbeddedRedis:
         start_new_session=True,
         close_fds=True,
     )
-    server = EmbeddedRedis(port=port, pid=process.pid, data_dir=data_dir, token=uuid.uuid4().hex)
+
+
+def wait_ready(process: subprocess.Popen[bytes], port: int, log_file: Path, what: str) -> None:
+    """Wait until the server answers PING (data loaded); a clear error with its log tail if it exits or
+    hangs (it is killed then)."""
     deadline = time.monotonic() + _READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RedisUnavailable(
-                f"the embedded Redis exited at start (code {process.returncode}); "
-                f"see {data_dir / _LOG_FILE}:\n{_log_tail(data_dir)}"
+                f"{what} exited at start (code {process.returncode}); see {log_file}:\n{_log_tail(log_file)}"
             )
         if _answers_ping(port, loading_ok=False):
-            state = {"port": port, "pid": process.pid, "token": server.token}
-            (data_dir / _STATE_FILE).write_text(json.dumps(state))
-            (data_dir / _PORT_FILE).write_text(str(port))
-            return server
+            return
         time.sleep(0.05)
     process.kill()
-    raise RedisUnavailable(f"the embedded Redis did not become ready in {_READY_TIMEOUT_S:.0f} s")
+    raise RedisUnavailable(f"{what} did not become ready in {_READY_TIMEOUT_S:.0f} s")
 
 
 @contextlib.contextmanager
@@ -191,13 +203,20 @@ def _preferred_port(data_dir: Path) -> int:
         previous = int((data_dir / _PORT_FILE).read_text())
     except (OSError, ValueError):
         return _free_port()
+    return previous if port_free(previous) else _free_port()
+
+
+def port_free(port: int) -> bool:
+    """Whether Redis could listen on ``port`` of 127.0.0.1 now."""
+    if not 0 < port < 65536:
+        return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Redis binds: TIME_WAIT is no conflict
         try:
-            sock.bind(("127.0.0.1", previous))
+            sock.bind(("127.0.0.1", port))
         except OSError:
-            return _free_port()
-    return previous
+            return False
+    return True
 
 
 def _free_port() -> int:
@@ -206,7 +225,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether the process runs (a zombie counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -232,8 +252,8 @@ def _answers_ping(port: int, loading_ok: bool = True) -> bool:
         client.close()
 
 
-def _log_tail(data_dir: Path, lines: int = 15) -> str:
+def _log_tail(log_file: Path, lines: int = 15) -> str:
     try:
-        return "\n".join((data_dir / _LOG_FILE).read_text().splitlines()[-lines:])
+        return "\n".join(log_file.read_text().splitlines()[-lines:])
     except OSError:
         return "(no log)"
