@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from nearhit import validate
+
 _WHITESPACE = re.compile(r"\s+")
 _TAG_SAFE = re.compile(r"^[0-9a-f]+$")
 
@@ -73,8 +75,6 @@ class Scope:
         history: Sequence[tuple[str, str]] = (),
     ) -> Scope:
         """A scope from the caller's context. ``history`` is the earlier (role, content) turns."""
-        from nearhit.cache import validate
-
         model, tenant = validate.label(model, "model"), validate.label(tenant, "tenant")
         system_hash = sha256_hex(system_prompt) if system_prompt else ""
         history_hash = _digest_of([[role, content] for role, content in history]) if history else ""

@@ -31,8 +31,8 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redisvl.query.filter import FilterExpression
 
-from nearhit import tracing
-from nearhit.cache import bounded, validate
+from nearhit import tracing, validate
+from nearhit.cache import bounded
 from nearhit.cache import index as idx
 from nearhit.cache.feedback import FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import KeySpace, Scope, normalise

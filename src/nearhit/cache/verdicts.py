@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from nearhit import validate
 from nearhit.cache import index as idx
-from nearhit.cache import validate
 from nearhit.cache.feedback import Verdict
 from nearhit.cache.keys import normalise
 from nearhit.cache.semantic_cache import SemanticCache

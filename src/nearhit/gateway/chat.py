@@ -7,11 +7,11 @@ before the first token comes back with the upstream's status rather than inside 
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from nearhit import validate
 from nearhit.answering import (
     Answerer,
     AskRequest,
@@ -21,7 +21,6 @@ from nearhit.answering import (
     ColumnEvent,
     temperature_bypass,
 )
-from nearhit.cache import validate
 from nearhit.errors import InvalidInput
 from nearhit.gateway import protocol
 from nearhit.gateway.errors import GatewayError, invalid, upstream
@@ -30,7 +29,6 @@ from nearhit.llm import count_message_tokens
 from nearhit.streaming import merge
 
 CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
-MAX_TTL = 10 * 365 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -296,26 +294,15 @@ def _threshold(value: str | None) -> float | None:
     if value is None or not value.strip():
         return None
     try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or not 0 <= number <= 1:
-        raise invalid(
-            f"x-nearhit-threshold must be a similarity from 0 to 1, not {value[:40]!r}.",
-            "x-nearhit-threshold",
-            "invalid_header",
-        )
-    return number
+        return validate.threshold_text(value, "x-nearhit-threshold")
+    except validate.InvalidInput as exc:
+        raise invalid(f"{exc}.", "x-nearhit-threshold", "invalid_header") from None
 
 
 def _ttl(value: str | None) -> int | None:
     if value is None or not value.strip():
         return None
-    text = value.strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_TTL:
-        raise invalid(
-            f"x-nearhit-ttl must be a whole number of seconds from 1 to {MAX_TTL}, not {value[:40]!r}.",
-            "x-nearhit-ttl",
-            "invalid_header",
-        )
-    return int(text)
+    try:
+        return validate.ttl_text(value, "x-nearhit-ttl")
+    except validate.InvalidInput as exc:
+        raise invalid(f"{exc}.", "x-nearhit-ttl", "invalid_header") from None

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nearhit.cache import validate
+from nearhit import validate
 from nearhit.config import Settings
 from nearhit.errors import ConfigError, InvalidInput
 
