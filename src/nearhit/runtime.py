@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from nearhit import bootstrap
 from nearhit.cache import KeySpace, SemanticCache
 from nearhit.cache.index import index_info
-from nearhit.cache.semantic_cache import Probe
+from nearhit.cache.results import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
 from nearhit.errors import NearhitError, RedisUnavailable
