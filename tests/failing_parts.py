@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 
 from nearhit.guards import GuardSet, GuardSignal, GuardVerdict
 from nearhit.llm import ChatMessage, LLMEvent, SimulatedLLM
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 
 
 class BrokenGuard:

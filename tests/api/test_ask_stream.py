@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from nearhit.answering import Answerer, AskRequest
 from nearhit.cache import Scope
+from nearhit.service.answering import Answerer, AskRequest
 from tests.api.live import LiveServer, fast_llm
 from tests.api.sse import ask_stream, events
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nearhit import bootstrap, redis_server
+from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import IndexSpec, drop_index, ensure_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import IndexMismatch, InvalidInput, RedisUnavailable
+from nearhit.service import bootstrap
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
 QUESTION = "What is the capital of France?"

@@ -12,14 +12,14 @@ from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from nearhit import validate
-from nearhit.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
 from nearhit.api import limits
 from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.llm import ChatMessage, count_tokens
-from nearhit.runtime import Runtime
-from nearhit.streaming import column_complete_data, merge, race
+from nearhit.service.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
+from nearhit.service.runtime import Runtime
+from nearhit.service.streaming import column_complete_data, merge, race
 
 router = APIRouter(tags=["ask"])
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from nearhit.cache.index import index_info
 from nearhit.errors import NearhitError
 from nearhit.llm import ChatMessage, LLMError, complete
 from nearhit.metrics import prometheus, redis_error
-from nearhit.runtime import HEALTH_STALE_S
+from nearhit.service.runtime import HEALTH_STALE_S
 
 router = APIRouter(tags=["health"])
 

@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
-from nearhit import bootstrap, validate
+from nearhit import validate
 from nearhit.cache import SemanticCache
 from nearhit.config import Settings, load_settings
 from nearhit.errors import InvalidInput, NearhitError
+from nearhit.service import bootstrap
 
 T = TypeVar("T")
 

@@ -225,9 +225,9 @@ def rebuild(drop_entries: bool, yes: bool) -> None:
         click.confirm("Delete every cached entry and re-create the index?", abort=True)
 
     async def go() -> None:
-        from nearhit import bootstrap
         from nearhit.cache.index import drop_index
         from nearhit.cli._common import settings
+        from nearhit.service import bootstrap
 
         config = settings()
         # Opening the cache would fail on an index that does not fit (dimension, old shape): drop it first.

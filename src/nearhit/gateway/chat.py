@@ -12,7 +12,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from nearhit import validate
-from nearhit.answering import (
+from nearhit.errors import InvalidInput
+from nearhit.gateway import protocol
+from nearhit.gateway.errors import GatewayError, invalid, upstream
+from nearhit.gateway.protocol import ChatCall
+from nearhit.llm import count_message_tokens
+from nearhit.service.answering import (
     Answerer,
     AskRequest,
     CacheDocument,
@@ -21,12 +26,7 @@ from nearhit.answering import (
     ColumnEvent,
     temperature_bypass,
 )
-from nearhit.errors import InvalidInput
-from nearhit.gateway import protocol
-from nearhit.gateway.errors import GatewayError, invalid, upstream
-from nearhit.gateway.protocol import ChatCall
-from nearhit.llm import count_message_tokens
-from nearhit.streaming import merge
+from nearhit.service.streaming import merge
 
 CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
 

@@ -25,9 +25,9 @@ from nearhit.cache.keys import normalise
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput, NearhitError
 from nearhit.llm import ChatMessage, LLMError, LLMEvent, StreamEnd, TextChunk, count_message_tokens
-from nearhit.runtime import Runtime, current_request_id
-from nearhit.store_health import StoreOutcome, StoreResult
-from nearhit.telemetry import Column, ColumnRecord, Outcome, Source
+from nearhit.service.runtime import Runtime, current_request_id
+from nearhit.service.store_health import StoreOutcome, StoreResult
+from nearhit.service.telemetry import Column, ColumnRecord, Outcome, Source
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\S+\s*|\s+")

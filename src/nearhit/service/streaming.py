@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, TypeVar
 
-from nearhit.answering import CacheDocument, Chunk, ColumnDone, ColumnEvent
+from nearhit.service.answering import CacheDocument, Chunk, ColumnDone, ColumnEvent
 
 log = logging.getLogger(__name__)
 EventType = Literal["column_start", "content_chunk", "cache_document", "column_complete", "stream_complete"]
