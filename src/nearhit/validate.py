@@ -23,6 +23,7 @@ __all__ = [
     "InvalidInput",
     "label",
     "prompt",
+    "prompt_length",
     "response",
     "threshold",
     "threshold_text",
@@ -68,6 +69,12 @@ def prompt(value: object, max_chars: int) -> str:
     unicode_text(value, "prompt")
     if not value.strip():
         raise InvalidInput("prompt is empty (or only white space)")
+    return prompt_length(value, max_chars)
+
+
+def prompt_length(value: str, max_chars: int) -> str:
+    """The configured limit alone, for a prompt a schema has checked with every other rule of :func:`prompt`
+    (the limit is a setting the schema cannot know)."""
     if len(value) > max_chars:
         raise InvalidInput(
             f"prompt is {len(value):,} characters; the limit is {max_chars:,} (NEARHIT_MAX_PROMPT_CHARS)"

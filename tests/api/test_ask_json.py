@@ -12,7 +12,8 @@ import pytest
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.service.answering import Answerer, AskRequest
+from nearhit.service.answering import Answerer
+from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
 from tests.api.live import LiveServer, fast_llm, serve
 

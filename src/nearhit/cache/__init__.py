@@ -6,8 +6,9 @@ The names below are imported on first use, so a module that needs only ``keys`` 
 model, the CLI's option parsing) does not load the Redis client.
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from nearhit import _lazy
 
 if _typing.TYPE_CHECKING:
     from nearhit.cache.keys import KeySpace, Scope, normalise
@@ -21,7 +22,6 @@ _HOMES = {
     "nearhit.cache.results": ("CacheStats", "CachedAnswer", "LookupResult", "SearchHit"),
     "nearhit.cache.semantic_cache": ("SemanticCache",),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "CacheStats",
@@ -36,10 +36,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nearhit.cache' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy.exports(__name__, _HOMES, globals())

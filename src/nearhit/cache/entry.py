@@ -113,11 +113,5 @@ def similarity(fields: Mapping[str, str]) -> float:
 
 def read_hit(doc_id: str, fields: Mapping[str, str]) -> SearchHit:
     """A search result from a KNN row."""
-    return SearchHit(
-        doc_id=doc_id,
-        prompt=fields.get("prompt", ""),
-        response=fields.get("response", ""),
-        tenant=fields.get("tenant", ""),
-        model=fields.get("model", ""),
-        similarity=similarity(fields),
-    )
+    answer = read_answer(doc_id, fields)
+    return SearchHit(doc_id, answer.prompt, answer.response, answer.tenant, answer.model, similarity(fields))

@@ -23,7 +23,13 @@ class Lookup:
     vector: np.ndarray | None = None
 
     @classmethod
-    def of(cls, prompt: object, scope: Scope, max_chars: int) -> Lookup:
-        """Check ``prompt`` (:func:`nearhit.validate.prompt`) and normalise it: the one place either happens."""
-        checked = validate.prompt(prompt, max_chars)
+    def of(cls, prompt: object, scope: Scope, max_chars: int, *, parsed: bool = False) -> Lookup:
+        """Check ``prompt`` (:func:`nearhit.validate.prompt`) and normalise it: the one place either happens.
+
+        ``parsed``: a schema has applied the other rules already (the API's ``PromptText``); only the
+        configured limit is left to check."""
+        if parsed and isinstance(prompt, str):
+            checked = validate.prompt_length(prompt, max_chars)
+        else:
+            checked = validate.prompt(prompt, max_chars)
         return cls(checked, normalise(checked), scope)

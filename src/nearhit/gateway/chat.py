@@ -17,15 +17,9 @@ from nearhit.gateway import protocol
 from nearhit.gateway.errors import GatewayError, invalid, upstream
 from nearhit.gateway.protocol import ChatCall
 from nearhit.llm import count_message_tokens
-from nearhit.service.answering import (
-    Answerer,
-    AskRequest,
-    CacheDocument,
-    Chunk,
-    ColumnDone,
-    ColumnEvent,
-    temperature_bypass,
-)
+from nearhit.service.answering import Answerer
+from nearhit.service.events import CacheDocument, Chunk, ColumnDone, ColumnEvent
+from nearhit.service.request import AskRequest, temperature_bypass
 from nearhit.service.streaming import merge
 
 CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
@@ -108,7 +102,6 @@ def ask_requests(call: ChatCall, tenant: str, controls: Controls, bypass: str | 
 class _Choice:
     pieces: list[str] = field(default_factory=list)
     done: ColumnDone | None = None
-    document: dict[str, Any] | None = None
 
 
 class ChatRun:
@@ -217,15 +210,15 @@ async def start_chat(
 ) -> ChatRun:
     """Look up (or start generating) the answer and read up to its first text; raise :class:`GatewayError`
     if it failed before that (an upstream 429 stays a 429)."""
-    try:
-        validate.prompt(call.prompt, answerer.runtime.settings.max_prompt_chars)
+    bypass = bypass_reason(call, max_temperature)
+    model, max_chars = answerer.runtime.provider.model, answerer.runtime.settings.max_prompt_chars
+    try:  # the prompt is checked and normalised here, once, for the lookup, the single-flight key and the store
+        requests = [request.checked(model, max_chars) for request in ask_requests(call, tenant, controls, bypass)]
     except InvalidInput as exc:
         raise invalid(f"The last user message is not a usable prompt: {exc}", "messages", "invalid_prompt") from None
-    bypass = bypass_reason(call, max_temperature)
-    requests = ask_requests(call, tenant, controls, bypass)
     events = merge({i: answerer.cached(r) for i, r in enumerate(requests)})
     buffered: list[tuple[int, ColumnEvent]] = []
-    documents: dict[int, dict[str, Any]] = {}
+    documents: dict[int, CacheDocument] = {}
     finished = 0
     try:
         while finished < len(requests):
@@ -235,7 +228,7 @@ async def start_chat(
             buffered.append(item)
             index, event = item
             if isinstance(event, CacheDocument):
-                documents[index] = event.data
+                documents[index] = event
             elif isinstance(event, ColumnDone):
                 if event.status == "error":
                     raise _failure(event)
@@ -245,36 +238,34 @@ async def start_chat(
     except BaseException:
         await events.aclose()
         raise
-    hit_usage = {
-        index: _hit_usage(answerer, requests[index], doc) for index, doc in documents.items() if doc.get("hit")
-    }
-    status = _status(documents.get(0, {}), hit_usage.get(0), bypass, controls)
+    hit_usage = {index: _hit_usage(answerer, requests[index], doc) for index, doc in documents.items() if doc.hit}
+    status = _status(documents.get(0), hit_usage.get(0), bypass, controls)
     return ChatRun(call, answerer.runtime.provider.model, requests, events, buffered, status, hit_usage)
 
 
 def _status(
-    document: dict[str, Any], hit_usage: tuple[int, int] | None, bypass: str | None, controls: Controls
+    document: CacheDocument | None, hit_usage: tuple[int, int] | None, bypass: str | None, controls: Controls
 ) -> CacheStatus:
     if bypass is not None:
         return CacheStatus("bypass", reason=bypass)
+    result = document.result if document is not None else None
+    degraded = document is not None and document.degraded is not None
+    similarity = result.similarity if result is not None else None
     if hit_usage is not None:
-        kind: CacheHeader = "hit-semantic" if document.get("match") == "semantic" else "hit-exact"
-        return CacheStatus(kind, similarity=document.get("similarity"), tokens_saved=sum(hit_usage))
+        kind: CacheHeader = "hit-semantic" if result is not None and result.match == "semantic" else "hit-exact"
+        return CacheStatus(kind, similarity=similarity, tokens_saved=sum(hit_usage))
     if not controls.lookup:
-        return CacheStatus("bypass", reason="Cache-Control: no-cache", degraded=bool(document.get("degraded")))
+        return CacheStatus("bypass", reason="Cache-Control: no-cache", degraded=degraded)
     return CacheStatus(
-        "miss",
-        similarity=document.get("similarity"),
-        degraded=bool(document.get("degraded")),
-        rejected_by=document.get("rejected_by"),
+        "miss", similarity=similarity, degraded=degraded, rejected_by=result.rejected_by if result else None
     )
 
 
-def _hit_usage(answerer: Answerer, request: AskRequest, document: dict[str, Any]) -> tuple[int, int]:
+def _hit_usage(answerer: Answerer, request: AskRequest, document: CacheDocument) -> tuple[int, int]:
     """(prompt, completion) tokens a live call would have used: what a hit saved, and the usage it reports."""
-    answer = document.get("answer") or {}
+    answer = document.result.answer if document.result is not None else None
     prompt_tokens = count_message_tokens(request.messages(), answerer.priced_as)
-    return prompt_tokens, int(answer.get("completion_tokens") or 0)
+    return prompt_tokens, answer.completion_tokens if answer is not None else 0
 
 
 def _failure(done: ColumnDone) -> GatewayError:
