@@ -293,7 +293,7 @@ class SemanticCache(CacheAdmin):
     async def label_by_answers(self, probe: Probe, vector: Sequence[float], fresh_response: str) -> bool:
         """Label a probe offline: the fresh answer's embedding against the cached one's
         (right iff cosine >= ``bounded.ANSWERS_AGREE``). Returns the label."""
-        cached, fresh = await self.embedder.embed([probe.cached_response[:4000], fresh_response[:4000]])
+        cached, fresh = await self.embeddings.embed([probe.cached_response[:4000], fresh_response[:4000]])
         right = bounded.answers_agree(cached, fresh)
         await self.label(probe.doc_id, vector, probe.similarity, right, "answer")
         return right
