@@ -32,11 +32,12 @@ from typing import Any
 import numpy as np
 from fow_cache.data import load_questions
 
-from nearhit import bootstrap, redis_server
+from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
+from nearhit.service import bootstrap
 from nearhit.stats import percentile
 
 THRESHOLD = 0.90

@@ -24,11 +24,12 @@ from pathlib import Path
 
 import httpx
 
-from nearhit import bootstrap, redis_server
+from nearhit import redis_server
 from nearhit.cache.keys import KeySpace
 from nearhit.config import load_settings
+from nearhit.service import bootstrap
+from nearhit.service.telemetry import ColumnRecord, Telemetry
 from nearhit.stats import percentile
-from nearhit.telemetry import ColumnRecord, Telemetry
 from service import cache_column, free_port, server
 
 INDEX = "bench_health"

@@ -27,8 +27,8 @@ from nearhit.api.app import create_app
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
 from nearhit.metrics import prometheus
-from nearhit.runtime import Runtime
-from nearhit.telemetry import ColumnRecord
+from nearhit.service.runtime import Runtime
+from nearhit.service.telemetry import ColumnRecord
 
 
 def record(n: int) -> ColumnRecord:

@@ -31,13 +31,14 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from nearhit import bootstrap, evaluation, redis_server
+from nearhit import evaluation, redis_server
 from nearhit.cache.index import drop_index
 from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD, load_settings
 from nearhit.decision import Decision, load_model
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import Outcome, Pair, split_of
 from nearhit.guards import GuardSet
+from nearhit.service import bootstrap
 
 
 async def nearhit_measured(

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from nearhit import bootstrap, redis_server
+from nearhit import redis_server
 from nearhit.cache import SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
+from nearhit.service import bootstrap
 from tests.llm.fake_upstream import FakeUpstream
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from nearhit.guards import GuardSet, GuardSignal, GuardVerdict
 from nearhit.llm import ChatMessage, LLMEvent, SimulatedLLM
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 
 
 class BrokenGuard:

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 import redis as redis_sync
 
-from nearhit import bootstrap, redis_server
+from nearhit import redis_server
 from nearhit.cache import Scope
 from nearhit.cache.index import check_query_engine, drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import RedisUnavailable
-from nearhit.runtime import Runtime
+from nearhit.service import bootstrap
+from nearhit.service.runtime import Runtime
 from tests.api.live import fast_llm
 
 

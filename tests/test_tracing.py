@@ -17,7 +17,7 @@ from nearhit import tracing
 from nearhit.cache import Scope, SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 from tests.api.live import fast_llm, serve
 from tests.api.sse import ask_stream
 

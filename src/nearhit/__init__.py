@@ -10,8 +10,9 @@
 The names below are imported on first use, so ``nearhit --help`` and the server do not pay for the library.
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from nearhit import _lazy
 
 if _typing.TYPE_CHECKING:
     from nearhit.cache import CachedAnswer, CacheStats, LookupResult, Scope, SearchHit
@@ -27,7 +28,6 @@ _HOMES = {
     "nearhit.errors": ("ConfigError", "IndexMismatch", "InvalidInput", "NearhitError", "RedisUnavailable"),
     "nearhit.library": ("Answer", "AsyncCache", "Cache", "CacheClosed", "SyncCallInEventLoop"),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "Answer",
@@ -51,13 +51,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nearhit' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy.exports(__name__, _HOMES, globals())
 
 
 def __dir__() -> list[str]:

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nearhit.errors import ConfigError
+from nearhit.validate import THRESHOLD_RANGE
 
 # From `nearhit calibrate --max-wrong 0.02` on fow-cache's question pairs with all guards on (README, "Wrong
 # hits"): 0.76 serves 62% of true paraphrases and 1.0% of look-alike traps; the calibrated minimum, 0.72, sits
@@ -53,10 +54,16 @@ class Settings(BaseSettings):
         "hnsw", validation_alias=_env("NEARHIT_INDEX_ALGORITHM", "index_algorithm")
     )
     similarity_threshold_env: float | None = Field(
-        None, ge=0, le=1, validation_alias=_env("SEMANTIC_SIMILARITY_THRESHOLD", "similarity_threshold")
+        None,
+        ge=THRESHOLD_RANGE[0],
+        le=THRESHOLD_RANGE[1],
+        validation_alias=_env("SEMANTIC_SIMILARITY_THRESHOLD", "similarity_threshold"),
     )
     distance_threshold_env: float | None = Field(
-        None, ge=0, le=1, validation_alias=_env("SEMANTIC_DISTANCE_THRESHOLD", "distance_threshold")
+        None,
+        ge=THRESHOLD_RANGE[0],
+        le=THRESHOLD_RANGE[1],
+        validation_alias=_env("SEMANTIC_DISTANCE_THRESHOLD", "distance_threshold"),
     )
     cache_ttl: int | None = Field(None, gt=0, validation_alias=_env("CACHE_TTL", "cache_ttl"))
     ttl_refresh_on_hit: bool = Field(False, validation_alias=_env("NEARHIT_TTL_REFRESH_ON_HIT", "ttl_refresh_on_hit"))

@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the child process imports the standard library only
     from nearhit.config import Settings
-    from nearhit.runtime import HealthStatus
+    from nearhit.service.runtime import HealthStatus
 
 RETRY_S = 5.0  # how often a worker that lost the port to another tries it again
 FEED_S = 0.5  # how often the worker hands the child its newest status
@@ -268,7 +268,7 @@ def _read_line(stream: IO[str], timeout: float) -> str | None:
 def start_for(settings: Settings, snapshot: Snapshot) -> HealthServer | None:
     """The health port started as ``settings`` ask (None when ``NEARHIT_HEALTH_PORT`` is unset)."""
     from nearhit.errors import ConfigError
-    from nearhit.runtime import HEALTH_STALE_S
+    from nearhit.service.runtime import HEALTH_STALE_S
 
     if settings.health_port is None:
         return None

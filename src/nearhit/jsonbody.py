@@ -16,7 +16,7 @@ import re
 import sys
 from typing import Any
 
-from nearhit.cache import validate
+from nearhit import validate
 from nearhit.errors import InvalidInput
 
 MAX_DEPTH = 64

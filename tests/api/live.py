@@ -14,7 +14,7 @@ import uvicorn
 from nearhit.api.app import create_app
 from nearhit.config import Settings
 from nearhit.llm import SimulatedLLM
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 
 
 @dataclass

@@ -21,7 +21,7 @@ from nearhit.cache import KeySpace, Scope, normalise
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 from tests.api.live import LiveServer, fast_llm, serve
 
 ALPHA_KEY = "key-alpha-0123456789"

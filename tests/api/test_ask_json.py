@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from nearhit.answering import Answerer, AskRequest
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.runtime import Runtime
+from nearhit.service.answering import Answerer
+from nearhit.service.request import AskRequest
+from nearhit.service.runtime import Runtime
 from tests.api.live import LiveServer, fast_llm, serve
 
 PROMPT = "Explain how a semantic cache decides that two questions mean the same thing."

@@ -7,8 +7,9 @@ import asyncio
 
 import pytest
 
-from nearhit.answering import Answerer, AskRequest
 from nearhit.cache import Scope
+from nearhit.service.answering import Answerer
+from nearhit.service.request import AskRequest
 from tests.api.live import LiveServer, fast_llm
 from tests.api.sse import ask_stream, events
 

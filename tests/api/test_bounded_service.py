@@ -10,7 +10,7 @@ from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm.judge import Judge, build_judge
 from nearhit.llm.openai_compatible import build_openai
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 from tests.api.live import fast_llm, serve
 from tests.api.test_feedback import CACHED, LOOK_ALIKE, eventually
 from tests.llm.fake_upstream import FakeUpstream

@@ -10,7 +10,7 @@ from nearhit import redis_server
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 from tests.api.live import fast_llm, serve
 from tests.api.sse import ask_stream
 

@@ -12,7 +12,7 @@ import pytest
 
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 from tests.api.live import LiveServer, fast_llm, serve
 
 CACHED = "Why was my card declined at checkout?"

@@ -4,7 +4,8 @@ above the cache limit is neither served from nor put into the cache."""
 
 from __future__ import annotations
 
-from nearhit.answering import Answerer, AskRequest
+from nearhit.service.answering import Answerer
+from nearhit.service.request import AskRequest
 from tests.api.conftest import LiveServer
 from tests.api.live import fast_llm
 from tests.api.sse import ask_stream, events

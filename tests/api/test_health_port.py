@@ -22,7 +22,7 @@ from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.health_server import HealthServer
-from nearhit.runtime import HEALTH_STALE_S, HealthStatus, Runtime
+from nearhit.service.runtime import HEALTH_STALE_S, HealthStatus, Runtime
 from tests.api.live import fast_llm
 from tests.server_process import free_port, server_process
 

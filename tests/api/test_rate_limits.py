@@ -14,7 +14,7 @@ from nearhit.cache.keys import KeySpace
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.ratelimit import Limits, RateLimited, RateLimiter, seconds_until_under
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 from tests.api.live import LiveServer, fast_llm, free_port, serve
 
 ALPHA = {"Authorization": "Bearer key-alpha-0123456789"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import knn_query, run_knn
 from nearhit.cache.keys import normalise
-from nearhit.embeddings.cache import CachedEmbedder
 from tests.expiry import expired_but_listed
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
@@ -78,13 +77,12 @@ async def test_clear_by_tenant_with_expired_entries(cache: SemanticCache) -> Non
 
 
 async def test_an_expired_stored_embedding_is_embedded_afresh(cache: SemanticCache) -> None:
-    assert isinstance(cache.embedder, CachedEmbedder)
     await store_all(cache)
     paraphrase = "Tell me the capital of France"
     await cache.lookup(paraphrase, SCOPE, threshold=0.5)
-    await cache.embedder.flush()
-    misses = cache.embedder.misses
-    async with expired_but_listed(cache.redis, [cache.embedder.key_for(normalise(paraphrase))]):
+    await cache.background.drain()
+    misses = cache.embeddings.misses
+    async with expired_but_listed(cache.redis, [cache.embeddings.key_for(normalise(paraphrase))]):
         result = await cache.lookup(paraphrase, SCOPE, threshold=0.5)
     assert result.match == "semantic"
-    assert cache.embedder.misses == misses + 1
+    assert cache.embeddings.misses == misses + 1

@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nearhit import bootstrap, redis_server
+from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import IndexSpec, drop_index, ensure_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import IndexMismatch, InvalidInput, RedisUnavailable
+from nearhit.service import bootstrap
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
 QUESTION = "What is the capital of France?"
@@ -112,13 +113,13 @@ async def test_overwrite_replaces_the_entry(cache: SemanticCache) -> None:
 
 
 async def test_embedding_cache_avoids_a_second_embedding(cache: SemanticCache) -> None:
-    embedder = cache.embedder
-    before_misses = embedder.misses  # type: ignore[attr-defined]
+    store = cache.embeddings
+    before_misses = store.misses
     await cache.lookup("A question nobody asked before?", SCOPE)
-    await embedder.flush()  # the cache fill runs after the lookup returned  # type: ignore[attr-defined]
+    await cache.background.drain()  # the store's fill runs after the lookup returned
     await cache.lookup("a question NOBODY asked before", SCOPE)  # same normalised text
-    assert embedder.misses == before_misses + 1  # type: ignore[attr-defined]
-    assert embedder.hits >= 1  # type: ignore[attr-defined]
+    assert store.misses == before_misses + 1
+    assert store.hits >= 1
 
 
 async def test_store_with_a_given_vector_and_search_by_vector(

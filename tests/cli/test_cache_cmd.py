@@ -12,7 +12,7 @@ from nearhit.cli import main
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm import build_provider, served_model
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 from tests.api.live import fast_llm, serve
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from nearhit import bootstrap
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
@@ -16,6 +15,7 @@ from nearhit.decision import Decision
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
 from nearhit.guards import GuardSet
+from nearhit.service import bootstrap
 
 
 @pytest.fixture

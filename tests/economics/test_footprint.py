@@ -2,8 +2,8 @@
 
 A correctness check, not a timing. 3,072 entries fill exactly three of RediSearch's 1,024-vector blocks,
 so the measurement is the steady state a large cache reaches (a part-filled last block would add up to
-one block's worth of unused capacity, spread over few entries). The entries carry the fields nearhit's
-engine writes, with the value lengths ``footprint.ENTRY_METADATA`` assumes.
+one block's worth of unused capacity, spread over few entries). The entries are written as the engine writes
+them (``cache.entry.to_hash``), indexed as the engine indexes them (``IndexSpec``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 import redis
+from redisvl.index import SearchIndex
 
 from nearhit import redis_server
+from nearhit.cache import entry
+from nearhit.cache.index import IndexSpec
+from nearhit.cache.keys import KeySpace, Scope
 from nearhit.economics.footprint import Algorithm, entry_footprint
 
 ENTRIES = 3072
@@ -56,28 +60,20 @@ def _used_memory(client: redis.Redis) -> int:
 
 def _fill(client: redis.Redis, prefix: str, dim: int) -> None:
     rng = np.random.default_rng(7)
-    scope = hashlib.sha256(b"scope").hexdigest()
-    system_hash = hashlib.sha256(b"system").hexdigest()
+    scope = Scope.build(model="gpt-4o-x", tenant="tenant-1", system_prompt="system")
     pipe = client.pipeline(transaction=False)
     for i in range(ENTRIES):
         key = prefix + hashlib.sha256(str(i).encode()).hexdigest()
-        pipe.hset(
-            key,
-            mapping={
-                "prompt": "p" * PROMPT_BYTES,
-                "response": "r" * RESPONSE_BYTES,
-                "model": "gpt-4o-x",
-                "tenant": "tenant-1",
-                "scope": scope,
-                "system_hash": system_hash,
-                "history_hash": "",
-                "created_at": time.time(),
-                "prompt_tokens": 123,
-                "completion_tokens": 456,
-                "ttl": 86_400,
-                "embedding": rng.standard_normal(dim).astype(np.float32).tobytes(),
-            },
+        mapping = entry.to_hash(
+            prompt="p" * PROMPT_BYTES,
+            response="r" * RESPONSE_BYTES,
+            scope=scope,
+            vector=rng.standard_normal(dim).astype(np.float32).tobytes(),
+            prompt_tokens=123,
+            completion_tokens=456,
+            ttl=86_400,
         )
+        pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
         pipe.expire(key, 86_400)
         if i % 256 == 255:
             pipe.execute()
@@ -88,15 +84,9 @@ def _fill(client: redis.Redis, prefix: str, dim: int) -> None:
 @pytest.mark.parametrize("algorithm", ["hnsw", "flat"])
 def test_measured_memory_per_entry_matches_the_model(client: redis.Redis, dim: int, algorithm: Algorithm) -> None:
     index = f"fp_{uuid.uuid4().hex[:10]}"
-    prefix = f"nearhit:{index}:entry:"
-    vector = ["TYPE", "FLOAT32", "DIM", dim, "DISTANCE_METRIC", "COSINE"]
-    if algorithm == "hnsw":
-        vector += ["M", 16, "EF_CONSTRUCTION", 200]
-    client.execute_command(
-        "FT.CREATE", index, "ON", "HASH", "PREFIX", 1, prefix, "SCHEMA",
-        "scope", "TAG", "tenant", "TAG", "model", "TAG", "created_at", "NUMERIC",
-        "embedding", "VECTOR", algorithm.upper(), len(vector), *vector,
-    )  # fmt: skip
+    spec = IndexSpec(index, KeySpace(index), dim, algorithm)
+    prefix = spec.keys.entry_prefix
+    SearchIndex(spec.schema(), redis_client=client).create()
     try:
         before = _used_memory(client)
         _fill(client, prefix, dim)

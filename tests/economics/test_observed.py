@@ -57,10 +57,10 @@ async def test_calc_observed_reads_the_service_telemetry(settings: Settings) -> 
     """Two LLM answers and one hit recorded in the real Redis → `nearhit calc --observed` uses them."""
     from click.testing import CliRunner
 
-    from nearhit import bootstrap
     from nearhit.cache.keys import KeySpace
     from nearhit.cli import main
-    from nearhit.telemetry import ColumnRecord, Telemetry
+    from nearhit.service import bootstrap
+    from nearhit.service.telemetry import ColumnRecord, Telemetry
 
     redis = await bootstrap.connect_redis(settings)
     telemetry = Telemetry(lambda: redis, KeySpace(settings.index_name))

@@ -18,7 +18,7 @@ from nearhit.cache.index import drop_index
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm import LLMProvider, SimulatedLLM, build_provider
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 from tests.api.live import serve as live_server
 from tests.llm.fake_upstream import FakeUpstream
 

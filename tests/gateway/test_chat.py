@@ -278,8 +278,9 @@ async def test_telemetry_counts_gateway_traffic(serve: ServeGateway) -> None:
 
 
 async def test_a_client_that_leaves_mid_stream_stops_the_generation(serve: ServeGateway) -> None:
-    from nearhit.answering import Answerer, AskRequest
     from nearhit.llm import SimulatedLLM
+    from nearhit.service.answering import Answerer
+    from nearhit.service.request import AskRequest
 
     slow = SimulatedLLM("gpt-4o", ttft_ms=20, tokens_per_second=40)
     async with serve(provider=slow) as gateway:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from nearhit import bootstrap
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.guards import GuardSet, LanguageGuard
 from nearhit.guards.languages import detect
+from nearhit.service import bootstrap
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from nearhit.config import Settings
 
 
 async def _drop(settings: Settings) -> None:
-    from nearhit import bootstrap
+    from nearhit.service import bootstrap
 
     redis = await bootstrap.connect_redis(settings)
     try:

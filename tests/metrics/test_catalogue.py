@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nearhit.metrics.catalogue import measurements
-from nearhit.telemetry import ColumnRecord
+from nearhit.service.telemetry import ColumnRecord
 
 BASE = ColumnRecord(
     column="cache",

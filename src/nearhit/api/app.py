@@ -30,7 +30,7 @@ from nearhit.api import (
 from nearhit.api.middleware import BodyLimit, JSONBodies, RequestContext, SecurityHeaders
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
-from nearhit.runtime import Runtime
+from nearhit.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"

@@ -11,15 +11,15 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from nearhit.answering import AskRequest, Chunk, ColumnDone, ColumnEvent
 from nearhit.api import limits
 from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Threshold, Ttl
-from nearhit.cache import validate
 from nearhit.llm import ChatMessage, count_tokens
-from nearhit.runtime import Runtime
-from nearhit.streaming import column_complete_data, merge, race
+from nearhit.service.events import Chunk, ColumnDone, ColumnEvent
+from nearhit.service.request import AskRequest
+from nearhit.service.runtime import Runtime
+from nearhit.service.streaming import column_complete_data, merge, race
 
 router = APIRouter(tags=["ask"])
 T = TypeVar("T")
@@ -38,9 +38,8 @@ class AskBody(ScopeFields):
 
     def to_request(self, runtime: Runtime, caller: Caller) -> AskRequest:
         """The engine's request; the tenant is the caller's (an explicit other one needs the admin token)."""
-        validate.prompt(self.prompt, runtime.settings.max_prompt_chars)
         asked = self.tenant if "tenant" in self.model_fields_set else None
-        return AskRequest(
+        request = AskRequest(
             prompt=self.prompt,
             tenant=caller.acting_for(asked),
             system_prompt=self.system_prompt,
@@ -53,6 +52,8 @@ class AskBody(ScopeFields):
             temperature=self.temperature,
             max_tokens=self.max_tokens,
         )
+        # PromptText applied the prompt rules; the configured limit is the one left.
+        return request.checked(runtime.provider.model, runtime.settings.max_prompt_chars, parsed=True)
 
     def prompt_tokens(self, runtime: Runtime) -> int:
         """What the rate limit counts for this request before it runs: the prompt and its context."""
@@ -115,7 +116,7 @@ async def _collect(columns: dict[str, AsyncIterator[ColumnEvent]]) -> dict[str, 
         elif isinstance(event, ColumnDone):
             done[name] |= column_complete_data(event)
         else:
-            done[name]["cache_document"] = event.data
+            done[name]["cache_document"] = event.to_dict()
     return {name: {"answer": "".join(pieces[name]), **done[name]} for name in columns}
 
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from nearhit.answering import Answerer
 from nearhit.cache import SemanticCache
-from nearhit.runtime import Runtime
+from nearhit.service.answering import Answerer
+from nearhit.service.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -15,7 +15,7 @@ from nearhit.errors import NearhitError
 from nearhit.health_server import health_report
 from nearhit.llm import ChatMessage, LLMError, complete
 from nearhit.metrics import prometheus, redis_error
-from nearhit.runtime import HEALTH_STALE_S
+from nearhit.service.runtime import HEALTH_STALE_S
 
 router = APIRouter(tags=["health"])
 

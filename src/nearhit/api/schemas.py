@@ -1,6 +1,6 @@
 """Request bodies shared by several routers. Every model forbids unknown fields (a typo is a 422, not a
 silently ignored option) and is strict about types (``false`` is not a number, ``"5"`` not a count), so the
-OpenAPI schema says what is accepted. Text fields run the engine's own checks (:mod:`nearhit.cache.validate`),
+OpenAPI schema says what is accepted. Text fields run the rules of :mod:`nearhit.validate`,
 so a blank prompt or a tenant with a control character is the same 422 as any other schema violation."""
 
 from __future__ import annotations
@@ -9,12 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from nearhit.cache import validate
-
-MAX_TEXT_CHARS = 1_000_000
-# What validate.label accepts, for the schema: no control character (Unicode Cc), not only white space.
-LABEL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
-NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f]"  # str.strip() also strips the separators U+001C-U+001F
+from nearhit import validate
 
 
 def _integral(value: object) -> object:
@@ -29,7 +24,7 @@ def _label(value: str) -> str:
 
 
 def _prompt(value: str) -> str:
-    return validate.prompt(value, MAX_TEXT_CHARS)
+    return validate.prompt(value, validate.MAX_TEXT_CHARS)
 
 
 def _response(value: str) -> str:
@@ -44,21 +39,30 @@ def _text(value: str) -> str:
 Integral = BeforeValidator(_integral)
 Label = Annotated[
     str,
-    Field(min_length=1, max_length=validate.MAX_LABEL_CHARS, json_schema_extra={"pattern": LABEL_PATTERN}),
+    Field(min_length=1, max_length=validate.MAX_LABEL_CHARS, json_schema_extra={"pattern": validate.LABEL_PATTERN}),
     AfterValidator(_label),
 ]
-Threshold = Annotated[float, Field(ge=0, le=1, description="Similarity (1 - cosine distance) needed, 0-1.")]
+Threshold = Annotated[
+    float,
+    Field(
+        ge=validate.THRESHOLD_RANGE[0],
+        le=validate.THRESHOLD_RANGE[1],
+        description="Similarity (1 - cosine distance) needed, 0-1.",
+    ),
+]
 TopK = Annotated[int, Field(ge=1, le=100), Integral]
-Ttl = Annotated[int, Field(gt=0, le=10 * 365 * 24 * 3600, description="Seconds to keep the entry."), Integral]
+Ttl = Annotated[int, Field(gt=0, le=validate.MAX_TTL, description="Seconds to keep the entry."), Integral]
 # Long enough for any configured limit; the configured limit (NEARHIT_MAX_PROMPT_CHARS) is checked after.
 PromptText = Annotated[
     str,
-    Field(min_length=1, max_length=MAX_TEXT_CHARS, json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+    Field(min_length=1, max_length=validate.MAX_TEXT_CHARS, json_schema_extra={"pattern": validate.NOT_BLANK_PATTERN}),
     AfterValidator(_prompt),
 ]
 ResponseText = Annotated[
     str,
-    Field(min_length=1, max_length=validate.MAX_RESPONSE_CHARS, json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+    Field(
+        min_length=1, max_length=validate.MAX_RESPONSE_CHARS, json_schema_extra={"pattern": validate.NOT_BLANK_PATTERN}
+    ),
     AfterValidator(_response),
 ]
 Text = Annotated[str, AfterValidator(_text)]
@@ -70,7 +74,7 @@ class StrictModel(BaseModel):
 
 class Message(StrictModel):
     role: Literal["system", "user", "assistant"]
-    content: Annotated[Text, Field(max_length=MAX_TEXT_CHARS)]
+    content: Annotated[Text, Field(max_length=validate.MAX_TEXT_CHARS)]
 
 
 class ScopeFields(StrictModel):

@@ -21,6 +21,7 @@ import numpy as np
 from redis.asyncio import Redis
 
 from nearhit.cache import bounded
+from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace
 
 SERVED_TTL_S = 3600
@@ -86,7 +87,7 @@ class FeedbackStore:
         fields = await self.redis.hgetall(self.keys.served(request_id))
         if not fields:
             return None
-        text = {_text(k): _text(v) for k, v in fields.items()}
+        text = {as_text(k): as_text(v) for k, v in fields.items()}
         return Served(request_id, text["doc_id"], text["tenant"], text["prompt"], float(text["similarity"]))
 
     async def state(
@@ -136,11 +137,7 @@ class FeedbackStore:
 def _histogram(fields: dict[Any, Any]) -> bounded.Histogram:
     right, wrong = [0] * bounded.BINS, [0] * bounded.BINS
     for raw_name, raw_value in fields.items():
-        kind, _, index = _text(raw_name).partition(":")
+        kind, _, index = as_text(raw_name).partition(":")
         if index.isdigit() and int(index) < bounded.BINS:
             (right if kind == "r" else wrong)[int(index)] += int(raw_value)
     return bounded.Histogram(tuple(right), tuple(wrong))
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -16,18 +16,11 @@ from redisvl.query import VectorQuery
 from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
 
-from nearhit.cache.keys import KeySpace, sha256_hex
+from nearhit.cache import entry
+from nearhit.cache.entry import DISTANCE, TENANT_ID, VECTOR, tenant_tag
+from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch, RedisUnavailable
 
-VECTOR_FIELD = "embedding"
-DISTANCE_FIELD = "vector_distance"
-# The tenant is filtered on through its SHA-256 hex digest: a TAG folds case, splits on commas and trims spaces,
-# so 'tenantA', 'TENANTA', 'x,tenantA' and ' tenantA' would share entries; a digest has none of that.
-TENANT_FIELD = "tenant_id"
-# What a lookup reads back from a candidate (never the vector: 1.5 KB that nobody needs).
-ENTRY_FIELDS = (
-    "prompt", "response", "model", "tenant", "scope", "created_at", "prompt_tokens", "completion_tokens",
-)  # fmt: skip
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 200
 
@@ -54,10 +47,9 @@ class IndexSpec:
             {
                 "index": {"name": self.name, "prefix": self.keys.entry_prefix, "storage_type": "hash"},
                 "fields": [
-                    {"name": "scope", "type": "tag", "attrs": {"case_sensitive": True}},  # hex digests
-                    {"name": TENANT_FIELD, "type": "tag", "attrs": {"case_sensitive": True}},
-                    {"name": "created_at", "type": "numeric"},
-                    {"name": VECTOR_FIELD, "type": "vector", "attrs": vector_attrs},
+                    *({"name": name, "type": "tag", "attrs": {"case_sensitive": True}} for name in entry.INDEXED_TAGS),
+                    *({"name": name, "type": "numeric"} for name in entry.INDEXED_NUMBERS),
+                    {"name": VECTOR, "type": "vector", "attrs": vector_attrs},
                 ],
             }
         )
@@ -69,7 +61,7 @@ async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
     if info is None:
         await AsyncSearchIndex(spec.schema(), redis_client=redis).create(overwrite=False)
         return
-    if TENANT_FIELD not in _attribute_names(info):
+    if TENANT_ID not in _attribute_names(info):
         raise IndexMismatch(
             f"index {spec.name!r} has the old shape (the tenant as a case-folded TAG, which mixes tenants that "
             "differ in case, commas or spaces): run `nearhit cache rebuild` to migrate it (entries are kept)"
@@ -90,7 +82,7 @@ async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
 async def check_query_engine(redis: Redis) -> None:
     """Fail with a clear message when the server has no Query Engine (the search module)."""
     modules = await redis.execute_command("MODULE", "LIST")
-    names = {_text(_text_keys(module).get("name", b"")).lower() for module in modules}
+    names = {as_text(_text_keys(module).get("name", b"")).lower() for module in modules}
     if "search" not in names and "searchlight" not in names:
         version = (await redis.info("server")).get("redis_version", "?")
         raise RedisUnavailable(
@@ -128,8 +120,8 @@ def knn_query(vector: bytes, *, k: int, filter_expression: FilterExpression | No
     """The KNN query: ``k`` nearest entries, pre-filtered (by scope, tenant, ...)."""
     return VectorQuery(
         vector=vector,
-        vector_field_name=VECTOR_FIELD,
-        return_fields=list(ENTRY_FIELDS),
+        vector_field_name=VECTOR,
+        return_fields=list(entry.RETURNED),
         filter_expression=filter_expression,
         num_results=k,
         return_score=True,
@@ -140,17 +132,12 @@ def scope_filter(scope_id: str) -> FilterExpression:
     return Tag("scope") == scope_id
 
 
-def tenant_tag(tenant: str) -> str:
-    """What the index holds for a tenant (stored with each entry as ``TENANT_FIELD``)."""
-    return sha256_hex(tenant)
-
-
 def tenant_filter(tenant: str) -> FilterExpression:
-    return Tag(TENANT_FIELD) == tenant_tag(tenant)
+    return Tag(TENANT_ID) == tenant_tag(tenant)
 
 
 async def write_tenant_tags(redis: Redis, keys: list[str]) -> None:
-    """Give entries written before ``TENANT_FIELD`` existed their tenant digest (``nearhit cache rebuild``)."""
+    """Give entries written before ``TENANT_ID`` existed their tenant digest (``nearhit cache rebuild``)."""
     async with redis.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.hget(key, "tenant")
@@ -158,7 +145,7 @@ async def write_tenant_tags(redis: Redis, keys: list[str]) -> None:
     async with redis.pipeline(transaction=False) as pipe:
         for key, tenant in zip(keys, tenants, strict=True):
             if tenant is not None:  # an entry that expired meanwhile is left alone (HSET would revive it)
-                pipe.hset(key, TENANT_FIELD, tenant_tag(_text(tenant)))
+                pipe.hset(key, TENANT_ID, tenant_tag(as_text(tenant)))
         await pipe.execute()
 
 
@@ -179,11 +166,11 @@ def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
     """
     rows = []
     for position in range(1, len(reply), 2):
-        key = _text(reply[position])
+        key = as_text(reply[position])
         values = reply[position + 1] if position + 1 < len(reply) else None
         if not values:
             continue
-        rows.append((key, {_text(f): _text(v) for f, v in zip(values[::2], values[1::2], strict=True)}))
+        rows.append((key, {as_text(f): as_text(v) for f, v in zip(values[::2], values[1::2], strict=True)}))
     return rows
 
 
@@ -194,8 +181,8 @@ def query_as_json(query: VectorQuery, index_name: str) -> dict[str, Any]:
         "index": index_name,
         "query": str(query.query_string()),
         "params": {name: f"<{len(value)} bytes>" for name, value in query.params.items()},
-        "return_fields": [*ENTRY_FIELDS, DISTANCE_FIELD],
-        "sort_by": DISTANCE_FIELD,
+        "return_fields": [*entry.RETURNED, DISTANCE],
+        "sort_by": DISTANCE,
         "dialect": 2,
     }
 
@@ -204,17 +191,17 @@ def _attribute_names(info: dict[str, Any]) -> set[str]:
     names = set()
     for attribute in info.get("attributes", []):
         fields = {k.lower(): v for k, v in _text_keys(attribute).items()}
-        names.add(_text(fields.get("attribute", fields.get("identifier", b""))))
+        names.add(as_text(fields.get("attribute", fields.get("identifier", b""))))
     return names
 
 
 def _vector_shape(info: dict[str, Any]) -> tuple[int | None, str | None]:
     for attribute in info.get("attributes", []):
         fields = {k.lower(): v for k, v in _text_keys(attribute).items()}
-        if _text(fields.get("type", b"")).upper() == "VECTOR":
+        if as_text(fields.get("type", b"")).upper() == "VECTOR":
             dim = fields.get("dim") or fields.get("dims")
             algorithm = fields.get("algorithm")
-            return (int(dim) if dim is not None else None, _text(algorithm) if algorithm else None)
+            return (int(dim) if dim is not None else None, as_text(algorithm) if algorithm else None)
     return None, None
 
 
@@ -226,8 +213,9 @@ def _pairs(flat: Any) -> dict[Any, Any]:
 
 
 def _text_keys(flat: Any) -> dict[str, Any]:
-    return {_text(k): v for k, v in _pairs(flat).items()}
+    return {as_text(k): v for k, v in _pairs(flat).items()}
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A Redis reply value as text (RESP2 gives bytes)."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

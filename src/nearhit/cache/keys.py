@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nearhit import validate
+
 _WHITESPACE = re.compile(r"\s+")
 _TAG_SAFE = re.compile(r"^[0-9a-f]+$")
 
@@ -99,8 +101,6 @@ class Scope:
     ) -> Scope:
         """A scope from the caller's context. ``history`` is the earlier (role, content, ...) turns;
         ``options`` the request's fields (JSON values), of which those in ``SCOPED_OPTIONS`` scope it."""
-        from nearhit.cache import validate
-
         model, tenant = validate.label(model, "model"), validate.label(tenant, "tenant")
         space = validate.label(namespace, "namespace") if namespace else ""
         system_hash = sha256_hex(system_prompt) if system_prompt else ""

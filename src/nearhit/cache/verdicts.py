@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from nearhit.cache import index as idx
-from nearhit.cache import validate
+from nearhit import validate
+from nearhit.cache import entry
 from nearhit.cache.feedback import Verdict
 from nearhit.cache.keys import normalise
 from nearhit.cache.semantic_cache import SemanticCache
@@ -73,9 +73,8 @@ async def give(
             await cache.feedback.forget(doc_id)
             return Recorded(doc_id, verdict, "entry retired", None)
         prompt = fields.get("prompt", "")
-    validate.prompt(prompt, cache.max_prompt_chars)
-    query = (await cache.embedder.embed([normalise(prompt)]))[0]
-    entry_vector = np.frombuffer(fields[idx.VECTOR_FIELD], dtype=np.float32)  # type: ignore[arg-type]
+    query = (await cache.embeddings.embed([normalise(validate.prompt(prompt, cache.max_prompt_chars))]))[0]
+    entry_vector = np.frombuffer(fields[entry.VECTOR], dtype=np.float32)  # type: ignore[arg-type]
     similarity = float(np.dot(query, entry_vector) / (np.linalg.norm(query) * np.linalg.norm(entry_vector) or 1.0))
     await cache.label(doc_id, query, similarity, verdict == "right", "feedback")
     return Recorded(
@@ -86,8 +85,8 @@ async def give(
 async def _entry(cache: SemanticCache, doc_id: str) -> dict[str, Any] | None:
     if not cache.keys.is_entry_key(doc_id):
         return None
-    values = await cache.redis.hmget(doc_id, ["tenant", "prompt", idx.VECTOR_FIELD])
+    values = await cache.redis.hmget(doc_id, ["tenant", "prompt", entry.VECTOR])
     if values[2] is None:
         return None
     tenant, prompt = (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "") for v in values[:2])
-    return {"tenant": tenant, "prompt": prompt, idx.VECTOR_FIELD: values[2]}
+    return {"tenant": tenant, "prompt": prompt, entry.VECTOR: values[2]}

@@ -10,14 +10,17 @@ from typing import Any, TypeVar
 
 import click
 
-from nearhit import bootstrap
+from nearhit import validate
 from nearhit.cache import SemanticCache
 from nearhit.config import Settings, load_settings
 from nearhit.errors import InvalidInput, NearhitError
+from nearhit.service import bootstrap
 
 T = TypeVar("T")
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+THRESHOLD = click.FloatRange(*validate.THRESHOLD_RANGE)
+"""A similarity threshold option: the rule of :func:`nearhit.validate.threshold`."""
 
 
 def settings() -> Settings:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from nearhit.cache import Scope, verdicts
-from nearhit.cli._common import echo_json, json_option, open_cache, run, settings
+from nearhit.cli._common import THRESHOLD, echo_json, json_option, open_cache, run, settings
 from nearhit.llm import served_model
 
 
@@ -64,7 +64,7 @@ def store(
 @cache.command()
 @click.argument("prompt")
 @_scope_options
-@click.option("--threshold", type=float, default=None, help="Similarity needed for a semantic hit, 0-1.")
+@click.option("--threshold", type=THRESHOLD, default=None, help="Similarity needed for a semantic hit, 0-1.")
 @json_option
 def lookup(
     prompt: str, model: str | None, tenant: str, system: str | None, threshold: float | None, as_json: bool
@@ -130,7 +130,7 @@ def feedback(
 @cache.command()
 @click.argument("text")
 @click.option("--top-k", "-k", type=int, default=5, show_default=True, help="How many entries to show.")
-@click.option("--threshold", type=float, default=None, help="Only entries at least this similar.")
+@click.option("--threshold", type=THRESHOLD, default=None, help="Only entries at least this similar.")
 @click.option("--tenant", "-t", default=None, help="Only this tenant's entries.")
 @json_option
 def search(text: str, top_k: int, threshold: float | None, tenant: str | None, as_json: bool) -> None:
@@ -225,9 +225,9 @@ def rebuild(drop_entries: bool, yes: bool) -> None:
         click.confirm("Delete every cached entry and re-create the index?", abort=True)
 
     async def go() -> None:
-        from nearhit import bootstrap
         from nearhit.cache.index import drop_index
         from nearhit.cli._common import settings
+        from nearhit.service import bootstrap
 
         config = settings()
         # Opening the cache would fail on an index that does not fit (dimension, old shape): drop it first.

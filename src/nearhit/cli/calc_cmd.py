@@ -9,14 +9,14 @@ from typing import Any
 
 import click
 
-from nearhit import bootstrap
 from nearhit.cache.keys import KeySpace
 from nearhit.cli._common import run, settings
 from nearhit.economics import BOUNDS, Estimate, Scenario, as_dict, estimate, resolve_prices
 from nearhit.economics.observed import Observed, from_summary
 from nearhit.economics.prices import LOCAL_EMBEDDER
 from nearhit.errors import InvalidInput
-from nearhit.telemetry import Telemetry
+from nearhit.service import bootstrap
+from nearhit.service.telemetry import Telemetry
 
 
 def _range(name: str, integer: bool = False) -> click.IntRange | click.FloatRange:

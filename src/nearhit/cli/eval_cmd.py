@@ -11,7 +11,7 @@ import click
 from nearhit import evaluation
 from nearhit.cache import SemanticCache
 from nearhit.cache.bounded import check_bound
-from nearhit.cli._common import echo_json, json_option, open_cache, run, settings
+from nearhit.cli._common import THRESHOLD, echo_json, json_option, open_cache, run, settings
 from nearhit.decision import Decision
 from nearhit.evaluation import envfile, splits
 from nearhit.evaluation.replay import PassReport
@@ -86,9 +86,7 @@ def _num(value: float | None, digits: int = 3) -> str:
 @click.command("eval", epilog=_DATA_HELP)
 @_dataset_option
 @_split_option("test", "the figures to report; nothing is tuned on it")
-@click.option(
-    "--threshold", type=click.FloatRange(0, 1), default=None, help="Similarity for a hit. Default: configured."
-)
+@click.option("--threshold", type=THRESHOLD, default=None, help="Similarity for a hit. Default: configured.")
 @_guards_option
 @click.option("--per-guard", is_flag=True, help="Also run each guard alone, no guards and all guards.")
 @click.option(
@@ -278,14 +276,14 @@ def _print_report(report: dict[str, Any]) -> None:
 @_split_option("dev", "choose thresholds on dev, report on test")
 @click.option(
     "--max-wrong",
-    type=click.FloatRange(0, 1),
+    type=THRESHOLD,
     default=0.02,
     show_default=True,
     help="Largest share of trap pairs that may get a wrong answer.",
 )
 @_guards_option
-@click.option("--from", "start", type=click.FloatRange(0, 1), default=0.70, show_default=True)
-@click.option("--to", "stop", type=click.FloatRange(0, 1), default=0.99, show_default=True)
+@click.option("--from", "start", type=THRESHOLD, default=0.70, show_default=True)
+@click.option("--to", "stop", type=THRESHOLD, default=0.99, show_default=True)
 @click.option("--step", type=click.FloatRange(0.001, 1), default=0.01, show_default=True)
 @click.option(
     "--write-config",

@@ -1,7 +1,7 @@
 """Memory per cache entry and for the working set, calibrated against a live Redis.
 
-An entry is a HASH (prompt, response, scope, tenant, model, created_at, prompt_tokens, completion_tokens,
-embedding) under ``nearhit:<index>:entry:<64 hex>``, indexed by the Query Engine (three TAGs, one NUMERIC,
+An entry is a HASH (its fields are declared in :mod:`nearhit.cache.entry`) under
+``nearhit:<index>:entry:<64 hex>``, indexed by the Query Engine (two TAGs: scope and tenant digest, one NUMERIC,
 one FLOAT32 vector). Its memory is modelled from the allocator up, because jemalloc's size classes,
 not the raw byte counts, decide what ``used_memory`` reports (a 1,536-byte vector costs 1,792 bytes).
 
@@ -17,8 +17,8 @@ inserting 3,072 entries (three full vector blocks) and reading ``INFO memory``, 
 - ``_HNSW_BASE_BYTES`` = 176 and ``8 × M``: HNSW minus FLAT ``vector_index_sz_mb`` per vector was 240, 302,
   449 and 673 bytes for M = 8, 16, 32, 64; level 0 holds ``2M`` neighbour ids of 4 bytes (``8M``), the rest
   (element header, incoming-edge list, upper levels at probability 1/M) stays near 176 bytes.
-- ``ENTRY_METADATA``: the small fields nearhit's engine writes (``cache/semantic_cache.py``) and the typical
-  length of each value; values cost ``sds_size`` (string header + terminator, jemalloc-rounded).
+- ``ENTRY_METADATA``: the small fields nearhit's engine writes and the typical length of each value
+  (``cache/entry.py``'s ``FIELDS``); values cost ``sds_size`` (string header + terminator, jemalloc-rounded).
 - ``_FIELD_NAME_HEADER`` = 12 and ``_FIELD_SLOT_BYTES`` = 16: ``MEMORY USAGE`` of a hash grew by 40 bytes
   per extra field with a 2-byte name and value, and by 16 more when the name grew from 2 to 17 bytes:
   the name sits in a 12-byte-header entry (jemalloc-rounded), plus a 16-byte slot, plus the value.
@@ -28,7 +28,7 @@ inserting 3,072 entries (three full vector blocks) and reading ``INFO memory``, 
   bucket array, and the Query Engine's document table, key table and TAG/NUMERIC postings (206 bytes in
   ``FT.INFO``); a TTL adds an expires-table slot and 16 bytes to the object (measured without and with).
 
-Assumed: scope, tenant and model have few distinct values (each distinct TAG value costs about 180 bytes
+Assumed: scopes and tenants have few distinct values (each distinct TAG value costs about 180 bytes
 more, once); the embedded Redis runs jemalloc like Azure Managed Redis does.
 """
 
@@ -37,6 +37,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Literal
+
+from nearhit.cache import entry
 
 Algorithm = Literal["hnsw", "flat"]
 
@@ -48,18 +50,8 @@ _HNSW_BASE_BYTES = 176
 _HNSW_BYTES_PER_M = 2 * 4  # level 0 keeps 2M neighbour ids of 4 bytes
 # The fields nearhit's engine writes besides prompt, response and the vector, with the length of the
 # value it typically writes (as text: Redis keeps hash values as strings).
-ENTRY_METADATA: dict[str, int] = {
-    "scope": 64,  # sha256 hex
-    "tenant": 8,
-    "model": 8,
-    "system_hash": 64,  # sha256 hex of the system prompt
-    "history_hash": 0,  # empty for a single-turn prompt
-    "created_at": 18,  # time.time() as a float string
-    "prompt_tokens": 3,
-    "completion_tokens": 3,
-    "ttl": 5,
-}
-_VARIABLE_FIELDS = ("prompt", "response", "embedding")
+ENTRY_METADATA: dict[str, int] = entry.METADATA_CHARS
+_VARIABLE_FIELDS = tuple(f.name for f in entry.FIELDS if f.typical_chars is None)
 _FIELD_SLOT_BYTES = 16
 _FIELD_NAME_HEADER = 12
 _KEY_BYTES = 510

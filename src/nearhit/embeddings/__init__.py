@@ -1,4 +1,5 @@
-"""Embedders: the local offline default, OpenAI and Azure OpenAI, and a Redis embedding cache."""
+"""Embedders: the local offline default, OpenAI and Azure OpenAI. They know nothing of Redis: the vectors
+already computed are kept by :mod:`nearhit.cache.embedding_store`."""
 
 from __future__ import annotations
 

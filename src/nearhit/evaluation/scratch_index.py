@@ -12,11 +12,11 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
-from nearhit import bootstrap
 from nearhit.cache import SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.cache.keys import KeySpace
 from nearhit.config import Settings
+from nearhit.service import bootstrap
 
 _MAX_BASE = 48  # + "-eval-" + 8 hex digits stays within VECTOR_INDEX_NAME's 64 characters
 

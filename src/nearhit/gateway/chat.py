@@ -7,21 +7,12 @@ before the first token comes back with the upstream's status rather than inside 
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from nearhit.answering import (
-    Answerer,
-    AskRequest,
-    CacheDocument,
-    Chunk,
-    ColumnDone,
-    ColumnEvent,
-    temperature_bypass,
-)
-from nearhit.cache import stored_answer, validate
+from nearhit import validate
+from nearhit.cache import stored_answer
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput
 from nearhit.gateway import protocol
@@ -29,10 +20,12 @@ from nearhit.gateway.errors import GatewayError, invalid, upstream
 from nearhit.gateway.models import ModelRoute, pass_through
 from nearhit.gateway.protocol import ChatCall
 from nearhit.llm import ToolCallDelta, assemble_tool_calls, count_message_tokens
-from nearhit.streaming import merge
+from nearhit.service.answering import Answerer
+from nearhit.service.events import CacheDocument, Chunk, ColumnDone, ColumnEvent
+from nearhit.service.request import AskRequest, temperature_bypass
+from nearhit.service.streaming import merge
 
 CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
-MAX_TTL = 10 * 365 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -140,7 +133,6 @@ class _Choice:
     calls: list[ToolCallDelta] = field(default_factory=list)
     logprobs: list[Mapping[str, Any]] = field(default_factory=list)
     done: ColumnDone | None = None
-    document: dict[str, Any] | None = None
 
 
 class ChatRun:
@@ -273,15 +265,18 @@ async def start_chat(
 ) -> ChatRun:
     """Look up (or start generating) the answer and read up to its first text; raise :class:`GatewayError`
     if it failed before that (an upstream 429 stays a 429)."""
-    try:
-        validate.prompt(call.prompt, answerer.runtime.settings.max_prompt_chars)
+    bypass = bypass_reason(call, max_temperature, route)
+    max_chars = answerer.runtime.settings.max_prompt_chars
+    try:  # the prompt is checked and normalised here, once, for the lookup, the single-flight key and the store
+        requests = [
+            request.checked(answerer.model_for(request), max_chars)
+            for request in ask_requests(call, tenant, controls, bypass, route)
+        ]
     except InvalidInput as exc:
         raise invalid(f"The last user message is not a usable prompt: {exc}", "messages", "invalid_prompt") from None
-    bypass = bypass_reason(call, max_temperature, route)
-    requests = ask_requests(call, tenant, controls, bypass, route)
     events = merge({i: answerer.cached(r) for i, r in enumerate(requests)})
     buffered: list[tuple[int, ColumnEvent]] = []
-    documents: dict[int, dict[str, Any]] = {}
+    documents: dict[int, CacheDocument] = {}
     finished = 0
     try:
         while finished < len(requests):
@@ -291,7 +286,7 @@ async def start_chat(
             buffered.append(item)
             index, event = item
             if isinstance(event, CacheDocument):
-                documents[index] = event.data
+                documents[index] = event
             elif isinstance(event, ColumnDone):
                 if event.status == "error":
                     raise _failure(event)
@@ -301,10 +296,8 @@ async def start_chat(
     except BaseException:
         await events.aclose()
         raise
-    hit_usage = {
-        index: _hit_usage(answerer, requests[index], doc) for index, doc in documents.items() if doc.get("hit")
-    }
-    status = _status(documents.get(0, {}), hit_usage.get(0), bypass, controls)
+    hit_usage = {index: _hit_usage(answerer, requests[index], doc) for index, doc in documents.items() if doc.hit}
+    status = _status(documents.get(0), hit_usage.get(0), bypass, controls)
     if hit_usage:
         priced_as = answerer.priced_for(requests[0])
         status.cost_saved = sum(request_cost(priced_as, p, c).usd for p, c in hit_usage.values())
@@ -313,29 +306,31 @@ async def start_chat(
 
 
 def _status(
-    document: dict[str, Any], hit_usage: tuple[int, int] | None, bypass: str | None, controls: Controls
+    document: CacheDocument | None, hit_usage: tuple[int, int] | None, bypass: str | None, controls: Controls
 ) -> CacheStatus:
     if bypass is not None:
         return CacheStatus("bypass", reason=bypass)
+    result = document.result if document is not None else None
+    degraded = document is not None and document.degraded is not None
+    similarity = result.similarity if result is not None else None
     if hit_usage is not None:
-        kind: CacheHeader = "hit-semantic" if document.get("match") == "semantic" else "hit-exact"
-        return CacheStatus(kind, similarity=document.get("similarity"), tokens_saved=sum(hit_usage))
+        kind: CacheHeader = "hit-semantic" if result is not None and result.match == "semantic" else "hit-exact"
+        return CacheStatus(kind, similarity=similarity, tokens_saved=sum(hit_usage))
     if not controls.lookup:
-        return CacheStatus("bypass", reason="Cache-Control: no-cache", degraded=bool(document.get("degraded")))
+        return CacheStatus("bypass", reason="Cache-Control: no-cache", degraded=degraded)
     return CacheStatus(
-        "miss",
-        similarity=document.get("similarity"),
-        degraded=bool(document.get("degraded")),
-        rejected_by=document.get("rejected_by"),
+        "miss", similarity=similarity, degraded=degraded, rejected_by=result.rejected_by if result else None
     )
 
 
-def _hit_usage(answerer: Answerer, request: AskRequest, document: dict[str, Any]) -> tuple[int, int]:
+def _hit_usage(answerer: Answerer, request: AskRequest, document: CacheDocument) -> tuple[int, int]:
     """(prompt, completion) tokens a live call would have used: what a hit saved, and the usage it reports."""
-    answer = document.get("answer") or {}
+    answer = document.result.answer if document.result is not None else None
     prompt_tokens = count_message_tokens(request.messages(), answerer.priced_for(request))
-    completion_tokens = int(answer.get("completion_tokens") or 0)
-    if request.max_tokens is not None and not stored_answer.decode(answer.get("response") or "")[1]:
+    if answer is None:
+        return prompt_tokens, 0
+    completion_tokens = answer.completion_tokens
+    if request.max_tokens is not None and not stored_answer.decode(answer.response)[1]:
         completion_tokens = min(completion_tokens, request.max_tokens)  # the replay is cut there
     return prompt_tokens, completion_tokens
 
@@ -357,16 +352,9 @@ def _threshold(value: str | None) -> float | None:
     if value is None or not value.strip():
         return None
     try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or not 0 <= number <= 1:
-        raise invalid(
-            f"x-nearhit-threshold must be a similarity from 0 to 1, not {value[:40]!r}.",
-            "x-nearhit-threshold",
-            "invalid_header",
-        )
-    return number
+        return validate.threshold_text(value, "x-nearhit-threshold")
+    except validate.InvalidInput as exc:
+        raise invalid(f"{exc}.", "x-nearhit-threshold", "invalid_header") from None
 
 
 def _max_age(directives: set[str]) -> int | None:
@@ -398,11 +386,7 @@ def _namespace(value: str | None) -> str | None:
 def _ttl(value: str | None) -> int | None:
     if value is None or not value.strip():
         return None
-    text = value.strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_TTL:
-        raise invalid(
-            f"x-nearhit-ttl must be a whole number of seconds from 1 to {MAX_TTL}, not {value[:40]!r}.",
-            "x-nearhit-ttl",
-            "invalid_header",
-        )
-    return int(text)
+    try:
+        return validate.ttl_text(value, "x-nearhit-ttl")
+    except validate.InvalidInput as exc:
+        raise invalid(f"{exc}.", "x-nearhit-ttl", "invalid_header") from None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nearhit.cache import validate
+from nearhit import validate
 from nearhit.errors import ConfigError, InvalidInput
 
 _FIELDS = {"upstream", "provider", "priced_as", "cache", "threshold"}

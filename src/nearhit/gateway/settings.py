@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nearhit.cache import validate
+from nearhit import validate
 from nearhit.config import Settings
 from nearhit.errors import ConfigError, InvalidInput
 from nearhit.gateway.models import ModelRoute, ModelTable, pass_through

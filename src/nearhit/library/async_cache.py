@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from nearhit import bootstrap
 from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache, normalise
-from nearhit.cache.semantic_cache import Match
+from nearhit.cache.results import Match
 from nearhit.config import Settings, load_settings
 from nearhit.errors import InvalidInput, RedisUnavailable
 from nearhit.llm import served_model
-from nearhit.singleflight import SingleFlight
+from nearhit.service import bootstrap
+from nearhit.service.singleflight import SingleFlight
 
 Self = TypeVar("Self", bound="AsyncCache")
 History = Sequence[tuple[str, str]]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from nearhit.metrics import otel, prometheus
 
 if TYPE_CHECKING:
-    from nearhit.telemetry import ColumnRecord
+    from nearhit.service.telemetry import ColumnRecord
 
 __all__ = ["observe", "redis_error"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from nearhit.telemetry import ColumnRecord
+    from nearhit.service.telemetry import ColumnRecord
 
 Kind = Literal["counter", "histogram"]
 

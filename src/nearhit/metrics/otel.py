@@ -19,7 +19,7 @@ from nearhit.metrics.catalogue import CATALOGUE, LATENCY_BUCKETS, REDIS_ERRORS, 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics import MeterProvider
 
-    from nearhit.telemetry import ColumnRecord
+    from nearhit.service.telemetry import ColumnRecord
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from prometheus_client.exposition import choose_encoder
 from nearhit.metrics.catalogue import CATALOGUE, LATENCY_BUCKETS, REDIS_ERRORS, Metric, measurements
 
 if TYPE_CHECKING:
-    from nearhit.telemetry import ColumnRecord
+    from nearhit.service.telemetry import ColumnRecord
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 

@@ -17,7 +17,7 @@ from redis.backoff import NoBackoff
 from nearhit.cache.keys import KeySpace
 from nearhit.config import Settings
 from nearhit.economics.observed import from_summary
-from nearhit.telemetry import ColumnRecord, Telemetry
+from nearhit.service.telemetry import ColumnRecord, Telemetry
 from tests.server_process import free_port
 
 
@@ -90,7 +90,7 @@ async def test_an_outage_is_logged_once_and_counted(
     dead = Redis(host="127.0.0.1", port=free_port(), retry=Retry(NoBackoff(), 0))  # refused at once
     current = [dead]
     telemetry = Telemetry(lambda: current[0], KeySpace(settings.index_name))
-    with caplog.at_level(logging.INFO, logger="nearhit.telemetry"):
+    with caplog.at_level(logging.INFO, logger="nearhit.service.telemetry"):
         for _ in range(10):
             telemetry.record(record())
         await telemetry.flush()
@@ -99,7 +99,7 @@ async def test_an_outage_is_logged_once_and_counted(
         for _ in range(3):
             telemetry.record(record())
         await telemetry.flush()
-    messages = [r.getMessage() for r in caplog.records if r.name == "nearhit.telemetry"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "nearhit.service.telemetry"]
     assert len(messages) == 2, messages  # down once, back once
     assert "failing" in messages[0] and "resumed" in messages[1]
     # the events are lost from the stream, but their counts were kept and added once Redis was back

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from nearhit.singleflight import SingleFlight
+from nearhit.service.singleflight import SingleFlight
 
 
 async def produce() -> AsyncIterator[str]:

@@ -14,7 +14,6 @@ from nearhit.cache.keys import KeySpace
 from nearhit.cache.semantic_cache import SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
-from nearhit.embeddings.cache import CachedEmbedder
 from nearhit.errors import ConfigError, RedisUnavailable
 
 if TYPE_CHECKING:
@@ -95,7 +94,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
     guards = _default_guards(settings) if settings.guards else None
     cache = SemanticCache(
         redis,
-        CachedEmbedder(embedder, redis, spec.keys, settings.embedding_cache_ttl),
+        embedder,
         spec,
         threshold=settings.similarity_threshold,
         default_ttl=settings.cache_ttl,
@@ -104,6 +103,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         guards=guards,
         decision=_decision(settings, guards),
         max_wrong_rate=settings.max_wrong_rate,
+        embedding_ttl=settings.embedding_cache_ttl,
     )
     try:
         await cache.setup()

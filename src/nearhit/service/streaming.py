@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, TypeVar
 
-from nearhit.answering import CacheDocument, Chunk, ColumnDone, ColumnEvent
+from nearhit.service.events import CacheDocument, Chunk, ColumnDone, ColumnEvent
 
 log = logging.getLogger(__name__)
 EventType = Literal["column_start", "content_chunk", "cache_document", "column_complete", "stream_complete"]
@@ -86,7 +86,7 @@ async def race(columns: Mapping[str, AsyncIterator[ColumnEvent]]) -> AsyncIterat
         if isinstance(event, Chunk):
             yield RaceEvent("content_chunk", name, seq, {"content": event.text})
         elif isinstance(event, CacheDocument):
-            yield RaceEvent("cache_document", name, seq, event.data)
+            yield RaceEvent("cache_document", name, seq, event.to_dict())
         else:
             completed[name] = column_complete_data(event)
             yield RaceEvent("column_complete", name, seq, completed[name])

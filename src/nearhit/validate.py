@@ -1,32 +1,52 @@
-"""Input checks shared by the engine, the API and the CLI: one message per mistake, raised early."""
+"""Every input rule and limit, written once: the engine calls these functions, the API's pydantic types
+(:mod:`nearhit.api.schemas`), the gateway's headers and the CLI's options are built from them, so no two
+layers can disagree on what is valid. One message per mistake, raised early.
+
+Importing this module loads nothing of the engine (numpy is imported by :func:`vector` on first use): the
+CLI and the schemas pay only for the rules.
+"""
 
 from __future__ import annotations
 
 import math
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from nearhit.embeddings.base import Vectors
 from nearhit.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "InvalidInput",
     "label",
     "prompt",
+    "prompt_length",
     "response",
     "threshold",
+    "threshold_text",
     "token_count",
     "top_k",
     "ttl",
+    "ttl_text",
     "unicode_text",
     "vector",
 ]
 
 MAX_LABEL_CHARS = 256
 MAX_RESPONSE_CHARS = 1_000_000
+MAX_TEXT_CHARS = 1_000_000
+"""Any text a request may carry; the configured prompt limit (``NEARHIT_MAX_PROMPT_CHARS``) is checked after."""
 MAX_TOP_K = 1000
+MAX_TTL = 10 * 365 * 24 * 3600
+THRESHOLD_RANGE = (0.0, 1.0)
+"""A similarity (1 - cosine distance) threshold's bounds, both included."""
+# The JSON Schema form of :func:`label` (no control character, Unicode Cc; not only white space) and of a
+# non-blank text (str.strip() also strips the separators U+001C-U+001F), for the API's OpenAPI document.
+LABEL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f]"
 
 
 def unicode_text(value: str, name: str) -> str:
@@ -49,6 +69,12 @@ def prompt(value: object, max_chars: int) -> str:
     unicode_text(value, "prompt")
     if not value.strip():
         raise InvalidInput("prompt is empty (or only white space)")
+    return prompt_length(value, max_chars)
+
+
+def prompt_length(value: str, max_chars: int) -> str:
+    """The configured limit alone, for a prompt a schema has checked with every other rule of :func:`prompt`
+    (the limit is a setting the schema cannot know)."""
     if len(value) > max_chars:
         raise InvalidInput(
             f"prompt is {len(value):,} characters; the limit is {max_chars:,} (NEARHIT_MAX_PROMPT_CHARS)"
@@ -68,13 +94,26 @@ def response(value: object) -> str:
     return value
 
 
-def threshold(value: object) -> float:
+def threshold(value: object, name: str = "threshold") -> float:
     """A similarity threshold in [0, 1]."""
+    low, high = THRESHOLD_RANGE
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(f"threshold must be a number in [0, 1], not {value!r}")
-    if not 0.0 <= value <= 1.0:
-        raise InvalidInput(f"threshold must be in [0, 1] (similarity = 1 - cosine distance), not {value}")
+        raise InvalidInput(f"{name} must be a number in [{low:g}, {high:g}], not {value!r}")
+    if not low <= value <= high:
+        raise InvalidInput(f"{name} must be in [{low:g}, {high:g}] (similarity = 1 - cosine distance), not {value}")
     return float(value)
+
+
+def threshold_text(value: str, name: str) -> float:
+    """A threshold given as text (a header, a command-line option)."""
+    low, high = THRESHOLD_RANGE
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or not low <= number <= high:
+        raise InvalidInput(f"{name} must be a similarity from {low:g} to {high:g}, not {value[:40]!r}")
+    return number
 
 
 def ttl(value: object) -> int | None:
@@ -85,7 +124,17 @@ def ttl(value: object) -> int | None:
         raise InvalidInput(f"ttl must be a whole number of seconds, not {value!r}")
     if value <= 0:
         raise InvalidInput(f"ttl must be > 0 seconds, not {value}")
+    if value > MAX_TTL:
+        raise InvalidInput(f"ttl must be at most {MAX_TTL} seconds (ten years), not {value}")
     return value
+
+
+def ttl_text(value: str, name: str) -> int:
+    """A time to live given as text (a header): digits only, no sign, no unit."""
+    text = value.strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_TTL:
+        raise InvalidInput(f"{name} must be a whole number of seconds from 1 to {MAX_TTL}, not {value[:40]!r}")
+    return int(text)
 
 
 def top_k(value: object) -> int:
@@ -114,8 +163,10 @@ def label(value: object, name: str) -> str:
     return value
 
 
-def vector(value: Sequence[float] | np.ndarray, dimension: int) -> Vectors:
+def vector(value: Sequence[float] | np.ndarray, dimension: int) -> npt.NDArray[np.float32]:
     """A finite float vector of exactly ``dimension`` values, returned L2-normalised as float32."""
+    import numpy as np
+
     try:
         array = np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError) as exc:

@@ -20,18 +20,18 @@ import structlog
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
-from nearhit import bootstrap
 from nearhit.cache import KeySpace, SemanticCache
 from nearhit.cache.index import index_info
-from nearhit.cache.semantic_cache import Probe
+from nearhit.cache.results import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
 from nearhit.errors import NearhitError, RedisUnavailable
 from nearhit.llm import LLMEvent, LLMProvider, build_provider
 from nearhit.llm.judge import Judge, build_judge
-from nearhit.singleflight import SingleFlight
-from nearhit.store_health import StoreHealth, StoreResult
-from nearhit.telemetry import Telemetry
+from nearhit.service import bootstrap
+from nearhit.service.singleflight import SingleFlight
+from nearhit.service.store_health import StoreHealth, StoreResult
+from nearhit.service.telemetry import Telemetry
 
 RECONNECT_INTERVAL_S = 2.0
 HEALTH_INTERVAL_S = 1.0

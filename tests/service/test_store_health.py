@@ -6,12 +6,12 @@ import logging
 
 import pytest
 
-from nearhit.store_health import StoreHealth, StoreResult
+from nearhit.service.store_health import StoreHealth, StoreResult
 
 
 def test_an_outage_logs_its_start_and_its_end_once(caplog: pytest.LogCaptureFixture) -> None:
     health = StoreHealth(degrade_after=3)
-    with caplog.at_level(logging.INFO, logger="nearhit.store_health"):
+    with caplog.at_level(logging.INFO, logger="nearhit.service.store_health"):
         for _ in range(5):
             health.record(StoreResult("failed", "OOM command not allowed"))
         health.record(StoreResult("skipped", "no-store"))

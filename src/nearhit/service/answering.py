@@ -9,24 +9,23 @@ traceback in the log), and record one telemetry event when they end. The HTTP la
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from typing import Literal
 
 from redis.exceptions import RedisError, ResponseError
 
 from nearhit import tracing
-from nearhit.cache import LookupResult, Scope, stored_answer
-from nearhit.cache.keys import normalise, options_digest
+from nearhit.cache import stored_answer
+from nearhit.cache.keys import options_digest
+from nearhit.cache.lookup import Lookup
+from nearhit.cache.results import LookupResult
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput, NearhitError
 from nearhit.llm import (
-    ChatMessage,
     LLMError,
     LLMEvent,
     StreamEnd,
@@ -36,153 +35,14 @@ from nearhit.llm import (
     count_message_tokens,
 )
 from nearhit.llm.tokens import encoding_for
-from nearhit.runtime import Runtime, current_request_id
-from nearhit.store_health import StoreOutcome, StoreResult
-from nearhit.telemetry import Column, ColumnRecord, Outcome, Source
+from nearhit.service.events import CacheDocument, Chunk, Clock, ColumnDone, ColumnEvent, replay_pieces
+from nearhit.service.request import AskRequest, temperature_bypass
+from nearhit.service.runtime import Runtime, current_request_id
+from nearhit.service.store_health import StoreResult
+from nearhit.service.telemetry import Column, ColumnRecord, Outcome
 
 log = logging.getLogger(__name__)
-_WORD = re.compile(r"\S+\s*|\s+")
 _ARGUMENT_PIECE_CHARS = 8  # about the 2-3 tokens of JSON OpenAI sends per tool-call delta
-
-
-@dataclass(frozen=True)
-class AskRequest:
-    """One question, with everything that scopes its answer."""
-
-    prompt: str
-    tenant: str = "default"
-    system_prompt: str | None = None
-    history: Sequence[ChatMessage] = ()
-    conversation_id: str | None = None
-    threshold: float | None = None
-    ttl: int | None = None
-    lookup: bool = True
-    store: bool = True
-    temperature: float | None = None
-    max_tokens: int | None = None
-    source: Source = "ask"
-    share: bool = True
-    """Join identical concurrent misses (single-flight); off for calls that must sample on their own."""
-    model: str | None = None
-    """The model called upstream (the provider's own when None)."""
-    params: Mapping[str, Any] = field(default_factory=dict)
-    """Further request fields forwarded to the provider; those of ``keys.SCOPED_OPTIONS`` also scope the answer."""
-    namespace: str | None = None
-    """A namespace inside the tenant: entries of one namespace are not served to another."""
-    max_age: float | None = None
-    """Serve only an entry stored less than this many seconds ago (``Cache-Control: max-age``)."""
-    priced_as: str | None = None
-    """The model whose price and tokenizer count this request (default: the model called)."""
-    prompt_role: Literal["user", "tool"] = "user"
-    tool_call_id: str | None = None
-    """For a prompt that is a tool result: the call it answers."""
-
-    def messages(self) -> list[ChatMessage]:
-        system = [ChatMessage("system", self.system_prompt)] if self.system_prompt else []
-        return [*system, *self.history, ChatMessage(self.prompt_role, self.prompt, tool_call_id=self.tool_call_id)]
-
-    def scope(self, model: str) -> Scope:
-        conversation: list[tuple[str, ...]] = [("conversation", self.conversation_id)] if self.conversation_id else []
-        # A tool result is looked up by its content, scoped by the call it answers.
-        answers: list[tuple[str, ...]] = (
-            [("tool_result", self.tool_call_id or "")] if self.prompt_role == "tool" else []
-        )
-        return Scope.build(
-            model=model,
-            tenant=self.tenant,
-            system_prompt=self.system_prompt,
-            history=conversation + [_turn(m) for m in self.history] + answers,
-            options=self.params,
-            namespace=self.namespace,
-        )
-
-
-def _turn(message: ChatMessage) -> tuple[str, ...]:
-    """A turn as the scope hashes it; a plain turn as earlier versions did, so their entries still match."""
-    if not message.tool_calls and message.tool_call_id is None:
-        return (message.role, message.content)
-    calls = json.dumps([[c.id, c.name, c.arguments] for c in message.tool_calls], separators=(",", ":"))
-    return (message.role, message.content, calls, message.tool_call_id or "")
-
-
-@dataclass(frozen=True)
-class CacheDocument:
-    """What the cache did before any text: the lookup result, or why the cache could not be used."""
-
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A piece of the answer: text (with its tokens' ``logprobs`` when asked for), or (``tool_call``) a piece
-    of a tool call with empty text."""
-
-    text: str
-    tool_call: ToolCallDelta | None = None
-    logprobs: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class ColumnDone:
-    """The end of a column. ``status`` is ``done``, ``degraded`` (answered without the cache) or ``error``.
-
-    ``internal`` marks an error of nearhit's own (a bug) rather than the LLM's. ``store`` is what became of
-    a cache miss's answer (None on a hit and on the raw column), ``store_reason`` why it was skipped or failed.
-    """
-
-    status: Literal["done", "degraded", "error"]
-    record: ColumnRecord
-    finish_reason: str | None = None
-    error: str | None = None
-    error_status: int | None = None
-    retry_after: float | None = None
-    text: str = ""
-    internal: bool = False
-    store: StoreOutcome | None = None
-    store_reason: str | None = None
-
-
-ColumnEvent = CacheDocument | Chunk | ColumnDone
-
-
-@dataclass
-class _Clock:
-    started: float = field(default_factory=time.perf_counter)
-    first: float | None = None
-    last: float | None = None
-
-    def mark_first(self) -> None:
-        if self.first is None:
-            self.first = time.perf_counter()
-
-    def mark_last(self) -> None:
-        """The answer is complete (what comes after, the store, is not the answer's latency)."""
-        self.last = time.perf_counter()
-
-    @property
-    def ttft_ms(self) -> float | None:
-        return None if self.first is None else round((self.first - self.started) * 1000, 3)
-
-    @property
-    def total_ms(self) -> float:
-        end = self.last if self.last is not None else time.perf_counter()
-        return round((end - self.started) * 1000, 3)
-
-
-def replay_pieces(text: str) -> list[str]:
-    """A cached answer cut into word-sized pieces, the size a live stream sends."""
-    return _WORD.findall(text) or [text]
-
-
-def temperature_bypass(temperature: float | None, limit: float) -> str | None:
-    """Why an answer sampled at ``temperature`` must neither come from nor go into the cache, or None.
-
-    Above the limit the caller asks for variety: serving it a stored answer, or storing its sample for
-    callers at the default temperature, would give each the other's kind of answer.
-    """
-    if temperature is not None and temperature > limit:
-        return f"temperature {temperature:g} is above the cache limit {limit:g}"
-    return None
 
 
 class Answerer:
@@ -217,10 +77,11 @@ class Answerer:
         """
         if not request.share:
             return f"solo:{uuid.uuid4().hex}"
-        scope = request.scope(self.model_for(request))
+        query = request.checked(self.model_for(request), self.runtime.settings.max_prompt_chars).query
+        assert query is not None
         forwarded = options_digest({k: v for k, v in request.params.items() if k != "user"})
         options = f"{request.max_tokens}:{request.temperature}:{request.store}:{request.ttl}:{forwarded}"
-        return f"{scope.id}:{normalise(request.prompt)}:{options}"
+        return f"{query.scope.id}:{query.text}:{options}"
 
     async def raw(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
         """The baseline: the LLM, always, no cache."""
@@ -238,7 +99,7 @@ class Answerer:
     ) -> AsyncIterator[ColumnEvent]:
         """``events``, ending with exactly one ``ColumnDone``: an exception nobody planned for (a bug, an input
         nothing checked) ends the column with an ``error`` and a logged traceback, never with silence."""
-        clock = _Clock()
+        clock = Clock()
         finished = False
         try:
             async for event in events:
@@ -254,7 +115,7 @@ class Answerer:
             yield self._error(column, request, clock, RuntimeError("the answer ended without a result"))
 
     async def _raw(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
-        clock = _Clock()
+        clock = Clock()
         pieces: list[str] = []
         try:
             async for llm_event in self._llm_stream(request, "raw"):
@@ -271,18 +132,22 @@ class Answerer:
             yield self._error("raw", request, clock, exc)
 
     async def _cached(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
-        clock = _Clock()
-        scope = request.scope(self.model_for(request))
-        bypass = temperature_bypass(request.temperature, self.runtime.settings.gateway_max_temperature)
+        clock = Clock()
+        settings = self.runtime.settings
+        bypass = temperature_bypass(request.temperature, settings.gateway_max_temperature)
         if bypass is not None:
             request = replace(request, lookup=False, store=False, share=False)
         result: LookupResult | None = None
         degraded: str | None = None
         cache = None
+        query = request.query
         try:
+            query = query or Lookup.of(
+                request.prompt, request.scope(self.model_for(request)), settings.max_prompt_chars
+            )
             cache = await self.runtime.cache()
             if request.lookup:
-                result = await cache.lookup(request.prompt, scope, threshold=request.threshold)
+                result = await cache.lookup(query, threshold=request.threshold)
         except (NearhitError, RedisError) as exc:
             degraded = _degraded_reason(exc)
             if isinstance(exc, ResponseError) and "no such index" in str(exc).lower():
@@ -290,20 +155,23 @@ class Answerer:
         except Exception as exc:  # a bug in the cache path: the LLM can still answer, and the log says why
             log.exception("cache lookup failed; answering from the LLM")
             degraded = f"cache lookup failed, answering from the LLM: {type(exc).__name__}: {exc}"
+        # From here the request carries its Lookup; one whose prompt could not be checked is answered alone.
+        request = replace(request, query=query) if query is not None else replace(request, share=False)
+        scope_id = query.scope.id if query is not None else request.scope(self.model_for(request)).id
         if result is not None and result.answer is not None:
             result = _servable(result, request, self.priced_for(request))
         if result is not None and result.answer is not None:
-            assert cache is not None
-            cache.remember_served(current_request_id(), result, request.tenant, request.prompt)
-            yield CacheDocument(_document(result, scope, degraded=None))
+            assert cache is not None and query is not None
+            cache.remember_served(current_request_id(), result, request.tenant, query.prompt)
+            yield CacheDocument(scope_id, result)
             async for event in self._replay(request, result, clock):
                 yield event
             return
         skipped = bypass or (None if request.lookup else "lookup skipped (no-cache)")
-        yield CacheDocument(_document(result, scope, degraded=degraded, bypass=skipped))
+        yield CacheDocument(scope_id, result, degraded=degraded, bypass=skipped)
         on_complete = None
-        if cache is not None and degraded is None and request.store:
-            on_complete = self._storer(request, scope, result)
+        if cache is not None and query is not None and degraded is None and request.store:
+            on_complete = self._storer(request, query, result)
         pieces: list[str] = []
         end: StreamEnd | None = None
         stored = StoreResult("skipped", _no_store_reason(request, bypass, degraded))
@@ -351,7 +219,7 @@ class Answerer:
             "llm.stream", events, column=column, provider=provider.name, model=model, tenant=request.tenant
         )
 
-    async def _replay(self, request: AskRequest, result: LookupResult, clock: _Clock) -> AsyncIterator[ColumnEvent]:
+    async def _replay(self, request: AskRequest, result: LookupResult, clock: Clock) -> AsyncIterator[ColumnEvent]:
         assert result.answer is not None and result.match is not None
         answer = result.answer
         priced_as = self.priced_for(request)
@@ -388,7 +256,7 @@ class Answerer:
         yield ColumnDone("done", record, finish_reason=finish_reason, text=text)
 
     def _storer(
-        self, request: AskRequest, scope: Scope, lookup: LookupResult | None = None
+        self, request: AskRequest, query: Lookup, lookup: LookupResult | None = None
     ) -> Callable[[list[LLMEvent | StoreResult]], Awaitable[StoreResult]]:
         """The flight's ``on_complete``: store the answer, count the outcome, hand it to every waiter; an
         explored candidate (``lookup.probe``) is then labelled from the fresh answer."""
@@ -398,7 +266,7 @@ class Answerer:
             self.runtime.stores.record(result)
             if result.outcome == "stored" and lookup is not None and lookup.probe is not None and lookup.embedding:
                 text = "".join(e.text for e in events if isinstance(e, TextChunk))
-                await self.runtime.learn(lookup.probe, lookup.embedding, request.prompt, text)
+                await self.runtime.learn(lookup.probe, lookup.embedding, query.prompt, text)
             return result
 
         async def attempt(events: list[LLMEvent | StoreResult]) -> StoreResult:
@@ -412,9 +280,8 @@ class Answerer:
                 cache = await self.runtime.cache()
                 with tracing.span("cache.store", tenant=request.tenant, completion_tokens=end.usage.completion_tokens):
                     await cache.store(
-                        request.prompt,
+                        query,  # its embedding, when the lookup computed one: no second embed or read
                         text,
-                        scope,
                         ttl=request.ttl,
                         prompt_tokens=end.usage.prompt_tokens,
                         completion_tokens=end.usage.completion_tokens,
@@ -435,7 +302,7 @@ class Answerer:
         column: Column,
         outcome: Outcome,
         request: AskRequest,
-        clock: _Clock,
+        clock: Clock,
         end: StreamEnd,
         text: str,
         degraded: str | None = None,
@@ -464,7 +331,7 @@ class Answerer:
         self,
         column: Column,
         request: AskRequest,
-        clock: _Clock,
+        clock: Clock,
         exc: Exception,
         degraded: str | None = None,
         lookup: LookupResult | None = None,
@@ -496,7 +363,7 @@ class Answerer:
         column: Column,
         outcome: Outcome,
         request: AskRequest,
-        clock: _Clock,
+        clock: Clock,
         *,
         prompt_tokens: int,
         completion_tokens: int,
@@ -590,17 +457,3 @@ def _no_store_reason(request: AskRequest, bypass: str | None, degraded: str | No
     if degraded is not None:
         return "the cache is degraded"
     return "the request said not to store (no-store)" if not request.store else "its generation made no store"
-
-
-def _document(
-    result: LookupResult | None, scope: Scope, *, degraded: str | None, bypass: str | None = None
-) -> dict[str, Any]:
-    if result is None:
-        return {
-            "match": None,
-            "hit": False,
-            "degraded": degraded is not None,
-            "reason": degraded or bypass,
-            "scope_id": scope.id,
-        }
-    return result.to_dict() | {"degraded": False, "reason": None}

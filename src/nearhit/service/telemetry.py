@@ -15,7 +15,6 @@ whole buckets (minutes up to three hours, hours beyond), so it may reach back up
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -28,6 +27,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from nearhit import metrics
+from nearhit.background import Background
 from nearhit.cache.keys import KeySpace
 
 Column = Literal["raw", "cache"]
@@ -120,9 +120,8 @@ class Telemetry:
         self._totals = keys.telemetry_totals
         self._buckets = keys.telemetry_buckets
         self._maxlen = maxlen
-        self._pending: set[asyncio.Task[None]] = set()
+        self._background = Background()
         self._unflushed: dict[tuple[str, int | None], dict[str, float]] = {}  # (key, ttl) -> field -> amount
-        self._flusher: asyncio.Task[None] | None = None
         self._failing = False
         self._summaries: dict[int, tuple[float, asyncio.Future[dict[str, Any]]]] = {}  # window -> (until, result)
         self.dropped = 0
@@ -132,30 +131,18 @@ class Telemetry:
         returns at once."""
         self._aggregate(record)
         metrics.observe(record)
-        task = asyncio.create_task(self._append(record))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_soon())
+        self._background.run(self._append(record))
+        self._background.soon("aggregates", FLUSH_INTERVAL_S, self._flush_aggregates)
 
     async def flush(self) -> None:
         """Write queued events and aggregates now (tests, shutdown)."""
-        if self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
-        if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-        await self._flush_aggregates()
+        await self._background.drain()
         self._summaries.clear()  # what was just written shows in the next summary
 
     async def close(self) -> None:
         """Write what can be written, then stop retrying (shutdown): nothing is left running."""
-        await self.flush()
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        await self._background.close()
+        self._summaries.clear()
 
     def _aggregate(self, record: ColumnRecord) -> None:
         updates = _counter_updates(record) | _latency_updates(record)
@@ -170,10 +157,6 @@ class Telemetry:
 
     def _bucket_key(self, size: int, ts: float) -> str:
         return f"{self._buckets}{size}:{int(ts // size) * size}"
-
-    async def _flush_soon(self) -> None:
-        await asyncio.sleep(FLUSH_INTERVAL_S)
-        await self._flush_aggregates()
 
     async def _flush_aggregates(self) -> None:
         """Add the accumulated amounts to Redis; on failure keep them for the next flush, so no count is lost."""
@@ -197,8 +180,7 @@ class Telemetry:
                 for name, amount in fields.items():
                     mine[name] = mine.get(name, 0.0) + amount
             self._failed(exc)
-            if self._flusher is None or self._flusher.done() or self._flusher is asyncio.current_task():
-                self._flusher = asyncio.create_task(self._flush_soon())
+            self._background.soon("aggregates", FLUSH_INTERVAL_S, self._flush_aggregates)
         else:
             self._succeeded()
 

@@ -1,0 +1,89 @@
+"""Which candidate a semantic lookup serves: the guards' vetoes in rank order, or the calibrated decision's
+best score. Pure functions over the KNN rows (no I/O), so they test without Redis."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+from nearhit.cache import entry
+from nearhit.cache.results import Candidate, LookupResult
+
+if TYPE_CHECKING:
+    from nearhit.decision import Decision, Judgement
+    from nearhit.guards import GuardSet
+
+Rows = list[tuple[str, dict[str, str]]]
+
+
+def by_guards(result: LookupResult, prompt: str, rows: Rows, guards: GuardSet | None) -> None:
+    """Serve the nearest candidate at or above the threshold that no guard vetoes."""
+    for doc_id, fields in rows:
+        similarity = entry.similarity(fields)
+        distance = 1.0 - similarity
+        cached_prompt = fields.get("prompt", "")
+        if result.hit:
+            result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "not_needed"))
+            continue
+        if similarity < result.threshold:
+            result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
+            if result.similarity is None:
+                result.similarity, result.distance = similarity, distance
+            continue
+        verdict = guards.first_rejection(prompt, cached_prompt, similarity) if guards is not None else None
+        if verdict is not None:
+            result.candidates.append(
+                Candidate(doc_id, cached_prompt, similarity, "rejected_by_guard", verdict.guard, verdict.reason)
+            )
+            if result.rejected_by is None:
+                result.rejected_by, result.rejection_reason = verdict.guard, verdict.reason
+                result.similarity, result.distance = similarity, distance
+            continue
+        result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "served"))
+        result.match = "semantic"
+        result.similarity, result.distance = similarity, distance
+        result.answer = entry.read_answer(doc_id, fields)
+
+
+def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decision) -> None:
+    """Judge every candidate at or above the similarity floor; serve the best-scoring one that passes."""
+    result.decision_threshold = decision.threshold
+    judged: list[tuple[int, Judgement]] = []
+    first = len(result.candidates)  # after those the feedback refused: row n is candidate first + n
+    for n, (doc_id, fields) in enumerate(rows, start=first):
+        similarity = entry.similarity(fields)
+        cached_prompt = fields.get("prompt", "")
+        if similarity < result.threshold:
+            result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
+            continue
+        judgement = decision.judge(prompt, cached_prompt, similarity)
+        judged.append((n, judgement))
+        outcome: Literal["served", "rejected_by_guard", "rejected_by_decision"] = (
+            "served" if judgement.served else "rejected_by_guard" if judgement.veto else "rejected_by_decision"
+        )
+        result.candidates.append(
+            Candidate(
+                doc_id, cached_prompt, similarity, outcome, judgement.rejected_by, judgement.reason, judgement.score
+            )
+        )
+    if not judged:
+        if len(result.candidates) > first:  # the nearest, to say how far the miss was
+            result.similarity = result.candidates[first].similarity
+            result.distance = 1.0 - result.similarity
+        return
+    passing = [item for item in judged if item[1].served]
+    # The one to report: the best that passes, else the best judged (a veto ranks below any score).
+    chosen, judgement = max(passing or judged, key=lambda item: (item[1].veto is None, item[1].score))
+    for n, _ in passing:
+        if n != chosen:
+            result.candidates[n] = replace(result.candidates[n], outcome="not_needed")
+    result.similarity = result.candidates[chosen].similarity
+    result.distance = 1.0 - result.similarity
+    result.score = judgement.score
+    result.top_features = [c.to_dict() for c in judgement.top]
+    if judgement.served:
+        doc_id, fields = rows[chosen - first]
+        result.match = "semantic"
+        result.answer = entry.read_answer(doc_id, fields)
+    else:
+        result.rejected_by, result.rejection_reason = judgement.rejected_by, judgement.reason

@@ -1,0 +1,117 @@
+"""A stored entry, declared once: its fields, how it is written as a Redis hash and read back, what the index
+holds and what a query returns. Store, lookup, search, eval, the index schema and the memory model
+(:mod:`nearhit.economics.footprint`) all read this table; adding a field is one line here.
+
+Importing it loads no Redis client and no numpy: the memory model uses it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from nearhit.cache.keys import Scope, sha256_hex
+from nearhit.cache.results import CachedAnswer, SearchHit
+
+VECTOR = "embedding"
+DISTANCE = "vector_distance"
+"""What the KNN query adds to each row: the cosine distance (similarity = 1 - distance)."""
+TENANT_ID = "tenant_id"
+"""The tenant is filtered on through its SHA-256 hex digest: a TAG folds case, splits on commas and trims spaces,
+so 'tenantA', 'TENANTA', 'x,tenantA' and ' tenantA' would share entries; a digest has none of that."""
+
+
+@dataclass(frozen=True)
+class EntryField:
+    """One field of an entry's hash."""
+
+    name: str
+    typical_chars: int | None
+    """How long its value typically is as text (None: it varies with the prompt, the answer, the embedder)."""
+    returned: bool = False
+    """Read back by a lookup or a search (never the vector: 1.5 KB that nobody needs)."""
+    index: Literal["tag", "numeric", "vector"] | None = None
+
+
+FIELDS: tuple[EntryField, ...] = (
+    EntryField("prompt", None, returned=True),
+    EntryField("response", None, returned=True),
+    EntryField("model", 8, returned=True),
+    EntryField("tenant", 8, returned=True),
+    EntryField(TENANT_ID, 64, index="tag"),  # sha256 hex of the tenant
+    EntryField("scope", 64, returned=True, index="tag"),  # sha256 hex
+    EntryField("system_hash", 64),  # sha256 hex of the system prompt
+    EntryField("history_hash", 0),  # empty for a single-turn prompt
+    EntryField("created_at", 18, returned=True, index="numeric"),  # time.time() as a float string
+    EntryField("prompt_tokens", 3, returned=True),
+    EntryField("completion_tokens", 3, returned=True),
+    EntryField("ttl", 5),
+    EntryField(VECTOR, None, index="vector"),
+)
+RETURNED = tuple(f.name for f in FIELDS if f.returned)
+"""What a lookup or a search reads back from an entry."""
+INDEXED_TAGS = tuple(f.name for f in FIELDS if f.index == "tag")
+INDEXED_NUMBERS = tuple(f.name for f in FIELDS if f.index == "numeric")
+METADATA_CHARS = {f.name: f.typical_chars for f in FIELDS if f.typical_chars is not None}
+"""The fields besides prompt, answer and vector, with their typical length (for the memory model)."""
+
+
+def tenant_tag(tenant: str) -> str:
+    """What the index holds for a tenant (stored with each entry as :data:`TENANT_ID`)."""
+    return sha256_hex(tenant)
+
+
+def to_hash(
+    *,
+    prompt: str,
+    response: str,
+    scope: Scope,
+    vector: bytes,
+    prompt_tokens: int,
+    completion_tokens: int,
+    ttl: int | None,
+) -> dict[str, str | bytes | int | float]:
+    """The hash an entry is written as (values checked by the caller)."""
+    mapping: dict[str, str | bytes | int | float] = {
+        "prompt": prompt,
+        "response": response,
+        "model": scope.model,
+        "tenant": scope.tenant,
+        TENANT_ID: tenant_tag(scope.tenant),
+        "scope": scope.id,
+        "system_hash": scope.system_hash,
+        "history_hash": scope.history_hash,
+        "created_at": time.time(),
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "ttl": ttl or 0,
+        VECTOR: vector,
+    }
+    return mapping
+
+
+def read_answer(doc_id: str, fields: Mapping[str, str]) -> CachedAnswer:
+    """A stored answer from the fields a query returned (decoded to text)."""
+    return CachedAnswer(
+        doc_id=doc_id,
+        prompt=fields.get("prompt", ""),
+        response=fields.get("response", ""),
+        model=fields.get("model", ""),
+        tenant=fields.get("tenant", ""),
+        created_at=float(fields.get("created_at") or 0),
+        prompt_tokens=int(fields.get("prompt_tokens") or 0),
+        completion_tokens=int(fields.get("completion_tokens") or 0),
+    )
+
+
+def similarity(fields: Mapping[str, str]) -> float:
+    """A KNN row's similarity (a row without a distance counts as the farthest)."""
+    return 1.0 - float(fields.get(DISTANCE, "2"))
+
+
+def read_hit(doc_id: str, fields: Mapping[str, str]) -> SearchHit:
+    """A search result from a KNN row."""
+    answer = read_answer(doc_id, fields)
+    return SearchHit(doc_id, answer.prompt, answer.response, answer.tenant, answer.model, similarity(fields))

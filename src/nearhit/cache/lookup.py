@@ -1,0 +1,35 @@
+"""A request, turned once into what every stage of the cache needs (:class:`Lookup`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nearhit import validate
+from nearhit.cache.keys import Scope, normalise
+
+
+@dataclass
+class Lookup:
+    """A prompt checked and normalised once, in its scope: the lookup, the single-flight key, the store and the
+    telemetry share it. ``vector`` is the embedding once a lookup has computed it, so the store that follows
+    a miss neither embeds again nor reads the embedding store again."""
+
+    prompt: str
+    text: str
+    """The normalised prompt (:func:`nearhit.cache.keys.normalise`): the exact key and the embedding's input."""
+    scope: Scope
+    vector: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, prompt: object, scope: Scope, max_chars: int, *, parsed: bool = False) -> Lookup:
+        """Check ``prompt`` (:func:`nearhit.validate.prompt`) and normalise it: the one place either happens.
+
+        ``parsed``: a schema has applied the other rules already (the API's ``PromptText``); only the
+        configured limit is left to check."""
+        if parsed and isinstance(prompt, str):
+            checked = validate.prompt_length(prompt, max_chars)
+        else:
+            checked = validate.prompt(prompt, max_chars)
+        return cls(checked, normalise(checked), scope)

@@ -1,0 +1,95 @@
+"""One question as the service receives it (:class:`AskRequest`), and the rule that keeps hot samples out of
+the cache."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from nearhit.cache.keys import Scope
+from nearhit.cache.lookup import Lookup
+from nearhit.llm import ChatMessage
+from nearhit.service.telemetry import Source
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    """One question, with everything that scopes its answer."""
+
+    prompt: str
+    tenant: str = "default"
+    system_prompt: str | None = None
+    history: Sequence[ChatMessage] = ()
+    conversation_id: str | None = None
+    threshold: float | None = None
+    ttl: int | None = None
+    lookup: bool = True
+    store: bool = True
+    temperature: float | None = None
+    max_tokens: int | None = None
+    source: Source = "ask"
+    share: bool = True
+    """Join identical concurrent misses (single-flight); off for calls that must sample on their own."""
+    model: str | None = None
+    """The model called upstream (the provider's own when None)."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """Further request fields forwarded to the provider; those of ``keys.SCOPED_OPTIONS`` also scope the answer."""
+    namespace: str | None = None
+    """A namespace inside the tenant: entries of one namespace are not served to another."""
+    max_age: float | None = None
+    """Serve only an entry stored less than this many seconds ago (``Cache-Control: max-age``)."""
+    priced_as: str | None = None
+    """The model whose price and tokenizer count this request (default: the model called)."""
+    prompt_role: Literal["user", "tool"] = "user"
+    tool_call_id: str | None = None
+    """For a prompt that is a tool result: the call it answers."""
+    query: Lookup | None = None
+    """The prompt already checked and normalised in this request's scope (:meth:`checked`), else None."""
+
+    def messages(self) -> list[ChatMessage]:
+        system = [ChatMessage("system", self.system_prompt)] if self.system_prompt else []
+        return [*system, *self.history, ChatMessage(self.prompt_role, self.prompt, tool_call_id=self.tool_call_id)]
+
+    def scope(self, model: str) -> Scope:
+        conversation: list[tuple[str, ...]] = [("conversation", self.conversation_id)] if self.conversation_id else []
+        # A tool result is looked up by its content, scoped by the call it answers.
+        answers: list[tuple[str, ...]] = (
+            [("tool_result", self.tool_call_id or "")] if self.prompt_role == "tool" else []
+        )
+        return Scope.build(
+            model=model,
+            tenant=self.tenant,
+            system_prompt=self.system_prompt,
+            history=conversation + [_turn(m) for m in self.history] + answers,
+            options=self.params,
+            namespace=self.namespace,
+        )
+
+    def checked(self, model: str, max_prompt_chars: int, *, parsed: bool = False) -> AskRequest:
+        """This request with its :class:`Lookup` made: the prompt checked (an ``InvalidInput`` at the edge,
+        before any answer starts) and normalised, once for the lookup, the single-flight key and the store.
+        ``parsed``: see :meth:`Lookup.of`."""
+        if self.query is not None:
+            return self
+        return replace(self, query=Lookup.of(self.prompt, self.scope(model), max_prompt_chars, parsed=parsed))
+
+
+def _turn(message: ChatMessage) -> tuple[str, ...]:
+    """A turn as the scope hashes it; a plain turn as earlier versions did, so their entries still match."""
+    if not message.tool_calls and message.tool_call_id is None:
+        return (message.role, message.content)
+    calls = json.dumps([[c.id, c.name, c.arguments] for c in message.tool_calls], separators=(",", ":"))
+    return (message.role, message.content, calls, message.tool_call_id or "")
+
+
+def temperature_bypass(temperature: float | None, limit: float) -> str | None:
+    """Why an answer sampled at ``temperature`` must neither come from nor go into the cache, or None.
+
+    Above the limit the caller asks for variety: serving it a stored answer, or storing its sample for
+    callers at the default temperature, would give each the other's kind of answer.
+    """
+    if temperature is not None and temperature > limit:
+        return f"temperature {temperature:g} is above the cache limit {limit:g}"
+    return None
