@@ -18,7 +18,7 @@ from nearhit.cache import SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
-from tests.llm.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer, fast_llm, serve
 
 
 @pytest.fixture

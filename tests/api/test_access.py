@@ -22,7 +22,7 @@ from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
 from nearhit.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer, fast_llm, serve
 
 ALPHA_KEY = "key-alpha-0123456789"
 BETA_KEY = "key-beta-0123456789"

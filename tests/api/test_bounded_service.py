@@ -11,9 +11,9 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm.judge import Judge, build_judge
 from nearhit.llm.openai_compatible import build_openai
 from nearhit.runtime import Runtime
-from tests.api.live import fast_llm, serve
 from tests.api.test_feedback import CACHED, LOOK_ALIKE, eventually
-from tests.llm.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.live import fast_llm, serve
 
 
 async def test_an_exploration_is_answered_by_the_llm_and_labelled(

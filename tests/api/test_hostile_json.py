@@ -8,7 +8,7 @@ import json
 import pytest
 
 from nearhit import jsonbody
-from tests.api.live import LiveServer
+from tests.support.live import LiveServer
 
 ROUTES = [
     "/ask",

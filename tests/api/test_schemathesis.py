@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server_process import server_process
+from tests.support.server_process import server_process
 
 # Every check is on (schemathesis' default) but these: the stateful ones need links between operations
 # (use_after_free, ensure_resource_availability); ignored_auth and object_level_authorization need security

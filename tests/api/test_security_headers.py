@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from nearhit.api.middleware import DOCS_POLICY, PAGE_POLICY
-from tests.api.live import LiveServer
+from tests.support.live import LiveServer
 
 EXPECTED = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
 

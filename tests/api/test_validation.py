@@ -8,7 +8,7 @@ import pytest
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer, fast_llm, serve
 
 
 @pytest.mark.parametrize(

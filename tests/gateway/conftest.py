@@ -3,8 +3,6 @@ simulated model (fast) or the fake OpenAI upstream of ``tests/llm`` behind ``OPE
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -19,8 +17,9 @@ from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm import LLMProvider, SimulatedLLM, build_provider
 from nearhit.runtime import Runtime
-from tests.api.live import serve as live_server
-from tests.llm.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.live import serve as live_server
+from tests.support.waiting import eventually, settled
 
 
 @dataclass
@@ -38,11 +37,15 @@ class Gateway:
 
     async def wait_entries(self, count: int) -> None:
         """Wait (up to 5 s) for the background store: an answer is stored after the response ends."""
-        deadline = time.monotonic() + 5.0
-        while await self.entries() < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} cache entries, found {await self.entries()}")
-            await asyncio.sleep(0.02)
+
+        async def enough() -> None:
+            assert await self.entries() >= count, f"expected {count} cache entries, found {await self.entries()}"
+
+        await eventually(enough)
+
+    async def settled(self) -> None:
+        """Wait until no generation runs, so an answer that was not stored will not be stored later."""
+        await settled(self.runtime)
 
 
 ServeGateway = Callable[..., AbstractAsyncContextManager[Gateway]]

@@ -22,7 +22,7 @@ from nearhit.llm import (
     complete,
 )
 from nearhit.llm.tokens import count_message_tokens, count_tokens
-from tests.llm.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Pause, Status, Stream
+from tests.support.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Pause, Status, Stream
 
 MESSAGES = [ChatMessage("system", "Be brief."), ChatMessage("user", "Say hello.")]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from nearhit.api.app import create_app
 from nearhit.config import Settings
 from nearhit.llm import SimulatedLLM
 from nearhit.runtime import Runtime
+from tests.support.ports import free_port
 
 
 @dataclass
@@ -22,12 +22,6 @@ class LiveServer:
     url: str
     runtime: Runtime
     client: httpx.AsyncClient
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fast_llm(ttft_ms: float = 40, tokens_per_second: float = 2000) -> SimulatedLLM:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.ports import free_port
+
 # Variables that would make the server talk to a real LLM, another Redis, or ask for an admin token.
 _SCRUBBED_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "NEARHIT_", "SEMANTIC_", "VECTOR_", "CACHE_TTL", "REDIS_URL")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
