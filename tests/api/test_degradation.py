@@ -43,9 +43,10 @@ async def test_redis_outage_and_recovery(settings: Settings, local_embedder: Loc
             answer = "".join(d["content"] for k, d in stream if k == "content_chunk" and d["column"] == "cache")
             assert answer  # the cache column still answered, from the LLM
 
-            async def unhealthy() -> None:  # /health answers from a status checked every second in the background
+            async def unhealthy() -> bool:  # /health answers from a status checked every second in the background
                 health = await live.client.get("/health")
                 assert health.status_code == 503 and health.json()["redis"]["ok"] is False
+                return True
 
             await eventually(unhealthy, interval=0.1)
             assert (await live.client.get("/cache/stats")).status_code == 503
@@ -81,9 +82,10 @@ async def test_starting_without_redis_then_it_appears(
             server, _ = redis_server.ensure_running(tmp_path)
             assert server.port == port
 
-            async def reconnected() -> None:  # once the reconnect interval has passed
+            async def reconnected() -> bool:  # once the reconnect interval has passed
                 stream = await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
                 assert completes(stream)["cache"]["status"] == "done"
+                return True
 
             await eventually(reconnected, timeout=10, interval=0.2)
     finally:

@@ -31,8 +31,9 @@ async def fill(cache: SemanticCache) -> None:
 
 
 async def wait_entries(cache: SemanticCache, count: int) -> None:
-    async def indexed() -> None:
+    async def indexed() -> bool:
         assert (found := (await cache.stats()).entries) == count, f"expected {count} indexed entries, found {found}"
+        return True
 
     await eventually(indexed)
 

@@ -1,8 +1,9 @@
 """The gateway served for real: the app under uvicorn on a free port, the embedded Redis, and either the
-simulated model (fast) or the fake OpenAI upstream of ``tests/llm`` behind ``OPENAI_BASE_URL``."""
+simulated model (fast) or the fake OpenAI upstream of ``tests/support`` behind ``OPENAI_BASE_URL``."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ class Gateway:
     async def wait_entries(self, count: int) -> None:
         """Wait (up to 5 s) for the background store: an answer is stored after the response ends."""
 
-        async def enough() -> None:
+        async def enough() -> bool:
             assert await self.entries() >= count, f"expected {count} cache entries, found {await self.entries()}"
+            return True
 
         await eventually(enough)
 
@@ -57,11 +59,7 @@ def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
     return upstream_server
 
 
-@pytest.fixture
-def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
-    """``async with serve(keys=..., provider=..., max_temperature=..., models=...) as gateway``: the app on a free port,
-    on this test's own index, dropped afterwards."""
-
+def _serving(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
     @asynccontextmanager
     async def run(
         *,
@@ -86,6 +84,21 @@ def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
             await runtime.close()
 
     return run
+
+
+@pytest.fixture
+def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
+    """``async with serve(keys=..., provider=..., max_temperature=..., models=...) as gateway``: the app on a free port,
+    on this test's own index, dropped afterwards."""
+    return _serving(settings, local_embedder)
+
+
+@pytest.fixture(scope="module")
+async def shared_gateway(redis_url: str, redis_data_dir: Path, local_embedder: LocalEmbedder) -> AsyncIterator[Gateway]:
+    """One default gateway for the module's refusal tests (a refused request stores nothing another test sees)."""
+    settings = load_settings(redis_url=redis_url, data_dir=redis_data_dir, index_name=f"t_{uuid.uuid4().hex[:12]}")
+    async with _serving(settings, local_embedder)() as gateway:
+        yield gateway
 
 
 @pytest.fixture

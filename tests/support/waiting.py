@@ -16,8 +16,9 @@ T = TypeVar("T")
 
 
 def eventually_sync(check: Callable[[], T], *, timeout: float = 5.0, interval: float = 0.02) -> T:
-    """Call ``check`` until it returns a truthy value or stops raising ``AssertionError``; return that value.
-    After ``timeout`` seconds the last assertion (or a falsy-result assertion) is raised."""
+    """Call ``check`` until it returns a truthy value (without raising ``AssertionError``); return that value.
+    An assertion-style check asserts, then returns True. After ``timeout`` seconds its last ``AssertionError``
+    (or one naming the falsy value) is raised."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -26,7 +27,7 @@ def eventually_sync(check: Callable[[], T], *, timeout: float = 5.0, interval: f
             if time.monotonic() > deadline:
                 raise
         else:
-            if result or result is None:
+            if result:
                 return result
             if time.monotonic() > deadline:
                 raise AssertionError(f"{_name(check)} was still {result!r} after {timeout} s")
@@ -39,9 +40,7 @@ async def eventually(
     timeout: float = 5.0,  # noqa: ASYNC109 - a deadline on the condition, not on one awaited call
     interval: float = 0.02,
 ) -> T:
-    """Await (or call) ``check`` until it returns a truthy value or stops raising ``AssertionError``; return that
-    value. A check returning ``None`` counts as passed (an assertion-style check). After ``timeout`` seconds the
-    last assertion (or a falsy-result assertion) is raised."""
+    """:func:`eventually_sync` for the event loop: ``check`` may be a coroutine function; the poll never blocks."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -51,7 +50,7 @@ async def eventually(
             if time.monotonic() > deadline:
                 raise
         else:
-            if result or result is None:
+            if result:
                 return result  # type: ignore[return-value]
             if time.monotonic() > deadline:
                 raise AssertionError(f"{_name(check)} was still {result!r} after {timeout} s")
