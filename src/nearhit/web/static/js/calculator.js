@@ -58,6 +58,9 @@ function note(message, kind = "") {
 function localProblems(body) {
   const problems = [];
   for (const field of fields) {
+    // An exclusive minimum (requests per day > 0) is beyond the HTML attributes: checked here.
+    const atOpenMin = field.dataset.minOpen && field.value.trim() !== "" && Number(field.value) <= Number(field.min);
+    field.setCustomValidity(atOpenMin ? `Please enter a value greater than ${field.min}.` : "");
     if (!field.validity.valid) {
       problems.push(`${labelFor(field.name)} — ${field.validationMessage || "not a valid value"}`);
       field.setAttribute("aria-invalid", "true");
@@ -306,6 +309,7 @@ async function loadInputLimits() {
       field.min = String(round(spec.min * scale, 10));
       field.max = String(round(spec.max * scale, 10));
       field.step = spec.integer ? "1" : "any";
+      if (spec.min_open) field.dataset.minOpen = "true";
     }
   } catch (error) {
     note(`Input limits unavailable (the server checks them): ${error.message}`, "error");
