@@ -28,7 +28,6 @@ from tests.support.ports import free_port
 from tests.support.waiting import eventually_sync
 
 
-@pytest.mark.slow
 def test_second_call_finds_the_running_server(tmp_path: Path) -> None:
     first, started = redis_server.ensure_running(tmp_path)
     try:
@@ -43,7 +42,6 @@ def test_second_call_finds_the_running_server(tmp_path: Path) -> None:
     assert not redis_server.stop(tmp_path)
 
 
-@pytest.mark.slow
 def test_two_processes_share_one_server(tmp_path: Path) -> None:
     script = (
         "import sys, pathlib; from nearhit import redis_server; "
@@ -61,7 +59,6 @@ def test_two_processes_share_one_server(tmp_path: Path) -> None:
         redis_server.stop(tmp_path)
 
 
-@pytest.mark.slow
 def test_stale_state_file_is_cleaned(tmp_path: Path) -> None:
     (tmp_path / "redis.json").write_text(json.dumps({"port": 1, "pid": 999_999_999}))
     assert redis_server.find_running(tmp_path) is None
@@ -74,7 +71,6 @@ def test_stale_state_file_is_cleaned(tmp_path: Path) -> None:
         redis_server.stop(tmp_path)
 
 
-@pytest.mark.slow
 async def test_restart_keeps_entries(tmp_path: Path, settings: Settings, local_embedder: LocalEmbedder) -> None:
     server, _ = redis_server.ensure_running(tmp_path)
     own = settings.model_copy(update={"redis_url": server.url})
@@ -127,7 +123,6 @@ def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
         proc.wait(10)
 
 
-@pytest.mark.slow
 def test_stop_only_stops_that_start(tmp_path: Path) -> None:
     first, _ = redis_server.ensure_running(tmp_path)
     try:
@@ -141,7 +136,6 @@ def test_stop_only_stops_that_start(tmp_path: Path) -> None:
         redis_server.stop(tmp_path)
 
 
-@pytest.mark.slow
 def test_a_stale_nearhit_redis_leaves_a_later_server_running(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"NEARHIT_DATA_DIR": str(tmp_path)}
     command = [sys.executable, "-c", "from nearhit.cli import main; main()", "redis"]
@@ -162,7 +156,6 @@ def test_a_stale_nearhit_redis_leaves_a_later_server_running(tmp_path: Path) -> 
         redis_server.stop(tmp_path)
 
 
-@pytest.mark.slow
 async def test_finding_the_embedded_redis_does_not_block_the_event_loop(
     tmp_path: Path, settings: Settings, local_embedder: LocalEmbedder
 ) -> None:

@@ -106,6 +106,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("GET", "/calculator/skus"): Sample("GET", "/calculator/skus"),
     ("GET", "/calculator/models"): Sample("GET", "/calculator/models"),
+    ("GET", "/calculator/inputs"): Sample("GET", "/calculator/inputs"),
     ("GET", "/calculator/observed"): Sample("GET", "/calculator/observed"),
     ("GET", "/"): Sample("GET", "/"),
     ("GET", "/calculator"): Sample("GET", "/calculator"),

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from nearhit import redis_server
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings
@@ -24,7 +22,6 @@ def completes(stream: list) -> dict:
     return {d["column"]: d for k, d in stream if k == "column_complete"}
 
 
-@pytest.mark.slow
 async def test_redis_outage_and_recovery(settings: Settings, local_embedder: LocalEmbedder, tmp_path: Path) -> None:
     server, _ = redis_server.ensure_running(tmp_path)
     own = settings.model_copy(update={"redis_url": server.url, "redis_timeout": 1.0})
@@ -67,7 +64,6 @@ async def test_redis_outage_and_recovery(settings: Settings, local_embedder: Loc
         redis_server.stop(tmp_path)
 
 
-@pytest.mark.slow
 async def test_starting_without_redis_then_it_appears(
     settings: Settings, local_embedder: LocalEmbedder, tmp_path: Path
 ) -> None:

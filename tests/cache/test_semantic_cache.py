@@ -302,7 +302,6 @@ async def test_unreachable_redis_fails_fast(settings: Settings) -> None:
     assert loop.time() - started < 3
 
 
-@pytest.mark.slow
 async def test_lookup_after_redis_went_away_is_a_clear_error(
     settings: Settings, local_embedder: LocalEmbedder, tmp_path: Path
 ) -> None:
