@@ -50,8 +50,9 @@ async def test_hit_streams_first_and_completes_before_raw_first_token(live: Live
     await ask_stream(live.client, {"prompt": QUESTION})
     await live.runtime.telemetry.flush()
     await settled(live.runtime)  # the store ends the flight
-    # A provider whose first token takes a second: a replay that did not finish long before it is a bug, not bad luck.
-    live.runtime.provider = fast_llm(ttft_ms=1000)
+    # A provider whose first token takes half a second (the replay takes milliseconds): a replay that did not
+    # finish long before it is a bug, not bad luck.
+    live.runtime.provider = fast_llm(ttft_ms=500)
     stream = await ask_stream(live.client, {"prompt": "how does redis persist data to disk"})
     document = next(data for kind, data in stream if kind == "cache_document")
     assert document["match"] == "exact" and document["doc_id"]

@@ -97,11 +97,11 @@ async def test_feedback_on_an_entry_alone_and_with_its_question(live: LiveServer
         ({"request_id": "r1", "verdict": "wrong", "extra": 1}, 422, "extra"),
     ],
 )
-async def test_bad_feedback(live: LiveServer, body: dict[str, Any], status: int, says: str) -> None:
-    response = await live.client.post("/cache/feedback", json=body)
+async def test_bad_feedback(shared_live: LiveServer, body: dict[str, Any], status: int, says: str) -> None:
+    response = await shared_live.client.post("/cache/feedback", json=body)
     assert response.status_code == status, response.text
     assert says in response.text
-    gateway = await live.client.post("/v1/nearhit/feedback", json=body)
+    gateway = await shared_live.client.post("/v1/nearhit/feedback", json=body)
     assert gateway.status_code == status, gateway.text
     assert says in gateway.json()["error"]["message"]
 

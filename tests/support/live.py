@@ -40,9 +40,9 @@ async def serve(settings: Settings, runtime: Runtime) -> AsyncIterator[LiveServe
             task.result()
         await asyncio.sleep(0.01)
     url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        try:
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             yield LiveServer(url, runtime, client)
-        finally:
-            server.should_exit = True
-            await task
+    finally:
+        server.should_exit = True  # after the client is gone: uvicorn's shutdown waits for open connections
+        await task
