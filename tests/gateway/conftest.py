@@ -68,7 +68,7 @@ def _serving(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
         max_temperature: float = 1.0,
         models: str | None = None,
     ) -> AsyncIterator[Gateway]:
-        llm = provider or SimulatedLLM("gpt-4o", ttft_ms=30, tokens_per_second=20_000)
+        llm = provider or SimulatedLLM("gpt-4o", ttft_ms=10, tokens_per_second=20_000)
         update = {"gateway_keys": keys, "gateway_max_temperature": max_temperature, "gateway_models": models}
         if provider is not None:
             update["llm"] = provider.name  # the model table's entries are checked against the provider

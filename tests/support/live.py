@@ -24,7 +24,7 @@ class LiveServer:
     client: httpx.AsyncClient
 
 
-def fast_llm(ttft_ms: float = 40, tokens_per_second: float = 2000) -> SimulatedLLM:
+def fast_llm(ttft_ms: float = 10, tokens_per_second: float = 2000) -> SimulatedLLM:
     return SimulatedLLM("gpt-4o", ttft_ms=ttft_ms, tokens_per_second=tokens_per_second)
 
 
