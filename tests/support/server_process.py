@@ -28,7 +28,9 @@ def server_process(
     URL once ``/health`` answers 200. Its log is ``workdir/server.log``."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
-    full_env |= {"NEARHIT_DATA_DIR": str(workdir / "data"), "NEARHIT_LLM": "simulated"} | env
+    # A fast simulated model unless the test sets its pace (the default is a real model's ~1.5 s an answer).
+    fast = {"NEARHIT_SIM_TTFT_MS": "5", "NEARHIT_SIM_TOKENS_PER_SECOND": "50000"}
+    full_env |= {"NEARHIT_DATA_DIR": str(workdir / "data"), "NEARHIT_LLM": "simulated"} | fast | env
     log = workdir / "server.log"
     command = [sys.executable, "-c", "from nearhit.cli import main; main()", "serve", "--port", str(port), *extra_args]
     with log.open("wb") as out:
