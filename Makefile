@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test browser screenshots install lint typecheck format bench clean help
+.PHONY: demo test test-fast browser screenshots install lint typecheck format bench clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ demo: $(STAMP)  ## Start the embedded Redis and the server (offline defaults); p
 
 test: $(STAMP) browser lint typecheck  ## Install what the tests need, start what they need, run them
 	$(BIN)/pytest
+
+test-fast: $(STAMP)  ## The inner loop (about a minute): every test but the slow and the browser ones
+	$(BIN)/pytest -m "not slow and not browser"
 
 browser:  ## Install Debian's Chromium for the browser tests (needs root and apt; skipped otherwise)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \

@@ -19,7 +19,7 @@ from nearhit.cache.index import drop_index
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service import bootstrap
-from tests.llm.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream
 
 
 @pytest.fixture(scope="session")

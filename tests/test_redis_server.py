@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,9 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import RedisUnavailable
 from nearhit.service import bootstrap
 from nearhit.service.runtime import Runtime
-from tests.api.live import fast_llm
+from tests.support.live import fast_llm
+from tests.support.ports import free_port
+from tests.support.waiting import eventually_sync
 
 
 def test_second_call_finds_the_running_server(tmp_path: Path) -> None:
@@ -94,7 +95,7 @@ async def test_restart_keeps_entries(tmp_path: Path, settings: Settings, local_e
 
 def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
     server_bin, _ = redis_server.binaries()
-    port = redis_server._free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(server_bin), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL,
@@ -136,24 +137,16 @@ def test_stop_only_stops_that_start(tmp_path: Path) -> None:
         redis_server.stop(tmp_path)
 
 
-def _wait_until(condition: Callable[[], object], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
-@pytest.mark.slow
 def test_a_stale_nearhit_redis_leaves_a_later_server_running(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"NEARHIT_DATA_DIR": str(tmp_path)}
     command = [sys.executable, "-c", "from nearhit.cli import main; main()", "redis"]
     foreground = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_until(lambda: redis_server.find_running(tmp_path))
+        eventually_sync(lambda: redis_server.find_running(tmp_path), timeout=20)
         first = redis_server.find_running(tmp_path)
         assert first is not None
         os.kill(first.pid, signal.SIGKILL)  # its Redis dies; `nearhit redis` itself keeps waiting
-        _wait_until(lambda: redis_server.find_running(tmp_path) is None)
+        eventually_sync(lambda: redis_server.find_running(tmp_path) is None, timeout=20)
         later, started = redis_server.ensure_running(tmp_path)  # a later command starts another
         assert started
         foreground.terminate()  # the stale `nearhit redis` ends (as Ctrl-C would)
@@ -177,7 +170,7 @@ async def test_finding_the_embedded_redis_does_not_block_the_event_loop(
         connecting = asyncio.create_task(runtime.cache())
         longest_gap, last = 0.0, time.monotonic()
         while not connecting.done():
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # the probe that measures the event loop's gaps (under test)
             longest_gap, last = max(longest_gap, time.monotonic() - last), time.monotonic()
         cache = await connecting
         assert longest_gap < 0.3

@@ -5,17 +5,17 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from nearhit import redis_server
-from tests.server_process import server_process
+from tests.support.server_process import server_process
+from tests.support.waiting import eventually_sync
 
 
+@pytest.mark.slow
 def test_serve_owns_its_embedded_redis(tmp_path: Path) -> None:
     state = tmp_path / "data" / "redis.json"
     with server_process({"NEARHIT_SIM_TTFT_MS": "5"}, tmp_path) as url:  # no REDIS_URL: the embedded one
@@ -28,13 +28,6 @@ def test_serve_owns_its_embedded_redis(tmp_path: Path) -> None:
     assert not state.exists()
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3]
     assert (tmp_path / "data" / "appendonlydir").is_dir()  # its data stays for the next start
-
-
-def _eventually(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def _healthy(url: str) -> bool:
@@ -58,10 +51,12 @@ def test_serve_follows_its_redis_to_a_new_port_and_leaves_a_later_one_running(tm
                 squatter.listen()
                 later, started = redis_server.ensure_running(data)  # a later command starts it elsewhere
                 assert started and later.port != first.port
-                _eventually(lambda: _healthy(url))
+                eventually_sync(lambda: _healthy(url), timeout=20, interval=0.1)
                 assert httpx.post(f"{url}/ask", json=question, timeout=30).json()["cache"]["outcome"] == "miss"
-                _eventually(
-                    lambda: httpx.post(f"{url}/ask", json=question, timeout=30).json()["cache"]["outcome"] == "exact"
+                eventually_sync(
+                    lambda: httpx.post(f"{url}/ask", json=question, timeout=30).json()["cache"]["outcome"] == "exact",
+                    timeout=20,
+                    interval=0.1,
                 )
         # serve exited (SIGTERM); the Redis it started is gone already, and the later one is not its to stop
         assert redis_server.find_running(data) == later

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,8 +17,9 @@ from nearhit.cache import Scope, SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
-from tests.api.live import fast_llm, serve
-from tests.api.sse import ask_stream
+from tests.support.live import fast_llm, serve
+from tests.support.sse import ask_stream
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -174,10 +174,7 @@ async def test_request_spans_end_to_end(
     body = {"prompt": "What is the capital of Peru?", "tenant": "tracing"}
     async with serve(settings, runtime) as server:
         await ask_stream(server.client, body)
-        for _ in range(100):  # the answer is stored in the background once the stream ends
-            if named(spans, "cache.store"):
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: named(spans, "cache.store"))  # the store's span ends after the stream
         second = await ask_stream(server.client, body)
         health = await server.client.get("/health")
     await runtime.close()

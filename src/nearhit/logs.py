@@ -4,6 +4,7 @@ traceback of ``log.exception`` kept in an ``exception`` field."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import structlog
@@ -15,6 +16,7 @@ def configure(level: str = "INFO") -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_pid,
     ]
     formatter = structlog.stdlib.ProcessorFormatter(
         processors=[
@@ -42,4 +44,10 @@ def configure(level: str = "INFO") -> None:
 def _drop_color_message(_logger: object, _method: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
     """uvicorn adds a copy of each message with terminal colour codes: noise in a JSON log."""
     event.pop("color_message", None)
+    return event
+
+
+def _add_pid(_logger: object, _method: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+    """The worker's process id: with ``serve --workers N`` the lines of N processes share one log."""
+    event["pid"] = os.getpid()
     return event

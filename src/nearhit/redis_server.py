@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from nearhit.errors import RedisUnavailable
 
@@ -109,8 +111,11 @@ def stop(data_dir: Path, only: EmbeddedRedis | None = None) -> bool:
         server = find_running(data_dir)
         if server is None or (only is not None and (server.pid, server.token) != (only.pid, only.token)):
             return False
+        # No retry: SHUTDOWN closes the connection by design, and redis-py's default retries (with backoff)
+        # would spend ~3 s reconnecting to a server that is gone.
+        client = redis.Redis(port=server.port, socket_timeout=_STOP_TIMEOUT_S, retry=Retry(NoBackoff(), 0))
         with contextlib.suppress(redis.ConnectionError):
-            redis.Redis(port=server.port, socket_timeout=_STOP_TIMEOUT_S).shutdown()
+            client.shutdown()
         deadline = time.monotonic() + _STOP_TIMEOUT_S
         while pid_alive(server.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -241,7 +246,8 @@ def pid_alive(pid: int) -> bool:
 
 
 def _answers_ping(port: int, loading_ok: bool = True) -> bool:
-    client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2.0)
+    # One try: "nothing listens" is an answer here, not a blip to retry through (the default retries take ~4 s).
+    client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2.0, retry=Retry(NoBackoff(), 0))
     try:
         return bool(client.ping())
     except redis.BusyLoadingError:

@@ -1,22 +1,26 @@
 """The ``live`` fixture: a real nearhit server with the real embedded Redis and a fast simulated LLM. Tests
-reach it over HTTP and can look at its runtime (single-flight counts, telemetry)."""
+reach it over HTTP and can look at its runtime (single-flight counts, telemetry). ``shared_live`` is one such
+server for a whole module, for tests whose requests are refused (they store nothing another test could see)."""
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from nearhit.cache.index import drop_index
-from nearhit.config import Settings
+from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer, fast_llm, serve
 
 
-@pytest.fixture
-async def live(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
-    """A server on its own index, with the guards on as in production."""
+@contextlib.asynccontextmanager
+async def _server(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
+    """A server on its own index, with the guards on as in production; the index is dropped afterwards."""
     settings = settings.model_copy(update={"guards": True})
     runtime = Runtime(settings, local_embedder, fast_llm())
     async with serve(settings, runtime) as server:
@@ -25,3 +29,17 @@ async def live(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterat
     await drop_index(cache.redis, cache.spec.name, delete_entries=True)
     await cache.redis.delete(cache.keys.telemetry_stream, cache.keys.telemetry_totals, cache.keys.stats_key)
     await runtime.close()
+
+
+@pytest.fixture
+async def live(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
+    async with _server(settings, local_embedder) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+async def shared_live(redis_url: str, redis_data_dir: Path, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
+    """One server for the module's refusal tests: starting one per case cost a quarter second each."""
+    settings = load_settings(redis_url=redis_url, data_dir=redis_data_dir, index_name=f"t_{uuid.uuid4().hex[:12]}")
+    async with _server(settings, local_embedder) as server:
+        yield server

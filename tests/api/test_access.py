@@ -22,7 +22,7 @@ from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
 from nearhit.service.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer, fast_llm, serve
 
 ALPHA_KEY = "key-alpha-0123456789"
 BETA_KEY = "key-beta-0123456789"
@@ -106,6 +106,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("GET", "/calculator/skus"): Sample("GET", "/calculator/skus"),
     ("GET", "/calculator/models"): Sample("GET", "/calculator/models"),
+    ("GET", "/calculator/inputs"): Sample("GET", "/calculator/inputs"),
     ("GET", "/calculator/observed"): Sample("GET", "/calculator/observed"),
     ("GET", "/"): Sample("GET", "/"),
     ("GET", "/calculator"): Sample("GET", "/calculator"),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,7 +14,8 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.answering import Answerer
 from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer, fast_llm, serve
+from tests.support.waiting import eventually
 
 PROMPT = "Explain how a semantic cache decides that two questions mean the same thing."
 
@@ -30,13 +30,6 @@ async def slow(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterat
     await drop_index(cache.redis, cache.spec.name, delete_entries=True)
     await cache.redis.delete(cache.keys.telemetry_stream, cache.keys.telemetry_totals)
     await runtime.close()
-
-
-async def eventually(condition: Callable[[], bool], within_s: float = 10.0) -> None:
-    deadline = time.monotonic() + within_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.slow

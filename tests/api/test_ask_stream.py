@@ -10,8 +10,9 @@ import pytest
 from nearhit.cache import Scope
 from nearhit.service.answering import Answerer
 from nearhit.service.request import AskRequest
-from tests.api.live import LiveServer, fast_llm
-from tests.api.sse import ask_stream, events
+from tests.support.live import LiveServer, fast_llm
+from tests.support.sse import ask_stream, events
+from tests.support.waiting import settled
 
 QUESTION = "How does Redis persist data to disk?"
 EVENT_TYPES = {"column_start", "content_chunk", "cache_document", "column_complete", "stream_complete"}
@@ -49,7 +50,10 @@ async def test_miss_event_order_and_schema(live: LiveServer) -> None:
 async def test_hit_streams_first_and_completes_before_raw_first_token(live: LiveServer) -> None:
     await ask_stream(live.client, {"prompt": QUESTION})
     await live.runtime.telemetry.flush()
-    await asyncio.sleep(0.2)  # the background store
+    await settled(live.runtime)  # the store ends the flight
+    # A provider whose first token takes half a second (the replay takes milliseconds): a replay that did not
+    # finish long before it is a bug, not bad luck.
+    live.runtime.provider = fast_llm(ttft_ms=500)
     stream = await ask_stream(live.client, {"prompt": "how does redis persist data to disk"})
     document = next(data for kind, data in stream if kind == "cache_document")
     assert document["match"] == "exact" and document["doc_id"]
@@ -67,7 +71,7 @@ async def test_hit_streams_first_and_completes_before_raw_first_token(live: Live
 
 async def test_semantic_hit_carries_similarity(live: LiveServer) -> None:
     await ask_stream(live.client, {"prompt": "What is the capital of France?", "include_raw": False})
-    await asyncio.sleep(0.2)
+    await settled(live.runtime)
     stream = await ask_stream(
         live.client, {"prompt": "What's the capital of France?", "include_raw": False, "threshold": 0.8}
     )
@@ -77,7 +81,7 @@ async def test_semantic_hit_carries_similarity(live: LiveServer) -> None:
 
 
 async def test_miss_is_stored_only_after_completion(live: LiveServer) -> None:
-    live.runtime.provider = fast_llm(ttft_ms=50, tokens_per_second=60)  # slow enough to look mid-stream
+    live.runtime.provider = fast_llm(ttft_ms=50, tokens_per_second=150)  # slow enough to look mid-stream
     cache = await live.runtime.cache()
     scope = Scope.build(model=live.runtime.provider.model)
     async with live.client.stream("POST", "/ask/stream", json={"prompt": QUESTION, "include_raw": False}) as response:
@@ -87,10 +91,8 @@ async def test_miss_is_stored_only_after_completion(live: LiveServer) -> None:
                 assert live.runtime.flights.in_flight(Answerer(live.runtime).flight_key(AskRequest(QUESTION)))
                 assert not (await cache.lookup(QUESTION, scope)).hit  # mid-stream: nothing stored yet
                 checked = True
-    for _ in range(50):
-        if (await cache.lookup(QUESTION, scope)).hit:
-            break
-        await asyncio.sleep(0.02)
+    assert checked, "the stream ended before its first piece of text: nothing was checked mid-stream"
+    await settled(live.runtime)
     assert (await cache.lookup(QUESTION, scope)).match == "exact"
 
 
@@ -111,18 +113,13 @@ async def test_disconnect_cancels_the_generation_and_stores_nothing(live: LiveSe
         async for kind, _ in events(response):
             if kind == "content_chunk":
                 break  # leave mid-answer
-    for _ in range(100):
-        if not live.runtime.flights._flights:
-            break
-        await asyncio.sleep(0.02)
-    assert not live.runtime.flights._flights  # nobody needed it any more: cancelled
-    await asyncio.sleep(0.3)
+    await settled(live.runtime)  # nobody needed it any more: cancelled
     assert not (await cache.lookup(prompt, Scope.build(model=live.runtime.provider.model))).hit
 
 
 async def test_scope_fields_isolate_answers(live: LiveServer) -> None:
     await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False, "tenant": "acme"})
-    await asyncio.sleep(0.2)
+    await settled(live.runtime)
     for body in (
         {"tenant": "globex"},
         {"tenant": "acme", "system_prompt": "Answer like a pirate."},
@@ -139,7 +136,7 @@ async def test_ask_one_shot_json(live: LiveServer) -> None:
     assert first["simulated"] is True and first["model"] == "simulated-gpt-4o"
     assert first["raw"]["answer"] and first["raw"]["outcome"] == "llm"
     assert first["cache"]["outcome"] == "miss" and first["cache"]["cache_document"]["hit"] is False
-    await asyncio.sleep(0.2)
+    await settled(live.runtime)
     second = (await live.client.post("/ask", json={"prompt": QUESTION, "include_raw": False})).json()
     assert "raw" not in second
     assert second["cache"]["outcome"] == "exact" and second["cache"]["answer"] == first["cache"]["answer"]
@@ -150,7 +147,7 @@ async def test_telemetry_sums_match_the_answers(live: LiveServer) -> None:
     for prompt in (QUESTION, QUESTION, "What is a vector index?", "what is a vector index"):
         stream = await ask_stream(live.client, {"prompt": prompt})
         completes += [d for k, d in stream if k == "column_complete"]
-        await asyncio.sleep(0.15)
+        await settled(live.runtime)
     await live.runtime.telemetry.flush()
     summary = (await live.client.get("/telemetry/summary")).json()
     totals = summary["all_time"]

@@ -11,9 +11,10 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm.judge import Judge, build_judge
 from nearhit.llm.openai_compatible import build_openai
 from nearhit.service.runtime import Runtime
-from tests.api.live import fast_llm, serve
-from tests.api.test_feedback import CACHED, LOOK_ALIKE, eventually
-from tests.llm.fake_upstream import FakeUpstream
+from tests.api.test_feedback import CACHED, LOOK_ALIKE
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.live import fast_llm, serve
+from tests.support.waiting import eventually
 
 
 async def test_an_exploration_is_answered_by_the_llm_and_labelled(
@@ -34,7 +35,9 @@ async def test_an_exploration_is_answered_by_the_llm_and_labelled(
             async def labelled() -> bool:
                 return (await cache.feedback.counters())["labels_answer"] == 1
 
-            assert await eventually(labelled)  # the simulated answer differs from the cached one: a negative
+            assert await eventually(
+                labelled, timeout=10
+            )  # the simulated answer differs from the cached one: a negative
             summary = (await live.client.get("/telemetry/summary")).json()["feedback"]
             assert summary["labels_answer"] == 1
     finally:
@@ -99,7 +102,7 @@ async def test_a_reachable_judge_labels_the_exploration(
             async def labelled() -> bool:
                 return (await cache.feedback.counters())["labels_judge"] == 1
 
-            assert await eventually(labelled)
+            assert await eventually(labelled, timeout=10)
             observations, _ = await cache.feedback.state([doc_id], histogram=False)
             assert [o.right for o in observations[doc_id]] == [True]
             asked = upstream_server.chat_requests[-1].body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nearhit.cache import Scope
-from tests.api.live import LiveServer
+from tests.support.live import LiveServer
 
 
 async def test_delete_one_entry_by_id(live: LiveServer) -> None:

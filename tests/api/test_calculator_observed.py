@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.live import LiveServer
-from tests.api.sse import ask_stream
+from tests.support.live import LiveServer
+from tests.support.sse import ask_stream
 
 
 async def test_observed_needs_telemetry_then_reflects_it(live: LiveServer) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from nearhit.cache import Scope
 from tests.api.conftest import LiveServer
-from tests.api.sse import ask_stream
-from tests.failing_parts import BrokenLLM, break_the_guards, nearhit_log
+from tests.support.failing_parts import BrokenLLM, break_the_guards, nearhit_log
+from tests.support.sse import ask_stream
 
 QUESTION = "What is the capital of France?"
 PARAPHRASE = "Which city is France's capital?"

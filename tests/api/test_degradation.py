@@ -3,7 +3,6 @@ the LLM; Redis comes back: caching resumes without a restart. A dropped index is
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from nearhit import redis_server
@@ -11,8 +10,10 @@ from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
-from tests.api.live import fast_llm, serve
-from tests.api.sse import ask_stream
+from tests.support.live import fast_llm, serve
+from tests.support.ports import free_port
+from tests.support.sse import ask_stream
+from tests.support.waiting import eventually, settled
 
 QUESTION = "What happens when the cache is down?"
 
@@ -38,23 +39,24 @@ async def test_redis_outage_and_recovery(settings: Settings, local_embedder: Loc
             assert document["degraded"] is True and document["reason"]
             answer = "".join(d["content"] for k, d in stream if k == "content_chunk" and d["column"] == "cache")
             assert answer  # the cache column still answered, from the LLM
-            for _ in range(50):  # /health answers from a status checked every second in the background
+
+            async def unhealthy() -> bool:  # /health answers from a status checked every second in the background
                 health = await live.client.get("/health")
-                if health.status_code == 503:
-                    break
-                await asyncio.sleep(0.1)
-            assert health.status_code == 503 and health.json()["redis"]["ok"] is False
+                assert health.status_code == 503 and health.json()["redis"]["ok"] is False
+                return True
+
+            await eventually(unhealthy, interval=0.1)
             assert (await live.client.get("/cache/stats")).status_code == 503
 
             restarted, _ = redis_server.ensure_running(tmp_path)
             assert restarted.port == server.port  # same port: the client reconnects by itself
-            for _ in range(50):
-                if (await live.client.get("/health")).status_code == 200:
-                    break
-                await asyncio.sleep(0.1)
-            assert (await live.client.get("/health")).status_code == 200
+
+            async def healthy() -> bool:
+                return (await live.client.get("/health")).status_code == 200
+
+            await eventually(healthy, interval=0.1)
             await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
-            await asyncio.sleep(0.3)
+            await settled(runtime)
             stream = await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
             assert completes(stream)["cache"]["outcome"] == "exact"
     finally:
@@ -65,7 +67,7 @@ async def test_redis_outage_and_recovery(settings: Settings, local_embedder: Loc
 async def test_starting_without_redis_then_it_appears(
     settings: Settings, local_embedder: LocalEmbedder, tmp_path: Path
 ) -> None:
-    port = redis_server._free_port()
+    port = free_port()
     (tmp_path / "redis.port").write_text(str(port))
     own = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0", "redis_timeout": 0.5})
     runtime = Runtime(own, local_embedder, fast_llm())
@@ -75,9 +77,13 @@ async def test_starting_without_redis_then_it_appears(
             assert completes(stream)["cache"]["status"] == "degraded"
             server, _ = redis_server.ensure_running(tmp_path)
             assert server.port == port
-            await asyncio.sleep(2.1)  # past the reconnect interval
-            stream = await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
-            assert completes(stream)["cache"]["status"] == "done"
+
+            async def reconnected() -> bool:  # once the reconnect interval has passed
+                stream = await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
+                assert completes(stream)["cache"]["status"] == "done"
+                return True
+
+            await eventually(reconnected, timeout=10, interval=0.2)
     finally:
         await runtime.close()
         redis_server.stop(tmp_path)
@@ -93,7 +99,7 @@ async def test_dropped_index_degrades_then_recovers(settings: Settings, local_em
             assert completes(stream)["cache"]["status"] == "degraded"
             assert (await live.client.get("/health")).status_code == 200  # re-created
             await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
-            await asyncio.sleep(0.3)
+            await settled(runtime)
             stream = await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
             assert completes(stream)["cache"]["outcome"] == "exact"
             await drop_index(cache.redis, cache.spec.name, delete_entries=True)

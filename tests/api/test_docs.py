@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.api.live import LiveServer
+from tests.support.live import LiveServer
 
 
 async def test_docs_and_pages_load_only_local_assets(live: LiveServer) -> None:

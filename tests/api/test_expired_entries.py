@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from nearhit.cache import Scope
 from tests.api.conftest import LiveServer
-from tests.api.sse import ask_stream
-from tests.expiry import expired_but_listed
+from tests.support.expiry import expired_but_listed
+from tests.support.sse import ask_stream
 
 QUESTION = "What is the capital of France?"
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,21 +11,12 @@ import pytest
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer, fast_llm, serve
+from tests.support.waiting import eventually
 
 CACHED = "Why was my card declined at checkout?"
 LOOK_ALIKE = "What causes my card to be declined when I check out?"  # a dev-split paraphrase, served
 ALPHA_KEY, BETA_KEY = "key-alpha-0123456789", "key-beta-0123456789"
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 10.0) -> Any:
-    """Poll ``check`` until it returns something true or ``within`` seconds pass; its last value."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await check()
-        if value or time.monotonic() > deadline:
-            return value
-        await asyncio.sleep(0.05)
 
 
 async def store(live: LiveServer, tenant: str = "default", headers: dict[str, str] | None = None) -> str:
@@ -63,7 +52,7 @@ async def test_wrong_feedback_on_a_request_stops_that_entry_being_served_again(l
     async def remembered() -> bool:
         return await live.runtime._cache.feedback.served(request_id) is not None  # type: ignore[union-attr]
 
-    assert await eventually(remembered)
+    assert await eventually(remembered, timeout=10)
     response = await live.client.post(
         "/cache/feedback", json={"request_id": request_id, "verdict": "wrong", "note": "asks about the phone"}
     )
@@ -108,11 +97,11 @@ async def test_feedback_on_an_entry_alone_and_with_its_question(live: LiveServer
         ({"request_id": "r1", "verdict": "wrong", "extra": 1}, 422, "extra"),
     ],
 )
-async def test_bad_feedback(live: LiveServer, body: dict[str, Any], status: int, says: str) -> None:
-    response = await live.client.post("/cache/feedback", json=body)
+async def test_bad_feedback(shared_live: LiveServer, body: dict[str, Any], status: int, says: str) -> None:
+    response = await shared_live.client.post("/cache/feedback", json=body)
     assert response.status_code == status, response.text
     assert says in response.text
-    gateway = await live.client.post("/v1/nearhit/feedback", json=body)
+    gateway = await shared_live.client.post("/v1/nearhit/feedback", json=body)
     assert gateway.status_code == status, gateway.text
     assert says in gateway.json()["error"]["message"]
 
@@ -128,7 +117,7 @@ async def test_the_gateway_route_takes_feedback_on_a_gateway_hit(live: LiveServe
         answer = await live.client.post("/v1/nearhit/feedback", json={"request_id": request_id, "verdict": "wrong"})
         return answer if answer.status_code == 200 else None
 
-    answer = await eventually(accepted)
+    answer = await eventually(accepted, timeout=10)
     assert answer is not None and answer.json()["doc_id"] == doc_id
     again = await live.client.post("/v1/chat/completions", json=chat, headers={"Cache-Control": "no-store"})
     assert again.headers["x-nearhit-cache"] == "miss" and again.headers["x-nearhit-rejected-by"] == "feedback"
@@ -160,7 +149,7 @@ async def test_another_tenants_request_or_entry_is_a_404_like_an_unknown_one(sec
     async def remembered() -> bool:
         return await cache.feedback.served(request_id) is not None
 
-    assert await eventually(remembered)
+    assert await eventually(remembered, timeout=10)
     for body in ({"request_id": request_id, "verdict": "wrong"}, {"doc_id": doc_id, "verdict": "wrong"}):
         theirs = await secured.client.post("/cache/feedback", json=body, headers=beta)
         assert theirs.status_code == 404, theirs.text
@@ -193,6 +182,6 @@ async def test_streamed_hits_can_be_named_by_their_request_id(live: LiveServer) 
             answer = await live.client.post("/cache/feedback", json={"request_id": named, "verdict": "right"})
             return answer if answer.status_code == 200 else None
 
-        answer = await eventually(accepted)
+        answer = await eventually(accepted, timeout=10)
         assert answer is not None and answer.json()["doc_id"] == doc_id
         assert answer.json()["action"] == "positive stored"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from nearhit.service.answering import Answerer
 from nearhit.service.request import AskRequest
 from tests.api.conftest import LiveServer
-from tests.api.live import fast_llm
-from tests.api.sse import ask_stream, events
+from tests.support.live import fast_llm
+from tests.support.sse import ask_stream, events
 
 QUESTION = "What does single-flight share between callers?"
 

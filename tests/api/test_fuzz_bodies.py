@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.live import LiveServer
+from tests.support.live import LiveServer
 
 SEED = 20261201
 REQUESTS = 420

@@ -23,8 +23,9 @@ from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.health_server import HealthServer
 from nearhit.service.runtime import HEALTH_STALE_S, HealthStatus, Runtime
-from tests.api.live import fast_llm
-from tests.server_process import free_port, server_process
+from tests.support.live import fast_llm
+from tests.support.ports import free_port
+from tests.support.server_process import server_process
 
 REDIS_OK = {"ok": True, "embedded": False}
 INDEX_OK = {"ok": True, "name": "idx", "dimension": 384, "entries": 0}

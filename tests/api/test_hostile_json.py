@@ -8,7 +8,7 @@ import json
 import pytest
 
 from nearhit import jsonbody
-from tests.api.live import LiveServer
+from tests.support.live import LiveServer
 
 ROUTES = [
     "/ask",
@@ -39,14 +39,16 @@ HOSTILE: list[tuple[str, bytes, str]] = [
 
 
 @pytest.mark.parametrize(("name", "raw", "fragment"), HOSTILE, ids=[case[0] for case in HOSTILE])
-async def test_hostile_json_is_a_422_in_fastapi_shape(live: LiveServer, name: str, raw: bytes, fragment: str) -> None:
+async def test_hostile_json_is_a_422_in_fastapi_shape(
+    shared_live: LiveServer, name: str, raw: bytes, fragment: str
+) -> None:
     for path in ROUTES:
-        response = await live.client.post(path, content=raw, headers={"content-type": "application/json"})
+        response = await shared_live.client.post(path, content=raw, headers={"content-type": "application/json"})
         assert response.status_code == 422, (path, response.status_code, response.text[:300])
         [error] = response.json()["detail"]
         assert error["type"] == "json_invalid" and error["loc"][0] == "body", (path, error)
         assert fragment in error["ctx"]["error"], (path, error)
-    assert live.runtime.flights.started == 0
+    assert shared_live.runtime.flights.started == 0
 
 
 async def test_a_surrogate_error_points_at_the_value(live: LiveServer) -> None:
@@ -65,14 +67,14 @@ async def test_a_paired_surrogate_is_just_an_emoji(live: LiveServer) -> None:
 @pytest.mark.parametrize(
     "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None]
 )
-async def test_a_body_that_is_not_declared_json_is_a_415(live: LiveServer, content_type: str | None) -> None:
+async def test_a_body_that_is_not_declared_json_is_a_415(shared_live: LiveServer, content_type: str | None) -> None:
     """The types a browser sends cross-site without a preflight never reach a route."""
     headers = {"content-type": content_type} if content_type else {}
     for path in ROUTES:
-        response = await live.client.post(path, content=b'{"prompt": "hi"}', headers=headers)
+        response = await shared_live.client.post(path, content=b'{"prompt": "hi"}', headers=headers)
         assert response.status_code == 415, (path, response.text)
         assert "Content-Type: application/json" in response.json()["detail"]
-    assert live.runtime.flights.started == 0
+    assert shared_live.runtime.flights.started == 0
 
 
 async def test_json_media_types_with_parameters_are_json(live: LiveServer) -> None:

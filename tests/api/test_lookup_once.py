@@ -17,7 +17,7 @@ from nearhit.service.answering import Answerer
 from nearhit.service.events import ColumnDone
 from nearhit.service.request import AskRequest
 from tests.api.conftest import LiveServer
-from tests.api.sse import ask_stream
+from tests.support.sse import ask_stream
 
 Calls = Counter[str]
 

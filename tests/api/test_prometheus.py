@@ -10,8 +10,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.api.live import LiveServer
-from tests.server_process import server_process
+from tests.support.live import LiveServer
+from tests.support.server_process import server_process
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

@@ -15,7 +15,8 @@ from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.ratelimit import Limits, RateLimited, RateLimiter, seconds_until_under
 from nearhit.service.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, free_port, serve
+from tests.support.live import LiveServer, fast_llm, serve
+from tests.support.ports import free_port
 
 ALPHA = {"Authorization": "Bearer key-alpha-0123456789"}
 BETA = {"Authorization": "Bearer key-beta-0123456789"}

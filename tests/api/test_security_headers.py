@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from nearhit.api.middleware import DOCS_POLICY, PAGE_POLICY
-from tests.api.live import LiveServer
+from tests.support.live import LiveServer
 
 EXPECTED = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
 
@@ -18,20 +18,20 @@ def assert_secured(response: httpx.Response, policy: str = PAGE_POLICY) -> None:
     assert len(response.headers.get_list("content-security-policy")) == 1
 
 
-async def test_pages_and_static_files(live: LiveServer) -> None:
+async def test_pages_and_static_files(shared_live: LiveServer) -> None:
     for path in ("/", "/calculator", "/static/style.css", "/static/js/chat.js"):
-        response = await live.client.get(path)
+        response = await shared_live.client.get(path)
         assert response.status_code == 200, path
         assert_secured(response)
-    page = await live.client.get("/")
+    page = await shared_live.client.get("/")
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
-async def test_the_docs_get_their_own_policy(live: LiveServer, path: str) -> None:
+async def test_the_docs_get_their_own_policy(shared_live: LiveServer, path: str) -> None:
     """Swagger UI and ReDoc start with an inline script: allowed there, and only there."""
-    response = await live.client.get(path)
+    response = await shared_live.client.get(path)
     assert response.status_code == 200
     assert_secured(response, DOCS_POLICY)
     assert "'unsafe-inline'" not in PAGE_POLICY

@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.api.conftest import LiveServer
-from tests.api.sse import ask_stream
+from tests.support.sse import ask_stream
 
 
 @contextlib.asynccontextmanager

@@ -8,7 +8,7 @@ import pytest
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
-from tests.api.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer, fast_llm, serve
 
 
 @pytest.mark.parametrize(
@@ -33,9 +33,9 @@ from tests.api.live import LiveServer, fast_llm, serve
         ({"prompt": "hi", "history": [{"role": "wizard", "content": "x"}]}, 422, "role"),
     ],
 )
-async def test_ask_rejects_bad_bodies(live: LiveServer, body: dict, status: int, fragment: str) -> None:
+async def test_ask_rejects_bad_bodies(shared_live: LiveServer, body: dict, status: int, fragment: str) -> None:
     for path in ("/ask", "/ask/stream"):
-        response = await live.client.post(path, json=body)
+        response = await shared_live.client.post(path, json=body)
         assert response.status_code == status, (path, response.text)
         assert fragment in response.text
 
@@ -67,9 +67,9 @@ async def test_malformed_json_and_huge_bodies(live: LiveServer) -> None:
     ],
 )
 async def test_cache_and_vector_reject_bad_bodies(
-    live: LiveServer, path: str, body: dict, status: int, fragment: str
+    shared_live: LiveServer, path: str, body: dict, status: int, fragment: str
 ) -> None:
-    response = await live.client.post(path, json=body)
+    response = await shared_live.client.post(path, json=body)
     assert response.status_code == status, response.text
     assert fragment in response.text
     assert isinstance(response.json()["detail"], list)  # one shape for every 422

@@ -1,7 +1,7 @@
 """Expired entries that Redis has not deleted yet: the index still lists them, their fields read back nil.
 An expired candidate is simply not a candidate: every path skips it, none raises.
 
-See :mod:`tests.expiry` for how that state is held still long enough to be read deterministically.
+See :mod:`tests.support.expiry` for how that state is held still long enough to be read deterministically.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import knn_query, run_knn
 from nearhit.cache.keys import normalise
-from tests.expiry import expired_but_listed
+from tests.support.expiry import expired_but_listed
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
 QUESTIONS = [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +14,12 @@ from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import IndexSpec, drop_index, ensure_index
 from nearhit.config import Settings
+from nearhit.embeddings.base import Vectors
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import IndexMismatch, InvalidInput, RedisUnavailable
 from nearhit.service import bootstrap
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
 QUESTION = "What is the capital of France?"
@@ -70,8 +75,11 @@ async def test_scope_isolation_on_both_paths(cache: SemanticCache, other: Scope)
 async def test_ttl_expiry(cache: SemanticCache) -> None:
     await cache.store(QUESTION, ANSWER, SCOPE, ttl=1)
     assert (await cache.lookup(QUESTION, SCOPE)).hit
-    await asyncio.sleep(1.3)
-    assert not (await cache.lookup(QUESTION, SCOPE)).hit
+
+    async def expired() -> bool:  # the 1 s TTL passing is what is tested
+        return not (await cache.lookup(QUESTION, SCOPE)).hit
+
+    await eventually(expired, timeout=3, interval=0.1)
 
 
 async def test_default_ttl_and_no_refresh_on_hit(cache: SemanticCache) -> None:
@@ -80,7 +88,7 @@ async def test_default_ttl_and_no_refresh_on_hit(cache: SemanticCache) -> None:
     assert 0 < await cache.redis.ttl(key) <= 100
     await cache.redis.expire(key, 50)
     await cache.lookup(QUESTION, SCOPE)
-    await asyncio.sleep(0.05)
+    await eventually(lambda: not cache._background)  # a refresh would be background work
     assert await cache.redis.ttl(key) <= 50  # refresh on hit is off by default
 
 
@@ -89,8 +97,11 @@ async def test_ttl_refresh_on_hit_when_enabled(cache: SemanticCache) -> None:
     key = await cache.store(QUESTION, ANSWER, SCOPE, ttl=100)
     await cache.redis.expire(key, 10)
     await cache.lookup(QUESTION, SCOPE)
-    await asyncio.sleep(0.1)
-    assert await cache.redis.ttl(key) > 50
+
+    async def refreshed() -> bool:
+        return await cache.redis.ttl(key) > 50
+
+    await eventually(refreshed)
 
 
 async def test_threshold_override(cache: SemanticCache) -> None:
@@ -147,7 +158,11 @@ async def test_stats_count_hits_misses_and_entries(cache: SemanticCache) -> None
     await cache.lookup(QUESTION, SCOPE)
     await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)
     await cache.lookup("How do I bake bread?", SCOPE)
-    await asyncio.sleep(0.05)
+
+    async def counted() -> bool:  # counters reach Redis in one write a second
+        return sum((await cache.stats()).counters.values()) >= 3
+
+    await eventually(counted)
     stats = await cache.stats()
     assert stats.entries == 1
     assert stats.counters["exact_hits"] == 1
@@ -184,10 +199,11 @@ async def test_clear_all_touches_only_its_own_keys(cache: SemanticCache) -> None
 async def test_rebuild_keeps_or_drops_entries(cache: SemanticCache) -> None:
     await cache.store(QUESTION, ANSWER, SCOPE)
     await cache.rebuild()
-    for _ in range(50):
-        if (await cache.stats()).entries == 1:
-            break
-        await asyncio.sleep(0.05)
+
+    async def reindexed() -> bool:
+        return (await cache.stats()).entries == 1
+
+    await eventually(reindexed, interval=0.05)
     assert (await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)).hit
     await cache.rebuild(drop_entries=True)
     assert (await cache.stats()).entries == 0
@@ -279,12 +295,7 @@ async def test_bad_top_k(cache: SemanticCache, top_k: object) -> None:
 
 
 async def test_unreachable_redis_fails_fast(settings: Settings) -> None:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    dead = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0", "redis_timeout": 0.5})
+    dead = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0", "redis_timeout": 0.5})
     loop = asyncio.get_running_loop()
     started = loop.time()
     with pytest.raises(RedisUnavailable, match="cannot reach Redis"):
@@ -310,9 +321,25 @@ async def test_lookup_after_redis_went_away_is_a_clear_error(
     await cache.redis.aclose()
 
 
-async def test_concurrent_lookups_share_embedding_batches(cache: SemanticCache) -> None:
-    prompts = [f"distinct question number {i} about topic {i * 7}" for i in range(20)]
+async def test_concurrent_lookups_share_embedding_batches(
+    cache: SemanticCache, local_embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_calls: list[int] = []  # texts per call of the model
+    encode = local_embedder.encode
+
+    def counting(texts: Sequence[str]) -> Vectors:
+        model_calls.append(len(texts))
+        return encode(texts)
+
+    monkeypatch.setattr(local_embedder._batcher, "_encode", counting)
+    run = uuid.uuid4().hex  # prompts no earlier test embedded (the embedding store would answer them)
+    prompts = [f"distinct question number {i} about topic {i * 7} ({run})" for i in range(20)]
     results = await asyncio.gather(*(cache.lookup(p, SCOPE) for p in prompts))
     assert all(not r.hit for r in results)
     vectors = np.array([r.embedding for r in results])
     assert vectors.shape == (20, 384)
+    assert sum(model_calls) == 20
+    # The first caller runs alone; the 19 that arrive meanwhile share the next call (a call each without batching).
+    assert len(model_calls) <= 3, model_calls
+    nearest = (vectors @ encode(prompts).T).argmax(axis=1)
+    assert nearest.tolist() == list(range(20))  # each caller got its own text's vector back

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ from nearhit.cache.index import drop_index, ensure_index
 from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.cli import main
 from nearhit.errors import IndexMismatch
+from tests.support.waiting import eventually
 
 TENANTS = ["tenantA", "TENANTA", "tenanta", "x,tenantA", "tenant A", " tenantA", "tenantA "]
 QUESTION = "What is the capital of France?"
@@ -32,10 +31,11 @@ async def fill(cache: SemanticCache) -> None:
 
 
 async def wait_entries(cache: SemanticCache, count: int) -> None:
-    deadline = time.monotonic() + 5
-    while (await cache.stats()).entries != count:
-        assert time.monotonic() < deadline, f"expected {count} indexed entries, found {(await cache.stats()).entries}"
-        await asyncio.sleep(0.05)
+    async def indexed() -> bool:
+        assert (found := (await cache.stats()).entries) == count, f"expected {count} indexed entries, found {found}"
+        return True
+
+    await eventually(indexed)
 
 
 async def test_search_and_lookup_never_cross_tenants(cache: SemanticCache) -> None:

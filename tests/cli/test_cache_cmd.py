@@ -13,7 +13,7 @@ from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm import build_provider, served_model
 from nearhit.service.runtime import Runtime
-from tests.api.live import fast_llm, serve
+from tests.support.live import fast_llm, serve
 
 
 async def invoke(settings: Settings, *args: str) -> Result:

@@ -24,6 +24,7 @@ from tests.cluster.search_helpers import (
     tenants_on_distinct_shards,
     vector,
 )
+from tests.support.ports import free_port
 
 
 def _client(topology: LocalTopology) -> redis.RedisCluster:
@@ -111,7 +112,7 @@ def test_a_stale_record_never_signals_a_reused_pid(tmp_path: Path) -> None:
     """After a reboot the recorded pids may belong to other programs: ``load`` sees no set, ``stop`` kills none."""
     stranger = subprocess.Popen(["sleep", "30"])
     try:
-        node = redis_cluster.LocalNode("primary", redis_cluster.redis_server._free_port(), stranger.pid)
+        node = redis_cluster.LocalNode("primary", free_port(), stranger.pid)
         stale = LocalTopology("cluster", tmp_path, (node,))
         (tmp_path / "topology.json").write_text(json.dumps({"kind": "cluster", "nodes": [asdict(node)]}))
         assert redis_cluster.load(tmp_path) is None

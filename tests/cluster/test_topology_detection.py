@@ -14,6 +14,7 @@ from nearhit import redis_cluster
 from nearhit.errors import ConfigError, RedisUnavailable
 from nearhit.redis_cluster import LocalTopology
 from nearhit.redis_topology import Detected, RedisTarget, Topology, inspect, open_client, parse_target
+from tests.support.ports import free_port
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ async def test_unknown_sentinel_service_is_named(local_sentinel: LocalTopology) 
 
 
 async def test_unreachable_sentinel_is_named() -> None:
-    port = redis_cluster.redis_server._free_port()
+    port = free_port()
     with pytest.raises(RedisUnavailable, match=f"no Sentinel answered at 127.0.0.1:{port}"):
         await inspect(parse_target(f"redis+sentinel://127.0.0.1:{port}/nearhit"))
 

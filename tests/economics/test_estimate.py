@@ -3,25 +3,46 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from nearhit.economics import Scenario, estimate, load_price_table, resolve_prices
+from nearhit.economics import Scenario, TokenPrice, estimate, load_price_table, resolve_prices
 from nearhit.economics.estimate import Estimate
 from nearhit.errors import InvalidInput
+
+# The arithmetic is tested against these prices, not against genai-prices' current ones (which change with
+# the package): USD per 1M tokens, in and out.
+PRICE_TABLE = {
+    "gpt-4o": (2.5, 10.0),
+    "gpt-4o-mini": (0.15, 0.60),
+    "text-embedding-3-small": (0.02, 0.0),
+    "local": (0.0, 0.0),
+}
+TABLE_SOURCE = "the tests' price table"
+
+
+def table_chat_price(model: str, input_tokens: int, output_tokens: int, as_of: date | None) -> TokenPrice:
+    inp, out = PRICE_TABLE[model]
+    return TokenPrice(model, "test", inp, out, TABLE_SOURCE, "2026-01-01")
+
+
+def table_embedding_price(model: str, tokens: int, as_of: date | None) -> TokenPrice:
+    return table_chat_price(model, tokens, 0, as_of)
 
 
 def run(**kwargs: object) -> Estimate:
     args: dict[str, object] = {"requests_per_day": 100_000, "input_tokens": 500, "output_tokens": 300, "hit_rate": 0.3}
     scenario = Scenario(**(args | kwargs))  # type: ignore[arg-type]
-    return estimate(scenario, resolve_prices(scenario))
+    prices = resolve_prices(scenario, chat_prices=table_chat_price, embedding_prices=table_embedding_price)
+    return estimate(scenario, prices)
 
 
 def test_readme_example_gpt_4o_by_hand() -> None:
     e = run()
     a = e.annual
-    # gpt-4o: $2.50 in / $10.00 out per 1M tokens (genai-prices; FACTS.md)
+    # gpt-4o: $2.50 in / $10.00 out per 1M tokens (PRICE_TABLE)
     # per request: 500 × 2.5/1e6 + 300 × 10/1e6 = 0.00125 + 0.003 = $0.00425
     # a year: 100,000 × 365 = 36,500,000 requests × 0.00425 = $155,125
     assert a.requests == 36_500_000
@@ -130,9 +151,24 @@ def test_working_set_beyond_the_table_takes_several_of_the_largest() -> None:
 
 def test_dates_and_sources_travel_with_prices() -> None:
     e = run()
-    assert e.prices.chat.source.startswith("genai-prices ")
+    assert e.prices.chat.source == TABLE_SOURCE and e.prices.chat.as_of == "2026-01-01"
     assert e.prices.redis.as_of == "2026-08-01"
     assert e.annual.sku.source
+
+
+def test_the_bundled_price_source_answers() -> None:
+    """Without a table of its own, the estimate prices tokens from genai-prices (whatever today's figures)."""
+    scenario = Scenario(
+        requests_per_day=1000,
+        input_tokens=500,
+        output_tokens=300,
+        hit_rate=0.3,
+        embedding_model="text-embedding-3-small",
+    )
+    prices = resolve_prices(scenario)
+    assert prices.chat.source.startswith("genai-prices ") and prices.embedding.source.startswith("genai-prices ")
+    assert prices.chat.input_per_mtok > 0 and prices.chat.output_per_mtok > 0 and prices.embedding.input_per_mtok > 0
+    assert estimate(scenario, prices).annual.token_spend_without_cache > 0
 
 
 def test_custom_redis_table(tmp_path: Path) -> None:

@@ -1,10 +1,9 @@
 """The gateway served for real: the app under uvicorn on a free port, the embedded Redis, and either the
-simulated model (fast) or the fake OpenAI upstream of ``tests/llm`` behind ``OPENAI_BASE_URL``."""
+simulated model (fast) or the fake OpenAI upstream of ``tests/support`` behind ``OPENAI_BASE_URL``."""
 
 from __future__ import annotations
 
-import asyncio
-import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -19,8 +18,9 @@ from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm import LLMProvider, SimulatedLLM, build_provider
 from nearhit.service.runtime import Runtime
-from tests.api.live import serve as live_server
-from tests.llm.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.live import serve as live_server
+from tests.support.waiting import eventually, settled
 
 
 @dataclass
@@ -38,11 +38,16 @@ class Gateway:
 
     async def wait_entries(self, count: int) -> None:
         """Wait (up to 5 s) for the background store: an answer is stored after the response ends."""
-        deadline = time.monotonic() + 5.0
-        while await self.entries() < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} cache entries, found {await self.entries()}")
-            await asyncio.sleep(0.02)
+
+        async def enough() -> bool:
+            assert await self.entries() >= count, f"expected {count} cache entries, found {await self.entries()}"
+            return True
+
+        await eventually(enough)
+
+    async def settled(self) -> None:
+        """Wait until no generation runs, so an answer that was not stored will not be stored later."""
+        await settled(self.runtime)
 
 
 ServeGateway = Callable[..., AbstractAsyncContextManager[Gateway]]
@@ -54,11 +59,7 @@ def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
     return upstream_server
 
 
-@pytest.fixture
-def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
-    """``async with serve(keys=..., provider=..., max_temperature=..., models=...) as gateway``: the app on a free port,
-    on this test's own index, dropped afterwards."""
-
+def _serving(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
     @asynccontextmanager
     async def run(
         *,
@@ -67,7 +68,7 @@ def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
         max_temperature: float = 1.0,
         models: str | None = None,
     ) -> AsyncIterator[Gateway]:
-        llm = provider or SimulatedLLM("gpt-4o", ttft_ms=30, tokens_per_second=20_000)
+        llm = provider or SimulatedLLM("gpt-4o", ttft_ms=10, tokens_per_second=20_000)
         update = {"gateway_keys": keys, "gateway_max_temperature": max_temperature, "gateway_models": models}
         if provider is not None:
             update["llm"] = provider.name  # the model table's entries are checked against the provider
@@ -83,6 +84,21 @@ def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
             await runtime.close()
 
     return run
+
+
+@pytest.fixture
+def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
+    """``async with serve(keys=..., provider=..., max_temperature=..., models=...) as gateway``: the app on a free port,
+    on this test's own index, dropped afterwards."""
+    return _serving(settings, local_embedder)
+
+
+@pytest.fixture(scope="module")
+async def shared_gateway(redis_url: str, redis_data_dir: Path, local_embedder: LocalEmbedder) -> AsyncIterator[Gateway]:
+    """One default gateway for the module's refusal tests (a refused request stores nothing another test sees)."""
+    settings = load_settings(redis_url=redis_url, data_dir=redis_data_dir, index_name=f"t_{uuid.uuid4().hex[:12]}")
+    async with _serving(settings, local_embedder)() as gateway:
+        yield gateway
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.config import Settings
 from nearhit.gateway import GatewayConfig, GatewayError, parse_chat
-from tests.gateway.conftest import ServeGateway
+from tests.gateway.conftest import Gateway, ServeGateway
 
 USER = {"role": "user", "content": "What is Redis?"}
 
@@ -100,9 +100,9 @@ CASES: list[tuple[str, Any, str | None, str]] = [
 
 @pytest.mark.parametrize(("name", "payload", "param", "message"), CASES, ids=[c[0] for c in CASES])
 async def test_schema_violations_are_400_in_openai_format(
-    serve: ServeGateway, name: str, payload: Any, param: str | None, message: str
+    shared_gateway: Gateway, name: str, payload: Any, param: str | None, message: str
 ) -> None:
-    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
+    async with httpx.AsyncClient(base_url=shared_gateway.base_url) as http:
         response = await http.post("/chat/completions", json=payload)
         assert response.status_code == 400, response.text
         error = response.json()["error"]
@@ -110,7 +110,7 @@ async def test_schema_violations_are_400_in_openai_format(
         assert error["type"] == "invalid_request_error"
         assert error["param"] == param
         assert message in error["message"]
-        assert gateway.runtime.flights.started == 0
+        assert shared_gateway.runtime.flights.started == 0
 
 
 async def test_default_values_of_unsupported_parameters_are_accepted(serve: ServeGateway) -> None:
@@ -224,27 +224,27 @@ GATEWAY_HOSTILE: list[tuple[str, str, bytes, str | None, str]] = [
     ("name", "path", "raw", "param", "fragment"), GATEWAY_HOSTILE, ids=[c[0] for c in GATEWAY_HOSTILE]
 )
 async def test_hostile_json_is_a_400_invalid_json(
-    serve: ServeGateway, name: str, path: str, raw: bytes, param: str | None, fragment: str
+    shared_gateway: Gateway, name: str, path: str, raw: bytes, param: str | None, fragment: str
 ) -> None:
-    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
+    async with httpx.AsyncClient(base_url=shared_gateway.base_url) as http:
         response = await http.post(path, content=raw, headers={"content-type": "application/json"})
         error = _openai_error(response, 400)
         assert error["code"] == "invalid_json" and error["param"] == param
         assert fragment in error["message"]
-        assert gateway.runtime.flights.started == 0
+        assert shared_gateway.runtime.flights.started == 0
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
-async def test_only_json_reaches_the_gateway(serve: ServeGateway, content_type: str | None) -> None:
+async def test_only_json_reaches_the_gateway(shared_gateway: Gateway, content_type: str | None) -> None:
     """A cross-site ``text/plain`` POST needs no CORS preflight: it must be refused, not answered."""
     payload = json.dumps(body()).encode()
     headers = {"content-type": content_type} if content_type else {}
-    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
+    async with httpx.AsyncClient(base_url=shared_gateway.base_url) as http:
         for path in ("/chat/completions", "/embeddings"):
             error = _openai_error(await http.post(path, content=payload, headers=headers), 415)
             assert error["code"] == "unsupported_media_type"
             assert "Content-Type: application/json" in error["message"]
-        assert gateway.runtime.flights.started == 0
+        assert shared_gateway.runtime.flights.started == 0
 
 
 async def test_n_is_capped_by_the_setting(serve: ServeGateway) -> None:

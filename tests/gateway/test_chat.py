@@ -12,6 +12,7 @@ import pytest
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
 from tests.gateway.conftest import ServeGateway
+from tests.support.waiting import eventually
 
 MODEL = "gpt-4o"
 SYSTEM: ChatCompletionMessageParam = {"role": "system", "content": "You are a concise assistant."}
@@ -174,8 +175,7 @@ async def test_n_and_a_hot_temperature_bypass_the_cache(serve: ServeGateway) -> 
         assert "temperature 1.5" in headers["x-nearhit-bypass-reason"]
         headers, _ = await create(client, ask("Write a haiku."), temperature=0.2)
         assert headers["x-nearhit-cache"] == "miss"
-        await gateway.wait_entries(1)
-        await asyncio.sleep(0.1)
+        await gateway.settled()
         assert await gateway.entries() == 1  # only the call that did not bypass was stored
         assert gateway.runtime.flights.started == 6  # 2 + 2 + 1 + 1: bypassed choices are never shared
 
@@ -185,7 +185,7 @@ async def test_cache_control_no_cache_and_no_store(serve: ServeGateway) -> None:
         client = gateway.client()
         headers, _ = await create(client, ask("What is HNSW?"), extra_headers={"Cache-Control": "no-store"})
         assert headers["x-nearhit-cache"] == "miss"
-        await asyncio.sleep(0.2)
+        await gateway.settled()
         assert await gateway.entries() == 0
 
         headers, _ = await create(client, ask("What is HNSW?"), extra_headers={"Cache-Control": "no-cache"})
@@ -294,10 +294,6 @@ async def test_a_client_that_leaves_mid_stream_stops_the_generation(serve: Serve
         key = Answerer(gateway.runtime).flight_key(
             AskRequest(prompt, system_prompt=str(SYSTEM["content"]), source="gateway")
         )
-        for _ in range(100):
-            if not gateway.runtime.flights.in_flight(key):
-                break
-            await asyncio.sleep(0.02)
-        assert not gateway.runtime.flights.in_flight(key)  # nobody waits for it any more: cancelled
-        await asyncio.sleep(0.1)
+        await eventually(lambda: not gateway.runtime.flights.in_flight(key))  # nobody waits for it: cancelled
+        await gateway.settled()
         assert await gateway.entries() == 0  # and a partial answer is never stored

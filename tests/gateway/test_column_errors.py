@@ -13,10 +13,10 @@ import pytest
 
 from nearhit.cache import Scope
 from nearhit.llm import LLMProvider, SimulatedLLM
-from tests.expiry import expired_but_listed
-from tests.failing_parts import BrokenLLM, break_the_guards, nearhit_log
 from tests.gateway.conftest import ServeGateway
-from tests.llm.fake_upstream import FakeUpstream, Status
+from tests.support.expiry import expired_but_listed
+from tests.support.failing_parts import BrokenLLM, break_the_guards, nearhit_log
+from tests.support.fake_upstream import FakeUpstream, Status
 
 BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
 PARAPHRASE = "Which city is France's capital?"

@@ -8,9 +8,7 @@ error shape for unknown paths, methods and models.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +20,8 @@ from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolPara
 from nearhit.llm import LLMProvider
 from tests.gateway.conftest import ServeGateway
 from tests.gateway.test_chat import ask, create, stream, text_of
-from tests.llm.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Stream
+from tests.support.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Stream
+from tests.support.waiting import eventually
 
 WEATHER: ChatCompletionToolParam = {
     "type": "function",
@@ -302,7 +301,7 @@ async def test_max_age_serves_only_younger_entries_and_replaces_older_ones(serve
         async def replaced() -> bool:
             return float(await cache.redis.hget(key, "created_at")) > created
 
-        await _until(replaced)
+        await eventually(replaced)
         headers, _ = await create(client, ask("What is Redis?"), extra_headers={"Cache-Control": "s-maxage=3600"})
         assert headers["x-nearhit-cache"] == "hit-exact"
         assert await gateway.entries() == 1
@@ -348,15 +347,6 @@ async def test_unknown_paths_methods_and_models_answer_in_openai_shape(serve: Se
         assert [m.id async for m in client.models.list()][:2] == ["fast", "gpt-4o"]
         raw = await client.chat.completions.with_raw_response.create(model="fast", messages=ask("hi"))
         assert raw.parse().model == "simulated-gpt-4o-mini"  # the alias's upstream model answered
-
-
-async def _until(condition: Callable[[], Any], within: float = 5.0) -> None:
-    """Poll ``condition`` until it holds (a background store), failing after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def test_langchain_bind_tools_reads_a_replayed_tool_call(serve: ServeGateway) -> None:

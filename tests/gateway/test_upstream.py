@@ -11,7 +11,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from nearhit.llm import LLMProvider
 from tests.gateway.conftest import ServeGateway
-from tests.llm.fake_upstream import FakeUpstream, Pause, Status, Stream
+from tests.support.fake_upstream import FakeUpstream, Pause, Status, Stream
 
 MESSAGES: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "Be brief."},

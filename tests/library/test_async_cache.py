@@ -12,6 +12,7 @@ import pytest
 from nearhit import AsyncCache, Cache, InvalidInput, LookupResult, RedisUnavailable, SearchHit
 from nearhit.config import Settings, load_settings
 from nearhit.llm import build_provider
+from tests.support.ports import free_port
 
 
 async def test_store_then_lookup_exact_and_semantic(acache: AsyncCache) -> None:
@@ -61,7 +62,7 @@ async def test_answer_looks_up_calls_once_and_stores(acache: AsyncCache) -> None
 
     async def llm(prompt: str) -> str:
         calls.append(prompt)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the LLM's latency, so concurrent callers overlap (under test)
         return f"answer to {prompt}"
 
     first = await asyncio.gather(*(acache.answer("Why is the sky blue?", llm) for _ in range(5)))
@@ -116,7 +117,7 @@ def test_open_on_a_redis_without_the_query_engine_gives_the_servers_error(tmp_pa
     from nearhit import redis_server
 
     server_bin, _ = redis_server.binaries()
-    port = redis_server._free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(server_bin), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL,

@@ -29,7 +29,7 @@ def test_answer_from_many_threads_calls_the_llm_once(sync_cache: Cache) -> None:
         nonlocal calls
         with lock:
             calls += 1
-        time.sleep(0.2)
+        time.sleep(0.2)  # the LLM's latency, so the concurrent callers overlap (the thing under test)
         return "Because of Rayleigh scattering."
 
     with ThreadPoolExecutor(8) as pool:

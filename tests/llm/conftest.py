@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from nearhit.config import Settings
-from tests.llm.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream
 
 
 @pytest.fixture

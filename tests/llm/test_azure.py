@@ -10,7 +10,7 @@ from nearhit.config import Settings
 from nearhit.errors import ConfigError
 from nearhit.llm import ChatMessage, build_provider, complete
 from nearhit.llm.azure import build_azure
-from tests.llm.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream
 
 
 async def test_calls_the_deployment_with_the_api_version(

@@ -22,7 +22,7 @@ from nearhit.llm import (
     complete,
 )
 from nearhit.llm.tokens import count_message_tokens, count_tokens
-from tests.llm.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Pause, Status, Stream
+from tests.support.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Pause, Status, Stream
 
 MESSAGES = [ChatMessage("system", "Be brief."), ChatMessage("user", "Say hello.")]
 
@@ -201,7 +201,8 @@ async def test_stopping_early_closes_the_stream_cleanly(provider: OpenAICompatib
 async def test_complete_collects_one_answer(provider: OpenAICompatibleLLM) -> None:
     completion = await complete(provider, MESSAGES)
     assert completion.text == "Hello world"
-    assert completion.end.usage.total_tokens == 11
+    usage = completion.end.usage
+    assert (usage.prompt_tokens, usage.completion_tokens) == (9, 2)  # as the upstream reported them
 
 
 async def test_check_lists_models(provider: OpenAICompatibleLLM, upstream: FakeUpstream) -> None:

@@ -89,7 +89,6 @@ async def test_usage_is_the_tokenizer_count_of_what_was_emitted(question: str) -
     assert usage.completion_tokens == count_tokens(text_of(events), "gpt-4o")
     assert MIN_TOKENS <= usage.completion_tokens <= MAX_TOKENS
     assert usage.prompt_tokens == count_message_tokens(messages, "gpt-4o")
-    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
 
 
 async def test_max_tokens_cuts_the_answer_with_finish_reason_length() -> None:

@@ -11,7 +11,7 @@ import pytest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
 from nearhit.metrics import otel
-from tests.api.live import LiveServer
+from tests.support.live import LiveServer
 
 
 class Receiver(ThreadingHTTPServer):

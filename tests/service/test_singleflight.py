@@ -12,7 +12,7 @@ from nearhit.service.singleflight import SingleFlight
 
 async def produce() -> AsyncIterator[str]:
     for piece in ("a", "b"):
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # a producer that yields to the loop between pieces, not a wait
         yield piece
 
 
@@ -57,7 +57,7 @@ async def test_leaving_during_the_generation_cancels_it() -> None:
 
     async def endless() -> AsyncIterator[str]:
         while True:
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0.001)  # an endless producer's pace, not a wait
             yield "x"
 
     async def complete(events: list[str]) -> None:

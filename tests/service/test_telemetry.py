@@ -18,7 +18,7 @@ from nearhit.cache.keys import KeySpace
 from nearhit.config import Settings
 from nearhit.economics.observed import from_summary
 from nearhit.service.telemetry import ColumnRecord, Telemetry
-from tests.server_process import free_port
+from tests.support.ports import free_port
 
 
 @pytest.fixture

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.support.waiting import eventually_sync
 from tests.web.conftest import DOCS_IMAGES, SCREENSHOTS, Console, WebServer, new_page
 
 pytestmark = pytest.mark.browser
@@ -31,7 +33,9 @@ def ask(page: Page, prompt: str) -> None:
 
 def test_ask_streams_both_columns(page: Page, web_server: WebServer, tenant: str) -> None:
     open_chat(page, web_server, tenant)
-    expect(page.locator("#model-name")).to_have_text("simulated-gpt-4o")
+    expect(page.locator("#model-name")).to_have_text("simulated-gpt-4o")  # the shared header (header.js)
+    expect(page.locator(".topbar .nav a[aria-current=page]")).to_have_text("Chat")
+    expect(page.locator(".topbar-end #hover-toggle")).to_be_visible()  # the page's own control, at the end
     expect(page.locator("#model-sim")).to_be_visible()
     expect(page.locator("#sim-hint")).to_contain_text("set OPENAI_API_KEY or AZURE_OPENAI_* to use a real model")
 
@@ -189,6 +193,11 @@ def test_server_errors_are_shown_in_words(
 def test_calculator_chart_follows_the_hit_rate(page: Page, web_server: WebServer) -> None:
     page.goto(f"{web_server.url}/calculator")
     page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator(".topbar .nav a[aria-current=page]")).to_contain_text("Calculator")
+    expect(page.locator("#model-name")).to_have_text("simulated-gpt-4o")
+    # The form's limits come from /calculator/inputs (the scenario's bounds), percentages × 100.
+    limits = {name: page.get_attribute(f"#{name}", "max") for name in ("hnsw_m", "hit_rate", "headroom")}
+    assert limits == {"hnsw_m": "512", "hit_rate": "100", "headroom": "1000"}
     marker = page.locator("#curve-chart [data-marker=current] circle")
     expect(marker).to_have_count(1)
     expect(page.locator("#curve-chart [data-marker=breakeven]")).to_have_count(1)
@@ -215,10 +224,16 @@ def test_calculator_fills_from_observed_telemetry(page: Page, web_server: WebSer
     open_chat(page, web_server, tenant)
     ask(page, "Explain the CAP theorem briefly")
     ask(page, "explain the cap theorem briefly")
+
+    # The answers' telemetry is written in the background, shortly after each answer ends.
+    def observed_so_far() -> dict[str, Any] | None:
+        response = web_server.get("/calculator/observed")
+        return response.json() if response.status_code == 200 else None
+
+    observed = eventually_sync(observed_so_far)
+    summary = web_server.get("/telemetry/summary").json()["all_time"]
     page.goto(f"{web_server.url}/calculator")
     page.wait_for_selector("body[data-ready=true]")
-    summary = web_server.get("/telemetry/summary").json()["all_time"]
-    observed = web_server.get("/calculator/observed").json()
     page.click("#fill-observed")
     expect(page.locator("#form-note")).to_contain_text("Filled from")
     assert float(page.input_value("#hit_rate")) == pytest.approx(summary["hit_rate"] * 100, abs=0.01)

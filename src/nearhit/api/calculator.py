@@ -1,74 +1,90 @@
 """``/calculator``: the cost & sizing model over HTTP, for the UI.
 
-Field constraints come from :data:`nearhit.economics.BOUNDS`, so a value the CLI rejects is a 422 here
-too; what only the model can judge (an unknown chat model, a region without prices) is a 400.
+The request model is built from :class:`nearhit.economics.Scenario` (its fields, defaults and bounds), so a
+value the CLI rejects is a 422 here too, and ``/calculator/inputs`` gives the web form the same limits; what
+only the model can judge (an unknown chat model, a region without prices) is a 400.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import types
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, Field, create_model
 
 from nearhit.api.deps import RuntimeDep
+from nearhit.api.schemas import Integral, StrictModel
 from nearhit.economics import (
     BOUNDS,
+    EMBEDDING_DIMENSIONS,
+    INTEGERS,
+    TEXT_MAX_CHARS,
     Scenario,
     as_dict,
     estimate,
+    input_fields,
     listed_models,
     load_price_table,
     resolve_prices,
     table_dict,
 )
 from nearhit.economics.observed import from_summary
-from nearhit.economics.prices import LOCAL_EMBEDDER, PRICE_SOURCE
+from nearhit.economics.prices import PRICE_SOURCE
 from nearhit.errors import InvalidInput
 
 router = APIRouter(prefix="/calculator", tags=["calculator"])
 
 
-def _bounded(name: str, default: Any = ...) -> Any:
-    bound = BOUNDS[name]
-    if bound.lo_open:
-        return Field(default, gt=bound.lo, le=bound.hi)
-    return Field(default, ge=bound.lo, le=bound.hi)
+def _iso_date(value: object) -> object:
+    """A date is an ISO ``YYYY-MM-DD`` string in JSON; anything else is left to fail strict validation (lax mode
+    would also take a Unix time)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-class EstimateRequest(BaseModel):
-    """One scenario; omitted optional fields are derived as ``nearhit calc`` derives them."""
+def _field_type(name: str, hint: Any) -> Any:
+    """The pydantic type of one scenario field: its bounds, integer-ness or length limit attached."""
+    optional = get_origin(hint) in (Union, types.UnionType) and type(None) in get_args(hint)
+    base = next(arg for arg in get_args(hint) if arg is not type(None)) if optional else hint
+    if name in BOUNDS:
+        bound = BOUNDS[name]
+        limits = Field(gt=bound.lo, le=bound.hi) if bound.lo_open else Field(ge=bound.lo, le=bound.hi)
+        base = Annotated[int, limits, Integral] if name in INTEGERS else Annotated[float, limits]
+    elif name in TEXT_MAX_CHARS:
+        base = Annotated[str, Field(min_length=1, max_length=TEXT_MAX_CHARS[name])]
+    elif base is date:
+        base = Annotated[date, BeforeValidator(_iso_date)]
+    return base | None if optional else base
 
-    model_config = ConfigDict(extra="forbid")
 
-    requests_per_day: float = _bounded("requests_per_day")
-    input_tokens: int = _bounded("input_tokens")
-    output_tokens: int = _bounded("output_tokens")
-    hit_rate: float = _bounded("hit_rate")
-    model: Annotated[str, Field(min_length=1, max_length=200)] = "gpt-4o"
-    embedding_model: Annotated[str, Field(min_length=1, max_length=200)] = LOCAL_EMBEDDER
-    embedding_tokens: int | None = _bounded("embedding_tokens", None)
-    dim: int | None = _bounded("dim", None)
-    algorithm: Literal["hnsw", "flat"] = "hnsw"
-    hnsw_m: int = _bounded("hnsw_m", 16)
-    ttl_seconds: int = _bounded("ttl_seconds", 86_400)
-    distinct_share: float | None = _bounded("distinct_share", None)
-    prompt_bytes: int | None = _bounded("prompt_bytes", None)
-    response_bytes: int | None = _bounded("response_bytes", None)
-    ha: bool = True
-    region: Annotated[str, Field(min_length=1, max_length=64)] = "eastus2"
-    headroom: float = _bounded("headroom", 0.25)
-    yearly_growth: float = _bounded("yearly_growth", 0.0)
-    years: int = _bounded("years", 3)
-    llm_latency_ms: float | None = _bounded("llm_latency_ms", None)
-    hit_latency_ms: float = _bounded("hit_latency_ms", 5.0)
-    input_price_per_mtok: float | None = _bounded("input_price_per_mtok", None)
-    output_price_per_mtok: float | None = _bounded("output_price_per_mtok", None)
-    embedding_price_per_mtok: float | None = _bounded("embedding_price_per_mtok", None)
-    redis_price_per_node_hour: float | None = _bounded("redis_price_per_node_hour", None)
-    as_of: date | None = None
+def _request_model() -> type[BaseModel]:
+    hints = get_type_hints(Scenario)
+    definitions: dict[str, Any] = {
+        f.name: (_field_type(f.name, hints[f.name]), ... if f.default is dataclasses.MISSING else f.default)
+        for f in dataclasses.fields(Scenario)
+    }
+    return create_model(
+        "EstimateRequest",
+        __base__=StrictModel,
+        __doc__="One scenario; omitted optional fields are derived as ``nearhit calc`` derives them.",
+        **definitions,
+    )
+
+
+if TYPE_CHECKING:
+    EstimateRequest = StrictModel
+else:
+    EstimateRequest = _request_model()
+
+
+@router.get("/inputs")
+def get_inputs() -> dict[str, Any]:
+    """The scenario's bounded inputs (min, max, integer, default) and the embedders whose dimension is known:
+    the web form's limits, from the same schema as the request's."""
+    return {"fields": input_fields(), "known_dimensions": EMBEDDING_DIMENSIONS}
 
 
 @router.post("/estimate")

@@ -3,82 +3,75 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, get_args
 
 import click
 
 from nearhit.cache.keys import KeySpace
 from nearhit.cli._common import run, settings
-from nearhit.economics import BOUNDS, Estimate, Scenario, as_dict, estimate, resolve_prices
+from nearhit.economics import BOUNDS, INTEGERS, Estimate, Scenario, as_dict, estimate, resolve_prices, scenario_defaults
+from nearhit.economics.footprint import Algorithm
 from nearhit.economics.observed import Observed, from_summary
-from nearhit.economics.prices import LOCAL_EMBEDDER
 from nearhit.errors import InvalidInput
 from nearhit.service import bootstrap
 from nearhit.service.telemetry import Telemetry
 
+FC = TypeVar("FC", bound=Callable[..., Any])
 
-def _range(name: str, integer: bool = False) -> click.IntRange | click.FloatRange:
-    """The option's click type, built from the model's own bounds so both reject the same values."""
+
+_DEFAULTS = scenario_defaults()
+# CLI example values for the fields a scenario requires (the model itself has no default for them).
+_EXAMPLE = {"requests_per_day": 100_000, "hit_rate": 0.3, "input_tokens": 500, "output_tokens": 300}
+
+
+def _range(name: str) -> click.IntRange | click.FloatRange:
+    """The option's click type, built from the scenario's own bounds so both reject the same values."""
     bound = BOUNDS[name]
-    if integer:
+    if name in INTEGERS:
         return click.IntRange(int(bound.lo), int(bound.hi))
     return click.FloatRange(bound.lo, bound.hi, min_open=bound.lo_open)
 
 
+def _option(field: str, *decls: str, **kwargs: Any) -> Callable[[FC], FC]:
+    """A ``click.option`` for the scenario field ``field``: its type (bounds) and default come from
+    :class:`Scenario`; an option whose field is derived when left out has no default."""
+    if field in BOUNDS:
+        kwargs.setdefault("type", _range(field))
+    default = _EXAMPLE.get(field, _DEFAULTS.get(field))
+    if default is not None:
+        kwargs.update(default=default, show_default=True)
+    return click.option(*(decls or (f"--{field.replace('_', '-')}",)), field, **kwargs)
+
+
 @click.command("calc")
-@click.option("--model", default="gpt-4o", show_default=True, help="Chat model, as genai-prices names it.")
-@click.option("--requests-per-day", type=_range("requests_per_day"), default=100_000, show_default=True)
-@click.option(
-    "--hit-rate",
-    type=_range("hit_rate"),
-    default=0.3,
-    show_default=True,
-    help="Share of requests served from the cache.",
-)
-@click.option(
-    "--input-tokens", type=_range("input_tokens", True), default=500, show_default=True, help="Mean per request."
-)
-@click.option(
-    "--output-tokens", type=_range("output_tokens", True), default=300, show_default=True, help="Mean per request."
-)
-@click.option(
-    "--embedding-model", default=LOCAL_EMBEDDER, show_default=True, help="Embedding model, or 'local' (free)."
-)
-@click.option(
-    "--embedding-tokens", type=_range("embedding_tokens", True), help="Tokens embedded per request [input tokens]."
-)
-@click.option("--ttl", type=_range("ttl_seconds", True), default=86_400, show_default=True, help="Entry TTL, seconds.")
-@click.option("--dim", type=_range("dim", True), help="Vector dimension [the embedding model's].")
-@click.option("--algorithm", type=click.Choice(["hnsw", "flat"]), default="hnsw", show_default=True)
-@click.option("--hnsw-m", type=_range("hnsw_m", True), default=16, show_default=True)
-@click.option(
-    "--distinct-share", type=_range("distinct_share"), help="Share of requests that store a new entry [1 - hit rate]."
-)
-@click.option("--prompt-bytes", type=_range("prompt_bytes", True), help="Mean stored prompt [4 × input tokens].")
-@click.option("--response-bytes", type=_range("response_bytes", True), help="Mean stored answer [4 × output tokens].")
-@click.option("--ha/--no-ha", default=True, show_default=True, help="High availability: two Redis nodes.")
-@click.option("--region", default="eastus2", show_default=True, help="Region of the Redis price table.")
-@click.option(
-    "--headroom",
-    type=_range("headroom"),
-    default=0.25,
-    show_default=True,
-    help="Spare memory on top of the working set.",
-)
-@click.option(
-    "--yearly-growth", type=_range("yearly_growth"), default=0.0, show_default=True, help="Traffic growth per year."
-)
-@click.option("--years", type=_range("years", True), default=3, show_default=True, help="Years to project.")
-@click.option("--llm-latency-ms", type=_range("llm_latency_ms"), help="Full LLM answer [450 ms + output / 80 tok/s].")
-@click.option("--hit-latency-ms", type=_range("hit_latency_ms"), default=5.0, show_default=True)
-@click.option("--input-price", type=_range("input_price_per_mtok"), help="Override: USD per 1M input tokens.")
-@click.option("--output-price", type=_range("output_price_per_mtok"), help="Override: USD per 1M output tokens.")
-@click.option(
-    "--embedding-price", type=_range("embedding_price_per_mtok"), help="Override: USD per 1M embedded tokens."
-)
-@click.option("--redis-price", type=_range("redis_price_per_node_hour"), help="Override: USD per Redis node-hour.")
+@_option("model", help="Chat model, as genai-prices names it.")
+@_option("requests_per_day")
+@_option("hit_rate", help="Share of requests served from the cache.")
+@_option("input_tokens", help="Mean per request.")
+@_option("output_tokens", help="Mean per request.")
+@_option("embedding_model", help="Embedding model, or 'local' (free).")
+@_option("embedding_tokens", help="Tokens embedded per request [input tokens].")
+@_option("ttl_seconds", "--ttl", help="Entry TTL, seconds.")
+@_option("dim", help="Vector dimension [the embedding model's].")
+@_option("algorithm", type=click.Choice(get_args(Algorithm)))
+@_option("hnsw_m")
+@_option("distinct_share", help="Share of requests that store a new entry [1 - hit rate].")
+@_option("prompt_bytes", help="Mean stored prompt [4 × input tokens].")
+@_option("response_bytes", help="Mean stored answer [4 × output tokens].")
+@_option("ha", "--ha/--no-ha", help="High availability: two Redis nodes.")
+@_option("region", help="Region of the Redis price table.")
+@_option("headroom", help="Spare memory on top of the working set.")
+@_option("yearly_growth", help="Traffic growth per year.")
+@_option("years", help="Years to project.")
+@_option("llm_latency_ms", help="Full LLM answer [450 ms + output / 80 tok/s].")
+@_option("hit_latency_ms")
+@_option("input_price_per_mtok", "--input-price", help="Override: USD per 1M input tokens.")
+@_option("output_price_per_mtok", "--output-price", help="Override: USD per 1M output tokens.")
+@_option("embedding_price_per_mtok", "--embedding-price", help="Override: USD per 1M embedded tokens.")
+@_option("redis_price_per_node_hour", "--redis-price", help="Override: USD per Redis node-hour.")
 @click.option(
     "--redis-prices",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -100,9 +93,9 @@ def calc(
     output_tokens: int,
     embedding_model: str,
     embedding_tokens: int | None,
-    ttl: int,
+    ttl_seconds: int,
     dim: int | None,
-    algorithm: str,
+    algorithm: Algorithm,
     hnsw_m: int,
     distinct_share: float | None,
     prompt_bytes: int | None,
@@ -114,10 +107,10 @@ def calc(
     years: int,
     llm_latency_ms: float | None,
     hit_latency_ms: float,
-    input_price: float | None,
-    output_price: float | None,
-    embedding_price: float | None,
-    redis_price: float | None,
+    input_price_per_mtok: float | None,
+    output_price_per_mtok: float | None,
+    embedding_price_per_mtok: float | None,
+    redis_price_per_node_hour: float | None,
     redis_prices: Path | None,
     as_of: datetime | None,
     observed: bool,
@@ -155,9 +148,9 @@ def calc(
             embedding_model=embedding_model,
             embedding_tokens=embedding_tokens,
             dim=dim,
-            algorithm="flat" if algorithm == "flat" else "hnsw",
+            algorithm=algorithm,
             hnsw_m=hnsw_m,
-            ttl_seconds=ttl,
+            ttl_seconds=ttl_seconds,
             distinct_share=distinct_share,
             prompt_bytes=prompt_bytes,
             response_bytes=response_bytes,
@@ -168,10 +161,10 @@ def calc(
             years=years,
             llm_latency_ms=llm_latency_ms,
             hit_latency_ms=hit_latency_ms,
-            input_price_per_mtok=input_price,
-            output_price_per_mtok=output_price,
-            embedding_price_per_mtok=embedding_price,
-            redis_price_per_node_hour=redis_price,
+            input_price_per_mtok=input_price_per_mtok,
+            output_price_per_mtok=output_price_per_mtok,
+            embedding_price_per_mtok=embedding_price_per_mtok,
+            redis_price_per_node_hour=redis_price_per_node_hour,
             as_of=as_of.date() if as_of else None,
         )
         result = estimate(scenario, resolve_prices(scenario, redis_prices))

@@ -8,11 +8,23 @@ from nearhit.economics.estimate import Breakeven, Estimate, Latency, Prices, Yea
 from nearhit.economics.footprint import EntryFootprint, WorkingSet, entry_footprint, working_set
 from nearhit.economics.prices import ListedModel, TokenPrice, chat_price, embedding_price, listed_models
 from nearhit.economics.report import as_dict, table_dict
-from nearhit.economics.scenario import BOUNDS, Bound, Scenario
+from nearhit.economics.scenario import (
+    BOUNDS,
+    EMBEDDING_DIMENSIONS,
+    INTEGERS,
+    TEXT_MAX_CHARS,
+    Bound,
+    Scenario,
+    input_fields,
+    scenario_defaults,
+)
 from nearhit.economics.skus import PriceTable, SkuPrice, choose_sku, load_price_table
 
 __all__ = [
     "BOUNDS",
+    "EMBEDDING_DIMENSIONS",
+    "INTEGERS",
+    "TEXT_MAX_CHARS",
     "Bound",
     "Breakeven",
     "EntryFootprint",
@@ -32,9 +44,11 @@ __all__ = [
     "embedding_price",
     "entry_footprint",
     "estimate",
+    "input_fields",
     "listed_models",
     "load_price_table",
     "resolve_prices",
+    "scenario_defaults",
     "table_dict",
     "working_set",
 ]

@@ -9,7 +9,9 @@ arithmetic on frozen values.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from nearhit.economics.footprint import EntryFootprint, WorkingSet, entry_footprint, working_set
@@ -20,6 +22,11 @@ from nearhit.economics.skus import PriceTable, SkuPrice, annual_cost, choose_sku
 DAYS_PER_YEAR = 365
 MS_PER_HOUR = 3_600_000
 CURVE_STEPS = 20  # hit rates 0, 0.05, ..., 1
+
+ChatPrices = Callable[[str, int, int, date | None], TokenPrice]
+"""(model, input tokens, output tokens, as of) -> price: where chat prices come from."""
+EmbeddingPrices = Callable[[str, int, date | None], TokenPrice]
+"""(model, tokens, as of) -> price: where embedding prices come from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +100,24 @@ class Estimate:
     """Years 1..N with traffic growing by ``yearly_growth`` each year."""
 
 
-def resolve_prices(scenario: Scenario, redis_table: Path | None = None) -> Prices:
-    """Look up the chat, embedding and Redis prices, then apply the caller's overrides."""
+def resolve_prices(
+    scenario: Scenario,
+    redis_table: Path | None = None,
+    *,
+    chat_prices: ChatPrices = chat_price,
+    embedding_prices: EmbeddingPrices = embedding_price,
+) -> Prices:
+    """Look up the chat, embedding and Redis prices, then apply the caller's overrides. The token prices come
+    from genai-prices unless other sources are given (tests pin their arithmetic to a table of their own)."""
     s = scenario.resolved()
     assert s.embedding_tokens is not None
     chat = _override(
-        chat_price(s.model, s.input_tokens, s.output_tokens, s.as_of),
+        chat_prices(s.model, s.input_tokens, s.output_tokens, s.as_of),
         s.input_price_per_mtok,
         s.output_price_per_mtok,
     )
     embedding = _override(
-        embedding_price(s.embedding_model, s.embedding_tokens, s.as_of), s.embedding_price_per_mtok, None
+        embedding_prices(s.embedding_model, s.embedding_tokens, s.as_of), s.embedding_price_per_mtok, None
     )
     table = load_price_table(s.region, redis_table)
     if s.redis_price_per_node_hour is not None:

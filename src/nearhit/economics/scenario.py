@@ -1,12 +1,13 @@
 """What the calculator is asked: one traffic scenario, validated once, with its defaults made explicit.
 
-The bounds live here, as data, so the CLI's option types and the API's field constraints are built from
-the same figures and every entry point rejects the same inputs with the same limits.
+:class:`Scenario` is the one schema of the calculator's inputs: its fields, defaults and bounds (here, as
+data) are what the API's request model, the CLI's options and the web form's limits are built from
+(:func:`input_fields`), so every entry point takes the same inputs and rejects them with the same limits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
 
 from nearhit.economics.footprint import Algorithm
@@ -64,8 +65,12 @@ BOUNDS: dict[str, Bound] = {
     "embedding_price_per_mtok": Bound(0, 10_000),
     "redis_price_per_node_hour": Bound(0, 10_000),
 }
-_INTEGERS = {"input_tokens", "output_tokens", "embedding_tokens", "dim", "hnsw_m", "ttl_seconds"}
-_INTEGERS |= {"prompt_bytes", "response_bytes", "years"}
+INTEGERS = frozenset(
+    {"input_tokens", "output_tokens", "embedding_tokens", "dim", "hnsw_m", "ttl_seconds", "prompt_bytes"}
+    | {"response_bytes", "years"}
+)
+# Names are free text (a model genai-prices may know, a region of the price table), but never empty or huge.
+TEXT_MAX_CHARS = {"model": 200, "embedding_model": 200, "region": 64}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +109,7 @@ class Scenario:
             value = getattr(self, name)
             if value is None:
                 continue
-            if name in _INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
+            if name in INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
                 raise InvalidInput(f"{name} must be a whole number (got {value!r})")
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise InvalidInput(f"{name} must be a number (got {value!r})")
@@ -136,3 +141,26 @@ class Scenario:
                 else self.llm_latency_ms
             ),
         )
+
+
+def scenario_defaults() -> dict[str, object]:
+    """The default of every field that has one (the others are required)."""
+    return {f.name: f.default for f in fields(Scenario) if f.default is not MISSING}
+
+
+def input_fields() -> dict[str, dict[str, object]]:
+    """Every bounded number of a scenario as the web form needs it: ``min``, ``max``, ``min_open``,
+    ``integer``, and ``default`` when the field has one (``None``: derived from the others)."""
+    defaults = scenario_defaults()
+    described: dict[str, dict[str, object]] = {}
+    for name, bound in BOUNDS.items():
+        entry: dict[str, object] = {
+            "min": bound.lo,
+            "max": bound.hi,
+            "min_open": bound.lo_open,
+            "integer": name in INTEGERS,
+        }
+        if name in defaults:
+            entry["default"] = defaults[name]
+        described[name] = entry
+    return described

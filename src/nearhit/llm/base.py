@@ -63,10 +63,6 @@ class Usage:
     completion_tokens: int
     source: UsageSource = "upstream"
 
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
 
 @dataclass(frozen=True, slots=True)
 class StreamEnd:

@@ -87,11 +87,6 @@ class Runtime:
     def redis(self) -> Redis | None:
         return self._cache.redis if self._cache is not None else None
 
-    @property
-    def cache_error(self) -> str | None:
-        """Why there is no cache right now, or None when there is one."""
-        return None if self._cache is not None else self._last_error
-
     async def start(self) -> None:
         """Connect what can be connected (a missing Redis or judge is logged, not fatal) and start the health
         checks."""

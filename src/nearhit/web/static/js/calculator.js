@@ -1,15 +1,15 @@
 // The calculator page: every /calculator/estimate input, the answer as figures, tables and an SVG curve.
 import { h, put, text, $, $$, debounce, fmtBytes, fmtInt, fmtMs, fmtPct, fmtUsd, fmtUsdCompact, isNum } from "./dom.js";
-import { fetchJSON, HttpError } from "./sse.js";
+import { fetchJSON, HttpError } from "./http.js";
 import { lineChart, stackedBar } from "./charts.js";
-import { loadConfig } from "./header.js";
+import { loadConfig, renderHeader } from "./header.js";
 
 const form = $("#calc-form");
 const fields = $$("[name]", form);
 const defaults = Object.fromEntries(fields.map((f) => [f.name, f.type === "checkbox" ? f.checked : f.value]));
-const KNOWN_DIMS = new Set(["local", "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"]);
 let controller = null;
 let chatModels = [];
+let knownDims = new Set(["local"]); // embedders whose dimension the server knows (/calculator/inputs)
 
 // --- Inputs ----------------------------------------------------------------------------------------
 
@@ -58,6 +58,9 @@ function note(message, kind = "") {
 function localProblems(body) {
   const problems = [];
   for (const field of fields) {
+    // An exclusive minimum (requests per day > 0) is beyond the HTML attributes: checked here.
+    const atOpenMin = field.dataset.minOpen && field.value.trim() !== "" && Number(field.value) <= Number(field.min);
+    field.setCustomValidity(atOpenMin ? `Please enter a value greater than ${field.min}.` : "");
     if (!field.validity.valid) {
       problems.push(`${labelFor(field.name)} — ${field.validationMessage || "not a valid value"}`);
       field.setAttribute("aria-invalid", "true");
@@ -66,7 +69,7 @@ function localProblems(body) {
       field.setAttribute("aria-invalid", "true");
     }
   }
-  if (!KNOWN_DIMS.has(body.embedding_model) && body.dim === undefined) {
+  if (!knownDims.has(body.embedding_model) && body.dim === undefined) {
     problems.push(`Dimensions — needed for ${body.embedding_model}`);
     $("#dim").setAttribute("aria-invalid", "true");
   }
@@ -262,12 +265,7 @@ function renderCurve(d) {
 async function fillObserved() {
   try {
     // The same derivation as `nearhit calc --observed` (nearhit.economics.observed), done by the server.
-    const response = await fetch("/calculator/observed");
-    const observed = await response.json();
-    if (!response.ok) {
-      note(response.status === 409 ? `${observed.detail}.` : `Telemetry is unavailable: ${observed.detail}`, "error");
-      return;
-    }
+    const observed = await fetchJSON("/calculator/observed");
     const filled = [];
     setValue("hit_rate", round(observed.hit_rate * 100, 2));
     syncRange();
@@ -286,7 +284,8 @@ async function fillObserved() {
     note(`Filled from ${fmtInt(observed.requests)} observed requests: ${filled.join(", ")}. Requests per day kept.`, "ok");
     update();
   } catch (error) {
-    note(`Telemetry is unavailable: ${error.message}`, "error");
+    if (error instanceof HttpError && error.status === 409) note(`${error.detail}.`, "error"); // nothing observed yet
+    else note(`Telemetry is unavailable: ${error instanceof HttpError ? error.detail : error.message}`, "error");
   }
 }
 
@@ -296,6 +295,26 @@ function setValue(name, value) {
 }
 
 // --- Options from the server -----------------------------------------------------------------------
+
+/** Each number's min, max and step from /calculator/inputs: the scenario schema the server validates with,
+ * so the form and the API cannot disagree on a limit. Percent fields show the fraction × 100. */
+async function loadInputLimits() {
+  try {
+    const data = await fetchJSON("/calculator/inputs");
+    knownDims = new Set(Object.keys(data.known_dimensions));
+    for (const [name, spec] of Object.entries(data.fields)) {
+      const field = form.elements.namedItem(name);
+      if (!field) continue;
+      const scale = field.dataset.kind === "percent" ? 100 : 1;
+      field.min = String(round(spec.min * scale, 10));
+      field.max = String(round(spec.max * scale, 10));
+      field.step = spec.integer ? "1" : "any";
+      if (spec.min_open) field.dataset.minOpen = "true";
+    }
+  } catch (error) {
+    note(`Input limits unavailable (the server checks them): ${error.message}`, "error");
+  }
+}
 
 async function loadModels() {
   try {
@@ -319,7 +338,7 @@ async function loadModels() {
     put(
       embed,
       data.embedding.map((m) =>
-        h("option", { value: m.model }, m.model === "local" ? "local — all-MiniLM-L6-v2, free" : `${m.model} — $${m.input_per_mtok}${KNOWN_DIMS.has(m.model) ? "" : " (set dimensions)"}`),
+        h("option", { value: m.model }, m.model === "local" ? "local — all-MiniLM-L6-v2, free" : `${m.model} — $${m.input_per_mtok}${knownDims.has(m.model) ? "" : " (set dimensions)"}`),
       ),
     );
     embed.value = "local";
@@ -336,6 +355,7 @@ function syncRange() {
 }
 
 async function main() {
+  renderHeader();
   const later = debounce(update, 250);
   form.addEventListener("input", (event) => {
     if (event.target.id === "hit_rate") syncRange();
@@ -368,6 +388,7 @@ async function main() {
     }, 150),
   ).observe($("#curve-chart"));
   loadConfig();
+  await loadInputLimits(); // first: the model list labels embedders by whether their dimension is known
   await loadModels();
   await update();
   document.body.dataset.ready = "true";

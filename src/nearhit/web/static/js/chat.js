@@ -1,7 +1,8 @@
 // The chat page: ask once, watch the raw LLM and the cache answer side by side.
 import { h, put, text, $, $$, fmtInt, fmtMs, fmtUsd, isNum } from "./dom.js";
-import { postSSE, HttpError } from "./sse.js";
-import { loadConfig } from "./header.js";
+import { fetchJSON, HttpError } from "./http.js";
+import { postSSE } from "./sse.js";
+import { loadConfig, renderHeader } from "./header.js";
 import { startMetrics, refreshMetrics } from "./metrics.js";
 
 const HOVER_KEY = "nearhit.hover";
@@ -165,12 +166,7 @@ async function sendWrongAnswer() {
   if (!doc?.doc_id) return;
   button.disabled = true;
   try {
-    const response = await fetch("/cache/feedback", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ doc_id: doc.doc_id, prompt: state.prompt, verdict: "wrong" }),
-    });
-    if (!response.ok) throw await HttpError.from(response);
+    await fetchJSON("/cache/feedback", { body: { doc_id: doc.doc_id, prompt: state.prompt, verdict: "wrong" } });
     text(button, "Feedback recorded: not served for this question again");
     refreshMetrics();
   } catch (error) {
@@ -453,6 +449,7 @@ function setupComposer() {
 }
 
 async function main() {
+  renderHeader();
   setupComposer();
   setupScope();
   setupInspector();

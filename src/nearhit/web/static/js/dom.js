@@ -62,10 +62,6 @@ export function fmtInt(x) {
   return isNum(x) ? INT.format(x) : "—";
 }
 
-export function fmtCompact(x) {
-  return isNum(x) ? COMPACT.format(x) : "—";
-}
-
 /** Dollars: whole for big sums, cents for small ones, significant digits for fractions of a cent. */
 export function fmtUsd(x) {
   if (!isNum(x)) return "—";

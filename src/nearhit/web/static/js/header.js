@@ -1,6 +1,55 @@
-// The header both pages share: which model answers (and whether it is simulated).
-import { fetchJSON } from "./sse.js";
-import { text } from "./dom.js";
+// The header both pages share, drawn here once: brand, page links (the current one marked) and the badge of
+// the model that answers (and whether it is simulated). A page's own controls stay in its <header> and are
+// moved to the header's end.
+import { fetchJSON } from "./http.js";
+import { h, s, text } from "./dom.js";
+
+const PAGES = [
+  { page: "chat", href: "/", label: "Chat" },
+  { page: "calculator", href: "/calculator", label: "Calculator", title: "Cost & sizing calculator", icon: calculatorIcon },
+  { page: "docs", href: "/docs", label: "API", title: "The HTTP API: interactive docs (OpenAPI)" },
+];
+
+/** Fill `<header class="topbar" data-badge-title="...">` for the page named by `<body data-page>`. */
+export function renderHeader() {
+  const header = document.querySelector("header.topbar");
+  if (!header) return;
+  const current = document.body.dataset.page;
+  const own = [...header.children]; // the page's controls (the chat page's hover switch)
+  const nav = h(
+    "nav",
+    { class: "nav", "aria-label": "Pages" },
+    PAGES.map(({ page, href, label, title, icon }) =>
+      h("a", { href, title, "aria-current": page === current ? "page" : undefined }, icon?.(), label),
+    ),
+  );
+  const badge = h(
+    "div",
+    { class: "model-badge", id: "model-badge", title: header.dataset.badgeTitle ?? "The model that answers" },
+    h("span", { class: "model-label" }, "Model"),
+    h("span", { class: "model-name", id: "model-name" }, "…"),
+    h("span", { class: "pill pill-sim", id: "model-sim", hidden: true }, "simulated"),
+  );
+  const brand = h(
+    "a",
+    { class: "brand", href: "/", "aria-label": "nearhit home" },
+    h("img", { src: "/static/favicon.svg", alt: "", width: 28, height: 28 }),
+    h("span", { class: "brand-name" }, "nearhit"),
+    h("span", { class: "brand-tag" }, "semantic cache on Redis"),
+  );
+  header.replaceChildren(brand, nav, h("div", { class: "topbar-end" }, badge, ...own));
+}
+
+function calculatorIcon() {
+  const dots = [8.5, 12, 15.5].flatMap((cx) => [13.5, 17.5].map((cy) => s("circle", { cx, cy, r: 1.2 })));
+  return s(
+    "svg",
+    { "aria-hidden": "true", viewBox: "0 0 24 24", width: 16, height: 16 },
+    s("rect", { x: 4, y: 2.5, width: 16, height: 19, rx: 2.5, fill: "none", stroke: "currentColor", "stroke-width": 1.8 }),
+    s("rect", { x: 7, y: 5.5, width: 10, height: 4, rx: 1, fill: "currentColor" }),
+    s("g", { fill: "currentColor" }, dots),
+  );
+}
 
 /** Fetch /ui/config and show the model; resolves to the config (or null when the server is away). */
 export async function loadConfig() {

@@ -1,6 +1,6 @@
 // The live metrics panel: /telemetry/summary every few seconds, as numbers and small SVG charts.
 import { h, put, text, $, fmtInt, fmtMs, fmtPct, fmtUsd, isNum } from "./dom.js";
-import { fetchJSON } from "./sse.js";
+import { fetchJSON } from "./http.js";
 import { sparkline, stackedBar, latencyBars } from "./charts.js";
 
 const REFRESH_MS = 5000;

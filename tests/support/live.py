@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from nearhit.api.app import create_app
 from nearhit.config import Settings
 from nearhit.llm import SimulatedLLM
 from nearhit.service.runtime import Runtime
+from tests.support.ports import free_port
 
 
 @dataclass
@@ -24,13 +24,7 @@ class LiveServer:
     client: httpx.AsyncClient
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def fast_llm(ttft_ms: float = 40, tokens_per_second: float = 2000) -> SimulatedLLM:
+def fast_llm(ttft_ms: float = 10, tokens_per_second: float = 2000) -> SimulatedLLM:
     return SimulatedLLM("gpt-4o", ttft_ms=ttft_ms, tokens_per_second=tokens_per_second)
 
 
@@ -46,9 +40,9 @@ async def serve(settings: Settings, runtime: Runtime) -> AsyncIterator[LiveServe
             task.result()
         await asyncio.sleep(0.01)
     url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        try:
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             yield LiveServer(url, runtime, client)
-        finally:
-            server.should_exit = True
-            await task
+    finally:
+        server.should_exit = True  # after the client is gone: uvicorn's shutdown waits for open connections
+        await task

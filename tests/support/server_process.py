@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.ports import free_port
+
 # Variables that would make the server talk to a real LLM, another Redis, or ask for an admin token.
 _SCRUBBED_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "NEARHIT_", "SEMANTIC_", "VECTOR_", "CACHE_TTL", "REDIS_URL")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -33,7 +28,9 @@ def server_process(
     URL once ``/health`` answers 200. Its log is ``workdir/server.log``."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
-    full_env |= {"NEARHIT_DATA_DIR": str(workdir / "data"), "NEARHIT_LLM": "simulated"} | env
+    # A fast simulated model unless the test sets its pace (the default is a real model's ~1.5 s an answer).
+    fast = {"NEARHIT_SIM_TTFT_MS": "5", "NEARHIT_SIM_TOKENS_PER_SECOND": "50000"}
+    full_env |= {"NEARHIT_DATA_DIR": str(workdir / "data"), "NEARHIT_LLM": "simulated"} | fast | env
     log = workdir / "server.log"
     command = [sys.executable, "-c", "from nearhit.cli import main; main()", "serve", "--port", str(port), *extra_args]
     with log.open("wb") as out:
