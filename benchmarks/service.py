@@ -26,6 +26,7 @@ import random
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -327,18 +328,22 @@ def wrk_rate(url: str, concurrency: int, seconds: int = 10) -> float | None:
 
 def latency_table(trees: Sequence[Tree], rows: Rows) -> list[str]:
     def cell(values: list[tuple[float, float]], which: int) -> str:
-        ms = [v[which] for v in values]
+        ms = [v[which] for v in values if v[which]]  # no first content: a cached tool call has no text
         return f"{percentile(ms, 50):.2f} / {percentile(ms, 99):.2f}" if ms else "-"
 
     head = "| request | " + " | ".join(
         f"{t.label}: n, first p50 / p99 ms, complete p50 / p99 ms" for t in trees
-    ) + (" | complete p50, this / older |" if len(trees) == 2 else " |")  # fmt: skip
+    ) + (" | complete, this / older: p50s; median of paired ratios |" if len(trees) == 2 else " |")  # fmt: skip
     lines = [head, "|---|" + "---|" * (len(trees) + (len(trees) == 2))]
     for name, per_tree in rows.items():
         cells = [f"{len(v)}, {cell(v, 0)}, {cell(v, 1)}" for v in per_tree]
         if len(trees) == 2:
             p50s = [percentile([v[1] for v in values], 50) for values in per_tree]
-            cells.append(f"{p50s[0] / p50s[1]:.2f}×" if p50s[0] and p50s[1] else "-")
+            ratio = f"{p50s[0] / p50s[1]:.2f}×" if p50s[0] and p50s[1] else "-"
+            if len(per_tree[0]) == len(per_tree[1]) and per_tree[0]:  # the same requests, sent side by side
+                paired = [a[1] / b[1] for a, b in zip(per_tree[0], per_tree[1], strict=True) if b[1]]
+                ratio += f"; {statistics.median(paired):.2f}×"
+            cells.append(ratio)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
@@ -348,6 +353,7 @@ async def main() -> None:
     parser.add_argument("--pairs", type=int, default=150, help="question pairs for the /ask/stream latency rows")
     parser.add_argument("--requests", type=int, default=1000, help="requests per throughput run")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight for throughput")
+    parser.add_argument("--gateway-prompts", type=int, default=50, help="prompts for the gateway rows (x3 each)")
     parser.add_argument("--gateway-only", action="store_true", help="only the gateway's rows and the HTTP floor")
     parser.add_argument("--against", metavar="REV", help="also run an older commit's servers, interleaved")
     args = parser.parse_args()
@@ -361,7 +367,7 @@ async def main() -> None:
             stack.callback(redis_server.stop, data)
         print(f"load average at the start: {os.getloadavg()[0]:.2f}")
         with servers(trees, redis_urls, 1, "bench_gateway") as urls:
-            rows = await gateway_rows(trees, urls, 50)
+            rows = await gateway_rows(trees, urls, args.gateway_prompts)
         rates: list[tuple[int, list[float], list[float | None]]] = []
         if not args.gateway_only:
             with servers(trees, redis_urls, 1, "bench_latency") as urls:
