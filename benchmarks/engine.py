@@ -22,8 +22,8 @@ At the largest size it then measures the KNN query itself on nearhit's index (ve
 paraphrases): default, ``HYBRID_POLICY BATCHES`` (with ``BATCH_SIZE``), ``EF_RUNTIME`` 10/50/100, fewer
 returned fields; latency and paraphrase recall against an exact (FLAT) index over the same entries.
 
-    python benchmarks/engine.py                           # 10,000 entries (~4 minutes on 2 shared cores)
-    python benchmarks/engine.py --sizes 10000 100000 250000  # the full set (250k: ~30+ minutes to fill)
+    python benchmarks/engine.py                           # 10,000 entries (~1.5 minutes on 2 shared cores)
+    python benchmarks/engine.py --sizes 10000 100000 250000  # 100k: ~6 min; 250k: ~15 min (fills)
     python benchmarks/engine.py --sizes 2000 --quick      # a smoke run
 """
 
