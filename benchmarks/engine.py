@@ -199,7 +199,9 @@ def knn_tail(vector: bytes) -> list[Any]:
     return ["PARAMS", 2, "vector", vector, "DIALECT", 2]
 
 
-async def bench_size(url: str, embedder: LocalEmbedder, size: int, quick: bool, rounds: int) -> dict[str, Any]:
+async def bench_size(
+    url: str, embedder: LocalEmbedder, size: int, quick: bool, rounds: int, tune: bool
+) -> dict[str, Any]:
     from redisvl.extensions.cache.llm import SemanticCache as RedisVLCache
     from redisvl.extensions.cache.llm.schema import SemanticCacheIndexSchema
     from redisvl.index import AsyncSearchIndex
@@ -355,7 +357,7 @@ async def bench_size(url: str, embedder: LocalEmbedder, size: int, quick: bool, 
         await embedder.embed([q + " (fresh)"])
         embed_ms.append((time.perf_counter() - started) * 1000)
     load = os.getloadavg()[0]
-    tuning = await knn_variants(cache, pairs, nvectors, quick) if size == ASK_TUNING_AT[0] else None
+    tuning = await knn_variants(cache, pairs, nvectors, quick) if tune else None
     for rvl in rvl_caches:  # the HNSW one's index is not RedisVL's to drop (create_index=False)
         await idx.drop_index(cache.redis, rvl.index.name, delete_entries=True)
     await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
@@ -372,8 +374,6 @@ async def bench_size(url: str, embedder: LocalEmbedder, size: int, quick: bool, 
         "tuning": tuning,
     }
 
-
-ASK_TUNING_AT = [0]  # the size (the largest asked) at which the KNN variants are measured; set in main()
 
 VARIANTS: list[tuple[str, str, Sequence[str]]] = [
     ("as nearhit sends it today (no attributes)", "", idx.ENTRY_FIELDS),
@@ -560,7 +560,6 @@ async def main() -> None:
     args = parser.parse_args()
     if any(size < 400 or size > MAX_SIZE for size in args.sizes):
         parser.error(f"--sizes: each size must be in [400, {MAX_SIZE:,}] (the workload stores 300 pairs)")
-    ASK_TUNING_AT[0] = max(args.sizes)
     embedder = LocalEmbedder()
     results = []
     with tempfile.TemporaryDirectory(prefix="nearhit-bench-") as data:
@@ -568,7 +567,9 @@ async def main() -> None:
         print(f"embedded Redis at {server.url}", file=sys.stderr)
         try:
             for size in args.sizes:
-                results.append(await bench_size(server.url, embedder, size, args.quick, args.rounds))
+                results.append(
+                    await bench_size(server.url, embedder, size, args.quick, args.rounds, size == max(args.sizes))
+                )
         finally:
             redis_server.stop(Path(data))
     print(f"threshold {THRESHOLD} for every system; {args.rounds} rounds; load average (1 min) at the end of each size")

@@ -219,17 +219,20 @@ async def gateway_call(
     client: httpx.AsyncClient, prompt: str, extra: dict[str, object], stream: bool
 ) -> tuple[str, float, float]:
     """(x-nearhit-cache, ms to the first content, ms to the end) of one ``/v1/chat/completions`` call; for a
-    streamed one the end is ``data: [DONE]``."""
+    streamed one the end is ``data: [DONE]``. A refused call gives ("HTTP <status>", 0, 0): an older tree may
+    not know a field, and its row should say so rather than end the run."""
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}], "stream": stream} | extra
     started = time.perf_counter()
     if not stream:
         response = await client.post("/v1/chat/completions", json=body)
-        response.raise_for_status()
+        if response.is_error:
+            return f"HTTP {response.status_code}", 0.0, 0.0
         total = (time.perf_counter() - started) * 1000
         return response.headers.get("x-nearhit-cache", "?"), total, total
     first = 0.0
     async with client.stream("POST", "/v1/chat/completions", json=body) as response:
-        response.raise_for_status()
+        if response.is_error:
+            return f"HTTP {response.status_code}", 0.0, 0.0
         async for line in response.aiter_lines():
             if not first and line.startswith("data:") and '"content"' in line and has_content(line[5:]):
                 first = (time.perf_counter() - started) * 1000
@@ -259,6 +262,8 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Ro
                     cache, first, total = await gateway_call(clients[i], str(prompt), extra, stream)
                     if cache == "hit-exact":
                         add(rows, label, i, first, total)
+                    elif cache.startswith("HTTP"):
+                        add(rows, f"{label}: refused ({cache})", i, 0.0, 0.0)
 
                 await interleaved(urls, prompts * 3, one)
 
