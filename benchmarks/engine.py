@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -186,17 +187,32 @@ async def run_throughput(systems: Sequence[System], items: list[Item], rounds: i
             system.rps_16.append((len(chunk), time.perf_counter() - started))
 
 
-def knn_args(
-    vector: bytes, scope_id: str, *, k: int = 3, attrs: str = "", fields: Sequence[str] = idx.ENTRY_FIELDS
-) -> list[Any]:
-    """The raw FT.SEARCH arguments of nearhit's KNN (after the index name), with optional KNN attributes."""
-    query = f"(@scope:{{{scope_id}}})=>[KNN {k} @{idx.VECTOR_FIELD} $vector {attrs} AS {idx.DISTANCE_FIELD}]"
-    returned = [*fields, idx.DISTANCE_FIELD]
-    return [query, "RETURN", len(returned), *returned, "SORTBY", idx.DISTANCE_FIELD, "LIMIT", 0, k]
+def knn_args(vector: bytes, scope_id: str, *, attrs: str = "", prompt_only: bool = False) -> list[Any]:
+    """nearhit's own KNN query (``index.knn_query``, as a lookup builds it) as raw ``FT.SEARCH`` arguments after
+    the index name, with ``attrs`` (``HYBRID_POLICY``, ``EF_RUNTIME``...) added to the KNN clause and, with
+    ``prompt_only``, only the prompt and the distance returned."""
+    query = idx.knn_query(vector, k=3, filter_expression=idx.scope_filter(scope_id))
+    args: list[Any] = list(query.get_args())
+    distance = re.search(r" AS (\w+)\]", args[0])
+    if distance is None:
+        raise RuntimeError(f"unexpected KNN query: {args[0]}")
+    if attrs:
+        args[0] = args[0].replace(distance[0], f" {attrs}{distance[0]}")
+    if prompt_only:
+        at = args.index("RETURN")
+        args[at : at + 2 + args[at + 1]] = ["RETURN", 2, "prompt", distance[1]]
+    params: list[Any] = ["PARAMS", 2 * len(query.params)]
+    for name, value in query.params.items():
+        params += [name, value]
+    return [*args, *params]
 
 
-def knn_tail(vector: bytes) -> list[Any]:
-    return ["PARAMS", 2, "vector", vector, "DIALECT", 2]
+def returned_fields() -> tuple[list[str], str]:
+    """(the entry fields a lookup reads back, the distance field), as nearhit's KNN query names them."""
+    args = knn_args(b"", "x")
+    at = args.index("RETURN")
+    fields = [str(name) for name in args[at + 2 : at + 2 + args[at + 1]]]
+    return fields[:-1], fields[-1]
 
 
 async def bench_size(
@@ -312,19 +328,19 @@ async def bench_size(
         systems.append(System(f"RedisVL SemanticCache ({algorithm.upper()})", rvl_lookup(), memory, rvl_fill))
 
     # --- the floor: what Redis itself needs for the same reads ------------------------------------------
+    entry_fields, distance = returned_fields()
+
     async def hmget_floor(item: Item, given: bool) -> Outcome:
-        values = await cache.redis.hmget(cache.keys.entry(SCOPE, normalise(item[1])), list(idx.ENTRY_FIELDS))
+        values = await cache.redis.hmget(cache.keys.entry(SCOPE, normalise(item[1])), entry_fields)
         if values[1] is None:  # the response
             return Outcome("miss")
         return Outcome("exact", values[0].decode())
 
     async def knn_floor(item: Item, given: bool) -> Outcome:
         blob = nvectors[item[1]].tobytes()
-        reply = await cache.redis.execute_command(
-            "FT.SEARCH", cache.spec.name, *knn_args(blob, SCOPE.id), *knn_tail(blob)
-        )
+        reply = await cache.redis.execute_command("FT.SEARCH", cache.spec.name, *knn_args(blob, SCOPE.id))
         rows = idx.parse_search_reply(reply)
-        if not rows or 1 - float(rows[0][1][idx.DISTANCE_FIELD]) < THRESHOLD:
+        if not rows or 1 - float(rows[0][1][distance]) < THRESHOLD:
             return Outcome("miss")
         return Outcome("semantic", rows[0][1]["prompt"])
 
@@ -375,19 +391,19 @@ async def bench_size(
     }
 
 
-VARIANTS: list[tuple[str, str, Sequence[str]]] = [
-    ("as nearhit sends it today (no attributes)", "", idx.ENTRY_FIELDS),
-    ("HYBRID_POLICY ADHOC_BF", "HYBRID_POLICY ADHOC_BF", idx.ENTRY_FIELDS),
-    ("HYBRID_POLICY BATCHES", "HYBRID_POLICY BATCHES", idx.ENTRY_FIELDS),
-    ("HYBRID_POLICY BATCHES BATCH_SIZE 10", "HYBRID_POLICY BATCHES BATCH_SIZE 10", idx.ENTRY_FIELDS),
-    ("HYBRID_POLICY BATCHES BATCH_SIZE 50", "HYBRID_POLICY BATCHES BATCH_SIZE 50", idx.ENTRY_FIELDS),
-    ("EF_RUNTIME 10", "EF_RUNTIME 10", idx.ENTRY_FIELDS),
-    ("EF_RUNTIME 50", "EF_RUNTIME 50", idx.ENTRY_FIELDS),
-    ("EF_RUNTIME 100", "EF_RUNTIME 100", idx.ENTRY_FIELDS),
-    ("BATCHES + EF_RUNTIME 10", "HYBRID_POLICY BATCHES EF_RUNTIME 10", idx.ENTRY_FIELDS),
-    ("BATCHES + EF_RUNTIME 50", "HYBRID_POLICY BATCHES EF_RUNTIME 50", idx.ENTRY_FIELDS),
-    ("BATCHES + EF_RUNTIME 100", "HYBRID_POLICY BATCHES EF_RUNTIME 100", idx.ENTRY_FIELDS),
-    ("BATCHES + EF_RUNTIME 50, distance + prompt only", "HYBRID_POLICY BATCHES EF_RUNTIME 50", ("prompt",)),
+VARIANTS: list[tuple[str, str, bool]] = [  # (label, KNN attributes, prompt + distance only)
+    ("as nearhit sends it today (no attributes)", "", False),
+    ("HYBRID_POLICY ADHOC_BF", "HYBRID_POLICY ADHOC_BF", False),
+    ("HYBRID_POLICY BATCHES", "HYBRID_POLICY BATCHES", False),
+    ("HYBRID_POLICY BATCHES BATCH_SIZE 10", "HYBRID_POLICY BATCHES BATCH_SIZE 10", False),
+    ("HYBRID_POLICY BATCHES BATCH_SIZE 50", "HYBRID_POLICY BATCHES BATCH_SIZE 50", False),
+    ("EF_RUNTIME 10", "EF_RUNTIME 10", False),
+    ("EF_RUNTIME 50", "EF_RUNTIME 50", False),
+    ("EF_RUNTIME 100", "EF_RUNTIME 100", False),
+    ("BATCHES + EF_RUNTIME 10", "HYBRID_POLICY BATCHES EF_RUNTIME 10", False),
+    ("BATCHES + EF_RUNTIME 50", "HYBRID_POLICY BATCHES EF_RUNTIME 50", False),
+    ("BATCHES + EF_RUNTIME 100", "HYBRID_POLICY BATCHES EF_RUNTIME 100", False),
+    ("BATCHES + EF_RUNTIME 50, distance + prompt only", "HYBRID_POLICY BATCHES EF_RUNTIME 50", True),
 ]
 
 
@@ -402,10 +418,11 @@ async def knn_variants(
     from redisvl.index import AsyncSearchIndex
 
     client = cache.redis  # nearhit's own client (the replies it parses)
+    _, distance = returned_fields()
     await AsyncSearchIndex(flat.schema(), redis_client=client).create(overwrite=True)
     await wait_indexed(client, flat.name)
-    runs = [("exact FLAT index (reference)", flat.name, "", idx.ENTRY_FIELDS)]
-    runs += [(label, cache.spec.name, attrs, fields) for label, attrs, fields in VARIANTS]
+    runs = [("exact FLAT index (reference)", flat.name, "", False)]
+    runs += [(label, cache.spec.name, attrs, prompt_only) for label, attrs, prompt_only in VARIANTS]
     ms: dict[str, list[float]] = {label: [] for label, *_ in runs}
     served: dict[str, int] = dict.fromkeys(ms, 0)
     nearest: dict[str, int] = dict.fromkeys(ms, 0)
@@ -413,24 +430,24 @@ async def knn_variants(
     own = {p["b"]: cache.keys.entry(SCOPE, normalise(p["a"])) for p in pairs}
     queries = [p["b"] for p in pairs][: 100 if quick else None]
     for warm in queries[:20]:
-        for _, name, attrs, fields in runs:
+        for _, name, attrs, prompt_only in runs:
             blob = vectors[warm].tobytes()
-            await client.execute_command("FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs, fields=fields),
-                                         *knn_tail(blob))  # fmt: skip
+            await client.execute_command("FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs,
+                                                                      prompt_only=prompt_only))  # fmt: skip
     for n, query in enumerate(queries):
         blob = vectors[query].tobytes()
         shift = n % len(runs)
-        for label, name, attrs, fields in [*runs[shift:], *runs[:shift]]:
+        for label, name, attrs, prompt_only in [*runs[shift:], *runs[:shift]]:
             started = time.perf_counter()
             reply = await client.execute_command(
-                "FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs, fields=fields), *knn_tail(blob)
+                "FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs, prompt_only=prompt_only)
             )
             rows = idx.parse_search_reply(reply)
             ms[label].append((time.perf_counter() - started) * 1000)
             top[label][query] = [key for key, _ in rows]
             if rows and rows[0][0] == own[query]:
                 nearest[label] += 1
-                served[label] += 1 - float(rows[0][1][idx.DISTANCE_FIELD]) >= THRESHOLD
+                served[label] += 1 - float(rows[0][1][distance]) >= THRESHOLD
     await idx.drop_index(client, flat.name, delete_entries=False)
     reference = top[runs[0][0]]
     overlap = {
