@@ -49,10 +49,15 @@ format: $(STAMP)  ## Format and fix with ruff
 screenshots: $(STAMP) browser  ## Refresh docs/images from the browser tests
 	NEARHIT_UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/web -k screenshots
 
-bench: $(STAMP)  ## Run the benchmarks (print tables; take minutes)
-	$(BIN)/python benchmarks/engine.py
-	$(BIN)/python benchmarks/service.py
+ENGINE_SIZES ?= 10000
+AGAINST ?=
+
+bench: $(STAMP)  ## Run the benchmarks (tables, ~5 min); ENGINE_SIZES="10000 100000 250000", AGAINST=<commit>
+	@uptime
+	$(BIN)/python benchmarks/engine.py --sizes $(ENGINE_SIZES)
+	$(BIN)/python benchmarks/service.py $(if $(AGAINST),--against $(AGAINST))
 	$(BIN)/python benchmarks/wrong_hits.py
+	@uptime
 
 clean:  ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

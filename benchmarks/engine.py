@@ -1,25 +1,39 @@
-"""Lookup latency and throughput: nearhit vs RedisVL's SemanticCache, same Redis, same embedder.
+"""Lookup latency, recall and throughput: nearhit vs RedisVL's SemanticCache (FLAT and HNSW), same Redis, same
+embedder, same data, same threshold; with the raw Redis floor beside them.
 
-For each index size it fills both caches with filler entries (random unit vectors: their only job is to
-make the index that big), stores the 300 should-hit question pairs of ``fow-cache`` (their ``a`` side), then
-runs a workload of 50% exact repeats (``a`` again) and 50% paraphrases (``b``), plus a set of unrelated
-questions for misses. Latency is measured in-process around each lookup call (nearhit ``lookup``, RedisVL
-``acheck``); lookups/s is the mixed workload run one at a time and with 16 in flight.
+For each index size every system is filled with the same filler entries (random unit vectors: their only job
+is to make the index that big) and the 300 should-hit question pairs of ``fow-cache`` (their ``a`` side).
+The workload is the 300 exact repeats (``a``), the 300 paraphrases (``b``) and unrelated questions (misses),
+shuffled and cut into rounds; in each round every system runs the same slice, in a rotating order, so a
+load spike on the shared machine falls on all of them. Two passes:
 
-    python benchmarks/engine.py                      # 10,000 and 100,000 entries (~10 minutes)
-    python benchmarks/engine.py --sizes 2000 --quick  # a smoke run
+- *with the embedding*: nearhit's embedding cache emptied first, RedisVL's ``acheck(prompt=...)``;
+- *vector given*: the vector already known (nearhit's embedding cache warm, RedisVL's ``acheck(vector=...)``),
+  beside the floor: one ``HMGET`` of the entry (what an exact hit must read) and the raw ``FT.SEARCH`` KNN
+  nearhit sends (same index, same scope filter, same fields, vector given).
 
-Prints a Markdown table, with the time nearhit's calibrated decision adds to a semantic lookup (guards,
-features and score for every candidate at or above the similarity floor), then the decision alone per
-candidate. RedisVL uses its default distance 0.1 (similarity 0.90); nearhit its defaults (floor 0.76 and
-the decision).
+Recall is served paraphrases / should-hit (300), with the number served a wrong answer (not their own ``a``).
+Every system gets similarity 0.90 (RedisVL: distance 0.10; nearhit: ``lookup(threshold=0.90)``). Peers get
+their best documented configuration: RedisVL's default FLAT index, and HNSW with nearhit's M and
+EF_CONSTRUCTION (an index created from RedisVL's own schema with the algorithm changed, then
+``SemanticCache(create_index=False)``). nearhit runs with its defaults (guards on), and with guards off.
+
+At the largest size it then measures the KNN query itself on nearhit's index (vector given, the 300
+paraphrases): default, ``HYBRID_POLICY BATCHES`` (with ``BATCH_SIZE``), ``EF_RUNTIME`` 10/50/100, fewer
+returned fields; latency and paraphrase recall against an exact (FLAT) index over the same entries.
+
+    python benchmarks/engine.py                           # 10,000 entries (~1.5 minutes on 2 shared cores)
+    python benchmarks/engine.py --sizes 10000 100000 250000  # 100k: ~6 min; 250k: ~15 min (fills)
+    python benchmarks/engine.py --sizes 2000 --quick      # a smoke run
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -31,10 +45,12 @@ from typing import Any
 
 import numpy as np
 from fow_cache.data import load_questions
+from redis.asyncio import Redis
 
 from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache
-from nearhit.cache.index import drop_index
+from nearhit.cache import index as idx
+from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service import bootstrap
@@ -44,14 +60,43 @@ THRESHOLD = 0.90
 SCOPE = Scope.build(model="gpt-4o", tenant="bench")
 SUBJECTS = ["a bicycle", "the moon", "a tax return", "sourdough", "a router", "a violin", "a glacier", "an API"]
 ASKS = ["How heavy is {}?", "Who invented {}?", "Where can I buy {}?", "Why is {} expensive?", "How old is {}?"]
+MAX_SIZE = 250_000
+
+# (kind expected, prompt, the pair's a: what a correct hit returns)
+Item = tuple[str, str, str]
 
 
 @dataclass
-class Samples:
-    ms: dict[str, list[float]] = field(default_factory=dict)
+class Outcome:
+    """What one lookup did: 'exact', 'semantic' or 'miss', and the stored prompt it returned (if any)."""
 
-    def add(self, kind: str, value: float) -> None:
-        self.ms.setdefault(kind, []).append(value)
+    match: str
+    served_prompt: str | None = None
+
+
+Lookup = Callable[[Item, bool], Awaitable[Outcome]]  # (item, vector given?) -> outcome
+Before = Callable[["System"], Awaitable[None]]  # run before a system's slice of a round (not timed)
+
+
+@dataclass
+class System:
+    name: str
+    lookup: Lookup
+    memory: float = 0.0  # bytes per entry
+    fill_s: float = 0.0
+    ms: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # pass -> expected kind -> ms
+    served: dict[str, dict[str, int]] = field(default_factory=dict)  # pass -> {right, wrong, exact_ok}
+    rps_16: list[tuple[int, float]] = field(default_factory=list)  # (lookups, seconds) per round
+
+    def record(self, run: str, item: Item, ms: float, outcome: Outcome) -> None:
+        self.ms.setdefault(run, {}).setdefault(item[0], []).append(ms)
+        counts = self.served.setdefault(run, {"right": 0, "wrong": 0, "exact_ok": 0, "miss_served": 0})
+        if item[0] == "paraphrase" and outcome.match != "miss":
+            counts["right" if outcome.served_prompt == item[2] else "wrong"] += 1
+        elif item[0] == "exact" and outcome.match != "miss" and outcome.served_prompt == item[2]:
+            counts["exact_ok"] += 1
+        elif item[0] == "miss" and outcome.match != "miss":
+            counts["miss_served"] += 1
 
 
 def miss_questions(n: int) -> list[str]:
@@ -59,168 +104,366 @@ def miss_questions(n: int) -> list[str]:
     return [rng.choice(ASKS).format(rng.choice(SUBJECTS)) + f" (case {i})" for i in range(n)]
 
 
-async def fill(store: Callable[[int, np.ndarray], Awaitable[Any]], n: int, dim: int, label: str) -> float:
+async def embed_all(embedder: LocalEmbedder, texts: list[str]) -> dict[str, np.ndarray]:
+    vectors: dict[str, np.ndarray] = {}
+    for start in range(0, len(texts), 64):
+        batch = texts[start : start + 64]
+        for text, vector in zip(batch, await embedder.embed(batch), strict=True):
+            vectors[text] = np.asarray(vector, dtype=np.float32)
+    return vectors
+
+
+def filler_vectors(n: int, dim: int) -> np.ndarray:
     rng = np.random.default_rng(42)
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+async def fill(store: Callable[[int], Awaitable[Any]], n: int, label: str) -> float:
     started = time.perf_counter()
-    chunk = 64
+    chunk = 64  # RedisVL's client pool refuses more in flight
     for start in range(0, n, chunk):
-        count = min(chunk, n - start)
-        vectors = rng.standard_normal((count, dim)).astype(np.float32)
-        await asyncio.gather(*(store(start + i, vectors[i]) for i in range(count)))
+        await asyncio.gather(*(store(i) for i in range(start, min(n, start + chunk))))
         if (start // chunk) % 200 == 0:
-            print(f"  {label}: {start + count:,}/{n:,} filler entries", file=sys.stderr, flush=True)
+            print(f"  {label}: {min(n, start + chunk):,}/{n:,} filler entries", file=sys.stderr, flush=True)
     return time.perf_counter() - started
 
 
-async def timed(run: Callable[[str], Awaitable[str]], prompts: Sequence[str], samples: Samples) -> None:
-    for prompt in prompts:
-        started = time.perf_counter()
-        kind = await run(prompt)
-        samples.add(kind, (time.perf_counter() - started) * 1000)
+async def used_memory(redis: Redis) -> int:
+    return int((await redis.info("memory"))["used_memory"])
 
 
-async def throughput(run: Callable[[str], Awaitable[str]], prompts: Sequence[str], concurrency: int) -> float:
-    queue = list(prompts)
-    started = time.perf_counter()
-
-    async def worker() -> None:
-        while queue:
-            await run(queue.pop())
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return len(prompts) / (time.perf_counter() - started)
-
-
-async def used_memory(cache: SemanticCache) -> int:
-    return int((await cache.redis.info("memory"))["used_memory"])
-
-
-async def warm_up(run: Callable[[str], Awaitable[str]]) -> None:
-    """Steady state before measuring: the embedder's first calls and the client's connections are slower."""
-    for i in range(100):
-        await run(f"warm-up question {i} about nothing in particular")
+async def wait_indexed(redis: Redis, name: str) -> None:
+    """Poll ``FT.INFO`` until a new index over existing keys has scanned them all."""
+    deadline = time.monotonic() + 3600
+    while time.monotonic() < deadline:
+        info = await idx.index_info(redis, name)
+        if info is not None and str(info.get("indexing", b"0")) in {"0", "b'0'"}:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"index {name} still indexing")
 
 
 async def forget_embeddings(cache: SemanticCache) -> None:
-    keys = [key async for key in cache.redis.scan_iter(match="nearhit:emb:*", count=1000)]
+    keys = [key async for key in cache.redis.scan_iter(match=f"{cache.keys.root}:emb:*", count=5000)]
     if keys:
         await cache.redis.delete(*keys)
 
 
-async def bench_size(url: str, embedder: LocalEmbedder, size: int, quick: bool) -> list[dict[str, Any]]:
+def rotated(systems: Sequence[System], round_no: int) -> list[System]:
+    shift = round_no % len(systems)
+    return [*systems[shift:], *systems[:shift]]
+
+
+async def run_pass(
+    systems: Sequence[System], items: list[Item], run: str, rounds: int, given: bool, before: Before
+) -> None:
+    """Each round: every system runs the same slice one lookup at a time, in a rotating order."""
+    size = -(-len(items) // rounds)
+    for r in range(rounds):
+        chunk = items[r * size : (r + 1) * size]
+        for system in rotated(systems, r):
+            await before(system)
+            for item in chunk:
+                started = time.perf_counter()
+                outcome = await system.lookup(item, given)
+                system.record(run, item, (time.perf_counter() - started) * 1000, outcome)
+
+
+async def run_throughput(systems: Sequence[System], items: list[Item], rounds: int, before: Before) -> None:
+    """16 lookups in flight, with the embedding, in rounds like the latency passes."""
+    size = -(-len(items) // rounds)
+    for r in range(rounds):
+        chunk = items[r * size : (r + 1) * size]
+        for system in rotated(systems, r):
+            await before(system)
+            queue = list(chunk)
+            started = time.perf_counter()
+
+            async def worker(system: System = system, queue: list[Item] = queue) -> None:
+                while queue:
+                    await system.lookup(queue.pop(), False)
+
+            await asyncio.gather(*(worker() for _ in range(16)))
+            system.rps_16.append((len(chunk), time.perf_counter() - started))
+
+
+def knn_args(vector: bytes, scope_id: str, *, attrs: str = "", prompt_only: bool = False) -> list[Any]:
+    """nearhit's own KNN query (``index.knn_query``, as a lookup builds it) as raw ``FT.SEARCH`` arguments after
+    the index name, with ``attrs`` (``HYBRID_POLICY``, ``EF_RUNTIME``...) added to the KNN clause and, with
+    ``prompt_only``, only the prompt and the distance returned."""
+    query = idx.knn_query(vector, k=3, filter_expression=idx.scope_filter(scope_id))
+    args: list[Any] = list(query.get_args())
+    distance = re.search(r" AS (\w+)\]", args[0])
+    if distance is None:
+        raise RuntimeError(f"unexpected KNN query: {args[0]}")
+    if attrs:
+        args[0] = args[0].replace(distance[0], f" {attrs}{distance[0]}")
+    if prompt_only:
+        at = args.index("RETURN")
+        args[at : at + 2 + args[at + 1]] = ["RETURN", 2, "prompt", distance[1]]
+    params: list[Any] = ["PARAMS", 2 * len(query.params)]
+    for name, value in query.params.items():
+        params += [name, value]
+    return [*args, *params]
+
+
+def returned_fields() -> tuple[list[str], str]:
+    """(the entry fields a lookup reads back, the distance field), as nearhit's KNN query names them."""
+    args = knn_args(b"", "x")
+    at = args.index("RETURN")
+    fields = [str(name) for name in args[at + 2 : at + 2 + args[at + 1]]]
+    return fields[:-1], fields[-1]
+
+
+async def bench_size(
+    url: str, embedder: LocalEmbedder, size: int, quick: bool, rounds: int, tune: bool
+) -> dict[str, Any]:
     from redisvl.extensions.cache.llm import SemanticCache as RedisVLCache
+    from redisvl.extensions.cache.llm.schema import SemanticCacheIndexSchema
+    from redisvl.index import AsyncSearchIndex
     from redisvl.utils.vectorize import CustomVectorizer
 
     pairs = [p for p in load_questions() if p["same_answer"]]
-    rng = random.Random(size)
-    workload = [("exact", p["a"]) for p in pairs] + [("paraphrase", p["b"]) for p in pairs]
-    rng.shuffle(workload)
-    if quick:
-        workload = workload[:200]
     misses = miss_questions(100 if quick else 300)
+    items: list[Item] = (
+        [("exact", p["a"], p["a"]) for p in pairs]
+        + [("paraphrase", p["b"], p["a"]) for p in pairs]
+        + [("miss", q, "") for q in misses]
+    )
+    random.Random(size).shuffle(items)
+    texts = [it[1] for it in items]
+    if quick:
+        items = items[:300]
+    vectors = await embed_all(embedder, texts)  # what RedisVL is given (it embeds the prompt as written)
+    # what nearhit embeds (the normalised prompt), for the floor and the KNN variants on its index
+    normalised = await embed_all(embedder, [normalise(t) for t in texts])
+    nvectors = {t: normalised[normalise(t)] for t in texts}
     n_filler = max(0, size - len(pairs))
-    rows = []
+    filler = filler_vectors(n_filler, embedder.dimension)
+    client = Redis.from_url(url)
+    await client.flushdb()
+    systems: list[System] = []
 
-    # --- nearhit -----------------------------------------------------------------------------------------
-    settings = load_settings(redis_url=url, index_name=f"bench_{size}", guards=True)
+    # --- nearhit (guards on: its default) and nearhit with guards off, on the same index ------------------
+    settings = load_settings(redis_url=url, index_name=f"bench_{size}", guards=True, similarity_threshold=THRESHOLD)
     cache = await bootstrap.open_cache(settings, embedder)
-    base_memory = await used_memory(cache)
+    plain = await bootstrap.open_cache(settings.model_copy(update={"guards": False}), embedder)
+    base = await used_memory(client)
 
-    async def nh_store(i: int, vector: np.ndarray) -> None:
-        await cache.store(f"filler question {i}", "filler answer " * 40, SCOPE, vector=vector)
+    async def nh_store(i: int) -> None:
+        await cache.store(f"filler question {i}", "filler answer " * 40, SCOPE, vector=filler[i])
 
-    fill_s = await fill(nh_store, n_filler, embedder.dimension, "nearhit")
+    nh_fill = await fill(nh_store, n_filler, "nearhit")
     for p in pairs:
         await cache.store(p["a"], f"answer to: {p['a']}", SCOPE)
-    memory = (await used_memory(cache) - base_memory) / size
+    nh_memory = (await used_memory(client) - base) / size
 
-    decision_ms: list[float] = []
+    def nearhit_lookup(which: SemanticCache) -> Lookup:
+        async def lookup(item: Item, given: bool) -> Outcome:
+            result = await which.lookup(item[1], SCOPE, threshold=THRESHOLD)
+            if result.match is None or result.answer is None:
+                return Outcome("miss")
+            return Outcome(result.match, result.answer.prompt)
 
-    async def nh_lookup(prompt: str) -> str:
-        result = await cache.lookup(prompt, SCOPE)
-        if result.match == "semantic" and "decision" in result.timings_ms:
-            decision_ms.append(result.timings_ms["decision"])  # guards + features + score, every candidate
-        return result.match or "miss"
+        return lookup
 
-    await warm_up(nh_lookup)
-    decision_ms.clear()
-    samples = Samples()
-    await timed(nh_lookup, [q for _, q in workload] + misses, samples)
-    samples.ms["decision"] = list(decision_ms)
-    mixed = [q for _, q in workload]
-    await forget_embeddings(cache)  # so throughput pays for every paraphrase's embedding, as RedisVL does
-    rps_1 = await throughput(nh_lookup, mixed, 1)
-    await forget_embeddings(cache)
-    rps_16 = await throughput(nh_lookup, mixed, 16)
+    systems.append(System("nearhit (guards on)", nearhit_lookup(cache), nh_memory, nh_fill))
+    systems.append(System("nearhit (guards off)", nearhit_lookup(plain), nh_memory, nh_fill))
+
+    # --- RedisVL SemanticCache, FLAT (its default) and HNSW ------------------------------------------------
+    async def aembed(text: str, **_: Any) -> list[float]:
+        return (await embedder.embed([text]))[0].tolist()  # type: ignore[no-any-return]
+
+    vectorizer = CustomVectorizer(embed=lambda text, **_: embedder.encode([text])[0].tolist(), aembed=aembed)
+    rvl_caches = []
+    for algorithm in ("flat", "hnsw"):
+        name = f"rvl_{algorithm}_{size}"
+        if algorithm == "hnsw":
+            schema = SemanticCacheIndexSchema.from_params(name, name, embedder.dimension, "float32")
+            vector_field = schema.fields["prompt_vector"]
+            attrs = vector_field.attrs.model_dump() | {
+                "algorithm": "hnsw",
+                "m": idx.HNSW_M,
+                "ef_construction": idx.HNSW_EF_CONSTRUCTION,
+            }
+            schema_dict = schema.to_dict()
+            for entry in schema_dict["fields"]:
+                if entry["name"] == "prompt_vector":
+                    entry["attrs"] = {k: v for k, v in attrs.items() if v is not None}
+            await AsyncSearchIndex(SemanticCacheIndexSchema.from_dict(schema_dict), redis_client=client).create(
+                overwrite=True
+            )
+        rvl = RedisVLCache(
+            name=name,
+            redis_url=url,
+            vectorizer=vectorizer,
+            distance_threshold=1 - THRESHOLD,
+            overwrite=algorithm == "flat",
+            create_index=algorithm == "flat",
+        )
+        rvl_caches.append(rvl)
+        base = await used_memory(client)
+
+        async def rvl_store(i: int, rvl: RedisVLCache = rvl) -> None:
+            await rvl.astore(f"filler question {i}", "filler answer " * 40, vector=filler[i].tolist())
+
+        rvl_fill = await fill(rvl_store, n_filler, f"redisvl {algorithm}")
+        for p in pairs:
+            await rvl.astore(p["a"], f"answer to: {p['a']}", vector=vectors[p["a"]].tolist())
+        memory = (await used_memory(client) - base) / size
+
+        def rvl_lookup(rvl: RedisVLCache = rvl) -> Lookup:
+            async def lookup(item: Item, given: bool) -> Outcome:
+                if given:
+                    found = await rvl.acheck(vector=vectors[item[1]].tolist())
+                else:
+                    found = await rvl.acheck(prompt=item[1])
+                if not found:
+                    return Outcome("miss")
+                served = found[0]["prompt"]
+                return Outcome("exact" if served == item[1] else "semantic", served)
+
+            return lookup
+
+        systems.append(System(f"RedisVL SemanticCache ({algorithm.upper()})", rvl_lookup(), memory, rvl_fill))
+
+    # --- the floor: what Redis itself needs for the same reads ------------------------------------------
+    entry_fields, distance = returned_fields()
+
+    async def hmget_floor(item: Item, given: bool) -> Outcome:
+        values = await cache.redis.hmget(cache.keys.entry(SCOPE, normalise(item[1])), entry_fields)
+        if values[1] is None:  # the response
+            return Outcome("miss")
+        return Outcome("exact", values[0].decode())
+
+    async def knn_floor(item: Item, given: bool) -> Outcome:
+        blob = nvectors[item[1]].tobytes()
+        reply = await cache.redis.execute_command("FT.SEARCH", cache.spec.name, *knn_args(blob, SCOPE.id))
+        rows = idx.parse_search_reply(reply)
+        if not rows or 1 - float(rows[0][1][distance]) < THRESHOLD:
+            return Outcome("miss")
+        return Outcome("semantic", rows[0][1]["prompt"])
+
+    floors = [System("floor: Redis HMGET of the entry", hmget_floor), System("floor: raw FT.SEARCH KNN", knn_floor)]
+
+    # --- measure ----------------------------------------------------------------------------------------
+    warm = [("miss", f"warm-up question {i} about nothing in particular", "") for i in range(100)]
+    for system in systems:
+        for item in warm:
+            await system.lookup(item, False)
+    print(f"  {size:,}: with the embedding ({len(items)} lookups per system)…", file=sys.stderr, flush=True)
+
+    async def forget(system: System) -> None:  # nearhit pays for every embedding in this pass, as RedisVL does
+        if system.name.startswith("nearhit"):
+            await forget_embeddings(cache)
+
+    async def keep(system: System) -> None:
+        return None
+
+    await run_pass(systems, items, "embed", rounds, False, forget)
+    print(f"  {size:,}: vector given…", file=sys.stderr, flush=True)
+    for item in items:  # every prompt's vector stored in nearhit's embedding cache (a no-op for exact hits)
+        await cache.lookup(item[1], SCOPE, threshold=THRESHOLD)
+    await run_pass([*systems, *floors], items, "given", rounds, True, keep)
+    print(f"  {size:,}: 16 in flight…", file=sys.stderr, flush=True)
+    await run_throughput(systems, [it for it in items if it[0] != "miss"], rounds, forget)
     embed_ms = []
     for q in misses[:100]:
         started = time.perf_counter()
         await embedder.embed([q + " (fresh)"])
         embed_ms.append((time.perf_counter() - started) * 1000)
-    rows.append(
-        {
-            "system": "nearhit",
-            "size": size,
-            "samples": samples,
-            "rps_1": rps_1,
-            "rps_16": rps_16,
-            "memory": memory,
-            "fill_s": fill_s,
-            "embed_p50": statistics.median(embed_ms),
-        }
-    )
-    await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+    load = os.getloadavg()[0]
+    tuning = await knn_variants(cache, pairs, nvectors, quick) if tune else None
+    for rvl in rvl_caches:  # the HNSW one's index is not RedisVL's to drop (create_index=False)
+        await idx.drop_index(cache.redis, rvl.index.name, delete_entries=True)
+    await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
+    await plain.redis.aclose()
     await cache.close()
-
-    # --- RedisVL SemanticCache ---------------------------------------------------------------------------
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(url)
-    await client.flushdb()
-    base = int((await client.info("memory"))["used_memory"])
-
-    async def aembed(text: str, **_: Any) -> list[float]:
-        return (await embedder.embed([text]))[0].tolist()  # type: ignore[no-any-return]
-
-    vectorizer = CustomVectorizer(embed=lambda text, **_: embedder.encode([text])[0].tolist(), aembed=aembed)
-    rvl = RedisVLCache(
-        name=f"rvl_{size}", redis_url=url, vectorizer=vectorizer, distance_threshold=1 - THRESHOLD, overwrite=True
-    )
-
-    async def rvl_store(i: int, vector: np.ndarray) -> None:
-        unit = vector / np.linalg.norm(vector)
-        await rvl.astore(f"filler question {i}", "filler answer " * 40, vector=unit.tolist())
-
-    rvl_fill_s = await fill(rvl_store, n_filler, embedder.dimension, "redisvl")
-    for p in pairs:
-        await rvl.astore(p["a"], f"answer to: {p['a']}")
-    rvl_memory = (int((await client.info("memory"))["used_memory"]) - base) / size
-    known = {p["a"] for p in pairs}
-
-    async def rvl_lookup(prompt: str) -> str:
-        found = await rvl.acheck(prompt=prompt)
-        if not found:
-            return "miss"
-        return "exact" if prompt in known and found[0]["prompt"] == prompt else "semantic"
-
-    await warm_up(rvl_lookup)
-    rvl_samples = Samples()
-    await timed(rvl_lookup, [q for _, q in workload] + misses, rvl_samples)
-    rows.append(
-        {
-            "system": "RedisVL SemanticCache",
-            "size": size,
-            "samples": rvl_samples,
-            "rps_1": await throughput(rvl_lookup, mixed, 1),
-            "rps_16": await throughput(rvl_lookup, mixed, 16),
-            "memory": rvl_memory,
-            "fill_s": rvl_fill_s,
-            "embed_p50": rows[0]["embed_p50"],
-        }
-    )
-    await rvl.adelete()
     await client.aclose()
-    return rows
+    return {
+        "size": size,
+        "systems": systems,
+        "floors": floors,
+        "embed_p50": statistics.median(embed_ms),
+        "load": load,
+        "should_hit": len([it for it in items if it[0] == "paraphrase"]),
+        "tuning": tuning,
+    }
+
+
+VARIANTS: list[tuple[str, str, bool]] = [  # (label, KNN attributes, prompt + distance only)
+    ("as nearhit sends it today (no attributes)", "", False),
+    ("HYBRID_POLICY ADHOC_BF", "HYBRID_POLICY ADHOC_BF", False),
+    ("HYBRID_POLICY BATCHES", "HYBRID_POLICY BATCHES", False),
+    ("HYBRID_POLICY BATCHES BATCH_SIZE 10", "HYBRID_POLICY BATCHES BATCH_SIZE 10", False),
+    ("HYBRID_POLICY BATCHES BATCH_SIZE 50", "HYBRID_POLICY BATCHES BATCH_SIZE 50", False),
+    ("EF_RUNTIME 10", "EF_RUNTIME 10", False),
+    ("EF_RUNTIME 50", "EF_RUNTIME 50", False),
+    ("EF_RUNTIME 100", "EF_RUNTIME 100", False),
+    ("BATCHES + EF_RUNTIME 10", "HYBRID_POLICY BATCHES EF_RUNTIME 10", False),
+    ("BATCHES + EF_RUNTIME 50", "HYBRID_POLICY BATCHES EF_RUNTIME 50", False),
+    ("BATCHES + EF_RUNTIME 100", "HYBRID_POLICY BATCHES EF_RUNTIME 100", False),
+    ("BATCHES + EF_RUNTIME 50, distance + prompt only", "HYBRID_POLICY BATCHES EF_RUNTIME 50", True),
+]
+
+
+async def knn_variants(
+    cache: SemanticCache, pairs: list[dict[str, Any]], vectors: dict[str, np.ndarray], quick: bool
+) -> dict[str, Any]:
+    """nearhit's KNN on its own HNSW index with other query attributes, against an exact FLAT index over the
+    same entries (a second index on the same prefix). Queries interleaved: each paraphrase runs every variant
+    in a rotating order. Served = the nearest is the pair's own ``a`` at similarity >= the threshold."""
+    flat = idx.IndexSpec(name=f"{cache.spec.name}_flat", keys=cache.keys, dimension=cache.spec.dimension,
+                         algorithm="flat")  # fmt: skip
+    from redisvl.index import AsyncSearchIndex
+
+    client = cache.redis  # nearhit's own client (the replies it parses)
+    _, distance = returned_fields()
+    await AsyncSearchIndex(flat.schema(), redis_client=client).create(overwrite=True)
+    await wait_indexed(client, flat.name)
+    runs = [("exact FLAT index (reference)", flat.name, "", False)]
+    runs += [(label, cache.spec.name, attrs, prompt_only) for label, attrs, prompt_only in VARIANTS]
+    ms: dict[str, list[float]] = {label: [] for label, *_ in runs}
+    served: dict[str, int] = dict.fromkeys(ms, 0)
+    nearest: dict[str, int] = dict.fromkeys(ms, 0)
+    top: dict[str, dict[str, list[str]]] = {label: {} for label in ms}
+    own = {p["b"]: cache.keys.entry(SCOPE, normalise(p["a"])) for p in pairs}
+    queries = [p["b"] for p in pairs][: 100 if quick else None]
+    for warm in queries[:20]:
+        for _, name, attrs, prompt_only in runs:
+            blob = vectors[warm].tobytes()
+            await client.execute_command("FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs,
+                                                                      prompt_only=prompt_only))  # fmt: skip
+    for n, query in enumerate(queries):
+        blob = vectors[query].tobytes()
+        shift = n % len(runs)
+        for label, name, attrs, prompt_only in [*runs[shift:], *runs[:shift]]:
+            started = time.perf_counter()
+            reply = await client.execute_command(
+                "FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs, prompt_only=prompt_only)
+            )
+            rows = idx.parse_search_reply(reply)
+            ms[label].append((time.perf_counter() - started) * 1000)
+            top[label][query] = [key for key, _ in rows]
+            if rows and rows[0][0] == own[query]:
+                nearest[label] += 1
+                served[label] += 1 - float(rows[0][1][distance]) >= THRESHOLD
+    await idx.drop_index(client, flat.name, delete_entries=False)
+    reference = top[runs[0][0]]
+    overlap = {
+        label: sum(len(set(found[q]) & set(reference[q])) for q in queries)
+        / max(1, sum(len(reference[q]) for q in queries))
+        for label, found in top.items()
+    }
+    return {
+        "ms": ms,
+        "served": served,
+        "nearest": nearest,
+        "overlap": overlap,
+        "n": len(queries),
+        "load": os.getloadavg()[0],
+    }
 
 
 def decision_per_candidate(rounds: int = 3) -> str:
@@ -258,47 +501,98 @@ def decision_per_candidate(rounds: int = 3) -> str:
     return "\n".join(lines)
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    def cell(samples: Samples, kind: str) -> str:
-        values = samples.ms.get(kind, [])
-        if not values:
-            return "-"
-        return f"{percentile(values, 50) or 0:.2f} / {percentile(values, 99) or 0:.2f} (n={len(values)})"
+def cell(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{percentile(values, 50) or 0:.2f} / {percentile(values, 99) or 0:.2f}"
 
+
+def tables(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| entries | system | exact hit p50 / p99 ms | semantic hit p50 / p99 ms | miss p50 / p99 ms "
-        "| lookups/s (1 / 16 in flight) | memory per entry | embed p50 ms | decision p50 / p99 ms (semantic) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "With the embedding (nearhit's embedding cache emptied; RedisVL `acheck(prompt=...)`); p50 / p99 ms",
+        "",
+        "| entries | system | exact hit | paraphrase | miss | paraphrase recall (served / should-hit; wrong) "
+        "| lookups/s, 16 in flight | memory / entry | fill s | load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
-        lines.append(
-            f"| {row['size']:,} | {row['system']} | {cell(row['samples'], 'exact')} | "
-            f"{cell(row['samples'], 'semantic')} | {cell(row['samples'], 'miss')} | "
-            f"{row['rps_1']:,.0f} / {row['rps_16']:,.0f} | {row['memory'] / 1024:.2f} KiB | {row['embed_p50']:.2f} "
-            f"| {cell(row['samples'], 'decision')} |"
-        )
+    for res in results:
+        for s in res["systems"]:
+            ms, counts = s.ms["embed"], s.served["embed"]
+            lookups = sum(n for n, _ in s.rps_16)
+            seconds = sum(t for _, t in s.rps_16)
+            lines.append(
+                f"| {res['size']:,} | {s.name} | {cell(ms.get('exact', []))} | {cell(ms.get('paraphrase', []))} | "
+                f"{cell(ms.get('miss', []))} | {counts['right']}/{res['should_hit']} "
+                f"({counts['right'] / res['should_hit']:.0%}); {counts['wrong']} | {lookups / seconds:,.0f} | "
+                f"{s.memory / 1024:.2f} KiB | {s.fill_s:.0f} | {res['load']:.2f} |"
+            )
+    lines += [
+        "",
+        "Vector given (nearhit's embedding cache warm; RedisVL `acheck(vector=...)`), beside the Redis floor; "
+        "p50 / p99 ms",
+        "",
+        "| entries | system | exact hit | paraphrase | miss | paraphrase recall (served / should-hit; wrong) "
+        "| embed p50 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for res in results:
+        for s in [*res["systems"], *res["floors"]]:
+            ms, counts = s.ms["given"], s.served["given"]
+            recall = (
+                f"{counts['right']}/{res['should_hit']} ({counts['right'] / res['should_hit']:.0%}); {counts['wrong']}"
+                if not s.name.startswith("floor: Redis HMGET")
+                else "-"
+            )
+            lines.append(
+                f"| {res['size']:,} | {s.name} | {cell(ms.get('exact', []))} | {cell(ms.get('paraphrase', []))} | "
+                f"{cell(ms.get('miss', []))} | {recall} | {res['embed_p50']:.2f} |"
+            )
+    for res in results:
+        tuning = res["tuning"]
+        if tuning is None:
+            continue
+        reference = tuning["served"]["exact FLAT index (reference)"]
+        lines += [
+            "",
+            f"nearhit's KNN at {res['size']:,} entries, vector given, {tuning['n']} paraphrases, k=3, scope filter "
+            f"(load {tuning['load']:.2f})",
+            "",
+            "| KNN query | p50 / p99 ms | paraphrases served (own a nearest, sim >= 0.90) | vs exact FLAT "
+            "| own a nearest (any similarity) | top-3 overlap with FLAT |",
+            "|---|---|---|---|---|---|",
+        ]
+        for label, values in tuning["ms"].items():
+            served = tuning["served"][label]
+            lines.append(
+                f"| {label} | {cell(values)} | {served} | {served / max(1, reference):.0%} | "
+                f"{tuning['nearest'][label]} | {tuning['overlap'][label]:.0%} |"
+            )
     return "\n".join(lines)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="index sizes to test")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000], help="index sizes (400 to 250,000)")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds the workload is cut into (interleaving)")
     parser.add_argument("--quick", action="store_true", help="a shorter workload (smoke run)")
     args = parser.parse_args()
-    if any(size < 400 for size in args.sizes):
-        parser.error("--sizes: each size must be at least 400 (the workload stores 300 pairs)")
-
+    if any(size < 400 or size > MAX_SIZE for size in args.sizes):
+        parser.error(f"--sizes: each size must be in [400, {MAX_SIZE:,}] (the workload stores 300 pairs)")
     embedder = LocalEmbedder()
-    rows: list[dict[str, Any]] = []
+    results = []
     with tempfile.TemporaryDirectory(prefix="nearhit-bench-") as data:
         server, _ = redis_server.ensure_running(Path(data))
         print(f"embedded Redis at {server.url}", file=sys.stderr)
         try:
             for size in args.sizes:
-                rows += await bench_size(server.url, embedder, size, args.quick)
+                results.append(
+                    await bench_size(server.url, embedder, size, args.quick, args.rounds, size == max(args.sizes))
+                )
         finally:
             redis_server.stop(Path(data))
-    print(table(rows))
+    print(f"threshold {THRESHOLD} for every system; {args.rounds} rounds; load average (1 min) at the end of each size")
+    print()
+    print(tables(results))
     print()
     print(decision_per_candidate())
 
