@@ -150,6 +150,7 @@ class Settings(BaseSettings):
     )
     gateway_max_n: int = Field(4, ge=1, le=128, validation_alias=_env("NEARHIT_GATEWAY_MAX_N", "gateway_max_n"))
     gateway_models: str | None = Field(None, validation_alias=_env("NEARHIT_MODELS", "gateway_models"))
+    gateway_scope_user: bool = Field(False, validation_alias=_env("NEARHIT_GATEWAY_SCOPE_USER", "gateway_scope_user"))
     gateway_tenant: str = Field(
         "default", min_length=1, max_length=256, validation_alias=_env("NEARHIT_GATEWAY_TENANT", "gateway_tenant")
     )

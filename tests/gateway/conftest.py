@@ -67,9 +67,11 @@ def _serving(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
         keys: str | None = None,
         max_temperature: float = 1.0,
         models: str | None = None,
+        **settings_update: Any,
     ) -> AsyncIterator[Gateway]:
         llm = provider or SimulatedLLM("gpt-4o", ttft_ms=10, tokens_per_second=20_000)
         update = {"gateway_keys": keys, "gateway_max_temperature": max_temperature, "gateway_models": models}
+        update |= settings_update
         if provider is not None:
             update["llm"] = provider.name  # the model table's entries are checked against the provider
         own = settings.model_copy(update=update)
@@ -88,8 +90,8 @@ def _serving(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
 
 @pytest.fixture
 def serve(settings: Settings, local_embedder: LocalEmbedder) -> ServeGateway:
-    """``async with serve(keys=..., provider=..., max_temperature=..., models=...) as gateway``: the app on a free port,
-    on this test's own index, dropped afterwards."""
+    """``async with serve(keys=..., provider=..., max_temperature=..., models=..., **settings) as gateway``: the app
+    on a free port, on this test's own index, dropped afterwards."""
     return _serving(settings, local_embedder)
 
 

@@ -37,7 +37,7 @@ def test_inline_json_json_file_and_yaml_file(tmp_path: Path) -> None:
         ('{"gpt-4o": {"upstrem": "x"}}', "entry 'gpt-4o': unknown setting 'upstrem'"),
         ('{"gpt-4o": {"threshold": 2}}', "entry 'gpt-4o': threshold must be in [0, 1]"),
         ('{"gpt-4o": {"cache": "yes"}}', "entry 'gpt-4o': 'cache' must be true or false"),
-        ('{"gpt-4o": {"provider": "azure"}}', "entry 'gpt-4o': provider 'azure' is not the configured one"),
+        ('{"gpt-4o": {"provider": "bedrock"}}', "entry 'gpt-4o': unknown provider 'bedrock' (known: simulated"),
         ('{"gpt-4o": {"upstream": ""}}', "entry 'gpt-4o': upstream is empty"),
         ("/nonexistent/models.json", "NEARHIT_MODELS: cannot read the model table"),
     ],

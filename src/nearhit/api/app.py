@@ -47,6 +47,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         else:
             log.info(policy.describe())
         app.state.runtime = runtime or Runtime.from_settings(settings)
+        models = app.state.gateway_config.models
+        if models is not None:
+            app.state.runtime.route_to(models.providers())  # a provider that cannot be built stops start-up
         await app.state.runtime.start()
         health_port = None
         try:

@@ -150,7 +150,9 @@ async def chat_completions(
             raise unknown_model(call.model, sorted(config.models.routes) if config.models else [])
         controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl, x_nearhit_namespace)
         await limits.admit(request, who, lambda: _prompt_tokens(call))  # a stream counts its prompt only
-        run = await start_chat(answerer, call, tenant, controls, config.max_temperature, route)
+        run = await start_chat(
+            answerer, call, tenant, controls, config.max_temperature, route, scope_user=config.scope_user
+        )
         headers = run.status.headers()
         if call.stream:
             headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -192,12 +194,19 @@ async def embeddings(request: Request, runtime: RuntimeDep, who: CallerDep) -> R
 
 
 def _models(request: Request, runtime: RuntimeDep) -> list[dict[str, Any]]:
-    """The model table's names (the configured model when there is no table: any name passes through)."""
+    """The model table's names, each owned by its provider (the configured model when there is no table: any
+    name passes through)."""
     provider = runtime.provider
     table = _config(request).models
-    chat = sorted(table.routes) if table is not None else [provider.model]
+    if table is None:
+        chat = [protocol.model_card(provider.model, owned_by=provider.name)]
+    else:
+        chat = [
+            protocol.model_card(name, owned_by=route.provider or provider.name)
+            for name, route in sorted(table.routes.items())
+        ]
     return [
-        *(protocol.model_card(name, owned_by=provider.name) for name in chat),
+        *chat,
         protocol.model_card(runtime.embedder.model_name, owned_by="nearhit"),
     ]
 

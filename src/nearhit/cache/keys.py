@@ -53,7 +53,14 @@ SCOPED_OPTIONS = frozenset(
     {"stop", "seed", "logit_bias", "response_format", "tools", "tool_choice", "parallel_tool_calls"}
 )
 """The request options (OpenAI's field names) that change the answer: a cached answer is only served to a
-request that sent the same ones. Others (``user``, ``top_p``, the penalties) are forwarded but not scoped."""
+request that sent the same ones. Others (``user``, ``top_p``, the penalties) are forwarded but not scoped;
+``user`` is scoped when a setting says so (:func:`scoped_options`)."""
+
+
+def scoped_options(*, user: bool = False) -> frozenset[str]:
+    """The options that scope an answer: ``SCOPED_OPTIONS``, plus ``user`` when each end user must get only
+    answers generated for them (``NEARHIT_GATEWAY_SCOPE_USER``)."""
+    return SCOPED_OPTIONS | {"user"} if user else SCOPED_OPTIONS
 
 
 def options_digest(options: Mapping[str, Any]) -> str:
@@ -98,9 +105,10 @@ class Scope:
         history: Sequence[Sequence[str]] = (),
         options: Mapping[str, Any] | None = None,
         namespace: str | None = None,
+        scoped: frozenset[str] = SCOPED_OPTIONS,
     ) -> Scope:
         """A scope from the caller's context. ``history`` is the earlier (role, content, ...) turns;
-        ``options`` the request's fields (JSON values), of which those in ``SCOPED_OPTIONS`` scope it."""
+        ``options`` the request's fields (JSON values), of which those in ``scoped`` scope it."""
         model, tenant = validate.label(model, "model"), validate.label(tenant, "tenant")
         space = validate.label(namespace, "namespace") if namespace else ""
         system_hash = sha256_hex(system_prompt) if system_prompt else ""
@@ -110,7 +118,7 @@ class Scope:
             tenant=tenant,
             system_hash=system_hash,
             history_hash=history_hash,
-            options_hash=options_digest({k: v for k, v in (options or {}).items() if k in SCOPED_OPTIONS}),
+            options_hash=options_digest({k: v for k, v in (options or {}).items() if k in scoped}),
             namespace=space,
         )
 

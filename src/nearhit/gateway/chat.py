@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from nearhit import validate
 from nearhit.cache import stored_answer
+from nearhit.cache.keys import scoped_options
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput
 from nearhit.gateway import protocol
@@ -96,7 +97,13 @@ def bypass_reason(call: ChatCall, max_temperature: float, route: ModelRoute | No
 
 
 def ask_requests(
-    call: ChatCall, tenant: str, controls: Controls, bypass: str | None, route: ModelRoute | None = None
+    call: ChatCall,
+    tenant: str,
+    controls: Controls,
+    bypass: str | None,
+    route: ModelRoute | None = None,
+    *,
+    scope_user: bool = False,
 ) -> list[AskRequest]:
     """One :class:`AskRequest` per choice asked for (``n``), calling the route's upstream model."""
     route = route or pass_through(call.model)
@@ -113,7 +120,9 @@ def ask_requests(
         max_tokens=call.max_tokens,
         source="gateway",
         model=route.upstream,
+        provider=route.provider,
         params=call.params,
+        scoped=scoped_options(user=scope_user),
         namespace=controls.namespace,
         max_age=controls.max_age,
         priced_as=route.priced_as,
@@ -262,6 +271,8 @@ async def start_chat(
     controls: Controls,
     max_temperature: float,
     route: ModelRoute | None = None,
+    *,
+    scope_user: bool = False,
 ) -> ChatRun:
     """Look up (or start generating) the answer and read up to its first text; raise :class:`GatewayError`
     if it failed before that (an upstream 429 stays a 429)."""
@@ -270,7 +281,7 @@ async def start_chat(
     try:  # the prompt is checked and normalised here, once, for the lookup, the single-flight key and the store
         requests = [
             request.checked(answerer.model_for(request), max_chars)
-            for request in ask_requests(call, tenant, controls, bypass, route)
+            for request in ask_requests(call, tenant, controls, bypass, route, scope_user=scope_user)
         ]
     except InvalidInput as exc:
         raise invalid(f"The last user message is not a usable prompt: {exc}", "messages", "invalid_prompt") from None

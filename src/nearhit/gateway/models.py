@@ -6,7 +6,9 @@
                 "cache": true, "threshold": 0.9},
      "gpt-4o-mini": {}}
 
-Unset, any model name passes through to the one configured provider, under its own name.
+Unset, any model name passes through to the one configured provider, under its own name. An entry's
+``provider`` may name any provider nearhit can build (``simulated``, ``openai``, ``azure``); the runtime builds
+each one the table names at start-up.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args
 
 from nearhit import validate
 from nearhit.errors import ConfigError, InvalidInput
+from nearhit.llm import ProviderName
 
 _FIELDS = {"upstream", "provider", "priced_as", "cache", "threshold"}
 _VARIABLE = "NEARHIT_MODELS"
+PROVIDERS: tuple[str, ...] = get_args(ProviderName)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class ModelRoute:
     priced_as: str | None = None
     cache: bool = True
     threshold: float | None = None
+    provider: ProviderName | None = None
+    """The provider that answers it; None for the configured one (``NEARHIT_LLM``)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ class ModelTable:
     def resolve(self, model: str) -> ModelRoute | None:
         return self.routes.get(model)
 
+    def providers(self) -> dict[str, ProviderName]:
+        """entry name -> provider, for the entries routed away from the configured provider."""
+        return {name: route.provider for name, route in self.routes.items() if route.provider is not None}
+
 
 def pass_through(model: str) -> ModelRoute:
     """The route of a model name when no table is set: called upstream under its own name."""
@@ -96,15 +106,15 @@ def _route(name: str, entry: Any, provider: str) -> ModelRoute:
             threshold = validate.threshold(threshold)
     except InvalidInput as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    if entry.get("provider", provider) != provider:
-        raise ConfigError(
-            f"{where}: provider {entry['provider']!r} is not the configured one ({provider!r}, NEARHIT_LLM); "
-            "one gateway calls one provider"
-        )
+    routed = entry.get("provider", provider)
+    if routed not in PROVIDERS:
+        raise ConfigError(f"{where}: unknown provider {routed!r} (known: {', '.join(PROVIDERS)})")
     cache = entry.get("cache", True)
     if not isinstance(cache, bool):
         raise ConfigError(f"{where}: 'cache' must be true or false")
-    return ModelRoute(name, upstream, priced_as, cache, threshold)
+    return ModelRoute(
+        name, upstream, priced_as, cache, threshold, None if routed == provider else cast(ProviderName, routed)
+    )
 
 
 def _yaml(text: str, path: Path) -> Any:

@@ -5,6 +5,7 @@ unset, every caller shares ``NEARHIT_GATEWAY_TENANT`` and any key is accepted (`
 ``NEARHIT_GATEWAY_MAX_TEMPERATURE``: requests sampled hotter than this bypass the cache.
 ``NEARHIT_GATEWAY_MAX_N``: the most choices (``n``) one request may ask for: each is an upstream generation.
 ``NEARHIT_MODELS``: the model table (:mod:`nearhit.gateway.models`); unset, any model name passes through.
+``NEARHIT_GATEWAY_SCOPE_USER``: the OpenAI ``user`` field scopes cached answers (off: users share them).
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class GatewayConfig:
     keys: KeyTable | None
     max_n: int = 4
     models: ModelTable | None = None
+    scope_user: bool = False
 
     def route(self, model: str) -> ModelRoute | None:
         """How ``model`` is served; None when a table is set and does not list it."""
@@ -98,4 +100,11 @@ class GatewayConfig:
             raise ConfigError(str(exc)) from None
         keys = KeyTable.parse(settings.gateway_keys) if settings.gateway_keys else None
         models = ModelTable.parse(settings.gateway_models, settings.resolved_llm) if settings.gateway_models else None
-        return cls(tenant, settings.gateway_max_temperature, keys, max_n=settings.gateway_max_n, models=models)
+        return cls(
+            tenant,
+            settings.gateway_max_temperature,
+            keys,
+            max_n=settings.gateway_max_n,
+            models=models,
+            scope_user=settings.gateway_scope_user,
+        )

@@ -54,9 +54,10 @@ __all__ = [
 ]
 
 
-def build_provider(settings: Settings) -> LLMProvider:
-    """The provider ``settings.resolved_llm`` names; a missing credential is a ConfigError at start-up."""
-    match settings.resolved_llm:
+def build_provider(settings: Settings, name: ProviderName | None = None) -> LLMProvider:
+    """The provider ``name`` (default: the one ``settings.resolved_llm`` names); a missing credential is a
+    ConfigError at start-up."""
+    match name or settings.resolved_llm:
         case "azure":
             return build_azure(settings)
         case "openai":

@@ -61,11 +61,15 @@ class Answerer:
         return request.priced_as or request.model or self.priced_as
 
     def model_for(self, request: AskRequest) -> str:
-        """The model that answers this request, as telemetry and the scope name it."""
-        provider = self.runtime.provider
+        """The model that answers this request, as telemetry and the scope name it. A real model routed away
+        from the configured provider is named ``provider/model``, so two routes to the same upstream name on
+        different providers never share entries (the simulated model's names are apart already)."""
+        provider = self.runtime.provider_for(request.provider)
         if request.model is None:
             return provider.model
-        return f"simulated-{request.model}" if provider.simulated else request.model
+        if provider.simulated:
+            return f"simulated-{request.model}"
+        return request.model if provider is self.runtime.provider else f"{provider.name}/{request.model}"
 
     def flight_key(self, request: AskRequest) -> str:
         """Identical misses share a generation under this key; an unshared request gets a key of its own.
@@ -206,7 +210,7 @@ class Answerer:
             yield replace(done, store=stored.outcome, store_reason=stored.reason)
 
     def _llm_stream(self, request: AskRequest, column: Column) -> AsyncIterator[LLMEvent]:
-        provider = self.runtime.provider
+        provider = self.runtime.provider_for(request.provider)
         events = provider.stream(
             request.messages(),
             temperature=request.temperature,
@@ -376,7 +380,7 @@ class Answerer:
         lookup: LookupResult | None = None,
         joined: bool = False,
     ) -> ColumnRecord:
-        provider = self.runtime.provider
+        provider = self.runtime.provider_for(request.provider)
         record = ColumnRecord(
             column=column,
             outcome=outcome,

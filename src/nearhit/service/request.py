@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from nearhit.cache.keys import Scope
+from nearhit.cache.keys import SCOPED_OPTIONS, Scope
 from nearhit.cache.lookup import Lookup
 from nearhit.llm import ChatMessage
 from nearhit.service.telemetry import Source
@@ -34,8 +34,12 @@ class AskRequest:
     """Join identical concurrent misses (single-flight); off for calls that must sample on their own."""
     model: str | None = None
     """The model called upstream (the provider's own when None)."""
+    provider: str | None = None
+    """The provider that answers (the model table's route); None for the configured one."""
     params: Mapping[str, Any] = field(default_factory=dict)
-    """Further request fields forwarded to the provider; those of ``keys.SCOPED_OPTIONS`` also scope the answer."""
+    """Further request fields forwarded to the provider; those of ``scoped`` also scope the answer."""
+    scoped: frozenset[str] = SCOPED_OPTIONS
+    """Which of ``params`` scope the answer (``keys.scoped_options``)."""
     namespace: str | None = None
     """A namespace inside the tenant: entries of one namespace are not served to another."""
     max_age: float | None = None
@@ -65,6 +69,7 @@ class AskRequest:
             history=conversation + [_turn(m) for m in self.history] + answers,
             options=self.params,
             namespace=self.namespace,
+            scoped=self.scoped,
         )
 
     def checked(self, model: str, max_prompt_chars: int, *, parsed: bool = False) -> AskRequest:

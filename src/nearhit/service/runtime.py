@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,8 @@ from nearhit.cache.index import index_info
 from nearhit.cache.results import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
-from nearhit.errors import NearhitError, RedisUnavailable
-from nearhit.llm import LLMEvent, LLMProvider, build_provider
+from nearhit.errors import ConfigError, NearhitError, RedisUnavailable
+from nearhit.llm import LLMEvent, LLMProvider, ProviderName, build_provider
 from nearhit.llm.judge import Judge, build_judge
 from nearhit.service import bootstrap
 from nearhit.service.singleflight import SingleFlight
@@ -66,6 +67,7 @@ class Runtime:
         self.settings = settings
         self.embedder = embedder
         self.provider = provider
+        self.providers: dict[str, LLMProvider] = {provider.name: provider}
         self.judge = judge
         self.flights: SingleFlight[LLMEvent | StoreResult] = SingleFlight()
         self.stores = StoreHealth(settings.store_failures_degraded)
@@ -82,6 +84,23 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
         return cls(settings, build_embedder(settings), build_provider(settings), build_judge(settings))
+
+    def route_to(self, routes: Mapping[str, ProviderName]) -> None:
+        """Build, once, each provider the model table routes to (entry name -> provider), so a provider whose
+        settings are missing stops start-up naming the entry and the variable, not a request later."""
+        for entry, name in routes.items():
+            if name in self.providers:
+                continue
+            try:
+                self.providers[name] = build_provider(self.settings, name)
+            except ConfigError as exc:
+                raise ConfigError(
+                    f"NEARHIT_MODELS: entry {entry!r} routes to the {name!r} provider, but {exc}"
+                ) from None
+
+    def provider_for(self, name: str | None) -> LLMProvider:
+        """The provider a request is routed to (None: the configured one)."""
+        return self.provider if name is None else self.providers[name]
 
     @property
     def redis(self) -> Redis | None:
@@ -203,7 +222,8 @@ class Runtime:
         if self._cache is not None:
             await self._cache.close()
             self._cache = None
-        await self.provider.aclose()
+        for provider in self.providers.values():
+            await provider.aclose()
 
     async def _watch(self) -> None:
         while True:
