@@ -24,6 +24,8 @@ from nearhit.errors import IndexMismatch, RedisUnavailable
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 200
 
+HybridPolicy = Literal["auto", "batches", "adhoc_bf"]
+
 
 @dataclass(frozen=True)
 class IndexSpec:
@@ -33,6 +35,9 @@ class IndexSpec:
     keys: KeySpace
     dimension: int
     algorithm: Literal["hnsw", "flat"] = "hnsw"
+    # How a filtered KNN searches an HNSW graph (query-time only; FLAT takes neither).
+    ef_runtime: int = 100
+    hybrid_policy: HybridPolicy = "batches"
 
     def schema(self) -> IndexSchema:
         vector_attrs: dict[str, Any] = {
@@ -116,8 +121,15 @@ async def drop_index(redis: Redis, name: str, *, delete_entries: bool) -> bool:
     return True
 
 
-def knn_query(vector: bytes, *, k: int, filter_expression: FilterExpression | None) -> VectorQuery:
-    """The KNN query: ``k`` nearest entries, pre-filtered (by scope, tenant, ...)."""
+def knn_query(vector: bytes, *, k: int, filter_expression: FilterExpression | None, spec: IndexSpec) -> VectorQuery:
+    """The KNN query: ``k`` nearest entries, pre-filtered (by scope, tenant, ...).
+
+    On HNSW it carries ``EF_RUNTIME`` and ``HYBRID_POLICY``: a filtered HNSW search with Redis's defaults loses
+    paraphrases at 100k entries and falls back to a brute-force scan at 10k (benchmarks/README.md).
+    """
+    hnsw = spec.algorithm == "hnsw"
+    filtered = filter_expression is not None  # a policy only means something for a filtered (hybrid) query
+    policy = spec.hybrid_policy.upper() if hnsw and filtered and spec.hybrid_policy != "auto" else None
     return VectorQuery(
         vector=vector,
         vector_field_name=VECTOR,
@@ -125,6 +137,8 @@ def knn_query(vector: bytes, *, k: int, filter_expression: FilterExpression | No
         filter_expression=filter_expression,
         num_results=k,
         return_score=True,
+        ef_runtime=spec.ef_runtime if hnsw and policy != "ADHOC_BF" else None,  # Redis rejects EF with ADHOC_BF
+        hybrid_policy=policy,
     )
 
 
@@ -180,11 +194,15 @@ def query_as_json(query: VectorQuery, index_name: str) -> dict[str, Any]:
         "command": "FT.SEARCH",
         "index": index_name,
         "query": str(query.query_string()),
-        "params": {name: f"<{len(value)} bytes>" for name, value in query.params.items()},
+        "params": {name: _param_as_json(value) for name, value in query.params.items()},
         "return_fields": [*entry.RETURNED, DISTANCE],
         "sort_by": DISTANCE,
         "dialect": 2,
     }
+
+
+def _param_as_json(value: Any) -> Any:
+    return f"<{len(value)} bytes>" if isinstance(value, bytes) else value
 
 
 def _attribute_names(info: dict[str, Any]) -> set[str]:
