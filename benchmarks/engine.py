@@ -290,8 +290,8 @@ async def bench_size(
             vector_field = schema.fields["prompt_vector"]
             attrs = vector_field.attrs.model_dump() | {
                 "algorithm": "hnsw",
-                "m": idx.HNSW_M,
-                "ef_construction": idx.HNSW_EF_CONSTRUCTION,
+                "m": cache.spec.m,
+                "ef_construction": cache.spec.ef_construction,
             }
             schema_dict = schema.to_dict()
             for entry in schema_dict["fields"]:

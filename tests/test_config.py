@@ -69,6 +69,8 @@ def test_openai_key_alone_means_openai_for_both(monkeypatch: pytest.MonkeyPatch)
         ("NEARHIT_HNSW_EF_RUNTIME", "0", "NEARHIT_HNSW_EF_RUNTIME"),
         ("NEARHIT_HNSW_EF_RUNTIME", "wide", "NEARHIT_HNSW_EF_RUNTIME"),
         ("NEARHIT_KNN_HYBRID_POLICY", "fast", "NEARHIT_KNN_HYBRID_POLICY"),
+        ("NEARHIT_HNSW_M", "1", "NEARHIT_HNSW_M"),
+        ("NEARHIT_HNSW_EF_CONSTRUCTION", "0", "NEARHIT_HNSW_EF_CONSTRUCTION"),
     ],
 )
 def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
@@ -111,6 +113,7 @@ def test_guards_uncovered_threshold_is_read_and_bounded(monkeypatch: pytest.Monk
 def test_knn_settings_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
     defaults = load_settings()
     assert (defaults.hnsw_ef_runtime, defaults.knn_hybrid_policy) == (100, "batches")
+    assert (defaults.hnsw_m, defaults.hnsw_ef_construction) == (16, 200)
     monkeypatch.setenv("NEARHIT_HNSW_EF_RUNTIME", "50")
     monkeypatch.setenv("NEARHIT_KNN_HYBRID_POLICY", " ADHOC_BF ")
     tuned = load_settings()

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     index_algorithm: Literal["hnsw", "flat"] = Field(
         "hnsw", validation_alias=_env("NEARHIT_INDEX_ALGORITHM", "index_algorithm")
     )
+    # HNSW index creation: graph links per node and build breadth (an existing index with others is refused).
+    hnsw_m: int = Field(16, ge=2, le=512, validation_alias=_env("NEARHIT_HNSW_M", "hnsw_m"))
+    hnsw_ef_construction: int = Field(
+        200, ge=1, le=4096, validation_alias=_env("NEARHIT_HNSW_EF_CONSTRUCTION", "hnsw_ef_construction")
+    )
     # HNSW search breadth per query. 100 keeps scope-filtered recall at >= 98% of an exact search at 100k
     # entries (50 served 140 of 144 there); the cost is ~0.1-0.2 ms. Ignored for FLAT.
     hnsw_ef_runtime: int = Field(
