@@ -66,6 +66,11 @@ def test_openai_key_alone_means_openai_for_both(monkeypatch: pytest.MonkeyPatch)
         ("NEARHIT_REDIS_TIMEOUT", "0", "NEARHIT_REDIS_TIMEOUT"),
         ("NEARHIT_HEALTH_PORT", "70000", "NEARHIT_HEALTH_PORT"),
         ("NEARHIT_HEALTH_PORT", "health", "NEARHIT_HEALTH_PORT"),
+        ("NEARHIT_HNSW_EF_RUNTIME", "0", "NEARHIT_HNSW_EF_RUNTIME"),
+        ("NEARHIT_HNSW_EF_RUNTIME", "wide", "NEARHIT_HNSW_EF_RUNTIME"),
+        ("NEARHIT_KNN_HYBRID_POLICY", "fast", "NEARHIT_KNN_HYBRID_POLICY"),
+        ("NEARHIT_HNSW_M", "1", "NEARHIT_HNSW_M"),
+        ("NEARHIT_HNSW_EF_CONSTRUCTION", "0", "NEARHIT_HNSW_EF_CONSTRUCTION"),
     ],
 )
 def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
@@ -103,3 +108,13 @@ def test_guards_uncovered_threshold_is_read_and_bounded(monkeypatch: pytest.Monk
     monkeypatch.setenv("NEARHIT_GUARDS_UNCOVERED_THRESHOLD", "1.5")
     with pytest.raises(ConfigError, match="NEARHIT_GUARDS_UNCOVERED_THRESHOLD"):
         load_settings()
+
+
+def test_knn_settings_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert (defaults.hnsw_ef_runtime, defaults.knn_hybrid_policy) == (100, "batches")
+    assert (defaults.hnsw_m, defaults.hnsw_ef_construction) == (16, 200)
+    monkeypatch.setenv("NEARHIT_HNSW_EF_RUNTIME", "50")
+    monkeypatch.setenv("NEARHIT_KNN_HYBRID_POLICY", " ADHOC_BF ")
+    tuned = load_settings()
+    assert (tuned.hnsw_ef_runtime, tuned.knn_hybrid_policy) == (50, "adhoc_bf")

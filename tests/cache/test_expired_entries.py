@@ -26,7 +26,7 @@ async def store_all(cache: SemanticCache) -> list[str]:
 async def test_run_knn_drops_rows_whose_key_expired(cache: SemanticCache) -> None:
     keys = await store_all(cache)
     vector = (await cache.embedder.embed([normalise(QUESTIONS[0])]))[0]
-    query = knn_query(vector.tobytes(), k=3, filter_expression=None)
+    query = knn_query(vector.tobytes(), k=3, filter_expression=None, spec=cache.spec)
     async with expired_but_listed(cache.redis, keys[:2]):
         listed = await cache.redis.execute_command("FT.SEARCH", cache.spec.name, "*", "NOCONTENT")
         assert listed[0] == 3  # the index still lists the expired keys: the state under test

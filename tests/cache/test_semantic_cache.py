@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache
-from nearhit.cache.index import IndexSpec, drop_index, ensure_index
+from nearhit.cache.index import IndexSpec, drop_index, ensure_index, index_info
 from nearhit.config import Settings
 from nearhit.embeddings.base import Vectors
 from nearhit.embeddings.local import LocalEmbedder
@@ -220,6 +221,32 @@ async def test_algorithm_mismatch_is_a_clear_error(cache: SemanticCache) -> None
     wrong = IndexSpec(name=cache.spec.name, keys=cache.keys, dimension=384, algorithm="flat")
     with pytest.raises(IndexMismatch, match="NEARHIT_INDEX_ALGORITHM"):
         await ensure_index(cache.redis, wrong)
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"), [({"m": 32}, "NEARHIT_HNSW_M"), ({"ef_construction": 100}, "NEARHIT_HNSW_EF_CONSTRUCTION")]
+)
+async def test_hnsw_build_parameter_mismatch_is_a_clear_error(
+    cache: SemanticCache, change: dict[str, int], variable: str
+) -> None:
+    wrong = dataclasses.replace(cache.spec, **change)
+    with pytest.raises(IndexMismatch, match=f"{variable} is {next(iter(change.values()))}; rebuild"):
+        await ensure_index(cache.redis, wrong)
+
+
+async def test_hnsw_build_parameters_are_used(settings: Settings, local_embedder: LocalEmbedder) -> None:
+    tuned = settings.model_copy(update={"hnsw_m": 24, "hnsw_ef_construction": 150})
+    cache = await bootstrap.open_cache(tuned, local_embedder)
+    try:
+        info = await index_info(cache.redis, cache.spec.name)
+        assert info is not None
+        vector = next(attr for attr in info["attributes"] if b"VECTOR" in attr)
+        fields = dict(zip(vector[::2], vector[1::2], strict=False))
+        assert (fields[b"M"], fields[b"ef_construction"]) == (24, 150)
+        await ensure_index(cache.redis, cache.spec)  # the same parameters: accepted
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
 
 
 async def test_flat_index_works(settings: Settings, local_embedder: LocalEmbedder) -> None:

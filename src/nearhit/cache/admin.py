@@ -47,7 +47,10 @@ class CacheAdmin(CacheBase):
                 assert vector is not None
                 query_vector = validate.vector(vector, self.embedder.dimension)
             query = idx.knn_query(
-                query_vector.astype(np.float32).tobytes(), k=top_k, filter_expression=self._filter(tenant, scope)
+                query_vector.astype(np.float32).tobytes(),
+                k=top_k,
+                filter_expression=self._filter(tenant, scope),
+                spec=self.spec,
             )
             rows = await idx.run_knn(self.redis, self.spec.name, query)
         hits = [entry.read_hit(doc_id, fields) for doc_id, fields in rows]

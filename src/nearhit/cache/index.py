@@ -21,8 +21,7 @@ from nearhit.cache.entry import DISTANCE, TENANT_ID, VECTOR, tenant_tag
 from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch, RedisUnavailable
 
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 200
+HybridPolicy = Literal["auto", "batches", "adhoc_bf"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,11 @@ class IndexSpec:
     keys: KeySpace
     dimension: int
     algorithm: Literal["hnsw", "flat"] = "hnsw"
+    m: int = 16  # HNSW graph links per node (index creation; memory grows with it)
+    ef_construction: int = 200  # HNSW build breadth (index creation)
+    # How a filtered KNN searches an HNSW graph (query-time only; FLAT takes neither).
+    ef_runtime: int = 100
+    hybrid_policy: HybridPolicy = "batches"
 
     def schema(self) -> IndexSchema:
         vector_attrs: dict[str, Any] = {
@@ -42,7 +46,7 @@ class IndexSpec:
             "datatype": "float32",
         }
         if self.algorithm == "hnsw":
-            vector_attrs |= {"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION}
+            vector_attrs |= {"m": self.m, "ef_construction": self.ef_construction}
         return IndexSchema.from_dict(
             {
                 "index": {"name": self.name, "prefix": self.keys.entry_prefix, "storage_type": "hash"},
@@ -56,7 +60,8 @@ class IndexSpec:
 
 
 async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
-    """Create the index if missing; if present, check it fits (dimension, algorithm) or fail loudly."""
+    """Create the index if missing; if present, check it fits (dimension, algorithm, HNSW M and EF_CONSTRUCTION)
+    or fail loudly."""
     info = await index_info(redis, spec.name)
     if info is None:
         await AsyncSearchIndex(spec.schema(), redis_client=redis).create(overwrite=False)
@@ -66,7 +71,9 @@ async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
             f"index {spec.name!r} has the old shape (the tenant as a case-folded TAG, which mixes tenants that "
             "differ in case, commas or spaces): run `nearhit cache rebuild` to migrate it (entries are kept)"
         )
-    found_dim, found_algorithm = _vector_shape(info)
+    vector = _vector_attribute(info)
+    found_dim = int(vector["dim"]) if "dim" in vector else None
+    found_algorithm = as_text(vector["algorithm"]) if "algorithm" in vector else None
     if found_dim != spec.dimension:
         raise IndexMismatch(
             f"index {spec.name!r} holds {found_dim}-d vectors but the embedder makes {spec.dimension}-d ones; "
@@ -77,6 +84,16 @@ async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
             f"index {spec.name!r} is {found_algorithm} but NEARHIT_INDEX_ALGORITHM is {spec.algorithm}; "
             "rebuild it (`nearhit cache rebuild`) or change the setting"
         )
+    if spec.algorithm == "hnsw":
+        for field, variable, wanted in (
+            ("m", "NEARHIT_HNSW_M", spec.m),
+            ("ef_construction", "NEARHIT_HNSW_EF_CONSTRUCTION", spec.ef_construction),
+        ):
+            if field in vector and int(vector[field]) != wanted:
+                raise IndexMismatch(
+                    f"index {spec.name!r} was built with HNSW {field.upper()} {int(vector[field])} but {variable} "
+                    f"is {wanted}; rebuild it (`nearhit cache rebuild`) or change the setting"
+                )
 
 
 async def check_query_engine(redis: Redis) -> None:
@@ -116,8 +133,15 @@ async def drop_index(redis: Redis, name: str, *, delete_entries: bool) -> bool:
     return True
 
 
-def knn_query(vector: bytes, *, k: int, filter_expression: FilterExpression | None) -> VectorQuery:
-    """The KNN query: ``k`` nearest entries, pre-filtered (by scope, tenant, ...)."""
+def knn_query(vector: bytes, *, k: int, filter_expression: FilterExpression | None, spec: IndexSpec) -> VectorQuery:
+    """The KNN query: ``k`` nearest entries, pre-filtered (by scope, tenant, ...).
+
+    On HNSW it carries ``EF_RUNTIME`` and ``HYBRID_POLICY``: a filtered HNSW search with Redis's defaults loses
+    paraphrases at 100k entries and falls back to a brute-force scan at 10k (benchmarks/README.md).
+    """
+    hnsw = spec.algorithm == "hnsw"
+    filtered = filter_expression is not None  # a policy only means something for a filtered (hybrid) query
+    policy = spec.hybrid_policy.upper() if hnsw and filtered and spec.hybrid_policy != "auto" else None
     return VectorQuery(
         vector=vector,
         vector_field_name=VECTOR,
@@ -125,6 +149,8 @@ def knn_query(vector: bytes, *, k: int, filter_expression: FilterExpression | No
         filter_expression=filter_expression,
         num_results=k,
         return_score=True,
+        ef_runtime=spec.ef_runtime if hnsw and policy != "ADHOC_BF" else None,  # Redis rejects EF with ADHOC_BF
+        hybrid_policy=policy,
     )
 
 
@@ -180,11 +206,15 @@ def query_as_json(query: VectorQuery, index_name: str) -> dict[str, Any]:
         "command": "FT.SEARCH",
         "index": index_name,
         "query": str(query.query_string()),
-        "params": {name: f"<{len(value)} bytes>" for name, value in query.params.items()},
+        "params": {name: _param_as_json(value) for name, value in query.params.items()},
         "return_fields": [*entry.RETURNED, DISTANCE],
         "sort_by": DISTANCE,
         "dialect": 2,
     }
+
+
+def _param_as_json(value: Any) -> Any:
+    return f"<{len(value)} bytes>" if isinstance(value, bytes) else value
 
 
 def _attribute_names(info: dict[str, Any]) -> set[str]:
@@ -195,14 +225,15 @@ def _attribute_names(info: dict[str, Any]) -> set[str]:
     return names
 
 
-def _vector_shape(info: dict[str, Any]) -> tuple[int | None, str | None]:
+def _vector_attribute(info: dict[str, Any]) -> dict[str, Any]:
+    """The vector field's ``FT.INFO`` attribute, keys lower-cased (dim, algorithm, m, ef_construction...)."""
     for attribute in info.get("attributes", []):
         fields = {k.lower(): v for k, v in _text_keys(attribute).items()}
         if as_text(fields.get("type", b"")).upper() == "VECTOR":
-            dim = fields.get("dim") or fields.get("dims")
-            algorithm = fields.get("algorithm")
-            return (int(dim) if dim is not None else None, as_text(algorithm) if algorithm else None)
-    return None, None
+            if "dims" in fields and "dim" not in fields:
+                fields["dim"] = fields["dims"]
+            return fields
+    return {}
 
 
 def _pairs(flat: Any) -> dict[Any, Any]:

@@ -126,7 +126,9 @@ class SemanticCache(CacheAdmin):
             result.embedding = vector.tolist()
 
             stage = time.perf_counter()
-            knn = idx.knn_query(vector.tobytes(), k=self.candidates, filter_expression=idx.scope_filter(query.scope.id))
+            knn = idx.knn_query(
+                vector.tobytes(), k=self.candidates, filter_expression=idx.scope_filter(query.scope.id), spec=self.spec
+            )
             with tracing.span("cache.knn", index=self.spec.name, k=self.candidates) as span:
                 rows = await idx.run_knn(self.redis, self.spec.name, knn)
                 tracing.set_attributes(span, candidates=len(rows))

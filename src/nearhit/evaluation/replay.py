@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -84,7 +84,7 @@ async def replay(
     if passes < 1:
         raise ValueError("passes must be at least 1")
     name = f"replay_{uuid.uuid4().hex[:10]}"
-    spec = IndexSpec(name, KeySpace(name), cache.spec.dimension, cache.spec.algorithm)
+    spec = replace(cache.spec, name=name, keys=KeySpace(name))
     learner = SemanticCache(
         cache.redis,
         cache.embedder,

@@ -82,6 +82,10 @@ def index_spec(settings: Settings, embedder: Embedder) -> IndexSpec:
         keys=KeySpace(settings.index_name),
         dimension=embedder.dimension,
         algorithm=settings.index_algorithm,
+        m=settings.hnsw_m,
+        ef_construction=settings.hnsw_ef_construction,
+        ef_runtime=settings.hnsw_ef_runtime,
+        hybrid_policy=settings.knn_hybrid_policy,
     )
 
 

@@ -1,0 +1,82 @@
+"""The KNN query's HNSW attributes (EF_RUNTIME, HYBRID_POLICY), checked by a real FT.SEARCH."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Literal
+
+import numpy as np
+import pytest
+from redis.asyncio import Redis
+
+from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import index as idx
+from nearhit.cache.keys import KeySpace
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.service import bootstrap
+
+SCOPE = Scope.build(model="gpt-4o", tenant="acme")
+VECTOR = np.ones(4, dtype=np.float32).tobytes()
+
+
+@pytest.fixture(params=["hnsw", "flat"])
+async def spec(request: pytest.FixtureRequest, redis_client: Redis, index_name: str) -> AsyncIterator[idx.IndexSpec]:
+    algorithm: Literal["hnsw", "flat"] = request.param
+    name = f"{index_name}_{algorithm}"
+    spec = idx.IndexSpec(name, KeySpace(name), 4, algorithm, ef_runtime=77, hybrid_policy="batches")
+    await idx.ensure_index(redis_client, spec)
+    await redis_client.hset(spec.keys.entry_prefix + "one", mapping={"scope": SCOPE.id, "embedding": VECTOR})
+    yield spec
+    await idx.drop_index(redis_client, name, delete_entries=True)
+
+
+@pytest.mark.parametrize("filtered", [True, False])
+async def test_redis_accepts_the_query_and_flat_gets_no_hnsw_attributes(
+    redis_client: Redis, spec: idx.IndexSpec, filtered: bool
+) -> None:
+    query = idx.knn_query(VECTOR, k=3, filter_expression=idx.scope_filter(SCOPE.id) if filtered else None, spec=spec)
+    text = str(query.query_string())
+    if spec.algorithm == "hnsw":
+        assert "EF_RUNTIME $EF" in text and query.params["EF"] == 77
+    else:
+        assert "EF_RUNTIME" not in text and "HYBRID_POLICY" not in text and "EF" not in query.params
+    assert ("HYBRID_POLICY BATCHES" in text) == (spec.algorithm == "hnsw" and filtered)
+    rows = await idx.run_knn(redis_client, spec.name, query)
+    assert [key for key, _ in rows] == [spec.keys.entry_prefix + "one"]
+
+
+async def test_auto_sends_no_policy(redis_client: Redis, spec: idx.IndexSpec) -> None:
+    auto = idx.IndexSpec(spec.name, spec.keys, 4, spec.algorithm, hybrid_policy="auto")
+    query = idx.knn_query(VECTOR, k=3, filter_expression=idx.scope_filter(SCOPE.id), spec=auto)
+    assert "HYBRID_POLICY" not in str(query.query_string())
+    assert len(await idx.run_knn(redis_client, spec.name, query)) == 1
+
+
+async def test_adhoc_bf_is_sent_without_ef_runtime(redis_client: Redis, spec: idx.IndexSpec) -> None:
+    """Redis rejects ``EF_RUNTIME`` beside ``ADHOC_BF`` (a brute-force scan has no graph to widen)."""
+    adhoc = idx.IndexSpec(spec.name, spec.keys, 4, spec.algorithm, hybrid_policy="adhoc_bf")
+    query = idx.knn_query(VECTOR, k=3, filter_expression=idx.scope_filter(SCOPE.id), spec=adhoc)
+    assert ("HYBRID_POLICY ADHOC_BF" in str(query.query_string())) == (spec.algorithm == "hnsw")
+    assert "EF_RUNTIME" not in str(query.query_string())
+    assert len(await idx.run_knn(redis_client, spec.name, query)) == 1
+
+
+async def test_a_filtered_lookup_finds_its_paraphrase_and_shows_the_attributes(
+    settings: Settings, local_embedder: LocalEmbedder
+) -> None:
+    tuned = settings.model_copy(update={"hnsw_ef_runtime": 60, "knn_hybrid_policy": "batches"})
+    cache: SemanticCache = await bootstrap.open_cache(tuned, local_embedder)
+    try:
+        await cache.store("What is the capital of France?", "Paris.", SCOPE)
+        await cache.store("How do I boil an egg?", "Ten minutes.", Scope.build(model="gpt-4o", tenant="other"))
+        result = await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)
+        assert result.match == "semantic" and result.answer is not None and result.answer.response == "Paris."
+        assert result.query is not None
+        assert "HYBRID_POLICY BATCHES EF_RUNTIME $EF" in result.query["query"]
+        assert result.query["params"]["EF"] == 60
+        hits = await cache.search(text="capital of France", scope=SCOPE)
+        assert [hit.response for hit in hits] == ["Paris."]
+    finally:
+        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
