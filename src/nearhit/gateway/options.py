@@ -100,6 +100,23 @@ def _object(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
+def _required_object(parent: dict[str, Any], key: str, name: str) -> dict[str, Any]:
+    """``parent[key]``, which must be present and an object (``name`` is its path in the request)."""
+    value = parent.get(key)
+    if value is None:
+        raise invalid(f"Missing required parameter: '{name}'.", name, "missing_required_parameter")
+    return _object(value, name)
+
+
+def _identifier(value: Any, name: str) -> str:
+    """A function or schema name as OpenAI accepts one."""
+    if not isinstance(value, str) or not _FUNCTION_NAME.match(value):
+        raise invalid(
+            f"Invalid '{name}': expected a string that matches the pattern '{_NAME_PATTERN}'.", name, "invalid_value"
+        )
+    return value
+
+
 def _stop(value: Any, name: str) -> list[str]:
     stops = [value] if isinstance(value, str) else value
     if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
@@ -156,19 +173,8 @@ def _tools(value: Any, name: str) -> list[dict[str, Any]]:
                 f"{where}.type",
                 "invalid_value",
             )
-        function = tool.get("function")
-        if function is None:
-            raise invalid(
-                f"Missing required parameter: '{where}.function'.", f"{where}.function", "missing_required_parameter"
-            )
-        function = _object(function, f"{where}.function")
-        function_name = function.get("name")
-        if not isinstance(function_name, str) or not _FUNCTION_NAME.match(function_name):
-            raise invalid(
-                f"Invalid '{where}.function.name': expected a string that matches the pattern '{_NAME_PATTERN}'.",
-                f"{where}.function.name",
-                "invalid_value",
-            )
+        function = _required_object(tool, "function", f"{where}.function")
+        function_name = _identifier(function.get("name"), f"{where}.function.name")
         if function_name in names:
             raise invalid(f"Duplicate function name '{function_name}' in '{name}'.", f"{where}.function.name")
         names.add(function_name)
@@ -228,19 +234,8 @@ def _response_format(value: Any, name: str) -> dict[str, Any]:
             f"{name}.type",
             "invalid_value",
         )
-    spec = fmt.get("json_schema")
-    if spec is None:
-        raise invalid(
-            f"Missing required parameter: '{name}.json_schema'.", f"{name}.json_schema", "missing_required_parameter"
-        )
-    spec = _object(spec, f"{name}.json_schema")
-    schema_name = spec.get("name")
-    if not isinstance(schema_name, str) or not _FUNCTION_NAME.match(schema_name):
-        raise invalid(
-            f"Invalid '{name}.json_schema.name': expected a string that matches the pattern '{_NAME_PATTERN}'.",
-            f"{name}.json_schema.name",
-            "invalid_value",
-        )
+    spec = _required_object(fmt, "json_schema", f"{name}.json_schema")
+    schema_name = _identifier(spec.get("name"), f"{name}.json_schema.name")
     if spec.get("schema") is not None:
         _schema(spec["schema"], f"{name}.json_schema.schema", f"response_format '{schema_name}'")
     return fmt
