@@ -2,7 +2,7 @@
 
 Every answer and every error is in OpenAI's schema (errors as ``{"error": {message, type, param, code}}``,
 never FastAPI's ``detail``), so the client's own error handling keeps working. The bodies are read by
-:mod:`nearhit.gateway.protocol`, not by FastAPI, for the same reason.
+:mod:`nearhit.gateway.requests`, not by FastAPI, for the same reason.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from nearhit.gateway import (
     parse_chat,
     parse_embeddings,
     parse_json,
-    protocol,
+    requests,
+    responses,
     start_chat,
 )
 from nearhit.gateway.errors import invalid, unsupported
@@ -73,7 +74,7 @@ _CHAT_BODY = {
                 "type": "object",
                 "required": ["model", "messages"],
                 "properties": {
-                    "model": {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS},
+                    "model": {"type": "string", "minLength": 1, "maxLength": requests.MAX_MODEL_CHARS},
                     "messages": {"type": "array", "minItems": 1, "items": {"type": "object"}},
                     "stream": {"type": "boolean"},
                     "temperature": {"type": "number", "minimum": 0, "maximum": 2},
@@ -91,14 +92,14 @@ _EMBEDDINGS_BODY = {
                 "type": "object",
                 "required": ["model", "input"],
                 "properties": {
-                    "model": {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS},
+                    "model": {"type": "string", "minLength": 1, "maxLength": requests.MAX_MODEL_CHARS},
                     "input": {
                         "oneOf": [
                             {"type": "string", "minLength": 1},
                             {
                                 "type": "array",
                                 "minItems": 1,
-                                "maxItems": protocol.MAX_EMBEDDING_INPUTS,
+                                "maxItems": requests.MAX_EMBEDDING_INPUTS,
                                 "items": {"type": "string", "minLength": 1},
                             },
                         ]
@@ -188,7 +189,7 @@ async def embeddings(request: Request, runtime: RuntimeDep, who: CallerDep) -> R
         except NearhitError as exc:
             raise GatewayError(f"the embedder failed: {exc}", status=502, type="server_error") from None
         tokens = sum(count_tokens(text, embedder.model_name) for text in call.inputs)
-        return JSONResponse(protocol.embeddings(vectors, embedder.model_name, call.encoding_format, tokens))
+        return JSONResponse(responses.embeddings(vectors, embedder.model_name, call.encoding_format, tokens))
     except GatewayError as exc:
         return _error(exc)
 
@@ -199,15 +200,15 @@ def _models(request: Request, runtime: RuntimeDep) -> list[dict[str, Any]]:
     provider = runtime.provider
     table = _config(request).models
     if table is None:
-        chat = [protocol.model_card(provider.model, owned_by=provider.name)]
+        chat = [responses.model_card(provider.model, owned_by=provider.name)]
     else:
         chat = [
-            protocol.model_card(name, owned_by=route.provider or provider.name)
+            responses.model_card(name, owned_by=route.provider or provider.name)
             for name, route in sorted(table.routes.items())
         ]
     return [
         *chat,
-        protocol.model_card(runtime.embedder.model_name, owned_by="nearhit"),
+        responses.model_card(runtime.embedder.model_name, owned_by="nearhit"),
     ]
 
 

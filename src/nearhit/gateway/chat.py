@@ -9,80 +9,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
-from nearhit import validate
 from nearhit.cache import stored_answer
 from nearhit.cache.keys import scoped_options
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput
-from nearhit.gateway import protocol
+from nearhit.gateway import responses
 from nearhit.gateway.errors import GatewayError, invalid, upstream
+from nearhit.gateway.headers import CacheHeader, CacheStatus, Controls
 from nearhit.gateway.models import ModelRoute, pass_through
-from nearhit.gateway.protocol import ChatCall
+from nearhit.gateway.requests import ChatCall
 from nearhit.llm import ToolCallDelta, assemble_tool_calls, count_message_tokens
 from nearhit.service.answering import Answerer
 from nearhit.service.events import CacheDocument, Chunk, ColumnDone, ColumnEvent
 from nearhit.service.request import AskRequest, temperature_bypass
 from nearhit.service.streaming import merge
-
-CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
-
-
-@dataclass(frozen=True)
-class Controls:
-    """What the caller asked of the cache, from ``Cache-Control`` (``no-cache``, ``no-store``, ``max-age``,
-    ``s-maxage``), ``x-nearhit-threshold``, ``x-nearhit-ttl`` and ``x-nearhit-namespace``."""
-
-    lookup: bool = True
-    store: bool = True
-    threshold: float | None = None
-    ttl: int | None = None
-    max_age: int | None = None
-    namespace: str | None = None
-
-    @classmethod
-    def from_headers(
-        cls, cache_control: str | None, threshold: str | None, ttl: str | None, namespace: str | None = None
-    ) -> Controls:
-        directives = {d.strip().lower() for d in (cache_control or "").split(",")}
-        return cls(
-            lookup="no-cache" not in directives,
-            store="no-store" not in directives,
-            threshold=_threshold(threshold),
-            ttl=_ttl(ttl),
-            max_age=_max_age(directives),
-            namespace=_namespace(namespace),
-        )
-
-
-@dataclass
-class CacheStatus:
-    """What the cache did for a request, as response headers."""
-
-    cache: CacheHeader
-    similarity: float | None = None
-    tokens_saved: int = 0
-    reason: str | None = None
-    degraded: bool = False
-    rejected_by: str | None = None
-    cost_saved: float = 0.0
-
-    def headers(self) -> dict[str, str]:
-        headers = {
-            "x-nearhit-cache": self.cache,
-            "x-nearhit-tokens-saved": str(self.tokens_saved),
-            "x-nearhit-cost-saved": f"{self.cost_saved:.6f}",
-        }
-        if self.similarity is not None:
-            headers["x-nearhit-similarity"] = f"{self.similarity:.4f}"
-        if self.reason:
-            headers["x-nearhit-bypass-reason"] = self.reason
-        if self.degraded:
-            headers["x-nearhit-degraded"] = "true"
-        if self.rejected_by:
-            headers["x-nearhit-rejected-by"] = self.rejected_by
-        return headers
 
 
 def bypass_reason(call: ChatCall, max_temperature: float, route: ModelRoute | None = None) -> str | None:
@@ -165,8 +107,8 @@ class ChatRun:
         self.model = model
         self.requests = requests
         self.status = status
-        self.id = protocol.completion_id()
-        self.created = protocol.now()
+        self.id = responses.completion_id()
+        self.created = responses.now()
         self._events = events
         self._buffered = buffered
         self._hit_usage = hit_usage
@@ -185,15 +127,15 @@ class ChatRun:
             await self.aclose()
         asked = self.call.logprobs
         choices = [
-            protocol.Choice(
+            responses.Choice(
                 "".join(c.pieces),
-                protocol.finish_reason(c.done.finish_reason if c.done else None),
+                responses.finish_reason(c.done.finish_reason if c.done else None),
                 assemble_tool_calls(c.calls),
                 c.logprobs if asked else None,
             )
             for c in self._choices
         ]
-        return protocol.completion(self.id, self.created, self.model, choices, self._usage())
+        return responses.completion(self.id, self.created, self.model, choices, self._usage())
 
     async def sse(self) -> AsyncIterator[bytes]:
         """``chat.completion.chunk`` events: a role chunk per choice, content, finish, usage if asked, [DONE].
@@ -208,25 +150,25 @@ class ChatRun:
             async for index, event in self._all_events():
                 if isinstance(event, Chunk) and event.tool_call is not None:
                     call = event.tool_call
-                    delta = protocol.tool_call_delta(call.index, call.id, call.name, call.arguments)
+                    delta = responses.tool_call_delta(call.index, call.id, call.name, call.arguments)
                     yield self._chunk(index=index, delta=delta)
                 elif isinstance(event, Chunk) and (event.text or event.logprobs):
                     tokens = event.logprobs if self.call.logprobs else None
                     yield self._chunk(index=index, delta={"content": event.text}, tokens=tokens)
                 elif isinstance(event, ColumnDone):
                     if event.status == "error":
-                        yield protocol.sse(_failure(event).body())
+                        yield responses.sse(_failure(event).body())
                         return
-                    yield self._chunk(index=index, finish_reason=protocol.finish_reason(event.finish_reason))
+                    yield self._chunk(index=index, finish_reason=responses.finish_reason(event.finish_reason))
             if include_usage:
-                yield protocol.sse(protocol.chunk(self.id, self.created, self.model, used=self._usage()))
-            yield protocol.DONE
+                yield responses.sse(responses.chunk(self.id, self.created, self.model, used=self._usage()))
+            yield responses.DONE
         finally:
             await self.aclose()
 
     def _chunk(self, **fields: Any) -> bytes:
-        data = protocol.chunk(self.id, self.created, self.model, include_usage=self.call.include_usage, **fields)
-        return protocol.sse(data)
+        data = responses.chunk(self.id, self.created, self.model, include_usage=self.call.include_usage, **fields)
+        return responses.sse(data)
 
     async def _all_events(self) -> AsyncIterator[tuple[int, ColumnEvent]]:
         buffered, self._buffered = self._buffered, []
@@ -261,7 +203,7 @@ class ChatRun:
             else:
                 p = c = 0
             prompt, completion = prompt + p, completion + c
-        return protocol.usage(prompt, completion, cached if self._hit_usage else None)
+        return responses.usage(prompt, completion, cached if self._hit_usage else None)
 
 
 async def start_chat(
@@ -357,47 +299,3 @@ def _failure(done: ColumnDone) -> GatewayError:
             code="internal_error",
         )
     return upstream(done.error or "the LLM failed", done.error_status, done.retry_after)
-
-
-def _threshold(value: str | None) -> float | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return validate.threshold_text(value, "x-nearhit-threshold")
-    except validate.InvalidInput as exc:
-        raise invalid(f"{exc}.", "x-nearhit-threshold", "invalid_header") from None
-
-
-def _max_age(directives: set[str]) -> int | None:
-    """The youngest ``max-age=N`` / ``s-maxage=N`` (seconds) of ``Cache-Control``, or None."""
-    ages: list[int] = []
-    for directive in directives:
-        name, sep, value = directive.partition("=")
-        if sep and name.strip() in ("max-age", "s-maxage"):
-            text = value.strip().strip('"')
-            if not text.isdigit():
-                raise invalid(
-                    f"Cache-Control {name.strip()} must be a whole number of seconds, not {text[:40]!r}.",
-                    "cache-control",
-                    "invalid_header",
-                )
-            ages.append(int(text))
-    return min(ages) if ages else None
-
-
-def _namespace(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return validate.label(value.strip(), "x-nearhit-namespace")
-    except InvalidInput as exc:
-        raise invalid(str(exc), "x-nearhit-namespace", "invalid_header") from None
-
-
-def _ttl(value: str | None) -> int | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return validate.ttl_text(value, "x-nearhit-ttl")
-    except validate.InvalidInput as exc:
-        raise invalid(f"{exc}.", "x-nearhit-ttl", "invalid_header") from None

@@ -70,3 +70,25 @@ def upstream(message: str, status: int | None, retry_after: float | None = None)
         kind, error_code = "invalid_request_error", "upstream_error"
     headers = {"retry-after": f"{retry_after:g}"} if retry_after is not None else {}
     return GatewayError(message, status=code, type=kind, code=error_code, headers=headers)
+
+
+def unrecognised(name: str) -> GatewayError:
+    """A request field (or a message's, ``messages[0].foo``) OpenAI does not know."""
+    return invalid(f"Unrecognized request argument supplied: {name}", name, "unknown_parameter")
+
+
+def json_type(value: object) -> str:
+    """How an error message names a JSON value's type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

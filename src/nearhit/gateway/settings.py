@@ -1,4 +1,4 @@
-"""The gateway's configuration: the key table (API key -> tenant) and the bypass limit.
+"""The gateway's configuration: the key table (:mod:`nearhit.gateway.keys`), the model table and the limits.
 
 ``NEARHIT_GATEWAY_KEYS``: a JSON or TOML file mapping API key -> tenant, or inline ``key1=tenantA,key2=tenantB``;
 unset, every caller shares ``NEARHIT_GATEWAY_TENANT`` and any key is accepted (``nearhit.api.access`` applies it).
@@ -10,70 +10,13 @@ unset, every caller shares ``NEARHIT_GATEWAY_TENANT`` and any key is accepted (`
 
 from __future__ import annotations
 
-import hashlib
-import json
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from nearhit import validate
 from nearhit.config import Settings
 from nearhit.errors import ConfigError, InvalidInput
+from nearhit.gateway.keys import KeyTable
 from nearhit.gateway.models import ModelRoute, ModelTable, pass_through
-
-
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class KeyTable:
-    """Which tenant an API key belongs to. Keys are kept as SHA-256 digests, never in clear."""
-
-    tenants: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_mapping(cls, keys: Mapping[str, str]) -> KeyTable:
-        table: dict[str, str] = {}
-        for key, tenant in keys.items():
-            if not isinstance(key, str) or not key.strip() or not isinstance(tenant, str):
-                raise ConfigError("NEARHIT_GATEWAY_KEYS: every entry must map a non-empty key to a tenant name")
-            try:
-                table[_digest(key.strip())] = validate.label(tenant.strip(), "tenant")
-            except InvalidInput as exc:
-                raise ConfigError(f"NEARHIT_GATEWAY_KEYS: {exc}") from None
-        if not table:
-            raise ConfigError("NEARHIT_GATEWAY_KEYS is set but holds no keys")
-        return cls(table)
-
-    @classmethod
-    def parse(cls, spec: str) -> KeyTable:
-        """A ``.json`` or ``.toml`` file of ``{"key": "tenant"}``, or inline ``key1=tenantA,key2=tenantB``."""
-        path = Path(spec).expanduser()
-        if path.suffix.lower() in (".json", ".toml") or path.is_file():
-            try:
-                text = path.read_text(encoding="utf-8")
-                data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-            except (OSError, ValueError) as exc:
-                raise ConfigError(f"NEARHIT_GATEWAY_KEYS: cannot read the key table {path}: {exc}") from None
-            if not isinstance(data, dict):
-                raise ConfigError(f"NEARHIT_GATEWAY_KEYS: {path} must hold an object mapping key -> tenant")
-            return cls.from_mapping(data)
-        pairs: dict[str, str] = {}
-        for item in filter(None, (part.strip() for part in spec.split(","))):
-            key, sep, tenant = item.partition("=")
-            if not sep:
-                raise ConfigError(
-                    "NEARHIT_GATEWAY_KEYS: expected a .json/.toml file or 'key1=tenantA,key2=tenantB', "
-                    f"got an item without '=' ({item[:4]}...)"
-                )
-            pairs[key] = tenant
-        return cls.from_mapping(pairs)
-
-    def tenant_for(self, key: str | None) -> str | None:
-        """The tenant of ``key``, or None when it is not in the table."""
-        return self.tenants.get(_digest(key)) if key else None
 
 
 @dataclass(frozen=True)

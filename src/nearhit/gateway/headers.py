@@ -1,0 +1,117 @@
+"""What a gateway caller tells the cache in request headers, and what the cache tells it back.
+
+In: ``Cache-Control`` (``no-cache``, ``no-store``, ``max-age``, ``s-maxage``), ``x-nearhit-threshold``,
+``x-nearhit-ttl``, ``x-nearhit-namespace``. Out: ``x-nearhit-cache`` (hit, miss, bypass), the similarity, the
+tokens and cost saved, why the cache was bypassed or a candidate rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from nearhit import validate
+from nearhit.errors import InvalidInput
+from nearhit.gateway.errors import invalid
+
+CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What the caller asked of the cache, from ``Cache-Control`` (``no-cache``, ``no-store``, ``max-age``,
+    ``s-maxage``), ``x-nearhit-threshold``, ``x-nearhit-ttl`` and ``x-nearhit-namespace``."""
+
+    lookup: bool = True
+    store: bool = True
+    threshold: float | None = None
+    ttl: int | None = None
+    max_age: int | None = None
+    namespace: str | None = None
+
+    @classmethod
+    def from_headers(
+        cls, cache_control: str | None, threshold: str | None, ttl: str | None, namespace: str | None = None
+    ) -> Controls:
+        directives = {d.strip().lower() for d in (cache_control or "").split(",")}
+        return cls(
+            lookup="no-cache" not in directives,
+            store="no-store" not in directives,
+            threshold=_threshold(threshold),
+            ttl=_ttl(ttl),
+            max_age=_max_age(directives),
+            namespace=_namespace(namespace),
+        )
+
+
+@dataclass
+class CacheStatus:
+    """What the cache did for a request, as response headers."""
+
+    cache: CacheHeader
+    similarity: float | None = None
+    tokens_saved: int = 0
+    reason: str | None = None
+    degraded: bool = False
+    rejected_by: str | None = None
+    cost_saved: float = 0.0
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "x-nearhit-cache": self.cache,
+            "x-nearhit-tokens-saved": str(self.tokens_saved),
+            "x-nearhit-cost-saved": f"{self.cost_saved:.6f}",
+        }
+        if self.similarity is not None:
+            headers["x-nearhit-similarity"] = f"{self.similarity:.4f}"
+        if self.reason:
+            headers["x-nearhit-bypass-reason"] = self.reason
+        if self.degraded:
+            headers["x-nearhit-degraded"] = "true"
+        if self.rejected_by:
+            headers["x-nearhit-rejected-by"] = self.rejected_by
+        return headers
+
+
+def _threshold(value: str | None) -> float | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return validate.threshold_text(value, "x-nearhit-threshold")
+    except validate.InvalidInput as exc:
+        raise invalid(f"{exc}.", "x-nearhit-threshold", "invalid_header") from None
+
+
+def _max_age(directives: set[str]) -> int | None:
+    """The youngest ``max-age=N`` / ``s-maxage=N`` (seconds) of ``Cache-Control``, or None."""
+    ages: list[int] = []
+    for directive in directives:
+        name, sep, value = directive.partition("=")
+        if sep and name.strip() in ("max-age", "s-maxage"):
+            text = value.strip().strip('"')
+            if not text.isdigit():
+                raise invalid(
+                    f"Cache-Control {name.strip()} must be a whole number of seconds, not {text[:40]!r}.",
+                    "cache-control",
+                    "invalid_header",
+                )
+            ages.append(int(text))
+    return min(ages) if ages else None
+
+
+def _namespace(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return validate.label(value.strip(), "x-nearhit-namespace")
+    except InvalidInput as exc:
+        raise invalid(str(exc), "x-nearhit-namespace", "invalid_header") from None
+
+
+def _ttl(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return validate.ttl_text(value, "x-nearhit-ttl")
+    except validate.InvalidInput as exc:
+        raise invalid(f"{exc}.", "x-nearhit-ttl", "invalid_header") from None
