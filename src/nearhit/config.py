@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     max_prompt_chars: int = Field(
         32_000, gt=0, le=10_000_000, validation_alias=_env("NEARHIT_MAX_PROMPT_CHARS", "max_prompt_chars")
     )
+    # A hit's text is sent in pieces of at most this many characters (the gateway's content chunks, the
+    # /ask/stream content_chunk events): a few writes, not a word-by-word replay (the demo page paces words).
+    hit_chunk_chars: int = Field(
+        1024, ge=1, le=10_000_000, validation_alias=_env("NEARHIT_HIT_CHUNK_CHARS", "hit_chunk_chars")
+    )
     guards: bool = Field(True, validation_alias=_env("NEARHIT_GUARDS", "guards"))
     # The similarity a semantic candidate needs when the guards cannot read the prompts' language (the
     # guards read English only): 1.0 serves no semantic hit at all in other languages.

@@ -149,6 +149,13 @@ def token_count(value: object, name: str) -> int:
     return value
 
 
+def cost(value: object, name: str) -> float:
+    """A price in USD: a finite number >= 0 (stored with an entry, added up by the telemetry)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise InvalidInput(f"{name} must be a finite number of USD >= 0, not {value!r}")
+    return float(value)
+
+
 def label(value: object, name: str) -> str:
     """A tenant or model name: any printable text (it is escaped in queries), no control characters."""
     if not isinstance(value, str):

@@ -72,6 +72,7 @@ def _fill(client: redis.Redis, prefix: str, dim: int) -> None:
             prompt_tokens=123,
             completion_tokens=456,
             ttl=86_400,
+            cost_usd=0.00487125,
         )
         pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
         pipe.expire(key, 86_400)

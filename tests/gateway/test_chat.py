@@ -92,11 +92,27 @@ async def test_a_streamed_paraphrase_is_a_semantic_hit_replayed_as_chunks(serve:
             assert all(c.choices[0].finish_reason is None and c.usage is None for c in [first, *content])
             assert finish.choices[0].finish_reason == "stop" and not finish.choices[0].delta.content
             assert usage.choices == [] and usage.usage is not None and usage.usage.completion_tokens > 0
-        assert len(replayed) > 10  # a hit is replayed in word-sized chunks, as a live answer streams
+        assert len(replayed) == 4  # role, the answer in one piece (under NEARHIT_HIT_CHUNK_CHARS), finish, usage
         live_usage, replayed_usage = live[-1].usage, replayed[-1].usage
         assert live_usage is not None and replayed_usage is not None
         assert replayed_usage.completion_tokens == live_usage.completion_tokens
         assert gateway.runtime.flights.started == 1
+
+
+async def test_a_streamed_hit_comes_in_pieces_of_hit_chunk_chars(serve: ServeGateway) -> None:
+    async with serve(hit_chunk_chars=16) as gateway:
+        client = gateway.client()
+        _, live = await stream(client, ask("Why is the sky blue?"))
+        await gateway.wait_entries(1)
+        headers, replayed = await stream(client, ask("Why is the sky blue?"))
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert text_of(replayed) == text_of(live) and len(text_of(live)) > 32
+        first, *content, finish = replayed
+        assert first.choices[0].delta.role == "assistant"
+        assert [c.choices[0].delta.content for c in content] == [
+            text_of(live)[i : i + 16] for i in range(0, len(text_of(live)), 16)
+        ]
+        assert finish.choices[0].finish_reason == "stop"
 
 
 async def test_without_include_usage_there_is_no_usage_chunk(serve: ServeGateway) -> None:
@@ -297,3 +313,32 @@ async def test_a_client_that_leaves_mid_stream_stops_the_generation(serve: Serve
         await eventually(lambda: not gateway.runtime.flights.in_flight(key))  # nobody waits for it: cancelled
         await gateway.settled()
         assert await gateway.entries() == 0  # and a partial answer is never stored
+
+
+async def test_a_hit_counts_its_prompt_tokens_at_most_once(
+    serve: ServeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prompt's tokens of a hit (what it saved, the usage it reports) are counted once, not by the answer
+    column and again by the gateway: every module that imported the counter counts into one tally."""
+    import sys
+
+    from nearhit.llm import tokens
+
+    original = tokens.count_message_tokens
+    calls: list[int] = []
+
+    def counting(*args: Any, **kwargs: Any) -> int:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    async with serve() as gateway:
+        client = gateway.client()
+        _, first = await create(client, ask("What does a semantic cache store?"))
+        await gateway.wait_entries(1)
+        for module in [m for name, m in sys.modules.items() if name.startswith("nearhit")]:
+            if getattr(module, "count_message_tokens", None) is original:
+                monkeypatch.setattr(module, "count_message_tokens", counting)
+        headers, second = await create(client, ask("What does a semantic cache store?"))
+        assert headers["x-nearhit-cache"] == "hit-exact"
+        assert second.usage.prompt_tokens == first.usage.prompt_tokens
+        assert len(calls) <= 1, f"the hit's prompt tokens were counted {len(calls)} times"

@@ -7,6 +7,7 @@ never FastAPI's ``detail``), so the client's own error handling keeps working. T
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
@@ -14,6 +15,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
 from nearhit.api import limits
 from nearhit.api.access import CallerDep, caller
@@ -66,49 +68,53 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": OpenAIError, "description": why} for status, why in _WHY.items()
 }
 _GET_ERRORS: dict[int | str, dict[str, Any]] = {401: _ERRORS[401], 403: _ERRORS[403]}
-_CHAT_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["model", "messages"],
-                "properties": {
-                    "model": {"type": "string", "minLength": 1, "maxLength": requests.MAX_MODEL_CHARS},
-                    "messages": {"type": "array", "minItems": 1, "items": {"type": "object"}},
-                    "stream": {"type": "boolean"},
-                    "temperature": {"type": "number", "minimum": 0, "maximum": 2},
-                    "n": {"type": "integer", "minimum": 1, "description": "At most NEARHIT_GATEWAY_MAX_N (default 4)."},
-                },
-            }
-        }
+
+
+def _json_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI request body: a JSON object with these properties (the gateway reads it by hand)."""
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+_MODEL = {"type": "string", "minLength": 1, "maxLength": requests.MAX_MODEL_CHARS}
+_CHAT_BODY = _json_body(
+    ["model", "messages"],
+    {
+        "model": _MODEL,
+        "messages": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+        "stream": {"type": "boolean"},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+        "n": {"type": "integer", "minimum": 1, "description": "At most NEARHIT_GATEWAY_MAX_N (default 4)."},
     },
+)
+_TEXTS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": requests.MAX_EMBEDDING_INPUTS,
+    "items": {"type": "string", "minLength": 1},
 }
-_EMBEDDINGS_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["model", "input"],
-                "properties": {
-                    "model": {"type": "string", "minLength": 1, "maxLength": requests.MAX_MODEL_CHARS},
-                    "input": {
-                        "oneOf": [
-                            {"type": "string", "minLength": 1},
-                            {
-                                "type": "array",
-                                "minItems": 1,
-                                "maxItems": requests.MAX_EMBEDDING_INPUTS,
-                                "items": {"type": "string", "minLength": 1},
-                            },
-                        ]
-                    },
-                },
-            }
-        }
-    },
-}
+_EMBEDDINGS_BODY = _json_body(
+    ["model", "input"], {"model": _MODEL, "input": {"oneOf": [{"type": "string", "minLength": 1}, _TEXTS]}}
+)
+
+
+class KnownStream(Response):
+    """An event stream whose writes are all known (a hit): sent as they are, one after the other, without the
+    producer task and disconnect watcher a :class:`StreamingResponse` runs for a stream still being made."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, writes: list[bytes], headers: Mapping[str, str]) -> None:
+        self.writes = writes
+        self.status_code = 200
+        self.background = None
+        self.init_headers(headers)  # no body attribute: no content-length, as a stream has none
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        for write in self.writes:
+            await send({"type": "http.response.body", "body": write, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _config(request: Request) -> GatewayConfig:
@@ -157,10 +163,12 @@ async def chat_completions(
         headers = run.status.headers()
         if call.stream:
             headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}
+            if run.hit:
+                return KnownStream(await run.hit_writes(), headers)
             return StreamingResponse(run.sse(), media_type="text/event-stream", headers=headers)
-        completion = await run.collect()
-        await limits.charge(request, who, int(completion.get("usage", {}).get("completion_tokens", 0)))
-        return JSONResponse(completion, headers=headers)
+        body = await run.body()
+        await limits.charge(request, who, run.completion_tokens)
+        return Response(body, media_type="application/json", headers=headers)
     except GatewayError as exc:
         return _error(exc)
 

@@ -47,6 +47,7 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField("created_at", 18, returned=True, index="numeric"),  # time.time() as a float string
     EntryField("prompt_tokens", 3, returned=True),
     EntryField("completion_tokens", 3, returned=True),
+    EntryField("cost_usd", 10, returned=True),  # the saved call's price, computed once at store time ("" unknown)
     EntryField("ttl", 5),
     EntryField(VECTOR, None, index="vector"),
 )
@@ -72,6 +73,7 @@ def to_hash(
     prompt_tokens: int,
     completion_tokens: int,
     ttl: int | None,
+    cost_usd: float | None = None,
 ) -> dict[str, str | bytes | int | float]:
     """The hash an entry is written as (values checked by the caller)."""
     mapping: dict[str, str | bytes | int | float] = {
@@ -86,6 +88,7 @@ def to_hash(
         "created_at": time.time(),
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
+        "cost_usd": "" if cost_usd is None else repr(float(cost_usd)),
         "ttl": ttl or 0,
         VECTOR: vector,
     }
@@ -103,6 +106,7 @@ def read_answer(doc_id: str, fields: Mapping[str, str]) -> CachedAnswer:
         created_at=float(fields.get("created_at") or 0),
         prompt_tokens=int(fields.get("prompt_tokens") or 0),
         completion_tokens=int(fields.get("completion_tokens") or 0),
+        cost_usd=float(cost) if (cost := fields.get("cost_usd")) else None,
     )
 
 

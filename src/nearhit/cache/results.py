@@ -21,6 +21,8 @@ class CachedAnswer:
     created_at: float
     prompt_tokens: int
     completion_tokens: int
+    cost_usd: float | None = None
+    """What the call that produced it cost (its price at store time); None for an entry stored without one."""
 
 
 @dataclass(frozen=True)

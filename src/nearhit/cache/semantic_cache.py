@@ -247,16 +247,20 @@ class SemanticCache(CacheAdmin):
         ttl: int | None = None,
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        cost_usd: float | None = None,
         vector: Sequence[float] | np.ndarray | None = None,
     ) -> str:
         """Store an answer; returns its document id. The write is one MULTI/EXEC: all of it or nothing.
 
-        Given the :class:`Lookup` of the miss it answers, the lookup's embedding is stored (no second embed)."""
+        Given the :class:`Lookup` of the miss it answers, the lookup's embedding is stored (no second embed).
+        ``cost_usd`` is the price of the call that produced the answer: a hit reads it back (what it saved)."""
         query = self.prepare(prompt, scope)
         response = validate.response(response)
         ttl = validate.ttl(ttl) or self.default_ttl
         validate.token_count(prompt_tokens, "prompt_tokens")
         validate.token_count(completion_tokens, "completion_tokens")
+        if cost_usd is not None:
+            validate.cost(cost_usd, "cost_usd")
         async with self._redis_errors():
             if vector is not None:
                 embedding = validate.vector(vector, self.embedder.dimension)
@@ -273,6 +277,7 @@ class SemanticCache(CacheAdmin):
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 ttl=ttl,
+                cost_usd=cost_usd,
             )
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.delete(key)  # an overwrite must not keep fields (or a TTL) of the old entry

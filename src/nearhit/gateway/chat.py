@@ -11,18 +11,17 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nearhit.cache import stored_answer
 from nearhit.cache.keys import scoped_options
-from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput
 from nearhit.gateway import responses
 from nearhit.gateway.errors import GatewayError, invalid, upstream
 from nearhit.gateway.headers import CacheHeader, CacheStatus, Controls
 from nearhit.gateway.models import ModelRoute, pass_through
 from nearhit.gateway.requests import ChatCall
-from nearhit.llm import ToolCallDelta, assemble_tool_calls, count_message_tokens
+from nearhit.llm import ToolCallDelta, assemble_tool_calls
 from nearhit.service.answering import Answerer
 from nearhit.service.events import CacheDocument, Chunk, ColumnDone, ColumnEvent
+from nearhit.service.hits import ServedHit
 from nearhit.service.request import AskRequest, temperature_bypass
 from nearhit.service.streaming import merge
 
@@ -84,13 +83,15 @@ class _Choice:
     calls: list[ToolCallDelta] = field(default_factory=list)
     logprobs: list[Mapping[str, Any]] = field(default_factory=list)
     done: ColumnDone | None = None
+    served: ServedHit | None = None
 
 
 class ChatRun:
     """A chat completion under way: the cache status is known, the text not all read yet.
 
-    Read it once, with :meth:`sse` (streaming) or :meth:`collect`; :meth:`aclose` releases it either way (and
-    a client that leaves stops the generation unless someone else waits for it).
+    Read it once, with :meth:`sse` (streaming) or :meth:`body`; :meth:`aclose` releases it either way (and
+    a client that leaves stops the generation unless someone else waits for it). A hit's answer is known
+    whole before anything is sent: its body, or its few stream writes, are encoded at once.
     """
 
     def __init__(
@@ -101,7 +102,7 @@ class ChatRun:
         events: AsyncGenerator[tuple[int, ColumnEvent], None],
         buffered: list[tuple[int, ColumnEvent]],
         status: CacheStatus,
-        hit_usage: dict[int, tuple[int, int]],
+        served: Mapping[int, ServedHit],
     ) -> None:
         self.call = call
         self.model = model
@@ -111,14 +112,18 @@ class ChatRun:
         self.created = responses.now()
         self._events = events
         self._buffered = buffered
-        self._hit_usage = hit_usage
-        self._choices = [_Choice() for _ in requests]
+        self._choices = [_Choice(served=served.get(index)) for index in range(len(requests))]
+
+    @property
+    def completion_tokens(self) -> int:
+        """The answer's completion tokens (a hit's as served), once it has been read."""
+        return int(self._usage()["completion_tokens"])
 
     async def aclose(self) -> None:
         await self._events.aclose()
 
-    async def collect(self) -> dict[str, Any]:
-        """The whole ``chat.completion``; raises :class:`GatewayError` if a generation failed."""
+    async def body(self) -> bytes:
+        """The whole ``chat.completion``, encoded; raises :class:`GatewayError` if a generation failed."""
         try:
             async for _, event in self._all_events():
                 if isinstance(event, ColumnDone) and event.status == "error":
@@ -127,7 +132,9 @@ class ChatRun:
             await self.aclose()
         asked = self.call.logprobs
         choices = [
-            responses.Choice(
+            responses.Choice(c.served.text, c.served.finish_reason, c.served.tool_calls)
+            if c.served is not None
+            else responses.Choice(
                 "".join(c.pieces),
                 responses.finish_reason(c.done.finish_reason if c.done else None),
                 assemble_tool_calls(c.calls),
@@ -135,23 +142,43 @@ class ChatRun:
             )
             for c in self._choices
         ]
-        return responses.completion(self.id, self.created, self.model, choices, self._usage())
+        return responses.encode(responses.completion(self.id, self.created, self.model, choices, self._usage()))
+
+    @property
+    def hit(self) -> bool:
+        """Every choice is a hit: the answer is known whole (send it with :meth:`hit_writes`)."""
+        return all(c.served is not None for c in self._choices)
+
+    async def hit_writes(self) -> list[bytes]:
+        """A hit's whole stream, pre-encoded in a few writes: the role chunk with the first piece of text, one
+        write per further piece (``NEARHIT_HIT_CHUNK_CHARS``), then the finish, the usage if asked, ``[DONE]``."""
+        content: list[bytes] = []
+        finish: list[bytes] = []
+        try:
+            async for index, event in self._all_events():
+                if isinstance(event, Chunk) and event.tool_call is not None:
+                    content.append(self._tool_call_chunk(index, event.tool_call))
+                elif isinstance(event, Chunk):
+                    content.append(self._chunk(index=index, delta={"content": event.text}))
+                elif isinstance(event, ColumnDone):
+                    finish.append(self._chunk(index=index, finish_reason=responses.finish_reason(event.finish_reason)))
+        finally:
+            await self.aclose()
+        roles = [self._chunk(index=i, delta={"role": "assistant", "content": ""}) for i in range(len(self._choices))]
+        usage = [responses.sse(self._usage_chunk())] if self.call.include_usage else []
+        return [b"".join([*roles, *content[:1]]), *content[1:], b"".join([*finish, *usage, responses.DONE])]
 
     async def sse(self) -> AsyncIterator[bytes]:
         """``chat.completion.chunk`` events: a role chunk per choice, content, finish, usage if asked, [DONE].
 
         A failure after the first token can only be told inside the stream: an ``error`` object, as OpenAI
-        sends it (the SDK raises it), and no ``[DONE]``.
-        """
-        include_usage = self.call.include_usage
+        sends it (the SDK raises it), and no ``[DONE]``."""
         try:
             for index in range(len(self._choices)):
                 yield self._chunk(index=index, delta={"role": "assistant", "content": ""})
             async for index, event in self._all_events():
                 if isinstance(event, Chunk) and event.tool_call is not None:
-                    call = event.tool_call
-                    delta = responses.tool_call_delta(call.index, call.id, call.name, call.arguments)
-                    yield self._chunk(index=index, delta=delta)
+                    yield self._tool_call_chunk(index, event.tool_call)
                 elif isinstance(event, Chunk) and (event.text or event.logprobs):
                     tokens = event.logprobs if self.call.logprobs else None
                     yield self._chunk(index=index, delta={"content": event.text}, tokens=tokens)
@@ -160,8 +187,8 @@ class ChatRun:
                         yield responses.sse(_failure(event).body())
                         return
                     yield self._chunk(index=index, finish_reason=responses.finish_reason(event.finish_reason))
-            if include_usage:
-                yield responses.sse(responses.chunk(self.id, self.created, self.model, used=self._usage()))
+            if self.call.include_usage:
+                yield responses.sse(self._usage_chunk())
             yield responses.DONE
         finally:
             await self.aclose()
@@ -169,6 +196,12 @@ class ChatRun:
     def _chunk(self, **fields: Any) -> bytes:
         data = responses.chunk(self.id, self.created, self.model, include_usage=self.call.include_usage, **fields)
         return responses.sse(data)
+
+    def _tool_call_chunk(self, index: int, call: ToolCallDelta) -> bytes:
+        return self._chunk(index=index, delta=responses.tool_call_delta(call.index, call.id, call.name, call.arguments))
+
+    def _usage_chunk(self) -> dict[str, Any]:
+        return responses.chunk(self.id, self.created, self.model, used=self._usage())
 
     async def _all_events(self) -> AsyncIterator[tuple[int, ColumnEvent]]:
         buffered, self._buffered = self._buffered, []
@@ -181,6 +214,8 @@ class ChatRun:
 
     def _note(self, index: int, event: ColumnEvent) -> None:
         choice = self._choices[index]
+        if choice.served is not None:
+            return  # a hit's answer is known whole
         if isinstance(event, Chunk) and event.tool_call is not None:
             choice.calls.append(event.tool_call)
         elif isinstance(event, Chunk):
@@ -190,20 +225,20 @@ class ChatRun:
             choice.done = event
 
     def _usage(self) -> dict[str, Any]:
-        """Tokens as the provider would count them; a hit's prompt also as ``cached_tokens`` (what it saved),
-        its completion as served (cut at ``max_tokens`` if it was)."""
+        """Tokens as the provider would count them; a hit's (read from its entry) prompt also as
+        ``cached_tokens`` (what it saved), its completion as served (cut at ``max_tokens`` if it was)."""
         prompt = completion = cached = 0
-        for index, choice in enumerate(self._choices):
-            if index in self._hit_usage:
-                p = self._hit_usage[index][0]
-                c = choice.done.record.tokens_saved - p if choice.done is not None else self._hit_usage[index][1]
+        for choice in self._choices:
+            if choice.served is not None:
+                p, c = choice.served.prompt_tokens, choice.served.completion_tokens
                 cached += p
             elif choice.done is not None:
                 p, c = choice.done.record.prompt_tokens, choice.done.record.completion_tokens
             else:
                 p = c = 0
             prompt, completion = prompt + p, completion + c
-        return responses.usage(prompt, completion, cached if self._hit_usage else None)
+        hits = any(choice.served is not None for choice in self._choices)
+        return responses.usage(prompt, completion, cached if hits else None)
 
 
 async def start_chat(
@@ -240,6 +275,8 @@ async def start_chat(
             index, event = item
             if isinstance(event, CacheDocument):
                 documents[index] = event
+                if event.served is not None and len(documents) == len(requests):
+                    break  # every answer is a hit, known whole: nothing more to wait for
             elif isinstance(event, ColumnDone):
                 if event.status == "error":
                     raise _failure(event)
@@ -249,43 +286,27 @@ async def start_chat(
     except BaseException:
         await events.aclose()
         raise
-    hit_usage = {index: _hit_usage(answerer, requests[index], doc) for index, doc in documents.items() if doc.hit}
-    status = _status(documents.get(0), hit_usage.get(0), bypass, controls)
-    if hit_usage:
-        priced_as = answerer.priced_for(requests[0])
-        status.cost_saved = sum(request_cost(priced_as, p, c).usd for p, c in hit_usage.values())
+    served = {index: doc.served for index, doc in documents.items() if doc.served is not None}
+    status = _status(documents.get(0), bypass, controls)
+    status.cost_saved = sum(hit.cost_saved_usd for hit in served.values())
     model = answerer.model_for(requests[0])
-    return ChatRun(call, model, requests, events, buffered, status, hit_usage)
+    return ChatRun(call, model, requests, events, buffered, status, served)
 
 
-def _status(
-    document: CacheDocument | None, hit_usage: tuple[int, int] | None, bypass: str | None, controls: Controls
-) -> CacheStatus:
+def _status(document: CacheDocument | None, bypass: str | None, controls: Controls) -> CacheStatus:
     if bypass is not None:
         return CacheStatus("bypass", reason=bypass)
     result = document.result if document is not None else None
     degraded = document is not None and document.degraded is not None
     similarity = result.similarity if result is not None else None
-    if hit_usage is not None:
+    if document is not None and document.served is not None:
         kind: CacheHeader = "hit-semantic" if result is not None and result.match == "semantic" else "hit-exact"
-        return CacheStatus(kind, similarity=similarity, tokens_saved=sum(hit_usage))
+        return CacheStatus(kind, similarity=similarity, tokens_saved=document.served.tokens_saved)
     if not controls.lookup:
         return CacheStatus("bypass", reason="Cache-Control: no-cache", degraded=degraded)
     return CacheStatus(
         "miss", similarity=similarity, degraded=degraded, rejected_by=result.rejected_by if result else None
     )
-
-
-def _hit_usage(answerer: Answerer, request: AskRequest, document: CacheDocument) -> tuple[int, int]:
-    """(prompt, completion) tokens a live call would have used: what a hit saved, and the usage it reports."""
-    answer = document.result.answer if document.result is not None else None
-    prompt_tokens = count_message_tokens(request.messages(), answerer.priced_for(request))
-    if answer is None:
-        return prompt_tokens, 0
-    completion_tokens = answer.completion_tokens
-    if request.max_tokens is not None and not stored_answer.decode(answer.response)[1]:
-        completion_tokens = min(completion_tokens, request.max_tokens)  # the replay is cut there
-    return prompt_tokens, completion_tokens
 
 
 def _failure(done: ColumnDone) -> GatewayError:

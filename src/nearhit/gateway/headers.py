@@ -7,14 +7,16 @@ tokens and cost saved, why the cache was bypassed or a candidate rejected.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from nearhit import validate
 from nearhit.errors import InvalidInput
 from nearhit.gateway.errors import invalid
 
 CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,10 @@ class Controls:
         return cls(
             lookup="no-cache" not in directives,
             store="no-store" not in directives,
-            threshold=_threshold(threshold),
-            ttl=_ttl(ttl),
+            threshold=_header(threshold, "x-nearhit-threshold", validate.threshold_text),
+            ttl=_header(ttl, "x-nearhit-ttl", validate.ttl_text),
             max_age=_max_age(directives),
-            namespace=_namespace(namespace),
+            namespace=_header(namespace, "x-nearhit-namespace", validate.label),
         )
 
 
@@ -73,13 +75,15 @@ class CacheStatus:
         return headers
 
 
-def _threshold(value: str | None) -> float | None:
+def _header(value: str | None, name: str, read: Callable[[str, str], T]) -> T | None:
+    """A header's value read by ``read`` (a :mod:`nearhit.validate` rule), None when absent or blank, a 400
+    naming the header when the rule refuses it."""
     if value is None or not value.strip():
         return None
     try:
-        return validate.threshold_text(value, "x-nearhit-threshold")
-    except validate.InvalidInput as exc:
-        raise invalid(f"{exc}.", "x-nearhit-threshold", "invalid_header") from None
+        return read(value.strip(), name)
+    except InvalidInput as exc:
+        raise invalid(f"{str(exc).rstrip('.')}.", name, "invalid_header") from None
 
 
 def _max_age(directives: set[str]) -> int | None:
@@ -97,21 +101,3 @@ def _max_age(directives: set[str]) -> int | None:
                 )
             ages.append(int(text))
     return min(ages) if ages else None
-
-
-def _namespace(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return validate.label(value.strip(), "x-nearhit-namespace")
-    except InvalidInput as exc:
-        raise invalid(str(exc), "x-nearhit-namespace", "invalid_header") from None
-
-
-def _ttl(value: str | None) -> int | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return validate.ttl_text(value, "x-nearhit-ttl")
-    except validate.InvalidInput as exc:
-        raise invalid(f"{exc}.", "x-nearhit-ttl", "invalid_header") from None

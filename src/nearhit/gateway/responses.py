@@ -115,6 +115,11 @@ def chunk(
     return body
 
 
+def encode(body: Mapping[str, Any]) -> bytes:
+    """A response body as compact JSON bytes, encoded once."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def sse(data: Mapping[str, Any] | str) -> bytes:
     """One Server-Sent Event as OpenAI sends it: a ``data:`` line only (no ``event:`` field) and a blank line."""
     text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))

@@ -8,41 +8,36 @@ traceback in the log), and record one telemetry event when they end. The HTTP la
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Literal
 
 from redis.exceptions import RedisError, ResponseError
 
 from nearhit import tracing
-from nearhit.cache import stored_answer
 from nearhit.cache.keys import options_digest
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
 from nearhit.economics.prices import request_cost
-from nearhit.errors import InvalidInput, NearhitError
+from nearhit.errors import NearhitError
 from nearhit.llm import (
     LLMError,
     LLMEvent,
     StreamEnd,
     TextChunk,
     ToolCallDelta,
-    assemble_tool_calls,
-    count_message_tokens,
 )
-from nearhit.llm.tokens import encoding_for
-from nearhit.service.events import CacheDocument, Chunk, Clock, ColumnDone, ColumnEvent, replay_pieces
+from nearhit.service import hits, storing
+from nearhit.service.events import CacheDocument, Chunk, Clock, ColumnDone, ColumnEvent
 from nearhit.service.request import AskRequest, temperature_bypass
 from nearhit.service.runtime import Runtime, current_request_id
 from nearhit.service.store_health import StoreResult
 from nearhit.service.telemetry import Column, ColumnRecord, Outcome
 
 log = logging.getLogger(__name__)
-_ARGUMENT_PIECE_CHARS = 8  # about the 2-3 tokens of JSON OpenAI sends per tool-call delta
 
 
 class Answerer:
@@ -163,22 +158,21 @@ class Answerer:
         request = replace(request, query=query) if query is not None else replace(request, share=False)
         scope_id = query.scope.id if query is not None else request.scope(self.model_for(request)).id
         if result is not None and result.answer is not None:
-            result = _servable(result, request, self.priced_for(request))
+            result = hits.servable(result, request)
         if result is not None and result.answer is not None:
             assert cache is not None and query is not None
             cache.remember_served(current_request_id(), result, request.tenant, query.prompt)
-            yield CacheDocument(scope_id, result)
-            async for event in self._replay(request, result, clock):
+            async for event in self._serve_hit(request, scope_id, result, clock):
                 yield event
             return
         skipped = bypass or (None if request.lookup else "lookup skipped (no-cache)")
         yield CacheDocument(scope_id, result, degraded=degraded, bypass=skipped)
         on_complete = None
         if cache is not None and query is not None and degraded is None and request.store:
-            on_complete = self._storer(request, query, result)
+            on_complete = storing.storer(self.runtime, request, query, self.priced_for(request), result)
         pieces: list[str] = []
         end: StreamEnd | None = None
-        stored = StoreResult("skipped", _no_store_reason(request, bypass, degraded))
+        stored = StoreResult("skipped", storing.no_store_reason(request, bypass, degraded))
         key = self.flight_key(request)
         joined = self.runtime.flights.in_flight(key)
         try:
@@ -223,83 +217,31 @@ class Answerer:
             "llm.stream", events, column=column, provider=provider.name, model=model, tenant=request.tenant
         )
 
-    async def _replay(self, request: AskRequest, result: LookupResult, clock: Clock) -> AsyncIterator[ColumnEvent]:
-        assert result.answer is not None and result.match is not None
-        answer = result.answer
-        priced_as = self.priced_for(request)
-        text, calls = stored_answer.decode(answer.response)
-        finish_reason = "tool_calls" if calls else "stop"
-        completion_tokens = answer.completion_tokens
-        if request.max_tokens is not None and not calls:
-            text, completion_tokens, finish_reason = cut_to_tokens(
-                text, completion_tokens, request.max_tokens, priced_as
-            )
-        for piece in replay_pieces(text) if text else ():
-            clock.mark_first()
+    async def _serve_hit(
+        self, request: AskRequest, scope_id: str, result: LookupResult, clock: Clock
+    ) -> AsyncIterator[ColumnEvent]:
+        """The hit's ``CacheDocument``, its text in a few pieces, its tool calls, its ``ColumnDone``: no token
+        counting, no price lookup (the entry has both), no pause between pieces."""
+        assert result.match is not None
+        served = hits.serve(result, request, self.priced_for(request))
+        yield CacheDocument(scope_id, result, served=served)
+        clock.mark_first()
+        for piece in hits.pieces(served.text, self.runtime.settings.hit_chunk_chars):
             yield Chunk(piece)
-            await asyncio.sleep(0)  # let the other column and the transport run between pieces
-        for index, call in enumerate(calls):
-            clock.mark_first()
-            for delta in replay_tool_call(index, call.id, call.name, call.arguments):
+        for index, call in enumerate(served.tool_calls):
+            for delta in hits.tool_call_deltas(index, call):
                 yield Chunk("", tool_call=delta)
-        prompt_tokens = count_message_tokens(request.messages(), priced_as)
-        saved = request_cost(priced_as, prompt_tokens, completion_tokens)
         record = self._record(
             "cache",
             result.match,
             request,
             clock,
-            prompt_tokens=0,
-            completion_tokens=0,
-            tokens_saved=prompt_tokens + completion_tokens,
-            cost_usd=0.0,
-            cost_saved_usd=saved.usd,
+            tokens_saved=served.tokens_saved,
+            cost_saved_usd=served.cost_saved_usd,
             similarity=result.similarity,
             lookup=result,
         )
-        yield ColumnDone("done", record, finish_reason=finish_reason, text=text)
-
-    def _storer(
-        self, request: AskRequest, query: Lookup, lookup: LookupResult | None = None
-    ) -> Callable[[list[LLMEvent | StoreResult]], Awaitable[StoreResult]]:
-        """The flight's ``on_complete``: store the answer, count the outcome, hand it to every waiter; an
-        explored candidate (``lookup.probe``) is then labelled from the fresh answer."""
-
-        async def store(events: list[LLMEvent | StoreResult]) -> StoreResult:
-            result = await attempt(events)
-            self.runtime.stores.record(result)
-            if result.outcome == "stored" and lookup is not None and lookup.probe is not None and lookup.embedding:
-                text = "".join(e.text for e in events if isinstance(e, TextChunk))
-                await self.runtime.learn(lookup.probe, lookup.embedding, query.prompt, text)
-            return result
-
-        async def attempt(events: list[LLMEvent | StoreResult]) -> StoreResult:
-            end = events[-1] if events else None
-            if not isinstance(end, StreamEnd) or end.finish_reason not in ("stop", "tool_calls"):
-                reason = end.finish_reason if isinstance(end, StreamEnd) else "none"
-                return StoreResult("skipped", f"the answer is cut or filtered (finish_reason {reason})")
-            calls = assemble_tool_calls([e for e in events if isinstance(e, ToolCallDelta)])
-            text = stored_answer.encode("".join(e.text for e in events if isinstance(e, TextChunk)), calls)
-            try:
-                cache = await self.runtime.cache()
-                with tracing.span("cache.store", tenant=request.tenant, completion_tokens=end.usage.completion_tokens):
-                    await cache.store(
-                        query,  # its embedding, when the lookup computed one: no second embed or read
-                        text,
-                        ttl=request.ttl,
-                        prompt_tokens=end.usage.prompt_tokens,
-                        completion_tokens=end.usage.completion_tokens,
-                    )
-            except InvalidInput as exc:  # an empty or oversized answer: not worth keeping, Redis is fine
-                return StoreResult("skipped", str(exc))
-            except (NearhitError, RedisError) as exc:
-                return StoreResult("failed", str(exc))
-            except Exception as exc:
-                log.exception("answer not stored")
-                return StoreResult("failed", f"{type(exc).__name__}: {exc}")
-            return StoreResult("stored")
-
-        return store
+        yield ColumnDone("done", record, finish_reason=served.finish_reason, text=served.text)
 
     def _done_after_llm(
         self,
@@ -321,9 +263,7 @@ class Answerer:
             clock,
             prompt_tokens=end.usage.prompt_tokens,
             completion_tokens=end.usage.completion_tokens,
-            tokens_saved=0,
             cost_usd=cost.usd,
-            cost_saved_usd=0.0,
             degraded=degraded is not None,
             lookup=lookup,
             joined=joined,
@@ -344,19 +284,7 @@ class Answerer:
         """An LLM failure keeps the provider's status; anything else is an internal error."""
         message = str(exc) if isinstance(exc, LLMError) else f"internal error: {type(exc).__name__}: {exc}"
         record = self._record(
-            column,
-            "error",
-            request,
-            clock,
-            prompt_tokens=0,
-            completion_tokens=0,
-            tokens_saved=0,
-            cost_usd=0.0,
-            cost_saved_usd=0.0,
-            degraded=degraded is not None,
-            error=message,
-            lookup=lookup,
-            joined=joined,
+            column, "error", request, clock, degraded=degraded is not None, error=message, lookup=lookup, joined=joined
         )
         if isinstance(exc, LLMError):
             return ColumnDone("error", record, error=message, error_status=exc.status_code, retry_after=exc.retry_after)
@@ -369,11 +297,11 @@ class Answerer:
         request: AskRequest,
         clock: Clock,
         *,
-        prompt_tokens: int,
-        completion_tokens: int,
-        tokens_saved: int,
-        cost_usd: float,
-        cost_saved_usd: float,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        tokens_saved: int = 0,
+        cost_usd: float = 0.0,
+        cost_saved_usd: float = 0.0,
         similarity: float | None = None,
         degraded: bool = False,
         error: str | None = None,
@@ -408,56 +336,5 @@ class Answerer:
         return record
 
 
-def cut_to_tokens(text: str, tokens: int, limit: int, model: str) -> tuple[str, int, str]:
-    """A stored answer served under ``max_tokens``: (text, completion tokens, finish reason). Longer than the
-    limit, it is cut at the limit with ``length``, as the model itself would have stopped."""
-    if tokens <= limit:
-        return text, tokens, "stop"
-    encoding = encoding_for(model)
-    ids = encoding.encode_ordinary(text)
-    if len(ids) <= limit:
-        return text, tokens, "stop"
-    cut: str = encoding.decode(ids[:limit])
-    return cut, limit, "length"
-
-
-def replay_tool_call(index: int, call_id: str, name: str, arguments: str) -> list[ToolCallDelta]:
-    """A stored tool call as OpenAI streams one: id and name with empty arguments, then argument fragments."""
-    first = ToolCallDelta(index, "", call_id, name)
-    step = _ARGUMENT_PIECE_CHARS
-    return [first, *(ToolCallDelta(index, arguments[i : i + step]) for i in range(0, len(arguments), step))]
-
-
-def _servable(result: LookupResult, request: AskRequest, priced_as: str) -> LookupResult:
-    """The hit, or a miss saying why the entry may not answer this request: older than ``max_age``, or a
-    tool call longer than ``max_tokens`` (a cut call is no call)."""
-    answer = result.answer
-    assert answer is not None
-    age = time.time() - answer.created_at
-    reason = rejected_by = None
-    if request.max_age is not None and age > request.max_age:
-        reason, rejected_by = f"the entry is {age:.0f} s old, older than max-age={request.max_age:g}", "max-age"
-    elif (
-        request.max_tokens is not None
-        and answer.completion_tokens > request.max_tokens
-        and stored_answer.decode(answer.response)[1]
-    ):
-        reason, rejected_by = "the stored tool call is longer than max_tokens", "max_tokens"
-    if reason is None:
-        return result
-    return replace(
-        result, match=None, answer=None, rejected_by=rejected_by, rejection_reason=reason, similarity=result.similarity
-    )
-
-
 def _degraded_reason(exc: BaseException) -> str:
     return f"cache unavailable, answering from the LLM: {exc}"
-
-
-def _no_store_reason(request: AskRequest, bypass: str | None, degraded: str | None) -> str:
-    """Why a miss's answer is not stored, when it is not even tried."""
-    if bypass is not None:
-        return bypass
-    if degraded is not None:
-        return "the cache is degraded"
-    return "the request said not to store (no-store)" if not request.store else "its generation made no store"

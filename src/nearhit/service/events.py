@@ -3,7 +3,6 @@ one :class:`ColumnDone`. Typed up to the edge: the HTTP and gateway layers forma
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,10 +10,9 @@ from typing import Any, Literal
 
 from nearhit.cache.results import LookupResult
 from nearhit.llm import ToolCallDelta
+from nearhit.service.hits import ServedHit
 from nearhit.service.store_health import StoreOutcome
 from nearhit.service.telemetry import ColumnRecord
-
-_WORD = re.compile(r"\S+\s*|\s+")
 
 
 @dataclass(frozen=True)
@@ -27,6 +25,8 @@ class CacheDocument:
     """Why the cache could not be used (the LLM answers without it), or None."""
     bypass: str | None = None
     """Why the lookup was skipped on purpose, or None."""
+    served: ServedHit | None = None
+    """On a hit: the answer served and what it saved, known before any text is sent."""
 
     @property
     def hit(self) -> bool:
@@ -102,8 +102,3 @@ class Clock:
     def total_ms(self) -> float:
         end = self.last if self.last is not None else time.perf_counter()
         return round((end - self.started) * 1000, 3)
-
-
-def replay_pieces(text: str) -> list[str]:
-    """A cached answer cut into word-sized pieces, the size a live stream sends."""
-    return _WORD.findall(text) or [text]

@@ -47,7 +47,13 @@ K = TypeVar("K")
 
 async def merge(columns: Mapping[K, AsyncIterator[ColumnEvent]]) -> AsyncGenerator[tuple[K, ColumnEvent], None]:
     """The columns' events tagged with their column, in arrival order. Leaving early (or being cancelled)
-    stops every column, so work nobody reads any more is cancelled."""
+    stops every column, so work nobody reads any more is cancelled. One column is read as it is: no task,
+    no queue hop per event."""
+    if len(columns) == 1:
+        ((name, events),) = columns.items()
+        async for only in _alone(name, events):
+            yield name, only
+        return
     queue: asyncio.Queue[tuple[K, ColumnEvent | None]] = asyncio.Queue()
 
     async def pump(name: K, events: AsyncIterator[ColumnEvent]) -> None:
@@ -72,6 +78,19 @@ async def merge(columns: Mapping[K, AsyncIterator[ColumnEvent]]) -> AsyncGenerat
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _alone(name: object, events: AsyncIterator[ColumnEvent]) -> AsyncGenerator[ColumnEvent, None]:
+    """A single column's events; leaving early closes it (what cancelling its pump does for several)."""
+    try:
+        async for event in events:
+            yield event
+    except Exception:  # as the pumps: a column ends with a ColumnDone instead of raising; never lose one silently
+        log.exception("column %s failed", name)
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()
 
 
 async def race(columns: Mapping[str, AsyncIterator[ColumnEvent]]) -> AsyncIterator[RaceEvent]:

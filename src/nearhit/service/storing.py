@@ -1,0 +1,79 @@
+"""A miss's answer stored once its generation ends: the single-flight's ``on_complete``, run once for all the
+requests that shared the generation, so they all report the same store outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import RedisError
+
+from nearhit import tracing
+from nearhit.cache import stored_answer
+from nearhit.cache.lookup import Lookup
+from nearhit.cache.results import LookupResult
+from nearhit.economics.prices import request_cost
+from nearhit.errors import InvalidInput, NearhitError
+from nearhit.llm import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, assemble_tool_calls
+from nearhit.service.request import AskRequest
+from nearhit.service.runtime import Runtime
+from nearhit.service.store_health import StoreResult
+
+log = logging.getLogger(__name__)
+
+OnComplete = Callable[[list[LLMEvent | StoreResult]], Awaitable[StoreResult]]
+
+
+def storer(
+    runtime: Runtime, request: AskRequest, query: Lookup, priced_as: str, lookup: LookupResult | None = None
+) -> OnComplete:
+    """The flight's ``on_complete``: store the answer (with its tokens and price, computed once here: a hit
+    reads them back), count the outcome, hand it to every waiter; an explored candidate (``lookup.probe``)
+    is then labelled from the fresh answer."""
+
+    async def store(events: list[LLMEvent | StoreResult]) -> StoreResult:
+        result = await attempt(events)
+        runtime.stores.record(result)
+        if result.outcome == "stored" and lookup is not None and lookup.probe is not None and lookup.embedding:
+            text = "".join(e.text for e in events if isinstance(e, TextChunk))
+            await runtime.learn(lookup.probe, lookup.embedding, query.prompt, text)
+        return result
+
+    async def attempt(events: list[LLMEvent | StoreResult]) -> StoreResult:
+        end = events[-1] if events else None
+        if not isinstance(end, StreamEnd) or end.finish_reason not in ("stop", "tool_calls"):
+            reason = end.finish_reason if isinstance(end, StreamEnd) else "none"
+            return StoreResult("skipped", f"the answer is cut or filtered (finish_reason {reason})")
+        calls = assemble_tool_calls([e for e in events if isinstance(e, ToolCallDelta)])
+        text = stored_answer.encode("".join(e.text for e in events if isinstance(e, TextChunk)), calls)
+        used = end.usage
+        try:
+            cache = await runtime.cache()
+            with tracing.span("cache.store", tenant=request.tenant, completion_tokens=used.completion_tokens):
+                await cache.store(
+                    query,  # its embedding, when the lookup computed one: no second embed or read
+                    text,
+                    ttl=request.ttl,
+                    prompt_tokens=used.prompt_tokens,
+                    completion_tokens=used.completion_tokens,
+                    cost_usd=request_cost(priced_as, used.prompt_tokens, used.completion_tokens).usd,
+                )
+        except InvalidInput as exc:  # an empty or oversized answer: not worth keeping, Redis is fine
+            return StoreResult("skipped", str(exc))
+        except (NearhitError, RedisError) as exc:
+            return StoreResult("failed", str(exc))
+        except Exception as exc:
+            log.exception("answer not stored")
+            return StoreResult("failed", f"{type(exc).__name__}: {exc}")
+        return StoreResult("stored")
+
+    return store
+
+
+def no_store_reason(request: AskRequest, bypass: str | None, degraded: str | None) -> str:
+    """Why a miss's answer is not stored, when it is not even tried."""
+    if bypass is not None:
+        return bypass
+    if degraded is not None:
+        return "the cache is degraded"
+    return "the request said not to store (no-store)" if not request.store else "its generation made no store"
