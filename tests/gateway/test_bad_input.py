@@ -148,7 +148,7 @@ async def test_an_oversized_body_is_refused_before_it_is_read(serve: ServeGatewa
     huge = json.dumps(body(messages=[{"role": "user", "content": "x" * (MAX_BODY_BYTES + 1)}]))
     async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
         response = await http.post("/chat/completions", content=huge, headers={"content-type": "application/json"})
-        assert response.status_code == 413  # the app-wide limit (nearhit.api.middleware.BodyLimit)
+        assert response.status_code == 413  # the app-wide limit (nearhit.api.middleware.Edge)
         assert response.json()["error"]["code"] == "request_too_large"
 
 

@@ -171,7 +171,7 @@ _BEARER = HTTPBearer(auto_error=False, description="A gateway key (NEARHIT_GATEW
 _ADMIN_HEADER = APIKeyHeader(name="X-Admin-Token", auto_error=False, description="NEARHIT_ADMIN_TOKEN.")
 
 
-def identify(
+async def identify(
     request: Request,
     _: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
     x_admin_token: Annotated[str | None, Security(_ADMIN_HEADER)],
@@ -186,16 +186,16 @@ class Rule(Enum):
     ADMIN = "admin"  # writes or deletes for any tenant
 
 
-def public() -> None:
+async def public() -> None:
     """The rule of endpoints anyone may call."""
 
 
-def caller(request: Request, who: Annotated[Caller, Depends(identify)]) -> Caller:
+async def caller(request: Request, who: Annotated[Caller, Depends(identify)]) -> Caller:
     """The rule of endpoints that act for a tenant: a credential is needed in secured mode."""
     return policy_of(request).require_caller(who)
 
 
-def admin(request: Request, who: Annotated[Caller, Depends(identify)]) -> Caller:
+async def admin(request: Request, who: Annotated[Caller, Depends(identify)]) -> Caller:
     """The rule of endpoints that act for any tenant."""
     return policy_of(request).require_admin(who)
 

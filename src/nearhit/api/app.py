@@ -26,7 +26,7 @@ from nearhit.api import (
     ui,
     vector,
 )
-from nearhit.api.middleware import BodyLimit, JSONBodies, RequestContext, SecurityHeaders
+from nearhit.api.middleware import Edge
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
 from nearhit.service.runtime import Runtime
@@ -97,13 +97,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(ui.router, dependencies=[access.PUBLIC])  # the pages: / and /calculator (exactly)
     access.check_routes(app)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
-    app.add_middleware(JSONBodies, openai_prefix=gateway.router.prefix)  # innermost: after the size limit
+    app.add_middleware(Edge, openai_prefix=gateway.router.prefix)  # the one layer every request crosses
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
-    if origins:
+    if origins:  # outside it: CORS headers on every answer, the edge's 413 and 415 included
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
-    app.add_middleware(BodyLimit, openai_prefix=gateway.router.prefix)
-    app.add_middleware(RequestContext)
-    app.add_middleware(SecurityHeaders)
     if tracing.enabled():
         app.add_middleware(tracing.RequestSpans)  # outermost: the span covers the whole response
     return app

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Coroutine
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
@@ -15,11 +16,12 @@ from nearhit.api import limits
 from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Threshold, Ttl
+from nearhit.api.streams import KnownStream
 from nearhit.llm import ChatMessage, count_tokens
 from nearhit.service.events import Chunk, ColumnDone, ColumnEvent
 from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
-from nearhit.service.streaming import column_complete_data, merge, race
+from nearhit.service.streaming import RaceEvent, column_complete_data, merge, race
 
 router = APIRouter(tags=["ask"])
 T = TypeVar("T")
@@ -74,19 +76,39 @@ class AskBody(ScopeFields):
 )
 async def ask_stream(
     body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request
-) -> EventSourceResponse:
+) -> Response:
     request = body.to_request(runtime, caller)
     await limits.admit(http, caller, lambda: body.prompt_tokens(runtime))  # a stream counts its prompt only
     columns: dict[str, AsyncIterator[ColumnEvent]] = {}
     if body.include_raw:
         columns["raw"] = answerer.raw(request)
     columns["cache"] = answerer.cached(request)
+    stream = race(columns)
+    seen: list[RaceEvent] = []
+    if not body.include_raw:  # the cache column alone: a hit is known whole before anything is sent
+        async for event in stream:
+            seen.append(event)
+            if event.type == "cache_document":
+                break
+        if seen and seen[-1].data.get("hit"):
+            seen += [event async for event in stream]
+            return KnownStream([b"".join(_sse(event).encode() for event in seen)], _SSE_HEADERS)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
-        async for event in race(columns):
-            yield ServerSentEvent(data=json.dumps(event.payload()), event=event.type, id=str(event.seq))
+        for event in seen:
+            yield _sse(event)
+        async for event in stream:
+            yield _sse(event)
 
     return EventSourceResponse(events(), ping=15, headers={"X-Accel-Buffering": "no"})
+
+
+_SSE_HEADERS = {"cache-control": "no-store", "connection": "keep-alive", "x-accel-buffering": "no"}
+"""What :class:`EventSourceResponse` sends with a stream, sent with a hit's known one too."""
+
+
+def _sse(event: RaceEvent) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(event.payload()), event=event.type, id=str(event.seq))
 
 
 @router.post("/ask", summary="Answer with both columns, as one JSON document")

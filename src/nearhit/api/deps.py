@@ -1,4 +1,6 @@
-"""Dependencies shared by the routers: the runtime, the answerer, the cache (access rules: ``access``)."""
+"""Dependencies shared by the routers: the runtime, the answerer, the cache (access rules: ``access``).
+
+All async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request for a lookup."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from nearhit.service.answering import Answerer
 from nearhit.service.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -19,7 +21,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_answerer(runtime: RuntimeDep) -> Answerer:
+async def get_answerer(runtime: RuntimeDep) -> Answerer:
     return Answerer(runtime)
 
 

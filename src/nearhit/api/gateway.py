@@ -7,7 +7,6 @@ never FastAPI's ``detail``), so the client's own error handling keeps working. T
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
@@ -15,12 +14,12 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
-from starlette.types import Receive, Scope, Send
 
 from nearhit.api import limits
 from nearhit.api.access import CallerDep, caller
 from nearhit.api.deps import AnswererDep, RuntimeDep
 from nearhit.api.middleware import MAX_BODY_BYTES
+from nearhit.api.streams import KnownStream
 from nearhit.errors import NearhitError
 from nearhit.gateway import (
     ChatCall,
@@ -98,29 +97,16 @@ _EMBEDDINGS_BODY = _json_body(
 )
 
 
-class KnownStream(Response):
-    """An event stream whose writes are all known (a hit): sent as they are, one after the other, without the
-    producer task and disconnect watcher a :class:`StreamingResponse` runs for a stream still being made."""
-
-    media_type = "text/event-stream"
-
-    def __init__(self, writes: list[bytes], headers: Mapping[str, str]) -> None:
-        self.writes = writes
-        self.status_code = 200
-        self.background = None
-        self.init_headers(headers)  # no body attribute: no content-length, as a stream has none
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        for write in self.writes:
-            await send({"type": "http.response.body", "body": write, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
 def _config(request: Request) -> GatewayConfig:
     """The gateway's configuration, read at start-up by the app factory."""
     config: GatewayConfig = request.app.state.gateway_config
     return config
+
+
+async def _json_of(request: Request) -> Any:
+    """The body as JSON: parsed once, by the app's edge (:class:`nearhit.api.middleware.Edge`), when it ran."""
+    state = request.scope.get("state") or {}
+    return state["json"] if "json" in state else parse_json(await request.body())
 
 
 def _prompt_tokens(call: ChatCall) -> int:
@@ -151,7 +137,7 @@ async def chat_completions(
     try:
         config = _config(request)
         tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
-        call = parse_chat(parse_json(await request.body()), config.max_n)
+        call = parse_chat(await _json_of(request), config.max_n)
         route = config.route(call.model)
         if route is None:
             raise unknown_model(call.model, sorted(config.models.routes) if config.models else [])
@@ -181,7 +167,7 @@ async def chat_completions(
 )
 async def embeddings(request: Request, runtime: RuntimeDep, who: CallerDep) -> Response:
     try:
-        call = parse_embeddings(parse_json(await request.body()))
+        call = parse_embeddings(await _json_of(request))
         embedder = runtime.embedder
         if call.dimensions is not None and call.dimensions != embedder.dimension:
             raise unsupported(

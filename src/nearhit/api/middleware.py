@@ -1,4 +1,5 @@
-"""Request ids, access logs, a body size limit, strict JSON bodies, as plain ASGI middleware (streaming-safe)."""
+"""The app's one ASGI middleware, streaming-safe: request ids and the access log, security headers, the body
+size limit and strict JSON bodies, in one layer (one ``send`` wrapper, the headers read once per request)."""
 
 from __future__ import annotations
 
@@ -20,32 +21,76 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 
 log = structlog.get_logger("nearhit.access")
 
+# The UI is self-hosted (no CDN, no inline script or style): everything from this origin, never framed.
+PAGE_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+# /docs and /redoc (fastapi-offline) start Swagger UI and ReDoc with an inline script; ReDoc runs a blob: worker.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
 
-class RequestContext:
-    """Takes ``X-Request-ID`` from the caller (or makes one), logs the request with it, returns it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+def _security_headers(policy: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+
+
+_PAGE_HEADERS = _security_headers(PAGE_POLICY)
+_DOCS_HEADERS = _security_headers(DOCS_POLICY)
+
+
+class Edge:
+    """What every HTTP request goes through before a route sees it, and every response on its way out.
+
+    - ``X-Request-ID`` is taken from the caller (or made), bound to the logs, returned; the request is logged.
+    - ``Content-Security-Policy``, ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy`` go
+      on every response (pages, JSON, event streams, errors) unless the app set one itself.
+    - A body over ``max_bytes`` is a 413 before the app reads it.
+    - A body is strict JSON, read by :func:`nearhit.jsonbody.loads`. A body sent as another type
+      (``text/plain``, a form) is a 415: those are the types a browser sends cross-site without a CORS
+      preflight, so refusing them keeps other sites' pages from reaching the API. A body that
+      :mod:`nearhit.jsonbody` refuses (NaN, ``1e999``, a lone surrogate, 1,000 levels deep) is a 422 in
+      FastAPI's ``json_invalid`` shape. Under ``openai_prefix`` (the gateway) these errors are in OpenAI's
+      shape (400, 413, 415). The body is then replayed to the app unchanged, its parsed value left in
+      ``scope["state"]["json"]`` so the gateway does not parse it again.
+    """
+
+    def __init__(self, app: ASGIApp, *, openai_prefix: str, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
+        self.openai_prefix = openai_prefix
+        self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        extra = [*(_DOCS_HEADERS if scope["path"].startswith(DOCS_PATHS) else _PAGE_HEADERS)]
+        extra.append((b"x-request-id", request_id.encode()))
         started = time.perf_counter()
         status = 500
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                sent = list(message.get("headers", []))
+                present = {name.lower() for name, _ in sent}
+                message["headers"] = sent + [(name, value) for name, value in extra if name not in present]
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            await self.app(scope, receive, send_with_id)
+            replay = await self._checked_body(scope, headers, receive, send_with_headers)
+            if replay is not None:
+                await self.app(scope, replay, send_with_headers)
         finally:
             log.info(
                 "request",
@@ -56,90 +101,41 @@ class RequestContext:
             )
             structlog.contextvars.unbind_contextvars("request_id")
 
-
-class BodyLimit:
-    """Refuses bodies over ``MAX_BODY_BYTES`` with a 413 before the app reads them; under ``openai_prefix`` (the
-    gateway) in OpenAI's error shape."""
-
-    def __init__(self, app: ASGIApp, *, openai_prefix: str, max_bytes: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.openai_prefix = openai_prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
+    async def _checked_body(
+        self, scope: Scope, headers: dict[bytes, bytes], receive: Receive, send: Send
+    ) -> Receive | None:
+        """The ``receive`` the app gets (the body replayed), or None when the request was answered here."""
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._too_large(scope, send)
-            return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send)
-        except _BodyTooLarge:
-            await self._too_large(scope, send)
-
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        message = f"request body too large: the limit is {self.max_bytes} bytes"
-        if _is_openai(scope, self.openai_prefix):
-            body = GatewayError(message, status=413, code="request_too_large").body()
-        else:
-            body = {"detail": message}
-        await _answer(send, 413, body)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class JSONBodies:
-    """Every request body is strict JSON, read by :func:`nearhit.jsonbody.loads` before any route sees it.
-
-    A body sent as another type (``text/plain``, a form) is a 415: those are the types a browser sends
-    cross-site without a CORS preflight, so refusing them keeps other sites' pages from reaching the API.
-    A body that :mod:`nearhit.jsonbody` refuses (NaN, ``1e999``, a lone surrogate, 1,000 levels deep)
-    is a 422 in FastAPI's ``json_invalid`` shape, or on the gateway a 400 in OpenAI's shape. The body is
-    then replayed to the app unchanged.
-    """
-
-    def __init__(self, app: ASGIApp, *, openai_prefix: str) -> None:
-        self.app = app
-        self.openai_prefix = openai_prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
-            await self.app(scope, receive, send)
-            return
+            return None
+        if scope["method"] not in _BODY_METHODS:
+            return receive
         chunks: list[bytes] = []
+        received = 0
         more = True
         while more:
             message = await receive()
             if message["type"] != "http.request":  # the client left before the body ended
-                return
-            chunks.append(message.get("body", b""))
+                return None
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._too_large(scope, send)
+                return None
+            chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
         if body:
-            content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
             if not jsonbody.is_json(content_type):
                 await self._unsupported_type(scope, send, content_type)
-                return
+                return None
             try:
-                jsonbody.loads(body)
+                scope.setdefault("state", {})["json"] = jsonbody.loads(body)
             except jsonbody.InvalidJSON as exc:
                 await self._invalid(scope, send, exc)
-                return
+                return None
         replayed = False
 
         async def replay() -> Message:
@@ -149,7 +145,15 @@ class JSONBodies:
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+        return replay
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        message = f"request body too large: the limit is {self.max_bytes} bytes"
+        if _is_openai(scope, self.openai_prefix):
+            body = GatewayError(message, status=413, code="request_too_large").body()
+        else:
+            body = {"detail": message}
+        await _answer(send, 413, body)
 
     async def _unsupported_type(self, scope: Scope, send: Send, content_type: str) -> None:
         given = f"'{content_type[:100]}'" if content_type else "no Content-Type"
@@ -191,43 +195,3 @@ async def _answer(send: Send, status: int, content: dict[str, Any]) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-# The UI is self-hosted (no CDN, no inline script or style): everything from this origin, never framed.
-PAGE_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-# /docs and /redoc (fastapi-offline) start Swagger UI and ReDoc with an inline script; ReDoc runs a blob: worker.
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs", "/redoc")
-
-
-class SecurityHeaders:
-    """``Content-Security-Policy``, ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy`` on
-    every response (pages, JSON, event streams, errors), unless the app set one itself."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else PAGE_POLICY
-        extra = [
-            (b"content-security-policy", policy.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"no-referrer"),
-        ]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                message["headers"] = headers + [(name, value) for name, value in extra if name not in present]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

@@ -93,8 +93,12 @@ class LookupResult:
         return self.answer.doc_id if self.answer else None
 
     def to_dict(self, embedding_head: int = 8) -> dict[str, Any]:
-        """JSON-ready, with the embedding cut to its first ``embedding_head`` values."""
-        data = asdict(self)
+        """JSON-ready, with the embedding cut to its first ``embedding_head`` values. Built field by field (it
+        runs for every ``/ask`` answer): ``dataclasses.asdict`` would deep-copy the embedding and the query."""
+        data = dict(vars(self))
+        data["answer"] = dict(vars(self.answer)) if self.answer else None
+        data["candidates"] = [dict(vars(c)) for c in self.candidates]
+        data["probe"] = dict(vars(self.probe)) if self.probe else None
         data["hit"] = self.hit
         data["doc_id"] = self.doc_id
         data["response"] = self.answer.response if self.answer else None

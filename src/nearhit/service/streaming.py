@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from nearhit.service.events import CacheDocument, Chunk, ColumnDone, ColumnEvent
@@ -32,7 +32,7 @@ class RaceEvent:
 def column_complete_data(done: ColumnDone) -> dict[str, Any]:
     """The ``column_complete`` payload: status, timings, tokens, cost, the error if any, and (on a cache
     miss) whether the answer was stored."""
-    return asdict(done.record) | {
+    return done.record.to_dict() | {
         "status": done.status,
         "finish_reason": done.finish_reason,
         "error": done.error,  # for a degraded column: why the cache was not used

@@ -1,0 +1,27 @@
+"""An event stream whose every write is known before the first is sent: a cache hit's whole answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+
+class KnownStream(Response):
+    """An event stream whose writes are all known (a hit): sent as they are, one after the other, without the
+    producer task and disconnect watcher a :class:`StreamingResponse` runs for a stream still being made."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, writes: list[bytes], headers: Mapping[str, str]) -> None:
+        self.writes = writes
+        self.status_code = 200
+        self.background = None
+        self.init_headers(headers)  # no body attribute: no content-length, as a stream has none
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        for write in self.writes:
+            await send({"type": "http.response.body", "body": write, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
