@@ -119,3 +119,16 @@ async def test_concurrent_polls_share_one_read(redis: Redis, settings: Settings)
     summaries = await asyncio.gather(*(telemetry.summary(300) for _ in range(20)))
     assert await reads() - before == 1  # one summary read (its XREVRANGE of the newest event) for all 20
     assert all(s["window"]["cache_requests"] == 1 for s in summaries)
+
+
+async def test_events_are_written_in_batches_not_one_task_per_request(redis: Redis, settings: Settings) -> None:
+    """Recording an event starts no task of its own: a request appends to a batch, written off the request."""
+    keys = KeySpace(settings.index_name)
+    telemetry = Telemetry(lambda: redis, keys)
+    before = len(asyncio.all_tasks())
+    for i in range(50):
+        telemetry.record(record(outcome="miss", total_ms=float(i + 1)))
+    assert len(asyncio.all_tasks()) - before <= 2  # the waiting batch write and the aggregates' flush
+    await telemetry.flush()
+    assert len(await telemetry.events(100)) == 50
+    assert telemetry.dropped == 0

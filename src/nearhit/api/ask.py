@@ -92,7 +92,7 @@ async def ask_stream(
                 break
         if seen and seen[-1].data.get("hit"):
             seen += [event async for event in stream]
-            return KnownStream([b"".join(_sse(event).encode() for event in seen)], _SSE_HEADERS)
+            return KnownStream([_sse(event).encode() for event in seen], _SSE_HEADERS)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         for event in seen:

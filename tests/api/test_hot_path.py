@@ -1,0 +1,87 @@
+"""What a request crosses on the way to a hit: one middleware layer, async dependencies only (no thread hop),
+no ``dataclasses.asdict``, and a hit's figures read from its entry rather than computed per request."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import sys
+from typing import Any
+
+import pytest
+from fastapi.dependencies.models import Dependant
+
+from nearhit.api.access import nearhit_routes
+from nearhit.api.app import create_app
+from nearhit.config import Settings
+from tests.support.live import LiveServer
+from tests.support.sse import ask_stream
+from tests.support.waiting import settled
+
+HOT = ("/ask", "/ask/stream", "/v1/chat/completions", "/v1/models")
+
+
+def test_one_middleware_layer(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"cors_origins": ""}))
+    assert [m.cls.__name__ for m in app.user_middleware] == ["Edge"]  # nearhit.api.middleware.Edge
+
+
+def _calls(dependant: Dependant) -> list[Any]:
+    calls = [dependant.call] if dependant.call is not None else []
+    for sub in dependant.dependencies:
+        calls += _calls(sub)
+    return calls
+
+
+def test_the_hot_routes_depend_on_async_functions_only(settings: Settings) -> None:
+    """FastAPI runs a plain ``def`` dependency in its thread pool: a thread hop per request."""
+    app = create_app(settings)
+    routes = [r for r in nearhit_routes(app) if r.path in HOT]
+    assert {r.path for r in routes} == set(HOT)
+    for route in routes:
+        for call in _calls(route.dependant):
+            target = call if inspect.isfunction(call) or inspect.ismethod(call) else type(call).__call__
+            assert inspect.iscoroutinefunction(target), f"{route.path}: {call} runs in the thread pool"
+
+
+async def test_a_hit_makes_no_asdict(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    prompt = {"prompt": "What does asdict cost on a hit?", "include_raw": False}
+    await ask_stream(live.client, prompt)
+    await settled(live.runtime)
+    original = dataclasses.asdict
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("dataclasses.asdict on the request path")
+
+    for module in [dataclasses, *(m for name, m in sys.modules.items() if name.startswith("nearhit"))]:
+        if getattr(module, "asdict", None) is original:
+            monkeypatch.setattr(module, "asdict", refused)
+    stream = await ask_stream(live.client, prompt)
+    document = next(data for kind, data in stream if kind == "cache_document")
+    assert document["match"] == "exact"
+    done = next(data for kind, data in stream if kind == "column_complete")
+    assert done["status"] == "done" and done["tokens_saved"] > 0
+    answer = await live.client.post(
+        "/v1/chat/completions", json={"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi there?"}]}
+    )
+    assert answer.status_code == 200
+
+
+async def test_a_hit_reads_its_price_from_the_entry(live: LiveServer) -> None:
+    """The price of the call an entry saved is stored with it: a hit reports that, not a price looked up again."""
+    question = {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is a price table?"}]}
+    miss = await live.client.post("/v1/chat/completions", json=question)
+    assert miss.headers["x-nearhit-cache"] == "miss"
+    await settled(live.runtime)
+    cache = await live.runtime.cache()
+    redis = cache.redis
+    keys = [key async for key in redis.scan_iter(match=f"{cache.keys.entry_prefix}*", count=1000)]
+    assert len(keys) == 1
+    stored = float(await redis.hget(keys[0], "cost_usd"))
+    assert stored > 0
+    hit = await live.client.post("/v1/chat/completions", json=question)
+    assert hit.headers["x-nearhit-cache"] == "hit-exact"
+    assert float(hit.headers["x-nearhit-cost-saved"]) == pytest.approx(stored, abs=1e-6)
+    await redis.hset(keys[0], "cost_usd", "0.5")  # what the entry says is what the hit says
+    again = await live.client.post("/v1/chat/completions", json=question)
+    assert again.headers["x-nearhit-cost-saved"] == "0.500000"
