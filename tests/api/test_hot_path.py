@@ -3,6 +3,7 @@ no ``dataclasses.asdict``, and a hit's figures read from its entry rather than c
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
 import sys
@@ -13,6 +14,8 @@ from fastapi.dependencies.models import Dependant
 
 from nearhit.api.access import nearhit_routes
 from nearhit.api.app import create_app
+from nearhit.cache import SemanticCache
+from nearhit.cache.keys import Scope
 from nearhit.config import Settings
 from tests.support.live import LiveServer
 from tests.support.sse import ask_stream
@@ -85,3 +88,21 @@ async def test_a_hit_reads_its_price_from_the_entry(live: LiveServer) -> None:
     await redis.hset(keys[0], "cost_usd", "0.5")  # what the entry says is what the hit says
     again = await live.client.post("/v1/chat/completions", json=question)
     assert again.headers["x-nearhit-cost-saved"] == "0.500000"
+
+
+async def test_served_records_are_written_in_batches(cache: SemanticCache) -> None:
+    """Which entry a request was served (for feedback) is queued, not a round trip per hit; feedback finds it
+    before and after the batch is written."""
+    scope = Scope.build(tenant="default")
+    await cache.store("What is a served record?", "The entry a request got.", scope)
+    result = await cache.lookup("What is a served record?", scope)
+    assert result.hit
+    before = len(asyncio.all_tasks())
+    for i in range(20):
+        cache.remember_served(f"req-{i}", result, "default", "What is a served record?")
+    assert len(asyncio.all_tasks()) - before <= 1  # the one waiting batch write
+    assert (await cache.feedback.served("req-7")) is not None
+    await cache.background.drain()
+    assert await cache.redis.exists(*(cache.keys.served(f"req-{i}") for i in range(20))) == 20
+    served = await cache.feedback.served("req-7")
+    assert served is not None and served.doc_id == result.answer.doc_id  # type: ignore[union-attr]

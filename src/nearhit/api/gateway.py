@@ -7,9 +7,9 @@ never FastAPI's ``detail``), so the client's own error handling keeps working. T
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
@@ -75,6 +75,20 @@ def _json_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+_CONTROL_HEADERS = ("cache-control", "x-nearhit-threshold", "x-nearhit-ttl", "x-nearhit-namespace")
+_CONTROL_PARAMETERS = [
+    {"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": why}
+    for name, why in zip(
+        _CONTROL_HEADERS,
+        (
+            "no-cache (skip the lookup), no-store (don't store), max-age=N / s-maxage=N (only entries younger)",
+            "the similarity a semantic hit needs, 0 to 1",
+            "seconds the answer is kept",
+            "a namespace of the tenant's cache (a label)",
+        ),
+        strict=True,
+    )
+]
 _MODEL = {"type": "string", "minLength": 1, "maxLength": requests.MAX_MODEL_CHARS}
 _CHAT_BODY = _json_body(
     ["model", "messages"],
@@ -122,17 +136,13 @@ def _error(exc: GatewayError) -> JSONResponse:
 @router.post(
     "/chat/completions",
     summary="Chat completions, OpenAI's API, through the cache (streaming or not)",
-    openapi_extra={"requestBody": _CHAT_BODY},
+    openapi_extra={"requestBody": _CHAT_BODY, "parameters": _CONTROL_PARAMETERS},
     responses=_ERRORS | {200: {"content": {"application/json": {}, "text/event-stream": {}}}},
 )
 async def chat_completions(
     request: Request,
     answerer: AnswererDep,
     who: CallerDep,
-    cache_control: Annotated[str | None, Header()] = None,
-    x_nearhit_threshold: Annotated[str | None, Header()] = None,
-    x_nearhit_ttl: Annotated[str | None, Header()] = None,
-    x_nearhit_namespace: Annotated[str | None, Header()] = None,
 ) -> Response:
     try:
         config = _config(request)
@@ -141,7 +151,8 @@ async def chat_completions(
         route = config.route(call.model)
         if route is None:
             raise unknown_model(call.model, sorted(config.models.routes) if config.models else [])
-        controls = Controls.from_headers(cache_control, x_nearhit_threshold, x_nearhit_ttl, x_nearhit_namespace)
+        asked = request.headers  # read here, not as FastAPI header parameters: four fewer dependencies to solve
+        controls = Controls.from_headers(*(asked.get(name) for name in _CONTROL_HEADERS))
         await limits.admit(request, who, lambda: _prompt_tokens(call))  # a stream counts its prompt only
         run = await start_chat(
             answerer, call, tenant, controls, config.max_temperature, route, scope_user=config.scope_user

@@ -25,6 +25,8 @@ from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace
 
 SERVED_TTL_S = 3600
+SERVED_FLUSH_S = 0.1
+"""How long a served record may wait in memory to be written with others (feedback finds it there meanwhile)."""
 MAX_OBSERVATIONS = 32
 Verdict = Literal["wrong", "right"]
 LabelSource = Literal["feedback", "judge", "answer", "oracle"]
@@ -68,22 +70,35 @@ class FeedbackStore:
     def __init__(self, redis: Redis, keys: KeySpace) -> None:
         self.redis = redis
         self.keys = keys
+        self._unwritten: dict[str, Served] = {}
 
-    async def remember_served(self, served: Served) -> None:
-        key = self.keys.served(served.request_id)
-        mapping = {
-            "doc_id": served.doc_id,
-            "tenant": served.tenant,
-            "prompt": served.prompt,
-            "similarity": served.similarity,
-        }
+    def remember_served(self, served: Served) -> None:
+        """Queue which entry a request was served; :meth:`write_served` writes the queue in one round trip
+        (a hit does not pay one of its own), :meth:`served` finds it in the queue meanwhile."""
+        self._unwritten[served.request_id] = served
+
+    async def write_served(self) -> None:
+        """Write the queued served records, all or none (MULTI/EXEC), each kept :data:`SERVED_TTL_S`."""
+        batch, self._unwritten = self._unwritten, {}
+        if not batch:
+            return
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
-            pipe.expire(key, SERVED_TTL_S)
+            for served in batch.values():
+                key = self.keys.served(served.request_id)
+                mapping = {
+                    "doc_id": served.doc_id,
+                    "tenant": served.tenant,
+                    "prompt": served.prompt,
+                    "similarity": served.similarity,
+                }
+                pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+                pipe.expire(key, SERVED_TTL_S)
             await pipe.execute()
 
     async def served(self, request_id: str) -> Served | None:
         """The hit a request got, or None when unknown or older than SERVED_TTL_S."""
+        if request_id in self._unwritten:
+            return self._unwritten[request_id]
         fields = await self.redis.hgetall(self.keys.served(request_id))
         if not fields:
             return None

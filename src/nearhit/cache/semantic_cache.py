@@ -26,7 +26,7 @@ from nearhit.cache import bounded, choose, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
-from nearhit.cache.feedback import FeedbackStore, LabelSource, Served
+from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import Candidate, LookupResult, Probe
@@ -306,11 +306,14 @@ class SemanticCache(CacheAdmin):
         return right
 
     def remember_served(self, request_id: str | None, result: LookupResult, tenant: str, prompt: str) -> None:
-        """Remember (in the background, briefly) which entry a request was served, so feedback may name it."""
+        """Remember (in the background, briefly) which entry a request was served, so feedback may name it:
+        written with the others served within ``SERVED_FLUSH_S``, one round trip for them all."""
         if request_id is None or result.answer is None:
             return
-        served = Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
-        self.background.run(self.feedback.remember_served(served))
+        self.feedback.remember_served(
+            Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
+        )
+        self.background.soon("served", SERVED_FLUSH_S, self.feedback.write_served)
 
 
 def _ms_since(start: float) -> float:
