@@ -37,8 +37,10 @@ from nearhit.gateway.errors import invalid, unsupported
 from nearhit.gateway.options import unknown_model
 from nearhit.llm import count_tokens
 
-# Every route needs a caller: a key of the key table (or the admin token) when one is set, anyone otherwise.
-router = APIRouter(prefix="/v1", tags=["openai-gateway"], dependencies=[Depends(caller)])
+# Every route needs a caller: a key of the key table (or the admin token) when one is set, anyone otherwise. Each
+# route declares it once (a ``CallerDep`` parameter, or ``_CALLER``): a router-wide one on top would be solved again.
+router = APIRouter(prefix="/v1", tags=["openai-gateway"])
+_CALLER = [Depends(caller)]
 
 
 class _ErrorFields(BaseModel):
@@ -217,7 +219,12 @@ def _models(request: Request, runtime: RuntimeDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/models", summary="The models this gateway serves (chat and embeddings)", responses=_GET_ERRORS)
+@router.get(
+    "/models",
+    summary="The models this gateway serves (chat and embeddings)",
+    responses=_GET_ERRORS,
+    dependencies=_CALLER,
+)
 async def list_models(request: Request, runtime: RuntimeDep) -> Response:
     return JSONResponse({"object": "list", "data": _models(request, runtime)})
 
@@ -226,6 +233,7 @@ async def list_models(request: Request, runtime: RuntimeDep) -> Response:
     "/models/{model}",
     summary="One model this gateway serves",
     responses=_GET_ERRORS | {404: {"model": OpenAIError, "description": "No such model on this gateway"}},
+    dependencies=_CALLER,
 )
 async def retrieve_model(model: str, request: Request, runtime: RuntimeDep) -> Response:
     try:
