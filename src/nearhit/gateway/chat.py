@@ -150,8 +150,9 @@ class ChatRun:
         return all(c.served is not None for c in self._choices)
 
     async def hit_writes(self) -> list[bytes]:
-        """A hit's whole stream, pre-encoded in a few writes: the role chunk with the first piece of text, one
-        write per further piece (``NEARHIT_HIT_CHUNK_CHARS``), then the finish, the usage if asked, ``[DONE]``."""
+        """A hit's whole stream, pre-encoded (sent in one write by :class:`nearhit.api.streams.KnownStream`): the
+        role chunk with the first piece of text, one event per further piece (``NEARHIT_HIT_CHUNK_CHARS``), then
+        the finish, the usage if asked, ``[DONE]``."""
         content: list[bytes] = []
         finish: list[bytes] = []
         try:

@@ -117,7 +117,7 @@ def chunk(
 
 def encode(body: Mapping[str, Any]) -> bytes:
     """A response body as compact JSON bytes, encoded once."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def sse(data: Mapping[str, Any] | str) -> bytes:
