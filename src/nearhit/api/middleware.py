@@ -149,20 +149,20 @@ class Edge:
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
         message = f"request body too large: the limit is {self.max_bytes} bytes"
-        if _is_openai(scope, self.openai_prefix):
-            body = GatewayError(message, status=413, code="request_too_large").body()
-        else:
-            body = {"detail": message}
-        await _answer(send, 413, body)
+        await self._refuse(scope, send, 413, "request_too_large", message)
 
     async def _unsupported_type(self, scope: Scope, send: Send, content_type: str) -> None:
         given = f"'{content_type[:100]}'" if content_type else "no Content-Type"
         message = f"unsupported media type: {given}; send the body as JSON with Content-Type: application/json"
+        await self._refuse(scope, send, 415, "unsupported_media_type", message)
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, code: str, message: str) -> None:
+        """A refusal in OpenAI's error shape under the gateway's prefix, FastAPI's ``detail`` elsewhere."""
         if _is_openai(scope, self.openai_prefix):
-            body = GatewayError(message, status=415, code="unsupported_media_type").body()
+            body = GatewayError(message, status=status, code=code).body()
         else:
             body = {"detail": message}
-        await _answer(send, 415, body)
+        await _answer(send, status, body)
 
     async def _invalid(self, scope: Scope, send: Send, exc: jsonbody.InvalidJSON) -> None:
         if _is_openai(scope, self.openai_prefix):

@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from redis.exceptions import RedisError, ResponseError
@@ -38,6 +38,16 @@ from nearhit.service.store_health import StoreResult
 from nearhit.service.telemetry import Column, ColumnRecord, Outcome
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Miss:
+    """What a cache miss's column carries into its record: why the cache was not used (the LLM answered
+    without it), the lookup it made, whether it joined another request's generation."""
+
+    degraded: str | None = None
+    lookup: LookupResult | None = None
+    joined: bool = False
 
 
 class Answerer:
@@ -118,14 +128,9 @@ class Answerer:
         pieces: list[str] = []
         try:
             async for llm_event in self._llm_stream(request, "raw"):
-                if isinstance(llm_event, TextChunk):
-                    clock.mark_first()
-                    pieces.append(llm_event.text)
-                    yield Chunk(llm_event.text, logprobs=llm_event.logprobs)
-                elif isinstance(llm_event, ToolCallDelta):
-                    clock.mark_first()
-                    yield Chunk("", tool_call=llm_event)
-                else:
+                if (chunk := _chunk(llm_event, clock, pieces)) is not None:
+                    yield chunk
+                elif isinstance(llm_event, StreamEnd):
                     yield self._done_after_llm("raw", "llm", request, clock, llm_event, "".join(pieces))
         except LLMError as exc:
             yield self._error("raw", request, clock, exc)
@@ -181,26 +186,20 @@ class Answerer:
                 lambda: self._llm_stream(request, "cache"),
                 on_complete,
             ):
-                if isinstance(flight_event, TextChunk):
-                    clock.mark_first()
-                    pieces.append(flight_event.text)
-                    yield Chunk(flight_event.text, logprobs=flight_event.logprobs)
-                elif isinstance(flight_event, ToolCallDelta):
-                    clock.mark_first()
-                    yield Chunk("", tool_call=flight_event)
+                if (chunk := _chunk(flight_event, clock, pieces)) is not None:
+                    yield chunk
                 elif isinstance(flight_event, StreamEnd):
                     clock.mark_last()
                     end = flight_event
                 elif isinstance(flight_event, StoreResult):
                     stored = flight_event
         except LLMError as exc:
-            yield self._error("cache", request, clock, exc, degraded=degraded, lookup=result, joined=joined)
+            yield self._error("cache", request, clock, exc, _Miss(degraded, result, joined))
             return
         if end is not None:
             outcome: Outcome = "miss" if request.lookup else "bypass"
-            done = self._done_after_llm(
-                "cache", outcome, request, clock, end, "".join(pieces), degraded=degraded, lookup=result, joined=joined
-            )
+            miss = _Miss(degraded, result, joined)
+            done = self._done_after_llm("cache", outcome, request, clock, end, "".join(pieces), miss)
             yield replace(done, store=stored.outcome, store_reason=stored.reason)
 
     def _llm_stream(self, request: AskRequest, column: Column) -> AsyncIterator[LLMEvent]:
@@ -251,10 +250,9 @@ class Answerer:
         clock: Clock,
         end: StreamEnd,
         text: str,
-        degraded: str | None = None,
-        lookup: LookupResult | None = None,
-        joined: bool = False,
+        miss: _Miss | None = None,
     ) -> ColumnDone:
+        miss = miss or _Miss()
         cost = request_cost(self.priced_for(request), end.usage.prompt_tokens, end.usage.completion_tokens)
         record = self._record(
             column,
@@ -264,12 +262,12 @@ class Answerer:
             prompt_tokens=end.usage.prompt_tokens,
             completion_tokens=end.usage.completion_tokens,
             cost_usd=cost.usd,
-            degraded=degraded is not None,
-            lookup=lookup,
-            joined=joined,
+            degraded=miss.degraded is not None,
+            lookup=miss.lookup,
+            joined=miss.joined,
         )
-        status: Literal["done", "degraded"] = "degraded" if degraded else "done"
-        return ColumnDone(status, record, finish_reason=end.finish_reason, error=degraded, text=text)
+        status: Literal["done", "degraded"] = "degraded" if miss.degraded else "done"
+        return ColumnDone(status, record, finish_reason=end.finish_reason, error=miss.degraded, text=text)
 
     def _error(
         self,
@@ -277,14 +275,14 @@ class Answerer:
         request: AskRequest,
         clock: Clock,
         exc: Exception,
-        degraded: str | None = None,
-        lookup: LookupResult | None = None,
-        joined: bool = False,
+        miss: _Miss | None = None,
     ) -> ColumnDone:
         """An LLM failure keeps the provider's status; anything else is an internal error."""
+        miss = miss or _Miss()
         message = str(exc) if isinstance(exc, LLMError) else f"internal error: {type(exc).__name__}: {exc}"
+        degraded = miss.degraded is not None
         record = self._record(
-            column, "error", request, clock, degraded=degraded is not None, error=message, lookup=lookup, joined=joined
+            column, "error", request, clock, degraded=degraded, error=message, lookup=miss.lookup, joined=miss.joined
         )
         if isinstance(exc, LLMError):
             return ColumnDone("error", record, error=message, error_status=exc.status_code, retry_after=exc.retry_after)
@@ -334,6 +332,19 @@ class Answerer:
         )
         self.runtime.telemetry.record(record)
         return record
+
+
+def _chunk(event: LLMEvent | StoreResult, clock: Clock, pieces: list[str]) -> Chunk | None:
+    """A piece of the LLM's answer (text, or a tool call's) as a column yields it, its time and text noted;
+    None for any other event."""
+    if isinstance(event, TextChunk):
+        clock.mark_first()
+        pieces.append(event.text)
+        return Chunk(event.text, logprobs=event.logprobs)
+    if isinstance(event, ToolCallDelta):
+        clock.mark_first()
+        return Chunk("", tool_call=event)
+    return None
 
 
 def _degraded_reason(exc: BaseException) -> str:
