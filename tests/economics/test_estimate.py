@@ -50,7 +50,7 @@ def test_readme_example_gpt_4o_by_hand() -> None:
     # misses only: 0.7 × 155,125 = 108,587.50
     assert a.token_spend_with_cache == pytest.approx(108_587.50)
     assert a.embedding_spend == 0  # local embedder
-    # 70,000 entries × 8,756 B × 1.25 = 0.766 GB → B1 (1 GB × 0.8 = 0.8 GB usable), $0.032/h list
+    # 70,000 entries × 8,820 B × 1.25 = 0.772 GB → B1 (1 GB × 0.8 = 0.8 GB usable), $0.032/h list
     # HA: 0.032 × 8,760 h × 2 nodes = $560.64
     assert a.sku.name == "B1" and a.sku.kind == "list"
     assert a.redis_spend == pytest.approx(560.64)
@@ -135,7 +135,7 @@ def test_projection_grows_traffic_and_resizes_redis() -> None:
     e = run(yearly_growth=1.0, years=3, ttl_seconds=7 * 86_400)
     days = [y.requests_per_day for y in e.projection]
     assert days == [100_000, 200_000, 400_000]
-    # a week of 70,000 new entries a day: 490,000 × 8,756 B × 1.25 = 5.36 GB > B5's 4.8 GB usable;
+    # a week of 70,000 new entries a day: 490,000 × 8,820 B × 1.25 = 5.40 GB > B5's 4.8 GB usable;
     # at 12 GB (9.6 usable) M10 ($0.308/h) is cheaper than B10 ($0.312/h)
     assert e.projection[0].sku.name == "M10"
     sizes = [y.working_set.required_bytes for y in e.projection]
