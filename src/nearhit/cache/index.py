@@ -6,10 +6,11 @@ Schema and queries are built with RedisVL (escaping included); the hot KNN query
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from redisvl.index import AsyncSearchIndex
 from redisvl.query import VectorQuery
@@ -17,6 +18,7 @@ from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
 
 from nearhit.cache import entry
+from nearhit.cache.client import RedisClient
 from nearhit.cache.entry import DISTANCE, TENANT_ID, VECTOR, tenant_tag
 from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch, RedisUnavailable
@@ -37,6 +39,19 @@ class IndexSpec:
     # How a filtered KNN searches an HNSW graph (query-time only; FLAT takes neither).
     ef_runtime: int = 100
     hybrid_policy: HybridPolicy = "batches"
+
+    def for_tenant(self, tenant: str) -> IndexSpec:
+        """The index that holds ``tenant``'s entries: this one, or the tenant's own in a sharded layout."""
+        return self.named(self.keys.for_tenant(tenant).index_name) if self.keys.sharded else self
+
+    def named(self, name: str) -> IndexSpec:
+        """This spec for another index name (a tenant's index found by listing them), over that name's keys."""
+        return replace(self, name=name, keys=KeySpace(name, self.keys.root))
+
+    def tenant_indexes(self, names: Iterable[str]) -> list[str]:
+        """Which of the listed index names are this (sharded) spec's tenant indexes."""
+        pattern = re.compile(re.escape(self.name) + r"\{[0-9a-f]{16}\}")
+        return sorted(name for name in names if pattern.fullmatch(name))
 
     def schema(self) -> IndexSchema:
         vector_attrs: dict[str, Any] = {
@@ -59,7 +74,7 @@ class IndexSpec:
         )
 
 
-async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
+async def ensure_index(redis: RedisClient, spec: IndexSpec) -> None:
     """Create the index if missing; if present, check it fits (dimension, algorithm, HNSW M and EF_CONSTRUCTION)
     or fail loudly."""
     info = await index_info(redis, spec.name)
@@ -96,7 +111,7 @@ async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
                 )
 
 
-async def check_query_engine(redis: Redis) -> None:
+async def check_query_engine(redis: RedisClient) -> None:
     """Fail with a clear message when the server has no Query Engine (the search module)."""
     modules = await redis.execute_command("MODULE", "LIST")
     names = {as_text(_text_keys(module).get("name", b"")).lower() for module in modules}
@@ -108,18 +123,24 @@ async def check_query_engine(redis: Redis) -> None:
         )
 
 
-async def index_info(redis: Redis, name: str) -> dict[str, Any] | None:
+def is_missing_index(exc: ResponseError) -> bool:
+    """Whether Redis said the index does not exist (the wording differs between commands and versions)."""
+    text = str(exc).lower()
+    return "unknown index name" in text or "no such index" in text
+
+
+async def index_info(redis: RedisClient, name: str) -> dict[str, Any] | None:
     """``FT.INFO`` as a dict, or None when the index does not exist."""
     try:
         raw = await redis.execute_command("FT.INFO", name)
     except ResponseError as exc:
-        if "unknown index name" in str(exc).lower() or "no such index" in str(exc).lower():
+        if is_missing_index(exc):
             return None
         raise
     return _text_keys(raw)
 
 
-async def drop_index(redis: Redis, name: str, *, delete_entries: bool) -> bool:
+async def drop_index(redis: RedisClient, name: str, *, delete_entries: bool) -> bool:
     """Drop the index (and, with ``delete_entries``, every document it covers). False if there was none."""
     try:
         if delete_entries:
@@ -127,7 +148,7 @@ async def drop_index(redis: Redis, name: str, *, delete_entries: bool) -> bool:
         else:
             await redis.execute_command("FT.DROPINDEX", name)
     except ResponseError as exc:
-        if "unknown index name" in str(exc).lower() or "no such index" in str(exc).lower():
+        if is_missing_index(exc):
             return False
         raise
     return True
@@ -162,7 +183,7 @@ def tenant_filter(tenant: str) -> FilterExpression:
     return Tag(TENANT_ID) == tenant_tag(tenant)
 
 
-async def write_tenant_tags(redis: Redis, keys: list[str]) -> None:
+async def write_tenant_tags(redis: RedisClient, keys: list[str]) -> None:
     """Give entries written before ``TENANT_ID`` existed their tenant digest (``nearhit cache rebuild``)."""
     async with redis.pipeline(transaction=False) as pipe:
         for key in keys:
@@ -175,7 +196,7 @@ async def write_tenant_tags(redis: Redis, keys: list[str]) -> None:
         await pipe.execute()
 
 
-async def run_knn(redis: Redis, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
+async def run_knn(redis: RedisClient, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
     """Execute a KNN query; returns (key, fields) pairs nearest first, fields decoded to text."""
     params: list[Any] = ["PARAMS", 2 * len(query.params)]
     for name, value in query.params.items():

@@ -22,6 +22,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from nearhit.cache import KeySpace, SemanticCache
+from nearhit.cache.client import RedisClient
 from nearhit.cache.index import index_info
 from nearhit.cache.results import Probe
 from nearhit.config import Settings
@@ -103,7 +104,7 @@ class Runtime:
         return self.provider if name is None else self.providers[name]
 
     @property
-    def redis(self) -> Redis | None:
+    def redis(self) -> RedisClient | None:
         return self._cache.redis if self._cache is not None else None
 
     async def start(self) -> None:
@@ -233,9 +234,12 @@ class Runtime:
             except Exception:  # the watcher must outlive any surprise; the next round tries again
                 log.exception("health check failed")
 
-    async def _probe_of(self, cache: SemanticCache) -> Redis:
+    async def _probe_of(self, cache: SemanticCache) -> RedisClient:
         """A connection of its own to the cache's Redis, for the health check: requests that hold every
-        connection of the shared pool (a burst) must not make Redis look down."""
+        connection of the shared pool (a burst) must not make Redis look down. A cluster client is its own
+        probe: it keeps a pool per node and opens connections as needed."""
+        if not isinstance(cache.redis, Redis):
+            return cache.redis
         if self._probe is None or self._probe[0] is not cache:
             await self._close_probe()
             pool = cache.redis.connection_pool
