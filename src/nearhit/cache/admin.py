@@ -15,7 +15,7 @@ from nearhit import validate
 from nearhit.cache import entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import STAT_FIELDS, CacheBase
-from nearhit.cache.client import unlink_each, used_memory
+from nearhit.cache.client import RedisClient, index_names, unlink_each, used_memory
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.results import CacheStats, SearchHit
 
@@ -80,6 +80,17 @@ class CacheAdmin(CacheBase):
             embedding_cache={"hits": self.embeddings.hits, "misses": self.embeddings.misses},
             indexing=any(int(info.get("indexing", 0) or 0) for info in infos),
         )
+
+    async def index_entries(self, redis: RedisClient | None = None) -> int | None:
+        """Entries in the cache's index(es) (through ``redis``, e.g. a health probe's connection), or None when
+        the one index of a single layout is missing. A sharded layout's tenant indexes are made on demand."""
+        client = redis or self.redis
+        if not self.keys.sharded:
+            info = await idx.index_info(client, self.spec.name)
+            return int(info.get("num_docs", 0)) if info is not None else None
+        names = self.spec.tenant_indexes(await index_names(client))
+        infos = [await idx.index_info(client, name) or {} for name in names]
+        return sum(int(info.get("num_docs", 0)) for info in infos)
 
     async def clear(
         self, *, tenant: str | None = None, scope: Scope | None = None, prompt_pattern: str | None = None

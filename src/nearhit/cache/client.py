@@ -28,7 +28,7 @@ async def unlink_each(redis: RedisClient, keys: Iterable[str | bytes]) -> int:
         return 0
     async with redis.pipeline(transaction=False) as pipe:
         for key in batch:
-            pipe.unlink(key)
+            pipe.execute_command("UNLINK", key)  # a cluster pipeline's own unlink() is a coroutine
         replies = await pipe.execute()
     return sum(int(reply) for reply in replies)
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from redis.commands.search.index_definition import IndexDefinition, IndexType
 from redis.exceptions import ResponseError
-from redisvl.index import AsyncSearchIndex
 from redisvl.query import VectorQuery
 from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
@@ -79,7 +79,7 @@ async def ensure_index(redis: RedisClient, spec: IndexSpec) -> None:
     or fail loudly."""
     info = await index_info(redis, spec.name)
     if info is None:
-        await AsyncSearchIndex(spec.schema(), redis_client=redis).create(overwrite=False)
+        await _create(redis, spec)
         return
     if TENANT_ID not in _attribute_names(info):
         raise IndexMismatch(
@@ -109,6 +109,15 @@ async def ensure_index(redis: RedisClient, spec: IndexSpec) -> None:
                     f"index {spec.name!r} was built with HNSW {field.upper()} {int(vector[field])} but {variable} "
                     f"is {wanted}; rebuild it (`nearhit cache rebuild`) or change the setting"
                 )
+
+
+async def _create(redis: RedisClient, spec: IndexSpec) -> None:
+    """``FT.CREATE`` from the RedisVL schema, sent as one command: a cluster client routes it by the index name
+    to the shard that owns it (RedisVL's own ``create`` sends it to the cluster's default node)."""
+    schema = spec.schema()
+    definition = IndexDefinition(prefix=[spec.keys.entry_prefix], index_type=IndexType.HASH)
+    fields = [arg for field in schema.redis_fields for arg in field.redis_args()]
+    await redis.execute_command("FT.CREATE", spec.name, *definition.args, "SCHEMA", *fields)
 
 
 async def check_query_engine(redis: RedisClient) -> None:

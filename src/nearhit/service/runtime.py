@@ -23,7 +23,6 @@ from redis.exceptions import RedisError
 
 from nearhit.cache import KeySpace, SemanticCache
 from nearhit.cache.client import RedisClient
-from nearhit.cache.index import index_info
 from nearhit.cache.results import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
@@ -114,6 +113,8 @@ class Runtime:
             await self.judge.check()
         try:
             await self.cache()
+        except ConfigError:
+            raise
         except NearhitError as exc:
             log.warning(
                 "starting without the cache (degraded): serving uncached LLM answers, /health answers 503, "
@@ -137,6 +138,8 @@ class Runtime:
             try:
                 url = await bootstrap.redis_url(self.settings)
                 self._cache = await bootstrap.open_cache(self.settings, self.embedder, url)
+            except ConfigError:
+                raise  # a setting to change (e.g. cluster mode for a cluster's URL): retrying cannot help
             except NearhitError as exc:
                 self._last_error = str(exc)
                 raise RedisUnavailable(self._last_error) from exc
@@ -152,19 +155,23 @@ class Runtime:
             cache = await self.cache()
             probe = await self._probe_of(cache)
             await probe.ping()
-            info = await index_info(probe, cache.spec.name)
+            entries = await cache.index_entries(probe)
         except Exception as exc:  # any failure here means "not healthy", reported with its reason
             status = HealthStatus(
                 {"ok": False, "error": str(exc)}, {"ok": False, "error": "no Redis"}, time.monotonic()
             )
             await self._follow_embedded()
         else:
-            index: dict[str, Any] = {"ok": info is not None, "name": cache.spec.name, "dimension": cache.spec.dimension}
-            if info is None:
+            index: dict[str, Any] = {
+                "ok": entries is not None,
+                "name": cache.spec.name,
+                "dimension": cache.spec.dimension,
+            }
+            if entries is None:
                 index["error"] = "index missing (it is re-created on the next request)"
                 await self.repair_index()
             else:
-                index["entries"] = int(info.get("num_docs", 0))
+                index["entries"] = entries
             status = HealthStatus({"ok": True, "embedded": self.settings.embedded_redis}, index, time.monotonic())
         self._log_change(self.health, status)
         self.health = status
