@@ -203,6 +203,14 @@ class KeySpace:
         """Which entry a request was served (for feedback that names the request), kept briefly."""
         return f"{self.root}:{self.index_name}:served:{sha256_hex(request_id)[:32]}"
 
+    def flight_lock(self, digest: str) -> str:
+        """Who generates the answer to one flight key (cross-process single-flight); its events are beside it,
+        under the same hash tag."""
+        return f"{self.root}:{self.index_name}:flight:{{{digest}}}:lock"
+
+    def flight_events(self, digest: str) -> str:
+        return f"{self.root}:{self.index_name}:flight:{{{digest}}}:events"
+
     @property
     def observations_prefix(self) -> str:
         return f"{self.root}:{self.index_name}:observations:"

@@ -30,6 +30,7 @@ from nearhit.errors import ConfigError, NearhitError, RedisUnavailable
 from nearhit.llm import LLMEvent, LLMProvider, ProviderName, build_provider
 from nearhit.llm.judge import Judge, build_judge
 from nearhit.service import bootstrap
+from nearhit.service.shared_flight import SharedFlights
 from nearhit.service.singleflight import SingleFlight
 from nearhit.service.store_health import StoreHealth, StoreResult
 from nearhit.service.telemetry import Telemetry
@@ -70,6 +71,7 @@ class Runtime:
         self.providers: dict[str, LLMProvider] = {provider.name: provider}
         self.judge = judge
         self.flights: SingleFlight[LLMEvent | StoreResult] = SingleFlight()
+        self.shared_flights = SharedFlights(lambda: self.redis, KeySpace(settings.index_name))
         self.stores = StoreHealth(settings.store_failures_degraded)
         self.telemetry = Telemetry(lambda: self.redis, KeySpace(settings.index_name), settings.telemetry_maxlen)
         self.health: HealthStatus | None = None  # the newest background check; None before the first
