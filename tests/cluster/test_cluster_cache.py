@@ -4,6 +4,7 @@ shards; no command of the request path spans slots; a tenant whose slot moves ge
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -163,3 +164,29 @@ async def test_a_cluster_url_without_cluster_mode_is_a_clear_start_up_error(
     settings = load_settings(redis_url=plain, data_dir=tmp_path, guards=False)
     with pytest.raises(ConfigError, match="NEARHIT_REDIS_CLUSTER=true"):
         await bootstrap.open_cache(settings, local_embedder)
+
+
+@pytest.mark.skipif(not os.environ.get("NEARHIT_TEST_COORDINATOR_URL"), reason="NEARHIT_TEST_COORDINATOR_URL unset")
+async def test_a_coordinator_cluster_serves_one_global_index(tmp_path: Path, local_embedder: LocalEmbedder) -> None:
+    """Opt-in: on a cluster with a search coordinator (Redis 8.4+ cluster, Redis Cloud, Azure Managed Redis
+    Enterprise policy) the cache keeps one index over every shard: tenants need no hash tag."""
+    settings = load_settings(
+        redis_url=os.environ["NEARHIT_TEST_COORDINATOR_URL"],
+        redis_cluster=True,
+        data_dir=tmp_path,
+        index_name=f"g_{uuid.uuid4().hex[:8]}",
+        guards=False,
+    )
+    cache = await bootstrap.open_cache(settings, local_embedder)
+    try:
+        assert not cache.keys.sharded
+        scopes = [Scope.build(tenant=f"tenant-{i}") for i in range(6)]  # untagged keys: spread over the shards
+        for scope in scopes:
+            await cache.store(QUESTION, f"Paris, for {scope.tenant}.", scope)
+        for scope in scopes:
+            hit = await cache.lookup(PARAPHRASE, scope, threshold=0.7)
+            assert hit.answer is not None and hit.answer.response == f"Paris, for {scope.tenant}."
+        await eventually(lambda: _entries(cache, len(scopes)))
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
