@@ -22,6 +22,8 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
 from nearhit.redis_cluster import LocalTopology
 from nearhit.service import bootstrap
+from nearhit.service.runtime import Runtime
+from tests.support.live import fast_llm
 from tests.support.slot_guard import SlotGuard
 from tests.support.waiting import eventually
 
@@ -164,6 +166,12 @@ async def test_a_cluster_url_without_cluster_mode_is_a_clear_start_up_error(
     settings = load_settings(redis_url=plain, data_dir=tmp_path, guards=False)
     with pytest.raises(ConfigError, match="NEARHIT_REDIS_CLUSTER=true"):
         await bootstrap.open_cache(settings, local_embedder)
+    runtime = Runtime(settings, local_embedder, fast_llm())
+    try:
+        with pytest.raises(ConfigError, match="NEARHIT_REDIS_CLUSTER=true"):  # the service stops, not degrades
+            await runtime.start()
+    finally:
+        await runtime.close()
 
 
 @pytest.mark.skipif(not os.environ.get("NEARHIT_TEST_COORDINATOR_URL"), reason="NEARHIT_TEST_COORDINATOR_URL unset")
