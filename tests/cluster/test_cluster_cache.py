@@ -4,6 +4,7 @@ shards; no command of the request path spans slots; a tenant whose slot moves ge
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -198,3 +199,10 @@ async def test_a_coordinator_cluster_serves_one_global_index(tmp_path: Path, loc
     finally:
         await drop_index(cache.redis, cache.spec.name, delete_entries=True)
         await cache.close()
+
+
+async def test_a_new_tenants_first_requests_at_once_create_its_index_once(cluster_cache: SemanticCache) -> None:
+    scope = Scope.build(tenant="newcomer")
+    stored = await asyncio.gather(*(cluster_cache.store(f"question {i}", "answer", scope) for i in range(10)))
+    assert len(set(stored)) == 10
+    assert (await cluster_cache.stats()).entries == 10

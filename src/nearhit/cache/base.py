@@ -3,6 +3,7 @@ and its store in Redis, the hit counters and the background work (as RedisVL's `
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections import Counter
@@ -45,6 +46,7 @@ class CacheBase:
         self.embeddings = EmbeddingStore(redis, self.keys, embedder, self.background, embedding_ttl)
         self._pending_counts: Counter[str] = Counter()
         self._ready: set[str] = set()  # the tenant indexes checked (or created) by this process
+        self._creating: dict[str, asyncio.Lock] = {}
         self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
 
     async def setup(self) -> None:
@@ -61,9 +63,17 @@ class CacheBase:
         """The index holding ``tenant``'s entries; a sharded layout's is created or checked on first use."""
         spec = self.spec.for_tenant(tenant)
         if spec.name not in self._ready and self.keys.sharded:
-            await idx.ensure_index(self.redis, spec)
-            self._ready.add(spec.name)
+            await self._ensure(spec)
         return spec
+
+    async def _ensure(self, spec: idx.IndexSpec) -> None:
+        """Create or check a tenant's index, one check per index at a time: a new tenant's first requests
+        (or every lookup after its slot moved) arrive together."""
+        async with self._creating.setdefault(spec.name, asyncio.Lock()):
+            if spec.name not in self._ready:
+                await idx.ensure_index(self.redis, spec)
+                self._ready.add(spec.name)
+        self._creating.pop(spec.name, None)
 
     async def _knn(self, spec: idx.IndexSpec, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
         """Run a KNN query on ``spec``'s index. In a sharded layout a missing index (its slot moved to another
@@ -78,8 +88,7 @@ class CacheBase:
             self._recreated.add(spec.name)
             log.warning("index %s is missing on its shard (a slot moved?): re-creating it", spec.name)
         self._ready.discard(spec.name)
-        await idx.ensure_index(self.redis, spec)
-        self._ready.add(spec.name)
+        await self._ensure(spec)
         return await idx.run_knn(self.redis, spec.name, query)
 
     async def _tenant_indexes(self, *, with_keys: bool = False) -> list[idx.IndexSpec]:

@@ -117,7 +117,11 @@ async def _create(redis: RedisClient, spec: IndexSpec) -> None:
     schema = spec.schema()
     definition = IndexDefinition(prefix=[spec.keys.entry_prefix], index_type=IndexType.HASH)
     fields = [arg for field in schema.redis_fields for arg in field.redis_args()]
-    await redis.execute_command("FT.CREATE", spec.name, *definition.args, "SCHEMA", *fields)
+    try:
+        await redis.execute_command("FT.CREATE", spec.name, *definition.args, "SCHEMA", *fields)
+    except ResponseError as exc:
+        if "already exists" not in str(exc).lower():
+            raise  # else another process (or request) created it meanwhile: it is there, as wanted
 
 
 async def check_query_engine(redis: RedisClient) -> None:
