@@ -15,7 +15,7 @@ from nearhit import validate
 from nearhit.cache import entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import STAT_FIELDS, CacheBase
-from nearhit.cache.client import RedisClient, index_names, unlink_each, used_memory
+from nearhit.cache.client import RedisClient, index_names, on_index, unlink_each, used_memory
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.results import CacheStats, SearchHit
 
@@ -116,8 +116,8 @@ class CacheAdmin(CacheBase):
             assert owner is not None
             spec = await self._index_for(owner)
             while True:
-                reply = await self.redis.execute_command(
-                    "FT.SEARCH", spec.name, str(filters), "NOCONTENT", "LIMIT", 0, 500, "DIALECT", 2
+                reply = await on_index(
+                    self.redis, "FT.SEARCH", spec.name, str(filters), "NOCONTENT", "LIMIT", 0, 500, "DIALECT", 2
                 )
                 keys = [k for k in (idx.as_text(k) for k in reply[1:]) if self.keys.is_entry_key(k)]
                 if not keys:

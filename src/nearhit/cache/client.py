@@ -33,6 +33,15 @@ async def unlink_each(redis: RedisClient, keys: Iterable[str | bytes]) -> int:
     return sum(int(reply) for reply in replies)
 
 
+async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any) -> Any:
+    """An ``FT.*`` command, sent on a cluster to the shard owning the index name's slot. redis-py would find
+    that shard itself, but only after asking a node ``COMMAND GETKEYS`` for every call (a search command's
+    keys are "movable"): a second round trip on every lookup. A moved slot is still followed (``MOVED``)."""
+    if isinstance(redis, RedisCluster):
+        return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
+    return await redis.execute_command(command, index_name, *args)
+
+
 async def on_every_primary(redis: RedisClient, *args: Any) -> list[Any]:
     """A keyless command's reply from each primary (one reply on a single node)."""
     if isinstance(redis, RedisCluster):

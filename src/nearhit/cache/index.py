@@ -18,7 +18,7 @@ from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
 
 from nearhit.cache import entry
-from nearhit.cache.client import RedisClient
+from nearhit.cache.client import RedisClient, on_index
 from nearhit.cache.entry import DISTANCE, TENANT_ID, VECTOR, tenant_tag
 from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch, RedisUnavailable
@@ -118,7 +118,7 @@ async def _create(redis: RedisClient, spec: IndexSpec) -> None:
     definition = IndexDefinition(prefix=[spec.keys.entry_prefix], index_type=IndexType.HASH)
     fields = [arg for field in schema.redis_fields for arg in field.redis_args()]
     try:
-        await redis.execute_command("FT.CREATE", spec.name, *definition.args, "SCHEMA", *fields)
+        await on_index(redis, "FT.CREATE", spec.name, *definition.args, "SCHEMA", *fields)
     except ResponseError as exc:
         if "already exists" not in str(exc).lower():
             raise  # else another process (or request) created it meanwhile: it is there, as wanted
@@ -145,7 +145,7 @@ def is_missing_index(exc: ResponseError) -> bool:
 async def index_info(redis: RedisClient, name: str) -> dict[str, Any] | None:
     """``FT.INFO`` as a dict, or None when the index does not exist."""
     try:
-        raw = await redis.execute_command("FT.INFO", name)
+        raw = await on_index(redis, "FT.INFO", name)
     except ResponseError as exc:
         if is_missing_index(exc):
             return None
@@ -157,9 +157,9 @@ async def drop_index(redis: RedisClient, name: str, *, delete_entries: bool) -> 
     """Drop the index (and, with ``delete_entries``, every document it covers). False if there was none."""
     try:
         if delete_entries:
-            await redis.execute_command("FT.DROPINDEX", name, "DD")
+            await on_index(redis, "FT.DROPINDEX", name, "DD")
         else:
-            await redis.execute_command("FT.DROPINDEX", name)
+            await on_index(redis, "FT.DROPINDEX", name)
     except ResponseError as exc:
         if is_missing_index(exc):
             return False
@@ -214,7 +214,7 @@ async def run_knn(redis: RedisClient, index_name: str, query: VectorQuery) -> li
     params: list[Any] = ["PARAMS", 2 * len(query.params)]
     for name, value in query.params.items():
         params += [name, value]
-    reply = await redis.execute_command("FT.SEARCH", index_name, *query.get_args(), *params)
+    reply = await on_index(redis, "FT.SEARCH", index_name, *query.get_args(), *params)
     return parse_search_reply(reply)
 
 
