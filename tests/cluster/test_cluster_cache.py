@@ -5,6 +5,7 @@ shards; no command of the request path spans slots; a tenant whose slot moves ge
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -126,7 +127,10 @@ async def test_no_request_path_command_spans_slots(cluster_cache: SemanticCache,
 
 
 async def test_a_tenant_whose_slot_moves_gets_its_index_back(
-    cluster_cache: SemanticCache, sync_cluster: redis.RedisCluster, local_cluster: LocalTopology
+    cluster_cache: SemanticCache,
+    sync_cluster: redis.RedisCluster,
+    local_cluster: LocalTopology,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     cache = cluster_cache
     (tenant,) = tenants_on_distinct_shards(cache, sync_cluster, 1)
@@ -141,9 +145,14 @@ async def test_a_tenant_whose_slot_moves_gets_its_index_back(
     async def semantic_hit() -> bool:
         return (await cache.lookup(PARAPHRASE, scope, threshold=0.7)).match == "semantic"
 
-    await eventually(semantic_hit, timeout=10)
+    with caplog.at_level(logging.WARNING, logger="nearhit.cache.base"):
+        await eventually(semantic_hit, timeout=10)
+        await asyncio.gather(*(semantic_hit() for _ in range(5)))
     with redis.Redis(port=target) as node:
         assert name.encode() in node.execute_command("FT._LIST")
+    assert [r.getMessage() for r in caplog.records if "re-creating" in r.getMessage()] == [
+        f"index {name} is missing on its shard (a slot moved?): re-creating it"
+    ]  # logged once
 
 
 def _migrate_slot(slot: int, source: int, target: int, primaries: list[int]) -> None:

@@ -19,6 +19,7 @@ from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
 from tests.support.live import LiveServer, fast_llm, serve
+from tests.support.slot_guard import SlotGuard
 from tests.support.waiting import eventually
 
 QUESTION = "What is the capital of France?"
@@ -55,11 +56,15 @@ async def test_service_on_the_cluster_survives_a_killed_primary(tmp_path: Path, 
                 shards.setdefault(sync.get_node_from_key(cache.spec.for_tenant(tenant).name).port, tenant)
                 if len(shards) == 3:
                     break
-            for tenant in shards.values():
-                first = await _ask(live, tenant)
-                assert first["cache"]["status"] == "done" and not _hit(first), first["cache"]
-            for tenant in shards.values():  # the answer is stored as the column completes: poll, don't sleep
-                await eventually(lambda tenant=tenant: _ask_hits(live, tenant))
+            with SlotGuard(topology.ports("primary")) as guard:  # the whole request path, telemetry included
+                for tenant in shards.values():
+                    first = await _ask(live, tenant)
+                    assert first["cache"]["status"] == "done" and not _hit(first), first["cache"]
+                for tenant in shards.values():  # the answer is stored as the column completes: poll, don't sleep
+                    await eventually(lambda tenant=tenant: _ask_hits(live, tenant))
+                await runtime.telemetry.flush()
+            assert {"MULTI", "HMGET", "FT.SEARCH", "XADD", "SET"} <= guard.names()
+            assert guard.violations() == []
             assert (await live.client.get("/health")).status_code == 200
             assert (await live.client.get("/cache/stats")).json()["entries"] == 3
 
