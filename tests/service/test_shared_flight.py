@@ -15,7 +15,7 @@ import pytest
 
 from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.config import Settings
-from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, Usage
+from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, Usage
 from nearhit.service import bootstrap
 from nearhit.service.shared_flight import SharedFlights
 from tests.support.fake_upstream import FakeUpstream, Pause, Stream
@@ -76,5 +76,37 @@ async def test_a_follower_whose_leader_is_gone_calls_the_llm_itself(settings: Se
         await redis.delete(digest_lock)
         got = [event async for event in leader.produce(flight, lambda: llm("leader"))]
         assert calls == ["follower", "leader"] and leader.led == 1
+    finally:
+        await redis.aclose()
+
+
+async def test_a_follower_reads_every_event_of_the_leaders_generation(settings: Settings) -> None:
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    calls = 0
+    events: list[LLMEvent] = [
+        TextChunk("Hello ", ({"token": "Hello", "logprob": -0.1},)),
+        ToolCallDelta(0, '{"city": ', "call_1", "weather"),
+        ToolCallDelta(0, '"Paris"}'),
+        StreamEnd(Usage(12, 3, "tokenizer"), "tool_calls", "gpt-4o"),
+    ]
+
+    async def llm() -> AsyncIterator[LLMEvent]:
+        nonlocal calls
+        calls += 1
+        for event in events:
+            await asyncio.sleep(0.05)  # the follower joins mid-generation
+            yield event
+
+    try:
+        processes = [SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)]
+
+        async def run(flights: SharedFlights, delay: float) -> list[LLMEvent]:
+            await asyncio.sleep(delay)
+            return [event async for event in flights.produce("the same miss", llm)]
+
+        first, second = await asyncio.gather(run(processes[0], 0), run(processes[1], 0.08))
+        assert calls == 1 and first == second == events
+        assert (processes[0].led, processes[1].followed) == (1, 1)
     finally:
         await redis.aclose()
