@@ -12,6 +12,8 @@ from typing import Any, TypeAlias
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 RedisClient: TypeAlias = Redis | RedisCluster
 """What the cache talks to: one node (or a proxy, or Sentinel's primary), or an OSS cluster's nodes directly."""
@@ -37,9 +39,15 @@ async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any
     """An ``FT.*`` command, sent on a cluster to the shard owning the index name's slot. redis-py would find
     that shard itself, but only after asking a node ``COMMAND GETKEYS`` for every call (a search command's
     keys are "movable"): a second round trip on every lookup. A moved slot is still followed (``MOVED``)."""
-    if isinstance(redis, RedisCluster):
+    if not isinstance(redis, RedisCluster):
+        return await redis.execute_command(command, index_name, *args)
+    try:
         return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
-    return await redis.execute_command(command, index_name, *args)
+    except (RedisConnectionError, RedisTimeoutError):
+        # A command given its node is not retried by redis-py; and when another node fails, the client drops
+        # connections of healthy ones as it re-reads the cluster's layout. One more try, on the node that owns
+        # the slot now: a healthy shard's tenant does not see another shard's failover.
+        return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
 
 
 async def on_every_primary(redis: RedisClient, *args: Any) -> list[Any]:
