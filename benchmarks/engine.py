@@ -25,6 +25,7 @@ returned fields; latency and paraphrase recall against an exact (FLAT) index ove
     python benchmarks/engine.py                           # 10,000 entries (~1.5 minutes on 2 shared cores)
     python benchmarks/engine.py --sizes 10000 100000 250000  # 100k: ~6 min; 250k: ~15 min (fills)
     python benchmarks/engine.py --sizes 2000 --quick      # a smoke run
+    python benchmarks/engine.py --cluster                 # + lookups on a local 3+3 cluster vs one node
 """
 
 from __future__ import annotations
@@ -578,11 +579,70 @@ def tables(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+async def cluster_vs_single(single_url: str, embedder: LocalEmbedder, size: int, rounds: int) -> str:
+    """Lookup latency on the local 3+3 cluster (one index per tenant on its shard) against the single node,
+    same entries (the 300 pairs and filler, over three tenants), same lookups, embeddings warm (so the Redis
+    path is what differs), interleaved in rounds."""
+    from nearhit import redis_cluster
+
+    pairs = [p for p in load_questions() if p["same_answer"]]
+    scopes = [Scope.build(model="gpt-4o", tenant=f"bench-{i}") for i in range(3)]
+    filler = filler_vectors(max(0, size - len(pairs)), embedder.dimension)
+    items = [
+        (kind, text, i % 3) for i, p in enumerate(pairs) for kind, text in (("exact", p["a"]), ("paraphrase", p["b"]))
+    ]
+    random.Random(size).shuffle(items)
+    times: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="nearhit-cluster-") as folder:
+        topology = redis_cluster.start_cluster(Path(folder))
+        caches: dict[str, SemanticCache] = {}
+        try:
+            for label, url in (("single node", single_url), ("3+3 cluster", topology.url)):
+                settings = load_settings(redis_url=url, index_name=f"topo_{size}", similarity_threshold=THRESHOLD)
+                cache = caches[label] = await bootstrap.open_cache(settings, embedder)
+
+                async def store(i: int, cache: SemanticCache = cache) -> None:
+                    await cache.store(f"filler {i}", "filler answer " * 40, scopes[i % 3], vector=filler[i])
+
+                await fill(store, len(filler), label)
+                for i, p in enumerate(pairs):
+                    await cache.store(p["a"], f"answer to: {p['a']}", scopes[i % 3])
+                for _, text, tenant in items:  # warm the embedding cache: the timed pass measures Redis
+                    await cache.lookup(text, scopes[tenant], threshold=THRESHOLD)
+            per_round = max(1, len(items) // rounds)
+            for round_no, start in enumerate(range(0, len(items), per_round)):
+                labels = list(caches)
+                for label in labels[round_no % 2 :] + labels[: round_no % 2]:  # who goes first alternates
+                    for kind, text, tenant in items[start : start + per_round]:
+                        began = time.perf_counter()
+                        await caches[label].lookup(text, scopes[tenant], threshold=THRESHOLD)
+                        times.setdefault(label, {}).setdefault(kind, []).append((time.perf_counter() - began) * 1000)
+        finally:
+            for cache in caches.values():
+                await cache.clear()
+                await cache.close()
+            redis_cluster.stop(topology)
+    single = {kind: percentile(values, 50) or 0.0 for kind, values in times["single node"].items()}
+    lines = [
+        f"Lookup on a 3+3 cluster vs one node ({size:,} entries over 3 tenants, embeddings warm); p50 / p99 ms",
+        "",
+        "| topology | exact | paraphrase | p50 vs single node (exact, paraphrase) |",
+        "|---|---|---|---|",
+    ]
+    for label, kinds in times.items():
+        ratios = ", ".join(
+            f"{(percentile(kinds[k], 50) or 0) / max(single[k], 1e-9):.2f}x" for k in ("exact", "paraphrase")
+        )
+        lines.append(f"| {label} | {cell(kinds['exact'])} | {cell(kinds['paraphrase'])} | {ratios} |")
+    return "\n".join(lines)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000], help="index sizes (400 to 250,000)")
     parser.add_argument("--rounds", type=int, default=6, help="rounds the workload is cut into (interleaving)")
     parser.add_argument("--quick", action="store_true", help="a shorter workload (smoke run)")
+    parser.add_argument("--cluster", action="store_true", help="also time lookups on a local 3+3 cluster")
     args = parser.parse_args()
     if any(size < 400 or size > MAX_SIZE for size in args.sizes):
         parser.error(f"--sizes: each size must be in [400, {MAX_SIZE:,}] (the workload stores 300 pairs)")
@@ -596,11 +656,17 @@ async def main() -> None:
                 results.append(
                     await bench_size(server.url, embedder, size, args.quick, args.rounds, size == max(args.sizes))
                 )
+            topology_table = (
+                await cluster_vs_single(server.url, embedder, min(args.sizes), args.rounds) if args.cluster else None
+            )
         finally:
             redis_server.stop(Path(data))
     print(f"threshold {THRESHOLD} for every system; {args.rounds} rounds; load average (1 min) at the end of each size")
     print()
     print(tables(results))
+    if topology_table:
+        print()
+        print(topology_table)
     print()
     print(decision_per_candidate())
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # --- Redis -------------------------------------------------------------------------------------
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL", "redis_url"))
     redis_timeout: float = Field(2.0, gt=0, le=60, validation_alias=_env("NEARHIT_REDIS_TIMEOUT", "redis_timeout"))
+    redis_cluster: bool = Field(False, validation_alias=_env("NEARHIT_REDIS_CLUSTER", "redis_cluster"))
+    """REDIS_URL names a node of an OSS Redis Cluster (as ``redis+cluster://`` or ``?cluster=true`` do)."""
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("nearhit")),
         validation_alias=_env("NEARHIT_DATA_DIR", "data_dir"),

@@ -88,15 +88,19 @@ def parse_target(url: str, *, cluster: bool = False) -> RedisTarget:
     return RedisTarget(kind, urlunsplit(parts._replace(query=plain_query)))
 
 
-def open_client(target: RedisTarget) -> aredis.Redis | RedisCluster:
+def open_client(target: RedisTarget, **options: Any) -> aredis.Redis | RedisCluster:
     """A redis-py asyncio client for the target: a cluster client for a cluster, the Sentinel's current
-    primary (followed across failovers) for Sentinel."""
+    primary (followed across failovers) for Sentinel. ``options`` go to the connections (timeouts, protocol)."""
+    options = {"socket_timeout": _TIMEOUT_S, **options}
     if target.kind is Topology.CLUSTER:
-        return RedisCluster.from_url(target.url, socket_timeout=_TIMEOUT_S)
+        return RedisCluster.from_url(target.url, **options)
     if target.kind is Topology.SENTINEL:
-        primary: aredis.Redis = _sentinel(target).master_for(target.service, db=target.db, **_auth(target.url))
+        options.pop("max_connections", None)  # the Sentinel's pool sizes itself
+        primary: aredis.Redis = _sentinel(target).master_for(
+            target.service, db=target.db, **_auth(target.url), **options
+        )
         return primary
-    return aredis.Redis.from_url(target.url, socket_timeout=_TIMEOUT_S)
+    return aredis.Redis.from_url(target.url, **options)
 
 
 async def inspect(target: RedisTarget) -> Detected:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from redis.crc import key_slot
 
+from nearhit.cache.index import IndexSpec
 from nearhit.cache.keys import KeySpace, Scope, normalise
 from nearhit.errors import InvalidInput
 
@@ -74,3 +76,19 @@ def test_rate_limit_keys_are_per_caller_and_minute_in_one_slot() -> None:
     tag = key[key.index("{") : key.index("}") + 1]
     assert keys.rate_limit("key:abc", 29_000_001).count(tag) == 1  # the next minute: the same cluster slot
     assert tag not in keys.rate_limit("key:abd", 29_000_000)
+
+
+def test_a_sharded_layout_puts_every_key_of_a_tenant_in_one_slot() -> None:
+    keys = KeySpace("idx", sharded=True)
+    scope = Scope.build(tenant="acme", model="m")
+    spec = IndexSpec("idx", keys, 4).for_tenant("acme")
+    entry = keys.entry(scope, "hello")
+    tenant_keys = [entry, keys.observations(entry), spec.keys.embedding("model", "hello"), spec.name]
+    assert len({key_slot(k.encode()) for k in tenant_keys}) == 1
+    assert entry.startswith(spec.keys.entry_prefix) and keys.is_entry_key(entry)
+    assert spec.name != IndexSpec("idx", keys, 4).for_tenant("globex").name
+    assert spec.keys.owner_of(entry) == spec.keys
+    # A single layout keeps today's names, so existing data stays reachable.
+    single = KeySpace("idx")
+    assert single.entry(scope, "hello") == "nearhit:idx:entry:" + entry.rpartition(":")[2]
+    assert single.embedding("model", "hello").startswith("nearhit:emb:") and "{" not in single.embedding("m", "x")

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
 from nearhit.api.deps import RuntimeDep
-from nearhit.cache.index import index_info
 from nearhit.errors import NearhitError
 from nearhit.health_server import health_report
 from nearhit.llm import ChatMessage, LLMError, complete
@@ -99,8 +98,7 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     entries: int | None = None
     try:  # one FT.INFO: the only Redis call of a scrape (never the telemetry stream)
         cache = await runtime.cache()
-        info = await index_info(cache.redis, cache.spec.name)
-        entries = int(info.get("num_docs", 0)) if info is not None else None
+        entries = await cache.index_entries()
     except (NearhitError, RedisError, OSError):
         redis_error("scrape")
     body, content_type = prometheus.render(request.headers.get("accept"), index_entries=entries)

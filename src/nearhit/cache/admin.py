@@ -15,6 +15,7 @@ from nearhit import validate
 from nearhit.cache import entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import STAT_FIELDS, CacheBase
+from nearhit.cache.client import RedisClient, index_names, on_index, unlink_each, used_memory
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.results import CacheStats, SearchHit
 
@@ -39,10 +40,14 @@ class CacheAdmin(CacheBase):
             raise validate.InvalidInput("give exactly one of 'text' or 'vector'")
         top_k = validate.top_k(top_k)
         minimum = 0.0 if threshold is None else validate.threshold(threshold)
+        owner = self._owner(tenant, scope)
         async with self._redis_errors():
+            specs = [await self._index_for(owner)] if owner is not None else await self._tenant_indexes()
             if text is not None:
                 prompt = validate.prompt(text, self.max_prompt_chars)
-                query_vector = (await self.embeddings.embed([normalise(prompt)]))[0]
+                query_vector = (
+                    await self.embeddings.embed([normalise(prompt)], specs[0].keys if owner is not None else None)
+                )[0]
             else:
                 assert vector is not None
                 query_vector = validate.vector(vector, self.embedder.dimension)
@@ -52,28 +57,42 @@ class CacheAdmin(CacheBase):
                 filter_expression=self._filter(tenant, scope),
                 spec=self.spec,
             )
-            rows = await idx.run_knn(self.redis, self.spec.name, query)
+            # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
+            found = await asyncio.gather(*(self._knn(spec, query) for spec in specs))
+        rows = sorted((row for rows in found for row in rows), key=lambda row: -entry.similarity(row[1]))[:top_k]
         hits = [entry.read_hit(doc_id, fields) for doc_id, fields in rows]
         return [hit for hit in hits if hit.similarity >= minimum]
 
     async def stats(self) -> CacheStats:
-        """Entries, index and memory sizes, hit/miss counters."""
+        """Entries, index and memory sizes, hit/miss counters (summed over the tenants' indexes and the
+        shards in a sharded layout)."""
         await self._flush_counts()
         async with self._redis_errors():
-            info = await idx.index_info(self.redis, self.spec.name) or {}
-            memory = await self.redis.info("memory")
+            infos = [await idx.index_info(self.redis, spec.name) or {} for spec in await self._tenant_indexes()]
+            memory = await used_memory(self.redis)
             counters = await self.redis.hmget(self.keys.stats_key, list(STAT_FIELDS))
         return CacheStats(
-            entries=int(info.get("num_docs", 0)),
+            entries=sum(int(info.get("num_docs", 0)) for info in infos),
             index_name=self.spec.name,
             dimension=self.spec.dimension,
             algorithm=self.spec.algorithm,
-            vector_index_mb=float(info.get("vector_index_sz_mb", 0) or 0),
-            used_memory_bytes=int(memory.get("used_memory", 0)),
+            vector_index_mb=sum(float(info.get("vector_index_sz_mb", 0) or 0) for info in infos),
+            used_memory_bytes=memory,
             counters={name: int(value or 0) for name, value in zip(STAT_FIELDS, counters, strict=True)},
             embedding_cache={"hits": self.embeddings.hits, "misses": self.embeddings.misses},
-            indexing=bool(int(info.get("indexing", 0) or 0)),
+            indexing=any(int(info.get("indexing", 0) or 0) for info in infos),
         )
+
+    async def index_entries(self, redis: RedisClient | None = None) -> int | None:
+        """Entries in the cache's index(es) (through ``redis``, e.g. a health probe's connection), or None when
+        the one index of a single layout is missing. A sharded layout's tenant indexes are made on demand."""
+        client = redis or self.redis
+        if not self.keys.sharded:
+            info = await idx.index_info(client, self.spec.name)
+            return int(info.get("num_docs", 0)) if info is not None else None
+        names = self.spec.tenant_indexes(await index_names(client))
+        infos = [await idx.index_info(client, name) or {} for name in names]
+        return sum(int(info.get("num_docs", 0)) for info in infos)
 
     async def clear(
         self, *, tenant: str | None = None, scope: Scope | None = None, prompt_pattern: str | None = None
@@ -90,19 +109,22 @@ class CacheAdmin(CacheBase):
         async with self._redis_errors():
             if filters is None:
                 async for batch in self._scan_entries():
-                    deleted += await self.redis.unlink(*batch)
-                await self.redis.delete(self.keys.stats_key, self.keys.evidence_key)
-                async for raw in self.redis.scan_iter(match=self.keys.observations_prefix + "*", count=1000):
-                    await self.redis.unlink(raw)  # the labels of the entries just deleted
+                    deleted += await unlink_each(self.redis, batch)
+                await unlink_each(self.redis, [self.keys.stats_key, self.keys.evidence_key])
+                labels = [raw async for raw in self.redis.scan_iter(match=self.keys.observations_pattern, count=1000)]
+                await unlink_each(self.redis, labels)  # the labels of the entries just deleted
                 return deleted
+            owner = self._owner(tenant, scope)
+            assert owner is not None
+            spec = await self._index_for(owner)
             while True:
-                reply = await self.redis.execute_command(
-                    "FT.SEARCH", self.spec.name, str(filters), "NOCONTENT", "LIMIT", 0, 500, "DIALECT", 2
+                reply = await on_index(
+                    self.redis, "FT.SEARCH", spec.name, str(filters), "NOCONTENT", "LIMIT", 0, 500, "DIALECT", 2
                 )
                 keys = [k for k in (idx.as_text(k) for k in reply[1:]) if self.keys.is_entry_key(k)]
                 if not keys:
                     return deleted
-                deleted += await self.redis.unlink(*keys)
+                deleted += await unlink_each(self.redis, keys)
 
     async def delete(self, doc_id: str) -> bool:
         """Delete one entry by its document id (what ``store`` returned); False when there is no such entry.
@@ -121,11 +143,14 @@ class CacheAdmin(CacheBase):
         """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current
         fields) unless ``drop_entries``."""
         async with self._redis_errors():
-            await idx.drop_index(self.redis, self.spec.name, delete_entries=drop_entries)
+            specs = await self._tenant_indexes(with_keys=True)
+            for spec in specs:
+                await idx.drop_index(self.redis, spec.name, delete_entries=drop_entries)
             if not drop_entries:
                 async for batch in self._scan_entries():
                     await idx.write_tenant_tags(self.redis, batch)
-            await idx.ensure_index(self.redis, self.spec)
+            for spec in specs:
+                await idx.ensure_index(self.redis, spec)
 
     async def _clear_matching(self, pattern: str) -> int:
         def fold(text: str) -> str:  # case and spacing don't matter; punctuation (the glob's own) does
@@ -137,9 +162,15 @@ class CacheAdmin(CacheBase):
             async for batch in self._scan_entries():
                 prompts = await asyncio.gather(*(self.redis.hget(key, "prompt") for key in batch))
                 doomed = [k for k, p in zip(batch, prompts, strict=True) if p and matcher.match(fold(idx.as_text(p)))]
-                if doomed:
-                    deleted += await self.redis.unlink(*doomed)
+                deleted += await unlink_each(self.redis, doomed)
         return deleted
+
+    @staticmethod
+    def _owner(tenant: str | None, scope: Scope | None) -> str | None:
+        """The one tenant an operation is limited to, if any (a scope belongs to its tenant)."""
+        if scope is not None:
+            return scope.tenant
+        return validate.label(tenant, "tenant") if tenant is not None else None
 
     def _filter(self, tenant: str | None, scope: Scope | None) -> FilterExpression | None:
         if scope is not None:

@@ -3,31 +3,40 @@ and its store in Redis, the hit counters and the background work (as RedisVL's `
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 
-from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redisvl.query import VectorQuery
 
 from nearhit.background import Background
 from nearhit.cache import index as idx
+from nearhit.cache.client import RedisClient, index_names, is_cluster
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
+
+log = logging.getLogger(__name__)
 
 COUNTS_FLUSH_S = 1.0
 STAT_FIELDS = ("exact_hits", "semantic_hits", "misses", "guard_rejections", "stores")
 
 
 class CacheBase:
-    """One index on one Redis, its embedder (through the embedding store) and its bookkeeping."""
+    """One index on one Redis, its embedder (through the embedding store) and its bookkeeping.
+
+    In a sharded layout (``spec.keys.sharded``: a cluster without a search coordinator) the index is one per
+    tenant, on the tenant's shard, created on its first use and re-created when a slot migration left it
+    behind (:meth:`_index_for`, :meth:`_knn`)."""
 
     def __init__(
-        self, redis: Redis, embedder: Embedder, spec: idx.IndexSpec, *, embedding_ttl: int = DEFAULT_TTL_S
+        self, redis: RedisClient, embedder: Embedder, spec: idx.IndexSpec, *, embedding_ttl: int = DEFAULT_TTL_S
     ) -> None:
         self.redis = redis
         self.embedder = embedder
@@ -36,12 +45,62 @@ class CacheBase:
         self.background = Background()
         self.embeddings = EmbeddingStore(redis, self.keys, embedder, self.background, embedding_ttl)
         self._pending_counts: Counter[str] = Counter()
+        self._ready: set[str] = set()  # the tenant indexes checked (or created) by this process
+        self._creating: dict[str, asyncio.Lock] = {}
+        self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
 
     async def setup(self) -> None:
-        """Check the server has the Query Engine; create or check the index."""
+        """Check the server has the Query Engine; create or check the index (a sharded layout's tenant
+        indexes are made on demand). A cluster's nodes are checked one by one at start
+        (:func:`nearhit.redis_topology.inspect`): ``MODULE LIST`` cannot be sent to "the" cluster."""
         async with self._redis_errors():
-            await idx.check_query_engine(self.redis)
-            await idx.ensure_index(self.redis, self.spec)
+            if not is_cluster(self.redis):
+                await idx.check_query_engine(self.redis)
+            if not self.keys.sharded:
+                await idx.ensure_index(self.redis, self.spec)
+
+    async def _index_for(self, tenant: str) -> idx.IndexSpec:
+        """The index holding ``tenant``'s entries; a sharded layout's is created or checked on first use."""
+        spec = self.spec.for_tenant(tenant)
+        if spec.name not in self._ready and self.keys.sharded:
+            await self._ensure(spec)
+        return spec
+
+    async def _ensure(self, spec: idx.IndexSpec) -> None:
+        """Create or check a tenant's index, one check per index at a time: a new tenant's first requests
+        (or every lookup after its slot moved) arrive together."""
+        async with self._creating.setdefault(spec.name, asyncio.Lock()):
+            if spec.name not in self._ready:
+                await idx.ensure_index(self.redis, spec)
+                self._ready.add(spec.name)
+        self._creating.pop(spec.name, None)
+
+    async def _knn(self, spec: idx.IndexSpec, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
+        """Run a KNN query on ``spec``'s index. In a sharded layout a missing index (its slot moved to another
+        shard, which has the keys but not the index) is re-created there, which re-indexes the tenant's
+        keys, and the query runs again."""
+        try:
+            return await idx.run_knn(self.redis, spec.name, query)
+        except ResponseError as exc:
+            if not (self.keys.sharded and idx.is_missing_index(exc)):
+                raise
+        if spec.name not in self._recreated:
+            self._recreated.add(spec.name)
+            log.warning("index %s is missing on its shard (a slot moved?): re-creating it", spec.name)
+        self._ready.discard(spec.name)
+        await self._ensure(spec)
+        return await idx.run_knn(self.redis, spec.name, query)
+
+    async def _tenant_indexes(self, *, with_keys: bool = False) -> list[idx.IndexSpec]:
+        """Every index of the cache: the one index, or in a sharded layout each tenant's found on the shards
+        (and, ``with_keys``, those whose tenant has entries but whose index is gone)."""
+        if not self.keys.sharded:
+            return [self.spec]
+        names = set(self.spec.tenant_indexes(await index_names(self.redis)))
+        if with_keys:
+            async for batch in self._scan_entries():
+                names |= {self.keys.owner_of(key).index_name for key in batch}
+        return [self.spec.named(name) for name in sorted(names)]
 
     async def close(self) -> None:
         """Finish the background work (counters, TTL refreshes, embeddings), then close the connection."""
@@ -69,7 +128,7 @@ class CacheBase:
 
     async def _scan_entries(self) -> AsyncIterator[list[str]]:
         batch: list[str] = []
-        async for raw in self.redis.scan_iter(match=self.keys.entry_prefix + "*", count=1000):
+        async for raw in self.redis.scan_iter(match=self.keys.entry_pattern, count=1000):
             key = idx.as_text(raw)
             if self.keys.is_entry_key(key):
                 batch.append(key)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from redis.asyncio import Redis
 
 from nearhit.background import Background
+from nearhit.cache.client import RedisClient
 from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder, Vectors
 
@@ -26,7 +26,12 @@ class EmbeddingStore:
     """
 
     def __init__(
-        self, redis: Redis, keys: KeySpace, embedder: Embedder, background: Background, ttl_seconds: int = DEFAULT_TTL_S
+        self,
+        redis: RedisClient,
+        keys: KeySpace,
+        embedder: Embedder,
+        background: Background,
+        ttl_seconds: int = DEFAULT_TTL_S,
     ) -> None:
         self.embedder = embedder
         self._redis = redis
@@ -40,9 +45,10 @@ class EmbeddingStore:
     def dimension(self) -> int:
         return self.embedder.dimension
 
-    def key_for(self, text: str) -> str:
-        """Where the vector of ``text`` is kept: a caller may read it in a round trip it makes anyway."""
-        return self._keys.embedding(self.embedder.model_name, text)
+    def key_for(self, text: str, keys: KeySpace | None = None) -> str:
+        """Where the vector of ``text`` is kept (under ``keys``, a tenant's in a sharded layout): a caller may
+        read it in a round trip it makes anyway."""
+        return (keys or self._keys).embedding(self.embedder.model_name, text)
 
     def from_stored(self, raw: object) -> Vectors | None:
         """A stored value as a ``(1, dimension)`` vector, or None when absent or of another size."""
@@ -51,19 +57,22 @@ class EmbeddingStore:
         self.hits += 1
         return np.frombuffer(raw, dtype=np.float32).reshape(1, self.dimension)
 
-    async def embed_fresh(self, texts: Sequence[str]) -> Vectors:
-        """Embed texts known to be missing from the store, and remember them."""
+    async def embed_fresh(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
+        """Embed texts known to be missing from the store, and remember them (under ``keys``)."""
         self.misses += len(texts)
         fresh = await self.embedder.embed(texts)
         # Written after the caller has its vectors: the lookup does not wait for the store's fill.
-        self._background.run(self._remember([self.key_for(text) for text in texts], fresh))
+        self._background.run(self._remember([self.key_for(text, keys) for text in texts], fresh))
         return fresh
 
-    async def embed(self, texts: Sequence[str]) -> Vectors:
-        """Vectors for ``texts`` (already normalised by the caller), from Redis where present."""
+    async def embed(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
+        """Vectors for ``texts`` (already normalised by the caller), from Redis where present (under ``keys``)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        stored = await self._redis.mget([self.key_for(text) for text in texts])
+        async with self._redis.pipeline(transaction=False) as pipe:  # GETs, not an MGET: keys in several slots
+            for text in texts:
+                pipe.get(self.key_for(text, keys))
+            stored = await pipe.execute()
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
         missing = []
         for i, raw in enumerate(stored):
@@ -73,7 +82,7 @@ class EmbeddingStore:
             else:
                 result[i] = vector[0]
         if missing:
-            fresh = await self.embed_fresh([texts[i] for i in missing])
+            fresh = await self.embed_fresh([texts[i] for i in missing], keys)
             for row, i in enumerate(missing):
                 result[i] = fresh[row]
         return result

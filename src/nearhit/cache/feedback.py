@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from redis.asyncio import Redis
 
 from nearhit.cache import bounded
+from nearhit.cache.client import RedisClient
 from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace
 
@@ -67,7 +67,7 @@ def unpack(raw: bytes) -> bounded.Observation:
 class FeedbackStore:
     """Reads and writes feedback state for one index (one :class:`KeySpace`)."""
 
-    def __init__(self, redis: Redis, keys: KeySpace) -> None:
+    def __init__(self, redis: RedisClient, keys: KeySpace) -> None:
         self.redis = redis
         self.keys = keys
         self._unwritten: dict[str, Served] = {}
@@ -127,7 +127,10 @@ class FeedbackStore:
         counts_for_all = not (source == "feedback" and observation.right)
         bin_field = f"{'r' if observation.right else 'w'}:{bounded.bin_of(observation.similarity)}"
         ttl_ms = await self.redis.pttl(doc_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
+        # Not a MULTI: the entry's list and the index-wide counters are in different slots (a cluster, a
+        # sharded Enterprise database refuse a transaction across them). A label is statistics; an interrupted
+        # pipeline loses at most part of one.
+        async with self.redis.pipeline(transaction=False) as pipe:
             pipe.lpush(key, pack(observation))
             pipe.ltrim(key, 0, MAX_OBSERVATIONS - 1)
             if ttl_ms > 0:

@@ -6,17 +6,19 @@ Schema and queries are built with RedisVL (escaping included); the hot KNN query
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from redis.asyncio import Redis
+from redis.commands.search.index_definition import IndexDefinition, IndexType
 from redis.exceptions import ResponseError
-from redisvl.index import AsyncSearchIndex
 from redisvl.query import VectorQuery
 from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
 
 from nearhit.cache import entry
+from nearhit.cache.client import RedisClient, on_index
 from nearhit.cache.entry import DISTANCE, TENANT_ID, VECTOR, tenant_tag
 from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch, RedisUnavailable
@@ -37,6 +39,19 @@ class IndexSpec:
     # How a filtered KNN searches an HNSW graph (query-time only; FLAT takes neither).
     ef_runtime: int = 100
     hybrid_policy: HybridPolicy = "batches"
+
+    def for_tenant(self, tenant: str) -> IndexSpec:
+        """The index that holds ``tenant``'s entries: this one, or the tenant's own in a sharded layout."""
+        return self.named(self.keys.for_tenant(tenant).index_name) if self.keys.sharded else self
+
+    def named(self, name: str) -> IndexSpec:
+        """This spec for another index name (a tenant's index found by listing them), over that name's keys."""
+        return replace(self, name=name, keys=KeySpace(name, self.keys.root))
+
+    def tenant_indexes(self, names: Iterable[str]) -> list[str]:
+        """Which of the listed index names are this (sharded) spec's tenant indexes."""
+        pattern = re.compile(re.escape(self.name) + r"\{[0-9a-f]{16}\}")
+        return sorted(name for name in names if pattern.fullmatch(name))
 
     def schema(self) -> IndexSchema:
         vector_attrs: dict[str, Any] = {
@@ -59,12 +74,12 @@ class IndexSpec:
         )
 
 
-async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
+async def ensure_index(redis: RedisClient, spec: IndexSpec) -> None:
     """Create the index if missing; if present, check it fits (dimension, algorithm, HNSW M and EF_CONSTRUCTION)
     or fail loudly."""
     info = await index_info(redis, spec.name)
     if info is None:
-        await AsyncSearchIndex(spec.schema(), redis_client=redis).create(overwrite=False)
+        await _create(redis, spec)
         return
     if TENANT_ID not in _attribute_names(info):
         raise IndexMismatch(
@@ -96,7 +111,20 @@ async def ensure_index(redis: Redis, spec: IndexSpec) -> None:
                 )
 
 
-async def check_query_engine(redis: Redis) -> None:
+async def _create(redis: RedisClient, spec: IndexSpec) -> None:
+    """``FT.CREATE`` from the RedisVL schema, sent as one command: a cluster client routes it by the index name
+    to the shard that owns it (RedisVL's own ``create`` sends it to the cluster's default node)."""
+    schema = spec.schema()
+    definition = IndexDefinition(prefix=[spec.keys.entry_prefix], index_type=IndexType.HASH)
+    fields = [arg for field in schema.redis_fields for arg in field.redis_args()]
+    try:
+        await on_index(redis, "FT.CREATE", spec.name, *definition.args, "SCHEMA", *fields)
+    except ResponseError as exc:
+        if "already exists" not in str(exc).lower():
+            raise  # else another process (or request) created it meanwhile: it is there, as wanted
+
+
+async def check_query_engine(redis: RedisClient) -> None:
     """Fail with a clear message when the server has no Query Engine (the search module)."""
     modules = await redis.execute_command("MODULE", "LIST")
     names = {as_text(_text_keys(module).get("name", b"")).lower() for module in modules}
@@ -108,26 +136,32 @@ async def check_query_engine(redis: Redis) -> None:
         )
 
 
-async def index_info(redis: Redis, name: str) -> dict[str, Any] | None:
+def is_missing_index(exc: ResponseError) -> bool:
+    """Whether Redis said the index does not exist (the wording differs between commands and versions)."""
+    text = str(exc).lower()
+    return "unknown index name" in text or "no such index" in text
+
+
+async def index_info(redis: RedisClient, name: str) -> dict[str, Any] | None:
     """``FT.INFO`` as a dict, or None when the index does not exist."""
     try:
-        raw = await redis.execute_command("FT.INFO", name)
+        raw = await on_index(redis, "FT.INFO", name)
     except ResponseError as exc:
-        if "unknown index name" in str(exc).lower() or "no such index" in str(exc).lower():
+        if is_missing_index(exc):
             return None
         raise
     return _text_keys(raw)
 
 
-async def drop_index(redis: Redis, name: str, *, delete_entries: bool) -> bool:
+async def drop_index(redis: RedisClient, name: str, *, delete_entries: bool) -> bool:
     """Drop the index (and, with ``delete_entries``, every document it covers). False if there was none."""
     try:
         if delete_entries:
-            await redis.execute_command("FT.DROPINDEX", name, "DD")
+            await on_index(redis, "FT.DROPINDEX", name, "DD")
         else:
-            await redis.execute_command("FT.DROPINDEX", name)
+            await on_index(redis, "FT.DROPINDEX", name)
     except ResponseError as exc:
-        if "unknown index name" in str(exc).lower() or "no such index" in str(exc).lower():
+        if is_missing_index(exc):
             return False
         raise
     return True
@@ -162,7 +196,7 @@ def tenant_filter(tenant: str) -> FilterExpression:
     return Tag(TENANT_ID) == tenant_tag(tenant)
 
 
-async def write_tenant_tags(redis: Redis, keys: list[str]) -> None:
+async def write_tenant_tags(redis: RedisClient, keys: list[str]) -> None:
     """Give entries written before ``TENANT_ID`` existed their tenant digest (``nearhit cache rebuild``)."""
     async with redis.pipeline(transaction=False) as pipe:
         for key in keys:
@@ -175,12 +209,12 @@ async def write_tenant_tags(redis: Redis, keys: list[str]) -> None:
         await pipe.execute()
 
 
-async def run_knn(redis: Redis, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
+async def run_knn(redis: RedisClient, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
     """Execute a KNN query; returns (key, fields) pairs nearest first, fields decoded to text."""
     params: list[Any] = ["PARAMS", 2 * len(query.params)]
     for name, value in query.params.items():
         params += [name, value]
-    reply = await redis.execute_command("FT.SEARCH", index_name, *query.get_args(), *params)
+    reply = await on_index(redis, "FT.SEARCH", index_name, *query.get_args(), *params)
     return parse_search_reply(reply)
 
 

@@ -123,12 +123,60 @@ class Scope:
         )
 
 
+_HASH_TAG = re.compile(r"\{[0-9a-f]{16}\}")
+TENANT_TAG_CHARS = 16
+
+
+def tenant_hash_tag(tenant: str) -> str:
+    """The hash tag (``{<16 hex>}``) that puts one tenant's keys and index in one cluster slot."""
+    return "{" + sha256_hex(tenant)[:TENANT_TAG_CHARS] + "}"
+
+
 @dataclass(frozen=True)
 class KeySpace:
-    """Key names under one prefix (``nearhit:<index name>:``), so nearhit never touches others' keys."""
+    """Key names under one prefix (``nearhit:<index name>:``), so nearhit never touches others' keys.
+
+    ``sharded`` (a cluster without a search coordinator): each tenant has its own index and keys named
+    ``<index name>{<tenant digest>}`` (:meth:`for_tenant`), so the index and every key of a tenant live in one
+    hash slot, on one shard. The index-wide keys (counters, evidence, telemetry) stay single keys."""
 
     index_name: str
     root: str = "nearhit"
+    sharded: bool = False
+
+    def for_tenant(self, tenant: str) -> KeySpace:
+        """The keys of ``tenant``: these on a single layout, the tenant's tagged ones in a sharded layout."""
+        if not self.sharded:
+            return self
+        return KeySpace(self.index_name + tenant_hash_tag(tenant), self.root)
+
+    def owner_of(self, doc_id: str) -> KeySpace:
+        """The (tenant's) key space an entry id belongs to: where its observations live beside it."""
+        if self.sharded:
+            head = f"{self.root}:{self.index_name}"
+            tag = _HASH_TAG.match(doc_id, len(head)) if doc_id.startswith(head) else None
+            if tag is not None:
+                return KeySpace(self.index_name + tag.group(0), self.root)
+        return self
+
+    @property
+    def hash_tag(self) -> str:
+        """The tenant hash tag in this key space's name, or "" (a single layout, or the sharded base)."""
+        tag = _HASH_TAG.search(self.index_name)
+        return tag.group(0) if tag else ""
+
+    @property
+    def entry_pattern(self) -> str:
+        """A SCAN pattern for the entries (every tenant's in a sharded layout)."""
+        if self.sharded:
+            return f"{self.root}:{self.index_name}{{*}}:entry:*"
+        return self.entry_prefix + "*"
+
+    @property
+    def observations_pattern(self) -> str:
+        if self.sharded:
+            return f"{self.root}:{self.index_name}{{*}}:observations:*"
+        return self.observations_prefix + "*"
 
     @property
     def entry_prefix(self) -> str:
@@ -155,13 +203,21 @@ class KeySpace:
         """Which entry a request was served (for feedback that names the request), kept briefly."""
         return f"{self.root}:{self.index_name}:served:{sha256_hex(request_id)[:32]}"
 
+    def flight_lock(self, digest: str) -> str:
+        """Who generates the answer to one flight key (cross-process single-flight); its events are beside it,
+        under the same hash tag."""
+        return f"{self.root}:{self.index_name}:flight:{{{digest}}}:lock"
+
+    def flight_events(self, digest: str) -> str:
+        return f"{self.root}:{self.index_name}:flight:{{{digest}}}:events"
+
     @property
     def observations_prefix(self) -> str:
         return f"{self.root}:{self.index_name}:observations:"
 
     def observations(self, doc_id: str) -> str:
-        """An entry's labelled observations (negatives and positives)."""
-        return self.observations_prefix + sha256_hex(doc_id)[:32]
+        """An entry's labelled observations (negatives and positives), in the entry's slot."""
+        return self.owner_of(doc_id).observations_prefix + sha256_hex(doc_id)[:32]
 
     @property
     def evidence_key(self) -> str:
@@ -175,14 +231,16 @@ class KeySpace:
 
     def entry(self, scope: Scope, normalised_prompt: str) -> str:
         """The entry's key: the exact path is one read of this key, no embedding needed."""
-        return self.entry_prefix + entry_digest(scope, normalised_prompt)
+        return self.for_tenant(scope.tenant).entry_prefix + entry_digest(scope, normalised_prompt)
 
     def embedding(self, model_name: str, normalised_text: str) -> str:
-        return f"{self.root}:emb:{sha256_hex(model_name)[:16]}:{sha256_hex(normalised_text)}"
+        """A stored embedding; under a tenant's hash tag in a sharded layout (read in the entry's round trip)."""
+        return f"{self.root}:emb:{self.hash_tag}{sha256_hex(model_name)[:16]}:{sha256_hex(normalised_text)}"
 
     def is_entry_key(self, key: str) -> bool:
-        digest = key.removeprefix(self.entry_prefix)
-        return key.startswith(self.entry_prefix) and len(digest) == 64 and bool(_TAG_SAFE.match(digest))
+        prefix = self.owner_of(key).entry_prefix
+        digest = key.removeprefix(prefix)
+        return key.startswith(prefix) and len(digest) == 64 and bool(_TAG_SAFE.match(digest))
 
 
 def entry_digest(scope: Scope, normalised_prompt: str) -> str:

@@ -19,12 +19,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from redis.asyncio import Redis
 
 from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
+from nearhit.cache.client import RedisClient
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope
@@ -42,7 +42,7 @@ class SemanticCache(CacheAdmin):
 
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         embedder: Embedder,
         spec: idx.IndexSpec,
         *,
@@ -99,12 +99,13 @@ class SemanticCache(CacheAdmin):
         considered = used_threshold if self.max_wrong_rate is None else min(used_threshold, bounded.FLOOR)
         result = LookupResult(match=None, threshold=considered, scope_id=query.scope.id)
         async with self._redis_errors():
+            spec = await self._index_for(query.scope.tenant)
             key = self.keys.entry(query.scope, query.text)
             with tracing.span("cache.exact") as span:
                 # One round trip: the entry, and (for the semantic path, if it comes to that) the stored vector.
                 async with self.redis.pipeline(transaction=False) as pipe:
                     pipe.hmget(key, list(entry.RETURNED))
-                    pipe.get(self.embeddings.key_for(query.text))
+                    pipe.get(self.embeddings.key_for(query.text, spec.keys))
                     fields, stored = await pipe.execute()
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
@@ -120,7 +121,9 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             with tracing.span("cache.embed", model=self.embedder.model_name):
                 vectors = self.embeddings.from_stored(stored)
-                vector = (vectors if vectors is not None else await self.embeddings.embed_fresh([query.text]))[0]
+                if vectors is None:
+                    vectors = await self.embeddings.embed_fresh([query.text], spec.keys)
+                vector = vectors[0]
             query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
             result.embedding = vector.tolist()
@@ -129,11 +132,11 @@ class SemanticCache(CacheAdmin):
             knn = idx.knn_query(
                 vector.tobytes(), k=self.candidates, filter_expression=idx.scope_filter(query.scope.id), spec=self.spec
             )
-            with tracing.span("cache.knn", index=self.spec.name, k=self.candidates) as span:
-                rows = await idx.run_knn(self.redis, self.spec.name, knn)
+            with tracing.span("cache.knn", index=spec.name, k=self.candidates) as span:
+                rows = await self._knn(spec, knn)
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
-            result.query = idx.query_as_json(knn, self.spec.name)
+            result.query = idx.query_as_json(knn, spec.name)
             stage = time.perf_counter()
             rows, observations, histogram = await self._feedback_state(result, vector, rows)
             result.timings_ms["feedback"] = _ms_since(stage)
@@ -250,7 +253,9 @@ class SemanticCache(CacheAdmin):
         cost_usd: float | None = None,
         vector: Sequence[float] | np.ndarray | None = None,
     ) -> str:
-        """Store an answer; returns its document id. The write is one MULTI/EXEC: all of it or nothing.
+        """Store an answer; returns its document id. The entry is written in one MULTI/EXEC over its own key
+        (all of it or nothing); the old answer's labels and the counter follow outside it, as they live in
+        other slots (no transaction may span slots on a cluster or a sharded Enterprise database).
 
         Given the :class:`Lookup` of the miss it answers, the lookup's embedding is stored (no second embed).
         ``cost_usd`` is the price of the call that produced the answer: a hit reads it back (what it saved)."""
@@ -262,12 +267,13 @@ class SemanticCache(CacheAdmin):
         if cost_usd is not None:
             validate.cost(cost_usd, "cost_usd")
         async with self._redis_errors():
+            spec = await self._index_for(query.scope.tenant)  # the tenant's index exists before its first entry
             if vector is not None:
                 embedding = validate.vector(vector, self.embedder.dimension)
             elif query.vector is not None:
                 embedding = query.vector
             else:
-                embedding = (await self.embeddings.embed([query.text]))[0]
+                embedding = (await self.embeddings.embed([query.text], spec.keys))[0]
             key = self.keys.entry(query.scope, query.text)
             mapping = entry.to_hash(
                 prompt=query.prompt,
@@ -281,10 +287,13 @@ class SemanticCache(CacheAdmin):
             )
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.delete(key)  # an overwrite must not keep fields (or a TTL) of the old entry
-                pipe.delete(self.keys.observations(key))  # nor the labels of the old answer
                 pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
                 if ttl:
                     pipe.expire(key, ttl)
+                await pipe.execute()
+            async with self.redis.pipeline(transaction=False) as pipe:
+                # Should this fail, the old answer's labels stay with the new one until the next store.
+                pipe.delete(self.keys.observations(key))
                 pipe.hincrby(self.keys.stats_key, "stores", 1)
                 await pipe.execute()
         return key

@@ -19,6 +19,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from nearhit.cache import KeySpace, SemanticCache, bounded
+from nearhit.cache.client import unlink_each
 from nearhit.cache.index import IndexSpec, drop_index
 from nearhit.evaluation.dataset import Pair
 from nearhit.evaluation.metrics import wilson
@@ -150,6 +151,6 @@ async def _drop(cache: SemanticCache, spec: IndexSpec) -> None:
         await drop_index(cache.redis, spec.name, delete_entries=True)
         keys = [key async for key in cache.redis.scan_iter(match=f"{spec.keys.root}:{spec.name}:*", count=1000)]
         for start in range(0, len(keys), 500):
-            await cache.redis.unlink(*keys[start : start + 500])
+            await unlink_each(cache.redis, keys[start : start + 500])  # key by key: they lie in many slots
     except (RedisError, OSError):
         pass  # a scratch index left behind is harmless; the next replay uses a new name

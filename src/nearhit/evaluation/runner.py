@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 from nearhit.cache import Scope, SemanticCache, normalise
+from nearhit.cache.client import unlink_each
 from nearhit.decision import Decision
 from nearhit.evaluation.dataset import Pair
 from nearhit.evaluation.metrics import Outcome
@@ -64,7 +65,7 @@ async def _clean_up(cache: SemanticCache, pairs: Sequence[Pair], tenants: Sequen
     texts = {normalise(side.prompt) for pair in pairs for side in (pair.a, pair.b)}
     keys = [cache.keys.embedding(cache.embedder.model_name, text) for text in texts]
     for start in range(0, len(keys), 500):
-        await cache.redis.unlink(*keys[start : start + 500])
+        await unlink_each(cache.redis, keys[start : start + 500])  # key by key: they lie in many slots
 
 
 async def look_up(

@@ -183,7 +183,7 @@ class Answerer:
         try:
             async for flight_event in self.runtime.flights.subscribe(
                 key,
-                lambda: self._llm_stream(request, "cache"),
+                lambda: self.runtime.shared_flights.produce(key, lambda: self._llm_stream(request, "cache")),
                 on_complete,
             ):
                 if (chunk := _chunk(flight_event, clock, pieces)) is not None:

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
-from nearhit import redis_server
+from nearhit import redis_server, redis_topology
+from nearhit.cache.client import RedisClient
 from nearhit.cache.index import IndexSpec
 from nearhit.cache.keys import KeySpace
 from nearhit.cache.semantic_cache import SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
 from nearhit.errors import ConfigError, RedisUnavailable
+from nearhit.redis_topology import Topology
 
 if TYPE_CHECKING:
     from nearhit.decision import Decision
@@ -44,21 +46,27 @@ async def embedded_url_now(settings: Settings) -> str | None:
     return server.url if server is not None else None
 
 
-async def connect_redis(settings: Settings, url: str | None = None) -> Redis:
+async def connect_redis(settings: Settings, url: str | None = None) -> RedisClient:
     """A client with bounded timeouts, checked with a PING: an unreachable Redis fails fast and clearly.
-    ``url`` defaults to :func:`redis_url`."""
+    ``url`` defaults to :func:`redis_url`; its topology (one node, Sentinel, cluster) is read from its form and
+    ``NEARHIT_REDIS_CLUSTER`` (:func:`nearhit.redis_topology.parse_target`)."""
     url = url or await redis_url(settings)
+    target = redis_topology.parse_target(url, cluster=settings.redis_cluster)
+    timeouts = {"socket_connect_timeout": settings.redis_timeout, "socket_timeout": settings.redis_timeout}
     try:
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=MAX_CONNECTIONS,
-            timeout=settings.redis_timeout,  # a burst waits for a free connection instead of failing
-            socket_connect_timeout=settings.redis_timeout,
-            socket_timeout=settings.redis_timeout,
-            health_check_interval=30,
-            protocol=2,  # flat replies: what the index module parses, on every redis-py version
-        )
-        client: Redis = Redis.from_pool(pool)
+        client: RedisClient
+        if target.kind is Topology.SINGLE:
+            pool = BlockingConnectionPool.from_url(
+                url,
+                max_connections=MAX_CONNECTIONS,
+                timeout=settings.redis_timeout,  # a burst waits for a free connection instead of failing
+                health_check_interval=30,
+                protocol=2,  # flat replies: what the index module parses, on every redis-py version
+                **timeouts,
+            )
+            client = Redis.from_pool(pool)
+        else:
+            client = redis_topology.open_client(target, max_connections=MAX_CONNECTIONS, protocol=2, **timeouts)
     except ValueError as exc:
         raise ConfigError(f"REDIS_URL: {exc}") from None
     try:
@@ -71,7 +79,8 @@ async def connect_redis(settings: Settings, url: str | None = None) -> Redis:
     return client
 
 
-def index_spec(settings: Settings, embedder: Embedder) -> IndexSpec:
+def index_spec(settings: Settings, embedder: Embedder, *, sharded: bool = False) -> IndexSpec:
+    """The index for the embedder; ``sharded``: one per tenant (a cluster without a search coordinator)."""
     if settings.vector_dimension is not None and settings.vector_dimension != embedder.dimension:
         raise ConfigError(
             f"VECTOR_DIMENSION: {settings.vector_dimension} does not match the embedder "
@@ -79,7 +88,7 @@ def index_spec(settings: Settings, embedder: Embedder) -> IndexSpec:
         )
     return IndexSpec(
         name=settings.index_name,
-        keys=KeySpace(settings.index_name),
+        keys=KeySpace(settings.index_name, sharded=sharded),
         dimension=embedder.dimension,
         algorithm=settings.index_algorithm,
         m=settings.hnsw_m,
@@ -93,8 +102,15 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
     """A ready cache: Redis reached (at ``url``, default :func:`redis_url`), Query Engine checked, index created
     or checked."""
     embedder = embedder or build_embedder(settings)
+    url = url or await redis_url(settings)
+    sharded = False
+    if settings.redis_url:  # the embedded server is nearhit's own: no topology to check
+        # At start, not at the first request: a cluster named without cluster mode, an unknown Sentinel
+        # service, a node without the Query Engine are each a clear error naming what to change.
+        detected = await redis_topology.inspect(redis_topology.parse_target(url, cluster=settings.redis_cluster))
+        sharded = detected.kind is Topology.CLUSTER and not detected.search_coordinator
     redis = await connect_redis(settings, url)
-    spec = index_spec(settings, embedder)
+    spec = index_spec(settings, embedder, sharded=sharded)
     guards = _default_guards(settings) if settings.guards else None
     cache = SemanticCache(
         redis,

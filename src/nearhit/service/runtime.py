@@ -22,7 +22,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from nearhit.cache import KeySpace, SemanticCache
-from nearhit.cache.index import index_info
+from nearhit.cache.client import RedisClient
 from nearhit.cache.results import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
@@ -30,6 +30,7 @@ from nearhit.errors import ConfigError, NearhitError, RedisUnavailable
 from nearhit.llm import LLMEvent, LLMProvider, ProviderName, build_provider
 from nearhit.llm.judge import Judge, build_judge
 from nearhit.service import bootstrap
+from nearhit.service.shared_flight import SharedFlights
 from nearhit.service.singleflight import SingleFlight
 from nearhit.service.store_health import StoreHealth, StoreResult
 from nearhit.service.telemetry import Telemetry
@@ -70,6 +71,7 @@ class Runtime:
         self.providers: dict[str, LLMProvider] = {provider.name: provider}
         self.judge = judge
         self.flights: SingleFlight[LLMEvent | StoreResult] = SingleFlight()
+        self.shared_flights = SharedFlights(lambda: self.redis, KeySpace(settings.index_name))
         self.stores = StoreHealth(settings.store_failures_degraded)
         self.telemetry = Telemetry(lambda: self.redis, KeySpace(settings.index_name), settings.telemetry_maxlen)
         self.health: HealthStatus | None = None  # the newest background check; None before the first
@@ -103,7 +105,7 @@ class Runtime:
         return self.provider if name is None else self.providers[name]
 
     @property
-    def redis(self) -> Redis | None:
+    def redis(self) -> RedisClient | None:
         return self._cache.redis if self._cache is not None else None
 
     async def start(self) -> None:
@@ -113,6 +115,8 @@ class Runtime:
             await self.judge.check()
         try:
             await self.cache()
+        except ConfigError:
+            raise
         except NearhitError as exc:
             log.warning(
                 "starting without the cache (degraded): serving uncached LLM answers, /health answers 503, "
@@ -136,6 +140,8 @@ class Runtime:
             try:
                 url = await bootstrap.redis_url(self.settings)
                 self._cache = await bootstrap.open_cache(self.settings, self.embedder, url)
+            except ConfigError:
+                raise  # a setting to change (e.g. cluster mode for a cluster's URL): retrying cannot help
             except NearhitError as exc:
                 self._last_error = str(exc)
                 raise RedisUnavailable(self._last_error) from exc
@@ -151,19 +157,23 @@ class Runtime:
             cache = await self.cache()
             probe = await self._probe_of(cache)
             await probe.ping()
-            info = await index_info(probe, cache.spec.name)
+            entries = await cache.index_entries(probe)
         except Exception as exc:  # any failure here means "not healthy", reported with its reason
             status = HealthStatus(
                 {"ok": False, "error": str(exc)}, {"ok": False, "error": "no Redis"}, time.monotonic()
             )
             await self._follow_embedded()
         else:
-            index: dict[str, Any] = {"ok": info is not None, "name": cache.spec.name, "dimension": cache.spec.dimension}
-            if info is None:
+            index: dict[str, Any] = {
+                "ok": entries is not None,
+                "name": cache.spec.name,
+                "dimension": cache.spec.dimension,
+            }
+            if entries is None:
                 index["error"] = "index missing (it is re-created on the next request)"
                 await self.repair_index()
             else:
-                index["entries"] = int(info.get("num_docs", 0))
+                index["entries"] = entries
             status = HealthStatus({"ok": True, "embedded": self.settings.embedded_redis}, index, time.monotonic())
         self._log_change(self.health, status)
         self.health = status
@@ -233,9 +243,12 @@ class Runtime:
             except Exception:  # the watcher must outlive any surprise; the next round tries again
                 log.exception("health check failed")
 
-    async def _probe_of(self, cache: SemanticCache) -> Redis:
+    async def _probe_of(self, cache: SemanticCache) -> RedisClient:
         """A connection of its own to the cache's Redis, for the health check: requests that hold every
-        connection of the shared pool (a burst) must not make Redis look down."""
+        connection of the shared pool (a burst) must not make Redis look down. A cluster client is its own
+        probe: it keeps a pool per node and opens connections as needed."""
+        if not isinstance(cache.redis, Redis):
+            return cache.redis
         if self._probe is None or self._probe[0] is not cache:
             await self._close_probe()
             pool = cache.redis.connection_pool

@@ -25,11 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from nearhit import metrics
 from nearhit.background import Background
+from nearhit.cache.client import RedisClient, unlink_each
 from nearhit.cache.keys import KeySpace
 
 Column = Literal["raw", "cache"]
@@ -124,7 +124,7 @@ def _bucket_value(index: int) -> float:
 class Telemetry:
     """Records column completions and summarises them. ``redis`` is looked up per call: it may come and go."""
 
-    def __init__(self, redis: Callable[[], Redis | None], keys: KeySpace, maxlen: int = 100_000) -> None:
+    def __init__(self, redis: Callable[[], RedisClient | None], keys: KeySpace, maxlen: int = 100_000) -> None:
         self._redis = redis
         self._stream = keys.telemetry_stream
         self._totals = keys.telemetry_totals
@@ -292,14 +292,14 @@ class Telemetry:
         self._summaries.clear()
         length = int(await redis.xlen(self._stream))
         buckets = [key async for key in redis.scan_iter(match=f"{self._buckets}*", count=1000)]
-        await redis.delete(self._stream, self._totals, *buckets)
+        await unlink_each(redis, [self._stream, self._totals, *buckets])  # one key per command: several slots
         return length
 
     async def events(self, count: int) -> list[dict[str, Any]]:
         """The newest ``count`` events, newest first."""
         return await self._newest(self._require(), count)
 
-    def _require(self) -> Redis:
+    def _require(self) -> RedisClient:
         redis = self._redis()
         if redis is None:
             from nearhit.errors import RedisUnavailable
@@ -307,7 +307,7 @@ class Telemetry:
             raise RedisUnavailable("telemetry needs Redis, which is not reachable now")
         return redis
 
-    async def _newest(self, redis: Redis, count: int) -> list[dict[str, Any]]:
+    async def _newest(self, redis: RedisClient, count: int) -> list[dict[str, Any]]:
         entries = await redis.xrevrange(self._stream, count=count) or []
         return [_decode_event(fields) for _, fields in entries]
 

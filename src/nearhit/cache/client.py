@@ -1,0 +1,72 @@
+"""One Redis node or a Redis Cluster, used the same way by the cache.
+
+Every helper here keeps each command within one hash slot: a multi-key command or a MULTI across slots fails
+on a cluster (``CROSSSLOT``) and on sharded Redis Enterprise databases even behind their proxy (Azure Managed
+Redis), so nearhit never sends one on any deployment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeAlias
+
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+RedisClient: TypeAlias = Redis | RedisCluster
+"""What the cache talks to: one node (or a proxy, or Sentinel's primary), or an OSS cluster's nodes directly."""
+
+
+def is_cluster(redis: RedisClient) -> bool:
+    return isinstance(redis, RedisCluster)
+
+
+async def unlink_each(redis: RedisClient, keys: Iterable[str | bytes]) -> int:
+    """UNLINK keys one by one in a (non-transactional) pipeline: one round trip, no multi-key command."""
+    batch = list(keys)
+    if not batch:
+        return 0
+    async with redis.pipeline(transaction=False) as pipe:
+        for key in batch:
+            pipe.execute_command("UNLINK", key)  # a cluster pipeline's own unlink() is a coroutine
+        replies = await pipe.execute()
+    return sum(int(reply) for reply in replies)
+
+
+async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any) -> Any:
+    """An ``FT.*`` command, sent on a cluster to the shard owning the index name's slot. redis-py would find
+    that shard itself, but only after asking a node ``COMMAND GETKEYS`` for every call (a search command's
+    keys are "movable"): a second round trip on every lookup. A moved slot is still followed (``MOVED``)."""
+    if not isinstance(redis, RedisCluster):
+        return await redis.execute_command(command, index_name, *args)
+    try:
+        return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
+    except (RedisConnectionError, RedisTimeoutError):
+        # A command given its node is not retried by redis-py; and when another node fails, the client drops
+        # connections of healthy ones as it re-reads the cluster's layout. One more try, on the node that owns
+        # the slot now: a healthy shard's tenant does not see another shard's failover.
+        return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
+
+
+async def on_every_primary(redis: RedisClient, *args: Any) -> list[Any]:
+    """A keyless command's reply from each primary (one reply on a single node)."""
+    if isinstance(redis, RedisCluster):
+        replies = await redis.execute_command(*args, target_nodes=redis.get_primaries())
+        return list(replies.values()) if isinstance(replies, dict) else [replies]
+    return [await redis.execute_command(*args)]
+
+
+async def index_names(redis: RedisClient) -> set[str]:
+    """Every search index on every shard (``FT._LIST``): without a coordinator each shard lists its own."""
+    names: set[str] = set()
+    for reply in await on_every_primary(redis, "FT._LIST"):
+        names |= {name.decode() if isinstance(name, bytes) else str(name) for name in reply}
+    return names
+
+
+async def used_memory(redis: RedisClient) -> int:
+    """Bytes used by Redis: summed over the primaries of a cluster."""
+    replies = await on_every_primary(redis, "INFO", "memory")
+    return sum(int(reply.get("used_memory", 0)) for reply in replies if isinstance(reply, dict))

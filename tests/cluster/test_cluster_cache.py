@@ -1,0 +1,217 @@
+"""The cache on the local 3+3 cluster (no search coordinator in this build): one index per tenant on the
+tenant's shard, made on demand; exact and semantic hits, search, stats, clear and rebuild fan out over the
+shards; no command of the request path spans slots; a tenant whose slot moves gets its index back by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import redis
+from redis.crc import key_slot
+
+from nearhit.cache import Scope, SemanticCache
+from nearhit.cache.client import index_names
+from nearhit.cache.index import drop_index
+from nearhit.config import Settings, load_settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.errors import ConfigError
+from nearhit.redis_cluster import LocalTopology
+from nearhit.service import bootstrap
+from nearhit.service.runtime import Runtime
+from tests.support.live import fast_llm
+from tests.support.slot_guard import SlotGuard
+from tests.support.waiting import eventually
+
+QUESTION = "What is the capital of France?"
+PARAPHRASE = "Which city is the capital of France?"
+
+
+@pytest.fixture
+def cluster_settings(local_cluster: LocalTopology, tmp_path: Path) -> Settings:
+    return load_settings(
+        redis_url=local_cluster.url, data_dir=tmp_path, index_name=f"c_{uuid.uuid4().hex[:8]}", guards=False
+    )
+
+
+@pytest.fixture
+async def cluster_cache(cluster_settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[SemanticCache]:
+    cache = await bootstrap.open_cache(cluster_settings, local_embedder)
+    yield cache
+    for name in cache.spec.tenant_indexes(await index_names(cache.redis)):
+        await drop_index(cache.redis, name, delete_entries=True)
+    await cache.close()
+
+
+@pytest.fixture
+def sync_cluster(local_cluster: LocalTopology) -> Iterator[redis.RedisCluster]:
+    client = redis.RedisCluster(host="127.0.0.1", port=local_cluster.ports("primary")[0], socket_timeout=5)
+    yield client
+    client.close()
+
+
+def tenants_on_distinct_shards(cache: SemanticCache, client: redis.RedisCluster, count: int) -> list[str]:
+    """``count`` tenants whose indexes (and keys) land on ``count`` different primaries."""
+    chosen: dict[str, str] = {}
+    for i in range(1000):
+        tenant = f"tenant-{i}"
+        chosen.setdefault(client.get_node_from_key(cache.spec.for_tenant(tenant).name).name, tenant)
+        if len(chosen) == count:
+            return list(chosen.values())
+    raise AssertionError("no tenants on distinct shards")
+
+
+async def test_three_tenants_on_three_shards(
+    cluster_cache: SemanticCache, sync_cluster: redis.RedisCluster, local_cluster: LocalTopology
+) -> None:
+    cache = cluster_cache
+    assert cache.keys.sharded
+    tenants = tenants_on_distinct_shards(cache, sync_cluster, 3)
+    scopes = {tenant: Scope.build(tenant=tenant) for tenant in tenants}
+    for tenant, scope in scopes.items():
+        await cache.store(QUESTION, f"Paris, says {tenant}.", scope)
+    for tenant, scope in scopes.items():
+        exact = await cache.lookup(QUESTION, scope)
+        assert exact.match == "exact" and exact.answer is not None and exact.answer.response == f"Paris, says {tenant}."
+        semantic = await cache.lookup(PARAPHRASE, scope, threshold=0.7)
+        assert semantic.match == "semantic" and semantic.answer is not None
+        assert semantic.answer.response == f"Paris, says {tenant}."
+    # Each tenant's index lives on its own shard only.
+    for tenant in tenants:
+        name = cache.spec.for_tenant(tenant).name
+        owner = sync_cluster.get_node_from_key(name).port
+        for port in local_cluster.ports("primary"):
+            with redis.Redis(port=port) as node:
+                assert (name.encode() in node.execute_command("FT._LIST")) == (port == owner)
+
+    everywhere = await cache.search(text=PARAPHRASE, top_k=5, threshold=0.7)
+    assert sorted(hit.tenant for hit in everywhere) == sorted(tenants)
+    own = await cache.search(text=PARAPHRASE, top_k=5, tenant=tenants[0])
+    assert [hit.tenant for hit in own] == [tenants[0]]
+    stats = await cache.stats()
+    assert stats.entries == 3 and stats.counters["stores"] == 3 and stats.counters["exact_hits"] == 3
+    assert stats.used_memory_bytes > 0
+
+    assert await cache.clear(tenant=tenants[0]) == 1
+    assert (await cache.lookup(QUESTION, scopes[tenants[0]])).match is None
+    await cache.rebuild()
+    await eventually(lambda: _entries(cache, 2))
+    assert (await cache.lookup(PARAPHRASE, scopes[tenants[1]], threshold=0.7)).match == "semantic"
+    assert await cache.clear() == 2
+    assert (await cache.stats()).entries == 0
+
+
+async def _entries(cache: SemanticCache, expected: int) -> bool:
+    return (await cache.stats()).entries == expected
+
+
+async def test_no_request_path_command_spans_slots(cluster_cache: SemanticCache, local_cluster: LocalTopology) -> None:
+    cache = cluster_cache
+    scope = Scope.build(tenant="guarded")
+    with SlotGuard(local_cluster.ports("primary")) as guard:
+        doc_id = await cache.store(QUESTION, "Paris.", scope)
+        assert (await cache.lookup(QUESTION, scope)).match == "exact"
+        semantic = await cache.lookup(PARAPHRASE, scope, threshold=0.7)
+        assert semantic.match == "semantic"
+        await cache.label(doc_id, np.asarray(semantic.embedding), semantic.similarity or 0.0, False, "feedback")
+        await cache.store(QUESTION, "Paris, on the Seine.", scope)
+        assert (await cache.stats()).entries == 1
+    assert {"MULTI", "HSET", "HMGET", "FT.SEARCH", "LPUSH"} <= guard.names()
+    assert guard.violations() == []
+
+
+async def test_a_tenant_whose_slot_moves_gets_its_index_back(
+    cluster_cache: SemanticCache,
+    sync_cluster: redis.RedisCluster,
+    local_cluster: LocalTopology,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = cluster_cache
+    (tenant,) = tenants_on_distinct_shards(cache, sync_cluster, 1)
+    scope = Scope.build(tenant=tenant)
+    await cache.store(QUESTION, "Paris.", scope)
+    assert (await cache.lookup(PARAPHRASE, scope, threshold=0.7)).match == "semantic"
+    name = cache.spec.for_tenant(tenant).name
+    source = sync_cluster.get_node_from_key(name).port
+    target = next(port for port in local_cluster.ports("primary") if port != source)
+    _migrate_slot(key_slot(name.encode()), source, target, local_cluster.ports("primary"))
+
+    async def semantic_hit() -> bool:
+        return (await cache.lookup(PARAPHRASE, scope, threshold=0.7)).match == "semantic"
+
+    with caplog.at_level(logging.WARNING, logger="nearhit.cache.base"):
+        await eventually(semantic_hit, timeout=10)
+        await asyncio.gather(*(semantic_hit() for _ in range(5)))
+    with redis.Redis(port=target) as node:
+        assert name.encode() in node.execute_command("FT._LIST")
+    assert [r.getMessage() for r in caplog.records if "re-creating" in r.getMessage()] == [
+        f"index {name} is missing on its shard (a slot moved?): re-creating it"
+    ]  # logged once
+
+
+def _migrate_slot(slot: int, source: int, target: int, primaries: list[int]) -> None:
+    """Move one slot and its keys from the primary on ``source`` to the one on ``target`` (as
+    ``redis-cli --cluster reshard`` does)."""
+    with redis.Redis(port=source) as src, redis.Redis(port=target) as dst:
+        src_id, dst_id = src.execute_command("CLUSTER MYID"), dst.execute_command("CLUSTER MYID")
+        dst.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", src_id)
+        src.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", dst_id)
+        while keys := src.execute_command("CLUSTER GETKEYSINSLOT", slot, 100):
+            src.execute_command("MIGRATE", "127.0.0.1", target, "", 0, 5000, "KEYS", *keys)
+        for port in primaries:
+            with redis.Redis(port=port) as node:
+                node.execute_command("CLUSTER SETSLOT", slot, "NODE", dst_id)
+
+
+async def test_a_cluster_url_without_cluster_mode_is_a_clear_start_up_error(
+    local_cluster: LocalTopology, tmp_path: Path, local_embedder: LocalEmbedder
+) -> None:
+    plain = f"redis://127.0.0.1:{local_cluster.ports('primary')[0]}/0"
+    settings = load_settings(redis_url=plain, data_dir=tmp_path, guards=False)
+    with pytest.raises(ConfigError, match="NEARHIT_REDIS_CLUSTER=true"):
+        await bootstrap.open_cache(settings, local_embedder)
+    runtime = Runtime(settings, local_embedder, fast_llm())
+    try:
+        with pytest.raises(ConfigError, match="NEARHIT_REDIS_CLUSTER=true"):  # the service stops, not degrades
+            await runtime.start()
+    finally:
+        await runtime.close()
+
+
+@pytest.mark.skipif(not os.environ.get("NEARHIT_TEST_COORDINATOR_URL"), reason="NEARHIT_TEST_COORDINATOR_URL unset")
+async def test_a_coordinator_cluster_serves_one_global_index(tmp_path: Path, local_embedder: LocalEmbedder) -> None:
+    """Opt-in: on a cluster with a search coordinator (Redis 8.4+ cluster, Redis Cloud, Azure Managed Redis
+    Enterprise policy) the cache keeps one index over every shard: tenants need no hash tag."""
+    settings = load_settings(
+        redis_url=os.environ["NEARHIT_TEST_COORDINATOR_URL"],
+        redis_cluster=True,
+        data_dir=tmp_path,
+        index_name=f"g_{uuid.uuid4().hex[:8]}",
+        guards=False,
+    )
+    cache = await bootstrap.open_cache(settings, local_embedder)
+    try:
+        assert not cache.keys.sharded
+        scopes = [Scope.build(tenant=f"tenant-{i}") for i in range(6)]  # untagged keys: spread over the shards
+        for scope in scopes:
+            await cache.store(QUESTION, f"Paris, for {scope.tenant}.", scope)
+        for scope in scopes:
+            hit = await cache.lookup(PARAPHRASE, scope, threshold=0.7)
+            assert hit.answer is not None and hit.answer.response == f"Paris, for {scope.tenant}."
+        await eventually(lambda: _entries(cache, len(scopes)))
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
+
+
+async def test_a_new_tenants_first_requests_at_once_create_its_index_once(cluster_cache: SemanticCache) -> None:
+    scope = Scope.build(tenant="newcomer")
+    stored = await asyncio.gather(*(cluster_cache.store(f"question {i}", "answer", scope) for i in range(10)))
+    assert len(set(stored)) == 10
+    assert (await cluster_cache.stats()).entries == 10

@@ -1,0 +1,112 @@
+"""Single-flight across processes: two ``nearhit serve`` processes on one Redis, 20 concurrent identical misses
+spread over both, one LLM call (counted by the fake OpenAI upstream both call). A follower whose leader is
+gone calls the LLM itself instead of waiting forever."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nearhit.cache.keys import KeySpace, sha256_hex
+from nearhit.config import Settings
+from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, Usage
+from nearhit.service import bootstrap
+from nearhit.service.shared_flight import SharedFlights
+from tests.support.fake_upstream import FakeUpstream, Pause, Stream
+from tests.support.server_process import server_process
+
+PROMPT = "Explain, in two sentences, why a shared cache needs a cross-process single-flight."
+
+
+@pytest.mark.slow
+async def test_twenty_identical_misses_on_two_processes_make_one_llm_call(
+    tmp_path: Path, redis_url: str, upstream_server: FakeUpstream
+) -> None:
+    answer = upstream_server.answer("One call ", "serves ", "every waiter.", usage=(20, 6))
+    upstream_server.reset(Stream([answer.items[0], Pause(1.0), *answer.items[1:]]))  # slow: the misses overlap
+    env = {
+        "REDIS_URL": redis_url,
+        "VECTOR_INDEX_NAME": f"sf_{uuid.uuid4().hex[:8]}",
+        "NEARHIT_LLM": "openai",
+        "OPENAI_BASE_URL": upstream_server.base_url,
+        "OPENAI_API_KEY": "test-key",
+    }
+    for i in range(2):
+        (tmp_path / f"p{i}").mkdir()
+    with contextlib.ExitStack() as stack:
+        urls = [stack.enter_context(server_process(env, tmp_path / f"p{i}")) for i in range(2)]
+        async with httpx.AsyncClient(timeout=30) as client:
+            replies = await asyncio.gather(
+                *(client.post(f"{urls[i % 2]}/ask", json={"prompt": PROMPT, "include_raw": False}) for i in range(20))
+            )
+    assert [reply.status_code for reply in replies] == [200] * 20
+    answers = {reply.json()["cache"]["answer"] for reply in replies}
+    assert answers == {"One call serves every waiter."}
+    assert len(upstream_server.chat_requests) == 1
+
+
+async def test_a_follower_whose_leader_is_gone_calls_the_llm_itself(settings: Settings) -> None:
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    calls: list[str] = []
+
+    def llm(name: str) -> AsyncIterator[LLMEvent]:
+        async def events() -> AsyncIterator[LLMEvent]:
+            calls.append(name)
+            yield TextChunk(f"from {name}")
+            yield StreamEnd(Usage(1, 1), "stop", "m")
+
+        return events()
+
+    try:
+        leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys, silence_s=0.3)
+        flight = "scope:prompt:options"
+        digest_lock = keys.flight_lock(sha256_hex(flight)[:32])
+        await redis.set(digest_lock, "a leader that crashed before writing anything", px=60_000)
+        started = asyncio.get_running_loop().time()
+        got = [event async for event in follower.produce(flight, lambda: llm("follower"))]
+        assert calls == ["follower"] and isinstance(got[0], TextChunk) and got[0].text == "from follower"
+        assert asyncio.get_running_loop().time() - started < 2.0
+        await redis.delete(digest_lock)
+        got = [event async for event in leader.produce(flight, lambda: llm("leader"))]
+        assert calls == ["follower", "leader"] and leader.led == 1
+    finally:
+        await redis.aclose()
+
+
+async def test_a_follower_reads_every_event_of_the_leaders_generation(settings: Settings) -> None:
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    calls = 0
+    events: list[LLMEvent] = [
+        TextChunk("Hello ", ({"token": "Hello", "logprob": -0.1},)),
+        ToolCallDelta(0, '{"city": ', "call_1", "weather"),
+        ToolCallDelta(0, '"Paris"}'),
+        StreamEnd(Usage(12, 3, "tokenizer"), "tool_calls", "gpt-4o"),
+    ]
+
+    async def llm() -> AsyncIterator[LLMEvent]:
+        nonlocal calls
+        calls += 1
+        for event in events:
+            await asyncio.sleep(0.05)  # the follower joins mid-generation
+            yield event
+
+    try:
+        processes = [SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)]
+
+        async def run(flights: SharedFlights, delay: float) -> list[LLMEvent]:
+            await asyncio.sleep(delay)
+            return [event async for event in flights.produce("the same miss", llm)]
+
+        first, second = await asyncio.gather(run(processes[0], 0), run(processes[1], 0.08))
+        assert calls == 1 and first == second == events
+        assert (processes[0].led, processes[1].followed) == (1, 1)
+    finally:
+        await redis.aclose()
