@@ -120,7 +120,10 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             with tracing.span("cache.embed", model=self.embedder.model_name):
                 vectors = self.embeddings.from_stored(stored)
-                vector = (vectors if vectors is not None else await self.embeddings.embed_fresh([query.text]))[0]
+                fresh = vectors is None
+                if vectors is None:
+                    vectors = await self.embeddings.compute([query.text])
+                vector = vectors[0]
             query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
             result.embedding = vector.tolist()
@@ -130,12 +133,21 @@ class SemanticCache(CacheAdmin):
                 vector.tobytes(), k=self.candidates, filter_expression=idx.scope_filter(query.scope.id), spec=self.spec
             )
             with tracing.span("cache.knn", index=self.spec.name, k=self.candidates) as span:
-                rows = await idx.run_knn(self.redis, self.spec.name, knn)
+                # One round trip: the KNN and whether any entry has labels (reads only: a write here would
+                # wait out a CLIENT PAUSE WRITE, e.g. a failover).
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    self.feedback.queue_labels_probe(pipe)
+                    pipe.execute_command(*idx.search_command(self.spec.name, knn))
+                    probe, reply = await pipe.execute()
+                rows = idx.parse_search_reply(reply)
+                if fresh:
+                    self.embeddings.remember([query.text], vectors)
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = idx.query_as_json(knn, self.spec.name)
             stage = time.perf_counter()
-            rows, observations, histogram = await self._feedback_state(result, vector, rows)
+            labelled = self.feedback.any_labels(probe)
+            rows, observations, histogram = await self._feedback_state(result, vector, rows, labelled)
             result.timings_ms["feedback"] = _ms_since(stage)
 
         stage = time.perf_counter()
@@ -164,14 +176,17 @@ class SemanticCache(CacheAdmin):
         return result
 
     async def _feedback_state(
-        self, result: LookupResult, vector: np.ndarray, rows: list[tuple[str, dict[str, str]]]
+        self, result: LookupResult, vector: np.ndarray, rows: list[tuple[str, dict[str, str]]], labelled: bool
     ) -> tuple[list[tuple[str, dict[str, str]]], dict[str, list[bounded.Observation]], bounded.Histogram | None]:
         """Drop the candidates a recorded negative refuses (``rejected_by: "feedback"``); read the evidence the
-        error-bounded policy needs. One round trip, and none when no candidate reaches the threshold."""
+        error-bounded policy needs. One round trip; none when no candidate reaches the threshold, nor when the
+        index has no label at all (``labelled`` false: no observation and an empty histogram to read)."""
         similarities = [entry.similarity(fields) for _, fields in rows]
         eligible = [doc_id for (doc_id, _), sim in zip(rows, similarities, strict=True) if sim >= result.threshold]
         if not eligible:
             return rows, {}, None
+        if not labelled:
+            return rows, {}, bounded.Histogram() if self.max_wrong_rate is not None else None
         observations, histogram = await self.feedback.state(eligible, histogram=self.max_wrong_rate is not None)
         kept = []
         for (doc_id, fields), similarity in zip(rows, similarities, strict=True):
