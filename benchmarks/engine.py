@@ -356,6 +356,12 @@ async def bench_size(
 
     floors = [System("floor: Redis HMGET of the entry", hmget_floor), System("floor: raw FT.SEARCH KNN", knn_floor)]
 
+    async def embedding_alone(item: Item, given: bool) -> Outcome:
+        await embedder.embed([normalise(item[1])])  # what nearhit embeds for this prompt, nothing else
+        return Outcome("miss")
+
+    embed_floor = System("floor: the embedding alone (same prompt)", embedding_alone)
+
     # --- measure ----------------------------------------------------------------------------------------
     warm = [("miss", f"warm-up question {i} about nothing in particular", "") for i in range(100)]
     for system in systems:
@@ -366,11 +372,13 @@ async def bench_size(
     async def forget(system: System) -> None:  # nearhit pays for every embedding in this pass, as RedisVL does
         if system.name.startswith("nearhit"):
             await forget_embeddings(cache)
+            if cache.guards is not None:  # and judges every pair afresh (the text analysis stays cached)
+                cache.guards.deciding_signals.cache_clear()
 
     async def keep(system: System) -> None:
         return None
 
-    await run_pass(systems, items, "embed", rounds, False, forget)
+    await run_pass([*systems, embed_floor], items, "embed", rounds, False, forget)
     print(f"  {size:,}: vector given…", file=sys.stderr, flush=True)
     for item in items:  # every prompt's vector stored in nearhit's embedding cache (a no-op for exact hits)
         await cache.lookup(item[1], SCOPE, threshold=THRESHOLD)
@@ -394,6 +402,7 @@ async def bench_size(
         "size": size,
         "systems": systems,
         "floors": floors,
+        "embed_floor": embed_floor,
         "embed_p50": statistics.median(embed_ms),
         "load": load,
         "should_hit": len([it for it in items if it[0] == "paraphrase"]),
@@ -477,7 +486,7 @@ async def knn_variants(
 
 def decision_per_candidate(rounds: int = 3) -> str:
     """The decision alone on fow-cache's DEV question pairs: guards, features and score for one candidate,
-    cold (the per-text analysis caches cleared, as for a first-seen prompt) and warm."""
+    cold (the per-text analysis caches and the guards' pair memo cleared, as for a first-seen prompt) and warm."""
     from nearhit.decision import Decision
     from nearhit.evaluation import split_of
     from nearhit.guards.clauses import split_question
@@ -488,17 +497,24 @@ def decision_per_candidate(rounds: int = 3) -> str:
 
     decision = Decision()
     pairs = [p for p in load_questions() if split_of(p["id"]) == "dev"]
-    times: dict[str, list[float]] = {"decision, cold": [], "decision, warm": [], "guards as vetoes, cold": []}
+    times: dict[str, list[float]] = {
+        "decision, cold": [],
+        "decision, warm": [],
+        "guards as vetoes, cold": [],
+        "guards as vetoes, pair asked again": [],
+    }
     for _ in range(rounds):
         for p in pairs:
             for label, run in (
                 ("decision, cold", decision.judge),
                 ("decision, warm", decision.judge),
                 ("guards as vetoes, cold", decision.guards.first_rejection),
+                ("guards as vetoes, pair asked again", decision.guards.first_rejection),
             ):
                 if label.endswith("cold"):
                     for cached in (analyse, split_question, code_tokens, detect, content_words, overlap):
                         cached.cache_clear()
+                    decision.guards.deciding_signals.cache_clear()
                 started = time.perf_counter()
                 run(p["b"], p["a"], 0.9)
                 times[label].append((time.perf_counter() - started) * 1000)
@@ -535,6 +551,11 @@ def tables(results: list[dict[str, Any]]) -> str:
                 f"({counts['right'] / res['should_hit']:.0%}); {counts['wrong']} | {lookups / seconds:,.0f} | "
                 f"{s.memory / 1024:.2f} KiB | {s.fill_s:.0f} | {res['load']:.2f} |"
             )
+        ms = res["embed_floor"].ms["embed"]
+        lines.append(
+            f"| {res['size']:,} | {res['embed_floor'].name} | {cell(ms.get('exact', []))} | "
+            f"{cell(ms.get('paraphrase', []))} | {cell(ms.get('miss', []))} | - | - | - | - | {res['load']:.2f} |"
+        )
     lines += [
         "",
         "Vector given (nearhit's embedding cache warm; RedisVL `acheck(vector=...)`), beside the Redis floor; "

@@ -57,12 +57,20 @@ class EmbeddingStore:
         self.hits += 1
         return np.frombuffer(raw, dtype=np.float32).reshape(1, self.dimension)
 
+    async def compute(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts known to be missing from the store, without remembering them yet: a lookup calls
+        :meth:`remember` once its KNN query is answered, so the write never delays that query."""
+        self.misses += len(texts)
+        return await self.embedder.embed(texts)
+
+    def remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None = None) -> None:
+        """Write these vectors (under ``keys``) in the background: the caller does not wait for the fill."""
+        self._background.run(self._remember([self.key_for(text, keys) for text in texts], vectors))
+
     async def embed_fresh(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
         """Embed texts known to be missing from the store, and remember them (under ``keys``)."""
-        self.misses += len(texts)
-        fresh = await self.embedder.embed(texts)
-        # Written after the caller has its vectors: the lookup does not wait for the store's fill.
-        self._background.run(self._remember([self.key_for(text, keys) for text in texts], fresh))
+        fresh = await self.compute(texts)
+        self.remember(texts, fresh, keys)
         return fresh
 
     async def embed(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:

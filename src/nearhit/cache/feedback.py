@@ -30,17 +30,10 @@ SERVED_FLUSH_S = 0.1
 MAX_OBSERVATIONS = 32
 Verdict = Literal["wrong", "right"]
 LabelSource = Literal["feedback", "judge", "answer", "oracle"]
-COUNTERS = (
-    "feedback_wrong",
-    "feedback_right",
-    "feedback_rejections",
-    "explorations",
-    "audits",
-    "labels_feedback",
-    "labels_judge",
-    "labels_answer",
-    "labels_oracle",
-)
+LABEL_COUNTERS = ("labels_feedback", "labels_judge", "labels_answer", "labels_oracle")
+"""Counted in the pipeline of every observation written, after it (:meth:`FeedbackStore.observe`), and deleted
+only with all the observations (``clear``): while all are zero, no entry of the index has an observation."""
+COUNTERS = ("feedback_wrong", "feedback_right", "feedback_rejections", "explorations", "audits", *LABEL_COUNTERS)
 _HEAD = struct.Struct("<?f")  # right, similarity; the float32 embedding follows
 
 
@@ -118,6 +111,18 @@ class FeedbackStore:
             replies = await pipe.execute()
         observations = {doc_id: [unpack(raw) for raw in reply] for doc_id, reply in zip(ids, replies, strict=False)}
         return observations, _histogram(replies[-1]) if histogram else None
+
+    def queue_labels_probe(self, pipe: Any) -> None:
+        """Queue, on a round trip the caller makes anyway (a pipeline of a node or a cluster), the read
+        :meth:`any_labels` answers from. The counters are written in the pipeline of every observation, after
+        it: a lookup racing a first label may miss that one label once, never read a wrong one."""
+        pipe.hmget(self.keys.stats_key, list(LABEL_COUNTERS))
+
+    @staticmethod
+    def any_labels(probe: list[Any]) -> bool:
+        """Whether the index may hold observations (the reply of :meth:`queue_labels_probe`): when not, a
+        lookup skips reading them (a round trip saved on every semantic hit of an index nobody labelled)."""
+        return any(value is not None and int(value) != 0 for value in probe)
 
     async def observe(self, doc_id: str, observation: bounded.Observation, source: LabelSource) -> None:
         """Keep a label with the entry (newest MAX_OBSERVATIONS) and, unless it is a caller's "right", in the

@@ -209,13 +209,17 @@ async def write_tenant_tags(redis: RedisClient, keys: list[str]) -> None:
         await pipe.execute()
 
 
-async def run_knn(redis: RedisClient, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
-    """Execute a KNN query; returns (key, fields) pairs nearest first, fields decoded to text."""
+def search_command(index_name: str, query: VectorQuery) -> list[Any]:
+    """A KNN query as one raw ``FT.SEARCH`` command (name first), for a client or a pipeline."""
     params: list[Any] = ["PARAMS", 2 * len(query.params)]
     for name, value in query.params.items():
         params += [name, value]
-    reply = await on_index(redis, "FT.SEARCH", index_name, *query.get_args(), *params)
-    return parse_search_reply(reply)
+    return ["FT.SEARCH", index_name, *query.get_args(), *params]
+
+
+async def run_knn(redis: RedisClient, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
+    """Execute a KNN query; returns (key, fields) pairs nearest first, fields decoded to text."""
+    return parse_search_reply(await on_index(redis, *search_command(index_name, query)))
 
 
 def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:

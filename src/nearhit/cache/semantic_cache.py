@@ -19,6 +19,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from redis.asyncio.cluster import RedisCluster
+from redisvl.query import VectorQuery
 
 from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, entry
@@ -121,8 +123,9 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             with tracing.span("cache.embed", model=self.embedder.model_name):
                 vectors = self.embeddings.from_stored(stored)
+                fresh = vectors is None
                 if vectors is None:
-                    vectors = await self.embeddings.embed_fresh([query.text], spec.keys)
+                    vectors = await self.embeddings.compute([query.text])
                 vector = vectors[0]
             query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
@@ -133,12 +136,14 @@ class SemanticCache(CacheAdmin):
                 vector.tobytes(), k=self.candidates, filter_expression=idx.scope_filter(query.scope.id), spec=self.spec
             )
             with tracing.span("cache.knn", index=spec.name, k=self.candidates) as span:
-                rows = await self._knn(spec, knn)
+                rows, labelled = await self._knn_and_labels(spec, knn)
+                if fresh:
+                    self.embeddings.remember([query.text], vectors, spec.keys)
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = idx.query_as_json(knn, spec.name)
             stage = time.perf_counter()
-            rows, observations, histogram = await self._feedback_state(result, vector, rows)
+            rows, observations, histogram = await self._feedback_state(result, vector, rows, labelled)
             result.timings_ms["feedback"] = _ms_since(stage)
 
         stage = time.perf_counter()
@@ -166,15 +171,36 @@ class SemanticCache(CacheAdmin):
         result.timings_ms["total"] = _ms_since(started)
         return result
 
+    async def _knn_and_labels(
+        self, spec: idx.IndexSpec, knn: VectorQuery
+    ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
+        """The KNN rows, and whether any entry has labels. On one node (or a proxy) both reads go in one round
+        trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover); on a cluster
+        the KNN goes to its index's shard (re-creating a moved index) and the probe is a read of its own."""
+        if isinstance(self.redis, RedisCluster):
+            rows = await self._knn(spec, knn)
+            async with self.redis.pipeline() as pipe:
+                self.feedback.queue_labels_probe(pipe)
+                (probe,) = await pipe.execute()
+            return rows, self.feedback.any_labels(probe)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self.feedback.queue_labels_probe(pipe)
+            pipe.execute_command(*idx.search_command(spec.name, knn))
+            probe, reply = await pipe.execute()
+        return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
+
     async def _feedback_state(
-        self, result: LookupResult, vector: np.ndarray, rows: list[tuple[str, dict[str, str]]]
+        self, result: LookupResult, vector: np.ndarray, rows: list[tuple[str, dict[str, str]]], labelled: bool
     ) -> tuple[list[tuple[str, dict[str, str]]], dict[str, list[bounded.Observation]], bounded.Histogram | None]:
         """Drop the candidates a recorded negative refuses (``rejected_by: "feedback"``); read the evidence the
-        error-bounded policy needs. One round trip, and none when no candidate reaches the threshold."""
+        error-bounded policy needs. One round trip; none when no candidate reaches the threshold, nor when the
+        index has no label at all (``labelled`` false: no observation and an empty histogram to read)."""
         similarities = [entry.similarity(fields) for _, fields in rows]
         eligible = [doc_id for (doc_id, _), sim in zip(rows, similarities, strict=True) if sim >= result.threshold]
         if not eligible:
             return rows, {}, None
+        if not labelled:
+            return rows, {}, bounded.Histogram() if self.max_wrong_rate is not None else None
         observations, histogram = await self.feedback.state(eligible, histogram=self.max_wrong_rate is not None)
         kept = []
         for (doc_id, fields), similarity in zip(rows, similarities, strict=True):

@@ -57,7 +57,7 @@ def _option(field: str, *decls: str, **kwargs: Any) -> Callable[[FC], FC]:
 @_option("ttl_seconds", "--ttl", help="Entry TTL, seconds.")
 @_option("dim", help="Vector dimension [the embedding model's].")
 @_option("algorithm", type=click.Choice(get_args(Algorithm)))
-@_option("hnsw_m")
+@_option("hnsw_m", help="HNSW links per node [the index's: NEARHIT_HNSW_M].")
 @_option("distinct_share", help="Share of requests that store a new entry [1 - hit rate].")
 @_option("prompt_bytes", help="Mean stored prompt [4 × input tokens].")
 @_option("response_bytes", help="Mean stored answer [4 × output tokens].")
@@ -96,7 +96,7 @@ def calc(
     ttl_seconds: int,
     dim: int | None,
     algorithm: Algorithm,
-    hnsw_m: int,
+    hnsw_m: int | None,
     distinct_share: float | None,
     prompt_bytes: int | None,
     response_bytes: int | None,

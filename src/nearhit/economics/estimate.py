@@ -130,7 +130,8 @@ def resolve_prices(
 def estimate(scenario: Scenario, prices: Prices) -> Estimate:
     """Year one, the breakeven hit rates, the curve and the multi-year projection for ``scenario``."""
     s = scenario.resolved()
-    assert s.dim is not None and s.prompt_bytes is not None and s.response_bytes is not None
+    assert s.dim is not None and s.hnsw_m is not None
+    assert s.prompt_bytes is not None and s.response_bytes is not None
     assert s.llm_latency_ms is not None
     footprint = entry_footprint(
         s.dim,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
 
+from nearhit.config import load_settings
 from nearhit.economics.footprint import Algorithm
 from nearhit.economics.prices import LOCAL_EMBEDDER
 from nearhit.embeddings.models import LOCAL_DIMENSION, OPENAI_DIMENSIONS
@@ -86,7 +87,8 @@ class Scenario:
     embedding_tokens: int | None = None
     dim: int | None = None
     algorithm: Algorithm = "hnsw"
-    hnsw_m: int = 16
+    hnsw_m: int | None = None
+    """HNSW M; None: the index's own (``NEARHIT_HNSW_M``, 16 unless set), so memory follows the graph built."""
     ttl_seconds: int = 86_400
     distinct_share: float | None = None
     prompt_bytes: int | None = None
@@ -132,6 +134,7 @@ class Scenario:
             self,
             embedding_tokens=self.input_tokens if self.embedding_tokens is None else self.embedding_tokens,
             dim=EMBEDDING_DIMENSIONS[self.embedding_model] if self.dim is None else self.dim,
+            hnsw_m=index_m() if self.hnsw_m is None else self.hnsw_m,
             distinct_share=1 - self.hit_rate if self.distinct_share is None else self.distinct_share,
             prompt_bytes=BYTES_PER_TOKEN * self.input_tokens if self.prompt_bytes is None else self.prompt_bytes,
             response_bytes=BYTES_PER_TOKEN * self.output_tokens if self.response_bytes is None else self.response_bytes,
@@ -141,6 +144,11 @@ class Scenario:
                 else self.llm_latency_ms
             ),
         )
+
+
+def index_m() -> int:
+    """The M the index is built with (``NEARHIT_HNSW_M``): the memory model's default."""
+    return load_settings().hnsw_m
 
 
 def scenario_defaults() -> dict[str, object]:

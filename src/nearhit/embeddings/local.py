@@ -55,7 +55,9 @@ class LocalEmbedder:
         """Embed synchronously (blocking: call from a thread, or use :meth:`embed`)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts))
+        # One text (a lookup's): encoded in this thread. ``encode_batch`` hands even one text to the tokenizer's
+        # thread pool, whose threads then spin on a 2-core machine and slow the KNN query that follows.
+        encodings = [self._tokenizer.encode(texts[0])] if len(texts) == 1 else self._tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from nearhit.errors import InvalidInput
 from nearhit.guards.code import CodeGuard
@@ -26,6 +27,8 @@ _GUARD_TYPES: dict[str, type[SignalGuard]] = {
     CodeGuard.name: CodeGuard,
 }
 GUARD_NAMES: tuple[str, ...] = tuple(_GUARD_TYPES)
+PAIRS_REMEMBERED = 2048
+"""(query, candidate) pairs whose signals a set keeps: a paraphrase asked again is judged by a dict read."""
 
 
 class GuardSet:
@@ -33,6 +36,8 @@ class GuardSet:
 
     def __init__(self, guards: Sequence[Guard]) -> None:
         self.guards: tuple[Guard, ...] = tuple(guards)
+        # Guards are pure functions of the two texts, so a pair's signals may be kept (thread-safe LRU).
+        self.deciding_signals = lru_cache(maxsize=PAIRS_REMEMBERED)(self._deciding_signals)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -44,11 +49,21 @@ class GuardSet:
 
     def first_rejection(self, query: str, candidate: str, similarity: float | None = None) -> GuardVerdict | None:
         """The first signal that reaches its guard's cut at this ``similarity``; ``None`` lets it be served."""
-        for guard in self.guards:
-            found = guard.signal(query, candidate)
+        for guard, found in zip(self.guards, self.deciding_signals(query, candidate), strict=False):
             if found is not None and found.vetoes(guard.cut, similarity):
                 return found.verdict()
         return None
+
+    def _deciding_signals(self, query: str, candidate: str) -> tuple[GuardSignal | None, ...]:
+        """Each guard's signal in order, up to the first that vetoes at any similarity: the guards after it
+        can never decide (:meth:`first_rejection` stops there whatever the similarity). Memoised per pair."""
+        found: list[GuardSignal | None] = []
+        for guard in self.guards:
+            signal = guard.signal(query, candidate)
+            found.append(signal)
+            if signal is not None and signal.min_similarity is None and signal.vetoes(guard.cut, None):
+                break
+        return tuple(found)
 
     @classmethod
     def default(cls, *, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD) -> GuardSet:

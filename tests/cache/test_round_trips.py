@@ -1,0 +1,82 @@
+"""How many round trips a lookup makes to Redis, counted on the client's socket writes (real Redis).
+
+A semantic lookup reads the exact tier, then sends its KNN query and a probe for labels in one pipeline; an
+embedding computed fresh is written in the background once the KNN has answered (never before it, where it
+would delay it). Observations are read only when the index has labels (``labels_*`` counters).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from redis.asyncio.connection import AbstractConnection
+
+from nearhit.cache import Scope, SemanticCache
+from nearhit.cache.feedback import LABEL_COUNTERS
+from nearhit.cache.keys import normalise
+
+SCOPE = Scope.build(model="gpt-4o", tenant="trips")
+QUESTION = "What is the capital of France?"
+PARAPHRASE = "Which city is France's capital?"
+_NOT_THE_LOOKUPS = {"HINCRBY", "CLIENT", "HELLO", "AUTH", "SELECT", "PING"}
+_NAME_RE = re.compile(rb"\*\d+\r\n\$\d+\r\n([A-Za-z.]+)\r\n")
+
+
+@pytest.fixture
+def sends(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
+    """Every write to a Redis socket, as the command names it carried (one list per round trip)."""
+    seen: list[list[str]] = []
+    original = AbstractConnection.send_packed_command
+
+    async def counting(self: AbstractConnection, command: object, check_health: bool = True) -> None:
+        chunks = [command] if isinstance(command, (bytes, str, memoryview)) else list(command)  # type: ignore[call-overload]
+        payload = b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in chunks)
+        seen.append([name.decode().upper() for name in _NAME_RE.findall(payload)])
+        await original(self, command, check_health)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    yield seen
+
+
+async def _lookup_trips(cache: SemanticCache, sends: list[list[str]], prompt: str) -> list[list[str]]:
+    """The round trips of one lookup, its background writes included. Left out: the once-a-second counter
+    flush (HINCRBY only, shared by every lookup of that second) and a new connection's handshake."""
+    await cache.background.drain()  # the writes of what came before
+    sends.clear()
+    await cache.lookup(prompt, SCOPE, threshold=0.75)
+    await cache.background.drain()
+    return [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS]
+
+
+async def test_a_semantic_hit_makes_two_round_trips_and_writes_a_fresh_embedding_after(
+    cache: SemanticCache, sends: list[list[str]]
+) -> None:
+    await cache.store(QUESTION, "Paris.", SCOPE)
+    await cache.redis.delete(cache.embeddings.key_for(normalise(PARAPHRASE)))  # another test may have stored it
+    trips = await _lookup_trips(cache, sends, PARAPHRASE)
+    assert trips == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"], ["SET"]]
+    again = await _lookup_trips(cache, sends, PARAPHRASE)  # the embedding is stored now: no SET
+    assert again == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"]]
+
+
+async def test_observations_are_read_once_the_index_has_labels(cache: SemanticCache, sends: list[list[str]]) -> None:
+    doc_id = await cache.store(QUESTION, "Paris.", SCOPE)
+    hit = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75)
+    assert hit.match == "semantic" and hit.embedding is not None and hit.similarity is not None
+    await cache.label(doc_id, hit.embedding, hit.similarity, right=False, source="feedback")
+    trips = await _lookup_trips(cache, sends, PARAPHRASE)
+    assert trips == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"], ["LRANGE"]]
+    refused = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75)
+    assert refused.match is None and refused.rejected_by == "feedback"
+
+
+async def test_label_counters_are_the_probe(cache: SemanticCache) -> None:
+    """What the probe reads is what ``observe`` counts, for every label source."""
+    doc_id = await cache.store(QUESTION, "Paris.", SCOPE)
+    vector = [1.0] + [0.0] * (cache.embedder.dimension - 1)
+    for source in ("feedback", "judge", "answer", "oracle"):
+        await cache.label(doc_id, vector, 0.9, right=True, source=source)  # type: ignore[arg-type]
+    values = await cache.redis.hmget(cache.keys.stats_key, list(LABEL_COUNTERS))
+    assert [int(v) for v in values] == [1, 1, 1, 1]
