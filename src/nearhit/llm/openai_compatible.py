@@ -60,6 +60,27 @@ class OpenAICompatibleLLM:
         self._max_tokens_param = max_tokens_param
         self._backoff_base = backoff_base
 
+    @classmethod
+    def configured(
+        cls,
+        client: openai.AsyncOpenAI,
+        settings: Settings,
+        *,
+        name: ProviderName,
+        model: str,
+        max_tokens_param: MaxTokensParam,
+    ) -> OpenAICompatibleLLM:
+        """The provider on ``client`` with the settings' timeout and retries (the SDK's own retries are off:
+        the client is built with ``max_retries=0`` so that this class's backoff is the only one)."""
+        return cls(
+            client,
+            name=name,
+            model=model,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+            max_tokens_param=max_tokens_param,
+        )
+
     async def stream(
         self,
         messages: Sequence[ChatMessage],
@@ -206,14 +227,10 @@ def build_openai(settings: Settings) -> OpenAICompatibleLLM:
         timeout=settings.llm_timeout,
         max_retries=0,
     )
-    return OpenAICompatibleLLM(
-        client,
-        name="openai",
-        model=settings.chat_model,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
-        # OpenAI's newer models reject max_tokens; other servers may not know max_completion_tokens yet.
-        max_tokens_param="max_tokens" if settings.openai_base_url else "max_completion_tokens",
+    # OpenAI's newer models reject max_tokens; other servers may not know max_completion_tokens yet.
+    max_tokens_param: MaxTokensParam = "max_tokens" if settings.openai_base_url else "max_completion_tokens"
+    return OpenAICompatibleLLM.configured(
+        client, settings, name="openai", model=settings.chat_model, max_tokens_param=max_tokens_param
     )
 
 
