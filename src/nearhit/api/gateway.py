@@ -65,49 +65,38 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": OpenAIError, "description": why} for status, why in _WHY.items()
 }
 _GET_ERRORS: dict[int | str, dict[str, Any]] = {401: _ERRORS[401], 403: _ERRORS[403]}
-_CHAT_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["model", "messages"],
-                "properties": {
-                    "model": {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS},
-                    "messages": {"type": "array", "minItems": 1, "items": {"type": "object"}},
-                    "stream": {"type": "boolean"},
-                    "temperature": {"type": "number", "minimum": 0, "maximum": 2},
-                    "n": {"type": "integer", "minimum": 1, "description": "At most NEARHIT_GATEWAY_MAX_N (default 4)."},
-                },
-            }
-        }
+_MODEL = {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS}
+
+
+def _json_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI request body: a required JSON object (the routes read the raw body, so FastAPI cannot)."""
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+_CHAT_BODY = _json_body(
+    ["model", "messages"],
+    {
+        "model": _MODEL,
+        "messages": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+        "stream": {"type": "boolean"},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+        "n": {"type": "integer", "minimum": 1, "description": "At most NEARHIT_GATEWAY_MAX_N (default 4)."},
     },
-}
-_EMBEDDINGS_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["model", "input"],
-                "properties": {
-                    "model": {"type": "string", "minLength": 1, "maxLength": protocol.MAX_MODEL_CHARS},
-                    "input": {
-                        "oneOf": [
-                            {"type": "string", "minLength": 1},
-                            {
-                                "type": "array",
-                                "minItems": 1,
-                                "maxItems": protocol.MAX_EMBEDDING_INPUTS,
-                                "items": {"type": "string", "minLength": 1},
-                            },
-                        ]
-                    },
-                },
-            }
-        }
+)
+_ONE_INPUT = {"type": "string", "minLength": 1}
+_EMBEDDINGS_BODY = _json_body(
+    ["model", "input"],
+    {
+        "model": _MODEL,
+        "input": {
+            "oneOf": [
+                _ONE_INPUT,
+                {"type": "array", "minItems": 1, "maxItems": protocol.MAX_EMBEDDING_INPUTS, "items": _ONE_INPUT},
+            ]
+        },
     },
-}
+)
 
 
 def _config(request: Request) -> GatewayConfig:
