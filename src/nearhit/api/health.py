@@ -1,4 +1,7 @@
-"""``/health``, ``/readiness``, ``/metrics``, ``/llm/test``: is it up, is everything it needs up, how is it doing."""
+"""``/health``, ``/readiness``, ``/metrics``, ``/llm/test``: is it up, is everything it needs up, how is it doing.
+
+``router`` is public (no cached content, no spend); ``llm_router`` holds ``/llm/test``, which calls the provider
+and so spends its money: it is an operator's check, for the admin token (anyone in open mode)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
+from nearhit.api.access import AdminDep
 from nearhit.api.deps import RuntimeDep
 from nearhit.cache.index import index_info
 from nearhit.errors import NearhitError
@@ -18,6 +22,7 @@ from nearhit.metrics import prometheus, redis_error
 from nearhit.service.runtime import HEALTH_STALE_S
 
 router = APIRouter(tags=["health"])
+llm_router = APIRouter(tags=["health"], dependencies=[AdminDep])
 
 
 async def _redis_and_index(runtime: RuntimeDep) -> dict[str, Any]:
@@ -107,7 +112,7 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     return Response(body, media_type=content_type)
 
 
-@router.get("/llm/test", summary="Ask the configured LLM a one-line question")
+@llm_router.get("/llm/test", summary="Ask the configured LLM a one-line question (admin: it spends provider money)")
 async def llm_test(runtime: RuntimeDep) -> dict[str, Any]:
     provider = runtime.provider
     started = time.perf_counter()
