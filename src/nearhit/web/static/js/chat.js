@@ -282,7 +282,9 @@ function setupInspector() {
 // --- Asking ------------------------------------------------------------------------------------------
 
 function currentRequest(prompt) {
-  const body = { prompt, tenant: $("#tenant").value.trim() || "default" };
+  const body = { prompt };
+  const tenant = $("#tenant").value.trim();
+  if (tenant) body.tenant = tenant; // empty: the key's tenant (secured), else the server's default
   const system = $("#system-prompt").value;
   if (system.trim()) body.system_prompt = system;
   if (state.conversationId) body.conversation_id = state.conversationId;
@@ -483,6 +485,10 @@ async function main() {
   renderHistory();
   startMetrics();
   state.config = await loadConfig();
+  if (state.config?.secured && $("#tenant").value === "default") {
+    $("#tenant").value = ""; // a key acts for its own tenant: another one would be refused
+    $("#tenant").placeholder = "your key's tenant";
+  }
   if (state.config) {
     $("#scope-model").value = state.config.model;
     $("#threshold").placeholder = `server default: ${state.config.threshold}`;
