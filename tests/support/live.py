@@ -16,6 +16,7 @@ from nearhit.config import Settings
 from nearhit.llm import SimulatedLLM
 from nearhit.service.runtime import Runtime
 from tests.support.ports import free_port
+from tests.support.tls import tls
 
 
 @dataclass
@@ -78,7 +79,7 @@ async def serve(settings: Settings, runtime: Runtime) -> AsyncIterator[LiveServe
         await asyncio.sleep(0.01)
     url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=url, timeout=30, verify=tls()) as client:
             yield LiveServer(url, runtime, client)
     finally:
         server.stop()  # after the client is gone: the shutdown waits for open connections
