@@ -13,14 +13,23 @@ import itertools
 import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal, Unpack, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from nearhit.config import Settings
 from nearhit.errors import ConfigError
-from nearhit.llm.base import ChatMessage, LLMEvent, ProviderName, StreamEnd, TextChunk, ToolCallDelta, Usage
+from nearhit.llm.base import (
+    CallOptions,
+    ChatMessage,
+    LLMEvent,
+    ProviderName,
+    StreamEnd,
+    TextChunk,
+    ToolCallDelta,
+    Usage,
+)
 from nearhit.llm.errors import LLMError, LLMTimeout
 from nearhit.llm.tokens import count_message_tokens, count_tokens
 
@@ -81,18 +90,12 @@ class OpenAICompatibleLLM:
             max_tokens_param=max_tokens_param,
         )
 
-    async def stream(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        model: str | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[LLMEvent]:
+    async def stream(self, messages: Sequence[ChatMessage], **options: Unpack[CallOptions]) -> AsyncIterator[LLMEvent]:
+        temperature, max_tokens = options.get("temperature"), options.get("max_tokens")
+        model, params = options.get("model") or self.model, options.get("params") or {}
         for attempt in itertools.count():
             answered = False
-            attempt_events = self._attempt(messages, temperature, max_tokens, model or self.model, params or {})
+            attempt_events = self._attempt(messages, temperature, max_tokens, model, params)
             try:
                 async with contextlib.aclosing(attempt_events) as events:
                     async for event in events:
