@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import nearhit
 
 SRC = Path(nearhit.__file__).parent
@@ -39,6 +41,7 @@ def _modules() -> list[str]:
     return sorted(info.name for info in pkgutil.walk_packages([str(SRC)], prefix="nearhit."))
 
 
+@pytest.mark.slow  # 6 s: every module imported again after a fresh start of its own
 def test_every_module_imports_on_a_fresh_interpreter() -> None:
     modules = _modules()
     assert "nearhit.cache.semantic_cache" in modules and len(modules) > 100

@@ -10,7 +10,7 @@ published (``Runtime.health``: a frozen value replaced by one assignment, read w
 any asyncio call) as a JSON line on the child's stdin, with its age. The child keeps the newest and ages it
 by its own clock, so a worker that stops feeding it (its event loop, or the whole process, stuck) is
 reported stale: 503, and the body says so. The child exits when its stdin closes: at shutdown, or when the
-worker dies.
+worker dies; a child that dies while its worker lives (killed, crashed) is started again.
 
 With ``--workers N`` every worker's child tries the port and the first wins; the others retry every
 ``RETRY_S`` so the port comes back if the winning worker exits. The port then reports that worker.
@@ -19,6 +19,7 @@ With ``--workers N`` every worker's child tries the port and the first wins; the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import logging
@@ -38,6 +39,8 @@ if TYPE_CHECKING:  # the child process imports the standard library only
 RETRY_S = 5.0  # how often a worker that lost the port to another tries it again
 FEED_S = 0.5  # how often the worker hands the child its newest status
 _START_S = 10.0  # how long the worker waits for its child to bind (or find the port taken)
+_RESTART_S = 0.2  # the first pause before a dead child is started again; doubled while restarts fail
+_RESTART_MAX_S = 30.0
 _IDLE_CONNECTION_S = 30.0  # a kept-alive probe connection left idle longer is closed (it holds a thread)
 
 log = logging.getLogger(__name__)
@@ -170,56 +173,73 @@ def main(argv: list[str] | None = None) -> None:
 
 
 class HealthServer:
-    """The worker's side: starts the child, feeds it the runtime's status, stops it. A host or port the
-    child cannot bind raises at :meth:`start`; a port another worker holds is retried by the child."""
+    """The worker's side: starts the child, feeds it the runtime's status, restarts it if it dies, stops it. A
+    host or port the child cannot bind raises at :meth:`start`; a port another worker holds is retried by the
+    child."""
 
     def __init__(self, host: str, port: int, snapshot: Snapshot, stale_s: float, retry_s: float = RETRY_S) -> None:
         self.host, self.port, self._snapshot, self._stale_s, self._retry_s = host, port, snapshot, stale_s, retry_s
         self.serving = False  # whether this worker's child holds the port (False while another worker has it)
+        self.restarts = 0  # children started again after one died
         self._child: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()  # a restart and stop() never both own a child
         self._stopping = threading.Event()
         self._feeder: threading.Thread | None = None
         self._listener: threading.Thread | None = None
 
+    @property
+    def pid(self) -> int | None:
+        """The process id of the child serving the port now (None when stopped)."""
+        child = self._child
+        return child.pid if child is not None else None
+
     def start(self) -> None:
-        command = [sys.executable, "-m", "nearhit.health_server", self.host, str(self.port)]
-        command += ["--stale-s", str(self._stale_s), "--retry-s", str(self._retry_s)]
-        child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-        self._child = child
-        assert child.stdin is not None and child.stdout is not None
-        self._send(child.stdin)  # a status before the first probe
-        first = _read_line(child.stdout, _START_S)
+        first = self._spawn()
         if first is None or first.startswith("error"):
             self.stop()
             reason = first[6:] if first else f"it did not start within {_START_S:.0f} s"
             raise OSError(f"cannot listen on {self.host}:{self.port}: {reason}")
-        self._state(first)
-        self._feeder = threading.Thread(target=self._feed, args=(child.stdin,), name="nearhit-health-feed", daemon=True)
-        self._listener = threading.Thread(target=self._listen, args=(child.stdout,), name="nearhit-health", daemon=True)
-        self._feeder.start()
-        self._listener.start()
 
     def stop(self) -> None:
-        """Close the child's stdin (it shuts the port and exits), and wait for it."""
-        self._stopping.set()
-        child, self._child = self._child, None
+        """Close the child's stdin (it shuts the port and exits), and wait for it; no restart after this."""
+        with self._lock:
+            self._stopping.set()
+            child, self._child = self._child, None
         if child is None:
             return
         if self._feeder is not None:
             self._feeder.join(timeout=5)  # it writes to the stdin closed below
-        if child.stdin is not None:
-            child.stdin.close()
-        try:
-            child.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-        if self._listener is not None:
-            self._listener.join(timeout=5)
-        if child.stdout is not None:
-            child.stdout.close()
+        _end(child)
+        listener = self._listener
+        if listener is not None and listener is not threading.current_thread():
+            listener.join(timeout=5)
         self._feeder = self._listener = None
         self.serving = False
+
+    def _spawn(self) -> str | None:
+        """Start a child, hand it a status and read its first state line (None: no answer in time); a child
+        that started (``serving`` or ``taken``) is fed and listened to from then on."""
+        command = [sys.executable, "-m", "nearhit.health_server", self.host, str(self.port)]
+        command += ["--stale-s", str(self._stale_s), "--retry-s", str(self._retry_s)]
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+            self._child = child
+        assert child.stdin is not None and child.stdout is not None
+        try:
+            self._send(child.stdin)  # a status before the first probe
+        except (OSError, ValueError):  # stopped meanwhile, or the child died at once
+            return None
+        first = _read_line(child.stdout, _START_S)
+        if first is None or first.startswith("error"):
+            return first
+        self._state(first)
+        self._feeder = threading.Thread(target=self._feed, args=(child.stdin,), name="nearhit-health-feed", daemon=True)
+        self._listener = threading.Thread(target=self._listen, args=(child,), name="nearhit-health", daemon=True)
+        self._feeder.start()
+        self._listener.start()
+        return first
 
     def _send(self, stdin: IO[str]) -> None:
         status = self._snapshot()
@@ -234,12 +254,29 @@ class HealthServer:
             except (OSError, ValueError):  # the child is gone (its log line says why)
                 return
 
-    def _listen(self, stdout: IO[str]) -> None:
-        for line in stdout:
+    def _listen(self, child: subprocess.Popen[str]) -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
             self._state(line.strip())
-        if not self._stopping.is_set():  # killed, or crashed (its traceback is on stderr): probes now fail
-            self.serving = False
-            log.error("health port %s:%d: its process exited; probes on it fail from now on", self.host, self.port)
+        if self._stopping.is_set():
+            return
+        # Killed or crashed (its traceback is on stderr): the worker is fine, so start a new child, with a
+        # growing pause while one keeps failing.
+        self.serving = False
+        log.error("health port %s:%d: its process exited (%s); restarting it", self.host, self.port, child.wait())
+        _end(child)
+        delay = _RESTART_S
+        while not self._stopping.wait(delay):
+            first = self._spawn()
+            if first is not None and not first.startswith("error"):
+                self.restarts += 1
+                return
+            log.error("health port %s:%d: the new process did not start (%s)", self.host, self.port, first)
+            with self._lock:
+                failed, self._child = self._child, None
+            if failed is not None:
+                _end(failed)
+            delay = min(delay * 2, _RESTART_MAX_S)
 
     def _state(self, line: str) -> None:
         self.serving = line == "serving"
@@ -254,6 +291,20 @@ class HealthServer:
             )
         else:
             log.error("health port %s:%d: %s", self.host, self.port, line)
+
+
+def _end(child: subprocess.Popen[str]) -> None:
+    """Close the child's stdin (it exits), wait for it (kill it after 5 s), close its stdout."""
+    if child.stdin is not None:
+        with contextlib.suppress(OSError):  # a dead child's pipe: nothing left to flush
+            child.stdin.close()
+    try:
+        child.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+    if child.stdout is not None:
+        child.stdout.close()
 
 
 def _read_line(stream: IO[str], timeout: float) -> str | None:

@@ -173,6 +173,24 @@ def test_every_route_has_a_rule_and_a_sample(settings: Settings) -> None:
     assert not missing, f"add a sample request to SAMPLES for {sorted(missing)}"
 
 
+# The routes that may call the provider (or a paid embedder) and so spend its money: never public.
+SPENDING = {
+    ("POST", "/ask"),
+    ("POST", "/ask/stream"),
+    ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/embeddings"),
+    ("GET", "/llm/test"),
+}
+
+
+def test_no_route_that_spends_provider_money_is_public(settings: Settings) -> None:
+    app = create_app(settings)
+    rules = {(method, route.path): rule_of(route) for route in nearhit_routes(app) for method in route.methods}
+    assert set(rules) >= SPENDING
+    assert {route: rules[route] for route in SPENDING if rules[route] is Rule.PUBLIC} == {}
+    assert rules[("GET", "/llm/test")] is Rule.ADMIN  # an operator's check of the provider, not a tenant's call
+
+
 def test_a_route_without_exactly_one_rule_stops_the_app(settings: Settings) -> None:
     app = create_app(settings)
     app.add_api_route("/new", lambda: {}, methods=["GET"])

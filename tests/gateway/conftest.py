@@ -20,6 +20,7 @@ from nearhit.llm import LLMProvider, SimulatedLLM, build_provider
 from nearhit.service.runtime import Runtime
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.live import serve as live_server
+from tests.support.tls import tls
 from tests.support.waiting import eventually, settled
 
 
@@ -31,6 +32,7 @@ class Gateway:
     runtime: Runtime
 
     def client(self, api_key: str = "sk-anything", **options: Any) -> openai.AsyncOpenAI:
+        options.setdefault("http_client", openai.DefaultAsyncHttpxClient(verify=tls()))
         return openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key, max_retries=0, **options)
 
     async def entries(self) -> int:

@@ -167,8 +167,12 @@ async def test_tenants_come_from_the_key_table(serve: ServeGateway) -> None:
         with pytest.raises(openai.AuthenticationError):
             await gateway.client("key-gamma").models.list()
 
-        events = await gateway.runtime.telemetry.events(10)
-        assert {e["tenant"] for e in events} == {"alpha", "beta"}
+        async def both_tenants() -> list[dict[str, Any]]:  # telemetry is written in batches, off the request
+            events = await gateway.runtime.telemetry.events(10)
+            assert {e["tenant"] for e in events} == {"alpha", "beta"}
+            return events
+
+        events = await eventually(both_tenants)
         assert {e["source"] for e in events} == {"gateway"}
 
 

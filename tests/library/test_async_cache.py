@@ -13,6 +13,7 @@ from nearhit import AsyncCache, Cache, InvalidInput, LookupResult, RedisUnavaila
 from nearhit.config import Settings, load_settings
 from nearhit.llm import build_provider
 from tests.support.ports import free_port
+from tests.support.waiting import eventually
 
 
 async def test_store_then_lookup_exact_and_semantic(acache: AsyncCache) -> None:
@@ -62,7 +63,10 @@ async def test_answer_looks_up_calls_once_and_stores(acache: AsyncCache) -> None
 
     async def llm(prompt: str) -> str:
         calls.append(prompt)
-        await asyncio.sleep(0.05)  # the LLM's latency, so concurrent callers overlap (under test)
+        # Answer once all five callers wait on this call: on a loaded machine a caller whose lookup came after
+        # the store would (rightly) get a hit, and the claim under test is that concurrent misses share a call.
+        flights = acache._flights._flights.values()
+        await eventually(lambda: sum(flight.subscribers for flight in flights) == 5)
         return f"answer to {prompt}"
 
     first = await asyncio.gather(*(acache.answer("Why is the sky blue?", llm) for _ in range(5)))

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.ports import free_port
+from tests.support.tls import tls
 
 # Variables that would make the server talk to a real LLM, another Redis, or ask for an admin token.
 _SCRUBBED_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "NEARHIT_", "SEMANTIC_", "VECTOR_", "CACHE_TTL", "REDIS_URL")
@@ -42,7 +43,7 @@ def server_process(
             if process.poll() is not None:
                 raise RuntimeError(f"nearhit serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/health", timeout=2, verify=tls()).status_code == 200:
                     break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"nearhit serve was not healthy after {timeout} s:\n{log.read_text()[-3000:]}")

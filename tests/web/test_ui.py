@@ -108,6 +108,19 @@ def test_exact_then_semantic_hit_answers_first(page: Page, web_server: WebServer
     assert page.input_value("#prompt") == "How do I reset my password?"
 
 
+def test_metric_cards_are_drawn_and_filled(page: Page, web_server: WebServer, tenant: str) -> None:
+    """The cards' parts come from metrics.js (drawCards): each has its detail and chart, and the numbers arrive."""
+    open_chat(page, web_server, tenant)
+    ask(page, "What is the boiling point of water?")
+    ask(page, "what is the boiling point of water")
+    page.evaluate("() => document.querySelector('input[name=window][value=all_time]').click()")
+    for card in ("m-hit", "m-tokens", "m-cost"):
+        expect(page.locator(f"#{card} > [data-role]")).to_have_count(3)
+    expect(page.locator("#m-latency > [data-role]")).to_have_count(2)
+    expect(page.locator("#m-hit [data-role=value]")).to_have_text(re.compile(r"^\d+(\.\d+)?%$"))
+    expect(page.locator("#m-latency [data-role=chart] svg")).to_have_count(1)
+
+
 def test_hover_toggle_shows_and_hides_the_inspector(
     browser: Browser, console: Console, web_server: WebServer, tenant: str
 ) -> None:

@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         responses={503: {"description": "A dependency is down: the body says which"}},
         dependencies=[access.PUBLIC],
     )
+    app.include_router(health.llm_router, responses=errors.responses(*caller, 502, 503))
     app.include_router(gateway.router)  # its errors are in OpenAI's shape, declared by the router
     gateway.install(app)  # unknown paths and methods under /v1: OpenAI's 404 and 405
     app.include_router(ui.router, dependencies=[access.PUBLIC])  # the pages: / and /calculator (exactly)

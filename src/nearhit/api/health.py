@@ -1,7 +1,11 @@
-"""``/health``, ``/readiness``, ``/metrics``, ``/llm/test``: is it up, is everything it needs up, how is it doing."""
+"""``/health``, ``/readiness``, ``/metrics``, ``/llm/test``: is it up, is everything it needs up, how is it doing.
+
+``router`` is public (no cached content, no spend); ``llm_router`` holds ``/llm/test``, which calls the provider
+and so spends its money: it is an operator's check, for the admin token (anyone in open mode)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -9,14 +13,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
+from nearhit.api.access import AdminDep
 from nearhit.api.deps import RuntimeDep
 from nearhit.errors import NearhitError
 from nearhit.health_server import health_report
-from nearhit.llm import ChatMessage, LLMError, complete
+from nearhit.llm import ChatMessage, LLMError, LLMProvider, complete
 from nearhit.metrics import prometheus, redis_error
 from nearhit.service.runtime import HEALTH_STALE_S
 
 router = APIRouter(tags=["health"])
+llm_router = APIRouter(tags=["health"], dependencies=[AdminDep])
 
 
 async def _redis_and_index(runtime: RuntimeDep) -> dict[str, Any]:
@@ -44,11 +50,12 @@ async def readiness(runtime: RuntimeDep) -> JSONResponse:
     checks = await _redis_and_index(runtime)
     embedder = runtime.embedder
     checks["embedder"] = {"ok": True, "model": embedder.model_name, "dimension": embedder.dimension}
-    try:
-        await runtime.provider.check()
-        checks["llm"] = {"ok": True, "model": runtime.provider.model, "simulated": runtime.provider.simulated}
-    except LLMError as exc:
-        checks["llm"] = {"ok": False, "model": runtime.provider.model, "error": str(exc)}
+    # The configured provider is "llm"; each further one the model table routes to is "llm:<name>". All are
+    # checked at once, so a slow one does not add to the others' time.
+    routed = [provider for provider in runtime.providers.values() if provider is not runtime.provider]
+    results = await asyncio.gather(*(_provider_check(p) for p in (runtime.provider, *routed)))
+    checks["llm"] = results[0]
+    checks.update({f"llm:{provider.name}": result for provider, result in zip(routed, results[1:], strict=True)})
     ready = all(check["ok"] for check in checks.values())
     # Failing stores degrade, they do not unready: every answer still comes (hits included), and the replicas
     # share the Redis that refuses the writes, so a 503 would take them all out of rotation at once.
@@ -59,6 +66,15 @@ async def readiness(runtime: RuntimeDep) -> JSONResponse:
     if judge is not None:  # a judge away does not stop serving: the static decision serves meanwhile
         checks["judge"] = judge
     return JSONResponse({"ready": ready, "status": status, **checks}, status_code=200 if ready else 503)
+
+
+async def _provider_check(provider: LLMProvider) -> dict[str, Any]:
+    """Whether the provider is reachable with our credentials (a models list: nothing is spent)."""
+    try:
+        await provider.check()
+    except LLMError as exc:
+        return {"ok": False, "model": provider.model, "error": str(exc)}
+    return {"ok": True, "model": provider.model, "simulated": provider.simulated}
 
 
 _PROMETHEUS_TYPES: dict[str, dict[str, Any]] = {"text/plain": {}, "application/openmetrics-text": {}}
@@ -105,7 +121,7 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     return Response(body, media_type=content_type)
 
 
-@router.get("/llm/test", summary="Ask the configured LLM a one-line question")
+@llm_router.get("/llm/test", summary="Ask the configured LLM a one-line question (admin: it spends provider money)")
 async def llm_test(runtime: RuntimeDep) -> dict[str, Any]:
     provider = runtime.provider
     started = time.perf_counter()

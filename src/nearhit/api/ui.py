@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from nearhit import __version__
+from nearhit.api.access import policy_of
 from nearhit.api.deps import RuntimeDep
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -37,8 +38,10 @@ async def calculator_page() -> FileResponse:
     return FileResponse(WEB_DIR / "calculator.html", media_type="text/html", headers=_PAGE_HEADERS)
 
 
-@router.get("/ui/config", summary="What the web UI shows in its header: model, threshold, embedder")
-async def ui_config(runtime: RuntimeDep) -> dict[str, Any]:
+@router.get(
+    "/ui/config", summary="What the web UI shows in its header: model, threshold, embedder, whether it needs a key"
+)
+async def ui_config(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     provider = runtime.provider
     settings = runtime.settings
     return {
@@ -52,4 +55,6 @@ async def ui_config(runtime: RuntimeDep) -> dict[str, Any]:
         "embedder": runtime.embedder.model_name,
         "embedding_dimension": runtime.embedder.dimension,
         "index_name": settings.index_name,
+        # Secured (a key table or an admin token): the pages ask for a key and send it with every call.
+        "secured": not policy_of(request).open,
     }

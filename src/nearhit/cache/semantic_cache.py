@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -31,12 +31,17 @@ from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope
 from nearhit.cache.lookup import Lookup
-from nearhit.cache.results import Candidate, LookupResult, Probe
+from nearhit.cache.results import CachedAnswer, Candidate, LookupResult, Probe
 from nearhit.embeddings.base import Embedder
 
 if TYPE_CHECKING:
     from nearhit.decision import Decision
     from nearhit.guards import GuardSet
+
+Refusal = tuple[str, str]
+"""Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
+Accept = Callable[[CachedAnswer], Refusal | None]
+"""The caller's own conditions on a hit (an entry's age, its length): None takes it, a refusal makes it a miss."""
 
 
 class SemanticCache(CacheAdmin):
@@ -80,21 +85,27 @@ class SemanticCache(CacheAdmin):
         return Lookup.of(prompt, scope, self.max_prompt_chars)
 
     async def lookup(
-        self, prompt: str | Lookup, scope: Scope | None = None, *, threshold: float | None = None
+        self,
+        prompt: str | Lookup,
+        scope: Scope | None = None,
+        *,
+        threshold: float | None = None,
+        accept: Accept | None = None,
     ) -> LookupResult:
         """Find a stored answer for ``prompt`` in ``scope``: exact first, then semantic behind the guards.
 
         Given a :class:`Lookup`, the prompt is not checked or normalised again, and the lookup leaves its
-        embedding there (``vector``) for the store that follows a miss."""
+        embedding there (``vector``) for the store that follows a miss. ``accept`` is the caller's own test of
+        the answer found: one it refuses is a miss (with its ``rejected_by``), counted as a miss, not a hit."""
         query = self.prepare(prompt, scope)
         with tracing.span("cache.lookup", scope=query.scope.id, tenant=query.scope.tenant) as span:
-            result = await self._lookup(query, threshold=threshold)
+            result = await self._lookup(query, threshold=threshold, accept=accept)
             tracing.set_attributes(
                 span, match=result.match or "miss", similarity=result.similarity, threshold=result.threshold
             )
             return result
 
-    async def _lookup(self, query: Lookup, *, threshold: float | None) -> LookupResult:
+    async def _lookup(self, query: Lookup, *, threshold: float | None, accept: Accept | None) -> LookupResult:
         started = time.perf_counter()
         used_threshold = self.threshold if threshold is None else validate.threshold(threshold)
         # With a wrong-hit bound the policy may learn to serve below the static threshold: look from its floor.
@@ -116,7 +127,7 @@ class SemanticCache(CacheAdmin):
                 result.match = "exact"
                 result.similarity, result.distance = 1.0, 0.0
                 result.answer = entry.read_answer(key, _decode_fields(entry.RETURNED, fields))
-                self._after_hit(result)
+                self._settle(result, accept)
                 result.timings_ms["total"] = _ms_since(started)
                 return result
 
@@ -164,10 +175,7 @@ class SemanticCache(CacheAdmin):
                 score=result.score,
             )
         result.timings_ms[judge] = _ms_since(stage)
-        if result.hit:
-            self._after_hit(result)
-        else:
-            self._count("misses", "guard_rejections" if result.rejected_by else None)
+        self._settle(result, accept)
         result.timings_ms["total"] = _ms_since(started)
         return result
 
@@ -257,7 +265,18 @@ class SemanticCache(CacheAdmin):
         result.rejected_by, result.rejection_reason = "bound", decision.reason
         self._count("audits" if decision.audit else None, "explorations" if exploration else None)
 
-    def _after_hit(self, result: LookupResult) -> None:
+    def _settle(self, result: LookupResult, accept: Accept | None) -> None:
+        """Count the lookup once it is known whether the caller takes the answer: a refused hit is a miss (and
+        not a guard rejection: the entry may answer other requests)."""
+        refusal = accept(result.answer) if accept is not None and result.answer is not None else None
+        if refusal is not None:
+            result.match, result.answer = None, None
+            result.rejected_by, result.rejection_reason = refusal
+            self._count("misses")
+            return
+        if not result.hit:
+            self._count("misses", "guard_rejections" if result.rejected_by else None)
+            return
         self._count("exact_hits" if result.match == "exact" else "semantic_hits")
         if self.ttl_refresh_on_hit and result.answer is not None:
             self.background.run(self._refresh_ttl(result.answer.doc_id))

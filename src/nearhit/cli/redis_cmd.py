@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -77,6 +78,44 @@ def _dir_option(name: str) -> Callable[[Callable[..., None]], Callable[..., None
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Local:
+    """One local topology's ``up`` / ``down`` / ``status`` commands, as ``nearhit redis <folder> ...``."""
+
+    folder: str  # the group's name and its default folder under NEARHIT_DATA_DIR
+    what: str  # how the messages name it
+    start: Callable[..., redis_cluster.LocalTopology]
+    timed: bool  # print how long forming it took (a cluster takes seconds)
+    up_help: str
+    down_help: str
+    status_help: str
+
+    def add_to(self, group: click.Group) -> None:
+        @group.command("up", help=self.up_help)
+        @_port_option
+        @_dir_option(self.folder)
+        def up(base_port: int | None, base_dir: Path | None) -> None:
+            started = time.monotonic()
+            topology = _or_exit(lambda: self.start(self._folder(base_dir), base_port=base_port))
+            _print_states(topology)
+            took = f" in {time.monotonic() - started:.1f} s" if self.timed else ""
+            click.echo(f"{self.what} ready{took}: {topology.url}")
+            click.echo(f"stop it with: nearhit redis {self.folder} down")
+
+        @group.command("down", help=self.down_help)
+        @_dir_option(self.folder)
+        def down(base_dir: Path | None) -> None:
+            _down(self._folder(base_dir), self.what)
+
+        @group.command("status", help=self.status_help)
+        @_dir_option(self.folder)
+        def status(base_dir: Path | None) -> None:
+            _status(self._folder(base_dir), self.what)
+
+    def _folder(self, base_dir: Path | None) -> Path:
+        return base_dir or settings().data_dir / self.folder
+
+
 @redis.group("cluster")
 def cluster() -> None:
     """A local Redis Cluster (3 primaries + 3 replicas) from the pip-installed Redis, for development.
@@ -87,33 +126,6 @@ def cluster() -> None:
     """
 
 
-@cluster.command("up")
-@_port_option
-@_dir_option("cluster")
-def cluster_up(base_port: int | None, base_dir: Path | None) -> None:
-    """Start and form the cluster, print its nodes and URL."""
-    folder = base_dir or settings().data_dir / "cluster"
-    started = time.monotonic()
-    topology = _or_exit(lambda: redis_cluster.start_cluster(folder, base_port=base_port))
-    _print_states(topology)
-    click.echo(f"cluster ready in {time.monotonic() - started:.1f} s: {topology.url}")
-    click.echo("stop it with: nearhit redis cluster down")
-
-
-@cluster.command("down")
-@_dir_option("cluster")
-def cluster_down(base_dir: Path | None) -> None:
-    """Stop every node of the local cluster."""
-    _down(base_dir or settings().data_dir / "cluster", "cluster")
-
-
-@cluster.command("status")
-@_dir_option("cluster")
-def cluster_status(base_dir: Path | None) -> None:
-    """Print each node's role and cluster_state (exit code 1 if none runs)."""
-    _status(base_dir or settings().data_dir / "cluster", "cluster")
-
-
 @redis.group("sentinel")
 def sentinel() -> None:
     """A local primary + replica watched by one Sentinel (service `nearhit`), from the pip-installed Redis.
@@ -122,30 +134,24 @@ def sentinel() -> None:
     """
 
 
-@sentinel.command("up")
-@_port_option
-@_dir_option("sentinel")
-def sentinel_up(base_port: int | None, base_dir: Path | None) -> None:
-    """Start the primary, its replica and the Sentinel; print them and the redis+sentinel:// URL."""
-    folder = base_dir or settings().data_dir / "sentinel"
-    topology = _or_exit(lambda: redis_cluster.start_sentinel(folder, base_port=base_port))
-    _print_states(topology)
-    click.echo(f"Sentinel set ready: {topology.url}")
-    click.echo("stop it with: nearhit redis sentinel down")
-
-
-@sentinel.command("down")
-@_dir_option("sentinel")
-def sentinel_down(base_dir: Path | None) -> None:
-    """Stop the primary, the replica and the Sentinel."""
-    _down(base_dir or settings().data_dir / "sentinel", "Sentinel set")
-
-
-@sentinel.command("status")
-@_dir_option("sentinel")
-def sentinel_status(base_dir: Path | None) -> None:
-    """Print each process's role and the primary the Sentinel names (exit code 1 if none runs)."""
-    _status(base_dir or settings().data_dir / "sentinel", "Sentinel set")
+_Local(
+    "cluster",
+    "cluster",
+    redis_cluster.start_cluster,
+    timed=True,
+    up_help="Start and form the cluster, print its nodes and URL.",
+    down_help="Stop every node of the local cluster.",
+    status_help="Print each node's role and cluster_state (exit code 1 if none runs).",
+).add_to(cluster)
+_Local(
+    "sentinel",
+    "Sentinel set",
+    redis_cluster.start_sentinel,
+    timed=False,
+    up_help="Start the primary, its replica and the Sentinel; print them and the redis+sentinel:// URL.",
+    down_help="Stop the primary, the replica and the Sentinel.",
+    status_help="Print each process's role and the primary the Sentinel names (exit code 1 if none runs).",
+).add_to(sentinel)
 
 
 def _or_exit(start: Callable[[], redis_cluster.LocalTopology]) -> redis_cluster.LocalTopology:

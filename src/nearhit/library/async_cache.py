@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
 from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache, normalise
 from nearhit.cache.results import Match
@@ -25,6 +25,17 @@ from nearhit.service.singleflight import SingleFlight
 
 Self = TypeVar("Self", bound="AsyncCache")
 History = Sequence[tuple[str, str]]
+
+
+class ScopeArgs(TypedDict, total=False):
+    """The scope arguments every request-path method takes: this cache's model and tenant unless given, plus
+    the conversation's system prompt and earlier turns (named once here, so the faces cannot drift apart)."""
+
+    model: str | None
+    tenant: str | None
+    system_prompt: str | None
+    history: History
+
 
 log = logging.getLogger(__name__)
 
@@ -120,15 +131,10 @@ class AsyncCache:
 
     # --- the request path -----------------------------------------------------------------------------
 
-    def scope(
-        self,
-        *,
-        model: str | None = None,
-        tenant: str | None = None,
-        system_prompt: str | None = None,
-        history: History = (),
-    ) -> Scope:
+    def scope(self, **args: Unpack[ScopeArgs]) -> Scope:
         """The scope a call works in: this cache's model and tenant unless given, plus system prompt and turns."""
+        model, tenant = args.get("model"), args.get("tenant")
+        system_prompt, history = args.get("system_prompt"), args.get("history", ())
         if model is None and tenant is None and not system_prompt and not history:
             return self._default_scope
         return Scope.build(
@@ -138,37 +144,28 @@ class AsyncCache:
             history=history,
         )
 
-    async def lookup(
-        self,
-        prompt: str,
-        *,
-        model: str | None = None,
-        tenant: str | None = None,
-        system_prompt: str | None = None,
-        history: History = (),
-        threshold: float | None = None,
-    ) -> LookupResult:
+    async def lookup(self, prompt: str, *, threshold: float | None = None, **scope: Unpack[ScopeArgs]) -> LookupResult:
         """Exact match first, then the nearest entry in scope above the threshold that passes the guards."""
-        scope = self.scope(model=model, tenant=tenant, system_prompt=system_prompt, history=history)
-        return await self.engine.lookup(prompt, scope, threshold=threshold)
+        return await self.engine.lookup(prompt, self.scope(**scope), threshold=threshold)
 
     async def store(
         self,
         prompt: str,
         response: str,
         *,
-        model: str | None = None,
-        tenant: str | None = None,
-        system_prompt: str | None = None,
-        history: History = (),
         ttl: int | None = None,
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        **scope: Unpack[ScopeArgs],
     ) -> str:
         """Store ``response`` as the answer to ``prompt``; returns the entry's id (for :meth:`delete`)."""
-        scope = self.scope(model=model, tenant=tenant, system_prompt=system_prompt, history=history)
         return await self.engine.store(
-            prompt, response, scope, ttl=ttl, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+            prompt,
+            response,
+            self.scope(**scope),
+            ttl=ttl,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
         )
 
     async def answer(
@@ -176,16 +173,13 @@ class AsyncCache:
         prompt: str,
         call_llm: Callable[[str], Awaitable[str]],
         *,
-        model: str | None = None,
-        tenant: str | None = None,
-        system_prompt: str | None = None,
-        history: History = (),
         threshold: float | None = None,
         ttl: int | None = None,
+        **args: Unpack[ScopeArgs],
     ) -> Answer:
         """Lookup, else ``await call_llm(prompt)`` and store its text. Concurrent misses on the same prompt in
         the same scope share one call (single-flight). With Redis unavailable, the LLM answers uncached."""
-        scope = self.scope(model=model, tenant=tenant, system_prompt=system_prompt, history=history)
+        scope = self.scope(**args)
         result: LookupResult | None = None
         try:
             result = await self.engine.lookup(prompt, scope, threshold=threshold)

@@ -2,6 +2,9 @@
 
 It owns a private event loop on a daemon thread (:class:`LoopThread`) and runs the async face there, so every
 thread of the application shares one engine and one Redis pool, and the results are the async face's own.
+The methods are generated from :class:`AsyncCache`'s by :func:`_blocking` (same signature and docstring), so
+the two faces cannot drift apart; only :meth:`Cache.answer` and :meth:`Cache.cached` are written here, as
+they take a synchronous LLM function.
 """
 
 from __future__ import annotations
@@ -11,14 +14,26 @@ import concurrent.futures
 import functools
 from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, Unpack
 
-from nearhit.cache import CacheStats, LookupResult, SearchHit
 from nearhit.config import Settings
-from nearhit.library.async_cache import Answer, AsyncCache, History
+from nearhit.library.async_cache import Answer, AsyncCache, ScopeArgs
 from nearhit.library.loop_thread import LoopThread
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _blocking(
+    method: Callable[Concatenate[AsyncCache, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[Cache, P], T]:
+    """``AsyncCache.method`` as a blocking method of :class:`Cache`: run on the cache's loop thread."""
+
+    @functools.wraps(method)
+    def blocking(self: Cache, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._thread.run(method(self.inner, *args, **kwargs))
+
+    return blocking
 
 
 class Cache:
@@ -65,62 +80,21 @@ class Cache:
     def tenant(self) -> str:
         return self.inner.tenant
 
-    def lookup(
-        self,
-        prompt: str,
-        *,
-        model: str | None = None,
-        tenant: str | None = None,
-        system_prompt: str | None = None,
-        history: History = (),
-        threshold: float | None = None,
-    ) -> LookupResult:
-        """Exact match first, then the nearest entry in scope above the threshold that passes the guards."""
-        return self._thread.run(
-            self.inner.lookup(
-                prompt, model=model, tenant=tenant, system_prompt=system_prompt, history=history, threshold=threshold
-            )
-        )
-
-    def store(
-        self,
-        prompt: str,
-        response: str,
-        *,
-        model: str | None = None,
-        tenant: str | None = None,
-        system_prompt: str | None = None,
-        history: History = (),
-        ttl: int | None = None,
-        prompt_tokens: int = 0,
-        completion_tokens: int = 0,
-    ) -> str:
-        """Store ``response`` as the answer to ``prompt``; returns the entry's id (for :meth:`delete`)."""
-        return self._thread.run(
-            self.inner.store(
-                prompt,
-                response,
-                model=model,
-                tenant=tenant,
-                system_prompt=system_prompt,
-                history=history,
-                ttl=ttl,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-            )
-        )
+    lookup = _blocking(AsyncCache.lookup)
+    store = _blocking(AsyncCache.store)
+    search = _blocking(AsyncCache.search)
+    delete = _blocking(AsyncCache.delete)
+    clear = _blocking(AsyncCache.clear)
+    stats = _blocking(AsyncCache.stats)
 
     def answer(
         self,
         prompt: str,
         call_llm: Callable[[str], str],
         *,
-        model: str | None = None,
-        tenant: str | None = None,
-        system_prompt: str | None = None,
-        history: History = (),
         threshold: float | None = None,
         ttl: int | None = None,
+        **scope: Unpack[ScopeArgs],
     ) -> Answer:
         """Lookup, else ``call_llm(prompt)`` (in a worker thread) and store its text; concurrent misses on the
         same prompt, from any thread, share one call."""
@@ -128,18 +102,7 @@ class Cache:
         async def call(text: str) -> str:
             return await asyncio.to_thread(call_llm, text)
 
-        return self._thread.run(
-            self.inner.answer(
-                prompt,
-                call,
-                model=model,
-                tenant=tenant,
-                system_prompt=system_prompt,
-                history=history,
-                threshold=threshold,
-                ttl=ttl,
-            )
-        )
+        return self._thread.run(self.inner.answer(prompt, call, threshold=threshold, ttl=ttl, **scope))
 
     def cached(self, function: Callable[[str], str]) -> Callable[[str], str]:
         """Decorator: ``function(prompt)`` answered through :meth:`answer` (this cache's scope)."""
@@ -149,24 +112,6 @@ class Cache:
             return self.answer(prompt, function).text
 
         return wrapper
-
-    def search(
-        self, text: str, *, top_k: int = 5, threshold: float | None = None, tenant: str | None = None
-    ) -> list[SearchHit]:
-        """The stored entries nearest to ``text``, nearest first: every scope, or one tenant's."""
-        return self._thread.run(self.inner.search(text, top_k=top_k, threshold=threshold, tenant=tenant))
-
-    def delete(self, doc_id: str) -> bool:
-        """Delete one entry by the id :meth:`store` returned; False if there was none."""
-        return self._thread.run(self.inner.delete(doc_id))
-
-    def clear(self, *, tenant: str | None = None, prompt_pattern: str | None = None) -> int:
-        """Delete every entry, one tenant's, or those whose prompt matches a glob; returns how many."""
-        return self._thread.run(self.inner.clear(tenant=tenant, prompt_pattern=prompt_pattern))
-
-    def stats(self) -> CacheStats:
-        """Entries, index and memory sizes, hit and miss counters."""
-        return self._thread.run(self.inner.stats())
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Start a coroutine of :attr:`inner` on this cache's loop, without waiting: for adapters that serve both

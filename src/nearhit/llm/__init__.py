@@ -10,6 +10,7 @@ from __future__ import annotations
 from nearhit.config import Settings
 from nearhit.llm.azure import build_azure
 from nearhit.llm.base import (
+    CallOptions,
     ChatMessage,
     Completion,
     LLMEvent,
@@ -30,6 +31,7 @@ from nearhit.llm.simulated import SimulatedLLM
 from nearhit.llm.tokens import count_message_tokens, count_tokens
 
 __all__ = [
+    "CallOptions",
     "ChatMessage",
     "Completion",
     "LLMError",

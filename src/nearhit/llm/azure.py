@@ -34,11 +34,7 @@ def build_azure(settings: Settings) -> OpenAICompatibleLLM:
         timeout=settings.llm_timeout,
         max_retries=0,
     )
-    return OpenAICompatibleLLM(
-        client,
-        name="azure",
-        model=deployment,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
-        max_tokens_param="max_completion_tokens",  # GPT-5 and o-series deployments reject max_tokens
+    # GPT-5 and o-series deployments reject max_tokens
+    return OpenAICompatibleLLM.configured(
+        client, settings, name="azure", model=deployment, max_tokens_param="max_completion_tokens"
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict, Unpack
 
 Role = Literal["system", "user", "assistant", "tool"]
 ProviderName = Literal["simulated", "openai", "azure"]
@@ -92,6 +92,17 @@ def assemble_tool_calls(deltas: Sequence[ToolCallDelta]) -> tuple[ToolCall, ...]
     return tuple(ToolCall(*calls[index]) for index in sorted(calls))
 
 
+class CallOptions(TypedDict, total=False):
+    """What a call sets beside its messages, each optional; named once here for every provider and caller."""
+
+    temperature: float | None
+    max_tokens: int | None
+    model: str | None
+    """The model called (default: the provider's own)."""
+    params: Mapping[str, Any] | None
+    """Further OpenAI request fields (``stop``, ``seed``, ``tools``, ...), JSON values forwarded as they are."""
+
+
 class LLMProvider(Protocol):
     """What the service and the gateway call. Errors are :class:`~nearhit.llm.errors.LLMError`."""
 
@@ -101,18 +112,9 @@ class LLMProvider(Protocol):
     imitates: str | None
     """For the simulated model: the real model it imitates (timing, tokenizer, price). ``None`` otherwise."""
 
-    def stream(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        model: str | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[LLMEvent]:
+    def stream(self, messages: Sequence[ChatMessage], **options: Unpack[CallOptions]) -> AsyncIterator[LLMEvent]:
         """Yield :class:`TextChunk` (and :class:`ToolCallDelta`) events, then one :class:`StreamEnd`; raise
-        ``LLMError`` on failure. ``model`` (default: the provider's own) is the model called; ``params`` are
-        further OpenAI request fields (``stop``, ``seed``, ``tools``, ...), JSON values forwarded as they are."""
+        ``LLMError`` on failure. ``options``: :class:`CallOptions`."""
         ...
 
     async def check(self) -> None:
@@ -133,17 +135,11 @@ class Completion:
 
 
 async def complete(
-    provider: LLMProvider,
-    messages: Sequence[ChatMessage],
-    *,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    model: str | None = None,
-    params: Mapping[str, Any] | None = None,
+    provider: LLMProvider, messages: Sequence[ChatMessage], **options: Unpack[CallOptions]
 ) -> Completion:
     """Drain a stream into one answer: non-streaming callers get the same retries and timeouts."""
     pieces: list[str] = []
-    events = provider.stream(messages, temperature=temperature, max_tokens=max_tokens, model=model, params=params)
+    events = provider.stream(messages, **options)
     async for event in events:
         if isinstance(event, TextChunk):
             pieces.append(event.text)

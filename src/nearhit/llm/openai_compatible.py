@@ -13,14 +13,23 @@ import itertools
 import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal, Unpack, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from nearhit.config import Settings
 from nearhit.errors import ConfigError
-from nearhit.llm.base import ChatMessage, LLMEvent, ProviderName, StreamEnd, TextChunk, ToolCallDelta, Usage
+from nearhit.llm.base import (
+    CallOptions,
+    ChatMessage,
+    LLMEvent,
+    ProviderName,
+    StreamEnd,
+    TextChunk,
+    ToolCallDelta,
+    Usage,
+)
 from nearhit.llm.errors import LLMError, LLMTimeout
 from nearhit.llm.tokens import count_message_tokens, count_tokens
 
@@ -60,18 +69,33 @@ class OpenAICompatibleLLM:
         self._max_tokens_param = max_tokens_param
         self._backoff_base = backoff_base
 
-    async def stream(
-        self,
-        messages: Sequence[ChatMessage],
+    @classmethod
+    def configured(
+        cls,
+        client: openai.AsyncOpenAI,
+        settings: Settings,
         *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        model: str | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[LLMEvent]:
+        name: ProviderName,
+        model: str,
+        max_tokens_param: MaxTokensParam,
+    ) -> OpenAICompatibleLLM:
+        """The provider on ``client`` with the settings' timeout and retries (the SDK's own retries are off:
+        the client is built with ``max_retries=0`` so that this class's backoff is the only one)."""
+        return cls(
+            client,
+            name=name,
+            model=model,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+            max_tokens_param=max_tokens_param,
+        )
+
+    async def stream(self, messages: Sequence[ChatMessage], **options: Unpack[CallOptions]) -> AsyncIterator[LLMEvent]:
+        temperature, max_tokens = options.get("temperature"), options.get("max_tokens")
+        model, params = options.get("model") or self.model, options.get("params") or {}
         for attempt in itertools.count():
             answered = False
-            attempt_events = self._attempt(messages, temperature, max_tokens, model or self.model, params or {})
+            attempt_events = self._attempt(messages, temperature, max_tokens, model, params)
             try:
                 async with contextlib.aclosing(attempt_events) as events:
                     async for event in events:
@@ -206,14 +230,10 @@ def build_openai(settings: Settings) -> OpenAICompatibleLLM:
         timeout=settings.llm_timeout,
         max_retries=0,
     )
-    return OpenAICompatibleLLM(
-        client,
-        name="openai",
-        model=settings.chat_model,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
-        # OpenAI's newer models reject max_tokens; other servers may not know max_completion_tokens yet.
-        max_tokens_param="max_tokens" if settings.openai_base_url else "max_completion_tokens",
+    # OpenAI's newer models reject max_tokens; other servers may not know max_completion_tokens yet.
+    max_tokens_param: MaxTokensParam = "max_tokens" if settings.openai_base_url else "max_completion_tokens"
+    return OpenAICompatibleLLM.configured(
+        client, settings, name="openai", model=settings.chat_model, max_tokens_param=max_tokens_param
     )
 
 

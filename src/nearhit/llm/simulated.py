@@ -16,12 +16,22 @@ from __future__ import annotations
 import asyncio
 import codecs
 import math
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from typing import Unpack
 
 from nearhit.config import Settings
 from nearhit.llm import simulated_tools
-from nearhit.llm.base import ChatMessage, LLMEvent, ProviderName, StreamEnd, TextChunk, ToolCall, ToolCallDelta, Usage
+from nearhit.llm.base import (
+    CallOptions,
+    ChatMessage,
+    LLMEvent,
+    ProviderName,
+    StreamEnd,
+    TextChunk,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
 from nearhit.llm.simulated_text import compose_answer
 from nearhit.llm.tokens import count_message_tokens, count_tokens, encoding_for
 
@@ -61,19 +71,12 @@ class SimulatedLLM:
             tokens_per_second=settings.simulated_tokens_per_second,
         )
 
-    async def stream(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        model: str | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[LLMEvent]:
+    async def stream(self, messages: Sequence[ChatMessage], **options: Unpack[CallOptions]) -> AsyncIterator[LLMEvent]:
         loop = asyncio.get_running_loop()
         first_due = loop.time() + self._ttft
-        imitated = model or self._tokenizer_model
-        params = params or {}
+        imitated = options.get("model") or self._tokenizer_model
+        params = options.get("params") or {}
+        max_tokens = options.get("max_tokens")
         call = simulated_tools.tool_call(messages, params)
         if call is not None:
             async for event in self._tool_call(call, messages, imitated, first_due):

@@ -151,7 +151,7 @@ class Answerer:
             )
             cache = await self.runtime.cache()
             if request.lookup:
-                result = await cache.lookup(query, threshold=request.threshold)
+                result = await cache.lookup(query, threshold=request.threshold, accept=hits.acceptance(request))
         except (NearhitError, RedisError) as exc:
             degraded = _degraded_reason(exc)
             if isinstance(exc, ResponseError) and "no such index" in str(exc).lower():
@@ -162,8 +162,6 @@ class Answerer:
         # From here the request carries its Lookup; one whose prompt could not be checked is answered alone.
         request = replace(request, query=query) if query is not None else replace(request, share=False)
         scope_id = query.scope.id if query is not None else request.scope(self.model_for(request)).id
-        if result is not None and result.answer is not None:
-            result = hits.servable(result, request)
         if result is not None and result.answer is not None:
             assert cache is not None and query is not None
             cache.remember_served(current_request_id(), result, request.tenant, query.prompt)

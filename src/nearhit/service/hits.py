@@ -9,10 +9,11 @@ Its text goes out in a few pieces of ``NEARHIT_HIT_CHUNK_CHARS``, not replayed w
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from nearhit.cache import stored_answer
-from nearhit.cache.results import LookupResult
+from nearhit.cache.results import CachedAnswer, LookupResult
+from nearhit.cache.semantic_cache import Accept, Refusal
 from nearhit.economics.prices import request_cost
 from nearhit.llm import ToolCall, ToolCallDelta, count_message_tokens
 from nearhit.llm.tokens import encoding_for
@@ -79,23 +80,22 @@ def cut_to_tokens(text: str, tokens: int, limit: int, model: str) -> tuple[str, 
     return cut, limit, "length"
 
 
-def servable(result: LookupResult, request: AskRequest) -> LookupResult:
-    """The hit, or a miss saying why the entry may not answer this request: older than ``max_age``, or a
-    tool call longer than ``max_tokens`` (a cut call is no call)."""
-    answer = result.answer
-    assert answer is not None
-    age = time.time() - answer.created_at
-    reason = rejected_by = None
-    if request.max_age is not None and age > request.max_age:
-        reason, rejected_by = f"the entry is {age:.0f} s old, older than max-age={request.max_age:g}", "max-age"
-    elif (
-        request.max_tokens is not None
-        and answer.completion_tokens > request.max_tokens
-        and stored_answer.decode(answer.response)[1]
-    ):
-        reason, rejected_by = "the stored tool call is longer than max_tokens", "max_tokens"
-    if reason is None:
-        return result
-    return replace(
-        result, match=None, answer=None, rejected_by=rejected_by, rejection_reason=reason, similarity=result.similarity
-    )
+def acceptance(request: AskRequest) -> Accept | None:
+    """The request's own test of a stored answer, for the lookup: an entry older than ``max_age``, or a tool
+    call longer than ``max_tokens`` (a cut call is no call), may not answer it (counted as a miss)."""
+    if request.max_age is None and request.max_tokens is None:
+        return None
+
+    def refusal(answer: CachedAnswer) -> Refusal | None:
+        age = time.time() - answer.created_at
+        if request.max_age is not None and age > request.max_age:
+            return "max-age", f"the entry is {age:.0f} s old, older than max-age={request.max_age:g}"
+        if (
+            request.max_tokens is not None
+            and answer.completion_tokens > request.max_tokens
+            and stored_answer.decode(answer.response)[1]
+        ):
+            return "max_tokens", "the stored tool call is longer than max_tokens"
+        return None
+
+    return refusal

@@ -18,7 +18,6 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -35,8 +34,25 @@ _POLL_MS = 200
 
 
 def encode(event: LLMEvent) -> dict[str, str]:
-    kind = "text" if isinstance(event, TextChunk) else "tool" if isinstance(event, ToolCallDelta) else "end"
-    return {"kind": kind, "event": json.dumps(asdict(event))}
+    """An event as stream fields (JSON, never pickle), written field by field: no ``asdict`` per piece."""
+    data: dict[str, Any]
+    if isinstance(event, TextChunk):
+        kind, data = "text", {"text": event.text, "logprobs": list(event.logprobs)}
+    elif isinstance(event, ToolCallDelta):
+        kind, data = "tool", {"index": event.index, "arguments": event.arguments, "id": event.id, "name": event.name}
+    else:
+        usage = event.usage
+        kind = "end"
+        data = {
+            "usage": {
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "source": usage.source,
+            },
+            "finish_reason": event.finish_reason,
+            "model": event.model,
+        }
+    return {"kind": kind, "event": json.dumps(data)}
 
 
 def decode(fields: dict[Any, Any]) -> LLMEvent | str:

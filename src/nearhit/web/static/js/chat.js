@@ -21,8 +21,34 @@ const state = {
 
 // --- Columns ---------------------------------------------------------------------------------------
 
+const STATS = [
+  ["ttft", "First token"],
+  ["total", "Total"],
+  ["tokens", "Tokens"],
+  ["cost", "Cost"],
+];
+const SAVED_STATS = [
+  ["tokens_saved", "Tokens saved"],
+  ["cost_saved", "Cost saved"],
+];
+
+/** A column's badges and figures, drawn here once for both columns (the cache's `<dl data-saved>` adds what
+ * it saved). */
+function drawColumn(root) {
+  put(
+    $(".column-badges", root),
+    h("span", { class: "rank", "data-role": "rank", hidden: true }),
+    h("span", { class: "status", "data-role": "status" }, "Idle"),
+  );
+  const list = $("dl.stats", root);
+  const item = ([stat, label], saved) =>
+    h("div", { class: saved ? "saved" : undefined }, h("dt", {}, label), h("dd", { "data-stat": stat }, "—"));
+  put(list, STATS.map((s) => item(s, false)), "saved" in list.dataset ? SAVED_STATS.map((s) => item(s, true)) : []);
+}
+
 class ColumnView {
   constructor(root) {
+    drawColumn(root);
     this.root = root;
     this.name = root.dataset.column;
     this.answer = $("[data-role=answer]", root);
@@ -256,7 +282,9 @@ function setupInspector() {
 // --- Asking ------------------------------------------------------------------------------------------
 
 function currentRequest(prompt) {
-  const body = { prompt, tenant: $("#tenant").value.trim() || "default" };
+  const body = { prompt };
+  const tenant = $("#tenant").value.trim();
+  if (tenant) body.tenant = tenant; // empty: the key's tenant (secured), else the server's default
   const system = $("#system-prompt").value;
   if (system.trim()) body.system_prompt = system;
   if (state.conversationId) body.conversation_id = state.conversationId;
@@ -457,6 +485,10 @@ async function main() {
   renderHistory();
   startMetrics();
   state.config = await loadConfig();
+  if (state.config?.secured && $("#tenant").value === "default") {
+    $("#tenant").value = ""; // a key acts for its own tenant: another one would be refused
+    $("#tenant").placeholder = "your key's tenant";
+  }
   if (state.config) {
     $("#scope-model").value = state.config.model;
     $("#threshold").placeholder = `server default: ${state.config.threshold}`;

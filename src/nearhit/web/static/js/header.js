@@ -1,7 +1,7 @@
 // The header both pages share, drawn here once: brand, page links (the current one marked) and the badge of
 // the model that answers (and whether it is simulated). A page's own controls stay in its <header> and are
 // moved to the header's end.
-import { fetchJSON } from "./http.js";
+import { credential, fetchJSON } from "./http.js";
 import { h, s, text } from "./dom.js";
 
 const PAGES = [
@@ -51,6 +51,24 @@ function calculatorIcon() {
   );
 }
 
+/** The secured server's key field, at the start of the header's end: what is typed is kept for the tab
+ * (sessionStorage) and sent with every call from then on (http.js). */
+function showKeyField() {
+  if (document.getElementById("api-key")) return;
+  const input = h("input", {
+    id: "api-key",
+    type: "password",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "gateway key or admin token",
+    title: "This server is secured: its calls need a key (NEARHIT_GATEWAY_KEYS) or the admin token. Kept for this tab only.",
+    onchange: () => credential.set(input.value.trim()),
+  });
+  input.value = credential.get();
+  const field = h("label", { class: "key-field" }, h("span", { class: "model-label" }, "Key"), input);
+  document.querySelector(".topbar-end")?.prepend(field);
+}
+
 /** Fetch /ui/config and show the model; resolves to the config (or null when the server is away). */
 export async function loadConfig() {
   try {
@@ -65,6 +83,7 @@ export async function loadConfig() {
       hint.hidden = !config.simulated;
       if (config.hint) text("sim-hint-text", config.hint);
     }
+    if (config.secured) showKeyField();
     return config;
   } catch (error) {
     text("model-name", "unknown (server unreachable)");

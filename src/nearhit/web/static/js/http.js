@@ -1,4 +1,23 @@
-// JSON over HTTP for every page: one fetchJSON, and errors turned into sentences a person can read.
+// JSON over HTTP for every page: one fetchJSON, the caller's key on every call, and errors turned into
+// sentences a person can read.
+
+const KEY_STORAGE = "nearhit.key";
+
+/** The key the person entered (a gateway key or the admin token): kept for this tab's life only
+ * (sessionStorage, never localStorage), sent as `Authorization: Bearer` when the server is secured. */
+export const credential = {
+  get: () => sessionStorage.getItem(KEY_STORAGE) ?? "",
+  set(value) {
+    if (value) sessionStorage.setItem(KEY_STORAGE, value);
+    else sessionStorage.removeItem(KEY_STORAGE);
+  },
+};
+
+/** `headers` plus the caller's key, when there is one. */
+export function withCredential(headers = {}) {
+  const key = credential.get();
+  return key ? { ...headers, Authorization: `Bearer ${key}` } : headers;
+}
 
 /** A non-2xx answer, with the server's `detail` turned into a sentence a person can read. */
 export class HttpError extends Error {
@@ -39,7 +58,8 @@ export function explain(status, detail) {
   const lead =
     {
       400: "The request was refused",
-      401: "The server needs an admin token for this",
+      401: "The server needs a key for this: enter a gateway key (or the admin token) in the Key field at the top",
+      403: "Your key may not do this",
       404: "Not found",
       413: "The question is too long for the server",
       422: "Some input is not valid",
@@ -54,9 +74,9 @@ export function explain(status, detail) {
 
 /** GET or POST JSON; throws HttpError on a non-2xx answer. */
 export async function fetchJSON(url, { body, signal } = {}) {
-  const init = body === undefined ? { signal } : {
+  const init = body === undefined ? { signal, headers: withCredential() } : {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: withCredential({ "Content-Type": "application/json" }),
     body: JSON.stringify(body),
     signal,
   };

@@ -14,7 +14,19 @@ function view() {
   return document.querySelector("input[name=window]:checked")?.value ?? "window";
 }
 
+/** Give each card of the panel its parts: a value, a detail line and a chart (the wide latency card: a chart
+ * over its detail line, no single value). */
+function drawCards() {
+  const value = () => h("p", { class: "metric-value", "data-role": "value" }, "—");
+  const sub = () => h("p", { class: "metric-sub", "data-role": "sub" });
+  const chart = () => h("div", { class: "chart", "data-role": "chart" });
+  for (const root of document.querySelectorAll("#metrics .metric")) {
+    root.append(...(root.classList.contains("metric-wide") ? [chart(), sub()] : [value(), sub(), chart()]));
+  }
+}
+
 export function startMetrics() {
+  drawCards();
   for (const radio of document.querySelectorAll("input[name=window]")) radio.addEventListener("change", () => render());
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) refreshMetrics();

@@ -1,7 +1,7 @@
 // A small Server-Sent Events reader for POST requests (EventSource can only GET).
 // It follows the WHATWG parsing rules that matter here: "event", "data" (multi-line), "id",
 // comments (":" lines, e.g. keep-alive pings), and any of CRLF / LF / CR as line ends.
-import { HttpError } from "./http.js";
+import { HttpError, withCredential } from "./http.js";
 
 /**
  * POST `body` as JSON to `url` and call `onEvent({event, data, id})` for each event, `data` parsed as JSON
@@ -10,7 +10,7 @@ import { HttpError } from "./http.js";
 export async function postSSE(url, body, { onEvent, signal } = {}) {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    headers: withCredential({ "Content-Type": "application/json", Accept: "text/event-stream" }),
     body: JSON.stringify(body),
     signal,
   });
