@@ -31,6 +31,10 @@ from nearhit.service import bootstrap
         ("Wat kost verzending naar België?", "nl"),
         ("Как сбросить пароль?", "cyrillic"),
         ("Jak zresetować hasło do konta bankowego?", "unknown"),
+        ("Jak zresetowac haslo do konta bankowego?", "unknown"),
+        ("llc vs sole prop difference?", "en"),
+        ("roth ira vs traditional ira pros cons", "en"),
+        ("kubectl rollout undo deployment syntax", "en"),
     ],
 )
 def test_detect(text: str, language: str) -> None:

@@ -2,8 +2,10 @@
 
 A prompt is English when the guards' English word lists know its words at least as well as another
 language's function words do (``data/languages.txt``); a non-Latin script names its script. A prompt
-too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered; a prompt of several words
-none of which any list knows is ``unknown`` (not covered: the rules cannot read it either).
+too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. With no function word of
+another language, a prompt of several words is English when at least half its words are English (the
+guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
+else ``unknown`` (not covered: the rules cannot read it either).
 Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
@@ -47,13 +49,16 @@ _ENGLISH = (
     | frozenset(ABBREVIATIONS)
 )
 _ENGLISH -= _CONTRACTION_PARTS
+# Weak evidence only: a general vocabulary knows many loanwords and names, so it never outweighs the
+# function words of another language; it only tells English jargon from an unknown language.
+_VOCABULARY = words("english_vocabulary.txt")
 _ENGLISH_STEMS = (STOP_STEMS | frozenset(SYNONYMS) | frozenset(ANTONYMS)) - _CONTRACTION_PARTS
 # A word English also uses ("no", "do", "was") is no evidence for the other language.
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     line[0].rstrip(":"): frozenset(line[1:]) - _ENGLISH - _ENGLISH_STEMS for line in groups("languages.txt")
 }
 _MIN_WORDS = 3  # fewer alphabetic words than this: undetermined unless a list matches
-_ACCENTED_ENGLISH_SHARE = 0.5  # of the words, for a longer prompt with accented letters to read as English
+_ENGLISH_SHARE = 0.5  # of the words known as English, for a prompt with no other language's function words
 _LATIN = "LATIN"  # scripts are named by the first word of a letter's Unicode name
 
 
@@ -86,9 +91,10 @@ def detect(text: str) -> str:
     best = max(scores, key=lambda lang: scores[lang])
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
-    # Letters English does not use ("ł", "ñ", "ó") ask for more English words than plain ASCII does.
-    if any(ord(c) > 127 for c in "".join(tokens)) and english < _ACCENTED_ENGLISH_SHARE * len(tokens):
+    # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.
+    if any(ord(c) > 127 for c in "".join(tokens)) and english < _ENGLISH_SHARE * len(tokens):
         return best if scores[best] else UNKNOWN
     if len(tokens) < _MIN_WORDS:
         return "en" if english else UNDETERMINED
-    return "en" if english else UNKNOWN
+    known = sum(t in _ENGLISH or s in _ENGLISH_STEMS or t in _VOCABULARY for t, s in pairs)
+    return "en" if known >= _ENGLISH_SHARE * len(tokens) else UNKNOWN
