@@ -19,7 +19,8 @@ from nearhit.evaluation.replay import PassReport
 _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
     "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/) and nearhit's own 486 pairs "
-    "(406 English, 80 es/de/fr/pt), and a second set of ours written apart from the first ('nearhit-v2'). Every set is split dev/test by id (30% test)."
+    "(406 English, 80 es/de/fr/pt), and a second set of ours written apart from the first ('nearhit-v2'). "
+    "Every set is split dev/test by id (30% test)."
 )
 
 _dataset_option = click.option(
