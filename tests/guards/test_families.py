@@ -68,6 +68,32 @@ def test_direction_guard_passes_reordering(query: str, candidate: str) -> None:
     assert DirectionGuard().check(query, candidate) is None
 
 
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can my landlord evict me?", "Can I evict my landlord?"),
+        ("Can a cat eat dog food?", "Can a dog eat cat food?"),
+        ("Does the employer pay the employee's tax?", "Does the employee pay the employer's tax?"),
+        ("How do I send money to my son?", "How does my son send money to me?"),
+    ],
+)
+def test_direction_guard_fires_when_word_order_swaps_who_does_what(query: str, candidate: str) -> None:
+    verdict = DirectionGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "direction"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("What's the difference between TCP and UDP?", "What's the difference between UDP and TCP?"),
+        ("How do I reset my password on iPhone?", "iPhone: how do I reset my password?"),
+        ("Password reset for my work account", "Reset password for my work account"),
+    ],
+)
+def test_direction_guard_passes_reordered_rewording(query: str, candidate: str) -> None:
+    assert DirectionGuard().check(query, candidate) is None
+
+
 def test_versus_swaps_are_a_weak_signal() -> None:
     signal = DirectionGuard().signal("Python vs Java for data science", "Java vs Python for data science")
     assert signal is not None and signal.strength < DirectionGuard.cut
@@ -81,6 +107,10 @@ def test_versus_swaps_are_a_weak_signal() -> None:
         ("What does `ls -la` show?", "What does `ls -l` show?"),
         ("When is a == b true?", "When is a = b true?"),
         ("How do I use os.path.join?", "How do I use os.path.split?"),
+        ("What does a ?? b return in JavaScript?", "What does a || b return in JavaScript?"),
+        ("Why does user?.name fail?", "Why does user.name fail?"),
+        ("When to use map() in Python", "When to use mapping in Python"),
+        ("What does sorted() return?", "What does sort return?"),
     ],
 )
 def test_code_guard_fires_on_any_symbol_difference(query: str, candidate: str) -> None:
@@ -94,6 +124,8 @@ def test_code_guard_fires_on_any_symbol_difference(query: str, candidate: str) -
         ("How do I run `npm install`?", "How do I run npm install?"),
         ("Delivery in 3-5 days?", "Is delivery 3-5 days?"),
         ("Can I self-host it?", "Is self-hosting possible?"),
+        ("How do I use map() in Python?", "How do I use the map function in Python?"),
+        ("Does it work with JS??", "Does it work with JavaScript?"),
     ],
 )
 def test_code_guard_passes_same_or_no_code(query: str, candidate: str) -> None:

@@ -8,12 +8,24 @@ from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, 
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
 
-__all__ = ["content_words", "overlap", "same_word", "unshared", "word_class"]
+__all__ = ["content_sequence", "content_words", "overlap", "same_word", "unshared", "word_class"]
 
 
 def word_class(token: str, stem: str) -> str:
     """What a word stands for: its unit ("lbs" -> "lb"), else its synonym group, else its stem."""
     return (canonical_unit(token) if len(token) > 1 else None) or SYNONYMS.get(stem, stem)
+
+
+def _is_content(token: str, stem: str, canonical: str) -> bool:
+    return (
+        token.isalpha()
+        and len(token) > 1
+        and canonical not in STOP_STEMS
+        and stem not in STOP_STEMS
+        and token not in NUMBER_WORDS
+        and token not in NEGATORS
+        and stem not in DATE_STEMS
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -25,17 +37,29 @@ def content_words(text: Text) -> dict[str, str]:
     words: dict[str, str] = {}
     for token, stem in zip(text.tokens, text.stems, strict=True):
         canonical = word_class(token, stem)
-        if (
-            token.isalpha()
-            and len(token) > 1
-            and canonical not in STOP_STEMS
-            and stem not in STOP_STEMS
-            and token not in NUMBER_WORDS
-            and token not in NEGATORS
-            and stem not in DATE_STEMS
-        ):
+        if _is_content(token, stem, canonical):
             words[canonical] = stem
     return words
+
+
+# Personal pronouns as subject or object ("I evict", "evict me"): who does what to whom. Possessives
+# ("my landlord") belong to their noun and are left out.
+_PERSONS = {"i": "@speaker", "me": "@speaker", "we": "@speakers", "us": "@speakers"}
+_SYMMETRIC = frozenset({"vs", "versus"})  # "A vs B" orders nothing
+
+
+@lru_cache(maxsize=4096)
+def content_sequence(text: Text) -> tuple[str, ...]:
+    """The content words by class in the order they come, with the speaker as a word ("me", "I")."""
+    found: list[str] = []
+    for token, stem in zip(text.tokens, text.stems, strict=True):
+        if token in _PERSONS:
+            found.append(_PERSONS[token])
+            continue
+        canonical = word_class(token, stem)
+        if _is_content(token, stem, canonical) and token not in _SYMMETRIC:
+            found.append(canonical)
+    return tuple(found)
 
 
 def same_word(word: str, stem: str, other: dict[str, str]) -> bool:

@@ -5,11 +5,15 @@ Role markers (``data/role_markers.txt``) give the words after them a role: sourc
 thing compared against ("than"). A word with no marker before it is the head. When two words shared by
 both texts trade roles, the texts ask opposite things: "use butter instead of oil", "miles to km",
 "Python 2 to 3". Numbers and short codes count as words here (versions, units).
+
+Without a marker, word order gives the roles: the same content words with two of them trading places
+around a word that stays ("can my landlord evict me" / "can I evict my landlord", "can a cat eat dog
+food" / "can a dog eat cat food") swap who does what to whom.
 """
 
 from __future__ import annotations
 
-from nearhit.guards.content import content_words
+from nearhit.guards.content import content_sequence, content_words
 from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
@@ -91,6 +95,31 @@ def _pivot_swap(q: Text, c: Text) -> str | None:
     return None
 
 
+ORDER_SWAP = 0.9
+_MIN_SHARED_ORDER = 0.75  # of each side's content words, for the shared ones' order to say the roles
+
+
+def _order_swap(q: Text, c: Text) -> str | None:
+    """Two shared content words that trade places, something shared between them, the rest in order."""
+    seq_q, seq_c = content_sequence(q), content_sequence(c)
+    common = set(seq_q) & set(seq_c)
+    if len(common) < 3:
+        return None
+    kept_q, kept_c = [w for w in seq_q if w in common], [w for w in seq_c if w in common]
+    if len(kept_q) != len(kept_c) or sorted(kept_q) != sorted(kept_c) or len(set(kept_q)) != len(kept_q):
+        return None
+    if min(len(kept_q) / len(seq_q), len(kept_c) / len(seq_c)) < _MIN_SHARED_ORDER:
+        return None
+    moved = [i for i, (x, y) in enumerate(zip(kept_q, kept_c, strict=True)) if x != y]
+    if len(moved) != 2 or moved[1] - moved[0] < 2:  # adjacent: a compound reworded ("password reset")
+        return None
+    first, second = moved
+    if (kept_q[first], kept_q[second]) != (kept_c[second], kept_c[first]):
+        return None
+    x, y, between = kept_q[first], kept_q[second], kept_q[first + 1]
+    return f"roles swapped around {between!r}: {x!r} before {y!r} vs after"
+
+
 class DirectionGuard(SignalGuard):
     """Rejects when two things shared by both texts trade roles: transfer A to B is not B to A."""
 
@@ -101,6 +130,9 @@ class DirectionGuard(SignalGuard):
         reversed_pivot = _pivot_swap(q, c)
         if reversed_pivot is not None:
             return self._signal(1.0, reversed_pivot)
+        swapped_order = _order_swap(q, c)
+        if swapped_order is not None:
+            return self._signal(ORDER_SWAP, swapped_order)
         roles_q, roles_c = _roles(q), _roles(c)
         # Only words with one role on each side: a word on both sides of a marker says nothing.
         single_q = {w: next(iter(r)) for w, r in roles_q.items() if len(r) == 1}
