@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.guards import CodeGuard, DirectionGuard, GuardSet, NumberGuard, ScopeGuard
+from nearhit.guards import CodeGuard, DirectionGuard, GuardSet, NumberGuard, ScopeGuard, TenseGuard
 
 
 @pytest.mark.parametrize(
@@ -156,3 +156,28 @@ def test_number_guard_fires_on_other_units(query: str, candidate: str) -> None:
 )
 def test_unit_aliases_pass(query: str, candidate: str) -> None:
     assert GuardSet.default().first_rejection(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("When did the Berlin Wall fall?", "When will the Berlin Wall fall?"),
+        ("What was the minimum wage in Ohio?", "What is the minimum wage in Ohio?"),
+        ("Were flights cancelled because of the strike?", "Are flights cancelled because of the strike?"),
+    ],
+)
+def test_tense_guard_fires_on_past_against_present_or_future(query: str, candidate: str) -> None:
+    verdict = TenseGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "tense"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("What happens if I miss a payment?", "What will happen if I miss a payment?"),
+        ("I was charged twice. How do I get a refund?", "How do I get a refund for a double charge?"),
+        ("Has my order shipped?", "Was my order shipped?"),
+    ],
+)
+def test_tense_guard_passes_same_time_rewording(query: str, candidate: str) -> None:
+    assert TenseGuard().check(query, candidate) is None

@@ -57,7 +57,7 @@ _guards_option = click.option(
     "guards_spec",
     default=None,
     help="'decision' (the calibrated decision), 'all' (every guard as a veto), 'none', or a comma list of guards "
-    "as vetoes (numbers,negation,entities,direction,scope,code,language). Default: as configured.",
+    "as vetoes (language,numbers,negation,entities,direction,scope,code,tense). Default: as configured.",
 )
 
 
