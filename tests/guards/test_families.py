@@ -75,6 +75,13 @@ def test_direction_guard_passes_reordering(query: str, candidate: str) -> None:
         ("Can a cat eat dog food?", "Can a dog eat cat food?"),
         ("Does the employer pay the employee's tax?", "Does the employee pay the employer's tax?"),
         ("How do I send money to my son?", "How does my son send money to me?"),
+        ("Can I send money to you?", "Can you send money to me?"),
+        ("How do I move my number to Vodafone from EE?", "How do I move my number from Vodafone to EE?"),
+        ("Cheap flights from London", "Cheap flights to London"),
+        (
+            "What time is it in Sydney when it's noon in Los Angeles?",
+            "What time is it in Los Angeles when it's noon in Sydney?",
+        ),
     ],
 )
 def test_direction_guard_fires_when_word_order_swaps_who_does_what(query: str, candidate: str) -> None:

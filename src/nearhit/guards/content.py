@@ -8,7 +8,7 @@ from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, 
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
 
-__all__ = ["content_sequence", "content_words", "overlap", "same_word", "unshared", "word_class"]
+__all__ = ["PERSONS", "content_sequence", "content_words", "overlap", "same_word", "unshared", "word_class"]
 
 
 def word_class(token: str, stem: str) -> str:
@@ -44,21 +44,22 @@ def content_words(text: Text) -> dict[str, str]:
 
 # Personal pronouns as subject or object ("I evict", "evict me"): who does what to whom. Possessives
 # ("my landlord") belong to their noun and are left out.
-_PERSONS = {"i": "@speaker", "me": "@speaker", "we": "@speakers", "us": "@speakers"}
+PERSONS = {"i": "@speaker", "me": "@speaker", "we": "@speakers", "us": "@speakers", "you": "@addressee"}
 _SYMMETRIC = frozenset({"vs", "versus"})  # "A vs B" orders nothing
 
 
 @lru_cache(maxsize=4096)
-def content_sequence(text: Text) -> tuple[str, ...]:
-    """The content words by class in the order they come, with the speaker as a word ("me", "I")."""
-    found: list[str] = []
-    for token, stem in zip(text.tokens, text.stems, strict=True):
-        if token in _PERSONS:
-            found.append(_PERSONS[token])
+def content_sequence(text: Text) -> tuple[tuple[str, int], ...]:
+    """The content words by class in the order they come, with the speaker as a word ("me", "I"), each
+    with its token's index."""
+    found: list[tuple[str, int]] = []
+    for index, (token, stem) in enumerate(zip(text.tokens, text.stems, strict=True)):
+        if token in PERSONS:
+            found.append((PERSONS[token], index))
             continue
         canonical = word_class(token, stem)
         if _is_content(token, stem, canonical) and token not in _SYMMETRIC:
-            found.append(canonical)
+            found.append((canonical, index))
     return tuple(found)
 
 

@@ -13,7 +13,7 @@ food" / "can a dog eat cat food") swap who does what to whom.
 
 from __future__ import annotations
 
-from nearhit.guards.content import content_sequence, content_words
+from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
@@ -62,6 +62,10 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
         if since > _WINDOW and not counting:
             current = HEAD
         stem = stems[index]
+        if tokens[index] in PERSONS:  # "to you from GoDaddy": the people are parties too
+            roles.setdefault(PERSONS[tokens[index]], set()).add(current)
+            index += 1
+            continue
         unit = canonical_unit(tokens[index], tokens[index - 1] if index else "") if len(tokens[index]) > 1 else None
         if unit is not None:
             roles.setdefault(unit, set()).add(current)
@@ -72,12 +76,13 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
 
 
 def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]:
-    """(x, y) for shared words x before and y after some "to"/"into" in the text."""
+    """(x, y) for shared words x just before and y just after some "to"/"into" in the text (within the
+    window a marker's role reaches: "to vote in a Texas election" is a clause, not a direction)."""
     pairs: set[tuple[str, str]] = set()
     for index, token in enumerate(text.tokens):
         if token in _PIVOTS:
-            before = {s for s in text.stems[:index] if s in shared}
-            after = {s for s in text.stems[index + 1 :] if s in shared}
+            before = {s for s in text.stems[max(0, index - _WINDOW) : index] if s in shared}
+            after = {s for s in text.stems[index + 1 : index + 1 + _WINDOW] if s in shared}
             pairs.update((x, y) for x in before for y in after if x != y)
     return pairs
 
@@ -97,27 +102,52 @@ def _pivot_swap(q: Text, c: Text) -> str | None:
 
 ORDER_SWAP = 0.9
 _MIN_SHARED_ORDER = 0.75  # of each side's content words, for the shared ones' order to say the roles
+_MIN_GAP = 3  # tokens between two swapped neighbours ("in Tokyo when it's 9am in New York")
+_JOINERS = frozenset({"and", "or", "vs", "versus", "between", "nor"})  # "A and B" orders nothing
 
 
 def _order_swap(q: Text, c: Text) -> str | None:
-    """Two shared content words that trade places, something shared between them, the rest in order."""
+    """Two runs of shared content words that trade places, the rest in order: with a shared word between
+    them ("my landlord evict me" / "I evict my landlord"), or far apart in a clause of their own."""
     seq_q, seq_c = content_sequence(q), content_sequence(c)
-    common = set(seq_q) & set(seq_c)
+    common = {w for w, _ in seq_q} & {w for w, _ in seq_c}
     if len(common) < 3:
         return None
-    kept_q, kept_c = [w for w in seq_q if w in common], [w for w in seq_c if w in common]
-    if len(kept_q) != len(kept_c) or sorted(kept_q) != sorted(kept_c) or len(set(kept_q)) != len(kept_q):
+    kept_q, kept_c = [(w, i) for w, i in seq_q if w in common], [(w, i) for w, i in seq_c if w in common]
+    words_q, words_c = [w for w, _ in kept_q], [w for w, _ in kept_c]
+    if sorted(words_q) != sorted(words_c) or len(set(words_q)) != len(words_q):
         return None
     if min(len(kept_q) / len(seq_q), len(kept_c) / len(seq_c)) < _MIN_SHARED_ORDER:
         return None
-    moved = [i for i, (x, y) in enumerate(zip(kept_q, kept_c, strict=True)) if x != y]
-    if len(moved) != 2 or moved[1] - moved[0] < 2:  # adjacent: a compound reworded ("password reset")
+    moved = [n for n, (x, y) in enumerate(zip(words_q, words_c, strict=True)) if x != y]
+    if not moved:
         return None
-    first, second = moved
-    if (kept_q[first], kept_q[second]) != (kept_c[second], kept_c[first]):
-        return None
-    x, y, between = kept_q[first], kept_q[second], kept_q[first + 1]
-    return f"roles swapped around {between!r}: {x!r} before {y!r} vs after"
+    first, last = moved[0], moved[-1] + 1
+    span_q, span_c = words_q[first:last], words_c[first:last]
+    size = len(span_q)
+    for left in range(1, size):
+        for right in range(1, size - left + 1):
+            x, middle, y = span_q[:left], span_q[left : size - right], span_q[size - right :]
+            if span_c != y + middle + x:
+                continue
+            x_run = (kept_q[first][1], kept_q[first + left - 1][1] + 1)
+            y_run = (kept_q[first + size - right][1], kept_q[first + size - 1][1] + 1)
+            if middle or _swapped_in_place(q, c, x_run, y_run):
+                return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
+    return None
+
+
+def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int]) -> bool:
+    """Whether ``c`` is ``q`` word for word with the two runs of tokens exchanged, far apart and not joined
+    by "and"/"or" ("in Tokyo when it's 9am in New York"); a clause moved with its marker is a rewording."""
+    tokens = q.tokens
+    between = tokens[x_run[1] : y_run[0]]
+    if len(between) < _MIN_GAP or _JOINERS.intersection(between):
+        return False
+    swapped = (
+        tokens[: x_run[0]] + tokens[y_run[0] : y_run[1]] + between + tokens[x_run[0] : x_run[1]] + tokens[y_run[1] :]
+    )
+    return swapped == c.tokens
 
 
 class DirectionGuard(SignalGuard):
@@ -146,4 +176,19 @@ class DirectionGuard(SignalGuard):
                     reason = f"roles swapped: {x!r} {x_q[0]} and {y!r} {y_q[0]} vs {x!r} {x_c[0]} and {y!r} {y_c[0]}"
                     if best is None or strength > best[0]:
                         best = (strength, reason)
+        if best is None:
+            best = _one_way_flip(moved)
         return self._signal(*best) if best else None
+
+
+ONE_WAY_FLIP = 0.8
+_OPPOSITE_ENDS = frozenset({"source", "target"})
+
+
+def _one_way_flip(moved: dict[str, tuple[tuple[str, float], tuple[str, float]]]) -> tuple[float, str] | None:
+    """One shared word that is where things go on one side and where they come from on the other
+    ("flights from London" / "flights to London")."""
+    for word, (role_q, role_c) in sorted(moved.items()):
+        if {role_q[0], role_c[0]} == _OPPOSITE_ENDS:
+            return ONE_WAY_FLIP, f"direction reversed: {word!r} {role_q[0]} vs {role_c[0]}"
+    return None
