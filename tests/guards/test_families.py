@@ -118,6 +118,8 @@ def test_versus_swaps_are_a_weak_signal() -> None:
         ("Why does user?.name fail?", "Why does user.name fail?"),
         ("When to use map() in Python", "When to use mapping in Python"),
         ("What does sorted() return?", "What does sort return?"),
+        ("When is x != y true in Python?", "When is x is not y true in Python?"),
+        ("What does a && b return?", "What does a or b return?"),
     ],
 )
 def test_code_guard_fires_on_any_symbol_difference(query: str, candidate: str) -> None:

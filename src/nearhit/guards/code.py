@@ -60,11 +60,27 @@ class CodeGuard(SignalGuard):
         reason = f"code differs: {describe(only_q)} vs {describe(only_c)}"
         if code_q and code_c:
             return self._signal(STRONG, reason)
-        coded, words = (only_q, candidate) if only_q else (only_c, query)
+        (coded, code_text), words = ((only_q, query), candidate) if only_q else ((only_c, candidate), query)
         renamed = _other_form(coded, analyse(words).tokens)
         if renamed is not None:
             return self._signal(STRONG, f"identifier {renamed[0]!r} written as {renamed[1]!r}")
+        replaced = _operator_replaced(coded, code_text, words)
+        if replaced is not None:
+            return self._signal(STRONG, f"operator {replaced[0]!r} vs {replaced[1]!r} between the same operands")
         return self._signal(ONE_SIDED, reason)
+
+
+def _operator_replaced(code: Counter[str], code_text: str, other: str) -> tuple[str, str] | None:
+    """An operator of ``code`` whose operands the other text joins with another word ("a == b" / "a is b")."""
+    for token in code:
+        if _IDENTIFIER_RE.search(token):
+            continue
+        for match in re.finditer(rf"(\w+)\s*{re.escape(token)}\s*(\w+)", code_text):
+            left, right = map(re.escape, match.groups())
+            found = re.search(rf"\b{left}\s+(\S+(?:\s+\S+)?)\s+{right}\b", other)
+            if found is not None and found.group(1) != token:
+                return token, found.group(1)
+    return None
 
 
 def _other_form(code: Counter[str], tokens: tuple[str, ...]) -> tuple[str, str] | None:
