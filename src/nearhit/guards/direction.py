@@ -14,7 +14,8 @@ food" / "can a dog eat cat food") swap who does what to whom.
 from __future__ import annotations
 
 from nearhit.guards.content import PERSONS, content_sequence, content_words
-from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups
+from nearhit.guards.languages import pivots_of
+from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups, words
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -27,7 +28,6 @@ for _line in groups("role_markers.txt"):
     _role, _strength, *_words = _line
     for _marker in " ".join(_words).split(","):
         _MARKERS[tuple(_marker.split())] = (_role, float(_strength))
-_PIVOTS = frozenset({"to", "into", "onto"})
 _SURFACES = frozenset({"square", "sq", "cubic"})  # part of the unit that follows
 _WINDOW = 4  # a marker gives its role to at most this many following tokens
 HEAD = ("head", 1.0)
@@ -79,8 +79,9 @@ def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]
     """(x, y) for shared words x just before and y just after some "to"/"into" in the text (within the
     window a marker's role reaches: "to vote in a Texas election" is a clause, not a direction)."""
     pairs: set[tuple[str, str]] = set()
+    pivots = pivots_of(text)
     for index, token in enumerate(text.tokens):
-        if token in _PIVOTS:
+        if token in pivots:
             before = {s for s in text.stems[max(0, index - _WINDOW) : index] if s in shared}
             after = {s for s in text.stems[index + 1 : index + 1 + _WINDOW] if s in shared}
             pairs.update((x, y) for x in before for y in after if x != y)
@@ -88,7 +89,7 @@ def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]
 
 
 def _pivot_swap(q: Text, c: Text) -> str | None:
-    """Two subject words on opposite sides of "to"/"into" anywhere in the sentences, swapped."""
+    """Two subject words on opposite sides of "to"/"into" (or the language's own), swapped."""
     shared = frozenset(content_words(q).values()) & frozenset(content_words(c).values())
     if len(shared) < 2:
         return None
@@ -104,6 +105,7 @@ ORDER_SWAP = 0.9
 _MIN_SHARED_ORDER = 0.75  # of each side's content words, for the shared ones' order to say the roles
 _MIN_GAP = 3  # tokens between two swapped neighbours ("in Tokyo when it's 9am in New York")
 _JOINERS = frozenset({"and", "or", "vs", "versus", "between", "nor"})  # "A and B" orders nothing
+_PREPOSITIONS = words("prepositions.txt")
 
 
 def _order_swap(q: Text, c: Text) -> str | None:
@@ -132,9 +134,19 @@ def _order_swap(q: Text, c: Text) -> str | None:
                 continue
             x_run = (kept_q[first][1], kept_q[first + left - 1][1] + 1)
             y_run = (kept_q[first + size - right][1], kept_q[first + size - 1][1] + 1)
-            if middle or _swapped_in_place(q, c, x_run, y_run):
+            if _swapped_in_place(q, c, x_run, y_run) or (
+                middle
+                and not _keeps_preposition(q, c, x_run[0], kept_c[first + size - left][1])
+                and not _keeps_preposition(q, c, y_run[0], kept_c[first][1])
+            ):
                 return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
     return None
+
+
+def _keeps_preposition(q: Text, c: Text, at_q: int, at_c: int) -> bool:
+    """Whether the word at ``at_q`` in ``q`` and ``at_c`` in ``c`` follows the same preposition in both."""
+    before_q, before_c = q.tokens[at_q - 1] if at_q else "", c.tokens[at_c - 1] if at_c else ""
+    return before_q == before_c and before_q in _PREPOSITIONS
 
 
 def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int]) -> bool:

@@ -22,21 +22,23 @@ from nearhit.guards.lexicon import (
     DATE_WORDS,
     FILLERS,
     NEGATORS,
+    NEGATORS_BY_LANGUAGE,
     NUMBER_WORDS,
     STOP_STEMS,
     STOP_WORDS,
     SYNONYMS,
+    by_language,
     groups,
     words,
 )
-from nearhit.guards.text import analyse
+from nearhit.guards.text import Text, analyse
 
-__all__ = ["COVERED", "UNDETERMINED", "UNKNOWN", "detect"]
+__all__ = ["COVERED", "READ", "UNDETERMINED", "UNKNOWN", "detect", "function_words_of", "negators_of", "pivots_of"]
 
 UNDETERMINED = "und"
 UNKNOWN = "unknown"
 COVERED = frozenset({"en", UNDETERMINED})
-"""Languages the guards' rules read (``und``: too little text to tell, the rules still compare it)."""
+"""Languages the guards' rules read fully (``und``: too little text to tell, the rules still compare it)."""
 
 _CONTRACTION_PARTS = frozenset({"s", "t", "d", "ll", "ve", "re", "m"})  # "it's", "we're": no evidence
 _ENGLISH = (
@@ -57,6 +59,11 @@ _ENGLISH_STEMS = (STOP_STEMS | frozenset(SYNONYMS) | frozenset(ANTONYMS)) - _CON
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     line[0].rstrip(":"): frozenset(line[1:]) - _ENGLISH - _ENGLISH_STEMS for line in groups("languages.txt")
 }
+_FUNCTION_WORDS_OF = by_language("languages.txt")
+_PIVOTS = by_language("pivots.txt")
+READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
+"""Languages whose function words, negators and direction words the guards know (``data/``): their content
+words, negations and "X to Y" are compared as in English."""
 _MIN_WORDS = 3  # fewer alphabetic words than this: undetermined unless a list matches
 _ENGLISH_SHARE = 0.5  # of the words known as English, for a prompt with no other language's function words
 _LATIN = "LATIN"  # scripts are named by the first word of a letter's Unicode name
@@ -98,3 +105,23 @@ def detect(text: str) -> str:
         return "en" if english else UNDETERMINED
     known = sum(t in _ENGLISH or s in _ENGLISH_STEMS or t in _VOCABULARY for t, s in pairs)
     return "en" if known >= _ENGLISH_SHARE * len(tokens) else UNKNOWN
+
+
+def _language_of(text: Text) -> str:
+    return detect(text.folded)
+
+
+def function_words_of(text: Text) -> frozenset[str]:
+    """The function words of the text's language when it is another than English (they carry no subject)."""
+    return frozenset() if (lang := _language_of(text)) == "en" else _FUNCTION_WORDS_OF.get(lang, frozenset())
+
+
+def negators_of(text: Text) -> frozenset[str]:
+    """The words that negate in the text's language: English's, and its own."""
+    return NEGATORS | NEGATORS_BY_LANGUAGE.get(_language_of(text), frozenset())
+
+
+def pivots_of(text: Text) -> frozenset[str]:
+    """The words that say where something goes ("to", "a", "nach") in the text's language (English's when
+    too short to tell)."""
+    return _PIVOTS.get(_language_of(text), _PIVOTS["en"])

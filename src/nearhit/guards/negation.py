@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from nearhit.guards.clauses import backstory_strength, split_question
-from nearhit.guards.lexicon import ANTONYMS, NEGATORS, STOP_WORDS
+from nearhit.guards.languages import negators_of
+from nearhit.guards.lexicon import ANTONYMS, STOP_WORDS
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -33,8 +34,9 @@ def _prefix_flip(words: frozenset[str], others: frozenset[str]) -> str | None:
 
 def _polarity_difference(q: Text, c: Text) -> str | None:
     """Why the two texts differ in polarity, or ``None``."""
-    neg_q = sum(t in NEGATORS for t in q.tokens)
-    neg_c = sum(t in NEGATORS for t in c.tokens)
+    negators_q, negators_c = negators_of(q), negators_of(c)
+    neg_q = sum(t in negators_q for t in q.tokens)
+    neg_c = sum(t in negators_c for t in c.tokens)
     if neg_q != neg_c:
         return f"negation on one side only ({neg_q} vs {neg_c} negators)"
     stems_q, stems_c = frozenset(q.stems), frozenset(c.stems)
