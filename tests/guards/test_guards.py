@@ -77,6 +77,10 @@ def test_number_guard_passes_same_quantities(query: str, candidate: str) -> None
         ("Is ibuprofen safe with alcohol?", "Is ibuprofen dangerous with alcohol?"),
         ("How do I lock my card?", "How do I unlock my card?"),
         ("How do I turn on dark mode?", "How do I turn off dark mode?"),
+        (
+            "What happens to my loan payment when interest rates go up?",
+            "What happens to my loan payment when rates go down?",
+        ),
         ("How do I opt in to the pension?", "How do I opt out of the pension?"),
         ("Should I eat before surgery?", "Should I avoid food before surgery?"),
         ("Delivery for orders under £50?", "Delivery for orders over £50?"),

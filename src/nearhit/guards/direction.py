@@ -14,8 +14,8 @@ food" / "can a dog eat cat food") swap who does what to whom.
 from __future__ import annotations
 
 from nearhit.guards.content import PERSONS, content_sequence, content_words
-from nearhit.guards.languages import pivots_of
-from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups, words
+from nearhit.guards.languages import pivots_of, prepositions_of
+from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -105,7 +105,6 @@ ORDER_SWAP = 0.9
 _MIN_SHARED_ORDER = 0.75  # of each side's content words, for the shared ones' order to say the roles
 _MIN_GAP = 3  # tokens between two swapped neighbours ("in Tokyo when it's 9am in New York")
 _JOINERS = frozenset({"and", "or", "vs", "versus", "between", "nor"})  # "A and B" orders nothing
-_PREPOSITIONS = words("prepositions.txt")
 
 
 def _order_swap(q: Text, c: Text) -> str | None:
@@ -146,7 +145,7 @@ def _order_swap(q: Text, c: Text) -> str | None:
 def _keeps_preposition(q: Text, c: Text, at_q: int, at_c: int) -> bool:
     """Whether the word at ``at_q`` in ``q`` and ``at_c`` in ``c`` follows the same preposition in both."""
     before_q, before_c = q.tokens[at_q - 1] if at_q else "", c.tokens[at_c - 1] if at_c else ""
-    return before_q == before_c and before_q in _PREPOSITIONS
+    return before_q == before_c and before_q in prepositions_of(q)
 
 
 def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int]) -> bool:

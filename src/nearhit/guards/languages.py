@@ -33,7 +33,17 @@ from nearhit.guards.lexicon import (
 )
 from nearhit.guards.text import Text, analyse
 
-__all__ = ["COVERED", "READ", "UNDETERMINED", "UNKNOWN", "detect", "function_words_of", "negators_of", "pivots_of"]
+__all__ = [
+    "COVERED",
+    "READ",
+    "UNDETERMINED",
+    "UNKNOWN",
+    "detect",
+    "function_words_of",
+    "negators_of",
+    "pivots_of",
+    "prepositions_of",
+]
 
 UNDETERMINED = "und"
 UNKNOWN = "unknown"
@@ -61,6 +71,7 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
 }
 _FUNCTION_WORDS_OF = by_language("languages.txt")
 _PIVOTS = by_language("pivots.txt")
+_PREPOSITIONS = by_language("prepositions.txt")
 READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
 """Languages whose function words, negators and direction words the guards know (``data/``): their content
 words, negations and "X to Y" are compared as in English."""
@@ -125,3 +136,8 @@ def pivots_of(text: Text) -> frozenset[str]:
     """The words that say where something goes ("to", "a", "nach") in the text's language (English's when
     too short to tell)."""
     return _PIVOTS.get(_language_of(text), _PIVOTS["en"])
+
+
+def prepositions_of(text: Text) -> frozenset[str]:
+    """The prepositions of the text's language (English's when too short to tell)."""
+    return _PREPOSITIONS.get(_language_of(text), _PREPOSITIONS["en"])

@@ -11,6 +11,8 @@ from nearhit.guards.verdicts import GuardSignal, SignalGuard
 __all__ = ["NegationGuard"]
 
 _PARTICLE_OPPOSITES = {"on": "off", "off": "on", "in": "out", "out": "in", "up": "down", "down": "up"}
+# Stems of stop-word verbs that take a direction particle: "rates go up" / "go down", "get in" / "get out".
+_MOTION_VERBS = frozenset({"go", "goe", "going", "went", "gon", "get", "got"})
 _NEGATIVE_PREFIXES = ("non", "un", "dis", "in", "im", "il", "ir")
 
 
@@ -18,7 +20,7 @@ def _particles(text: Text) -> frozenset[tuple[str, str]]:
     """(verb, particle) pairs such as ("turn", "on"), ("opt", "out"), ("check", "in")."""
     pairs = set()
     for prev, word in zip(text.stems, text.tokens[1:], strict=False):
-        if word in _PARTICLE_OPPOSITES and prev.isalpha() and prev not in STOP_WORDS:
+        if word in _PARTICLE_OPPOSITES and prev.isalpha() and (prev not in STOP_WORDS or prev in _MOTION_VERBS):
             pairs.add((prev, word))
     return frozenset(pairs)
 

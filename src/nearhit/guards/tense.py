@@ -3,7 +3,8 @@
 An embedder scores tenses as one meaning; the answer is another (what happened is not what will). The
 question clause's first tense marker (``data/tenses.txt``) gives its tense; past against present or
 future is a strong signal, present against future a weak one ("What happens if ..." and "What will
-happen if ..." ask the same).
+happen if ..." ask the same). A past marker on one side and a future one on the other anywhere in the
+clause is strong too ("undo a commit I already pushed" / "I'm about to push").
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ __all__ = ["TenseGuard"]
 _TENSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("tenses.txt") for word in group[1:]}
 PAST_SWAP = 0.8
 PRESENT_FUTURE = 0.3
+_OPPOSITE_TIMES = frozenset({"past", "future"})
 
 
-def _tense(text: str) -> str | None:
-    """The tense of the question clause's first marker, or ``None``."""
-    for token in analyse(split_question(text).question).tokens:
-        tense = _TENSES.get(token)
+def _tenses(text: str) -> list[str]:
+    """The tenses of the question clause's markers, in order."""
+    tokens = analyse(split_question(text).question).tokens
+    found = []
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        tense = _TENSES.get(f"{token}_{following}") or _TENSES.get(token)
         if tense is not None:
-            return tense
-    return None
+            found.append(tense)
+    return found
 
 
 class TenseGuard(SignalGuard):
@@ -35,8 +40,13 @@ class TenseGuard(SignalGuard):
     name = "tense"
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
-        tense_q, tense_c = _tense(query), _tense(candidate)
-        if tense_q is None or tense_c is None or tense_q == tense_c:
+        tenses_q, tenses_c = _tenses(query), _tenses(candidate)
+        if not (tenses_q and tenses_c):
+            return None
+        if _OPPOSITE_TIMES <= {*tenses_q, *tenses_c} and _OPPOSITE_TIMES & ({*tenses_q} ^ {*tenses_c}):
+            return self._signal(PAST_SWAP, f"times differ: {', '.join(tenses_q)} vs {', '.join(tenses_c)}")
+        tense_q, tense_c = tenses_q[0], tenses_c[0]
+        if tense_q == tense_c:
             return None
         strength = PAST_SWAP if "past" in (tense_q, tense_c) else PRESENT_FUTURE
         return self._signal(strength, f"tense differs: {tense_q} vs {tense_c}")
