@@ -43,7 +43,7 @@ class TenseGuard(SignalGuard):
         tenses_q, tenses_c = _tenses(query), _tenses(candidate)
         if not (tenses_q and tenses_c):
             return None
-        if _OPPOSITE_TIMES <= {*tenses_q, *tenses_c} and _OPPOSITE_TIMES & ({*tenses_q} ^ {*tenses_c}):
+        if {*tenses_q, *tenses_c} >= _OPPOSITE_TIMES and _OPPOSITE_TIMES & ({*tenses_q} ^ {*tenses_c}):
             return self._signal(PAST_SWAP, f"times differ: {', '.join(tenses_q)} vs {', '.join(tenses_c)}")
         tense_q, tense_c = tenses_q[0], tenses_c[0]
         if tense_q == tense_c:
