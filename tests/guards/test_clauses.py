@@ -70,3 +70,8 @@ def test_changed_context_or_question_still_vetoes(query: str, candidate: str, gu
     checker = NumberGuard() if guard == "numbers" else NegationGuard()
     verdict = checker.check(query, candidate)
     assert verdict is not None and verdict.guard == guard
+
+
+def test_a_story_sentence_opening_with_a_time_word_is_backstory() -> None:
+    text = "After five years at the firm I finally took another offer. How do I write a resignation letter?"
+    assert split_question(text).question == "How do I write a resignation letter?"

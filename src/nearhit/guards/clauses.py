@@ -4,7 +4,8 @@
 "How do I reset my password?": the day, the count and the "can't" are context. The number and negation
 guards compare the question clause strictly and the backstory weakly. The question clause is the last
 sentence that asks (ends in "?", else the last sentence), cut further at a comma that opens a question
-("I forgot my password, what do I do?"); a condition ("if ...", "when ...") stays with its question.
+("I forgot my password, what do I do?"); a condition ("if ...", "when ...") stays with its question, a
+time clause ("after ...") only within the question's own sentence.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nearhit.guards.content import content_words
-from nearhit.guards.lexicon import words
+from nearhit.guards.lexicon import groups, words
 from nearhit.guards.text import analyse
 
 __all__ = ["BACKSTORY_ADDED", "BACKSTORY_RELEVANT", "Clauses", "backstory_strength", "split_question"]
@@ -22,6 +23,7 @@ __all__ = ["BACKSTORY_ADDED", "BACKSTORY_RELEVANT", "Clauses", "backstory_streng
 _SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
 _OPENERS = words("question_openers.txt")
 _CONDITIONS = words("conditions.txt")
+_SENTENCE_CONDITIONS = frozenset(groups("conditions.txt")[0])
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def split_question(text: str) -> Clauses:
     index = asking[-1] if asking else len(sentences) - 1
     # Conditions just before the question ("If I move house. Do I ...") are part of it.
     start = index
-    while start > 0 and _first_word(sentences[start - 1]) in _CONDITIONS:
+    while start > 0 and _first_word(sentences[start - 1]) in _SENTENCE_CONDITIONS:
         start -= 1
     parts = re.split(r"(?<=[,:\u2014-])\s+", sentences[index])
     cut = 0
