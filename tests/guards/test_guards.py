@@ -219,3 +219,9 @@ def test_from_names_rejects_unknown_name_listing_valid_ones() -> None:
     message = str(excinfo.value)
     assert "vibes" in message
     assert all(name in message for name in GUARD_NAMES)
+
+
+def test_an_acronym_that_skips_small_words_is_its_spelt_out_name() -> None:
+    query = "What documents do I need for the DMV?"
+    candidate = "What documents do I need for the Department of Motor Vehicles?"
+    assert EntityGuard().check(query, candidate) is None

@@ -17,19 +17,33 @@ def _named_in(name: str, text: Text, words: set[str]) -> bool:
     return name in text.entities or stem(name) in words or name in words or typo_of(name, words)
 
 
+_SKIPPED_IN_ACRONYMS = frozenset({"of", "and", "for", "the", "on", "in", "to"})  # "Department of Motor Vehicles"
+
+
 def _spelt_out(acronyms: frozenset[str], tokens: Sequence[str]) -> dict[str, set[str]]:
-    """Acronym -> the consecutive words of ``tokens`` whose initials spell it ("us" -> united, states)."""
+    """Acronym -> the consecutive words of ``tokens`` whose initials spell it ("us" -> united, states),
+    small words between them skipped as acronyms skip them ("dmv" -> department, motor, vehicles)."""
     found: dict[str, set[str]] = {}
+    spelling = [word for word in tokens if word not in _SKIPPED_IN_ACRONYMS]
     for acronym in acronyms:
         size = len(acronym)
         if not 2 <= size <= 6 or not acronym.isalpha():
             continue
-        for start in range(len(tokens) - size + 1):
-            run = tokens[start : start + size]
-            if all(word.isalpha() and word[0] == letter for word, letter in zip(run, acronym, strict=True)):
-                found[acronym] = set(run)
+        for run in (tokens, spelling):
+            match = _initials(acronym, run)
+            if match is not None:
+                found[acronym] = match
                 break
     return found
+
+
+def _initials(acronym: str, tokens: Sequence[str]) -> set[str] | None:
+    size = len(acronym)
+    for start in range(len(tokens) - size + 1):
+        run = tokens[start : start + size]
+        if all(word.isalpha() and word[0] == letter for word, letter in zip(run, acronym, strict=True)):
+            return set(run)
+    return None
 
 
 def _acronyms(text: Text) -> frozenset[str]:
