@@ -225,3 +225,9 @@ def test_an_acronym_that_skips_small_words_is_its_spelt_out_name() -> None:
     query = "What documents do I need for the DMV?"
     candidate = "What documents do I need for the Department of Motor Vehicles?"
     assert EntityGuard().check(query, candidate) is None
+
+
+def test_a_free_suffix_reads_as_without() -> None:
+    query, candidate = "How do I clean an oven without chemicals?", "What's a chemical-free way to clean an oven?"
+    assert NegationGuard().check(query, candidate) is None
+    assert NegationGuard().check("Is this a gluten-free bread?", "Is this a gluten bread?") is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from nearhit.guards.clauses import backstory_strength, split_question
 from nearhit.guards.languages import negators_of
 from nearhit.guards.lexicon import ANTONYMS, STOP_WORDS
@@ -34,11 +36,18 @@ def _prefix_flip(words: frozenset[str], others: frozenset[str]) -> str | None:
     return None
 
 
+# "sugar-free", "chemical-free": "without sugar", a negation written as a suffix.
+_FREE_OF_RE = re.compile(r"[^\W\d_]-free\b")
+
+
+def _negations(text: Text) -> int:
+    negators = negators_of(text)
+    return sum(t in negators for t in text.tokens) + len(_FREE_OF_RE.findall(text.folded))
+
+
 def _polarity_difference(q: Text, c: Text) -> str | None:
     """Why the two texts differ in polarity, or ``None``."""
-    negators_q, negators_c = negators_of(q), negators_of(c)
-    neg_q = sum(t in negators_q for t in q.tokens)
-    neg_c = sum(t in negators_c for t in c.tokens)
+    neg_q, neg_c = _negations(q), _negations(c)
     if neg_q != neg_c:
         return f"negation on one side only ({neg_q} vs {neg_c} negators)"
     stems_q, stems_c = frozenset(q.stems), frozenset(c.stems)
