@@ -77,6 +77,7 @@ def test_direction_guard_passes_reordering(query: str, candidate: str) -> None:
         ("How do I send money to my son?", "How does my son send money to me?"),
         ("Can I send money to you?", "Can you send money to me?"),
         ("What can a coach do if a player insults a referee?", "What can a coach do if a referee insults a player?"),
+        ("What should I do if I scratched a parked car?", "What should I do if someone scratched my parked car?"),
         ("How do I move my number to Vodafone from EE?", "How do I move my number from Vodafone to EE?"),
         ("Cheap flights from London", "Cheap flights to London"),
         (
@@ -96,6 +97,8 @@ def test_direction_guard_fires_when_word_order_swaps_who_does_what(query: str, c
         ("What's the difference between TCP and UDP?", "What's the difference between UDP and TCP?"),
         ("How do I reset my password on iPhone?", "iPhone: how do I reset my password?"),
         ("Password reset for my work account", "Reset password for my work account"),
+        ("How do you reset a router?", "How do I reset my router?"),
+        ("Can we deduct home office costs?", "Can I deduct home office costs?"),
     ],
 )
 def test_direction_guard_passes_reordered_rewording(query: str, candidate: str) -> None:

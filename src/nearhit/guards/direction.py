@@ -161,6 +161,43 @@ def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int
     return swapped == c.tokens
 
 
+AGENT_CHANGE = 0.8
+# Pronouns that name who acts when they come right before the verb; "you" is left out (a generic "you"
+# rewords "I": "how do you reset a password"), and "I"/"we" count as one party.
+_AGENTS = {
+    "i": "speaker",
+    "we": "speaker",
+    "he": "other",
+    "she": "other",
+    "they": "other",
+    "someone": "someone",
+    "somebody": "someone",
+    "anyone": "someone",
+    "anybody": "someone",
+}
+
+
+def _agent_change(q: Text, c: Text) -> str | None:
+    """The same verb with another party right before it ("if I hit a parked car" / "if someone hit my
+    parked car"): who acts has changed."""
+    agents_q = _agents(q)
+    for verb, agent_c in _agents(c).items():
+        agent_q = agents_q.get(verb)
+        if agent_q is not None and agent_q != agent_c:
+            return f"who acts differs: {agent_q} vs {agent_c} before {verb!r}"
+    return None
+
+
+def _agents(text: Text) -> dict[str, str]:
+    """content word -> the party named right before it."""
+    found: dict[str, str] = {}
+    for before, token, stem in zip(text.tokens, text.tokens[1:], text.stems[1:], strict=False):
+        party = _AGENTS.get(before)
+        if party is not None and token.isalpha() and stem not in STOP_STEMS:
+            found.setdefault(stem, party)
+    return found
+
+
 class DirectionGuard(SignalGuard):
     """Rejects when two things shared by both texts trade roles: transfer A to B is not B to A."""
 
@@ -174,6 +211,9 @@ class DirectionGuard(SignalGuard):
         swapped_order = _order_swap(q, c)
         if swapped_order is not None:
             return self._signal(ORDER_SWAP, swapped_order)
+        agent = _agent_change(q, c)
+        if agent is not None:
+            return self._signal(AGENT_CHANGE, agent)
         roles_q, roles_c = _roles(q), _roles(c)
         # Only words with one role on each side: a word on both sides of a marker says nothing.
         single_q = {w: next(iter(r)) for w, r in roles_q.items() if len(r) == 1}
