@@ -228,18 +228,36 @@ class DirectionGuard(SignalGuard):
                     if best is None or strength > best[0]:
                         best = (strength, reason)
         if best is None:
-            best = _one_way_flip(moved)
+            best = _one_way_flip(q, c)
         return self._signal(*best) if best else None
 
 
 ONE_WAY_FLIP = 0.8
-_OPPOSITE_ENDS = frozenset({"source", "target"})
+_ENDS = {"source", "target"}
 
 
-def _one_way_flip(moved: dict[str, tuple[tuple[str, float], tuple[str, float]]]) -> tuple[float, str] | None:
+def _one_way_flip(q: Text, c: Text) -> tuple[float, str] | None:
     """One shared word that is where things go on one side and where they come from on the other
-    ("flights from London" / "flights to London")."""
-    for word, (role_q, role_c) in sorted(moved.items()):
-        if {role_q[0], role_c[0]} == _OPPOSITE_ENDS:
-            return ONE_WAY_FLIP, f"direction reversed: {word!r} {role_q[0]} vs {role_c[0]}"
+    ("flights from London" / "flights to London"): the word right after its marker on both sides, so a
+    verb further on ("from barking" / "to stop barking") is not read as a place."""
+    ends_q, ends_c = _ends(q), _ends(c)
+    for word in sorted(ends_q.keys() & ends_c.keys()):
+        if ends_q[word] != ends_c[word]:
+            return ONE_WAY_FLIP, f"direction reversed: {word!r} {ends_q[word]} vs {ends_c[word]}"
     return None
+
+
+def _ends(text: Text) -> dict[str, str]:
+    """The first content word after each "from"/"to" marker -> "source" or "target"."""
+    found: dict[str, str] = {}
+    tokens, stems = text.tokens, text.stems
+    for index, token in enumerate(tokens):
+        marker = _MARKERS.get((token,))
+        if marker is None or marker[0] not in _ENDS:
+            continue
+        following = next((n for n in range(index + 1, len(tokens)) if stems[n] not in STOP_STEMS), None)
+        if following is None or following > index + 2:
+            continue
+        word = PERSONS.get(tokens[following]) or SYNONYMS.get(stems[following], stems[following])
+        found.setdefault(word, marker[0])
+    return found
