@@ -135,3 +135,17 @@ def test_a_same_language_rewording_in_a_read_language_is_held_to_the_normal_thre
     query: str, candidate: str
 ) -> None:
     assert GuardSet.default().first_rejection(query, candidate, 0.9) is None
+
+
+def test_another_form_of_a_verb_is_the_same_word_in_the_languages_read() -> None:
+    guards = GuardSet.default()
+    assert (
+        guards.first_rejection(
+            "¿Cómo cambio la contraseña de mi correo?", "¿Cómo puedo cambiar la contraseña de mi correo?", 0.9
+        )
+        is None
+    )
+    verdict = guards.first_rejection(
+        "¿Cómo cambio la contraseña de mi correo?", "¿Cómo cambio la contraseña de mi banco?", 0.9
+    )
+    assert verdict is not None and verdict.guard == "entities"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
 from nearhit.guards.content import content_words, overlap, unshared
+from nearhit.guards.languages import COVERED, detect
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -69,6 +71,25 @@ def _asked(clauses: Clauses, stems: list[str]) -> bool:
     return any(s in question.stems for s in stems)
 
 
+_ROOT = 4  # letters a verb's forms share in the other languages read ("cambio"/"cambiar", "installiere"/"installieren")
+_ROOT_SHARE = 0.6
+
+
+def _inflecting(query: str, candidate: str) -> bool:
+    """Both in one language other than English: the English stemmer does not know its word endings."""
+    lang = detect(query)
+    return lang not in COVERED and lang == detect(candidate)
+
+
+def _same_root(word: str, others: Iterable[str]) -> bool:
+    """Another form of the same word: a long common beginning ("cambio"/"cambiar")."""
+    for other in others:
+        shared = len(os.path.commonprefix([word, other]))
+        if shared >= _ROOT and shared >= _ROOT_SHARE * min(len(word), len(other)):
+            return True
+    return False
+
+
 class EntityGuard(SignalGuard):
     """Rejects when the texts are about different things: other names, codes or subject words.
 
@@ -101,6 +122,9 @@ class EntityGuard(SignalGuard):
         content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
         content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
         only_q, only_c = unshared(content_q, content_c), unshared(content_c, content_q)
+        if _inflecting(query, candidate):
+            only_q = [w for w in only_q if not _same_root(w, content_c.values())]
+            only_c = [w for w in only_c if not _same_root(w, content_q.values())]
         if not (only_q or only_c):
             return None
         # The more of the frame the texts share, the surer it is that the unshared word is a changed slot;
