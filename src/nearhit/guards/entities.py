@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
@@ -84,7 +83,9 @@ def _inflecting(query: str, candidate: str) -> bool:
 def _same_root(word: str, others: Iterable[str]) -> bool:
     """Another form of the same word: a long common beginning ("cambio"/"cambiar")."""
     for other in others:
-        shared = len(os.path.commonprefix([word, other]))
+        shared = next(
+            (n for n, (a, b) in enumerate(zip(word, other, strict=False)) if a != b), min(len(word), len(other))
+        )
         if shared >= _ROOT and shared >= _ROOT_SHARE * min(len(word), len(other)):
             return True
     return False
