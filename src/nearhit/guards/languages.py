@@ -78,6 +78,7 @@ words, negations and "X to Y" are compared as in English."""
 _MIN_WORDS = 3  # fewer alphabetic words than this: undetermined unless a list matches
 _ENGLISH_SHARE = 0.5  # of the words known as English, for a prompt with no other language's function words
 _LATIN = "LATIN"  # scripts are named by the first word of a letter's Unicode name
+_LAST_LATIN = "\u024f"
 
 
 def _script(text: str) -> str | None:
@@ -85,6 +86,9 @@ def _script(text: str) -> str | None:
     counts: dict[str, int] = {}
     for char in text:
         if char.isalpha():
+            if char <= _LAST_LATIN:  # Basic Latin to Latin Extended-B: no name to look up
+                counts[_LATIN] = counts.get(_LATIN, 0) + 1
+                continue
             name = unicodedata.name(char, "")
             script = name.split(" ", 1)[0] if name else "UNKNOWN"
             counts[script] = counts.get(script, 0) + 1
@@ -98,10 +102,13 @@ def _script(text: str) -> str | None:
 def detect(text: str) -> str:
     """``en``, ``es``, ``fr``, ``de``, ``pt``, ``it``, ``nl``, a script name (``cyrillic``, ``cjk``...),
     ``und`` or ``unknown``."""
+    return _detect(text, analyse(text))
+
+
+def _detect(text: str, analysed: Text) -> str:
     script = _script(text)
     if script is not None:
         return script
-    analysed = analyse(text)
     pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
     tokens = [t for t, _ in pairs]
     english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
@@ -118,8 +125,10 @@ def detect(text: str) -> str:
     return "en" if known >= _ENGLISH_SHARE * len(tokens) else UNKNOWN
 
 
+@lru_cache(maxsize=4096)
 def _language_of(text: Text) -> str:
-    return detect(text.folded)
+    """The language of a text already analysed (the guards' rules ask for each text's words)."""
+    return _detect(text.folded, text)
 
 
 def function_words_of(text: Text) -> frozenset[str]:
