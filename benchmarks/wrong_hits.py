@@ -1,7 +1,7 @@
 """Wrong hits, dev and test apart: nearhit vs plain cosine vs RedisVL's SemanticCache, same embedder.
 
 On fow-cache's question and conversation pairs (data: Mabon ap Gwyn, CC BY 4.0,
-https://creativecommons.org/licenses/by/4.0/) and on nearhit's own pairs (``--dataset nearhit``), each cut
+https://creativecommons.org/licenses/by/4.0/) and on nearhit's own two sets (``nearhit``, ``nearhit-v2``), each cut
 into dev and test by id (``nearhit.evaluation.splits``), all with the local all-MiniLM-L6-v2 (int8) embedder:
 
 - nearhit: the real cache path (``nearhit.evaluation``), conversations scoped by their earlier turns; with
@@ -171,7 +171,7 @@ def part(outcomes: list[Outcome], split: str) -> list[Outcome]:
 
 async def run(url: str, max_wrong: float) -> str:
     embedder = LocalEmbedder()
-    datasets = {name: evaluation.load(name) for name in ("questions", "conversations", "nearhit")}
+    datasets = {name: evaluation.load(name) for name in ("questions", "conversations", "nearhit", "nearhit-v2")}
     began = time.perf_counter()
     measured = await nearhit_measured(url, embedder, datasets)
     guarded = part(measured["questions"]["all"], "dev")
@@ -201,12 +201,14 @@ async def run(url: str, max_wrong: float) -> str:
                 "plain cosine >= 0.95": [o.at(0.95) for o in part(cosine, split)],
                 "RedisVL SemanticCache (distance 0.1)": part(rvl, split),
             }
-            source = "nearhit's own pairs" if name == "nearhit" else f"fow-cache {name}"
+            source = {"nearhit": "nearhit's own pairs", "nearhit-v2": "nearhit's second set (v2)"}.get(
+                name, f"fow-cache {name}"
+            )
             size = len(systems[next(iter(systems))])
             out += ["", summary_table(f"{source}, {split} split ({size} pairs)", systems)]
             if name != "conversations":
                 out += ["", category_table(systems)]
-            if name == "nearhit":
+            if name.startswith("nearhit"):
                 out += ["", language_table(systems)]
             if name == "conversations":
                 none = sum(o.similarity is None for o in decided)

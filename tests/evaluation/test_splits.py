@@ -86,3 +86,11 @@ def test_every_line_of_our_files_carries_its_domain_and_language() -> None:
         for line in ours(split).read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
             assert item["domain"] and item["lang"], item["id"]
+
+
+def test_the_second_set_is_bundled_and_split_by_the_rule() -> None:
+    dev, test, everything = load("nearhit-v2", "dev"), load("nearhit-v2", "test"), load("nearhit-v2", "all")
+    assert {p.id for p in dev} | {p.id for p in test} == {p.id for p in everything}
+    assert not {p.id for p in dev} & {p.id for p in test}
+    assert all(by_the_rule(p.id) == "dev" for p in dev) and all(by_the_rule(p.id) == "test" for p in test)
+    assert len(everything) >= 390

@@ -70,3 +70,29 @@ def test_changed_context_or_question_still_vetoes(query: str, candidate: str, gu
     checker = NumberGuard() if guard == "numbers" else NegationGuard()
     verdict = checker.check(query, candidate)
     assert verdict is not None and verdict.guard == guard
+
+
+def test_a_story_sentence_opening_with_a_time_word_is_backstory() -> None:
+    text = "After five years at the firm I finally took another offer. How do I write a resignation letter?"
+    assert split_question(text).question == "How do I write a resignation letter?"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I descale a kettle?", "Sorry, if you don't mind me asking, how do I descale a kettle?"),
+        (
+            "Where can I recycle batteries?",
+            "Hi! If it's not too much trouble, could you tell me where I can recycle batteries?",
+        ),
+    ],
+)
+def test_a_courtesy_condition_is_not_part_of_the_question(query: str, candidate: str) -> None:
+    assert GuardSet.default().first_rejection(query, candidate, 0.9) is None
+
+
+def test_a_real_condition_with_a_negation_stays_with_the_question() -> None:
+    verdict = GuardSet.default().first_rejection(
+        "If I don't cancel, will I be charged?", "If I cancel, will I be charged?", 0.95
+    )
+    assert verdict is not None and verdict.guard == "negation"

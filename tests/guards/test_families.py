@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.guards import CodeGuard, DirectionGuard, GuardSet, NumberGuard, ScopeGuard
+from nearhit.guards import CodeGuard, DirectionGuard, GuardSet, NumberGuard, ScopeGuard, TenseGuard
 
 
 @pytest.mark.parametrize(
@@ -68,6 +68,44 @@ def test_direction_guard_passes_reordering(query: str, candidate: str) -> None:
     assert DirectionGuard().check(query, candidate) is None
 
 
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can my landlord evict me?", "Can I evict my landlord?"),
+        ("Can a cat eat dog food?", "Can a dog eat cat food?"),
+        ("Does the employer pay the employee's tax?", "Does the employee pay the employer's tax?"),
+        ("How do I send money to my son?", "How does my son send money to me?"),
+        ("Can I send money to you?", "Can you send money to me?"),
+        ("What can a coach do if a player insults a referee?", "What can a coach do if a referee insults a player?"),
+        ("What should I do if I scratched a parked car?", "What should I do if someone scratched my parked car?"),
+        ("How do I move my number to Vodafone from EE?", "How do I move my number from Vodafone to EE?"),
+        ("Cheap flights from London", "Cheap flights to London"),
+        (
+            "What time is it in Sydney when it's noon in Los Angeles?",
+            "What time is it in Los Angeles when it's noon in Sydney?",
+        ),
+    ],
+)
+def test_direction_guard_fires_when_word_order_swaps_who_does_what(query: str, candidate: str) -> None:
+    verdict = DirectionGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "direction"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("What's the difference between TCP and UDP?", "What's the difference between UDP and TCP?"),
+        ("How do I reset my password on iPhone?", "iPhone: how do I reset my password?"),
+        ("Password reset for my work account", "Reset password for my work account"),
+        ("How do you reset a router?", "How do I reset my router?"),
+        ("How can I stop my cat from scratching the sofa?", "How do I get my cat to stop scratching the sofa?"),
+        ("Can we deduct home office costs?", "Can I deduct home office costs?"),
+    ],
+)
+def test_direction_guard_passes_reordered_rewording(query: str, candidate: str) -> None:
+    assert DirectionGuard().check(query, candidate) is None
+
+
 def test_versus_swaps_are_a_weak_signal() -> None:
     signal = DirectionGuard().signal("Python vs Java for data science", "Java vs Python for data science")
     assert signal is not None and signal.strength < DirectionGuard.cut
@@ -81,6 +119,12 @@ def test_versus_swaps_are_a_weak_signal() -> None:
         ("What does `ls -la` show?", "What does `ls -l` show?"),
         ("When is a == b true?", "When is a = b true?"),
         ("How do I use os.path.join?", "How do I use os.path.split?"),
+        ("What does a ?? b return in JavaScript?", "What does a || b return in JavaScript?"),
+        ("Why does user?.name fail?", "Why does user.name fail?"),
+        ("When to use map() in Python", "When to use mapping in Python"),
+        ("What does sorted() return?", "What does sort return?"),
+        ("When is x != y true in Python?", "When is x is not y true in Python?"),
+        ("What does a && b return?", "What does a or b return?"),
     ],
 )
 def test_code_guard_fires_on_any_symbol_difference(query: str, candidate: str) -> None:
@@ -94,6 +138,8 @@ def test_code_guard_fires_on_any_symbol_difference(query: str, candidate: str) -
         ("How do I run `npm install`?", "How do I run npm install?"),
         ("Delivery in 3-5 days?", "Is delivery 3-5 days?"),
         ("Can I self-host it?", "Is self-hosting possible?"),
+        ("How do I use map() in Python?", "How do I use the map function in Python?"),
+        ("Does it work with JS??", "Does it work with JavaScript?"),
     ],
 )
 def test_code_guard_passes_same_or_no_code(query: str, candidate: str) -> None:
@@ -124,3 +170,29 @@ def test_number_guard_fires_on_other_units(query: str, candidate: str) -> None:
 )
 def test_unit_aliases_pass(query: str, candidate: str) -> None:
     assert GuardSet.default().first_rejection(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("When did the Berlin Wall fall?", "When will the Berlin Wall fall?"),
+        ("What was the minimum wage in Ohio?", "What is the minimum wage in Ohio?"),
+        ("Were flights cancelled because of the strike?", "Are flights cancelled because of the strike?"),
+        ("How do I fix a bug I already shipped?", "How do I fix a bug I'm about to ship?"),
+    ],
+)
+def test_tense_guard_fires_on_past_against_present_or_future(query: str, candidate: str) -> None:
+    verdict = TenseGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "tense"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("What happens if I miss a payment?", "What will happen if I miss a payment?"),
+        ("I was charged twice. How do I get a refund?", "How do I get a refund for a double charge?"),
+        ("Has my order shipped?", "Was my order shipped?"),
+    ],
+)
+def test_tense_guard_passes_same_time_rewording(query: str, candidate: str) -> None:
+    assert TenseGuard().check(query, candidate) is None

@@ -77,6 +77,10 @@ def test_number_guard_passes_same_quantities(query: str, candidate: str) -> None
         ("Is ibuprofen safe with alcohol?", "Is ibuprofen dangerous with alcohol?"),
         ("How do I lock my card?", "How do I unlock my card?"),
         ("How do I turn on dark mode?", "How do I turn off dark mode?"),
+        (
+            "What happens to my loan payment when interest rates go up?",
+            "What happens to my loan payment when rates go down?",
+        ),
         ("How do I opt in to the pension?", "How do I opt out of the pension?"),
         ("Should I eat before surgery?", "Should I avoid food before surgery?"),
         ("Delivery for orders under £50?", "Delivery for orders over £50?"),
@@ -215,3 +219,15 @@ def test_from_names_rejects_unknown_name_listing_valid_ones() -> None:
     message = str(excinfo.value)
     assert "vibes" in message
     assert all(name in message for name in GUARD_NAMES)
+
+
+def test_an_acronym_that_skips_small_words_is_its_spelt_out_name() -> None:
+    query = "What documents do I need for the DMV?"
+    candidate = "What documents do I need for the Department of Motor Vehicles?"
+    assert EntityGuard().check(query, candidate) is None
+
+
+def test_a_free_suffix_reads_as_without() -> None:
+    query, candidate = "How do I clean an oven without chemicals?", "What's a chemical-free way to clean an oven?"
+    assert NegationGuard().check(query, candidate) is None
+    assert NegationGuard().check("Is this a gluten-free bread?", "Is this a gluten bread?") is not None

@@ -19,7 +19,8 @@ from nearhit.evaluation.replay import PassReport
 _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
     "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/) and nearhit's own 486 pairs "
-    "(406 English, 80 es/de/fr/pt). Every set is split dev/test by id (30% test)."
+    "(406 English, 80 es/de/fr/pt), and a second set of ours written apart from the first ('nearhit-v2'). "
+    "Every set is split dev/test by id (30% test)."
 )
 
 _dataset_option = click.option(
@@ -27,7 +28,7 @@ _dataset_option = click.option(
     "-d",
     default="questions",
     show_default=True,
-    help="'questions' or 'conversations' (fow-cache), 'nearhit' (ours), or a JSONL file with a, b, "
+    help="'questions' or 'conversations' (fow-cache), 'nearhit' or 'nearhit-v2' (ours), or a JSONL file with a, b, "
     "same_answer, category (optional lang) per line.",
 )
 
@@ -56,7 +57,7 @@ _guards_option = click.option(
     "guards_spec",
     default=None,
     help="'decision' (the calibrated decision), 'all' (every guard as a veto), 'none', or a comma list of guards "
-    "as vetoes (numbers,negation,entities,direction,scope,code,language). Default: as configured.",
+    "as vetoes (language,numbers,negation,entities,direction,scope,code,tense). Default: as configured.",
 )
 
 

@@ -18,6 +18,7 @@ from nearhit.guards.language_guard import DEFAULT_UNCOVERED_THRESHOLD, LanguageG
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
 from nearhit.guards.scope import ScopeGuard
+from nearhit.guards.tense import TenseGuard
 from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict, SignalGuard
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "NumberGuard",
     "ScopeGuard",
     "SignalGuard",
+    "TenseGuard",
 ]

@@ -4,7 +4,8 @@
 "How do I reset my password?": the day, the count and the "can't" are context. The number and negation
 guards compare the question clause strictly and the backstory weakly. The question clause is the last
 sentence that asks (ends in "?", else the last sentence), cut further at a comma that opens a question
-("I forgot my password, what do I do?"); a condition ("if ...", "when ...") stays with its question.
+("I forgot my password, what do I do?"); a condition ("if ...", "when ...") stays with its question, a
+time clause ("after ...") only within the question's own sentence.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nearhit.guards.content import content_words
-from nearhit.guards.lexicon import words
+from nearhit.guards.lexicon import FILLERS, NEGATORS, STOP_WORDS, groups, words
 from nearhit.guards.text import analyse
 
 __all__ = ["BACKSTORY_ADDED", "BACKSTORY_RELEVANT", "Clauses", "backstory_strength", "split_question"]
@@ -22,6 +23,14 @@ __all__ = ["BACKSTORY_ADDED", "BACKSTORY_RELEVANT", "Clauses", "backstory_streng
 _SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
 _OPENERS = words("question_openers.txt")
 _CONDITIONS = words("conditions.txt")
+_SENTENCE_CONDITIONS = frozenset(groups("conditions.txt")[0])
+_COURTESY = words("courtesy.txt") | STOP_WORDS | FILLERS | NEGATORS | {"much", "too", "if"}
+
+
+def _courtesy(part: str) -> bool:
+    """A condition that only asks the listener's indulgence ("if you don't mind me asking")."""
+    tokens = analyse(part).tokens
+    return bool(tokens) and all(token in _COURTESY for token in tokens)
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ def split_question(text: str) -> Clauses:
     index = asking[-1] if asking else len(sentences) - 1
     # Conditions just before the question ("If I move house. Do I ...") are part of it.
     start = index
-    while start > 0 and _first_word(sentences[start - 1]) in _CONDITIONS:
+    while start > 0 and _first_word(sentences[start - 1]) in _SENTENCE_CONDITIONS:
         start -= 1
     parts = re.split(r"(?<=[,:\u2014-])\s+", sentences[index])
     cut = 0
@@ -55,7 +64,7 @@ def split_question(text: str) -> Clauses:
         if _first_word(parts[n]) in _OPENERS:
             cut = n
             break
-    while cut > 0 and _first_word(parts[cut - 1]) in _CONDITIONS:
+    while cut > 0 and _first_word(parts[cut - 1]) in _CONDITIONS and not _courtesy(parts[cut - 1]):
         cut -= 1
     question = " ".join([*sentences[start:index], *parts[cut:]]) if start < index else " ".join(parts[cut:])
     backstory = " ".join([*sentences[:start], *parts[:cut], *sentences[index + 1 :]])

@@ -4,7 +4,8 @@
 in one symbol and are near-identical to an embedder. Code tokens are read from the raw text: backticked
 spans, flags, operators, language names with symbols and dotted or underscored identifiers. Any
 difference when both sides have code is a strong signal; code on one side only is weak (a rewording in
-words: "make it executable" for "chmod +x").
+words: "make it executable" for "chmod +x"), unless the other side writes the same identifier as another
+word form ("map()" / "mapping", "sorted()" / "sort"): a name in code is matched exactly, never stemmed.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-from nearhit.guards.text import describe
+from nearhit.guards.stemming import stem
+from nearhit.guards.text import analyse, describe
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["CodeGuard", "code_tokens"]
 
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_]\w*")
 _BACKTICKED_RE = re.compile(r"`+([^`]+)`+")
 _CODE_RE = re.compile(
     r"(?<![\w+-])(?:--?|\+)[A-Za-z][\w-]*"  # flags and modes: -x, --hard, +x
@@ -26,6 +29,7 @@ _CODE_RE = re.compile(
     r"|\b[A-Za-z_]\w*(?:[._][A-Za-z_]\w*)+(?:\(\))?"  # os.path.join, snake_case, config.yaml, f()
     r"|\b\w+\(\)"  # call()
     r"|[=!<>+\-*/%&|^~:]{2,}"  # ==, !=, <=, ->, &&, ::, ++, +=
+    r"|(?<=\s)\?\?=?(?=\s)|(?<=\w)\?\.(?=[A-Za-z_])"  # a ?? b, user?.name
     r"|(?<=\s)[=<>+*/%^~|&-](?=\s)"  # a lone operator between spaces: a = b, a + b
 )
 STRONG = 0.9
@@ -54,4 +58,36 @@ class CodeGuard(SignalGuard):
             return None
         only_q, only_c = code_q - code_c, code_c - code_q
         reason = f"code differs: {describe(only_q)} vs {describe(only_c)}"
-        return self._signal(STRONG if code_q and code_c else ONE_SIDED, reason)
+        if code_q and code_c:
+            return self._signal(STRONG, reason)
+        (coded, code_text), words = ((only_q, query), candidate) if only_q else ((only_c, candidate), query)
+        renamed = _other_form(coded, analyse(words).tokens)
+        if renamed is not None:
+            return self._signal(STRONG, f"identifier {renamed[0]!r} written as {renamed[1]!r}")
+        replaced = _operator_replaced(coded, code_text, words)
+        if replaced is not None:
+            return self._signal(STRONG, f"operator {replaced[0]!r} vs {replaced[1]!r} between the same operands")
+        return self._signal(ONE_SIDED, reason)
+
+
+def _operator_replaced(code: Counter[str], code_text: str, other: str) -> tuple[str, str] | None:
+    """An operator of ``code`` whose operands the other text joins with another word ("a == b" / "a is b")."""
+    for token in code:
+        if _IDENTIFIER_RE.search(token):
+            continue
+        for match in re.finditer(rf"(\w+)\s*{re.escape(token)}\s*(\w+)", code_text):
+            left, right = map(re.escape, match.groups())
+            found = re.search(rf"\b{left}\s+(\S+(?:\s+\S+)?)\s+{right}\b", other)
+            if found is not None and found.group(1) != token:
+                return token, found.group(1)
+    return None
+
+
+def _other_form(code: Counter[str], tokens: tuple[str, ...]) -> tuple[str, str] | None:
+    """An identifier of ``code`` that ``tokens`` have only as another form of the word (same stem)."""
+    names = {name.casefold() for token in code for name in _IDENTIFIER_RE.findall(token)} - set(tokens)
+    for name in sorted(n for n in names if len(n) > 2):
+        other = next((token for token in tokens if stem(token) == stem(name)), None)
+        if other is not None:
+            return name, other
+    return None

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NEGATORS, NUMBER_WORDS, STOP_STEMS, SYNONYMS, words
+from nearhit.guards.languages import function_words_of, negators_of
+from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NUMBER_WORDS, STOP_STEMS, SYNONYMS, words
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
 
-__all__ = ["content_words", "overlap", "same_word", "unshared", "word_class"]
+__all__ = ["PERSONS", "content_sequence", "content_words", "overlap", "same_word", "unshared", "word_class"]
 
 
 def word_class(token: str, stem: str) -> str:
     """What a word stands for: its unit ("lbs" -> "lb"), else its synonym group, else its stem."""
     return (canonical_unit(token) if len(token) > 1 else None) or SYNONYMS.get(stem, stem)
+
+
+def _is_content(token: str, stem: str, canonical: str, small: frozenset[str]) -> bool:
+    """``small``: the text's negators and its language's function words (none carries a subject)."""
+    return (
+        token.isalpha()
+        and len(token) > 1
+        and canonical not in STOP_STEMS
+        and stem not in STOP_STEMS
+        and token not in NUMBER_WORDS
+        and token not in small
+        and stem not in DATE_STEMS
+    )
+
+
+def _small_words(text: Text) -> frozenset[str]:
+    return negators_of(text) | function_words_of(text)
 
 
 @lru_cache(maxsize=4096)
@@ -23,19 +41,34 @@ def content_words(text: Text) -> dict[str, str]:
     Cached (several guards and the decision's features ask for the same text): do not mutate the result.
     """
     words: dict[str, str] = {}
+    small = _small_words(text)
     for token, stem in zip(text.tokens, text.stems, strict=True):
         canonical = word_class(token, stem)
-        if (
-            token.isalpha()
-            and len(token) > 1
-            and canonical not in STOP_STEMS
-            and stem not in STOP_STEMS
-            and token not in NUMBER_WORDS
-            and token not in NEGATORS
-            and stem not in DATE_STEMS
-        ):
+        if _is_content(token, stem, canonical, small):
             words[canonical] = stem
     return words
+
+
+# Personal pronouns as subject or object ("I evict", "evict me"): who does what to whom. Possessives
+# ("my landlord") belong to their noun and are left out.
+PERSONS = {"i": "@speaker", "me": "@speaker", "we": "@speakers", "us": "@speakers", "you": "@addressee"}
+_SYMMETRIC = frozenset({"vs", "versus"})  # "A vs B" orders nothing
+
+
+@lru_cache(maxsize=4096)
+def content_sequence(text: Text) -> tuple[tuple[str, int], ...]:
+    """The content words by class in the order they come, with the speaker as a word ("me", "I"), each
+    with its token's index."""
+    found: list[tuple[str, int]] = []
+    small = _small_words(text)
+    for index, (token, stem) in enumerate(zip(text.tokens, text.stems, strict=True)):
+        if token in PERSONS:
+            found.append((PERSONS[token], index))
+            continue
+        canonical = word_class(token, stem)
+        if _is_content(token, stem, canonical, small) and token not in _SYMMETRIC:
+            found.append((canonical, index))
+    return tuple(found)
 
 
 def same_word(word: str, stem: str, other: dict[str, str]) -> bool:

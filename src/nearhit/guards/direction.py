@@ -5,11 +5,16 @@ Role markers (``data/role_markers.txt``) give the words after them a role: sourc
 thing compared against ("than"). A word with no marker before it is the head. When two words shared by
 both texts trade roles, the texts ask opposite things: "use butter instead of oil", "miles to km",
 "Python 2 to 3". Numbers and short codes count as words here (versions, units).
+
+Without a marker, word order gives the roles: the same content words with two of them trading places
+around a word that stays ("can my landlord evict me" / "can I evict my landlord", "can a cat eat dog
+food" / "can a dog eat cat food") swap who does what to whom.
 """
 
 from __future__ import annotations
 
-from nearhit.guards.content import content_words
+from nearhit.guards.content import PERSONS, content_sequence, content_words
+from nearhit.guards.languages import pivots_of, prepositions_of
 from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
@@ -23,7 +28,6 @@ for _line in groups("role_markers.txt"):
     _role, _strength, *_words = _line
     for _marker in " ".join(_words).split(","):
         _MARKERS[tuple(_marker.split())] = (_role, float(_strength))
-_PIVOTS = frozenset({"to", "into", "onto"})
 _SURFACES = frozenset({"square", "sq", "cubic"})  # part of the unit that follows
 _WINDOW = 4  # a marker gives its role to at most this many following tokens
 HEAD = ("head", 1.0)
@@ -58,6 +62,10 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
         if since > _WINDOW and not counting:
             current = HEAD
         stem = stems[index]
+        if tokens[index] in PERSONS:  # "to you from GoDaddy": the people are parties too
+            roles.setdefault(PERSONS[tokens[index]], set()).add(current)
+            index += 1
+            continue
         unit = canonical_unit(tokens[index], tokens[index - 1] if index else "") if len(tokens[index]) > 1 else None
         if unit is not None:
             roles.setdefault(unit, set()).add(current)
@@ -68,18 +76,20 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
 
 
 def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]:
-    """(x, y) for shared words x before and y after some "to"/"into" in the text."""
+    """(x, y) for shared words x just before and y just after some "to"/"into" in the text (within the
+    window a marker's role reaches: "to vote in a Texas election" is a clause, not a direction)."""
     pairs: set[tuple[str, str]] = set()
+    pivots = pivots_of(text)
     for index, token in enumerate(text.tokens):
-        if token in _PIVOTS:
-            before = {s for s in text.stems[:index] if s in shared}
-            after = {s for s in text.stems[index + 1 :] if s in shared}
+        if token in pivots:
+            before = {s for s in text.stems[max(0, index - _WINDOW) : index] if s in shared}
+            after = {s for s in text.stems[index + 1 : index + 1 + _WINDOW] if s in shared}
             pairs.update((x, y) for x in before for y in after if x != y)
     return pairs
 
 
 def _pivot_swap(q: Text, c: Text) -> str | None:
-    """Two subject words on opposite sides of "to"/"into" anywhere in the sentences, swapped."""
+    """Two subject words on opposite sides of "to"/"into" (or the language's own), swapped."""
     shared = frozenset(content_words(q).values()) & frozenset(content_words(c).values())
     if len(shared) < 2:
         return None
@@ -89,6 +99,103 @@ def _pivot_swap(q: Text, c: Text) -> str | None:
         x, y = swapped[0]
         return f"direction reversed: {y!r} to {x!r} vs {x!r} to {y!r}"
     return None
+
+
+ORDER_SWAP = 0.9
+_MIN_SHARED_ORDER = 0.75  # of each side's content words, for the shared ones' order to say the roles
+_MIN_GAP = 3  # tokens between two swapped neighbours ("in Tokyo when it's 9am in New York")
+_JOINERS = frozenset({"and", "or", "vs", "versus", "between", "nor"})  # "A and B" orders nothing
+
+
+def _order_swap(q: Text, c: Text) -> str | None:
+    """Two runs of shared content words that trade places, the rest in order: with a shared word between
+    them ("my landlord evict me" / "I evict my landlord"), or far apart in a clause of their own."""
+    seq_q, seq_c = content_sequence(q), content_sequence(c)
+    common = {w for w, _ in seq_q} & {w for w, _ in seq_c}
+    if len(common) < 3:
+        return None
+    kept_q, kept_c = [(w, i) for w, i in seq_q if w in common], [(w, i) for w, i in seq_c if w in common]
+    words_q, words_c = [w for w, _ in kept_q], [w for w, _ in kept_c]
+    if sorted(words_q) != sorted(words_c) or len(set(words_q)) != len(words_q):
+        return None
+    if min(len(kept_q) / len(seq_q), len(kept_c) / len(seq_c)) < _MIN_SHARED_ORDER:
+        return None
+    moved = [n for n, (x, y) in enumerate(zip(words_q, words_c, strict=True)) if x != y]
+    if not moved:
+        return None
+    first, last = moved[0], moved[-1] + 1
+    span_q, span_c = words_q[first:last], words_c[first:last]
+    size = len(span_q)
+    for left in range(1, size):
+        for right in range(1, size - left + 1):
+            x, middle, y = span_q[:left], span_q[left : size - right], span_q[size - right :]
+            if span_c != y + middle + x:
+                continue
+            x_run = (kept_q[first][1], kept_q[first + left - 1][1] + 1)
+            y_run = (kept_q[first + size - right][1], kept_q[first + size - 1][1] + 1)
+            if _swapped_in_place(q, c, x_run, y_run) or (
+                middle
+                and not _keeps_preposition(q, c, x_run[0], kept_c[first + size - left][1])
+                and not _keeps_preposition(q, c, y_run[0], kept_c[first][1])
+            ):
+                return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
+    return None
+
+
+def _keeps_preposition(q: Text, c: Text, at_q: int, at_c: int) -> bool:
+    """Whether the word at ``at_q`` in ``q`` and ``at_c`` in ``c`` follows the same preposition in both."""
+    before_q, before_c = q.tokens[at_q - 1] if at_q else "", c.tokens[at_c - 1] if at_c else ""
+    return before_q == before_c and before_q in prepositions_of(q)
+
+
+def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int]) -> bool:
+    """Whether ``c`` is ``q`` word for word with the two runs of tokens exchanged, far apart and not joined
+    by "and"/"or" ("in Tokyo when it's 9am in New York"); a clause moved with its marker is a rewording."""
+    tokens = q.tokens
+    between = tokens[x_run[1] : y_run[0]]
+    if len(between) < _MIN_GAP or _JOINERS.intersection(between):
+        return False
+    swapped = (
+        tokens[: x_run[0]] + tokens[y_run[0] : y_run[1]] + between + tokens[x_run[0] : x_run[1]] + tokens[y_run[1] :]
+    )
+    return swapped == c.tokens
+
+
+AGENT_CHANGE = 0.8
+# Pronouns that name who acts when they come right before the verb; "you" is left out (a generic "you"
+# rewords "I": "how do you reset a password"), and "I"/"we" count as one party.
+_AGENTS = {
+    "i": "speaker",
+    "we": "speaker",
+    "he": "other",
+    "she": "other",
+    "they": "other",
+    "someone": "someone",
+    "somebody": "someone",
+    "anyone": "someone",
+    "anybody": "someone",
+}
+
+
+def _agent_change(q: Text, c: Text) -> str | None:
+    """The same verb with another party right before it ("if I hit a parked car" / "if someone hit my
+    parked car"): who acts has changed."""
+    agents_q = _agents(q)
+    for verb, agent_c in _agents(c).items():
+        agent_q = agents_q.get(verb)
+        if agent_q is not None and agent_q != agent_c:
+            return f"who acts differs: {agent_q} vs {agent_c} before {verb!r}"
+    return None
+
+
+def _agents(text: Text) -> dict[str, str]:
+    """content word -> the party named right before it."""
+    found: dict[str, str] = {}
+    for before, token, stem in zip(text.tokens, text.tokens[1:], text.stems[1:], strict=False):
+        party = _AGENTS.get(before)
+        if party is not None and token.isalpha() and stem not in STOP_STEMS:
+            found.setdefault(stem, party)
+    return found
 
 
 class DirectionGuard(SignalGuard):
@@ -101,6 +208,12 @@ class DirectionGuard(SignalGuard):
         reversed_pivot = _pivot_swap(q, c)
         if reversed_pivot is not None:
             return self._signal(1.0, reversed_pivot)
+        swapped_order = _order_swap(q, c)
+        if swapped_order is not None:
+            return self._signal(ORDER_SWAP, swapped_order)
+        agent = _agent_change(q, c)
+        if agent is not None:
+            return self._signal(AGENT_CHANGE, agent)
         roles_q, roles_c = _roles(q), _roles(c)
         # Only words with one role on each side: a word on both sides of a marker says nothing.
         single_q = {w: next(iter(r)) for w, r in roles_q.items() if len(r) == 1}
@@ -114,4 +227,37 @@ class DirectionGuard(SignalGuard):
                     reason = f"roles swapped: {x!r} {x_q[0]} and {y!r} {y_q[0]} vs {x!r} {x_c[0]} and {y!r} {y_c[0]}"
                     if best is None or strength > best[0]:
                         best = (strength, reason)
+        if best is None:
+            best = _one_way_flip(q, c)
         return self._signal(*best) if best else None
+
+
+ONE_WAY_FLIP = 0.8
+_ENDS = {"source", "target"}
+
+
+def _one_way_flip(q: Text, c: Text) -> tuple[float, str] | None:
+    """One shared word that is where things go on one side and where they come from on the other
+    ("flights from London" / "flights to London"): the word right after its marker on both sides, so a
+    verb further on ("from barking" / "to stop barking") is not read as a place."""
+    ends_q, ends_c = _ends(q), _ends(c)
+    for word in sorted(ends_q.keys() & ends_c.keys()):
+        if ends_q[word] != ends_c[word]:
+            return ONE_WAY_FLIP, f"direction reversed: {word!r} {ends_q[word]} vs {ends_c[word]}"
+    return None
+
+
+def _ends(text: Text) -> dict[str, str]:
+    """The first content word after each "from"/"to" marker -> "source" or "target"."""
+    found: dict[str, str] = {}
+    tokens, stems = text.tokens, text.stems
+    for index, token in enumerate(tokens):
+        marker = _MARKERS.get((token,))
+        if marker is None or marker[0] not in _ENDS:
+            continue
+        following = next((n for n in range(index + 1, len(tokens)) if stems[n] not in STOP_STEMS), None)
+        if following is None or following > index + 2:
+            continue
+        word = PERSONS.get(tokens[following]) or SYNONYMS.get(stems[following], stems[following])
+        found.setdefault(word, marker[0])
+    return found

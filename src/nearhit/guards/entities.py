@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
 from nearhit.guards.content import content_words, overlap, unshared
+from nearhit.guards.languages import COVERED, detect
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -17,19 +18,33 @@ def _named_in(name: str, text: Text, words: set[str]) -> bool:
     return name in text.entities or stem(name) in words or name in words or typo_of(name, words)
 
 
+_SKIPPED_IN_ACRONYMS = frozenset({"of", "and", "for", "the", "on", "in", "to"})  # "Department of Motor Vehicles"
+
+
 def _spelt_out(acronyms: frozenset[str], tokens: Sequence[str]) -> dict[str, set[str]]:
-    """Acronym -> the consecutive words of ``tokens`` whose initials spell it ("us" -> united, states)."""
+    """Acronym -> the consecutive words of ``tokens`` whose initials spell it ("us" -> united, states),
+    small words between them skipped as acronyms skip them ("dmv" -> department, motor, vehicles)."""
     found: dict[str, set[str]] = {}
+    spelling = [word for word in tokens if word not in _SKIPPED_IN_ACRONYMS]
     for acronym in acronyms:
         size = len(acronym)
         if not 2 <= size <= 6 or not acronym.isalpha():
             continue
-        for start in range(len(tokens) - size + 1):
-            run = tokens[start : start + size]
-            if all(word.isalpha() and word[0] == letter for word, letter in zip(run, acronym, strict=True)):
-                found[acronym] = set(run)
+        for run in (tokens, spelling):
+            match = _initials(acronym, run)
+            if match is not None:
+                found[acronym] = match
                 break
     return found
+
+
+def _initials(acronym: str, tokens: Sequence[str]) -> set[str] | None:
+    size = len(acronym)
+    for start in range(len(tokens) - size + 1):
+        run = tokens[start : start + size]
+        if all(word.isalpha() and word[0] == letter for word, letter in zip(run, acronym, strict=True)):
+            return set(run)
+    return None
 
 
 def _acronyms(text: Text) -> frozenset[str]:
@@ -53,6 +68,27 @@ def _asked(clauses: Clauses, stems: list[str]) -> bool:
         return bool(stems)
     question = analyse(clauses.question)
     return any(s in question.stems for s in stems)
+
+
+_ROOT = 4  # letters a verb's forms share in the other languages read ("cambio"/"cambiar", "installiere"/"installieren")
+_ROOT_SHARE = 0.6
+
+
+def _inflecting(query: str, candidate: str) -> bool:
+    """Both in one language other than English: the English stemmer does not know its word endings."""
+    lang = detect(query)
+    return lang not in COVERED and lang == detect(candidate)
+
+
+def _same_root(word: str, others: Iterable[str]) -> bool:
+    """Another form of the same word: a long common beginning ("cambio"/"cambiar")."""
+    for other in others:
+        shared = next(
+            (n for n, (a, b) in enumerate(zip(word, other, strict=False)) if a != b), min(len(word), len(other))
+        )
+        if shared >= _ROOT and shared >= _ROOT_SHARE * min(len(word), len(other)):
+            return True
+    return False
 
 
 class EntityGuard(SignalGuard):
@@ -87,6 +123,9 @@ class EntityGuard(SignalGuard):
         content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
         content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
         only_q, only_c = unshared(content_q, content_c), unshared(content_c, content_q)
+        if _inflecting(query, candidate):
+            only_q = [w for w in only_q if not _same_root(w, content_c.values())]
+            only_c = [w for w in only_c if not _same_root(w, content_q.values())]
         if not (only_q or only_c):
             return None
         # The more of the frame the texts share, the surer it is that the unshared word is a changed slot;

@@ -13,6 +13,7 @@ from nearhit.guards.language_guard import DEFAULT_UNCOVERED_THRESHOLD, LanguageG
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
 from nearhit.guards.scope import ScopeGuard
+from nearhit.guards.tense import TenseGuard
 from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict, SignalGuard
 
 __all__ = ["GUARD_NAMES", "GuardSet"]
@@ -25,6 +26,7 @@ _GUARD_TYPES: dict[str, type[SignalGuard]] = {
     DirectionGuard.name: DirectionGuard,
     ScopeGuard.name: ScopeGuard,
     CodeGuard.name: CodeGuard,
+    TenseGuard.name: TenseGuard,
 }
 GUARD_NAMES: tuple[str, ...] = tuple(_GUARD_TYPES)
 PAIRS_REMEMBERED = 2048

@@ -1,10 +1,12 @@
-"""The language guard: the rules read English only, so they must never be the reason a prompt in another
-language is served. Prompts in different languages get no semantic hit; a prompt the rules cannot read
-is served only above a much stricter similarity, and the verdict says why."""
+"""The language guard: the rules must never be the reason a prompt in a language they cannot read is
+served. Prompts in different languages get no semantic hit; the same words reordered outside English get
+none either (nothing reads their roles); a prompt in a language the rules do not read (``languages.READ``:
+English, and those whose function words, negators and direction words are in ``data/``) is served only
+above a much stricter similarity, and the verdict says why."""
 
 from __future__ import annotations
 
-from nearhit.guards.languages import COVERED, UNDETERMINED, detect
+from nearhit.guards.languages import COVERED, READ, UNDETERMINED, detect
 from nearhit.guards.text import analyse
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -41,6 +43,8 @@ class LanguageGuard(SignalGuard):
             # The same words in another order: in English the direction guard can tell "A to B" from
             # "B to A"; here nothing can, and the embedder scores them as one.
             return self._signal(1.0, f"language {uncovered!r} not covered by the guards: the same words reordered")
+        if lang_q in READ and lang_c in READ:
+            return None
         return GuardSignal(
             self.name,
             1.0,

@@ -2,8 +2,10 @@
 
 A prompt is English when the guards' English word lists know its words at least as well as another
 language's function words do (``data/languages.txt``); a non-Latin script names its script. A prompt
-too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered; a prompt of several words
-none of which any list knows is ``unknown`` (not covered: the rules cannot read it either).
+too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. With no function word of
+another language, a prompt of several words is English when at least half its words are English (the
+guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
+else ``unknown`` (not covered: the rules cannot read it either).
 Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
@@ -20,21 +22,33 @@ from nearhit.guards.lexicon import (
     DATE_WORDS,
     FILLERS,
     NEGATORS,
+    NEGATORS_BY_LANGUAGE,
     NUMBER_WORDS,
     STOP_STEMS,
     STOP_WORDS,
     SYNONYMS,
+    by_language,
     groups,
     words,
 )
-from nearhit.guards.text import analyse
+from nearhit.guards.text import Text, analyse
 
-__all__ = ["COVERED", "UNDETERMINED", "UNKNOWN", "detect"]
+__all__ = [
+    "COVERED",
+    "READ",
+    "UNDETERMINED",
+    "UNKNOWN",
+    "detect",
+    "function_words_of",
+    "negators_of",
+    "pivots_of",
+    "prepositions_of",
+]
 
 UNDETERMINED = "und"
 UNKNOWN = "unknown"
 COVERED = frozenset({"en", UNDETERMINED})
-"""Languages the guards' rules read (``und``: too little text to tell, the rules still compare it)."""
+"""Languages the guards' rules read fully (``und``: too little text to tell, the rules still compare it)."""
 
 _CONTRACTION_PARTS = frozenset({"s", "t", "d", "ll", "ve", "re", "m"})  # "it's", "we're": no evidence
 _ENGLISH = (
@@ -47,14 +61,24 @@ _ENGLISH = (
     | frozenset(ABBREVIATIONS)
 )
 _ENGLISH -= _CONTRACTION_PARTS
+# Weak evidence only: a general vocabulary knows many loanwords and names, so it never outweighs the
+# function words of another language; it only tells English jargon from an unknown language.
+_VOCABULARY = words("english_vocabulary.txt")
 _ENGLISH_STEMS = (STOP_STEMS | frozenset(SYNONYMS) | frozenset(ANTONYMS)) - _CONTRACTION_PARTS
 # A word English also uses ("no", "do", "was") is no evidence for the other language.
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     line[0].rstrip(":"): frozenset(line[1:]) - _ENGLISH - _ENGLISH_STEMS for line in groups("languages.txt")
 }
+_FUNCTION_WORDS_OF = by_language("languages.txt")
+_PIVOTS = by_language("pivots.txt")
+_PREPOSITIONS = by_language("prepositions.txt")
+READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
+"""Languages whose function words, negators and direction words the guards know (``data/``): their content
+words, negations and "X to Y" are compared as in English."""
 _MIN_WORDS = 3  # fewer alphabetic words than this: undetermined unless a list matches
-_ACCENTED_ENGLISH_SHARE = 0.5  # of the words, for a longer prompt with accented letters to read as English
+_ENGLISH_SHARE = 0.5  # of the words known as English, for a prompt with no other language's function words
 _LATIN = "LATIN"  # scripts are named by the first word of a letter's Unicode name
+_LAST_LATIN = "\u024f"
 
 
 def _script(text: str) -> str | None:
@@ -62,6 +86,9 @@ def _script(text: str) -> str | None:
     counts: dict[str, int] = {}
     for char in text:
         if char.isalpha():
+            if char <= _LAST_LATIN:  # Basic Latin to Latin Extended-B: no name to look up
+                counts[_LATIN] = counts.get(_LATIN, 0) + 1
+                continue
             name = unicodedata.name(char, "")
             script = name.split(" ", 1)[0] if name else "UNKNOWN"
             counts[script] = counts.get(script, 0) + 1
@@ -75,10 +102,13 @@ def _script(text: str) -> str | None:
 def detect(text: str) -> str:
     """``en``, ``es``, ``fr``, ``de``, ``pt``, ``it``, ``nl``, a script name (``cyrillic``, ``cjk``...),
     ``und`` or ``unknown``."""
+    return _detect(text, analyse(text))
+
+
+def _detect(text: str, analysed: Text) -> str:
     script = _script(text)
     if script is not None:
         return script
-    analysed = analyse(text)
     pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
     tokens = [t for t, _ in pairs]
     english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
@@ -86,9 +116,37 @@ def detect(text: str) -> str:
     best = max(scores, key=lambda lang: scores[lang])
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
-    # Letters English does not use ("ł", "ñ", "ó") ask for more English words than plain ASCII does.
-    if any(ord(c) > 127 for c in "".join(tokens)) and english < _ACCENTED_ENGLISH_SHARE * len(tokens):
+    # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.
+    if any(ord(c) > 127 for c in "".join(tokens)) and english < _ENGLISH_SHARE * len(tokens):
         return best if scores[best] else UNKNOWN
     if len(tokens) < _MIN_WORDS:
         return "en" if english else UNDETERMINED
-    return "en" if english else UNKNOWN
+    known = sum(t in _ENGLISH or s in _ENGLISH_STEMS or t in _VOCABULARY for t, s in pairs)
+    return "en" if known >= _ENGLISH_SHARE * len(tokens) else UNKNOWN
+
+
+@lru_cache(maxsize=4096)
+def _language_of(text: Text) -> str:
+    """The language of a text already analysed (the guards' rules ask for each text's words)."""
+    return _detect(text.folded, text)
+
+
+def function_words_of(text: Text) -> frozenset[str]:
+    """The function words of the text's language when it is another than English (they carry no subject)."""
+    return frozenset() if (lang := _language_of(text)) == "en" else _FUNCTION_WORDS_OF.get(lang, frozenset())
+
+
+def negators_of(text: Text) -> frozenset[str]:
+    """The words that negate in the text's language: English's, and its own."""
+    return NEGATORS | NEGATORS_BY_LANGUAGE.get(_language_of(text), frozenset())
+
+
+def pivots_of(text: Text) -> frozenset[str]:
+    """The words that say where something goes ("to", "a", "nach") in the text's language (English's when
+    too short to tell)."""
+    return _PIVOTS.get(_language_of(text), _PIVOTS["en"])
+
+
+def prepositions_of(text: Text) -> frozenset[str]:
+    """The prepositions of the text's language (English's when too short to tell)."""
+    return _PREPOSITIONS.get(_language_of(text), _PREPOSITIONS["en"])

@@ -21,11 +21,13 @@ __all__ = [
     "DATE_WORDS",
     "FILLERS",
     "NEGATORS",
+    "NEGATORS_BY_LANGUAGE",
     "NUMBER_TABLES",
     "NUMBER_WORDS",
     "STOP_STEMS",
     "STOP_WORDS",
     "SYNONYMS",
+    "by_language",
     "groups",
     "json_table",
     "pairs",
@@ -52,6 +54,12 @@ def words(name: str) -> frozenset[str]:
 def groups(name: str) -> tuple[tuple[str, ...], ...]:
     """One group of words a line."""
     return tuple(tuple(line.split()) for line in _lines(name))
+
+
+@cache
+def by_language(name: str) -> dict[str, frozenset[str]]:
+    """``code: words`` a line: the words of each language."""
+    return {line[0].rstrip(":"): frozenset(line[1:]) for line in groups(name)}
 
 
 @cache
@@ -94,6 +102,8 @@ STOP_WORDS = words("stop_words.txt")
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 FILLERS = words("fillers.txt")
 NEGATORS = words("negators.txt")
+NEGATORS_BY_LANGUAGE = by_language("negators_by_language.txt")
+"""language -> its negators (other than English's)"""
 DATE_WORDS = words("date_words.txt")
 DATE_STEMS = frozenset(stem(w) for w in DATE_WORDS)
 SYNONYMS = _build_synonyms()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from nearhit.guards.clauses import backstory_strength, split_question
-from nearhit.guards.lexicon import ANTONYMS, NEGATORS, STOP_WORDS
+from nearhit.guards.languages import negators_of
+from nearhit.guards.lexicon import ANTONYMS, STOP_WORDS
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NegationGuard"]
 
 _PARTICLE_OPPOSITES = {"on": "off", "off": "on", "in": "out", "out": "in", "up": "down", "down": "up"}
+# Stems of stop-word verbs that take a direction particle: "rates go up" / "go down", "get in" / "get out".
+_MOTION_VERBS = frozenset({"go", "goe", "going", "went", "gon", "get", "got"})
 _NEGATIVE_PREFIXES = ("non", "un", "dis", "in", "im", "il", "ir")
 
 
@@ -17,7 +22,7 @@ def _particles(text: Text) -> frozenset[tuple[str, str]]:
     """(verb, particle) pairs such as ("turn", "on"), ("opt", "out"), ("check", "in")."""
     pairs = set()
     for prev, word in zip(text.stems, text.tokens[1:], strict=False):
-        if word in _PARTICLE_OPPOSITES and prev.isalpha() and prev not in STOP_WORDS:
+        if word in _PARTICLE_OPPOSITES and prev.isalpha() and (prev not in STOP_WORDS or prev in _MOTION_VERBS):
             pairs.add((prev, word))
     return frozenset(pairs)
 
@@ -31,10 +36,18 @@ def _prefix_flip(words: frozenset[str], others: frozenset[str]) -> str | None:
     return None
 
 
+# "sugar-free", "chemical-free": "without sugar", a negation written as a suffix.
+_FREE_OF_RE = re.compile(r"[^\W\d_]-free\b")
+
+
+def _negations(text: Text) -> int:
+    negators = negators_of(text)
+    return sum(t in negators for t in text.tokens) + len(_FREE_OF_RE.findall(text.folded))
+
+
 def _polarity_difference(q: Text, c: Text) -> str | None:
     """Why the two texts differ in polarity, or ``None``."""
-    neg_q = sum(t in NEGATORS for t in q.tokens)
-    neg_c = sum(t in NEGATORS for t in c.tokens)
+    neg_q, neg_c = _negations(q), _negations(c)
     if neg_q != neg_c:
         return f"negation on one side only ({neg_q} vs {neg_c} negators)"
     stems_q, stems_c = frozenset(q.stems), frozenset(c.stems)
