@@ -40,10 +40,11 @@ async def test_eval_reports_known_counts(cache: SemanticCache, settings: Setting
     assert report["scores"]["hits"] == 4 and report["scores"]["wrong_hits"] == 0
     assert report["scores"]["recall"] == 0.8 and report["scores"]["precision"] == 1.0
     assert report["rejected_by"] == {
+        "context": {"traps": 1, "should_hit": 0},
         "negation": {"traps": 1, "should_hit": 0},
         "numbers": {"traps": 1, "should_hit": 0},
     }
-    assert report["no_candidate"] == 1
+    assert report["no_candidate"] == 0  # the conversation pair is now compared by its context
     assert report["latency_ms"]["hit"]["n"] == 4
     assert report["attribution"] is None  # not fow-cache data
     assert (await cache.stats()).entries == 0
@@ -192,4 +193,4 @@ async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, s
     report = json.loads(result.stdout)
     assert report["guards"] == "decision" and 0 < report["decision_threshold"] < 1
     assert report["scores"]["hits"] == 4 and report["scores"]["wrong_hits"] == 0
-    assert report["rejected_by"] == {"decision": {"traps": 2, "should_hit": 0}}
+    assert report["rejected_by"] == {"context": {"traps": 1, "should_hit": 0}, "decision": {"traps": 2, "should_hit": 0}}

@@ -20,7 +20,7 @@ from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
 
 COUNTS_FLUSH_S = 1.0
-STAT_FIELDS = ("exact_hits", "semantic_hits", "misses", "guard_rejections", "stores")
+STAT_FIELDS = ("exact_hits", "semantic_hits", "conversation_hits", "misses", "guard_rejections", "stores")
 
 
 class CacheBase:

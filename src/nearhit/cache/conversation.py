@@ -1,0 +1,203 @@
+"""A conversation's earlier turns as the context its answer depended on, and when two contexts are the same.
+
+An answer to "cancel it" is right for another conversation only if "it" is the same thing. So an entry of a
+conversation keeps, beside its question, the earlier turns (:class:`Context`); a lookup serves it only when
+the question matches (the usual path) *and* the context does (:func:`differs`): close in meaning (the
+embedding of every earlier turn, in one batch with the question's), the same facts stated by the user
+(numbers, names, dates), no changed detail in an otherwise identical history, and, for a reply such as
+"the second one" or "yes please", the same offer from the assistant. Greetings and small talk move the
+embedding little and state no facts, so they are ignored; reworded turns match by meaning.
+
+A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
+user) does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
+Histories with tool calls keep the older rule (exact earlier turns only): an agent's state is not text to
+compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation_context.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nearhit.guards.lexicon import STOP_WORDS
+from nearhit.guards.numbers import dates_of, quantities, unmatched
+from nearhit.guards.text import analyse, describe
+
+Turn = tuple[str, str]
+"""(role, content) of an earlier turn."""
+
+CONTEXT_THRESHOLD = 0.8
+"""The least cosine similarity of two contexts' embeddings for them to be the same (tuned on dev)."""
+NEAR_IDENTICAL = 0.7
+"""Token similarity (difflib ratio) from which two histories are one history with a detail changed."""
+REPLY_MATCH = 0.9
+"""How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
+
+_POINTS_BACK = re.compile(
+    r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
+    r"okay|sure|same|instead|either|both|which|also|too|then|i|me|my|mine|we|us|our|she|he|her|him|his|"
+    r"someone)\b|^\W*(so|and|but|cool|great|fine|right|what about)\b",
+    re.IGNORECASE,
+)
+"""Words by which a question leans on what was said before, or on who asks."""
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|last|former|latter|option|options)\b", re.IGNORECASE)
+_REPLY_WORDS = frozenset(
+    {
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "please",
+        "ok",
+        "okay",
+        "sure",
+        "go",
+        "ahead",
+        "on",
+        "then",
+        "do",
+        "it",
+        "that",
+        "thanks",
+        "thank",
+        "you",
+        "fine",
+        "no",
+        "nope",
+        "sounds",
+        "good",
+        "great",
+        "perfect",
+        "lets",
+        "let",
+        "us",
+        "with",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The earlier turns an answer depended on (roles user and assistant; system prompts scope apart)."""
+
+    turns: tuple[Turn, ...]
+
+    @property
+    def text(self) -> str:
+        """What is embedded: every earlier turn, in order."""
+        return "\n".join(content for _, content in self.turns)
+
+    def to_json(self) -> str:
+        return json.dumps([list(turn) for turn in self.turns], ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Context | None:
+        """The stored form back (None for an entry stored without a context, or an unreadable one)."""
+        try:
+            turns = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(turns, list) or not all(
+            isinstance(t, list) and len(t) == 2 and all(isinstance(x, str) for x in t) for t in turns
+        ):
+            return None
+        return cls(tuple((role, content) for role, content in turns))
+
+
+def standalone(question: str) -> bool:
+    """Whether ``question`` needs none of the turns before it: a full question (four words or more) with no
+    word that points back ("it", "the second one", "so ...") and nothing about the asker ("I", "my")."""
+    return len(analyse(question).tokens) >= 4 and not _POINTS_BACK.search(question)
+
+
+def context_of(history: Sequence[Turn], question: str) -> Context | None:
+    """The context to match ``question``'s conversation by, or None: no history, a standalone question, or
+    turns other than user and assistant text (tool calls are matched exactly, as before)."""
+    if not history or standalone(question):
+        return None
+    if any(role not in ("user", "assistant") for role, _ in history):
+        return None
+    return Context(tuple(history))
+
+
+def differs(question: str, query: Context, cached: Context, similarity: float) -> str | None:
+    """Why the cached context is not the query's (a reason to show), or None when they are the same.
+
+    ``similarity`` is the cosine of the two contexts' embeddings."""
+    if similarity < CONTEXT_THRESHOLD:
+        return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
+    facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
+    if facts is not None:
+        return f"the earlier turns state other facts: {facts}"
+    mine, theirs = _tokens(query.text), _tokens(cached.text)
+    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
+    if matcher.ratio() >= NEAR_IDENTICAL:
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "replace" and _has_content(mine[i1:i2]) and _has_content(theirs[j1:j2]):
+                return (
+                    f"a detail of the earlier turns changed: {' '.join(mine[i1:i2])!r} vs {' '.join(theirs[j1:j2])!r}"
+                )
+    if _ORDINAL.search(question) and _tokens(_said_by(query, "assistant")) != _tokens(_said_by(cached, "assistant")):
+        return "the reply picks an option by its place, and the options offered differ"
+    if _is_reply(question):
+        offer = difflib.SequenceMatcher(None, _tokens(_last(query)), _tokens(_last(cached)), autojunk=False).ratio()
+        if offer < REPLY_MATCH:
+            return f"the reply answers another offer (the assistant's last turns are {offer:.0%} alike)"
+    return None
+
+
+def _said_by(context: Context, role: str) -> str:
+    return "\n".join(content for who, content in context.turns if who == role)
+
+
+def _last(context: Context) -> str:
+    return next((content for who, content in reversed(context.turns) if who == "assistant"), "")
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return analyse(text).tokens
+
+
+def _has_content(tokens: Sequence[str]) -> bool:
+    return any(token not in STOP_WORDS for token in tokens)
+
+
+def _is_reply(question: str) -> bool:
+    return all(token in _REPLY_WORDS for token in _tokens(question))
+
+
+def _different_facts(mine: str, theirs: str) -> str | None:
+    """Numbers, dates or names that one side's user turns state and the other's do not."""
+    a, b = analyse(mine), analyse(theirs)
+    only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
+    if only_a or only_b:
+        return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
+    if dates_of(a) != dates_of(b):
+        return f"{describe(dates_of(a) - dates_of(b)) or 'none'} vs {describe(dates_of(b) - dates_of(a)) or 'none'}"
+    names_a, names_b = a.entities - b.entities, b.entities - a.entities
+    if names_a and names_b:
+        return f"{describe(names_a)} vs {describe(names_b)}"
+    return None
+
+
+def vector_text(vector: np.ndarray) -> str:
+    """A context's embedding as stored with its entry (base64 of float32)."""
+    return base64.b64encode(vector.astype(np.float32).tobytes()).decode("ascii")
+
+
+def vector_of(text: str, dimension: int) -> np.ndarray | None:
+    """The stored embedding back, or None when absent, unreadable or of another size."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw or len(raw) != 4 * dimension:
+        return None
+    return np.frombuffer(raw, dtype=np.float32)
