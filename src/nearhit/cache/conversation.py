@@ -37,6 +37,9 @@ CONTEXT_THRESHOLD = 0.8
 """The least cosine similarity of two contexts' embeddings for them to be the same (tuned on dev)."""
 NEAR_IDENTICAL = 0.7
 """Token similarity (difflib ratio) from which two histories are one history with a detail changed."""
+CONTAINED = 0.85
+"""The share of the shorter side's user words found in order in the other's from which a difference in the
+user's turns is a change, not a rewording."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
 
@@ -47,6 +50,12 @@ _POINTS_BACK = re.compile(
     re.IGNORECASE,
 )
 """Words by which a question leans on what was said before, or on who asks."""
+_SMALL_TALK = re.compile(
+    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|cheers|haha|lol|ugh|sorry|random|unrelated|off topic|btw|"
+    r"by the way|anyway|finally)\b"
+)
+"""Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
+_WORDS = re.compile(r"[\w']+")
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|last|former|latter|option|options)\b", re.IGNORECASE)
 _REPLY_WORDS = frozenset(
     {
@@ -136,6 +145,9 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
+    changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"))
+    if changed is not None:
+        return f"the user's turns say something the other's do not: {changed!r}"
     mine, theirs = _tokens(query.text), _tokens(cached.text)
     matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
     if matcher.ratio() >= NEAR_IDENTICAL:
@@ -150,6 +162,22 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
         offer = difflib.SequenceMatcher(None, _tokens(_last(query)), _tokens(_last(cached)), autojunk=False).ratio()
         if offer < REPLY_MATCH:
             return f"the reply answers another offer (the assistant's last turns are {offer:.0%} alike)"
+    return None
+
+
+def _changed_by_user(mine: str, theirs: str) -> str | None:
+    """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
+    other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through;
+    a reworded history shares too little for this test and is left to the embedding and the facts."""
+    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    shared = sum(block.size for block in matcher.get_matching_blocks())
+    if shared < CONTAINED * min(len(a), len(b)):
+        return None
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        span = a[i1:i2] + b[j1:j2]
+        if tag != "equal" and _has_content(span) and not _SMALL_TALK.search(" ".join(span)):
+            return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
 
 

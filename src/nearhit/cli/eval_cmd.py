@@ -19,7 +19,8 @@ from nearhit.evaluation.replay import PassReport
 _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
     "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/) and nearhit's own 486 pairs "
-    "(406 English, 80 es/de/fr/pt). Every set is split dev/test by id (30% test)."
+    "(406 English, 80 es/de/fr/pt) and 165 conversation pairs ('nearhit-conversations'). Every set is split "
+    "dev/test by id (30% test)."
 )
 
 _dataset_option = click.option(
@@ -27,8 +28,8 @@ _dataset_option = click.option(
     "-d",
     default="questions",
     show_default=True,
-    help="'questions' or 'conversations' (fow-cache), 'nearhit' (ours), or a JSONL file with a, b, "
-    "same_answer, category (optional lang) per line.",
+    help="'questions' or 'conversations' (fow-cache), 'nearhit' or 'nearhit-conversations' (ours), or a JSONL "
+    "file with a, b (a prompt or a list of {role, content} messages), same_answer, category (optional lang) per line.",
 )
 
 

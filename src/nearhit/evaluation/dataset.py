@@ -19,7 +19,8 @@ from nearhit.evaluation import splits
 
 FOW_CACHE = ("questions", "conversations")
 OURS = "nearhit"
-BUILTIN = (*FOW_CACHE, OURS)
+OUR_CONVERSATIONS = "nearhit-conversations"
+BUILTIN = (*FOW_CACHE, OURS, OUR_CONVERSATIONS)
 DATA_DIR = Path(__file__).with_name("data")
 ATTRIBUTION = (
     "Data: fow-cache (Mabon ap Gwyn, 2026), CC BY 4.0, https://creativecommons.org/licenses/by/4.0/; "
@@ -48,7 +49,8 @@ class Pair:
 
 
 def load(dataset: str, split: str = "all") -> list[Pair]:
-    """``questions`` or ``conversations`` (fow-cache), ``nearhit`` (ours), else a path to a JSONL file.
+    """``questions`` or ``conversations`` (fow-cache), ``nearhit`` or ``nearhit-conversations`` (ours), else a
+    path to a JSONL file.
 
     ``split`` is ``dev``, ``test`` or ``all``; every set, a user's file included, is split by the same rule.
     """
@@ -62,6 +64,8 @@ def load(dataset: str, split: str = "all") -> list[Pair]:
     elif dataset == OURS:
         parts = ("dev", "test") if split == "all" else (split,)
         pairs = [pair for part in parts for pair in load_jsonl(ours(part))]
+    elif dataset == OUR_CONVERSATIONS:
+        pairs = load_jsonl(DATA_DIR / "nearhit_conversations.jsonl")  # one file: the split is applied below
     else:
         pairs = load_jsonl(Path(dataset))
     return splits.select(pairs, split)
