@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from nearhit import validate
 from nearhit.cache import conversation as conversation_module
 from nearhit.cache.keys import SCOPED_OPTIONS, Scope
 from nearhit.cache.lookup import Lookup
@@ -94,10 +95,11 @@ class AskRequest:
 
     def checked(self, model: str, max_prompt_chars: int, *, parsed: bool = False) -> AskRequest:
         """This request with its :class:`Lookup` made: the prompt checked (an ``InvalidInput`` at the edge,
-        before any answer starts) and normalised, once for the lookup, the single-flight key and the store.
-        ``parsed``: see :meth:`Lookup.of`."""
+        before any answer starts) and normalised, once for the lookup, the single-flight key and the store;
+        the history's size too (a ``TooLarge``). ``parsed``: see :meth:`Lookup.of`."""
         if self.query is not None:
             return self
+        validate.history_size([m.content for m in self.history])
         query = Lookup.of(self.prompt, self.scope(model), max_prompt_chars, parsed=parsed, context=self.context())
         return replace(self, query=query)
 
