@@ -69,6 +69,9 @@ async def test_ask_stream_matches_conversations_by_meaning(live: LiveServer) -> 
         assert document["rejected_by"] == "context", (name, document)
     stats = (await live.client.get("/cache/stats")).json()
     assert stats["counters"]["conversation_hits"] == 3
+    await live.runtime.telemetry.flush()
+    totals = (await live.client.get("/telemetry/summary")).json()["all_time"]
+    assert totals["conversation_hits"] == 3 and totals["single_turn_hits"] == 0
 
 
 async def test_a_bare_reply_matches_only_the_same_offer(live: LiveServer) -> None:
