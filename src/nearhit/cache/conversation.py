@@ -21,6 +21,7 @@ import binascii
 import difflib
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,17 +47,24 @@ REPLY_MATCH = 0.9
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
     r"okay|sure|same|instead|either|both|which|also|too|then|i|me|my|mine|we|us|our|she|he|her|him|his|"
-    r"someone)\b|^\W*(so|and|but|cool|great|fine|right|what about)\b",
+    r"someone|good choice|worth it|recommend|suit)\b|^\W*(so|and|but|cool|great|fine|right|what about)\b",
     re.IGNORECASE,
 )
-"""Words by which a question leans on what was said before, or on who asks."""
+"""Words by which a question leans on what was said before, or on who asks ("a good choice": for whom?)."""
 _SMALL_TALK = re.compile(
-    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|cheers|haha|lol|ugh|sorry|random|unrelated|off topic|btw|"
-    r"by the way|anyway|finally)\b"
+    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|sorry|random|unrelated|"
+    r"off topic|btw|by the way|anyway|finally|ok|okay|cool|awesome|great|nice|ah+|oh|ow|wow|phew|relief|"
+    r"makes sense|perfect)\b"
 )
 """Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
+_CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't)\b")
+"""Marks of a correction ("sorry, I explained that wrong"): never small talk, whatever else the span says."""
 _WORDS = re.compile(r"[\w']+")
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|last|former|latter|option|options)\b", re.IGNORECASE)
+_ORDINAL = re.compile(
+    r"\b(first|second|third|fourth|last|former|latter)\b(\s+(one|option|choice)\b|\W*$)|\boption\s*\d",
+    re.IGNORECASE,
+)
+"""A reply that picks an offered option by its place ("the second one", "option 2")."""
 _REPLY_WORDS = frozenset(
     {
         "yes",
@@ -170,13 +178,17 @@ def _changed_by_user(mine: str, theirs: str) -> str | None:
     other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through;
     a reworded history shares too little for this test and is left to the embedding and the facts."""
     a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    content_a, content_b = _content(a), _content(b)
+    if content_a != content_b and Counter(content_a) == Counter(content_b):
+        return "the same words in another order"  # "the shoes don't fit, the jacket is fine" and the reverse
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     shared = sum(block.size for block in matcher.get_matching_blocks())
     if shared < CONTAINED * min(len(a), len(b)):
         return None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         span = a[i1:i2] + b[j1:j2]
-        if tag != "equal" and _has_content(span) and not _SMALL_TALK.search(" ".join(span)):
+        said = " ".join(span)
+        if tag != "equal" and _has_content(span) and (_CORRECTION.search(said) or not _SMALL_TALK.search(said)):
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
 
@@ -191,6 +203,10 @@ def _last(context: Context) -> str:
 
 def _tokens(text: str) -> tuple[str, ...]:
     return analyse(text).tokens
+
+
+def _content(tokens: Sequence[str]) -> list[str]:
+    return [token for token in tokens if token not in STOP_WORDS and "'" not in token]
 
 
 def _has_content(tokens: Sequence[str]) -> bool:
