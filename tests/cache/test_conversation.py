@@ -91,3 +91,12 @@ def test_the_stored_vector_reads_back_and_a_bad_one_is_none() -> None:
     assert vector_of("not base64!", 4) is None
     assert Context.from_json(FLIXORA.to_json()) == FLIXORA
     assert Context.from_json("") is None and Context.from_json("[1, 2]") is None
+
+
+def test_things_named_twice_that_trade_places_differ_a_reordered_sentence_does_not() -> None:
+    shoes = user("I bought shoes and a jacket. The shoes don't fit, the jacket is perfect.", "Glad one worked out.")
+    jacket = user("I bought shoes and a jacket. The jacket doesn't fit, the shoes are perfect.", "Glad one worked out.")
+    found = differs("how do I return it?", jacket, shoes, 0.98)
+    assert found is not None and "another order" in found
+    reordered = user("I barely use my Flixora Standard subscription.")
+    assert differs("how do I cancel it?", reordered, FLIXORA, 0.9) is None

@@ -179,8 +179,10 @@ def _changed_by_user(mine: str, theirs: str) -> str | None:
     a reworded history shares too little for this test and is left to the embedding and the facts."""
     a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
     content_a, content_b = _content(a), _content(b)
-    if content_a != content_b and Counter(content_a) == Counter(content_b):
-        return "the same words in another order"  # "the shoes don't fit, the jacket is fine" and the reverse
+    counts = Counter(content_a)
+    if content_a != content_b and counts == Counter(content_b) and max(counts.values(), default=0) > 1:
+        # Things named twice that trade places: "shoes and a jacket ... the shoes don't fit" and the reverse.
+        return "the same words in another order"
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     shared = sum(block.size for block in matcher.get_matching_blocks())
     if shared < CONTAINED * min(len(a), len(b)):
