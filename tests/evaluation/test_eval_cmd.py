@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cli import main
 from nearhit.config import Settings
+from nearhit.evaluation import splits
 
 DATA = Path(__file__).with_name("data")
 GRID = ["--from", "0.5", "--to", "0.95", "--step", "0.15"]
@@ -197,3 +198,17 @@ async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, s
         "context": {"traps": 1, "should_hit": 0},
         "decision": {"traps": 2, "should_hit": 0},
     }
+
+
+async def test_a_file_read_whole_is_reported_dev_and_test_apart(cache: SemanticCache, settings: Settings) -> None:
+    result = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    parts = report["by_split"]
+    assert set(parts) == {splits.split_of(json.loads(line)["id"]) for line in (DATA / "eval_pairs.jsonl").open()}
+    for field in ("hits", "should_hit", "wrong_hits", "traps"):
+        assert sum(part["scores"][field] for part in parts.values()) == report["scores"][field]
+    text = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85")
+    assert all(f"{part} split:" in text.stdout for part in parts)
+    built_in = await invoke(settings, "eval", "-d", "conversations", "--split", "test", "--json")
+    assert json.loads(built_in.stdout)["by_split"] is None  # one split asked: nothing to set apart

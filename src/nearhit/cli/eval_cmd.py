@@ -152,6 +152,7 @@ def eval_(
             "per_guard": (
                 {name: evaluation.summary(outcomes) for name, outcomes in runs.items()} if per_guard else None
             ),
+            "by_split": _by_split(main_run) if used_split == "all" else None,
             "attribution": evaluation.ATTRIBUTION if dataset in evaluation.FOW_CACHE else None,
         }
 
@@ -224,6 +225,15 @@ def _replay(
         click.echo(f"\n{evaluation.ATTRIBUTION}")
 
 
+def _by_split(outcomes: Sequence[evaluation.Outcome]) -> dict[str, dict[str, Any]]:
+    """The run's figures for dev and for test apart (a set read whole, e.g. a file of one's own)."""
+    return {
+        part: evaluation.summary([o for o in outcomes if splits.split_of(o.pair_id) == part])
+        for part in ("dev", "test")
+        if any(splits.split_of(o.pair_id) == part for o in outcomes)
+    }
+
+
 def _print_report(report: dict[str, Any]) -> None:
     s = report["scores"]
     click.echo(
@@ -245,6 +255,15 @@ def _print_report(report: dict[str, Any]) -> None:
         click.echo(
             f"{c['category']:<24} {kind:<22} {c['served']:>4}/{c['total']:<4} {_pct(c['rate']):>7}  {_ci(c['ci95'])}"
         )
+    for part, part_report in (report.get("by_split") or {}).items():
+        ps = part_report["scores"]
+        click.echo(
+            f"\n{part} split: {ps['hits']}/{ps['should_hit']} should-hit served (recall {_pct(ps['recall'])}), "
+            f"{ps['wrong_hits']}/{ps['traps']} traps (wrong hits {_pct(ps['wrong_rate'])})"
+        )
+        for c in part_report["categories"]:
+            kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
+            click.echo(f"  {c['category']:<22} {kind:<22} {c['served']:>4}/{c['total']:<4} {_pct(c['rate']):>7}")
     if report["languages"]:
         click.echo(f"\n{'language':<10} {'recall':>10} {'95% interval':>16}   {'wrong hits':>10} {'95% interval':>16}")
         for lang, g in report["languages"].items():
