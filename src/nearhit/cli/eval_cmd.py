@@ -120,10 +120,10 @@ def eval_(
     """Run labelled pairs through the real cache: store a, look up b, count right and wrong hits.
 
     Each pair gets a scratch scope on a scratch index of its own (dropped afterwards, so the served index's entries
-    and `cache stats` counters never see the run); a conversation is asked as the
-    service asks it (its earlier turns matched by meaning). Reports precision, recall, F1, recall per should-hit
-    category and wrong hits per trap category with Wilson 95% intervals, for dev and test apart when the whole set is read, the same per language when the
-    pairs carry 'lang', which guard rejected what, and lookup latency.
+    and `cache stats` counters never see the run); a conversation is asked as the service asks it (its earlier
+    turns matched by meaning). Reports precision, recall, F1, recall per should-hit category and wrong hits per
+    trap category with Wilson 95% intervals (for dev and test apart when the whole set is read), the same per
+    language when the pairs carry 'lang', which guard rejected what, and lookup latency.
     """
     used_split = _resolve_split(dataset, split, "test")
     if replay:
