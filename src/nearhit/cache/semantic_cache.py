@@ -7,7 +7,9 @@ caller's scope; candidates a user's "wrong" verdict refuses are dropped first (`
 the calibrated decision when it is on (``nearhit.decision``), else by the guards' vetoes. With a wrong-hit
 bound the chosen one is served only where the bound is proven, else withheld as a :class:`Probe` to learn
 from. Every lookup returns a :class:`LookupResult` that says what happened and why; a miss's answer is then
-stored with the vector the lookup computed (:class:`Lookup`). Administration: :mod:`nearhit.cache.admin`.
+stored with the vector the lookup computed (:class:`Lookup`). A conversation's lookup embeds its earlier turns
+in the same embedder call and keeps only candidates whose earlier turns are the same context
+(:mod:`nearhit.cache.conversation`). Administration: :mod:`nearhit.cache.admin`.
 """
 
 from __future__ import annotations
