@@ -15,6 +15,10 @@ class InvalidInput(NearhitError, ValueError):
     """The caller sent something nearhit cannot use (empty prompt, wrong vector size, ...)."""
 
 
+class TooLarge(InvalidInput):
+    """Valid in form but over a size limit (a conversation's history): answered with 413 and the limit."""
+
+
 class RedisUnavailable(NearhitError):
     """Redis could not be reached within the configured timeout, or it lacks a module nearhit needs."""
 

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from nearhit.errors import InvalidInput
+from nearhit.errors import InvalidInput, TooLarge
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InvalidInput",
+    "history_role",
+    "history_shape",
+    "history_size",
     "label",
     "prompt",
     "prompt_length",
@@ -80,6 +83,41 @@ def prompt_length(value: str, max_chars: int) -> str:
             f"prompt is {len(value):,} characters; the limit is {max_chars:,} (NEARHIT_MAX_PROMPT_CHARS)"
         )
     return value
+
+
+MAX_HISTORY_MESSAGES = 200
+MAX_HISTORY_CHARS = 100_000
+HISTORY_ROLES = ("system", "user", "assistant")
+"""The roles ``/ask`` takes in a history (tool results go through the gateway, with the call they answer)."""
+
+
+def history_shape(value: object) -> object:
+    """A history is a list of messages (each message's fields are the schema's to check)."""
+    if not isinstance(value, list):
+        raise InvalidInput(f"history must be a list of {{role, content}} messages, not {_json_kind(value)}")
+    return value
+
+
+def history_role(value: object) -> str:
+    """A history message's role, named in the message when it is not one of :data:`HISTORY_ROLES`."""
+    if not isinstance(value, str) or value not in HISTORY_ROLES:
+        raise InvalidInput(f"history role {value!r} is not allowed; use one of {', '.join(HISTORY_ROLES)}")
+    return value
+
+
+def history_size(contents: Sequence[str]) -> None:
+    """At most :data:`MAX_HISTORY_MESSAGES` earlier turns of :data:`MAX_HISTORY_CHARS` characters in all:
+    a :class:`TooLarge` (413) that says the limit."""
+    if len(contents) > MAX_HISTORY_MESSAGES:
+        raise TooLarge(f"history has {len(contents):,} messages; the limit is {MAX_HISTORY_MESSAGES} messages")
+    total = sum(len(c) for c in contents)
+    if total > MAX_HISTORY_CHARS:
+        raise TooLarge(f"history is {total:,} characters in all; the limit is {MAX_HISTORY_CHARS:,} characters")
+
+
+def _json_kind(value: object) -> str:
+    kinds = {dict: "an object", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
 
 
 def response(value: object) -> str:

@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cli import main
 from nearhit.config import Settings
+from nearhit.evaluation import splits
 
 DATA = Path(__file__).with_name("data")
 GRID = ["--from", "0.5", "--to", "0.95", "--step", "0.15"]
@@ -40,10 +41,11 @@ async def test_eval_reports_known_counts(cache: SemanticCache, settings: Setting
     assert report["scores"]["hits"] == 4 and report["scores"]["wrong_hits"] == 0
     assert report["scores"]["recall"] == 0.8 and report["scores"]["precision"] == 1.0
     assert report["rejected_by"] == {
+        "context": {"traps": 1, "should_hit": 0},
         "negation": {"traps": 1, "should_hit": 0},
         "numbers": {"traps": 1, "should_hit": 0},
     }
-    assert report["no_candidate"] == 1
+    assert report["no_candidate"] == 0  # the conversation pair is now compared by its context
     assert report["latency_ms"]["hit"]["n"] == 4
     assert report["attribution"] is None  # not fow-cache data
     assert (await cache.stats()).entries == 0
@@ -192,4 +194,21 @@ async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, s
     report = json.loads(result.stdout)
     assert report["guards"] == "decision" and 0 < report["decision_threshold"] < 1
     assert report["scores"]["hits"] == 4 and report["scores"]["wrong_hits"] == 0
-    assert report["rejected_by"] == {"decision": {"traps": 2, "should_hit": 0}}
+    assert report["rejected_by"] == {
+        "context": {"traps": 1, "should_hit": 0},
+        "decision": {"traps": 2, "should_hit": 0},
+    }
+
+
+async def test_a_file_read_whole_is_reported_dev_and_test_apart(cache: SemanticCache, settings: Settings) -> None:
+    result = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    parts = report["by_split"]
+    assert set(parts) == {splits.split_of(json.loads(line)["id"]) for line in (DATA / "eval_pairs.jsonl").open()}
+    for field in ("hits", "should_hit", "wrong_hits", "traps"):
+        assert sum(part["scores"][field] for part in parts.values()) == report["scores"][field]
+    text = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85")
+    assert all(f"{part} split:" in text.stdout for part in parts)
+    built_in = await invoke(settings, "eval", "-d", "conversations", "--split", "test", "--json")
+    assert json.loads(built_in.stdout)["by_split"] is None  # one split asked: nothing to set apart

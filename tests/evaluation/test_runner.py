@@ -24,10 +24,11 @@ async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     assert guarded["coffee"].rejected_by == "negation"
     assert guarded["miles"].rejected_by == "numbers"
     assert guarded["conv-same"].match == "exact"  # same earlier turns, same normalised prompt
-    assert guarded["conv-swap"].similarity is None  # other earlier turns: nothing in its scope
+    assert guarded["conv-swap"].rejected_by == "context"  # same question, earlier turns about something else
     s = scores(runs["all"])
     assert (s.should_hit, s.hits, s.traps, s.wrong_hits) == (5, 4, 3, 0)
     assert rejections(runs["all"]) == {
+        "context": {"traps": 1, "should_hit": 0},
         "negation": {"traps": 1, "should_hit": 0},
         "numbers": {"traps": 1, "should_hit": 0},
     }

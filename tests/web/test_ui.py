@@ -186,6 +186,29 @@ def test_new_conversation_is_a_new_scope(page: Page, web_server: WebServer, tena
     expect(page.locator("#col-cache [data-role=match]")).to_have_attribute("data-kind", "miss")
 
 
+def test_a_conversation_sends_its_earlier_turns(page: Page, web_server: WebServer, tenant: str) -> None:
+    open_chat(page, web_server, tenant)
+    with page.expect_request("**/ask/stream") as shared:
+        ask(page, "What does TTL mean in a cache?")
+    assert "history" not in shared.value.post_data_json  # the shared conversation sends single questions
+    page.click("#new-conversation")
+    expect(page.locator("#conversation-turns")).to_have_attribute("data-count", "0")
+    ask(page, "I have a Flixora Standard subscription that I barely use.")
+    expect(page.locator("#conversation-turns")).to_have_attribute("data-count", "2")
+    with page.expect_request("**/ask/stream") as follow_up:
+        ask(page, "How do I cancel it?")
+    body = follow_up.value.post_data_json
+    assert [m["role"] for m in body["history"]] == ["user", "assistant"]
+    assert body["history"][0]["content"] == "I have a Flixora Standard subscription that I barely use."
+    assert "Simulated answer" in body["history"][1]["content"]  # the cache column's answer to the first question
+    expect(page.locator("#conversation-turns")).to_have_attribute("data-count", "4")
+    page.click("#new-conversation")  # a new conversation starts with no earlier turns
+    expect(page.locator("#conversation-turns")).to_have_attribute("data-count", "0")
+    with page.expect_request("**/ask/stream") as fresh:
+        ask(page, "How do I cancel it?")
+    assert "history" not in fresh.value.post_data_json
+
+
 def test_server_errors_are_shown_in_words(
     browser: Browser, console: Console, web_server: WebServer, tenant: str
 ) -> None:

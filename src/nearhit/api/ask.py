@@ -9,9 +9,10 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from nearhit import validate
 from nearhit.api import limits
 from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import AnswererDep, RuntimeDep
@@ -29,7 +30,7 @@ T = TypeVar("T")
 
 class AskBody(ScopeFields):
     prompt: PromptText
-    history: Annotated[list[Message], Field(max_length=200)] = Field(default_factory=list)
+    history: Annotated[list[Message], BeforeValidator(validate.history_shape)] = Field(default_factory=list)
     threshold: Threshold | None = None
     ttl: Ttl | None = None
     include_raw: bool = Field(True, description="Also run the raw LLM column (the baseline).")

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from nearhit.api.middleware import MAX_BODY_BYTES
-from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, RedisUnavailable
+from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, RedisUnavailable, TooLarge
 from nearhit.llm import LLMError
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ _WHY = {
     403: "The credential may not do this (another tenant, or an admin action)",
     404: "No such request or entry for this caller (another tenant's is not revealed)",
     409: "The index does not fit the configured embedder, or there is nothing to derive from yet",
-    413: f"The body is over {MAX_BODY_BYTES:,} bytes",
+    413: f"The body is over {MAX_BODY_BYTES:,} bytes, or a history over its limit (messages or characters)",
     415: "The body is not sent as application/json",
     429: "A rate limit (NEARHIT_RATE_LIMIT_*): retry after the retry-after header's seconds",
     502: "The LLM failed (its own 4xx/5xx status is passed on when it gave one)",
@@ -49,6 +49,10 @@ def install(app: FastAPI) -> None:
         # schema passed: still a validation error, so the same 422 in the same shape as the schema's own.
         detail = {"type": "value_error", "loc": ["body"], "msg": str(exc), "input": None}
         return JSONResponse({"detail": [detail]}, status_code=422)
+
+    @app.exception_handler(TooLarge)
+    async def too_large(_: Request, exc: TooLarge) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=413)
 
     @app.exception_handler(RedisUnavailable)
     async def redis_unavailable(_: Request, exc: RedisUnavailable) -> JSONResponse:

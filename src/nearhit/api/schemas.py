@@ -73,7 +73,7 @@ class StrictModel(BaseModel):
 
 
 class Message(StrictModel):
-    role: Literal["system", "user", "assistant"]
+    role: Annotated[Literal["system", "user", "assistant"], BeforeValidator(validate.history_role)]
     content: Annotated[Text, Field(max_length=validate.MAX_TEXT_CHARS)]
 
 

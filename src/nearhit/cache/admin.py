@@ -174,7 +174,7 @@ class CacheAdmin(CacheBase):
 
     def _filter(self, tenant: str | None, scope: Scope | None) -> FilterExpression | None:
         if scope is not None:
-            return idx.scope_filter(scope.id)
+            return idx.scope_filter(scope.search_id)
         if tenant is not None:
             return idx.tenant_filter(validate.label(tenant, "tenant"))
         return None

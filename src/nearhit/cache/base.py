@@ -25,7 +25,7 @@ from nearhit.errors import RedisUnavailable
 log = logging.getLogger(__name__)
 
 COUNTS_FLUSH_S = 1.0
-STAT_FIELDS = ("exact_hits", "semantic_hits", "misses", "guard_rejections", "stores")
+STAT_FIELDS = ("exact_hits", "semantic_hits", "conversation_hits", "misses", "guard_rejections", "stores")
 
 
 class CacheBase:

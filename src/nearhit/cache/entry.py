@@ -18,6 +18,10 @@ from nearhit.cache.results import CachedAnswer, SearchHit
 VECTOR = "embedding"
 DISTANCE = "vector_distance"
 """What the KNN query adds to each row: the cosine distance (similarity = 1 - distance)."""
+CONTEXT = "context"
+CONTEXT_VECTOR = "context_vector"
+"""Read back with each KNN row, so the context is compared without a second round trip (text: the query
+reply is decoded as text, which raw vector bytes would not survive)."""
 TENANT_ID = "tenant_id"
 """The tenant is filtered on through its SHA-256 hex digest: a TAG folds case, splits on commas and trims spaces,
 so 'tenantA', 'TENANTA', 'x,tenantA' and ' tenantA' would share entries; a digest has none of that."""
@@ -49,6 +53,8 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField("completion_tokens", 3, returned=True),
     EntryField("cost_usd", 10, returned=True),  # the saved call's price, computed once at store time ("" unknown)
     EntryField("ttl", 5),
+    EntryField(CONTEXT, 0, returned=True),  # a conversation's earlier turns as JSON; absent for a single question
+    EntryField(CONTEXT_VECTOR, 0, returned=True),  # their embedding, base64 float32; absent likewise
     EntryField(VECTOR, None, index="vector"),
 )
 RETURNED = tuple(f.name for f in FIELDS if f.returned)
@@ -74,6 +80,8 @@ def to_hash(
     completion_tokens: int,
     ttl: int | None,
     cost_usd: float | None = None,
+    context: str = "",
+    context_vector: str = "",
 ) -> dict[str, str | bytes | int | float]:
     """The hash an entry is written as (values checked by the caller)."""
     mapping: dict[str, str | bytes | int | float] = {
@@ -82,7 +90,7 @@ def to_hash(
         "model": scope.model,
         "tenant": scope.tenant,
         TENANT_ID: tenant_tag(scope.tenant),
-        "scope": scope.id,
+        "scope": scope.search_id,
         "system_hash": scope.system_hash,
         "history_hash": scope.history_hash,
         "created_at": time.time(),
@@ -90,6 +98,8 @@ def to_hash(
         "completion_tokens": completion_tokens,
         "cost_usd": "" if cost_usd is None else repr(float(cost_usd)),
         "ttl": ttl or 0,
+        CONTEXT: context,
+        CONTEXT_VECTOR: context_vector,
         VECTOR: vector,
     }
     return mapping

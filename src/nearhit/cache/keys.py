@@ -87,13 +87,23 @@ class Scope:
     history_hash: str = ""
     options_hash: str = ""
     namespace: str = ""
+    search_hash: str | None = None
+    """What the semantic path is scoped by instead of ``history_hash`` (None: the same). A conversation whose
+    earlier turns are matched by meaning (:mod:`nearhit.cache.conversation`) is searched without them."""
     id: str = field(init=False)
+    search_id: str = field(init=False)
+    """The scope the index filters a KNN on and an entry is tagged with; ``id`` keys the exact path."""
 
     def __post_init__(self) -> None:
-        parts = [self.model, self.tenant, self.system_hash, self.history_hash]
+        object.__setattr__(self, "id", self._digest(self.history_hash))
+        search = self.history_hash if self.search_hash is None else self.search_hash
+        object.__setattr__(self, "search_id", self._digest(search))
+
+    def _digest(self, history_hash: str) -> str:
+        parts = [self.model, self.tenant, self.system_hash, history_hash]
         if self.options_hash or self.namespace:
             parts += [self.options_hash, self.namespace]
-        object.__setattr__(self, "id", _digest_of(parts))
+        return _digest_of(parts)
 
     @classmethod
     def build(
@@ -106,13 +116,15 @@ class Scope:
         options: Mapping[str, Any] | None = None,
         namespace: str | None = None,
         scoped: frozenset[str] = SCOPED_OPTIONS,
+        search_history: Sequence[Sequence[str]] | None = None,
     ) -> Scope:
         """A scope from the caller's context. ``history`` is the earlier (role, content, ...) turns;
-        ``options`` the request's fields (JSON values), of which those in ``scoped`` scope it."""
+        ``options`` the request's fields (JSON values), of which those in ``scoped`` scope it;
+        ``search_history`` what scopes the semantic path instead of ``history`` (None: ``history``)."""
         model, tenant = validate.label(model, "model"), validate.label(tenant, "tenant")
         space = validate.label(namespace, "namespace") if namespace else ""
         system_hash = sha256_hex(system_prompt) if system_prompt else ""
-        history_hash = _digest_of([list(turn) for turn in history]) if history else ""
+        history_hash = _history_digest(history)
         return cls(
             model=model,
             tenant=tenant,
@@ -120,6 +132,7 @@ class Scope:
             history_hash=history_hash,
             options_hash=options_digest({k: v for k, v in (options or {}).items() if k in scoped}),
             namespace=space,
+            search_hash=None if search_history is None else _history_digest(search_history),
         )
 
 
@@ -130,6 +143,10 @@ TENANT_TAG_CHARS = 16
 def tenant_hash_tag(tenant: str) -> str:
     """The hash tag (``{<16 hex>}``) that puts one tenant's keys and index in one cluster slot."""
     return "{" + sha256_hex(tenant)[:TENANT_TAG_CHARS] + "}"
+
+
+def _history_digest(history: Sequence[Sequence[str]]) -> str:
+    return _digest_of([list(turn) for turn in history]) if history else ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nearhit import validate
+from nearhit.cache.conversation import Context
 from nearhit.cache.keys import Scope, normalise
 
 
@@ -21,9 +22,20 @@ class Lookup:
     """The normalised prompt (:func:`nearhit.cache.keys.normalise`): the exact key and the embedding's input."""
     scope: Scope
     vector: np.ndarray | None = None
+    context: Context | None = None
+    """The earlier turns matched by meaning (:mod:`nearhit.cache.conversation`); None for a single question."""
+    context_vector: np.ndarray | None = None
+    """The context's embedding, once a lookup has computed it (stored with the entry a miss leads to)."""
+
+    @property
+    def context_text(self) -> str:
+        """The normalised context: the embedding's input ("" without a context)."""
+        return normalise(self.context.text) if self.context is not None else ""
 
     @classmethod
-    def of(cls, prompt: object, scope: Scope, max_chars: int, *, parsed: bool = False) -> Lookup:
+    def of(
+        cls, prompt: object, scope: Scope, max_chars: int, *, parsed: bool = False, context: Context | None = None
+    ) -> Lookup:
         """Check ``prompt`` (:func:`nearhit.validate.prompt`) and normalise it: the one place either happens.
 
         ``parsed``: a schema has applied the other rules already (the API's ``PromptText``); only the
@@ -32,4 +44,4 @@ class Lookup:
             checked = validate.prompt_length(prompt, max_chars)
         else:
             checked = validate.prompt(prompt, max_chars)
-        return cls(checked, normalise(checked), scope)
+        return cls(checked, normalise(checked), scope, context=context)

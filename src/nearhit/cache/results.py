@@ -83,6 +83,9 @@ class LookupResult:
     scope_id: str = ""
     bound: dict[str, Any] | None = None  # the error-bounded decision, when NEARHIT_MAX_WRONG_RATE is set
     probe: Probe | None = None
+    context: dict[str, Any] | None = None
+    """For a conversation served by meaning: the earlier turns of the entry served (``turns``) and how close
+    they are to the request's (``similarity``)."""
 
     @property
     def hit(self) -> bool:

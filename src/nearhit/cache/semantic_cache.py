@@ -7,7 +7,9 @@ caller's scope; candidates a user's "wrong" verdict refuses are dropped first (`
 the calibrated decision when it is on (``nearhit.decision``), else by the guards' vetoes. With a wrong-hit
 bound the chosen one is served only where the bound is proven, else withheld as a :class:`Probe` to learn
 from. Every lookup returns a :class:`LookupResult` that says what happened and why; a miss's answer is then
-stored with the vector the lookup computed (:class:`Lookup`). Administration: :mod:`nearhit.cache.admin`.
+stored with the vector the lookup computed (:class:`Lookup`). A conversation's lookup embeds its earlier turns
+in the same embedder call and keeps only candidates whose earlier turns are the same context
+(:mod:`nearhit.cache.conversation`). Administration: :mod:`nearhit.cache.admin`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from redis.asyncio.cluster import RedisCluster
 from redisvl.query import VectorQuery
 
 from nearhit import tracing, validate
-from nearhit.cache import bounded, choose, entry
+from nearhit.cache import bounded, choose, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient
@@ -42,6 +44,10 @@ Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
 Accept = Callable[[CachedAnswer], Refusal | None]
 """The caller's own conditions on a hit (an entry's age, its length): None takes it, a refusal makes it a miss."""
+
+
+CONTEXT_CANDIDATES = 10
+"""How many nearest questions a conversation's lookup compares contexts with."""
 
 
 class SemanticCache(CacheAdmin):
@@ -119,7 +125,9 @@ class SemanticCache(CacheAdmin):
                 async with self.redis.pipeline(transaction=False) as pipe:
                     pipe.hmget(key, list(entry.RETURNED))
                     pipe.get(self.embeddings.key_for(query.text, spec.keys))
-                    fields, stored = await pipe.execute()
+                    if query.context is not None:
+                        pipe.get(self.embeddings.key_for(query.context_text, spec.keys))
+                    fields, *stored = await pipe.execute()
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
@@ -127,32 +135,33 @@ class SemanticCache(CacheAdmin):
                 result.match = "exact"
                 result.similarity, result.distance = 1.0, 0.0
                 result.answer = entry.read_answer(key, _decode_fields(entry.RETURNED, fields))
-                self._settle(result, accept)
+                self._settle(result, query, accept)
                 result.timings_ms["total"] = _ms_since(started)
                 return result
 
             stage = time.perf_counter()
             with tracing.span("cache.embed", model=self.embedder.model_name):
-                vectors = self.embeddings.from_stored(stored)
-                fresh = vectors is None
-                if vectors is None:
-                    vectors = await self.embeddings.compute([query.text])
-                vector = vectors[0]
+                vector, query.context_vector, fresh = await self._embed(query, stored)
             query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
             result.embedding = vector.tolist()
 
             stage = time.perf_counter()
+            # The same question ends many conversations ("yes please"): look further when contexts decide.
+            k = self.candidates if query.context is None else max(self.candidates, CONTEXT_CANDIDATES)
             knn = idx.knn_query(
-                vector.tobytes(), k=self.candidates, filter_expression=idx.scope_filter(query.scope.id), spec=self.spec
+                vector.tobytes(), k=k, filter_expression=idx.scope_filter(query.scope.search_id), spec=self.spec
             )
-            with tracing.span("cache.knn", index=spec.name, k=self.candidates) as span:
+            with tracing.span("cache.knn", index=spec.name, k=k) as span:
                 rows, labelled = await self._knn_and_labels(spec, knn)
-                if fresh:
-                    self.embeddings.remember([query.text], vectors, spec.keys)
+                if fresh is not None:
+                    self.embeddings.remember(*fresh, spec.keys)
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = idx.query_as_json(knn, spec.name)
+            stage = time.perf_counter()
+            rows, contexts = self._match_contexts(result, query, rows)
+            result.timings_ms["context"] = _ms_since(stage)
             stage = time.perf_counter()
             rows, observations, histogram = await self._feedback_state(result, vector, rows, labelled)
             result.timings_ms["feedback"] = _ms_since(stage)
@@ -175,7 +184,9 @@ class SemanticCache(CacheAdmin):
                 score=result.score,
             )
         result.timings_ms[judge] = _ms_since(stage)
-        self._settle(result, accept)
+        self._settle(result, query, accept)
+        if result.answer is not None and result.answer.doc_id in contexts:
+            result.context = contexts[result.answer.doc_id]
         result.timings_ms["total"] = _ms_since(started)
         return result
 
@@ -196,6 +207,57 @@ class SemanticCache(CacheAdmin):
             pipe.execute_command(*idx.search_command(spec.name, knn))
             probe, reply = await pipe.execute()
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
+
+    async def _embed(
+        self, query: Lookup, stored: list[object]
+    ) -> tuple[np.ndarray, np.ndarray | None, tuple[list[str], np.ndarray] | None]:
+        """The question's embedding and its context's (None without one): read where stored, the others
+        computed in one embedder batch, so a conversation costs one embedding call as a question does. The
+        computed ones come back apart (texts, vectors) for the caller to remember once its KNN has answered."""
+        texts = [query.text] if query.context is None else [query.text, query.context_text]
+        found = [self.embeddings.from_stored(raw) for raw in stored]
+        missing = [text for text, vectors in zip(texts, found, strict=True) if vectors is None]
+        computed = await self.embeddings.compute(missing) if missing else None
+        fresh = iter(computed) if computed is not None else iter(())
+        vectors = [vectors[0] if vectors is not None else next(fresh) for vectors in found]
+        context_vector = vectors[1] if query.context is not None else None
+        return vectors[0], context_vector, ((missing, computed) if computed is not None else None)
+
+    def _match_contexts(
+        self, result: LookupResult, query: Lookup, rows: list[tuple[str, dict[str, str]]]
+    ) -> tuple[list[tuple[str, dict[str, str]]], dict[str, dict[str, object]]]:
+        """Keep the candidates whose earlier turns are the query's (:func:`conversation.differs`); the others
+        are rejected by ``context``. Returns the kept rows and, per kept entry, the context it matched."""
+        kept: list[tuple[str, dict[str, str]]] = []
+        matched: dict[str, dict[str, object]] = {}
+        for doc_id, fields in rows:
+            cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+            if query.context is None and cached is None:
+                kept.append((doc_id, fields))
+                continue
+            similarity = 0.0
+            reason: str | None
+            if query.context is None or cached is None:
+                reason = "one side has earlier turns the answer depended on, the other has none"
+            else:
+                assert query.context_vector is not None
+                stored = conversation.vector_of(fields.get(entry.CONTEXT_VECTOR, ""), self.embedder.dimension)
+                similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
+                reason = conversation.differs(query.prompt, query.context, cached, similarity)
+            if reason is None:
+                kept.append((doc_id, fields))
+                matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
+                continue
+            prompt = fields.get("prompt", "")
+            result.candidates.append(
+                Candidate(doc_id, prompt, entry.similarity(fields), "rejected_by_guard", "context", reason)
+            )
+            self._count("context_rejections")
+            if result.rejected_by is None and entry.similarity(fields) >= result.threshold:
+                result.rejected_by, result.rejection_reason = "context", reason
+                result.similarity = entry.similarity(fields)
+                result.distance = 1.0 - result.similarity
+        return kept, matched
 
     async def _feedback_state(
         self, result: LookupResult, vector: np.ndarray, rows: list[tuple[str, dict[str, str]]], labelled: bool
@@ -265,9 +327,10 @@ class SemanticCache(CacheAdmin):
         result.rejected_by, result.rejection_reason = "bound", decision.reason
         self._count("audits" if decision.audit else None, "explorations" if exploration else None)
 
-    def _settle(self, result: LookupResult, accept: Accept | None) -> None:
+    def _settle(self, result: LookupResult, query: Lookup, accept: Accept | None) -> None:
         """Count the lookup once it is known whether the caller takes the answer: a refused hit is a miss (and
-        not a guard rejection: the entry may answer other requests)."""
+        not a guard rejection: the entry may answer other requests). Conversation hits are counted apart too:
+        the share of chat traffic that the context matching serves."""
         refusal = accept(result.answer) if accept is not None and result.answer is not None else None
         if refusal is not None:
             result.match, result.answer = None, None
@@ -277,7 +340,8 @@ class SemanticCache(CacheAdmin):
         if not result.hit:
             self._count("misses", "guard_rejections" if result.rejected_by else None)
             return
-        self._count("exact_hits" if result.match == "exact" else "semantic_hits")
+        conversation_hit = "conversation_hits" if query.context is not None else None
+        self._count("exact_hits" if result.match == "exact" else "semantic_hits", conversation_hit)
         if self.ttl_refresh_on_hit and result.answer is not None:
             self.background.run(self._refresh_ttl(result.answer.doc_id))
 
@@ -319,6 +383,9 @@ class SemanticCache(CacheAdmin):
                 embedding = query.vector
             else:
                 embedding = (await self.embeddings.embed([query.text], spec.keys))[0]
+            context_vector = query.context_vector
+            if query.context is not None and context_vector is None:
+                context_vector = (await self.embeddings.embed([query.context_text], spec.keys))[0]
             key = self.keys.entry(query.scope, query.text)
             mapping = entry.to_hash(
                 prompt=query.prompt,
@@ -329,6 +396,8 @@ class SemanticCache(CacheAdmin):
                 completion_tokens=completion_tokens,
                 ttl=ttl,
                 cost_usd=cost_usd,
+                context=query.context.to_json() if query.context is not None else "",
+                context_vector=conversation.vector_text(context_vector) if context_vector is not None else "",
             )
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.delete(key)  # an overwrite must not keep fields (or a TTL) of the old entry

@@ -173,7 +173,8 @@ def stats(as_json: bool) -> None:
     click.echo(f"Redis memory    {data['used_memory_bytes'] / 1e6:.2f} MB")
     click.echo(
         f"lookups         {counters['exact_hits']:,} exact hits, {counters['semantic_hits']:,} semantic hits, "
-        f"{counters['misses']:,} misses ({counters['guard_rejections']:,} rejected by guards)"
+        f"{counters['misses']:,} misses ({counters['guard_rejections']:,} rejected by guards); "
+        f"{counters['conversation_hits']:,} of the hits for conversations"
     )
 
 

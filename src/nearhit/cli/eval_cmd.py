@@ -19,8 +19,8 @@ from nearhit.evaluation.replay import PassReport
 _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
     "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/) and nearhit's own 486 pairs "
-    "(406 English, 80 es/de/fr/pt), and a second set of ours written apart from the first ('nearhit-v2'). "
-    "Every set is split dev/test by id (30% test)."
+    "(406 English, 80 es/de/fr/pt), a second set of ours written apart from the first ('nearhit-v2') and 165 "
+    "conversation pairs ('nearhit-conversations'). Every set is split dev/test by id (30% test)."
 )
 
 _dataset_option = click.option(
@@ -28,8 +28,9 @@ _dataset_option = click.option(
     "-d",
     default="questions",
     show_default=True,
-    help="'questions' or 'conversations' (fow-cache), 'nearhit' or 'nearhit-v2' (ours), or a JSONL file with a, b, "
-    "same_answer, category (optional lang) per line.",
+    help="'questions' or 'conversations' (fow-cache), 'nearhit', 'nearhit-v2' or 'nearhit-conversations' (ours), "
+    "or a JSONL file with a, b (a prompt or a list of {role, content} messages), same_answer, category (optional "
+    "lang) per line.",
 )
 
 
@@ -120,10 +121,10 @@ def eval_(
     """Run labelled pairs through the real cache: store a, look up b, count right and wrong hits.
 
     Each pair gets a scratch scope on a scratch index of its own (dropped afterwards, so the served index's entries
-    and `cache stats` counters never see the run); conversations are scoped by
-    their earlier turns, as the engine scopes them. Reports precision, recall, F1, recall per should-hit
-    category and wrong hits per trap category with Wilson 95% intervals, the same per language when the
-    pairs carry 'lang', which guard rejected what, and lookup latency.
+    and `cache stats` counters never see the run); a conversation is asked as the service asks it (its earlier
+    turns matched by meaning). Reports precision, recall, F1, recall per should-hit category and wrong hits per
+    trap category with Wilson 95% intervals (for dev and test apart when the whole set is read), the same per
+    language when the pairs carry 'lang', which guard rejected what, and lookup latency.
     """
     used_split = _resolve_split(dataset, split, "test")
     if replay:
@@ -152,6 +153,7 @@ def eval_(
             "per_guard": (
                 {name: evaluation.summary(outcomes) for name, outcomes in runs.items()} if per_guard else None
             ),
+            "by_split": _by_split(main_run) if used_split == "all" else None,
             "attribution": evaluation.ATTRIBUTION if dataset in evaluation.FOW_CACHE else None,
         }
 
@@ -224,6 +226,15 @@ def _replay(
         click.echo(f"\n{evaluation.ATTRIBUTION}")
 
 
+def _by_split(outcomes: Sequence[evaluation.Outcome]) -> dict[str, dict[str, Any]]:
+    """The run's figures for dev and for test apart (a set read whole, e.g. a file of one's own)."""
+    return {
+        part: evaluation.summary([o for o in outcomes if splits.split_of(o.pair_id) == part])
+        for part in ("dev", "test")
+        if any(splits.split_of(o.pair_id) == part for o in outcomes)
+    }
+
+
 def _print_report(report: dict[str, Any]) -> None:
     s = report["scores"]
     click.echo(
@@ -245,6 +256,15 @@ def _print_report(report: dict[str, Any]) -> None:
         click.echo(
             f"{c['category']:<24} {kind:<22} {c['served']:>4}/{c['total']:<4} {_pct(c['rate']):>7}  {_ci(c['ci95'])}"
         )
+    for part, part_report in (report.get("by_split") or {}).items():
+        ps = part_report["scores"]
+        click.echo(
+            f"\n{part} split: {ps['hits']}/{ps['should_hit']} should-hit served (recall {_pct(ps['recall'])}), "
+            f"{ps['wrong_hits']}/{ps['traps']} traps (wrong hits {_pct(ps['wrong_rate'])})"
+        )
+        for c in part_report["categories"]:
+            kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
+            click.echo(f"  {c['category']:<22} {kind:<22} {c['served']:>4}/{c['total']:<4} {_pct(c['rate']):>7}")
     if report["languages"]:
         click.echo(f"\n{'language':<10} {'recall':>10} {'95% interval':>16}   {'wrong hits':>10} {'95% interval':>16}")
         for lang, g in report["languages"].items():

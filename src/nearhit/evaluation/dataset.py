@@ -20,7 +20,8 @@ from nearhit.evaluation import splits
 FOW_CACHE = ("questions", "conversations")
 OURS = "nearhit"
 OURS_V2 = "nearhit-v2"
-BUILTIN = (*FOW_CACHE, OURS, OURS_V2)
+OUR_CONVERSATIONS = "nearhit-conversations"
+BUILTIN = (*FOW_CACHE, OURS, OURS_V2, OUR_CONVERSATIONS)
 DATA_DIR = Path(__file__).with_name("data")
 ATTRIBUTION = (
     "Data: fow-cache (Mabon ap Gwyn, 2026), CC BY 4.0, https://creativecommons.org/licenses/by/4.0/; "
@@ -49,7 +50,8 @@ class Pair:
 
 
 def load(dataset: str, split: str = "all") -> list[Pair]:
-    """``questions`` or ``conversations`` (fow-cache), ``nearhit`` or ``nearhit-v2`` (ours), else a JSONL file.
+    """``questions`` or ``conversations`` (fow-cache), ``nearhit``, ``nearhit-v2`` or ``nearhit-conversations``
+    (ours), else a path to a JSONL file.
 
     ``split`` is ``dev``, ``test`` or ``all``; every set, a user's file included, is split by the same rule.
     """
@@ -65,6 +67,8 @@ def load(dataset: str, split: str = "all") -> list[Pair]:
         pairs = [pair for part in parts for pair in load_jsonl(ours(part))]
     elif dataset == OURS_V2:
         pairs = load_jsonl(DATA_DIR / "nearhit_pairs_v2.jsonl")
+    elif dataset == OUR_CONVERSATIONS:
+        pairs = load_jsonl(DATA_DIR / "nearhit_conversations.jsonl")  # one file: the split is applied below
     else:
         pairs = load_jsonl(Path(dataset))
     return splits.select(pairs, split)

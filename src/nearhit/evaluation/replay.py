@@ -23,7 +23,7 @@ from nearhit.cache.client import unlink_each
 from nearhit.cache.index import IndexSpec, drop_index
 from nearhit.evaluation.dataset import Pair
 from nearhit.evaluation.metrics import wilson
-from nearhit.evaluation.runner import Progress, _quiet, scratch
+from nearhit.evaluation.runner import Ask, Progress, _quiet, scratch
 
 
 @dataclass
@@ -101,13 +101,13 @@ async def replay(
     reports: list[PassReport] = []
     try:
         await learner.setup()
-        async with scratch(learner, pairs, progress=progress) as scopes:
+        async with scratch(learner, pairs, progress=progress) as asks:
             for number in range(1, passes + 1):
                 report = PassReport(number)
                 indices = list(range(len(pairs)))
                 order.shuffle(indices)
                 for done, i in enumerate(indices, 1):
-                    await _ask(learner, pairs[i], scopes[i], report)
+                    await _ask(learner, pairs[i], asks[i], report)
                     if done % 100 == 0 or done == len(indices):
                         progress(f"replay pass {number}", done, len(indices))
                 _, histogram = await learner.feedback.state([], histogram=True)
@@ -119,8 +119,8 @@ async def replay(
     return reports
 
 
-async def _ask(cache: SemanticCache, pair: Pair, scope: Any, report: PassReport) -> None:
-    result = await cache.lookup(pair.b.prompt, scope)
+async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -> None:
+    result = await cache.lookup(ask())
     report.lookups += 1
     report.should_hit += pair.same_answer
     report.traps += not pair.same_answer

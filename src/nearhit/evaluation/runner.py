@@ -1,9 +1,10 @@
 """Labelled pairs through the real cache path: store each ``a`` in a scratch scope, look up ``b`` there.
 
 Every pair gets its own tenant (``eval-<run id>-<n>``), so a lookup can only find its own ``a``; for
-conversations the scopes also carry each side's earlier turns, exactly as an application would build
-them. The ``a`` sides are stored concurrently (the embedder batches them); the ``b`` lookups run one at a
-time so their latency is that of a lone request. Scratch entries, and the embeddings cached for them,
+conversations each side is a request with its earlier turns, built as the service builds it
+(:class:`nearhit.service.request.AskRequest`: exact turns for the exact path, the context by meaning).
+The ``a`` sides are stored concurrently (the embedder batches them); the ``b`` lookups run one at a time so
+their latency is that of a lone request. Scratch entries, and the embeddings cached for them,
 are deleted afterwards, even when the run fails.
 """
 
@@ -14,17 +15,22 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
-from nearhit.cache import Scope, SemanticCache, normalise
+from nearhit.cache import SemanticCache, normalise
 from nearhit.cache.client import unlink_each
+from nearhit.cache.lookup import Lookup
 from nearhit.decision import Decision
-from nearhit.evaluation.dataset import Pair
+from nearhit.evaluation.dataset import Pair, Side
 from nearhit.evaluation.metrics import Outcome
 from nearhit.guards import GUARD_NAMES, GuardSet
+from nearhit.llm import ChatMessage
+from nearhit.service.request import AskRequest
 
 Judge = GuardSet | Decision | None
 """What decides on a candidate in one pass: the calibrated decision, guards as vetoes, or nothing."""
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``."""
+Ask = Callable[[], Lookup]
+"""A pair's ``b`` as a fresh lookup in its pair's scratch tenant."""
 
 CHUNK = 64
 
@@ -36,8 +42,8 @@ def _quiet(stage: str, done: int, total: int) -> None:
 @contextlib.asynccontextmanager
 async def scratch(
     cache: SemanticCache, pairs: Sequence[Pair], *, run_id: str | None = None, progress: Progress = _quiet
-) -> AsyncIterator[list[Scope]]:
-    """Store every pair's ``a``; yields the scope each ``b`` is to be looked up in; cleans up after."""
+) -> AsyncIterator[list[Ask]]:
+    """Store every pair's ``a``; yields each ``b`` as a lookup in its pair's tenant; cleans up after."""
     run_id = run_id or uuid.uuid4().hex[:8]
     tenants = [f"eval-{run_id}-{n}" for n in range(len(pairs))]
     try:
@@ -45,24 +51,31 @@ async def scratch(
             chunk = range(start, min(start + CHUNK, len(pairs)))
             await asyncio.gather(
                 *(
-                    cache.store(
-                        pairs[i].a.prompt,
-                        f"cached answer for {pairs[i].id}",
-                        Scope.build(tenant=tenants[i], history=pairs[i].a.history),
-                    )
+                    cache.store(request(cache, tenants[i], pairs[i].a), f"cached answer for {pairs[i].id}")
                     for i in chunk
                 )
             )
             progress("store", chunk.stop, len(pairs))
-        yield [Scope.build(tenant=tenants[i], history=pair.b.history) for i, pair in enumerate(pairs)]
+        yield [_asker(cache, tenants[i], pair.b) for i, pair in enumerate(pairs)]
     finally:
         await _clean_up(cache, pairs, tenants)
+
+
+def request(cache: SemanticCache, tenant: str, side: Side) -> Lookup:
+    """One side of a pair as the service would look it up: its prompt after its earlier turns."""
+    history = tuple(ChatMessage(role, content) for role, content in side.history)  # type: ignore[arg-type]
+    return AskRequest(side.prompt, tenant=tenant, history=history).checked("default", cache.max_prompt_chars).query  # type: ignore[return-value]
+
+
+def _asker(cache: SemanticCache, tenant: str, side: Side) -> Ask:
+    return lambda: request(cache, tenant, side)
 
 
 async def _clean_up(cache: SemanticCache, pairs: Sequence[Pair], tenants: Sequence[str]) -> None:
     for start in range(0, len(tenants), CHUNK):
         await asyncio.gather(*(cache.clear(tenant=t) for t in tenants[start : start + CHUNK]))
     texts = {normalise(side.prompt) for pair in pairs for side in (pair.a, pair.b)}
+    texts |= {normalise("\n".join(c for _, c in side.history)) for pair in pairs for side in (pair.a, pair.b)}
     keys = [cache.keys.embedding(cache.embedder.model_name, text) for text in texts]
     for start in range(0, len(keys), 500):
         await unlink_each(cache.redis, keys[start : start + 500])  # key by key: they lie in many slots
@@ -71,7 +84,7 @@ async def _clean_up(cache: SemanticCache, pairs: Sequence[Pair], tenants: Sequen
 async def look_up(
     cache: SemanticCache,
     pairs: Sequence[Pair],
-    scopes: Sequence[Scope],
+    asks: Sequence[Ask],
     *,
     threshold: float,
     label: str = "",
@@ -79,8 +92,8 @@ async def look_up(
 ) -> list[Outcome]:
     """Look up each ``b`` in its scope with the cache's current guards, one at a time."""
     outcomes = []
-    for n, (pair, scope) in enumerate(zip(pairs, scopes, strict=True), 1):
-        result = await cache.lookup(pair.b.prompt, scope, threshold=threshold)
+    for n, (pair, ask) in enumerate(zip(pairs, asks, strict=True), 1):
+        result = await cache.lookup(ask(), threshold=threshold)
         outcomes.append(
             Outcome(
                 pair_id=pair.id,
@@ -115,12 +128,10 @@ async def evaluate(
     configured = cache.guards, cache.decision
     results: dict[str, list[Outcome]] = {}
     try:
-        async with scratch(cache, pairs, progress=progress) as scopes:
+        async with scratch(cache, pairs, progress=progress) as asks:
             for label, judge in guard_sets.items():
                 judge_with(cache, judge)
-                results[label] = await look_up(
-                    cache, pairs, scopes, threshold=threshold, label=label, progress=progress
-                )
+                results[label] = await look_up(cache, pairs, asks, threshold=threshold, label=label, progress=progress)
     finally:
         cache.guards, cache.decision = configured
     return results

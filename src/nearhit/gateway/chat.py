@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nearhit.cache.keys import scoped_options
-from nearhit.errors import InvalidInput
+from nearhit.errors import InvalidInput, TooLarge
 from nearhit.gateway import responses
 from nearhit.gateway.errors import GatewayError, invalid, upstream
 from nearhit.gateway.headers import CacheHeader, CacheStatus, Controls
@@ -261,6 +261,10 @@ async def start_chat(
             request.checked(answerer.model_for(request), max_chars)
             for request in ask_requests(call, tenant, controls, bypass, route, scope_user=scope_user)
         ]
+    except TooLarge as exc:
+        raise GatewayError(
+            f"The earlier messages are too large: {exc}", status=413, param="messages", code="request_too_large"
+        ) from None
     except InvalidInput as exc:
         raise invalid(f"The last user message is not a usable prompt: {exc}", "messages", "invalid_prompt") from None
     events = merge({i: answerer.cached(r) for i, r in enumerate(requests)})

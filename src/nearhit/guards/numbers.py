@@ -151,7 +151,7 @@ def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantit
     return [q for q in left if q.value != 1], [q for q in right if q.value != 1]
 
 
-def _dates(text: Text) -> frozenset[str]:
+def dates_of(text: Text) -> frozenset[str]:
     named = {t for t in text.stems if t in DATE_STEMS}
     return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(text.folded)})
 
@@ -172,8 +172,8 @@ class NumberGuard(SignalGuard):
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         only_q, only_c = unmatched(quantities(q.tokens), quantities(c.tokens))
-        dates_q = {d for d in _dates(q) - _dates(c) if not typo_of(d, c.stems)}
-        dates_c = {d for d in _dates(c) - _dates(q) if not typo_of(d, q.stems)}
+        dates_q = {d for d in dates_of(q) - dates_of(c) if not typo_of(d, c.stems)}
+        dates_c = {d for d in dates_of(c) - dates_of(q) if not typo_of(d, q.stems)}
         units = _different_units(q, c)
         if units is not None:
             return self._signal(1.0, units)
@@ -205,4 +205,4 @@ def _asked(clauses: Clauses, numbers: list[Quantity], dates: set[str]) -> bool:
         return bool(numbers or dates)
     question = analyse(clauses.question)
     surfaces = {q.surface for q in quantities(question.tokens)}
-    return any(n.surface in surfaces for n in numbers) or bool(dates & _dates(question))
+    return any(n.surface in surfaces for n in numbers) or bool(dates & dates_of(question))

@@ -327,6 +327,7 @@ class Answerer:
             lookup_ms=lookup.timings_ms.get("total") if lookup is not None else None,
             rejected_by=lookup.rejected_by if lookup is not None else None,
             joined=joined,
+            conversation=request.query is not None and request.query.context is not None,
         )
         self.runtime.telemetry.record(record)
         return record

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from nearhit import validate
+from nearhit.cache import conversation as conversation_module
 from nearhit.cache.keys import SCOPED_OPTIONS, Scope
 from nearhit.cache.lookup import Lookup
 from nearhit.llm import ChatMessage
@@ -62,23 +64,49 @@ class AskRequest:
         answers: list[tuple[str, ...]] = (
             [("tool_result", self.tool_call_id or "")] if self.prompt_role == "tool" else []
         )
+        turns = [_turn(m) for m in self.history]
+        # Earlier turns matched by meaning (or not needed: a standalone question) leave the semantic scope;
+        # the exact key keeps them all, so an identical history is still one read.
+        search: list[tuple[str, ...]] | None = None
+        if self.context() is not None:
+            search = [*conversation, *answers, CONTEXT_MARKER]
+        elif turns and self._plain_history() and conversation_module.standalone(self.prompt):
+            search = [*conversation, *answers]
         return Scope.build(
             model=model,
             tenant=self.tenant,
             system_prompt=self.system_prompt,
-            history=conversation + [_turn(m) for m in self.history] + answers,
+            history=conversation + turns + answers,
             options=self.params,
             namespace=self.namespace,
             scoped=self.scoped,
+            search_history=search,
         )
+
+    def context(self) -> conversation_module.Context | None:
+        """The earlier turns the answer depends on, matched by meaning; None for a single question, a
+        standalone one, a tool result or a history with tool calls (those keep the exact rule)."""
+        if self.prompt_role != "user" or not self._plain_history():
+            return None
+        return conversation_module.context_of([(m.role, m.content) for m in self.history], self.prompt)
+
+    def _plain_history(self) -> bool:
+        return all(m.role in ("user", "assistant") and not m.tool_calls for m in self.history)
 
     def checked(self, model: str, max_prompt_chars: int, *, parsed: bool = False) -> AskRequest:
         """This request with its :class:`Lookup` made: the prompt checked (an ``InvalidInput`` at the edge,
-        before any answer starts) and normalised, once for the lookup, the single-flight key and the store.
-        ``parsed``: see :meth:`Lookup.of`."""
+        before any answer starts) and normalised, once for the lookup, the single-flight key and the store;
+        the history's size too (a ``TooLarge``). ``parsed``: see :meth:`Lookup.of`."""
         if self.query is not None:
             return self
-        return replace(self, query=Lookup.of(self.prompt, self.scope(model), max_prompt_chars, parsed=parsed))
+        validate.history_size([m.content for m in self.history])
+        query = Lookup.of(self.prompt, self.scope(model), max_prompt_chars, parsed=parsed, context=self.context())
+        return replace(self, query=query)
+
+
+CONTEXT_MARKER = ("context",)
+"""Puts the conversations matched by meaning in a semantic scope of their own: their entries are only
+compared with each other, never with single questions."""
 
 
 def _turn(message: ChatMessage) -> tuple[str, ...]:

@@ -73,6 +73,7 @@ class ColumnRecord:
     lookup_ms: float | None = None
     rejected_by: str | None = None  # the guard that refused the best candidate above the threshold
     joined: bool = False  # shared a generation another request started (single-flight)
+    conversation: bool = False  # earlier turns matched by meaning (nearhit.cache.conversation)
 
     def to_dict(self) -> dict[str, Any]:
         """The record's fields by name (flat values only: no ``dataclasses.asdict`` deep copy per request)."""
@@ -98,6 +99,8 @@ def _counter_updates(record: ColumnRecord) -> dict[str, float]:
     }
     if record.degraded:
         updates[f"{prefix}:degraded"] = 1
+    if record.conversation and record.outcome in ("exact", "semantic"):
+        updates[f"{prefix}:conversation_hits"] = 1
     return updates
 
 
@@ -345,6 +348,8 @@ def _totals_view(totals: dict[str, float]) -> dict[str, Any]:
         "raw_requests": int(totals.get("raw:requests", 0.0)),
         "exact_hits": int(exact),
         "semantic_hits": int(semantic),
+        "conversation_hits": int(totals.get("cache:conversation_hits", 0.0)),
+        "single_turn_hits": int(exact + semantic - totals.get("cache:conversation_hits", 0.0)),
         "misses": int(totals.get("cache:outcome:miss", 0.0)),
         "errors": int(totals.get("cache:outcome:error", 0.0)),
         "degraded": int(totals.get("cache:degraded", 0.0)),

@@ -8,10 +8,12 @@ import { startMetrics, refreshMetrics } from "./metrics.js";
 const HOVER_KEY = "nearhit.hover";
 const HISTORY_KEY = "nearhit.history";
 const HISTORY_MAX = 50;
+const TURNS_SENT = 20; // the last 10 questions and answers of a conversation go with each question
 
 const state = {
   config: null,
   conversationId: null,
+  turns: [], // the earlier turns of the current conversation, sent as `history` (none in the shared one)
   controller: null,
   history: loadHistory(),
   hover: localStorage.getItem(HOVER_KEY) !== "off",
@@ -223,6 +225,10 @@ function renderInspector(doc) {
   if (doc.bound) rows.push(["Wrong-hit bound", `${doc.bound.action} — ${doc.bound.reason}`]);
   if (doc.reason) rows.push(["Reason", doc.reason]);
   if (doc.answer?.prompt) rows.push(["Cached prompt", doc.answer.prompt]);
+  if (doc.context) {
+    const earlier = doc.context.turns.map(([role, content]) => `${role}: ${content}`).join(" · ");
+    rows.push(["Matched context", `${doc.context.turns.length} earlier turns, similarity ${num(doc.context.similarity, 4)} — ${earlier}`]);
+  }
   const timings = Object.entries(doc.timings_ms ?? {}).map(([k, v]) => `${k} ${fmtMs(v)}`).join(" · ");
   if (timings) rows.push(["Timings", timings]);
 
@@ -288,6 +294,7 @@ function currentRequest(prompt) {
   const system = $("#system-prompt").value;
   if (system.trim()) body.system_prompt = system;
   if (state.conversationId) body.conversation_id = state.conversationId;
+  if (state.conversationId && state.turns.length) body.history = state.turns.slice(-TURNS_SENT);
   const threshold = $("#threshold").value.trim();
   if (threshold !== "") body.threshold = Number(threshold);
   body.include_raw = $("#include-raw").checked;
@@ -332,6 +339,9 @@ async function ask(prompt) {
       column.finish(data, rank);
       if (column === cache) {
         matchOnComplete(data, request);
+        if (state.conversationId === request.conversation_id && data.status === "done") {
+          rememberTurn(prompt, cache.answer.textContent);
+        }
         entry.outcome = data.status === "error" ? "error" : data.status === "degraded" ? "degraded" : data.outcome;
         entry.similarity = data.similarity;
         entry.ms = data.total_ms;
@@ -445,12 +455,26 @@ function newConversationId() {
   return `conv-${random.slice(0, 8)}`;
 }
 
+function rememberTurn(prompt, answer) {
+  if (!answer) return;
+  state.turns.push({ role: "user", content: prompt }, { role: "assistant", content: answer });
+  renderTurns();
+}
+
+function renderTurns() {
+  const count = state.turns.length;
+  $("#conversation-turns").dataset.count = String(count);
+  text("conversation-turns", count ? `${count} earlier turns go with the next question.` : "");
+}
+
 function setupScope() {
   $("#new-conversation").addEventListener("click", () => {
     state.conversationId = newConversationId();
+    state.turns = [];
+    renderTurns();
     text("conversation-id", state.conversationId);
     $("#conversation-id").dataset.id = state.conversationId;
-    text("conversation-note", "New conversation: only its own answers are reused.");
+    text("conversation-note", "New conversation: only its own answers are reused; its earlier turns go with each question.");
   });
   $("#clear-history").addEventListener("click", () => {
     state.history = [];

@@ -1,0 +1,62 @@
+"""What matching a conversation by meaning adds to a lookup, on the real engine (embedded Redis, local embedder).
+
+Stores fow-cache's dev conversations (each ``a`` side), then times lookups of prompts never embedded before
+(so every lookup pays its embedding), one at a time: the last question alone (a single-question lookup), the
+same question after its earlier turns (question and context embedded in one batch, contexts compared), and
+the identical conversation again (the exact path: one read, no embedding).
+
+    python benchmarks/conversation_latency.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import uuid
+
+from nearhit.cache import SemanticCache
+from nearhit.config import load_settings
+from nearhit.evaluation import dataset, scratch_cache
+from nearhit.evaluation.runner import request
+
+
+async def main() -> None:
+    pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
+    run = uuid.uuid4().hex[:6]  # fresh text: no embedding is in the store yet
+    async with scratch_cache(load_settings()) as cache:
+        for pair in pairs:
+            await cache.store(request(cache, f"t{run}", pair.a), "an answer")
+        single = await _time(cache, [(f"{p.b.prompt} ({run}s)", ()) for p in pairs], run)
+        conversation = await _time(cache, [(f"{p.b.prompt} ({run}c)", _fresh(p.b.history, run)) for p in pairs], run)
+        exact = await _time(cache, [(p.a.prompt, p.a.history) for p in pairs], run)
+    print(f"{len(pairs)} lookups each, one at a time, prompts never embedded before\n")
+    print("| lookup | p50 ms | p90 ms | embed p50 ms | context p50 ms |")
+    print("|---|---|---|---|---|")
+    for name, rows in (("single question", single), ("conversation", conversation), ("identical history", exact)):
+        totals, embeds, contexts = zip(*rows, strict=True)
+        print(f"| {name} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} |")
+
+
+async def _time(
+    cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str], ...]]], run: str
+) -> list[tuple[float, float, float]]:
+    rows = []
+    for prompt, history in asks:
+        result = await cache.lookup(request(cache, f"t{run}", dataset.Side(prompt, history)))
+        t = result.timings_ms
+        rows.append((t["total"], t.get("embed", 0.0), t.get("context", 0.0)))
+    return rows
+
+
+def _fresh(history: tuple[tuple[str, str], ...], run: str) -> tuple[tuple[str, str], ...]:
+    """The history with a mark on its first turn: a context the embedding store has never seen."""
+    (role, content), *rest = history
+    return ((role, f"({run}) {content}"), *rest)
+
+
+def _p(values: tuple[float, ...], q: int) -> str:
+    return f"{statistics.quantiles(values, n=100)[q - 1]:.2f}"
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

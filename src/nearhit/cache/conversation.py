@@ -1,0 +1,249 @@
+"""A conversation's earlier turns as the context its answer depended on, and when two contexts are the same.
+
+An answer to "cancel it" is right for another conversation only if "it" is the same thing. So an entry of a
+conversation keeps, beside its question, the earlier turns (:class:`Context`); a lookup serves it only when
+the question matches (the usual path) *and* the context does (:func:`differs`): close in meaning (the
+embedding of every earlier turn, in one batch with the question's), the same facts stated by the user
+(numbers, names, dates), no changed detail in an otherwise identical history, and, for a reply such as
+"the second one" or "yes please", the same offer from the assistant. Greetings and small talk move the
+embedding little and state no facts, so they are ignored; reworded turns match by meaning.
+
+A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
+user) does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
+Histories with tool calls keep the older rule (exact earlier turns only): an agent's state is not text to
+compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation_context.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nearhit.guards.lexicon import STOP_WORDS
+from nearhit.guards.numbers import dates_of, quantities, unmatched
+from nearhit.guards.text import analyse, describe
+
+Turn = tuple[str, str]
+"""(role, content) of an earlier turn."""
+
+CONTEXT_THRESHOLD = 0.8
+"""The least cosine similarity of two contexts' embeddings for them to be the same (tuned on dev)."""
+NEAR_IDENTICAL = 0.7
+"""Token similarity (difflib ratio) from which two histories are one history with a detail changed."""
+CONTAINED = 0.85
+"""The share of the shorter side's user words found in order in the other's from which a difference in the
+user's turns is a change, not a rewording."""
+REPLY_MATCH = 0.9
+"""How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
+
+_POINTS_BACK = re.compile(
+    r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
+    r"okay|sure|same|instead|either|both|which|also|too|then|i|me|my|mine|we|us|our|she|he|her|him|his|"
+    r"someone|good choice|worth it|recommend|suit)\b|^\W*(so|and|but|cool|great|fine|right|what about)\b",
+    re.IGNORECASE,
+)
+"""Words by which a question leans on what was said before, or on who asks ("a good choice": for whom?)."""
+_SMALL_TALK = re.compile(
+    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|sorry|random|unrelated|"
+    r"off topic|btw|by the way|anyway|finally|ok|okay|cool|awesome|great|nice|ah+|oh|ow|wow|phew|relief|"
+    r"makes sense|perfect)\b"
+)
+"""Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
+_CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't)\b")
+"""Marks of a correction ("sorry, I explained that wrong"): never small talk, whatever else the span says."""
+_WORDS = re.compile(r"[\w']+")
+_ORDINAL = re.compile(
+    r"\b(first|second|third|fourth|last|former|latter)\b(\s+(one|option|choice)\b|\W*$)|\boption\s*\d",
+    re.IGNORECASE,
+)
+"""A reply that picks an offered option by its place ("the second one", "option 2")."""
+_REPLY_WORDS = frozenset(
+    {
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "please",
+        "ok",
+        "okay",
+        "sure",
+        "go",
+        "ahead",
+        "on",
+        "then",
+        "do",
+        "it",
+        "that",
+        "thanks",
+        "thank",
+        "you",
+        "fine",
+        "no",
+        "nope",
+        "sounds",
+        "good",
+        "great",
+        "perfect",
+        "lets",
+        "let",
+        "us",
+        "with",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The earlier turns an answer depended on (roles user and assistant; system prompts scope apart)."""
+
+    turns: tuple[Turn, ...]
+
+    @property
+    def text(self) -> str:
+        """What is embedded: every earlier turn, in order."""
+        return "\n".join(content for _, content in self.turns)
+
+    def to_json(self) -> str:
+        return json.dumps([list(turn) for turn in self.turns], ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Context | None:
+        """The stored form back (None for an entry stored without a context, or an unreadable one)."""
+        try:
+            turns = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(turns, list) or not all(
+            isinstance(t, list) and len(t) == 2 and all(isinstance(x, str) for x in t) for t in turns
+        ):
+            return None
+        return cls(tuple((role, content) for role, content in turns))
+
+
+def standalone(question: str) -> bool:
+    """Whether ``question`` needs none of the turns before it: a full question (four words or more) with no
+    word that points back ("it", "the second one", "so ...") and nothing about the asker ("I", "my")."""
+    return len(analyse(question).tokens) >= 4 and not _POINTS_BACK.search(question)
+
+
+def context_of(history: Sequence[Turn], question: str) -> Context | None:
+    """The context to match ``question``'s conversation by, or None: no history, a standalone question, or
+    turns other than user and assistant text (tool calls are matched exactly, as before)."""
+    if not history or standalone(question):
+        return None
+    if any(role not in ("user", "assistant") for role, _ in history):
+        return None
+    return Context(tuple(history))
+
+
+def differs(question: str, query: Context, cached: Context, similarity: float) -> str | None:
+    """Why the cached context is not the query's (a reason to show), or None when they are the same.
+
+    ``similarity`` is the cosine of the two contexts' embeddings."""
+    if similarity < CONTEXT_THRESHOLD:
+        return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
+    facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
+    if facts is not None:
+        return f"the earlier turns state other facts: {facts}"
+    changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"))
+    if changed is not None:
+        return f"the user's turns say something the other's do not: {changed!r}"
+    mine, theirs = _tokens(query.text), _tokens(cached.text)
+    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
+    if matcher.ratio() >= NEAR_IDENTICAL:
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "replace" and _has_content(mine[i1:i2]) and _has_content(theirs[j1:j2]):
+                return (
+                    f"a detail of the earlier turns changed: {' '.join(mine[i1:i2])!r} vs {' '.join(theirs[j1:j2])!r}"
+                )
+    if _ORDINAL.search(question) and _tokens(_said_by(query, "assistant")) != _tokens(_said_by(cached, "assistant")):
+        return "the reply picks an option by its place, and the options offered differ"
+    if _is_reply(question):
+        offer = difflib.SequenceMatcher(None, _tokens(_last(query)), _tokens(_last(cached)), autojunk=False).ratio()
+        if offer < REPLY_MATCH:
+            return f"the reply answers another offer (the assistant's last turns are {offer:.0%} alike)"
+    return None
+
+
+def _changed_by_user(mine: str, theirs: str) -> str | None:
+    """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
+    other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through;
+    a reworded history shares too little for this test and is left to the embedding and the facts."""
+    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    content_a, content_b = _content(a), _content(b)
+    counts = Counter(content_a)
+    if content_a != content_b and counts == Counter(content_b) and max(counts.values(), default=0) > 1:
+        # Things named twice that trade places: "shoes and a jacket ... the shoes don't fit" and the reverse.
+        return "the same words in another order"
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    shared = sum(block.size for block in matcher.get_matching_blocks())
+    if shared < CONTAINED * min(len(a), len(b)):
+        return None
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        span = a[i1:i2] + b[j1:j2]
+        said = " ".join(span)
+        if tag != "equal" and _has_content(span) and (_CORRECTION.search(said) or not _SMALL_TALK.search(said)):
+            return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
+    return None
+
+
+def _said_by(context: Context, role: str) -> str:
+    return "\n".join(content for who, content in context.turns if who == role)
+
+
+def _last(context: Context) -> str:
+    return next((content for who, content in reversed(context.turns) if who == "assistant"), "")
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return analyse(text).tokens
+
+
+def _content(tokens: Sequence[str]) -> list[str]:
+    return [token for token in tokens if token not in STOP_WORDS and "'" not in token]
+
+
+def _has_content(tokens: Sequence[str]) -> bool:
+    return any(token not in STOP_WORDS for token in tokens)
+
+
+def _is_reply(question: str) -> bool:
+    return all(token in _REPLY_WORDS for token in _tokens(question))
+
+
+def _different_facts(mine: str, theirs: str) -> str | None:
+    """Numbers, dates or names that one side's user turns state and the other's do not."""
+    a, b = analyse(mine), analyse(theirs)
+    only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
+    if only_a or only_b:
+        return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
+    if dates_of(a) != dates_of(b):
+        return f"{describe(dates_of(a) - dates_of(b)) or 'none'} vs {describe(dates_of(b) - dates_of(a)) or 'none'}"
+    names_a, names_b = a.entities - b.entities, b.entities - a.entities
+    if names_a and names_b:
+        return f"{describe(names_a)} vs {describe(names_b)}"
+    return None
+
+
+def vector_text(vector: np.ndarray) -> str:
+    """A context's embedding as stored with its entry (base64 of float32)."""
+    return base64.b64encode(vector.astype(np.float32).tobytes()).decode("ascii")
+
+
+def vector_of(text: str, dimension: int) -> np.ndarray | None:
+    """The stored embedding back, or None when absent, unreadable or of another size."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw or len(raw) != 4 * dimension:
+        return None
+    return np.frombuffer(raw, dtype=np.float32)

@@ -1,0 +1,92 @@
+"""Conversations through ``/ask/stream`` (issue 14; the gateway's: ``tests/gateway/test_conversations.py``):
+a reworded history hits, each trap family misses (another subject, a changed detail, an added constraint, a
+reply to another offer), an identical history is an exact hit without an embedding. The real server, the real
+embedded Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.test_ask_stream import ask_stream
+from tests.support.live import LiveServer
+from tests.support.waiting import settled
+
+Turns = list[dict[str, str]]
+
+
+def turns(user: str, assistant: str) -> Turns:
+    return [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+
+
+QUESTION = "How do I cancel it?"
+CACHED = turns(
+    "I have a Flixora Standard subscription that I barely use.",
+    "Your Flixora Standard plan renews on the 14th at £10.99 a month. Would you like to cancel or change plan?",
+)
+REWORDED = turns(
+    "I barely use my Flixora Standard subscription.",
+    "Your Flixora Standard plan costs £10.99 a month and renews on the 14th. Do you want to cancel it or change plan?",
+)
+CHATTER = turns(
+    "Hi there, hope you're well! I have a Flixora Standard subscription that I barely use.",
+    "Hello! Your Flixora Standard plan renews on the 14th at £10.99 a month. Would you like to cancel or change plan?",
+)
+TRAPS = {
+    "context swap": turns(
+        "My PulseFit gym membership is costing me too much.",
+        "Your PulseFit Off-Peak membership is £24.99 a month with 30 days' notice. Would you like to cancel it?",
+    ),
+    "detail swap": turns(
+        "I have a Flixora Premium subscription that I barely use.",
+        "Your Flixora Premium plan renews on the 14th at £17.99 a month. Would you like to cancel or change plan?",
+    ),
+    "constraint added": turns(
+        "I have a Flixora Standard subscription that I barely use. I signed up through my Kestrel phone contract.",
+        "Your Flixora Standard plan renews on the 14th at £10.99 a month. Would you like to cancel or change plan?",
+    ),
+}
+
+
+async def served(live: LiveServer, history: Turns, prompt: str = QUESTION) -> dict[str, Any]:
+    """The cache document of one ``/ask/stream`` call (the answer stored before returning)."""
+    stream = await ask_stream(live.client, {"prompt": prompt, "history": history, "include_raw": False})
+    await settled(live.runtime)
+    return next(data for kind, data in stream if kind == "cache_document")
+
+
+async def test_ask_stream_matches_conversations_by_meaning(live: LiveServer) -> None:
+    assert (await served(live, CACHED))["match"] is None
+    exact = await served(live, CACHED)
+    assert exact["match"] == "exact" and "embed" not in exact["timings_ms"]  # identical history: no embedding
+    for history in (REWORDED, CHATTER):
+        document = await served(live, history)
+        assert document["match"] == "semantic", document
+        assert document["context"]["turns"] == [[t["role"], t["content"]] for t in CACHED]
+        assert 0.8 <= document["context"]["similarity"] <= 1
+    for name, history in TRAPS.items():
+        document = await served(live, history)
+        assert document["match"] is None, (name, document)
+        assert document["rejected_by"] == "context", (name, document)
+    stats = (await live.client.get("/cache/stats")).json()
+    assert stats["counters"]["conversation_hits"] == 3
+    await live.runtime.telemetry.flush()
+    totals = (await live.client.get("/telemetry/summary")).json()["all_time"]
+    assert totals["conversation_hits"] == 3 and totals["single_turn_hits"] == 0
+
+
+async def test_a_bare_reply_matches_only_the_same_offer(live: LiveServer) -> None:
+    offer = turns("My Flixora subscription renews tomorrow.", "£12.99 will be taken tomorrow. Shall I cancel it first?")
+    other = turns(
+        "My Flixora subscription renews tomorrow.",
+        "£12.99 will be taken tomorrow. Shall I switch you to annual billing instead, saving £26 a year?",
+    )
+    await served(live, offer, "yes please")
+    document = await served(live, other, "Yes please.")
+    assert document["match"] is None and document["rejected_by"] == "context", document
+
+
+async def test_a_standalone_question_ignores_the_history(live: LiveServer) -> None:
+    question = "Does Flixora offer a free trial for new customers?"
+    await served(live, [], question)
+    document = await served(live, TRAPS["context swap"], question)
+    assert document["match"] in ("exact", "semantic"), document

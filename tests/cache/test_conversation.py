@@ -1,0 +1,102 @@
+"""The rules that say whether two conversations' earlier turns are the same context (no Redis, no embedder)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nearhit.cache.conversation import Context, context_of, differs, standalone, vector_of, vector_text
+
+FLIXORA = Context(
+    (
+        ("user", "I have a Flixora Standard subscription that I barely use."),
+        ("assistant", "Your Flixora Standard plan renews on the 14th at £10.99. Would you like to cancel?"),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "alone"),
+    [
+        ("Do you deliver on Sundays?", True),
+        ("Is PulseFit open on Christmas Day?", True),
+        ("cancel it", False),
+        ("How do I cancel it?", False),
+        ("can I bring my dog?", False),  # about the asker: their situation was told before
+        ("so what will I pay a month?", False),
+        ("book the first slot", False),
+    ],
+)
+def test_a_question_stands_alone_when_nothing_points_back(question: str, alone: bool) -> None:
+    assert standalone(question) is alone
+
+
+def test_tool_turns_and_standalone_questions_have_no_context() -> None:
+    assert context_of([], "cancel it") is None
+    assert context_of(FLIXORA.turns, "Do you deliver on Sundays?") is None
+    assert context_of([("user", "x"), ("tool", "{}")], "cancel it") is None
+    assert context_of(FLIXORA.turns, "cancel it") == FLIXORA
+
+
+def user(
+    text: str, assistant: str = "Your Flixora Standard plan renews on the 14th at £10.99. Would you like to cancel?"
+) -> Context:
+    return Context((("user", text), ("assistant", assistant)))
+
+
+@pytest.mark.parametrize(
+    ("other", "similarity", "reason"),
+    [
+        (FLIXORA, 0.5, "about something else"),
+        (user("I have a Flixora Standard subscription that I barely use, £12 a month."), 0.95, "other facts"),
+        (user("I have a Flixora Premium subscription that I barely use."), 0.95, "other facts"),
+        (
+            user("I have a Flixora Standard subscription that I barely use. I pay through Kestrel."),
+            0.9,
+            "the user's turns",
+        ),
+        (
+            user(
+                "I have a Flixora Standard subscription that I barely use.",
+                "Your Flixora Standard plan renews on the 15th at £10.99. Would you like to cancel?",
+            ),
+            0.99,
+            "a detail",
+        ),
+    ],
+)
+def test_a_changed_context_is_named(other: Context, similarity: float, reason: str) -> None:
+    found = differs("how do I cancel it?", other, FLIXORA, similarity)
+    assert found is not None and reason in found
+
+
+def test_small_talk_and_the_same_turns_are_the_same_context() -> None:
+    assert differs("cancel it", FLIXORA, FLIXORA, 1.0) is None
+    chatty = user("Hi there, hope you're well! I have a Flixora Standard subscription that I barely use.")
+    assert differs("cancel it", chatty, FLIXORA, 0.9) is None
+
+
+def test_a_reply_needs_the_same_offer_and_an_ordinal_the_same_order() -> None:
+    other_offer = user(FLIXORA.turns[0][1], "Shall I switch you to annual billing instead?")
+    assert differs("yes please", other_offer, FLIXORA, 0.85) is not None
+    first = Context((("user", "Two flights?"), ("assistant", "1) 07:10 direct, £142; 2) 06:40 via Amsterdam, £98.")))
+    swapped = Context((("user", "Two flights?"), ("assistant", "1) 06:40 via Amsterdam, £98; 2) 07:10 direct, £142.")))
+    assert differs("the first one", swapped, first, 0.99) is not None
+
+
+def test_the_stored_vector_reads_back_and_a_bad_one_is_none() -> None:
+    vector = np.arange(4, dtype=np.float32)
+    assert np.array_equal(vector_of(vector_text(vector), 4), vector)  # type: ignore[arg-type]
+    assert vector_of(vector_text(vector), 8) is None
+    assert vector_of("not base64!", 4) is None
+    assert Context.from_json(FLIXORA.to_json()) == FLIXORA
+    assert Context.from_json("") is None and Context.from_json("[1, 2]") is None
+
+
+def test_things_named_twice_that_trade_places_differ_a_reordered_sentence_does_not() -> None:
+    shoes = user("I bought shoes and a jacket. The shoes don't fit, the jacket is perfect.", "Glad one worked out.")
+    jacket = user("I bought shoes and a jacket. The jacket doesn't fit, the shoes are perfect.", "Glad one worked out.")
+    found = differs("how do I return it?", jacket, shoes, 0.98)
+    assert found is not None and "another order" in found
+    reordered = user("I barely use my Flixora Standard subscription.")
+    assert differs("how do I cancel it?", reordered, FLIXORA, 0.9) is None

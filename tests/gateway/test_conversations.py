@@ -1,0 +1,30 @@
+"""Conversations through ``/v1/chat/completions`` (issue 14): the earlier messages of the request are matched
+by meaning, as on ``/ask/stream`` (the same histories: ``tests/api/test_conversations.py``)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.api.test_conversations import CACHED, QUESTION, REWORDED, TRAPS, Turns
+from tests.gateway.conftest import ServeGateway
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_gateway_matches_the_earlier_messages_by_meaning(serve: ServeGateway, stream: bool) -> None:
+    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as client:
+
+        async def call(history: Turns) -> str:
+            messages = [*history, {"role": "user", "content": QUESTION}]
+            body = {"model": "gpt-4o", "messages": messages, "stream": stream}
+            response = await client.post("/chat/completions", json=body, headers={"authorization": "Bearer sk-x"})
+            assert response.status_code == 200, response.text
+            await gateway.settled()
+            return response.headers["x-nearhit-cache"]
+
+        assert await call(CACHED) == "miss"
+        await gateway.wait_entries(1)
+        assert await call(CACHED) == "hit-exact"
+        assert await call(REWORDED) == "hit-semantic"
+        for name, history in TRAPS.items():
+            assert await call(history) == "miss", name
