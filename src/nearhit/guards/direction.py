@@ -8,14 +8,16 @@ both texts trade roles, the texts ask opposite things: "use butter instead of oi
 
 Without a marker, word order gives the roles: the same content words with two of them trading places
 around a word that stays ("can my landlord evict me" / "can I evict my landlord", "can a cat eat dog
-food" / "can a dog eat cat food") swap who does what to whom.
+food" / "can a dog eat cat food") swap who does what to whom, unless one side is in the passive voice
+(``data/passive.txt``), which puts the thing acted on first ("Redis stores vectors" / "vectors are stored
+in Redis").
 """
 
 from __future__ import annotations
 
 from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
-from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups
+from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups, pairs
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -142,6 +144,23 @@ def _order_swap(q: Text, c: Text) -> str | None:
     return None
 
 
+_BE, _PARTICIPLES = next(
+    (frozenset(be), frozenset(parts)) for (code, *be), parts in pairs("passive.txt") if code == "en:"
+)
+_PASSIVE_REACH = 4  # "are vectors stored", "is the user's password hashed": the subject sits in between
+
+
+def _passive(text: Text) -> bool:
+    """Whether the text is in the passive voice: a form of "be" with a participle a few words after it."""
+    tokens = text.tokens
+    for i, token in enumerate(tokens):
+        if token in _BE:
+            after = tokens[i + 1 : i + 1 + _PASSIVE_REACH]
+            if any(word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) for word in after):
+                return True
+    return False
+
+
 def _keeps_preposition(q: Text, c: Text, at_q: int, at_c: int) -> bool:
     """Whether the word at ``at_q`` in ``q`` and ``at_c`` in ``c`` follows the same preposition in both."""
     before_q, before_c = q.tokens[at_q - 1] if at_q else "", c.tokens[at_c - 1] if at_c else ""
@@ -208,7 +227,7 @@ class DirectionGuard(SignalGuard):
         reversed_pivot = _pivot_swap(q, c)
         if reversed_pivot is not None:
             return self._signal(1.0, reversed_pivot)
-        swapped_order = _order_swap(q, c)
+        swapped_order = _order_swap(q, c) if _passive(q) == _passive(c) else None
         if swapped_order is not None:
             return self._signal(ORDER_SWAP, swapped_order)
         agent = _agent_change(q, c)
