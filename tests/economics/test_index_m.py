@@ -4,28 +4,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from fastapi import FastAPI
 
-from nearhit.api.calculator import router
 from nearhit.cli.calc_cmd import calc
 from nearhit.economics import Scenario, estimate, resolve_prices
 from nearhit.economics.footprint import entry_footprint
-
-EXAMPLE = {"requests_per_day": 100_000, "input_tokens": 500, "output_tokens": 300, "hit_rate": 0.3}
-ARGS = ["--requests-per-day", "100000", "--input-tokens", "500", "--output-tokens", "300", "--hit-rate", "0.3"]
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    app.include_router(router)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
-        yield http
+from tests.support.calculator import EXAMPLE, EXAMPLE_ARGS
 
 
 def _graph_bytes(m: int) -> int:
@@ -55,7 +42,7 @@ async def test_the_api_and_the_cli_follow_the_setting(
     body = (await client.post("/calculator/estimate", json=EXAMPLE)).json()
     assert body["scenario"]["hnsw_m"] == 48
     assert body["footprint"]["index_graph"] == _graph_bytes(48)
-    result = CliRunner().invoke(calc, [*ARGS, "--json"])
+    result = CliRunner().invoke(calc, [*EXAMPLE_ARGS, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["scenario"]["hnsw_m"] == 48
     explicit = (await client.post("/calculator/estimate", json=EXAMPLE | {"hnsw_m": 8})).json()

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from fastapi import FastAPI
 
-from nearhit.api.calculator import router
 from nearhit.cli.calc_cmd import calc
 from nearhit.economics import Scenario, estimate, resolve_prices
 from nearhit.errors import InvalidInput
-
-EXAMPLE = {"requests_per_day": 100_000, "input_tokens": 500, "output_tokens": 300, "hit_rate": 0.3}
-EXAMPLE_ARGS = ["--requests-per-day", "100000", "--input-tokens", "500", "--output-tokens", "300", "--hit-rate", "0.3"]
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    app.include_router(router)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
-        yield http
+from tests.support.calculator import EXAMPLE, EXAMPLE_ARGS
 
 
 def _cli(*args: str) -> Any:
