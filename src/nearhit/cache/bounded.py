@@ -70,6 +70,11 @@ class Decision:
     served_from: float  # the lowest similarity served now (1.01: none yet)
     audit: bool = False
 
+    @property
+    def explores(self) -> bool:
+        """Withheld to learn: the answer is checked against a fresh one (a probe that explores)."""
+        return self.action == "explore"
+
 
 def check_bound(value: float, name: str = "NEARHIT_MAX_WRONG_RATE") -> float:
     """The bound, or ValueError naming ``name``: a rate in (0, 0.5]."""

@@ -1,13 +1,16 @@
 """Which candidate a semantic lookup serves: the guards' vetoes in rank order, or the calibrated decision's
-best score. Pure functions over the KNN rows (no I/O), so they test without Redis."""
+best score; then, under a wrong-hit bound, whether the chosen one is served or withheld. Pure functions over
+the KNN rows (no I/O), so they test without Redis."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
-from nearhit.cache import entry
-from nearhit.cache.results import Candidate, LookupResult
+import numpy as np
+
+from nearhit.cache import bounded, entry
+from nearhit.cache.results import Candidate, LookupResult, Probe
 
 if TYPE_CHECKING:
     from nearhit.decision import Decision, Judgement
@@ -87,3 +90,40 @@ def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decisio
         result.answer = entry.read_answer(doc_id, fields)
     else:
         result.rejected_by, result.rejection_reason = judgement.rejected_by, judgement.reason
+
+
+def within_bound(
+    result: LookupResult,
+    vector: np.ndarray,
+    static_threshold: float,
+    bound: float,
+    observations: dict[str, list[bounded.Observation]],
+    histogram: bounded.Histogram,
+    draw: float,
+) -> bounded.Decision:
+    """Serve the chosen candidate only where the wrong-hit bound holds; otherwise withhold it as a probe."""
+    assert result.answer is not None and result.similarity is not None
+    answer, similarity = result.answer, result.similarity
+    decision = bounded.decide(
+        similarity,
+        static_threshold=static_threshold,
+        bound=bound,
+        histogram=histogram,
+        is_verified=bounded.verified(vector, observations.get(answer.doc_id, ())),
+        draw=draw,
+    )
+    result.bound = {
+        "max_wrong_rate": bound,
+        "action": decision.action,
+        "reason": decision.reason,
+        "served_from": decision.served_from,
+        "static_threshold": static_threshold,
+        "audit": decision.audit,
+    }
+    if decision.action == "serve":
+        return decision
+    result.probe = Probe(answer.doc_id, similarity, decision.explores, answer.response)
+    result.candidates = [replace(c, outcome="withheld") if c.outcome == "served" else c for c in result.candidates]
+    result.match, result.answer = None, None
+    result.rejected_by, result.rejection_reason = "bound", decision.reason
+    return decision

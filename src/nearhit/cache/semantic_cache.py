@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,7 +24,7 @@ from redis.asyncio.cluster import RedisCluster
 from redisvl.query import VectorQuery
 
 from nearhit import tracing, validate
-from nearhit.cache import bounded, choose, conversation, entry
+from nearhit.cache import bounded, choose, context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient
@@ -160,7 +159,8 @@ class SemanticCache(CacheAdmin):
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = idx.query_as_json(knn, spec.name)
             stage = time.perf_counter()
-            rows, contexts = self._match_contexts(result, query, rows)
+            rows, contexts, rejected = context_match.match(result, query, rows, self.embedder.dimension)
+            self._count(*["context_rejections"] * rejected)
             result.timings_ms["context"] = _ms_since(stage)
             stage = time.perf_counter()
             rows, observations, histogram = await self._feedback_state(result, vector, rows, labelled)
@@ -175,7 +175,11 @@ class SemanticCache(CacheAdmin):
                 choose.by_guards(result, query.prompt, rows, self.guards)
             result.candidates.sort(key=lambda candidate: -candidate.similarity)
             if result.match == "semantic" and histogram is not None:
-                self._bound(result, vector, used_threshold, observations, histogram)
+                assert self.max_wrong_rate is not None  # a histogram is read only under a bound
+                decision = choose.within_bound(
+                    result, vector, used_threshold, self.max_wrong_rate, observations, histogram, self._random.random()
+                )
+                self._count("audits" if decision.audit else None, "explorations" if decision.explores else None)
             tracing.set_attributes(
                 span,
                 match=result.match or "miss",
@@ -223,42 +227,6 @@ class SemanticCache(CacheAdmin):
         context_vector = vectors[1] if query.context is not None else None
         return vectors[0], context_vector, ((missing, computed) if computed is not None else None)
 
-    def _match_contexts(
-        self, result: LookupResult, query: Lookup, rows: list[tuple[str, dict[str, str]]]
-    ) -> tuple[list[tuple[str, dict[str, str]]], dict[str, dict[str, object]]]:
-        """Keep the candidates whose earlier turns are the query's (:func:`conversation.differs`); the others
-        are rejected by ``context``. Returns the kept rows and, per kept entry, the context it matched."""
-        kept: list[tuple[str, dict[str, str]]] = []
-        matched: dict[str, dict[str, object]] = {}
-        for doc_id, fields in rows:
-            cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
-            if query.context is None and cached is None:
-                kept.append((doc_id, fields))
-                continue
-            similarity = 0.0
-            reason: str | None
-            if query.context is None or cached is None:
-                reason = "one side has earlier turns the answer depended on, the other has none"
-            else:
-                assert query.context_vector is not None
-                stored = conversation.vector_of(fields.get(entry.CONTEXT_VECTOR, ""), self.embedder.dimension)
-                similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
-                reason = conversation.differs(query.prompt, query.context, cached, similarity)
-            if reason is None:
-                kept.append((doc_id, fields))
-                matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
-                continue
-            prompt = fields.get("prompt", "")
-            result.candidates.append(
-                Candidate(doc_id, prompt, entry.similarity(fields), "rejected_by_guard", "context", reason)
-            )
-            self._count("context_rejections")
-            if result.rejected_by is None and entry.similarity(fields) >= result.threshold:
-                result.rejected_by, result.rejection_reason = "context", reason
-                result.similarity = entry.similarity(fields)
-                result.distance = 1.0 - result.similarity
-        return kept, matched
-
     async def _feedback_state(
         self, result: LookupResult, vector: np.ndarray, rows: list[tuple[str, dict[str, str]]], labelled: bool
     ) -> tuple[list[tuple[str, dict[str, str]]], dict[str, list[bounded.Observation]], bounded.Histogram | None]:
@@ -290,42 +258,6 @@ class SemanticCache(CacheAdmin):
                 result.rejected_by, result.rejection_reason = "feedback", reason
                 result.similarity, result.distance = similarity, 1.0 - similarity
         return kept, observations, histogram
-
-    def _bound(
-        self,
-        result: LookupResult,
-        vector: np.ndarray,
-        static_threshold: float,
-        observations: dict[str, list[bounded.Observation]],
-        histogram: bounded.Histogram,
-    ) -> None:
-        """Serve the chosen candidate only where the wrong-hit bound holds; otherwise withhold it as a probe."""
-        assert result.answer is not None and result.similarity is not None and self.max_wrong_rate is not None
-        answer, similarity = result.answer, result.similarity
-        decision = bounded.decide(
-            similarity,
-            static_threshold=static_threshold,
-            bound=self.max_wrong_rate,
-            histogram=histogram,
-            is_verified=bounded.verified(vector, observations.get(answer.doc_id, ())),
-            draw=self._random.random(),
-        )
-        result.bound = {
-            "max_wrong_rate": self.max_wrong_rate,
-            "action": decision.action,
-            "reason": decision.reason,
-            "served_from": decision.served_from,
-            "static_threshold": static_threshold,
-            "audit": decision.audit,
-        }
-        if decision.action == "serve":
-            return
-        exploration = decision.action == "explore"
-        result.probe = Probe(answer.doc_id, similarity, exploration, answer.response)
-        result.candidates = [replace(c, outcome="withheld") if c.outcome == "served" else c for c in result.candidates]
-        result.match, result.answer = None, None
-        result.rejected_by, result.rejection_reason = "bound", decision.reason
-        self._count("audits" if decision.audit else None, "explorations" if exploration else None)
 
     def _settle(self, result: LookupResult, query: Lookup, accept: Accept | None) -> None:
         """Count the lookup once it is known whether the caller takes the answer: a refused hit is a miss (and
