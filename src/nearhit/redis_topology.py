@@ -135,7 +135,7 @@ async def _inspect_single(target: RedisTarget) -> Detected:
             )
         await _check_node(client, address)
     except RedisError as exc:
-        raise RedisUnavailable(f"cannot reach Redis at {address}: {exc}") from exc
+        raise RedisUnavailable(f"cannot reach Redis at {redact(target.url)}: {exc}") from exc
     finally:
         await client.aclose()
     return Detected(Topology.SINGLE, (address,))
@@ -268,6 +268,14 @@ def _auth(url: str) -> dict[str, Any]:
     if parts.scheme == "rediss":
         auth["ssl"] = True
     return auth
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for error messages and logs."""
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
 
 
 def _address(url: str) -> str:

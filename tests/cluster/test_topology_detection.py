@@ -102,6 +102,15 @@ async def test_unreachable_sentinel_is_named() -> None:
         await inspect(parse_target(f"redis+sentinel://127.0.0.1:{port}/nearhit"))
 
 
+async def test_an_unreachable_node_is_named_by_its_url_without_the_password() -> None:
+    port = free_port()
+    with pytest.raises(
+        RedisUnavailable, match=rf"cannot reach Redis at redis://\*\*\*@127\.0\.0\.1:{port}/0: "
+    ) as caught:
+        await inspect(parse_target(f"redis://user:s3cret@127.0.0.1:{port}/0"))
+    assert "s3cret" not in str(caught.value)
+
+
 async def test_a_single_node_is_detected(local_sentinel: LocalTopology) -> None:
     port = local_sentinel.ports("primary")[0]
     assert await inspect(parse_target(f"redis://127.0.0.1:{port}/0")) == Detected(

@@ -74,7 +74,7 @@ async def connect_redis(settings: Settings, url: str | None = None) -> RedisClie
     except (RedisError, OSError) as exc:
         await client.aclose()
         raise RedisUnavailable(
-            f"cannot reach Redis at {_redact(url)} within {settings.redis_timeout} s: {exc}"
+            f"cannot reach Redis at {redis_topology.redact(url)} within {settings.redis_timeout} s: {exc}"
         ) from exc
     return client
 
@@ -146,11 +146,3 @@ def _decision(settings: Settings, guards: GuardSet | None) -> Decision | None:
     from nearhit.decision import Decision
 
     return Decision(guards, threshold=settings.decision_threshold)
-
-
-def _redact(url: str) -> str:
-    """The URL without its password, for error messages and logs."""
-    if "@" not in url:
-        return url
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://***@{rest.split('@', 1)[1]}"
