@@ -86,41 +86,18 @@ def _option(field: str, *decls: str, **kwargs: Any) -> Callable[[FC], FC]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def calc(
-    model: str,
-    requests_per_day: float,
-    hit_rate: float,
-    input_tokens: int,
-    output_tokens: int,
-    embedding_model: str,
-    embedding_tokens: int | None,
-    ttl_seconds: int,
-    dim: int | None,
-    algorithm: Algorithm,
-    hnsw_m: int | None,
-    distinct_share: float | None,
-    prompt_bytes: int | None,
-    response_bytes: int | None,
-    ha: bool,
-    region: str,
-    headroom: float,
-    yearly_growth: float,
-    years: int,
-    llm_latency_ms: float | None,
-    hit_latency_ms: float,
-    input_price_per_mtok: float | None,
-    output_price_per_mtok: float | None,
-    embedding_price_per_mtok: float | None,
-    redis_price_per_node_hour: float | None,
     redis_prices: Path | None,
     as_of: datetime | None,
     observed: bool,
     as_json: bool,
+    **fields: Any,
 ) -> None:
     """Annual LLM, embedding and Redis spend with and without the cache, breakeven hit rate and Redis SKU.
 
     Every figure comes from a dated price: chat and embedding prices from genai-prices, Redis from the
     bundled Azure Managed Redis table (list prices and marked estimates).
     """
+    # ``fields``: one keyword per ``_option``, each named as the Scenario field it fills.
     if observed:
         seen = _observed()
         context = click.get_current_context()
@@ -128,45 +105,18 @@ def calc(
         def chosen(name: str) -> bool:
             return context.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
 
-        hit_rate = hit_rate if chosen("hit_rate") else seen.hit_rate
-        input_tokens = input_tokens if chosen("input_tokens") else seen.input_tokens
-        output_tokens = output_tokens if chosen("output_tokens") else seen.output_tokens
-        llm_latency_ms = llm_latency_ms if chosen("llm_latency_ms") else seen.llm_latency_ms
-        model = model if chosen("model") or not seen.model else seen.model
+        for name in ("hit_rate", "input_tokens", "output_tokens", "llm_latency_ms"):
+            if not chosen(name):
+                fields[name] = getattr(seen, name)
+        if seen.model and not chosen("model"):
+            fields["model"] = seen.model
         click.echo(
             f"observed over {seen.requests:,} requests: hit rate {seen.hit_rate:.1%}, {seen.input_tokens:,} in / "
             f"{seen.output_tokens:,} out tokens per LLM answer, priced as {seen.model}",
             err=True,
         )
     try:
-        scenario = Scenario(
-            requests_per_day=requests_per_day,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            hit_rate=hit_rate,
-            model=model,
-            embedding_model=embedding_model,
-            embedding_tokens=embedding_tokens,
-            dim=dim,
-            algorithm=algorithm,
-            hnsw_m=hnsw_m,
-            ttl_seconds=ttl_seconds,
-            distinct_share=distinct_share,
-            prompt_bytes=prompt_bytes,
-            response_bytes=response_bytes,
-            ha=ha,
-            region=region,
-            headroom=headroom,
-            yearly_growth=yearly_growth,
-            years=years,
-            llm_latency_ms=llm_latency_ms,
-            hit_latency_ms=hit_latency_ms,
-            input_price_per_mtok=input_price_per_mtok,
-            output_price_per_mtok=output_price_per_mtok,
-            embedding_price_per_mtok=embedding_price_per_mtok,
-            redis_price_per_node_hour=redis_price_per_node_hour,
-            as_of=as_of.date() if as_of else None,
-        )
+        scenario = Scenario(**fields, as_of=as_of.date() if as_of else None)
         result = estimate(scenario, resolve_prices(scenario, redis_prices))
     except InvalidInput as exc:
         raise click.UsageError(str(exc)) from None

@@ -11,7 +11,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
 
 from nearhit.config import load_settings
-from nearhit.economics.footprint import Algorithm
+from nearhit.economics.footprint import SECONDS_PER_DAY, Algorithm
 from nearhit.economics.prices import LOCAL_EMBEDDER
 from nearhit.embeddings.models import LOCAL_DIMENSION, OPENAI_DIMENSIONS
 from nearhit.errors import InvalidInput
@@ -52,7 +52,7 @@ BOUNDS: dict[str, Bound] = {
     "embedding_tokens": Bound(0, 2_000_000),
     "dim": Bound(2, 16_384),
     "hnsw_m": Bound(2, 512),
-    "ttl_seconds": Bound(1, 10 * 365 * 86_400),
+    "ttl_seconds": Bound(1, 10 * 365 * SECONDS_PER_DAY),
     "distinct_share": Bound(0, 1),
     "prompt_bytes": Bound(0, 10_000_000),
     "response_bytes": Bound(0, 10_000_000),
@@ -89,7 +89,7 @@ class Scenario:
     algorithm: Algorithm = "hnsw"
     hnsw_m: int | None = None
     """HNSW M; None: the index's own (``NEARHIT_HNSW_M``, 16 unless set), so memory follows the graph built."""
-    ttl_seconds: int = 86_400
+    ttl_seconds: int = SECONDS_PER_DAY
     distinct_share: float | None = None
     prompt_bytes: int | None = None
     response_bytes: int | None = None
