@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from nearhit.api import limits
 from nearhit.api.access import CallerDep, caller
-from nearhit.api.deps import AnswererDep, RuntimeDep
+from nearhit.api.deps import RuntimeDep
 from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.api.streams import KnownStream
 from nearhit.errors import NearhitError
@@ -36,6 +36,7 @@ from nearhit.gateway import (
 from nearhit.gateway.errors import invalid, unsupported
 from nearhit.gateway.options import unknown_model
 from nearhit.llm import count_tokens
+from nearhit.service.answering import Answerer
 
 # Every route needs a caller: a key of the key table (or the admin token) when one is set, anyone otherwise. Each
 # route declares it once (a ``CallerDep`` parameter, or ``_CALLER``): a router-wide one on top would be solved again.
@@ -141,13 +142,10 @@ def _error(exc: GatewayError) -> JSONResponse:
     openapi_extra={"requestBody": _CHAT_BODY, "parameters": _CONTROL_PARAMETERS},
     responses=_ERRORS | {200: {"content": {"application/json": {}, "text/event-stream": {}}}},
 )
-async def chat_completions(
-    request: Request,
-    answerer: AnswererDep,
-    who: CallerDep,
-) -> Response:
+async def chat_completions(request: Request, who: CallerDep) -> Response:
     try:
         config = _config(request)
+        answerer = Answerer(request.app.state.runtime)  # made here: one dependency fewer to solve per request
         tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
         call = parse_chat(await _json_of(request), config.max_n)
         route = config.route(call.model)
