@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
 from nearhit.api import limits
@@ -165,9 +166,12 @@ async def chat_completions(request: Request) -> Response:
             if run.hit:
                 return KnownStream(await run.hit_writes(), headers)
             return StreamingResponse(run.sse(), media_type="text/event-stream", headers=headers)
-        body = await run.body()
+        if run.hit:  # the answer is known whole: sent first, the hit's bookkeeping after the send
+            body, after = run.hit_body(), BackgroundTask(run.drain)
+        else:
+            body, after = await run.body(), None
         await limits.charge(request, who, run.completion_tokens)
-        return Response(body, media_type="application/json", headers=headers)
+        return Response(body, media_type="application/json", headers=headers, background=after)
     except GatewayError as exc:
         return _error(exc)
 

@@ -123,13 +123,31 @@ class ChatRun:
         await self._events.aclose()
 
     async def body(self) -> bytes:
-        """The whole ``chat.completion``, encoded; raises :class:`GatewayError` if a generation failed."""
+        """The whole ``chat.completion``, encoded; raises :class:`GatewayError` if a generation failed. A hit's
+        is encoded at once (:meth:`hit_body`): read it that way and :meth:`drain` after sending it."""
         try:
             async for _, event in self._all_events():
                 if isinstance(event, ColumnDone) and event.status == "error":
                     raise _failure(event)
         finally:
             await self.aclose()
+        return self._encoded()
+
+    def hit_body(self) -> bytes:
+        """A hit's whole ``chat.completion``, encoded from the answers served, before its events are read: the
+        rest of them (the pieces, the telemetry record at the end) is left to :meth:`drain`, after the send."""
+        assert self.hit
+        return self._encoded()
+
+    async def drain(self) -> None:
+        """Read what is left of a hit's events (its column records its telemetry at the end), then release it."""
+        try:
+            async for _ in self._all_events():
+                pass
+        finally:
+            await self.aclose()
+
+    def _encoded(self) -> bytes:
         asked = self.call.logprobs
         choices = [
             responses.Choice(c.served.text, c.served.finish_reason, c.served.tool_calls)
