@@ -164,7 +164,8 @@ async def chat_completions(request: Request) -> Response:
         if call.stream:
             headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}
             if run.hit:
-                return KnownStream(await run.hit_writes(), headers)
+                writes = run.hit_writes(answerer.runtime.settings.hit_chunk_chars)
+                return KnownStream(writes, headers, background=BackgroundTask(run.drain))
             return StreamingResponse(run.sse(), media_type="text/event-stream", headers=headers)
         if run.hit:  # the answer is known whole: sent first, the hit's bookkeeping after the send
             body, after = run.hit_body(), BackgroundTask(run.drain)
