@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.dependencies.models import Dependant
 
-from nearhit.api.access import nearhit_routes
+from nearhit.api.access import Rule, nearhit_routes, rule_of
 from nearhit.api.app import create_app
 from nearhit.cache import SemanticCache
 from nearhit.cache.keys import Scope
@@ -106,3 +106,15 @@ async def test_served_records_are_written_in_batches(cache: SemanticCache) -> No
     assert await cache.redis.exists(*(cache.keys.served(f"req-{i}") for i in range(20))) == 20
     served = await cache.feedback.served("req-7")
     assert served is not None and served.doc_id == result.answer.doc_id  # type: ignore[union-attr]
+
+
+def test_the_chat_route_has_no_dependency_to_solve(settings: Settings) -> None:
+    """A hit's route reads its caller itself (``caller_of``): FastAPI solves nothing per request, while the
+    route keeps its access rule and the security requirement /docs shows for every caller route."""
+    app = create_app(settings)
+    routes = {(r.path, m): r for r in nearhit_routes(app) for m in r.methods or ()}
+    chat = routes["/v1/chat/completions", "POST"]
+    assert chat.dependant.dependencies == []
+    assert rule_of(chat) is Rule.CALLER
+    paths = app.openapi()["paths"]
+    assert paths["/v1/chat/completions"]["post"]["security"] == paths["/v1/models"]["get"]["security"]

@@ -13,11 +13,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
 from nearhit.api import limits
-from nearhit.api.access import CallerDep, caller
-from nearhit.api.deps import AnswererDep, RuntimeDep
+from nearhit.api.access import CALLER_SECURITY, CallerDep, caller, caller_of, reads_caller
+from nearhit.api.deps import RuntimeDep
 from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.api.streams import KnownStream
 from nearhit.errors import NearhitError
@@ -36,6 +37,7 @@ from nearhit.gateway import (
 from nearhit.gateway.errors import invalid, unsupported
 from nearhit.gateway.options import unknown_model
 from nearhit.llm import count_tokens
+from nearhit.service.answering import Answerer
 
 # Every route needs a caller: a key of the key table (or the admin token) when one is set, anyone otherwise. Each
 # route declares it once (a ``CallerDep`` parameter, or ``_CALLER``): a router-wide one on top would be solved again.
@@ -138,16 +140,15 @@ def _error(exc: GatewayError) -> JSONResponse:
 @router.post(
     "/chat/completions",
     summary="Chat completions, OpenAI's API, through the cache (streaming or not)",
-    openapi_extra={"requestBody": _CHAT_BODY, "parameters": _CONTROL_PARAMETERS},
+    openapi_extra={"requestBody": _CHAT_BODY, "parameters": _CONTROL_PARAMETERS} | CALLER_SECURITY,
     responses=_ERRORS | {200: {"content": {"application/json": {}, "text/event-stream": {}}}},
 )
-async def chat_completions(
-    request: Request,
-    answerer: AnswererDep,
-    who: CallerDep,
-) -> Response:
+@reads_caller  # no dependency to solve per request: a hit is the hot path
+async def chat_completions(request: Request) -> Response:
+    who = caller_of(request)
     try:
         config = _config(request)
+        answerer = Answerer(request.app.state.runtime)  # made here: one dependency fewer to solve per request
         tenant = who.tenant or config.shared_tenant  # a key's own tenant; the shared one for an admin
         call = parse_chat(await _json_of(request), config.max_n)
         route = config.route(call.model)
@@ -163,11 +164,15 @@ async def chat_completions(
         if call.stream:
             headers |= {"cache-control": "no-cache", "x-accel-buffering": "no"}
             if run.hit:
-                return KnownStream(await run.hit_writes(), headers)
+                writes = run.hit_writes(answerer.runtime.settings.hit_chunk_chars)
+                return KnownStream(writes, headers, background=BackgroundTask(run.drain))
             return StreamingResponse(run.sse(), media_type="text/event-stream", headers=headers)
-        body = await run.body()
+        if run.hit:  # the answer is known whole: sent first, the hit's bookkeeping after the send
+            body, after = run.hit_body(), BackgroundTask(run.drain)
+        else:
+            body, after = await run.body(), None
         await limits.charge(request, who, run.completion_tokens)
-        return Response(body, media_type="application/json", headers=headers)
+        return Response(body, media_type="application/json", headers=headers, background=after)
     except GatewayError as exc:
         return _error(exc)
 

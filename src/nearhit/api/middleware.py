@@ -4,6 +4,7 @@ size limit and strict JSON bodies, in one layer (one ``send`` wrapper, the heade
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -20,6 +21,7 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
 log = structlog.get_logger("nearhit.access")
+_ACCESS = logging.getLogger("nearhit.access")  # asked before formatting a line: off above INFO, it costs nothing
 
 # The UI is self-hosted (no CDN, no inline script or style): everything from this origin, never framed.
 PAGE_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -92,13 +94,14 @@ class Edge:
             if replay is not None:
                 await self.app(scope, replay, send_with_headers)
         finally:
-            log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                ms=round((time.perf_counter() - started) * 1000, 2),
-            )
+            if _ACCESS.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 2),
+                )
             structlog.contextvars.unbind_contextvars("request_id")
 
     async def _checked_body(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from starlette.background import BackgroundTask
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -16,12 +17,16 @@ class KnownStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, writes: list[bytes], headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, writes: list[bytes], headers: Mapping[str, str], *, background: BackgroundTask | None = None
+    ) -> None:
         self.writes = writes
         self.status_code = 200
-        self.background = None
+        self.background = background  # run after the write: what the answer does not wait for
         self.init_headers(headers)  # no body attribute: no content-length, as a stream has none
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send({"type": "http.response.body", "body": b"".join(self.writes), "more_body": False})
+        if self.background is not None:
+            await self.background()

@@ -19,6 +19,7 @@ from nearhit.gateway.headers import CacheHeader, CacheStatus, Controls
 from nearhit.gateway.models import ModelRoute, pass_through
 from nearhit.gateway.requests import ChatCall
 from nearhit.llm import ToolCallDelta, assemble_tool_calls
+from nearhit.service import hits
 from nearhit.service.answering import Answerer
 from nearhit.service.events import CacheDocument, Chunk, ColumnDone, ColumnEvent
 from nearhit.service.hits import ServedHit
@@ -123,13 +124,31 @@ class ChatRun:
         await self._events.aclose()
 
     async def body(self) -> bytes:
-        """The whole ``chat.completion``, encoded; raises :class:`GatewayError` if a generation failed."""
+        """The whole ``chat.completion``, encoded; raises :class:`GatewayError` if a generation failed. A hit's
+        is encoded at once (:meth:`hit_body`): read it that way and :meth:`drain` after sending it."""
         try:
             async for _, event in self._all_events():
                 if isinstance(event, ColumnDone) and event.status == "error":
                     raise _failure(event)
         finally:
             await self.aclose()
+        return self._encoded()
+
+    def hit_body(self) -> bytes:
+        """A hit's whole ``chat.completion``, encoded from the answers served, before its events are read: the
+        rest of them (the pieces, the telemetry record at the end) is left to :meth:`drain`, after the send."""
+        assert self.hit
+        return self._encoded()
+
+    async def drain(self) -> None:
+        """Read what is left of a hit's events (its column records its telemetry at the end), then release it."""
+        try:
+            async for _ in self._all_events():
+                pass
+        finally:
+            await self.aclose()
+
+    def _encoded(self) -> bytes:
         asked = self.call.logprobs
         choices = [
             responses.Choice(c.served.text, c.served.finish_reason, c.served.tool_calls)
@@ -146,25 +165,23 @@ class ChatRun:
 
     @property
     def hit(self) -> bool:
-        """Every choice is a hit: the answer is known whole (send it with :meth:`hit_writes`)."""
+        """Every choice is a hit: the answer is known whole (send it with :meth:`hit_body` or :meth:`hit_writes`)."""
         return all(c.served is not None for c in self._choices)
 
-    async def hit_writes(self) -> list[bytes]:
-        """A hit's whole stream, pre-encoded (sent in one write by :class:`nearhit.api.streams.KnownStream`): the
-        role chunk with the first piece of text, one event per further piece (``NEARHIT_HIT_CHUNK_CHARS``), then
-        the finish, the usage if asked, ``[DONE]``."""
+    def hit_writes(self, chunk_chars: int) -> list[bytes]:
+        """A hit's whole stream, pre-encoded from the answers served (sent in one write by
+        :class:`nearhit.api.streams.KnownStream`, :meth:`drain` after it), as its column yields it: the role
+        chunk with the first piece of text, one event per further piece of ``chunk_chars``
+        (``NEARHIT_HIT_CHUNK_CHARS``), the tool calls, then the finish, the usage if asked, ``[DONE]``."""
         content: list[bytes] = []
         finish: list[bytes] = []
-        try:
-            async for index, event in self._all_events():
-                if isinstance(event, Chunk) and event.tool_call is not None:
-                    content.append(self._tool_call_chunk(index, event.tool_call))
-                elif isinstance(event, Chunk):
-                    content.append(self._chunk(index=index, delta={"content": event.text}))
-                elif isinstance(event, ColumnDone):
-                    finish.append(self._chunk(index=index, finish_reason=responses.finish_reason(event.finish_reason)))
-        finally:
-            await self.aclose()
+        for index, choice in enumerate(self._choices):
+            served = choice.served
+            assert served is not None
+            content += [self._chunk(index=index, delta={"content": p}) for p in hits.pieces(served.text, chunk_chars)]
+            for number, call in enumerate(served.tool_calls):
+                content += [self._tool_call_chunk(index, delta) for delta in hits.tool_call_deltas(number, call)]
+            finish.append(self._chunk(index=index, finish_reason=responses.finish_reason(served.finish_reason)))
         roles = [self._chunk(index=i, delta={"role": "assistant", "content": ""}) for i in range(len(self._choices))]
         usage = [responses.sse(self._usage_chunk())] if self.call.include_usage else []
         return [b"".join([*roles, *content[:1]]), *content[1:], b"".join([*finish, *usage, responses.DONE])]

@@ -43,9 +43,16 @@ INDEX_ENTRIES = Gauge(
 )
 
 
+# The child of each (metric, label values) met so far: ``labels()`` validates and locks on every call, a dict
+# lookup does not (the label values are few: columns, outcomes, guard names, Redis operations).
+_BOUND: dict[tuple[Metric, tuple[str, ...]], Counter | Histogram] = {}
+
+
 def _apply(metric: Metric, labels: tuple[str, ...], amount: float) -> None:
-    instrument = _INSTRUMENTS[metric]
-    target = instrument.labels(*labels) if labels else instrument
+    target = _BOUND.get((metric, labels))
+    if target is None:
+        instrument = _INSTRUMENTS[metric]
+        target = _BOUND[metric, labels] = instrument.labels(*labels) if labels else instrument
     if isinstance(target, Counter):
         target.inc(amount)
     else:
