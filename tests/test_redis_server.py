@@ -25,7 +25,7 @@ from nearhit.errors import RedisUnavailable
 from nearhit.service import bootstrap
 from nearhit.service.runtime import Runtime
 from tests.support.live import fast_llm
-from tests.support.ports import free_port
+from tests.support.plain_redis import plain_redis
 from tests.support.waiting import eventually_sync
 
 
@@ -94,34 +94,17 @@ async def test_restart_keeps_entries(tmp_path: Path, settings: Settings, local_e
 
 
 def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
-    server_bin, _ = redis_server.binaries()
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(server_bin), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        client = redis_sync.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis_sync.ConnectionError:
-                time.sleep(0.05)
-        from redis.asyncio import Redis
+    from redis.asyncio import Redis
 
-        async def check() -> None:
-            async_client = Redis(port=port, protocol=2)
-            try:
-                await check_query_engine(async_client)
-            finally:
-                await async_client.aclose()
+    async def check(port: int) -> None:
+        async_client = Redis(port=port, protocol=2)
+        try:
+            await check_query_engine(async_client)
+        finally:
+            await async_client.aclose()
 
-        with pytest.raises(RedisUnavailable, match="has no Query Engine: use Redis 8, Redis Stack"):
-            asyncio.run(check())
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with plain_redis(tmp_path) as port, pytest.raises(RedisUnavailable, match="has no Query Engine: use Redis 8"):
+        asyncio.run(check(port))
 
 
 def test_stop_only_stops_that_start(tmp_path: Path) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from nearhit import AsyncCache, Cache, InvalidInput, LookupResult, RedisUnavailable, SearchHit
 from nearhit.config import Settings, load_settings
 from nearhit.llm import build_provider
-from tests.support.ports import free_port
+from tests.support.plain_redis import plain_redis
 from tests.support.waiting import eventually
 
 
@@ -118,32 +116,9 @@ async def test_open_refuses_settings_and_overrides_together(settings: Settings) 
 
 
 def test_open_on_a_redis_without_the_query_engine_gives_the_servers_error(tmp_path: Path) -> None:
-    from nearhit import redis_server
-
-    server_bin, _ = redis_server.binaries()
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(server_bin), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                Cache.open(url, data_dir=tmp_path)
-            except RedisUnavailable as exc:
-                if "has no Query Engine" in str(exc):
-                    assert "use Redis 8, Redis Stack" in str(exc)
-                    break
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)  # the server is still starting
-            else:
-                pytest.fail("a Redis without the Query Engine was accepted")
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with plain_redis(tmp_path) as port, pytest.raises(RedisUnavailable, match="has no Query Engine") as caught:
+        Cache.open(f"redis://127.0.0.1:{port}/0", data_dir=tmp_path)
+    assert "use Redis 8, Redis Stack" in str(caught.value)
 
 
 async def test_library_settings_are_the_servers(settings: Settings, acache: AsyncCache) -> None:
