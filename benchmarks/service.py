@@ -233,12 +233,15 @@ async def gateway_call(
     async with client.stream("POST", "/v1/chat/completions", json=body) as response:
         if response.is_error:
             return f"HTTP {response.status_code}", 0.0, 0.0
+        total = 0.0
         async for line in response.aiter_lines():
             if not first and line.startswith("data:") and '"content"' in line and has_content(line[5:]):
                 first = (time.perf_counter() - started) * 1000
-            if line.strip() == "data: [DONE]":
-                break
-        return response.headers.get("x-nearhit-cache", "?"), first, (time.perf_counter() - started) * 1000
+            if not total and line.strip() == "data: [DONE]":
+                total = (time.perf_counter() - started) * 1000
+        # Read to the end of the body (untimed) before leaving: a response closed early drops its connection,
+        # and the next request, whatever it is, would pay for a new one.
+        return response.headers.get("x-nearhit-cache", "?"), first, total
 
 
 async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Rows:
@@ -248,6 +251,7 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Ro
     rows: Rows = {}
     add = new_rows(trees)
     clients = [httpx.AsyncClient(base_url=url, timeout=60) for url in urls]
+
     try:
         for name, extra in VARIANTS.items():
             print(f"  gateway misses then hits ({name})…", file=sys.stderr, flush=True)
@@ -273,6 +277,8 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Ro
             ms = (time.perf_counter() - started) * 1000
             add(rows, "GET /v1/models (the HTTP floor)", i, ms, ms)
 
+        # In a phase of its own: timed right after each hit, the floor would carry the bookkeeping a hit leaves
+        # to run after its response (measured: 1.0 ms against 0.63 ms alone), which flatters the hit's ratio.
         await interleaved(urls, range(3 * n), models)
     finally:
         for client in clients:
