@@ -309,15 +309,16 @@ class SemanticCache(CacheAdmin):
             validate.cost(cost_usd, "cost_usd")
         async with self._redis_errors():
             spec = await self._index_for(query.scope.tenant)  # the tenant's index exists before its first entry
-            if vector is not None:
-                embedding = validate.vector(vector, self.embedder.dimension)
-            elif query.vector is not None:
-                embedding = query.vector
-            else:
-                embedding = (await self.embeddings.embed([query.text], spec.keys))[0]
+            embedding = validate.vector(vector, self.embedder.dimension) if vector is not None else query.vector
             context_vector = query.context_vector
-            if query.context is not None and context_vector is None:
-                context_vector = (await self.embeddings.embed([query.context_text], spec.keys))[0]
+            needs_context = query.context is not None and context_vector is None
+            # What the lookup did not compute is embedded in one call: the question, its context, or both.
+            texts = ([query.text] if embedding is None else []) + ([query.context_text] if needs_context else [])
+            if texts:
+                computed = iter(await self.embeddings.embed(texts, spec.keys))
+                embedding = next(computed) if embedding is None else embedding
+                context_vector = next(computed) if needs_context else context_vector
+            assert embedding is not None
             key = self.keys.entry(query.scope, query.text)
             mapping = entry.to_hash(
                 prompt=query.prompt,
