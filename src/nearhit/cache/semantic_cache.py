@@ -185,8 +185,9 @@ class SemanticCache(CacheAdmin):
                     used_threshold,
                     self.max_wrong_rate,
                     observations,
-                    self.evidence(histogram) if query.context is None else histogram,  # the prior is of questions
+                    histogram,
                     self._random.random(),
+                    prior=self.judge_prior() if query.context is None else None,
                 )
                 self._count("audits" if decision.audit else None, "explorations" if decision.explores else None)
             tracing.set_attributes(
@@ -203,10 +204,10 @@ class SemanticCache(CacheAdmin):
         result.timings_ms["total"] = _ms_since(started)
         return result
 
-    def evidence(self, histogram: bounded.Histogram) -> bounded.Histogram:
-        """The index's labels plus the prior for the judge it runs now: what the bound on a question asked alone is
-        computed from (the prior was counted on single questions; a conversation's lookup uses the labels only)."""
-        return histogram.plus(self.prior(self.guards, self.decision))
+    def judge_prior(self) -> bounded.Histogram | None:
+        """The prior evidence for the judge the cache runs now (``cache.prior``), added to the index's labels when
+        a question asked alone is bounded (the prior was counted on single questions, not conversations)."""
+        return self.prior(self.guards, self.decision)
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: VectorQuery

@@ -160,7 +160,7 @@ async def replay(
                         progress(f"replay pass {number}", done, len(indices))
                 _, histogram = await learner.feedback.state([], histogram=True)
                 assert histogram is not None
-                report.served_from = bounded.served_from(learner.evidence(histogram), bound)[0]
+                report.served_from = bounded.served_from(histogram.plus(learner.judge_prior()), bound)[0]
                 reports.append(report)
     finally:
         await _drop(learner, spec)
