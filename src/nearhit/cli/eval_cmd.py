@@ -200,23 +200,23 @@ def _replay(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-wrong-rate") from None
 
-    async def go() -> list[PassReport]:
+    async def go() -> tuple[int, list[PassReport]]:
         pairs = evaluation.load(dataset, used_split)
         async with open_cache() as cache:
             if guards_spec is not None:
                 judges = evaluation.guard_sets(guards_spec, decision=cache.decision)
                 evaluation.judge_with(cache, next(iter(judges.values())))
             cache.prior = prior_for
-            started_from = prior_for(cache.guards, cache.decision)
+            started_from = cache.judge_prior()
             click.echo(
                 f"replay: {len(pairs)} pairs from {dataset} ({used_split} split), {passes} passes, seed {seed}, "
-                f"bound {bound}, prior: "
-                + (f"{started_from.total} observations" if started_from is not None else "none for this judge"),
+                f"bound {bound}",
                 err=True,
             )
-            return await evaluation.replay(cache, pairs, bound=bound, passes=passes, seed=seed, progress=_progress)
+            reports = await evaluation.replay(cache, pairs, bound=bound, passes=passes, seed=seed, progress=_progress)
+            return (started_from.total if started_from is not None else 0), reports
 
-    reports = run(go())
+    prior_observations, reports = run(go())
     if as_json:
         echo_json(
             {
@@ -224,11 +224,15 @@ def _replay(
                 "split": used_split,
                 "max_wrong_rate": bound,
                 "seed": seed,
+                "prior_observations": prior_observations,
                 "passes": [r.to_dict() for r in reports],
             }
         )
         return
-    click.echo(f"{dataset} ({used_split} split): replay with NEARHIT_MAX_WRONG_RATE={bound}, seed {seed}")
+    click.echo(
+        f"{dataset} ({used_split} split): replay with NEARHIT_MAX_WRONG_RATE={bound}, seed {seed}, starting from "
+        + (f"a prior of {prior_observations} observations" if prior_observations else "no prior")
+    )
     click.echo(
         f"{'pass':>4} {'lookups':>7} {'recall':>14} {'wrong/traps':>16} {'wrong/hits':>11} "
         f"{'explorations':>16} {'audits':>6} {'labelled misses':>15} {'served from':>11}"
