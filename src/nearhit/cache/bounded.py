@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import add
 from typing import Literal
 
 import numpy as np
@@ -65,10 +66,7 @@ class Histogram:
         """Both histograms' counts, bin by bin (an index's labels and the prior it starts from)."""
         if other is None:
             return self
-        return Histogram(
-            tuple(a + b for a, b in zip(self.right, other.right, strict=True)),
-            tuple(a + b for a, b in zip(self.wrong, other.wrong, strict=True)),
-        )
+        return Histogram(tuple(map(add, self.right, other.right)), tuple(map(add, self.wrong, other.wrong)))
 
 
 @dataclass(frozen=True)
