@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -103,7 +104,8 @@ def main() -> None:
         "priors": {key: sparse(histogram) for key, histogram in priors.items()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    text = re.sub(r"\[\s+(\d+),\s+(\d+)\s+\]", r"[\1, \2]", json.dumps(data, indent=1))  # a bin per line
+    args.out.write_text(text + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")
 
 

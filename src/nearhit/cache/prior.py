@@ -4,7 +4,7 @@ Without it a new index has no labels, so no similarity region is proven and ever
 through is withheld to learn (about 30% of lookups on our sets). The static decision is itself evidence: on
 the DEV splits of our single-turn sets, the candidates it lets through at similarity 0.88 or above were all
 right. ``data/bound_prior.json`` holds those DEV outcomes per similarity bin and per judge (the guards as
-vetoes, or the calibrated decision at its threshold), fitted by ``benchmarks/fit_bound_prior.py``; the policy
+vetoes, or the calibrated decision at its threshold), counted by ``benchmarks/fit_bound_prior.py``; the policy
 adds them to the index's own histogram, so the upper confidence bound covers the prior and the traffic alike.
 A prior is a claim about traffic that looks like the DEV pairs: the index's own labels (a "wrong" from feedback
 or an audit) narrow the region as soon as traffic disagrees. A judge the file does not know (a custom guard
