@@ -134,7 +134,7 @@ async def replay(
     )
     order = random.Random(seed)
     reports: list[PassReport] = []
-    served_so_far = wrong_so_far = 0
+    so_far = (0, 0)  # hits served, wrong ones among them, since the replay began
     try:
         await learner.setup()
         async with scratch(learner, pairs, progress=progress) as asks:
@@ -147,15 +147,7 @@ async def replay(
                         report.windows.append(Window(done))
                     before = report.hits, report.wrong_hits, report.explorations
                     await _ask(learner, pairs[i], asks[i], report)
-                    served, wrong = report.hits - before[0], report.wrong_hits - before[1]
-                    served_so_far += served + wrong
-                    wrong_so_far += wrong
-                    window = report.windows[-1]
-                    window.lookups += 1
-                    window.served += served + wrong
-                    window.wrong_hits += wrong
-                    window.explorations += report.explorations - before[2]
-                    window.served_so_far, window.wrong_so_far = served_so_far, wrong_so_far
+                    so_far = _tally(report, before, so_far)
                     if done % 100 == 0 or done == len(indices):
                         progress(f"replay pass {number}", done, len(indices))
                 _, histogram = await learner.feedback.state([], histogram=True)
@@ -165,6 +157,21 @@ async def replay(
     finally:
         await _drop(learner, spec)
     return reports
+
+
+def _tally(report: PassReport, before: tuple[int, int, int], so_far: tuple[int, int]) -> tuple[int, int]:
+    """Count the lookup just asked (``report`` against its counts ``before``) in the pass's last window;
+    returns ``so_far`` (hits served, wrong ones among them, since the replay began) with it."""
+    right, wrong, explored = (
+        now - then for now, then in zip((report.hits, report.wrong_hits, report.explorations), before, strict=True)
+    )
+    window = report.windows[-1]
+    window.lookups += 1
+    window.served += right + wrong
+    window.wrong_hits += wrong
+    window.explorations += explored
+    window.served_so_far, window.wrong_so_far = so_far[0] + right + wrong, so_far[1] + wrong
+    return window.served_so_far, window.wrong_so_far
 
 
 async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -> None:
