@@ -10,7 +10,8 @@ Data: fow-cache's question pairs (Mabon ap Gwyn, CC BY 4.0) and nearhit's own tw
 (``nearhit.evaluation.splits``); the test split is never loaded here. ``--exclude SET`` leaves a set out, to
 replay that set's dev split against a prior that never saw it (the honest dev figure):
 
-    .venv/bin/python benchmarks/fit_bound_prior.py                 # writes the shipped file, ~20 s
+    .venv/bin/python benchmarks/fit_bound_prior.py                 # writes the shipped file, ~40 s
+    .venv/bin/python benchmarks/fit_bound_prior.py --check         # after a change to the guards or the decision
     .venv/bin/python benchmarks/fit_bound_prior.py --exclude nearhit-v2 --out /tmp/prior.json
     nearhit eval --replay -d nearhit-v2 --split dev --prior /tmp/prior.json
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 from nearhit import evaluation
 from nearhit.cache import bounded
 from nearhit.cache.keys import normalise
-from nearhit.cache.prior import judge_key, sparse
+from nearhit.cache.prior import judge_key, read, sparse
 from nearhit.decision import Decision
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.guards import GuardSet
@@ -86,11 +87,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUTPUT, help="where to write (default: the shipped file)")
     parser.add_argument("--bound", type=float, default=0.02, help="for the printed table only")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when the file at --out differs from a fresh count (stale)"
+    )
     args = parser.parse_args()
 
     datasets = tuple(d for d in DATASETS if d not in args.exclude)
     priors = count(datasets, LocalEmbedder())
     print("\n".join(table(priors, args.bound)))
+    if args.check:
+        if read(args.out.read_text(encoding="utf-8")) != priors:
+            raise SystemExit(f"\n{args.out} is stale (the guards, the decision or the embedder changed): re-count it")
+        print(f"\n{args.out} matches a fresh count")
+        return
     if args.dry_run:
         return
     data = {
