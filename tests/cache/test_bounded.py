@@ -46,6 +46,13 @@ def test_a_negative_refuses_the_same_query_and_closer_look_alikes_only() -> None
     assert bounded.refusing_negative(negative.vector, 0.85, [Observation(True, 0.85, negative.vector)]) is None
 
 
+def test_a_negative_labelled_at_a_similarity_rounded_above_one_refuses_the_same_query() -> None:
+    # The index puts a text identical to the entry at 1.0000001 (float32); the same text asked again must be refused.
+    same = at_angle(0.999999)
+    negative = Observation(right=False, similarity=1.0000001, vector=same)
+    assert bounded.refusing_negative(same.copy(), 1.0000001, [negative]) is negative
+
+
 def test_the_same_question_labelled_right_verifies_the_entry() -> None:
     asked = at_angle(0.8)
     assert bounded.verified(asked, [Observation(True, 0.8, asked)])
@@ -74,6 +81,15 @@ def test_the_served_region_is_where_the_upper_bound_is_under_the_bound() -> None
     assert withheld.action == "explore" and "only 0.85 or above is proven" in withheld.reason
     verified = bounded.decide(0.82, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=True, draw=0.0)
     assert verified.action == "serve"
+
+
+def test_a_prior_adds_its_counts_to_the_index_labels() -> None:
+    prior = histogram(b90=(200, 0))
+    labels = histogram(b90=(1, 3))
+    assert bounded.served_from(labels, 0.02)[0] > 1  # alone, the labels prove nothing
+    assert bounded.served_from(Histogram().plus(prior), 0.02) == (0.9, 200)  # the prior alone proves [0.90, 1]
+    assert bounded.served_from(labels.plus(prior), 0.02)[0] > 1  # 3 wrong labels out of 204 undo it
+    assert labels.plus(None) is labels
 
 
 def test_audits_fall_as_evidence_grows() -> None:

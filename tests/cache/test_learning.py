@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import Scope, SemanticCache, prior
 from nearhit.cache.bounded import Observation
 from nearhit.cache.feedback import MAX_OBSERVATIONS
 from nearhit.config import load_settings
 from nearhit.errors import ConfigError
+from nearhit.evaluation import Side
+from nearhit.evaluation.runner import request
+from nearhit.guards import GuardSet
 
 CACHED = "Why was my card declined at checkout?"
 LOOK_ALIKE = "What causes my card to be declined when I check out?"
@@ -63,6 +66,36 @@ async def test_with_a_bound_an_unproven_candidate_is_explored_then_learned(cache
     assert second.bound["reason"] == "the same question was labelled right for this entry"
     counters = await learner.feedback.counters()
     assert counters["labels_answer"] == 1
+
+
+async def test_the_prior_of_the_judge_serves_a_close_paraphrase_before_any_label(cache: SemanticCache) -> None:
+    await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    paraphrase = "Why was my card declined at the checkout?"
+    learner = SemanticCache(
+        cache.redis,
+        cache.embedder,
+        cache.spec,
+        threshold=0.76,
+        guards=GuardSet.default(),
+        max_wrong_rate=0.02,
+        prior=prior.shipped,
+        seed=7,
+    )
+    served = await learner.lookup(paraphrase, SCOPE)
+    assert served.similarity is not None and served.similarity >= 0.9
+    assert served.match == "semantic" and served.bound is not None, served.to_dict()
+    assert served.bound["prior_observations"] > 135 and served.bound["served_from"] < 0.9
+    # a custom guard set was not counted in the prior: the same lookup is withheld to learn
+    learner.guards = GuardSet.from_names(["numbers"])
+    withheld = await learner.lookup(paraphrase, SCOPE)
+    assert withheld.rejected_by == "bound" and withheld.bound is not None
+    assert withheld.bound["prior_observations"] == 0
+    # nor is a conversation's lookup bounded with it (the prior was counted on single questions)
+    learner.guards = GuardSet.default()
+    history = (("user", "I ordered a laptop with my Visa card yesterday."), ("assistant", "Thanks, noted."))
+    await learner.store(request(learner, "learning-chat", Side(CACHED, history)), "Your bank declined it.")
+    chat = await learner.lookup(request(learner, "learning-chat", Side(paraphrase, history)))
+    assert chat.bound is not None and chat.bound["prior_observations"] == 0 and chat.rejected_by == "bound"
 
 
 async def test_an_exploration_whose_fresh_answer_differs_is_a_negative(cache: SemanticCache) -> None:

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import Scope, SemanticCache, prior
 from nearhit.cli import main
 from nearhit.config import Settings
 from nearhit.evaluation import splits
+from nearhit.guards import GuardSet
 
 DATA = Path(__file__).with_name("data")
 GRID = ["--from", "0.5", "--to", "0.95", "--step", "0.15"]
@@ -212,3 +213,22 @@ async def test_a_file_read_whole_is_reported_dev_and_test_apart(cache: SemanticC
     assert all(f"{part} split:" in text.stdout for part in parts)
     built_in = await invoke(settings, "eval", "-d", "conversations", "--split", "test", "--json")
     assert json.loads(built_in.stdout)["by_split"] is None  # one split asked: nothing to set apart
+
+
+async def test_replay_starts_from_the_prior_it_is_given(
+    cache: SemanticCache, settings: Settings, tmp_path: Path
+) -> None:
+    pairs = str(DATA / "eval_pairs.jsonl")
+    key = prior.judge_key(GuardSet.default(), None)
+    given = tmp_path / "prior.json"
+    given.write_text(json.dumps({"priors": {key: {"80": [400, 0]}}}), encoding="utf-8")
+    args = ("eval", "--replay", "-d", pairs, "--passes", "2", "--json")
+    learned = json.loads((await invoke(settings, *args, "--prior", str(given))).stdout)
+    assert learned["prior_observations"] == 400
+    first = learned["passes"][0]
+    assert first["served_from"] <= 0.8 and first["explorations"] == first["audits"]  # only audits: all is proven
+    assert first["windows"][0]["lookups"] == first["lookups"]  # one window: fewer than 100 lookups
+    alone = json.loads((await invoke(settings, *args, "--prior", "none")).stdout)
+    assert alone["prior_observations"] == 0 and alone["passes"][0]["served_from"] > 1
+    bad = await invoke(settings, *args, "--prior", str(tmp_path / "missing.json"))
+    assert bad.exit_code == 2 and "--prior" in bad.output

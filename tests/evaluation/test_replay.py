@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache
+from nearhit.cache import SemanticCache, prior
 from nearhit.evaluation import load, replay
 from nearhit.guards import GuardSet
 
@@ -14,7 +14,8 @@ BOUND = 0.02
 @pytest.mark.slow
 async def test_the_replayed_wrong_hit_rate_stays_under_the_bound_on_dev(cache: SemanticCache) -> None:
     cache.guards = GuardSet.default()
-    pairs = load("nearhit", "dev")
+    cache.prior = prior.shipped
+    pairs = load("nearhit", "dev")  # the golden data: our pairs' DEV split, a data file in the package
     reports = await replay(cache, pairs, bound=BOUND, passes=2, seed=0)
 
     assert [r.lookups for r in reports] == [len(pairs), len(pairs)]
@@ -22,8 +23,14 @@ async def test_the_replayed_wrong_hit_rate_stays_under_the_bound_on_dev(cache: S
         assert report.wrong_per_hit <= BOUND, report.to_dict()  # what the bound is on: wrong among served
         assert report.wrong_rate <= BOUND, report.to_dict()  # and wrong hits over traps
     first, later = reports
+    # the prior (the static decision's DEV outcomes) proves a region from the start: few explorations, some recall
+    assert first.exploration_rate <= 0.2 and first.recall >= 0.2 and first.served_from < 1, first.to_dict()
     assert later.recall >= 0.6 and later.exploration_rate <= 0.05, later.to_dict()
-    assert later.recall > first.recall  # it learned
+    assert later.explorations < first.explorations and later.recall > first.recall  # it learned
+    # the report over time: windows of the pass, the last holding the replay's totals so far
+    assert sum(w.lookups for w in first.windows) == len(pairs) and first.windows[0].start == 1
+    assert later.windows[-1].served_so_far == first.hits + first.wrong_hits + later.hits + later.wrong_hits
+    assert later.windows[-1].wrong_so_far == first.wrong_hits + later.wrong_hits
     # the scratch index and everything under its prefix are gone; the configured index was not touched
     assert [k async for k in cache.redis.scan_iter(match="nearhit:replay_*")] == []
     assert await cache.redis.exists(cache.keys.evidence_key) == 0

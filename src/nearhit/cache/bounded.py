@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import add
 from typing import Literal
 
 import numpy as np
@@ -36,6 +37,7 @@ SAME_QUESTION = 0.97  # a labelled query this similar to the new one is the same
 FLOOR = 0.65  # the lowest similarity the policy ever considers (learning may serve below the static threshold)
 AUDIT_SCALE = 10.0  # audit rate = 1 / (1 + evidence / AUDIT_SCALE): 9% at 100 observations, 2.4% at 400
 MIN_BOUND, MAX_BOUND = 0.0, 0.5
+EPS = 1e-6  # float32 rounding: the index may put the same text at 1.0000001, a cosine computed here at 0.9999999
 
 Action = Literal["serve", "explore", "miss"]
 
@@ -59,6 +61,12 @@ class Histogram:
     @property
     def total(self) -> int:
         return sum(self.right) + sum(self.wrong)
+
+    def plus(self, other: Histogram | None) -> Histogram:
+        """Both histograms' counts, bin by bin (an index's labels and the prior it starts from)."""
+        if other is None:
+            return self
+        return Histogram(tuple(map(add, self.right, other.right)), tuple(map(add, self.wrong, other.wrong)))
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,10 @@ def refusing_negative(query: np.ndarray, similarity: float, observations: Sequen
     Refused iff, for a wrong observation ``n``: cos(query, n) >= max(cos(n, entry), cos(query, entry)).
     """
     for observation in observations:
-        if not observation.right and _cosine(query, observation.vector) >= max(observation.similarity, similarity):
+        if (
+            not observation.right
+            and _cosine(query, observation.vector) >= max(observation.similarity, similarity) - EPS
+        ):
             return observation
     return None
 

@@ -100,15 +100,18 @@ def within_bound(
     observations: dict[str, list[bounded.Observation]],
     histogram: bounded.Histogram,
     draw: float,
+    *,
+    prior: bounded.Histogram | None = None,
 ) -> bounded.Decision:
-    """Serve the chosen candidate only where the wrong-hit bound holds; otherwise withhold it as a probe."""
+    """Serve the chosen candidate only where the wrong-hit bound holds (on the index's labels plus ``prior``);
+    otherwise withhold it as a probe."""
     assert result.answer is not None and result.similarity is not None
     answer, similarity = result.answer, result.similarity
     decision = bounded.decide(
         similarity,
         static_threshold=static_threshold,
         bound=bound,
-        histogram=histogram,
+        histogram=histogram.plus(prior),
         is_verified=bounded.verified(vector, observations.get(answer.doc_id, ())),
         draw=draw,
     )
@@ -119,6 +122,7 @@ def within_bound(
         "served_from": decision.served_from,
         "static_threshold": static_threshold,
         "audit": decision.audit,
+        "prior_observations": prior.total if prior is not None else 0,
     }
     if decision.action == "serve":
         return decision

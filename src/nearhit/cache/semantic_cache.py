@@ -32,6 +32,7 @@ from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope
 from nearhit.cache.lookup import Lookup
+from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, Candidate, LookupResult, Probe
 from nearhit.embeddings.base import Embedder
 
@@ -66,6 +67,7 @@ class SemanticCache(CacheAdmin):
         decision: Decision | None = None,
         candidates: int = 3,
         max_wrong_rate: float | None = None,
+        prior: PriorFor = no_prior,
         seed: int | None = None,
         embedding_ttl: int = DEFAULT_TTL_S,
     ) -> None:
@@ -78,6 +80,7 @@ class SemanticCache(CacheAdmin):
         self.decision = decision
         self.candidates = candidates
         self.max_wrong_rate = None if max_wrong_rate is None else bounded.check_bound(max_wrong_rate)
+        self.prior = prior  # the evidence the bound starts from, for the judge the cache runs (cache.prior)
         self.feedback = FeedbackStore(redis, self.keys)
         self._random = random.Random(seed)  # audits are drawn at random; a seed makes a replay repeatable
 
@@ -177,7 +180,14 @@ class SemanticCache(CacheAdmin):
             if result.match == "semantic" and histogram is not None:
                 assert self.max_wrong_rate is not None  # a histogram is read only under a bound
                 decision = choose.within_bound(
-                    result, vector, used_threshold, self.max_wrong_rate, observations, histogram, self._random.random()
+                    result,
+                    vector,
+                    used_threshold,
+                    self.max_wrong_rate,
+                    observations,
+                    histogram,
+                    self._random.random(),
+                    prior=self.judge_prior() if query.context is None else None,
                 )
                 self._count("audits" if decision.audit else None, "explorations" if decision.explores else None)
             tracing.set_attributes(
@@ -193,6 +203,11 @@ class SemanticCache(CacheAdmin):
             result.context = contexts[result.answer.doc_id]
         result.timings_ms["total"] = _ms_since(started)
         return result
+
+    def judge_prior(self) -> bounded.Histogram | None:
+        """The prior evidence for the judge the cache runs now (``cache.prior``), added to the index's labels when
+        a question asked alone is bounded (the prior was counted on single questions, not conversations)."""
+        return self.prior(self.guards, self.decision)
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: VectorQuery

@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 import click
 
 from nearhit import evaluation
-from nearhit.cache import SemanticCache
+from nearhit.cache import SemanticCache, prior
 from nearhit.cache.bounded import check_bound
 from nearhit.cli._common import THRESHOLD, echo_json, json_option, open_cache, run, settings
 from nearhit.decision import Decision
 from nearhit.evaluation import envfile, splits
-from nearhit.evaluation.replay import PassReport
+from nearhit.evaluation.replay import WINDOW, PassReport
 
 _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
@@ -107,6 +107,14 @@ def _num(value: float | None, digits: int = 3) -> str:
     default=None,
     help="With --replay: the bound. Default: NEARHIT_MAX_WRONG_RATE, else 0.02.",
 )
+@click.option(
+    "--prior",
+    "prior_spec",
+    default="shipped",
+    show_default=True,
+    help="With --replay: the evidence the bound starts from: 'shipped' (the static decision's outcomes on our DEV "
+    "pairs), 'none', or a file written by benchmarks/fit_bound_prior.py.",
+)
 @json_option
 def eval_(
     dataset: str,
@@ -118,6 +126,7 @@ def eval_(
     passes: int,
     seed: int,
     max_wrong_rate: float | None,
+    prior_spec: str,
     as_json: bool,
 ) -> None:
     """Run labelled pairs through the real cache: store a, look up b, count right and wrong hits.
@@ -130,7 +139,7 @@ def eval_(
     """
     used_split = _resolve_split(dataset, split, "test")
     if replay:
-        _replay(dataset, used_split, guards_spec, passes, seed, max_wrong_rate, as_json)
+        _replay(dataset, used_split, guards_spec, passes, seed, max_wrong_rate, _prior(prior_spec), as_json)
         return
 
     async def go() -> dict[str, Any]:
@@ -166,6 +175,17 @@ def eval_(
     _print_report(report)
 
 
+def _prior(spec: str) -> prior.PriorFor:
+    if spec == "shipped":
+        return prior.shipped
+    if spec == "none":
+        return prior.no_prior
+    try:
+        return prior.from_file(Path(spec))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.BadParameter(f"{spec}: not a prior file ({exc})", param_hint="--prior") from None
+
+
 def _replay(
     dataset: str,
     used_split: str,
@@ -173,6 +193,7 @@ def _replay(
     passes: int,
     seed: int,
     max_wrong_rate: float | None,
+    prior_for: prior.PriorFor,
     as_json: bool,
 ) -> None:
     configured = settings().max_wrong_rate
@@ -181,20 +202,23 @@ def _replay(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-wrong-rate") from None
 
-    async def go() -> list[PassReport]:
+    async def go() -> tuple[int, list[PassReport]]:
         pairs = evaluation.load(dataset, used_split)
         async with open_cache() as cache:
             if guards_spec is not None:
                 judges = evaluation.guard_sets(guards_spec, decision=cache.decision)
                 evaluation.judge_with(cache, next(iter(judges.values())))
+            cache.prior = prior_for
+            started_from = cache.judge_prior()
             click.echo(
                 f"replay: {len(pairs)} pairs from {dataset} ({used_split} split), {passes} passes, seed {seed}, "
                 f"bound {bound}",
                 err=True,
             )
-            return await evaluation.replay(cache, pairs, bound=bound, passes=passes, seed=seed, progress=_progress)
+            reports = await evaluation.replay(cache, pairs, bound=bound, passes=passes, seed=seed, progress=_progress)
+            return (started_from.total if started_from is not None else 0), reports
 
-    reports = run(go())
+    prior_observations, reports = run(go())
     if as_json:
         echo_json(
             {
@@ -202,11 +226,15 @@ def _replay(
                 "split": used_split,
                 "max_wrong_rate": bound,
                 "seed": seed,
+                "prior_observations": prior_observations,
                 "passes": [r.to_dict() for r in reports],
             }
         )
         return
-    click.echo(f"{dataset} ({used_split} split): replay with NEARHIT_MAX_WRONG_RATE={bound}, seed {seed}")
+    click.echo(
+        f"{dataset} ({used_split} split): replay with NEARHIT_MAX_WRONG_RATE={bound}, seed {seed}, starting from "
+        + (f"a prior of {prior_observations} observations" if prior_observations else "no prior")
+    )
     click.echo(
         f"{'pass':>4} {'lookups':>7} {'recall':>14} {'wrong/traps':>16} {'wrong/hits':>11} "
         f"{'explorations':>16} {'audits':>6} {'labelled misses':>15} {'served from':>11}"
@@ -223,6 +251,18 @@ def _replay(
         "decision would have served but the policy sent to the LLM to learn; served from is the lowest similarity at "
         "which a new question is served after the pass (none: not proven yet; a question labelled right before is "
         "served regardless)."
+    )
+    click.echo(f"\nover time (windows of {WINDOW} lookups; so far: every hit served since the replay began)")
+    click.echo(f"{'pass':>4} {'lookups':>9} {'served':>6} {'wrong':>5} {'explorations':>12} {'wrong/hits so far':>26}")
+    for r in reports:
+        for w in r.windows:
+            so_far = f"{w.wrong_so_far}/{w.served_so_far} (<= {_pct(w.upper_so_far)})"
+            click.echo(
+                f"{r.number:>4} {w.start:>4}-{w.start + w.lookups - 1:<4} {w.served:>6} {w.wrong_hits:>5} "
+                f"{w.explorations:>12} {so_far:>26}"
+            )
+    click.echo(
+        f"<= is the one-sided 95% upper bound of the wrong-hit rate among hits served so far; the bound: {bound}"
     )
     if dataset in evaluation.FOW_CACHE:
         click.echo(f"\n{evaluation.ATTRIBUTION}")

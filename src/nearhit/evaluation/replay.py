@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -24,6 +24,37 @@ from nearhit.cache.index import IndexSpec, drop_index
 from nearhit.evaluation.dataset import Pair
 from nearhit.evaluation.metrics import wilson
 from nearhit.evaluation.runner import Ask, Progress, _quiet, scratch
+
+WINDOW = 100
+"""Lookups per window of the report over time."""
+
+
+@dataclass
+class Window:
+    """``WINDOW`` consecutive lookups of a pass, and the wrong-hit rate of the whole replay up to their end."""
+
+    start: int  # the first lookup of the window, counted from 1 within its pass
+    lookups: int = 0
+    served: int = 0
+    wrong_hits: int = 0
+    explorations: int = 0
+    served_so_far: int = 0  # since the replay began, up to the window's end
+    wrong_so_far: int = 0
+
+    @property
+    def wrong_per_hit(self) -> float:
+        return self.wrong_hits / self.served if self.served else 0.0
+
+    @property
+    def upper_so_far(self) -> float:
+        """One-sided 95% upper bound of the wrong-hit rate among everything served so far (1.0: none served)."""
+        return bounded.wilson_upper(self.wrong_so_far, self.served_so_far)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {
+            "wrong_per_hit": round(self.wrong_per_hit, 4),
+            "wrong_per_hit_so_far_upper95": round(self.upper_so_far, 4),
+        }
 
 
 @dataclass
@@ -40,6 +71,7 @@ class PassReport:
     audits: int = 0  # explorations inside the served region, to keep checking
     labelled_misses: int = 0  # withheld below the static threshold: labelled from the answer the miss got anyway
     served_from: float = 1.01  # after the pass: the lowest similarity a new question is served at (1.01: none)
+    windows: list[Window] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -63,6 +95,7 @@ class PassReport:
     def to_dict(self) -> dict[str, Any]:
         served = self.hits + self.wrong_hits
         return asdict(self) | {
+            "windows": [w.to_dict() for w in self.windows],
             "recall": round(self.recall, 4),
             "wrong_rate": round(self.wrong_rate, 4),
             "wrong_rate_ci95": wilson(self.wrong_hits, self.traps),
@@ -93,12 +126,15 @@ async def replay(
         threshold=cache.threshold,
         max_prompt_chars=cache.max_prompt_chars,
         guards=cache.guards,
+        decision=cache.decision,
         candidates=cache.candidates,
         max_wrong_rate=bound,
+        prior=cache.prior,
         seed=seed,
     )
     order = random.Random(seed)
     reports: list[PassReport] = []
+    so_far = (0, 0)  # hits served, wrong ones among them, since the replay began
     try:
         await learner.setup()
         async with scratch(learner, pairs, progress=progress) as asks:
@@ -107,16 +143,35 @@ async def replay(
                 indices = list(range(len(pairs)))
                 order.shuffle(indices)
                 for done, i in enumerate(indices, 1):
+                    if (done - 1) % WINDOW == 0:
+                        report.windows.append(Window(done))
+                    before = report.hits, report.wrong_hits, report.explorations
                     await _ask(learner, pairs[i], asks[i], report)
+                    so_far = _tally(report, before, so_far)
                     if done % 100 == 0 or done == len(indices):
                         progress(f"replay pass {number}", done, len(indices))
                 _, histogram = await learner.feedback.state([], histogram=True)
                 assert histogram is not None
-                report.served_from = bounded.served_from(histogram, bound)[0]
+                report.served_from = bounded.served_from(histogram.plus(learner.judge_prior()), bound)[0]
                 reports.append(report)
     finally:
         await _drop(learner, spec)
     return reports
+
+
+def _tally(report: PassReport, before: tuple[int, int, int], so_far: tuple[int, int]) -> tuple[int, int]:
+    """Count the lookup just asked (``report`` against its counts ``before``) in the pass's last window;
+    returns ``so_far`` (hits served, wrong ones among them, since the replay began) with it."""
+    right, wrong, explored = (
+        now - then for now, then in zip((report.hits, report.wrong_hits, report.explorations), before, strict=True)
+    )
+    window = report.windows[-1]
+    window.lookups += 1
+    window.served += right + wrong
+    window.wrong_hits += wrong
+    window.explorations += explored
+    window.served_so_far, window.wrong_so_far = so_far[0] + right + wrong, so_far[1] + wrong
+    return window.served_so_far, window.wrong_so_far
 
 
 async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -> None:

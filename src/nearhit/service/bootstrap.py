@@ -12,6 +12,7 @@ from nearhit import redis_server, redis_topology
 from nearhit.cache.client import RedisClient
 from nearhit.cache.index import IndexSpec
 from nearhit.cache.keys import KeySpace
+from nearhit.cache.prior import shipped as shipped_prior
 from nearhit.cache.semantic_cache import SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
@@ -123,6 +124,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         guards=guards,
         decision=_decision(settings, guards),
         max_wrong_rate=settings.max_wrong_rate,
+        prior=shipped_prior,
         embedding_ttl=settings.embedding_cache_ttl,
     )
     try:
