@@ -10,10 +10,10 @@ makes against ``nearhit eval -d nearhit-v2 --split dev`` at 0.76 so the two can 
   most ``--max-wrong`` of the dev traps are served, per embedder. Rows per language: en (fow-cache and ours), es, de,
   fr, pt, it, nl (monolingual, read by the guards) and cross-lingual (a and b in two languages).
 - Cross-lingual pairs: the cosine of traps against paraphrases, the ground for any cross-lingual rule.
-- ``--read-before``: nearhit-v2's TEST split, already read for earlier reports, aggregated per language only (no
-  pair is printed); nothing is chosen on it.
+- ``--read-before``: the TEST splits of nearhit and nearhit-v2, already read for earlier reports, aggregated per
+  language only (no pair is printed); nothing is chosen on them.
 - Cost: dimension, size of the package folders, load in a fresh process (import + load + one embedding, median of
-  3), embeddings/s at batch 1 and 32 on 2 threads.
+  3; wall and CPU seconds), embeddings/s at batch 1 and 32 on 2 threads.
 
     PYTHONPATH=src .venv/bin/python benchmarks/multilingual.py [--max-wrong 0.03] [--read-before]   # ~2 min
 """
@@ -173,15 +173,18 @@ def size_mb(candidate: Candidate) -> float:
     return total / 1e6
 
 
-def load_seconds(setting: str) -> float:
-    """Median of three fresh processes: import + load + one embedding (what a cold start pays)."""
-    runs = []
+def load_seconds(setting: str) -> tuple[float, float]:
+    """Median of three fresh processes: import + load + one embedding (what a cold start pays), as wall time and
+    as the process's CPU time (what it would take on an idle machine, with one thread busy)."""
+    wall, cpu = [], []
     for _ in range(3):
         out = subprocess.run(
             [sys.executable, __file__, "--load-only", setting], capture_output=True, text=True, check=True
         )
-        runs.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(runs)
+        took, used = out.stdout.split()[-2:]
+        wall.append(float(took))
+        cpu.append(float(used))
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def throughput(encode: Encode, texts: Sequence[str], batch: int) -> float:
@@ -194,7 +197,7 @@ def throughput(encode: Encode, texts: Sequence[str], batch: int) -> float:
 def report(max_wrong: float, read_before: bool) -> str:
     dev = [p for name in DEV_SETS for p in evaluation.load(name, "dev")]
     v2_dev = evaluation.load("nearhit-v2", "dev")
-    v2_test = evaluation.load("nearhit-v2", "test") if read_before else []
+    tests = {name: evaluation.load(name, "test") for name in ("nearhit", "nearhit-v2")} if read_before else {}
     calibrated, default, check, before, crossing, cost = [], [], [], [], [], []
     for candidate in CANDIDATES.values():
         name = f"{candidate.setting} ({candidate.model})"
@@ -210,13 +213,17 @@ def report(max_wrong: float, read_before: bool) -> str:
             f"wrong hits {int((served & ~on_v2.labels).sum())}/{int((~on_v2.labels).sum())}"
         )
         crossing.append(cross_lingual(name, judged))
-        if read_before:
-            test = judge(encode, v2_test)
-            before += [(name, DEFAULT_SIMILARITY_THRESHOLD, test), (name, chosen, test)]
+        for set_name, pairs in tests.items():
+            test = judge(encode, pairs)
+            before += [
+                (f"{set_name}: {name}", DEFAULT_SIMILARITY_THRESHOLD, test),
+                (f"{set_name}: {name}", chosen, test),
+            ]
         sample = [p.b.prompt for p in dev][:256]
         encode(sample[:8])
+        wall, cpu = load_seconds(candidate.setting)
         cost.append(
-            f"| {name} | {encode(['x']).shape[1]} | {size_mb(candidate):.0f} | {load_seconds(candidate.setting):.2f} | "
+            f"| {name} | {encode(['x']).shape[1]} | {size_mb(candidate):.0f} | {wall:.2f} / {cpu:.2f} | "
             f"{throughput(encode, sample[:128], 1):.0f} | {throughput(encode, sample, 32):.0f} |"
         )
     lines = [
@@ -242,9 +249,10 @@ def report(max_wrong: float, read_before: bool) -> str:
         *crossing,
     ]
     if read_before:
+        sizes = ", ".join(f"{name} {len(pairs)}" for name, pairs in tests.items())
         lines += [
             "",
-            f"nearhit-v2 TEST split ({len(v2_test)} pairs, read before: reported, nothing chosen on it), at "
+            f"TEST splits of our two sets ({sizes} pairs; read before: reported, nothing chosen on them), at "
             f"{DEFAULT_SIMILARITY_THRESHOLD} and at each embedder's dev threshold above.",
             "",
             *table(before),
@@ -253,7 +261,8 @@ def report(max_wrong: float, read_before: bool) -> str:
         "",
         "Cost on 2 threads (shared machine: noisy).",
         "",
-        "| embedder | dim | size MB (package folders) | load s (fresh process, median of 3) | emb/s batch 1 | "
+        "| embedder | dim | size MB (package folders) | load s, wall / CPU (fresh process, median of 3) | "
+        "emb/s batch 1 | "
         "emb/s batch 32 |",
         "|---|---|---|---|---|---|",
         *cost,
@@ -268,9 +277,9 @@ def main() -> None:
     parser.add_argument("--load-only", choices=sorted(CANDIDATES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load_only:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         CANDIDATES[args.load_only].load()(["warm up"])
-        print(time.perf_counter() - began)
+        print(time.perf_counter() - began, time.process_time() - cpu)
         return
     print(report(args.max_wrong, args.read_before))
 

@@ -135,3 +135,21 @@ async def test_an_index_of_the_english_embedder_is_refused_then_rebuilt(
     finally:
         await drop_index(rebuilt.redis, rebuilt.spec.name, delete_entries=True)
         await rebuilt.close()
+
+
+async def test_a_paraphrase_in_another_language_is_near_but_not_served(
+    multilingual_settings: Settings, multilingual: MultilingualEmbedder
+) -> None:
+    """The embedder finds it; the guards cannot read across languages, so the decision stays as strict as
+    without it (benchmarks/README.md: no cosine separates cross-lingual traps from paraphrases on dev)."""
+    guarded = multilingual_settings.model_copy(update={"guards": True})
+    cache = await bootstrap.open_cache(guarded, multilingual)
+    try:
+        await cache.store(QUESTION, "Settings > Security > Reset.", SCOPE)
+        result = await cache.lookup(PARAPHRASES["es"], SCOPE)
+        assert result.similarity is not None and result.similarity >= result.threshold  # near enough to serve
+        assert not result.hit and result.rejected_by == "language"
+        assert "languages differ" in (result.rejection_reason or "")
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
