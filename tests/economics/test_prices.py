@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.economics import chat_price, embedding_price, listed_models
+from nearhit.economics import Scenario, chat_price, embedding_price, listed_models
 from nearhit.errors import InvalidInput
 
 
@@ -19,6 +19,7 @@ def test_embedding_models_resolve_without_a_provider() -> None:
     small = embedding_price("text-embedding-3-small", 500)
     assert small.provider == "openai" and small.input_per_mtok > 0
     assert embedding_price("local", 500).input_per_mtok == 0
+    assert embedding_price("local-multilingual", 500).input_per_mtok == 0
 
 
 @pytest.mark.parametrize("typo", ["gtp-4o", "gpt4o"])
@@ -35,5 +36,10 @@ def test_unknown_model_without_close_match() -> None:
 def test_listed_models() -> None:
     chat, embedding = listed_models()
     assert "gpt-4o" in {m.model for m in chat}
-    assert embedding[0].model == "local"
+    assert [m.model for m in embedding[:2]] == ["local", "local-multilingual"]  # the offline ones, default first
     assert "text-embedding-3-small" in {m.model for m in embedding}
+
+
+def test_the_multilingual_embedder_sizes_512_d_vectors() -> None:
+    scenario = Scenario(1000, input_tokens=500, output_tokens=300, hit_rate=0.3, embedding_model="local-multilingual")
+    assert scenario.resolved().dim == 512

@@ -234,6 +234,11 @@ def test_calculator_chart_follows_the_hit_rate(page: Page, web_server: WebServer
     # The form's limits come from /calculator/inputs (the scenario's bounds), percentages × 100.
     limits = {name: page.get_attribute(f"#{name}", "max") for name in ("hnsw_m", "hit_rate", "headroom")}
     assert limits == {"hnsw_m": "512", "hit_rate": "100", "headroom": "1000"}
+    # The offline embedders are free and of known size: the default first and chosen, then the multilingual one.
+    expect(page.locator("#embedding_model")).to_have_value("local")
+    expect(page.locator("#embedding_model option").nth(1)).to_have_text(
+        "local-multilingual (USE multilingual v3), free"
+    )
     marker = page.locator("#curve-chart [data-marker=current] circle")
     expect(marker).to_have_count(1)
     expect(page.locator("#curve-chart [data-marker=breakeven]")).to_have_count(1)

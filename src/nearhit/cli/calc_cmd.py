@@ -52,7 +52,7 @@ def _option(field: str, *decls: str, **kwargs: Any) -> Callable[[FC], FC]:
 @_option("hit_rate", help="Share of requests served from the cache.")
 @_option("input_tokens", help="Mean per request.")
 @_option("output_tokens", help="Mean per request.")
-@_option("embedding_model", help="Embedding model, or 'local' (free).")
+@_option("embedding_model", help="Embedding model, or 'local' / 'local-multilingual' (free).")
 @_option("embedding_tokens", help="Tokens embedded per request [input tokens].")
 @_option("ttl_seconds", "--ttl", help="Entry TTL, seconds.")
 @_option("dim", help="Vector dimension [the embedding model's].")

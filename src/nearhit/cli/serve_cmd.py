@@ -32,6 +32,13 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
     port = port or int(os.environ.get("PORT", "8000"))
     if config.health_port == port:
         raise click.ClickException(f"NEARHIT_HEALTH_PORT ({port}) must differ from the server's port")
+    if config.resolved_embedder == "local-multilingual":
+        from nearhit.embeddings.multilingual import check_installed
+
+        try:
+            check_installed()  # here, not in a worker's start-up traceback
+        except NearhitError as exc:
+            raise click.ClickException(str(exc)) from None
     started: redis_server.EmbeddedRedis | None = None
     if config.embedded_redis:
         try:

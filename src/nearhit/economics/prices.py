@@ -19,6 +19,8 @@ from genai_prices.data import providers as _PROVIDERS
 from nearhit.errors import InvalidInput
 
 LOCAL_EMBEDDER = "local"
+# The offline embedders by their NEARHIT_EMBEDDER name: no per-token charge.
+LOCAL_EMBEDDERS = {LOCAL_EMBEDDER: "all-MiniLM-L6-v2", "local-multilingual": "USE multilingual v3"}
 PRICE_SOURCE = f"genai-prices {genai_prices.__version__}"
 # Providers offered to the UI's model list; any model genai-prices knows can still be priced by name.
 LISTED_PROVIDERS = ("openai", "anthropic", "google", "mistral", "deepseek", "x-ai")
@@ -55,20 +57,22 @@ def chat_price(model: str, input_tokens: int, output_tokens: int, as_of: date | 
 
 
 def embedding_price(model: str, tokens: int, as_of: date | None = None) -> TokenPrice:
-    """The per-MTok price of embedding ``tokens``; the local embedder costs nothing per token."""
-    if model == LOCAL_EMBEDDER:
+    """The per-MTok price of embedding ``tokens``; the local embedders cost nothing per token."""
+    if model in LOCAL_EMBEDDERS:
         day = (as_of or datetime.now(tz=UTC).date()).isoformat()
-        return TokenPrice(LOCAL_EMBEDDER, "nearhit", 0.0, 0.0, "local embedder: no per-token charge", day)
+        return TokenPrice(model, "nearhit", 0.0, 0.0, "local embedder: no per-token charge", day)
     return _price(model, tokens, 0, as_of)
 
 
 def listed_models() -> tuple[list[ListedModel], list[ListedModel]]:
     """(chat models, embedding models) of the listed providers whose prices are flat per token.
 
-    The embedding list starts with the free local embedder.
+    The embedding list starts with the free local embedders, the default first.
     """
     chat: list[ListedModel] = []
-    embedding = [ListedModel(LOCAL_EMBEDDER, "nearhit", "local (all-MiniLM-L6-v2)", 0.0, None)]
+    embedding = [
+        ListedModel(name, "nearhit", f"{name} ({model})", 0.0, None) for name, model in LOCAL_EMBEDDERS.items()
+    ]
     now = datetime.now(tz=UTC)
     for provider in _PROVIDERS:
         if provider.id not in LISTED_PROVIDERS:

@@ -13,11 +13,15 @@ from datetime import date
 from nearhit.config import load_settings
 from nearhit.economics.footprint import SECONDS_PER_DAY, Algorithm
 from nearhit.economics.prices import LOCAL_EMBEDDER
-from nearhit.embeddings.models import LOCAL_DIMENSION, OPENAI_DIMENSIONS
+from nearhit.embeddings.models import LOCAL_DIMENSION, MULTILINGUAL_DIMENSION, OPENAI_DIMENSIONS
 from nearhit.errors import InvalidInput
 
 # Dimensions of the embedders nearhit knows, so --dim can be left out for them.
-EMBEDDING_DIMENSIONS = {LOCAL_EMBEDDER: LOCAL_DIMENSION, **OPENAI_DIMENSIONS}
+EMBEDDING_DIMENSIONS = {
+    LOCAL_EMBEDDER: LOCAL_DIMENSION,
+    "local-multilingual": MULTILINGUAL_DIMENSION,
+    **OPENAI_DIMENSIONS,
+}
 # About four bytes of English text per token (OpenAI's rule of thumb), to size prompts and answers.
 BYTES_PER_TOKEN = 4
 # An LLM answer streams after its first token: ~450 ms to first token and ~80 tokens/s, the figures

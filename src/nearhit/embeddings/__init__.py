@@ -1,5 +1,5 @@
-"""Embedders: the local offline default, OpenAI and Azure OpenAI. They know nothing of Redis: the vectors
-already computed are kept by :mod:`nearhit.cache.embedding_store`."""
+"""Embedders: the local offline default (English), the local multilingual one, OpenAI and Azure OpenAI. They
+know nothing of Redis: the vectors already computed are kept by :mod:`nearhit.cache.embedding_store`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def build_embedder(settings: Settings) -> Embedder:
         from nearhit.embeddings.remote import openai_embedder
 
         return openai_embedder(settings)
+    if kind == "local-multilingual":
+        from nearhit.embeddings.multilingual import MultilingualEmbedder
+
+        return MultilingualEmbedder()
     from nearhit.embeddings.local import LocalEmbedder
 
     return LocalEmbedder()

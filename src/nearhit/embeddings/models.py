@@ -9,3 +9,4 @@ OPENAI_DIMENSIONS = {
     "text-embedding-ada-002": 1536,
 }
 LOCAL_DIMENSION = 384  # all-MiniLM-L6-v2, the offline default
+MULTILINGUAL_DIMENSION = 512  # USE multilingual v3, NEARHIT_EMBEDDER=local-multilingual

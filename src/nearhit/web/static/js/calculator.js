@@ -338,7 +338,7 @@ async function loadModels() {
     put(
       embed,
       data.embedding.map((m) =>
-        h("option", { value: m.model }, m.model === "local" ? "local — all-MiniLM-L6-v2, free" : `${m.model} — $${m.input_per_mtok}${knownDims.has(m.model) ? "" : " (set dimensions)"}`),
+        h("option", { value: m.model }, m.provider === "nearhit" ? `${m.name}, free` : `${m.model} — $${m.input_per_mtok}${knownDims.has(m.model) ? "" : " (set dimensions)"}`),
       ),
     );
     embed.value = "local";
