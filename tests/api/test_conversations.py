@@ -90,3 +90,12 @@ async def test_a_standalone_question_ignores_the_history(live: LiveServer) -> No
     await served(live, [], question)
     document = await served(live, TRAPS["context swap"], question)
     assert document["match"] in ("exact", "semantic"), document
+
+
+async def test_an_aside_in_the_history_hits_an_added_constraint_does_not(live: LiveServer) -> None:
+    await served(live, CACHED)
+    user, assistant = CACHED[0]["content"], CACHED[1]["content"]
+    aside = await served(live, turns(f"{user} I mostly watch it on the train to work.", assistant))
+    assert aside["match"] == "semantic", aside
+    negated = await served(live, turns(f"{user} It isn't in my name.", assistant))
+    assert negated["match"] is None and negated["rejected_by"] == "context", negated

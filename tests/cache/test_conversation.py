@@ -100,3 +100,33 @@ def test_things_named_twice_that_trade_places_differ_a_reordered_sentence_does_n
     assert found is not None and "another order" in found
     reordered = user("I barely use my Flixora Standard subscription.")
     assert differs("how do I cancel it?", reordered, FLIXORA, 0.9) is None
+
+
+FLIXORA_TURN = FLIXORA.turns[0][1]
+
+
+def test_an_aside_inside_a_turn_is_the_same_context() -> None:
+    aside = user(f"{FLIXORA_TURN} I mostly watch it on the train to work.")
+    assert differs("how do I cancel it?", aside, FLIXORA, 0.9) is None
+    assert differs("how do I cancel it?", FLIXORA, aside, 0.9) is None  # either side may have it
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        "It isn't in my name.",  # a negation
+        "I'm on the student discount.",  # a constraint word
+        "I got it through my Kestrel bundle.",  # a name
+        "I also want to cancel my gym.",  # a word of the question's
+    ],
+)
+def test_an_added_phrase_that_may_bear_on_the_question_is_a_change(added: str) -> None:
+    found = differs("how do I cancel it?", user(f"{FLIXORA_TURN} {added}"), FLIXORA, 0.9)
+    assert found is not None and "the user's turns" in found
+
+
+def test_an_aside_as_a_turn_of_its_own_is_a_change() -> None:
+    """A new turn is a new request (a topic shift), not a detail of the old one."""
+    extra = Context((*FLIXORA.turns, ("user", "I mostly watch it on the train to work."), ("assistant", "Nice.")))
+    found = differs("how do I cancel it?", extra, FLIXORA, 0.9)
+    assert found is not None and "the user's turns" in found

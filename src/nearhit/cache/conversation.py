@@ -29,6 +29,7 @@ import numpy as np
 
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
+from nearhit.guards.stemming import stem
 from nearhit.guards.text import analyse, describe
 
 Turn = tuple[str, str]
@@ -59,6 +60,15 @@ _SMALL_TALK = re.compile(
 """Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
 _CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't)\b")
 """Marks of a correction ("sorry, I explained that wrong"): never small talk, whatever else the span says."""
+_CONSTRAINT = re.compile(
+    r"\b(no|never|without|only|except|but|pregnan\w*|breastfeed\w*|nursing|allerg\w*|diabet\w*|"
+    r"asthma|blood|heart|kidney|liver|medication\w*|medicine\w*|prescri\w*|condition\w*|disab\w*|sick|ill|"
+    r"child\w*|kids?|baby|babies|infant|toddler|teen\w*|minor|elderly|senior|student|old|young|age|budget|"
+    r"afford\w*|cheap\w*|free|premium|paid|version|windows|mac|macos|linux|ios|android|vegan|vegetarian|"
+    r"gluten|halal|kosher|first time|beginner)\b"
+)
+"""Words that make an added sentence a constraint on the answer (a negation, an exception, a health
+condition, an age, a budget, a platform or version), however far from the question it reads."""
 _WORDS = re.compile(r"[\w']+")
 _ORDINAL = re.compile(
     r"\b(first|second|third|fourth|last|former|latter)\b(\s+(one|option|choice)\b|\W*$)|\boption\s*\d",
@@ -153,7 +163,8 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
-    changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"))
+    shape = _same_shape(query, cached)
+    changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"), question, same_shape=shape)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
     mine, theirs = _tokens(query.text), _tokens(cached.text)
@@ -173,11 +184,16 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     return None
 
 
-def _changed_by_user(mine: str, theirs: str) -> str | None:
+def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool) -> str | None:
     """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
     other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through;
-    a reworded history shares too little for this test and is left to the embedding and the facts."""
+    a reworded history shares too little for this test and is left to the embedding and the facts.
+
+    With ``same_shape`` (the same turns in the same roles), a phrase one side adds inside a turn is
+    an aside when it cannot bear on ``question`` (:func:`_aside`): "I mostly use it for music" before "how
+    many people can I add?" changes nothing the assistant said, nor the answer."""
     a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
     counts = Counter(content_a)
     if content_a != content_b and counts == Counter(content_b) and max(counts.values(), default=0) > 1:
@@ -189,10 +205,32 @@ def _changed_by_user(mine: str, theirs: str) -> str | None:
         return None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         span = a[i1:i2] + b[j1:j2]
-        said = " ".join(span)
+        said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
         if tag != "equal" and _has_content(span) and (_CORRECTION.search(said) or not _SMALL_TALK.search(said)):
+            if same_shape and _aside(a[i1:i2], b[j1:j2], question, names):
+                continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: frozenset[str]) -> bool:
+    """Whether a phrase only one side has (the other has at most a stop word in its place) is an aside: no
+    name (a provider, a place: "through my Kestrel contract"), no correction or constraint word, and no word
+    of the question's (stems compared), so it cannot change what the question asks. A number it adds was
+    refused already (the facts come first)."""
+    if (_has_content(mine) and _has_content(theirs)) or names.intersection([*mine, *theirs]):
+        return False
+    said = " ".join(_tokens(" ".join([*mine, *theirs])))  # contractions split: "doesn't" -> "does not"
+    if _CORRECTION.search(said) or _CONSTRAINT.search(said):
+        return False
+    asked = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
+    return not asked & {stem(token) for token in _content([*mine, *theirs])}
+
+
+def _same_shape(query: Context, cached: Context) -> bool:
+    """The same turns in the same roles: the user added words inside a turn, not a turn of their own (a new
+    request, a topic shift). What the assistant said differently is left to the other checks."""
+    return [role for role, _ in query.turns] == [role for role, _ in cached.turns]
 
 
 def _said_by(context: Context, role: str) -> str:
