@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nearhit.cache.conversation import Context, context_of, differs, standalone, vector_of, vector_text
+from nearhit.cache.conversation import (
+    Context,
+    context_of,
+    differs,
+    differs_from_one,
+    standalone,
+    told_as_one,
+    vector_of,
+    vector_text,
+)
 
 FLIXORA = Context(
     (
@@ -130,3 +139,34 @@ def test_an_aside_as_a_turn_of_its_own_is_a_change() -> None:
     extra = Context((*FLIXORA.turns, ("user", "I mostly watch it on the train to work."), ("assistant", "Nice.")))
     found = differs("how do I cancel it?", extra, FLIXORA, 0.9)
     assert found is not None and "the user's turns" in found
+
+
+SINGLE = "I have a Vireo Plus phone plan and I'm travelling to Portugal next week. Will I pay roaming charges there?"
+
+
+def told(first: str, second: str = "My phone plan is Vireo Plus.") -> str:
+    turns = (("user", first), ("assistant", "Nice! How can I help?"), ("user", second), ("assistant", "Got it."))
+    return told_as_one(Context(turns), "Will I pay roaming charges there?")
+
+
+def test_a_conversation_told_as_one_question_is_its_user_turns_then_the_question() -> None:
+    assert told("I'm travelling to Portugal next week.") == (
+        "I'm travelling to Portugal next week.\nMy phone plan is Vireo Plus.\nWill I pay roaming charges there?"
+    )
+    assert differs_from_one(told("I'm travelling to Portugal next week."), SINGLE) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "reason"),
+    [
+        ("I'm travelling to Spain next week.", "My phone plan is Vireo Plus.", "other facts"),
+        ("I'm travelling to Portugal in 3 weeks.", "My phone plan is Vireo Plus.", "other facts"),
+        ("I'm travelling to Portugal next week.", "My phone plan is Vireo Plus, the student one.", "'student'"),
+        ("I'm travelling to Portugal next week.", "My phone plan isn't Vireo Plus.", "'not'"),
+    ],
+)
+def test_a_conversation_told_as_one_question_with_another_fact_or_constraint_differs(
+    first: str, second: str, reason: str
+) -> None:
+    found = differs_from_one(told(first, second), SINGLE)
+    assert found is not None and reason in found

@@ -1,7 +1,8 @@
 """A conversation's candidates kept or refused by their earlier turns, before the question's own judges.
 
 An entry stored with a context (the turns its answer depended on) may answer only a query whose context
-matches it (:func:`conversation.differs`); an entry without one answers only a query without one.
+matches it (:func:`conversation.differs`); an entry without one answers only a query without one, or a
+conversation that, told as one question, asks what it asks (:func:`as_one_question`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 from nearhit.cache import conversation, entry
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import Candidate, LookupResult
+from nearhit.guards import GuardSet
 
 Rows = list[tuple[str, dict[str, str]]]
 
@@ -51,3 +53,34 @@ def match(
             result.rejected_by, result.rejection_reason = "context", reason
             result.similarity, result.distance = candidate_similarity, 1.0 - candidate_similarity
     return kept, matched, rejected
+
+
+SUBJECT_GUARD = "entities"
+"""Left out when a conversation told as one question is judged: a story told over turns words its subject
+apart from the same story told at once; the names in it are compared by :func:`conversation.differs_from_one`."""
+
+
+def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSet) -> dict[str, object] | None:
+    """Serve the nearest single question (an entry without a context) that the conversation ``told`` as one
+    question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
+    same facts, no negation or constraint on one side only, and no guard but the subject's vetoing. Returns
+    the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
+    what it had when nothing is served, and every candidate judged is added to its candidates."""
+    without_subject = GuardSet([guard for guard in guards.guards if guard.name != SUBJECT_GUARD])
+    for doc_id, fields in rows:
+        similarity = entry.similarity(fields)
+        if fields.get(entry.CONTEXT) or similarity < conversation.ONE_QUESTION_THRESHOLD:
+            continue
+        cached = fields.get("prompt", "")
+        reason = conversation.differs_from_one(told, cached)
+        verdict = None if reason is not None else without_subject.first_rejection(told, cached, similarity)
+        if reason is not None or verdict is not None:
+            guard_name, why = ("context", reason) if verdict is None else (verdict.guard, verdict.reason)
+            result.candidates.append(Candidate(doc_id, cached, similarity, "rejected_by_guard", guard_name, why))
+            continue
+        result.candidates.append(Candidate(doc_id, cached, similarity, "served"))
+        result.match, result.answer = "semantic", entry.read_answer(doc_id, fields)
+        result.similarity, result.distance = similarity, 1.0 - similarity
+        result.rejected_by = result.rejection_reason = None
+        return {"turns": [], "similarity": similarity, "told_as_one": told}
+    return None

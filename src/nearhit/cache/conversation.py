@@ -44,6 +44,9 @@ CONTAINED = 0.85
 user's turns is a change, not a rewording."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
+ONE_QUESTION_THRESHOLD = 0.88
+"""The least similarity of a conversation told as one question (:func:`told_as_one`) to a single question
+for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -181,6 +184,26 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
         offer = difflib.SequenceMatcher(None, _tokens(_last(query)), _tokens(_last(cached)), autojunk=False).ratio()
         if offer < REPLY_MATCH:
             return f"the reply answers another offer (the assistant's last turns are {offer:.0%} alike)"
+    return None
+
+
+def told_as_one(context: Context, question: str) -> str:
+    """The conversation as one question: the user's turns, then the question ("I'm going to Mexico." "It's a
+    Chase Sapphire." "Will I pay fees there?"). A single question that says it all in one message is compared
+    with this, so the story told over turns and the story told at once share an answer."""
+    return "\n".join([_said_by(context, "user"), question])
+
+
+def differs_from_one(told: str, single: str) -> str | None:
+    """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
+    other facts (numbers, dates, names), or a negation or a constraint word only one side has."""
+    facts = _different_facts(told, single)
+    if facts is not None:
+        return f"the conversation states other facts: {facts}"
+    only = " ".join(sorted(set(_tokens(told)) ^ set(_tokens(single))))
+    found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
+    if found is not None:
+        return f"one side says {found.group(0)!r}, the other does not"
     return None
 
 

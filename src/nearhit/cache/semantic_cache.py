@@ -30,7 +30,7 @@ from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
-from nearhit.cache.keys import Scope
+from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import CachedAnswer, Candidate, LookupResult, Probe
 from nearhit.embeddings.base import Embedder
@@ -188,11 +188,38 @@ class SemanticCache(CacheAdmin):
                 score=result.score,
             )
         result.timings_ms[judge] = _ms_since(stage)
-        self._settle(result, query, accept)
         if result.answer is not None and result.answer.doc_id in contexts:
             result.context = contexts[result.answer.doc_id]
+        if not result.hit and query.alone is not None and self.guards is not None and self.max_wrong_rate is None:
+            stage = time.perf_counter()
+            await self._as_one_question(result, query, spec, self.guards)
+            result.timings_ms["as_one_question"] = _ms_since(stage)
+        self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
         return result
+
+    async def _as_one_question(
+        self, result: LookupResult, query: Lookup, spec: idx.IndexSpec, guards: GuardSet
+    ) -> None:
+        """A conversation that found no entry of its own, told as one question (its user turns, then its
+        question) and searched among the single questions of its scope (``query.alone``): "I'm going to
+        Mexico." "It's a Chase Sapphire." "Any fees there?" is what one message asking it all asks. Only on
+        a miss, so a hit or an identical history costs nothing more; one embedding and one KNN otherwise.
+        Not under a wrong-hit bound, whose evidence is kept per question, not per story."""
+        assert query.context is not None and query.alone is not None
+        told = conversation.told_as_one(query.context, query.prompt)
+        async with self._redis_errors():
+            (vector,) = await self.embeddings.embed([normalise(told)], spec.keys)
+            knn = idx.knn_query(
+                vector.tobytes(),
+                k=self.candidates,
+                filter_expression=idx.scope_filter(query.alone.search_id),
+                spec=self.spec,
+            )
+            rows = await self._knn(spec, knn)
+        matched = context_match.as_one_question(result, told, rows, guards)
+        if matched is not None:
+            result.context = matched
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: VectorQuery
