@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from nearhit.cache import conversation, entry
+from nearhit.cache.keys import normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.guards import GuardSet
@@ -17,14 +18,21 @@ from nearhit.guards import GuardSet
 Rows = list[tuple[str, dict[str, str]]]
 
 
+SAME_TURNS_MARGIN = 0.08
+"""How far below the threshold a conversation's question may be served by an entry with the very same earlier
+turns (normalised): asked about the same thing, a short follow-up reworded ("How much is it a month?", "What's
+the monthly price for that one?") is often less alike than two full questions are (tuned on dev)."""
+
+
 def match(
     result: LookupResult, query: Lookup, rows: Rows, dimension: int
-) -> tuple[Rows, dict[str, dict[str, object]], int]:
+) -> tuple[Rows, dict[str, dict[str, object]], int, dict[str, float]]:
     """Keep the candidates whose earlier turns are the query's; the others are rejected by ``context`` (added
-    to ``result``'s candidates). Returns the kept rows, per kept entry the context it matched, and how many
-    were rejected."""
+    to ``result``'s candidates). Returns the kept rows, per kept entry the context it matched, how many were
+    rejected, and the margin below the threshold of those whose earlier turns are the query's own."""
     kept: Rows = []
     matched: dict[str, dict[str, object]] = {}
+    margins: dict[str, float] = {}
     rejected = 0
     for doc_id, fields in rows:
         cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
@@ -43,6 +51,8 @@ def match(
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
+            if cached is not None and query.context is not None and _same_turns(query.context, cached):
+                margins[doc_id] = SAME_TURNS_MARGIN
             continue
         rejected += 1
         candidate_similarity = entry.similarity(fields)
@@ -52,7 +62,13 @@ def match(
         if result.rejected_by is None and candidate_similarity >= result.threshold:
             result.rejected_by, result.rejection_reason = "context", reason
             result.similarity, result.distance = candidate_similarity, 1.0 - candidate_similarity
-    return kept, matched, rejected
+    return kept, matched, rejected, margins
+
+
+def _same_turns(query: conversation.Context, cached: conversation.Context) -> bool:
+    return [(role, normalise(text)) for role, text in query.turns] == [
+        (role, normalise(text)) for role, text in cached.turns
+    ]
 
 
 SUBJECT_GUARD = "entities"

@@ -159,7 +159,7 @@ class SemanticCache(CacheAdmin):
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = idx.query_as_json(knn, spec.name)
             stage = time.perf_counter()
-            rows, contexts, rejected = context_match.match(result, query, rows, self.embedder.dimension)
+            rows, contexts, rejected, margins = context_match.match(result, query, rows, self.embedder.dimension)
             self._count(*["context_rejections"] * rejected)
             result.timings_ms["context"] = _ms_since(stage)
             stage = time.perf_counter()
@@ -172,7 +172,10 @@ class SemanticCache(CacheAdmin):
             if self.decision is not None:
                 choose.by_decision(result, query.prompt, rows, self.decision)
             else:
-                choose.by_guards(result, query.prompt, rows, self.guards)
+                # Under a wrong-hit bound the floor is the bound's; no margin goes below it.
+                choose.by_guards(
+                    result, query.prompt, rows, self.guards, margins if self.max_wrong_rate is None else None
+                )
             result.candidates.sort(key=lambda candidate: -candidate.similarity)
             if result.match == "semantic" and histogram is not None:
                 assert self.max_wrong_rate is not None  # a histogram is read only under a bound
