@@ -47,6 +47,9 @@ Accept = Callable[[CachedAnswer], Refusal | None]
 
 CONTEXT_CANDIDATES = 10
 """How many nearest questions a conversation's lookup compares contexts with."""
+ALONE_FLOOR = 0.45
+"""How near (the question alone) a single question must be for a conversation that missed to be told as one
+question and embedded again: below it nothing there can be the same story (the least on dev: 0.50)."""
 
 
 class SemanticCache(CacheAdmin):
@@ -207,22 +210,23 @@ class SemanticCache(CacheAdmin):
         """A conversation that found no entry of its own, told as one question (its user turns, then its
         question) and searched among the single questions of its scope (``query.alone``): "I'm going to
         Mexico." "It's a Chase Sapphire." "Any fees there?" is what one message asking it all asks. Only on
-        a miss, so a hit or an identical history costs nothing more; one embedding and one KNN otherwise.
-        Not under a wrong-hit bound, whose evidence is kept per question, not per story."""
-        assert query.context is not None and query.alone is not None
+        a miss, so a hit or an identical history costs nothing more; then one KNN by the question alone, and
+        only if a single question is near it (``ALONE_FLOOR``), one embedding and one KNN more. Not under a
+        wrong-hit bound, whose evidence is kept per question, not per story."""
+        assert query.context is not None and query.alone is not None and query.vector is not None
         told = conversation.told_as_one(query.context, query.prompt)
         async with self._redis_errors():
+            near = await self._knn(spec, self._alone_knn(query.vector, query.alone, 1))
+            if not near or entry.similarity(near[0][1]) < ALONE_FLOOR:
+                return
             (vector,) = await self.embeddings.embed([normalise(told)], spec.keys)
-            knn = idx.knn_query(
-                vector.tobytes(),
-                k=self.candidates,
-                filter_expression=idx.scope_filter(query.alone.search_id),
-                spec=self.spec,
-            )
-            rows = await self._knn(spec, knn)
+            rows = await self._knn(spec, self._alone_knn(vector, query.alone, self.candidates))
         matched = context_match.as_one_question(result, told, rows, guards)
         if matched is not None:
             result.context = matched
+
+    def _alone_knn(self, vector: np.ndarray, alone: Scope, k: int) -> VectorQuery:
+        return idx.knn_query(vector.tobytes(), k=k, filter_expression=idx.scope_filter(alone.search_id), spec=self.spec)
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: VectorQuery
