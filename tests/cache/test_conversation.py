@@ -163,6 +163,7 @@ def test_a_conversation_told_as_one_question_is_its_user_turns_then_the_question
         ("I'm travelling to Portugal in 3 weeks.", "My phone plan is Vireo Plus.", "other facts"),
         ("I'm travelling to Portugal next week.", "My phone plan is Vireo Plus, the student one.", "'student'"),
         ("I'm travelling to Portugal next week.", "My phone plan isn't Vireo Plus.", "'not'"),
+        ("I'm travelling to Portugal next week.", "My data plan is Vireo Plus.", "exchanged"),
     ],
 )
 def test_a_conversation_told_as_one_question_with_another_fact_or_constraint_differs(

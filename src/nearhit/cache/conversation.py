@@ -47,6 +47,8 @@ REPLY_MATCH = 0.9
 ONE_QUESTION_THRESHOLD = 0.88
 """The least similarity of a conversation told as one question (:func:`told_as_one`) to a single question
 for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
+SWAPPED = 2
+"""At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -196,7 +198,9 @@ def told_as_one(context: Context, question: str) -> str:
 
 def differs_from_one(told: str, single: str) -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
-    other facts (numbers, dates, names), or a negation or a constraint word only one side has."""
+    other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
+    words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
+    exchanges many words, a changed detail few)."""
     facts = _different_facts(told, single)
     if facts is not None:
         return f"the conversation states other facts: {facts}"
@@ -204,6 +208,9 @@ def differs_from_one(told: str, single: str) -> str | None:
     found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
     if found is not None:
         return f"one side says {found.group(0)!r}, the other does not"
+    mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
+    if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
+        return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return None
 
 
