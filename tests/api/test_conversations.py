@@ -101,19 +101,23 @@ async def test_an_aside_in_the_history_hits_an_added_constraint_does_not(live: L
     assert negated["match"] is None and negated["rejected_by"] == "context", negated
 
 
+SAYS_IT_ALL = (
+    "I have a Vireo Plus phone plan and I'm travelling to Portugal next week. Will I pay roaming charges there?"
+)
+ROAMING = "Will I pay roaming charges there?"
+
+
+def story(place: str, plan: str) -> Turns:
+    """``SAYS_IT_ALL`` told over two turns, before ``ROAMING``."""
+    trip = turns(f"I'm travelling to {place} next week.", "Nice! How can I help?")
+    return trip + turns(f"My phone plan is {plan}.", "Got it.")
+
+
 async def test_a_conversation_is_served_by_a_single_question_that_says_it_all(live: LiveServer) -> None:
     """A story told over turns and the same story told in one message share an answer; a changed fact or an
     added constraint does not."""
-    single = (
-        "I have a Vireo Plus phone plan and I'm travelling to Portugal next week. Will I pay roaming charges there?"
-    )
-    await served(live, [], single)
-    question = "Will I pay roaming charges there?"
-
-    def story(place: str, plan: str) -> Turns:
-        trip = turns(f"I'm travelling to {place} next week.", "Nice! How can I help?")
-        return trip + turns(f"My phone plan is {plan}.", "Got it.")
-
+    await served(live, [], SAYS_IT_ALL)
+    question = ROAMING
     document = await served(live, story("Portugal", "Vireo Plus"), question)
     assert document["match"] == "semantic", document
     assert document["context"]["told_as_one"].endswith(question) and document["context"]["similarity"] >= 0.88

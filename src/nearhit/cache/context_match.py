@@ -76,13 +76,14 @@ SUBJECT_GUARD = "entities"
 apart from the same story told at once; the names in it are compared by :func:`conversation.differs_from_one`."""
 
 
-def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSet) -> dict[str, object] | None:
+def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSet | None) -> dict[str, object] | None:
     """Serve the nearest single question (an entry without a context) that the conversation ``told`` as one
     question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
-    same facts, no negation or constraint on one side only, and no guard but the subject's vetoing. Returns
+    same facts, no negation or constraint on one side only, and no guard but the subject's vetoing (with the
+    guards on: as for a single question, the conversation's own checks hold without them). Returns
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged is added to its candidates."""
-    without_subject = GuardSet([guard for guard in guards.guards if guard.name != SUBJECT_GUARD])
+    without_subject = GuardSet([guard for guard in guards.guards if guard.name != SUBJECT_GUARD] if guards else [])
     for doc_id, fields in rows:
         similarity = entry.similarity(fields)
         if fields.get(entry.CONTEXT) or similarity < conversation.ONE_QUESTION_THRESHOLD:

@@ -196,7 +196,7 @@ class SemanticCache(CacheAdmin):
         result.timings_ms[judge] = _ms_since(stage)
         if result.answer is not None and result.answer.doc_id in contexts:
             result.context = contexts[result.answer.doc_id]
-        if not result.hit and query.alone is not None and self.guards is not None and self.max_wrong_rate is None:
+        if not result.hit and query.alone is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             await self._as_one_question(result, query, spec, self.guards)
             result.timings_ms["as_one_question"] = _ms_since(stage)
@@ -205,7 +205,7 @@ class SemanticCache(CacheAdmin):
         return result
 
     async def _as_one_question(
-        self, result: LookupResult, query: Lookup, spec: idx.IndexSpec, guards: GuardSet
+        self, result: LookupResult, query: Lookup, spec: idx.IndexSpec, guards: GuardSet | None
     ) -> None:
         """A conversation that found no entry of its own, told as one question (its user turns, then its
         question) and searched among the single questions of its scope (``query.alone``): "I'm going to
