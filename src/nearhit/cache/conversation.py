@@ -6,7 +6,9 @@ the question matches (the usual path) *and* the context does (:func:`differs`): 
 embedding of every earlier turn, in one batch with the question's), the same facts stated by the user
 (numbers, names, dates), no changed detail in an otherwise identical history, and, for a reply such as
 "the second one" or "yes please", the same offer from the assistant. Greetings and small talk move the
-embedding little and state no facts, so they are ignored; reworded turns match by meaning.
+embedding little and state no facts, so they are ignored; reworded turns match by meaning; an aside added
+inside a turn that cannot bear on the question is let through. A conversation may also be served by a
+single question that says all it says in one message (:func:`told_as_one`, :func:`differs_from_one`).
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
 user) does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
