@@ -90,3 +90,49 @@ async def test_a_standalone_question_ignores_the_history(live: LiveServer) -> No
     await served(live, [], question)
     document = await served(live, TRAPS["context swap"], question)
     assert document["match"] in ("exact", "semantic"), document
+
+
+async def test_an_aside_in_the_history_hits_an_added_constraint_does_not(live: LiveServer) -> None:
+    await served(live, CACHED)
+    user, assistant = CACHED[0]["content"], CACHED[1]["content"]
+    aside = await served(live, turns(f"{user} I mostly watch it on the train to work.", assistant))
+    assert aside["match"] == "semantic", aside
+    negated = await served(live, turns(f"{user} It isn't in my name.", assistant))
+    assert negated["match"] is None and negated["rejected_by"] == "context", negated
+
+
+SAYS_IT_ALL = (
+    "I have a Vireo Plus phone plan and I'm travelling to Portugal next week. Will I pay roaming charges there?"
+)
+ROAMING = "Will I pay roaming charges there?"
+
+
+def story(place: str, plan: str) -> Turns:
+    """``SAYS_IT_ALL`` told over two turns, before ``ROAMING``."""
+    trip = turns(f"I'm travelling to {place} next week.", "Nice! How can I help?")
+    return trip + turns(f"My phone plan is {plan}.", "Got it.")
+
+
+async def test_a_conversation_is_served_by_a_single_question_that_says_it_all(live: LiveServer) -> None:
+    """A story told over turns and the same story told in one message share an answer; a changed fact or an
+    added constraint does not."""
+    await served(live, [], SAYS_IT_ALL)
+    question = ROAMING
+    document = await served(live, story("Portugal", "Vireo Plus"), question)
+    assert document["match"] == "semantic", document
+    assert document["context"]["told_as_one"].endswith(question) and document["context"]["similarity"] >= 0.88
+    for name, history in {
+        "place": story("Spain", "Vireo Plus"),
+        "constraint": story("Portugal", "Vireo Plus, the student one"),
+    }.items():
+        document = await served(live, history, question)
+        assert document["match"] is None, (name, document)
+
+
+async def test_a_reworded_follow_up_after_the_same_turns_hits_a_little_below_the_threshold(live: LiveServer) -> None:
+    """0.758 alike (under the 0.76 threshold): served after the very same turns, not after reworded ones."""
+    await served(live, CACHED, "How much does it cost per month?")
+    document = await served(live, CACHED, "What's the monthly price for it?")
+    assert document["match"] == "semantic" and document["similarity"] < 0.76, document
+    document = await served(live, CHATTER, "What's the monthly price for it?")
+    assert document["match"] is None, document

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nearhit.cache.conversation import Context, context_of, differs, standalone, vector_of, vector_text
+from nearhit.cache.conversation import (
+    Context,
+    context_of,
+    differs,
+    differs_from_one,
+    standalone,
+    told_as_one,
+    vector_of,
+    vector_text,
+)
 
 FLIXORA = Context(
     (
@@ -100,3 +109,65 @@ def test_things_named_twice_that_trade_places_differ_a_reordered_sentence_does_n
     assert found is not None and "another order" in found
     reordered = user("I barely use my Flixora Standard subscription.")
     assert differs("how do I cancel it?", reordered, FLIXORA, 0.9) is None
+
+
+FLIXORA_TURN = FLIXORA.turns[0][1]
+
+
+def test_an_aside_inside_a_turn_is_the_same_context() -> None:
+    aside = user(f"{FLIXORA_TURN} I mostly watch it on the train to work.")
+    assert differs("how do I cancel it?", aside, FLIXORA, 0.9) is None
+    assert differs("how do I cancel it?", FLIXORA, aside, 0.9) is None  # either side may have it
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        "It isn't in my name.",  # a negation
+        "I'm on the student discount.",  # a constraint word
+        "I got it through my Kestrel bundle.",  # a name
+        "I also want to cancel my gym.",  # a word of the question's
+    ],
+)
+def test_an_added_phrase_that_may_bear_on_the_question_is_a_change(added: str) -> None:
+    found = differs("how do I cancel it?", user(f"{FLIXORA_TURN} {added}"), FLIXORA, 0.9)
+    assert found is not None and "the user's turns" in found
+
+
+def test_an_aside_as_a_turn_of_its_own_is_a_change() -> None:
+    """A new turn is a new request (a topic shift), not a detail of the old one."""
+    extra = Context((*FLIXORA.turns, ("user", "I mostly watch it on the train to work."), ("assistant", "Nice.")))
+    found = differs("how do I cancel it?", extra, FLIXORA, 0.9)
+    assert found is not None and "the user's turns" in found
+
+
+SINGLE = "I have a Vireo Plus phone plan and I'm travelling to Portugal next week. Will I pay roaming charges there?"
+
+
+def told(first: str, second: str = "My phone plan is Vireo Plus.") -> str:
+    turns = (("user", first), ("assistant", "Nice! How can I help?"), ("user", second), ("assistant", "Got it."))
+    return told_as_one(Context(turns), "Will I pay roaming charges there?")
+
+
+def test_a_conversation_told_as_one_question_is_its_user_turns_then_the_question() -> None:
+    assert told("I'm travelling to Portugal next week.") == (
+        "I'm travelling to Portugal next week.\nMy phone plan is Vireo Plus.\nWill I pay roaming charges there?"
+    )
+    assert differs_from_one(told("I'm travelling to Portugal next week."), SINGLE) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "reason"),
+    [
+        ("I'm travelling to Spain next week.", "My phone plan is Vireo Plus.", "other facts"),
+        ("I'm travelling to Portugal in 3 weeks.", "My phone plan is Vireo Plus.", "other facts"),
+        ("I'm travelling to Portugal next week.", "My phone plan is Vireo Plus, the student one.", "'student'"),
+        ("I'm travelling to Portugal next week.", "My phone plan isn't Vireo Plus.", "'not'"),
+        ("I'm travelling to Portugal next week.", "My data plan is Vireo Plus.", "exchanged"),
+    ],
+)
+def test_a_conversation_told_as_one_question_with_another_fact_or_constraint_differs(
+    first: str, second: str, reason: str
+) -> None:
+    found = differs_from_one(told(first, second), SINGLE)
+    assert found is not None and reason in found

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.test_conversations import CACHED, QUESTION, REWORDED, TRAPS, Turns
+from tests.api.test_conversations import CACHED, QUESTION, REWORDED, ROAMING, SAYS_IT_ALL, TRAPS, Turns, story
 from tests.gateway.conftest import ServeGateway
 
 
@@ -14,8 +14,8 @@ from tests.gateway.conftest import ServeGateway
 async def test_gateway_matches_the_earlier_messages_by_meaning(serve: ServeGateway, stream: bool) -> None:
     async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as client:
 
-        async def call(history: Turns) -> str:
-            messages = [*history, {"role": "user", "content": QUESTION}]
+        async def call(history: Turns, question: str = QUESTION) -> str:
+            messages = [*history, {"role": "user", "content": question}]
             body = {"model": "gpt-4o", "messages": messages, "stream": stream}
             response = await client.post("/chat/completions", json=body, headers={"authorization": "Bearer sk-x"})
             assert response.status_code == 200, response.text
@@ -28,3 +28,8 @@ async def test_gateway_matches_the_earlier_messages_by_meaning(serve: ServeGatew
         assert await call(REWORDED) == "hit-semantic"
         for name, history in TRAPS.items():
             assert await call(history) == "miss", name
+        # A single question that says it all serves the same story told over turns, not another one.
+        assert await call([], SAYS_IT_ALL) == "miss"
+        await gateway.wait_entries(2)
+        assert await call(story("Portugal", "Vireo Plus"), ROAMING) == "hit-semantic"
+        assert await call(story("Spain", "Vireo Plus"), ROAMING) == "miss"

@@ -4,6 +4,7 @@ the KNN rows (no I/O), so they test without Redis."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
@@ -19,8 +20,11 @@ if TYPE_CHECKING:
 Rows = list[tuple[str, dict[str, str]]]
 
 
-def by_guards(result: LookupResult, prompt: str, rows: Rows, guards: GuardSet | None) -> None:
-    """Serve the nearest candidate at or above the threshold that no guard vetoes."""
+def by_guards(
+    result: LookupResult, prompt: str, rows: Rows, guards: GuardSet | None, margins: Mapping[str, float] | None = None
+) -> None:
+    """Serve the nearest candidate at or above the threshold that no guard vetoes. ``margins``: how far below
+    the threshold some candidates (by id) may be served (a conversation's entry with the same earlier turns)."""
     for doc_id, fields in rows:
         similarity = entry.similarity(fields)
         distance = 1.0 - similarity
@@ -28,7 +32,7 @@ def by_guards(result: LookupResult, prompt: str, rows: Rows, guards: GuardSet | 
         if result.hit:
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "not_needed"))
             continue
-        if similarity < result.threshold:
+        if similarity < result.threshold - (margins or {}).get(doc_id, 0.0):
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
             if result.similarity is None:
                 result.similarity, result.distance = similarity, distance

@@ -1,7 +1,8 @@
 """A conversation's candidates kept or refused by their earlier turns, before the question's own judges.
 
 An entry stored with a context (the turns its answer depended on) may answer only a query whose context
-matches it (:func:`conversation.differs`); an entry without one answers only a query without one.
+matches it (:func:`conversation.differs`); an entry without one answers only a query without one, or a
+conversation that, told as one question, asks what it asks (:func:`as_one_question`).
 """
 
 from __future__ import annotations
@@ -9,20 +10,29 @@ from __future__ import annotations
 import numpy as np
 
 from nearhit.cache import conversation, entry
+from nearhit.cache.keys import normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import Candidate, LookupResult
+from nearhit.guards import GuardSet
 
 Rows = list[tuple[str, dict[str, str]]]
 
 
+SAME_TURNS_MARGIN = 0.08
+"""How far below the threshold a conversation's question may be served by an entry with the very same earlier
+turns (normalised): asked about the same thing, a short follow-up reworded ("How much is it a month?", "What's
+the monthly price for that one?") is often less alike than two full questions are (tuned on dev)."""
+
+
 def match(
     result: LookupResult, query: Lookup, rows: Rows, dimension: int
-) -> tuple[Rows, dict[str, dict[str, object]], int]:
+) -> tuple[Rows, dict[str, dict[str, object]], int, dict[str, float]]:
     """Keep the candidates whose earlier turns are the query's; the others are rejected by ``context`` (added
-    to ``result``'s candidates). Returns the kept rows, per kept entry the context it matched, and how many
-    were rejected."""
+    to ``result``'s candidates). Returns the kept rows, per kept entry the context it matched, how many were
+    rejected, and the margin below the threshold of those whose earlier turns are the query's own."""
     kept: Rows = []
     matched: dict[str, dict[str, object]] = {}
+    margins: dict[str, float] = {}
     rejected = 0
     for doc_id, fields in rows:
         cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
@@ -41,6 +51,8 @@ def match(
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
+            if cached is not None and query.context is not None and _same_turns(query.context, cached):
+                margins[doc_id] = SAME_TURNS_MARGIN
             continue
         rejected += 1
         candidate_similarity = entry.similarity(fields)
@@ -50,4 +62,42 @@ def match(
         if result.rejected_by is None and candidate_similarity >= result.threshold:
             result.rejected_by, result.rejection_reason = "context", reason
             result.similarity, result.distance = candidate_similarity, 1.0 - candidate_similarity
-    return kept, matched, rejected
+    return kept, matched, rejected, margins
+
+
+def _same_turns(query: conversation.Context, cached: conversation.Context) -> bool:
+    return [(role, normalise(text)) for role, text in query.turns] == [
+        (role, normalise(text)) for role, text in cached.turns
+    ]
+
+
+SUBJECT_GUARD = "entities"
+"""Left out when a conversation told as one question is judged: a story told over turns words its subject
+apart from the same story told at once; the names in it are compared by :func:`conversation.differs_from_one`."""
+
+
+def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSet | None) -> dict[str, object] | None:
+    """Serve the nearest single question (an entry without a context) that the conversation ``told`` as one
+    question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
+    same facts, no negation or constraint on one side only, and no guard but the subject's vetoing (with the
+    guards on: as for a single question, the conversation's own checks hold without them). Returns
+    the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
+    what it had when nothing is served, and every candidate judged is added to its candidates."""
+    without_subject = GuardSet([guard for guard in guards.guards if guard.name != SUBJECT_GUARD] if guards else [])
+    for doc_id, fields in rows:
+        similarity = entry.similarity(fields)
+        if fields.get(entry.CONTEXT) or similarity < conversation.ONE_QUESTION_THRESHOLD:
+            continue
+        cached = fields.get("prompt", "")
+        reason = conversation.differs_from_one(told, cached)
+        verdict = None if reason is not None else without_subject.first_rejection(told, cached, similarity)
+        if reason is not None or verdict is not None:
+            guard_name, why = ("context", reason) if verdict is None else (verdict.guard, verdict.reason)
+            result.candidates.append(Candidate(doc_id, cached, similarity, "rejected_by_guard", guard_name, why))
+            continue
+        result.candidates.append(Candidate(doc_id, cached, similarity, "served"))
+        result.match, result.answer = "semantic", entry.read_answer(doc_id, fields)
+        result.similarity, result.distance = similarity, 1.0 - similarity
+        result.rejected_by = result.rejection_reason = None
+        return {"turns": [], "similarity": similarity, "told_as_one": told}
+    return None

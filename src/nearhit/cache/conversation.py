@@ -6,7 +6,9 @@ the question matches (the usual path) *and* the context does (:func:`differs`): 
 embedding of every earlier turn, in one batch with the question's), the same facts stated by the user
 (numbers, names, dates), no changed detail in an otherwise identical history, and, for a reply such as
 "the second one" or "yes please", the same offer from the assistant. Greetings and small talk move the
-embedding little and state no facts, so they are ignored; reworded turns match by meaning.
+embedding little and state no facts, so they are ignored; reworded turns match by meaning; an aside added
+inside a turn that cannot bear on the question is let through. A conversation may also be served by a
+single question that says all it says in one message (:func:`told_as_one`, :func:`differs_from_one`).
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
 user) does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
@@ -29,6 +31,7 @@ import numpy as np
 
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
+from nearhit.guards.stemming import stem
 from nearhit.guards.text import analyse, describe
 
 Turn = tuple[str, str]
@@ -43,6 +46,11 @@ CONTAINED = 0.85
 user's turns is a change, not a rewording."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
+ONE_QUESTION_THRESHOLD = 0.88
+"""The least similarity of a conversation told as one question (:func:`told_as_one`) to a single question
+for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
+SWAPPED = 2
+"""At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -59,6 +67,17 @@ _SMALL_TALK = re.compile(
 """Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
 _CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't)\b")
 """Marks of a correction ("sorry, I explained that wrong"): never small talk, whatever else the span says."""
+_CONSTRAINT = re.compile(
+    r"\b(no|never|without|only|except|but|pregnan\w*|breastfeed\w*|nursing|allerg\w*|diabet\w*|"
+    r"asthma|blood|heart|kidney|liver|medication\w*|medicine\w*|prescri\w*|condition\w*|disab\w*|sick|ill|"
+    r"child\w*|kids?|baby|babies|infant|toddler|teen\w*|minor|elderly|senior|student|old|young|age|budget|"
+    r"afford\w*|cheap\w*|free|premium|paid|version|windows|mac|macos|linux|ios|android|vegan|vegetarian|"
+    r"gluten|halal|kosher|first time|beginner|unemploy\w*|self|retired|freelanc\w*|contractor|"
+    r"rent\w*|tenant|landlord|owner|mortgage|citizen\w*|resident\w*|visa|married|divorc\w*|veteran)\b"
+)
+"""Words that make an added sentence a constraint on the answer (a negation, an exception, a health
+condition, an age, a budget, a platform or version, work, housing or legal status), however far from the
+question it reads."""
 _WORDS = re.compile(r"[\w']+")
 _ORDINAL = re.compile(
     r"\b(first|second|third|fourth|last|former|latter)\b(\s+(one|option|choice)\b|\W*$)|\boption\s*\d",
@@ -153,7 +172,8 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
-    changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"))
+    shape = _same_shape(query, cached)
+    changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"), question, same_shape=shape)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
     mine, theirs = _tokens(query.text), _tokens(cached.text)
@@ -173,11 +193,41 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     return None
 
 
-def _changed_by_user(mine: str, theirs: str) -> str | None:
+def told_as_one(context: Context, question: str) -> str:
+    """The conversation as one question: the user's turns, then the question ("I'm going to Mexico." "It's a
+    Chase Sapphire." "Will I pay fees there?"). A single question that says it all in one message is compared
+    with this, so the story told over turns and the story told at once share an answer."""
+    return "\n".join([_said_by(context, "user"), question])
+
+
+def differs_from_one(told: str, single: str) -> str | None:
+    """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
+    other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
+    words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
+    exchanges many words, a changed detail few)."""
+    facts = _different_facts(told, single)
+    if facts is not None:
+        return f"the conversation states other facts: {facts}"
+    only = " ".join(sorted(set(_tokens(told)) ^ set(_tokens(single))))
+    found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
+    if found is not None:
+        return f"one side says {found.group(0)!r}, the other does not"
+    mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
+    if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
+        return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
+    return None
+
+
+def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool) -> str | None:
     """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
     other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through;
-    a reworded history shares too little for this test and is left to the embedding and the facts."""
+    a reworded history shares too little for this test and is left to the embedding and the facts.
+
+    With ``same_shape`` (the same turns in the same roles), a phrase one side adds inside a turn is
+    an aside when it cannot bear on ``question`` (:func:`_aside`): "I mostly use it for music" before "how
+    many people can I add?" changes nothing the assistant said, nor the answer."""
     a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
     counts = Counter(content_a)
     if content_a != content_b and counts == Counter(content_b) and max(counts.values(), default=0) > 1:
@@ -189,10 +239,32 @@ def _changed_by_user(mine: str, theirs: str) -> str | None:
         return None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         span = a[i1:i2] + b[j1:j2]
-        said = " ".join(span)
+        said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
         if tag != "equal" and _has_content(span) and (_CORRECTION.search(said) or not _SMALL_TALK.search(said)):
+            if same_shape and _aside(a[i1:i2], b[j1:j2], question, names):
+                continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: frozenset[str]) -> bool:
+    """Whether a phrase only one side has (the other has at most a stop word in its place) is an aside: no
+    name (a provider, a place: "through my Kestrel contract"), no correction or constraint word, and no word
+    of the question's (stems compared), so it cannot change what the question asks. A number it adds was
+    refused already (the facts come first)."""
+    if (_has_content(mine) and _has_content(theirs)) or names.intersection([*mine, *theirs]):
+        return False
+    said = " ".join(_tokens(" ".join([*mine, *theirs])))  # contractions split: "doesn't" -> "does not"
+    if _CORRECTION.search(said) or _CONSTRAINT.search(said):
+        return False
+    asked = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
+    return not asked & {stem(token) for token in _content([*mine, *theirs])}
+
+
+def _same_shape(query: Context, cached: Context) -> bool:
+    """The same turns in the same roles: the user added words inside a turn, not a turn of their own (a new
+    request, a topic shift). What the assistant said differently is left to the other checks."""
+    return [role for role, _ in query.turns] == [role for role, _ in cached.turns]
 
 
 def _said_by(context: Context, role: str) -> str:

@@ -26,6 +26,9 @@ class Lookup:
     """The earlier turns matched by meaning (:mod:`nearhit.cache.conversation`); None for a single question."""
     context_vector: np.ndarray | None = None
     """The context's embedding, once a lookup has computed it (stored with the entry a miss leads to)."""
+    alone: Scope | None = None
+    """Where single questions of this scope are searched: a conversation that finds no entry of its own may
+    be served by one of them that asks, in one message, what it asks over several (None: not looked for)."""
 
     @property
     def context_text(self) -> str:
@@ -34,7 +37,14 @@ class Lookup:
 
     @classmethod
     def of(
-        cls, prompt: object, scope: Scope, max_chars: int, *, parsed: bool = False, context: Context | None = None
+        cls,
+        prompt: object,
+        scope: Scope,
+        max_chars: int,
+        *,
+        parsed: bool = False,
+        context: Context | None = None,
+        alone: Scope | None = None,
     ) -> Lookup:
         """Check ``prompt`` (:func:`nearhit.validate.prompt`) and normalise it: the one place either happens.
 
@@ -44,4 +54,4 @@ class Lookup:
             checked = validate.prompt_length(prompt, max_chars)
         else:
             checked = validate.prompt(prompt, max_chars)
-        return cls(checked, normalise(checked), scope, context=context)
+        return cls(checked, normalise(checked), scope, context=context, alone=alone)

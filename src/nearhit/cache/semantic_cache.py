@@ -30,7 +30,7 @@ from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
-from nearhit.cache.keys import Scope
+from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, Candidate, LookupResult, Probe
@@ -48,6 +48,9 @@ Accept = Callable[[CachedAnswer], Refusal | None]
 
 CONTEXT_CANDIDATES = 10
 """How many nearest questions a conversation's lookup compares contexts with."""
+ALONE_FLOOR = 0.45
+"""How near (the question alone) a single question must be for a conversation that missed to be told as one
+question and embedded again: below it nothing there can be the same story (the least on dev: 0.50)."""
 
 
 class SemanticCache(CacheAdmin):
@@ -162,7 +165,7 @@ class SemanticCache(CacheAdmin):
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = idx.query_as_json(knn, spec.name)
             stage = time.perf_counter()
-            rows, contexts, rejected = context_match.match(result, query, rows, self.embedder.dimension)
+            rows, contexts, rejected, margins = context_match.match(result, query, rows, self.embedder.dimension)
             self._count(*["context_rejections"] * rejected)
             result.timings_ms["context"] = _ms_since(stage)
             stage = time.perf_counter()
@@ -175,7 +178,10 @@ class SemanticCache(CacheAdmin):
             if self.decision is not None:
                 choose.by_decision(result, query.prompt, rows, self.decision)
             else:
-                choose.by_guards(result, query.prompt, rows, self.guards)
+                # Under a wrong-hit bound the floor is the bound's; no margin goes below it.
+                choose.by_guards(
+                    result, query.prompt, rows, self.guards, margins if self.max_wrong_rate is None else None
+                )
             result.candidates.sort(key=lambda candidate: -candidate.similarity)
             if result.match == "semantic" and histogram is not None:
                 assert self.max_wrong_rate is not None  # a histogram is read only under a bound
@@ -198,9 +204,13 @@ class SemanticCache(CacheAdmin):
                 score=result.score,
             )
         result.timings_ms[judge] = _ms_since(stage)
-        self._settle(result, query, accept)
         if result.answer is not None and result.answer.doc_id in contexts:
             result.context = contexts[result.answer.doc_id]
+        if not result.hit and query.alone is not None and self.max_wrong_rate is None:
+            stage = time.perf_counter()
+            await self._as_one_question(result, query, spec, self.guards)
+            result.timings_ms["as_one_question"] = _ms_since(stage)
+        self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
         return result
 
@@ -208,6 +218,30 @@ class SemanticCache(CacheAdmin):
         """The prior evidence for the judge the cache runs now (``cache.prior``), added to the index's labels when
         a question asked alone is bounded (the prior was counted on single questions, not conversations)."""
         return self.prior(self.guards, self.decision)
+
+    async def _as_one_question(
+        self, result: LookupResult, query: Lookup, spec: idx.IndexSpec, guards: GuardSet | None
+    ) -> None:
+        """A conversation that found no entry of its own, told as one question (its user turns, then its
+        question) and searched among the single questions of its scope (``query.alone``): "I'm going to
+        Mexico." "It's a Chase Sapphire." "Any fees there?" is what one message asking it all asks. Only on
+        a miss, so a hit or an identical history costs nothing more; then one KNN by the question alone, and
+        only if a single question is near it (``ALONE_FLOOR``), one embedding and one KNN more. Not under a
+        wrong-hit bound, whose evidence is kept per question, not per story."""
+        assert query.context is not None and query.alone is not None and query.vector is not None
+        told = conversation.told_as_one(query.context, query.prompt)
+        async with self._redis_errors():
+            near = await self._knn(spec, self._alone_knn(query.vector, query.alone, 1))
+            if not near or entry.similarity(near[0][1]) < ALONE_FLOOR:
+                return
+            (vector,) = await self.embeddings.embed([normalise(told)], spec.keys)
+            rows = await self._knn(spec, self._alone_knn(vector, query.alone, self.candidates))
+        matched = context_match.as_one_question(result, told, rows, guards)
+        if matched is not None:
+            result.context = matched
+
+    def _alone_knn(self, vector: np.ndarray, alone: Scope, k: int) -> VectorQuery:
+        return idx.knn_query(vector.tobytes(), k=k, filter_expression=idx.scope_filter(alone.search_id), spec=self.spec)
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: VectorQuery

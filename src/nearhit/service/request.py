@@ -58,7 +58,8 @@ class AskRequest:
         system = [ChatMessage("system", self.system_prompt)] if self.system_prompt else []
         return [*system, *self.history, ChatMessage(self.prompt_role, self.prompt, tool_call_id=self.tool_call_id)]
 
-    def scope(self, model: str) -> Scope:
+    def scope(self, model: str, *, alone: bool = False) -> Scope:
+        """The scope of this request's answer; ``alone``: the one its single questions are searched in."""
         conversation: list[tuple[str, ...]] = [("conversation", self.conversation_id)] if self.conversation_id else []
         # A tool result is looked up by its content, scoped by the call it answers.
         answers: list[tuple[str, ...]] = (
@@ -68,7 +69,9 @@ class AskRequest:
         # Earlier turns matched by meaning (or not needed: a standalone question) leave the semantic scope;
         # the exact key keeps them all, so an identical history is still one read.
         search: list[tuple[str, ...]] | None = None
-        if self.context() is not None:
+        if alone:
+            search = [*conversation, *answers]
+        elif self.context() is not None:
             search = [*conversation, *answers, CONTEXT_MARKER]
         elif turns and self._plain_history() and conversation_module.standalone(self.prompt):
             search = [*conversation, *answers]
@@ -100,7 +103,9 @@ class AskRequest:
         if self.query is not None:
             return self
         validate.history_size([m.content for m in self.history])
-        query = Lookup.of(self.prompt, self.scope(model), max_prompt_chars, parsed=parsed, context=self.context())
+        context = self.context()
+        alone = self.scope(model, alone=True) if context is not None else None
+        query = Lookup.of(self.prompt, self.scope(model), max_prompt_chars, parsed=parsed, context=context, alone=alone)
         return replace(self, query=query)
 
 

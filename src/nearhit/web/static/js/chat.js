@@ -225,7 +225,9 @@ function renderInspector(doc) {
   if (doc.bound) rows.push(["Wrong-hit bound", `${doc.bound.action} — ${doc.bound.reason}`]);
   if (doc.reason) rows.push(["Reason", doc.reason]);
   if (doc.answer?.prompt) rows.push(["Cached prompt", doc.answer.prompt]);
-  if (doc.context) {
+  if (doc.context?.told_as_one) {
+    rows.push(["Matched as one question", `similarity ${num(doc.context.similarity, 4)} — ${doc.context.told_as_one}`]);
+  } else if (doc.context) {
     const earlier = doc.context.turns.map(([role, content]) => `${role}: ${content}`).join(" · ");
     rows.push(["Matched context", `${doc.context.turns.length} earlier turns, similarity ${num(doc.context.similarity, 4)} — ${earlier}`]);
   }
