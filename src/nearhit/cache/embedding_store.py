@@ -4,7 +4,8 @@ It sits beside the answer cache on the same Redis (as RedisVL keeps its ``Embedd
 ``SemanticCache``): vectors are kept under (model, normalised text) with a TTL. The embedders themselves
 (:mod:`nearhit.embeddings`) know nothing of Redis. What the embedder reads is the text with its short forms
 spelt out ("pwd" -> "password", :func:`nearhit.guards.text.expand_short_forms`), the way the guards read it;
-the keys (the answer's and the vector's) stay on the normalised text as written.
+the keys (the answer's and the vector's) stay on the normalised text as written, so an entry stored before
+keeps its exact key (its vector, and one kept in this store, keep the old input until they expire).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from nearhit.background import Background
 from nearhit.cache.client import RedisClient
 from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder, Vectors
-from nearhit.guards.text import expand_short_forms
 from nearhit.guards.text import expand_short_forms
 
 DEFAULT_TTL_S = 7 * 24 * 3600
