@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 Rows = list[tuple[str, dict[str, str]]]
 
 
-def by_guards(result: LookupResult, prompt: str, rows: Rows, guards: GuardSet | None) -> None:
-    """Serve the nearest candidate at or above the threshold that no guard vetoes."""
+def by_guards(
+    result: LookupResult, prompt: str, rows: Rows, guards: GuardSet | None, *, quiet_band: bool = True
+) -> None:
+    """Serve the nearest candidate at or above the threshold that no guard vetoes; with ``quiet_band``, also
+    one up to the guards' quiet margin below it when no guard reads any difference (``GuardSet.quiet``)."""
+    floor = result.threshold - guards.quiet_margin if guards is not None and quiet_band else result.threshold
     for doc_id, fields in rows:
         similarity = entry.similarity(fields)
         distance = 1.0 - similarity
@@ -28,7 +32,9 @@ def by_guards(result: LookupResult, prompt: str, rows: Rows, guards: GuardSet | 
         if result.hit:
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "not_needed"))
             continue
-        if similarity < result.threshold:
+        if similarity < result.threshold and not (
+            similarity >= floor and guards is not None and guards.quiet(prompt, cached_prompt)
+        ):
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
             if result.similarity is None:
                 result.similarity, result.distance = similarity, distance

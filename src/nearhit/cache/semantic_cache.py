@@ -172,7 +172,8 @@ class SemanticCache(CacheAdmin):
             if self.decision is not None:
                 choose.by_decision(result, query.prompt, rows, self.decision)
             else:
-                choose.by_guards(result, query.prompt, rows, self.guards)
+                # Under a wrong-hit bound the policy learns where to serve below the threshold itself.
+                choose.by_guards(result, query.prompt, rows, self.guards, quiet_band=self.max_wrong_rate is None)
             result.candidates.sort(key=lambda candidate: -candidate.similarity)
             if result.match == "semantic" and histogram is not None:
                 assert self.max_wrong_rate is not None  # a histogram is read only under a bound
