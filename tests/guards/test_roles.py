@@ -37,3 +37,29 @@ def test_another_agent_for_the_same_verb_is_a_role_swap(query: str, candidate: s
 )
 def test_the_same_roles_in_other_words_pass(query: str, candidate: str) -> None:
     assert DirectionGuard().check(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("What do I do with the 1099 form a company sent me?", "How do I issue a 1099 form to a freelancer?"),
+        ("What do I do with the notice my tenant handed me?", "How do I hand a notice to my tenant?"),
+        ("What do I do when my bank lends me money?", "How do I lend money to a friend?"),
+        ("What do I do with the refund voucher a shop gave me?", "How do I issue a refund voucher to a customer?"),
+    ],
+)
+def test_giving_against_receiving_is_a_role_swap(query: str, candidate: str) -> None:
+    assert DirectionGuard().check(query, candidate) is not None
+    assert DirectionGuard().check(candidate, query) is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("What should I do after receiving an eviction notice from my landlord?", "My landlord sent me a notice."),
+        ("How do I give my manager feedback?", "How do I give feedback to my manager?"),
+        ("My friend lent me money, how do I pay it back?", "How do I repay money a friend lent me?"),
+    ],
+)
+def test_giving_or_receiving_on_both_sides_passes(query: str, candidate: str) -> None:
+    assert DirectionGuard().check(query, candidate) is None

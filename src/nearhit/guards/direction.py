@@ -224,7 +224,26 @@ def _agent_change(q: Text, c: Text) -> str | None:
     for verb in sorted(agents_c.keys() & patients_q.keys()):
         if agents_c[verb] == patients_q[verb] and patients_c.get(verb) != patients_q[verb]:
             return f"who acts differs: {patients_q[verb]} is acted on vs acts ({verb!r})"
+    giving_q, giving_c = _gives(q, agents_q), _gives(c, agents_c)
+    receiving_q, receiving_c = "speaker" in patients_q.values(), "speaker" in patients_c.values()
+    if (giving_q and receiving_c and not giving_c and not receiving_q) or (
+        giving_c and receiving_q and not giving_q and not receiving_c
+    ):
+        return "who acts differs: the speaker gives on one side and receives on the other"
     return None
+
+
+def _gives(text: Text, agents: dict[str, str]) -> bool:
+    """Whether the speaker acts on something towards another party: a verb the speaker is the agent of,
+    with "to" and a noun phrase within a few words after it ("how do I issue a form to a contractor")."""
+    tokens, stems = text.tokens, text.stems
+    for index, stem in enumerate(stems):
+        if agents.get(_verb(stem)) != "speaker" or index == 0 or _AGENTS.get(tokens[index - 1]) != "speaker":
+            continue
+        for n in range(index + 1, min(index + 1 + _WINDOW + 1, len(tokens) - 1)):
+            if tokens[n] == "to" and tokens[n + 1] in _DETERMINERS:
+                return True
+    return False
 
 
 def _verb(stem: str) -> str:
