@@ -117,7 +117,8 @@ class Settings(BaseSettings):
     # The calibrated decision (nearhit.decision): candidates at or above the similarity threshold are scored
     # (the probability that the cached answer serves the new question) and served from this score up.
     # Off by default: on our held-out test pairs it served more traps than the guards' vetoes (9.4% vs 6.2%,
-    # benchmarks/README.md), so the vetoes stay the default until a decision beats them there. Needs the guards.
+    # benchmarks/README.md), so the vetoes stay the default until a decision beats them there; refitted with
+    # the tense signal and nearhit-v2's dev split, it still loses to them on dev at equal wrong hits. Needs the guards.
     decision: bool = Field(False, validation_alias=_env("NEARHIT_DECISION", "decision"))
     decision_threshold: float | None = Field(
         None, gt=0, lt=1, validation_alias=_env("NEARHIT_DECISION_THRESHOLD", "decision_threshold")
