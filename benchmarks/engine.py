@@ -25,6 +25,7 @@ returned fields; latency and paraphrase recall against an exact (FLAT) index ove
     python benchmarks/engine.py                           # 10,000 entries (~1.5 minutes on 2 shared cores)
     python benchmarks/engine.py --sizes 10000 100000 250000  # 100k: ~6 min; 250k: ~15 min (fills)
     python benchmarks/engine.py --sizes 2000 --quick      # a smoke run
+    python benchmarks/engine.py --decision-only           # the time per candidate alone (~10 s)
     python benchmarks/engine.py --cluster                 # + lookups on a local 3+3 cluster vs one node
 """
 
@@ -664,7 +665,13 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="rounds the workload is cut into (interleaving)")
     parser.add_argument("--quick", action="store_true", help="a shorter workload (smoke run)")
     parser.add_argument("--cluster", action="store_true", help="also time lookups on a local 3+3 cluster")
+    parser.add_argument(
+        "--decision-only", action="store_true", help="only the decision's and the guards' time per candidate"
+    )
     args = parser.parse_args()
+    if args.decision_only:
+        print(decision_per_candidate())
+        return
     if any(size < 400 or size > MAX_SIZE for size in args.sizes):
         parser.error(f"--sizes: each size must be in [400, {MAX_SIZE:,}] (the workload stores 300 pairs)")
     embedder = LocalEmbedder()

@@ -41,8 +41,10 @@ from nearhit.decision.model import DecisionModel
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import Pair
 from nearhit.guards import GuardSet
+from nearhit.guards.guard_set import DEFAULT_QUIET_MARGIN
+from nearhit.guards.text import expand_short_forms
 
-DATASETS = ("questions", "nearhit")
+DATASETS = ("questions", "nearhit", "nearhit-v2")
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "nearhit" / "decision" / "data" / "decision_v1.json"
 L2_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
 FLOORS = (0.60, 0.68, 0.72, 0.80)
@@ -58,6 +60,10 @@ class Row:
     similarity: float
     vetoed: bool
     values: list[float]
+    passes_guards: bool
+    """No guard vetoes it at its similarity: served by the guards as vetoes at any threshold below it."""
+    quiet: bool
+    """No guard reads even half a difference (``GuardSet.quiet``): served down to the quiet margin."""
 
 
 def rows(embedder: LocalEmbedder) -> list[Row]:
@@ -65,15 +71,18 @@ def rows(embedder: LocalEmbedder) -> list[Row]:
     found = []
     for name in DATASETS:
         pairs = evaluation.load(name, "dev")
-        a = embedder.encode([normalise(p.a.prompt) for p in pairs])
-        b = embedder.encode([normalise(p.b.prompt) for p in pairs])
+        # The embedder's input as the cache gives it (``EmbeddingStore``): normalised, short forms spelt out.
+        a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
+        b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
         for pair, sim in zip(pairs, (a * b).sum(axis=1), strict=True):
             similarity = float(sim)
             # The engine's order: the new prompt is the query, the stored one the candidate.
             signals = guards.signals(pair.b.prompt, pair.a.prompt)
             vetoed = any(s.guard in VETOES and s.vetoes(VETOES[s.guard], similarity) for s in signals)
             values = vector(features(similarity, signals, pair.b.prompt, pair.a.prompt))
-            found.append(Row(name, pair, similarity, vetoed, values))
+            passes = guards.first_rejection(pair.b.prompt, pair.a.prompt, similarity) is None
+            quiet = guards.quiet(pair.b.prompt, pair.a.prompt)
+            found.append(Row(name, pair, similarity, vetoed, values, passes, quiet))
     return found
 
 
@@ -174,6 +183,60 @@ def holds_on_each(data: list[Row], choice: Choice, max_wrong: float) -> bool:
     return True
 
 
+def cell(served: np.ndarray, labels: np.ndarray) -> str:
+    """``recall (hits/should) · wrong (wrong/traps)``; ``served`` is one row or one row per repeat."""
+    hits, should, wrong, traps = mean_counts(np.atleast_2d(served), labels)
+    return f"{100 * hits / should:.1f}% ({hits:g}/{should}) · {100 * wrong / traps:.1f}% ({wrong:g}/{traps})"
+
+
+def vetoes_threshold(data: list[Row], max_wrong: float) -> float:
+    """The lowest similarity threshold at which the guards as vetoes keep wrong hits within the bound (dev)."""
+    labels = np.array([r.pair.same_answer for r in data])
+    similarity = np.array([r.similarity for r in data])
+    passes = np.array([r.passes_guards for r in data])
+    best = 0.99
+    for t in np.round(np.arange(0.99, 0.595, -0.01), 2):
+        _, _, wrong, traps = rates(passes & (similarity >= t), labels)
+        if wrong > max_wrong * traps:
+            break
+        best = float(t)
+    return best
+
+
+def comparison(data: list[Row], choice: Choice, max_wrong: float) -> list[str]:
+    """Guards as vetoes against the decision (out of fold), per dev set and pooled, at the same wrong hits."""
+    labels = np.array([r.pair.same_answer for r in data])
+    dataset = np.array([r.dataset for r in data])
+    similarity = np.array([r.similarity for r in data])
+    passes = np.array([r.passes_guards for r in data])
+    default = passes & (similarity >= DEFAULT_SIMILARITY_THRESHOLD)
+    quiet = np.array([r.quiet for r in data])
+    banded = passes & (default | (quiet & (similarity >= DEFAULT_SIMILARITY_THRESHOLD - DEFAULT_QUIET_MARGIN)))
+    _, _, default_wrong, traps = rates(default, labels)
+    # The decision's threshold for the vetoes' own wrong-hit count at the default threshold.
+    matched = choose_threshold(choice.scores.ravel(), np.tile(labels, REPEATS), default_wrong / traps)
+    lowest = vetoes_threshold(data, max_wrong)
+    systems = [
+        (f"guards as vetoes, {DEFAULT_SIMILARITY_THRESHOLD:.2f}, no quiet band", default),
+        (f"guards as vetoes, {DEFAULT_SIMILARITY_THRESHOLD:.2f} + quiet band {DEFAULT_QUIET_MARGIN} (default)", banded),
+        (f"guards as vetoes, {lowest:.2f} (lowest within {max_wrong:.0%})", passes & (similarity >= lowest)),
+        (f"decision, out of fold, score >= {matched:g} (the vetoes' wrong hits)", choice.scores >= matched),
+        (
+            f"decision, out of fold, score >= {choice.threshold:g} (within {max_wrong:.0%})",
+            choice.scores >= choice.threshold,
+        ),
+    ]
+    table = [
+        "| system (recall · wrong hits) | " + " | ".join(f"{name} dev" for name in DATASETS) + " | all dev |",
+        "|---|" + "---|" * (len(DATASETS) + 1),
+    ]
+    for label, served in systems:
+        served = np.atleast_2d(served)
+        cells = [cell(served[:, dataset == name], labels[dataset == name]) for name in DATASETS]
+        table.append(f"| {label} | " + " | ".join(cells) + f" | {cell(served, labels)} |")
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-wrong", type=float, default=0.02, help="wrong-hit bound on dev (out of fold)")
@@ -203,6 +266,8 @@ def main() -> None:
     table = dev_table(data, chosen)
     print(f"\nchosen: floor {chosen.floor}, l2 {chosen.l2}, threshold {chosen.threshold}\n")
     print("\n".join(table))
+    print()
+    print("\n".join(comparison(data, chosen, args.max_wrong)))
     if args.show_errors:
         for row, score in zip(data, chosen.scores.mean(axis=0), strict=True):
             if score >= chosen.threshold - 0.1 and not row.pair.same_answer:

@@ -119,6 +119,17 @@ def test_guards_uncovered_threshold_is_read_and_bounded(monkeypatch: pytest.Monk
         load_settings()
 
 
+def test_guards_quiet_margin_is_read_bounded_and_reaches_the_guards(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nearhit.service.bootstrap import _default_guards
+
+    assert load_settings().guards_quiet_margin == 0.06
+    monkeypatch.setenv("NEARHIT_GUARDS_QUIET_MARGIN", "0")
+    assert _default_guards(load_settings()).quiet_margin == 0.0
+    monkeypatch.setenv("NEARHIT_GUARDS_QUIET_MARGIN", "0.5")
+    with pytest.raises(ConfigError, match="NEARHIT_GUARDS_QUIET_MARGIN"):
+        load_settings()
+
+
 def test_knn_settings_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
     defaults = load_settings()
     assert (defaults.hnsw_ef_runtime, defaults.knn_hybrid_policy) == (100, "batches")

@@ -49,6 +49,13 @@ async def test_semantic_hit_for_a_paraphrase(cache: SemanticCache) -> None:
     assert {"exact", "embed", "knn", "guards", "total"} <= set(result.timings_ms)
 
 
+async def test_a_short_form_is_embedded_as_what_it_stands_for(cache: SemanticCache) -> None:
+    await cache.store("How do I reset my account password?", ANSWER, SCOPE)
+    result = await cache.lookup("how do i reset my acct pwd", SCOPE)
+    assert result.match == "semantic"  # not exact: the key keeps the text as written
+    assert result.similarity is not None and result.similarity > 0.999
+
+
 async def test_miss_for_an_unrelated_question(cache: SemanticCache) -> None:
     await cache.store(QUESTION, ANSWER, SCOPE)
     result = await cache.lookup("How do I bake sourdough bread?", SCOPE)

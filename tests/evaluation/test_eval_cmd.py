@@ -39,15 +39,16 @@ async def test_eval_reports_known_counts(cache: SemanticCache, settings: Setting
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["scores"]["hits"] == 4 and report["scores"]["wrong_hits"] == 0
-    assert report["scores"]["recall"] == 0.8 and report["scores"]["precision"] == 1.0
+    # 5 of 5: the paraphrase at 0.82 is under 0.85 but within the quiet margin, and no guard reads a difference
+    assert report["scores"]["hits"] == 5 and report["scores"]["wrong_hits"] == 0
+    assert report["scores"]["recall"] == 1.0 and report["scores"]["precision"] == 1.0
     assert report["rejected_by"] == {
         "context": {"traps": 1, "should_hit": 0},
         "negation": {"traps": 1, "should_hit": 0},
         "numbers": {"traps": 1, "should_hit": 0},
     }
     assert report["no_candidate"] == 0  # the conversation pair is now compared by its context
-    assert report["latency_ms"]["hit"]["n"] == 4
+    assert report["latency_ms"]["hit"]["n"] == 5
     assert report["attribution"] is None  # not fow-cache data
     assert (await cache.stats()).entries == 0
 

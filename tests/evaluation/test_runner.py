@@ -7,14 +7,17 @@ from pathlib import Path
 from nearhit.cache import SemanticCache, normalise
 from nearhit.evaluation import evaluate, guard_sets, load, scores
 from nearhit.evaluation.metrics import rejections
-from nearhit.guards import GUARD_NAMES
+from nearhit.guards import GUARD_NAMES, GuardSet
 
 DATA = Path(__file__).with_name("data")
 
 
 async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     pairs = load(str(DATA / "eval_pairs.jsonl"))
-    runs = await evaluate(cache, pairs, threshold=0.85, guard_sets=guard_sets("all", per_guard=True))
+    without_band = GuardSet.default(quiet_margin=0.0)  # "sleep" is a paraphrase just under the threshold
+    runs = await evaluate(
+        cache, pairs, threshold=0.85, guard_sets=guard_sets("all", per_guard=True, guards=without_band)
+    )
 
     assert list(runs) == ["all", *GUARD_NAMES, "none", "decision"]
     guarded = {o.pair_id: o for o in runs["all"]}
@@ -41,3 +44,10 @@ async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     assert (await cache.stats()).entries == 0
     leftover = [cache.keys.embedding(cache.embedder.model_name, normalise(p.b.prompt)) for p in pairs]
     assert await cache.redis.exists(*leftover) == 0
+
+
+def test_all_guards_are_the_configured_ones_when_given() -> None:
+    configured = GuardSet.default(quiet_margin=0.0)
+    assert guard_sets("all", guards=configured)["all"] is configured
+    found = guard_sets("all")["all"]
+    assert isinstance(found, GuardSet) and found.quiet_margin > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nearhit.guards import GuardSet
+from nearhit.guards.text import expand_short_forms
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,21 @@ def test_short_forms_pass(query: str, candidate: str) -> None:
 )
 def test_short_forms_still_differ_from_other_words(query: str, candidate: str) -> None:
     assert GuardSet.default().first_rejection(query, candidate) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expanded"),
+    [
+        ("reset my pwd?", "reset my password?"),
+        ("pay w/o a card, pls", "pay without a card, please"),
+        ("k8s or js.", "kubernetes or javascript."),
+        ("Is my ACCT locked", "Is my account locked"),
+    ],
+)
+def test_short_forms_are_spelt_out_for_the_embedder(text: str, expanded: str) -> None:
+    assert expand_short_forms(text) == expanded
+
+
+@pytest.mark.parametrize("text", ["open db.json", "run ts-node", "the u.s. flag", "cd src/js/app", "v1.js"])
+def test_short_forms_inside_names_and_paths_stay(text: str) -> None:
+    assert expand_short_forms(text) == text

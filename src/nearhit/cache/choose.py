@@ -21,10 +21,19 @@ Rows = list[tuple[str, dict[str, str]]]
 
 
 def by_guards(
-    result: LookupResult, prompt: str, rows: Rows, guards: GuardSet | None, margins: Mapping[str, float] | None = None
+    result: LookupResult,
+    prompt: str,
+    rows: Rows,
+    guards: GuardSet | None,
+    margins: Mapping[str, float] | None = None,
+    *,
+    quiet_band: bool = True,
 ) -> None:
     """Serve the nearest candidate at or above the threshold that no guard vetoes. ``margins``: how far below
-    the threshold some candidates (by id) may be served (a conversation's entry with the same earlier turns)."""
+    the threshold some candidates (by id) may be served (a conversation's entry with the same earlier turns);
+    with ``quiet_band``, also one up to the guards' quiet margin below it when no guard reads any difference
+    (``GuardSet.quiet``)."""
+    floor = result.threshold - guards.quiet_margin if guards is not None and quiet_band else result.threshold
     for doc_id, fields in rows:
         similarity = entry.similarity(fields)
         distance = 1.0 - similarity
@@ -32,7 +41,9 @@ def by_guards(
         if result.hit:
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "not_needed"))
             continue
-        if similarity < result.threshold - (margins or {}).get(doc_id, 0.0):
+        if similarity < result.threshold - (margins or {}).get(doc_id, 0.0) and not (
+            similarity >= floor and guards is not None and guards.quiet(prompt, cached_prompt)
+        ):
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
             if result.similarity is None:
                 result.similarity, result.distance = similarity, distance

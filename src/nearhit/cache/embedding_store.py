@@ -2,7 +2,10 @@
 
 It sits beside the answer cache on the same Redis (as RedisVL keeps its ``EmbeddingsCache`` beside its
 ``SemanticCache``): vectors are kept under (model, normalised text) with a TTL. The embedders themselves
-(:mod:`nearhit.embeddings`) know nothing of Redis.
+(:mod:`nearhit.embeddings`) know nothing of Redis. What the embedder reads is the text with its short forms
+spelt out ("pwd" -> "password", :func:`nearhit.guards.text.expand_short_forms`), the way the guards read it;
+the keys (the answer's and the vector's) stay on the normalised text as written, so an entry stored before
+keeps its exact key (its vector, and one kept in this store, keep the old input until they expire).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from nearhit.background import Background
 from nearhit.cache.client import RedisClient
 from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder, Vectors
+from nearhit.guards.text import expand_short_forms
 
 DEFAULT_TTL_S = 7 * 24 * 3600
 
@@ -61,7 +65,7 @@ class EmbeddingStore:
         """Embed texts known to be missing from the store, without remembering them yet: a lookup calls
         :meth:`remember` once its KNN query is answered, so the write never delays that query."""
         self.misses += len(texts)
-        return await self.embedder.embed(texts)
+        return await self.embedder.embed([expand_short_forms(text) for text in texts])
 
     def remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None = None) -> None:
         """Write these vectors (under ``keys``) in the background: the caller does not wait for the fill."""

@@ -178,9 +178,11 @@ class SemanticCache(CacheAdmin):
             if self.decision is not None:
                 choose.by_decision(result, query.prompt, rows, self.decision)
             else:
-                # Under a wrong-hit bound the floor is the bound's; no margin goes below it.
+                # Under a wrong-hit bound the policy learns where to serve below the threshold itself: no margin
+                # and no quiet band go below it.
+                unbounded = self.max_wrong_rate is None
                 choose.by_guards(
-                    result, query.prompt, rows, self.guards, margins if self.max_wrong_rate is None else None
+                    result, query.prompt, rows, self.guards, margins if unbounded else None, quiet_band=unbounded
                 )
             result.candidates.sort(key=lambda candidate: -candidate.similarity)
             if result.match == "semantic" and histogram is not None:

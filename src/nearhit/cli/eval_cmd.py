@@ -147,7 +147,7 @@ def eval_(
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with evaluation.scratch_cache(settings()) as cache:
             spec = guards_spec or _configured(cache)
-            sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision)
+            sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision, guards=cache.guards)
             used = cache.threshold if threshold is None else threshold
             click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
             runs = await evaluation.evaluate(cache, pairs, threshold=used, guard_sets=sets, progress=_progress)
@@ -206,7 +206,7 @@ def _replay(
         pairs = evaluation.load(dataset, used_split)
         async with open_cache() as cache:
             if guards_spec is not None:
-                judges = evaluation.guard_sets(guards_spec, decision=cache.decision)
+                judges = evaluation.guard_sets(guards_spec, decision=cache.decision, guards=cache.guards)
                 evaluation.judge_with(cache, next(iter(judges.values())))
             cache.prior = prior_for
             started_from = cache.judge_prior()
@@ -380,7 +380,7 @@ def calibrate(
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with evaluation.scratch_cache(settings()) as cache:
             spec = guards_spec or _configured(cache)
-            sets = evaluation.guard_sets(spec, decision=cache.decision)
+            sets = evaluation.guard_sets(spec, decision=cache.decision, guards=cache.guards)
             click.echo(f"calibrate: {len(pairs)} pairs from {dataset} ({used_split} split), guards {spec}", err=True)
             runs = await evaluation.evaluate(cache, pairs, threshold=0.0, guard_sets=sets, progress=_progress)
         return spec, evaluation.curve(runs[next(iter(sets))], evaluation.thresholds(start, stop, step))

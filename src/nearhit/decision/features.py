@@ -31,6 +31,7 @@ GUARD_FEATURES: dict[str, tuple[str, str]] = {
     "direction": ("direction", "direction"),
     "scope": ("scope", "scope"),
     "code": ("code", "code"),
+    "tense": ("tense", "tense"),
 }
 LEXICAL_NAMES = ("subject_changed", "function_words_changed", "same_frame", "one_slot_swapped", "length_gap")
 FEATURE_NAMES: tuple[str, ...] = (

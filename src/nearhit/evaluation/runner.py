@@ -142,17 +142,22 @@ def judge_with(cache: SemanticCache, judge: Judge) -> None:
     cache.guards, cache.decision = (judge.guards, judge) if isinstance(judge, Decision) else (judge, None)
 
 
-def guard_sets(spec: str, *, per_guard: bool = False, decision: Decision | None = None) -> dict[str, Judge]:
+def guard_sets(
+    spec: str, *, per_guard: bool = False, decision: Decision | None = None, guards: GuardSet | None = None
+) -> dict[str, Judge]:
     """``decision``, ``all`` (every guard as a veto), ``none`` or a comma list of guard names (vetoes); with
     ``per_guard`` also each guard alone, none, all and the decision. ``decision`` is the one to use for
-    ``decision`` (default: the shipped model over every guard)."""
+    ``decision`` (default: the shipped model over every guard), ``guards`` the set for ``all`` (default:
+    every guard with its default settings), so a configured cache is measured with its own settings."""
 
     def parse(text: str) -> Judge:
         if text == "none":
             return None
         if text == "decision":
             return decision if decision is not None else Decision(GuardSet.default())
-        return GuardSet.default() if text == "all" else GuardSet.from_names(text.split(","))
+        if text == "all":
+            return guards if guards is not None else GuardSet.default()
+        return GuardSet.from_names(text.split(","))
 
     spec = spec.strip().lower()
     sets = {spec: parse(spec)}

@@ -196,25 +196,114 @@ _AGENTS = {
 }
 
 
+# Determiners and possessives that open a noun phrase: "my landlord keep my deposit" reads as a clause
+# (a noun after one of these, a verb, then another noun phrase or a pronoun), "the password reset email" not.
+_DETERMINERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "our", "their", "its", "this", "that"})
+# The speaker (or a third party) as the one acted on, right after the verb: "my tenant served me".
+_PATIENTS = {"me": "speaker", "us": "speaker", "him": "other", "them": "other"}
+# Before a verb, these make it a request to the assistant or an infinitive, not a clause with an agent:
+# "can you help me", "please send me", "how to tell me".
+_NOT_AGENTS = frozenset({"you", "to", "please", "can", "could", "will", "would", "do", "does", "let", "should"})
+_PASSIVE_SUBJECTS = {"i": "speaker", "we": "speaker"}
+
+
 def _agent_change(q: Text, c: Text) -> str | None:
-    """The same verb with another party right before it ("if I hit a parked car" / "if someone hit my
-    parked car"): who acts has changed."""
-    agents_q = _agents(q)
-    for verb, agent_c in _agents(c).items():
+    """The same verb with another party acting ("if I hit a parked car" / "if someone hit my parked car",
+    "can my landlord keep my deposit" / "can I keep my landlord's deposit"), or a party that acts on one side
+    and is acted on on the other ("how do I sue my employer" / "my employer sued me", "how do I fire
+    someone" / "I was fired"): who does what to whom has changed."""
+    agents_q, agents_c = _agents(q), _agents(c)
+    for verb, agent_c in agents_c.items():
         agent_q = agents_q.get(verb)
         if agent_q is not None and agent_q != agent_c:
             return f"who acts differs: {agent_q} vs {agent_c} before {verb!r}"
+    patients_q, patients_c = _patients(q), _patients(c)
+    for verb in sorted(agents_q.keys() & patients_c.keys()):
+        if agents_q[verb] == patients_c[verb] and patients_q.get(verb) != patients_c[verb]:
+            return f"who acts differs: {agents_q[verb]} acts vs is acted on ({verb!r})"
+    for verb in sorted(agents_c.keys() & patients_q.keys()):
+        if agents_c[verb] == patients_q[verb] and patients_c.get(verb) != patients_q[verb]:
+            return f"who acts differs: {patients_q[verb]} is acted on vs acts ({verb!r})"
+    giving_q, giving_c = _gives(q, agents_q), _gives(c, agents_c)
+    receiving_q, receiving_c = "speaker" in patients_q.values(), "speaker" in patients_c.values()
+    if (giving_q and receiving_c and not giving_c and not receiving_q) or (
+        giving_c and receiving_q and not giving_q and not receiving_c
+    ):
+        return "who acts differs: the speaker gives on one side and receives on the other"
     return None
 
 
+def _gives(text: Text, agents: dict[str, str]) -> bool:
+    """Whether the speaker acts on something towards another party: a verb the speaker is the agent of,
+    with "to" and a noun phrase within a few words after it ("how do I issue a form to a contractor")."""
+    tokens, stems = text.tokens, text.stems
+    for index, stem in enumerate(stems):
+        if agents.get(_verb(stem)) != "speaker" or index == 0 or _AGENTS.get(tokens[index - 1]) != "speaker":
+            continue
+        for n in range(index + 1, min(index + 1 + _WINDOW + 1, len(tokens) - 1)):
+            if tokens[n] == "to" and tokens[n + 1] in _DETERMINERS:
+                return True
+    return False
+
+
+def _verb(stem: str) -> str:
+    """A verb's stem with a past ending the stemmer leaves ("sued"/"sue", "tied"/"tie") taken off."""
+    if stem.endswith("ed") and len(stem) > 4:
+        stem = stem[:-2]
+    elif stem.endswith("ed"):
+        stem = stem[:-1]
+    return stem.rstrip("e") or stem
+
+
+def _is_verb_slot(text: Text, index: int) -> bool:
+    """Whether the token at ``index`` can be a verb: a word, not a function word."""
+    return 0 <= index < len(text.tokens) and text.tokens[index].isalpha() and text.stems[index] not in STOP_STEMS
+
+
 def _agents(text: Text) -> dict[str, str]:
-    """content word -> the party named right before it."""
+    """verb (stem) -> the party acting: a pronoun right before it, or a noun opened by a determiner when a
+    noun phrase or a pronoun follows the verb (a clause, not a compound noun)."""
     found: dict[str, str] = {}
-    for before, token, stem in zip(text.tokens, text.tokens[1:], text.stems[1:], strict=False):
+    tokens, stems = text.tokens, text.stems
+    for index in range(1, len(tokens)):
+        if not _is_verb_slot(text, index):
+            continue
+        before = tokens[index - 1]
         party = _AGENTS.get(before)
-        if party is not None and token.isalpha() and stem not in STOP_STEMS:
-            found.setdefault(stem, party)
+        if party is not None and index >= 2 and tokens[index - 2] in _BE and _participle(tokens[index]):
+            continue  # "why was I charged": a question in the passive, the pronoun is acted on
+        if party is None and index >= 2 and tokens[index - 2] in _DETERMINERS and _is_verb_slot(text, index - 1):
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if following in _DETERMINERS or following in _PATIENTS:
+                party = SYNONYMS.get(stems[index - 1], stems[index - 1])
+        if party is not None:
+            found.setdefault(_verb(stems[index]), party)
     return found
+
+
+def _patients(text: Text) -> dict[str, str]:
+    """verb (stem) -> the party acted on: a pronoun right after a verb that has an agent of its own ("my
+    tenant served me", not "can you send me"), or the subject of a passive ("I was fired")."""
+    found: dict[str, str] = {}
+    tokens, stems = text.tokens, text.stems
+    for index in range(1, len(tokens) - 1):
+        party = _PATIENTS.get(tokens[index + 1])
+        if party is not None and _is_verb_slot(text, index) and index >= 1 and tokens[index - 1] not in _NOT_AGENTS:
+            found.setdefault(_verb(stems[index]), party)
+    for index, token in enumerate(tokens[:-2]):
+        party = _PASSIVE_SUBJECTS.get(token)
+        # "I was fired", "was I charged": the pronoun next to a form of "be", a participle after them.
+        if party is None or not (tokens[index + 1] in _BE or (index and tokens[index - 1] in _BE)):
+            continue
+        start = index + 2 if tokens[index + 1] in _BE else index + 1
+        participle = next((n for n in range(start, min(start + 2, len(tokens))) if _is_verb_slot(text, n)), None)
+        if participle is not None and _participle(tokens[participle]):
+            found.setdefault(_verb(stems[participle]), party)
+    return found
+
+
+def _participle(token: str) -> bool:
+    return token in _PARTICIPLES or (len(token) > 4 and token.endswith("ed"))
 
 
 class DirectionGuard(SignalGuard):

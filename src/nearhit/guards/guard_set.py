@@ -16,7 +16,7 @@ from nearhit.guards.scope import ScopeGuard
 from nearhit.guards.tense import TenseGuard
 from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict, SignalGuard
 
-__all__ = ["GUARD_NAMES", "GuardSet"]
+__all__ = ["DEFAULT_QUIET_MARGIN", "GUARD_NAMES", "GuardSet"]
 
 _GUARD_TYPES: dict[str, type[SignalGuard]] = {
     LanguageGuard.name: LanguageGuard,  # first: the others read English only
@@ -31,13 +31,20 @@ _GUARD_TYPES: dict[str, type[SignalGuard]] = {
 GUARD_NAMES: tuple[str, ...] = tuple(_GUARD_TYPES)
 PAIRS_REMEMBERED = 2048
 """(query, candidate) pairs whose signals a set keeps: a paraphrase asked again is judged by a dict read."""
+DEFAULT_QUIET_MARGIN = 0.06
+"""How far below the similarity threshold a candidate may still be served when every guard is quiet."""
+QUIET_SHARE = 0.5
+"""A guard is quiet on a pair when its signal is under this share of its cut (half of what would veto)."""
 
 
 class GuardSet:
     """The guards a cache runs, in order; the first signal at its guard's cut rejects (and names its guard)."""
 
-    def __init__(self, guards: Sequence[Guard]) -> None:
+    def __init__(self, guards: Sequence[Guard], *, quiet_margin: float = DEFAULT_QUIET_MARGIN) -> None:
+        if not 0.0 <= quiet_margin < 1.0:
+            raise InvalidInput(f"quiet margin must be in [0, 1), got {quiet_margin}")
         self.guards: tuple[Guard, ...] = tuple(guards)
+        self.quiet_margin = quiet_margin
         # Guards are pure functions of the two texts, so a pair's signals may be kept (thread-safe LRU).
         self.deciding_signals = lru_cache(maxsize=PAIRS_REMEMBERED)(self._deciding_signals)
 
@@ -56,6 +63,15 @@ class GuardSet:
                 return found.verdict()
         return None
 
+    def quiet(self, query: str, candidate: str) -> bool:
+        """Whether no guard sees even half of a difference that would veto: the texts differ in wording only,
+        as far as the rules can read. Such a candidate is served down to ``quiet_margin`` below the threshold
+        (most missed paraphrases sit just under it; a look-alike there nearly always trips a guard)."""
+        return all(
+            found is None or found.strength < QUIET_SHARE * guard.cut
+            for guard, found in zip(self.guards, self.deciding_signals(query, candidate), strict=False)
+        )
+
     def _deciding_signals(self, query: str, candidate: str) -> tuple[GuardSignal | None, ...]:
         """Each guard's signal in order, up to the first that vetoes at any similarity: the guards after it
         can never decide (:meth:`first_rejection` stops there whatever the similarity). Memoised per pair."""
@@ -68,12 +84,21 @@ class GuardSet:
         return tuple(found)
 
     @classmethod
-    def default(cls, *, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD) -> GuardSet:
-        return cls.from_names(GUARD_NAMES, uncovered_threshold=uncovered_threshold)
+    def default(
+        cls, *, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD, quiet_margin: float = DEFAULT_QUIET_MARGIN
+    ) -> GuardSet:
+        return cls.from_names(GUARD_NAMES, uncovered_threshold=uncovered_threshold, quiet_margin=quiet_margin)
 
     @classmethod
-    def from_names(cls, names: Iterable[str], *, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD) -> GuardSet:
-        """The named guards in order; ``uncovered_threshold`` is the language guard's stricter similarity."""
+    def from_names(
+        cls,
+        names: Iterable[str],
+        *,
+        uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD,
+        quiet_margin: float = DEFAULT_QUIET_MARGIN,
+    ) -> GuardSet:
+        """The named guards in order; ``uncovered_threshold`` is the language guard's stricter similarity,
+        ``quiet_margin`` how far under the threshold a pair no guard reads a difference in is served."""
         chosen = [n.strip().lower() for n in names if n.strip()]
         unknown = [n for n in chosen if n not in _GUARD_TYPES]
         if unknown:
@@ -84,7 +109,8 @@ class GuardSet:
             [
                 LanguageGuard(uncovered_threshold) if n == LanguageGuard.name else _GUARD_TYPES[n]()
                 for n in dict.fromkeys(chosen)
-            ]
+            ],
+            quiet_margin=quiet_margin,
         )
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS, words
 from nearhit.guards.stemming import stem
 
-__all__ = ["Text", "analyse", "describe", "typo_of"]
+__all__ = ["Text", "analyse", "describe", "expand_short_forms", "typo_of"]
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 # Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
@@ -34,6 +34,9 @@ _NEGATIVE_CONTRACTIONS = {"can't": "can", "won't": "will", "shan't": "shall", "a
 _SLASHED = [short for short in ABBREVIATIONS if "/" in short]
 _SLASHED_RE = re.compile(r"(?<![\w/])(" + "|".join(map(re.escape, _SLASHED)) + r")(?![\w/])", re.IGNORECASE)
 # "°F", "°C": temperature scales, spelt out so they read as unit words.
+# A short form standing as a word of its own: not inside a path, a file name, a flag or a version
+# ("db.json", "ts-node", "u.s." keep their letters); a sentence's own punctuation may follow it.
+_STANDALONE_RE = re.compile(r"(?<![\w'./\\-])([^\W_]+)(?![\w'/\\-])(?!\.\w)")
 _DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
@@ -62,6 +65,13 @@ def analyse(text: str) -> Text:
         else:
             tokens.extend(_split_contraction(raw) if "'" in raw or raw == "cannot" else [raw])
     return Text(folded=folded, tokens=tuple(tokens), stems=tuple(stem(t) for t in tokens), entities=_entities(text))
+
+
+def expand_short_forms(text: str) -> str:
+    """``text`` with each short form ("pwd", "w/o", "k8s") spelt out, as :func:`analyse` reads it: the
+    embedder's input, so "reset my pwd" lands beside "reset my password" (``data/abbreviations.txt``)."""
+    text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    return _STANDALONE_RE.sub(lambda m: " ".join(ABBREVIATIONS.get(m.group(1).casefold(), (m.group(1),))), text)
 
 
 def _split_contraction(token: str) -> list[str]:

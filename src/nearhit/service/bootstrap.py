@@ -138,7 +138,9 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
 def _default_guards(settings: Settings) -> GuardSet:
     from nearhit.guards import GuardSet
 
-    return GuardSet.default(uncovered_threshold=settings.guards_uncovered_threshold)
+    return GuardSet.default(
+        uncovered_threshold=settings.guards_uncovered_threshold, quiet_margin=settings.guards_quiet_margin
+    )
 
 
 def _decision(settings: Settings, guards: GuardSet | None) -> Decision | None:
