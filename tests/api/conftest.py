@@ -37,6 +37,14 @@ async def live(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterat
         yield server
 
 
+@pytest.fixture
+async def live_without_quiet_band(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
+    """``live`` with ``NEARHIT_GUARDS_QUIET_MARGIN=0``: for a test of another margin under the threshold, which the
+    quiet band (0.06 by default) would otherwise cover."""
+    async with _server(settings.model_copy(update={"guards_quiet_margin": 0.0}), local_embedder) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
 async def shared_live(redis_url: str, redis_data_dir: Path, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
     """One server for the module's refusal tests: starting one per case cost a quarter second each."""
