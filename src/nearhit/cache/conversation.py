@@ -65,8 +65,9 @@ _SMALL_TALK = re.compile(
     r"makes sense|perfect)\b"
 )
 """Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
-_CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't)\b")
-"""Marks of a correction ("sorry, I explained that wrong"): never small talk, whatever else the span says."""
+_CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't|non)\b")
+"""Marks of a correction ("sorry, I explained that wrong") or a negation ("non-load-bearing"): never small
+talk, never an aside, whatever else the span says."""
 _CONSTRAINT = re.compile(
     r"\b(no|never|without|only|except|but|pregnan\w*|breastfeed\w*|nursing|allerg\w*|diabet\w*|"
     r"asthma|blood|heart|kidney|liver|medication\w*|medicine\w*|prescri\w*|condition\w*|disab\w*|sick|ill|"
@@ -205,16 +206,27 @@ def differs_from_one(told: str, single: str) -> str | None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few)."""
-    facts = _different_facts(told, single)
-    if facts is not None:
-        return f"the conversation states other facts: {facts}"
-    only = " ".join(sorted(set(_tokens(told)) ^ set(_tokens(single))))
-    found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
-    if found is not None:
-        return f"one side says {found.group(0)!r}, the other does not"
+    changed = states_more(told, single)
+    if changed is not None:
+        return changed
     mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
     if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
         return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
+    return None
+
+
+def states_more(mine: str, theirs: str) -> str | None:
+    """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
+    correction, negation or constraint word on one side only. A follow-up served below the threshold after
+    the same turns must state nothing more ("it was 40 days ago, not 20. Can I still return it?" is a
+    correction, not a rewording of "Can I still return it?")."""
+    facts = _different_facts(mine, theirs)
+    if facts is not None:
+        return f"one side states other facts: {facts}"
+    only = " ".join(sorted(set(_tokens(mine)) ^ set(_tokens(theirs))))
+    found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
+    if found is not None:
+        return f"one side says {found.group(0)!r}, the other does not"
     return None
 
 
