@@ -136,3 +136,19 @@ async def test_a_reworded_follow_up_after_the_same_turns_hits_a_little_below_the
     assert document["match"] == "semantic" and document["similarity"] < 0.76, document
     document = await served(live, CHATTER, "What's the monthly price for it?")
     assert document["match"] is None, document
+
+
+async def test_a_negating_prefix_in_the_history_is_not_an_aside(live: LiveServer) -> None:
+    """ "non-refundable" for "refundable": one word inserted in a turn, no word of the question's, yet a change."""
+    user, assistant = CACHED[0]["content"], CACHED[1]["content"]
+    await served(live, turns(f"{user} The plan is refundable.", assistant))
+    document = await served(live, turns(f"{user} The plan is non-refundable.", assistant))
+    assert document["match"] is None and document["rejected_by"] == "context", document
+
+
+async def test_a_follow_up_that_brings_a_new_fact_is_not_served_below_the_threshold(live: LiveServer) -> None:
+    """0.69 alike, within the same turns' margin, but the follow-up corrects a fact: another question."""
+    await served(live, CACHED, "How much does it cost per month?")
+    document = await served(live, CACHED, "Actually it's the £17.99 plan. How much does it cost per month?")
+    assert document["match"] is None, document
+    assert 0.76 - 0.08 <= document["similarity"] < 0.76, document

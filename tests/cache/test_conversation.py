@@ -11,6 +11,7 @@ from nearhit.cache.conversation import (
     differs,
     differs_from_one,
     standalone,
+    states_more,
     told_as_one,
     vector_of,
     vector_text,
@@ -171,3 +172,20 @@ def test_a_conversation_told_as_one_question_with_another_fact_or_constraint_dif
 ) -> None:
     found = differs_from_one(told(first, second), SINGLE)
     assert found is not None and reason in found
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "more"),
+    [
+        ("What's the monthly price for it?", "How much does it cost per month?", False),
+        ("Actually it's the £17.99 plan. How much is it a month?", "How much is it a month?", True),
+        ("Sorry, I meant Windows. What is it?", "What is it?", True),
+        ("Is it non-refundable?", "Is it refundable?", True),
+        ("Can I take it if I'm pregnant?", "Can I take it?", True),
+    ],
+)
+def test_a_follow_up_states_more_with_a_new_fact_a_correction_or_a_constraint(
+    mine: str, theirs: str, more: bool
+) -> None:
+    assert (states_more(mine, theirs) is not None) is more
+    assert (states_more(theirs, mine) is not None) is more
