@@ -147,8 +147,30 @@ async def test_a_negating_prefix_in_the_history_is_not_an_aside(live: LiveServer
 
 
 async def test_a_follow_up_that_brings_a_new_fact_is_not_served_below_the_threshold(live: LiveServer) -> None:
-    """0.69 alike, within the same turns' margin, but the follow-up corrects a fact: another question."""
+    """0.71 alike, within the same turns' margin, and no guard vetoes it, but the follow-up corrects a fact
+    (in the same sentence as its question, so it is not split off as a turn): another question."""
     await served(live, CACHED, "How much does it cost per month?")
-    document = await served(live, CACHED, "Actually it's the £17.99 plan. How much does it cost per month?")
+    document = await served(live, CACHED, "Actually it's the £17.99 plan; how much does it cost per month?")
     assert document["match"] is None, document
     assert 0.76 - 0.08 <= document["similarity"] < 0.76, document
+
+
+async def test_facts_before_the_last_question_are_matched_with_the_earlier_turns(live: LiveServer) -> None:
+    """The same story told in one turn, or over turns ending "facts. question?", hits; a last message that
+    corrects a fact before asking is refused by the earlier turns' facts."""
+    told_at_once = turns(
+        "I have had a Flixora Standard subscription for four months, bought on flixora.com, and I barely use it.",
+        "Okay, that's the Flixora Standard plan.",
+    )
+    question = "How much will it cost me to cancel?"
+    await served(live, told_at_once, question)
+    over_turns = turns(
+        "I have a Flixora Standard subscription that I barely use.",
+        "Where and when did you buy the Flixora Standard plan?",
+    )
+    document = await served(live, over_turns, f"On flixora.com, four months ago. {question}")
+    assert document["match"] == "semantic", (document["rejection_reason"], document.get("candidates"))
+    assert document["context"]["turns"] == [[t["role"], t["content"]] for t in told_at_once]
+    corrected = f"Sorry, I bought it seven months ago, not four. {question}"
+    document = await served(live, told_at_once, corrected)
+    assert document["match"] is None and document["rejected_by"] == "context", document

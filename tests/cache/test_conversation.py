@@ -10,6 +10,7 @@ from nearhit.cache.conversation import (
     context_of,
     differs,
     differs_from_one,
+    split_statements,
     standalone,
     states_more,
     told_as_one,
@@ -189,3 +190,33 @@ def test_a_follow_up_states_more_with_a_new_fact_a_correction_or_a_constraint(
 ) -> None:
     assert (states_more(mine, theirs) is not None) is more
     assert (states_more(theirs, mine) is not None) is more
+
+
+@pytest.mark.parametrize(
+    ("message", "statements", "question"),
+    [
+        (
+            "On adobe.com, four months ago. How much will it cost me to cancel?",
+            "On adobe.com, four months ago.",
+            "How much will it cost me to cancel?",
+        ),
+        (
+            "It's good. I want to raise it gently. How should I phrase it?",
+            "It's good. I want to raise it gently.",
+            "How should I phrase it?",
+        ),
+        (
+            "Two, without replacement. What's the chance? Both red?",
+            "Two, without replacement.",
+            "What's the chance? Both red?",
+        ),
+        ("How much will it cost me to cancel?", "", "How much will it cost me to cancel?"),
+        ("It was 40 days ago; can I still return it?", "", "It was 40 days ago; can I still return it?"),
+        ("I bought it four months ago.", "", "I bought it four months ago."),
+        ("Is it worth it? I barely use it.", "", "Is it worth it? I barely use it."),
+    ],
+)
+def test_a_last_message_splits_into_its_statements_and_the_question_after_them(
+    message: str, statements: str, question: str
+) -> None:
+    assert split_statements(message) == (statements, question)

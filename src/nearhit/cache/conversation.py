@@ -80,6 +80,7 @@ _CONSTRAINT = re.compile(
 condition, an age, a budget, a platform or version, work, housing or legal status), however far from the
 question it reads."""
 _WORDS = re.compile(r"[\w']+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _ORDINAL = re.compile(
     r"\b(first|second|third|fourth|last|former|latter)\b(\s+(one|option|choice)\b|\W*$)|\boption\s*\d",
     re.IGNORECASE,
@@ -152,6 +153,20 @@ def standalone(question: str) -> bool:
     """Whether ``question`` needs none of the turns before it: a full question (four words or more) with no
     word that points back ("it", "the second one", "so ...") and nothing about the asker ("I", "my")."""
     return len(analyse(question).tokens) >= 4 and not _POINTS_BACK.search(question)
+
+
+def split_statements(message: str) -> tuple[str, str]:
+    """A last message's leading statements and the question after them ("On adobe.com, four months ago." and
+    "How much will it cost me to cancel?"), or ``("", message)`` when it does not state something and then
+    ask. The statements are facts for the context, matched with the earlier turns (the same facts told in an
+    earlier turn, or another fact: a correction); the question is matched with questions."""
+    sentences = _SENTENCE_END.split(message.strip())
+    asked = len(sentences)
+    while asked > 0 and sentences[asked - 1].endswith("?"):
+        asked -= 1
+    if asked == 0 or asked == len(sentences):
+        return "", message
+    return " ".join(sentences[:asked]), " ".join(sentences[asked:])
 
 
 def context_of(history: Sequence[Turn], question: str) -> Context | None:
