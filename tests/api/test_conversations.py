@@ -174,3 +174,18 @@ async def test_facts_before_the_last_question_are_matched_with_the_earlier_turns
     corrected = f"Sorry, I bought it seven months ago, not four. {question}"
     document = await served(live, told_at_once, corrected)
     assert document["match"] is None and document["rejected_by"] == "context", document
+
+
+async def test_a_follow_up_about_another_person_or_part_named_earlier_misses(live: LiveServer) -> None:
+    """The same turns, a follow-up exchanging "her" for "him" or "(a)" for "(b)": another question; the same
+    follow-up asked again after those turns still hits."""
+    family = turns("My sister is 29 and my uncle is 58. Both want to learn to swim.", "Adults learn fine with lessons.")
+    sums = turns("Please solve (a) 2x = 8 and (b) x + 5 = 9.", "Sure, let's take them one at a time.")
+    for history, asked, other in (
+        (family, "How many lessons would she need?", "How many lessons would he need?"),
+        (sums, "What's the answer to (a)?", "What's the answer to (b)?"),
+    ):
+        await served(live, history, asked)
+        document = await served(live, history, other)
+        assert document["match"] is None, (other, document)
+        assert (await served(live, history, asked))["match"] == "exact"

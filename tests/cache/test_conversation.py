@@ -10,6 +10,7 @@ from nearhit.cache.conversation import (
     context_of,
     differs,
     differs_from_one,
+    other_referent,
     split_statements,
     standalone,
     states_more,
@@ -220,3 +221,24 @@ def test_a_last_message_splits_into_its_statements_and_the_question_after_them(
     message: str, statements: str, question: str
 ) -> None:
     assert split_statements(message) == (statements, question)
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "other"),
+    [
+        ("What would it cost for her?", "What would it cost for him?", True),
+        ("Can they join?", "Can it join?", True),
+        ("What's the answer to (a)?", "What's the answer to (b)?", True),
+        ("How do I do part a?", "How do I do part b?", True),
+        ("How do I cancel it?", "How do I cancel the plan?", False),
+        ("What would it cost for her?", "What would her policy cost?", False),
+        ("What's the answer to (a)?", "What is (a)?", False),
+    ],
+)
+def test_a_follow_up_pointing_at_another_person_or_label_is_named(mine: str, theirs: str, other: bool) -> None:
+    assert (other_referent(mine, theirs) is not None) is other
+
+
+def test_a_question_with_a_label_leans_on_the_turns_before_it() -> None:
+    assert not standalone("What's the answer to (b)?")
+    assert standalone("What's the answer to life and everything?")

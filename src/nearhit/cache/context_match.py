@@ -50,6 +50,7 @@ def match(
             stored = conversation.vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
             similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
             reason = conversation.differs(query.prompt, query.context, cached, similarity)
+            reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}

@@ -81,6 +81,16 @@ condition, an age, a budget, a platform or version, work, housing or legal statu
 question it reads."""
 _WORDS = re.compile(r"[\w']+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PRONOUNS = {
+    "he": frozenset({"he", "him", "his", "himself"}),
+    "she": frozenset({"she", "her", "hers", "herself"}),
+    "they": frozenset({"they", "them", "their", "theirs", "themselves"}),
+    "it": frozenset({"it", "its", "itself"}),
+}
+"""Third-person pronouns by what they point at: a follow-up that exchanges one kind for another asks about
+another person or thing the earlier turns named."""
+_LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
+"""A label the earlier turns gave ("(a)", "part b", "question 2")."""
 _ORDINAL = re.compile(
     r"\b(first|second|third|fourth|last|former|latter)\b(\s+(one|option|choice)\b|\W*$)|\boption\s*\d",
     re.IGNORECASE,
@@ -151,8 +161,9 @@ class Context:
 
 def standalone(question: str) -> bool:
     """Whether ``question`` needs none of the turns before it: a full question (four words or more) with no
-    word that points back ("it", "the second one", "so ...") and nothing about the asker ("I", "my")."""
-    return len(analyse(question).tokens) >= 4 and not _POINTS_BACK.search(question)
+    word that points back ("it", "the second one", "so ...", a label: "(b)") and nothing about the asker
+    ("I", "my")."""
+    return len(analyse(question).tokens) >= 4 and not _POINTS_BACK.search(question) and not _labels(question)
 
 
 def split_statements(message: str) -> tuple[str, str]:
@@ -243,6 +254,26 @@ def states_more(mine: str, theirs: str) -> str | None:
     if found is not None:
         return f"one side says {found.group(0)!r}, the other does not"
     return None
+
+
+def other_referent(question: str, cached: str) -> str | None:
+    """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
+    kind the other lacks ("for her" vs "for him", "they" vs "it") or a label the other lacks ("(a)" vs
+    "(b)"). One side's pronoun against a name or nothing is a rewording, not an exchange."""
+    for kind, found in (("pronoun", _pronoun_kinds), ("label", _labels)):
+        mine, theirs = found(question), found(cached)
+        if mine - theirs and theirs - mine:
+            return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
+    return None
+
+
+def _pronoun_kinds(text: str) -> set[str]:
+    words = set(_WORDS.findall(text.casefold()))
+    return {kind for kind, pronouns in _PRONOUNS.items() if words & pronouns}
+
+
+def _labels(text: str) -> set[str]:
+    return {bracketed or named for bracketed, named in _LABEL.findall(text.casefold())}
 
 
 def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool) -> str | None:
