@@ -9,6 +9,8 @@ embedding of every earlier turn, in one batch with the question's), the same fac
 embedding little and state no facts, so they are ignored; reworded turns match by meaning; an aside added
 inside a turn that cannot bear on the question is let through. A conversation may also be served by a
 single question that says all it says in one message (:func:`told_as_one`, :func:`differs_from_one`).
+Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
+points at another person or part the turns named is another question (:func:`other_referent`).
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
 user) does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
