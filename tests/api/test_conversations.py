@@ -155,24 +155,27 @@ async def test_a_follow_up_that_brings_a_new_fact_is_not_served_below_the_thresh
     assert 0.76 - 0.08 <= document["similarity"] < 0.76, document
 
 
+TOLD_AT_ONCE = turns(
+    "I have had a Flixora Standard subscription for four months, bought on flixora.com, and I barely use it.",
+    "Okay, that's the Flixora Standard plan.",
+)
+OVER_TURNS = turns(
+    "I have a Flixora Standard subscription that I barely use.", "Where and when did you buy the Flixora Standard plan?"
+)
+CANCEL_COST = "How much will it cost me to cancel?"
+FACTS_THEN_QUESTION = f"On flixora.com, four months ago. {CANCEL_COST}"
+"""After ``OVER_TURNS``, the story of ``TOLD_AT_ONCE``: its last facts stated before the question."""
+
+
 async def test_facts_before_the_last_question_are_matched_with_the_earlier_turns(live: LiveServer) -> None:
     """The same story told in one turn, or over turns ending "facts. question?", hits; a last message that
     corrects a fact before asking is refused by the earlier turns' facts."""
-    told_at_once = turns(
-        "I have had a Flixora Standard subscription for four months, bought on flixora.com, and I barely use it.",
-        "Okay, that's the Flixora Standard plan.",
-    )
-    question = "How much will it cost me to cancel?"
-    await served(live, told_at_once, question)
-    over_turns = turns(
-        "I have a Flixora Standard subscription that I barely use.",
-        "Where and when did you buy the Flixora Standard plan?",
-    )
-    document = await served(live, over_turns, f"On flixora.com, four months ago. {question}")
+    await served(live, TOLD_AT_ONCE, CANCEL_COST)
+    document = await served(live, OVER_TURNS, FACTS_THEN_QUESTION)
     assert document["match"] == "semantic", (document["rejection_reason"], document.get("candidates"))
-    assert document["context"]["turns"] == [[t["role"], t["content"]] for t in told_at_once]
-    corrected = f"Sorry, I bought it seven months ago, not four. {question}"
-    document = await served(live, told_at_once, corrected)
+    assert document["context"]["turns"] == [[t["role"], t["content"]] for t in TOLD_AT_ONCE]
+    corrected = f"Sorry, I bought it seven months ago, not four. {CANCEL_COST}"
+    document = await served(live, TOLD_AT_ONCE, corrected)
     assert document["match"] is None and document["rejected_by"] == "context", document
 
 
