@@ -140,3 +140,59 @@ async def test_a_reworded_follow_up_after_the_same_turns_hits_a_little_below_the
     assert document["match"] == "semantic" and document["similarity"] < 0.76, document
     document = await served(live, CHATTER, "What's the monthly price for it?")
     assert document["match"] is None, document
+
+
+async def test_a_negating_prefix_in_the_history_is_not_an_aside(live: LiveServer) -> None:
+    """ "non-refundable" for "refundable": one word inserted in a turn, no word of the question's, yet a change."""
+    user, assistant = CACHED[0]["content"], CACHED[1]["content"]
+    await served(live, turns(f"{user} The plan is refundable.", assistant))
+    document = await served(live, turns(f"{user} The plan is non-refundable.", assistant))
+    assert document["match"] is None and document["rejected_by"] == "context", document
+
+
+async def test_a_follow_up_that_brings_a_new_fact_is_not_served_below_the_threshold(live: LiveServer) -> None:
+    """0.71 alike, within the same turns' margin, and no guard vetoes it, but the follow-up corrects a fact
+    (in the same sentence as its question, so it is not split off as a turn): another question."""
+    await served(live, CACHED, "How much does it cost per month?")
+    document = await served(live, CACHED, "Actually it's the £17.99 plan; how much does it cost per month?")
+    assert document["match"] is None, document
+    assert 0.76 - 0.08 <= document["similarity"] < 0.76, document
+
+
+TOLD_AT_ONCE = turns(
+    "I have had a Flixora Standard subscription for four months, bought on flixora.com, and I barely use it.",
+    "Okay, that's the Flixora Standard plan.",
+)
+OVER_TURNS = turns(
+    "I have a Flixora Standard subscription that I barely use.", "Where and when did you buy the Flixora Standard plan?"
+)
+CANCEL_COST = "How much will it cost me to cancel?"
+FACTS_THEN_QUESTION = f"On flixora.com, four months ago. {CANCEL_COST}"
+"""After ``OVER_TURNS``, the story of ``TOLD_AT_ONCE``: its last facts stated before the question."""
+
+
+async def test_facts_before_the_last_question_are_matched_with_the_earlier_turns(live: LiveServer) -> None:
+    """The same story told in one turn, or over turns ending "facts. question?", hits; a last message that
+    corrects a fact before asking is refused by the earlier turns' facts."""
+    await served(live, TOLD_AT_ONCE, CANCEL_COST)
+    document = await served(live, OVER_TURNS, FACTS_THEN_QUESTION)
+    assert document["match"] == "semantic", (document["rejection_reason"], document.get("candidates"))
+    assert document["context"]["turns"] == [[t["role"], t["content"]] for t in TOLD_AT_ONCE]
+    corrected = f"Sorry, I bought it seven months ago, not four. {CANCEL_COST}"
+    document = await served(live, TOLD_AT_ONCE, corrected)
+    assert document["match"] is None and document["rejected_by"] == "context", document
+
+
+async def test_a_follow_up_about_another_person_or_part_named_earlier_misses(live: LiveServer) -> None:
+    """The same turns, a follow-up exchanging "her" for "him" or "(a)" for "(b)": another question; the same
+    follow-up asked again after those turns still hits."""
+    family = turns("My sister is 29 and my uncle is 58. Both want to learn to swim.", "Adults learn fine with lessons.")
+    sums = turns("Please solve (a) 2x = 8 and (b) x + 5 = 9.", "Sure, let's take them one at a time.")
+    for history, asked, other in (
+        (family, "How many lessons would she need?", "How many lessons would he need?"),
+        (sums, "What's the answer to (a)?", "What's the answer to (b)?"),
+    ):
+        await served(live, history, asked)
+        document = await served(live, history, other)
+        assert document["match"] is None, (other, document)
+        assert (await served(live, history, asked))["match"] == "exact"

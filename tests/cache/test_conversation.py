@@ -10,7 +10,10 @@ from nearhit.cache.conversation import (
     context_of,
     differs,
     differs_from_one,
+    other_referent,
+    split_statements,
     standalone,
+    states_more,
     told_as_one,
     vector_of,
     vector_text,
@@ -171,3 +174,71 @@ def test_a_conversation_told_as_one_question_with_another_fact_or_constraint_dif
 ) -> None:
     found = differs_from_one(told(first, second), SINGLE)
     assert found is not None and reason in found
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "more"),
+    [
+        ("What's the monthly price for it?", "How much does it cost per month?", False),
+        ("Actually it's the £17.99 plan. How much is it a month?", "How much is it a month?", True),
+        ("Sorry, I meant Windows. What is it?", "What is it?", True),
+        ("Is it non-refundable?", "Is it refundable?", True),
+        ("Can I take it if I'm pregnant?", "Can I take it?", True),
+    ],
+)
+def test_a_follow_up_states_more_with_a_new_fact_a_correction_or_a_constraint(
+    mine: str, theirs: str, more: bool
+) -> None:
+    assert (states_more(mine, theirs) is not None) is more
+    assert (states_more(theirs, mine) is not None) is more
+
+
+@pytest.mark.parametrize(
+    ("message", "statements", "question"),
+    [
+        (
+            "On adobe.com, four months ago. How much will it cost me to cancel?",
+            "On adobe.com, four months ago.",
+            "How much will it cost me to cancel?",
+        ),
+        (
+            "It's good. I want to raise it gently. How should I phrase it?",
+            "It's good. I want to raise it gently.",
+            "How should I phrase it?",
+        ),
+        (
+            "Two, without replacement. What's the chance? Both red?",
+            "Two, without replacement.",
+            "What's the chance? Both red?",
+        ),
+        ("How much will it cost me to cancel?", "", "How much will it cost me to cancel?"),
+        ("It was 40 days ago; can I still return it?", "", "It was 40 days ago; can I still return it?"),
+        ("I bought it four months ago.", "", "I bought it four months ago."),
+        ("Is it worth it? I barely use it.", "", "Is it worth it? I barely use it."),
+    ],
+)
+def test_a_last_message_splits_into_its_statements_and_the_question_after_them(
+    message: str, statements: str, question: str
+) -> None:
+    assert split_statements(message) == (statements, question)
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "other"),
+    [
+        ("What would it cost for her?", "What would it cost for him?", True),
+        ("Can they join?", "Can it join?", True),
+        ("What's the answer to (a)?", "What's the answer to (b)?", True),
+        ("How do I do part a?", "How do I do part b?", True),
+        ("How do I cancel it?", "How do I cancel the plan?", False),
+        ("What would it cost for her?", "What would her policy cost?", False),
+        ("What's the answer to (a)?", "What is (a)?", False),
+    ],
+)
+def test_a_follow_up_pointing_at_another_person_or_label_is_named(mine: str, theirs: str, other: bool) -> None:
+    assert (other_referent(mine, theirs) is not None) is other
+
+
+def test_a_question_with_a_label_leans_on_the_turns_before_it() -> None:
+    assert not standalone("What's the answer to (b)?")
+    assert standalone("What's the answer to life and everything?")

@@ -6,7 +6,20 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.test_conversations import CACHED, QUESTION, REWORDED, ROAMING, SAYS_IT_ALL, TRAPS, Turns, story
+from tests.api.test_conversations import (
+    CACHED,
+    CANCEL_COST,
+    FACTS_THEN_QUESTION,
+    OVER_TURNS,
+    QUESTION,
+    REWORDED,
+    ROAMING,
+    SAYS_IT_ALL,
+    TOLD_AT_ONCE,
+    TRAPS,
+    Turns,
+    story,
+)
 from tests.gateway.conftest import ServeGateway
 
 
@@ -33,3 +46,7 @@ async def test_gateway_matches_the_earlier_messages_by_meaning(serve: ServeGatew
         await gateway.wait_entries(2)
         assert await call(story("Portugal", "Vireo Plus"), ROAMING) == "hit-semantic"
         assert await call(story("Spain", "Vireo Plus"), ROAMING) == "miss"
+        # Facts stated before the last question are matched with the earlier turns.
+        assert await call(TOLD_AT_ONCE, CANCEL_COST) == "miss"
+        await gateway.wait_entries(3)
+        assert await call(OVER_TURNS, FACTS_THEN_QUESTION) == "hit-semantic"

@@ -21,7 +21,9 @@ Rows = list[tuple[str, dict[str, str]]]
 SAME_TURNS_MARGIN = 0.08
 """How far below the threshold a conversation's question may be served by an entry with the very same earlier
 turns (normalised): asked about the same thing, a short follow-up reworded ("How much is it a month?", "What's
-the monthly price for that one?") is often less alike than two full questions are (tuned on dev)."""
+the monthly price for that one?") is often less alike than two full questions are (tuned on dev). Only for
+a follow-up that states nothing the other does not (:func:`conversation.states_more`): one that brings a
+correction or a new fact is another question, however alike it reads."""
 
 
 def match(
@@ -48,10 +50,16 @@ def match(
             stored = conversation.vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
             similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
             reason = conversation.differs(query.prompt, query.context, cached, similarity)
+            reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
-            if cached is not None and query.context is not None and _same_turns(query.context, cached):
+            if (
+                cached is not None
+                and query.context is not None
+                and _same_turns(query.context, cached)
+                and conversation.states_more(query.prompt, fields.get("prompt", "")) is None
+            ):
                 margins[doc_id] = SAME_TURNS_MARGIN
             continue
         rejected += 1

@@ -9,6 +9,8 @@ embedding of every earlier turn, in one batch with the question's), the same fac
 embedding little and state no facts, so they are ignored; reworded turns match by meaning; an aside added
 inside a turn that cannot bear on the question is let through. A conversation may also be served by a
 single question that says all it says in one message (:func:`told_as_one`, :func:`differs_from_one`).
+Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
+points at another person or part the turns named is another question (:func:`other_referent`).
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
 user) does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
@@ -65,8 +67,9 @@ _SMALL_TALK = re.compile(
     r"makes sense|perfect)\b"
 )
 """Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
-_CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't)\b")
-"""Marks of a correction ("sorry, I explained that wrong"): never small talk, whatever else the span says."""
+_CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't|non)\b")
+"""Marks of a correction ("sorry, I explained that wrong") or a negation ("non-load-bearing"): never small
+talk, never an aside, whatever else the span says."""
 _CONSTRAINT = re.compile(
     r"\b(no|never|without|only|except|but|pregnan\w*|breastfeed\w*|nursing|allerg\w*|diabet\w*|"
     r"asthma|blood|heart|kidney|liver|medication\w*|medicine\w*|prescri\w*|condition\w*|disab\w*|sick|ill|"
@@ -79,6 +82,17 @@ _CONSTRAINT = re.compile(
 condition, an age, a budget, a platform or version, work, housing or legal status), however far from the
 question it reads."""
 _WORDS = re.compile(r"[\w']+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PRONOUNS = {
+    "he": frozenset({"he", "him", "his", "himself"}),
+    "she": frozenset({"she", "her", "hers", "herself"}),
+    "they": frozenset({"they", "them", "their", "theirs", "themselves"}),
+    "it": frozenset({"it", "its", "itself"}),
+}
+"""Third-person pronouns by what they point at: a follow-up that exchanges one kind for another asks about
+another person or thing the earlier turns named."""
+_LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
+"""A label the earlier turns gave ("(a)", "part b", "question 2")."""
 _ORDINAL = re.compile(
     r"\b(first|second|third|fourth|last|former|latter)\b(\s+(one|option|choice)\b|\W*$)|\boption\s*\d",
     re.IGNORECASE,
@@ -149,8 +163,23 @@ class Context:
 
 def standalone(question: str) -> bool:
     """Whether ``question`` needs none of the turns before it: a full question (four words or more) with no
-    word that points back ("it", "the second one", "so ...") and nothing about the asker ("I", "my")."""
-    return len(analyse(question).tokens) >= 4 and not _POINTS_BACK.search(question)
+    word that points back ("it", "the second one", "so ...", a label: "(b)") and nothing about the asker
+    ("I", "my")."""
+    return len(analyse(question).tokens) >= 4 and not _POINTS_BACK.search(question) and not _labels(question)
+
+
+def split_statements(message: str) -> tuple[str, str]:
+    """A last message's leading statements and the question after them ("On adobe.com, four months ago." and
+    "How much will it cost me to cancel?"), or ``("", message)`` when it does not state something and then
+    ask. The statements are facts for the context, matched with the earlier turns (the same facts told in an
+    earlier turn, or another fact: a correction); the question is matched with questions."""
+    sentences = _SENTENCE_END.split(message.strip())
+    asked = len(sentences)
+    while asked > 0 and sentences[asked - 1].endswith("?"):
+        asked -= 1
+    if asked == 0 or asked == len(sentences):
+        return "", message
+    return " ".join(sentences[:asked]), " ".join(sentences[asked:])
 
 
 def context_of(history: Sequence[Turn], question: str) -> Context | None:
@@ -205,17 +234,48 @@ def differs_from_one(told: str, single: str) -> str | None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few)."""
-    facts = _different_facts(told, single)
-    if facts is not None:
-        return f"the conversation states other facts: {facts}"
-    only = " ".join(sorted(set(_tokens(told)) ^ set(_tokens(single))))
-    found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
-    if found is not None:
-        return f"one side says {found.group(0)!r}, the other does not"
+    changed = states_more(told, single)
+    if changed is not None:
+        return changed
     mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
     if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
         return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return None
+
+
+def states_more(mine: str, theirs: str) -> str | None:
+    """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
+    correction, negation or constraint word on one side only. A follow-up served below the threshold after
+    the same turns must state nothing more ("it was 40 days ago, not 20. Can I still return it?" is a
+    correction, not a rewording of "Can I still return it?")."""
+    facts = _different_facts(mine, theirs)
+    if facts is not None:
+        return f"one side states other facts: {facts}"
+    only = " ".join(sorted(set(_tokens(mine)) ^ set(_tokens(theirs))))
+    found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
+    if found is not None:
+        return f"one side says {found.group(0)!r}, the other does not"
+    return None
+
+
+def other_referent(question: str, cached: str) -> str | None:
+    """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
+    kind the other lacks ("for her" vs "for him", "they" vs "it") or a label the other lacks ("(a)" vs
+    "(b)"). One side's pronoun against a name or nothing is a rewording, not an exchange."""
+    for kind, found in (("pronoun", _pronoun_kinds), ("label", _labels)):
+        mine, theirs = found(question), found(cached)
+        if mine - theirs and theirs - mine:
+            return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
+    return None
+
+
+def _pronoun_kinds(text: str) -> set[str]:
+    words = set(_WORDS.findall(text.casefold()))
+    return {kind for kind, pronouns in _PRONOUNS.items() if words & pronouns}
+
+
+def _labels(text: str) -> set[str]:
+    return {bracketed or named for bracketed, named in _LABEL.findall(text.casefold())}
 
 
 def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool) -> str | None:

@@ -103,10 +103,24 @@ class AskRequest:
         if self.query is not None:
             return self
         validate.history_size([m.content for m in self.history])
-        context = self.context()
-        alone = self.scope(model, alone=True) if context is not None else None
-        query = Lookup.of(self.prompt, self.scope(model), max_prompt_chars, parsed=parsed, context=context, alone=alone)
+        view = self._as_looked_up()
+        context = view.context()
+        alone = view.scope(model, alone=True) if context is not None else None
+        query = Lookup.of(view.prompt, view.scope(model), max_prompt_chars, parsed=parsed, context=context, alone=alone)
         return replace(self, query=query)
+
+    def _as_looked_up(self) -> AskRequest:
+        """This request as its lookup reads it (the LLM still gets the messages as sent): in a conversation, a
+        last message that states facts before it asks ("On adobe.com, four months ago. How much will it cost
+        me to cancel?") is two user turns, the facts, then the question (:func:`conversation.split_statements`),
+        so the facts are matched with the earlier turns and the question with questions. Not when the question
+        would then stand alone: the facts it came with must not be dropped."""
+        if self.prompt_role != "user" or not self.history or not self._plain_history():
+            return self
+        facts, question = conversation_module.split_statements(self.prompt)
+        if not facts or conversation_module.standalone(question):
+            return self
+        return replace(self, history=(*self.history, ChatMessage("user", facts)), prompt=question)
 
 
 CONTEXT_MARKER = ("context",)
