@@ -185,3 +185,14 @@ def test_a_same_language_pair_the_rules_cannot_read_is_held_to_the_uncovered_thr
         assert verdict is not None and verdict.guard == "language", (query, similarity)
         assert "not covered" in verdict.reason
     assert not guards.quiet(query, candidate)  # and never served in the quiet band under the threshold
+
+
+def test_an_unplaced_side_beside_an_unread_language_is_held_to_the_uncovered_threshold_not_vetoed() -> None:
+    guards = GuardSet.default()
+    query, candidate = "Şifremi nasıl değiştirebilirim?", "Sifremi degistirmek istiyorum bugun"  # no Turkish letters
+    assert (detect(query), detect(candidate)) == ("tr", "unknown")
+    verdict = guards.first_rejection(query, candidate, 0.9)
+    assert verdict is not None and "stricter threshold" in verdict.reason
+    assert guards.first_rejection(query, candidate, 0.99) is None
+    english = guards.first_rejection("How do I change my password today?", "Sifremi degistirmek istiyorum bugun", 0.99)
+    assert english is not None and english.reason.startswith("languages differ")
