@@ -10,7 +10,7 @@ from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.guards import GuardSet, LanguageGuard
+from nearhit.guards import GuardSet, LanguageGuard, TenseGuard
 from nearhit.guards.languages import detect
 from nearhit.service import bootstrap
 
@@ -196,3 +196,17 @@ def test_an_unplaced_side_beside_an_unread_language_is_held_to_the_uncovered_thr
     assert guards.first_rejection(query, candidate, 0.99) is None
     english = guards.first_rejection("How do I change my password today?", "Sifremi degistirmek istiyorum bugun", 0.99)
     assert english is not None and english.reason.startswith("languages differ")
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("O meu reembolso já foi processado?", "Quando o meu reembolso vai ser processado?"),
+        ("¿Mi paquete ya fue entregado?", "¿Cuándo va a ser entregado mi paquete?"),
+        ("Wurde meine Rechnung schon bezahlt?", "Wann wird meine Rechnung bezahlt?"),
+    ],
+)
+def test_a_past_against_a_future_is_read_in_the_languages_read(query: str, candidate: str) -> None:
+    found = TenseGuard().signal(query, candidate)
+    assert found is not None and found.strength >= TenseGuard.cut
+    assert TenseGuard().signal(query, query.replace("?", " hoje?")) is None
