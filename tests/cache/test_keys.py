@@ -20,6 +20,14 @@ from nearhit.errors import InvalidInput
         ("Straße", "strasse"),  # case-fold, not lower()
         ('"quoted."', "quoted"),
         ("3.14", "3.14"),  # inner punctuation stays
+        # bits kept apart from bytes, which case-folding would merge
+        ("A 100 Mbps line?", "a 100 mbit/s line"),
+        ("A 100 mbps line?", "a 100 mbit/s line"),
+        ("A 100 MBps line?", "a 100 mbps line"),
+        ("a 2Gb chip", "a 2gbit chip"),
+        ("a 2GB chip", "a 2gb chip"),
+        ("a 2gb chip", "a 2gb chip"),  # lowercase "gb" says nothing: as before
+        ("Mbps explained", "mbps explained"),  # no number: not a quantity
     ],
 )
 def test_normalise(raw: str, expected: str) -> None:

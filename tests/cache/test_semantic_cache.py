@@ -18,6 +18,7 @@ from nearhit.config import Settings
 from nearhit.embeddings.base import Vectors
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import IndexMismatch, InvalidInput, RedisUnavailable
+from nearhit.guards import GuardSet
 from nearhit.service import bootstrap
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
@@ -35,6 +36,14 @@ async def test_exact_hit_after_normalisation(cache: SemanticCache) -> None:
     assert result.answer.prompt_tokens == 7 and result.answer.completion_tokens == 8
     assert result.similarity == 1.0
     assert "embed" not in result.timings_ms  # the exact path never embeds
+
+
+async def test_bits_and_bytes_never_meet_on_the_exact_path(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    await cache.store("How long does a 2 GB download take at 50 Mbps?", "About 5.3 minutes.", SCOPE)
+    result = await cache.lookup("How long does a 2 GB download take at 50 MBps?", SCOPE)
+    assert result.match is None and result.rejected_by == "numbers"  # case-folded, the two were one key
+    assert (await cache.lookup("how long does a 2 GB download take at 50 mbps", SCOPE)).match == "exact"
 
 
 async def test_semantic_hit_for_a_paraphrase(cache: SemanticCache) -> None:

@@ -10,7 +10,7 @@ from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.guards import GuardSet, LanguageGuard
+from nearhit.guards import GuardSet, LanguageGuard, TenseGuard
 from nearhit.guards.languages import detect
 from nearhit.service import bootstrap
 
@@ -30,8 +30,9 @@ from nearhit.service import bootstrap
         ("Posso cancelar meu pedido?", "pt"),
         ("Wat kost verzending naar België?", "nl"),
         ("Как сбросить пароль?", "cyrillic"),
-        ("Jak zresetować hasło do konta bankowego?", "unknown"),
-        ("Jak zresetowac haslo do konta bankowego?", "unknown"),
+        ("Jak zresetować hasło do konta bankowego?", "pl"),
+        ("Jak zresetowac haslo do konta bankowego?", "pl"),
+        ("Zresetowac haslo konta bankowego teraz?", "unknown"),
         ("llc vs sole prop difference?", "en"),
         ("roth ira vs traditional ira pros cons", "en"),
         ("kubectl rollout undo deployment syntax", "en"),
@@ -58,7 +59,7 @@ def test_an_uncovered_language_needs_the_stricter_similarity_and_says_so() -> No
     query, candidate = "Czy mogę anulować moje zamówienie?", "Czy nie mogę anulować mojego zamówienia?"
     verdict = guards.first_rejection(query, candidate, 0.95)
     assert verdict is not None and verdict.guard == "language"
-    assert verdict.reason == "language 'unknown' not covered by the guards: stricter threshold 0.97"
+    assert verdict.reason == "language 'pl' not covered by the guards: stricter threshold 0.97"
     assert guards.first_rejection(query, query + " ", 0.99) is None
     assert guards.first_rejection(query, candidate) is not None  # similarity unknown: the strict side
 
@@ -70,10 +71,10 @@ async def test_lookup_result_says_the_language_was_not_covered(cache: SemanticCa
     result = await cache.lookup("Jak nie mogę zresetować hasła do konta?", scope, threshold=0.5)
     assert result.match is None
     assert result.rejected_by == "language"
-    assert result.rejection_reason is not None and "language 'unknown' not covered" in result.rejection_reason
+    assert result.rejection_reason is not None and "language 'pl' not covered" in result.rejection_reason
     english = await cache.lookup("How can I reset my password?", scope, threshold=0.0)
     assert english.match is None and english.rejected_by == "language"
-    assert english.rejection_reason == "languages differ: 'en' vs 'unknown'"
+    assert english.rejection_reason == "languages differ: 'en' vs 'pl'"
 
 
 async def test_the_setting_reaches_the_engine(
@@ -149,3 +150,63 @@ def test_another_form_of_a_verb_is_the_same_word_in_the_languages_read() -> None
         "¿Cómo cambio la contraseña de mi correo?", "¿Cómo cambio la contraseña de mi banco?", 0.9
     )
     assert verdict is not None and verdict.guard == "entities"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Faturamı ne zaman ödemem gerekiyor?", "tr"),  # "ne" is also French: the letters and the rest say Turkish
+        ("Kargom ne zaman gelir?", "tr"),
+        ("Jak mogę zmienić adres dostawy?", "pl"),
+        ("Czy paczka do Berlina jest już w drodze?", "pl"),  # "do" and "w": not Portuguese, not English
+        ("Hur lång tid tar leveransen till Malmö?", "sv"),
+        ("Kan jag byta min biljett?", "sv"),  # "kan" is Dutch too: a tie goes to the language not read
+    ],
+)
+def test_a_language_the_rules_do_not_read_is_not_placed_in_one_they_do(text: str, language: str) -> None:
+    assert detect(text) == language
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Yağ yerine tereyağı koyarsam ne olur?", "Tereyağı yerine yağ koyarsam ne olur?"),
+        ("Jak przelać pieniądze z konta oszczędnościowego?", "Jak przelać pieniądze na konto oszczędnościowe?"),
+        ("Kan jag ta med hunden på tåget?", "Kan jag ta med katten på tåget?"),
+        ("Kargom ne zaman gelir?", "Kargom nereye gelir?"),  # one side too short to place a word of
+    ],
+)
+def test_a_same_language_pair_the_rules_cannot_read_is_held_to_the_uncovered_threshold(
+    query: str, candidate: str
+) -> None:
+    guards = GuardSet.default()
+    for similarity in (0.9, 0.97):
+        verdict = guards.first_rejection(query, candidate, similarity)
+        assert verdict is not None and verdict.guard == "language", (query, similarity)
+        assert "not covered" in verdict.reason
+    assert not guards.quiet(query, candidate)  # and never served in the quiet band under the threshold
+
+
+def test_an_unplaced_side_beside_an_unread_language_is_held_to_the_uncovered_threshold_not_vetoed() -> None:
+    guards = GuardSet.default()
+    query, candidate = "Şifremi nasıl değiştirebilirim?", "Sifremi degistirmek istiyorum bugun"  # no Turkish letters
+    assert (detect(query), detect(candidate)) == ("tr", "unknown")
+    verdict = guards.first_rejection(query, candidate, 0.9)
+    assert verdict is not None and "stricter threshold" in verdict.reason
+    assert guards.first_rejection(query, candidate, 0.99) is None
+    english = guards.first_rejection("How do I change my password today?", "Sifremi degistirmek istiyorum bugun", 0.99)
+    assert english is not None and english.reason.startswith("languages differ")
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("O meu reembolso já foi processado?", "Quando o meu reembolso vai ser processado?"),
+        ("¿Mi paquete ya fue entregado?", "¿Cuándo va a ser entregado mi paquete?"),
+        ("Wurde meine Rechnung schon bezahlt?", "Wann wird meine Rechnung bezahlt?"),
+    ],
+)
+def test_a_past_against_a_future_is_read_in_the_languages_read(query: str, candidate: str) -> None:
+    found = TenseGuard().signal(query, candidate)
+    assert found is not None and found.strength >= TenseGuard.cut
+    assert TenseGuard().signal(query, query.replace("?", " hoje?")) is None

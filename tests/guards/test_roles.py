@@ -63,3 +63,22 @@ def test_giving_against_receiving_is_a_role_swap(query: str, candidate: str) -> 
 )
 def test_giving_or_receiving_on_both_sides_passes(query: str, candidate: str) -> None:
     assert DirectionGuard().check(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        (
+            "How do I pass the admin rights from me to a teammate?",
+            "A teammate holds the admin rights, how are they passed to me?",
+        ),
+        ("Can a refund be sent from us to a customer abroad?", "Can a customer abroad send a refund to us?"),
+    ],
+)
+def test_the_speaker_as_where_a_thing_comes_from_or_goes_is_a_direction(query: str, candidate: str) -> None:
+    found = DirectionGuard().signal(query, candidate)
+    assert found is not None and found.strength >= DirectionGuard.cut
+
+
+def test_the_speaker_at_the_same_end_is_no_direction() -> None:
+    assert DirectionGuard().signal("How do I get the files sent to me?", "How can I have the files sent to me?") is None

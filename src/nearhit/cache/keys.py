@@ -17,6 +17,9 @@ from typing import Any
 from nearhit import validate
 
 _WHITESPACE = re.compile(r"\s+")
+# A data unit in bits, as the number guard reads it: a capital prefix with "b" ("2 Gb"), or a rate in "b"
+# ("100 Mbps", "100 mbps"); case-folded, "Mbps" would read as the bytes one ("MBps").
+_BITS = re.compile(r"(?<=\d)(\s*)(?:([KMGT])b|([KMGTkmgt])b(ps|/s))(?!\w)")
 _TAG_SAFE = re.compile(r"^[0-9a-f]+$")
 
 
@@ -28,9 +31,13 @@ def _is_edge_noise(char: str) -> bool:
 def normalise(prompt: str) -> str:
     """NFKC, case-fold, collapse white space, strip surrounding punctuation.
 
+    A data unit in bits by its capitals ("Mbps", "Gb") is spelt out first ("mbit/s", "gbit"): folded, it
+    would read as the bytes unit ("MBps") and the exact path would serve one for the other.
+
     "  What is  RAG? " and "what is rag" become the same text, so the exact path hits for both.
     """
-    text = unicodedata.normalize("NFKC", prompt).casefold()
+    text = _BITS.sub(lambda m: f"{m[1]}{m[2] or m[3]}bit{'/s' if m[4] else ''}", prompt)
+    text = unicodedata.normalize("NFKC", text).casefold()
     text = _WHITESPACE.sub(" ", text)
     start, end = 0, len(text)
     while start < end and _is_edge_noise(text[start]):

@@ -60,7 +60,7 @@ _guards_option = click.option(
     "guards_spec",
     default=None,
     help="'decision' (the calibrated decision), 'all' (every guard as a veto), 'none', or a comma list of guards "
-    "as vetoes (language,numbers,negation,entities,direction,scope,code,tense). Default: as configured.",
+    "as vetoes (language,numbers,negation,entities,direction,scope,code,tense,intent). Default: as configured.",
 )
 
 

@@ -14,6 +14,7 @@ from nearhit.guards.code import CodeGuard
 from nearhit.guards.direction import DirectionGuard
 from nearhit.guards.entities import EntityGuard
 from nearhit.guards.guard_set import GUARD_NAMES, GuardSet
+from nearhit.guards.intent import IntentGuard
 from nearhit.guards.language_guard import DEFAULT_UNCOVERED_THRESHOLD, LanguageGuard
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
@@ -31,6 +32,7 @@ __all__ = [
     "GuardSet",
     "GuardSignal",
     "GuardVerdict",
+    "IntentGuard",
     "LanguageGuard",
     "NegationGuard",
     "NumberGuard",

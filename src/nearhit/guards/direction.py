@@ -356,14 +356,19 @@ def _one_way_flip(q: Text, c: Text) -> tuple[float, str] | None:
 
 
 def _ends(text: Text) -> dict[str, str]:
-    """The first content word after each "from"/"to" marker -> "source" or "target"."""
+    """The first content word (or the speaker) after each "from"/"to" marker -> "source" or "target"."""
     found: dict[str, str] = {}
     tokens, stems = text.tokens, text.stems
     for index, token in enumerate(tokens):
         marker = _MARKERS.get((token,))
         if marker is None or marker[0] not in _ENDS:
             continue
-        following = next((n for n in range(index + 1, len(tokens)) if stems[n] not in STOP_STEMS), None)
+        # The speaker right after the marker is an end too ("from me to a colleague" / "transferred to me").
+        after = index + 1
+        if after < len(tokens) and tokens[after] in PERSONS:
+            following: int | None = after
+        else:
+            following = next((n for n in range(after, len(tokens)) if stems[n] not in STOP_STEMS), None)
         if following is None or following > index + 2:
             continue
         word = PERSONS.get(tokens[following]) or SYNONYMS.get(stems[following], stems[following])

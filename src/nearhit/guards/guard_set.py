@@ -9,6 +9,7 @@ from nearhit.errors import InvalidInput
 from nearhit.guards.code import CodeGuard
 from nearhit.guards.direction import DirectionGuard
 from nearhit.guards.entities import EntityGuard
+from nearhit.guards.intent import IntentGuard
 from nearhit.guards.language_guard import DEFAULT_UNCOVERED_THRESHOLD, LanguageGuard
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
@@ -27,6 +28,7 @@ _GUARD_TYPES: dict[str, type[SignalGuard]] = {
     ScopeGuard.name: ScopeGuard,
     CodeGuard.name: CodeGuard,
     TenseGuard.name: TenseGuard,
+    IntentGuard.name: IntentGuard,
 }
 GUARD_NAMES: tuple[str, ...] = tuple(_GUARD_TYPES)
 PAIRS_REMEMBERED = 2048

@@ -6,7 +6,7 @@ above a much stricter similarity, and the verdict says why."""
 
 from __future__ import annotations
 
-from nearhit.guards.languages import COVERED, READ, UNDETERMINED, detect
+from nearhit.guards.languages import COVERED, READ, UNDETERMINED, UNKNOWN, detect
 from nearhit.guards.text import analyse
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -20,6 +20,12 @@ keep wrong hits near the guarded rate on English look-alikes)."""
 def _bag(text: str) -> list[str]:
     """The words in any order, a plural "-s" dropped (most Latin-script languages mark plurals so)."""
     return sorted(token.rstrip("s") or token for token in analyse(text).tokens)
+
+
+def _maybe_one(lang_q: str, lang_c: str) -> bool:
+    """A side the detector cannot place beside one in a language the rules do not read: may be one language
+    (a short Turkish question without Turkish letters); the stricter threshold still applies to it."""
+    return UNKNOWN in (lang_q, lang_c) and not {lang_q, lang_c} & READ
 
 
 class LanguageGuard(SignalGuard):
@@ -36,7 +42,7 @@ class LanguageGuard(SignalGuard):
         lang_q, lang_c = detect(query), detect(candidate)
         if lang_q in COVERED and lang_c in COVERED:
             return None
-        if lang_q != lang_c and UNDETERMINED not in (lang_q, lang_c):
+        if lang_q != lang_c and UNDETERMINED not in (lang_q, lang_c) and not _maybe_one(lang_q, lang_c):
             return self._signal(1.0, f"languages differ: {lang_q!r} vs {lang_c!r}")
         uncovered = lang_q if lang_q not in COVERED else lang_c
         if _bag(query) == _bag(candidate):

@@ -1,7 +1,9 @@
 """Which language a prompt is in, offline and in microseconds, for the guards that read English only.
 
 A prompt is English when the guards' English word lists know its words at least as well as another
-language's function words do (``data/languages.txt``); a non-Latin script names its script. A prompt
+language's function words do (``data/languages.txt``); a non-Latin script names its script. Languages the
+rules do not read (Turkish, Polish, Swedish...) are listed too, with the letters only they use
+(``data/letters.txt``), so that one word shared with a read language ("ne") does not place them there. A prompt
 too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. With no function word of
 another language, a prompt of several words is English when at least half its words are English (the
 guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
@@ -70,6 +72,7 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     line[0].rstrip(":"): frozenset(line[1:]) - _ENGLISH - _ENGLISH_STEMS for line in groups("languages.txt")
 }
 _FUNCTION_WORDS_OF = by_language("languages.txt")
+_LETTERS = by_language("letters.txt")
 _PIVOTS = by_language("pivots.txt")
 _PREPOSITIONS = by_language("prepositions.txt")
 READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
@@ -112,8 +115,14 @@ def _detect(text: str, analysed: Text) -> str:
     pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
     tokens = [t for t, _ in pairs]
     english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
-    scores = {lang: sum(t in known for t in tokens) for lang, known in _FUNCTION_WORDS.items()}
-    best = max(scores, key=lambda lang: scores[lang])
+    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
+    scores = {
+        lang: sum(t in known or not _LETTERS.get(lang, frozenset()).isdisjoint(t) for t in tokens)
+        for lang, known in _FUNCTION_WORDS.items()
+    }
+    # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
+    # Turkish) must not place a prompt where the rules would compare it.
+    best = max(scores, key=lambda lang: (scores[lang], lang not in READ))
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
     # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.

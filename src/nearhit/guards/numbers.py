@@ -1,7 +1,9 @@
 """The number guard: numbers, amounts, times, ordinals and named dates must agree.
 
 Quantities are compared by value in their dimension ("2kg" and "2 kilos" agree, "10MB" and "10GB" do
-not), times on the clock ("3pm" and "15:00"), and number words are read ("two hundred and ten").
+not), times on the clock ("3pm" and "15:00"), and number words are read ("two hundred and ten"). The
+same numbers in another order fill other slots ("2 to the power of 10" / "10 to the power of 2"), and a
+data unit's capitals tell bits from bytes ("Mbps" / "MBps").
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Quantity:
     dimension: str | None = None
     base: float | None = None
     clock: int | None = None  # minutes after midnight, for "3pm" and "15:00"
+    listed: bool = False
+    """Written as a digit right before another number ("range(1, 5)", "1 2 3"): one of a list, not "a"."""
 
 
 def _word_number(tokens: Sequence[str], start: int) -> tuple[float, int] | None:
@@ -113,7 +117,9 @@ def quantities(tokens: Sequence[str]) -> list[Quantity]:
         dimension, factor = UNITS.get(unit, UNITS.get(sign, (None, 1.0)))
         if unit in UNITS:
             surface, end = f"{surface} {unit}", end + 1
-        found.append(Quantity(sign + surface, value, dimension, value * factor if dimension else None, clock))
+        listed = token[0].isdigit() and unit[:1].isdigit()
+        base = value * factor if dimension else None
+        found.append(Quantity(sign + surface, value, dimension, base, clock, listed))
         i = end
     return found
 
@@ -148,7 +154,7 @@ def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantit
                     right.remove(b)
                     break
     # "one egg" / "a single egg", "quick one": a lone 1 is an article as often as it is a number.
-    return [q for q in left if q.value != 1], [q for q in right if q.value != 1]
+    return [q for q in left if q.value != 1 or q.listed], [q for q in right if q.value != 1 or q.listed]
 
 
 def dates_of(text: Text) -> frozenset[str]:
@@ -174,11 +180,11 @@ class NumberGuard(SignalGuard):
         only_q, only_c = unmatched(quantities(q.tokens), quantities(c.tokens))
         dates_q = {d for d in dates_of(q) - dates_of(c) if not typo_of(d, c.stems)}
         dates_c = {d for d in dates_of(c) - dates_of(q) if not typo_of(d, q.stems)}
-        units = _different_units(q, c)
+        units = _different_units(q, c) or _bits_or_bytes(query, candidate)
         if units is not None:
             return self._signal(1.0, units)
         if not (only_q or only_c or dates_q or dates_c):
-            return None
+            return _reordered(query, candidate)
         if only_q or only_c:
             reason = f"numbers differ: {_surfaces(only_q)} vs {_surfaces(only_c)}"
         else:
@@ -197,6 +203,45 @@ def _different_units(q: Text, c: Text) -> str | None:
             only_q, only_c = units_q[dimension] - units_c[dimension], units_c[dimension] - units_q[dimension]
             return f"units differ ({dimension}): {describe(only_q)} vs {describe(only_c)}"
     return None
+
+
+_DATA_RATE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*([kKmMgGtT])([bB])(ps|/s)?(?!\w)")
+
+
+def _data_units(text: str) -> dict[str, str]:
+    """Each data unit after a number, by its folded spelling, as "bits" or "bytes" where its capitals say
+    which: "B" is a byte; "b" a bit after a capital prefix or in a rate ("Mb", "Mbps"); "mb" says nothing."""
+    found: dict[str, str] = {}
+    for prefix, letter, rate in _DATA_RATE_RE.findall(text):
+        if letter == "B":
+            found[f"{prefix}{letter}{rate}".casefold()] = "bytes"
+        elif prefix.isupper() or rate:
+            found[f"{prefix}{letter}{rate}".casefold()] = "bits"
+    return found
+
+
+def _bits_or_bytes(query: str, candidate: str) -> str | None:
+    """One data unit spelt with other capitals: bits on one side, bytes on the other ("Mbps" / "MBps")."""
+    units_q, units_c = _data_units(query), _data_units(candidate)
+    for unit in sorted(units_q.keys() & units_c.keys()):
+        if units_q[unit] != units_c[unit]:
+            return f"units differ (data): {unit} in {units_q[unit]} vs {units_c[unit]}"
+    return None
+
+
+REORDERED = 0.8
+"""The same numbers in another order in the question clause ("2 to the power of 10" / "10 to the power of 2")."""
+
+
+def _reordered(query: str, candidate: str) -> GuardSignal | None:
+    """The question clauses' numbers are the same but come in another order: they fill other slots."""
+    order_q = [q.surface for q in quantities(analyse(split_question(query).question).tokens)]
+    order_c = [q.surface for q in quantities(analyse(split_question(candidate).question).tokens)]
+    if len(set(order_q)) < 2 or order_q == order_c or sorted(order_q) != sorted(order_c):
+        return None
+    return GuardSignal(
+        NumberGuard.name, REORDERED, f"numbers in another order: {describe(order_q)} vs {describe(order_c)}"
+    )
 
 
 def _asked(clauses: Clauses, numbers: list[Quantity], dates: set[str]) -> bool:

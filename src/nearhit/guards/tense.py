@@ -3,13 +3,15 @@
 An embedder scores tenses as one meaning; the answer is another (what happened is not what will). The
 question clause's first tense marker (``data/tenses.txt``) gives its tense; past against present or
 future is a strong signal, present against future a weak one ("What happens if ..." and "What will
-happen if ..." ask the same). A past marker on one side and a future one on the other anywhere in the
+happen if ..." ask the same). The other languages read have their own markers (``data/tenses_by_language.txt``:
+"foi enviado" / "vai ser enviado"). A past marker on one side and a future one on the other anywhere in the
 clause is strong too ("undo a commit I already pushed" / "I'm about to push").
 """
 
 from __future__ import annotations
 
 from nearhit.guards.clauses import split_question
+from nearhit.guards.languages import detect
 from nearhit.guards.lexicon import groups
 from nearhit.guards.text import analyse
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -17,6 +19,17 @@ from nearhit.guards.verdicts import GuardSignal, SignalGuard
 __all__ = ["TenseGuard"]
 
 _TENSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("tenses.txt") for word in group[1:]}
+
+
+def _by_language() -> dict[str, dict[str, str]]:
+    """``code tense: words`` lines -> language -> marker -> tense."""
+    found: dict[str, dict[str, str]] = {}
+    for group in groups("tenses_by_language.txt"):
+        found.setdefault(group[0], {}).update(dict.fromkeys(group[2:], group[1].rstrip(":")))
+    return found
+
+
+_TENSES_BY_LANGUAGE = _by_language()
 PAST_SWAP = 0.8
 PRESENT_FUTURE = 0.3
 _OPPOSITE_TIMES = frozenset({"past", "future"})
@@ -25,10 +38,11 @@ _OPPOSITE_TIMES = frozenset({"past", "future"})
 def _tenses(text: str) -> list[str]:
     """The tenses of the question clause's markers, in order."""
     tokens = analyse(split_question(text).question).tokens
+    markers = _TENSES_BY_LANGUAGE.get(detect(text), _TENSES)
     found = []
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        tense = _TENSES.get(f"{token}_{following}") or _TENSES.get(token)
+        tense = markers.get(f"{token}_{following}") or markers.get(token)
         if tense is not None:
             found.append(tense)
     return found
