@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from nearhit.cli import main
 from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD, load_settings
 from nearhit.errors import ConfigError
+from nearhit.guards.guard_set import DEFAULT_QUIET_MARGIN
 
 SERVICE_VARS = (
     "REDIS_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY",
@@ -122,7 +123,7 @@ def test_guards_uncovered_threshold_is_read_and_bounded(monkeypatch: pytest.Monk
 def test_guards_quiet_margin_is_read_bounded_and_reaches_the_guards(monkeypatch: pytest.MonkeyPatch) -> None:
     from nearhit.service.bootstrap import _default_guards
 
-    assert load_settings().guards_quiet_margin == 0.06
+    assert load_settings().guards_quiet_margin == DEFAULT_QUIET_MARGIN == 0.10
     monkeypatch.setenv("NEARHIT_GUARDS_QUIET_MARGIN", "0")
     assert _default_guards(load_settings()).quiet_margin == 0.0
     monkeypatch.setenv("NEARHIT_GUARDS_QUIET_MARGIN", "0.5")

@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     # How far under the similarity threshold a candidate is still served when no guard reads even half a
     # difference in it (wording only): most missed paraphrases sit just under the threshold. 0 turns it off.
     guards_quiet_margin: float = Field(
-        0.06, ge=0, le=0.2, validation_alias=_env("NEARHIT_GUARDS_QUIET_MARGIN", "guards_quiet_margin")
+        0.10, ge=0, le=0.2, validation_alias=_env("NEARHIT_GUARDS_QUIET_MARGIN", "guards_quiet_margin")
     )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))

@@ -33,7 +33,7 @@ _GUARD_TYPES: dict[str, type[SignalGuard]] = {
 GUARD_NAMES: tuple[str, ...] = tuple(_GUARD_TYPES)
 PAIRS_REMEMBERED = 2048
 """(query, candidate) pairs whose signals a set keeps: a paraphrase asked again is judged by a dict read."""
-DEFAULT_QUIET_MARGIN = 0.06
+DEFAULT_QUIET_MARGIN = 0.10
 """How far below the similarity threshold a candidate may still be served when every guard is quiet."""
 QUIET_SHARE = 0.5
 """A guard is quiet on a pair when its signal is under this share of its cut (half of what would veto)."""
