@@ -17,11 +17,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from redis.asyncio.cluster import RedisCluster
-from redisvl.query import VectorQuery
 
 from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, context_match, conversation, entry
@@ -148,16 +147,14 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             # The same question ends many conversations ("yes please"): look further when contexts decide.
             k = self.candidates if query.context is None else max(self.candidates, CONTEXT_CANDIDATES)
-            knn = idx.knn_query(
-                vector.tobytes(), k=k, filter_expression=idx.scope_filter(query.scope.search_id), spec=self.spec
-            )
+            knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k)
             with tracing.span("cache.knn", index=spec.name, k=k) as span:
-                rows, labelled = await self._knn_and_labels(spec, knn)
+                rows, labelled = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
                 if fresh is not None:
                     self.embeddings.remember(*fresh, spec.keys)
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
-            result.query = idx.query_as_json(knn, spec.name)
+            result.query = knn.json()
             stage = time.perf_counter()
             rows, contexts, rejected = context_match.match(result, query, rows, self.embedder.dimension)
             self._count(*["context_rejections"] * rejected)
@@ -195,7 +192,7 @@ class SemanticCache(CacheAdmin):
         return result
 
     async def _knn_and_labels(
-        self, spec: idx.IndexSpec, knn: VectorQuery
+        self, spec: idx.IndexSpec, knn: list[Any]
     ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
         """The KNN rows, and whether any entry has labels. On one node (or a proxy) both reads go in one round
         trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover); on a cluster
@@ -208,7 +205,7 @@ class SemanticCache(CacheAdmin):
             return rows, self.feedback.any_labels(probe)
         async with self.redis.pipeline(transaction=False) as pipe:
             self.feedback.queue_labels_probe(pipe)
-            pipe.execute_command(*idx.search_command(spec.name, knn))
+            pipe.execute_command(*knn)
             probe, reply = await pipe.execute()
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
