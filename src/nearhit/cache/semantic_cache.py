@@ -26,7 +26,7 @@ from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
-from nearhit.cache.client import RedisClient
+from nearhit.cache.client import RedisClient, reads
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope
@@ -120,12 +120,11 @@ class SemanticCache(CacheAdmin):
             key = self.keys.entry(query.scope, query.text)
             with tracing.span("cache.exact") as span:
                 # One round trip: the entry, and (for the semantic path, if it comes to that) the stored vector.
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    pipe.hmget(key, list(entry.RETURNED))
-                    pipe.get(self.embeddings.key_for(query.text, spec.keys))
-                    if query.context is not None:
-                        pipe.get(self.embeddings.key_for(query.context_text, spec.keys))
-                    fields, *stored = await pipe.execute()
+                texts = [query.text] if query.context is None else [query.text, query.context_text]
+                fields, *stored = await reads(
+                    self.redis,
+                    [("HMGET", key, *entry.RETURNED), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
+                )
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
@@ -203,10 +202,7 @@ class SemanticCache(CacheAdmin):
                 self.feedback.queue_labels_probe(pipe)
                 (probe,) = await pipe.execute()
             return rows, self.feedback.any_labels(probe)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            self.feedback.queue_labels_probe(pipe)
-            pipe.execute_command(*knn)
-            probe, reply = await pipe.execute()
+        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), tuple(knn)])
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
     async def _embed(
