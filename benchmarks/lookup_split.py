@@ -27,12 +27,17 @@ import numpy as np
 from fow_cache.data import load_questions
 
 from nearhit import redis_server
-from nearhit.cache import Scope
+from nearhit.cache import Scope, SemanticCache
 from nearhit.cache import index as idx
 from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service import bootstrap
+
+try:
+    from nearhit.cache.client import reads
+except ImportError:  # a tree before client.reads (run with PYTHONPATH=<older tree>/src for a before/after)
+    reads = None  # type: ignore[assignment]
 
 SCOPE = Scope.build(model="gpt-4o", tenant="bench")
 THRESHOLD = 0.90
@@ -103,6 +108,7 @@ async def main() -> None:
                     started = time.perf_counter()
                     await cache.redis.execute_command(*command)
                     times.append(ms_since(started))
+            pipeline_us, reads_us = await two_reads_cpu(cache)
             await cache.close()
         finally:
             redis_server.stop(Path(data))
@@ -121,6 +127,36 @@ async def main() -> None:
         print(f"| stage: {name} | {p50(values):.3f} |")
     print(f"| raw KNN right after an embedding | {p50(after):.3f} |")
     print(f"| raw KNN back to back | {p50(back_to_back):.3f} |")
+    print()
+    print(
+        f"CPU per round trip of two reads (HMGET + GET), mean of 2,000: redis-py pipeline {pipeline_us:.0f} µs", end=""
+    )
+    print(f", packed by hand (`client.reads`) {reads_us:.0f} µs" if reads_us else "")
+
+
+async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:
+    """CPU of the event loop's thread per round trip of two reads: a redis-py pipeline, and ``client.reads``
+    (None on a tree without it)."""
+    key, missing = cache.keys.entry(SCOPE, "a question"), "nearhit-split:nothing"
+
+    async def pipeline() -> None:
+        async with cache.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(key, ["prompt", "response"])
+            pipe.get(missing)
+            await pipe.execute()
+
+    async def packed() -> None:
+        await reads(cache.redis, [("HMGET", key, "prompt", "response"), ("GET", missing)])
+
+    found = []
+    for call in (pipeline, packed) if reads is not None else (pipeline,):
+        for _ in range(200):
+            await call()
+        started = time.thread_time()
+        for _ in range(2000):
+            await call()
+        found.append((time.thread_time() - started) / 2000 * 1e6)
+    return found[0], found[1] if len(found) > 1 else None
 
 
 if __name__ == "__main__":

@@ -283,11 +283,13 @@ def chat_body(prompt: str, extra: dict[str, object], stream: bool) -> bytes:
 FLOOR = "GET /v1/models (the HTTP floor)"
 KINDS = ["floor", "JSON", "streamed"]
 GAP_S = 0.005
-"""The pause before each timed gateway request: a hit's bookkeeping runs after its response is sent, and
-would otherwise be timed in the next request (measured: the floor 1.0 ms right after a hit, 0.63 ms alone)."""
+"""The default pause before each timed gateway request (``--gap-ms``): a hit's bookkeeping runs after its
+response is sent and would otherwise be timed in the next request. With the pause, Redis and the server have
+gone idle before each request and must be woken, which on a loaded machine costs a hit (one Redis round
+trip) more than the floor (none): ``benchmarks/http_floor.py`` times both ways."""
 
 
-async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Rows:
+async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int, gap_s: float = GAP_S) -> Rows:
     """Exact hits through the gateway, JSON and streamed, plain and with tools + response_format (one more hash
     in the scope), and ``GET /v1/models`` on the same servers as the HTTP floor. Every prompt asks for the
     floor, the JSON hit and the streamed hit in turn (the order rotating), on one kept-alive connection per
@@ -309,10 +311,10 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Ro
                           raws: list[RawHTTP] = raws) -> None:  # fmt: skip
                 n_job, prompt = job  # type: ignore[misc]
                 for kind in KINDS[n_job % 3 :] + KINDS[: n_job % 3]:
-                    await asyncio.sleep(GAP_S)
+                    await asyncio.sleep(gap_s)
                     if kind == "floor":
                         status, _, first, total = await raws[i].call("GET", "/v1/models")
-                        add(rows, FLOOR, i, first, total)
+                        add(rows, f"{FLOOR}, beside {name}", i, first, total)
                         continue
                     stream = kind == "streamed"
                     label = f"gateway exact hit, {kind}, {name}"
@@ -325,27 +327,33 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Ro
                         add(rows, label, i, first, total)
 
             await interleaved(urls, list(enumerate(prompts * 3)), one)
-    rows[FLOOR] = rows.pop(FLOOR)  # the floor's row last, as before
+    for name in VARIANTS:  # the floor's rows last, as before
+        rows[f"{FLOOR}, beside {name}"] = rows.pop(f"{FLOOR}, beside {name}")
     return rows
 
 
 def target_lines(trees: Sequence[Tree], rows: Rows) -> list[str]:
-    """Issue 18's two HTTP ratios per tree, from the p50s of the rows above: JSON hit / floor (target <= 2x)
-    and streamed hit / JSON hit (target <= 1.15x), plain and with tools."""
+    """Issue 18's two HTTP ratios per tree and variant: JSON hit / floor (target <= 2x) and streamed hit / JSON
+    hit (target <= 1.15x), as the ratio of the p50s and as the median of the ratios within each prompt's turn
+    (the floor and the hits timed moments apart: a load swing between phases of the run cancels out)."""
 
-    def p50(name: str, i: int) -> float:
-        return percentile([v[1] for v in rows.get(name, [[] for _ in trees])[i]], 50) or float("nan")
+    def ratio(top: str, bottom: str, i: int) -> str:
+        above, below = ([v[1] for v in rows.get(name, [[] for _ in trees])[i]] for name in (top, bottom))
+        if not above or not below:
+            return "-"
+        text = f"{(percentile(above, 50) or 0) / (percentile(below, 50) or 1):.2f}×"
+        if len(above) == len(below):  # every call of the turn was a hit: the turns pair up
+            text += f" (paired {statistics.median(a / b for a, b in zip(above, below, strict=True)):.2f}×)"
+        return text
 
     lines = []
     for i, tree in enumerate(trees):
         cells = []
         for name in VARIANTS:
-            json_hit, streamed = (
-                p50(f"gateway exact hit, JSON, {name}", i),
-                p50(f"gateway exact hit, streamed, {name}", i),
-            )
+            json_hit, streamed = f"gateway exact hit, JSON, {name}", f"gateway exact hit, streamed, {name}"
             cells.append(
-                f"{name}: JSON hit / floor {json_hit / p50(FLOOR, i):.2f}×, streamed / JSON {streamed / json_hit:.2f}×"
+                f"{name}: JSON hit / floor {ratio(json_hit, f'{FLOOR}, beside {name}', i)}, "
+                f"streamed / JSON {ratio(streamed, json_hit, i)}"
             )
         lines.append(f"{tree.label}: " + "; ".join(cells))
     return lines
@@ -431,6 +439,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight for throughput")
     parser.add_argument("--gateway-prompts", type=int, default=50, help="prompts for the gateway rows (x3 each)")
     parser.add_argument("--gateway-only", action="store_true", help="only the gateway's rows and the HTTP floor")
+    parser.add_argument("--gap-ms", type=float, default=GAP_S * 1000, help="pause before each timed gateway request")
     parser.add_argument("--against", metavar="REV", help="also run an older commit's servers, interleaved")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
@@ -443,7 +452,7 @@ async def main() -> None:
             stack.callback(redis_server.stop, data)
         print(f"load average at the start: {os.getloadavg()[0]:.2f}")
         with servers(trees, redis_urls, 1, "bench_gateway") as urls:
-            rows = await gateway_rows(trees, urls, args.gateway_prompts)
+            rows = await gateway_rows(trees, urls, args.gateway_prompts, args.gap_ms / 1000)
         rates: list[tuple[int, list[float], list[float | None]]] = []
         if not args.gateway_only:
             with servers(trees, redis_urls, 1, "bench_latency") as urls:

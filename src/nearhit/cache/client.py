@@ -29,8 +29,8 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
     """Read-only commands in one round trip, their raw replies in order (no response callbacks: for replies
     the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
     slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
-    read back: what a non-transactional pipeline does, without its per-call machinery (measured: 250 µs of
-    CPU for a pipeline of two reads, 120 µs this way), which a lookup pays on every round trip. An error
+    read back: what a non-transactional pipeline does, without its per-call machinery, which a lookup pays
+    on every round trip (``benchmarks/lookup_split.py`` prints the CPU of both). An error
     reply raises once every reply is read (the connection stays in step); a connection error is retried as
     redis-py retries a command on that connection (its retry policy)."""
     if isinstance(redis, RedisCluster):
