@@ -224,7 +224,7 @@ def returned_fields() -> tuple[list[str], str]:
 
 
 async def bench_size(
-    url: str, embedder: LocalEmbedder, size: int, quick: bool, rounds: int, tune: bool
+    url: str, embedder: LocalEmbedder, size: int, quick: bool, rounds: int, tune: bool, knn_only: bool = False
 ) -> dict[str, Any]:
     from redisvl.extensions.cache.llm import SemanticCache as RedisVLCache
     from redisvl.extensions.cache.llm.schema import SemanticCacheIndexSchema
@@ -268,6 +268,14 @@ async def bench_size(
     for p in pairs:
         await cache.store(p["a"], f"answer to: {p['a']}", SCOPE)
     nh_memory = (await used_memory(client) - base) / size
+    if knn_only:  # nearhit's KNN against an exact search, nothing else: what fits where the full run does not
+        tuning = await knn_variants(cache, pairs, nvectors, quick)
+        print(f"  {size:,}: nearhit filled in {nh_fill:.0f} s", file=sys.stderr, flush=True)
+        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await plain.redis.aclose()
+        await cache.close()
+        await client.aclose()
+        return {"size": size, "tuning": tuning}
 
     def nearhit_lookup(which: SemanticCache) -> Lookup:
         async def lookup(item: Item, given: bool) -> Outcome:
@@ -580,6 +588,12 @@ def tables(results: list[dict[str, Any]]) -> str:
                 f"| {res['size']:,} | {s.name} | {cell(ms.get('exact', []))} | {cell(ms.get('paraphrase', []))} | "
                 f"{cell(ms.get('miss', []))} | {recall} | {res['embed_p50']:.2f} |"
             )
+    return "\n".join([*lines, *knn_tables(results)])
+
+
+def knn_tables(results: list[dict[str, Any]]) -> list[str]:
+    """The KNN variants' table of each size that measured them (the largest; every size with ``--knn-only``)."""
+    lines: list[str] = []
     for res in results:
         tuning = res["tuning"]
         if tuning is None:
@@ -600,7 +614,7 @@ def tables(results: list[dict[str, Any]]) -> str:
                 f"| {label} | {cell(values)} | {served} | {served / max(1, reference):.0%} | "
                 f"{tuning['nearest'][label]} | {tuning['overlap'][label]:.0%} |"
             )
-    return "\n".join(lines)
+    return lines
 
 
 async def cluster_vs_single(single_url: str, embedder: LocalEmbedder, size: int, rounds: int) -> str:
@@ -667,6 +681,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="rounds the workload is cut into (interleaving)")
     parser.add_argument("--quick", action="store_true", help="a shorter workload (smoke run)")
     parser.add_argument("--cluster", action="store_true", help="also time lookups on a local 3+3 cluster")
+    parser.add_argument("--knn-only", action="store_true", help="only nearhit's KNN variants vs an exact search")
     args = parser.parse_args()
     if any(size < 400 or size > MAX_SIZE for size in args.sizes):
         parser.error(f"--sizes: each size must be in [400, {MAX_SIZE:,}] (the workload stores 300 pairs)")
@@ -677,14 +692,18 @@ async def main() -> None:
         print(f"embedded Redis at {server.url}", file=sys.stderr)
         try:
             for size in args.sizes:
+                tune = size == max(args.sizes) or args.knn_only
                 results.append(
-                    await bench_size(server.url, embedder, size, args.quick, args.rounds, size == max(args.sizes))
+                    await bench_size(server.url, embedder, size, args.quick, args.rounds, tune, args.knn_only)
                 )
             topology_table = (
                 await cluster_vs_single(server.url, embedder, min(args.sizes), args.rounds) if args.cluster else None
             )
         finally:
             redis_server.stop(Path(data))
+    if args.knn_only:
+        print("\n".join(knn_tables(results)))
+        return
     print(f"threshold {THRESHOLD} for every system; {args.rounds} rounds; load average (1 min) at the end of each size")
     print()
     print(tables(results))
