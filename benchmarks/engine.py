@@ -26,6 +26,7 @@ returned fields; latency and paraphrase recall against an exact (FLAT) index ove
     python benchmarks/engine.py --sizes 10000 100000 250000  # 100k: ~6 min; 250k: ~15 min (fills)
     python benchmarks/engine.py --sizes 2000 --quick      # a smoke run
     python benchmarks/engine.py --cluster                 # + lookups on a local 3+3 cluster vs one node
+    python benchmarks/engine.py --sizes 250000 --knn-only # nearhit's KNN variants vs an exact search, no peers
 """
 
 from __future__ import annotations
