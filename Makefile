@@ -52,7 +52,7 @@ screenshots: $(STAMP) browser  ## Refresh docs/images from the browser tests
 ENGINE_SIZES ?= 10000
 AGAINST ?=
 
-bench: $(STAMP)  ## Run the benchmarks (tables, ~5 min); ENGINE_SIZES="10000 100000 250000", AGAINST=<commit>
+bench: $(STAMP)  ## Run the benchmarks (tables, ~9 min on 2 shared cores); ENGINE_SIZES="10000 100000 250000", AGAINST=<commit>
 	@uptime
 	$(BIN)/python benchmarks/engine.py --sizes $(ENGINE_SIZES)
 	$(BIN)/python benchmarks/service.py $(if $(AGAINST),--against $(AGAINST))

@@ -27,6 +27,7 @@ returned fields; latency and paraphrase recall against an exact (FLAT) index ove
     python benchmarks/engine.py --sizes 2000 --quick      # a smoke run
     python benchmarks/engine.py --decision-only           # the time per candidate alone (~10 s)
     python benchmarks/engine.py --cluster                 # + lookups on a local 3+3 cluster vs one node
+    python benchmarks/engine.py --sizes 250000 --knn-only # nearhit's KNN variants vs an exact search, no peers
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ def returned_fields() -> tuple[list[str], str]:
 
 
 async def bench_size(
-    url: str, embedder: LocalEmbedder, size: int, quick: bool, rounds: int, tune: bool
+    url: str, embedder: LocalEmbedder, size: int, quick: bool, rounds: int, tune: bool, knn_only: bool = False
 ) -> dict[str, Any]:
     from redisvl.extensions.cache.llm import SemanticCache as RedisVLCache
     from redisvl.extensions.cache.llm.schema import SemanticCacheIndexSchema
@@ -251,6 +252,9 @@ async def bench_size(
     filler = filler_vectors(n_filler, embedder.dimension)
     client = Redis.from_url(url)
     await client.flushdb()
+    # A brute-force (FLAT) search of 250,000 entries on a loaded machine ran past Redis's default query timeout
+    # (500 ms) and failed RedisVL's lookup, ending a 45-minute run: no limit on the benchmark's own Redis.
+    await client.execute_command("FT.CONFIG", "SET", "TIMEOUT", "0")
     systems: list[System] = []
 
     # --- nearhit (guards on: its default) and nearhit with guards off, on the same index ------------------
@@ -266,6 +270,14 @@ async def bench_size(
     for p in pairs:
         await cache.store(p["a"], f"answer to: {p['a']}", SCOPE)
     nh_memory = (await used_memory(client) - base) / size
+    if knn_only:  # nearhit's KNN against an exact search, nothing else: what fits where the full run does not
+        tuning = await knn_variants(cache, pairs, nvectors, quick)
+        print(f"  {size:,}: nearhit filled in {nh_fill:.0f} s", file=sys.stderr, flush=True)
+        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await plain.redis.aclose()
+        await cache.close()
+        await client.aclose()
+        return {"size": size, "tuning": tuning}
 
     def nearhit_lookup(which: SemanticCache) -> Lookup:
         async def lookup(item: Item, given: bool) -> Outcome:
@@ -423,6 +435,8 @@ VARIANTS: list[tuple[str, str, bool]] = [  # (label, KNN attributes, prompt + di
     ("BATCHES + EF_RUNTIME 10", "HYBRID_POLICY BATCHES EF_RUNTIME 10", False),
     ("BATCHES + EF_RUNTIME 50", "HYBRID_POLICY BATCHES EF_RUNTIME 50", False),
     ("BATCHES + EF_RUNTIME 100", "HYBRID_POLICY BATCHES EF_RUNTIME 100", False),
+    ("BATCHES + EF_RUNTIME 200", "HYBRID_POLICY BATCHES EF_RUNTIME 200", False),
+    ("BATCHES + EF_RUNTIME 400", "HYBRID_POLICY BATCHES EF_RUNTIME 400", False),
     ("BATCHES + EF_RUNTIME 50, distance + prompt only", "HYBRID_POLICY BATCHES EF_RUNTIME 50", True),
 ]
 
@@ -578,6 +592,12 @@ def tables(results: list[dict[str, Any]]) -> str:
                 f"| {res['size']:,} | {s.name} | {cell(ms.get('exact', []))} | {cell(ms.get('paraphrase', []))} | "
                 f"{cell(ms.get('miss', []))} | {recall} | {res['embed_p50']:.2f} |"
             )
+    return "\n".join([*lines, *knn_tables(results)])
+
+
+def knn_tables(results: list[dict[str, Any]]) -> list[str]:
+    """The KNN variants' table of each size that measured them (the largest; every size with ``--knn-only``)."""
+    lines: list[str] = []
     for res in results:
         tuning = res["tuning"]
         if tuning is None:
@@ -598,7 +618,7 @@ def tables(results: list[dict[str, Any]]) -> str:
                 f"| {label} | {cell(values)} | {served} | {served / max(1, reference):.0%} | "
                 f"{tuning['nearest'][label]} | {tuning['overlap'][label]:.0%} |"
             )
-    return "\n".join(lines)
+    return lines
 
 
 async def cluster_vs_single(single_url: str, embedder: LocalEmbedder, size: int, rounds: int) -> str:
@@ -668,6 +688,7 @@ async def main() -> None:
     parser.add_argument(
         "--decision-only", action="store_true", help="only the decision's and the guards' time per candidate"
     )
+    parser.add_argument("--knn-only", action="store_true", help="only nearhit's KNN variants vs an exact search")
     args = parser.parse_args()
     if args.decision_only:
         print(decision_per_candidate())
@@ -681,14 +702,18 @@ async def main() -> None:
         print(f"embedded Redis at {server.url}", file=sys.stderr)
         try:
             for size in args.sizes:
+                tune = size == max(args.sizes) or args.knn_only
                 results.append(
-                    await bench_size(server.url, embedder, size, args.quick, args.rounds, size == max(args.sizes))
+                    await bench_size(server.url, embedder, size, args.quick, args.rounds, tune, args.knn_only)
                 )
             topology_table = (
                 await cluster_vs_single(server.url, embedder, min(args.sizes), args.rounds) if args.cluster else None
             )
         finally:
             redis_server.stop(Path(data))
+    if args.knn_only:
+        print("\n".join(knn_tables(results)))
+        return
     print(f"threshold {THRESHOLD} for every system; {args.rounds} rounds; load average (1 min) at the end of each size")
     print()
     print(tables(results))

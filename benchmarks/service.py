@@ -215,75 +215,148 @@ def has_content(data: str) -> bool:
     return False
 
 
-async def gateway_call(
-    client: httpx.AsyncClient, prompt: str, extra: dict[str, object], stream: bool
-) -> tuple[str, float, float]:
-    """(x-nearhit-cache, ms to the first content, ms to the end) of one ``/v1/chat/completions`` call; for a
-    streamed one the end is ``data: [DONE]``. A refused call gives ("HTTP <status>", 0, 0): an older tree may
-    not know a field, and its row should say so rather than end the run."""
+async def gateway_store(client: httpx.AsyncClient, prompt: str, extra: dict[str, object]) -> None:
+    """One ``/v1/chat/completions`` call that (as a miss) stores its answer; not timed."""
+    await client.post("/v1/chat/completions", content=chat_body(prompt, extra, False), headers=JSON_TYPE)
+
+
+class RawHTTP:
+    """One kept-alive HTTP/1.1 connection, requests written and replies parsed by hand: what a timed gateway
+    call measures is then the server and loopback. An ``httpx`` call adds its own CPU to every request (measured
+    at load average 7: ``GET /v1/models`` 4.8 ms p50 through httpx, 1.4 ms through this client), which shrinks
+    a hit-to-floor ratio and moves it with the machine's load."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def __aenter__(self) -> RawHTTP:
+        self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    async def call(self, method: str, path: str, body: bytes = b"") -> tuple[int, dict[str, str], float, float]:
+        """(status, headers, ms to the first answer text, ms to the end) of one request; for an event stream the
+        end is ``data: [DONE]`` and the first text the first chunk with content, else both are the whole body."""
+        assert self._reader is not None and self._writer is not None
+        head = f"{method} {path} HTTP/1.1\r\nhost: {self.host}\r\ncontent-length: {len(body)}\r\n"
+        if body:
+            head += "content-type: application/json\r\n"
+        started = time.perf_counter()
+        self._writer.write(head.encode() + b"\r\n" + body)
+        status_line, *lines = (await self._reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)}
+        status = int(status_line.split()[1])
+        if "content-length" in headers:
+            await self._reader.readexactly(int(headers["content-length"]))
+            ms = (time.perf_counter() - started) * 1000
+            return status, headers, ms, ms
+        first = total = 0.0
+        pending = b""
+        while True:  # chunked
+            size = int((await self._reader.readuntil(b"\r\n")).strip(), 16)
+            pending += (await self._reader.readexactly(size + 2))[:size]
+            *complete, pending = pending.split(b"\n")
+            for raw in complete:
+                line = raw.decode()
+                if not first and line.startswith("data:") and '"content"' in line and has_content(line[5:]):
+                    first = (time.perf_counter() - started) * 1000
+                if not total and line.strip() == "data: [DONE]":
+                    total = (time.perf_counter() - started) * 1000
+            if size == 0:
+                return status, headers, first, total or (time.perf_counter() - started) * 1000
+
+
+JSON_TYPE = {"content-type": "application/json"}
+
+
+def chat_body(prompt: str, extra: dict[str, object], stream: bool) -> bytes:
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}], "stream": stream} | extra
-    started = time.perf_counter()
-    if not stream:
-        response = await client.post("/v1/chat/completions", json=body)
-        if response.is_error:
-            return f"HTTP {response.status_code}", 0.0, 0.0
-        total = (time.perf_counter() - started) * 1000
-        return response.headers.get("x-nearhit-cache", "?"), total, total
-    first = 0.0
-    async with client.stream("POST", "/v1/chat/completions", json=body) as response:
-        if response.is_error:
-            return f"HTTP {response.status_code}", 0.0, 0.0
-        total = 0.0
-        async for line in response.aiter_lines():
-            if not first and line.startswith("data:") and '"content"' in line and has_content(line[5:]):
-                first = (time.perf_counter() - started) * 1000
-            if not total and line.strip() == "data: [DONE]":
-                total = (time.perf_counter() - started) * 1000
-        # Read to the end of the body (untimed) before leaving: a response closed early drops its connection,
-        # and the next request, whatever it is, would pay for a new one.
-        return response.headers.get("x-nearhit-cache", "?"), first, total
+    return json.dumps(body).encode()
 
 
-async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Rows:
+FLOOR = "GET /v1/models (the HTTP floor)"
+KINDS = ["floor", "JSON", "streamed"]
+GAP_S = 0.005
+"""The default pause before each timed gateway request (``--gap-ms``): a hit's bookkeeping runs after its
+response is sent and would otherwise be timed in the next request. With the pause, Redis and the server have
+gone idle before each request and must be woken, which on a loaded machine costs a hit (one Redis round
+trip) more than the floor (none): ``benchmarks/http_floor.py`` times both ways."""
+
+
+async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int, gap_s: float = GAP_S) -> Rows:
     """Exact hits through the gateway, JSON and streamed, plain and with tools + response_format (one more hash
-    in the scope); ``GET /v1/models`` on the same servers as the HTTP floor."""
+    in the scope), and ``GET /v1/models`` on the same servers as the HTTP floor. Every prompt asks for the
+    floor, the JSON hit and the streamed hit in turn (the order rotating), on one kept-alive connection per
+    server (:class:`RawHTTP`): the floor sees the same load, the same connection and the same moment as the
+    hits it is compared with."""
     prompts = [f"Gateway benchmark question number {i}?" for i in range(n)]
     rows: Rows = {}
     add = new_rows(trees)
-    clients = [httpx.AsyncClient(base_url=url, timeout=60) for url in urls]
+    for name, extra in VARIANTS.items():
+        print(f"  gateway misses then hits ({name})…", file=sys.stderr, flush=True)
+        for url in urls:
+            async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+                await asyncio.gather(*(gateway_store(client, p, extra) for p in prompts))
+        await asyncio.sleep(1)
+        async with contextlib.AsyncExitStack() as stack:  # opened now: a connection idle 5 s is closed by uvicorn
+            raws = [await stack.enter_async_context(RawHTTP(url)) for url in urls]
 
-    try:
-        for name, extra in VARIANTS.items():
-            print(f"  gateway misses then hits ({name})…", file=sys.stderr, flush=True)
-            for client in clients:
-                await asyncio.gather(*(gateway_call(client, p, extra, False) for p in prompts))
-            await asyncio.sleep(1)
-            for stream in (False, True):
-                label = f"gateway exact hit, {'streamed' if stream else 'JSON'}, {name}"
-
-                async def one(i: int, prompt: object, extra: dict[str, object] = extra, stream: bool = stream,
-                              label: str = label) -> None:  # fmt: skip
-                    cache, first, total = await gateway_call(clients[i], str(prompt), extra, stream)
-                    if cache == "hit-exact":
+            async def one(i: int, job: object, extra: dict[str, object] = extra, name: str = name,
+                          raws: list[RawHTTP] = raws) -> None:  # fmt: skip
+                n_job, prompt = job  # type: ignore[misc]
+                for kind in KINDS[n_job % 3 :] + KINDS[: n_job % 3]:
+                    await asyncio.sleep(gap_s)
+                    if kind == "floor":
+                        status, _, first, total = await raws[i].call("GET", "/v1/models")
+                        add(rows, f"{FLOOR}, beside {name}", i, first, total)
+                        continue
+                    stream = kind == "streamed"
+                    label = f"gateway exact hit, {kind}, {name}"
+                    status, headers, first, total = await raws[i].call(
+                        "POST", "/v1/chat/completions", chat_body(str(prompt), extra, stream)
+                    )
+                    if status >= 400:
+                        add(rows, f"{label}: refused (HTTP {status})", i, 0.0, 0.0)
+                    elif headers.get("x-nearhit-cache") == "hit-exact":
                         add(rows, label, i, first, total)
-                    elif cache.startswith("HTTP"):
-                        add(rows, f"{label}: refused ({cache})", i, 0.0, 0.0)
 
-                await interleaved(urls, prompts * 3, one)
-
-        async def models(i: int, _: object) -> None:
-            started = time.perf_counter()
-            (await clients[i].get("/v1/models")).raise_for_status()
-            ms = (time.perf_counter() - started) * 1000
-            add(rows, "GET /v1/models (the HTTP floor)", i, ms, ms)
-
-        # In a phase of its own: timed right after each hit, the floor would carry the bookkeeping a hit leaves
-        # to run after its response (measured: 1.0 ms against 0.63 ms alone), which flatters the hit's ratio.
-        await interleaved(urls, range(3 * n), models)
-    finally:
-        for client in clients:
-            await client.aclose()
+            await interleaved(urls, list(enumerate(prompts * 3)), one)
+    for name in VARIANTS:  # the floor's rows last, as before
+        rows[f"{FLOOR}, beside {name}"] = rows.pop(f"{FLOOR}, beside {name}")
     return rows
+
+
+def target_lines(trees: Sequence[Tree], rows: Rows) -> list[str]:
+    """Issue 18's two HTTP ratios per tree and variant: JSON hit / floor (target <= 2x) and streamed hit / JSON
+    hit (target <= 1.15x), as the ratio of the p50s and as the median of the ratios within each prompt's turn
+    (the floor and the hits timed moments apart: a load swing between phases of the run cancels out)."""
+
+    def ratio(top: str, bottom: str, i: int) -> str:
+        above, below = ([v[1] for v in rows.get(name, [[] for _ in trees])[i]] for name in (top, bottom))
+        if not above or not below:
+            return "-"
+        text = f"{(percentile(above, 50) or 0) / (percentile(below, 50) or 1):.2f}×"
+        if len(above) == len(below):  # every call of the turn was a hit: the turns pair up
+            text += f" (paired {statistics.median(a / b for a, b in zip(above, below, strict=True)):.2f}×)"
+        return text
+
+    lines = []
+    for i, tree in enumerate(trees):
+        cells = []
+        for name in VARIANTS:
+            json_hit, streamed = f"gateway exact hit, JSON, {name}", f"gateway exact hit, streamed, {name}"
+            cells.append(
+                f"{name}: JSON hit / floor {ratio(json_hit, f'{FLOOR}, beside {name}', i)}, "
+                f"streamed / JSON {ratio(streamed, json_hit, i)}"
+            )
+        lines.append(f"{tree.label}: " + "; ".join(cells))
+    return lines
 
 
 async def exact_hit_rates(urls: Sequence[str], requests: int, concurrency: int, rounds: int = 4) -> list[float]:
@@ -366,6 +439,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight for throughput")
     parser.add_argument("--gateway-prompts", type=int, default=50, help="prompts for the gateway rows (x3 each)")
     parser.add_argument("--gateway-only", action="store_true", help="only the gateway's rows and the HTTP floor")
+    parser.add_argument("--gap-ms", type=float, default=GAP_S * 1000, help="pause before each timed gateway request")
     parser.add_argument("--against", metavar="REV", help="also run an older commit's servers, interleaved")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
@@ -378,7 +452,7 @@ async def main() -> None:
             stack.callback(redis_server.stop, data)
         print(f"load average at the start: {os.getloadavg()[0]:.2f}")
         with servers(trees, redis_urls, 1, "bench_gateway") as urls:
-            rows = await gateway_rows(trees, urls, args.gateway_prompts)
+            rows = await gateway_rows(trees, urls, args.gateway_prompts, args.gap_ms / 1000)
         rates: list[tuple[int, list[float], list[float | None]]] = []
         if not args.gateway_only:
             with servers(trees, redis_urls, 1, "bench_latency") as urls:
@@ -391,6 +465,8 @@ async def main() -> None:
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     print()
     print("\n".join(latency_table(trees, rows)))
+    print()
+    print("\n".join(target_lines(trees, rows)))
     if rates:
         print()
         names = " | ".join(f"{t.label}: Python client / wrk (10 s)" for t in trees)

@@ -46,6 +46,23 @@ async def test_redis_accepts_the_query_and_flat_gets_no_hnsw_attributes(
     assert [key for key, _ in rows] == [spec.keys.entry_prefix + "one"]
 
 
+async def test_a_scoped_knn_is_the_query_built_once_with_only_the_vector_changed(
+    redis_client: Redis, spec: idx.IndexSpec
+) -> None:
+    scoped = idx.scoped_knn(spec, spec.name, SCOPE.id, 3)
+    assert idx.scoped_knn(spec, spec.name, SCOPE.id, 3) is scoped  # built once per (index, scope, k)
+    far = np.array([1, -1, 1, -1], dtype=np.float32).tobytes()
+    for vector in (VECTOR, far):
+        query = idx.knn_query(vector, k=3, filter_expression=idx.scope_filter(SCOPE.id), spec=spec)
+        assert scoped.command(vector) == idx.search_command(spec.name, query)
+        assert scoped.json() == idx.query_as_json(query, spec.name)
+    rows = await idx.run_search(redis_client, scoped.command(VECTOR))
+    assert [key for key, _ in rows] == [spec.keys.entry_prefix + "one"]
+    shown = scoped.json()
+    shown["params"]["vector"] = "changed by a caller"
+    assert scoped.json()["params"]["vector"] == "<16 bytes>"  # each lookup gets its own copy
+
+
 async def test_auto_sends_no_policy(redis_client: Redis, spec: idx.IndexSpec) -> None:
     auto = idx.IndexSpec(spec.name, spec.keys, 4, spec.algorithm, hybrid_policy="auto")
     query = idx.knn_query(VECTOR, k=3, filter_expression=idx.scope_filter(SCOPE.id), spec=auto)

@@ -58,7 +58,7 @@ class CacheAdmin(CacheBase):
                 spec=self.spec,
             )
             # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
-            found = await asyncio.gather(*(self._knn(spec, query) for spec in specs))
+            found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
         rows = sorted((row for rows in found for row in rows), key=lambda row: -entry.similarity(row[1]))[:top_k]
         hits = [entry.read_hit(doc_id, fields) for doc_id, fields in rows]
         return [hit for hit in hits if hit.similarity >= minimum]

@@ -8,11 +8,11 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
+from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from redisvl.query import VectorQuery
 
 from nearhit.background import Background
 from nearhit.cache import index as idx
@@ -75,12 +75,12 @@ class CacheBase:
                 self._ready.add(spec.name)
         self._creating.pop(spec.name, None)
 
-    async def _knn(self, spec: idx.IndexSpec, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
-        """Run a KNN query on ``spec``'s index. In a sharded layout a missing index (its slot moved to another
-        shard, which has the keys but not the index) is re-created there, which re-indexes the tenant's
-        keys, and the query runs again."""
+    async def _knn(self, spec: idx.IndexSpec, command: list[Any]) -> list[tuple[str, dict[str, str]]]:
+        """Run a KNN query (a raw ``FT.SEARCH``) on ``spec``'s index. In a sharded layout a missing index (its
+        slot moved to another shard, which has the keys but not the index) is re-created there, which
+        re-indexes the tenant's keys, and the query runs again."""
         try:
-            return await idx.run_knn(self.redis, spec.name, query)
+            return await idx.run_search(self.redis, command)
         except ResponseError as exc:
             if not (self.keys.sharded and idx.is_missing_index(exc)):
                 raise
@@ -89,7 +89,7 @@ class CacheBase:
             log.warning("index %s is missing on its shard (a slot moved?): re-creating it", spec.name)
         self._ready.discard(spec.name)
         await self._ensure(spec)
-        return await idx.run_knn(self.redis, spec.name, query)
+        return await idx.run_search(self.redis, command)
 
     async def _tenant_indexes(self, *, with_keys: bool = False) -> list[idx.IndexSpec]:
         """Every index of the cache: the one index, or in a sharded layout each tenant's found on the shards

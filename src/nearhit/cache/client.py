@@ -7,12 +7,14 @@ Redis), so nearhit never sends one on any deployment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeAlias
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 RedisClient: TypeAlias = Redis | RedisCluster
@@ -21,6 +23,43 @@ RedisClient: TypeAlias = Redis | RedisCluster
 
 def is_cluster(redis: RedisClient) -> bool:
     return isinstance(redis, RedisCluster)
+
+
+async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Read-only commands in one round trip, their raw replies in order (no response callbacks: for replies
+    the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
+    slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
+    read back: what a non-transactional pipeline does, without its per-call machinery, which a lookup pays
+    on every round trip (``benchmarks/lookup_split.py`` prints the CPU of both). An error
+    reply raises once every reply is read (the connection stays in step); a connection error is retried as
+    redis-py retries a command on that connection (its retry policy)."""
+    if isinstance(redis, RedisCluster):
+        async with redis.pipeline() as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(await pipe.execute())
+    pool = redis.connection_pool
+    connection = await pool.get_connection()
+    try:
+        return await connection.retry.call_with_retry(  # type: ignore[no-any-return]
+            lambda: _send_and_read(connection, commands), lambda _: connection.disconnect()
+        )
+    finally:
+        await pool.release(connection)
+
+
+async def _send_and_read(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    await connection.send_packed_command(connection.pack_commands(commands))
+    replies: list[Any] = []
+    for _ in commands:
+        try:
+            replies.append(await connection.read_response())
+        except ResponseError as exc:
+            replies.append(exc)
+    for reply in replies:
+        if isinstance(reply, ResponseError):
+            raise reply
+    return replies
 
 
 async def unlink_each(redis: RedisClient, keys: Iterable[str | bytes]) -> int:

@@ -116,7 +116,11 @@ class FeedbackStore:
         """Queue, on a round trip the caller makes anyway (a pipeline of a node or a cluster), the read
         :meth:`any_labels` answers from. The counters are written in the pipeline of every observation, after
         it: a lookup racing a first label may miss that one label once, never read a wrong one."""
-        pipe.hmget(self.keys.stats_key, list(LABEL_COUNTERS))
+        pipe.execute_command(*self.labels_probe())
+
+    def labels_probe(self) -> tuple[str, ...]:
+        """The read :meth:`any_labels` answers from, as a command (:meth:`queue_labels_probe`)."""
+        return ("HMGET", self.keys.stats_key, *LABEL_COUNTERS)
 
     @staticmethod
     def any_labels(probe: list[Any]) -> bool:

@@ -17,17 +17,16 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from redis.asyncio.cluster import RedisCluster
-from redisvl.query import VectorQuery
 
 from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
-from nearhit.cache.client import RedisClient
+from nearhit.cache.client import RedisClient, reads
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
@@ -127,12 +126,11 @@ class SemanticCache(CacheAdmin):
             key = self.keys.entry(query.scope, query.text)
             with tracing.span("cache.exact") as span:
                 # One round trip: the entry, and (for the semantic path, if it comes to that) the stored vector.
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    pipe.hmget(key, list(entry.RETURNED))
-                    pipe.get(self.embeddings.key_for(query.text, spec.keys))
-                    if query.context is not None:
-                        pipe.get(self.embeddings.key_for(query.context_text, spec.keys))
-                    fields, *stored = await pipe.execute()
+                texts = [query.text] if query.context is None else [query.text, query.context_text]
+                fields, *stored = await reads(
+                    self.redis,
+                    [("HMGET", key, *entry.RETURNED), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
+                )
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
@@ -154,16 +152,14 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             # The same question ends many conversations ("yes please"): look further when contexts decide.
             k = self.candidates if query.context is None else max(self.candidates, CONTEXT_CANDIDATES)
-            knn = idx.knn_query(
-                vector.tobytes(), k=k, filter_expression=idx.scope_filter(query.scope.search_id), spec=self.spec
-            )
+            knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k)
             with tracing.span("cache.knn", index=spec.name, k=k) as span:
-                rows, labelled = await self._knn_and_labels(spec, knn)
+                rows, labelled = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
                 if fresh is not None:
                     self.embeddings.remember(*fresh, spec.keys)
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
-            result.query = idx.query_as_json(knn, spec.name)
+            result.query = knn.json()
             stage = time.perf_counter()
             rows, contexts, rejected, margins = context_match.match(result, query, rows, self.embedder.dimension)
             self._count(*["context_rejections"] * rejected)
@@ -233,20 +229,20 @@ class SemanticCache(CacheAdmin):
         assert query.context is not None and query.alone is not None and query.vector is not None
         told = conversation.told_as_one(query.context, query.prompt)
         async with self._redis_errors():
-            near = await self._knn(spec, self._alone_knn(query.vector, query.alone, 1))
+            near = await self._knn(spec, self._alone_knn(query.vector, spec, query.alone, 1))
             if not near or entry.similarity(near[0][1]) < ALONE_FLOOR:
                 return
             (vector,) = await self.embeddings.embed([normalise(told)], spec.keys)
-            rows = await self._knn(spec, self._alone_knn(vector, query.alone, self.candidates))
+            rows = await self._knn(spec, self._alone_knn(vector, spec, query.alone, self.candidates))
         matched = context_match.as_one_question(result, told, rows, guards)
         if matched is not None:
             result.context = matched
 
-    def _alone_knn(self, vector: np.ndarray, alone: Scope, k: int) -> VectorQuery:
-        return idx.knn_query(vector.tobytes(), k=k, filter_expression=idx.scope_filter(alone.search_id), spec=self.spec)
+    def _alone_knn(self, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
+        return idx.scoped_knn(self.spec, spec.name, alone.search_id, k).command(vector.tobytes())
 
     async def _knn_and_labels(
-        self, spec: idx.IndexSpec, knn: VectorQuery
+        self, spec: idx.IndexSpec, knn: list[Any]
     ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
         """The KNN rows, and whether any entry has labels. On one node (or a proxy) both reads go in one round
         trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover); on a cluster
@@ -257,10 +253,7 @@ class SemanticCache(CacheAdmin):
                 self.feedback.queue_labels_probe(pipe)
                 (probe,) = await pipe.execute()
             return rows, self.feedback.any_labels(probe)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            self.feedback.queue_labels_probe(pipe)
-            pipe.execute_command(*idx.search_command(spec.name, knn))
-            probe, reply = await pipe.execute()
+        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), tuple(knn)])
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
     async def _embed(

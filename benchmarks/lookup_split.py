@@ -1,0 +1,163 @@
+"""Where a semantic lookup with a fresh embedding spends its time beyond the embedding (issue 18's target: the
+lookup <= the embedding alone + 1 ms).
+
+The 300 paraphrases of fow-cache's should-hit pairs are looked up, each with its stored embedding deleted first
+(so the lookup embeds it), beside the same embedder on the same text (``embedder.embed``, through the same
+micro-batcher and thread), the two in alternating order; the paired difference is what the target is about.
+The lookup's own stage timings (``LookupResult.timings_ms``) say where it goes, and "unaccounted" is the
+lookup's wall time outside its stages. Then the raw ``FT.SEARCH`` KNN (the lookup's own command), sent right
+after an embedding and again back to back: what a KNN costs once Redis and the event loop have waited out
+an embedding.
+
+    python benchmarks/lookup_split.py                 # 10,000 entries (~1 minute)
+    python benchmarks/lookup_split.py --size 2000 --guards off
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from fow_cache.data import load_questions
+
+from nearhit import redis_server
+from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import index as idx
+from nearhit.cache.keys import normalise
+from nearhit.config import load_settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.service import bootstrap
+
+try:
+    from nearhit.cache.client import reads
+except ImportError:  # a tree before client.reads (run with PYTHONPATH=<older tree>/src for a before/after)
+    reads = None  # type: ignore[assignment]
+
+SCOPE = Scope.build(model="gpt-4o", tenant="bench")
+THRESHOLD = 0.90
+
+
+def ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=10_000, help="entries in the index (filler + the 300 pairs)")
+    parser.add_argument("--rounds", type=int, default=1, help="passes over the 300 paraphrases")
+    parser.add_argument("--guards", choices=["on", "off"], default="on")
+    args = parser.parse_args()
+    embedder = LocalEmbedder()
+    pairs = [p for p in load_questions() if p["same_answer"]]
+    with tempfile.TemporaryDirectory(prefix="nearhit-split-") as data:
+        server, _ = redis_server.ensure_running(Path(data))
+        try:
+            settings = load_settings(
+                redis_url=server.url, index_name="split", guards=args.guards == "on", similarity_threshold=THRESHOLD
+            )
+            cache = await bootstrap.open_cache(settings, embedder)
+            n_filler = max(0, args.size - len(pairs))
+            filler = np.random.default_rng(42).standard_normal((n_filler, embedder.dimension)).astype(np.float32)
+            filler /= np.linalg.norm(filler, axis=1, keepdims=True)
+            for start in range(0, n_filler, 64):
+                stop = min(n_filler, start + 64)
+                await asyncio.gather(
+                    *(cache.store(f"filler {i}", "x " * 40, SCOPE, vector=filler[i]) for i in range(start, stop))
+                )
+            for pair in pairs:
+                await cache.store(pair["a"], f"answer to: {pair['a']}", SCOPE)
+
+            alone: list[float] = []
+            lookup: list[float] = []
+            diffs: list[float] = []
+            stages: dict[str, list[float]] = {}
+            for _ in range(args.rounds):
+                for n, pair in enumerate(pairs):
+                    text = normalise(pair["b"])
+                    await cache.redis.delete(cache.embeddings.key_for(text, cache.spec.keys))
+                    timed: dict[str, float] = {}
+                    for which in ("alone", "lookup") if n % 2 == 0 else ("lookup", "alone"):
+                        started = time.perf_counter()
+                        if which == "alone":
+                            await embedder.embed([text])
+                        else:
+                            result = await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
+                        timed[which] = ms_since(started)
+                    alone.append(timed["alone"])
+                    lookup.append(timed["lookup"])
+                    diffs.append(timed["lookup"] - timed["alone"])
+                    parts = {k: v for k, v in result.timings_ms.items() if k != "total"}
+                    for name, ms in parts.items():
+                        stages.setdefault(name, []).append(ms)
+                    stages.setdefault("unaccounted", []).append(timed["lookup"] - sum(parts.values()))
+
+            after: list[float] = []
+            back_to_back: list[float] = []
+            for pair in pairs:
+                vector = (await embedder.embed([normalise(pair["b"])]))[0]
+                scoped = idx.scope_filter(SCOPE.search_id)
+                query = idx.knn_query(vector.tobytes(), k=cache.candidates, filter_expression=scoped, spec=cache.spec)
+                command = idx.search_command(cache.spec.name, query)  # what the lookup sends, built untimed
+                for times in (after, back_to_back):
+                    started = time.perf_counter()
+                    await cache.redis.execute_command(*command)
+                    times.append(ms_since(started))
+            pipeline_us, reads_us = await two_reads_cpu(cache)
+            await cache.close()
+        finally:
+            redis_server.stop(Path(data))
+
+    p50 = statistics.median
+    print(
+        f"{args.size:,} entries, guards {args.guards}, {len(diffs)} paraphrases; load average {os.getloadavg()[0]:.2f}"
+    )
+    print()
+    print("| measure | p50 ms |")
+    print("|---|---|")
+    print(f"| the embedding alone (`embedder.embed`) | {p50(alone):.2f} |")
+    print(f"| the lookup (embedding its prompt) | {p50(lookup):.2f} |")
+    print(f"| **lookup − embedding, paired** | **{p50(diffs):.2f}** |")
+    for name, values in stages.items():
+        print(f"| stage: {name} | {p50(values):.3f} |")
+    print(f"| raw KNN right after an embedding | {p50(after):.3f} |")
+    print(f"| raw KNN back to back | {p50(back_to_back):.3f} |")
+    print()
+    print(
+        f"CPU per round trip of two reads (HMGET + GET), mean of 2,000: redis-py pipeline {pipeline_us:.0f} µs", end=""
+    )
+    print(f", packed by hand (`client.reads`) {reads_us:.0f} µs" if reads_us else "")
+
+
+async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:
+    """CPU of the event loop's thread per round trip of two reads: a redis-py pipeline, and ``client.reads``
+    (None on a tree without it)."""
+    key, missing = cache.keys.entry(SCOPE, "a question"), "nearhit-split:nothing"
+
+    async def pipeline() -> None:
+        async with cache.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(key, ["prompt", "response"])
+            pipe.get(missing)
+            await pipe.execute()
+
+    async def packed() -> None:
+        await reads(cache.redis, [("HMGET", key, "prompt", "response"), ("GET", missing)])
+
+    found = []
+    for call in (pipeline, packed) if reads is not None else (pipeline,):
+        for _ in range(200):
+            await call()
+        started = time.thread_time()
+        for _ in range(2000):
+            await call()
+        found.append((time.thread_time() - started) / 2000 * 1e6)
+    return found[0], found[1] if len(found) > 1 else None
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,75 @@
+"""``client.reads``: several reads in one round trip on one node, without redis-py's pipeline (real Redis)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+
+from nearhit.cache.client import reads
+
+
+@pytest.fixture
+def key() -> str:
+    return f"reads-test:{uuid.uuid4().hex}"
+
+
+async def test_the_replies_come_raw_and_in_order(redis_client: Redis, key: str) -> None:
+    await redis_client.hset(key, mapping={"a": "1", "b": "2"})
+    await redis_client.set(key + ":s", b"\x00\xff")
+    replies = await reads(redis_client, [("HMGET", key, "b", "missing", "a"), ("GET", key + ":s"), ("GET", key + ":x")])
+    assert replies == [[b"2", None, b"1"], b"\x00\xff", None]
+    await redis_client.delete(key, key + ":s")
+
+
+async def test_an_error_reply_raises_and_the_connection_stays_in_step(redis_client: Redis, key: str) -> None:
+    await redis_client.set(key, "a string")
+    (before,) = await reads(redis_client, [("CLIENT", "ID")])
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        await reads(redis_client, [("HMGET", key, "a"), ("GET", key)])
+    # The GET's reply was read too: the same pooled connection (not a new one) answers the next reads.
+    assert await reads(redis_client, [("CLIENT", "ID"), ("EXISTS", key)]) == [before, 1]
+    await redis_client.delete(key)
+
+
+async def test_a_connection_killed_by_the_server_is_replaced(redis_client: Redis, redis_url: str, key: str) -> None:
+    await redis_client.set(key, "kept")
+    (client_id,) = await reads(redis_client, [("CLIENT", "ID")])  # the pooled connection reads() uses
+    async with Redis.from_url(redis_url) as other:
+        assert await other.execute_command("CLIENT", "KILL", "ID", client_id) == 1
+    assert await reads(redis_client, [("GET", key)]) == [b"kept"]
+    (new_id,) = await reads(redis_client, [("CLIENT", "ID")])
+    assert new_id != client_id
+    await redis_client.delete(key)
+
+
+@pytest.mark.parametrize("retries", [0, 1])
+async def test_a_connection_error_follows_the_connections_retry_policy(
+    redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch, retries: int
+) -> None:
+    """A socket that fails as the commands are sent (a failover, a proxy restart) is retried as redis-py retries
+    a command on that connection: reconnected and sent again when the client's retry policy allows."""
+    original = AbstractConnection.send_packed_command
+    failures = [RedisConnectionError("the socket broke")]
+
+    async def failing_once(self: AbstractConnection, command: object, check_health: bool = True) -> None:
+        if failures:
+            raise failures.pop()
+        await original(self, command, check_health)  # type: ignore[arg-type]
+
+    async with Redis.from_url(redis_url, retry=Retry(NoBackoff(), retries)) as client:
+        await client.set(key, "kept")
+        monkeypatch.setattr(AbstractConnection, "send_packed_command", failing_once)
+        if retries:
+            assert await reads(client, [("GET", key)]) == [b"kept"]
+        else:
+            with pytest.raises(RedisConnectionError):
+                await reads(client, [("GET", key)])
+        monkeypatch.undo()
+        await client.delete(key)
