@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from nearhit.guards.languages import function_words_of, negators_of
-from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NUMBER_WORDS, STOP_STEMS, SYNONYMS, words
+from nearhit.guards.lexicon import BARE_NEGATIONS, DATE_STEMS, FILLERS, NUMBER_WORDS, STOP_STEMS, SYNONYMS, words
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
 
@@ -31,7 +31,7 @@ def _is_content(token: str, stem: str, canonical: str, small: frozenset[str]) ->
 
 
 def _small_words(text: Text) -> frozenset[str]:
-    return negators_of(text) | function_words_of(text)
+    return negators_of(text) | function_words_of(text) | BARE_NEGATIONS
 
 
 @lru_cache(maxsize=4096)

@@ -123,6 +123,10 @@ class EntityGuard(SignalGuard):
         content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
         content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
         only_q, only_c = unshared(content_q, content_c), unshared(content_c, content_q)
+        # A misspelling of any word of the other side, a stop word included ("recieve" / "receive", which
+        # reads as "get"), is that word.
+        only_q = [w for w in only_q if not typo_of(w, c.stems)]
+        only_c = [w for w in only_c if not typo_of(w, q.stems)]
         if _inflecting(query, candidate):
             only_q = [w for w in only_q if not _same_root(w, content_c.values())]
             only_c = [w for w in only_c if not _same_root(w, content_q.values())]

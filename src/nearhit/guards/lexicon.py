@@ -20,6 +20,7 @@ __all__ = [
     "DATE_STEMS",
     "DATE_WORDS",
     "FILLERS",
+    "BARE_NEGATIONS",
     "NEGATORS",
     "NEGATORS_BY_LANGUAGE",
     "NUMBER_TABLES",
@@ -102,6 +103,8 @@ STOP_WORDS = words("stop_words.txt")
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 FILLERS = words("fillers.txt")
 NEGATORS = words("negators.txt")
+BARE_NEGATIONS = words("bare_negations.txt")
+"""negative contractions typed without the apostrophe ("didnt"): a negation only to match the other side's"""
 NEGATORS_BY_LANGUAGE = by_language("negators_by_language.txt")
 """language -> its negators (other than English's)"""
 DATE_WORDS = words("date_words.txt")
