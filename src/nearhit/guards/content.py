@@ -26,6 +26,7 @@ def _is_content(token: str, stem: str, canonical: str, small: frozenset[str]) ->
         and stem not in STOP_STEMS
         and token not in NUMBER_WORDS
         and token not in small
+        and token not in FILLERS  # "yo", "thanks": greetings say nothing of the subject
         and stem not in DATE_STEMS
     )
 

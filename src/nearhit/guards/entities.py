@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
 from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.languages import COVERED, detect
+from nearhit.guards.lexicon import SAME_NAMES
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -15,6 +16,8 @@ __all__ = ["EntityGuard"]
 
 
 def _named_in(name: str, text: Text, words: set[str]) -> bool:
+    if name in SAME_NAMES:  # "US" / "American": one country; never a typo of another name
+        return any(SAME_NAMES.get(other) == SAME_NAMES[name] for other in text.entities | words)
     return name in text.entities or stem(name) in words or name in words or typo_of(name, words)
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "FILLERS",
     "BARE_NEGATIONS",
     "NEGATORS",
+    "SAME_NAMES",
     "NEGATORS_BY_LANGUAGE",
     "NUMBER_TABLES",
     "NUMBER_WORDS",
@@ -110,6 +111,8 @@ NEGATORS_BY_LANGUAGE = by_language("negators_by_language.txt")
 DATE_WORDS = words("date_words.txt")
 DATE_STEMS = frozenset(stem(w) for w in DATE_WORDS)
 SYNONYMS = _build_synonyms()
+SAME_NAMES: dict[str, str] = {name: group[0] for group in groups("same_names.txt") for name in group}
+"""name -> the first name of its group ("american" -> "us"): one country, however it is named"""
 """stem -> the first stem of its synonym group"""
 ANTONYMS = _build_antonyms()
 """stem -> stems of the opposite polarity"""
