@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
 from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.languages import COVERED, detect
-from nearhit.guards.lexicon import SAME_NAMES
+from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -56,6 +56,12 @@ def _acronyms(text: Text) -> frozenset[str]:
 
 
 _VOWELS = frozenset("aeiouy")
+
+
+def _countries(text: Text) -> set[str]:
+    """The countries a text names, by group ("US", "american" -> "usa"); the pronoun "us" is none."""
+    named = text.entities | {t for t in text.tokens if t not in STOP_WORDS}
+    return {SAME_NAMES[name] for name in named if name in SAME_NAMES}
 
 
 def _named_in_question(clauses: Clauses, names: set[str]) -> bool:
@@ -122,7 +128,7 @@ class EntityGuard(SignalGuard):
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
                 return self._signal(1.0, reason)
             return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
-        spelt |= set(spelt_in_c) | set(spelt_in_q) | {stem(word) for word in spelt}
+        spelt |= set(spelt_in_c) | set(spelt_in_q) | {stem(word) for word in spelt} | (_countries(q) & _countries(c))
         content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
         content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
         only_q, only_c = unshared(content_q, content_c), unshared(content_c, content_q)

@@ -17,15 +17,15 @@ from nearhit.guards.stemming import stem
 __all__ = [
     "ABBREVIATIONS",
     "ANTONYMS",
+    "BARE_NEGATIONS",
     "DATE_STEMS",
     "DATE_WORDS",
     "FILLERS",
-    "BARE_NEGATIONS",
     "NEGATORS",
-    "SAME_NAMES",
     "NEGATORS_BY_LANGUAGE",
     "NUMBER_TABLES",
     "NUMBER_WORDS",
+    "SAME_NAMES",
     "STOP_STEMS",
     "STOP_WORDS",
     "SYNONYMS",
@@ -112,7 +112,7 @@ DATE_WORDS = words("date_words.txt")
 DATE_STEMS = frozenset(stem(w) for w in DATE_WORDS)
 SYNONYMS = _build_synonyms()
 SAME_NAMES: dict[str, str] = {name: group[0] for group in groups("same_names.txt") for name in group}
-"""name -> the first name of its group ("american" -> "us"): one country, however it is named"""
+"""name -> the first name of its group ("american" -> "usa"): one country, however it is named"""
 """stem -> the first stem of its synonym group"""
 ANTONYMS = _build_antonyms()
 """stem -> stems of the opposite polarity"""
