@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.guards import EntityGuard, GuardSet, NegationGuard
+from nearhit.guards import EntityGuard, GuardSet, NegationGuard, NumberGuard
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,12 @@ def test_a_bare_contraction_still_differs_from_no_negation_against_a_negated_sid
     # One bare contraction cannot stand for two negations, and the apostrophe form on one side still counts.
     assert guard.signal("my parcel didnt arrive", "My parcel didn't arrive and I was not told.") is not None
     assert guard.signal("my parcel did arrive", "My parcel didn't arrive.") is not None
+
+
+def test_a_number_said_twice_is_one_number() -> None:
+    guard = NumberGuard()
+    told_twice = "I have 2 lists of user ids. How do I merge two lists in Python?"
+    assert guard.signal(told_twice, "How do I merge two lists in Python?") is None
+    # Another number, or the number said twice against one side that has a different one, still differs.
+    assert guard.signal(told_twice, "How do I merge three lists in Python?") is not None
+    assert guard.signal("Is 2 + 2 equal to 4?", "Is 2 + 3 equal to 4?") is not None
