@@ -80,3 +80,10 @@ def test_a_number_said_twice_is_one_number() -> None:
     # Another number, or the number said twice against one side that has a different one, still differs.
     assert guard.signal(told_twice, "How do I merge three lists in Python?") is not None
     assert guard.signal("Is 2 + 2 equal to 4?", "Is 2 + 3 equal to 4?") is not None
+
+
+def test_a_separable_verb_is_its_one_word_form() -> None:
+    guard = EntityGuard()
+    assert guard.signal("Wie kann ich mein Konto zurücksetzen?", "Wie setze ich mein Konto zurück?") is None
+    # The particle carries the meaning: "herunterladen" (download) is not "hochladen" (upload).
+    assert guard.signal("Wie kann ich die Datei hochladen?", "Wie lade ich die Datei herunter?") is not None

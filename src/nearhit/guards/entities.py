@@ -100,6 +100,16 @@ def _same_root(word: str, others: Iterable[str]) -> bool:
     return False
 
 
+def _separated(word: str, text: Text, others: dict[str, str]) -> bool:
+    """A verb told apart from its particle ("setze ... zurück") that the other side writes as one word
+    ("zurücksetzen"): the particle must be in ``text`` too, so "lade ... herunter" is not "hochladen"."""
+    for other in others.values():
+        at = other.find(word, 2)
+        if at > 0 and other[:at] in text.tokens:
+            return True
+    return False
+
+
 class EntityGuard(SignalGuard):
     """Rejects when the texts are about different things: other names, codes or subject words.
 
@@ -137,8 +147,8 @@ class EntityGuard(SignalGuard):
         only_q = [w for w in only_q if not typo_of(w, c.stems)]
         only_c = [w for w in only_c if not typo_of(w, q.stems)]
         if _inflecting(query, candidate):
-            only_q = [w for w in only_q if not _same_root(w, content_c.values())]
-            only_c = [w for w in only_c if not _same_root(w, content_q.values())]
+            only_q = [w for w in only_q if not _same_root(w, content_c.values()) and not _separated(w, q, content_c)]
+            only_c = [w for w in only_c if not _same_root(w, content_q.values()) and not _separated(w, c, content_q)]
         if not (only_q or only_c):
             return None
         # The more of the frame the texts share, the surer it is that the unshared word is a changed slot;
