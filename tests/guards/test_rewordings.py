@@ -87,3 +87,20 @@ def test_a_separable_verb_is_its_one_word_form() -> None:
     assert guard.signal("Wie kann ich mein Konto zurücksetzen?", "Wie setze ich mein Konto zurück?") is None
     # The particle carries the meaning: "herunterladen" (download) is not "hochladen" (upload).
     assert guard.signal("Wie kann ich die Datei hochladen?", "Wie lade ich die Datei herunter?") is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I log in to the staff portal?", "How do I login to the staff portal?"),
+        ("How do I set up a printer on my laptop?", "How do I setup a printer on my laptop?"),
+    ],
+)
+def test_two_words_written_as_one_are_that_word(query: str, candidate: str) -> None:
+    assert EntityGuard().signal(query, candidate) is None
+
+
+def test_a_negator_split_in_two_matches_the_other_sides() -> None:
+    guard = NegationGuard()
+    assert guard.signal("can i rent a car with out a credit card", "Can I rent a car without a credit card?") is None
+    assert guard.signal("can i rent a car with a credit card", "Can I rent a car without a credit card?") is not None

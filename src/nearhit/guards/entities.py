@@ -9,7 +9,7 @@ from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.languages import COVERED, detect
 from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import Text, analyse, describe, typo_of
+from nearhit.guards.text import Text, analyse, describe, joined, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["EntityGuard"]
@@ -100,6 +100,14 @@ def _same_root(word: str, others: Iterable[str]) -> bool:
     return False
 
 
+def _split_as_one(text: Text, other: Text) -> set[str]:
+    """The stems of ``text`` that ``other`` writes as one word with their neighbour ("log in" / "login"),
+    and the words of ``text`` that ``other`` writes as two."""
+    words = set(other.tokens) | set(other.stems)
+    found = {stem(part) for one, parts in joined(text).items() if one in words for part in parts}
+    return found | {one for one in joined(other) if one in set(text.stems) | set(text.tokens)}
+
+
 def _separated(word: str, text: Text, others: dict[str, str]) -> bool:
     """A verb told apart from its particle ("setze ... zurück") that the other side writes as one word
     ("zurücksetzen"): the particle must be in ``text`` too, so "lade ... herunter" is not "hochladen"."""
@@ -144,8 +152,8 @@ class EntityGuard(SignalGuard):
         only_q, only_c = unshared(content_q, content_c), unshared(content_c, content_q)
         # A misspelling of any word of the other side, a stop word included ("recieve" / "receive", which
         # reads as "get"), is that word.
-        only_q = [w for w in only_q if not typo_of(w, c.stems)]
-        only_c = [w for w in only_c if not typo_of(w, q.stems)]
+        only_q = [w for w in only_q if not typo_of(w, c.stems) and w not in _split_as_one(q, c)]
+        only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
         if _inflecting(query, candidate):
             only_q = [w for w in only_q if not _same_root(w, content_c.values()) and not _separated(w, q, content_c)]
             only_c = [w for w in only_c if not _same_root(w, content_q.values()) and not _separated(w, c, content_q)]

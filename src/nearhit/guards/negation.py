@@ -6,8 +6,8 @@ import re
 
 from nearhit.guards.clauses import backstory_strength, split_question
 from nearhit.guards.languages import negators_of
-from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, STOP_WORDS
-from nearhit.guards.text import Text, analyse
+from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS
+from nearhit.guards.text import Text, analyse, joined
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NegationGuard"]
@@ -46,8 +46,10 @@ def _negations(text: Text) -> int:
 
 
 def _bare_negations(text: Text) -> int:
-    """Negative contractions typed without the apostrophe ("didnt"): read only to match the other side's."""
-    return sum(t in BARE_NEGATIONS for t in text.tokens)
+    """Negative contractions typed without the apostrophe ("didnt") and negators split in two ("with out"):
+    read only to match the other side's."""
+    split = sum(one in NEGATORS for one, parts in joined(text).items() if one == "".join(parts))
+    return sum(t in BARE_NEGATIONS for t in text.tokens) + split
 
 
 def _same_polarity(neg_q: int, neg_c: int, q: Text, c: Text) -> bool:
