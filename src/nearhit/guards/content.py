@@ -5,7 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from nearhit.guards.languages import function_words_of, negators_of
-from nearhit.guards.lexicon import DATE_STEMS, FILLERS, NUMBER_WORDS, STOP_STEMS, SYNONYMS, words
+from nearhit.guards.lexicon import (
+    BARE_NEGATIONS,
+    DATE_STEMS,
+    FILLERS,
+    NUMBER_WORDS,
+    SAME_NAMES,
+    STOP_STEMS,
+    SYNONYMS,
+    words,
+)
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
 
@@ -13,8 +22,9 @@ __all__ = ["PERSONS", "content_sequence", "content_words", "overlap", "same_word
 
 
 def word_class(token: str, stem: str) -> str:
-    """What a word stands for: its unit ("lbs" -> "lb"), else its synonym group, else its stem."""
-    return (canonical_unit(token) if len(token) > 1 else None) or SYNONYMS.get(stem, stem)
+    """What a word stands for: its unit ("lbs" -> "lb"), its country ("american" -> "usa"), else its
+    synonym group, else its stem."""
+    return (canonical_unit(token) if len(token) > 1 else None) or SAME_NAMES.get(token) or SYNONYMS.get(stem, stem)
 
 
 def _is_content(token: str, stem: str, canonical: str, small: frozenset[str]) -> bool:
@@ -26,12 +36,13 @@ def _is_content(token: str, stem: str, canonical: str, small: frozenset[str]) ->
         and stem not in STOP_STEMS
         and token not in NUMBER_WORDS
         and token not in small
+        and token not in FILLERS  # "yo", "thanks": greetings say nothing of the subject
         and stem not in DATE_STEMS
     )
 
 
 def _small_words(text: Text) -> frozenset[str]:
-    return negators_of(text) | function_words_of(text)
+    return negators_of(text) | function_words_of(text) | BARE_NEGATIONS
 
 
 @lru_cache(maxsize=4096)

@@ -7,14 +7,17 @@ from collections.abc import Iterable, Sequence
 from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
 from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.languages import COVERED, detect
+from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import Text, analyse, describe, typo_of
+from nearhit.guards.text import Text, analyse, describe, joined, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["EntityGuard"]
 
 
 def _named_in(name: str, text: Text, words: set[str]) -> bool:
+    if name in SAME_NAMES:  # "US" / "American": one country; never a typo of another name
+        return any(SAME_NAMES.get(other) == SAME_NAMES[name] for other in text.entities | words)
     return name in text.entities or stem(name) in words or name in words or typo_of(name, words)
 
 
@@ -55,6 +58,12 @@ def _acronyms(text: Text) -> frozenset[str]:
 _VOWELS = frozenset("aeiouy")
 
 
+def _countries(text: Text) -> set[str]:
+    """The countries a text names, by group ("US", "american" -> "usa"); the pronoun "us" is none."""
+    named = text.entities | {t for t in text.tokens if t not in STOP_WORDS}
+    return {SAME_NAMES[name] for name in named if name in SAME_NAMES}
+
+
 def _named_in_question(clauses: Clauses, names: set[str]) -> bool:
     """Whether any of these names sits in the question clause (always, for a lone question)."""
     if not names or not clauses.backstory:
@@ -91,6 +100,24 @@ def _same_root(word: str, others: Iterable[str]) -> bool:
     return False
 
 
+def _split_as_one(text: Text, other: Text) -> set[str]:
+    """The stems of ``text`` that ``other`` writes as one word with their neighbour ("log in" / "login"),
+    and the words of ``text`` that ``other`` writes as two."""
+    words = set(other.tokens) | set(other.stems)
+    found = {stem(part) for one, parts in joined(text).items() if one in words for part in parts}
+    return found | {one for one in joined(other) if one in set(text.stems) | set(text.tokens)}
+
+
+def _separated(word: str, text: Text, others: dict[str, str]) -> bool:
+    """A verb told apart from its particle ("setze ... zurück") that the other side writes as one word
+    ("zurücksetzen"): the particle must be in ``text`` too, so "lade ... herunter" is not "hochladen"."""
+    for other in others.values():
+        at = other.find(word, 2)
+        if at > 0 and other[:at] in text.tokens:
+            return True
+    return False
+
+
 class EntityGuard(SignalGuard):
     """Rejects when the texts are about different things: other names, codes or subject words.
 
@@ -119,13 +146,17 @@ class EntityGuard(SignalGuard):
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
                 return self._signal(1.0, reason)
             return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
-        spelt |= set(spelt_in_c) | set(spelt_in_q) | {stem(word) for word in spelt}
+        spelt |= set(spelt_in_c) | set(spelt_in_q) | {stem(word) for word in spelt} | (_countries(q) & _countries(c))
         content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
         content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
         only_q, only_c = unshared(content_q, content_c), unshared(content_c, content_q)
+        # A misspelling of any word of the other side, a stop word included ("recieve" / "receive", which
+        # reads as "get"), is that word.
+        only_q = [w for w in only_q if not typo_of(w, c.stems) and w not in _split_as_one(q, c)]
+        only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
         if _inflecting(query, candidate):
-            only_q = [w for w in only_q if not _same_root(w, content_c.values())]
-            only_c = [w for w in only_c if not _same_root(w, content_q.values())]
+            only_q = [w for w in only_q if not _same_root(w, content_c.values()) and not _separated(w, q, content_c)]
+            only_c = [w for w in only_c if not _same_root(w, content_q.values()) and not _separated(w, c, content_q)]
         if not (only_q or only_c):
             return None
         # The more of the frame the texts share, the surer it is that the unshared word is a changed slot;

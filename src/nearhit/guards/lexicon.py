@@ -17,6 +17,7 @@ from nearhit.guards.stemming import stem
 __all__ = [
     "ABBREVIATIONS",
     "ANTONYMS",
+    "BARE_NEGATIONS",
     "DATE_STEMS",
     "DATE_WORDS",
     "FILLERS",
@@ -24,6 +25,7 @@ __all__ = [
     "NEGATORS_BY_LANGUAGE",
     "NUMBER_TABLES",
     "NUMBER_WORDS",
+    "SAME_NAMES",
     "STOP_STEMS",
     "STOP_WORDS",
     "SYNONYMS",
@@ -102,11 +104,15 @@ STOP_WORDS = words("stop_words.txt")
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 FILLERS = words("fillers.txt")
 NEGATORS = words("negators.txt")
+BARE_NEGATIONS = words("bare_negations.txt")
+"""negative contractions typed without the apostrophe ("didnt"): a negation only to match the other side's"""
 NEGATORS_BY_LANGUAGE = by_language("negators_by_language.txt")
 """language -> its negators (other than English's)"""
 DATE_WORDS = words("date_words.txt")
 DATE_STEMS = frozenset(stem(w) for w in DATE_WORDS)
 SYNONYMS = _build_synonyms()
+SAME_NAMES: dict[str, str] = {name: group[0] for group in groups("same_names.txt") for name in group}
+"""name -> the first name of its group ("american" -> "usa"): one country, however it is named"""
 """stem -> the first stem of its synonym group"""
 ANTONYMS = _build_antonyms()
 """stem -> stems of the opposite polarity"""

@@ -6,8 +6,8 @@ import re
 
 from nearhit.guards.clauses import backstory_strength, split_question
 from nearhit.guards.languages import negators_of
-from nearhit.guards.lexicon import ANTONYMS, STOP_WORDS
-from nearhit.guards.text import Text, analyse
+from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS
+from nearhit.guards.text import Text, analyse, joined
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NegationGuard"]
@@ -45,10 +45,25 @@ def _negations(text: Text) -> int:
     return sum(t in negators for t in text.tokens) + len(_FREE_OF_RE.findall(text.folded))
 
 
+def _bare_negations(text: Text) -> int:
+    """Negative contractions typed without the apostrophe ("didnt") and negators split in two ("with out"):
+    read only to match the other side's."""
+    split = sum(one in NEGATORS for one, parts in joined(text).items() if one == "".join(parts))
+    return sum(t in BARE_NEGATIONS for t in text.tokens) + split
+
+
+def _same_polarity(neg_q: int, neg_c: int, q: Text, c: Text) -> bool:
+    """Equal counts, or the side with fewer negators makes up the gap with bare contractions exactly."""
+    if neg_q == neg_c:
+        return True
+    fewer, more = (q, neg_c) if neg_q < neg_c else (c, neg_q)
+    return min(neg_q, neg_c) + _bare_negations(fewer) == more
+
+
 def _polarity_difference(q: Text, c: Text) -> str | None:
     """Why the two texts differ in polarity, or ``None``."""
     neg_q, neg_c = _negations(q), _negations(c)
-    if neg_q != neg_c:
+    if not _same_polarity(neg_q, neg_c, q, c):
         return f"negation on one side only ({neg_q} vs {neg_c} negators)"
     stems_q, stems_c = frozenset(q.stems), frozenset(c.stems)
     for word in sorted(stems_q - stems_c):

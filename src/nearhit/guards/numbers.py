@@ -157,6 +157,13 @@ def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantit
     return [q for q in left if q.value != 1 or q.listed], [q for q in right if q.value != 1 or q.listed]
 
 
+def _unrepeated(left: list[Quantity], every: list[Quantity]) -> list[Quantity]:
+    """``left`` less the numbers its own side says again ("I have 2 dicts ... merge two dicts"): a number
+    the other side matched once is not another number for being said twice."""
+    matched = [m for m in every if not any(m is a for a in left)]
+    return [a for a in left if not any(_same_quantity(a, m, lenient=False) for m in matched)]
+
+
 def dates_of(text: Text) -> frozenset[str]:
     named = {t for t in text.stems if t in DATE_STEMS}
     return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(text.folded)})
@@ -177,7 +184,9 @@ class NumberGuard(SignalGuard):
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
-        only_q, only_c = unmatched(quantities(q.tokens), quantities(c.tokens))
+        all_q, all_c = quantities(q.tokens), quantities(c.tokens)
+        only_q, only_c = unmatched(all_q, all_c)
+        only_q, only_c = _unrepeated(only_q, all_q), _unrepeated(only_c, all_c)
         dates_q = {d for d in dates_of(q) - dates_of(c) if not typo_of(d, c.stems)}
         dates_c = {d for d in dates_of(c) - dates_of(q) if not typo_of(d, q.stems)}
         units = _different_units(q, c) or _bits_or_bytes(query, candidate)

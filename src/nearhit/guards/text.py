@@ -16,7 +16,7 @@ from functools import lru_cache
 from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS, words
 from nearhit.guards.stemming import stem
 
-__all__ = ["Text", "analyse", "describe", "expand_short_forms", "typo_of"]
+__all__ = ["Text", "analyse", "describe", "expand_short_forms", "joined", "typo_of"]
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 # Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
@@ -160,6 +160,16 @@ def typo_of(word: str, others: Iterable[str]) -> bool:
         ):
             return True
     return False
+
+
+def joined(text: Text) -> dict[str, tuple[str, str]]:
+    """Each two adjacent words written as one ("log in" -> "login", "with out" -> "without"), and its stem:
+    a word split by a typo, or a phrasal verb the other side writes as a noun, is that one word."""
+    found: dict[str, tuple[str, str]] = {}
+    for first, second in zip(text.tokens, text.tokens[1:], strict=False):
+        if first.isalpha() and second.isalpha():
+            found[first + second] = found[stem(first + second)] = (first, second)
+    return found
 
 
 def describe(items: Iterable[str]) -> str:
