@@ -183,10 +183,8 @@ def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
     exchange ("what time does the surgery open?") shares words with it by chance (measured on dev)."""
     last = next((content for role, content in reversed(history) if role == "assistant"), "")
     earlier = {stem(token) for token in _content(_WORDS.findall(last.casefold()))}
-    for named in _DEFINITE.findall(question.casefold()):
-        if named not in STOP_WORDS and stem(named) in earlier:
-            return named
-    return None
+    named: list[str] = _DEFINITE.findall(question.casefold())
+    return next((word for word in named if word not in STOP_WORDS and stem(word) in earlier), None)
 
 
 def split_statements(message: str) -> tuple[str, str]:
