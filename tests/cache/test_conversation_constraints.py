@@ -100,3 +100,31 @@ async def test_the_refund_just_spoken_of_is_not_another_conversations_refund(cac
     await cache.store(ask(cache, [], HOW_LONG), "refunds in general")
     alone = await cache.lookup(ask(cache, UNRELATED, HOW_LONG))
     assert alone.hit and alone.answer.response == "refunds in general"
+
+
+def test_a_condition_told_over_turns_is_not_a_single_question_without_it() -> None:
+    told = conversation_module.told_as_one(
+        conversation_module.Context((("user", "I get migraines."), ("assistant", "Sorry to hear that."))),
+        "Can I take ibuprofen every day?",
+    )
+    found = conversation_module.differs_from_one(told, "Can I take ibuprofen every day?")
+    assert found is not None and "'other medical'" in found
+
+
+BOOKED_A_HOTEL: Turns = [
+    ("user", "I booked a hotel in Lisbon for next weekend through Tripzen and now I can't go."),
+    ("assistant", "Sorry your plans changed. The cancellation terms depend on the booking you chose."),
+]
+BOOKED_A_FLIGHT_REWORDED: Turns = [
+    ("user", "Next weekend's Lisbon flight, booked through Tripzen: turns out I can't go now."),
+    ("assistant", "Sorry your plans changed. The cancellation terms depend on the booking you chose."),
+]
+CANCEL = "How do I cancel it?"
+
+
+async def test_a_reworded_history_about_another_kind_of_booking_is_not_served(cache: SemanticCache) -> None:
+    await cache.store(ask(cache, BOOKED_A_HOTEL, CANCEL), "hotel cancellation")
+    result = await cache.lookup(ask(cache, BOOKED_A_FLIGHT_REWORDED, CANCEL))
+    assert not result.hit
+    reasons = [c.reason or "" for c in result.candidates if c.guard == "context"]
+    assert any("another trip booking" in reason for reason in reasons), reasons

@@ -256,7 +256,7 @@ def differs_from_one(told: str, single: str) -> str | None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few)."""
-    changed = states_more(told, single)
+    changed = states_more(told, single) or constraints.differ(told, single)
     if changed is not None:
         return changed
     mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
