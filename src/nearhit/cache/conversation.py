@@ -7,13 +7,16 @@ embedding of every earlier turn, in one batch with the question's), the same fac
 (numbers, names, dates), no changed detail in an otherwise identical history, and, for a reply such as
 "the second one" or "yes please", the same offer from the assistant. Greetings and small talk move the
 embedding little and state no facts, so they are ignored; reworded turns match by meaning; an aside added
-inside a turn that cannot bear on the question is let through. A conversation may also be served by a
+inside a turn that cannot bear on the question is let through. A condition of the asker's or one of two
+exclusive things (pregnancy, an allergy, an OS, a flight or a hotel: :mod:`nearhit.cache.constraints`) is
+compared whatever the wording, so a reworded history that adds or swaps one is another context. A conversation may also be served by a
 single question that says all it says in one message (:func:`told_as_one`, :func:`differs_from_one`).
 Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
 points at another person or part the turns named is another question (:func:`other_referent`).
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
-user) does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
+user, nothing named with "the" that the assistant just spoke of) does not depend on the turns before it: it
+is looked up as a single question (:func:`standalone`).
 Histories with tool calls keep the older rule (exact earlier turns only): an agent's state is not text to
 compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation_context.py``.
 """
