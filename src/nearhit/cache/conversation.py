@@ -9,8 +9,9 @@ embedding of every earlier turn, in one batch with the question's), the same fac
 embedding little and state no facts, so they are ignored; reworded turns match by meaning; an aside added
 inside a turn that cannot bear on the question is let through. A condition of the asker's or one of two
 exclusive things (pregnancy, an allergy, an OS, a flight or a hotel: :mod:`nearhit.cache.constraints`) is
-compared whatever the wording, so a reworded history that adds or swaps one is another context. A conversation may also be served by a
-single question that says all it says in one message (:func:`told_as_one`, :func:`differs_from_one`).
+compared whatever the wording, so a reworded history that adds or swaps one is another context. A
+conversation may also be served by a single question that says all it says in one message
+(:func:`told_as_one`, :func:`differs_from_one`).
 Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
 points at another person or part the turns named is another question (:func:`other_referent`).
 
