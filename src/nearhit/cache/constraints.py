@@ -21,41 +21,51 @@ DATA = "constraints.json"
 
 
 @functools.cache
-def _patterns() -> tuple[dict[str, re.Pattern[str]], dict[str, dict[str, re.Pattern[str]]]]:
+def _patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]], list[str]]:
+    """One pattern for every condition (a named group each), one per category of alternatives (a named
+    group per value), and the names in group order: few scans of a text, not one per phrase."""
     data = json.loads(resources.files("nearhit.cache").joinpath("data", DATA).read_text(encoding="utf-8"))
-    conditions = {name: _pattern(phrases) for name, phrases in data["conditions"].items()}
-    alternatives = {
-        name: {value: _pattern(phrases) for value, phrases in values.items()}
-        for name, values in data["alternatives"].items()
-    }
-    return conditions, alternatives
+    names: list[str] = []
+    conditions = _named(list(data["conditions"].items()), names)
+    alternatives = {name: _named(list(values.items()), names) for name, values in data["alternatives"].items()}
+    return conditions, alternatives, names
 
 
-def _pattern(phrases: list[str]) -> re.Pattern[str]:
+def _named(groups: list[tuple[str, list[str]]], names: list[str]) -> re.Pattern[str]:
+    branches = []
+    for name, phrases in groups:
+        branches.append(f"(?P<g{len(names)}>{_branches(phrases)})")
+        names.append(name)
+    return re.compile(r"\b(?:" + "|".join(branches) + ")")
+
+
+def _branches(phrases: list[str]) -> str:
     """One phrase a branch; ``*`` at the end matches any ending; spaces and hyphens match either."""
     branches = []
     for phrase in phrases:
         stem, open_end = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
         words = [re.escape(word) for word in re.split(r"[\s-]+", stem.casefold())]
         branches.append(r"[\s-]+".join(words) + (r"[\w'-]*" if open_end else r"\b"))
-    return re.compile(r"\b(?:" + "|".join(branches) + ")")
+    return "|".join(branches)
 
 
+def _found(pattern: re.Pattern[str], text: str) -> frozenset[str]:
+    names = _patterns()[2]
+    return frozenset(names[int(match.lastgroup[1:])] for match in pattern.finditer(text) if match.lastgroup)
+
+
+@functools.lru_cache(maxsize=4096)
 def conditions_of(text: str) -> frozenset[str]:
     """The condition categories ``text`` mentions (a negated mention counts: "not pregnant" is about it)."""
-    said = _said(text)
-    return frozenset(name for name, pattern in _patterns()[0].items() if pattern.search(said))
+    return _found(_patterns()[0], _said(text))
 
 
-def alternatives_of(text: str) -> dict[str, frozenset[str]]:
-    """Per category of alternatives ``text`` mentions, the values it names."""
+@functools.lru_cache(maxsize=4096)
+def alternatives_of(text: str) -> Mapping[str, frozenset[str]]:
+    """Per category of alternatives ``text`` mentions, the values it names (shared: read only)."""
     said = _said(text)
-    found: dict[str, frozenset[str]] = {}
-    for name, values in _patterns()[1].items():
-        named = frozenset(value for value, pattern in values.items() if pattern.search(said))
-        if named:
-            found[name] = named
-    return found
+    found = {name: _found(pattern, said) for name, pattern in _patterns()[1].items()}
+    return {name: values for name, values in found.items() if values}
 
 
 def differ(mine: str, theirs: str) -> str | None:
