@@ -134,7 +134,8 @@ def test_an_aside_inside_a_turn_is_the_same_context() -> None:
 )
 def test_an_added_phrase_that_may_bear_on_the_question_is_a_change(added: str) -> None:
     found = differs("how do I cancel it?", user(f"{FLIXORA_TURN} {added}"), FLIXORA, 0.9)
-    assert found is not None and "the user's turns" in found
+    # The student discount is a condition of the asker's (data/constraints.json): refused before the words.
+    assert found is not None and ("the user's turns" in found or "another asker" in found)
 
 
 def test_an_aside_as_a_turn_of_its_own_is_a_change() -> None:

@@ -7,13 +7,17 @@ embedding of every earlier turn, in one batch with the question's), the same fac
 (numbers, names, dates), no changed detail in an otherwise identical history, and, for a reply such as
 "the second one" or "yes please", the same offer from the assistant. Greetings and small talk move the
 embedding little and state no facts, so they are ignored; reworded turns match by meaning; an aside added
-inside a turn that cannot bear on the question is let through. A conversation may also be served by a
-single question that says all it says in one message (:func:`told_as_one`, :func:`differs_from_one`).
+inside a turn that cannot bear on the question is let through. A condition of the asker's or one of two
+exclusive things (pregnancy, an allergy, an OS, a flight or a hotel: :mod:`nearhit.cache.constraints`) is
+compared whatever the wording, so a reworded history that adds or swaps one is another context. A
+conversation may also be served by a single question that says all it says in one message
+(:func:`told_as_one`, :func:`differs_from_one`).
 Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
 points at another person or part the turns named is another question (:func:`other_referent`).
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
-user) does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
+user, nothing named with "the" that the assistant just spoke of) does not depend on the turns before it: it
+is looked up as a single question (:func:`standalone`).
 Histories with tool calls keep the older rule (exact earlier turns only): an agent's state is not text to
 compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation_context.py``.
 """
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nearhit.cache import constraints
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
 from nearhit.guards.stemming import stem
@@ -82,6 +87,8 @@ _CONSTRAINT = re.compile(
 condition, an age, a budget, a platform or version, work, housing or legal status), however far from the
 question it reads."""
 _WORDS = re.compile(r"[\w']+")
+_DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
+"""The word after "the": what a question names as already known."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PRONOUNS = {
     "he": frozenset({"he", "him", "his", "himself"}),
@@ -161,11 +168,27 @@ class Context:
         return cls(tuple((role, content) for role, content in turns))
 
 
-def standalone(question: str) -> bool:
-    """Whether ``question`` needs none of the turns before it: a full question (four words or more) with no
-    word that points back ("it", "the second one", "so ...", a label: "(b)") and nothing about the asker
-    ("I", "my")."""
-    return len(analyse(question).tokens) >= 4 and not _POINTS_BACK.search(question) and not _labels(question)
+def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
+    """Whether ``question`` needs none of the turns before it (``history``): a full question (four words or
+    more) with no word that points back ("it", "the second one", "so ...", a label: "(b)"), nothing about the
+    asker ("I", "my"), and no "the ..." naming a thing the turns spoke of (:func:`_names_earlier`)."""
+    return (
+        len(analyse(question).tokens) >= 4
+        and not _POINTS_BACK.search(question)
+        and not _labels(question)
+        and _names_earlier(question, history) is None
+    )
+
+
+def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
+    """The thing ``question`` names with "the" that the assistant's last turn spoke of, or None: "how long
+    will the refund take?" right after "I've submitted the refund of the duplicate £29.99" asks about that
+    refund, not about refunds in general. Older turns are not read: a question after a long unrelated
+    exchange ("what time does the surgery open?") shares words with it by chance (measured on dev)."""
+    last = next((content for role, content in reversed(history) if role == "assistant"), "")
+    earlier = {stem(token) for token in _content(_WORDS.findall(last.casefold()))}
+    named: list[str] = _DEFINITE.findall(question.casefold())
+    return next((word for word in named if word not in STOP_WORDS and stem(word) in earlier), None)
 
 
 def split_statements(message: str) -> tuple[str, str]:
@@ -185,7 +208,7 @@ def split_statements(message: str) -> tuple[str, str]:
 def context_of(history: Sequence[Turn], question: str) -> Context | None:
     """The context to match ``question``'s conversation by, or None: no history, a standalone question, or
     turns other than user and assistant text (tool calls are matched exactly, as before)."""
-    if not history or standalone(question):
+    if not history or standalone(question, history):
         return None
     if any(role not in ("user", "assistant") for role, _ in history):
         return None
@@ -201,6 +224,9 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
+    about = constraints.differ(_said_by(query, "user"), _said_by(cached, "user"))
+    if about is not None:
+        return f"the earlier turns are about another asker or thing: {about}"
     shape = _same_shape(query, cached)
     changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"), question, same_shape=shape)
     if changed is not None:
@@ -234,7 +260,7 @@ def differs_from_one(told: str, single: str) -> str | None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few)."""
-    changed = states_more(told, single)
+    changed = states_more(told, single) or constraints.differ(told, single)
     if changed is not None:
         return changed
     mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))

@@ -73,7 +73,7 @@ class AskRequest:
             search = [*conversation, *answers]
         elif self.context() is not None:
             search = [*conversation, *answers, CONTEXT_MARKER]
-        elif turns and self._plain_history() and conversation_module.standalone(self.prompt):
+        elif turns and self._plain_history() and conversation_module.standalone(self.prompt, self._turns()):
             search = [*conversation, *answers]
         return Scope.build(
             model=model,
@@ -91,7 +91,10 @@ class AskRequest:
         standalone one, a tool result or a history with tool calls (those keep the exact rule)."""
         if self.prompt_role != "user" or not self._plain_history():
             return None
-        return conversation_module.context_of([(m.role, m.content) for m in self.history], self.prompt)
+        return conversation_module.context_of(self._turns(), self.prompt)
+
+    def _turns(self) -> list[tuple[str, str]]:
+        return [(m.role, m.content) for m in self.history]
 
     def _plain_history(self) -> bool:
         return all(m.role in ("user", "assistant") and not m.tool_calls for m in self.history)
@@ -118,7 +121,7 @@ class AskRequest:
         if self.prompt_role != "user" or not self.history or not self._plain_history():
             return self
         facts, question = conversation_module.split_statements(self.prompt)
-        if not facts or conversation_module.standalone(question):
+        if not facts or conversation_module.standalone(question, self._turns()):
             return self
         return replace(self, history=(*self.history, ChatMessage("user", facts)), prompt=question)
 

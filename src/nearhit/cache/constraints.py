@@ -1,0 +1,88 @@
+"""Facts about the asker or the thing asked about (``data/constraints.json``) that change an answer however
+the earlier turns are worded: a health condition, an age, a platform, a plan, a kind of booking.
+
+The embedding of a reworded history hardly moves when "I'm pregnant" is added or "a flight" becomes "a hotel
+room", and the word-by-word checks of :mod:`nearhit.cache.conversation` only see such a change when the rest
+of the turns are the same words. These categories are compared whatever the wording: a condition only one
+side mentions is a constraint added; two values of one category of alternatives are a swapped detail.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping
+from importlib import resources
+
+from nearhit.guards.text import describe
+
+DATA = "constraints.json"
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]], list[str]]:
+    """One pattern for every condition (a named group each), one per category of alternatives (a named
+    group per value), and the names in group order: few scans of a text, not one per phrase."""
+    data = json.loads(resources.files("nearhit.cache").joinpath("data", DATA).read_text(encoding="utf-8"))
+    names: list[str] = []
+    conditions = _named(list(data["conditions"].items()), names)
+    alternatives = {name: _named(list(values.items()), names) for name, values in data["alternatives"].items()}
+    return conditions, alternatives, names
+
+
+def _named(groups: list[tuple[str, list[str]]], names: list[str]) -> re.Pattern[str]:
+    branches = []
+    for name, phrases in groups:
+        branches.append(f"(?P<g{len(names)}>{_branches(phrases)})")
+        names.append(name)
+    return re.compile(r"\b(?:" + "|".join(branches) + ")")
+
+
+def _branches(phrases: list[str]) -> str:
+    """One phrase a branch; ``*`` at the end matches any ending; spaces and hyphens match either."""
+    branches = []
+    for phrase in phrases:
+        stem, open_end = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
+        words = [re.escape(word) for word in re.split(r"[\s-]+", stem.casefold())]
+        branches.append(r"[\s-]+".join(words) + (r"[\w'-]*" if open_end else r"\b"))
+    return "|".join(branches)
+
+
+def _found(pattern: re.Pattern[str], text: str) -> frozenset[str]:
+    names = _patterns()[2]
+    return frozenset(names[int(match.lastgroup[1:])] for match in pattern.finditer(text) if match.lastgroup)
+
+
+@functools.lru_cache(maxsize=4096)
+def conditions_of(text: str) -> frozenset[str]:
+    """The condition categories ``text`` mentions (a negated mention counts: "not pregnant" is about it)."""
+    return _found(_patterns()[0], _said(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def alternatives_of(text: str) -> Mapping[str, frozenset[str]]:
+    """Per category of alternatives ``text`` mentions, the values it names (shared: read only)."""
+    said = _said(text)
+    found = {name: _found(pattern, said) for name, pattern in _patterns()[1].items()}
+    return {name: values for name, values in found.items() if values}
+
+
+def differ(mine: str, theirs: str) -> str | None:
+    """Why two sides' user turns are about another asker or another thing, or None: a condition one side
+    mentions and the other does not, or a category of alternatives both name with other values."""
+    added = conditions_of(mine) ^ conditions_of(theirs)
+    if added:
+        return f"one side mentions {describe(added)}, the other does not"
+    return _swapped(alternatives_of(mine), alternatives_of(theirs))
+
+
+def _swapped(mine: Mapping[str, frozenset[str]], theirs: Mapping[str, frozenset[str]]) -> str | None:
+    for name in sorted(mine.keys() & theirs.keys()):
+        if mine[name] != theirs[name]:
+            return f"another {name}: {describe(mine[name])} vs {describe(theirs[name])}"
+    return None
+
+
+def _said(text: str) -> str:
+    return text.casefold().replace("\u2019", "'")
