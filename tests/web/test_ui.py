@@ -262,17 +262,18 @@ def test_calculator_chart_follows_the_hit_rate(page: Page, web_server: WebServer
 
 
 def test_calculator_fills_from_observed_telemetry(page: Page, web_server: WebServer, tenant: str) -> None:
+    def totals() -> dict[str, Any]:
+        return dict(web_server.get("/telemetry/summary").json()["all_time"])
+
+    before = totals()["cache_requests"]  # the server is shared: other tests' answers are counted too
     open_chat(page, web_server, tenant)
     ask(page, "Explain the CAP theorem briefly")
     ask(page, "explain the cap theorem briefly")
 
-    # The answers' telemetry is written in the background, shortly after each answer ends.
-    def observed_so_far() -> dict[str, Any] | None:
-        response = web_server.get("/calculator/observed")
-        return response.json() if response.status_code == 200 else None
-
-    observed = eventually_sync(observed_so_far)
-    summary = web_server.get("/telemetry/summary").json()["all_time"]
+    # The answers' telemetry is written in the background, shortly after each answer ends: wait until both
+    # are counted, so the totals the page reads are the ones compared against.
+    summary = eventually_sync(lambda: (now := totals())["cache_requests"] >= before + 2 and now)
+    observed = web_server.get("/calculator/observed").json()
     page.goto(f"{web_server.url}/calculator")
     page.wait_for_selector("body[data-ready=true]")
     page.click("#fill-observed")
