@@ -39,12 +39,12 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from nearhit import evaluation  # noqa: E402
 from nearhit.evaluation import Pair  # noqa: E402
+from package_size import size_mb  # noqa: E402
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -95,16 +95,6 @@ CANDIDATES = {
 
 def installed(candidate: Candidate) -> bool:
     return all(importlib.util.find_spec(p) is not None for p in candidate.packages)
-
-
-def size_mb(candidate: Candidate) -> float:
-    """On-disk size of the packages' folders (weights + engine; numpy not counted, every candidate needs it)."""
-    total = 0
-    for name in candidate.packages:
-        spec = importlib.util.find_spec(name)
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            total += sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
-    return total / 1e6
 
 
 def load_seconds(name: str) -> float:
@@ -253,7 +243,7 @@ def survey(max_wrong: float) -> str:
         )
         encode(sample[:8])  # warm
         cost.append(
-            f"| {candidate.name} | {encode(['x']).shape[1]} | {size_mb(candidate):.0f} | "
+            f"| {candidate.name} | {encode(['x']).shape[1]} | {size_mb(candidate.packages):.0f} | "
             f"{load_seconds(candidate.name):.2f} | {throughput(encode, sample[:128], 1):.0f} | "
             f"{throughput(encode, sample, 32):.0f} |"
         )

@@ -21,14 +21,12 @@ nearhit-v2's dev split at 0.76, to compare with ``nearhit eval -d nearhit-v2 --s
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +35,7 @@ from nearhit.cache.keys import normalise
 from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
 from nearhit.evaluation import Pair
 from nearhit.guards import GuardSet
+from package_size import size_mb
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl", "cross-lingual")
@@ -159,15 +158,6 @@ def cross_lingual(name: str, judged: Judged) -> str:
     )
 
 
-def size_mb(candidate: Candidate) -> float:
-    total = 0
-    for name in candidate.packages:
-        spec = importlib.util.find_spec(name)
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            total += sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
-    return total / 1e6
-
-
 def load_seconds(setting: str) -> tuple[float, float]:
     """Median of three fresh processes: import + load + one embedding (what a cold start pays), as wall time and
     as the process's CPU time (what it would take on an idle machine, with one thread busy)."""
@@ -218,7 +208,7 @@ def report(max_wrong: float, read_before: bool) -> str:
         encode(sample[:8])
         wall, cpu = load_seconds(candidate.setting)
         cost.append(
-            f"| {name} | {encode(['x']).shape[1]} | {size_mb(candidate):.0f} | {wall:.2f} / {cpu:.2f} | "
+            f"| {name} | {encode(['x']).shape[1]} | {size_mb(candidate.packages):.0f} | {wall:.2f} / {cpu:.2f} | "
             f"{throughput(encode, sample[:128], 1):.0f} | {throughput(encode, sample, 32):.0f} |"
         )
     lines = [
