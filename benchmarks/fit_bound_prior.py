@@ -4,14 +4,17 @@ The prior of the error-bounded cache (``nearhit.cache.prior``): for each judge t
 vetoes; the calibrated decision at its threshold), every DEV pair whose ``b`` the judge lets through to ``a`` at
 a similarity of at least ``bounded.FLOOR`` (the lowest the policy considers) is counted in its similarity bin
 as right (same answer) or wrong. Nothing is tuned: the counts are the data; the bound's Wilson interval does the
-rest. Single-turn sets only (a conversation is matched on its earlier turns as well).
+rest. Single-turn sets only (a conversation is matched on its earlier turns as well). The file also records
+a fingerprint of what the count reads (guards, word lists, decision, embedder, dev pairs:
+``nearhit.evaluation.prior_count``); ``tests/evaluation/test_prior_count.py`` fails as soon as it differs, so
+a change to any of them without a re-count is caught by ``make test``.
 
 Data: fow-cache's question pairs (Mabon ap Gwyn, CC BY 4.0) and nearhit's own two sets, DEV split only
 (``nearhit.evaluation.splits``); the test split is never loaded here. ``--exclude SET`` leaves a set out, to
 replay that set's dev split against a prior that never saw it (the honest dev figure):
 
     .venv/bin/python benchmarks/fit_bound_prior.py                 # writes the shipped file, ~40 s
-    .venv/bin/python benchmarks/fit_bound_prior.py --check         # after a change to the guards or the decision
+    .venv/bin/python benchmarks/fit_bound_prior.py --check         # a full re-count compared with the file
     .venv/bin/python benchmarks/fit_bound_prior.py --exclude nearhit-v2 --out /tmp/prior.json
     nearhit eval --replay -d nearhit-v2 --split dev --prior /tmp/prior.json
 """
@@ -24,48 +27,13 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nearhit import evaluation
 from nearhit.cache import bounded
-from nearhit.cache.keys import normalise
-from nearhit.cache.prior import judge_key, read, sparse
-from nearhit.decision import Decision
+from nearhit.cache.prior import read, sparse
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.guards import GuardSet
+from nearhit.evaluation.prior_count import DATASETS, RECOUNT, count, fingerprint
 
-DATASETS = ("questions", "nearhit", "nearhit-v2")
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "nearhit" / "cache" / "data" / "bound_prior.json"
 REGIONS = (0.65, 0.76, 0.80, 0.85, 0.88, 0.90, 0.95)
-
-
-def count(datasets: tuple[str, ...], embedder: LocalEmbedder) -> dict[str, bounded.Histogram]:
-    """Judge key -> the DEV outcomes of what that judge lets through, per similarity bin."""
-    guards = GuardSet.default()
-    decision = Decision(guards)
-    right: dict[str, list[int]] = {}
-    wrong: dict[str, list[int]] = {}
-    for name in datasets:
-        pairs = evaluation.load(name, "dev")
-        a = embedder.encode([normalise(p.a.prompt) for p in pairs])
-        b = embedder.encode([normalise(p.b.prompt) for p in pairs])
-        for pair, sim in zip(pairs, (a * b).sum(axis=1), strict=True):
-            similarity = float(sim)
-            if similarity < bounded.FLOOR:
-                continue
-            # The engine's order: the new prompt is the query, the stored one the candidate.
-            passes = {
-                judge_key(guards, None): guards.first_rejection(pair.b.prompt, pair.a.prompt, similarity) is None,
-                judge_key(guards, decision): decision.judge(pair.b.prompt, pair.a.prompt, similarity).served,
-            }
-            for key, passed in passes.items():
-                assert key is not None
-                if passed:
-                    counts = right if pair.same_answer else wrong
-                    counts.setdefault(key, [0] * bounded.BINS)[bounded.bin_of(similarity)] += 1
-    keys = sorted(set(right) | set(wrong))
-    return {
-        k: bounded.Histogram(tuple(right.get(k, [0] * bounded.BINS)), tuple(wrong.get(k, [0] * bounded.BINS)))
-        for k in keys
-    }
 
 
 def table(priors: dict[str, bounded.Histogram], bound: float) -> list[str]:
@@ -94,10 +62,14 @@ def main() -> None:
 
     datasets = tuple(d for d in DATASETS if d not in args.exclude)
     priors = count(datasets, LocalEmbedder())
+    inputs = fingerprint(datasets)
     print("\n".join(table(priors, args.bound)))
     if args.check:
-        if read(args.out.read_text(encoding="utf-8")) != priors:
-            raise SystemExit(f"\n{args.out} is stale (the guards, the decision or the embedder changed): re-count it")
+        text = args.out.read_text(encoding="utf-8")
+        if read(text) != priors:
+            raise SystemExit(f"\n{args.out} is stale (the guards, the decision or the embedder changed): {RECOUNT}")
+        if json.loads(text)["about"].get("inputs") != inputs:
+            raise SystemExit(f"\n{args.out}: the counts still hold but its inputs changed; record them: {RECOUNT}")
         print(f"\n{args.out} matches a fresh count")
         return
     if args.dry_run:
@@ -109,6 +81,7 @@ def main() -> None:
             "what": "per similarity bin (width 0.01): [right, wrong] among the pairs the judge lets through",
             "embedder": "all-MiniLM-L6-v2-int8",
             "counted_by": "benchmarks/fit_bound_prior.py",
+            "inputs": inputs,
         },
         "priors": {key: sparse(histogram) for key, histogram in priors.items()},
     }

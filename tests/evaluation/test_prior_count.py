@@ -1,0 +1,57 @@
+"""The shipped prior of the error-bounded cache is never stale: a fingerprint compared on every run (instant),
+and a full re-count on the DEV splits in the slow suite (about 20 s)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import nearhit.guards
+from nearhit.cache import prior
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.evaluation.prior_count import DATASETS, RECOUNT, count, fingerprint, sources_digest
+
+
+def shipped_text() -> str:
+    return resources.files("nearhit.cache").joinpath("data", prior.SHIPPED).read_text(encoding="utf-8")
+
+
+def test_the_shipped_prior_was_counted_from_the_current_guards_decision_embedder_and_dev_pairs() -> None:
+    recorded = json.loads(shipped_text())["about"].get("inputs", {})
+    current = fingerprint(DATASETS)
+    changed = sorted(key for key in current.keys() | recorded.keys() if current.get(key) != recorded.get(key))
+    if changed:
+        pytest.fail(
+            f"src/nearhit/cache/data/{prior.SHIPPED} is stale: {'; '.join(changed)} changed since it was counted. "
+            f"Re-count it (about 30 s) and commit the file: {RECOUNT}",
+            pytrace=False,
+        )
+
+
+def test_the_fingerprint_changes_when_a_word_list_changes_or_is_added(tmp_path: Path) -> None:
+    shutil.copytree(Path(nearhit.guards.__file__).with_name("data"), tmp_path / "data")
+    before = sources_digest(tmp_path, ["data"])
+    assert sources_digest(tmp_path, ["data"]) == before  # stable
+    negators = tmp_path / "data" / "negators.txt"
+    negators.write_text(negators.read_text(encoding="utf-8") + "hardly\n", encoding="utf-8")
+    edited = sources_digest(tmp_path, ["data"])
+    assert edited != before
+    (tmp_path / "data" / "new_list.txt").write_text("word\n", encoding="utf-8")
+    assert sources_digest(tmp_path, ["data"]) not in (before, edited)
+
+
+@pytest.mark.slow
+def test_the_shipped_prior_matches_a_fresh_count(local_embedder: LocalEmbedder) -> None:
+    shipped = prior.read(shipped_text())
+    fresh = count(DATASETS, local_embedder)
+    differ = sorted(key for key in shipped.keys() | fresh.keys() if shipped.get(key) != fresh.get(key))
+    if differ:
+        pytest.fail(
+            f"src/nearhit/cache/data/{prior.SHIPPED} no longer matches what the shipped judges let through on the "
+            f"DEV splits (judges: {'; '.join(differ)}). Re-count it and commit the file: {RECOUNT}",
+            pytrace=False,
+        )
