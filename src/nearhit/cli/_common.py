@@ -49,5 +49,10 @@ async def open_cache() -> AsyncIterator[SemanticCache]:
         await cache.close()
 
 
+def progress(stage: str, done: int, total: int) -> None:
+    """A long run's progress, on stderr (stdout stays the report)."""
+    click.echo(f"  {stage}: {done}/{total}", err=True)
+
+
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

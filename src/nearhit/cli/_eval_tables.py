@@ -1,0 +1,115 @@
+"""The text tables of ``nearhit eval`` and ``nearhit calibrate``: the report per category, split, language and
+guard, and the threshold curve. The JSON output is the same data unformatted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nearhit import evaluation
+
+
+def pct(value: float | None) -> str:
+    """A rate as a percentage; "-" when undefined (nothing to count)."""
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def ci(interval: Sequence[float] | None) -> str:
+    return "-" if interval is None else f"[{100 * interval[0]:.1f}%, {100 * interval[1]:.1f}%]"
+
+
+def num(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """``nearhit eval``'s report as text: totals, then per category, split, language, guard, and latency."""
+    s = report["scores"]
+    click.echo(
+        f"{report['dataset']} ({report['split']} split): {report['pairs']} pairs, threshold {report['threshold']}, "
+        f"guards {report['guards']}"
+        + (f" (score >= {report['decision_threshold']:g})" if report.get("decision_threshold") else "")
+    )
+    click.echo(
+        f"served {s['hits']}/{s['should_hit']} should-hit (recall {pct(s['recall'])}), "
+        f"{s['wrong_hits']}/{s['traps']} traps (wrong hits {pct(s['wrong_rate'])})"
+    )
+    click.echo(f"95% intervals (Wilson): recall {ci(s['recall_ci95'])}, wrong hits {ci(s['wrong_rate_ci95'])}")
+    click.echo(f"precision {num(s['precision'])}  recall {num(s['recall'])}  F1 {num(s['f1'])}")
+    if report["no_candidate"]:
+        click.echo(f"{report['no_candidate']} lookup(s) found no entry in their scope (e.g. differing earlier turns)")
+    click.echo(f"\n{'category':<24} {'kind':<22} {'served':>9} {'rate':>7}  95% interval")
+    for c in report["categories"]:
+        kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
+        click.echo(
+            f"{c['category']:<24} {kind:<22} {c['served']:>4}/{c['total']:<4} {pct(c['rate']):>7}  {ci(c['ci95'])}"
+        )
+    for part, part_report in (report.get("by_split") or {}).items():
+        ps = part_report["scores"]
+        click.echo(
+            f"\n{part} split: {ps['hits']}/{ps['should_hit']} should-hit served (recall {pct(ps['recall'])}), "
+            f"{ps['wrong_hits']}/{ps['traps']} traps (wrong hits {pct(ps['wrong_rate'])})"
+        )
+        for c in part_report["categories"]:
+            kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
+            click.echo(f"  {c['category']:<22} {kind:<22} {c['served']:>4}/{c['total']:<4} {pct(c['rate']):>7}")
+    if report["languages"]:
+        click.echo(f"\n{'language':<10} {'recall':>10} {'95% interval':>16}   {'wrong hits':>10} {'95% interval':>16}")
+        for lang, g in report["languages"].items():
+            recall, wrong = f"{g['hits']}/{g['should_hit']}", f"{g['wrong_hits']}/{g['traps']}"
+            click.echo(
+                f"{lang:<10} {recall:>10} {ci(g['recall_ci95']):>16}   {wrong:>10} {ci(g['wrong_rate_ci95']):>16}"
+            )
+    if report["rejected_by"]:
+        click.echo(f"\n{'rejected by':<12} {'traps':>6} {'should-hit':>11}")
+        for guard, cell in report["rejected_by"].items():
+            click.echo(f"{guard:<12} {cell['traps']:>6} {cell['should_hit']:>11}")
+    click.echo("\nlookup latency (ms)")
+    for kind, cell in report["latency_ms"].items():
+        p50, p99 = num(cell["p50"], 2), num(cell["p99"], 2)
+        click.echo(f"  {kind:<5} p50 {p50}  p99 {p99}  (n={cell['n']})")
+    if report["per_guard"]:
+        click.echo(f"\n{'guards':<28} {'hits':>5} {'wrong':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'wrong %':>8}")
+        for name, run_summary in report["per_guard"].items():
+            g = run_summary["scores"]
+            click.echo(
+                f"{name:<28} {g['hits']:>5} {g['wrong_hits']:>6} {num(g['precision']):>9} "
+                f"{num(g['recall']):>7} {num(g['f1']):>6} {pct(g['wrong_rate']):>8}"
+            )
+    if report["attribution"]:
+        click.echo(f"\n{report['attribution']}")
+
+
+def print_curve(
+    dataset: str,
+    split: str,
+    spec: str,
+    max_wrong: float,
+    points: Sequence[evaluation.CurvePoint],
+    chosen: evaluation.CurvePoint | None,
+    written: Path | None,
+) -> None:
+    """``nearhit calibrate``'s curve as text, the chosen threshold marked."""
+    click.echo(f"{dataset} ({split} split), guards {spec}: threshold curve")
+    click.echo(f"{'threshold':>9} {'recall':>7} {'wrong hits':>14} {'precision':>9}")
+    for p in points:
+        s = p.scores
+        mark = "  <- chosen" if p is chosen else ""
+        click.echo(
+            f"{p.threshold:>9.2f} {pct(s.recall):>7} {s.wrong_hits:>4} ({pct(s.wrong_rate):>6}) "
+            f"{num(s.precision):>9}{mark}"
+        )
+    if chosen is None:
+        click.echo(f"\nno threshold keeps wrong hits within {pct(max_wrong)} of traps")
+    else:
+        click.echo(
+            f"\nchosen: {chosen.threshold:.2f} (recall {pct(chosen.scores.recall)}, "
+            f"wrong hits {chosen.scores.wrong_hits}/{chosen.scores.traps}, bound {pct(max_wrong)})"
+        )
+        if written:
+            click.echo(f"wrote SEMANTIC_SIMILARITY_THRESHOLD={chosen.threshold} to {written}")
+    if dataset in evaluation.FOW_CACHE:
+        click.echo(f"\n{evaluation.ATTRIBUTION}")
