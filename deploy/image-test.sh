@@ -4,7 +4,8 @@
 #   1. a Debian 12 base image from Debian packages (deploy/base-image.sh; cached between runs),
 #   2. the Dockerfile built on it (`--format docker` keeps the HEALTHCHECK),
 #   3. the image run: /health 200, one /ask/stream round trip, then the same ask again is an exact cache hit;
-#      the HEALTHCHECK passes, the process runs as a non-root user, the image has no compiler,
+#      the HEALTHCHECK passes, the process runs as a non-root user, the image has no compiler; the same with
+#      NEARHIT_EMBEDDER=local-multilingual (the image installs that extra),
 #   4. bad input: an unreachable REDIS_URL, and a Redis without the Query Engine: the container keeps
 #      serving uncached answers (degraded), /health is 503, and its log says why,
 #   5. every container stopped and removed.
@@ -161,6 +162,17 @@ podman stop --time 15 "$app" >/dev/null 2>&1
 state="$(podman inspect "$app" --format '{{.State.ExitCode}}')"
 [[ "$state" == 0 ]] || { echo "image-test: the container exited $state on stop" >&2; exit 1; }
 ok "stopped cleanly (exit 0)"
+
+say "run $IMAGE with NEARHIT_EMBEDDER=local-multilingual (the multilingual extra is installed)"
+port="$(free_port)"
+multi="$(run_container multilingual --publish "127.0.0.1:$port:8000" --env NEARHIT_EMBEDDER=local-multilingual "$IMAGE")"
+"$PYTHON" deploy/smoke.py --embedder use-multilingual-v3 "http://127.0.0.1:$port" || {
+    podman logs "$multi" 2>&1 | tail -n 40 >&2
+    exit 1
+}
+ok "NEARHIT_EMBEDDER=local-multilingual: /readiness names use-multilingual-v3, round trip, then an exact hit"
+expect_log "$multi" "local-multilingual embedder"
+podman rm --force --time 5 "$multi" >/dev/null 2>&1
 
 # --- 4. bad input: Redis unreachable, Redis without the Query Engine --------------------------------------
 say "bad input: REDIS_URL unreachable (and PORT=9000 honoured)"

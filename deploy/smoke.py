@@ -3,6 +3,7 @@
 
     python3 deploy/smoke.py http://127.0.0.1:8000             # Redis usable: expects 200 and an exact hit
     python3 deploy/smoke.py http://127.0.0.1:8000 --degraded  # Redis unusable: expects 503 and raw answers
+    python3 deploy/smoke.py http://127.0.0.1:8000 --embedder use-multilingual-v3  # and /readiness names it
 
 Standard library only, so it runs with any python3 on the host. Exits non-zero with a reason on failure.
 """
@@ -94,12 +95,19 @@ def main() -> None:
     parser.add_argument("base_url")
     parser.add_argument("--degraded", action="store_true", help="expect a Redis that cannot be used")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for /health")
+    parser.add_argument("--embedder", help="the embedder model /readiness must report (e.g. use-multilingual-v3)")
     args = parser.parse_args()
     base = args.base_url.rstrip("/")
     started = time.monotonic()
 
     health = wait_for_health(base, 503 if args.degraded else 200, args.timeout)
     print(f"smoke: /health {'503' if args.degraded else '200'} after {time.monotonic() - started:.1f} s: {health}")
+    if args.embedder:
+        with urllib.request.urlopen(f"{base}/readiness", timeout=30) as response:
+            model = json.load(response).get("embedder", {}).get("model")
+        if model != args.embedder:
+            fail(f"/readiness reports the embedder {model!r}, expected {args.embedder!r}")
+        print(f"smoke: /readiness: embedder {model}")
 
     prompt = f"What is the capital of France? (smoke {uuid.uuid4().hex[:8]})"
     events = ask_stream(base, prompt)

@@ -67,7 +67,7 @@ def test_base_image_is_a_build_argument() -> None:
 def test_builder_installs_wheels_with_optional_secrets() -> None:
     (run,) = [rest for word, rest in stage("builder") if word == "RUN"]
     assert "--mount=type=secret,id=pip_cert" in run and "--mount=type=secret,id=pip_conf" in run
-    assert "pip wheel" in run and "[otel]" in run
+    assert "pip wheel" in run and "[otel,multilingual]" in run  # NEARHIT_EMBEDDER=local-multilingual works
     assert "/run/secrets/pip_cert" in run  # used only when given: nothing from the build host is baked in
 
 
@@ -104,3 +104,5 @@ def test_ci_runs_the_image_test_after_the_tests() -> None:
     script = (ROOT / "deploy" / "image-test.sh").read_text()
     for promise in ("--isolation=chroot", "--format docker", "--runtime runc", "nofile=1024:1024", "smoke.py"):
         assert promise in script
+    # The extras the image installs are run there: the multilingual embedder answers a round trip.
+    assert "NEARHIT_EMBEDDER=local-multilingual" in script and "--embedder use-multilingual-v3" in script
