@@ -1,0 +1,60 @@
+"""The two ways a candidate under the threshold is still considered: the quiet band (no guard reads even half a
+difference) and a conversation's same-turns margin. They do not add up: a candidate is considered down to the
+wider margin it qualifies for (README, "Two ways under the threshold"). Pure: ``choose.by_guards`` on KNN rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache import choose, entry
+from nearhit.cache.context_match import SAME_TURNS_MARGIN
+from nearhit.cache.results import LookupResult
+from nearhit.guards import GuardSet
+
+THRESHOLD = 0.76
+QUIET = ("Beach trip packing list?", "What should I pack for a beach holiday?")  # no guard reads a difference
+PARTLY = ("And how long does it take?", "How long will it take?")  # a guard reads part of one, none vetoes
+
+
+def outcome(
+    pair: tuple[str, str], similarity: float, *, quiet_margin: float, same_turns: bool, quiet_band: bool = True
+) -> str:
+    query, cached = pair
+    rows = [("doc:1", {"prompt": cached, "response": "an answer", entry.DISTANCE: str(1.0 - similarity)})]
+    result = LookupResult(match=None, threshold=THRESHOLD)
+    margins = {"doc:1": SAME_TURNS_MARGIN} if same_turns else None
+    choose.by_guards(result, query, rows, GuardSet.default(quiet_margin=quiet_margin), margins, quiet_band=quiet_band)
+    return result.candidates[0].outcome
+
+
+def test_the_pairs_are_what_the_cases_need() -> None:
+    guards = GuardSet.default()
+    assert guards.quiet(*QUIET) and not guards.quiet(*PARTLY)
+    assert guards.first_rejection(*PARTLY, 0.69) is None
+
+
+@pytest.mark.parametrize(
+    ("pair", "similarity", "quiet_margin", "same_turns", "expected"),
+    [
+        # inside both: the wider (the quiet band's 0.10 by default) decides
+        (QUIET, 0.67, 0.10, True, "served"),
+        (QUIET, 0.67, 0.10, False, "served"),
+        # a quiet margin set under 0.08: the same-turns margin is now the wider one
+        (QUIET, 0.69, 0.05, True, "served"),
+        (QUIET, 0.69, 0.05, False, "below_threshold"),
+        (QUIET, 0.67, 0.05, True, "below_threshold"),
+        # not quiet: only the same-turns margin reaches under the threshold
+        (PARTLY, 0.69, 0.10, True, "served"),
+        (PARTLY, 0.69, 0.10, False, "below_threshold"),
+        (PARTLY, 0.67, 0.10, True, "below_threshold"),
+    ],
+)
+def test_a_candidate_is_considered_down_to_the_wider_margin_it_qualifies_for(
+    pair: tuple[str, str], similarity: float, quiet_margin: float, same_turns: bool, expected: str
+) -> None:
+    assert outcome(pair, similarity, quiet_margin=quiet_margin, same_turns=same_turns) == expected
+
+
+def test_under_a_wrong_hit_bound_neither_margin_applies() -> None:
+    # The engine passes no margins and no quiet band when NEARHIT_MAX_WRONG_RATE is set.
+    assert outcome(QUIET, 0.75, quiet_margin=0.10, same_turns=False, quiet_band=False) == "below_threshold"
