@@ -22,6 +22,7 @@ from nearhit.decision import Decision
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation.dataset import Pair, load
 from nearhit.guards import GuardSet
+from nearhit.guards.text import expand_short_forms
 
 __all__ = ["DATASETS", "RECOUNT", "count", "fingerprint", "sources_digest"]
 
@@ -43,8 +44,9 @@ def count(datasets: Iterable[str], embedder: LocalEmbedder) -> dict[str, bounded
     wrong: dict[str, list[int]] = {}
     for name in datasets:
         pairs = load(name, "dev")
-        a = embedder.encode([normalise(p.a.prompt) for p in pairs])
-        b = embedder.encode([normalise(p.b.prompt) for p in pairs])
+        # The embedder's input as the cache gives it: normalised, short forms spelt out.
+        a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
+        b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
         for pair, sim in zip(pairs, (a * b).sum(axis=1), strict=True):
             similarity = float(sim)
             if similarity < bounded.FLOOR:
