@@ -78,7 +78,8 @@ def sources_digest(root: Path, sources: Iterable[str]) -> str:
             if "__pycache__" in file.parts or file.name.startswith(".") or file.suffix == ".pyc":
                 continue
             digest.update(file.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(file.read_bytes()).digest())
+            # Line endings aside: a checkout that converts them has the same lists.
+            digest.update(hashlib.sha256(file.read_bytes().replace(b"\r\n", b"\n")).digest())
     return digest.hexdigest()
 
 
