@@ -36,6 +36,8 @@ HEAD = ("head", 1.0)
 _TARGET = _MARKERS[("to",)]
 _COUNTING = frozenset({("how", "many"), ("how", "much")})
 _PER = frozenset({("in",), ("per",)})
+_REPLACED = _MARKERS[("instead", "of")]
+_REPLACEMENT = frozenset({"with", "by", "for"})  # "replace X with Y", "swap X for Y": Y is the head
 
 
 def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
@@ -55,6 +57,10 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             index += 2
             continue
         marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
+        if current == _REPLACED and tokens[index] in _REPLACEMENT:
+            current, since = HEAD, 0
+            index += 1
+            continue
         if marker is not None:
             current = HEAD if counting and marker in _PER else _MARKERS[marker]
             since, counting = 0, False

@@ -3,7 +3,10 @@
 An embedder scores "Can I cancel all my orders?" and "... any of my orders?" as near-identical, yet they
 ask about different things. The words are grouped in classes (``data/quantifiers.txt``): a swap between
 classes is a strong signal; a scope word on one side only counts when the rest of the texts is the same
-frame (then it restricts or widens what is asked). "any"/"some" added alone are read as filler.
+frame (then it restricts or widens what is asked). "any"/"some" added alone are read as filler. "One of"
+picks one ("cancel my subscriptions" / "cancel one of my subscriptions"). When something is picked or
+counted on both sides (``data/selectors.txt``: "first", "max", "count"), "each"/"per" against "all"/"across"
+is a swap although both are universal: one per member is not one in all.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from nearhit.guards.verdicts import GuardSignal, SignalGuard
 __all__ = ["ScopeGuard"]
 
 _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
+_PICKING, _EACH, _WHOLE = (frozenset(group) for group in groups("selectors.txt"))
+_NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
 SWAP = 0.8
@@ -33,7 +38,9 @@ def _scope_words(text: Text) -> dict[str, str]:
             continue
         if token == "one":
             following = text.tokens[index + 1] if index + 1 < len(text.tokens) else ""
-            if not following.isalpha() or following in STOP_WORDS:
+            before = text.tokens[index - 1] if index else ""
+            picks_one = following == "of" and before not in _NOT_PICKING_ONE
+            if not picks_one and (not following.isalpha() or following in STOP_WORDS):
                 continue
         found.setdefault(word_class, token)
     return found
@@ -49,6 +56,9 @@ class ScopeGuard(SignalGuard):
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
+        per_member = self._per_member(q, c)
+        if per_member is not None:
+            return per_member
         classes_q, classes_c = _scope_words(q), _scope_words(c)
         only_q, only_c = classes_q.keys() - classes_c.keys(), classes_c.keys() - classes_q.keys()
         if not (only_q or only_c):
@@ -62,3 +72,14 @@ class ScopeGuard(SignalGuard):
             return self._signal(FILLER, reason)
         same_frame = overlap(q, c) >= self.min_overlap
         return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason)
+
+    def _per_member(self, q: Text, c: Text) -> GuardSignal | None:
+        """"Each"/"per" on one side and "all"/"across" on the other, with something picked on both."""
+        if not (_PICKING & set(q.tokens) and _PICKING & set(c.tokens)):
+            return None
+        each_q, each_c = _EACH & set(q.tokens), _EACH & set(c.tokens)
+        whole_q, whole_c = _WHOLE & set(q.tokens), _WHOLE & set(c.tokens)
+        if (each_q and whole_c and not each_c and not whole_q) or (each_c and whole_q and not each_q and not whole_c):
+            reason = f"scope differs: {describe(each_q | whole_q)} vs {describe(each_c | whole_c)} (per member vs overall)"
+            return self._signal(SWAP, reason)
+        return None

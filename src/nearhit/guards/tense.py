@@ -5,14 +5,16 @@ question clause's first tense marker (``data/tenses.txt``) gives its tense; past
 future is a strong signal, present against future a weak one ("What happens if ..." and "What will
 happen if ..." ask the same). The other languages read have their own markers (``data/tenses_by_language.txt``:
 "foi enviado" / "vai ser enviado"). A past marker on one side and a future one on the other anywhere in the
-clause is strong too ("undo a commit I already pushed" / "I'm about to push").
+clause is strong too ("undo a commit I already pushed" / "I'm about to push"). A perfect ("Has my refund
+been processed?") asks what has happened: a past against a future ("When will my refund be processed?"), and
+the same as a past or a present ("Was my order shipped?", "Is my order shipped?").
 """
 
 from __future__ import annotations
 
 from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import detect
-from nearhit.guards.lexicon import groups
+from nearhit.guards.lexicon import groups, pairs
 from nearhit.guards.text import analyse
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -30,6 +32,8 @@ def _by_language() -> dict[str, dict[str, str]]:
 
 
 _TENSES_BY_LANGUAGE = _by_language()
+_PARTICIPLES = next(frozenset(parts) for (code, *_), parts in pairs("passive.txt") if code == "en:")
+_PERFECT_REACH = 6  # "has my refund for order 4471 been processed": the subject sits in between
 PAST_SWAP = 0.8
 PRESENT_FUTURE = 0.3
 _OPPOSITE_TIMES = frozenset({"past", "future"})
@@ -43,9 +47,26 @@ def _tenses(text: str) -> list[str]:
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         tense = markers.get(f"{token}_{following}") or markers.get(token)
+        if tense == "perfect" and not _perfect(tokens, index):
+            continue
         if tense is not None:
             found.append(tense)
     return found
+
+
+def _perfect(tokens: tuple[str, ...], index: int) -> bool:
+    """Whether "has"/"have" at ``index`` makes a perfect: a participle follows within reach, and no "to"
+    ("have to go") or "got" ("have got") says possession or need."""
+    after = tokens[index + 1 : index + 1 + _PERFECT_REACH]
+    if after and after[0] in {"to", "got"}:
+        return False
+    return any(word == "been" or word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) for word in after)
+
+
+def _against(tenses: list[str], other: list[str]) -> list[str]:
+    """A perfect read as a past against a future on the other side (and no past there), else dropped."""
+    as_past = "future" in other and "past" not in other
+    return [("past" if tense == "perfect" else tense) for tense in tenses if tense != "perfect" or as_past]
 
 
 class TenseGuard(SignalGuard):
@@ -54,7 +75,8 @@ class TenseGuard(SignalGuard):
     name = "tense"
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
-        tenses_q, tenses_c = _tenses(query), _tenses(candidate)
+        found_q, found_c = _tenses(query), _tenses(candidate)
+        tenses_q, tenses_c = _against(found_q, found_c), _against(found_c, found_q)
         if not (tenses_q and tenses_c):
             return None
         if {*tenses_q, *tenses_c} >= _OPPOSITE_TIMES and _OPPOSITE_TIMES & ({*tenses_q} ^ {*tenses_c}):
