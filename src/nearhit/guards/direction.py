@@ -15,9 +15,12 @@ in Redis").
 
 from __future__ import annotations
 
+import re
+
 from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
 from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups, pairs
+from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -312,6 +315,47 @@ def _participle(token: str) -> bool:
     return token in _PARTICIPLES or (len(token) > 4 and token.endswith("ed"))
 
 
+OWNER_CHANGE = 0.8
+_WORD_RE = re.compile(r"[^\W\d_]+(?:'s\b)?")
+_OWNED_REACH = 3  # "my cat's flea treatment": the thing owned is the first content word within these
+
+
+def _owners(text: Text) -> dict[str, str]:
+    """Thing owned -> its owner, for each "X's Y" (by synonym class): "my cat's flea treatment" -> flea: cat."""
+    found: dict[str, str] = {}
+    words = _WORD_RE.findall(text.folded)
+    for index, word in enumerate(words):
+        if not word.endswith("'s") or len(word) < 4:
+            continue
+        owner = stem(word[:-2])
+        owned = next((stem(w) for w in words[index + 1 : index + 1 + _OWNED_REACH] if stem(w) not in STOP_STEMS), None)
+        if owned is not None and owner not in STOP_STEMS:
+            found.setdefault(SYNONYMS.get(owned, owned), SYNONYMS.get(owner, owner))
+    return found
+
+
+def _owner_change(q: Text, c: Text) -> str | None:
+    """The same thing owned by another of the words both texts name ("give my dog my cat's flea treatment" /
+    "give my cat my dog's flea treatment"), or owned on one side by a word the other side names after it as
+    a party of its own ("can my employer sponsor my spouse" / "can my spouse's employer sponsor me")."""
+    owners_q, owners_c = _owners(q), _owners(c)
+    named_q, named_c = content_sequence(q), content_sequence(c)
+    words_q, words_c = {w for w, _ in named_q}, {w for w, _ in named_c}
+    for owned in sorted(owners_q.keys() & owners_c.keys()):
+        owner_q, owner_c = owners_q[owned], owners_c[owned]
+        if owner_q != owner_c and {owner_q, owner_c} <= words_q & words_c:
+            return f"owner differs: {owner_q!r} vs {owner_c!r} of {owned!r}"
+    for owners, other, text, sequence in ((owners_q, owners_c, c, named_c), (owners_c, owners_q, q, named_q)):
+        at = dict(reversed(sequence))  # word -> its first token
+        for owned, owner in sorted(owners.items()):
+            if owned in other or owner not in at or owned not in at or at[owner] <= at[owned] + 1:
+                continue
+            # "the logs of a pod", "the yield keyword in Python": a preposition between them owns as "'s" does.
+            if not prepositions_of(text) & set(text.tokens[at[owned] : at[owner]]):
+                return f"owner differs: {owned!r} of {owner!r} on one side, apart on the other"
+    return None
+
+
 class DirectionGuard(SignalGuard):
     """Rejects when two things shared by both texts trade roles: transfer A to B is not B to A."""
 
@@ -328,6 +372,9 @@ class DirectionGuard(SignalGuard):
         agent = _agent_change(q, c)
         if agent is not None:
             return self._signal(AGENT_CHANGE, agent)
+        owner = _owner_change(q, c)
+        if owner is not None:
+            return self._signal(OWNER_CHANGE, owner)
         roles_q, roles_c = _roles(q), _roles(c)
         # Only words with one role on each side: a word on both sides of a marker says nothing.
         single_q = {w: next(iter(r)) for w, r in roles_q.items() if len(r) == 1}
