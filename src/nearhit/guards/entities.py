@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
+from nearhit.guards.clauses import (
+    BACKSTORY_ADDED,
+    BACKSTORY_RELEVANT,
+    Clauses,
+    backstory_strength,
+    split_question,
+    told_after,
+)
 from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.languages import COVERED, detect
 from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS
@@ -69,6 +76,20 @@ def _named_in_question(clauses: Clauses, names: set[str]) -> bool:
     if not names or not clauses.backstory:
         return bool(names)
     return bool(names & analyse(clauses.question).entities)
+
+
+QUALIFIED = 0.6
+"""Subject words only one side tells, after its question, about the asker's situation: over the cut."""
+
+
+def _qualified(text: str, clauses: Clauses, stems: list[str]) -> bool:
+    """Whether any of these subject words sits in a sentence told after the question about the asker's
+    situation ("What can I take for a headache? I'm pregnant."), and not in the question itself."""
+    after = told_after(text)
+    if not stems or not after:
+        return False
+    told, question = analyse(after).stems, analyse(clauses.question).stems
+    return any(s in told and s not in question for s in stems)
 
 
 def _asked(clauses: Clauses, stems: list[str]) -> bool:
@@ -169,6 +190,8 @@ class EntityGuard(SignalGuard):
         reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
         if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
             return self._signal(strength, reason)
+        if _qualified(query, clauses_q, only_q) or _qualified(candidate, clauses_c, only_c):
+            return self._signal(max(strength, QUALIFIED), reason + " (told after the question)")
         # Subject words only a backstory has are context, unless both sides tell one (a changed slot).
         weak = BACKSTORY_RELEVANT if clauses_q.backstory and clauses_c.backstory else BACKSTORY_ADDED
         return self._signal(min(strength, weak), reason + " (in backstory only)")
