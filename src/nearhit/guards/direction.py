@@ -41,6 +41,8 @@ _COUNTING = frozenset({("how", "many"), ("how", "much")})
 _PER = frozenset({("in",), ("per",)})
 _REPLACED = _MARKERS[("instead", "of")]
 _REPLACEMENT = frozenset({"with", "by", "for"})  # "replace X with Y", "swap X for Y": Y is the head
+# "substitute X for Y" puts X in Y's place (X the head, Y replaced); "substitute X with Y" is "replace X with Y".
+_SUBSTITUTE = frozenset({"substitute", "substituting"})
 
 
 def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
@@ -50,7 +52,7 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
     reads like "Y in X" and "convert Y to X".
     """
     roles: dict[str, set[tuple[str, float]]] = {}
-    current, since, counting = HEAD, 0, False
+    current, since, counting, substituting = HEAD, 0, False, False
     tokens, stems = text.tokens, text.stems
     index = 0
     while index < len(tokens):
@@ -62,6 +64,16 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
         marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
         if current == _REPLACED and tokens[index] in _REPLACEMENT:
             current, since = HEAD, 0
+            index += 1
+            continue
+        if tokens[index] in _SUBSTITUTE:
+            ahead = tokens[index + 1 : index + 2 + _WINDOW]
+            link = next((word for word in ahead if word in _REPLACEMENT), None)
+            current, since, substituting = (HEAD, 0, True) if link == "for" else (_REPLACED, 0, False)
+            index += 1
+            continue
+        if substituting and tokens[index] == "for":
+            current, since, substituting = _REPLACED, 0, False
             index += 1
             continue
         if marker is not None:

@@ -6,13 +6,14 @@ classes is a strong signal; a scope word on one side only counts when the rest o
 frame (then it restricts or widens what is asked). "any"/"some" added alone are read as filler. "One of"
 picks one ("cancel my subscriptions" / "cancel one of my subscriptions"). When something is picked or
 counted on both sides (``data/selectors.txt``: "first", "max", "count"), "each"/"per" against "all"/"across"
-is a swap although both are universal: one per member is not one in all.
+is a swap although both are universal: one per member is not one in all. The same scope words bound to
+other things are a swap too ("delete all emails from one sender" / "delete one email from all senders").
 """
 
 from __future__ import annotations
 
-from nearhit.guards.content import overlap
-from nearhit.guards.lexicon import STOP_WORDS, groups
+from nearhit.guards.content import overlap, word_class
+from nearhit.guards.lexicon import STOP_STEMS, STOP_WORDS, groups
 from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -20,6 +21,7 @@ __all__ = ["ScopeGuard"]
 
 _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
 _PICKING, _EACH, _WHOLE = (frozenset(group) for group in groups("selectors.txt"))
+_BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the first content word within these
 _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
@@ -56,7 +58,7 @@ class ScopeGuard(SignalGuard):
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
-        per_member = self._per_member(q, c)
+        per_member = self._per_member(q, c) or self._rebound(q, c)
         if per_member is not None:
             return per_member
         classes_q, classes_c = _scope_words(q), _scope_words(c)
@@ -83,3 +85,28 @@ class ScopeGuard(SignalGuard):
             reason = f"scope differs: {describe(each_q | whole_q)} vs {describe(each_c | whole_c)} (per member vs overall)"
             return self._signal(SWAP, reason)
         return None
+
+    def _rebound(self, q: Text, c: Text) -> GuardSignal | None:
+        """Two scope classes that trade the words they bind: "all emails from one sender" / "one email from
+        all senders"."""
+        bound_q, bound_c = _bindings(q), _bindings(c)
+        for first, word in bound_q.items():
+            for second, other in bound_q.items():
+                if first < second and bound_c.get(first) == other and bound_c.get(second) == word and word != other:
+                    return self._signal(SWAP, f"scope differs: {first!r} of {word!r} vs {first!r} of {other!r}")
+        return None
+
+
+def _bindings(text: Text) -> dict[str, str]:
+    """Scope class -> the content word it binds (by class): the first within a few words after it."""
+    found: dict[str, str] = {}
+    tokens, stems = text.tokens, text.stems
+    for index, token in enumerate(tokens):
+        scope = _CLASSES.get(token)
+        if scope is None or scope in found:
+            continue
+        for n in range(index + 1, min(index + 1 + _BINDS_WITHIN, len(tokens))):
+            if tokens[n].isalpha() and stems[n] not in STOP_STEMS and tokens[n] not in _CLASSES:
+                found[scope] = word_class(tokens[n], stems[n])
+                break
+    return found

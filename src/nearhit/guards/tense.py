@@ -20,7 +20,12 @@ from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["TenseGuard"]
 
-_TENSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("tenses.txt") for word in group[1:]}
+_NOT_MARKERS = frozenset({"participles:", "pasts:"})
+_TENSES: dict[str, str] = {
+    word: group[0].rstrip(":") for group in groups("tenses.txt") if group[0] not in _NOT_MARKERS for word in group[1:]
+}
+_WORDS = {group[0]: frozenset(group[1:]) for group in groups("tenses.txt") if group[0] in _NOT_MARKERS}
+_PAST_AFTER = frozenset({"what", "who"})
 
 
 def _by_language() -> dict[str, dict[str, str]]:
@@ -33,6 +38,7 @@ def _by_language() -> dict[str, dict[str, str]]:
 
 _TENSES_BY_LANGUAGE = _by_language()
 _PARTICIPLES = next(frozenset(parts) for (code, *_), parts in pairs("passive.txt") if code == "en:")
+_PARTICIPLES |= _WORDS["participles:"]
 _PERFECT_REACH = 6  # "has my refund for order 4471 been processed": the subject sits in between
 PAST_SWAP = 0.8
 PRESENT_FUTURE = 0.3
@@ -43,7 +49,7 @@ def _tenses(text: str) -> list[str]:
     """The tenses of the question clause's markers, in order."""
     tokens = analyse(split_question(text).question).tokens
     markers = _TENSES_BY_LANGUAGE.get(detect(text), _TENSES)
-    found = []
+    found = ["past"] if markers is _TENSES and _past_verb_first(tokens) else []
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         tense = markers.get(f"{token}_{following}") or markers.get(token)
@@ -54,13 +60,21 @@ def _tenses(text: str) -> list[str]:
     return found
 
 
+def _past_verb_first(tokens: tuple[str, ...]) -> bool:
+    """A past verb right after "what"/"who" opening the clause: "What happened to my files?"."""
+    if len(tokens) < 2 or tokens[0] not in _PAST_AFTER:
+        return False
+    verb = tokens[1]
+    return verb in _WORDS["pasts:"] or (len(verb) > 4 and verb.endswith("ed"))
+
+
 def _perfect(tokens: tuple[str, ...], index: int) -> bool:
     """Whether "has"/"have" at ``index`` makes a perfect: a participle follows within reach, and no "to"
     ("have to go") or "got" ("have got") says possession or need."""
     after = tokens[index + 1 : index + 1 + _PERFECT_REACH]
     if after and after[0] in {"to", "got"}:
         return False
-    return any(word == "been" or word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) for word in after)
+    return any(word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) for word in after)
 
 
 def _against(tenses: list[str], other: list[str]) -> list[str]:
