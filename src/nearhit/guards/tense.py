@@ -39,7 +39,7 @@ def _by_language() -> dict[str, dict[str, str]]:
 _TENSES_BY_LANGUAGE = _by_language()
 _PARTICIPLES = next(frozenset(parts) for (code, *_), parts in pairs("passive.txt") if code == "en:")
 _PARTICIPLES |= _WORDS["participles:"]
-_PERFECT_REACH = 6  # "has my refund for order 4471 been processed": the subject sits in between
+_PERFECT_REACH = 8  # "has my refund for order 4471 been processed": the subject sits in between
 PAST_SWAP = 0.8
 PRESENT_FUTURE = 0.3
 _OPPOSITE_TIMES = frozenset({"past", "future"})
