@@ -72,7 +72,10 @@ def test_the_same_owner_or_replacement_in_other_words_passes(query: str, candida
 @pytest.mark.parametrize(
     ("query", "candidate"),
     [
-        ("Has my visa application for the trip been approved?", "When will my visa application for the trip be approved?"),
+        (
+            "Has my visa application for the trip been approved?",
+            "When will my visa application for the trip be approved?",
+        ),
         ("Have interest rates gone up?", "Will interest rates go up?"),
         ("What happened to my saved drafts?", "What will happen to my saved drafts?"),
         ("Who broke the vase?", "Who will break the vase?"),
@@ -98,7 +101,8 @@ def test_a_perfect_against_a_past_or_present_passes(query: str, candidate: str) 
 
 def test_a_situation_told_after_the_question_is_a_constraint() -> None:
     plain = "Which sunscreen should I buy?"
-    for qualified in ("Which sunscreen should I buy? I'm allergic to oxybenzone.", "Which sunscreen should I buy? My skin is very oily."):
+    allergic, oily = "Which sunscreen should I buy? I'm allergic to oxybenzone.", "Which sunscreen to buy? My skin is oily."
+    for qualified in (allergic, oily):
         for first, second in ((plain, qualified), (qualified, plain)):
             verdict = EntityGuard().check(first, second)
             assert verdict is not None and verdict.guard == "entities"

@@ -20,7 +20,7 @@ import re
 from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
 from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups, pairs
-from nearhit.guards.stemming import stem
+from nearhit.guards.stemming import stem as stem_of
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -339,8 +339,9 @@ def _owners(text: Text) -> dict[str, str]:
     for index, word in enumerate(words):
         if not word.endswith("'s") or len(word) < 4:
             continue
-        owner = stem(word[:-2])
-        owned = next((stem(w) for w in words[index + 1 : index + 1 + _OWNED_REACH] if stem(w) not in STOP_STEMS), None)
+        owner = stem_of(word[:-2])
+        following = (stem_of(w) for w in words[index + 1 : index + 1 + _OWNED_REACH])
+        owned = next((w for w in following if w not in STOP_STEMS), None)
         if owned is not None and owner not in STOP_STEMS:
             found.setdefault(SYNONYMS.get(owned, owned), SYNONYMS.get(owner, owner))
     return found

@@ -82,8 +82,8 @@ class ScopeGuard(SignalGuard):
         each_q, each_c = _EACH & set(q.tokens), _EACH & set(c.tokens)
         whole_q, whole_c = _WHOLE & set(q.tokens), _WHOLE & set(c.tokens)
         if (each_q and whole_c and not each_c and not whole_q) or (each_c and whole_q and not each_q and not whole_c):
-            reason = f"scope differs: {describe(each_q | whole_q)} vs {describe(each_c | whole_c)} (per member vs overall)"
-            return self._signal(SWAP, reason)
+            said_q, said_c = describe(each_q | whole_q), describe(each_c | whole_c)
+            return self._signal(SWAP, f"scope differs: {said_q} vs {said_c} (per member vs overall)")
         return None
 
     def _rebound(self, q: Text, c: Text) -> GuardSignal | None:
