@@ -101,8 +101,8 @@ def test_a_perfect_against_a_past_or_present_passes(query: str, candidate: str) 
 
 def test_a_situation_told_after_the_question_is_a_constraint() -> None:
     plain = "Which sunscreen should I buy?"
-    allergic, oily = "Which sunscreen should I buy? I'm allergic to oxybenzone.", "Which sunscreen to buy? My skin is oily."
-    for qualified in (allergic, oily):
+    allergic = "Which sunscreen should I buy? I'm allergic to oxybenzone."
+    for qualified in (allergic, "Which sunscreen to buy? My skin is oily."):
         for first, second in ((plain, qualified), (qualified, plain)):
             verdict = EntityGuard().check(first, second)
             assert verdict is not None and verdict.guard == "entities"

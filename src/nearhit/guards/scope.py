@@ -76,7 +76,7 @@ class ScopeGuard(SignalGuard):
         return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason)
 
     def _per_member(self, q: Text, c: Text) -> GuardSignal | None:
-        """"Each"/"per" on one side and "all"/"across" on the other, with something picked on both."""
+        """ "Each"/"per" on one side and "all"/"across" on the other, with something picked on both."""
         if not (_PICKING & set(q.tokens) and _PICKING & set(c.tokens)):
             return None
         each_q, each_c = _EACH & set(q.tokens), _EACH & set(c.tokens)
