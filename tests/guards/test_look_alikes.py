@@ -62,6 +62,7 @@ def test_another_owner_or_replacement_is_a_role_swap(query: str, candidate: str)
         ("Should I use honey instead of sugar in tea?", "Should I replace sugar with honey in tea?"),
         ("Can I substitute yogurt for cream?", "Can I use yogurt instead of cream?"),
         ("Can I swap rice for quinoa in a salad?", "Can I use quinoa instead of rice in a salad?"),
+        ("Who sang at last year's closing ceremony?", "Who sang at the closing ceremony last year?"),
     ],
 )
 def test_the_same_owner_or_replacement_in_other_words_passes(query: str, candidate: str) -> None:

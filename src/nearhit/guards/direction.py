@@ -19,7 +19,7 @@ import re
 
 from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
-from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups, pairs
+from nearhit.guards.lexicon import DATE_STEMS, STOP_STEMS, SYNONYMS, groups, pairs, words
 from nearhit.guards.stemming import stem as stem_of
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
@@ -329,11 +329,13 @@ def _participle(token: str) -> bool:
 
 OWNER_CHANGE = 0.8
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'s\b)?")
+_TIMES = DATE_STEMS | {stem_of(word) for word in words("time_spans.txt")}
 _OWNED_REACH = 3  # "my cat's flea treatment": the thing owned is the first content word within these
 
 
 def _owners(text: Text) -> dict[str, str]:
-    """Thing owned -> its owner, for each "X's Y" (by synonym class): "my cat's flea treatment" -> flea: cat."""
+    """Thing owned -> its owner, for each "X's Y" (by synonym class): "my cat's flea treatment" -> flea: cat.
+    A time is no owner ("last year's final", "today's weather")."""
     found: dict[str, str] = {}
     words = _WORD_RE.findall(text.folded)
     for index, word in enumerate(words):
@@ -342,7 +344,7 @@ def _owners(text: Text) -> dict[str, str]:
         owner = stem_of(word[:-2])
         following = (stem_of(w) for w in words[index + 1 : index + 1 + _OWNED_REACH])
         owned = next((w for w in following if w not in STOP_STEMS), None)
-        if owned is not None and owner not in STOP_STEMS:
+        if owned is not None and owner not in STOP_STEMS and owner not in _TIMES:
             found.setdefault(SYNONYMS.get(owned, owned), SYNONYMS.get(owner, owner))
     return found
 
