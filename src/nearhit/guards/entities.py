@@ -14,7 +14,7 @@ from nearhit.guards.clauses import (
 )
 from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.languages import COVERED, detect
-from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS
+from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, joined, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -80,6 +80,24 @@ def _named_in_question(clauses: Clauses, names: set[str]) -> bool:
 
 QUALIFIED = 0.6
 """Subject words only one side tells, after its question, about the asker's situation: over the cut."""
+
+
+_CONDITIONS = {stem(word): group[0] for group in groups("condition_words.txt") for word in group}
+"""A case the answer depends on ("pregnant", "toddler", "vegan", "Windows") -> its condition: named on one side
+only, in the question or told after it, it is asked about however much the rest is reworded."""
+
+
+def _conditions(text: str, clauses: Clauses) -> set[str]:
+    """The conditions named in the question clause or told after it (not in backstory told before it)."""
+    asked = analyse(clauses.question if clauses.backstory else text).stems + analyse(told_after(text)).stems
+    return {_CONDITIONS[s] for s in asked if s in _CONDITIONS}
+
+
+def _condition_added(query: str, clauses_q: Clauses, candidate: str, clauses_c: Clauses) -> bool:
+    """Whether a side asks for a condition the other side names nowhere ("On a Linux box, how ..." names it)."""
+    named_q = {_CONDITIONS[s] for s in analyse(query).stems if s in _CONDITIONS}
+    named_c = {_CONDITIONS[s] for s in analyse(candidate).stems if s in _CONDITIONS}
+    return bool(_conditions(query, clauses_q) - named_c or _conditions(candidate, clauses_c) - named_q)
 
 
 def _qualified(text: str, clauses: Clauses, stems: list[str]) -> bool:
@@ -188,6 +206,8 @@ class EntityGuard(SignalGuard):
         else:
             strength = 0.8 * self.cut * shared / self.min_overlap
         reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
+        if _condition_added(query, clauses_q, candidate, clauses_c):
+            return self._signal(max(strength, QUALIFIED), reason + " (a condition on one side)")
         if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
             return self._signal(strength, reason)
         if _qualified(query, clauses_q, only_q) or _qualified(candidate, clauses_c, only_c):

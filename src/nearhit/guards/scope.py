@@ -7,7 +7,9 @@ frame (then it restricts or widens what is asked). "any"/"some" added alone are 
 picks one ("cancel my subscriptions" / "cancel one of my subscriptions"). When something is picked or
 counted on both sides (``data/selectors.txt``: "first", "max", "count"), "each"/"per" against "all"/"across"
 is a swap although both are universal: one per member is not one in all. The same scope words bound to
-other things are a swap too ("delete all emails from one sender" / "delete one email from all senders").
+other things are a swap too ("delete all emails from one sender" / "delete one email from all senders"), and
+so is a thing taken as a whole on one side and as one of it on the other ("rename every file" / "rename a
+file").
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = ["ScopeGuard"]
 _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
 _PICKING, _EACH, _WHOLE = (frozenset(group) for group in groups("selectors.txt"))
 _BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the first content word within these
+_ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
 _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
@@ -58,7 +61,7 @@ class ScopeGuard(SignalGuard):
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
-        per_member = self._per_member(q, c) or self._rebound(q, c)
+        per_member = self._per_member(q, c) or self._rebound(q, c) or self._one_against_all(q, c)
         if per_member is not None:
             return per_member
         classes_q, classes_c = _scope_words(q), _scope_words(c)
@@ -94,6 +97,18 @@ class ScopeGuard(SignalGuard):
             for second, other in bound_q.items():
                 if first < second and bound_c.get(first) == other and bound_c.get(second) == word and word != other:
                     return self._signal(SWAP, f"scope differs: {first!r} of {word!r} vs {first!r} of {other!r}")
+        return None
+
+
+    def _one_against_all(self, q: Text, c: Text) -> GuardSignal | None:
+        """A universal word bound to a thing on one side, "a"/"an" before that thing on the other."""
+        for mine, other in ((q, c), (c, q)):
+            every = _bindings(mine).get("universal")
+            if every is None or "universal" in _scope_words(other):
+                continue
+            for index, token in enumerate(other.tokens[1:], 1):
+                if word_class(token, other.stems[index]) == every and other.tokens[index - 1] in _ONE_OF:
+                    return self._signal(SWAP, f"scope differs: all of {every!r} vs one {token!r}")
         return None
 
 
