@@ -17,6 +17,8 @@ from nearhit.guards.clauses import told_after
         ("SQL: latest invoice per client?", "SQL: latest invoice across all clients?"),
         ("How do I delete all emails from one sender?", "How do I delete one email from all senders?"),
         ("How do I archive my projects?", "How do I archive one of my projects?"),
+        ("How do I print every page of a PDF?", "Printing a page of a PDF, how?"),
+        ("How do I clear all cells in a sheet?", "How do I clear the top cell in a sheet?"),
     ],
 )
 def test_scope_bound_elsewhere_is_another_question(query: str, candidate: str) -> None:
@@ -80,6 +82,7 @@ def test_the_same_owner_or_replacement_in_other_words_passes(query: str, candida
         ("Have interest rates gone up?", "Will interest rates go up?"),
         ("What happened to my saved drafts?", "What will happen to my saved drafts?"),
         ("Who broke the vase?", "Who will break the vase?"),
+        ("Has my parcel been posted?", "When is my parcel going to be posted?"),
     ],
 )
 def test_a_perfect_or_a_past_verb_against_a_future_is_another_time(query: str, candidate: str) -> None:
@@ -128,3 +131,31 @@ def test_told_after_reads_only_the_askers_situation_after_the_last_question() ->
     assert told_after("I'm on a boat. How do I charge it?") == ""
     assert told_after("How do I charge it? The plug is loose.") == ""
     assert told_after("I'm on a boat, how do I charge it") == ""
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Easy lunch ideas?", "Easy lunch ideas for a toddler?"),
+        ("How do I take a screenshot?", "What's the shortcut for a screenshot on a Chromebook?"),
+        ("Is ibuprofen safe?", "Is ibuprofen OK to take while breastfeeding?"),
+        ("Which cake can I bake?", "Which cake can I bake? We're all vegan."),
+    ],
+)
+def test_a_condition_named_on_one_side_only_is_another_question(query: str, candidate: str) -> None:
+    for first, second in ((query, candidate), (candidate, query)):
+        verdict = EntityGuard().check(first, second)
+        assert verdict is not None and verdict.guard == "entities"
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Is there a banking app for iPhone?", "is there an iOS banking app"),
+        ("How do I see free disk space on Linux?", "On Linux, how do I see free disk space?"),
+        ("My kids are loud. How do I soundproof a door?", "How do I soundproof a door?"),
+    ],
+)
+def test_the_same_condition_or_one_in_backstory_passes(query: str, candidate: str) -> None:
+    assert EntityGuard().check(query, candidate) is None
+    assert EntityGuard().check(candidate, query) is None
