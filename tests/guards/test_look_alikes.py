@@ -17,8 +17,8 @@ from nearhit.guards.clauses import told_after
         ("SQL: latest invoice per client?", "SQL: latest invoice across all clients?"),
         ("How do I delete all emails from one sender?", "How do I delete one email from all senders?"),
         ("How do I archive my projects?", "How do I archive one of my projects?"),
-        ("How do I print every page of a PDF?", "Printing a page of a PDF, how?"),
-        ("How do I clear all cells in a sheet?", "How do I clear the top cell in a sheet?"),
+        ("How do I rename every file in a directory?", "Renaming a file inside a directory, how?"),
+        ("How do I wipe every row from a table?", "What is the way to remove the top row of a table?"),
     ],
 )
 def test_scope_bound_elsewhere_is_another_question(query: str, candidate: str) -> None:
@@ -152,7 +152,7 @@ def test_a_condition_named_on_one_side_only_is_another_question(query: str, cand
     ("query", "candidate"),
     [
         ("Is there a banking app for iPhone?", "is there an iOS banking app"),
-        ("How do I see free disk space on Linux?", "On Linux, how do I see free disk space?"),
+        ("How do I check disk space on Linux?", "On Linux, what shows how full my disk is?"),
         ("My kids are loud. How do I soundproof a door?", "How do I soundproof a door?"),
     ],
 )
