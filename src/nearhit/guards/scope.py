@@ -99,7 +99,6 @@ class ScopeGuard(SignalGuard):
                     return self._signal(SWAP, f"scope differs: {first!r} of {word!r} vs {first!r} of {other!r}")
         return None
 
-
     def _one_against_all(self, q: Text, c: Text) -> GuardSignal | None:
         """A universal word bound to a thing on one side, "a"/"an" before that thing on the other."""
         for mine, other in ((q, c), (c, q)):
