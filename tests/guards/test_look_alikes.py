@@ -15,6 +15,7 @@ from nearhit.guards.clauses import told_after
     [
         ("How do I find the largest file in each folder?", "How do I find the largest file on the whole disk?"),
         ("SQL: latest invoice per client?", "SQL: latest invoice across all clients?"),
+        ("How much is the premium for the whole household?", "How much is the premium for each household member?"),
         ("How do I delete all emails from one sender?", "How do I delete one email from all senders?"),
         ("How do I archive my projects?", "How do I archive one of my projects?"),
         ("How do I rename every file in a directory?", "Renaming a file inside a directory, how?"),
