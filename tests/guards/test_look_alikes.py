@@ -66,6 +66,8 @@ def test_another_owner_or_replacement_is_a_role_swap(query: str, candidate: str)
         ("Can I substitute yogurt for cream?", "Can I use yogurt instead of cream?"),
         ("Can I swap rice for quinoa in a salad?", "Can I use quinoa instead of rice in a salad?"),
         ("Who sang at last year's closing ceremony?", "Who sang at the closing ceremony last year?"),
+        ("What is my partner's tax code?", "What tax code does my partner have?"),
+        ("How do I find my dog's microchip number?", "How do I find the microchip number my dog has?"),
     ],
 )
 def test_the_same_owner_or_replacement_in_other_words_passes(query: str, candidate: str) -> None:

@@ -328,6 +328,7 @@ def _participle(token: str) -> bool:
 
 
 OWNER_CHANGE = 0.8
+_PARTIES = frozenset({"i", "me", "we", "us"})
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'s\b)?")
 _TIMES = DATE_STEMS | {stem_of(word) for word in words("time_spans.txt")}
 _OWNED_REACH = 3  # "my cat's flea treatment": the thing owned is the first content word within these
@@ -352,7 +353,8 @@ def _owners(text: Text) -> dict[str, str]:
 def _owner_change(q: Text, c: Text) -> str | None:
     """The same thing owned by another of the words both texts name ("give my dog my cat's flea treatment" /
     "give my cat my dog's flea treatment"), or owned on one side by a word the other side names after it as
-    a party of its own ("can my employer sponsor my spouse" / "can my spouse's employer sponsor me")."""
+    a party of its own while the speaker takes that part ("can my employer sponsor my spouse" / "can my
+    spouse's employer sponsor me")."""
     owners_q, owners_c = _owners(q), _owners(c)
     named_q, named_c = content_sequence(q), content_sequence(c)
     words_q, words_c = {w for w, _ in named_q}, {w for w, _ in named_c}
@@ -360,13 +362,18 @@ def _owner_change(q: Text, c: Text) -> str | None:
         owner_q, owner_c = owners_q[owned], owners_c[owned]
         if owner_q != owner_c and {owner_q, owner_c} <= words_q & words_c:
             return f"owner differs: {owner_q!r} vs {owner_c!r} of {owned!r}"
-    for owners, other, text, sequence in ((owners_q, owners_c, c, named_c), (owners_c, owners_q, q, named_q)):
+    sides = ((owners_q, owners_c, q, c, named_c), (owners_c, owners_q, c, q, named_q))
+    for owners, other, text, plain, sequence in sides:
+        # The speaker takes the owner's place as a party ("sponsor my spouse" / "my spouse's employer sponsor
+        # me"); without that, the owner named apart is a rewording ("the number my landlord gave").
+        if not _PARTIES.intersection(text.tokens) - set(plain.tokens):
+            continue
         at = dict(reversed(sequence))  # word -> its first token
         for owned, owner in sorted(owners.items()):
             if owned in other or owner not in at or owned not in at or at[owner] <= at[owned] + 1:
                 continue
             # "the logs of a pod", "the yield keyword in Python": a preposition between them owns as "'s" does.
-            if not prepositions_of(text) & set(text.tokens[at[owned] : at[owner]]):
+            if not prepositions_of(plain) & set(plain.tokens[at[owned] : at[owner]]):
                 return f"owner differs: {owned!r} of {owner!r} on one side, apart on the other"
     return None
 
