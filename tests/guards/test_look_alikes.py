@@ -34,6 +34,7 @@ def test_scope_bound_elsewhere_is_another_question(query: str, candidate: str) -
         ("How do I delete every row in a table?", "How do I delete all rows in a table?"),
         ("Which one of these phones is lighter?", "Which of these phones is lighter?"),
         ("What is the top score for each player?", "What is every player's top score?"),
+        ("How much protein is in each banana?", "How much protein does a banana have?"),
     ],
 )
 def test_scope_in_other_words_passes(query: str, candidate: str) -> None:

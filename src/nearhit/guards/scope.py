@@ -100,7 +100,10 @@ class ScopeGuard(SignalGuard):
         return None
 
     def _one_against_all(self, q: Text, c: Text) -> GuardSignal | None:
-        """A universal word bound to a thing on one side, "a"/"an" before that thing on the other."""
+        """A universal word bound to a thing on one side, "a"/"an" before that thing on the other; not when an
+        amount or a pick is asked of it ("calories in each egg" / "calories in an egg": per member, as one)."""
+        if _PICKING & set(q.tokens) and _PICKING & set(c.tokens):
+            return None
         for mine, other in ((q, c), (c, q)):
             every = _bindings(mine).get("universal")
             if every is None or "universal" in _scope_words(other):
