@@ -79,8 +79,8 @@ def _named_in_question(clauses: Clauses, names: set[str]) -> bool:
 
 
 QUALIFIED = 0.6
-"""Subject words only one side tells, after its question, about the asker's situation: over the cut."""
-
+"""Subject words only one side tells after its question about the asker's situation, or a condition only one
+side asks for: over the cut, however much of the rest is reworded."""
 
 _CONDITIONS = {stem(word): group[0] for group in groups("condition_words.txt") for word in group}
 """A case the answer depends on ("pregnant", "toddler", "vegan", "Windows") -> its condition: named on one side

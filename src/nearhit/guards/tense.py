@@ -7,7 +7,8 @@ happen if ..." ask the same). The other languages read have their own markers (`
 "foi enviado" / "vai ser enviado"). A past marker on one side and a future one on the other anywhere in the
 clause is strong too ("undo a commit I already pushed" / "I'm about to push"). A perfect ("Has my refund
 been processed?") asks what has happened: a past against a future ("When will my refund be processed?"), and
-the same as a past or a present ("Was my order shipped?", "Is my order shipped?").
+the same as a past or a present ("Was my order shipped?", "Is my order shipped?"). A past verb right after
+"what"/"who" makes the clause past ("What happened to my files?").
 """
 
 from __future__ import annotations
