@@ -5,7 +5,9 @@
 guards compare the question clause strictly and the backstory weakly. The question clause is the last
 sentence that asks (ends in "?", else the last sentence), cut further at a comma that opens a question
 ("I forgot my password, what do I do?"); a condition ("if ...", "when ...") stays with its question, a
-time clause ("after ...") only within the question's own sentence.
+time clause ("after ...") only within the question's own sentence. A sentence told after the question about
+the asker's own situation ("What can I take for a headache? I'm pregnant.") qualifies it: see
+:func:`told_after`.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from nearhit.guards.content import content_words
 from nearhit.guards.lexicon import FILLERS, NEGATORS, STOP_WORDS, groups, words
 from nearhit.guards.text import analyse
 
-__all__ = ["BACKSTORY_ADDED", "BACKSTORY_RELEVANT", "Clauses", "backstory_strength", "split_question"]
+__all__ = ["BACKSTORY_ADDED", "BACKSTORY_RELEVANT", "Clauses", "backstory_strength", "split_question", "told_after"]
 
 _SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
 _OPENERS = words("question_openers.txt")
 _CONDITIONS = words("conditions.txt")
 _SENTENCE_CONDITIONS = frozenset(groups("conditions.txt")[0])
+_STATES = tuple(" ".join(group) for group in groups("asker_states.txt"))
 _COURTESY = words("courtesy.txt") | STOP_WORDS | FILLERS | NEGATORS | {"much", "too", "if"}
 
 
@@ -69,6 +72,22 @@ def split_question(text: str) -> Clauses:
     question = " ".join([*sentences[start:index], *parts[cut:]]) if start < index else " ".join(parts[cut:])
     backstory = " ".join([*sentences[:start], *parts[:cut], *sentences[index + 1 :]])
     return Clauses(question.strip(), backstory.strip())
+
+
+@lru_cache(maxsize=4096)
+def told_after(text: str) -> str:
+    """The sentences after the last question that tell the asker's situation ("... a headache? I'm pregnant."):
+    a condition on what is asked, unlike backstory told before it; "" when there are none ("... Thanks!")."""
+    sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip(" \t.!?;\n")]
+    asking = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
+    if not asking:
+        return ""
+    return " ".join(s for s in sentences[asking[-1] + 1 :] if _tells_state(s))
+
+
+def _tells_state(sentence: str) -> bool:
+    opening = " ".join(re.findall(r"[\w']+", sentence.casefold().replace("\u2019", "'"))[:2])
+    return any(opening == state or opening.startswith(state + " ") for state in _STATES)
 
 
 BACKSTORY_RELEVANT = 0.6

@@ -15,9 +15,12 @@ in Redis").
 
 from __future__ import annotations
 
+import re
+
 from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
-from nearhit.guards.lexicon import STOP_STEMS, SYNONYMS, groups, pairs
+from nearhit.guards.lexicon import DATE_STEMS, STOP_STEMS, SYNONYMS, groups, pairs, words
+from nearhit.guards.stemming import stem as stem_of
 from nearhit.guards.text import Text, analyse
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -36,6 +39,10 @@ HEAD = ("head", 1.0)
 _TARGET = _MARKERS[("to",)]
 _COUNTING = frozenset({("how", "many"), ("how", "much")})
 _PER = frozenset({("in",), ("per",)})
+_REPLACED = _MARKERS[("instead", "of")]
+_REPLACEMENT = frozenset({"with", "by", "for"})  # "replace X with Y", "swap X for Y": Y is the head
+# "substitute X for Y" puts X in Y's place (X the head, Y replaced); "substitute X with Y" is "replace X with Y".
+_SUBSTITUTE = frozenset({"substitute", "substituting"})
 
 
 def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
@@ -45,7 +52,7 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
     reads like "Y in X" and "convert Y to X".
     """
     roles: dict[str, set[tuple[str, float]]] = {}
-    current, since, counting = HEAD, 0, False
+    current, since, counting, substituting = HEAD, 0, False, False
     tokens, stems = text.tokens, text.stems
     index = 0
     while index < len(tokens):
@@ -55,6 +62,20 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             index += 2
             continue
         marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
+        if current == _REPLACED and tokens[index] in _REPLACEMENT:
+            current, since = HEAD, 0
+            index += 1
+            continue
+        if tokens[index] in _SUBSTITUTE:
+            ahead = tokens[index + 1 : index + 2 + _WINDOW]
+            link = next((word for word in ahead if word in _REPLACEMENT), None)
+            current, since, substituting = (HEAD, 0, True) if link == "for" else (_REPLACED, 0, False)
+            index += 1
+            continue
+        if substituting and tokens[index] == "for":
+            current, since, substituting = _REPLACED, 0, False
+            index += 1
+            continue
         if marker is not None:
             current = HEAD if counting and marker in _PER else _MARKERS[marker]
             since, counting = 0, False
@@ -306,6 +327,57 @@ def _participle(token: str) -> bool:
     return token in _PARTICIPLES or (len(token) > 4 and token.endswith("ed"))
 
 
+OWNER_CHANGE = 0.8
+_PARTIES = frozenset({"i", "me", "we", "us"})
+_WORD_RE = re.compile(r"[^\W\d_]+(?:'s\b)?")
+_TIMES = DATE_STEMS | {stem_of(word) for word in words("time_spans.txt")}
+_OWNED_REACH = 3  # "my cat's flea treatment": the thing owned is the first content word within these
+
+
+def _owners(text: Text) -> dict[str, str]:
+    """Thing owned -> its owner, for each "X's Y" (by synonym class): "my cat's flea treatment" -> flea: cat.
+    A time is no owner ("last year's final", "today's weather")."""
+    found: dict[str, str] = {}
+    words = _WORD_RE.findall(text.folded)
+    for index, word in enumerate(words):
+        if not word.endswith("'s") or len(word) < 4:
+            continue
+        owner = stem_of(word[:-2])
+        following = (stem_of(w) for w in words[index + 1 : index + 1 + _OWNED_REACH])
+        owned = next((w for w in following if w not in STOP_STEMS), None)
+        if owned is not None and owner not in STOP_STEMS and owner not in _TIMES:
+            found.setdefault(SYNONYMS.get(owned, owned), SYNONYMS.get(owner, owner))
+    return found
+
+
+def _owner_change(q: Text, c: Text) -> str | None:
+    """The same thing owned by another of the words both texts name ("give my dog my cat's flea treatment" /
+    "give my cat my dog's flea treatment"), or owned on one side by a word the other side names after it as
+    a party of its own while the speaker takes that part ("can my employer sponsor my spouse" / "can my
+    spouse's employer sponsor me")."""
+    owners_q, owners_c = _owners(q), _owners(c)
+    named_q, named_c = content_sequence(q), content_sequence(c)
+    words_q, words_c = {w for w, _ in named_q}, {w for w, _ in named_c}
+    for owned in sorted(owners_q.keys() & owners_c.keys()):
+        owner_q, owner_c = owners_q[owned], owners_c[owned]
+        if owner_q != owner_c and {owner_q, owner_c} <= words_q & words_c:
+            return f"owner differs: {owner_q!r} vs {owner_c!r} of {owned!r}"
+    sides = ((owners_q, owners_c, q, c, named_c), (owners_c, owners_q, c, q, named_q))
+    for owners, other, text, plain, sequence in sides:
+        # The speaker takes the owner's place as a party ("sponsor my spouse" / "my spouse's employer sponsor
+        # me"); without that, the owner named apart is a rewording ("the number my landlord gave").
+        if not _PARTIES.intersection(text.tokens) - set(plain.tokens):
+            continue
+        at = dict(reversed(sequence))  # word -> its first token
+        for owned, owner in sorted(owners.items()):
+            if owned in other or owner not in at or owned not in at or at[owner] <= at[owned] + 1:
+                continue
+            # "the logs of a pod", "the yield keyword in Python": a preposition between them owns as "'s" does.
+            if not prepositions_of(plain) & set(plain.tokens[at[owned] : at[owner]]):
+                return f"owner differs: {owned!r} of {owner!r} on one side, apart on the other"
+    return None
+
+
 class DirectionGuard(SignalGuard):
     """Rejects when two things shared by both texts trade roles: transfer A to B is not B to A."""
 
@@ -322,6 +394,9 @@ class DirectionGuard(SignalGuard):
         agent = _agent_change(q, c)
         if agent is not None:
             return self._signal(AGENT_CHANGE, agent)
+        owner = _owner_change(q, c)
+        if owner is not None:
+            return self._signal(OWNER_CHANGE, owner)
         roles_q, roles_c = _roles(q), _roles(c)
         # Only words with one role on each side: a word on both sides of a marker says nothing.
         single_q = {w: next(iter(r)) for w, r in roles_q.items() if len(r) == 1}

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from nearhit.guards.clauses import BACKSTORY_ADDED, BACKSTORY_RELEVANT, Clauses, backstory_strength, split_question
+from nearhit.guards.clauses import (
+    BACKSTORY_ADDED,
+    BACKSTORY_RELEVANT,
+    Clauses,
+    backstory_strength,
+    split_question,
+    told_after,
+)
 from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.languages import COVERED, detect
-from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS
+from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, joined, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -69,6 +76,38 @@ def _named_in_question(clauses: Clauses, names: set[str]) -> bool:
     if not names or not clauses.backstory:
         return bool(names)
     return bool(names & analyse(clauses.question).entities)
+
+
+QUALIFIED = 0.6
+"""Subject words only one side tells after its question about the asker's situation, or a condition only one
+side asks for: over the cut, however much of the rest is reworded."""
+
+_CONDITIONS = {stem(word): group[0] for group in groups("condition_words.txt") for word in group}
+"""A case the answer depends on ("pregnant", "toddler", "vegan", "Windows") -> its condition: named on one side
+only, in the question or told after it, it is asked about however much the rest is reworded."""
+
+
+def _conditions(text: str, clauses: Clauses) -> set[str]:
+    """The conditions named in the question clause or told after it (not in backstory told before it)."""
+    asked = analyse(clauses.question if clauses.backstory else text).stems + analyse(told_after(text)).stems
+    return {_CONDITIONS[s] for s in asked if s in _CONDITIONS}
+
+
+def _condition_added(query: str, clauses_q: Clauses, candidate: str, clauses_c: Clauses) -> bool:
+    """Whether a side asks for a condition the other side names nowhere ("On a Linux box, how ..." names it)."""
+    named_q = {_CONDITIONS[s] for s in analyse(query).stems if s in _CONDITIONS}
+    named_c = {_CONDITIONS[s] for s in analyse(candidate).stems if s in _CONDITIONS}
+    return bool(_conditions(query, clauses_q) - named_c or _conditions(candidate, clauses_c) - named_q)
+
+
+def _qualified(text: str, clauses: Clauses, stems: list[str]) -> bool:
+    """Whether any of these subject words sits in a sentence told after the question about the asker's
+    situation ("What can I take for a headache? I'm pregnant."), and not in the question itself."""
+    after = told_after(text)
+    if not stems or not after:
+        return False
+    told, question = analyse(after).stems, analyse(clauses.question).stems
+    return any(s in told and s not in question for s in stems)
 
 
 def _asked(clauses: Clauses, stems: list[str]) -> bool:
@@ -167,8 +206,12 @@ class EntityGuard(SignalGuard):
         else:
             strength = 0.8 * self.cut * shared / self.min_overlap
         reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
+        if _condition_added(query, clauses_q, candidate, clauses_c):
+            return self._signal(max(strength, QUALIFIED), reason + " (a condition on one side)")
         if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
             return self._signal(strength, reason)
+        if _qualified(query, clauses_q, only_q) or _qualified(candidate, clauses_c, only_c):
+            return self._signal(max(strength, QUALIFIED), reason + " (told after the question)")
         # Subject words only a backstory has are context, unless both sides tell one (a changed slot).
         weak = BACKSTORY_RELEVANT if clauses_q.backstory and clauses_c.backstory else BACKSTORY_ADDED
         return self._signal(min(strength, weak), reason + " (in backstory only)")

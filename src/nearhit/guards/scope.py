@@ -3,19 +3,29 @@
 An embedder scores "Can I cancel all my orders?" and "... any of my orders?" as near-identical, yet they
 ask about different things. The words are grouped in classes (``data/quantifiers.txt``): a swap between
 classes is a strong signal; a scope word on one side only counts when the rest of the texts is the same
-frame (then it restricts or widens what is asked). "any"/"some" added alone are read as filler.
+frame (then it restricts or widens what is asked). "any"/"some" added alone are read as filler. "One of"
+picks one ("cancel my subscriptions" / "cancel one of my subscriptions"). When something is picked or
+counted on both sides (``data/selectors.txt``: "first", "max", "count"), "each"/"per" against "all"/"across"
+is a swap although both are universal: one per member is not one in all. The same scope words bound to
+other things are a swap too ("delete all emails from one sender" / "delete one email from all senders"), and
+so is a thing taken as a whole on one side and as one of it on the other ("rename every file" / "rename a
+file").
 """
 
 from __future__ import annotations
 
-from nearhit.guards.content import overlap
-from nearhit.guards.lexicon import STOP_WORDS, groups
+from nearhit.guards.content import overlap, word_class
+from nearhit.guards.lexicon import STOP_STEMS, STOP_WORDS, groups
 from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["ScopeGuard"]
 
 _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
+_PICKING, _EACH, _WHOLE = (frozenset(group) for group in groups("selectors.txt"))
+_BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the first content word within these
+_ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
+_NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
 SWAP = 0.8
@@ -33,7 +43,9 @@ def _scope_words(text: Text) -> dict[str, str]:
             continue
         if token == "one":
             following = text.tokens[index + 1] if index + 1 < len(text.tokens) else ""
-            if not following.isalpha() or following in STOP_WORDS:
+            before = text.tokens[index - 1] if index else ""
+            picks_one = following == "of" and before not in _NOT_PICKING_ONE
+            if not picks_one and (not following.isalpha() or following in STOP_WORDS):
                 continue
         found.setdefault(word_class, token)
     return found
@@ -49,6 +61,9 @@ class ScopeGuard(SignalGuard):
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
+        per_member = self._per_member(q, c) or self._rebound(q, c) or self._one_against_all(q, c)
+        if per_member is not None:
+            return per_member
         classes_q, classes_c = _scope_words(q), _scope_words(c)
         only_q, only_c = classes_q.keys() - classes_c.keys(), classes_c.keys() - classes_q.keys()
         if not (only_q or only_c):
@@ -62,3 +77,53 @@ class ScopeGuard(SignalGuard):
             return self._signal(FILLER, reason)
         same_frame = overlap(q, c) >= self.min_overlap
         return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason)
+
+    def _per_member(self, q: Text, c: Text) -> GuardSignal | None:
+        """ "Each"/"per" on one side and "all"/"across" on the other, with something picked on both."""
+        if not (_PICKING & set(q.tokens) and _PICKING & set(c.tokens)):
+            return None
+        each_q, each_c = _EACH & set(q.tokens), _EACH & set(c.tokens)
+        whole_q, whole_c = _WHOLE & set(q.tokens), _WHOLE & set(c.tokens)
+        if (each_q and whole_c and not each_c and not whole_q) or (each_c and whole_q and not each_q and not whole_c):
+            said_q, said_c = describe(each_q | whole_q), describe(each_c | whole_c)
+            return self._signal(SWAP, f"scope differs: {said_q} vs {said_c} (per member vs overall)")
+        return None
+
+    def _rebound(self, q: Text, c: Text) -> GuardSignal | None:
+        """Two scope classes that trade the words they bind: "all emails from one sender" / "one email from
+        all senders"."""
+        bound_q, bound_c = _bindings(q), _bindings(c)
+        for first, word in bound_q.items():
+            for second, other in bound_q.items():
+                if first < second and bound_c.get(first) == other and bound_c.get(second) == word and word != other:
+                    return self._signal(SWAP, f"scope differs: {first!r} of {word!r} vs {first!r} of {other!r}")
+        return None
+
+    def _one_against_all(self, q: Text, c: Text) -> GuardSignal | None:
+        """A universal word bound to a thing on one side, "a"/"an" before that thing on the other; not when an
+        amount or a pick is asked of it ("calories in each egg" / "calories in an egg": per member, as one)."""
+        if _PICKING & set(q.tokens) and _PICKING & set(c.tokens):
+            return None
+        for mine, other in ((q, c), (c, q)):
+            every = _bindings(mine).get("universal")
+            if every is None or "universal" in _scope_words(other):
+                continue
+            for index, token in enumerate(other.tokens[1:], 1):
+                if word_class(token, other.stems[index]) == every and other.tokens[index - 1] in _ONE_OF:
+                    return self._signal(SWAP, f"scope differs: all of {every!r} vs one {token!r}")
+        return None
+
+
+def _bindings(text: Text) -> dict[str, str]:
+    """Scope class -> the content word it binds (by class): the first within a few words after it."""
+    found: dict[str, str] = {}
+    tokens, stems = text.tokens, text.stems
+    for index, token in enumerate(tokens):
+        scope = _CLASSES.get(token)
+        if scope is None or scope in found:
+            continue
+        for n in range(index + 1, min(index + 1 + _BINDS_WITHIN, len(tokens))):
+            if tokens[n].isalpha() and stems[n] not in STOP_STEMS and tokens[n] not in _CLASSES:
+                found[scope] = word_class(tokens[n], stems[n])
+                break
+    return found

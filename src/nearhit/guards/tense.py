@@ -5,20 +5,28 @@ question clause's first tense marker (``data/tenses.txt``) gives its tense; past
 future is a strong signal, present against future a weak one ("What happens if ..." and "What will
 happen if ..." ask the same). The other languages read have their own markers (``data/tenses_by_language.txt``:
 "foi enviado" / "vai ser enviado"). A past marker on one side and a future one on the other anywhere in the
-clause is strong too ("undo a commit I already pushed" / "I'm about to push").
+clause is strong too ("undo a commit I already pushed" / "I'm about to push"). A perfect ("Has my refund
+been processed?") asks what has happened: a past against a future ("When will my refund be processed?"), and
+the same as a past or a present ("Was my order shipped?", "Is my order shipped?"). A past verb right after
+"what"/"who" makes the clause past ("What happened to my files?").
 """
 
 from __future__ import annotations
 
 from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import detect
-from nearhit.guards.lexicon import groups
+from nearhit.guards.lexicon import groups, pairs
 from nearhit.guards.text import analyse
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["TenseGuard"]
 
-_TENSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("tenses.txt") for word in group[1:]}
+_NOT_MARKERS = frozenset({"participles:", "pasts:"})
+_TENSES: dict[str, str] = {
+    word: group[0].rstrip(":") for group in groups("tenses.txt") if group[0] not in _NOT_MARKERS for word in group[1:]
+}
+_WORDS = {group[0]: frozenset(group[1:]) for group in groups("tenses.txt") if group[0] in _NOT_MARKERS}
+_PAST_AFTER = frozenset({"what", "who"})
 
 
 def _by_language() -> dict[str, dict[str, str]]:
@@ -30,6 +38,9 @@ def _by_language() -> dict[str, dict[str, str]]:
 
 
 _TENSES_BY_LANGUAGE = _by_language()
+_PARTICIPLES = next(frozenset(parts) for (code, *_), parts in pairs("passive.txt") if code == "en:")
+_PARTICIPLES |= _WORDS["participles:"]
+_PERFECT_REACH = 8  # "has my refund for order 4471 been processed": the subject sits in between
 PAST_SWAP = 0.8
 PRESENT_FUTURE = 0.3
 _OPPOSITE_TIMES = frozenset({"past", "future"})
@@ -39,13 +50,38 @@ def _tenses(text: str) -> list[str]:
     """The tenses of the question clause's markers, in order."""
     tokens = analyse(split_question(text).question).tokens
     markers = _TENSES_BY_LANGUAGE.get(detect(text), _TENSES)
-    found = []
+    found = ["past"] if markers is _TENSES and _past_verb_first(tokens) else []
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         tense = markers.get(f"{token}_{following}") or markers.get(token)
+        if tense == "perfect" and not _perfect(tokens, index):
+            continue
         if tense is not None:
             found.append(tense)
     return found
+
+
+def _past_verb_first(tokens: tuple[str, ...]) -> bool:
+    """A past verb right after "what"/"who" opening the clause: "What happened to my files?"."""
+    if len(tokens) < 2 or tokens[0] not in _PAST_AFTER:
+        return False
+    verb = tokens[1]
+    return verb in _WORDS["pasts:"] or (len(verb) > 4 and verb.endswith("ed"))
+
+
+def _perfect(tokens: tuple[str, ...], index: int) -> bool:
+    """Whether "has"/"have" at ``index`` makes a perfect: a participle follows within reach, and no "to"
+    ("have to go") or "got" ("have got") says possession or need."""
+    after = tokens[index + 1 : index + 1 + _PERFECT_REACH]
+    if after and after[0] in {"to", "got"}:
+        return False
+    return any(word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) for word in after)
+
+
+def _against(tenses: list[str], other: list[str]) -> list[str]:
+    """A perfect read as a past against a future on the other side (and no past there), else dropped."""
+    as_past = "future" in other and "past" not in other
+    return [("past" if tense == "perfect" else tense) for tense in tenses if tense != "perfect" or as_past]
 
 
 class TenseGuard(SignalGuard):
@@ -54,7 +90,8 @@ class TenseGuard(SignalGuard):
     name = "tense"
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
-        tenses_q, tenses_c = _tenses(query), _tenses(candidate)
+        found_q, found_c = _tenses(query), _tenses(candidate)
+        tenses_q, tenses_c = _against(found_q, found_c), _against(found_c, found_q)
         if not (tenses_q and tenses_c):
             return None
         if {*tenses_q, *tenses_c} >= _OPPOSITE_TIMES and _OPPOSITE_TIMES & ({*tenses_q} ^ {*tenses_c}):
