@@ -42,7 +42,7 @@ async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     assert cache.guards is None and cache.decision is None  # the fixture's setting is restored
 
     assert (await cache.stats()).entries == 0
-    leftover = [cache.keys.embedding(cache.embedder.model_name, normalise(p.b.prompt)) for p in pairs]
+    leftover = [cache.embeddings.key_for(normalise(p.b.prompt)) for p in pairs]
     assert await cache.redis.exists(*leftover) == 0
 
 

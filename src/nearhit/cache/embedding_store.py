@@ -3,9 +3,10 @@
 It sits beside the answer cache on the same Redis (as RedisVL keeps its ``EmbeddingsCache`` beside its
 ``SemanticCache``): vectors are kept under (model, normalised text) with a TTL. The embedders themselves
 (:mod:`nearhit.embeddings`) know nothing of Redis. What the embedder reads is the text with its short forms
-spelt out ("pwd" -> "password", :func:`nearhit.guards.text.expand_short_forms`), the way the guards read it;
-the keys (the answer's and the vector's) stay on the normalised text as written, so an entry stored before
-keeps its exact key (its vector, and one kept in this store, keep the old input until they expire).
+spelt out ("pwd" -> "password", :func:`nearhit.guards.text.expand_short_forms`), the way the guards read it.
+A vector is kept under that input, so a longer list of short forms never serves a vector of the old input, and
+two processes with different lists never read each other's; the answer's exact key stays on the normalised text
+as written, so an entry stored before keeps its exact key.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class EmbeddingStore:
     def key_for(self, text: str, keys: KeySpace | None = None) -> str:
         """Where the vector of ``text`` is kept (under ``keys``, a tenant's in a sharded layout): a caller may
         read it in a round trip it makes anyway."""
-        return (keys or self._keys).embedding(self.embedder.model_name, text)
+        return (keys or self._keys).embedding(self.embedder.model_name, expand_short_forms(text))
 
     def from_stored(self, raw: object) -> Vectors | None:
         """A stored value as a ``(1, dimension)`` vector, or None when absent or of another size."""

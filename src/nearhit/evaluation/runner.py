@@ -76,7 +76,7 @@ async def _clean_up(cache: SemanticCache, pairs: Sequence[Pair], tenants: Sequen
         await asyncio.gather(*(cache.clear(tenant=t) for t in tenants[start : start + CHUNK]))
     texts = {normalise(side.prompt) for pair in pairs for side in (pair.a, pair.b)}
     texts |= {normalise("\n".join(c for _, c in side.history)) for pair in pairs for side in (pair.a, pair.b)}
-    keys = [cache.keys.embedding(cache.embedder.model_name, text) for text in texts]
+    keys = [cache.embeddings.key_for(text) for text in texts]
     for start in range(0, len(keys), 500):
         await unlink_each(cache.redis, keys[start : start + 500])  # key by key: they lie in many slots
 
