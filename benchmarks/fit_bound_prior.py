@@ -31,6 +31,7 @@ from nearhit.cache.prior import judge_key, read, sparse
 from nearhit.decision import Decision
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.guards import GuardSet
+from nearhit.guards.text import expand_short_forms
 
 DATASETS = ("questions", "nearhit", "nearhit-v2")
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "nearhit" / "cache" / "data" / "bound_prior.json"
@@ -45,8 +46,9 @@ def count(datasets: tuple[str, ...], embedder: LocalEmbedder) -> dict[str, bound
     wrong: dict[str, list[int]] = {}
     for name in datasets:
         pairs = evaluation.load(name, "dev")
-        a = embedder.encode([normalise(p.a.prompt) for p in pairs])
-        b = embedder.encode([normalise(p.b.prompt) for p in pairs])
+        # the embedder's input as the cache gives it: normalised, short forms spelt out
+        a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
+        b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
         for pair, sim in zip(pairs, (a * b).sum(axis=1), strict=True):
             similarity = float(sim)
             if similarity < bounded.FLOOR:
