@@ -161,17 +161,20 @@ def vetoed_within_bound(
     is withheld as a probe too, so that the answer the LLM gives anyway labels the pair; and a candidate that
     very question was labelled right for is served over the veto. A guard reads the texts, a label is what
     the answer was worth: without this a guard's wrong veto could never be learned from. Never over the
-    language guard (an answer in another language, or one the rules cannot read, is not learned into)."""
+    language guard (an answer in another language, or one the rules cannot read, is not learned into), nor
+    over earlier turns that differ (``context_match`` keeps such a candidate out of ``rows``)."""
     if result.hit or result.probe is not None:
         return
-    vetoed = [c for c in result.candidates if c.outcome == "rejected_by_guard" and c.guard != LANGUAGE_GUARD]
+    fields = dict(rows)  # a candidate whose earlier turns differ is not among them: never learned over
+    vetoed = [
+        c
+        for c in result.candidates
+        if c.outcome == "rejected_by_guard" and c.guard != LANGUAGE_GUARD and c.doc_id in fields
+    ]
     if not vetoed:
         return
     chosen = max(vetoed, key=lambda c: c.similarity)
-    fields = dict(rows).get(chosen.doc_id)
-    if fields is None:
-        return
-    answer = entry.read_answer(chosen.doc_id, fields)
+    answer = entry.read_answer(chosen.doc_id, fields[chosen.doc_id])
     if not bounded.verified(vector, observations.get(chosen.doc_id, ())):
         result.probe = Probe(chosen.doc_id, chosen.similarity, False, answer.response, vetoed=True)
         return
