@@ -75,8 +75,8 @@ def test_the_served_region_is_where_the_upper_bound_is_under_the_bound() -> None
     start, count = bounded.served_from(evidence, 0.02)
     assert start == 0.85 and count == 320  # 2/320 has an upper bound under 2%; adding 10/20 at 0.80 does not
     assert bounded.wilson_upper(2, 320) <= 0.02 < bounded.wilson_upper(12, 340)
-    serve = bounded.decide(0.86, static_threshold=0.9, bound=0.02, histogram=evidence, is_verified=False, draw=0.99)
-    assert serve.action == "serve"  # learned to serve below the static threshold
+    serve = bounded.decide(0.87, static_threshold=0.9, bound=0.02, histogram=evidence, is_verified=False, draw=0.99)
+    assert serve.action == "serve"  # learned to serve below the static threshold (0.87: no wrong outcome next to it)
     withheld = bounded.decide(0.82, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=False, draw=0.99)
     assert withheld.action == "explore" and "only 0.85 or above is proven" in withheld.reason
     verified = bounded.decide(0.82, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=True, draw=0.0)
@@ -115,3 +115,46 @@ def test_a_bound_outside_zero_to_a_half_is_refused(value: float) -> None:
 def test_answers_agree_at_the_fixed_cut() -> None:
     assert bounded.answers_agree(at_angle(0.95), unit(1, 0, 0))
     assert not bounded.answers_agree(at_angle(0.85), unit(1, 0, 0))
+
+
+def test_a_region_the_prior_opens_is_checked_until_the_index_own_labels_confirm_it() -> None:
+    prior = histogram(b95=(400, 0))
+    opened = bounded.decide(
+        0.96, static_threshold=0.76, bound=0.02, histogram=Histogram(), is_verified=False, draw=0.99, prior=prior
+    )
+    assert opened.served_from == 0.95 and opened.action == "explore" and "do not confirm" in opened.reason
+    # 25 clean labels of the index's own put the upper bound under 5 x 2%: served from then on (bar audits)
+    confirmed = bounded.decide(
+        0.96,
+        static_threshold=0.76,
+        bound=0.02,
+        histogram=histogram(b96=(25, 0)),
+        is_verified=False,
+        draw=0.99,
+        prior=prior,
+    )
+    assert confirmed.action == "serve"
+    few = bounded.decide(
+        0.96,
+        static_threshold=0.76,
+        bound=0.02,
+        histogram=histogram(b96=(20, 0)),
+        is_verified=False,
+        draw=0.99,
+        prior=prior,
+    )
+    assert few.action == "explore"
+
+
+def test_a_candidate_next_to_a_wrong_outcome_is_checked_not_served() -> None:
+    evidence = histogram(b90=(300, 0), b93=(40, 1))  # one wrong among many right: the region still holds
+    assert bounded.served_from(evidence, 0.02)[0] == 0.9
+    for similarity in (0.925, 0.935, 0.945):  # the bin of the wrong outcome and its neighbours
+        near = bounded.decide(
+            similarity, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=False, draw=0.99
+        )
+        assert near.action == "explore" and "wrong answer was seen near" in near.reason
+    far = bounded.decide(0.905, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=False, draw=0.99)
+    assert far.action == "serve"
+    verified = bounded.decide(0.935, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=True, draw=0.0)
+    assert verified.action == "serve" and verified.verified

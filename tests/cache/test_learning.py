@@ -68,8 +68,8 @@ async def test_with_a_bound_an_unproven_candidate_is_explored_then_learned(cache
     assert counters["labels_answer"] == 1
 
 
-async def test_the_prior_of_the_judge_serves_a_close_paraphrase_before_any_label(cache: SemanticCache) -> None:
-    await cache.store(CACHED, "Your bank declined it.", SCOPE)
+async def test_the_prior_of_the_judge_opens_a_region_the_index_own_labels_confirm(cache: SemanticCache) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
     paraphrase = "Why was my card declined at the checkout?"
     learner = SemanticCache(
         cache.redis,
@@ -81,10 +81,19 @@ async def test_the_prior_of_the_judge_serves_a_close_paraphrase_before_any_label
         prior=prior.shipped,
         seed=7,
     )
-    served = await learner.lookup(paraphrase, SCOPE)
-    assert served.similarity is not None and served.similarity >= 0.9
-    assert served.match == "semantic" and served.bound is not None, served.to_dict()
-    assert served.bound["prior_observations"] > 135 and served.bound["served_from"] < 0.9
+    checked = await learner.lookup(paraphrase, SCOPE)
+    assert checked.similarity is not None and checked.similarity >= 0.9
+    # the prior opens the region, but before any label of the index's own the candidate is checked, not served
+    assert checked.bound is not None and checked.bound["served_from"] < 0.9, checked.to_dict()
+    assert checked.bound["prior_observations"] > 135 and checked.rejected_by == "bound"
+    assert checked.probe is not None and checked.probe.exploration and "checking" in checked.bound["reason"]
+    # 30 right labels of other questions in the region confirm it: then it is served (bar a falling audit rate)
+    (vector,) = await cache.embedder.embed(["an unrelated question"])
+    for _ in range(30):
+        await learner.label(doc_id, vector, 0.95, True, "oracle")
+    results = [await learner.lookup(paraphrase, SCOPE) for _ in range(10)]
+    served = next(r for r in results if r.match == "semantic")
+    assert served.bound is not None and not served.bound["verified"]
     # a custom guard set was not counted in the prior: the same lookup is withheld to learn
     learner.guards = GuardSet.from_names(["numbers"])
     withheld = await learner.lookup(paraphrase, SCOPE)
@@ -153,3 +162,38 @@ async def test_clearing_everything_clears_the_labels(cache: SemanticCache) -> No
     await cache.label(doc_id, np.ones(cache.embedder.dimension, dtype=np.float32), 0.9, False, "answer")
     assert await cache.clear() == 1
     assert await cache.redis.exists(cache.keys.evidence_key, cache.keys.observations(doc_id)) == 0
+
+
+async def test_under_a_bound_a_vetoed_candidate_is_labelled_and_a_right_label_serves_it_over_the_veto(
+    cache: SemanticCache,
+) -> None:
+    stored = "How do I uninstall a game but keep my saves?"
+    await cache.store(stored, "Untick 'delete saves'.", SCOPE)
+    asked = "How can I remove a game without wiping my save files?"  # the negation guard reads "without"
+    cache.guards = GuardSet.default()
+    static = await cache.lookup(asked, SCOPE)
+    assert static.rejected_by == "negation" and static.similarity is not None and static.similarity >= 0.65
+    learner = bounded_copy(cache)
+    learner.guards = GuardSet.default()
+    first = await learner.lookup(asked, SCOPE)
+    assert first.match is None and first.rejected_by == "negation"
+    assert first.probe is not None and first.probe.vetoed and not first.probe.exploration
+    assert first.embedding is not None
+    # the answer the miss got anyway agrees with the cached one: kept with the entry, not in the index's histogram
+    assert await learner.label_by_answers(first.probe, first.embedding, "Untick 'delete saves'.")
+    _, evidence = await learner.feedback.state([], histogram=True)
+    assert evidence is not None and evidence.total == 0
+    second = await learner.lookup(asked, SCOPE)
+    assert second.match == "semantic" and second.bound is not None and second.bound["verified"]
+    assert "over the negation guard's veto" in second.bound["reason"]
+    # without the bound the veto stands
+    assert (await cache.lookup(asked, SCOPE)).rejected_by == "negation"
+
+
+async def test_a_label_never_overrides_the_language_guard(cache: SemanticCache) -> None:
+    await cache.store("Hur återställer jag mitt lösenord?", "Använd länken.", SCOPE)
+    learner = bounded_copy(cache)
+    learner.guards = GuardSet.default()
+    unread = await learner.lookup("Hur kan jag återställa mitt lösenord för kontot?", SCOPE)  # Swedish: not read
+    assert unread.similarity is not None and 0.65 <= unread.similarity < 0.98
+    assert unread.rejected_by == "language" and unread.probe is None

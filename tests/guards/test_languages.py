@@ -28,6 +28,8 @@ from nearhit.service import bootstrap
         ("Wie setze ich mein Passwort zurück?", "de"),
         ("Comment réinitialiser mon mot de passe ?", "fr"),
         ("Posso cancelar meu pedido?", "pt"),
+        ("Conta corrente e conta poupança: o que muda entre elas?", "pt"),  # "de", "que", "entre" are pt too
+        ("¿Qué diferencia hay entre una cuenta corriente y una de ahorro?", "es"),
         ("Wat kost verzending naar België?", "nl"),
         ("Как сбросить пароль?", "cyrillic"),
         ("Jak zresetować hasło do konta bankowego?", "pl"),

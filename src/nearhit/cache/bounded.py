@@ -18,7 +18,10 @@ Two kinds of evidence decide:
   The region grows as evidence grows. Below ``t`` a candidate is withheld and labelled once the LLM has
   answered: an *exploration* when the static decision would have served it, a plain miss otherwise. Inside
   the served region a few hits are still withheld to keep checking (an *audit*), at a rate that falls as
-  the evidence grows.
+  the index's *own* labels in the region grow. A prior (``cache.prior``) may open a region, but nothing there
+  is served until the index's own labels confirm it (:data:`CONFIRM`): the prior is a claim about other data,
+  and on a set nobody tuned on it, it let wrong answers through before any label of the index said so. Nor is
+  a candidate served on the region alone at a similarity where a wrong outcome was seen (:data:`NEAR_BINS`).
 """
 
 from __future__ import annotations
@@ -35,11 +38,18 @@ BINS = 100  # similarity bins of width 0.01 over [0, 1]
 Z_ONE_SIDED_95 = 1.6448536269514722
 SAME_QUESTION = 0.97  # a labelled query this similar to the new one is the same question asked again
 FLOOR = 0.65  # the lowest similarity the policy ever considers (learning may serve below the static threshold)
-AUDIT_SCALE = 10.0  # audit rate = 1 / (1 + evidence / AUDIT_SCALE): 9% at 100 observations, 2.4% at 400
+AUDIT_SCALE = 10.0  # audit rate = 1 / (1 + own labels / AUDIT_SCALE): 50% at 10, 9% at 100, 2.4% at 400
 MIN_BOUND, MAX_BOUND = 0.0, 0.5
+NEAR_BINS = 1
+"""A candidate within this many bins (0.01 each) of a wrong outcome (the prior's or the index's) is checked,
+never served on the region alone: wrong answers cluster at the similarities where the judge is fooled."""
+CONFIRM = 5.0
+"""A region the prior opened is served once the index's own labels in it put the wrong rate under CONFIRM x the
+bound (95% upper bound: 25 clean labels at a 2% bound); until then every candidate there is checked."""
 EPS = 1e-6  # float32 rounding: the index may put the same text at 1.0000001, a cosine computed here at 0.9999999
 
 Action = Literal["serve", "explore", "miss"]
+VERIFIED = "the same question was labelled right for this entry"
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ class Decision:
     reason: str
     served_from: float  # the lowest similarity served now (1.01: none yet)
     audit: bool = False
+    verified: bool = False  # served because this very question was labelled right for the entry
 
     @property
     def explores(self) -> bool:
@@ -144,8 +155,9 @@ def verified(query: np.ndarray, observations: Sequence[Observation]) -> bool:
     return any(o.right and _cosine(query, o.vector) >= SAME_QUESTION for o in observations)
 
 
-def audit_rate(evidence: int) -> float:
-    return 1.0 / (1.0 + evidence / AUDIT_SCALE)
+def audit_rate(own: int) -> float:
+    """The share of candidates in the served region withheld to check it, given the index's own labels there."""
+    return 1.0 / (1.0 + own / AUDIT_SCALE)
 
 
 def decide(
@@ -156,15 +168,26 @@ def decide(
     histogram: Histogram,
     is_verified: bool,
     draw: float,
+    prior: Histogram | None = None,
 ) -> Decision:
-    """Serve, explore or miss a candidate the guards let through at ``similarity``. ``draw`` is a uniform
-    random number in [0, 1) (the caller's, so the decision is reproducible)."""
-    start, evidence = served_from(histogram, bound)
+    """Serve, explore or miss a candidate the guards let through at ``similarity``. ``histogram``: the index's
+    own labels; ``prior``: evidence it starts from (counted in the region, not in the audit rate). ``draw`` is
+    a uniform random number in [0, 1) (the caller's, so the decision is reproducible)."""
+    evidence_now = histogram.plus(prior)
+    start, evidence = served_from(evidence_now, bound)
     if is_verified:
-        return Decision("serve", "the same question was labelled right for this entry", start)
+        return Decision("serve", VERIFIED, start, verified=True)
     if similarity >= start:
-        if draw < audit_rate(evidence):
-            return Decision("explore", f"audit: {evidence} observations at {start:.2f} or above", start, audit=True)
+        first, here = bin_of(start), bin_of(similarity)
+        own, own_wrong = sum(histogram.right[first:]) + sum(histogram.wrong[first:]), sum(histogram.wrong[first:])
+        if wilson_upper(own_wrong, own) > CONFIRM * bound:
+            reason = f"checking: {own} own labels at {start:.2f} or above do not confirm the region yet"
+            return Decision("explore", reason, start, audit=True)
+        if any(evidence_now.wrong[max(0, here - NEAR_BINS) : here + NEAR_BINS + 1]):
+            return Decision("explore", f"checking: a wrong answer was seen near {similarity:.2f}", start, audit=True)
+        if draw < audit_rate(own):
+            reason = f"audit: {own} own labels of {evidence} observations at {start:.2f} or above"
+            return Decision("explore", reason, start, audit=True)
         return Decision("serve", f"wrong-hit bound holds at {start:.2f} or above ({evidence} observations)", start)
     where = "no region is proven yet" if start > 1 else f"only {start:.2f} or above is proven"
     action: Action = "explore" if similarity >= static_threshold else "miss"

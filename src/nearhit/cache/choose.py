@@ -126,9 +126,10 @@ def within_bound(
         similarity,
         static_threshold=static_threshold,
         bound=bound,
-        histogram=histogram.plus(prior),
+        histogram=histogram,
         is_verified=bounded.verified(vector, observations.get(answer.doc_id, ())),
         draw=draw,
+        prior=prior,
     )
     result.bound = {
         "max_wrong_rate": bound,
@@ -137,6 +138,7 @@ def within_bound(
         "served_from": decision.served_from,
         "static_threshold": static_threshold,
         "audit": decision.audit,
+        "verified": decision.verified,
         "prior_observations": prior.total if prior is not None else 0,
     }
     if decision.action == "serve":
@@ -146,3 +148,50 @@ def within_bound(
     result.match, result.answer = None, None
     result.rejected_by, result.rejection_reason = "bound", decision.reason
     return decision
+
+
+def vetoed_within_bound(
+    result: LookupResult,
+    vector: np.ndarray,
+    rows: Rows,
+    observations: dict[str, list[bounded.Observation]],
+    bound: float,
+) -> None:
+    """Under a wrong-hit bound, a miss whose nearest candidate a guard vetoed (at the policy's floor or above)
+    is withheld as a probe too, so that the answer the LLM gives anyway labels the pair; and a candidate that
+    very question was labelled right for is served over the veto. A guard reads the texts, a label is what
+    the answer was worth: without this a guard's wrong veto could never be learned from. Never over the
+    language guard (an answer in another language, or one the rules cannot read, is not learned into), nor
+    over earlier turns that differ (``context_match`` keeps such a candidate out of ``rows``)."""
+    if result.hit or result.probe is not None:
+        return
+    fields = dict(rows)  # a candidate whose earlier turns differ is not among them: never learned over
+    vetoed = [
+        c
+        for c in result.candidates
+        if c.outcome == "rejected_by_guard" and c.guard != LANGUAGE_GUARD and c.doc_id in fields
+    ]
+    if not vetoed:
+        return
+    chosen = max(vetoed, key=lambda c: c.similarity)
+    answer = entry.read_answer(chosen.doc_id, fields[chosen.doc_id])
+    if not bounded.verified(vector, observations.get(chosen.doc_id, ())):
+        result.probe = Probe(chosen.doc_id, chosen.similarity, False, answer.response, vetoed=True)
+        return
+    result.candidates = [replace(c, outcome="served") if c is chosen else c for c in result.candidates]
+    result.match, result.answer = "semantic", answer
+    result.similarity, result.distance = chosen.similarity, 1.0 - chosen.similarity
+    result.rejected_by = result.rejection_reason = None
+    result.bound = {
+        "max_wrong_rate": bound,
+        "action": "serve",
+        "reason": f"{bounded.VERIFIED} (over the {chosen.guard} guard's veto)",
+        "served_from": None,
+        "static_threshold": None,
+        "audit": False,
+        "verified": True,
+        "prior_observations": 0,
+    }
+
+
+LANGUAGE_GUARD = "language"

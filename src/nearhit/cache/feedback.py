@@ -128,12 +128,14 @@ class FeedbackStore:
         lookup skips reading them (a round trip saved on every semantic hit of an index nobody labelled)."""
         return any(value is not None and int(value) != 0 for value in probe)
 
-    async def observe(self, doc_id: str, observation: bounded.Observation, source: LabelSource) -> None:
-        """Keep a label with the entry (newest MAX_OBSERVATIONS) and, unless it is a caller's "right", in the
-        index's histogram: a caller can thus verify its own entries and narrow what the index serves, but never
-        widen it for every tenant by sending "right" many times."""
+    async def observe(
+        self, doc_id: str, observation: bounded.Observation, source: LabelSource, *, counted: bool = True
+    ) -> None:
+        """Keep a label with the entry (newest MAX_OBSERVATIONS) and, unless it is a caller's "right" (or not
+        ``counted``: a pair a guard vetoed), in the index's histogram: a caller can thus verify its own entries
+        and narrow what the index serves, but never widen it for every tenant by sending "right" many times."""
         key = self.keys.observations(doc_id)
-        counts_for_all = not (source == "feedback" and observation.right)
+        counts_for_all = counted and not (source == "feedback" and observation.right)
         bin_field = f"{'r' if observation.right else 'w'}:{bounded.bin_of(observation.similarity)}"
         ttl_ms = await self.redis.pttl(doc_id)
         # Not a MULTI: the entry's list and the index-wide counters are in different slots (a cluster, a

@@ -51,12 +51,15 @@ class Candidate:
 class Probe:
     """A candidate withheld to learn from (``NEARHIT_MAX_WRONG_RATE``): label it once the LLM has answered.
 
-    ``exploration`` is True when the static decision would have served it (an LLM call spent on learning)."""
+    ``exploration`` is True when the static decision would have served it (an LLM call spent on learning);
+    ``vetoed`` when a guard rejected it: its label is kept with the entry, not in the index's histogram (which
+    measures what the guards let through)."""
 
     doc_id: str
     similarity: float
     exploration: bool
     cached_response: str
+    vetoed: bool = False
 
 
 @dataclass

@@ -180,8 +180,11 @@ class SemanticCache(CacheAdmin):
                 choose.by_guards(
                     result, query.prompt, rows, self.guards, margins if unbounded else None, quiet_band=unbounded
                 )
+                if not unbounded and histogram is not None:
+                    assert self.max_wrong_rate is not None
+                    choose.vetoed_within_bound(result, vector, rows, observations, self.max_wrong_rate)
             result.candidates.sort(key=lambda candidate: -candidate.similarity)
-            if result.match == "semantic" and histogram is not None:
+            if result.match == "semantic" and histogram is not None and result.bound is None:
                 assert self.max_wrong_rate is not None  # a histogram is read only under a bound
                 decision = choose.within_bound(
                     result,
@@ -390,19 +393,27 @@ class SemanticCache(CacheAdmin):
         return key
 
     async def label(
-        self, doc_id: str, vector: Sequence[float] | np.ndarray, similarity: float, right: bool, source: LabelSource
+        self,
+        doc_id: str,
+        vector: Sequence[float] | np.ndarray,
+        similarity: float,
+        right: bool,
+        source: LabelSource,
+        *,
+        counted: bool = True,
     ) -> None:
-        """Record that ``doc_id``'s answer was right or wrong for the query with this embedding."""
+        """Record that ``doc_id``'s answer was right or wrong for the query with this embedding (``counted``:
+        also in the index's histogram; not for a pair a guard vetoed, ``Probe.vetoed``)."""
         query = validate.vector(vector, self.embedder.dimension)
         async with self._redis_errors():
-            await self.feedback.observe(doc_id, bounded.Observation(right, similarity, query), source)
+            await self.feedback.observe(doc_id, bounded.Observation(right, similarity, query), source, counted=counted)
 
     async def label_by_answers(self, probe: Probe, vector: Sequence[float], fresh_response: str) -> bool:
         """Label a probe offline: the fresh answer's embedding against the cached one's
         (right iff cosine >= ``bounded.ANSWERS_AGREE``). Returns the label."""
         cached, fresh = await self.embeddings.embed([probe.cached_response[:4000], fresh_response[:4000]])
         right = bounded.answers_agree(cached, fresh)
-        await self.label(probe.doc_id, vector, probe.similarity, right, "answer")
+        await self.label(probe.doc_id, vector, probe.similarity, right, "answer", counted=not probe.vetoed)
         return right
 
     def remember_served(self, request_id: str | None, result: LookupResult, tenant: str, prompt: str) -> None:

@@ -69,7 +69,8 @@ class PassReport:
     wrong_hits: int = 0
     explorations: int = 0  # withheld although the static decision would have served: an LLM call spent to learn
     audits: int = 0  # explorations inside the served region, to keep checking
-    labelled_misses: int = 0  # withheld below the static threshold: labelled from the answer the miss got anyway
+    labelled_misses: int = 0  # withheld below the static threshold or vetoed: labelled from the answer the miss got
+    verified: int = 0  # hits served because the same question was labelled right for the entry before
     served_from: float = 1.01  # after the pass: the lowest similarity a new question is served at (1.01: none)
     windows: list[Window] = field(default_factory=list)
 
@@ -180,6 +181,7 @@ async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -
     report.should_hit += pair.same_answer
     report.traps += not pair.same_answer
     if result.hit:
+        report.verified += bool(result.bound and result.bound.get("verified"))
         if pair.same_answer:
             report.hits += 1
         else:
@@ -198,7 +200,9 @@ async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -
         report.audits += bool(result.bound and result.bound["audit"])
     else:
         report.labelled_misses += 1
-    await cache.label(probe.doc_id, result.embedding, probe.similarity, pair.same_answer, "oracle")  # as the judge
+    await cache.label(  # as the judge
+        probe.doc_id, result.embedding, probe.similarity, pair.same_answer, "oracle", counted=not probe.vetoed
+    )
 
 
 async def _drop(cache: SemanticCache, spec: IndexSpec) -> None:

@@ -37,6 +37,7 @@ _SLASHED_RE = re.compile(r"(?<![\w/])(" + "|".join(map(re.escape, _SLASHED)) + r
 # A short form standing as a word of its own: not inside a path, a file name, a flag or a version
 # ("db.json", "ts-node", "u.s." keep their letters); a sentence's own punctuation may follow it.
 _STANDALONE_RE = re.compile(r"(?<![\w'./\\-])([^\W_]+)(?![\w'/\\-])(?!\.\w)")
+_ARTICLES = frozenset({"a", "an"})
 _DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
@@ -61,7 +62,10 @@ def analyse(text: str) -> Text:
     tokens: list[str] = []
     for raw in _TOKEN_RE.findall(folded):
         if raw in ABBREVIATIONS:
-            tokens.extend(ABBREVIATIONS[raw])
+            expansion = ABBREVIATIONS[raw]
+            if tokens and tokens[-1] in _ARTICLES:  # "an SSD" is "a solid state drive"
+                tokens[-1] = "an" if expansion[0][0] in "aeiou" else "a"
+            tokens.extend(expansion)
         else:
             tokens.extend(_split_contraction(raw) if "'" in raw or raw == "cannot" else [raw])
     return Text(folded=folded, tokens=tuple(tokens), stems=tuple(stem(t) for t in tokens), entities=_entities(text))
@@ -134,15 +138,30 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
 
 
 _SUFFIXES = tuple(sorted(words("suffixes.txt"), key=len, reverse=True))
+_VOCABULARY = words("english_vocabulary.txt")
 
 
 def _other_derivation(word: str, other: str) -> bool:
-    """Same root, different derivational ending ("employer"/"employee"): another word, not a typo."""
+    """Same root, different derivational ending ("employer"/"employee"): another word, not a typo. Unless
+    only one of the two is a known English word and they differ in a vowel only ("documant"/"document",
+    "clearence"/"clearance"): then the other is its misspelling ("executor"/"execution" stay two words)."""
+    if (word in _VOCABULARY) != (other in _VOCABULARY) and _vowel_swap(word, other):
+        return False
     end_a = next((s for s in _SUFFIXES if word.endswith(s)), None)
     end_b = next((s for s in _SUFFIXES if other.endswith(s)), None)
     if end_a is None or end_b is None or end_a == end_b:
         return False
     return word[: -len(end_a)].rstrip("aeiou")[:4] == other[: -len(end_b)].rstrip("aeiou")[:4]
+
+
+def _vowel_swap(word: str, other: str) -> bool:
+    """The same letters but for vowels in the same places ("documant"/"document")."""
+    if len(word) != len(other):
+        return False
+    return all(a == b or (a in _VOWEL_LETTERS and b in _VOWEL_LETTERS) for a, b in zip(word, other, strict=True))
+
+
+_VOWEL_LETTERS = frozenset("aeiou")
 
 
 def typo_of(word: str, others: Iterable[str]) -> bool:

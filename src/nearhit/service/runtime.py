@@ -217,7 +217,9 @@ class Runtime:
             verdict = await self.judge.agrees(prompt, cached_question, probe.cached_response, fresh_answer)
             cache.max_wrong_rate = self.settings.max_wrong_rate if self.learning else None
             if verdict is not None:
-                await cache.label(probe.doc_id, query_vector, probe.similarity, verdict, "judge")
+                await cache.label(
+                    probe.doc_id, query_vector, probe.similarity, verdict, "judge", counted=not probe.vetoed
+                )
         except (NearhitError, RedisError) as exc:
             log.warning("label not recorded: %s", exc)
 

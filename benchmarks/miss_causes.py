@@ -1,0 +1,88 @@
+"""Why the default misses the should-hits it misses, per set, on DEV splits only (the test split is never loaded).
+
+Each pair is judged offline as ``nearhit eval`` judges it (its own scope, so ``a`` is the only candidate; the
+embedder's input as the cache gives it; guards as vetoes at the default threshold, with the quiet band), and a
+missed should-hit gets one cause: under the quiet band's floor (split at the bound's floor, 0.65: below it even
+``NEARHIT_MAX_WRONG_RATE`` never considers the pair), in the band but a guard reads half a difference, or the
+guard that vetoed it. Also counted: what the guards let through at the bound's floor (what a bounded cache can
+label and learn from).
+
+    python benchmarks/miss_causes.py                         # the five single-turn sets, ~1 minute
+    python benchmarks/miss_causes.py --sets nearhit-v4 --show # and print each missed dev pair with its cause
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+
+from nearhit import evaluation
+from nearhit.cache import bounded
+from nearhit.cache.keys import normalise
+from nearhit.config import load_settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.guards import GuardSet
+from nearhit.guards.text import expand_short_forms
+
+SETS = ("nearhit-v4", "nearhit-v3", "nearhit-v2", "nearhit", "questions")
+CAUSES = ("under 0.65", "0.65 to the band", "band, not quiet")
+
+
+def causes(name: str, embedder: LocalEmbedder, guards: GuardSet, threshold: float, show: bool) -> Counter[str]:
+    pairs = evaluation.load(name, "dev")
+    a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
+    b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
+    counts: Counter[str] = Counter()
+    for pair, cosine in zip(pairs, (a * b).sum(axis=1), strict=True):
+        similarity = float(cosine)
+        exact = normalise(pair.a.prompt) == normalise(pair.b.prompt)
+        vetoed = guards.first_rejection(pair.b.prompt, pair.a.prompt, similarity)
+        quiet = similarity >= threshold - guards.quiet_margin and guards.quiet(pair.b.prompt, pair.a.prompt)
+        served = exact or (vetoed is None and (similarity >= threshold or quiet))
+        learnable = exact or (vetoed is None and similarity >= bounded.FLOOR)
+        kind = "should-hit" if pair.same_answer else "trap"
+        counts[kind] += 1
+        counts[f"{kind} served"] += served
+        counts[f"{kind} let through at 0.65"] += learnable
+        if not pair.same_answer or served:
+            continue
+        if similarity < threshold - guards.quiet_margin:
+            cause = "under 0.65" if similarity < bounded.FLOOR else "0.65 to the band"
+        elif vetoed is not None:
+            cause = f"vetoed: {vetoed.guard}"
+        else:
+            cause = "band, not quiet"
+        counts[cause] += 1
+        if show:
+            print(f"{name} {pair.category} {similarity:.3f} {cause}\n  a: {pair.a.prompt}\n  b: {pair.b.prompt}")
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default=",".join(SETS), help="comma list of single-turn sets (dev split)")
+    parser.add_argument("--show", action="store_true", help="print each missed dev should-hit")
+    args = parser.parse_args()
+    settings = load_settings()
+    guards = GuardSet.default(quiet_margin=settings.guards_quiet_margin)
+    embedder = LocalEmbedder()
+    rows = {
+        name: causes(name, embedder, guards, settings.similarity_threshold, args.show) for name in args.sets.split(",")
+    }
+    vetoes = sorted({c for counts in rows.values() for c in counts if c.startswith("vetoed")})
+    columns = ["served", *CAUSES, *vetoes, "let through at 0.65", "traps served", "traps let through at 0.65"]
+    print("| dev split | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for name, counts in rows.items():
+        cells = [
+            f"{counts['should-hit served']}/{counts['should-hit']}",
+            *(str(counts[c]) for c in (*CAUSES, *vetoes)),
+            f"{counts['should-hit let through at 0.65']}/{counts['should-hit']}",
+            f"{counts['trap served']}/{counts['trap']}",
+            f"{counts['trap let through at 0.65']}/{counts['trap']}",
+        ]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
