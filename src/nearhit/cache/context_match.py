@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nearhit.cache import conversation, entry
+from nearhit.cache import conversation, entry, story
 from nearhit.cache.keys import normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import Candidate, LookupResult
@@ -38,12 +38,14 @@ def match(
     rejected = 0
     for doc_id, fields in rows:
         cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
-        if query.context is None and cached is None:
-            kept.append((doc_id, fields))
-            continue
         similarity = 0.0
         reason: str | None
-        if query.context is None or cached is None:
+        if query.context is None and cached is None:
+            reason = _alone_differs(query, fields)
+            if reason is None:
+                kept.append((doc_id, fields))
+                continue
+        elif query.context is None or cached is None:
             reason = "one side has earlier turns the answer depended on, the other has none"
         else:
             assert query.context_vector is not None
@@ -71,6 +73,15 @@ def match(
             result.rejected_by, result.rejection_reason = "context", reason
             result.similarity, result.distance = candidate_similarity, 1.0 - candidate_similarity
     return kept, matched, rejected, margins
+
+
+def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
+    """Why a question that stands alone after its earlier turns is not the cached one's (both asked after
+    turns: :func:`story.alone_differs`), or None."""
+    stored = conversation.Context.from_json(fields.get(entry.EARLIER, ""))
+    if query.earlier is None or stored is None:
+        return None
+    return story.alone_differs(query.earlier.turns, stored.turns)
 
 
 def _same_turns(query: conversation.Context, cached: conversation.Context) -> bool:

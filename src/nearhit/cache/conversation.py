@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nearhit.cache import constraints
+from nearhit.cache import constraints, story
+from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
 from nearhit.guards.stemming import stem
@@ -46,11 +47,6 @@ Turn = tuple[str, str]
 
 CONTEXT_THRESHOLD = 0.8
 """The least cosine similarity of two contexts' embeddings for them to be the same (tuned on dev)."""
-NEAR_IDENTICAL = 0.7
-"""Token similarity (difflib ratio) from which two histories are one history with a detail changed."""
-CONTAINED = 0.85
-"""The share of the shorter side's user words found in order in the other's from which a difference in the
-user's turns is a change, not a rewording."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
 ONE_QUESTION_THRESHOLD = 0.88
@@ -231,14 +227,9 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"), question, same_shape=shape)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
-    mine, theirs = _tokens(query.text), _tokens(cached.text)
-    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
-    if matcher.ratio() >= NEAR_IDENTICAL:
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "replace" and _has_content(mine[i1:i2]) and _has_content(theirs[j1:j2]):
-                return (
-                    f"a detail of the earlier turns changed: {' '.join(mine[i1:i2])!r} vs {' '.join(theirs[j1:j2])!r}"
-                )
+    detail = story.changed_detail(query.text, cached.text)
+    if detail is not None:
+        return detail
     if _ORDINAL.search(question) and _tokens(_said_by(query, "assistant")) != _tokens(_said_by(cached, "assistant")):
         return "the reply picks an option by its place, and the options offered differ"
     if _is_reply(question):

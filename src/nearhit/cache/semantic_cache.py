@@ -345,6 +345,7 @@ class SemanticCache(CacheAdmin):
                 cost_usd=cost_usd,
                 context=query.context.to_json() if query.context is not None else "",
                 context_vector=conversation.vector_text(context_vector) if context_vector is not None else "",
+                earlier=query.earlier.to_json() if query.earlier is not None else "",
             )
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.delete(key)  # an overwrite must not keep fields (or a TTL) of the old entry
