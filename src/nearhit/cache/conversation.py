@@ -94,6 +94,8 @@ _PRONOUNS = {
 }
 """Third-person pronouns by what they point at: a follow-up that exchanges one kind for another asks about
 another person or thing the earlier turns named."""
+_DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
+"""Words by which a question points at what was just said."""
 _LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
 """A label the earlier turns gave ("(a)", "part b", "question 2")."""
 _ORDINAL = re.compile(
@@ -230,6 +232,11 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     detail = story.changed_detail(query.text, cached.text)
     if detail is not None:
         return detail
+    if _pronoun_kinds(question) or _DEMONSTRATIVE.search(question):
+        # "What happens to them?" after "unused credits are worth ..." vs "those titles are worth ...".
+        detail = story.changed_detail(_last(query), _last(cached))
+        if detail is not None:
+            return f"the question points back at the assistant's last turn, where {detail}"
     if _ORDINAL.search(question) and _tokens(_said_by(query, "assistant")) != _tokens(_said_by(cached, "assistant")):
         return "the reply picks an option by its place, and the options offered differ"
     if _is_reply(question):

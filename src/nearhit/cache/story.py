@@ -29,6 +29,35 @@ CONTAINED = 0.85
 user's turns is a change, not a rewording."""
 
 _WORDS = re.compile(r"[\w']+")
+_THINGS = frozenset(
+    {
+        "name",
+        "number",
+        "time",
+        "times",
+        "date",
+        "city",
+        "country",
+        "town",
+        "area",
+        "location",
+        "place",
+        "amount",
+        "type",
+        "category",
+        "value",
+        "word",
+        "term",
+        "step",
+        "steps",
+        "method",
+        "process",
+        "details",
+    }
+)
+"""Nouns the question guards read as the framing of a question ("what's the name of ...", "how many steps")
+(``guards.lexicon.STOP_WORDS``), which in a story name the thing acted on: "change the name on my flight"
+is not "change the date of my flight"."""
 
 
 def changed_detail(mine: str, theirs: str) -> str | None:
@@ -94,4 +123,4 @@ def _said_by(turns: Sequence[Turn], role: str) -> str:
 
 
 def _has_content(tokens: Sequence[str]) -> bool:
-    return any(token not in STOP_WORDS for token in tokens)
+    return any(token not in STOP_WORDS or token in _THINGS for token in tokens)
