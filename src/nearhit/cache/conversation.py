@@ -53,6 +53,8 @@ ONE_QUESTION_THRESHOLD = 0.88
 """The least similarity of a conversation told as one question (:func:`told_as_one`) to a single question
 for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
 SWAPPED = 2
+SHORT_TURN = 6
+"""The most words of a turn that says nothing (:func:`says_nothing`): "Hi! What can I help with?"."""
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 
 _POINTS_BACK = re.compile(
@@ -178,6 +180,25 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     )
 
 
+def says_nothing(history: Sequence[Turn]) -> bool:
+    """Whether the earlier turns are only greetings and a topic announced ("Hello." "Hi! What can I help
+    with?", "Photography question." "Sure."): each turn short (``SHORT_TURN`` words at most), with at most
+    one word that is not small talk or a function word, no number, name, negation or constraint. The answer
+    then depends on the question alone, which is matched as a single question (and so a conversation that
+    tells the same story over turns finds it: :func:`told_as_one`)."""
+    return bool(history) and all(_empty_turn(content) for _, content in history)
+
+
+def _empty_turn(content: str) -> bool:
+    text = analyse(content)
+    if len(text.tokens) > SHORT_TURN or text.entities or _different_facts(content, ""):
+        return False
+    said = " ".join(text.tokens)
+    if _CORRECTION.search(said) or _CONSTRAINT.search(said):
+        return False
+    return len([word for word in _content(text.tokens) if not _SMALL_TALK.search(word)]) <= 1
+
+
 def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
     """The thing ``question`` names with "the" that the assistant's last turn spoke of, or None: "how long
     will the refund take?" right after "I've submitted the refund of the duplicate £29.99" asks about that
@@ -203,10 +224,17 @@ def split_statements(message: str) -> tuple[str, str]:
     return " ".join(sentences[:asked]), " ".join(sentences[asked:])
 
 
+def needs_no_context(question: str, history: Sequence[Turn]) -> bool:
+    """Whether ``question`` is answered the same whatever came before: it stands alone (:func:`standalone`)
+    or the turns before it say nothing (:func:`says_nothing`)."""
+    return standalone(question, history) or says_nothing(history)
+
+
 def context_of(history: Sequence[Turn], question: str) -> Context | None:
-    """The context to match ``question``'s conversation by, or None: no history, a standalone question, or
-    turns other than user and assistant text (tool calls are matched exactly, as before)."""
-    if not history or standalone(question, history):
+    """The context to match ``question``'s conversation by, or None: no history, a question that needs none
+    (:func:`needs_no_context`), or turns other than user and assistant text (tool calls are matched exactly,
+    as before)."""
+    if not history or needs_no_context(question, history):
         return None
     if any(role not in ("user", "assistant") for role, _ in history):
         return None

@@ -23,8 +23,8 @@ from nearhit.guards import GuardSet
 CONTEXT_CANDIDATES = 10
 """How many nearest questions a conversation's lookup compares contexts with."""
 ALONE_FLOOR = 0.45
-"""How near (the question alone) a single question must be for a conversation that missed to be told as one
-question and embedded again: below it nothing there can be the same story (the least on dev: 0.50)."""
+"""How near (the question alone, or else the earlier turns) a single question must be for a conversation that
+missed to be told as one question and embedded again: below it nothing there can be the same story."""
 
 
 def neighbours(query: Lookup, candidates: int) -> int:
@@ -52,14 +52,29 @@ async def as_one_question(
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     async with cache._redis_errors():
-        near = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, 1))
-        if not near or entry.similarity(near[0][1]) < ALONE_FLOOR:
+        if not await _near(cache, spec, query):
             return
         (vector,) = await cache.embeddings.embed([normalise(told)], spec.keys)
         rows = await cache._knn(spec, _alone_knn(cache, vector, spec, query.alone, candidates))
     matched = context_match.as_one_question(result, told, rows, guards)
     if matched is not None:
         result.context = matched
+
+
+async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup) -> bool:
+    """Whether a single question of the scope is within ``ALONE_FLOOR`` of the question alone or, failing
+    that, of the earlier turns: "How do I enable it?" is near nothing, the turns before it ("I want to
+    secure my Epic Games account") are near the single question that asks it all. One KNN, two at most."""
+    assert query.alone is not None
+    for vector in (query.vector, query.context_vector):
+        if vector is None:
+            continue
+        near = await cache._knn(spec, _alone_knn(cache, vector, spec, query.alone, 1))
+        if not near:
+            return False
+        if entry.similarity(near[0][1]) >= ALONE_FLOOR:
+            return True
+    return False
 
 
 def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:

@@ -73,7 +73,7 @@ class AskRequest:
             search = [*conversation, *answers]
         elif self.context() is not None:
             search = [*conversation, *answers, CONTEXT_MARKER]
-        elif turns and self._plain_history() and conversation_module.standalone(self.prompt, self._turns()):
+        elif turns and self._plain_history() and conversation_module.needs_no_context(self.prompt, self._turns()):
             search = [*conversation, *answers]
         return Scope.build(
             model=model,
