@@ -98,6 +98,7 @@ _PRONOUNS = {
 another person or thing the earlier turns named."""
 _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
 """Words by which a question points at what was just said."""
+_FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
 """A label the earlier turns gave ("(a)", "part b", "question 2")."""
 _ORDINAL = re.compile(
@@ -183,20 +184,23 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
 def says_nothing(history: Sequence[Turn]) -> bool:
     """Whether the earlier turns are only greetings and a topic announced ("Hello." "Hi! What can I help
     with?", "Photography question." "Sure."): each turn short (``SHORT_TURN`` words at most), with at most
-    one word that is not small talk or a function word, no number, name, negation or constraint. The answer
-    then depends on the question alone, which is matched as a single question (and so a conversation that
-    tells the same story over turns finds it: :func:`told_as_one`)."""
+    one word that is not small talk or a function word (and then not about the asker: "I have a cat." says
+    something), no number, name, negation or constraint. The answer then depends on the question alone,
+    which is matched as a single question (and so a conversation that tells the same story over turns finds
+    it: :func:`told_as_one`)."""
     return bool(history) and all(_empty_turn(content) for _, content in history)
 
 
-def _empty_turn(content: str) -> bool:
-    text = analyse(content)
-    if len(text.tokens) > SHORT_TURN or text.entities or _different_facts(content, ""):
+def _empty_turn(turn: str) -> bool:
+    text = analyse(turn)
+    if len(text.tokens) > SHORT_TURN or text.entities or _different_facts(turn, ""):
         return False
     said = " ".join(text.tokens)
     if _CORRECTION.search(said) or _CONSTRAINT.search(said):
         return False
-    return len([word for word in _content(text.tokens) if not _SMALL_TALK.search(word)]) <= 1
+    content = [word for word in _content(text.tokens) if not _SMALL_TALK.search(word)]
+    # "Photography question." announces a topic; "I have a cat." tells something about the asker.
+    return not content or (len(content) == 1 and not _FIRST_PERSON.intersection(text.tokens))
 
 
 def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
