@@ -264,3 +264,12 @@ async def test_turns_that_say_nothing_leave_a_single_question_a_story_told_over_
     document = await served(live, story_told, "Two-factor authentication. How do I turn it on?")
     assert document["match"] == "semantic", document
     assert document["context"]["told_as_one"].endswith("How do I turn it on?"), document
+
+
+async def test_a_story_and_a_single_question_that_both_negate_something_share_an_answer(live: LiveServer) -> None:
+    """ "so they're not just blurry streaks" and "with no detail": a negation on each side is no negation
+    added; the guards still judge the story against the question."""
+    await served(live, [], "How do I photograph fireworks with my phone so they're not just blurry streaks of light?")
+    trying = turns("I'm photographing fireworks with my phone.", "How are the photos turning out?")
+    document = await served(live, trying, "They come out as blurry streaks of light with no detail. How do I fix that?")
+    assert document["match"] == "semantic", document

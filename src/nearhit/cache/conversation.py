@@ -98,6 +98,7 @@ _PRONOUNS = {
 another person or thing the earlier turns named."""
 _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
 """Words by which a question points at what was just said."""
+_NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
 """A label the earlier turns gave ("(a)", "part b", "question 2")."""
@@ -307,7 +308,11 @@ def states_more(mine: str, theirs: str) -> str | None:
     facts = _different_facts(mine, theirs)
     if facts is not None:
         return f"one side states other facts: {facts}"
-    only = " ".join(sorted(set(_tokens(mine)) ^ set(_tokens(theirs))))
+    a, b = set(_tokens(mine)), set(_tokens(theirs))
+    differing = a ^ b
+    if a & _NEGATIONS and b & _NEGATIONS:
+        differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
+    only = " ".join(sorted(differing))
     found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
     if found is not None:
         return f"one side says {found.group(0)!r}, the other does not"
