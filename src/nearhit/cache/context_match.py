@@ -2,10 +2,15 @@
 
 An entry stored with a context (the turns its answer depended on) may answer only a query whose context
 matches it (:func:`conversation.differs`); an entry without one answers only a query without one, or a
-conversation that, told as one question, asks what it asks (:func:`as_one_question`).
+conversation that, told as one question, asks what it asks (:func:`as_one_question`). An entry of a question
+that stands alone after earlier turns keeps them too: the same story with a detail changed is another question
+(:func:`nearhit.cache.story.alone_differs`). The context's embedding is stored as text (:func:`vector_text`).
 """
 
 from __future__ import annotations
+
+import base64
+import binascii
 
 import numpy as np
 
@@ -49,7 +54,7 @@ def match(
             reason = "one side has earlier turns the answer depended on, the other has none"
         else:
             assert query.context_vector is not None
-            stored = conversation.vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
+            stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
             similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
             reason = conversation.differs(query.prompt, query.context, cached, similarity)
             reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
@@ -120,3 +125,19 @@ def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSe
         result.rejected_by = result.rejection_reason = None
         return {"turns": [], "similarity": similarity, "told_as_one": told}
     return None
+
+
+def vector_text(vector: np.ndarray) -> str:
+    """A context's embedding as stored with its entry (base64 of float32)."""
+    return base64.b64encode(vector.astype(np.float32).tobytes()).decode("ascii")
+
+
+def vector_of(text: str, dimension: int) -> np.ndarray | None:
+    """The stored embedding back, or None when absent, unreadable or of another size."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw or len(raw) != 4 * dimension:
+        return None
+    return np.frombuffer(raw, dtype=np.float32)

@@ -24,16 +24,12 @@ compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation
 
 from __future__ import annotations
 
-import base64
-import binascii
 import difflib
 import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from nearhit.cache import constraints, story
 from nearhit.cache.story import CONTAINED
@@ -53,9 +49,9 @@ ONE_QUESTION_THRESHOLD = 0.88
 """The least similarity of a conversation told as one question (:func:`told_as_one`) to a single question
 for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
 SWAPPED = 2
+"""At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 SHORT_TURN = 6
 """The most words of a turn that says nothing (:func:`says_nothing`): "Hi! What can I help with?"."""
-"""At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -107,39 +103,11 @@ _ORDINAL = re.compile(
     re.IGNORECASE,
 )
 """A reply that picks an offered option by its place ("the second one", "option 2")."""
-_REPLY_WORDS = frozenset(
-    {
-        "yes",
-        "yeah",
-        "yep",
-        "yup",
-        "please",
-        "ok",
-        "okay",
-        "sure",
-        "go",
-        "ahead",
-        "on",
-        "then",
-        "do",
-        "it",
-        "that",
-        "thanks",
-        "thank",
-        "you",
-        "fine",
-        "no",
-        "nope",
-        "sounds",
-        "good",
-        "great",
-        "perfect",
-        "lets",
-        "let",
-        "us",
-        "with",
-    }
+_REPLY_WORD = re.compile(
+    r"yes|yeah|yep|yup|please|ok|okay|sure|go|ahead|on|then|do|it|that|thanks|thank|you|fine|no|nope|sounds|good|"
+    r"great|perfect|lets|let|us|with"
 )
+"""The words a bare reply ("yes please", "ok go ahead") is made of."""
 
 
 @dataclass(frozen=True)
@@ -409,7 +377,7 @@ def _has_content(tokens: Sequence[str]) -> bool:
 
 
 def _is_reply(question: str) -> bool:
-    return all(token in _REPLY_WORDS for token in _tokens(question))
+    return all(_REPLY_WORD.fullmatch(token) for token in _tokens(question))
 
 
 def _different_facts(mine: str, theirs: str) -> str | None:
@@ -424,19 +392,3 @@ def _different_facts(mine: str, theirs: str) -> str | None:
     if names_a and names_b:
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
-
-
-def vector_text(vector: np.ndarray) -> str:
-    """A context's embedding as stored with its entry (base64 of float32)."""
-    return base64.b64encode(vector.astype(np.float32).tobytes()).decode("ascii")
-
-
-def vector_of(text: str, dimension: int) -> np.ndarray | None:
-    """The stored embedding back, or None when absent, unreadable or of another size."""
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if not raw or len(raw) != 4 * dimension:
-        return None
-    return np.frombuffer(raw, dtype=np.float32)

@@ -23,7 +23,7 @@ import numpy as np
 from redis.asyncio.cluster import RedisCluster
 
 from nearhit import tracing, validate
-from nearhit.cache import bounded, choose, context_match, conversation, conversation_lookup, entry
+from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads
@@ -344,7 +344,7 @@ class SemanticCache(CacheAdmin):
                 ttl=ttl,
                 cost_usd=cost_usd,
                 context=query.context.to_json() if query.context is not None else "",
-                context_vector=conversation.vector_text(context_vector) if context_vector is not None else "",
+                context_vector=context_match.vector_text(context_vector) if context_vector is not None else "",
                 earlier=query.earlier.to_json() if query.earlier is not None else "",
             )
             async with self.redis.pipeline(transaction=True) as pipe:
