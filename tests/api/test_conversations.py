@@ -196,3 +196,80 @@ async def test_a_follow_up_about_another_person_or_part_named_earlier_misses(liv
         document = await served(live, history, other)
         assert document["match"] is None, (other, document)
         assert (await served(live, history, asked))["match"] == "exact"
+
+
+GROWING = turns("I'm growing chillies in pots on my balcony in Oslo.", "Lovely, chillies like warmth and sun.")
+PLANTING = "Is early May a good time to plant chillies outdoors?"
+
+
+def growing(user: str) -> Turns:
+    return turns(user, GROWING[1]["content"])
+
+
+async def test_a_question_that_stands_alone_after_the_same_story_with_a_detail_changed_misses(
+    live: LiveServer,
+) -> None:
+    """A question that stands alone is matched as a single question, but when both were asked after one story
+    told with a detail changed (another place, a condition, another thing), the story decides the answer.
+    The same story with colour added still hits."""
+    await served(live, GROWING, PLANTING)
+    colour = await served(
+        live, growing("I'm growing chillies in pots on my balcony in Oslo, my neighbours are jealous."), PLANTING
+    )
+    assert colour["match"] == "semantic", colour
+    for name, user in {
+        "place": "I'm growing chillies in pots on my balcony in Madrid.",
+        "condition": "I'm growing chillies in pots on my balcony in Oslo. I use a wheelchair.",
+        "thing": "I'm growing chillies in pots in my greenhouse in Oslo.",
+    }.items():
+        document = await served(live, growing(user), PLANTING)
+        assert document["match"] is None and document["rejected_by"] == "context", (name, document)
+        assert "the same story with a detail changed" in document["rejection_reason"], (name, document)
+
+
+async def test_a_follow_up_pointing_back_at_a_detail_the_assistant_exchanged_misses(live: LiveServer) -> None:
+    """ "What happens to them?": after user turns told apart but alike (the same context by meaning), "them" is
+    what the assistant's last turn spoke of; that turn exchanging its detail makes another question."""
+    asked = "What happens to them if I cancel?"
+    cached = turns(
+        "I have a PageTurn Plus audiobook membership with 3 unused credits.",
+        "Got it, unused credits are worth keeping an eye on.",
+    )
+    await served(live, cached, asked)
+    reworded = turns(
+        "My PageTurn Plus audiobook membership still has 3 credits I haven't used.",
+        "Got it, unused credits are worth keeping an eye on.",
+    )
+    assert (await served(live, reworded, asked))["match"] == "semantic"
+    exchanged = turns(
+        "On my PageTurn Plus audiobook membership I have 3 audiobooks I bought with credits.",
+        "Got it, those audiobooks are worth keeping an eye on.",
+    )
+    document = await served(live, exchanged, asked)
+    assert document["match"] is None and document["rejected_by"] == "context", document
+    assert "assistant's last turn" in document["rejection_reason"], document
+
+
+async def test_turns_that_say_nothing_leave_a_single_question_a_story_told_over_turns_finds(
+    live: LiveServer,
+) -> None:
+    """A greeting before the question ("Hello." "Hi! What can I help with?") is no context: the question is
+    stored as a single question, and a conversation telling the same story over turns is served by it, even
+    when its last question alone ("How do I turn it on?") is near nothing."""
+    asked = "How do I turn on two-factor authentication for my Steam account?"
+    await served(live, turns("Hello.", "Hi! What can I help with?"), asked)
+    story_told = turns(
+        "I play games on Steam and want to make my account more secure.", "Good idea. What do you have in mind?"
+    )
+    document = await served(live, story_told, "Two-factor authentication. How do I turn it on?")
+    assert document["match"] == "semantic", document
+    assert document["context"]["told_as_one"].endswith("How do I turn it on?"), document
+
+
+async def test_a_story_and_a_single_question_that_both_negate_something_share_an_answer(live: LiveServer) -> None:
+    """ "so they're not just blurry streaks" and "with no detail": a negation on each side is no negation
+    added; the guards still judge the story against the question."""
+    await served(live, [], "How do I photograph fireworks with my phone so they're not just blurry streaks of light?")
+    trying = turns("I'm photographing fireworks with my phone.", "How are the photos turning out?")
+    document = await served(live, trying, "They come out as blurry streaks of light with no detail. How do I fix that?")
+    assert document["match"] == "semantic", document

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nearhit.cache.context_match import vector_of, vector_text
 from nearhit.cache.conversation import (
     Context,
     context_of,
@@ -15,8 +16,6 @@ from nearhit.cache.conversation import (
     standalone,
     states_more,
     told_as_one,
-    vector_of,
-    vector_text,
 )
 
 FLIXORA = Context(

@@ -2,14 +2,19 @@
 
 An entry stored with a context (the turns its answer depended on) may answer only a query whose context
 matches it (:func:`conversation.differs`); an entry without one answers only a query without one, or a
-conversation that, told as one question, asks what it asks (:func:`as_one_question`).
+conversation that, told as one question, asks what it asks (:func:`as_one_question`). An entry of a question
+that stands alone after earlier turns keeps them too: the same story with a detail changed is another question
+(:func:`nearhit.cache.story.alone_differs`). The context's embedding is stored as text (:func:`vector_text`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 import numpy as np
 
-from nearhit.cache import conversation, entry
+from nearhit.cache import conversation, entry, story
 from nearhit.cache.keys import normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import Candidate, LookupResult
@@ -38,16 +43,18 @@ def match(
     rejected = 0
     for doc_id, fields in rows:
         cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
-        if query.context is None and cached is None:
-            kept.append((doc_id, fields))
-            continue
         similarity = 0.0
         reason: str | None
-        if query.context is None or cached is None:
+        if query.context is None and cached is None:
+            reason = _alone_differs(query, fields)
+            if reason is None:
+                kept.append((doc_id, fields))
+                continue
+        elif query.context is None or cached is None:
             reason = "one side has earlier turns the answer depended on, the other has none"
         else:
             assert query.context_vector is not None
-            stored = conversation.vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
+            stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
             similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
             reason = conversation.differs(query.prompt, query.context, cached, similarity)
             reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
@@ -71,6 +78,15 @@ def match(
             result.rejected_by, result.rejection_reason = "context", reason
             result.similarity, result.distance = candidate_similarity, 1.0 - candidate_similarity
     return kept, matched, rejected, margins
+
+
+def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
+    """Why a question that stands alone after its earlier turns is not the cached one's (both asked after
+    turns: :func:`story.alone_differs`), or None."""
+    stored = conversation.Context.from_json(fields.get(entry.EARLIER, ""))
+    if query.earlier is None or stored is None:
+        return None
+    return story.alone_differs(query.earlier.turns, stored.turns)
 
 
 def _same_turns(query: conversation.Context, cached: conversation.Context) -> bool:
@@ -109,3 +125,19 @@ def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSe
         result.rejected_by = result.rejection_reason = None
         return {"turns": [], "similarity": similarity, "told_as_one": told}
     return None
+
+
+def vector_text(vector: np.ndarray) -> str:
+    """A context's embedding as stored with its entry (base64 of float32)."""
+    return base64.b64encode(vector.astype(np.float32).tobytes()).decode("ascii")
+
+
+def vector_of(text: str, dimension: int) -> np.ndarray | None:
+    """The stored embedding back, or None when absent, unreadable or of another size."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw or len(raw) != 4 * dimension:
+        return None
+    return np.frombuffer(raw, dtype=np.float32)

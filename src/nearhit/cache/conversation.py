@@ -24,8 +24,6 @@ compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation
 
 from __future__ import annotations
 
-import base64
-import binascii
 import difflib
 import json
 import re
@@ -33,9 +31,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from nearhit.cache import constraints
+from nearhit.cache import constraints, story
+from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
 from nearhit.guards.stemming import stem
@@ -46,11 +43,6 @@ Turn = tuple[str, str]
 
 CONTEXT_THRESHOLD = 0.8
 """The least cosine similarity of two contexts' embeddings for them to be the same (tuned on dev)."""
-NEAR_IDENTICAL = 0.7
-"""Token similarity (difflib ratio) from which two histories are one history with a detail changed."""
-CONTAINED = 0.85
-"""The share of the shorter side's user words found in order in the other's from which a difference in the
-user's turns is a change, not a rewording."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
 ONE_QUESTION_THRESHOLD = 0.88
@@ -58,6 +50,8 @@ ONE_QUESTION_THRESHOLD = 0.88
 for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
+SHORT_TURN = 6
+"""The most words of a turn that says nothing (:func:`says_nothing`): "Hi! What can I help with?"."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -98,6 +92,10 @@ _PRONOUNS = {
 }
 """Third-person pronouns by what they point at: a follow-up that exchanges one kind for another asks about
 another person or thing the earlier turns named."""
+_DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
+"""Words by which a question points at what was just said."""
+_NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
+_FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
 """A label the earlier turns gave ("(a)", "part b", "question 2")."""
 _ORDINAL = re.compile(
@@ -105,39 +103,11 @@ _ORDINAL = re.compile(
     re.IGNORECASE,
 )
 """A reply that picks an offered option by its place ("the second one", "option 2")."""
-_REPLY_WORDS = frozenset(
-    {
-        "yes",
-        "yeah",
-        "yep",
-        "yup",
-        "please",
-        "ok",
-        "okay",
-        "sure",
-        "go",
-        "ahead",
-        "on",
-        "then",
-        "do",
-        "it",
-        "that",
-        "thanks",
-        "thank",
-        "you",
-        "fine",
-        "no",
-        "nope",
-        "sounds",
-        "good",
-        "great",
-        "perfect",
-        "lets",
-        "let",
-        "us",
-        "with",
-    }
+_REPLY_WORD = re.compile(
+    r"yes|yeah|yep|yup|please|ok|okay|sure|go|ahead|on|then|do|it|that|thanks|thank|you|fine|no|nope|sounds|good|"
+    r"great|perfect|lets|let|us|with"
 )
+"""The words a bare reply ("yes please", "ok go ahead") is made of."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +150,28 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     )
 
 
+def says_nothing(history: Sequence[Turn]) -> bool:
+    """Whether the earlier turns are only greetings and a topic announced ("Hello." "Hi! What can I help
+    with?", "Photography question." "Sure."): each turn short (``SHORT_TURN`` words at most), with at most
+    one word that is not small talk or a function word (and then not about the asker: "I have a cat." says
+    something), no number, name, negation or constraint. The answer then depends on the question alone,
+    which is matched as a single question (and so a conversation that tells the same story over turns finds
+    it: :func:`told_as_one`)."""
+    return bool(history) and all(_empty_turn(content) for _, content in history)
+
+
+def _empty_turn(turn: str) -> bool:
+    text = analyse(turn)
+    if len(text.tokens) > SHORT_TURN or text.entities or _different_facts(turn, ""):
+        return False
+    said = " ".join(text.tokens)
+    if _CORRECTION.search(said) or _CONSTRAINT.search(said):
+        return False
+    content = [word for word in _content(text.tokens) if not _SMALL_TALK.search(word)]
+    # "Photography question." announces a topic; "I have a cat." tells something about the asker.
+    return not content or (len(content) == 1 and not _FIRST_PERSON.intersection(text.tokens))
+
+
 def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
     """The thing ``question`` names with "the" that the assistant's last turn spoke of, or None: "how long
     will the refund take?" right after "I've submitted the refund of the duplicate £29.99" asks about that
@@ -205,10 +197,17 @@ def split_statements(message: str) -> tuple[str, str]:
     return " ".join(sentences[:asked]), " ".join(sentences[asked:])
 
 
+def needs_no_context(question: str, history: Sequence[Turn]) -> bool:
+    """Whether ``question`` is answered the same whatever came before: it stands alone (:func:`standalone`)
+    or the turns before it say nothing (:func:`says_nothing`)."""
+    return standalone(question, history) or says_nothing(history)
+
+
 def context_of(history: Sequence[Turn], question: str) -> Context | None:
-    """The context to match ``question``'s conversation by, or None: no history, a standalone question, or
-    turns other than user and assistant text (tool calls are matched exactly, as before)."""
-    if not history or standalone(question, history):
+    """The context to match ``question``'s conversation by, or None: no history, a question that needs none
+    (:func:`needs_no_context`), or turns other than user and assistant text (tool calls are matched exactly,
+    as before)."""
+    if not history or needs_no_context(question, history):
         return None
     if any(role not in ("user", "assistant") for role, _ in history):
         return None
@@ -231,14 +230,14 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"), question, same_shape=shape)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
-    mine, theirs = _tokens(query.text), _tokens(cached.text)
-    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
-    if matcher.ratio() >= NEAR_IDENTICAL:
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "replace" and _has_content(mine[i1:i2]) and _has_content(theirs[j1:j2]):
-                return (
-                    f"a detail of the earlier turns changed: {' '.join(mine[i1:i2])!r} vs {' '.join(theirs[j1:j2])!r}"
-                )
+    detail = story.changed_detail(query.text, cached.text)
+    if detail is not None:
+        return detail
+    if _pronoun_kinds(question) or _DEMONSTRATIVE.search(question):
+        # "What happens to them?" after "unused credits are worth ..." vs "those titles are worth ...".
+        detail = story.changed_detail(_last(query), _last(cached))
+        if detail is not None:
+            return f"the question points back at the assistant's last turn, where {detail}"
     if _ORDINAL.search(question) and _tokens(_said_by(query, "assistant")) != _tokens(_said_by(cached, "assistant")):
         return "the reply picks an option by its place, and the options offered differ"
     if _is_reply(question):
@@ -277,7 +276,11 @@ def states_more(mine: str, theirs: str) -> str | None:
     facts = _different_facts(mine, theirs)
     if facts is not None:
         return f"one side states other facts: {facts}"
-    only = " ".join(sorted(set(_tokens(mine)) ^ set(_tokens(theirs))))
+    a, b = set(_tokens(mine)), set(_tokens(theirs))
+    differing = a ^ b
+    if a & _NEGATIONS and b & _NEGATIONS:
+        differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
+    only = " ".join(sorted(differing))
     found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
     if found is not None:
         return f"one side says {found.group(0)!r}, the other does not"
@@ -374,7 +377,7 @@ def _has_content(tokens: Sequence[str]) -> bool:
 
 
 def _is_reply(question: str) -> bool:
-    return all(token in _REPLY_WORDS for token in _tokens(question))
+    return all(_REPLY_WORD.fullmatch(token) for token in _tokens(question))
 
 
 def _different_facts(mine: str, theirs: str) -> str | None:
@@ -389,19 +392,3 @@ def _different_facts(mine: str, theirs: str) -> str | None:
     if names_a and names_b:
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
-
-
-def vector_text(vector: np.ndarray) -> str:
-    """A context's embedding as stored with its entry (base64 of float32)."""
-    return base64.b64encode(vector.astype(np.float32).tobytes()).decode("ascii")
-
-
-def vector_of(text: str, dimension: int) -> np.ndarray | None:
-    """The stored embedding back, or None when absent, unreadable or of another size."""
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if not raw or len(raw) != 4 * dimension:
-        return None
-    return np.frombuffer(raw, dtype=np.float32)

@@ -20,6 +20,7 @@ DISTANCE = "vector_distance"
 """What the KNN query adds to each row: the cosine distance (similarity = 1 - distance)."""
 CONTEXT = "context"
 CONTEXT_VECTOR = "context_vector"
+EARLIER = "earlier"
 """Read back with each KNN row, so the context is compared without a second round trip (text: the query
 reply is decoded as text, which raw vector bytes would not survive)."""
 TENANT_ID = "tenant_id"
@@ -55,6 +56,7 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField("ttl", 5),
     EntryField(CONTEXT, 0, returned=True),  # a conversation's earlier turns as JSON; absent for a single question
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their embedding, base64 float32; absent likewise
+    EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
     EntryField(VECTOR, None, index="vector"),
 )
 RETURNED = tuple(f.name for f in FIELDS if f.returned)
@@ -82,6 +84,7 @@ def to_hash(
     cost_usd: float | None = None,
     context: str = "",
     context_vector: str = "",
+    earlier: str = "",
 ) -> dict[str, str | bytes | int | float]:
     """The hash an entry is written as (values checked by the caller)."""
     mapping: dict[str, str | bytes | int | float] = {
@@ -100,6 +103,7 @@ def to_hash(
         "ttl": ttl or 0,
         CONTEXT: context,
         CONTEXT_VECTOR: context_vector,
+        EARLIER: earlier,
         VECTOR: vector,
     }
     return mapping

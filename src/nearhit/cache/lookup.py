@@ -29,6 +29,9 @@ class Lookup:
     alone: Scope | None = None
     """Where single questions of this scope are searched: a conversation that finds no entry of its own may
     be served by one of them that asks, in one message, what it asks over several (None: not looked for)."""
+    earlier: Context | None = None
+    """The earlier turns of a question that stands alone after them (no context to match by meaning): stored
+    with its entry, so the same story told with a detail changed is told apart (:func:`story.alone_differs`)."""
 
     @property
     def context_text(self) -> str:
@@ -45,6 +48,7 @@ class Lookup:
         parsed: bool = False,
         context: Context | None = None,
         alone: Scope | None = None,
+        earlier: Context | None = None,
     ) -> Lookup:
         """Check ``prompt`` (:func:`nearhit.validate.prompt`) and normalise it: the one place either happens.
 
@@ -54,4 +58,4 @@ class Lookup:
             checked = validate.prompt_length(prompt, max_chars)
         else:
             checked = validate.prompt(prompt, max_chars)
-        return cls(checked, normalise(checked), scope, context=context, alone=alone)
+        return cls(checked, normalise(checked), scope, context=context, alone=alone, earlier=earlier)

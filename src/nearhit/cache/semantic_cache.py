@@ -23,13 +23,13 @@ import numpy as np
 from redis.asyncio.cluster import RedisCluster
 
 from nearhit import tracing, validate
-from nearhit.cache import bounded, choose, context_match, conversation, entry
+from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
-from nearhit.cache.keys import Scope, normalise
+from nearhit.cache.keys import Scope
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, Candidate, LookupResult, Probe
@@ -43,13 +43,6 @@ Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
 Accept = Callable[[CachedAnswer], Refusal | None]
 """The caller's own conditions on a hit (an entry's age, its length): None takes it, a refusal makes it a miss."""
-
-
-CONTEXT_CANDIDATES = 10
-"""How many nearest questions a conversation's lookup compares contexts with."""
-ALONE_FLOOR = 0.45
-"""How near (the question alone) a single question must be for a conversation that missed to be told as one
-question and embedded again: below it nothing there can be the same story (the least on dev: 0.50)."""
 
 
 class SemanticCache(CacheAdmin):
@@ -150,8 +143,7 @@ class SemanticCache(CacheAdmin):
             result.embedding = vector.tolist()
 
             stage = time.perf_counter()
-            # The same question ends many conversations ("yes please"): look further when contexts decide.
-            k = self.candidates if query.context is None else max(self.candidates, CONTEXT_CANDIDATES)
+            k = conversation_lookup.neighbours(query, self.candidates)
             knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k)
             with tracing.span("cache.knn", index=spec.name, k=k) as span:
                 rows, labelled = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
@@ -209,7 +201,9 @@ class SemanticCache(CacheAdmin):
             result.context = contexts[result.answer.doc_id]
         if not result.hit and query.alone is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
-            await self._as_one_question(result, query, spec, self.guards)
+            await conversation_lookup.as_one_question(
+                self, result, query, spec, guards=self.guards, candidates=self.candidates
+            )
             result.timings_ms["as_one_question"] = _ms_since(stage)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
@@ -219,30 +213,6 @@ class SemanticCache(CacheAdmin):
         """The prior evidence for the judge the cache runs now (``cache.prior``), added to the index's labels when
         a question asked alone is bounded (the prior was counted on single questions, not conversations)."""
         return self.prior(self.guards, self.decision)
-
-    async def _as_one_question(
-        self, result: LookupResult, query: Lookup, spec: idx.IndexSpec, guards: GuardSet | None
-    ) -> None:
-        """A conversation that found no entry of its own, told as one question (its user turns, then its
-        question) and searched among the single questions of its scope (``query.alone``): "I'm going to
-        Mexico." "It's a Chase Sapphire." "Any fees there?" is what one message asking it all asks. Only on
-        a miss, so a hit or an identical history costs nothing more; then one KNN by the question alone, and
-        only if a single question is near it (``ALONE_FLOOR``), one embedding and one KNN more. Not under a
-        wrong-hit bound, whose evidence is kept per question, not per story."""
-        assert query.context is not None and query.alone is not None and query.vector is not None
-        told = conversation.told_as_one(query.context, query.prompt)
-        async with self._redis_errors():
-            near = await self._knn(spec, self._alone_knn(query.vector, spec, query.alone, 1))
-            if not near or entry.similarity(near[0][1]) < ALONE_FLOOR:
-                return
-            (vector,) = await self.embeddings.embed([normalise(told)], spec.keys)
-            rows = await self._knn(spec, self._alone_knn(vector, spec, query.alone, self.candidates))
-        matched = context_match.as_one_question(result, told, rows, guards)
-        if matched is not None:
-            result.context = matched
-
-    def _alone_knn(self, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
-        return idx.scoped_knn(self.spec, spec.name, alone.search_id, k).command(vector.tobytes())
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: list[Any]
@@ -377,7 +347,8 @@ class SemanticCache(CacheAdmin):
                 ttl=ttl,
                 cost_usd=cost_usd,
                 context=query.context.to_json() if query.context is not None else "",
-                context_vector=conversation.vector_text(context_vector) if context_vector is not None else "",
+                context_vector=context_match.vector_text(context_vector) if context_vector is not None else "",
+                earlier=query.earlier.to_json() if query.earlier is not None else "",
             )
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.delete(key)  # an overwrite must not keep fields (or a TTL) of the old entry

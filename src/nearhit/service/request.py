@@ -73,7 +73,7 @@ class AskRequest:
             search = [*conversation, *answers]
         elif self.context() is not None:
             search = [*conversation, *answers, CONTEXT_MARKER]
-        elif turns and self._plain_history() and conversation_module.standalone(self.prompt, self._turns()):
+        elif turns and self._plain_history() and conversation_module.needs_no_context(self.prompt, self._turns()):
             search = [*conversation, *answers]
         return Scope.build(
             model=model,
@@ -93,6 +93,13 @@ class AskRequest:
             return None
         return conversation_module.context_of(self._turns(), self.prompt)
 
+    def earlier(self) -> conversation_module.Context | None:
+        """The earlier turns of a question that stands alone after them (plain user and assistant turns), kept
+        with its entry so that the same story with a detail changed is another question; else None."""
+        if self.prompt_role != "user" or not self.history or not self._plain_history():
+            return None
+        return conversation_module.Context(tuple(self._turns())) if self.context() is None else None
+
     def _turns(self) -> list[tuple[str, str]]:
         return [(m.role, m.content) for m in self.history]
 
@@ -109,7 +116,16 @@ class AskRequest:
         view = self._as_looked_up()
         context = view.context()
         alone = view.scope(model, alone=True) if context is not None else None
-        query = Lookup.of(view.prompt, view.scope(model), max_prompt_chars, parsed=parsed, context=context, alone=alone)
+        earlier = view.earlier() if context is None else None
+        query = Lookup.of(
+            view.prompt,
+            view.scope(model),
+            max_prompt_chars,
+            parsed=parsed,
+            context=context,
+            alone=alone,
+            earlier=earlier,
+        )
         return replace(self, query=query)
 
     def _as_looked_up(self) -> AskRequest:

@@ -1,0 +1,81 @@
+"""The steps a conversation's lookup takes beyond a single question's: how many neighbours it compares
+contexts with, and, when it found no entry of its own, the search among its scope's single questions for
+one that asks, in one message, what the conversation asks over several (:func:`as_one_question`).
+
+Kept apart from :mod:`nearhit.cache.semantic_cache`, whose request path calls them, so that path stays one
+readable function and the conversation rules live beside :mod:`nearhit.cache.context_match`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nearhit.cache import context_match, conversation, entry
+from nearhit.cache import index as idx
+from nearhit.cache.base import CacheBase
+from nearhit.cache.keys import Scope, normalise
+from nearhit.cache.lookup import Lookup
+from nearhit.cache.results import LookupResult
+from nearhit.guards import GuardSet
+
+CONTEXT_CANDIDATES = 10
+"""How many nearest questions a conversation's lookup compares contexts with."""
+ALONE_FLOOR = 0.45
+"""How near (the question alone, or else the earlier turns) a single question must be for a conversation that
+missed to be told as one question and embedded again: below it nothing there can be the same story."""
+
+
+def neighbours(query: Lookup, candidates: int) -> int:
+    """How many neighbours the KNN returns: the same question ends many conversations ("yes please"), so
+    when contexts decide, look further than for a single question."""
+    return candidates if query.context is None else max(candidates, CONTEXT_CANDIDATES)
+
+
+async def as_one_question(
+    cache: CacheBase,
+    result: LookupResult,
+    query: Lookup,
+    spec: idx.IndexSpec,
+    *,
+    guards: GuardSet | None,
+    candidates: int,
+) -> None:
+    """A conversation that found no entry of its own, told as one question (its user turns, then its
+    question) and searched among the single questions of its scope (``query.alone``): "I'm going to
+    Mexico." "It's a Chase Sapphire." "Any fees there?" is what one message asking it all asks. Only on
+    a miss, so a hit or an identical history costs nothing more; then one KNN by the question alone, and
+    only if a single question is near it (``ALONE_FLOOR``), one embedding and one KNN more. Not under a
+    wrong-hit bound, whose evidence is kept per question, not per story. ``candidates``: how many single
+    questions the told text is compared with."""
+    assert query.context is not None and query.alone is not None and query.vector is not None
+    told = conversation.told_as_one(query.context, query.prompt)
+    async with cache._redis_errors():
+        if not await _near(cache, spec, query):
+            return
+        (vector,) = await cache.embeddings.embed([normalise(told)], spec.keys)
+        rows = await cache._knn(spec, _alone_knn(cache, vector, spec, query.alone, candidates))
+    matched = context_match.as_one_question(result, told, rows, guards)
+    if matched is not None:
+        result.context = matched
+
+
+async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup) -> bool:
+    """Whether a single question of the scope is within ``ALONE_FLOOR`` of the question alone or, failing
+    that, of the earlier turns: "How do I enable it?" is near nothing, the turns before it ("I want to
+    secure my Epic Games account") are near the single question that asks it all. One KNN, two at most."""
+    assert query.alone is not None
+    for vector in (query.vector, query.context_vector):
+        if vector is None:
+            continue
+        near = await cache._knn(spec, _alone_knn(cache, vector, spec, query.alone, 1))
+        if not near:
+            return False
+        if entry.similarity(near[0][1]) >= ALONE_FLOOR:
+            return True
+    return False
+
+
+def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
+    return idx.scoped_knn(cache.spec, spec.name, alone.search_id, k).command(vector.tobytes())

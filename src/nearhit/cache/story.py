@@ -1,0 +1,126 @@
+"""Whether two conversations' earlier turns are one story told with a detail changed.
+
+Two histories that share most of their words ("I want to plant tomatoes outside in Minnesota." and the same
+in Florida) are the same story; where they then differ, the difference is what the asker changed, and an
+answer that depended on the story depends on it: another named thing, another number, a condition only one
+side states (a wheelchair), or a word exchanged for another ("sold by Amazon" / "from a third-party
+seller"). :mod:`nearhit.cache.conversation` runs :func:`changed_detail` on the turns a follow-up leans on;
+:func:`alone_differs` judges a question that stands alone ("Is mid-April a good time?") after such turns,
+which the embedding of the question alone cannot tell apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+
+from nearhit.cache import constraints
+from nearhit.guards.lexicon import STOP_WORDS
+from nearhit.guards.numbers import dates_of, quantities, unmatched
+from nearhit.guards.text import analyse, describe
+
+Turn = tuple[str, str]
+
+NEAR_IDENTICAL = 0.7
+"""Token similarity (difflib ratio) from which two histories are one history with a detail changed."""
+CONTAINED = 0.85
+"""The share of the shorter side's user words found in order in the other's from which a difference in the
+user's turns is a change, not a rewording."""
+
+_WORDS = re.compile(r"[\w']+")
+_THINGS = frozenset(
+    {
+        "name",
+        "number",
+        "time",
+        "times",
+        "date",
+        "city",
+        "country",
+        "town",
+        "area",
+        "location",
+        "place",
+        "amount",
+        "type",
+        "category",
+        "value",
+        "word",
+        "term",
+        "step",
+        "steps",
+        "method",
+        "process",
+        "details",
+    }
+)
+"""Nouns the question guards read as the framing of a question ("what's the name of ...", "how many steps")
+(``guards.lexicon.STOP_WORDS``), which in a story name the thing acted on: "change the name on my flight"
+is not "change the date of my flight"."""
+
+
+def changed_detail(mine: str, theirs: str) -> str | None:
+    """In two near-identical texts (``NEAR_IDENTICAL``), a span of content words exchanged for another, or
+    None: "Minnesota" / "Florida", "sold by Amazon" / "from a third-party seller"."""
+    a, b = analyse(mine).tokens, analyse(theirs).tokens
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < NEAR_IDENTICAL:
+        return None
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace" and _has_content(a[i1:i2]) and _has_content(b[j1:j2]):
+            return f"a detail of the earlier turns changed: {' '.join(a[i1:i2])!r} vs {' '.join(b[j1:j2])!r}"
+    return None
+
+
+def same_story(mine: Sequence[Turn], theirs: Sequence[Turn]) -> bool:
+    """Whether two histories are one story: near-identical words overall, or the user's turns of one side
+    (nearly) all found, in order, in the other's (a sentence added)."""
+    whole = difflib.SequenceMatcher(None, analyse(_text(mine)).tokens, analyse(_text(theirs)).tokens, autojunk=False)
+    if whole.ratio() >= NEAR_IDENTICAL:
+        return True
+    a, b = _WORDS.findall(_said_by(mine, "user").casefold()), _WORDS.findall(_said_by(theirs, "user").casefold())
+    users = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    shared = sum(block.size for block in users.get_matching_blocks())
+    return bool(a and b) and shared >= CONTAINED * min(len(a), len(b))
+
+
+def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
+    """Why a cached question's answer does not serve the same question standing alone after other earlier
+    turns, or None. Turns about something else leave a question that stands alone as it is ("Do you deliver
+    on Sundays?" after any chat: measured on dev, every such pair is a should-hit); the same story with a
+    detail changed does not: a condition one side states, names, numbers or dates exchanged, or content
+    words replaced. A detail only added (a date, "I'm on call this week") is left alone: added colour is
+    most of what the dev sets add, and the checks above see the additions that matter."""
+    if not same_story(mine, theirs):
+        return None
+    users = _said_by(mine, "user"), _said_by(theirs, "user")
+    why = constraints.differ(*users) or _exchanged_facts(*users) or changed_detail(_text(mine), _text(theirs))
+    return None if why is None else f"the same story with a detail changed: {why}"
+
+
+def _exchanged_facts(mine: str, theirs: str) -> str | None:
+    """Numbers, dates or names each side states and the other does not (one for another, not one added)."""
+    a, b = analyse(mine), analyse(theirs)
+    only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
+    if only_a and only_b:
+        return f"{describe(q.surface for q in only_a)} vs {describe(q.surface for q in only_b)}"
+    dates_a, dates_b = dates_of(a), dates_of(b)
+    if dates_a - dates_b and dates_b - dates_a:
+        return f"{describe(dates_a - dates_b)} vs {describe(dates_b - dates_a)}"
+    names_a, names_b = a.entities - b.entities, b.entities - a.entities
+    if names_a and names_b:
+        return f"{describe(names_a)} vs {describe(names_b)}"
+    return None
+
+
+def _text(turns: Sequence[Turn]) -> str:
+    return "\n".join(content for _, content in turns)
+
+
+def _said_by(turns: Sequence[Turn], role: str) -> str:
+    return "\n".join(content for who, content in turns if who == role)
+
+
+def _has_content(tokens: Sequence[str]) -> bool:
+    return any(token not in STOP_WORDS or token in _THINGS for token in tokens)
