@@ -56,6 +56,7 @@ class CacheAdmin(CacheBase):
                 k=top_k,
                 filter_expression=self._filter(tenant, scope),
                 spec=self.spec,
+                ef_runtime=max(self._ef_runtime(spec) for spec in specs) if specs else None,
             )
             # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
             found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))

@@ -152,7 +152,7 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             # The same question ends many conversations ("yes please"): look further when contexts decide.
             k = self.candidates if query.context is None else max(self.candidates, CONTEXT_CANDIDATES)
-            knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k)
+            knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k, self._ef_runtime(spec))
             with tracing.span("cache.knn", index=spec.name, k=k) as span:
                 rows, labelled = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
                 if fresh is not None:
