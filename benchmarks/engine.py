@@ -19,8 +19,9 @@ EF_CONSTRUCTION (an index created from RedisVL's own schema with the algorithm c
 ``SemanticCache(create_index=False)``). nearhit runs with its defaults (guards on), and with guards off.
 
 At the largest size it then measures the KNN query itself on nearhit's index (vector given, the 300
-paraphrases): default, ``HYBRID_POLICY BATCHES`` (with ``BATCH_SIZE``), ``EF_RUNTIME`` 10/50/100, fewer
-returned fields; latency and paraphrase recall against an exact (FLAT) index over the same entries.
+paraphrases): the query a lookup sends at that size (its ``EF_RUNTIME`` follows the index's size), Redis's
+default, ``HYBRID_POLICY BATCHES`` (with ``BATCH_SIZE``), ``EF_RUNTIME`` 10 to 400, fewer returned fields;
+latency and paraphrase recall against an exact (FLAT) index over the same entries.
 
     python benchmarks/engine.py                           # 10,000 entries (~1.5 minutes on 2 shared cores)
     python benchmarks/engine.py --sizes 10000 100000 250000  # 100k: ~6 min; 250k: ~15 min (fills)
@@ -455,8 +456,17 @@ async def knn_variants(
     _, distance = returned_fields()
     await AsyncSearchIndex(flat.schema(), redis_client=client).create(overwrite=True)
     await wait_indexed(client, flat.name)
-    runs = [("exact FLAT index (reference)", flat.name, "", False)]
-    runs += [(label, cache.spec.name, attrs, prompt_only) for label, attrs, prompt_only in VARIANTS]
+    info = await idx.index_info(client, cache.spec.name) or {}
+    docs = int(info.get("num_docs", 0))
+    ef = cache.spec.ef_runtime_at(docs)  # what a lookup sends on an index of this size (NEARHIT_HNSW_LARGE_INDEX)
+    lookup = idx.scoped_knn(cache.spec, cache.spec.name, SCOPE.search_id, 3, ef)
+
+    def variant(name: str, attrs: str, prompt_only: bool) -> Callable[[bytes], list[Any]]:
+        return lambda blob: ["FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs, prompt_only=prompt_only)]
+
+    runs = [("exact FLAT index (reference)", variant(flat.name, "", False))]
+    runs.append((f"nearhit's lookup at {docs:,} documents (BATCHES + EF_RUNTIME {ef})", lookup.command))
+    runs += [(label, variant(cache.spec.name, attrs, prompt_only)) for label, attrs, prompt_only in VARIANTS]
     ms: dict[str, list[float]] = {label: [] for label, *_ in runs}
     served: dict[str, int] = dict.fromkeys(ms, 0)
     nearest: dict[str, int] = dict.fromkeys(ms, 0)
@@ -464,18 +474,15 @@ async def knn_variants(
     own = {p["b"]: cache.keys.entry(SCOPE, normalise(p["a"])) for p in pairs}
     queries = [p["b"] for p in pairs][: 100 if quick else None]
     for warm in queries[:20]:
-        for _, name, attrs, prompt_only in runs:
-            blob = vectors[warm].tobytes()
-            await client.execute_command("FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs,
-                                                                      prompt_only=prompt_only))  # fmt: skip
+        for _, command in runs:
+            await client.execute_command(*command(vectors[warm].tobytes()))
     for n, query in enumerate(queries):
         blob = vectors[query].tobytes()
         shift = n % len(runs)
-        for label, name, attrs, prompt_only in [*runs[shift:], *runs[:shift]]:
+        for label, command in [*runs[shift:], *runs[:shift]]:
+            args = command(blob)
             started = time.perf_counter()
-            reply = await client.execute_command(
-                "FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs, prompt_only=prompt_only)
-            )
+            reply = await client.execute_command(*args)
             rows = idx.parse_search_reply(reply)
             ms[label].append((time.perf_counter() - started) * 1000)
             top[label][query] = [key for key, _ in rows]
