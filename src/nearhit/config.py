@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         200, ge=1, le=10_000, validation_alias=_env("NEARHIT_HNSW_EF_RUNTIME_LARGE", "hnsw_ef_runtime_large")
     )
     hnsw_large_index: int = Field(150_000, ge=0, validation_alias=_env("NEARHIT_HNSW_LARGE_INDEX", "hnsw_large_index"))
+    # Whether a lookup starts its embedding beside its exact read (cache.early_embed): "auto" while most recent
+    # lookups needed one and the embedder runs in process; "always"; "never".
+    early_embed: Literal["auto", "always", "never"] = Field(
+        "auto", validation_alias=_env("NEARHIT_EARLY_EMBED", "early_embed")
+    )
     # How the scope filter meets HNSW: BATCHES walks the graph in batches and filters them (fast, complete
     # with EF_RUNTIME); "auto" lets Redis choose, and it picks a brute-force scan for small filtered sets.
     knn_hybrid_policy: Literal["auto", "batches", "adhoc_bf"] = Field(

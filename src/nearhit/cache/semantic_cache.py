@@ -14,6 +14,7 @@ in the same embedder call and keeps only candidates whose earlier turns are the 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +28,7 @@ from nearhit.cache import bounded, choose, context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads
+from nearhit.cache.early_embed import EarlyEmbed, EarlyEmbedding
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
@@ -72,6 +74,7 @@ class SemanticCache(CacheAdmin):
         prior: PriorFor = no_prior,
         seed: int | None = None,
         embedding_ttl: int = DEFAULT_TTL_S,
+        early_embed: EarlyEmbed = "auto",
     ) -> None:
         super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl)
         self.threshold = validate.threshold(threshold)
@@ -84,6 +87,7 @@ class SemanticCache(CacheAdmin):
         self.max_wrong_rate = None if max_wrong_rate is None else bounded.check_bound(max_wrong_rate)
         self.prior = prior  # the evidence the bound starts from, for the judge the cache runs (cache.prior)
         self.feedback = FeedbackStore(redis, self.keys)
+        self.early = EarlyEmbedding(early_embed, in_process=getattr(embedder, "in_process", False))
         self._random = random.Random(seed)  # audits are drawn at random; a seed makes a replay repeatable
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
@@ -127,14 +131,25 @@ class SemanticCache(CacheAdmin):
             with tracing.span("cache.exact") as span:
                 # One round trip: the entry, and (for the semantic path, if it comes to that) the stored vector.
                 texts = [query.text] if query.context is None else [query.text, query.context_text]
-                fields, *stored = await reads(
-                    self.redis,
-                    [("HMGET", key, *entry.RETURNED), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
-                )
+                # A single question's embedding may start now, hiding this read behind it (cache.early_embed).
+                early = self.embeddings.start(texts) if query.context is None and self.early.wanted() else None
+                try:
+                    fields, *stored = await reads(
+                        self.redis,
+                        [
+                            ("HMGET", key, *entry.RETURNED),
+                            *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
+                        ],
+                    )
+                except BaseException:
+                    _cancel(early)
+                    raise
                 hit = fields[1] is not None  # the response
+                self.early.observe(not hit and any(raw is None for raw in stored))
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
             if hit:
+                _cancel(early)
                 result.match = "exact"
                 result.similarity, result.distance = 1.0, 0.0
                 result.answer = entry.read_answer(key, _decode_fields(entry.RETURNED, fields))
@@ -144,7 +159,7 @@ class SemanticCache(CacheAdmin):
 
             stage = time.perf_counter()
             with tracing.span("cache.embed", model=self.embedder.model_name):
-                vector, query.context_vector, fresh = await self._embed(query, stored)
+                vector, query.context_vector, fresh = await self._embed(query, stored, early)
             query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
             result.embedding = vector.tolist()
@@ -257,7 +272,7 @@ class SemanticCache(CacheAdmin):
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
     async def _embed(
-        self, query: Lookup, stored: list[object]
+        self, query: Lookup, stored: list[object], early: asyncio.Task[np.ndarray] | None = None
     ) -> tuple[np.ndarray, np.ndarray | None, tuple[list[str], np.ndarray] | None]:
         """The question's embedding and its context's (None without one): read where stored, the others
         computed in one embedder batch, so a conversation costs one embedding call as a question does. The
@@ -265,7 +280,10 @@ class SemanticCache(CacheAdmin):
         texts = [query.text] if query.context is None else [query.text, query.context_text]
         found = [self.embeddings.from_stored(raw) for raw in stored]
         missing = [text for text, vectors in zip(texts, found, strict=True) if vectors is None]
-        computed = await self.embeddings.compute(missing) if missing else None
+        if missing != texts:
+            _cancel(early)  # begun for every text, but some are stored: computed apart, as before
+            early = None
+        computed = await self.embeddings.compute(missing, early) if missing else None
         fresh = iter(computed) if computed is not None else iter(())
         vectors = [vectors[0] if vectors is not None else next(fresh) for vectors in found]
         context_vector = vectors[1] if query.context is not None else None
@@ -414,6 +432,12 @@ class SemanticCache(CacheAdmin):
             Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
         )
         self.background.soon("served", SERVED_FLUSH_S, self.feedback.write_served)
+
+
+def _cancel(task: asyncio.Task[Any] | None) -> None:
+    """Drop an early embedding no longer needed (one its batch has not begun is never run)."""
+    if task is not None:
+        task.cancel()
 
 
 def _ms_since(start: float) -> float:
