@@ -11,6 +11,7 @@ an embedding.
 
     python benchmarks/lookup_split.py                 # 10,000 entries (~1 minute)
     python benchmarks/lookup_split.py --size 2000 --guards off
+    NEARHIT_EARLY_EMBED=never python benchmarks/lookup_split.py   # the embedding only after the exact read
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ async def main() -> None:
                     await cache.redis.execute_command(*command)
                     times.append(ms_since(started))
             pipeline_us, reads_us = await two_reads_cpu(cache)
+            early = getattr(cache, "early", None)  # a tree before cache.early_embed has none
+            started_early = f"{early.mode}, on at the end: {early.wanted()}" if early is not None else "(none)"
             await cache.close()
         finally:
             redis_server.stop(Path(data))
@@ -116,6 +119,7 @@ async def main() -> None:
     p50 = statistics.median
     print(
         f"{args.size:,} entries, guards {args.guards}, {len(diffs)} paraphrases; load average {os.getloadavg()[0]:.2f}"
+        f"; early embedding {started_early}"
     )
     print()
     print("| measure | p50 ms |")

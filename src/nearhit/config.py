@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         200, ge=1, le=10_000, validation_alias=_env("NEARHIT_HNSW_EF_RUNTIME_LARGE", "hnsw_ef_runtime_large")
     )
     hnsw_large_index: int = Field(150_000, ge=0, validation_alias=_env("NEARHIT_HNSW_LARGE_INDEX", "hnsw_large_index"))
+    # Exact entries kept in this process while Redis tracks their keys (cache.near; client-side caching, one
+    # node only): an exact hit without a round trip. 0: off.
+    near_cache_entries: int = Field(
+        1000, ge=0, le=1_000_000, validation_alias=_env("NEARHIT_NEAR_CACHE_ENTRIES", "near_cache_entries")
+    )
     # Whether a lookup starts its embedding beside its exact read (cache.early_embed): "auto" while most recent
     # lookups needed one and the embedder runs in process; "always"; "never".
     early_embed: Literal["auto", "always", "never"] = Field(

@@ -103,8 +103,14 @@ class CacheAdmin(CacheBase):
 
         Only keys under this index's entry prefix are ever deleted, whatever the pattern says.
         """
-        if prompt_pattern is not None:
-            return await self._clear_matching(validate.label(prompt_pattern, "pattern"))
+        try:
+            if prompt_pattern is not None:
+                return await self._clear_matching(validate.label(prompt_pattern, "pattern"))
+            return await self._clear(tenant, scope)
+        finally:
+            self.near.clear()  # the copies of what was deleted (Redis names each, maybe after the next lookup)
+
+    async def _clear(self, tenant: str | None, scope: Scope | None) -> int:
         filters = self._filter(tenant, scope)
         deleted = 0
         async with self._redis_errors():
@@ -138,11 +144,14 @@ class CacheAdmin(CacheBase):
                 f"(expected {self.keys.entry_prefix}<64 hex digits>)"
             )
         async with self._redis_errors():
-            return bool(await self.redis.unlink(doc_id))
+            deleted = bool(await self.redis.unlink(doc_id))
+        self.near.drop(doc_id)
+        return deleted
 
     async def rebuild(self, *, drop_entries: bool = False) -> None:
         """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current
         fields) unless ``drop_entries``."""
+        self.near.clear()
         async with self._redis_errors():
             specs = await self._tenant_indexes(with_keys=True)
             for spec in specs:

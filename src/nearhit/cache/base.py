@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -21,6 +22,7 @@ from nearhit.cache import index as idx
 from nearhit.cache.client import RedisClient, index_names, is_cluster
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
+from nearhit.cache.near import NearCache
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
 
@@ -40,7 +42,13 @@ class CacheBase:
     behind (:meth:`_index_for`, :meth:`_knn`)."""
 
     def __init__(
-        self, redis: RedisClient, embedder: Embedder, spec: idx.IndexSpec, *, embedding_ttl: int = DEFAULT_TTL_S
+        self,
+        redis: RedisClient,
+        embedder: Embedder,
+        spec: idx.IndexSpec,
+        *,
+        embedding_ttl: int = DEFAULT_TTL_S,
+        near_entries: int = 0,
     ) -> None:
         self.redis = redis
         self.embedder = embedder
@@ -53,6 +61,7 @@ class CacheBase:
         self._creating: dict[str, asyncio.Lock] = {}
         self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
         self._sizes: dict[str, tuple[int, float]] = {}  # index name -> (documents, when read), for EF_RUNTIME
+        self.near = NearCache(near_entries)  # exact entries kept in process while Redis tracks them (cache.near)
 
     async def setup(self) -> None:
         """Check the server has the Query Engine; create or check the index (a sharded layout's tenant
@@ -65,6 +74,8 @@ class CacheBase:
                 await idx.ensure_index(self.redis, self.spec)
                 if self.spec.follows_size:
                     await self._read_size(self.spec.name)  # the first lookups search as wide as the size asks
+                if isinstance(self.redis, Redis):  # one node: a cluster would need tracking on every shard
+                    await self.near.start(self.redis, self.keys.entry_prefix)
 
     async def _index_for(self, tenant: str) -> idx.IndexSpec:
         """The index holding ``tenant``'s entries; a sharded layout's is created or checked on first use."""
@@ -128,6 +139,7 @@ class CacheBase:
 
     async def close(self) -> None:
         """Finish the background work (counters, TTL refreshes, embeddings), then close the connection."""
+        await self.near.close()
         await self.background.close()
         await self._flush_counts()
         await self.redis.aclose()

@@ -75,8 +75,9 @@ class SemanticCache(CacheAdmin):
         seed: int | None = None,
         embedding_ttl: int = DEFAULT_TTL_S,
         early_embed: EarlyEmbed = "auto",
+        near_entries: int = 0,
     ) -> None:
-        super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl)
+        super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
         self.threshold = validate.threshold(threshold)
         self.default_ttl = validate.ttl(default_ttl)
         self.ttl_refresh_on_hit = ttl_refresh_on_hit
@@ -129,23 +130,13 @@ class SemanticCache(CacheAdmin):
             spec = await self._index_for(query.scope.tenant)
             key = self.keys.entry(query.scope, query.text)
             with tracing.span("cache.exact") as span:
-                # One round trip: the entry, and (for the semantic path, if it comes to that) the stored vector.
                 texts = [query.text] if query.context is None else [query.text, query.context_text]
-                # A single question's embedding may start now, hiding this read behind it (cache.early_embed).
-                early = self.embeddings.start(texts) if query.context is None and self.early.wanted() else None
-                try:
-                    fields, *stored = await reads(
-                        self.redis,
-                        [
-                            ("HMGET", key, *entry.RETURNED),
-                            *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
-                        ],
-                    )
-                except BaseException:
-                    _cancel(early)
-                    raise
+                fields = self.near.get(key)  # an entry kept in process (cache.near): no round trip
+                stored: list[object] = []
+                early: asyncio.Task[np.ndarray] | None = None
+                if fields is None:
+                    fields, stored, early = await self._read_exact(key, spec, query, texts)
                 hit = fields[1] is not None  # the response
-                self.early.observe(not hit and any(raw is None for raw in stored))
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
             if hit:
@@ -255,6 +246,32 @@ class SemanticCache(CacheAdmin):
 
     def _alone_knn(self, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
         return idx.scoped_knn(self.spec, spec.name, alone.search_id, k).command(vector.tobytes())
+
+    async def _read_exact(
+        self, key: str, spec: idx.IndexSpec, query: Lookup, texts: list[str]
+    ) -> tuple[list[Any], list[object], asyncio.Task[np.ndarray] | None]:
+        """One round trip: the entry (with its PTTL, for the near cache to keep a hit) and, for the semantic
+        path if it comes to that, the stored vectors. A single question's embedding may start beside it,
+        hiding the read behind it (``cache.early_embed``): returned for the semantic path to use, or cancel."""
+        early = self.embeddings.start(texts) if query.context is None and self.early.wanted() else None
+        epoch, track = self.near.epoch, self.near.active
+        try:
+            fields, *rest = await reads(
+                self.redis,
+                [
+                    ("HMGET", key, *entry.RETURNED),
+                    *([("PTTL", key)] if track else []),
+                    *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
+                ],
+            )
+        except BaseException:
+            _cancel(early)
+            raise
+        pttl, stored = (rest[0], rest[1:]) if track else (-2, rest)
+        if fields[1] is not None:
+            self.near.put(key, fields, pttl, epoch)
+        self.early.observe(fields[1] is None and any(raw is None for raw in stored))
+        return fields, stored, early
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: list[Any]
@@ -400,6 +417,7 @@ class SemanticCache(CacheAdmin):
                 if ttl:
                     pipe.expire(key, ttl)
                 await pipe.execute()
+            self.near.drop(key)  # this process's next lookup reads the new answer (Redis's word may come later)
             async with self.redis.pipeline(transaction=False) as pipe:
                 # Should this fail, the old answer's labels stay with the new one until the next store.
                 pipe.delete(self.keys.observations(key))

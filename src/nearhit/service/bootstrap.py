@@ -129,6 +129,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         prior=shipped_prior,
         embedding_ttl=settings.embedding_cache_ttl,
         early_embed=settings.early_embed,
+        near_entries=settings.near_cache_entries,
     )
     try:
         await cache.setup()
