@@ -47,7 +47,15 @@ async def test_a_kept_hit_is_the_same_hit(cache: SemanticCache, kept: str) -> No
     assert again.answer.doc_id == kept
 
 
-async def test_this_process_s_own_writes_are_read_at_once(cache: SemanticCache, kept: str) -> None:
+def _invalidations_late(cache: SemanticCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redis's word on a key comes on another connection, maybe after the next lookup: here, never."""
+    monkeypatch.setattr(cache.near, "_invalidated", lambda message: None)
+
+
+async def test_this_process_s_own_writes_are_read_at_once(
+    cache: SemanticCache, kept: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _invalidations_late(cache, monkeypatch)
     await cache.store(QUESTION, "Paris, on the Seine.", SCOPE)
     assert await _answer(cache) == "Paris, on the Seine."
     await _answer(cache)  # kept again
@@ -59,7 +67,10 @@ async def test_this_process_s_own_writes_are_read_at_once(cache: SemanticCache, 
     assert await _answer(cache) is None
 
 
-async def test_a_wrong_verdict_retires_the_kept_entry(cache: SemanticCache, kept: str) -> None:
+async def test_a_wrong_verdict_retires_the_kept_entry(
+    cache: SemanticCache, kept: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _invalidations_late(cache, monkeypatch)
     recorded = await verdicts.give(cache, "wrong", tenant=None, doc_id=kept)
     assert recorded.action == "entry retired"
     assert await _answer(cache) is None
@@ -77,7 +88,8 @@ async def test_another_client_s_change_or_delete_stops_the_copy(
 
 
 @pytest.mark.slow
-async def test_a_copy_ends_with_its_entry_s_ttl(cache: SemanticCache) -> None:
+async def test_a_copy_ends_with_its_entry_s_ttl(cache: SemanticCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    _invalidations_late(cache, monkeypatch)  # the copy's own deadline (the PTTL read with it) ends it
     key = await cache.store(QUESTION, "Paris.", SCOPE, ttl=1)
     assert await _answer(cache) == "Paris." and cache.near.get(key) is not None
     await _until(lambda: cache.near.get(key) is None, "the TTL runs out")

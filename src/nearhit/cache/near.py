@@ -137,7 +137,8 @@ class NearCache:
                 if connection is None:
                     connection = await self._open(redis, prefix)
                 while True:
-                    self._invalidated(await connection.read_response())
+                    message = await connection.read_response()
+                    self._invalidated(message)
             except (RedisError, OSError) as exc:
                 if not self._closed:
                     log.warning("near cache: tracking connection lost (%s); copies dropped, retrying", exc)
