@@ -274,7 +274,8 @@ async def bench_size(
     if knn_only:  # nearhit's KNN against an exact search, nothing else: what fits where the full run does not
         tuning = await knn_variants(cache, pairs, nvectors, quick)
         print(f"  {size:,}: nearhit filled in {nh_fill:.0f} s", file=sys.stderr, flush=True)
-        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        # The index only: deleting 100,000 entries with it ran past the client's timeout (the next size flushes).
+        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=False)
         await plain.redis.aclose()
         await cache.close()
         await client.aclose()
@@ -713,13 +714,14 @@ async def main() -> None:
                 results.append(
                     await bench_size(server.url, embedder, size, args.quick, args.rounds, tune, args.knn_only)
                 )
+                if args.knn_only:  # each size's table as soon as it is measured: a later size may fail
+                    print("\n".join(knn_tables(results[-1:])), flush=True)
             topology_table = (
                 await cluster_vs_single(server.url, embedder, min(args.sizes), args.rounds) if args.cluster else None
             )
         finally:
             redis_server.stop(Path(data))
     if args.knn_only:
-        print("\n".join(knn_tables(results)))
         return
     print(f"threshold {THRESHOLD} for every system; {args.rounds} rounds; load average (1 min) at the end of each size")
     print()
