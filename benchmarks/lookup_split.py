@@ -11,7 +11,6 @@ an embedding.
 
     python benchmarks/lookup_split.py                 # 10,000 entries (~1 minute)
     python benchmarks/lookup_split.py --size 2000 --guards off
-    NEARHIT_EARLY_EMBED=never python benchmarks/lookup_split.py   # the embedding only after the exact read
 """
 
 from __future__ import annotations
@@ -53,9 +52,6 @@ async def main() -> None:
     parser.add_argument("--size", type=int, default=10_000, help="entries in the index (filler + the 300 pairs)")
     parser.add_argument("--rounds", type=int, default=1, help="passes over the 300 paraphrases")
     parser.add_argument("--guards", choices=["on", "off"], default="on")
-    parser.add_argument(
-        "--early-ab", action="store_true", help="only: the embedding started early or not, paired in one process"
-    )
     args = parser.parse_args()
     embedder = LocalEmbedder()
     pairs = [p for p in load_questions() if p["same_answer"]]
@@ -76,11 +72,6 @@ async def main() -> None:
                 )
             for pair in pairs:
                 await cache.store(pair["a"], f"answer to: {pair['a']}", SCOPE)
-
-            if args.early_ab:
-                await early_ab(cache, embedder, pairs, args.rounds)
-                await cache.close()
-                return
 
             alone: list[float] = []
             lookup: list[float] = []
@@ -118,8 +109,6 @@ async def main() -> None:
                     await cache.redis.execute_command(*command)
                     times.append(ms_since(started))
             pipeline_us, reads_us = await two_reads_cpu(cache)
-            early = getattr(cache, "early", None)  # a tree before cache.early_embed has none
-            started_early = f"{early.mode}, on at the end: {early.wanted()}" if early is not None else "(none)"
             await cache.close()
         finally:
             redis_server.stop(Path(data))
@@ -127,7 +116,6 @@ async def main() -> None:
     p50 = statistics.median
     print(
         f"{args.size:,} entries, guards {args.guards}, {len(diffs)} paraphrases; load average {os.getloadavg()[0]:.2f}"
-        f"; early embedding {started_early}"
     )
     print()
     print("| measure | p50 ms |")
@@ -144,40 +132,6 @@ async def main() -> None:
         f"CPU per round trip of two reads (HMGET + GET), mean of 2,000: redis-py pipeline {pipeline_us:.0f} µs", end=""
     )
     print(f", packed by hand (`client.reads`) {reads_us:.0f} µs" if reads_us else "")
-
-
-async def early_ab(cache: SemanticCache, embedder: LocalEmbedder, pairs: list[dict[str, str]], rounds: int) -> None:
-    """Each paraphrase looked up with its embedding started beside the exact read (``always``) and after it
-    (``never``), each with its stored embedding deleted, beside the embedding alone; the order rotates."""
-    from nearhit.cache.early_embed import EarlyEmbedding
-
-    ms: dict[str, list[float]] = {"alone": [], "always": [], "never": []}
-    exact: dict[str, list[float]] = {"always": [], "never": []}
-    for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
-        text = normalise(pair["b"])
-        order = ["alone", "always", "never"]
-        for which in order[n % 3 :] + order[: n % 3]:
-            await cache.background.drain()  # the last lookup's write of this embedding, before it is deleted
-            await cache.redis.delete(cache.embeddings.key_for(text, cache.spec.keys))
-            started = time.perf_counter()
-            if which == "alone":
-                await embedder.embed([text])
-            else:
-                cache.early = EarlyEmbedding(which, in_process=True)  # type: ignore[arg-type]
-                result = await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
-                exact[which].append(result.timings_ms["exact"])
-            ms[which].append(ms_since(started))
-    p50 = statistics.median
-    print(f"{len(ms['alone'])} paraphrases, early embedding A/B; load average {os.getloadavg()[0]:.2f}")
-    print()
-    print("| embedding started | lookup p50 ms | **lookup − embedding alone, paired p50** | exact stage p50 ms |")
-    print("|---|---|---|---|")
-    for which in ("always", "never"):
-        paired = [lookup - alone for lookup, alone in zip(ms[which], ms["alone"], strict=True)]
-        print(f"| {which} | {p50(ms[which]):.2f} | **{p50(paired):.2f}** | {p50(exact[which]):.3f} |")
-    print(f"| (the embedding alone) | {p50(ms['alone']):.2f} | | |")
-    ab = [a - b for a, b in zip(ms["always"], ms["never"], strict=True)]
-    print(f"\nalways − never, paired: p50 {p50(ab):+.2f} ms")
 
 
 async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:

@@ -76,11 +76,6 @@ class Settings(BaseSettings):
     near_cache_entries: int = Field(
         1000, ge=0, le=1_000_000, validation_alias=_env("NEARHIT_NEAR_CACHE_ENTRIES", "near_cache_entries")
     )
-    # Whether a lookup starts its embedding beside its exact read (cache.early_embed): "auto" while most recent
-    # lookups needed one and the embedder runs in process; "always"; "never".
-    early_embed: Literal["auto", "always", "never"] = Field(
-        "auto", validation_alias=_env("NEARHIT_EARLY_EMBED", "early_embed")
-    )
     # How the scope filter meets HNSW: BATCHES walks the graph in batches and filters them (fast, complete
     # with EF_RUNTIME); "auto" lets Redis choose, and it picks a brute-force scan for small filtered sets.
     knn_hybrid_policy: Literal["auto", "batches", "adhoc_bf"] = Field(

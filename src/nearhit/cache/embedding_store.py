@@ -10,7 +10,6 @@ keeps its exact key (its vector, and one kept in this store, keep the old input 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,21 +61,11 @@ class EmbeddingStore:
         self.hits += 1
         return np.frombuffer(raw, dtype=np.float32).reshape(1, self.dimension)
 
-    async def compute(self, texts: Sequence[str], started: asyncio.Task[Vectors] | None = None) -> Vectors:
+    async def compute(self, texts: Sequence[str]) -> Vectors:
         """Embed texts known to be missing from the store, without remembering them yet: a lookup calls
-        :meth:`remember` once its KNN query is answered, so the write never delays that query. ``started``:
-        their embedding begun by :meth:`start` (counted here, where it turns out to be needed)."""
+        :meth:`remember` once its KNN query is answered, so the write never delays that query."""
         self.misses += len(texts)
-        if started is not None:
-            return await started
         return await self.embedder.embed([expand_short_forms(text) for text in texts])
-
-    def start(self, texts: Sequence[str]) -> asyncio.Task[Vectors]:
-        """Begin embedding ``texts`` before it is known whether they are stored (``cache.early_embed``): hand
-        the task to :meth:`compute`, or cancel it (an embedding not yet begun is then never run)."""
-        task = asyncio.create_task(self.embedder.embed([expand_short_forms(text) for text in texts]))
-        task.add_done_callback(_retrieved)  # an embedding dropped after an exact hit may have failed: no warning
-        return task
 
     def remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None = None) -> None:
         """Write these vectors (under ``keys``) in the background: the caller does not wait for the fill."""
@@ -115,8 +104,3 @@ class EmbeddingStore:
             for key, vector in zip(keys, vectors, strict=True):
                 pipe.set(key, vector.tobytes(), ex=self._ttl)
             await pipe.execute()
-
-
-def _retrieved(task: asyncio.Task[Vectors]) -> None:
-    if not task.cancelled():
-        task.exception()

@@ -14,7 +14,6 @@ in the same embedder call and keeps only candidates whose earlier turns are the 
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -28,7 +27,6 @@ from nearhit.cache import bounded, choose, context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads
-from nearhit.cache.early_embed import EarlyEmbed, EarlyEmbedding
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
@@ -74,7 +72,6 @@ class SemanticCache(CacheAdmin):
         prior: PriorFor = no_prior,
         seed: int | None = None,
         embedding_ttl: int = DEFAULT_TTL_S,
-        early_embed: EarlyEmbed = "auto",
         near_entries: int = 0,
     ) -> None:
         super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
@@ -88,7 +85,6 @@ class SemanticCache(CacheAdmin):
         self.max_wrong_rate = None if max_wrong_rate is None else bounded.check_bound(max_wrong_rate)
         self.prior = prior  # the evidence the bound starts from, for the judge the cache runs (cache.prior)
         self.feedback = FeedbackStore(redis, self.keys)
-        self.early = EarlyEmbedding(early_embed, in_process=getattr(embedder, "in_process", False))
         self._random = random.Random(seed)  # audits are drawn at random; a seed makes a replay repeatable
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
@@ -133,14 +129,12 @@ class SemanticCache(CacheAdmin):
                 texts = [query.text] if query.context is None else [query.text, query.context_text]
                 fields = self.near.get(key)  # an entry kept in process (cache.near): no round trip
                 stored: list[object] = []
-                early: asyncio.Task[np.ndarray] | None = None
                 if fields is None:
-                    fields, stored, early = await self._read_exact(key, spec, query, texts)
+                    fields, stored = await self._read_exact(key, spec, texts)
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
             if hit:
-                _cancel(early)
                 result.match = "exact"
                 result.similarity, result.distance = 1.0, 0.0
                 result.answer = entry.read_answer(key, _decode_fields(entry.RETURNED, fields))
@@ -150,7 +144,7 @@ class SemanticCache(CacheAdmin):
 
             stage = time.perf_counter()
             with tracing.span("cache.embed", model=self.embedder.model_name):
-                vector, query.context_vector, fresh = await self._embed(query, stored, early)
+                vector, query.context_vector, fresh = await self._embed(query, stored)
             query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
             result.embedding = vector.tolist()
@@ -247,31 +241,22 @@ class SemanticCache(CacheAdmin):
     def _alone_knn(self, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
         return idx.scoped_knn(self.spec, spec.name, alone.search_id, k).command(vector.tobytes())
 
-    async def _read_exact(
-        self, key: str, spec: idx.IndexSpec, query: Lookup, texts: list[str]
-    ) -> tuple[list[Any], list[object], asyncio.Task[np.ndarray] | None]:
+    async def _read_exact(self, key: str, spec: idx.IndexSpec, texts: list[str]) -> tuple[list[Any], list[object]]:
         """One round trip: the entry (with its PTTL, for the near cache to keep a hit) and, for the semantic
-        path if it comes to that, the stored vectors. A single question's embedding may start beside it,
-        hiding the read behind it (``cache.early_embed``): returned for the semantic path to use, or cancel."""
-        early = self.embeddings.start(texts) if query.context is None and self.early.wanted() else None
+        path if it comes to that, the stored vectors."""
         epoch, track = self.near.epoch, self.near.active
-        try:
-            fields, *rest = await reads(
-                self.redis,
-                [
-                    ("HMGET", key, *entry.RETURNED),
-                    *([("PTTL", key)] if track else []),
-                    *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
-                ],
-            )
-        except BaseException:
-            _cancel(early)
-            raise
+        fields, *rest = await reads(
+            self.redis,
+            [
+                ("HMGET", key, *entry.RETURNED),
+                *([("PTTL", key)] if track else []),
+                *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
+            ],
+        )
         pttl, stored = (rest[0], rest[1:]) if track else (-2, rest)
         if fields[1] is not None:
             self.near.put(key, fields, pttl, epoch)
-        self.early.observe(fields[1] is None and any(raw is None for raw in stored))
-        return fields, stored, early
+        return fields, stored
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: list[Any]
@@ -289,7 +274,7 @@ class SemanticCache(CacheAdmin):
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
     async def _embed(
-        self, query: Lookup, stored: list[object], early: asyncio.Task[np.ndarray] | None = None
+        self, query: Lookup, stored: list[object]
     ) -> tuple[np.ndarray, np.ndarray | None, tuple[list[str], np.ndarray] | None]:
         """The question's embedding and its context's (None without one): read where stored, the others
         computed in one embedder batch, so a conversation costs one embedding call as a question does. The
@@ -297,10 +282,7 @@ class SemanticCache(CacheAdmin):
         texts = [query.text] if query.context is None else [query.text, query.context_text]
         found = [self.embeddings.from_stored(raw) for raw in stored]
         missing = [text for text, vectors in zip(texts, found, strict=True) if vectors is None]
-        if missing != texts:
-            _cancel(early)  # begun for every text, but some are stored: computed apart, as before
-            early = None
-        computed = await self.embeddings.compute(missing, early) if missing else None
+        computed = await self.embeddings.compute(missing) if missing else None
         fresh = iter(computed) if computed is not None else iter(())
         vectors = [vectors[0] if vectors is not None else next(fresh) for vectors in found]
         context_vector = vectors[1] if query.context is not None else None
@@ -450,12 +432,6 @@ class SemanticCache(CacheAdmin):
             Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
         )
         self.background.soon("served", SERVED_FLUSH_S, self.feedback.write_served)
-
-
-def _cancel(task: asyncio.Task[Any] | None) -> None:
-    """Drop an early embedding no longer needed (one its batch has not begun is never run)."""
-    if task is not None:
-        task.cancel()
 
 
 def _ms_since(start: float) -> float:

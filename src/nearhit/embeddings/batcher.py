@@ -35,11 +35,6 @@ class MicroBatcher:
 
     async def _drain(self) -> None:
         while self._pending:
-            # A caller that gave up before its batch started (a lookup's early embedding after an exact hit)
-            # costs nothing.
-            self._pending = [item for item in self._pending if not item[1].done()]
-            if not self._pending:
-                break
             batch: list[_Pending] = []
             size = 0
             while self._pending and (not batch or size + len(self._pending[0][0]) <= self._max_batch):

@@ -27,7 +27,6 @@ class LocalEmbedder:
     """all-MiniLM-L6-v2 (int8 ONNX) on the CPU, 384 dimensions, micro-batched."""
 
     model_name = "all-MiniLM-L6-v2-int8"
-    in_process = True  # no price per call, no network: a lookup may start it early (cache.early_embed)
     dimension = LOCAL_DIMENSION
 
     def __init__(self, max_batch: int = 64, threads: int | None = None) -> None:

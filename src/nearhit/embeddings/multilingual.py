@@ -33,7 +33,6 @@ class MultilingualEmbedder:
     3.7 against 22 ms a text in a batch of 60)."""
 
     model_name = "use-multilingual-v3"
-    in_process = True  # no price per call, no network: a lookup may start it early (cache.early_embed)
     dimension = MULTILINGUAL_DIMENSION
 
     def __init__(self, max_batch: int = 64, threads: int = 1) -> None:

@@ -128,7 +128,6 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         max_wrong_rate=settings.max_wrong_rate,
         prior=shipped_prior,
         embedding_ttl=settings.embedding_cache_ttl,
-        early_embed=settings.early_embed,
         near_entries=settings.near_cache_entries,
     )
     try:
