@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 CHANNEL = b"__redis__:invalidate"
 RETRY_S = 1.0
 """How soon the tracking connection is opened again after it was lost."""
-MAX_VALUE_BYTES = 64 * 1024
+MAX_VALUE_BYTES = 16 * 1024
 """Entries larger than this (prompt + answer + fields) are not copied: the copy is for the many short answers."""
 
 
