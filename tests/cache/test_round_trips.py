@@ -1,9 +1,9 @@
 """How many round trips a lookup makes to Redis, counted on the client's socket writes (real Redis).
 
-A semantic lookup reads the exact tier (the entry, its PTTL for the near cache, the stored embedding), then sends
-its KNN query and a probe for labels in one pipeline; an embedding computed fresh is written in the background
-once the KNN has answered (never before it, where it would delay it). Observations are read only when the index
-has labels (``labels_*`` counters). An exact hit kept by the near cache makes none.
+A semantic lookup reads the exact tier (the entry and the stored embedding), then sends its KNN query and a probe
+for labels in one pipeline; an embedding computed fresh is written in the background once the KNN has answered
+(never before it, where it would delay it). Observations are read only when the index has labels (``labels_*``
+counters). An exact hit kept by the near cache makes none.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ async def test_a_semantic_hit_makes_two_round_trips_and_writes_a_fresh_embedding
     await cache.store(QUESTION, "Paris.", SCOPE)
     await cache.redis.delete(cache.embeddings.key_for(normalise(PARAPHRASE)))  # another test may have stored it
     trips = await _lookup_trips(cache, sends, PARAPHRASE)
-    assert trips == [["HMGET", "PTTL", "GET"], ["HMGET", "FT.SEARCH"], ["SET"]]
+    assert trips == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"], ["SET"]]
     again = await _lookup_trips(cache, sends, PARAPHRASE)  # the embedding is stored now: no SET
-    assert again == [["HMGET", "PTTL", "GET"], ["HMGET", "FT.SEARCH"]]
+    assert again == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"]]
 
 
 async def test_observations_are_read_once_the_index_has_labels(cache: SemanticCache, sends: list[list[str]]) -> None:
@@ -69,7 +69,7 @@ async def test_observations_are_read_once_the_index_has_labels(cache: SemanticCa
     assert hit.match == "semantic" and hit.embedding is not None and hit.similarity is not None
     await cache.label(doc_id, hit.embedding, hit.similarity, right=False, source="feedback")
     trips = await _lookup_trips(cache, sends, PARAPHRASE)
-    assert trips == [["HMGET", "PTTL", "GET"], ["HMGET", "FT.SEARCH"], ["LRANGE"]]
+    assert trips == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"], ["LRANGE"]]
     refused = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75)
     assert refused.match is None and refused.rejected_by == "feedback"
 
@@ -79,7 +79,10 @@ async def test_an_exact_hit_read_once_is_then_served_without_a_round_trip(
 ) -> None:
     await cache.store(QUESTION, "Paris.", SCOPE)
     await _wait_tracking(cache)
-    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "PTTL", "GET"]]
+    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "GET"]]
+    assert await _lookup_trips(cache, sends, QUESTION) == []
+    await cache.store(QUESTION, "Paris.", SCOPE, ttl=60)  # an entry that expires: its PTTL read after the hit
+    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "GET"], ["PTTL"]]
     assert await _lookup_trips(cache, sends, QUESTION) == []
 
 

@@ -242,21 +242,24 @@ class SemanticCache(CacheAdmin):
         return idx.scoped_knn(self.spec, spec.name, alone.search_id, k).command(vector.tobytes())
 
     async def _read_exact(self, key: str, spec: idx.IndexSpec, texts: list[str]) -> tuple[list[Any], list[object]]:
-        """One round trip: the entry (with its PTTL, for the near cache to keep a hit) and, for the semantic
-        path if it comes to that, the stored vectors."""
-        epoch, track = self.near.epoch, self.near.active
-        fields, *rest = await reads(
+        """One round trip: the entry (and its ``ttl`` field, for the near cache) and, for the semantic path if it
+        comes to that, the stored vectors. A hit is kept near (``cache.near``): at once when it never expires,
+        else once its PTTL is read in the background (not on this read: a semantic lookup would pay for it)."""
+        epoch = self.near.epoch
+        fields, *stored = await reads(
             self.redis,
-            [
-                ("HMGET", key, *entry.RETURNED),
-                *([("PTTL", key)] if track else []),
-                *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
-            ],
+            [("HMGET", key, *entry.RETURNED, "ttl"), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
         )
-        pttl, stored = (rest[0], rest[1:]) if track else (-2, rest)
-        if fields[1] is not None:
-            self.near.put(key, fields, pttl, epoch)
+        fields, ttl = fields[:-1], fields[-1]
+        if self.near.active and fields[1] is not None:
+            if ttl and int(ttl) > 0:
+                self.background.run(self._keep_near(key, fields, epoch))
+            else:
+                self.near.put(key, fields, -1, epoch)
         return fields, stored
+
+    async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
+        self.near.put(key, fields, await self.redis.pttl(key), epoch)
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: list[Any]
