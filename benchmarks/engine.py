@@ -259,7 +259,10 @@ async def bench_size(
     systems: list[System] = []
 
     # --- nearhit (guards on: its default) and nearhit with guards off, on the same index ------------------
-    settings = load_settings(redis_url=url, index_name=f"bench_{size}", guards=True, similarity_threshold=THRESHOLD)
+    # A 2 s stall of Redis during a 250,000-entry fill on a loaded machine ended a 30-minute run: a fill may wait.
+    settings = load_settings(
+        redis_url=url, index_name=f"bench_{size}", guards=True, similarity_threshold=THRESHOLD, redis_timeout=30
+    )
     cache = await bootstrap.open_cache(settings, embedder)
     plain = await bootstrap.open_cache(settings.model_copy(update={"guards": False}), embedder)
     base = await used_memory(client)
