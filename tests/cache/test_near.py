@@ -144,3 +144,22 @@ async def test_a_read_that_raced_an_invalidation_is_not_kept() -> None:
     assert len(kept) == 2 and kept.get("key") is None  # bounded: the least recently used went first
     kept.put("gone", [b"p", b"a"], -2, kept.epoch)  # PTTL -2: the key was already gone
     assert kept.get("gone") is None
+
+
+async def test_tracking_that_reports_nothing_is_never_trusted(
+    redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server (or a proxy) that accepts ``CLIENT TRACKING`` but does not deliver its messages (here: the copy
+    listens on another channel) fails the probe write at start: the near cache stays off."""
+    monkeypatch.setattr(near, "PROBE_WAIT_S", 0.2)
+    trusted = NearCache(4)
+    await trusted.start(redis_client, "nearhit-test-near:")
+    assert trusted.active  # its own probe write was reported
+    await trusted.close()
+    monkeypatch.setattr(near, "CHANNEL", b"__nearhit_test__:nothing")
+    deaf = NearCache(4)
+    await deaf.start(redis_client, "nearhit-test-near:")
+    assert not deaf.active
+    deaf.put("nearhit-test-near:key", [b"prompt", b"answer"], -1, deaf.epoch)
+    assert deaf.get("nearhit-test-near:key") is None
+    await deaf.close()

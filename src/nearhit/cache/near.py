@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections import OrderedDict
 from typing import Any
 
@@ -31,8 +32,14 @@ log = logging.getLogger(__name__)
 CHANNEL = b"__redis__:invalidate"
 RETRY_S = 1.0
 """How soon the tracking connection is opened again after it was lost."""
+PROBE_WAIT_S = 2.0
+"""How long a new tracking connection waits to be told of its own probe write before the copy is turned off."""
 MAX_VALUE_BYTES = 16 * 1024
 """Entries larger than this (prompt + answer + fields) are not copied: the copy is for the many short answers."""
+
+
+class Untracked(Exception):
+    """Redis (or a proxy before it) will not tell this connection of changes: no copy may be served."""
 
 
 class NearCache:
@@ -58,8 +65,8 @@ class NearCache:
             return
         try:
             connection = await self._open(redis, prefix)
-        except ResponseError as exc:
-            log.info("no near cache of exact entries: Redis refused client tracking (%s)", exc)
+        except Untracked as exc:
+            log.warning("no near cache of exact entries: %s", exc)
             return
         except (RedisError, OSError):
             connection = None  # tried again in the background
@@ -123,6 +130,11 @@ class NearCache:
             await connection.read_response()
             await connection.send_command("SUBSCRIBE", CHANNEL)
             await connection.read_response()
+            await self._probe(redis, connection, prefix)
+        except ResponseError as exc:
+            with contextlib.suppress(Exception):
+                await connection.disconnect()
+            raise Untracked(f"Redis refused client tracking ({exc})") from exc
         except BaseException:
             with contextlib.suppress(Exception):
                 await connection.disconnect()
@@ -130,6 +142,23 @@ class NearCache:
         self.clear()
         self.active = True
         return connection
+
+    @staticmethod
+    async def _probe(redis: Redis, connection: AbstractConnection, prefix: str) -> None:
+        """Write a short-lived key under ``prefix`` (a string: no index reads it) and wait to be told of it: a
+        server or proxy that accepts tracking but does not deliver its messages never gets a copy served."""
+        probe = f"{prefix}near-probe:{uuid.uuid4().hex}".encode()
+        await redis.set(probe, b"", px=int(PROBE_WAIT_S * 1000) * 2)
+        try:
+            async with asyncio.timeout(PROBE_WAIT_S):
+                while True:
+                    message = await connection.read_response()
+                    if isinstance(message, list) and len(message) == 3 and probe in (message[2] or ()):
+                        return
+        except TimeoutError:
+            raise Untracked(f"Redis accepted client tracking but said nothing of a write in {PROBE_WAIT_S} s") from None
+        finally:
+            await redis.unlink(probe)
 
     async def _track(self, redis: Redis, prefix: str, connection: AbstractConnection | None) -> None:
         while not self._closed:
@@ -139,6 +168,9 @@ class NearCache:
                 while True:
                     message = await connection.read_response()
                     self._invalidated(message)
+            except Untracked as exc:
+                log.warning("near cache off: %s", exc)
+                return
             except (RedisError, OSError) as exc:
                 if not self._closed:
                     log.warning("near cache: tracking connection lost (%s); copies dropped, retrying", exc)
