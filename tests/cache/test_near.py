@@ -149,14 +149,18 @@ async def test_a_read_that_raced_an_invalidation_is_not_kept() -> None:
 async def test_tracking_that_reports_nothing_is_never_trusted(
     redis_client: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A server (or a proxy) that accepts ``CLIENT TRACKING`` but does not deliver its messages (here: the copy
-    listens on another channel) fails the probe write at start: the near cache stays off."""
+    """A server (or a proxy) that accepts ``CLIENT TRACKING`` but does not report writes (here: the probe write
+    never reaches Redis, so nothing is reported) fails the probe at start: the near cache stays off."""
     monkeypatch.setattr(near, "PROBE_WAIT_S", 0.2)
     trusted = NearCache(4)
     await trusted.start(redis_client, "nearhit-test-near:")
     assert trusted.active  # its own probe write was reported
     await trusted.close()
-    monkeypatch.setattr(near, "CHANNEL", b"__nearhit_test__:nothing")
+
+    async def unreported(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(redis_client, "set", unreported)
     deaf = NearCache(4)
     await deaf.start(redis_client, "nearhit-test-near:")
     assert not deaf.active
