@@ -10,7 +10,8 @@ TTL runs out, or the connection is lost (then everything is dropped, and the cop
 A read that raced a change is not kept: a copy is put only if no invalidation arrived since the read was sent.
 This process's own writes drop their keys at once (:meth:`NearCache.drop`, :meth:`NearCache.clear`): their
 invalidation comes on another connection, maybe after the next lookup. One node only (a cluster tracks per
-node) and only where Redis accepts ``CLIENT TRACKING`` (a proxy may not): elsewhere it stays off.
+node) and only where Redis accepts ``CLIENT TRACKING`` and reports a probe write to the new connection (a proxy
+may do neither): elsewhere it stays off.
 """
 
 from __future__ import annotations
