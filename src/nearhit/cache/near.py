@@ -173,7 +173,7 @@ class NearCache:
                 log.warning("near cache off: %s", exc)
                 return
             except (RedisError, OSError) as exc:
-                if not self._closed:
+                if self.active and not self._closed:  # once per outage, not on every retry while Redis is away
                     log.warning("near cache: tracking connection lost (%s); copies dropped, retrying", exc)
             finally:
                 self.active = False
