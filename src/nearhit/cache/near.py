@@ -86,7 +86,9 @@ class NearCache:
         return fields
 
     def put(self, key: str, fields: list[Any], pttl: int, epoch: int) -> None:
-        """Keep ``fields`` read for ``key`` (sent at ``epoch``; ``pttl``: the key's PTTL from the same read)."""
+        """Keep ``fields`` read for ``key`` by a read sent at ``epoch`` (``pttl``: the key's PTTL read since, or -1
+        for a key that never expires). Any invalidation since that read, of any key, keeps it out: a burst of
+        writes keeps copies out for its length, never lets a stale one in."""
         if not self.active or epoch != self.epoch or pttl == -2 or pttl == 0:
             return
         if sum(len(value) for value in fields if isinstance(value, bytes)) > MAX_VALUE_BYTES:
