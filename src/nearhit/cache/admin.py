@@ -151,16 +151,18 @@ class CacheAdmin(CacheBase):
     async def rebuild(self, *, drop_entries: bool = False) -> None:
         """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current
         fields) unless ``drop_entries``."""
-        self.near.clear()
-        async with self._redis_errors():
-            specs = await self._tenant_indexes(with_keys=True)
-            for spec in specs:
-                await idx.drop_index(self.redis, spec.name, delete_entries=drop_entries)
-            if not drop_entries:
-                async for batch in self._scan_entries():
-                    await idx.write_tenant_tags(self.redis, batch)
-            for spec in specs:
-                await idx.ensure_index(self.redis, spec)
+        try:
+            async with self._redis_errors():
+                specs = await self._tenant_indexes(with_keys=True)
+                for spec in specs:
+                    await idx.drop_index(self.redis, spec.name, delete_entries=drop_entries)
+                if not drop_entries:
+                    async for batch in self._scan_entries():
+                        await idx.write_tenant_tags(self.redis, batch)
+                for spec in specs:
+                    await idx.ensure_index(self.redis, spec)
+        finally:
+            self.near.clear()  # entries deleted or rewritten
 
     async def _clear_matching(self, pattern: str) -> int:
         def fold(text: str) -> str:  # case and spacing don't matter; punctuation (the glob's own) does
