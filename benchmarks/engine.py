@@ -451,7 +451,7 @@ async def knn_variants(
 ) -> dict[str, Any]:
     """nearhit's KNN on its own HNSW index with other query attributes, against an exact FLAT index over the
     same entries (a second index on the same prefix). Queries interleaved: each paraphrase runs every variant
-    in a rotating order. Served = the nearest is the pair's own ``a`` at similarity >= the threshold."""
+    in a shuffled order. Served = the nearest is the pair's own ``a`` at similarity >= the threshold."""
     flat = idx.IndexSpec(name=f"{cache.spec.name}_flat", keys=cache.keys, dimension=cache.spec.dimension,
                          algorithm="flat")  # fmt: skip
     from redisvl.index import AsyncSearchIndex
