@@ -19,8 +19,9 @@ EF_CONSTRUCTION (an index created from RedisVL's own schema with the algorithm c
 ``SemanticCache(create_index=False)``). nearhit runs with its defaults (guards on), and with guards off.
 
 At the largest size it then measures the KNN query itself on nearhit's index (vector given, the 300
-paraphrases): default, ``HYBRID_POLICY BATCHES`` (with ``BATCH_SIZE``), ``EF_RUNTIME`` 10/50/100, fewer
-returned fields; latency and paraphrase recall against an exact (FLAT) index over the same entries.
+paraphrases): the query a lookup sends at that size (its ``EF_RUNTIME`` follows the index's size), Redis's
+default, ``HYBRID_POLICY BATCHES`` (with ``BATCH_SIZE``), ``EF_RUNTIME`` 10 to 400, fewer returned fields;
+latency and paraphrase recall against an exact (FLAT) index over the same entries.
 
     python benchmarks/engine.py                           # 10,000 entries (~1.5 minutes on 2 shared cores)
     python benchmarks/engine.py --sizes 10000 100000 250000  # 100k: ~6 min; 250k: ~15 min (fills)
@@ -258,7 +259,10 @@ async def bench_size(
     systems: list[System] = []
 
     # --- nearhit (guards on: its default) and nearhit with guards off, on the same index ------------------
-    settings = load_settings(redis_url=url, index_name=f"bench_{size}", guards=True, similarity_threshold=THRESHOLD)
+    # A 2 s stall of Redis during a 250,000-entry fill on a loaded machine ended a 30-minute run: a fill may wait.
+    settings = load_settings(
+        redis_url=url, index_name=f"bench_{size}", guards=True, similarity_threshold=THRESHOLD, redis_timeout=30
+    )
     cache = await bootstrap.open_cache(settings, embedder)
     plain = await bootstrap.open_cache(settings.model_copy(update={"guards": False}), embedder)
     base = await used_memory(client)
@@ -273,7 +277,8 @@ async def bench_size(
     if knn_only:  # nearhit's KNN against an exact search, nothing else: what fits where the full run does not
         tuning = await knn_variants(cache, pairs, nvectors, quick)
         print(f"  {size:,}: nearhit filled in {nh_fill:.0f} s", file=sys.stderr, flush=True)
-        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        # The index only: deleting 100,000 entries with it ran past the client's timeout (the next size flushes).
+        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=False)
         await plain.redis.aclose()
         await cache.close()
         await client.aclose()
@@ -446,7 +451,7 @@ async def knn_variants(
 ) -> dict[str, Any]:
     """nearhit's KNN on its own HNSW index with other query attributes, against an exact FLAT index over the
     same entries (a second index on the same prefix). Queries interleaved: each paraphrase runs every variant
-    in a rotating order. Served = the nearest is the pair's own ``a`` at similarity >= the threshold."""
+    in a shuffled order. Served = the nearest is the pair's own ``a`` at similarity >= the threshold."""
     flat = idx.IndexSpec(name=f"{cache.spec.name}_flat", keys=cache.keys, dimension=cache.spec.dimension,
                          algorithm="flat")  # fmt: skip
     from redisvl.index import AsyncSearchIndex
@@ -455,8 +460,17 @@ async def knn_variants(
     _, distance = returned_fields()
     await AsyncSearchIndex(flat.schema(), redis_client=client).create(overwrite=True)
     await wait_indexed(client, flat.name)
-    runs = [("exact FLAT index (reference)", flat.name, "", False)]
-    runs += [(label, cache.spec.name, attrs, prompt_only) for label, attrs, prompt_only in VARIANTS]
+    info = await idx.index_info(client, cache.spec.name) or {}
+    docs = int(info.get("num_docs", 0))
+    ef = cache.spec.ef_runtime_at(docs)  # what a lookup sends on an index of this size (NEARHIT_HNSW_LARGE_INDEX)
+    lookup = idx.scoped_knn(cache.spec, cache.spec.name, SCOPE.search_id, 3, ef)
+
+    def variant(name: str, attrs: str, prompt_only: bool) -> Callable[[bytes], list[Any]]:
+        return lambda blob: ["FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs, prompt_only=prompt_only)]
+
+    runs = [("exact FLAT index (reference)", variant(flat.name, "", False))]
+    runs.append((f"nearhit's lookup at {docs:,} documents (BATCHES + EF_RUNTIME {ef})", lookup.command))
+    runs += [(label, variant(cache.spec.name, attrs, prompt_only)) for label, attrs, prompt_only in VARIANTS]
     ms: dict[str, list[float]] = {label: [] for label, *_ in runs}
     served: dict[str, int] = dict.fromkeys(ms, 0)
     nearest: dict[str, int] = dict.fromkeys(ms, 0)
@@ -464,18 +478,16 @@ async def knn_variants(
     own = {p["b"]: cache.keys.entry(SCOPE, normalise(p["a"])) for p in pairs}
     queries = [p["b"] for p in pairs][: 100 if quick else None]
     for warm in queries[:20]:
-        for _, name, attrs, prompt_only in runs:
-            blob = vectors[warm].tobytes()
-            await client.execute_command("FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs,
-                                                                      prompt_only=prompt_only))  # fmt: skip
+        for _, command in runs:
+            await client.execute_command(*command(vectors[warm].tobytes()))
     for n, query in enumerate(queries):
         blob = vectors[query].tobytes()
-        shift = n % len(runs)
-        for label, name, attrs, prompt_only in [*runs[shift:], *runs[:shift]]:
+        # A shuffled order per query: in a rotation the row after the exact FLAT scan (tens of ms) nearly always
+        # ran right after it, and paid for it (the lookup's row measured ~1 ms over the same query's other row).
+        for label, command in random.Random(n).sample(runs, len(runs)):
+            args = command(blob)
             started = time.perf_counter()
-            reply = await client.execute_command(
-                "FT.SEARCH", name, *knn_args(blob, SCOPE.id, attrs=attrs, prompt_only=prompt_only)
-            )
+            reply = await client.execute_command(*args)
             rows = idx.parse_search_reply(reply)
             ms[label].append((time.perf_counter() - started) * 1000)
             top[label][query] = [key for key, _ in rows]
@@ -706,13 +718,14 @@ async def main() -> None:
                 results.append(
                     await bench_size(server.url, embedder, size, args.quick, args.rounds, tune, args.knn_only)
                 )
+                if args.knn_only:  # each size's table as soon as it is measured: a later size may fail
+                    print("\n".join(knn_tables(results[-1:])), flush=True)
             topology_table = (
                 await cluster_vs_single(server.url, embedder, min(args.sizes), args.rounds) if args.cluster else None
             )
         finally:
             redis_server.stop(Path(data))
     if args.knn_only:
-        print("\n".join(knn_tables(results)))
         return
     print(f"threshold {THRESHOLD} for every system; {args.rounds} rounds; load average (1 min) at the end of each size")
     print()

@@ -11,6 +11,7 @@ an embedding.
 
     python benchmarks/lookup_split.py                 # 10,000 entries (~1 minute)
     python benchmarks/lookup_split.py --size 2000 --guards off
+    python benchmarks/lookup_split.py --ab near_cache_entries=0   # a second cache with one setting changed
 """
 
 from __future__ import annotations
@@ -52,15 +53,19 @@ async def main() -> None:
     parser.add_argument("--size", type=int, default=10_000, help="entries in the index (filler + the 300 pairs)")
     parser.add_argument("--rounds", type=int, default=1, help="passes over the 300 paraphrases")
     parser.add_argument("--guards", choices=["on", "off"], default="on")
+    parser.add_argument(
+        "--ab",
+        metavar="SETTING=VALUE",
+        help="only: a second cache on the same index with this setting changed, lookups paired with the first's",
+    )
     args = parser.parse_args()
     embedder = LocalEmbedder()
     pairs = [p for p in load_questions() if p["same_answer"]]
     with tempfile.TemporaryDirectory(prefix="nearhit-split-") as data:
         server, _ = redis_server.ensure_running(Path(data))
         try:
-            settings = load_settings(
-                redis_url=server.url, index_name="split", guards=args.guards == "on", similarity_threshold=THRESHOLD
-            )
+            common = {"redis_url": server.url, "index_name": "split", "guards": args.guards == "on"}
+            settings = load_settings(**common, similarity_threshold=THRESHOLD)
             cache = await bootstrap.open_cache(settings, embedder)
             n_filler = max(0, args.size - len(pairs))
             filler = np.random.default_rng(42).standard_normal((n_filler, embedder.dimension)).astype(np.float32)
@@ -72,6 +77,14 @@ async def main() -> None:
                 )
             for pair in pairs:
                 await cache.store(pair["a"], f"answer to: {pair['a']}", SCOPE)
+            if args.ab:
+                name, _, value = args.ab.partition("=")
+                changed = load_settings(**common, similarity_threshold=THRESHOLD, **{name: value})
+                other = await bootstrap.open_cache(changed, embedder)
+                await paired_caches(cache, other, args.ab, embedder, pairs, args.rounds)
+                await other.close()
+                await cache.close()
+                return
 
             alone: list[float] = []
             lookup: list[float] = []
@@ -132,6 +145,44 @@ async def main() -> None:
         f"CPU per round trip of two reads (HMGET + GET), mean of 2,000: redis-py pipeline {pipeline_us:.0f} µs", end=""
     )
     print(f", packed by hand (`client.reads`) {reads_us:.0f} µs" if reads_us else "")
+
+
+async def paired_caches(
+    cache: SemanticCache,
+    other: SemanticCache,
+    change: str,
+    embedder: LocalEmbedder,
+    pairs: list[dict[str, str]],
+    rounds: int,
+) -> None:
+    """Each paraphrase looked up by both caches (its stored embedding deleted before each) beside the embedding
+    alone, in a rotating order: the change's cost or gain, paired within moments."""
+    ms: dict[str, list[float]] = {"alone": [], "defaults": [], change: []}
+    caches = {"defaults": cache, change: other}
+    for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
+        text = normalise(pair["b"])
+        order = list(ms)
+        for which in order[n % 3 :] + order[: n % 3]:
+            for each in caches.values():
+                await each.background.drain()  # a pending write of this embedding lands before the delete
+            await cache.redis.delete(cache.embeddings.key_for(text, cache.spec.keys))
+            started = time.perf_counter()
+            if which == "alone":
+                await embedder.embed([text])
+            else:
+                await caches[which].lookup(pair["b"], SCOPE, threshold=THRESHOLD)
+            ms[which].append(ms_since(started))
+    p50 = statistics.median
+    print(f"{len(ms['alone'])} paraphrases, paired; load average {os.getloadavg()[0]:.2f}")
+    print()
+    print("| cache | lookup p50 ms | **lookup − embedding alone, paired p50** |")
+    print("|---|---|---|")
+    for which in ("defaults", change):
+        paired = [lookup - alone for lookup, alone in zip(ms[which], ms["alone"], strict=True)]
+        print(f"| {which} | {p50(ms[which]):.2f} | **{p50(paired):.2f}** |")
+    print(f"| (the embedding alone) | {p50(ms['alone']):.2f} | |")
+    diff = [a - b for a, b in zip(ms["defaults"], ms[change], strict=True)]
+    print(f"\ndefaults − {change}, paired: p50 {p50(diff):+.3f} ms")
 
 
 async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:

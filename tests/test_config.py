@@ -135,6 +135,7 @@ def test_knn_settings_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> No
     defaults = load_settings()
     assert (defaults.hnsw_ef_runtime, defaults.knn_hybrid_policy) == (100, "batches")
     assert (defaults.hnsw_m, defaults.hnsw_ef_construction) == (16, 200)
+    assert (defaults.hnsw_ef_runtime_large, defaults.hnsw_large_index) == (200, 150_000)
     monkeypatch.setenv("NEARHIT_HNSW_EF_RUNTIME", "50")
     monkeypatch.setenv("NEARHIT_KNN_HYBRID_POLICY", " ADHOC_BF ")
     tuned = load_settings()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from redis.asyncio import Redis
 
-from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import Scope, SemanticCache, base
 from nearhit.cache import index as idx
 from nearhit.cache.keys import KeySpace
 from nearhit.config import Settings
@@ -94,6 +94,49 @@ async def test_a_filtered_lookup_finds_its_paraphrase_and_shows_the_attributes(
         assert result.query["params"]["EF"] == 60
         hits = await cache.search(text="capital of France", scope=SCOPE)
         assert [hit.response for hit in hits] == ["Paris."]
+    finally:
+        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
+
+
+@pytest.mark.parametrize("large_at", [3, 0])
+async def test_the_search_breadth_follows_the_index_size(
+    settings: Settings, local_embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch, large_at: int
+) -> None:
+    """From ``NEARHIT_HNSW_LARGE_INDEX`` documents a lookup (and the admin search) sends the larger
+    ``EF_RUNTIME``, once the size has been read again in the background; 0 never switches."""
+    monkeypatch.setattr(base, "SIZE_REFRESH_S", 0.0)  # every lookup asks for a fresh size
+    tuned = settings.model_copy(
+        update={"hnsw_ef_runtime": 60, "hnsw_ef_runtime_large": 90, "hnsw_large_index": large_at}
+    )
+    cache: SemanticCache = await bootstrap.open_cache(tuned, local_embedder)
+    try:
+        await cache.store("What is the capital of France?", "Paris.", SCOPE)
+        first = await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)
+        assert first.query is not None and first.query["params"]["EF"] == 60  # empty when the cache opened
+        for n in range(2):
+            await cache.store(f"How do I boil {n} eggs?", "Ten minutes.", SCOPE)
+        await cache.background.drain()  # the size read the lookup above scheduled (or one after it)
+        await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)  # schedules a read of 3
+        await cache.background.drain()
+        later = await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)
+        assert later.query is not None and later.query["params"]["EF"] == (90 if large_at else 60)
+        assert later.match == "semantic" and later.answer is not None and later.answer.response == "Paris."
+        assert cache.ef_runtime(cache.spec) == (90 if large_at else 60)  # what the admin search sends
+        assert [hit.response for hit in await cache.search(text="capital of France", scope=SCOPE)][:1] == ["Paris."]
+    finally:
+        await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
+
+
+async def test_a_flat_index_is_never_sized(settings: Settings, local_embedder: LocalEmbedder) -> None:
+    flat = settings.model_copy(update={"index_algorithm": "flat", "hnsw_large_index": 1})
+    cache: SemanticCache = await bootstrap.open_cache(flat, local_embedder)
+    try:
+        await cache.store("What is the capital of France?", "Paris.", SCOPE)
+        result = await cache.lookup("What is the capital of France ?", SCOPE)
+        assert not cache.spec.follows_size and cache._sizes == {}
+        assert result.match == "exact"
     finally:
         await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
         await cache.close()

@@ -1,12 +1,14 @@
 """How many round trips a lookup makes to Redis, counted on the client's socket writes (real Redis).
 
-A semantic lookup reads the exact tier, then sends its KNN query and a probe for labels in one pipeline; an
-embedding computed fresh is written in the background once the KNN has answered (never before it, where it
-would delay it). Observations are read only when the index has labels (``labels_*`` counters).
+A semantic lookup reads the exact tier (the entry and the stored embedding), then sends its KNN query and a probe
+for labels in one pipeline; an embedding computed fresh is written in the background once the KNN has answered
+(never before it, where it would delay it). Observations are read only when the index has labels (``labels_*``
+counters). An exact hit kept by the near cache makes none.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 
@@ -70,6 +72,26 @@ async def test_observations_are_read_once_the_index_has_labels(cache: SemanticCa
     assert trips == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"], ["LRANGE"]]
     refused = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75)
     assert refused.match is None and refused.rejected_by == "feedback"
+
+
+async def test_an_exact_hit_read_once_is_then_served_without_a_round_trip(
+    cache: SemanticCache, sends: list[list[str]]
+) -> None:
+    await cache.store(QUESTION, "Paris.", SCOPE)
+    await _wait_tracking(cache)
+    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "GET"]]
+    assert await _lookup_trips(cache, sends, QUESTION) == []
+    await cache.store(QUESTION, "Paris.", SCOPE, ttl=60)  # an entry that expires: its PTTL read after the hit
+    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "GET"], ["PTTL"]]
+    assert await _lookup_trips(cache, sends, QUESTION) == []
+
+
+async def _wait_tracking(cache: SemanticCache) -> None:
+    for _ in range(500):
+        if cache.near.active:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the near cache's tracking connection did not start")
 
 
 async def test_label_counters_are_the_probe(cache: SemanticCache) -> None:

@@ -56,6 +56,7 @@ class CacheAdmin(CacheBase):
                 k=top_k,
                 filter_expression=self._filter(tenant, scope),
                 spec=self.spec,
+                ef_runtime=max(self.ef_runtime(spec) for spec in specs) if specs else None,
             )
             # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
             found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
@@ -102,8 +103,14 @@ class CacheAdmin(CacheBase):
 
         Only keys under this index's entry prefix are ever deleted, whatever the pattern says.
         """
-        if prompt_pattern is not None:
-            return await self._clear_matching(validate.label(prompt_pattern, "pattern"))
+        try:
+            if prompt_pattern is not None:
+                return await self._clear_matching(validate.label(prompt_pattern, "pattern"))
+            return await self._clear(tenant, scope)
+        finally:
+            self.near.clear()  # the copies of what was deleted (Redis names each, maybe after the next lookup)
+
+    async def _clear(self, tenant: str | None, scope: Scope | None) -> int:
         filters = self._filter(tenant, scope)
         deleted = 0
         async with self._redis_errors():
@@ -137,20 +144,25 @@ class CacheAdmin(CacheBase):
                 f"(expected {self.keys.entry_prefix}<64 hex digits>)"
             )
         async with self._redis_errors():
-            return bool(await self.redis.unlink(doc_id))
+            deleted = bool(await self.redis.unlink(doc_id))
+        self.near.drop(doc_id)
+        return deleted
 
     async def rebuild(self, *, drop_entries: bool = False) -> None:
         """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current
         fields) unless ``drop_entries``."""
-        async with self._redis_errors():
-            specs = await self._tenant_indexes(with_keys=True)
-            for spec in specs:
-                await idx.drop_index(self.redis, spec.name, delete_entries=drop_entries)
-            if not drop_entries:
-                async for batch in self._scan_entries():
-                    await idx.write_tenant_tags(self.redis, batch)
-            for spec in specs:
-                await idx.ensure_index(self.redis, spec)
+        try:
+            async with self._redis_errors():
+                specs = await self._tenant_indexes(with_keys=True)
+                for spec in specs:
+                    await idx.drop_index(self.redis, spec.name, delete_entries=drop_entries)
+                if not drop_entries:
+                    async for batch in self._scan_entries():
+                        await idx.write_tenant_tags(self.redis, batch)
+                for spec in specs:
+                    await idx.ensure_index(self.redis, spec)
+        finally:
+            self.near.clear()  # entries deleted or rewritten
 
     async def _clear_matching(self, pattern: str) -> int:
         def fold(text: str) -> str:  # case and spacing don't matter; punctuation (the glob's own) does

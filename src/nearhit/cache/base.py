@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -19,12 +22,15 @@ from nearhit.cache import index as idx
 from nearhit.cache.client import RedisClient, index_names, is_cluster
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
+from nearhit.cache.near import NearCache
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
 
 log = logging.getLogger(__name__)
 
 COUNTS_FLUSH_S = 1.0
+SIZE_REFRESH_S = 30.0
+"""How often an HNSW index's size is read again (``FT.INFO``, in the background): its search breadth follows it."""
 STAT_FIELDS = ("exact_hits", "semantic_hits", "conversation_hits", "misses", "guard_rejections", "stores")
 
 
@@ -36,7 +42,13 @@ class CacheBase:
     behind (:meth:`_index_for`, :meth:`_knn`)."""
 
     def __init__(
-        self, redis: RedisClient, embedder: Embedder, spec: idx.IndexSpec, *, embedding_ttl: int = DEFAULT_TTL_S
+        self,
+        redis: RedisClient,
+        embedder: Embedder,
+        spec: idx.IndexSpec,
+        *,
+        embedding_ttl: int = DEFAULT_TTL_S,
+        near_entries: int = 0,
     ) -> None:
         self.redis = redis
         self.embedder = embedder
@@ -48,6 +60,8 @@ class CacheBase:
         self._ready: set[str] = set()  # the tenant indexes checked (or created) by this process
         self._creating: dict[str, asyncio.Lock] = {}
         self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
+        self._sizes: dict[str, tuple[int, float]] = {}  # index name -> (documents, when read), for EF_RUNTIME
+        self.near = NearCache(near_entries)  # exact entries kept in process while Redis tracks them (cache.near)
 
     async def setup(self) -> None:
         """Check the server has the Query Engine; create or check the index (a sharded layout's tenant
@@ -58,6 +72,10 @@ class CacheBase:
                 await idx.check_query_engine(self.redis)
             if not self.keys.sharded:
                 await idx.ensure_index(self.redis, self.spec)
+                if self.spec.follows_size:
+                    await self._read_size(self.spec.name)  # the first lookups search as wide as the size asks
+                if isinstance(self.redis, Redis):  # one node: a cluster would need tracking on every shard
+                    await self.near.start(self.redis, self.keys.entry_prefix)
 
     async def _index_for(self, tenant: str) -> idx.IndexSpec:
         """The index holding ``tenant``'s entries; a sharded layout's is created or checked on first use."""
@@ -74,6 +92,23 @@ class CacheBase:
                 await idx.ensure_index(self.redis, spec)
                 self._ready.add(spec.name)
         self._creating.pop(spec.name, None)
+
+    def ef_runtime(self, spec: idx.IndexSpec) -> int:
+        """``EF_RUNTIME`` for ``spec``'s index at its last known size (:meth:`idx.IndexSpec.ef_runtime_at`). The
+        size is read in the background at most once per ``SIZE_REFRESH_S``, never on the lookup's path; an index
+        whose size is not known yet counts as small."""
+        if not spec.follows_size:
+            return spec.ef_runtime
+        docs, read_at = self._sizes.get(spec.name, (0, -math.inf))
+        now = time.monotonic()
+        if now - read_at >= SIZE_REFRESH_S:
+            self._sizes[spec.name] = (docs, now)  # one read per period, however many lookups ask meanwhile
+            self.background.run(self._read_size(spec.name))
+        return spec.ef_runtime_at(docs)
+
+    async def _read_size(self, name: str) -> None:
+        info = await idx.index_info(self.redis, name)
+        self._sizes[name] = (int(info.get("num_docs", 0)) if info is not None else 0, time.monotonic())
 
     async def _knn(self, spec: idx.IndexSpec, command: list[Any]) -> list[tuple[str, dict[str, str]]]:
         """Run a KNN query (a raw ``FT.SEARCH``) on ``spec``'s index. In a sharded layout a missing index (its
@@ -104,6 +139,7 @@ class CacheBase:
 
     async def close(self) -> None:
         """Finish the background work (counters, TTL refreshes, embeddings), then close the connection."""
+        await self.near.close()
         await self.background.close()
         await self._flush_counts()
         await self.redis.aclose()

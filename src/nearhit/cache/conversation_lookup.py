@@ -78,4 +78,4 @@ async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup) -> bool:
 
 
 def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
-    return idx.scoped_knn(cache.spec, spec.name, alone.search_id, k).command(vector.tobytes())
+    return idx.scoped_knn(cache.spec, spec.name, alone.search_id, k, cache.ef_runtime(spec)).command(vector.tobytes())

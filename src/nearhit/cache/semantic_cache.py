@@ -65,8 +65,9 @@ class SemanticCache(CacheAdmin):
         prior: PriorFor = no_prior,
         seed: int | None = None,
         embedding_ttl: int = DEFAULT_TTL_S,
+        near_entries: int = 0,
     ) -> None:
-        super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl)
+        super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
         self.threshold = validate.threshold(threshold)
         self.default_ttl = validate.ttl(default_ttl)
         self.ttl_refresh_on_hit = ttl_refresh_on_hit
@@ -118,12 +119,11 @@ class SemanticCache(CacheAdmin):
             spec = await self._index_for(query.scope.tenant)
             key = self.keys.entry(query.scope, query.text)
             with tracing.span("cache.exact") as span:
-                # One round trip: the entry, and (for the semantic path, if it comes to that) the stored vector.
                 texts = [query.text] if query.context is None else [query.text, query.context_text]
-                fields, *stored = await reads(
-                    self.redis,
-                    [("HMGET", key, *entry.RETURNED), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
-                )
+                fields = self.near.get(key)  # an entry kept in process (cache.near): no round trip
+                stored: list[object] = []
+                if fields is None:
+                    fields, stored = await self._read_exact(key, spec, texts)
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
@@ -144,7 +144,7 @@ class SemanticCache(CacheAdmin):
 
             stage = time.perf_counter()
             k = conversation_lookup.neighbours(query, self.candidates)
-            knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k)
+            knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k, self.ef_runtime(spec))
             with tracing.span("cache.knn", index=spec.name, k=k) as span:
                 rows, labelled = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
                 if fresh is not None:
@@ -213,6 +213,26 @@ class SemanticCache(CacheAdmin):
         """The prior evidence for the judge the cache runs now (``cache.prior``), added to the index's labels when
         a question asked alone is bounded (the prior was counted on single questions, not conversations)."""
         return self.prior(self.guards, self.decision)
+
+    async def _read_exact(self, key: str, spec: idx.IndexSpec, texts: list[str]) -> tuple[list[Any], list[object]]:
+        """One round trip: the entry (and its ``ttl`` field, for the near cache) and, for the semantic path if it
+        comes to that, the stored vectors. A hit is kept near (``cache.near``): at once when it never expires,
+        else once its PTTL is read in the background (not on this read: a semantic lookup would pay for it)."""
+        epoch = self.near.epoch
+        fields, *stored = await reads(
+            self.redis,
+            [("HMGET", key, *entry.RETURNED, "ttl"), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
+        )
+        fields, ttl = fields[:-1], fields[-1]
+        if self.near.active and fields[1] is not None:
+            if ttl and int(ttl) > 0:
+                self.background.run(self._keep_near(key, fields, epoch))
+            else:
+                self.near.put(key, fields, -1, epoch)
+        return fields, stored
+
+    async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
+        self.near.put(key, fields, await self.redis.pttl(key), epoch)
 
     async def _knn_and_labels(
         self, spec: idx.IndexSpec, knn: list[Any]
@@ -356,6 +376,7 @@ class SemanticCache(CacheAdmin):
                 if ttl:
                     pipe.expire(key, ttl)
                 await pipe.execute()
+            self.near.drop(key)  # this process's next lookup reads the new answer (Redis's word may come later)
             async with self.redis.pipeline(transaction=False) as pipe:
                 # Should this fail, the old answer's labels stay with the new one until the next store.
                 pipe.delete(self.keys.observations(key))

@@ -70,6 +70,7 @@ async def give(
     if prompt is None:
         if verdict == "wrong":
             await cache.redis.unlink(doc_id)
+            cache.near.drop(doc_id)
             await cache.feedback.forget(doc_id)
             return Recorded(doc_id, verdict, "entry retired", None)
         prompt = fields.get("prompt", "")

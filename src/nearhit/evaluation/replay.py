@@ -211,5 +211,6 @@ async def _drop(cache: SemanticCache, spec: IndexSpec) -> None:
         keys = [key async for key in cache.redis.scan_iter(match=f"{spec.keys.root}:{spec.name}:*", count=1000)]
         for start in range(0, len(keys), 500):
             await unlink_each(cache.redis, keys[start : start + 500])  # key by key: they lie in many slots
+        cache.near.clear()
     except (RedisError, OSError):
         pass  # a scratch index left behind is harmless; the next replay uses a new name

@@ -95,6 +95,8 @@ def index_spec(settings: Settings, embedder: Embedder, *, sharded: bool = False)
         m=settings.hnsw_m,
         ef_construction=settings.hnsw_ef_construction,
         ef_runtime=settings.hnsw_ef_runtime,
+        ef_runtime_large=settings.hnsw_ef_runtime_large,
+        large_at=settings.hnsw_large_index,
         hybrid_policy=settings.knn_hybrid_policy,
     )
 
@@ -126,6 +128,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         max_wrong_rate=settings.max_wrong_rate,
         prior=shipped_prior,
         embedding_ttl=settings.embedding_cache_ttl,
+        near_entries=settings.near_cache_entries,
     )
     try:
         await cache.setup()

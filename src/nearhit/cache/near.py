@@ -1,0 +1,199 @@
+"""Exact entries read recently, kept in this process for as long as Redis promises to say when they change.
+
+An exact hit is one Redis read; over HTTP on a small busy machine, waking Redis for it is most of what separates
+a hit from the server's floor (``benchmarks/README.md``). Redis's own client-side caching protocol keeps a copy
+right: one connection asks for ``CLIENT TRACKING ON REDIRECT <itself> BCAST PREFIX <entry prefix>`` and
+subscribes to ``__redis__:invalidate``; Redis then names every entry key written, deleted, expired or evicted by
+anyone (another worker, another replica, the CLI), and a flush. A copy is served until its key is named, its
+TTL runs out, or the connection is lost (then everything is dropped, and the copy is off until it is back).
+
+A read that raced a change is not kept: a copy is put only if no invalidation arrived since the read was sent.
+This process's own writes drop their keys at once (:meth:`NearCache.drop`, :meth:`NearCache.clear`): their
+invalidation comes on another connection, maybe after the next lookup. One node only (a cluster tracks per
+node) and only where Redis accepts ``CLIENT TRACKING`` and reports a probe write to the new connection (a proxy
+may do neither): elsewhere it stays off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import RedisError, ResponseError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = b"__redis__:invalidate"
+RETRY_S = 1.0
+"""How soon the tracking connection is opened again after it was lost."""
+PROBE_WAIT_S = 2.0
+"""How long a new tracking connection waits to be told of its own probe write before the copy is turned off."""
+MAX_VALUE_BYTES = 16 * 1024
+"""Entries larger than this (prompt + answer + fields) are not copied: the copy is for the many short answers."""
+
+
+class Untracked(Exception):
+    """Redis (or a proxy before it) will not tell this connection of changes: no copy may be served."""
+
+
+class NearCache:
+    """At most ``size`` entries' fields (as the exact read returns them), least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.active = False
+        self.epoch = 0
+        """Moves on every invalidation and every start or loss of tracking: a read sent at one epoch is kept
+        only if it is still that epoch when the reply comes."""
+        self._entries: OrderedDict[str, tuple[list[Any], float]] = OrderedDict()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def start(self, redis: Redis, prefix: str) -> None:
+        """Track entry keys under ``prefix`` on a connection of its own: open now (the cache's first lookups
+        may be kept), then read in the background, opened again whenever it is lost."""
+        if self.size <= 0 or self._task is not None:
+            return
+        try:
+            connection = await self._open(redis, prefix)
+        except Untracked as exc:
+            log.warning("no near cache of exact entries: %s", exc)
+            return
+        except (RedisError, OSError):
+            connection = None  # tried again in the background
+        self._task = asyncio.create_task(self._track(redis, prefix, connection))
+
+    def get(self, key: str) -> list[Any] | None:
+        """The fields read for ``key``, or None when there is no valid copy."""
+        found = self._entries.get(key) if self.active else None
+        if found is None:
+            return None
+        fields, expires = found
+        if time.monotonic() >= expires:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return fields
+
+    def put(self, key: str, fields: list[Any], pttl: int, epoch: int) -> None:
+        """Keep ``fields`` read for ``key`` by a read sent at ``epoch`` (``pttl``: the key's PTTL read since, or -1
+        for a key that never expires). Any invalidation since that read, of any key, keeps it out: a burst of
+        writes keeps copies out for its length, never lets a stale one in."""
+        if not self.active or epoch != self.epoch or pttl == -2 or pttl == 0:
+            return
+        if sum(len(value) for value in fields if isinstance(value, bytes)) > MAX_VALUE_BYTES:
+            return
+        expires = time.monotonic() + pttl / 1000 if pttl > 0 else float("inf")
+        self._entries[key] = (fields, expires)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def drop(self, key: str) -> None:
+        """This process wrote or deleted ``key``."""
+        self.epoch += 1
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        """This process wrote or deleted entries it does not name one by one (or tracking was lost)."""
+        self.epoch += 1
+        self._entries.clear()
+
+    async def close(self) -> None:
+        self._closed = True
+        self.active = False
+        self.clear()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _open(self, redis: Redis, prefix: str) -> AbstractConnection:
+        # Never returned to the pool (it ends subscribed), waiting without a timeout; RESP2, where an
+        # invalidation is a message on the channel (RESP3 pushes it, and redis-py's parser swallows the push).
+        pool = redis.connection_pool
+        connection: AbstractConnection = pool.connection_class(
+            **{**pool.connection_kwargs, "socket_timeout": None, "protocol": 2}
+        )
+        try:
+            await connection.connect()
+            await connection.send_command("CLIENT", "ID")
+            own_id = await connection.read_response()
+            await connection.send_command("CLIENT", "TRACKING", "ON", "REDIRECT", own_id, "BCAST", "PREFIX", prefix)
+            await connection.read_response()
+            await connection.send_command("SUBSCRIBE", CHANNEL)
+            await connection.read_response()
+            await self._probe(redis, connection, prefix)
+        except ResponseError as exc:
+            with contextlib.suppress(Exception):
+                await connection.disconnect()
+            raise Untracked(f"Redis refused client tracking ({exc})") from exc
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await connection.disconnect()
+            raise
+        self.clear()
+        self.active = True
+        return connection
+
+    @staticmethod
+    async def _probe(redis: Redis, connection: AbstractConnection, prefix: str) -> None:
+        """Write a short-lived key under ``prefix`` (a string: no index reads it) and wait to be told of it: a
+        server or proxy that accepts tracking but does not deliver its messages never gets a copy served."""
+        probe = f"{prefix}near-probe:{uuid.uuid4().hex}".encode()
+        await redis.set(probe, b"", px=int(PROBE_WAIT_S * 1000) * 2)
+        try:
+            async with asyncio.timeout(PROBE_WAIT_S):
+                while True:
+                    message = await connection.read_response()
+                    if isinstance(message, list) and len(message) == 3 and probe in (message[2] or ()):
+                        return
+        except TimeoutError:
+            raise Untracked(f"Redis accepted client tracking but said nothing of a write in {PROBE_WAIT_S} s") from None
+        finally:
+            await redis.unlink(probe)
+
+    async def _track(self, redis: Redis, prefix: str, connection: AbstractConnection | None) -> None:
+        while not self._closed:
+            try:
+                if connection is None:
+                    connection = await self._open(redis, prefix)
+                while True:
+                    message = await connection.read_response()
+                    self._invalidated(message)
+            except Untracked as exc:
+                log.warning("near cache off: %s", exc)
+                return
+            except (RedisError, OSError) as exc:
+                if self.active and not self._closed:  # once per outage, not on every retry while Redis is away
+                    log.warning("near cache: tracking connection lost (%s); copies dropped, retrying", exc)
+            finally:
+                self.active = False
+                self.clear()
+                if connection is not None:
+                    with contextlib.suppress(Exception):
+                        await connection.disconnect()
+                connection = None
+            await asyncio.sleep(RETRY_S)
+
+    def _invalidated(self, message: Any) -> None:
+        """``[b"message", channel, [keys]]``; keys None: a flush, drop everything."""
+        if not isinstance(message, list) or len(message) != 3 or message[1] != CHANNEL:
+            return
+        keys = message[2]
+        if keys is None:
+            self.clear()
+            return
+        self.epoch += 1
+        for key in keys:
+            self._entries.pop(key.decode() if isinstance(key, bytes) else str(key), None)

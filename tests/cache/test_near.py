@@ -1,0 +1,169 @@
+"""The near cache (``cache.near``): exact entries kept in process, each way a copy must stop being served, on a
+real Redis. Changes by another client arrive as Redis's invalidations (waited for); this process's own writes
+drop their copies at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from redis.asyncio import Redis
+
+from nearhit.cache import Scope, SemanticCache, near, verdicts
+from nearhit.cache.near import NearCache
+
+SCOPE = Scope.build(model="gpt-4o", tenant="near")
+QUESTION = "What is the capital of France?"
+
+
+async def _until(condition: Callable[[], bool | Awaitable[bool]], what: str) -> None:
+    for _ in range(500):
+        outcome = condition()
+        if await outcome if isinstance(outcome, Awaitable) else outcome:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"waited 5 s for: {what}")
+
+
+@pytest.fixture
+async def kept(cache: SemanticCache) -> AsyncIterator[str]:
+    """An entry whose exact hit is kept in process: its key."""
+    key = await cache.store(QUESTION, "Paris.", SCOPE)
+    assert cache.near.active
+    first = await cache.lookup(QUESTION, SCOPE)
+    assert first.match == "exact" and cache.near.get(key) is not None
+    yield key
+
+
+async def _answer(cache: SemanticCache) -> str | None:
+    result = await cache.lookup(QUESTION, SCOPE)
+    return result.answer.response if result.match == "exact" and result.answer is not None else None
+
+
+async def test_a_kept_hit_is_the_same_hit(cache: SemanticCache, kept: str) -> None:
+    again = await cache.lookup(QUESTION, SCOPE)
+    assert again.match == "exact" and again.answer is not None and again.answer.response == "Paris."
+    assert again.answer.doc_id == kept
+
+
+def _invalidations_late(cache: SemanticCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redis's word on a key comes on another connection, maybe after the next lookup: here, never."""
+    monkeypatch.setattr(cache.near, "_invalidated", lambda message: None)
+
+
+async def test_this_process_s_own_writes_are_read_at_once(
+    cache: SemanticCache, kept: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _invalidations_late(cache, monkeypatch)
+    await cache.store(QUESTION, "Paris, on the Seine.", SCOPE)
+    assert await _answer(cache) == "Paris, on the Seine."
+    await _answer(cache)  # kept again
+    assert await cache.delete(kept)
+    assert await _answer(cache) is None
+    await cache.store(QUESTION, "Paris.", SCOPE)
+    await _answer(cache)
+    assert await cache.clear(tenant="near") == 1
+    assert await _answer(cache) is None
+
+
+async def test_a_wrong_verdict_retires_the_kept_entry(
+    cache: SemanticCache, kept: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _invalidations_late(cache, monkeypatch)
+    recorded = await verdicts.give(cache, "wrong", tenant=None, doc_id=kept)
+    assert recorded.action == "entry retired"
+    assert await _answer(cache) is None
+
+
+async def test_another_client_s_change_or_delete_stops_the_copy(
+    cache: SemanticCache, kept: str, redis_client: Redis
+) -> None:
+    await redis_client.hset(kept, "response", "Lyon?")  # another worker, the CLI, another replica
+    await _until(lambda: cache.near.get(kept) is None, "Redis names the key written")
+    assert await _answer(cache) == "Lyon?"
+    await redis_client.unlink(kept)
+    await _until(lambda: cache.near.get(kept) is None, "Redis names the key deleted")
+    assert await _answer(cache) is None
+
+
+@pytest.mark.slow
+async def test_a_copy_ends_with_its_entry_s_ttl(cache: SemanticCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    _invalidations_late(cache, monkeypatch)  # the copy's own deadline (the PTTL read with it) ends it
+    key = await cache.store(QUESTION, "Paris.", SCOPE, ttl=1)
+    assert await _answer(cache) == "Paris."
+    await cache.background.drain()  # its PTTL, read after the hit
+    assert cache.near.get(key) is not None
+    await _until(lambda: cache.near.get(key) is None, "the TTL runs out")
+    assert await _answer(cache) is None and not await cache.redis.exists(key)
+
+
+async def test_tenants_never_share_a_copy(cache: SemanticCache, kept: str) -> None:
+    other = Scope.build(model="gpt-4o", tenant="someone else")
+    result = await cache.lookup(QUESTION, other)
+    assert result.match is None
+
+
+async def test_a_lost_connection_drops_every_copy(
+    cache: SemanticCache, kept: str, redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(near, "RETRY_S", 0.05)
+    tracking = [c["id"] for c in await redis_client.client_list() if c.get("redir", "-1") not in ("-1", "0")]
+    assert tracking
+    for client_id in tracking:
+        await redis_client.client_kill_filter(_id=client_id)
+    await _until(lambda: not cache.near.active or cache.near.get(kept) is None, "the lost connection is seen")
+    assert cache.near.get(kept) is None
+    await _until(lambda: cache.near.active, "tracking opened again")
+    assert await _answer(cache) == "Paris." and cache.near.get(kept) is not None
+
+
+def test_a_flush_drops_every_copy() -> None:
+    """Redis says "everything" (keys: nil) on FLUSHDB/FLUSHALL. Not sent for real here: a flush of any database
+    drops the search indexes of every test."""
+    kept = NearCache(4)
+    kept.active = True
+    for key in ("a", "b"):
+        kept.put(key, [b"prompt", b"answer"], -1, kept.epoch)
+    kept._invalidated([b"message", near.CHANNEL, [b"a"]])
+    assert kept.get("a") is None and kept.get("b") is not None
+    kept._invalidated([b"message", near.CHANNEL, None])
+    assert len(kept) == 0
+
+
+async def test_a_read_that_raced_an_invalidation_is_not_kept() -> None:
+    kept = NearCache(2)
+    kept.active = True
+    sent_at = kept.epoch
+    kept.drop("some other key")  # an invalidation arrived while the read was on the wire
+    kept.put("key", [b"prompt", b"answer"], -1, sent_at)
+    assert kept.get("key") is None
+    kept.put("key", [b"prompt", b"answer"], -1, kept.epoch)
+    kept.put("key2", [b"p", b"a"], -1, kept.epoch)
+    kept.put("key3", [b"p", b"a"], -1, kept.epoch)
+    assert len(kept) == 2 and kept.get("key") is None  # bounded: the least recently used went first
+    kept.put("gone", [b"p", b"a"], -2, kept.epoch)  # PTTL -2: the key was already gone
+    assert kept.get("gone") is None
+
+
+async def test_tracking_that_reports_nothing_is_never_trusted(
+    redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server (or a proxy) that accepts ``CLIENT TRACKING`` but does not report writes (here: the probe write
+    never reaches Redis, so nothing is reported) fails the probe at start: the near cache stays off."""
+    monkeypatch.setattr(near, "PROBE_WAIT_S", 0.2)
+    trusted = NearCache(4)
+    await trusted.start(redis_client, "nearhit-test-near:")
+    assert trusted.active  # its own probe write was reported
+    await trusted.close()
+
+    async def unreported(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(redis_client, "set", unreported)
+    deaf = NearCache(4)
+    await deaf.start(redis_client, "nearhit-test-near:")
+    assert not deaf.active
+    deaf.put("nearhit-test-near:key", [b"prompt", b"answer"], -1, deaf.epoch)
+    assert deaf.get("nearhit-test-near:key") is None
+    await deaf.close()
