@@ -23,7 +23,7 @@ import numpy as np
 from redis.asyncio.cluster import RedisCluster
 
 from nearhit import tracing, validate
-from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry
+from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry, negatives
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads
@@ -32,7 +32,7 @@ from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, S
 from nearhit.cache.keys import Scope
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.prior import PriorFor, no_prior
-from nearhit.cache.results import CachedAnswer, Candidate, LookupResult, Probe
+from nearhit.cache.results import CachedAnswer, LookupResult, Probe
 from nearhit.embeddings.base import Embedder
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ class SemanticCache(CacheAdmin):
             self._count(*["context_rejections"] * rejected)
             result.timings_ms["context"] = _ms_since(stage)
             stage = time.perf_counter()
-            rows, observations, histogram = await self._feedback_state(result, vector, rows, labelled)
+            rows, observations, histogram = await negatives.refuse_by_feedback(self, result, vector, rows, labelled)
             result.timings_ms["feedback"] = _ms_since(stage)
 
         stage = time.perf_counter()
@@ -263,38 +263,6 @@ class SemanticCache(CacheAdmin):
         vectors = [vectors[0] if vectors is not None else next(fresh) for vectors in found]
         context_vector = vectors[1] if query.context is not None else None
         return vectors[0], context_vector, ((missing, computed) if computed is not None else None)
-
-    async def _feedback_state(
-        self, result: LookupResult, vector: np.ndarray, rows: list[tuple[str, dict[str, str]]], labelled: bool
-    ) -> tuple[list[tuple[str, dict[str, str]]], dict[str, list[bounded.Observation]], bounded.Histogram | None]:
-        """Drop the candidates a recorded negative refuses (``rejected_by: "feedback"``); read the evidence the
-        error-bounded policy needs. One round trip; none when no candidate reaches the threshold, nor when the
-        index has no label at all (``labelled`` false: no observation and an empty histogram to read)."""
-        similarities = [entry.similarity(fields) for _, fields in rows]
-        eligible = [doc_id for (doc_id, _), sim in zip(rows, similarities, strict=True) if sim >= result.threshold]
-        if not eligible:
-            return rows, {}, None
-        if not labelled:
-            return rows, {}, bounded.Histogram() if self.max_wrong_rate is not None else None
-        observations, histogram = await self.feedback.state(eligible, histogram=self.max_wrong_rate is not None)
-        kept = []
-        for (doc_id, fields), similarity in zip(rows, similarities, strict=True):
-            negative = bounded.refusing_negative(vector, similarity, observations.get(doc_id, ()))
-            if negative is None:
-                kept.append((doc_id, fields))
-                continue
-            reason = (
-                f"a look-alike of a query labelled wrong for this entry (that query was {negative.similarity:.3f} "
-                "similar to the entry; this one is at least as close to it)"
-            )
-            result.candidates.append(
-                Candidate(doc_id, fields.get("prompt", ""), similarity, "rejected_by_feedback", "feedback", reason)
-            )
-            self._count("feedback_rejections")
-            if result.rejected_by is None:
-                result.rejected_by, result.rejection_reason = "feedback", reason
-                result.similarity, result.distance = similarity, 1.0 - similarity
-        return kept, observations, histogram
 
     def _settle(self, result: LookupResult, query: Lookup, accept: Accept | None) -> None:
         """Count the lookup once it is known whether the caller takes the answer: a refused hit is a miss (and
