@@ -13,6 +13,7 @@ import pytest
 from nearhit.cache import SemanticCache, standalone
 from nearhit.cache.lookup import Lookup
 from nearhit.config import Settings, load_settings
+from nearhit.guards import GuardSet
 from nearhit.llm import ChatMessage
 from nearhit.llm.rewrite import Rewriter, build_rewriter
 from nearhit.service.request import AskRequest
@@ -90,6 +91,20 @@ async def test_the_rewrite_is_kept_so_a_repeated_conversation_pays_for_it_once(
     assert len(stored.chat_requests) == 1
     assert 0 < await cache.redis.ttl(standalone.rewrite_key(cache, cache.rewriter, query)) <= 600
     assert (await cache.stats()).counters["rewrites_cached"] == 1
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+async def test_the_rewrite_is_judged_as_a_question_by_the_guards(
+    cache: SemanticCache, stored: FakeUpstream, guarded: bool
+) -> None:
+    # The rewrite brings a fact the single question lacks: near enough to be served, unless a guard reads it.
+    stored.reset(stored.answer("How do I stop my pottery class subscription for my two kids?", usage=(120, 14)))
+    cache.rewriter = build_rewriter(rewriting(stored))
+    cache.guards = GuardSet.default() if guarded else None
+    result = await cache.lookup(ask(cache, TURNS, FOLLOW_UP))
+    assert result.hit is not guarded
+    vetoed = [c for c in result.candidates if c.prompt == SINGLE and c.guard == "numbers"]
+    assert bool(vetoed) is guarded
 
 
 async def test_a_failing_model_leaves_the_offline_path(
