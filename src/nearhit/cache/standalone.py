@@ -82,6 +82,7 @@ async def _rewrite(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> d
     if kept is not None:
         cache._count(counted.REWRITES_CACHED)
         return {**json.loads(kept), "cached": True, "ms": 0.0, "cost_usd": 0.0}
+    started = time.perf_counter()
     try:
         made = await rewriter.rewrite(query.context.turns, query.prompt)
     except LLMError as exc:
@@ -89,7 +90,8 @@ async def _rewrite(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> d
         if rewriter.error is None:
             log.warning("the standalone rewrite failed, conversations are looked up without it: %s", exc)
         rewriter.error = str(exc)
-        return {"model": rewriter.model, "error": str(exc), "cached": False}
+        spent = round((time.perf_counter() - started) * 1000, 3)
+        return {"model": rewriter.model, "error": str(exc), "cached": False, "ms": spent, "cost_usd": 0.0}
     if rewriter.error is not None:
         log.info("the standalone rewrite answers again (%s)", rewriter.model)
         rewriter.error = None
