@@ -131,11 +131,23 @@ async def test_a_late_model_is_given_up_after_the_timeout(cache: SemanticCache, 
     assert not result.hit and result.rewrite is not None and "error" in result.rewrite
 
 
-def test_the_simulated_model_cannot_rewrite(caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_simulated_model_cannot_rewrite(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="nearhit.llm.rewrite"):
         assert build_rewriter(load_settings(llm="simulated", rewrite_model="gpt-4o-mini")) is None
     assert "NEARHIT_REWRITE_MODEL is ignored" in caplog.text
-    assert isinstance(
-        build_rewriter(load_settings(llm="openai", openai_base_url="http://127.0.0.1:9/v1", rewrite_model="m")),
-        Rewriter,
+    real = build_rewriter(load_settings(llm="openai", openai_base_url="http://127.0.0.1:9/v1", rewrite_model="m"))
+    assert isinstance(real, Rewriter) and real.model == "m"
+    await real.aclose()
+
+
+async def test_on_azure_the_rewrite_model_is_the_deployment_called() -> None:
+    azure = load_settings(
+        llm="azure",
+        azure_openai_endpoint="https://example.openai.azure.com",
+        azure_openai_api_key="k",
+        azure_openai_gpt5_model="chat-deployment",
+        rewrite_model="rewrite-deployment",
     )
+    rewriter = build_rewriter(azure)
+    assert rewriter is not None and rewriter.model == "rewrite-deployment"
+    await rewriter.aclose()

@@ -29,7 +29,8 @@ INSTRUCTIONS = (
     "rewritten question only."
 )
 MAX_TOKENS = 200
-"""A standalone question is a sentence or two: a longer reply is cut, not waited for."""
+"""A standalone question is a sentence or two: a longer reply is cut, not waited for. A reasoning model spends
+its thinking from the same budget: prefer a small model that answers directly (gpt-4o-mini, gpt-4.1-nano)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ class Rewriter:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout):
-                reply = await complete(self.provider, messages, temperature=0, max_tokens=MAX_TOKENS)
+                # No temperature: reasoning models (gpt-5, o-series) refuse any but their own.
+                reply = await complete(self.provider, messages, max_tokens=MAX_TOKENS)
         except TimeoutError:
             raise LLMError(f"the rewrite took longer than {self.timeout:g} s (NEARHIT_REWRITE_TIMEOUT)") from None
         ms = round((time.perf_counter() - started) * 1000, 3)
@@ -95,5 +97,11 @@ def build_rewriter(settings: Settings) -> Rewriter | None:
         return None
     from nearhit.llm import build_provider
 
-    own = {"chat_model": settings.rewrite_model, "llm_timeout": settings.rewrite_timeout, "llm_max_retries": 0}
+    own: dict[str, object] = {
+        "chat_model": settings.rewrite_model,
+        "llm_timeout": settings.rewrite_timeout,
+        "llm_max_retries": 0,
+    }
+    if settings.resolved_llm == "azure":  # on Azure the model called is a deployment
+        own["azure_openai_gpt5_model"] = settings.rewrite_model
     return Rewriter(build_provider(settings.model_copy(update=own)), settings.rewrite_timeout, settings.rewrite_ttl)
