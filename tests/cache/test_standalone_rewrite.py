@@ -107,6 +107,21 @@ async def test_the_rewrite_is_judged_as_a_question_by_the_guards(
     assert bool(vetoed) is guarded
 
 
+async def test_a_rewrite_that_drops_a_condition_of_the_asker_is_not_looked_up(
+    cache: SemanticCache, stored: FakeUpstream
+) -> None:
+    await cache.store(ask(cache, [], "What can I take for an aching back?"), "Ibuprofen.")
+    stored.reset(stored.answer("What can I take for an aching back?", usage=(90, 9)))  # the condition left out
+    cache.rewriter = build_rewriter(rewriting(stored))
+    turns: Turns = [
+        ("user", "We're expecting our first baby in the spring and my lower back hurts all day."),
+        ("assistant", "That's common as the bump grows. Gentle stretching and good support can help."),
+    ]
+    result = await cache.lookup(ask(cache, turns, "Is there something I can take for it?"))
+    assert not result.hit
+    assert result.rewrite is not None and "pregnancy" in result.rewrite["refused"]
+
+
 async def test_a_failing_model_leaves_the_offline_path(
     cache: SemanticCache, stored: FakeUpstream, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -3,11 +3,13 @@ among the single questions of its scope (``NEARHIT_REWRITE_MODEL``; off by defau
 
 "How do I cancel it?" after a talk about a gym plan is rewritten "How do I cancel my gym membership?", and
 that question is judged as any question is (the guards, or the calibrated decision) against the single
-questions stored. The rewrite is kept in Redis (by model, normalised turns and question) for
-``NEARHIT_REWRITE_TTL``, so a repeated conversation pays for it once. A failed or late rewrite leaves the
-lookup as it was (counted, logged when the rewrite starts and stops failing): the offline path never waits
-on it beyond ``NEARHIT_REWRITE_TIMEOUT``. The result shows the rewrite, its time and its price
-(``LookupResult.rewrite``); the counters (:mod:`nearhit.cache.rewrite_stats`) add them up.
+questions stored; a rewrite that leaves out a condition of the asker's that the user's turns state ("I'm
+expecting a baby": :mod:`nearhit.cache.constraints`) is not looked up. The rewrite is kept in Redis (by
+model, normalised turns and question) for ``NEARHIT_REWRITE_TTL``, so a repeated conversation pays for it
+once. A failed or late rewrite leaves the lookup as it was (counted, logged when the rewrite starts and stops
+failing): the offline path never waits on it beyond ``NEARHIT_REWRITE_TIMEOUT``. The result shows the
+rewrite, its time and its price (``LookupResult.rewrite``); the counters (:mod:`nearhit.cache.rewrite_stats`)
+add them up.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from nearhit.cache import choose, entry
+from nearhit.cache import choose, constraints, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache import rewrite_stats as counted
 from nearhit.cache.keys import normalise, sha256_hex
@@ -51,6 +53,12 @@ async def serve(cache: SemanticCache, result: LookupResult, query: Lookup, spec:
     if "question" not in rewrite:
         return
     question: str = rewrite["question"]
+    dropped = constraints.differ(conversation.told_as_one(query.context, query.prompt), question)
+    if dropped is not None:
+        # The model left out (or brought in) a condition of the asker's the user's turns state: its rewrite is
+        # another question, whatever a single question it matches.
+        rewrite["refused"] = f"the rewrite and the conversation differ: {dropped}"
+        return
     started = time.perf_counter()
     async with cache._redis_errors():
         (vector,) = await cache.embeddings.embed([normalise(question)], spec.keys)
