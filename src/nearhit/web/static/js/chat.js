@@ -228,7 +228,8 @@ function renderInspector(doc) {
   if (doc.rewrite) {
     const r = doc.rewrite;
     const how = r.cached ? "kept in Redis, no call" : `${fmtMs(r.ms ?? 0)}, ${r.prompt_tokens ?? 0}+${r.completion_tokens ?? 0} tokens, $${num(r.cost_usd, 6)}`;
-    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : `${r.question} — ${r.model}, ${how}`]);
+    const refused = r.refused ? ` — not looked up: ${r.refused}` : "";
+    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : `${r.question} — ${r.model}, ${how}${refused}`]);
   }
   if (doc.context?.rewritten) {
     rows.push(["Matched as rewritten", `similarity ${num(doc.context.similarity, 4)} — ${doc.context.rewritten}`]);
