@@ -35,15 +35,16 @@ PRICED_AS = ("gpt-4o-mini", "gpt-4.1-nano", "gpt-4o")
 
 async def main(model_ms: float, real: bool) -> None:
     pairs = [p for p in dataset.load("conversations", "dev") if p.b.history]
+    run = uuid.uuid4().hex[:6]  # rewrites never embedded before, in this run as in a fresh deployment
     fake = None if real else FakeUpstream()
     if fake is not None:
         # A rewrite of its own per call, as a real model's: each is embedded once, as it would be.
-        replies = [fake.answer(f"{FAKE_REWRITE[:-1]} ({n})?") for n in range(len(pairs))]
+        replies = [fake.answer(f"{FAKE_REWRITE[:-1]} ({run}-{n})?") for n in range(len(pairs))]
         fake.reset(*(Stream([Pause(model_ms / 1000), *reply.items]) if model_ms else reply for reply in replies))
         settings = load_settings(llm="openai", openai_base_url=fake.base_url, rewrite_model="gpt-4o-mini")
     else:
         settings = load_settings()
-    tenant = f"t{uuid.uuid4().hex[:6]}"
+    tenant = f"t{run}"
     try:
         async with scratch_cache(load_settings()) as cache:
             for pair in pairs:
@@ -57,6 +58,13 @@ async def main(model_ms: float, real: bool) -> None:
     finally:
         if fake is not None:
             fake.close()
+    print("stage medians, ms (timings_ms):")
+    for name, rows in (("offline", offline), ("called", called), ("kept", kept)):
+        keys = sorted({k for r in rows for k in r["stages"]})
+        print(
+            f"  {name}: "
+            + ", ".join(f"{k} {statistics.median(r['stages'].get(k, 0.0) for r in rows):.2f}" for k in keys)
+        )
     paid = [r for r in called if r["rewrite"] is not None and "question" in r["rewrite"]]
     print(f"{len(pairs)} conversation lookups (fow-cache dev), one at a time; {len(paid)} missed and paid a rewrite")
     print(f"model: {'configured provider' if real else f'fake OpenAI server, answering after {model_ms:g} ms'}\n")
@@ -90,6 +98,7 @@ async def _lookups(cache: SemanticCache, tenant: str, pairs: list[dataset.Pair])
                 "rewrite_ms": t.get("rewrite"),
                 "search_ms": t.get("rewrite_search"),
                 "rewrite": result.rewrite,
+                "stages": t,
             }
         )
     return rows
