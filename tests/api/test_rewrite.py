@@ -14,6 +14,7 @@ from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
+from tests.api.test_prometheus import scrape, value
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.live import LiveServer, fast_llm, serve
 from tests.support.sse import ask_stream
@@ -56,6 +57,7 @@ async def test_a_conversation_is_served_through_its_rewrite(
     live = live_rewriting
     assert (await document(live, {"prompt": SINGLE}))["match"] is None  # stored; a single question: no rewrite
     assert upstream_server.chat_requests == []
+    before = await scrape(live)
     served = await document(live, {"prompt": FOLLOW_UP, "history": HISTORY})
     assert served["match"] == "semantic" and served["answer"]["prompt"] == SINGLE, served
     assert served["context"]["rewritten"] == REWRITTEN
@@ -68,3 +70,7 @@ async def test_a_conversation_is_served_through_its_rewrite(
     await live.runtime.telemetry.flush()
     totals = (await live.client.get("/telemetry/summary")).json()["all_time"]
     assert totals["rewrites"] == 1 and totals["rewrite_cost_usd"] == pytest.approx(served["rewrite"]["cost_usd"])
+    after = await scrape(live)
+    assert value(after, "nearhit_rewrites_total") - value(before, "nearhit_rewrites_total") == 1
+    spent = value(after, "nearhit_rewrite_cost_usd_total") - value(before, "nearhit_rewrite_cost_usd_total")
+    assert spent == pytest.approx(served["rewrite"]["cost_usd"])
