@@ -30,10 +30,10 @@ FOLLOW_UP = "What do I do to end it?"
 REWRITTEN = "How do I stop my pottery class subscription?"
 
 
-def ask(cache: SemanticCache, history: Turns, prompt: str) -> Lookup:
+def ask(cache: SemanticCache, history: Turns, prompt: str, tenant: str = "t") -> Lookup:
     """The lookup the service makes for ``prompt`` after ``history``."""
     messages = tuple(ChatMessage(role, content) for role, content in history)  # type: ignore[arg-type]
-    query = AskRequest(prompt, tenant="t", history=messages).checked("default", cache.max_prompt_chars).query
+    query = AskRequest(prompt, tenant=tenant, history=messages).checked("default", cache.max_prompt_chars).query
     assert query is not None
     return query
 
@@ -91,6 +91,9 @@ async def test_the_rewrite_is_kept_so_a_repeated_conversation_pays_for_it_once(
     assert len(stored.chat_requests) == 1
     assert 0 < await cache.redis.ttl(standalone.rewrite_key(cache, cache.rewriter, query)) <= 600
     assert (await cache.stats()).counters["rewrites_cached"] == 1
+    # Another tenant's identical conversation is rewritten for it: a kept rewrite tells nothing across tenants.
+    other = await cache.lookup(ask(cache, TURNS, FOLLOW_UP, tenant="u"))
+    assert other.rewrite is not None and not other.rewrite["cached"] and len(stored.chat_requests) == 2
 
 
 @pytest.mark.parametrize("guarded", [False, True])

@@ -35,10 +35,12 @@ log = logging.getLogger(__name__)
 
 
 def rewrite_key(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> str:
-    """Where the rewrite of ``query``'s conversation is kept: the model, the normalised turns and question."""
+    """Where the rewrite of ``query``'s conversation is kept: the tenant (one tenant cannot tell from a kept
+    rewrite what another asked), the model, the normalised turns and question."""
     assert query.context is not None
     told = [[role, normalise(content)] for role, content in query.context.turns] + [["user", query.text]]
-    return cache.keys.rewrite(rewriter.model, sha256_hex(json.dumps(told, ensure_ascii=False)))
+    digest = sha256_hex(json.dumps([query.scope.tenant, told], ensure_ascii=False))
+    return cache.keys.for_tenant(query.scope.tenant).rewrite(rewriter.model, digest)
 
 
 async def serve(cache: SemanticCache, result: LookupResult, query: Lookup, spec: idx.IndexSpec) -> None:
