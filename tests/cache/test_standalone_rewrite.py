@@ -17,7 +17,7 @@ from nearhit.guards import GuardSet
 from nearhit.llm import ChatMessage
 from nearhit.llm.rewrite import Rewriter, build_rewriter
 from nearhit.service.request import AskRequest
-from tests.support.fake_upstream import FakeUpstream, Pause, Status
+from tests.support.fake_upstream import FakeUpstream, Pause, Status, Stream
 
 Turns = list[tuple[str, str]]
 
@@ -138,6 +138,18 @@ async def test_a_failing_model_leaves_the_offline_path(
     assert len(stored.chat_requests) == 2  # no retry on the lookup's path, and a failure is not kept
     assert len([r for r in caplog.records if "rewrite failed" in r.message]) == 1  # logged once, not per lookup
     assert (await cache.stats()).counters["rewrite_failures"] == 2
+
+
+@pytest.mark.parametrize("reply", ["empty", "cut"])
+async def test_an_empty_or_cut_reply_leaves_the_offline_path(
+    cache: SemanticCache, stored: FakeUpstream, reply: str
+) -> None:
+    answer = stored.answer("   ") if reply == "empty" else Stream(stored.answer(REWRITTEN).items[:2], drop=True)
+    stored.reset(answer)
+    cache.rewriter = build_rewriter(rewriting(stored))
+    result = await cache.lookup(ask(cache, TURNS, FOLLOW_UP))
+    assert not result.hit and result.rewrite is not None and result.rewrite["error"]
+    assert await cache.redis.keys(cache.keys.rewrite("gpt-4o-mini", "*")) == []  # nothing kept
 
 
 async def test_a_late_model_is_given_up_after_the_timeout(cache: SemanticCache, stored: FakeUpstream) -> None:

@@ -25,7 +25,6 @@ from nearhit.cache import rewrite_stats as counted
 from nearhit.cache.keys import normalise, sha256_hex
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
-from nearhit.llm.errors import LLMError
 
 if TYPE_CHECKING:
     from nearhit.cache.semantic_cache import SemanticCache
@@ -95,7 +94,7 @@ async def _rewrite(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> d
     started = time.perf_counter()
     try:
         made = await rewriter.rewrite(query.context.turns, query.prompt)
-    except LLMError as exc:
+    except Exception as exc:  # an optional step: whatever fails in it (LLMError above all), the lookup goes on
         cache._count(counted.REWRITE_FAILURES)
         if rewriter.error is None:
             log.warning("the standalone rewrite failed, conversations are looked up without it: %s", exc)
