@@ -124,6 +124,16 @@ class Settings(BaseSettings):
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
     # A model asked whether two answers match, to label what the cache learns from (never the simulated one).
     judge_model: str | None = Field(None, validation_alias=_env("NEARHIT_JUDGE_MODEL", "judge_model"))
+    # A model asked to rewrite a conversation's last question as a standalone question when the conversation
+    # found no entry of its own (nearhit.cache.standalone); unset: off, no call. Ignored (with a warning) while
+    # the LLM is the simulated model. A rewrite slower than its timeout, or failing, leaves the offline path.
+    rewrite_model: str | None = Field(None, validation_alias=_env("NEARHIT_REWRITE_MODEL", "rewrite_model"))
+    rewrite_timeout: float = Field(
+        2.0, gt=0, le=60, validation_alias=_env("NEARHIT_REWRITE_TIMEOUT", "rewrite_timeout")
+    )
+    rewrite_ttl: int = Field(
+        7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_REWRITE_TTL", "rewrite_ttl")
+    )  # how long a rewrite is kept in Redis: a repeated conversation pays for it once
 
     # The calibrated decision (nearhit.decision): candidates at or above the similarity threshold are scored
     # (the probability that the cached answer serves the new question) and served from this score up.
@@ -248,9 +258,9 @@ class Settings(BaseSettings):
 
         return check_bound(number)
 
-    @field_validator("judge_model")
+    @field_validator("judge_model", "rewrite_model")
     @classmethod
-    def _blank_judge_is_unset(cls, value: str | None) -> str | None:
+    def _blank_model_is_unset(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
 
     @field_validator("health_port", mode="before")

@@ -66,3 +66,13 @@ async def test_cache_delete(cache: SemanticCache, settings: Settings) -> None:
     foreign = await invoke(settings, "cache", "delete", cache.keys.stats_key)
     assert foreign.exit_code == 2 and "not an entry id" in foreign.output
     assert (await cache.stats()).entries == 0
+
+
+async def test_cache_stats_shows_the_rewrites_once_there_are_any(cache: SemanticCache, settings: Settings) -> None:
+    quiet = await invoke(settings, "cache", "stats")
+    assert quiet.exit_code == 0 and "rewrites" not in quiet.stdout  # off by default: nothing to show
+    counted = {"rewrites": 4, "rewrites_cached": 6, "rewrite_failures": 1, "rewrite_hits": 7}
+    await cache.redis.hset(cache.keys.stats_key, mapping=counted | {"rewrite_cost_micro_usd": 290, "rewrite_ms": 2000})
+    shown = await invoke(settings, "cache", "stats")
+    assert "rewrites        4 calls (6 more kept in Redis, 1 failed), 7 hits" in shown.stdout
+    assert "$0.0003, 500 ms a call" in shown.stdout

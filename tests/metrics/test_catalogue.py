@@ -64,3 +64,10 @@ def test_degraded_and_error() -> None:
 def test_the_raw_column_is_an_llm_call_and_no_lookup() -> None:
     raw = counted(replace(BASE, column="raw", outcome="llm", lookup_ms=None))
     assert raw["llm_calls['raw']"] == 1 and not [k for k in raw if k.startswith(("lookup", "tokens"))]
+
+
+def test_a_rewrite_call_is_counted_with_its_time_and_price() -> None:
+    assert "rewrites[]" not in counted(BASE)  # none asked, or one kept in Redis
+    called = counted(replace(BASE, outcome="semantic", rewrite_ms=250.0, rewrite_cost_usd=0.00008))
+    assert called["rewrites[]"] == 1 and called["rewrite_seconds[]"] == 0.25
+    assert called["rewrite_cost_usd[]"] == 0.00008

@@ -23,6 +23,7 @@ from nearhit.cache.client import RedisClient, index_names, is_cluster
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
 from nearhit.cache.near import NearCache
+from nearhit.cache.rewrite_stats import REWRITE_FIELDS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
 
@@ -31,7 +32,15 @@ log = logging.getLogger(__name__)
 COUNTS_FLUSH_S = 1.0
 SIZE_REFRESH_S = 30.0
 """How often an HNSW index's size is read again (``FT.INFO``, in the background): its search breadth follows it."""
-STAT_FIELDS = ("exact_hits", "semantic_hits", "conversation_hits", "misses", "guard_rejections", "stores")
+STAT_FIELDS = (
+    "exact_hits",
+    "semantic_hits",
+    "conversation_hits",
+    "misses",
+    "guard_rejections",
+    "stores",
+    *REWRITE_FIELDS,
+)
 
 
 class CacheBase:
@@ -148,6 +157,11 @@ class CacheBase:
         """Add to the hit/miss counters in process; they reach Redis in one write per COUNTS_FLUSH_S, not one
         per lookup (a round trip saved on every request)."""
         self._pending_counts.update(name for name in names if name)
+        self.background.soon("counts", COUNTS_FLUSH_S, self._flush_counts)
+
+    def _add(self, amounts: dict[str, int]) -> None:
+        """Add amounts (tokens, micro-dollars) to the counters, flushed as :meth:`_count`'s are."""
+        self._pending_counts.update(amounts)
         self.background.soon("counts", COUNTS_FLUSH_S, self._flush_counts)
 
     async def _flush_counts(self) -> None:

@@ -261,6 +261,10 @@ class KeySpace:
         """A stored embedding; under a tenant's hash tag in a sharded layout (read in the entry's round trip)."""
         return f"{self.root}:emb:{self.hash_tag}{sha256_hex(model_name)[:16]}:{sha256_hex(normalised_text)}"
 
+    def rewrite(self, model_name: str, digest: str) -> str:
+        """A conversation's question rewritten to stand alone by ``model_name`` (``digest``: of its turns)."""
+        return f"{self.root}:{self.index_name}:rewrite:{sha256_hex(model_name)[:16]}:{digest}"
+
     def is_entry_key(self, key: str) -> bool:
         prefix = self.owner_of(key).entry_prefix
         digest = key.removeprefix(prefix)

@@ -89,6 +89,9 @@ class LookupResult:
     context: dict[str, Any] | None = None
     """For a conversation served by meaning: the earlier turns of the entry served (``turns``) and how close
     they are to the request's (``similarity``)."""
+    rewrite: dict[str, Any] | None = None
+    """A conversation's question as the rewrite model told it to stand alone (``NEARHIT_REWRITE_MODEL``), with
+    what the rewrite took and cost (:mod:`nearhit.cache.standalone`); None when none was asked for."""
 
     @property
     def hit(self) -> bool:

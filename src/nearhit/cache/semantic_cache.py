@@ -23,7 +23,7 @@ import numpy as np
 from redis.asyncio.cluster import RedisCluster
 
 from nearhit import tracing, validate
-from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry, negatives
+from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry, negatives, standalone
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads
@@ -38,6 +38,7 @@ from nearhit.embeddings.base import Embedder
 if TYPE_CHECKING:
     from nearhit.decision import Decision
     from nearhit.guards import GuardSet
+    from nearhit.llm.rewrite import Rewriter
 
 Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
@@ -66,6 +67,7 @@ class SemanticCache(CacheAdmin):
         seed: int | None = None,
         embedding_ttl: int = DEFAULT_TTL_S,
         near_entries: int = 0,
+        rewriter: Rewriter | None = None,
     ) -> None:
         super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
         self.threshold = validate.threshold(threshold)
@@ -79,6 +81,7 @@ class SemanticCache(CacheAdmin):
         self.prior = prior  # the evidence the bound starts from, for the judge the cache runs (cache.prior)
         self.feedback = FeedbackStore(redis, self.keys)
         self._random = random.Random(seed)  # audits are drawn at random; a seed makes a replay repeatable
+        self.rewriter = rewriter  # a conversation that missed, rewritten to stand alone (cache.standalone)
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
         """``prompt`` in ``scope`` as a :class:`Lookup` (checked and normalised), or the one given as is."""
@@ -205,9 +208,16 @@ class SemanticCache(CacheAdmin):
                 self, result, query, spec, guards=self.guards, candidates=self.candidates
             )
             result.timings_ms["as_one_question"] = _ms_since(stage)
+            if not result.hit and self.rewriter is not None:
+                await standalone.serve(self, result, query, spec)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
         return result
+
+    async def close(self) -> None:
+        await super().close()
+        if self.rewriter is not None:
+            await self.rewriter.aclose()
 
     def judge_prior(self) -> bounded.Histogram | None:
         """The prior evidence for the judge the cache runs now (``cache.prior``), added to the index's labels when

@@ -176,6 +176,14 @@ def stats(as_json: bool) -> None:
         f"{counters['misses']:,} misses ({counters['guard_rejections']:,} rejected by guards); "
         f"{counters['conversation_hits']:,} of the hits for conversations"
     )
+    if counters["rewrites"] or counters["rewrites_cached"] or counters["rewrite_failures"]:
+        calls = counters["rewrites"]
+        click.echo(
+            f"rewrites        {calls:,} calls ({counters['rewrites_cached']:,} more kept in Redis, "
+            f"{counters['rewrite_failures']:,} failed), {counters['rewrite_hits']:,} hits through them; "
+            f"{counters['rewrite_prompt_tokens'] + counters['rewrite_completion_tokens']:,} tokens, "
+            f"${counters['rewrite_cost_micro_usd'] / 1e6:.4f}, {counters['rewrite_ms'] / max(calls, 1):.0f} ms a call"
+        )
 
 
 @cache.command()

@@ -57,6 +57,14 @@ REDIS_ERRORS = Metric(
     "Redis failures nearhit absorbed: lookup (answered degraded), telemetry (event dropped), scrape",
     ("operation",),
 )
+REWRITES = Metric(
+    "rewrites",
+    "counter",
+    "Calls to the standalone rewrite model (NEARHIT_REWRITE_MODEL) for conversations that missed, failed ones "
+    "too; a rewrite kept in Redis is not one",
+)
+REWRITE_COST = Metric("rewrite_cost_usd", "counter", "Spend on the standalone rewrite model's calls", unit="USD")
+REWRITE_SECONDS = Metric("rewrite_seconds", "histogram", "Time of the standalone rewrite model's calls", (), "s")
 LOOKUP_SECONDS = Metric(
     "lookup_seconds", "histogram", "Cache lookup time (exact read, embedding, KNN, guards), by result", ("result",), "s"
 )
@@ -76,9 +84,12 @@ CATALOGUE = (
     LLM_ERRORS,
     FLIGHT_JOINS,
     REDIS_ERRORS,
+    REWRITES,
+    REWRITE_COST,
     LOOKUP_SECONDS,
     FIRST_CHUNK_SECONDS,
     ANSWER_SECONDS,
+    REWRITE_SECONDS,
 )
 # From a sub-millisecond exact hit to a slow LLM answer.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -111,6 +122,11 @@ def measurements(record: ColumnRecord) -> Iterator[Measurement]:
         yield LOOKUPS, (result,), 1
         if record.lookup_ms is not None:
             yield LOOKUP_SECONDS, (result,), record.lookup_ms / 1000
+    if record.rewrite_ms is not None:
+        yield REWRITES, (), 1
+        yield REWRITE_SECONDS, (), record.rewrite_ms / 1000
+        if record.rewrite_cost_usd:
+            yield REWRITE_COST, (), record.rewrite_cost_usd
     if record.rejected_by:
         yield GUARD_REJECTIONS, (record.rejected_by,), 1
     if record.tokens_saved:

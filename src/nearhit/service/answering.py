@@ -305,6 +305,7 @@ class Answerer:
         joined: bool = False,
     ) -> ColumnRecord:
         provider = self.runtime.provider_for(request.provider)
+        rewrite = lookup.rewrite if lookup is not None else None
         record = ColumnRecord(
             column=column,
             outcome=outcome,
@@ -328,6 +329,8 @@ class Answerer:
             rejected_by=lookup.rejected_by if lookup is not None else None,
             joined=joined,
             conversation=request.query is not None and request.query.context is not None,
+            rewrite_cost_usd=float(rewrite.get("cost_usd", 0.0)) if rewrite else 0.0,
+            rewrite_ms=rewrite.get("ms") if rewrite and not rewrite["cached"] else None,
         )
         self.runtime.telemetry.record(record)
         return record

@@ -17,6 +17,7 @@ from nearhit.cache.semantic_cache import SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
 from nearhit.errors import ConfigError, RedisUnavailable
+from nearhit.llm.rewrite import build_rewriter
 from nearhit.redis_topology import Topology
 
 if TYPE_CHECKING:
@@ -129,11 +130,14 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         prior=shipped_prior,
         embedding_ttl=settings.embedding_cache_ttl,
         near_entries=settings.near_cache_entries,
+        rewriter=build_rewriter(settings),
     )
     try:
         await cache.setup()
     except Exception:
         await redis.aclose()
+        if cache.rewriter is not None:
+            await cache.rewriter.aclose()
         raise
     return cache
 

@@ -74,6 +74,8 @@ class ColumnRecord:
     rejected_by: str | None = None  # the guard that refused the best candidate above the threshold
     joined: bool = False  # shared a generation another request started (single-flight)
     conversation: bool = False  # earlier turns matched by meaning (nearhit.cache.conversation)
+    rewrite_cost_usd: float = 0.0  # the standalone rewrite's call (NEARHIT_REWRITE_MODEL), spent on the lookup
+    rewrite_ms: float | None = None  # the rewrite model's call (failed or not); None: no call (none asked, or kept)
 
     def to_dict(self) -> dict[str, Any]:
         """The record's fields by name (flat values only: no ``dataclasses.asdict`` deep copy per request)."""
@@ -101,6 +103,9 @@ def _counter_updates(record: ColumnRecord) -> dict[str, float]:
         updates[f"{prefix}:degraded"] = 1
     if record.conversation and record.outcome in ("exact", "semantic"):
         updates[f"{prefix}:conversation_hits"] = 1
+    if record.rewrite_ms is not None:
+        updates[f"{prefix}:rewrites"] = 1
+        updates[f"{prefix}:rewrite_cost_usd"] = record.rewrite_cost_usd
     return updates
 
 
@@ -362,6 +367,8 @@ def _totals_view(totals: dict[str, float]) -> dict[str, Any]:
         "raw_cost_usd": round(totals.get("raw:cost_usd", 0.0), 6),
         "cache_prompt_tokens": int(totals.get("cache:prompt_tokens", 0.0)),
         "cache_completion_tokens": int(totals.get("cache:completion_tokens", 0.0)),
+        "rewrites": int(totals.get("cache:rewrites", 0.0)),
+        "rewrite_cost_usd": round(totals.get("cache:rewrite_cost_usd", 0.0), 6),
     }
 
 

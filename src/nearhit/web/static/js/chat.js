@@ -225,7 +225,15 @@ function renderInspector(doc) {
   if (doc.bound) rows.push(["Wrong-hit bound", `${doc.bound.action} — ${doc.bound.reason}`]);
   if (doc.reason) rows.push(["Reason", doc.reason]);
   if (doc.answer?.prompt) rows.push(["Cached prompt", doc.answer.prompt]);
-  if (doc.context?.told_as_one) {
+  if (doc.rewrite) {
+    const r = doc.rewrite;
+    const how = r.cached ? "kept in Redis, no call" : `${fmtMs(r.ms ?? 0)}, ${r.prompt_tokens ?? 0}+${r.completion_tokens ?? 0} tokens, $${num(r.cost_usd, 6)}`;
+    const refused = r.refused ? ` — not looked up: ${r.refused}` : "";
+    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : `${r.question} — ${r.model}, ${how}${refused}`]);
+  }
+  if (doc.context?.rewritten) {
+    rows.push(["Matched as rewritten", `similarity ${num(doc.context.similarity, 4)} — ${doc.context.rewritten}`]);
+  } else if (doc.context?.told_as_one) {
     rows.push(["Matched as one question", `similarity ${num(doc.context.similarity, 4)} — ${doc.context.told_as_one}`]);
   } else if (doc.context) {
     const earlier = doc.context.turns.map(([role, content]) => `${role}: ${content}`).join(" · ");
