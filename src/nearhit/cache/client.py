@@ -7,6 +7,7 @@ Redis), so nearhit never sends one on any deployment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeAlias
 
@@ -34,10 +35,17 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
     reply raises once every reply is read (the connection stays in step); a connection error is retried as
     redis-py retries a command on that connection (its retry policy)."""
     if isinstance(redis, RedisCluster):
-        async with redis.pipeline() as pipe:
-            for command in commands:
-                pipe.execute_command(*command)
-            return list(await pipe.execute())
+        try:
+            return await _cluster_reads(redis, commands)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            # As in on_index: another shard's failover may drop this shard's connections while the client
+            # re-reads the layout, and a pipeline re-reads it through the default node (``COMMAND``), which
+            # may be the failed one (redis-py replaces it for single commands, not for pipelines). One more
+            # try, routed anew, so a healthy shard's tenant does not see another shard's failover.
+            default = redis.get_default_node()
+            if default is not None and _names_node(exc, default.name):
+                redis.replace_default_node()
+            return await _cluster_reads(redis, commands)
     pool = redis.connection_pool
     connection = await pool.get_connection()
     try:
@@ -46,6 +54,20 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
         )
     finally:
         await pool.release(connection)
+
+
+def _names_node(exc: Exception, name: str) -> bool:
+    """Whether a connection error is about the node ``name`` (``host:port``)."""
+    return (
+        getattr(exc, "last_failed_node_name", None) == name or re.search(rf"{re.escape(name)}\b", str(exc)) is not None
+    )
+
+
+async def _cluster_reads(redis: RedisCluster, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    async with redis.pipeline() as pipe:
+        for command in commands:
+            pipe.execute_command(*command)
+        return list(await pipe.execute())
 
 
 async def _send_and_read(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
