@@ -92,6 +92,7 @@ def test_an_ordinal_that_says_when_is_no_pick_among_offers() -> None:
     mine = Context((("user", "My sourdough came out flat."), ("assistant", "Your starter may be weak.")))
     theirs = Context((("user", "My sourdough came out flat."), ("assistant", "The starter may be too weak.")))
     assert differs("What should I try first?", mine, theirs, 0.95) is None
+    assert differs("What's the first thing to change?", mine, theirs, 0.95) is None
     assert "option by its place" in (differs("I'll go with the second one", mine, theirs, 0.95) or "")
 
 

@@ -119,12 +119,12 @@ _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
 """A label the earlier turns gave ("(a)", "part b", "question 2")."""
 _ORDINAL = re.compile(
-    r"\bthe\s+(first|second|third|fourth|last|former|latter)\b|^\W*(\w+\W+)?(first|second|third|fourth|last|former|"
-    r"latter)\b(\W+(one|option|choice|please))?\W*$|\boption\s*\d",
+    r"\bthe\s+(first|second|third|fourth|last|former|latter)(\s+(one|ones|option|choice)\b|\W*$|\W+(please|then)\b)|"
+    r"^\W*(\w+\W+)?(first|second|third|fourth|last|former|latter)\b(\W+(one|option|choice|please))?\W*$|\boption\s*\d",
     re.IGNORECASE,
 )
 """A reply that picks an offered option by its place ("the second one", "the latter", "second please", "option 2");
-not an ordinal that says when ("What should I check first?")."""
+not an ordinal that says when or which step ("What should I check first?", "What's the first step?")."""
 _REPLY_WORD = re.compile(
     r"yes|yeah|yep|yup|please|ok|okay|sure|go|ahead|on|then|do|it|that|thanks|thank|you|fine|no|nope|sounds|good|"
     r"great|perfect|lets|let|us|with"
