@@ -135,3 +135,18 @@ async def test_a_sentence_added_about_the_thing_asked_about_is_not_served(cache:
     await cache.store(ask(cache, FENCE, WHICH_PAINT), "primer answer")
     assert (await cache.lookup(ask(cache, FENCE, WHICH_PAINT))).hit  # the control: the same turns
     assert not (await cache.lookup(ask(cache, FENCE_DAMP, WHICH_PAINT))).hit
+
+
+PICNIC_AT_ONCE = Context(
+    (("user", "I'm packing a picnic for my son, who is allergic to sesame."), ("assistant", "Sounds fun."))
+)
+
+
+def test_a_yes_to_the_assistants_question_states_what_it_asked() -> None:
+    """Told in short answers, a condition is in the assistant's question and the user's "yes"."""
+    asked = [("user", "I'm packing a picnic for my son."), ("assistant", "Sounds fun. Is he allergic to anything?")]
+    yes = Context((*asked, ("user", "Yeah, sesame."), ("assistant", "Sounds fun.")))
+    no = Context((*asked, ("user", "Nope, he eats everything."), ("assistant", "Sounds fun.")))
+    question = "What sandwiches could I make for him?"
+    assert differs(question, yes, PICNIC_AT_ONCE, 0.9) is None
+    assert "another asker or thing" in (differs(question, no, PICNIC_AT_ONCE, 0.9) or "")

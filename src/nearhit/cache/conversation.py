@@ -101,6 +101,8 @@ CLIPPED = 3
 """The fewest letters of a name written short ("Lab" for "Labrador") that still names it."""
 SHORT_SENTENCE = 3
 """The fewest words of a sentence one side adds that :func:`_describes_thing` reads as a statement."""
+_AFFIRMATIVE = re.compile(r"\W*(yes|yeah|yep|yup|correct|exactly|right)\b", re.IGNORECASE)
+"""A user's turn that answers the assistant's question by affirming it."""
 _DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
 """The word after "the": what a question names as already known."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -251,11 +253,11 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
         return f"the earlier turns are about something else (similarity {similarity:.3f} < {least})"
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
-    about = constraints.differ(_said_by(query, "user"), _said_by(cached, "user"))
+    about = constraints.differ(_affirmed(query), _affirmed(cached))
     if about is not None:
         return f"the earlier turns are about another asker or thing: {about}"
     shape = _same_shape(query, cached)
-    changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"), question, same_shape=shape)
+    changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
     detail = story.changed_detail(query.text, cached.text)
@@ -398,6 +400,20 @@ def _same_shape(query: Context, cached: Context) -> bool:
     """The same turns in the same roles: the user added words inside a turn, not a turn of their own (a new
     request, a topic shift). What the assistant said differently is left to the other checks."""
     return [role for role, _ in query.turns] == [role for role, _ in cached.turns]
+
+
+def _affirmed(context: Context) -> str:
+    """The user's turns, each "yes" with the assistant's question it affirms: "Has the vet prescribed anything?"
+    "Yes, carprofen." states what "our vet prescribed carprofen" states."""
+    said: list[str] = []
+    for n, (role, content) in enumerate(context.turns):
+        if role != "user":
+            continue
+        asked = context.turns[n - 1][1] if n and context.turns[n - 1][0] == "assistant" else ""
+        if _AFFIRMATIVE.match(content) and asked.rstrip().endswith("?"):
+            said.append(_SENTENCE_END.split(asked.strip())[-1])
+        said.append(content)
+    return "\n".join(said)
 
 
 def _said_by(context: Context, role: str) -> str:
