@@ -13,7 +13,10 @@ compared whatever the wording, so a reworded history that adds or swaps one is a
 conversation may also be served by a single question that says all it says in one message
 (:func:`told_as_one`, :func:`differs_from_one`).
 Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
-points at another person or part the turns named is another question (:func:`other_referent`).
+points at another person or part the turns named is another question (:func:`other_referent`). A story told
+in short answers ("What engine?" "A 150 hp Mercury.", "Yes, carprofen.") is compared with the same story told
+at once by its facts (written short or not) and by what the user's "yes" affirmed; an opening that only says
+a question follows ("Hi, I have a question." "Sure, go ahead.") is no context.
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
 user, nothing named with "the" that the assistant just spoke of) does not depend on the turns before it: it
