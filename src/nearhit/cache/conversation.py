@@ -13,7 +13,10 @@ compared whatever the wording, so a reworded history that adds or swaps one is a
 conversation may also be served by a single question that says all it says in one message
 (:func:`told_as_one`, :func:`differs_from_one`).
 Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
-points at another person or part the turns named is another question (:func:`other_referent`).
+points at another person or part the turns named is another question (:func:`other_referent`). A story told
+in short answers ("What engine?" "A 150 hp Mercury.", "Yes, carprofen.") is compared with the same story told
+at once by its facts (written short or not) and by what the user's "yes" affirmed; an opening that only says
+a question follows ("Hi, I have a question." "Sure, go ahead.") is no context.
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
 user, nothing named with "the" that the assistant just spoke of) does not depend on the turns before it: it
@@ -43,6 +46,13 @@ Turn = tuple[str, str]
 
 CONTEXT_THRESHOLD = 0.8
 """The least cosine similarity of two contexts' embeddings for them to be the same (tuned on dev)."""
+PINNED = 3
+"""How many facts (numbers, names, dates) the user's turns must state, all the same on both sides, for the story
+to be pinned by them rather than by its wording (:data:`FACTS_CONTEXT_THRESHOLD`)."""
+FACTS_CONTEXT_THRESHOLD = 0.65
+"""The least context similarity when ``PINNED`` facts agree: a story told in one message and the same told in
+short answers to the assistant's questions ("What engine?" "A 150 hp Mercury.") embed apart (0.66-0.77 on dev)
+while stating the same things."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
 ONE_QUESTION_THRESHOLD = 0.88
@@ -50,8 +60,8 @@ ONE_QUESTION_THRESHOLD = 0.88
 for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
-SHORT_TURN = 6
-"""The most words of a turn that says nothing (:func:`says_nothing`): "Hi! What can I help with?"."""
+SHORT_TURN = 10
+"""The most words of a turn that says nothing (:func:`says_nothing`): "Happy to help. What would you like to know?"."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -66,6 +76,13 @@ _SMALL_TALK = re.compile(
     r"makes sense|perfect)\b"
 )
 """Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
+_TALK = re.compile(
+    r"ask|asking|question|questions|query|help|hand|something|anything|quick|quickly|minute|moment|sec|second|mind|"
+    r"ahead|away|shoot|sure|absolutely|certainly|course|happy|glad|welcome|need|wondering|wonder|favour|favor|advice|"
+    r"listening|hear|go|fire|yes|yeah|yep|there|like|know|want|wanted|tell|say"
+)
+"""Words about the talk itself (asking, helping, a moment to spare), not its topic: "Hi, I have a question."
+"Sure, go ahead." opens a conversation and says nothing the answer could depend on."""
 _CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't|non)\b")
 """Marks of a correction ("sorry, I explained that wrong") or a negation ("non-load-bearing"): never small
 talk, never an aside, whatever else the span says."""
@@ -81,6 +98,14 @@ _CONSTRAINT = re.compile(
 condition, an age, a budget, a platform or version, work, housing or legal status), however far from the
 question it reads."""
 _WORDS = re.compile(r"[\w']+")
+_THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
+"""A number written in thousands ("32k", "£60k")."""
+CLIPPED = 3
+"""The fewest letters of a name written short ("Lab" for "Labrador") that still names it."""
+SHORT_SENTENCE = 3
+"""The fewest words of a sentence one side adds that :func:`_describes_thing` reads as a statement."""
+_AFFIRMATIVE = re.compile(r"\W*(yes|yeah|yep|yup|correct|exactly|right)\b", re.IGNORECASE)
+"""A user's turn that answers the assistant's question by affirming it."""
 _DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
 """The word after "the": what a question names as already known."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -99,10 +124,12 @@ _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
 """A label the earlier turns gave ("(a)", "part b", "question 2")."""
 _ORDINAL = re.compile(
-    r"\b(first|second|third|fourth|last|former|latter)\b(\s+(one|option|choice)\b|\W*$)|\boption\s*\d",
+    r"\bthe\s+(first|second|third|fourth|last|former|latter)(\s+(one|ones|option|choice)\b|\W*$|\W+(please|then)\b)|"
+    r"^\W*(\w+\W+)?(first|second|third|fourth|last|former|latter)\b(\W+(one|option|choice|please))?\W*$|\boption\s*\d",
     re.IGNORECASE,
 )
-"""A reply that picks an offered option by its place ("the second one", "option 2")."""
+"""A reply that picks an offered option by its place ("the second one", "the latter", "second please", "option 2");
+not an ordinal that says when or which step ("What should I check first?", "What's the first step?")."""
 _REPLY_WORD = re.compile(
     r"yes|yeah|yep|yup|please|ok|okay|sure|go|ahead|on|then|do|it|that|thanks|thank|you|fine|no|nope|sounds|good|"
     r"great|perfect|lets|let|us|with"
@@ -167,8 +194,9 @@ def _empty_turn(turn: str) -> bool:
     said = " ".join(text.tokens)
     if _CORRECTION.search(said) or _CONSTRAINT.search(said):
         return False
-    content = [word for word in _content(text.tokens) if not _SMALL_TALK.search(word)]
-    # "Photography question." announces a topic; "I have a cat." tells something about the asker.
+    content = [word for word in _content(text.tokens) if not _SMALL_TALK.search(word) and not _TALK.fullmatch(word)]
+    # "Photography question." announces a topic; "I have a cat." tells something about the asker; "I have a
+    # question." says only that a question follows.
     return not content or (len(content) == 1 and not _FIRST_PERSON.intersection(text.tokens))
 
 
@@ -218,16 +246,21 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     """Why the cached context is not the query's (a reason to show), or None when they are the same.
 
     ``similarity`` is the cosine of the two contexts' embeddings."""
-    if similarity < CONTEXT_THRESHOLD:
-        return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
+    least = (
+        FACTS_CONTEXT_THRESHOLD
+        if facts is None and _fact_count(_said_by(cached, "user")) >= PINNED
+        else CONTEXT_THRESHOLD
+    )
+    if similarity < least:
+        return f"the earlier turns are about something else (similarity {similarity:.3f} < {least})"
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
-    about = constraints.differ(_said_by(query, "user"), _said_by(cached, "user"))
+    about = constraints.differ(_affirmed(query), _affirmed(cached))
     if about is not None:
         return f"the earlier turns are about another asker or thing: {about}"
     shape = _same_shape(query, cached)
-    changed = _changed_by_user(_said_by(query, "user"), _said_by(cached, "user"), question, same_shape=shape)
+    changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
     detail = story.changed_detail(query.text, cached.text)
@@ -330,7 +363,7 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool)
         span = a[i1:i2] + b[j1:j2]
         said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
         if tag != "equal" and _has_content(span) and (_CORRECTION.search(said) or not _SMALL_TALK.search(said)):
-            if same_shape and _aside(a[i1:i2], b[j1:j2], question, names):
+            if same_shape and _aside(a[i1:i2], b[j1:j2], question, names) and not _describes_thing(span, mine, theirs):
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
@@ -350,10 +383,40 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     return not asked & {stem(token) for token in _content([*mine, *theirs])}
 
 
+def _describes_thing(span: Sequence[str], mine: str, theirs: str) -> bool:
+    """Whether a phrase one side adds is a sentence of its own about something other than the asker ("The
+    bottom there is mostly rock."): it describes the thing the question is about, so it is a fact for the
+    answer, not an aside about the asker's life ("I mostly use it for music") or a clause hung on a sentence
+    ("..., though he's very chatty")."""
+    for sentence in _SENTENCE_END.split(mine) + _SENTENCE_END.split(theirs):
+        words = _WORDS.findall(sentence.casefold())
+        if len(words) >= SHORT_SENTENCE and not _FIRST_PERSON.intersection(words) and _contains(span, words):
+            return True
+    return False
+
+
+def _contains(span: Sequence[str], words: Sequence[str]) -> bool:
+    return any(list(span[start : start + len(words)]) == list(words) for start in range(len(span) - len(words) + 1))
+
+
 def _same_shape(query: Context, cached: Context) -> bool:
     """The same turns in the same roles: the user added words inside a turn, not a turn of their own (a new
     request, a topic shift). What the assistant said differently is left to the other checks."""
     return [role for role, _ in query.turns] == [role for role, _ in cached.turns]
+
+
+def _affirmed(context: Context) -> str:
+    """The user's turns, each "yes" with the assistant's question it affirms: "Has the vet prescribed anything?"
+    "Yes, carprofen." states what "our vet prescribed carprofen" states."""
+    said: list[str] = []
+    for n, (role, content) in enumerate(context.turns):
+        if role != "user":
+            continue
+        asked = context.turns[n - 1][1] if n and context.turns[n - 1][0] == "assistant" else ""
+        if _AFFIRMATIVE.match(content) and asked.rstrip().endswith("?"):
+            said.append(_SENTENCE_END.split(asked.strip())[-1])
+        said.append(content)
+    return "\n".join(said)
 
 
 def _said_by(context: Context, role: str) -> str:
@@ -381,14 +444,34 @@ def _is_reply(question: str) -> bool:
 
 
 def _different_facts(mine: str, theirs: str) -> str | None:
-    """Numbers, dates or names that one side's user turns state and the other's do not."""
-    a, b = analyse(mine), analyse(theirs)
+    """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
+    short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador"."""
+    a, b = analyse(_thousands(mine)), analyse(_thousands(theirs))
     only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
     if dates_of(a) != dates_of(b):
         return f"{describe(dates_of(a) - dates_of(b)) or 'none'} vs {describe(dates_of(b) - dates_of(a)) or 'none'}"
-    names_a, names_b = a.entities - b.entities, b.entities - a.entities
+    names_a, names_b = _unclipped(a.entities - b.entities, b.entities - a.entities)
     if names_a and names_b:
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
+
+
+def _fact_count(text: str) -> int:
+    analysed = analyse(_thousands(text))
+    return len(quantities(analysed.tokens)) + len(dates_of(analysed)) + len(analysed.entities)
+
+
+def _thousands(text: str) -> str:
+    """ "32k" written out as "32000", so it equals "32,000"."""
+    return _THOUSANDS.sub(lambda found: f"{float(found.group(1)) * 1000:g}".replace("e+", "e"), text)
+
+
+def _unclipped(mine: frozenset[str], theirs: frozenset[str]) -> tuple[set[str], set[str]]:
+    """The names of each side less those the other side names clipped ("lab" and "labrador", "Mac" and
+    "Macbook"): the same name written short is not another name."""
+    clipped = {
+        (x, y) for x in mine for y in theirs if min(len(x), len(y)) >= CLIPPED and (x.startswith(y) or y.startswith(x))
+    }
+    return set(mine) - {x for x, _ in clipped}, set(theirs) - {y for _, y in clipped}

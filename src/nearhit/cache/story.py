@@ -27,6 +27,9 @@ NEAR_IDENTICAL = 0.7
 CONTAINED = 0.85
 """The share of the shorter side's user words found in order in the other's from which a difference in the
 user's turns is a change, not a rewording."""
+FRAME = 3
+"""The fewest words two texts must share around the one span they exchange for :func:`one_slot` to read them as
+one sentence with a detail swapped ("I'm working in ...": three)."""
 
 _WORDS = re.compile(r"[\w']+")
 _THINGS = frozenset(
@@ -73,6 +76,20 @@ def changed_detail(mine: str, theirs: str) -> str | None:
     return None
 
 
+def one_slot(mine: str, theirs: str) -> str | None:
+    """The one span two texts exchange in an otherwise identical frame of at least ``FRAME`` words, or None:
+    "I'm working in Adobe Premiere Pro." / "I'm working in DaVinci Resolve." is one sentence with its
+    object swapped, however many of its words the swapped names are."""
+    a, b = analyse(mine).tokens, analyse(theirs).tokens
+    changes = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if len(changes) != 1 or len(a) - (changes[0][2] - changes[0][1]) < FRAME:
+        return None
+    tag, i1, i2, j1, j2 = changes[0]
+    if tag != "replace" or not (_has_content(a[i1:i2]) and _has_content(b[j1:j2])):
+        return None
+    return f"{' '.join(a[i1:i2])!r} vs {' '.join(b[j1:j2])!r} in the same words"
+
+
 def same_story(mine: Sequence[Turn], theirs: Sequence[Turn]) -> bool:
     """Whether two histories are one story: near-identical words overall, or the user's turns of one side
     (nearly) all found, in order, in the other's (a sentence added)."""
@@ -92,9 +109,12 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
     detail changed does not: a condition one side states, names, numbers or dates exchanged, or content
     words replaced. A detail only added (a date, "I'm on call this week") is left alone: added colour is
     most of what the dev sets add, and the checks above see the additions that matter."""
+    users = _said_by(mine, "user"), _said_by(theirs, "user")
+    slot = one_slot(*users)
+    if slot is not None:
+        return f"the same story with a detail changed: {slot}"
     if not same_story(mine, theirs):
         return None
-    users = _said_by(mine, "user"), _said_by(theirs, "user")
     why = constraints.differ(*users) or _exchanged_facts(*users) or changed_detail(_text(mine), _text(theirs))
     return None if why is None else f"the same story with a detail changed: {why}"
 
