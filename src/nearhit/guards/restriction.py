@@ -1,0 +1,73 @@
+"""A clause one side adds to the question the other asks plainly: the question for that case only.
+
+"What's a good tent?" and "What's a good tent that fits in a backpack?", "How do I water my lawn?" and "...
+when there is a hosepipe ban?" share every word of the plain question, and an embedder scores them close;
+the answer to the first is not an answer to the second. The clause is read by its structure: a condition or
+time word, or a relative word right after a noun (``data/restricting_clauses.txt``), inside the question
+clause, after the words of the plain question, that brings content words the plain side names nowhere. A
+courtesy ("if you don't mind me asking") brings none; a reworded question shares too little of its words
+for the clause to be "added" (the entity guard's overlap rule weighs those).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from nearhit.guards.clauses import courtesy, split_question
+from nearhit.guards.content import content_words
+from nearhit.guards.lexicon import STOP_STEMS, groups
+from nearhit.guards.text import analyse, typo_of
+
+__all__ = ["added_clause"]
+
+_OPENERS, _RELATIVES = (frozenset(group) for group in groups("restricting_clauses.txt"))
+MIN_NEW_WORDS = 2
+"""Content words the clause must add: one word ("if I forgot it") is as often a restatement."""
+MIN_COVERED = 0.7
+"""Share of the plain side's content words the clause side must name: else it is a rewording, not an addition."""
+MAX_RESTATED = 0.5
+"""Share of the plain side's content words the clause itself may name: more, and the "clause" holds the question
+(a story told before it in one run: "I'm a nurse who ... how do I ...?")."""
+
+
+@lru_cache(maxsize=4096)
+def _clause(text: str) -> tuple[str, str] | None:
+    """The question clause cut at its restricting clause: (what precedes it, the clause), or ``None``."""
+    clauses = split_question(text)
+    question = clauses.question if clauses.backstory else text
+    tokens = analyse(question).tokens
+    for index in range(2, len(tokens)):
+        token, before = tokens[index], tokens[index - 1]
+        opens = token in _OPENERS or (token in _RELATIVES and before.isalpha() and before not in STOP_STEMS)
+        if opens:
+            return " ".join(tokens[:index]), " ".join(tokens[index:])
+    return None
+
+
+def added_clause(query: str, candidate: str) -> str | None:
+    """The clause one side adds to the other's plain question, with the words it brings; else ``None``."""
+    for mine, other in ((query, candidate), (candidate, query)):
+        found = _clause(mine)
+        if found is None or _clause(other) is not None or courtesy(found[1]):
+            continue
+        plain_text, clause = analyse(other), analyse(found[1])
+        plain = set(content_words(plain_text).values())
+        told = set(content_words(analyse(mine)).values())
+        said = set(content_words(clause).values())
+        # A unit after a number both sides give restates it ("latitude 40" / "at 40 degrees latitude").
+        measures = {
+            clause.stems[n]
+            for n in range(1, len(clause.tokens))
+            if clause.tokens[n - 1] in plain_text.tokens and clause.tokens[n - 1].isdigit()
+        }
+        brought = [w for w in said - measures if w not in plain and not typo_of(w, plain)]
+        covered = sum(1 for w in plain if w in told or typo_of(w, told))
+        restated = sum(1 for w in plain if w in said)
+        if (
+            len(brought) >= MIN_NEW_WORDS
+            and plain
+            and covered >= MIN_COVERED * len(plain)
+            and restated <= MAX_RESTATED * len(plain)
+        ):
+            return f"a clause on one side: {found[1]!r}"
+    return None
