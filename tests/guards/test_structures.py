@@ -19,6 +19,8 @@ from nearhit.guards.restriction import added_clause
         ("Which sofa should I buy?", "Which sofa should I buy if my dog sheds hair constantly?"),
         ("How should I store tomatoes?", "How should I store tomatoes that were picked green?"),
         ("Best camera for travel?", "Best camera for travel with a battery that lasts a whole week?"),
+        ("Are bonuses subject to payroll tax?", "Are bonuses subject to payroll tax within a salary sacrifice scheme?"),
+        ("Can I get a refund on my train ticket?", "Can I get a refund on my train ticket during a rail strike?"),
     ],
 )
 def test_a_clause_added_to_the_plain_question_is_another_question(plain: str, restricted: str) -> None:
@@ -40,6 +42,8 @@ def test_a_clause_added_to_the_plain_question_is_another_question(plain: str, re
             "How do I hem trousers?",
             "I'm a nurse who never learnt to sew and my uniform is too long 😅 how do I hem trousers?",
         ),
+        # The phrase names the plain side's own words again: a terse query spelt out.
+        ("docker attach container shell", "How do I get a shell inside a running docker container?"),
         # Both sides carry a clause: another rule's business, not an added one.
         ("Can I park here when the sign is covered?", "Can I park here if the sign is covered up?"),
     ],

@@ -3,7 +3,8 @@
 "What's a good tent?" and "What's a good tent that fits in a backpack?", "How do I water my lawn?" and "...
 when there is a hosepipe ban?" share every word of the plain question, and an embedder scores them close;
 the answer to the first is not an answer to the second. The clause is read by its structure: a condition or
-time word, or a relative word right after a noun (``data/restricting_clauses.txt``), inside the question
+time word, a preposition that sets a setting ("inside a pension"), or a relative word right after a noun
+(``data/restricting_clauses.txt``), inside the question
 clause, after the words of the plain question, that brings content words the plain side names nowhere. A
 courtesy ("if you don't mind me asking") brings none; a reworded question shares too little of its words
 for the clause to be "added" (the entity guard's overlap rule weighs those).
@@ -67,7 +68,7 @@ def added_clause(query: str, candidate: str) -> str | None:
             len(brought) >= MIN_NEW_WORDS
             and plain
             and covered >= MIN_COVERED * len(plain)
-            and restated <= MAX_RESTATED * len(plain)
+            and restated < MAX_RESTATED * len(plain)
         ):
             return f"a clause on one side: {found[1]!r}"
     return None
