@@ -4,10 +4,11 @@
 when there is a hosepipe ban?" share every word of the plain question, and an embedder scores them close;
 the answer to the first is not an answer to the second. The clause is read by its structure: a condition or
 time word, a preposition that sets a setting ("inside a pension"), or a relative word right after a noun
-(``data/restricting_clauses.txt``), inside the question
-clause, after the words of the plain question, that brings content words the plain side names nowhere. A
-courtesy ("if you don't mind me asking") brings none; a reworded question shares too little of its words
-for the clause to be "added" (the entity guard's overlap rule weighs those).
+(``data/restricting_clauses.txt``), inside the question clause, that brings content words the plain side
+names nowhere, while the rest of the question names most of the plain side's. A courtesy ("if you don't mind
+me asking") brings none; a clause that names the plain side's words again restates it (a terse query spelt
+out, or a story run into the question); a reworded question shares too little of the plain side's words for
+the clause to be "added" (the entity guard's overlap rule weighs those).
 """
 
 from __future__ import annotations
