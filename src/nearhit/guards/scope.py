@@ -9,8 +9,8 @@ counted on both sides (``data/selectors.txt``: "first", "max", "count"), "each"/
 is a swap although both are universal: one per member is not one in all. The same scope words bound to
 other things are a swap too ("delete all emails from one sender" / "delete one email from all senders"), and
 so is a thing taken as a whole on one side and as one of it on the other ("rename every file" / "rename a
-file"). "Only" added where the other side takes something as a whole ("highlight all duplicates" / "only the
-repeats") restricts it: a swap.
+file"). "Only" added where the other side takes something as a whole ("export all my contacts" / "only the
+contacts I starred, each with a photo") restricts it: a swap.
 """
 
 from __future__ import annotations
