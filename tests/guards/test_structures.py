@@ -44,6 +44,9 @@ def test_a_clause_added_to_the_plain_question_is_another_question(plain: str, re
         ),
         # The phrase names the plain side's own words again: a terse query spelt out.
         ("docker attach container shell", "How do I get a shell inside a running docker container?"),
+        # The clause tells what the asker did: the same thing described again.
+        ("How do I unlock my phone?", "How do I unlock my phone which I locked remotely from the website?"),
+        ("How do I return a sofa?", "How do I return a sofa that we bought at a warehouse sale?"),
         # Both sides carry a clause: another rule's business, not an added one.
         ("Can I park here when the sign is covered?", "Can I park here if the sign is covered up?"),
     ],

@@ -6,7 +6,8 @@ the answer to the first is not an answer to the second. The clause is read by it
 time word, a preposition that sets a setting ("inside a pension"), or a relative word right after a noun
 (``data/restricting_clauses.txt``), inside the question clause, that brings content words the plain side
 names nowhere, while the rest of the question names most of the plain side's. A courtesy ("if you don't mind
-me asking") brings none; a clause that names the plain side's words again restates it (a terse query spelt
+me asking") brings none; a clause that tells what the asker did ("a card which I froze") describes the same
+thing again; a clause that names the plain side's words again restates it (a terse query spelt
 out, or a story run into the question); a reworded question shares too little of the plain side's words for
 the clause to be "added" (the entity guard's overlap rule weighs those).
 """
@@ -18,11 +19,13 @@ from functools import lru_cache
 from nearhit.guards.clauses import courtesy, split_question
 from nearhit.guards.content import content_words
 from nearhit.guards.lexicon import STOP_STEMS, groups
+from nearhit.guards.tense import past_verb
 from nearhit.guards.text import analyse, typo_of
 
 __all__ = ["added_clause"]
 
 _OPENERS, _RELATIVES = (frozenset(group) for group in groups("restricting_clauses.txt"))
+_ASKER = frozenset({"i", "we"})
 MIN_NEW_WORDS = 2
 """Content words the clause must add: one word ("if I forgot it") is as often a restatement."""
 MIN_COVERED = 0.7
@@ -46,11 +49,19 @@ def _clause(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _told(clause: str) -> bool:
+    """A clause that tells what the asker did ("which I froze in the app", "that we bought last year"): the same
+    thing described again, a story, not a case the question is narrowed to."""
+    tokens = clause.split()
+    at = next((n for n, token in enumerate(tokens[:3]) if token in _ASKER), None)
+    return at is not None and any(past_verb(token) for token in tokens[at + 1 : at + 3])
+
+
 def added_clause(query: str, candidate: str) -> str | None:
     """The clause one side adds to the other's plain question, with the words it brings; else ``None``."""
     for mine, other in ((query, candidate), (candidate, query)):
         found = _clause(mine)
-        if found is None or _clause(other) is not None or courtesy(found[1]):
+        if found is None or _clause(other) is not None or courtesy(found[1]) or _told(found[1]):
             continue
         plain_text, clause = analyse(other), analyse(found[1])
         plain = set(content_words(plain_text).values())
