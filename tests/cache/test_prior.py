@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nearhit.cache import bounded, prior
+from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
 from nearhit.decision import Decision
 from nearhit.guards import GuardSet
 
@@ -14,7 +15,9 @@ def test_the_shipped_prior_proves_a_region_for_the_default_guards_only() -> None
     shipped = prior.shipped(guards, None)
     assert shipped is not None
     start, evidence = bounded.served_from(shipped, 0.02)
-    assert 0.8 <= start <= 0.95 and evidence >= 135  # 135 clean labels are the least that prove 2% at 95%
+    # 135 clean labels are the least that prove 2% at 95%; the counts open no region under the static threshold
+    # (0.76 since the v5 dev traps' rules took the last wrong outcome out of the 0.80 bin; 0.80 before).
+    assert DEFAULT_SIMILARITY_THRESHOLD <= start <= 0.95 and evidence >= 135
     assert prior.shipped(GuardSet.from_names(["numbers"]), None) is None  # a custom guard set: counted for none
     assert prior.shipped(None, None) is None  # no judge at all
     assert prior.shipped(guards, Decision(guards, threshold=0.3)) is None  # another decision threshold

@@ -20,7 +20,15 @@ from nearhit.guards.content import content_words
 from nearhit.guards.lexicon import FILLERS, NEGATORS, STOP_WORDS, groups, words
 from nearhit.guards.text import analyse
 
-__all__ = ["BACKSTORY_ADDED", "BACKSTORY_RELEVANT", "Clauses", "backstory_strength", "split_question", "told_after"]
+__all__ = [
+    "BACKSTORY_ADDED",
+    "BACKSTORY_RELEVANT",
+    "Clauses",
+    "backstory_strength",
+    "courtesy",
+    "split_question",
+    "told_after",
+]
 
 _SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
 _OPENERS = words("question_openers.txt")
@@ -30,7 +38,7 @@ _STATES = tuple(" ".join(group) for group in groups("asker_states.txt"))
 _COURTESY = words("courtesy.txt") | STOP_WORDS | FILLERS | NEGATORS | {"much", "too", "if"}
 
 
-def _courtesy(part: str) -> bool:
+def courtesy(part: str) -> bool:
     """A condition that only asks the listener's indulgence ("if you don't mind me asking")."""
     tokens = analyse(part).tokens
     return bool(tokens) and all(token in _COURTESY for token in tokens)
@@ -67,7 +75,7 @@ def split_question(text: str) -> Clauses:
         if _first_word(parts[n]) in _OPENERS:
             cut = n
             break
-    while cut > 0 and _first_word(parts[cut - 1]) in _CONDITIONS and not _courtesy(parts[cut - 1]):
+    while cut > 0 and _first_word(parts[cut - 1]) in _CONDITIONS and not courtesy(parts[cut - 1]):
         cut -= 1
     question = " ".join([*sentences[start:index], *parts[cut:]]) if start < index else " ".join(parts[cut:])
     backstory = " ".join([*sentences[:start], *parts[:cut], *sentences[index + 1 :]])

@@ -6,6 +6,7 @@ spans, flags, operators, language names with symbols and dotted or underscored i
 difference when both sides have code is a strong signal; code on one side only is weak (a rewording in
 words: "make it executable" for "chmod +x"), unless the other side writes the same identifier as another
 word form ("map()" / "mapping", "sorted()" / "sort"): a name in code is matched exactly, never stemmed.
+The same tokens in another order within a backticked span differ too ("margin: 0 auto" / "auto 0").
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from nearhit.guards.stemming import stem
 from nearhit.guards.text import analyse, describe
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["CodeGuard", "code_tokens"]
+__all__ = ["CodeGuard", "code_spans", "code_tokens"]
 
 _IDENTIFIER_RE = re.compile(r"[A-Za-z_]\w*")
 _BACKTICKED_RE = re.compile(r"`+([^`]+)`+")
@@ -47,6 +48,12 @@ def code_tokens(text: str) -> Counter[str]:
     return found
 
 
+@lru_cache(maxsize=4096)
+def code_spans(text: str) -> Counter[str]:
+    """The backticked spans of a prompt, spaces normalised: their order of tokens is part of what they say."""
+    return Counter(" ".join(span.split()) for span in _BACKTICKED_RE.findall(unicodedata.normalize("NFKC", text)))
+
+
 class CodeGuard(SignalGuard):
     """Rejects when the code tokens of both sides differ: one symbol changes what the code does."""
 
@@ -55,6 +62,11 @@ class CodeGuard(SignalGuard):
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         code_q, code_c = code_tokens(query), code_tokens(candidate)
         if code_q == code_c:
+            spans_q, spans_c = code_spans(query), code_spans(candidate)
+            if spans_q != spans_c:  # the same symbols in another order: "margin: 0 auto" / "auto 0", "a - b" / "b - a"
+                return self._signal(
+                    STRONG, f"code reordered: {describe(spans_q - spans_c)} vs {describe(spans_c - spans_q)}"
+                )
             return None
         only_q, only_c = code_q - code_c, code_c - code_q
         reason = f"code differs: {describe(only_q)} vs {describe(only_c)}"

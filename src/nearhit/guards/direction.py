@@ -49,7 +49,8 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
     """word (by synonym class) -> the roles it takes in the text.
 
     "How many X (are) in Y" asks for Y in X: the counted X takes the target role and Y the head, so it
-    reads like "Y in X" and "convert Y to X".
+    reads like "Y in X" and "convert Y to X". An amount given after the counted words ("how many X for
+    500 Y", "how many X is 500 Y") is the head too: the X asked for and the Y given trade roles when swapped.
     """
     roles: dict[str, set[tuple[str, float]]] = {}
     current, since, counting, substituting = HEAD, 0, False, False
@@ -81,6 +82,9 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             since, counting = 0, False
             index += len(marker)
             continue
+        if counting and since and tokens[index].isdigit():
+            # "How many X do I get for 500 Y": the amount given ends what is counted; Y is the head.
+            current, counting = HEAD, False
         since += 1
         if since > _WINDOW and not counting:
             current = HEAD

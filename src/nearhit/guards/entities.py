@@ -15,6 +15,7 @@ from nearhit.guards.clauses import (
 from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.languages import COVERED, detect
 from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups
+from nearhit.guards.restriction import added_clause
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, joined, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -79,8 +80,9 @@ def _named_in_question(clauses: Clauses, names: set[str]) -> bool:
 
 
 QUALIFIED = 0.6
-"""Subject words only one side tells after its question about the asker's situation, or a condition only one
-side asks for: over the cut, however much of the rest is reworded."""
+"""Subject words only one side tells after its question about the asker's situation, a condition only one
+side asks for, or a clause one side adds to the other's plain question: over the cut, however much of the
+rest is reworded."""
 
 _CONDITIONS = {stem(word): group[0] for group in groups("condition_words.txt") for word in group}
 """A case the answer depends on ("pregnant", "toddler", "vegan", "Windows") -> its condition: named on one side
@@ -208,6 +210,9 @@ class EntityGuard(SignalGuard):
         reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
         if _condition_added(query, clauses_q, candidate, clauses_c):
             return self._signal(max(strength, QUALIFIED), reason + " (a condition on one side)")
+        clause = added_clause(query, candidate)
+        if clause is not None:
+            return self._signal(max(strength, QUALIFIED), f"{reason} ({clause})")
         if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
             return self._signal(strength, reason)
         if _qualified(query, clauses_q, only_q) or _qualified(candidate, clauses_c, only_c):

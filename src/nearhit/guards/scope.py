@@ -9,7 +9,8 @@ counted on both sides (``data/selectors.txt``: "first", "max", "count"), "each"/
 is a swap although both are universal: one per member is not one in all. The same scope words bound to
 other things are a swap too ("delete all emails from one sender" / "delete one email from all senders"), and
 so is a thing taken as a whole on one side and as one of it on the other ("rename every file" / "rename a
-file").
+file"). "Only" added where the other side takes something as a whole ("export all my contacts" / "only the
+contacts I starred, each with a photo") restricts it: a swap.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every f
 _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
+_ONLY, _UNIVERSAL = "only", "universal"  # "all" on one side, "only" added on the other: part, not the whole
 SWAP = 0.8
 ADDED_SAME_FRAME = 0.6
 ADDED = 0.3
@@ -73,6 +75,8 @@ class ScopeGuard(SignalGuard):
         meaningful = bool(changed - _FILLER_CLASSES)
         if only_q and only_c:  # one class swapped for another
             return self._signal(SWAP if meaningful else ADDED, reason)
+        if (_ONLY in only_q and _UNIVERSAL in classes_c) or (_ONLY in only_c and _UNIVERSAL in classes_q):
+            return self._signal(SWAP, reason + " (all of it vs only part)")
         if not meaningful:
             return self._signal(FILLER, reason)
         same_frame = overlap(q, c) >= self.min_overlap

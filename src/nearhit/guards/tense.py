@@ -19,7 +19,7 @@ from nearhit.guards.lexicon import groups, pairs
 from nearhit.guards.text import analyse
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["TenseGuard"]
+__all__ = ["TenseGuard", "past_verb"]
 
 _NOT_MARKERS = frozenset({"participles:", "pasts:"})
 _TENSES: dict[str, str] = {
@@ -61,12 +61,14 @@ def _tenses(text: str) -> list[str]:
     return found
 
 
+def past_verb(word: str) -> bool:
+    """An English past form: an irregular one of ``data/tenses.txt``, or a regular one in -ed."""
+    return word in _WORDS["pasts:"] or (len(word) > 4 and word.endswith("ed"))
+
+
 def _past_verb_first(tokens: tuple[str, ...]) -> bool:
     """A past verb right after "what"/"who" opening the clause: "What happened to my files?"."""
-    if len(tokens) < 2 or tokens[0] not in _PAST_AFTER:
-        return False
-    verb = tokens[1]
-    return verb in _WORDS["pasts:"] or (len(verb) > 4 and verb.endswith("ed"))
+    return len(tokens) >= 2 and tokens[0] in _PAST_AFTER and past_verb(tokens[1])
 
 
 def _perfect(tokens: tuple[str, ...], index: int) -> bool:
