@@ -1,0 +1,73 @@
+"""Rewordings read by their structure, not their words: a compound spelt out, a verb against its noun, a light
+verb in a preposition's place, a German noun's capital; general near-synonyms. And the look-alikes beside them.
+Every pair is invented, in other words than the labelled sets'."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.guards import EntityGuard, GuardSet
+
+
+def _differs(query: str, candidate: str) -> bool:
+    found = EntityGuard().signal(query, candidate)
+    return found is not None and found.strength >= EntityGuard.cut
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        # A light verb says how the thing is involved, as the other side's preposition does.
+        ("Can I drink coffee while taking antibiotics?", "Can I drink coffee while on antibiotics?"),
+        ("How do I measure a room using a laser meter?", "How do I measure a room with a laser meter?"),
+        ("Can I donate blood after having a tattoo?", "Can I donate blood after a tattoo?"),
+        # A verb and the noun made of it are one action.
+        ("What are the rules for deletion of customer data?", "What are the rules to delete customer data?"),
+        ("How do I request a cancellation of my gym membership?", "How do I request to cancel my gym membership?"),
+        ("Who signs off on the approval of a building permit?", "Who signs off to approve a building permit?"),
+        # One word written as two.
+        ("How do I assemble a bookshelf?", "How do I assemble a shelf for books?"),
+        ("Wie reinige ich einen Lederschuh?", "Wie reinige ich einen ledernen Schuh?"),
+        # General near-synonyms.
+        ("How do I activate dark mode in Outlook?", "How do I enable dark mode in Outlook?"),
+        ("Should I hire an attorney for a speeding ticket?", "Should I hire a lawyer for a speeding ticket?"),
+        ("How do I shorten a video in Clipchamp?", "How do I trim a video in Clipchamp?"),
+    ],
+)
+def test_rewordings_by_structure_pass(query: str, candidate: str) -> None:
+    assert not _differs(query, candidate)
+    assert not _differs(candidate, query)
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        # A light verb where the other side has a verb of its own is another action.
+        ("How do I use a library card?", "How do I get a library card?"),
+        # A light verb whose thing the other side does not name adds a subject.
+        ("Can I drink coffee while taking melatonin?", "Can I drink coffee while on antibiotics?"),
+        # Short roots and adjectives in "-al" are other words.
+        ("Where is the nearest station office?", "Where is the nearest state office?"),
+        ("How do I apply for a personal loan?", "How do I apply for a person loan?"),
+        # A compound whose modifier the other side does not name is another thing.
+        ("Wie reinige ich einen Lederschuh?", "Wie reinige ich einen Stoffschuh?"),
+        ("How do I assemble a bookshelf?", "How do I assemble a shoe shelf?"),
+        # German nouns are compared as words, and names still differ.
+        ("Wie kündige ich meinen Handyvertrag?", "Wie kündige ich meinen Stromvertrag?"),
+        (
+            "Wie fahre ich am schnellsten von Berlin nach Hamburg?",
+            "Wie fahre ich am schnellsten von Berlin nach Bremen?",
+        ),
+    ],
+)
+def test_look_alikes_beside_them_still_differ(query: str, candidate: str) -> None:
+    assert _differs(query, candidate)
+
+
+def test_a_light_verb_passes_every_guard() -> None:
+    assert (
+        GuardSet.default().first_rejection(
+            "Which snacks are fine for a child taking insulin?", "Which snacks are fine for a child on insulin?"
+        )
+        is None
+    )
