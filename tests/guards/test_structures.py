@@ -1,5 +1,6 @@
 """Rewordings read by their structure, not their words: a compound spelt out, a verb against its noun, a light
-verb in a preposition's place, a German noun's capital; general near-synonyms. And the look-alikes beside them.
+verb in a preposition's place, a German noun's capital, a mistyped stop word, a verb before a particle, a
+plural acronym; general near-synonyms. And the look-alikes beside them.
 Every pair is invented, in other words than the labelled sets'."""
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ def _differs(query: str, candidate: str) -> bool:
         # One word written as two.
         ("How do I assemble a bookshelf?", "How do I assemble a shelf for books?"),
         ("Wie reinige ich einen Lederschuh?", "Wie reinige ich einen ledernen Schuh?"),
+        # A stop word mistyped, a verb before a state's particle, a plural acronym spelt out.
+        ("hwo do i freeze fresh basil", "How do I freeze fresh basil?"),
+        ("wat is the fastest way to learn touch typing", "What is the fastest way to learn touch typing?"),
+        ("Is it safe to sleep with the fan turned on?", "Is it safe to sleep with the fan on?"),
+        ("Can I drive with the fog lights switched off?", "Can I drive with the fog lights off?"),
+        ("Are LLCs taxed twice?", "Are limited liability companies taxed twice?"),
         # General near-synonyms.
         ("How do I activate dark mode in Outlook?", "How do I enable dark mode in Outlook?"),
         ("Should I hire an attorney for a speeding ticket?", "Should I hire a lawyer for a speeding ticket?"),
@@ -49,6 +56,8 @@ def test_rewordings_by_structure_pass(query: str, candidate: str) -> None:
         # Short roots and adjectives in "-al" are other words.
         ("Where is the nearest station office?", "Where is the nearest state office?"),
         ("How do I apply for a personal loan?", "How do I apply for a person loan?"),
+        # A noun before the particle is a new thing.
+        ("How do I fix the heater on my car?", "How do I fix the heater fan on my car?"),
         # A compound whose modifier the other side does not name is another thing.
         ("Wie reinige ich einen Lederschuh?", "Wie reinige ich einen Stoffschuh?"),
         ("How do I assemble a bookshelf?", "How do I assemble a shoe shelf?"),

@@ -41,11 +41,11 @@ def _spelt_out(acronyms: frozenset[str], tokens: Sequence[str]) -> dict[str, set
         size = len(acronym)
         if not 2 <= size <= 6 or not acronym.isalpha():
             continue
-        for run in (tokens, spelling):
-            match = _initials(acronym, run)
-            if match is not None:
-                found[acronym] = match
-                break
+        # "SSRIs", "ATMs": a plural's "s" is no initial (tried after the whole acronym, so "DNS" stays three).
+        letters = (acronym, acronym[:-1]) if acronym.endswith("s") and size >= 4 else (acronym,)
+        match = next((m for a in letters for run in (tokens, spelling) if (m := _initials(a, run)) is not None), None)
+        if match is not None:
+            found[acronym] = match
     return found
 
 
@@ -197,6 +197,57 @@ def _compounds(text: Text, other: Text) -> tuple[set[str], set[str]]:
     return compounds, parts
 
 
+def _reworded(word: str, text: Text, other: Text, other_words: Iterable[str], compounded: set[str]) -> bool:
+    """Whether ``word``, on ``text``'s side only, rewords what ``other`` says: one word written as two
+    (``compounded``: "Holzstuhl" / "hölzerner Stuhl"), a verb against its noun ("connect" / "connection"), a
+    light verb where ``other`` has a preposition ("taking X" / "on X"), a stop word mistyped ("wen"), a
+    verb before a state's particle ("the fan switched on" / "the fan on")."""
+    return (
+        word in compounded
+        or _nominalised(word, other_words)
+        or _for_preposition(word, text, other)
+        or _stop_word_typed(word, other.tokens)
+        or _before_particle(word, text, other)
+    )
+
+
+def _stop_word_typed(word: str, tokens: Iterable[str]) -> bool:
+    """A stop word of the other side typed with a letter dropped or two letters swapped ("wen" / "when",
+    "waht" / "what"): too short for :func:`typo_of`, but a word that carries no subject is no new subject."""
+    for other in tokens:
+        if other not in STOP_WORDS or not 3 <= len(word) <= len(other) <= len(word) + 1 or word == other:
+            continue
+        if len(other) > len(word) and any(other[:i] + other[i + 1 :] == word for i in range(len(other))):
+            return True
+        swapped = (other[:i] + other[i + 1] + other[i] + other[i + 2 :] for i in range(len(other) - 1))
+        if len(other) == len(word) and word in swapped:
+            return True
+    return False
+
+
+_PARTICLES = frozenset({"on", "off", "up", "down", "out"})
+_VERB_FORMS = ("ed", "en", "ing")  # "turned", "left" aside: a noun there ("the heater fan on") is a new thing
+
+
+def _before_particle(word: str, text: Text, other: Text) -> bool:
+    """A verb put between a thing and its state ("with the heater turned on" / "with the heater on", "the
+    lights switched off" / "the lights off"): ``other`` says the same state with the particle alone."""
+    for at, word_stem in enumerate(text.stems[1:-1], 1):
+        verb = text.tokens[at].endswith(_VERB_FORMS)
+        if word_stem != word or not verb or text.tokens[at + 1] not in _PARTICLES:
+            continue
+        thing, particle = text.stems[at - 1], text.tokens[at + 1]
+        pairs = zip(other.stems, other.tokens[1:], strict=False)
+        if any(_same_stem(before, thing) and after == particle for before, after in pairs):
+            return True
+    return False
+
+
+def _same_stem(one: str, other: str) -> bool:
+    """The same word, or one the other's beginning ("heat" / "heating")."""
+    return one == other or (min(len(one), len(other)) >= _ROOT and (one.startswith(other) or other.startswith(one)))
+
+
 def _nominalised(word: str, others: Iterable[str]) -> bool:
     """A verb and the noun made of it, one action ("connect"/"connection", "cancel"/"cancellation",
     "arrive"/"arrival"). A root of five letters at least ("state"/"station" stay two words); "-al" only
@@ -286,24 +337,10 @@ class EntityGuard(SignalGuard):
         # reads as "get"), is that word.
         only_q = [w for w in only_q if not typo_of(w, c.stems) and w not in _split_as_one(q, c)]
         only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
-        # One word written as two ("Holzstuhl" / "hölzerner Stuhl"), a verb against its noun ("connect" /
-        # "connection"), a light verb where the other side has a preposition ("taking X" / "on X").
         compounds_q, parts_in_c = _compounds(q, c)
         compounds_c, parts_in_q = _compounds(c, q)
-        only_q = [
-            w
-            for w in only_q
-            if w not in compounds_q | parts_in_q
-            and not _nominalised(w, content_c.values())
-            and not _for_preposition(w, q, c)
-        ]
-        only_c = [
-            w
-            for w in only_c
-            if w not in compounds_c | parts_in_c
-            and not _nominalised(w, content_q.values())
-            and not _for_preposition(w, c, q)
-        ]
+        only_q = [w for w in only_q if not _reworded(w, q, c, content_c.values(), compounds_q | parts_in_q)]
+        only_c = [w for w in only_c if not _reworded(w, c, q, content_q.values(), compounds_c | parts_in_c)]
         if _inflecting(query, candidate):
             only_q = [w for w in only_q if not _same_root(w, content_c.values()) and not _separated(w, q, content_c)]
             only_c = [w for w in only_c if not _same_root(w, content_q.values()) and not _separated(w, c, content_q)]
