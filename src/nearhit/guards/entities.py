@@ -178,22 +178,23 @@ _COMPOUND_PART = 4  # letters a part of a compound has at least ("holz", "stuhl"
 
 
 def _compounds(text: Text, other: Text) -> tuple[set[str], set[str]]:
-    """Words of ``text`` that ``other`` spells out as two ("Holzstuhl" / "hölzerner Stuhl", "bookshelf" /
-    "shelf for books"): the compound (its token and stem) and the two words of ``other`` that make it. Its
-    head must be a word of ``other``, and its modifier the beginning of another word of ``other``."""
+    """Words of ``text`` that ``other`` spells out as two ("Holzstuhl" / "hölzerner Stuhl", "Lederschuh" /
+    "lederner Schuh"): the compound (its token and stem) and the two words of ``other`` that make it. Its
+    head must be a word of ``other``, and its modifier the beginning of the word right before it ("homework"
+    / "work from home" stays two things)."""
     compounds: set[str] = set()
     parts: set[str] = set()
     for word, word_stem in zip(text.tokens, text.stems, strict=True):
         if not word.isalpha() or len(word) < 2 * _COMPOUND_PART:
             continue
-        for head, head_stem in zip(other.tokens, other.stems, strict=True):
+        for at in range(1, len(other.tokens)):
+            head, token = other.tokens[at], other.tokens[at - 1]
             modifier = _fold(word[: -len(head)])
             if len(head) < _COMPOUND_PART or len(modifier) < _COMPOUND_PART - 1 or not word.endswith(head):
                 continue
-            for token, token_stem in zip(other.tokens, other.stems, strict=True):
-                if token != head and _fold(token).startswith(modifier):
-                    compounds |= {word, word_stem}
-                    parts |= {head, head_stem, token, token_stem}
+            if _fold(token).startswith(modifier):
+                compounds |= {word, word_stem}
+                parts |= {head, other.stems[at], token, other.stems[at - 1]}
     return compounds, parts
 
 
@@ -206,23 +207,39 @@ def _reworded(word: str, text: Text, other: Text, other_words: Iterable[str], co
         word in compounded
         or _nominalised(word, other_words)
         or _for_preposition(word, text, other)
-        or _stop_word_typed(word, other.tokens)
+        or _stop_word_typed(word, text, other)
         or _before_particle(word, text, other)
     )
 
 
-def _stop_word_typed(word: str, tokens: Iterable[str]) -> bool:
-    """A stop word of the other side typed with a letter dropped or two letters swapped ("wen" / "when",
-    "waht" / "what"): too short for :func:`typo_of`, but a word that carries no subject is no new subject."""
-    for other in tokens:
-        if other not in STOP_WORDS or not 3 <= len(word) <= len(other) <= len(word) + 1 or word == other:
+def _stop_word_typed(word: str, text: Text, other: Text) -> bool:
+    """A stop word of ``other`` typed with a letter dropped or two letters swapped ("wen" / "when", "hwo" /
+    "how"): too short for :func:`typo_of`, but a word that carries no subject is no new subject. The stop word
+    is missing from ``text`` and a neighbour is the same on both sides ("wen i run" / "when I run"; not "What
+    size hat ..." / "What size ...", nor "sew a hem" / "sew them")."""
+    for at, (token, token_stem) in enumerate(zip(text.tokens, text.stems, strict=True)):
+        if token_stem != word or len(token) < 3:
             continue
-        if len(other) > len(word) and any(other[:i] + other[i + 1 :] == word for i in range(len(other))):
-            return True
-        swapped = (other[:i] + other[i + 1] + other[i] + other[i + 2 :] for i in range(len(other) - 1))
-        if len(other) == len(word) and word in swapped:
-            return True
+        for there, stop in enumerate(other.tokens):
+            if stop not in STOP_WORDS or stop in text.tokens or not _mistyped(token, stop):
+                continue
+            if _neighbour(text.tokens, at, -1) == _neighbour(other.tokens, there, -1) is not None:
+                return True
+            if _neighbour(text.tokens, at, 1) == _neighbour(other.tokens, there, 1) is not None:
+                return True
     return False
+
+
+def _neighbour(tokens: Sequence[str], at: int, step: int) -> str | None:
+    return tokens[at + step] if 0 <= at + step < len(tokens) else None
+
+
+def _mistyped(word: str, intended: str) -> bool:
+    """``intended`` with one letter dropped, or two neighbouring letters swapped."""
+    if len(intended) == len(word) + 1:
+        return any(intended[:i] + intended[i + 1 :] == word for i in range(len(intended)))
+    swaps = (intended[:i] + intended[i + 1] + intended[i] + intended[i + 2 :] for i in range(len(intended) - 1))
+    return len(intended) == len(word) and word != intended and word in swaps
 
 
 _PARTICLES = frozenset({"on", "off", "up", "down", "out"})
@@ -266,6 +283,7 @@ def _nominalised(word: str, others: Iterable[str]) -> bool:
 
 _NOUN_ENDINGS = frozenset({"ion", "ation", "al"})
 _LIGHT_VERBS = words("light_verbs.txt")
+_STANDS_FOR = frozenset({"with", "on", "for", "via"})  # what "taking X", "using X" say in other words
 _DETERMINERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that", "some"})
 
 
@@ -283,11 +301,13 @@ def _object_after(tokens: Sequence[str], start: int, step: int) -> int | None:
 def _for_preposition(word: str, text: Text, other: Text) -> bool:
     """A light verb ("taking", "using", "having") whose object ``other`` names after a preposition ("a
     patient taking warfarin" / "a patient on warfarin"): it says how the thing is involved, as the
-    preposition does. Not when ``other`` has a verb there ("get a visa" / "use a visa")."""
-    prepositions = prepositions_of(other)
+    preposition does ("with", "on", "for", "via", or the one before the verb: "after having X" / "after X").
+    Not another preposition ("photos using a drone" / "photos of a drone"), nor a verb ("use a visa" / "get a
+    visa")."""
     for at, (token, token_stem) in enumerate(zip(text.tokens, text.stems, strict=True)):
         if token_stem != word or token not in _LIGHT_VERBS:
             continue
+        prepositions = _STANDS_FOR | ({text.tokens[at - 1]} & prepositions_of(text) if at else set())
         thing = _object_after(text.tokens, at + 1, 1)
         if thing is None:
             continue
