@@ -1,106 +1,88 @@
-"""Rewordings the guards used to read as another subject: short forms, verb synonyms, a country's names,
-greetings, misspelt stop words and contractions typed without the apostrophe; and the traps beside them."""
+"""Rewordings read by their structure, not their words: a compound spelt out, a verb against its noun, a light
+verb in a preposition's place, a German noun's capital, a mistyped stop word, a verb before a particle, a
+plural acronym; general near-synonyms. And the look-alikes beside them.
+Every pair is invented, in other words than the labelled sets'."""
 
 from __future__ import annotations
 
 import pytest
 
-from nearhit.guards import EntityGuard, GuardSet, NegationGuard, NumberGuard
+from nearhit.guards import EntityGuard, GuardSet
+
+
+def _differs(query: str, candidate: str) -> bool:
+    found = EntityGuard().signal(query, candidate)
+    return found is not None and found.strength >= EntityGuard.cut
 
 
 @pytest.mark.parametrize(
     ("query", "candidate"),
     [
-        ("how to rename a var in ts", "How do I rename a variable in TypeScript?"),
-        ("do i need a lic to sell food from home", "Do I need a license to sell food from home?"),
-        ("can i claim biz mileage", "Can I claim business mileage?"),
-        ("whats the diff between a loan and a grant", "What is the difference between a loan and a grant?"),
-        ("How do I eliminate blank rows in a spreadsheet?", "How do I remove blank rows in a spreadsheet?"),
-        ("Where can I view my payslips?", "Where can I see my payslips?"),
-        ("Who should I inform when I move house?", "Who should I notify when I move house?"),
-        ("Do I have to tell my landlord before I sublet?", "Do I have to notify my landlord before I sublet?"),
-        ("How do I get rid of old kernels on Ubuntu?", "How do I remove old kernels on Ubuntu?"),
+        # A light verb says how the thing is involved, as the other side's preposition does.
+        ("Can I drink coffee while taking antibiotics?", "Can I drink coffee while on antibiotics?"),
+        ("How do I measure a room using a laser meter?", "How do I measure a room with a laser meter?"),
+        ("Can I donate blood after having a tattoo?", "Can I donate blood after a tattoo?"),
+        # A verb and the noun made of it are one action.
+        ("What are the rules for deletion of customer data?", "What are the rules to delete customer data?"),
+        ("How do I request a cancellation of my gym membership?", "How do I request to cancel my gym membership?"),
+        ("Who signs off on the approval of a building permit?", "Who signs off to approve a building permit?"),
+        # One word written as two.
+        ("Wie versiegle ich einen Holzboden?", "Wie versiegle ich einen hölzernen Boden?"),
+        ("Wie reinige ich einen Lederschuh?", "Wie reinige ich einen ledernen Schuh?"),
+        # A stop word mistyped, a verb before a state's particle, a plural acronym spelt out.
+        ("hwo do i freeze fresh basil", "How do I freeze fresh basil?"),
+        ("wat is the fastest way to learn touch typing", "What is the fastest way to learn touch typing?"),
+        ("Is it safe to sleep with the fan turned on?", "Is it safe to sleep with the fan on?"),
+        ("Can I drive with the fog lights switched off?", "Can I drive with the fog lights off?"),
+        ("Are LLCs taxed twice?", "Are limited liability companies taxed twice?"),
+        # General near-synonyms.
+        ("How do I activate dark mode in Outlook?", "How do I enable dark mode in Outlook?"),
+        ("Should I hire an attorney for a speeding ticket?", "Should I hire a lawyer for a speeding ticket?"),
+        ("How do I shorten a video in Clipchamp?", "How do I trim a video in Clipchamp?"),
     ],
 )
-def test_short_forms_and_synonyms_pass(query: str, candidate: str) -> None:
-    assert GuardSet.default().first_rejection(query, candidate) is None
+def test_rewordings_by_structure_pass(query: str, candidate: str) -> None:
+    assert not _differs(query, candidate)
+    assert not _differs(candidate, query)
 
 
 @pytest.mark.parametrize(
     ("query", "candidate"),
     [
-        ("Can a US citizen work in Norway?", "Can an American citizen work in Norway?"),
-        ("How do I renew a British driving licence?", "How do I renew a UK driving licence?"),
-        ("What is the minimum wage in America?", "What is the minimum wage in the USA?"),
+        # A light verb where the other side has a verb of its own is another action.
+        ("How do I use a library card?", "How do I get a library card?"),
+        # A light verb whose thing the other side does not name adds a subject.
+        ("Can I drink coffee while taking melatonin?", "Can I drink coffee while on antibiotics?"),
+        # Short roots and adjectives in "-al" are other words.
+        ("Where is the nearest station office?", "Where is the nearest state office?"),
+        ("How do I apply for a personal loan?", "How do I apply for a person loan?"),
+        # A noun before the particle is a new thing.
+        ("How do I fix the heater on my car?", "How do I fix the heater fan on my car?"),
+        # A compound whose modifier the other side does not name is another thing.
+        ("Wie reinige ich einen Lederschuh?", "Wie reinige ich einen Stoffschuh?"),
+        ("Wie versiegle ich einen Holzboden?", "Wie versiegle ich einen Steinboden?"),
+        ("How do I stay focused on homework?", "How do I stay focused on work from home?"),
+        # A light verb where the other side has another preposition.
+        ("How do I take photos using a drone?", "How do I take photos of a drone?"),
+        # A content word that is a stop word less a letter, beside other words.
+        ("What hat size should I buy?", "What size should I buy?"),
+        ("How do I sew a hem?", "How do I sew them?"),
+        # German nouns are compared as words, and names still differ.
+        ("Wie kündige ich meinen Handyvertrag?", "Wie kündige ich meinen Stromvertrag?"),
+        (
+            "Wie fahre ich am schnellsten von Berlin nach Hamburg?",
+            "Wie fahre ich am schnellsten von Berlin nach Bremen?",
+        ),
     ],
 )
-def test_a_countrys_names_are_one_name(query: str, candidate: str) -> None:
-    assert EntityGuard().signal(query, candidate) is None
+def test_look_alikes_beside_them_still_differ(query: str, candidate: str) -> None:
+    assert _differs(query, candidate)
 
 
-@pytest.mark.parametrize(
-    ("query", "candidate"),
-    [
-        ("Can a US citizen work in Norway?", "Can a Canadian citizen work in Norway?"),
-        ("What is the minimum wage in America?", "What is the minimum wage in Mexico?"),
-        ("Is tipping expected in Japan?", "Is tipping expected in China?"),
-    ],
-)
-def test_other_countries_still_differ(query: str, candidate: str) -> None:
-    assert GuardSet.default().first_rejection(query, candidate) is not None
-
-
-def test_a_greeting_is_no_subject_word() -> None:
-    assert EntityGuard().signal("yo how do i merge two dicts", "How do I merge two dicts?") is None
-    assert EntityGuard().signal("can i deduct my home office or nah", "Can I deduct my home office?") is None
-
-
-def test_a_misspelt_stop_word_is_that_word() -> None:
-    # "receive" reads as "get", a stop word: its misspelling must not stay a subject word of its own.
-    assert EntityGuard().signal("i never recieved my refund", "I never received my refund.") is None
-
-
-def test_a_bare_contraction_matches_the_other_sides_negation() -> None:
-    guard = NegationGuard()
-    assert guard.signal("my parcel didnt arrive", "My parcel didn't arrive.") is None
-    assert guard.signal("why doesnt my laptop charge", "Why doesn't my laptop charge?") is None
-
-
-def test_a_bare_contraction_still_differs_from_no_negation_against_a_negated_side() -> None:
-    guard = NegationGuard()
-    # One bare contraction cannot stand for two negations, and the apostrophe form on one side still counts.
-    assert guard.signal("my parcel didnt arrive", "My parcel didn't arrive and I was not told.") is not None
-    assert guard.signal("my parcel did arrive", "My parcel didn't arrive.") is not None
-
-
-def test_a_number_said_twice_is_one_number() -> None:
-    guard = NumberGuard()
-    told_twice = "I have 2 lists of user ids. How do I merge two lists in Python?"
-    assert guard.signal(told_twice, "How do I merge two lists in Python?") is None
-    # Another number, or the number said twice against one side that has a different one, still differs.
-    assert guard.signal(told_twice, "How do I merge three lists in Python?") is not None
-    assert guard.signal("Is 2 + 2 equal to 4?", "Is 2 + 3 equal to 4?") is not None
-
-
-def test_a_separable_verb_is_its_one_word_form() -> None:
-    guard = EntityGuard()
-    assert guard.signal("Wie kann ich mein Konto zurücksetzen?", "Wie setze ich mein Konto zurück?") is None
-    # The particle carries the meaning: "herunterladen" (download) is not "hochladen" (upload).
-    assert guard.signal("Wie kann ich die Datei hochladen?", "Wie lade ich die Datei herunter?") is not None
-
-
-@pytest.mark.parametrize(
-    ("query", "candidate"),
-    [
-        ("How do I log in to the staff portal?", "How do I login to the staff portal?"),
-        ("How do I set up a printer on my laptop?", "How do I setup a printer on my laptop?"),
-    ],
-)
-def test_two_words_written_as_one_are_that_word(query: str, candidate: str) -> None:
-    assert EntityGuard().signal(query, candidate) is None
-
-
-def test_a_negator_split_in_two_matches_the_other_sides() -> None:
-    guard = NegationGuard()
-    assert guard.signal("can i rent a car with out a credit card", "Can I rent a car without a credit card?") is None
-    assert guard.signal("can i rent a car with a credit card", "Can I rent a car without a credit card?") is not None
+def test_a_light_verb_passes_every_guard() -> None:
+    assert (
+        GuardSet.default().first_rejection(
+            "Which snacks are fine for a child taking insulin?", "Which snacks are fine for a child on insulin?"
+        )
+        is None
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from nearhit.guards.clauses import (
@@ -13,8 +14,8 @@ from nearhit.guards.clauses import (
     told_after,
 )
 from nearhit.guards.content import content_words, overlap, unshared
-from nearhit.guards.languages import COVERED, detect
-from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups
+from nearhit.guards.languages import COVERED, detect, prepositions_of
+from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups, words
 from nearhit.guards.restriction import added_clause
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, joined, typo_of
@@ -41,11 +42,11 @@ def _spelt_out(acronyms: frozenset[str], tokens: Sequence[str]) -> dict[str, set
         size = len(acronym)
         if not 2 <= size <= 6 or not acronym.isalpha():
             continue
-        for run in (tokens, spelling):
-            match = _initials(acronym, run)
-            if match is not None:
-                found[acronym] = match
-                break
+        # "SSRIs", "ATMs": a plural's "s" is no initial (tried after the whole acronym, so "DNS" stays three).
+        letters = (acronym, acronym[:-1]) if acronym.endswith("s") and size >= 4 else (acronym,)
+        match = next((m for a in letters for run in (tokens, spelling) if (m := _initials(a, run)) is not None), None)
+        if match is not None:
+            found[acronym] = match
     return found
 
 
@@ -159,6 +160,168 @@ def _separated(word: str, text: Text, others: dict[str, str]) -> bool:
     return False
 
 
+_NOUNS_CAPITALISED = frozenset({"de"})
+"""Languages that capitalise every noun: a capital there is no hint of a name ("Holzstuhl", "Abonnement")."""
+
+
+def _names(text: Text, language: str) -> frozenset[str]:
+    """The names and codes of ``text``; in a language that capitalises nouns, only acronyms and codes."""
+    if language not in _NOUNS_CAPITALISED:
+        return text.entities
+    return frozenset(e for e in text.entities if not (e.isalpha() and e in text.tokens))
+
+
+def _fold(word: str) -> str:
+    """Without accents ("hölzern" -> "holzern"): a compound may drop the umlaut of its modifier."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+_COMPOUND_PART = 4  # letters a part of a compound has at least ("holz", "stuhl"), so "a" + "rest" is none
+
+
+def _compounds(text: Text, other: Text) -> tuple[set[str], set[str]]:
+    """Words of ``text`` that ``other`` spells out as two ("Holzstuhl" / "hölzerner Stuhl", "Lederschuh" /
+    "lederner Schuh"): the compound (its token and stem) and the two words of ``other`` that make it. Its
+    head must be a word of ``other``, and its modifier the beginning of the word right before it ("homework"
+    / "work from home" stays two things)."""
+    compounds: set[str] = set()
+    parts: set[str] = set()
+    for word, word_stem in zip(text.tokens, text.stems, strict=True):
+        if not word.isalpha() or len(word) < 2 * _COMPOUND_PART:
+            continue
+        for at in range(1, len(other.tokens)):
+            head, token = other.tokens[at], other.tokens[at - 1]
+            modifier = _fold(word[: -len(head)])
+            if len(head) < _COMPOUND_PART or len(modifier) < _COMPOUND_PART - 1 or not word.endswith(head):
+                continue
+            if _fold(token).startswith(modifier):
+                compounds |= {word, word_stem}
+                parts |= {head, other.stems[at], token, other.stems[at - 1]}
+    return compounds, parts
+
+
+def _reworded(word: str, text: Text, other: Text, other_words: Iterable[str], compounded: set[str]) -> bool:
+    """Whether ``word``, on ``text``'s side only, rewords what ``other`` says: one word written as two
+    (``compounded``: "Holzstuhl" / "hölzerner Stuhl"), a verb against its noun ("connect" / "connection"), a
+    light verb where ``other`` has a preposition ("taking X" / "on X"), a stop word mistyped ("wen"), a
+    verb before a state's particle ("the fan switched on" / "the fan on")."""
+    return (
+        word in compounded
+        or _nominalised(word, other_words)
+        or _for_preposition(word, text, other)
+        or _stop_word_typed(word, text, other)
+        or _before_particle(word, text, other)
+    )
+
+
+def _stop_word_typed(word: str, text: Text, other: Text) -> bool:
+    """A stop word of ``other`` typed with a letter dropped or two letters swapped ("wen" / "when", "hwo" /
+    "how"): too short for :func:`typo_of`, but a word that carries no subject is no new subject. The stop word
+    is missing from ``text`` and a neighbour is the same on both sides ("wen i run" / "when I run"; not "What
+    size hat ..." / "What size ...", nor "sew a hem" / "sew them")."""
+    for at, (token, token_stem) in enumerate(zip(text.tokens, text.stems, strict=True)):
+        if token_stem != word or len(token) < 3:
+            continue
+        for there, stop in enumerate(other.tokens):
+            if stop not in STOP_WORDS or stop in text.tokens or not _mistyped(token, stop):
+                continue
+            if _neighbour(text.tokens, at, -1) == _neighbour(other.tokens, there, -1) is not None:
+                return True
+            if _neighbour(text.tokens, at, 1) == _neighbour(other.tokens, there, 1) is not None:
+                return True
+    return False
+
+
+def _neighbour(tokens: Sequence[str], at: int, step: int) -> str | None:
+    return tokens[at + step] if 0 <= at + step < len(tokens) else None
+
+
+def _mistyped(word: str, intended: str) -> bool:
+    """``intended`` with one letter dropped, or two neighbouring letters swapped."""
+    if len(intended) == len(word) + 1:
+        return any(intended[:i] + intended[i + 1 :] == word for i in range(len(intended)))
+    swaps = (intended[:i] + intended[i + 1] + intended[i] + intended[i + 2 :] for i in range(len(intended) - 1))
+    return len(intended) == len(word) and word != intended and word in swaps
+
+
+_PARTICLES = frozenset({"on", "off", "up", "down", "out"})
+_VERB_FORMS = ("ed", "en", "ing")  # "turned", "left" aside: a noun there ("the heater fan on") is a new thing
+
+
+def _before_particle(word: str, text: Text, other: Text) -> bool:
+    """A verb put between a thing and its state ("with the heater turned on" / "with the heater on", "the
+    lights switched off" / "the lights off"): ``other`` says the same state with the particle alone."""
+    for at, word_stem in enumerate(text.stems[1:-1], 1):
+        verb = text.tokens[at].endswith(_VERB_FORMS)
+        if word_stem != word or not verb or text.tokens[at + 1] not in _PARTICLES:
+            continue
+        thing, particle = text.stems[at - 1], text.tokens[at + 1]
+        pairs = zip(other.stems, other.tokens[1:], strict=False)
+        if any(_same_stem(before, thing) and after == particle for before, after in pairs):
+            return True
+    return False
+
+
+def _same_stem(one: str, other: str) -> bool:
+    """The same word, or one the other's beginning ("heat" / "heating")."""
+    return one == other or (min(len(one), len(other)) >= _ROOT and (one.startswith(other) or other.startswith(one)))
+
+
+def _nominalised(word: str, others: Iterable[str]) -> bool:
+    """A verb and the noun made of it, one action ("connect"/"connection", "cancel"/"cancellation",
+    "arrive"/"arrival"). A root of five letters at least ("state"/"station" stay two words); "-al" only
+    after a verb's ending ("v", "s", "w": "removal", "proposal", "renewal"; not "personal", "digital")."""
+    for other in others:
+        longer, shorter = (word, other) if len(word) > len(other) else (other, word)
+        if len(shorter) < _ROOT + 1 or not longer.startswith(shorter):
+            continue
+        extra = longer[len(shorter) :]
+        if extra[:1] == shorter[-1:] and extra[1:] in _NOUN_ENDINGS:  # a doubled consonant: "cancellation"
+            extra = extra[1:]
+        if extra in _NOUN_ENDINGS and (extra != "al" or shorter[-1] in "vsw"):
+            return True
+    return False
+
+
+_NOUN_ENDINGS = frozenset({"ion", "ation", "al"})
+_LIGHT_VERBS = words("light_verbs.txt")
+_STANDS_FOR = frozenset({"with", "on", "for", "via"})  # what "taking X", "using X" say in other words
+_DETERMINERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that", "some"})
+
+
+def _object_after(tokens: Sequence[str], start: int, step: int) -> int | None:
+    """The index of the first word from ``start`` on (``step`` -1: backwards) that is not a determiner or
+    a number ("a 300 mm lens" -> "mm"... the walk stops at the first other word)."""
+    at = start
+    while 0 <= at < len(tokens):
+        if tokens[at] not in _DETERMINERS and not tokens[at][:1].isdigit():
+            return at
+        at += step
+    return None
+
+
+def _for_preposition(word: str, text: Text, other: Text) -> bool:
+    """A light verb ("taking", "using", "having") whose object ``other`` names after a preposition ("a
+    patient taking warfarin" / "a patient on warfarin"): it says how the thing is involved, as the
+    preposition does ("with", "on", "for", "via", or the one before the verb: "after having X" / "after X").
+    Not another preposition ("photos using a drone" / "photos of a drone"), nor a verb ("use a visa" / "get a
+    visa")."""
+    for at, (token, token_stem) in enumerate(zip(text.tokens, text.stems, strict=True)):
+        if token_stem != word or token not in _LIGHT_VERBS:
+            continue
+        prepositions = _STANDS_FOR | ({text.tokens[at - 1]} & prepositions_of(text) if at else set())
+        thing = _object_after(text.tokens, at + 1, 1)
+        if thing is None:
+            continue
+        for there, other_token in enumerate(other.tokens):
+            if other_token != text.tokens[thing]:
+                continue
+            before = _object_after(other.tokens, there - 1, -1)
+            if before is not None and other.tokens[before] in prepositions:
+                return True
+    return False
+
+
 class EntityGuard(SignalGuard):
     """Rejects when the texts are about different things: other names, codes or subject words.
 
@@ -180,9 +343,10 @@ class EntityGuard(SignalGuard):
         spelt_in_c, spelt_in_q = _spelt_out(_acronyms(q), c.tokens), _spelt_out(_acronyms(c), q.tokens)
         spelt = set().union(*spelt_in_c.values(), *spelt_in_q.values())
         words_q, words_c = set(q.stems) | set(q.tokens), set(c.stems) | set(c.tokens)
-        names_q = {e for e in q.entities - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}
-        names_c = {e for e in c.entities - spelt if e not in spelt_in_q and not _named_in(e, q, words_q)}
-        if (names_q and (names_c or not c.entities)) or (names_c and not q.entities):
+        entities_q, entities_c = _names(q, detect(query)), _names(c, detect(candidate))
+        names_q = {e for e in entities_q - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}
+        names_c = {e for e in entities_c - spelt if e not in spelt_in_q and not _named_in(e, q, words_q)}
+        if (names_q and (names_c or not entities_c)) or (names_c and not entities_q):
             reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
                 return self._signal(1.0, reason)
@@ -195,6 +359,10 @@ class EntityGuard(SignalGuard):
         # reads as "get"), is that word.
         only_q = [w for w in only_q if not typo_of(w, c.stems) and w not in _split_as_one(q, c)]
         only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
+        compounds_q, parts_in_c = _compounds(q, c)
+        compounds_c, parts_in_q = _compounds(c, q)
+        only_q = [w for w in only_q if not _reworded(w, q, c, content_c.values(), compounds_q | parts_in_q)]
+        only_c = [w for w in only_c if not _reworded(w, c, q, content_q.values(), compounds_c | parts_in_c)]
         if _inflecting(query, candidate):
             only_q = [w for w in only_q if not _same_root(w, content_c.values()) and not _separated(w, q, content_c)]
             only_c = [w for w in only_c if not _same_root(w, content_q.values()) and not _separated(w, c, content_q)]
