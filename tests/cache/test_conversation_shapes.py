@@ -1,5 +1,5 @@
 """Conversations whose shape, not their wording, decides: an opening exchange that only says a question
-follows, facts written short in a story told over turns, a story pinned by its facts, an ordinal that says
+follows, facts written short in a story told over turns, an ordinal that says
 when, one sentence with its object swapped, a sentence added about the thing asked about. Invented
 conversations (none of the datasets' words), through the engine on the real embedded Redis where the
 embedding does not decide the outcome, else on the rule itself."""
@@ -77,15 +77,6 @@ def test_facts_written_short_are_the_same_facts() -> None:
     assert "other facts" in (differs("Can I afford surgery for him?", other_salary, TOLD_AT_ONCE, 0.9) or "")
     other_breed = _context("A Poodle.", "About 6 kg, 9 years old.", "I make 38k.")
     assert "other facts" in (differs("Can I afford surgery for him?", other_breed, TOLD_AT_ONCE, 0.9) or "")
-
-
-def test_a_story_pinned_by_its_facts_may_be_worded_further_apart() -> None:
-    question = "Can I afford surgery for him?"
-    assert differs(question, TOLD_SHORT, TOLD_AT_ONCE, 0.7) is None
-    assert "something else" in (differs(question, TOLD_SHORT, TOLD_AT_ONCE, 0.6) or "")
-    # Fewer than three facts: the wording must still be as close as ever.
-    few, few_short = _context("My cat is 12 and has a cough."), _context("She's 12.", "She keeps coughing.")
-    assert "something else" in (differs("Should I see a vet?", few_short, few, 0.7) or "")
 
 
 def test_an_ordinal_that_says_when_is_no_pick_among_offers() -> None:

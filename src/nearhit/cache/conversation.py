@@ -46,13 +46,6 @@ Turn = tuple[str, str]
 
 CONTEXT_THRESHOLD = 0.8
 """The least cosine similarity of two contexts' embeddings for them to be the same (tuned on dev)."""
-PINNED = 3
-"""How many facts (numbers, names, dates) the user's turns must state, all the same on both sides, for the story
-to be pinned by them rather than by its wording (:data:`FACTS_CONTEXT_THRESHOLD`)."""
-FACTS_CONTEXT_THRESHOLD = 0.65
-"""The least context similarity when ``PINNED`` facts agree: a story told in one message and the same told in
-short answers to the assistant's questions ("What engine?" "A 150 hp Mercury.") embed apart (0.66-0.77 on dev)
-while stating the same things."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
 ONE_QUESTION_THRESHOLD = 0.88
@@ -247,13 +240,8 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
 
     ``similarity`` is the cosine of the two contexts' embeddings."""
     facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
-    least = (
-        FACTS_CONTEXT_THRESHOLD
-        if facts is None and _fact_count(_said_by(cached, "user")) >= PINNED
-        else CONTEXT_THRESHOLD
-    )
-    if similarity < least:
-        return f"the earlier turns are about something else (similarity {similarity:.3f} < {least})"
+    if similarity < CONTEXT_THRESHOLD:
+        return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
     about = constraints.differ(_affirmed(query), _affirmed(cached))
@@ -456,11 +444,6 @@ def _different_facts(mine: str, theirs: str) -> str | None:
     if names_a and names_b:
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
-
-
-def _fact_count(text: str) -> int:
-    analysed = analyse(_thousands(text))
-    return len(quantities(analysed.tokens)) + len(dates_of(analysed)) + len(analysed.entities)
 
 
 def _thousands(text: str) -> str:

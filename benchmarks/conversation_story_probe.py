@@ -50,21 +50,19 @@ REWORDED = [
 
 def main() -> None:
     embedder = LocalEmbedder()
-    floor = conversation.FACTS_CONTEXT_THRESHOLD
-    served = {("trap", True): 0, ("trap", False): 0, ("reworded", True): 0, ("reworded", False): 0}
+    served = {"trap": 0, "reworded": 0}
     for kind, others in (("trap", TRAPS), ("reworded", REWORDED)):
         for (question, told), other in zip(STORIES, others, strict=True):
             cached = _context(told)
             a, b = embedder.encode([normalise(cached.text), normalise(other.text)])
             similarity = float(a @ b)
-            for with_floor in (True, False):
-                conversation.FACTS_CONTEXT_THRESHOLD = floor if with_floor else conversation.CONTEXT_THRESHOLD
-                served[(kind, with_floor)] += conversation.differs(question, other, cached, similarity) is None
-            conversation.FACTS_CONTEXT_THRESHOLD = floor
-            print(f"{kind:8} {similarity:.3f} {other.text.replace(chr(10), ' / ')}")
-    print("| pairs | served with the floor | served without |\n|---|---|---|")
-    for kind in ("trap", "reworded"):
-        print(f"| {kind} (6) | {served[(kind, True)]} | {served[(kind, False)]} |")
+            reason = conversation.differs(question, other, cached, similarity)
+            served[kind] += reason is None
+            verdict = "served" if reason is None else "refused"
+            print(f"{kind:8} {similarity:.3f} {verdict:7} {other.text.replace(chr(10), ' / ')}")
+    print("| pairs | served |\n|---|---|")
+    for kind, count in served.items():
+        print(f"| {kind} (6) | {count} |")
 
 
 if __name__ == "__main__":
