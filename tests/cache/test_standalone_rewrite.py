@@ -149,7 +149,7 @@ async def test_an_empty_or_cut_reply_leaves_the_offline_path(
     cache.rewriter = build_rewriter(rewriting(stored))
     result = await cache.lookup(ask(cache, TURNS, FOLLOW_UP))
     assert not result.hit and result.rewrite is not None and result.rewrite["error"]
-    assert await cache.redis.keys(cache.keys.rewrite("gpt-4o-mini", "*")) == []  # nothing kept
+    assert await cache.redis.keys(cache.keys.rewrites_pattern()) == []  # nothing kept
 
 
 async def test_a_late_model_is_given_up_after_the_timeout(cache: SemanticCache, stored: FakeUpstream) -> None:
@@ -181,3 +181,20 @@ async def test_on_azure_the_rewrite_model_is_the_deployment_called() -> None:
     rewriter = build_rewriter(azure)
     assert rewriter is not None and rewriter.model == "rewrite-deployment"
     await rewriter.aclose()
+
+
+async def test_clearing_a_tenant_deletes_its_kept_rewrites_and_only_its_own(
+    cache: SemanticCache, stored: FakeUpstream
+) -> None:
+    cache.rewriter = build_rewriter(rewriting(stored))
+    await cache.store(ask(cache, [], SINGLE, tenant="other"), "Cancel from the studio's member page.")
+    for tenant in ("t", "other"):
+        assert (await cache.lookup(ask(cache, TURNS, FOLLOW_UP, tenant=tenant))).hit
+    mine, theirs = (
+        standalone.rewrite_key(cache, cache.rewriter, ask(cache, TURNS, FOLLOW_UP, t)) for t in ("t", "other")
+    )
+    assert await cache.redis.exists(mine, theirs) == 2
+    await cache.clear(tenant="t")
+    assert await cache.redis.exists(mine) == 0 and await cache.redis.exists(theirs) == 1
+    await cache.clear()
+    assert await cache.redis.keys(cache.keys.rewrites_pattern()) == []

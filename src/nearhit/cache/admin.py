@@ -118,8 +118,8 @@ class CacheAdmin(CacheBase):
                 async for batch in self._scan_entries():
                     deleted += await unlink_each(self.redis, batch)
                 await unlink_each(self.redis, [self.keys.stats_key, self.keys.evidence_key])
-                labels = [raw async for raw in self.redis.scan_iter(match=self.keys.observations_pattern, count=1000)]
-                await unlink_each(self.redis, labels)  # the labels of the entries just deleted
+                await self._unlink_matching(self.keys.observations_pattern)  # the labels of the entries just deleted
+                await self._unlink_matching(self.keys.rewrites_pattern())
                 return deleted
             owner = self._owner(tenant, scope)
             assert owner is not None
@@ -130,8 +130,13 @@ class CacheAdmin(CacheBase):
                 )
                 keys = [k for k in (idx.as_text(k) for k in reply[1:]) if self.keys.is_entry_key(k)]
                 if not keys:
+                    if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
+                        await self._unlink_matching(self.keys.rewrites_pattern(owner))
                     return deleted
                 deleted += await unlink_each(self.redis, keys)
+
+    async def _unlink_matching(self, pattern: str) -> None:
+        await unlink_each(self.redis, [raw async for raw in self.redis.scan_iter(match=pattern, count=1000)])
 
     async def delete(self, doc_id: str) -> bool:
         """Delete one entry by its document id (what ``store`` returned); False when there is no such entry.

@@ -261,9 +261,18 @@ class KeySpace:
         """A stored embedding; under a tenant's hash tag in a sharded layout (read in the entry's round trip)."""
         return f"{self.root}:emb:{self.hash_tag}{sha256_hex(model_name)[:16]}:{sha256_hex(normalised_text)}"
 
-    def rewrite(self, model_name: str, digest: str) -> str:
-        """A conversation's question rewritten to stand alone by ``model_name`` (``digest``: of its turns)."""
-        return f"{self.root}:{self.index_name}:rewrite:{sha256_hex(model_name)[:16]}:{digest}"
+    def rewrite(self, tenant: str, model_name: str, digest: str) -> str:
+        """A conversation's question rewritten to stand alone by ``model_name`` (``digest``: of its turns),
+        under its tenant's part so clearing a tenant finds its rewrites (:meth:`rewrites_pattern`)."""
+        return f"{self.root}:{self.index_name}:rewrite:{sha256_hex(tenant)[:16]}:{sha256_hex(model_name)[:16]}:{digest}"
+
+    def rewrites_pattern(self, tenant: str | None = None) -> str:
+        """A SCAN pattern for the kept rewrites: every tenant's, or ``tenant``'s."""
+        part = "*" if tenant is None else sha256_hex(tenant)[:16]
+        name = (
+            f"{self.index_name}{{*}}" if self.sharded and tenant is None else self.for_tenant(tenant or "").index_name
+        )
+        return f"{self.root}:{name}:rewrite:{part}:*"
 
     def is_entry_key(self, key: str) -> bool:
         prefix = self.owner_of(key).entry_prefix

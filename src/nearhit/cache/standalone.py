@@ -39,7 +39,7 @@ def rewrite_key(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> str:
     assert query.context is not None
     told = [[role, normalise(content)] for role, content in query.context.turns] + [["user", query.text]]
     digest = sha256_hex(json.dumps([query.scope.tenant, told], ensure_ascii=False))
-    return cache.keys.for_tenant(query.scope.tenant).rewrite(rewriter.model, digest)
+    return cache.keys.for_tenant(query.scope.tenant).rewrite(query.scope.tenant, rewriter.model, digest)
 
 
 async def serve(cache: SemanticCache, result: LookupResult, query: Lookup, spec: idx.IndexSpec) -> None:
