@@ -27,9 +27,13 @@ BUNDLED_FILES = {
     OURS_V2: "nearhit_pairs_v2.jsonl",
     "nearhit-v3": "nearhit_pairs_v3.jsonl",
     "nearhit-v4": "nearhit_pairs_v4.jsonl",
+    "nearhit-v5": "nearhit_pairs_v5.jsonl",
+    "nearhit-v6": "nearhit_pairs_v6.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
+    "nearhit-conversations-v4": "nearhit_conversations_v4.jsonl",
+    "nearhit-conversations-v5": "nearhit_conversations_v5.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 DATA_DIR = Path(__file__).with_name("data")
