@@ -19,7 +19,7 @@ from tests.support.live import LiveServer, fast_llm, serve
 
 
 @contextlib.asynccontextmanager
-async def _server(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
+async def serve_on_own_index(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
     """A server on its own index, with the guards on as in production; the index is dropped afterwards."""
     settings = settings.model_copy(update={"guards": True})
     runtime = Runtime(settings, local_embedder, fast_llm())
@@ -33,7 +33,7 @@ async def _server(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIte
 
 @pytest.fixture
 async def live(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
-    async with _server(settings, local_embedder) as server:
+    async with serve_on_own_index(settings, local_embedder) as server:
         yield server
 
 
@@ -41,7 +41,7 @@ async def live(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterat
 async def live_without_quiet_band(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
     """``live`` with ``NEARHIT_GUARDS_QUIET_MARGIN=0``: for a test of another margin under the threshold, which the
     quiet band (0.06 by default) would otherwise cover."""
-    async with _server(settings.model_copy(update={"guards_quiet_margin": 0.0}), local_embedder) as server:
+    async with serve_on_own_index(settings.model_copy(update={"guards_quiet_margin": 0.0}), local_embedder) as server:
         yield server
 
 
@@ -49,5 +49,5 @@ async def live_without_quiet_band(settings: Settings, local_embedder: LocalEmbed
 async def shared_live(redis_url: str, redis_data_dir: Path, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
     """One server for the module's refusal tests: starting one per case cost a quarter second each."""
     settings = load_settings(redis_url=redis_url, data_dir=redis_data_dir, index_name=f"t_{uuid.uuid4().hex[:12]}")
-    async with _server(settings, local_embedder) as server:
+    async with serve_on_own_index(settings, local_embedder) as server:
         yield server

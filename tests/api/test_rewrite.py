@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.service.runtime import Runtime
+from tests.api.conftest import serve_on_own_index
 from tests.api.test_prometheus import scrape, value
 from tests.support.fake_upstream import FakeUpstream
-from tests.support.live import LiveServer, fast_llm, serve
+from tests.support.live import LiveServer
 from tests.support.sse import ask_stream
 from tests.support.waiting import settled
 
@@ -34,15 +33,9 @@ async def live_rewriting(
     settings: Settings, local_embedder: LocalEmbedder, upstream_server: FakeUpstream
 ) -> AsyncIterator[LiveServer]:
     upstream_server.reset(upstream_server.answer(REWRITTEN, usage=(130, 10)))
-    own = {"guards": True, "llm": "openai", "openai_base_url": upstream_server.base_url, "rewrite_model": "gpt-4o-mini"}
-    settings = settings.model_copy(update=own)
-    runtime = Runtime(settings, local_embedder, fast_llm())
-    async with serve(settings, runtime) as server:
+    own = {"llm": "openai", "openai_base_url": upstream_server.base_url, "rewrite_model": "gpt-4o-mini"}
+    async with serve_on_own_index(settings.model_copy(update=own), local_embedder) as server:
         yield server
-    cache = await runtime.cache()
-    await drop_index(cache.redis, cache.spec.name, delete_entries=True)
-    await cache.redis.delete(cache.keys.telemetry_stream, cache.keys.telemetry_totals, cache.keys.stats_key)
-    await runtime.close()
 
 
 async def document(live: LiveServer, body: dict[str, Any]) -> dict[str, Any]:

@@ -8,19 +8,7 @@ import pytest
 
 from nearhit.cache import SemanticCache, constraints
 from nearhit.cache import conversation as conversation_module
-from nearhit.cache.lookup import Lookup
-from nearhit.llm import ChatMessage
-from nearhit.service.request import AskRequest
-
-Turns = list[tuple[str, str]]
-
-
-def ask(cache: SemanticCache, history: Turns, prompt: str) -> Lookup:
-    """The lookup the service makes for ``prompt`` after ``history``."""
-    messages = tuple(ChatMessage(role, content) for role, content in history)  # type: ignore[arg-type]
-    query = AskRequest(prompt, tenant="t", history=messages).checked("default", cache.max_prompt_chars).query
-    assert query is not None
-    return query
+from tests.support.lookups import Turns, ask
 
 
 @pytest.mark.parametrize(

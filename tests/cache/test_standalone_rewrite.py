@@ -11,15 +11,11 @@ import time
 import pytest
 
 from nearhit.cache import SemanticCache, standalone
-from nearhit.cache.lookup import Lookup
 from nearhit.config import Settings, load_settings
 from nearhit.guards import GuardSet
-from nearhit.llm import ChatMessage
 from nearhit.llm.rewrite import Rewriter, build_rewriter
-from nearhit.service.request import AskRequest
 from tests.support.fake_upstream import FakeUpstream, Pause, Status, Stream
-
-Turns = list[tuple[str, str]]
+from tests.support.lookups import Turns, ask
 
 SINGLE = "How can I stop my pottery class subscription?"
 TURNS: Turns = [
@@ -28,14 +24,6 @@ TURNS: Turns = [
 ]
 FOLLOW_UP = "What do I do to end it?"
 REWRITTEN = "How do I stop my pottery class subscription?"
-
-
-def ask(cache: SemanticCache, history: Turns, prompt: str, tenant: str = "t") -> Lookup:
-    """The lookup the service makes for ``prompt`` after ``history``."""
-    messages = tuple(ChatMessage(role, content) for role, content in history)  # type: ignore[arg-type]
-    query = AskRequest(prompt, tenant=tenant, history=messages).checked("default", cache.max_prompt_chars).query
-    assert query is not None
-    return query
 
 
 def rewriting(upstream: FakeUpstream, **values: object) -> Settings:
