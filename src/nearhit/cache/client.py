@@ -39,12 +39,15 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
             return await _cluster_reads(redis, commands)
         except (RedisConnectionError, RedisTimeoutError) as exc:
             # As in on_index: another shard's failover may drop this shard's connections while the client
-            # re-reads the layout, and a pipeline re-reads it through the default node (``COMMAND``), which
-            # may be the failed one (redis-py replaces it for single commands, not for pipelines). One more
-            # try, routed anew, so a healthy shard's tenant does not see another shard's failover.
-            default = redis.get_default_node()
-            if default is not None and _names_node(exc, default.name):
-                redis.replace_default_node()
+            # re-reads the layout, and a pipeline re-reads it through the default node (``COMMAND``), the first
+            # primary it knows, which may be the dead one until the failover ends (redis-py moves a failed node
+            # last for single commands, not for pipelines). Move it last, then one more try, routed anew, so a
+            # healthy shard's tenant does not see another shard's failover.
+            for node in redis.get_nodes():
+                if _names_node(exc, node.name):
+                    redis.nodes_manager.move_node_to_end_of_cached_nodes(node.name)
+                    if node is redis.get_default_node():
+                        redis.replace_default_node()
             return await _cluster_reads(redis, commands)
     pool = redis.connection_pool
     connection = await pool.get_connection()
