@@ -8,7 +8,9 @@ too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. Wi
 another language, a prompt of several words is English when at least half its words are English (the
 guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
 else ``unknown`` (not covered: the rules cannot read it either).
-Unit and currency words ("euro", "celsius") are international: no evidence for English.
+Unit and currency words ("euro", "celsius") are international: no evidence for English. A read language's
+own letters ("ã", "ñ") and marks ("¿") count as its function words; two read languages tied are ``unknown``
+(read by neither: the stricter side).
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
 """
