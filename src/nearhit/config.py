@@ -120,11 +120,6 @@ class Settings(BaseSettings):
     guards_quiet_margin: float = Field(
         0.10, ge=0, le=0.2, validation_alias=_env("NEARHIT_GUARDS_QUIET_MARGIN", "guards_quiet_margin")
     )
-    # How far above the similarity threshold a pair must be when a prompt is in a language the guards read
-    # only partly (es, fr, de, pt, it, nl: not every family); such pairs never get the quiet band either.
-    guards_partial_margin: float = Field(
-        0.0, ge=0, le=0.2, validation_alias=_env("NEARHIT_GUARDS_PARTIAL_MARGIN", "guards_partial_margin")
-    )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
     # A model asked whether two answers match, to label what the cache learns from (never the simulated one).

@@ -41,12 +41,6 @@ def by_guards(
         if result.hit:
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "not_needed"))
             continue
-        stricter = guards.margin(prompt, cached_prompt) if guards is not None else 0.0
-        if stricter and similarity < result.threshold + stricter:
-            result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
-            if result.similarity is None:
-                result.similarity, result.distance = similarity, distance
-            continue
         if similarity < result.threshold - (margins or {}).get(doc_id, 0.0) and not (
             similarity >= floor and guards is not None and guards.quiet(prompt, cached_prompt)
         ):

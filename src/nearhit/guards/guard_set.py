@@ -10,12 +10,7 @@ from nearhit.guards.code import CodeGuard
 from nearhit.guards.direction import DirectionGuard
 from nearhit.guards.entities import EntityGuard
 from nearhit.guards.intent import IntentGuard
-from nearhit.guards.language_guard import (
-    DEFAULT_PARTIAL_MARGIN,
-    DEFAULT_UNCOVERED_THRESHOLD,
-    LanguageGuard,
-    partly_read,
-)
+from nearhit.guards.language_guard import DEFAULT_UNCOVERED_THRESHOLD, LanguageGuard
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.numbers import NumberGuard
 from nearhit.guards.scope import ScopeGuard
@@ -47,20 +42,11 @@ QUIET_SHARE = 0.5
 class GuardSet:
     """The guards a cache runs, in order; the first signal at its guard's cut rejects (and names its guard)."""
 
-    def __init__(
-        self,
-        guards: Sequence[Guard],
-        *,
-        quiet_margin: float = DEFAULT_QUIET_MARGIN,
-        partial_margin: float = DEFAULT_PARTIAL_MARGIN,
-    ) -> None:
+    def __init__(self, guards: Sequence[Guard], *, quiet_margin: float = DEFAULT_QUIET_MARGIN) -> None:
         if not 0.0 <= quiet_margin < 1.0:
             raise InvalidInput(f"quiet margin must be in [0, 1), got {quiet_margin}")
-        if not 0.0 <= partial_margin < 1.0:
-            raise InvalidInput(f"partial margin must be in [0, 1), got {partial_margin}")
         self.guards: tuple[Guard, ...] = tuple(guards)
         self.quiet_margin = quiet_margin
-        self.partial_margin = partial_margin
         # Guards are pure functions of the two texts, so a pair's signals may be kept (thread-safe LRU).
         self.deciding_signals = lru_cache(maxsize=PAIRS_REMEMBERED)(self._deciding_signals)
 
@@ -79,20 +65,10 @@ class GuardSet:
                 return found.verdict()
         return None
 
-    def margin(self, query: str, candidate: str) -> float:
-        """How far above the threshold this pair must be: ``partial_margin`` where the language guard runs and
-        a prompt is in a language the rules read only partly, else 0."""
-        if self.partial_margin and LanguageGuard.name in self.names and partly_read(query, candidate):
-            return self.partial_margin
-        return 0.0
-
     def quiet(self, query: str, candidate: str) -> bool:
         """Whether no guard sees even half of a difference that would veto: the texts differ in wording only,
         as far as the rules can read. Such a candidate is served down to ``quiet_margin`` below the threshold
-        (most missed paraphrases sit just under it; a look-alike there nearly always trips a guard). Never in
-        a language the rules read only partly: there a quiet guard is no evidence of no difference."""
-        if LanguageGuard.name in self.names and partly_read(query, candidate):
-            return False
+        (most missed paraphrases sit just under it; a look-alike there nearly always trips a guard)."""
         return all(
             found is None or found.strength < QUIET_SHARE * guard.cut
             for guard, found in zip(self.guards, self.deciding_signals(query, candidate), strict=False)
@@ -111,18 +87,9 @@ class GuardSet:
 
     @classmethod
     def default(
-        cls,
-        *,
-        uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD,
-        quiet_margin: float = DEFAULT_QUIET_MARGIN,
-        partial_margin: float = DEFAULT_PARTIAL_MARGIN,
+        cls, *, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD, quiet_margin: float = DEFAULT_QUIET_MARGIN
     ) -> GuardSet:
-        return cls.from_names(
-            GUARD_NAMES,
-            uncovered_threshold=uncovered_threshold,
-            quiet_margin=quiet_margin,
-            partial_margin=partial_margin,
-        )
+        return cls.from_names(GUARD_NAMES, uncovered_threshold=uncovered_threshold, quiet_margin=quiet_margin)
 
     @classmethod
     def from_names(
@@ -131,11 +98,9 @@ class GuardSet:
         *,
         uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD,
         quiet_margin: float = DEFAULT_QUIET_MARGIN,
-        partial_margin: float = DEFAULT_PARTIAL_MARGIN,
     ) -> GuardSet:
         """The named guards in order; ``uncovered_threshold`` is the language guard's stricter similarity,
-        ``quiet_margin`` how far under the threshold a pair no guard reads a difference in is served,
-        ``partial_margin`` how far above it a pair in a language the rules read only partly must be."""
+        ``quiet_margin`` how far under the threshold a pair no guard reads a difference in is served."""
         chosen = [n.strip().lower() for n in names if n.strip()]
         unknown = [n for n in chosen if n not in _GUARD_TYPES]
         if unknown:
@@ -148,7 +113,6 @@ class GuardSet:
                 for n in dict.fromkeys(chosen)
             ],
             quiet_margin=quiet_margin,
-            partial_margin=partial_margin,
         )
 
     def __repr__(self) -> str:

@@ -8,9 +8,7 @@ too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. Wi
 another language, a prompt of several words is English when at least half its words are English (the
 guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
 else ``unknown`` (not covered: the rules cannot read it either).
-Unit and currency words ("euro", "celsius") are international: no evidence for English. A read language's
-own letters ("ã", "ñ") and marks ("¿") count as its function words; two read languages tied are ``unknown``
-(read by neither: the stricter side).
+Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
 """
@@ -80,7 +78,6 @@ _PREPOSITIONS = by_language("prepositions.txt")
 READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
 """Languages whose function words, negators and direction words the guards know (``data/``): their content
 words, negations and "X to Y" are compared as in English."""
-_MARKS = {"es": "¿¡"}  # punctuation only one read language uses counts as one of its function words
 _MIN_WORDS = 3  # fewer alphabetic words than this: undetermined unless a list matches
 _ENGLISH_SHARE = 0.5  # of the words known as English, for a prompt with no other language's function words
 _LATIN = "LATIN"  # scripts are named by the first word of a letter's Unicode name
@@ -121,17 +118,13 @@ def _detect(text: str, analysed: Text) -> str:
     # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
     scores = {
         lang: sum(t in known or not _LETTERS.get(lang, frozenset()).isdisjoint(t) for t in tokens)
-        + sum(text.count(mark) for mark in _MARKS.get(lang, ""))
         for lang, known in _FUNCTION_WORDS.items()
     }
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
     best = max(scores, key=lambda lang: (scores[lang], lang not in READ))
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
-        # Two read languages tied ("como ... para" is Spanish and Portuguese): reading it with one's negators
-        # would be a guess, so it goes where no rule reads it.
-        tied = [lang for lang in scores if scores[lang] == scores[best]]
-        return UNKNOWN if len(tied) > 1 and best in READ else best
+        return best
     # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.
     if any(ord(c) > 127 for c in "".join(tokens)) and english < _ENGLISH_SHARE * len(tokens):
         return best if scores[best] else UNKNOWN

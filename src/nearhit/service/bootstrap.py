@@ -146,9 +146,7 @@ def _default_guards(settings: Settings) -> GuardSet:
     from nearhit.guards import GuardSet
 
     return GuardSet.default(
-        uncovered_threshold=settings.guards_uncovered_threshold,
-        quiet_margin=settings.guards_quiet_margin,
-        partial_margin=settings.guards_partial_margin,
+        uncovered_threshold=settings.guards_uncovered_threshold, quiet_margin=settings.guards_quiet_margin
     )
 
 
