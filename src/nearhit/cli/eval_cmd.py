@@ -19,7 +19,8 @@ _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
     "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/) and nearhit's own 486 pairs "
     "(406 English, 80 es/de/fr/pt), more sets of ours each written apart from the code and the other data "
-    "('nearhit-v2', 396 pairs; 'nearhit-v3', 445; 'nearhit-v4', 330; 'nearhit-v5', 302; 'nearhit-v6', 343) and "
+    "('nearhit-v2', 396 pairs; 'nearhit-v3', 445; 'nearhit-v4', 330; 'nearhit-v5', 302; 'nearhit-v6' and "
+    "'nearhit-v7', 343 each) and "
     "conversation pairs ('nearhit-conversations', 165; 'nearhit-conversations-v2', 198; 'nearhit-conversations-v3' "
     "to 'nearhit-conversations-v5', 175 each). "
     "Every set is split dev/test by id (30% test)."
@@ -30,7 +31,7 @@ _dataset_option = click.option(
     "-d",
     default="questions",
     show_default=True,
-    help="'questions' or 'conversations' (fow-cache), 'nearhit', 'nearhit-v2' to 'nearhit-v6', "
+    help="'questions' or 'conversations' (fow-cache), 'nearhit', 'nearhit-v2' to 'nearhit-v7', "
     "'nearhit-conversations' to 'nearhit-conversations-v5' (ours), "
     "or a JSONL file with a, b (a prompt or a list of {role, content} messages), same_answer, category (optional "
     "lang) per line.",

@@ -29,6 +29,7 @@ BUNDLED_FILES = {
     "nearhit-v4": "nearhit_pairs_v4.jsonl",
     "nearhit-v5": "nearhit_pairs_v5.jsonl",
     "nearhit-v6": "nearhit_pairs_v6.jsonl",
+    "nearhit-v7": "nearhit_pairs_v7.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
