@@ -119,31 +119,17 @@ def test_answers_agree_at_the_fixed_cut() -> None:
 
 def test_a_region_the_prior_opens_is_checked_until_the_index_own_labels_confirm_it() -> None:
     prior = histogram(b95=(400, 0))
-    opened = bounded.decide(
-        0.96, static_threshold=0.76, bound=0.02, histogram=Histogram(), is_verified=False, draw=0.99, prior=prior
-    )
+
+    def at_096(own: Histogram) -> bounded.Decision:
+        return bounded.decide(
+            0.96, static_threshold=0.76, bound=0.02, histogram=own, is_verified=False, draw=0.99, prior=prior
+        )
+
+    opened = at_096(Histogram())
     assert opened.served_from == 0.95 and opened.action == "explore" and "do not confirm" in opened.reason
     # 25 clean labels of the index's own put the upper bound under 5 x 2%: served from then on (bar audits)
-    confirmed = bounded.decide(
-        0.96,
-        static_threshold=0.76,
-        bound=0.02,
-        histogram=histogram(b96=(25, 0)),
-        is_verified=False,
-        draw=0.99,
-        prior=prior,
-    )
-    assert confirmed.action == "serve"
-    few = bounded.decide(
-        0.96,
-        static_threshold=0.76,
-        bound=0.02,
-        histogram=histogram(b96=(20, 0)),
-        is_verified=False,
-        draw=0.99,
-        prior=prior,
-    )
-    assert few.action == "explore"
+    assert at_096(histogram(b96=(25, 0))).action == "serve"
+    assert at_096(histogram(b96=(20, 0))).action == "explore"
 
 
 def test_a_candidate_next_to_a_wrong_outcome_is_checked_not_served() -> None:
