@@ -81,6 +81,12 @@ def test_the_multilingual_embedder_is_chosen_by_name_only(monkeypatch: pytest.Mo
         ("NEARHIT_KNN_HYBRID_POLICY", "fast", "NEARHIT_KNN_HYBRID_POLICY"),
         ("NEARHIT_HNSW_M", "1", "NEARHIT_HNSW_M"),
         ("NEARHIT_HNSW_EF_CONSTRUCTION", "0", "NEARHIT_HNSW_EF_CONSTRUCTION"),
+        ("NEARHIT_HNSW_EF_RUNTIME_LARGE", "0", "NEARHIT_HNSW_EF_RUNTIME_LARGE"),
+        ("NEARHIT_HNSW_LARGE_INDEX", "-1", "NEARHIT_HNSW_LARGE_INDEX"),
+        ("NEARHIT_NEAR_CACHE_ENTRIES", "-1", "NEARHIT_NEAR_CACHE_ENTRIES"),
+        ("NEARHIT_NEAR_CACHE_ENTRIES", "many", "NEARHIT_NEAR_CACHE_ENTRIES"),
+        ("NEARHIT_REWRITE_TIMEOUT", "0", "NEARHIT_REWRITE_TIMEOUT"),
+        ("NEARHIT_REWRITE_TTL", "0", "NEARHIT_REWRITE_TTL"),
     ],
 )
 def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
