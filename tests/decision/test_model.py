@@ -10,7 +10,7 @@ import pytest
 
 from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
 from nearhit.decision import FEATURE_NAMES, Decision, DecisionModel, load_model
-from nearhit.decision.fit import fit, folds, out_of_fold
+from nearhit.decision.fit import fit
 from nearhit.guards.guard_set import DEFAULT_QUIET_MARGIN
 
 
@@ -92,19 +92,6 @@ def test_the_fit_learns_a_clear_signal_and_keeps_a_constrained_weight_non_negati
     fitted = fit(x, y, l2=0.01, nonnegative=[False, True])
     assert fitted.weights[1] == 0.0 and fitted.weights[0] > 1.0
     assert ((fitted.probabilities(x) >= 0.5) == (y == 1)).mean() > 0.95
-
-
-def test_folds_follow_the_id_not_the_order() -> None:
-    ids = [f"pair-{n}" for n in range(50)]
-    assert list(folds(ids, 5)) == list(folds(ids[::-1], 5))[::-1]
-    assert set(folds(ids, 5)) == {0, 1, 2, 3, 4}
-
-
-def test_out_of_fold_predicts_each_item_once_from_the_others() -> None:
-    x = np.linspace(0, 1, 60)[:, None]
-    y = (x[:, 0] > 0.5).astype(float)
-    p = out_of_fold(x, y, folds([str(n) for n in range(60)], 3), l2=0.01, nonnegative=[True])
-    assert p.shape == (60,) and ((p >= 0.5) == (y == 1)).mean() > 0.9
 
 
 def test_a_threshold_given_for_one_candidate_replaces_the_default() -> None:
