@@ -135,11 +135,12 @@ class Settings(BaseSettings):
         7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_REWRITE_TTL", "rewrite_ttl")
     )  # how long a rewrite is kept in Redis: a repeated conversation pays for it once
 
-    # The calibrated decision (nearhit.decision): candidates at or above the similarity threshold are scored
-    # (the probability that the cached answer serves the new question) and served from this score up.
-    # Off by default: on our held-out test pairs it served more traps than the guards' vetoes (9.4% vs 6.2%,
-    # benchmarks/README.md), so the vetoes stay the default until a decision beats them there; refitted with
-    # the tense signal and nearhit-v2's dev split, it still loses to them on dev at equal wrong hits. Needs the guards.
+    # The calibrated decision (nearhit.decision, v2): the guards veto at their cuts; the rest, from the model's
+    # margin (0.10) under the similarity threshold, is scored (the probability that the cached answer serves the
+    # new question) and served from this score up. Off by default: v1 served more traps than the vetoes on our
+    # held-out test pairs (9.4% vs 6.2%), and v2, refitted on eight sets' dev splits, serves more should-hits
+    # on sets it was not fitted on but also more traps on four of eight (benchmarks/README.md, "The calibrated
+    # decision"). Needs the guards.
     decision: bool = Field(False, validation_alias=_env("NEARHIT_DECISION", "decision"))
     decision_threshold: float | None = Field(
         None, gt=0, lt=1, validation_alias=_env("NEARHIT_DECISION_THRESHOLD", "decision_threshold")

@@ -1,5 +1,7 @@
 """The decision in the engine, on the real embedded Redis: a look-alike rejected with its score and reason,
-a paraphrase served, the best-scoring candidate chosen, and the settings reaching the cache."""
+a paraphrase served, the best-scoring candidate chosen, and the settings reaching the cache. The mechanics
+run on v1 (only certain vetoes, so its score decides most look-alikes); v2's own rules (every guard vetoes,
+candidates judged down to its margin under the threshold) on the default model."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
-from nearhit.decision import Decision
+from nearhit.decision import Decision, load_model
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
 from nearhit.guards import GuardSet
@@ -20,10 +22,42 @@ from nearhit.service import bootstrap
 
 @pytest.fixture
 async def decided(cache: SemanticCache) -> AsyncIterator[SemanticCache]:
+    cache.decision = Decision(GuardSet.default(), load_model("decision_v1.json"))
+    cache.guards = cache.decision.guards
+    yield cache
+    cache.decision = cache.guards = None
+
+
+@pytest.fixture
+async def decided_v2(cache: SemanticCache) -> AsyncIterator[SemanticCache]:
     cache.decision = Decision(GuardSet.default())
     cache.guards = cache.decision.guards
     yield cache
     cache.decision = cache.guards = None
+
+
+async def test_under_v2_every_guard_vetoes_at_its_cut(decided_v2: SemanticCache) -> None:
+    scope = Scope.build(tenant="v2-veto")
+    await decided_v2.store("How do I enable dark mode?", "Settings > Display > Dark.", scope)
+    trap = await decided_v2.lookup("How do I disable dark mode?", scope)
+    assert trap.match is None and trap.rejected_by == "negation"
+    assert trap.candidates[0].outcome == "rejected_by_guard"
+
+
+async def test_under_v2_a_candidate_within_the_margin_under_the_threshold_is_judged(
+    decided_v2: SemanticCache,
+) -> None:
+    scope = Scope.build(tenant="v2-margin")
+    await decided_v2.store("How do I cancel my gym membership?", "Cancel it in the app.", scope)
+    query = "What is the way to stop paying for the gym?"
+    served = await decided_v2.lookup(query, scope)
+    assert served.similarity is not None and 0.76 - 0.1 <= served.similarity < 0.76  # under the threshold
+    assert served.match == "semantic" and served.score is not None
+    assert served.decision_threshold is not None and served.score >= served.decision_threshold
+    # v1 has no margin: the same candidate is not judged.
+    decided_v2.decision = Decision(decided_v2.guards, load_model("decision_v1.json"))
+    missed = await decided_v2.lookup(query, scope)
+    assert missed.match is None and missed.score is None and missed.candidates[0].outcome == "below_threshold"
 
 
 async def test_a_look_alike_is_rejected_by_the_decision_and_a_paraphrase_served(decided: SemanticCache) -> None:

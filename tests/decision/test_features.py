@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from nearhit.decision import FEATURE_NAMES, features, load_model
+from importlib import resources
+
+from nearhit.decision import DEFAULT_MODEL, FEATURE_NAMES, features, load_model
 from nearhit.decision.features import lexical, signal_features
 from nearhit.guards import GuardSet, GuardSignal
 
@@ -46,5 +48,18 @@ def test_small_words_changing_is_measured() -> None:
     assert lexical("How do I do it?", "What should we do about it?")["function_words_changed"] > 0.5
 
 
-def test_the_shipped_model_reads_exactly_these_features() -> None:
-    assert load_model().names == FEATURE_NAMES
+def test_every_shipped_model_reads_only_features_the_code_makes() -> None:
+    shipped = [
+        f.name for f in resources.files("nearhit.decision").joinpath("data").iterdir() if f.name.endswith(".json")
+    ]
+    assert DEFAULT_MODEL in shipped and "decision_v1.json" in shipped
+    made = set(values("How do I reset my password?", "How can I reset my password?"))
+    for name in shipped:
+        assert set(load_model(name).names) <= made, name
+
+
+def test_the_quiet_feature_is_what_the_caller_says() -> None:
+    query, candidate = "How do I reset my password?", "How can I reset my password?"
+    signals = GuardSet.default().signals(query, candidate)
+    assert features(0.9, signals, query, candidate, quiet=True)["quiet"] == 1.0
+    assert features(0.9, signals, query, candidate)["quiet"] == 0.0

@@ -8,8 +8,10 @@ import random
 import numpy as np
 import pytest
 
+from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
 from nearhit.decision import FEATURE_NAMES, Decision, DecisionModel, load_model
-from nearhit.decision.fit import fit, folds, out_of_fold
+from nearhit.decision.fit import fit
+from nearhit.guards.guard_set import DEFAULT_QUIET_MARGIN
 
 
 def test_higher_similarity_never_lowers_the_score() -> None:
@@ -32,7 +34,37 @@ def test_the_model_file_says_what_it_was_fitted_on() -> None:
     model = load_model()
     assert "dev" in model.about["split"] and "test split is never read" in model.about["split"]
     assert model.about["fitted"] and model.about["data"]
-    assert 0 < model.threshold < 1 and model.min_similarity == 0.76
+    assert 0 < model.threshold < 1 and model.guard_vetoes
+    assert len(model.about["sets"]) == 8 and "leave-one-set-out" in model.about["threshold_rule"]
+    # Fitted down to the quiet band's floor, and judged down to there in the engine.
+    assert model.margin == DEFAULT_QUIET_MARGIN
+    assert model.min_similarity == round(DEFAULT_SIMILARITY_THRESHOLD - model.margin, 4)
+
+
+def test_v1_still_loads_with_only_its_certain_vetoes_and_no_margin() -> None:
+    v1 = load_model("decision_v1.json")
+    assert not v1.guard_vetoes and v1.margin == 0.0 and v1.min_similarity == 0.76
+    decision = Decision(model=v1)
+    # A guard at its cut that is not a certain veto: v1 scores it, v2 vetoes it.
+    query, candidate = "How do I disable dark mode?", "How do I enable dark mode?"
+    assert decision.judge(query, candidate, 0.92).veto is None
+    assert Decision().judge(query, candidate, 0.92).rejected_by == "negation"
+
+
+def test_an_unknown_kind_of_veto_is_refused() -> None:
+    data = load_model().to_json()
+    data["vetoes"] = "some"
+    with pytest.raises(ValueError, match="vetoes must be 'guards' or 'certain'"):
+        DecisionModel.from_json(data)
+
+
+def test_the_decision_reads_quiet_from_the_guards() -> None:
+    decision = Decision()
+    quiet = decision.judge("How can I reset my password?", "How do I reset my password?", 0.9)
+    loud = decision.judge("How do I reset my password on Linux?", "How do I reset my password?", 0.9)
+    assert decision.guards.quiet("How can I reset my password?", "How do I reset my password?")
+    assert {c.feature: c.value for c in quiet.top}["quiet"] == 1.0
+    assert {c.feature: c.value for c in loud.top}["quiet"] == 0.0
 
 
 def test_a_model_file_that_breaks_monotonicity_is_refused() -> None:
@@ -62,22 +94,9 @@ def test_the_fit_learns_a_clear_signal_and_keeps_a_constrained_weight_non_negati
     assert ((fitted.probabilities(x) >= 0.5) == (y == 1)).mean() > 0.95
 
 
-def test_folds_follow_the_id_not_the_order() -> None:
-    ids = [f"pair-{n}" for n in range(50)]
-    assert list(folds(ids, 5)) == list(folds(ids[::-1], 5))[::-1]
-    assert set(folds(ids, 5)) == {0, 1, 2, 3, 4}
-
-
-def test_out_of_fold_predicts_each_item_once_from_the_others() -> None:
-    x = np.linspace(0, 1, 60)[:, None]
-    y = (x[:, 0] > 0.5).astype(float)
-    p = out_of_fold(x, y, folds([str(n) for n in range(60)], 3), l2=0.01, nonnegative=[True])
-    assert p.shape == (60,) and ((p >= 0.5) == (y == 1)).mean() > 0.9
-
-
 def test_a_threshold_given_for_one_candidate_replaces_the_default() -> None:
     decision = Decision()
-    query, candidate = "How do I reset my router?", "How can I factory reset my router?"
+    query, candidate = "How can I reset my password?", "How do I reset my password?"
     default = decision.judge(query, candidate, 0.9)
     assert default.served and default.threshold == decision.threshold
     stricter = decision.judge(query, candidate, 0.9, threshold=min(0.999999, default.score + 1e-6))

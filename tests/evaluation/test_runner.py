@@ -38,7 +38,8 @@ async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     assert scores(runs["none"]).wrong_hits == 2
     decided = {o.pair_id: o for o in runs["decision"]}
     assert decided["reset"].match == decided["egg"].match == "semantic"
-    assert decided["coffee"].rejected_by == decided["miles"].rejected_by == "decision"
+    # The shipped decision (v2) lets every guard veto at its cut, as the default does.
+    assert decided["coffee"].rejected_by == "negation" and decided["miles"].rejected_by == "numbers"
     assert cache.guards is None and cache.decision is None  # the fixture's setting is restored
 
     assert (await cache.stats()).entries == 0

@@ -64,14 +64,16 @@ def by_guards(
 
 
 def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decision) -> None:
-    """Judge every candidate at or above the similarity floor; serve the best-scoring one that passes."""
+    """Judge every candidate down to the decision's margin under the similarity threshold (the floor its model
+    was fitted to); serve the best-scoring one that passes."""
     result.decision_threshold = decision.threshold
+    floor = result.threshold - decision.margin
     judged: list[tuple[int, Judgement]] = []
     first = len(result.candidates)  # after those the feedback refused: row n is candidate first + n
     for n, (doc_id, fields) in enumerate(rows, start=first):
         similarity = entry.similarity(fields)
         cached_prompt = fields.get("prompt", "")
-        if similarity < result.threshold:
+        if similarity < floor:
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
             continue
         judgement = decision.judge(prompt, cached_prompt, similarity)

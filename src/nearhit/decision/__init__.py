@@ -2,7 +2,7 @@
 
 ``features`` turns a (query, cached prompt, similarity) into numbers (the guards' signals, lexical
 differences); ``model`` scores them with a logistic regression fitted on the DEV splits
-(``data/decision_v1.json``) and vetoes the few certain cases; ``fit`` is the numpy fitting used by
+(``data/decision_v2.json``; v1 still loads) and applies the vetoes its file names; ``fit`` is the numpy fitting used by
 ``benchmarks/fit_decision.py``. The engine serves the best candidate whose score reaches the threshold.
 """
 

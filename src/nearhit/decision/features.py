@@ -4,7 +4,9 @@ The guards' signals become features (strength, 0 when a guard is silent), with a
 a backstory sentence kept apart from one in the question clause, since the first is mostly context and
 the second mostly a changed slot. A few lexical measures say how the texts differ beyond what the guards
 read: how much of the subject changed, whether the small words (prepositions, pronouns) changed, and
-whether the texts are one frame with one slot swapped, which is how look-alikes are made.
+whether the texts are one frame with one slot swapped, which is how look-alikes are made. ``quiet`` says
+that no guard reads even half a difference (``GuardSet.quiet``): the texts differ in wording only, as far
+as the rules can read, which is the one structural signal besides similarity that held across sets.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "similarity",
     *dict.fromkeys(name for pair in GUARD_FEATURES.values() for name in pair),
     "strongest_signal",
+    "quiet",
     *LEXICAL_NAMES,
 )
 
@@ -81,11 +84,14 @@ def lexical(query: str, candidate: str) -> dict[str, float]:
     }
 
 
-def features(similarity: float, signals: Iterable[GuardSignal], query: str, candidate: str) -> dict[str, float]:
-    """Every feature in :data:`FEATURE_NAMES`, 0.0 for a silent guard."""
+def features(
+    similarity: float, signals: Iterable[GuardSignal], query: str, candidate: str, *, quiet: bool = False
+) -> dict[str, float]:
+    """Every feature in :data:`FEATURE_NAMES`, 0.0 for a silent guard; ``quiet`` is ``GuardSet.quiet`` on the pair."""
     values = dict.fromkeys(FEATURE_NAMES, 0.0)
     values["similarity"] = similarity
     values.update(signal_features(signals))
+    values["quiet"] = float(quiet)
     values.update(lexical(query, candidate))
     return values
 

@@ -1,4 +1,4 @@
-"""Fitting the decision: an L2-regularised logistic regression in numpy, with sign constraints and folds.
+"""Fitting the decision: an L2-regularised logistic regression in numpy, with sign constraints.
 
 No scikit-learn: the package needs only numpy to fit and to score. Features are standardised (mean 0,
 scale 1) so one regularisation strength treats them alike; weights that must not be negative (the
@@ -8,14 +8,13 @@ step of an accelerated proximal gradient (FISTA), which converges for this conve
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Fitted", "fit", "folds", "out_of_fold"]
+__all__ = ["Fitted", "fit"]
 
 Array = NDArray[np.float64]
 
@@ -57,18 +56,3 @@ def fit(x: Array, y: Array, *, l2: float, nonnegative: Sequence[bool], iteration
         w = np.maximum(w, lower)
         previous, momentum = current, following
     return Fitted(mean=mean, scale=scale, weights=previous[:-1], bias=float(previous[-1]))
-
-
-def folds(ids: Sequence[str], count: int, salt: str = "nearhit-decision-cv") -> NDArray[np.int64]:
-    """A fold number per item, from a hash of its id: fixed, whatever the order of the data."""
-    return np.array([int(hashlib.sha256(f"{salt}:{i}".encode()).hexdigest(), 16) % count for i in ids])
-
-
-def out_of_fold(x: Array, y: Array, fold: NDArray[np.int64], *, l2: float, nonnegative: Sequence[bool]) -> Array:
-    """Each item's probability from a model fitted without its fold: an honest estimate inside dev."""
-    predicted = np.zeros(len(y))
-    for k in np.unique(fold):
-        held = fold == k
-        model = fit(x[~held], y[~held], l2=l2, nonnegative=nonnegative)
-        predicted[held] = model.probabilities(x[held])
-    return predicted

@@ -1,17 +1,20 @@
 """The calibrated decision: the probability that a cached answer serves a new question, and the verdict.
 
-``DecisionModel`` is the fitted logistic regression read from ``data/decision_v1.json`` (feature names,
-standardisation, weights, the default threshold, and where and when it was fitted): pure arithmetic on a
-feature mapping. ``Decision`` runs the guards, applies the few vetoes that are certain, turns the rest
-into features and scores them; its :class:`Judgement` says the score, the threshold, the vetoing guard if
-any, and the features that pushed the score down or up the most, so a lookup can say why.
+``DecisionModel`` is a fitted logistic regression read from ``data/`` (``decision_v2.json`` by default;
+feature names, standardisation, weights, the default threshold, which vetoes apply, how far under the
+similarity threshold it judges, and where and when it was fitted): pure arithmetic on a feature mapping.
+``Decision`` runs the guards, applies the vetoes, turns the rest into features and scores them; its
+:class:`Judgement` says the score, the threshold, the vetoing guard if any, and the features that pushed
+the score down or up the most, so a lookup can say why.
 
-Certain vetoes (``VETOES``), kept outside the model because no similarity can make them right:
-- ``language``: prompts in two languages want answers in two languages; and where the rules cannot read
-  a language the features are blind, so the model would be more permissive there than in English. The
-  guard's stricter similarity (``NEARHIT_GUARDS_UNCOVERED_THRESHOLD``) applies instead.
-- ``code`` at full strength (code on both sides, a symbol differs): ``chmod +x`` and ``chmod -x``; a
-  flag or operator changes what the code does, and the model has too few such pairs to learn it.
+Vetoes, kept outside the model:
+- v2 (``"vetoes": "guards"``): every guard at its cut, as the guards-as-vetoes default does. Refitted on
+  eight sets, the guards' strengths and the lexical measures as features did not transfer from one set to
+  another (``benchmarks/fit_decision.py --leave-one-set-out``); the veto at the cut did.
+- v1 (``"vetoes": "certain"``): only those in ``VETOES``, where no similarity can make the answer right:
+  ``language`` (prompts in two languages want answers in two languages; and where the rules cannot read a
+  language the features are blind, so the guard's stricter similarity applies) and ``code`` at full
+  strength (``chmod +x`` and ``chmod -x``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from nearhit.guards import GuardSet, GuardSignal, GuardVerdict
 
 __all__ = ["DEFAULT_MODEL", "VETOES", "Contribution", "Decision", "DecisionModel", "Judgement", "load_model"]
 
-DEFAULT_MODEL = "decision_v1.json"
+DEFAULT_MODEL = "decision_v2.json"
 VETOES: dict[str, float] = {"language": 0.5, "code": 0.9}
 """Guard -> the strength at which its signal rejects outright, whatever the score."""
 
@@ -58,6 +61,10 @@ class DecisionModel:
     threshold: float
     min_similarity: float
     about: Mapping[str, Any]
+    guard_vetoes: bool = False
+    """Every guard vetoes at its cut (v2); else only the certain ``VETOES`` (v1)."""
+    margin: float = 0.0
+    """How far under the similarity threshold candidates are judged (the model was fitted down to there)."""
 
     def __post_init__(self) -> None:
         sizes = {len(self.names), len(self.mean), len(self.scale), len(self.weights)}
@@ -70,6 +77,8 @@ class DecisionModel:
             raise ValueError("decision model: the similarity weight must not be negative")
         if not 0 < self.threshold < 1:
             raise ValueError(f"decision model: threshold must be in (0, 1), got {self.threshold}")
+        if not 0 <= self.margin < 1:
+            raise ValueError(f"decision model: margin must be in [0, 1), got {self.margin}")
 
     def contributions(self, values: Mapping[str, float]) -> list[Contribution]:
         """Each feature's effect on the log-odds, in the model's order."""
@@ -92,6 +101,8 @@ class DecisionModel:
             "about": dict(self.about),
             "threshold": self.threshold,
             "min_similarity": self.min_similarity,
+            "margin": self.margin,
+            "vetoes": "guards" if self.guard_vetoes else "certain",
             "bias": self.bias,
             "features": [
                 {"name": n, "mean": m, "scale": s, "weight": w}
@@ -111,7 +122,15 @@ class DecisionModel:
             threshold=float(data["threshold"]),
             min_similarity=float(data["min_similarity"]),
             about=dict(data.get("about", {})),
+            guard_vetoes=_vetoes(data.get("vetoes", "certain")),
+            margin=float(data.get("margin", 0.0)),
         )
+
+
+def _vetoes(kind: object) -> bool:
+    if kind not in ("guards", "certain"):
+        raise ValueError(f"decision model: vetoes must be 'guards' or 'certain', got {kind!r}")
+    return kind == "guards"
 
 
 @cache
@@ -165,6 +184,20 @@ class Decision:
         if not 0 < self.threshold < 1:
             raise ValueError(f"decision threshold must be in (0, 1), got {self.threshold}")
 
+    @property
+    def margin(self) -> float:
+        """How far under the similarity threshold a candidate is still judged (the model's fitted floor)."""
+        return self.model.margin
+
+    def veto(
+        self, query: str, candidate: str, similarity: float, signals: Iterable[GuardSignal]
+    ) -> GuardVerdict | None:
+        """The veto the model's file names: any guard at its cut, or only a certain one."""
+        if self.model.guard_vetoes:
+            return self.guards.first_rejection(query, candidate, similarity)
+        found = next((s for s in signals if s.guard in VETOES and s.vetoes(VETOES[s.guard], similarity)), None)
+        return found.verdict() if found is not None else None
+
     def judge(
         self, query: str, candidate: str, similarity: float, *, threshold: float | None = None, top: int = 3
     ) -> Judgement:
@@ -174,8 +207,8 @@ class Decision:
         """
         used = self.threshold if threshold is None else threshold
         signals = tuple(self.guards.signals(query, candidate))
-        veto = next((s for s in signals if s.guard in VETOES and s.vetoes(VETOES[s.guard], similarity)), None)
-        values = features(similarity, signals, query, candidate)
+        veto = self.veto(query, candidate, similarity, signals)
+        values = features(similarity, signals, query, candidate, quiet=self.guards.quiet(query, candidate))
         parts = self.model.contributions(values)
         score = self.model.probability(parts)
         # Explain a rejection by what pulled down, a hit by what pushed up.
@@ -183,7 +216,7 @@ class Decision:
         return Judgement(
             score=score,
             threshold=used,
-            veto=veto.verdict() if veto is not None else None,
+            veto=veto,
             top=tuple(ranked[:top]),
             signals=signals,
         )
