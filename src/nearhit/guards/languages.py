@@ -73,6 +73,7 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
 }
 _FUNCTION_WORDS_OF = by_language("languages.txt")
 _LETTERS = by_language("letters.txt")
+_ANY_NEGATOR = frozenset().union(*NEGATORS_BY_LANGUAGE.values())
 _PIVOTS = by_language("pivots.txt")
 _PREPOSITIONS = by_language("prepositions.txt")
 READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
@@ -146,8 +147,10 @@ def function_words_of(text: Text) -> frozenset[str]:
 
 
 def negators_of(text: Text) -> frozenset[str]:
-    """The words that negate in the text's language: English's, and its own."""
-    return NEGATORS | NEGATORS_BY_LANGUAGE.get(_language_of(text), frozenset())
+    """The words that negate in the text's language: English's, and its own; in a text no list places, those of
+    every language listed (the strict side: such a pair is already held to the uncovered threshold)."""
+    lang = _language_of(text)
+    return NEGATORS | (_ANY_NEGATOR if lang == UNKNOWN else NEGATORS_BY_LANGUAGE.get(lang, frozenset()))
 
 
 def pivots_of(text: Text) -> frozenset[str]:
