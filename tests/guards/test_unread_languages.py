@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.guards import GuardSet, NegationGuard, NumberGuard
+from nearhit.guards import GuardSet, NegationGuard, NumberGuard, ScopeGuard
 from nearhit.guards.languages import READ, detect
 
 
@@ -151,3 +151,39 @@ def test_units_are_read_in_the_languages_read(query: str, candidate: str) -> Non
 
 def test_the_same_quantity_in_another_unit_of_a_read_language_is_the_same() -> None:
     assert NumberGuard().signal("¿Puedo cancelar 3 días antes?", "¿Puedo cancelar 72 horas antes?") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("¿Qué alimentos tienen más hierro?", "¿Qué alimentos tienen menos hierro?"),
+        ("Wie kann ich das Fenster öffnen?", "Wie kann ich das Fenster schließen?"),  # "ß" folds to "ss"
+        ("Quale telefono è migliore per le foto?", "Quale telefono è peggiore per le foto?"),
+        ("Hoe kan ik de verwarming aanzetten?", "Hoe kan ik de verwarming uitzetten?"),
+        ("Comment ajouter un utilisateur ?", "Comment supprimer un utilisateur ?"),
+        ("Qual é o melhor horário para ir à praia?", "Qual é o pior horário para ir à praia?"),
+    ],
+)
+def test_opposite_words_are_read_in_the_languages_read(query: str, candidate: str) -> None:
+    found = NegationGuard().signal(query, candidate)
+    assert found is not None and "opposite words" in found.reason
+
+
+def test_opposite_words_of_another_language_are_not_read_in_english() -> None:
+    # "plus" and "moins" are French opposites; in an English prompt "plus" is no comparative.
+    assert NegationGuard().signal("Is the plus plan worth it?", "Is the moins plan worth it?") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("¿Puedo borrar todos mis mensajes?", "¿Puedo borrar algunos de mis mensajes?"),
+        ("Kann ich alle Dateien löschen?", "Kann ich einige Dateien löschen?"),
+        ("Pagam os clientes todos por mês?", "Pagam a maioria dos clientes por mês?"),
+        ("Posso usare entrambi i conti?", "Posso usare qualsiasi conto?"),
+        ("Kunnen alle gebruikers inloggen?", "Kunnen sommige gebruikers inloggen?"),
+    ],
+)
+def test_quantifiers_are_read_in_the_languages_read(query: str, candidate: str) -> None:
+    found = ScopeGuard().signal(query, candidate)
+    assert found is not None and found.strength >= ScopeGuard.cut
