@@ -118,7 +118,8 @@ def test_a_typo_or_a_rewording_there_is_held_to_the_stricter_threshold_only(quer
         ("Czy mogę zwrócić buty kupione online?", "Czy nie mogę zwrócić butów kupionych online?"),  # inflected
         ("Kan jag avboka resan utan avgift?", "Varför kan jag inte avboka min resa utan avgift?"),
         ("Pot anula comanda după livrare?", "De ce nu pot anula comanda după livrare?"),
-        ("Kan ek met kaart betaal?", "Kan ek nie met kaart betaal nie?"),  # Afrikaans, placed in Dutch
+        ("Kan ek met kaart betaal?", "Kan ek nie met kaart betaal nie?"),  # Afrikaans
+        ("Hoe kan ik met mijn kaart betalen?", "Waarom kan ik nie met mijn kaart betalen?"),  # Flemish "nie": Dutch
     ],
 )
 def test_the_negators_of_languages_the_rules_do_not_read_are_read(query: str, candidate: str) -> None:
