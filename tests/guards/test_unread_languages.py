@@ -74,6 +74,9 @@ def test_a_language_the_rules_do_not_read_is_placed_as_itself(text: str, languag
         ("Hoe weet je of je de griep hebt?", "nl"),  # "je" is French too
         ("Wat doet git stash pop precies?", "nl"),  # Afrikaans' words it shares with Dutch are not Afrikaans'
         ("¿Se puede congelar el pan de molde?", "es"),
+        ("Bisogna pagare le tasse sulla seconda casa?", "it"),  # "bisogna", "sulla": not Spanish, not unplaced
+        ("Quanti giorni servono per rinnovare la carta d'identità?", "it"),
+        ("Brasileiros precisam pagar taxa ao entrar?", "pt"),  # "precisam", "ao": not Spanish
     ],
 )
 def test_a_read_language_is_not_taken_for_a_close_one(text: str, language: str) -> None:
