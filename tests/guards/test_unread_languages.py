@@ -67,6 +67,21 @@ def test_a_language_the_rules_do_not_read_is_placed_as_itself(text: str, languag
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "ng serve error",  # "serve" is Italian too
+        "ci pipeline keeps failing",  # "ci" too
+        "nas drive setup",  # "nas" is Portuguese
+        "care plan template",  # "care" is Romanian
+        "hindi to english translation",  # "hindi" is Tagalog
+        "po box cost",  # "po" too
+    ],
+)
+def test_short_english_is_not_taken_for_a_language_that_shares_a_word(text: str) -> None:
+    assert detect(text) == "en"
+
+
+@pytest.mark.parametrize(
     ("text", "language"),
     [
         ("Dá para congelar pão de forma?", "pt"),  # "para", "de" are Spanish too: "ã" is not
