@@ -92,7 +92,8 @@ async def test_the_setting_reaches_the_engine(
     cache = await bootstrap.open_cache(settings, local_embedder)
     try:
         assert cache.guards is not None
-        verdict = cache.guards.first_rejection("Czy mogę zapłacić kartą?", "Czy nie mogę zapłacić kartą?", 0.85)
+        query, candidate = "Czy mogę zapłacić kartą?", "Czy da się zapłacić kartą w sklepie internetowym?"
+        verdict = cache.guards.first_rejection(query, candidate, 0.85)
         assert verdict is not None and "stricter threshold 0.9" in verdict.reason
     finally:
         await drop_index(cache.redis, cache.spec.name, delete_entries=True)

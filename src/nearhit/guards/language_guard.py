@@ -2,12 +2,17 @@
 served. Prompts in different languages get no semantic hit; the same words reordered outside English get
 none either (nothing reads their roles); a prompt in a language the rules do not read (``languages.READ``:
 English, and those whose function words, negators and direction words are in ``data/``) is served only
-above a much stricter similarity, and the verdict says why."""
+above a much stricter similarity, and the verdict says why. There, the same sentence with a word or two
+added, dropped or swapped is never served: that is how a look-alike is made ("not", "only", "every", an
+antonym), and no rule can tell such a word from a synonym in a language it does not read."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
+
 from nearhit.guards.languages import COVERED, READ, UNDETERMINED, UNKNOWN, detect
-from nearhit.guards.text import analyse
+from nearhit.guards.text import analyse, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["DEFAULT_UNCOVERED_THRESHOLD", "LanguageGuard"]
@@ -20,6 +25,31 @@ keep wrong hits near the guarded rate on English look-alikes)."""
 def _bag(text: str) -> list[str]:
     """The words in any order, a plural "-s" dropped (most Latin-script languages mark plurals so)."""
     return sorted(token.rstrip("s") or token for token in analyse(text).tokens)
+
+
+SMALL_EDIT = 2
+"""Words one side has and the other lacks, at most, for a pair to be one sentence with a slot changed."""
+
+
+def _bare(word: str) -> str:
+    """The word without accents ("łódź" -> "lodz"): typed without them, it is the same word."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)).replace("ł", "l")
+
+
+def _small_edit(query: str, candidate: str) -> str | None:
+    """The words that differ when the two texts are one sentence with at most ``SMALL_EDIT`` words added,
+    dropped or swapped on each side (a typo or a missing accent is no change), else ``None``."""
+    words_q, words_c = Counter(analyse(query).tokens), Counter(analyse(candidate).tokens)
+    only_q, only_c = sorted((words_q - words_c).elements()), sorted((words_c - words_q).elements())
+    if not (only_q or only_c) or max(len(only_q), len(only_c)) > SMALL_EDIT:
+        return None
+    if sum((words_q & words_c).values()) < SMALL_EDIT:  # too little in common to be one sentence
+        return None
+    if len(only_q) == len(only_c) == 1:
+        word, other = only_q[0], only_c[0]
+        if _bare(word) == _bare(other) or typo_of(word, [other]):
+            return None
+    return f"{' '.join(only_q) or 'nothing'!r} vs {' '.join(only_c) or 'nothing'!r}"
 
 
 def _maybe_one(lang_q: str, lang_c: str) -> bool:
@@ -51,6 +81,9 @@ class LanguageGuard(SignalGuard):
             return self._signal(1.0, f"language {uncovered!r} not covered by the guards: the same words reordered")
         if lang_q in READ and lang_c in READ:
             return None
+        edit = _small_edit(query, candidate)
+        if edit is not None:
+            return self._signal(1.0, f"language {uncovered!r} not covered by the guards: a word changed ({edit})")
         return GuardSignal(
             self.name,
             1.0,

@@ -31,6 +31,7 @@ from nearhit.guards.lexicon import (
     SYNONYMS,
     by_language,
     groups,
+    pairs,
     words,
 )
 from nearhit.guards.text import Text, analyse
@@ -43,6 +44,7 @@ __all__ = [
     "detect",
     "function_words_of",
     "negators_of",
+    "opposites_of",
     "pivots_of",
     "prepositions_of",
 ]
@@ -73,7 +75,24 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
 }
 _FUNCTION_WORDS_OF = by_language("languages.txt")
 _LETTERS = by_language("letters.txt")
+_ANY_NEGATOR = frozenset().union(*NEGATORS_BY_LANGUAGE.values())
 _PIVOTS = by_language("pivots.txt")
+
+
+def _opposites() -> dict[str, dict[str, frozenset[str]]]:
+    """Language -> word -> its opposites, from ``data/antonyms_by_language.txt``."""
+    table: dict[str, dict[str, set[str]]] = {}
+    for (code, *left), right in pairs("antonyms_by_language.txt"):  # "es: más | menos"
+        lefts, rights = frozenset(w.casefold() for w in left), frozenset(w.casefold() for w in right)  # "ß": "ss"
+        words = table.setdefault(code.rstrip(":"), {})
+        for word in lefts:
+            words.setdefault(word, set()).update(rights)
+        for word in rights:
+            words.setdefault(word, set()).update(lefts)
+    return {code: {w: frozenset(o) for w, o in words.items()} for code, words in table.items()}
+
+
+_OPPOSITES = _opposites()
 _PREPOSITIONS = by_language("prepositions.txt")
 READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
 """Languages whose function words, negators and direction words the guards know (``data/``): their content
@@ -146,8 +165,16 @@ def function_words_of(text: Text) -> frozenset[str]:
 
 
 def negators_of(text: Text) -> frozenset[str]:
-    """The words that negate in the text's language: English's, and its own."""
-    return NEGATORS | NEGATORS_BY_LANGUAGE.get(_language_of(text), frozenset())
+    """The words that negate in the text's language: English's, and its own; in a text no list places, those of
+    every language listed (the strict side: such a pair is already held to the uncovered threshold)."""
+    lang = _language_of(text)
+    return NEGATORS | (_ANY_NEGATOR if lang == UNKNOWN else NEGATORS_BY_LANGUAGE.get(lang, frozenset()))
+
+
+def opposites_of(text: Text) -> dict[str, frozenset[str]]:
+    """Word -> its opposites ("más" -> "menos") in the text's language when it is a read one other than
+    English (English's are stemmed, in ``ANTONYMS``)."""
+    return _OPPOSITES.get(_language_of(text), {})
 
 
 def pivots_of(text: Text) -> frozenset[str]:

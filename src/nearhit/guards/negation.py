@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from nearhit.guards.clauses import backstory_strength, split_question
-from nearhit.guards.languages import negators_of
+from nearhit.guards.languages import negators_of, opposites_of
 from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS
 from nearhit.guards.text import Text, analyse, joined
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -71,6 +71,11 @@ def _polarity_difference(q: Text, c: Text) -> str | None:
         if flipped:
             return f"opposite words: {word!r} vs {min(flipped)!r}"
     words_q, words_c = frozenset(q.tokens), frozenset(c.tokens)
+    opposites = opposites_of(q)  # another language's, as written: "más" / "menos", "öffnen" / "schließen"
+    for word in sorted(words_q - words_c):
+        flipped = opposites.get(word, frozenset()) & (words_c - words_q)
+        if flipped:
+            return f"opposite words: {word!r} vs {min(flipped)!r}"
     prefixed = _prefix_flip(words_q, words_c) or _prefix_flip(words_c, words_q)
     if prefixed:
         return f"negative prefix on one side: {prefixed!r}"

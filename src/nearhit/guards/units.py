@@ -1,11 +1,12 @@
 """Units of measure by dimension (``data/units.json``): metric and imperial, so "2 kilos" is "2kg", "10MB"
-is not "10GB", and "square feet in metres" names other units than "metres in square feet"."""
+is not "10GB", and "square feet in metres" names other units than "metres in square feet". The units'
+words in the other languages the rules read are data too (``data/units_by_language.txt``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nearhit.guards.lexicon import STOP_WORDS, json_table
+from nearhit.guards.lexicon import STOP_WORDS, groups, json_table
 
 __all__ = ["UNITS", "canonical_unit", "unit_mentions"]
 
@@ -22,6 +23,13 @@ def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
             for form in (unit, unit + "s"):
                 units.setdefault(form, (dimension, float(factor)))
                 names.setdefault(form, name)
+    # The same units in the other languages the rules read: "100 dólares" is "100 dollars".
+    for line in groups("units_by_language.txt"):
+        unit = line[0].rstrip(":")
+        for word in line[1:]:
+            for form in (word, word + "s"):
+                units.setdefault(form, units[unit])
+                names.setdefault(form, names[unit])
     return units, names
 
 
