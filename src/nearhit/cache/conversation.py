@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nearhit.cache import constraints, story
+from nearhit.cache import constraints, events, story
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
@@ -64,7 +64,7 @@ _POINTS_BACK = re.compile(
 )
 """Words by which a question leans on what was said before, or on who asks ("a good choice": for whom?)."""
 _SMALL_TALK = re.compile(
-    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|sorry|random|unrelated|"
+    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|random|unrelated|"
     r"off topic|btw|by the way|anyway|finally|ok|okay|cool|awesome|great|nice|ah+|oh|ow|wow|phew|relief|"
     r"makes sense|perfect)\b"
 )
@@ -239,7 +239,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     """Why the cached context is not the query's (a reason to show), or None when they are the same.
 
     ``similarity`` is the cosine of the two contexts' embeddings."""
-    facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
+    facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"), when_added=False)
     if similarity < CONTEXT_THRESHOLD:
         return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
@@ -247,6 +247,9 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     about = constraints.differ(_affirmed(query), _affirmed(cached))
     if about is not None:
         return f"the earlier turns are about another asker or thing: {about}"
+    event = events.differs(_said_by(query, "user"), _said_by(cached, "user"))
+    if event is not None:
+        return f"the earlier turns tell another event: {event}"
     shape = _same_shape(query, cached)
     changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape)
     if changed is not None:
@@ -431,14 +434,14 @@ def _is_reply(question: str) -> bool:
     return all(_REPLY_WORD.fullmatch(token) for token in _tokens(question))
 
 
-def _different_facts(mine: str, theirs: str) -> str | None:
+def _different_facts(mine: str, theirs: str, *, when_added: bool = True) -> str | None:
     """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
     short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador"."""
     a, b = analyse(_thousands(mine)), analyse(_thousands(theirs))
     only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
-    if dates_of(a) != dates_of(b):
+    if dates_of(a) != dates_of(b) and (when_added or (dates_of(a) and dates_of(b))):
         return f"{describe(dates_of(a) - dates_of(b)) or 'none'} vs {describe(dates_of(b) - dates_of(a)) or 'none'}"
     names_a, names_b = _unclipped(a.entities - b.entities, b.entities - a.entities)
     if names_a and names_b:
