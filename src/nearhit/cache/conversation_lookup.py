@@ -60,19 +60,11 @@ async def as_one_question(
             return
         vectors = await cache.embeddings.embed([normalise(text) for text in texts], spec.keys)
         found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
-    matched = context_match.as_one_question(result, told, _nearest(found), guards)
-    if matched is not None:
-        result.context = matched
-
-
-def _nearest(found: list[list[tuple[str, dict[str, str]]]]) -> list[tuple[str, dict[str, str]]]:
-    """The rows of several KNNs as one, each entry once at its highest similarity, nearest first."""
-    best: dict[str, tuple[str, dict[str, str]]] = {}
-    for rows in found:
-        for doc_id, fields in rows:
-            if doc_id not in best or entry.similarity(fields) > entry.similarity(best[doc_id][1]):
-                best[doc_id] = (doc_id, fields)
-    return sorted(best.values(), key=lambda row: -entry.similarity(row[1]))
+    for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
+        matched = context_match.as_one_question(result, text, rows, guards)
+        if matched is not None:
+            result.context = matched
+            return
 
 
 async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup) -> bool:
