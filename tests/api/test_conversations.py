@@ -280,7 +280,9 @@ async def test_a_bare_follow_up_is_served_by_the_single_question_the_assistant_n
     it, the conversation asks what the single question asks, after an opening that announces only a topic."""
     asked = "How do I sharpen a kitchen knife with a whetstone?"
     await served(live, turns("I have a question about cooking.", "Sure, go ahead."), asked)
-    knife = turns("My kitchen knife is dull and I bought a whetstone.", "Great, a whetstone will sharpen the knife well.")
+    knife = turns(
+        "My kitchen knife is dull and I bought a whetstone.", "Great, a whetstone will sharpen the knife well."
+    )
     document = await served(live, knife, "How do I do that?")
     assert document["match"] == "semantic", document
     assert "will sharpen the knife" in document["context"]["told_as_one"], document

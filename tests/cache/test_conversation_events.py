@@ -109,3 +109,8 @@ async def test_a_bare_follow_up_after_another_story_is_not_served(cache: Semanti
         ("assistant", "A whetstone can sharpen scissors too, at a steeper angle."),
     ]
     assert not (await cache.lookup(ask(cache, scissors, "How do I do that?"))).hit
+
+
+def test_a_request_to_the_assistant_is_no_part_in_the_story() -> None:
+    assert events.differs("I bought 2 Ikea wardrobes.", "Can you tell me about my 2 Ikea wardrobes?") is None
+    assert events.differs("I bought 2 Ikea wardrobes.", "Ikea sold me 2 wardrobes.") is not None
