@@ -114,3 +114,12 @@ async def test_a_bare_follow_up_after_another_story_is_not_served(cache: Semanti
 def test_a_request_to_the_assistant_is_no_part_in_the_story() -> None:
     assert events.differs("I bought 2 Ikea wardrobes.", "Can you tell me about my 2 Ikea wardrobes?") is None
     assert events.differs("I bought 2 Ikea wardrobes.", "Ikea sold me 2 wardrobes.") is not None
+
+
+async def test_a_story_told_as_one_question_under_the_threshold_is_shown_as_a_candidate(cache: SemanticCache) -> None:
+    await cache.store(ask(cache, [("user", "Quick question."), ("assistant", "Sure.")], SHARPEN), "use 1000 grit")
+    steel: Turns = [("user", "My kitchen knife feels dull."), ("assistant", "Try a honing steel before each use.")]
+    result = await cache.lookup(ask(cache, steel, "How do I do that?"))
+    assert not result.hit
+    shown = [c for c in result.candidates if c.prompt == SHARPEN]
+    assert shown and all(c.outcome == "below_threshold" and "told as one" in (c.reason or "") for c in shown)
