@@ -123,3 +123,13 @@ async def test_a_story_told_as_one_question_under_the_threshold_is_shown_as_a_ca
     assert not result.hit
     shown = [c for c in result.candidates if c.prompt == SHARPEN]
     assert shown and all(c.outcome == "below_threshold" and "told as one" in (c.reason or "") for c in shown)
+
+
+def test_a_sentence_about_the_asker_written_with_a_contraction_is_an_aside() -> None:
+    """ "I'm a pilot, so I'm away a lot." is about the asker as "I am" is; "The soil there is pure clay." is a
+    fact about the thing asked about."""
+    plain = Context((("user", "I just planted a lemon tree."), ("assistant", "Lovely, they like sun.")))
+    aside = Context((("user", "I just planted a lemon tree. I'm a pilot, so I'm away a lot."), plain.turns[1]))
+    soil = Context((("user", "I just planted a lemon tree. The soil there is pure clay."), plain.turns[1]))
+    assert differs("How often should I feed it?", aside, plain, 0.9) is None
+    assert differs("How often should I feed it?", soil, plain, 0.9) is not None

@@ -399,7 +399,8 @@ def _describes_thing(span: Sequence[str], mine: str, theirs: str) -> bool:
     ("..., though he's very chatty")."""
     for sentence in _SENTENCE_END.split(mine) + _SENTENCE_END.split(theirs):
         words = _WORDS.findall(sentence.casefold())
-        if len(words) >= SHORT_SENTENCE and not _FIRST_PERSON.intersection(words) and _contains(span, words):
+        speakers = {word.split("'")[0] for word in words}  # "I'm a nurse" is about the asker as "I am" is
+        if len(words) >= SHORT_SENTENCE and not _FIRST_PERSON.intersection(speakers) and _contains(span, words):
             return True
     return False
 
