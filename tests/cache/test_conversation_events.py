@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache, events
+from nearhit.cache import SemanticCache, constraints, events
 from nearhit.cache.conversation import Context, differs, says_nothing, told_as_one, told_with_answer
 from tests.support.lookups import Turns, ask
 
@@ -133,3 +133,12 @@ def test_a_sentence_about_the_asker_written_with_a_contraction_is_an_aside() -> 
     soil = Context((("user", "I just planted a lemon tree. The soil there is pure clay."), plain.turns[1]))
     assert differs("How often should I feed it?", aside, plain, 0.9) is None
     assert differs("How often should I feed it?", soil, plain, 0.9) is not None
+
+
+def test_a_word_inside_a_longer_phrase_of_one_alternative_is_no_condition() -> None:
+    """ "renting a car" names a car rental; "renting" alone (a flat, a house) is the asker's housing."""
+    assert constraints.conditions_of("We're renting a car for the road trip around Crete.") == frozenset()
+    assert constraints.conditions_of("We're renting a flat in Crete.") == frozenset({"housing"})
+    car = "I'm renting a car in Crete for a week."
+    assert constraints.differ(car, "Next week I'll rent a car in Crete.") is None
+    assert constraints.differ(car, "I'm renting a house in Crete for a week.") is not None
