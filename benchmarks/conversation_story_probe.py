@@ -1,10 +1,11 @@
-"""What the facts-pinned context floor (``conversation.FACTS_CONTEXT_THRESHOLD``) serves on invented pairs:
-six traps that keep every fact of a story and change what happened (a fever that has dropped, money sent
-instead of received, a plan downgraded instead of upgraded) and six rewordings of the same stories. Each pair
-is judged by ``conversation.differs`` with its contexts' similarity from the local embedder, once with the
-floor and once without it (the plain ``CONTEXT_THRESHOLD``). Written for this probe, not taken from a dataset.
+"""What the context rules serve of stories that keep every fact and change what happened, on invented pairs: six
+traps (a fever that has dropped, money sent instead of received, a plan downgraded instead of upgraded, a
+rejection instead of an application) and six rewordings of the same stories. Each pair is judged by
+``conversation.differs`` with its contexts' similarity from the local embedder. Written for this probe (first
+for the facts-pinned floor, since removed), not taken from a dataset; ``cache/events.py`` reads who acts and
+opposite words in such stories.
 
-    python benchmarks/conversation_pinned_probe.py
+    python benchmarks/conversation_story_probe.py
 """
 
 from __future__ import annotations

@@ -273,3 +273,26 @@ async def test_a_story_and_a_single_question_that_both_negate_something_share_an
     trying = turns("I'm photographing fireworks with my phone.", "How are the photos turning out?")
     document = await served(live, trying, "They come out as blurry streaks of light with no detail. How do I fix that?")
     assert document["match"] == "semantic", document
+
+
+async def test_a_bare_follow_up_is_served_by_the_single_question_the_assistant_named(live: LiveServer) -> None:
+    """ "How do I do that?" points at the assistant's last turn ("a whetstone will sharpen the knife"): told with
+    it, the conversation asks what the single question asks, after an opening that announces only a topic."""
+    asked = "How do I sharpen a kitchen knife with a whetstone?"
+    await served(live, turns("I have a question about cooking.", "Sure, go ahead."), asked)
+    knife = turns(
+        "My kitchen knife is dull and I bought a whetstone.", "Great, a whetstone will sharpen the knife well."
+    )
+    document = await served(live, knife, "How do I do that?")
+    assert document["match"] == "semantic", document
+    assert "will sharpen the knife" in document["context"]["told_as_one"], document
+
+
+async def test_a_time_word_added_to_the_history_hits(live: LiveServer) -> None:
+    """ "Finally doing it this weekend." says when, not what: the same story with it is served (a day exchanged for
+    another is still another fact: ``tests/cache/test_conversation_events.py``)."""
+    fence = "I'm repainting the cedar fence in my back garden."
+    sand = "Do I need to sand it first?"
+    assert (await served(live, turns(fence, "Nice project."), sand))["match"] is None
+    added = await served(live, turns(f"{fence} Finally doing it this weekend.", "Nice project."), sand)
+    assert added["match"] == "semantic", added

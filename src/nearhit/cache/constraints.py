@@ -56,8 +56,13 @@ def _found(pattern: re.Pattern[str], text: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=4096)
 def conditions_of(text: str) -> frozenset[str]:
-    """The condition categories ``text`` mentions (a negated mention counts: "not pregnant" is about it)."""
-    return _found(_patterns()[0], _said(text))
+    """The condition categories ``text`` mentions (a negated mention counts: "not pregnant" is about it). A
+    word inside a longer phrase naming one of the alternatives is that phrase's, not a condition: "renting a
+    car" is a car rental, not the asker's housing."""
+    said = _said(text)
+    for pattern in _patterns()[1].values():
+        said = pattern.sub(lambda found: " " * len(found.group(0)), said)
+    return _found(_patterns()[0], said)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -106,13 +106,18 @@ def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSe
     same facts, no negation or constraint on one side only, and no guard but the subject's vetoing (with the
     guards on: as for a single question, the conversation's own checks hold without them). Returns
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
-    what it had when nothing is served, and every candidate judged is added to its candidates."""
+    what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
+    its candidates."""
     without_subject = GuardSet([guard for guard in guards.guards if guard.name != SUBJECT_GUARD] if guards else [])
     for doc_id, fields in rows:
         similarity = entry.similarity(fields)
-        if fields.get(entry.CONTEXT) or similarity < conversation.ONE_QUESTION_THRESHOLD:
-            continue
         cached = fields.get("prompt", "")
+        if fields.get(entry.CONTEXT):
+            continue
+        if similarity < conversation.ONE_QUESTION_THRESHOLD:  # shown, so a miss says how near the story came
+            under = f"told as one question: {similarity:.3f} < {conversation.ONE_QUESTION_THRESHOLD}"
+            result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
+            continue
         reason = conversation.differs_from_one(told, cached)
         verdict = None if reason is not None else without_subject.first_rejection(told, cached, similarity)
         if reason is not None or verdict is not None:

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nearhit.cache import constraints, story
+from nearhit.cache import constraints, events, story
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
@@ -53,6 +53,9 @@ ONE_QUESTION_THRESHOLD = 0.88
 for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
+BARE_QUESTION = 1
+"""The most content words of a question that names nothing of its own ("How do I do that?", "How do I adjust
+it?"): what it asks about is in the turns before it, the assistant's last one included."""
 SHORT_TURN = 10
 """The most words of a turn that says nothing (:func:`says_nothing`): "Happy to help. What would you like to know?"."""
 
@@ -64,7 +67,7 @@ _POINTS_BACK = re.compile(
 )
 """Words by which a question leans on what was said before, or on who asks ("a good choice": for whom?)."""
 _SMALL_TALK = re.compile(
-    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|sorry|random|unrelated|"
+    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|random|unrelated|"
     r"off topic|btw|by the way|anyway|finally|ok|okay|cool|awesome|great|nice|ah+|oh|ow|wow|phew|relief|"
     r"makes sense|perfect)\b"
 )
@@ -76,6 +79,9 @@ _TALK = re.compile(
 )
 """Words about the talk itself (asking, helping, a moment to spare), not its topic: "Hi, I have a question."
 "Sure, go ahead." opens a conversation and says nothing the answer could depend on."""
+_ASKING = frozenset({"question", "questions", "query", "ask", "asking", "advice", "help"})
+"""Words that name the talk as a request ("I have a question about pensions"): with them, an asker who speaks
+of themself only announces a topic."""
 _CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't|non)\b")
 """Marks of a correction ("sorry, I explained that wrong") or a negation ("non-load-bearing"): never small
 talk, never an aside, whatever else the span says."""
@@ -188,9 +194,10 @@ def _empty_turn(turn: str) -> bool:
     if _CORRECTION.search(said) or _CONSTRAINT.search(said):
         return False
     content = [word for word in _content(text.tokens) if not _SMALL_TALK.search(word) and not _TALK.fullmatch(word)]
-    # "Photography question." announces a topic; "I have a cat." tells something about the asker; "I have a
-    # question." says only that a question follows.
-    return not content or (len(content) == 1 and not _FIRST_PERSON.intersection(text.tokens))
+    # "Photography question." announces a topic, and so does "I have a tax question." (the asker says only that
+    # a question follows, and on what); "I have a cat." tells something about the asker.
+    topic = not _FIRST_PERSON.intersection(text.tokens) or bool(_ASKING.intersection(text.tokens))
+    return not content or (len(content) == 1 and topic)
 
 
 def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
@@ -239,7 +246,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     """Why the cached context is not the query's (a reason to show), or None when they are the same.
 
     ``similarity`` is the cosine of the two contexts' embeddings."""
-    facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"))
+    facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"), added_times=False)
     if similarity < CONTEXT_THRESHOLD:
         return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
@@ -247,6 +254,9 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     about = constraints.differ(_affirmed(query), _affirmed(cached))
     if about is not None:
         return f"the earlier turns are about another asker or thing: {about}"
+    event = events.differs(_said_by(query, "user"), _said_by(cached, "user"))
+    if event is not None:
+        return f"the earlier turns tell another event: {event}"
     shape = _same_shape(query, cached)
     changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape)
     if changed is not None:
@@ -275,12 +285,23 @@ def told_as_one(context: Context, question: str) -> str:
     return "\n".join([_said_by(context, "user"), question])
 
 
+def told_with_answer(context: Context, question: str) -> str | None:
+    """The conversation as one question with the assistant's last turn before the question, for a question
+    that names nothing of its own (``BARE_QUESTION`` content words at most) and points back ("How do I do
+    that?" after "the first step is stopping the water supply"): what "that" is was said by the assistant,
+    which :func:`told_as_one` leaves out. None for any other question, or with no assistant turn."""
+    last = _last(context)
+    if not last or len(_content(_tokens(question))) > BARE_QUESTION or not _POINTS_BACK.search(question):
+        return None
+    return "\n".join([_said_by(context, "user"), last, question])
+
+
 def differs_from_one(told: str, single: str) -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few)."""
-    changed = states_more(told, single) or constraints.differ(told, single)
+    changed = states_more(told, single, added_times=False) or constraints.differ(told, single)
     if changed is not None:
         return changed
     mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
@@ -289,12 +310,12 @@ def differs_from_one(told: str, single: str) -> str | None:
     return None
 
 
-def states_more(mine: str, theirs: str) -> str | None:
+def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
     """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
     correction, negation or constraint word on one side only. A follow-up served below the threshold after
     the same turns must state nothing more ("it was 40 days ago, not 20. Can I still return it?" is a
     correction, not a rewording of "Can I still return it?")."""
-    facts = _different_facts(mine, theirs)
+    facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
         return f"one side states other facts: {facts}"
     a, b = set(_tokens(mine)), set(_tokens(theirs))
@@ -378,7 +399,8 @@ def _describes_thing(span: Sequence[str], mine: str, theirs: str) -> bool:
     ("..., though he's very chatty")."""
     for sentence in _SENTENCE_END.split(mine) + _SENTENCE_END.split(theirs):
         words = _WORDS.findall(sentence.casefold())
-        if len(words) >= SHORT_SENTENCE and not _FIRST_PERSON.intersection(words) and _contains(span, words):
+        speakers = {word.split("'")[0] for word in words}  # "I'm a nurse" is about the asker as "I am" is
+        if len(words) >= SHORT_SENTENCE and not _FIRST_PERSON.intersection(speakers) and _contains(span, words):
             return True
     return False
 
@@ -431,14 +453,14 @@ def _is_reply(question: str) -> bool:
     return all(_REPLY_WORD.fullmatch(token) for token in _tokens(question))
 
 
-def _different_facts(mine: str, theirs: str) -> str | None:
+def _different_facts(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
     """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
     short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador"."""
     a, b = analyse(_thousands(mine)), analyse(_thousands(theirs))
     only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
-    if dates_of(a) != dates_of(b):
+    if dates_of(a) != dates_of(b) and (added_times or (dates_of(a) and dates_of(b))):
         return f"{describe(dates_of(a) - dates_of(b)) or 'none'} vs {describe(dates_of(b) - dates_of(a)) or 'none'}"
     names_a, names_b = _unclipped(a.entities - b.entities, b.entities - a.entities)
     if names_a and names_b:

@@ -46,19 +46,25 @@ async def as_one_question(
     question) and searched among the single questions of its scope (``query.alone``): "I'm going to
     Mexico." "It's a Chase Sapphire." "Any fees there?" is what one message asking it all asks. Only on
     a miss, so a hit or an identical history costs nothing more; then one KNN by the question alone, and
-    only if a single question is near it (``ALONE_FLOOR``), one embedding and one KNN more. Not under a
+    only if a single question is near it (``ALONE_FLOOR``), one embedding and one KNN more (for a question
+    that names nothing of its own, "How do I do that?", the story is also told with the assistant's last turn:
+    :func:`conversation.told_with_answer`, in the same embedder call, and its KNN too). Not under a
     wrong-hit bound, whose evidence is kept per question, not per story. ``candidates``: how many single
     questions the told text is compared with."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
+    with_answer = conversation.told_with_answer(query.context, query.prompt)
+    texts = [told] if with_answer is None else [told, with_answer]
     async with cache._redis_errors():
         if not await _near(cache, spec, query):
             return
-        (vector,) = await cache.embeddings.embed([normalise(told)], spec.keys)
-        rows = await cache._knn(spec, _alone_knn(cache, vector, spec, query.alone, candidates))
-    matched = context_match.as_one_question(result, told, rows, guards)
-    if matched is not None:
-        result.context = matched
+        vectors = await cache.embeddings.embed([normalise(text) for text in texts], spec.keys)
+        found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
+    for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
+        matched = context_match.as_one_question(result, text, rows, guards)
+        if matched is not None:
+            result.context = matched
+            return
 
 
 async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup) -> bool:
