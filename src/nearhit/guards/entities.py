@@ -142,6 +142,13 @@ def _same_root(word: str, others: Iterable[str]) -> bool:
     return False
 
 
+def _written_as_one(text: Text, other: Text) -> set[str]:
+    """The parts of a name of ``text`` split by a hyphen or a space that ``other`` writes as one word
+    ("Wi-Fi" / "wifi", "Citi Bike" / "citibike"): one name, spelt two ways."""
+    words = set(other.tokens)
+    return {part for one, parts in joined(text).items() if one in words for part in parts}
+
+
 def _split_as_one(text: Text, other: Text) -> set[str]:
     """The stems of ``text`` that ``other`` writes as one word with their neighbour ("log in" / "login"),
     and the words of ``text`` that ``other`` writes as two."""
@@ -346,6 +353,7 @@ class EntityGuard(SignalGuard):
         entities_q, entities_c = _names(q, detect(query)), _names(c, detect(candidate))
         names_q = {e for e in entities_q - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}
         names_c = {e for e in entities_c - spelt if e not in spelt_in_q and not _named_in(e, q, words_q)}
+        names_q, names_c = names_q - _written_as_one(q, c), names_c - _written_as_one(c, q)
         if (names_q and (names_c or not entities_c)) or (names_c and not entities_q):
             reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
