@@ -103,6 +103,15 @@ def _condition_added(query: str, clauses_q: Clauses, candidate: str, clauses_c: 
     return bool(_conditions(query, clauses_q) - named_c or _conditions(candidate, clauses_c) - named_q)
 
 
+def _conditions_differ(query: str, candidate: str) -> bool:
+    """Whether one side names a condition ("vegan", "pregnant", "Windows") or a country the other does not,
+    anywhere: who asks, and where, may change the answer even when told as context."""
+    q, c = analyse(query), analyse(candidate)
+    named_q = {_CONDITIONS[s] for s in q.stems if s in _CONDITIONS}
+    named_c = {_CONDITIONS[s] for s in c.stems if s in _CONDITIONS}
+    return named_q != named_c or _countries(q) != _countries(c)
+
+
 def _qualified(text: str, clauses: Clauses, stems: list[str]) -> bool:
     """Whether any of these subject words sits in a sentence told after the question about the asker's
     situation ("What can I take for a headache? I'm pregnant."), and not in the question itself."""
@@ -395,4 +404,6 @@ class EntityGuard(SignalGuard):
             return self._signal(max(strength, QUALIFIED), reason + " (told after the question)")
         # Subject words only a backstory has are context, unless both sides tell one (a changed slot).
         weak = BACKSTORY_RELEVANT if clauses_q.backstory and clauses_c.backstory else BACKSTORY_ADDED
-        return self._signal(min(strength, weak), reason + " (in backstory only)")
+        strength = min(strength, weak)
+        context = strength <= BACKSTORY_ADDED and not _conditions_differ(query, candidate)
+        return self._signal(strength, reason + " (in backstory only)", context=context)

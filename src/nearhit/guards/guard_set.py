@@ -70,7 +70,7 @@ class GuardSet:
         as far as the rules can read. Such a candidate is served down to ``quiet_margin`` below the threshold
         (most missed paraphrases sit just under it; a look-alike there nearly always trips a guard)."""
         return all(
-            found is None or found.strength < QUIET_SHARE * guard.cut
+            found is None or found.context or found.strength < QUIET_SHARE * guard.cut
             for guard, found in zip(self.guards, self.deciding_signals(query, candidate), strict=False)
         )
 

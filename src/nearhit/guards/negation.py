@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nearhit.guards.clauses import backstory_strength, split_question
+from nearhit.guards.clauses import BACKSTORY_ADDED, backstory_strength, split_question
 from nearhit.guards.languages import negators_of
 from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS
 from nearhit.guards.text import Text, analyse, joined
@@ -100,4 +100,5 @@ class NegationGuard(SignalGuard):
         asked = _polarity_difference(analyse(clauses_q.question), analyse(clauses_c.question))
         if asked is not None:
             return self._signal(1.0, asked)
-        return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+        strength = backstory_strength(clauses_q, clauses_c)
+        return self._signal(strength, reason + " (in backstory only)", context=strength <= BACKSTORY_ADDED)

@@ -201,9 +201,12 @@ class NumberGuard(SignalGuard):
         clauses_q, clauses_c = split_question(query), split_question(candidate)
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
             return self._signal(1.0, reason)
+        strength = backstory_strength(clauses_q, clauses_c)
+        context = strength <= BACKSTORY_ADDED
         if _no_slot(clauses_q, all_q, q, clauses_c, all_c, c):
-            return self._signal(BACKSTORY_ADDED, reason + " (in one backstory; the other asks with no number)")
-        return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+            reason += " (in one backstory; the other asks with no number)"
+            return self._signal(BACKSTORY_ADDED, reason, context=context)
+        return self._signal(strength, reason + " (in backstory only)", context=context)
 
 
 def _no_slot(
