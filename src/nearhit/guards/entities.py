@@ -248,6 +248,38 @@ def _stop_word_typed(word: str, text: Text, other: Text) -> bool:
     return False
 
 
+_SLIP_LENGTH = 6  # letters of the longer word at least: "trial" / "trail", "angle" / "angel" stay two words
+
+
+def _slipped(word: str, text: Text, other: Text) -> bool:
+    """A word typed with two neighbouring letters swapped past its first ("buisness") or one letter
+    doubled or undoubled ("twicee", "adress"), whose stem the typo check cannot match (the stems of the two
+    spellings differ more than the words): compared as typed, a long word only. Another letter added
+    ("drive" / "driver", "ethanol" / "methanol") makes another word."""
+    for token, token_stem in zip(text.tokens, text.stems, strict=True):
+        if token_stem != word or not token.isalpha():
+            continue
+        for intended in other.tokens:
+            if max(len(token), len(intended)) >= _SLIP_LENGTH and intended.isalpha():
+                if _doubled(token, intended) or _doubled(intended, token) or _swapped_inside(token, intended):
+                    return True
+    return False
+
+
+def _doubled(longer: str, shorter: str) -> bool:
+    """``longer`` is ``shorter`` with one of its letters written twice."""
+    if len(longer) != len(shorter) + 1:
+        return False
+    return any(
+        longer[at] == longer[at - 1] and longer[:at] + longer[at + 1 :] == shorter for at in range(1, len(longer))
+    )
+
+
+def _swapped_inside(word: str, other: str) -> bool:
+    """The same letters with two neighbours after the first exchanged ("buisness" / "business")."""
+    return word[:1] == other[:1] and _mistyped(word[1:], other[1:]) and len(word) == len(other)
+
+
 def _neighbour(tokens: Sequence[str], at: int, step: int) -> str | None:
     return tokens[at + step] if 0 <= at + step < len(tokens) else None
 
@@ -376,6 +408,8 @@ class EntityGuard(SignalGuard):
         # reads as "get"), is that word.
         only_q = [w for w in only_q if not typo_of(w, c.stems) and w not in _split_as_one(q, c)]
         only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
+        only_q = [w for w in only_q if not _slipped(w, q, c)]
+        only_c = [w for w in only_c if not _slipped(w, c, q)]
         compounds_q, parts_in_c = _compounds(q, c)
         compounds_c, parts_in_q = _compounds(c, q)
         only_q = [w for w in only_q if not _reworded(w, q, c, content_c.values(), compounds_q | parts_in_q)]
