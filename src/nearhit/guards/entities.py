@@ -248,18 +248,21 @@ def _stop_word_typed(word: str, text: Text, other: Text) -> bool:
     return False
 
 
+_ENGLISH = words("english_vocabulary.txt")
 _SLIP_LENGTH = 6  # letters of the longer word at least: "trial" / "trail", "angle" / "angel" stay two words
 
 
 def _slipped(word: str, text: Text, other: Text) -> bool:
     """A word typed with two neighbouring letters swapped past its first ("buisness") or one letter
     doubled or undoubled ("twicee", "adress"), whose stem the typo check cannot match (the stems of the two
-    spellings differ more than the words): compared as typed, a long word only. Another letter added
-    ("drive" / "driver", "ethanol" / "methanol") makes another word."""
+    spellings differ more than the words): compared as typed, a long word only, one of the two no English
+    word ("braking" / "barking" are two). Another letter added ("drive" / "driver") makes another word."""
     for token, token_stem in zip(text.tokens, text.stems, strict=True):
         if token_stem != word or not token.isalpha():
             continue
         for intended in other.tokens:
+            if token in _ENGLISH and intended in _ENGLISH:
+                continue
             if max(len(token), len(intended)) >= _SLIP_LENGTH and intended.isalpha():
                 if _doubled(token, intended) or _doubled(intended, token) or _swapped_inside(token, intended):
                     return True

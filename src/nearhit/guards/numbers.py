@@ -202,7 +202,7 @@ class NumberGuard(SignalGuard):
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
             return self._signal(1.0, reason)
         strength = backstory_strength(clauses_q, clauses_c)
-        context = strength <= BACKSTORY_ADDED
+        context = strength <= BACKSTORY_ADDED and not (_AGE_RE.search(q.folded) or _AGE_RE.search(c.folded))
         if _no_slot(clauses_q, all_q, q, clauses_c, all_c, c):
             reason += " (in one backstory; the other asks with no number)"
             return self._signal(BACKSTORY_ADDED, reason, context=context)
