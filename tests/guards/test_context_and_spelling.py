@@ -16,12 +16,18 @@ from nearhit.guards.text import analyse
 @pytest.mark.parametrize(
     ("told", "plain"),
     [
-        ("We moved into the flat on Thursday and the radiators are cold at the top. How do I bleed a radiator?",
-         "How do I bleed a radiator?"),
-        ("I've been learning the guitar for six months and my fingertips still hurt. How do I build calluses?",
-         "How do I build guitar calluses?"),
-        ("My sister got married last June and I never sent a card. What should I write in a belated wedding card?",
-         "What should I write in a late wedding card?"),
+        (
+            "We moved into the flat on Thursday and the radiators are cold at the top. How do I bleed a radiator?",
+            "How do I bleed a radiator?",
+        ),
+        (
+            "I've been learning the guitar for six months and my fingertips still hurt. How do I build calluses?",
+            "How do I build guitar calluses?",
+        ),
+        (
+            "My sister got married last June and I never sent a card. What should I write in a belated wedding card?",
+            "What should I write in a late wedding card?",
+        ),
     ],
 )
 def test_a_number_told_as_context_against_a_question_with_no_number_is_not_a_changed_slot(
@@ -37,7 +43,7 @@ def test_a_number_told_as_context_against_a_question_with_no_number_is_not_a_cha
     ("told", "plain"),
     [
         # Both sides tell a number: a value changed in shared context.
-        ("I've had a sore throat for 3 weeks. Should I see a GP?", "I've had a sore throat for 2 days. Should I see a GP?"),
+        ("I've had a sore throat for 3 weeks. Should I see a GP?", "I've had a sore throat for 2 days. Should I go?"),
     ],
 )
 def test_a_number_in_a_slot_of_both_sides_still_counts(told: str, plain: str) -> None:
@@ -47,15 +53,17 @@ def test_a_number_in_a_slot_of_both_sides_still_counts(told: str, plain: str) ->
 
 def test_an_age_told_as_context_is_still_a_condition() -> None:
     """Not a vetoing signal (the backstory shares no word with the other question), but never context."""
-    found = NumberGuard().signal("My son is four and he has a cold. Which cough syrup is safe?", "Which cough syrup is safe?")
+    told, plain = "My son is four and he has a cold. Which cough syrup is safe?", "Which cough syrup is safe?"
+    found = NumberGuard().signal(told, plain)
     assert found is not None and not found.context
-    assert not GuardSet.default().quiet("I'm 17 and I just got my first job. Can I open a savings account?",
-                                        "Can I open a savings account?")
+    assert not GuardSet.default().quiet(
+        "I'm 17 and I just got my first job. Can I open a savings account?", "Can I open a savings account?"
+    )
 
 
 def test_context_only_one_side_tells_leaves_the_pair_quiet_unless_it_names_a_condition_or_a_country() -> None:
     guards = GuardSet.default()
-    story = "We bought the sofa three weeks ago and the cat already clawed it. How do I repair scratches on a leather sofa?"
+    story = "We bought the sofa three weeks ago and the cat clawed it. How do I repair scratches on a leather sofa?"
     assert guards.quiet(story, "How do I repair scratches on a leather sofa?")
     assert not guards.quiet("I'm vegan. What should I eat before a long run?", "What should I eat before a long run?")
     assert not guards.quiet("I live in Canada. Do I need a visa for Japan?", "Do I need a visa for Japan?")
@@ -86,7 +94,7 @@ def test_a_name_written_as_one_word_is_still_not_another_name() -> None:
         ("How do I stop my cat scratching the sofa?", "How do I get my cat to not scratch the sofa?"),
         ("What prevents ice from sinking in water?", "Why doesn't ice sink in water?"),
         ("Can I wipe my laptop but keep my documents?", "Can I wipe my laptop without losing my documents?"),
-        ("How do I repaint a door but keep the old hinges?", "How do I repaint a door without removing the old hinges?"),
+        ("How do I repaint a door but keep the hinges?", "How do I repaint a door without removing the hinges?"),
     ],
 )
 def test_a_negation_said_by_a_verb_matches_one_written_out(verb: str, written: str) -> None:
@@ -107,9 +115,12 @@ def test_a_negation_the_verb_does_not_say_still_differs(one: str, other: str) ->
 
 
 def test_a_phrase_moved_with_its_preposition_keeps_its_role_past_an_article() -> None:
-    assert DirectionGuard().check(
-        "In a pinch, how do I sharpen a knife with a mug?", "With a mug, how do I sharpen a knife in a pinch?"
-    ) is None
+    assert (
+        DirectionGuard().check(
+            "In a pinch, how do I sharpen a knife with a mug?", "With a mug, how do I sharpen a knife in a pinch?"
+        )
+        is None
+    )
     assert DirectionGuard().check(
         "How do I move money from my savings account to my current account?",
         "How do I move money from my current account to my savings account?",

@@ -261,11 +261,13 @@ def _slipped(word: str, text: Text, other: Text) -> bool:
         if token_stem != word or not token.isalpha():
             continue
         for intended in other.tokens:
-            if token in _ENGLISH and intended in _ENGLISH:
+            if (token in _ENGLISH and intended in _ENGLISH) or not intended.isalpha():
                 continue
-            if max(len(token), len(intended)) >= _SLIP_LENGTH and intended.isalpha():
-                if _doubled(token, intended) or _doubled(intended, token) or _swapped_inside(token, intended):
-                    return True
+            long_enough = max(len(token), len(intended)) >= _SLIP_LENGTH
+            if long_enough and (
+                _doubled(token, intended) or _doubled(intended, token) or _swapped_inside(token, intended)
+            ):
+                return True
     return False
 
 
