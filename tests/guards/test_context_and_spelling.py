@@ -140,3 +140,8 @@ def test_a_phrase_moved_with_its_preposition_keeps_its_role_past_an_article() ->
 )
 def test_a_long_word_mistyped_is_that_word(typed: str, meant: str, same: bool) -> None:
     assert _slipped(stem(typed), analyse(typed), analyse(meant)) is same
+
+
+def test_the_entity_guard_reads_a_long_word_mistyped_as_that_word() -> None:
+    assert EntityGuard().check("How can I improve my fitnses?", "How can I improve my fitness?") is None
+    assert EntityGuard().check("How can I improve my fitness?", "How can I improve my fitnses?") is None
