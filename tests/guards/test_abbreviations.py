@@ -22,6 +22,9 @@ from nearhit.guards.text import expand_short_forms
         ("whats the max file size for an email attachment", "What is the maximum file size for an email attachment?"),
         ("how to add a bcc in outlook", "How to add a blind carbon copy in Outlook?"),
         ("is this laptop gud for gaming", "Is this laptop good for gaming?"),
+        ("how do i review a PR on my phone", "How do I review a pull request on my phone?"),
+        ("whats the hq address of the company", "What is the headquarters address of the company?"),
+        ("can i get a vpn on my work laptop", "Can I get a virtual private network on my work laptop?"),
     ],
 )
 def test_short_forms_pass(query: str, candidate: str) -> None:
