@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from nearhit.guards import DirectionGuard, EntityGuard, GuardSet, NegationGuard, NumberGuard
+from nearhit.guards.clauses import split_question
 from nearhit.guards.entities import _slipped
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import analyse
@@ -145,3 +146,10 @@ def test_a_long_word_mistyped_is_that_word(typed: str, meant: str, same: bool) -
 def test_the_entity_guard_reads_a_long_word_mistyped_as_that_word() -> None:
     assert EntityGuard().check("How can I improve my fitnses?", "How can I improve my fitness?") is None
     assert EntityGuard().check("How can I improve my fitness?", "How can I improve my fitnses?") is None
+
+
+def test_a_decimal_point_ends_no_sentence() -> None:
+    """ "Node 18.2" is one question with no backstory, so its number is compared in the question clause."""
+    assert split_question("What is new in Node 18.2?").backstory == ""
+    found = NumberGuard().signal("What is new in Node 18.2?", "What is coming in the next Node release?")
+    assert found is not None and found.strength >= NumberGuard.cut
