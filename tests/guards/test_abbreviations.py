@@ -60,3 +60,8 @@ def test_short_forms_are_spelt_out_for_the_embedder(text: str, expanded: str) ->
 @pytest.mark.parametrize("text", ["open db.json", "run ts-node", "the u.s. flag", "cd src/js/app", "v1.js"])
 def test_short_forms_inside_names_and_paths_stay(text: str) -> None:
     assert expand_short_forms(text) == text
+
+
+@pytest.mark.parametrize("prompt", ["Wat kost een abonnement?", "Os preços incluem IVA?", "Co robić po awarii?"])
+def test_words_of_other_languages_are_not_read_as_english_short_forms(prompt: str) -> None:
+    assert expand_short_forms(prompt) == prompt
