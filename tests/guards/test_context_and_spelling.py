@@ -37,7 +37,7 @@ def test_a_number_told_as_context_against_a_question_with_no_number_is_not_a_cha
     for query, candidate in ((told, plain), (plain, told)):
         found = NumberGuard().signal(query, candidate)
         assert found is not None and found.strength < NumberGuard.cut
-        assert "the other asks with no number" in found.reason
+        assert found.reason.endswith("(the other asks with no number) (in backstory only)")
 
 
 @pytest.mark.parametrize(

@@ -204,8 +204,8 @@ class NumberGuard(SignalGuard):
         strength = backstory_strength(clauses_q, clauses_c)
         context = strength <= BACKSTORY_ADDED and not (_AGE_RE.search(q.folded) or _AGE_RE.search(c.folded))
         if _no_slot(clauses_q, all_q, q, clauses_c, all_c, c):
-            reason += " (in one backstory; the other asks with no number)"
-            return self._signal(BACKSTORY_ADDED, reason, context=context)
+            reason += " (the other asks with no number)"
+            return self._signal(BACKSTORY_ADDED, reason + " (in backstory only)", context=context)
         return self._signal(strength, reason + " (in backstory only)", context=context)
 
 
