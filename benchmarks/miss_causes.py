@@ -9,6 +9,7 @@ label and learn from).
 
     python benchmarks/miss_causes.py                         # the five single-turn sets, ~1 minute
     python benchmarks/miss_causes.py --sets nearhit-v4 --show # and print each missed dev pair with its cause
+    python benchmarks/miss_causes.py --english               # English pairs only (no lang, or lang "en")
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ SETS = ("nearhit-v4", "nearhit-v3", "nearhit-v2", "nearhit", "questions")
 CAUSES = ("under 0.65", "0.65 to the band", "band, not quiet")
 
 
-def causes(name: str, embedder: LocalEmbedder, guards: GuardSet, threshold: float, show: bool) -> Counter[str]:
+def causes(
+    name: str, embedder: LocalEmbedder, guards: GuardSet, threshold: float, show: bool, english: bool
+) -> Counter[str]:
     pairs = evaluation.load(name, "dev")
+    if english:
+        pairs = [p for p in pairs if p.lang in (None, "en")]
     a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
     b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
     counts: Counter[str] = Counter()
@@ -62,13 +67,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default=",".join(SETS), help="comma list of single-turn sets (dev split)")
     parser.add_argument("--show", action="store_true", help="print each missed dev should-hit")
+    parser.add_argument("--english", action="store_true", help="English pairs only (no lang, or lang 'en')")
     args = parser.parse_args()
     settings = load_settings()
     guards = GuardSet.default(quiet_margin=settings.guards_quiet_margin)
     embedder = LocalEmbedder()
     rows = {
-        name: causes(name, embedder, guards, settings.similarity_threshold, args.show) for name in args.sets.split(",")
+        name: causes(name, embedder, guards, settings.similarity_threshold, args.show, args.english)
+        for name in args.sets.split(",")
     }
+    if len(rows) > 1:
+        rows["pooled"] = sum(rows.values(), Counter())
     vetoes = sorted({c for counts in rows.values() for c in counts if c.startswith("vetoed")})
     columns = ["served", *CAUSES, *vetoes, "let through at 0.65", "traps served", "traps let through at 0.65"]
     print("| dev split | " + " | ".join(columns) + " |")

@@ -22,6 +22,9 @@ from nearhit.guards.text import expand_short_forms
         ("whats the max file size for an email attachment", "What is the maximum file size for an email attachment?"),
         ("how to add a bcc in outlook", "How to add a blind carbon copy in Outlook?"),
         ("is this laptop gud for gaming", "Is this laptop good for gaming?"),
+        ("how do i review a PR on my phone", "How do I review a pull request on my phone?"),
+        ("whats the hq address of the company", "What is the headquarters address of the company?"),
+        ("can i get a vpn on my work laptop", "Can I get a virtual private network on my work laptop?"),
     ],
 )
 def test_short_forms_pass(query: str, candidate: str) -> None:
@@ -57,3 +60,8 @@ def test_short_forms_are_spelt_out_for_the_embedder(text: str, expanded: str) ->
 @pytest.mark.parametrize("text", ["open db.json", "run ts-node", "the u.s. flag", "cd src/js/app", "v1.js"])
 def test_short_forms_inside_names_and_paths_stay(text: str) -> None:
     assert expand_short_forms(text) == text
+
+
+@pytest.mark.parametrize("prompt", ["Wat kost een abonnement?", "Os preços incluem IVA?", "Co robić po awarii?"])
+def test_words_of_other_languages_are_not_read_as_english_short_forms(prompt: str) -> None:
+    assert expand_short_forms(prompt) == prompt

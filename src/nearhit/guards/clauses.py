@@ -30,7 +30,8 @@ __all__ = [
     "told_after",
 ]
 
-_SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
+# A full stop between digits ("Python 3.12", "2.5 kg") is a decimal point, not a sentence's end.
+_SENTENCE_RE = re.compile(r"(?:[^.!?;\n]|(?<=\d)\.(?=\d))+(?:[.!?;]+|\n|$)")
 _OPENERS = words("question_openers.txt")
 _CONDITIONS = words("conditions.txt")
 _SENTENCE_CONDITIONS = frozenset(groups("conditions.txt")[0])

@@ -187,9 +187,18 @@ def _passive(text: Text) -> bool:
 
 
 def _keeps_preposition(q: Text, c: Text, at_q: int, at_c: int) -> bool:
-    """Whether the word at ``at_q`` in ``q`` and ``at_c`` in ``c`` follows the same preposition in both."""
-    before_q, before_c = q.tokens[at_q - 1] if at_q else "", c.tokens[at_c - 1] if at_c else ""
+    """Whether the word at ``at_q`` in ``q`` and ``at_c`` in ``c`` follows the same preposition in both, an
+    article or possessive between them aside ("on a wheel" / "on the wheel": a phrase moved whole)."""
+    before_q, before_c = _preposition_before(q, at_q), _preposition_before(c, at_c)
     return before_q == before_c and before_q in prepositions_of(q)
+
+
+def _preposition_before(text: Text, at: int) -> str:
+    """The word before the noun phrase that starts at ``at``, past its determiners ("" at the start)."""
+    at -= 1
+    while at >= 0 and text.tokens[at] in _DETERMINERS:
+        at -= 1
+    return text.tokens[at] if at >= 0 else ""
 
 
 def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int]) -> bool:

@@ -103,6 +103,15 @@ def _condition_added(query: str, clauses_q: Clauses, candidate: str, clauses_c: 
     return bool(_conditions(query, clauses_q) - named_c or _conditions(candidate, clauses_c) - named_q)
 
 
+def _conditions_differ(query: str, candidate: str) -> bool:
+    """Whether one side names a condition ("vegan", "pregnant", "Windows") or a country the other does not,
+    anywhere: who asks, and where, may change the answer even when told as context."""
+    q, c = analyse(query), analyse(candidate)
+    named_q = {_CONDITIONS[s] for s in q.stems if s in _CONDITIONS}
+    named_c = {_CONDITIONS[s] for s in c.stems if s in _CONDITIONS}
+    return named_q != named_c or _countries(q) != _countries(c)
+
+
 def _qualified(text: str, clauses: Clauses, stems: list[str]) -> bool:
     """Whether any of these subject words sits in a sentence told after the question about the asker's
     situation ("What can I take for a headache? I'm pregnant."), and not in the question itself."""
@@ -140,6 +149,13 @@ def _same_root(word: str, others: Iterable[str]) -> bool:
         if shared >= _ROOT and shared >= _ROOT_SHARE * min(len(word), len(other)):
             return True
     return False
+
+
+def _written_as_one(text: Text, other: Text) -> set[str]:
+    """The parts of a name of ``text`` split by a hyphen or a space that ``other`` writes as one word
+    ("Wi-Fi" / "wifi", "Citi Bike" / "citibike"): one name, spelt two ways."""
+    words = set(other.tokens)
+    return {part for one, parts in joined(text).items() if one in words for part in parts}
 
 
 def _split_as_one(text: Text, other: Text) -> set[str]:
@@ -230,6 +246,43 @@ def _stop_word_typed(word: str, text: Text, other: Text) -> bool:
             if _neighbour(text.tokens, at, 1) == _neighbour(other.tokens, there, 1) is not None:
                 return True
     return False
+
+
+_ENGLISH = words("english_vocabulary.txt")
+_SLIP_LENGTH = 6  # letters of the longer word at least: "trial" / "trail", "angle" / "angel" stay two words
+
+
+def _slipped(word: str, text: Text, other: Text) -> bool:
+    """A word typed with two neighbouring letters swapped past its first ("buisness") or one letter
+    doubled or undoubled ("twicee", "adress"), whose stem the typo check cannot match (the stems of the two
+    spellings differ more than the words): compared as typed, a long word only, one of the two no English
+    word ("braking" / "barking" are two). Another letter added ("drive" / "driver") makes another word."""
+    for token, token_stem in zip(text.tokens, text.stems, strict=True):
+        if token_stem != word or not token.isalpha():
+            continue
+        for intended in other.tokens:
+            if (token in _ENGLISH and intended in _ENGLISH) or not intended.isalpha():
+                continue
+            long_enough = max(len(token), len(intended)) >= _SLIP_LENGTH
+            if long_enough and (
+                _doubled(token, intended) or _doubled(intended, token) or _swapped_inside(token, intended)
+            ):
+                return True
+    return False
+
+
+def _doubled(longer: str, shorter: str) -> bool:
+    """``longer`` is ``shorter`` with one of its letters written twice."""
+    if len(longer) != len(shorter) + 1:
+        return False
+    return any(
+        longer[at] == longer[at - 1] and longer[:at] + longer[at + 1 :] == shorter for at in range(1, len(longer))
+    )
+
+
+def _swapped_inside(word: str, other: str) -> bool:
+    """The same letters with two neighbours after the first exchanged ("buisness" / "business")."""
+    return word[:1] == other[:1] and _mistyped(word[1:], other[1:]) and len(word) == len(other)
 
 
 def _neighbour(tokens: Sequence[str], at: int, step: int) -> str | None:
@@ -346,6 +399,7 @@ class EntityGuard(SignalGuard):
         entities_q, entities_c = _names(q, detect(query)), _names(c, detect(candidate))
         names_q = {e for e in entities_q - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}
         names_c = {e for e in entities_c - spelt if e not in spelt_in_q and not _named_in(e, q, words_q)}
+        names_q, names_c = names_q - _written_as_one(q, c), names_c - _written_as_one(c, q)
         if (names_q and (names_c or not entities_c)) or (names_c and not entities_q):
             reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
@@ -359,6 +413,8 @@ class EntityGuard(SignalGuard):
         # reads as "get"), is that word.
         only_q = [w for w in only_q if not typo_of(w, c.stems) and w not in _split_as_one(q, c)]
         only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
+        only_q = [w for w in only_q if not _slipped(w, q, c)]
+        only_c = [w for w in only_c if not _slipped(w, c, q)]
         compounds_q, parts_in_c = _compounds(q, c)
         compounds_c, parts_in_q = _compounds(c, q)
         only_q = [w for w in only_q if not _reworded(w, q, c, content_c.values(), compounds_q | parts_in_q)]
@@ -387,4 +443,6 @@ class EntityGuard(SignalGuard):
             return self._signal(max(strength, QUALIFIED), reason + " (told after the question)")
         # Subject words only a backstory has are context, unless both sides tell one (a changed slot).
         weak = BACKSTORY_RELEVANT if clauses_q.backstory and clauses_c.backstory else BACKSTORY_ADDED
-        return self._signal(min(strength, weak), reason + " (in backstory only)")
+        strength = min(strength, weak)
+        context = strength <= BACKSTORY_ADDED and not _conditions_differ(query, candidate)
+        return self._signal(strength, reason + " (in backstory only)", context=context)

@@ -69,10 +69,12 @@ class GuardSet:
         """Whether no guard sees even half of a difference that would veto: the texts differ in wording only,
         as far as the rules can read. Such a candidate is served down to ``quiet_margin`` below the threshold
         (most missed paraphrases sit just under it; a look-alike there nearly always trips a guard)."""
-        return all(
-            found is None or found.strength < QUIET_SHARE * guard.cut
-            for guard, found in zip(self.guards, self.deciding_signals(query, candidate), strict=False)
-        )
+        signals = [(g, found) for g, found in zip(self.guards, self.deciding_signals(query, candidate), strict=False)]
+        if any(found is not None and found.context for _, found in signals):
+            # Context one side tells around its question: quiet only if nothing else differs at all (a
+            # backstory dilutes the other guards' evidence, so their weak signals are not trusted).
+            return all(found is None or found.context for _, found in signals)
+        return all(found is None or found.strength < QUIET_SHARE * g.cut for g, found in signals)
 
     def _deciding_signals(self, query: str, candidate: str) -> tuple[GuardSignal | None, ...]:
         """Each guard's signal in order, up to the first that vetoes at any similarity: the guards after it

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from nearhit.guards.clauses import backstory_strength, split_question
+from nearhit.guards.clauses import BACKSTORY_ADDED, backstory_strength, split_question
 from nearhit.guards.languages import negators_of, opposites_of
-from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS
+from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS, groups
 from nearhit.guards.text import Text, analyse, joined
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -52,12 +52,45 @@ def _bare_negations(text: Text) -> int:
     return sum(t in BARE_NEGATIONS for t in text.tokens) + split
 
 
+_PREVENTING, _LOSING, _KEEPING = (frozenset(group) for group in groups("implied_negations.txt"))
+_PREVENTED_WITHIN = 8  # words from "keeps" to "from falling" ("what keeps a satellite in orbit from falling")
+_OBJECT_WITHIN = 3  # words from "stop" to a gerund with no "from" ("stop my puppy biting")
+
+
+def _prevented(text: Text) -> int:
+    """Negations said by a prevention verb and a gerund: "stop my puppy (from) biting" says "not bite"
+    (the verb's own object first: "stop biting" is a habit given up, read by the words)."""
+    found = 0
+    for at, token in enumerate(text.tokens):
+        if token not in _PREVENTING:
+            continue
+        after = text.tokens[at + 1 : at + 1 + _PREVENTED_WITHIN]
+        framed = any(w == "from" and n + 1 < len(after) and after[n + 1].endswith("ing") for n, w in enumerate(after))
+        # "keep the engine running" goes on: only "keep ... from" prevents.
+        bare = token not in _KEEPING and any(w.endswith("ing") and len(w) > 4 for w in after[1 : _OBJECT_WITHIN + 1])
+        found += framed or bare
+    return found
+
+
+def _kept(more: Text, fewer: Text) -> int:
+    """Negated verbs of loss ("without losing", "not wiping") that the other side says as keeping ("keep")."""
+    if not set(fewer.tokens) & _KEEPING:
+        return 0
+    negators = negators_of(more)
+    return sum(
+        word in negators and following in _LOSING for word, following in zip(more.tokens, more.tokens[1:], strict=False)
+    )
+
+
 def _same_polarity(neg_q: int, neg_c: int, q: Text, c: Text) -> bool:
-    """Equal counts, or the side with fewer negators makes up the gap with bare contractions exactly."""
+    """Equal counts, or the gap made up exactly on one side: by bare contractions ("didnt") or a prevention
+    verb ("stop it biting" / "so it does not bite") on the side with fewer negators, or by negated verbs of
+    loss on the side with more ("without losing the edits" / "but keep the edits")."""
     if neg_q == neg_c:
         return True
-    fewer, more = (q, neg_c) if neg_q < neg_c else (c, neg_q)
-    return min(neg_q, neg_c) + _bare_negations(fewer) == more
+    fewer, more = (q, c) if neg_q < neg_c else (c, q)
+    gap = abs(neg_q - neg_c)
+    return gap in (_bare_negations(fewer), _prevented(fewer), _kept(more, fewer))
 
 
 def _polarity_difference(q: Text, c: Text) -> str | None:
@@ -105,4 +138,5 @@ class NegationGuard(SignalGuard):
         asked = _polarity_difference(analyse(clauses_q.question), analyse(clauses_c.question))
         if asked is not None:
             return self._signal(1.0, asked)
-        return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+        strength = backstory_strength(clauses_q, clauses_c)
+        return self._signal(strength, reason + " (in backstory only)", context=strength <= BACKSTORY_ADDED)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nearhit.guards.clauses import Clauses, backstory_strength, split_question
+from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_TABLES, NUMBER_WORDS
 from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.units import UNITS, unit_mentions
@@ -201,7 +201,32 @@ class NumberGuard(SignalGuard):
         clauses_q, clauses_c = split_question(query), split_question(candidate)
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
             return self._signal(1.0, reason)
-        return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+        strength = backstory_strength(clauses_q, clauses_c)
+        context = strength <= BACKSTORY_ADDED and not (_AGE_RE.search(q.folded) or _AGE_RE.search(c.folded))
+        if _no_slot(clauses_q, all_q, q, clauses_c, all_c, c):
+            reason += " (the other asks with no number)"
+            return self._signal(BACKSTORY_ADDED, reason + " (in backstory only)", context=context)
+        return self._signal(strength, reason + " (in backstory only)", context=context)
+
+
+def _no_slot(
+    clauses_q: Clauses, all_q: list[Quantity], q: Text, clauses_c: Clauses, all_c: list[Quantity], c: Text
+) -> bool:
+    """Only one side tells a backstory, and the other side names no number and no date at all: a day, a
+    count or a duration told as context ("Got my tattoo two hours ago. How long ...") fills no slot of the
+    other question, so it is context, however much of the backstory restates the subject. Not an age ("I'm
+    17", "my son is 4", "a 6-month-old"): what a person may do or take often turns on it."""
+    if bool(clauses_q.backstory) == bool(clauses_c.backstory):
+        return False
+    (plain_quantities, plain), teller = ((all_c, c), q) if clauses_q.backstory else ((all_q, q), c)
+    return not plain_quantities and not dates_of(plain) and _AGE_RE.search(teller.folded) is None
+
+
+_AGE_RE = re.compile(
+    r"\b(?:aged?|am|is|i'm|he's|she's|turned|turning)\s+(?:\d+|"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    + r")\b|\b[\w-]+[- ](?:years?|months?|weeks?|days?)[- ]old\b"
+)
 
 
 def _different_units(q: Text, c: Text) -> str | None:

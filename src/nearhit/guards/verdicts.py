@@ -35,6 +35,9 @@ class GuardSignal:
     reason: str
     min_similarity: float | None = None
     """When set, the signal vetoes only a candidate less similar than this."""
+    context: bool = False
+    """The difference lies only in context one side tells around its question (a backstory the other
+    question does not need): weak evidence, which leaves the pair quiet (:meth:`GuardSet.quiet`)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.strength <= 1.0:
@@ -75,5 +78,5 @@ class SignalGuard:
         found = self.signal(query, candidate)
         return found.verdict() if found is not None and found.vetoes(self.cut, None) else None
 
-    def _signal(self, strength: float, reason: str) -> GuardSignal:
-        return GuardSignal(self.name, max(0.0, min(1.0, strength)), reason)
+    def _signal(self, strength: float, reason: str, *, context: bool = False) -> GuardSignal:
+        return GuardSignal(self.name, max(0.0, min(1.0, strength)), reason, context=context)

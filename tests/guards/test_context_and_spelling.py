@@ -1,0 +1,155 @@
+"""Paraphrases the guards read as look-alikes, fixed by their structure: a number or a "can't" told only as
+context, a name written as one word or two, a negation said by a verb ("stop it biting", "without losing"),
+a phrase moved with its preposition, a long word mistyped. Each rule passes a rewording and still rejects
+the look-alike beside it. Invented pairs, in other words than the evaluation pairs that showed the cause."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.guards import DirectionGuard, EntityGuard, GuardSet, NegationGuard, NumberGuard
+from nearhit.guards.clauses import split_question
+from nearhit.guards.entities import _slipped
+from nearhit.guards.stemming import stem
+from nearhit.guards.text import analyse
+
+
+@pytest.mark.parametrize(
+    ("told", "plain"),
+    [
+        (
+            "We moved into the flat on Thursday and the radiators are cold at the top. How do I bleed a radiator?",
+            "How do I bleed a radiator?",
+        ),
+        (
+            "I've been learning the guitar for six months and my fingertips still hurt. How do I build calluses?",
+            "How do I build guitar calluses?",
+        ),
+        (
+            "My sister got married last June and I never sent a card. What should I write in a belated wedding card?",
+            "What should I write in a late wedding card?",
+        ),
+    ],
+)
+def test_a_number_told_as_context_against_a_question_with_no_number_is_not_a_changed_slot(
+    told: str, plain: str
+) -> None:
+    for query, candidate in ((told, plain), (plain, told)):
+        found = NumberGuard().signal(query, candidate)
+        assert found is not None and found.strength < NumberGuard.cut
+        assert found.reason.endswith("(the other asks with no number) (in backstory only)")
+
+
+@pytest.mark.parametrize(
+    ("told", "plain"),
+    [
+        # Both sides tell a number: a value changed in shared context.
+        ("I've had a sore throat for 3 weeks. Should I see a GP?", "I've had a sore throat for 2 days. Should I go?"),
+    ],
+)
+def test_a_number_in_a_slot_of_both_sides_still_counts(told: str, plain: str) -> None:
+    found = NumberGuard().signal(told, plain)
+    assert found is not None and found.strength >= NumberGuard.cut
+
+
+def test_an_age_told_as_context_is_still_a_condition() -> None:
+    """Not a vetoing signal (the backstory shares no word with the other question), but never context."""
+    told, plain = "My son is four and he has a cold. Which cough syrup is safe?", "Which cough syrup is safe?"
+    found = NumberGuard().signal(told, plain)
+    assert found is not None and not found.context
+    assert not GuardSet.default().quiet(
+        "I'm 17 and I just got my first job. Can I open a savings account?", "Can I open a savings account?"
+    )
+
+
+def test_context_only_one_side_tells_leaves_the_pair_quiet_unless_it_names_a_condition_or_a_country() -> None:
+    guards = GuardSet.default()
+    story = "We bought the sofa three weeks ago and the cat clawed it. How do I repair scratches on a leather sofa?"
+    assert guards.quiet(story, "How do I repair scratches on a leather sofa?")
+    assert not guards.quiet("I'm vegan. What should I eat before a long run?", "What should I eat before a long run?")
+    assert not guards.quiet("I live in Canada. Do I need a visa for Japan?", "Do I need a visa for Japan?")
+    # A look-alike still trips a guard in its question clause.
+    assert not guards.quiet(story, "How do I repair scratches on a wooden table?")
+
+
+@pytest.mark.parametrize(
+    ("split", "one"),
+    [
+        ("How do I pair my headphones over Blue-Tooth?", "how do i pair my headphones over bluetooth"),
+        ("Can I take a Santander Cycle on the Tube?", "can i take a santandercycle on the tube"),
+        ("How do I reset my X-Box controller?", "how do i reset my xbox controller"),
+    ],
+)
+def test_a_name_split_by_a_hyphen_or_a_space_is_the_word_written_as_one(split: str, one: str) -> None:
+    assert EntityGuard().check(split, one) is None
+    assert EntityGuard().check(one, split) is None
+
+
+def test_a_name_written_as_one_word_is_still_not_another_name() -> None:
+    assert EntityGuard().check("How do I reset my X-Box controller?", "how do i reset my playstation controller")
+
+
+@pytest.mark.parametrize(
+    ("verb", "written"),
+    [
+        ("How do I stop my cat scratching the sofa?", "How do I get my cat to not scratch the sofa?"),
+        ("What prevents ice from sinking in water?", "Why doesn't ice sink in water?"),
+        ("Can I wipe my laptop but keep my documents?", "Can I wipe my laptop without losing my documents?"),
+        ("How do I repaint a door but keep the hinges?", "How do I repaint a door without removing the hinges?"),
+    ],
+)
+def test_a_negation_said_by_a_verb_matches_one_written_out(verb: str, written: str) -> None:
+    assert NegationGuard().check(verb, written) is None
+    assert NegationGuard().check(written, verb) is None
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Can I wipe my laptop and lose my documents?", "Can I wipe my laptop without losing my documents?"),
+        ("How do I get my cat to scratch the post?", "How do I get my cat to not scratch the post?"),
+        ("How do I keep my laptop running with the lid shut?", "Why is my laptop not running with the lid shut?"),
+    ],
+)
+def test_a_negation_the_verb_does_not_say_still_differs(one: str, other: str) -> None:
+    assert NegationGuard().check(one, other) is not None
+
+
+def test_a_phrase_moved_with_its_preposition_keeps_its_role_past_an_article() -> None:
+    assert (
+        DirectionGuard().check(
+            "In a pinch, how do I sharpen a knife with a mug?", "With a mug, how do I sharpen a knife in a pinch?"
+        )
+        is None
+    )
+    assert DirectionGuard().check(
+        "How do I move money from my savings account to my current account?",
+        "How do I move money from my current account to my savings account?",
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "same"),
+    [
+        ("recieving", "receiving", True),  # two inner letters swapped
+        ("calenderr", "calender", True),  # a letter doubled
+        ("adress", "address", True),  # a letter undoubled
+        ("braking", "barking", False),  # two English words
+        ("lender", "slender", False),  # a letter added, not doubled
+        ("trial", "trail", False),  # too short to tell
+    ],
+)
+def test_a_long_word_mistyped_is_that_word(typed: str, meant: str, same: bool) -> None:
+    assert _slipped(stem(typed), analyse(typed), analyse(meant)) is same
+
+
+def test_the_entity_guard_reads_a_long_word_mistyped_as_that_word() -> None:
+    assert EntityGuard().check("How can I improve my fitnses?", "How can I improve my fitness?") is None
+    assert EntityGuard().check("How can I improve my fitness?", "How can I improve my fitnses?") is None
+
+
+def test_a_decimal_point_ends_no_sentence() -> None:
+    """ "Node 18.2" is one question with no backstory, so its number is compared in the question clause."""
+    assert split_question("What is new in Node 18.2?").backstory == ""
+    found = NumberGuard().signal("What is new in Node 18.2?", "What is coming in the next Node release?")
+    assert found is not None and found.strength >= NumberGuard.cut
