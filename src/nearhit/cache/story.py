@@ -149,7 +149,7 @@ def _exchanged_facts(mine: str, theirs: str) -> str | None:
 
 
 def _shared_start(a: Sequence[str], b: Sequence[str]) -> int:
-    return next((n for n, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _text(turns: Sequence[Turn]) -> str:
