@@ -52,3 +52,10 @@ async def test_a_retold_history_is_served_through_the_cache(cache: SemanticCache
     result = await cache.lookup(ask(cache, FAN_RETOLD, "How do I make it quieter?"))
     assert result.hit and result.answer is not None and result.answer.response == "lower the video resolution"
     assert result.context is not None and RETOLD_FLOOR <= float(str(result.context["similarity"])) < CONTEXT_THRESHOLD
+
+
+def test_a_turn_with_words_added_is_no_history_retold() -> None:
+    """A clause added inside a turn (a condition no word list names) is left to the checks above the threshold."""
+    added: Turns = [("user", FAN[0][1].replace("calls.", "calls from my garden shed in winter.")), FAN[1]]
+    assert not retold(Context(tuple(added)), Context(tuple(FAN)))
+    assert differs("How do I quiet it?", Context(tuple(added)), Context(tuple(FAN)), BAND) is not None

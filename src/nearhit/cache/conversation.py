@@ -286,7 +286,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
 def retold(query: Context, cached: Context) -> bool:
     """Whether two contexts are one history told again in other words: the same turns in the same roles (a turn
     added is a new request, a topic shift, or chatter, which the embedding and the checks after it judge), and no
-    user turn that is its counterpart with a detail swapped in the same frame (:func:`story.framed_swap`, "my
+    user turn that is its counterpart with words added (:func:`_added_to`) or with a detail swapped in the same frame (:func:`story.framed_swap`, "my
     bike has hydraulic disc brakes" / "my bike has rim brakes") or with a span of its words exchanged
     (:func:`story.changed_detail`)."""
     if not _same_shape(query, cached):
@@ -294,8 +294,20 @@ def retold(query: Context, cached: Context) -> bool:
     pairs = [
         (mine, theirs) for (role, mine), (_, theirs) in zip(query.turns, cached.turns, strict=True) if role == "user"
     ]
-    swapped = (story.framed_swap(mine, theirs) or story.changed_detail(mine, theirs) for mine, theirs in pairs)
-    return not any(swapped)
+    changed = (
+        _added_to(mine, theirs) or story.framed_swap(mine, theirs) or story.changed_detail(mine, theirs)
+        for mine, theirs in pairs
+    )
+    return not any(changed)
+
+
+def _added_to(mine: str, theirs: str) -> bool:
+    """Whether one user turn is the other with words added (the shorter's words, nearly all, found in order in
+    the longer's): a sentence or a clause added ("I only have a debit card"), which the checks above the
+    threshold judge; a turn told again shares few words in order."""
+    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    shared = sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    return a != b and shared >= CONTAINED * min(len(a), len(b))
 
 
 def told_as_one(context: Context, question: str) -> str:
