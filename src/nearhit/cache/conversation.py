@@ -285,10 +285,10 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
 
 def retold(query: Context, cached: Context) -> bool:
     """Whether two contexts are one history told again in other words: the same turns in the same roles (a turn
-    added is a new request, a topic shift, or chatter, which the embedding and the checks after it judge), and no
-    user turn that is its counterpart with words added (:func:`_added_to`) or with a detail swapped in the same frame (:func:`story.framed_swap`, "my
-    bike has hydraulic disc brakes" / "my bike has rim brakes") or with a span of its words exchanged
-    (:func:`story.changed_detail`)."""
+    added is a new request, a topic shift, or chatter, which the embedding and the checks after it judge), and
+    no user turn that is its counterpart with words added (:func:`_added_to`), with a detail swapped in the
+    same frame (:func:`story.framed_swap`, "my bike has hydraulic disc brakes" / "my bike has rim brakes") or
+    with a span of its words exchanged (:func:`story.changed_detail`)."""
     if not _same_shape(query, cached):
         return False
     pairs = [
