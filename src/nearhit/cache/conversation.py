@@ -50,7 +50,7 @@ RETOLD_FLOOR = 0.72
 """The least cosine similarity of two contexts told in the same turns (the same roles, in order) for them to be the
 same story reworded (:func:`retold`), under ``CONTEXT_THRESHOLD``: the same history in other words ("I had a tooth
 pulled" / "My dentist extracted one of my molars") reads less alike than the same words do. Chosen on the six
-conversation sets' dev splits by a rule stated before the sweep (the lowest value at which no set's traps rise)."""
+conversation sets' dev splits: the highest value of the recall plateau with no set's traps rising."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
 ONE_QUESTION_THRESHOLD = 0.88
