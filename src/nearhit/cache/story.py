@@ -90,6 +90,20 @@ def one_slot(mine: str, theirs: str) -> str | None:
     return f"{' '.join(a[i1:i2])!r} vs {' '.join(b[j1:j2])!r} in the same words"
 
 
+def framed_swap(mine: str, theirs: str) -> str | None:
+    """The middle two texts exchange between the words they begin and end with alike (at least ``FRAME`` of them
+    in all), or None: "I'm flying my drone at a public beach in Florida." / "... near the stadium during a
+    football game in Florida." is one sentence with its place swapped, though a word of the swapped spans ("a")
+    is alike, which :func:`one_slot` reads as two changes."""
+    a, b = analyse(mine).tokens, analyse(theirs).tokens
+    start = _shared_start(a, b)
+    end = _shared_start(a[start:][::-1], b[start:][::-1])
+    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    if start + end < FRAME or not (_has_content(middle_a) and _has_content(middle_b)):
+        return None
+    return f"{' '.join(middle_a)!r} vs {' '.join(middle_b)!r} in the same words"
+
+
 def same_story(mine: Sequence[Turn], theirs: Sequence[Turn]) -> bool:
     """Whether two histories are one story: near-identical words overall, or the user's turns of one side
     (nearly) all found, in order, in the other's (a sentence added)."""
@@ -132,6 +146,10 @@ def _exchanged_facts(mine: str, theirs: str) -> str | None:
     if names_a and names_b:
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
+
+
+def _shared_start(a: Sequence[str], b: Sequence[str]) -> int:
+    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _text(turns: Sequence[Turn]) -> str:
