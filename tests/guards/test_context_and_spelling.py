@@ -52,6 +52,26 @@ def test_a_number_in_a_slot_of_both_sides_still_counts(told: str, plain: str) ->
     assert found is not None and found.strength >= NumberGuard.cut
 
 
+@pytest.mark.parametrize(
+    ("told", "plain"),
+    [
+        (
+            "The garage quoted me 380 euros on Monday. How much should a clutch replacement cost?",
+            "How much should a clutch replacement cost?",
+        ),
+        ("It's the 12-seat minibus, fine. When is the rental due back?", "When is the rental due back?"),
+        ("Ok so it's the 45 minute class. How long is the yoga session?", "How long is the yoga session?"),
+    ],
+)
+def test_a_number_told_beside_a_question_asking_an_amount_is_never_context(told: str, plain: str) -> None:
+    """The number may be the very amount asked ("it's the £17.99 plan; how much is it?"): never context, so
+    the quiet band does not serve the pair."""
+    for query, candidate in ((told, plain), (plain, told)):
+        found = NumberGuard().signal(query, candidate)
+        assert found is not None and not found.context, found
+    assert not GuardSet.default().quiet(told, plain)
+
+
 def test_an_age_told_as_context_is_still_a_condition() -> None:
     """Not a vetoing signal (the backstory shares no word with the other question), but never context."""
     told, plain = "My son is four and he has a cold. Which cough syrup is safe?", "Which cough syrup is safe?"

@@ -202,7 +202,11 @@ class NumberGuard(SignalGuard):
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
             return self._signal(1.0, reason)
         strength = backstory_strength(clauses_q, clauses_c)
-        context = strength <= BACKSTORY_ADDED and not (_AGE_RE.search(q.folded) or _AGE_RE.search(c.folded))
+        context = (
+            strength <= BACKSTORY_ADDED
+            and not (_AGE_RE.search(q.folded) or _AGE_RE.search(c.folded))
+            and not (_asks_amount(clauses_q) or _asks_amount(clauses_c))
+        )
         if _no_slot(clauses_q, all_q, q, clauses_c, all_c, c):
             reason += " (the other asks with no number)"
             return self._signal(BACKSTORY_ADDED, reason + " (in backstory only)", context=context)
@@ -222,6 +226,16 @@ def _no_slot(
     return not plain_quantities and not dates_of(plain) and _AGE_RE.search(teller.folded) is None
 
 
+def _asks_amount(clauses: Clauses) -> bool:
+    """Whether the question clause asks for an amount, a time or a price: a number told beside it may be that
+    very amount ("Actually it's the £17.99 plan; how much does it cost?"), so it is no mere context."""
+    return _AMOUNT_QUESTION_RE.search(clauses.question.casefold()) is not None
+
+
+_AMOUNT_QUESTION_RE = re.compile(
+    r"\bhow (?:much|many|long|far|old|often|big|high|low|soon|late|early)\b|\bwhen\b|\bwhat time\b"
+    r"|\b(?:price|prices|cost|costs|fee|fees|charge|charges|rate|rates)\b"
+)
 _AGE_RE = re.compile(
     r"\b(?:aged?|am|is|i'm|he's|she's|turned|turning)\s+(?:\d+|"
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
