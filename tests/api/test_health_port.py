@@ -204,6 +204,9 @@ def test_with_two_workers_one_serves_the_health_port(tmp_path: Path) -> None:
     with server_process(env, tmp_path, extra_args=("--workers", "2")):
         _eventually(lambda: _answers(f"http://127.0.0.1:{port}/health"), timeout=30)
         assert httpx.get(f"http://127.0.0.1:{port}/health").json()["status"] == "ok"
+        # both workers up before the server stops: a slow second one would find the port freed by the shutdown
+        started = "Application startup complete."
+        _eventually(lambda: (tmp_path / "server.log").read_text().count(started) == 2, timeout=60)
     log = (tmp_path / "server.log").read_text()
     assert log.count("health port: /health and /live on") == 1, log[-3000:]
     assert "is taken (another worker serves it)" in log

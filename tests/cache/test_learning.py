@@ -167,9 +167,9 @@ async def test_clearing_everything_clears_the_labels(cache: SemanticCache) -> No
 async def test_under_a_bound_a_vetoed_candidate_is_labelled_and_a_right_label_serves_it_over_the_veto(
     cache: SemanticCache,
 ) -> None:
-    stored = "How do I uninstall a game but keep my saves?"
-    await cache.store(stored, "Untick 'delete saves'.", SCOPE)
-    asked = "How can I remove a game without wiping my save files?"  # the negation guard reads "without"
+    stored = "How do I update the app while keeping my settings?"
+    await cache.store(stored, "Untick 'reset settings'.", SCOPE)
+    asked = "How do I update the app without resetting my settings?"  # the negation guard reads "without"
     cache.guards = GuardSet.default()
     static = await cache.lookup(asked, SCOPE)
     assert static.rejected_by == "negation" and static.similarity is not None and static.similarity >= 0.65
@@ -180,7 +180,7 @@ async def test_under_a_bound_a_vetoed_candidate_is_labelled_and_a_right_label_se
     assert first.probe is not None and first.probe.vetoed and not first.probe.exploration
     assert first.embedding is not None
     # the answer the miss got anyway agrees with the cached one: kept with the entry, not in the index's histogram
-    assert await learner.label_by_answers(first.probe, first.embedding, "Untick 'delete saves'.")
+    assert await learner.label_by_answers(first.probe, first.embedding, "Untick 'reset settings'.")
     _, evidence = await learner.feedback.state([], histogram=True)
     assert evidence is not None and evidence.total == 0
     second = await learner.lookup(asked, SCOPE)

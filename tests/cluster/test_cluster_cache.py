@@ -215,3 +215,28 @@ async def test_a_new_tenants_first_requests_at_once_create_its_index_once(cluste
     stored = await asyncio.gather(*(cluster_cache.store(f"question {i}", "answer", scope) for i in range(10)))
     assert len(set(stored)) == 10
     assert (await cluster_cache.stats()).entries == 10
+
+
+async def test_a_connection_closed_under_a_cluster_read_is_retried(
+    cluster_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """redis-py lets a transport's own error through when another task closed the connection mid-write (seen
+    while another shard failed over): the read is tried once more; any other AttributeError is a bug, raised."""
+    from nearhit.cache import client
+
+    key = f"{{{uuid.uuid4().hex}}}:k"
+    await cluster_cache.redis.set(key, b"kept")
+    real = client._cluster_reads
+    failures = [AttributeError("'NoneType' object has no attribute 'writelines'")]
+
+    async def closed_once(redis: object, commands: object) -> object:
+        if failures:
+            raise failures.pop()
+        return await real(redis, commands)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "_cluster_reads", closed_once)
+    assert await client.reads(cluster_cache.redis, [("GET", key)]) == [b"kept"]
+    assert not failures
+    failures.append(AttributeError("'Scope' object has no attribute 'tenant_id'"))
+    with pytest.raises(AttributeError, match="Scope"):
+        await client.reads(cluster_cache.redis, [("GET", key)])

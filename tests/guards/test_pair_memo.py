@@ -8,15 +8,20 @@ import pytest
 
 from nearhit.evaluation.dataset import BUILTIN, load
 from nearhit.guards import GuardSet, GuardVerdict
+from nearhit.guards.verdicts import GuardSignal
 
 SIMILARITIES = (None, 0.5, 0.76, 0.9, 0.97, 0.979, 0.98, 0.99, 1.0)
 
 
-def afresh(guards: GuardSet, query: str, candidate: str, similarity: float | None) -> GuardVerdict | None:
-    """The set's verdict as it was computed before the memo: every guard asked in order, nothing kept."""
-    for guard in guards.guards:
-        found = guard.signal(query, candidate)
-        if found is not None and found.vetoes(guard.cut, similarity):
+def afresh(guards: GuardSet, query: str, candidate: str) -> list[tuple[float, GuardSignal | None]]:
+    """Every guard's signal computed afresh, nothing kept: the verdict before the memo, at any similarity, is
+    the first of these that vetoes there (:func:`verdict_at`)."""
+    return [(guard.cut, guard.signal(query, candidate)) for guard in guards.guards]
+
+
+def verdict_at(signals: list[tuple[float, GuardSignal | None]], similarity: float | None) -> GuardVerdict | None:
+    for cut, found in signals:
+        if found is not None and found.vetoes(cut, similarity):
             return found.verdict()
     return None
 
@@ -33,8 +38,9 @@ def test_memoised_verdicts_equal_fresh_ones_on_every_bundled_pair() -> None:
     assert len(pairs) > 2000
     for attempt in ("cold", "warm"):  # a fresh set: the first pass fills the memo, the second reads it
         for query, candidate in pairs:
+            signals = afresh(guards, query, candidate)
             for similarity in SIMILARITIES:
-                expected = afresh(guards, query, candidate, similarity)
+                expected = verdict_at(signals, similarity)
                 assert guards.first_rejection(query, candidate, similarity) == expected, (attempt, query, candidate)
 
 

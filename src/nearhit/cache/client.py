@@ -37,7 +37,9 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
     if isinstance(redis, RedisCluster):
         try:
             return await _cluster_reads(redis, commands)
-        except (RedisConnectionError, RedisTimeoutError) as exc:
+        except (RedisConnectionError, RedisTimeoutError, AttributeError, TypeError) as exc:
+            if isinstance(exc, AttributeError | TypeError) and not _closed_under_it(exc):
+                raise
             # As in on_index: another shard's failover may drop this shard's connections while the client
             # re-reads the layout, and a pipeline re-reads it through the default node (``COMMAND``), the first
             # primary it knows, which may be the dead one until the failover ends (redis-py moves a failed node
@@ -57,6 +59,13 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
         )
     finally:
         await pool.release(connection)
+
+
+def _closed_under_it(exc: AttributeError | TypeError) -> bool:
+    """A connection closed by another task while this one wrote on it: redis-py lets the transport's own error
+    through ("'NoneType' object has no attribute 'writelines'") instead of a ConnectionError (redis-py issue
+    4287), seen on a cluster whose other shard fails over. It is a dropped connection, retried as one."""
+    return "'NoneType' object" in str(exc)
 
 
 def _names_node(exc: Exception, name: str) -> bool:
