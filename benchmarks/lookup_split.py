@@ -12,23 +12,30 @@ an embedding.
     python benchmarks/lookup_split.py                 # 10,000 entries (~1 minute)
     python benchmarks/lookup_split.py --size 2000 --guards off
     python benchmarks/lookup_split.py --ab near_cache_entries=0   # a second cache with one setting changed
+    python benchmarks/lookup_split.py --size 2000 --breakdown     # and the time beyond the embedding, part by part
+    python benchmarks/lookup_split.py --size 2000 --prepare-ab    # the guards' analysis during the KNN, on and off
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
+import inspect
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from fow_cache.data import load_questions
 
 from nearhit import redis_server
-from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import Scope, SemanticCache, semantic_cache
 from nearhit.cache import index as idx
 from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
@@ -58,6 +65,17 @@ async def main() -> None:
         metavar="SETTING=VALUE",
         help="only: a second cache on the same index with this setting changed, lookups paired with the first's",
     )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also: the lookup's time beyond the embedding part by part (timers around the calls it makes)",
+    )
+    parser.add_argument(
+        "--prepare-ab",
+        action="store_true",
+        help="only: paraphrases looked up in turn by the cache as is and by one whose guards do not analyse the "
+        "prompt while Redis runs the KNN",
+    )
     args = parser.parse_args()
     embedder = LocalEmbedder()
     pairs = [p for p in load_questions() if p["same_answer"]]
@@ -77,6 +95,14 @@ async def main() -> None:
                 )
             for pair in pairs:
                 await cache.store(pair["a"], f"answer to: {pair['a']}", SCOPE)
+            if args.prepare_ab:
+                other = await bootstrap.open_cache(settings, embedder)
+                if other.guards is not None:
+                    other.guards.prepare = lambda text: None  # type: ignore[method-assign]
+                await alternating_caches(cache, other, embedder, pairs, args.rounds)
+                await other.close()
+                await cache.close()
+                return
             if args.ab:
                 name, _, value = args.ab.partition("=")
                 changed = load_settings(**common, similarity_threshold=THRESHOLD, **{name: value})
@@ -90,15 +116,21 @@ async def main() -> None:
             lookup: list[float] = []
             diffs: list[float] = []
             stages: dict[str, list[float]] = {}
+            breakdown = Breakdown(cache) if args.breakdown else None
+            redis_before = await command_stats(cache)
             for _ in range(args.rounds):
                 for n, pair in enumerate(pairs):
                     text = normalise(pair["b"])
+                    await cache.background.drain()  # the last lookup's write lands before this one starts
                     await cache.redis.delete(cache.embeddings.key_for(text, cache.spec.keys))
                     timed: dict[str, float] = {}
                     for which in ("alone", "lookup") if n % 2 == 0 else ("lookup", "alone"):
                         started = time.perf_counter()
                         if which == "alone":
                             await embedder.embed([text])
+                        elif breakdown is not None:
+                            with breakdown.lookup():
+                                result = await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
                         else:
                             result = await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
                         timed[which] = ms_since(started)
@@ -121,6 +153,7 @@ async def main() -> None:
                     started = time.perf_counter()
                     await cache.redis.execute_command(*command)
                     times.append(ms_since(started))
+            redis_after = await command_stats(cache)
             pipeline_us, reads_us = await two_reads_cpu(cache)
             await cache.close()
         finally:
@@ -145,6 +178,9 @@ async def main() -> None:
         f"CPU per round trip of two reads (HMGET + GET), mean of 2,000: redis-py pipeline {pipeline_us:.0f} µs", end=""
     )
     print(f", packed by hand (`client.reads`) {reads_us:.0f} µs" if reads_us else "")
+    if breakdown is not None:
+        print()
+        breakdown.print(redis_before, redis_after)
 
 
 async def paired_caches(
@@ -183,6 +219,159 @@ async def paired_caches(
     print(f"| (the embedding alone) | {p50(ms['alone']):.2f} | |")
     diff = [a - b for a, b in zip(ms["defaults"], ms[change], strict=True)]
     print(f"\ndefaults − {change}, paired: p50 {p50(diff):+.3f} ms")
+
+
+class Breakdown:
+    """Where a lookup's time beyond the embedding goes: timers put around the calls the lookup makes (module
+    functions and methods it reaches; a profiler's view without a profiler's cost on every other line), summed
+    per lookup. Indented rows are inside the row above them, not counted twice; "the lookup's own code" is the
+    lookup's time outside every top row. Runs on an older tree too (``PYTHONPATH=<tree>/src``): a part it lacks
+    is left out."""
+
+    def __init__(self, cache: SemanticCache) -> None:
+        self.per_lookup: dict[str, list[float]] = {}
+        self._spent: dict[str, float] = {}
+        self._active = False
+        self._trips = 0
+        self.top = [
+            "request checked + normalised",
+            "exact key (scope + prompt digest)",
+            "round trip 1: exact read (HMGET entry + GET stored embedding)",
+            "embedding (`_embed`: the model, via the embedding store)",
+            "KNN query built (`scoped_knn` + its command)",
+            "round trip 2: KNN + labels probe (FT.SEARCH + HMGET)",
+            "KNN reply parsed",
+            "embedding store write started (runs in the background)",
+            "context and feedback checks",
+            "guards judge the candidates",
+            "counters (in process)",
+        ]
+        self.nested = {
+            "round trip 2: KNN + labels probe (FT.SEARCH + HMGET)": ["guards analyse the prompt meanwhile"],
+        }
+        trip_names = [self.top[2], self.top[5]]
+        self._wrap(semantic_cache, "reads", lambda: trip_names[min(self._trips, 1)], counts_trip=True)
+        self._wrap(cache, "prepare", self.top[0])
+        self._wrap(type(cache.keys), "entry", self.top[1])
+        self._wrap(cache, "_embed", self.top[3])
+        self._wrap(semantic_cache.idx, "scoped_knn", self.top[4])
+        self._wrap(idx.ScopedKnn, "packed" if hasattr(idx.ScopedKnn, "packed") else "command", self.top[4])
+        self._wrap(semantic_cache.idx, "parse_search_reply", self.top[6])
+        self._wrap(cache.embeddings, "remember", self.top[7])
+        self._wrap(semantic_cache.context_match, "match", self.top[8])
+        self._wrap(semantic_cache.negatives, "refuse_by_feedback", self.top[8])
+        self._wrap(semantic_cache.choose, "by_guards", self.top[9])
+        self._wrap(semantic_cache.choose, "by_decision", self.top[9])
+        self._wrap(cache, "_settle", self.top[10])
+        if cache.guards is not None and hasattr(cache.guards, "prepare"):
+            self._wrap(cache.guards, "prepare", "guards analyse the prompt meanwhile")
+
+    def _wrap(self, owner: Any, name: str, part: str | Callable[[], str], counts_trip: bool = False) -> None:
+        """Time ``owner.name`` (a function or method, sync or async) into ``part`` while a lookup runs."""
+        original = getattr(owner, name, None)
+        if original is None:
+            return
+        label = part if callable(part) else (lambda: part)
+
+        def spent(started: float, which: str) -> None:
+            if self._active:
+                self._spent[which] = self._spent.get(which, 0.0) + time.perf_counter() - started
+
+        if inspect.iscoroutinefunction(original):
+
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                which, started = label(), time.perf_counter()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    spent(started, which)
+                    self._trips += counts_trip
+
+            setattr(owner, name, functools.wraps(original)(timed_async))
+        else:
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                which, started = label(), time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    spent(started, which)
+
+            setattr(owner, name, functools.wraps(original)(timed))
+
+    @contextlib.contextmanager
+    def lookup(self) -> Iterator[None]:
+        """Time the parts of one lookup (the block), and what is left of it."""
+        self._spent, self._trips, self._active = {}, 0, True
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._active = False
+            total = time.perf_counter() - started
+            for part in self.top + [n for rows in self.nested.values() for n in rows]:
+                self.per_lookup.setdefault(part, []).append(self._spent.get(part, 0.0) * 1000)
+            own = total - sum(self._spent.get(part, 0.0) for part in self.top)
+            self.per_lookup.setdefault("the lookup's own code (result, timings, spans, awaits)", []).append(own * 1000)
+            beyond = total - self._spent.get(self.top[3], 0.0)
+            self.per_lookup.setdefault("**the lookup beyond its embedding**", []).append(beyond * 1000)
+
+    def print(self, before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> None:
+        p50, mean = statistics.median, statistics.mean
+        print("| part of a semantic lookup (fresh embedding) | p50 ms | mean ms |")
+        print("|---|---|---|")
+        for part, values in self.per_lookup.items():
+            indent = "↳ " if any(part in rows for rows in self.nested.values()) else ""
+            print(f"| {indent}{part} | {p50(values):.3f} | {mean(values):.3f} |")
+        print()
+        print("Redis's own time per command over the lookups (`INFO commandstats`):", end="")
+        for command in ("FT.SEARCH", "HMGET", "GET"):
+            calls, usec = (a - b for a, b in zip(after.get(command, (0, 0)), before.get(command, (0, 0)), strict=True))
+            print(f" {command} {usec / calls:.0f} µs ({calls} calls);" if calls else "", end="")
+        print()
+
+
+async def command_stats(cache: SemanticCache) -> dict[str, tuple[int, int]]:
+    """Calls and microseconds Redis has spent per command, so far."""
+    raw = await cache.redis.info("commandstats")
+    return {name.removeprefix("cmdstat_").upper(): (int(v["calls"]), int(v["usec"])) for name, v in raw.items()}
+
+
+async def alternating_caches(
+    cache: SemanticCache, other: SemanticCache, embedder: LocalEmbedder, pairs: list[dict[str, str]], rounds: int
+) -> None:
+    """Paraphrases looked up in turn by ``cache`` and by ``other`` (each paraphrase by one of them only: the
+    guards' per-text analyses are shared by the process, so the second to read a text would find it analysed),
+    each beside the embedding alone of its own text, the order flipped every other paraphrase."""
+    ms: dict[str, list[float]] = {"as is": [], "no analysis during the KNN": []}
+    stages: dict[str, dict[str, list[float]]] = {name: {} for name in ms}
+    caches = dict(zip(ms, (cache, other), strict=True))
+    for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
+        which = list(ms)[n % 2]
+        text = normalise(pair["b"])
+        for each in caches.values():
+            await each.background.drain()
+        await cache.redis.delete(cache.embeddings.key_for(text, cache.spec.keys))
+        timed: dict[str, float] = {}
+        for step in ("alone", which) if (n // 2) % 2 == 0 else (which, "alone"):
+            started = time.perf_counter()
+            if step == "alone":
+                await embedder.embed([text])
+            else:
+                result = await caches[which].lookup(pair["b"], SCOPE, threshold=THRESHOLD)
+            timed[step] = ms_since(started)
+        ms[which].append(timed[which] - timed["alone"])
+        for name, value in result.timings_ms.items():
+            stages[which].setdefault(name, []).append(value)
+    p50 = statistics.median
+    print(f"{sum(map(len, ms.values()))} paraphrases, alternating; load average {os.getloadavg()[0]:.2f}")
+    print()
+    names = [name for name in stages["as is"] if name not in ("total", "embed")]
+    print("| cache | n | **lookup − embedding alone, p50 ms** | mean | " + " | ".join(names) + " |")
+    print("|---|---|---|---|" + "---|" * len(names))
+    for which, diffs in ms.items():
+        cells = " | ".join(f"{p50(stages[which].get(name, [0.0])):.3f}" for name in names)
+        print(f"| {which} | {len(diffs)} | **{p50(diffs):.2f}** | {statistics.mean(diffs):.2f} | {cells} |")
 
 
 async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:
