@@ -13,7 +13,6 @@ an embedding.
     python benchmarks/lookup_split.py --size 2000 --guards off
     python benchmarks/lookup_split.py --ab near_cache_entries=0   # a second cache with one setting changed
     python benchmarks/lookup_split.py --size 2000 --breakdown     # and the time beyond the embedding, part by part
-    python benchmarks/lookup_split.py --size 2000 --prepare-ab    # the guards' analysis during the KNN, on and off
 """
 
 from __future__ import annotations
@@ -70,12 +69,6 @@ async def main() -> None:
         action="store_true",
         help="also: the lookup's time beyond the embedding part by part (timers around the calls it makes)",
     )
-    parser.add_argument(
-        "--prepare-ab",
-        action="store_true",
-        help="only: paraphrases looked up in turn by the cache as is and by one whose guards do not analyse the "
-        "prompt while Redis runs the KNN",
-    )
     args = parser.parse_args()
     embedder = LocalEmbedder()
     pairs = [p for p in load_questions() if p["same_answer"]]
@@ -95,14 +88,6 @@ async def main() -> None:
                 )
             for pair in pairs:
                 await cache.store(pair["a"], f"answer to: {pair['a']}", SCOPE)
-            if args.prepare_ab:
-                other = await bootstrap.open_cache(settings, embedder)
-                if other.guards is not None:
-                    other.guards.prepare = lambda text: None  # type: ignore[method-assign]
-                await alternating_caches(cache, other, embedder, pairs, args.rounds)
-                await other.close()
-                await cache.close()
-                return
             if args.ab:
                 name, _, value = args.ab.partition("=")
                 changed = load_settings(**common, similarity_threshold=THRESHOLD, **{name: value})
@@ -224,9 +209,8 @@ async def paired_caches(
 class Breakdown:
     """Where a lookup's time beyond the embedding goes: timers put around the calls the lookup makes (module
     functions and methods it reaches; a profiler's view without a profiler's cost on every other line), summed
-    per lookup. Indented rows are inside the row above them, not counted twice; "the lookup's own code" is the
-    lookup's time outside every top row. Runs on an older tree too (``PYTHONPATH=<tree>/src``): a part it lacks
-    is left out."""
+    per lookup; "the lookup's own code" is the lookup's time outside every other row. Runs on an older tree too
+    (``PYTHONPATH=<tree>/src``): a part it lacks is left out."""
 
     def __init__(self, cache: SemanticCache) -> None:
         self.per_lookup: dict[str, list[float]] = {}
@@ -246,9 +230,6 @@ class Breakdown:
             "guards judge the candidates",
             "counters (in process)",
         ]
-        self.nested = {
-            "round trip 2: KNN + labels probe (FT.SEARCH + HMGET)": ["guards analyse the prompt meanwhile"],
-        }
         trip_names = [self.top[2], self.top[5]]
         self._wrap(semantic_cache, "reads", lambda: trip_names[min(self._trips, 1)], counts_trip=True)
         self._wrap(cache, "prepare", self.top[0])
@@ -263,8 +244,6 @@ class Breakdown:
         self._wrap(semantic_cache.choose, "by_guards", self.top[9])
         self._wrap(semantic_cache.choose, "by_decision", self.top[9])
         self._wrap(cache, "_settle", self.top[10])
-        if cache.guards is not None and hasattr(cache.guards, "prepare"):
-            self._wrap(cache.guards, "prepare", "guards analyse the prompt meanwhile")
 
     def _wrap(self, owner: Any, name: str, part: str | Callable[[], str], counts_trip: bool = False) -> None:
         """Time ``owner.name`` (a function or method, sync or async) into ``part`` while a lookup runs."""
@@ -309,7 +288,7 @@ class Breakdown:
         finally:
             self._active = False
             total = time.perf_counter() - started
-            for part in self.top + [n for rows in self.nested.values() for n in rows]:
+            for part in self.top:
                 self.per_lookup.setdefault(part, []).append(self._spent.get(part, 0.0) * 1000)
             own = total - sum(self._spent.get(part, 0.0) for part in self.top)
             self.per_lookup.setdefault("the lookup's own code (result, timings, spans, awaits)", []).append(own * 1000)
@@ -321,8 +300,7 @@ class Breakdown:
         print("| part of a semantic lookup (fresh embedding) | p50 ms | mean ms |")
         print("|---|---|---|")
         for part, values in self.per_lookup.items():
-            indent = "↳ " if any(part in rows for rows in self.nested.values()) else ""
-            print(f"| {indent}{part} | {p50(values):.3f} | {mean(values):.3f} |")
+            print(f"| {part} | {p50(values):.3f} | {mean(values):.3f} |")
         print()
         print("Redis's own time per command over the lookups (`INFO commandstats`):", end="")
         for command in ("FT.SEARCH", "HMGET", "GET"):
@@ -335,43 +313,6 @@ async def command_stats(cache: SemanticCache) -> dict[str, tuple[int, int]]:
     """Calls and microseconds Redis has spent per command, so far."""
     raw = await cache.redis.info("commandstats")
     return {name.removeprefix("cmdstat_").upper(): (int(v["calls"]), int(v["usec"])) for name, v in raw.items()}
-
-
-async def alternating_caches(
-    cache: SemanticCache, other: SemanticCache, embedder: LocalEmbedder, pairs: list[dict[str, str]], rounds: int
-) -> None:
-    """Paraphrases looked up in turn by ``cache`` and by ``other`` (each paraphrase by one of them only: the
-    guards' per-text analyses are shared by the process, so the second to read a text would find it analysed),
-    each beside the embedding alone of its own text, the order flipped every other paraphrase."""
-    ms: dict[str, list[float]] = {"as is": [], "no analysis during the KNN": []}
-    stages: dict[str, dict[str, list[float]]] = {name: {} for name in ms}
-    caches = dict(zip(ms, (cache, other), strict=True))
-    for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
-        which = list(ms)[n % 2]
-        text = normalise(pair["b"])
-        for each in caches.values():
-            await each.background.drain()
-        await cache.redis.delete(cache.embeddings.key_for(text, cache.spec.keys))
-        timed: dict[str, float] = {}
-        for step in ("alone", which) if (n // 2) % 2 == 0 else (which, "alone"):
-            started = time.perf_counter()
-            if step == "alone":
-                await embedder.embed([text])
-            else:
-                result = await caches[which].lookup(pair["b"], SCOPE, threshold=THRESHOLD)
-            timed[step] = ms_since(started)
-        ms[which].append(timed[which] - timed["alone"])
-        for name, value in result.timings_ms.items():
-            stages[which].setdefault(name, []).append(value)
-    p50 = statistics.median
-    print(f"{sum(map(len, ms.values()))} paraphrases, alternating; load average {os.getloadavg()[0]:.2f}")
-    print()
-    names = [name for name in stages["as is"] if name not in ("total", "embed")]
-    print("| cache | n | **lookup − embedding alone, p50 ms** | mean | " + " | ".join(names) + " |")
-    print("|---|---|---|---|" + "---|" * len(names))
-    for which, diffs in ms.items():
-        cells = " | ".join(f"{p50(stages[which].get(name, [0.0])):.3f}" for name in names)
-        print(f"| {which} | {len(diffs)} | **{p50(diffs):.2f}** | {statistics.mean(diffs):.2f} | {cells} |")
 
 
 async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:

@@ -8,7 +8,7 @@ Redis), so nearhit never sends one on any deployment.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -61,20 +61,14 @@ class Packed:
 Command: TypeAlias = tuple[Any, ...] | Packed
 
 
-async def reads(
-    redis: RedisClient, commands: Sequence[Command], meanwhile: Callable[[], object] | None = None
-) -> list[Any]:
+async def reads(redis: RedisClient, commands: Sequence[Command]) -> list[Any]:
     """Read-only commands in one round trip, their raw replies in order (no response callbacks: for replies
     the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
     slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
     read back: what a non-transactional pipeline does, without its per-call machinery, which a lookup pays
     on every round trip (``benchmarks/lookup_split.py`` prints the CPU of both). An error
     reply raises once every reply is read (the connection stays in step); a connection error is retried as
-    redis-py retries a command on that connection (its retry policy).
-
-    ``meanwhile``: work the caller needs soon and may do while Redis answers: on one node it runs once, after
-    the commands are sent and before the replies are read (should it raise, the replies are read first); on a
-    cluster not at all, so the caller must not depend on it."""
+    redis-py retries a command on that connection (its retry policy)."""
     if isinstance(redis, RedisCluster):
         try:
             return await _cluster_reads(redis, commands)
@@ -92,10 +86,9 @@ async def reads(
             return await _cluster_reads(redis, commands)
     pool = redis.connection_pool
     connection = await pool.get_connection()
-    todo = [meanwhile] if meanwhile is not None else []  # once, even when a retry sends the commands again
     try:
         return await connection.retry.call_with_retry(  # type: ignore[no-any-return]
-            lambda: _send_and_read(connection, commands, todo), lambda _: connection.disconnect()
+            lambda: _send_and_read(connection, commands), lambda _: connection.disconnect()
         )
     finally:
         await pool.release(connection)
@@ -115,25 +108,15 @@ async def _cluster_reads(redis: RedisCluster, commands: Sequence[Command]) -> li
         return list(await pipe.execute())
 
 
-async def _send_and_read(
-    connection: AbstractConnection, commands: Sequence[Command], todo: list[Callable[[], object]]
-) -> list[Any]:
+async def _send_and_read(connection: AbstractConnection, commands: Sequence[Command]) -> list[Any]:
     payload = b"".join(command.resp if isinstance(command, Packed) else pack(command) for command in commands)
     await connection.send_packed_command(payload)
-    failed: Exception | None = None
-    while todo:
-        try:
-            todo.pop()()
-        except Exception as exc:  # raised once the replies are read: the connection stays in step
-            failed = exc
     replies: list[Any] = []
     for _ in commands:
         try:
             replies.append(await connection.read_response())
         except ResponseError as exc:
             replies.append(exc)
-    if failed is not None:
-        raise failed
     for reply in replies:
         if isinstance(reply, ResponseError):
             raise reply

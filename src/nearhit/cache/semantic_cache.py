@@ -14,7 +14,6 @@ in the same embedder call and keeps only candidates whose earlier turns are the 
 
 from __future__ import annotations
 
-import functools
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -150,7 +149,7 @@ class SemanticCache(CacheAdmin):
             k = conversation_lookup.neighbours(query, self.candidates)
             knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k, self.ef_runtime(spec))
             with tracing.span("cache.knn", index=spec.name, k=k) as span:
-                rows, labelled = await self._knn_and_labels(spec, knn.packed(vector.tobytes()), query.prompt)
+                rows, labelled = await self._knn_and_labels(spec, knn.packed(vector.tobytes()))
                 if fresh is not None:
                     self.embeddings.remember(*fresh, spec.keys)
                 tracing.set_attributes(span, candidates=len(rows))
@@ -245,23 +244,17 @@ class SemanticCache(CacheAdmin):
     async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
         self.near.put(key, fields, await self.redis.pttl(key), epoch)
 
-    async def _knn_and_labels(
-        self, spec: idx.IndexSpec, knn: Packed, prompt: str
-    ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
+    async def _knn_and_labels(self, spec: idx.IndexSpec, knn: Packed) -> tuple[list[tuple[str, dict[str, str]]], bool]:
         """The KNN rows, and whether any entry has labels. On one node (or a proxy) both reads go in one round
-        trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover), and while
-        Redis searches, the guards analyse ``prompt`` (:meth:`GuardSet.prepare`: about half of their work on a
-        new prompt, done in time the lookup would spend waiting). On a cluster the KNN goes to its index's
-        shard (re-creating a moved index) and the probe is a read of its own."""
+        trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover); on a cluster
+        the KNN goes to its index's shard (re-creating a moved index) and the probe is a read of its own."""
         if isinstance(self.redis, RedisCluster):
             rows = await self._knn(spec, list(knn.args))
             async with self.redis.pipeline() as pipe:
                 self.feedback.queue_labels_probe(pipe)
                 (probe,) = await pipe.execute()
             return rows, self.feedback.any_labels(probe)
-        guards = self.decision.guards if self.decision is not None else self.guards
-        meanwhile = functools.partial(guards.prepare, prompt) if guards is not None else None
-        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), knn], meanwhile)
+        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), knn])
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
     async def _embed(

@@ -49,7 +49,6 @@ class GuardSet:
         self.quiet_margin = quiet_margin
         # Guards are pure functions of the two texts, so a pair's signals may be kept (thread-safe LRU).
         self.deciding_signals = lru_cache(maxsize=PAIRS_REMEMBERED)(self._deciding_signals)
-        self.prepare = lru_cache(maxsize=PAIRS_REMEMBERED)(self._prepare)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -74,14 +73,6 @@ class GuardSet:
             found is None or found.strength < QUIET_SHARE * guard.cut
             for guard, found in zip(self.guards, self.deciding_signals(query, candidate), strict=False)
         )
-
-    def _prepare(self, query: str) -> None:
-        """Analyse ``query`` ahead of its candidates (``prepare``, once per text): each guard reads it against an
-        empty prompt, which fills the per-text analyses the guards cache (tokens, stems, language, clauses...),
-        so that judging it against a candidate later costs little more than the comparison itself. What the
-        guards say is dropped: no verdict depends on it. A lookup calls this while Redis runs its KNN query."""
-        for guard in self.guards:
-            guard.signal(query, "")
 
     def _deciding_signals(self, query: str, candidate: str) -> tuple[GuardSignal | None, ...]:
         """Each guard's signal in order, up to the first that vetoes at any similarity: the guards after it
