@@ -34,7 +34,7 @@ import numpy as np
 from fow_cache.data import load_questions
 
 from nearhit import redis_server
-from nearhit.cache import Scope, SemanticCache, semantic_cache
+from nearhit.cache import Scope, SemanticCache, entry, semantic_cache
 from nearhit.cache import index as idx
 from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
@@ -127,10 +127,20 @@ async def main() -> None:
                         stages.setdefault(name, []).append(ms)
                     stages.setdefault("unaccounted", []).append(timed["lookup"] - sum(parts.values()))
 
+            redis_after = await command_stats(cache)
             after: list[float] = []
             back_to_back: list[float] = []
+            exact_reads: list[float] = []
             for pair in pairs:
-                vector = (await embedder.embed([normalise(pair["b"])]))[0]
+                text = normalise(pair["b"])
+                exact = [
+                    ("HMGET", cache.keys.entry(SCOPE, text), *entry.RETURNED, "ttl"),
+                    ("GET", cache.embeddings.key_for(text, cache.spec.keys)),
+                ]  # the lookup's first round trip, built untimed
+                started = time.perf_counter()
+                await reads(cache.redis, exact)
+                exact_reads.append(ms_since(started))
+                vector = (await embedder.embed([text]))[0]
                 scoped = idx.scope_filter(SCOPE.search_id)
                 query = idx.knn_query(vector.tobytes(), k=cache.candidates, filter_expression=scoped, spec=cache.spec)
                 command = idx.search_command(cache.spec.name, query)  # what the lookup sends, built untimed
@@ -138,8 +148,8 @@ async def main() -> None:
                     started = time.perf_counter()
                     await cache.redis.execute_command(*command)
                     times.append(ms_since(started))
-            redis_after = await command_stats(cache)
             pipeline_us, reads_us = await two_reads_cpu(cache)
+            packing = packing_cpu(cache, vector.tobytes(), normalise(pairs[0]["b"]))
             await cache.close()
         finally:
             redis_server.stop(Path(data))
@@ -158,11 +168,21 @@ async def main() -> None:
         print(f"| stage: {name} | {p50(values):.3f} |")
     print(f"| raw KNN right after an embedding | {p50(after):.3f} |")
     print(f"| raw KNN back to back | {p50(back_to_back):.3f} |")
+    print(f"| raw exact read (HMGET + GET, one write) | {p50(exact_reads):.3f} |")
+    floor = [read + knn for read, knn in zip(exact_reads, after, strict=True)]
+    print(f"| **the two round trips alone: raw exact read + raw KNN after an embedding** | **{p50(floor):.2f}** |")
     print()
     print(
         f"CPU per round trip of two reads (HMGET + GET), mean of 2,000: redis-py pipeline {pipeline_us:.0f} µs", end=""
     )
     print(f", packed by hand (`client.reads`) {reads_us:.0f} µs" if reads_us else "")
+    if packing is not None:
+        print(
+            "CPU to pack a lookup's two round trips, alternated, mean of 5 x 2,000: redis-py's packer "
+            f"{packing[0]:.1f} µs, `client.pack` + the KNN packed around its vector {packing[1]:.1f} µs; "
+            f"the prompt's short forms spelt out three times {packing[2]:.1f} µs, once then read back twice "
+            f"{packing[3]:.1f} µs"
+        )
     if breakdown is not None:
         print()
         breakdown.print(redis_before, redis_after)
@@ -313,6 +333,53 @@ async def command_stats(cache: SemanticCache) -> dict[str, tuple[int, int]]:
     """Calls and microseconds Redis has spent per command, so far."""
     raw = await cache.redis.info("commandstats")
     return {name.removeprefix("cmdstat_").upper(): (int(v["calls"]), int(v["usec"])) for name, v in raw.items()}
+
+
+def packing_cpu(cache: SemanticCache, vector: bytes, text: str) -> tuple[float, float, float, float] | None:
+    """CPU of the event loop's thread per lookup, old way and new way alternated (None on a tree without
+    ``client.pack``): packing its two round trips (redis-py's ``pack_commands``; ``client.pack`` and the KNN's
+    RESP kept around the vector), and spelling out the prompt's short forms for the stored vector's key, the
+    embedder and the write after (three times; once, then read back)."""
+    try:
+        from nearhit.cache.client import pack
+        from nearhit.cache.embedding_store import _embedder_input
+    except ImportError:
+        return None
+    from redis.asyncio.connection import Connection
+
+    from nearhit.guards.text import expand_short_forms
+
+    connection = Connection()
+    exact = [("HMGET", cache.keys.entry(SCOPE, text), *entry.RETURNED, "ttl"), ("GET", "nearhit-split:vector")]
+    knn = idx.scoped_knn(cache.spec, cache.spec.name, SCOPE.search_id, cache.candidates, cache.spec.ef_runtime)
+    probe = cache.feedback.labels_probe()
+
+    def redis_py() -> None:
+        connection.pack_commands(exact)
+        connection.pack_commands([probe, tuple(knn.command(vector))])
+
+    def packed() -> None:
+        b"".join(map(pack, exact))
+        pack(probe) + knn.packed(vector).resp
+
+    def spelt_three_times() -> None:
+        for _ in range(3):
+            expand_short_forms(text)
+
+    def spelt_once() -> None:
+        _embedder_input.cache_clear()
+        for _ in range(3):
+            _embedder_input(text)
+
+    spent = {call: 0.0 for call in (redis_py, packed, spelt_three_times, spelt_once)}
+    for _ in range(5):
+        for call in spent:
+            started = time.thread_time()
+            for _ in range(2000):
+                call()
+            spent[call] += time.thread_time() - started
+    a, b, c, d = (total / 10_000 * 1e6 for total in spent.values())
+    return a, b, c, d
 
 
 async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:
