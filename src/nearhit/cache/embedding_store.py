@@ -78,7 +78,7 @@ class EmbeddingStore:
 
     def remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None = None) -> None:
         """Write these vectors (under ``keys``) in the background: the caller does not wait for the fill."""
-        self._background.run(self._remember([self.key_for(text, keys) for text in texts], vectors))
+        self._background.run(self._remember(texts, vectors, keys))
 
     async def embed_fresh(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
         """Embed texts known to be missing from the store, and remember them (under ``keys``)."""
@@ -108,8 +108,8 @@ class EmbeddingStore:
                 result[i] = fresh[row]
         return result
 
-    async def _remember(self, keys: list[str], vectors: Vectors) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key, vector in zip(keys, vectors, strict=True):
-                pipe.set(key, vector.tobytes(), ex=self._ttl)
+    async def _remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:  # the keys worked out here too: off the path
+            for text, vector in zip(texts, vectors, strict=True):
+                pipe.set(self.key_for(text, keys), vector.tobytes(), ex=self._ttl)
             await pipe.execute()
