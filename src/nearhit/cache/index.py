@@ -250,8 +250,10 @@ class ScopedKnn:
     args: tuple[Any, ...]
     vector_at: int
     as_json: dict[str, Any]
-    before: bytes = b""
-    after: bytes = b""
+    before: bytes
+    """The command's RESP up to the vector (the array's header and every argument before it)."""
+    after: bytes
+    """The command's RESP after the vector."""
 
     def command(self, vector: bytes) -> list[Any]:
         """The command for this vector (name first), for a client or a pipeline."""
