@@ -149,7 +149,7 @@ async def main() -> None:
                     await cache.redis.execute_command(*command)
                     times.append(ms_since(started))
             pipeline_us, reads_us = await two_reads_cpu(cache)
-            packing = packing_cpu(cache, vector.tobytes(), normalise(pairs[0]["b"]))
+            short_forms = short_forms_cpu(normalise(pairs[0]["b"]))
             await cache.close()
         finally:
             redis_server.stop(Path(data))
@@ -176,12 +176,10 @@ async def main() -> None:
         f"CPU per round trip of two reads (HMGET + GET), mean of 2,000: redis-py pipeline {pipeline_us:.0f} µs", end=""
     )
     print(f", packed by hand (`client.reads`) {reads_us:.0f} µs" if reads_us else "")
-    if packing is not None:
+    if short_forms is not None:
         print(
-            "CPU to pack a lookup's two round trips, alternated, mean of 5 x 2,000: redis-py's packer "
-            f"{packing[0]:.1f} µs, `client.pack` + the KNN packed around its vector {packing[1]:.1f} µs; "
-            f"the prompt's short forms spelt out three times {packing[2]:.1f} µs, once then read back twice "
-            f"{packing[3]:.1f} µs"
+            "CPU to spell out a lookup's prompt's short forms, alternated, mean of 5 x 2,000: three times "
+            f"{short_forms[0]:.1f} µs, once then read back twice {short_forms[1]:.1f} µs"
         )
     if breakdown is not None:
         print()
@@ -256,7 +254,7 @@ class Breakdown:
         self._wrap(type(cache.keys), "entry", self.top[1])
         self._wrap(cache, "_embed", self.top[3])
         self._wrap(semantic_cache.idx, "scoped_knn", self.top[4])
-        self._wrap(idx.ScopedKnn, "packed" if hasattr(idx.ScopedKnn, "packed") else "command", self.top[4])
+        self._wrap(idx.ScopedKnn, "command", self.top[4])
         self._wrap(semantic_cache.idx, "parse_search_reply", self.top[6])
         self._wrap(cache.embeddings, "remember", self.top[7])
         self._wrap(semantic_cache.context_match, "match", self.top[8])
@@ -335,32 +333,15 @@ async def command_stats(cache: SemanticCache) -> dict[str, tuple[int, int]]:
     return {name.removeprefix("cmdstat_").upper(): (int(v["calls"]), int(v["usec"])) for name, v in raw.items()}
 
 
-def packing_cpu(cache: SemanticCache, vector: bytes, text: str) -> tuple[float, float, float, float] | None:
-    """CPU of the event loop's thread per lookup, old way and new way alternated (None on a tree without
-    ``client.pack``): packing its two round trips (redis-py's ``pack_commands``; ``client.pack`` and the KNN's
-    RESP kept around the vector), and spelling out the prompt's short forms for the stored vector's key, the
-    embedder and the write after (three times; once, then read back)."""
+def short_forms_cpu(text: str) -> tuple[float, float] | None:
+    """CPU of the event loop's thread per lookup to spell out its prompt's short forms for the stored vector's
+    key, the embedder and the write after: three times, or once then read back (``_embedder_input``), alternated
+    (None on a tree without it)."""
     try:
-        from nearhit.cache.client import pack
         from nearhit.cache.embedding_store import _embedder_input
     except ImportError:
         return None
-    from redis.asyncio.connection import Connection
-
     from nearhit.guards.text import expand_short_forms
-
-    connection = Connection()
-    exact = [("HMGET", cache.keys.entry(SCOPE, text), *entry.RETURNED, "ttl"), ("GET", "nearhit-split:vector")]
-    knn = idx.scoped_knn(cache.spec, cache.spec.name, SCOPE.search_id, cache.candidates, cache.spec.ef_runtime)
-    probe = cache.feedback.labels_probe()
-
-    def redis_py() -> None:
-        connection.pack_commands(exact)
-        connection.pack_commands([probe, tuple(knn.command(vector))])
-
-    def packed() -> None:
-        b"".join(map(pack, exact))
-        pack(probe) + knn.packed(vector).resp
 
     def spelt_three_times() -> None:
         for _ in range(3):
@@ -371,15 +352,15 @@ def packing_cpu(cache: SemanticCache, vector: bytes, text: str) -> tuple[float, 
         for _ in range(3):
             _embedder_input(text)
 
-    spent = {call: 0.0 for call in (redis_py, packed, spelt_three_times, spelt_once)}
+    spent = {call: 0.0 for call in (spelt_three_times, spelt_once)}
     for _ in range(5):
         for call in spent:
             started = time.thread_time()
             for _ in range(2000):
                 call()
             spent[call] += time.thread_time() - started
-    a, b, c, d = (total / 10_000 * 1e6 for total in spent.values())
-    return a, b, c, d
+    three, once = (total / 10_000 * 1e6 for total in spent.values())
+    return three, once
 
 
 async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:

@@ -1,5 +1,4 @@
-"""``client.reads``: several reads in one round trip on one node, without redis-py's pipeline (real Redis), their
-commands packed by ``client.pack`` or ahead (``client.Packed``)."""
+"""``client.reads``: several reads in one round trip on one node, without redis-py's pipeline (real Redis)."""
 
 from __future__ import annotations
 
@@ -7,13 +6,13 @@ import uuid
 
 import pytest
 from redis.asyncio import Redis
-from redis.asyncio.connection import AbstractConnection, Connection
+from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import DataError, ResponseError
+from redis.exceptions import ResponseError
 
-from nearhit.cache.client import Packed, pack, reads
+from nearhit.cache.client import reads
 
 
 @pytest.fixture
@@ -74,30 +73,3 @@ async def test_a_connection_error_follows_the_connections_retry_policy(
                 await reads(client, [("GET", key)])
         monkeypatch.undo()
         await client.delete(key)
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        ("GET", "key"),
-        ("HMGET", "clé:ünïcode", "prompt", "response"),
-        ("SET", b"\x00\xff raw", 12, -3, 0.1, 1e-7, 2.5),
-        ("FT.SEARCH", "idx", "@scope:{abc}=>[KNN 3 @embedding $vector]", "PARAMS", 2, "vector", b"\x00" * 16),
-        ("SET", memoryview(b"a view"), ""),
-    ],
-)
-def test_commands_are_packed_as_redis_py_packs_them(command: tuple[object, ...]) -> None:
-    assert pack(command) == b"".join(bytes(chunk) for chunk in Connection().pack_command(*command))
-
-
-@pytest.mark.parametrize("bad", [True, None, ["a"]])
-def test_an_argument_redis_py_would_refuse_is_refused(bad: object) -> None:
-    with pytest.raises(DataError):
-        pack(("SET", "key", bad))
-
-
-async def test_a_command_packed_ahead_is_sent_as_it_was_packed(redis_client: Redis, key: str) -> None:
-    await redis_client.set(key, b"kept")
-    ahead = Packed(("GET", key), pack(("GET", key)))
-    assert await reads(redis_client, [ahead, ("EXISTS", key)]) == [b"kept", 1]
-    await redis_client.delete(key)

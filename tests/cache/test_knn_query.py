@@ -11,7 +11,6 @@ from redis.asyncio import Redis
 
 from nearhit.cache import Scope, SemanticCache, base
 from nearhit.cache import index as idx
-from nearhit.cache.client import pack, reads
 from nearhit.cache.keys import KeySpace
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
@@ -141,18 +140,3 @@ async def test_a_flat_index_is_never_sized(settings: Settings, local_embedder: L
     finally:
         await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
         await cache.close()
-
-
-async def test_the_knn_packed_around_its_vector_is_the_command_redis_answers(
-    redis_client: Redis, spec: idx.IndexSpec
-) -> None:
-    """A lookup sends the KNN's RESP built once around the vector's place: the same bytes as packing the command
-    for that vector, and Redis answers it as the command."""
-    knn = idx.scoped_knn(spec, spec.name, SCOPE.id, 3, 55)
-    other = np.arange(4, dtype=np.float32).tobytes()
-    for vector in (VECTOR, other):
-        packed = knn.packed(vector)
-        assert packed.args == tuple(knn.command(vector))
-        assert packed.resp == pack(packed.args)
-    (reply,) = await reads(redis_client, [knn.packed(VECTOR)])
-    assert [row for row, _ in idx.parse_search_reply(reply)] == [spec.keys.entry_prefix + "one"]

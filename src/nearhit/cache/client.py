@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import DataError, ResponseError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 RedisClient: TypeAlias = Redis | RedisCluster
@@ -27,41 +26,7 @@ def is_cluster(redis: RedisClient) -> bool:
     return isinstance(redis, RedisCluster)
 
 
-def pack(args: Sequence[Any]) -> bytes:
-    """One command in RESP, as redis-py's default encoder writes it (text as UTF-8, an int in decimal, a float
-    as its ``repr``, bytes as they are), in a few µs where redis-py's packer takes tens: a lookup packs two
-    round trips of commands."""
-    return b"*%d\r\n%b" % (len(args), b"".join(map(bulk, args)))
-
-
-def bulk(arg: Any) -> bytes:
-    """One argument of a command in RESP (:func:`pack`)."""
-    if isinstance(arg, str):
-        arg = arg.encode()
-    elif isinstance(arg, memoryview):
-        arg = arg.tobytes()
-    elif isinstance(arg, bool) or not isinstance(arg, bytes | int | float):
-        raise DataError(f"invalid input of type {type(arg).__name__!r} in a Redis command")
-    elif isinstance(arg, int):
-        arg = b"%d" % arg
-    elif isinstance(arg, float):
-        arg = repr(arg).encode()
-    return b"$%d\r\n%b\r\n" % (len(arg), arg)
-
-
-@dataclass(frozen=True)
-class Packed:
-    """A command with its RESP encoding, built ahead (:meth:`nearhit.cache.index.ScopedKnn.packed`): one node is
-    sent ``resp`` as is, a cluster's pipeline ``args``."""
-
-    args: tuple[Any, ...]
-    resp: bytes
-
-
-Command: TypeAlias = tuple[Any, ...] | Packed
-
-
-async def reads(redis: RedisClient, commands: Sequence[Command]) -> list[Any]:
+async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
     """Read-only commands in one round trip, their raw replies in order (no response callbacks: for replies
     the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
     slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
@@ -101,16 +66,15 @@ def _names_node(exc: Exception, name: str) -> bool:
     )
 
 
-async def _cluster_reads(redis: RedisCluster, commands: Sequence[Command]) -> list[Any]:
+async def _cluster_reads(redis: RedisCluster, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
     async with redis.pipeline() as pipe:
         for command in commands:
-            pipe.execute_command(*(command.args if isinstance(command, Packed) else command))
+            pipe.execute_command(*command)
         return list(await pipe.execute())
 
 
-async def _send_and_read(connection: AbstractConnection, commands: Sequence[Command]) -> list[Any]:
-    payload = b"".join(command.resp if isinstance(command, Packed) else pack(command) for command in commands)
-    await connection.send_packed_command(payload)
+async def _send_and_read(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    await connection.send_packed_command(connection.pack_commands(commands))
     replies: list[Any] = []
     for _ in commands:
         try:

@@ -19,7 +19,7 @@ from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
 
 from nearhit.cache import entry
-from nearhit.cache.client import Packed, RedisClient, bulk, on_index
+from nearhit.cache.client import RedisClient, on_index
 from nearhit.cache.entry import DISTANCE, TENANT_ID, VECTOR, tenant_tag
 from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch, RedisUnavailable
@@ -244,26 +244,17 @@ def search_command(index_name: str, query: VectorQuery) -> list[Any]:
 @dataclass(frozen=True)
 class ScopedKnn:
     """A lookup's KNN on one index, in one scope, for ``k`` results, as a raw ``FT.SEARCH`` whose every argument
-    but the vector is built once (:func:`scoped_knn`): building the query object per lookup cost ~50 µs, and
-    packing its ~30 arguments for the wire ~25-45 µs more (its RESP is kept around the vector's place)."""
+    but the vector is built once (:func:`scoped_knn`): building the query object per lookup cost ~50 µs."""
 
     args: tuple[Any, ...]
     vector_at: int
     as_json: dict[str, Any]
-    before: bytes
-    """The command's RESP up to the vector (the array's header and every argument before it)."""
-    after: bytes
-    """The command's RESP after the vector."""
 
     def command(self, vector: bytes) -> list[Any]:
         """The command for this vector (name first), for a client or a pipeline."""
         args = list(self.args)
         args[self.vector_at] = vector
         return args
-
-    def packed(self, vector: bytes) -> Packed:
-        """The command for this vector with its RESP (:func:`nearhit.cache.client.reads` sends it as is)."""
-        return Packed(tuple(self.command(vector)), self.before + bulk(vector) + self.after)
 
     def json(self) -> dict[str, Any]:
         """The query that ran, for the debug surfaces (:func:`query_as_json`): a copy the caller may keep."""
@@ -278,9 +269,7 @@ def scoped_knn(spec: IndexSpec, index_name: str, scope_id: str, k: int, ef_runti
     query = knn_query(placeholder, k=k, filter_expression=scope_filter(scope_id), spec=spec, ef_runtime=ef_runtime)
     args = search_command(index_name, query)
     vector_at = next(i for i, arg in enumerate(args) if arg is placeholder)
-    before = b"*%d\r\n%b" % (len(args), b"".join(map(bulk, args[:vector_at])))
-    after = b"".join(map(bulk, args[vector_at + 1 :]))
-    return ScopedKnn(tuple(args), vector_at, query_as_json(query, index_name), before, after)
+    return ScopedKnn(tuple(args), vector_at, query_as_json(query, index_name))
 
 
 async def run_knn(redis: RedisClient, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
