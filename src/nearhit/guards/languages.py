@@ -86,6 +86,8 @@ _LAST_LATIN = "\u024f"
 
 def _script(text: str) -> str | None:
     """The dominant non-Latin script of the letters, or ``None`` when most letters are Latin."""
+    if text.isascii():  # letters of Basic Latin only, or none
+        return None
     counts: dict[str, int] = {}
     for char in text:
         if char.isalpha():
@@ -110,8 +112,13 @@ def detect(text: str) -> str:
 
 def _detect(text: str, analysed: Text) -> str:
     script = _script(text)
-    if script is not None:
-        return script
+    return script if script is not None else _by_words(analysed)
+
+
+@lru_cache(maxsize=4096)
+def _by_words(analysed: Text) -> str:
+    """The language of a Latin-script text by its words: the same for a prompt (:func:`detect`) and its
+    analysis (:func:`_language_of`), so worked out once for both."""
     pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
     tokens = [t for t, _ in pairs]
     english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
