@@ -123,10 +123,10 @@ def _by_words(analysed: Text) -> str:
     tokens = [t for t, _ in pairs]
     english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
     # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
-    scores = {
-        lang: sum(t in known or not _LETTERS.get(lang, frozenset()).isdisjoint(t) for t in tokens)
-        for lang, known in _FUNCTION_WORDS.items()
-    }
+    scores = {lang: sum(map(known.__contains__, tokens)) for lang, known in _FUNCTION_WORDS.items()}
+    for lang, letters in _LETTERS.items():  # their letters read only where a language has some (most have none)
+        if lang in scores:
+            scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
     best = max(scores, key=lambda lang: (scores[lang], lang not in READ))
