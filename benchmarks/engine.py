@@ -519,7 +519,8 @@ def decision_per_candidate(rounds: int = 3) -> str:
     from nearhit.guards.clauses import split_question
     from nearhit.guards.code import code_tokens
     from nearhit.guards.content import content_words, overlap
-    from nearhit.guards.languages import detect
+    from nearhit.guards.entities import _split_as_one
+    from nearhit.guards.languages import _by_words, detect
     from nearhit.guards.text import analyse
 
     decision = Decision()
@@ -539,7 +540,16 @@ def decision_per_candidate(rounds: int = 3) -> str:
                 ("guards as vetoes, pair asked again", decision.guards.first_rejection),
             ):
                 if label.endswith("cold"):
-                    for cached in (analyse, split_question, code_tokens, detect, content_words, overlap):
+                    for cached in (
+                        analyse,
+                        split_question,
+                        code_tokens,
+                        detect,
+                        _by_words,
+                        content_words,
+                        overlap,
+                        _split_as_one,
+                    ):
                         cached.cache_clear()
                     decision.guards.deciding_signals.cache_clear()
                 started = time.perf_counter()

@@ -27,7 +27,8 @@ from nearhit.evaluation.splits import split_of
 from nearhit.guards import GUARD_NAMES, GuardSet
 from nearhit.guards.clauses import split_question
 from nearhit.guards.code import code_tokens
-from nearhit.guards.languages import detect
+from nearhit.guards.entities import _split_as_one
+from nearhit.guards.languages import _by_words, detect
 from nearhit.guards.text import analyse
 
 TRAPS = ("negation", "entity_swap", "number_date", "scope")
@@ -98,8 +99,9 @@ def timings(pairs: Sequence[dict[str, Any]], sets: dict[str, GuardSet], rounds: 
         samples = []
         for _ in range(rounds):
             for p in pairs:
-                for cached in (analyse, split_question, code_tokens, detect):
+                for cached in (analyse, split_question, code_tokens, detect, _by_words, _split_as_one):
                     cached.cache_clear()  # time the tokenising too, as for a first-seen query
+                guard_set.deciding_signals.cache_clear()  # and the pair judged afresh, not read from its memo
                 start = time.perf_counter_ns()
                 guard_set.first_rejection(p["a"], p["b"])
                 samples.append((time.perf_counter_ns() - start) / 1000)

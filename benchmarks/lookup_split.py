@@ -12,23 +12,29 @@ an embedding.
     python benchmarks/lookup_split.py                 # 10,000 entries (~1 minute)
     python benchmarks/lookup_split.py --size 2000 --guards off
     python benchmarks/lookup_split.py --ab near_cache_entries=0   # a second cache with one setting changed
+    python benchmarks/lookup_split.py --size 2000 --breakdown     # and the time beyond the embedding, part by part
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
+import inspect
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from fow_cache.data import load_questions
 
 from nearhit import redis_server
-from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import Scope, SemanticCache, entry, semantic_cache
 from nearhit.cache import index as idx
 from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
@@ -57,6 +63,11 @@ async def main() -> None:
         "--ab",
         metavar="SETTING=VALUE",
         help="only: a second cache on the same index with this setting changed, lookups paired with the first's",
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also: the lookup's time beyond the embedding part by part (timers around the calls it makes)",
     )
     args = parser.parse_args()
     embedder = LocalEmbedder()
@@ -90,15 +101,21 @@ async def main() -> None:
             lookup: list[float] = []
             diffs: list[float] = []
             stages: dict[str, list[float]] = {}
+            breakdown = Breakdown(cache) if args.breakdown else None
+            redis_before = await command_stats(cache)
             for _ in range(args.rounds):
                 for n, pair in enumerate(pairs):
                     text = normalise(pair["b"])
+                    await cache.background.drain()  # the last lookup's write lands before this one starts
                     await cache.redis.delete(cache.embeddings.key_for(text, cache.spec.keys))
                     timed: dict[str, float] = {}
                     for which in ("alone", "lookup") if n % 2 == 0 else ("lookup", "alone"):
                         started = time.perf_counter()
                         if which == "alone":
                             await embedder.embed([text])
+                        elif breakdown is not None:
+                            with breakdown.lookup():
+                                result = await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
                         else:
                             result = await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
                         timed[which] = ms_since(started)
@@ -110,10 +127,20 @@ async def main() -> None:
                         stages.setdefault(name, []).append(ms)
                     stages.setdefault("unaccounted", []).append(timed["lookup"] - sum(parts.values()))
 
+            redis_after = await command_stats(cache)
             after: list[float] = []
             back_to_back: list[float] = []
+            exact_reads: list[float] = []
             for pair in pairs:
-                vector = (await embedder.embed([normalise(pair["b"])]))[0]
+                text = normalise(pair["b"])
+                exact = [
+                    ("HMGET", cache.keys.entry(SCOPE, text), *entry.RETURNED, "ttl"),
+                    ("GET", cache.embeddings.key_for(text, cache.spec.keys)),
+                ]  # the lookup's first round trip, built untimed
+                started = time.perf_counter()
+                await reads(cache.redis, exact)
+                exact_reads.append(ms_since(started))
+                vector = (await embedder.embed([text]))[0]
                 scoped = idx.scope_filter(SCOPE.search_id)
                 query = idx.knn_query(vector.tobytes(), k=cache.candidates, filter_expression=scoped, spec=cache.spec)
                 command = idx.search_command(cache.spec.name, query)  # what the lookup sends, built untimed
@@ -122,6 +149,7 @@ async def main() -> None:
                     await cache.redis.execute_command(*command)
                     times.append(ms_since(started))
             pipeline_us, reads_us = await two_reads_cpu(cache)
+            short_forms = short_forms_cpu(normalise(pairs[0]["b"]))
             await cache.close()
         finally:
             redis_server.stop(Path(data))
@@ -140,11 +168,22 @@ async def main() -> None:
         print(f"| stage: {name} | {p50(values):.3f} |")
     print(f"| raw KNN right after an embedding | {p50(after):.3f} |")
     print(f"| raw KNN back to back | {p50(back_to_back):.3f} |")
+    print(f"| raw exact read (HMGET + GET, one write) | {p50(exact_reads):.3f} |")
+    floor = [read + knn for read, knn in zip(exact_reads, after, strict=True)]
+    print(f"| **the two round trips alone: raw exact read + raw KNN after an embedding** | **{p50(floor):.2f}** |")
     print()
     print(
         f"CPU per round trip of two reads (HMGET + GET), mean of 2,000: redis-py pipeline {pipeline_us:.0f} µs", end=""
     )
     print(f", packed by hand (`client.reads`) {reads_us:.0f} µs" if reads_us else "")
+    if short_forms is not None:
+        print(
+            "CPU to spell out a lookup's prompt's short forms, alternated, mean of 5 x 2,000: three times "
+            f"{short_forms[0]:.1f} µs, once then read back twice {short_forms[1]:.1f} µs"
+        )
+    if breakdown is not None:
+        print()
+        breakdown.print(redis_before, redis_after)
 
 
 async def paired_caches(
@@ -183,6 +222,145 @@ async def paired_caches(
     print(f"| (the embedding alone) | {p50(ms['alone']):.2f} | |")
     diff = [a - b for a, b in zip(ms["defaults"], ms[change], strict=True)]
     print(f"\ndefaults − {change}, paired: p50 {p50(diff):+.3f} ms")
+
+
+class Breakdown:
+    """Where a lookup's time beyond the embedding goes: timers put around the calls the lookup makes (module
+    functions and methods it reaches; a profiler's view without a profiler's cost on every other line), summed
+    per lookup; "the lookup's own code" is the lookup's time outside every other row. Runs on an older tree too
+    (``PYTHONPATH=<tree>/src``): a part it lacks is left out."""
+
+    def __init__(self, cache: SemanticCache) -> None:
+        self.per_lookup: dict[str, list[float]] = {}
+        self._spent: dict[str, float] = {}
+        self._active = False
+        self._trips = 0
+        self.top = [
+            "request checked + normalised",
+            "exact key (scope + prompt digest)",
+            "round trip 1: exact read (HMGET entry + GET stored embedding)",
+            "embedding (`_embed`: the model, via the embedding store)",
+            "KNN query built (`scoped_knn` + its command)",
+            "round trip 2: KNN + labels probe (FT.SEARCH + HMGET)",
+            "KNN reply parsed",
+            "embedding store write started (runs in the background)",
+            "context and feedback checks",
+            "guards judge the candidates",
+            "counters (in process)",
+        ]
+        trip_names = [self.top[2], self.top[5]]
+        self._wrap(semantic_cache, "reads", lambda: trip_names[min(self._trips, 1)], counts_trip=True)
+        self._wrap(cache, "prepare", self.top[0])
+        self._wrap(type(cache.keys), "entry", self.top[1])
+        self._wrap(cache, "_embed", self.top[3])
+        self._wrap(semantic_cache.idx, "scoped_knn", self.top[4])
+        self._wrap(idx.ScopedKnn, "command", self.top[4])
+        self._wrap(semantic_cache.idx, "parse_search_reply", self.top[6])
+        self._wrap(cache.embeddings, "remember", self.top[7])
+        self._wrap(semantic_cache.context_match, "match", self.top[8])
+        self._wrap(semantic_cache.negatives, "refuse_by_feedback", self.top[8])
+        self._wrap(semantic_cache.choose, "by_guards", self.top[9])
+        self._wrap(semantic_cache.choose, "by_decision", self.top[9])
+        self._wrap(cache, "_settle", self.top[10])
+
+    def _wrap(self, owner: Any, name: str, part: str | Callable[[], str], counts_trip: bool = False) -> None:
+        """Time ``owner.name`` (a function or method, sync or async) into ``part`` while a lookup runs."""
+        original = getattr(owner, name, None)
+        if original is None:
+            return
+        label = part if callable(part) else (lambda: part)
+
+        def spent(started: float, which: str) -> None:
+            if self._active:
+                self._spent[which] = self._spent.get(which, 0.0) + time.perf_counter() - started
+
+        if inspect.iscoroutinefunction(original):
+
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                which, started = label(), time.perf_counter()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    spent(started, which)
+                    self._trips += counts_trip
+
+            setattr(owner, name, functools.wraps(original)(timed_async))
+        else:
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                which, started = label(), time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    spent(started, which)
+
+            setattr(owner, name, functools.wraps(original)(timed))
+
+    @contextlib.contextmanager
+    def lookup(self) -> Iterator[None]:
+        """Time the parts of one lookup (the block), and what is left of it."""
+        self._spent, self._trips, self._active = {}, 0, True
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._active = False
+            total = time.perf_counter() - started
+            for part in self.top:
+                self.per_lookup.setdefault(part, []).append(self._spent.get(part, 0.0) * 1000)
+            own = total - sum(self._spent.get(part, 0.0) for part in self.top)
+            self.per_lookup.setdefault("the lookup's own code (result, timings, spans, awaits)", []).append(own * 1000)
+            beyond = total - self._spent.get(self.top[3], 0.0)
+            self.per_lookup.setdefault("**the lookup beyond its embedding**", []).append(beyond * 1000)
+
+    def print(self, before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> None:
+        p50, mean = statistics.median, statistics.mean
+        print("| part of a semantic lookup (fresh embedding) | p50 ms | mean ms |")
+        print("|---|---|---|")
+        for part, values in self.per_lookup.items():
+            print(f"| {part} | {p50(values):.3f} | {mean(values):.3f} |")
+        print()
+        print("Redis's own time per command over the lookups (`INFO commandstats`):", end="")
+        for command in ("FT.SEARCH", "HMGET", "GET"):
+            calls, usec = (a - b for a, b in zip(after.get(command, (0, 0)), before.get(command, (0, 0)), strict=True))
+            print(f" {command} {usec / calls:.0f} µs ({calls} calls);" if calls else "", end="")
+        print()
+
+
+async def command_stats(cache: SemanticCache) -> dict[str, tuple[int, int]]:
+    """Calls and microseconds Redis has spent per command, so far."""
+    raw = await cache.redis.info("commandstats")
+    return {name.removeprefix("cmdstat_").upper(): (int(v["calls"]), int(v["usec"])) for name, v in raw.items()}
+
+
+def short_forms_cpu(text: str) -> tuple[float, float] | None:
+    """CPU of the event loop's thread per lookup to spell out its prompt's short forms for the stored vector's
+    key, the embedder and the write after: three times, or once then read back (``_embedder_input``), alternated
+    (None on a tree without it)."""
+    try:
+        from nearhit.cache.embedding_store import _embedder_input
+    except ImportError:
+        return None
+    from nearhit.guards.text import expand_short_forms
+
+    def spelt_three_times() -> None:
+        for _ in range(3):
+            expand_short_forms(text)
+
+    def spelt_once() -> None:
+        _embedder_input.cache_clear()
+        for _ in range(3):
+            _embedder_input(text)
+
+    spent = {call: 0.0 for call in (spelt_three_times, spelt_once)}
+    for _ in range(5):
+        for call in spent:
+            started = time.thread_time()
+            for _ in range(2000):
+                call()
+            spent[call] += time.thread_time() - started
+    three, once = (total / 10_000 * 1e6 for total in spent.values())
+    return three, once
 
 
 async def two_reads_cpu(cache: SemanticCache) -> tuple[float, float | None]:

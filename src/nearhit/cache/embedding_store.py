@@ -12,6 +12,7 @@ as written, so an entry stored before keeps its exact key.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,6 +23,13 @@ from nearhit.embeddings.base import Embedder, Vectors
 from nearhit.guards.text import expand_short_forms
 
 DEFAULT_TTL_S = 7 * 24 * 3600
+
+
+@lru_cache(maxsize=4096)
+def _embedder_input(text: str) -> str:
+    """What the embedder reads for a normalised text (:func:`expand_short_forms`), worked out once per text: a
+    lookup that embeds its prompt needs it for the stored vector's key, the embedding and the write after."""
+    return expand_short_forms(text)
 
 
 class EmbeddingStore:
@@ -53,7 +61,7 @@ class EmbeddingStore:
     def key_for(self, text: str, keys: KeySpace | None = None) -> str:
         """Where the vector of ``text`` is kept (under ``keys``, a tenant's in a sharded layout): a caller may
         read it in a round trip it makes anyway."""
-        return (keys or self._keys).embedding(self.embedder.model_name, expand_short_forms(text))
+        return (keys or self._keys).embedding(self.embedder.model_name, _embedder_input(text))
 
     def from_stored(self, raw: object) -> Vectors | None:
         """A stored value as a ``(1, dimension)`` vector, or None when absent or of another size."""
@@ -66,11 +74,11 @@ class EmbeddingStore:
         """Embed texts known to be missing from the store, without remembering them yet: a lookup calls
         :meth:`remember` once its KNN query is answered, so the write never delays that query."""
         self.misses += len(texts)
-        return await self.embedder.embed([expand_short_forms(text) for text in texts])
+        return await self.embedder.embed([_embedder_input(text) for text in texts])
 
     def remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None = None) -> None:
         """Write these vectors (under ``keys``) in the background: the caller does not wait for the fill."""
-        self._background.run(self._remember([self.key_for(text, keys) for text in texts], vectors))
+        self._background.run(self._remember(texts, vectors, keys))
 
     async def embed_fresh(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
         """Embed texts known to be missing from the store, and remember them (under ``keys``)."""
@@ -100,8 +108,8 @@ class EmbeddingStore:
                 result[i] = fresh[row]
         return result
 
-    async def _remember(self, keys: list[str], vectors: Vectors) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key, vector in zip(keys, vectors, strict=True):
-                pipe.set(key, vector.tobytes(), ex=self._ttl)
+    async def _remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:  # the keys worked out here too: off the path
+            for text, vector in zip(texts, vectors, strict=True):
+                pipe.set(self.key_for(text, keys), vector.tobytes(), ex=self._ttl)
             await pipe.execute()

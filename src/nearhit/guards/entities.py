@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from nearhit.guards.clauses import (
     BACKSTORY_ADDED,
@@ -158,12 +159,13 @@ def _written_as_one(text: Text, other: Text) -> set[str]:
     return {part for one, parts in joined(text).items() if one in words for part in parts}
 
 
-def _split_as_one(text: Text, other: Text) -> set[str]:
+@lru_cache(maxsize=4096)
+def _split_as_one(text: Text, other: Text) -> frozenset[str]:
     """The stems of ``text`` that ``other`` writes as one word with their neighbour ("log in" / "login"),
-    and the words of ``text`` that ``other`` writes as two."""
+    and the words of ``text`` that ``other`` writes as two (cached: asked once per unshared word)."""
     words = set(other.tokens) | set(other.stems)
     found = {stem(part) for one, parts in joined(text).items() if one in words for part in parts}
-    return found | {one for one in joined(other) if one in set(text.stems) | set(text.tokens)}
+    return frozenset(found | {one for one in joined(other) if one in set(text.stems) | set(text.tokens)})
 
 
 def _separated(word: str, text: Text, others: dict[str, str]) -> bool:

@@ -105,6 +105,8 @@ _LAST_LATIN = "\u024f"
 
 def _script(text: str) -> str | None:
     """The dominant non-Latin script of the letters, or ``None`` when most letters are Latin."""
+    if text.isascii():  # letters of Basic Latin only, or none
+        return None
     counts: dict[str, int] = {}
     for char in text:
         if char.isalpha():
@@ -129,16 +131,21 @@ def detect(text: str) -> str:
 
 def _detect(text: str, analysed: Text) -> str:
     script = _script(text)
-    if script is not None:
-        return script
+    return script if script is not None else _by_words(analysed)
+
+
+@lru_cache(maxsize=4096)
+def _by_words(analysed: Text) -> str:
+    """The language of a Latin-script text by its words: the same for a prompt (:func:`detect`) and its
+    analysis (:func:`_language_of`), so worked out once for both."""
     pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
     tokens = [t for t, _ in pairs]
     english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
     # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
-    scores = {
-        lang: sum(t in known or not _LETTERS.get(lang, frozenset()).isdisjoint(t) for t in tokens)
-        for lang, known in _FUNCTION_WORDS.items()
-    }
+    scores = {lang: sum(map(known.__contains__, tokens)) for lang, known in _FUNCTION_WORDS.items()}
+    for lang, letters in _LETTERS.items():  # their letters read only where a language has some (most have none)
+        if lang in scores:
+            scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
     best = max(scores, key=lambda lang: (scores[lang], lang not in READ))

@@ -3,11 +3,15 @@ has to be consistent, not linguistically right."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 __all__ = ["stem"]
 
 
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
-    """``"cancelled"`` -> ``"cancel"``, ``"babies"`` -> ``"baby"``; short and non-alphabetic words unchanged."""
+    """``"cancelled"`` -> ``"cancel"``, ``"babies"`` -> ``"baby"``; short and non-alphabetic words unchanged.
+    Cached: the guards stem the same words over and over (every text's tokens, the lists, joined pairs)."""
     if not word.isalpha() or len(word) <= 3:
         return word
     for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ness", ""), ("ings", ""), ("ing", "")):

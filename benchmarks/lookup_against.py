@@ -1,0 +1,146 @@
+"""A semantic lookup with a fresh embedding, this tree against an older commit, in one process (issue 18's target:
+the lookup <= the embedding alone + 1 ms).
+
+The older commit's ``src/nearhit`` is extracted (``git archive``) and imported beside this tree's under another
+name (``nearhit_rev``), so the two caches run side by side on one Redis index, one embedder and one event loop:
+each of the 300 paraphrases of fow-cache's should-hit pairs is looked up by both trees and embedded alone, in a
+rotating order, its stored embedding deleted before each lookup. Each tree keeps its own guards' caches (they
+are module-level), so neither finds the other's analysis of a prompt. What is compared is each lookup minus the
+embedding alone of the same text, moments apart: a machine whose load moves between runs minutes apart
+(``lookup_split.py`` on each tree in turn) cannot show a change of a tenth of a millisecond; this can.
+
+    python benchmarks/lookup_against.py 8236b03 --size 2000 --rounds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from fow_cache.data import load_questions
+
+from nearhit import redis_server
+from nearhit.cache import Scope
+from nearhit.cache.keys import normalise
+from nearhit.config import load_settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.service import bootstrap
+
+THRESHOLD = 0.90
+_IMPORT_RE = re.compile(r"\bnearhit(?=[.\s])")
+
+
+def import_rev(rev: str, into: Path) -> ModuleType:
+    """``rev``'s ``src/nearhit`` as the package ``nearhit_rev`` (its imports of itself renamed)."""
+    archive = subprocess.run(["git", "archive", rev, "src/nearhit"], check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    package = into / "nearhit_rev"
+    (into / "src" / "nearhit").rename(package)
+    for source in package.rglob("*.py"):
+        text = source.read_text()
+        # "from nearhit.x import", "import nearhit.x", "from nearhit import", "nearhit.x" in strings (module paths)
+        source.write_text(_IMPORT_RE.sub("nearhit_rev", text))
+    sys.path.insert(0, str(into))
+    return importlib.import_module("nearhit_rev")
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("rev", help="the older commit (any git revision)")
+    parser.add_argument("--size", type=int, default=10_000, help="entries in the index (filler + the 300 pairs)")
+    parser.add_argument("--rounds", type=int, default=1, help="passes over the 300 paraphrases")
+    args = parser.parse_args()
+    short = subprocess.run(["git", "rev-parse", "--short", args.rev], check=True, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="nearhit-against-") as scratch:
+        import_rev(args.rev, Path(scratch) / "rev")
+        asyncio.run(main(short.stdout.strip(), args.size, args.rounds, Path(scratch)))
+
+
+async def main(name: str, size: int, rounds: int, scratch: Path) -> None:
+    rev_bootstrap = importlib.import_module("nearhit_rev.service.bootstrap")
+    rev_config = importlib.import_module("nearhit_rev.config")
+    rev_keys = importlib.import_module("nearhit_rev.cache.keys")
+    embedder = LocalEmbedder()
+    pairs = [p for p in load_questions() if p["same_answer"]]
+    data = scratch / "redis"
+    server, _ = redis_server.ensure_running(data)
+    try:
+        common: dict[str, Any] = {
+            "redis_url": server.url,
+            "index_name": "against",
+            "similarity_threshold": THRESHOLD,
+        }
+        this = await bootstrap.open_cache(load_settings(**common), embedder)
+        rev = await rev_bootstrap.open_cache(rev_config.load_settings(**common), embedder)
+        scope = Scope.build(model="gpt-4o", tenant="bench")
+        rev_scope = rev_keys.Scope.build(model="gpt-4o", tenant="bench")
+        n_filler = max(0, size - len(pairs))
+        filler = np.random.default_rng(42).standard_normal((n_filler, embedder.dimension)).astype(np.float32)
+        filler /= np.linalg.norm(filler, axis=1, keepdims=True)
+        for start in range(0, n_filler, 64):
+            stop = min(n_filler, start + 64)
+            await asyncio.gather(
+                *(this.store(f"filler {i}", "x " * 40, scope, vector=filler[i]) for i in range(start, stop))
+            )
+        for pair in pairs:
+            await this.store(pair["a"], f"answer to: {pair['a']}", scope)
+        caches = {"this tree": (this, scope), name: (rev, rev_scope)}
+        beyond: dict[str, list[float]] = {which: [] for which in caches}
+        served: dict[str, int] = {which: 0 for which in caches}
+        stages: dict[str, dict[str, list[float]]] = {which: {} for which in caches}
+        steps = ["alone", *caches]
+        for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
+            text = normalise(pair["b"])
+            timed: dict[str, float] = {}
+            for step in steps[n % 3 :] + steps[: n % 3]:
+                for cache, _ in caches.values():
+                    await cache.background.drain()  # a pending write of this embedding lands before the delete
+                await this.redis.delete(this.embeddings.key_for(text, this.spec.keys))
+                started = time.perf_counter()
+                if step == "alone":
+                    await embedder.embed([text])
+                else:
+                    cache, its_scope = caches[step]
+                    result = await cache.lookup(pair["b"], its_scope, threshold=THRESHOLD)
+                    served[step] += result.match == "semantic"
+                    for stage, ms in result.timings_ms.items():
+                        stages[step].setdefault(stage, []).append(ms)
+                timed[step] = (time.perf_counter() - started) * 1000
+            for which in caches:
+                beyond[which].append(timed[which] - timed["alone"])
+        await rev.close()
+        await this.close()
+    finally:
+        redis_server.stop(data)
+
+    p50 = statistics.median
+    count = len(beyond["this tree"])
+    print(f"{size:,} entries, {count} paraphrases x 2 trees, alternating; load average {os.getloadavg()[0]:.2f}")
+    print()
+    names = ["exact", "knn", "guards"]
+    print("| tree | **lookup − embedding alone, paired p50 ms** | mean | semantic hits | " + " | ".join(names) + " |")
+    print("|---|---|---|---|" + "---|" * len(names))
+    for which, values in beyond.items():
+        cells = " | ".join(f"{p50(stages[which].get(stage, [0.0])):.3f}" for stage in names)
+        print(f"| {which} | **{p50(values):.2f}** | {statistics.mean(values):.2f} | {served[which]} | {cells} |")
+    diff = [a - b for a, b in zip(beyond["this tree"], beyond[name], strict=True)]
+    print(f"\nthis tree − {name}, per paraphrase: p50 {p50(diff):+.3f} ms, mean {statistics.mean(diff):+.3f} ms")
+
+
+if __name__ == "__main__":
+    cli()
