@@ -45,6 +45,7 @@ __all__ = [
     "function_words_of",
     "negators_of",
     "opposites_of",
+    "pair_language",
     "pivots_of",
     "prepositions_of",
 ]
@@ -127,18 +128,28 @@ def detect(text: str) -> str:
     return _detect(text, analyse(text))
 
 
+def _evidence(analysed: Text) -> tuple[dict[str, int], int]:
+    """Each listed language's count of function words (and of its own letters) in the text, ``en`` among them
+    (the guards' English words), and the number of alphabetic words."""
+    pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
+    tokens = [t for t, _ in pairs]
+    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
+    scores = {
+        lang: sum(t in known or not _LETTERS.get(lang, frozenset()).isdisjoint(t) for t in tokens)
+        for lang, known in _FUNCTION_WORDS.items()
+    }
+    scores["en"] = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
+    return scores, len(tokens)
+
+
 def _detect(text: str, analysed: Text) -> str:
     script = _script(text)
     if script is not None:
         return script
     pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
     tokens = [t for t, _ in pairs]
-    english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
-    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
-    scores = {
-        lang: sum(t in known or not _LETTERS.get(lang, frozenset()).isdisjoint(t) for t in tokens)
-        for lang, known in _FUNCTION_WORDS.items()
-    }
+    scores, _ = _evidence(analysed)
+    english = scores.pop("en")
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
     best = max(scores, key=lambda lang: (scores[lang], lang not in READ))
@@ -154,6 +165,32 @@ def _detect(text: str, analysed: Text) -> str:
 
 
 @lru_cache(maxsize=4096)
+def pair_language(query: str, candidate: str) -> str | None:
+    """The one language two texts detected apart are written in, or ``None`` when they are in two.
+
+    A pair is judged, not two texts: close languages share most function words ("la", "que", "como" are
+    Spanish, Italian and Portuguese), so a short question of one often counts as many words of its neighbour
+    and its detection is a tie. The language the two texts point to together (their function words pooled)
+    is theirs when it is among each side's best: a side with a word of its own ("cuántos" against "quantos")
+    keeps the pair in two, and so does a side with no word of the pooled language. English is never weighed
+    (its words are the guards' lists, which hold words other languages write too: "in", "was", "um"; a side
+    detected English keeps the pair in two). Never more permissive than the stricter side: when
+    either side's language, or the pooled one, is not read (``READ``), that is the pair's language."""
+    detected = (detect(query), detect(candidate))
+    if "en" in detected or _script(query) is not None or _script(candidate) is not None:
+        return None  # English reads every word; a script tells the language without words to weigh
+    evidence = [_evidence(analyse(text))[0] for text in (query, candidate)]
+    for scores in evidence:
+        del scores["en"]
+    pooled = {lang: evidence[0][lang] + evidence[1][lang] for lang in _FUNCTION_WORDS}
+    together = max(pooled, key=lambda lang: (pooled[lang], lang not in READ))
+    if any(not scores[together] or scores[together] < max(scores.values()) for scores in evidence):
+        return None
+    strict = [lang for lang in (*detected, together) if lang not in READ]
+    return strict[0] if strict else together
+
+
+@lru_cache(maxsize=4096)
 def _language_of(text: Text) -> str:
     """The language of a text already analysed (the guards' rules ask for each text's words)."""
     return _detect(text.folded, text)
@@ -164,11 +201,24 @@ def function_words_of(text: Text) -> frozenset[str]:
     return frozenset() if (lang := _language_of(text)) == "en" else _FUNCTION_WORDS_OF.get(lang, frozenset())
 
 
+@lru_cache(maxsize=4096)
+def _tied_with(text: Text, lang: str) -> frozenset[str]:
+    """The languages whose function words the text counts as many of as of its own (``lang``'s): a tie the
+    detector broke, which a pair may break the other way (``pair_language``)."""
+    scores, _ = _evidence(text)
+    del scores["en"]
+    return frozenset(other for other, score in scores.items() if score and score == scores.get(lang))
+
+
 def negators_of(text: Text) -> frozenset[str]:
-    """The words that negate in the text's language: English's, and its own; in a text no list places, those of
-    every language listed (the strict side: such a pair is already held to the uncovered threshold)."""
+    """The words that negate in the text's language: English's, and its own (with those of a language its
+    function words fit as well: "non" in an Italian question detected as Spanish); in a text no list places,
+    those of every language listed (the strict side: such a pair is already held to the uncovered threshold)."""
     lang = _language_of(text)
-    return NEGATORS | (_ANY_NEGATOR if lang == UNKNOWN else NEGATORS_BY_LANGUAGE.get(lang, frozenset()))
+    if lang == UNKNOWN:
+        return NEGATORS | _ANY_NEGATOR
+    tied = _tied_with(text, lang) if lang != "en" else frozenset()
+    return NEGATORS.union(*(NEGATORS_BY_LANGUAGE.get(other, frozenset()) for other in tied | {lang}))
 
 
 def opposites_of(text: Text) -> dict[str, frozenset[str]]:
