@@ -65,6 +65,8 @@ def test_a_side_detected_english_keeps_the_pair_in_two(query: str, candidate: st
     [
         ("Kan jeg vaske uld i vaskemaskinen?", "Går det an å vaske ull i maskin?"),  # Danish / as Swedish
         ("Kan jeg vaske uld i vaskemaskinen?", "Hvordan vasker man uld i maskinen?"),  # Danish / unplaced
+        # German whose "was", "man", "um" count as English: unplaced, so the pair is not read as German.
+        ("Wie wechsle ich den Reifen an meinem Fahrrad?", "Was muss man tun, um einen Fahrradreifen zu tauschen?"),
     ],
 )
 def test_a_pair_read_as_one_unread_language_is_held_to_the_strict_rules(query: str, candidate: str) -> None:
