@@ -10,6 +10,7 @@ label and learn from).
     python benchmarks/miss_causes.py                         # the five single-turn sets, ~1 minute
     python benchmarks/miss_causes.py --sets nearhit-v4 --show # and print each missed dev pair with its cause
     python benchmarks/miss_causes.py --english               # English pairs only (no lang, or lang "en")
+    python benchmarks/miss_causes.py --non-english           # one-language pairs in another language ("es")
 """
 
 from __future__ import annotations
@@ -29,12 +30,19 @@ SETS = ("nearhit-v4", "nearhit-v3", "nearhit-v2", "nearhit", "questions")
 CAUSES = ("under 0.65", "0.65 to the band", "band, not quiet")
 
 
+def _language_cause(reason: str) -> str:
+    """The language guard's veto, by why: the sides read as two languages, or one the rules cannot read."""
+    return "vetoed: language (differ)" if reason.startswith("languages differ") else "vetoed: language (unread)"
+
+
 def causes(
-    name: str, embedder: LocalEmbedder, guards: GuardSet, threshold: float, show: bool, english: bool
+    name: str, embedder: LocalEmbedder, guards: GuardSet, threshold: float, show: bool, english: bool, other: bool
 ) -> Counter[str]:
     pairs = evaluation.load(name, "dev")
     if english:
         pairs = [p for p in pairs if p.lang in (None, "en")]
+    if other:  # one language, not English ("en-es" is cross-lingual)
+        pairs = [p for p in pairs if p.lang not in (None, "en") and "-" not in p.lang]
     a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
     b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
     counts: Counter[str] = Counter()
@@ -53,6 +61,8 @@ def causes(
             continue
         if similarity < threshold - guards.quiet_margin:
             cause = "under 0.65" if similarity < bounded.FLOOR else "0.65 to the band"
+        elif vetoed is not None and vetoed.guard == "language":
+            cause = _language_cause(vetoed.reason)
         elif vetoed is not None:
             cause = f"vetoed: {vetoed.guard}"
         else:
@@ -68,12 +78,13 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS), help="comma list of single-turn sets (dev split)")
     parser.add_argument("--show", action="store_true", help="print each missed dev should-hit")
     parser.add_argument("--english", action="store_true", help="English pairs only (no lang, or lang 'en')")
+    parser.add_argument("--non-english", action="store_true", help="one-language pairs other than English")
     args = parser.parse_args()
     settings = load_settings()
     guards = GuardSet.default(quiet_margin=settings.guards_quiet_margin)
     embedder = LocalEmbedder()
     rows = {
-        name: causes(name, embedder, guards, settings.similarity_threshold, args.show, args.english)
+        name: causes(name, embedder, guards, settings.similarity_threshold, args.show, args.english, args.non_english)
         for name in args.sets.split(",")
     }
     if len(rows) > 1:

@@ -7,7 +7,8 @@ rules do not read (Turkish, Polish, Swedish...) are listed too, with the letters
 too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. With no function word of
 another language, a prompt of several words is English when at least half its words are English (the
 guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
-else ``unknown`` (not covered: the rules cannot read it either).
+else ``unknown`` (not covered: the rules cannot read it either). Close languages share most function words,
+so two texts detected apart may be one language: ``pair_language`` judges the pair.
 Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
