@@ -90,3 +90,49 @@ def test_a_text_that_fits_two_languages_as_well_is_read_with_the_negators_of_bot
     assert detect(tied) == "es"
     assert "mai" in negators_of(analyse(tied))
     assert NegationGuard().signal(tied, plain) is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Come si cambia una gomma della bicicletta?", "Qual è il modo per sostituire la gomma di una bici?"),
+        ("Quanto costa spedire un pacco in Francia?", "Qual è il prezzo per mandare un pacco in Francia?"),
+        ("Come si pulisce il forno con il bicarbonato?", "Si può pulire il forno usando il bicarbonato?"),
+        ("Como se troca o pneu da bicicleta?", "Qual é a melhor forma de trocar o pneu de uma bicicleta?"),
+        ("Como renovar o passaporte estando no exterior?", "Dá para renovar o passaporte morando fora do país?"),
+        ("¿Cómo se cambia la rueda de la bici?", "¿Qué hay que hacer para cambiar una rueda de bicicleta?"),
+        ("¿Se puede congelar el pan de molde?", "¿El pan de molde se puede guardar en el congelador?"),
+        ("Comment changer le pneu de mon vélo ?", "Quelle est la façon de remplacer un pneu de vélo ?"),
+        ("Hoe vervang ik de band van mijn fiets?", "Wat is de manier om een fietsband te vervangen?"),
+        ("Wie wechsle ich den Reifen an meinem Fahrrad?", "Was muss man tun, um einen Fahrradreifen zu tauschen?"),
+        ("Hvordan skifter jeg dækket på min cykel?", "Hvad skal man gøre for at skifte et cykeldæk?"),
+        ("Hvordan bytter jeg dekk på sykkelen min?", "Hva må man gjøre for å bytte et sykkeldekk?"),
+        ("Jak vyměním pneumatiku na kole?", "Co je potřeba udělat pro výměnu pneumatiky kola?"),
+        ("Ako vymením pneumatiku na bicykli?", "Čo treba urobiť pri výmene pneumatiky bicykla?"),
+    ],
+)
+def test_a_rewording_in_one_language_is_never_read_as_two(query: str, candidate: str) -> None:
+    signal = LanguageGuard().signal(query, candidate)
+    assert signal is None or not signal.reason.startswith("languages differ")
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("¿Cómo se cambia la rueda de la bici?", "Come si cambia una gomma della bicicletta?"),
+        ("¿Cómo se cambia la rueda de la bicicleta?", "Como se troca o pneu da bicicleta?"),
+        ("Como se troca o pneu da bicicleta?", "Come si cambia una gomma della bicicletta?"),
+        ("Comment changer le pneu de mon vélo ?", "Come cambio la gomma della mia bici?"),
+        ("Wie wechsle ich den Reifen an meinem Fahrrad?", "Hoe vervang ik de band van mijn fiets?"),
+        ("How do I change the tyre on my bike?", "¿Cómo cambio la rueda de mi bici?"),
+        ("Can I freeze sliced bread?", "Si può congelare il pane a fette?"),
+        ("¿Cómo cambio la rueda de mi bici?", "Como cambio a roda da miña bici?"),  # Galician read as Portuguese
+        ("Hvordan skifter jeg dækket på min cykel?", "Hvordan bytter jeg dekk på sykkelen min?"),  # da / no
+        ("Jak vyměním pneumatiku na kole?", "Ako vymením pneumatiku na bicykli?"),  # cs / sk
+    ],
+)
+def test_two_languages_are_never_read_as_one_the_rules_read(query: str, candidate: str) -> None:
+    # Close unread languages may be read as one: they are held to the strict rules, never to the read ones.
+    signal = LanguageGuard().signal(query, candidate)
+    assert signal is not None
+    assert signal.reason.startswith("languages differ") or signal.min_similarity == LanguageGuard().uncovered_threshold
