@@ -11,6 +11,7 @@ label and learn from).
     python benchmarks/miss_causes.py --sets nearhit-v4 --show # and print each missed dev pair with its cause
     python benchmarks/miss_causes.py --english               # English pairs only (no lang, or lang "en")
     python benchmarks/miss_causes.py --non-english           # one-language pairs in another language ("es")
+    python benchmarks/miss_causes.py --non-english --by-language  # a row per language, the sets pooled
 """
 
 from __future__ import annotations
@@ -36,8 +37,16 @@ def _language_cause(reason: str) -> str:
 
 
 def causes(
-    name: str, embedder: LocalEmbedder, guards: GuardSet, threshold: float, show: bool, english: bool, other: bool
-) -> Counter[str]:
+    name: str,
+    embedder: LocalEmbedder,
+    guards: GuardSet,
+    threshold: float,
+    show: bool,
+    english: bool,
+    other: bool,
+    by_language: bool = False,
+) -> dict[str, Counter[str]]:
+    """Counts per row: the set, or each pair's language (``by_language``)."""
     pairs = evaluation.load(name, "dev")
     if english:
         pairs = [p for p in pairs if p.lang in (None, "en")]
@@ -45,8 +54,9 @@ def causes(
         pairs = [p for p in pairs if p.lang not in (None, "en") and "-" not in p.lang]
     a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
     b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
-    counts: Counter[str] = Counter()
+    rows: dict[str, Counter[str]] = {}
     for pair, cosine in zip(pairs, (a * b).sum(axis=1), strict=True):
+        counts = rows.setdefault((pair.lang or "-") if by_language else name, Counter())
         similarity = float(cosine)
         exact = normalise(pair.a.prompt) == normalise(pair.b.prompt)
         vetoed = guards.first_rejection(pair.b.prompt, pair.a.prompt, similarity)
@@ -70,7 +80,7 @@ def causes(
         counts[cause] += 1
         if show:
             print(f"{name} {pair.category} {similarity:.3f} {cause}\n  a: {pair.a.prompt}\n  b: {pair.b.prompt}")
-    return counts
+    return rows
 
 
 def main() -> None:
@@ -79,14 +89,26 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print each missed dev should-hit")
     parser.add_argument("--english", action="store_true", help="English pairs only (no lang, or lang 'en')")
     parser.add_argument("--non-english", action="store_true", help="one-language pairs other than English")
+    parser.add_argument("--by-language", action="store_true", help="a row per pair language, the sets pooled")
     args = parser.parse_args()
     settings = load_settings()
     guards = GuardSet.default(quiet_margin=settings.guards_quiet_margin)
     embedder = LocalEmbedder()
-    rows = {
-        name: causes(name, embedder, guards, settings.similarity_threshold, args.show, args.english, args.non_english)
-        for name in args.sets.split(",")
-    }
+    rows: dict[str, Counter[str]] = {}
+    for name in args.sets.split(","):
+        found = causes(
+            name,
+            embedder,
+            guards,
+            settings.similarity_threshold,
+            args.show,
+            args.english,
+            args.non_english,
+            args.by_language,
+        )
+        for row, counts in found.items():
+            rows[row] = rows.get(row, Counter()) + counts
+    rows = dict(sorted(rows.items())) if args.by_language else rows
     if len(rows) > 1:
         rows["pooled"] = sum(rows.values(), Counter())
     vetoes = sorted({c for counts in rows.values() for c in counts if c.startswith("vetoed")})
