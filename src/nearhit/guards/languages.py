@@ -107,6 +107,8 @@ _LAST_LATIN = "\u024f"
 
 def _script(text: str) -> str | None:
     """The dominant non-Latin script of the letters, or ``None`` when most letters are Latin."""
+    if text.isascii():  # letters of Basic Latin only, or none
+        return None
     counts: dict[str, int] = {}
     for char in text:
         if char.isalpha():
@@ -129,28 +131,32 @@ def detect(text: str) -> str:
     return _detect(text, analyse(text))
 
 
-def _evidence(analysed: Text) -> tuple[dict[str, int], int]:
-    """Each listed language's count of function words (and of its own letters) in the text, ``en`` among them
-    (the guards' English words), and the number of alphabetic words."""
-    pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
-    tokens = [t for t, _ in pairs]
-    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
-    scores = {
-        lang: sum(t in known or not _LETTERS.get(lang, frozenset()).isdisjoint(t) for t in tokens)
-        for lang, known in _FUNCTION_WORDS.items()
-    }
-    scores["en"] = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
-    return scores, len(tokens)
-
-
 def _detect(text: str, analysed: Text) -> str:
     script = _script(text)
-    if script is not None:
-        return script
+    return script if script is not None else _by_words(analysed)
+
+
+@lru_cache(maxsize=4096)
+def _function_word_scores(analysed: Text) -> dict[str, int]:
+    """Each listed language's count of its function words among the text's words, English's aside (cached:
+    the detector, a pair and the negation guard ask for a text's; read it, never change it)."""
+    tokens = [t for t in analysed.tokens if t.isalpha()]
+    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
+    scores = {lang: sum(map(known.__contains__, tokens)) for lang, known in _FUNCTION_WORDS.items()}
+    for lang, letters in _LETTERS.items():  # their letters read only where a language has some (most have none)
+        if lang in scores:
+            scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
+    return scores
+
+
+@lru_cache(maxsize=4096)
+def _by_words(analysed: Text) -> str:
+    """The language of a Latin-script text by its words: the same for a prompt (:func:`detect`) and its
+    analysis (:func:`_language_of`), so worked out once for both."""
     pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
     tokens = [t for t, _ in pairs]
-    scores, _ = _evidence(analysed)
-    english = scores.pop("en")
+    english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
+    scores = _function_word_scores(analysed)
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
     best = max(scores, key=lambda lang: (scores[lang], lang not in READ))
@@ -175,14 +181,12 @@ def pair_language(query: str, candidate: str) -> str | None:
     is theirs when it is among each side's best: a side with a word of its own ("cuántos" against "quantos")
     keeps the pair in two, and so does a side with no word of the pooled language. English is never weighed
     (its words are the guards' lists, which hold words other languages write too: "in", "was", "um"; a side
-    detected English keeps the pair in two). Never more permissive than the stricter side: when
-    either side's language, or the pooled one, is not read (``READ``), that is the pair's language."""
+    detected English keeps the pair in two). Never more permissive than the stricter side: when either
+    side's language, or the pooled one, is not read (``READ``), that is the pair's language."""
     detected = (detect(query), detect(candidate))
     if "en" in detected or _script(query) is not None or _script(candidate) is not None:
         return None  # English reads every word; a script tells the language without words to weigh
-    evidence = [_evidence(analyse(text))[0] for text in (query, candidate)]
-    for scores in evidence:
-        del scores["en"]
+    evidence = [_function_word_scores(analyse(text)) for text in (query, candidate)]
     pooled = {lang: evidence[0][lang] + evidence[1][lang] for lang in _FUNCTION_WORDS}
     together = max(pooled, key=lambda lang: (pooled[lang], lang not in READ))
     if any(not scores[together] or scores[together] < max(scores.values()) for scores in evidence):
@@ -206,8 +210,7 @@ def function_words_of(text: Text) -> frozenset[str]:
 def _tied_with(text: Text, lang: str) -> frozenset[str]:
     """The languages whose function words the text counts as many of as of its own (``lang``'s): a tie the
     detector broke, which a pair may break the other way (``pair_language``)."""
-    scores, _ = _evidence(text)
-    del scores["en"]
+    scores = _function_word_scores(text)
     return frozenset(other for other, score in scores.items() if score and score == scores.get(lang))
 
 
