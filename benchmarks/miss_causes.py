@@ -10,6 +10,8 @@ label and learn from).
     python benchmarks/miss_causes.py                         # the five single-turn sets, ~1 minute
     python benchmarks/miss_causes.py --sets nearhit-v4 --show # and print each missed dev pair with its cause
     python benchmarks/miss_causes.py --english               # English pairs only (no lang, or lang "en")
+    python benchmarks/miss_causes.py --non-english           # one-language pairs in another language ("es")
+    python benchmarks/miss_causes.py --non-english --by-language  # a row per language, the sets pooled
 """
 
 from __future__ import annotations
@@ -29,16 +31,32 @@ SETS = ("nearhit-v4", "nearhit-v3", "nearhit-v2", "nearhit", "questions")
 CAUSES = ("under 0.65", "0.65 to the band", "band, not quiet")
 
 
+def _language_cause(reason: str) -> str:
+    """The language guard's veto, by why: the sides read as two languages, or one the rules cannot read."""
+    return "vetoed: language (differ)" if reason.startswith("languages differ") else "vetoed: language (unread)"
+
+
 def causes(
-    name: str, embedder: LocalEmbedder, guards: GuardSet, threshold: float, show: bool, english: bool
-) -> Counter[str]:
+    name: str,
+    embedder: LocalEmbedder,
+    guards: GuardSet,
+    threshold: float,
+    show: bool,
+    english: bool,
+    other: bool,
+    by_language: bool = False,
+) -> dict[str, Counter[str]]:
+    """Counts per row: the set, or each pair's language (``by_language``)."""
     pairs = evaluation.load(name, "dev")
     if english:
         pairs = [p for p in pairs if p.lang in (None, "en")]
+    if other:  # one language, not English ("en-es" is cross-lingual)
+        pairs = [p for p in pairs if p.lang not in (None, "en") and "-" not in p.lang]
     a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
     b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
-    counts: Counter[str] = Counter()
+    rows: dict[str, Counter[str]] = {}
     for pair, cosine in zip(pairs, (a * b).sum(axis=1), strict=True):
+        counts = rows.setdefault((pair.lang or "-") if by_language else name, Counter())
         similarity = float(cosine)
         exact = normalise(pair.a.prompt) == normalise(pair.b.prompt)
         vetoed = guards.first_rejection(pair.b.prompt, pair.a.prompt, similarity)
@@ -53,6 +71,8 @@ def causes(
             continue
         if similarity < threshold - guards.quiet_margin:
             cause = "under 0.65" if similarity < bounded.FLOOR else "0.65 to the band"
+        elif vetoed is not None and vetoed.guard == "language":
+            cause = _language_cause(vetoed.reason)
         elif vetoed is not None:
             cause = f"vetoed: {vetoed.guard}"
         else:
@@ -60,7 +80,7 @@ def causes(
         counts[cause] += 1
         if show:
             print(f"{name} {pair.category} {similarity:.3f} {cause}\n  a: {pair.a.prompt}\n  b: {pair.b.prompt}")
-    return counts
+    return rows
 
 
 def main() -> None:
@@ -68,14 +88,27 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS), help="comma list of single-turn sets (dev split)")
     parser.add_argument("--show", action="store_true", help="print each missed dev should-hit")
     parser.add_argument("--english", action="store_true", help="English pairs only (no lang, or lang 'en')")
+    parser.add_argument("--non-english", action="store_true", help="one-language pairs other than English")
+    parser.add_argument("--by-language", action="store_true", help="a row per pair language, the sets pooled")
     args = parser.parse_args()
     settings = load_settings()
     guards = GuardSet.default(quiet_margin=settings.guards_quiet_margin)
     embedder = LocalEmbedder()
-    rows = {
-        name: causes(name, embedder, guards, settings.similarity_threshold, args.show, args.english)
-        for name in args.sets.split(",")
-    }
+    rows: dict[str, Counter[str]] = {}
+    for name in args.sets.split(","):
+        found = causes(
+            name,
+            embedder,
+            guards,
+            settings.similarity_threshold,
+            args.show,
+            args.english,
+            args.non_english,
+            args.by_language,
+        )
+        for row, counts in found.items():
+            rows[row] = rows.get(row, Counter()) + counts
+    rows = dict(sorted(rows.items())) if args.by_language else rows
     if len(rows) > 1:
         rows["pooled"] = sum(rows.values(), Counter())
     vetoes = sorted({c for counts in rows.values() for c in counts if c.startswith("vetoed")})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from nearhit.guards.languages import COVERED, READ, UNDETERMINED, UNKNOWN, detect
+from nearhit.guards.languages import COVERED, READ, UNDETERMINED, UNKNOWN, detect, pair_language
 from nearhit.guards.text import analyse, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -72,9 +72,14 @@ class LanguageGuard(SignalGuard):
         lang_q, lang_c = detect(query), detect(candidate)
         if lang_q in COVERED and lang_c in COVERED:
             return None
-        if lang_q != lang_c and UNDETERMINED not in (lang_q, lang_c) and not _maybe_one(lang_q, lang_c):
-            return self._signal(1.0, f"languages differ: {lang_q!r} vs {lang_c!r}")
         uncovered = lang_q if lang_q not in COVERED else lang_c
+        if lang_q != lang_c and UNDETERMINED not in (lang_q, lang_c) and not _maybe_one(lang_q, lang_c):
+            one = pair_language(query, candidate)  # detected apart, but the pair may read as one language
+            if one is None:
+                return self._signal(1.0, f"languages differ: {lang_q!r} vs {lang_c!r}")
+            if one in COVERED:
+                return None
+            lang_q = lang_c = uncovered = one
         if _bag(query) == _bag(candidate):
             # The same words in another order: in English the direction guard can tell "A to B" from
             # "B to A"; here nothing can, and the embedder scores them as one.

@@ -7,7 +7,8 @@ rules do not read (Turkish, Polish, Swedish...) are listed too, with the letters
 too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. With no function word of
 another language, a prompt of several words is English when at least half its words are English (the
 guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
-else ``unknown`` (not covered: the rules cannot read it either).
+else ``unknown`` (not covered: the rules cannot read it either). Close languages share most function words,
+so two texts detected apart may be one language: ``pair_language`` judges the pair.
 Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
@@ -45,6 +46,7 @@ __all__ = [
     "function_words_of",
     "negators_of",
     "opposites_of",
+    "pair_language",
     "pivots_of",
     "prepositions_of",
 ]
@@ -135,17 +137,26 @@ def _detect(text: str, analysed: Text) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _function_word_scores(analysed: Text) -> dict[str, int]:
+    """Each listed language's count of its function words among the text's words, English's aside (cached:
+    the detector, a pair and the negation guard ask for a text's; read it, never change it)."""
+    tokens = [t for t in analysed.tokens if t.isalpha()]
+    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
+    scores = {lang: sum(map(known.__contains__, tokens)) for lang, known in _FUNCTION_WORDS.items()}
+    for lang, letters in _LETTERS.items():  # their letters read only where a language has some (most have none)
+        if lang in scores:
+            scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
+    return scores
+
+
+@lru_cache(maxsize=4096)
 def _by_words(analysed: Text) -> str:
     """The language of a Latin-script text by its words: the same for a prompt (:func:`detect`) and its
     analysis (:func:`_language_of`), so worked out once for both."""
     pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
     tokens = [t for t, _ in pairs]
     english = sum(t in _ENGLISH or s in _ENGLISH_STEMS for t, s in pairs)
-    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
-    scores = {lang: sum(map(known.__contains__, tokens)) for lang, known in _FUNCTION_WORDS.items()}
-    for lang, letters in _LETTERS.items():  # their letters read only where a language has some (most have none)
-        if lang in scores:
-            scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
+    scores = _function_word_scores(analysed)
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
     best = max(scores, key=lambda lang: (scores[lang], lang not in READ))
@@ -161,6 +172,30 @@ def _by_words(analysed: Text) -> str:
 
 
 @lru_cache(maxsize=4096)
+def pair_language(query: str, candidate: str) -> str | None:
+    """The one language two texts detected apart are written in, or ``None`` when they are in two.
+
+    A pair is judged, not two texts: close languages share most function words ("la", "que", "como" are
+    Spanish, Italian and Portuguese), so a short question of one often counts as many words of its neighbour
+    and its detection is a tie. The language the two texts point to together (their function words pooled)
+    is theirs when it is among each side's best: a side with a word of its own ("cuántos" against "quantos")
+    keeps the pair in two, and so does a side with no word of the pooled language. English is never weighed
+    (its words are the guards' lists, which hold words other languages write too: "in", "was", "um"; a side
+    detected English keeps the pair in two). Never more permissive than the stricter side: when either
+    side's language, or the pooled one, is not read (``READ``), that is the pair's language."""
+    detected = (detect(query), detect(candidate))
+    if "en" in detected or _script(query) is not None or _script(candidate) is not None:
+        return None  # English reads every word; a script tells the language without words to weigh
+    evidence = [_function_word_scores(analyse(text)) for text in (query, candidate)]
+    pooled = {lang: evidence[0][lang] + evidence[1][lang] for lang in _FUNCTION_WORDS}
+    together = max(pooled, key=lambda lang: (pooled[lang], lang not in READ))
+    if any(not scores[together] or scores[together] < max(scores.values()) for scores in evidence):
+        return None
+    strict = [lang for lang in (*detected, together) if lang not in READ]
+    return strict[0] if strict else together
+
+
+@lru_cache(maxsize=4096)
 def _language_of(text: Text) -> str:
     """The language of a text already analysed (the guards' rules ask for each text's words)."""
     return _detect(text.folded, text)
@@ -171,11 +206,23 @@ def function_words_of(text: Text) -> frozenset[str]:
     return frozenset() if (lang := _language_of(text)) == "en" else _FUNCTION_WORDS_OF.get(lang, frozenset())
 
 
+@lru_cache(maxsize=4096)
+def _tied_with(text: Text, lang: str) -> frozenset[str]:
+    """The languages whose function words the text counts as many of as of its own (``lang``'s): a tie the
+    detector broke, which a pair may break the other way (``pair_language``)."""
+    scores = _function_word_scores(text)
+    return frozenset(other for other, score in scores.items() if score and score == scores.get(lang))
+
+
 def negators_of(text: Text) -> frozenset[str]:
-    """The words that negate in the text's language: English's, and its own; in a text no list places, those of
-    every language listed (the strict side: such a pair is already held to the uncovered threshold)."""
+    """The words that negate in the text's language: English's, and its own (with those of a language its
+    function words fit as well: "non" in an Italian question detected as Spanish); in a text no list places,
+    those of every language listed (the strict side: such a pair is already held to the uncovered threshold)."""
     lang = _language_of(text)
-    return NEGATORS | (_ANY_NEGATOR if lang == UNKNOWN else NEGATORS_BY_LANGUAGE.get(lang, frozenset()))
+    if lang == UNKNOWN:
+        return NEGATORS | _ANY_NEGATOR
+    tied = _tied_with(text, lang) if lang != "en" else frozenset()
+    return NEGATORS.union(*(NEGATORS_BY_LANGUAGE.get(other, frozenset()) for other in tied | {lang}))
 
 
 def opposites_of(text: Text) -> dict[str, frozenset[str]]:
