@@ -1,0 +1,61 @@
+"""Whether a question leaves what it judges by to the turns before it.
+
+"Would a mesh system help?" names its subject but not the problem it would help with; "Is mid-April a good
+time?" does not say for what, "Is a heat pump more expensive?" than what, "What else could it be?" besides
+what. No word points back, yet the answer depends on the story told before the question: asked after another
+story, the same words ask another question. The reading is structural: a word that judges or grades (a
+verb of effect, an adjective of judgement, a comparative or superlative) with no complement after it that
+names the standard (a preposition, "than", a clause: "help with dead zones", "a good time to visit Kyoto",
+"cheaper than gas"), or "else", which is relative to what was said. A question that names its whole subject
+("Do you deliver on Sundays?", "How long does a mesh system take to set up?") judges nothing unstated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nearhit.guards.lexicon import words
+from nearhit.guards.text import analyse
+
+_JUDGING = re.compile(
+    r"help|helps|helpful|fix|solve|cure|matter|worth|worthwhile|enough|normal|okay|ok|fine|serious|safe|"
+    r"necessary|needed|advisable|wise|good|bad|idea|cause|culprit|reason|"
+    r"more|less|most|least|better|worse|best|worst|too|\w+i(?:er|est)|\w{3,}est"
+)
+"""Words that judge or grade something against a standard the question may leave unsaid: a verb of effect
+("help", "fix", "matter"), an adjective of judgement ("normal", "safe", "worth", "a good idea"), a word that
+names a cause, and the comparatives and superlatives ("more", "better", "easiest", "cheapest")."""
+_COMPLEMENT = re.compile(
+    r"with|for|by|via|using|from|to|into|in|on|at|of|about|over|under|through|without|within|per|than|"
+    r"if|when|whenever|while|during|before|after|because|since|unless|vs|versus|compared|given|where"
+)
+"""Words that open the standard a judging word is measured by: a preposition, "than", a clause."""
+_VOCABULARY = words("english_vocabulary.txt")
+_ER = re.compile(r"(\w{3,}?)(\w?)er")
+"""A word ending in "-er" whose base is an English word ("cheaper", "safer", "bigger"): a comparative when
+it ends the question ("Is a heat pump cheaper?"); inside one it is as often a noun ("a printer cable")."""
+_RELATIVE = frozenset({"else"})
+"""Words relative to what was said before ("what else", "anything else")."""
+
+
+def leaves_unsaid(question: str) -> str | None:
+    """The word by which ``question`` judges against a standard only the earlier turns give (no complement
+    after it), or None when the question says all it asks."""
+    tokens = analyse(question).tokens
+    relative = _RELATIVE.intersection(tokens)
+    if relative:
+        return min(relative)
+    for n, token in enumerate(tokens):
+        if _JUDGING.fullmatch(token) and not any(_COMPLEMENT.fullmatch(after) for after in tokens[n + 1 :]):
+            return token
+    last = tokens[-1] if tokens else ""
+    return last if _comparative(last) else None
+
+
+def _comparative(word: str) -> bool:
+    found = _ER.fullmatch(word)
+    if found is None:
+        return False
+    base, double = found.groups()
+    bases = {base + double, base + double + "e"} | ({base} if double and base.endswith(double) else set())
+    return bool(bases & _VOCABULARY)
