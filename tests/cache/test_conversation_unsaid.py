@@ -46,6 +46,8 @@ EARLY_WAKING: Turns = [
         "Is a refurbished replacement cheaper?",
         "What else could explain yellow leaves?",
         "Is liquid or granular fertiliser best?",
+        "Does the brand matter?",
+        "Is a heat pump cheaper?",
     ],
 )
 def test_a_judgement_with_its_standard_unsaid_does_not_stand_alone(question: str) -> None:
@@ -61,6 +63,9 @@ def test_a_judgement_with_its_standard_unsaid_does_not_stand_alone(question: str
         "Is a refurbished replacement cheaper than a new battery?",
         "How long does bark mulch take to break down?",
         "Do you deliver compost on Saturdays?",
+        "Would blackout curtains help toddlers sleep?",  # a verb of effect with its object
+        "Can an electric car use a charger with an adapter?",  # "-er" after a determiner: a noun
+        "What type is super effective against water?",
     ],
 )
 def test_a_question_that_says_its_standard_or_judges_nothing_stands_alone(question: str) -> None:

@@ -14,26 +14,34 @@ from __future__ import annotations
 
 import re
 
-from nearhit.guards.lexicon import words
+from nearhit.guards.lexicon import STOP_WORDS, words
 from nearhit.guards.text import analyse
 
 _JUDGING = re.compile(
-    r"help|helps|helpful|fix|solve|cure|matter|worth|worthwhile|enough|normal|okay|ok|fine|serious|safe|"
-    r"necessary|needed|advisable|wise|good|bad|idea|cause|culprit|reason|"
-    r"more|less|most|least|better|worse|best|worst|too|\w+i(?:er|est)|\w{3,}est"
+    r"helps?|helpful|fix(?:es)?|solves?|cures?|causes?|explains?|matters?|"
+    r"worth|worthwhile|enough|sufficient|normal|okay|ok|fine|serious|safe|harmful|dangerous|risky|"
+    r"necessary|needed|advisable|recommended|wise|sensible|reasonable|appropriate|suitable|effective|useful|"
+    r"good|bad|idea|culprit|reason|fault|difference|problem|issue|risk|concern|mistake|solution|answer|"
+    r"improvement|more|less|most|least|better|worse|best|worst|too|\w+i(?:er|est)|\w{3,}est"
 )
 """Words that judge or grade something against a standard the question may leave unsaid: a verb of effect
-("help", "fix", "matter"), an adjective of judgement ("normal", "safe", "worth", "a good idea"), a word that
-names a cause, and the comparatives and superlatives ("more", "better", "easiest", "cheapest")."""
+("help", "fix", "matter"), an adjective of judgement or fitness ("normal", "safe", "worth", "effective"), a
+noun that names an effect, a cause or a judgement ("a good idea", "the culprit", "a difference", "a
+problem"), and the comparatives and superlatives ("more", "better", "easiest", "cheapest")."""
+_ACTING = re.compile(r"helps?|fix(?:es)?|solves?|cures?|causes?|explains?|matters?")
+"""The verbs among them: their object says what they act on ("help toddlers sleep", "cause acne")."""
 _COMPLEMENT = re.compile(
-    r"with|for|by|via|using|from|to|into|in|on|at|of|about|over|under|through|without|within|per|than|"
+    r"with|for|by|via|using|from|to|into|in|on|at|of|about|over|under|through|without|within|per|than|against|"
+    r"between|among|around|near|across|towards?|like|as|"
     r"if|when|whenever|while|during|before|after|because|since|unless|vs|versus|compared|given|where"
 )
 """Words that open the standard a judging word is measured by: a preposition, "than", a clause."""
 _VOCABULARY = words("english_vocabulary.txt")
 _ER = re.compile(r"(\w{3,}?)(\w?)er")
 """A word ending in "-er" whose base is an English word ("cheaper", "safer", "bigger"): a comparative when
-it ends the question ("Is a heat pump cheaper?"); inside one it is as often a noun ("a printer cable")."""
+it ends the question ("Is a heat pump cheaper?") and no determiner comes before it ("with an adapter", "the
+owner" are nouns); inside a question it is as often a noun ("a printer cable")."""
+_DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "this", "that", "no"})
 _RELATIVE = frozenset({"else"})
 """Words relative to what was said before ("what else", "anything else")."""
 
@@ -46,10 +54,16 @@ def leaves_unsaid(question: str) -> str | None:
     if relative:
         return min(relative)
     for n, token in enumerate(tokens):
-        if _JUDGING.fullmatch(token) and not any(_COMPLEMENT.fullmatch(after) for after in tokens[n + 1 :]):
+        if _JUDGING.fullmatch(token) and not any(_says_standard(token, after) for after in tokens[n + 1 :]):
             return token
-    last = tokens[-1] if tokens else ""
-    return last if _comparative(last) else None
+    last, before = (tokens[-1], tokens[-2]) if len(tokens) > 1 else ("", "")
+    return last if before not in _DETERMINERS and _comparative(last) else None
+
+
+def _says_standard(judging: str, after: str) -> bool:
+    """Whether ``after``, a word after ``judging``, opens what it is judged by: a preposition, "than" or a
+    clause, or, after a verb of effect, any content word (its object)."""
+    return bool(_COMPLEMENT.fullmatch(after)) or (bool(_ACTING.fullmatch(judging)) and after not in STOP_WORDS)
 
 
 def _comparative(word: str) -> bool:
