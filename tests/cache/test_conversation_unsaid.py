@@ -1,6 +1,7 @@
-"""A follow-up that judges against a standard only the earlier turns give ("Would a layer of mulch help?") is
-not looked up alone: after another story it is another question, though no word of it points back. A question
-that names its whole subject still stands alone (invented conversations, other words than the dev sets')."""
+"""A follow-up that judges against a standard only the earlier turns give ("Would a layer of mulch help?"), or
+names a place only they name ("How long does the ferry there take?"), is not looked up alone: after another story
+it is another question, though no word of it points back. A question that names its whole subject still stands
+alone (invented conversations, other words than the dev sets')."""
 
 from __future__ import annotations
 
@@ -36,6 +37,15 @@ EARLY_WAKING: Turns = [
     ("assistant", "Waking early and staying awake has several usual causes."),
 ]
 
+CRETE: Turns = [
+    ("user", "We're planning a week on the island of Crete in June."),
+    ("assistant", "June is warm and dry on Crete."),
+]
+SKYE: Turns = [
+    ("user", "We're planning a week on the Isle of Skye in June."),
+    ("assistant", "June on Skye is mild but changeable."),
+]
+
 
 @pytest.mark.parametrize(
     "question",
@@ -48,6 +58,8 @@ EARLY_WAKING: Turns = [
         "Is liquid or granular fertiliser best?",
         "Does the brand matter?",
         "Is a heat pump cheaper?",
+        "How long does the ferry there take?",
+        "Is tipping expected here?",
     ],
 )
 def test_a_judgement_with_its_standard_unsaid_does_not_stand_alone(question: str) -> None:
@@ -66,6 +78,8 @@ def test_a_judgement_with_its_standard_unsaid_does_not_stand_alone(question: str
         "Would blackout curtains help toddlers sleep?",  # a verb of effect with its object
         "Can an electric car use a charger with an adapter?",  # "-er" after a determiner: a noun
         "What type is super effective against water?",
+        "Is there a ferry to the islands on Sundays?",  # "there" that says something exists
+        "Will there be snow in the mountains in March?",
     ],
 )
 def test_a_question_that_says_its_standard_or_judges_nothing_stands_alone(question: str) -> None:
@@ -79,6 +93,7 @@ def test_a_question_that_says_its_standard_or_judges_nothing_stands_alone(questi
         (YELLOW_LEAVES, SPLIT_FRUIT, "Would a layer of mulch help?"),
         (FLAT_BATTERY, OVERHEATING, "Could a faulty thermostat be the cause?"),
         (LATE_SLEEP, EARLY_WAKING, "Is melatonin a good idea?"),
+        (CRETE, SKYE, "How long does the ferry there take?"),
     ],
 )
 async def test_the_same_judgement_after_another_story_is_not_served(

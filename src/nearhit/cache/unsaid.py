@@ -6,7 +6,9 @@ what. No word points back, yet the answer depends on the story told before the q
 story, the same words ask another question. The reading is structural: a word that judges or grades (a
 verb of effect, an adjective of judgement, a comparative or superlative) with no complement after it that
 names the standard (a preposition, "than", a clause: "help with dead zones", "a good time to visit Kyoto",
-"cheaper than gas"), or "else", which is relative to what was said. A question that names its whole subject
+"cheaper than gas"), or "else", which is relative to what was said, or a place only the story names ("How
+long is the ferry there?", "Is tipping expected here?": "there" with no verb beside it that makes it say
+that something exists, as "is there a fee?" does). A question that names its whole subject
 ("Do you deliver on Sundays?", "How long does a mesh system take to set up?") judges nothing unstated.
 """
 
@@ -44,6 +46,15 @@ owner" are nouns); inside a question it is as often a noun ("a printer cable")."
 _DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "this", "that", "no"})
 _RELATIVE = frozenset({"else"})
 """Words relative to what was said before ("what else", "anything else")."""
+_PLACE = re.compile(r"\b(there|here)\b", re.IGNORECASE)
+_VERB_BESIDE = re.compile(
+    r"is|are|was|were|be|been|will|would|could|should|might|may|must|can|shall|isn't|aren't|wasn't|weren't|"
+    r"won't|wouldn't|couldn't|shouldn't|can't|seems?|appears?|used|has|have|had|tends?|'s|'re|'ll|'d",
+    re.IGNORECASE,
+)
+"""A verb beside "there" that makes it say that something exists ("is there a fee?", "there will be snow"),
+not where: a place only the story names ("How long is the ferry there?")."""
+_WORD = re.compile(r"'?[\w']+")
 
 
 def leaves_unsaid(question: str) -> str | None:
@@ -53,11 +64,24 @@ def leaves_unsaid(question: str) -> str | None:
     relative = _RELATIVE.intersection(tokens)
     if relative:
         return min(relative)
+    place = _place(question)
+    if place is not None:
+        return place
     for n, token in enumerate(tokens):
         if _JUDGING.fullmatch(token) and not any(_says_standard(token, after) for after in tokens[n + 1 :]):
             return token
     last, before = (tokens[-1], tokens[-2]) if len(tokens) > 1 else ("", "")
     return last if before not in _DETERMINERS and _comparative(last) else None
+
+
+def _place(question: str) -> str | None:
+    """ "there" or "here" naming a place (no verb beside it that makes it existential), or None."""
+    for found in _PLACE.finditer(question):
+        before = _WORD.findall(question[: found.start()])[-1:]
+        after = _WORD.findall(question[found.end() :])[:1]
+        if not any(_VERB_BESIDE.fullmatch(word) for word in [*before, *after]):
+            return found.group(1).casefold()
+    return None
 
 
 def _says_standard(judging: str, after: str) -> bool:
