@@ -1,4 +1,4 @@
-"""Whether a question leaves what it judges by to the turns before it.
+"""Whether a question leaves part of what it asks (the standard it judges by, a place) to the turns before it.
 
 "Would a mesh system help?" names its subject but not the problem it would help with; "Is mid-April a good
 time?" does not say for what, "Is a heat pump more expensive?" than what, "What else could it be?" besides
@@ -58,8 +58,9 @@ _WORD = re.compile(r"'?[\w']+")
 
 
 def leaves_unsaid(question: str) -> str | None:
-    """The word by which ``question`` judges against a standard only the earlier turns give (no complement
-    after it), or None when the question says all it asks."""
+    """The word by which ``question`` leaves to the earlier turns the standard it judges by (no complement
+    after it), what it is relative to ("else") or the place it asks about ("there"), or None when the
+    question says all it asks."""
     tokens = analyse(question).tokens
     relative = _RELATIVE.intersection(tokens)
     if relative:
