@@ -174,7 +174,7 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     """Whether ``question`` needs none of the turns before it (``history``): a full question (four words or
     more) with no word that points back ("it", "the second one", "so ...", a label: "(b)"), nothing about the
     asker ("I", "my"), no "the ..." naming a thing the turns spoke of (:func:`_names_earlier`), and no
-    judgement whose standard, nor place, only the turns give ("Would a mesh system help?", "How long is the
+    judgement against a standard or place that only the turns give ("Would a mesh system help?", "How long is the
     ferry there?": :func:`unsaid.leaves_unsaid`)."""
     return (
         len(analyse(question).tokens) >= 4
