@@ -92,6 +92,17 @@ async def test_a_standalone_question_ignores_the_history(live: LiveServer) -> No
     assert document["match"] in ("exact", "semantic"), document
 
 
+async def test_a_judgement_left_to_the_story_misses_after_another_story(live: LiveServer) -> None:
+    """ "Would a dehumidifier help?" points at nothing, yet what it would help with is the story before it."""
+    question = "Would a dehumidifier help?"
+    damp = turns("Black mould keeps coming back on my bedroom ceiling.", "Mould follows condensation.")
+    musty = turns("My basement smells musty after every rainy week.", "Basements take in ground moisture.")
+    await served(live, damp, question)
+    assert (await served(live, damp, question))["match"] == "exact"
+    document = await served(live, musty, question)
+    assert document["match"] is None, document
+
+
 async def test_an_aside_in_the_history_hits_an_added_constraint_does_not(live: LiveServer) -> None:
     await served(live, CACHED)
     user, assistant = CACHED[0]["content"], CACHED[1]["content"]

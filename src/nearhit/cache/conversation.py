@@ -19,7 +19,8 @@ at once by its facts (written short or not) and by what the user's "yes" affirme
 a question follows ("Hi, I have a question." "Sure, go ahead.") is no context.
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
-user, nothing named with "the" that the assistant just spoke of) does not depend on the turns before it: it
+user, nothing named with "the" that the assistant just spoke of, no judgement against a standard it leaves to
+the turns: "Would a mesh system help?", :mod:`nearhit.cache.unsaid`) does not depend on the turns before it: it
 is looked up as a single question (:func:`standalone`).
 Histories with tool calls keep the older rule (exact earlier turns only): an agent's state is not text to
 compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation_context.py``.
@@ -34,7 +35,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nearhit.cache import constraints, events, story
+from nearhit.cache import constraints, events, story, unsaid
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
@@ -172,12 +173,15 @@ class Context:
 def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     """Whether ``question`` needs none of the turns before it (``history``): a full question (four words or
     more) with no word that points back ("it", "the second one", "so ...", a label: "(b)"), nothing about the
-    asker ("I", "my"), and no "the ..." naming a thing the turns spoke of (:func:`_names_earlier`)."""
+    asker ("I", "my"), no "the ..." naming a thing the turns spoke of (:func:`_names_earlier`), and no
+    judgement against a standard or place that only the turns give ("Would a mesh system help?", "How long is the
+    ferry there?": :func:`unsaid.leaves_unsaid`)."""
     return (
         len(analyse(question).tokens) >= 4
         and not _POINTS_BACK.search(question)
         and not _labels(question)
         and _names_earlier(question, history) is None
+        and unsaid.leaves_unsaid(question) is None
     )
 
 
