@@ -133,7 +133,9 @@ class CacheAdmin(CacheBase):
                     if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
                         await self._unlink_matching(self.keys.rewrites_pattern(owner))
                     return deleted
+                twins = await asyncio.gather(*(self.redis.hget(key, entry.TWIN) for key in keys))
                 deleted += await unlink_each(self.redis, keys)
+                await unlink_each(self.redis, self._twins(list(twins)))  # a scope's conversations' twins are not in it
 
     async def _unlink_matching(self, pattern: str) -> None:
         await unlink_each(self.redis, [raw async for raw in self.redis.scan_iter(match=pattern, count=1000)])
@@ -149,9 +151,14 @@ class CacheAdmin(CacheBase):
                 f"(expected {self.keys.entry_prefix}<64 hex digits>)"
             )
         async with self._redis_errors():
-            deleted = bool(await self.redis.unlink(doc_id))
+            twin = await self.redis.hget(doc_id, entry.TWIN)  # a conversation's entry and its twin go together
+            deleted = bool(await unlink_each(self.redis, [doc_id, *self._twins([twin])]))
         self.near.drop(doc_id)
         return deleted
+
+    def _twins(self, twins: list[object]) -> list[str]:
+        """The twin keys named (``entry.TWIN``), those under this index's entry prefix only."""
+        return [key for key in (idx.as_text(twin) for twin in twins if twin) if self.keys.is_entry_key(key)]
 
     async def rebuild(self, *, drop_entries: bool = False) -> None:
         """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current

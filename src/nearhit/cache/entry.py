@@ -23,6 +23,11 @@ CONTEXT_VECTOR = "context_vector"
 EARLIER = "earlier"
 """Read back with each KNN row, so the context is compared without a second round trip (text: the query
 reply is decoded as text, which raw vector bytes would not survive)."""
+TOLD = "told"
+TWIN = "twin"
+"""A conversation's entry has a twin (:mod:`nearhit.cache.conversation_lookup`): the same answer, indexed by the
+conversation told as one question (``told``, its text) in the scope single questions search for stories; each
+names the other (``twin``), so deleting one deletes both."""
 TENANT_ID = "tenant_id"
 """The tenant is filtered on through its SHA-256 hex digest: a TAG folds case, splits on commas and trims spaces,
 so 'tenantA', 'TENANTA', 'x,tenantA' and ' tenantA' would share entries; a digest has none of that."""
@@ -57,6 +62,8 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField(CONTEXT, 0, returned=True),  # a conversation's earlier turns as JSON; absent for a single question
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their embedding, base64 float32; absent likewise
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
+    EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
+    EntryField(TWIN, 0, returned=True),  # a conversation's entry and its twin: the other's key; else absent
     EntryField(VECTOR, None, index="vector"),
 )
 RETURNED = tuple(f.name for f in FIELDS if f.returned)
