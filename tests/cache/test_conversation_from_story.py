@@ -55,6 +55,22 @@ async def test_a_single_question_with_another_fact_or_constraint_is_not_served(
     assert not result.hit, result.candidates
 
 
+KNOT: Turns = [
+    ("user", "My climbing rope needs a stopper at the end before I rappel."),
+    ("assistant", "A double fisherman's stopper knot will keep the end from slipping through your belay device."),
+]
+
+
+async def test_a_bare_follow_up_is_found_told_with_the_assistants_last_turn(cache: SemanticCache) -> None:
+    """ "How do I tie it?" names nothing: the knot is in the assistant's turn, and so in the twin told with it."""
+    key = await cache.store(ask(cache, KNOT, "How do I tie it?"), "the knot's answer")
+    result = await cache.lookup(
+        ask(cache, [], "How do I tie a double fisherman's stopper knot at the end of my climbing rope before I rappel?")
+    )
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and "belay device" in str(result.context["told_as_one"])
+
+
 async def test_another_tenant_is_never_served_a_conversation(cache: SemanticCache) -> None:
     await stored_story(cache, tenant="a")
     assert (await cache.lookup(ask(cache, [], SAYS_IT_ALL, tenant="a"))).hit
@@ -71,8 +87,10 @@ async def test_a_single_question_hit_does_not_search_stories(cache: SemanticCach
 
 async def test_deleting_or_clearing_a_conversation_removes_its_twin(cache: SemanticCache) -> None:
     key = await stored_story(cache)
-    (twin,) = await keys_of(cache) - {key}
-    assert await cache.redis.hget(twin, entry.TWIN) == key.encode()
+    twins = await keys_of(cache) - {key}
+    assert len(twins) == 2  # "Is it safe to go out?" names nothing of its own: told with the assistant's turn too
+    assert set((await cache.redis.hget(key, entry.TWIN)).decode().split()) == twins
+    assert [await cache.redis.hget(twin, entry.TWIN) for twin in twins] == [key.encode()] * 2
     assert await cache.delete(key)
     assert await keys_of(cache) == set()
     assert not (await cache.lookup(ask(cache, [], SAYS_IT_ALL))).hit

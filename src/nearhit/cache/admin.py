@@ -157,8 +157,9 @@ class CacheAdmin(CacheBase):
         return deleted
 
     def _twins(self, twins: list[object]) -> list[str]:
-        """The twin keys named (``entry.TWIN``), those under this index's entry prefix only."""
-        return [key for key in (idx.as_text(twin) for twin in twins if twin) if self.keys.is_entry_key(key)]
+        """The twin keys named (``entry.TWIN``: space-separated), those under this index's entry prefix only."""
+        named = (key for twin in twins if twin for key in idx.as_text(twin).split())
+        return [key for key in named if self.keys.is_entry_key(key)]
 
     async def rebuild(self, *, drop_entries: bool = False) -> None:
         """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current

@@ -2,7 +2,7 @@
 contexts with, and, when it found no entry of its own, the search among its scope's single questions for
 one that asks, in one message, what the conversation asks over several (:func:`as_one_question`); and the
 other direction: a single question that missed, searched among the conversations of its scope told as one
-question (:func:`from_story`), which their entries' twins (:func:`twin`) index.
+question (:func:`from_story`), which their entries' twins (:func:`twins`) index.
 
 Kept apart from :mod:`nearhit.cache.semantic_cache`, whose request path calls them, so that path stays one
 readable function and the conversation rules live beside :mod:`nearhit.cache.context_match`.
@@ -95,15 +95,20 @@ def told_scope(search_id: str) -> str:
     return sha256_hex("told\x00" + search_id)
 
 
-def twin(keys: KeySpace, query: Lookup, key: str) -> tuple[str, str] | None:
-    """The key and text of the twin of the conversation entry ``key`` stores for ``query``: the conversation told
-    as one question (:func:`conversation.told_as_one`), indexed where its single questions would search for a
-    story (:func:`told_scope`). None for a single question or a conversation not looked up among them."""
+def twins(keys: KeySpace, query: Lookup, key: str) -> list[tuple[str, str]]:
+    """The keys and texts of the twins of the conversation entry ``key`` stores for ``query``: the conversation
+    told as one question (:func:`conversation.told_as_one`) and, for a question that names nothing of its own
+    ("How do I do that?"), told with the assistant's last turn too (:func:`conversation.told_with_answer`), as
+    :func:`as_one_question` tells it; indexed where its single questions search for a story (:func:`told_scope`).
+    No twin for a single question or a conversation not looked up among them."""
     if query.context is None or query.alone is None:
-        return None
+        return []
     told = conversation.told_as_one(query.context, query.prompt)
-    digest = sha256_hex(told_scope(query.alone.search_id) + "\x00" + key)
-    return keys.for_tenant(query.scope.tenant).entry_prefix + digest, told
+    with_answer = conversation.told_with_answer(query.context, query.prompt)
+    scope = told_scope(query.alone.search_id)
+    prefix = keys.for_tenant(query.scope.tenant).entry_prefix
+    tellings = [told] if with_answer is None else [told, with_answer]
+    return [(prefix + sha256_hex(f"{scope}\x00{key}\x00{n}"), text) for n, text in enumerate(tellings)]
 
 
 async def from_story(

@@ -26,8 +26,9 @@ reply is decoded as text, which raw vector bytes would not survive)."""
 TOLD = "told"
 TWIN = "twin"
 """A conversation's entry has a twin (:mod:`nearhit.cache.conversation_lookup`): the same answer, indexed by the
-conversation told as one question (``told``, its text) in the scope single questions search for stories; each
-names the other (``twin``), so deleting one deletes both."""
+conversation told as one question (``told``, its text) in the scope single questions search for stories (two
+twins for a question that names nothing of its own: told with the assistant's last turn too). The entry names its
+twins (``twin``, space-separated keys) and each twin its entry, so deleting the entry deletes them."""
 TENANT_ID = "tenant_id"
 """The tenant is filtered on through its SHA-256 hex digest: a TAG folds case, splits on commas and trims spaces,
 so 'tenantA', 'TENANTA', 'x,tenantA' and ' tenantA' would share entries; a digest has none of that."""
@@ -63,7 +64,7 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their embedding, base64 float32; absent likewise
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
     EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
-    EntryField(TWIN, 0, returned=True),  # a conversation's entry and its twin: the other's key; else absent
+    EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent
     EntryField(VECTOR, None, index="vector"),
 )
 RETURNED = tuple(f.name for f in FIELDS if f.returned)

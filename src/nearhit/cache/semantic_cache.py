@@ -334,15 +334,15 @@ class SemanticCache(CacheAdmin):
             context_vector = query.context_vector
             needs_context = query.context is not None and context_vector is None
             key = self.keys.entry(query.scope, query.text)
-            twin = conversation_lookup.twin(self.keys, query, key)
+            twins = conversation_lookup.twins(self.keys, query, key)
             # What the lookup did not compute is embedded in one call: the question, its context, its story told
-            # as one question (a conversation's twin), or all of them.
+            # as one question (a conversation's twins), or all of them.
             texts = ([query.text] if embedding is None else []) + ([query.context_text] if needs_context else [])
-            texts += [normalise(twin[1])] if twin is not None else []
+            texts += [normalise(text) for _, text in twins]
             computed = iter(await self.embeddings.embed(texts, spec.keys))  # none to embed: no call
             embedding = next(computed) if embedding is None else embedding
             context_vector = next(computed) if needs_context else context_vector
-            told_vector = next(computed) if twin is not None else None
+            told_vectors = [next(computed) for _ in twins]
             assert embedding is not None
             mapping = entry.to_hash(
                 prompt=query.prompt,
@@ -358,17 +358,18 @@ class SemanticCache(CacheAdmin):
                 earlier=query.earlier.to_json() if query.earlier is not None else "",
             )
             written = {key: mapping}
-            if twin is not None and told_vector is not None and query.alone is not None:
-                mapping[entry.TWIN] = twin[0]
+            if twins and query.alone is not None:
+                mapping[entry.TWIN] = " ".join(name for name, _ in twins)
                 told = conversation_lookup.told_scope(query.alone.search_id)
-                told_bytes = told_vector.astype(np.float32).tobytes()
-                written[twin[0]] = {
-                    **mapping,
-                    "scope": told,
-                    entry.VECTOR: told_bytes,
-                    entry.TOLD: twin[1],
-                    entry.TWIN: key,
-                }
+                for (name, text), told_vector in zip(twins, told_vectors, strict=True):
+                    told_bytes = told_vector.astype(np.float32).tobytes()
+                    written[name] = {
+                        **mapping,
+                        "scope": told,
+                        entry.VECTOR: told_bytes,
+                        entry.TOLD: text,
+                        entry.TWIN: key,
+                    }
             async with self.redis.pipeline(transaction=True) as pipe:
                 for name, fields in written.items():  # one tenant's keys: one slot on a cluster
                     pipe.delete(name)  # an overwrite must not keep fields (or a TTL) of the old entry
