@@ -93,6 +93,8 @@ def to_hash(
     context: str = "",
     context_vector: str = "",
     earlier: str = "",
+    told: str = "",
+    twin: str = "",
 ) -> dict[str, str | bytes | int | float]:
     """The hash an entry is written as (values checked by the caller)."""
     mapping: dict[str, str | bytes | int | float] = {
@@ -112,6 +114,8 @@ def to_hash(
         CONTEXT: context,
         CONTEXT_VECTOR: context_vector,
         EARLIER: earlier,
+        TOLD: told,
+        TWIN: twin,
         VECTOR: vector,
     }
     return mapping
