@@ -91,6 +91,7 @@ async def test_deleting_or_clearing_a_conversation_removes_its_twin(cache: Seman
     assert len(twins) == 2  # "Is it safe to go out?" names nothing of its own: told with the assistant's turn too
     assert set((await cache.redis.hget(key, entry.TWIN)).decode().split()) == twins
     assert [await cache.redis.hget(twin, entry.TWIN) for twin in twins] == [key.encode()] * 2
+    assert [hit.doc_id for hit in await cache.search(text=SAYS_IT_ALL, tenant="t")] == [key]  # twins are not listed
     assert await cache.delete(key)
     assert await keys_of(cache) == set()
     assert not (await cache.lookup(ask(cache, [], SAYS_IT_ALL))).hit

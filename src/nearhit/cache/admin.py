@@ -60,7 +60,9 @@ class CacheAdmin(CacheBase):
             )
             # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
             found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
-        rows = sorted((row for rows in found for row in rows), key=lambda row: -entry.similarity(row[1]))[:top_k]
+        # A conversation's twins (its story, ``entry.TOLD``) are a way to it, not entries of their own: not listed.
+        entries = (row for rows in found for row in rows if not row[1].get(entry.TOLD))
+        rows = sorted(entries, key=lambda row: -entry.similarity(row[1]))[:top_k]
         hits = [entry.read_hit(doc_id, fields) for doc_id, fields in rows]
         return [hit for hit in hits if hit.similarity >= minimum]
 
