@@ -2,7 +2,8 @@
 
 An entry stored with a context (the turns its answer depended on) may answer only a query whose context
 matches it (:func:`conversation.differs`); an entry without one answers only a query without one, or a
-conversation that, told as one question, asks what it asks (:func:`as_one_question`). An entry of a question
+conversation that, told as one question, asks what it asks (:func:`as_one_question`; the other way round:
+:func:`from_story`). An entry of a question
 that stands alone after earlier turns keeps them too: the same story with a detail changed is another question
 (:func:`nearhit.cache.story.alone_differs`). The context's embedding is stored as text (:func:`vector_text`).
 """
