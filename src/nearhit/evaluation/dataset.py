@@ -30,11 +30,14 @@ BUNDLED_FILES = {
     "nearhit-v5": "nearhit_pairs_v5.jsonl",
     "nearhit-v6": "nearhit_pairs_v6.jsonl",
     "nearhit-v7": "nearhit_pairs_v7.jsonl",
+    "nearhit-v8": "nearhit_pairs_v8.jsonl",
+    "nearhit-v9": "nearhit_pairs_v9.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
     "nearhit-conversations-v4": "nearhit_conversations_v4.jsonl",
     "nearhit-conversations-v5": "nearhit_conversations_v5.jsonl",
+    "nearhit-conversations-v6": "nearhit_conversations_v6.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 DATA_DIR = Path(__file__).with_name("data")
