@@ -16,6 +16,7 @@ from collections import Counter
 
 import numpy as np
 
+from conversation_sweep import SETS  # the conversation dev splits, named once (run from benchmarks/)
 from nearhit.cache import conversation as cv
 from nearhit.cache.keys import normalise
 from nearhit.embeddings.local import LocalEmbedder
@@ -24,14 +25,6 @@ from nearhit.evaluation.dataset import Side
 from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
 
-SETS = (
-    "nearhit-conversations-v5",
-    "nearhit-conversations-v4",
-    "nearhit-conversations-v3",
-    "nearhit-conversations-v2",
-    "nearhit-conversations",
-    "conversations",
-)
 OUTCOMES = ("not retold: a turn added", "not retold: a turn changed", "retold, refused later", "retold, context passes")
 
 

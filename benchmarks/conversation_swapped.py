@@ -14,18 +14,10 @@ import argparse
 import json
 from pathlib import Path
 
+from conversation_sweep import SETS  # the conversation dev splits, named once (run from benchmarks/)
 from nearhit.evaluation.dataset import Side, load
 from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
-
-SETS = (
-    "nearhit-conversations-v5",
-    "nearhit-conversations-v4",
-    "nearhit-conversations-v3",
-    "nearhit-conversations-v2",
-    "nearhit-conversations",
-    "conversations",
-)
 
 
 def has_context(side: Side) -> bool:
