@@ -60,7 +60,9 @@ class CacheAdmin(CacheBase):
             )
             # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
             found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
-        rows = sorted((row for rows in found for row in rows), key=lambda row: -entry.similarity(row[1]))[:top_k]
+        # A conversation's twins (its story, ``entry.TOLD``) are a way to it, not entries of their own: not listed.
+        entries = (row for rows in found for row in rows if not row[1].get(entry.TOLD))
+        rows = sorted(entries, key=lambda row: -entry.similarity(row[1]))[:top_k]
         hits = [entry.read_hit(doc_id, fields) for doc_id, fields in rows]
         return [hit for hit in hits if hit.similarity >= minimum]
 
@@ -133,7 +135,9 @@ class CacheAdmin(CacheBase):
                     if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
                         await self._unlink_matching(self.keys.rewrites_pattern(owner))
                     return deleted
+                twins = await asyncio.gather(*(self.redis.hget(key, entry.TWIN) for key in keys))
                 deleted += await unlink_each(self.redis, keys)
+                await unlink_each(self.redis, self._twins(list(twins)))  # a scope's conversations' twins are not in it
 
     async def _unlink_matching(self, pattern: str) -> None:
         await unlink_each(self.redis, [raw async for raw in self.redis.scan_iter(match=pattern, count=1000)])
@@ -149,9 +153,15 @@ class CacheAdmin(CacheBase):
                 f"(expected {self.keys.entry_prefix}<64 hex digits>)"
             )
         async with self._redis_errors():
-            deleted = bool(await self.redis.unlink(doc_id))
+            twin = await self.redis.hget(doc_id, entry.TWIN)  # a conversation's entry and its twin go together
+            deleted = bool(await unlink_each(self.redis, [doc_id, *self._twins([twin])]))
         self.near.drop(doc_id)
         return deleted
+
+    def _twins(self, twins: list[object]) -> list[str]:
+        """The twin keys named (``entry.TWIN``: space-separated), those under this index's entry prefix only."""
+        named = (key for twin in twins if twin for key in idx.as_text(twin).split())
+        return [key for key in named if self.keys.is_entry_key(key)]
 
     async def rebuild(self, *, drop_entries: bool = False) -> None:
         """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current
