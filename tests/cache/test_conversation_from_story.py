@@ -104,3 +104,29 @@ async def test_deleting_or_clearing_a_conversation_removes_its_twin(cache: Seman
     await stored_story(cache)
     await cache.clear(tenant="t")
     assert await keys_of(cache) == set()
+
+
+async def test_a_twin_points_at_its_entry_and_copies_nothing(cache: SemanticCache) -> None:
+    """A twin holds what its KNN needs and its entry's key; the answer, prompt and context are read from the entry."""
+    key = await stored_story(cache)
+    twins = await keys_of(cache) - {key}
+    for twin in twins:
+        fields = {name.decode() for name in await cache.redis.hkeys(twin)}
+        assert fields == {"scope", entry.TENANT_ID, entry.VECTOR, entry.TOLD, entry.TWIN}
+        assert await cache.redis.ttl(twin) == await cache.redis.ttl(key)  # it lives as long as its entry
+    stats = await cache.stats()
+    assert (stats.entries, stats.twins) == (1, 2)
+
+
+async def test_a_twin_whose_entry_is_gone_is_no_candidate_and_is_unlinked(cache: SemanticCache) -> None:
+    key = await stored_story(cache)
+    await cache.redis.unlink(key)  # as if it expired, its twins not yet
+    result = await cache.lookup(ask(cache, [], SAYS_IT_ALL))
+    assert not result.hit and result.candidates == []
+    assert await keys_of(cache) == set()
+
+
+async def test_clearing_by_prompt_pattern_removes_the_twins(cache: SemanticCache) -> None:
+    await stored_story(cache)
+    assert await cache.clear(prompt_pattern="*safe to go out*") == 1
+    assert await keys_of(cache) == set()

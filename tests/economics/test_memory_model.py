@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.economics.footprint import entry_footprint, jemalloc_size, sds_size, working_set
+from nearhit.economics.footprint import entry_footprint, jemalloc_size, sds_size, twin_footprint, working_set
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,14 @@ def test_working_set_is_new_entries_per_second_times_ttl() -> None:
     assert ws.required_bytes == 793_450_000
     half_hour = working_set(fp, requests_per_day=100_000, distinct_share=0.7, ttl_seconds=1800, headroom=0)
     assert half_hour.entries == 1459  # 70,000 × 1,800 / 86,400 = 1,458.3 → 1,459
+
+
+def test_a_conversations_twin_by_hand() -> None:
+    """A twin (issue 14) points at its entry: its vector, two tags, the story told and the entry's key."""
+    fp = twin_footprint(384, "hnsw", hnsw_m=16, told_bytes=300)
+    assert (fp.vector, fp.index_graph) == (3584, 353)  # as an entry's: the twin is indexed by a vector of its own
+    # scope 67→80, tenant_id 67→80, told sds(300) = 305→320, the entry's key sds(84) = 87→96
+    assert fp.payload == 80 + 80 + 320 + 96
+    # scope 17→32, tenant_id 21→32, embedding 21→32, told 16→16, twin 16→16 = 128, + 5×16 slots = 80
+    assert fp.key_overhead == 510 + 37 + 128 + 80
+    assert fp.total == 5268

@@ -71,11 +71,16 @@ class CacheAdmin(CacheBase):
         shards in a sharded layout)."""
         await self._flush_counts()
         async with self._redis_errors():
-            infos = [await idx.index_info(self.redis, spec.name) or {} for spec in await self._tenant_indexes()]
+            specs = await self._tenant_indexes()
+            infos = [await idx.index_info(self.redis, spec.name) or {} for spec in specs]
+            entries = sum(
+                [await self._count_entries(spec.name) for spec, info in zip(specs, infos, strict=True) if info]
+            )
             memory = await used_memory(self.redis)
             counters = await self.redis.hmget(self.keys.stats_key, list(STAT_FIELDS))
         return CacheStats(
-            entries=sum(int(info.get("num_docs", 0)) for info in infos),
+            entries=entries,
+            twins=sum(int(info.get("num_docs", 0)) for info in infos) - entries,
             index_name=self.spec.name,
             dimension=self.spec.dimension,
             algorithm=self.spec.algorithm,
@@ -86,16 +91,23 @@ class CacheAdmin(CacheBase):
             indexing=any(int(info.get("indexing", 0) or 0) for info in infos),
         )
 
+    async def _count_entries(self, index_name: str, redis: RedisClient | None = None) -> int:
+        """The entries an index holds, its conversations' twins (pointers to them, :func:`entry.twin_hash`) not
+        counted: one ``FT.SEARCH`` that returns a count only."""
+        reply = await on_index(
+            redis or self.redis, "FT.SEARCH", index_name, entry.ENTRY_ONLY, "LIMIT", 0, 0, "DIALECT", 2
+        )
+        return int(reply[0])
+
     async def index_entries(self, redis: RedisClient | None = None) -> int | None:
         """Entries in the cache's index(es) (through ``redis``, e.g. a health probe's connection), or None when
         the one index of a single layout is missing. A sharded layout's tenant indexes are made on demand."""
         client = redis or self.redis
         if not self.keys.sharded:
             info = await idx.index_info(client, self.spec.name)
-            return int(info.get("num_docs", 0)) if info is not None else None
+            return await self._count_entries(self.spec.name, client) if info is not None else None
         names = self.spec.tenant_indexes(await index_names(client))
-        infos = [await idx.index_info(client, name) or {} for name in names]
-        return sum(int(info.get("num_docs", 0)) for info in infos)
+        return sum([await self._count_entries(name, client) for name in names])
 
     async def clear(
         self, *, tenant: str | None = None, scope: Scope | None = None, prompt_pattern: str | None = None
@@ -187,9 +199,14 @@ class CacheAdmin(CacheBase):
         deleted = 0
         async with self._redis_errors():
             async for batch in self._scan_entries():
-                prompts = await asyncio.gather(*(self.redis.hget(key, "prompt") for key in batch))
-                doomed = [k for k, p in zip(batch, prompts, strict=True) if p and matcher.match(fold(idx.as_text(p)))]
-                deleted += await unlink_each(self.redis, doomed)
+                read = await asyncio.gather(*(self.redis.hmget(key, ["prompt", entry.TWIN]) for key in batch))
+                doomed = [
+                    (k, twin)
+                    for k, (p, twin) in zip(batch, read, strict=True)
+                    if p and matcher.match(fold(idx.as_text(p)))
+                ]
+                deleted += await unlink_each(self.redis, [key for key, _ in doomed])
+                await unlink_each(self.redis, self._twins([twin for _, twin in doomed]))  # a twin has no prompt
         return deleted
 
     @staticmethod

@@ -120,7 +120,8 @@ def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSe
 
 def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet | None) -> dict[str, object] | None:
     """The other direction of :func:`as_one_question`: serve a single question the answer of a conversation whose
-    twin (its story told as one question, ``entry.TOLD``) ``rows`` hold, judged as that conversation would be
+    twin (its story told as one question, ``entry.TOLD``) ``rows`` hold (each twin's similarity with its entry's
+    fields: :func:`nearhit.cache.conversation_lookup.from_story`), judged as that conversation would be
     against this single question (the same threshold, story checks and guards, with the same sides). The
     answer served is the conversation's entry (the twin's ``entry.TWIN``), so feedback and deletes name it."""
     without_subject = _without_subject(guards)

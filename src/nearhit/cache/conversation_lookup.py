@@ -17,6 +17,7 @@ import numpy as np
 from nearhit.cache import context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
+from nearhit.cache.client import unlink_each
 from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
@@ -122,11 +123,38 @@ async def from_story(
 ) -> None:
     """A single question that missed, served by a conversation told as one question that asks what it asks
     (:func:`context_match.from_story`: the checks of :func:`as_one_question`, sides as there). One KNN more
-    among the twins, with the vector the lookup computed: a miss costs a KNN, never an embedding."""
+    among the twins, with the vector the lookup computed: a miss costs a KNN, never an embedding; and when it
+    finds twins, one round trip more for their entries (:func:`_with_entries`)."""
     assert query.vector is not None
     knn = idx.scoped_knn(cache.spec, spec.name, told_scope(query.scope.search_id), candidates, cache.ef_runtime(spec))
     async with cache._redis_errors():
-        rows = await cache._knn(spec, knn.command(query.vector.tobytes()))
+        rows = await _with_entries(cache, await cache._knn(spec, knn.command(query.vector.tobytes())))
     matched = context_match.from_story(result, query.prompt, rows, guards)
     if matched is not None:
         result.context = matched
+
+
+async def _with_entries(cache: CacheBase, rows: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
+    """The twins ``rows`` holds, each with its entry's fields (one ``HMGET`` each, in one pipeline) besides its own
+    similarity, story and entry key: a twin is a pointer, its answer and prompt are its entry's. A twin whose entry
+    is gone (expired, deleted) is no candidate, and is unlinked."""
+    twins = [(key, fields) for key, fields in rows if fields.get(entry.TWIN) and cache.keys.is_entry_key(key)]
+    if not twins:
+        return []
+    async with cache.redis.pipeline(transaction=False) as pipe:
+        for _, fields in twins:
+            pipe.hmget(fields[entry.TWIN], list(entry.RETURNED))
+        replies = await pipe.execute()
+    found, orphans = [], []
+    for (key, fields), values in zip(twins, replies, strict=True):
+        if all(value is None for value in values):
+            orphans.append(key)
+            continue
+        read = {
+            name: idx.as_text(value) for name, value in zip(entry.RETURNED, values, strict=True) if value is not None
+        }
+        own = {name: fields[name] for name in (entry.DISTANCE, entry.TOLD, entry.TWIN) if name in fields}
+        found.append((key, {**read, **own}))
+    if orphans:
+        await unlink_each(cache.redis, orphans)
+    return found

@@ -363,13 +363,9 @@ class SemanticCache(CacheAdmin):
                 told = conversation_lookup.told_scope(query.alone.search_id)
                 for (name, text), told_vector in zip(twins, told_vectors, strict=True):
                     told_bytes = told_vector.astype(np.float32).tobytes()
-                    written[name] = {
-                        **mapping,
-                        "scope": told,
-                        entry.VECTOR: told_bytes,
-                        entry.TOLD: text,
-                        entry.TWIN: key,
-                    }
+                    written[name] = entry.twin_hash(
+                        scope_tag=told, tenant=query.scope.tenant, vector=told_bytes, told=text, owner=key
+                    )
             async with self.redis.pipeline(transaction=True) as pipe:
                 for name, fields in written.items():  # one tenant's keys: one slot on a cluster
                     pipe.delete(name)  # an overwrite must not keep fields (or a TTL) of the old entry
