@@ -140,6 +140,22 @@ async def test_a_conversation_is_served_by_a_single_question_that_says_it_all(li
         assert document["match"] is None, (name, document)
 
 
+async def test_a_single_question_that_says_it_all_is_served_by_a_conversation(live: LiveServer) -> None:
+    """The other direction: the story told over turns is stored, the single question that tells it at once is
+    served its answer (the conversation's entry); a changed fact or an added constraint is not."""
+    stored = await served(live, story("Portugal", "Vireo Plus"), ROAMING)
+    document = await served(live, [], SAYS_IT_ALL)
+    assert stored["match"] is None and document["match"] == "semantic", document
+    assert document["answer"]["prompt"] == ROAMING, document
+    assert document["context"]["told_as_one"].endswith(ROAMING), document
+    for name, asked in {
+        "place": SAYS_IT_ALL.replace("Portugal", "Spain"),
+        "constraint": SAYS_IT_ALL.replace("Vireo Plus", "Vireo Plus student"),
+    }.items():
+        document = await served(live, [], asked)
+        assert document["match"] is None, (name, document)
+
+
 async def test_a_reworded_follow_up_after_the_same_turns_hits_a_little_below_the_threshold(
     live_without_quiet_band: LiveServer,
 ) -> None:

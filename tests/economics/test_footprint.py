@@ -22,10 +22,11 @@ from nearhit import redis_server
 from nearhit.cache import entry
 from nearhit.cache.index import IndexSpec
 from nearhit.cache.keys import KeySpace, Scope
-from nearhit.economics.footprint import Algorithm, entry_footprint
+from nearhit.economics.footprint import Algorithm, entry_footprint, twin_footprint
 
 ENTRIES = 3072
 PROMPT_BYTES, RESPONSE_BYTES = 200, 800
+TOLD_BYTES = 300  # a story of two or three user turns and a question, told as one
 TOLERANCE = 0.15
 
 
@@ -56,6 +57,27 @@ def _used_memory(client: redis.Redis) -> int:
             return used
         previous = used
         time.sleep(0.1)
+
+
+def _fill_twins(client: redis.Redis, prefix: str, dim: int) -> None:
+    """Conversations' twins as the engine writes them (``entry.twin_hash``), each naming an entry key."""
+    rng = np.random.default_rng(7)
+    scope = Scope.build(model="gpt-4o-x", tenant="tenant-1", system_prompt="system")
+    pipe = client.pipeline(transaction=False)
+    for i in range(ENTRIES):
+        key = prefix + hashlib.sha256(str(i).encode()).hexdigest()
+        mapping = entry.twin_hash(
+            scope_tag=scope.search_id,
+            tenant=scope.tenant,
+            vector=rng.standard_normal(dim).astype(np.float32).tobytes(),
+            told="t" * TOLD_BYTES,
+            owner=prefix + hashlib.sha256(f"entry {i}".encode()).hexdigest(),
+        )
+        pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+        pipe.expire(key, 86_400)
+        if i % 256 == 255:
+            pipe.execute()
+    pipe.execute()
 
 
 def _fill(client: redis.Redis, prefix: str, dim: int) -> None:
@@ -102,3 +124,27 @@ def test_measured_memory_per_entry_matches_the_model(client: redis.Redis, dim: i
     model = entry_footprint(dim, algorithm, hnsw_m=16, prompt_bytes=PROMPT_BYTES, response_bytes=RESPONSE_BYTES)
     assert used_per_entry == pytest.approx(model.total, rel=TOLERANCE), (used_per_entry, model)
     assert index_per_entry == pytest.approx(model.reported_vector_index, rel=TOLERANCE), (index_per_entry, model)
+
+
+def test_measured_memory_per_twin_matches_the_model(client: redis.Redis) -> None:
+    """A conversation's twin (issue 14) is a pointer with a vector of its own: measured as entries are, and its
+    hash alone with ``MEMORY USAGE`` (no answer, prompt or context in it)."""
+    index = f"fp_{uuid.uuid4().hex[:10]}"
+    spec = IndexSpec(index, KeySpace(index), 384, "hnsw")
+    prefix = spec.keys.entry_prefix
+    SearchIndex(spec.schema(), redis_client=client).create()
+    try:
+        before = _used_memory(client)
+        _fill_twins(client, prefix, 384)
+        used_per_twin = (_used_memory(client) - before) / ENTRIES
+        one = client.memory_usage(prefix + hashlib.sha256(b"0").hexdigest())
+    finally:
+        client.execute_command("FT.DROPINDEX", index, "DD")
+
+    model = twin_footprint(384, "hnsw", hnsw_m=16, told_bytes=TOLD_BYTES)
+    assert used_per_twin == pytest.approx(model.total, rel=TOLERANCE), (used_per_twin, model)
+    # less than an entry with no prompt and no answer: the vector (and its index copy) is all a twin shares
+    assert model.total < entry_footprint(384, "hnsw", hnsw_m=16, prompt_bytes=0, response_bytes=0).total
+    print(f"twin: {used_per_twin:.0f} B measured, {model.total} B modelled, MEMORY USAGE {one} B")
+    # the hash alone (its vector copy, story, entry key and field names), without the index's copy and graph
+    assert one is not None and one < model.total - model.index_graph, (one, model)

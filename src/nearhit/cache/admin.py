@@ -60,7 +60,9 @@ class CacheAdmin(CacheBase):
             )
             # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
             found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
-        rows = sorted((row for rows in found for row in rows), key=lambda row: -entry.similarity(row[1]))[:top_k]
+        # A conversation's twins (its story, ``entry.TOLD``) are a way to it, not entries of their own: not listed.
+        entries = (row for rows in found for row in rows if not row[1].get(entry.TOLD))
+        rows = sorted(entries, key=lambda row: -entry.similarity(row[1]))[:top_k]
         hits = [entry.read_hit(doc_id, fields) for doc_id, fields in rows]
         return [hit for hit in hits if hit.similarity >= minimum]
 
@@ -69,11 +71,16 @@ class CacheAdmin(CacheBase):
         shards in a sharded layout)."""
         await self._flush_counts()
         async with self._redis_errors():
-            infos = [await idx.index_info(self.redis, spec.name) or {} for spec in await self._tenant_indexes()]
+            specs = await self._tenant_indexes()
+            infos = [await idx.index_info(self.redis, spec.name) or {} for spec in specs]
+            entries = sum(
+                [await self._count_entries(spec.name) for spec, info in zip(specs, infos, strict=True) if info]
+            )
             memory = await used_memory(self.redis)
             counters = await self.redis.hmget(self.keys.stats_key, list(STAT_FIELDS))
         return CacheStats(
-            entries=sum(int(info.get("num_docs", 0)) for info in infos),
+            entries=entries,
+            twins=sum(int(info.get("num_docs", 0)) for info in infos) - entries,
             index_name=self.spec.name,
             dimension=self.spec.dimension,
             algorithm=self.spec.algorithm,
@@ -84,16 +91,23 @@ class CacheAdmin(CacheBase):
             indexing=any(int(info.get("indexing", 0) or 0) for info in infos),
         )
 
+    async def _count_entries(self, index_name: str, redis: RedisClient | None = None) -> int:
+        """The entries an index holds, its conversations' twins (pointers to them, :func:`entry.twin_hash`) not
+        counted: one ``FT.SEARCH`` that returns a count only."""
+        reply = await on_index(
+            redis or self.redis, "FT.SEARCH", index_name, entry.ENTRY_ONLY, "LIMIT", 0, 0, "DIALECT", 2
+        )
+        return int(reply[0])
+
     async def index_entries(self, redis: RedisClient | None = None) -> int | None:
         """Entries in the cache's index(es) (through ``redis``, e.g. a health probe's connection), or None when
         the one index of a single layout is missing. A sharded layout's tenant indexes are made on demand."""
         client = redis or self.redis
         if not self.keys.sharded:
             info = await idx.index_info(client, self.spec.name)
-            return int(info.get("num_docs", 0)) if info is not None else None
+            return await self._count_entries(self.spec.name, client) if info is not None else None
         names = self.spec.tenant_indexes(await index_names(client))
-        infos = [await idx.index_info(client, name) or {} for name in names]
-        return sum(int(info.get("num_docs", 0)) for info in infos)
+        return sum([await self._count_entries(name, client) for name in names])
 
     async def clear(
         self, *, tenant: str | None = None, scope: Scope | None = None, prompt_pattern: str | None = None
@@ -133,7 +147,9 @@ class CacheAdmin(CacheBase):
                     if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
                         await self._unlink_matching(self.keys.rewrites_pattern(owner))
                     return deleted
+                twins = await asyncio.gather(*(self.redis.hget(key, entry.TWIN) for key in keys))
                 deleted += await unlink_each(self.redis, keys)
+                await unlink_each(self.redis, self._twins(list(twins)))  # a scope's conversations' twins are not in it
 
     async def _unlink_matching(self, pattern: str) -> None:
         await unlink_each(self.redis, [raw async for raw in self.redis.scan_iter(match=pattern, count=1000)])
@@ -149,9 +165,15 @@ class CacheAdmin(CacheBase):
                 f"(expected {self.keys.entry_prefix}<64 hex digits>)"
             )
         async with self._redis_errors():
-            deleted = bool(await self.redis.unlink(doc_id))
+            twin = await self.redis.hget(doc_id, entry.TWIN)  # a conversation's entry and its twin go together
+            deleted = bool(await unlink_each(self.redis, [doc_id, *self._twins([twin])]))
         self.near.drop(doc_id)
         return deleted
+
+    def _twins(self, twins: list[object]) -> list[str]:
+        """The twin keys named (``entry.TWIN``: space-separated), those under this index's entry prefix only."""
+        named = (key for twin in twins if twin for key in idx.as_text(twin).split())
+        return [key for key in named if self.keys.is_entry_key(key)]
 
     async def rebuild(self, *, drop_entries: bool = False) -> None:
         """Drop and re-create the index; entries are kept (and re-indexed, migrated to the index's current
@@ -177,9 +199,14 @@ class CacheAdmin(CacheBase):
         deleted = 0
         async with self._redis_errors():
             async for batch in self._scan_entries():
-                prompts = await asyncio.gather(*(self.redis.hget(key, "prompt") for key in batch))
-                doomed = [k for k, p in zip(batch, prompts, strict=True) if p and matcher.match(fold(idx.as_text(p)))]
-                deleted += await unlink_each(self.redis, doomed)
+                read = await asyncio.gather(*(self.redis.hmget(key, ["prompt", entry.TWIN]) for key in batch))
+                doomed = [
+                    (k, twin)
+                    for k, (p, twin) in zip(batch, read, strict=True)
+                    if p and matcher.match(fold(idx.as_text(p)))
+                ]
+                deleted += await unlink_each(self.redis, [key for key, _ in doomed])
+                await unlink_each(self.redis, self._twins([twin for _, twin in doomed]))  # a twin has no prompt
         return deleted
 
     @staticmethod

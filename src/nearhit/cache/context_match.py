@@ -2,7 +2,8 @@
 
 An entry stored with a context (the turns its answer depended on) may answer only a query whose context
 matches it (:func:`conversation.differs`); an entry without one answers only a query without one, or a
-conversation that, told as one question, asks what it asks (:func:`as_one_question`). An entry of a question
+conversation that, told as one question, asks what it asks (:func:`as_one_question`; the other way round:
+:func:`from_story`). An entry of a question
 that stands alone after earlier turns keeps them too: the same story with a detail changed is another question
 (:func:`nearhit.cache.story.alone_differs`). The context's embedding is stored as text (:func:`vector_text`).
 """
@@ -108,28 +109,56 @@ def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSe
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
     its candidates."""
-    without_subject = GuardSet([guard for guard in guards.guards if guard.name != SUBJECT_GUARD] if guards else [])
+    without_subject = _without_subject(guards)
     for doc_id, fields in rows:
-        similarity = entry.similarity(fields)
-        cached = fields.get("prompt", "")
         if fields.get(entry.CONTEXT):
             continue
-        if similarity < conversation.ONE_QUESTION_THRESHOLD:  # shown, so a miss says how near the story came
-            under = f"told as one question: {similarity:.3f} < {conversation.ONE_QUESTION_THRESHOLD}"
-            result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
-            continue
-        reason = conversation.differs_from_one(told, cached)
-        verdict = None if reason is not None else without_subject.first_rejection(told, cached, similarity)
-        if reason is not None or verdict is not None:
-            guard_name, why = ("context", reason) if verdict is None else (verdict.guard, verdict.reason)
-            result.candidates.append(Candidate(doc_id, cached, similarity, "rejected_by_guard", guard_name, why))
-            continue
-        result.candidates.append(Candidate(doc_id, cached, similarity, "served"))
-        result.match, result.answer = "semantic", entry.read_answer(doc_id, fields)
-        result.similarity, result.distance = similarity, 1.0 - similarity
-        result.rejected_by = result.rejection_reason = None
-        return {"turns": [], "similarity": similarity, "told_as_one": told}
+        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, without_subject):
+            return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
+
+
+def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet | None) -> dict[str, object] | None:
+    """The other direction of :func:`as_one_question`: serve a single question the answer of a conversation whose
+    twin (its story told as one question, ``entry.TOLD``) ``rows`` hold (each twin's similarity with its entry's
+    fields: :func:`nearhit.cache.conversation_lookup.from_story`), judged as that conversation would be
+    against this single question (the same threshold, story checks and guards, with the same sides). The
+    answer served is the conversation's entry (the twin's ``entry.TWIN``), so feedback and deletes name it."""
+    without_subject = _without_subject(guards)
+    for _, fields in rows:
+        told, owner = fields.get(entry.TOLD, ""), fields.get(entry.TWIN, "")
+        if told and owner and _serves(result, told, single, owner, fields, without_subject):
+            return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
+    return None
+
+
+def _without_subject(guards: GuardSet | None) -> GuardSet:
+    return GuardSet([guard for guard in guards.guards if guard.name != SUBJECT_GUARD] if guards else [])
+
+
+def _serves(
+    result: LookupResult, told: str, single: str, doc_id: str, fields: dict[str, str], guards: GuardSet
+) -> bool:
+    """Whether the conversation ``told`` as one question and the ``single`` question ask the same (see
+    :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
+    ``doc_id``'s answer (from ``fields``)."""
+    similarity = entry.similarity(fields)
+    cached = fields.get("prompt", "")
+    if similarity < conversation.ONE_QUESTION_THRESHOLD:  # shown, so a miss says how near the story came
+        under = f"told as one question: {similarity:.3f} < {conversation.ONE_QUESTION_THRESHOLD}"
+        result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
+        return False
+    reason = conversation.differs_from_one(told, single)
+    verdict = None if reason is not None else guards.first_rejection(told, single, similarity)
+    if reason is not None or verdict is not None:
+        guard_name, why = ("context", reason) if verdict is None else (verdict.guard, verdict.reason)
+        result.candidates.append(Candidate(doc_id, cached, similarity, "rejected_by_guard", guard_name, why))
+        return False
+    result.candidates.append(Candidate(doc_id, cached, similarity, "served"))
+    result.match, result.answer = "semantic", entry.read_answer(doc_id, fields)
+    result.similarity, result.distance = similarity, 1.0 - similarity
+    result.rejected_by = result.rejection_reason = None
+    return True
 
 
 def vector_text(vector: np.ndarray) -> str:

@@ -1,6 +1,8 @@
 """The steps a conversation's lookup takes beyond a single question's: how many neighbours it compares
 contexts with, and, when it found no entry of its own, the search among its scope's single questions for
-one that asks, in one message, what the conversation asks over several (:func:`as_one_question`).
+one that asks, in one message, what the conversation asks over several (:func:`as_one_question`); and the
+other direction: a single question that missed, searched among the conversations of its scope told as one
+question (:func:`from_story`), which their entries' twins (:func:`twins`) index.
 
 Kept apart from :mod:`nearhit.cache.semantic_cache`, whose request path calls them, so that path stays one
 readable function and the conversation rules live beside :mod:`nearhit.cache.context_match`.
@@ -15,7 +17,8 @@ import numpy as np
 from nearhit.cache import context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
-from nearhit.cache.keys import Scope, normalise
+from nearhit.cache.client import unlink_each
+from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
 from nearhit.guards import GuardSet
@@ -85,3 +88,73 @@ async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup) -> bool:
 
 def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
     return idx.scoped_knn(cache.spec, spec.name, alone.search_id, k, cache.ef_runtime(spec)).command(vector.tobytes())
+
+
+def told_scope(search_id: str) -> str:
+    """The scope tag of the twins of the conversations whose single questions are searched in ``search_id``
+    (their ``query.alone``): apart from the single questions, so a single question's own KNN never meets them."""
+    return sha256_hex("told\x00" + search_id)
+
+
+def twins(keys: KeySpace, query: Lookup, key: str) -> list[tuple[str, str]]:
+    """The keys and texts of the twins of the conversation entry ``key`` stores for ``query``: the conversation
+    told as one question (:func:`conversation.told_as_one`) and, for a question that names nothing of its own
+    ("How do I do that?"), told with the assistant's last turn too (:func:`conversation.told_with_answer`), as
+    :func:`as_one_question` tells it; indexed where its single questions search for a story (:func:`told_scope`).
+    No twin for a single question or a conversation not looked up among them."""
+    if query.context is None or query.alone is None:
+        return []
+    told = conversation.told_as_one(query.context, query.prompt)
+    with_answer = conversation.told_with_answer(query.context, query.prompt)
+    scope = told_scope(query.alone.search_id)
+    prefix = keys.for_tenant(query.scope.tenant).entry_prefix
+    tellings = [told] if with_answer is None else [told, with_answer]
+    return [(prefix + sha256_hex(f"{scope}\x00{key}\x00{n}"), text) for n, text in enumerate(tellings)]
+
+
+async def from_story(
+    cache: CacheBase,
+    result: LookupResult,
+    query: Lookup,
+    spec: idx.IndexSpec,
+    *,
+    guards: GuardSet | None,
+    candidates: int,
+) -> None:
+    """A single question that missed, served by a conversation told as one question that asks what it asks
+    (:func:`context_match.from_story`: the checks of :func:`as_one_question`, sides as there). One KNN more
+    among the twins, with the vector the lookup computed: a miss costs a KNN, never an embedding; and when it
+    finds twins, one round trip more for their entries (:func:`_with_entries`)."""
+    assert query.vector is not None
+    knn = idx.scoped_knn(cache.spec, spec.name, told_scope(query.scope.search_id), candidates, cache.ef_runtime(spec))
+    async with cache._redis_errors():
+        rows = await _with_entries(cache, await cache._knn(spec, knn.command(query.vector.tobytes())))
+    matched = context_match.from_story(result, query.prompt, rows, guards)
+    if matched is not None:
+        result.context = matched
+
+
+async def _with_entries(cache: CacheBase, rows: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
+    """The twins ``rows`` holds, each with its entry's fields (one ``HMGET`` each, in one pipeline) besides its own
+    similarity, story and entry key: a twin is a pointer, its answer and prompt are its entry's. A twin whose entry
+    is gone (expired, deleted) is no candidate, and is unlinked."""
+    twins = [(key, fields) for key, fields in rows if fields.get(entry.TWIN) and cache.keys.is_entry_key(key)]
+    if not twins:
+        return []
+    async with cache.redis.pipeline(transaction=False) as pipe:
+        for _, fields in twins:
+            pipe.hmget(fields[entry.TWIN], list(entry.RETURNED))
+        replies = await pipe.execute()
+    found, orphans = [], []
+    for (key, fields), values in zip(twins, replies, strict=True):
+        if all(value is None for value in values):
+            orphans.append(key)
+            continue
+        read = {
+            name: idx.as_text(value) for name, value in zip(entry.RETURNED, values, strict=True) if value is not None
+        }
+        own = {name: fields[name] for name in (entry.DISTANCE, entry.TOLD, entry.TWIN) if name in fields}
+        found.append((key, {**read, **own}))
+    if orphans:
+        await unlink_each(cache.redis, orphans)
+    return found

@@ -23,6 +23,13 @@ CONTEXT_VECTOR = "context_vector"
 EARLIER = "earlier"
 """Read back with each KNN row, so the context is compared without a second round trip (text: the query
 reply is decoded as text, which raw vector bytes would not survive)."""
+TOLD = "told"
+TWIN = "twin"
+"""A conversation's entry has a twin (:mod:`nearhit.cache.conversation_lookup`): a pointer to it, indexed by the
+conversation told as one question (``told``, its text) in the scope single questions search for stories (two
+twins for a question that names nothing of its own: told with the assistant's last turn too). A twin holds only
+what its KNN needs (:func:`twin_hash`); its entry's answer is read from the entry. The entry names its twins
+(``twin``, space-separated keys) and each twin its entry, so deleting the entry deletes them."""
 TENANT_ID = "tenant_id"
 """The tenant is filtered on through its SHA-256 hex digest: a TAG folds case, splits on commas and trims spaces,
 so 'tenantA', 'TENANTA', 'x,tenantA' and ' tenantA' would share entries; a digest has none of that."""
@@ -57,6 +64,8 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField(CONTEXT, 0, returned=True),  # a conversation's earlier turns as JSON; absent for a single question
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their embedding, base64 float32; absent likewise
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
+    EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
+    EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent
     EntryField(VECTOR, None, index="vector"),
 )
 RETURNED = tuple(f.name for f in FIELDS if f.returned)
@@ -85,6 +94,8 @@ def to_hash(
     context: str = "",
     context_vector: str = "",
     earlier: str = "",
+    told: str = "",
+    twin: str = "",
 ) -> dict[str, str | bytes | int | float]:
     """The hash an entry is written as (values checked by the caller)."""
     mapping: dict[str, str | bytes | int | float] = {
@@ -104,9 +115,24 @@ def to_hash(
         CONTEXT: context,
         CONTEXT_VECTOR: context_vector,
         EARLIER: earlier,
+        TOLD: told,
+        TWIN: twin,
         VECTOR: vector,
     }
     return mapping
+
+
+def twin_hash(
+    *, scope_tag: str, tenant: str, vector: bytes, told: str, owner: str
+) -> dict[str, str | bytes | int | float]:
+    """The hash a conversation's twin is written as: what its KNN filters on (its scope tag, the tenant digest), its
+    vector, the story it tells and its entry's key; no answer, no ``created_at`` (so the index tells entries from
+    twins: :data:`ENTRY_ONLY`), no context: those are read from the entry when a twin is a candidate."""
+    return {"scope": scope_tag, TENANT_ID: tenant_tag(tenant), VECTOR: vector, TOLD: told, TWIN: owner}
+
+
+ENTRY_ONLY = "@created_at:[-inf +inf]"
+"""A query every entry matches and no twin (:func:`twin_hash` writes no ``created_at``): ``cache stats`` counts."""
 
 
 def read_answer(doc_id: str, fields: Mapping[str, str]) -> CachedAnswer:

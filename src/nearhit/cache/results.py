@@ -134,6 +134,8 @@ class SearchHit:
 @dataclass(frozen=True)
 class CacheStats:
     entries: int
+    twins: int
+    """Conversations' twins in the index besides ``entries`` (pointers to them, not entries: issue 14)."""
     index_name: str
     dimension: int
     algorithm: str

@@ -29,7 +29,7 @@ from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
-from nearhit.cache.keys import Scope
+from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, LookupResult, Probe
@@ -210,6 +210,12 @@ class SemanticCache(CacheAdmin):
             result.timings_ms["as_one_question"] = _ms_since(stage)
             if not result.hit and self.rewriter is not None:
                 await standalone.serve(self, result, query, spec)
+        elif not result.hit and query.context is None and self.max_wrong_rate is None:
+            stage = time.perf_counter()
+            await conversation_lookup.from_story(
+                self, result, query, spec, guards=self.guards, candidates=self.candidates
+            )
+            result.timings_ms["from_story"] = _ms_since(stage)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
         return result
@@ -327,14 +333,17 @@ class SemanticCache(CacheAdmin):
             embedding = validate.vector(vector, self.embedder.dimension) if vector is not None else query.vector
             context_vector = query.context_vector
             needs_context = query.context is not None and context_vector is None
-            # What the lookup did not compute is embedded in one call: the question, its context, or both.
-            texts = ([query.text] if embedding is None else []) + ([query.context_text] if needs_context else [])
-            if texts:
-                computed = iter(await self.embeddings.embed(texts, spec.keys))
-                embedding = next(computed) if embedding is None else embedding
-                context_vector = next(computed) if needs_context else context_vector
-            assert embedding is not None
             key = self.keys.entry(query.scope, query.text)
+            twins = conversation_lookup.twins(self.keys, query, key)
+            # What the lookup did not compute is embedded in one call: the question, its context, its story told
+            # as one question (a conversation's twins), or all of them.
+            texts = ([query.text] if embedding is None else []) + ([query.context_text] if needs_context else [])
+            texts += [normalise(text) for _, text in twins]
+            computed = iter(await self.embeddings.embed(texts, spec.keys))  # none to embed: no call
+            embedding = next(computed) if embedding is None else embedding
+            context_vector = next(computed) if needs_context else context_vector
+            told_vectors = [next(computed) for _ in twins]
+            assert embedding is not None
             mapping = entry.to_hash(
                 prompt=query.prompt,
                 response=response,
@@ -348,11 +357,21 @@ class SemanticCache(CacheAdmin):
                 context_vector=context_match.vector_text(context_vector) if context_vector is not None else "",
                 earlier=query.earlier.to_json() if query.earlier is not None else "",
             )
+            written = {key: mapping}
+            if twins and query.alone is not None:
+                mapping[entry.TWIN] = " ".join(name for name, _ in twins)
+                told = conversation_lookup.told_scope(query.alone.search_id)
+                for (name, text), told_vector in zip(twins, told_vectors, strict=True):
+                    told_bytes = told_vector.astype(np.float32).tobytes()
+                    written[name] = entry.twin_hash(
+                        scope_tag=told, tenant=query.scope.tenant, vector=told_bytes, told=text, owner=key
+                    )
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.delete(key)  # an overwrite must not keep fields (or a TTL) of the old entry
-                pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
-                if ttl:
-                    pipe.expire(key, ttl)
+                for name, fields in written.items():  # one tenant's keys: one slot on a cluster
+                    pipe.delete(name)  # an overwrite must not keep fields (or a TTL) of the old entry
+                    pipe.hset(name, mapping=fields)  # type: ignore[arg-type]
+                    if ttl:
+                        pipe.expire(name, ttl)
                 await pipe.execute()
             self.near.drop(key)  # this process's next lookup reads the new answer (Redis's word may come later)
             async with self.redis.pipeline(transaction=False) as pipe:

@@ -136,6 +136,29 @@ def entry_footprint(
     )
 
 
+TWIN_FIELDS = ("scope", entry.TENANT_ID, entry.VECTOR, entry.TOLD, entry.TWIN)
+"""What a conversation's twin is written with (:func:`nearhit.cache.entry.twin_hash`)."""
+_ENTRY_KEY_CHARS = 84  # nearhit:<index>:entry:<64 hex>, the entry a twin names
+
+
+def twin_footprint(
+    dim: int, algorithm: Algorithm = "hnsw", *, hnsw_m: int = 16, told_bytes: int, ttl: bool = True
+) -> EntryFootprint:
+    """Bytes per twin of a conversation's entry (one, or two for a follow-up that names nothing of its own): a
+    vector of its own in the index, the story told as one question (``told_bytes``) and its entry's key, no
+    answer. A conversation's entry costs :func:`entry_footprint` plus this once or twice."""
+    whole = entry_footprint(dim, algorithm, hnsw_m=hnsw_m, prompt_bytes=0, response_bytes=0, ttl=ttl)
+    fields = sum(jemalloc_size(len(name) + _FIELD_NAME_HEADER) + _FIELD_SLOT_BYTES for name in TWIN_FIELDS)
+    tags = ENTRY_METADATA["scope"], ENTRY_METADATA[entry.TENANT_ID]
+    return EntryFootprint(
+        vector=whole.vector,
+        index_graph=whole.index_graph,
+        payload=sum(map(sds_size, tags)) + sds_size(told_bytes) + sds_size(_ENTRY_KEY_CHARS),
+        key_overhead=_KEY_BYTES + fields + (_TTL_BYTES if ttl else 0),
+        reported_vector_index=whole.reported_vector_index,
+    )
+
+
 def working_set(
     footprint: EntryFootprint,
     *,

@@ -1,0 +1,132 @@
+"""A single question served by a conversation that, told as one question, asks what it asks (the other direction
+of ``as_one_question``): the conversation's entry has a twin indexed by its story, searched only when a single
+question misses. Invented conversations, the real embedded Redis and the local embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache import SemanticCache, entry
+from tests.support.lookups import Turns, ask
+
+KAYAK: Turns = [
+    ("user", "I'm paddling a sit-on-top kayak across Loch Tay on Saturday."),
+    ("assistant", "Sounds lovely! How can I help?"),
+    ("user", "The forecast says gusts of 25 mph."),
+    ("assistant", "Noted."),
+]
+FOLLOW_UP = "Is it safe to go out?"
+SAYS_IT_ALL = (
+    "I'm paddling a sit-on-top kayak across Loch Tay on Saturday and the forecast says gusts of 25 mph. "
+    "Is it safe to go out?"
+)
+
+
+async def keys_of(cache: SemanticCache) -> set[str]:
+    return {key async for batch in cache._scan_entries() for key in batch}
+
+
+async def stored_story(cache: SemanticCache, tenant: str = "t") -> str:
+    return await cache.store(ask(cache, KAYAK, FOLLOW_UP, tenant), "the conversation's answer")
+
+
+async def test_a_single_question_that_says_it_all_is_served_by_the_conversation(cache: SemanticCache) -> None:
+    key = await stored_story(cache)
+    result = await cache.lookup(ask(cache, [], SAYS_IT_ALL))
+    assert result.match == "semantic", result.candidates
+    assert result.answer is not None and result.answer.doc_id == key  # the conversation's own entry, not its twin
+    assert result.context is not None and str(result.context["told_as_one"]).endswith(FOLLOW_UP)
+    assert "from_story" in result.timings_ms
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        SAYS_IT_ALL.replace("25 mph", "45 mph"),  # another fact
+        SAYS_IT_ALL.replace("Loch Tay", "Loch Ness"),  # another place
+        SAYS_IT_ALL.replace("Is it safe", "I'm six months pregnant. Is it safe"),  # a condition of the asker's
+    ],
+)
+async def test_a_single_question_with_another_fact_or_constraint_is_not_served(
+    cache: SemanticCache, asked: str
+) -> None:
+    await stored_story(cache)
+    result = await cache.lookup(ask(cache, [], asked))
+    assert not result.hit, result.candidates
+
+
+KNOT: Turns = [
+    ("user", "My climbing rope needs a stopper at the end before I rappel."),
+    ("assistant", "A double fisherman's stopper knot will keep the end from slipping through your belay device."),
+]
+
+
+async def test_a_bare_follow_up_is_found_told_with_the_assistants_last_turn(cache: SemanticCache) -> None:
+    """ "How do I tie it?" names nothing: the knot is in the assistant's turn, and so in the twin told with it."""
+    key = await cache.store(ask(cache, KNOT, "How do I tie it?"), "the knot's answer")
+    result = await cache.lookup(
+        ask(cache, [], "How do I tie a double fisherman's stopper knot at the end of my climbing rope before I rappel?")
+    )
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and "belay device" in str(result.context["told_as_one"])
+
+
+async def test_another_tenant_is_never_served_a_conversation(cache: SemanticCache) -> None:
+    await stored_story(cache, tenant="a")
+    assert (await cache.lookup(ask(cache, [], SAYS_IT_ALL, tenant="a"))).hit
+    assert not (await cache.lookup(ask(cache, [], SAYS_IT_ALL, tenant="b"))).hit
+
+
+async def test_a_single_question_hit_does_not_search_stories(cache: SemanticCache) -> None:
+    await cache.store(ask(cache, [], SAYS_IT_ALL), "the single question's answer")
+    await stored_story(cache)
+    result = await cache.lookup(ask(cache, [], SAYS_IT_ALL.replace("Is it safe", "Would it be safe")))
+    assert result.hit and result.answer is not None and result.answer.response == "the single question's answer"
+    assert "from_story" not in result.timings_ms
+
+
+async def test_deleting_or_clearing_a_conversation_removes_its_twin(cache: SemanticCache) -> None:
+    key = await stored_story(cache)
+    twins = await keys_of(cache) - {key}
+    assert len(twins) == 2  # "Is it safe to go out?" names nothing of its own: told with the assistant's turn too
+    assert set((await cache.redis.hget(key, entry.TWIN)).decode().split()) == twins
+    assert [await cache.redis.hget(twin, entry.TWIN) for twin in twins] == [key.encode()] * 2
+    assert [hit.doc_id for hit in await cache.search(text=SAYS_IT_ALL, tenant="t")] == [key]  # twins are not listed
+    assert await cache.delete(key)
+    assert await keys_of(cache) == set()
+    assert not (await cache.lookup(ask(cache, [], SAYS_IT_ALL))).hit
+
+    conversation = ask(cache, KAYAK, FOLLOW_UP)
+    await cache.store(conversation, "again")
+    await cache.clear(scope=conversation.scope)  # the twin is in another scope: it goes with its entry
+    assert await keys_of(cache) == set()
+
+    await stored_story(cache)
+    await cache.clear(tenant="t")
+    assert await keys_of(cache) == set()
+
+
+async def test_a_twin_points_at_its_entry_and_copies_nothing(cache: SemanticCache) -> None:
+    """A twin holds what its KNN needs and its entry's key; the answer, prompt and context are read from the entry."""
+    key = await stored_story(cache)
+    twins = await keys_of(cache) - {key}
+    for twin in twins:
+        fields = {name.decode() for name in await cache.redis.hkeys(twin)}
+        assert fields == {"scope", entry.TENANT_ID, entry.VECTOR, entry.TOLD, entry.TWIN}
+        assert await cache.redis.ttl(twin) == await cache.redis.ttl(key)  # it lives as long as its entry
+    stats = await cache.stats()
+    assert (stats.entries, stats.twins) == (1, 2)
+
+
+async def test_a_twin_whose_entry_is_gone_is_no_candidate_and_is_unlinked(cache: SemanticCache) -> None:
+    key = await stored_story(cache)
+    await cache.redis.unlink(key)  # as if it expired, its twins not yet
+    result = await cache.lookup(ask(cache, [], SAYS_IT_ALL))
+    assert not result.hit and result.candidates == []
+    assert await keys_of(cache) == set()
+
+
+async def test_clearing_by_prompt_pattern_removes_the_twins(cache: SemanticCache) -> None:
+    await stored_story(cache)
+    assert await cache.clear(prompt_pattern="*safe to go out*") == 1
+    assert await keys_of(cache) == set()
