@@ -30,9 +30,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
 from fow_cache.data import load_questions
 
+from lookup_split import fill  # run from benchmarks/: the same entries as lookup_split
 from nearhit import redis_server
 from nearhit.cache import Scope
 from nearhit.cache.keys import normalise
@@ -89,16 +89,7 @@ async def main(name: str, size: int, rounds: int, scratch: Path) -> None:
         rev = await rev_bootstrap.open_cache(rev_config.load_settings(**common), embedder)
         scope = Scope.build(model="gpt-4o", tenant="bench")
         rev_scope = rev_keys.Scope.build(model="gpt-4o", tenant="bench")
-        n_filler = max(0, size - len(pairs))
-        filler = np.random.default_rng(42).standard_normal((n_filler, embedder.dimension)).astype(np.float32)
-        filler /= np.linalg.norm(filler, axis=1, keepdims=True)
-        for start in range(0, n_filler, 64):
-            stop = min(n_filler, start + 64)
-            await asyncio.gather(
-                *(this.store(f"filler {i}", "x " * 40, scope, vector=filler[i]) for i in range(start, stop))
-            )
-        for pair in pairs:
-            await this.store(pair["a"], f"answer to: {pair['a']}", scope)
+        await fill(this, scope, pairs, size)
         caches = {"this tree": (this, scope), name: (rev, rev_scope)}
         beyond: dict[str, list[float]] = {which: [] for which in caches}
         served: dict[str, int] = {which: 0 for which in caches}

@@ -54,6 +54,20 @@ def ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+async def fill(cache: Any, scope: Any, pairs: list[dict[str, str]], size: int) -> None:
+    """``size`` entries in ``scope``: each pair's ``a`` with its answer, the rest random unit vectors (fillers)."""
+    n_filler = max(0, size - len(pairs))
+    filler = np.random.default_rng(42).standard_normal((n_filler, cache.embedder.dimension)).astype(np.float32)
+    filler /= np.linalg.norm(filler, axis=1, keepdims=True)
+    for start in range(0, n_filler, 64):
+        stop = min(n_filler, start + 64)
+        await asyncio.gather(
+            *(cache.store(f"filler {i}", "x " * 40, scope, vector=filler[i]) for i in range(start, stop))
+        )
+    for pair in pairs:
+        await cache.store(pair["a"], f"answer to: {pair['a']}", scope)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=10_000, help="entries in the index (filler + the 300 pairs)")
@@ -78,16 +92,7 @@ async def main() -> None:
             common = {"redis_url": server.url, "index_name": "split", "guards": args.guards == "on"}
             settings = load_settings(**common, similarity_threshold=THRESHOLD)
             cache = await bootstrap.open_cache(settings, embedder)
-            n_filler = max(0, args.size - len(pairs))
-            filler = np.random.default_rng(42).standard_normal((n_filler, embedder.dimension)).astype(np.float32)
-            filler /= np.linalg.norm(filler, axis=1, keepdims=True)
-            for start in range(0, n_filler, 64):
-                stop = min(n_filler, start + 64)
-                await asyncio.gather(
-                    *(cache.store(f"filler {i}", "x " * 40, SCOPE, vector=filler[i]) for i in range(start, stop))
-                )
-            for pair in pairs:
-                await cache.store(pair["a"], f"answer to: {pair['a']}", SCOPE)
+            await fill(cache, SCOPE, pairs, args.size)
             if args.ab:
                 name, _, value = args.ab.partition("=")
                 changed = load_settings(**common, similarity_threshold=THRESHOLD, **{name: value})
