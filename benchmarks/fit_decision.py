@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -64,6 +65,12 @@ ITERATIONS = 2000
 """Gradient steps per leave-one-set-out fit (the model written takes the fit's default)."""
 MARGIN = DEFAULT_QUIET_MARGIN
 THRESHOLDS = np.round(np.arange(0.30, 0.995, 0.005), 3)
+
+
+class Encoder(Protocol):
+    """What :func:`rows` embeds with (``LocalEmbedder``, or one that remembers its vectors)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -121,10 +128,11 @@ ALTERNATIVES = (
 )
 
 
-def rows(embedder: LocalEmbedder) -> list[Row]:
+def rows(embedder: Encoder, sets: Sequence[str] | None = None) -> list[Row]:
+    """The dev pairs of ``sets`` (default ``DATASETS``) with their similarity, features and the guards' verdicts."""
     guards = GuardSet.default()
     found = []
-    for name in DATASETS:
+    for name in sets or DATASETS:
         pairs = evaluation.load(name, "dev")
         # The embedder's input as the cache gives it (``EmbeddingStore``): normalised, short forms spelt out.
         a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
@@ -194,14 +202,16 @@ class Transfer:
     """Every pair scored without its own set (one model per left-out set): the pooled threshold rule reads these."""
 
 
-def leave_one_set_out(data: Sequence[Row], spec: Spec, max_wrong: float) -> Transfer:
+def leave_one_set_out(data: Sequence[Row], spec: Spec, max_wrong: float, sets: Sequence[str] | None = None) -> Transfer:
+    """Each of ``sets`` (default ``DATASETS``) served by a model and a threshold chosen on the others alone."""
+    sets = sets or DATASETS
     dataset = np.array([r.dataset for r in data])
     labels = np.array([r.pair.same_answer for r in data])
     served = np.zeros(len(data), dtype=bool)
     thresholds = {}
-    outer = left_out_scores(data, spec, DATASETS)
-    for name in DATASETS:
-        others = [s for s in DATASETS if s != name]
+    outer = left_out_scores(data, spec, sets)
+    for name in sets:
+        others = [s for s in sets if s != name]
         inner = left_out_scores(data, spec, others)  # the threshold, from the other sets' own transfer
         kept = dataset != name
         thresholds[name] = choose_threshold(inner[kept], labels[kept], max_wrong)
