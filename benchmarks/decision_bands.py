@@ -51,6 +51,7 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.guards import GuardSet
 from nearhit.guards.clauses import split_question
 from nearhit.guards.content import content_words, unshared
+from nearhit.guards.languages import COVERED, detect
 from nearhit.guards.text import analyse, expand_short_forms
 
 SETS = (*DATASETS, "nearhit-v8", "nearhit-v9")
@@ -67,6 +68,7 @@ ALIGNMENT_NAMES = (
     "length_ratio",
 )
 THRESHOLD = DEFAULT_SIMILARITY_THRESHOLD
+ALIGNED = 0.5
 
 
 def alignment(query: str, candidate: str) -> dict[str, float]:
@@ -116,8 +118,9 @@ Neighbours = list[list[tuple[str, float]]]
 
 
 def neighbours(data: Sequence[Row], embedder: Remembering) -> Neighbours:
-    """For each row, the ``CANDIDATES`` nearest cached prompts of the other pairs of its set (none equal to its
-    own), nearest first, with their similarity."""
+    """For each row, the ``CANDIDATES`` nearest cached prompts of the other pairs of its set, nearest first, with
+    their similarity; none the same text as its own cached prompt or as the query (a set may ask one question in
+    two pairs; the same text is the exact path's, not a wrong hit)."""
     found: Neighbours = []
     for name in dict.fromkeys(r.dataset for r in data):
         mine = [r for r in data if r.dataset == name]
@@ -125,7 +128,10 @@ def neighbours(data: Sequence[Row], embedder: Remembering) -> Neighbours:
         asked = embedder.encode([cache_input(r.pair.b.prompt) for r in mine])
         for n, row in enumerate(mine):
             similarities = cached @ asked[n]
-            order = [int(j) for j in np.argsort(-similarities) if j != n and mine[j].pair.a.prompt != row.pair.a.prompt]
+            own = {normalise(row.pair.a.prompt), normalise(row.pair.b.prompt)}
+            order = [
+                int(j) for j in np.argsort(-similarities) if j != n and normalise(mine[j].pair.a.prompt) not in own
+            ]
             found.append([(mine[j].pair.a.prompt, float(similarities[j])) for j in order[:CANDIDATES]])
     return found
 
@@ -159,22 +165,49 @@ def neighbour_hits(data: Sequence[Row], near: Neighbours, rule: Rule) -> np.ndar
     )
 
 
-def band_served(data: Sequence[Row], width: float) -> np.ndarray:
+Gate = Callable[[str, str], bool]
+"""A further condition on a (query, cached prompt) pair served in the quiet band under the threshold."""
+
+
+def anywhere(query: str, candidate: str) -> bool:
+    """No further condition: today's quiet band."""
+    return True
+
+
+def english(query: str, candidate: str) -> bool:
+    """Both prompts in English (or too short to tell): the content-word rules read every word there."""
+    return detect(query) in COVERED and detect(candidate) in COVERED
+
+
+def aligned(query: str, candidate: str) -> bool:
+    """At least half of each side's content words have a match on the other."""
+    found = alignment(query, candidate)
+    return min(found["coverage_query"], found["coverage_cached"]) >= ALIGNED
+
+
+GATES: dict[str, Gate] = {"": anywhere, ", both sides English": english, ", half the content words aligned": aligned}
+
+
+def band_served(data: Sequence[Row], width: float, gate: Gate = anywhere) -> np.ndarray:
     """Today's default with a quiet band ``width`` under the threshold, on each pair's own cached prompt."""
     return np.array(
         [
-            r.passes_guards and (r.similarity >= THRESHOLD or (r.quiet and r.similarity >= THRESHOLD - width))
+            r.passes_guards
+            and (
+                r.similarity >= THRESHOLD
+                or (r.quiet and r.similarity >= THRESHOLD - width and gate(r.pair.b.prompt, r.pair.a.prompt))
+            )
             for r in data
         ]
     )
 
 
-def band_rule(data: Sequence[Row], judge: Judge, width: float) -> Rule:
+def band_rule(data: Sequence[Row], judge: Judge, width: float, gate: Gate = anywhere) -> Rule:
     def served(n: int, prompt: str, similarity: float) -> bool:
         query = data[n].pair.b.prompt
         if similarity < THRESHOLD - width or not judge.passes(query, prompt, similarity):
             return False
-        return similarity >= THRESHOLD or judge.guards.quiet(query, prompt)
+        return similarity >= THRESHOLD or (judge.guards.quiet(query, prompt) and gate(query, prompt))
 
     return served
 
@@ -302,15 +335,15 @@ def main() -> None:
     print(f"dev pairs: {len(data)} ({', '.join(SETS)}); neighbours: the {CANDIDATES} nearest other pairs' prompts\n")
 
     systems = []
-    for width in BANDS:
-        served = band_served(data, width)
-        systems.append(
-            (
-                f"guards veto, {THRESHOLD:g} + quiet band {width:g} (nothing fitted)",
-                served,
-                neighbour_hits(data, near, band_rule(data, judge, width)),
+    for label, gate in GATES.items():
+        for width in BANDS if gate is anywhere else (BANDS[0], BANDS[-1]):
+            systems.append(
+                (
+                    f"guards veto, {THRESHOLD:g} + quiet band {width:g}{label} (nothing fitted)",
+                    band_served(data, width, gate),
+                    neighbour_hits(data, near, band_rule(data, judge, width, gate)),
+                )
             )
-        )
     print("\n".join(table(data, systems)))
     picked = chosen_band(data)
     print("\nquiet band the rule picks without each set: " + ", ".join(f"{k} {v:g}" for k, v in picked.items()))

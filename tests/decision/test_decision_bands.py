@@ -67,16 +67,19 @@ def row(bands: ModuleType, dataset: str, n: int, similarity: float, same: bool, 
 
 def test_neighbours_are_other_pairs_nearest_first(bands: ModuleType) -> None:
     data = [row(bands, "s", n, 0.9, True) for n in range(5)]
-    angles = {f"cached s {n}": n * 0.3 for n in range(5)} | {f"asked s {n}": n * 0.3 + 0.01 for n in range(5)}
+    # A sixth pair caches the first one's question word for word: that is an exact hit, not a neighbour.
+    data.append(replace(data[0], pair=replace(data[0].pair, id="s-5", a=Side("asked s 0"), b=Side("asked s 5"))))
+    angles = {f"cached s {n}": n * 0.3 for n in range(5)} | {f"asked s {n}": n * 0.3 + 0.01 for n in range(6)}
 
     class Fixed:
         def encode(self, texts: list[str]) -> np.ndarray:
             return np.array([[np.cos(angles[t]), np.sin(angles[t])] for t in texts])
 
     found = bands.neighbours(data, Fixed())
-    for n, near in enumerate(found):
+    for n, near in enumerate(found[:5]):
         prompts = [prompt for prompt, _ in near]
         assert f"cached s {n}" not in prompts  # its own cached prompt is not a neighbour
+        assert f"asked s {n}" not in prompts  # nor its own question
         assert len(near) == bands.CANDIDATES
         assert [s for _, s in near] == sorted((s for _, s in near), reverse=True)
     assert found[2][0][0] in ("cached s 1", "cached s 3")
@@ -99,3 +102,13 @@ def test_a_sets_band_is_chosen_without_its_labels(bands: ModuleType, monkeypatch
     after = bands.chosen_band(flipped)
     assert after["one"] == before["one"]  # its own labels never choose its band
     assert after["two"] < before["two"]  # they choose the other set's
+
+
+def test_a_gate_narrows_the_band_only(bands: ModuleType) -> None:
+    data = [row(bands, "s", 0, 0.9, True), row(bands, "s", 1, 0.7, True)]
+    assert list(bands.band_served(data, 0.1)) == [True, True]
+    assert list(bands.band_served(data, 0.1, lambda query, candidate: False)) == [True, False]
+    assert bands.aligned("Can I plant tulip bulbs in March?", "In March, can I plant tulip bulbs?")
+    assert not bands.aligned("Does the gym open on bank holidays?", "How do I cancel my gym membership?")
+    assert bands.english("Can I plant tulip bulbs in March?", "In March, can I plant tulip bulbs?")
+    assert not bands.english("Hoe verleng ik mijn rijbewijs?", "Hoe kan ik mijn abonnement opzeggen?")
