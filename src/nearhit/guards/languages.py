@@ -143,8 +143,9 @@ def _function_word_scores(analysed: Text) -> dict[str, int]:
     tokens = [t for t in analysed.tokens if t.isalpha()]
     # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
     scores = {lang: sum(map(known.__contains__, tokens)) for lang, known in _FUNCTION_WORDS.items()}
-    for lang, letters in _LETTERS.items():  # their letters read only where a language has some (most have none)
-        if lang in scores:
+    present = set().union(*tokens)
+    for lang, letters in _LETTERS.items():  # read word by word only where the text has some (most have none)
+        if lang in scores and not letters.isdisjoint(present):
             scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
     return scores
 

@@ -166,14 +166,16 @@ _VOWEL_LETTERS = frozenset("aeiou")
 
 def typo_of(word: str, others: Iterable[str]) -> bool:
     """Whether ``word`` is a likely misspelling of one of ``others`` (never for short words or names)."""
+    if not word.isalpha():
+        return False
     for other in others:
+        if other[:1] != word[0]:  # the cheapest test first: most words start with another letter
+            continue
         longest, shortest = max(len(word), len(other)), min(len(word), len(other))
         limit = 2 if shortest >= 8 else 1 if longest >= 5 else 0
         if (
             limit
-            and word.isalpha()
             and other.isalpha()  # "python2"/"python3", "p60"/"p45": codes, not typos
-            and word[0] == other[0]
             and _osa_distance(word, other, limit) <= limit
             and not _other_derivation(word, other)
         ):
