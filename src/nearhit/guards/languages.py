@@ -76,6 +76,11 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     line[0].rstrip(":"): frozenset(line[1:]) - _ENGLISH - _ENGLISH_STEMS for line in groups("languages.txt")
 }
 _FUNCTION_WORDS_OF = by_language("languages.txt")
+_LANGUAGES_OF_WORD: dict[str, tuple[str, ...]] = {
+    word: tuple(lang for lang, known in _FUNCTION_WORDS.items() if word in known)
+    for word in frozenset().union(*_FUNCTION_WORDS.values())
+}
+"""Each function word's languages: a text's words are looked up once, not once per language."""
 _LETTERS = by_language("letters.txt")
 _ANY_NEGATOR = frozenset().union(*NEGATORS_BY_LANGUAGE.values())
 _PIVOTS = by_language("pivots.txt")
@@ -141,8 +146,11 @@ def _function_word_scores(analysed: Text) -> dict[str, int]:
     """Each listed language's count of its function words among the text's words, English's aside (cached:
     the detector, a pair and the negation guard ask for a text's; read it, never change it)."""
     tokens = [t for t in analysed.tokens if t.isalpha()]
+    scores = dict.fromkeys(_FUNCTION_WORDS, 0)  # every language, in the file's order (ties go to the first)
+    for token in tokens:
+        for lang in _LANGUAGES_OF_WORD.get(token, ()):
+            scores[lang] += 1
     # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
-    scores = {lang: sum(map(known.__contains__, tokens)) for lang, known in _FUNCTION_WORDS.items()}
     present = set().union(*tokens)
     for lang, letters in _LETTERS.items():  # read word by word only where the text has some (most have none)
         if lang in scores and not letters.isdisjoint(present):

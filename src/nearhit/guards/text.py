@@ -183,9 +183,11 @@ def typo_of(word: str, others: Iterable[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def joined(text: Text) -> dict[str, tuple[str, str]]:
     """Each two adjacent words written as one ("log in" -> "login", "with out" -> "without"), and its stem:
-    a word split by a typo, or a phrasal verb the other side writes as a noun, is that one word."""
+    a word split by a typo, or a phrasal verb the other side writes as a noun, is that one word (cached: a
+    pair asks for each side's more than once; read it, never change it)."""
     found: dict[str, tuple[str, str]] = {}
     for first, second in zip(text.tokens, text.tokens[1:], strict=False):
         if first.isalpha() and second.isalpha():
