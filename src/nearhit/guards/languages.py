@@ -172,7 +172,7 @@ def _by_words(analysed: Text) -> str:
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
     # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.
-    if any(ord(c) > 127 for c in "".join(tokens)) and english < _ENGLISH_SHARE * len(tokens):
+    if not "".join(tokens).isascii() and english < _ENGLISH_SHARE * len(tokens):
         return best if scores[best] else UNKNOWN
     if len(tokens) < _MIN_WORDS:
         return "en" if english else UNDETERMINED
