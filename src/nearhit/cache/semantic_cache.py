@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from nearhit.guards import GuardSet
     from nearhit.llm.rewrite import Rewriter
 
+_EXACT_FIELDS = tuple(name.encode() for name in (*entry.RETURNED, "ttl"))
+"""What the exact read asks of an entry, as bytes: redis-py packs bytes as they are, text it encodes per call."""
+
 Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
 Accept = Callable[[CachedAnswer], Refusal | None]
@@ -237,7 +240,7 @@ class SemanticCache(CacheAdmin):
         epoch = self.near.epoch
         fields, *stored = await reads(
             self.redis,
-            [("HMGET", key, *entry.RETURNED, "ttl"), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
+            [("HMGET", key, *_EXACT_FIELDS), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
         )
         fields, ttl = fields[:-1], fields[-1]
         if self.near.active and fields[1] is not None:
