@@ -168,7 +168,7 @@ def _by_words(analysed: Text) -> str:
     scores = _function_word_scores(analysed)
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
-    best = max(scores, key=lambda lang: (scores[lang], lang not in READ))
+    best = _best(scores)
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
     # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.
@@ -178,6 +178,14 @@ def _by_words(analysed: Text) -> str:
         return "en" if english else UNDETERMINED
     known = sum(t in _ENGLISH or s in _ENGLISH_STEMS or t in _VOCABULARY for t, s in pairs)
     return "en" if known >= _ENGLISH_SHARE * len(tokens) else UNKNOWN
+
+
+def _best(scores: dict[str, int]) -> str:
+    """The language with the most function words, a tie going to one the rules cannot read (``READ``), then
+    to the first listed: the first of the highest (score, unread) in order, found without a key per language."""
+    top = max(scores.values())
+    tied = [lang for lang, score in scores.items() if score == top]
+    return next((lang for lang in tied if lang not in READ), tied[0])
 
 
 @lru_cache(maxsize=4096)
@@ -197,7 +205,7 @@ def pair_language(query: str, candidate: str) -> str | None:
         return None  # English reads every word; a script tells the language without words to weigh
     evidence = [_function_word_scores(analyse(text)) for text in (query, candidate)]
     pooled = {lang: evidence[0][lang] + evidence[1][lang] for lang in _FUNCTION_WORDS}
-    together = max(pooled, key=lambda lang: (pooled[lang], lang not in READ))
+    together = _best(pooled)
     if any(not scores[together] or scores[together] < max(scores.values()) for scores in evidence):
         return None
     strict = [lang for lang in (*detected, together) if lang not in READ]

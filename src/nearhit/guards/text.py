@@ -96,8 +96,8 @@ def _entities(text: str) -> frozenset[str]:
     A text with no lower-case letters (shouting, or already case-folded) gives no capitalisation hint.
     """
     found = {code.casefold() for code in _CODE_RE.findall(text) if not _MEASURE_RE.fullmatch(code.casefold())}
-    letters = [c for c in text if c.isalpha()]
-    if not any(c.islower() for c in letters) or not any(c.isupper() for c in letters):
+    letters = list(filter(str.isalpha, text))
+    if not any(map(str.islower, letters)) or not any(map(str.isupper, letters)):
         return frozenset(found)
     words = _CAPITALISED_RE.findall(text)
     alpha = [w for w in words if w[0].isalpha()]
