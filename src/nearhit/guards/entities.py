@@ -265,6 +265,8 @@ def _slipped(word: str, text: Text, other: Text) -> bool:
         if token_stem != word or not token.isalpha():
             continue
         for intended in other.tokens:
+            if abs(len(token) - len(intended)) > 1:  # a letter doubled or two swapped: one letter apart at most
+                continue
             if (token in _ENGLISH and intended in _ENGLISH) or not intended.isalpha():
                 continue
             long_enough = max(len(token), len(intended)) >= _SLIP_LENGTH
