@@ -10,6 +10,10 @@ embedding alone of the same text, moments apart: a machine whose load moves betw
 (``lookup_split.py`` on each tree in turn) cannot show a change of a tenth of a millisecond; this can.
 
     python benchmarks/lookup_against.py 8236b03 --size 2000 --rounds 2
+    python benchmarks/lookup_against.py 8236b03 --size 2000 --exact   # exact hits: wall time and CPU, paired
+
+With ``--exact``, each pair's stored prompt is looked up instead (an exact hit, read from Redis: the near
+cache is off in both trees), and what is compared is the lookup's wall time and its thread's CPU time.
 """
 
 from __future__ import annotations
@@ -64,14 +68,24 @@ def cli() -> None:
     parser.add_argument("rev", help="the older commit (any git revision)")
     parser.add_argument("--size", type=int, default=10_000, help="entries in the index (filler + the 300 pairs)")
     parser.add_argument("--rounds", type=int, default=1, help="passes over the 300 paraphrases")
+    parser.add_argument("--exact", action="store_true", help="exact hits (the stored prompts), near cache off")
+    parser.add_argument(
+        "--uvloop", action="store_true", help="on uvloop's event loop, as the service runs (uvicorn's default)"
+    )
     args = parser.parse_args()
     short = subprocess.run(["git", "rev-parse", "--short", args.rev], check=True, capture_output=True, text=True)
     with tempfile.TemporaryDirectory(prefix="nearhit-against-") as scratch:
         import_rev(args.rev, Path(scratch) / "rev")
-        asyncio.run(main(short.stdout.strip(), args.size, args.rounds, Path(scratch)))
+        run = main(short.stdout.strip(), args.size, args.rounds, Path(scratch), exact=args.exact)
+        if args.uvloop:
+            import uvloop
+
+            uvloop.run(run)
+        else:
+            asyncio.run(run)
 
 
-async def main(name: str, size: int, rounds: int, scratch: Path) -> None:
+async def main(name: str, size: int, rounds: int, scratch: Path, *, exact: bool = False) -> None:
     rev_bootstrap = importlib.import_module("nearhit_rev.service.bootstrap")
     rev_config = importlib.import_module("nearhit_rev.config")
     rev_keys = importlib.import_module("nearhit_rev.cache.keys")
@@ -84,6 +98,7 @@ async def main(name: str, size: int, rounds: int, scratch: Path) -> None:
             "redis_url": server.url,
             "index_name": "against",
             "similarity_threshold": THRESHOLD,
+            **({"near_cache_entries": 0} if exact else {}),
         }
         this = await bootstrap.open_cache(load_settings(**common), embedder)
         rev = await rev_bootstrap.open_cache(rev_config.load_settings(**common), embedder)
@@ -91,7 +106,13 @@ async def main(name: str, size: int, rounds: int, scratch: Path) -> None:
         rev_scope = rev_keys.Scope.build(model="gpt-4o", tenant="bench")
         await fill(this, scope, pairs, size)
         caches = {"this tree": (this, scope), name: (rev, rev_scope)}
+        if exact:
+            await exact_hits(caches, pairs, rounds)
+            await rev.close()
+            await this.close()
+            return
         beyond: dict[str, list[float]] = {which: [] for which in caches}
+        cpu: dict[str, list[float]] = {which: [] for which in caches}  # the event loop's thread (not the model's)
         served: dict[str, int] = {which: 0 for which in caches}
         stages: dict[str, dict[str, list[float]]] = {which: {} for which in caches}
         steps = ["alone", *caches]
@@ -102,12 +123,13 @@ async def main(name: str, size: int, rounds: int, scratch: Path) -> None:
                 for cache, _ in caches.values():
                     await cache.background.drain()  # a pending write of this embedding lands before the delete
                 await this.redis.delete(this.embeddings.key_for(text, this.spec.keys))
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.thread_time()
                 if step == "alone":
                     await embedder.embed([text])
                 else:
                     cache, its_scope = caches[step]
                     result = await cache.lookup(pair["b"], its_scope, threshold=THRESHOLD)
+                    cpu[step].append((time.thread_time() - started_cpu) * 1000)
                     served[step] += result.match == "semantic"
                     for stage, ms in result.timings_ms.items():
                         stages[step].setdefault(stage, []).append(ms)
@@ -131,6 +153,43 @@ async def main(name: str, size: int, rounds: int, scratch: Path) -> None:
         print(f"| {which} | **{p50(values):.2f}** | {statistics.mean(values):.2f} | {served[which]} | {cells} |")
     diff = [a - b for a, b in zip(beyond["this tree"], beyond[name], strict=True)]
     print(f"\nthis tree − {name}, per paraphrase: p50 {p50(diff):+.3f} ms, mean {statistics.mean(diff):+.3f} ms")
+    spent = [a - b for a, b in zip(cpu["this tree"], cpu[name], strict=True)]
+    print(
+        f"CPU of the event loop's thread per lookup (the model runs in another): this tree "
+        f"{p50(cpu['this tree']):.3f}, {name} {p50(cpu[name]):.3f} ms p50; paired p50 {p50(spent):+.3f} ms, "
+        f"mean {statistics.mean(spent):+.3f} ms"
+    )
+
+
+async def exact_hits(caches: dict[str, tuple[Any, Any]], pairs: list[dict[str, str]], rounds: int) -> None:
+    """Each stored prompt looked up by both trees in turn (alternating who goes first): wall and CPU time."""
+    wall: dict[str, list[float]] = {which: [] for which in caches}
+    cpu: dict[str, list[float]] = {which: [] for which in caches}
+    names = list(caches)
+    for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
+        for which in names[n % 2 :] + names[: n % 2]:
+            cache, its_scope = caches[which]
+            await cache.background.drain()
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            result = await cache.lookup(pair["a"], its_scope, threshold=THRESHOLD)
+            cpu[which].append((time.thread_time() - started_cpu) * 1000)
+            wall[which].append((time.perf_counter() - started) * 1000)
+            assert result.match == "exact", result.match
+    p50 = statistics.median
+    count = len(wall[names[0]])
+    print(f"{count} exact hits x 2 trees (near cache off), alternating; load average {os.getloadavg()[0]:.2f}")
+    print()
+    print("| tree | exact hit p50 ms | mean | CPU p50 ms | CPU mean |")
+    print("|---|---|---|---|---|")
+    for which in names:
+        print(
+            f"| {which} | {p50(wall[which]):.3f} | {statistics.mean(wall[which]):.3f} | "
+            f"{p50(cpu[which]):.3f} | {statistics.mean(cpu[which]):.3f} |"
+        )
+    for label, values in (("wall", wall), ("CPU", cpu)):
+        diff = [a - b for a, b in zip(values[names[0]], values[names[1]], strict=True)]
+        mean = statistics.mean(diff)
+        print(f"\n{label}: this tree − {names[1]}, per prompt: p50 {p50(diff):+.3f} ms, mean {mean:+.3f} ms")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.connection import Connection
 
 from nearhit.cache import Scope, SemanticCache, base
 from nearhit.cache import index as idx
@@ -18,6 +19,11 @@ from nearhit.service import bootstrap
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
 VECTOR = np.ones(4, dtype=np.float32).tobytes()
+
+
+def packed(command: list[object]) -> bytes:
+    """A command as redis-py writes it to the socket."""
+    return b"".join(Connection().pack_command(*command))  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["hnsw", "flat"])
@@ -51,10 +57,12 @@ async def test_a_scoped_knn_is_the_query_built_once_with_only_the_vector_changed
 ) -> None:
     scoped = idx.scoped_knn(spec, spec.name, SCOPE.id, 3)
     assert idx.scoped_knn(spec, spec.name, SCOPE.id, 3) is scoped  # built once per (index, scope, k)
+    assert all(isinstance(arg, bytes) for arg in scoped.args[2:])  # encoded once, not by redis-py per lookup
     far = np.array([1, -1, 1, -1], dtype=np.float32).tobytes()
     for vector in (VECTOR, far):
         query = idx.knn_query(vector, k=3, filter_expression=idx.scope_filter(SCOPE.id), spec=spec)
-        assert scoped.command(vector) == idx.search_command(spec.name, query)
+        # The same bytes on the wire as the query built for this lookup (its arguments kept as bytes, once).
+        assert packed(scoped.command(vector)) == packed(idx.search_command(spec.name, query))
         assert scoped.json() == idx.query_as_json(query, spec.name)
     rows = await idx.run_search(redis_client, scoped.command(VECTOR))
     assert [key for key, _ in rows] == [spec.keys.entry_prefix + "one"]

@@ -1,9 +1,9 @@
 """How many round trips a lookup makes to Redis, counted on the client's socket writes (real Redis).
 
 A semantic lookup reads the exact tier (the entry and the stored embedding), then sends its KNN query and a probe
-for labels in one pipeline; an embedding computed fresh is written in the background once the KNN has answered
-(never before it, where it would delay it). Observations are read only when the index has labels (``labels_*``
-counters). An exact hit kept by the near cache makes none.
+for labels in one pipeline; an embedding computed fresh is written in the background once the lookup is done
+(never before its KNN, where it would delay it, nor while a miss waits on its KNN among the twins). Observations
+are read only when the index has labels (``labels_*`` counters). An exact hit kept by the near cache makes none.
 """
 
 from __future__ import annotations
@@ -61,6 +61,26 @@ async def test_a_semantic_hit_makes_two_round_trips_and_writes_a_fresh_embedding
     assert trips == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"], ["SET"]]
     again = await _lookup_trips(cache, sends, PARAPHRASE)  # the embedding is stored now: no SET
     assert again == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"]]
+
+
+async def test_a_miss_writes_its_fresh_embedding_once_the_lookup_is_done(
+    cache: SemanticCache, sends: list[list[str]]
+) -> None:
+    """A miss's last round trip (the KNN among the twins) is not followed, while it waits, by the write."""
+    await cache.store(QUESTION, "Paris.", SCOPE)
+    other = "How long should bread dough rise before baking?"
+    await cache.redis.delete(cache.embeddings.key_for(normalise(other)))
+    await cache.background.drain()
+    sends.clear()
+    missed = await cache.lookup(other, SCOPE, threshold=0.75)
+    assert missed.match is None
+    assert [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS] == [
+        ["HMGET", "GET"],
+        ["HMGET", "FT.SEARCH"],
+        ["FT.SEARCH"],
+    ]
+    await cache.background.drain()
+    assert [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS][3:] == [["SET"]]
 
 
 async def test_observations_are_read_once_the_index_has_labels(cache: SemanticCache, sends: list[list[str]]) -> None:

@@ -72,7 +72,7 @@ class EmbeddingStore:
 
     async def compute(self, texts: Sequence[str]) -> Vectors:
         """Embed texts known to be missing from the store, without remembering them yet: a lookup calls
-        :meth:`remember` once its KNN query is answered, so the write never delays that query."""
+        :meth:`remember` once it is done, so the write never delays one of its queries."""
         self.misses += len(texts)
         return await self.embedder.embed([_embedder_input(text) for text in texts])
 

@@ -269,7 +269,18 @@ def scoped_knn(spec: IndexSpec, index_name: str, scope_id: str, k: int, ef_runti
     query = knn_query(placeholder, k=k, filter_expression=scope_filter(scope_id), spec=spec, ef_runtime=ef_runtime)
     args = search_command(index_name, query)
     vector_at = next(i for i, arg in enumerate(args) if arg is placeholder)
-    return ScopedKnn(tuple(args), vector_at, query_as_json(query, index_name))
+    # The arguments after the index's name go to redis-py as bytes, which it packs as they are: a text or a
+    # number it encodes anew on every call (the KNN packed in ~30 µs instead of ~55). The name and the index's
+    # name stay text: redis-py routes (a cluster) and reads replies by them.
+    packed = (*args[:2], *map(_as_bytes, args[2:]))
+    return ScopedKnn(packed, vector_at, query_as_json(query, index_name))
+
+
+def _as_bytes(arg: str | int | float | bytes) -> bytes:
+    """An argument as redis-py's encoder sends it (UTF-8 text, a number's ``repr``)."""
+    if isinstance(arg, bytes):
+        return arg
+    return (arg if isinstance(arg, str) else repr(arg)).encode()
 
 
 async def run_knn(redis: RedisClient, index_name: str, query: VectorQuery) -> list[tuple[str, dict[str, str]]]:
@@ -280,6 +291,10 @@ async def run_knn(redis: RedisClient, index_name: str, query: VectorQuery) -> li
 async def run_search(redis: RedisClient, command: list[Any]) -> list[tuple[str, dict[str, str]]]:
     """Execute a raw ``FT.SEARCH`` (:func:`search_command`, :meth:`ScopedKnn.command`) on the index's shard."""
     return parse_search_reply(await on_index(redis, *command))
+
+
+_FIELD_NAMES = {name.encode(): name for name in (*entry.RETURNED, DISTANCE)}
+"""The names a lookup's KNN returns, read back without decoding each (~10 µs of a three-row reply)."""
 
 
 def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
@@ -294,7 +309,8 @@ def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
         values = reply[position + 1] if position + 1 < len(reply) else None
         if not values:
             continue
-        rows.append((key, {as_text(f): as_text(v) for f, v in zip(values[::2], values[1::2], strict=True)}))
+        fields = zip(values[::2], values[1::2], strict=True)
+        rows.append((key, {_FIELD_NAMES.get(f) or as_text(f): as_text(v) for f, v in fields}))
     return rows
 
 

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from nearhit.guards import GuardSet
     from nearhit.llm.rewrite import Rewriter
 
+_EXACT_FIELDS = tuple(name.encode() for name in (*entry.RETURNED, "ttl"))
+"""What the exact read asks of an entry, as bytes: redis-py packs bytes as they are, text it encodes per call."""
+
 Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
 Accept = Callable[[CachedAnswer], Refusal | None]
@@ -150,8 +153,6 @@ class SemanticCache(CacheAdmin):
             knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k, self.ef_runtime(spec))
             with tracing.span("cache.knn", index=spec.name, k=k) as span:
                 rows, labelled = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
-                if fresh is not None:
-                    self.embeddings.remember(*fresh, spec.keys)
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = knn.json()
@@ -216,6 +217,10 @@ class SemanticCache(CacheAdmin):
                 self, result, query, spec, guards=self.guards, candidates=self.candidates
             )
             result.timings_ms["from_story"] = _ms_since(stage)
+        if fresh is not None:
+            # Written once the lookup is done, not while a miss waits on its KNN among the twins: the write's own
+            # CPU (packing, the socket's send) would come before that reply is read.
+            self.embeddings.remember(*fresh, spec.keys)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
         return result
@@ -237,7 +242,7 @@ class SemanticCache(CacheAdmin):
         epoch = self.near.epoch
         fields, *stored = await reads(
             self.redis,
-            [("HMGET", key, *entry.RETURNED, "ttl"), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
+            [("HMGET", key, *_EXACT_FIELDS), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
         )
         fields, ttl = fields[:-1], fields[-1]
         if self.near.active and fields[1] is not None:
@@ -270,7 +275,7 @@ class SemanticCache(CacheAdmin):
     ) -> tuple[np.ndarray, np.ndarray | None, tuple[list[str], np.ndarray] | None]:
         """The question's embedding and its context's (None without one): read where stored, the others
         computed in one embedder batch, so a conversation costs one embedding call as a question does. The
-        computed ones come back apart (texts, vectors) for the caller to remember once its KNN has answered."""
+        computed ones come back apart (texts, vectors) for the caller to remember once the lookup is done."""
         texts = [query.text] if query.context is None else [query.text, query.context_text]
         found = [self.embeddings.from_stored(raw) for raw in stored]
         missing = [text for text, vectors in zip(texts, found, strict=True) if vectors is None]

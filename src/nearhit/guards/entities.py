@@ -209,8 +209,10 @@ def _compounds(text: Text, other: Text) -> tuple[set[str], set[str]]:
             continue
         for at in range(1, len(other.tokens)):
             head, token = other.tokens[at], other.tokens[at - 1]
+            if len(head) < _COMPOUND_PART or not word.endswith(head):
+                continue
             modifier = _fold(word[: -len(head)])
-            if len(head) < _COMPOUND_PART or len(modifier) < _COMPOUND_PART - 1 or not word.endswith(head):
+            if len(modifier) < _COMPOUND_PART - 1:
                 continue
             if _fold(token).startswith(modifier):
                 compounds |= {word, word_stem}
@@ -263,6 +265,8 @@ def _slipped(word: str, text: Text, other: Text) -> bool:
         if token_stem != word or not token.isalpha():
             continue
         for intended in other.tokens:
+            if abs(len(token) - len(intended)) > 1:  # a letter doubled or two swapped: one letter apart at most
+                continue
             if (token in _ENGLISH and intended in _ENGLISH) or not intended.isalpha():
                 continue
             long_enough = max(len(token), len(intended)) >= _SLIP_LENGTH
@@ -417,6 +421,8 @@ class EntityGuard(SignalGuard):
         only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
         only_q = [w for w in only_q if not _slipped(w, q, c)]
         only_c = [w for w in only_c if not _slipped(w, c, q)]
+        if not (only_q or only_c):  # every check below only drops words: nothing left, nothing to read
+            return None
         compounds_q, parts_in_c = _compounds(q, c)
         compounds_c, parts_in_q = _compounds(c, q)
         only_q = [w for w in only_q if not _reworded(w, q, c, content_c.values(), compounds_q | parts_in_q)]

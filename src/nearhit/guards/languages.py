@@ -76,6 +76,11 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     line[0].rstrip(":"): frozenset(line[1:]) - _ENGLISH - _ENGLISH_STEMS for line in groups("languages.txt")
 }
 _FUNCTION_WORDS_OF = by_language("languages.txt")
+_LANGUAGES_OF_WORD: dict[str, tuple[str, ...]] = {
+    word: tuple(lang for lang, known in _FUNCTION_WORDS.items() if word in known)
+    for word in frozenset().union(*_FUNCTION_WORDS.values())
+}
+"""Each function word's languages: a text's words are looked up once, not once per language."""
 _LETTERS = by_language("letters.txt")
 _ANY_NEGATOR = frozenset().union(*NEGATORS_BY_LANGUAGE.values())
 _PIVOTS = by_language("pivots.txt")
@@ -141,10 +146,14 @@ def _function_word_scores(analysed: Text) -> dict[str, int]:
     """Each listed language's count of its function words among the text's words, English's aside (cached:
     the detector, a pair and the negation guard ask for a text's; read it, never change it)."""
     tokens = [t for t in analysed.tokens if t.isalpha()]
+    scores = dict.fromkeys(_FUNCTION_WORDS, 0)  # every language, in the file's order (ties go to the first)
+    for token in tokens:
+        for lang in _LANGUAGES_OF_WORD.get(token, ()):
+            scores[lang] += 1
     # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
-    scores = {lang: sum(map(known.__contains__, tokens)) for lang, known in _FUNCTION_WORDS.items()}
-    for lang, letters in _LETTERS.items():  # their letters read only where a language has some (most have none)
-        if lang in scores:
+    present = set().union(*tokens)
+    for lang, letters in _LETTERS.items():  # read word by word only where the text has some (most have none)
+        if lang in scores and not letters.isdisjoint(present):
             scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
     return scores
 
@@ -159,16 +168,24 @@ def _by_words(analysed: Text) -> str:
     scores = _function_word_scores(analysed)
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
-    best = max(scores, key=lambda lang: (scores[lang], lang not in READ))
+    best = _best(scores)
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
     # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.
-    if any(ord(c) > 127 for c in "".join(tokens)) and english < _ENGLISH_SHARE * len(tokens):
+    if not "".join(tokens).isascii() and english < _ENGLISH_SHARE * len(tokens):
         return best if scores[best] else UNKNOWN
     if len(tokens) < _MIN_WORDS:
         return "en" if english else UNDETERMINED
     known = sum(t in _ENGLISH or s in _ENGLISH_STEMS or t in _VOCABULARY for t, s in pairs)
     return "en" if known >= _ENGLISH_SHARE * len(tokens) else UNKNOWN
+
+
+def _best(scores: dict[str, int]) -> str:
+    """The language with the most function words, a tie going to one the rules cannot read (``READ``), then
+    to the first listed: the first of the highest (score, unread) in order, found without a key per language."""
+    top = max(scores.values())
+    tied = [lang for lang, score in scores.items() if score == top]
+    return next((lang for lang in tied if lang not in READ), tied[0])
 
 
 @lru_cache(maxsize=4096)
@@ -188,7 +205,7 @@ def pair_language(query: str, candidate: str) -> str | None:
         return None  # English reads every word; a script tells the language without words to weigh
     evidence = [_function_word_scores(analyse(text)) for text in (query, candidate)]
     pooled = {lang: evidence[0][lang] + evidence[1][lang] for lang in _FUNCTION_WORDS}
-    together = max(pooled, key=lambda lang: (pooled[lang], lang not in READ))
+    together = _best(pooled)
     if any(not scores[together] or scores[together] < max(scores.values()) for scores in evidence):
         return None
     strict = [lang for lang in (*detected, together) if lang not in READ]

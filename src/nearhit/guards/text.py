@@ -96,8 +96,8 @@ def _entities(text: str) -> frozenset[str]:
     A text with no lower-case letters (shouting, or already case-folded) gives no capitalisation hint.
     """
     found = {code.casefold() for code in _CODE_RE.findall(text) if not _MEASURE_RE.fullmatch(code.casefold())}
-    letters = [c for c in text if c.isalpha()]
-    if not any(c.islower() for c in letters) or not any(c.isupper() for c in letters):
+    letters = list(filter(str.isalpha, text))
+    if not any(map(str.islower, letters)) or not any(map(str.isupper, letters)):
         return frozenset(found)
     words = _CAPITALISED_RE.findall(text)
     alpha = [w for w in words if w[0].isalpha()]
@@ -166,14 +166,16 @@ _VOWEL_LETTERS = frozenset("aeiou")
 
 def typo_of(word: str, others: Iterable[str]) -> bool:
     """Whether ``word`` is a likely misspelling of one of ``others`` (never for short words or names)."""
+    if not word.isalpha():
+        return False
     for other in others:
+        if other[:1] != word[0]:  # the cheapest test first: most words start with another letter
+            continue
         longest, shortest = max(len(word), len(other)), min(len(word), len(other))
         limit = 2 if shortest >= 8 else 1 if longest >= 5 else 0
         if (
             limit
-            and word.isalpha()
             and other.isalpha()  # "python2"/"python3", "p60"/"p45": codes, not typos
-            and word[0] == other[0]
             and _osa_distance(word, other, limit) <= limit
             and not _other_derivation(word, other)
         ):
@@ -181,9 +183,11 @@ def typo_of(word: str, others: Iterable[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def joined(text: Text) -> dict[str, tuple[str, str]]:
     """Each two adjacent words written as one ("log in" -> "login", "with out" -> "without"), and its stem:
-    a word split by a typo, or a phrasal verb the other side writes as a noun, is that one word."""
+    a word split by a typo, or a phrasal verb the other side writes as a noun, is that one word (cached: a
+    pair asks for each side's more than once; read it, never change it)."""
     found: dict[str, tuple[str, str]] = {}
     for first, second in zip(text.tokens, text.tokens[1:], strict=False):
         if first.isalpha() and second.isalpha():
