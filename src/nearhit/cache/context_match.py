@@ -144,8 +144,11 @@ def _serves(
     ``doc_id``'s answer (from ``fields``)."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
-    if similarity < conversation.ONE_QUESTION_THRESHOLD:  # shown, so a miss says how near the story came
-        under = f"told as one question: {similarity:.3f} < {conversation.ONE_QUESTION_THRESHOLD}"
+    floor = conversation.ONE_QUESTION_THRESHOLD
+    if conversation.tells_no_more(told, single):  # the single question asked in pieces: judged as one
+        floor = min(floor, result.threshold)
+    if similarity < floor:  # shown, so a miss says how near the story came
+        under = f"told as one question: {similarity:.3f} < {floor}"
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
         return False
     reason = conversation.differs_from_one(told, single)

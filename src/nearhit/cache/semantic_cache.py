@@ -205,7 +205,7 @@ class SemanticCache(CacheAdmin):
         if not result.hit and query.alone is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             await conversation_lookup.as_one_question(
-                self, result, query, spec, guards=self.guards, candidates=self.candidates
+                self, result, query, spec, guards=self.guards, candidates=self.candidates, decision=self.decision
             )
             result.timings_ms["as_one_question"] = _ms_since(stage)
             if not result.hit and self.rewriter is not None:
