@@ -339,9 +339,14 @@ def told_with_answer(context: Context, question: str) -> str | None:
     that?" after "the first step is stopping the water supply"): what "that" is was said by the assistant,
     which :func:`told_as_one` leaves out. None for any other question, or with no assistant turn."""
     last = _last(context)
-    if not last or len(_content(_tokens(question))) > BARE_QUESTION or not _POINTS_BACK.search(question):
+    if not last or not _bare(question):
         return None
     return "\n".join([_said_by(context, "user"), last, question])
+
+
+def _bare(question: str) -> bool:
+    """A question that names nothing of its own and points back ("How do I do that?")."""
+    return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
 def differs_from_one(told: str, single: str) -> str | None:
@@ -352,21 +357,38 @@ def differs_from_one(told: str, single: str) -> str | None:
     changed = states_more(told, single, added_times=False) or constraints.differ(told, single)
     if changed is not None:
         return changed
-    mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
+    mine, theirs = _content_stems(told), _content_stems(single)
     if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
         return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return None
 
 
-def tells_no_more(told: str, single: str) -> bool:
+def tells_no_more(told: str, single: str, answer: str = "") -> bool:
     """Whether a conversation ``told`` as one question tells nothing the ``single`` question does not: every
     content word of its user turns and its question (stems; small talk and talk about asking aside) is in the
     single question, which names at most ``NAMED_MORE`` words more. Such a story is the single question asked
-    in pieces, so it is judged at the single question's threshold, not ``ONE_QUESTION_THRESHOLD``: "My broadband
-    is down. I'm with Virgin Media." "How do I check that?" asks "How do I check whether there's a Virgin Media
-    broadband outage?"; a story with anything more (a reason, a symptom, a detail) keeps the higher threshold."""
+    in pieces, so it is judged at the single question's threshold, not ``ONE_QUESTION_THRESHOLD``: "I've got a
+    cast iron skillet." "How do I season it?" asks "How do I season a new cast iron skillet?"; a story with
+    anything more (a reason, a symptom, a detail) keeps the higher threshold. When the question names nothing of
+    its own ("How do I check it?", :func:`told_with_answer`), what it stands for was said by the assistant:
+    the words the single question names more must be in its last turn (``answer``), else "How do I do that?"
+    after "It needs a new gasket" would read as the single question "How do I descale it?"."""
+    question = told.rsplit("\n", 1)[-1]
     story, asked = _told_words(told), _told_words(single)
-    return bool(story) and story <= asked and len(asked - story) <= NAMED_MORE
+    more = asked - story
+    if _bare(question) and not more <= _told_words(answer):
+        return False
+    return bool(story) and story <= asked and len(more) <= NAMED_MORE
+
+
+def last_answer(context: Context) -> str:
+    """The assistant's last turn in ``context`` ("" when it has none)."""
+    return _last(context)
+
+
+def _content_stems(text: str) -> set[str]:
+    """The stems of a text's content words (a stop word's stem, "hav" of "have", is not one)."""
+    return {stem(word) for word in _content(_tokens(text))}
 
 
 def _told_words(text: str) -> set[str]:
