@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache
+from nearhit.cache import SemanticCache, context_match, entry
 from nearhit.cache import conversation as cv
+from nearhit.cache.results import LookupResult
 from tests.support.lookups import Turns, ask
 
 CEILING: Turns = [
@@ -122,3 +123,20 @@ def test_once_opening_a_clause_is_no_number() -> None:
 def test_a_stop_words_stem_is_not_a_word_of_the_story_exchanged() -> None:
     """ "have" (stem "hav") is no content word: the story told, "I have a Nespresso machine", exchanges nothing."""
     assert cv.differs_from_one("I have a Nespresso machine.\nHow do I descale it?", COFFEE) is None
+
+
+@pytest.mark.parametrize(
+    ("told", "similarity", "served"),
+    [
+        ("My basil is indoors.\nHow often should I water the basil?", 0.80, True),  # tells no more: the threshold
+        ("My basil is indoors.\nHow often should I water the basil?", 0.74, False),  # ... and not under it
+        ("My basil is wilting indoors.\nHow often should I water the basil?", 0.80, False),  # a symptom: 0.88
+    ],
+)
+def test_a_story_that_tells_no_more_is_judged_at_the_single_questions_threshold(
+    told: str, similarity: float, served: bool
+) -> None:
+    result = LookupResult(match=None, threshold=0.76, scope_id="s")
+    fields = {"prompt": "How often should I water indoor basil?", entry.DISTANCE: str(1 - similarity)}
+    matched = context_match.as_one_question(result, told, [("k", fields)], None)
+    assert (matched is not None) is served, result.candidates
