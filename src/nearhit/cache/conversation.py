@@ -357,7 +357,7 @@ def differs_from_one(told: str, single: str) -> str | None:
     changed = states_more(told, single, added_times=False) or constraints.differ(told, single)
     if changed is not None:
         return changed
-    mine, theirs = _content_stems(told), _content_stems(single)
+    mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
     if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
         return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return None
@@ -384,11 +384,6 @@ def tells_no_more(told: str, single: str, answer: str = "") -> bool:
 def last_answer(context: Context) -> str:
     """The assistant's last turn in ``context`` ("" when it has none)."""
     return _last(context)
-
-
-def _content_stems(text: str) -> set[str]:
-    """The stems of a text's content words (a stop word's stem, "hav" of "have", is not one)."""
-    return {stem(word) for word in _content(_tokens(text))}
 
 
 def _told_words(text: str) -> set[str]:
