@@ -72,7 +72,7 @@ def _band(similarity: float) -> str:
     return "< 0.60"
 
 
-async def run(show: str | None) -> tuple[Counter[str], Counter[str]]:
+async def run(show: str | None, pairs_out: list[str] | None = None) -> tuple[Counter[str], Counter[str]]:
     missed: Counter[str] = Counter()
     served: Counter[str] = Counter()
     async with evaluation.scratch_cache(settings()) as cache:
@@ -93,6 +93,8 @@ async def run(show: str | None) -> tuple[Counter[str], Counter[str]]:
                         served[f"[{pair.category}] {why}"] += 1
                     if show and cause(result).startswith(show) and pair.same_answer:
                         _print(name, pair, result)
+                    if pairs_out is not None:
+                        pairs_out.append(f"{pair.id} {'served' if result.match else 'missed'} {why}")
     return missed, served
 
 
@@ -109,8 +111,13 @@ def _print(name: str, pair: Pair, result: LookupResult) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", help="print each missed should-hit whose cause starts with this")
+    parser.add_argument("--pairs", help="write each pair's outcome and cause to this file (to compare two runs)")
     args = parser.parse_args()
-    missed, served = asyncio.run(run(args.show))
+    outcomes: list[str] | None = [] if args.pairs else None
+    missed, served = asyncio.run(run(args.show, outcomes))
+    if args.pairs and outcomes is not None:
+        with open(args.pairs, "w", encoding="utf-8") as out:
+            out.write("\n".join(outcomes) + "\n")
     print("| missed should-hits, seven dev splits pooled: sides, cause | pairs |\n|---|---|")
     for why, n in sorted(missed.items(), key=lambda item: (-item[1], item[0])):
         if not why.startswith("  "):

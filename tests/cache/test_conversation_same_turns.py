@@ -135,3 +135,8 @@ def test_a_story_that_tells_no_more_is_judged_at_the_single_questions_threshold(
     fields = {"prompt": "How often should I water indoor basil?", entry.DISTANCE: str(1 - similarity)}
     matched = context_match.as_one_question(result, told, [("k", fields)], None)
     assert (matched is not None) is served, result.candidates
+
+
+def test_a_count_doubled_is_a_count_twice() -> None:
+    assert cv._different_facts("Our water bill doubled this quarter.", "Our water bill is twice what it was.") is None
+    assert cv._different_facts("Our water bill doubled this quarter.", "Our water bill tripled this quarter.")

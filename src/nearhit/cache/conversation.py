@@ -110,13 +110,22 @@ question it reads."""
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
-_TIMES = {"once": "one time", "twice": "two times", "thrice": "three times"}
+_TIMES = {
+    "once": "one time",
+    "twice": "two times",
+    "thrice": "three times",
+    "doubled": "two times",
+    "tripled": "three times",
+    "quadrupled": "four times",
+}
 _REPEATS = re.compile(
-    r"\b(?:twice|thrice)\b|\bonce(?=\s*(?:$|[.,;!?]|(?:a|an|per|every|more|again|or|and|today|yesterday|last)\b))",
+    r"\b(?:twice|thrice|doubled|tripled|quadrupled)\b"
+    r"|\bonce(?=\s*(?:$|[.,;!?]|(?:a|an|per|every|more|again|or|and|today|yesterday|last)\b))",
     re.IGNORECASE,
 )
-"""How many times written as one word ("twice", "once a day"): a reworded story writes it "two times". Not
-"once" opening a clause ("once I get home")."""
+"""How many times, written as one word ("twice", "doubled", "once a day"): a reworded story writes it "two times"
+(and one side's "twice" against the other's "doubled" is the same fact). Not "once" opening a clause ("once I get
+home")."""
 CLIPPED = 3
 """The fewest letters of a name written short ("Lab" for "Labrador") that still names it."""
 SHORT_SENTENCE = 3
