@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache, entry
+from nearhit.cache import SemanticCache, conversation_lookup, entry
 from tests.support.lookups import Turns, ask
 
 KAYAK: Turns = [
@@ -130,3 +130,27 @@ async def test_clearing_by_prompt_pattern_removes_the_twins(cache: SemanticCache
     await stored_story(cache)
     assert await cache.clear(prompt_pattern="*safe to go out*") == 1
     assert await keys_of(cache) == set()
+
+
+async def test_a_single_questions_miss_searches_stories_only_in_a_scope_that_has_them(cache: SemanticCache) -> None:
+    """The twins' mark, read in the exact path's round trip: no KNN among twins where no conversation is told."""
+    missed = await cache.lookup(ask(cache, [], SAYS_IT_ALL))
+    assert not missed.hit and "from_story" not in missed.timings_ms
+    await stored_story(cache, tenant="other")  # another tenant's conversation marks its own scope only
+    assert "from_story" not in (await cache.lookup(ask(cache, [], SAYS_IT_ALL))).timings_ms
+    await stored_story(cache)
+    assert "from_story" in (await cache.lookup(ask(cache, [], "How do I wax a snowboard at home?"))).timings_ms
+
+
+async def test_the_mark_lives_as_long_as_the_longest_lived_twin(cache: SemanticCache) -> None:
+    mark = conversation_lookup.twins_mark(cache.keys, ask(cache, [], SAYS_IT_ALL))
+    assert mark is not None
+    await cache.store(ask(cache, KAYAK, FOLLOW_UP), "answer", ttl=60)
+    assert 0 < await cache.redis.ttl(mark) <= 60
+    await cache.store(ask(cache, KAYAK, "What should I wear?"), "answer", ttl=600)  # a longer TTL lengthens it
+    assert await cache.redis.ttl(mark) > 60
+    await cache.store(ask(cache, KAYAK, "Do I need a whistle?"), "answer", ttl=60)  # a shorter one does not shorten
+    assert await cache.redis.ttl(mark) > 60
+    await cache.store(ask(cache, KAYAK, "Should I bring a spare paddle?"), "answer")  # no TTL: kept
+    await cache.store(ask(cache, KAYAK, "Should I tell someone my route?"), "answer", ttl=60)
+    assert await cache.redis.ttl(mark) == -1

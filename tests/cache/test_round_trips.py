@@ -58,9 +58,9 @@ async def test_a_semantic_hit_makes_two_round_trips_and_writes_a_fresh_embedding
     await cache.store(QUESTION, "Paris.", SCOPE)
     await cache.redis.delete(cache.embeddings.key_for(normalise(PARAPHRASE)))  # another test may have stored it
     trips = await _lookup_trips(cache, sends, PARAPHRASE)
-    assert trips == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"], ["SET"]]
+    assert trips == [["HMGET", "GET", "EXISTS"], ["HMGET", "FT.SEARCH"], ["SET"]]
     again = await _lookup_trips(cache, sends, PARAPHRASE)  # the embedding is stored now: no SET
-    assert again == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"]]
+    assert again == [["HMGET", "GET", "EXISTS"], ["HMGET", "FT.SEARCH"]]
 
 
 async def test_a_miss_writes_its_fresh_embedding_once_the_lookup_is_done(
@@ -89,8 +89,8 @@ async def test_observations_are_read_once_the_index_has_labels(cache: SemanticCa
     assert hit.match == "semantic" and hit.embedding is not None and hit.similarity is not None
     await cache.label(doc_id, hit.embedding, hit.similarity, right=False, source="feedback")
     trips = await _lookup_trips(cache, sends, PARAPHRASE)
-    # refused, a miss: one KNN more among the conversations told as one question (conversation_lookup.from_story)
-    assert trips == [["HMGET", "GET"], ["HMGET", "FT.SEARCH"], ["LRANGE"], ["FT.SEARCH"]]
+    # refused, a miss: no KNN among conversations told as one question, the scope has none (its mark, EXISTS)
+    assert trips == [["HMGET", "GET", "EXISTS"], ["HMGET", "FT.SEARCH"], ["LRANGE"]]
     refused = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75)
     assert refused.match is None and refused.rejected_by == "feedback"
 
@@ -100,10 +100,10 @@ async def test_an_exact_hit_read_once_is_then_served_without_a_round_trip(
 ) -> None:
     await cache.store(QUESTION, "Paris.", SCOPE)
     await _wait_tracking(cache)
-    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "GET"]]
+    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "GET", "EXISTS"]]
     assert await _lookup_trips(cache, sends, QUESTION) == []
     await cache.store(QUESTION, "Paris.", SCOPE, ttl=60)  # an entry that expires: its PTTL read after the hit
-    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "GET"], ["PTTL"]]
+    assert await _lookup_trips(cache, sends, QUESTION) == [["HMGET", "GET", "EXISTS"], ["PTTL"]]
     assert await _lookup_trips(cache, sends, QUESTION) == []
 
 

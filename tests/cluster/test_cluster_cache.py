@@ -26,6 +26,7 @@ from nearhit.redis_cluster import LocalTopology
 from nearhit.service import bootstrap
 from nearhit.service.runtime import Runtime
 from tests.support.live import fast_llm
+from tests.support.lookups import ask
 from tests.support.slot_guard import SlotGuard
 from tests.support.waiting import eventually
 
@@ -122,7 +123,11 @@ async def test_no_request_path_command_spans_slots(cluster_cache: SemanticCache,
         await cache.label(doc_id, np.asarray(semantic.embedding), semantic.similarity or 0.0, False, "feedback")
         await cache.store(QUESTION, "Paris, on the Seine.", scope)
         assert (await cache.stats()).entries == 1
-    assert {"MULTI", "HSET", "HMGET", "FT.SEARCH", "LPUSH"} <= guard.names()
+        # a conversation's twins and its scope's mark (written in the store's MULTI, read in the exact round trip)
+        trip = [("user", "I'm driving from Paris to Lyon on Friday."), ("assistant", "Lovely route.")]
+        await cache.store(ask(cache, trip, "How long will it take?", tenant="guarded"), "About five hours.")
+        await cache.lookup(ask(cache, [], "How long is the drive from Paris to Lyon?", tenant="guarded"))
+    assert {"MULTI", "HSET", "HMGET", "FT.SEARCH", "LPUSH", "EXISTS"} <= guard.names()
     assert guard.violations() == []
 
 

@@ -101,19 +101,21 @@ SUBJECT_GUARD = "entities"
 apart from the same story told at once; the names in it are compared by :func:`conversation.differs_from_one`."""
 
 
-def as_one_question(result: LookupResult, told: str, rows: Rows, guards: GuardSet | None) -> dict[str, object] | None:
+def as_one_question(
+    result: LookupResult, told: str, rows: Rows, guards: GuardSet | None, answer: str = ""
+) -> dict[str, object] | None:
     """Serve the nearest single question (an entry without a context) that the conversation ``told`` as one
     question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
     same facts, no negation or constraint on one side only, and no guard but the subject's vetoing (with the
     guards on: as for a single question, the conversation's own checks hold without them). Returns
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
-    its candidates."""
+    its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`)."""
     without_subject = _without_subject(guards)
     for doc_id, fields in rows:
         if fields.get(entry.CONTEXT):
             continue
-        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, without_subject):
+        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, without_subject, answer):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
 
@@ -127,7 +129,9 @@ def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet |
     without_subject = _without_subject(guards)
     for _, fields in rows:
         told, owner = fields.get(entry.TOLD, ""), fields.get(entry.TWIN, "")
-        if told and owner and _serves(result, told, single, owner, fields, without_subject):
+        story = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        answer = conversation.last_answer(story) if story is not None else ""
+        if told and owner and _serves(result, told, single, owner, fields, without_subject, answer):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
 
@@ -137,15 +141,24 @@ def _without_subject(guards: GuardSet | None) -> GuardSet:
 
 
 def _serves(
-    result: LookupResult, told: str, single: str, doc_id: str, fields: dict[str, str], guards: GuardSet
+    result: LookupResult,
+    told: str,
+    single: str,
+    doc_id: str,
+    fields: dict[str, str],
+    guards: GuardSet,
+    answer: str = "",
 ) -> bool:
     """Whether the conversation ``told`` as one question and the ``single`` question ask the same (see
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
     ``doc_id``'s answer (from ``fields``)."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
-    if similarity < conversation.ONE_QUESTION_THRESHOLD:  # shown, so a miss says how near the story came
-        under = f"told as one question: {similarity:.3f} < {conversation.ONE_QUESTION_THRESHOLD}"
+    floor = conversation.ONE_QUESTION_THRESHOLD
+    if conversation.tells_no_more(told, single, answer):  # the single question asked in pieces: judged as one
+        floor = min(floor, result.threshold)
+    if similarity < floor:  # shown, so a miss says how near the story came
+        under = f"told as one question: {similarity:.3f} < {floor}"
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
         return False
     reason = conversation.differs_from_one(told, single)

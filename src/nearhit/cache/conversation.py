@@ -58,6 +58,10 @@ REPLY_MATCH = 0.9
 ONE_QUESTION_THRESHOLD = 0.88
 """The least similarity of a conversation told as one question (:func:`told_as_one`) to a single question
 for the single question's answer to serve it (tuned on dev: a story told over turns vs in one message)."""
+NAMED_MORE = 1
+"""The most content words a single question may name beyond a story that tells nothing it does not
+(:func:`tells_no_more`): what the story's "it" or "that" stands for (an "outage" the story's "check that" means).
+More is a question more specific than the story ("jump a car battery with a portable jump starter")."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 BARE_QUESTION = 1
@@ -106,6 +110,22 @@ question it reads."""
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
+_TIMES = {
+    "once": "one time",
+    "twice": "two times",
+    "thrice": "three times",
+    "doubled": "two times",
+    "tripled": "three times",
+    "quadrupled": "four times",
+}
+_REPEATS = re.compile(
+    r"\b(?:twice|thrice|doubled|tripled|quadrupled)\b"
+    r"|\bonce(?=\s*(?:$|[.,;!?]|(?:a|an|per|every|more|again|or|and|today|yesterday|last)\b))",
+    re.IGNORECASE,
+)
+"""How many times, written as one word ("twice", "doubled", "once a day"): a reworded story writes it "two times"
+(and one side's "twice" against the other's "doubled" is the same fact). Not "once" opening a clause ("once I get
+home")."""
 CLIPPED = 3
 """The fewest letters of a name written short ("Lab" for "Labrador") that still names it."""
 SHORT_SENTENCE = 3
@@ -328,9 +348,14 @@ def told_with_answer(context: Context, question: str) -> str | None:
     that?" after "the first step is stopping the water supply"): what "that" is was said by the assistant,
     which :func:`told_as_one` leaves out. None for any other question, or with no assistant turn."""
     last = _last(context)
-    if not last or len(_content(_tokens(question))) > BARE_QUESTION or not _POINTS_BACK.search(question):
+    if not last or not _bare(question):
         return None
     return "\n".join([_said_by(context, "user"), last, question])
+
+
+def _bare(question: str) -> bool:
+    """A question that names nothing of its own and points back ("How do I do that?")."""
+    return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
 def differs_from_one(told: str, single: str) -> str | None:
@@ -345,6 +370,37 @@ def differs_from_one(told: str, single: str) -> str | None:
     if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
         return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return None
+
+
+def tells_no_more(told: str, single: str, answer: str = "") -> bool:
+    """Whether a conversation ``told`` as one question tells nothing the ``single`` question does not: every
+    content word of its user turns and its question (stems; small talk and talk about asking aside) is in the
+    single question, which names at most ``NAMED_MORE`` words more. Such a story is the single question asked
+    in pieces, so it is judged at the single question's threshold, not ``ONE_QUESTION_THRESHOLD``: "I've got a
+    cast iron skillet." "How do I season it?" asks "How do I season a new cast iron skillet?"; a story with
+    anything more (a reason, a symptom, a detail) keeps the higher threshold. When the question names nothing of
+    its own ("How do I check it?", :func:`told_with_answer`), what it stands for was said by the assistant:
+    the words the single question names more must be in its last turn (``answer``), else "How do I do that?"
+    after "It needs a new gasket" would read as the single question "How do I descale it?"."""
+    question = told.rsplit("\n", 1)[-1]
+    story, asked = _told_words(told), _told_words(single)
+    more = asked - story
+    if _bare(question) and not more <= _told_words(answer):
+        return False
+    return bool(story) and story <= asked and len(more) <= NAMED_MORE
+
+
+def last_answer(context: Context) -> str:
+    """The assistant's last turn in ``context`` ("" when it has none)."""
+    return _last(context)
+
+
+def _told_words(text: str) -> set[str]:
+    return {
+        stem(word)
+        for word in _content(_tokens(text))
+        if not _SMALL_TALK.search(word) and not _TALK.fullmatch(word) and not _REPLY_WORD.fullmatch(word)
+    }
 
 
 def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
@@ -493,7 +549,7 @@ def _is_reply(question: str) -> bool:
 def _different_facts(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
     """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
     short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador"."""
-    a, b = analyse(_thousands(mine)), analyse(_thousands(theirs))
+    a, b = analyse(_written_out(mine)), analyse(_written_out(theirs))
     only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
@@ -505,8 +561,9 @@ def _different_facts(mine: str, theirs: str, *, added_times: bool = True) -> str
     return None
 
 
-def _thousands(text: str) -> str:
-    """ "32k" written out as "32000", so it equals "32,000"."""
+def _written_out(text: str) -> str:
+    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"."""
+    text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
     return _THOUSANDS.sub(lambda found: f"{float(found.group(1)) * 1000:g}".replace("e+", "e"), text)
 
 

@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from nearhit.cache import context_match, conversation, entry
+from nearhit.cache import choose, context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
 from nearhit.cache.client import unlink_each
 from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
+from nearhit.decision import Decision
 from nearhit.guards import GuardSet
 
 CONTEXT_CANDIDATES = 10
@@ -44,6 +45,7 @@ async def as_one_question(
     *,
     guards: GuardSet | None,
     candidates: int,
+    decision: Decision | None = None,
 ) -> None:
     """A conversation that found no entry of its own, told as one question (its user turns, then its
     question) and searched among the single questions of its scope (``query.alone``): "I'm going to
@@ -53,37 +55,82 @@ async def as_one_question(
     that names nothing of its own, "How do I do that?", the story is also told with the assistant's last turn:
     :func:`conversation.told_with_answer`, in the same embedder call, and its KNN too). Not under a
     wrong-hit bound, whose evidence is kept per question, not per story. ``candidates``: how many single
-    questions the told text is compared with."""
+    questions the told text (and the question alone) is compared with. The KNN by the question alone also finds
+    a single question asked after the very same turns, judged by its question (:func:`_after_same_turns`)."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
     texts = [told] if with_answer is None else [told, with_answer]
     async with cache._redis_errors():
-        if not await _near(cache, spec, query):
+        nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
+        if _after_same_turns(result, query, nearest, guards, decision):
+            return
+        if not await _near(cache, spec, query, nearest):
             return
         vectors = await cache.embeddings.embed([normalise(text) for text in texts], spec.keys)
         found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
     for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
-        matched = context_match.as_one_question(result, text, rows, guards)
+        matched = context_match.as_one_question(result, text, rows, guards, conversation.last_answer(query.context))
         if matched is not None:
             result.context = matched
             return
 
 
-async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup) -> bool:
-    """Whether a single question of the scope is within ``ALONE_FLOOR`` of the question alone or, failing
-    that, of the earlier turns: "How do I enable it?" is near nothing, the turns before it ("I want to
-    secure my Epic Games account") are near the single question that asks it all. One KNN, two at most."""
+async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup, nearest: list[Any]) -> bool:
+    """Whether a single question of the scope is within ``ALONE_FLOOR`` of the question alone (``nearest``: the
+    KNN by it) or, failing that, of the earlier turns: "How do I enable it?" is near nothing, the turns before
+    it ("I want to secure my Epic Games account") are near the single question that asks it all. One KNN more
+    at most."""
     assert query.alone is not None
-    for vector in (query.vector, query.context_vector):
-        if vector is None:
-            continue
-        near = await cache._knn(spec, _alone_knn(cache, vector, spec, query.alone, 1))
-        if not near:
-            return False
-        if entry.similarity(near[0][1]) >= ALONE_FLOOR:
-            return True
-    return False
+    if not nearest:
+        return False
+    if entry.similarity(nearest[0][1]) >= ALONE_FLOOR:
+        return True
+    if query.context_vector is None:
+        return False
+    near = await cache._knn(spec, _alone_knn(cache, query.context_vector, spec, query.alone, 1))
+    return bool(near) and entry.similarity(near[0][1]) >= ALONE_FLOOR
+
+
+def _after_same_turns(
+    result: LookupResult, query: Lookup, rows: list[Any], guards: GuardSet | None, decision: Decision | None
+) -> bool:
+    """Serve a single question asked after the very turns of ``query`` (normalised) that states nothing the
+    query's question does not (:func:`conversation.states_more`: a correction, a fact, a constraint), judged by
+    its question as a conversation's entry with the same turns is (the same margin below the threshold; the
+    guards or the decision): "What's the minimum down payment?" reads as standing alone and "How little can I put
+    down?" does not, yet after the same turns they are two wordings of one question. Whether a question stands
+    alone is read from its words, so two wordings of one question can be read apart; their turns, the same, are
+    the same context whichever way they were read."""
+    assert query.context is not None
+    turns = _normalised(query.context)
+    same = [
+        (doc_id, fields)
+        for doc_id, fields in rows
+        if not fields.get(entry.CONTEXT)
+        and _normalised(conversation.Context.from_json(fields.get(entry.EARLIER, ""))) == turns
+        and conversation.states_more(query.prompt, fields.get("prompt", ""), added_times=False) is None
+    ]
+    if not same:
+        return False
+    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    if decision is not None:
+        choose.by_decision(judged, query.prompt, same, decision)
+    else:
+        margins = {doc_id: context_match.SAME_TURNS_MARGIN for doc_id, _ in same}
+        choose.by_guards(judged, query.prompt, same, guards, margins)
+    result.candidates += judged.candidates
+    if not judged.hit:
+        return False
+    result.match, result.answer = judged.match, judged.answer
+    result.similarity, result.distance, result.score = judged.similarity, judged.distance, judged.score
+    result.rejected_by = result.rejection_reason = None
+    result.context = {"turns": [list(turn) for turn in query.context.turns], "similarity": 1.0, "same_turns": True}
+    return True
+
+
+def _normalised(context: conversation.Context | None) -> list[tuple[str, str]] | None:
+    return None if context is None else [(role, normalise(text)) for role, text in context.turns]
 
 
 def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
@@ -110,6 +157,31 @@ def twins(keys: KeySpace, query: Lookup, key: str) -> list[tuple[str, str]]:
     prefix = keys.for_tenant(query.scope.tenant).entry_prefix
     tellings = [told] if with_answer is None else [told, with_answer]
     return [(prefix + sha256_hex(f"{scope}\x00{key}\x00{n}"), text) for n, text in enumerate(tellings)]
+
+
+def twins_mark(keys: KeySpace, query: Lookup) -> str | None:
+    """The key that says the single questions of ``query``'s scope have conversations told as one question (their
+    twins) to search (:func:`mark_twins`), read in the exact path's round trip: a single question's miss runs
+    :func:`from_story`'s KNN only where there are twins. None for a conversation (it does not search them)."""
+    return None if query.context is not None else _mark(keys, query.scope.tenant, query.scope.search_id)
+
+
+def mark_twins(pipe: Any, keys: KeySpace, query: Lookup, ttl: int | None) -> None:
+    """Queue on ``pipe`` (the store's transaction) the mark of the scope whose single questions ``query``'s twins
+    serve: kept as long as its longest-lived twin (no expiry for a twin without one). A mark left after its twins
+    expired or were deleted costs a KNN that finds nothing, as every miss did before the mark."""
+    assert query.alone is not None
+    mark = _mark(keys, query.scope.tenant, query.alone.search_id)
+    if ttl:
+        pipe.set(mark, 1, ex=ttl, nx=True)
+        pipe.expire(mark, ttl, gt=True)
+    else:
+        pipe.set(mark, 1)
+
+
+def _mark(keys: KeySpace, tenant: str, search_id: str) -> str:
+    own = keys.for_tenant(tenant)  # the tenant's slot on a cluster, beside its entries
+    return f"{own.root}:{own.index_name}:twins:{told_scope(search_id)}"
 
 
 async def from_story(

@@ -128,8 +128,11 @@ class SemanticCache(CacheAdmin):
                 texts = [query.text] if query.context is None else [query.text, query.context_text]
                 fields = self.near.get(key)  # an entry kept in process (cache.near): no round trip
                 stored: list[object] = []
+                # A single question's miss searches the conversations told as one question only where there are.
+                mark = conversation_lookup.twins_mark(self.keys, query) if self.max_wrong_rate is None else None
+                twinned = False
                 if fields is None:
-                    fields, stored = await self._read_exact(key, spec, texts)
+                    fields, stored, twinned = await self._read_exact(key, spec, texts, mark)
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
@@ -206,12 +209,12 @@ class SemanticCache(CacheAdmin):
         if not result.hit and query.alone is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             await conversation_lookup.as_one_question(
-                self, result, query, spec, guards=self.guards, candidates=self.candidates
+                self, result, query, spec, guards=self.guards, candidates=self.candidates, decision=self.decision
             )
             result.timings_ms["as_one_question"] = _ms_since(stage)
             if not result.hit and self.rewriter is not None:
                 await standalone.serve(self, result, query, spec)
-        elif not result.hit and query.context is None and self.max_wrong_rate is None:
+        elif not result.hit and twinned:
             stage = time.perf_counter()
             await conversation_lookup.from_story(
                 self, result, query, spec, guards=self.guards, candidates=self.candidates
@@ -235,22 +238,30 @@ class SemanticCache(CacheAdmin):
         a question asked alone is bounded (the prior was counted on single questions, not conversations)."""
         return self.prior(self.guards, self.decision)
 
-    async def _read_exact(self, key: str, spec: idx.IndexSpec, texts: list[str]) -> tuple[list[Any], list[object]]:
-        """One round trip: the entry (and its ``ttl`` field, for the near cache) and, for the semantic path if it
-        comes to that, the stored vectors. A hit is kept near (``cache.near``): at once when it never expires,
+    async def _read_exact(
+        self, key: str, spec: idx.IndexSpec, texts: list[str], mark: str | None = None
+    ) -> tuple[list[Any], list[object], bool]:
+        """One round trip: the entry (and its ``ttl`` field, for the near cache), for the semantic path if it
+        comes to that, the stored vectors, and whether the scope has conversations told as one question (``mark``:
+        :func:`conversation_lookup.twins_mark`). A hit is kept near (``cache.near``): at once when it never expires,
         else once its PTTL is read in the background (not on this read: a semantic lookup would pay for it)."""
         epoch = self.near.epoch
         fields, *stored = await reads(
             self.redis,
-            [("HMGET", key, *_EXACT_FIELDS), *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts)],
+            [
+                ("HMGET", key, *_EXACT_FIELDS),
+                *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
+                *([("EXISTS", mark)] if mark else []),
+            ],
         )
+        twinned = bool(mark) and bool(stored.pop())
         fields, ttl = fields[:-1], fields[-1]
         if self.near.active and fields[1] is not None:
             if ttl and int(ttl) > 0:
                 self.background.run(self._keep_near(key, fields, epoch))
             else:
                 self.near.put(key, fields, -1, epoch)
-        return fields, stored
+        return fields, stored, twinned
 
     async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
         self.near.put(key, fields, await self.redis.pttl(key), epoch)
@@ -377,6 +388,8 @@ class SemanticCache(CacheAdmin):
                     pipe.hset(name, mapping=fields)  # type: ignore[arg-type]
                     if ttl:
                         pipe.expire(name, ttl)
+                if twins:
+                    conversation_lookup.mark_twins(pipe, self.keys, query, ttl)
                 await pipe.execute()
             self.near.drop(key)  # this process's next lookup reads the new answer (Redis's word may come later)
             async with self.redis.pipeline(transaction=False) as pipe:

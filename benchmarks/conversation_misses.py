@@ -1,0 +1,135 @@
+"""Why the conversation dev splits' should-hits miss, and which traps are served: one cause per pair, pooled.
+
+Each pair runs through the real cache as ``nearhit eval`` runs it (its ``a`` stored, its ``b`` looked up in a
+scope of its own, the configured judge); a missed should-hit gets the stage that refused its nearest
+candidate, read from the lookup's candidates: the sides' shapes (a conversation or a single question on each,
+read as the service reads them), then the context's reason (the earlier turns under the threshold, in bands;
+other facts; a change in the user's turns; ...), the question under the threshold, a guard, or the story told as
+one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits are never loaded).
+
+    python benchmarks/conversation_misses.py                     # seven dev splits, a table of causes
+    python benchmarks/conversation_misses.py --show "told as one" # and each pair whose cause starts so
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+from collections import Counter
+
+from nearhit import evaluation
+from nearhit.cache.results import LookupResult
+from nearhit.cli._common import settings
+from nearhit.cli.eval_cmd import _configured
+from nearhit.evaluation.dataset import Pair
+from nearhit.evaluation.runner import judge_with, scratch
+
+SETS = (
+    "nearhit-conversations-v6",
+    "nearhit-conversations-v5",
+    "nearhit-conversations-v4",
+    "nearhit-conversations-v3",
+    "nearhit-conversations-v2",
+    "nearhit-conversations",
+    "conversations",
+)
+_SIMILARITY = re.compile(r"similarity (\d\.\d+)|: (\d\.\d+) <")
+
+
+def shape(pair: Pair, looked_up: object, stored_context: bool) -> str:
+    """Which sides are conversations (with a context to match) as the service reads them: stored / asked."""
+    asked = getattr(looked_up, "context", None) is not None
+    return f"{'conv' if stored_context else 'single'} stored, {'conv' if asked else 'single'} asked"
+
+
+def cause(result: LookupResult) -> str:
+    """The stage that refused the nearest candidate judged (or what was served)."""
+    if result.match is not None:
+        return f"served ({result.match})"
+    if not result.candidates:
+        return "no candidate in scope"
+    best = max(result.candidates, key=lambda c: c.similarity)
+    reason = best.reason or ""
+    if best.outcome == "below_threshold":
+        if reason.startswith("told as one"):
+            return f"told as one question under 0.88 ({_band(best.similarity)})"
+        return f"question under the threshold ({_band(best.similarity)})"
+    if best.guard == "context":
+        if "about something else" in reason:
+            found = _SIMILARITY.search(reason)
+            return f"context: earlier turns under 0.8 ({_band(float(found.group(1)))})" if found else "context: other"
+        if reason.startswith("one side has earlier turns"):
+            return "context: one side has turns, the other none"
+        return "context: " + reason.split(":")[0][:60]
+    return f"{best.outcome}: {best.guard}"
+
+
+def _band(similarity: float) -> str:
+    for floor in (0.9, 0.85, 0.8, 0.75, 0.7, 0.6):
+        if similarity >= floor:
+            return f"{floor:.2f}+"
+    return "< 0.60"
+
+
+async def run(show: str | None, pairs_out: list[str] | None = None) -> tuple[Counter[str], Counter[str]]:
+    missed: Counter[str] = Counter()
+    served: Counter[str] = Counter()
+    async with evaluation.scratch_cache(settings()) as cache:
+        sets = evaluation.guard_sets(_configured(cache), decision=cache.decision, guards=cache.guards)
+        judge_with(cache, next(iter(sets.values())))
+        for name in SETS:
+            pairs = evaluation.load(name, "dev")
+            async with scratch(cache, pairs) as asks:
+                for pair, ask in zip(pairs, asks, strict=True):
+                    stored = evaluation.runner.request(cache, "x", pair.a).context is not None
+                    query = ask()
+                    result = await cache.lookup(query, threshold=cache.threshold)
+                    why = f"{shape(pair, query, stored)} | {cause(result)}"
+                    if pair.same_answer and result.match is None:
+                        missed[why] += 1
+                        missed[f"  [{pair.category}] {why}"] += 1
+                    elif not pair.same_answer and result.match is not None:
+                        served[f"[{pair.category}] {why}"] += 1
+                    if show and cause(result).startswith(show) and pair.same_answer:
+                        _print(name, pair, result)
+                    if pairs_out is not None:
+                        pairs_out.append(f"{pair.id} {'served' if result.match else 'missed'} {why}")
+    return missed, served
+
+
+def _print(name: str, pair: Pair, result: LookupResult) -> None:
+    print(f"--- {name} {pair.id} {pair.category} same={pair.same_answer} -> {cause(result)}")
+    for side in (pair.a, pair.b):
+        for role, content in side.history:
+            print(f"    {role}: {content}")
+        print(f"    >> {side.prompt}")
+    for c in sorted(result.candidates, key=lambda c: -c.similarity)[:3]:
+        print(f"    cand {c.similarity:.3f} {c.outcome} {c.guard} {c.reason}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", help="print each missed should-hit whose cause starts with this")
+    parser.add_argument("--pairs", help="write each pair's outcome and cause to this file (to compare two runs)")
+    args = parser.parse_args()
+    outcomes: list[str] | None = [] if args.pairs else None
+    missed, served = asyncio.run(run(args.show, outcomes))
+    if args.pairs and outcomes is not None:
+        with open(args.pairs, "w", encoding="utf-8") as out:
+            out.write("\n".join(outcomes) + "\n")
+    print("| missed should-hits, seven dev splits pooled: sides, cause | pairs |\n|---|---|")
+    for why, n in sorted(missed.items(), key=lambda item: (-item[1], item[0])):
+        if not why.startswith("  "):
+            print(f"| {why} | {n} |")
+    print("\n| by category |  |\n|---|---|")
+    for why, n in sorted(missed.items(), key=lambda item: (item[0].split("]")[0], -item[1])):
+        if why.startswith("  "):
+            print(f"| {why.strip()} | {n} |")
+    print("\n| traps served | pairs |\n|---|---|")
+    for why, n in sorted(served.items(), key=lambda item: -item[1]):
+        print(f"| {why} | {n} |")
+
+
+if __name__ == "__main__":
+    main()

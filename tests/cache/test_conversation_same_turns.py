@@ -1,0 +1,142 @@
+"""Two wordings of one question after the very same turns, one read as standing alone and one as a follow-up; a
+story that tells nothing the single question does not; "twice" as "two times". Invented conversations (other
+words than the dev sets'), the real embedded Redis and the local embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache import SemanticCache, context_match, entry
+from nearhit.cache import conversation as cv
+from nearhit.cache.results import LookupResult
+from tests.support.lookups import Turns, ask
+
+CEILING: Turns = [
+    ("user", "I'm repainting my bathroom ceiling, which gets a lot of condensation."),
+    ("assistant", "A mould-resistant bathroom paint is a good idea there."),
+]
+KITCHEN: Turns = [
+    ("user", "I'm repainting my kitchen wall, which has greasy marks from the hob."),
+    ("assistant", "A stain-blocking primer is a good idea there."),
+]
+STANDS_ALONE = "Can mould-resistant paint go over old gloss paint?"
+FOLLOW_UP = "Can I paint it over the old gloss?"
+
+
+def test_the_two_wordings_are_read_apart() -> None:
+    """The premise: one wording stands alone, the other points back, so they are stored in different scopes."""
+    assert cv.standalone(STANDS_ALONE, CEILING)
+    assert not cv.standalone(FOLLOW_UP, CEILING)
+
+
+async def test_a_follow_up_is_served_the_question_asked_alone_after_the_same_turns(cache: SemanticCache) -> None:
+    key = await cache.store(ask(cache, CEILING, STANDS_ALONE), "gloss answer")
+    result = await cache.lookup(ask(cache, CEILING, FOLLOW_UP))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and result.context["same_turns"] is True
+
+
+async def test_the_question_asked_alone_after_other_turns_is_not_served(cache: SemanticCache) -> None:
+    await cache.store(ask(cache, KITCHEN, STANDS_ALONE), "gloss answer")
+    result = await cache.lookup(ask(cache, CEILING, FOLLOW_UP))
+    assert not result.hit, result.candidates
+
+
+async def test_a_follow_up_that_adds_a_condition_is_not_served(cache: SemanticCache) -> None:
+    await cache.store(ask(cache, CEILING, STANDS_ALONE), "gloss answer")
+    result = await cache.lookup(ask(cache, CEILING, "Can I paint it over the old gloss without sanding?"))
+    assert not result.hit, result.candidates
+
+
+COFFEE = "How do I descale a Nespresso machine?"
+
+
+@pytest.mark.parametrize(
+    ("said", "served"),
+    [
+        ("It needs descaling every few months.", True),  # "that" is descaling: the single question names it
+        ("It needs a new gasket.", False),  # "that" is the gasket: another question, though the user said the same
+    ],
+)
+async def test_a_bare_follow_up_is_the_single_question_only_when_the_assistant_named_what_it_adds(
+    cache: SemanticCache, said: str, served: bool
+) -> None:
+    key = await cache.store(ask(cache, [], COFFEE), "descaling answer")
+    result = await cache.lookup(
+        ask(cache, [("user", "I have a Nespresso machine."), ("assistant", said)], "How do I do that?")
+    )
+    assert result.hit is served, result.candidates
+    assert not served or (result.answer is not None and result.answer.doc_id == key)
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "answer", "expected"),
+    [
+        # the story tells nothing more; the single question names one thing more, which the assistant said
+        ("I have a Nespresso machine.\nHow do I do that?", COFFEE, "It needs descaling.", True),
+        # ... which the assistant did not say
+        ("I have a Nespresso machine.\nHow do I do that?", COFFEE, "It needs a new gasket.", False),
+        # a question that names what it asks: the single question may name one thing more
+        (
+            "My basil is indoors.\nHow often should I water the basil?",
+            "How often should I water indoor basil in winter?",
+            "",
+            True,
+        ),
+        # two things more: a more specific question
+        (
+            "My car battery is flat.\nHow do I jump start it?",
+            "How do I jump start a flat car battery with a portable booster?",
+            "",
+            False,
+        ),
+        # the story tells something the single question does not (a symptom)
+        (
+            "My basil is wilting indoors.\nHow often should I water the basil?",
+            "How often should I water indoor basil?",
+            "",
+            False,
+        ),
+    ],
+)
+def test_a_story_tells_no_more_than_the_single_question(told: str, single: str, answer: str, expected: bool) -> None:
+    assert cv.tells_no_more(told, single, answer) is expected
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "same"),
+    [
+        ("My dog was sick twice last night.", "My dog threw up two times overnight.", True),
+        ("The printer jammed thrice.", "The printer jammed three times.", True),
+        ("I take it once a day.", "I take it one time a day.", True),
+        ("My dog was sick twice.", "My dog was sick three times.", False),
+    ],
+)
+def test_times_written_as_one_word_are_the_number_of_times(mine: str, theirs: str, same: bool) -> None:
+    assert (cv._different_facts(mine, theirs) is None) is same
+
+
+def test_once_opening_a_clause_is_no_number() -> None:
+    assert cv._written_out("Once I get home, I charge it.") == "Once I get home, I charge it."
+
+
+@pytest.mark.parametrize(
+    ("told", "similarity", "served"),
+    [
+        ("My basil is indoors.\nHow often should I water the basil?", 0.80, True),  # tells no more: the threshold
+        ("My basil is indoors.\nHow often should I water the basil?", 0.74, False),  # ... and not under it
+        ("My basil is wilting indoors.\nHow often should I water the basil?", 0.80, False),  # a symptom: 0.88
+    ],
+)
+def test_a_story_that_tells_no_more_is_judged_at_the_single_questions_threshold(
+    told: str, similarity: float, served: bool
+) -> None:
+    result = LookupResult(match=None, threshold=0.76, scope_id="s")
+    fields = {"prompt": "How often should I water indoor basil?", entry.DISTANCE: str(1 - similarity)}
+    matched = context_match.as_one_question(result, told, [("k", fields)], None)
+    assert (matched is not None) is served, result.candidates
+
+
+def test_a_count_doubled_is_a_count_twice() -> None:
+    assert cv._different_facts("Our water bill doubled this quarter.", "Our water bill is twice what it was.") is None
+    assert cv._different_facts("Our water bill doubled this quarter.", "Our water bill tripled this quarter.")
