@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from redis.asyncio.connection import AbstractConnection
 
-from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import Scope, SemanticCache, conversation_lookup
 from nearhit.cache.feedback import LABEL_COUNTERS
 from nearhit.cache.keys import normalise
 
@@ -70,12 +70,15 @@ async def test_a_miss_writes_its_fresh_embedding_once_the_lookup_is_done(
     await cache.store(QUESTION, "Paris.", SCOPE)
     other = "How long should bread dough rise before baking?"
     await cache.redis.delete(cache.embeddings.key_for(normalise(other)))
+    mark = conversation_lookup.twins_mark(cache.keys, cache.prepare(other, SCOPE))
+    assert mark is not None
+    await cache.redis.set(mark, 1)  # the scope has conversations told as one question: the miss searches them
     await cache.background.drain()
     sends.clear()
     missed = await cache.lookup(other, SCOPE, threshold=0.75)
     assert missed.match is None
     assert [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS] == [
-        ["HMGET", "GET"],
+        ["HMGET", "GET", "EXISTS"],
         ["HMGET", "FT.SEARCH"],
         ["FT.SEARCH"],
     ]
