@@ -235,3 +235,43 @@ async def test_replay_starts_from_the_prior_it_is_given(
     assert alone["prior_observations"] == 0 and alone["passes"][0]["served_from"] > 1
     bad = await invoke(settings, *args, "--prior", str(tmp_path / "missing.json"))
     assert bad.exit_code == 2 and "--prior" in bad.output
+
+
+async def test_shared_scope_counts_a_neighbours_answer_as_a_wrong_hit(cache: SemanticCache, settings: Settings) -> None:
+    """--shared: every a in one scope. 'ticket-mainland' asks what 'ticket-island' stored (an exact hit on another
+    pair's answer): a neighbour wrong hit, not its own. The two umbrella pairs store one text: either is own."""
+    pairs = str(DATA / "shared_pairs.jsonl")
+    args = ("eval", "-d", pairs, "--threshold", "0.99", "--guards", "none")
+    result = await invoke(settings, *args, "--shared", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["shared"] is True
+    s = report["scores"]
+    assert (s["hits"], s["should_hit"], s["wrong_hits"], s["traps"]) == (3, 3, 0, 2)
+    n = report["neighbours"]
+    assert (n["neighbour_hits"]["count"], n["neighbour_hits"]["total"]) == (1, 5)
+    assert n["neighbour_hits"]["ci95"] == pytest.approx([0.0362, 0.6245], abs=5e-4)
+    assert (n["wrong_answers"]["count"], n["wrong_answers"]["total"]) == (1, 5)
+    place = next(c for c in n["categories"] if c["category"] == "place_swap")
+    assert (place["same_answer"], place["neighbour_hits"]["count"], place["wrong_answers"]["count"]) == (False, 1, 1)
+    twice = next(c for c in n["categories"] if c["category"] == "asked_twice")
+    assert twice["neighbour_hits"]["count"] == 0
+    parts = report["by_split"]
+    assert sum(part["neighbours"]["neighbour_hits"]["count"] for part in parts.values()) == 1
+    assert (await cache.stats()).entries == 0
+
+    text = await invoke(settings, *args, "--shared")
+    assert "every a in one shared scope" in text.stdout
+    assert "neighbour wrong hits (another pair's answer served): 1/5 (20.0%) of lookups" in text.stdout
+    assert "an upper bound" in text.stdout
+    rows = [line.split() for line in text.stdout.splitlines()]
+    assert ["place_swap", "trap", "1/1", "(100.0%)", "1/1", "(100.0%)"] in rows
+
+    alone = json.loads((await invoke(settings, *args, "--json")).stdout)  # each pair alone: no neighbour to serve
+    assert alone["shared"] is False and alone["neighbours"] is None
+    assert (alone["scores"]["hits"], alone["scores"]["wrong_hits"]) == (3, 0)
+
+
+async def test_shared_with_replay_is_a_usage_error(settings: Settings) -> None:
+    result = await invoke(settings, "eval", "-d", str(DATA / "shared_pairs.jsonl"), "--shared", "--replay")
+    assert result.exit_code == 2 and "--shared" in result.stderr and "--replay" in result.stderr

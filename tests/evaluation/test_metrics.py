@@ -12,6 +12,7 @@ from nearhit.evaluation.metrics import (
     by_category,
     by_language,
     latency,
+    neighbours,
     percentile,
     rejections,
     scores,
@@ -158,3 +159,27 @@ def test_by_language_scores_each_language_apart() -> None:
     assert (languages["es"].hits, languages["es"].should_hit, languages["es"].traps) == (1, 2, 0)
     assert (languages["de"].wrong_hits, languages["de"].traps) == (1, 1)
     assert languages["en"].wrong_rate == 0.0 and languages["es"].wrong_rate_ci95 is None
+
+
+def test_neighbours_count_other_pairs_answers_over_all_lookups_and_never_as_hits() -> None:
+    runs = [
+        outcome("paraphrase", True, "semantic"),
+        outcome("paraphrase", True, "exact"),
+        replace(outcome("paraphrase", True, None), neighbour=True),  # a should-hit served another's answer
+        outcome("negation", False, "semantic"),  # a trap's own look-alike
+        replace(outcome("negation", False, None), neighbour=True),
+        replace(outcome("negation", False, None, similarity=0.7), neighbour=True),
+        replace(outcome("negation", False, None, similarity=0.6), neighbour=True),
+        outcome("negation", False, None),
+    ]
+    s = scores(runs)
+    assert (s.hits, s.should_hit, s.wrong_hits, s.traps) == (2, 3, 1, 5)
+    counted = neighbours(runs)
+    assert counted["neighbour_hits"] == {"count": 4, "total": 8, "rate": 0.5, "ci95": list(wilson(4, 8) or ())}
+    assert (counted["wrong_answers"]["count"], counted["wrong_answers"]["total"]) == (5, 8)  # type: ignore[index]
+    by_kind = {c["category"]: c for c in counted["categories"]}  # type: ignore[attr-defined]
+    assert (by_kind["paraphrase"]["neighbour_hits"]["count"], by_kind["paraphrase"]["wrong_answers"]["count"]) == (1, 1)
+    assert (by_kind["negation"]["neighbour_hits"]["count"], by_kind["negation"]["wrong_answers"]["count"]) == (3, 4)
+    assert summary(runs)["neighbours"] is None and summary(runs, shared=True)["neighbours"] == counted
+    with pytest.raises(ValueError, match="its own threshold"):
+        runs[2].at(0.9)

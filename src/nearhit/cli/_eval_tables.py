@@ -32,6 +32,7 @@ def print_report(report: dict[str, Any]) -> None:
         f"{report['dataset']} ({report['split']} split): {report['pairs']} pairs, threshold {report['threshold']}, "
         f"guards {report['guards']}"
         + (f" (score >= {report['decision_threshold']:g})" if report.get("decision_threshold") else "")
+        + (", every a in one shared scope" if report.get("shared") else "")
     )
     click.echo(
         f"served {s['hits']}/{s['should_hit']} should-hit (recall {pct(s['recall'])}), "
@@ -39,6 +40,8 @@ def print_report(report: dict[str, Any]) -> None:
     )
     click.echo(f"95% intervals (Wilson): recall {ci(s['recall_ci95'])}, wrong hits {ci(s['wrong_rate_ci95'])}")
     click.echo(f"precision {num(s['precision'])}  recall {num(s['recall'])}  F1 {num(s['f1'])}")
+    if report.get("neighbours"):
+        print_neighbours(report["neighbours"])
     if report["no_candidate"]:
         click.echo(f"{report['no_candidate']} lookup(s) found no entry in their scope (e.g. differing earlier turns)")
     click.echo(f"\n{'category':<24} {'kind':<22} {'served':>9} {'rate':>7}  95% interval")
@@ -56,6 +59,8 @@ def print_report(report: dict[str, Any]) -> None:
         for c in part_report["categories"]:
             kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
             click.echo(f"  {c['category']:<22} {kind:<22} {c['served']:>4}/{c['total']:<4} {pct(c['rate']):>7}")
+        if part_report.get("neighbours"):
+            print_neighbours(part_report["neighbours"], per_category=False)
     if report["languages"]:
         click.echo(f"\n{'language':<10} {'recall':>10} {'95% interval':>16}   {'wrong hits':>10} {'95% interval':>16}")
         for lang, g in report["languages"].items():
@@ -81,6 +86,26 @@ def print_report(report: dict[str, Any]) -> None:
             )
     if report["attribution"]:
         click.echo(f"\n{report['attribution']}")
+
+
+def _rate(cell: dict[str, Any]) -> str:
+    return f"{cell['count']}/{cell['total']} ({pct(cell['rate'])})"
+
+
+def print_neighbours(counts: dict[str, Any], per_category: bool = True) -> None:
+    """A shared scope's extra lines: neighbour wrong hits and all wrong answers, over all lookups."""
+    n, w = counts["neighbour_hits"], counts["wrong_answers"]
+    click.echo(f"neighbour wrong hits (another pair's answer served): {_rate(n)} of lookups, 95% {ci(n['ci95'])}")
+    click.echo(f"wrong answers served (traps' own + neighbours): {_rate(w)} of lookups, 95% {ci(w['ci95'])}")
+    if not per_category:
+        return
+    click.echo(
+        "(an upper bound: a set may hold one question twice in other words; an a of the same text counts as own)"
+    )
+    click.echo(f"\n{'category':<24} {'kind':<11} {'neighbour wrong hits':>24} {'wrong answers':>20}")
+    for c in counts["categories"]:
+        kind = "should-hit" if c["same_answer"] else "trap"
+        click.echo(f"{c['category']:<24} {kind:<11} {_rate(c['neighbour_hits']):>24} {_rate(c['wrong_answers']):>20}")
 
 
 def print_curve(

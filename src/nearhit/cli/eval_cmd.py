@@ -80,6 +80,13 @@ def _configured(cache: SemanticCache) -> str:
 @_guards_option
 @click.option("--per-guard", is_flag=True, help="Also run each guard alone, no guards and all guards.")
 @click.option(
+    "--shared",
+    is_flag=True,
+    help="Store every pair's a in ONE scratch scope, as a real cache holds a domain's questions, and look each b "
+    "up there: also count the lookups served another pair's answer (neighbour wrong hits, an upper bound) and all "
+    "wrong answers served.",
+)
+@click.option(
     "--replay",
     is_flag=True,
     help="Play the pairs as traffic against the error-bounded cache, the labels as the oracle (feedback and "
@@ -108,6 +115,7 @@ def eval_(
     threshold: float | None,
     guards_spec: str | None,
     per_guard: bool,
+    shared: bool,
     replay: bool,
     passes: int,
     seed: int,
@@ -121,9 +129,12 @@ def eval_(
     and `cache stats` counters never see the run); a conversation is asked as the service asks it (its earlier
     turns matched by meaning). Reports precision, recall, F1, recall per should-hit category and wrong hits per
     trap category with Wilson 95% intervals (for dev and test apart when the whole set is read), the same per
-    language when the pairs carry 'lang', which guard rejected what, and lookup latency.
+    language when the pairs carry 'lang', which guard rejected what, and lookup latency. With --shared all pairs
+    share one scope: a lookup served another pair's answer is a neighbour wrong hit, not a hit.
     """
     used_split = _resolve_split(dataset, split, "test")
+    if shared and replay:
+        raise click.UsageError("--shared measures one pass of lookups; --replay plays its own traffic: choose one")
     if replay:
         _eval_replay.replay(
             dataset, used_split, guards_spec, passes, seed, max_wrong_rate, _eval_replay.load_prior(prior_spec), as_json
@@ -138,7 +149,9 @@ def eval_(
             sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision, guards=cache.guards)
             used = cache.threshold if threshold is None else threshold
             click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
-            runs = await evaluation.evaluate(cache, pairs, threshold=used, guard_sets=sets, progress=progress)
+            runs = await evaluation.evaluate(
+                cache, pairs, threshold=used, guard_sets=sets, shared=shared, progress=progress
+            )
         label, main_run = next(iter(runs.items()))
         judge = sets[label]
         return {
@@ -148,11 +161,14 @@ def eval_(
             "threshold": used,
             "guards": label,
             "decision_threshold": judge.threshold if isinstance(judge, Decision) else None,
-            **evaluation.summary(main_run),
+            "shared": shared,
+            **evaluation.summary(main_run, shared=shared),
             "per_guard": (
-                {name: evaluation.summary(outcomes) for name, outcomes in runs.items()} if per_guard else None
+                {name: evaluation.summary(outcomes, shared=shared) for name, outcomes in runs.items()}
+                if per_guard
+                else None
             ),
-            "by_split": _by_split(main_run) if used_split == "all" else None,
+            "by_split": _by_split(main_run, shared) if used_split == "all" else None,
             "attribution": evaluation.ATTRIBUTION if dataset in evaluation.FOW_CACHE else None,
         }
 
@@ -163,10 +179,11 @@ def eval_(
     _eval_tables.print_report(report)
 
 
-def _by_split(outcomes: Sequence[evaluation.Outcome]) -> dict[str, dict[str, Any]]:
-    """The run's figures for dev and for test apart (a set read whole, e.g. a file of one's own)."""
+def _by_split(outcomes: Sequence[evaluation.Outcome], shared: bool) -> dict[str, dict[str, Any]]:
+    """The run's figures for dev and for test apart (a set read whole, e.g. a file of one's own); with
+    ``shared`` the store still held both parts' questions, as the whole set was stored."""
     return {
-        part: evaluation.summary([o for o in outcomes if splits.split_of(o.pair_id) == part])
+        part: evaluation.summary([o for o in outcomes if splits.split_of(o.pair_id) == part], shared=shared)
         for part in ("dev", "test")
         if any(splits.split_of(o.pair_id) == part for o in outcomes)
     }

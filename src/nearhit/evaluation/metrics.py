@@ -4,12 +4,15 @@ A *hit* serves a cached answer. On a should-hit pair (``same_answer``) that is r
 wrong hit. Precision is right hits over all hits, recall right hits over should-hit pairs, and the
 wrong-hit rate wrong hits over traps: the number a user of the cache cares about. Rates come with a Wilson
 95% interval, so that 0 wrong hits out of 20 traps reads as "up to 16%", not as "never".
+
+With every pair's ``a`` in one store (``nearhit eval --shared``), a lookup may also be served another pair's
+answer: a *neighbour* wrong hit, counted apart (``neighbour``) and never as a hit of its own pair.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -39,7 +42,10 @@ def wilson(successes: int, total: int, z: float = Z95) -> tuple[float, float] | 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One pair looked up at ``threshold``: what was served, the nearest candidate, the guard that vetoed it."""
+    """One pair looked up at ``threshold``: what was served, the nearest candidate, the guard that vetoed it.
+
+    ``match`` is set only when the pair's own ``a`` (or one of the same text) was served; ``neighbour`` when
+    another pair's was (a shared store only), then ``match`` is None."""
 
     pair_id: str
     category: str
@@ -50,10 +56,16 @@ class Outcome:
     rejected_by: str | None
     latency_ms: float
     lang: str | None = None  # the pair's language, when the data says
+    neighbour: bool = False  # served another pair's answer (a shared store)
 
     @property
     def served(self) -> bool:
         return self.match is not None
+
+    @property
+    def wrong_answer(self) -> bool:
+        """Served an answer that is not right for it: a trap's own look-alike, or any other pair's."""
+        return self.neighbour or (self.served and not self.same_answer)
 
     def at(self, threshold: float) -> Outcome:
         """The same lookup judged at a higher ``threshold``, without asking Redis again.
@@ -63,6 +75,8 @@ class Outcome:
         """
         if threshold < self.threshold:
             raise ValueError(f"measured at {self.threshold}; cannot judge at the lower {threshold}")
+        if self.neighbour:
+            raise ValueError("served another pair's answer: judged at its own threshold only")
         if self.match == "exact" or self.similarity is None:
             return replace(self, threshold=threshold)
         if self.similarity < threshold:
@@ -160,13 +174,18 @@ class CategoryCount:
         }
 
 
-def by_category(outcomes: Iterable[Outcome]) -> list[CategoryCount]:
-    """Per category in first-seen order; a category mixing labels is split by label."""
+def _served(outcome: Outcome) -> bool:
+    return outcome.served
+
+
+def by_category(outcomes: Iterable[Outcome], counted: Callable[[Outcome], bool] = _served) -> list[CategoryCount]:
+    """Per category in first-seen order; a category mixing labels is split by label. ``served`` counts the
+    outcomes ``counted`` holds for (by default: served their own answer)."""
     counts: dict[tuple[str, bool], list[int]] = {}
     for o in outcomes:
         cell = counts.setdefault((o.category, o.same_answer), [0, 0])
         cell[0] += 1
-        cell[1] += o.served
+        cell[1] += counted(o)
     return [CategoryCount(c, same, total, served) for (c, same), (total, served) in counts.items()]
 
 
@@ -200,8 +219,38 @@ def latency(outcomes: Iterable[Outcome]) -> dict[str, dict[str, float | int | No
     }
 
 
-def summary(outcomes: Sequence[Outcome]) -> dict[str, object]:
-    """Everything above for one run, JSON-ready."""
+def _rate(count: int, total: int) -> dict[str, object]:
+    interval = wilson(count, total)
+    return {
+        "count": count,
+        "total": total,
+        "rate": count / total if total else None,
+        "ci95": list(interval) if interval else None,
+    }
+
+
+def neighbours(outcomes: Sequence[Outcome]) -> dict[str, object]:
+    """A shared store's extra counts over all lookups, in total and per category: neighbour wrong hits (another
+    pair's answer served) and every wrong answer served (those plus the traps' own look-alikes)."""
+    by_neighbour = by_category(outcomes, lambda o: o.neighbour)
+    by_wrong = by_category(outcomes, lambda o: o.wrong_answer)
+    return {
+        "neighbour_hits": _rate(sum(o.neighbour for o in outcomes), len(outcomes)),
+        "wrong_answers": _rate(sum(o.wrong_answer for o in outcomes), len(outcomes)),
+        "categories": [
+            {
+                "category": n.category,
+                "same_answer": n.same_answer,
+                "neighbour_hits": _rate(n.served, n.total),
+                "wrong_answers": _rate(w.served, w.total),
+            }
+            for n, w in zip(by_neighbour, by_wrong, strict=True)
+        ],
+    }
+
+
+def summary(outcomes: Sequence[Outcome], *, shared: bool = False) -> dict[str, object]:
+    """Everything above for one run, JSON-ready; ``neighbours`` when the pairs shared one store, else None."""
     return {
         "scores": scores(outcomes).to_dict(),
         "categories": [c.to_dict() for c in by_category(outcomes)],
@@ -209,4 +258,5 @@ def summary(outcomes: Sequence[Outcome]) -> dict[str, object]:
         "rejected_by": rejections(outcomes),
         "no_candidate": sum(o.similarity is None for o in outcomes),
         "latency_ms": latency(outcomes),
+        "neighbours": neighbours(outcomes) if shared else None,
     }

@@ -1,8 +1,11 @@
 """Labelled pairs through the real cache path: store each ``a`` in a scratch scope, look up ``b`` there.
 
-Every pair gets its own tenant (``eval-<run id>-<n>``), so a lookup can only find its own ``a``; for
-conversations each side is a request with its earlier turns, built as the service builds it
-(:class:`nearhit.service.request.AskRequest`: exact turns for the exact path, the context by meaning).
+Every pair gets its own tenant (``eval-<run id>-<n>``), so a lookup can only find its own ``a``; or, ``shared``,
+every ``a`` goes into one tenant (``eval-<run id>-shared``), as a real cache holds many questions of a domain, and a
+lookup may be served another pair's answer (an outcome's ``neighbour``; an ``a`` of the same text, turns
+included, counts as its own: one entry holds both). For conversations each side is a request with its earlier
+turns, built as the service builds it (:class:`nearhit.service.request.AskRequest`: exact turns for the exact
+path, the context by meaning).
 The ``a`` sides are stored concurrently (the embedder batches them); the ``b`` lookups run one at a time so
 their latency is that of a lone request. Scratch entries, and the embeddings cached for them,
 are deleted afterwards, even when the run fails.
@@ -41,19 +44,22 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 @contextlib.asynccontextmanager
 async def scratch(
-    cache: SemanticCache, pairs: Sequence[Pair], *, run_id: str | None = None, progress: Progress = _quiet
+    cache: SemanticCache,
+    pairs: Sequence[Pair],
+    *,
+    run_id: str | None = None,
+    shared: bool = False,
+    progress: Progress = _quiet,
 ) -> AsyncIterator[list[Ask]]:
-    """Store every pair's ``a``; yields each ``b`` as a lookup in its pair's tenant; cleans up after."""
+    """Store every pair's ``a``; yields each ``b`` as a lookup in its pair's tenant (``shared``: all in one);
+    cleans up after."""
     run_id = run_id or uuid.uuid4().hex[:8]
-    tenants = [f"eval-{run_id}-{n}" for n in range(len(pairs))]
+    tenants = [f"eval-{run_id}-{'shared' if shared else n}" for n in range(len(pairs))]
     try:
         for start in range(0, len(pairs), CHUNK):
             chunk = range(start, min(start + CHUNK, len(pairs)))
             await asyncio.gather(
-                *(
-                    cache.store(request(cache, tenants[i], pairs[i].a), f"cached answer for {pairs[i].id}")
-                    for i in chunk
-                )
+                *(cache.store(request(cache, tenants[i], pairs[i].a), answer(pairs[i])) for i in chunk)
             )
             progress("store", chunk.stop, len(pairs))
         yield [_asker(cache, tenants[i], pair.b) for i, pair in enumerate(pairs)]
@@ -67,13 +73,24 @@ def request(cache: SemanticCache, tenant: str, side: Side) -> Lookup:
     return AskRequest(side.prompt, tenant=tenant, history=history).checked("default", cache.max_prompt_chars).query  # type: ignore[return-value]
 
 
+def answer(pair: Pair) -> str:
+    """The answer cached for ``pair``'s ``a``: it names the pair, so a lookup says whose answer it was served."""
+    return f"cached answer for {pair.id}"
+
+
+def _question(side: Side) -> tuple[str, tuple[str, ...]]:
+    """A side as the cache keys it: its normalised prompt, after its normalised earlier turns."""
+    return normalise(side.prompt), tuple(normalise(content) for _, content in side.history)
+
+
 def _asker(cache: SemanticCache, tenant: str, side: Side) -> Ask:
     return lambda: request(cache, tenant, side)
 
 
 async def _clean_up(cache: SemanticCache, pairs: Sequence[Pair], tenants: Sequence[str]) -> None:
-    for start in range(0, len(tenants), CHUNK):
-        await asyncio.gather(*(cache.clear(tenant=t) for t in tenants[start : start + CHUNK]))
+    distinct = list(dict.fromkeys(tenants))
+    for start in range(0, len(distinct), CHUNK):
+        await asyncio.gather(*(cache.clear(tenant=t) for t in distinct[start : start + CHUNK]))
     texts = {normalise(side.prompt) for pair in pairs for side in (pair.a, pair.b)}
     texts |= {normalise("\n".join(c for _, c in side.history)) for pair in pairs for side in (pair.a, pair.b)}
     keys = [cache.embeddings.key_for(text) for text in texts]
@@ -90,21 +107,26 @@ async def look_up(
     label: str = "",
     progress: Progress = _quiet,
 ) -> list[Outcome]:
-    """Look up each ``b`` in its scope with the cache's current guards, one at a time."""
+    """Look up each ``b`` in its scope with the cache's current guards, one at a time; an answer cached for
+    another pair's ``a`` (not the same question as its own) is a neighbour, not a match."""
+    questions = {answer(pair): _question(pair.a) for pair in pairs}
     outcomes = []
     for n, (pair, ask) in enumerate(zip(pairs, asks, strict=True), 1):
         result = await cache.lookup(ask(), threshold=threshold)
+        served = result.answer.response if result.match is not None and result.answer is not None else None
+        neighbour = served is not None and questions[served] != _question(pair.a)
         outcomes.append(
             Outcome(
                 pair_id=pair.id,
                 category=pair.category,
                 same_answer=pair.same_answer,
                 threshold=result.threshold,
-                match=result.match,
+                match=None if neighbour else result.match,
                 similarity=result.similarity,
                 rejected_by=result.rejected_by,
                 latency_ms=result.timings_ms["total"],
                 lang=pair.lang,
+                neighbour=neighbour,
             )
         )
         if n % 100 == 0 or n == len(pairs):
@@ -118,9 +140,11 @@ async def evaluate(
     *,
     threshold: float,
     guard_sets: Mapping[str, Judge],
+    shared: bool = False,
     progress: Progress = _quiet,
 ) -> dict[str, list[Outcome]]:
-    """One lookup pass per judge (label -> decision, guard set, or None for neither) over one scratch store.
+    """One lookup pass per judge (label -> decision, guard set, or None for neither) over one scratch store
+    (``shared``: every ``a`` in one tenant).
 
     The first pass sees the embedder cold for every ``b``; later passes find ``b``'s embedding cached,
     so only the first pass's latency is that of a first-seen prompt.
@@ -128,7 +152,7 @@ async def evaluate(
     configured = cache.guards, cache.decision
     results: dict[str, list[Outcome]] = {}
     try:
-        async with scratch(cache, pairs, progress=progress) as asks:
+        async with scratch(cache, pairs, shared=shared, progress=progress) as asks:
             for label, judge in guard_sets.items():
                 judge_with(cache, judge)
                 results[label] = await look_up(cache, pairs, asks, threshold=threshold, label=label, progress=progress)
