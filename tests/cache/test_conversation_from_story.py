@@ -154,3 +154,18 @@ async def test_the_mark_lives_as_long_as_the_longest_lived_twin(cache: SemanticC
     await cache.store(ask(cache, KAYAK, "Should I bring a spare paddle?"), "answer")  # no TTL: kept
     await cache.store(ask(cache, KAYAK, "Should I tell someone my route?"), "answer", ttl=60)
     assert await cache.redis.ttl(mark) == -1
+
+
+async def marks_of(cache: SemanticCache) -> set[bytes]:
+    return {key async for key in cache.redis.scan_iter(match=cache.keys.twins_marks_pattern())}
+
+
+async def test_clearing_a_tenant_removes_its_twins_mark_and_no_other(cache: SemanticCache) -> None:
+    await stored_story(cache, tenant="t")
+    await stored_story(cache, tenant="other")
+    assert len(await marks_of(cache)) == 2
+    await cache.clear(tenant="t")
+    assert len(await marks_of(cache)) == 1
+    assert "from_story" in (await cache.lookup(ask(cache, [], "Anything else?", "other"))).timings_ms
+    await cache.clear()
+    assert await marks_of(cache) == set()

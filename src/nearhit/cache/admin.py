@@ -137,6 +137,7 @@ class CacheAdmin(CacheBase):
                 await unlink_each(self.redis, [self.keys.stats_key, self.keys.evidence_key])
                 await self._unlink_matching(self.keys.observations_pattern)  # the labels of the entries just deleted
                 await self._unlink_matching(self.keys.rewrites_pattern())
+                await self._unlink_matching(self.keys.twins_marks_pattern())
                 return deleted
             owner = self._owner(tenant, scope)
             assert owner is not None
@@ -149,6 +150,7 @@ class CacheAdmin(CacheBase):
                 if not keys:
                     if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
                         await self._unlink_matching(self.keys.rewrites_pattern(owner))
+                        await self._unlink_matching(self.keys.twins_marks_pattern(owner))
                     return deleted
                 twins = await asyncio.gather(*(self.redis.hget(key, entry.TWIN) for key in keys))
                 deleted += await unlink_each(self.redis, keys)

@@ -163,7 +163,7 @@ def twins_mark(keys: KeySpace, query: Lookup) -> str | None:
     """The key that says the single questions of ``query``'s scope have conversations told as one question (their
     twins) to search (:func:`mark_twins`), read in the exact path's round trip: a single question's miss runs
     :func:`from_story`'s KNN only where there are twins. None for a conversation (it does not search them)."""
-    return None if query.context is not None else _mark(keys, query.scope.tenant, query.scope.search_id)
+    return None if query.context is not None else keys.twins_mark(query.scope.tenant, told_scope(query.scope.search_id))
 
 
 def mark_twins(pipe: Any, keys: KeySpace, query: Lookup, ttl: int | None) -> None:
@@ -171,17 +171,12 @@ def mark_twins(pipe: Any, keys: KeySpace, query: Lookup, ttl: int | None) -> Non
     serve: kept as long as its longest-lived twin (no expiry for a twin without one). A mark left after its twins
     expired or were deleted costs a KNN that finds nothing, as every miss did before the mark."""
     assert query.alone is not None
-    mark = _mark(keys, query.scope.tenant, query.alone.search_id)
+    mark = keys.twins_mark(query.scope.tenant, told_scope(query.alone.search_id))
     if ttl:
         pipe.set(mark, 1, ex=ttl, nx=True)
         pipe.expire(mark, ttl, gt=True)
     else:
         pipe.set(mark, 1)
-
-
-def _mark(keys: KeySpace, tenant: str, search_id: str) -> str:
-    own = keys.for_tenant(tenant)  # the tenant's slot on a cluster, beside its entries
-    return f"{own.root}:{own.index_name}:twins:{told_scope(search_id)}"
 
 
 async def from_story(

@@ -268,11 +268,24 @@ class KeySpace:
 
     def rewrites_pattern(self, tenant: str | None = None) -> str:
         """A SCAN pattern for the kept rewrites: every tenant's, or ``tenant``'s."""
+        return self._per_tenant_pattern("rewrite", tenant)
+
+    def twins_mark(self, tenant: str, told: str) -> str:
+        """The mark that single questions of a scope (``told``: where its stories told as one question are
+        indexed) have conversations' twins to search, under its tenant's part so clearing a tenant finds it."""
+        own = self.for_tenant(tenant)
+        return f"{own.root}:{own.index_name}:twins:{sha256_hex(tenant)[:16]}:{told}"
+
+    def twins_marks_pattern(self, tenant: str | None = None) -> str:
+        """A SCAN pattern for the twins marks: every tenant's, or ``tenant``'s."""
+        return self._per_tenant_pattern("twins", tenant)
+
+    def _per_tenant_pattern(self, kind: str, tenant: str | None) -> str:
         part = "*" if tenant is None else sha256_hex(tenant)[:16]
         name = (
             f"{self.index_name}{{*}}" if self.sharded and tenant is None else self.for_tenant(tenant or "").index_name
         )
-        return f"{self.root}:{name}:rewrite:{part}:*"
+        return f"{self.root}:{name}:{kind}:{part}:*"
 
     def is_entry_key(self, key: str) -> bool:
         prefix = self.owner_of(key).entry_prefix
