@@ -118,7 +118,7 @@ def test_answers_agree_at_the_fixed_cut() -> None:
 
 
 def test_a_region_the_prior_opens_is_checked_until_the_index_own_labels_confirm_it() -> None:
-    prior = histogram(b95=(150, 0))  # opens [0.95, 1] (upper 1.8% <= 2%), but not tight (> 1%): not trusted alone
+    prior = histogram(b95=(400, 0))
 
     def at_096(own: Histogram) -> bounded.Decision:
         return bounded.decide(
@@ -144,26 +144,3 @@ def test_a_candidate_next_to_a_wrong_outcome_is_checked_not_served() -> None:
     assert far.action == "serve"
     verified = bounded.decide(0.935, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=True, draw=0.0)
     assert verified.action == "serve" and verified.verified
-
-
-def test_a_tight_prior_is_trusted_from_the_candidate_up_until_the_index_own_labels_disagree() -> None:
-    prior = histogram(b90=(100, 2), b95=(400, 0))  # [0.90, 1] holds (upper 1.3%); [0.95, 1] is tight (0.7% <= 1%)
-
-    def at(similarity: float, own: Histogram = Histogram(), draw: float = 0.99) -> bounded.Decision:
-        return bounded.decide(
-            similarity, static_threshold=0.76, bound=0.02, histogram=own, is_verified=False, draw=draw, prior=prior
-        )
-
-    assert bounded.tight(0.955, 0.02, Histogram(), prior) == 400
-    trusted = at(0.955)
-    assert trusted.served_from == 0.9 and trusted.action == "serve" and "prior bounds" in trusted.reason
-    # below the tight part (the prior's wrong outcomes count there), the index's own labels must confirm first
-    assert bounded.tight(0.905, 0.02, Histogram(), prior) == 0
-    assert at(0.905).action == "explore" and "do not confirm" in at(0.905).reason
-    # one wrong label of the index's own at or above the candidate: traffic disagrees, back to confirmation
-    disagreed = at(0.955, histogram(b97=(0, 1)))
-    assert disagreed.action == "explore" and "do not confirm" in disagreed.reason
-    assert at(0.955, histogram(b93=(0, 1))).action == "serve"  # a wrong below the candidate is not above it
-    # audited at the rate the trusted evidence sets: 1 / (1 + 400 / 10), about 2.4%
-    assert at(0.955, draw=0.02).action == "explore" and at(0.955, draw=0.03).action == "serve"
-    assert bounded.tight(0.955, 0.02, Histogram(), None) == 0  # no prior, nothing to trust

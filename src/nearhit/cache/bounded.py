@@ -46,11 +46,6 @@ never served on the region alone: wrong answers cluster at the similarities wher
 CONFIRM = 5.0
 """A region the prior opened is served once the index's own labels in it put the wrong rate under CONFIRM x the
 bound (95% upper bound: 25 clean labels at a 2% bound); until then every candidate there is checked."""
-TIGHT = 2.0
-"""The prior is trusted without the index's own confirmation from a similarity up where, alone or with the index's
-labels, it bounds the wrong rate at ``bound / TIGHT`` (95% upper: 0 wrong in about 270 observations at a 2% bound),
-and no label of the index's own there was wrong. Counted on the DEV splits of sets written by different people,
-that evidence is about what the static decision lets through at that similarity, whoever wrote the prompts."""
 EPS = 1e-6  # float32 rounding: the index may put the same text at 1.0000001, a cosine computed here at 0.9999999
 
 Action = Literal["serve", "explore", "miss"]
@@ -165,19 +160,6 @@ def audit_rate(own: int) -> float:
     return 1.0 / (1.0 + own / AUDIT_SCALE)
 
 
-def tight(similarity: float, bound: float, histogram: Histogram, prior: Histogram | None) -> int:
-    """The observations (prior and own) at ``similarity`` or above when the prior is trusted there without
-    confirmation (:data:`TIGHT`), else 0."""
-    if prior is None:
-        return 0
-    here = bin_of(similarity)
-    if any(histogram.wrong[here:]):
-        return 0  # traffic disagreed here: back to the index's own confirmation
-    wrong = sum(prior.wrong[here:])
-    total = sum(prior.right[here:]) + wrong + sum(histogram.right[here:])
-    return total if wilson_upper(wrong, total) <= bound / TIGHT else 0
-
-
 def decide(
     similarity: float,
     *,
@@ -198,18 +180,14 @@ def decide(
     if similarity >= start:
         first, here = bin_of(start), bin_of(similarity)
         own, own_wrong = sum(histogram.right[first:]) + sum(histogram.wrong[first:]), sum(histogram.wrong[first:])
-        trusted = tight(similarity, bound, histogram, prior)
-        if not trusted and wilson_upper(own_wrong, own) > CONFIRM * bound:
+        if wilson_upper(own_wrong, own) > CONFIRM * bound:
             reason = f"checking: {own} own labels at {start:.2f} or above do not confirm the region yet"
             return Decision("explore", reason, start, audit=True)
         if any(evidence_now.wrong[max(0, here - NEAR_BINS) : here + NEAR_BINS + 1]):
             return Decision("explore", f"checking: a wrong answer was seen near {similarity:.2f}", start, audit=True)
-        if draw < audit_rate(max(own, trusted)):
+        if draw < audit_rate(own):
             reason = f"audit: {own} own labels of {evidence} observations at {start:.2f} or above"
             return Decision("explore", reason, start, audit=True)
-        if trusted and wilson_upper(own_wrong, own) > CONFIRM * bound:
-            reason = f"the prior bounds the wrong rate well under the bound at {similarity:.2f} or above ({trusted} observations)"
-            return Decision("serve", reason, start)
         return Decision("serve", f"wrong-hit bound holds at {start:.2f} or above ({evidence} observations)", start)
     where = "no region is proven yet" if start > 1 else f"only {start:.2f} or above is proven"
     action: Action = "explore" if similarity >= static_threshold else "miss"
