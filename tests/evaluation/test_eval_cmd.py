@@ -233,6 +233,16 @@ async def test_replay_starts_from_the_prior_it_is_given(
     assert first["windows"][0]["lookups"] == first["lookups"]  # one window: fewer than 100 lookups
     alone = json.loads((await invoke(settings, *args, "--prior", "none")).stdout)
     assert alone["prior_observations"] == 0 and alone["passes"][0]["served_from"] > 1
+    # every exploration and every wrong hit is listed, with where it was and what the label said
+    for report in (learned, alone):
+        for done in report["passes"]:
+            assert len(done["explored"]) == done["explorations"] and len(done["served_wrong"]) == done["wrong_hits"]
+            assert all(e["reason"] and 0 < e["similarity"] <= 1.0001 for e in done["explored"])
+    assert alone["passes"][0]["explorations"] > 0
+    text = (await invoke(settings, *args[:-1], "--prior", "none")).stdout
+    table = text.split("explorations by similarity")[1].splitlines()[2:4]  # the rows of passes 1 and 2
+    counted = [sum(int(n) for cell in row.split()[1:] for n in cell.split("/")) for row in table]
+    assert counted == [done["explorations"] for done in alone["passes"]]  # the same seed: the same replay
     bad = await invoke(settings, *args, "--prior", str(tmp_path / "missing.json"))
     assert bad.exit_code == 2 and "--prior" in bad.output
 

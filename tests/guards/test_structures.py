@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.guards import CodeGuard, DirectionGuard, EntityGuard, GuardSet, ScopeGuard
+from nearhit.guards import CodeGuard, DirectionGuard, EntityGuard, GuardSet, NegationGuard, ScopeGuard
 from nearhit.guards.restriction import added_clause
 
 
@@ -119,3 +119,43 @@ def test_only_against_only_or_without_a_whole_passes() -> None:
         GuardSet.default().first_rejection("How do I mute all notifications?", "How to mute every notification?")
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (
+            "Why does the dishwasher drain when the door is not latched?",
+            "Why does the dishwasher not drain when the door is latched?",
+        ),
+        (
+            "Can I board the ferry if my passport is not stamped?",
+            "Can I not board the ferry if my passport is stamped?",
+        ),
+        (
+            "Why do my lights flicker when the fan isn't spinning?",
+            "Why do my lights not flicker when the fan is spinning?",
+        ),
+    ],
+)
+def test_a_negation_moved_to_the_other_verb_is_another_question(one: str, other: str) -> None:
+    for first, second in ((one, other), (other, one)):  # one negator a side: only which verb it negates differs
+        verdict = NegationGuard().check(first, second)
+        assert verdict is not None and "negation moved" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Why isn't my printer printing?", "Why is my printer not printing?"),  # before the subject, then after
+        ("How do I cancel a booking without paying a fee?", "How can I cancel a booking without fees being paid?"),
+        (
+            "How do I rename a folder in Windows without losing its links?",
+            "How can I rename a folder without Windows losing its links?",
+        ),
+    ],
+)
+def test_the_same_negation_said_in_another_place_is_not_a_moved_one(one: str, other: str) -> None:
+    for first, second in ((one, other), (other, one)):
+        verdict = NegationGuard().check(first, second)
+        assert verdict is None or "negation moved" not in verdict.reason, verdict

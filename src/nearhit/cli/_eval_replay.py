@@ -14,6 +14,9 @@ from nearhit.cli._common import echo_json, open_cache, progress, run, settings
 from nearhit.cli._eval_tables import pct
 from nearhit.evaluation.replay import WINDOW, PassReport
 
+BANDS = (0.80, 0.85, 0.90, 0.95)
+"""Lower edges of the similarity bands the explorations are counted in (below the first: one band)."""
+
 
 def load_prior(spec: str) -> prior.PriorFor:
     """``--prior``: 'shipped', 'none' or a prior file; a bad file is a usage error naming the option."""
@@ -94,6 +97,7 @@ def replay(
         "which a new question is served after the pass (none: not proven yet; a question labelled right before is "
         "served regardless: verified, also over a guard's veto)."
     )
+    _explored_by_band(reports)
     click.echo(f"\nover time (windows of {WINDOW} lookups; so far: every hit served since the replay began)")
     click.echo(f"{'pass':>4} {'lookups':>9} {'served':>6} {'wrong':>5} {'explorations':>12} {'wrong/hits so far':>26}")
     for r in reports:
@@ -108,3 +112,17 @@ def replay(
     )
     if dataset in evaluation.FOW_CACHE:
         click.echo(f"\n{evaluation.ATTRIBUTION}")
+
+
+def _explored_by_band(reports: list[PassReport]) -> None:
+    """Where each pass spent its explorations, and what the label said the withheld answer was worth."""
+    edges = (0.0, *BANDS)
+    names = [f"< {BANDS[0]:.2f}"] + [f">= {low:.2f}" for low in BANDS]
+    click.echo("\nexplorations by similarity (right / wrong: what serving the withheld answer would have been)")
+    click.echo(f"{'pass':>4} " + " ".join(f"{name:>11}" for name in names))
+    for r in reports:
+        cells = []
+        for low, high in zip(edges, (*BANDS, 2.0), strict=True):
+            band = [e for e in r.explored if low <= e.similarity < high]
+            cells.append(f"{sum(e.right for e in band)}/{sum(not e.right for e in band)}")
+        click.echo(f"{r.number:>4} " + " ".join(f"{cell:>11}" for cell in cells))

@@ -57,6 +57,16 @@ class Window:
         }
 
 
+@dataclass(frozen=True)
+class Probed:
+    """One exploration: where it was, why, and what the label said the cached answer was worth."""
+
+    similarity: float
+    right: bool
+    audit: bool
+    reason: str
+
+
 @dataclass
 class PassReport:
     """One pass over every ``b``: what was served, what it cost to learn."""
@@ -73,6 +83,8 @@ class PassReport:
     verified: int = 0  # hits served because the same question was labelled right for the entry before
     served_from: float = 1.01  # after the pass: the lowest similarity a new question is served at (1.01: none)
     windows: list[Window] = field(default_factory=list)
+    explored: list[Probed] = field(default_factory=list)  # every exploration, to see where the pass spends them
+    served_wrong: list[Probed] = field(default_factory=list)  # every wrong hit, with how it was served
 
     @property
     def recall(self) -> float:
@@ -186,6 +198,8 @@ async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -
             report.hits += 1
         else:
             report.wrong_hits += 1
+            how = f"{result.match}: {result.bound['reason']}" if result.bound else str(result.match)
+            report.served_wrong.append(Probed(round(result.similarity or 0.0, 4), False, False, how))
         if result.match == "semantic" and result.embedding is not None and result.answer is not None:
             # the oracle plays the user's feedback on what was served
             await cache.label(
@@ -197,7 +211,10 @@ async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -
         return
     if probe.exploration:
         report.explorations += 1
-        report.audits += bool(result.bound and result.bound["audit"])
+        audit = bool(result.bound and result.bound["audit"])
+        report.audits += audit
+        reason = str(result.bound["reason"]) if result.bound else ""
+        report.explored.append(Probed(round(probe.similarity, 4), pair.same_answer, audit, reason))
     else:
         report.labelled_misses += 1
     await cache.label(  # as the judge

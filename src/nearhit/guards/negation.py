@@ -93,11 +93,40 @@ def _same_polarity(neg_q: int, neg_c: int, q: Text, c: Text) -> bool:
     return gap in (_bare_negations(fewer), _prevented(fewer), _kept(more, fewer))
 
 
+_REACH = 2  # words after a negator it may still govern ("without Terraform destroying it")
+
+
+def _negated(text: Text, reach: int = 1) -> frozenset[str]:
+    """The content stems within ``reach`` words after a negator ("not running" -> "run"); a negator before
+    its subject ("isn't my pump running") governs nothing read at a reach of 1."""
+    negators = negators_of(text)
+    return frozenset(
+        text.stems[at]
+        for start, token in enumerate(text.tokens)
+        if token in negators
+        for at in range(start + 1, min(start + 1 + reach, len(text.tokens)))
+        if text.tokens[at].isalpha() and text.tokens[at] not in STOP_WORDS and text.tokens[at] not in negators
+    )
+
+
+def _moved_negation(q: Text, c: Text) -> str | None:
+    """As many negators on each side, but each negates a word the other says out of any negator's reach:
+    "running when it isn't calling" / "not running when it is calling". The counts agree, the meaning flips."""
+    moved_q = sorted((_negated(q) - _negated(c, _REACH)) & frozenset(c.stems))
+    moved_c = sorted((_negated(c) - _negated(q, _REACH)) & frozenset(q.stems))
+    if moved_q and moved_c:
+        return f"negation moved: not {moved_q[0]!r} vs not {moved_c[0]!r}"
+    return None
+
+
 def _polarity_difference(q: Text, c: Text) -> str | None:
     """Why the two texts differ in polarity, or ``None``."""
     neg_q, neg_c = _negations(q), _negations(c)
     if not _same_polarity(neg_q, neg_c, q, c):
         return f"negation on one side only ({neg_q} vs {neg_c} negators)"
+    moved = _moved_negation(q, c)
+    if moved:
+        return moved
     stems_q, stems_c = frozenset(q.stems), frozenset(c.stems)
     for word in sorted(stems_q - stems_c):
         flipped = ANTONYMS.get(word, frozenset()) & (stems_c - stems_q)
