@@ -6,13 +6,16 @@ with 1 and 2 workers.
     python benchmarks/service.py                    # ~2 minutes
     python benchmarks/service.py --against HEAD~3   # the same run against an older commit, interleaved
     python benchmarks/service.py --gateway-only
+    python benchmarks/service.py --loops            # this tree on asyncio's event loop against uvloop's
 
 Each tree gets its own embedded Redis (a temporary folder) and ``uvicorn <tree's app factory>`` with
 ``PYTHONPATH=<tree>/src``, the simulated LLM at its default time to first token (450 ms), so a miss shows what
 the LLM costs. ``--against REV`` checks ``REV`` out in a temporary ``git worktree`` and starts the same servers
 from it; requests alternate between the two trees (the order flips every request), so load on the shared
 machine falls on both, and every row reports its own before/after ratio (this tree / REV). The raw column of
-``/ask/stream`` is off (``include_raw: false``) so only the cache column is measured. Prints Markdown tables.
+``/ask/stream`` is off (``include_raw: false``) so only the cache column is measured. ``--loops`` starts this
+tree's servers twice instead, with uvicorn's ``--loop asyncio`` and ``--loop uvloop``, interleaved the same way
+(the ratio column is then asyncio / uvloop). Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class Tree:
 
     label: str
     path: Path
+    loop: str = "auto"
+    """uvicorn's ``--loop``: ``auto`` (uvloop when installed), ``asyncio`` or ``uvloop``."""
 
     @property
     def app(self) -> str:
@@ -92,7 +97,7 @@ def server(tree: Tree, redis_url: str, workers: int, index: str) -> Iterator[str
            "NEARHIT_LLM": "simulated", "NEARHIT_EMBEDDER": "local", "NEARHIT_SIM_TOKENS_PER_SECOND": "400"}  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", tree.app, "--factory", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning"],
+         "--log-level", "warning", "--loop", tree.loop],
         env=env, cwd=tree.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -441,9 +446,16 @@ async def main() -> None:
     parser.add_argument("--gateway-only", action="store_true", help="only the gateway's rows and the HTTP floor")
     parser.add_argument("--gap-ms", type=float, default=GAP_S * 1000, help="pause before each timed gateway request")
     parser.add_argument("--against", metavar="REV", help="also run an older commit's servers, interleaved")
+    parser.add_argument(
+        "--loops", action="store_true", help="this tree's servers on asyncio's loop against uvloop's, interleaved"
+    )
     args = parser.parse_args()
+    if args.loops and args.against:
+        parser.error("--loops and --against each compare two servers: give one")
     with contextlib.ExitStack() as stack:
         trees = [Tree("this tree", ROOT)]
+        if args.loops:
+            trees = [Tree("asyncio loop", ROOT, "asyncio"), Tree("uvloop", ROOT, "uvloop")]
         if args.against:
             trees.append(stack.enter_context(older_tree(args.against)))
         datas = [Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nearhit-bench-"))) for _ in trees]
