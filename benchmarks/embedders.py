@@ -46,6 +46,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import zipfile  # noqa: E402
+from collections import Counter  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -329,6 +330,17 @@ def leave_one_set_out(m: Measured, labels: np.ndarray, windows: list[slice], max
     return served
 
 
+def why_missed(pairs: Sequence[Pair], m: Measured, labels: np.ndarray, threshold: float) -> str:
+    """The should-hits the reference misses at its threshold, by the first guard that vetoes them at their
+    cosine, else "below threshold": whether the embedder or the guards hold recall back."""
+    guards = GuardSet.default()
+    counts: Counter[str] = Counter()
+    for i in np.flatnonzero(labels & (m.score < threshold)):
+        verdict = guards.first_rejection(pairs[i].b.prompt, pairs[i].a.prompt, float(m.similarity[i]))
+        counts[verdict.guard if verdict is not None else "below threshold"] += 1
+    return ", ".join(f"{name} {n}" for name, n in counts.most_common())
+
+
 def survey(max_wrong: float, cache: Path | None, only: Sequence[str], names: Sequence[str] = DEV_SETS) -> str:
     sets = dev_sets(names)
     windows = _windows(sets)
@@ -352,6 +364,7 @@ def survey(max_wrong: float, cache: Path | None, only: Sequence[str], names: Seq
         "| embedder | dim | size MB (package folders) | load s (fresh process) | emb/s batch 1 (2 threads) |",
         "|---|---|---|---|---|",
     ]
+    missed_by = ""
     reference: tuple[np.ndarray, np.ndarray] | None = None  # minilm-l6-int8: LOSO served, missed should-hits
     for candidate in CANDIDATES.values():
         if only and candidate.name not in only:
@@ -366,6 +379,7 @@ def survey(max_wrong: float, cache: Path | None, only: Sequence[str], names: Seq
         loso = leave_one_set_out(m, labels, windows, max_wrong)
         if reference is None:  # the first candidate is the current default
             reference = (loso & labels, labels & (m.score > -1) & ~served)
+            missed_by = f"{candidate.name} at {t:.3f}, should-hits missed: " + why_missed(pooled, m, labels, t)
         ahead = sum(int((loso[w] & labels[w]).sum()) > int(reference[0][w].sum()) for w in windows)
         behind = sum(int((loso[w] & labels[w]).sum()) < int(reference[0][w].sum()) for w in windows)
         guarded.append(
@@ -402,6 +416,8 @@ def survey(max_wrong: float, cache: Path | None, only: Sequence[str], names: Seq
             f"{len(sets) - 1} sets.",
             "",
             *guarded,
+            "",
+            missed_by,
             "",
             "The embedder's own job: should-hits above the cosine only 1% of unrelated pairs reach (b against other "
             "pairs' a), b's nearest a among all pooled a's is its own (the KNN step), the cosine's ROC-AUC (all pairs; "
