@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -41,8 +40,7 @@ async def test_twenty_identical_misses_on_two_processes_make_one_llm_call(
     for i in range(2):
         (tmp_path / f"p{i}").mkdir()
     with contextlib.ExitStack() as stack:
-        with ThreadPoolExecutor(2) as starting:  # both start at once: a start is seconds of imports and loading
-            urls = list(starting.map(lambda i: stack.enter_context(server_process(env, tmp_path / f"p{i}")), range(2)))
+        urls = [stack.enter_context(server_process(env, tmp_path / f"p{i}")) for i in range(2)]
         async with httpx.AsyncClient(timeout=30) as client:
             replies = await asyncio.gather(
                 *(client.post(f"{urls[i % 2]}/ask", json={"prompt": PROMPT, "include_raw": False}) for i in range(20))
