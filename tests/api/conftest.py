@@ -1,7 +1,7 @@
 """The ``live`` fixture: a real nearhit server with the real embedded Redis and a fast simulated LLM. Tests
 reach it over HTTP and can look at its runtime (single-flight counts, telemetry). ``shared_live`` is one such
 server for a whole module, for tests whose requests are refused (they store nothing another test could see).
-``two_workers`` is one ``nearhit serve --workers 2`` process for the session."""
+``two_workers`` is one ``nearhit serve --workers 2`` process for the API tests."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ async def shared_live(redis_url: str, redis_data_dir: Path, local_embedder: Loca
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped once the API tests are done
 def two_workers(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoWorkers]:
     """``serve --workers 2`` with a health port, shared by the tests of what the workers share (the cache, the
     Prometheus counters, the health port): each worker takes seconds to start. Yielded once both are up; its
