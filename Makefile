@@ -23,8 +23,8 @@ install: $(STAMP)  ## Create .venv and install nearhit with its dev tools
 demo: $(STAMP)  ## Start the embedded Redis and the server (offline defaults); prints the URL
 	$(BIN)/nearhit serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser lint typecheck  ## Install what the tests need, start what they need, run them
-	$(BIN)/pytest
+test: $(STAMP) browser lint typecheck  ## Install what the tests need, start what they need, run them (slowest 15 listed)
+	$(BIN)/pytest --durations=15
 
 test-fast: $(STAMP)  ## The inner loop (about a minute): every test but the slow and the browser ones
 	$(BIN)/pytest -m "not slow and not browser"

@@ -23,8 +23,11 @@ SRC = Path(nearhit.__file__).parent
 ENGINE = ("cache", "embeddings", "llm", "economics", "guards", "decision")
 ABOVE_ENGINE = ("api", "gateway", "service", "cli", "library", "integrations", "evaluation", "web")
 
+# Bytecode is written even under PYTHONDONTWRITEBYTECODE: each module is imported again ~160 times, and
+# compiling its source every time doubled the test's CPU (the .pyc is checked against the source's mtime).
 _IMPORT_EACH = """
 import importlib, json, sys, traceback
+sys.dont_write_bytecode = False
 failures = {}
 for name in json.loads(sys.argv[1]):
     for loaded in [m for m in sys.modules if m == "nearhit" or m.startswith("nearhit.")]:

@@ -1,12 +1,13 @@
 """The ``live`` fixture: a real nearhit server with the real embedded Redis and a fast simulated LLM. Tests
 reach it over HTTP and can look at its runtime (single-flight counts, telemetry). ``shared_live`` is one such
-server for a whole module, for tests whose requests are refused (they store nothing another test could see)."""
+server for a whole module, for tests whose requests are refused (they store nothing another test could see).
+``two_workers`` is one ``nearhit serve --workers 2`` process for the API tests."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
 from tests.support.live import LiveServer, fast_llm, serve
+from tests.support.ports import free_port
+from tests.support.server_process import TwoWorkers, server_process
+from tests.support.waiting import eventually_sync
 
 
 @contextlib.asynccontextmanager
@@ -51,3 +55,23 @@ async def shared_live(redis_url: str, redis_data_dir: Path, local_embedder: Loca
     settings = load_settings(redis_url=redis_url, data_dir=redis_data_dir, index_name=f"t_{uuid.uuid4().hex[:12]}")
     async with serve_on_own_index(settings, local_embedder) as server:
         yield server
+
+
+@pytest.fixture(scope="package")  # stopped once the API tests are done
+def two_workers(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoWorkers]:
+    """``serve --workers 2`` with a health port, shared by the tests of what the workers share (the cache, the
+    Prometheus counters, the health port): each worker takes seconds to start. Yielded once both are up; its
+    multi-process metrics folder must be gone once it stops."""
+    workdir = tmp_path_factory.mktemp("two-workers")
+    health_port = free_port()
+    env = {
+        "REDIS_URL": redis_url,
+        "VECTOR_INDEX_NAME": f"workers_{uuid.uuid4().hex[:8]}",
+        "NEARHIT_HEALTH_PORT": str(health_port),
+        "TMPDIR": str(workdir),  # where serve makes its PROMETHEUS_MULTIPROC_DIR
+    }
+    log = workdir / "server.log"
+    with server_process(env, workdir, extra_args=("--workers", "2")) as url:
+        eventually_sync(lambda: log.read_text().count("Application startup complete.") == 2, timeout=60)
+        yield TwoWorkers(url, log, health_port, workdir)
+    assert not list(workdir.glob("nearhit-prometheus-*")), "serve left its PROMETHEUS_MULTIPROC_DIR behind"

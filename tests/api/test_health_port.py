@@ -25,7 +25,7 @@ from nearhit.health_server import HealthServer
 from nearhit.service.runtime import HEALTH_STALE_S, HealthStatus, Runtime
 from tests.support.live import fast_llm
 from tests.support.ports import free_port
-from tests.support.server_process import server_process
+from tests.support.server_process import TwoWorkers, server_process
 
 REDIS_OK = {"ok": True, "embedded": False}
 INDEX_OK = {"ok": True, "name": "idx", "dimension": 384, "entries": 0}
@@ -198,16 +198,12 @@ def test_serve_starts_the_health_port_with_the_runtime_status(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_with_two_workers_one_serves_the_health_port(tmp_path: Path) -> None:
-    port = free_port()
-    env = {"NEARHIT_HEALTH_PORT": str(port), "NEARHIT_SIM_TTFT_MS": "5"}
-    with server_process(env, tmp_path, extra_args=("--workers", "2")):
-        _eventually(lambda: _answers(f"http://127.0.0.1:{port}/health"), timeout=30)
-        assert httpx.get(f"http://127.0.0.1:{port}/health").json()["status"] == "ok"
-        # both workers up before the server stops: a slow second one would find the port freed by the shutdown
-        started = "Application startup complete."
-        _eventually(lambda: (tmp_path / "server.log").read_text().count(started) == 2, timeout=60)
-    log = (tmp_path / "server.log").read_text()
+def test_with_two_workers_one_serves_the_health_port(two_workers: TwoWorkers) -> None:
+    port = two_workers.health_port
+    _eventually(lambda: _answers(f"http://127.0.0.1:{port}/health"), timeout=30)
+    assert httpx.get(f"http://127.0.0.1:{port}/health").json()["status"] == "ok"
+    log = two_workers.log.read_text()  # both workers are up (the fixture waits for them)
+    assert log.count("Application startup complete.") == 2, log[-3000:]
     assert log.count("health port: /health and /live on") == 1, log[-3000:]
     assert "is taken (another worker serves it)" in log
 

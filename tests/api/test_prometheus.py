@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.live import LiveServer
-from tests.support.server_process import server_process
+from tests.support.server_process import TwoWorkers
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -92,23 +91,22 @@ async def test_metrics_negotiates_json_and_prometheus(live: LiveServer) -> None:
 
 
 @pytest.mark.slow
-def test_two_workers_report_together(redis_url: str, tmp_path: Path) -> None:
+def test_two_workers_report_together(two_workers: TwoWorkers) -> None:
     """``serve --workers 2`` runs prometheus_client in multi-process mode: any worker's scrape sums both."""
-    env = {"REDIS_URL": redis_url, "VECTOR_INDEX_NAME": f"prom_{uuid.uuid4().hex[:8]}", "NEARHIT_SIM_TTFT_MS": "5"}
-    env["TMPDIR"] = str(tmp_path)  # where serve makes its PROMETHEUS_MULTIPROC_DIR
-    with server_process(env, tmp_path, extra_args=("--workers", "2")) as url:
-        for n in range(12):
-            with httpx.Client(base_url=url, timeout=30) as fresh:  # new connections spread over both workers
-                body = {"prompt": f"Question number {n} about workers?", "include_raw": False}
-                assert fresh.post("/ask", json=body).status_code == 200
-        scrapes = []
-        for _ in range(6):
-            with httpx.Client(base_url=url, timeout=30) as fresh:
-                scrapes.append(parse(fresh.get("/metrics/prometheus").text))
-        for samples in scrapes:
-            assert value(samples, "nearhit_requests_total", column="cache") == 12
-        assert len(list(tmp_path.glob("nearhit-prometheus-*"))) == 1
-    assert not list(tmp_path.glob("nearhit-prometheus-*"))  # removed on exit
+    url = two_workers.url
+    with httpx.Client(base_url=url, timeout=30) as first:  # the server is the session's: count from here
+        before = value(parse(first.get("/metrics/prometheus").text), "nearhit_requests_total", column="cache")
+    for n in range(12):
+        with httpx.Client(base_url=url, timeout=30) as fresh:  # new connections spread over both workers
+            body = {"prompt": f"Question number {n} about workers?", "include_raw": False}
+            assert fresh.post("/ask", json=body).status_code == 200
+    scrapes = []
+    for _ in range(6):
+        with httpx.Client(base_url=url, timeout=30) as fresh:
+            scrapes.append(parse(fresh.get("/metrics/prometheus").text))
+    for samples in scrapes:
+        assert value(samples, "nearhit_requests_total", column="cache") == before + 12
+    assert len(list(two_workers.tmpdir.glob("nearhit-prometheus-*"))) == 1  # removed on exit: see two_workers
 
 
 async def test_single_flight_joins_are_not_llm_calls(live: LiveServer) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -56,3 +57,14 @@ def server_process(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass(frozen=True)
+class TwoWorkers:
+    """A running ``nearhit serve --workers 2`` (the ``two_workers`` fixture): its URL, its log, its health port,
+    and the ``TMPDIR`` where it made its ``PROMETHEUS_MULTIPROC_DIR``."""
+
+    url: str
+    log: Path
+    health_port: int
+    tmpdir: Path
