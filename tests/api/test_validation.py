@@ -92,6 +92,23 @@ async def test_clear_needs_a_selection_and_never_touches_foreign_keys(live: Live
     await cache.redis.delete("not-nearhit:precious")
 
 
+async def test_a_query_parameter_given_twice_is_refused_and_nothing_is_deleted(shared_live: LiveServer) -> None:
+    stored = await shared_live.client.post(
+        "/cache/store", json={"prompt": "what is a twice-given pattern", "response": "r"}
+    )
+    assert stored.status_code == 201
+    twice = await shared_live.client.delete(
+        "/cache/clear", params=[("pattern", "nothing*"), ("pattern", "what is a twice*")]
+    )
+    assert twice.status_code == 422, twice.text
+    assert twice.json()["detail"][0]["loc"] == ["query", "pattern"]
+    assert "given more than once" in twice.text
+    window = await shared_live.client.get("/telemetry/summary", params=[("window", "60"), ("window", "120")])
+    assert window.status_code == 422
+    kept = await shared_live.client.post("/cache/search", json={"text": "what is a twice-given pattern", "top_k": 1})
+    assert kept.json()["results"][0]["response"] == "r"
+
+
 async def test_store_search_and_vector_round_trip(live: LiveServer, local_embedder: LocalEmbedder) -> None:
     stored = await live.client.post("/cache/store", json={"prompt": "What is HNSW?", "response": "A graph index."})
     assert stored.status_code == 201

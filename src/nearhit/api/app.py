@@ -26,6 +26,7 @@ from nearhit.api import (
     ui,
     vector,
 )
+from nearhit.api.deps import SINGLE_VALUED_QUERY
 from nearhit.api.middleware import Edge
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
@@ -82,10 +83,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         (vector.router, (*caller, 409, *body, 503)),
         (telemetry.router, (*caller, 503)),
     ):
-        app.include_router(router, responses=errors.responses(*statuses))
+        app.include_router(router, responses=errors.responses(*statuses), dependencies=[SINGLE_VALUED_QUERY])
     # Public: no cached content.
     app.include_router(
-        calculator.router, responses=errors.responses(400, 409, *body, 503), dependencies=[access.PUBLIC]
+        calculator.router,
+        responses=errors.responses(400, 409, *body, 503),
+        dependencies=[access.PUBLIC, SINGLE_VALUED_QUERY],
     )
     app.include_router(
         health.router,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 
 from nearhit.cache import SemanticCache
 from nearhit.service.answering import Answerer
@@ -34,3 +35,25 @@ async def get_cache(runtime: RuntimeDep) -> SemanticCache:
 
 
 CacheDep = Annotated[SemanticCache, Depends(get_cache)]
+
+
+async def one_value_per_query_parameter(request: Request) -> None:
+    """Refuse a query parameter given twice (``?pattern=a&pattern=b``): each of this API's takes one value, and
+    reading only the last (Starlette's way) would act on a selection the caller did not write."""
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ("query", name),
+                        "msg": "given more than once: this parameter takes one value",
+                        "input": request.query_params.getlist(name),
+                    }
+                ]
+            )
+        seen.add(name)
+
+
+SINGLE_VALUED_QUERY = Depends(one_value_per_query_parameter)
