@@ -110,13 +110,21 @@ def test_two_workers_report_together(two_workers: TwoWorkers) -> None:
 
 
 async def test_single_flight_joins_are_not_llm_calls(live: LiveServer) -> None:
-    before, started = await scrape(live), live.runtime.flights.started
-    prompt = f"Why do identical questions share one call, {uuid.uuid4().hex[:6]}?"
-    await asyncio.gather(*(ask(live, prompt) for _ in range(3)))
-    after = await scrape(live)
-    calls = value(after, "nearhit_llm_calls_total", column="cache") - value(
-        before, "nearhit_llm_calls_total", column="cache"
-    )
-    joins = value(after, "nearhit_singleflight_joins_total") - value(before, "nearhit_singleflight_joins_total")
-    assert calls == live.runtime.flights.started - started
-    assert calls + joins == 3 and joins >= 1, (calls, joins)
+    """Three identical asks at once: one LLM call, the others join it (or, on a loaded machine where an ask comes
+    late, are served the stored answer). Asked again with a fresh prompt until a join is seen."""
+    for _ in range(5):
+        before, started = await scrape(live), live.runtime.flights.started
+        prompt = f"Why do identical questions share one call, {uuid.uuid4().hex[:6]}?"
+        answers = await asyncio.gather(*(ask(live, prompt) for _ in range(3)))
+        after = await scrape(live)
+        calls = value(after, "nearhit_llm_calls_total", column="cache") - value(
+            before, "nearhit_llm_calls_total", column="cache"
+        )
+        joins = value(after, "nearhit_singleflight_joins_total") - value(before, "nearhit_singleflight_joins_total")
+        served = sum(answer["cache_document"]["match"] is not None for answer in answers)
+        assert calls == live.runtime.flights.started - started
+        assert calls + joins + served == 3, (calls, joins, served)
+        if joins >= 1:
+            assert calls == 1
+            return
+    pytest.fail("no ask joined another's call in five tries")
