@@ -8,7 +8,7 @@ guard that vetoed it. Also counted: what the guards let through at the bound's f
 label and learn from).
 
     python benchmarks/miss_causes.py                         # the five single-turn sets, ~1 minute
-    python benchmarks/miss_causes.py --sets nearhit-v4 --show # and print each missed dev pair with its cause
+    python benchmarks/miss_causes.py --sets nearhit-v4 --show # and print each missed dev pair with its cause (and veto)
     python benchmarks/miss_causes.py --english               # English pairs only (no lang, or lang "en")
     python benchmarks/miss_causes.py --non-english           # one-language pairs in another language ("es")
     python benchmarks/miss_causes.py --non-english --by-language  # a row per language, the sets pooled
@@ -79,7 +79,8 @@ def causes(
             cause = "band, not quiet"
         counts[cause] += 1
         if show:
-            print(f"{name} {pair.category} {similarity:.3f} {cause}\n  a: {pair.a.prompt}\n  b: {pair.b.prompt}")
+            why = f" ({vetoed.reason})" if vetoed is not None and cause.startswith("vetoed") else ""
+            print(f"{name} {pair.category} {similarity:.3f} {cause}{why}\n  a: {pair.a.prompt}\n  b: {pair.b.prompt}")
     return rows
 
 

@@ -65,3 +65,33 @@ def test_short_forms_inside_names_and_paths_stay(text: str) -> None:
 @pytest.mark.parametrize("prompt", ["Wat kost een abonnement?", "Os preços incluem IVA?", "Co robić po awarii?"])
 def test_words_of_other_languages_are_not_read_as_english_short_forms(prompt: str) -> None:
     assert expand_short_forms(prompt) == prompt
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How do I edit the nginx cfg file?", "How do I edit the nginx config file?"),
+        ("how do i add a new mbr to the team", "How do I add a new member to the team?"),
+        ("where do i find the rcpt for my order", "Where do I find the receipt for my order?"),
+        ("My BT speaker keeps cutting out", "My Bluetooth speaker keeps cutting out"),
+        ("pg: how do i list every schema", "How do I list every schema in PostgreSQL?"),
+    ],
+)
+def test_a_word_written_as_its_consonants_is_that_word(query: str, candidate: str) -> None:
+    # None of these short forms is in data/abbreviations.txt: the entity guard reads them by their letters.
+    assert GuardSet.default().first_rejection(query, candidate) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("how do i install pg on my mac", "How do I install pgAdmin on my Mac?"),  # a code lengthened
+        ("How do I query SQL from Python?", "How do I query SQLite from Python?"),
+        ("How do I style CSS in React?", "How do I style classes in React?"),  # a name, short, is no word
+        ("How do I open the HR portal?", "How do I open the hour portal?"),
+        ("How do I renew my CDL?", "How do I renew my candle?"),
+        ("how do i cancel my rcpt", "How do I cancel my report?"),  # "report" has no "c"
+    ],
+)
+def test_letters_in_order_are_no_short_form_of_another_thing(query: str, candidate: str) -> None:
+    assert GuardSet.default().first_rejection(query, candidate) is not None

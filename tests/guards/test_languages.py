@@ -213,3 +213,25 @@ def test_a_past_against_a_future_is_read_in_the_languages_read(query: str, candi
     found = TenseGuard().signal(query, candidate)
     assert found is not None and found.strength >= TenseGuard.cut
     assert TenseGuard().signal(query, query.replace("?", " hoje?")) is None
+
+
+@pytest.mark.parametrize(
+    ("terse", "english"),
+    [
+        ("tinnitus vs hyperacusis", "What is the difference between tinnitus and hyperacusis?"),
+        ("kombucha scoby mould", "Is this mould on my kombucha scoby?"),
+    ],
+)
+def test_terse_english_no_list_knows_reads_as_english_beside_english(terse: str, english: str) -> None:
+    assert detect(terse) == "unknown"  # alone, too few known words to tell
+    assert LanguageGuard().signal(terse, english) is None
+    assert LanguageGuard().signal(english, terse) is None
+
+
+def test_an_unplaced_side_sharing_no_words_with_english_stays_another_language() -> None:
+    signal = LanguageGuard().signal("Sifremi degistirmek istiyorum bugun", "How do I change my password today?")
+    assert signal is not None and signal.reason == "languages differ: 'unknown' vs 'en'"
+    french = LanguageGuard().signal(
+        "tinnitus vs hyperacusis", "Quelle est la différence entre acouphène et hyperacousie ?"
+    )
+    assert french is not None and french.reason.startswith("languages differ")

@@ -31,6 +31,38 @@ def _named_in(name: str, text: Text, words: set[str]) -> bool:
     return name in text.entities or stem(name) in words or name in words or typo_of(name, words)
 
 
+_VOWELS = frozenset("aeiouy")
+_SHORT_FORM = 4  # letters at most: "grp", "lvl", "bt", "mgmt"
+
+
+def _short_form(short: str, word: str) -> bool:
+    """``short`` is ``word`` written as some of its consonants ("grp" / "group", "lvl" / "level", "bt" /
+    "bluetooth", "pg" / "postgresql"): the same first letter, consonants only, each found in order in the
+    longer word. A short word with a vowel ("as", "cat" in "chart") is a word of its own, and one the longer
+    word starts with is that word lengthened ("sql" / "sqlite"): never read so."""
+    if not (2 <= len(short) <= _SHORT_FORM and len(word) >= len(short) + 2 and short[0] == word[0]):
+        return False
+    if not (short.isalpha() and word.isalpha()) or not _VOWELS.isdisjoint(short):
+        return False
+    if word.startswith(short):  # a code lengthened is another name: "sql" / "sqlite", "js" / "json"
+        return False
+    letters = iter(word)
+    return all(letter in letters for letter in short)
+
+
+def _abbreviated(word: str, text: Text, other: Text) -> bool:
+    """``word`` of ``text`` is a short form of a word only ``other`` has, or one of those a short form of it.
+    A name written short stands for a name ("BT" / "Bluetooth"), never for a common word: "HR" is no "hour",
+    "CDL" no "candle" (a short form in lowercase may be either: "grp" / "group")."""
+    own = set(text.tokens) | set(text.stems)
+    for token in set(other.tokens) - own:
+        if _short_form(word, token) and (word not in text.entities or token in other.entities):
+            return True
+        if _short_form(token, word) and (token not in other.entities or word in text.entities):
+            return True
+    return False
+
+
 _SKIPPED_IN_ACRONYMS = frozenset({"of", "and", "for", "the", "on", "in", "to"})  # "Department of Motor Vehicles"
 
 
@@ -406,6 +438,8 @@ class EntityGuard(SignalGuard):
         names_q = {e for e in entities_q - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}
         names_c = {e for e in entities_c - spelt if e not in spelt_in_q and not _named_in(e, q, words_q)}
         names_q, names_c = names_q - _written_as_one(q, c), names_c - _written_as_one(c, q)
+        names_q = {e for e in names_q if not _abbreviated(e, q, c)}  # "BT" / "Bluetooth": one name, short
+        names_c = {e for e in names_c if not _abbreviated(e, c, q)}
         if (names_q and (names_c or not entities_c)) or (names_c and not entities_q):
             reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
@@ -419,8 +453,8 @@ class EntityGuard(SignalGuard):
         # reads as "get"), is that word.
         only_q = [w for w in only_q if not typo_of(w, c.stems) and w not in _split_as_one(q, c)]
         only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
-        only_q = [w for w in only_q if not _slipped(w, q, c)]
-        only_c = [w for w in only_c if not _slipped(w, c, q)]
+        only_q = [w for w in only_q if not _slipped(w, q, c) and not _abbreviated(w, q, c)]
+        only_c = [w for w in only_c if not _slipped(w, c, q) and not _abbreviated(w, c, q)]
         if not (only_q or only_c):  # every check below only drops words: nothing left, nothing to read
             return None
         compounds_q, parts_in_c = _compounds(q, c)

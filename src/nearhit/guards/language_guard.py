@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from nearhit.guards.languages import COVERED, READ, UNDETERMINED, UNKNOWN, detect, pair_language
+from nearhit.guards.languages import COVERED, READ, UNDETERMINED, UNKNOWN, detect, english_beside, pair_language
 from nearhit.guards.text import analyse, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -72,6 +72,10 @@ class LanguageGuard(SignalGuard):
         lang_q, lang_c = detect(query), detect(candidate)
         if lang_q in COVERED and lang_c in COVERED:
             return None
+        if {lang_q, lang_c} == {"en", UNKNOWN}:  # terse English beside English: its words are the other side's
+            unplaced, english = (query, candidate) if lang_q == UNKNOWN else (candidate, query)
+            if english_beside(unplaced, english):
+                return None
         uncovered = lang_q if lang_q not in COVERED else lang_c
         if lang_q != lang_c and UNDETERMINED not in (lang_q, lang_c) and not _maybe_one(lang_q, lang_c):
             one = pair_language(query, candidate)  # detected apart, but the pair may read as one language

@@ -43,6 +43,7 @@ __all__ = [
     "UNDETERMINED",
     "UNKNOWN",
     "detect",
+    "english_beside",
     "function_words_of",
     "negators_of",
     "opposites_of",
@@ -210,6 +211,23 @@ def pair_language(query: str, candidate: str) -> str | None:
         return None
     strict = [lang for lang in (*detected, together) if lang not in READ]
     return strict[0] if strict else together
+
+
+@lru_cache(maxsize=4096)
+def english_beside(text: str, english: str) -> bool:
+    """Whether a text the detector cannot place (``unknown``) is English, read beside an English one: terse
+    English ("eczema vs psoriasis", "matcha whisk technique lumps") names words no list knows, which the
+    English side writes. It is when, with no other language's function word or letter, at least half its
+    words are English or written on the English side (a text in another language shares names only)."""
+    analysed, beside = analyse(text), analyse(english)
+    pairs = [(t, s) for t, s in zip(analysed.tokens, analysed.stems, strict=True) if t.isalpha()]
+    if not pairs or not "".join(t for t, _ in pairs).isascii() or any(_function_word_scores(analysed).values()):
+        return False
+    written = set(beside.tokens) | set(beside.stems)
+    known = sum(
+        t in _ENGLISH or s in _ENGLISH_STEMS or t in _VOCABULARY or not written.isdisjoint((t, s)) for t, s in pairs
+    )
+    return known >= _ENGLISH_SHARE * len(pairs)
 
 
 @lru_cache(maxsize=4096)
