@@ -32,12 +32,15 @@ BUNDLED_FILES = {
     "nearhit-v7": "nearhit_pairs_v7.jsonl",
     "nearhit-v8": "nearhit_pairs_v8.jsonl",
     "nearhit-v9": "nearhit_pairs_v9.jsonl",
+    "nearhit-v10": "nearhit_pairs_v10.jsonl",
+    "nearhit-v11": "nearhit_pairs_v11.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
     "nearhit-conversations-v4": "nearhit_conversations_v4.jsonl",
     "nearhit-conversations-v5": "nearhit_conversations_v5.jsonl",
     "nearhit-conversations-v6": "nearhit_conversations_v6.jsonl",
+    "nearhit-conversations-v7": "nearhit_conversations_v7.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 DATA_DIR = Path(__file__).with_name("data")
