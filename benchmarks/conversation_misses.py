@@ -22,18 +22,10 @@ from nearhit import evaluation
 from nearhit.cache.results import LookupResult
 from nearhit.cli._common import settings
 from nearhit.cli.eval_cmd import _configured
-from nearhit.evaluation.dataset import Pair
+from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
 from nearhit.evaluation.runner import judge_with, scratch
 
-SETS = (
-    "nearhit-conversations-v6",
-    "nearhit-conversations-v5",
-    "nearhit-conversations-v4",
-    "nearhit-conversations-v3",
-    "nearhit-conversations-v2",
-    "nearhit-conversations",
-    "conversations",
-)
+SETS = CONVERSATION_SETS
 _SIMILARITY = re.compile(r"similarity (\d\.\d+)|: (\d\.\d+) <")
 
 

@@ -17,16 +17,10 @@ from nearhit import evaluation
 from nearhit.cache import conversation
 from nearhit.cli._common import settings
 from nearhit.cli.eval_cmd import _configured
+from nearhit.evaluation.dataset import CONVERSATION_SETS
 from nearhit.evaluation.runner import judge_with, look_up, scratch
 
-SETS = (
-    "nearhit-conversations-v5",
-    "nearhit-conversations-v4",
-    "nearhit-conversations-v3",
-    "nearhit-conversations-v2",
-    "nearhit-conversations",
-    "conversations",
-)
+SETS = CONVERSATION_SETS
 CONSTANTS = ("RETOLD_FLOOR", "CONTEXT_THRESHOLD", "ONE_QUESTION_THRESHOLD")
 
 

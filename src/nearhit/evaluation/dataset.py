@@ -43,6 +43,8 @@ BUNDLED_FILES = {
     "nearhit-conversations-v7": "nearhit_conversations_v7.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
+CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
+"""The built-in conversation sets, newest first (fow-cache's last)."""
 DATA_DIR = Path(__file__).with_name("data")
 ATTRIBUTION = (
     "Data: fow-cache (Mabon ap Gwyn, 2026), CC BY 4.0, https://creativecommons.org/licenses/by/4.0/; "
