@@ -1,0 +1,226 @@
+"""Can the embedder tell a synonym from a swapped entity? The entity guard's vetoes, measured by meaning (issue 13).
+
+For every DEV pair of the question sets (the test split is never loaded) that the entity guard vetoes in the
+band (similarity >= the threshold less the quiet margin), the words only one side has, as the guard itself
+reports them (its veto's reason), are compared by meaning with the default embedder (MiniLM int8):
+
+- ``words``: the cosine of one side's unshared words against the other's ("buy" / "purchase"); a pair with
+  words on one side only gets -1 (no synonym can explain a word the other side lacks);
+- ``window``: the same with two words either side of each unshared word (the phrase around it);
+- ``swap``: each side with its unshared words replaced by the other side's, against itself (how far the
+  sentence moves when the words are exchanged), averaged over both directions;
+- ``pair``: the pair's own similarity, the baseline any measure must beat.
+
+Per measure: quartiles for should-hits and traps, ROC-AUC, and the should-hits a veto lifted at a cut would
+gain with 0, 1 and 2 traps let through (pooled, and leave-one-set-out: the cut chosen on the other sets). The
+gains count only pairs the default would serve without the entity guard (``lifted`` pool).
+
+    PYTHONPATH=src .venv/bin/python benchmarks/unshared_words.py   # ten question dev splits, ~1 minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nearhit import evaluation
+from nearhit.cache.keys import normalise
+from nearhit.config import load_settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.guards import GUARD_NAMES, GuardSet
+from nearhit.guards.text import analyse, expand_short_forms
+
+SETS = ("questions", "nearhit", *(f"nearhit-v{n}" for n in range(2, 10)))
+MEASURES = ("words", "window", "swap", "pair")
+BUDGETS = (0, 1, 2)
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+_WINDOW = 2
+
+
+@dataclass(frozen=True)
+class Vetoed:
+    """One vetoed dev pair: its set, label, whether lifting the entity veto would serve it, and its measures."""
+
+    name: str
+    should_hit: bool
+    lifted: bool
+    values: dict[str, float]
+
+
+def unshared_of(reason: str) -> tuple[list[str], list[str]]:
+    """The query's and the candidate's unshared words from the entity guard's reason ("different subject:
+    'buy' vs 'purchas' (in backstory only)" -> ["buy"], ["purchas"])."""
+    body = reason.split(":", 1)[1] if ":" in reason else reason
+    left, _, right = body.partition(" vs ")
+    right = right.split(" (", 1)[0]  # what follows is why the veto holds: "(a clause on one side: 'of steel')"
+    return _QUOTED.findall(left), _QUOTED.findall(right)
+
+
+def positions(tokens: Sequence[str], stems: Sequence[str], words: Sequence[str]) -> list[int]:
+    """Where the unshared words (stems or names, as the guard reports them) sit among the text's tokens."""
+    wanted = set(words)
+    return [at for at, (token, word_stem) in enumerate(zip(tokens, stems, strict=True)) if {token, word_stem} & wanted]
+
+
+def window(tokens: Sequence[str], at: Sequence[int], size: int = _WINDOW) -> str:
+    """The unshared words with ``size`` tokens either side, in order, each token once."""
+    kept = sorted({n for a in at for n in range(max(0, a - size), min(len(tokens), a + size + 1))})
+    return " ".join(tokens[n] for n in kept)
+
+
+def swapped(tokens: Sequence[str], at: Sequence[int], replacement: Sequence[str]) -> str:
+    """``tokens`` with the words at ``at`` replaced by ``replacement`` (put where the first one stood)."""
+    if not at:
+        return " ".join([*tokens, *replacement])
+    out: list[str] = []
+    for n, token in enumerate(tokens):
+        if n == at[0]:
+            out.extend(replacement)
+        elif n not in at:
+            out.append(token)
+    return " ".join(out)
+
+
+def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
+    """ROC-AUC (ties count half): the chance a should-hit scores above a trap."""
+    if not positive or not negative:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in positive for n in negative)
+    return wins / (len(positive) * len(negative))
+
+
+def best_cut(items: Sequence[tuple[float, bool]], budget: int) -> tuple[float, int, int]:
+    """The cut (lift a veto at value >= cut) gaining most should-hits with at most ``budget`` traps: cut,
+    should-hits, traps. No cut gains anything: ``inf``."""
+    best = (float("inf"), 0, 0)
+    for cut in sorted({v for v, _ in items}, reverse=True):
+        hits = sum(1 for v, hit in items if v >= cut and hit)
+        traps = sum(1 for v, hit in items if v >= cut and not hit)
+        if traps > budget:
+            break
+        if hits > best[1]:
+            best = (cut, hits, traps)
+    return best
+
+
+def measure(names: Sequence[str], embedder: LocalEmbedder, full: GuardSet, others: GuardSet) -> list[Vetoed]:
+    settings = load_settings()
+    threshold, margin = settings.similarity_threshold, full.quiet_margin
+    found: list[Vetoed] = []
+    for name in names:
+        pairs = evaluation.load(name, "dev")
+        a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
+        b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
+        texts: list[tuple[str, str]] = []  # per vetoed pair: (words, words), (window, window), (swap, own) x2
+        kept: list[tuple[bool, bool, float, bool]] = []
+        for pair, cosine in zip(pairs, (a * b).sum(axis=1), strict=True):
+            similarity = float(cosine)
+            query, candidate = pair.b.prompt, pair.a.prompt
+            vetoed = full.first_rejection(query, candidate, similarity)
+            if similarity < threshold - margin or vetoed is None or vetoed.guard != "entities":
+                continue
+            blocked = others.first_rejection(query, candidate, similarity)
+            quiet = others.quiet(query, candidate)
+            lifted = blocked is None and (similarity >= threshold or quiet)
+            only_q, only_c = unshared_of(vetoed.reason)
+            q, c = analyse(query), analyse(candidate)
+            at_q, at_c = positions(q.tokens, q.stems, only_q), positions(c.tokens, c.stems, only_c)
+            words_q, words_c = [q.tokens[n] for n in at_q], [c.tokens[n] for n in at_c]
+            texts += [
+                (" ".join(words_q), " ".join(words_c)),
+                (window(q.tokens, at_q), window(c.tokens, at_c)),
+                (swapped(q.tokens, at_q, words_c), " ".join(q.tokens)),
+                (swapped(c.tokens, at_c, words_q), " ".join(c.tokens)),
+            ]
+            kept.append((pair.same_answer, lifted, similarity, bool(words_q and words_c)))
+        if not kept:
+            continue
+        left = embedder.encode([t[0] or "-" for t in texts])
+        right = embedder.encode([t[1] or "-" for t in texts])
+        cos = (left * right).sum(axis=1).reshape(-1, 4)
+        for (hit, lifted, similarity, both), row in zip(kept, cos, strict=True):
+            values = {
+                "words": float(row[0]) if both else -1.0,
+                "window": float(row[1]) if both else -1.0,
+                "swap": float(np.mean(row[2:])),
+                "pair": similarity,
+            }
+            found.append(Vetoed(name, hit, lifted, values))
+    return found
+
+
+def _quartiles(values: Sequence[float]) -> str:
+    if len(values) < 2:
+        return " / ".join(f"{v:.2f}" for v in values) or "-"
+    q1, q2, q3 = statistics.quantiles(values, n=4)
+    return f"{q1:.2f} / {q2:.2f} / {q3:.2f}"
+
+
+def loso(items: Sequence[Vetoed], key: str, budget: int) -> tuple[int, int]:
+    """Should-hits gained and traps let through, each set's cut chosen on the other sets only."""
+    hits = traps = 0
+    for name in sorted({v.name for v in items}):
+        train = [(v.values[key], v.should_hit) for v in items if v.name != name]
+        cut, _, _ = best_cut(train, budget)
+        held = [v for v in items if v.name == name and v.values[key] >= cut]
+        hits += sum(v.should_hit for v in held)
+        traps += sum(not v.should_hit for v in held)
+    return hits, traps
+
+
+def table(items: Sequence[Vetoed], lifted: Sequence[Vetoed]) -> str:
+    hits, traps = sum(v.should_hit for v in items), sum(not v.should_hit for v in items)
+    lifted_hits = sum(v.should_hit for v in lifted)
+    lifted_traps = len(lifted) - lifted_hits
+    lines = [
+        f"entity vetoes in the band: {hits} should-hits, {traps} traps; "
+        f"served if the veto were lifted: {lifted_hits} should-hits, {lifted_traps} traps",
+        "",
+        "| measure | should-hits q1/med/q3 | traps q1/med/q3 | AUC (all) | AUC (lifted) | "
+        + " | ".join(f"gain @{k} trap (cut)" for k in BUDGETS)
+        + " | "
+        + " | ".join(f"LOSO @{k}: hits/traps" for k in BUDGETS)
+        + " |",
+        "|---" * (5 + 2 * len(BUDGETS)) + "|",
+    ]
+
+    def get(vs: Sequence[Vetoed], k: str, h: bool) -> list[float]:
+        return [v.values[k] for v in vs if v.should_hit == h]
+
+    for key in MEASURES:
+        cells = [
+            key,
+            _quartiles(get(items, key, True)),
+            _quartiles(get(items, key, False)),
+            f"{auc(get(items, key, True), get(items, key, False)):.3f}",
+            f"{auc(get(lifted, key, True), get(lifted, key, False)):.3f}",
+        ]
+        pool = [(v.values[key], v.should_hit) for v in lifted]
+        for k in BUDGETS:
+            cut, gained, let = best_cut(pool, k)
+            cells.append(f"{gained} ({cut:.2f}, {let} traps)" if gained else "0")
+        for k in BUDGETS:
+            gained, let = loso(lifted, key, k)
+            cells.append(f"{gained}/{let}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default=",".join(SETS), help="comma list of single-turn sets (dev split)")
+    args = parser.parse_args()
+    settings = load_settings()
+    full = GuardSet.default(quiet_margin=settings.guards_quiet_margin)
+    others = GuardSet.from_names([n for n in GUARD_NAMES if n != "entities"], quiet_margin=settings.guards_quiet_margin)
+    items = measure(args.sets.split(","), LocalEmbedder(), full, others)
+    print(table(items, [v for v in items if v.lifted]))
+
+
+if __name__ == "__main__":
+    main()
