@@ -49,7 +49,9 @@ class Vetoed:
     name: str
     should_hit: bool
     lifted: bool
+    both: bool  # unshared words on both sides (a synonym could explain them)
     values: dict[str, float]
+    shown: str
 
 
 def unshared_of(reason: str) -> tuple[list[str], list[str]]:
@@ -117,7 +119,7 @@ def measure(names: Sequence[str], embedder: LocalEmbedder, full: GuardSet, other
         a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
         b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
         texts: list[tuple[str, str]] = []  # per vetoed pair: (words, words), (window, window), (swap, own) x2
-        kept: list[tuple[bool, bool, float, bool]] = []
+        kept: list[tuple[bool, bool, float, bool, str]] = []
         for pair, cosine in zip(pairs, (a * b).sum(axis=1), strict=True):
             similarity = float(cosine)
             query, candidate = pair.b.prompt, pair.a.prompt
@@ -137,20 +139,21 @@ def measure(names: Sequence[str], embedder: LocalEmbedder, full: GuardSet, other
                 (swapped(q.tokens, at_q, words_c), " ".join(q.tokens)),
                 (swapped(c.tokens, at_c, words_q), " ".join(c.tokens)),
             ]
-            kept.append((pair.same_answer, lifted, similarity, bool(words_q and words_c)))
+            shown = f"{name} {pair.category} {vetoed.reason}\n  a: {candidate}\n  b: {query}"
+            kept.append((pair.same_answer, lifted, similarity, bool(words_q and words_c), shown))
         if not kept:
             continue
         left = embedder.encode([t[0] or "-" for t in texts])
         right = embedder.encode([t[1] or "-" for t in texts])
         cos = (left * right).sum(axis=1).reshape(-1, 4)
-        for (hit, lifted, similarity, both), row in zip(kept, cos, strict=True):
+        for (hit, lifted, similarity, both, shown), row in zip(kept, cos, strict=True):
             values = {
                 "words": float(row[0]) if both else -1.0,
                 "window": float(row[1]) if both else -1.0,
                 "swap": float(np.mean(row[2:])),
                 "pair": similarity,
             }
-            found.append(Vetoed(name, hit, lifted, values))
+            found.append(Vetoed(name, hit, lifted, both, values, shown))
     return found
 
 
@@ -208,18 +211,28 @@ def table(items: Sequence[Vetoed], lifted: Sequence[Vetoed]) -> str:
             gained, let = loso(lifted, key, k)
             cells.append(f"{gained}/{let}")
         lines.append("| " + " | ".join(cells) + " |")
+    two = [v for v in items if v.both]
+    hits_two = sum(v.should_hit for v in two)
+    lines += ["", f"words on both sides: {hits_two} should-hits, {len(two) - hits_two} traps"]
+    for key in MEASURES:
+        lines.append(f"  AUC {key}: {auc(get(two, key, True), get(two, key, False)):.3f}")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default=",".join(SETS), help="comma list of single-turn sets (dev split)")
+    parser.add_argument("--show", type=float, help="print the lifted pairs whose swap measure reaches this cut")
     args = parser.parse_args()
     settings = load_settings()
     full = GuardSet.default(quiet_margin=settings.guards_quiet_margin)
     others = GuardSet.from_names([n for n in GUARD_NAMES if n != "entities"], quiet_margin=settings.guards_quiet_margin)
     items = measure(args.sets.split(","), LocalEmbedder(), full, others)
     print(table(items, [v for v in items if v.lifted]))
+    if args.show is not None:
+        for v in sorted(items, key=lambda v: -v.values["swap"]):
+            if v.lifted and v.values["swap"] >= args.show:
+                print(f"{'should-hit' if v.should_hit else 'TRAP'} swap {v.values['swap']:.3f} {v.shown}")
 
 
 if __name__ == "__main__":
