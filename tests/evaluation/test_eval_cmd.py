@@ -167,6 +167,17 @@ def test_default_split_is_test_for_reporting_dev_for_tuning_and_all_for_a_users_
     assert _resolve_split("questions", "all", "test") == "all"
 
 
+def test_help_names_the_newest_bundled_sets() -> None:
+    """The help is built from the registry of bundled sets, so a set added to the package is named in it."""
+    from nearhit.evaluation.dataset import BUNDLED_FILES, OUR_CONVERSATIONS
+
+    newest_questions = [name for name in BUNDLED_FILES if not name.startswith(OUR_CONVERSATIONS)][-1]
+    newest_conversations = [name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)][-1]
+    help_text = CliRunner().invoke(main, ["eval", "--help"], terminal_width=1000, max_content_width=1000).output
+    assert f"to '{newest_questions}'" in help_text
+    assert f"to '{newest_conversations}'" in help_text
+
+
 async def test_eval_and_calibrate_leave_the_served_index_and_its_counters_alone(
     cache: SemanticCache, settings: Settings
 ) -> None:

@@ -14,15 +14,17 @@ from nearhit.cli import _eval_replay, _eval_tables
 from nearhit.cli._common import THRESHOLD, echo_json, json_option, progress, run, settings
 from nearhit.decision import Decision
 from nearhit.evaluation import envfile, splits
+from nearhit.evaluation.dataset import BUNDLED_FILES, OUR_CONVERSATIONS
 
+_QUESTION_SETS = [name for name in BUNDLED_FILES if not name.startswith(OUR_CONVERSATIONS)]
+_CONVERSATION_SETS = [name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]
 _DATA_HELP = (
     "Data: the built-in sets are fow-cache's 600 question pairs and 240 conversation pairs "
-    "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/) and nearhit's own 486 pairs "
-    "(406 English, 80 es/de/fr/pt), more sets of ours each written apart from the code and the other data "
-    "('nearhit-v2', 396 pairs; 'nearhit-v3', 445; 'nearhit-v4', 330; 'nearhit-v5', 302; 'nearhit-v6' and "
-    "'nearhit-v7', 343 each) and "
-    "conversation pairs ('nearhit-conversations', 165; 'nearhit-conversations-v2', 198; 'nearhit-conversations-v3' "
-    "to 'nearhit-conversations-v5', 175 each). "
+    "(Mabon ap Gwyn, CC BY 4.0, https://creativecommons.org/licenses/by/4.0/), nearhit's own 486 pairs "
+    f"(406 English, 80 es/de/fr/pt), and more sets of ours ('{_QUESTION_SETS[0]}' to '{_QUESTION_SETS[-1]}': "
+    f"300 to 445 question pairs each; '{_CONVERSATION_SETS[0]}' to '{_CONVERSATION_SETS[-1]}': 165 to 198 "
+    "conversation pairs each), each written apart from the code and the other data; benchmarks/README.md says "
+    "how each was made and when it was last used for a decision. "
     "Every set is split dev/test by id (30% test)."
 )
 
@@ -31,8 +33,9 @@ _dataset_option = click.option(
     "-d",
     default="questions",
     show_default=True,
-    help="'questions' or 'conversations' (fow-cache), 'nearhit', 'nearhit-v2' to 'nearhit-v7', "
-    "'nearhit-conversations' to 'nearhit-conversations-v5' (ours), "
+    help="'questions' or 'conversations' (fow-cache), "
+    f"'nearhit', '{_QUESTION_SETS[0]}' to '{_QUESTION_SETS[-1]}', "
+    f"'{_CONVERSATION_SETS[0]}' to '{_CONVERSATION_SETS[-1]}' (ours), "
     "or a JSONL file with a, b (a prompt or a list of {role, content} messages), same_answer, category (optional "
     "lang) per line.",
 )
