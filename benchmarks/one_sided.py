@@ -9,7 +9,8 @@ is measured:
 
 - ``deletion``: the cosine between the side with its one-sided words deleted and the side as written (the
   embedder's own input, one extra embedding): an added constraint moves the sentence, a filler barely does;
-- ``closer``: how much nearer the other side the deletion brings it (cosine after less cosine before);
+- ``away``: how much further from the other side the deletion takes it (cosine before less cosine after;
+  higher: the other side already says what the words say, in other words);
 - ``pair``: the pair's own similarity, the baseline any signal must beat;
 - ``share``: the one-sided words' share of the side's content words (fewer, the likelier a filler);
 - ``where``: in the question clause, or told around it (backstory, a sentence after, :mod:`guards.clauses`);
@@ -31,8 +32,9 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from nearhit import evaluation
@@ -46,8 +48,9 @@ from nearhit.guards.languages import prepositions_of
 from nearhit.guards.text import analyse, expand_short_forms
 
 SETS = ("questions", "nearhit", *(f"nearhit-v{n}" for n in range(2, 12)))
-NUMERIC = ("deletion", "closer", "pair", "share")
+NUMERIC = ("deletion", "away", "pair", "share")
 BUDGETS = (0, 1, 2)
+LATENCY_MS: list[float] = []  # one deleted side embedded alone, per one-sided veto
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _DETERMINERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that", "some"})
 _ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ary", "able", "ible", "ful", "less", "ic")
@@ -65,6 +68,7 @@ class OneSided:
     where: str
     kind: str
     shown: str
+    reworded: bool = False  # the other side has words of its own too (stop words counted): not a pure addition
 
 
 def unshared_of(reason: str) -> tuple[list[str], list[str]]:
@@ -129,7 +133,7 @@ def measure(names: Sequence[str], embedder: LocalEmbedder, full: GuardSet, other
         cached = [expand_short_forms(normalise(p.a.prompt)) for p in pairs]
         asked = [expand_short_forms(normalise(p.b.prompt)) for p in pairs]
         a, b = embedder.encode(cached), embedder.encode(asked)
-        rows: list[tuple[str, str, str, bool, bool, float, float, str, str, str]] = []
+        rows: list[tuple[str, str, str, bool, bool, float, float, str, str, str, bool]] = []
         for n, (pair, cosine) in enumerate(zip(pairs, (a * b).sum(axis=1), strict=True)):
             similarity = float(cosine)
             query, candidate = pair.b.prompt, pair.a.prompt
@@ -151,21 +155,26 @@ def measure(names: Sequence[str], embedder: LocalEmbedder, full: GuardSet, other
             shown = f"{name} {pair.category} {similarity:.3f} {vetoed.reason}\n  a: {candidate}\n  b: {query}"
             share = len(set(tokens)) / content
             row = (written, deleted(written, tokens), other, pair.same_answer, lifted, similarity, share)
-            rows.append((*row, _where(side, tokens), kind, shown))
+            reworded = bool(set(analyse(candidate if of_query else query).tokens) - set(text.tokens))
+            rows.append((*row, _where(side, tokens), kind, shown, reworded))
         if not rows:
             continue
+        for r in rows:  # what the signal would add to a miss: one more embedding, alone
+            started = time.perf_counter()
+            embedder.encode([r[1] or "-"])
+            LATENCY_MS.append(1000 * (time.perf_counter() - started))
         whole = embedder.encode([r[0] for r in rows])
         cut = embedder.encode([r[1] or "-" for r in rows])
         other_side = embedder.encode([r[2] for r in rows])
         for row, w, d, o in zip(rows, whole, cut, other_side, strict=True):
-            _, _, _, hit, lifted, similarity, share, where, kind, shown = row
+            _, _, _, hit, lifted, similarity, share, where, kind, shown, reworded = row
             values = {
                 "deletion": float(w @ d),
-                "closer": float(d @ o) - float(w @ o),
+                "away": float(w @ o) - float(d @ o),
                 "pair": similarity,
                 "share": -share,  # higher: fewer one-sided words, the likelier a filler
             }
-            found.append(OneSided(name, hit, lifted, values, where, kind, shown))
+            found.append(OneSided(name, hit, lifted, values, where, kind, shown, reworded))
     return found
 
 
@@ -203,17 +212,17 @@ def loso(items: Sequence[OneSided], key: str, budget: int) -> tuple[int, int]:
 
 def lifts(values: dict[str, float], cuts: tuple[float, float]) -> bool:
     """The two-signal rule: the words barely move their side (``deletion`` at or above the first cut) and
-    taking them out brings it no nearer the other side (``closer`` at or under the second)."""
-    return values["deletion"] >= cuts[0] and values["closer"] <= cuts[1]
+    taking them out brings it no nearer the other side (``away`` at or above the second)."""
+    return values["deletion"] >= cuts[0] and values["away"] >= cuts[1]
 
 
 def best_rule(items: Sequence[OneSided], budget: int) -> tuple[tuple[float, float], int, int]:
     """The rule's cuts gaining most should-hits with at most ``budget`` traps (ties: the stricter cuts)."""
-    best: tuple[tuple[float, float], int, int] = ((float("inf"), float("-inf")), 0, 0)
+    best: tuple[tuple[float, float], int, int] = ((float("inf"), float("inf")), 0, 0)
     deletions = sorted({v.values["deletion"] for v in items}, reverse=True)
-    closers = sorted({v.values["closer"] for v in items})
+    aways = sorted({v.values["away"] for v in items}, reverse=True)
     for d in deletions:
-        for c in closers:
+        for c in aways:
             chosen = [v for v in items if lifts(v.values, (d, c))]
             hits = sum(v.should_hit for v in chosen)
             if len(chosen) - hits <= budget and hits > best[1]:
@@ -226,7 +235,7 @@ def rule_table(items: Sequence[OneSided]) -> str:
     pool (the traps it picks that another guard catches today: its exposure on a set those guards miss)."""
     lifted = [v for v in items if v.lifted]
     lines = [
-        "| rule (deletion >= d and closer <= c) | budget | cuts | lifted pool: hits/traps | "
+        "| rule (deletion >= d and away >= c) | budget | cuts | lifted pool: hits/traps | "
         "LOSO: hits/traps | whole pool at the pooled cuts: hits/traps |",
         "|---|---|---|---|---|---|",
     ]
@@ -245,6 +254,36 @@ def rule_table(items: Sequence[OneSided]) -> str:
             f"{whole_hits}/{len(whole) - whole_hits} |"
         )
     return "\n".join(lines)
+
+
+RESTRICTIONS: dict[str, Callable[[OneSided], bool]] = {
+    "a word that is no preposition's object": lambda v: v.kind != "after a preposition",
+    "pairs the other side rewords too": lambda v: v.reworded,
+}
+"""Structural conditions tried with the embedder's signals: the word's kind, and not a pure addition."""
+
+
+def restricted(items: Sequence[OneSided], keep: Callable[[OneSided], bool]) -> str:
+    """The single signals' gains and the rule, within the pairs ``keep`` admits (both pools filtered)."""
+    sub = [v for v in items if keep(v)]
+    lifted = [v for v in sub if v.lifted]
+    hits, lifted_hits = sum(v.should_hit for v in sub), sum(v.should_hit for v in lifted)
+    lines = [
+        f"{hits} should-hits, {len(sub) - hits} traps; lifted {lifted_hits}/{len(lifted) - lifted_hits}",
+        "",
+        "| signal | budget | pooled gain: hits/traps (cut) | LOSO: hits/traps | whole pool at the cut: hits/traps |",
+        "|---|---|---|---|---|",
+    ]
+    for key in ("deletion", "away"):
+        for budget in BUDGETS[:2]:
+            cut, gained, let = best_cut([(v.values[key], v.should_hit) for v in lifted], budget)
+            whole = [v for v in sub if v.values[key] >= cut]
+            whole_hits = sum(v.should_hit for v in whole)
+            held = "{}/{}".format(*loso(lifted, key, budget))
+            lines.append(
+                f"| {key} | {budget} | {gained}/{let} ({cut:.4f}) | {held} | {whole_hits}/{len(whole) - whole_hits} |"
+            )
+    return "\n".join(lines) + "\n\n" + rule_table(sub)
 
 
 def _quartiles(values: Sequence[float]) -> str:
@@ -287,7 +326,7 @@ def table(items: Sequence[OneSided]) -> str:
             cells.append(f"{gained} ({cut:.3f}, {let})" if gained else "0")
         cells += [f"{h}/{t}" for h, t in (loso(lifted, key, k) for k in BUDGETS)]
         lines.append("| " + " | ".join(cells) + " |")
-    for attribute in ("where", "kind"):
+    for attribute in ("where", "kind", "reworded"):
         lines += ["", f"| {attribute} | should-hits (lifted) | traps (lifted) |", "|---|---|---|"]
         values = sorted({getattr(v, attribute) for v in items})
         for value in values:
@@ -317,6 +356,11 @@ def main() -> None:
     print(table(items))
     print()
     print(rule_table(items))
+    for label, keep in RESTRICTIONS.items():
+        print(f"\nwithin {label}:\n")
+        print(restricted(items, keep))
+    p50, p99 = statistics.quantiles(LATENCY_MS, n=100)[49], statistics.quantiles(LATENCY_MS, n=100)[98]
+    print(f"\nthe extra embedding (one text): p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(LATENCY_MS)}")
     if args.show:
         for v in sorted(items, key=lambda v: -v.values["deletion"]):
             label = "should-hit" if v.should_hit else "TRAP"
