@@ -16,14 +16,18 @@ is measured:
 - ``where``: in the question clause, or told around it (backstory, a sentence after, :mod:`guards.clauses`);
 - ``kind``: what the word looks like by its ending and its place, no word list: after a preposition
   (a thing a constraint names: "for a toddler"), an adverb ("-ly"), a verb form ("-ing", "-ed"), an
-  adjective's ending, else a noun/other.
+  adjective's ending, else a noun/other;
+- ``reworded``: the other side has words of its own too (stop words counted), not a pure addition.
 
 Per numeric signal: quartiles, ROC-AUC, and the should-hits a lifted veto would gain at 0, 1 and 2 traps
 (pooled, and leave-one-set-out: each set's cut chosen on the others). Gains count only the pairs the default
 would serve with this veto lifted (no other guard vetoes and the similarity reaches the threshold: a lifted
-signal still under the cut is no quiet pair). Categorical signals: should-hits and traps per value.
+signal still under the cut is no quiet pair). Categorical signals: should-hits and traps per value. Then the
+two-signal rule (``deletion`` and ``away``) fitted pooled and left set by set, alone and within two structural
+restrictions (``RESTRICTIONS``), with what its cuts would pick in the whole pool; and the extra embedding's
+latency (one text, alone).
 
-    PYTHONPATH=src .venv/bin/python benchmarks/one_sided.py              # twelve question dev splits, ~4 min
+    PYTHONPATH=src .venv/bin/python benchmarks/one_sided.py              # twelve question dev splits, ~6 min
     PYTHONPATH=src .venv/bin/python benchmarks/one_sided.py --show       # and each one-sided veto
 """
 
