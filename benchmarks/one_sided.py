@@ -50,12 +50,12 @@ from nearhit.guards.clauses import split_question
 from nearhit.guards.content import content_words
 from nearhit.guards.languages import prepositions_of
 from nearhit.guards.text import analyse, expand_short_forms
+from veto_signals import best_cut, loso, signal_cells, signal_header, unshared_of
 
 SETS = ("questions", "nearhit", *(f"nearhit-v{n}" for n in range(2, 12)))
 NUMERIC = ("deletion", "away", "pair", "share")
 BUDGETS = (0, 1, 2)
 LATENCY_MS: list[float] = []  # one deleted side embedded alone, per one-sided veto
-_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _DETERMINERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that", "some"})
 _ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ary", "able", "ible", "ful", "less", "ic")
 
@@ -73,13 +73,6 @@ class OneSided:
     kind: str
     shown: str
     reworded: bool = False  # the other side has words of its own too (stop words counted): not a pure addition
-
-
-def unshared_of(reason: str) -> tuple[list[str], list[str]]:
-    """Each side's unshared words from the guard's reason ("'back' vs nothing (...)" -> ["back"], [])."""
-    body = reason.split(":", 1)[1] if ":" in reason else reason
-    left, _, right = body.partition(" vs ")
-    return _QUOTED.findall(left), _QUOTED.findall(right.split(" (", 1)[0])
 
 
 def deleted(text: str, words: Sequence[str]) -> str:
@@ -182,38 +175,6 @@ def measure(names: Sequence[str], embedder: LocalEmbedder, full: GuardSet, other
     return found
 
 
-def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
-    """ROC-AUC (ties count half): the chance a should-hit scores above a trap."""
-    if not positive or not negative:
-        return float("nan")
-    wins = sum((p > n) + 0.5 * (p == n) for p in positive for n in negative)
-    return wins / (len(positive) * len(negative))
-
-
-def best_cut(items: Sequence[tuple[float, bool]], budget: int) -> tuple[float, int, int]:
-    """The cut (lift a veto at value >= cut) gaining most should-hits with at most ``budget`` traps."""
-    best = (float("inf"), 0, 0)
-    for cut in sorted({v for v, _ in items}, reverse=True):
-        hits = sum(1 for v, hit in items if v >= cut and hit)
-        traps = sum(1 for v, hit in items if v >= cut and not hit)
-        if traps > budget:
-            break
-        if hits > best[1]:
-            best = (cut, hits, traps)
-    return best
-
-
-def loso(items: Sequence[OneSided], key: str, budget: int) -> tuple[int, int]:
-    """Should-hits gained and traps let through, each set's cut chosen on the other sets only."""
-    hits = traps = 0
-    for name in sorted({v.name for v in items}):
-        cut, _, _ = best_cut([(v.values[key], v.should_hit) for v in items if v.name != name], budget)
-        held = [v for v in items if v.name == name and v.values[key] >= cut]
-        hits += sum(v.should_hit for v in held)
-        traps += sum(not v.should_hit for v in held)
-    return hits, traps
-
-
 def lifts(values: dict[str, float], cuts: tuple[float, float]) -> bool:
     """The two-signal rule: the words barely move their side (``deletion`` at or above the first cut) and
     taking them out brings it no nearer the other side (``away`` at or above the second)."""
@@ -290,13 +251,6 @@ def restricted(items: Sequence[OneSided], keep: Callable[[OneSided], bool]) -> s
     return "\n".join(lines) + "\n\n" + rule_table(sub)
 
 
-def _quartiles(values: Sequence[float]) -> str:
-    if len(values) < 2:
-        return " / ".join(f"{v:.3f}" for v in values) or "-"
-    q1, q2, q3 = statistics.quantiles(values, n=4)
-    return f"{q1:.3f} / {q2:.3f} / {q3:.3f}"
-
-
 def table(items: Sequence[OneSided]) -> str:
     lifted = [v for v in items if v.lifted]
     hits = sum(v.should_hit for v in items)
@@ -305,31 +259,9 @@ def table(items: Sequence[OneSided]) -> str:
         f"one-sided entity vetoes in the band: {hits} should-hits, {len(items) - hits} traps; "
         f"served if lifted: {lifted_hits} should-hits, {len(lifted) - lifted_hits} traps",
         "",
-        "| signal | should-hits q1/med/q3 | traps q1/med/q3 | AUC (all) | AUC (lifted) | "
-        + " | ".join(f"gain @{k} (cut)" for k in BUDGETS)
-        + " | "
-        + " | ".join(f"LOSO @{k} hits/traps" for k in BUDGETS)
-        + " |",
-        "|---" * (5 + 2 * len(BUDGETS)) + "|",
+        *signal_header("signal", BUDGETS),
     ]
-
-    def get(vs: Sequence[OneSided], key: str, hit: bool) -> list[float]:
-        return [v.values[key] for v in vs if v.should_hit == hit]
-
-    for key in NUMERIC:
-        cells = [
-            key,
-            _quartiles(get(items, key, True)),
-            _quartiles(get(items, key, False)),
-            f"{auc(get(items, key, True), get(items, key, False)):.3f}",
-            f"{auc(get(lifted, key, True), get(lifted, key, False)):.3f}",
-        ]
-        pool = [(v.values[key], v.should_hit) for v in lifted]
-        for k in BUDGETS:
-            cut, gained, let = best_cut(pool, k)
-            cells.append(f"{gained} ({cut:.3f}, {let})" if gained else "0")
-        cells += [f"{h}/{t}" for h, t in (loso(lifted, key, k) for k in BUDGETS)]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["| " + " | ".join(signal_cells(items, lifted, key, BUDGETS)) + " |" for key in NUMERIC]
     for attribute in ("where", "kind", "reworded"):
         lines += ["", f"| {attribute} | should-hits (lifted) | traps (lifted) |", "|---|---|---|"]
         values = sorted({getattr(v, attribute) for v in items})

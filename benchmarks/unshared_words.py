@@ -21,8 +21,6 @@ gains count only pairs the default would serve without the entity guard (``lifte
 from __future__ import annotations
 
 import argparse
-import re
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,11 +32,11 @@ from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.guards import GUARD_NAMES, GuardSet
 from nearhit.guards.text import analyse, expand_short_forms
+from veto_signals import auc, signal_cells, signal_header, unshared_of
 
 SETS = ("questions", "nearhit", *(f"nearhit-v{n}" for n in range(2, 10)))
 MEASURES = ("words", "window", "swap", "pair")
 BUDGETS = (0, 1, 2)
-_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _WINDOW = 2
 
 
@@ -52,15 +50,6 @@ class Vetoed:
     both: bool  # unshared words on both sides (a synonym could explain them)
     values: dict[str, float]
     shown: str
-
-
-def unshared_of(reason: str) -> tuple[list[str], list[str]]:
-    """The query's and the candidate's unshared words from the entity guard's reason ("different subject:
-    'buy' vs 'purchas' (in backstory only)" -> ["buy"], ["purchas"])."""
-    body = reason.split(":", 1)[1] if ":" in reason else reason
-    left, _, right = body.partition(" vs ")
-    right = right.split(" (", 1)[0]  # what follows is why the veto holds: "(a clause on one side: 'of steel')"
-    return _QUOTED.findall(left), _QUOTED.findall(right)
 
 
 def positions(tokens: Sequence[str], stems: Sequence[str], words: Sequence[str]) -> list[int]:
@@ -86,28 +75,6 @@ def swapped(tokens: Sequence[str], at: Sequence[int], replacement: Sequence[str]
         elif n not in at:
             out.append(token)
     return " ".join(out)
-
-
-def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
-    """ROC-AUC (ties count half): the chance a should-hit scores above a trap."""
-    if not positive or not negative:
-        return float("nan")
-    wins = sum((p > n) + 0.5 * (p == n) for p in positive for n in negative)
-    return wins / (len(positive) * len(negative))
-
-
-def best_cut(items: Sequence[tuple[float, bool]], budget: int) -> tuple[float, int, int]:
-    """The cut (lift a veto at value >= cut) gaining most should-hits with at most ``budget`` traps: cut,
-    should-hits, traps. No cut gains anything: ``inf``."""
-    best = (float("inf"), 0, 0)
-    for cut in sorted({v for v, _ in items}, reverse=True):
-        hits = sum(1 for v, hit in items if v >= cut and hit)
-        traps = sum(1 for v, hit in items if v >= cut and not hit)
-        if traps > budget:
-            break
-        if hits > best[1]:
-            best = (cut, hits, traps)
-    return best
 
 
 def measure(names: Sequence[str], embedder: LocalEmbedder, full: GuardSet, others: GuardSet) -> list[Vetoed]:
@@ -157,25 +124,6 @@ def measure(names: Sequence[str], embedder: LocalEmbedder, full: GuardSet, other
     return found
 
 
-def _quartiles(values: Sequence[float]) -> str:
-    if len(values) < 2:
-        return " / ".join(f"{v:.2f}" for v in values) or "-"
-    q1, q2, q3 = statistics.quantiles(values, n=4)
-    return f"{q1:.2f} / {q2:.2f} / {q3:.2f}"
-
-
-def loso(items: Sequence[Vetoed], key: str, budget: int) -> tuple[int, int]:
-    """Should-hits gained and traps let through, each set's cut chosen on the other sets only."""
-    hits = traps = 0
-    for name in sorted({v.name for v in items}):
-        train = [(v.values[key], v.should_hit) for v in items if v.name != name]
-        cut, _, _ = best_cut(train, budget)
-        held = [v for v in items if v.name == name and v.values[key] >= cut]
-        hits += sum(v.should_hit for v in held)
-        traps += sum(not v.should_hit for v in held)
-    return hits, traps
-
-
 def table(items: Sequence[Vetoed], lifted: Sequence[Vetoed]) -> str:
     hits, traps = sum(v.should_hit for v in items), sum(not v.should_hit for v in items)
     lifted_hits = sum(v.should_hit for v in lifted)
@@ -184,33 +132,13 @@ def table(items: Sequence[Vetoed], lifted: Sequence[Vetoed]) -> str:
         f"entity vetoes in the band: {hits} should-hits, {traps} traps; "
         f"served if the veto were lifted: {lifted_hits} should-hits, {lifted_traps} traps",
         "",
-        "| measure | should-hits q1/med/q3 | traps q1/med/q3 | AUC (all) | AUC (lifted) | "
-        + " | ".join(f"gain @{k} trap (cut)" for k in BUDGETS)
-        + " | "
-        + " | ".join(f"LOSO @{k}: hits/traps" for k in BUDGETS)
-        + " |",
-        "|---" * (5 + 2 * len(BUDGETS)) + "|",
+        *signal_header("measure", BUDGETS),
     ]
+    lines += ["| " + " | ".join(signal_cells(items, lifted, key, BUDGETS)) + " |" for key in MEASURES]
 
     def get(vs: Sequence[Vetoed], k: str, h: bool) -> list[float]:
         return [v.values[k] for v in vs if v.should_hit == h]
 
-    for key in MEASURES:
-        cells = [
-            key,
-            _quartiles(get(items, key, True)),
-            _quartiles(get(items, key, False)),
-            f"{auc(get(items, key, True), get(items, key, False)):.3f}",
-            f"{auc(get(lifted, key, True), get(lifted, key, False)):.3f}",
-        ]
-        pool = [(v.values[key], v.should_hit) for v in lifted]
-        for k in BUDGETS:
-            cut, gained, let = best_cut(pool, k)
-            cells.append(f"{gained} ({cut:.2f}, {let} traps)" if gained else "0")
-        for k in BUDGETS:
-            gained, let = loso(lifted, key, k)
-            cells.append(f"{gained}/{let}")
-        lines.append("| " + " | ".join(cells) + " |")
     two = [v for v in items if v.both]
     hits_two = sum(v.should_hit for v in two)
     lines += ["", f"words on both sides: {hits_two} should-hits, {len(two) - hits_two} traps"]

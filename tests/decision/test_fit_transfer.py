@@ -3,10 +3,7 @@ or the threshold that score it, so its figure is what the decision does on a set
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import replace
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -14,18 +11,12 @@ import pytest
 
 from nearhit.evaluation import Pair
 from nearhit.evaluation.dataset import Side
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "fit_decision.py"
+from tests.support.benchmarks import load_script
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fit_decision_under_test", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("fit_decision")
 
 
 def synthetic(script: ModuleType, sets: tuple[str, ...]) -> list:

@@ -4,35 +4,20 @@ what the format stores."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import struct
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    sys.path.insert(0, str(BENCHMARKS))  # the scripts import their siblings (package_size, numpy_transformer)
-    try:
-        spec = importlib.util.spec_from_file_location(f"{name}_under_test", BENCHMARKS / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+from tests.support.benchmarks import load_script
 
 
 @pytest.fixture(scope="module")
 def survey() -> ModuleType:
-    return _load("embedders")
+    return load_script("embedders")
 
 
 def _measured(survey: ModuleType, score: list[float], unrelated: list[float]) -> object:
@@ -65,7 +50,7 @@ def test_a_set_is_scored_at_the_threshold_the_other_sets_chose(survey: ModuleTyp
 
 
 def test_safetensors_are_read_as_stored(tmp_path: Path) -> None:
-    encoder = _load("numpy_transformer")
+    encoder = load_script("numpy_transformer")
     weights = np.arange(6, dtype=np.float32).reshape(2, 3)
     ids = np.array([[7, 8]], dtype=np.int64)
     header = {

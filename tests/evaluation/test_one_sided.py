@@ -4,25 +4,18 @@ two-signal rule's cuts kept to their trap budget. Invented texts, no dev item.""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "one_sided.py"
+from tests.support.benchmarks import load_script
+
 PREPOSITIONS = frozenset({"for", "on", "in", "with"})
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("one_sided_under_test", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("one_sided")
 
 
 def test_one_sided_words_found_on_their_side(script: ModuleType) -> None:

@@ -3,24 +3,16 @@ into each side's words, a side's words exchanged for the other's, and a cut that
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "unshared_words.py"
+from tests.support.benchmarks import load_script
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("unshared_words_under_test", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("unshared_words")
 
 
 def test_reason_read_back_per_side(script: ModuleType) -> None:
@@ -38,7 +30,8 @@ def test_words_exchanged_where_the_first_stood(script: ModuleType) -> None:
     assert script.window(tokens, [0], size=1) == "fix a"
 
 
-def test_cut_keeps_to_the_trap_budget(script: ModuleType) -> None:
+def test_cut_keeps_to_the_trap_budget() -> None:
+    script = load_script("veto_signals")  # shared with one_sided.py
     items = [(0.99, True), (0.97, False), (0.95, True), (0.93, True), (0.90, False)]
     assert script.best_cut(items, 0) == (0.99, 1, 0)
     assert script.best_cut(items, 1) == (0.93, 3, 1)
