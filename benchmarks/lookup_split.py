@@ -243,6 +243,9 @@ class Breakdown:
     def __init__(self, cache: SemanticCache, *, cpu: bool = False) -> None:
         self.clock = time.thread_time if cpu else time.perf_counter
         self.per_lookup: dict[str, list[float]] = {}
+        # The guards' pair memo: its misses are the pairs a lookup's guards read for the first time.
+        self._memo = getattr(cache.guards, "deciding_signals", None)
+        self.first_looks: list[int] = []
         self._spent: dict[str, float] = {}
         self._active = False
         self._trips = 0
@@ -311,12 +314,15 @@ class Breakdown:
     def lookup(self) -> Iterator[None]:
         """Time the parts of one lookup (the block), and what is left of it."""
         self._spent, self._trips, self._active = {}, 0, True
+        misses = self._memo.cache_info().misses if self._memo is not None else 0
         started = self.clock()
         try:
             yield
         finally:
             self._active = False
             total = self.clock() - started
+            if self._memo is not None:
+                self.first_looks.append(self._memo.cache_info().misses - misses)
             for part in self.top:
                 self.per_lookup.setdefault(part, []).append(self._spent.get(part, 0.0) * 1000)
             own = total - sum(self._spent.get(part, 0.0) for part in self.top)
@@ -331,6 +337,14 @@ class Breakdown:
         print("|---|---|---|")
         for part, values in self.per_lookup.items():
             print(f"| {part} | {p50(values):.3f} | {mean(values):.3f} |")
+        if self.first_looks:
+            guards = self.per_lookup[self.top[9]]
+            print()
+            print("| pairs the guards read for the first time, per lookup | lookups | guards' part, p50 ms |")
+            print("|---|---|---|")
+            for looks in sorted(set(self.first_looks)):
+                times = [ms for n, ms in zip(self.first_looks, guards, strict=True) if n == looks]
+                print(f"| {looks} | {len(times)} | {p50(times):.3f} |")
         print()
         print("Redis's own time per command over the lookups (`INFO commandstats`):", end="")
         for command in ("FT.SEARCH", "HMGET", "GET"):
