@@ -87,10 +87,10 @@ async def _cluster_reads(redis: RedisCluster, commands: Sequence[tuple[Any, ...]
 async def _round_trip(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
     """The commands sent and their replies read within one deadline, the connection's ``socket_timeout``: redis-py
     would give the write a deadline of its own (``asyncio.wait_for``, a Task on Python 3.11) and each reply
-    another (a timer each): ~80 µs of the event loop's CPU per round trip of three reads, 240 -> 150 µs at load
-    10 (``benchmarks/README.md``). The round trip as a whole gets the budget one read had: a Redis that does
-    not answer in it is a timeout, as it was, and the connection is dropped (redis-py closes it when a send or
-    read is cancelled)."""
+    another (a timer each): ~80 µs of the event loop's CPU per round trip of three reads at load 10
+    (``benchmarks/README.md``, seventh session). The round trip as a whole gets the budget one read had: a
+    Redis that does not answer in it is a timeout, as it was, and the connection is dropped (redis-py closes it
+    when a send or read is cancelled)."""
     deadline = connection.socket_timeout
     connection.socket_timeout = None  # no deadline of redis-py's own inside this one (restored below)
     timer = asyncio.timeout(deadline)
