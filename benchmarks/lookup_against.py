@@ -3,11 +3,12 @@ the lookup <= the embedding alone + 1 ms).
 
 The older commit's ``src/nearhit`` is extracted (``git archive``) and imported beside this tree's under another
 name (``nearhit_rev``), so the two caches run side by side on one Redis index, one embedder and one event loop:
-each of the 300 paraphrases of fow-cache's should-hit pairs is looked up by both trees and embedded alone, in a
-rotating order, its stored embedding deleted before each lookup. Each tree keeps its own guards' caches (they
-are module-level), so neither finds the other's analysis of a prompt. What is compared is each lookup minus the
-embedding alone of the same text, moments apart: a machine whose load moves between runs minutes apart
-(``lookup_split.py`` on each tree in turn) cannot show a change of a tenth of a millisecond; this can.
+each of the 300 paraphrases of fow-cache's should-hit pairs is looked up by both trees and embedded alone, every
+order of the three in turn, its stored embedding deleted before each lookup. Each tree keeps its own guards'
+caches (they are module-level), so neither finds the other's analysis of a prompt. What is compared is each
+lookup minus the embedding alone of the same text, moments apart: a machine whose load moves between runs
+minutes apart (``lookup_split.py`` on each tree in turn) cannot show a change of a tenth of a millisecond; this
+can.
 
     python benchmarks/lookup_against.py 8236b03 --size 2000 --rounds 2
     python benchmarks/lookup_against.py 8236b03 --size 2000 --exact   # exact hits: wall time and CPU, paired
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import itertools
 import os
 import re
 import statistics
@@ -115,11 +117,13 @@ async def main(name: str, size: int, rounds: int, scratch: Path, *, exact: bool 
         cpu: dict[str, list[float]] = {which: [] for which in caches}  # the event loop's thread (not the model's)
         served: dict[str, int] = {which: 0 for which in caches}
         stages: dict[str, dict[str, list[float]]] = {which: {} for which in caches}
-        steps = ["alone", *caches]
+        # Every order of the three in turn: a rotation would run one tree right after the embedding alone (when
+        # the model's threads have just left the cores) twice as often as the other.
+        orders = list(itertools.permutations(["alone", *caches]))
         for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
             text = normalise(pair["b"])
             timed: dict[str, float] = {}
-            for step in steps[n % 3 :] + steps[: n % 3]:
+            for step in orders[n % len(orders)]:
                 for cache, _ in caches.values():
                     await cache.background.drain()  # a pending write of this embedding lands before the delete
                 await this.redis.delete(this.embeddings.key_for(text, this.spec.keys))

@@ -83,6 +83,11 @@ async def main() -> None:
         action="store_true",
         help="also: the lookup's time beyond the embedding part by part (timers around the calls it makes)",
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="with --breakdown: the event loop thread's CPU time per part (time.thread_time), not wall time",
+    )
     args = parser.parse_args()
     embedder = LocalEmbedder()
     pairs = [p for p in load_questions() if p["same_answer"]]
@@ -106,7 +111,7 @@ async def main() -> None:
             lookup: list[float] = []
             diffs: list[float] = []
             stages: dict[str, list[float]] = {}
-            breakdown = Breakdown(cache) if args.breakdown else None
+            breakdown = Breakdown(cache, cpu=args.cpu) if args.breakdown else None
             redis_before = await command_stats(cache)
             for _ in range(args.rounds):
                 for n, pair in enumerate(pairs):
@@ -235,8 +240,12 @@ class Breakdown:
     per lookup; "the lookup's own code" is the lookup's time outside every other row. Runs on an older tree too
     (``PYTHONPATH=<tree>/src``): a part it lacks is left out."""
 
-    def __init__(self, cache: SemanticCache) -> None:
+    def __init__(self, cache: SemanticCache, *, cpu: bool = False) -> None:
+        self.clock = time.thread_time if cpu else time.perf_counter
         self.per_lookup: dict[str, list[float]] = {}
+        # The guards' pair memo: its misses are the pairs a lookup's guards read for the first time.
+        self._memo = getattr(cache.guards, "deciding_signals", None)
+        self.first_looks: list[int] = []
         self._spent: dict[str, float] = {}
         self._active = False
         self._trips = 0
@@ -277,12 +286,12 @@ class Breakdown:
 
         def spent(started: float, which: str) -> None:
             if self._active:
-                self._spent[which] = self._spent.get(which, 0.0) + time.perf_counter() - started
+                self._spent[which] = self._spent.get(which, 0.0) + self.clock() - started
 
         if inspect.iscoroutinefunction(original):
 
             async def timed_async(*args: Any, **kwargs: Any) -> Any:
-                which, started = label(), time.perf_counter()
+                which, started = label(), self.clock()
                 try:
                     return await original(*args, **kwargs)
                 finally:
@@ -293,7 +302,7 @@ class Breakdown:
         else:
 
             def timed(*args: Any, **kwargs: Any) -> Any:
-                which, started = label(), time.perf_counter()
+                which, started = label(), self.clock()
                 try:
                     return original(*args, **kwargs)
                 finally:
@@ -305,12 +314,15 @@ class Breakdown:
     def lookup(self) -> Iterator[None]:
         """Time the parts of one lookup (the block), and what is left of it."""
         self._spent, self._trips, self._active = {}, 0, True
-        started = time.perf_counter()
+        misses = self._memo.cache_info().misses if self._memo is not None else 0
+        started = self.clock()
         try:
             yield
         finally:
             self._active = False
-            total = time.perf_counter() - started
+            total = self.clock() - started
+            if self._memo is not None:
+                self.first_looks.append(self._memo.cache_info().misses - misses)
             for part in self.top:
                 self.per_lookup.setdefault(part, []).append(self._spent.get(part, 0.0) * 1000)
             own = total - sum(self._spent.get(part, 0.0) for part in self.top)
@@ -320,10 +332,19 @@ class Breakdown:
 
     def print(self, before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> None:
         p50, mean = statistics.median, statistics.mean
-        print("| part of a semantic lookup (fresh embedding) | p50 ms | mean ms |")
+        what = "the event loop thread's CPU" if self.clock is time.thread_time else "wall time"
+        print(f"| part of a semantic lookup (fresh embedding), {what} | p50 ms | mean ms |")
         print("|---|---|---|")
         for part, values in self.per_lookup.items():
             print(f"| {part} | {p50(values):.3f} | {mean(values):.3f} |")
+        if self.first_looks:
+            guards = self.per_lookup[self.top[9]]
+            print()
+            print("| pairs the guards read for the first time, per lookup | lookups | guards' part, p50 ms |")
+            print("|---|---|---|")
+            for looks in sorted(set(self.first_looks)):
+                times = [ms for n, ms in zip(self.first_looks, guards, strict=True) if n == looks]
+                print(f"| {looks} | {len(times)} | {p50(times):.3f} |")
         print()
         print("Redis's own time per command over the lookups (`INFO commandstats`):", end="")
         for command in ("FT.SEARCH", "HMGET", "GET"):

@@ -11,6 +11,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from nearhit.cache.client import reads
 
@@ -72,4 +73,48 @@ async def test_a_connection_error_follows_the_connections_retry_policy(
             with pytest.raises(RedisConnectionError):
                 await reads(client, [("GET", key)])
         monkeypatch.undo()
+        await client.delete(key)
+
+
+async def test_a_round_trip_runs_under_one_deadline_not_redis_pys_per_call_ones(
+    redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """redis-py would run the write under ``asyncio.wait_for`` (a Task per send on Python 3.11) and each reply
+    under a timer of its own; the round trip has one deadline instead, and the connection keeps its timeout."""
+    import redis.asyncio.connection as redis_connection
+
+    waited: list[object] = []
+    original = redis_connection.asyncio.wait_for
+
+    async def counted(awaitable: object, timeout: float | None) -> object:  # noqa: ASYNC109 (wait_for's own)
+        waited.append(timeout)
+        return await original(awaitable, timeout)  # type: ignore[arg-type]
+
+    async with Redis.from_url(redis_url, socket_timeout=5) as client:
+        await client.set(key, "kept")
+        monkeypatch.setattr(redis_connection.asyncio, "wait_for", counted)
+        assert await reads(client, [("GET", key), ("EXISTS", key)]) == [b"kept", 1]
+        monkeypatch.undo()
+        assert waited == []
+        connections = client.connection_pool._available_connections  # the one reads() used, back in the pool
+        assert [c.socket_timeout for c in connections] == [5]
+        await client.delete(key)
+
+
+async def test_a_redis_that_does_not_answer_in_time_is_a_timeout(redis_url: str, key: str) -> None:
+    """The deadline holds for the round trip as a whole: a paused server's silence is redis-py's TimeoutError (a
+    connection error to the cache), the connection is dropped, and the next round trip runs on a fresh one."""
+    async with (
+        Redis.from_url(redis_url, socket_timeout=0.2, retry=Retry(NoBackoff(), 0)) as client,
+        Redis.from_url(redis_url) as admin,
+    ):
+        await client.set(key, "kept")
+        (client_id,) = await reads(client, [("CLIENT", "ID")])
+        await admin.execute_command("CLIENT", "PAUSE", 1000, "ALL")  # Redis answers nobody for a second
+        with pytest.raises(RedisTimeoutError):
+            await reads(client, [("GET", key), ("EXISTS", key)])
+        assert await admin.ping()  # answered once the pause is over
+        (new_id,) = await reads(client, [("CLIENT", "ID")])
+        assert new_id != client_id
+        assert await reads(client, [("GET", key)]) == [b"kept"]
         await client.delete(key)

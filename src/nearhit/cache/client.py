@@ -7,6 +7,7 @@ Redis), so nearhit never sends one on any deployment.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeAlias
@@ -31,9 +32,10 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
     the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
     slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
     read back: what a non-transactional pipeline does, without its per-call machinery, which a lookup pays
-    on every round trip (``benchmarks/lookup_split.py`` prints the CPU of both). An error
-    reply raises once every reply is read (the connection stays in step); a connection error is retried as
-    redis-py retries a command on that connection (its retry policy)."""
+    on every round trip (``benchmarks/lookup_split.py`` prints the CPU of both), and under one deadline
+    (:func:`_round_trip`). An error reply raises once every reply is read (the connection stays in step); a
+    connection error or a timeout is retried as redis-py retries a command on that connection (its retry
+    policy)."""
     if isinstance(redis, RedisCluster):
         try:
             return await _cluster_reads(redis, commands)
@@ -55,7 +57,7 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
     connection = await pool.get_connection()
     try:
         return await connection.retry.call_with_retry(  # type: ignore[no-any-return]
-            lambda: _send_and_read(connection, commands), lambda _: connection.disconnect()
+            lambda: _round_trip(connection, commands), lambda _: connection.disconnect()
         )
     finally:
         await pool.release(connection)
@@ -80,6 +82,28 @@ async def _cluster_reads(redis: RedisCluster, commands: Sequence[tuple[Any, ...]
         for command in commands:
             pipe.execute_command(*command)
         return list(await pipe.execute())
+
+
+async def _round_trip(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """The commands sent and their replies read within one deadline, the connection's ``socket_timeout``: redis-py
+    would give the write a deadline of its own (``asyncio.wait_for``, a Task on Python 3.11) and each reply
+    another (a timer each): ~80 µs of the event loop's CPU per round trip of three reads at load 10
+    (``benchmarks/README.md``, seventh session). The round trip as a whole gets the budget one read had: a
+    Redis that does not answer in it is a timeout, as it was, and the connection is dropped (redis-py closes it
+    when a send or read is cancelled)."""
+    deadline = connection.socket_timeout
+    connection.socket_timeout = None  # no deadline of redis-py's own inside this one (restored below)
+    timer = asyncio.timeout(deadline)
+    try:
+        async with timer:
+            return await _send_and_read(connection, commands)
+    except TimeoutError:
+        if not timer.expired():
+            raise
+        raise RedisTimeoutError(f"Timeout reading from Redis ({deadline} s)") from None
+    finally:
+        if connection.socket_timeout is None:  # unless redis-py changed it meanwhile (a maintenance's relaxed one)
+            connection.socket_timeout = deadline
 
 
 async def _send_and_read(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
