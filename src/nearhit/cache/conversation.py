@@ -129,6 +129,8 @@ home")."""
 CLIPPED = 3
 """The fewest letters of a name written short ("Lab" for "Labrador") that still names it."""
 SHORT_SENTENCE = 3
+ABBREVIATED = 4
+"""The most letters of a short form written in capitals that :func:`_abbreviates` reads as a name's ("LA", "NYC")."""
 """The fewest words of a sentence one side adds that :func:`_describes_thing` reads as a statement."""
 _AFFIRMATIVE = re.compile(r"\W*(yes|yeah|yep|yup|correct|exactly|right)\b", re.IGNORECASE)
 """A user's turn that answers the assistant's question by affirming it."""
@@ -276,7 +278,13 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     """Why the cached context is not the query's (a reason to show), or None when they are the same.
 
     ``similarity`` is the cosine of the two contexts' embeddings."""
-    facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"), added_times=False)
+    facts = _different_facts(
+        _said_by(query, "user"),
+        _said_by(cached, "user"),
+        added_times=False,
+        mine_also=_said_by(query, "assistant"),
+        theirs_also=_said_by(cached, "assistant"),
+    )
     if similarity < CONTEXT_THRESHOLD and (similarity < RETOLD_FLOOR or not retold(query, cached)):
         return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
@@ -546,19 +554,69 @@ def _is_reply(question: str) -> bool:
     return all(_REPLY_WORD.fullmatch(token) for token in _tokens(question))
 
 
-def _different_facts(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
+def _different_facts(
+    mine: str, theirs: str, *, added_times: bool = True, mine_also: str = "", theirs_also: str = ""
+) -> str | None:
     """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
-    short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador"."""
+    short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador", "LA" "Los
+    Angeles". ``mine_also`` and ``theirs_also``: the rest of each side's telling (its assistant's turns), where
+    a fact the other side's user states may be found too: told again in other turns, a history says a fact
+    in another place ("we fly back on the 31st" / the assistant's "returning Saturday 31 October"). A fact both
+    sides' assistants state is the story's background, not the other side's telling of a user's fact: a user who
+    states it too ("both 2.4 and 5 GHz" after "most plugs use 2.4 GHz") states more."""
     a, b = analyse(_written_out(mine)), analyse(_written_out(theirs))
-    only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
+    also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
+    said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
+    only_a = unmatched(quantities(a.tokens), quantities(b.tokens) + said_b)[0]
+    only_b = unmatched(quantities(a.tokens) + said_a, quantities(b.tokens))[1]
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
-    if dates_of(a) != dates_of(b) and (added_times or (dates_of(a) and dates_of(b))):
-        return f"{describe(dates_of(a) - dates_of(b)) or 'none'} vs {describe(dates_of(b) - dates_of(a)) or 'none'}"
-    names_a, names_b = _unclipped(a.entities - b.entities, b.entities - a.entities)
+    dates_a = dates_of(a) - dates_of(b) - (dates_of(also_b) - dates_of(also_a))
+    dates_b = dates_of(b) - dates_of(a) - (dates_of(also_a) - dates_of(also_b))
+    if (dates_a or dates_b) and (added_times or (dates_of(a) and dates_of(b))):
+        return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
+    names_a, names_b = _unclipped(
+        a.entities - b.entities - (also_b.entities - also_a.entities),
+        b.entities - a.entities - (also_a.entities - also_b.entities),
+    )
+    names_a, names_b = _unabbreviated(names_a, names_b, mine, theirs)
     if names_a and names_b:
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
+
+
+def _unabbreviated(mine: set[str], theirs: set[str], mine_text: str, theirs_text: str) -> tuple[set[str], set[str]]:
+    """The names of each side less a short form written in capitals and the name(s) of the other side it
+    stands for (:func:`_abbreviates`): "LA" and "Los Angeles", "CA" and "California" are one place."""
+    for short_side, long_side, text, other in (
+        (mine, theirs, mine_text, theirs_text),
+        (theirs, mine, theirs_text, mine_text),
+    ):
+        for short in list(short_side):
+            named = _abbreviates(short, text, other, long_side)
+            if named:
+                short_side.discard(short)
+                long_side.difference_update(named)
+    return mine, theirs
+
+
+def _abbreviates(short: str, text: str, other: str, names: set[str]) -> set[str]:
+    """The names among ``names`` that ``short`` (written in capitals in ``text``, ``ABBREVIATED`` letters at
+    most) abbreviates in ``other``: the initials of words in a row that include them ("LA": "Los Angeles"), or a
+    name that begins with its first letter and holds its letters in order ("CA": "California")."""
+    if not 2 <= len(short) <= ABBREVIATED or re.search(rf"\b{re.escape(short.upper())}\b", text) is None:
+        return set()
+    words = _WORDS.findall(other.casefold())
+    for start in range(len(words) - len(short) + 1):
+        run = words[start : start + len(short)]
+        if "".join(word[0] for word in run) == short and names.intersection(run):
+            return names.intersection(run)
+    return {name for name in names if len(name) > len(short) and name[0] == short[0] and _in_order(short, name)}
+
+
+def _in_order(letters: str, word: str) -> bool:
+    rest = iter(word)
+    return all(letter in rest for letter in letters)
 
 
 def _written_out(text: str) -> str:

@@ -1,0 +1,48 @@
+"""A history told again states its facts in other places and other forms: a name as its capitals ("NJ" for "New
+Jersey", "OR" for "Oregon"), a date the assistant repeated back instead of the user. Those are the same facts;
+another short form, another place, an age added, or a fact both assistants gave as background that one user then
+states as theirs are not. Invented conversations (``data/conversation_facts_retold.jsonl``, none of the dev sets'
+words), each ``a`` stored and its ``b`` looked up through the engine on the real embedded Redis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nearhit.cache import SemanticCache
+from nearhit.cache.conversation import Context, differs
+from nearhit.evaluation.dataset import Pair, load_jsonl
+from tests.support.lookups import ask
+
+PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_facts_retold.jsonl")
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[pair.id for pair in PAIRS])
+async def test_facts_told_again_are_the_same_and_other_facts_are_not(cache: SemanticCache, pair: Pair) -> None:
+    stored = ask(cache, list(pair.a.history), pair.a.prompt)
+    await cache.store(stored, f"answer for {pair.id}")
+    result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt))
+    assert result.hit is pair.same_answer, (result.rejected_by, result.rejection_reason)
+    if pair.same_answer:
+        assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
+
+
+def test_a_short_form_stands_only_for_the_name_it_spells() -> None:
+    long = Context((("user", "I teach at a school in North Carolina."), ("assistant", "Okay.")))
+    assert (
+        differs("Is the pay good?", Context((("user", "NC school teacher here."), ("assistant", "Ok."))), long, 0.9)
+        is None
+    )
+    other = Context((("user", "NY school teacher here."), ("assistant", "Ok.")))
+    assert "other facts" in (differs("Is the pay good?", other, long, 0.9) or "")
+
+
+def test_a_fact_both_assistants_give_is_background_not_the_other_users_telling() -> None:
+    packs = ("assistant", "Most e-bike packs are 36 V or 48 V.")
+    mine = Context((("user", "Need a charger for my 48 V e-bike pack."), packs))
+    theirs = Context((("user", "Shopping for an e-bike charger."), packs))
+    assert "other facts" in (differs("Which charger should I get?", mine, theirs, 0.9) or "")
+    repeated = Context((("user", "Shopping for an e-bike charger."), ("assistant", "A 48 V one, you said?")))
+    told = Context((mine.turns[0], ("assistant", "Got it.")))
+    assert differs("Which charger should I get?", told, repeated, 0.9) is None
