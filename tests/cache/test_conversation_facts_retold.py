@@ -46,3 +46,14 @@ def test_a_fact_both_assistants_give_is_background_not_the_other_users_telling()
     repeated = Context((("user", "Shopping for an e-bike charger."), ("assistant", "A 48 V one, you said?")))
     told = Context((mine.turns[0], ("assistant", "Got it.")))
     assert differs("Which charger should I get?", told, repeated, 0.9) is None
+
+
+def test_a_statement_moved_out_of_the_question_must_say_nothing_more_than_it() -> None:
+    hiring = (("user", "I'm hiring a van from a local depot for the weekend."), ("assistant", "Sure, go ahead."))
+    asked = "Do I need to buy the depot's collision damage waiver if my home insurance covers hired vans?"
+    question = "Do I need to buy the depot's collision damage waiver then?"
+    moved = Context((*hiring, ("user", "My home insurance covers hired vans.")))
+    assert differs(question, moved, Context(hiring), 0.9, asked) is None
+    more = Context((*hiring, ("user", "My home insurance covers hired vans when I drive them myself.")))
+    assert "say something" in (differs(question, more, Context(hiring), 0.9, asked) or "")
+    assert "say something" in (differs(question, moved, Context(hiring), 0.9) or "")  # without the other's question

@@ -57,7 +57,7 @@ def match(
             assert query.context_vector is not None
             stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
             similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
-            reason = conversation.differs(query.prompt, query.context, cached, similarity)
+            reason = conversation.differs(query.prompt, query.context, cached, similarity, fields.get("prompt", ""))
             reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
         if reason is None:
             kept.append((doc_id, fields))

@@ -131,6 +131,8 @@ CLIPPED = 3
 SHORT_SENTENCE = 3
 ABBREVIATED = 4
 """The most letters of a short form written in capitals that :func:`_abbreviates` reads as a name's ("LA", "NYC")."""
+SAME_START = 4
+"""The fewest letters two stems share from their start for :func:`_said_in` to read them as one word ("cover")."""
 """The fewest words of a sentence one side adds that :func:`_describes_thing` reads as a statement."""
 _AFFIRMATIVE = re.compile(r"\W*(yes|yeah|yep|yup|correct|exactly|right)\b", re.IGNORECASE)
 """A user's turn that answers the assistant's question by affirming it."""
@@ -274,10 +276,11 @@ def context_of(history: Sequence[Turn], question: str) -> Context | None:
     return Context(tuple(history))
 
 
-def differs(question: str, query: Context, cached: Context, similarity: float) -> str | None:
+def differs(question: str, query: Context, cached: Context, similarity: float, cached_question: str = "") -> str | None:
     """Why the cached context is not the query's (a reason to show), or None when they are the same.
 
-    ``similarity`` is the cosine of the two contexts' embeddings."""
+    ``similarity`` is the cosine of the two contexts' embeddings; ``cached_question``: the question the cached
+    context was asked with (what one side's turns add may be what the other side's question says)."""
     facts = _different_facts(
         _said_by(query, "user"),
         _said_by(cached, "user"),
@@ -296,7 +299,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     if event is not None:
         return f"the earlier turns tell another event: {event}"
     shape = _same_shape(query, cached)
-    changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape)
+    changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape, asked=cached_question)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
     detail = story.changed_detail(query.text, cached.text)
@@ -450,14 +453,18 @@ def _labels(text: str) -> set[str]:
     return {bracketed or named for bracketed, named in _LABEL.findall(text.casefold())}
 
 
-def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool) -> str | None:
+def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool, asked: str = "") -> str | None:
     """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
     other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through;
     a reworded history shares too little for this test and is left to the embedding and the facts.
 
     With ``same_shape`` (the same turns in the same roles), a phrase one side adds inside a turn is
     an aside when it cannot bear on ``question`` (:func:`_aside`): "I mostly use it for music" before "how
-    many people can I add?" changes nothing the assistant said, nor the answer."""
+    many people can I add?" changes nothing the assistant said, nor the answer.
+
+    A span one side's turns add that the other side's question says (``question`` is ``mine``'s, ``asked``
+    ``theirs``'s; :func:`_said_in`) is a statement moved out of the question, not a change: "My card covers
+    rentals." "Is the waiver still needed?" tells what "Do I need the waiver if my card covers rentals?" asks."""
     a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
     names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
@@ -473,10 +480,24 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool)
         span = a[i1:i2] + b[j1:j2]
         said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
         if tag != "equal" and _has_content(span) and (_CORRECTION.search(said) or not _SMALL_TALK.search(said)):
+            if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
+                continue
             if same_shape and _aside(a[i1:i2], b[j1:j2], question, names) and not _describes_thing(span, mine, theirs):
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _said_in(span: Sequence[str], question: str) -> bool:
+    """Whether every content word of ``span`` is in ``question`` (stems, or one the start of the other: "covers"
+    and "coverage"), negations and constraint words included: the other side asked what this side told."""
+    words = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
+    said = {stem(token) for token in _content(list(span))}
+    return bool(said) and all(any(_same_stem(x, y) for y in words) for x in said)
+
+
+def _same_stem(x: str, y: str) -> bool:
+    return x == y or (min(len(x), len(y)) >= SAME_START and (x.startswith(y) or y.startswith(x)))
 
 
 def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: frozenset[str]) -> bool:
