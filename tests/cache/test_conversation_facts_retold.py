@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from nearhit.cache import SemanticCache
+from nearhit.cache.context_match import _asks_alike
 from nearhit.cache.conversation import Context, differs
 from nearhit.evaluation.dataset import Pair, load_jsonl
-from tests.support.lookups import ask
+from tests.support.lookups import Turns, ask
 
 PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_facts_retold.jsonl")
 
@@ -57,3 +58,15 @@ def test_a_statement_moved_out_of_the_question_must_say_nothing_more_than_it() -
     more = Context((*hiring, ("user", "My home insurance covers hired vans when I drive them myself.")))
     assert "say something" in (differs(question, more, Context(hiring), 0.9, asked) or "")
     assert "say something" in (differs(question, moved, Context(hiring), 0.9) or "")  # without the other's question
+
+
+def test_a_moved_statement_earns_the_same_turns_margin_only_stating_nothing_more(cache: SemanticCache) -> None:
+    hiring: Turns = [("user", "I'm hiring a van from a local depot for the weekend."), ("assistant", "Sure.")]
+    asked = "Do I need the depot's extra cover if my home insurance covers hired vans?"
+    stored = Context(tuple(hiring))
+    moved = ask(cache, hiring, "My home insurance covers hired vans. Do I need the depot's extra cover?")
+    assert _asks_alike(moved, stored, asked)
+    more = ask(cache, hiring, "My home insurance covers hired vans. Do I need the depot's extra cover for 3 drivers?")
+    assert not _asks_alike(more, stored, asked)
+    other = ask(cache, hiring, "My home insurance covers hired cars. Do I need the depot's extra cover?")
+    assert not _asks_alike(other, stored, asked)

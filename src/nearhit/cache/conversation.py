@@ -416,14 +416,18 @@ def _told_words(text: str) -> set[str]:
 
 def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
     """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
-    correction, negation or constraint word on one side only. A follow-up served below the threshold after
+    correction, negation or constraint word on one side only (another form of the other's word, "rental" /
+    "rentals", is the same word). A follow-up served below the threshold after
     the same turns must state nothing more ("it was 40 days ago, not 20. Can I still return it?" is a
     correction, not a rewording of "Can I still return it?")."""
     facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
         return f"one side states other facts: {facts}"
     a, b = set(_tokens(mine)), set(_tokens(theirs))
-    differing = a ^ b
+    stems_a, stems_b = {stem(token) for token in a}, {stem(token) for token in b}
+    differing = {token for token in a if stem(token) not in stems_b} | {
+        token for token in b if stem(token) not in stems_a
+    }
     if a & _NEGATIONS and b & _NEGATIONS:
         differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
     only = " ".join(sorted(differing))
@@ -486,6 +490,11 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def said_in(text: str, question: str) -> bool:
+    """Whether every content word of ``text`` is in ``question`` (:func:`_said_in`)."""
+    return _said_in(_WORDS.findall(text.casefold()), question)
 
 
 def _said_in(span: Sequence[str], question: str) -> bool:
