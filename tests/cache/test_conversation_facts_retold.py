@@ -12,7 +12,7 @@ import pytest
 
 from nearhit.cache import SemanticCache
 from nearhit.cache.context_match import _asks_alike
-from nearhit.cache.conversation import Context, differs
+from nearhit.cache.conversation import Context, differs, other_referent
 from nearhit.evaluation.dataset import Pair, load_jsonl
 from tests.support.lookups import Turns, ask
 
@@ -70,3 +70,16 @@ def test_a_moved_statement_earns_the_same_turns_margin_only_stating_nothing_more
     assert not _asks_alike(more, stored, asked)
     other = ask(cache, hiring, "My home insurance covers hired cars. Do I need the depot's extra cover?")
     assert not _asks_alike(other, stored, asked)
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "other"),
+    [
+        ("Which tools do I need to do it without help?", "Which tools do I need to clean them without help?", False),
+        ("Should we be doing it every spring?", "Should we wash them every spring?", False),
+        ("Does it need cleaning every year?", "Do they need cleaning every year?", True),  # "does it": its subject
+        ("Can we do it for her?", "Can we do it for him?", True),
+    ],
+)
+def test_do_it_stands_for_the_act_not_for_a_thing_named(mine: str, theirs: str, other: bool) -> None:
+    assert (other_referent(mine, theirs) is not None) is other

@@ -147,6 +147,12 @@ _PRONOUNS = {
 }
 """Third-person pronouns by what they point at: a follow-up that exchanges one kind for another asks about
 another person or thing the earlier turns named."""
+_DO_IT = re.compile(
+    r"(?:\b(?:to|i|you|we|they|he|she|can|could|should|would|will|must|might)|'ll)\s+do\s+it\b|\b(?:doing|done)\s+it\b",
+    re.IGNORECASE,
+)
+""""do" as the main verb with "it" as its object ("to do it", "should I do it", "doing it"): the act, said again.
+Not the auxiliary ("does it work?", "do they fit?"), whose "it" is the subject."""
 _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
 """Words by which a question points at what was just said."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
@@ -441,11 +447,17 @@ def other_referent(question: str, cached: str) -> str | None:
     """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
     kind the other lacks ("for her" vs "for him", "they" vs "it") or a label the other lacks ("(a)" vs
     "(b)"). One side's pronoun against a name or nothing is a rewording, not an exchange."""
-    for kind, found in (("pronoun", _pronoun_kinds), ("label", _labels)):
+    for kind, found in (("pronoun", _referent_kinds), ("label", _labels)):
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return None
+
+
+def _referent_kinds(text: str) -> set[str]:
+    """The kinds of the pronouns of ``text`` that point at a person or thing: "it" after a form of "do" ("how do
+    I do it safely?") stands for the act asked about, not for one of the things the earlier turns named."""
+    return _pronoun_kinds(_DO_IT.sub(" ", text))
 
 
 def _pronoun_kinds(text: str) -> set[str]:
