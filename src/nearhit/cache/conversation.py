@@ -129,11 +129,11 @@ home")."""
 CLIPPED = 3
 """The fewest letters of a name written short ("Lab" for "Labrador") that still names it."""
 SHORT_SENTENCE = 3
+"""The fewest words of a sentence one side adds that :func:`_describes_thing` reads as a statement."""
 ABBREVIATED = 4
 """The most letters of a short form written in capitals that :func:`_abbreviates` reads as a name's ("LA", "NYC")."""
 SAME_START = 4
 """The fewest letters two stems share from their start for :func:`_said_in` to read them as one word ("cover")."""
-"""The fewest words of a sentence one side adds that :func:`_describes_thing` reads as a statement."""
 _AFFIRMATIVE = re.compile(r"\W*(yes|yeah|yep|yup|correct|exactly|right)\b", re.IGNORECASE)
 """A user's turn that answers the assistant's question by affirming it."""
 _DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
@@ -151,8 +151,8 @@ _DO_IT = re.compile(
     r"(?:\b(?:to|i|you|we|they|he|she|can|could|should|would|will|must|might)|'ll)\s+do\s+it\b|\b(?:doing|done)\s+it\b",
     re.IGNORECASE,
 )
-""""do" as the main verb with "it" as its object ("to do it", "should I do it", "doing it"): the act, said again.
-Not the auxiliary ("does it work?", "do they fit?"), whose "it" is the subject."""
+"""The verb "do" as the main verb with "it" as its object ("to do it", "should I do it", "doing it"): the act, said
+again. Not the auxiliary ("does it work?", "do they fit?"), whose "it" is the subject."""
 _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
 """Words by which a question points at what was just said."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
