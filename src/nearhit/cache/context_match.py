@@ -57,7 +57,7 @@ def match(
             assert query.context_vector is not None
             stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
             similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
-            reason = conversation.differs(query.prompt, query.context, cached, similarity)
+            reason = conversation.differs(query.prompt, query.context, cached, similarity, fields.get("prompt", ""))
             reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
         if reason is None:
             kept.append((doc_id, fields))
@@ -65,8 +65,7 @@ def match(
             if (
                 cached is not None
                 and query.context is not None
-                and _same_turns(query.context, cached)
-                and conversation.states_more(query.prompt, fields.get("prompt", "")) is None
+                and _asks_alike(query, cached, fields.get("prompt", ""))
             ):
                 margins[doc_id] = SAME_TURNS_MARGIN
             continue
@@ -88,6 +87,28 @@ def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
     if query.earlier is None or stored is None:
         return None
     return story.alone_differs(query.earlier.turns, stored.turns)
+
+
+def _asks_alike(query: Lookup, cached: conversation.Context, asked: str) -> bool:
+    """Whether the query's follow-up may be served ``SAME_TURNS_MARGIN`` below the threshold: after the very same
+    turns, stating nothing the cached question ``asked`` does not; or after them and a statement moved out of
+    its question that ``asked`` says ("My card covers rentals." "Is the waiver needed?" after the same turns
+    as "Do I need the waiver if my card covers rentals?"), the two together stating nothing more."""
+    assert query.context is not None
+    if _same_turns(query.context, cached):
+        return conversation.states_more(query.prompt, asked) is None
+    moved = _moved_out(query.context, cached, asked)
+    return moved is not None and conversation.states_more(f"{moved}\n{query.prompt}", asked) is None
+
+
+def _moved_out(query: conversation.Context, cached: conversation.Context, asked: str) -> str | None:
+    """The user's turns the query adds after the cached turns (the same, normalised) when ``asked`` says all of
+    them (:func:`conversation.said_in`): statements split off the question, else None."""
+    head, tail = query.turns[: len(cached.turns)], query.turns[len(cached.turns) :]
+    if not tail or any(role != "user" for role, _ in tail) or not _same_turns(conversation.Context(head), cached):
+        return None
+    said = "\n".join(text for _, text in tail)
+    return said if conversation.said_in(said, asked) else None
 
 
 def _same_turns(query: conversation.Context, cached: conversation.Context) -> bool:

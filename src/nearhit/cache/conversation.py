@@ -130,6 +130,10 @@ CLIPPED = 3
 """The fewest letters of a name written short ("Lab" for "Labrador") that still names it."""
 SHORT_SENTENCE = 3
 """The fewest words of a sentence one side adds that :func:`_describes_thing` reads as a statement."""
+ABBREVIATED = 4
+"""The most letters of a short form written in capitals that :func:`_abbreviates` reads as a name's ("LA", "NYC")."""
+SAME_START = 4
+"""The fewest letters two stems share from their start for :func:`_said_in` to read them as one word ("cover")."""
 _AFFIRMATIVE = re.compile(r"\W*(yes|yeah|yep|yup|correct|exactly|right)\b", re.IGNORECASE)
 """A user's turn that answers the assistant's question by affirming it."""
 _DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
@@ -143,6 +147,12 @@ _PRONOUNS = {
 }
 """Third-person pronouns by what they point at: a follow-up that exchanges one kind for another asks about
 another person or thing the earlier turns named."""
+_DO_IT = re.compile(
+    r"(?:\b(?:to|i|you|we|they|he|she|can|could|should|would|will|must|might)|'ll)\s+do\s+it\b|\b(?:doing|done)\s+it\b",
+    re.IGNORECASE,
+)
+"""The verb "do" as the main verb with "it" as its object ("to do it", "should I do it", "doing it"): the act, said
+again. Not the auxiliary ("does it work?", "do they fit?"), whose "it" is the subject."""
 _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
 """Words by which a question points at what was just said."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
@@ -272,11 +282,18 @@ def context_of(history: Sequence[Turn], question: str) -> Context | None:
     return Context(tuple(history))
 
 
-def differs(question: str, query: Context, cached: Context, similarity: float) -> str | None:
+def differs(question: str, query: Context, cached: Context, similarity: float, cached_question: str = "") -> str | None:
     """Why the cached context is not the query's (a reason to show), or None when they are the same.
 
-    ``similarity`` is the cosine of the two contexts' embeddings."""
-    facts = _different_facts(_said_by(query, "user"), _said_by(cached, "user"), added_times=False)
+    ``similarity`` is the cosine of the two contexts' embeddings; ``cached_question``: the question the cached
+    context was asked with (what one side's turns add may be what the other side's question says)."""
+    facts = _different_facts(
+        _said_by(query, "user"),
+        _said_by(cached, "user"),
+        added_times=False,
+        mine_also=_said_by(query, "assistant"),
+        theirs_also=_said_by(cached, "assistant"),
+    )
     if similarity < CONTEXT_THRESHOLD and (similarity < RETOLD_FLOOR or not retold(query, cached)):
         return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
@@ -288,7 +305,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float) -
     if event is not None:
         return f"the earlier turns tell another event: {event}"
     shape = _same_shape(query, cached)
-    changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape)
+    changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape, asked=cached_question)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
     detail = story.changed_detail(query.text, cached.text)
@@ -405,14 +422,18 @@ def _told_words(text: str) -> set[str]:
 
 def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
     """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
-    correction, negation or constraint word on one side only. A follow-up served below the threshold after
+    correction, negation or constraint word on one side only (another form of the other's word, "rental" /
+    "rentals", is the same word). A follow-up served below the threshold after
     the same turns must state nothing more ("it was 40 days ago, not 20. Can I still return it?" is a
     correction, not a rewording of "Can I still return it?")."""
     facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
         return f"one side states other facts: {facts}"
     a, b = set(_tokens(mine)), set(_tokens(theirs))
-    differing = a ^ b
+    stems_a, stems_b = {stem(token) for token in a}, {stem(token) for token in b}
+    differing = {token for token in a if stem(token) not in stems_b} | {
+        token for token in b if stem(token) not in stems_a
+    }
     if a & _NEGATIONS and b & _NEGATIONS:
         differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
     only = " ".join(sorted(differing))
@@ -426,11 +447,17 @@ def other_referent(question: str, cached: str) -> str | None:
     """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
     kind the other lacks ("for her" vs "for him", "they" vs "it") or a label the other lacks ("(a)" vs
     "(b)"). One side's pronoun against a name or nothing is a rewording, not an exchange."""
-    for kind, found in (("pronoun", _pronoun_kinds), ("label", _labels)):
+    for kind, found in (("pronoun", _referent_kinds), ("label", _labels)):
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return None
+
+
+def _referent_kinds(text: str) -> set[str]:
+    """The kinds of the pronouns of ``text`` that point at a person or thing: "it" after a form of "do" ("how do
+    I do it safely?") stands for the act asked about, not for one of the things the earlier turns named."""
+    return _pronoun_kinds(_DO_IT.sub(" ", text))
 
 
 def _pronoun_kinds(text: str) -> set[str]:
@@ -442,14 +469,18 @@ def _labels(text: str) -> set[str]:
     return {bracketed or named for bracketed, named in _LABEL.findall(text.casefold())}
 
 
-def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool) -> str | None:
+def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool, asked: str = "") -> str | None:
     """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
     other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through;
     a reworded history shares too little for this test and is left to the embedding and the facts.
 
     With ``same_shape`` (the same turns in the same roles), a phrase one side adds inside a turn is
     an aside when it cannot bear on ``question`` (:func:`_aside`): "I mostly use it for music" before "how
-    many people can I add?" changes nothing the assistant said, nor the answer."""
+    many people can I add?" changes nothing the assistant said, nor the answer.
+
+    A span one side's turns add that the other side's question says (``question`` is ``mine``'s, ``asked``
+    ``theirs``'s; :func:`_said_in`) is a statement moved out of the question, not a change: "My card covers
+    rentals." "Is the waiver still needed?" tells what "Do I need the waiver if my card covers rentals?" asks."""
     a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
     names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
@@ -465,10 +496,29 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool)
         span = a[i1:i2] + b[j1:j2]
         said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
         if tag != "equal" and _has_content(span) and (_CORRECTION.search(said) or not _SMALL_TALK.search(said)):
+            if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
+                continue
             if same_shape and _aside(a[i1:i2], b[j1:j2], question, names) and not _describes_thing(span, mine, theirs):
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def said_in(text: str, question: str) -> bool:
+    """Whether every content word of ``text`` is in ``question`` (:func:`_said_in`)."""
+    return _said_in(_WORDS.findall(text.casefold()), question)
+
+
+def _said_in(span: Sequence[str], question: str) -> bool:
+    """Whether every content word of ``span`` is in ``question`` (stems, or one the start of the other: "covers"
+    and "coverage"), negations and constraint words included: the other side asked what this side told."""
+    words = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
+    said = {stem(token) for token in _content(list(span))}
+    return bool(said) and all(any(_same_stem(x, y) for y in words) for x in said)
+
+
+def _same_stem(x: str, y: str) -> bool:
+    return x == y or (min(len(x), len(y)) >= SAME_START and (x.startswith(y) or y.startswith(x)))
 
 
 def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: frozenset[str]) -> bool:
@@ -546,19 +596,69 @@ def _is_reply(question: str) -> bool:
     return all(_REPLY_WORD.fullmatch(token) for token in _tokens(question))
 
 
-def _different_facts(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
+def _different_facts(
+    mine: str, theirs: str, *, added_times: bool = True, mine_also: str = "", theirs_also: str = ""
+) -> str | None:
     """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
-    short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador"."""
+    short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador", "LA" "Los
+    Angeles". ``mine_also`` and ``theirs_also``: the rest of each side's telling (its assistant's turns), where
+    a fact the other side's user states may be found too: told again in other turns, a history says a fact
+    in another place ("we fly back on the 31st" / the assistant's "returning Saturday 31 October"). A fact both
+    sides' assistants state is the story's background, not the other side's telling of a user's fact: a user who
+    states it too ("both 2.4 and 5 GHz" after "most plugs use 2.4 GHz") states more."""
     a, b = analyse(_written_out(mine)), analyse(_written_out(theirs))
-    only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
+    also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
+    said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
+    only_a = unmatched(quantities(a.tokens), quantities(b.tokens) + said_b)[0]
+    only_b = unmatched(quantities(a.tokens) + said_a, quantities(b.tokens))[1]
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
-    if dates_of(a) != dates_of(b) and (added_times or (dates_of(a) and dates_of(b))):
-        return f"{describe(dates_of(a) - dates_of(b)) or 'none'} vs {describe(dates_of(b) - dates_of(a)) or 'none'}"
-    names_a, names_b = _unclipped(a.entities - b.entities, b.entities - a.entities)
+    dates_a = dates_of(a) - dates_of(b) - (dates_of(also_b) - dates_of(also_a))
+    dates_b = dates_of(b) - dates_of(a) - (dates_of(also_a) - dates_of(also_b))
+    if (dates_a or dates_b) and (added_times or (dates_of(a) and dates_of(b))):
+        return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
+    names_a, names_b = _unclipped(
+        a.entities - b.entities - (also_b.entities - also_a.entities),
+        b.entities - a.entities - (also_a.entities - also_b.entities),
+    )
+    names_a, names_b = _unabbreviated(names_a, names_b, mine, theirs)
     if names_a and names_b:
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
+
+
+def _unabbreviated(mine: set[str], theirs: set[str], mine_text: str, theirs_text: str) -> tuple[set[str], set[str]]:
+    """The names of each side less a short form written in capitals and the name(s) of the other side it
+    stands for (:func:`_abbreviates`): "LA" and "Los Angeles", "CA" and "California" are one place."""
+    for short_side, long_side, text, other in (
+        (mine, theirs, mine_text, theirs_text),
+        (theirs, mine, theirs_text, mine_text),
+    ):
+        for short in list(short_side):
+            named = _abbreviates(short, text, other, long_side)
+            if named:
+                short_side.discard(short)
+                long_side.difference_update(named)
+    return mine, theirs
+
+
+def _abbreviates(short: str, text: str, other: str, names: set[str]) -> set[str]:
+    """The names among ``names`` that ``short`` (written in capitals in ``text``, ``ABBREVIATED`` letters at
+    most) abbreviates in ``other``: the initials of words in a row that include them ("LA": "Los Angeles"), or a
+    name that begins with its first letter and holds its letters in order ("CA": "California")."""
+    if not 2 <= len(short) <= ABBREVIATED or re.search(rf"\b{re.escape(short.upper())}\b", text) is None:
+        return set()
+    words = _WORDS.findall(other.casefold())
+    for start in range(len(words) - len(short) + 1):
+        run = words[start : start + len(short)]
+        if "".join(word[0] for word in run) == short and names.intersection(run):
+            return names.intersection(run)
+    return {name for name in names if len(name) > len(short) and name[0] == short[0] and _in_order(short, name)}
+
+
+def _in_order(letters: str, word: str) -> bool:
+    rest = iter(word)
+    return all(letter in rest for letter in letters)
 
 
 def _written_out(text: str) -> str:

@@ -1,0 +1,85 @@
+"""A history told again states its facts in other places and other forms: a name as its capitals ("NJ" for "New
+Jersey", "OR" for "Oregon"), a date the assistant repeated back instead of the user. Those are the same facts;
+another short form, another place, an age added, or a fact both assistants gave as background that one user then
+states as theirs are not. Invented conversations (``data/conversation_facts_retold.jsonl``, none of the dev sets'
+words), each ``a`` stored and its ``b`` looked up through the engine on the real embedded Redis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nearhit.cache import SemanticCache
+from nearhit.cache.context_match import _asks_alike
+from nearhit.cache.conversation import Context, differs, other_referent
+from nearhit.evaluation.dataset import Pair, load_jsonl
+from tests.support.lookups import Turns, ask
+
+PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_facts_retold.jsonl")
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[pair.id for pair in PAIRS])
+async def test_facts_told_again_are_the_same_and_other_facts_are_not(cache: SemanticCache, pair: Pair) -> None:
+    stored = ask(cache, list(pair.a.history), pair.a.prompt)
+    await cache.store(stored, f"answer for {pair.id}")
+    result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt))
+    assert result.hit is pair.same_answer, (result.rejected_by, result.rejection_reason)
+    if pair.same_answer:
+        assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
+
+
+def test_a_short_form_stands_only_for_the_name_it_spells() -> None:
+    long = Context((("user", "I teach at a school in North Carolina."), ("assistant", "Okay.")))
+    assert (
+        differs("Is the pay good?", Context((("user", "NC school teacher here."), ("assistant", "Ok."))), long, 0.9)
+        is None
+    )
+    other = Context((("user", "NY school teacher here."), ("assistant", "Ok.")))
+    assert "other facts" in (differs("Is the pay good?", other, long, 0.9) or "")
+
+
+def test_a_fact_both_assistants_give_is_background_not_the_other_users_telling() -> None:
+    packs = ("assistant", "Most e-bike packs are 36 V or 48 V.")
+    mine = Context((("user", "Need a charger for my 48 V e-bike pack."), packs))
+    theirs = Context((("user", "Shopping for an e-bike charger."), packs))
+    assert "other facts" in (differs("Which charger should I get?", mine, theirs, 0.9) or "")
+    repeated = Context((("user", "Shopping for an e-bike charger."), ("assistant", "A 48 V one, you said?")))
+    told = Context((mine.turns[0], ("assistant", "Got it.")))
+    assert differs("Which charger should I get?", told, repeated, 0.9) is None
+
+
+def test_a_statement_moved_out_of_the_question_must_say_nothing_more_than_it() -> None:
+    hiring = (("user", "I'm hiring a van from a local depot for the weekend."), ("assistant", "Sure, go ahead."))
+    asked = "Do I need to buy the depot's collision damage waiver if my home insurance covers hired vans?"
+    question = "Do I need to buy the depot's collision damage waiver then?"
+    moved = Context((*hiring, ("user", "My home insurance covers hired vans.")))
+    assert differs(question, moved, Context(hiring), 0.9, asked) is None
+    more = Context((*hiring, ("user", "My home insurance covers hired vans when I drive them myself.")))
+    assert "say something" in (differs(question, more, Context(hiring), 0.9, asked) or "")
+    assert "say something" in (differs(question, moved, Context(hiring), 0.9) or "")  # without the other's question
+
+
+def test_a_moved_statement_earns_the_same_turns_margin_only_stating_nothing_more(cache: SemanticCache) -> None:
+    hiring: Turns = [("user", "I'm hiring a van from a local depot for the weekend."), ("assistant", "Sure.")]
+    asked = "Do I need the depot's extra cover if my home insurance covers hired vans?"
+    stored = Context(tuple(hiring))
+    moved = ask(cache, hiring, "My home insurance covers hired vans. Do I need the depot's extra cover?")
+    assert _asks_alike(moved, stored, asked)
+    more = ask(cache, hiring, "My home insurance covers hired vans. Do I need the depot's extra cover for 3 drivers?")
+    assert not _asks_alike(more, stored, asked)
+    other = ask(cache, hiring, "My home insurance covers hired cars. Do I need the depot's extra cover?")
+    assert not _asks_alike(other, stored, asked)
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "other"),
+    [
+        ("Which tools do I need to do it without help?", "Which tools do I need to clean them without help?", False),
+        ("Should we be doing it every spring?", "Should we wash them every spring?", False),
+        ("Does it need cleaning every year?", "Do they need cleaning every year?", True),  # "does it": its subject
+        ("Can we do it for her?", "Can we do it for him?", True),
+    ],
+)
+def test_do_it_stands_for_the_act_not_for_a_thing_named(mine: str, theirs: str, other: bool) -> None:
+    assert (other_referent(mine, theirs) is not None) is other
