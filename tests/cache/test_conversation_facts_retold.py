@@ -1,8 +1,9 @@
-"""A history told again states its facts in other places and other forms: a name as its capitals ("NJ" for "New
-Jersey", "OR" for "Oregon"), a date the assistant repeated back instead of the user. Those are the same facts;
-another short form, another place, an age added, or a fact both assistants gave as background that one user then
-states as theirs are not. Invented conversations (``data/conversation_facts_retold.jsonl``, none of the dev sets'
-words), each ``a`` stored and its ``b`` looked up through the engine on the real embedded Redis."""
+"""A history told again states its facts in other places and other forms: a name as its capitals ("NJ" for
+"New Jersey", "NM" for "New Mexico", never "UK" for "Ukraine"), a date the assistant repeated back instead of the
+user. Those are the same facts; another short form, another place, an age added, or a fact both assistants gave
+as background that one user then states as theirs are not. Invented conversations
+(``data/conversation_facts_retold.jsonl``, none of the dev sets' words), each ``a`` stored and its ``b`` looked
+up through the engine on the real embedded Redis."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ def test_a_short_form_stands_only_for_the_name_it_spells() -> None:
     )
     other = Context((("user", "NY school teacher here."), ("assistant", "Ok.")))
     assert "other facts" in (differs("Is the pay good?", other, long, 0.9) or "")
+    # Letters in order are no short form: "UK" is in "Ukraine" as "CA" is in "Canada" and "California".
+    country = Context((("user", "I sell soap online from Ukraine."), ("assistant", "Ok.")))
+    short = Context((("user", "I make soap and sell it online. I'm in the UK."), ("assistant", "Ok.")))
+    assert "other facts" in (differs("Which form do I file first?", short, country, 0.9) or "")
 
 
 def test_a_fact_both_assistants_give_is_background_not_the_other_users_telling() -> None:

@@ -629,7 +629,7 @@ def _different_facts(
 
 def _unabbreviated(mine: set[str], theirs: set[str], mine_text: str, theirs_text: str) -> tuple[set[str], set[str]]:
     """The names of each side less a short form written in capitals and the name(s) of the other side it
-    stands for (:func:`_abbreviates`): "LA" and "Los Angeles", "CA" and "California" are one place."""
+    stands for (:func:`_abbreviates`): "LA" and "Los Angeles" are one place."""
     for short_side, long_side, text, other in (
         (mine, theirs, mine_text, theirs_text),
         (theirs, mine, theirs_text, mine_text),
@@ -644,8 +644,8 @@ def _unabbreviated(mine: set[str], theirs: set[str], mine_text: str, theirs_text
 
 def _abbreviates(short: str, text: str, other: str, names: set[str]) -> set[str]:
     """The names among ``names`` that ``short`` (written in capitals in ``text``, ``ABBREVIATED`` letters at
-    most) abbreviates in ``other``: the initials of words in a row that include them ("LA": "Los Angeles"), or a
-    name that begins with its first letter and holds its letters in order ("CA": "California")."""
+    most) abbreviates in ``other``: the initials of words in a row that include them ("LA": "Los Angeles"). Not
+    letters found in order in one word: "CA" would be "Canada" as well as "California", "UK" "Ukraine"."""
     if not 2 <= len(short) <= ABBREVIATED or re.search(rf"\b{re.escape(short.upper())}\b", text) is None:
         return set()
     words = _WORDS.findall(other.casefold())
@@ -653,12 +653,7 @@ def _abbreviates(short: str, text: str, other: str, names: set[str]) -> set[str]
         run = words[start : start + len(short)]
         if "".join(word[0] for word in run) == short and names.intersection(run):
             return names.intersection(run)
-    return {name for name in names if len(name) > len(short) and name[0] == short[0] and _in_order(short, name)}
-
-
-def _in_order(letters: str, word: str) -> bool:
-    rest = iter(word)
-    return all(letter in rest for letter in letters)
+    return set()
 
 
 def _written_out(text: str) -> str:
