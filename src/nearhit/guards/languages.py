@@ -169,7 +169,7 @@ def _by_words(analysed: Text) -> str:
     scores = _function_word_scores(analysed)
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
-    best = _best(scores)
+    best = _best(scores, _own_words(analysed))
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
     # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.
@@ -181,12 +181,26 @@ def _by_words(analysed: Text) -> str:
     return "en" if known >= _ENGLISH_SHARE * len(tokens) else UNKNOWN
 
 
-def _best(scores: dict[str, int]) -> str:
-    """The language with the most function words, a tie going to one the rules cannot read (``READ``), then
-    to the first listed: the first of the highest (score, unread) in order, found without a key per language."""
+def _best(scores: dict[str, int], own: dict[str, int] | None = None) -> str:
+    """The language with the most function words; a tie goes to the tied languages with the most words of
+    their own (``own``: "hvad" is Danish alone, "en" Danish, Spanish, French and Dutch), then to one the rules
+    cannot read (``READ``), then to the first listed: the first of the highest in order."""
     top = max(scores.values())
     tied = [lang for lang, score in scores.items() if score == top]
+    if own and len(tied) > 1:
+        most = max(own.get(lang, 0) for lang in tied)
+        tied = [lang for lang in tied if own.get(lang, 0) == most]
     return next((lang for lang in tied if lang not in READ), tied[0])
+
+
+def _own_words(analysed: Text) -> dict[str, int]:
+    """Each language's count of the text's function words that no other listed language has."""
+    own: dict[str, int] = {}
+    for token in analysed.tokens:
+        langs = _LANGUAGES_OF_WORD.get(token, ())
+        if len(langs) == 1:
+            own[langs[0]] = own.get(langs[0], 0) + 1
+    return own
 
 
 @lru_cache(maxsize=4096)
@@ -237,8 +251,12 @@ def _language_of(text: Text) -> str:
 
 
 def function_words_of(text: Text) -> frozenset[str]:
-    """The function words of the text's language when it is another than English (they carry no subject)."""
-    return frozenset() if (lang := _language_of(text)) == "en" else _FUNCTION_WORDS_OF.get(lang, frozenset())
+    """The function words of the text's language when it is another than English (they carry no subject),
+    its prepositions among them: a word close languages share ("på", "til") is left out of the detector's
+    lists, not out of the language."""
+    if (lang := _language_of(text)) == "en":
+        return frozenset()
+    return _FUNCTION_WORDS_OF.get(lang, frozenset()) | _PREPOSITIONS.get(lang, frozenset())
 
 
 @lru_cache(maxsize=4096)
