@@ -69,9 +69,7 @@ def main() -> None:
     threshold, margin = settings.similarity_threshold, settings.guards_quiet_margin
     guards = GuardSet.default(quiet_margin=margin)
     lifted = GuardSet.from_names([n for n in GUARD_NAMES if n != "language"], quiet_margin=margin)
-    pairs = [
-        p for name in args.sets.split(",") for p in evaluation.load(name, "dev") if p.lang not in (None, "en")
-    ]
+    pairs = [p for name in args.sets.split(",") for p in evaluation.load(name, "dev") if p.lang not in (None, "en")]
     encode = _encoder(args.embedder)
     text = [(normalise(p.a.prompt), normalise(p.b.prompt)) for p in pairs]
     unique = sorted({expand_short_forms(t) for pair in text for t in pair})
