@@ -9,22 +9,19 @@ from nearhit.guards import GuardSet, NegationGuard, NumberGuard, ScopeGuard
 from nearhit.guards.languages import READ, detect
 
 
-def test_the_languages_read_are_the_six_with_direction_words() -> None:
-    # Negators alone (Swedish, Polish...) do not make a language read: its direction words are unknown.
-    assert frozenset({"en", "und", "es", "fr", "de", "pt", "it", "nl"}) == READ
+def test_the_languages_read_are_those_with_direction_words() -> None:
+    # Negators alone (Swedish, Turkish...) do not make a language read: its direction words are unknown.
+    assert frozenset({"en", "und", "es", "fr", "de", "pt", "it", "nl", "pl", "da", "ro", "cs"}) == READ
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Kan jeg betale regningen med kreditkort?",
         "Hva trenger jeg for å åpne en bankkonto?",
         "Voinko maksaa laskun luottokortilla?",
-        "Můžu zaplatit fakturu kreditní kartou?",
         "Ako dlho trvá doprava do Košíc?",
         "Mogu li platiti račun kreditnom karticom?",
         "Kaj potrebujem za odprtje bančnega računa?",
-        "Pot plăti factura cu cardul de credit?",
         "Mennyi ideig tart a szállítás Debrecenbe?",
         "Berapa lama pengiriman ke Surabaya?",
         "Kas ma saan arve krediitkaardiga maksta?",
@@ -42,11 +39,10 @@ def test_a_language_the_rules_do_not_read_is_not_placed_in_one_they_do(text: str
 @pytest.mark.parametrize(
     ("text", "language"),
     [
-        ("Kan jeg betale regningen med kreditkort?", "da"),
+        ("Hvad koster det at sende en pakke til Aarhus?", "da"),  # read since 2026-12-01: "hvad" is Danish only
         ("Hva trenger jeg for å åpne en bankkonto?", "no"),
         ("Voinko maksaa laskun luottokortilla?", "fi"),
         ("Můžu zaplatit fakturu kreditní kartou?", "cs"),
-        ("Dá se zamrazit toustový chléb?", "cs"),  # "se" is Spanish too: "ý" says Czech
         ("Ako dlho trvá doprava do Košíc?", "sk"),
         ("Pot plăti factura cu cardul de credit?", "ro"),
         ("Mennyi ideig tart a szállítás Debrecenbe?", "hu"),
@@ -64,6 +60,17 @@ def test_a_language_the_rules_do_not_read_is_not_placed_in_one_they_do(text: str
 )
 def test_a_language_the_rules_do_not_read_is_placed_as_itself(text: str, language: str) -> None:
     assert detect(text) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kan jeg betale regningen med kreditkort?",  # Danish, and Norwegian word for word
+        "Dá se zamrazit toustový chléb?",  # Czech, and Slovak word for word
+    ],
+)
+def test_a_tie_between_a_read_language_and_a_close_unread_one_goes_to_the_unread(text: str) -> None:
+    assert detect(text) not in READ
 
 
 @pytest.mark.parametrize(
@@ -102,7 +109,7 @@ def test_a_read_language_is_not_taken_for_a_close_one(text: str, language: str) 
     ("query", "candidate"),
     [
         ("Kuinka peruutan kaikki tilaukseni?", "Kuinka peruutan vain yhden tilaukseni?"),  # a quantifier
-        ("Jak zwiększyć limit na karcie kredytowej?", "Jak zmniejszyć limit na karcie kredytowej?"),  # antonym
+        ("Hur höjer jag gränsen på kreditkortet?", "Hur sänker jag gränsen på kreditkortet?"),  # antonym
         ("Hogyan tudom lemondani az előfizetésemet?", "Hogyan tudom meghosszabbítani az előfizetésemet?"),
         ("Bagaimana cara menaikkan batas kartu kredit?", "Bagaimana cara menurunkan batas kartu kredit?"),
         ("Hur exporterar jag kontakterna till Excel?", "Hur exporterar jag kontakterna från Excel?"),  # direction
@@ -118,9 +125,9 @@ def test_a_word_changed_in_a_language_the_rules_do_not_read_is_never_served(quer
 @pytest.mark.parametrize(
     ("query", "candidate"),
     [
-        ("Jak długo trwa dostawa do Krakowa?", "Jak dlugo trwa dostawa do Krakowa?"),  # typed without accents
-        ("Hvor lang tid tager leveringen til Odense?", "Hvor lang tid tager leverignen til Odense?"),  # a typo
-        ("Jak mogę zapłacić za zamówienie kartą?", "W jaki sposób zapłacę kartą za moje zamówienie?"),  # reworded
+        ("Hur lång tid tar leveransen till Malmö?", "Hur lång tid tar leveransen till Malmo?"),  # no accent
+        ("Hvor lang tid tar leveringen til Bergen?", "Hvor lang tid tar leverignen til Bergen?"),  # a typo
+        ("Hur kan jag betala min beställning med kort?", "Vilket sätt finns det att betala beställningen med kort?"),
     ],
 )
 def test_a_typo_or_a_rewording_there_is_held_to_the_stricter_threshold_only(query: str, candidate: str) -> None:

@@ -1,14 +1,15 @@
-"""Which language a prompt is in, offline and in microseconds, for the guards that read English only.
+"""Which language a prompt is in, offline and in microseconds, for the guards that read a few languages only.
 
 A prompt is English when the guards' English word lists know its words at least as well as another
 language's function words do (``data/languages.txt``); a non-Latin script names its script. Languages the
-rules do not read (Turkish, Polish, Swedish...) are listed too, with the letters only they use
+rules do not read (Turkish, Swedish, Finnish...) are listed too, with the letters only they use
 (``data/letters.txt``), so that one word shared with a read language ("ne") does not place them there. A prompt
 too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. With no function word of
 another language, a prompt of several words is English when at least half its words are English (the
 guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
-else ``unknown`` (not covered: the rules cannot read it either). Close languages share most function words,
-so two texts detected apart may be one language: ``pair_language`` judges the pair.
+else ``unknown`` (not covered: the rules cannot read it either). Close languages share most function words:
+a tie goes to the language with words of its own, then to an unread one, and two texts detected apart may be
+one language: ``pair_language`` judges the pair.
 Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
@@ -132,8 +133,8 @@ def _script(text: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def detect(text: str) -> str:
-    """``en``, ``es``, ``fr``, ``de``, ``pt``, ``it``, ``nl``, a script name (``cyrillic``, ``cjk``...),
-    ``und`` or ``unknown``."""
+    """A listed language's code (``en``, ``es``, ``pl``, ``tr``...: ``data/languages.txt``), a script name
+    (``cyrillic``, ``cjk``...), ``und`` or ``unknown``."""
     return _detect(text, analyse(text))
 
 
@@ -169,7 +170,7 @@ def _by_words(analysed: Text) -> str:
     scores = _function_word_scores(analysed)
     # A tie between languages goes to one the rules cannot read: one shared word ("ne" is French and
     # Turkish) must not place a prompt where the rules would compare it.
-    best = _best(scores)
+    best = _best(scores, _own_words(analysed))
     if scores[best] and scores[best] >= english:  # a tie goes to the language the rules cannot read
         return best
     # Letters English does not use ("ł", "ñ", "ó") ask for more English function words than plain ASCII does.
@@ -181,12 +182,26 @@ def _by_words(analysed: Text) -> str:
     return "en" if known >= _ENGLISH_SHARE * len(tokens) else UNKNOWN
 
 
-def _best(scores: dict[str, int]) -> str:
-    """The language with the most function words, a tie going to one the rules cannot read (``READ``), then
-    to the first listed: the first of the highest (score, unread) in order, found without a key per language."""
+def _best(scores: dict[str, int], own: dict[str, int] | None = None) -> str:
+    """The language with the most function words; a tie goes to the tied languages with the most words of
+    their own (``own``: "hvad" is Danish alone, "en" Danish, Spanish, French and Dutch), then to one the rules
+    cannot read (``READ``), then to the first listed: the first of the highest in order."""
     top = max(scores.values())
     tied = [lang for lang, score in scores.items() if score == top]
+    if own and len(tied) > 1:
+        most = max(own.get(lang, 0) for lang in tied)
+        tied = [lang for lang in tied if own.get(lang, 0) == most]
     return next((lang for lang in tied if lang not in READ), tied[0])
+
+
+def _own_words(analysed: Text) -> dict[str, int]:
+    """Each language's count of the text's function words that no other listed language has."""
+    own: dict[str, int] = {}
+    for token in analysed.tokens:
+        langs = _LANGUAGES_OF_WORD.get(token, ())
+        if len(langs) == 1:
+            own[langs[0]] = own.get(langs[0], 0) + 1
+    return own
 
 
 @lru_cache(maxsize=4096)
@@ -237,8 +252,12 @@ def _language_of(text: Text) -> str:
 
 
 def function_words_of(text: Text) -> frozenset[str]:
-    """The function words of the text's language when it is another than English (they carry no subject)."""
-    return frozenset() if (lang := _language_of(text)) == "en" else _FUNCTION_WORDS_OF.get(lang, frozenset())
+    """The function words of the text's language when it is another than English (they carry no subject),
+    its prepositions among them: a word close languages share ("på", "til") is left out of the detector's
+    lists, not out of the language."""
+    if (lang := _language_of(text)) == "en":
+        return frozenset()
+    return _FUNCTION_WORDS_OF.get(lang, frozenset()) | _PREPOSITIONS.get(lang, frozenset())
 
 
 @lru_cache(maxsize=4096)
