@@ -69,8 +69,7 @@ async def give(
         prompt = None  # served on the exact path: the verdict is on the entry's answer to its own question
     if prompt is None:
         if verdict == "wrong":
-            await cache.redis.unlink(doc_id)
-            cache.near.drop(doc_id)
+            await cache.delete(doc_id)  # with its twins, which would point to nothing
             await cache.feedback.forget(doc_id)
             return Recorded(doc_id, verdict, "entry retired", None)
         prompt = fields.get("prompt", "")
