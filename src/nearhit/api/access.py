@@ -28,6 +28,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from nearhit.cache.keys import sha256_hex
+from nearhit.errors import ConfigError
 from nearhit.gateway import GatewayConfig, GatewayError, KeyTable
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ class AccessPolicy:
 
     @classmethod
     def from_config(cls, gateway: GatewayConfig, admin_token: str | None) -> AccessPolicy:
+        """The policy; a key of the key table that is also the admin token is a ConfigError (the admin token is
+        read first, so that tenant's key would act for every tenant)."""
+        if admin_token and gateway.keys is not None and gateway.keys.tenant_for(admin_token) is not None:
+            raise ConfigError("NEARHIT_GATEWAY_KEYS holds NEARHIT_ADMIN_TOKEN as a tenant's key: give them apart")
         return cls(gateway.keys, admin_token or None, gateway.shared_tenant)
 
     @property
