@@ -3,9 +3,9 @@
 Python's ``json`` accepts what no client should send and what then breaks far from the parser:
 ``NaN``/``Infinity`` and ``1e999`` (no JSON answer can echo them back), lone surrogates such as ``"\\ud800"``
 (no UTF-8 encoder, Redis's included, can write them), integers of thousands of digits (``int()`` refuses
-them past 4,300) and nesting deep enough to exhaust the recursion limit. Each is refused here, saying what
-and where, as an :class:`InvalidJSON`: a ``json.JSONDecodeError``, so FastAPI answers it with its own 422
-``json_invalid`` and the gateway with OpenAI's 400 ``invalid_json``.
+them past 4,300), nesting deep enough to exhaust the recursion limit and a key given twice in one object.
+Each is refused here, saying what and where, as an :class:`InvalidJSON`: a ``json.JSONDecodeError``, so FastAPI
+answers it with its own 422 ``json_invalid`` and the gateway with OpenAI's 400 ``invalid_json``.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def loads(raw: bytes | str) -> Any:
     else:
         text = raw
     try:
-        document = json.loads(text, parse_constant=_constant)
+        document = json.loads(text, parse_constant=_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InvalidJSON(exc.msg, text, exc.pos) from None
     except _Refused as exc:
@@ -91,6 +91,19 @@ def loads(raw: bytes | str) -> Any:
 
 def _constant(name: str) -> Any:
     raise _Refused(f"{name} is not JSON: numbers must be finite")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: of ``{"prompt": "a", "prompt": "b"}`` Python keeps the last value,
+    other parsers (a proxy's, a firewall's) the first, so which one was meant is refused rather than guessed."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"the key {key[:40]!r} is given twice in one object: send each key once")
+            seen.add(key)
+    return document
 
 
 def _check_structure(document: dict[str, Any] | list[Any], text: str, texts: bool) -> None:

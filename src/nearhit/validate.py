@@ -222,7 +222,8 @@ def vector(value: Sequence[float] | np.ndarray, dimension: int) -> npt.NDArray[n
         raise InvalidInput(f"vector has {array.shape[0]} values; this index takes {dimension}")
     if not np.all(np.isfinite(array)):
         raise InvalidInput("vector contains NaN or infinite values")
-    norm = float(np.linalg.norm(array))
+    wide = array.astype(np.float64)  # float32 squares of 1e38 overflow and of 1e-40 vanish: the norm would too
+    norm = float(np.linalg.norm(wide))
     if norm == 0.0:
         raise InvalidInput("vector is all zeros: it has no direction to compare")
-    return (array / norm).astype(np.float32)
+    return (wide / norm).astype(np.float32)

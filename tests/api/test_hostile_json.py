@@ -1,5 +1,6 @@
-"""Parseable but hostile bodies (NaN, ``1e999``, lone surrogates, deep nesting, huge integers, bad UTF-8) and
-bodies of another type get a precise 4xx on every FastAPI route: 422 in FastAPI's shape, 415 for the type."""
+"""Parseable but hostile bodies (NaN, ``1e999``, lone surrogates, deep nesting, huge integers, bad UTF-8, a key
+given twice) and bodies of another type get a precise 4xx on every FastAPI route: 422 in FastAPI's shape, 415 for
+the type."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ HOSTILE: list[tuple[str, bytes, str]] = [
         "'max_tokens' is an integer of 40 digits",
     ),
     ("invalid UTF-8", b'{"prompt": "\xff\xfe"}', "invalid UTF-8 (byte 0xff)"),
+    ("a key given twice", b'{"prompt": "hi", "prompt": "ho"}', "the key 'prompt' is given twice in one object"),
 ]
 
 

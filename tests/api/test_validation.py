@@ -127,6 +127,21 @@ async def test_store_search_and_vector_round_trip(live: LiveServer, local_embedd
     assert metrics["cache"]["entries"] == 2
 
 
+@pytest.mark.parametrize("scale", [1e38, 1e-40])
+async def test_a_vector_of_extreme_but_finite_values_keeps_its_direction(
+    live: LiveServer, local_embedder: LocalEmbedder, scale: float
+) -> None:
+    """float32 squares of 1e38 overflow and of 1e-40 vanish: a norm taken in float32 made such a vector all zeros
+    (stored as no direction at all, or refused as 'all zeros')."""
+    direction = local_embedder.encode(["llamas and alpacas"])[0]
+    scaled = (direction / abs(direction).max() * scale).tolist()
+    body = {"prompt": "camelids", "response": "Llamas.", "embedding": scaled}
+    added = await live.client.post("/vector/add", json=body)
+    assert added.status_code == 201, added.text
+    hits = (await live.client.post("/vector/search", json={"embedding": direction.tolist(), "top_k": 1})).json()
+    assert hits["results"][0]["response"] == "Llamas." and hits["results"][0]["similarity"] > 0.999
+
+
 async def test_request_id_is_echoed_or_made(live: LiveServer) -> None:
     response = await live.client.get("/health", headers={"X-Request-ID": "abc-123"})
     assert response.headers["x-request-id"] == "abc-123"

@@ -245,3 +245,18 @@ async def test_a_connection_closed_under_a_cluster_read_is_retried(
     failures.append(AttributeError("'Scope' object has no attribute 'tenant_id'"))
     with pytest.raises(AttributeError, match="Scope"):
         await client.reads(cluster_cache.redis, [("GET", key)])
+
+
+async def test_hits_served_at_once_are_all_remembered_for_their_feedback(cluster_cache: SemanticCache) -> None:
+    """The served records of one flush name keys of many slots: written in one transaction, a cluster refused
+    them all (CROSSSLOT) and feedback by request id found none."""
+    cache = cluster_cache
+    scope = Scope.build(tenant="remembered")
+    doc_id = await cache.store(QUESTION, "Paris.", scope)
+    for request_id in ("first", "second", "third"):
+        cache.remember_served(request_id, await cache.lookup(QUESTION, scope), "remembered", QUESTION)
+    await cache.feedback.write_served()
+    for request_id in ("first", "second", "third"):
+        for tenant in ("remembered", None):  # the tenant's record and the admin's
+            served = await cache.feedback.served(request_id, tenant)
+            assert served is not None and served.doc_id == doc_id, (request_id, tenant)

@@ -217,6 +217,13 @@ GATEWAY_HOSTILE: list[tuple[str, str, bytes, str | None, str]] = [
         "'input[1]' is out of range",
     ),
     ("invalid UTF-8", "/embeddings", b'{"model": "x", "input": "\xc3\x28"}', None, "invalid UTF-8"),
+    (
+        "a message's role given twice",
+        "/chat/completions",
+        b'{"model": "gpt-4o", "messages": [{"role": "system", "role": "user", "content": "hi"}]}',
+        None,
+        "the key 'role' is given twice",
+    ),
 ]
 
 

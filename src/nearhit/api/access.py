@@ -28,6 +28,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from nearhit.cache.keys import sha256_hex
+from nearhit.errors import ConfigError
 from nearhit.gateway import GatewayConfig, GatewayError, KeyTable
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ class AccessPolicy:
 
     @classmethod
     def from_config(cls, gateway: GatewayConfig, admin_token: str | None) -> AccessPolicy:
+        """The policy; a key of the key table that is also the admin token is a ConfigError (the admin token is
+        read first, so that tenant's key would act for every tenant)."""
+        if admin_token and gateway.keys is not None and gateway.keys.tenant_for(admin_token) is not None:
+            raise ConfigError("NEARHIT_GATEWAY_KEYS holds NEARHIT_ADMIN_TOKEN as a tenant's key: give them apart")
         return cls(gateway.keys, admin_token or None, gateway.shared_tenant)
 
     @property
@@ -172,13 +177,28 @@ _BEARER = HTTPBearer(auto_error=False, description="A gateway key (NEARHIT_GATEW
 _ADMIN_HEADER = APIKeyHeader(name="X-Admin-Token", auto_error=False, description="NEARHIT_ADMIN_TOKEN.")
 
 
+def _caller_behind(request: Request) -> Caller:
+    """The caller of ``request``; a credential header sent twice is a 401 in secured mode (which line would win
+    is up to each proxy and framework on the way: the request names no one caller)."""
+    policy = policy_of(request)
+    client = request.client.host if request.client else "unknown"
+    if policy.open:
+        return policy.identify(None, None, client)
+    found: list[str | None] = []
+    for name in ("Authorization", "X-Admin-Token"):
+        lines = request.headers.getlist(name)
+        if len(lines) > 1:
+            raise AccessDenied(401, f"{name} is given {len(lines)} times: send one credential")
+        found.append(lines[0] if lines else None)
+    return policy.identify(found[0], found[1], client)
+
+
 async def identify(
     request: Request,
     _: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
-    x_admin_token: Annotated[str | None, Security(_ADMIN_HEADER)],
+    __: Annotated[str | None, Security(_ADMIN_HEADER)],
 ) -> Caller:
-    client = request.client.host if request.client else "unknown"
-    return policy_of(request).identify(request.headers.get("authorization"), x_admin_token, client)
+    return _caller_behind(request)
 
 
 class Rule(Enum):
@@ -204,10 +224,7 @@ async def admin(request: Request, who: Annotated[Caller, Depends(identify)]) -> 
 def caller_of(request: Request) -> Caller:
     """:func:`caller` called by the route itself, with no dependency for FastAPI to solve per request (the hot
     path: a cache hit). Such a route declares its rule with :func:`reads_caller`; raises AccessDenied."""
-    client = request.client.host if request.client else "unknown"
-    headers = request.headers
-    policy = policy_of(request)
-    return policy.require_caller(policy.identify(headers.get("authorization"), headers.get("x-admin-token"), client))
+    return policy_of(request).require_caller(_caller_behind(request))
 
 
 # The security requirement FastAPI writes for a route that depends on ``caller``, for /docs.

@@ -11,11 +11,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field, ValidationError, model_validator
+from redis.exceptions import RedisError
 
 from nearhit.api.access import Caller, CallerDep
-from nearhit.api.deps import CacheDep
+from nearhit.api.deps import CacheDep, RuntimeDep
 from nearhit.api.schemas import PromptText, StrictModel
 from nearhit.cache import verdicts
+from nearhit.errors import InvalidInput, RedisUnavailable
 from nearhit.gateway import GatewayError, parse_json
 
 router = APIRouter(tags=["cache"])
@@ -75,10 +77,13 @@ async def feedback(body: FeedbackBody, cache: CacheDep, caller: CallerDep) -> di
         400: {"description": "The body is not strict JSON (OpenAI's error shape)"},
         404: {"description": "Unknown or expired request id or entry (or another tenant's)"},
         422: {"description": "The body breaks the feedback schema (a verdict other than wrong/right, no id)"},
+        503: {"description": "Redis (the cache) is unavailable (OpenAI's error shape)"},
     },
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
 )
-async def gateway_feedback(request: Request, cache: CacheDep, caller: CallerDep) -> Response:
+async def gateway_feedback(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    """As ``/cache/feedback``, every error in OpenAI's shape: the cache is fetched here, not by a dependency,
+    so a Redis away is this route's 503 too."""
     try:
         try:
             body = FeedbackBody.model_validate(parse_json(await request.body()))
@@ -89,8 +94,15 @@ async def gateway_feedback(request: Request, cache: CacheDep, caller: CallerDep)
                 f"{where or 'body'}: {error['msg']}", status=422, param=where, code="invalid_value"
             ) from None
         try:
-            return JSONResponse(await _give(body, cache, caller))
+            return JSONResponse(await _give(body, await runtime.cache(), caller))
         except verdicts.FeedbackTargetNotFound as exc:
             raise GatewayError(str(exc), status=404, param=None, code="not_found") from None
+        except InvalidInput as exc:  # the configured prompt limit, which the schema cannot know
+            param = "prompt" if body.prompt is not None else None
+            raise GatewayError(str(exc), status=422, param=param, code="invalid_value") from None
+        except (RedisUnavailable, RedisError) as exc:
+            raise GatewayError(
+                f"cache unavailable: {exc}", status=503, type="server_error", code="cache_unavailable"
+            ) from None
     except GatewayError as exc:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)

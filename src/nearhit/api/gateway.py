@@ -115,6 +115,19 @@ _EMBEDDINGS_BODY = _json_body(
 )
 
 
+def _control_values(request: Request) -> list[str | None]:
+    """The control headers' values, read here rather than as FastAPI header parameters (four fewer dependencies
+    to solve). ``Cache-Control`` is a list, its lines one comma-separated value (RFC 9110 5.3: a ``no-store`` on
+    a second line counts); the others take one value, and one given twice is a 400 rather than its first line."""
+    values: list[str | None] = []
+    for name in _CONTROL_HEADERS:
+        lines = request.headers.getlist(name)
+        if len(lines) > 1 and name != "cache-control":
+            raise invalid(f"{name} is given {len(lines)} times; send it once.", name, "invalid_header")
+        values.append(", ".join(lines) if lines else None)
+    return values
+
+
 def _config(request: Request) -> GatewayConfig:
     """The gateway's configuration, read at start-up by the app factory."""
     config: GatewayConfig = request.app.state.gateway_config
@@ -154,8 +167,7 @@ async def chat_completions(request: Request) -> Response:
         route = config.route(call.model)
         if route is None:
             raise unknown_model(call.model, sorted(config.models.routes) if config.models else [])
-        asked = request.headers  # read here, not as FastAPI header parameters: four fewer dependencies to solve
-        controls = Controls.from_headers(*(asked.get(name) for name in _CONTROL_HEADERS))
+        controls = Controls.from_headers(*_control_values(request))
         await limits.admit(request, who, lambda: _prompt_tokens(call))  # a stream counts its prompt only
         run = await start_chat(
             answerer, call, tenant, controls, config.max_temperature, route, scope_user=config.scope_user

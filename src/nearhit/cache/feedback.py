@@ -1,7 +1,10 @@
 """Feedback and labelled observations in Redis: the thin persistence layer under :mod:`nearhit.cache.bounded`.
 
 - ``served:<request id>``: which entry a request was served, for :data:`SERVED_TTL_S` (feedback may name the
-  request instead of the entry; the gateway's and the API's responses carry its id in ``x-request-id``).
+  request instead of the entry; the gateway's and the API's responses carry its id in ``x-request-id``). A
+  caller chooses its request id, so each record is kept twice: under the tenant and the id, which is all a
+  tenant's feedback reads (another tenant reusing the id cannot overwrite it), and under the id alone, the
+  newest of any tenant, for an admin's feedback.
 - ``observations:<entry>``: the entry's newest :data:`MAX_OBSERVATIONS` labelled queries (embedding, similarity
   to the entry, right or wrong), a list that expires with the entry.
 - ``evidence``: the labels of the index counted per similarity bin (what the bound is computed from); a
@@ -20,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from nearhit.cache import bounded
-from nearhit.cache.client import RedisClient
+from nearhit.cache.client import RedisClient, is_cluster
 from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace
 
@@ -63,36 +66,47 @@ class FeedbackStore:
     def __init__(self, redis: RedisClient, keys: KeySpace) -> None:
         self.redis = redis
         self.keys = keys
-        self._unwritten: dict[str, Served] = {}
+        self._unwritten: dict[tuple[str, str], Served] = {}
 
     def remember_served(self, served: Served) -> None:
         """Queue which entry a request was served; :meth:`write_served` writes the queue in one round trip
         (a hit does not pay one of its own), :meth:`served` finds it in the queue meanwhile."""
-        self._unwritten[served.request_id] = served
+        self._unwritten.pop((served.tenant, served.request_id), None)  # re-queued: the newest is last
+        self._unwritten[(served.tenant, served.request_id)] = served
+
+    def _served_key(self, request_id: str, tenant: str | None) -> str:
+        # A request id has no control character (nearhit.api.middleware), so the separator is unambiguous.
+        return self.keys.served(request_id if tenant is None else f"{tenant}\x1f{request_id}")
 
     async def write_served(self) -> None:
-        """Write the queued served records, all or none (MULTI/EXEC), each kept :data:`SERVED_TTL_S`."""
+        """Write the queued served records, each kept :data:`SERVED_TTL_S`: all or none (MULTI/EXEC) on one
+        Redis; in a cluster, whose transactions take the keys of one slot only, in a plain pipeline."""
         batch, self._unwritten = self._unwritten, {}
         if not batch:
             return
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=not is_cluster(self.redis)) as pipe:
             for served in batch.values():
-                key = self.keys.served(served.request_id)
                 mapping = {
                     "doc_id": served.doc_id,
                     "tenant": served.tenant,
                     "prompt": served.prompt,
                     "similarity": served.similarity,
                 }
-                pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
-                pipe.expire(key, SERVED_TTL_S)
+                for key in (
+                    self._served_key(served.request_id, served.tenant),
+                    self._served_key(served.request_id, None),
+                ):
+                    pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+                    pipe.expire(key, SERVED_TTL_S)
             await pipe.execute()
 
-    async def served(self, request_id: str) -> Served | None:
-        """The hit a request got, or None when unknown or older than SERVED_TTL_S."""
-        if request_id in self._unwritten:
-            return self._unwritten[request_id]
-        fields = await self.redis.hgetall(self.keys.served(request_id))
+    async def served(self, request_id: str, tenant: str | None = None) -> Served | None:
+        """The hit request ``request_id`` of ``tenant`` got (None: of any tenant, the newest), or None when
+        unknown or older than SERVED_TTL_S."""
+        queued = [s for (t, r), s in self._unwritten.items() if r == request_id and tenant in (None, t)]
+        if queued:
+            return queued[-1]
+        fields = await self.redis.hgetall(self._served_key(request_id, tenant))
         if not fields:
             return None
         text = {as_text(k): as_text(v) for k, v in fields.items()}

@@ -53,7 +53,7 @@ async def give(
     if (request_id is None) == (doc_id is None):
         raise validate.InvalidInput("give exactly one of 'request_id' or 'doc_id'")
     if request_id is not None:
-        served = await cache.feedback.served(request_id)
+        served = await cache.feedback.served(request_id, tenant)
         if served is None or (tenant is not None and served.tenant != tenant):
             raise FeedbackTargetNotFound(
                 f"no served answer for request id {request_id!r}: unknown, expired (kept for an hour) or a miss"
@@ -69,8 +69,7 @@ async def give(
         prompt = None  # served on the exact path: the verdict is on the entry's answer to its own question
     if prompt is None:
         if verdict == "wrong":
-            await cache.redis.unlink(doc_id)
-            cache.near.drop(doc_id)
+            await cache.delete(doc_id)  # with its twins, which would point to nothing
             await cache.feedback.forget(doc_id)
             return Recorded(doc_id, verdict, "entry retired", None)
         prompt = fields.get("prompt", "")

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from nearhit import validate
 from nearhit.cache import Scope, verdicts
 from nearhit.cli._common import THRESHOLD, echo_json, json_option, open_cache, run, settings
 from nearhit.llm import served_model
@@ -193,8 +194,13 @@ def stats(as_json: bool) -> None:
 @json_option
 def clear(tenant: str | None, yes: bool, as_json: bool) -> None:
     """Delete cached answers: all of them, or one tenant's."""
+    if tenant is not None:  # checked before the question, which an empty --tenant made "EVERY cached entry?"
+        try:
+            validate.label(tenant, "tenant")
+        except validate.InvalidInput as exc:
+            raise click.UsageError(str(exc)) from None
     if not yes and not as_json:
-        what = f"every entry of tenant {tenant!r}" if tenant else "EVERY cached entry"
+        what = f"every entry of tenant {tenant!r}" if tenant is not None else "EVERY cached entry"
         click.confirm(f"Delete {what}?", abort=True)
 
     async def go() -> int:

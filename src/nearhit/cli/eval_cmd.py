@@ -192,6 +192,13 @@ def _by_split(outcomes: Sequence[evaluation.Outcome], shared: bool) -> dict[str,
     }
 
 
+def _env_file(_: click.Context, __: click.Parameter, value: Path | None) -> Path | None:
+    """--write-config checked before the calibration runs: a path it cannot write fails now, not minutes later."""
+    if value is not None and (reason := envfile.problem(value)) is not None:
+        raise click.BadParameter(f"cannot write {str(value)!r}: {reason}")
+    return value
+
+
 @click.command(epilog=_DATA_HELP)
 @_dataset_option
 @_split_option("dev", "choose thresholds on dev, report on test")
@@ -210,6 +217,7 @@ def _by_split(outcomes: Sequence[evaluation.Outcome], shared: bool) -> dict[str,
     "--write-config",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
+    callback=_env_file,
     help="Write SEMANTIC_SIMILARITY_THRESHOLD=<chosen> into this .env file (other lines kept).",
 )
 @json_option
@@ -246,7 +254,10 @@ def calibrate(
     spec, points = run(go())
     chosen = evaluation.pick(points, max_wrong)
     if write_config is not None and chosen is not None:
-        envfile.write_threshold(write_config, chosen.threshold)
+        try:
+            envfile.write_threshold(write_config, chosen.threshold)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {str(write_config)!r}: {exc}") from None
     if as_json:
         echo_json(
             {

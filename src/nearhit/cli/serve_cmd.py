@@ -27,8 +27,15 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
     exit if this command started it); workers share that one Redis."""
     import uvicorn
 
+    from nearhit.api import access
+    from nearhit.gateway import GatewayConfig
+
     os.environ.setdefault("NEARHIT_HEALTH_HOST", host)  # the health port listens where the server does
     config = settings()
+    try:  # the key and model tables, and who may call what: a mistake is this message, not a worker's traceback
+        access.AccessPolicy.from_config(GatewayConfig.from_settings(config), config.admin_token)
+    except NearhitError as exc:
+        raise click.ClickException(str(exc)) from None
     port = port or int(os.environ.get("PORT", "8000"))
     if config.health_port == port:
         raise click.ClickException(f"NEARHIT_HEALTH_PORT ({port}) must differ from the server's port")

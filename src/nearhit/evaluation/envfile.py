@@ -14,6 +14,22 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*(?:export\s+)?{re.escape(name)}\s*=")
 
 
+def problem(path: Path) -> str | None:
+    """Why :func:`write_threshold` could not write ``path``, said before a calibration that may take minutes
+    (None when it can): its folder missing or read-only, the file unreadable or not UTF-8 text."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f"its folder {str(folder)!r} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {str(folder)!r} is not writable"
+    if path.exists():
+        try:
+            path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"it cannot be read as UTF-8 text ({exc})"
+    return None
+
+
 def write_threshold(path: Path, similarity: float) -> None:
     """Set SEMANTIC_SIMILARITY_THRESHOLD; a SEMANTIC_DISTANCE_THRESHOLD line already there is set to match,
     since the settings refuse the two when they disagree."""

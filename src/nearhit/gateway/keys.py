@@ -21,6 +21,21 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _shown(key: str) -> str:
+    """A key named in an error by its first characters only: the message may reach a log."""
+    return repr(key.strip()[:4] + "...")
+
+
+def _once(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON key table's object, each key once (Python's json keeps the last of two silently)."""
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {_shown(key)} is listed twice")
+        seen[key] = value
+    return seen
+
+
 @dataclass(frozen=True)
 class KeyTable:
     """Which tenant an API key belongs to. Keys are kept as SHA-256 digests, never in clear."""
@@ -33,8 +48,11 @@ class KeyTable:
         for key, tenant in keys.items():
             if not isinstance(key, str) or not key.strip() or not isinstance(tenant, str):
                 raise ConfigError("NEARHIT_GATEWAY_KEYS: every entry must map a non-empty key to a tenant name")
+            digest = _digest(key.strip())
+            if digest in table:  # " k" and "k" are one key: which tenant it serves would be the last line's
+                raise ConfigError(f"NEARHIT_GATEWAY_KEYS: the key {_shown(key)} is listed twice")
             try:
-                table[_digest(key.strip())] = validate.label(tenant.strip(), "tenant")
+                table[digest] = validate.label(tenant.strip(), "tenant")
             except InvalidInput as exc:
                 raise ConfigError(f"NEARHIT_GATEWAY_KEYS: {exc}") from None
         if not table:
@@ -48,7 +66,8 @@ class KeyTable:
         if path.suffix.lower() in (".json", ".toml") or path.is_file():
             try:
                 text = path.read_text(encoding="utf-8")
-                data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+                toml = path.suffix.lower() == ".toml"  # TOML refuses a key given twice by itself
+                data = tomllib.loads(text) if toml else json.loads(text, object_pairs_hook=_once)
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"NEARHIT_GATEWAY_KEYS: cannot read the key table {path}: {exc}") from None
             if not isinstance(data, dict):
@@ -62,7 +81,9 @@ class KeyTable:
                     "NEARHIT_GATEWAY_KEYS: expected a .json/.toml file or 'key1=tenantA,key2=tenantB', "
                     f"got an item without '=' ({item[:4]}...)"
                 )
-            pairs[key] = tenant
+            if key.strip() in pairs:
+                raise ConfigError(f"NEARHIT_GATEWAY_KEYS: the key {_shown(key)} is listed twice")
+            pairs[key.strip()] = tenant
         return cls.from_mapping(pairs)
 
     def tenant_for(self, key: str | None) -> str | None:

@@ -1,0 +1,18 @@
+"""A "wrong" verdict retires the entry served, and with it the twins that point to it (a conversation told as one
+question): left behind they were orphans, counted and searched among the twins until their TTL."""
+
+from __future__ import annotations
+
+from nearhit.cache import SemanticCache, verdicts
+from tests.support.lookups import ask
+
+TRIP = [("user", "I'm driving from Paris to Lyon on Friday."), ("assistant", "Lovely route.")]
+
+
+async def test_a_wrong_verdict_retires_a_conversation_entry_with_its_twins(cache: SemanticCache) -> None:
+    doc_id = await cache.store(ask(cache, TRIP, "How long will it take?"), "About five hours.")
+    assert (await cache.stats()).twins > 0
+    recorded = await verdicts.give(cache, "wrong", tenant="t", doc_id=doc_id)
+    assert recorded.action == "entry retired"
+    stats = await cache.stats()
+    assert (stats.entries, stats.twins) == (0, 0)
