@@ -157,6 +157,22 @@ def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantit
     return [q for q in left if q.value != 1 or q.listed], [q for q in right if q.value != 1 or q.listed]
 
 
+def _measured_ones(mine: list[Quantity], theirs: list[Quantity], other: Text) -> list[Quantity]:
+    """A 1 in digits with a unit ("a 1-year-old", "1 kg") where the other side names nothing of that dimension:
+    a measure the other does not ask about, not an article ("1 hour" / "an hour" stays a rewording)."""
+    named = {UNITS[token][0] for token in other.tokens if token in UNITS}
+    return [
+        one
+        for one in mine
+        if one.value == 1
+        and not one.listed
+        and one.dimension is not None
+        and one.surface[:1].isdigit()
+        and one.dimension not in named
+        and not any(_same_quantity(one, theirs_one, lenient=True) for theirs_one in theirs)
+    ]
+
+
 def _unrepeated(left: list[Quantity], every: list[Quantity]) -> list[Quantity]:
     """``left`` less the numbers its own side says again ("I have 2 dicts ... merge two dicts"): a number
     the other side matched once is not another number for being said twice."""
@@ -186,6 +202,7 @@ class NumberGuard(SignalGuard):
         q, c = analyse(query), analyse(candidate)
         all_q, all_c = quantities(q.tokens), quantities(c.tokens)
         only_q, only_c = unmatched(all_q, all_c)
+        only_q, only_c = only_q + _measured_ones(all_q, all_c, c), only_c + _measured_ones(all_c, all_q, q)
         only_q, only_c = _unrepeated(only_q, all_q), _unrepeated(only_c, all_c)
         dates_q = {d for d in dates_of(q) - dates_of(c) if not typo_of(d, c.stems)}
         dates_c = {d for d in dates_of(c) - dates_of(q) if not typo_of(d, q.stems)}

@@ -10,7 +10,9 @@ is a swap although both are universal: one per member is not one in all. The sam
 other things are a swap too ("delete all emails from one sender" / "delete one email from all senders"), and
 so is a thing taken as a whole on one side and as one of it on the other ("rename every file" / "rename a
 file"). "Only" added where the other side takes something as a whole ("export all my contacts" / "only the
-contacts I starred, each with a photo") restricts it: a swap.
+contacts I starred, each with a photo") restricts it: a swap. A thing quantified on both sides is also read
+thing by thing: a class the other side uses elsewhere ("Each post has comments.") would hide "any comment" /
+"every comment" from the class sets.
 """
 
 from __future__ import annotations
@@ -37,20 +39,26 @@ FILLER = 0.1
 
 
 def _scope_words(text: Text) -> dict[str, str]:
-    """Scope class -> a word of it in the text; "one" only before a content word ("one child", not "which one")."""
+    """Scope class -> a word of it in the text."""
     found: dict[str, str] = {}
     for index, token in enumerate(text.tokens):
-        word_class = _CLASSES.get(token)
-        if word_class is None:
-            continue
-        if token == "one":
-            following = text.tokens[index + 1] if index + 1 < len(text.tokens) else ""
-            before = text.tokens[index - 1] if index else ""
-            picks_one = following == "of" and before not in _NOT_PICKING_ONE
-            if not picks_one and (not following.isalpha() or following in STOP_WORDS):
-                continue
-        found.setdefault(word_class, token)
+        if (scope := _scope_at(text, index)) is not None:
+            found.setdefault(scope, token)
     return found
+
+
+def _scope_at(text: Text, index: int) -> str | None:
+    """The scope class of the word at ``index``, if it is one; "one" only before a content word ("one child",
+    not "which one")."""
+    token = text.tokens[index]
+    scope = _CLASSES.get(token)
+    if token == "one":
+        following = text.tokens[index + 1] if index + 1 < len(text.tokens) else ""
+        before = text.tokens[index - 1] if index else ""
+        picks_one = following == "of" and before not in _NOT_PICKING_ONE
+        if not picks_one and (not following.isalpha() or following in STOP_WORDS):
+            return None
+    return scope
 
 
 class ScopeGuard(SignalGuard):
@@ -63,7 +71,9 @@ class ScopeGuard(SignalGuard):
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
-        per_member = self._per_member(q, c) or self._rebound(q, c) or self._one_against_all(q, c)
+        per_member = (
+            self._per_member(q, c) or self._rebound(q, c) or self._one_against_all(q, c) or self._requantified(q, c)
+        )
         if per_member is not None:
             return per_member
         classes_q, classes_c = _scope_words(q), _scope_words(c)
@@ -103,6 +113,17 @@ class ScopeGuard(SignalGuard):
                     return self._signal(SWAP, f"scope differs: {first!r} of {word!r} vs {first!r} of {other!r}")
         return None
 
+    def _requantified(self, q: Text, c: Text) -> GuardSignal | None:
+        """A thing both sides quantify, each with a scope class the other does not give it: read thing by thing,
+        since a class the other side uses elsewhere hides the swap from the class sets ("Each post has comments.
+        ... posts where any comment / every comment is flagged")."""
+        bound_q, bound_c = _bound_by(q), _bound_by(c)
+        for thing in bound_q.keys() & bound_c.keys():
+            mine, theirs = bound_q[thing] - bound_c[thing], bound_c[thing] - bound_q[thing]
+            if mine and theirs and (mine | theirs) - _FILLER_CLASSES:
+                return self._signal(SWAP, f"scope differs: {describe(mine)} vs {describe(theirs)} of {thing!r}")
+        return None
+
     def _one_against_all(self, q: Text, c: Text) -> GuardSignal | None:
         """A universal word bound to a thing on one side, "a"/"an" before that thing on the other; not when an
         amount or a pick is asked of it ("calories in each egg" / "calories in an egg": per member, as one)."""
@@ -116,6 +137,21 @@ class ScopeGuard(SignalGuard):
                 if word_class(token, other.stems[index]) == every and other.tokens[index - 1] in _ONE_OF:
                     return self._signal(SWAP, f"scope differs: all of {every!r} vs one {token!r}")
         return None
+
+
+def _bound_by(text: Text) -> dict[str, set[str]]:
+    """Content word (by class) -> the scope classes of the scope words that bind it."""
+    found: dict[str, set[str]] = {}
+    tokens, stems = text.tokens, text.stems
+    for index in range(len(tokens)):
+        scope = _scope_at(text, index)
+        if scope is None:
+            continue
+        for n in range(index + 1, min(index + 1 + _BINDS_WITHIN, len(tokens))):
+            if tokens[n].isalpha() and stems[n] not in STOP_STEMS and tokens[n] not in _CLASSES:
+                found.setdefault(word_class(tokens[n], stems[n]), set()).add(scope)
+                break
+    return found
 
 
 def _bindings(text: Text) -> dict[str, str]:

@@ -1,0 +1,43 @@
+"""Look-alikes a general rule misread (issue 13, seventh session), in invented pairs written with other words
+than the labelled sets' (``data/misread_traps.jsonl``, each with the guard that must read it):
+
+- scope: a thing quantified on both sides by scope words of other classes, when a class the other side uses
+  elsewhere (a sentence of context: "Each post has comments.") hid the swap from the class sets;
+- numbers: a 1 in digits with a unit ("a 1-year-old", "1kg") where the other side names nothing of that
+  dimension was dropped as an article.
+
+The rewordings beside them (the same class in other words, "1 hour" / "an hour") must pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nearhit.guards import NumberGuard, ScopeGuard
+from nearhit.guards.verdicts import SignalGuard
+
+_PAIRS = [
+    json.loads(line) for line in (Path(__file__).parent / "data" / "misread_traps.jsonl").read_text().splitlines()
+]
+_GUARDS: dict[str, type[SignalGuard]] = {"scope": ScopeGuard, "numbers": NumberGuard}
+
+
+def _name(pair: dict[str, str]) -> str:
+    return f"{pair['guard']}: {pair['b'][-40:]}"
+
+
+@pytest.mark.parametrize("pair", [p for p in _PAIRS if not p["same_answer"]], ids=_name)
+def test_the_look_alike_is_read(pair: dict[str, str]) -> None:
+    guard = _GUARDS[pair["guard"]]()
+    for first, second in ((pair["a"], pair["b"]), (pair["b"], pair["a"])):
+        verdict = guard.check(first, second)
+        assert verdict is not None and verdict.guard == pair["guard"]
+
+
+@pytest.mark.parametrize("pair", [p for p in _PAIRS if p["same_answer"]], ids=_name)
+def test_the_rewording_passes(pair: dict[str, str]) -> None:
+    guard = _GUARDS[pair["guard"]]()
+    assert guard.check(pair["a"], pair["b"]) is None
+    assert guard.check(pair["b"], pair["a"]) is None
