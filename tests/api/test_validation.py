@@ -170,3 +170,12 @@ async def test_admin_endpoints_need_the_token_when_set(settings: Settings, local
             assert (await live.client.post("/ask", json={"prompt": "p"})).status_code == 200  # not admin
     finally:
         await runtime.close()
+
+
+async def test_a_refused_long_value_is_not_sent_back_whole(shared_live: LiveServer) -> None:
+    """FastAPI's 422 repeats the refused value: clipped, so a 100,000-character field costs no 100 kB reply."""
+    response = await shared_live.client.post("/ask", json={"prompt": "hi", "tenant": "t" * 100_000})
+    assert response.status_code == 422
+    assert len(response.content) < 2_000
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "tenant"] and error["input"].endswith("… (100,000 characters)")

@@ -13,6 +13,7 @@ import pytest
 
 from nearhit.cache import Scope
 from nearhit.llm import LLMProvider, SimulatedLLM
+from nearhit.service import hits
 from tests.gateway.conftest import ServeGateway
 from tests.support.expiry import expired_but_listed
 from tests.support.failing_parts import BrokenLLM, break_the_guards, nearhit_log
@@ -72,6 +73,40 @@ async def test_a_broken_guard_answers_from_the_llm_marked_degraded(serve: ServeG
         )
         assert raw.headers["x-nearhit-degraded"] == "true" and raw.headers["x-nearhit-cache"] == "miss"
         assert raw.parse().choices[0].message.content
+
+
+async def test_a_stored_answer_that_cannot_be_served_is_answered_by_the_llm(
+    serve: ServeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hit found but failing as it is prepared (a bug, an entry no check foresaw) degrades to the LLM, as a
+    failing lookup does: never a 500 on the gateway, whose only column is the cache's."""
+    async with serve(provider=SimulatedLLM("gpt-4o", ttft_ms=5, tokens_per_second=20_000)) as gateway:
+        cache = await gateway.runtime.cache()
+        question = str(BODY["messages"][0]["content"])  # type: ignore[index]
+        await cache.store(question, "Paris.", Scope.build(model=gateway.runtime.provider.model))
+
+        def unservable(*_: object) -> object:
+            raise ValueError("stored answer unreadable")
+
+        monkeypatch.setattr(hits, "serve", unservable)
+        for streamed in (False, True):
+            with nearhit_log() as log:
+                raw = await gateway.client().chat.completions.with_raw_response.create(
+                    model="gpt-4o",
+                    messages=BODY["messages"],
+                    stream=streamed,  # type: ignore[arg-type]
+                )
+            assert raw.status_code == 200
+            assert raw.headers["x-nearhit-cache"] == "miss" and raw.headers["x-nearhit-degraded"] == "true"
+            if streamed:
+                text = "".join([c.choices[0].delta.content or "" async for c in raw.parse() if c.choices])
+            else:
+                text = raw.parse().choices[0].message.content
+            assert text and text != "Paris."
+            assert any("serving a cache hit failed" in message for message in log.tracebacks())
+        monkeypatch.undo()
+        entry = await cache.lookup(question, Scope.build(model=gateway.runtime.provider.model))
+        assert entry.answer is not None and entry.answer.response == "Paris."  # the entry is left as it was
 
 
 async def test_expired_entries_give_a_real_answer_not_an_empty_200(serve: ServeGateway) -> None:

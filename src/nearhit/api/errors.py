@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.exceptions import RedisError
@@ -42,7 +44,27 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorDetail, "description": _WHY[status]} for status in statuses}
 
 
+ECHOED_INPUT_CHARS = 200
+"""How much of a refused value a 422 repeats: enough to see which value it was, never the whole 2 MiB body."""
+
+
+def clipped(error: dict[str, Any]) -> dict[str, Any]:
+    """A validation error whose ``input`` is cut to ``ECHOED_INPUT_CHARS`` (a long text) or named by its size
+    (a long list or object), so a refused oversized value is not sent back whole."""
+    value = error.get("input")
+    if isinstance(value, str) and len(value) > ECHOED_INPUT_CHARS:
+        return error | {"input": f"{value[:ECHOED_INPUT_CHARS]}… ({len(value):,} characters)"}
+    if isinstance(value, list | dict) and len(repr(value)) > ECHOED_INPUT_CHARS:
+        return error | {"input": f"<{type(value).__name__} of {len(value):,} items>"}
+    return error
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own shape, with the refused values clipped (its default repeats them whole).
+        return JSONResponse({"detail": jsonable_encoder([clipped(error) for error in exc.errors()])}, status_code=422)
+
     @app.exception_handler(InvalidInput)
     async def invalid_input(_: Request, exc: InvalidInput) -> JSONResponse:
         # A check that needs the configuration (the prompt limit, the index's dimension) failed after the

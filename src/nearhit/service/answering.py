@@ -164,10 +164,17 @@ class Answerer:
         scope_id = query.scope.id if query is not None else request.scope(self.model_for(request)).id
         if result is not None and result.answer is not None:
             assert cache is not None and query is not None
-            cache.remember_served(current_request_id(), result, request.tenant, query.prompt)
-            async for event in self._serve_hit(request, scope_id, result, clock):
-                yield event
-            return
+            try:
+                served = hits.serve(result, request, self.priced_for(request))
+            except Exception as exc:  # a stored answer that cannot be served: the LLM still answers, unstored
+                log.exception("serving a cache hit failed; answering from the LLM")
+                degraded = f"cached answer could not be served, answering from the LLM: {type(exc).__name__}: {exc}"
+                result = None
+            else:
+                cache.remember_served(current_request_id(), result, request.tenant, query.prompt)
+                async for event in self._serve_hit(request, scope_id, result, served, clock):
+                    yield event
+                return
         skipped = bypass or (None if request.lookup else "lookup skipped (no-cache)")
         yield CacheDocument(scope_id, result, degraded=degraded, bypass=skipped)
         on_complete = None
@@ -215,12 +222,11 @@ class Answerer:
         )
 
     async def _serve_hit(
-        self, request: AskRequest, scope_id: str, result: LookupResult, clock: Clock
+        self, request: AskRequest, scope_id: str, result: LookupResult, served: hits.ServedHit, clock: Clock
     ) -> AsyncIterator[ColumnEvent]:
         """The hit's ``CacheDocument``, its text in a few pieces, its tool calls, its ``ColumnDone``: no token
         counting, no price lookup (the entry has both), no pause between pieces."""
         assert result.match is not None
-        served = hits.serve(result, request, self.priced_for(request))
         yield CacheDocument(scope_id, result, served=served)
         clock.mark_first()
         for piece in hits.pieces(served.text, self.runtime.settings.hit_chunk_chars):
