@@ -100,12 +100,12 @@ _CONSTRAINT = re.compile(
     r"\b(no|never|without|only|except|but|pregnan\w*|breastfeed\w*|nursing|allerg\w*|diabet\w*|"
     r"asthma|blood|heart|kidney|liver|medication\w*|medicine\w*|prescri\w*|condition\w*|disab\w*|sick|ill|"
     r"child\w*|kids?|baby|babies|infant|toddler|teen\w*|minor|elderly|senior|student|old|young|age|budget|"
-    r"afford\w*|cheap\w*|free|premium|paid|version|windows|mac|macos|linux|ios|android|vegan|vegetarian|"
+    r"afford\w*|cheap\w*|free|premium|paid|pay|pays|paying|version|windows|mac|macos|linux|ios|android|vegan|vegetarian|"
     r"gluten|halal|kosher|first time|beginner|unemploy\w*|self|retired|freelanc\w*|contractor|"
     r"rent\w*|tenant|landlord|owner|mortgage|citizen\w*|resident\w*|visa|married|divorc\w*|veteran)\b"
 )
 """Words that make an added sentence a constraint on the answer (a negation, an exception, a health
-condition, an age, a budget, a platform or version, work, housing or legal status), however far from the
+condition, an age, a budget or a payment, a platform or version, work, housing or legal status), however far from the
 question it reads."""
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)

@@ -60,6 +60,8 @@ class AskRequest:
 
     def scope(self, model: str, *, alone: bool = False) -> Scope:
         """The scope of this request's answer; ``alone``: the one its single questions are searched in."""
+        if self._leading_system():
+            return self._lifted().scope(model, alone=alone)
         conversation: list[tuple[str, ...]] = [("conversation", self.conversation_id)] if self.conversation_id else []
         # A tool result is looked up by its content, scoped by the call it answers.
         answers: list[tuple[str, ...]] = (
@@ -103,6 +105,23 @@ class AskRequest:
     def _turns(self) -> list[tuple[str, str]]:
         return [(m.role, m.content) for m in self.history]
 
+    def _leading_system(self) -> int:
+        """How many system messages open the history."""
+        return next((i for i, m in enumerate(self.history) if m.role != "system"), len(self.history))
+
+    def _lifted(self) -> AskRequest:
+        """This request with the system messages that open its history read as its system prompt (after
+        ``system_prompt``, joined as the gateway joins the leading system messages of a chat request): they
+        instruct the model, they are no turn of the conversation. Left in the history, a conversation sent to
+        ``/ask`` with its system message would be matched by its exact turns only (a system turn is not a plain
+        turn), and a single question would sit in a scope of its own, apart from the same question sent with a
+        ``system_prompt`` or through ``/v1/chat/completions``."""
+        lead = self._leading_system()
+        system = "\n\n".join(
+            [*([self.system_prompt] if self.system_prompt else []), *(m.content for m in self.history[:lead])]
+        )
+        return replace(self, system_prompt=system or None, history=tuple(self.history[lead:]))
+
     def _plain_history(self) -> bool:
         return all(m.role in ("user", "assistant") and not m.tool_calls for m in self.history)
 
@@ -134,6 +153,8 @@ class AskRequest:
         me to cancel?") is two user turns, the facts, then the question (:func:`conversation.split_statements`),
         so the facts are matched with the earlier turns and the question with questions. Not when the question
         would then stand alone: the facts it came with must not be dropped."""
+        if self._leading_system():
+            return self._lifted()._as_looked_up()
         if self.prompt_role != "user" or not self.history or not self._plain_history():
             return self
         facts, question = conversation_module.split_statements(self.prompt)
