@@ -34,6 +34,8 @@ BUNDLED_FILES = {
     "nearhit-v9": "nearhit_pairs_v9.jsonl",
     "nearhit-v10": "nearhit_pairs_v10.jsonl",
     "nearhit-v11": "nearhit_pairs_v11.jsonl",
+    "nearhit-v12": "nearhit_pairs_v12.jsonl",
+    "nearhit-v13": "nearhit_pairs_v13.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -41,6 +43,7 @@ BUNDLED_FILES = {
     "nearhit-conversations-v5": "nearhit_conversations_v5.jsonl",
     "nearhit-conversations-v6": "nearhit_conversations_v6.jsonl",
     "nearhit-conversations-v7": "nearhit_conversations_v7.jsonl",
+    "nearhit-conversations-v8": "nearhit_conversations_v8.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
