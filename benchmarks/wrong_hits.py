@@ -17,6 +17,7 @@ Every rate has its Wilson 95% interval. Test figures are aggregates only: no tes
 Prints Markdown tables.
 
     .venv/bin/python benchmarks/wrong_hits.py [--max-wrong 0.02]   # a minute or two; REDIS_URL or embedded
+    .venv/bin/python benchmarks/wrong_hits.py --splits dev          # the dev splits only: no test pair is run
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import Outcome, Pair, split_of
 from nearhit.guards import GuardSet
 from nearhit.service import bootstrap
+from stages import Stages  # run from benchmarks/
 
 
 async def nearhit_measured(
@@ -169,11 +171,20 @@ def part(outcomes: list[Outcome], split: str) -> list[Outcome]:
     return [o for o in outcomes if split_of(o.pair_id) == split]
 
 
-async def run(url: str, max_wrong: float) -> str:
+SETS = ("questions", "conversations", "nearhit", "nearhit-v2")
+
+
+def measured_sets(splits: Sequence[str]) -> dict[str, list[Pair]]:
+    """Each set's pairs of the splits asked for: a split left out is never loaded into a cache or a table."""
+    return {name: [pair for pair in evaluation.load(name) if split_of(pair.id) in splits] for name in SETS}
+
+
+async def run(url: str, max_wrong: float, splits: Sequence[str], stages: Stages) -> str:
     embedder = LocalEmbedder()
-    datasets = {name: evaluation.load(name) for name in ("questions", "conversations", "nearhit", "nearhit-v2")}
+    datasets = measured_sets(splits)
     began = time.perf_counter()
-    measured = await nearhit_measured(url, embedder, datasets)
+    with stages("nearhit: every pair through the real path"):
+        measured = await nearhit_measured(url, embedder, datasets)
     guarded = part(measured["questions"]["all"], "dev")
     chosen = evaluation.pick(evaluation.curve(guarded, evaluation.thresholds()), max_wrong)
     if chosen is None:
@@ -189,9 +200,11 @@ async def run(url: str, max_wrong: float) -> str:
         f"one `calibrate --max-wrong {max_wrong}` picks on the dev split of fow-cache's questions ({t:.2f}).",
     ]
     for name, pairs in datasets.items():
-        cosine = plain_cosine(embedder, pairs)
-        rvl = await redisvl(url, embedder, pairs)
-        for split in ("dev", "test"):
+        with stages("plain cosine"):
+            cosine = plain_cosine(embedder, pairs)
+        with stages("RedisVL SemanticCache, pair by pair"):
+            rvl = await redisvl(url, embedder, pairs)
+        for split in splits:
             decided, vetoed = part(measured[name]["decision"], split), part(measured[name]["all"], split)
             systems = {
                 f"nearhit decision (default: {default:.2f}, score >= {score:g})": [o.at(default) for o in decided],
@@ -223,16 +236,24 @@ async def run(url: str, max_wrong: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-wrong", type=float, default=0.02, help="wrong-hit bound for the calibration on dev")
+    parser.add_argument(
+        "--splits", nargs="+", choices=["dev", "test"], default=["dev", "test"], help="which splits are run"
+    )
     args = parser.parse_args()
+    if "dev" not in args.splits:
+        parser.error("--splits: the calibration reads the dev split of fow-cache's questions: dev must be in")
+    stages = Stages("wrong_hits.py")
     if os.environ.get("REDIS_URL"):
-        print(asyncio.run(run(os.environ["REDIS_URL"], args.max_wrong)))
-        return
-    with tempfile.TemporaryDirectory(prefix="nearhit-wrong-hits-") as data:
-        server, _ = redis_server.ensure_running(Path(data))
-        try:
-            print(asyncio.run(run(server.url, args.max_wrong)))
-        finally:
-            redis_server.stop(Path(data))
+        print(asyncio.run(run(os.environ["REDIS_URL"], args.max_wrong, args.splits, stages)))
+    else:
+        with tempfile.TemporaryDirectory(prefix="nearhit-wrong-hits-") as data:
+            server, _ = redis_server.ensure_running(Path(data))
+            try:
+                print(asyncio.run(run(server.url, args.max_wrong, args.splits, stages)))
+            finally:
+                redis_server.stop(Path(data))
+    print()
+    print(stages.table())
 
 
 if __name__ == "__main__":
