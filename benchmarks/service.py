@@ -90,6 +90,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+WORKER_PING_S = 60
+"""How long uvicorn's supervisor waits for a worker's ping (its default: 5 s) before it kills the worker as hung.
+At load 11 a 2-worker server's worker missed it while the other loaded the embedder, and the run's next
+requests found no server (a lost server ended two runs of ``make bench``)."""
+
+
 class ServerLost(RuntimeError):
     """A server exited or stopped answering during a run: said with its exit code and its log's last lines."""
 
@@ -134,7 +140,7 @@ def server(tree: Tree, redis_url: str, workers: int, index: str) -> Iterator[str
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", tree.app, "--factory", "--port", str(port), "--workers", str(workers),
-             "--log-level", "warning", "--loop", tree.loop],
+             "--log-level", "warning", "--loop", tree.loop, "--timeout-worker-healthcheck", str(WORKER_PING_S)],
             env=env, cwd=tree.path, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
