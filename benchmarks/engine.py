@@ -907,6 +907,9 @@ async def bench_scale(
     client = Redis.from_url(url)
     await client.flushdb()
     await client.execute_command("FT.CONFIG", "SET", "TIMEOUT", "0")
+    # The embedded Redis appends every write to its AOF; growing to 250,000 entries (~1.5 GB) would rewrite the
+    # AOF (a fork and the whole dataset written) at 64, 128, 256 MB... in the middle of the fills and lookups.
+    await client.config_set("auto-aof-rewrite-percentage", 0)
     settings = load_settings(
         redis_url=url, index_name="bench_scale", guards=True, similarity_threshold=THRESHOLD, redis_timeout=30
     )
