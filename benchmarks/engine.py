@@ -333,9 +333,12 @@ def nearhit_lookup(which: SemanticCache) -> Lookup:
     return lookup
 
 
-def floor_systems(cache: SemanticCache, nvectors: dict[str, np.ndarray]) -> list[System]:
-    """The floor: what Redis itself needs for the same reads (an exact hit's ``HMGET``, nearhit's raw KNN)."""
+async def floor_systems(cache: SemanticCache, nvectors: dict[str, np.ndarray]) -> list[System]:
+    """The floor: what Redis itself needs for the same reads (an exact hit's ``HMGET``, nearhit's raw KNN with
+    the ``EF_RUNTIME`` a lookup sends at the index's size now: 200 from 150,000 documents, not the spec's 100)."""
     entry_fields, distance = returned_fields()
+    info = await idx.index_info(cache.redis, cache.spec.name) or {}
+    ef = cache.spec.ef_runtime_at(int(info.get("num_docs", 0)))
 
     async def hmget_floor(item: Item, given: bool) -> Outcome:
         values = await cache.redis.hmget(cache.keys.entry(SCOPE, normalise(item[1])), entry_fields)
@@ -346,7 +349,7 @@ def floor_systems(cache: SemanticCache, nvectors: dict[str, np.ndarray]) -> list
     async def knn_floor(item: Item, given: bool) -> Outcome:
         blob = nvectors[item[1]].tobytes()
         reply = await cache.redis.execute_command(
-            "FT.SEARCH", cache.spec.name, *knn_args(blob, SCOPE.id, spec=cache.spec)
+            "FT.SEARCH", cache.spec.name, *knn_args(blob, SCOPE.id, spec=cache.spec, ef_runtime=ef)
         )
         rows = idx.parse_search_reply(reply)
         if not rows or 1 - float(rows[0][1][distance]) < THRESHOLD:
@@ -361,12 +364,18 @@ BARE = idx.IndexSpec(name="bare", keys=KeySpace("bare"), dimension=2, algorithm=
 
 
 def knn_args(
-    vector: bytes, scope_id: str, *, spec: idx.IndexSpec = BARE, attrs: str = "", prompt_only: bool = False
+    vector: bytes,
+    scope_id: str,
+    *,
+    spec: idx.IndexSpec = BARE,
+    attrs: str = "",
+    prompt_only: bool = False,
+    ef_runtime: int | None = None,
 ) -> list[Any]:
     """nearhit's own KNN query (``index.knn_query``, as a lookup builds it for ``spec``) as raw ``FT.SEARCH``
     arguments after the index name, with ``attrs`` (``HYBRID_POLICY``, ``EF_RUNTIME``...) added to the KNN
     clause and, with ``prompt_only``, only the prompt and the distance returned."""
-    query = idx.knn_query(vector, k=3, filter_expression=idx.scope_filter(scope_id), spec=spec)
+    query = idx.knn_query(vector, k=3, filter_expression=idx.scope_filter(scope_id), spec=spec, ef_runtime=ef_runtime)
     args: list[Any] = list(query.get_args())
     distance = re.search(r" AS (\w+)\]", args[0])
     if distance is None:
@@ -537,7 +546,7 @@ async def bench_size(
         name = f"RedisVL SemanticCache ({algorithm.upper()})"
         systems.append(System(name, rvl_lookup(), memory, rvl_fill, rvl_store_ms))
 
-    floors = floor_systems(cache, nvectors)
+    floors = await floor_systems(cache, nvectors)
 
     async def embedding_alone(item: Item, given: bool) -> Outcome:
         await embedder.embed([normalise(item[1])])  # what nearhit embeds for this prompt, nothing else
@@ -930,7 +939,7 @@ async def bench_scale(
             systems = [
                 System("nearhit (guards on)", nearhit_lookup(cache)),
                 System("nearhit (guards off)", nearhit_lookup(plain)),
-                *floor_systems(cache, nvectors),
+                *(await floor_systems(cache, nvectors)),
             ]
             with stages(f"{size:,}: lookups, vector given"):
                 for item in items:  # every prompt's vector in nearhit's embedding cache (a no-op for exact hits)
