@@ -92,8 +92,8 @@ def free_port() -> int:
 
 WORKER_PING_S = 60
 """How long uvicorn's supervisor waits for a worker's ping (its default: 5 s) before it kills the worker as hung.
-At load 11 a 2-worker server's worker missed it while the other loaded the embedder, and the run's next
-requests found no server (a lost server ended two runs of ``make bench``)."""
+A 2-worker server answered ``/health`` and then refused every connection at load 11-14 (two runs of ``make
+bench`` lost it); a worker still loading the app missing the 5 s ping is the likely cause."""
 
 
 class ServerLost(RuntimeError):
