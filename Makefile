@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-fast browser screenshots install lint typecheck format bench clean help
+.PHONY: demo test test-fast browser screenshots install lint typecheck format bench bench-scale clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,14 +50,21 @@ screenshots: $(STAMP) browser  ## Refresh docs/images from the browser tests
 	NEARHIT_UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/web -k screenshots
 
 ENGINE_SIZES ?= 10000
+SCALE_SIZES ?= 100000 250000
+SPLITS ?= dev test
 AGAINST ?=
 
-bench: $(STAMP)  ## Run the benchmarks (tables, ~9 min on 2 shared cores); ENGINE_SIZES="10000 100000 250000", AGAINST=<commit>
-	@uptime
+bench: $(STAMP)  ## Run the benchmarks (tables, ~10 min on 2 shared cores); ENGINE_SIZES=..., AGAINST=<commit>, SPLITS=dev
+	@date -u +"start %T UTC"; uptime
 	$(BIN)/python benchmarks/engine.py --sizes $(ENGINE_SIZES)
 	$(BIN)/python benchmarks/service.py $(if $(AGAINST),--against $(AGAINST))
-	$(BIN)/python benchmarks/wrong_hits.py
-	@uptime
+	$(BIN)/python benchmarks/wrong_hits.py --splits $(SPLITS)
+	@date -u +"end %T UTC"; uptime
+
+bench-scale: $(STAMP)  ## nearhit at 100k and 250k entries: lookup vs the raw KNN, recall vs exact (SCALE_SIZES=...)
+	@date -u +"start %T UTC"; uptime
+	$(BIN)/python benchmarks/engine.py --scale --sizes $(SCALE_SIZES)
+	@date -u +"end %T UTC"; uptime
 
 clean:  ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

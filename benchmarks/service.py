@@ -43,6 +43,7 @@ from fow_cache.data import load_questions
 
 from nearhit import redis_server
 from nearhit.stats import percentile
+from stages import Stages  # run from benchmarks/
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,31 +90,80 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+WORKER_PING_S = 60
+"""How long uvicorn's supervisor waits for a worker's ping (its default: 5 s) before it kills the worker as hung.
+A 2-worker server answered ``/health`` and then refused every connection at load 11-14 (two runs of ``make
+bench`` lost it); a worker still loading the app missing the 5 s ping is the likely cause."""
+
+
+class ServerLost(RuntimeError):
+    """A server exited or stopped answering during a run: said with its exit code and its log's last lines."""
+
+
+STARTED: list[tuple[subprocess.Popen[bytes], Path, str]] = []
+"""The servers running now (process, log file, URL): what a failed request is checked against."""
+
+REQUEST_TIMEOUT_S = 60.0
+"""The longest any one benchmark request may take: a server that stops answering ends the run with a report
+instead of a hang (a loaded machine's slowest request measured well under a second)."""
+
+
+def lost_servers() -> str:
+    """What is known of servers that exited: their exit code and their log's last lines ("" when all run)."""
+    reports = []
+    for process, log, url in STARTED:
+        if process.poll() is not None:
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+            reports.append(f"the server at {url} exited ({process.returncode}); its log ends:\n" + "\n".join(tail))
+    return "\n".join(reports)
+
+
+@contextlib.contextmanager
+def reported(stage: str) -> Iterator[None]:
+    """A request that failed (refused, cut, timed out) becomes a :class:`ServerLost` that says which server was
+    lost and why, as far as its log tells."""
+    try:
+        yield
+    except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, TimeoutError) as error:
+        lost = lost_servers() or "every server still runs: one stopped answering in time"
+        raise ServerLost(f"{stage}: {type(error).__name__}: {error}\n{lost}") from error
+
+
 @contextlib.contextmanager
 def server(tree: Tree, redis_url: str, workers: int, index: str) -> Iterator[str]:
-    """``uvicorn`` from ``tree`` on a free port with the simulated LLM (400 tokens/s)."""
+    """``uvicorn`` from ``tree`` on a free port with the simulated LLM (400 tokens/s); its output goes to a log
+    file beside its Redis, read back when it is lost."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(tree.path / "src"), "REDIS_URL": redis_url, "VECTOR_INDEX_NAME": index,
            "NEARHIT_LLM": "simulated", "NEARHIT_EMBEDDER": "local", "NEARHIT_SIM_TOKENS_PER_SECOND": "400"}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", tree.app, "--factory", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--loop", tree.loop],
-        env=env, cwd=tree.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    log = Path(tempfile.mkstemp(prefix=f"nearhit-bench-{index}-", suffix=".log")[1])
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", tree.app, "--factory", "--port", str(port), "--workers", str(workers),
+             "--log-level", "warning", "--loop", tree.loop, "--timeout-worker-healthcheck", str(WORKER_PING_S)],
+            env=env, cwd=tree.path, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    STARTED.append((process, log, url))
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while True:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                     break
-            if process.poll() is not None:
-                raise SystemExit(f"the server from {tree.path} exited ({process.returncode})")
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ServerLost(f"the server from {tree.path} did not start\n{lost_servers()}")
             time.sleep(0.1)
         yield url
     finally:
+        STARTED.remove((process, log, url))
         process.terminate()
-        process.wait(20)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        log.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -167,7 +217,7 @@ async def latency_rows(trees: Sequence[Tree], urls: Sequence[str], n: int) -> Ro
     pairs = [p for p in load_questions() if p["same_answer"]][:n]
     rows: Rows = {}
     add = new_rows(trees)
-    clients = [httpx.AsyncClient(base_url=url, timeout=60) for url in urls]
+    clients = [httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S) for url in urls]
     try:
         print(f"  storing {len(pairs)} answers (misses)…", file=sys.stderr, flush=True)
         for i, client in enumerate(clients):
@@ -247,7 +297,11 @@ class RawHTTP:
 
     async def call(self, method: str, path: str, body: bytes = b"") -> tuple[int, dict[str, str], float, float]:
         """(status, headers, ms to the first answer text, ms to the end) of one request; for an event stream the
-        end is ``data: [DONE]`` and the first text the first chunk with content, else both are the whole body."""
+        end is ``data: [DONE]`` and the first text the first chunk with content, else both are the whole body.
+        A reply that takes over ``REQUEST_TIMEOUT_S`` raises ``TimeoutError`` (a lost server, not a hang)."""
+        return await asyncio.wait_for(self._call(method, path, body), REQUEST_TIMEOUT_S)
+
+    async def _call(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], float, float]:
         assert self._reader is not None and self._writer is not None
         head = f"{method} {path} HTTP/1.1\r\nhost: {self.host}\r\ncontent-length: {len(body)}\r\n"
         if body:
@@ -306,7 +360,7 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int, gap_s
     for name, extra in VARIANTS.items():
         print(f"  gateway misses then hits ({name})…", file=sys.stderr, flush=True)
         for url in urls:
-            async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S) as client:
                 await asyncio.gather(*(gateway_store(client, p, extra) for p in prompts))
         await asyncio.sleep(1)
         async with contextlib.AsyncExitStack() as stack:  # opened now: a connection idle 5 s is closed by uvicorn
@@ -368,7 +422,9 @@ async def exact_hit_rates(urls: Sequence[str], requests: int, concurrency: int, 
     """Exact hits on ``/ask/stream`` (each a full SSE response), ``concurrency`` in flight; the servers take
     turns in rounds."""
     prompts = [f"Benchmark question number {i}?" for i in range(20)]
-    clients = [httpx.AsyncClient(base_url=u, timeout=60, limits=httpx.Limits(max_connections=64)) for u in urls]
+    clients = [
+        httpx.AsyncClient(base_url=u, timeout=REQUEST_TIMEOUT_S, limits=httpx.Limits(max_connections=64)) for u in urls
+    ]
     done = [0] * len(urls)
     seconds = [0.0] * len(urls)
     try:
@@ -409,7 +465,7 @@ def wrk_rate(url: str, concurrency: int, seconds: int = 10) -> float | None:
         script.flush()
         output = subprocess.run(
             ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script.name, f"{url}/ask/stream"],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True, check=True, timeout=seconds + REQUEST_TIMEOUT_S,
         ).stdout  # fmt: skip
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     return float(match[1]) if match else None
@@ -452,6 +508,7 @@ async def main() -> None:
     args = parser.parse_args()
     if args.loops and args.against:
         parser.error("--loops and --against each compare two servers: give one")
+    stages = Stages("service.py")
     with contextlib.ExitStack() as stack:
         trees = [Tree("this tree", ROOT)]
         if args.loops:
@@ -463,17 +520,30 @@ async def main() -> None:
         for data in datas:
             stack.callback(redis_server.stop, data)
         print(f"load average at the start: {os.getloadavg()[0]:.2f}")
-        with servers(trees, redis_urls, 1, "bench_gateway") as urls:
-            rows = await gateway_rows(trees, urls, args.gateway_prompts, args.gap_ms / 1000)
         rates: list[tuple[int, list[float], list[float | None]]] = []
+
+        async def throughput(urls: list[str], workers: int) -> None:
+            print(f"  exact-hit throughput, {workers} worker(s)…", file=sys.stderr, flush=True)
+            with stages("exact-hit throughput (Python client, then wrk)"), reported(f"throughput, {workers} worker(s)"):
+                python_rates = await exact_hit_rates(urls, args.requests, args.concurrency)
+                rates.append((workers, python_rates, [wrk_rate(url, args.concurrency) for url in urls]))
+
+        # One set of 1-worker servers for the gateway, the /ask/stream rows and 1-worker throughput (each with its
+        # own prompts), one of 2-worker servers: starting a server (Python, the app, the embedder) is seconds.
+        with contextlib.ExitStack() as one_worker:
+            with stages("servers: start"):
+                urls = one_worker.enter_context(servers(trees, redis_urls, 1, "bench_service"))
+            with stages("gateway rows (misses stored, then hits and the floor)"), reported("gateway rows"):
+                rows = await gateway_rows(trees, urls, args.gateway_prompts, args.gap_ms / 1000)
+            if not args.gateway_only:
+                with stages("/ask/stream latency rows (misses stored, then hits)"), reported("/ask/stream rows"):
+                    rows = await latency_rows(trees, urls, args.pairs) | rows
+                await throughput(urls, 1)
         if not args.gateway_only:
-            with servers(trees, redis_urls, 1, "bench_latency") as urls:
-                rows = await latency_rows(trees, urls, args.pairs) | rows
-            for workers in (1, 2):
-                with servers(trees, redis_urls, workers, f"bench_rps_{workers}") as urls:
-                    print(f"  exact-hit throughput, {workers} worker(s)…", file=sys.stderr, flush=True)
-                    python_rates = await exact_hit_rates(urls, args.requests, args.concurrency)
-                    rates.append((workers, python_rates, [wrk_rate(url, args.concurrency) for url in urls]))
+            with contextlib.ExitStack() as two_workers:
+                with stages("servers: start"):
+                    urls = two_workers.enter_context(servers(trees, redis_urls, 2, "bench_rps_2"))
+                await throughput(urls, 2)
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     print()
     print("\n".join(latency_table(trees, rows)))
@@ -494,7 +564,12 @@ async def main() -> None:
                 wrk_ratio = f"{wrk_rates[0] / wrk_rates[1]:.2f}×" if wrk_rates[0] and wrk_rates[1] else "-"
                 cells.append(f"{python_rates[0] / python_rates[1]:.2f}×; {wrk_ratio}")
             print(f"| {workers} | " + " | ".join(cells) + " |")
+    print()
+    print(stages.table())
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except ServerLost as lost:  # said plainly, the servers and Redis stopped: never a hang, nor a bare traceback
+        sys.exit(f"service.py: a server was lost: {lost}")

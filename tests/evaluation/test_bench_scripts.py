@@ -1,0 +1,131 @@
+"""``make bench``'s scripts (``benchmarks/engine.py``, ``service.py``, ``wrong_hits.py``): the pipelined filler
+writes what ``SemanticCache.store`` writes, the corpus's vectors kept between runs are reused only from the
+same embedder, a lost server is reported (not a hang), ``--splits dev`` runs no test pair, and ``--scale``
+runs end to end."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import numpy as np
+import pytest
+from redis.asyncio import Redis
+
+from nearhit.cache import SemanticCache
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.evaluation import split_of
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARKS = ROOT / "benchmarks"
+
+
+def _load(name: str) -> ModuleType:
+    sys.path.insert(0, str(BENCHMARKS))  # the scripts import their siblings (stages)
+    try:
+        spec = importlib.util.spec_from_file_location(f"{name}_under_test", BENCHMARKS / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def engine() -> ModuleType:
+    return _load("engine")
+
+
+@pytest.fixture(scope="module")
+def service() -> ModuleType:
+    return _load("service")
+
+
+async def _entry(redis: Redis, key: str) -> tuple[dict[bytes, bytes], int]:
+    fields = await redis.hgetall(key)
+    fields.pop(b"created_at")  # the moment of writing
+    return fields, await redis.ttl(key)
+
+
+async def test_the_pipelined_filler_writes_what_store_writes(engine: ModuleType, cache: SemanticCache) -> None:
+    filler = engine.filler_vectors(3, cache.embedder.dimension)
+    by_store = {}
+    for i in range(3):
+        key = await cache.store(engine.filler_prompt(i), engine.FILLER_ANSWER, engine.SCOPE, vector=filler[i])
+        by_store[key] = await _entry(cache.redis, key)
+        await cache.redis.delete(key)
+
+    await engine.bulk_fill(cache, filler, 0, 3, chunk=2)  # both chunks
+
+    assert {key: await _entry(cache.redis, key) for key in by_store} == by_store
+
+
+async def test_the_corpus_is_embedded_once_and_kept_for_the_same_embedder(
+    engine: ModuleType, local_embedder: LocalEmbedder, tmp_path: Path
+) -> None:
+    path = tmp_path / "vectors.npz"
+    texts = ["How tall is the Eiffel Tower?", "What does a kiwi eat?"]
+    first, embedded = await engine.corpus_vectors(local_embedder, texts, path)
+    assert embedded == 2 and path.exists()
+
+    again, embedded = await engine.corpus_vectors(local_embedder, [*texts, "Is tea acidic?"], path)
+    assert embedded == 1  # only the new text
+    assert all(np.array_equal(first[t], again[t]) for t in texts)
+
+    with np.load(path) as saved:  # the file as another embedder would have left it
+        np.savez(path, probe=-saved["probe"], texts=saved["texts"], vectors=saved["vectors"] + 1)
+    _, embedded = await engine.corpus_vectors(local_embedder, texts, path)
+    assert embedded == 2  # not reused: another embedder's vectors
+
+
+def test_stages_add_up_and_are_tabled_in_order() -> None:
+    stages = _load("stages").Stages("x.py")
+    for name in ("fill", "lookups", "fill"):
+        with stages(name):
+            pass
+    table = stages.table()
+    assert table.index("| fill |") < table.index("| lookups |")
+    assert "| 2 |" in table.split("| fill |")[1].splitlines()[0]  # entered twice
+
+
+def test_a_lost_server_is_reported_with_its_exit_and_its_log(service: ModuleType, tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text("")
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-c", "print('out of memory'); raise SystemExit(3)"], stdout=out)
+    process.wait(10)
+    service.STARTED.append((process, log, "http://127.0.0.1:1"))
+    try:
+        lost = r"(?s)gateway rows: ConnectError.*exited \(3\).*out of memory"
+        with pytest.raises(service.ServerLost, match=lost), service.reported("gateway rows"):
+            raise httpx.ConnectError("connection refused")
+    finally:
+        service.STARTED.clear()
+
+
+def test_dev_splits_only_run_no_test_pair() -> None:
+    sets = _load("wrong_hits").measured_sets(["dev"])
+    assert set(sets) == {"questions", "conversations", "nearhit", "nearhit-v2"}
+    assert all(pairs for pairs in sets.values())
+    assert {split_of(pair.id) for pairs in sets.values() for pair in pairs} == {"dev"}
+
+
+@pytest.mark.slow
+def test_scale_runs_through_its_sizes_and_prints_both_targets(tmp_path: Path) -> None:
+    env = {**os.environ, "NEARHIT_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT / "src")}
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "engine.py"), "--scale", "--sizes", "400", "600", "--quick", "--rounds", "1"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = run.stdout.split("all sizes")[1]
+    assert "| 400 |" in summary and "| 600 |" in summary and "lookup − KNN" in summary
+    assert "nearhit's KNN at 600 entries" in run.stdout
+    assert (tmp_path / "bench").is_dir()  # the corpus's vectors, kept for the next run
