@@ -5,7 +5,6 @@ runs end to end."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -20,32 +19,20 @@ from redis.asyncio import Redis
 from nearhit.cache import SemanticCache
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import split_of
+from tests.support.benchmarks import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = ROOT / "benchmarks"
 
 
-def _load(name: str) -> ModuleType:
-    sys.path.insert(0, str(BENCHMARKS))  # the scripts import their siblings (stages)
-    try:
-        spec = importlib.util.spec_from_file_location(f"{name}_under_test", BENCHMARKS / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-
-
 @pytest.fixture(scope="module")
 def engine() -> ModuleType:
-    return _load("engine")
+    return load_script("engine")
 
 
 @pytest.fixture(scope="module")
 def service() -> ModuleType:
-    return _load("service")
+    return load_script("service")
 
 
 async def _entry(redis: Redis, key: str) -> tuple[dict[bytes, bytes], int]:
@@ -86,7 +73,7 @@ async def test_the_corpus_is_embedded_once_and_kept_for_the_same_embedder(
 
 
 def test_stages_add_up_and_are_tabled_in_order() -> None:
-    stages = _load("stages").Stages("x.py")
+    stages = load_script("stages").Stages("x.py")
     for name in ("fill", "lookups", "fill"):
         with stages(name):
             pass
@@ -111,7 +98,7 @@ def test_a_lost_server_is_reported_with_its_exit_and_its_log(service: ModuleType
 
 
 def test_dev_splits_only_run_no_test_pair() -> None:
-    sets = _load("wrong_hits").measured_sets(["dev"])
+    sets = load_script("wrong_hits").measured_sets(["dev"])
     assert set(sets) == {"questions", "conversations", "nearhit", "nearhit-v2"}
     assert all(pairs for pairs in sets.values())
     assert {split_of(pair.id) for pairs in sets.values() for pair in pairs} == {"dev"}
