@@ -13,6 +13,13 @@ an embedding.
     python benchmarks/lookup_split.py --size 2000 --guards off
     python benchmarks/lookup_split.py --ab near_cache_entries=0   # a second cache with one setting changed
     python benchmarks/lookup_split.py --size 2000 --breakdown     # and the time beyond the embedding, part by part
+    python benchmarks/lookup_split.py --given --breakdown         # vector given: the lookup beyond the raw KNN
+
+``--given`` (issue 18's engine target: the lookup with the vector given <= the raw KNN + 0.3 ms): every
+paraphrase is looked up once untimed (its embedding stored, the guards' pair memo warm, as ``engine.py``'s
+vector-given pass), then, in rounds, the lookup, the raw ``FT.SEARCH`` KNN it sends (one command, the engine's
+floor), that KNN through ``client.reads`` alone and with the labels probe (round trip 2 without and with its
+second read), and the exact read (round trip 1), each paraphrase's steps in a rotating order.
 """
 
 from __future__ import annotations
@@ -88,6 +95,11 @@ async def main() -> None:
         action="store_true",
         help="with --breakdown: the event loop thread's CPU time per part (time.thread_time), not wall time",
     )
+    parser.add_argument(
+        "--given",
+        action="store_true",
+        help="the vector given (stored): the lookup beside the raw KNN it sends, not the embedding alone",
+    )
     args = parser.parse_args()
     embedder = LocalEmbedder()
     pairs = [p for p in load_questions() if p["same_answer"]]
@@ -104,6 +116,13 @@ async def main() -> None:
                 other = await bootstrap.open_cache(changed, embedder)
                 await paired_caches(cache, other, args.ab, embedder, pairs, args.rounds)
                 await other.close()
+                await cache.close()
+                return
+
+            if args.given:
+                await vector_given(
+                    cache, pairs, args.rounds, Breakdown(cache, cpu=args.cpu) if args.breakdown else None
+                )
                 await cache.close()
                 return
 
@@ -232,6 +251,75 @@ async def paired_caches(
     print(f"| (the embedding alone) | {p50(ms['alone']):.2f} | |")
     diff = [a - b for a, b in zip(ms["defaults"], ms[change], strict=True)]
     print(f"\ndefaults − {change}, paired: p50 {p50(diff):+.3f} ms")
+
+
+async def vector_given(
+    cache: SemanticCache, pairs: list[dict[str, str]], rounds: int, breakdown: Breakdown | None
+) -> None:
+    """Each paraphrase's lookup with its vector stored beside the raw KNN it sends and the parts of its two
+    round trips, in a rotating order (a load spike falls on all of them)."""
+    spec = cache.spec
+    for pair in pairs:  # the vectors stored, the pair memo warm: what engine.py's vector-given pass times
+        await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
+    await cache.background.drain()
+    ef = cache.ef_runtime(spec)
+    knn = idx.scoped_knn(spec, spec.name, SCOPE.search_id, cache.candidates, ef)
+    probe = cache.feedback.labels_probe()
+    steps: dict[str, list[float]] = {
+        "the lookup (vector stored)": [],
+        "raw FT.SEARCH KNN (`execute_command`: engine.py's floor)": [],
+        "KNN alone through `client.reads`": [],
+        "round trip 2 as sent: labels probe + KNN (`client.reads`)": [],
+        "round trip 1 as sent: exact read (HMGET + GET [+ EXISTS])": [],
+    }
+    names = list(steps)
+    diffs: list[float] = []
+    redis_before = await command_stats(cache)
+    for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
+        text = normalise(pair["b"])
+        vector = cache.embeddings.from_stored(await cache.redis.get(cache.embeddings.key_for(text, spec.keys)))
+        assert vector is not None
+        command = knn.command(vector[0].tobytes())  # built untimed, as the floor's
+        exact: list[tuple[Any, ...]] = [
+            ("HMGET", cache.keys.entry(SCOPE, text), *entry.RETURNED, "ttl"),
+            ("GET", cache.embeddings.key_for(text, spec.keys)),
+        ]
+        mark = semantic_cache.conversation_lookup.twins_mark(cache.keys, cache.prepare(pair["b"], SCOPE))
+        if mark:
+            exact.append(("EXISTS", mark))
+        timed: dict[str, float] = {}
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            started = time.perf_counter()
+            if name == names[0]:
+                if breakdown is not None:
+                    with breakdown.lookup():
+                        await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
+                else:
+                    await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
+            elif name == names[1]:
+                idx.parse_search_reply(await cache.redis.execute_command(*command))
+            elif name == names[2]:
+                await reads(cache.redis, [tuple(command)])
+            elif name == names[3]:
+                await reads(cache.redis, [probe, tuple(command)])
+            else:
+                await reads(cache.redis, exact)
+            timed[name] = ms_since(started)
+        for name, ms in timed.items():
+            steps[name].append(ms)
+        diffs.append(timed[names[0]] - timed[names[1]])
+    redis_after = await command_stats(cache)
+    p50 = statistics.median
+    print(f"{len(diffs)} paraphrases, vector given, rotated; load average {os.getloadavg()[0]:.2f}")
+    print()
+    print("| step (wall) | p50 ms | mean ms |")
+    print("|---|---|---|")
+    for name, values in steps.items():
+        print(f"| {name} | {p50(values):.3f} | {statistics.mean(values):.3f} |")
+    print(f"| **lookup − raw KNN, paired** | **{p50(diffs):.3f}** | {statistics.mean(diffs):.3f} |")
+    if breakdown is not None:
+        print()
+        breakdown.print(redis_before, redis_after)
 
 
 class Breakdown:
