@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -13,7 +14,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from nearhit.cache.client import pack, reads
+from nearhit.cache.client import Packed, pack, reads
 
 
 @pytest.fixture
@@ -41,6 +42,16 @@ async def test_the_replies_come_raw_and_in_order(redis_client: Redis, key: str) 
 def test_commands_are_packed_as_redis_py_packs_them(commands: list[tuple[object, ...]]) -> None:
     connection = Redis().connection_pool.make_connection()
     assert pack(connection, commands) == b"".join(connection.pack_commands(commands))
+
+
+async def test_a_packed_command_is_sent_as_it_is_on_one_node_and_refused_by_a_cluster(
+    redis_client: Redis, key: str
+) -> None:
+    await redis_client.set(key, b"v")
+    assert await reads(redis_client, [Packed(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(key), key.encode()))]) == [b"v"]
+    with pytest.raises(TypeError, match="one node"):  # before any I/O: this cluster client never connects
+        await reads(RedisCluster(host="127.0.0.1", port=1), [Packed(b"*1\r\n$4\r\nPING\r\n")])
+    await redis_client.delete(key)
 
 
 async def test_an_error_reply_raises_and_the_connection_stays_in_step(redis_client: Redis, key: str) -> None:
