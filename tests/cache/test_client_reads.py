@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -14,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from nearhit.cache.client import Packed, pack, reads
+from nearhit.cache.client import reads
 
 
 @pytest.fixture
@@ -28,30 +27,6 @@ async def test_the_replies_come_raw_and_in_order(redis_client: Redis, key: str) 
     replies = await reads(redis_client, [("HMGET", key, "b", "missing", "a"), ("GET", key + ":s"), ("GET", key + ":x")])
     assert replies == [[b"2", None, b"1"], b"\x00\xff", None]
     await redis_client.delete(key, key + ":s")
-
-
-@pytest.mark.parametrize(
-    "commands",
-    [
-        [("HMGET", "k:é", b"prompt", "response", ""), ("GET", b"\x00\r\n\xff"), ("EXISTS", "mark")],
-        [("FT.SEARCH", "idx", b"(@scope:{a b})=>[KNN 3 @vector $vector]", b"PARAMS", b"2", b"vector", bytes(1536))],
-        [("HMGET", "k", "a"), ("EXPIRE", "k", 10), ("GET", 2.5)],  # a number: redis-py packs that command
-        [("CLIENT ID",), (b"CONFIG GET", "maxmemory"), ("GET", "x" * 10_000)],  # a name of two words
-    ],
-)
-def test_commands_are_packed_as_redis_py_packs_them(commands: list[tuple[object, ...]]) -> None:
-    connection = Redis().connection_pool.make_connection()
-    assert pack(connection, commands) == b"".join(connection.pack_commands(commands))
-
-
-async def test_a_packed_command_is_sent_as_it_is_on_one_node_and_refused_by_a_cluster(
-    redis_client: Redis, key: str
-) -> None:
-    await redis_client.set(key, b"v")
-    assert await reads(redis_client, [Packed(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(key), key.encode()))]) == [b"v"]
-    with pytest.raises(TypeError, match="one node"):  # before any I/O: this cluster client never connects
-        await reads(RedisCluster(host="127.0.0.1", port=1), [Packed(b"*1\r\n$4\r\nPING\r\n")])
-    await redis_client.delete(key)
 
 
 async def test_an_error_reply_raises_and_the_connection_stays_in_step(redis_client: Redis, key: str) -> None:

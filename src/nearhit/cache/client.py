@@ -27,15 +27,7 @@ def is_cluster(redis: RedisClient) -> bool:
     return isinstance(redis, RedisCluster)
 
 
-class Packed(bytes):
-    """A command already in the Redis protocol (``ScopedKnn.packed``), for :func:`reads` on one node only."""
-
-
-Command: TypeAlias = "tuple[Any, ...] | Packed"
-"""A command as its arguments (name first), or already packed (one node only)."""
-
-
-async def reads(redis: RedisClient, commands: Sequence[Command]) -> list[Any]:
+async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
     """Read-only commands in one round trip, their raw replies in order (no response callbacks: for replies
     the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
     slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
@@ -45,8 +37,6 @@ async def reads(redis: RedisClient, commands: Sequence[Command]) -> list[Any]:
     connection error or a timeout is retried as redis-py retries a command on that connection (its retry
     policy)."""
     if isinstance(redis, RedisCluster):
-        if any(isinstance(command, Packed) for command in commands):
-            raise TypeError("a packed command is for one node: a cluster routes each command by its arguments")
         try:
             return await _cluster_reads(redis, commands)
         except (RedisConnectionError, RedisTimeoutError, AttributeError, TypeError) as exc:
@@ -87,14 +77,14 @@ def _names_node(exc: Exception, name: str) -> bool:
     )
 
 
-async def _cluster_reads(redis: RedisCluster, commands: Sequence[Command]) -> list[Any]:
+async def _cluster_reads(redis: RedisCluster, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
     async with redis.pipeline() as pipe:
         for command in commands:
             pipe.execute_command(*command)
         return list(await pipe.execute())
 
 
-async def _round_trip(connection: AbstractConnection, commands: Sequence[Command]) -> list[Any]:
+async def _round_trip(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
     """The commands sent and their replies read within one deadline, the connection's ``socket_timeout``: redis-py
     would give the write a deadline of its own (``asyncio.wait_for``, a Task on Python 3.11) and each reply
     another (a timer each): ~80 µs of the event loop's CPU per round trip of three reads at load 10
@@ -116,8 +106,8 @@ async def _round_trip(connection: AbstractConnection, commands: Sequence[Command
             connection.socket_timeout = deadline
 
 
-async def _send_and_read(connection: AbstractConnection, commands: Sequence[Command]) -> list[Any]:
-    await connection.send_packed_command(pack(connection, commands))
+async def _send_and_read(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    await connection.send_packed_command(connection.pack_commands(commands))
     replies: list[Any] = []
     for _ in commands:
         try:
@@ -128,33 +118,6 @@ async def _send_and_read(connection: AbstractConnection, commands: Sequence[Comm
         if isinstance(reply, ResponseError):
             raise reply
     return replies
-
-
-def pack(connection: AbstractConnection, commands: Sequence[Command]) -> bytes:
-    """The commands in the Redis protocol, as redis-py packs them (the same bytes), in half its CPU: a lookup's
-    reads are text and bytes only, which redis-py still runs through its encoder one argument at a time (~75 µs
-    of a lookup's two round trips at load 0.7, ~33 µs by hand; ``benchmarks/README.md``, seventh session). A
-    command with any other argument (a number), or a name of several words, is packed by redis-py; a
-    :class:`Packed` one is sent as it is."""
-    encoding, errors = connection.encoder.encoding, connection.encoder.encoding_errors
-    packed: list[bytes] = []
-    for command in commands:
-        if isinstance(command, Packed):
-            packed.append(command)
-            continue
-        name = command[0]
-        if not all(type(arg) is bytes or type(arg) is str for arg in command) or (
-            b" " in name if type(name) is bytes else " " in name
-        ):
-            packed.extend(connection.pack_command(*command))
-            continue
-        packed.append(b"*%d\r\n" % len(command))
-        for arg in command:
-            data = arg.encode(encoding, errors) if type(arg) is str else arg
-            packed.append(b"$%d\r\n" % len(data))
-            packed.append(data)
-            packed.append(b"\r\n")
-    return b"".join(packed)
 
 
 async def unlink_each(redis: RedisClient, keys: Iterable[str | bytes]) -> int:

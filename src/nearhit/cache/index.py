@@ -256,21 +256,6 @@ class ScopedKnn:
         args[self.vector_at] = vector
         return args
 
-    def packed(self, vector: bytes) -> bytes:
-        """The command for this vector in the Redis protocol, as redis-py would pack it (text as UTF-8): every
-        argument but the vector packed once per query (~17 µs of a lookup's CPU; ``client.pack`` sends it)."""
-        before, after = self._packed_around
-        return b"".join((before, b"$%d\r\n" % len(vector), vector, b"\r\n", after))
-
-    @functools.cached_property
-    def _packed_around(self) -> tuple[bytes, bytes]:
-        def one(arg: Any) -> bytes:
-            data = arg.encode() if isinstance(arg, str) else arg if isinstance(arg, bytes) else repr(arg).encode()
-            return b"$%d\r\n%s\r\n" % (len(data), data)
-
-        before = b"*%d\r\n" % len(self.args) + b"".join(map(one, self.args[: self.vector_at]))
-        return before, b"".join(map(one, self.args[self.vector_at + 1 :]))
-
     def json(self) -> dict[str, Any]:
         """The query that ran, for the debug surfaces (:func:`query_as_json`): a copy the caller may keep."""
         return {**self.as_json, "params": dict(self.as_json["params"])}

@@ -26,7 +26,7 @@ from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry, negatives, standalone
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
-from nearhit.cache.client import Packed, RedisClient, reads
+from nearhit.cache.client import RedisClient, reads
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
@@ -155,7 +155,7 @@ class SemanticCache(CacheAdmin):
             k = conversation_lookup.neighbours(query, self.candidates)
             knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k, self.ef_runtime(spec))
             with tracing.span("cache.knn", index=spec.name, k=k) as span:
-                rows, labelled = await self._knn_and_labels(spec, knn, vector.tobytes())
+                rows, labelled = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
                 tracing.set_attributes(span, candidates=len(rows))
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = knn.json()
@@ -267,18 +267,18 @@ class SemanticCache(CacheAdmin):
         self.near.put(key, fields, await self.redis.pttl(key), epoch)
 
     async def _knn_and_labels(
-        self, spec: idx.IndexSpec, knn: idx.ScopedKnn, vector: bytes
+        self, spec: idx.IndexSpec, knn: list[Any]
     ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
         """The KNN rows, and whether any entry has labels. On one node (or a proxy) both reads go in one round
         trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover); on a cluster
         the KNN goes to its index's shard (re-creating a moved index) and the probe is a read of its own."""
         if isinstance(self.redis, RedisCluster):
-            rows = await self._knn(spec, knn.command(vector))
+            rows = await self._knn(spec, knn)
             async with self.redis.pipeline() as pipe:
                 self.feedback.queue_labels_probe(pipe)
                 (probe,) = await pipe.execute()
             return rows, self.feedback.any_labels(probe)
-        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), Packed(knn.packed(vector))])
+        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), tuple(knn)])
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
     async def _embed(
