@@ -138,10 +138,16 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
     for i, ca in enumerate(a, 1):
         current = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):
-            cost = ca != cb
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
+            # The least of substitution, insertion, deletion, transposition: compared inline, as calls to
+            # ``min`` were most of a first look's spelling checks.
+            best = previous[j - 1] + (ca != cb)
+            if current[j - 1] + 1 < best:
+                best = current[j - 1] + 1
+            if previous[j] + 1 < best:
+                best = previous[j] + 1
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and previous2[j - 2] + 1 < best:
+                best = previous2[j - 2] + 1
+            current[j] = best
         if min(current) > limit:
             return limit + 1
         previous2, previous = previous, current
