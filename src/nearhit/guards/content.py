@@ -27,6 +27,13 @@ def word_class(token: str, stem: str) -> str:
     return (canonical_unit(token) if len(token) > 1 else None) or SAME_NAMES.get(token) or SYNONYMS.get(stem, stem)
 
 
+@lru_cache(maxsize=4096)
+def _classes(text: Text) -> tuple[str, ...]:
+    """Each token's :func:`word_class`, worked out once per text (its content words, its content sequence and
+    every pair's overlap read them)."""
+    return tuple(word_class(token, stem) for token, stem in zip(text.tokens, text.stems, strict=True))
+
+
 def _is_content(token: str, stem: str, canonical: str, small: frozenset[str]) -> bool:
     """``small``: the text's negators and its language's function words (none carries a subject)."""
     return (
@@ -53,8 +60,7 @@ def content_words(text: Text) -> dict[str, str]:
     """
     words: dict[str, str] = {}
     small = _small_words(text)
-    for token, stem in zip(text.tokens, text.stems, strict=True):
-        canonical = word_class(token, stem)
+    for token, stem, canonical in zip(text.tokens, text.stems, _classes(text), strict=True):
         if _is_content(token, stem, canonical, small):
             words[canonical] = stem
     return words
@@ -72,11 +78,10 @@ def content_sequence(text: Text) -> tuple[tuple[str, int], ...]:
     with its token's index."""
     found: list[tuple[str, int]] = []
     small = _small_words(text)
-    for index, (token, stem) in enumerate(zip(text.tokens, text.stems, strict=True)):
+    for index, (token, stem, canonical) in enumerate(zip(text.tokens, text.stems, _classes(text), strict=True)):
         if token in PERSONS:
             found.append((PERSONS[token], index))
             continue
-        canonical = word_class(token, stem)
         if _is_content(token, stem, canonical, small) and token not in _SYMMETRIC:
             found.append((canonical, index))
     return tuple(found)
@@ -86,7 +91,9 @@ def same_word(word: str, stem: str, other: dict[str, str]) -> bool:
     """Equal class, one a light extension of the other ("quote"/"quotation"), or a typo."""
     if word in other:
         return True
-    stems = other.values()
+    # A light extension starts as the word does, and so does a typo (:func:`typo_of` checks the first letter
+    # first): the other stems that start with another letter can match nothing.
+    stems = [o for o in other.values() if o[:1] == stem[:1]]
     if any(_extends(stem, o) or _extends(o, stem) for o in stems):
         return True
     return typo_of(stem, stems)
@@ -117,8 +124,26 @@ def overlap(q: Text, c: Text) -> float:
     frame with one slot changed ("... for adults?" / "... for children?"), low for a rewording."""
     shares = []
     for mine, theirs in ((q, c), (c, q)):
-        words = [(t, s) for t, s in zip(mine.tokens, mine.stems, strict=True) if s not in FILLERS and s.isalnum()]
-        other = {word_class(t, s): s for t, s in zip(theirs.tokens, theirs.stems, strict=True)}
-        found = sum(same_word(word_class(t, s), s, other) for t, s in words)
-        shares.append(found / len(words) if words else 1.0)
+        words = _framed(mine)
+        other = _by_class(theirs)
+        found = {word: same_word(*word, other) for word in set(words)}  # a word said twice is looked up once
+        shares.append(sum(found[word] for word in words) / len(words) if words else 1.0)
     return min(shares)
+
+
+@lru_cache(maxsize=4096)
+def _framed(text: Text) -> tuple[tuple[str, str], ...]:
+    """The (class, stem) of each word of the text's frame, as :func:`overlap` counts them: no fillers or
+    punctuation."""
+    return tuple(
+        (canonical, stem)
+        for stem, canonical in zip(text.stems, _classes(text), strict=True)
+        if stem not in FILLERS and stem.isalnum()
+    )
+
+
+@lru_cache(maxsize=4096)
+def _by_class(text: Text) -> dict[str, str]:
+    """Class -> stem of every word of the text (the last one of a class), for :func:`overlap` (cached: read
+    it, never change it)."""
+    return dict(zip(_classes(text), text.stems, strict=True))

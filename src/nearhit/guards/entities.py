@@ -197,7 +197,8 @@ def _split_as_one(text: Text, other: Text) -> frozenset[str]:
     and the words of ``text`` that ``other`` writes as two (cached: asked once per unshared word)."""
     words = set(other.tokens) | set(other.stems)
     found = {stem(part) for one, parts in joined(text).items() if one in words for part in parts}
-    return frozenset(found | {one for one in joined(other) if one in set(text.stems) | set(text.tokens)})
+    own = set(text.stems) | set(text.tokens)
+    return frozenset(found | {one for one in joined(other) if one in own})
 
 
 def _separated(word: str, text: Text, others: dict[str, str]) -> bool:
@@ -296,15 +297,15 @@ def _slipped(word: str, text: Text, other: Text) -> bool:
     for token, token_stem in zip(text.tokens, text.stems, strict=True):
         if token_stem != word or not token.isalpha():
             continue
+        english = token in _ENGLISH
         for intended in other.tokens:
             if abs(len(token) - len(intended)) > 1:  # a letter doubled or two swapped: one letter apart at most
                 continue
-            if (token in _ENGLISH and intended in _ENGLISH) or not intended.isalpha():
+            if max(len(token), len(intended)) < _SLIP_LENGTH:  # the cheapest test first: most words are short
                 continue
-            long_enough = max(len(token), len(intended)) >= _SLIP_LENGTH
-            if long_enough and (
-                _doubled(token, intended) or _doubled(intended, token) or _swapped_inside(token, intended)
-            ):
+            if (english and intended in _ENGLISH) or not intended.isalpha():
+                continue
+            if _doubled(token, intended) or _doubled(intended, token) or _swapped_inside(token, intended):
                 return True
     return False
 

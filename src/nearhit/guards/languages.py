@@ -153,7 +153,7 @@ def _function_word_scores(analysed: Text) -> dict[str, int]:
         for lang in _LANGUAGES_OF_WORD.get(token, ()):
             scores[lang] += 1
     # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
-    present = set().union(*tokens)
+    present = set("".join(tokens))
     for lang, letters in _LETTERS.items():  # read word by word only where the text has some (most have none)
         if lang in scores and not letters.isdisjoint(present):
             scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
@@ -251,10 +251,11 @@ def _language_of(text: Text) -> str:
     return _detect(text.folded, text)
 
 
+@lru_cache(maxsize=4096)
 def function_words_of(text: Text) -> frozenset[str]:
     """The function words of the text's language when it is another than English (they carry no subject),
     its prepositions among them: a word close languages share ("på", "til") is left out of the detector's
-    lists, not out of the language."""
+    lists, not out of the language. Cached: every content-word pass of a text asks."""
     if (lang := _language_of(text)) == "en":
         return frozenset()
     return _FUNCTION_WORDS_OF.get(lang, frozenset()) | _PREPOSITIONS.get(lang, frozenset())
@@ -268,10 +269,12 @@ def _tied_with(text: Text, lang: str) -> frozenset[str]:
     return frozenset(other for other, score in scores.items() if score and score == scores.get(lang))
 
 
+@lru_cache(maxsize=4096)
 def negators_of(text: Text) -> frozenset[str]:
     """The words that negate in the text's language: English's, and its own (with those of a language its
     function words fit as well: "non" in an Italian question detected as Spanish); in a text no list places,
-    those of every language listed (the strict side: such a pair is already held to the uncovered threshold)."""
+    those of every language listed (the strict side: such a pair is already held to the uncovered threshold).
+    Cached: the negation guard and the content words ask for a text's several times per pair."""
     lang = _language_of(text)
     if lang == UNKNOWN:
         return NEGATORS | _ANY_NEGATOR

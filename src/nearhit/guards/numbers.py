@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_TABLES, NUMBER_WORDS
@@ -180,7 +181,9 @@ def _unrepeated(left: list[Quantity], every: list[Quantity]) -> list[Quantity]:
     return [a for a in left if not any(_same_quantity(a, m, lenient=False) for m in matched)]
 
 
+@lru_cache(maxsize=4096)
 def dates_of(text: Text) -> frozenset[str]:
+    """The named and relative dates of a text (cached: the guard asks for each side's twice)."""
     named = {t for t in text.stems if t in DATE_STEMS}
     return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(text.folded)})
 

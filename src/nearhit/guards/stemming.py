@@ -8,15 +8,20 @@ from functools import lru_cache
 __all__ = ["stem"]
 
 
+_REPLACEMENTS = (("ies", "y"), ("sses", "ss"), ("ness", ""), ("ings", ""), ("ing", ""))
+_SUFFIXES = tuple(suffix for suffix, _ in _REPLACEMENTS)
+
+
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """``"cancelled"`` -> ``"cancel"``, ``"babies"`` -> ``"baby"``; short and non-alphabetic words unchanged.
     Cached: the guards stem the same words over and over (every text's tokens, the lists, joined pairs)."""
     if not word.isalpha() or len(word) <= 3:
         return word
-    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ness", ""), ("ings", ""), ("ing", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return _undouble(word[: -len(suffix)] + replacement)
+    if word.endswith(_SUFFIXES):  # one test for the five first: most words have none of them
+        for suffix, replacement in _REPLACEMENTS:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return _undouble(word[: -len(suffix)] + replacement)
     if word.endswith("ed") and len(word) > 4:
         return _undouble(word[:-2]).rstrip("e")
     if word.endswith("ly") and len(word) > 5:

@@ -51,13 +51,20 @@ class Text:
     stems: tuple[str, ...]
     entities: frozenset[str]
 
+    def __hash__(self) -> int:
+        # Every cached step keyed by a text hashes it: the folded string's hash is kept by Python, where the
+        # generated hash would walk the tokens and stems each time. Equal texts have equal ``folded``.
+        return hash(self.folded)
+
 
 @lru_cache(maxsize=4096)
 def analyse(text: str) -> Text:
     """Tokenise, expand short forms ("pwd", "w/o"), split contractions ("can't" -> "can", "not"), stem, find names."""
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-    text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
-    text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    if "°" in text:  # each pattern needs its sign: most prompts have neither
+        text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
+    if "/" in text:
+        text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
     folded = text.casefold()
     tokens: list[str] = []
     for raw in _TOKEN_RE.findall(folded):
@@ -66,8 +73,10 @@ def analyse(text: str) -> Text:
             if tokens and tokens[-1] in _ARTICLES:  # "an SSD" is "a solid state drive"
                 tokens[-1] = "an" if expansion[0][0] in "aeiou" else "a"
             tokens.extend(expansion)
+        elif "'" in raw or raw == "cannot":
+            tokens.extend(_split_contraction(raw))
         else:
-            tokens.extend(_split_contraction(raw) if "'" in raw or raw == "cannot" else [raw])
+            tokens.append(raw)
     return Text(folded=folded, tokens=tuple(tokens), stems=tuple(stem(t) for t in tokens), entities=_entities(text))
 
 
@@ -118,8 +127,10 @@ def _entities(text: str) -> frozenset[str]:
     return frozenset(e for e in found if stem(e) not in DATE_STEMS and e not in ABBREVIATIONS)
 
 
+@lru_cache(maxsize=4096)
 def _osa_distance(a: str, b: str, limit: int) -> int:
-    """Edit distance with adjacent transpositions (typos), stopping early past ``limit``."""
+    """Edit distance with adjacent transpositions (typos), stopping early past ``limit``. Cached: a pair's
+    words are compared again by each check that reads spelling (half the calls of a first look repeat one)."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
     previous2: list[int] = []
@@ -127,10 +138,16 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
     for i, ca in enumerate(a, 1):
         current = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):
-            cost = ca != cb
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
+            # The least of substitution, insertion, deletion, transposition: compared inline, as calls to
+            # ``min`` were most of a first look's spelling checks.
+            best = previous[j - 1] + (ca != cb)
+            if current[j - 1] + 1 < best:
+                best = current[j - 1] + 1
+            if previous[j] + 1 < best:
+                best = previous[j] + 1
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and previous2[j - 2] + 1 < best:
+                best = previous2[j - 2] + 1
+            current[j] = best
         if min(current) > limit:
             return limit + 1
         previous2, previous = previous, current
