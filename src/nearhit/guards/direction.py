@@ -416,8 +416,9 @@ class DirectionGuard(SignalGuard):
         single_c = {w: next(iter(r)) for w, r in roles_c.items() if len(r) == 1}
         moved = {w: (single_q[w], single_c[w]) for w in single_q.keys() & single_c.keys() if single_q[w] != single_c[w]}
         best: tuple[float, str] | None = None
-        for x, (x_q, x_c) in moved.items():
-            for y, (y_q, y_c) in moved.items():
+        ordered = sorted(moved.items())  # a set's order follows the process's string hashing: ties named the same way
+        for x, (x_q, x_c) in ordered:
+            for y, (y_q, y_c) in ordered:
                 if x < y and x_q == y_c and y_q == x_c:
                     strength = min(x_q[1], y_q[1])
                     reason = f"roles swapped: {x!r} {x_q[0]} and {y!r} {y_q[0]} vs {x!r} {x_c[0]} and {y!r} {y_c[0]}"

@@ -118,7 +118,7 @@ class ScopeGuard(SignalGuard):
         since a class the other side uses elsewhere hides the swap from the class sets ("Each post has comments.
         ... posts where any comment / every comment is flagged")."""
         bound_q, bound_c = _bound_by(q), _bound_by(c)
-        for thing in bound_q.keys() & bound_c.keys():
+        for thing in sorted(bound_q.keys() & bound_c.keys()):  # sorted: a set's order follows the string hashing
             mine, theirs = bound_q[thing] - bound_c[thing], bound_c[thing] - bound_q[thing]
             if mine and theirs and (mine | theirs) - _FILLER_CLASSES:
                 return self._signal(SWAP, f"scope differs: {describe(mine)} vs {describe(theirs)} of {thing!r}")

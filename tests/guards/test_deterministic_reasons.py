@@ -1,0 +1,38 @@
+"""A guard's reason is the same in every process: a reason that named words in a set's order changed with
+Python's per-process string hashing (``PYTHONHASHSEED``), so one pair was explained two ways and a before/after
+comparison of the guards (``benchmarks/guards_signals.py``) could not tell a change from the seed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+SIGNALS = """
+import json
+from nearhit.evaluation.dataset import BUILTIN, load
+from nearhit.guards import GuardSet
+guards = GuardSet.default()
+for name in BUILTIN:
+    for pair in load(name, "dev"):
+        for q, c in ((pair.b.prompt, pair.a.prompt), (pair.a.prompt, pair.b.prompt)):
+            signals = [guard.signal(q, c) for guard in guards.guards]
+            print(json.dumps([pair.id, [None if s is None else s.reason for s in signals]]))
+"""
+
+
+def _reasons(seed: str) -> list[str]:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    done = subprocess.run([sys.executable, "-c", SIGNALS], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_every_dev_pairs_reasons_are_the_same_under_two_hash_seeds() -> None:
+    first, second = _reasons("1"), _reasons("2")
+    assert len(first) > 5_000
+    differing = [(a, b) for a, b in zip(first, second, strict=True) if a != b]
+    assert not differing, differing[:3]
