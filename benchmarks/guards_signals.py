@@ -21,6 +21,7 @@ from nearhit.cache.keys import normalise
 from nearhit.evaluation.dataset import BUILTIN, load
 from nearhit.guards import GuardSet
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.parse_args()
