@@ -12,6 +12,8 @@ can.
 
     python benchmarks/lookup_against.py 8236b03 --size 2000 --rounds 2
     python benchmarks/lookup_against.py 8236b03 --size 2000 --exact   # exact hits: wall time and CPU, paired
+    python benchmarks/lookup_against.py d3e9911 --size 2000 --set guards_prepare_while_embedding=true
+    python benchmarks/lookup_against.py d3e9911 --size 2000 --both decision=true   # a setting in both trees
 
 With ``--exact``, each pair's stored prompt is looked up instead (an exact hit, read from Redis: the near
 cache is off in both trees), and what is compared is the lookup's wall time and its thread's CPU time.
@@ -74,11 +76,21 @@ def cli() -> None:
     parser.add_argument(
         "--uvloop", action="store_true", help="on uvloop's event loop, as the service runs (uvicorn's default)"
     )
+    parser.add_argument("--set", action="append", default=[], help="NAME=VALUE: a setting of this tree's cache")
+    parser.add_argument("--both", action="append", default=[], help="NAME=VALUE: a setting of both trees' caches")
     args = parser.parse_args()
     short = subprocess.run(["git", "rev-parse", "--short", args.rev], check=True, capture_output=True, text=True)
     with tempfile.TemporaryDirectory(prefix="nearhit-against-") as scratch:
         import_rev(args.rev, Path(scratch) / "rev")
-        run = main(short.stdout.strip(), args.size, args.rounds, Path(scratch), exact=args.exact)
+        run = main(
+            short.stdout.strip(),
+            args.size,
+            args.rounds,
+            Path(scratch),
+            exact=args.exact,
+            this_only=dict(setting.split("=", 1) for setting in args.set),
+            both=dict(setting.split("=", 1) for setting in args.both),
+        )
         if args.uvloop:
             import uvloop
 
@@ -87,7 +99,16 @@ def cli() -> None:
             asyncio.run(run)
 
 
-async def main(name: str, size: int, rounds: int, scratch: Path, *, exact: bool = False) -> None:
+async def main(
+    name: str,
+    size: int,
+    rounds: int,
+    scratch: Path,
+    *,
+    exact: bool = False,
+    this_only: dict[str, str] | None = None,
+    both: dict[str, str] | None = None,
+) -> None:
     rev_bootstrap = importlib.import_module("nearhit_rev.service.bootstrap")
     rev_config = importlib.import_module("nearhit_rev.config")
     rev_keys = importlib.import_module("nearhit_rev.cache.keys")
@@ -101,8 +122,9 @@ async def main(name: str, size: int, rounds: int, scratch: Path, *, exact: bool 
             "index_name": "against",
             "similarity_threshold": THRESHOLD,
             **({"near_cache_entries": 0} if exact else {}),
+            **(both or {}),
         }
-        this = await bootstrap.open_cache(load_settings(**common), embedder)
+        this = await bootstrap.open_cache(load_settings(**common, **(this_only or {})), embedder)
         rev = await rev_bootstrap.open_cache(rev_config.load_settings(**common), embedder)
         scope = Scope.build(model="gpt-4o", tenant="bench")
         rev_scope = rev_keys.Scope.build(model="gpt-4o", tenant="bench")

@@ -14,6 +14,7 @@ in the same embedder call and keeps only candidates whose earlier turns are the 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from nearhit.llm.rewrite import Rewriter
 
 _EXACT_FIELDS = tuple(name.encode() for name in (*entry.RETURNED, "ttl"))
+_HAND_OVER_TURNS = 3
+"""Turns of the event loop an embedding takes to reach the model's thread (the lookup's task, the batcher's, the
+executor's hand-off): run earlier, the guards' work would hold the GIL the thread needs to start the model."""
 """What the exact read asks of an entry, as bytes: redis-py packs bytes as they are, text it encodes per call."""
 
 Refusal = tuple[str, str]
@@ -71,6 +75,7 @@ class SemanticCache(CacheAdmin):
         embedding_ttl: int = DEFAULT_TTL_S,
         near_entries: int = 0,
         rewriter: Rewriter | None = None,
+        prepare_while_embedding: bool = False,
     ) -> None:
         super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
         self.threshold = validate.threshold(threshold)
@@ -85,6 +90,8 @@ class SemanticCache(CacheAdmin):
         self.feedback = FeedbackStore(redis, self.keys)
         self._random = random.Random(seed)  # audits are drawn at random; a seed makes a replay repeatable
         self.rewriter = rewriter  # a conversation that missed, rewritten to stand alone (cache.standalone)
+        # The guards' work on the prompt alone done while its embedding runs (``_compute_meanwhile``).
+        self.prepare_while_embedding = prepare_while_embedding
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
         """``prompt`` in ``scope`` as a :class:`Lookup` (checked and normalised), or the one given as is."""
@@ -290,11 +297,30 @@ class SemanticCache(CacheAdmin):
         texts = [query.text] if query.context is None else [query.text, query.context_text]
         found = [self.embeddings.from_stored(raw) for raw in stored]
         missing = [text for text, vectors in zip(texts, found, strict=True) if vectors is None]
-        computed = await self.embeddings.compute(missing) if missing else None
+        computed = await self._compute_meanwhile(missing, query.prompt) if missing else None
         fresh = iter(computed) if computed is not None else iter(())
         vectors = [vectors[0] if vectors is not None else next(fresh) for vectors in found]
         context_vector = vectors[1] if query.context is not None else None
         return vectors[0], context_vector, ((missing, computed) if computed is not None else None)
+
+    async def _compute_meanwhile(self, texts: list[str], prompt: str) -> np.ndarray:
+        """Embed ``texts``; with ``prepare_while_embedding``, while the embedder runs (this lookup's event loop
+        idle), work out what the guards read of ``prompt`` alone (:meth:`GuardSet.prepare`), so their first look at
+        a candidate is mostly the comparison. The loop first lets the embedding reach the model's thread, so the
+        model does not wait. Off by default: the local model takes every core while it runs, and the work done
+        meanwhile slowed it by more than it saved (benchmarks/README.md, Engine, eighth session)."""
+        guards = self.decision.guards if self.decision is not None else self.guards
+        if guards is None or not self.prepare_while_embedding:
+            return await self.embeddings.compute(texts)
+        embedding = asyncio.ensure_future(self.embeddings.compute(texts))
+        try:
+            for _ in range(_HAND_OVER_TURNS):
+                await asyncio.sleep(0)
+            guards.prepare(prompt)
+        except BaseException:
+            embedding.cancel()
+            raise
+        return await embedding
 
     def _settle(self, result: LookupResult, query: Lookup, accept: Accept | None) -> None:
         """Count the lookup once it is known whether the caller takes the answer: a refused hit is a miss (and

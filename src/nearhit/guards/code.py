@@ -59,6 +59,9 @@ class CodeGuard(SignalGuard):
 
     name = "code"
 
+    def prepare(self, text: str) -> None:
+        code_tokens(text)
+
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         code_q, code_c = code_tokens(query), code_tokens(candidate)
         if code_q == code_c:

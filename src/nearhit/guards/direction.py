@@ -396,6 +396,9 @@ class DirectionGuard(SignalGuard):
 
     name = "direction"
 
+    def prepare(self, text: str) -> None:
+        content_sequence(analyse(text))
+
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         reversed_pivot = _pivot_swap(q, c)

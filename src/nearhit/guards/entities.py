@@ -428,6 +428,13 @@ class EntityGuard(SignalGuard):
     def __init__(self, min_overlap: float = 0.6) -> None:
         self.min_overlap = min_overlap
 
+    def prepare(self, text: str) -> None:
+        analysed = analyse(text)
+        split_question(text)
+        detect(text)
+        content_words(analysed)
+        joined(analysed)
+
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         clauses_q, clauses_c = split_question(query), split_question(candidate)

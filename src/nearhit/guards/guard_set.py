@@ -49,6 +49,7 @@ class GuardSet:
         self.quiet_margin = quiet_margin
         # Guards are pure functions of the two texts, so a pair's signals may be kept (thread-safe LRU).
         self.deciding_signals = lru_cache(maxsize=PAIRS_REMEMBERED)(self._deciding_signals)
+        self._all_signals = lru_cache(maxsize=PAIRS_REMEMBERED)(self._every_signal)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -56,7 +57,15 @@ class GuardSet:
 
     def signals(self, query: str, candidate: str) -> list[GuardSignal]:
         """Every guard's signal on the pair, in the set's order (the features of a calibrated decision)."""
-        return [found for guard in self.guards if (found := guard.signal(query, candidate)) is not None]
+        return list(self._all_signals(query, candidate))
+
+    def prepare(self, query: str) -> None:
+        """Work out ahead what the guards read of ``query`` alone (its analysis, language, clauses...: cached per
+        text), so that judging it against a candidate later is mostly the comparison. A lookup calls this while
+        its embedding runs in another thread; no signal depends on whether it was called."""
+        for guard in self.guards:
+            if isinstance(guard, SignalGuard):
+                guard.prepare(query)
 
     def first_rejection(self, query: str, candidate: str, similarity: float | None = None) -> GuardVerdict | None:
         """The first signal that reaches its guard's cut at this ``similarity``; ``None`` lets it be served."""
@@ -86,6 +95,13 @@ class GuardSet:
             if signal is not None and signal.min_similarity is None and signal.vetoes(guard.cut, None):
                 break
         return tuple(found)
+
+    def _every_signal(self, query: str, candidate: str) -> tuple[GuardSignal, ...]:
+        """Every guard's signal, the deciding ones read from their memo: the calibrated decision reads these and
+        :meth:`quiet`, and without this each guard ran twice on a pair's first look. Memoised per pair."""
+        deciding = self.deciding_signals(query, candidate)
+        rest = [guard.signal(query, candidate) for guard in self.guards[len(deciding) :]]
+        return tuple(found for found in (*deciding, *rest) if found is not None)
 
     @classmethod
     def default(

@@ -77,6 +77,10 @@ class IntentGuard(SignalGuard):
 
     name = "intent"
 
+    def prepare(self, text: str) -> None:
+        if detect(text) in COVERED:
+            ask_type(text)
+
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         if detect(query) not in COVERED or detect(candidate) not in COVERED:
             return None

@@ -66,6 +66,9 @@ class LanguageGuard(SignalGuard):
     def __init__(self, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD) -> None:
         self.uncovered_threshold = uncovered_threshold
 
+    def prepare(self, text: str) -> None:
+        detect(text)
+
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         if query.casefold().split() == candidate.casefold().split():
             return None  # the same words answer the same, in any language

@@ -157,6 +157,9 @@ class NegationGuard(SignalGuard):
 
     name = "negation"
 
+    def prepare(self, text: str) -> None:
+        negators_of(analyse(text))
+
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         reason = _polarity_difference(analyse(query), analyse(candidate))
         if reason is None:

@@ -201,6 +201,9 @@ class NumberGuard(SignalGuard):
 
     name = "numbers"
 
+    def prepare(self, text: str) -> None:
+        dates_of(analyse(text))
+
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         all_q, all_c = quantities(q.tokens), quantities(c.tokens)

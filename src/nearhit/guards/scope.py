@@ -69,6 +69,9 @@ class ScopeGuard(SignalGuard):
     def __init__(self, min_overlap: float = 0.6) -> None:
         self.min_overlap = min_overlap
 
+    def prepare(self, text: str) -> None:
+        analyse(text)
+
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         per_member = (

@@ -13,6 +13,8 @@ the same as a past or a present ("Was my order shipped?", "Is my order shipped?"
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import detect
 from nearhit.guards.lexicon import groups, pairs
@@ -46,8 +48,9 @@ PRESENT_FUTURE = 0.3
 _OPPOSITE_TIMES = frozenset({"past", "future"})
 
 
-def _tenses(text: str) -> list[str]:
-    """The tenses of the question clause's markers, in order."""
+@lru_cache(maxsize=4096)
+def _tenses(text: str) -> tuple[str, ...]:
+    """The tenses of the question clause's markers, in order (cached: a text read again, or prepared ahead)."""
     tokens = analyse(split_question(text).question).tokens
     markers = _TENSES_BY_LANGUAGE.get(detect(text), _TENSES)
     found = ["past"] if markers is _TENSES and _past_verb_first(tokens) else []
@@ -58,7 +61,7 @@ def _tenses(text: str) -> list[str]:
             continue
         if tense is not None:
             found.append(tense)
-    return found
+    return tuple(found)
 
 
 def past_verb(word: str) -> bool:
@@ -80,7 +83,7 @@ def _perfect(tokens: tuple[str, ...], index: int) -> bool:
     return any(word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) for word in after)
 
 
-def _against(tenses: list[str], other: list[str]) -> list[str]:
+def _against(tenses: tuple[str, ...], other: tuple[str, ...]) -> list[str]:
     """A perfect read as a past against a future on the other side (and no past there), else dropped."""
     as_past = "future" in other and "past" not in other
     return [("past" if tense == "perfect" else tense) for tense in tenses if tense != "perfect" or as_past]
@@ -90,6 +93,9 @@ class TenseGuard(SignalGuard):
     """Rejects a question asked in the past against one asked in the present or the future."""
 
     name = "tense"
+
+    def prepare(self, text: str) -> None:
+        _tenses(text)
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         found_q, found_c = _tenses(query), _tenses(candidate)

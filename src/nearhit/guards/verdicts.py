@@ -73,6 +73,10 @@ class SignalGuard:
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         raise NotImplementedError
 
+    def prepare(self, text: str) -> None:
+        """Work out what :meth:`signal` reads of one side alone (cached per text), ahead of its pairs; a guard
+        whose per-text steps are not cached has nothing to do here."""
+
     def check(self, query: str, candidate: str) -> GuardVerdict | None:
         """The rejection, or ``None`` if the candidate may be served as far as this guard can tell."""
         found = self.signal(query, candidate)

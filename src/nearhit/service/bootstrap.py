@@ -131,6 +131,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         embedding_ttl=settings.embedding_cache_ttl,
         near_entries=settings.near_cache_entries,
         rewriter=build_rewriter(settings),
+        prepare_while_embedding=settings.guards_prepare_while_embedding,
     )
     try:
         await cache.setup()
