@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
@@ -57,12 +58,20 @@ class Held:
         return self.inner.encode(texts)
 
 
-async def _cache(settings: Settings, embedder: Held, recording: Recording, **changed: object) -> SemanticCache:
+@asynccontextmanager
+async def _cache(
+    settings: Settings, embedder: Held, recording: Recording, **changed: object
+) -> AsyncIterator[SemanticCache]:
+    """A cache on its own index with the recording guard last, one entry stored, the embedder then armed."""
     cache = await bootstrap.open_cache(settings.model_copy(update=changed), embedder)
-    cache.guards = GuardSet([*GuardSet.default().guards, recording])
-    await cache.store("How do I remove limescale from a shower head?", "Soak it in vinegar.", SCOPE)
-    embedder.armed = True
-    return cache
+    try:
+        cache.guards = GuardSet([*GuardSet.default().guards, recording])
+        await cache.store("How do I remove limescale from a shower head?", "Soak it in vinegar.", SCOPE)
+        embedder.armed = True
+        yield cache
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
 
 
 async def test_the_prompt_is_prepared_while_its_embedding_runs(
@@ -70,15 +79,11 @@ async def test_the_prompt_is_prepared_while_its_embedding_runs(
 ) -> None:
     recording = Recording()
     embedder = Held(local_embedder, recording.done)
-    cache = await _cache(settings, embedder, recording, guards_prepare_while_embedding=True)
-    try:
-        prompt = "What's the best way to get limescale off a shower head?"
+    prompt = "What's the best way to get limescale off a shower head?"
+    async with _cache(settings, embedder, recording, guards_prepare_while_embedding=True) as cache:
         result = await cache.lookup(prompt, SCOPE, threshold=0.75)
-        assert embedder.overlapped == [True] and recording.prepared == [prompt]
-        assert result.match == "semantic"
-    finally:
-        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
-        await cache.close()
+    assert embedder.overlapped == [True] and recording.prepared == [prompt]
+    assert result.match == "semantic"
 
 
 async def test_off_by_default_the_guards_read_the_prompt_after_the_embedding(
@@ -87,10 +92,6 @@ async def test_off_by_default_the_guards_read_the_prompt_after_the_embedding(
     recording = Recording()
     embedder = Held(local_embedder, recording.done)
     recording.done.set()  # nothing to wait for: the default does not prepare
-    cache = await _cache(settings, embedder, recording)
-    try:
+    async with _cache(settings, embedder, recording) as cache:
         result = await cache.lookup("What's the best way to get limescale off a shower head?", SCOPE, threshold=0.75)
-        assert recording.prepared == [] and result.match == "semantic"
-    finally:
-        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
-        await cache.close()
+    assert recording.prepared == [] and result.match == "semantic"
