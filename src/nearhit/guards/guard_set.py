@@ -61,8 +61,8 @@ class GuardSet:
 
     def prepare(self, query: str) -> None:
         """Work out ahead what the guards read of ``query`` alone (its analysis, language, clauses...: cached per
-        text), so that judging it against a candidate later is mostly the comparison. A lookup calls this while
-        its embedding runs in another thread; no signal depends on whether it was called."""
+        text), so that judging it against a candidate later is mostly the comparison. A lookup may call this while
+        its embedding runs (``NEARHIT_GUARDS_PREPARE_WHILE_EMBEDDING``); no signal depends on whether it was."""
         for guard in self.guards:
             if isinstance(guard, SignalGuard):
                 guard.prepare(query)
