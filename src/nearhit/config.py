@@ -120,10 +120,11 @@ class Settings(BaseSettings):
     guards_quiet_margin: float = Field(
         0.10, ge=0, le=0.2, validation_alias=_env("NEARHIT_GUARDS_QUIET_MARGIN", "guards_quiet_margin")
     )
-    # The guards' work on the prompt alone done while its embedding runs in another thread: a gain only where
-    # the embedder leaves a core free (a remote one); the local model takes every core, and measured slower.
-    guards_prepare_while_embedding: bool = Field(
-        False,
+    # The guards' work on the prompt alone done while its embedding runs: a gain only where the embedder leaves
+    # the cores free (a remote one, the default there); the local model takes every core, and measured slower.
+    # Unset: on for a remote embedder, off for the local one.
+    guards_prepare_while_embedding: bool | None = Field(
+        None,
         validation_alias=_env("NEARHIT_GUARDS_PREPARE_WHILE_EMBEDDING", "guards_prepare_while_embedding"),
     )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.

@@ -86,7 +86,7 @@ async def test_the_prompt_is_prepared_while_its_embedding_runs(
     assert result.match == "semantic"
 
 
-async def test_off_by_default_the_guards_read_the_prompt_after_the_embedding(
+async def test_off_by_default_with_the_local_model_the_guards_read_the_prompt_after_the_embedding(
     settings: Settings, local_embedder: LocalEmbedder
 ) -> None:
     recording = Recording()
@@ -95,3 +95,14 @@ async def test_off_by_default_the_guards_read_the_prompt_after_the_embedding(
     async with _cache(settings, embedder, recording) as cache:
         result = await cache.lookup("What's the best way to get limescale off a shower head?", SCOPE, threshold=0.75)
     assert recording.prepared == [] and result.match == "semantic"
+
+
+def test_unset_it_follows_the_embedder_and_a_setting_wins() -> None:
+    local = Settings(_env_file=None, embedder="local")
+    remote = Settings(_env_file=None, embedder="openai", openai_api_key="sk-test")
+    assert bootstrap.prepare_while_embedding(local) is False
+    assert bootstrap.prepare_while_embedding(remote) is True
+    assert (
+        bootstrap.prepare_while_embedding(remote.model_copy(update={"guards_prepare_while_embedding": False})) is False
+    )
+    assert bootstrap.prepare_while_embedding(local.model_copy(update={"guards_prepare_while_embedding": True})) is True

@@ -102,6 +102,14 @@ def index_spec(settings: Settings, embedder: Embedder, *, sharded: bool = False)
     )
 
 
+def prepare_while_embedding(settings: Settings) -> bool:
+    """Whether a lookup prepares the guards' reading of its prompt while the embedding runs: as set, or, unset,
+    when the embedder is a remote service (its call leaves the cores idle; the local model takes them all)."""
+    if settings.guards_prepare_while_embedding is not None:
+        return settings.guards_prepare_while_embedding
+    return settings.resolved_embedder in ("azure", "openai")
+
+
 async def open_cache(settings: Settings, embedder: Embedder | None = None, url: str | None = None) -> SemanticCache:
     """A ready cache: Redis reached (at ``url``, default :func:`redis_url`), Query Engine checked, index created
     or checked."""
@@ -131,7 +139,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         embedding_ttl=settings.embedding_cache_ttl,
         near_entries=settings.near_cache_entries,
         rewriter=build_rewriter(settings),
-        prepare_while_embedding=settings.guards_prepare_while_embedding,
+        prepare_while_embedding=prepare_while_embedding(settings),
     )
     try:
         await cache.setup()
