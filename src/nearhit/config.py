@@ -289,6 +289,12 @@ class Settings(BaseSettings):
         return DEFAULT_SIMILARITY_THRESHOLD
 
     @property
+    def secured(self) -> bool:
+        """Access needs a credential (a key table or an admin token): tenants are kept apart, so what anyone may
+        read (``/health``, ``/readiness``) shows nothing a tenant did, not even how many entries there are."""
+        return bool(self.gateway_keys or self.admin_token)
+
+    @property
     def embedded_redis(self) -> bool:
         """True when nearhit runs its own Redis because no REDIS_URL is given."""
         return not self.redis_url
