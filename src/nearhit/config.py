@@ -270,6 +270,18 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
+    def _redis_url_is_read(self) -> Settings:
+        """A ``REDIS_URL`` of no form nearhit reads stops here, naming it: not in a worker's start-up traceback."""
+        if self.redis_url:
+            from nearhit.redis_topology import parse_target
+
+            try:
+                parse_target(self.redis_url, cluster=self.redis_cluster)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+    @model_validator(mode="after")
     def _thresholds_agree(self) -> Settings:
         sim, dist = self.similarity_threshold_env, self.distance_threshold_env
         if sim is not None and dist is not None and abs((1 - dist) - sim) > 1e-9:
