@@ -41,3 +41,17 @@ def test_serve_names_the_variable_it_cannot_use_before_starting(
     assert result.exit_code == 1, result.output
     assert named in result.output and "Traceback" not in result.output
     assert not (tmp_path / "redis.json").exists()  # refused before the embedded Redis was started
+
+
+@pytest.mark.parametrize(
+    "command", [["cache", "stats"], ["redis", "url"], ["cache", "lookup", "hello"], ["redis", "stop"]]
+)
+def test_a_data_dir_that_cannot_be_made_is_named_by_every_command(command: list[str]) -> None:
+    env = {"NEARHIT_DATA_DIR": "/proc/nearhit-cannot-be-here", "REDIS_URL": None}
+    result = CliRunner().invoke(main, command, env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    if command == ["redis", "stop"]:  # nothing to stop, and no folder made for it
+        assert result.exit_code == 0 and "no embedded Redis is running" in result.output
+    else:
+        assert result.exit_code == 1, result.output
+        assert "NEARHIT_DATA_DIR (/proc/nearhit-cannot-be-here) cannot be used" in result.output

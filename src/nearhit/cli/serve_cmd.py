@@ -97,9 +97,9 @@ def _check_places(config: Settings) -> None:
     than in each worker's start-up traceback (or, for PROMETHEUS_MULTIPROC_DIR, on the first request)."""
     if config.embedded_redis:
         try:
-            config.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise click.ClickException(f"NEARHIT_DATA_DIR ({config.data_dir}) cannot be made: {exc.strerror}") from None
+            redis_server.make_data_dir(config.data_dir)
+        except NearhitError as exc:
+            raise click.ClickException(str(exc)) from None
     metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if metrics_dir and not (os.path.isdir(metrics_dir) and os.access(metrics_dir, os.W_OK)):
         raise click.ClickException(f"PROMETHEUS_MULTIPROC_DIR ({metrics_dir}) is not a folder this user can write")
