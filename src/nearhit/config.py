@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nearhit.errors import ConfigError
@@ -263,6 +264,19 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_model_is_unset(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
+
+    @field_validator("openai_base_url", "azure_openai_endpoint")
+    @classmethod
+    def _an_http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A provider's address is an http(s) URL with a host (blank means unset): anything else would start a
+        server whose every answer fails on a request it cannot even send."""
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            name = "OPENAI_BASE_URL" if info.field_name == "openai_base_url" else "AZURE_OPENAI_ENDPOINT"
+            raise ValueError(f"{name} must be an http:// or https:// URL with a host, not {value[:100]!r}")
+        return value.strip()
 
     @field_validator("health_port", mode="before")
     @classmethod

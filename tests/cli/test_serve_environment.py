@@ -25,6 +25,8 @@ from nearhit.cli import main
         ({"NEARHIT_DATA_DIR": "/proc/nearhit-cannot-be-here"}, "NEARHIT_DATA_DIR (/proc/nearhit-cannot-be-here)"),
         ({"PROMETHEUS_MULTIPROC_DIR": "/proc/nearhit-missing"}, "PROMETHEUS_MULTIPROC_DIR (/proc/nearhit-missing)"),
         ({"NEARHIT_HEALTH_HOST": "not a host!"}, "NEARHIT_HEALTH_HOST ('not a host!')"),
+        ({"OPENAI_BASE_URL": "api.example.com/v1"}, "OPENAI_BASE_URL must be an http:// or https:// URL"),
+        ({"AZURE_OPENAI_ENDPOINT": "ftp://example.com"}, "AZURE_OPENAI_ENDPOINT must be an http:// or https://"),
     ],
 )
 def test_serve_names_the_variable_it_cannot_use_before_starting(
