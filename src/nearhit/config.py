@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nearhit.errors import ConfigError
@@ -271,10 +272,35 @@ class Settings(BaseSettings):
     def _blank_model_is_unset(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
 
+    @field_validator("openai_base_url", "azure_openai_endpoint")
+    @classmethod
+    def _an_http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A provider's address is an http(s) URL with a host (blank means unset): anything else would start a
+        server whose every answer fails on a request it cannot even send."""
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            name = "OPENAI_BASE_URL" if info.field_name == "openai_base_url" else "AZURE_OPENAI_ENDPOINT"
+            raise ValueError(f"{name} must be an http:// or https:// URL with a host, not {value[:100]!r}")
+        return value.strip()
+
     @field_validator("health_port", mode="before")
     @classmethod
     def _blank_port_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _redis_url_is_read(self) -> Settings:
+        """A ``REDIS_URL`` of no form nearhit reads stops here, naming it: not in a worker's start-up traceback."""
+        if self.redis_url:
+            from nearhit.redis_topology import parse_target
+
+            try:
+                parse_target(self.redis_url, cluster=self.redis_cluster)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return self
 
     @model_validator(mode="after")
     def _thresholds_agree(self) -> Settings:
@@ -294,6 +320,12 @@ class Settings(BaseSettings):
         if self.distance_threshold_env is not None:
             return 1 - self.distance_threshold_env
         return DEFAULT_SIMILARITY_THRESHOLD
+
+    @property
+    def secured(self) -> bool:
+        """Access needs a credential (a key table or an admin token): tenants are kept apart, so what anyone may
+        read (``/health``, ``/readiness``) shows nothing a tenant did, not even how many entries there are."""
+        return bool(self.gateway_keys or self.admin_token)
 
     @property
     def embedded_redis(self) -> bool:

@@ -28,7 +28,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from nearhit.errors import RedisUnavailable
+from nearhit.errors import ConfigError, RedisUnavailable
 
 _STATE_FILE = "redis.json"
 _PORT_FILE = "redis.port"  # the last port used: a restart comes back on it, so clients reconnect by themselves
@@ -87,13 +87,22 @@ def find_running(data_dir: Path) -> EmbeddedRedis | None:
     return None
 
 
+def make_data_dir(data_dir: Path) -> None:
+    """The embedded server's folder, made if needed; a ConfigError naming NEARHIT_DATA_DIR when it cannot be
+    (a command then says so, rather than a traceback)."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / _LOCK_FILE).touch()
+    except OSError as exc:
+        raise ConfigError(f"NEARHIT_DATA_DIR ({data_dir}) cannot be used: {exc.strerror or exc}") from None
+
+
 def ensure_running(data_dir: Path) -> tuple[EmbeddedRedis, bool]:
     """Find the server for ``data_dir`` or start one. Returns the server and whether this call started it.
 
     The server is started detached (its own session), so it outlives the process that started it: the CLI
     can run one command after another against the same cache. ``stop`` ends it.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
     with _locked(data_dir):
         running = find_running(data_dir)
         if running is not None:
@@ -107,6 +116,8 @@ def stop(data_dir: Path, only: EmbeddedRedis | None = None) -> bool:
     With ``only``, stop it only if it is that very start (pid and token): a command that started a server
     which has since gone away must leave alone the one a later command started in its place.
     """
+    if not data_dir.is_dir():
+        return False  # no folder, no server: nothing to make just to stop
     with _locked(data_dir):
         server = find_running(data_dir)
         if server is None or (only is not None and (server.pid, server.token) != (only.pid, only.token)):
@@ -194,7 +205,7 @@ def run_foreground(data_dir: Path) -> Iterator[EmbeddedRedis]:
 
 @contextlib.contextmanager
 def _locked(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(data_dir)
     with open(data_dir / _LOCK_FILE, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

@@ -52,6 +52,20 @@ LABEL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-
 NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f]"
 
 
+# What a reader never sees: format characters (bidi marks, zero-width space and joiners, the BOM, the soft hyphen,
+# tag characters: Unicode's Cf), controls, separators, marks with no letter to sit on, and the Hangul fillers
+# (letters by category, drawn as nothing).
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Mn", "Me", "Zs", "Zl", "Zp"})
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
+def visible(value: str) -> bool:
+    """Whether ``value`` has a character a reader would see: text of none is empty, however long."""
+    return any(
+        not ch.isspace() and ch not in _FILLERS and unicodedata.category(ch) not in _UNSEEN_CATEGORIES for ch in value
+    )
+
+
 def unicode_text(value: str, name: str) -> str:
     """Text UTF-8 can encode. A lone surrogate (``"\\ud800"``) is legal in a JSON escape and in a Python
     string, but nothing can store, log or send it on: it is refused where it comes in."""
@@ -70,8 +84,8 @@ def prompt(value: object, max_chars: int) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"prompt must be a string, not {type(value).__name__}")
     unicode_text(value, "prompt")
-    if not value.strip():
-        raise InvalidInput("prompt is empty (or only white space)")
+    if not visible(value):
+        raise InvalidInput("prompt is empty (or only white space and invisible characters)")
     return prompt_length(value, max_chars)
 
 
@@ -125,8 +139,8 @@ def response(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"response must be a string, not {type(value).__name__}")
     unicode_text(value, "response")
-    if not value.strip():
-        raise InvalidInput("response is empty: nothing to store")
+    if not visible(value):
+        raise InvalidInput("response is empty (or only white space and invisible characters): nothing to store")
     if len(value) > MAX_RESPONSE_CHARS:
         raise InvalidInput(f"response is {len(value):,} characters; the limit is {MAX_RESPONSE_CHARS:,}")
     return value

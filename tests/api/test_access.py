@@ -23,6 +23,7 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
 from nearhit.service.runtime import Runtime
 from tests.support.live import LiveServer, fast_llm, serve
+from tests.support.waiting import settled
 
 ALPHA_KEY = "key-alpha-0123456789"
 BETA_KEY = "key-beta-0123456789"
@@ -207,7 +208,7 @@ async def test_the_access_matrix(live_secured: LiveServer) -> None:
     app = create_app(live_secured.runtime.settings)
     routes = sorted(
         ((method, route.path, rule_of(route)) for route in nearhit_routes(app) for method in route.methods),
-        key=lambda item: item[2] is Rule.ADMIN,  # the admin routes write and delete: last
+        key=lambda item: item[2] is Rule.ADMIN and item[0] != "GET",  # the admin routes that write and delete: last
     )
     client = live_secured.client
     for method, path, rule in routes:
@@ -248,6 +249,39 @@ async def test_the_access_matrix(live_secured: LiveServer) -> None:
                 else:
                     assert asks_alpha.status_code == 200, (where, asks_alpha.text)
                     assert seen(asks_alpha) <= {"alpha"}, where
+
+
+_PROBE_AGE = re.compile(r'"checked_s_ago":\s*[0-9.e-]+')  # how old the health status is: moves by itself
+
+
+async def test_no_public_route_shows_that_another_tenant_is_active(live_secured: LiveServer) -> None:
+    """With tenants configured, what anyone but the admin reads on a public route does not move while a tenant
+    works (a miss stored, then a hit): no entry count, hit or store counter, telemetry total or newest event."""
+    runtime, client = live_secured.runtime, live_secured.client
+    public = sorted(
+        (method, route.path)
+        for route in nearhit_routes(create_app(runtime.settings))
+        for method in route.methods
+        if rule_of(route) is Rule.PUBLIC
+    )
+    assert ("GET", "/health") in public
+
+    async def snapshot() -> dict[tuple[str, str, str], str]:
+        await runtime.telemetry.flush()
+        await runtime.check_health()  # what the background check would see a second later
+        return {
+            (method, path, name): _PROBE_AGE.sub("", (await SAMPLES[(method, path)].send(client, CALLERS[name])).text)
+            for method, path in public
+            for name in ("none", "own")
+        }
+
+    before = await snapshot()
+    for _ in range(2):  # a miss, stored; then a hit
+        question = {"prompt": "How many moons does Jupiter have?", "include_raw": False}
+        assert (await client.post("/ask", json=question, headers=CALLERS["other"])).status_code == 200
+        await settled(runtime)
+    after = await snapshot()
+    assert [key for key in before if before[key] != after[key]] == []
 
 
 async def test_unknown_credentials_and_schemes_are_401(live_secured: LiveServer) -> None:

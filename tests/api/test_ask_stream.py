@@ -12,7 +12,7 @@ from nearhit.service.answering import Answerer
 from nearhit.service.request import AskRequest
 from tests.support.live import LiveServer, fast_llm
 from tests.support.sse import ask_stream, events
-from tests.support.waiting import settled
+from tests.support.waiting import eventually, settled
 
 QUESTION = "How does Redis persist data to disk?"
 EVENT_TYPES = {"column_start", "content_chunk", "cache_document", "column_complete", "stream_complete"}
@@ -116,6 +116,39 @@ async def test_disconnect_cancels_the_generation_and_stores_nothing(live: LiveSe
                 break  # leave mid-answer
     await settled(live.runtime)  # nobody needed it any more: cancelled
     assert not (await cache.lookup(prompt, Scope.build(model=live.runtime.provider.model))).hit
+
+
+async def test_clients_that_leave_mid_answer_leave_no_task_and_nothing_stored(live: LiveServer) -> None:
+    """Ten clients hang up mid-answer, on /ask/stream and on the gateway's stream: every generation is cancelled,
+    none half-stored, and the server's tasks come back to what they were (none leaked per request)."""
+    live.runtime.provider = fast_llm(ttft_ms=20, tokens_per_second=60)
+    cache = await live.runtime.cache()
+    await settled(live.runtime)
+    before = len(asyncio.all_tasks())
+
+    async def leave(number: int) -> None:
+        prompt = f"Question {number} of a client who hangs up early"
+        if number % 2:
+            body = {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": prompt}]}
+            async with live.client.stream("POST", "/v1/chat/completions", json=body) as response:
+                async for line in response.aiter_lines():
+                    if '"content":"' in line and '"content":""' not in line:
+                        break  # a first piece of text: leave
+        else:
+            async with live.client.stream("POST", "/ask/stream", json={"prompt": prompt}) as response:
+                async for kind, _ in events(response):
+                    if kind == "content_chunk":
+                        break
+
+    await asyncio.gather(*(leave(number) for number in range(10)))
+    await settled(live.runtime)
+
+    async def back() -> bool:
+        assert len(asyncio.all_tasks()) <= before + 1, [t.get_coro() for t in asyncio.all_tasks()]
+        return True
+
+    await eventually(back)  # the connections' own tasks end with them; nothing per request stays behind
+    assert (await cache.stats()).entries == 0
 
 
 async def test_scope_fields_isolate_answers(live: LiveServer) -> None:

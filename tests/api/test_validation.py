@@ -179,3 +179,40 @@ async def test_a_refused_long_value_is_not_sent_back_whole(shared_live: LiveServ
     assert len(response.content) < 2_000
     [error] = response.json()["detail"]
     assert error["loc"] == ["body", "tenant"] and error["input"].endswith("… (100,000 characters)")
+
+
+# No character a reader would see: a zero-width space, bidi marks, a BOM, a soft hyphen, a word joiner, a tag
+# character, a combining mark with nothing to sit on, a Hangul filler. Each normalised to the same empty text,
+# such prompts were answered and then served to one another as hits.
+INVISIBLE = [
+    "\u200b",
+    "\u200f\u202e\u200e",
+    "\u2066\u2069",
+    "\ufeff",
+    "\u00ad",
+    "\u2060",
+    "\U000e0020",
+    "\u0301",
+    "\u3164",
+]
+
+
+@pytest.mark.parametrize("prompt", INVISIBLE)
+async def test_a_prompt_with_nothing_visible_is_refused_everywhere(shared_live: LiveServer, prompt: str) -> None:
+    client = shared_live.client
+    for path in ("/ask", "/ask/stream"):
+        response = await client.post(path, json={"prompt": f" {prompt} "})
+        assert response.status_code == 422 and "prompt is empty" in response.text, (path, response.text)
+    stored = await client.post("/cache/store", json={"prompt": prompt, "response": "an answer"})
+    assert stored.status_code == 422 and "prompt is empty" in stored.text, stored.text
+    answer = await client.post("/cache/store", json={"prompt": "a question", "response": prompt})
+    assert answer.status_code == 422 and "response is empty" in answer.text, answer.text
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}]}
+    gateway = await client.post("/v1/chat/completions", json=chat)
+    assert gateway.status_code == 400 and "prompt is empty" in gateway.text, gateway.text
+
+
+async def test_invisible_characters_inside_a_visible_prompt_are_kept(shared_live: LiveServer) -> None:
+    for prompt in ("a\u200bb", "e\u0301t\u00e9", "\u202eolleh\u202c", "\u3164x"):
+        response = await shared_live.client.post("/ask", json={"prompt": prompt, "include_raw": False})
+        assert response.status_code == 200, (prompt, response.text)

@@ -118,3 +118,36 @@ async def test_a_failure_mid_stream_is_an_error_event_and_not_cached(
         upstream.reset(upstream.answer("Paris.", usage=(20, 2)))
         raw = await client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
         assert raw.headers["x-nearhit-cache"] == "miss"
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_a_stream_that_ends_without_a_finish_reason_is_told_as_cut_off_and_not_cached(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider], streamed: bool
+) -> None:
+    """A real upstream sends two pieces, then ``[DONE]`` with no finish reason: OpenAI ends every choice with
+    one, so the answer was cut off. The client must not read ``stop`` (a whole answer), and nothing is stored."""
+    cut = Stream([upstream.chunk(role=True, content=""), upstream.chunk("The capital"), upstream.chunk(" is")])
+    upstream.reset(cut)
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        received: list[str] = []
+        with pytest.raises(openai.APIError) as caught:
+            if streamed:
+                stream = await client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+                async for chunk in stream:
+                    assert all(c.finish_reason is None for c in chunk.choices)  # never "stop"
+                    received.extend(c.delta.content or "" for c in chunk.choices)
+            else:
+                await client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        assert "finish_reason" in caught.value.message and "cut off" in caught.value.message
+        if streamed:
+            assert "".join(received) == "The capital is"  # what came is passed on, then the error
+        else:
+            assert isinstance(caught.value, openai.APIStatusError) and caught.value.status_code == 502
+        await gateway.settled()
+        assert await gateway.entries() == 0
+
+        upstream.reset(upstream.answer("Paris.", usage=(20, 2)))
+        raw = await client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
+        assert raw.headers["x-nearhit-cache"] == "miss"
+        assert raw.parse().choices[0].message.content == "Paris."

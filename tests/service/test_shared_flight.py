@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -16,6 +16,7 @@ import pytest
 from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.config import Settings
 from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, Usage
+from nearhit.llm.errors import LLMError
 from nearhit.service import bootstrap
 from nearhit.service.shared_flight import SharedFlights
 from tests.support.fake_upstream import FakeUpstream, Pause, Stream
@@ -110,3 +111,50 @@ async def test_a_follower_reads_every_event_of_the_leaders_generation(settings: 
         assert (processes[0].led, processes[1].followed) == (1, 1)
     finally:
         await redis.aclose()
+
+
+async def test_a_failed_or_cut_generation_is_not_replayed_to_the_next_flight(settings: Settings) -> None:
+    """A flight that failed, or whose answer was cut off (no finish reason), leaves nothing behind: the next
+    identical miss calls the LLM again at once, and its follower reads the new generation only (not the old
+    one's text followed by its failure)."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    flight = "the same miss"
+
+    async def failing() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("stale words ")
+        raise LLMError("the upstream broke off")
+
+    async def cut() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("half an ans")
+        yield StreamEnd(Usage(5, 3), "unknown", "m")
+
+    async def fresh() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("fresh")
+        await asyncio.sleep(0.3)  # the follower joins mid-generation
+        yield StreamEnd(Usage(5, 1), "stop", "m")
+
+    try:
+        for broken in (failing, cut):
+            first, second = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
+            with contextlib.suppress(LLMError):
+                [event async for event in first.produce(flight, broken)]
+            assert not await redis.exists(keys.flight_lock(sha256_hex(flight)[:32]))
+
+            led, followed = await asyncio.gather(_events(first.produce(flight, fresh)), _later(second, flight, fresh))
+            assert (first.led, second.followed) == (2, 1)
+            assert followed == led and [e.text for e in followed if isinstance(e, TextChunk)] == ["fresh"]
+            # the whole answer's lock and events linger (a miss looked up meanwhile joins it): dropped for the next
+            await redis.delete(keys.flight_lock(sha256_hex(flight)[:32]), keys.flight_events(sha256_hex(flight)[:32]))
+    finally:
+        await redis.aclose()
+
+
+async def _events(stream: AsyncIterator[LLMEvent]) -> list[LLMEvent]:
+    return [event async for event in stream]
+
+
+async def _later(flights: SharedFlights, flight: str, llm: Callable[[], AsyncIterator[LLMEvent]]) -> list[LLMEvent]:
+    """The same flight from another process, a moment after the first: it follows."""
+    await asyncio.sleep(0.1)
+    return await _events(flights.produce(flight, llm))

@@ -56,6 +56,10 @@ def test_the_page_sends_the_key_it_keeps_for_the_session(
     expect(page.locator("#col-cache [data-role=match]")).to_have_attribute("data-kind", "miss")
     assert page.evaluate("() => sessionStorage.getItem('nearhit.key')") == KEY
     assert KEY not in page.evaluate("() => JSON.stringify(localStorage)")
+    # The live metrics sum over every tenant: a tenant's key is told they need the admin token (never polled into
+    # a 403, which the console would show).
+    page.evaluate("() => import('/static/js/metrics.js').then((m) => m.refreshMetrics())")
+    expect(page.locator("#metrics-error")).to_contain_text("need the admin token")
 
     page.reload()  # the same tab: the key is still there
     page.wait_for_selector("body[data-ready=true]")

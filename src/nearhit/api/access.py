@@ -151,7 +151,11 @@ class AccessPolicy:
                 403, "admin endpoints are off: NEARHIT_GATEWAY_KEYS is set but NEARHIT_ADMIN_TOKEN is not"
             )
         if caller.kind == "key":
-            raise AccessDenied(403, f"a key of tenant {caller.tenant!r} cannot use admin endpoints")
+            raise AccessDenied(
+                403,
+                f"a key of tenant {caller.tenant!r} cannot use admin endpoints "
+                "(they act for every tenant, or count what every tenant did)",
+            )
         raise AccessDenied(401, "this endpoint needs the admin token (Authorization: Bearer <NEARHIT_ADMIN_TOKEN>)")
 
 
@@ -202,9 +206,9 @@ async def identify(
 
 
 class Rule(Enum):
-    PUBLIC = "public"  # no cached content, no spend: health, calculator, pages, aggregates
+    PUBLIC = "public"  # no cached content, no spend, nothing a tenant did: health, calculator, pages
     CALLER = "caller"  # acts for a tenant: the caller's own (a key) or any (admin)
-    ADMIN = "admin"  # writes or deletes for any tenant
+    ADMIN = "admin"  # writes or deletes for any tenant, or sums over every tenant (counts would show who is active)
 
 
 async def public() -> None:
@@ -225,6 +229,15 @@ def caller_of(request: Request) -> Caller:
     """:func:`caller` called by the route itself, with no dependency for FastAPI to solve per request (the hot
     path: a cache hit). Such a route declares its rule with :func:`reads_caller`; raises AccessDenied."""
     return policy_of(request).require_caller(_caller_behind(request))
+
+
+def reads_every_tenant(request: Request) -> bool:
+    """Whether the caller of ``request`` passes the admin rule, asked without refusing anyone (for a public
+    route: the pages ask before they poll what sums over every tenant)."""
+    try:
+        return _caller_behind(request).admin
+    except AccessDenied:
+        return False
 
 
 # The security requirement FastAPI writes for a route that depends on ``caller``, for /docs.

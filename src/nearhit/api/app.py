@@ -84,10 +84,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         (telemetry.router, (*caller, 503)),
     ):
         app.include_router(router, responses=errors.responses(*statuses), dependencies=[SINGLE_VALUED_QUERY])
-    # Public: no cached content.
+    # Public: no cached content, nothing a tenant did.
     app.include_router(
         calculator.router,
-        responses=errors.responses(400, 409, *body, 503),
+        responses=errors.responses(400, *body, 503),
         dependencies=[access.PUBLIC, SINGLE_VALUED_QUERY],
     )
     app.include_router(
@@ -95,7 +95,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         responses={503: {"description": "A dependency is down: the body says which"}},
         dependencies=[access.PUBLIC],
     )
-    app.include_router(health.llm_router, responses=errors.responses(*caller, 502, 503))
+    app.include_router(
+        calculator.observed_router,
+        responses=errors.responses(*caller, 409, 503),
+        dependencies=[SINGLE_VALUED_QUERY],
+    )
+    app.include_router(health.admin_router, responses=errors.responses(*caller, 502, 503))
     app.include_router(gateway.router)  # its errors are in OpenAI's shape, declared by the router
     gateway.install(app)  # unknown paths and methods under /v1: OpenAI's 404 and 405
     app.include_router(ui.router, dependencies=[access.PUBLIC])  # the pages: / and /calculator (exactly)

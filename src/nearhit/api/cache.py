@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import Field, model_validator
 
-from nearhit.api.access import PUBLIC, AdminDep, CallerDep
+from nearhit.api.access import AdminDep, CallerDep
 from nearhit.api.deps import CacheDep, RuntimeDep
 from nearhit.api.schemas import Label, PromptText, ResponseText, ScopeFields, StrictModel, Threshold, TopK, Ttl
 from nearhit.cache import Scope
@@ -44,7 +44,9 @@ class StoreBody(ScopeFields):
 
 
 @router.get(
-    "/stats", summary="Entries, index and memory sizes, hit and miss counters, store failures", dependencies=[PUBLIC]
+    "/stats",
+    summary="Entries, index and memory sizes, hit and miss counters, store failures (every tenant: admin)",
+    dependencies=[AdminDep],
 )
 async def stats(cache: CacheDep, runtime: RuntimeDep) -> dict[str, Any]:
     return (await cache.stats()).to_dict() | {"llm_generations": runtime.flights.started, **runtime.stores.to_dict()}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, g
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, BeforeValidator, Field, create_model
 
+from nearhit.api.access import AdminDep
 from nearhit.api.deps import RuntimeDep
 from nearhit.api.schemas import Integral, StrictModel
 from nearhit.economics import (
@@ -37,6 +38,8 @@ from nearhit.economics.prices import PRICE_SOURCE
 from nearhit.errors import InvalidInput
 
 router = APIRouter(prefix="/calculator", tags=["calculator"])
+# What this service measured sums over every tenant: the admin's (anyone's in open mode), as /telemetry/summary.
+observed_router = APIRouter(prefix="/calculator", tags=["calculator"], dependencies=[AdminDep])
 
 
 def _iso_date(value: object) -> object:
@@ -117,7 +120,9 @@ def get_models() -> dict[str, Any]:
     }
 
 
-@router.get("/observed", summary="Calculator inputs measured by this service (hit rate, token means, LLM time)")
+@observed_router.get(
+    "/observed", summary="Calculator inputs measured by this service (hit rate, token means, LLM time; admin)"
+)
 async def get_observed(runtime: RuntimeDep) -> dict[str, Any]:
     await runtime.cache()  # a clear 503 when Redis is away
     try:

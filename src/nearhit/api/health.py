@@ -1,7 +1,8 @@
 """``/health``, ``/readiness``, ``/metrics``, ``/llm/test``: is it up, is everything it needs up, how is it doing.
 
-``router`` is public (no cached content, no spend); ``llm_router`` holds ``/llm/test``, which calls the provider
-and so spends its money: it is an operator's check, for the admin token (anyone in open mode)."""
+``router`` is public (no cached content, no spend, nothing a tenant did); ``admin_router`` holds the operator's
+routes, for the admin token (anyone in open mode): ``/metrics``, whose counts sum over every tenant (a tenant
+polling them would see when the others are active), and ``/llm/test``, which spends the provider's money."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from nearhit.metrics import prometheus, redis_error
 from nearhit.service.runtime import HEALTH_STALE_S
 
 router = APIRouter(tags=["health"])
-llm_router = APIRouter(tags=["health"], dependencies=[AdminDep])
+admin_router = APIRouter(tags=["health"], dependencies=[AdminDep])
 
 
 async def _redis_and_index(runtime: RuntimeDep) -> dict[str, Any]:
@@ -60,7 +61,8 @@ async def readiness(runtime: RuntimeDep) -> JSONResponse:
     # Failing stores degrade, they do not unready: every answer still comes (hits included), and the replicas
     # share the Redis that refuses the writes, so a 503 would take them all out of rotation at once.
     degraded = runtime.stores.degraded
-    checks["store"] = {"ok": degraded is None, "error": degraded, **runtime.stores.to_dict()}
+    counts = {} if runtime.settings.secured else runtime.stores.to_dict()  # every tenant's stores: /metrics
+    checks["store"] = {"ok": degraded is None, "error": degraded, **counts}
     status = "not_ready" if not ready else "degraded" if degraded else "ready"
     judge = await runtime.check_judge()
     if judge is not None:  # a judge away does not stop serving: the static decision serves meanwhile
@@ -80,7 +82,7 @@ async def _provider_check(provider: LLMProvider) -> dict[str, Any]:
 _PROMETHEUS_TYPES: dict[str, dict[str, Any]] = {"text/plain": {}, "application/openmetrics-text": {}}
 
 
-@router.get(
+@admin_router.get(
     "/metrics",
     summary="Aggregated cache and telemetry figures: JSON, or the Prometheus text format for a scraper",
     description="JSON by default and for `Accept: application/json`; the Prometheus exposition (as "
@@ -104,7 +106,7 @@ async def metrics(request: Request, runtime: RuntimeDep) -> Any:
     return result
 
 
-@router.get(
+@admin_router.get(
     "/metrics/prometheus",
     summary="Prometheus metrics (text format; OpenMetrics when asked for)",
     response_class=Response,
@@ -121,7 +123,7 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     return Response(body, media_type=content_type)
 
 
-@llm_router.get("/llm/test", summary="Ask the configured LLM a one-line question (admin: it spends provider money)")
+@admin_router.get("/llm/test", summary="Ask the configured LLM a one-line question (admin: it spends provider money)")
 async def llm_test(runtime: RuntimeDep) -> dict[str, Any]:
     provider = runtime.provider
     started = time.perf_counter()

@@ -3,6 +3,7 @@ size limit and strict JSON bodies, in one layer (one ``send`` wrapper, the heade
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -19,6 +20,9 @@ from nearhit.gateway.errors import GatewayError, invalid_json
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_BODY_BYTES = 2 * 1024 * 1024
+BODY_SECONDS = 30.0
+"""The whole body must arrive within this: a client trickling a byte now and then (slow loris) would otherwise
+hold its connection, and a worker's slot, for as long as it likes."""
 
 log = structlog.get_logger("nearhit.access")
 _ACCESS = logging.getLogger("nearhit.access")  # asked before formatting a line: off above INFO, it costs nothing
@@ -52,7 +56,8 @@ class Edge:
     - ``X-Request-ID`` is taken from the caller (or made), bound to the logs, returned; the request is logged.
     - ``Content-Security-Policy``, ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy`` go
       on every response (pages, JSON, event streams, errors) unless the app set one itself.
-    - A body over ``max_bytes`` is a 413 before the app reads it.
+    - A body over ``max_bytes`` is a 413 before the app reads it; one not whole after :data:`BODY_SECONDS` a 408
+      (the connection closed).
     - A body is strict JSON, read by :func:`nearhit.jsonbody.loads`. A body sent as another type
       (``text/plain``, a form) is a 415: those are the types a browser sends cross-site without a CORS
       preflight, so refusing them keeps other sites' pages from reaching the API. A body that
@@ -66,6 +71,7 @@ class Edge:
         self.app = app
         self.openai_prefix = openai_prefix
         self.max_bytes = max_bytes
+        self.body_seconds = BODY_SECONDS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,21 +120,18 @@ class Edge:
             return None
         if scope["method"] not in _BODY_METHODS:
             return receive
-        chunks: list[bytes] = []
-        received = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":  # the client left before the body ended
-                return None
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.max_bytes:
-                await self._too_large(scope, send)
-                return None
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.body_seconds):
+                body = await self._read_body(receive)
+        except TimeoutError:
+            message = f"request body not received within {self.body_seconds:g} s"
+            await self._refuse(scope, send, 408, "request_timeout", message, close=True)
+            return None
+        except _TooLarge:
+            await self._too_large(scope, send)
+            return None
+        if body is None:  # the client left before the body ended
+            return None
         if body:
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             if not jsonbody.is_json(content_type):
@@ -150,6 +153,23 @@ class Edge:
 
         return replay
 
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body (None when the client left first); :class:`_TooLarge` past ``max_bytes``."""
+        chunks: list[bytes] = []
+        received = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                raise _TooLarge
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
     async def _too_large(self, scope: Scope, send: Send) -> None:
         message = f"request body too large: the limit is {self.max_bytes} bytes"
         await self._refuse(scope, send, 413, "request_too_large", message)
@@ -159,13 +179,16 @@ class Edge:
         message = f"unsupported media type: {given}; send the body as JSON with Content-Type: application/json"
         await self._refuse(scope, send, 415, "unsupported_media_type", message)
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, code: str, message: str) -> None:
-        """A refusal in OpenAI's error shape under the gateway's prefix, FastAPI's ``detail`` elsewhere."""
+    async def _refuse(
+        self, scope: Scope, send: Send, status: int, code: str, message: str, *, close: bool = False
+    ) -> None:
+        """A refusal in OpenAI's error shape under the gateway's prefix, FastAPI's ``detail`` elsewhere;
+        ``close``: the connection too (what is left of its body will not be read)."""
         if _is_openai(scope, self.openai_prefix):
             body = GatewayError(message, status=status, code=code).body()
         else:
             body = {"detail": message}
-        await _answer(send, status, body)
+        await _answer(send, status, body, close=close)
 
     async def _invalid(self, scope: Scope, send: Send, exc: jsonbody.InvalidJSON) -> None:
         if _is_openai(scope, self.openai_prefix):
@@ -188,13 +211,18 @@ def _is_openai(scope: Scope, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
-async def _answer(send: Send, status: int, content: dict[str, Any]) -> None:
+class _TooLarge(Exception):
+    """The body went past the size limit while it was read."""
+
+
+async def _answer(send: Send, status: int, content: dict[str, Any], *, close: bool = False) -> None:
     body = json.dumps(content).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [*headers, (b"connection", b"close")] if close else headers,
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from nearhit.api.access import PUBLIC, AdminDep, CallerDep
+from nearhit.api.access import AdminDep, CallerDep
 from nearhit.api.deps import RuntimeDep
 
 router = APIRouter(prefix="/telemetry", tags=["telemetry"])
@@ -14,8 +14,8 @@ router = APIRouter(prefix="/telemetry", tags=["telemetry"])
 
 @router.get(
     "/summary",
-    summary="Hit rate, tokens and cost saved, latency percentiles: all time and recent",
-    dependencies=[PUBLIC],  # aggregates over every tenant, no tenant named
+    summary="Hit rate, tokens and cost saved, latency percentiles: all time and recent (every tenant: admin)",
+    dependencies=[AdminDep],  # sums over every tenant: a tenant would see when the others are active
 )
 async def summary(
     runtime: RuntimeDep,
@@ -43,7 +43,11 @@ async def events(
     return {"events": [e for e in newest if tenant is None or e.get("tenant") == tenant]}
 
 
-@router.get("/stream-info", summary="The telemetry stream: length, cap, oldest and newest event", dependencies=[PUBLIC])
+@router.get(
+    "/stream-info",
+    summary="The telemetry stream: length, cap, oldest and newest event (every tenant: admin)",
+    dependencies=[AdminDep],
+)
 async def stream_info(runtime: RuntimeDep) -> dict[str, Any]:
     await runtime.cache()
     return await runtime.telemetry.stream_info()

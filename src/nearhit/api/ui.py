@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from nearhit import __version__
-from nearhit.api.access import policy_of
+from nearhit.api.access import policy_of, reads_every_tenant
 from nearhit.api.deps import RuntimeDep
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -57,4 +57,6 @@ async def ui_config(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
         "index_name": settings.index_name,
         # Secured (a key table or an admin token): the pages ask for a key and send it with every call.
         "secured": not policy_of(request).open,
+        # Whether this caller may read what sums over every tenant (the metrics panel asks before it polls).
+        "aggregates": reads_every_tenant(request),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 
@@ -12,6 +13,7 @@ import click
 
 from nearhit import redis_server
 from nearhit.cli._common import settings
+from nearhit.config import Settings
 from nearhit.errors import NearhitError
 
 
@@ -36,7 +38,8 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
         access.AccessPolicy.from_config(GatewayConfig.from_settings(config), config.admin_token)
     except NearhitError as exc:
         raise click.ClickException(str(exc)) from None
-    port = port or int(os.environ.get("PORT", "8000"))
+    port = port or _port_from_env()
+    _check_places(config)
     if config.health_port == port:
         raise click.ClickException(f"NEARHIT_HEALTH_PORT ({port}) must differ from the server's port")
     if config.resolved_embedder == "local-multilingual":
@@ -79,6 +82,34 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
         if started is not None:  # only that start: a Redis a later command started in its place keeps running
             redis_server.stop(config.data_dir, only=started)
+
+
+def _port_from_env() -> int:
+    """``$PORT`` (8000 unset), a port number or a message naming it: not a traceback, nor a port out of range."""
+    value = os.environ.get("PORT", "").strip() or "8000"
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise click.ClickException(f"PORT must be a port number from 1 to 65535, not {value[:40]!r}")
+    return int(value)
+
+
+def _check_places(config: Settings) -> None:
+    """The folders and the host the workers will use, checked before they start: a mistake named here rather
+    than in each worker's start-up traceback (or, for PROMETHEUS_MULTIPROC_DIR, on the first request)."""
+    if config.embedded_redis:
+        try:
+            redis_server.make_data_dir(config.data_dir)
+        except NearhitError as exc:
+            raise click.ClickException(str(exc)) from None
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_dir and not (os.path.isdir(metrics_dir) and os.access(metrics_dir, os.W_OK)):
+        raise click.ClickException(f"PROMETHEUS_MULTIPROC_DIR ({metrics_dir}) is not a folder this user can write")
+    if config.health_port is not None:
+        try:
+            socket.getaddrinfo(config.health_host, config.health_port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise click.ClickException(
+                f"NEARHIT_HEALTH_HOST ({config.health_host!r}) is not an address to listen on: {exc}"
+            ) from None
 
 
 def _prometheus_multiprocess_dir(workers: int) -> str | None:

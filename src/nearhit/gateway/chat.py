@@ -128,8 +128,8 @@ class ChatRun:
         is encoded at once (:meth:`hit_body`): read it that way and :meth:`drain` after sending it."""
         try:
             async for _, event in self._all_events():
-                if isinstance(event, ColumnDone) and event.status == "error":
-                    raise _failure(event)
+                if isinstance(event, ColumnDone) and (failure := _failure(event)) is not None:
+                    raise failure
         finally:
             await self.aclose()
         return self._encoded()
@@ -155,7 +155,7 @@ class ChatRun:
             if c.served is not None
             else responses.Choice(
                 "".join(c.pieces),
-                responses.finish_reason(c.done.finish_reason if c.done else None),
+                c.done.finish_reason if c.done else None,
                 assemble_tool_calls(c.calls),
                 c.logprobs if asked else None,
             )
@@ -181,7 +181,7 @@ class ChatRun:
             content += [self._chunk(index=index, delta={"content": p}) for p in hits.pieces(served.text, chunk_chars)]
             for number, call in enumerate(served.tool_calls):
                 content += [self._tool_call_chunk(index, delta) for delta in hits.tool_call_deltas(number, call)]
-            finish.append(self._chunk(index=index, finish_reason=responses.finish_reason(served.finish_reason)))
+            finish.append(self._chunk(index=index, finish_reason=served.finish_reason))
         roles = [self._chunk(index=i, delta={"role": "assistant", "content": ""}) for i in range(len(self._choices))]
         usage = [responses.sse(self._usage_chunk())] if self.call.include_usage else []
         return [b"".join([*roles, *content[:1]]), *content[1:], b"".join([*finish, *usage, responses.DONE])]
@@ -201,10 +201,10 @@ class ChatRun:
                     tokens = event.logprobs if self.call.logprobs else None
                     yield self._chunk(index=index, delta={"content": event.text}, tokens=tokens)
                 elif isinstance(event, ColumnDone):
-                    if event.status == "error":
-                        yield responses.sse(_failure(event).body())
+                    if (failure := _failure(event)) is not None:
+                        yield responses.sse(failure.body())
                         return
-                    yield self._chunk(index=index, finish_reason=responses.finish_reason(event.finish_reason))
+                    yield self._chunk(index=index, finish_reason=event.finish_reason)
             if self.call.include_usage:
                 yield responses.sse(self._usage_chunk())
             yield responses.DONE
@@ -300,8 +300,8 @@ async def start_chat(
                 if event.served is not None and len(documents) == len(requests):
                     break  # every answer is a hit, known whole: nothing more to wait for
             elif isinstance(event, ColumnDone):
-                if event.status == "error":
-                    raise _failure(event)
+                if (failure := _failure(event)) is not None:
+                    raise failure
                 finished += 1
             elif event.text or event.tool_call is not None:
                 break
@@ -331,9 +331,16 @@ def _status(document: CacheDocument | None, bypass: str | None, controls: Contro
     )
 
 
-def _failure(done: ColumnDone) -> GatewayError:
-    """An LLM failure with the provider's status (502 without one); nearhit's own failure as a 500, its
-    details left in the server's log."""
+def _failure(done: ColumnDone) -> GatewayError | None:
+    """What failed in a finished column, or None: an LLM failure with the provider's status (502 without one);
+    nearhit's own failure as a 500, its details left in the server's log; an upstream answer cut off (no
+    finish reason: the cache did not store it) as a 502, told as OpenAI tells a stream that fails midway."""
+    if done.status != "error" and responses.cut_off(done.finish_reason):
+        return upstream(
+            "The upstream's stream ended without a finish_reason: the answer was cut off (not cached). Retry.", None
+        )
+    if done.status != "error":
+        return None
     if done.internal:
         return GatewayError(
             "The caching gateway failed while answering (an internal error; the details are in its log).",

@@ -55,7 +55,7 @@ class Choice:
     """One choice of a ``chat.completion``: its text, finish reason, tool calls and token logprobs."""
 
     text: str
-    finish_reason: str
+    finish_reason: str | None
     tool_calls: Sequence[ToolCall] = ()
     logprobs: Sequence[Mapping[str, Any]] | None = None
 
@@ -129,9 +129,10 @@ def sse(data: Mapping[str, Any] | str) -> bytes:
 DONE = sse("[DONE]")
 
 
-def finish_reason(upstream: str | None) -> str:
-    """The upstream's finish reason; a stream that ended without one ended normally."""
-    return "stop" if upstream in (None, "", "unknown") else str(upstream)
+def cut_off(finish_reason: str | None) -> bool:
+    """Whether an upstream's answer ended without a finish reason (``unknown`` from the provider): OpenAI ends
+    every choice with one (``stop``, ``length``, ...), so a stream without it was cut off, not finished."""
+    return finish_reason in (None, "", "unknown")
 
 
 def embeddings(

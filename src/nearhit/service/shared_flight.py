@@ -118,21 +118,20 @@ class SharedFlights:
     ) -> AsyncIterator[LLMEvent]:
         self.led += 1
         publisher = _Publisher(redis, stream)
+        last: LLMEvent | None = None
         try:
-            async for event in start():
-                publisher.add(encode(event))
-                yield event
+            async for last in start():
+                publisher.add(encode(last))
+                yield last
         except BaseException:
             publisher.add({"kind": "failed"})
             await publisher.close()
-            await _release(redis, lock, token, linger_ms=None)
+            await _release(redis, lock, stream, token, linger_ms=None)
             raise
         publisher.add({"kind": "done"})
         await publisher.close()
-        await _release(redis, lock, token, linger_ms=LINGER_MS)
-        if redis is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await redis.pexpire(stream, LINGER_MS)
+        whole = isinstance(last, StreamEnd) and not last.cut_off  # a cut answer is not one to join: retried
+        await _release(redis, lock, stream, token, linger_ms=LINGER_MS if whole else None)
 
     async def _follow(self, redis: RedisClient, lock: str, stream: str) -> AsyncIterator[LLMEvent | None]:
         """The leader's events as they are written; ``None`` (then nothing) when the leader is gone."""
@@ -208,16 +207,18 @@ class _Publisher:
                 return
 
 
-async def _release(redis: RedisClient | None, lock: str, token: str, *, linger_ms: int | None) -> None:
-    """Let the lock go if it is still ours: shortened to ``linger_ms`` after an answer, deleted after a failure."""
+async def _release(redis: RedisClient | None, lock: str, stream: str, token: str, *, linger_ms: int | None) -> None:
+    """Let the lock go if it is still ours: lock and events kept ``linger_ms`` after a whole answer, deleted
+    after a failure (the next flight's followers read its stream from the start: never the failed one's)."""
     if redis is None:
         return
     with contextlib.suppress(RedisError, OSError):
         if _text(await redis.get(lock)) == token:
             if linger_ms is None:
-                await redis.delete(lock)
+                await redis.delete(lock, stream)
             else:
                 await redis.pexpire(lock, linger_ms)
+                await redis.pexpire(stream, linger_ms)
 
 
 def _entries(reply: Any) -> list[tuple[str | bytes, dict[Any, Any]]]:

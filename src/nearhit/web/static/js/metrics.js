@@ -1,6 +1,6 @@
 // The live metrics panel: /telemetry/summary every few seconds, as numbers and small SVG charts.
 import { h, put, text, $, fmtInt, fmtMs, fmtPct, fmtUsd, isNum } from "./dom.js";
-import { fetchJSON } from "./http.js";
+import { credential, fetchJSON } from "./http.js";
 import { sparkline, stackedBar, latencyBars } from "./charts.js";
 
 const REFRESH_MS = 5000;
@@ -9,6 +9,15 @@ const series = { tokens: [], cost: [], hit: [] };
 let latest = null;
 let timer = null;
 let inflight = null;
+let allowed = { key: null, yes: false };
+
+/** Whether the key in use may read the figures (they sum over every tenant: the admin's on a secured server),
+ * asked of /ui/config once per key, so the panel never polls into a refusal. */
+async function mayRead() {
+  const key = credential.get();
+  if (allowed.key !== key) allowed = { key, yes: (await fetchJSON("/ui/config")).aggregates };
+  return allowed.yes;
+}
 
 function view() {
   return document.querySelector("input[name=window]:checked")?.value ?? "window";
@@ -43,6 +52,11 @@ export async function refreshMetrics() {
   inflight = (async () => {
     const error = $("#metrics-error");
     try {
+      if (!(await mayRead())) {
+        text(error, "The live metrics sum over every tenant: on this secured server they need the admin token in the Key field.");
+        error.hidden = false;
+        return;
+      }
       latest = await fetchJSON("/telemetry/summary?window=300");
       error.hidden = true;
       const all = latest.all_time;

@@ -1,0 +1,59 @@
+"""``nearhit serve`` with a variable of the environment it cannot use stops at once, with a message naming the
+variable (exit 1), never a traceback, nor a worker that starts and dies (or, worse, serves somewhere else)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+import uvicorn
+from click.testing import CliRunner
+
+from nearhit.cli import main
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"PORT": "abc"}, "PORT must be a port number"),
+        ({"PORT": "70000"}, "PORT must be a port number"),
+        ({"PORT": "-1"}, "PORT must be a port number"),
+        ({"PORT": "٨٠٠٠"}, "PORT must be a port number"),  # digits, but not ASCII ones
+        ({"REDIS_URL": "nope://localhost:6379"}, "REDIS_URL has the scheme 'nope'"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL has the scheme"),
+        ({"NEARHIT_DATA_DIR": "/proc/nearhit-cannot-be-here"}, "NEARHIT_DATA_DIR (/proc/nearhit-cannot-be-here)"),
+        ({"PROMETHEUS_MULTIPROC_DIR": "/proc/nearhit-missing"}, "PROMETHEUS_MULTIPROC_DIR (/proc/nearhit-missing)"),
+        ({"NEARHIT_HEALTH_HOST": "not a host!"}, "NEARHIT_HEALTH_HOST ('not a host!')"),
+        ({"OPENAI_BASE_URL": "api.example.com/v1"}, "OPENAI_BASE_URL must be an http:// or https:// URL"),
+        ({"AZURE_OPENAI_ENDPOINT": "ftp://example.com"}, "AZURE_OPENAI_ENDPOINT must be an http:// or https://"),
+    ],
+)
+def test_serve_names_the_variable_it_cannot_use_before_starting(
+    env: dict[str, str], named: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A health port on the server's own port is refused right after these checks, and the server itself is
+    # never started here: a serve that let the bad value pass stops with another message.
+    def started(*args: object, **kwargs: object) -> None:
+        raise click.ClickException("the server was started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    fence = {"NEARHIT_DATA_DIR": str(tmp_path), "NEARHIT_HEALTH_PORT": "8999", "PORT": "8999"}
+    result = CliRunner().invoke(main, ["serve"], env=fence | env)
+    assert result.exit_code == 1, result.output
+    assert named in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "redis.json").exists()  # refused before the embedded Redis was started
+
+
+@pytest.mark.parametrize(
+    "command", [["cache", "stats"], ["redis", "url"], ["cache", "lookup", "hello"], ["redis", "stop"]]
+)
+def test_a_data_dir_that_cannot_be_made_is_named_by_every_command(command: list[str]) -> None:
+    env = {"NEARHIT_DATA_DIR": "/proc/nearhit-cannot-be-here", "REDIS_URL": None}
+    result = CliRunner().invoke(main, command, env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    if command == ["redis", "stop"]:  # nothing to stop, and no folder made for it
+        assert result.exit_code == 0 and "no embedded Redis is running" in result.output
+    else:
+        assert result.exit_code == 1, result.output
+        assert "NEARHIT_DATA_DIR (/proc/nearhit-cannot-be-here) cannot be used" in result.output
