@@ -207,3 +207,12 @@ async def test_a_failed_knn_fails_only_the_lookup_that_needed_it(cache: Semantic
     with pytest.raises(ResponseError, match=r"(?i)no such index|not found"):
         await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75, vector=vector)
     await cache.setup()  # the fixture drops it again
+
+
+async def test_a_conversation_is_not_given_half_its_vectors(cache: SemanticCache) -> None:
+    from tests.support.lookups import ask
+
+    query = ask(cache, [("user", "I'm driving from Paris to Lyon."), ("assistant", "Lovely.")], "How long?", "trips")
+    assert query.context is not None
+    with pytest.raises(TypeError, match="single question"):
+        await cache.lookup(query, vector=[1.0] * cache.embedder.dimension)

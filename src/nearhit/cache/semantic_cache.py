@@ -110,12 +110,14 @@ class SemanticCache(CacheAdmin):
         embedding there (``vector``) for the store that follows a miss. ``accept`` is the caller's own test of
         the answer found: one it refuses is a miss (with its ``rejected_by``), counted as a miss, not a hit.
 
-        ``vector``: the prompt's embedding by this cache's model, when the caller has it (as :meth:`store`
+        ``vector``: a single question's embedding by this cache's model, when the caller has it (as :meth:`store`
         takes one; RedisVL's ``check(vector=...)``): nothing is embedded or read from the embedding store, and
         the KNN query goes in the exact read's round trip (:meth:`_read_exact`). A :class:`Lookup` whose
         ``vector`` (and context's, for a conversation) a lookup computed before is looked up the same way."""
         query = self.prepare(prompt, scope)
         if vector is not None:
+            if query.context is not None:  # its context is embedded with it, in one call: no half to give
+                raise TypeError("a vector is given for a single question, not for a conversation")
             query.vector = validate.vector(vector, self.embedder.dimension)
         with tracing.span("cache.lookup", scope=query.scope.id, tenant=query.scope.tenant) as span:
             result = await self._lookup(query, threshold=threshold, accept=accept)
