@@ -789,7 +789,7 @@ def tables(results: list[dict[str, Any]]) -> str:
         )
     lines += [
         "",
-        "Vector given (nearhit's embedding cache warm; RedisVL `acheck(vector=...)`), beside the Redis floor; "
+        "Vector given (nearhit's `lookup(vector=...)`; RedisVL `acheck(vector=...)`), beside the Redis floor; "
         "p50 / p99 ms",
         "",
         "| entries | system | exact hit | paraphrase | miss | paraphrase recall (served / should-hit; wrong) "
