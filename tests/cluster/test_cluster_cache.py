@@ -238,10 +238,10 @@ async def test_a_connection_closed_under_a_cluster_read_is_retried(
     real = client._cluster_reads
     failures = [AttributeError("'NoneType' object has no attribute 'writelines'")]
 
-    async def closed_once(redis: object, commands: object) -> object:
+    async def closed_once(redis: object, commands: object, raise_on_error: bool = True) -> object:
         if failures:
             raise failures.pop()
-        return await real(redis, commands)  # type: ignore[arg-type]
+        return await real(redis, commands, raise_on_error)  # type: ignore[arg-type]
 
     monkeypatch.setattr(client, "_cluster_reads", closed_once)
     assert await client.reads(cluster_cache.redis, [("GET", key)]) == [b"kept"]
