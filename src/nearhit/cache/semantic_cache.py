@@ -177,7 +177,7 @@ class SemanticCache(CacheAdmin):
             result.embedding = vector.tolist()
 
             stage = time.perf_counter()
-            knn = knn or self._scoped_knn(query, spec, k)
+            knn = self._scoped_knn(query, spec, k) if knn is None else knn
             if searched is None:
                 with tracing.span("cache.knn", index=spec.name, k=k) as span:
                     searched = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
