@@ -14,6 +14,7 @@ can.
     python benchmarks/lookup_against.py 8236b03 --size 2000 --exact   # exact hits: wall time and CPU, paired
     python benchmarks/lookup_against.py d3e9911 --size 2000 --set guards_prepare_while_embedding=true
     python benchmarks/lookup_against.py d3e9911 --size 2000 --both decision=true   # a setting in both trees
+    python benchmarks/lookup_against.py d3e9911 --given               # vector given, each tree beside the raw KNN
 
 With ``--exact``, each pair's stored prompt is looked up instead (an exact hit, read from Redis: the near
 cache is off in both trees), and what is compared is the lookup's wall time and its thread's CPU time.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import inspect
 import itertools
 import os
 import re
@@ -43,6 +45,7 @@ from fow_cache.data import load_questions
 from lookup_split import fill  # run from benchmarks/: the same entries as lookup_split
 from nearhit import redis_server
 from nearhit.cache import Scope
+from nearhit.cache import index as this_index
 from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
@@ -74,6 +77,9 @@ def cli() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="passes over the 300 paraphrases")
     parser.add_argument("--exact", action="store_true", help="exact hits (the stored prompts), near cache off")
     parser.add_argument(
+        "--given", action="store_true", help="paraphrases with the vector given, beside the raw KNN (issue 18)"
+    )
+    parser.add_argument(
         "--uvloop", action="store_true", help="on uvloop's event loop, as the service runs (uvicorn's default)"
     )
     parser.add_argument("--set", action="append", default=[], help="NAME=VALUE: a setting of this tree's cache")
@@ -90,6 +96,7 @@ def cli() -> None:
             exact=args.exact,
             this_only=dict(setting.split("=", 1) for setting in args.set),
             both=dict(setting.split("=", 1) for setting in args.both),
+            given=args.given,
         )
         if args.uvloop:
             import uvloop
@@ -108,6 +115,7 @@ async def main(
     exact: bool = False,
     this_only: dict[str, str] | None = None,
     both: dict[str, str] | None = None,
+    given: bool = False,
 ) -> None:
     rev_bootstrap = importlib.import_module("nearhit_rev.service.bootstrap")
     rev_config = importlib.import_module("nearhit_rev.config")
@@ -130,8 +138,8 @@ async def main(
         rev_scope = rev_keys.Scope.build(model="gpt-4o", tenant="bench")
         await fill(this, scope, pairs, size)
         caches = {"this tree": (this, scope), name: (rev, rev_scope)}
-        if exact:
-            await exact_hits(caches, pairs, rounds)
+        if exact or given:
+            await (vector_given(caches, pairs, rounds) if given else exact_hits(caches, pairs, rounds))
             await rev.close()
             await this.close()
             return
@@ -185,6 +193,56 @@ async def main(
         f"{p50(cpu['this tree']):.3f}, {name} {p50(cpu[name]):.3f} ms p50; paired p50 {p50(spent):+.3f} ms, "
         f"mean {statistics.mean(spent):+.3f} ms"
     )
+
+
+async def vector_given(caches: dict[str, tuple[Any, Any]], pairs: list[dict[str, str]], rounds: int) -> None:
+    """Each paraphrase looked up by both trees with its vector given (passed where a tree's ``lookup`` takes one,
+    else read from its embedding cache, warmed first) and the raw ``FT.SEARCH`` KNN the lookup sends (this
+    tree's, ``execute_command``: ``engine.py``'s floor), every order of the three in turn: each lookup minus
+    the floor moments apart, and the event loop thread's CPU per lookup."""
+    this, scope = caches["this tree"]
+    vectors = {}
+    for pair in pairs:  # the stored vectors and the guards' pair memo warm, in both trees
+        for cache, its_scope in caches.values():
+            await cache.lookup(pair["b"], its_scope, threshold=THRESHOLD)
+        (vectors[pair["b"]],) = await this.embeddings.embed([normalise(pair["b"])])
+    for cache, _ in caches.values():
+        await cache.background.drain()
+    knn = this_index.scoped_knn(this.spec, this.spec.name, scope.search_id, this.candidates, this.ef_runtime(this.spec))
+    passes = {which: "vector" in inspect.signature(cache.lookup).parameters for which, (cache, _) in caches.items()}
+    beyond: dict[str, list[float]] = {which: [] for which in caches}
+    cpu: dict[str, list[float]] = {which: [] for which in caches}
+    orders = list(itertools.permutations(["floor", *caches]))
+    for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
+        vector = vectors[pair["b"]]
+        command = knn.command(vector.tobytes())
+        timed: dict[str, float] = {}
+        for step in orders[n % len(orders)]:
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            if step == "floor":
+                this_index.parse_search_reply(await this.redis.execute_command(*command))
+            else:
+                cache, its_scope = caches[step]
+                extra = {"vector": vector} if passes[step] else {}
+                await cache.lookup(pair["b"], its_scope, threshold=THRESHOLD, **extra)
+                cpu[step].append((time.thread_time() - started_cpu) * 1000)
+            timed[step] = (time.perf_counter() - started) * 1000
+        for which in caches:
+            beyond[which].append(timed[which] - timed["floor"])
+    p50 = statistics.median
+    names = list(caches)
+    print(f"{len(beyond[names[0]])} paraphrases x 2 trees, vector given; load average {os.getloadavg()[0]:.2f}")
+    print()
+    print("| tree | the vector | **lookup − raw KNN, paired p50 ms** | mean | loop CPU p50 ms |")
+    print("|---|---|---|---|---|")
+    for which in names:
+        how = "passed (`lookup(vector=...)`)" if passes[which] else "read from its embedding cache"
+        mean = statistics.mean(beyond[which])
+        print(f"| {which} | {how} | **{p50(beyond[which]):.3f}** | {mean:.3f} | {p50(cpu[which]):.3f} |")
+    for label, values in (("wall", beyond), ("CPU", cpu)):
+        diff = [a - b for a, b in zip(values[names[0]], values[names[1]], strict=True)]
+        mean = statistics.mean(diff)
+        print(f"\n{label}: this tree − {names[1]}, per paraphrase: p50 {p50(diff):+.3f} ms, mean {mean:+.3f} ms")
 
 
 async def exact_hits(caches: dict[str, tuple[Any, Any]], pairs: list[dict[str, str]], rounds: int) -> None:

@@ -16,10 +16,13 @@ an embedding.
     python benchmarks/lookup_split.py --given --breakdown         # vector given: the lookup beyond the raw KNN
 
 ``--given`` (issue 18's engine target: the lookup with the vector given <= the raw KNN + 0.3 ms): every
-paraphrase is looked up once untimed (its embedding stored, the guards' pair memo warm, as ``engine.py``'s
-vector-given pass), then, in rounds, the lookup, the raw ``FT.SEARCH`` KNN it sends (one command, the engine's
-floor), that KNN through ``client.reads`` alone and with the labels probe (round trip 2 without and with its
-second read), and the exact read (round trip 1), each paraphrase's steps in a rotating order.
+paraphrase is looked up once untimed (its embedding stored, the guards' pair memo warm), then, in rounds, the
+lookup with its vector stored (read in the exact read's round trip, then the KNN: two round trips), the lookup
+with its vector passed (``lookup(vector=...)``: one round trip; a tree without it leaves the row out), the raw
+``FT.SEARCH`` KNN it sends (one command, the engine's floor), that KNN through ``client.reads`` alone and with
+the labels probe, and the exact read, each paraphrase's steps in a rotating order. ``--breakdown`` splits the
+vector-passed lookup (the stored one on an older tree). Then each stored prompt is looked up as an exact hit
+read from Redis without and with its vector: what the KNN sent beside the exact read costs an exact hit.
 """
 
 from __future__ import annotations
@@ -256,8 +259,9 @@ async def paired_caches(
 async def vector_given(
     cache: SemanticCache, pairs: list[dict[str, str]], rounds: int, breakdown: Breakdown | None
 ) -> None:
-    """Each paraphrase's lookup with its vector stored beside the raw KNN it sends and the parts of its two
-    round trips, in a rotating order (a load spike falls on all of them)."""
+    """Each paraphrase's lookup with its vector stored, and passed (``lookup(vector=...)``, on a tree that takes
+    one), beside the raw KNN it sends and the parts of its round trips, in a rotating order (a load spike falls
+    on all of them); then what a vector passed costs an exact hit (:func:`exact_with_vector`)."""
     spec = cache.spec
     for pair in pairs:  # the vectors stored, the pair memo warm: what engine.py's vector-given pass times
         await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
@@ -265,15 +269,19 @@ async def vector_given(
     ef = cache.ef_runtime(spec)
     knn = idx.scoped_knn(spec, spec.name, SCOPE.search_id, cache.candidates, ef)
     probe = cache.feedback.labels_probe()
+    passes = "vector" in inspect.signature(cache.lookup).parameters
     steps: dict[str, list[float]] = {
         "the lookup (vector stored)": [],
+        **({"the lookup (vector passed: `lookup(vector=...)`)": []} if passes else {}),
         "raw FT.SEARCH KNN (`execute_command`: engine.py's floor)": [],
         "KNN alone through `client.reads`": [],
-        "round trip 2 as sent: labels probe + KNN (`client.reads`)": [],
-        "round trip 1 as sent: exact read (HMGET + GET [+ EXISTS])": [],
+        "labels probe + KNN (`client.reads`)": [],
+        "exact read (HMGET + GET [+ EXISTS])": [],
     }
     names = list(steps)
-    diffs: list[float] = []
+    stored, passed, floor = names[0], names[1] if passes else None, names[1 + passes]
+    timed_by = breakdown.lookup if breakdown is not None else contextlib.nullcontext
+    diffs: dict[str, list[float]] = {stored: [], **({passed: []} if passed else {})}
     redis_before = await command_stats(cache)
     for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
         text = normalise(pair["b"])
@@ -290,36 +298,78 @@ async def vector_given(
         timed: dict[str, float] = {}
         for name in names[n % len(names) :] + names[: n % len(names)]:
             started = time.perf_counter()
-            if name == names[0]:
-                if breakdown is not None:
-                    with breakdown.lookup():
-                        await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
-                else:
+            if name == stored:
+                with timed_by() if not passed else contextlib.nullcontext():
                     await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD)
-            elif name == names[1]:
+            elif name == passed:
+                with timed_by():
+                    await cache.lookup(pair["b"], SCOPE, threshold=THRESHOLD, vector=vector[0])
+            elif name == floor:
                 idx.parse_search_reply(await cache.redis.execute_command(*command))
-            elif name == names[2]:
+            elif name == names[-3]:
                 await reads(cache.redis, [tuple(command)])
-            elif name == names[3]:
+            elif name == names[-2]:
                 await reads(cache.redis, [probe, tuple(command)])
             else:
                 await reads(cache.redis, exact)
             timed[name] = ms_since(started)
         for name, ms in timed.items():
             steps[name].append(ms)
-        diffs.append(timed[names[0]] - timed[names[1]])
+        for name, paired in diffs.items():
+            paired.append(timed[name] - timed[floor])
     redis_after = await command_stats(cache)
     p50 = statistics.median
-    print(f"{len(diffs)} paraphrases, vector given, rotated; load average {os.getloadavg()[0]:.2f}")
+    print(f"{n + 1} paraphrases, vector given, rotated; load average {os.getloadavg()[0]:.2f}")
     print()
     print("| step (wall) | p50 ms | mean ms |")
     print("|---|---|---|")
     for name, values in steps.items():
         print(f"| {name} | {p50(values):.3f} | {statistics.mean(values):.3f} |")
-    print(f"| **lookup − raw KNN, paired** | **{p50(diffs):.3f}** | {statistics.mean(diffs):.3f} |")
+    for name, paired in diffs.items():
+        mean = statistics.mean(paired)
+        print(f"| **{name.removeprefix('the ')} − raw KNN, paired** | **{p50(paired):.3f}** | {mean:.3f} |")
     if breakdown is not None:
         print()
         breakdown.print(redis_before, redis_after)
+    if passes:
+        print()
+        await exact_with_vector(cache, pairs, rounds)
+
+
+async def exact_with_vector(cache: SemanticCache, pairs: list[dict[str, str]], rounds: int) -> None:
+    """What a vector passed costs an exact hit read from Redis (its near copy dropped first): the KNN sent in
+    its round trip, which it does not need. Each stored prompt looked up without and with its vector, in turn;
+    wall time and the event loop thread's CPU paired, and Redis's own time for the KNNs (``INFO commandstats``)."""
+    vectors = {}
+    for pair in pairs:
+        (vectors[pair["a"]],) = await cache.embeddings.embed([normalise(pair["a"])])
+    kinds = ["exact hit, no vector", "exact hit, vector passed"]
+    wall: dict[str, list[float]] = {kind: [] for kind in kinds}
+    cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
+    before = await command_stats(cache)
+    for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
+        for kind in kinds[n % 2 :] + kinds[: n % 2]:
+            cache.near.clear()
+            given = vectors[pair["a"]] if kind == kinds[1] else None
+            started, thread = time.perf_counter(), time.thread_time()
+            result = await cache.lookup(pair["a"], SCOPE, threshold=THRESHOLD, vector=given)
+            wall[kind].append(ms_since(started))
+            cpu[kind].append((time.thread_time() - thread) * 1000)
+            assert result.match == "exact", result.match
+    after = await command_stats(cache)
+    calls, usec = (a - b for a, b in zip(after.get("FT.SEARCH", (0, 0)), before.get("FT.SEARCH", (0, 0)), strict=True))
+    p50 = statistics.median
+    print(f"{n + 1} exact hits read from Redis (near copy dropped), alternated; load {os.getloadavg()[0]:.2f}")
+    print()
+    print("| exact hit | wall p50 ms | loop CPU p50 ms |")
+    print("|---|---|---|")
+    for kind in kinds:
+        print(f"| {kind} | {p50(wall[kind]):.3f} | {p50(cpu[kind]):.3f} |")
+    paired = [b - a for a, b in zip(*wall.values(), strict=True)]
+    paired_cpu = [b - a for a, b in zip(*cpu.values(), strict=True)]
+    print(f"| **vector passed − none, paired** | **{p50(paired):+.3f}** | **{p50(paired_cpu):+.3f}** |")
+    if calls:
+        print(f"\nRedis's time per KNN an exact hit sent: {usec / calls:.0f} µs ({calls} calls)")
 
 
 class Breakdown:
@@ -340,7 +390,7 @@ class Breakdown:
         self.top = [
             "request checked + normalised",
             "exact key (scope + prompt digest)",
-            "round trip 1: exact read (HMGET entry + GET stored embedding)",
+            "round trip 1: exact read (HMGET entry + GET stored embedding; with a vector passed, + KNN + probe)",
             "embedding (`_embed`: the model, via the embedding store)",
             "KNN query built (`scoped_knn` + its command)",
             "round trip 2: KNN + labels probe (FT.SEARCH + HMGET)",

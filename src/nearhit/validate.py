@@ -234,10 +234,10 @@ def vector(value: Sequence[float] | np.ndarray, dimension: int) -> npt.NDArray[n
         raise InvalidInput(f"vector must be a flat list of numbers, got shape {array.shape}")
     if array.shape[0] != dimension:
         raise InvalidInput(f"vector has {array.shape[0]} values; this index takes {dimension}")
-    if not np.all(np.isfinite(array)):
-        raise InvalidInput("vector contains NaN or infinite values")
     wide = array.astype(np.float64)  # float32 squares of 1e38 overflow and of 1e-40 vanish: the norm would too
-    norm = float(np.linalg.norm(wide))
+    norm = math.sqrt(float(wide @ wide))  # NaN or infinite where a value is (one pass over it; a lookup's check)
+    if not math.isfinite(norm):
+        raise InvalidInput("vector contains NaN or infinite values")
     if norm == 0.0:
         raise InvalidInput("vector is all zeros: it has no direction to compare")
     return (wide / norm).astype(np.float32)

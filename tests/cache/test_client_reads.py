@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import numpy as np
 import pytest
 from redis.asyncio import Redis
-from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.connection import AbstractConnection, Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.client import reads
 
 
@@ -118,3 +121,26 @@ async def test_a_redis_that_does_not_answer_in_time_is_a_timeout(redis_url: str,
         assert new_id != client_id
         assert await reads(client, [("GET", key)]) == [b"kept"]
         await client.delete(key)
+
+
+async def test_a_lookups_reads_are_packed_as_redis_py_packs_them(cache: SemanticCache) -> None:
+    """The exact read with its KNN (a vector given), packed by hiredis where it is installed: the same bytes as
+    the asyncio connection's own packing, which is ~3 times slower."""
+    from nearhit.cache import client, conversation_lookup, semantic_cache
+    from nearhit.cache import index as idx
+
+    scope = Scope.build(model="gpt-4o", tenant="packing")
+    query = cache.prepare("What is the capital of France?", scope)
+    knn = idx.scoped_knn(cache.spec, cache.spec.name, scope.search_id, 3, cache.ef_runtime(cache.spec))
+    vector = np.arange(cache.embedder.dimension, dtype=np.float32).tobytes()
+    commands: list[tuple[Any, ...]] = [
+        ("HMGET", cache.keys.entry(scope, query.text), *semantic_cache._EXACT_FIELDS),
+        ("GET", cache.embeddings.key_for(query.text)),
+        ("EXISTS", conversation_lookup.twins_mark(cache.keys, query) or "mark"),
+        cache.feedback.labels_probe(),
+        tuple(knn.command(vector)),
+        ("CLIENT", "ID"),
+    ]
+    connection = Connection()
+    assert client._HIREDIS is not None  # hiredis is a dependency: the fast packing is what runs
+    assert b"".join(client._packed(connection, commands)) == b"".join(connection.pack_commands(commands))

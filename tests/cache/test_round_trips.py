@@ -126,3 +126,93 @@ async def test_label_counters_are_the_probe(cache: SemanticCache) -> None:
         await cache.label(doc_id, vector, 0.9, right=True, source=source)  # type: ignore[arg-type]
     values = await cache.redis.hmget(cache.keys.stats_key, list(LABEL_COUNTERS))
     assert [int(v) for v in values] == [1, 1, 1, 1]
+
+
+async def _vector_of(cache: SemanticCache, prompt: str) -> list[float]:
+    (vector,) = await cache.embeddings.embed([normalise(prompt)])
+    return [float(value) for value in vector]
+
+
+async def _given_trips(
+    cache: SemanticCache, sends: list[list[str]], prompt: str, vector: list[float]
+) -> list[list[str]]:
+    await cache.background.drain()
+    sends.clear()
+    await cache.lookup(prompt, SCOPE, threshold=0.75, vector=vector)
+    await cache.background.drain()
+    return [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS]
+
+
+async def test_a_given_vector_sends_its_knn_in_the_exact_reads_round_trip(
+    cache: SemanticCache, sends: list[list[str]]
+) -> None:
+    """Issue 18: with the vector given, a semantic lookup makes one round trip, as a raw FT.SEARCH does; and it
+    finds what the lookup that reads (or computes) the vector finds."""
+    await cache.store(QUESTION, "Paris.", SCOPE)
+    vector = await _vector_of(cache, PARAPHRASE)
+    assert await _given_trips(cache, sends, PARAPHRASE, vector) == [["HMGET", "EXISTS", "HMGET", "FT.SEARCH"]]
+    given = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75, vector=vector)
+    read = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75)
+    assert given.match == read.match == "semantic"
+    assert given.answer is not None and read.answer is not None and given.answer.doc_id == read.answer.doc_id
+    assert given.similarity == pytest.approx(read.similarity, abs=1e-6)
+    assert given.embedding == pytest.approx(read.embedding, abs=1e-6)
+
+
+async def test_a_lookup_looked_up_again_reads_no_vector(cache: SemanticCache, sends: list[list[str]]) -> None:
+    """A Lookup whose vector an earlier lookup computed (a request retried, a single-flight follower) is looked
+    up as one whose vector was given: one round trip."""
+    await cache.store(QUESTION, "Paris.", SCOPE)
+    query = cache.prepare(PARAPHRASE, SCOPE)
+    first = await cache.lookup(query, threshold=0.75)
+    assert first.match == "semantic" and query.vector is not None
+    await cache.background.drain()
+    sends.clear()
+    again = await cache.lookup(query, threshold=0.75)
+    assert [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS] == [
+        ["HMGET", "EXISTS", "HMGET", "FT.SEARCH"]
+    ]
+    assert again.answer is not None and first.answer is not None and again.answer.doc_id == first.answer.doc_id
+
+
+async def test_an_exact_hit_wins_over_the_knn_sent_with_it(cache: SemanticCache, sends: list[list[str]]) -> None:
+    """The KNN sent beside the exact read finds another entry at similarity ~1 (the vector given is that entry's):
+    the exact entry is still what is served. Kept near afterwards, it costs no round trip at all."""
+    bread = "How long should bread dough rise before baking?"
+    await cache.store(QUESTION, "Paris.", SCOPE)
+    await cache.store(bread, "About an hour.", SCOPE)
+    await _wait_tracking(cache)
+    vector = await _vector_of(cache, bread)
+    assert await _given_trips(cache, sends, QUESTION, vector) == [["HMGET", "EXISTS", "HMGET", "FT.SEARCH"]]
+    assert await _given_trips(cache, sends, QUESTION, vector) == []  # the near cache: no round trip
+    cache.near.clear()
+    hit = await cache.lookup(QUESTION, SCOPE, threshold=0.75, vector=vector)
+    assert hit.match == "exact" and hit.answer is not None and hit.answer.response == "Paris."
+    assert hit.similarity == 1.0
+
+
+async def test_a_failed_knn_fails_only_the_lookup_that_needed_it(cache: SemanticCache) -> None:
+    """The index dropped: an exact hit with a vector given is still served (its KNN's error is not its own);
+    a semantic lookup reports the error, as it does without a vector."""
+    from redis.exceptions import ResponseError
+
+    from nearhit.cache.index import drop_index
+
+    await cache.store(QUESTION, "Paris.", SCOPE)
+    vector = await _vector_of(cache, PARAPHRASE)
+    await drop_index(cache.redis, cache.spec.name, delete_entries=False)
+    cache.near.clear()
+    hit = await cache.lookup(QUESTION, SCOPE, threshold=0.75, vector=vector)
+    assert hit.match == "exact" and hit.answer is not None and hit.answer.response == "Paris."
+    with pytest.raises(ResponseError, match=r"(?i)no such index|not found"):
+        await cache.lookup(PARAPHRASE, SCOPE, threshold=0.75, vector=vector)
+    await cache.setup()  # the fixture drops it again
+
+
+async def test_a_conversation_is_not_given_half_its_vectors(cache: SemanticCache) -> None:
+    from tests.support.lookups import ask
+
+    query = ask(cache, [("user", "I'm driving from Paris to Lyon."), ("assistant", "Lovely.")], "How long?", "trips")
+    assert query.context is not None
+    with pytest.raises(TypeError, match="single question"):
+        await cache.lookup(query, vector=[1.0] * cache.embedder.dimension)

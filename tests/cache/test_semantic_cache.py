@@ -314,6 +314,7 @@ async def test_bad_ttls(cache: SemanticCache, ttl: object) -> None:
         ([0.1] * 385, "385 values"),
         ([[0.1] * 384], "flat list"),
         ([float("nan")] * 384, "NaN"),
+        ([0.1] * 383 + [float("-inf")], "infinite"),
         ([0.0] * 384, "all zeros"),
         (["a"] * 384, "list of numbers"),
     ],
@@ -323,6 +324,8 @@ async def test_bad_vectors(cache: SemanticCache, vector: object, message: str) -
         await cache.store(QUESTION, ANSWER, SCOPE, vector=vector)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match=message):
         await cache.search(vector=vector)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match=message):
+        await cache.lookup(QUESTION, SCOPE, vector=vector)  # type: ignore[arg-type]
 
 
 async def test_empty_response_is_not_stored(cache: SemanticCache) -> None:

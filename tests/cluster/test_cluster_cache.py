@@ -120,6 +120,10 @@ async def test_no_request_path_command_spans_slots(cluster_cache: SemanticCache,
         assert (await cache.lookup(QUESTION, scope)).match == "exact"
         semantic = await cache.lookup(PARAPHRASE, scope, threshold=0.7)
         assert semantic.match == "semantic"
+        # the vector given: the KNN goes to the index's shard after the exact read (the two may be on two shards)
+        given = await cache.lookup(PARAPHRASE, scope, threshold=0.7, vector=semantic.embedding)
+        assert given.match == "semantic" and given.similarity == pytest.approx(semantic.similarity, abs=1e-6)
+        assert (await cache.lookup(QUESTION, scope, vector=semantic.embedding)).match == "exact"
         await cache.label(doc_id, np.asarray(semantic.embedding), semantic.similarity or 0.0, False, "feedback")
         await cache.store(QUESTION, "Paris, on the Seine.", scope)
         assert (await cache.stats()).entries == 1
@@ -234,10 +238,10 @@ async def test_a_connection_closed_under_a_cluster_read_is_retried(
     real = client._cluster_reads
     failures = [AttributeError("'NoneType' object has no attribute 'writelines'")]
 
-    async def closed_once(redis: object, commands: object) -> object:
+    async def closed_once(redis: object, commands: object, raise_on_error: bool = True) -> object:
         if failures:
             raise failures.pop()
-        return await real(redis, commands)  # type: ignore[arg-type]
+        return await real(redis, commands, raise_on_error)  # type: ignore[arg-type]
 
     monkeypatch.setattr(client, "_cluster_reads", closed_once)
     assert await client.reads(cluster_cache.redis, [("GET", key)]) == [b"kept"]

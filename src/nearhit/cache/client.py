@@ -15,9 +15,11 @@ from typing import Any, TypeAlias
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
+from redis.connection import HiredisRespSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.utils import HIREDIS_AVAILABLE
 
 RedisClient: TypeAlias = Redis | RedisCluster
 """What the cache talks to: one node (or a proxy, or Sentinel's primary), or an OSS cluster's nodes directly."""
@@ -27,18 +29,19 @@ def is_cluster(redis: RedisClient) -> bool:
     return isinstance(redis, RedisCluster)
 
 
-async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, raise_on_error: bool = True) -> list[Any]:
     """Read-only commands in one round trip, their raw replies in order (no response callbacks: for replies
     the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
     slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
     read back: what a non-transactional pipeline does, without its per-call machinery, which a lookup pays
     on every round trip (``benchmarks/lookup_split.py`` prints the CPU of both), and under one deadline
-    (:func:`_round_trip`). An error reply raises once every reply is read (the connection stays in step); a
+    (:func:`_round_trip`). An error reply raises once every reply is read (the connection stays in step), or
+    with ``raise_on_error=False`` takes its reply's place (a ``ResponseError``) for the caller to weigh; a
     connection error or a timeout is retried as redis-py retries a command on that connection (its retry
     policy)."""
     if isinstance(redis, RedisCluster):
         try:
-            return await _cluster_reads(redis, commands)
+            return await _cluster_reads(redis, commands, raise_on_error)
         except (RedisConnectionError, RedisTimeoutError, AttributeError, TypeError) as exc:
             if isinstance(exc, AttributeError | TypeError) and not _closed_under_it(exc):
                 raise
@@ -52,12 +55,12 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list
                     redis.nodes_manager.move_node_to_end_of_cached_nodes(node.name)
                     if node is redis.get_default_node():
                         redis.replace_default_node()
-            return await _cluster_reads(redis, commands)
+            return await _cluster_reads(redis, commands, raise_on_error)
     pool = redis.connection_pool
     connection = await pool.get_connection()
     try:
         return await connection.retry.call_with_retry(  # type: ignore[no-any-return]
-            lambda: _round_trip(connection, commands), lambda _: connection.disconnect()
+            lambda: _round_trip(connection, commands, raise_on_error), lambda _: connection.disconnect()
         )
     finally:
         await pool.release(connection)
@@ -77,14 +80,18 @@ def _names_node(exc: Exception, name: str) -> bool:
     )
 
 
-async def _cluster_reads(redis: RedisCluster, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+async def _cluster_reads(
+    redis: RedisCluster, commands: Sequence[tuple[Any, ...]], raise_on_error: bool = True
+) -> list[Any]:
     async with redis.pipeline() as pipe:
         for command in commands:
             pipe.execute_command(*command)
-        return list(await pipe.execute())
+        return list(await pipe.execute(raise_on_error=raise_on_error))
 
 
-async def _round_trip(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+async def _round_trip(
+    connection: AbstractConnection, commands: Sequence[tuple[Any, ...]], raise_on_error: bool = True
+) -> list[Any]:
     """The commands sent and their replies read within one deadline, the connection's ``socket_timeout``: redis-py
     would give the write a deadline of its own (``asyncio.wait_for``, a Task on Python 3.11) and each reply
     another (a timer each): ~80 µs of the event loop's CPU per round trip of three reads at load 10
@@ -96,7 +103,7 @@ async def _round_trip(connection: AbstractConnection, commands: Sequence[tuple[A
     timer = asyncio.timeout(deadline)
     try:
         async with timer:
-            return await _send_and_read(connection, commands)
+            return await _send_and_read(connection, commands, raise_on_error)
     except TimeoutError:
         if not timer.expired():
             raise
@@ -106,17 +113,33 @@ async def _round_trip(connection: AbstractConnection, commands: Sequence[tuple[A
             connection.socket_timeout = deadline
 
 
-async def _send_and_read(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
-    await connection.send_packed_command(connection.pack_commands(commands))
+_HIREDIS = HiredisRespSerializer() if HIREDIS_AVAILABLE else None
+
+
+def _packed(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[bytes]:
+    """The commands in the wire format, by redis-py's own hiredis serializer where hiredis is installed (what
+    redis-py's synchronous client packs with then; its asyncio client packs in Python, ~1.5 µs an argument, and
+    a lookup's round trip carries ~60: ``benchmarks/README.md``, eighth session), else by the connection. The
+    same bytes either way (``tests/cache/test_client_reads.py``); the arguments are text, bytes or integers."""
+    if _HIREDIS is None:
+        return connection.pack_commands(commands)
+    return [b"".join(chunk for command in commands for chunk in _HIREDIS.pack(*command))]
+
+
+async def _send_and_read(
+    connection: AbstractConnection, commands: Sequence[tuple[Any, ...]], raise_on_error: bool = True
+) -> list[Any]:
+    await connection.send_packed_command(_packed(connection, commands))
     replies: list[Any] = []
     for _ in commands:
         try:
             replies.append(await connection.read_response())
         except ResponseError as exc:
             replies.append(exc)
-    for reply in replies:
-        if isinstance(reply, ResponseError):
-            raise reply
+    if raise_on_error:
+        for reply in replies:
+            if isinstance(reply, ResponseError):
+                raise reply
     return replies
 
 

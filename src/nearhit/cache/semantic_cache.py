@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ResponseError
 
 from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry, negatives, standalone
@@ -108,13 +109,23 @@ class SemanticCache(CacheAdmin):
         *,
         threshold: float | None = None,
         accept: Accept | None = None,
+        vector: Sequence[float] | np.ndarray | None = None,
     ) -> LookupResult:
         """Find a stored answer for ``prompt`` in ``scope``: exact first, then semantic behind the guards.
 
         Given a :class:`Lookup`, the prompt is not checked or normalised again, and the lookup leaves its
         embedding there (``vector``) for the store that follows a miss. ``accept`` is the caller's own test of
-        the answer found: one it refuses is a miss (with its ``rejected_by``), counted as a miss, not a hit."""
+        the answer found: one it refuses is a miss (with its ``rejected_by``), counted as a miss, not a hit.
+
+        ``vector``: a single question's embedding by this cache's model, when the caller has it (as :meth:`store`
+        takes one; RedisVL's ``check(vector=...)``): nothing is embedded or read from the embedding store, and
+        the KNN query goes in the exact read's round trip (:meth:`_read_exact`). A :class:`Lookup` whose
+        ``vector`` (and context's, for a conversation) a lookup computed before is looked up the same way."""
         query = self.prepare(prompt, scope)
+        if vector is not None:
+            if query.context is not None:  # its context is embedded with it, in one call: no half to give
+                raise TypeError("a vector is given for a single question, not for a conversation")
+            query.vector = validate.vector(vector, self.embedder.dimension)
         with tracing.span("cache.lookup", scope=query.scope.id, tenant=query.scope.tenant) as span:
             result = await self._lookup(query, threshold=threshold, accept=accept)
             tracing.set_attributes(
@@ -131,15 +142,27 @@ class SemanticCache(CacheAdmin):
         async with self._redis_errors():
             spec = await self._index_for(query.scope.tenant)
             key = self.keys.entry(query.scope, query.text)
+            # The vectors known already (given, or computed by an earlier lookup of this Lookup): none to read.
+            given = query.vector if query.context is None or query.context_vector is not None else None
+            k = conversation_lookup.neighbours(query, self.candidates)
+            knn: idx.ScopedKnn | None = None
             with tracing.span("cache.exact") as span:
                 texts = [query.text] if query.context is None else [query.text, query.context_text]
+                texts = [] if given is not None else texts
                 fields = self.near.get(key)  # an entry kept in process (cache.near): no round trip
                 stored: list[object] = []
                 # A single question's miss searches the conversations told as one question only where there are.
                 mark = conversation_lookup.twins_mark(self.keys, query) if self.max_wrong_rate is None else None
                 twinned = False
+                searched: tuple[list[tuple[str, dict[str, str]]], bool] | None = None
                 if fields is None:
-                    fields, stored, twinned = await self._read_exact(key, spec, texts, mark)
+                    # On one node a known vector's KNN rides with the exact read; a cluster routes the KNN to
+                    # its index's shard (:meth:`_knn_and_labels`), after an exact miss.
+                    ride = None
+                    if given is not None and not isinstance(self.redis, RedisCluster):
+                        knn = self._scoped_knn(query, spec, k)
+                        ride = knn.command(given.tobytes())
+                    fields, stored, twinned, searched = await self._read_exact(key, spec, texts, mark, ride)
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
@@ -152,18 +175,21 @@ class SemanticCache(CacheAdmin):
                 return result
 
             stage = time.perf_counter()
-            with tracing.span("cache.embed", model=self.embedder.model_name):
-                vector, query.context_vector, fresh = await self._embed(query, stored)
-            query.vector = vector
+            vector, fresh = given, None
+            if vector is None:
+                with tracing.span("cache.embed", model=self.embedder.model_name):
+                    vector, query.context_vector, fresh = await self._embed(query, stored)
+                query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
             result.embedding = vector.tolist()
 
             stage = time.perf_counter()
-            k = conversation_lookup.neighbours(query, self.candidates)
-            knn = idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k, self.ef_runtime(spec))
-            with tracing.span("cache.knn", index=spec.name, k=k) as span:
-                rows, labelled = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
-                tracing.set_attributes(span, candidates=len(rows))
+            knn = self._scoped_knn(query, spec, k) if knn is None else knn
+            if searched is None:
+                with tracing.span("cache.knn", index=spec.name, k=k) as span:
+                    searched = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
+                    tracing.set_attributes(span, candidates=len(searched[0]))
+            rows, labelled = searched
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = knn.json()
             stage = time.perf_counter()
@@ -245,22 +271,44 @@ class SemanticCache(CacheAdmin):
         a question asked alone is bounded (the prior was counted on single questions, not conversations)."""
         return self.prior(self.guards, self.decision)
 
+    def _scoped_knn(self, query: Lookup, spec: idx.IndexSpec, k: int) -> idx.ScopedKnn:
+        """The KNN query for ``query``'s scope on ``spec``'s index, as wide as the index's size asks."""
+        return idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k, self.ef_runtime(spec))
+
     async def _read_exact(
-        self, key: str, spec: idx.IndexSpec, texts: list[str], mark: str | None = None
-    ) -> tuple[list[Any], list[object], bool]:
+        self, key: str, spec: idx.IndexSpec, texts: list[str], mark: str | None = None, knn: list[Any] | None = None
+    ) -> tuple[list[Any], list[object], bool, tuple[list[tuple[str, dict[str, str]]], bool] | None]:
         """One round trip: the entry (and its ``ttl`` field, for the near cache), for the semantic path if it
         comes to that, the stored vectors, and whether the scope has conversations told as one question (``mark``:
         :func:`conversation_lookup.twins_mark`). A hit is kept near (``cache.near``): at once when it never expires,
-        else once its PTTL is read in the background (not on this read: a semantic lookup would pay for it)."""
+        else once its PTTL is read in the background (not on this read: a semantic lookup would pay for it).
+
+        ``knn`` (the vector known before the read, one node): the KNN query and the labels probe go in the same
+        round trip, their rows and probe returned (None without). An exact hit wins: its KNN reply is dropped unparsed,
+        and a KNN that failed (the index dropped) fails only a lookup that needed it."""
         epoch = self.near.epoch
+        searches = [self.feedback.labels_probe(), tuple(knn)] if knn is not None else []
         fields, *stored = await reads(
             self.redis,
             [
                 ("HMGET", key, *_EXACT_FIELDS),
                 *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
                 *([("EXISTS", mark)] if mark else []),
+                *searches,
             ],
+            raise_on_error=not searches,
         )
+        if isinstance(fields, ResponseError):
+            raise fields
+        searched = None
+        if searches:
+            probe, reply = stored[-2:]
+            del stored[-2:]
+            if fields[1] is None:
+                for failed in (probe, reply, *stored):
+                    if isinstance(failed, ResponseError):
+                        raise failed
+                searched = idx.parse_search_reply(reply), self.feedback.any_labels(probe)
         twinned = bool(mark) and bool(stored.pop())
         fields, ttl = fields[:-1], fields[-1]
         if self.near.active and fields[1] is not None:
@@ -268,7 +316,7 @@ class SemanticCache(CacheAdmin):
                 self.background.run(self._keep_near(key, fields, epoch))
             else:
                 self.near.put(key, fields, -1, epoch)
-        return fields, stored, twinned
+        return fields, stored, twinned, searched
 
     async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
         self.near.put(key, fields, await self.redis.pttl(key), epoch)
