@@ -62,6 +62,12 @@ NAMED_MORE = 1
 """The most content words a single question may name beyond a story that tells nothing it does not
 (:func:`tells_no_more`): what the story's "it" or "that" stands for (an "outage" the story's "check that" means).
 More is a question more specific than the story ("jump a car battery with a portable jump starter")."""
+SAID_SHARE = 0.5
+"""The least share of a single question's content words that a conversation told as one says for the two to be
+judged at the single question's threshold (:func:`asks_no_more`): "How do I cancel my Planet Fitness
+membership?" names what "I've been a member of Planet Fitness for a year, I want out, how do I do that?" tells;
+"How do I cancel my gym membership?" against a story about a streaming plan does not (chosen on the conversation
+sets' dev splits, leave-one-set-out: ``benchmarks/told_as_one_fit.py``)."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 BARE_QUESTION = 1
@@ -386,7 +392,25 @@ def differs_from_one(told: str, single: str) -> str | None:
     mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
     if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
         return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
-    return None
+    return asks_another(told, single)
+
+
+def asks_another(told: str, single: str) -> str | None:
+    """Why a single message that tells a story and then asks (:func:`split_statements`) asks another question
+    than the conversation ``told`` as one asks last, or None: each question names a word the other does not
+    ("How should I ventilate them?" / "How should I insulate them?" after the same hives), or points at another
+    person or thing (:func:`other_referent`). The story, alike on both sides, makes the two texts read alike
+    however the questions after it differ; a single question that only asks is compared by the checks above."""
+    statements, asked = split_statements(single)
+    if not statements:
+        return None
+    question = split_statements(told.rsplit("\n", 1)[-1])[1]
+    mine, theirs = _told_words(question), _told_words(asked)
+    only_mine = {x for x in mine if not any(_same_stem(x, y) for y in theirs)}
+    only_theirs = {y for y in theirs if not any(_same_stem(y, x) for x in mine)}
+    if only_mine and only_theirs:
+        return f"another question after the story: {describe(only_mine)} vs {describe(only_theirs)}"
+    return other_referent(question, asked)
 
 
 def tells_no_more(told: str, single: str, answer: str = "") -> bool:
@@ -395,7 +419,8 @@ def tells_no_more(told: str, single: str, answer: str = "") -> bool:
     single question, which names at most ``NAMED_MORE`` words more. Such a story is the single question asked
     in pieces, so it is judged at the single question's threshold, not ``ONE_QUESTION_THRESHOLD``: "I've got a
     cast iron skillet." "How do I season it?" asks "How do I season a new cast iron skillet?"; a story with
-    anything more (a reason, a symptom, a detail) keeps the higher threshold. When the question names nothing of
+    anything more (a reason, a symptom, a detail) keeps the higher threshold unless the single question asks
+    about what it tells (:func:`asks_no_more`). When the question names nothing of
     its own ("How do I check it?", :func:`told_with_answer`), what it stands for was said by the assistant:
     the words the single question names more must be in its last turn (``answer``), else "How do I do that?"
     after "It needs a new gasket" would read as the single question "How do I descale it?"."""
@@ -405,6 +430,22 @@ def tells_no_more(told: str, single: str, answer: str = "") -> bool:
     if _bare(question) and not more <= _told_words(answer):
         return False
     return bool(story) and story <= asked and len(more) <= NAMED_MORE
+
+
+def asks_no_more(told: str, single: str, answer: str = "") -> bool:
+    """Whether the ``single`` question asks about what the conversation ``told`` as one says: at least
+    ``SAID_SHARE`` of its content words (stems, or one the start of the other: "member" / "membership") are in the
+    conversation's user turns, its question or the assistant's last turn (``answer``), and every content word of
+    the conversation's last question is in the single question (it asks nothing the single question does not).
+    A story told over turns and a single question that words it at once share an answer as two wordings of one
+    question do, so they are judged at the single question's threshold; what the story adds (a fact, a condition,
+    a word exchanged, another question after it) is judged by :func:`differs_from_one` and the guards after it."""
+    asked = _told_words(single)
+    said = _told_words(told) | _told_words(answer)
+    question = _told_words(split_statements(told.rsplit("\n", 1)[-1])[1])
+    if not asked or not all(any(_same_stem(x, y) for y in asked) for x in question):
+        return False
+    return sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
 
 
 def last_answer(context: Context) -> str:
