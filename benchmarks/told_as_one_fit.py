@@ -24,6 +24,9 @@ Rule = Callable[[dict[str, Any]], bool]
 Counts = dict[str, tuple[int, int, int, int]]
 SHARES = (0.34, 0.5, 0.6, 0.67, 0.75, 1.0)
 SHIPPED = conversation.ONE_QUESTION_THRESHOLD
+TRAP_COST = 3
+"""How many should-hits a trap served costs when a share is chosen (a cache that serves half its should-hits at
+3% of its traps trades about so)."""
 
 
 def lowered(share: float | None) -> Rule:
@@ -63,7 +66,8 @@ def shown(counts: list[int] | tuple[int, int, int, int]) -> str:
 
 def report(natural: list[dict[str, Any]], joined: list[dict[str, Any]]) -> None:
     """The pooled table per share, then leave-one-set-out: on the other sets, the share with the most should-hits
-    gained less traps added (dev pairs and ``a`` told in one message together; a tie to the stricter share)."""
+    gained less ``TRAP_COST`` per trap added (dev pairs and ``a`` told in one message together; a tie to the
+    looser share: the traps are counted already)."""
     base = (table(natural, lowered(None)), table(joined, lowered(None)))
     tables = {share: (table(natural, lowered(share)), table(joined, lowered(share))) for share in SHARES}
     print("| SAID_SHARE | dev pairs: should-hits, traps | a told in one message: should-hits, traps |\n|---|---|---|")
@@ -80,7 +84,7 @@ def report(natural: list[dict[str, Any]], joined: list[dict[str, Any]]) -> None:
                 for after, before in zip(tables[share], base, strict=True)
                 for i in (0, 2)
             ]
-            return moved[0] - moved[1] + moved[2] - moved[3], share
+            return moved[0] - TRAP_COST * moved[1] + moved[2] - TRAP_COST * moved[3], -share
 
         share = max(SHARES, key=gain)
         after = tables[share]

@@ -62,12 +62,13 @@ NAMED_MORE = 1
 """The most content words a single question may name beyond a story that tells nothing it does not
 (:func:`tells_no_more`): what the story's "it" or "that" stands for (an "outage" the story's "check that" means).
 More is a question more specific than the story ("jump a car battery with a portable jump starter")."""
-SAID_SHARE = 0.5
+SAID_SHARE = 0.34
 """The least share of a single question's content words that a conversation told as one says for the two to be
 judged at the single question's threshold (:func:`asks_no_more`): "How do I cancel my Planet Fitness
 membership?" names what "I've been a member of Planet Fitness for a year, I want out, how do I do that?" tells;
-"How do I cancel my gym membership?" against a story about a streaming plan does not (chosen on the conversation
-sets' dev splits, leave-one-set-out: ``benchmarks/told_as_one_fit.py``)."""
+"How do I clean a cast iron griddle pan?" against a story about a kettle does not. Chosen leave-one-set-out on
+the nine conversation sets' dev splits, with their conversations also told in one message as traps of this path
+(``benchmarks/told_as_one_fit.py``): a third on eight of the nine folds."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 BARE_QUESTION = 1
