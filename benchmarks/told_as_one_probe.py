@@ -15,12 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from nearhit import evaluation
-from nearhit.cache import context_match, conversation
+from nearhit.cache import context_match, conversation, entry
+from nearhit.cache.results import LookupResult
 from nearhit.cli._common import settings
 from nearhit.cli.eval_cmd import _configured
 from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair, Side
@@ -51,7 +53,7 @@ async def probe(tell_a: bool = False) -> list[dict[str, Any]]:
                 "told": told,
                 "single": single,
                 "answer": answer,
-                "similarity": context_match.entry.similarity(fields),
+                "similarity": entry.similarity(fields),
                 "checks": served,
                 "tells_no_more": conversation.tells_no_more(told, single, answer),
                 "threshold": result.threshold,
@@ -63,32 +65,36 @@ async def probe(tell_a: bool = False) -> list[dict[str, Any]]:
 
     context_match._serves = recorded  # type: ignore[assignment]
     conversation.ONE_QUESTION_THRESHOLD = 0.0
-    rows: list[dict[str, Any]] = []
+    rows = []
+    async for name, pair, result in each_dev_pair(joined if tell_a else None, calls.clear):
+        rows.append(
+            {
+                "set": name,
+                "id": pair.id,
+                "category": pair.category,
+                "same": pair.same_answer,
+                "own": result.match is not None and not calls,
+                "calls": list(calls),
+            }
+        )
+    return rows
+
+
+async def each_dev_pair(
+    transform: Callable[[list[Pair]], list[Pair]] | None, before: Callable[[], None]
+) -> AsyncIterator[tuple[str, Pair, LookupResult]]:
+    """Each conversation set's dev pairs (``transform``-ed) through the real cache as ``nearhit eval`` runs them:
+    the set's name, the pair and its lookup's result (``before`` is called before each lookup)."""
     async with evaluation.scratch_cache(settings()) as cache:
         sets = evaluation.guard_sets(_configured(cache), decision=cache.decision, guards=cache.guards)
         judge_with(cache, next(iter(sets.values())))
         for name in CONVERSATION_SETS:
             pairs = evaluation.load(name, "dev")
-            if tell_a:
-                pairs = joined(pairs)
+            pairs = transform(pairs) if transform else pairs
             async with scratch(cache, pairs) as asks:
                 for pair, ask in zip(pairs, asks, strict=True):
-                    calls.clear()
-                    result = await cache.lookup(ask(), threshold=cache.threshold)
-                    own = result.match is not None and not calls
-                    rows.append(
-                        {
-                            "set": name,
-                            "id": pair.id,
-                            "category": pair.category,
-                            "same": pair.same_answer,
-                            "own": own,
-                            "a": [pair.a.history, pair.a.prompt],
-                            "b": [pair.b.history, pair.b.prompt],
-                            "calls": list(calls),
-                        }
-                    )
-    return rows
+                    before()
+                    yield name, pair, await cache.lookup(ask(), threshold=cache.threshold)
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ inside a turn that cannot bear on the question is let through. A condition of th
 exclusive things (pregnancy, an allergy, an OS, a flight or a hotel: :mod:`nearhit.cache.constraints`) is
 compared whatever the wording, so a reworded history that adds or swaps one is another context. A
 conversation may also be served by a single question that says all it says in one message
-(:func:`told_as_one`, :func:`differs_from_one`), and a single question by a conversation told so
+(:func:`told_as_one`, :func:`differs_from_one`; at the single question's threshold when that question asks about
+what the conversation says, :func:`asks_no_more`), and a single question by a conversation told so
 (:func:`nearhit.cache.conversation_lookup.from_story`).
 Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
 points at another person or part the turns named is another question (:func:`other_referent`). A story told
