@@ -56,6 +56,20 @@ async def test_a_story_over_turns_meets_the_question_asked_at_once(cache: Semant
             "",
             False,
         ),
+        # a single message that tells the story at once tells all the turns tell ...
+        (
+            "My kettle is furred up.\nWe live in a hard water area.\nhow do I clean it?",
+            "We live in a hard water area and my kettle is furred up. How do I clean it?",
+            "",
+            True,
+        ),
+        # ... else the turns tell another story (a sentence only they tell)
+        (
+            "My kettle is furred up.\nWe live in a hard water area.\nhow do I clean it?",
+            "My kettle is furred up. How do I clean it?",
+            "",
+            False,
+        ),
         # the conversation's question names a word the single question does not
         (
             "My kettle is furred up with limescale.\nhow do I replace the element?",
