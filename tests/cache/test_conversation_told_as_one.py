@@ -56,6 +56,9 @@ async def test_a_story_over_turns_meets_the_question_asked_at_once(cache: Semant
             "",
             False,
         ),
+        # the same first word, another thing after it: "garden shears" told, "garden loppers" asked
+        ("My garden shears are blunt.\nhow do I sharpen them?", "How do I sharpen garden loppers?", "", False),
+        ("My garden shears are blunt.\nhow do I sharpen them?", "How do I sharpen blunt garden shears?", "", True),
         # a single message that tells the story at once tells all the turns tell ...
         (
             "My kettle is furred up.\nWe live in a hard water area.\nhow do I clean it?",

@@ -36,6 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from nearhit.cache import constraints, events, story, unsaid
 from nearhit.cache.story import CONTAINED
@@ -67,9 +68,9 @@ SAID_SHARE = 0.34
 """The least share of a single question's content words that a conversation told as one says for the two to be
 judged at the single question's threshold (:func:`asks_no_more`): "How do I bleed trapped air out of a
 radiator?" names what "One of my radiators stays cold at the top." "Sounds like trapped air." "How do I bleed it
-out?" says; "How do I clean a cast iron griddle pan?" against a story about a kettle does not. Chosen leave-one-set-out on
-the nine conversation sets' dev splits, with their conversations also told in one message as traps of this path
-(``benchmarks/told_as_one_fit.py``): a third on eight of the nine folds."""
+out?" says; "How do I clean a cast iron griddle pan?" against a story about a kettle does not. Chosen
+leave-one-set-out on the nine conversation sets' dev splits, with their conversations also told in one message as
+traps of this path (``benchmarks/told_as_one_fit.py``): a third, on every fold."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 BARE_QUESTION = 1
@@ -451,7 +452,32 @@ def asks_no_more(told: str, single: str, answer: str = "") -> bool:
     story = _told_words(told) if split_statements(single)[0] else question
     if not asked or not all(any(_same_stem(x, y) for y in asked) for x in story):
         return False
-    return sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
+    shared = sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
+    return shared and _head_exchanged(f"{told}\n{answer}", single, said, asked) is None
+
+
+def _head_exchanged(told: str, single: str, said: set[str], asked: set[str]) -> str | None:
+    """Two words in a row that both sides write with the same first word and another second one, each second word
+    said only on its side ("kitchen scissors" told, "a kitchen knife" asked), or None: the thing is named, and
+    it is another thing, however much else of the story the single question words. Numbers are left to the facts
+    ("add 3" / "add three")."""
+    mine, theirs = _pairs(told), _pairs(single)
+    for first in sorted(mine.keys() & theirs.keys()):
+        for x in sorted(mine[first]):
+            for y in sorted(theirs[first]):
+                if not any(_same_stem(x, z) for z in asked) and not any(_same_stem(y, z) for z in said):
+                    return f"{first} {x} / {first} {y}"
+    return None
+
+
+def _pairs(text: str) -> dict[str, set[str]]:
+    """Each content word's stem with the stems of the content words written right after it."""
+    tokens = _tokens(text)
+    pairs: dict[str, set[str]] = {}
+    for a, b in pairwise(tokens):
+        if _content([a, b]) == [a, b] and not (a.isdigit() or b.isdigit()):
+            pairs.setdefault(stem(a), set()).add(stem(b))
+    return pairs
 
 
 def last_answer(context: Context) -> str:
