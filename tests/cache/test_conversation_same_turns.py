@@ -125,7 +125,9 @@ def test_once_opening_a_clause_is_no_number() -> None:
     [
         ("My basil is indoors.\nHow often should I water the basil?", 0.80, True),  # tells no more: the threshold
         ("My basil is indoors.\nHow often should I water the basil?", 0.74, False),  # ... and not under it
-        ("My basil is wilting indoors.\nHow often should I water the basil?", 0.80, False),  # a symptom: 0.88
+        # a symptom: the story tells more, yet the single question names only what it tells (asks_no_more)
+        ("My basil is wilting indoors.\nHow often should I water the basil?", 0.80, True),
+        ("My basil is wilting indoors.\nHow often should I water the basil?", 0.74, False),
     ],
 )
 def test_a_story_that_tells_no_more_is_judged_at_the_single_questions_threshold(

@@ -176,8 +176,8 @@ def _serves(
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
     floor = conversation.ONE_QUESTION_THRESHOLD
-    if conversation.tells_no_more(told, single, answer):  # the single question asked in pieces: judged as one
-        floor = min(floor, result.threshold)
+    if conversation.tells_no_more(told, single, answer) or conversation.asks_no_more(told, single, answer):
+        floor = min(floor, result.threshold)  # the single question asked in pieces, or worded at once: judged as one
     if similarity < floor:  # shown, so a miss says how near the story came
         under = f"told as one question: {similarity:.3f} < {floor}"
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))

@@ -11,7 +11,8 @@ inside a turn that cannot bear on the question is let through. A condition of th
 exclusive things (pregnancy, an allergy, an OS, a flight or a hotel: :mod:`nearhit.cache.constraints`) is
 compared whatever the wording, so a reworded history that adds or swaps one is another context. A
 conversation may also be served by a single question that says all it says in one message
-(:func:`told_as_one`, :func:`differs_from_one`), and a single question by a conversation told so
+(:func:`told_as_one`, :func:`differs_from_one`; at the single question's threshold when that question asks about
+what the conversation says, :func:`asks_no_more`), and a single question by a conversation told so
 (:func:`nearhit.cache.conversation_lookup.from_story`).
 Facts stated before the last question belong to the context (:func:`split_statements`); a follow-up that
 points at another person or part the turns named is another question (:func:`other_referent`). A story told
@@ -35,6 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from nearhit.cache import constraints, events, story, unsaid
 from nearhit.cache.story import CONTAINED
@@ -62,6 +64,13 @@ NAMED_MORE = 1
 """The most content words a single question may name beyond a story that tells nothing it does not
 (:func:`tells_no_more`): what the story's "it" or "that" stands for (an "outage" the story's "check that" means).
 More is a question more specific than the story ("jump a car battery with a portable jump starter")."""
+SAID_SHARE = 0.34
+"""The least share of a single question's content words that a conversation told as one says for the two to be
+judged at the single question's threshold (:func:`asks_no_more`): "How do I bleed trapped air out of a
+radiator?" names what "One of my radiators stays cold at the top." "Sounds like trapped air." "How do I bleed it
+out?" says; "How do I clean a cast iron griddle pan?" against a story about a kettle does not. Chosen
+leave-one-set-out on the nine conversation sets' dev splits, with their conversations also told in one message as
+traps of this path (``benchmarks/told_as_one_fit.py``): a third, on every fold."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 BARE_QUESTION = 1
@@ -386,7 +395,25 @@ def differs_from_one(told: str, single: str) -> str | None:
     mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
     if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
         return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
-    return None
+    return asks_another(told, single)
+
+
+def asks_another(told: str, single: str) -> str | None:
+    """Why a single message that tells a story and then asks (:func:`split_statements`) asks another question
+    than the conversation ``told`` as one asks last, or None: each question names a word the other does not
+    ("How should I ventilate them?" / "How should I insulate them?" after the same hives), or points at another
+    person or thing (:func:`other_referent`). The story, alike on both sides, makes the two texts read alike
+    however the questions after it differ; a single question that only asks is compared by the checks above."""
+    statements, asked = split_statements(single)
+    if not statements:
+        return None
+    question = split_statements(told.rsplit("\n", 1)[-1])[1]
+    mine, theirs = _told_words(question), _told_words(asked)
+    only_mine = {x for x in mine if not any(_same_stem(x, y) for y in theirs)}
+    only_theirs = {y for y in theirs if not any(_same_stem(y, x) for x in mine)}
+    if only_mine and only_theirs:
+        return f"another question after the story: {describe(only_mine)} vs {describe(only_theirs)}"
+    return other_referent(question, asked)
 
 
 def tells_no_more(told: str, single: str, answer: str = "") -> bool:
@@ -395,7 +422,8 @@ def tells_no_more(told: str, single: str, answer: str = "") -> bool:
     single question, which names at most ``NAMED_MORE`` words more. Such a story is the single question asked
     in pieces, so it is judged at the single question's threshold, not ``ONE_QUESTION_THRESHOLD``: "I've got a
     cast iron skillet." "How do I season it?" asks "How do I season a new cast iron skillet?"; a story with
-    anything more (a reason, a symptom, a detail) keeps the higher threshold. When the question names nothing of
+    anything more (a reason, a symptom, a detail) keeps the higher threshold unless the single question asks
+    about what it tells (:func:`asks_no_more`). When the question names nothing of
     its own ("How do I check it?", :func:`told_with_answer`), what it stands for was said by the assistant:
     the words the single question names more must be in its last turn (``answer``), else "How do I do that?"
     after "It needs a new gasket" would read as the single question "How do I descale it?"."""
@@ -405,6 +433,51 @@ def tells_no_more(told: str, single: str, answer: str = "") -> bool:
     if _bare(question) and not more <= _told_words(answer):
         return False
     return bool(story) and story <= asked and len(more) <= NAMED_MORE
+
+
+def asks_no_more(told: str, single: str, answer: str = "") -> bool:
+    """Whether the ``single`` question asks about what the conversation ``told`` as one says: at least
+    ``SAID_SHARE`` of its content words (stems, or one the start of the other: "member" / "membership") are in the
+    conversation's user turns, its question or the assistant's last turn (``answer``), and every content word of
+    the conversation's last question is in the single question (it asks nothing the single question does not),
+    and, for a single message that tells a story before it asks (:func:`split_statements`), every content word of
+    the conversation's user turns (the same story told at once tells all the story told over turns tells: a
+    sentence or a detail only the turns tell is another story, whatever the threshold).
+    A story told over turns and a single question that words it at once share an answer as two wordings of one
+    question do, so they are judged at the single question's threshold; what the story adds (a fact, a condition,
+    a word exchanged, another question after it) is judged by :func:`differs_from_one` and the guards after it."""
+    asked = _told_words(single)
+    said = _told_words(told) | _told_words(answer)
+    question = _told_words(split_statements(told.rsplit("\n", 1)[-1])[1])
+    story = _told_words(told) if split_statements(single)[0] else question
+    if not asked or not all(any(_same_stem(x, y) for y in asked) for x in story):
+        return False
+    shared = sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
+    return shared and _head_exchanged(f"{told}\n{answer}", single, said, asked) is None
+
+
+def _head_exchanged(told: str, single: str, said: set[str], asked: set[str]) -> str | None:
+    """Two words in a row that both sides write with the same first word and another second one, each second word
+    said only on its side ("kitchen scissors" told, "a kitchen knife" asked), or None: the thing is named, and
+    it is another thing, however much else of the story the single question words. Numbers are left to the facts
+    ("add 3" / "add three")."""
+    mine, theirs = _pairs(told), _pairs(single)
+    for first in sorted(mine.keys() & theirs.keys()):
+        for x in sorted(mine[first]):
+            for y in sorted(theirs[first]):
+                if not any(_same_stem(x, z) for z in asked) and not any(_same_stem(y, z) for z in said):
+                    return f"{first} {x} / {first} {y}"
+    return None
+
+
+def _pairs(text: str) -> dict[str, set[str]]:
+    """Each content word's stem with the stems of the content words written right after it."""
+    tokens = _tokens(text)
+    pairs: dict[str, set[str]] = {}
+    for a, b in pairwise(tokens):
+        if _content([a, b]) == [a, b] and not (a.isdigit() or b.isdigit()):
+            pairs.setdefault(stem(a), set()).add(stem(b))
+    return pairs
 
 
 def last_answer(context: Context) -> str:

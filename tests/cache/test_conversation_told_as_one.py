@@ -1,0 +1,135 @@
+"""A conversation told as one question, judged at the single question's threshold when the single question asks
+about what the conversation says (``conversation.asks_no_more``), and refused when, after the same story, it asks
+another question (``conversation.asks_another``). Invented conversations (``data/conversation_told_as_one.jsonl``,
+none of the dev sets' words), each ``a`` stored and its ``b`` looked up through the engine on the real embedded
+Redis, with the default guards and threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nearhit.cache import SemanticCache, context_match, entry
+from nearhit.cache import conversation as cv
+from nearhit.cache.results import LookupResult
+from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
+from nearhit.evaluation.dataset import Pair, load_jsonl
+from nearhit.guards import GuardSet
+from tests.support.lookups import ask
+
+PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_told_as_one.jsonl")
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[pair.id for pair in PAIRS])
+async def test_a_story_over_turns_meets_the_question_asked_at_once(cache: SemanticCache, pair: Pair) -> None:
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), f"answer for {pair.id}")
+    result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt), threshold=DEFAULT_SIMILARITY_THRESHOLD)
+    assert result.hit is pair.same_answer, result.candidates
+    if pair.same_answer:
+        assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
+        assert result.context is not None and "told_as_one" in result.context
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "answer", "expected"),
+    [
+        # the single question names what the story tells, the question asks nothing more
+        (
+            "My kettle is furred up with limescale.\nhow do I clean it?",
+            "How do I clean limescale from a kettle?",
+            "",
+            True,
+        ),
+        # what "that" stands for, the assistant said
+        (
+            "My kettle is furred up.\nhow do I do that?",
+            "How do I descale a kettle?",
+            "You'll want to descale it.",
+            True,
+        ),
+        # the single question is about another thing: most of its words the conversation never says
+        (
+            "My kettle is furred up with limescale.\nhow do I clean it?",
+            "How do I clean a cast iron griddle pan?",
+            "",
+            False,
+        ),
+        # the same first word, another thing after it: "garden shears" told, "garden loppers" asked
+        ("My garden shears are blunt.\nhow do I sharpen them?", "How do I sharpen garden loppers?", "", False),
+        ("My garden shears are blunt.\nhow do I sharpen them?", "How do I sharpen blunt garden shears?", "", True),
+        # a single message that tells the story at once tells all the turns tell ...
+        (
+            "My kettle is furred up.\nWe live in a hard water area.\nhow do I clean it?",
+            "We live in a hard water area and my kettle is furred up. How do I clean it?",
+            "",
+            True,
+        ),
+        # ... else the turns tell another story (a sentence only they tell)
+        (
+            "My kettle is furred up.\nWe live in a hard water area.\nhow do I clean it?",
+            "My kettle is furred up. How do I clean it?",
+            "",
+            False,
+        ),
+        # the conversation's question names a word the single question does not
+        (
+            "My kettle is furred up with limescale.\nhow do I replace the element?",
+            "How do I clean limescale from a kettle?",
+            "",
+            False,
+        ),
+    ],
+)
+def test_a_single_question_asks_no_more_than_the_conversation_says(
+    told: str, single: str, answer: str, expected: bool
+) -> None:
+    assert cv.asks_no_more(told, single, answer) is expected
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "other"),
+    [
+        # the same story, another question after it
+        (
+            "I grow chillies on my balcony.\nWhen should I prune them?",
+            "I grow chillies on my balcony. When should I pick them?",
+            True,
+        ),
+        # another person pointed at
+        (
+            "My parents are visiting.\nWhat can I cook for her?",
+            "My parents are visiting. What can I cook for him?",
+            True,
+        ),
+        # the same question worded otherwise: one side names a word more, none exchanged
+        (
+            "I grow chillies on my balcony.\nWhen should I prune them?",
+            "I grow chillies on my balcony. When should I prune the plants?",
+            False,
+        ),
+        # a single question that only asks is left to the other checks
+        ("I grow chillies on my balcony.\nWhen should I prune them?", "When should I pick balcony chillies?", False),
+    ],
+)
+def test_another_question_after_the_same_story(told: str, single: str, other: bool) -> None:
+    assert (cv.asks_another(told, single) is not None) is other
+
+
+@pytest.mark.parametrize(
+    ("single", "similarity", "served"),
+    [
+        ("How do I clean limescale from a kettle?", 0.80, True),  # asks what the story tells: the threshold
+        ("How do I clean limescale from a kettle?", 0.74, False),  # ... and not under it
+        ("How do I clean a cast iron griddle pan?", 0.80, False),  # about another thing: 0.88
+    ],
+)
+def test_a_single_question_that_asks_no_more_is_judged_at_its_threshold(
+    single: str, similarity: float, served: bool
+) -> None:
+    result = LookupResult(match=None, threshold=0.76, scope_id="s")
+    fields = {"prompt": single, entry.DISTANCE: str(1 - similarity)}
+    told = "My kettle is furred up with limescale.\nhow do I clean it?"
+    matched = context_match.as_one_question(result, told, [("k", fields)], None)
+    assert (matched is not None) is served, result.candidates
