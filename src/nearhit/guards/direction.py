@@ -16,6 +16,7 @@ in Redis").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
@@ -169,6 +170,40 @@ def _order_swap(q: Text, c: Text) -> str | None:
     return None
 
 
+def _transposed(q: Text, c: Text) -> str | None:
+    """``c`` is ``q`` token for token with two runs exchanged, however few content words the texts have
+    ("9am in Tokyo, what time is it in London" / "9am in London, ... in Tokyo", "column A ... from column D"
+    / "column D ... from column A"): each run a few tokens naming something (a content word, a number, a
+    one-letter label), the two far apart and not joined by "and"/"or" (:func:`_swapped_in_place`)."""
+    a, b = q.tokens, c.tokens
+    if len(a) != len(b) or a == b:
+        return None
+    start = next(n for n, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    end = len(a) - next(n for n, (x, y) in enumerate(zip(a[::-1], b[::-1], strict=True)) if x != y)
+    size, prepositions = end - start, prepositions_of(q)
+    for left in range(1, min(size, _RUN + 1)):
+        x = a[start : start + left]
+        if b[end - left : end] != x or not _names_something(x, prepositions):
+            continue
+        for right in range(1, min(size - left, _RUN + 1)):
+            y = a[end - right : end]
+            if _names_something(y, prepositions) and _swapped_in_place(q, c, (start, start + left), (end - right, end)):
+                return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
+    return None
+
+
+_RUN = 3  # tokens a run exchanged may have: a name or a label ("New York", "task a"), not a clause
+
+
+def _names_something(run: Sequence[str], prepositions: frozenset[str]) -> bool:
+    """A content word, a number or a one-letter label ("column A", "task_b") among these tokens, and no
+    preposition opening them: "on Ubuntu" / "with systemd" exchanged is a phrase moved with its marker."""
+    return run[0] not in prepositions and any(
+        token.isdigit() or stem_of(token) not in STOP_STEMS or (len(token) == 1 and token not in PERSONS)
+        for token in run
+    )
+
+
 _BE, _PARTICIPLES = next(
     (frozenset(be), frozenset(parts)) for (code, *be), parts in pairs("passive.txt") if code == "en:"
 )
@@ -202,11 +237,12 @@ def _preposition_before(text: Text, at: int) -> str:
 
 
 def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int]) -> bool:
-    """Whether ``c`` is ``q`` word for word with the two runs of tokens exchanged, far apart and not joined
-    by "and"/"or" ("in Tokyo when it's 9am in New York"); a clause moved with its marker is a rewording."""
+    """Whether ``c`` is ``q`` word for word with the two runs of tokens exchanged, far apart and not two
+    items of a list ("in Tokyo when it's 9am in New York"; not "milk, eggs and flour", whose last item
+    follows "and"/"or"); a clause moved with its marker is a rewording."""
     tokens = q.tokens
     between = tokens[x_run[1] : y_run[0]]
-    if len(between) < _MIN_GAP or _JOINERS.intersection(between):
+    if len(between) < _MIN_GAP or between[-1] in _JOINERS:
         return False
     swapped = (
         tokens[: x_run[0]] + tokens[y_run[0] : y_run[1]] + between + tokens[x_run[0] : x_run[1]] + tokens[y_run[1] :]
@@ -426,6 +462,8 @@ class DirectionGuard(SignalGuard):
                         best = (strength, reason)
         if best is None:
             best = _one_way_flip(q, c)
+        if best is None and (transposed := _transposed(q, c)) is not None:
+            best = (ORDER_SWAP, transposed)
         return self._signal(*best) if best else None
 
 

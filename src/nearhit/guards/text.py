@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nearhit.guards.degrees import degrees_of_two
 from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS, words
 from nearhit.guards.stemming import stem
 
@@ -164,6 +165,8 @@ def _other_derivation(word: str, other: str) -> bool:
     "clearence"/"clearance"): then the other is its misspelling ("executor"/"execution" stay two words)."""
     if (word in _VOCABULARY) != (other in _VOCABULARY) and _vowel_swap(word, other):
         return False
+    if degrees_of_two(word, other):
+        return True
     end_a = next((s for s in _SUFFIXES if word.endswith(s)), None)
     end_b = next((s for s in _SUFFIXES if other.endswith(s)), None)
     if end_a is None or end_b is None or end_a == end_b:
