@@ -7,6 +7,7 @@ than the labelled sets' (``data/misread_traps.jsonl``, each with the guard that 
   dimension was dropped as an article;
 - direction (eighth session): the same tokens with two names, numbers or one-letter labels exchanged far
   apart ("at 6pm in Oslo ... in Chicago", "column x ... column y"), however few content words the texts have;
+  "for" after a verb of leaving as where the one leaving goes ("leave Vanguard for Aviva");
 - entities (eighth session): two adjectives in the same degree read as a misspelling of each other ("widest"
   / "wildest"), and a superlative asked by another criterion ("the calmest" / "copes worst") when the rest is
   reworded too much for the changed words alone to reach the cut.

@@ -41,6 +41,8 @@ _TARGET = _MARKERS[("to",)]
 _COUNTING = frozenset({("how", "many"), ("how", "much")})
 _PER = frozenset({("in",), ("per",)})
 _REPLACED = _MARKERS[("instead", "of")]
+_SOURCE = _MARKERS[("from",)]
+_LEAVING = frozenset(marker for marker, (role, _) in _MARKERS.items() if role == "left")
 _REPLACEMENT = frozenset({"with", "by", "for"})  # "replace X with Y", "swap X for Y": Y is the head
 # "substitute X for Y" puts X in Y's place (X the head, Y replaced); "substitute X with Y" is "replace X with Y".
 _SUBSTITUTE = frozenset({"substitute", "substituting"})
@@ -54,7 +56,7 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
     500 Y", "how many X is 500 Y") is the head too: the X asked for and the Y given trade roles when swapped.
     """
     roles: dict[str, set[tuple[str, float]]] = {}
-    current, since, counting, substituting = HEAD, 0, False, False
+    current, since, counting, substituting, leaving = HEAD, 0, False, False, False
     tokens, stems = text.tokens, text.stems
     index = 0
     while index < len(tokens):
@@ -78,6 +80,16 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             current, since, substituting = _REPLACED, 0, False
             index += 1
             continue
+        if leaving and tokens[index] == "for":  # "leave Milan for Zurich": where the one leaving goes
+            current, since, leaving = _TARGET, 0, False
+            index += 1
+            continue
+        if marker in _LEAVING:
+            if "for" in tokens[index + 1 : index + 2 + _WINDOW]:  # "leave the heater on" leaves nothing
+                current, since, leaving = _SOURCE, 0, True
+                index += 1
+                continue
+            marker = None
         if marker is not None:
             current = HEAD if counting and marker in _PER else _MARKERS[marker]
             since, counting = 0, False
@@ -88,7 +100,7 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             current, counting = HEAD, False
         since += 1
         if since > _WINDOW and not counting:
-            current = HEAD
+            current, leaving = HEAD, False
         stem = stems[index]
         if tokens[index] in PERSONS:  # "to you from GoDaddy": the people are parties too
             roles.setdefault(PERSONS[tokens[index]], set()).add(current)
