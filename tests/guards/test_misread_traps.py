@@ -10,7 +10,9 @@ than the labelled sets' (``data/misread_traps.jsonl``, each with the guard that 
   "for" after a verb of leaving as where the one leaving goes ("leave Vanguard for Aviva");
 - entities (eighth session): two adjectives in the same degree read as a misspelling of each other ("widest"
   / "wildest"), and a superlative asked by another criterion ("the calmest" / "copes worst") when the rest is
-  reworded too much for the changed words alone to reach the cut.
+  reworded too much for the changed words alone to reach the cut;
+- intent (eighth session): "should" and "must" asked with the generic "you" ("Should you ...", "Do you have
+  to ...") had no ask-type, as "Can you ..." and "How do you ..." have.
 
 The rewordings beside them (the same class in other words, "1 hour" / "an hour", a phrase moved with its
 preposition, a list's items, a superlative in synonyms, a misspelt superlative) must pass."""
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from nearhit.guards import DirectionGuard, EntityGuard, NumberGuard, ScopeGuard
+from nearhit.guards import DirectionGuard, EntityGuard, IntentGuard, NumberGuard, ScopeGuard
 from nearhit.guards.verdicts import SignalGuard
 
 _PAIRS = [
@@ -33,6 +35,7 @@ _GUARDS: dict[str, type[SignalGuard]] = {
     "numbers": NumberGuard,
     "direction": DirectionGuard,
     "entities": EntityGuard,
+    "intent": IntentGuard,
 }
 
 
