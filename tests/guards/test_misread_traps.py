@@ -11,6 +11,8 @@ than the labelled sets' (``data/misread_traps.jsonl``, each with the guard that 
 - entities (eighth session): two adjectives in the same degree read as a misspelling of each other ("widest"
   / "wildest"), and a superlative asked by another criterion ("the calmest" / "copes worst") when the rest is
   reworded too much for the changed words alone to reach the cut;
+- scope (eighth session): "every other", "every third" take one in so many, not all ("every day" / "every
+  other day");
 - intent (eighth session): "should" and "must" asked with the generic "you" ("Should you ...", "Do you have
   to ...") had no ask-type, as "Can you ..." and "How do you ..." have.
 
