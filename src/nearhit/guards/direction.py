@@ -10,7 +10,9 @@ Without a marker, word order gives the roles: the same content words with two of
 around a word that stays ("can my landlord evict me" / "can I evict my landlord", "can a cat eat dog
 food" / "can a dog eat cat food") swap who does what to whom, unless one side is in the passive voice
 (``data/passive.txt``), which puts the thing acted on first ("Redis stores vectors" / "vectors are stored
-in Redis").
+in Redis"). The same tokens with two names or labels exchanged far apart ("9am in Tokyo, what time is it in
+London") swap them however few content words there are. A verb of leaving gives what is left the source role
+and a "for" after it the target ("leave Milan for Zurich" is "from Milan to Zurich").
 """
 
 from __future__ import annotations
@@ -182,11 +184,14 @@ def _order_swap(q: Text, c: Text) -> str | None:
     return None
 
 
+_RUN = 3  # tokens a run exchanged may have: a name or a label ("New York", "task a"), not a clause
+
+
 def _transposed(q: Text, c: Text) -> str | None:
     """``c`` is ``q`` token for token with two runs exchanged, however few content words the texts have
     ("9am in Tokyo, what time is it in London" / "9am in London, ... in Tokyo", "column A ... from column D"
     / "column D ... from column A"): each run a few tokens naming something (a content word, a number, a
-    one-letter label), the two far apart and not joined by "and"/"or" (:func:`_swapped_in_place`)."""
+    one-letter label), the two far apart and not two items of a list (:func:`_swapped_in_place`)."""
     a, b = q.tokens, c.tokens
     if len(a) != len(b) or a == b:
         return None
@@ -202,9 +207,6 @@ def _transposed(q: Text, c: Text) -> str | None:
             if _names_something(y, prepositions) and _swapped_in_place(q, c, (start, start + left), (end - right, end)):
                 return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
     return None
-
-
-_RUN = 3  # tokens a run exchanged may have: a name or a label ("New York", "task a"), not a clause
 
 
 def _names_something(run: Sequence[str], prepositions: frozenset[str]) -> bool:

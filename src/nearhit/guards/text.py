@@ -160,9 +160,10 @@ _VOCABULARY = words("english_vocabulary.txt")
 
 
 def _other_derivation(word: str, other: str) -> bool:
-    """Same root, different derivational ending ("employer"/"employee"): another word, not a typo. Unless
-    only one of the two is a known English word and they differ in a vowel only ("documant"/"document",
-    "clearence"/"clearance"): then the other is its misspelling ("executor"/"execution" stay two words)."""
+    """Same root, different derivational ending ("employer"/"employee"), or two adjectives in one degree
+    ("thickest"/"thinnest"): another word, not a typo. Unless only one of the two is a known English word and
+    they differ in a vowel only ("documant"/"document", "clearence"/"clearance"): then the other is its
+    misspelling ("executor"/"execution" stay two words)."""
     if (word in _VOCABULARY) != (other in _VOCABULARY) and _vowel_swap(word, other):
         return False
     if degrees_of_two(word, other):
