@@ -10,7 +10,8 @@ than the labelled sets' (``data/misread_traps.jsonl``, each with the guard that 
   "for" after a verb of leaving as where the one leaving goes ("leave Vanguard for Aviva");
 - entities (eighth session): two adjectives in the same degree read as a misspelling of each other ("widest"
   / "wildest"), and a superlative asked by another criterion ("the calmest" / "copes worst") when the rest is
-  reworded too much for the changed words alone to reach the cut;
+  reworded too much for the changed words alone to reach the cut; a sentence told after the question about
+  the asker's situation with an adverb after its subject ("We also have two cats") read as backstory;
 - scope (eighth session): "every other", "every third" take one in so many, not all ("every day" / "every
   other day");
 - intent (eighth session): "should" and "must" asked with the generic "you" ("Should you ...", "Do you have
