@@ -95,8 +95,8 @@ def told_after(text: str) -> str:
 
 
 _ADVERBS = frozenset({"also", "still", "just", "currently", "already", "actually", "now", "only", "really"})
-"""Adverbs that may sit between the subject and its verb ("We also have two cats", "I still use Windows 7"):
-read past, the sentence opens as the state it tells."""
+"""Adverbs read past in a sentence's opening, where they sit between the subject and its verb ("We also have
+two cats", "I still use Windows 7"): the sentence opens as the state it tells."""
 
 
 def _tells_state(sentence: str) -> bool:
