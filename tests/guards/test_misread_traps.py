@@ -4,9 +4,21 @@ than the labelled sets' (``data/misread_traps.jsonl``, each with the guard that 
 - scope: a thing quantified on both sides by scope words of other classes, when a class the other side uses
   elsewhere (a sentence of context: "Each post has comments.") hid the swap from the class sets;
 - numbers: a 1 in digits with a unit ("a 1-year-old", "1kg") where the other side names nothing of that
-  dimension was dropped as an article.
+  dimension was dropped as an article;
+- direction (eighth session): the same tokens with two names, numbers or one-letter labels exchanged far
+  apart ("at 6pm in Oslo ... in Chicago", "column x ... column y"), however few content words the texts have;
+  "for" after a verb of leaving as where the one leaving goes ("leave Vanguard for Aviva");
+- entities (eighth session): two adjectives in the same degree read as a misspelling of each other ("widest"
+  / "wildest"), and a superlative asked by another criterion ("the calmest" / "copes worst") when the rest is
+  reworded too much for the changed words alone to reach the cut; a sentence told after the question about
+  the asker's situation with an adverb after its subject ("We also have two cats") read as backstory;
+- scope (eighth session): "every other", "every third" take one in so many, not all ("every day" / "every
+  other day");
+- intent (eighth session): "should" and "must" asked with the generic "you" ("Should you ...", "Do you have
+  to ...") had no ask-type, as "Can you ..." and "How do you ..." have.
 
-The rewordings beside them (the same class in other words, "1 hour" / "an hour") must pass."""
+The rewordings beside them (the same class in other words, "1 hour" / "an hour", a phrase moved with its
+preposition, a list's items, a superlative in synonyms, a misspelt superlative) must pass."""
 
 from __future__ import annotations
 
@@ -15,13 +27,19 @@ from pathlib import Path
 
 import pytest
 
-from nearhit.guards import NumberGuard, ScopeGuard
+from nearhit.guards import DirectionGuard, EntityGuard, IntentGuard, NumberGuard, ScopeGuard
 from nearhit.guards.verdicts import SignalGuard
 
 _PAIRS = [
     json.loads(line) for line in (Path(__file__).parent / "data" / "misread_traps.jsonl").read_text().splitlines()
 ]
-_GUARDS: dict[str, type[SignalGuard]] = {"scope": ScopeGuard, "numbers": NumberGuard}
+_GUARDS: dict[str, type[SignalGuard]] = {
+    "scope": ScopeGuard,
+    "numbers": NumberGuard,
+    "direction": DirectionGuard,
+    "entities": EntityGuard,
+    "intent": IntentGuard,
+}
 
 
 def _name(pair: dict[str, str]) -> str:

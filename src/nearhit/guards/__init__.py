@@ -6,8 +6,9 @@ different answer. Each guard is pure (no I/O, no model), runs in microseconds, a
 rejecting: a false rejection costs one LLM call, a false hit serves a wrong answer.
 
 Modules: ``text`` (one analysis per prompt), ``lexicon`` (the word lists in ``data/``), ``clauses`` (the
-question clause and the backstory), ``units``, ``languages`` (which language a prompt is in), one module
-per guard family, ``verdicts`` (a guard's signal and the veto) and ``guard_set`` (the configured set).
+question clause and the backstory), ``units``, ``languages`` (which language a prompt is in), ``degrees``
+(adjectives in a degree: "thickest", "the most fragile"), one module per guard family, ``verdicts`` (a
+guard's signal and the veto) and ``guard_set`` (the configured set).
 """
 
 from nearhit.guards.code import CodeGuard

@@ -94,8 +94,14 @@ def told_after(text: str) -> str:
     return " ".join(s for s in sentences[asking[-1] + 1 :] if _tells_state(s))
 
 
+_ADVERBS = frozenset({"also", "still", "just", "currently", "already", "actually", "now", "only", "really"})
+"""Adverbs read past in a sentence's opening, where they sit between the subject and its verb ("We also have
+two cats", "I still use Windows 7"): the sentence opens as the state it tells."""
+
+
 def _tells_state(sentence: str) -> bool:
-    opening = " ".join(re.findall(r"[\w']+", sentence.casefold().replace("\u2019", "'"))[:2])
+    words = [w for w in re.findall(r"[\w']+", sentence.casefold().replace("\u2019", "'")) if w not in _ADVERBS]
+    opening = " ".join(words[:2])
     return any(opening == state or opening.startswith(state + " ") for state in _STATES)
 
 

@@ -10,12 +10,15 @@ Without a marker, word order gives the roles: the same content words with two of
 around a word that stays ("can my landlord evict me" / "can I evict my landlord", "can a cat eat dog
 food" / "can a dog eat cat food") swap who does what to whom, unless one side is in the passive voice
 (``data/passive.txt``), which puts the thing acted on first ("Redis stores vectors" / "vectors are stored
-in Redis").
+in Redis"). The same tokens with two names or labels exchanged far apart ("9am in Tokyo, what time is it in
+London") swap them however few content words there are. A verb of leaving gives what is left the source role
+and a "for" after it the target ("leave Milan for Zurich" is "from Milan to Zurich").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
@@ -40,6 +43,8 @@ _TARGET = _MARKERS[("to",)]
 _COUNTING = frozenset({("how", "many"), ("how", "much")})
 _PER = frozenset({("in",), ("per",)})
 _REPLACED = _MARKERS[("instead", "of")]
+_SOURCE = _MARKERS[("from",)]
+_LEAVING = frozenset(marker for marker, (role, _) in _MARKERS.items() if role == "left")
 _REPLACEMENT = frozenset({"with", "by", "for"})  # "replace X with Y", "swap X for Y": Y is the head
 # "substitute X for Y" puts X in Y's place (X the head, Y replaced); "substitute X with Y" is "replace X with Y".
 _SUBSTITUTE = frozenset({"substitute", "substituting"})
@@ -53,7 +58,7 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
     500 Y", "how many X is 500 Y") is the head too: the X asked for and the Y given trade roles when swapped.
     """
     roles: dict[str, set[tuple[str, float]]] = {}
-    current, since, counting, substituting = HEAD, 0, False, False
+    current, since, counting, substituting, leaving = HEAD, 0, False, False, False
     tokens, stems = text.tokens, text.stems
     index = 0
     while index < len(tokens):
@@ -77,6 +82,16 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             current, since, substituting = _REPLACED, 0, False
             index += 1
             continue
+        if leaving and tokens[index] == "for":  # "leave Milan for Zurich": where the one leaving goes
+            current, since, leaving = _TARGET, 0, False
+            index += 1
+            continue
+        if marker in _LEAVING:
+            if "for" in tokens[index + 1 : index + 2 + _WINDOW]:  # "leave the heater on" leaves nothing
+                current, since, leaving = _SOURCE, 0, True
+                index += 1
+                continue
+            marker = None
         if marker is not None:
             current = HEAD if counting and marker in _PER else _MARKERS[marker]
             since, counting = 0, False
@@ -87,7 +102,7 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             current, counting = HEAD, False
         since += 1
         if since > _WINDOW and not counting:
-            current = HEAD
+            current, leaving = HEAD, False
         stem = stems[index]
         if tokens[index] in PERSONS:  # "to you from GoDaddy": the people are parties too
             roles.setdefault(PERSONS[tokens[index]], set()).add(current)
@@ -169,6 +184,40 @@ def _order_swap(q: Text, c: Text) -> str | None:
     return None
 
 
+_RUN = 3  # tokens a run exchanged may have: a name or a label ("New York", "task a"), not a clause
+
+
+def _transposed(q: Text, c: Text) -> str | None:
+    """``c`` is ``q`` token for token with two runs exchanged, however few content words the texts have
+    ("9am in Tokyo, what time is it in London" / "9am in London, ... in Tokyo", "column A ... from column D"
+    / "column D ... from column A"): each run a few tokens naming something (a content word, a number, a
+    one-letter label), the two far apart and not two items of a list (:func:`_swapped_in_place`)."""
+    a, b = q.tokens, c.tokens
+    if len(a) != len(b) or a == b:
+        return None
+    start = next(n for n, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    end = len(a) - next(n for n, (x, y) in enumerate(zip(a[::-1], b[::-1], strict=True)) if x != y)
+    size, prepositions = end - start, prepositions_of(q)
+    for left in range(1, min(size, _RUN + 1)):
+        x = a[start : start + left]
+        if b[end - left : end] != x or not _names_something(x, prepositions):
+            continue
+        for right in range(1, min(size - left, _RUN + 1)):
+            y = a[end - right : end]
+            if _names_something(y, prepositions) and _swapped_in_place(q, c, (start, start + left), (end - right, end)):
+                return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
+    return None
+
+
+def _names_something(run: Sequence[str], prepositions: frozenset[str]) -> bool:
+    """A content word, a number or a one-letter label ("column A", "task_b") among these tokens, and no
+    preposition opening them: "on Ubuntu" / "with systemd" exchanged is a phrase moved with its marker."""
+    return run[0] not in prepositions and any(
+        token.isdigit() or stem_of(token) not in STOP_STEMS or (len(token) == 1 and token not in PERSONS)
+        for token in run
+    )
+
+
 _BE, _PARTICIPLES = next(
     (frozenset(be), frozenset(parts)) for (code, *be), parts in pairs("passive.txt") if code == "en:"
 )
@@ -202,11 +251,12 @@ def _preposition_before(text: Text, at: int) -> str:
 
 
 def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int]) -> bool:
-    """Whether ``c`` is ``q`` word for word with the two runs of tokens exchanged, far apart and not joined
-    by "and"/"or" ("in Tokyo when it's 9am in New York"); a clause moved with its marker is a rewording."""
+    """Whether ``c`` is ``q`` word for word with the two runs of tokens exchanged, far apart and not two
+    items of a list ("in Tokyo when it's 9am in New York"; not "milk, eggs and flour", whose last item
+    follows "and"/"or"); a clause moved with its marker is a rewording."""
     tokens = q.tokens
     between = tokens[x_run[1] : y_run[0]]
-    if len(between) < _MIN_GAP or _JOINERS.intersection(between):
+    if len(between) < _MIN_GAP or between[-1] in _JOINERS:
         return False
     swapped = (
         tokens[: x_run[0]] + tokens[y_run[0] : y_run[1]] + between + tokens[x_run[0] : x_run[1]] + tokens[y_run[1] :]
@@ -429,6 +479,8 @@ class DirectionGuard(SignalGuard):
                         best = (strength, reason)
         if best is None:
             best = _one_way_flip(q, c)
+        if best is None and (transposed := _transposed(q, c)) is not None:
+            best = (ORDER_SWAP, transposed)
         return self._signal(*best) if best else None
 
 

@@ -15,6 +15,7 @@ from nearhit.guards.clauses import (
     told_after,
 )
 from nearhit.guards.content import content_words, overlap, unshared
+from nearhit.guards.degrees import criteria_differ
 from nearhit.guards.languages import COVERED, detect, prepositions_of
 from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups, words
 from nearhit.guards.restriction import added_clause
@@ -487,6 +488,9 @@ class EntityGuard(SignalGuard):
         clause = added_clause(query, candidate)
         if clause is not None:
             return self._signal(max(strength, QUALIFIED), f"{reason} ({clause})")
+        ranked = criteria_differ(analyse(clauses_q.question).tokens, analyse(clauses_c.question).tokens)
+        if ranked is not None:
+            return self._signal(max(strength, QUALIFIED), f"{reason} (ranked by {ranked[0]!r} vs {ranked[1]!r})")
         if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
             return self._signal(strength, reason)
         if _qualified(query, clauses_q, only_q) or _qualified(candidate, clauses_c, only_c):

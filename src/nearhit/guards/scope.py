@@ -18,7 +18,7 @@ thing by thing: a class the other side uses elsewhere ("Each post has comments."
 from __future__ import annotations
 
 from nearhit.guards.content import overlap, word_class
-from nearhit.guards.lexicon import STOP_STEMS, STOP_WORDS, groups
+from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups
 from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -32,6 +32,8 @@ _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # 
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
 _ONLY, _UNIVERSAL = "only", "universal"  # "all" on one side, "only" added on the other: part, not the whole
+_EVERY, _INTERVAL = "every", "interval"
+_ORDINALS = frozenset(NUMBER_TABLES["ordinals"]) - {"first"}  # "first" is a class of its own
 SWAP = 0.8
 ADDED_SAME_FRAME = 0.6
 ADDED = 0.3
@@ -43,15 +45,20 @@ def _scope_words(text: Text) -> dict[str, str]:
     found: dict[str, str] = {}
     for index, token in enumerate(text.tokens):
         if (scope := _scope_at(text, index)) is not None:
-            found.setdefault(scope, token)
+            found.setdefault(scope, f"{token} {text.tokens[index + 1]}" if scope == _INTERVAL else token)
     return found
 
 
 def _scope_at(text: Text, index: int) -> str | None:
     """The scope class of the word at ``index``, if it is one; "one" only before a content word ("one child",
-    not "which one")."""
+    not "which one"); "every" before "other" or an ordinal takes one in so many ("every other row", "every
+    third day", "every 2nd week"): an interval, not all of them."""
     token = text.tokens[index]
     scope = _CLASSES.get(token)
+    if token == _EVERY and index + 1 < len(text.tokens):
+        following = text.tokens[index + 1]
+        if following == "other" or following in _ORDINALS or following[:1].isdigit():
+            return _INTERVAL
     if token == "one":
         following = text.tokens[index + 1] if index + 1 < len(text.tokens) else ""
         before = text.tokens[index - 1] if index else ""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nearhit.guards.degrees import degrees_of_two
 from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS, words
 from nearhit.guards.stemming import stem
 
@@ -159,11 +160,14 @@ _VOCABULARY = words("english_vocabulary.txt")
 
 
 def _other_derivation(word: str, other: str) -> bool:
-    """Same root, different derivational ending ("employer"/"employee"): another word, not a typo. Unless
-    only one of the two is a known English word and they differ in a vowel only ("documant"/"document",
-    "clearence"/"clearance"): then the other is its misspelling ("executor"/"execution" stay two words)."""
+    """Same root, different derivational ending ("employer"/"employee"), or two adjectives in one degree
+    ("thickest"/"thinnest"): another word, not a typo. Unless only one of the two is a known English word and
+    they differ in a vowel only ("documant"/"document", "clearence"/"clearance"): then the other is its
+    misspelling ("executor"/"execution" stay two words)."""
     if (word in _VOCABULARY) != (other in _VOCABULARY) and _vowel_swap(word, other):
         return False
+    if degrees_of_two(word, other):
+        return True
     end_a = next((s for s in _SUFFIXES if word.endswith(s)), None)
     end_b = next((s for s in _SUFFIXES if other.endswith(s)), None)
     if end_a is None or end_b is None or end_a == end_b:
