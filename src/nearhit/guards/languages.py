@@ -152,11 +152,12 @@ def _function_word_scores(analysed: Text) -> dict[str, int]:
     for token in tokens:
         for lang in _LANGUAGES_OF_WORD.get(token, ()):
             scores[lang] += 1
-    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
+    # A word with a letter only some languages use (Turkish "ı", Polish "ł", "å" of the three Scandinavian ones)
+    # counts as a function word; not one another language lists ("hvornår" is Danish, no sign of Swedish).
     present = set("".join(tokens))
     for lang, letters in _LETTERS.items():  # read word by word only where the text has some (most have none)
         if lang in scores and not letters.isdisjoint(present):
-            scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
+            scores[lang] += sum(t not in _LANGUAGES_OF_WORD and not letters.isdisjoint(t) for t in tokens)
     return scores
 
 
@@ -254,8 +255,9 @@ def _language_of(text: Text) -> str:
 @lru_cache(maxsize=4096)
 def function_words_of(text: Text) -> frozenset[str]:
     """The function words of the text's language when it is another than English (they carry no subject),
-    its prepositions among them: a word close languages share ("på", "til") is left out of the detector's
-    lists, not out of the language. Cached: every content-word pass of a text asks."""
+    its prepositions among them (not all are in the detector's lists). Its own only, not those of a language
+    tied with it (``_read_as``): more words without a subject would be more permissive. Cached: every
+    content-word pass of a text asks."""
     if (lang := _language_of(text)) == "en":
         return frozenset()
     return _FUNCTION_WORDS_OF.get(lang, frozenset()) | _PREPOSITIONS.get(lang, frozenset())
@@ -282,16 +284,37 @@ def negators_of(text: Text) -> frozenset[str]:
     return NEGATORS.union(*(NEGATORS_BY_LANGUAGE.get(other, frozenset()) for other in tied | {lang}))
 
 
+@lru_cache(maxsize=4096)
+def _read_as(text: Text) -> tuple[str, ...]:
+    """The text's language, then the read languages its function words fit as well (a Danish / Norwegian /
+    Swedish tie the detector broke by the files' order): a rule that only refuses more with more words (the
+    opposites, the direction words) reads the text in each, so a tie never hides a word it would read."""
+    lang = _language_of(text)
+    if lang == "en" or lang not in READ:
+        return (lang,)
+    return (lang, *sorted(other for other in _tied_with(text, lang) - {lang} if other in READ))
+
+
 def opposites_of(text: Text) -> dict[str, frozenset[str]]:
     """Word -> its opposites ("más" -> "menos") in the text's language when it is a read one other than
-    English (English's are stemmed, in ``ANTONYMS``)."""
-    return _OPPOSITES.get(_language_of(text), {})
+    English (English's are stemmed, in ``ANTONYMS``), and in the read languages tied with it."""
+    langs = _read_as(text)
+    if len(langs) == 1:
+        return _OPPOSITES.get(langs[0], {})
+    merged: dict[str, frozenset[str]] = {}
+    for lang in langs:
+        for word, opposites in _OPPOSITES.get(lang, {}).items():
+            merged[word] = merged.get(word, frozenset()) | opposites
+    return merged
 
 
 def pivots_of(text: Text) -> frozenset[str]:
-    """The words that say where something goes ("to", "a", "nach") in the text's language (English's when
-    too short to tell)."""
-    return _PIVOTS.get(_language_of(text), _PIVOTS["en"])
+    """The words that say where something goes ("to", "a", "nach") in the text's language and the read
+    languages tied with it (English's when too short to tell)."""
+    langs = _read_as(text)
+    if langs[0] not in _PIVOTS:
+        return _PIVOTS["en"]
+    return frozenset().union(*(_PIVOTS.get(lang, frozenset()) for lang in langs))
 
 
 def prepositions_of(text: Text) -> frozenset[str]:
