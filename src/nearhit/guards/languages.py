@@ -51,6 +51,7 @@ __all__ = [
     "pair_language",
     "pivots_of",
     "prepositions_of",
+    "superlatives_of",
 ]
 
 UNDETERMINED = "und"
@@ -103,6 +104,10 @@ def _opposites() -> dict[str, dict[str, frozenset[str]]]:
 
 _OPPOSITES = _opposites()
 _PREPOSITIONS = by_language("prepositions.txt")
+_SUPERLATIVES = {
+    code.rstrip(":"): (frozenset(before), tuple(endings)) for (code, *before), endings in pairs("superlatives.txt")
+}
+_MIN_STEM = 2  # letters before a superlative's ending: "beste" is one, "ste" alone is none
 READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
 """Languages whose function words, negators and direction words the guards know (``data/``): their content
 words, negations and "X to Y" are compared as in English."""
@@ -320,3 +325,17 @@ def pivots_of(text: Text) -> frozenset[str]:
 def prepositions_of(text: Text) -> frozenset[str]:
     """The prepositions of the text's language (English's when too short to tell)."""
     return _PREPOSITIONS.get(_language_of(text), _PREPOSITIONS["en"])
+
+
+@lru_cache(maxsize=4096)
+def superlatives_of(text: Text) -> frozenset[str]:
+    """The definite superlatives ("den billigaste": "billigast") of a text read as a language listed in
+    ``data/superlatives.txt`` (or tied with one), their final vowel dropped."""
+    found: set[str] = set()
+    for lang in _read_as(text):
+        before, endings = _SUPERLATIVES.get(lang, (frozenset(), ()))
+        for previous, token in zip(text.tokens, text.tokens[1:], strict=False):
+            ending = next((e for e in endings if token.endswith(e)), None)
+            if previous in before and ending and token.isalpha() and len(token) - len(ending) >= _MIN_STEM:
+                found.add(token[:-1])
+    return frozenset(found)
