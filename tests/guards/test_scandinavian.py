@@ -94,5 +94,6 @@ def test_a_tied_question_keeps_a_changed_superlative_apart() -> None:
 
 
 def test_the_same_superlative_in_another_gender_is_the_same_pick() -> None:
-    query, candidate = "Vilket är det bästa sättet att lära sig sjunga?", "Vilket är det bäste sättet att lära sig sjunga?"
+    query = "Vilket är det bästa sättet att lära sig sjunga?"
+    candidate = "Vilket är det bäste sättet att lära sig sjunga?"
     assert GuardSet.default().first_rejection(query, candidate, 0.95) is None
