@@ -140,6 +140,8 @@ def test_a_typo_or_a_rewording_there_is_held_to_the_stricter_threshold_only(quer
     [
         ("Czy mogę zwrócić buty kupione online?", "Czy nie mogę zwrócić butów kupionych online?"),  # inflected
         ("Voiko laskun maksaa kortilla?", "Miksi laskua ei voi maksaa kortilla?"),  # Finnish
+        ("Voinko maksaa laskun kortilla?", "Miksi en voi maksaa laskua kortilla?"),  # its negative verb, "I"
+        ("Voiko kissalle antaa maitoa?", "Eikö kissalle voi antaa maitoa?"),  # and asked
         ("Pot anula comanda după livrare?", "De ce nu pot anula comanda după livrare?"),
         ("Kan ek met kaart betaal?", "Kan ek nie met kaart betaal nie?"),  # Afrikaans
         ("Hoe kan ik met mijn kaart betalen?", "Waarom kan ik nie met mijn kaart betalen?"),  # Flemish "nie": Dutch
@@ -166,6 +168,8 @@ def test_a_text_no_list_places_is_read_with_every_listed_negator() -> None:
         ("Combien coûte une location de 2 semaines ?", "Combien coûte une location de 2 mois ?"),
         ("Quanto costa un abbonamento di 6 mesi?", "Quanto costa un abbonamento di 6 settimane?"),
         ("Hoeveel kost een abonnement van 12 maanden?", "Hoeveel kost een abonnement van 12 weken?"),
+        ("Vad kostar ett gymkort på 6 månader?", "Vad kostar ett gymkort på 6 veckor?"),  # Swedish
+        ("Hva koster et treningskort for 3 måneder?", "Hva koster et treningskort for 3 uker?"),  # Norwegian
     ],
 )
 def test_units_are_read_in_the_languages_read(query: str, candidate: str) -> None:
@@ -175,6 +179,7 @@ def test_units_are_read_in_the_languages_read(query: str, candidate: str) -> Non
 
 def test_the_same_quantity_in_another_unit_of_a_read_language_is_the_same() -> None:
     assert NumberGuard().signal("¿Puedo cancelar 3 días antes?", "¿Puedo cancelar 72 horas antes?") is None
+    assert NumberGuard().signal("Kan jag avboka 2 dygn innan?", "Kan jag avboka 48 timmar innan?") is None
 
 
 @pytest.mark.parametrize(

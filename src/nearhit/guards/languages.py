@@ -2,14 +2,15 @@
 
 A prompt is English when the guards' English word lists know its words at least as well as another
 language's function words do (``data/languages.txt``); a non-Latin script names its script. Languages the
-rules do not read (Turkish, Swedish, Finnish...) are listed too, with the letters only they use
+rules do not read (Turkish, Finnish, Hungarian...) are listed too, with the letters only they use
 (``data/letters.txt``), so that one word shared with a read language ("ne") does not place them there. A prompt
 too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. With no function word of
 another language, a prompt of several words is English when at least half its words are English (the
 guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
 else ``unknown`` (not covered: the rules cannot read it either). Close languages share most function words:
 a tie goes to the language with words of its own, then to an unread one, and two texts detected apart may be
-one language: ``pair_language`` judges the pair.
+one language: ``pair_language`` judges the pair. A tie between read languages (Danish and Norwegian write most
+words alike) is read in each by the rules that only refuse more with more words.
 Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
