@@ -97,3 +97,17 @@ def test_the_same_superlative_in_another_gender_is_the_same_pick() -> None:
     query = "Vilket är det bästa sättet att lära sig sjunga?"
     candidate = "Vilket är det bäste sättet att lära sig sjunga?"
     assert GuardSet.default().first_rejection(query, candidate, 0.95) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Vad kostar två biljetter till Malmö?", "Vad kostar tre biljetter till Malmö?"),
+        ("Hva koster fem billetter til Bergen?", "Hva koster seks billetter til Bergen?"),
+    ],
+)
+def test_a_number_word_changed_is_a_word_changed(query: str, candidate: str) -> None:
+    # Number words are not read as numbers here ("to", "fire", "sex", "en" are words of English or of another
+    # language in the one global table): a change is the entity guard's changed word, never served.
+    verdict = GuardSet.default().first_rejection(query, candidate, 0.95)
+    assert verdict is not None and verdict.guard == "entities", verdict
