@@ -30,7 +30,7 @@ from nearhit.guards import GUARD_NAMES, GuardSet
 from nearhit.guards.languages import READ, detect
 from nearhit.guards.text import expand_short_forms
 
-SETS = ("questions", "nearhit", *(f"nearhit-v{n}" for n in range(2, 12)))
+SETS = ("questions", "nearhit", *(f"nearhit-v{n}" for n in range(2, 14)))
 REFUSALS = ("under band", "differ", "reordered", "word changed", "hold", "other guard", "not quiet")
 
 

@@ -191,9 +191,9 @@ async def test_under_a_bound_a_vetoed_candidate_is_labelled_and_a_right_label_se
 
 
 async def test_a_label_never_overrides_the_language_guard(cache: SemanticCache) -> None:
-    await cache.store("Hur återställer jag mitt lösenord?", "Använd länken.", SCOPE)
+    await cache.store("Şifremi nasıl sıfırlarım?", "Bağlantıyı kullanın.", SCOPE)
     learner = bounded_copy(cache)
     learner.guards = GuardSet.default()
-    unread = await learner.lookup("Hur kan jag återställa mitt lösenord för kontot?", SCOPE)  # Swedish: not read
+    unread = await learner.lookup("Hesabımın şifresini nasıl sıfırlayabilirim?", SCOPE)  # Turkish: not read
     assert unread.similarity is not None and 0.65 <= unread.similarity < 0.98
     assert unread.rejected_by == "language" and unread.probe is None

@@ -78,9 +78,9 @@ def test_a_pair_read_as_one_unread_language_is_held_to_the_strict_rules(query: s
 
 
 def test_a_read_language_beside_a_close_unread_one_is_not_read_as_the_read_one() -> None:
-    query, candidate = "Hvad gør jeg for at vaske uld i vaskemaskinen?", "Går det an å vaske ull i maskin?"
-    assert (detect(query), detect(candidate)) == ("da", "no")  # Danish is read, Norwegian is not
-    assert pair_language(query, candidate) in (None, "no")
+    query, candidate = "Jak vyměním pneumatiku na kole?", "Ako vymením pneumatiku na bicykli?"
+    assert (detect(query), detect(candidate)) == ("cs", "sk")  # Czech is read, Slovak is not
+    assert pair_language(query, candidate) in (None, "sk")
     assert GuardSet.default().first_rejection(query, candidate, 0.97) is not None
 
 
@@ -134,7 +134,6 @@ def test_a_rewording_in_one_language_is_never_read_as_two(query: str, candidate:
         ("How do I change the tyre on my bike?", "¿Cómo cambio la rueda de mi bici?"),
         ("Can I freeze sliced bread?", "Si può congelare il pane a fette?"),
         ("¿Cómo cambio la rueda de mi bici?", "Como cambio a roda da miña bici?"),  # Galician read as Portuguese
-        ("Hvordan skifter jeg dækket på min cykel?", "Hvordan bytter jeg dekk på sykkelen min?"),  # da / no
         ("Jak vyměním pneumatiku na kole?", "Ako vymením pneumatiku na bicykli?"),  # cs / sk
     ],
 )

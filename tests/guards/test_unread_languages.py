@@ -10,14 +10,13 @@ from nearhit.guards.languages import READ, detect
 
 
 def test_the_languages_read_are_those_with_direction_words() -> None:
-    # Negators alone (Swedish, Turkish...) do not make a language read: its direction words are unknown.
-    assert frozenset({"en", "und", "es", "fr", "de", "pt", "it", "nl", "pl", "da", "ro", "cs"}) == READ
+    # Negators alone (Turkish, Finnish...) do not make a language read: its direction words are unknown.
+    assert frozenset({"en", "und", "es", "fr", "de", "pt", "it", "nl", "pl", "da", "ro", "cs", "sv", "no"}) == READ
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Hva trenger jeg for å åpne en bankkonto?",
         "Voinko maksaa laskun luottokortilla?",
         "Ako dlho trvá doprava do Košíc?",
         "Mogu li platiti račun kreditnom karticom?",
@@ -32,7 +31,7 @@ def test_the_languages_read_are_those_with_direction_words() -> None:
     ],
 )
 def test_a_language_the_rules_do_not_read_is_not_placed_in_one_they_do(text: str) -> None:
-    # Which of two close unread languages (Danish or Norwegian, Czech or Croatian) matters less: both are strict.
+    # Which of two close unread languages (Czech or Croatian, Slovak or Czech) matters less: both are strict.
     assert detect(text) not in READ
 
 
@@ -40,7 +39,7 @@ def test_a_language_the_rules_do_not_read_is_not_placed_in_one_they_do(text: str
     ("text", "language"),
     [
         ("Hvad koster det at sende en pakke til Aarhus?", "da"),  # read since 2026-12-01: "hvad" is Danish only
-        ("Hva trenger jeg for å åpne en bankkonto?", "no"),
+        ("Hva trenger jeg for å åpne en bankkonto?", "no"),  # read since the eighth session: "hva", "å"
         ("Voinko maksaa laskun luottokortilla?", "fi"),
         ("Můžu zaplatit fakturu kreditní kartou?", "cs"),
         ("Ako dlho trvá doprava do Košíc?", "sk"),
@@ -65,7 +64,6 @@ def test_a_language_the_rules_do_not_read_is_placed_as_itself(text: str, languag
 @pytest.mark.parametrize(
     "text",
     [
-        "Kan jeg betale regningen med kreditkort?",  # Danish, and Norwegian word for word
         "Dá se zamrazit toustový chléb?",  # Czech, and Slovak word for word
     ],
 )
@@ -109,12 +107,12 @@ def test_a_read_language_is_not_taken_for_a_close_one(text: str, language: str) 
     ("query", "candidate"),
     [
         ("Kuinka peruutan kaikki tilaukseni?", "Kuinka peruutan vain yhden tilaukseni?"),  # a quantifier
-        ("Hur höjer jag gränsen på kreditkortet?", "Hur sänker jag gränsen på kreditkortet?"),  # antonym
+        ("Miten nostan luottokortin rajaa?", "Miten lasken luottokortin rajaa?"),  # antonym
         ("Hogyan tudom lemondani az előfizetésemet?", "Hogyan tudom meghosszabbítani az előfizetésemet?"),
         ("Bagaimana cara menaikkan batas kartu kredit?", "Bagaimana cara menurunkan batas kartu kredit?"),
-        ("Hur exporterar jag kontakterna till Excel?", "Hur exporterar jag kontakterna från Excel?"),  # direction
+        ("Miten vien yhteystiedot Exceliin?", "Miten tuon yhteystiedot Excelistä?"),  # direction
         ("Kredi kartımla ödeme yapabilir miyim?", "Kredi kartımla ödeme yapamaz mıyım?"),  # negation in the verb
-        ("Kan jeg afmelde nyhedsbrevet?", "Kan jeg ikke afmelde nyhedsbrevet?"),
+        ("Hogyan tudom lemondani a hírlevelet?", "Hogyan nem tudom lemondani a hírlevelet?"),
     ],
 )
 def test_a_word_changed_in_a_language_the_rules_do_not_read_is_never_served(query: str, candidate: str) -> None:
@@ -125,9 +123,9 @@ def test_a_word_changed_in_a_language_the_rules_do_not_read_is_never_served(quer
 @pytest.mark.parametrize(
     ("query", "candidate"),
     [
-        ("Hur lång tid tar leveransen till Malmö?", "Hur lång tid tar leveransen till Malmo?"),  # no accent
-        ("Hvor lang tid tar leveringen til Bergen?", "Hvor lang tid tar leverignen til Bergen?"),  # a typo
-        ("Hur kan jag betala min beställning med kort?", "Vilket sätt finns det att betala beställningen med kort?"),
+        ("Kuinka kauan toimitus kestää Tampereelle?", "Kuinka kauan toimitus kestaa Tampereelle?"),  # no accent
+        ("Mennyi ideig tart a szállítás Debrecenbe?", "Mennyi ideig tart a szálítás Debrecenbe?"),  # a typo
+        ("Miten voin maksaa tilaukseni kortilla?", "Millä tavalla tilauksen voi maksaa kortilla?"),
     ],
 )
 def test_a_typo_or_a_rewording_there_is_held_to_the_stricter_threshold_only(query: str, candidate: str) -> None:
@@ -141,7 +139,9 @@ def test_a_typo_or_a_rewording_there_is_held_to_the_stricter_threshold_only(quer
     ("query", "candidate"),
     [
         ("Czy mogę zwrócić buty kupione online?", "Czy nie mogę zwrócić butów kupionych online?"),  # inflected
-        ("Kan jag avboka resan utan avgift?", "Varför kan jag inte avboka min resa utan avgift?"),
+        ("Voiko laskun maksaa kortilla?", "Miksi laskua ei voi maksaa kortilla?"),  # Finnish
+        ("Voinko maksaa laskun kortilla?", "Miksi en voi maksaa laskua kortilla?"),  # its negative verb, "I"
+        ("Voiko kissalle antaa maitoa?", "Eikö kissalle voi antaa maitoa?"),  # and asked
         ("Pot anula comanda după livrare?", "De ce nu pot anula comanda după livrare?"),
         ("Kan ek met kaart betaal?", "Kan ek nie met kaart betaal nie?"),  # Afrikaans
         ("Hoe kan ik met mijn kaart betalen?", "Waarom kan ik nie met mijn kaart betalen?"),  # Flemish "nie": Dutch
@@ -168,6 +168,8 @@ def test_a_text_no_list_places_is_read_with_every_listed_negator() -> None:
         ("Combien coûte une location de 2 semaines ?", "Combien coûte une location de 2 mois ?"),
         ("Quanto costa un abbonamento di 6 mesi?", "Quanto costa un abbonamento di 6 settimane?"),
         ("Hoeveel kost een abonnement van 12 maanden?", "Hoeveel kost een abonnement van 12 weken?"),
+        ("Vad kostar ett gymkort på 6 månader?", "Vad kostar ett gymkort på 6 veckor?"),  # Swedish
+        ("Hva koster et treningskort for 3 måneder?", "Hva koster et treningskort for 3 uker?"),  # Norwegian
     ],
 )
 def test_units_are_read_in_the_languages_read(query: str, candidate: str) -> None:
@@ -177,6 +179,7 @@ def test_units_are_read_in_the_languages_read(query: str, candidate: str) -> Non
 
 def test_the_same_quantity_in_another_unit_of_a_read_language_is_the_same() -> None:
     assert NumberGuard().signal("¿Puedo cancelar 3 días antes?", "¿Puedo cancelar 72 horas antes?") is None
+    assert NumberGuard().signal("Kan jag avboka 2 dygn innan?", "Kan jag avboka 48 timmar innan?") is None
 
 
 @pytest.mark.parametrize(

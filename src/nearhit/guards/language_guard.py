@@ -11,8 +11,17 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from nearhit.guards.languages import COVERED, READ, UNDETERMINED, UNKNOWN, detect, english_beside, pair_language
-from nearhit.guards.text import analyse, typo_of
+from nearhit.guards.languages import (
+    COVERED,
+    READ,
+    UNDETERMINED,
+    UNKNOWN,
+    detect,
+    english_beside,
+    pair_language,
+    superlatives_of,
+)
+from nearhit.guards.text import analyse, describe, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["DEFAULT_UNCOVERED_THRESHOLD", "LanguageGuard"]
@@ -92,6 +101,11 @@ class LanguageGuard(SignalGuard):
             # "B to A"; here nothing can, and the embedder scores them as one.
             return self._signal(1.0, f"language {uncovered!r} not covered by the guards: the same words reordered")
         if lang_q in READ and lang_c in READ:
+            picked_q, picked_c = superlatives_of(analyse(query)), superlatives_of(analyse(candidate))
+            if picked_q - picked_c and picked_c - picked_q:  # "den billigaste" / "den snabbaste": another pick
+                return self._signal(
+                    1.0, f"another superlative: {describe(picked_q - picked_c)} vs {describe(picked_c - picked_q)}"
+                )
             return None
         edit = _small_edit(query, candidate)
         if edit is not None:

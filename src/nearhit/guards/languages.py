@@ -2,14 +2,15 @@
 
 A prompt is English when the guards' English word lists know its words at least as well as another
 language's function words do (``data/languages.txt``); a non-Latin script names its script. Languages the
-rules do not read (Turkish, Swedish, Finnish...) are listed too, with the letters only they use
+rules do not read (Turkish, Finnish, Hungarian...) are listed too, with the letters only they use
 (``data/letters.txt``), so that one word shared with a read language ("ne") does not place them there. A prompt
 too short to tell ("SKU-123", "reset PIN") is ``und`` and treated as covered. With no function word of
 another language, a prompt of several words is English when at least half its words are English (the
 guards' lists or a general vocabulary, ``data/english_vocabulary.txt``: "llc vs sole prop difference?"),
 else ``unknown`` (not covered: the rules cannot read it either). Close languages share most function words:
 a tie goes to the language with words of its own, then to an unread one, and two texts detected apart may be
-one language: ``pair_language`` judges the pair.
+one language: ``pair_language`` judges the pair. A tie between read languages (Danish and Norwegian write most
+words alike) is read in each by the rules that only refuse more with more words.
 Unit and currency words ("euro", "celsius") are international: no evidence for English.
 Checked against py3langid (0.7 s to load, and short English questions come out as "nn", "la", "gl"):
 word lists are faster and more predictable on one-line questions.
@@ -51,6 +52,7 @@ __all__ = [
     "pair_language",
     "pivots_of",
     "prepositions_of",
+    "superlatives_of",
 ]
 
 UNDETERMINED = "und"
@@ -103,6 +105,10 @@ def _opposites() -> dict[str, dict[str, frozenset[str]]]:
 
 _OPPOSITES = _opposites()
 _PREPOSITIONS = by_language("prepositions.txt")
+_SUPERLATIVES = {
+    code.rstrip(":"): (frozenset(before), tuple(endings)) for (code, *before), endings in pairs("superlatives.txt")
+}
+_MIN_STEM = 2  # letters before a superlative's ending: "beste" is one, "ste" alone is none
 READ = COVERED | (frozenset(_FUNCTION_WORDS_OF) & frozenset(NEGATORS_BY_LANGUAGE) & frozenset(_PIVOTS))
 """Languages whose function words, negators and direction words the guards know (``data/``): their content
 words, negations and "X to Y" are compared as in English."""
@@ -152,11 +158,12 @@ def _function_word_scores(analysed: Text) -> dict[str, int]:
     for token in tokens:
         for lang in _LANGUAGES_OF_WORD.get(token, ()):
             scores[lang] += 1
-    # A word with a letter only some unread languages use (Turkish "ı", Polish "ł") counts as a function word.
+    # A word with a letter only some languages use (Turkish "ı", Polish "ł", "å" of the three Scandinavian ones)
+    # counts as a function word; not one another language lists ("hvornår" is Danish, no sign of Swedish).
     present = set("".join(tokens))
     for lang, letters in _LETTERS.items():  # read word by word only where the text has some (most have none)
         if lang in scores and not letters.isdisjoint(present):
-            scores[lang] += sum(t not in _FUNCTION_WORDS[lang] and not letters.isdisjoint(t) for t in tokens)
+            scores[lang] += sum(t not in _LANGUAGES_OF_WORD and not letters.isdisjoint(t) for t in tokens)
     return scores
 
 
@@ -254,8 +261,9 @@ def _language_of(text: Text) -> str:
 @lru_cache(maxsize=4096)
 def function_words_of(text: Text) -> frozenset[str]:
     """The function words of the text's language when it is another than English (they carry no subject),
-    its prepositions among them: a word close languages share ("på", "til") is left out of the detector's
-    lists, not out of the language. Cached: every content-word pass of a text asks."""
+    its prepositions among them (not all are in the detector's lists). Its own only, not those of a language
+    tied with it (``_read_as``): more words without a subject would be more permissive. Cached: every
+    content-word pass of a text asks."""
     if (lang := _language_of(text)) == "en":
         return frozenset()
     return _FUNCTION_WORDS_OF.get(lang, frozenset()) | _PREPOSITIONS.get(lang, frozenset())
@@ -282,18 +290,53 @@ def negators_of(text: Text) -> frozenset[str]:
     return NEGATORS.union(*(NEGATORS_BY_LANGUAGE.get(other, frozenset()) for other in tied | {lang}))
 
 
+@lru_cache(maxsize=4096)
+def _read_as(text: Text) -> tuple[str, ...]:
+    """The text's language, then the read languages its function words fit as well (a Danish / Norwegian /
+    Swedish tie the detector broke by the files' order): a rule that only refuses more with more words (the
+    opposites, the direction words) reads the text in each, so a tie never hides a word it would read."""
+    lang = _language_of(text)
+    if lang == "en" or lang not in READ:
+        return (lang,)
+    return (lang, *sorted(other for other in _tied_with(text, lang) - {lang} if other in READ))
+
+
 def opposites_of(text: Text) -> dict[str, frozenset[str]]:
     """Word -> its opposites ("más" -> "menos") in the text's language when it is a read one other than
-    English (English's are stemmed, in ``ANTONYMS``)."""
-    return _OPPOSITES.get(_language_of(text), {})
+    English (English's are stemmed, in ``ANTONYMS``), and in the read languages tied with it."""
+    langs = _read_as(text)
+    if len(langs) == 1:
+        return _OPPOSITES.get(langs[0], {})
+    merged: dict[str, frozenset[str]] = {}
+    for lang in langs:
+        for word, opposites in _OPPOSITES.get(lang, {}).items():
+            merged[word] = merged.get(word, frozenset()) | opposites
+    return merged
 
 
 def pivots_of(text: Text) -> frozenset[str]:
-    """The words that say where something goes ("to", "a", "nach") in the text's language (English's when
-    too short to tell)."""
-    return _PIVOTS.get(_language_of(text), _PIVOTS["en"])
+    """The words that say where something goes ("to", "a", "nach") in the text's language and the read
+    languages tied with it (English's when too short to tell)."""
+    langs = _read_as(text)
+    if langs[0] not in _PIVOTS:
+        return _PIVOTS["en"]
+    return frozenset().union(*(_PIVOTS.get(lang, frozenset()) for lang in langs))
 
 
 def prepositions_of(text: Text) -> frozenset[str]:
     """The prepositions of the text's language (English's when too short to tell)."""
     return _PREPOSITIONS.get(_language_of(text), _PREPOSITIONS["en"])
+
+
+@lru_cache(maxsize=4096)
+def superlatives_of(text: Text) -> frozenset[str]:
+    """The definite superlatives ("den billigaste": "billigast") of a text read as a language listed in
+    ``data/superlatives.txt`` (or tied with one), their final vowel dropped."""
+    found: set[str] = set()
+    for lang in _read_as(text):
+        before, endings = _SUPERLATIVES.get(lang, (frozenset(), ()))
+        for previous, token in zip(text.tokens, text.tokens[1:], strict=False):
+            ending = next((e for e in endings if token.endswith(e)), None)
+            if previous in before and ending and token.isalpha() and len(token) - len(ending) >= _MIN_STEM:
+                found.add(token[:-1])
+    return frozenset(found)
