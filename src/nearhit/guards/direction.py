@@ -39,6 +39,7 @@ HEAD = ("head", 1.0)
 _TARGET = _MARKERS[("to",)]
 _COUNTING = frozenset({("how", "many"), ("how", "much")})
 _PER = frozenset({("in",), ("per",)})
+_IN = ("in",)
 _REPLACED = _MARKERS[("instead", "of")]
 _REPLACEMENT = frozenset({"with", "by", "for"})  # "replace X with Y", "swap X for Y": Y is the head
 # "substitute X for Y" puts X in Y's place (X the head, Y replaced); "substitute X with Y" is "replace X with Y".
@@ -63,6 +64,11 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             index += 2
             continue
         marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
+        if marker == _IN and not (counting or _measure_before(tokens, index)):
+            # "a list in Python", "my account in Uber": a setting, not what a thing becomes; it ends a role
+            current, since = HEAD, 0
+            index += 1
+            continue
         if current == _REPLACED and tokens[index] in _REPLACEMENT:
             current, since = HEAD, 0
             index += 1
@@ -100,6 +106,15 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             roles.setdefault(SYNONYMS.get(stem, stem), set()).add(current)
         index += 1
     return roles
+
+
+def _measure_before(tokens: tuple[str, ...], index: int) -> bool:
+    """Whether the word before ``index`` is an amount or a unit: "in" after one asks what it is in another
+    ("5 feet in metres", "$100 in euros"); after anything else it sets a place or a tool ("a list in Python")."""
+    if index == 0:
+        return False
+    before = tokens[index - 1]
+    return before[0].isdigit() or canonical_unit(before, tokens[index - 2] if index > 1 else "") is not None
 
 
 def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]:
@@ -450,7 +465,7 @@ def _ends(text: Text) -> dict[str, str]:
     tokens, stems = text.tokens, text.stems
     for index, token in enumerate(tokens):
         marker = _MARKERS.get((token,))
-        if marker is None or marker[0] not in _ENDS:
+        if marker is None or marker[0] not in _ENDS or ((token,) == _IN and not _measure_before(tokens, index)):
             continue
         # The speaker right after the marker is an end too ("from me to a colleague" / "transferred to me").
         after = index + 1

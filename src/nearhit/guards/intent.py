@@ -11,6 +11,7 @@ ask-types are not listed, so it has none.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from nearhit.guards.clauses import split_question
@@ -28,6 +29,8 @@ _LONGEST = max(map(len, _PATTERNS))
 _COURTESY = "courtesy"
 _AT_START_ONLY = frozenset({("when",), ("where",), ("who",), ("whom",), ("why",)})
 _CONDITION = ("when",)
+_PHRASE_END_RE = re.compile(r"[,;\u2014]\s+|\s+[-\u2013]\s+")
+"""Where a fronted phrase ends ("After surgery, when can I ..."): a question word after it opens the question."""
 _AUXILIARIES = words("question_openers.txt")
 """After "when", a question goes on with one of these ("When can I ..."); a condition with its subject."""
 ASKED_OTHER = 0.8
@@ -51,14 +54,14 @@ _NEAR: frozenset[frozenset[str]] = frozenset(
 @lru_cache(maxsize=4096)
 def ask_type(text: str) -> str | None:
     """The ask-type of ``text``'s question clause, or ``None`` when no pattern is in it."""
-    tokens = analyse(split_question(text).question).tokens
+    tokens, openings = _phrases(split_question(text).question)
     condition = False
     start = 0
     while start < len(tokens):
         for length in range(min(_LONGEST, len(tokens) - start), 0, -1):
             pattern = tokens[start : start + length]
             kind = _PATTERNS.get(pattern)
-            if kind is None or (pattern in _AT_START_ONLY and start > 0):
+            if kind is None or (pattern in _AT_START_ONLY and start not in openings):
                 continue
             if kind == _COURTESY:
                 start += length - 1
@@ -70,6 +73,17 @@ def ask_type(text: str) -> str | None:
             return kind
         start += 1
     return "when" if condition else None
+
+
+def _phrases(question: str) -> tuple[tuple[str, ...], frozenset[int]]:
+    """The question clause's tokens, and where each of its phrases opens: a question word counts only there,
+    so "After a knee replacement, when can I ..." asks when, as "When can I ... after ..." does."""
+    tokens: list[str] = []
+    openings = set()
+    for phrase in _PHRASE_END_RE.split(question):
+        openings.add(len(tokens))
+        tokens.extend(analyse(phrase).tokens)
+    return tuple(tokens), frozenset(openings)
 
 
 class IntentGuard(SignalGuard):

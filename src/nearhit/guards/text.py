@@ -38,6 +38,8 @@ _SLASHED_RE = re.compile(r"(?<![\w/])(" + "|".join(map(re.escape, _SLASHED)) + r
 # ("db.json", "ts-node", "u.s." keep their letters); a sentence's own punctuation may follow it.
 _STANDALONE_RE = re.compile(r"(?<![\w'./\\-])([^\W_]+)(?![\w'/\\-])(?!\.\w)")
 _ARTICLES = frozenset({"a", "an"})
+# "how 2 reset my phone": chat's "2" for "to" after "how", before a word (a count after "how" is "how many").
+_HOW_TO_RE = re.compile(r"\b(how)\s+2(?=\s+[^\W\d_])", re.IGNORECASE)
 _DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
@@ -65,6 +67,8 @@ def analyse(text: str) -> Text:
         text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
     if "/" in text:
         text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    if "2" in text:
+        text = _HOW_TO_RE.sub(r"\1 to", text)
     folded = text.casefold()
     tokens: list[str] = []
     for raw in _TOKEN_RE.findall(folded):
@@ -83,7 +87,7 @@ def analyse(text: str) -> Text:
 def expand_short_forms(text: str) -> str:
     """``text`` with each short form ("pwd", "w/o", "k8s") spelt out, as :func:`analyse` reads it: the
     embedder's input, so "reset my pwd" lands beside "reset my password" (``data/abbreviations.txt``)."""
-    text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    text = _HOW_TO_RE.sub(r"\1 to", _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text))
     return _STANDALONE_RE.sub(lambda m: " ".join(ABBREVIATIONS.get(m.group(1).casefold(), (m.group(1),))), text)
 
 
