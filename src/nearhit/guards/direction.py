@@ -21,7 +21,7 @@ from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
 from nearhit.guards.lexicon import DATE_STEMS, STOP_STEMS, SYNONYMS, groups, pairs, words
 from nearhit.guards.stemming import stem as stem_of
-from nearhit.guards.text import Text, analyse
+from nearhit.guards.text import Text, analyse, phrase_openings
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -175,6 +175,11 @@ def _order_swap(q: Text, c: Text) -> str | None:
                 continue
             x_run = (kept_q[first][1], kept_q[first + left - 1][1] + 1)
             y_run = (kept_q[first + size - right][1], kept_q[first + size - 1][1] + 1)
+            at_c = (kept_c[first + size - left][1], kept_c[first][1])  # where x, then y, open in c
+            if _apart(q, x_run[0], y_run[0]) != _apart(c, *at_c):
+                # a clause fronted on one side only ("If a pod keeps restarting, how do I ..." / "How do I ...
+                # why a pod keeps restarting"): moved whole; apart on both sides, the two traded phrases
+                continue
             if _swapped_in_place(q, c, x_run, y_run) or (
                 middle
                 and not _keeps_preposition(q, c, x_run[0], kept_c[first + size - left][1])
@@ -199,6 +204,12 @@ def _passive(text: Text) -> bool:
             if any(word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) for word in after):
                 return True
     return False
+
+
+def _apart(text: Text, at_x: int, at_y: int) -> bool:
+    """Whether two token positions lie in different phrases of ``text`` (a comma or a dash between them)."""
+    low, high = sorted((at_x, at_y))
+    return any(low < opening <= high for opening in phrase_openings(text.folded))
 
 
 def _keeps_preposition(q: Text, c: Text, at_q: int, at_c: int) -> bool:

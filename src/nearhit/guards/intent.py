@@ -11,13 +11,12 @@ ask-types are not listed, so it has none.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import COVERED, detect
 from nearhit.guards.lexicon import groups, words
-from nearhit.guards.text import analyse
+from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["IntentGuard", "ask_type"]
@@ -29,8 +28,6 @@ _LONGEST = max(map(len, _PATTERNS))
 _COURTESY = "courtesy"
 _AT_START_ONLY = frozenset({("when",), ("where",), ("who",), ("whom",), ("why",)})
 _CONDITION = ("when",)
-_PHRASE_END_RE = re.compile(r"[,;\u2014]\s+|\s+[-\u2013]\s+")
-"""Where a fronted phrase ends ("After surgery, when can I ..."): a question word after it opens the question."""
 _AUXILIARIES = words("question_openers.txt")
 """After "when", a question goes on with one of these ("When can I ..."); a condition with its subject."""
 ASKED_OTHER = 0.8
@@ -54,7 +51,9 @@ _NEAR: frozenset[frozenset[str]] = frozenset(
 @lru_cache(maxsize=4096)
 def ask_type(text: str) -> str | None:
     """The ask-type of ``text``'s question clause, or ``None`` when no pattern is in it."""
-    tokens, openings = _phrases(split_question(text).question)
+    question = split_question(text).question
+    # A question word counts where a phrase opens: "After a knee replacement, when can I ..." asks when.
+    tokens, openings = analyse(question).tokens, phrase_openings(question)
     condition = False
     start = 0
     while start < len(tokens):
@@ -73,17 +72,6 @@ def ask_type(text: str) -> str | None:
             return kind
         start += 1
     return "when" if condition else None
-
-
-def _phrases(question: str) -> tuple[tuple[str, ...], frozenset[int]]:
-    """The question clause's tokens, and where each of its phrases opens: a question word counts only there,
-    so "After a knee replacement, when can I ..." asks when, as "When can I ... after ..." does."""
-    tokens: list[str] = []
-    openings = set()
-    for phrase in _PHRASE_END_RE.split(question):
-        openings.add(len(tokens))
-        tokens.extend(analyse(phrase).tokens)
-    return tuple(tokens), frozenset(openings)
 
 
 class IntentGuard(SignalGuard):
