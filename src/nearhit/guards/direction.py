@@ -109,12 +109,13 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
 
 
 def _measure_before(tokens: tuple[str, ...], index: int) -> bool:
-    """Whether the word before ``index`` is an amount or a unit: "in" after one asks what it is in another
-    ("5 feet in metres", "$100 in euros"); after anything else it sets a place or a tool ("a list in Python")."""
+    """Whether the word before ``index`` is an amount, a unit or a thing counted: "in" after one asks what it
+    is in another ("5 feet in metres", "50 yen in dollars"); elsewhere it sets a place or a tool ("a list in
+    Python")."""
     if index == 0:
         return False
-    before = tokens[index - 1]
-    return before[0].isdigit() or canonical_unit(before, tokens[index - 2] if index > 1 else "") is not None
+    before, earlier = tokens[index - 1], tokens[index - 2] if index > 1 else ""
+    return before[0].isdigit() or earlier[:1].isdigit() or canonical_unit(before, earlier) is not None
 
 
 def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]:

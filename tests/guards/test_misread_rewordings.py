@@ -1,0 +1,53 @@
+"""Rewordings a general rule misread as another question (issue 13, eighth session), in invented pairs written
+with other words than the labelled sets' (``data/misread_rewordings.jsonl``, each with the guard concerned):
+
+- numbers: chat's "how 2 <verb>" is "how to", not a count;
+- intent: a question word that opens a phrase after a fronted one ("After a tattoo, when can I ...") is the ask;
+- direction: "in" marks a target only after an amount or a unit ("50 dollars in yen"); elsewhere it sets a
+  place or a tool ("in Lua", "in my Etsy profile"); a clause fronted on one side only has moved whole;
+- negation: a negator in a backstory only one side tells, negating no word of the other question, is context;
+- entities: subordinating conjunctions ("whenever") name no subject;
+- code: "&" between two words outside a code span is "and"; "c#" is "C#".
+
+Each rewording must pass the guard, each look-alike beside it must still be read by it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nearhit.guards import CodeGuard, DirectionGuard, EntityGuard, IntentGuard, NegationGuard, NumberGuard
+from nearhit.guards.verdicts import SignalGuard
+
+_PAIRS = [
+    json.loads(line) for line in (Path(__file__).parent / "data" / "misread_rewordings.jsonl").read_text().splitlines()
+]
+_GUARDS: dict[str, type[SignalGuard]] = {
+    "numbers": NumberGuard,
+    "intent": IntentGuard,
+    "direction": DirectionGuard,
+    "negation": NegationGuard,
+    "entities": EntityGuard,
+    "code": CodeGuard,
+}
+
+
+def _name(pair: dict[str, str]) -> str:
+    return f"{pair['guard']}: {pair['b'][-40:]}"
+
+
+@pytest.mark.parametrize("pair", [p for p in _PAIRS if p["same_answer"]], ids=_name)
+def test_the_rewording_passes(pair: dict[str, str]) -> None:
+    guard = _GUARDS[pair["guard"]]()
+    assert guard.check(pair["a"], pair["b"]) is None
+    assert guard.check(pair["b"], pair["a"]) is None
+
+
+@pytest.mark.parametrize("pair", [p for p in _PAIRS if not p["same_answer"]], ids=_name)
+def test_the_look_alike_is_read(pair: dict[str, str]) -> None:
+    guard = _GUARDS[pair["guard"]]()
+    for first, second in ((pair["a"], pair["b"]), (pair["b"], pair["a"])):
+        verdict = guard.check(first, second)
+        assert verdict is not None and verdict.guard == pair["guard"]
