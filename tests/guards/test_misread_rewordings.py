@@ -7,7 +7,8 @@ with other words than the labelled sets' (``data/misread_rewordings.jsonl``, eac
   place or a tool ("in Lua", "in my Etsy profile"); a clause fronted on one side only has moved whole;
 - negation: a negator in a backstory only one side tells, negating no word of the other question, is context;
 - entities: subordinating conjunctions ("whenever") name no subject;
-- code: "&" between two words outside a code span is "and"; "c#" is "C#".
+- code: "&" between two words outside a code span is "and"; "c#" is "C#";
+- scope: "each other" is no quantifier; a rate ("minutes a day") says what "each day" says.
 
 Each rewording must pass the guard, each look-alike beside it must still be read by it."""
 
@@ -18,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from nearhit.guards import CodeGuard, DirectionGuard, EntityGuard, IntentGuard, NegationGuard, NumberGuard
+from nearhit.guards import (
+    CodeGuard,
+    DirectionGuard,
+    EntityGuard,
+    IntentGuard,
+    NegationGuard,
+    NumberGuard,
+    ScopeGuard,
+)
 from nearhit.guards.verdicts import SignalGuard
 
 _PAIRS = [
@@ -31,6 +40,7 @@ _GUARDS: dict[str, type[SignalGuard]] = {
     "negation": NegationGuard,
     "entities": EntityGuard,
     "code": CodeGuard,
+    "scope": ScopeGuard,
 }
 
 
