@@ -28,8 +28,8 @@ __all__ = ["ScopeGuard"]
 _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
 _PICKING, _EACH, _WHOLE = (frozenset(group) for group in groups("selectors.txt"))
 _BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the first content word within these
-_ONE_OF = frozenset({"a", "an"})
-_RECIPROCALS = frozenset({("each", "other"), ("one", "another")})  # "rename a file": one of what "rename every file" takes as a whole
+_ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
+_RECIPROCALS = frozenset({("each", "other"), ("one", "another")})
 _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
