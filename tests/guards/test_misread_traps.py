@@ -17,7 +17,8 @@ the guard that must read it (a look-alike) or pass it (a rewording).
 - negation: a negator in a backstory only one side tells, negating no word of the other question, is context;
 - entities: subordinating conjunctions ("whenever") name no subject;
 - code: "&" between two words outside a code span is "and"; "c#" is "C#";
-- scope: "each other" is no quantifier; a rate ("minutes a day") says what "each day" says.
+- scope: "each other" is no quantifier; a rate ("minutes a day") says what "each day" says;
+- tense: "won" is the past of "win", not the "won" of "won't" (split to "will not" before the markers).
 
 Each look-alike must be read by its guard, each rewording beside them must pass it."""
 
@@ -36,6 +37,7 @@ from nearhit.guards import (
     NegationGuard,
     NumberGuard,
     ScopeGuard,
+    TenseGuard,
 )
 from nearhit.guards.verdicts import SignalGuard
 
@@ -52,6 +54,7 @@ _GUARDS: dict[str, type[SignalGuard]] = {
     "negation": NegationGuard,
     "entities": EntityGuard,
     "code": CodeGuard,
+    "tense": TenseGuard,
 }
 
 
