@@ -13,7 +13,8 @@ the guard that must read it (a look-alike) or pass it (a rewording).
 - numbers: chat's "how 2 <verb>" is "how to", not a count;
 - intent: a question word that opens a phrase after a fronted one ("After a tattoo, when can I ...") is the ask;
 - direction: "in" marks a target only after an amount or a unit ("50 dollars in yen"); elsewhere it sets a
-  place or a tool ("in Lua", "in my Etsy profile"); a clause fronted on one side only has moved whole;
+  place or a tool ("in Lua", "in my Etsy profile"), or places where a thing goes ("into /srv/ in the VM");
+  a clause fronted on one side only has moved whole;
 - negation: a negator in a backstory only one side tells, negating no word of the other question, is context;
 - entities: subordinating conjunctions ("whenever") name no subject;
 - code: "&" between two words outside a code span is "and"; "c#" is "C#";

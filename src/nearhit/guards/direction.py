@@ -65,8 +65,9 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             continue
         marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
         if marker == _IN and not (counting or _measure_before(tokens, index)):
-            # "a list in Python", "my account in Uber": a setting, not what a thing becomes; it ends a role
-            current, since = HEAD, 0
+            # "a list in Python", "my account in Uber": a setting, not what a thing becomes. It ends a role, but
+            # where a thing goes or comes from it places that end ("into /etc/ in the container"): kept.
+            current, since = (current if current[0] in _ENDS else HEAD), 0
             index += 1
             continue
         if current == _REPLACED and tokens[index] in _REPLACEMENT:
