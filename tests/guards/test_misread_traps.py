@@ -1,5 +1,7 @@
-"""Look-alikes a general rule misread (issue 13, seventh session), in invented pairs written with other words
-than the labelled sets' (``data/misread_traps.jsonl``, each with the guard that must read it):
+"""Pairs a general rule misread, in invented pairs written with other words than the labelled sets', each with
+the guard that must read it (a look-alike) or pass it (a rewording).
+
+``data/misread_traps.jsonl``, look-alikes the rules let through (issue 13, seventh session):
 
 - scope: a thing quantified on both sides by scope words of other classes, when a class the other side uses
   elsewhere (a sentence of context: "Each post has comments.") hid the swap from the class sets;
@@ -18,7 +20,22 @@ than the labelled sets' (``data/misread_traps.jsonl``, each with the guard that 
   to ...") had no ask-type, as "Can you ..." and "How do you ..." have.
 
 The rewordings beside them (the same class in other words, "1 hour" / "an hour", a phrase moved with its
-preposition, a list's items, a superlative in synonyms, a misspelt superlative) must pass."""
+preposition, a list's items, a superlative in synonyms, a misspelt superlative) must pass.
+
+``data/misread_rewordings.jsonl``, rewordings the rules read as another question (issue 13, eighth session):
+
+- numbers: chat's "how 2 <verb>" is "how to", not a count;
+- intent: a question word that opens a phrase after a fronted one ("After a tattoo, when can I ...") is the ask;
+- direction: "in" marks a target only after an amount or a unit ("50 dollars in yen"); elsewhere it sets a
+  place or a tool ("in Lua", "in my Etsy profile"), or places where a thing goes ("into /srv/ in the VM");
+  a clause fronted on one side only has moved whole;
+- negation: a negator in a backstory only one side tells, negating no word of the other question, is context;
+- entities: subordinating conjunctions ("whenever") name no subject;
+- code: "&" between two words outside a code span is "and"; "c#" is "C#";
+- scope: "each other" is no quantifier; a rate ("minutes a day") says what "each day" says;
+- tense: "won" is the past of "win", not the "won" of "won't" (split to "will not" before the markers).
+
+Each look-alike must be read by its guard, each rewording beside them must pass it."""
 
 from __future__ import annotations
 
@@ -27,18 +44,32 @@ from pathlib import Path
 
 import pytest
 
-from nearhit.guards import DirectionGuard, EntityGuard, IntentGuard, NumberGuard, ScopeGuard
+from nearhit.guards import (
+    CodeGuard,
+    DirectionGuard,
+    EntityGuard,
+    IntentGuard,
+    NegationGuard,
+    NumberGuard,
+    ScopeGuard,
+    TenseGuard,
+)
 from nearhit.guards.verdicts import SignalGuard
 
 _PAIRS = [
-    json.loads(line) for line in (Path(__file__).parent / "data" / "misread_traps.jsonl").read_text().splitlines()
+    json.loads(line)
+    for name in ("misread_traps.jsonl", "misread_rewordings.jsonl")
+    for line in (Path(__file__).parent / "data" / name).read_text().splitlines()
 ]
 _GUARDS: dict[str, type[SignalGuard]] = {
     "scope": ScopeGuard,
     "numbers": NumberGuard,
-    "direction": DirectionGuard,
-    "entities": EntityGuard,
     "intent": IntentGuard,
+    "direction": DirectionGuard,
+    "negation": NegationGuard,
+    "entities": EntityGuard,
+    "code": CodeGuard,
+    "tense": TenseGuard,
 }
 
 

@@ -33,6 +33,10 @@ _CODE_RE = re.compile(
     r"|(?<=\s)\?\?=?(?=\s)|(?<=\w)\?\.(?=[A-Za-z_])"  # a ?? b, user?.name
     r"|(?<=\s)[=<>+*/%^~|&-](?=\s)"  # a lone operator between spaces: a = b, a + b
 )
+# "&" or "-" between two words outside a code span ("cigs & booze", "kotlin - launch & async") is prose's
+# "and" or a dash; between variables or numbers ("a & b", "x - 1") it is an operator.
+_PROSE_RE = re.compile(r"(?<=[^\W\d_]{2}) [&-] (?=[^\W\d_]{2})")
+_LANGUAGE_RE = re.compile(r"^[a-z](?:\+\+|#)$")  # a language's name with a symbol: one name in either case
 STRONG = 0.9
 ONE_SIDED = 0.3
 
@@ -44,7 +48,12 @@ def code_tokens(text: str) -> Counter[str]:
     found: Counter[str] = Counter()
     for span in _BACKTICKED_RE.findall(text):
         found.update(span.split())
-    found.update(m.group(0) for m in _CODE_RE.finditer(_BACKTICKED_RE.sub(" ", f" {text} ")))
+    prose = _BACKTICKED_RE.sub(" ", f" {text} ")
+    found.update(
+        _LANGUAGE_RE.sub(lambda name: name.group(0).upper(), m.group(0))  # "c++" is "C++"; "-r" is not "-R"
+        for m in _CODE_RE.finditer(prose)
+        if not _PROSE_RE.match(prose, m.start() - 1)
+    )
     return found
 
 

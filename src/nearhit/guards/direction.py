@@ -24,7 +24,7 @@ from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
 from nearhit.guards.lexicon import DATE_STEMS, STOP_STEMS, SYNONYMS, groups, pairs, words
 from nearhit.guards.stemming import stem as stem_of
-from nearhit.guards.text import Text, analyse
+from nearhit.guards.text import Text, analyse, phrase_openings
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -42,6 +42,7 @@ HEAD = ("head", 1.0)
 _TARGET = _MARKERS[("to",)]
 _COUNTING = frozenset({("how", "many"), ("how", "much")})
 _PER = frozenset({("in",), ("per",)})
+_IN = ("in",)
 _REPLACED = _MARKERS[("instead", "of")]
 _SOURCE = _MARKERS[("from",)]
 _LEAVING = frozenset(marker for marker, (role, _) in _MARKERS.items() if role == "left")
@@ -68,6 +69,12 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             index += 2
             continue
         marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
+        if marker == _IN and not (counting or _measure_before(tokens, index)):
+            # "a list in Python", "my account in Uber": a setting, not what a thing becomes. It ends a role, but
+            # where a thing goes or comes from it places that end ("into /etc/ in the container"): kept.
+            current, since = (current if current[0] in _ENDS else HEAD), 0
+            index += 1
+            continue
         if current == _REPLACED and tokens[index] in _REPLACEMENT:
             current, since = HEAD, 0
             index += 1
@@ -115,6 +122,16 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             roles.setdefault(SYNONYMS.get(stem, stem), set()).add(current)
         index += 1
     return roles
+
+
+def _measure_before(tokens: tuple[str, ...], index: int) -> bool:
+    """Whether the word before ``index`` is an amount, a unit or a thing counted: "in" after one asks what it
+    is in another ("5 feet in metres", "50 yen in dollars"); elsewhere it sets a place or a tool ("a list in
+    Python")."""
+    if index == 0:
+        return False
+    before, earlier = tokens[index - 1], tokens[index - 2] if index > 1 else ""
+    return before[0].isdigit() or earlier[:1].isdigit() or canonical_unit(before, earlier) is not None
 
 
 def _sides_of_pivots(text: Text, shared: frozenset[str]) -> set[tuple[str, str]]:
@@ -175,6 +192,11 @@ def _order_swap(q: Text, c: Text) -> str | None:
                 continue
             x_run = (kept_q[first][1], kept_q[first + left - 1][1] + 1)
             y_run = (kept_q[first + size - right][1], kept_q[first + size - 1][1] + 1)
+            at_c = (kept_c[first + size - left][1], kept_c[first][1])  # where x, then y, open in c
+            if _apart(q, x_run[0], y_run[0]) != _apart(c, *at_c):
+                # a clause fronted on one side only ("If a pod keeps restarting, how do I ..." / "How do I ...
+                # why a pod keeps restarting"): moved whole; apart on both sides, the two traded phrases
+                continue
             if _swapped_in_place(q, c, x_run, y_run) or (
                 middle
                 and not _keeps_preposition(q, c, x_run[0], kept_c[first + size - left][1])
@@ -233,6 +255,12 @@ def _passive(text: Text) -> bool:
             if any(word in _PARTICIPLES or (len(word) > 4 and word.endswith("ed")) for word in after):
                 return True
     return False
+
+
+def _apart(text: Text, at_x: int, at_y: int) -> bool:
+    """Whether two token positions lie in different phrases of ``text`` (a comma or a dash between them)."""
+    low, high = sorted((at_x, at_y))
+    return any(low < opening <= high for opening in phrase_openings(text.folded))
 
 
 def _keeps_preposition(q: Text, c: Text, at_q: int, at_c: int) -> bool:
@@ -505,7 +533,7 @@ def _ends(text: Text) -> dict[str, str]:
     tokens, stems = text.tokens, text.stems
     for index, token in enumerate(tokens):
         marker = _MARKERS.get((token,))
-        if marker is None or marker[0] not in _ENDS:
+        if marker is None or marker[0] not in _ENDS or ((token,) == _IN and not _measure_before(tokens, index)):
             continue
         # The speaker right after the marker is an end too ("from me to a colleague" / "transferred to me").
         after = index + 1

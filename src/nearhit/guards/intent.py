@@ -16,7 +16,7 @@ from functools import lru_cache
 from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import COVERED, detect
 from nearhit.guards.lexicon import groups, words
-from nearhit.guards.text import analyse
+from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["IntentGuard", "ask_type"]
@@ -51,14 +51,16 @@ _NEAR: frozenset[frozenset[str]] = frozenset(
 @lru_cache(maxsize=4096)
 def ask_type(text: str) -> str | None:
     """The ask-type of ``text``'s question clause, or ``None`` when no pattern is in it."""
-    tokens = analyse(split_question(text).question).tokens
+    question = split_question(text).question
+    # A question word counts where a phrase opens: "After a knee replacement, when can I ..." asks when.
+    tokens, openings = analyse(question).tokens, phrase_openings(question)
     condition = False
     start = 0
     while start < len(tokens):
         for length in range(min(_LONGEST, len(tokens) - start), 0, -1):
             pattern = tokens[start : start + length]
             kind = _PATTERNS.get(pattern)
-            if kind is None or (pattern in _AT_START_ONLY and start > 0):
+            if kind is None or (pattern in _AT_START_ONLY and start not in openings):
                 continue
             if kind == _COURTESY:
                 start += length - 1

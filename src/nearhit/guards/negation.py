@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nearhit.guards.clauses import BACKSTORY_ADDED, backstory_strength, split_question
+from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.languages import negators_of, opposites_of
 from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS, groups
 from nearhit.guards.text import Text, analyse, joined
@@ -171,4 +171,17 @@ class NegationGuard(SignalGuard):
         if asked is not None:
             return self._signal(1.0, asked)
         strength = backstory_strength(clauses_q, clauses_c)
+        if strength > BACKSTORY_ADDED and _negates_aside(clauses_q, clauses_c):
+            strength = BACKSTORY_ADDED
         return self._signal(strength, reason + " (in backstory only)", context=strength <= BACKSTORY_ADDED)
+
+
+def _negates_aside(query: Clauses, candidate: Clauses) -> bool:
+    """Only one side tells a backstory, and what its negators negate is no word of the other question: "I
+    can't remember my Gmail password, how do I get back in?" tells why it asks; "We aren't married, can we
+    claim it?" against "Can I claim it if married?" negates the other's condition."""
+    if bool(query.backstory) == bool(candidate.backstory):
+        return False
+    told, other = (query, candidate) if query.backstory else (candidate, query)
+    negated = _negated(analyse(told.backstory), _REACH)
+    return bool(negated) and not negated & frozenset(analyse(other.question).stems)

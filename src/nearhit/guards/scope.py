@@ -20,6 +20,7 @@ from __future__ import annotations
 from nearhit.guards.content import overlap, word_class
 from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups
 from nearhit.guards.text import Text, analyse, describe
+from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["ScopeGuard"]
@@ -28,6 +29,7 @@ _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quan
 _PICKING, _EACH, _WHOLE = (frozenset(group) for group in groups("selectors.txt"))
 _BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the first content word within these
 _ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
+_RECIPROCALS = frozenset({("each", "other"), ("one", "another")})
 _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
@@ -49,12 +51,33 @@ def _scope_words(text: Text) -> dict[str, str]:
     return found
 
 
+def _reciprocal(tokens: tuple[str, ...], index: int) -> bool:
+    """ "each other", "one another": a pronoun for the things named, no scope over them."""
+    return tuple(tokens[index : index + 2]) in _RECIPROCALS
+
+
+def _rate(tokens: tuple[str, ...], article: int) -> bool:
+    """Whether the article at ``article`` follows an amount or a unit: "hours a day", "$5 a month" say "per"
+    (each day, every month), not one of them."""
+    before = tokens[article - 1] if article else ""
+    return bool(before) and (before[0].isdigit() or canonical_unit(before, "") is not None)
+
+
+def _rated(text: Text) -> frozenset[str]:
+    """The universal class when ``text`` says a rate ("hours a day"), else nothing."""
+    tokens = text.tokens
+    rated = any(token in _ONE_OF and _rate(tokens, index) for index, token in enumerate(tokens))
+    return frozenset({_UNIVERSAL}) if rated else frozenset()
+
+
 def _scope_at(text: Text, index: int) -> str | None:
     """The scope class of the word at ``index``, if it is one; "one" only before a content word ("one child",
     not "which one"); "every" before "other" or an ordinal takes one in so many ("every other row", "every
     third day", "every 2nd week"): an interval, not all of them."""
     token = text.tokens[index]
     scope = _CLASSES.get(token)
+    if _reciprocal(text.tokens, index):
+        return None
     if token == _EVERY and index + 1 < len(text.tokens):
         following = text.tokens[index + 1]
         if following == "other" or following in _ORDINALS or following[:1].isdigit():
@@ -88,6 +111,8 @@ class ScopeGuard(SignalGuard):
             return per_member
         classes_q, classes_c = _scope_words(q), _scope_words(c)
         only_q, only_c = classes_q.keys() - classes_c.keys(), classes_c.keys() - classes_q.keys()
+        # "minutes a day" says what "each day" says: a rate answers the other side's "each", adds none of its own
+        only_q, only_c = only_q - _rated(c), only_c - _rated(q)
         if not (only_q or only_c):
             return None
         reason = f"scope differs: {describe(classes_q[k] for k in only_q)} vs {describe(classes_c[k] for k in only_c)}"
@@ -144,7 +169,11 @@ class ScopeGuard(SignalGuard):
             if every is None or "universal" in _scope_words(other):
                 continue
             for index, token in enumerate(other.tokens[1:], 1):
-                if word_class(token, other.stems[index]) == every and other.tokens[index - 1] in _ONE_OF:
+                if (
+                    word_class(token, other.stems[index]) == every
+                    and other.tokens[index - 1] in _ONE_OF
+                    and not _rate(other.tokens, index - 1)
+                ):
                     return self._signal(SWAP, f"scope differs: all of {every!r} vs one {token!r}")
         return None
 
@@ -170,7 +199,7 @@ def _bindings(text: Text) -> dict[str, str]:
     tokens, stems = text.tokens, text.stems
     for index, token in enumerate(tokens):
         scope = _CLASSES.get(token)
-        if scope is None or scope in found:
+        if scope is None or scope in found or _reciprocal(tokens, index):
             continue
         for n in range(index + 1, min(index + 1 + _BINDS_WITHIN, len(tokens))):
             if tokens[n].isalpha() and stems[n] not in STOP_STEMS and tokens[n] not in _CLASSES:

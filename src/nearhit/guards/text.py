@@ -17,7 +17,7 @@ from nearhit.guards.degrees import degrees_of_two
 from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS, words
 from nearhit.guards.stemming import stem
 
-__all__ = ["Text", "analyse", "describe", "expand_short_forms", "joined", "typo_of"]
+__all__ = ["Text", "analyse", "describe", "expand_short_forms", "joined", "phrase_openings", "typo_of"]
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 # Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
@@ -39,6 +39,10 @@ _SLASHED_RE = re.compile(r"(?<![\w/])(" + "|".join(map(re.escape, _SLASHED)) + r
 # ("db.json", "ts-node", "u.s." keep their letters); a sentence's own punctuation may follow it.
 _STANDALONE_RE = re.compile(r"(?<![\w'./\\-])([^\W_]+)(?![\w'/\\-])(?!\.\w)")
 _ARTICLES = frozenset({"a", "an"})
+# "how 2 reset my phone": chat's "2" for "to" after "how", before a word (a count after "how" is "how many").
+_HOW_TO_RE = re.compile(r"\b(how)\s+2(?=\s+[^\W\d_])", re.IGNORECASE)
+# Where a phrase ends inside a sentence: a comma, semicolon or dash ("After surgery, when can I ...").
+_PHRASE_END_RE = re.compile(r"[,;\u2014]\s+|\s+[-\u2013]\s+")
 _DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
@@ -66,6 +70,8 @@ def analyse(text: str) -> Text:
         text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
     if "/" in text:
         text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    if "2" in text:
+        text = _HOW_TO_RE.sub(r"\1 to", text)
     folded = text.casefold()
     tokens: list[str] = []
     for raw in _TOKEN_RE.findall(folded):
@@ -81,10 +87,21 @@ def analyse(text: str) -> Text:
     return Text(folded=folded, tokens=tuple(tokens), stems=tuple(stem(t) for t in tokens), entities=_entities(text))
 
 
+@lru_cache(maxsize=4096)
+def phrase_openings(text: str) -> frozenset[int]:
+    """The indices in ``analyse(text).tokens`` where a phrase opens (0 and each token after a comma, semicolon
+    or dash): a clause moved whole keeps its words together between these."""
+    openings, count = set(), 0
+    for phrase in _PHRASE_END_RE.split(text):
+        openings.add(count)
+        count += len(analyse(phrase).tokens)
+    return frozenset(openings) if count == len(analyse(text).tokens) else frozenset({0})
+
+
 def expand_short_forms(text: str) -> str:
     """``text`` with each short form ("pwd", "w/o", "k8s") spelt out, as :func:`analyse` reads it: the
     embedder's input, so "reset my pwd" lands beside "reset my password" (``data/abbreviations.txt``)."""
-    text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    text = _HOW_TO_RE.sub(r"\1 to", _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text))
     return _STANDALONE_RE.sub(lambda m: " ".join(ABBREVIATIONS.get(m.group(1).casefold(), (m.group(1),))), text)
 
 
