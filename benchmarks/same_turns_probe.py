@@ -61,9 +61,8 @@ def table(title: str, found: list[Row]) -> None:
     print("|---|---|---|---|---|")
     for floor in FLOORS:
         cells = [sum(getattr(r, kind) >= floor for r in rows) for kind in ("alone", "told") for rows in (hits, traps)]
-        print(
-            f"| {floor:.2f} | {cells[0]}/{len(hits)} | {cells[1]}/{len(traps)} | {cells[2]}/{len(hits)} | {cells[3]}/{len(traps)} |"
-        )
+        counts = [f"{n}/{len(hits) if k % 2 == 0 else len(traps)}" for k, n in enumerate(cells)]
+        print(f"| {floor:.2f} | {' | '.join(counts)} |")
 
 
 async def main() -> None:
