@@ -9,6 +9,8 @@ import pytest
 from nearhit.cache import SemanticCache, context_match, entry
 from nearhit.cache import conversation as cv
 from nearhit.cache.results import LookupResult
+from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
+from nearhit.guards import GuardSet
 from tests.support.lookups import Turns, ask
 
 CEILING: Turns = [
@@ -142,3 +144,47 @@ def test_a_story_that_tells_no_more_is_judged_at_the_single_questions_threshold(
 def test_a_count_doubled_is_a_count_twice() -> None:
     assert cv._different_facts("Our water bill doubled this quarter.", "Our water bill is twice what it was.") is None
     assert cv._different_facts("Our water bill doubled this quarter.", "Our water bill tripled this quarter.")
+
+
+BENCH: Turns = [
+    ("user", "I found an old cast-iron garden bench at a car boot sale."),
+    ("assistant", "Cast iron lasts for decades if it's looked after."),
+]
+DRILL: Turns = [
+    ("user", "I'm bringing a cordless drill back from my holiday."),
+    ("assistant", "Tools with batteries have a few rules when flying."),
+]
+OLIVE: Turns = [
+    ("user", "I've just bought a young olive tree in a pot."),
+    ("assistant", "Olive trees do well in pots on a sunny patio."),
+]
+
+
+@pytest.mark.parametrize(
+    ("turns", "stored", "asked"),
+    [
+        (BENCH, "How do I get the rust off?", "What's the best way to clean the corrosion from it?"),  # 0.64
+        (DRILL, "Can I take it on the plane?", "Am I allowed to bring it in my cabin bag?"),  # 0.65
+    ],
+)
+async def test_a_follow_up_reworded_after_the_same_turns_is_served_down_to_the_margin(
+    cache: SemanticCache, turns: Turns, stored: str, asked: str
+) -> None:
+    """A follow-up says little of its own ("it"), so two wordings of it read further apart than two full questions
+    do: after the very same turns, under the quiet band's floor, the guards judge it."""
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, turns, stored), "answer")
+    result = await cache.lookup(ask(cache, turns, asked), threshold=DEFAULT_SIMILARITY_THRESHOLD)
+    assert result.similarity is not None and result.similarity < DEFAULT_SIMILARITY_THRESHOLD - 0.10, result.candidates
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_another_follow_up_after_the_same_turns_within_the_margin_is_refused(cache: SemanticCache) -> None:
+    """ "Water" is not "feed" (0.62): inside the margin, the guards still read the question."""
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, OLIVE, "How often should I feed it?"), "feeding answer")
+    result = await cache.lookup(
+        ask(cache, OLIVE, "How often should I water it?"), threshold=DEFAULT_SIMILARITY_THRESHOLD
+    )
+    assert not result.hit, result.candidates
+    assert result.rejected_by == "entities", result.candidates
