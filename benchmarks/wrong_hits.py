@@ -4,10 +4,13 @@ On fow-cache's question and conversation pairs (data: Mabon ap Gwyn, CC BY 4.0,
 https://creativecommons.org/licenses/by/4.0/) and on nearhit's own two sets (``nearhit``, ``nearhit-v2``), each cut
 into dev and test by id (``nearhit.evaluation.splits``), all with the local all-MiniLM-L6-v2 (int8) embedder:
 
-- nearhit: the real cache path (``nearhit.evaluation``), conversations scoped by their earlier turns; with
-  the calibrated decision (the default, ``nearhit.decision``, fitted on the DEV splits), and with all guards
-  as vetoes (the previous default) at the default threshold and at the one ``nearhit calibrate --max-wrong``
-  picks on the DEV split of fow-cache's questions (never on test).
+- nearhit: the real cache path (``nearhit.evaluation``), conversations scoped by their earlier turns. The
+  default (all guards as vetoes, the quiet band under the threshold served) and the opt-in calibrated decision
+  (``nearhit.decision``, fitted on the DEV splits) are each looked up at the default threshold, as ``nearhit eval``
+  runs them: the default row counts what ``nearhit eval -d questions --split dev`` (and ``-d nearhit``) counts, the
+  decision row what the same with ``NEARHIT_DECISION=true`` counts. The guards as vetoes are also looked up at
+  similarity 0 and re-judged at the threshold ``nearhit calibrate --max-wrong`` picks on the DEV split of
+  fow-cache's questions (never on test); re-judged so, a row sees neither the quiet band nor the decision.
 - plain cosine >= 0.90 / 0.95: the cosine of the two prompts, nothing else (for conversations, of the
   last user messages, which is what a prompt-only cache compares).
 - RedisVL ``SemanticCache`` at its default ``distance_threshold=0.1``, fed the prompt's vector (its vectorizer is
@@ -36,27 +39,46 @@ from pathlib import Path
 import numpy as np
 
 from nearhit import evaluation, redis_server
+from nearhit.cache import SemanticCache
 from nearhit.cache.index import drop_index
-from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD, load_settings
+from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD, Settings, load_settings
 from nearhit.decision import Decision, load_model
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import Outcome, Pair, split_of
-from nearhit.guards import GuardSet
+from nearhit.evaluation.runner import Judge
+from nearhit.guards.guard_set import DEFAULT_QUIET_MARGIN
 from nearhit.service import bootstrap
 from stages import Stages  # run from benchmarks/
+
+
+def passes(cache: SemanticCache, settings: Settings) -> tuple[dict[str, Judge], dict[str, float]]:
+    """The judges and their thresholds: the default cache as configured (guards as vetoes, with their quiet band)
+    and the opt-in decision as ``NEARHIT_DECISION=true`` builds it, both at the configured threshold, as
+    ``nearhit eval`` runs them; and the vetoes at similarity 0 (``at 0``) for the rows re-judged at another floor
+    (``Outcome.at``), which sees neither a quiet band nor the decision."""
+    judges = {
+        "default": cache.guards,
+        "decision": Decision(cache.guards, threshold=settings.decision_threshold),
+        "at 0": cache.guards,
+    }
+    return judges, {"at 0": 0.0}
 
 
 async def nearhit_measured(
     url: str, embedder: LocalEmbedder, datasets: dict[str, list[Pair]]
 ) -> dict[str, dict[str, list[Outcome]]]:
-    """Each dataset through the real path once at similarity 0, with the decision and with the guards as
-    vetoes (``decision`` / ``all``): re-judged at any similarity floor later."""
-    settings = load_settings(redis_url=url, index_name=f"wrong_hits_{uuid.uuid4().hex[:8]}", guards=True)
+    """Each dataset through the real path with the default settings (the decision off, whatever the
+    environment says): the passes of :func:`passes`."""
+    settings = load_settings(
+        redis_url=url, index_name=f"wrong_hits_{uuid.uuid4().hex[:8]}", guards=True, decision=False
+    )
     cache = await bootstrap.open_cache(settings, embedder)
-    judges = {"decision": Decision(GuardSet.default()), "all": GuardSet.default()}
     try:
+        judges, thresholds = passes(cache, settings)
         return {
-            name: await evaluation.evaluate(cache, pairs, threshold=0.0, guard_sets=judges)
+            name: await evaluation.evaluate(
+                cache, pairs, threshold=cache.threshold, guard_sets=judges, thresholds=thresholds
+            )
             for name, pairs in datasets.items()
         }
     finally:
@@ -199,19 +221,21 @@ async def run(url: str, max_wrong: float, splits: Sequence[str], stages: Stages)
     began = time.perf_counter()
     with stages("nearhit: every pair through the real path"):
         measured = await nearhit_measured(url, embedder, datasets)
-    guarded = part(measured["questions"]["all"], "dev")
+    guarded = part(measured["questions"]["at 0"], "dev")
     chosen = evaluation.pick(evaluation.curve(guarded, evaluation.thresholds()), max_wrong)
     if chosen is None:
         sys.exit(f"no threshold keeps wrong hits within {max_wrong:.1%} on the questions' dev split")
-    t, default = chosen.threshold, DEFAULT_SIMILARITY_THRESHOLD
+    t, default, margin = chosen.threshold, DEFAULT_SIMILARITY_THRESHOLD, DEFAULT_QUIET_MARGIN
     score = load_model().threshold
     out = [
         "### all-MiniLM-L6-v2 (int8) for every system",
         "",
-        f"nearhit's default: all guards as vetoes at similarity >= {default:.2f}, and at the one `calibrate "
-        f"--max-wrong {max_wrong}` picks on the dev split of fow-cache's questions ({t:.2f}). The opt-in calibrated "
-        f"decision (`NEARHIT_DECISION=true`: similarity >= {default:.2f}, then score >= {score:g}) is fitted on the "
-        "dev splits, so its dev rows here are in-sample: the honest dev estimate is the cross-validated one of "
+        f"nearhit's default: all guards as vetoes at similarity >= {default:.2f}, and down to {margin:.2f} under it "
+        "when no guard reads a difference (the quiet band), as `nearhit eval` runs it; the guards as vetoes alone "
+        f"at the threshold `calibrate --max-wrong {max_wrong}` picks on the dev split of fow-cache's questions "
+        f"({t:.2f}), without the quiet band. The opt-in calibrated decision (`NEARHIT_DECISION=true`: scored from "
+        f"{load_model().margin:.2f} under {default:.2f}, served at score >= {score:g}) is fitted on the dev splits, "
+        "so its dev rows here are in-sample: the honest dev estimate is the cross-validated one of "
         "`benchmarks/fit_decision.py`.",
     ]
     for name, pairs in datasets.items():
@@ -221,11 +245,15 @@ async def run(url: str, max_wrong: float, splits: Sequence[str], stages: Stages)
         with stages("RedisVL SemanticCache, pair by pair (vectors given)"):
             rvl = await redisvl(url, embedder, pairs, a, b)
         for split in splits:
-            decided, vetoed = part(measured[name]["decision"], split), part(measured[name]["all"], split)
+            decided = part(measured[name]["decision"], split)
             systems = {
-                f"nearhit default: guards as vetoes ({default:.2f})": [o.at(default) for o in vetoed],
-                f"nearhit decision, opt-in ({default:.2f}, score >= {score:g})": [o.at(default) for o in decided],
-                f"nearhit guards as vetoes, calibrated on dev ({t:.2f})": [o.at(t) for o in vetoed],
+                f"nearhit default: guards as vetoes ({default:.2f}, quiet band {margin:.2f})": part(
+                    measured[name]["default"], split
+                ),
+                f"nearhit decision, opt-in ({default:.2f}, score >= {score:g})": decided,
+                f"nearhit guards as vetoes, calibrated on dev ({t:.2f})": [
+                    o.at(t) for o in part(measured[name]["at 0"], split)
+                ],
                 "plain cosine >= 0.90": [o.at(0.90) for o in part(cosine, split)],
                 "plain cosine >= 0.95": [o.at(0.95) for o in part(cosine, split)],
                 "RedisVL SemanticCache (distance 0.1)": part(rvl, split),

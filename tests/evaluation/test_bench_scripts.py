@@ -1,13 +1,14 @@
 """``make bench``'s scripts (``benchmarks/engine.py``, ``service.py``, ``wrong_hits.py``): the pipelined filler
 writes what ``SemanticCache.store`` writes, the corpus's vectors kept between runs are reused only from the
-same embedder, a lost server is reported (not a hang), ``--splits dev`` runs no test pair, and ``--scale``
-runs end to end."""
+same embedder, a lost server is reported (not a hang), ``--splits dev`` runs no test pair, the wrong-hits rows of
+the default and the decision count what ``nearhit eval`` counts, and ``--scale`` runs end to end."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from types import ModuleType
 
@@ -17,8 +18,9 @@ import pytest
 from redis.asyncio import Redis
 
 from nearhit.cache import SemanticCache
+from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.evaluation import split_of
+from nearhit.evaluation import Pair, Side, evaluate, guard_sets, scratch_cache, split_of
 from tests.support.benchmarks import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +118,32 @@ def test_scale_runs_through_its_sizes_and_prints_both_targets(tmp_path: Path) ->
     assert "| 400 |" in summary and "| 600 |" in summary and "lookup − KNN" in summary
     assert "nearhit's KNN at 600 entries" in run.stdout
     assert (tmp_path / "bench").is_dir()  # the corpus's vectors, kept for the next run
+
+
+# Invented pairs: two paraphrases in the quiet band (0.72 and 0.76 with the local embedder, no guard reads a
+# difference), one under it, one number trap.
+QUIET_BAND = [
+    ("basil", "Best way to keep basil alive indoors?", "How do I stop my potted basil from dying?", True),
+    ("beach", "Beach trip packing list?", "What should I pack for a beach holiday?", True),
+    ("kettle", "How do I descale a kettle?", "Best way to remove limescale from a kettle?", True),
+    ("miles", "How do I convert 5 miles to km?", "How do I convert 50 miles to km?", False),
+]
+
+
+@pytest.mark.parametrize("decision", [False, True])
+async def test_wrong_hits_default_and_decision_rows_are_what_nearhit_eval_counts(
+    redis_url: str, local_embedder: LocalEmbedder, decision: bool
+) -> None:
+    pairs = [Pair(i, "paraphrase", Side(a), Side(b), same) for i, a, b, same in QUIET_BAND]
+    measured = (await load_script("wrong_hits").nearhit_measured(redis_url, local_embedder, {"x": pairs}))["x"]
+    settings = load_settings(redis_url=redis_url, index_name=f"t_{uuid.uuid4().hex[:12]}", decision=decision)
+    async with scratch_cache(settings) as cache:  # as `nearhit eval` builds and judges, NEARHIT_DECISION or not
+        judges = guard_sets("decision" if decision else "all", decision=cache.decision, guards=cache.guards)
+        [evaluated] = (await evaluate(cache, pairs, threshold=cache.threshold, guard_sets=judges)).values()
+
+    row = measured["decision" if decision else "default"]
+    assert [(o.match, o.threshold) for o in row] == [(o.match, o.threshold) for o in evaluated]
+    served = {o.pair_id for o in row if o.match}
+    assert {"basil", "beach"} <= served and not served & {"kettle", "miles"}
+    recut = {o.pair_id for o in measured["at 0"] if o.at(cache.threshold).match}
+    assert "basil" not in recut  # under the threshold: a pass at 0 re-judged there cannot see the quiet band

@@ -140,11 +140,12 @@ async def evaluate(
     *,
     threshold: float,
     guard_sets: Mapping[str, Judge],
+    thresholds: Mapping[str, float] | None = None,
     shared: bool = False,
     progress: Progress = _quiet,
 ) -> dict[str, list[Outcome]]:
     """One lookup pass per judge (label -> decision, guard set, or None for neither) over one scratch store
-    (``shared``: every ``a`` in one tenant).
+    (``shared``: every ``a`` in one tenant), at ``threshold`` or the label's own in ``thresholds``.
 
     The first pass sees the embedder cold for every ``b``; later passes find ``b``'s embedding cached,
     so only the first pass's latency is that of a first-seen prompt.
@@ -155,7 +156,8 @@ async def evaluate(
         async with scratch(cache, pairs, shared=shared, progress=progress) as asks:
             for label, judge in guard_sets.items():
                 judge_with(cache, judge)
-                results[label] = await look_up(cache, pairs, asks, threshold=threshold, label=label, progress=progress)
+                used = (thresholds or {}).get(label, threshold)
+                results[label] = await look_up(cache, pairs, asks, threshold=used, label=label, progress=progress)
     finally:
         cache.guards, cache.decision = configured
     return results
