@@ -226,7 +226,8 @@ async def run(url: str, max_wrong: float, splits: Sequence[str], stages: Stages)
     if chosen is None:
         sys.exit(f"no threshold keeps wrong hits within {max_wrong:.1%} on the questions' dev split")
     t, default, margin = chosen.threshold, DEFAULT_SIMILARITY_THRESHOLD, DEFAULT_QUIET_MARGIN
-    score = load_model().threshold
+    model = load_model()
+    score = model.threshold
     out = [
         "### all-MiniLM-L6-v2 (int8) for every system",
         "",
@@ -234,7 +235,7 @@ async def run(url: str, max_wrong: float, splits: Sequence[str], stages: Stages)
         "when no guard reads a difference (the quiet band), as `nearhit eval` runs it; the guards as vetoes alone "
         f"at the threshold `calibrate --max-wrong {max_wrong}` picks on the dev split of fow-cache's questions "
         f"({t:.2f}), without the quiet band. The opt-in calibrated decision (`NEARHIT_DECISION=true`: scored from "
-        f"{load_model().margin:.2f} under {default:.2f}, served at score >= {score:g}) is fitted on the dev splits, "
+        f"{model.margin:.2f} under {default:.2f}, served at score >= {score:g}) is fitted on the dev splits, "
         "so its dev rows here are in-sample: the honest dev estimate is the cross-validated one of "
         "`benchmarks/fit_decision.py`.",
     ]
@@ -269,7 +270,11 @@ async def run(url: str, max_wrong: float, splits: Sequence[str], stages: Stages)
                 out += ["", language_table(systems)]
             if name == "conversations":
                 none = sum(o.similarity is None for o in decided)
-                out += ["", f"nearhit: {none}/{size} lookups found no entry in scope (earlier turns differ)."]
+                out += [
+                    "",
+                    f"nearhit: {none}/{size} lookups reported no similarity: no entry in scope, or the one there "
+                    "under the threshold and refused for its earlier turns.",
+                ]
     out += [
         "",
         f"({time.perf_counter() - began:.0f} s. Data: fow-cache, Mabon ap Gwyn, CC BY 4.0; nearhit's own pairs.)",
