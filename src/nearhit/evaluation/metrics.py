@@ -70,8 +70,9 @@ class Outcome:
     def at(self, threshold: float) -> Outcome:
         """The same lookup judged at a higher ``threshold``, without asking Redis again.
 
-        Valid because guards only see candidates at or above the threshold: an outcome measured at a
-        lower one already holds the guard verdict for every candidate the higher one would consult.
+        Valid for the guards as vetoes alone, which see only candidates at or above the threshold: an outcome
+        measured at a lower one already holds the guard verdict for every candidate the higher one would consult.
+        Not for what reaches under the threshold (the quiet band, the decision): measure those at their own.
         """
         if threshold < self.threshold:
             raise ValueError(f"measured at {self.threshold}; cannot judge at the lower {threshold}")
