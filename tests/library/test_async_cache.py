@@ -123,3 +123,16 @@ def test_open_on_a_redis_without_the_query_engine_gives_the_servers_error(tmp_pa
 
 async def test_library_settings_are_the_servers(settings: Settings, acache: AsyncCache) -> None:
     assert acache.engine.threshold == load_settings().similarity_threshold
+
+
+async def test_a_vector_the_caller_has_is_used_for_store_and_lookup(acache: AsyncCache) -> None:
+    """Given its embedding, a prompt is stored and looked up without the cache embedding it: a vector that is
+    not the prompt's own (another question's) decides what the KNN finds."""
+    embedder = acache.engine.embedder
+    about_tea, about_rust = await embedder.embed(["how long should green tea steep", "how do I stop rust on tools"])
+    doc_id = await acache.store("How long should green tea steep?", "Two to three minutes.", vector=about_tea)
+    near = await acache.lookup("How many minutes do I steep green tea?", vector=about_tea)
+    assert near.match == "semantic" and near.doc_id == doc_id
+    assert not (await acache.lookup("How many minutes do I steep green tea?", vector=about_rust)).hit
+    with pytest.raises(InvalidInput):
+        await acache.lookup("How many minutes do I steep green tea?", vector=[0.1, 0.2])

@@ -10,6 +10,7 @@ import pytest
 
 from nearhit import Cache, CacheClosed, SyncCallInEventLoop
 from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
 
 
 def test_store_lookup_delete_stats(sync_cache: Cache) -> None:
@@ -19,6 +20,14 @@ def test_store_lookup_delete_stats(sync_cache: Cache) -> None:
     assert [hit.doc_id for hit in sync_cache.search("capital of France", top_k=1)] == [doc_id]
     assert sync_cache.delete(doc_id)
     assert sync_cache.stats().entries == 0
+
+
+def test_a_vector_given_is_passed_through(sync_cache: Cache) -> None:
+    embedder = sync_cache.inner.engine.embedder
+    assert isinstance(embedder, LocalEmbedder)  # the offline default
+    vector = embedder.encode(["how long should green tea steep"])[0]
+    doc_id = sync_cache.store("How long should green tea steep?", "Two to three minutes.", vector=vector)
+    assert sync_cache.lookup("How many minutes do I steep green tea?", vector=vector).doc_id == doc_id
 
 
 def test_answer_from_many_threads_calls_the_llm_once(sync_cache: Cache) -> None:

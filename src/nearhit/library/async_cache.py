@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack
 
 from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache, normalise
 from nearhit.cache.results import Match
@@ -22,6 +22,9 @@ from nearhit.errors import InvalidInput, RedisUnavailable
 from nearhit.llm import served_model
 from nearhit.service import bootstrap
 from nearhit.service.singleflight import SingleFlight
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Self = TypeVar("Self", bound="AsyncCache")
 History = Sequence[tuple[str, str]]
@@ -144,9 +147,20 @@ class AsyncCache:
             history=history,
         )
 
-    async def lookup(self, prompt: str, *, threshold: float | None = None, **scope: Unpack[ScopeArgs]) -> LookupResult:
-        """Exact match first, then the nearest entry in scope above the threshold that passes the guards."""
-        return await self.engine.lookup(prompt, self.scope(**scope), threshold=threshold)
+    async def lookup(
+        self,
+        prompt: str,
+        *,
+        threshold: float | None = None,
+        vector: Sequence[float] | np.ndarray | None = None,
+        **scope: Unpack[ScopeArgs],
+    ) -> LookupResult:
+        """Exact match first, then the nearest entry in scope above the threshold that passes the guards.
+
+        ``vector``: the prompt's embedding by this cache's model, when the caller has it already (as RedisVL's
+        ``check(vector=...)``): nothing is embedded, and on one Redis node the KNN goes in the exact read's round
+        trip. A single question only (a ``history`` is embedded with its prompt)."""
+        return await self.engine.lookup(prompt, self.scope(**scope), threshold=threshold, vector=vector)
 
     async def store(
         self,
@@ -156,9 +170,11 @@ class AsyncCache:
         ttl: int | None = None,
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        vector: Sequence[float] | np.ndarray | None = None,
         **scope: Unpack[ScopeArgs],
     ) -> str:
-        """Store ``response`` as the answer to ``prompt``; returns the entry's id (for :meth:`delete`)."""
+        """Store ``response`` as the answer to ``prompt``; returns the entry's id (for :meth:`delete`).
+        ``vector``: the prompt's embedding by this cache's model, if the caller has it (nothing is embedded)."""
         return await self.engine.store(
             prompt,
             response,
@@ -166,6 +182,7 @@ class AsyncCache:
             ttl=ttl,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
+            vector=vector,
         )
 
     async def answer(
