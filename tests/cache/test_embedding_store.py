@@ -44,3 +44,24 @@ async def test_a_lookup_that_embeds_its_prompt_spells_out_its_short_forms_once(
     await cache.background.drain()
     assert seen == [normalise(prompt)]
     assert await cache.redis.exists(cache.embeddings.key_for(normalise(prompt))) == 1
+
+
+async def test_the_fill_after_a_lookup_writes_the_vector_it_computed_under_the_stores_ttl(
+    cache: SemanticCache,
+) -> None:
+    """The write packed by hand (``client.writes``, not a redis-py pipeline) keeps what the pipeline wrote: the
+    lookup's own vector, as float32 bytes, expiring after the store's TTL; a conversation's two texts both."""
+    import numpy as np
+
+    prompt = f"What does error {uuid.uuid4().hex} mean?"
+    result = await cache.lookup(prompt, SCOPE)
+    await cache.background.drain()
+    key = cache.embeddings.key_for(normalise(prompt))
+    assert await cache.redis.get(key) == np.asarray(result.embedding, dtype=np.float32).tobytes()
+    assert 0 < await cache.redis.ttl(key) <= embedding_store.DEFAULT_TTL_S
+    texts = [f"first {uuid.uuid4().hex}", f"second {uuid.uuid4().hex}"]
+    vectors = np.eye(2, cache.embedder.dimension, dtype=np.float32)
+    cache.embeddings.remember(texts, vectors)
+    await cache.background.drain()
+    for text, vector in zip(texts, vectors, strict=True):
+        assert await cache.redis.get(cache.embeddings.key_for(text)) == vector.tobytes()

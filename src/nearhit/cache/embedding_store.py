@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from nearhit.background import Background
-from nearhit.cache.client import RedisClient
+from nearhit.cache.client import RedisClient, writes
 from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder, Vectors
 from nearhit.guards.text import expand_short_forms
@@ -109,7 +109,8 @@ class EmbeddingStore:
         return result
 
     async def _remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:  # the keys worked out here too: off the path
-            for text, vector in zip(texts, vectors, strict=True):
-                pipe.set(self.key_for(text, keys), vector.tobytes(), ex=self._ttl)
-            await pipe.execute()
+        # The keys worked out here too, off the lookup's path; one SET per key (several slots on a cluster).
+        await writes(
+            self._redis,
+            [("SET", self.key_for(t, keys), v.tobytes(), "EX", self._ttl) for t, v in zip(texts, vectors, strict=True)],
+        )
