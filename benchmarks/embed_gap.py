@@ -18,6 +18,11 @@ the event loop thread's CPU of each, and the model's own run (``encode``, in the
     python benchmarks/embed_gap.py --size 2000
     python benchmarks/embed_gap.py --size 2000 --threads 1    # the local model on one intra-op thread
     python benchmarks/embed_gap.py --other-threads 1 --other guards_prepare_while_embedding=true
+    python benchmarks/embed_gap.py --hand-offs 7a5e348   # only: the batcher and the store's write, against REV's
+
+``--hand-offs REV``: only the two pieces of a lookup's path around the model, this tree's against REV's
+(``lookup_against.import_rev``), alternated: each paraphrase embedded through either micro-batcher (the same
+model), and a fresh vector written by either embedding store (what the next request on the loop pays).
 
 ``--other-threads`` / ``--other``: a second cache on the same index (its own embedder with that many intra-op
 threads; a setting changed), whose embedding alone (A*) and lookup embedding its prompt, the pair new (C*), run
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import statistics
 import tempfile
@@ -38,7 +44,8 @@ from pathlib import Path
 import numpy as np
 from fow_cache.data import load_questions
 
-from lookup_split import SCOPE, THRESHOLD, fill  # run from benchmarks/: the same entries as lookup_split
+from lookup_against import import_rev  # run from benchmarks/
+from lookup_split import SCOPE, THRESHOLD, fill  # the same entries as lookup_split
 from nearhit import redis_server
 from nearhit.cache import SemanticCache
 from nearhit.cache.embedding_store import _embedder_input
@@ -81,6 +88,10 @@ async def run(args: argparse.Namespace) -> None:
             for pair in pairs:  # the vector nearhit computes for each prompt (its short forms spelt out)
                 (vectors[pair["b"]],) = await cache.embeddings.embed([normalise(pair["b"])])
             await cache.background.drain()
+            if args.hand_offs:
+                await hand_offs(cache, embedder, pairs, args.hand_offs)
+                await cache.close()
+                return
             other = None
             if args.other_threads is not None or args.other:
                 changed = dict(setting.split("=", 1) for setting in args.other)
@@ -166,6 +177,51 @@ async def measure(
     return rows
 
 
+async def hand_offs(cache: SemanticCache, embedder: LocalEmbedder, pairs: list[dict[str, str]], rev: str) -> None:
+    """This tree's micro-batcher and embedding-store write against ``rev``'s, each alternated per paraphrase."""
+    from nearhit.background import Background
+
+    with tempfile.TemporaryDirectory(prefix="nearhit-rev-") as scratch:
+        import_rev(rev, Path(scratch))
+        old_batcher = importlib.import_module("nearhit_rev.embeddings.batcher").MicroBatcher
+        batchers = {"this tree": embedder._batcher, rev: old_batcher(embedder._batcher._encode)}  # the same model
+        old_store = importlib.import_module("nearhit_rev.cache.embedding_store").EmbeddingStore(
+            cache.redis, cache.keys, embedder, Background()
+        )
+        stores = {"this tree": cache.embeddings, rev: old_store}
+        wall: dict[str, list[float]] = {f"embed, {k}": [] for k in batchers} | {f"write, {k}": [] for k in stores}
+        cpu: dict[str, list[float]] = {k: [] for k in wall}
+        for n, pair in enumerate(pairs):
+            text = normalise(pair["b"])
+            order = list(batchers) if n % 2 == 0 else list(batchers)[::-1]
+            for which in order:
+                started, thread = time.perf_counter(), time.thread_time()
+                (vector,) = await batchers[which].embed([f"{text} ({which})"])
+                wall[f"embed, {which}"].append((time.perf_counter() - started) * 1000)
+                cpu[f"embed, {which}"].append((time.thread_time() - thread) * 1000)
+            for which in order:
+                started, thread = time.perf_counter(), time.thread_time()
+                await stores[which]._remember([f"{text} ({which})"], vector[None, :], None)
+                wall[f"write, {which}"].append((time.perf_counter() - started) * 1000)
+                cpu[f"write, {which}"].append((time.thread_time() - thread) * 1000)
+    p50 = statistics.median
+    print(f"{len(pairs)} paraphrases, this tree against {rev}, alternated; load average {os.getloadavg()[0]:.2f}")
+    print()
+    print("| step | wall p50 ms | loop CPU p50 ms | this tree − " + rev + ", paired: wall p50 / loop CPU p50 ms |")
+    print("|---|---|---|---|")
+    for step in ("embed", "write"):
+        for which in ("this tree", rev):
+            key = f"{step}, {which}"
+            paired = ""
+            if which == rev:
+                mine = f"{step}, this tree"
+                dw = [a - b for a, b in zip(wall[mine], wall[key], strict=True)]
+                dc = [a - b for a, b in zip(cpu[mine], cpu[key], strict=True)]
+                paired = f"{p50(dw):+.3f} / {p50(dc):+.3f}"
+            label = "embedding through the micro-batcher" if step == "embed" else "the store's write of one vector"
+            print(f"| {label}, {which} | {p50(wall[key]):.3f} | {p50(cpu[key]):.3f} | {paired} |")
+
+
 def report(rows: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> None:
     p50 = statistics.median
     n = len(next(iter(rows.values()))["wall"])
@@ -217,6 +273,7 @@ def cli() -> None:
     parser.add_argument("--size", type=int, default=2000, help="entries in the index (filler + the 300 pairs)")
     parser.add_argument("--rounds", type=int, default=1, help="passes over the 300 paraphrases")
     parser.add_argument("--threads", type=int, default=None, help="the local model's intra-op threads")
+    parser.add_argument("--hand-offs", metavar="REV", help="only: the batcher and the store's write against REV's")
     parser.add_argument("--other-threads", type=int, default=None, help="a second cache's model threads")
     parser.add_argument("--other", action="append", default=[], metavar="SETTING=VALUE", help="a second cache's")
     asyncio.run(run(parser.parse_args()))
