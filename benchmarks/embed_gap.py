@@ -226,7 +226,9 @@ def report(rows: dict[str, dict[str, list[float]]], args: argparse.Namespace) ->
     p50 = statistics.median
     n = len(next(iter(rows.values()))["wall"])
     print(
-        f"{args.size:,} entries, {n} paraphrases, model threads {args.threads or 'default'}; "
+        f"{args.size:,} entries, {n} paraphrases, model threads {args.threads or 'default'}"
+        f"{f' (the other: {args.other_threads})' if args.other_threads else ''}"
+        f"{f', the other cache: {args.other}' if args.other else ''}; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     print()
