@@ -201,7 +201,11 @@ async def hand_offs(cache: SemanticCache, embedder: LocalEmbedder, pairs: list[d
                 cpu[f"embed, {which}"].append((time.thread_time() - thread) * 1000)
             for which in order:
                 started, thread = time.perf_counter(), time.thread_time()
-                await stores[which]._remember([f"{text} ({which})"], vector[None, :], None)
+                if which == rev:
+                    await stores[which]._remember([f"{text} ({which})"], vector[None, :], None)
+                else:  # one vector written at once (the lookups of a period share one write now)
+                    stores[which].remember([f"{text} ({which})"], vector[None, :])
+                    await stores[which]._fill()
                 wall[f"write, {which}"].append((time.perf_counter() - started) * 1000)
                 cpu[f"write, {which}"].append((time.thread_time() - thread) * 1000)
     p50 = statistics.median
