@@ -34,7 +34,7 @@ class MicroBatcher:
             self._pending.append((list(texts), future))
             return await future
         # Idle: the caller hands its texts to the thread itself, with no task or future of the batcher's between
-        # (~0.13 ms of the event loop's CPU per embedding at load 10: benchmarks/README.md, ninth session).
+        # (0.10-0.13 ms of the event loop's CPU per embedding at load 12-16: benchmarks/README.md, ninth session).
         self._busy = True
         try:
             return await loop.run_in_executor(None, self._encode, list(texts))
