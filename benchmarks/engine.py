@@ -579,6 +579,8 @@ async def bench_size(
 
     async def forget(system: System) -> None:  # nearhit pays for every embedding in this pass, as RedisVL does
         if system.name.startswith("nearhit"):
+            for each in (cache, plain):  # the vectors waiting for their period's write land before the delete
+                await each.background.drain()
             await forget_embeddings(cache)
             if cache.guards is not None:  # and judges every pair afresh (the text analysis stays cached)
                 cache.guards.deciding_signals.cache_clear()

@@ -2,8 +2,9 @@
 
 A request must not wait for, nor fail because of, the writes that follow it: the hit counters, the embedding
 store's fill, a TTL refresh, a telemetry event, which entry a request was served. They run here; a failure is
-logged, never raised. Writes that batch well (counters, aggregates) are run ``soon``: once per delay, however
-often they are asked for. ``drain`` runs what is due at once and waits for all of it (tests, shutdown).
+logged, never raised. Writes that batch well (counters, aggregates, the embedding store's fill) are run
+``soon``: once per delay, however often they are asked for. ``drain`` runs what is due at once and waits for all
+of it (tests, shutdown).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -44,3 +45,56 @@ async def test_a_lookup_that_embeds_its_prompt_spells_out_its_short_forms_once(
     await cache.background.drain()
     assert seen == [normalise(prompt)]
     assert await cache.redis.exists(cache.embeddings.key_for(normalise(prompt))) == 1
+
+
+async def test_the_fill_after_a_lookup_writes_the_vector_it_computed_under_the_stores_ttl(
+    cache: SemanticCache,
+) -> None:
+    """The write packed by hand (``client.writes``, not a redis-py pipeline) keeps what the pipeline wrote: the
+    lookup's own vector, as float32 bytes, expiring after the store's TTL; a conversation's two texts both."""
+    import numpy as np
+
+    prompt = f"What does error {uuid.uuid4().hex} mean?"
+    result = await cache.lookup(prompt, SCOPE)
+    await cache.background.drain()
+    key = cache.embeddings.key_for(normalise(prompt))
+    assert await cache.redis.get(key) == np.asarray(result.embedding, dtype=np.float32).tobytes()
+    assert 0 < await cache.redis.ttl(key) <= embedding_store.DEFAULT_TTL_S
+    texts = [f"first {uuid.uuid4().hex}", f"second {uuid.uuid4().hex}"]
+    vectors = np.eye(2, cache.embedder.dimension, dtype=np.float32)
+    cache.embeddings.remember(texts, vectors)
+    await cache.background.drain()
+    for text, vector in zip(texts, vectors, strict=True):
+        assert await cache.redis.get(cache.embeddings.key_for(text)) == vector.tobytes()
+
+
+async def test_the_vectors_computed_within_the_fill_delay_are_written_in_one_round_trip(
+    cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fill after each lookup no longer lands in the request that follows it: the lookups of a period share
+    one write, sent once the period is over (or on a drain, as on close)."""
+    sent: list[int] = []
+    done = asyncio.Event()
+    original = embedding_store.writes
+
+    async def counting(redis: object, commands: list[tuple[object, ...]]) -> None:
+        await original(redis, commands)  # type: ignore[arg-type]
+        sent.append(len(commands))
+        done.set()
+
+    monkeypatch.setattr(embedding_store, "writes", counting)
+    monkeypatch.setattr(embedding_store, "FILL_DELAY_S", 60)  # a period that does not end during the lookups
+    prompts = [f"Why does build {uuid.uuid4().hex} fail?" for _ in range(3)]
+    keys = [cache.embeddings.key_for(normalise(prompt)) for prompt in prompts]
+    for prompt in prompts:
+        await cache.lookup(prompt, SCOPE)
+    assert sent == [] and await cache.redis.exists(*keys) == 0  # none written yet
+    await cache.background.drain()
+    assert sent == [3] and await cache.redis.exists(*keys) == 3
+
+    monkeypatch.setattr(embedding_store, "FILL_DELAY_S", 0.05)  # and with no drain, once the period is over
+    done.clear()
+    prompt = f"Why does build {uuid.uuid4().hex} fail?"
+    await cache.lookup(prompt, SCOPE)
+    await asyncio.wait_for(done.wait(), 10)
+    assert sent == [3, 1] and await cache.redis.exists(cache.embeddings.key_for(normalise(prompt))) == 1

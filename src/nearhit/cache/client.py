@@ -66,6 +66,15 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
         await pool.release(connection)
 
 
+async def writes(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> None:
+    """Idempotent writes (a ``SET ... EX``: sent twice on a retry, the same value) in one round trip, sent as
+    :func:`reads` sends its reads. The embedding store's fill after a lookup runs in the background, so the next
+    request on the event loop pays for it: one SET through a redis-py pipeline 0.69-0.93 ms of the loop's CPU at
+    load 12-16, packed here 0.48-0.65 (``benchmarks/README.md``, ninth session). Off a lookup's path: a write waits
+    out a ``CLIENT PAUSE WRITE``."""
+    await reads(redis, commands)
+
+
 def _closed_under_it(exc: AttributeError | TypeError) -> bool:
     """A connection closed by another task while this one wrote on it: redis-py lets the transport's own error
     through ("'NoneType' object has no attribute 'writelines'") instead of a ConnectionError (redis-py issue

@@ -17,12 +17,15 @@ from functools import lru_cache
 import numpy as np
 
 from nearhit.background import Background
-from nearhit.cache.client import RedisClient
+from nearhit.cache.client import RedisClient, writes
 from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder, Vectors
 from nearhit.guards.text import expand_short_forms
 
 DEFAULT_TTL_S = 7 * 24 * 3600
+FILL_DELAY_S = 0.25
+"""How long a computed vector waits to be written with the others computed meanwhile: one round trip for all of
+them, not one per lookup landing in the request that follows it (``benchmarks/README.md``, ninth session)."""
 
 
 @lru_cache(maxsize=4096)
@@ -53,6 +56,7 @@ class EmbeddingStore:
         self._ttl = ttl_seconds
         self.hits = 0
         self.misses = 0
+        self._unwritten: list[tuple[str, np.ndarray, KeySpace | None]] = []
 
     @property
     def dimension(self) -> int:
@@ -77,8 +81,11 @@ class EmbeddingStore:
         return await self.embedder.embed([_embedder_input(text) for text in texts])
 
     def remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None = None) -> None:
-        """Write these vectors (under ``keys``) in the background: the caller does not wait for the fill."""
-        self._background.run(self._remember(texts, vectors, keys))
+        """Write these vectors (under ``keys``) in the background, with the others remembered within
+        ``FILL_DELAY_S``: the caller does not wait for the fill, and the requests that follow pay for one write
+        per period, not one each. A vector waiting to be written is not read back (its text is embedded again)."""
+        self._unwritten.extend((text, vector, keys) for text, vector in zip(texts, vectors, strict=True))
+        self._background.soon("embeddings", FILL_DELAY_S, self._fill)
 
     async def embed_fresh(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
         """Embed texts known to be missing from the store, and remember them (under ``keys``)."""
@@ -108,8 +115,9 @@ class EmbeddingStore:
                 result[i] = fresh[row]
         return result
 
-    async def _remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:  # the keys worked out here too: off the path
-            for text, vector in zip(texts, vectors, strict=True):
-                pipe.set(self.key_for(text, keys), vector.tobytes(), ex=self._ttl)
-            await pipe.execute()
+    async def _fill(self) -> None:
+        unwritten, self._unwritten = self._unwritten, []
+        if unwritten:  # the keys worked out here, off the lookups' path; one SET each (several slots on a cluster)
+            await writes(
+                self._redis, [("SET", self.key_for(t, k), v.tobytes(), "EX", self._ttl) for t, v, k in unwritten]
+            )

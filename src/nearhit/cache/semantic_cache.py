@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 _EXACT_FIELDS = tuple(name.encode() for name in (*entry.RETURNED, "ttl"))
 """What the exact read asks of an entry, as bytes: redis-py packs bytes as they are, text it encodes per call."""
 _HAND_OVER_TURNS = 3
-"""Turns of the event loop an embedding takes to reach the model's thread (the lookup's task, the batcher's, the
-executor's hand-off): run earlier, the guards' work would hold the GIL the thread needs to start the model."""
+"""Turns of the event loop an embedding takes to reach the model's thread and start the model (measured in the
+eighth session, when the batcher still ran a task of its own between; an idle batcher now hands the texts over at
+the embedding task's first turn): run earlier, the guards' work would hold the GIL the thread needs to start."""
 
 Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
