@@ -36,6 +36,7 @@ __all__ = [
     "ttl_text",
     "unicode_text",
     "vector",
+    "wordless",
 ]
 
 MAX_LABEL_CHARS = 256
@@ -64,6 +65,15 @@ def visible(value: str) -> bool:
     return any(
         not ch.isspace() and ch not in _FILLERS and unicodedata.category(ch) not in _UNSEEN_CATEGORIES for ch in value
     )
+
+
+def wordless(value: str) -> bool:
+    """Whether ``value`` has no letter and no digit (Unicode L* and N*): "?", "...", "¿?", "👍", "🙂🙂".
+
+    Such a prompt is legitimate and answered, but its text carries too little to compare by meaning (the
+    exact key's normalisation strips punctuation to nothing; an embedding puts one emoji beside another), so
+    only its exact repeat in the same scope is served (:meth:`nearhit.cache.lookup.Lookup.of`)."""
+    return not any(unicodedata.category(ch)[0] in "LN" for ch in value)
 
 
 def unicode_text(value: str, name: str) -> str:
