@@ -232,14 +232,32 @@ def label(value: object, name: str) -> str:
     return value
 
 
+# What a vector was given as, by numpy's kind of its array ("O": None, an integer beyond 64 bits, anything else).
+_ARRAY_KINDS = {
+    "b": "booleans",
+    "c": "complex numbers",
+    "m": "time spans",
+    "M": "dates",
+    "O": "Python objects (None, an integer too big for a float, or what is no number)",
+    "S": "bytes",
+    "U": "strings",
+    "V": "records",
+}
+
+
 def vector(value: Sequence[float] | np.ndarray, dimension: int) -> npt.NDArray[np.float32]:
     """A finite float vector of exactly ``dimension`` values, returned L2-normalised as float32."""
     import numpy as np
 
     try:
-        array = np.asarray(value, dtype=np.float32)
+        array = np.asarray(value)  # its own kind first: a cast to float would take "0.1", True or 1+2j as numbers
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"vector must be a list of numbers: {exc}") from None
+    if array.dtype.kind not in "iuf":
+        found = _ARRAY_KINDS.get(array.dtype.kind, f"values of type {array.dtype}")
+        raise InvalidInput(f"vector must be a list of numbers, not of {found}")
+    with np.errstate(over="ignore"):  # a value beyond float32's range becomes infinite: refused below
+        array = array.astype(np.float32)
     if array.ndim != 1:
         raise InvalidInput(f"vector must be a flat list of numbers, got shape {array.shape}")
     if array.shape[0] != dimension:

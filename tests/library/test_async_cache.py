@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nearhit import AsyncCache, Cache, InvalidInput, LookupResult, RedisUnavailable, SearchHit
@@ -136,3 +137,25 @@ async def test_a_vector_the_caller_has_is_used_for_store_and_lookup(acache: Asyn
     assert not (await acache.lookup("How many minutes do I steep green tea?", vector=about_rust)).hit
     with pytest.raises(InvalidInput):
         await acache.lookup("How many minutes do I steep green tea?", vector=[0.1, 0.2])
+
+
+@pytest.mark.parametrize(
+    ("given", "fragment"),
+    [
+        (["0.1"] * 384, "not of strings"),
+        ([True] * 384, "not of booleans"),
+        (np.ones(384, dtype=np.complex64), "not of complex numbers"),
+        ([10**400] * 384, "not of Python objects"),
+        ([None] * 384, "not of Python objects"),
+        (np.zeros(384, dtype="datetime64[s]"), "not of dates"),
+        (np.ones(384).tobytes(), "not of bytes"),
+    ],
+)
+async def test_a_vector_of_no_numbers_is_refused_not_cast(acache: AsyncCache, given: object, fragment: str) -> None:
+    """Cast to float, text, booleans and complex numbers were taken as numbers ("0.1", 1.0, the real part) and
+    stored; an integer beyond a float's range was an OverflowError. Each is refused for both calls, nothing stored."""
+    with pytest.raises(InvalidInput, match=fragment):
+        await acache.store("How long should green tea steep?", "Two minutes.", vector=given)
+    with pytest.raises(InvalidInput, match=fragment):
+        await acache.lookup("How long should green tea steep?", vector=given)
+    assert (await acache.stats()).entries == 0
