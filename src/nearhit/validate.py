@@ -9,6 +9,7 @@ CLI and the schemas pay only for the rules.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -154,6 +155,35 @@ def response(value: object) -> str:
     if len(value) > MAX_RESPONSE_CHARS:
         raise InvalidInput(f"response is {len(value):,} characters; the limit is {MAX_RESPONSE_CHARS:,}")
     return value
+
+
+MAX_REQUEST_ID_CHARS = 128
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
+"""An ``x-request-id`` feedback names: what the service sends back in that header (and accepts from a client)."""
+MAX_DOC_ID_CHARS = 300
+MAX_NOTE_CHARS = 2000
+"""A verdict's note is logged: kept to a log line's size."""
+
+
+def feedback_ids(request_id: str | None, doc_id: str | None, note: str | None) -> None:
+    """A verdict's request id, entry id and note within the API's bounds (:class:`nearhit.api.feedback.FeedbackBody`
+    is built from the same constants), for the CLI: an empty or 100 kB id, or a note of any size, is refused
+    with the rule, not looked up, echoed back whole or logged."""
+    if request_id is not None:
+        unicode_text(request_id, "request id")
+        if not 1 <= len(request_id) <= MAX_REQUEST_ID_CHARS or not re.match(REQUEST_ID_PATTERN, request_id):
+            raise InvalidInput(
+                f"request id must be 1 to {MAX_REQUEST_ID_CHARS} of A-Z a-z 0-9 . _ : - (as x-request-id is), "
+                f"not {request_id[:40]!r}{'…' if len(request_id) > 40 else ''} ({len(request_id):,} characters)"
+            )
+    if doc_id is not None:
+        unicode_text(doc_id, "doc id")
+        if not 1 <= len(doc_id) <= MAX_DOC_ID_CHARS:
+            raise InvalidInput(f"doc id must be 1 to {MAX_DOC_ID_CHARS} characters, not {len(doc_id):,}")
+    if note is not None:
+        unicode_text(note, "note")
+        if len(note) > MAX_NOTE_CHARS:
+            raise InvalidInput(f"note is {len(note):,} characters; the limit is {MAX_NOTE_CHARS:,}")
 
 
 def threshold(value: object, name: str = "threshold") -> float:
