@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from nearhit.errors import InvalidInput, TooLarge
@@ -29,12 +29,14 @@ __all__ = [
     "prompt",
     "prompt_length",
     "response",
+    "system_prompt",
     "threshold",
     "threshold_text",
     "token_count",
     "top_k",
     "ttl",
     "ttl_text",
+    "turns",
     "unicode_text",
     "vector",
     "wordless",
@@ -138,6 +140,42 @@ def history_size(contents: Sequence[str]) -> None:
     total = sum(len(c) for c in contents)
     if total > MAX_HISTORY_CHARS:
         raise TooLarge(f"history is {total:,} characters in all; the limit is {MAX_HISTORY_CHARS:,} characters")
+
+
+MAX_SYSTEM_PROMPT_CHARS = 100_000
+
+
+def system_prompt(value: object) -> str | None:
+    """A system prompt: text (or None) of at most :data:`MAX_SYSTEM_PROMPT_CHARS` characters, as ``/ask`` takes."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"system_prompt must be a string, not {type(value).__name__}")
+    unicode_text(value, "system_prompt")
+    if len(value) > MAX_SYSTEM_PROMPT_CHARS:
+        raise InvalidInput(f"system_prompt is {len(value):,} characters; the limit is {MAX_SYSTEM_PROMPT_CHARS:,}")
+    return value
+
+
+def turns(value: object) -> tuple[tuple[str, str], ...]:
+    """A library caller's earlier turns: (role, content) pairs, or ``{"role", "content"}`` messages read as
+    pairs, with ``/ask``'s roles and size limits. Each turn's words scope the answer: a message read as
+    anything else (its keys, its characters) would put every conversation of that shape in one scope."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise InvalidInput(f"history must be a list of (role, content) turns, not {_json_kind(value)}")
+    pairs: list[tuple[str, str]] = []
+    for n, turn in enumerate(value):
+        if isinstance(turn, Mapping) and set(turn) == {"role", "content"}:
+            turn = (turn["role"], turn["content"])
+        if isinstance(turn, str | bytes | Mapping) or not isinstance(turn, Sequence) or len(turn) != 2:
+            raise InvalidInput(f"history[{n}] must be a (role, content) pair or a {{role, content}} message")
+        role, content = turn
+        history_role(role)
+        if not isinstance(content, str):
+            raise InvalidInput(f"history[{n}] content must be a string, not {_json_kind(content)}")
+        pairs.append((role, unicode_text(content, f"history[{n}] content")))
+    history_size([content for _, content in pairs])
+    return tuple(pairs)
 
 
 def _json_kind(value: object) -> str:

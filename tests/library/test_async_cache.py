@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -159,3 +161,42 @@ async def test_a_vector_of_no_numbers_is_refused_not_cast(acache: AsyncCache, gi
     with pytest.raises(InvalidInput, match=fragment):
         await acache.lookup("How long should green tea steep?", vector=given)
     assert (await acache.stats()).entries == 0
+
+
+async def test_a_history_of_messages_scopes_by_their_words(acache: AsyncCache) -> None:
+    """OpenAI-style ``{"role", "content"}`` messages were read as their keys: every conversation of as many
+    messages shared one scope, and Tokyo's question was served Paris's answer (an exact hit)."""
+    paris = [{"role": "user", "content": "I live in Paris."}, {"role": "assistant", "content": "Noted."}]
+    tokyo = [{"role": "user", "content": "I live in Tokyo."}, {"role": "assistant", "content": "Noted."}]
+    await acache.store("How far is the nearest airport?", "About 25 km: Charles de Gaulle.", history=paris)
+    assert not (await acache.lookup("How far is the nearest airport?", history=tokyo)).hit
+    as_pairs = [(m["role"], m["content"]) for m in paris]  # the same turns as pairs: the same scope
+    assert (await acache.lookup("How far is the nearest airport?", history=as_pairs)).match == "exact"
+
+
+@pytest.mark.parametrize(
+    ("scope", "fragment"),
+    [
+        ({"history": "I live in Paris."}, "not a string"),
+        ({"history": [("wizard", "hi")]}, "role 'wizard'"),
+        ({"history": [("User", "hi")]}, "role 'User'"),
+        ({"history": [("user", None)]}, "content must be a string, not null"),
+        ({"history": [("user", [{"type": "text", "text": "hi"}])]}, "content must be a string, not list"),
+        ({"history": [("user", "hi", "extra")]}, "(role, content) pair"),
+        ({"history": [{"role": "tool", "content": "42", "tool_call_id": "c1"}]}, "(role, content) pair"),
+        ({"history": [("user", "x")] * 10_000}, "the limit is 200 messages"),
+        ({"history": [("user", "\ud800")]}, "lone surrogate"),
+        ({"system_prompt": 3}, "system_prompt must be a string"),
+        ({"system_prompt": "\ud800"}, "lone surrogate"),
+    ],
+)
+async def test_a_scope_that_is_not_a_conversation_is_refused(
+    acache: AsyncCache, scope: dict[str, Any], fragment: str
+) -> None:
+    """A string read as turns of one character each, a role or content of any kind, 10,000 turns: each was
+    taken into the scope and stored (a lone surrogate or a number as system prompt was a UnicodeEncodeError or
+    an AttributeError). Refused as ``/ask`` refuses them."""
+    with pytest.raises(InvalidInput, match=re.escape(fragment)):
+        await acache.store("How far is the nearest airport?", "About 25 km.", **scope)
+    with pytest.raises(InvalidInput, match=re.escape(fragment)):
+        await acache.lookup("How far is the nearest airport?", **scope)

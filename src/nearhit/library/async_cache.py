@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack
 
+from nearhit import validate
 from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache, normalise
 from nearhit.cache.results import Match
 from nearhit.config import Settings, load_settings
@@ -143,8 +144,8 @@ class AsyncCache:
         return Scope.build(
             model=self.model if model is None else model,
             tenant=self.tenant if tenant is None else tenant,
-            system_prompt=system_prompt,
-            history=history,
+            system_prompt=validate.system_prompt(system_prompt),
+            history=validate.turns(history),
         )
 
     async def lookup(
