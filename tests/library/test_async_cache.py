@@ -77,6 +77,26 @@ async def test_answer_looks_up_calls_once_and_stores(acache: AsyncCache) -> None
     assert again.cached and again.match == "exact" and calls == ["Why is the sky blue?"]
 
 
+async def test_wordless_prompts_asked_at_once_get_their_own_answers(acache: AsyncCache) -> None:
+    """The flight was keyed by the normalised prompt: "?" and "..." (both the empty text) asked at once shared
+    one LLM call, and one of them got the other's answer."""
+    prompts = ["?", "...", "👍", "👎"]
+
+    everyone_waits = asyncio.Event()  # answer once every caller waits on a flight (seen once: they then end)
+
+    def all_waiting() -> bool:
+        if sum(flight.subscribers for flight in acache._flights._flights.values()) == len(prompts):
+            everyone_waits.set()
+        return everyone_waits.is_set()
+
+    async def llm(prompt: str) -> str:
+        await eventually(all_waiting)
+        return f"answer to {prompt}"
+
+    answers = await asyncio.gather(*(acache.answer(prompt, llm) for prompt in prompts))
+    assert [a.text for a in answers] == [f"answer to {prompt}" for prompt in prompts]
+
+
 async def test_cached_decorator(acache: AsyncCache) -> None:
     calls = 0
 
