@@ -229,6 +229,12 @@ class Settings(BaseSettings):
     health_host: str = Field(
         "127.0.0.1", min_length=1, validation_alias=_env("NEARHIT_HEALTH_HOST", "health_host")
     )  # `nearhit serve` sets it to its --host
+    # The request head (request line and headers) as `nearhit serve` bounds it (nearhit.api.protocol): uvicorn
+    # bounds neither its size nor the time a client takes to send it. A bigger head is a 431, a slower one a 408.
+    max_header_bytes: int = Field(
+        65_536, ge=4_096, le=16 * 1024 * 1024, validation_alias=_env("NEARHIT_MAX_HEADER_BYTES", "max_header_bytes")
+    )
+    header_timeout: float = Field(20.0, gt=0, le=600, validation_alias=_env("NEARHIT_HEADER_TIMEOUT", "header_timeout"))
 
     @field_validator("knn_hybrid_policy", mode="before")
     @classmethod

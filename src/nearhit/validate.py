@@ -9,8 +9,9 @@ CLI and the schemas pay only for the rules.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from nearhit.errors import InvalidInput, TooLarge
@@ -28,14 +29,17 @@ __all__ = [
     "prompt",
     "prompt_length",
     "response",
+    "system_prompt",
     "threshold",
     "threshold_text",
     "token_count",
     "top_k",
     "ttl",
     "ttl_text",
+    "turns",
     "unicode_text",
     "vector",
+    "wordless",
 ]
 
 MAX_LABEL_CHARS = 256
@@ -64,6 +68,15 @@ def visible(value: str) -> bool:
     return any(
         not ch.isspace() and ch not in _FILLERS and unicodedata.category(ch) not in _UNSEEN_CATEGORIES for ch in value
     )
+
+
+def wordless(value: str) -> bool:
+    """Whether ``value`` has no letter and no digit (Unicode L* and N*): "?", "...", "¿?", "👍", "🙂🙂".
+
+    Such a prompt is legitimate and answered, but its text carries too little to compare by meaning (the
+    exact key's normalisation strips punctuation to nothing; an embedding puts one emoji beside another), so
+    only its exact repeat in the same scope is served (:meth:`nearhit.cache.lookup.Lookup.of`)."""
+    return not any(unicodedata.category(ch)[0] in "LN" for ch in value)
 
 
 def unicode_text(value: str, name: str) -> str:
@@ -129,6 +142,42 @@ def history_size(contents: Sequence[str]) -> None:
         raise TooLarge(f"history is {total:,} characters in all; the limit is {MAX_HISTORY_CHARS:,} characters")
 
 
+MAX_SYSTEM_PROMPT_CHARS = 100_000
+
+
+def system_prompt(value: object) -> str | None:
+    """A system prompt: text (or None) of at most :data:`MAX_SYSTEM_PROMPT_CHARS` characters, as ``/ask`` takes."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"system_prompt must be a string, not {type(value).__name__}")
+    unicode_text(value, "system_prompt")
+    if len(value) > MAX_SYSTEM_PROMPT_CHARS:
+        raise InvalidInput(f"system_prompt is {len(value):,} characters; the limit is {MAX_SYSTEM_PROMPT_CHARS:,}")
+    return value
+
+
+def turns(value: object) -> tuple[tuple[str, str], ...]:
+    """A library caller's earlier turns: (role, content) pairs, or ``{"role", "content"}`` messages read as
+    pairs, with ``/ask``'s roles and size limits. Each turn's words scope the answer: a message read as
+    anything else (its keys, its characters) would put every conversation of that shape in one scope."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise InvalidInput(f"history must be a list of (role, content) turns, not {_json_kind(value)}")
+    pairs: list[tuple[str, str]] = []
+    for n, turn in enumerate(value):
+        if isinstance(turn, Mapping) and set(turn) == {"role", "content"}:
+            turn = (turn["role"], turn["content"])
+        if isinstance(turn, str | bytes | Mapping) or not isinstance(turn, Sequence) or len(turn) != 2:
+            raise InvalidInput(f"history[{n}] must be a (role, content) pair or a {{role, content}} message")
+        role, content = turn
+        history_role(role)
+        if not isinstance(content, str):
+            raise InvalidInput(f"history[{n}] content must be a string, not {_json_kind(content)}")
+        pairs.append((role, unicode_text(content, f"history[{n}] content")))
+    history_size([content for _, content in pairs])
+    return tuple(pairs)
+
+
 def _json_kind(value: object) -> str:
     kinds = {dict: "an object", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
     return "null" if value is None else kinds.get(type(value), type(value).__name__)
@@ -144,6 +193,35 @@ def response(value: object) -> str:
     if len(value) > MAX_RESPONSE_CHARS:
         raise InvalidInput(f"response is {len(value):,} characters; the limit is {MAX_RESPONSE_CHARS:,}")
     return value
+
+
+MAX_REQUEST_ID_CHARS = 128
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
+"""An ``x-request-id`` feedback names: what the service sends back in that header (and accepts from a client)."""
+MAX_DOC_ID_CHARS = 300
+MAX_NOTE_CHARS = 2000
+"""A verdict's note is logged: kept to a log line's size."""
+
+
+def feedback_ids(request_id: str | None, doc_id: str | None, note: str | None) -> None:
+    """A verdict's request id, entry id and note within the API's bounds (:class:`nearhit.api.feedback.FeedbackBody`
+    is built from the same constants), for the CLI: an empty or 100 kB id, or a note of any size, is refused
+    with the rule, not looked up, echoed back whole or logged."""
+    if request_id is not None:
+        unicode_text(request_id, "request id")
+        if not 1 <= len(request_id) <= MAX_REQUEST_ID_CHARS or not re.match(REQUEST_ID_PATTERN, request_id):
+            raise InvalidInput(
+                f"request id must be 1 to {MAX_REQUEST_ID_CHARS} of A-Z a-z 0-9 . _ : - (as x-request-id is), "
+                f"not {request_id[:40]!r}{'…' if len(request_id) > 40 else ''} ({len(request_id):,} characters)"
+            )
+    if doc_id is not None:
+        unicode_text(doc_id, "doc id")
+        if not 1 <= len(doc_id) <= MAX_DOC_ID_CHARS:
+            raise InvalidInput(f"doc id must be 1 to {MAX_DOC_ID_CHARS} characters, not {len(doc_id):,}")
+    if note is not None:
+        unicode_text(note, "note")
+        if len(note) > MAX_NOTE_CHARS:
+            raise InvalidInput(f"note is {len(note):,} characters; the limit is {MAX_NOTE_CHARS:,}")
 
 
 def threshold(value: object, name: str = "threshold") -> float:
@@ -222,14 +300,32 @@ def label(value: object, name: str) -> str:
     return value
 
 
+# What a vector was given as, by numpy's kind of its array ("O": None, an integer beyond 64 bits, anything else).
+_ARRAY_KINDS = {
+    "b": "booleans",
+    "c": "complex numbers",
+    "m": "time spans",
+    "M": "dates",
+    "O": "Python objects (None, an integer too big for a float, or what is no number)",
+    "S": "bytes",
+    "U": "strings",
+    "V": "records",
+}
+
+
 def vector(value: Sequence[float] | np.ndarray, dimension: int) -> npt.NDArray[np.float32]:
     """A finite float vector of exactly ``dimension`` values, returned L2-normalised as float32."""
     import numpy as np
 
     try:
-        array = np.asarray(value, dtype=np.float32)
+        array = np.asarray(value)  # its own kind first: a cast to float would take "0.1", True or 1+2j as numbers
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"vector must be a list of numbers: {exc}") from None
+    if array.dtype.kind not in "iuf":
+        found = _ARRAY_KINDS.get(array.dtype.kind, f"values of type {array.dtype}")
+        raise InvalidInput(f"vector must be a list of numbers, not of {found}")
+    with np.errstate(over="ignore"):  # a value beyond float32's range becomes infinite: refused below
+        array = array.astype(np.float32)
     if array.ndim != 1:
         raise InvalidInput(f"vector must be a flat list of numbers, got shape {array.shape}")
     if array.shape[0] != dimension:

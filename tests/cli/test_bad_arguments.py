@@ -32,3 +32,26 @@ async def test_clear_with_an_empty_tenant_is_refused_without_asking_to_delete_ev
         assert result.exit_code == 2, result.output
         assert "tenant is empty" in result.stderr
         assert "EVERY" not in result.output
+
+
+async def test_feedback_refuses_what_the_api_refuses_before_any_look_up(
+    cache: SemanticCache, settings: Settings
+) -> None:
+    """An empty, blank, 100,000-character or multi-line request id, an empty or 100,000-character entry id, a
+    note of 300,000 characters (logged whole), an empty prompt: the API's 422s, the CLI's look-ups (the id echoed
+    back whole in its "no served answer" message, the note logged)."""
+    long_id = "a" * 100_000
+    cases = [
+        (("--request-id", ""), "request id must be"),
+        (("--request-id", " "), "request id must be"),
+        (("--request-id", "a\nb"), "request id must be"),
+        (("--request-id", long_id), "(100,000 characters)"),
+        (("--doc-id", ""), "doc id must be 1 to 300 characters"),
+        (("--doc-id", long_id), "not 100,000"),
+        (("--doc-id", "x", "--note", "n" * 300_000), "note is 300,000 characters"),
+        (("--doc-id", "x", "--prompt", "  "), "prompt is empty"),
+    ]
+    for arguments, message in cases:
+        result = await invoke(settings, "cache", "feedback", *arguments, "--verdict", "wrong")
+        assert result.exit_code == 2, (arguments[:1], result.output[:300])
+        assert message in result.stderr and len(result.stderr) < 1_000, result.stderr[:300]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from nearhit import AsyncCache, Cache, InvalidInput, LookupResult, RedisUnavailable, SearchHit
@@ -74,6 +77,26 @@ async def test_answer_looks_up_calls_once_and_stores(acache: AsyncCache) -> None
     assert again.cached and again.match == "exact" and calls == ["Why is the sky blue?"]
 
 
+async def test_wordless_prompts_asked_at_once_get_their_own_answers(acache: AsyncCache) -> None:
+    """The flight was keyed by the normalised prompt: "?" and "..." (both the empty text) asked at once shared
+    one LLM call, and one of them got the other's answer."""
+    prompts = ["?", "...", "👍", "👎"]
+
+    everyone_waits = asyncio.Event()  # answer once every caller waits on a flight (seen once: they then end)
+
+    def all_waiting() -> bool:
+        if sum(flight.subscribers for flight in acache._flights._flights.values()) == len(prompts):
+            everyone_waits.set()
+        return everyone_waits.is_set()
+
+    async def llm(prompt: str) -> str:
+        await eventually(all_waiting)
+        return f"answer to {prompt}"
+
+    answers = await asyncio.gather(*(acache.answer(prompt, llm) for prompt in prompts))
+    assert [a.text for a in answers] == [f"answer to {prompt}" for prompt in prompts]
+
+
 async def test_cached_decorator(acache: AsyncCache) -> None:
     calls = 0
 
@@ -136,3 +159,64 @@ async def test_a_vector_the_caller_has_is_used_for_store_and_lookup(acache: Asyn
     assert not (await acache.lookup("How many minutes do I steep green tea?", vector=about_rust)).hit
     with pytest.raises(InvalidInput):
         await acache.lookup("How many minutes do I steep green tea?", vector=[0.1, 0.2])
+
+
+@pytest.mark.parametrize(
+    ("given", "fragment"),
+    [
+        (["0.1"] * 384, "not of strings"),
+        ([True] * 384, "not of booleans"),
+        (np.ones(384, dtype=np.complex64), "not of complex numbers"),
+        ([10**400] * 384, "not of Python objects"),
+        ([None] * 384, "not of Python objects"),
+        (np.zeros(384, dtype="datetime64[s]"), "not of dates"),
+        (np.ones(384).tobytes(), "not of bytes"),
+    ],
+)
+async def test_a_vector_of_no_numbers_is_refused_not_cast(acache: AsyncCache, given: object, fragment: str) -> None:
+    """Cast to float, text, booleans and complex numbers were taken as numbers ("0.1", 1.0, the real part) and
+    stored; an integer beyond a float's range was an OverflowError. Each is refused for both calls, nothing stored."""
+    with pytest.raises(InvalidInput, match=fragment):
+        await acache.store("How long should green tea steep?", "Two minutes.", vector=given)
+    with pytest.raises(InvalidInput, match=fragment):
+        await acache.lookup("How long should green tea steep?", vector=given)
+    assert (await acache.stats()).entries == 0
+
+
+async def test_a_history_of_messages_scopes_by_their_words(acache: AsyncCache) -> None:
+    """OpenAI-style ``{"role", "content"}`` messages were read as their keys: every conversation of as many
+    messages shared one scope, and Tokyo's question was served Paris's answer (an exact hit)."""
+    paris = [{"role": "user", "content": "I live in Paris."}, {"role": "assistant", "content": "Noted."}]
+    tokyo = [{"role": "user", "content": "I live in Tokyo."}, {"role": "assistant", "content": "Noted."}]
+    await acache.store("How far is the nearest airport?", "About 25 km: Charles de Gaulle.", history=paris)
+    assert not (await acache.lookup("How far is the nearest airport?", history=tokyo)).hit
+    as_pairs = [(m["role"], m["content"]) for m in paris]  # the same turns as pairs: the same scope
+    assert (await acache.lookup("How far is the nearest airport?", history=as_pairs)).match == "exact"
+
+
+@pytest.mark.parametrize(
+    ("scope", "fragment"),
+    [
+        ({"history": "I live in Paris."}, "not a string"),
+        ({"history": [("wizard", "hi")]}, "role 'wizard'"),
+        ({"history": [("User", "hi")]}, "role 'User'"),
+        ({"history": [("user", None)]}, "content must be a string, not null"),
+        ({"history": [("user", [{"type": "text", "text": "hi"}])]}, "content must be a string, not list"),
+        ({"history": [("user", "hi", "extra")]}, "(role, content) pair"),
+        ({"history": [{"role": "tool", "content": "42", "tool_call_id": "c1"}]}, "(role, content) pair"),
+        ({"history": [("user", "x")] * 10_000}, "the limit is 200 messages"),
+        ({"history": [("user", "\ud800")]}, "lone surrogate"),
+        ({"system_prompt": 3}, "system_prompt must be a string"),
+        ({"system_prompt": "\ud800"}, "lone surrogate"),
+    ],
+)
+async def test_a_scope_that_is_not_a_conversation_is_refused(
+    acache: AsyncCache, scope: dict[str, Any], fragment: str
+) -> None:
+    """A string read as turns of one character each, a role or content of any kind, 10,000 turns: each was
+    taken into the scope and stored (a lone surrogate or a number as system prompt was a UnicodeEncodeError or
+    an AttributeError). Refused as ``/ask`` refuses them."""
+    with pytest.raises(InvalidInput, match=re.escape(fragment)):
+        await acache.store("How far is the nearest airport?", "About 25 km.", **scope)
+    with pytest.raises(InvalidInput, match=re.escape(fragment)):
+        await acache.lookup("How far is the nearest airport?", **scope)

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field, ValidationError, model_validator
 from redis.exceptions import RedisError
 
+from nearhit import validate
 from nearhit.api.access import Caller, CallerDep
 from nearhit.api.deps import CacheDep, RuntimeDep
 from nearhit.api.schemas import PromptText, StrictModel
@@ -22,19 +23,21 @@ from nearhit.gateway import GatewayError, parse_json
 
 router = APIRouter(tags=["cache"])
 
-RequestId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+RequestId = Annotated[
+    str, Field(min_length=1, max_length=validate.MAX_REQUEST_ID_CHARS, pattern=validate.REQUEST_ID_PATTERN)
+]
 
 
 class FeedbackBody(StrictModel):
     verdict: Literal["wrong", "right"] = Field(description="Was the served answer right for the question?")
     request_id: RequestId | None = Field(None, description="The x-request-id of the response that served it.")
-    doc_id: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+    doc_id: Annotated[str, Field(min_length=1, max_length=validate.MAX_DOC_ID_CHARS)] | None = Field(
         None, description="The entry served (the lookup result's doc_id)."
     )
     prompt: PromptText | None = Field(
         None, description="With doc_id: the question it was served for. Without it, 'wrong' retires the entry."
     )
-    note: Annotated[str, Field(max_length=2000)] | None = None
+    note: Annotated[str, Field(max_length=validate.MAX_NOTE_CHARS)] | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> FeedbackBody:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from nearhit import validate
 from nearhit.cache.conversation import Context
-from nearhit.cache.keys import Scope, normalise
+from nearhit.cache.keys import Scope, normalise, sha256_hex
 
 
 @dataclass
@@ -58,4 +60,20 @@ class Lookup:
             checked = validate.prompt_length(prompt, max_chars)
         else:
             checked = validate.prompt(prompt, max_chars)
+        if validate.wordless(checked):
+            text, scope = _exact_only(checked, scope)
+            return cls(checked, text, scope, context=context, earlier=earlier)
         return cls(checked, normalise(checked), scope, context=context, alone=alone, earlier=earlier)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _exact_only(prompt: str, scope: Scope) -> tuple[str, Scope]:
+    """A prompt of no letter or digit (:func:`nearhit.validate.wordless`) served only its exact repeat: its
+    punctuation kept in its text ("?" and "..." would both normalise to ""), and a semantic scope of its own
+    (that text in this exact scope: a KNN there meets only its repeats, and no other prompt's KNN meets it);
+    not searched among single questions or stories told as one (no ``alone``, no twins)."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", prompt).casefold()).strip()
+    own = sha256_hex("\x00".join(("wordless", scope.history_hash, scope.search_hash or "", text)))
+    return text, replace(scope, search_hash=own)

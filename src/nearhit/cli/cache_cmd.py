@@ -106,6 +106,12 @@ def feedback(
     entry again. Name the response (--request-id) or the entry (--doc-id, alone: 'wrong' retires it)."""
     if prompt is not None and doc_id is None:
         raise click.UsageError("--prompt goes with --doc-id (a request id already names its question)")
+    try:  # the API's rules: checked here, not looked up, echoed whole or logged
+        validate.feedback_ids(request_id, doc_id, note)
+        if prompt is not None:
+            validate.prompt(prompt, settings().max_prompt_chars)
+    except validate.InvalidInput as exc:
+        raise click.UsageError(str(exc)) from None
 
     async def go() -> dict[str, Any]:
         async with open_cache() as engine:

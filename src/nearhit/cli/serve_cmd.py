@@ -69,6 +69,7 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
         uvicorn.run(
             "nearhit.api.app:app_factory",
             factory=True,
+            http="nearhit.api.protocol:BoundedHeadProtocol",  # the request head bounded (size, time)
             host=host,
             port=port,
             workers=workers,

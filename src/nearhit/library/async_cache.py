@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack
 
-from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache, normalise
+from nearhit import validate
+from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache
 from nearhit.cache.results import Match
 from nearhit.config import Settings, load_settings
 from nearhit.errors import InvalidInput, RedisUnavailable
@@ -143,8 +144,8 @@ class AsyncCache:
         return Scope.build(
             model=self.model if model is None else model,
             tenant=self.tenant if tenant is None else tenant,
-            system_prompt=system_prompt,
-            history=history,
+            system_prompt=validate.system_prompt(system_prompt),
+            history=validate.turns(history),
         )
 
     async def lookup(
@@ -196,10 +197,12 @@ class AsyncCache:
     ) -> Answer:
         """Lookup, else ``await call_llm(prompt)`` and store its text. Concurrent misses on the same prompt in
         the same scope share one call (single-flight). With Redis unavailable, the LLM answers uncached."""
-        scope = self.scope(**args)
+        # One Lookup for the lookup, the store (its embedding reused) and the flight's key: the prompt's text as
+        # the cache reads it ("?" and "..." are two prompts, not one empty text).
+        query = self.engine.prepare(prompt, self.scope(**args))
         result: LookupResult | None = None
         try:
-            result = await self.engine.lookup(prompt, scope, threshold=threshold)
+            result = await self.engine.lookup(query, threshold=threshold)
         except RedisUnavailable as exc:
             log.warning("cache unavailable, calling the LLM uncached: %s", exc)
         if result is not None and result.answer is not None:
@@ -211,13 +214,13 @@ class AsyncCache:
                 raise TypeError(f"call_llm must return the answer as str, not {type(text).__name__}")
             if result is not None:  # stored before the waiters return, so a later call finds it
                 try:
-                    await self.engine.store(prompt, text, scope, ttl=ttl)
+                    await self.engine.store(query, text, ttl=ttl)
                 except (InvalidInput, RedisUnavailable) as exc:
                     log.warning("answer not stored: %s", exc)
             yield text
 
         answered = ""
-        async for text in self._flights.subscribe(f"{scope.id}:{normalise(prompt)}", produce):
+        async for text in self._flights.subscribe(f"{query.scope.id}:{query.text}", produce):
             answered = text  # one event: the whole answer
         return Answer(answered, None, result)
 
