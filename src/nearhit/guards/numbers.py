@@ -9,132 +9,47 @@ data unit's capitals tell bits from bytes ("Mbps" / "MBps").
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
-from nearhit.guards.lexicon import DATE_STEMS, NUMBER_TABLES, NUMBER_WORDS
+from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
+from nearhit.guards.quantities import Quantity, quantities
 from nearhit.guards.text import Text, analyse, describe, typo_of
-from nearhit.guards.units import UNITS, unit_mentions
+from nearhit.guards.units import CALENDAR_UNITS, UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NumberGuard", "Quantity", "quantities"]
 
-_CURRENCY_SIGNS = frozenset("£$€¥")
-
-_UNITS_WORDS = NUMBER_TABLES["units"]
-_TENS_WORDS = NUMBER_TABLES["tens"]
-_SCALE_WORDS = NUMBER_TABLES["scales"]
-_ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
-_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
-_MERIDIEMS = frozenset({"am", "pm"})
 _RELATIVE_DATE_RE = re.compile(r"\b(?:(?:this|next|last|previous) (?:week|month|year)|(?:same|next)[- ]day)\b")
 
-
-@dataclass(frozen=True)
-class Quantity:
-    """A number as written (``surface``), its value and, when stated, its dimension and base value."""
-
-    surface: str
-    value: float
-    dimension: str | None = None
-    base: float | None = None
-    clock: int | None = None  # minutes after midnight, for "3pm" and "15:00"
-    listed: bool = False
-    """Written as a digit right before another number ("range(1, 5)", "1 2 3"): one of a list, not "a"."""
+_CALENDAR_TOLERANCE = 0.015
+"""How far a month or a year may be from a count of days or weeks and still be it ("30 days", "52 weeks")."""
 
 
-def _word_number(tokens: Sequence[str], start: int) -> tuple[float, int] | None:
-    """Parse "twenty-five", "two hundred and ten", "fifty" from tokens[start:]; (value, next index)."""
-    total = current = 0
-    i = start
-    seen = False
-    while i < len(tokens):
-        word = tokens[i]
-        if word in _UNITS_WORDS:
-            current += _UNITS_WORDS[word]
-        elif word in _TENS_WORDS:
-            current += _TENS_WORDS[word]
-        elif word in _SCALE_WORDS and seen:
-            scale = _SCALE_WORDS[word]
-            if scale == 100:
-                current *= 100
-            else:
-                total += current * scale
-                current = 0
-        elif word == "and" and seen and i + 1 < len(tokens) and tokens[i + 1] in NUMBER_WORDS:
-            i += 1
-            continue
-        else:
-            break
-        seen = True
-        i += 1
-    return (float(total + current), i) if seen else None
+def _readings(q: Quantity) -> list[tuple[str | None, float | None]]:
+    return [(q.dimension, q.base)] + ([q.other] if q.other else [])
 
 
-def quantities(tokens: Sequence[str]) -> list[Quantity]:
-    """Every number in ``tokens`` with its unit, currency, clock time or ordinal suffix."""
-    found: list[Quantity] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token[0].isdigit():
-            if ":" in token:
-                hours, _, minutes = token.partition(":")
-                value, end = float(hours), i + 1
-                clock: int | None = int(hours) % 24 * 60 + int(minutes[:2] or 0)
-            else:
-                value, end, clock = float(token.replace(",", "")), i + 1, None
-        elif token in _ORDINAL_WORDS:
-            found.append(Quantity(token, float(_ORDINAL_WORDS[token])))
-            i += 1
-            continue
-        elif token in NUMBER_WORDS and (parsed := _word_number(tokens, i)):
-            value, end = parsed
-            clock = None
-        else:
-            i += 1
-            continue
-        surface = " ".join(tokens[i:end])
-        unit = tokens[end] if end < len(tokens) else ""
-        if unit in _MERIDIEMS and value <= 12:
-            past_hour = clock % 60 if clock is not None else 0
-            clock = (int(value) % 12 + (12 if unit == "pm" else 0)) * 60 + past_hour
-            found.append(Quantity(f"{surface}{unit}", value, clock=clock))
-            i = end + 1
-            continue
-        if unit in _ORDINAL_SUFFIXES:
-            found.append(Quantity(surface + unit, value))
-            i = end + 1
-            continue
-        if unit == "per" and end + 1 < len(tokens) and tokens[end + 1] == "cent":
-            unit, end = "percent", end + 1
-        sign = tokens[i - 1] if i > 0 and tokens[i - 1] in _CURRENCY_SIGNS else ""
-        if unit == "o" and end + 1 < len(tokens) and tokens[end + 1] == "clock":
-            found.append(Quantity(surface + " o'clock", value))
-            i = end + 2
-            continue
-        dimension, factor = UNITS.get(unit, UNITS.get(sign, (None, 1.0)))
-        if unit in UNITS:
-            surface, end = f"{surface} {unit}", end + 1
-        listed = token[0].isdigit() and unit[:1].isdigit()
-        base = value * factor if dimension else None
-        found.append(Quantity(sign + surface, value, dimension, base, clock, listed))
-        i = end
-    return found
+def _same_measure(a: Quantity, b: Quantity) -> bool:
+    """One measure in any reading of each unit ("800 lbs" / "an 800-pound load"); a calendar unit against days
+    or weeks to within :data:`_CALENDAR_TOLERANCE`."""
+    loose = a.dimension == "duration" and (a.unit in CALENDAR_UNITS) != (b.unit in CALENDAR_UNITS)
+    tolerance = _CALENDAR_TOLERANCE if loose else 1e-9
+    return any(
+        dimension == other_dimension
+        and base is not None
+        and other_base is not None
+        and abs(base - other_base) <= tolerance * max(abs(base), abs(other_base), 1.0)
+        for dimension, base in _readings(a)
+        for other_dimension, other_base in _readings(b)
+    )
 
 
 def _same_quantity(a: Quantity, b: Quantity, *, lenient: bool) -> bool:
     if a.clock is not None and b.clock is not None:
         return a.clock == b.clock
     if a.dimension and b.dimension:
-        return (
-            a.dimension == b.dimension
-            and a.base is not None
-            and b.base is not None
-            and (abs(a.base - b.base) <= 1e-9 * max(abs(a.base), abs(b.base), 1.0))
-        )
+        return _same_measure(a, b)
     if not lenient:
         return a.value == b.value and a.clock is None and b.clock is None and a.dimension == b.dimension
     clock = a.clock if a.clock is not None else b.clock
@@ -181,11 +96,37 @@ def _unrepeated(left: list[Quantity], every: list[Quantity]) -> list[Quantity]:
     return [a for a in left if not any(_same_quantity(a, m, lenient=False) for m in matched)]
 
 
+# A part of today: "today" on the other side says it ("ice on it this morning" / "... today"); two parts
+# are two times ("this morning" / "tonight").
+_PART_OF_TODAY_RE = re.compile(r"\b(?:this (?:morning|afternoon|evening)|tonight)\b")
+
+
+def _not_another(mine: list[Quantity], other: Text) -> list[Quantity]:
+    """``mine`` less its "a second", "a third" where the other side says "another": one more of a thing."""
+    return [q for q in mine if not (q.one_more and "another" in other.tokens)]
+
+
 @lru_cache(maxsize=4096)
 def dates_of(text: Text) -> frozenset[str]:
-    """The named and relative dates of a text (cached: the guard asks for each side's twice)."""
+    """The named and relative dates of a text (cached: the guard asks for each side's twice), read from its
+    tokens, so a short form is its word ("next yr" is "next year")."""
     named = {t for t in text.stems if t in DATE_STEMS}
-    return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(text.folded)})
+    words = " ".join(text.tokens)
+    relative = {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(words)}
+    return frozenset(named | relative | set(_PART_OF_TODAY_RE.findall(words)))
+
+
+def _unmatched_dates(mine: Text, theirs: Text) -> set[str]:
+    """The dates of ``mine`` the other text does not say: not as a typo, and a part of today not when the other
+    says "today" (nor "today" when the other names one part of it)."""
+    other = dates_of(theirs)
+    parts = {d for d in other if _PART_OF_TODAY_RE.fullmatch(d)}
+    left = {d for d in dates_of(mine) - other if not typo_of(d, theirs.stems)}
+    if "today" in other:
+        left = {d for d in left if not _PART_OF_TODAY_RE.fullmatch(d)}
+    if len(parts) == 1:
+        left.discard("today")
+    return left
 
 
 def _surfaces(items: list[Quantity]) -> str:
@@ -210,8 +151,8 @@ class NumberGuard(SignalGuard):
         only_q, only_c = unmatched(all_q, all_c)
         only_q, only_c = only_q + _measured_ones(all_q, all_c, c), only_c + _measured_ones(all_c, all_q, q)
         only_q, only_c = _unrepeated(only_q, all_q), _unrepeated(only_c, all_c)
-        dates_q = {d for d in dates_of(q) - dates_of(c) if not typo_of(d, c.stems)}
-        dates_c = {d for d in dates_of(c) - dates_of(q) if not typo_of(d, q.stems)}
+        only_q, only_c = _not_another(only_q, c), _not_another(only_c, q)
+        dates_q, dates_c = _unmatched_dates(q, c), _unmatched_dates(c, q)
         units = _different_units(q, c) or _bits_or_bytes(query, candidate)
         if units is not None:
             return self._signal(1.0, units)

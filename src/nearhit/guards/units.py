@@ -8,13 +8,16 @@ from collections.abc import Sequence
 
 from nearhit.guards.lexicon import STOP_WORDS, groups, json_table
 
-__all__ = ["UNITS", "canonical_unit", "unit_mentions"]
+__all__ = ["CALENDAR_UNITS", "OTHER_READINGS", "UNITS", "canonical_unit", "unit_mentions"]
+
+
+_TABLE = json_table("units.json")
 
 
 def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
     units: dict[str, tuple[str, float]] = {}
     names: dict[str, str] = {}
-    for dimension, factors in json_table("units.json").items():
+    for dimension, factors in _TABLE.items():
         if dimension.startswith("_"):
             continue
         first_of: dict[float, str] = {}
@@ -35,6 +38,18 @@ def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
 
 UNITS, _NAMES = _load()
 """unit word (and its plural) -> (dimension, factor to the dimension's base unit)"""
+
+
+def _plurals(words: list[str]) -> frozenset[str]:
+    return frozenset(form for word in words for form in (word, word + "s"))
+
+
+CALENDAR_UNITS = _plurals(_TABLE["_calendar"])
+"""Durations whose length in days varies (a month, a year): against days or weeks they match loosely."""
+OTHER_READINGS = {
+    form: UNITS[unit] for word, (_, unit) in _TABLE["_other_readings"].items() for form in _plurals([word])
+}
+"""unit word -> its reading in another dimension ("pound": a weight as well as money)."""
 # Without a number, only these dimensions are compared, and only unit words that are not also common
 # words or single letters ("m", "in", "p").
 _MENTIONED_DIMENSIONS = frozenset({"mass", "data", "volume", "length", "area", "speed", "temperature", "energy"})
