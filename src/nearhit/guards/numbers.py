@@ -96,14 +96,8 @@ def _unrepeated(left: list[Quantity], every: list[Quantity]) -> list[Quantity]:
     return [a for a in left if not any(_same_quantity(a, m, lenient=False) for m in matched)]
 
 
-# A part of today: "today" on the other side says it ("ice on it this morning" / "... today"); two parts
-# are two times ("this morning" / "tonight").
+# A part of today ("ice on it this morning" / "... today"): no date of its own, but what "today" says.
 _PART_OF_TODAY_RE = re.compile(r"\b(?:this (?:morning|afternoon|evening)|tonight)\b")
-
-
-def _not_another(mine: list[Quantity], other: Text) -> list[Quantity]:
-    """``mine`` less its "a second", "a third" where the other side says "another": one more of a thing."""
-    return [q for q in mine if not (q.one_more and "another" in other.tokens)]
 
 
 @lru_cache(maxsize=4096)
@@ -111,22 +105,21 @@ def dates_of(text: Text) -> frozenset[str]:
     """The named and relative dates of a text (cached: the guard asks for each side's twice), read from its
     tokens, so a short form is its word ("next yr" is "next year")."""
     named = {t for t in text.stems if t in DATE_STEMS}
-    words = " ".join(text.tokens)
-    relative = {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(words)}
-    return frozenset(named | relative | set(_PART_OF_TODAY_RE.findall(words)))
+    return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(" ".join(text.tokens))})
 
 
 def _unmatched_dates(mine: Text, theirs: Text) -> set[str]:
-    """The dates of ``mine`` the other text does not say: not as a typo, and a part of today not when the other
-    says "today" (nor "today" when the other names one part of it)."""
-    other = dates_of(theirs)
-    parts = {d for d in other if _PART_OF_TODAY_RE.fullmatch(d)}
-    left = {d for d in dates_of(mine) - other if not typo_of(d, theirs.stems)}
-    if "today" in other:
-        left = {d for d in left if not _PART_OF_TODAY_RE.fullmatch(d)}
-    if len(parts) == 1:
+    """The dates of ``mine`` the other text does not say, as a typo of one of its words neither; nor "today"
+    when the other names a part of it."""
+    left = {d for d in dates_of(mine) - dates_of(theirs) if not typo_of(d, theirs.stems)}
+    if "today" in left and _PART_OF_TODAY_RE.search(" ".join(theirs.tokens)):
         left.discard("today")
     return left
+
+
+def _not_another(mine: list[Quantity], other: Text) -> list[Quantity]:
+    """``mine`` less its "a second", "a third" where the other side says "another": one more of a thing."""
+    return [q for q in mine if not (q.one_more and "another" in other.tokens)]
 
 
 def _surfaces(items: list[Quantity]) -> str:
