@@ -18,9 +18,12 @@ from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.units import CALENDAR_UNITS, UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["NumberGuard", "Quantity", "quantities"]
+__all__ = ["NumberGuard", "Quantity", "matched_units", "quantities"]
 
 _RELATIVE_DATE_RE = re.compile(r"\b(?:(?:this|next|last|previous) (?:week|month|year)|(?:same|next)[- ]day)\b")
+# "the following year" is "next year", "the current month" is "this month".
+_RELATIVE_SYNONYMS_RE = re.compile(r"\b(?:the )?(following|current) (week|month|year)\b")
+_RELATIVE_SYNONYMS = {"following": "next", "current": "this"}
 
 _CALENDAR_TOLERANCE = 0.015
 """How far a month or a year may be from a count of days or weeks and still be it ("30 days", "52 weeks")."""
@@ -61,7 +64,8 @@ def _same_quantity(a: Quantity, b: Quantity, *, lenient: bool) -> bool:
 
 def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantity], list[Quantity]]:
     """The quantities of each side with no equal on the other."""
-    left, right = list(left), list(right)
+    # One unit after an article ("a day") is matched last: a count said in digits claims its equal first.
+    left, right = sorted(left, key=lambda q: q.article), sorted(right, key=lambda q: q.article)
     for lenient in (False, True):
         for a in list(left):
             for b in right:
@@ -105,7 +109,8 @@ def dates_of(text: Text) -> frozenset[str]:
     """The named and relative dates of a text (cached: the guard asks for each side's twice), read from its
     tokens, so a short form is its word ("next yr" is "next year")."""
     named = {t for t in text.stems if t in DATE_STEMS}
-    return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(" ".join(text.tokens))})
+    words = _RELATIVE_SYNONYMS_RE.sub(lambda m: f"{_RELATIVE_SYNONYMS[m[1]]} {m[2]}", " ".join(text.tokens))
+    return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(words)})
 
 
 def _unmatched_dates(mine: Text, theirs: Text) -> set[str]:
@@ -117,9 +122,34 @@ def _unmatched_dates(mine: Text, theirs: Text) -> set[str]:
     return left
 
 
+_ONE_MORE = frozenset({"another", "additional", "extra"})
+
+
 def _not_another(mine: list[Quantity], other: Text) -> list[Quantity]:
-    """``mine`` less its "a second", "a third" where the other side says "another": one more of a thing."""
-    return [q for q in mine if not (q.one_more and "another" in other.tokens)]
+    """``mine`` less its "a second", "a third" where the other side says "another" ("an additional", "an
+    extra"): one more of a thing."""
+    return [q for q in mine if not (q.one_more and _ONE_MORE.intersection(other.tokens))]
+
+
+def _glued(mine: list[Quantity], text: Text, other: Text) -> list[Quantity]:
+    """``mine`` less a number the other side writes glued to the word before it ("Windows 11" / "windows11",
+    "python 3" / "python3"): one name, spelt apart."""
+    return [
+        q
+        for q in mine
+        if not (q.span[0] and q.surface.isdigit() and text.tokens[q.span[0] - 1] + q.surface in other.tokens)
+    ]
+
+
+def matched_units(text: Text, other: Text) -> frozenset[str]:
+    """The stems of the units ``text`` names after an article ("a day") that the other side says as an equal
+    count ("24 hours"): for the number guard to compare, no subject word of their own."""
+    theirs = quantities(other.tokens)
+    return frozenset(
+        text.stems[q.span[1] - 1]
+        for q in quantities(text.tokens, articles=True)
+        if q.article and any(_same_quantity(q, t, lenient=False) for t in theirs)
+    )
 
 
 def _surfaces(items: list[Quantity]) -> str:
@@ -140,11 +170,11 @@ class NumberGuard(SignalGuard):
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
-        all_q, all_c = quantities(q.tokens), quantities(c.tokens)
+        all_q, all_c = quantities(q.tokens, articles=True), quantities(c.tokens, articles=True)
         only_q, only_c = unmatched(all_q, all_c)
         only_q, only_c = only_q + _measured_ones(all_q, all_c, c), only_c + _measured_ones(all_c, all_q, q)
         only_q, only_c = _unrepeated(only_q, all_q), _unrepeated(only_c, all_c)
-        only_q, only_c = _not_another(only_q, c), _not_another(only_c, q)
+        only_q, only_c = _not_another(_glued(only_q, q, c), c), _not_another(_glued(only_c, c, q), q)
         dates_q, dates_c = _unmatched_dates(q, c), _unmatched_dates(c, q)
         units = _different_units(q, c) or _bits_or_bytes(query, candidate)
         if units is not None:
@@ -240,13 +270,25 @@ REORDERED = 0.8
 
 def _reordered(query: str, candidate: str) -> GuardSignal | None:
     """The question clauses' numbers are the same but come in another order: they fill other slots."""
-    order_q = [q.surface for q in quantities(analyse(split_question(query).question).tokens)]
-    order_c = [q.surface for q in quantities(analyse(split_question(candidate).question).tokens)]
+    tokens_q, tokens_c = (
+        analyse(split_question(query).question).tokens,
+        analyse(split_question(candidate).question).tokens,
+    )
+    order_q, order_c = [q.surface for q in quantities(tokens_q)], [q.surface for q in quantities(tokens_c)]
     if len(set(order_q)) < 2 or order_q == order_c or sorted(order_q) != sorted(order_c):
         return None
+    labels_q = _labelled(tokens_q)
+    if sorted(labels_q) == sorted(_labelled(tokens_c)) and len({label for label, _ in labels_q}) == len(labels_q):
+        return None  # "Model 3 on a Level 2 charger": each number kept its own word, a phrase moved
     return GuardSignal(
         NumberGuard.name, REORDERED, f"numbers in another order: {describe(order_q)} vs {describe(order_c)}"
     )
+
+
+def _labelled(tokens: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Each number with the word before it: where each keeps a word of its own ("Model 3", "Level 2"), the
+    numbers label things and a phrase moved, not two slots traded ("Windows 10 to Windows 11" still is)."""
+    return [(tokens[q.span[0] - 1] if q.span[0] else "", q.surface) for q in quantities(tokens)]
 
 
 def _asked(clauses: Clauses, numbers: list[Quantity], dates: set[str]) -> bool:

@@ -44,6 +44,8 @@ class Quantity:
     """The tokens it was read from, ``tokens[start:end]``."""
     one_more: bool = False
     """An ordinal after "a" ("add a second hive box"): one more, as "another" says, not a place in a row."""
+    article: bool = False
+    """One unit after an article ("a day"): matched to an equal count, never a number of its own."""
 
 
 def _word_number(tokens: Sequence[str], start: int) -> tuple[float, int] | None:
@@ -83,24 +85,29 @@ def _measure(value: float, unit: str, sign: str = "") -> tuple[str | None, float
     return dimension, value * factor, (other[0], value * other[1]) if other else None
 
 
-def _fraction(tokens: Sequence[str], i: int) -> Quantity | None:
-    """A fraction of a unit in words: "half an hour", "a quarter of a mile", "half of a day", "an hour and a
-    half" (1.5)."""
+def _worded(tokens: Sequence[str], i: int) -> Quantity | None:
+    """A measure said in words: a fraction of a unit ("half an hour", "a half hour", "a quarter of a mile",
+    "quarter cup", "an hour and a half": 1.5), or one unit after an article ("a day", "a month": one, read
+    only to match a count on the other side, as "24 hours" or "30 days" says it)."""
     at = i + (tokens[i] in _ARTICLES)
     if at < len(tokens) and tokens[at] in _FRACTIONS:
         value, end = _FRACTIONS[tokens[at]], at + 1
         end += end < len(tokens) and tokens[end] == "of"
-        if end + 1 < len(tokens) and tokens[end] in _ARTICLES and tokens[end + 1] in UNITS:
-            unit = tokens[end + 1]
-            dimension, base, other = _measure(value, unit)
-            return Quantity(
-                " ".join(tokens[i : end + 2]), value, dimension, base, unit=unit, other=other, span=(i, end + 2)
-            )
-    if tokens[i] in _ARTICLES and tuple(tokens[i + 2 : i + 5]) == _AND_A_HALF and tokens[i + 1] in UNITS:
-        unit = tokens[i + 1]
-        dimension, base, other = _measure(1.5, unit)
-        return Quantity(" ".join(tokens[i : i + 5]), 1.5, dimension, base, unit=unit, other=other, span=(i, i + 5))
-    return None
+        end += end < len(tokens) and tokens[end] in _ARTICLES
+        if end < len(tokens) and tokens[end] in UNITS and len(tokens[end]) > 1:
+            return _worded_measure(tokens, i, end + 1, value)
+    if at == i or at >= len(tokens) or tokens[at] not in UNITS or len(tokens[at]) < 2 or tokens[at] in _ORDINAL_WORDS:
+        return None
+    if tuple(tokens[at + 1 : at + 4]) == _AND_A_HALF:
+        return _worded_measure(tokens, i, at + 4, 1.5)
+    return _worded_measure(tokens, i, at + 1, 1.0, article=True)
+
+
+def _worded_measure(tokens: Sequence[str], start: int, end: int, value: float, *, article: bool = False) -> Quantity:
+    unit = next(token for token in tokens[start:end] if token in UNITS and len(token) > 1)
+    dimension, base, other = _measure(value, unit)
+    surface = " ".join(tokens[start:end])
+    return Quantity(surface, value, dimension, base, unit=unit, other=other, span=(start, end), article=article)
 
 
 @lru_cache(maxsize=4096)
@@ -108,15 +115,18 @@ def _cached(tokens: tuple[str, ...]) -> tuple[Quantity, ...]:
     return tuple(_read(tokens))
 
 
-def quantities(tokens: Sequence[str]) -> list[Quantity]:
-    """Every number in ``tokens`` with its unit, currency, clock time or ordinal suffix."""
-    return list(_cached(tuple(tokens)))
+def quantities(tokens: Sequence[str], *, articles: bool = False) -> list[Quantity]:
+    """Every number in ``tokens`` with its unit, currency, clock time or ordinal suffix; with ``articles``, one
+    unit after an article too ("a day"), for matching."""
+    return [q for q in _cached(tuple(tokens)) if articles or not q.article]
 
 
 def measure_indexes(tokens: tuple[str, ...]) -> frozenset[int]:
     """The indexes of the words a measure spans ("36 months", "half an hour", "800-pound") and of "a second"'s
     ordinal: what the number guard compares by value, so no subject word for the entity guard."""
-    return frozenset(i for q in _cached(tokens) if q.dimension or q.one_more for i in range(*q.span))
+    return frozenset(
+        i for q in _cached(tokens) if (q.dimension and not q.article) or q.one_more for i in range(*q.span)
+    )
 
 
 def _read(tokens: Sequence[str]) -> list[Quantity]:
@@ -124,10 +134,10 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        fraction = _fraction(tokens, i) if token in _ARTICLES or token in _FRACTIONS else None
-        if fraction is not None:
-            found.append(fraction)
-            i = fraction.span[1]
+        worded = _worded(tokens, i) if token in _ARTICLES or token in _FRACTIONS else None
+        if worded is not None:
+            found.append(worded)
+            i = worded.span[1]
             continue
         if token[0].isdigit():
             if ":" in token:
@@ -136,7 +146,7 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
                 clock: int | None = int(hours) % 24 * 60 + int(minutes[:2] or 0)
             else:
                 value, end, clock = float(token.replace(",", "")), i + 1, None
-        elif token in _ORDINAL_WORDS:
+        elif token in _ORDINAL_WORDS and not (token in UNITS and i and tokens[i - 1] == "per"):  # "per second"
             one_more = i > 0 and tokens[i - 1] in _ARTICLES
             found.append(Quantity(token, float(_ORDINAL_WORDS[token]), span=(i, i + 1), one_more=one_more))
             i += 1

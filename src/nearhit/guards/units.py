@@ -50,6 +50,9 @@ OTHER_READINGS = {
     form: UNITS[unit] for word, (_, unit) in _TABLE["_other_readings"].items() for form in _plurals([word])
 }
 """unit word -> its reading in another dimension ("pound": a weight as well as money)."""
+_OTHER_NAMES = {
+    form: _NAMES[unit] for word, (_, unit) in _TABLE["_other_readings"].items() for form in _plurals([word])
+}
 # Without a number, only these dimensions are compared, and only unit words that are not also common
 # words or single letters ("m", "in", "p").
 _MENTIONED_DIMENSIONS = frozenset({"mass", "data", "volume", "length", "area", "speed", "temperature", "energy"})
@@ -76,4 +79,7 @@ def unit_mentions(tokens: Sequence[str]) -> dict[str, set[str]]:
             name = canonical_unit(token, tokens[index - 1] if index else "")
             if name is not None:
                 found.setdefault(dimension, set()).add(name)
+        elif token in OTHER_READINGS and OTHER_READINGS[token][0] in _MENTIONED_DIMENSIONS:
+            # "how many pounds is 70 kg": a weight where weights are named; money is not compared unnumbered
+            found.setdefault(OTHER_READINGS[token][0], set()).add(_OTHER_NAMES[token])
     return found
