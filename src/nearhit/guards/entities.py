@@ -18,7 +18,7 @@ from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.degrees import criteria_differ
 from nearhit.guards.languages import COVERED, detect, prepositions_of
 from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups, words
-from nearhit.guards.numbers import matched_units
+from nearhit.guards.numbers import matched_units, one_more_words
 from nearhit.guards.restriction import added_clause
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, joined, typo_of
@@ -466,9 +466,9 @@ class EntityGuard(SignalGuard):
         only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
         only_q = [w for w in only_q if not _slipped(w, q, c) and not _abbreviated(w, q, c)]
         only_c = [w for w in only_c if not _slipped(w, c, q) and not _abbreviated(w, c, q)]
-        # "a day" / "24 hours": one measure, which the number guard compares.
-        only_q = [w for w in only_q if w not in matched_units(q, c)]
-        only_c = [w for w in only_c if w not in matched_units(c, q)]
+        # "a day" / "24 hours", "an additional" / "a second": one measure, which the number guard compares.
+        only_q = [w for w in only_q if w not in matched_units(q, c) | one_more_words(q, c)]
+        only_c = [w for w in only_c if w not in matched_units(c, q) | one_more_words(c, q)]
         if not (only_q or only_c):  # every check below only drops words: nothing left, nothing to read
             return None
         compounds_q, parts_in_c = _compounds(q, c)

@@ -13,12 +13,12 @@ from functools import lru_cache
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
-from nearhit.guards.quantities import Quantity, quantities
+from nearhit.guards.quantities import Quantity, measure_indexes, quantities
 from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.units import CALENDAR_UNITS, UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["NumberGuard", "Quantity", "matched_units", "quantities"]
+__all__ = ["NumberGuard", "Quantity", "matched_units", "one_more_words", "quantities"]
 
 _RELATIVE_DATE_RE = re.compile(r"\b(?:(?:this|next|last|previous) (?:week|month|year)|(?:same|next)[- ]day)\b")
 # "the following year" is "next year", "the current month" is "this month".
@@ -141,6 +141,14 @@ def _glued(mine: list[Quantity], text: Text, other: Text) -> list[Quantity]:
     ]
 
 
+def one_more_words(text: Text, other: Text) -> frozenset[str]:
+    """The "another", "additional", "extra" of ``text`` where the other side says "a second" (an ordinal
+    after an article): one more of a thing, said two ways."""
+    if not any(q.one_more for q in quantities(other.tokens)):
+        return frozenset()
+    return frozenset(s for token, s in zip(text.tokens, text.stems, strict=True) if token in _ONE_MORE)
+
+
 def matched_units(text: Text, other: Text) -> frozenset[str]:
     """The stems of the units ``text`` names after an article ("a day") that the other side says as an equal
     count ("24 hours"): for the number guard to compare, no subject word of their own."""
@@ -232,7 +240,8 @@ _AGE_RE = re.compile(
 
 def _different_units(q: Text, c: Text) -> str | None:
     """Both texts name units of one dimension, but not the same ones ("in °F" vs "in °C", "feet" vs "metres")."""
-    units_q, units_c = unit_mentions(q.tokens), unit_mentions(c.tokens)
+    units_q = unit_mentions(q.tokens, measure_indexes(q.tokens))
+    units_c = unit_mentions(c.tokens, measure_indexes(c.tokens))
     for dimension in sorted(units_q.keys() & units_c.keys()):
         if units_q[dimension] != units_c[dimension]:
             only_q, only_c = units_q[dimension] - units_c[dimension], units_c[dimension] - units_q[dimension]

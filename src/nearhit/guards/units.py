@@ -68,11 +68,12 @@ def canonical_unit(word: str, previous: str = "") -> str | None:
     return f"{prefix} {name}" if prefix else name
 
 
-def unit_mentions(tokens: Sequence[str]) -> dict[str, set[str]]:
-    """dimension -> the units the text names in it, with or without a number."""
+def unit_mentions(tokens: Sequence[str], measured: frozenset[int] = frozenset()) -> dict[str, set[str]]:
+    """dimension -> the units the text names in it, with or without a number; not those at ``measured``
+    indexes (a measure compared by value: "half a kilo" is "500 grams")."""
     found: dict[str, set[str]] = {}
     for index, token in enumerate(tokens):
-        if len(token) < 2 or token in STOP_WORDS or token not in UNITS:
+        if len(token) < 2 or token in STOP_WORDS or token not in UNITS or index in measured:
             continue
         dimension = UNITS[token][0]
         if dimension in _MENTIONED_DIMENSIONS:
