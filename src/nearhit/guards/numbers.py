@@ -73,8 +73,14 @@ def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantit
                     left.remove(a)
                     right.remove(b)
                     break
-    # "one egg" / "a single egg", "quick one": a lone 1 is an article as often as it is a number.
-    return [q for q in left if q.value != 1 or q.listed], [q for q in right if q.value != 1 or q.listed]
+    # "one egg" / "a single egg", "quick one": a lone 1 is an article as often as it is a number; not a 1 with a
+    # unit where the other side has another measure of its dimension ("1 second" / "1 minute", "1 m" / "1 mm").
+    return _kept_ones(left, right), _kept_ones(right, left)
+
+
+def _kept_ones(mine: list[Quantity], theirs: list[Quantity]) -> list[Quantity]:
+    dimensions = {q.dimension for q in theirs if q.dimension and not q.article}
+    return [q for q in mine if q.value != 1 or q.listed or (q.dimension in dimensions and not q.article)]
 
 
 def _measured_ones(mine: list[Quantity], theirs: list[Quantity], other: Text) -> list[Quantity]:
@@ -150,13 +156,13 @@ def one_more_words(text: Text, other: Text) -> frozenset[str]:
 
 
 def matched_units(text: Text, other: Text) -> frozenset[str]:
-    """The stems of the units ``text`` names after an article ("a day") that the other side says as an equal
-    count ("24 hours"): for the number guard to compare, no subject word of their own."""
+    """The stems of the units ``text`` names once ("a day", "1 week") that the other side says as an equal count
+    ("24 hours", "7 days"): for the number guard to compare, no subject word of their own."""
     theirs = quantities(other.tokens)
     return frozenset(
         text.stems[q.span[1] - 1]
         for q in quantities(text.tokens, articles=True)
-        if q.article and any(_same_quantity(q, t, lenient=False) for t in theirs)
+        if q.value == 1 and any(_same_quantity(q, t, lenient=False) for t in theirs)
     )
 
 
@@ -240,13 +246,23 @@ _AGE_RE = re.compile(
 
 def _different_units(q: Text, c: Text) -> str | None:
     """Both texts name units of one dimension, but not the same ones ("in °F" vs "in °C", "feet" vs "metres")."""
-    units_q = unit_mentions(q.tokens, measure_indexes(q.tokens))
-    units_c = unit_mentions(c.tokens, measure_indexes(c.tokens))
+    units_q, units_c = unit_mentions(q.tokens), unit_mentions(c.tokens)
+    # Units said with a number are compared by value ("half a kilo" / "500 grams"), where both sides measure
+    # in the dimension and the units they name without one agree ("20 knots in mph" / "in km/h" still differ).
+    unnumbered_q = unit_mentions(q.tokens, measure_indexes(q.tokens))
+    unnumbered_c = unit_mentions(c.tokens, measure_indexes(c.tokens))
+    measured = _dimensions(q) & _dimensions(c)
     for dimension in sorted(units_q.keys() & units_c.keys()):
+        if dimension in measured and unnumbered_q.get(dimension) == unnumbered_c.get(dimension):
+            continue
         if units_q[dimension] != units_c[dimension]:
             only_q, only_c = units_q[dimension] - units_c[dimension], units_c[dimension] - units_q[dimension]
             return f"units differ ({dimension}): {describe(only_q)} vs {describe(only_c)}"
     return None
+
+
+def _dimensions(text: Text) -> set[str]:
+    return {q.dimension for q in quantities(text.tokens) if q.dimension}
 
 
 _DATA_RATE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*([kKmMgGtT])([bB])(ps|/s)?(?!\w)")
