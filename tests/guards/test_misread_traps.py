@@ -35,6 +35,20 @@ preposition, a list's items, a superlative in synonyms, a misspelt superlative) 
 - scope: "each other" is no quantifier; a rate ("minutes a day") says what "each day" says;
 - tense: "won" is the past of "win", not the "won" of "won't" (split to "will not" before the markers).
 
+``data/measures_read.jsonl``, measures and numbers written two ways (issue 13, ninth session), each beside a
+look-alike:
+
+- a calendar unit is a twelfth of a year ("24 month" / "two year"), and matches days or weeks loosely ("a
+  fortnight" / "14 days"); "pound" after a number is a weight as often as money ("1500 lb" / "1500-pound"),
+  "pounds" a weight where weights are named; fractions and one unit in words ("half an hour", "half a kilo",
+  "an hour and a half") match the count that says them; a 1 with a unit is kept against another measure of
+  its dimension ("1 minute" / "1 hour");
+- the words of a measure are no subject words ("21-day" / "three-week"), nor "keeps" before an -ing verb;
+- "a second" after an article is "another" / "an additional"; "per second" is a unit; a number glued to its
+  name is the name ("macos14"); numbers that keep their own word in another order moved with it;
+- a date short form is its word ("next wk"), "the following week" is "next week", a part of today is what
+  "today" says; "/" is what "divided by" says.
+
 Each look-alike must be read by its guard, each rewording beside them must pass it."""
 
 from __future__ import annotations
@@ -58,7 +72,7 @@ from nearhit.guards.verdicts import SignalGuard
 
 _PAIRS = [
     json.loads(line)
-    for name in ("misread_traps.jsonl", "misread_rewordings.jsonl")
+    for name in ("misread_traps.jsonl", "misread_rewordings.jsonl", "measures_read.jsonl")
     for line in (Path(__file__).parent / "data" / name).read_text().splitlines()
 ]
 _GUARDS: dict[str, type[SignalGuard]] = {

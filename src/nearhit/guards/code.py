@@ -94,15 +94,34 @@ class CodeGuard(SignalGuard):
         return self._signal(ONE_SIDED, reason)
 
 
+# An operator said in words is the operator ("salary / 26" / "salary divided by 26"), not another one.
+_SPOKEN = {
+    "/": {"divided by", "over"},
+    "*": {"times", "multiplied by"},
+    "+": {"plus"},
+    "-": {"minus"},
+    "%": {"mod", "modulo"},
+    "==": {"equals"},
+    "!=": {"not equals"},
+    "<": {"less than"},
+    ">": {"greater than", "more than"},
+}
+
+
 def _operator_replaced(code: Counter[str], code_text: str, other: str) -> tuple[str, str] | None:
-    """An operator of ``code`` whose operands the other text joins with another word ("a == b" / "a is b")."""
+    """An operator of ``code`` whose operands the other text joins with another word ("a == b" / "a is b"),
+    not the operator's own name in words."""
     for token in code:
         if _IDENTIFIER_RE.search(token):
             continue
         for match in re.finditer(rf"(\w+)\s*{re.escape(token)}\s*(\w+)", code_text):
             left, right = map(re.escape, match.groups())
             found = re.search(rf"\b{left}\s+(\S+(?:\s+\S+)?)\s+{right}\b", other)
-            if found is not None and found.group(1) != token:
+            if (
+                found is not None
+                and found.group(1) != token
+                and found.group(1).casefold() not in _SPOKEN.get(token, ())
+            ):
                 return token, found.group(1)
     return None
 

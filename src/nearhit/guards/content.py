@@ -15,6 +15,7 @@ from nearhit.guards.lexicon import (
     SYNONYMS,
     words,
 )
+from nearhit.guards.quantities import measure_indexes
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
 
@@ -52,16 +53,35 @@ def _small_words(text: Text) -> frozenset[str]:
     return negators_of(text) | function_words_of(text) | BARE_NEGATIONS
 
 
+# "keeps coming out dense" / "comes out dense": before a verb in -ing, these say it goes on, not what it is.
+_ASPECT_VERBS = frozenset({"keep", "keeps", "keeping", "kept", "continue", "continues", "continued", "continuing"})
+
+
+@lru_cache(maxsize=4096)
+def _framing(text: Text) -> frozenset[int]:
+    """The indexes of words that carry no subject in their place: a measure's unit ("36 months", "half an
+    hour": the number guard compares those by value) and a verb of going on before an -ing form."""
+    tokens = text.tokens
+    aspects = (
+        i
+        for i, token in enumerate(tokens[:-1])
+        if token in _ASPECT_VERBS and tokens[i + 1].endswith("ing") and len(tokens[i + 1]) > 5
+    )
+    return measure_indexes(tokens) | frozenset(aspects)
+
+
 @lru_cache(maxsize=4096)
 def content_words(text: Text) -> dict[str, str]:
-    """Stems that carry the question's subject, by synonym class: no stop words, numbers, dates, negators.
+    """Stems that carry the question's subject, by synonym class: no stop words, numbers, dates, negators, nor
+    the words :func:`_framing` finds (a measure's unit, "keeps" before "coming").
 
     Cached (several guards and the decision's features ask for the same text): do not mutate the result.
     """
     words: dict[str, str] = {}
     small = _small_words(text)
-    for token, stem, canonical in zip(text.tokens, text.stems, _classes(text), strict=True):
-        if _is_content(token, stem, canonical, small):
+    framing = _framing(text)
+    for index, (token, stem, canonical) in enumerate(zip(text.tokens, text.stems, _classes(text), strict=True)):
+        if index not in framing and _is_content(token, stem, canonical, small):
             words[canonical] = stem
     return words
 
@@ -78,11 +98,12 @@ def content_sequence(text: Text) -> tuple[tuple[str, int], ...]:
     with its token's index."""
     found: list[tuple[str, int]] = []
     small = _small_words(text)
+    framing = _framing(text)
     for index, (token, stem, canonical) in enumerate(zip(text.tokens, text.stems, _classes(text), strict=True)):
         if token in PERSONS:
             found.append((PERSONS[token], index))
             continue
-        if _is_content(token, stem, canonical, small) and token not in _SYMMETRIC:
+        if index not in framing and _is_content(token, stem, canonical, small) and token not in _SYMMETRIC:
             found.append((canonical, index))
     return tuple(found)
 

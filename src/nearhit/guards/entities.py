@@ -18,6 +18,7 @@ from nearhit.guards.content import content_words, overlap, unshared
 from nearhit.guards.degrees import criteria_differ
 from nearhit.guards.languages import COVERED, detect, prepositions_of
 from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups, words
+from nearhit.guards.numbers import matched_units, one_more_words
 from nearhit.guards.restriction import added_clause
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe, joined, typo_of
@@ -447,6 +448,7 @@ class EntityGuard(SignalGuard):
         names_q = {e for e in entities_q - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}
         names_c = {e for e in entities_c - spelt if e not in spelt_in_q and not _named_in(e, q, words_q)}
         names_q, names_c = names_q - _written_as_one(q, c), names_c - _written_as_one(c, q)
+        names_q, names_c = names_q - set(joined(c)), names_c - set(joined(q))  # "windows11" / "Windows 11"
         names_q = {e for e in names_q if not _abbreviated(e, q, c)}  # "BT" / "Bluetooth": one name, short
         names_c = {e for e in names_c if not _abbreviated(e, c, q)}
         if (names_q and (names_c or not entities_c)) or (names_c and not entities_q):
@@ -464,6 +466,9 @@ class EntityGuard(SignalGuard):
         only_c = [w for w in only_c if not typo_of(w, q.stems) and w not in _split_as_one(c, q)]
         only_q = [w for w in only_q if not _slipped(w, q, c) and not _abbreviated(w, q, c)]
         only_c = [w for w in only_c if not _slipped(w, c, q) and not _abbreviated(w, c, q)]
+        # "a day" / "24 hours", "an additional" / "a second": one measure, which the number guard compares.
+        only_q = [w for w in only_q if w not in matched_units(q, c) | one_more_words(q, c)]
+        only_c = [w for w in only_c if w not in matched_units(c, q) | one_more_words(c, q)]
         if not (only_q or only_c):  # every check below only drops words: nothing left, nothing to read
             return None
         compounds_q, parts_in_c = _compounds(q, c)

@@ -9,132 +9,50 @@ data unit's capitals tell bits from bytes ("Mbps" / "MBps").
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
-from nearhit.guards.lexicon import DATE_STEMS, NUMBER_TABLES, NUMBER_WORDS
+from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
+from nearhit.guards.quantities import Quantity, measure_indexes, quantities
 from nearhit.guards.text import Text, analyse, describe, typo_of
-from nearhit.guards.units import UNITS, unit_mentions
+from nearhit.guards.units import CALENDAR_UNITS, UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["NumberGuard", "Quantity", "quantities"]
+__all__ = ["NumberGuard", "Quantity", "matched_units", "one_more_words", "quantities"]
 
-_CURRENCY_SIGNS = frozenset("£$€¥")
-
-_UNITS_WORDS = NUMBER_TABLES["units"]
-_TENS_WORDS = NUMBER_TABLES["tens"]
-_SCALE_WORDS = NUMBER_TABLES["scales"]
-_ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
-_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
-_MERIDIEMS = frozenset({"am", "pm"})
 _RELATIVE_DATE_RE = re.compile(r"\b(?:(?:this|next|last|previous) (?:week|month|year)|(?:same|next)[- ]day)\b")
+# "the following year" is "next year", "the current month" is "this month".
+_RELATIVE_SYNONYMS_RE = re.compile(r"\b(?:the )?(following|current) (week|month|year)\b")
+_RELATIVE_SYNONYMS = {"following": "next", "current": "this"}
+
+_CALENDAR_TOLERANCE = 0.015
+"""How far a month or a year may be from a count of days or weeks and still be it ("30 days", "52 weeks")."""
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """A number as written (``surface``), its value and, when stated, its dimension and base value."""
-
-    surface: str
-    value: float
-    dimension: str | None = None
-    base: float | None = None
-    clock: int | None = None  # minutes after midnight, for "3pm" and "15:00"
-    listed: bool = False
-    """Written as a digit right before another number ("range(1, 5)", "1 2 3"): one of a list, not "a"."""
+def _readings(q: Quantity) -> list[tuple[str | None, float | None]]:
+    return [(q.dimension, q.base)] + ([q.other] if q.other else [])
 
 
-def _word_number(tokens: Sequence[str], start: int) -> tuple[float, int] | None:
-    """Parse "twenty-five", "two hundred and ten", "fifty" from tokens[start:]; (value, next index)."""
-    total = current = 0
-    i = start
-    seen = False
-    while i < len(tokens):
-        word = tokens[i]
-        if word in _UNITS_WORDS:
-            current += _UNITS_WORDS[word]
-        elif word in _TENS_WORDS:
-            current += _TENS_WORDS[word]
-        elif word in _SCALE_WORDS and seen:
-            scale = _SCALE_WORDS[word]
-            if scale == 100:
-                current *= 100
-            else:
-                total += current * scale
-                current = 0
-        elif word == "and" and seen and i + 1 < len(tokens) and tokens[i + 1] in NUMBER_WORDS:
-            i += 1
-            continue
-        else:
-            break
-        seen = True
-        i += 1
-    return (float(total + current), i) if seen else None
-
-
-def quantities(tokens: Sequence[str]) -> list[Quantity]:
-    """Every number in ``tokens`` with its unit, currency, clock time or ordinal suffix."""
-    found: list[Quantity] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token[0].isdigit():
-            if ":" in token:
-                hours, _, minutes = token.partition(":")
-                value, end = float(hours), i + 1
-                clock: int | None = int(hours) % 24 * 60 + int(minutes[:2] or 0)
-            else:
-                value, end, clock = float(token.replace(",", "")), i + 1, None
-        elif token in _ORDINAL_WORDS:
-            found.append(Quantity(token, float(_ORDINAL_WORDS[token])))
-            i += 1
-            continue
-        elif token in NUMBER_WORDS and (parsed := _word_number(tokens, i)):
-            value, end = parsed
-            clock = None
-        else:
-            i += 1
-            continue
-        surface = " ".join(tokens[i:end])
-        unit = tokens[end] if end < len(tokens) else ""
-        if unit in _MERIDIEMS and value <= 12:
-            past_hour = clock % 60 if clock is not None else 0
-            clock = (int(value) % 12 + (12 if unit == "pm" else 0)) * 60 + past_hour
-            found.append(Quantity(f"{surface}{unit}", value, clock=clock))
-            i = end + 1
-            continue
-        if unit in _ORDINAL_SUFFIXES:
-            found.append(Quantity(surface + unit, value))
-            i = end + 1
-            continue
-        if unit == "per" and end + 1 < len(tokens) and tokens[end + 1] == "cent":
-            unit, end = "percent", end + 1
-        sign = tokens[i - 1] if i > 0 and tokens[i - 1] in _CURRENCY_SIGNS else ""
-        if unit == "o" and end + 1 < len(tokens) and tokens[end + 1] == "clock":
-            found.append(Quantity(surface + " o'clock", value))
-            i = end + 2
-            continue
-        dimension, factor = UNITS.get(unit, UNITS.get(sign, (None, 1.0)))
-        if unit in UNITS:
-            surface, end = f"{surface} {unit}", end + 1
-        listed = token[0].isdigit() and unit[:1].isdigit()
-        base = value * factor if dimension else None
-        found.append(Quantity(sign + surface, value, dimension, base, clock, listed))
-        i = end
-    return found
+def _same_measure(a: Quantity, b: Quantity) -> bool:
+    """One measure in any reading of each unit ("800 lbs" / "an 800-pound load"); a calendar unit against days
+    or weeks to within :data:`_CALENDAR_TOLERANCE`."""
+    loose = a.dimension == "duration" and (a.unit in CALENDAR_UNITS) != (b.unit in CALENDAR_UNITS)
+    tolerance = _CALENDAR_TOLERANCE if loose else 1e-9
+    return any(
+        dimension == other_dimension
+        and base is not None
+        and other_base is not None
+        and abs(base - other_base) <= tolerance * max(abs(base), abs(other_base), 1.0)
+        for dimension, base in _readings(a)
+        for other_dimension, other_base in _readings(b)
+    )
 
 
 def _same_quantity(a: Quantity, b: Quantity, *, lenient: bool) -> bool:
     if a.clock is not None and b.clock is not None:
         return a.clock == b.clock
     if a.dimension and b.dimension:
-        return (
-            a.dimension == b.dimension
-            and a.base is not None
-            and b.base is not None
-            and (abs(a.base - b.base) <= 1e-9 * max(abs(a.base), abs(b.base), 1.0))
-        )
+        return _same_measure(a, b)
     if not lenient:
         return a.value == b.value and a.clock is None and b.clock is None and a.dimension == b.dimension
     clock = a.clock if a.clock is not None else b.clock
@@ -146,7 +64,8 @@ def _same_quantity(a: Quantity, b: Quantity, *, lenient: bool) -> bool:
 
 def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantity], list[Quantity]]:
     """The quantities of each side with no equal on the other."""
-    left, right = list(left), list(right)
+    # One unit after an article ("a day") is matched last: a count said in digits claims its equal first.
+    left, right = sorted(left, key=lambda q: q.article), sorted(right, key=lambda q: q.article)
     for lenient in (False, True):
         for a in list(left):
             for b in right:
@@ -154,8 +73,14 @@ def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantit
                     left.remove(a)
                     right.remove(b)
                     break
-    # "one egg" / "a single egg", "quick one": a lone 1 is an article as often as it is a number.
-    return [q for q in left if q.value != 1 or q.listed], [q for q in right if q.value != 1 or q.listed]
+    # "one egg" / "a single egg", "quick one": a lone 1 is an article as often as it is a number; not a 1 with a
+    # unit where the other side has another measure of its dimension ("1 second" / "1 minute", "1 m" / "1 mm").
+    return _kept_ones(left, right), _kept_ones(right, left)
+
+
+def _kept_ones(mine: list[Quantity], theirs: list[Quantity]) -> list[Quantity]:
+    dimensions = {q.dimension for q in theirs if q.dimension and not q.article}
+    return [q for q in mine if q.value != 1 or q.listed or (q.dimension in dimensions and not q.article)]
 
 
 def _measured_ones(mine: list[Quantity], theirs: list[Quantity], other: Text) -> list[Quantity]:
@@ -181,11 +106,64 @@ def _unrepeated(left: list[Quantity], every: list[Quantity]) -> list[Quantity]:
     return [a for a in left if not any(_same_quantity(a, m, lenient=False) for m in matched)]
 
 
+# A part of today ("ice on it this morning" / "... today"): no date of its own, but what "today" says.
+_PART_OF_TODAY_RE = re.compile(r"\b(?:this (?:morning|afternoon|evening)|tonight)\b")
+
+
 @lru_cache(maxsize=4096)
 def dates_of(text: Text) -> frozenset[str]:
-    """The named and relative dates of a text (cached: the guard asks for each side's twice)."""
+    """The named and relative dates of a text (cached: the guard asks for each side's twice), read from its
+    tokens, so a short form is its word ("next yr" is "next year")."""
     named = {t for t in text.stems if t in DATE_STEMS}
-    return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(text.folded)})
+    words = _RELATIVE_SYNONYMS_RE.sub(lambda m: f"{_RELATIVE_SYNONYMS[m[1]]} {m[2]}", " ".join(text.tokens))
+    return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(words)})
+
+
+def _unmatched_dates(mine: Text, theirs: Text) -> set[str]:
+    """The dates of ``mine`` the other text does not say, as a typo of one of its words neither; nor "today"
+    when the other names a part of it."""
+    left = {d for d in dates_of(mine) - dates_of(theirs) if not typo_of(d, theirs.stems)}
+    if "today" in left and _PART_OF_TODAY_RE.search(" ".join(theirs.tokens)):
+        left.discard("today")
+    return left
+
+
+_ONE_MORE = frozenset({"another", "additional", "extra"})
+
+
+def _not_another(mine: list[Quantity], other: Text) -> list[Quantity]:
+    """``mine`` less its "a second", "a third" where the other side says "another" ("an additional", "an
+    extra"): one more of a thing."""
+    return [q for q in mine if not (q.one_more and _ONE_MORE.intersection(other.tokens))]
+
+
+def _glued(mine: list[Quantity], text: Text, other: Text) -> list[Quantity]:
+    """``mine`` less a number the other side writes glued to the word before it ("Windows 11" / "windows11",
+    "python 3" / "python3"): one name, spelt apart."""
+    return [
+        q
+        for q in mine
+        if not (q.span[0] and q.surface.isdigit() and text.tokens[q.span[0] - 1] + q.surface in other.tokens)
+    ]
+
+
+def one_more_words(text: Text, other: Text) -> frozenset[str]:
+    """The "another", "additional", "extra" of ``text`` where the other side says "a second" (an ordinal
+    after an article): one more of a thing, said two ways."""
+    if not any(q.one_more for q in quantities(other.tokens)):
+        return frozenset()
+    return frozenset(s for token, s in zip(text.tokens, text.stems, strict=True) if token in _ONE_MORE)
+
+
+def matched_units(text: Text, other: Text) -> frozenset[str]:
+    """The stems of the units ``text`` names once ("a day", "1 week") that the other side says as an equal count
+    ("24 hours", "7 days"): for the number guard to compare, no subject word of their own."""
+    theirs = quantities(other.tokens)
+    return frozenset(
+        text.stems[q.span[1] - 1]
+        for q in quantities(text.tokens, articles=True)
+        if q.value == 1 and any(_same_quantity(q, t, lenient=False) for t in theirs)
+    )
 
 
 def _surfaces(items: list[Quantity]) -> str:
@@ -206,12 +184,12 @@ class NumberGuard(SignalGuard):
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
-        all_q, all_c = quantities(q.tokens), quantities(c.tokens)
+        all_q, all_c = quantities(q.tokens, articles=True), quantities(c.tokens, articles=True)
         only_q, only_c = unmatched(all_q, all_c)
         only_q, only_c = only_q + _measured_ones(all_q, all_c, c), only_c + _measured_ones(all_c, all_q, q)
         only_q, only_c = _unrepeated(only_q, all_q), _unrepeated(only_c, all_c)
-        dates_q = {d for d in dates_of(q) - dates_of(c) if not typo_of(d, c.stems)}
-        dates_c = {d for d in dates_of(c) - dates_of(q) if not typo_of(d, q.stems)}
+        only_q, only_c = _not_another(_glued(only_q, q, c), c), _not_another(_glued(only_c, c, q), q)
+        dates_q, dates_c = _unmatched_dates(q, c), _unmatched_dates(c, q)
         units = _different_units(q, c) or _bits_or_bytes(query, candidate)
         if units is not None:
             return self._signal(1.0, units)
@@ -269,11 +247,22 @@ _AGE_RE = re.compile(
 def _different_units(q: Text, c: Text) -> str | None:
     """Both texts name units of one dimension, but not the same ones ("in °F" vs "in °C", "feet" vs "metres")."""
     units_q, units_c = unit_mentions(q.tokens), unit_mentions(c.tokens)
+    # Units said with a number are compared by value ("half a kilo" / "500 grams"), where both sides measure
+    # in the dimension and the units they name without one agree ("20 knots in mph" / "in km/h" still differ).
+    unnumbered_q = unit_mentions(q.tokens, measure_indexes(q.tokens))
+    unnumbered_c = unit_mentions(c.tokens, measure_indexes(c.tokens))
+    measured = _dimensions(q) & _dimensions(c)
     for dimension in sorted(units_q.keys() & units_c.keys()):
+        if dimension in measured and unnumbered_q.get(dimension) == unnumbered_c.get(dimension):
+            continue
         if units_q[dimension] != units_c[dimension]:
             only_q, only_c = units_q[dimension] - units_c[dimension], units_c[dimension] - units_q[dimension]
             return f"units differ ({dimension}): {describe(only_q)} vs {describe(only_c)}"
     return None
+
+
+def _dimensions(text: Text) -> set[str]:
+    return {q.dimension for q in quantities(text.tokens) if q.dimension}
 
 
 _DATA_RATE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*([kKmMgGtT])([bB])(ps|/s)?(?!\w)")
@@ -306,13 +295,25 @@ REORDERED = 0.8
 
 def _reordered(query: str, candidate: str) -> GuardSignal | None:
     """The question clauses' numbers are the same but come in another order: they fill other slots."""
-    order_q = [q.surface for q in quantities(analyse(split_question(query).question).tokens)]
-    order_c = [q.surface for q in quantities(analyse(split_question(candidate).question).tokens)]
+    tokens_q, tokens_c = (
+        analyse(split_question(query).question).tokens,
+        analyse(split_question(candidate).question).tokens,
+    )
+    order_q, order_c = [q.surface for q in quantities(tokens_q)], [q.surface for q in quantities(tokens_c)]
     if len(set(order_q)) < 2 or order_q == order_c or sorted(order_q) != sorted(order_c):
         return None
+    labels_q = _labelled(tokens_q)
+    if sorted(labels_q) == sorted(_labelled(tokens_c)) and len({label for label, _ in labels_q}) == len(labels_q):
+        return None  # "Model 3 on a Level 2 charger": each number kept its own word, a phrase moved
     return GuardSignal(
         NumberGuard.name, REORDERED, f"numbers in another order: {describe(order_q)} vs {describe(order_c)}"
     )
+
+
+def _labelled(tokens: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Each number with the word before it: where each keeps a word of its own ("Model 3", "Level 2"), the
+    numbers label things and a phrase moved, not two slots traded ("Windows 10 to Windows 11" still is)."""
+    return [(tokens[q.span[0] - 1] if q.span[0] else "", q.surface) for q in quantities(tokens)]
 
 
 def _asked(clauses: Clauses, numbers: list[Quantity], dates: set[str]) -> bool:

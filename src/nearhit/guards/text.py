@@ -223,12 +223,13 @@ def typo_of(word: str, others: Iterable[str]) -> bool:
 
 @lru_cache(maxsize=4096)
 def joined(text: Text) -> dict[str, tuple[str, str]]:
-    """Each two adjacent words written as one ("log in" -> "login", "with out" -> "without"), and its stem:
-    a word split by a typo, or a phrasal verb the other side writes as a noun, is that one word (cached: a
-    pair asks for each side's more than once; read it, never change it)."""
+    """Each two adjacent words written as one ("log in" -> "login", "with out" -> "without", "windows 11" ->
+    "windows11"), and its stem: a word split by a typo, a phrasal verb the other side writes as a noun, or a
+    name and its number, is that one word (cached: a pair asks for each side's more than once; read it, never
+    change it)."""
     found: dict[str, tuple[str, str]] = {}
     for first, second in zip(text.tokens, text.tokens[1:], strict=False):
-        if first.isalpha() and second.isalpha():
+        if first.isalpha() and (second.isalpha() or second.isdigit()):
             found[first + second] = found[stem(first + second)] = (first, second)
     return found
 

@@ -8,13 +8,16 @@ from collections.abc import Sequence
 
 from nearhit.guards.lexicon import STOP_WORDS, groups, json_table
 
-__all__ = ["UNITS", "canonical_unit", "unit_mentions"]
+__all__ = ["CALENDAR_UNITS", "OTHER_READINGS", "UNITS", "canonical_unit", "unit_mentions"]
+
+
+_TABLE = json_table("units.json")
 
 
 def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
     units: dict[str, tuple[str, float]] = {}
     names: dict[str, str] = {}
-    for dimension, factors in json_table("units.json").items():
+    for dimension, factors in _TABLE.items():
         if dimension.startswith("_"):
             continue
         first_of: dict[float, str] = {}
@@ -35,6 +38,21 @@ def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
 
 UNITS, _NAMES = _load()
 """unit word (and its plural) -> (dimension, factor to the dimension's base unit)"""
+
+
+def _plurals(words: list[str]) -> frozenset[str]:
+    return frozenset(form for word in words for form in (word, word + "s"))
+
+
+CALENDAR_UNITS = _plurals(_TABLE["_calendar"])
+"""Durations whose length in days varies (a month, a year): against days or weeks they match loosely."""
+OTHER_READINGS = {
+    form: UNITS[unit] for word, (_, unit) in _TABLE["_other_readings"].items() for form in _plurals([word])
+}
+"""unit word -> its reading in another dimension ("pound": a weight as well as money)."""
+_OTHER_NAMES = {
+    form: _NAMES[unit] for word, (_, unit) in _TABLE["_other_readings"].items() for form in _plurals([word])
+}
 # Without a number, only these dimensions are compared, and only unit words that are not also common
 # words or single letters ("m", "in", "p").
 _MENTIONED_DIMENSIONS = frozenset({"mass", "data", "volume", "length", "area", "speed", "temperature", "energy"})
@@ -50,15 +68,19 @@ def canonical_unit(word: str, previous: str = "") -> str | None:
     return f"{prefix} {name}" if prefix else name
 
 
-def unit_mentions(tokens: Sequence[str]) -> dict[str, set[str]]:
-    """dimension -> the units the text names in it, with or without a number."""
+def unit_mentions(tokens: Sequence[str], measured: frozenset[int] = frozenset()) -> dict[str, set[str]]:
+    """dimension -> the units the text names in it, with or without a number; not those at ``measured``
+    indexes (a measure compared by value: "half a kilo" is "500 grams")."""
     found: dict[str, set[str]] = {}
     for index, token in enumerate(tokens):
-        if len(token) < 2 or token in STOP_WORDS or token not in UNITS:
+        if len(token) < 2 or token in STOP_WORDS or token not in UNITS or index in measured:
             continue
         dimension = UNITS[token][0]
         if dimension in _MENTIONED_DIMENSIONS:
             name = canonical_unit(token, tokens[index - 1] if index else "")
             if name is not None:
                 found.setdefault(dimension, set()).add(name)
+        elif token in OTHER_READINGS and OTHER_READINGS[token][0] in _MENTIONED_DIMENSIONS:
+            # "how many pounds is 70 kg": a weight where weights are named; money is not compared unnumbered
+            found.setdefault(OTHER_READINGS[token][0], set()).add(_OTHER_NAMES[token])
     return found
