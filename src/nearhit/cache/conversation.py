@@ -317,7 +317,9 @@ def differs(question: str, query: Context, cached: Context, similarity: float, c
     changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape, asked=cached_question)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
-    detail = story.changed_detail(query.text, cached.text)
+    detail = story.changed_detail(query.text, cached.text) or story.named_on_one_side(
+        (question, cached_question), query.text, cached.text
+    )
     if detail is not None:
         return detail
     if _pronoun_kinds(question) or _DEMONSTRATIVE.search(question):
@@ -519,12 +521,13 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | No
 def other_referent(question: str, cached: str) -> str | None:
     """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
     kind the other lacks ("for her" vs "for him", "they" vs "it") or a label the other lacks ("(a)" vs
-    "(b)"). One side's pronoun against a name or nothing is a rewording, not an exchange."""
+    "(b)"), or asks about the asker where the other asks about someone else (:func:`story.other_person`). One
+    side's pronoun against a name or nothing is a rewording, not an exchange."""
     for kind, found in (("pronoun", _referent_kinds), ("label", _labels)):
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
-    return None
+    return story.other_person(question, cached)
 
 
 def _referent_kinds(text: str) -> set[str]:
@@ -602,7 +605,7 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     if (_has_content(mine) and _has_content(theirs)) or names.intersection([*mine, *theirs]):
         return False
     said = " ".join(_tokens(" ".join([*mine, *theirs])))  # contractions split: "doesn't" -> "does not"
-    if _CORRECTION.search(said) or _CONSTRAINT.search(said):
+    if _CORRECTION.search(said) or _CONSTRAINT.search(said) or story.requires(said):
         return False
     asked = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
     return not asked & {stem(token) for token in _content([*mine, *theirs])}

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from nearhit.cache import constraints
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
+from nearhit.guards.stemming import stem
 from nearhit.guards.text import analyse, describe
 
 Turn = tuple[str, str]
@@ -32,6 +33,20 @@ FRAME = 3
 one sentence with a detail swapped ("I'm working in ...": three)."""
 
 _WORDS = re.compile(r"[\w']+")
+_REQUIRES = re.compile(
+    r"\b(?:(?:has|have|had|needs?|got)\s+to|must|required|requires?|allowed|permitted|forbidden|mandatory)\b"
+)
+"""Words by which a sentence binds the answer: an obligation ("she has to fly in the cabin", "it must run on") or
+a permission ("we're not allowed to change prod"). Not a bare negation or "only": colour says them as often ("I hope
+this isn't a silly question", "I only got into fishing because ...")."""
+_DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
+"""The word after "the": what a question names as already known, so the earlier turns must say which it is."""
+_PERSON_WORDS = re.compile(r"\w+")
+_ASKER = frozenset({"i", "me", "myself"})
+"""The asker as the one a question is about ("Do I need a visa?"); not "my" ("my wife" is another person) nor
+"we" (which counts the others in)."""
+_SOMEONE_ELSE = frozenset({"he", "him", "himself", "she", "her", "herself"})
+"""Another person as the one a question is about; not "they", which as often names a company ("do they ship?")."""
 _THINGS = frozenset(
     {
         "name",
@@ -129,8 +144,66 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
         return f"the same story with a detail changed: {slot}"
     if not same_story(mine, theirs):
         return None
-    why = constraints.differ(*users) or _exchanged_facts(*users) or changed_detail(_text(mine), _text(theirs))
+    why = (
+        constraints.differ(*users)
+        or _exchanged_facts(*users)
+        or changed_detail(_text(mine), _text(theirs))
+        or added_requirement(*users)
+    )
     return None if why is None else f"the same story with a detail changed: {why}"
+
+
+def requires(text: str) -> str | None:
+    """The word by which ``text`` binds the answer (``_REQUIRES``: an obligation, a prohibition, a limit), or None."""
+    found = _REQUIRES.search(text.casefold().replace("\u2019", "'"))
+    return None if found is None else found.group(0)
+
+
+def added_requirement(mine: str, theirs: str) -> str | None:
+    """A span one side's words add to the other's (nothing exchanged) that binds the answer (:func:`requires`), or
+    None: "The manual tags have to stay, and we're not allowed to change prod" added to the same story is a
+    constraint on the answer, whatever it is about; added colour ("I'm a retired nurse") binds nothing."""
+    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    changes = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if any(tag == "replace" for tag, *_ in changes):
+        return None
+    for _, i1, i2, j1, j2 in changes:
+        added = " ".join(a[i1:i2] + b[j1:j2])
+        word = requires(added)
+        if word is not None:
+            return f"one side adds {added!r} ({word!r})"
+    return None
+
+
+def named_on_one_side(questions: Sequence[str], mine: str, theirs: str) -> str | None:
+    """A thing the ``questions`` name with "the" ("how do I increase the limit?") that one side's earlier turns name
+    and the other's do not (stems compared), or None. The question points back at what the turns said; when only
+    one side's turns said it, each side's "the limit" is another thing ("its concurrency limit" on one side, a
+    timeout on the other), however alike the two stories read."""
+    named = {stem(word) for text in questions for word in _DEFINITE.findall(text.casefold()) if word not in STOP_WORDS}
+    said_a, said_b = _stems(mine), _stems(theirs)
+    one_side = sorted(word for word in named if (word in said_a) != (word in said_b))
+    return f"the question names the {one_side[0]!r} only one side's turns speak of" if one_side else None
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(word) for word in _WORDS.findall(text.casefold())}
+
+
+def other_person(question: str, cached: str) -> str | None:
+    """Why two follow-ups ask about two people of the story, or None: one about the asker only ("Do I need a
+    visa?"), the other about someone else only ("Does she need a visa?"). After "my wife is British and I'm
+    American" the same words ask two questions, which read alike enough to be served for each other. A side
+    that names both ("Can I bring her?") is no exchange."""
+    mine, theirs = _persons(question), _persons(cached)
+    if len(mine) == 1 and len(theirs) == 1 and mine != theirs:
+        return f"the question asks about {next(iter(mine))}, the other about {next(iter(theirs))}"
+    return None
+
+
+def _persons(question: str) -> set[str]:
+    words = set(_PERSON_WORDS.findall(question.casefold()))  # "I'm" is "I" and "m"
+    return ({"the asker"} if words & _ASKER else set()) | ({"someone else"} if words & _SOMEONE_ELSE else set())
 
 
 def _exchanged_facts(mine: str, theirs: str) -> str | None:
