@@ -104,10 +104,12 @@ HEATER_OTHER: Turns = [
 
 def test_a_thing_the_question_names_that_only_one_side_spoke_of_is_another_referent() -> None:
     question = ("How do I reset the cutoff?", "How do I reset the cutoff?")
-    mine, theirs = "\n".join(t for _, t in HEATER_OTHER), "\n".join(t for _, t in HEATER)
-    assert story.named_on_one_side(question, mine, theirs) is not None
-    assert story.named_on_one_side(question, mine, mine) is None
-    assert story.named_on_one_side(("How do I reset it?",) * 2, mine, theirs) is None  # nothing named
+    assert story.named_on_one_side(question, HEATER_OTHER, HEATER) is not None
+    assert story.named_on_one_side(question, HEATER, HEATER_OTHER) is not None  # either side
+    assert story.named_on_one_side(question, HEATER_OTHER, HEATER_OTHER) is None
+    assert story.named_on_one_side(("How do I reset it?",) * 2, HEATER_OTHER, HEATER) is None  # nothing named
+    short = [("user", "my heater's cutoff keeps tripping")]  # a form of the word on the other side: the same thing
+    assert story.named_on_one_side(question, HEATER_OTHER, short) is None
 
 
 async def test_the_same_follow_up_after_a_story_that_names_its_referent_on_one_side_only_is_not_served(

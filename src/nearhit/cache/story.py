@@ -29,6 +29,9 @@ CONTAINED = 0.85
 """The share of the shorter side's user words found in order in the other's from which a difference in the
 user's turns is a change, not a rewording."""
 FRAME = 3
+SAME_START = 4
+"""The fewest letters two stems share from their start for :func:`same_stem` to read them as one word ("cover",
+"carb" and "carburetor")."""
 """The fewest words two texts must share around the one span they exchange for :func:`one_slot` to read them as
 one sentence with a detail swapped ("I'm working in ...": three)."""
 
@@ -175,19 +178,33 @@ def added_requirement(mine: str, theirs: str) -> str | None:
     return None
 
 
-def named_on_one_side(questions: Sequence[str], mine: str, theirs: str) -> str | None:
-    """A thing the ``questions`` name with "the" ("how do I increase the limit?") that one side's earlier turns name
-    and the other's do not (stems compared), or None. The question points back at what the turns said; when only
-    one side's turns said it, each side's "the limit" is another thing ("its concurrency limit" on one side, a
-    timeout on the other), however alike the two stories read."""
+def named_on_one_side(questions: Sequence[str], mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
+    """A thing the ``questions`` name with "the" ("how do I increase the limit?") that the assistant's last turn
+    of one side spoke of and the other side's turns never name, or None. The question points back at what the
+    assistant just said; when only one side said it, each side's "the limit" is another thing ("its concurrency
+    limit" on one side, a timeout on the other), however alike the two stories read. Read leniently toward a
+    rewording: spoken of is the very stem ("the reduction" after "reduces" is not), and any longer or shorter form
+    on the other side names it (:func:`same_stem`: "the carb" after "carburetor")."""
     named = {stem(word) for text in questions for word in _DEFINITE.findall(text.casefold()) if word not in STOP_WORDS}
-    said_a, said_b = _stems(mine), _stems(theirs)
-    one_side = sorted(word for word in named if (word in said_a) != (word in said_b))
-    return f"the question names the {one_side[0]!r} only one side's turns speak of" if one_side else None
+    for last, other in ((_last_answer(mine), theirs), (_last_answer(theirs), mine)):
+        spoken, told = _stems(last), _stems(_text(other))
+        alone = sorted(w for w in named & spoken if not any(same_stem(w, said) for said in told))
+        if alone:
+            return f"the question names the {alone[0]!r} the assistant spoke of on one side only"
+    return None
+
+
+def _last_answer(turns: Sequence[Turn]) -> str:
+    return next((content for role, content in reversed(turns) if role == "assistant"), "")
 
 
 def _stems(text: str) -> set[str]:
     return {stem(word) for word in _WORDS.findall(text.casefold())}
+
+
+def same_stem(x: str, y: str) -> bool:
+    """Whether two stems are one word: equal, or one the start of the other (``SAME_START`` letters at least)."""
+    return x == y or (min(len(x), len(y)) >= SAME_START and (x.startswith(y) or y.startswith(x)))
 
 
 def other_person(question: str, cached: str) -> str | None:
