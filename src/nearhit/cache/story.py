@@ -6,7 +6,10 @@ answer that depended on the story depends on it: another named thing, another nu
 side states (a wheelchair), or a word exchanged for another ("sold by Amazon" / "from a third-party
 seller"). :mod:`nearhit.cache.conversation` runs :func:`changed_detail` on the turns a follow-up leans on;
 :func:`alone_differs` judges a question that stands alone ("Is mid-April a good time?") after such turns,
-which the embedding of the question alone cannot tell apart.
+which the embedding of the question alone cannot tell apart. Read by structure, whatever the words: a sentence
+added that binds the answer (:func:`added_requirement`), a follow-up about the asker against one about someone else
+(:func:`other_person`), a thing the question names that only one side's assistant spoke of
+(:func:`named_on_one_side`).
 """
 
 from __future__ import annotations
@@ -29,11 +32,11 @@ CONTAINED = 0.85
 """The share of the shorter side's user words found in order in the other's from which a difference in the
 user's turns is a change, not a rewording."""
 FRAME = 3
+"""The fewest words two texts must share around the one span they exchange for :func:`one_slot` to read them as
+one sentence with a detail swapped ("I'm working in ...": three)."""
 SAME_START = 4
 """The fewest letters two stems share from their start for :func:`same_stem` to read them as one word ("cover",
 "carb" and "carburetor")."""
-"""The fewest words two texts must share around the one span they exchange for :func:`one_slot` to read them as
-one sentence with a detail swapped ("I'm working in ...": three)."""
 
 _WORDS = re.compile(r"[\w']+")
 _REQUIRES = re.compile(
@@ -157,7 +160,7 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
 
 
 def requires(text: str) -> str | None:
-    """The word by which ``text`` binds the answer (``_REQUIRES``: an obligation, a prohibition, a limit), or None."""
+    """The word by which ``text`` binds the answer (``_REQUIRES``: an obligation or a permission), or None."""
     found = _REQUIRES.search(text.casefold().replace("\u2019", "'"))
     return None if found is None else found.group(0)
 
