@@ -5,7 +5,8 @@ configured judge and threshold), then again with one margin moved by 0.02 toward
 the retold floor, the told-as-one threshold, the same-turns margin, the question's threshold. Prints per set the
 should-hits and traps served (as shipped), then one row per trap served as shipped or under a moved margin: the
 stage that served it (the context matched by meaning, the very same turns, a question that stands alone, told as
-one question) and the margins that let it through. Only dev items are read or printed.
+one question) and, for one not served as shipped, the margins that let it through; and per margin the should-hits
+and traps it serves more, pooled. Only dev items are read or printed.
 
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_traps.py        # ~5 min a pass
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_traps.py --shipped-only
@@ -100,6 +101,12 @@ def main() -> None:
         totals = [t + r for t, r in zip(totals, row, strict=True)]
         print(f"| {name} | {row[0]}/{row[1]} | {row[2]}/{row[3]} |")
     print(f"| **pooled** | {totals[0]}/{totals[1]} | {totals[2]}/{totals[3]} |")
+    for margin, sets in found.items():
+        if margin != "shipped":
+            looked = [x for name in sets for x in sets[name]]
+            hits = sum(x.own for x in looked if x.pair.same_answer)
+            traps = sum(x.own for x in looked if not x.pair.same_answer)
+            print(f"{margin} moved by {MOVED}: pooled should-hits {hits - totals[0]:+d}, traps {traps - totals[2]:+d}")
     print(
         "\n| set | trap | category | served by | as shipped | under a margin moved by 0.02 |\n|---|---|---|---|---|---|"
     )
@@ -107,7 +114,7 @@ def main() -> None:
         for n, x in enumerate(looked):
             if x.pair.same_answer:
                 continue
-            moved = [margin for margin, sets in found.items() if margin != "shipped" and sets[name][n].own]
+            moved = [m for m, sets in found.items() if m != "shipped" and sets[name][n].own and not x.own]
             if x.own or moved:
                 by = x.stage if x.own else found[moved[0]][name][n].stage
                 print(
