@@ -203,6 +203,15 @@ MAX_NOTE_CHARS = 2000
 """A verdict's note is logged: kept to a log line's size."""
 
 
+def entry_id(value: str) -> str:
+    """An entry id (what ``store`` returns) of 1 to :data:`MAX_DOC_ID_CHARS` characters, for the CLI: a 100 kB id
+    is refused by its length, not looked up or echoed back whole."""
+    unicode_text(value, "doc id")
+    if not 1 <= len(value) <= MAX_DOC_ID_CHARS:
+        raise InvalidInput(f"doc id must be 1 to {MAX_DOC_ID_CHARS} characters, not {len(value):,}")
+    return value
+
+
 def feedback_ids(request_id: str | None, doc_id: str | None, note: str | None) -> None:
     """A verdict's request id, entry id and note within the API's bounds (:class:`nearhit.api.feedback.FeedbackBody`
     is built from the same constants), for the CLI: an empty or 100 kB id, or a note of any size, is refused
@@ -215,9 +224,7 @@ def feedback_ids(request_id: str | None, doc_id: str | None, note: str | None) -
                 f"not {request_id[:40]!r}{'…' if len(request_id) > 40 else ''} ({len(request_id):,} characters)"
             )
     if doc_id is not None:
-        unicode_text(doc_id, "doc id")
-        if not 1 <= len(doc_id) <= MAX_DOC_ID_CHARS:
-            raise InvalidInput(f"doc id must be 1 to {MAX_DOC_ID_CHARS} characters, not {len(doc_id):,}")
+        entry_id(doc_id)
     if note is not None:
         unicode_text(note, "note")
         if len(note) > MAX_NOTE_CHARS:

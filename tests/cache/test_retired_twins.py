@@ -16,3 +16,14 @@ async def test_a_wrong_verdict_retires_a_conversation_entry_with_its_twins(cache
     assert recorded.action == "entry retired"
     stats = await cache.stats()
     assert (stats.entries, stats.twins) == (0, 0)
+
+
+async def test_a_verdict_naming_another_wordless_prompt_is_not_on_the_entry_itself(cache: SemanticCache) -> None:
+    """A verdict on the entry of "?" for the prompt "..." judges "..." against it (a negative), as the exact key
+    tells them apart; they normalised to one text, and the verdict retired the entry."""
+    doc_id = await cache.store(ask(cache, [], "?"), "What would you like to know?")
+    recorded = await verdicts.give(cache, "wrong", tenant="t", doc_id=doc_id, prompt="...")
+    assert recorded.action == "negative stored"
+    assert (await cache.stats()).entries == 1
+    recorded = await verdicts.give(cache, "wrong", tenant="t", doc_id=doc_id, prompt=" ? ")
+    assert recorded.action == "entry retired"

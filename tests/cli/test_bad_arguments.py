@@ -55,3 +55,13 @@ async def test_feedback_refuses_what_the_api_refuses_before_any_look_up(
         result = await invoke(settings, "cache", "feedback", *arguments, "--verdict", "wrong")
         assert result.exit_code == 2, (arguments[:1], result.output[:300])
         assert message in result.stderr and len(result.stderr) < 1_000, result.stderr[:300]
+
+
+async def test_delete_refuses_an_id_of_any_length_without_repeating_it(
+    cache: SemanticCache, settings: Settings
+) -> None:
+    """A 100,000-character entry id was repeated whole in the error; an empty one is refused too."""
+    for doc_id, message in (("a" * 100_000, "not 100,000"), ("", "doc id must be 1 to 300 characters")):
+        result = await invoke(settings, "cache", "delete", doc_id)
+        assert result.exit_code == 2, result.output[:300]
+        assert message in result.stderr and len(result.stderr) < 1_000, result.stderr[:300]

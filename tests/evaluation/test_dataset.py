@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from nearhit.errors import InvalidInput
+from nearhit.evaluation import dataset
 from nearhit.evaluation.dataset import Side, load, load_jsonl
 
 DATA = Path(__file__).with_name("data")
@@ -89,3 +91,23 @@ def test_missing_or_empty_file(tmp_path: Path) -> None:
         load(str(tmp_path / "nope.jsonl"))
     with pytest.raises(InvalidInput, match="no pairs"):
         load_jsonl(write(tmp_path, ""))
+
+
+def test_a_file_of_no_end_fails_naming_the_line_not_filling_the_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``nearhit eval -d /dev/zero`` (or a file of no newline) was read whole before the first line was parsed."""
+    pair = json.dumps({"a": "x", "b": "y", "same_answer": True, "category": "c"}) + "\n"
+    endless = tmp_path / "endless.jsonl"
+    endless.write_bytes(pair.encode() + b"\0" * (8 * 2**20 + 1))  # no newline: the bound, and one more
+    with pytest.raises(InvalidInput, match=re.escape(f"{endless}:2: the line is longer than 8,388,608 bytes")):
+        load_jsonl(endless)
+    monkeypatch.setattr(dataset, "MAX_FILE_BYTES", 5 * len(pair))
+    large = tmp_path / "large.jsonl"
+    large.write_text("".join(pair.replace('"c"}', f'"c", "id": {n}}}') for n in range(10)))
+    with pytest.raises(InvalidInput, match=re.escape(f"{large}:5: the file is larger than")):
+        load_jsonl(large)
+    not_text = tmp_path / "latin1.jsonl"
+    not_text.write_bytes(pair.encode() + b'{"a": "caf\xe9"}\n')
+    with pytest.raises(InvalidInput, match=re.escape(f"{not_text}:2: not UTF-8 text")):
+        load_jsonl(not_text)

@@ -16,8 +16,7 @@ import binascii
 import numpy as np
 
 from nearhit.cache import conversation, entry, story
-from nearhit.cache.keys import normalise
-from nearhit.cache.lookup import Lookup
+from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.guards import GuardSet
 
@@ -114,8 +113,8 @@ def _moved_out(query: conversation.Context, cached: conversation.Context, asked:
 
 
 def _same_turns(query: conversation.Context, cached: conversation.Context) -> bool:
-    return [(role, normalise(text)) for role, text in query.turns] == [
-        (role, normalise(text)) for role, text in cached.turns
+    return [(role, exact_text(text)) for role, text in query.turns] == [
+        (role, exact_text(text)) for role, text in cached.turns
     ]
 
 

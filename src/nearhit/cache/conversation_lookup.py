@@ -19,7 +19,7 @@ from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
 from nearhit.cache.client import unlink_each
 from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
-from nearhit.cache.lookup import Lookup
+from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import LookupResult
 from nearhit.decision import Decision
 from nearhit.guards import GuardSet
@@ -130,7 +130,7 @@ def _after_same_turns(
 
 
 def _normalised(context: conversation.Context | None) -> list[tuple[str, str]] | None:
-    return None if context is None else [(role, normalise(text)) for role, text in context.turns]
+    return None if context is None else [(role, exact_text(text)) for role, text in context.turns]
 
 
 def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:

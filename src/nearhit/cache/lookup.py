@@ -69,11 +69,20 @@ class Lookup:
 _SPACES = re.compile(r"\s+")
 
 
+def exact_text(text: str) -> str:
+    """What the exact key compares of a prompt or a turn: :func:`normalise`, but a wordless text
+    (:func:`nearhit.validate.wordless`) keeps its punctuation, white space and case aside ("?" and "..." would
+    both normalise to "")."""
+    if validate.wordless(text):
+        return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return normalise(text)
+
+
 def _exact_only(prompt: str, scope: Scope) -> tuple[str, Scope]:
     """A prompt of no letter or digit (:func:`nearhit.validate.wordless`) served only its exact repeat: its
     punctuation kept in its text ("?" and "..." would both normalise to ""), and a semantic scope of its own
     (that text in this exact scope: a KNN there meets only its repeats, and no other prompt's KNN meets it);
     not searched among single questions or stories told as one (no ``alone``, no twins)."""
-    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", prompt).casefold()).strip()
+    text = exact_text(prompt)
     own = sha256_hex("\x00".join(("wordless", scope.history_hash, scope.search_hash or "", text)))
     return text, replace(scope, search_hash=own)

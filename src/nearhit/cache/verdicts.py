@@ -17,7 +17,7 @@ import numpy as np
 from nearhit import validate
 from nearhit.cache import entry
 from nearhit.cache.feedback import Verdict
-from nearhit.cache.keys import normalise
+from nearhit.cache.lookup import exact_text
 from nearhit.cache.semantic_cache import SemanticCache
 from nearhit.errors import NearhitError
 
@@ -65,7 +65,7 @@ async def give(
         raise FeedbackTargetNotFound(f"no cached entry {doc_id!r} (unknown, expired or deleted)")
     log.info("feedback %s on %s%s", verdict, doc_id, f": {note}" if note else "")
     await cache.feedback.count(f"feedback_{verdict}")
-    if prompt is not None and normalise(prompt) == normalise(fields.get("prompt", "")):
+    if prompt is not None and exact_text(prompt) == exact_text(fields.get("prompt", "")):
         prompt = None  # served on the exact path: the verdict is on the entry's answer to its own question
     if prompt is None:
         if verdict == "wrong":
@@ -73,7 +73,7 @@ async def give(
             await cache.feedback.forget(doc_id)
             return Recorded(doc_id, verdict, "entry retired", None)
         prompt = fields.get("prompt", "")
-    query = (await cache.embeddings.embed([normalise(validate.prompt(prompt, cache.max_prompt_chars))]))[0]
+    query = (await cache.embeddings.embed([exact_text(validate.prompt(prompt, cache.max_prompt_chars))]))[0]
     entry_vector = np.frombuffer(fields[entry.VECTOR], dtype=np.float32)  # type: ignore[arg-type]
     similarity = float(np.dot(query, entry_vector) / (np.linalg.norm(query) * np.linalg.norm(entry_vector) or 1.0))
     await cache.label(doc_id, query, similarity, verdict == "right", "feedback")

@@ -225,6 +225,10 @@ def clear(tenant: str | None, yes: bool, as_json: bool) -> None:
 @json_option
 def delete(doc_id: str, as_json: bool) -> None:
     """Delete the entry DOC_ID (as `store` printed it). Exit code 0 if deleted, 1 if there was none."""
+    try:  # a 100 kB id refused by its length, not echoed back whole
+        validate.entry_id(doc_id)
+    except validate.InvalidInput as exc:
+        raise click.UsageError(str(exc)) from None
 
     async def go() -> bool:
         async with open_cache() as engine:

@@ -8,11 +8,12 @@ Every set is cut into dev and test by id (``splits``): ``load`` takes the split 
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from nearhit.errors import InvalidInput
 from nearhit.evaluation import splits
@@ -106,27 +107,49 @@ def ours(split: str) -> Path:
     return DATA_DIR / f"nearhit_pairs_{split}.jsonl"
 
 
+MAX_LINE_BYTES = 8 * 2**20
+"""A pair's line: room for two long prompts and their histories (the bundled lines are under 2 kB)."""
+MAX_FILE_BYTES = 256 * 2**20
+"""A dataset file: the bundled ones are under 200 kB; past this, a wrong path (``/dev/zero``) rather than pairs."""
+
+
 def load_jsonl(path: Path) -> list[Pair]:
-    """Pairs from a JSONL file: one object a line with ``a``, ``b``, ``same_answer``, ``category``."""
+    """Pairs from a JSONL file: one object a line with ``a``, ``b``, ``same_answer``, ``category``. Read line by
+    line within :data:`MAX_LINE_BYTES` a line and :data:`MAX_FILE_BYTES` in all, so a file of no newline (or no
+    end) fails naming the line instead of filling the memory."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as file:
+            pairs = parse(_lines(path, file))
+    except OSError as exc:
         raise InvalidInput(f"cannot read dataset {str(path)!r}: {exc}") from None
-
-    def items() -> Iterable[tuple[str, object]]:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                yield where, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
-
-    pairs = parse(items())
     if not pairs:
         raise InvalidInput(f"{path}: no pairs in the file")
     return pairs
+
+
+def _lines(path: Path, file: BinaryIO) -> Iterator[tuple[str, object]]:
+    """Each non-blank line of ``file`` as (where, its JSON value)."""
+    read = 0
+    for number in itertools.count(1):
+        raw = file.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        where = f"{path}:{number}"
+        read += len(raw)
+        if len(raw) > MAX_LINE_BYTES:
+            raise InvalidInput(f"{where}: the line is longer than {MAX_LINE_BYTES:,} bytes: not a pair")
+        if read > MAX_FILE_BYTES:
+            raise InvalidInput(f"{where}: the file is larger than {MAX_FILE_BYTES:,} bytes: not a dataset")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        if not line.strip():
+            continue
+        try:
+            yield where, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
 
 
 def parse(items: Iterable[tuple[str, object]]) -> list[Pair]:
