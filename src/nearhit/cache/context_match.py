@@ -34,6 +34,16 @@ states nothing the other does not (:func:`conversation.states_more`): one that b
 fact is another question, however alike it reads."""
 
 
+TOLD_THRESHOLD = 0.85
+"""How alike two conversations told as one question (the user's turns, then the question:
+:func:`conversation.told_as_one`) must be for a follow-up whose earlier turns matched to be judged whatever its
+own similarity: "How do I activate it?" and "What do I have to do to start using the card?" (0.48) say little
+by themselves, told with "I just got a new credit card." they read 0.88 alike. The guards still judge the two
+questions. Chosen on the conversation dev splits, leave-one-set-out (``benchmarks/followup_representations.py``;
+benchmarks/README, ninth session, conv16): of the representations measured, the told one serves the most
+reworded follow-ups the guards pass per trap."""
+
+
 def match(
     result: LookupResult, query: Lookup, rows: Rows, dimension: int
 ) -> tuple[Rows, dict[str, dict[str, object]], int, dict[str, float]]:
@@ -80,6 +90,28 @@ def match(
             result.rejected_by, result.rejection_reason = "context", reason
             result.similarity, result.distance = candidate_similarity, 1.0 - candidate_similarity
     return kept, matched, rejected, margins
+
+
+def told_margins(result: LookupResult, query: Lookup, rows: Rows, margins: dict[str, float], dimension: int) -> None:
+    """Add to ``margins`` the kept conversation candidates (``rows``, after :func:`match`) whose story told as one
+    question is ``TOLD_THRESHOLD`` alike the query's (``query.told_vector``) and whose question states nothing the
+    query's does not (:func:`conversation.states_more`): judged by the guards whatever the question's similarity."""
+    assert query.told_vector is not None
+    for doc_id, fields in rows:
+        stored = vector_of(fields.get(entry.TOLD_VECTOR, ""), dimension)
+        if stored is None or not fields.get(entry.CONTEXT):
+            continue
+        if float(np.dot(query.told_vector, stored)) < TOLD_THRESHOLD:
+            continue
+        if conversation.states_more(query.prompt, fields.get("prompt", "")) is None:
+            margins[doc_id] = result.threshold
+
+
+def under_margins(result: LookupResult, rows: Rows, margins: dict[str, float]) -> bool:
+    """Whether no kept candidate reaches the threshold less its margin and one with a told story
+    (``entry.TOLD_VECTOR``) does not: only then is the query's story worth embedding."""
+    reached = [entry.similarity(fields) >= result.threshold - margins.get(doc_id, 0.0) for doc_id, fields in rows]
+    return not any(reached) and any(fields.get(entry.TOLD_VECTOR) for _, fields in rows)
 
 
 def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
