@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache
+from nearhit.cache import SemanticCache, context_match
 from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
 from nearhit.guards import GuardSet
 from tests.support.lookups import Turns, ask
@@ -47,3 +47,38 @@ async def test_another_question_about_the_same_story_is_still_judged_by_the_guar
         ask(cache, GEARS, "Should I replace the chain?"), threshold=DEFAULT_SIMILARITY_THRESHOLD
     )
     assert not result.hit, result.candidates
+
+
+SALARY: Turns = [
+    ("user", "My employer overpaid my salary by £600 last month."),
+    ("assistant", "You'll usually have to pay it back."),
+]
+
+
+async def test_a_follow_up_that_names_another_party_and_shares_no_word_is_not_served_by_its_story(
+    cache: SemanticCache,
+) -> None:
+    """Told after the same story the two read 0.89 alike, alone 0.48 and no guard reads a difference: the party
+    swapped ("I" repay / "they" take back) with no word of the ask in common (context_match.other_party)."""
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, SALARY, "So how much do I have to repay?"), "answer")
+    result = await cache.lookup(
+        ask(cache, SALARY, "So how much can they take back?"), threshold=DEFAULT_SIMILARITY_THRESHOLD
+    )
+    assert not result.hit, result.candidates
+
+
+@pytest.mark.parametrize(
+    ("asked", "cached", "apart"),
+    [
+        ("So how much can they take back?", "So how much do I have to repay?", True),
+        ("What forms will they want from me?", "Which forms do I fill in?", False),  # a word of the ask kept
+        ("What can I do to make him calmer?", "How can I help him relax?", False),  # the same party
+        ("Where can we book somewhere to play?", "How do I find a pitch?", False),  # "I" and "we": one party
+        ("Any fixes?", "How do I fix it?", False),  # one side names nobody
+    ],
+)
+def test_other_party_reads_the_subject_of_two_follow_ups_that_share_no_word(
+    asked: str, cached: str, apart: bool
+) -> None:
+    assert context_match.other_party(asked, cached) is apart

@@ -20,6 +20,8 @@ from nearhit.cache.keys import normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.guards import GuardSet
+from nearhit.guards.content import content_words
+from nearhit.guards.text import analyse
 
 Rows = list[tuple[str, dict[str, str]]]
 
@@ -42,6 +44,9 @@ by themselves, told with "I just got a new credit card." they read 0.88 alike. T
 questions. Chosen on the conversation dev splits, leave-one-set-out (``benchmarks/followup_representations.py``;
 benchmarks/README, ninth session, conv16): of the representations measured, the told one serves the most
 reworded follow-ups the guards pass per trap."""
+
+_PARTIES = {"i": "speaker", "we": "speaker", "he": "other", "she": "other", "they": "other"}
+"""Subject pronouns by the party they name ("you" left out: a generic "you" rewords "I")."""
 
 
 def match(
@@ -103,8 +108,21 @@ def told_margins(result: LookupResult, query: Lookup, rows: Rows, margins: dict[
             continue
         if float(np.dot(query.told_vector, stored)) < TOLD_THRESHOLD:
             continue
-        if conversation.states_more(query.prompt, fields.get("prompt", "")) is None:
+        cached = fields.get("prompt", "")
+        if conversation.states_more(query.prompt, cached) is None and not other_party(query.prompt, cached):
             margins[doc_id] = result.threshold
+
+
+def other_party(asked: str, cached: str) -> bool:
+    """Whether two follow-ups that share no content word name another party as their subject ("So how much do I
+    get back?" / "So how much can they keep?"): told after one long story, the two read alike
+    (``TOLD_THRESHOLD``) whatever each asks, and with no word of the ask in common, who acts is what says they
+    ask two things. A rewording that changes the party keeps a word of the ask ("What documents do I need?" /
+    "Which documents will they ask for?")."""
+    parties = [{_PARTIES[t] for t in analyse(text).tokens if t in _PARTIES} for text in (asked, cached)]
+    if not all(parties) or parties[0] & parties[1]:
+        return False
+    return not content_words(analyse(asked)).keys() & content_words(analyse(cached)).keys()
 
 
 def under_margins(result: LookupResult, rows: Rows, margins: dict[str, float]) -> bool:
