@@ -82,3 +82,13 @@ def test_other_party_reads_the_subject_of_two_follow_ups_that_share_no_word(
     asked: str, cached: str, apart: bool
 ) -> None:
     assert context_match.other_party(asked, cached) is apart
+
+
+async def test_the_told_route_is_off_under_a_wrong_hit_bound(cache: SemanticCache) -> None:
+    """Under NEARHIT_MAX_WRONG_RATE the bound's evidence was counted without the told route: it is not run."""
+    bounded = SemanticCache(cache.redis, cache.embedder, cache.spec, threshold=0.76, max_wrong_rate=0.02, seed=7)
+    turns, stored, asked = STARTER, "How do I fix it?", "What should I do to get it back to normal?"
+    await bounded.store(ask(bounded, turns, stored), "answer")
+    result = await bounded.lookup(ask(bounded, turns, asked), threshold=DEFAULT_SIMILARITY_THRESHOLD)
+    assert "told" not in result.timings_ms and not result.hit, result.candidates
+    assert "told" in (await cache.lookup(ask(cache, turns, asked), threshold=DEFAULT_SIMILARITY_THRESHOLD)).timings_ms
