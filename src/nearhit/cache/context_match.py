@@ -100,7 +100,8 @@ def match(
 def told_margins(result: LookupResult, query: Lookup, rows: Rows, margins: dict[str, float], dimension: int) -> None:
     """Add to ``margins`` the kept conversation candidates (``rows``, after :func:`match`) whose story told as one
     question is ``TOLD_THRESHOLD`` alike the query's (``query.told_vector``) and whose question states nothing the
-    query's does not (:func:`conversation.states_more`): judged by the guards whatever the question's similarity."""
+    query's does not (:func:`conversation.states_more`) nor names another party with no word in common
+    (:func:`other_party`): judged by the guards whatever the question's similarity."""
     assert query.told_vector is not None
     for doc_id, fields in rows:
         stored = vector_of(fields.get(entry.TOLD_VECTOR, ""), dimension)
