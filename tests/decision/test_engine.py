@@ -1,7 +1,8 @@
 """The decision in the engine, on the real embedded Redis: a look-alike rejected with its score and reason,
-a paraphrase served, a candidate the decision rejects passed over for the next, and the settings reaching the cache. The mechanics
-run on v1 (only certain vetoes, so its score decides most look-alikes); v2's own rules (every guard vetoes,
-candidates judged down to its margin under the threshold) on the default model."""
+a paraphrase served, a nearer candidate the decision rejects passed over for the next, and the settings
+reaching the cache. The mechanics run on v1 (only certain vetoes, so its score decides most look-alikes);
+v2's own rules (every guard vetoes, candidates judged down to its margin under the threshold) on the
+default model."""
 
 from __future__ import annotations
 
