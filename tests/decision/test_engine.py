@@ -1,7 +1,8 @@
 """The decision in the engine, on the real embedded Redis: a look-alike rejected with its score and reason,
-a paraphrase served, the best-scoring candidate chosen, and the settings reaching the cache. The mechanics
-run on v1 (only certain vetoes, so its score decides most look-alikes); v2's own rules (every guard vetoes,
-candidates judged down to its margin under the threshold) on the default model."""
+a paraphrase served, a nearer candidate the decision rejects passed over for the next, and the settings
+reaching the cache. The mechanics run on v1 (only certain vetoes, so its score decides most look-alikes);
+v2's own rules (every guard vetoes, candidates judged down to its margin under the threshold) on the
+default model."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ async def test_a_certain_veto_still_rejects_whatever_the_score(decided: Semantic
     assert result.candidates[0].outcome == "rejected_by_guard"
 
 
-async def test_the_best_scoring_candidate_is_served_not_the_nearest(decided: SemanticCache) -> None:
+async def test_a_nearer_candidate_the_decision_rejects_is_passed_over(decided: SemanticCache) -> None:
     scope = Scope.build(tenant="best")
     await decided.store("How do I disable dark mode on my phone?", "Turn it off in Display.", scope)
     await decided.store("How can I switch my phone to dark mode?", "Turn it on in Display.", scope)

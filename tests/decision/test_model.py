@@ -35,7 +35,8 @@ def test_the_model_file_says_what_it_was_fitted_on() -> None:
     assert "dev" in model.about["split"] and "test split is never read" in model.about["split"]
     assert model.about["fitted"] and model.about["data"]
     assert 0 < model.threshold < 1 and model.guard_vetoes
-    assert len(model.about["sets"]) == 8 and "leave-one-set-out" in model.about["threshold_rule"]
+    assert len(model.about["sets"]) == 16 and "shared wrong answers" in model.about["threshold_rule"]
+    assert "other pairs' questions" in model.about["negatives"]  # fitted on what a shared scope serves
     # Fitted down to the quiet band's floor, and judged down to there in the engine.
     assert model.margin == DEFAULT_QUIET_MARGIN
     assert model.min_similarity == round(DEFAULT_SIMILARITY_THRESHOLD - model.margin, 4)
@@ -60,8 +61,9 @@ def test_an_unknown_kind_of_veto_is_refused() -> None:
 
 def test_the_decision_reads_quiet_from_the_guards() -> None:
     decision = Decision()
-    quiet = decision.judge("How can I reset my password?", "How do I reset my password?", 0.9)
-    loud = decision.judge("How do I reset my password on Linux?", "How do I reset my password?", 0.9)
+    every = len(decision.model.names)
+    quiet = decision.judge("How can I reset my password?", "How do I reset my password?", 0.9, top=every)
+    loud = decision.judge("How do I reset my password on Linux?", "How do I reset my password?", 0.9, top=every)
     assert decision.guards.quiet("How can I reset my password?", "How do I reset my password?")
     assert {c.feature: c.value for c in quiet.top}["quiet"] == 1.0
     assert {c.feature: c.value for c in loud.top}["quiet"] == 0.0

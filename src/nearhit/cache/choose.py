@@ -12,6 +12,7 @@ import numpy as np
 
 from nearhit.cache import bounded, entry
 from nearhit.cache.results import Candidate, LookupResult, Probe
+from nearhit.decision.choice import NEAREST_ONLY, serving
 
 if TYPE_CHECKING:
     from nearhit.decision import Decision, Judgement
@@ -65,7 +66,7 @@ def by_guards(
 
 def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decision) -> None:
     """Judge every candidate down to the decision's margin under the similarity threshold (the floor its model
-    was fitted to); serve the best-scoring one that passes."""
+    was fitted to); serve the nearest that passes, one under the threshold only if nearest (``decision.choice``)."""
     result.decision_threshold = decision.threshold
     floor = result.threshold - decision.margin
     judged: list[tuple[int, Judgement]] = []
@@ -91,20 +92,29 @@ def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decisio
             result.similarity = result.candidates[first].similarity
             result.distance = 1.0 - result.similarity
         return
-    passing = [item for item in judged if item[1].served]
-    # The one to report: the best that passes, else the best judged (a veto ranks below any score).
-    chosen, judgement = max(passing or judged, key=lambda item: (item[1].veto is None, item[1].score))
-    for n, _ in passing:
-        if n != chosen:
-            result.candidates[n] = replace(result.candidates[n], outcome="not_needed")
+    pick = serving([(result.candidates[n].similarity, judgement) for n, judgement in judged], result.threshold)
+    for at, (n, judgement) in enumerate(judged):
+        if judgement.served and at != pick:
+            # Passes, but a nearer one is served; or refused: under the threshold and not the nearest.
+            refused = pick is None or at < pick
+            result.candidates[n] = replace(
+                result.candidates[n],
+                outcome="rejected_by_decision" if refused else "not_needed",
+                guard="decision" if refused else None,
+                reason=NEAREST_ONLY if refused else None,
+            )
+    # The one to report: the one served, else the best judged (a veto ranks below any score).
+    chosen, judgement = judged[pick] if pick is not None else max(judged, key=lambda i: (i[1].veto is None, i[1].score))
     result.similarity = result.candidates[chosen].similarity
     result.distance = 1.0 - result.similarity
     result.score = judgement.score
     result.top_features = [c.to_dict() for c in judgement.top]
-    if judgement.served:
+    if pick is not None:
         doc_id, fields = rows[chosen - first]
         result.match = "semantic"
         result.answer = entry.read_answer(doc_id, fields)
+    elif judgement.served:
+        result.rejected_by, result.rejection_reason = "decision", NEAREST_ONLY
     else:
         result.rejected_by, result.rejection_reason = judgement.rejected_by, judgement.reason
 

@@ -2,8 +2,9 @@
 
 ``features`` turns a (query, cached prompt, similarity) into numbers (the guards' signals, lexical
 differences); ``model`` scores them with a logistic regression fitted on the DEV splits
-(``data/decision_v2.json``; v1 still loads) and applies the vetoes its file names; ``fit`` is the numpy fitting used by
-``benchmarks/fit_decision.py``. The engine serves the best candidate whose score reaches the threshold.
+(``data/decision_v3.json``, fitted with the other pairs' questions as negatives; v2 and v1 still load) and applies
+the vetoes its file names; ``fit`` is the numpy fitting used by ``benchmarks/fit_decision*.py``; ``choice`` says
+which judged candidate the engine serves: the nearest that passes, under the threshold only the nearest.
 """
 
 from nearhit.decision.features import FEATURE_NAMES, features

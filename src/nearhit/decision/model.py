@@ -1,14 +1,18 @@
 """The calibrated decision: the probability that a cached answer serves a new question, and the verdict.
 
-``DecisionModel`` is a fitted logistic regression read from ``data/`` (``decision_v2.json`` by default;
+``DecisionModel`` is a fitted logistic regression read from ``data/`` (``decision_v3.json`` by default;
 feature names, standardisation, weights, the default threshold, which vetoes apply, how far under the
 similarity threshold it judges, and where and when it was fitted): pure arithmetic on a feature mapping.
 ``Decision`` runs the guards, applies the vetoes, turns the rest into features and scores them; its
 :class:`Judgement` says the score, the threshold, the vetoing guard if any, and the features that pushed
 the score down or up the most, so a lookup can say why.
 
+v3 has v2's vetoes and margin, and is fitted with what a scope of many questions serves as negatives (each
+query's nearest other questions of its set, ``benchmarks/fit_decision_shared.py``): v2, fitted on pairs alone,
+passed another question of the topic under the similarity threshold whenever no guard vetoed it.
+
 Vetoes, kept outside the model:
-- v2 (``"vetoes": "guards"``): every guard at its cut, as the guards-as-vetoes default does. Refitted on
+- v2 and v3 (``"vetoes": "guards"``): every guard at its cut, as the guards-as-vetoes default does. Refitted on
   eight sets, the guards' strengths and the lexical measures as features did not transfer from one set to
   another (``benchmarks/fit_decision.py --leave-one-set-out``); the veto at the cut did.
 - v1 (``"vetoes": "certain"``): only those in ``VETOES``, where no similarity can make the answer right:
@@ -32,7 +36,7 @@ from nearhit.guards import GuardSet, GuardSignal, GuardVerdict
 
 __all__ = ["DEFAULT_MODEL", "VETOES", "Contribution", "Decision", "DecisionModel", "Judgement", "load_model"]
 
-DEFAULT_MODEL = "decision_v2.json"
+DEFAULT_MODEL = "decision_v3.json"
 VETOES: dict[str, float] = {"language": 0.5, "code": 0.9}
 """Guard -> the strength at which its signal rejects outright, whatever the score."""
 
