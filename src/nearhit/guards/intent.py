@@ -50,6 +50,11 @@ _NEAR: frozenset[frozenset[str]] = frozenset(
         ("can", "safe"),  # "Can I ..." / "Is it OK to ..."
         ("how_long", "how_much"),  # "how long" / "how many minutes"
         ("how_long", "when"),  # "How long until ..." / "When will ..."
+    )
+)
+_ALIKE: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair)
+    for pair in (
         ("how_often", "when"),  # "How often should I ..." / "When should I ..."
         ("how_often", "how_much"),  # "how many times a week"
         ("how_often", "how_long"),  # "How often must it be renewed?" / "How long is it valid?"
@@ -60,6 +65,8 @@ _NEAR: frozenset[frozenset[str]] = frozenset(
         *((_POLAR, kind) for kind in ("can", "can_other", "should", "must", "safe", "what_if")),
     )
 )
+"""The ninth session's types (a frequency, a degree, yes or no) against the types that often reword them: no
+signal, as when those had no type, so a pair the rules read as alike stays quiet (served under the threshold)."""
 
 
 @lru_cache(maxsize=4096)
@@ -120,7 +127,7 @@ class IntentGuard(SignalGuard):
         if detect(query) not in COVERED or detect(candidate) not in COVERED:
             return None
         type_q, type_c = ask_type(query), ask_type(candidate)
-        if type_q is None or type_c is None or type_q == type_c:
+        if type_q is None or type_c is None or type_q == type_c or frozenset({type_q, type_c}) in _ALIKE:
             return None
         strength = NEAR_TYPES if frozenset({type_q, type_c}) in _NEAR else ASKED_OTHER
         return self._signal(strength, f"asks for another thing: {type_q} vs {type_c}")
