@@ -75,14 +75,10 @@ def _restricted(text: Text) -> frozenset[str]:
     """The "only" class when ``text`` restricts with "just" before an article, a number or a scope word ("just
     the first dose", "just one bag"): it answers the other side's "only", adds none of its own ("just" also
     says a time: "I just moved")."""
-    tokens = text.tokens
-    for index, token in enumerate(tokens[:-1]):
-        following = tokens[index + 1]
-        if token == _JUST and (following in _ONE_OF or following == "the" or following[:1].isdigit()):
-            return frozenset({_ONLY})
-        if token == _JUST and (following in _CLASSES or following in _ORDINALS):
-            return frozenset({_ONLY})
-    return frozenset()
+    picked = _ONE_OF | _ORDINALS | _CLASSES.keys() | {"the"}
+    pairs = zip(text.tokens, text.tokens[1:], strict=False)
+    restricts = any(word == _JUST and (nxt in picked or nxt[:1].isdigit()) for word, nxt in pairs)
+    return frozenset({_ONLY}) if restricts else frozenset()
 
 
 def _scope_at(text: Text, index: int) -> str | None:
