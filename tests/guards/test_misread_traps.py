@@ -17,7 +17,12 @@ the guard that must read it (a look-alike) or pass it (a rewording).
 - scope (eighth session): "every other", "every third" take one in so many, not all ("every day" / "every
   other day");
 - intent (eighth session): "should" and "must" asked with the generic "you" ("Should you ...", "Do you have
-  to ...") had no ask-type, as "Can you ..." and "How do you ..." have.
+  to ...") had no ask-type, as "Can you ..." and "How do you ..." have;
+- intent (ninth session): "how often" asks a frequency, "how" before another content word ("how fast") a
+  degree, and a clause opened by an auxiliary with no other ask-type ("Does the ferry run ...?", "Do we need
+  a permit?") yes or no: each against another ask-type is read;
+- scope (ninth session): "each"/"every" on one side and "whole"/"entire" on the other, nothing picked:
+  members one by one against one thing as a unit.
 
 The rewordings beside them (the same class in other words, "1 hour" / "an hour", a phrase moved with its
 preposition, a list's items, a superlative in synonyms, a misspelt superlative) must pass.
@@ -33,7 +38,10 @@ preposition, a list's items, a superlative in synonyms, a misspelt superlative) 
 - entities: subordinating conjunctions ("whenever") name no subject;
 - code: "&" between two words outside a code span is "and"; "c#" is "C#";
 - scope: "each other" is no quantifier; a rate ("minutes a day") says what "each day" says;
-- tense: "won" is the past of "win", not the "won" of "won't" (split to "will not" before the markers).
+- tense: "won" is the past of "win", not the "won" of "won't" (split to "will not" before the markers);
+- intent (ninth session): "how often" / "how frequently" are one type, "at what age" asks when; a yes/no
+  question and "can", or a degree and "how many", reword each other (under the cut);
+- scope (ninth session): "just" before an article or a number restricts as "only" does.
 
 ``data/measures_read.jsonl``, measures and numbers written two ways (issue 13, ninth session), each beside a
 look-alike:

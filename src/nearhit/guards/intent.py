@@ -4,8 +4,10 @@ cancel?", "How do I force push?" / "Should I force push?", "Can I ..." / "Must I
 An embedder scores the subject, and the subject is the same; the answer is another (steps are not
 consequences, a way is not a reason, permission is not advice). The question clause's ask-type
 (``data/ask_types.txt``: how-to, why, what-happens-if, is-it-safe, can, should, must, how long, how much,
-when, where, who) is read on both sides; two different types are a difference. Wordings of one type
-("how do I" / "what's the way to" / "how can I") are one type. English only: another language's
+how often, when, where, who; "how" before any other content word asks a degree; a clause opened by an
+auxiliary with none of these asks yes or no, ``data/polar_openers.txt``) is read on both sides; two
+different types are a difference. Wordings of one type ("how do I" / "what's the way to" / "how can I") are
+one type. English only: another language's
 ask-types are not listed, so it has none.
 """
 
@@ -15,7 +17,7 @@ from functools import lru_cache
 
 from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import COVERED, detect
-from nearhit.guards.lexicon import groups, words
+from nearhit.guards.lexicon import STOP_WORDS, groups, words
 from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -30,6 +32,10 @@ _AT_START_ONLY = frozenset({("when",), ("where",), ("who",), ("whom",), ("why",)
 _CONDITION = ("when",)
 _AUXILIARIES = words("question_openers.txt")
 """After "when", a question goes on with one of these ("When can I ..."); a condition with its subject."""
+_HOW, _DEGREE = "how", "how_degree"
+_ARTICLES = frozenset({"a", "an"})
+_POLAR_OPENERS = words("polar_openers.txt")
+_POLAR = "polar"
 ASKED_OTHER = 0.8
 """Two ask-types: over the default cut."""
 NEAR_TYPES = 0.3
@@ -46,6 +52,21 @@ _NEAR: frozenset[frozenset[str]] = frozenset(
         ("how_long", "when"),  # "How long until ..." / "When will ..."
     )
 )
+_ALIKE: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair)
+    for pair in (
+        ("how_often", "when"),  # "How often should I ..." / "When should I ..."
+        ("how_often", "how_much"),  # "how many times a week"
+        ("how_often", "how_long"),  # "How often must it be renewed?" / "How long is it valid?"
+        # "What temperature should I ..." asks what "How hot should ..." asks: the modal follows a value asked
+        *((_DEGREE, kind) for kind in ("how_much", "how_long", "should", "must")),
+        # a yes/no question with no other ask-type asks what "can", "should", "must", "is it safe" and "what
+        # happens if" ask about as often as not ("Will it void the warranty?" / "Can it void ...")
+        *((_POLAR, kind) for kind in ("can", "can_other", "should", "must", "safe", "what_if")),
+    )
+)
+"""The ninth session's types (a frequency, a degree, yes or no) against the types that often reword them: no
+signal, as when those had no type, so a pair the rules read as alike stays quiet (served under the threshold)."""
 
 
 @lru_cache(maxsize=4096)
@@ -53,8 +74,8 @@ def ask_type(text: str) -> str | None:
     """The ask-type of ``text``'s question clause, or ``None`` when no pattern is in it."""
     question = split_question(text).question
     # A question word counts where a phrase opens: "After a knee replacement, when can I ..." asks when.
-    tokens, openings = analyse(question).tokens, phrase_openings(question)
-    condition = False
+    tokens, openings = analyse(question).tokens, set(phrase_openings(question))
+    condition = wrapped = False
     start = 0
     while start < len(tokens):
         for length in range(min(_LONGEST, len(tokens) - start), 0, -1):
@@ -62,7 +83,9 @@ def ask_type(text: str) -> str | None:
             kind = _PATTERNS.get(pattern)
             if kind is None or (pattern in _AT_START_ONLY and start not in openings):
                 continue
-            if kind == _COURTESY:
+            if kind == _COURTESY:  # "Can you tell me where ...": the question opens after the wrapper
+                wrapped = True
+                openings.add(start + length)
                 start += length - 1
                 break
             following = tokens[start + 1] if start + 1 < len(tokens) else ""
@@ -70,8 +93,25 @@ def ask_type(text: str) -> str | None:
                 condition = True  # "When I travel abroad, do I need to ...": the ask-type follows
                 break
             return kind
+        else:
+            if (kind := _opening_ask(tokens, start)) is not None:
+                return kind
         start += 1
-    return "when" if condition else None
+    polar = [o for o in sorted(openings) if o < len(tokens) and tokens[o] in _POLAR_OPENERS]
+    if condition:  # "When I quit, do I get paid out?" asks whether; "When I quit, my PTO ..." when
+        return _POLAR if any(o > 0 for o in polar) else "when"
+    return _POLAR if polar[:1] == [0] and not wrapped else None
+
+
+def _opening_ask(tokens: tuple[str, ...], start: int) -> str | None:
+    """ "how" before a word that is neither a function word nor a question opener, itself before an auxiliary,
+    an article or the end ("how big a heater", "how far is it", "how hot?"): a degree, as "how long" asks a
+    duration ("how I can", "how the app works" and chat's "how see logs" ask a way)."""
+    following = tokens[start + 1] if start + 1 < len(tokens) else ""
+    if tokens[start] != _HOW or not following.isalpha() or following in STOP_WORDS or following in _AUXILIARIES:
+        return None
+    after = tokens[start + 2] if start + 2 < len(tokens) else ""
+    return _DEGREE if not after or after in _POLAR_OPENERS or after in _ARTICLES else None
 
 
 class IntentGuard(SignalGuard):
@@ -87,7 +127,7 @@ class IntentGuard(SignalGuard):
         if detect(query) not in COVERED or detect(candidate) not in COVERED:
             return None
         type_q, type_c = ask_type(query), ask_type(candidate)
-        if type_q is None or type_c is None or type_q == type_c:
+        if type_q is None or type_c is None or type_q == type_c or frozenset({type_q, type_c}) in _ALIKE:
             return None
         strength = NEAR_TYPES if frozenset({type_q, type_c}) in _NEAR else ASKED_OTHER
         return self._signal(strength, f"asks for another thing: {type_q} vs {type_c}")

@@ -26,7 +26,7 @@ from nearhit.guards.verdicts import GuardSignal, SignalGuard
 __all__ = ["ScopeGuard"]
 
 _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
-_PICKING, _EACH, _WHOLE = (frozenset(group) for group in groups("selectors.txt"))
+_PICKING, _EACH, _WHOLE, _AS_ONE = (frozenset(group) for group in groups("selectors.txt"))
 _BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the first content word within these
 _ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
 _RECIPROCALS = frozenset({("each", "other"), ("one", "another")})
@@ -35,6 +35,7 @@ _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # 
 _FILLER_CLASSES = frozenset({"free", "partial"})
 _ONLY, _UNIVERSAL = "only", "universal"  # "all" on one side, "only" added on the other: part, not the whole
 _EVERY, _INTERVAL = "every", "interval"
+_JUST = "just"
 _ORDINALS = frozenset(NUMBER_TABLES["ordinals"]) - {"first"}  # "first" is a class of its own
 SWAP = 0.8
 ADDED_SAME_FRAME = 0.6
@@ -68,6 +69,16 @@ def _rated(text: Text) -> frozenset[str]:
     tokens = text.tokens
     rated = any(token in _ONE_OF and _rate(tokens, index) for index, token in enumerate(tokens))
     return frozenset({_UNIVERSAL}) if rated else frozenset()
+
+
+def _restricted(text: Text) -> frozenset[str]:
+    """The "only" class when ``text`` restricts with "just" before an article, a number or a scope word ("just
+    the first dose", "just one bag"): it answers the other side's "only", adds none of its own ("just" also
+    says a time: "I just moved")."""
+    picked = _ONE_OF | _ORDINALS | _CLASSES.keys() | {"the"}
+    pairs = zip(text.tokens, text.tokens[1:], strict=False)
+    restricts = any(word == _JUST and (nxt in picked or nxt[:1].isdigit()) for word, nxt in pairs)
+    return frozenset({_ONLY}) if restricts else frozenset()
 
 
 def _scope_at(text: Text, index: int) -> str | None:
@@ -105,7 +116,11 @@ class ScopeGuard(SignalGuard):
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         per_member = (
-            self._per_member(q, c) or self._rebound(q, c) or self._one_against_all(q, c) or self._requantified(q, c)
+            self._per_member(q, c)
+            or self._one_by_one(q, c)
+            or self._rebound(q, c)
+            or self._one_against_all(q, c)
+            or self._requantified(q, c)
         )
         if per_member is not None:
             return per_member
@@ -113,6 +128,7 @@ class ScopeGuard(SignalGuard):
         only_q, only_c = classes_q.keys() - classes_c.keys(), classes_c.keys() - classes_q.keys()
         # "minutes a day" says what "each day" says: a rate answers the other side's "each", adds none of its own
         only_q, only_c = only_q - _rated(c), only_c - _rated(q)
+        only_q, only_c = only_q - _restricted(c), only_c - _restricted(q)
         if not (only_q or only_c):
             return None
         reason = f"scope differs: {describe(classes_q[k] for k in only_q)} vs {describe(classes_c[k] for k in only_c)}"
@@ -137,6 +153,19 @@ class ScopeGuard(SignalGuard):
             said_q, said_c = describe(each_q | whole_q), describe(each_c | whole_c)
             return self._signal(SWAP, f"scope differs: {said_q} vs {said_c} (per member vs overall)")
         return None
+
+    def _one_by_one(self, q: Text, c: Text) -> GuardSignal | None:
+        """ "Each"/"every" on one side only, "whole"/"entire" on the other only: members one by one against one
+        thing as a unit ("Does each guest pay a fee?" / "Does the whole party pay a fee?")."""
+        each_q, each_c = _distributive(q), _distributive(c)
+        unit_q, unit_c = _AS_ONE & set(q.tokens), _AS_ONE & set(c.tokens)
+        if each_q and unit_c and not each_c and not unit_q:
+            said = f"{describe(each_q)} vs {describe(unit_c)}"
+        elif each_c and unit_q and not each_q and not unit_c:
+            said = f"{describe(unit_q)} vs {describe(each_c)}"
+        else:
+            return None
+        return self._signal(SWAP, f"scope differs: {said} (one by one vs as one)")
 
     def _rebound(self, q: Text, c: Text) -> GuardSignal | None:
         """Two scope classes that trade the words they bind: "all emails from one sender" / "one email from
@@ -176,6 +205,13 @@ class ScopeGuard(SignalGuard):
                 ):
                     return self._signal(SWAP, f"scope differs: all of {every!r} vs one {token!r}")
         return None
+
+
+def _distributive(text: Text) -> frozenset[str]:
+    """The words of ``text`` that take members one by one ("each", "every"; not "every other", an interval)."""
+    return frozenset(
+        token for index, token in enumerate(text.tokens) if token in _EACH and _scope_at(text, index) == _UNIVERSAL
+    )
 
 
 def _bound_by(text: Text) -> dict[str, set[str]]:
