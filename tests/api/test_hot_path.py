@@ -128,3 +128,21 @@ def test_the_hot_routes_are_tried_first(settings: Settings) -> None:
     app = create_app(settings)
     first = [getattr(route, "original_router", None) for route in app.router.routes[:2]]
     assert first == [gateway.router, ask.router]
+
+
+async def test_ask_sends_its_document_unvalidated(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POST /ask`` encodes its own document: FastAPI's response validation is not run on a hit."""
+    import fastapi.routing
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("FastAPI validated /ask's document")
+
+    question = {"prompt": "What does a response model cost on a hit?", "include_raw": False}
+    assert (await live.client.post("/ask", json=question)).status_code == 200
+    await settled(live.runtime)
+    monkeypatch.setattr(fastapi.routing, "serialize_response", refused)
+    hit = await live.client.post("/ask", json=question)
+    assert hit.status_code == 200 and hit.headers["content-type"] == "application/json"
+    document = hit.json()
+    assert document["cache"]["cache_document"]["match"] == "exact" and document["cache"]["answer"]
+    assert set(document) == {"model", "simulated", "cache"}
