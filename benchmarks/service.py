@@ -286,6 +286,8 @@ class RawHTTP:
         self.host, self.port = host, int(port)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self.body = b""
+        """The last reply's body, when it came whole (a ``content-length``)."""
 
     async def __aenter__(self) -> RawHTTP:
         self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
@@ -312,7 +314,7 @@ class RawHTTP:
         headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)}
         status = int(status_line.split()[1])
         if "content-length" in headers:
-            await self._reader.readexactly(int(headers["content-length"]))
+            self.body = await self._reader.readexactly(int(headers["content-length"]))
             ms = (time.perf_counter() - started) * 1000
             return status, headers, ms, ms
         first = total = 0.0
@@ -339,8 +341,19 @@ def chat_body(prompt: str, extra: dict[str, object], stream: bool) -> bytes:
     return json.dumps(body).encode()
 
 
+def ask_body(prompt: str) -> bytes:
+    """A ``POST /ask`` of the cache column alone (its answer one JSON document)."""
+    return json.dumps({"prompt": prompt, "include_raw": False}).encode()
+
+
+def ask_hit(body: bytes) -> bool:
+    document: dict[str, object] = json.loads(body)["cache"].get("cache_document", {})
+    return document.get("match") == "exact"
+
+
 FLOOR = "GET /v1/models (the HTTP floor)"
-KINDS = ["floor", "JSON", "streamed"]
+ASK = "POST /ask exact hit, JSON"
+KINDS = ["floor", "JSON", "streamed", "ask"]
 GAP_S = 0.005
 """The default pause before each timed gateway request (``--gap-ms``): a hit's bookkeeping runs after its
 response is sent and would otherwise be timed in the next request. With the pause, Redis and the server have
@@ -350,8 +363,9 @@ trip) more than the floor (none): ``benchmarks/http_floor.py`` times both ways."
 
 async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int, gap_s: float = GAP_S) -> Rows:
     """Exact hits through the gateway, JSON and streamed, plain and with tools + response_format (one more hash
-    in the scope), and ``GET /v1/models`` on the same servers as the HTTP floor. Every prompt asks for the
-    floor, the JSON hit and the streamed hit in turn (the order rotating), on one kept-alive connection per
+    in the scope), beside the plain ones ``POST /ask`` (JSON, the cache column), and ``GET /v1/models`` on the
+    same servers as the HTTP floor. Every prompt asks for the floor and each hit in turn (the order rotating),
+    on one kept-alive connection per
     server (:class:`RawHTTP`): the floor sees the same load, the same connection and the same moment as the
     hits it is compared with."""
     prompts = [f"Gateway benchmark question number {i}?" for i in range(n)]
@@ -362,6 +376,9 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int, gap_s
         for url in urls:
             async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S) as client:
                 await asyncio.gather(*(gateway_store(client, p, extra) for p in prompts))
+                if not extra:  # the plain prompts are asked on /ask too
+                    asks = [client.post("/ask", content=ask_body(p), headers=JSON_TYPE) for p in prompts]
+                    await asyncio.gather(*asks)
         await asyncio.sleep(1)
         async with contextlib.AsyncExitStack() as stack:  # opened now: a connection idle 5 s is closed by uvicorn
             raws = [await stack.enter_async_context(RawHTTP(url)) for url in urls]
@@ -369,11 +386,19 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int, gap_s
             async def one(i: int, job: object, extra: dict[str, object] = extra, name: str = name,
                           raws: list[RawHTTP] = raws) -> None:  # fmt: skip
                 n_job, prompt = job  # type: ignore[misc]
-                for kind in KINDS[n_job % 3 :] + KINDS[: n_job % 3]:
+                kinds = KINDS if not extra else KINDS[:3]
+                for kind in kinds[n_job % len(kinds) :] + kinds[: n_job % len(kinds)]:
                     await asyncio.sleep(gap_s)
                     if kind == "floor":
                         status, _, first, total = await raws[i].call("GET", "/v1/models")
                         add(rows, f"{FLOOR}, beside {name}", i, first, total)
+                        continue
+                    if kind == "ask":
+                        status, _, first, total = await raws[i].call("POST", "/ask", ask_body(str(prompt)))
+                        if status >= 400:
+                            add(rows, f"{ASK}: refused (HTTP {status})", i, 0.0, 0.0)
+                        elif ask_hit(raws[i].body):
+                            add(rows, ASK, i, first, total)
                         continue
                     stream = kind == "streamed"
                     label = f"gateway exact hit, {kind}, {name}"
@@ -386,6 +411,8 @@ async def gateway_rows(trees: Sequence[Tree], urls: Sequence[str], n: int, gap_s
                         add(rows, label, i, first, total)
 
             await interleaved(urls, list(enumerate(prompts * 3)), one)
+    if ASK in rows:
+        rows[ASK] = rows.pop(ASK)
     for name in VARIANTS:  # the floor's rows last, as before
         rows[f"{FLOOR}, beside {name}"] = rows.pop(f"{FLOOR}, beside {name}")
     return rows
@@ -410,9 +437,10 @@ def target_lines(trees: Sequence[Tree], rows: Rows) -> list[str]:
         cells = []
         for name in VARIANTS:
             json_hit, streamed = f"gateway exact hit, JSON, {name}", f"gateway exact hit, streamed, {name}"
+            floor = f"{FLOOR}, beside {name}"
             cells.append(
-                f"{name}: JSON hit / floor {ratio(json_hit, f'{FLOOR}, beside {name}', i)}, "
-                f"streamed / JSON {ratio(streamed, json_hit, i)}"
+                f"{name}: JSON hit / floor {ratio(json_hit, floor, i)}, streamed / JSON {ratio(streamed, json_hit, i)}"
+                + (f", /ask JSON hit / floor {ratio(ASK, floor, i)}" if name == "plain" else "")
             )
         lines.append(f"{tree.label}: " + "; ".join(cells))
     return lines

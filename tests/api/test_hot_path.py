@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.dependencies.models import Dependant
 
+from nearhit.api import ask, gateway
 from nearhit.api.access import Rule, nearhit_routes, rule_of
 from nearhit.api.app import create_app
 from nearhit.cache import SemanticCache
@@ -118,3 +119,30 @@ def test_the_chat_route_has_no_dependency_to_solve(settings: Settings) -> None:
     assert rule_of(chat) is Rule.CALLER
     paths = app.openapi()["paths"]
     assert paths["/v1/chat/completions"]["post"]["security"] == paths["/v1/models"]["get"]["security"]
+
+
+def test_the_hot_routes_are_tried_first(settings: Settings) -> None:
+    """FastAPI tries an app's routes in order, each included router it passes costing a match of all its routes:
+    the gateway's and ``/ask``'s come first (their paths overlap no other route's: the gateway's own 404 and 405
+    are in ``tests/gateway/test_dropin.py``)."""
+    app = create_app(settings)
+    first = [getattr(route, "original_router", None) for route in app.router.routes[:2]]
+    assert first == [gateway.router, ask.router]
+
+
+async def test_ask_sends_its_document_unvalidated(live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POST /ask`` encodes its own document: FastAPI's response validation is not run on a hit."""
+    import fastapi.routing
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("FastAPI validated /ask's document")
+
+    question = {"prompt": "What does a response model cost on a hit?", "include_raw": False}
+    assert (await live.client.post("/ask", json=question)).status_code == 200
+    await settled(live.runtime)
+    monkeypatch.setattr(fastapi.routing, "serialize_response", refused)
+    hit = await live.client.post("/ask", json=question)
+    assert hit.status_code == 200 and hit.headers["content-type"] == "application/json"
+    document = hit.json()
+    assert document["cache"]["cache_document"]["match"] == "exact" and document["cache"]["answer"]
+    assert set(document) == {"model", "simulated", "cache"}

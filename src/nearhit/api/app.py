@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     gateway.install(app)  # unknown paths and methods under /v1: OpenAI's 404 and 405
     app.include_router(ui.router, dependencies=[access.PUBLIC])  # the pages: / and /calculator (exactly)
     access.check_routes(app)
+    _hot_first(app, gateway.router, ask.router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     app.add_middleware(Edge, openai_prefix=gateway.router.prefix)  # the one layer every request crosses
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
@@ -113,6 +114,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if tracing.enabled():
         app.add_middleware(tracing.RequestSpans)  # outermost: the span covers the whole response
     return app
+
+
+def _hot_first(app: FastAPI, *routers: APIRouter) -> None:
+    """Move ``routers`` to the front of the app's routes, in this order. FastAPI tries the routes one by one,
+    and each included router it passes costs ~20 µs (its own routes matched, scope keys set and restored): the
+    gateway's, 15th, paid ~0.3 ms per request. Their paths overlap no other route's, so no request is routed
+    elsewhere; the OpenAPI document lists their paths first."""
+    hot = [r for router in routers for r in app.router.routes if getattr(r, "original_router", None) is router]
+    assert len(hot) == len(routers), "a hot router is not included"
+    app.router.routes[:] = hot + [r for r in app.router.routes if r not in hot]
 
 
 def app_factory() -> FastAPI:

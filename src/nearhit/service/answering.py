@@ -160,7 +160,10 @@ class Answerer:
             log.exception("cache lookup failed; answering from the LLM")
             degraded = f"cache lookup failed, answering from the LLM: {type(exc).__name__}: {exc}"
         # From here the request carries its Lookup; one whose prompt could not be checked is answered alone.
-        request = replace(request, query=query) if query is not None else replace(request, share=False)
+        if query is None:
+            request = replace(request, share=False)
+        elif request.query is not query:  # made here, not by ``checked`` (a hit's request comes checked)
+            request = replace(request, query=query)
         scope_id = query.scope.id if query is not None else request.scope(self.model_for(request)).id
         if result is not None and result.answer is not None:
             assert cache is not None and query is not None
