@@ -28,6 +28,16 @@ from nearhit.errors import InvalidInput
         ("a 2GB chip", "a 2gb chip"),
         ("a 2gb chip", "a 2gb chip"),  # lowercase "gb" says nothing: as before
         ("Mbps explained", "mbps explained"),  # no number: not a quantity
+        # case kept in code spans and flags, where it carries meaning; the prose around them folded
+        ("What does `curl -I` DO?", "what does `curl -I` do"),
+        ("What does ls -R DO?", "what does ls -R do"),
+        ("Why --Force it?", "why --Force it"),
+        ("Is chmod +X SAFE?", "is chmod +X safe"),
+        ("C+Rust or C-Style?", "c+rust or c-style"),
+        ("Use ```Python\nX = 1\n``` HERE", "use ```Python X = 1 ``` here"),
+        ("An E-Mail about Wi-Fi", "an e-mail about wi-fi"),  # a dash inside a word is no flag
+        ("A `Mbps` LINE", "a `Mbps` line"),
+        ("An `unclosed SPAN", "an `unclosed span"),
     ],
 )
 def test_normalise(raw: str, expected: str) -> None:

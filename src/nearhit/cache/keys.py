@@ -23,21 +23,40 @@ _BITS = re.compile(r"(?<=\d)(\s*)(?:([KMGT])b|([KMGTkmgt])b(ps|/s))(?!\w)")
 _TAG_SAFE = re.compile(r"^[0-9a-f]+$")
 
 
+# Where case carries meaning: a code span (`String`, ```...```) and a command-line flag or mode outside one
+# (-I, -rf, --Force, +X: as the code guard reads them; not the dash inside a word: "e-Mail").
+_CASED = re.compile(r"(`+)[\s\S]*?\1|(?<![\w+-])(?:--?|\+)[A-Za-z][\w-]*")
+
+
+def _fold_prose(text: str) -> str:
+    """Case-fold all but code spans and flags, which keep their case: folded, "curl -I" (headers only) and
+    "curl -i" (headers and body), `String` and `string` would be one exact entry, one served the other's
+    answer before any guard reads them.
+
+    A data unit in bits by its capitals ("Mbps", "Gb") is spelt out before folding ("mbit/s", "gbit"):
+    folded, it would read as the bytes unit ("MBps") and the exact path would serve one for the other."""
+    parts, start = [], 0
+    for cased in _CASED.finditer(text):
+        parts += [_fold(text[start : cased.start()]), cased[0]]
+        start = cased.end()
+    return "".join([*parts, _fold(text[start:])])
+
+
+def _fold(prose: str) -> str:
+    return _BITS.sub(lambda m: f"{m[1]}{m[2] or m[3]}bit{'/s' if m[4] else ''}", prose).casefold()
+
+
 def _is_edge_noise(char: str) -> bool:
     category = unicodedata.category(char)
     return category.startswith("P") or category.startswith("Z") or category == "Cc"
 
 
 def normalise(prompt: str) -> str:
-    """NFKC, case-fold, collapse white space, strip surrounding punctuation.
-
-    A data unit in bits by its capitals ("Mbps", "Gb") is spelt out first ("mbit/s", "gbit"): folded, it
-    would read as the bytes unit ("MBps") and the exact path would serve one for the other.
+    """NFKC, case-fold the prose (:func:`_fold_prose`), collapse white space, strip surrounding punctuation.
 
     "  What is  RAG? " and "what is rag" become the same text, so the exact path hits for both.
     """
-    text = _BITS.sub(lambda m: f"{m[1]}{m[2] or m[3]}bit{'/s' if m[4] else ''}", prompt)
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _fold_prose(unicodedata.normalize("NFKC", prompt))
     text = _WHITESPACE.sub(" ", text)
     start, end = 0, len(text)
     while start < end and _is_edge_noise(text[start]):
