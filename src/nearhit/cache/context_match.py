@@ -19,8 +19,6 @@ from nearhit.cache import conversation, entry, story
 from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.guards import GuardSet
-from nearhit.guards.content import content_words
-from nearhit.guards.text import analyse
 
 Rows = list[tuple[str, dict[str, str]]]
 
@@ -33,19 +31,6 @@ full questions do; the guards still judge it. Chosen leave-one-set-out on the co
 (``benchmarks/same_turns_probe.py``; benchmarks/README, eighth session, conv14). Only for a follow-up that
 states nothing the other does not (:func:`conversation.states_more`): one that brings a correction or a new
 fact is another question, however alike it reads."""
-
-
-TOLD_THRESHOLD = 0.85
-"""How alike two conversations told as one question (the user's turns, then the question:
-:func:`conversation.told_as_one`) must be for a follow-up whose earlier turns matched to be judged whatever its
-own similarity: "How do I activate it?" and "What do I have to do to start using the card?" (0.48) say little
-by themselves, told with "I just got a new credit card." they read 0.88 alike. The guards still judge the two
-questions. Chosen on the conversation dev splits, leave-one-set-out (``benchmarks/followup_representations.py``;
-benchmarks/README, ninth session, conv16): of the representations measured, the told one serves the most
-reworded follow-ups the guards pass per trap."""
-
-_PARTIES = {"i": "speaker", "we": "speaker", "he": "other", "she": "other", "they": "other"}
-"""Subject pronouns by the party they name ("you" left out: a generic "you" rewords "I")."""
 
 
 def match(
@@ -94,42 +79,6 @@ def match(
             result.rejected_by, result.rejection_reason = "context", reason
             result.similarity, result.distance = candidate_similarity, 1.0 - candidate_similarity
     return kept, matched, rejected, margins
-
-
-def told_margins(result: LookupResult, query: Lookup, rows: Rows, margins: dict[str, float], dimension: int) -> None:
-    """Add to ``margins`` the kept conversation candidates (``rows``, after :func:`match`) whose story told as one
-    question is ``TOLD_THRESHOLD`` alike the query's (``query.told_vector``) and whose question states nothing the
-    query's does not (:func:`conversation.states_more`) nor names another party with no word in common
-    (:func:`other_party`): judged by the guards whatever the question's similarity."""
-    assert query.told_vector is not None
-    for doc_id, fields in rows:
-        stored = vector_of(fields.get(entry.TOLD_VECTOR, ""), dimension)
-        if stored is None or not fields.get(entry.CONTEXT):
-            continue
-        if float(np.dot(query.told_vector, stored)) < TOLD_THRESHOLD:
-            continue
-        cached = fields.get("prompt", "")
-        if conversation.states_more(query.prompt, cached) is None and not other_party(query.prompt, cached):
-            margins[doc_id] = result.threshold
-
-
-def other_party(asked: str, cached: str) -> bool:
-    """Whether two follow-ups that share no content word name another party as their subject ("So how much do I
-    get back?" / "So how much can they keep?"): told after one long story, the two read alike
-    (``TOLD_THRESHOLD``) whatever each asks, and with no word of the ask in common, who acts is what says they
-    ask two things. A rewording that changes the party keeps a word of the ask ("What documents do I need?" /
-    "Which documents will they ask for?")."""
-    parties = [{_PARTIES[t] for t in analyse(text).tokens if t in _PARTIES} for text in (asked, cached)]
-    if not all(parties) or parties[0] & parties[1]:
-        return False
-    return not content_words(analyse(asked)).keys() & content_words(analyse(cached)).keys()
-
-
-def under_margins(result: LookupResult, rows: Rows, margins: dict[str, float]) -> bool:
-    """Whether no kept candidate reaches the threshold less its margin and one with a told story
-    (``entry.TOLD_VECTOR``) does not: only then is the query's story worth embedding."""
-    reached = [entry.similarity(fields) >= result.threshold - margins.get(doc_id, 0.0) for doc_id, fields in rows]
-    return not any(reached) and any(fields.get(entry.TOLD_VECTOR) for _, fields in rows)
 
 
 def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:

@@ -37,27 +37,6 @@ def neighbours(query: Lookup, candidates: int) -> int:
     return candidates if query.context is None else max(candidates, CONTEXT_CANDIDATES)
 
 
-async def told_alike(
-    cache: CacheBase,
-    result: LookupResult,
-    query: Lookup,
-    rows: list[Any],
-    margins: dict[str, float],
-    spec: idx.IndexSpec,
-) -> None:
-    """When no kept candidate of a conversation reaches the threshold (less its margin), embed the conversation told
-    as one question (one embedding, kept on ``query`` for :func:`as_one_question`) and let the candidates whose
-    stored story is as alike be judged by the guards whatever their question's similarity
-    (:func:`context_match.told_margins`): a follow-up says little by itself, its story says what it asks."""
-    if query.context is None or not context_match.under_margins(result, rows, margins):
-        return
-    if query.told_vector is None:
-        told = conversation.told_as_one(query.context, query.prompt)
-        async with cache._redis_errors():
-            (query.told_vector,) = await cache.embeddings.embed([normalise(told)], spec.keys)
-    context_match.told_margins(result, query, rows, margins, cache.embedder.dimension)
-
-
 async def as_one_question(
     cache: CacheBase,
     result: LookupResult,
@@ -88,10 +67,7 @@ async def as_one_question(
             return
         if not await _near(cache, spec, query, nearest):
             return
-        known = [] if query.told_vector is None else [query.told_vector]  # embedded by :func:`told_alike`
-        vectors = known + list(
-            await cache.embeddings.embed([normalise(text) for text in texts[len(known) :]], spec.keys)
-        )
+        vectors = await cache.embeddings.embed([normalise(text) for text in texts], spec.keys)
         found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
     for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
         matched = context_match.as_one_question(result, text, rows, guards, conversation.last_answer(query.context))

@@ -20,7 +20,6 @@ DISTANCE = "vector_distance"
 """What the KNN query adds to each row: the cosine distance (similarity = 1 - distance)."""
 CONTEXT = "context"
 CONTEXT_VECTOR = "context_vector"
-TOLD_VECTOR = "told_vector"
 EARLIER = "earlier"
 """Read back with each KNN row, so the context is compared without a second round trip (text: the query
 reply is decoded as text, which raw vector bytes would not survive)."""
@@ -64,9 +63,6 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField("ttl", 5),
     EntryField(CONTEXT, 0, returned=True),  # a conversation's earlier turns as JSON; absent for a single question
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their embedding, base64 float32; absent likewise
-    EntryField(
-        TOLD_VECTOR, 0, returned=True
-    ),  # a conversation told as one question, embedded (its twin's); else absent
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
     EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
     EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent
@@ -97,7 +93,6 @@ def to_hash(
     cost_usd: float | None = None,
     context: str = "",
     context_vector: str = "",
-    told_vector: str = "",
     earlier: str = "",
     told: str = "",
     twin: str = "",
@@ -119,7 +114,6 @@ def to_hash(
         "ttl": ttl or 0,
         CONTEXT: context,
         CONTEXT_VECTOR: context_vector,
-        TOLD_VECTOR: told_vector,
         EARLIER: earlier,
         TOLD: told,
         TWIN: twin,

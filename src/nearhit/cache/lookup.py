@@ -28,9 +28,6 @@ class Lookup:
     """The earlier turns matched by meaning (:mod:`nearhit.cache.conversation`); None for a single question."""
     context_vector: np.ndarray | None = None
     """The context's embedding, once a lookup has computed it (stored with the entry a miss leads to)."""
-    told_vector: np.ndarray | None = None
-    """The conversation told as one question, embedded once a lookup has needed it
-    (:func:`nearhit.cache.conversation_lookup.told_alike`), so a miss's search among single questions reuses it."""
     alone: Scope | None = None
     """Where single questions of this scope are searched: a conversation that finds no entry of its own may
     be served by one of them that asks, in one message, what it asks over several (None: not looked for)."""

@@ -200,10 +200,6 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             rows, observations, histogram = await negatives.refuse_by_feedback(self, result, vector, rows, labelled)
             result.timings_ms["feedback"] = _ms_since(stage)
-            if self.decision is None and self.max_wrong_rate is None and query.alone is not None:
-                stage = time.perf_counter()
-                await conversation_lookup.told_alike(self, result, query, rows, margins, spec)
-                result.timings_ms["told"] = _ms_since(stage)
 
         stage = time.perf_counter()
         judge = "decision" if self.decision is not None else "guards"
@@ -450,8 +446,6 @@ class SemanticCache(CacheAdmin):
                 cost_usd=cost_usd,
                 context=query.context.to_json() if query.context is not None else "",
                 context_vector=context_match.vector_text(context_vector) if context_vector is not None else "",
-                # The story told as one question (the first twin), compared when a follow-up reads unlike.
-                told_vector=context_match.vector_text(told_vectors[0]) if told_vectors else "",
                 earlier=query.earlier.to_json() if query.earlier is not None else "",
             )
             written = {key: mapping}
