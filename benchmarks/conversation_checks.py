@@ -5,10 +5,8 @@ A trap refused by one check only is one rewording away from a wrong hit. For eve
 families with a context on both sides (as the service reads it: facts before the last question go with the
 earlier turns), each check of :mod:`nearhit.cache.conversation` is run alone: the contexts' similarity
 below the threshold, other facts (numbers, dates, names), a change in the user's turns (when the rest are
-the same words), another referent (a pronoun, a label, the asker or someone else), a thing the question names
-that only one side's assistant spoke of and a requirement added to the same story (:mod:`nearhit.cache.story`),
-and the constraint lexicon (:mod:`nearhit.cache.constraints`). Prints how many traps 0, 1 and 2+ checks refuse,
-without and with the lexicon.
+the same words), another referent, and the constraint lexicon (:mod:`nearhit.cache.constraints`). Prints
+how many traps 0, 1 and 2+ checks refuse, without and with the lexicon.
 
     python benchmarks/conversation_checks.py --dataset nearhit-conversations-v2 --split dev
 """
@@ -20,7 +18,7 @@ from collections import Counter
 
 import numpy as np
 
-from nearhit.cache import constraints, story
+from nearhit.cache import constraints
 from nearhit.cache import conversation as cv
 from nearhit.cache.keys import normalise
 from nearhit.embeddings.local import LocalEmbedder
@@ -30,7 +28,7 @@ from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
 
 FAMILIES = "context_swap,detail_swap,constraint_added"
-CHECKS = ("similarity", "facts", "user turns", "referent", "named", "requirement")
+CHECKS = ("similarity", "facts", "user turns", "referent")
 
 
 def looked_up(side: Side) -> tuple[cv.Context | None, str]:
@@ -49,8 +47,6 @@ def refusals(cached: cv.Context, query: cv.Context, question: str, asked: str, s
         "facts": cv._different_facts(mine, theirs) is not None,
         "user turns": cv._changed_by_user(mine, theirs, question, same_shape=shape) is not None,
         "referent": cv.other_referent(question, asked) is not None,
-        "named": story.named_on_one_side((question, asked), query.turns, cached.turns) is not None,
-        "requirement": story.added_requirement(mine, theirs) is not None,
         "lexicon": constraints.differ(mine, theirs) is not None,
     }
     return {name for name, refused in found.items() if refused}

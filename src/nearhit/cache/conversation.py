@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from nearhit.cache import constraints, events, story, unsaid
-from nearhit.cache.story import CONTAINED, same_stem
+from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
 from nearhit.guards.stemming import stem
@@ -141,6 +141,8 @@ SHORT_SENTENCE = 3
 """The fewest words of a sentence one side adds that :func:`_describes_thing` reads as a statement."""
 ABBREVIATED = 4
 """The most letters of a short form written in capitals that :func:`_abbreviates` reads as a name's ("LA", "NYC")."""
+SAME_START = 4
+"""The fewest letters two stems share from their start for :func:`_said_in` to read them as one word ("cover")."""
 _AFFIRMATIVE = re.compile(r"\W*(yes|yeah|yep|yup|correct|exactly|right)\b", re.IGNORECASE)
 """A user's turn that answers the assistant's question by affirming it."""
 _DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
@@ -315,9 +317,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float, c
     changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape, asked=cached_question)
     if changed is not None:
         return f"the user's turns say something the other's do not: {changed!r}"
-    detail = story.changed_detail(query.text, cached.text) or story.named_on_one_side(
-        (question, cached_question), query.turns, cached.turns
-    )
+    detail = story.changed_detail(query.text, cached.text)
     if detail is not None:
         return detail
     if _pronoun_kinds(question) or _DEMONSTRATIVE.search(question):
@@ -409,8 +409,8 @@ def asks_another(told: str, single: str) -> str | None:
         return None
     question = split_statements(told.rsplit("\n", 1)[-1])[1]
     mine, theirs = _told_words(question), _told_words(asked)
-    only_mine = {x for x in mine if not any(same_stem(x, y) for y in theirs)}
-    only_theirs = {y for y in theirs if not any(same_stem(y, x) for x in mine)}
+    only_mine = {x for x in mine if not any(_same_stem(x, y) for y in theirs)}
+    only_theirs = {y for y in theirs if not any(_same_stem(y, x) for x in mine)}
     if only_mine and only_theirs:
         return f"another question after the story: {describe(only_mine)} vs {describe(only_theirs)}"
     return other_referent(question, asked)
@@ -450,9 +450,9 @@ def asks_no_more(told: str, single: str, answer: str = "") -> bool:
     said = _told_words(told) | _told_words(answer)
     question = _told_words(split_statements(told.rsplit("\n", 1)[-1])[1])
     story = _told_words(told) if split_statements(single)[0] else question
-    if not asked or not all(any(same_stem(x, y) for y in asked) for x in story):
+    if not asked or not all(any(_same_stem(x, y) for y in asked) for x in story):
         return False
-    shared = sum(any(same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
+    shared = sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
     return shared and _head_exchanged(f"{told}\n{answer}", single, said, asked) is None
 
 
@@ -465,7 +465,7 @@ def _head_exchanged(told: str, single: str, said: set[str], asked: set[str]) -> 
     for first in sorted(mine.keys() & theirs.keys()):
         for x in sorted(mine[first]):
             for y in sorted(theirs[first]):
-                if not any(same_stem(x, z) for z in asked) and not any(same_stem(y, z) for z in said):
+                if not any(_same_stem(x, z) for z in asked) and not any(_same_stem(y, z) for z in said):
                     return f"{first} {x} / {first} {y}"
     return None
 
@@ -519,13 +519,12 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | No
 def other_referent(question: str, cached: str) -> str | None:
     """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
     kind the other lacks ("for her" vs "for him", "they" vs "it") or a label the other lacks ("(a)" vs
-    "(b)"), or asks about the asker where the other asks about someone else (:func:`story.other_person`). One
-    side's pronoun against a name or nothing is a rewording, not an exchange."""
+    "(b)"). One side's pronoun against a name or nothing is a rewording, not an exchange."""
     for kind, found in (("pronoun", _referent_kinds), ("label", _labels)):
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
-    return story.other_person(question, cached)
+    return None
 
 
 def _referent_kinds(text: str) -> set[str]:
@@ -588,7 +587,11 @@ def _said_in(span: Sequence[str], question: str) -> bool:
     and "coverage"), negations and constraint words included: the other side asked what this side told."""
     words = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
     said = {stem(token) for token in _content(list(span))}
-    return bool(said) and all(any(same_stem(x, y) for y in words) for x in said)
+    return bool(said) and all(any(_same_stem(x, y) for y in words) for x in said)
+
+
+def _same_stem(x: str, y: str) -> bool:
+    return x == y or (min(len(x), len(y)) >= SAME_START and (x.startswith(y) or y.startswith(x)))
 
 
 def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: frozenset[str]) -> bool:
@@ -599,7 +602,7 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     if (_has_content(mine) and _has_content(theirs)) or names.intersection([*mine, *theirs]):
         return False
     said = " ".join(_tokens(" ".join([*mine, *theirs])))  # contractions split: "doesn't" -> "does not"
-    if _CORRECTION.search(said) or _CONSTRAINT.search(said) or story.requires(said):
+    if _CORRECTION.search(said) or _CONSTRAINT.search(said):
         return False
     asked = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
     return not asked & {stem(token) for token in _content([*mine, *theirs])}

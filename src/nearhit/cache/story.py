@@ -6,10 +6,7 @@ answer that depended on the story depends on it: another named thing, another nu
 side states (a wheelchair), or a word exchanged for another ("sold by Amazon" / "from a third-party
 seller"). :mod:`nearhit.cache.conversation` runs :func:`changed_detail` on the turns a follow-up leans on;
 :func:`alone_differs` judges a question that stands alone ("Is mid-April a good time?") after such turns,
-which the embedding of the question alone cannot tell apart. Read by structure, whatever the words: a sentence
-added that binds the answer (:func:`added_requirement`), a follow-up about the asker against one about someone else
-(:func:`other_person`), a thing the question names that only one side's assistant spoke of
-(:func:`named_on_one_side`).
+which the embedding of the question alone cannot tell apart.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ from collections.abc import Sequence
 from nearhit.cache import constraints
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
-from nearhit.guards.stemming import stem
 from nearhit.guards.text import analyse, describe
 
 Turn = tuple[str, str]
@@ -34,25 +30,8 @@ user's turns is a change, not a rewording."""
 FRAME = 3
 """The fewest words two texts must share around the one span they exchange for :func:`one_slot` to read them as
 one sentence with a detail swapped ("I'm working in ...": three)."""
-SAME_START = 4
-"""The fewest letters two stems share from their start for :func:`same_stem` to read them as one word ("cover",
-"carb" and "carburetor")."""
 
 _WORDS = re.compile(r"[\w']+")
-_REQUIRES = re.compile(
-    r"\b(?:(?:has|have|had|needs?|got)\s+to|must|required|requires?|allowed|permitted|forbidden|mandatory)\b"
-)
-"""Words by which a sentence binds the answer: an obligation ("she has to fly in the cabin", "it must run on") or
-a permission ("we're not allowed to change prod"). Not a bare negation or "only": colour says them as often ("I hope
-this isn't a silly question", "I only got into fishing because ...")."""
-_DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
-"""The word after "the": what a question names as already known, so the earlier turns must say which it is."""
-_PERSON_WORDS = re.compile(r"\w+")
-_ASKER = frozenset({"i", "me", "myself"})
-"""The asker as the one a question is about ("Do I need a visa?"); not "my" ("my wife" is another person) nor
-"we" (which counts the others in)."""
-_SOMEONE_ELSE = frozenset({"he", "him", "himself", "she", "her", "herself"})
-"""Another person as the one a question is about; not "they", which as often names a company ("do they ship?")."""
 _THINGS = frozenset(
     {
         "name",
@@ -150,80 +129,8 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
         return f"the same story with a detail changed: {slot}"
     if not same_story(mine, theirs):
         return None
-    why = (
-        constraints.differ(*users)
-        or _exchanged_facts(*users)
-        or changed_detail(_text(mine), _text(theirs))
-        or added_requirement(*users)
-    )
+    why = constraints.differ(*users) or _exchanged_facts(*users) or changed_detail(_text(mine), _text(theirs))
     return None if why is None else f"the same story with a detail changed: {why}"
-
-
-def requires(text: str) -> str | None:
-    """The word by which ``text`` binds the answer (``_REQUIRES``: an obligation or a permission), or None."""
-    found = _REQUIRES.search(text.casefold().replace("\u2019", "'"))
-    return None if found is None else found.group(0)
-
-
-def added_requirement(mine: str, theirs: str) -> str | None:
-    """A span one side's words add to the other's (nothing exchanged) that binds the answer (:func:`requires`), or
-    None: "The manual tags have to stay, and we're not allowed to change prod" added to the same story is a
-    constraint on the answer, whatever it is about; added colour ("I'm a retired nurse") binds nothing."""
-    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
-    changes = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
-    if any(tag == "replace" for tag, *_ in changes):
-        return None
-    for _, i1, i2, j1, j2 in changes:
-        added = " ".join(a[i1:i2] + b[j1:j2])
-        word = requires(added)
-        if word is not None:
-            return f"one side adds {added!r} ({word!r})"
-    return None
-
-
-def named_on_one_side(questions: Sequence[str], mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
-    """A thing the ``questions`` name with "the" ("how do I increase the limit?") that the assistant's last turn
-    of one side spoke of and the other side's turns never name, or None. The question points back at what the
-    assistant just said; when only one side said it, each side's "the limit" is another thing ("its concurrency
-    limit" on one side, a timeout on the other), however alike the two stories read. Read leniently toward a
-    rewording: spoken of is the very stem ("the reduction" after "reduces" is not), and any longer or shorter form
-    on the other side names it (:func:`same_stem`: "the carb" after "carburetor")."""
-    named = {stem(word) for text in questions for word in _DEFINITE.findall(text.casefold()) if word not in STOP_WORDS}
-    for last, other in ((_last_answer(mine), theirs), (_last_answer(theirs), mine)):
-        spoken, told = _stems(last), _stems(_text(other))
-        alone = sorted(w for w in named & spoken if not any(same_stem(w, said) for said in told))
-        if alone:
-            return f"the question names the {alone[0]!r} the assistant spoke of on one side only"
-    return None
-
-
-def _last_answer(turns: Sequence[Turn]) -> str:
-    return next((content for role, content in reversed(turns) if role == "assistant"), "")
-
-
-def _stems(text: str) -> set[str]:
-    return {stem(word) for word in _WORDS.findall(text.casefold())}
-
-
-def same_stem(x: str, y: str) -> bool:
-    """Whether two stems are one word: equal, or one the start of the other (``SAME_START`` letters at least)."""
-    return x == y or (min(len(x), len(y)) >= SAME_START and (x.startswith(y) or y.startswith(x)))
-
-
-def other_person(question: str, cached: str) -> str | None:
-    """Why two follow-ups ask about two people of the story, or None: one about the asker only ("Do I need a
-    visa?"), the other about someone else only ("Does she need a visa?"). After "my wife is British and I'm
-    American" the same words ask two questions, which read alike enough to be served for each other. A side
-    that names both ("Can I bring her?") is no exchange."""
-    mine, theirs = _persons(question), _persons(cached)
-    if len(mine) == 1 and len(theirs) == 1 and mine != theirs:
-        return f"the question asks about {next(iter(mine))}, the other about {next(iter(theirs))}"
-    return None
-
-
-def _persons(question: str) -> set[str]:
-    words = set(_PERSON_WORDS.findall(question.casefold()))  # "I'm" is "I" and "m"
-    return ({"the asker"} if words & _ASKER else set()) | ({"someone else"} if words & _SOMEONE_ELSE else set())
 
 
 def _exchanged_facts(mine: str, theirs: str) -> str | None:
