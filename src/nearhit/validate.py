@@ -204,8 +204,8 @@ MAX_NOTE_CHARS = 2000
 
 
 def entry_id(value: str) -> str:
-    """An entry id (what ``store`` returns) of 1 to :data:`MAX_DOC_ID_CHARS` characters, for the CLI: a 100 kB id
-    is refused by its length, not looked up or echoed back whole."""
+    """An entry id (what ``store`` returns) of 1 to :data:`MAX_DOC_ID_CHARS` characters, for the CLI and
+    ``delete``: a 100 kB id is refused by its length, not looked up or echoed back whole."""
     unicode_text(value, "doc id")
     if not 1 <= len(value) <= MAX_DOC_ID_CHARS:
         raise InvalidInput(f"doc id must be 1 to {MAX_DOC_ID_CHARS} characters, not {len(value):,}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nearhit.cache import Scope
+from nearhit.errors import InvalidInput
 from tests.support.live import LiveServer
 
 
@@ -30,3 +33,17 @@ async def test_an_id_outside_the_entry_prefix_is_refused_and_kept(live: LiveServ
         assert await cache.redis.get("someone:else") == b"keep me"
     finally:
         await cache.redis.delete("someone:else")
+
+
+async def test_an_id_of_any_length_is_refused_by_its_length_not_echoed_back(live: LiveServer) -> None:
+    """A 30,000-character id (the head allows 64 KiB) was answered with the id whole in the 422, named as the body;
+    the library's ``delete`` repeated it whole too."""
+    long_id = "x" * 30_000
+    response = await live.client.delete(f"/cache/entries/{long_id}")
+    assert response.status_code == 422
+    assert len(response.text) < 2_000, len(response.text)
+    assert response.json()["detail"][0]["loc"] == ["path", "doc_id"]
+    cache = await live.runtime.cache()
+    with pytest.raises(InvalidInput, match="doc id must be 1 to 300 characters, not 30,000") as refused:
+        await cache.delete(long_id)
+    assert long_id not in str(refused.value)

@@ -62,6 +62,7 @@ def test_table_shows_every_output() -> None:
         (["--model", "gtp-4o"], "close matches: gpt-4o"),
         (["--embedding-model", "my-embedder"], "dim is required"),
         (["--region", "mars"], "unknown region"),
+        (["--output-tokens", "1000000"], "output_tokens=1,000,000 takes 12,500,450 ms"),  # not llm_latency_ms's
     ],
 )
 def test_cli_refuses_bad_input(args: list[str], message: str) -> None:
@@ -95,6 +96,7 @@ async def test_api_422_names_the_field(client: httpx.AsyncClient, change: dict[s
         ({"model": "gtp-4o"}, "close matches: gpt-4o"),
         ({"embedding_model": "my-embedder"}, "dim is required"),
         ({"region": "mars"}, "unknown region"),
+        ({"output_tokens": 1_000_000}, "output_tokens=1,000,000 takes 12,500,450 ms"),
     ],
 )
 async def test_api_400_for_what_only_the_model_knows(
@@ -103,6 +105,18 @@ async def test_api_400_for_what_only_the_model_knows(
     response = await client.post("/calculator/estimate", json=EXAMPLE | change)
     assert response.status_code == 400
     assert message in response.json()["detail"]
+
+
+async def test_output_tokens_within_bounds_are_estimated_once_the_llm_latency_is_given(
+    client: httpx.AsyncClient,
+) -> None:
+    """The latency derived from 1,000,000 output tokens is past its bound: refused naming output_tokens (above);
+    the caller who gives the latency gets the estimate."""
+    response = await client.post(
+        "/calculator/estimate", json=EXAMPLE | {"output_tokens": 1_000_000, "llm_latency_ms": 600_000}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["scenario"]["llm_latency_ms"] == 600_000
 
 
 async def test_skus_and_models(client: httpx.AsyncClient) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.config import Settings
-from nearhit.gateway import GatewayConfig, GatewayError, parse_chat
+from nearhit.gateway import GatewayConfig, GatewayError, parse_chat, parse_embeddings
 from tests.gateway.conftest import Gateway, ServeGateway
 
 USER = {"role": "user", "content": "What is Redis?"}
@@ -280,3 +280,27 @@ def test_the_cap_on_n_is_read_from_the_setting(settings: Settings) -> None:
         parse_chat(body(n=3), config.max_n)
     assert parse_chat(body(n=2), config.max_n).n == 2
     assert GatewayConfig.from_settings(settings).max_n == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "param"),
+    [
+        ({"encoding_format": ""}, "encoding_format"),
+        ({"encoding_format": []}, "encoding_format"),
+        ({"encoding_format": {}}, "encoding_format"),
+        ({"encoding_format": 0}, "encoding_format"),
+        ({"encoding_format": "Float"}, "encoding_format"),
+        ({"user": 5}, "user"),
+        ({"user": ["me"]}, "user"),
+    ],
+)
+def test_embeddings_refuse_a_wrong_type_rather_than_take_the_default(change: dict[str, Any], param: str) -> None:
+    """``encoding_format`` of ``""``, ``[]`` or ``{}`` was answered as "float", a number as ``user`` taken."""
+    with pytest.raises(GatewayError) as refused:
+        parse_embeddings({"model": "any", "input": "What is Redis?"} | change)
+    assert refused.value.status == 400 and refused.value.param == param
+
+
+def test_embeddings_take_a_null_encoding_format_as_float() -> None:
+    call = parse_embeddings({"model": "any", "input": "hi", "encoding_format": None, "user": "u1"})
+    assert call.encoding_format == "float"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,8 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
+from nearhit.api.gateway import EMBED_CHUNK, MAX_EMBEDDING_TOKENS
+from nearhit.llm import count_tokens
 from tests.gateway.conftest import ServeGateway
 from tests.support.waiting import eventually
 
@@ -346,3 +349,40 @@ async def test_a_hit_counts_its_prompt_tokens_at_most_once(
         assert headers["x-nearhit-cache"] == "hit-exact"
         assert second.usage.prompt_tokens == first.usage.prompt_tokens
         assert len(calls) <= 1, f"the hit's prompt tokens were counted {len(calls)} times"
+
+
+async def test_a_long_input_list_is_embedded_a_chunk_at_a_time(
+    serve: ServeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2,000 inputs of 240 tokens went to the model in one call: 23.7 GB, and the OOM killer took the service
+    (its raw LLM path too). The list is embedded ``EMBED_CHUNK`` texts per call, the answer in the list's order."""
+    async with serve() as gateway:
+        embedder = gateway.runtime.embedder
+        real = embedder.embed
+        sizes: list[int] = []
+
+        async def recorded(texts: Sequence[str]) -> Any:
+            sizes.append(len(texts))
+            return await real(texts)
+
+        monkeypatch.setattr(embedder, "embed", recorded)
+        texts = [f"question {i} about caches" for i in range(EMBED_CHUNK * 2 + 5)]
+        result = await gateway.client().embeddings.create(model="any", input=texts, encoding_format="float")
+        assert sizes and max(sizes) <= EMBED_CHUNK and sum(sizes) == len(texts)
+        expected = await real([texts[0], texts[-1]])
+        assert result.data[0].embedding == pytest.approx(expected[0].tolist(), abs=1e-5)
+        assert result.data[-1].embedding == pytest.approx(expected[1].tolist(), abs=1e-5)
+
+
+async def test_an_embeddings_request_over_openais_token_cap_is_a_400(serve: ServeGateway) -> None:
+    """OpenAI refuses one request of more than 300,000 tokens summed over its inputs; the gateway embedded them."""
+    async with serve() as gateway:
+        size = gateway.runtime.settings.max_prompt_chars
+        # Distinct CJK characters: about two tokens each, so a few inputs within every other limit pass the cap.
+        text = "".join(chr(0x4E00 + i % 20_000) for i in range(size))
+        count = MAX_EMBEDDING_TOKENS // count_tokens(text, gateway.runtime.embedder.model_name) + 1
+        with pytest.raises(openai.BadRequestError) as refused:
+            await gateway.client().embeddings.create(model="any", input=[text] * count, encoding_format="float")
+        assert refused.value.param == "input" and "the limit is 300,000" in refused.value.message
+        within = await gateway.client().embeddings.create(model="any", input=[text], encoding_format="float")
+        assert len(within.data) == 1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import Field, model_validator
 
+from nearhit import validate
 from nearhit.api.access import AdminDep, CallerDep
 from nearhit.api.deps import CacheDep, RuntimeDep
 from nearhit.api.schemas import Label, PromptText, ResponseText, ScopeFields, StrictModel, Threshold, TopK, Ttl
@@ -15,6 +16,8 @@ from nearhit.cache import Scope
 router = APIRouter(prefix="/cache", tags=["cache"])
 
 EmbeddingVector = Annotated[list[float], Field(min_length=1, max_length=8192)]
+# An id of any length is refused by its length (a 422 naming the path), not looked up or echoed back whole.
+DocId = Annotated[str, Path(min_length=1, max_length=validate.MAX_DOC_ID_CHARS)]
 
 
 def scope_of(fields: ScopeFields, model: str) -> Scope:
@@ -74,7 +77,7 @@ async def store(body: StoreBody, cache: CacheDep, runtime: RuntimeDep) -> dict[s
     dependencies=[AdminDep],
     responses={404: {"description": "No entry with this id (the body names it)"}},
 )
-async def delete_entry(doc_id: str, cache: CacheDep) -> dict[str, Any]:
+async def delete_entry(doc_id: DocId, cache: CacheDep) -> dict[str, Any]:
     if not await cache.delete(doc_id):
         raise HTTPException(404, f"no entry {doc_id!r}")
     return {"deleted": True, "doc_id": doc_id}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -21,6 +22,7 @@ from nearhit.api.access import CALLER_SECURITY, CallerDep, caller, caller_of, re
 from nearhit.api.deps import RuntimeDep
 from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.api.streams import KnownStream
+from nearhit.embeddings.base import Embedder, Vectors
 from nearhit.errors import NearhitError
 from nearhit.gateway import (
     ChatCall,
@@ -189,6 +191,20 @@ async def chat_completions(request: Request) -> Response:
         return _error(exc)
 
 
+# Texts per model call. 2,000 inputs of 240 tokens in one call took 23.7 GB and the OOM killer took the whole
+# service (docs/hostile-testing.md); 64 is the micro-batcher's batch, and a lookup waits for one chunk, not all.
+EMBED_CHUNK = 64
+# OpenAI's cap on one embeddings request, summed over its inputs: without it 2,000 long inputs (a 2 MB body)
+# cost the local embedder minutes of CPU.
+MAX_EMBEDDING_TOKENS = 300_000
+
+
+async def _embed_in_chunks(embedder: Embedder, texts: tuple[str, ...]) -> Vectors:
+    """The texts' vectors, embedded ``EMBED_CHUNK`` at a time so a request's memory does not grow with its list."""
+    parts = [await embedder.embed(texts[i : i + EMBED_CHUNK]) for i in range(0, len(texts), EMBED_CHUNK)]
+    return np.concatenate(parts)
+
+
 @router.post(
     "/embeddings",
     summary="Embeddings from the configured embedder, OpenAI's API",
@@ -207,12 +223,19 @@ async def embeddings(request: Request, runtime: RuntimeDep, who: CallerDep) -> R
         for i, text in enumerate(call.inputs):
             if len(text) > limit:
                 raise invalid(f"input[{i}] is {len(text):,} characters; the limit is {limit:,}.", "input")
-        await limits.admit(request, who, lambda: sum(count_tokens(text, embedder.model_name) for text in call.inputs))
+        tokens = sum(count_tokens(text, embedder.model_name) for text in call.inputs)
+        if tokens > MAX_EMBEDDING_TOKENS:
+            raise invalid(
+                f"'input' is {tokens:,} tokens summed over its items; the limit is {MAX_EMBEDDING_TOKENS:,} per "
+                "request (as OpenAI's): send it in several requests.",
+                "input",
+                "max_tokens_per_request",
+            )
+        await limits.admit(request, who, lambda: tokens)
         try:
-            vectors = await embedder.embed(list(call.inputs))
+            vectors = await _embed_in_chunks(embedder, call.inputs)
         except NearhitError as exc:
             raise GatewayError(f"the embedder failed: {exc}", status=502, type="server_error") from None
-        tokens = sum(count_tokens(text, embedder.model_name) for text in call.inputs)
         return JSONResponse(responses.embeddings(vectors, embedder.model_name, call.encoding_format, tokens))
     except GatewayError as exc:
         return _error(exc)

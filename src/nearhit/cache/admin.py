@@ -164,7 +164,7 @@ class CacheAdmin(CacheBase):
 
         Only a key under this index's entry prefix is accepted, so an id can never name another key.
         """
-        if not isinstance(doc_id, str) or not self.keys.is_entry_key(doc_id):
+        if not isinstance(doc_id, str) or not self.keys.is_entry_key(validate.entry_id(doc_id)):
             raise validate.InvalidInput(
                 f"{doc_id!r} is not an entry id of index {self.spec.name!r} "
                 f"(expected {self.keys.entry_prefix}<64 hex digits>)"

@@ -142,12 +142,23 @@ class Scenario:
             distinct_share=1 - self.hit_rate if self.distinct_share is None else self.distinct_share,
             prompt_bytes=BYTES_PER_TOKEN * self.input_tokens if self.prompt_bytes is None else self.prompt_bytes,
             response_bytes=BYTES_PER_TOKEN * self.output_tokens if self.response_bytes is None else self.response_bytes,
-            llm_latency_ms=(
-                LLM_FIRST_TOKEN_MS + 1000 * self.output_tokens / LLM_TOKENS_PER_SECOND
-                if self.llm_latency_ms is None
-                else self.llm_latency_ms
-            ),
+            llm_latency_ms=self._llm_latency_ms(),
         )
+
+    def _llm_latency_ms(self) -> float:
+        """The LLM's full answer time, given or derived from ``output_tokens``; a derived one past its bound is
+        refused naming what it came from (not as an ``llm_latency_ms`` the caller never gave)."""
+        if self.llm_latency_ms is not None:
+            return self.llm_latency_ms
+        derived = LLM_FIRST_TOKEN_MS + 1000 * self.output_tokens / LLM_TOKENS_PER_SECOND
+        limit = BOUNDS["llm_latency_ms"].hi
+        if derived > limit:
+            raise InvalidInput(
+                f"output_tokens={self.output_tokens:,} takes {derived:,.0f} ms at {LLM_TOKENS_PER_SECOND:g} "
+                f"tokens/s, over the LLM latency's bound of {limit:,.0f} ms: give llm_latency_ms "
+                "(nearhit calc: --llm-latency-ms) or fewer output tokens"
+            )
+        return derived
 
 
 def index_m() -> int:

@@ -149,12 +149,16 @@ def parse_embeddings(body: Any) -> EmbeddingCall:
             raise invalid(f"Invalid type for '{where}': expected a string, got {json_type(text)}.", where)
         if not text:
             raise invalid(f"'{where}' is empty: there is nothing to embed.", where)
-    encoding = body.get("encoding_format") or "float"
-    if encoding not in ("float", "base64"):
+    # Absent or null: "float". Otherwise one of the two names: "" or [] was taken as the default.
+    encoding = "float" if body.get("encoding_format") is None else body["encoding_format"]
+    if not isinstance(encoding, str) or encoding not in ("float", "base64"):
+        shown = repr(encoding) if isinstance(encoding, str) else json_type(encoding)
         raise invalid(
-            f"Invalid value for 'encoding_format': {encoding!r}. Supported values are 'float' and 'base64'.",
+            f"Invalid value for 'encoding_format': {shown[:80]}. Supported values are 'float' and 'base64'.",
             "encoding_format",
         )
+    if body.get("user") is not None and not isinstance(body["user"], str):
+        raise invalid(f"Invalid type for 'user': expected a string, got {json_type(body['user'])}.", "user")
     return EmbeddingCall(
         model=model,
         inputs=tuple(str(t) for t in texts),
