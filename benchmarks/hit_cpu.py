@@ -113,7 +113,7 @@ async def main(reps: int, routes: bool, profile: str | None) -> None:
             f"| {name} | {len(values)} | {statistics.median(values) * 1e6:.0f} / {statistics.mean(values) * 1e6:.0f} |"
         )
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("HIT_CPU_SORT", "cumulative")).print_stats(40)
 
 
 if __name__ == "__main__":
