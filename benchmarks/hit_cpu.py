@@ -5,7 +5,8 @@ hit's bookkeeping after the send is not counted), p50 of ``--reps`` requests of 
 
 ``--routes``: each turn twice, the app's routes in the order ``create_app`` leaves them and in the order before
 the hot routers were moved first (``api.app._hot_first``), the two alternating (paired). ``--profile KIND``:
-cProfile over that kind's requests, the top functions by cumulative time.
+cProfile over that kind's requests, the top functions by cumulative time
+(``HIT_CPU_SORT=tottime``: by their own time).
 
     python benchmarks/hit_cpu.py [--reps 300] [--routes] [--profile chat]
 """
@@ -113,7 +114,7 @@ async def main(reps: int, routes: bool, profile: str | None) -> None:
             f"| {name} | {len(values)} | {statistics.median(values) * 1e6:.0f} / {statistics.mean(values) * 1e6:.0f} |"
         )
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("HIT_CPU_SORT", "cumulative")).print_stats(40)
 
 
 if __name__ == "__main__":

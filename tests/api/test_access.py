@@ -349,3 +349,23 @@ def test_a_short_admin_token_stops_start_up(settings: Settings) -> None:
     with pytest.raises(ConfigError, match="NEARHIT_ADMIN_TOKEN must be at least 16 characters"):
         load_settings(admin_token="s3cret")
     assert load_settings(admin_token="").admin_token is None  # blank means unset
+
+
+async def test_ask_checks_the_query_then_the_caller_then_the_body(live_secured: LiveServer) -> None:
+    """``POST /ask`` reads its caller and body itself (no dependency solved per request), in the order FastAPI
+    solved them: a query parameter given twice (422), then the credential (401/403), then the body (422)."""
+    client = live_secured.client
+    twice = await client.post("/ask?a=1&a=2", content=b"[]", headers={"Content-Type": "application/json"})
+    assert twice.status_code == 422 and twice.json()["detail"][0]["loc"] == ["query", "a"]
+    _assert_denied(await client.post("/ask", json={"prompt": 3}), 401)
+    own = CALLERS["own"]
+    empty = await client.post("/ask", headers=own)
+    assert empty.status_code == 422
+    assert empty.json() == {"detail": [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}]}
+    wrong = await client.post("/ask", json={"prompt": 3, "bogus": 1}, headers=own)
+    assert wrong.status_code == 422
+    assert [(e["type"], e["loc"]) for e in wrong.json()["detail"]] == [
+        ("string_type", ["body", "prompt"]),
+        ("extra_forbidden", ["body", "bogus"]),
+    ]
+    _assert_denied(await client.post("/ask", json={"prompt": QUESTION, "tenant": "beta"}, headers=own), 403)

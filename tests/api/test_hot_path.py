@@ -109,16 +109,21 @@ async def test_served_records_are_written_in_batches(cache: SemanticCache) -> No
     assert served is not None and served.doc_id == result.answer.doc_id  # type: ignore[union-attr]
 
 
-def test_the_chat_route_has_no_dependency_to_solve(settings: Settings) -> None:
-    """A hit's route reads its caller itself (``caller_of``): FastAPI solves nothing per request, while the
-    route keeps its access rule and the security requirement /docs shows for every caller route."""
+def test_the_hit_routes_have_no_dependency_to_solve(settings: Settings) -> None:
+    """A hit's route reads its caller (``caller_of``) and its body itself: FastAPI solves nothing per request,
+    while the route keeps its access rule and the security requirement /docs shows for every caller route
+    (``POST /ask``'s OpenAPI entry is still its body model's)."""
     app = create_app(settings)
     routes = {(r.path, m): r for r in nearhit_routes(app) for m in r.methods or ()}
-    chat = routes["/v1/chat/completions", "POST"]
-    assert chat.dependant.dependencies == []
-    assert rule_of(chat) is Rule.CALLER
     paths = app.openapi()["paths"]
-    assert paths["/v1/chat/completions"]["post"]["security"] == paths["/v1/models"]["get"]["security"]
+    for path in ("/v1/chat/completions", "/ask"):
+        route = routes[path, "POST"]
+        assert route.dependant.dependencies == [] and route.dependant.body_params == [], path
+        assert rule_of(route) is Rule.CALLER
+        assert paths[path]["post"]["security"] == paths["/v1/models"]["get"]["security"]
+    ask_body = paths["/ask"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert ask_body == {"$ref": "#/components/schemas/AskBody"}
+    assert list(paths["/ask"]["post"]["responses"])[-1] == "422"
 
 
 def test_the_hot_routes_are_tried_first(settings: Settings) -> None:

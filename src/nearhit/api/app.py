@@ -76,8 +76,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     limits.install(app, settings)
     body = (413, 415)  # any route that takes a body (nearhit.api.middleware)
     caller = (401, 403)  # a credential is missing, unknown, or may not do this (nearhit.api.access)
+    # /ask/stream declares the query's check itself; /ask calls it, with no dependency to solve per request.
+    app.include_router(ask.router, responses=errors.responses(*caller, *body, 429, 502, 503))
     for router, statuses in (  # each of these routes declares its own access rule
-        (ask.router, (*caller, *body, 429, 502, 503)),
         (cache.router, (400, *caller, 409, *body, 503)),
         (feedback.router, (*caller, 404, *body, 503)),
         (vector.router, (*caller, 409, *body, 503)),

@@ -14,11 +14,12 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from nearhit import validate
 from nearhit.api import limits
-from nearhit.api.access import Caller, CallerDep
-from nearhit.api.deps import AnswererDep, RuntimeDep
+from nearhit.api.access import CALLER_SECURITY, Caller, CallerDep, caller_of, reads_caller
+from nearhit.api.deps import SINGLE_VALUED_QUERY, AnswererDep, RuntimeDep, one_value_per_query_parameter, validated_body
 from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.api.streams import KnownStream
 from nearhit.llm import ChatMessage, count_tokens
+from nearhit.service.answering import Answerer
 from nearhit.service.events import Chunk, ColumnDone, ColumnEvent
 from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
@@ -68,6 +69,7 @@ class AskBody(ScopeFields):
     "/ask/stream",
     summary="Race the raw LLM against the cache (Server-Sent Events)",
     response_class=EventSourceResponse,
+    dependencies=[SINGLE_VALUED_QUERY],
     responses={
         200: {
             "content": {"text/event-stream": {}},
@@ -112,10 +114,37 @@ def _sse(event: RaceEvent) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(event.payload()), event=event.type, id=str(event.seq))
 
 
-@router.post("/ask", summary="Answer with both columns, as one JSON document", response_model=dict[str, Any])
-async def ask(body: AskBody, answerer: AnswererDep, runtime: RuntimeDep, caller: CallerDep, http: Request) -> Response:
+# What FastAPI wrote for /ask when it solved the body and the caller itself: the same OpenAPI entry.
+_ASK_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AskBody"}}},
+        "required": True,
+    },
+    "responses": {
+        "422": {
+            "description": "Validation Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}},
+        }
+    },
+} | CALLER_SECURITY
+
+
+@router.post(
+    "/ask",
+    summary="Answer with both columns, as one JSON document",
+    response_model=dict[str, Any],
+    openapi_extra=_ASK_OPENAPI,
+)
+@reads_caller  # no dependency to solve per request: a hit is the hot path
+async def ask(http: Request) -> Response:
     """Both columns run at once (the reply takes as long as the slower one), and a client that leaves cancels
     them: an abandoned miss is neither generated to the end nor stored."""
+    # In the order FastAPI solved them: the query's check, the caller (401/403), then the body (422).
+    await one_value_per_query_parameter(http)
+    caller = caller_of(http)
+    body = validated_body(http, AskBody)
+    runtime: Runtime = http.app.state.runtime
+    answerer = Answerer(runtime)
     request = body.to_request(runtime, caller)
     await limits.admit(http, caller, lambda: body.prompt_tokens(runtime))
     columns: dict[str, AsyncIterator[ColumnEvent]] = {}

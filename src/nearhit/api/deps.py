@@ -4,14 +4,17 @@ All async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from nearhit.cache import SemanticCache
 from nearhit.service.answering import Answerer
 from nearhit.service.runtime import Runtime
+
+Body = TypeVar("Body", bound=BaseModel)
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -57,3 +60,17 @@ async def one_value_per_query_parameter(request: Request) -> None:
 
 
 SINGLE_VALUED_QUERY = Depends(one_value_per_query_parameter)
+
+
+def validated_body(request: Request, model: type[Body]) -> Body:
+    """``model`` read from the body, as FastAPI reads a body parameter and with its 422s, for a route that solves
+    no dependency per request: the JSON is the one the app's edge parsed (``scope["state"]["json"]``, set for
+    every non-empty body), so it is not parsed twice."""
+    state: dict[str, Any] = request.scope.get("state", {})
+    if "json" not in state:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    try:
+        return model.model_validate(state["json"], from_attributes=True)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        raise RequestValidationError([{**error, "loc": ("body", *error["loc"])} for error in errors]) from None
