@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import numpy as np
 import pytest
 from redis.asyncio import Redis
-from redis.asyncio.connection import AbstractConnection, Connection
+from redis.asyncio.connection import AbstractConnection, Connection, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -16,7 +17,8 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from nearhit.cache import Scope, SemanticCache
-from nearhit.cache.client import reads
+from nearhit.cache.client import _SPARE, reads
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -99,8 +101,59 @@ async def test_a_round_trip_runs_under_one_deadline_not_redis_pys_per_call_ones(
         assert await reads(client, [("GET", key), ("EXISTS", key)]) == [b"kept", 1]
         monkeypatch.undo()
         assert waited == []
-        connections = client.connection_pool._available_connections  # the one reads() used, back in the pool
+        connections = client.connection_pool.__dict__["_nearhit_spare"]  # the one reads() used, kept for the next
         assert [c.socket_timeout for c in connections] == [5]
+        await client.delete(key)
+
+
+async def test_round_trips_reuse_a_kept_connection_without_the_pools_checkout(
+    redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's checkout (its lock, condition and deadline: ~45 µs of the loop's CPU) is paid once, not per
+    round trip; lookups in flight beyond the kept ones take the pool's, and return them to it."""
+    async with Redis.from_url(redis_url) as client:
+        pool = client.connection_pool
+        checkouts: list[object] = []
+        original = type(pool).get_connection
+
+        async def counted(self: object) -> object:
+            checkouts.append(self)
+            return await original(self)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(type(pool), "get_connection", counted)
+        ids = [(await reads(client, [("CLIENT", "ID")]))[0] for _ in range(5)]
+        assert len(checkouts) == 1 and len(set(ids)) == 1
+        many = await asyncio.gather(*(reads(client, [("CLIENT", "ID")]) for _ in range(_SPARE + 3)))
+        assert len({reply[0] for reply in many}) == _SPARE + 3
+        assert len(pool.__dict__["_nearhit_spare"]) == _SPARE
+        assert len(pool._available_connections) == 3  # the rest back in the pool
+        monkeypatch.undo()
+
+
+async def test_a_pool_of_another_kind_gets_its_connection_back_after_each_round_trip(redis_url: str) -> None:
+    """A Sentinel's pool (any pool but redis-py's two plain ones) points its connections at the primary as it
+    hands them out: a connection kept past a failover would still read the old one."""
+
+    class SentinelLike(ConnectionPool):
+        pass
+
+    pool = SentinelLike.from_url(redis_url)
+    async with Redis(connection_pool=pool) as client:
+        await reads(client, [("CLIENT", "ID")])
+        assert not pool.__dict__.get("_nearhit_spare") and len(pool._available_connections) == 1
+
+
+async def test_a_kept_connection_the_server_closed_is_replaced_without_a_retry(redis_url: str, key: str) -> None:
+    """A kept connection is checked as the pool checks the ones it hands out: one the server closed while it
+    was kept is reconnected before the send, so even a client that never retries reads through it."""
+    async with Redis.from_url(redis_url, retry=Retry(NoBackoff(), 0)) as client, Redis.from_url(redis_url) as admin:
+        await client.set(key, "kept")
+        (client_id,) = await reads(client, [("CLIENT", "ID")])
+        (kept,) = client.connection_pool.__dict__["_nearhit_spare"]
+        assert await admin.execute_command("CLIENT", "KILL", "ID", client_id) == 1
+        await eventually(kept.can_read)  # the server's close reaches this side
+        assert await reads(client, [("GET", key)]) == [b"kept"]
+        assert (await reads(client, [("CLIENT", "ID")]))[0] != client_id
         await client.delete(key)
 
 

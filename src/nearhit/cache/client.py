@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
-from redis.asyncio.connection import AbstractConnection
-from redis.connection import HiredisRespSerializer
+from redis.asyncio.connection import AbstractConnection, BlockingConnectionPool, ConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -57,13 +56,56 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
                         redis.replace_default_node()
             return await _cluster_reads(redis, commands, raise_on_error)
     pool = redis.connection_pool
-    connection = await pool.get_connection()
+    connection = await _take(pool)
+    clean = False
     try:
-        return await connection.retry.call_with_retry(  # type: ignore[no-any-return]
+        replies = await connection.retry.call_with_retry(
             lambda: _round_trip(connection, commands, raise_on_error), lambda _: connection.disconnect()
         )
+        clean = True
+        return replies  # type: ignore[no-any-return]
     finally:
-        await pool.release(connection)
+        await _give_back(pool, connection, clean)
+
+
+_SPARE = 4
+"""Connections :func:`reads` keeps for itself between round trips, per pool: taking one from a
+``BlockingConnectionPool`` and giving it back (its lock, its condition, its deadline, its observability hooks)
+cost the event loop ~35-45 µs of CPU per round trip at load 9, a quarter of a two-read round trip's
+(``benchmarks/README.md``, tenth session); a semantic lookup makes two. More lookups in flight than this take
+theirs from the pool, as before. Kept ones stay counted in the pool's ``max_connections``, and its
+``disconnect()`` closes them too."""
+_KEEPING = (ConnectionPool, BlockingConnectionPool)
+"""The pools whose connections are kept: one address for good. A Sentinel's pool moves its connections to a new
+primary only as it hands them out, so its connections go back to it after every round trip, as before."""
+
+
+async def _take(pool: ConnectionPool) -> AbstractConnection:
+    """A connection kept by :func:`_give_back`, checked as the pool checks one it hands out (no reply pending,
+    not closed by the server: else reconnected on its send), or the pool's."""
+    spare: list[AbstractConnection] | None = pool.__dict__.get("_nearhit_spare")
+    if not spare:
+        taken: AbstractConnection = await pool.get_connection()
+        return taken
+    connection = spare.pop()
+    try:
+        dirty = connection.is_connected and await connection.can_read()
+    except RedisConnectionError:  # the check found the socket broken, and dropped it
+        dirty = False
+    if dirty:
+        await connection.disconnect()
+    return connection
+
+
+async def _give_back(pool: ConnectionPool, connection: AbstractConnection, clean: bool) -> None:
+    """Keep a connection whose round trip ended with every reply read (up to ``_SPARE``, from a pool of
+    ``_KEEPING``), else return it to the pool (which drops one left mid-reply by a timeout or a cancellation)."""
+    if clean and type(pool) in _KEEPING:
+        spare: list[AbstractConnection] = pool.__dict__.setdefault("_nearhit_spare", [])
+        if len(spare) < _SPARE:
+            spare.append(connection)
+            return
+    await pool.release(connection)
 
 
 async def writes(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> None:
@@ -122,17 +164,21 @@ async def _round_trip(
             connection.socket_timeout = deadline
 
 
-_HIREDIS = HiredisRespSerializer() if HIREDIS_AVAILABLE else None
+_HIREDIS: Callable[[tuple[Any, ...]], bytes] | None = None
+if HIREDIS_AVAILABLE:
+    from hiredis import pack_command as _HIREDIS
 
 
 def _packed(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[bytes]:
-    """The commands in the wire format, by redis-py's own hiredis serializer where hiredis is installed (what
-    redis-py's synchronous client packs with then; its asyncio client packs in Python, ~1.5 µs an argument, and
-    a lookup's round trip carries ~60: ``benchmarks/README.md``, eighth session), else by the connection. The
-    same bytes either way (``tests/cache/test_client_reads.py``); the arguments are text, bytes or integers."""
+    """The commands in the wire format, by hiredis where it is installed (what redis-py's synchronous client
+    packs with then; its asyncio client packs in Python, ~1.5 µs an argument, and a lookup's round trip carries
+    ~60: ``benchmarks/README.md``, eighth session), else by the connection. hiredis is called as is, without
+    redis-py's serializer around it (which splits a command name given with a space and checks each argument
+    for a ``memoryview``: 20-30 µs per round trip at load 9, tenth session): the commands here are a one-word
+    name and arguments of text, bytes or integers. The same bytes either way (``tests/cache/test_client_reads.py``)."""
     if _HIREDIS is None:
         return connection.pack_commands(commands)
-    return [b"".join(chunk for command in commands for chunk in _HIREDIS.pack(*command))]
+    return [b"".join([_HIREDIS(command) for command in commands])]
 
 
 async def _send_and_read(
