@@ -66,7 +66,8 @@ def by_guards(
 
 def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decision) -> None:
     """Judge every candidate down to the decision's margin under the similarity threshold (the floor its model
-    was fitted to); serve the nearest that passes, one under the threshold only if nearest, none past a veto (``decision.choice``)."""
+    was fitted to); serve the nearest that passes, one under the threshold only if nearest, none past a veto
+    (``decision.choice``)."""
     result.decision_threshold = decision.threshold
     floor = result.threshold - decision.margin
     judged: list[tuple[int, Judgement]] = []
