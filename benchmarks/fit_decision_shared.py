@@ -71,7 +71,11 @@ class Lookup:
     """The nearest ``CANDIDATES`` ``a`` of the set, nearest first (``--shared``)."""
 
 
-def lookups(embedder: Remembering, sets: Sequence[str] = SETS) -> list[Lookup]:
+Extra = Callable[[str, str], dict[str, float]]
+
+
+def lookups(embedder: Remembering, sets: Sequence[str] = SETS, extra: Extra | None = None) -> list[Lookup]:
+    """``extra(query, prompt)``: more measures kept beside the package's features (``decision_refit.py``)."""
     guards = GuardSet.default()
     found = []
     for name in sets:
@@ -81,19 +85,20 @@ def lookups(embedder: Remembering, sets: Sequence[str] = SETS) -> list[Lookup]:
         for n, pair in enumerate(pairs):
             similarities = cached @ asked[n]
             judged = [
-                judge(guards, pair.b.prompt, pair.a.prompt, pairs[j].a.prompt, float(similarities[j]))
+                judge(guards, pair.b.prompt, pair.a.prompt, pairs[j].a.prompt, float(similarities[j]), extra)
                 for j in (n, *np.argsort(-similarities)[:CANDIDATES])
             ]
             found.append(Lookup(name, pair.same_answer, judged[0], tuple(judged[1:])))
     return found
 
 
-def judge(guards: GuardSet, query: str, own: str, prompt: str, similarity: float) -> Seen:
+def judge(guards: GuardSet, query: str, own: str, prompt: str, similarity: float, extra: Extra | None = None) -> Seen:
     """``prompt`` as a candidate for ``query``, whose pair's own cached prompt is ``own``."""
     quiet = guards.quiet(query, prompt)
+    values = features(similarity, guards.signals(query, prompt), query, prompt, quiet=quiet)
     return Seen(
         similarity,
-        features(similarity, guards.signals(query, prompt), query, prompt, quiet=quiet),
+        values | (extra(query, prompt) if extra is not None else {}),
         guards.first_rejection(query, prompt, similarity) is None,
         quiet,
         normalise(prompt) == normalise(own),
@@ -114,10 +119,13 @@ def decision_serves(score: Score, threshold: float) -> Callable[[Seen], bool]:
 
 def served_shared(candidates: Sequence[Seen], serves: Callable[[Seen], bool], nearest_only: bool) -> Seen | None:
     """The candidate a shared lookup serves: the nearest that passes (the decision: under the threshold, only
-    the nearest of those judged, ``nearhit.decision.choice``)."""
+    the nearest of those judged, and none past one a guard vetoes, ``nearhit.decision.choice``; the ninth
+    session's run, which wrote v3, had no veto stop)."""
     for n, seen in enumerate(candidates):
         if serves(seen) and (not nearest_only or n == 0 or seen.similarity >= THRESHOLD):
             return seen
+        if nearest_only and not seen.passes and seen.similarity >= FLOOR:
+            return None
     return None
 
 
