@@ -15,7 +15,11 @@ shared scope it served 137 wrong answers of 4,193 dev lookups against the defaul
 
 DEV splits only (``nearhit.evaluation.splits``); no test pair is loaded.
 
-    PYTHONPATH=src:benchmarks .venv/bin/python benchmarks/fit_decision_shared.py [--leave-one-set-out] [--dry-run]
+    PYTHONPATH=src:benchmarks .venv/bin/python benchmarks/fit_decision_shared.py [--leave-one-set-out] [--write]
+
+The shipped ``decision_v3.json`` was written by the ninth session's run, without the veto stop the engine has
+since (``nearhit.decision.choice``); with it the threshold rule no longer binds (``decision_refit.py``), so a
+write now would not reproduce v3: the file is written only with ``--write``.
 """
 
 from __future__ import annotations
@@ -222,7 +226,7 @@ def leave_one_set_out(data: Sequence[Lookup]) -> dict[str, tuple[float, Counts]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--leave-one-set-out", action="store_true", help="the transfer figures (~10 min loaded)")
-    parser.add_argument("--dry-run", action="store_true", help="print, do not write the model file")
+    parser.add_argument("--write", action="store_true", help="write the model file (decision_v3.json)")
     args = parser.parse_args()
     data = lookups(Remembering(LocalEmbedder()))
     v2 = load_model("decision_v2.json")
@@ -274,7 +278,7 @@ def main() -> None:
         print(f"  {name:<24} {w:+.3f}")
     in_sample = count(data, decision_serves(scorer(model), threshold), nearest_only=True)
     print(f"in sample, pooled: {in_sample.cells()}")
-    if not args.dry_run:
+    if args.write:
         OUTPUT.write_text(json.dumps(decision.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {OUTPUT}")
 
