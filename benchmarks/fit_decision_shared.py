@@ -15,7 +15,11 @@ shared scope it served 137 wrong answers of 4,193 dev lookups against the defaul
 
 DEV splits only (``nearhit.evaluation.splits``); no test pair is loaded.
 
-    PYTHONPATH=src:benchmarks .venv/bin/python benchmarks/fit_decision_shared.py [--leave-one-set-out] [--dry-run]
+    PYTHONPATH=src:benchmarks .venv/bin/python benchmarks/fit_decision_shared.py [--leave-one-set-out] [--write]
+
+The shipped ``decision_v3.json`` was written by the ninth session's run, without the veto stop the engine has
+since (``nearhit.decision.choice``); with it the threshold rule no longer binds (``decision_refit.py``), so a
+write now would not reproduce v3: the file is written only with ``--write``.
 """
 
 from __future__ import annotations
@@ -71,7 +75,11 @@ class Lookup:
     """The nearest ``CANDIDATES`` ``a`` of the set, nearest first (``--shared``)."""
 
 
-def lookups(embedder: Remembering, sets: Sequence[str] = SETS) -> list[Lookup]:
+Extra = Callable[[str, str], dict[str, float]]
+
+
+def lookups(embedder: Remembering, sets: Sequence[str] = SETS, extra: Extra | None = None) -> list[Lookup]:
+    """``extra(query, prompt)``: more measures kept beside the package's features (``decision_refit.py``)."""
     guards = GuardSet.default()
     found = []
     for name in sets:
@@ -81,19 +89,20 @@ def lookups(embedder: Remembering, sets: Sequence[str] = SETS) -> list[Lookup]:
         for n, pair in enumerate(pairs):
             similarities = cached @ asked[n]
             judged = [
-                judge(guards, pair.b.prompt, pair.a.prompt, pairs[j].a.prompt, float(similarities[j]))
+                judge(guards, pair.b.prompt, pair.a.prompt, pairs[j].a.prompt, float(similarities[j]), extra)
                 for j in (n, *np.argsort(-similarities)[:CANDIDATES])
             ]
             found.append(Lookup(name, pair.same_answer, judged[0], tuple(judged[1:])))
     return found
 
 
-def judge(guards: GuardSet, query: str, own: str, prompt: str, similarity: float) -> Seen:
+def judge(guards: GuardSet, query: str, own: str, prompt: str, similarity: float, extra: Extra | None = None) -> Seen:
     """``prompt`` as a candidate for ``query``, whose pair's own cached prompt is ``own``."""
     quiet = guards.quiet(query, prompt)
+    values = features(similarity, guards.signals(query, prompt), query, prompt, quiet=quiet)
     return Seen(
         similarity,
-        features(similarity, guards.signals(query, prompt), query, prompt, quiet=quiet),
+        values | (extra(query, prompt) if extra is not None else {}),
         guards.first_rejection(query, prompt, similarity) is None,
         quiet,
         normalise(prompt) == normalise(own),
@@ -114,10 +123,13 @@ def decision_serves(score: Score, threshold: float) -> Callable[[Seen], bool]:
 
 def served_shared(candidates: Sequence[Seen], serves: Callable[[Seen], bool], nearest_only: bool) -> Seen | None:
     """The candidate a shared lookup serves: the nearest that passes (the decision: under the threshold, only
-    the nearest of those judged, ``nearhit.decision.choice``)."""
+    the nearest of those judged, and none past one a guard vetoes, ``nearhit.decision.choice``; the ninth
+    session's run, which wrote v3, had no veto stop)."""
     for n, seen in enumerate(candidates):
         if serves(seen) and (not nearest_only or n == 0 or seen.similarity >= THRESHOLD):
             return seen
+        if nearest_only and not seen.passes and seen.similarity >= FLOOR:
+            return None
     return None
 
 
@@ -214,7 +226,7 @@ def leave_one_set_out(data: Sequence[Lookup]) -> dict[str, tuple[float, Counts]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--leave-one-set-out", action="store_true", help="the transfer figures (~10 min loaded)")
-    parser.add_argument("--dry-run", action="store_true", help="print, do not write the model file")
+    parser.add_argument("--write", action="store_true", help="write the model file (decision_v3.json)")
     args = parser.parse_args()
     data = lookups(Remembering(LocalEmbedder()))
     v2 = load_model("decision_v2.json")
@@ -266,7 +278,7 @@ def main() -> None:
         print(f"  {name:<24} {w:+.3f}")
     in_sample = count(data, decision_serves(scorer(model), threshold), nearest_only=True)
     print(f"in sample, pooled: {in_sample.cells()}")
-    if not args.dry_run:
+    if args.write:
         OUTPUT.write_text(json.dumps(decision.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {OUTPUT}")
 

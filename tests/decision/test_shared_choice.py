@@ -1,5 +1,6 @@
-"""Which candidate the decision serves when a scope holds many questions: the nearest that passes, and under the
-similarity threshold only the nearest (``decision.choice``, ``needs: choice``); and another question of the
+"""Which candidate the decision serves when a scope holds many questions: the nearest that passes, under the
+similarity threshold only the nearest (``decision.choice``, ``needs: choice``), and none past one a guard vetoes,
+above the threshold too (``needs: nearest``, tenth session); and another question of the
 topic, nearest but under the threshold, refused by the model refitted with such neighbours as negatives
 (``decision_v3.json``, ``needs: refit``). Groups in ``shared_golden.jsonl`` (written for
 this test, not taken from any data set), each with the candidates the KNN would return; their similarities
@@ -55,6 +56,7 @@ def test_the_right_candidate_is_served(group: dict[str, Any], model: str, local_
 
 
 CHOICE = [g for g in GROUPS if g["needs"] == "choice"]
+NEAREST = [g for g in GROUPS if g["needs"] == "nearest"]
 REFIT = [g for g in GROUPS if g["needs"] == "refit"]
 
 
@@ -82,3 +84,17 @@ def test_each_group_has_a_farther_candidate_the_score_alone_would_serve(
     ]
     best = max((j for j in judged if j[1].served), key=lambda j: j[1].score)
     assert best[0] != judged[0][0] and best[0] != group["served"]
+
+
+@pytest.mark.parametrize("group", NEAREST, ids=[g["id"] for g in NEAREST])
+def test_each_nearest_group_has_a_farther_candidate_above_the_threshold_that_passes(
+    group: dict[str, Any], local_embedder: LocalEmbedder
+) -> None:
+    """What makes each case: the nearest is vetoed by a guard, and a farther one at or above the similarity
+    threshold passes the shipped model on its own (the ninth session's rule served it)."""
+    decision = Decision()
+    found = rows(group, local_embedder)
+    judged = [decision.judge(group["query"], fields["prompt"], entry.similarity(fields)) for _, fields in found]
+    assert judged[0].veto is not None
+    farther = [entry.similarity(fields) for (_, fields), j in zip(found[1:], judged[1:], strict=True) if j.served]
+    assert farther and max(farther) >= DEFAULT_SIMILARITY_THRESHOLD

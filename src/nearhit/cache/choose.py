@@ -66,7 +66,8 @@ def by_guards(
 
 def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decision) -> None:
     """Judge every candidate down to the decision's margin under the similarity threshold (the floor its model
-    was fitted to); serve the nearest that passes, one under the threshold only if nearest (``decision.choice``)."""
+    was fitted to); serve the nearest that passes, one under the threshold only if nearest, none past a veto
+    (``decision.choice``)."""
     result.decision_threshold = decision.threshold
     floor = result.threshold - decision.margin
     judged: list[tuple[int, Judgement]] = []
@@ -95,7 +96,7 @@ def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decisio
     pick = serving([(result.candidates[n].similarity, judgement) for n, judgement in judged], result.threshold)
     for at, (n, judgement) in enumerate(judged):
         if judgement.served and at != pick:
-            # Passes, but a nearer one is served; or refused: under the threshold and not the nearest.
+            # Passes, but a nearer one is served; or refused: under the threshold and not the nearest, or past a veto.
             refused = pick is None or at < pick
             result.candidates[n] = replace(
                 result.candidates[n],

@@ -4,7 +4,8 @@
 differences); ``model`` scores them with a logistic regression fitted on the DEV splits
 (``data/decision_v3.json``, fitted with the other pairs' questions as negatives; v2 and v1 still load) and applies
 the vetoes its file names; ``fit`` is the numpy fitting used by ``benchmarks/fit_decision*.py``; ``choice`` says
-which judged candidate the engine serves: the nearest that passes, under the threshold only the nearest.
+which judged candidate the engine serves: the nearest that passes, under the threshold only the nearest, none
+past a veto.
 """
 
 from nearhit.decision.features import FEATURE_NAMES, features
