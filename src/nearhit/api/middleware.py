@@ -53,6 +53,7 @@ _DOCS_HEADERS = _security_headers(DOCS_POLICY)
 class Edge:
     """What every HTTP request goes through before a route sees it, and every response on its way out.
 
+    - ``HEAD`` is routed as ``GET`` and answered without the body (the routes declare only ``GET``).
     - ``X-Request-ID`` is taken from the caller (or made), bound to the logs, returned; the request is logged.
     - ``Content-Security-Policy``, ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy`` go
       on every response (pages, JSON, event streams, errors) unless the app set one itself.
@@ -77,6 +78,9 @@ class Edge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        if method == "HEAD":  # answered as its GET, without the body (RFC 9110 9.3.2): FastAPI routes only GET
+            scope = {**scope, "method": "GET"}  # a copy: the server still knows the request's method is HEAD
         headers = dict(scope["headers"])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
@@ -92,6 +96,8 @@ class Edge:
                 sent = list(message.get("headers", []))
                 present = {name.lower() for name, _ in sent}
                 message["headers"] = sent + [(name, value) for name, value in extra if name not in present]
+            elif method == "HEAD" and message.get("body"):
+                message = {**message, "body": b""}
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -103,7 +109,7 @@ class Edge:
             if _ACCESS.isEnabledFor(logging.INFO):
                 log.info(
                     "request",
-                    method=scope["method"],
+                    method=method,
                     path=scope["path"],
                     status=status,
                     ms=round((time.perf_counter() - started) * 1000, 2),
