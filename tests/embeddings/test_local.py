@@ -3,11 +3,19 @@ it gets inside a batch."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 import numpy as np
 import pytest
 from fow_cache.data import load_questions
 
+from nearhit.config import Settings
 from nearhit.embeddings.local import MAX_CALL, LocalEmbedder
+from nearhit.errors import EmbedderError
+from nearhit.service.runtime import Runtime
+from tests.support.live import fast_llm
 
 
 def test_one_text_gets_the_vector_it_gets_in_a_batch(local_embedder: LocalEmbedder) -> None:
@@ -38,3 +46,29 @@ def test_a_long_list_runs_a_bounded_number_of_texts_per_model_call(
     vectors = local_embedder.encode(texts)
     assert sizes and max(sizes) <= MAX_CALL and sum(sizes) == len(texts)
     np.testing.assert_allclose(vectors[[0, -1]], expected, rtol=0, atol=1e-5)
+
+
+async def test_closing_the_runtime_ends_a_long_model_call_in_progress(settings: Settings) -> None:
+    """``nearhit serve`` asked to stop (SIGTERM) waited for the model call in progress: uvicorn cancels the request
+    after its 5 s grace, but the worker thread ran on, and the process waited for it (28.8 s at load 10 for one
+    ``/v1/embeddings`` chunk; longer through the library's ``encode`` of a long list). Closing the runtime (the
+    service's shutdown) now ends it: the call fails at once, and the thread is free."""
+    embedder = LocalEmbedder()
+    runtime = Runtime(settings, embedder, fast_llm())
+    texts = [f"{i} a long text about caching answers for large language models, " * 24 for i in range(600)]
+    calls = threading.Event()
+    real = embedder._pooled
+
+    def started(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        calls.set()
+        return real(ids, mask, types)
+
+    embedder._pooled = started  # type: ignore[method-assign]
+    encoding = asyncio.get_running_loop().run_in_executor(None, embedder.encode, texts)
+    assert await asyncio.to_thread(calls.wait, 30)
+    stopping = time.monotonic()
+    await runtime.close()
+    with pytest.raises(EmbedderError, match="interrupted"):
+        await encoding
+    assert time.monotonic() - stopping < 2.0
+    assert embedder.encode(["still usable"]).shape == (1, embedder.dimension)  # only the calls then running end

@@ -8,6 +8,7 @@ config: mean over tokens, then L2 normalisation. Loads in about a quarter of a s
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ class LocalEmbedder:
     def __init__(self, max_batch: int = 64, threads: int | None = None) -> None:
         self._tokenizer, self._session = _load(threads)
         self._batcher = MicroBatcher(self.encode, max_batch=max_batch)
+        self._running: set[Any] = set()  # the run options of the model calls in progress, for interrupt()
+        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Embed synchronously (blocking: call from a thread, or use :meth:`embed`).
@@ -61,9 +64,22 @@ class LocalEmbedder:
         return out
 
     def _pooled(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> Vectors:
-        (hidden,) = self._session.run(
-            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        )
+        from onnxruntime import RunOptions
+
+        options = RunOptions()
+        with self._lock:
+            self._running.add(options)
+        try:
+            (hidden,) = self._session.run(
+                ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}, options
+            )
+        except Exception as exc:
+            if options.terminate:
+                raise EmbedderError("the embedding was interrupted: the service is stopping") from exc
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(options)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return l2_normalise(pooled)
@@ -71,6 +87,14 @@ class LocalEmbedder:
     async def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed without blocking the event loop; concurrent calls share a model call."""
         return await self._batcher.embed(texts)
+
+    def interrupt(self) -> None:
+        """End the model calls running now (each then raises :class:`EmbedderError`); later calls run as usual.
+        A stopping service calls it: its worker thread would finish a call of 64 long texts first (seconds, tens
+        of seconds under load) and the process wait for it, past the grace a container is given."""
+        with self._lock:
+            for options in self._running:
+                options.terminate = True
 
 
 @functools.cache

@@ -26,6 +26,7 @@ from nearhit.cache.client import RedisClient
 from nearhit.cache.results import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
+from nearhit.embeddings.base import Interruptible
 from nearhit.errors import ConfigError, NearhitError, RedisUnavailable
 from nearhit.llm import LLMEvent, LLMProvider, ProviderName, build_provider
 from nearhit.llm.judge import Judge, build_judge
@@ -224,6 +225,8 @@ class Runtime:
             log.warning("label not recorded: %s", exc)
 
     async def close(self) -> None:
+        if isinstance(self.embedder, Interruptible):  # a model call still running would hold the process's exit
+            self.embedder.interrupt()
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
