@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from nearhit import jsonbody
 from nearhit.errors import InvalidInput
 from nearhit.evaluation import splits
 
@@ -149,8 +150,8 @@ def _lines(path: Path, file: BinaryIO) -> Iterator[tuple[str, object]]:
             raise InvalidInput(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         if not line.strip():
             continue
-        try:
-            yield where, json.loads(line)
+        try:  # read as the API reads a body: no lone surrogate, NaN, key given twice or 5,000-digit number
+            yield where, jsonbody.loads(line)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
 
