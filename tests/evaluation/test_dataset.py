@@ -58,6 +58,12 @@ def test_id_defaults_and_subtype_is_accepted_as_category(tmp_path: Path) -> None
         ({"a": "x", "b": "y", "same_answer": True}, ":2: missing field 'category'"),
         ({"a": "x", "b": "y", "same_answer": "yes", "category": "c"}, ":2: field 'same_answer' must be true or false"),
         ({"a": "  ", "b": "y", "same_answer": True, "category": "c"}, ":2: field 'a' is empty"),
+        # Nothing visible: refused by the cache after the run began, with no file or line named.
+        ({"a": "\u200b\u2060", "b": "y", "same_answer": True, "category": "c"}, ":2: field 'a' is empty"),
+        (
+            {"a": "x", "b": [{"role": "user", "content": "\ufeff"}], "same_answer": True, "category": "c"},
+            ":2: the last message of 'b' must be a non-empty user message",
+        ),
         (
             {"a": 3, "b": "y", "same_answer": True, "category": "c"},
             ":2: field 'a' must be a string or a non-empty list",
