@@ -15,7 +15,6 @@ from nearhit.config import Settings
 from nearhit.embeddings.local import MAX_CALL, LocalEmbedder
 from nearhit.errors import EmbedderError
 from nearhit.service.runtime import Runtime
-from tests.support.live import fast_llm
 
 
 def test_one_text_gets_the_vector_it_gets_in_a_batch(local_embedder: LocalEmbedder) -> None:
@@ -53,8 +52,9 @@ async def test_closing_the_runtime_ends_a_long_model_call_in_progress(settings: 
     after its 5 s grace, but the worker thread ran on, and the process waited for it (28.8 s at load 10 for one
     ``/v1/embeddings`` chunk; longer through the library's ``encode`` of a long list). Closing the runtime (the
     service's shutdown) now ends it: the call fails at once, and the thread is free."""
-    embedder = LocalEmbedder()
-    runtime = Runtime(settings, embedder, fast_llm())
+    runtime = Runtime.from_settings(settings.model_copy(update={"llm": "simulated"}))  # as the service builds it
+    embedder = runtime.embedder
+    assert isinstance(embedder, LocalEmbedder)
     texts = [f"{i} a long text about caching answers for large language models, " * 24 for i in range(600)]
     calls = threading.Event()
     real = embedder._pooled
@@ -69,6 +69,6 @@ async def test_closing_the_runtime_ends_a_long_model_call_in_progress(settings: 
     stopping = time.monotonic()
     await runtime.close()
     with pytest.raises(EmbedderError, match="interrupted"):
-        await encoding
+        await asyncio.wait_for(encoding, 5)  # not the minutes the rest of the list takes
     assert time.monotonic() - stopping < 2.0
     assert embedder.encode(["still usable"]).shape == (1, embedder.dimension)  # only the calls then running end
