@@ -369,3 +369,24 @@ async def test_ask_checks_the_query_then_the_caller_then_the_body(live_secured: 
         ("extra_forbidden", ["body", "bogus"]),
     ]
     _assert_denied(await client.post("/ask", json={"prompt": QUESTION, "tenant": "beta"}, headers=own), 403)
+
+
+async def test_head_answers_where_get_does_with_its_status_and_no_body(live_secured: LiveServer) -> None:
+    """RFC 9110 9.3.2: a server answers ``HEAD`` where it answers ``GET``. FastAPI adds no ``HEAD`` to a ``GET``
+    route, so a monitor probing ``/health`` with ``HEAD`` read a 405. Every ``GET`` route, for every caller, now
+    answers ``HEAD`` with the ``GET``'s status and headers (its access rule included), and no body."""
+    app = create_app(live_secured.runtime.settings)
+    gets = sorted(route.path for route in nearhit_routes(app) if "GET" in route.methods)
+    assert "/health" in gets and "/v1/models" in gets
+    client = live_secured.client
+    for path in gets:
+        sample = SAMPLES[("GET", path)].bound(live_secured.runtime)
+        for name, headers in CALLERS.items():
+            got = await sample.send(client, headers)
+            head = await dataclasses.replace(sample, method="HEAD").send(client, headers)
+            where = f"HEAD {path} as {name}"
+            assert head.status_code == got.status_code, (where, head.status_code, got.status_code)
+            assert head.content == b"", where
+            assert head.headers["content-type"] == got.headers["content-type"], where
+    posted = await client.head("/ask", headers=CALLERS["own"])
+    assert posted.status_code == 405 and posted.headers["allow"] == "POST"  # HEAD is a GET's, nothing else's

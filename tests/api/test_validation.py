@@ -31,6 +31,13 @@ from tests.support.live import LiveServer, fast_llm, serve
         ({"prompt": "hi", "max_tokens": "5"}, 422, "valid integer"),
         ({"prompt": "hi", "no_store": "yes"}, 422, "valid boolean"),
         ({"prompt": "hi", "history": [{"role": "wizard", "content": "x"}]}, 422, "role"),
+        # Was "Value should have at most 100000 items": a text's limit worded as a list's.
+        ({"prompt": "hi", "system_prompt": "s" * 100_001}, 422, "String should have at most 100000 characters"),
+        (
+            {"prompt": "hi", "history": [{"role": "user", "content": "c" * 1_000_001}]},
+            422,
+            "String should have at most 1000000 characters",
+        ),
     ],
 )
 async def test_ask_rejects_bad_bodies(shared_live: LiveServer, body: dict, status: int, fragment: str) -> None:

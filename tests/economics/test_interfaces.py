@@ -63,12 +63,17 @@ def test_table_shows_every_output() -> None:
         (["--embedding-model", "my-embedder"], "dim is required"),
         (["--region", "mars"], "unknown region"),
         (["--output-tokens", "1000000"], "output_tokens=1,000,000 takes 12,500,450 ms"),  # not llm_latency_ms's
+        # The API's length bounds (200, 200, 64): the CLI looked the name up and repeated it whole in its error.
+        (["--embedding-model", "e" * 3000], "embedding_model is 3,000 characters; the limit is 200"),
+        (["--model", "m" * 201], "model is 201 characters; the limit is 200"),
+        (["--region", "r" * 65], "region is 65 characters; the limit is 64"),
     ],
 )
 def test_cli_refuses_bad_input(args: list[str], message: str) -> None:
     result = _cli(*args)
     assert result.exit_code == 2
     assert message in result.output
+    assert len(result.output) < 1_000  # a long argument is not repeated whole
 
 
 @pytest.mark.parametrize(

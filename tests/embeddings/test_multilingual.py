@@ -8,6 +8,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from nearhit.cache.index import drop_index
 from nearhit.cli import main
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings import Vectors, build_embedder
-from nearhit.embeddings.local import LocalEmbedder
+from nearhit.embeddings.local import MAX_CALL, LocalEmbedder
 from nearhit.embeddings.multilingual import MultilingualEmbedder, _load
 from nearhit.errors import ConfigError, IndexMismatch
 from nearhit.service import bootstrap
@@ -86,6 +87,27 @@ def test_vectors_are_512_unit_rows_alone_or_batched(multilingual: MultilingualEm
     np.testing.assert_allclose(alone, batched, rtol=0, atol=1e-5)
     assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
     assert multilingual.encode([]).shape == (0, 512)
+
+
+def test_a_long_list_runs_a_bounded_number_of_texts_per_model_call(
+    multilingual: MultilingualEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole list went to the model in one call: its memory grew with the caller's list (as the English
+    embedder's did). Each call now takes at most ``MAX_CALL`` texts, the vectors in the list's order."""
+    texts = [f"pregunta {i} sobre la caché" for i in range(MAX_CALL * 2 + 5)]
+    expected = multilingual.encode([texts[0], texts[-1]])
+    model = multilingual._model
+    sizes: list[int] = []
+
+    class Recorded:
+        def encode(self, batch: list[str]) -> Any:
+            sizes.append(len(batch))
+            return model.encode(batch)
+
+    monkeypatch.setattr(multilingual, "_model", Recorded())
+    vectors = multilingual.encode(texts)
+    assert sizes and max(sizes) <= MAX_CALL and sum(sizes) == len(texts)
+    np.testing.assert_allclose(vectors[[0, -1]], expected, rtol=0, atol=1e-5)
 
 
 def _similarities(vectors: Vectors) -> tuple[list[float], float]:

@@ -58,6 +58,12 @@ def test_id_defaults_and_subtype_is_accepted_as_category(tmp_path: Path) -> None
         ({"a": "x", "b": "y", "same_answer": True}, ":2: missing field 'category'"),
         ({"a": "x", "b": "y", "same_answer": "yes", "category": "c"}, ":2: field 'same_answer' must be true or false"),
         ({"a": "  ", "b": "y", "same_answer": True, "category": "c"}, ":2: field 'a' is empty"),
+        # Nothing visible: refused by the cache after the run began, with no file or line named.
+        ({"a": "\u200b\u2060", "b": "y", "same_answer": True, "category": "c"}, ":2: field 'a' is empty"),
+        (
+            {"a": "x", "b": [{"role": "user", "content": "\ufeff"}], "same_answer": True, "category": "c"},
+            ":2: the last message of 'b' must be a non-empty user message",
+        ),
         (
             {"a": 3, "b": "y", "same_answer": True, "category": "c"},
             ":2: field 'a' must be a string or a non-empty list",
@@ -111,3 +117,26 @@ def test_a_file_of_no_end_fails_naming_the_line_not_filling_the_memory(
     not_text.write_bytes(pair.encode() + b'{"a": "caf\xe9"}\n')
     with pytest.raises(InvalidInput, match=re.escape(f"{not_text}:2: not UTF-8 text")):
         load_jsonl(not_text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('"\\ud800 capital?"', "lone surrogate (U+D800)"),  # JSON may escape one; nothing can store or embed it
+        ("9" * 5_000, "the limit is 32 digits"),  # int() refuses past 4,300 digits: a ValueError traceback
+        ('"x", "a": "y"', "'a' is given twice"),  # the last one was read
+        ("NaN", "NaN"),
+    ],
+    ids=["lone surrogate", "5,000-digit number", "key given twice", "NaN"],
+)
+def test_a_line_json_allows_but_no_text_can_be_is_refused_naming_the_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """A lone surrogate in a pair reached the cache and failed there (``UnicodeEncodeError``, exit 1 with a
+    traceback, after the run had started); a 5,000-digit id failed in the parser the same way. Each line is read
+    as the API reads a body (:func:`nearhit.jsonbody.loads`): refused before the run, naming the file and line."""
+    good = json.dumps({"a": "x", "b": "y", "same_answer": True, "category": "c"})
+    path = tmp_path / "odd.jsonl"
+    path.write_text(good + "\n" + f'{{"a": {text}, "b": "y", "same_answer": true, "category": "c"}}\n')
+    with pytest.raises(InvalidInput, match=re.escape(f"{path}:2: not valid JSON: ") + ".*" + re.escape(message)):
+        load_jsonl(path)

@@ -95,6 +95,17 @@ CASES: list[tuple[str, Any, str | None, str]] = [
         "Invalid schema for response_format 'r'",
     ),
     ("body not an object", [USER], None, "expected an object"),
+    # Ignored, but only when OpenAI would take them: a wrong type was answered (and served from the cache).
+    ("store not a bool", body(store="yes"), "store", "expected a boolean"),
+    ("metadata a string", body(metadata="x"), "metadata", "expected an object"),
+    ("metadata value a number", body(metadata={"k": 1}), "metadata.k", "expected a string"),
+    ("metadata of 17 keys", body(metadata={f"k{i}": "v" for i in range(17)}), "metadata", "at most 16"),
+    ("metadata key of 65 characters", body(metadata={"k" * 65: "v"}), "metadata", "at most 64 characters"),
+    ("metadata value of 513 characters", body(metadata={"k": "v" * 513}), "metadata.k", "at most 512 characters"),
+    ("service_tier unknown", body(service_tier="gold"), "service_tier", "'gold'"),
+    ("service_tier a number", body(service_tier=1), "service_tier", "expected a string"),
+    ("prompt_cache_key a number", body(prompt_cache_key=5), "prompt_cache_key", "expected a string"),
+    ("safety_identifier a list", body(safety_identifier=["u"]), "safety_identifier", "expected a string"),
 ]
 
 
@@ -115,6 +126,7 @@ async def test_schema_violations_are_400_in_openai_format(
 
 async def test_default_values_of_unsupported_parameters_are_accepted(serve: ServeGateway) -> None:
     defaults = body(top_p=1, presence_penalty=0, frequency_penalty=0, logprobs=False, stop=None, user="u-1", seed=None)
+    defaults |= {"store": False, "metadata": {"k": "v"}, "service_tier": "auto", "prompt_cache_key": "p"}
     async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
         response = await http.post("/chat/completions", json=defaults)
         assert response.status_code == 200, response.text

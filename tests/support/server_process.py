@@ -28,6 +28,15 @@ def server_process(
 ) -> Iterator[str]:
     """Run ``nearhit serve`` with ``env`` (on top of the scrubbed environment) and ``extra_args``; yield its base
     URL once ``/health`` answers 200. Its log is ``workdir/server.log``."""
+    with running_server(env, workdir, timeout, extra_args) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_server(
+    env: dict[str, str], workdir: Path, timeout: float = 60, extra_args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`server_process`, yielding the process too (a test that signals it)."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
     # A fast simulated model unless the test sets its pace (the default is a real model's ~1.5 s an answer).
@@ -49,7 +58,7 @@ def server_process(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"nearhit serve was not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

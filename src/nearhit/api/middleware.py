@@ -20,6 +20,7 @@ from nearhit.gateway.errors import GatewayError, invalid_json
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_BODY_BYTES = 2 * 1024 * 1024
+STOPPING = "the service is stopping: send the request again"
 BODY_SECONDS = 30.0
 """The whole body must arrive within this: a client trickling a byte now and then (slow loris) would otherwise
 hold its connection, and a worker's slot, for as long as it likes."""
@@ -53,6 +54,8 @@ _DOCS_HEADERS = _security_headers(DOCS_POLICY)
 class Edge:
     """What every HTTP request goes through before a route sees it, and every response on its way out.
 
+    - A request the server cancels (stopping, past its grace) is a 503 saying so, if its answer has not begun.
+    - ``HEAD`` is routed as ``GET`` and answered without the body (the routes declare only ``GET``).
     - ``X-Request-ID`` is taken from the caller (or made), bound to the logs, returned; the request is logged.
     - ``Content-Security-Policy``, ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy`` go
       on every response (pages, JSON, event streams, errors) unless the app set one itself.
@@ -77,6 +80,9 @@ class Edge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        if method == "HEAD":  # answered as its GET, without the body (RFC 9110 9.3.2): FastAPI routes only GET
+            scope = {**scope, "method": "GET"}  # a copy: the server still knows the request's method is HEAD
         headers = dict(scope["headers"])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
@@ -85,13 +91,18 @@ class Edge:
         started = time.perf_counter()
         status = 500
 
+        started_response = False
+
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response = True
                 sent = list(message.get("headers", []))
                 present = {name.lower() for name, _ in sent}
                 message["headers"] = sent + [(name, value) for name, value in extra if name not in present]
+            elif method == "HEAD" and message.get("body"):
+                message = {**message, "body": b""}
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -99,11 +110,17 @@ class Edge:
             replay = await self._checked_body(scope, headers, receive, send_with_headers)
             if replay is not None:
                 await self.app(scope, replay, send_with_headers)
+        except asyncio.CancelledError:
+            # Only the server cancels a request (uvicorn, stopping, once its grace is over): the client is told
+            # so, not a bare 500; a response already begun just ends. Not re-raised: the request is over either
+            # way, and re-raised it is logged as a crash ("Exception in ASGI application").
+            if not started_response:
+                await self._refuse(scope, send_with_headers, 503, "service_stopping", STOPPING, close=True)
         finally:
             if _ACCESS.isEnabledFor(logging.INFO):
                 log.info(
                     "request",
-                    method=scope["method"],
+                    method=method,
                     path=scope["path"],
                     status=status,
                     ms=round((time.perf_counter() - started) * 1000, 2),

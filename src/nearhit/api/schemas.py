@@ -65,7 +65,9 @@ ResponseText = Annotated[
     ),
     AfterValidator(_response),
 ]
-Text = Annotated[str, AfterValidator(_text)]
+# The bound before the check: after it, a text's limit was worded as a list's ("at most 100000 items").
+TurnText = Annotated[str, Field(max_length=validate.MAX_TEXT_CHARS), AfterValidator(_text)]
+SystemPromptText = Annotated[str, Field(max_length=validate.MAX_SYSTEM_PROMPT_CHARS), AfterValidator(_text)]
 
 
 class StrictModel(BaseModel):
@@ -74,12 +76,12 @@ class StrictModel(BaseModel):
 
 class Message(StrictModel):
     role: Annotated[Literal["system", "user", "assistant"], BeforeValidator(validate.history_role)]
-    content: Annotated[Text, Field(max_length=validate.MAX_TEXT_CHARS)]
+    content: TurnText
 
 
 class ScopeFields(StrictModel):
     """Who the answer belongs to: the lookup only matches entries of the same scope."""
 
     tenant: Label = "default"
-    system_prompt: Annotated[Text | None, Field(max_length=100_000)] = None
+    system_prompt: SystemPromptText | None = None
     conversation_id: Label | None = Field(None, description="Entries are shared within one conversation only.")

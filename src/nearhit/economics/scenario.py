@@ -122,6 +122,10 @@ class Scenario:
             bound.check(name, value)
         if self.algorithm not in ("hnsw", "flat"):
             raise InvalidInput(f"algorithm must be 'hnsw' or 'flat' (got {self.algorithm!r})")
+        for name, limit in TEXT_MAX_CHARS.items():  # the API's bounds: a name past them is not looked up, nor repeated
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > limit:
+                raise InvalidInput(f"{name} is {len(value):,} characters; the limit is {limit}")
         if not self.model.strip():
             raise InvalidInput("model must not be empty")
         if not self.embedding_model.strip():

@@ -25,6 +25,13 @@ class Embedder(Protocol):
     async def embed(self, texts: Sequence[str]) -> Vectors: ...
 
 
+@runtime_checkable
+class Interruptible(Protocol):
+    """An embedder whose model calls in progress can be ended (a local model, in a worker thread)."""
+
+    def interrupt(self) -> None: ...
+
+
 def l2_normalise(vectors: npt.NDArray[np.floating]) -> Vectors:
     """Unit-length rows, so cosine similarity is a dot product and distances match Redis's COSINE."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

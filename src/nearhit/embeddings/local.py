@@ -8,6 +8,7 @@ config: mean over tokens, then L2 normalisation. Loads in about a quarter of a s
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from nearhit.errors import EmbedderError
 
 _TOKENIZER_PATH = Path(__file__).with_name("tokenizer.json")
 _MAX_TOKENS = 256  # the model's max_seq_length in its sentence-transformers config
+MAX_CALL = 64  # texts in one model call: its memory grows with the call (2,000 long texts in one: 23.7 GB)
+_WINDOW = 1_024  # texts tokenized at once, grouped by length within it: the token arrays' memory is bounded too
 
 
 class LocalEmbedder:
@@ -32,13 +35,19 @@ class LocalEmbedder:
     def __init__(self, max_batch: int = 64, threads: int | None = None) -> None:
         self._tokenizer, self._session = _load(threads)
         self._batcher = MicroBatcher(self.encode, max_batch=max_batch)
+        self._running: set[Any] = set()  # the run options of the model calls in progress, for interrupt()
+        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Embed synchronously (blocking: call from a thread, or use :meth:`embed`).
 
         Texts of very different lengths run in separate model calls: padded together, a short question costs
         as much as the long conversation beside it (measured: question + context in one batch 19 ms, apart
-        2 + 11 ms)."""
+        2 + 11 ms). A long list runs ``MAX_CALL`` texts a call, tokenized ``_WINDOW`` at a time: the memory a
+        call takes does not grow with the caller's list."""
+        if len(texts) > _WINDOW:
+            windows = [self.encode(texts[i : i + _WINDOW]) for i in range(0, len(texts), _WINDOW)]
+            return np.concatenate(windows)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         # One text (a lookup's): encoded in this thread. ``encode_batch`` hands even one text to the tokenizer's
@@ -49,14 +58,28 @@ class LocalEmbedder:
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for group in _by_length(mask.sum(axis=1)):
-            width = int(mask[group].sum(axis=1).max())  # padding is at the end: cut it to the group's longest
-            out[group] = self._pooled(ids[group, :width], mask[group, :width], types[group, :width])
+            for part in np.array_split(group, -(-len(group) // MAX_CALL)):
+                width = int(mask[part].sum(axis=1).max())  # padding is at the end: cut it to the part's longest
+                out[part] = self._pooled(ids[part, :width], mask[part, :width], types[part, :width])
         return out
 
     def _pooled(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> Vectors:
-        (hidden,) = self._session.run(
-            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        )
+        from onnxruntime import RunOptions
+
+        options = RunOptions()
+        with self._lock:
+            self._running.add(options)
+        try:
+            (hidden,) = self._session.run(
+                ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}, options
+            )
+        except Exception as exc:
+            if options.terminate:
+                raise EmbedderError("the embedding was interrupted: the service is stopping") from exc
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(options)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return l2_normalise(pooled)
@@ -64,6 +87,14 @@ class LocalEmbedder:
     async def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed without blocking the event loop; concurrent calls share a model call."""
         return await self._batcher.embed(texts)
+
+    def interrupt(self) -> None:
+        """End the model calls running now (each then raises :class:`EmbedderError`); later calls run as usual.
+        A stopping service calls it: its worker thread would finish a call of 64 long texts first (seconds, tens
+        of seconds under load) and the process wait for it, past the grace a container is given."""
+        with self._lock:
+            for options in self._running:
+                options.terminate = True
 
 
 @functools.cache

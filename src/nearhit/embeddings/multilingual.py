@@ -18,6 +18,7 @@ import numpy as np
 
 from nearhit.embeddings.base import Vectors, l2_normalise
 from nearhit.embeddings.batcher import MicroBatcher
+from nearhit.embeddings.local import MAX_CALL
 from nearhit.embeddings.models import MULTILINGUAL_DIMENSION
 from nearhit.errors import ConfigError
 
@@ -40,10 +41,14 @@ class MultilingualEmbedder:
         self._batcher = MicroBatcher(self.encode, max_batch=max_batch)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        """Embed synchronously (blocking: call from a thread, or use :meth:`embed`)."""
+        """Embed synchronously (blocking: call from a thread, or use :meth:`embed`); ``MAX_CALL`` texts a model
+        call, so its memory does not grow with the caller's list."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32).reshape(len(texts), self.dimension)
+        parts = [self._model.encode(list(texts[i : i + MAX_CALL])) for i in range(0, len(texts), MAX_CALL)]
+        vectors = np.concatenate([np.asarray(part, dtype=np.float32) for part in parts]).reshape(
+            len(texts), self.dimension
+        )
         return l2_normalise(vectors)  # the model's output is already unit-length; this makes it a contract
 
     async def embed(self, texts: Sequence[str]) -> Vectors:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from nearhit import jsonbody, validate
 from nearhit.errors import InvalidInput
 from nearhit.evaluation import splits
 
@@ -149,8 +150,8 @@ def _lines(path: Path, file: BinaryIO) -> Iterator[tuple[str, object]]:
             raise InvalidInput(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         if not line.strip():
             continue
-        try:
-            yield where, json.loads(line)
+        try:  # read as the API reads a body: no lone surrogate, NaN, key given twice or 5,000-digit number
+            yield where, jsonbody.loads(line)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
 
@@ -199,7 +200,7 @@ def _pair(where: str, item: object, default_id: str) -> Pair:
 
 def _side(where: str, name: str, value: Any) -> Side:
     if isinstance(value, str):
-        if not value.strip():
+        if not validate.visible(value):  # as the cache refuses it, but before the run, naming the line
             raise InvalidInput(f"{where}: field {name!r} is empty")
         return Side(value)
     if not isinstance(value, list) or not value:
@@ -215,6 +216,6 @@ def _side(where: str, name: str, value: Any) -> Side:
                 raise InvalidInput(f"{where}: {name!r} message {n} has no {key!r} string")
         turns.append((message["role"], message["content"]))
     role, prompt = turns[-1]
-    if role != "user" or not prompt.strip():
+    if role != "user" or not validate.visible(prompt):
         raise InvalidInput(f"{where}: the last message of {name!r} must be a non-empty user message")
     return Side(prompt, tuple(turns[:-1]))

@@ -37,8 +37,11 @@ _CHAT_FIELDS = {
     "max_completion_tokens",
     "n",
 }
-# Accepted and ignored: they do not change the answer.
+# Accepted and ignored: they do not change the answer. Checked as OpenAI checks them all the same (a wrong type
+# was answered, and served from the cache, where OpenAI says 400).
 _IGNORED_FIELDS = {"metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier"}
+_SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority")
+_METADATA_KEYS, _METADATA_KEY_CHARS, _METADATA_VALUE_CHARS = 16, 64, 512
 # Accepted only with their default value (or null): any other value changes the answer and cannot be forwarded.
 _DEFAULT_ONLY: dict[str, tuple[object, ...]] = {
     "modalities": (["text"],),
@@ -98,6 +101,7 @@ def parse_chat(body: Any, max_n: int = MAX_N) -> ChatCall:
     """
     body = json_object(body, None, "the request body")
     _check_fields(body)
+    _check_ignored(body)
     model = _model(body)
     system, history, last = conversation(body.get("messages"))
     params = forwarded(body)
@@ -180,6 +184,49 @@ def _check_fields(body: Mapping[str, Any]) -> None:
                 raise unsupported(name, f"'{name}' set to {json.dumps(value)[:80]} is")
             continue
         raise unrecognised(name)
+
+
+def _check_ignored(body: Mapping[str, Any]) -> None:
+    """The ignored fields' types and bounds, as OpenAI's API reference gives them (null: absent)."""
+    _bool(body, "store")
+    for name in ("service_tier", "prompt_cache_key", "safety_identifier"):
+        value = body.get(name)
+        if value is not None and not isinstance(value, str):
+            raise invalid(f"Invalid type for '{name}': expected a string, got {json_type(value)}.", name)
+    tier = body.get("service_tier")
+    if tier is not None and tier not in _SERVICE_TIERS:
+        raise invalid(
+            f"Invalid value for 'service_tier': {tier[:80]!r}. Supported values are: "
+            + ", ".join(f"'{t}'" for t in _SERVICE_TIERS)
+            + ".",
+            "service_tier",
+            "invalid_value",
+        )
+    metadata = body.get("metadata")
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):
+        raise invalid(f"Invalid type for 'metadata': expected an object, got {json_type(metadata)}.", "metadata")
+    if len(metadata) > _METADATA_KEYS:
+        message = f"Invalid 'metadata': {len(metadata)} keys; at most {_METADATA_KEYS} are allowed."
+        raise invalid(message, "metadata", "invalid_value")
+    for key, value in metadata.items():
+        if len(key) > _METADATA_KEY_CHARS:
+            raise invalid(
+                f"Invalid 'metadata': a key of {len(key):,} characters; keys are at most {_METADATA_KEY_CHARS} "
+                "characters.",
+                "metadata",
+                "invalid_value",
+            )
+        where = f"metadata.{key}"
+        if not isinstance(value, str):
+            raise invalid(f"Invalid type for '{where}': expected a string, got {json_type(value)}.", where)
+        if len(value) > _METADATA_VALUE_CHARS:
+            raise invalid(
+                f"Invalid '{where}': {len(value):,} characters; values are at most {_METADATA_VALUE_CHARS} characters.",
+                where,
+                "invalid_value",
+            )
 
 
 def _same(value: object, default: object) -> bool:

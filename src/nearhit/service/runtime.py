@@ -26,6 +26,7 @@ from nearhit.cache.client import RedisClient
 from nearhit.cache.results import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
+from nearhit.embeddings.base import Interruptible
 from nearhit.errors import ConfigError, NearhitError, RedisUnavailable
 from nearhit.llm import LLMEvent, LLMProvider, ProviderName, build_provider
 from nearhit.llm.judge import Judge, build_judge
@@ -82,10 +83,13 @@ class Runtime:
         self._connecting = asyncio.Lock()
         self._watcher: asyncio.Task[None] | None = None
         self._probe: tuple[SemanticCache, Redis] | None = None  # the health check's connection, and for which cache
+        self._owns_embedder = False  # built for this runtime alone: its calls in progress may be ended on close
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
-        return cls(settings, build_embedder(settings), build_provider(settings), build_judge(settings))
+        runtime = cls(settings, build_embedder(settings), build_provider(settings), build_judge(settings))
+        runtime._owns_embedder = True
+        return runtime
 
     def route_to(self, routes: Mapping[str, ProviderName]) -> None:
         """Build, once, each provider the model table routes to (entry name -> provider), so a provider whose
@@ -224,6 +228,8 @@ class Runtime:
             log.warning("label not recorded: %s", exc)
 
     async def close(self) -> None:
+        if self._owns_embedder and isinstance(self.embedder, Interruptible):
+            self.embedder.interrupt()  # a model call still running would hold the process's exit
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
