@@ -72,7 +72,7 @@ def match(
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
             if cached is not None and query.context is not None:
-                margin = _margin(query, cached, fields.get("prompt", ""))
+                margin = _margin(query, cached, fields.get("prompt", ""), result.threshold - entry.similarity(fields))
                 if margin:
                     margins[doc_id] = margin
             continue
@@ -96,11 +96,13 @@ def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
     return story.alone_differs(query.earlier.turns, stored.turns)
 
 
-def _margin(query: Lookup, cached: conversation.Context, asked: str) -> float:
-    """How far below the threshold the query's question may be served by a cached one whose earlier turns matched:
-    the fitted decision's margin (:data:`MATCHED_MODEL`) for a follow-up that states nothing ``asked`` does not,
-    the same-turns margin where it is wider; 0.0 otherwise."""
-    fitted = matched_margin() if conversation.states_more(query.prompt, asked) is None else 0.0
+def _margin(query: Lookup, cached: conversation.Context, asked: str, under: float) -> float:
+    """How far below the threshold the query's question may be served by a cached one whose earlier turns matched
+    (``under``: how far below it this one is): the fitted decision's margin (:data:`MATCHED_MODEL`) for a follow-up
+    that states nothing ``asked`` does not, read only where it decides; the same-turns margin where it is wider."""
+    fitted = matched_margin()
+    if not 0.0 < under <= fitted or conversation.states_more(query.prompt, asked) is not None:
+        fitted = 0.0
     return max(fitted, SAME_TURNS_MARGIN if _asks_alike(query, cached, asked) else 0.0)
 
 
