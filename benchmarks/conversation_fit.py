@@ -10,9 +10,10 @@ on the user turns (the strongest signal, numbers, negation, entities); the turn 
 shortness. Negatives a shared scope adds: each ``b`` against the ``a`` of the ``--neighbours`` nearest OTHER pairs
 of its set (by the questions' similarity), as ``nearhit eval --shared`` compares them.
 
-Against main's verdict per pair (``--verdicts``: a JSON {set: {id: [served own answer, stage]}} written from
-``conversation_traps.run``), three policies of a logistic regression (:func:`nearhit.decision.fit.fit`) fitted on
-all sets but one and scored on the one left out, its threshold chosen on the fitted sets:
+Against the default's verdict per pair (``--verdicts``: a JSON {set: {id: [served own answer, stage]}}, written by
+``conversation_traps.run`` through the real cache when the file does not exist), three policies of a logistic
+regression (:func:`nearhit.decision.fit.fit`) fitted on all sets but one and scored on the one left out, its
+threshold chosen on the fitted sets:
 
 - ``replace``: serve a pair with both contexts iff it passes the vetoes (the context checks, the question's guards at
   their cut) and scores at least the threshold that serves no more traps than main on the fitted sets;
@@ -23,7 +24,8 @@ all sets but one and scored on the one left out, its threshold chosen on the fit
 
 Dev splits only; the test splits and every held-out file are never loaded. Embeddings kept in ``--cache``.
 
-    PYTHONPATH=src:benchmarks python benchmarks/conversation_fit.py --verdicts <main's verdicts.json>   # ~3 min
+    NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_fit.py --verdicts <file.json>
+    # ~5 min for the verdicts (once), ~10 min for the signals on 2 shared cores; --write <path> writes the model
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from conversation_retold import looked_up
+from conversation_traps import run
 from followup_representations import Vectors, auc
 from nearhit.cache import context_match
 from nearhit.cache import conversation as cv
@@ -306,15 +309,25 @@ def write(rows: Sequence[Row], path: Path) -> None:
     print(f"\nwrote {path}: floor {floor:.4f}, margin {THRESHOLD - floor:.4f}")
 
 
+def verdicts(path: Path) -> dict[str, dict[str, list[object]]]:
+    """The default's verdict on every conversation dev pair, read from ``path``, or run and written there first."""
+    if not path.exists():
+        found = asyncio.run(run(list(CONVERSATION_SETS), []))["shipped"]
+        kept = {name: {x.pair.id: [x.own, x.stage] for x in looked} for name, looked in found.items()}
+        path.write_text(json.dumps(kept))
+    loaded: dict[str, dict[str, list[object]]] = json.loads(path.read_text())
+    return loaded
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--verdicts", type=Path, required=True, help="main's verdict per dev pair (JSON)")
+    parser.add_argument("--verdicts", type=Path, required=True, help="the default's verdicts (JSON; run when absent)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/conversation_fit.pkl"), help="embeddings kept")
     parser.add_argument("--neighbours", type=int, default=3, help="other pairs' a per b, as negatives")
     parser.add_argument("--write", type=Path, help="write the shipped model here (fitted on every set)")
     args = parser.parse_args()
     vectors = Vectors(args.cache)
-    rows = asyncio.run(table(list(CONVERSATION_SETS), json.loads(args.verdicts.read_text()), vectors, args.neighbours))
+    rows = asyncio.run(table(list(CONVERSATION_SETS), verdicts(args.verdicts), vectors, args.neighbours))
     vectors.save()
     pairs = sum(not r.neighbour for r in rows)
     print(f"{pairs} pairs with a context on both sides, {len(rows) - pairs} neighbour rows\n")
