@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -309,6 +310,23 @@ def write(rows: Sequence[Row], path: Path) -> None:
     print(f"\nwrote {path}: floor {floor:.4f}, margin {THRESHOLD - floor:.4f}")
 
 
+def check_cost(sets: Sequence[str]) -> None:
+    """What the shipped margin adds to a lookup where it runs: its check (``states_more`` on the two questions) and
+    the model's margin (read once per process), timed over every both-context dev pair."""
+    context_match.matched_margin()
+    taken = []
+    for name in sets:
+        for pair in dataset.load(name, "dev"):
+            (ca, qa), (cb, qb) = looked_up(pair.a), looked_up(pair.b)
+            if ca is not None and cb is not None:
+                start = time.perf_counter()
+                cv.states_more(qb, qa)
+                context_match.matched_margin()
+                taken.append(1000 * (time.perf_counter() - start))
+    p50, p95 = np.percentile(taken, [50, 95])
+    print(f"\nthe margin's check where it runs: p50 {p50:.3f} ms, p95 {p95:.3f} ms over {len(taken)} pairs")
+
+
 def verdicts(path: Path) -> dict[str, dict[str, list[object]]]:
     """The default's verdict on every conversation dev pair, read from ``path``, or run and written there first."""
     if not path.exists():
@@ -340,6 +358,7 @@ def main() -> None:
         print(f"\n{title}:\n")
         report(rows, ["main", "replace", "add", "gate"], features, vetoes)
     weights(rows)
+    check_cost(list(CONVERSATION_SETS))
     if args.write:
         write(rows, args.write)
 
