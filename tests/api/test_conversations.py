@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from nearhit.cache import context_match
 from tests.api.test_ask_stream import ask_stream
 from tests.support.live import LiveServer
 from tests.support.waiting import settled
@@ -157,10 +160,12 @@ async def test_a_single_question_that_says_it_all_is_served_by_a_conversation(li
 
 
 async def test_a_reworded_follow_up_after_the_same_turns_hits_a_little_below_the_threshold(
-    live_without_quiet_band: LiveServer,
+    live_without_quiet_band: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """0.758 alike (under the 0.76 threshold): served after the very same turns, not after reworded ones. (The
-    guards' quiet band would serve it after any turns: it is off here, so the conversation's margin is tested.)"""
+    guards' quiet band would serve it after any turns, and the fitted decision after turns of the same meaning
+    (``context_match.matched_margin``): both are off here, so the very same turns' margin is tested.)"""
+    monkeypatch.setattr(context_match, "matched_margin", lambda: 0.0)
     live = live_without_quiet_band
     await served(live, CACHED, "How much does it cost per month?")
     document = await served(live, CACHED, "What's the monthly price for it?")

@@ -18,6 +18,7 @@ import numpy as np
 from nearhit.cache import conversation, entry, story
 from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import Candidate, LookupResult
+from nearhit.decision import load_model
 from nearhit.guards import GuardSet
 
 Rows = list[tuple[str, dict[str, str]]]
@@ -31,6 +32,13 @@ full questions do; the guards still judge it. Chosen leave-one-set-out on the co
 (``benchmarks/same_turns_probe.py``; benchmarks/README, eighth session, conv14). Only for a follow-up that
 states nothing the other does not (:func:`conversation.states_more`): one that brings a correction or a new
 fact is another question, however alike it reads."""
+MATCHED_MODEL = "conversation_v1.json"
+"""The fitted decision for a candidate whose earlier turns matched (by meaning or the very same), in
+``nearhit/decision/data``: a logistic regression fitted leave-one-set-out on the conversation dev splits with
+the context checks, the guards and :func:`conversation.states_more` as vetoes (``benchmarks/conversation_fit.py``).
+Of the signals tried (the contexts', the user turns' and the stories' similarities, the guards on the turns, the
+turn counts) only the questions' similarity served no trap more on the sets left out, so the model is one
+feature, and its pass mark a margin under the threshold (the model's ``margin``)."""
 
 
 def match(
@@ -63,12 +71,10 @@ def match(
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
-            if (
-                cached is not None
-                and query.context is not None
-                and _asks_alike(query, cached, fields.get("prompt", ""))
-            ):
-                margins[doc_id] = SAME_TURNS_MARGIN
+            if cached is not None and query.context is not None:
+                margin = _margin(query, cached, fields.get("prompt", ""), result.threshold - entry.similarity(fields))
+                if margin:
+                    margins[doc_id] = margin
             continue
         rejected += 1
         candidate_similarity = entry.similarity(fields)
@@ -88,6 +94,22 @@ def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
     if query.earlier is None or stored is None:
         return None
     return story.alone_differs(query.earlier.turns, stored.turns)
+
+
+def _margin(query: Lookup, cached: conversation.Context, asked: str, under: float) -> float:
+    """How far below the threshold the query's question may be served by a cached one whose earlier turns matched
+    (``under``: how far below it this one is): the fitted decision's margin (:data:`MATCHED_MODEL`) for a follow-up
+    that states nothing ``asked`` does not, read only where it decides; the same-turns margin where it is wider."""
+    fitted = matched_margin()
+    if not 0.0 < under <= fitted or conversation.states_more(query.prompt, asked) is not None:
+        fitted = 0.0
+    return max(fitted, SAME_TURNS_MARGIN if _asks_alike(query, cached, asked) else 0.0)
+
+
+def matched_margin() -> float:
+    """How far under the threshold :data:`MATCHED_MODEL` serves: where its score, a function of the questions'
+    similarity alone, reaches its pass mark (for the default threshold 0.76, a similarity of 0.604)."""
+    return load_model(MATCHED_MODEL).margin
 
 
 def _asks_alike(query: Lookup, cached: conversation.Context, asked: str) -> bool:
