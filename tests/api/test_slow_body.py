@@ -28,19 +28,27 @@ async def test_a_body_that_never_ends_is_a_408_and_the_connection_closed(
             head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
             writer.write(head.encode() + b'{"prompt"')
 
-            async def trickle() -> None:
-                while True:  # a byte every 0.2 s: never idle, never done
-                    await asyncio.sleep(0.2)
+            async def trickle_until_answered() -> bytes:
+                # A byte every 0.2 s (never idle, never done), and none once the answer starts: a byte sent after
+                # the server closed would be answered by a reset, which can drop the answer unread.
+                while not (first := await _read_within(reader, 0.2)):
                     writer.write(b" ")
                     await writer.drain()
+                return first + await reader.read()  # to the end: the connection closes
 
-            trickling = asyncio.create_task(trickle())
             try:
-                answer = await asyncio.wait_for(reader.read(), timeout=5)  # to the end: the connection closes
+                answer = await asyncio.wait_for(trickle_until_answered(), timeout=5)
             finally:
-                trickling.cancel()
                 writer.close()
             assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
             assert b"request body not received within 1 s" in answer
     finally:
         await runtime.close()
+
+
+async def _read_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
+    """What arrives within ``seconds`` (b"" if nothing did)."""
+    try:
+        return await asyncio.wait_for(reader.read(1), timeout=seconds)
+    except TimeoutError:
+        return b""
