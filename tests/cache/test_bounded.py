@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -144,3 +146,19 @@ def test_a_candidate_next_to_a_wrong_outcome_is_checked_not_served() -> None:
     assert far.action == "serve"
     verified = bounded.decide(0.935, static_threshold=0.76, bound=0.02, histogram=evidence, is_verified=True, draw=0.0)
     assert verified.action == "serve" and verified.verified
+
+
+def test_a_check_in_the_region_under_the_static_threshold_is_a_miss_not_an_exploration() -> None:
+    prior = histogram(b80=(400, 0))
+    # unconfirmed (no own labels), next to a wrong outcome, or an audit: withheld either way, an exploration only
+    # where the static decision would have served it
+    cases = {"unconfirmed": (Histogram(), 0.99), "near": (histogram(b80=(30, 0), b85=(30, 1)), 0.99)}
+    cases["audit"] = (histogram(b80=(30, 0)), 0.0)
+    for own, draw in cases.values():
+        decide = functools.partial(
+            bounded.decide, 0.85, bound=0.02, histogram=own, is_verified=False, draw=draw, prior=prior
+        )
+        above, below = decide(static_threshold=0.76), decide(static_threshold=0.9)
+        assert above.served_from == below.served_from == 0.8 and above.reason == below.reason
+        assert (above.action, above.audit) == ("explore", True)
+        assert (below.action, below.audit) == ("miss", False)

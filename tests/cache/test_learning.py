@@ -107,6 +107,50 @@ async def test_the_prior_of_the_judge_opens_a_region_the_index_own_labels_confir
     assert chat.bound is not None and chat.bound["prior_observations"] == 0 and chat.rejected_by == "bound"
 
 
+async def test_a_check_under_the_static_threshold_is_a_labelled_miss_not_an_exploration(cache: SemanticCache) -> None:
+    # The prior opens the region well under a strict static threshold (0.99): a candidate there, checked before
+    # the index's own labels confirm the region, is one the static decision would not serve either, so checking
+    # it spends no LLM call: withheld and labelled, but not counted as an exploration.
+    await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    paraphrase = LOOK_ALIKE
+
+    def learner(threshold: float) -> SemanticCache:
+        return SemanticCache(
+            cache.redis,
+            cache.embedder,
+            cache.spec,
+            threshold=threshold,
+            guards=GuardSet.default(),
+            max_wrong_rate=0.02,
+            prior=prior.shipped,
+            seed=7,
+        )
+
+    strict = learner(0.99)
+    checked = await strict.lookup(paraphrase, SCOPE)
+    assert checked.similarity is not None and checked.similarity < 0.99
+    assert checked.bound is not None and checked.bound["served_from"] <= checked.similarity
+    assert "checking" in checked.bound["reason"]
+    assert checked.rejected_by == "bound" and checked.bound["action"] == "miss" and not checked.bound["audit"]
+    assert checked.probe is not None and not checked.probe.exploration and not checked.probe.vetoed
+    await strict.background.drain()  # the counters are written in the background
+    assert (await strict.feedback.counters())["explorations"] == 0
+    # still labelled from the answer the miss gets anyway: the same question is then served
+    assert checked.embedding is not None
+    assert await strict.label_by_answers(checked.probe, checked.embedding, "Your bank declined it.")
+    assert (await strict.lookup(paraphrase, SCOPE)).match == "semantic"
+    # at the default threshold the static decision would serve it: there the check is an exploration
+    other = Scope.build(tenant="learning", namespace="other")
+    await cache.store(CACHED, "Your bank declined it.", other)
+    usual = learner(0.76)
+    explored = await usual.lookup(paraphrase, other)
+    assert explored.bound is not None and explored.bound["action"] == "explore" and explored.bound["audit"]
+    assert "checking" in explored.bound["reason"]  # one own label so far: the region is still unconfirmed
+    assert explored.probe is not None and explored.probe.exploration
+    await usual.background.drain()
+    assert (await usual.feedback.counters())["explorations"] == 1
+
+
 async def test_an_exploration_whose_fresh_answer_differs_is_a_negative(cache: SemanticCache) -> None:
     await cache.store(CACHED, "Your bank declined it.", SCOPE)
     learner = bounded_copy(cache)

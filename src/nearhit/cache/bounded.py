@@ -182,16 +182,26 @@ def decide(
         own, own_wrong = sum(histogram.right[first:]) + sum(histogram.wrong[first:]), sum(histogram.wrong[first:])
         if wilson_upper(own_wrong, own) > CONFIRM * bound:
             reason = f"checking: {own} own labels at {start:.2f} or above do not confirm the region yet"
-            return Decision("explore", reason, start, audit=True)
+            return _check(similarity, static_threshold, reason, start)
         if any(evidence_now.wrong[max(0, here - NEAR_BINS) : here + NEAR_BINS + 1]):
-            return Decision("explore", f"checking: a wrong answer was seen near {similarity:.2f}", start, audit=True)
+            reason = f"checking: a wrong answer was seen near {similarity:.2f}"
+            return _check(similarity, static_threshold, reason, start)
         if draw < audit_rate(own):
             reason = f"audit: {own} own labels of {evidence} observations at {start:.2f} or above"
-            return Decision("explore", reason, start, audit=True)
+            return _check(similarity, static_threshold, reason, start)
         return Decision("serve", f"wrong-hit bound holds at {start:.2f} or above ({evidence} observations)", start)
     where = "no region is proven yet" if start > 1 else f"only {start:.2f} or above is proven"
     action: Action = "explore" if similarity >= static_threshold else "miss"
     return Decision(action, f"uncertain at {similarity:.3f}: {where}", start)
+
+
+def _check(similarity: float, static_threshold: float, reason: str, start: float) -> Decision:
+    """Withhold a candidate of the served region to check it. Only one the static decision would have served is an
+    exploration (an LLM call spent to learn, an audit); one under the static threshold is a miss without the
+    bound too, so checking it costs nothing: a labelled miss, as below the region."""
+    if similarity >= static_threshold:
+        return Decision("explore", reason, start, audit=True)
+    return Decision("miss", reason, start)
 
 
 # Two answers to the same question, embedded by the cache's embedder, agree at or above this cosine: the offline
