@@ -37,6 +37,9 @@ _CODE_RE = re.compile(
 # "and" or a dash; between variables or numbers ("a & b", "x - 1") it is an operator.
 _PROSE_RE = re.compile(r"(?<=[^\W\d_]{2}) [&-] (?=[^\W\d_]{2})")
 _LANGUAGE_RE = re.compile(r"^[a-z](?:\+\+|#)$")  # a language's name with a symbol: one name in either case
+# What every code token needs at least one of (a symbol of ``_CODE_RE``'s or a backtick, a dot or underscore
+# before a letter, "??" or "?."): a text with none (most prompts) has no code token, and no regex above is run.
+_MAYBE_CODE_RE = re.compile(r"[-+#_(=!<>*/%&|^~:`]|\.[A-Za-z_]|\?[?.]")
 STRONG = 0.9
 ONE_SIDED = 0.3
 
@@ -46,6 +49,8 @@ def code_tokens(text: str) -> Counter[str]:
     """The code tokens of a prompt, case kept (``-R`` is not ``-r``)."""
     text = unicodedata.normalize("NFKC", text)
     found: Counter[str] = Counter()
+    if _MAYBE_CODE_RE.search(text) is None:
+        return found
     for span in _BACKTICKED_RE.findall(text):
         found.update(span.split())
     prose = _BACKTICKED_RE.sub(" ", f" {text} ")
@@ -60,7 +65,10 @@ def code_tokens(text: str) -> Counter[str]:
 @lru_cache(maxsize=4096)
 def code_spans(text: str) -> Counter[str]:
     """The backticked spans of a prompt, spaces normalised: their order of tokens is part of what they say."""
-    return Counter(" ".join(span.split()) for span in _BACKTICKED_RE.findall(unicodedata.normalize("NFKC", text)))
+    text = unicodedata.normalize("NFKC", text)
+    if "`" not in text:  # no span to find (most prompts)
+        return Counter()
+    return Counter(" ".join(span.split()) for span in _BACKTICKED_RE.findall(text))
 
 
 class CodeGuard(SignalGuard):

@@ -115,7 +115,8 @@ def same_word(word: str, stem: str, other: dict[str, str]) -> bool:
     # A light extension starts as the word does, and so does a typo (:func:`typo_of` checks the first letter
     # first): the other stems that start with another letter can match nothing.
     stems = [o for o in other.values() if o[:1] == stem[:1]]
-    if any(_extends(stem, o) or _extends(o, stem) for o in stems):
+    # One must start as the other does for either to extend it: tested inline first (most pairs do not).
+    if any((stem.startswith(o) and _extends(stem, o)) or (o.startswith(stem) and _extends(o, stem)) for o in stems):
         return True
     return typo_of(stem, stems)
 

@@ -429,6 +429,8 @@ def _owners(text: Text) -> dict[str, str]:
     """Thing owned -> its owner, for each "X's Y" (by synonym class): "my cat's flea treatment" -> flea: cat.
     A time is no owner ("last year's final", "today's weather")."""
     found: dict[str, str] = {}
+    if "'s" not in text.folded:  # no "X's" (most texts): no owner
+        return found
     words = _WORD_RE.findall(text.folded)
     for index, word in enumerate(words):
         if not word.endswith("'s") or len(word) < 4:
@@ -447,6 +449,8 @@ def _owner_change(q: Text, c: Text) -> str | None:
     a party of its own while the speaker takes that part ("can my employer sponsor my spouse" / "can my
     spouse's employer sponsor me")."""
     owners_q, owners_c = _owners(q), _owners(c)
+    if not (owners_q or owners_c):  # nothing owned on either side (most pairs): both reads below find nothing
+        return None
     named_q, named_c = content_sequence(q), content_sequence(c)
     words_q, words_c = {w for w, _ in named_q}, {w for w, _ in named_c}
     for owned in sorted(owners_q.keys() & owners_c.keys()):

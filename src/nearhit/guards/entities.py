@@ -56,9 +56,12 @@ def _abbreviated(word: str, text: Text, other: Text) -> bool:
     """``word`` of ``text`` is a short form of a word only ``other`` has, or one of those a short form of it.
     A name written short stands for a name ("BT" / "Bluetooth"), never for a common word: "HR" is no "hour",
     "CDL" no "candle" (a short form in lowercase may be either: "grp" / "group")."""
+    if len(word) < 2:  # too short to be a short form, or to have one (:func:`_short_form`)
+        return False
     own = set(text.tokens) | set(text.stems)
+    short = len(word) <= _SHORT_FORM  # a longer word is no short form: the first test below could not hold
     for token in set(other.tokens) - own:
-        if _short_form(word, token) and (word not in text.entities or token in other.entities):
+        if short and _short_form(word, token) and (word not in text.entities or token in other.entities):
             return True
         if _short_form(token, word) and (token not in other.entities or word in text.entities):
             return True
@@ -297,8 +300,8 @@ def _slipped(word: str, text: Text, other: Text) -> bool:
     spellings differ more than the words): compared as typed, a long word only, one of the two no English
     word ("braking" / "barking" are two). Another letter added ("drive" / "driver") makes another word."""
     for token, token_stem in zip(text.tokens, text.stems, strict=True):
-        if token_stem != word or not token.isalpha():
-            continue
+        if token_stem != word or len(token) < _SLIP_LENGTH - 1 or not token.isalpha():
+            continue  # shorter, every word one letter apart is shorter than _SLIP_LENGTH: the loop skips each
         english = token in _ENGLISH
         for intended in other.tokens:
             if abs(len(token) - len(intended)) > 1:  # a letter doubled or two swapped: one letter apart at most
@@ -467,8 +470,12 @@ class EntityGuard(SignalGuard):
         only_q = [w for w in only_q if not _slipped(w, q, c) and not _abbreviated(w, q, c)]
         only_c = [w for w in only_c if not _slipped(w, c, q) and not _abbreviated(w, c, q)]
         # "a day" / "24 hours", "an additional" / "a second": one measure, which the number guard compares.
-        only_q = [w for w in only_q if w not in matched_units(q, c) | one_more_words(q, c)]
-        only_c = [w for w in only_c if w not in matched_units(c, q) | one_more_words(c, q)]
+        if only_q:  # each side's measures worked out once, not once per word
+            measured_q = matched_units(q, c) | one_more_words(q, c)
+            only_q = [w for w in only_q if w not in measured_q]
+        if only_c:
+            measured_c = matched_units(c, q) | one_more_words(c, q)
+            only_c = [w for w in only_c if w not in measured_c]
         if not (only_q or only_c):  # every check below only drops words: nothing left, nothing to read
             return None
         compounds_q, parts_in_c = _compounds(q, c)

@@ -86,6 +86,7 @@ _LANGUAGES_OF_WORD: dict[str, tuple[str, ...]] = {
 }
 """Each function word's languages: a text's words are looked up once, not once per language."""
 _LETTERS = by_language("letters.txt")
+_ANY_LETTER = frozenset().union(*_LETTERS.values())
 _ANY_NEGATOR = frozenset().union(*NEGATORS_BY_LANGUAGE.values())
 _PIVOTS = by_language("pivots.txt")
 
@@ -161,6 +162,8 @@ def _function_word_scores(analysed: Text) -> dict[str, int]:
     # A word with a letter only some languages use (Turkish "ı", Polish "ł", "å" of the three Scandinavian ones)
     # counts as a function word; not one another language lists ("hvornår" is Danish, no sign of Swedish).
     present = set("".join(tokens))
+    if present.isdisjoint(_ANY_LETTER):  # none of the listed letters (most texts): the loop below adds nothing
+        return scores
     for lang, letters in _LETTERS.items():  # read word by word only where the text has some (most have none)
         if lang in scores and not letters.isdisjoint(present):
             scores[lang] += sum(t not in _LANGUAGES_OF_WORD and not letters.isdisjoint(t) for t in tokens)
@@ -192,13 +195,20 @@ def _by_words(analysed: Text) -> str:
 def _best(scores: dict[str, int], own: dict[str, int] | None = None) -> str:
     """The language with the most function words; a tie goes to the tied languages with the most words of
     their own (``own``: "hvad" is Danish alone, "en" Danish, Spanish, French and Dutch), then to one the rules
-    cannot read (``READ``), then to the first listed: the first of the highest in order."""
+    cannot read (``READ``), then to the first listed: the first of the highest in order. ``scores`` has
+    every language, in the file's order (as :func:`_function_word_scores` counts them)."""
     top = max(scores.values())
+    if not top and not own:  # no function word at all (most prompts): every language tied, the same answer
+        return _NONE_BEST
     tied = [lang for lang, score in scores.items() if score == top]
     if own and len(tied) > 1:
         most = max(own.get(lang, 0) for lang in tied)
         tied = [lang for lang in tied if own.get(lang, 0) == most]
     return next((lang for lang in tied if lang not in READ), tied[0])
+
+
+_NONE_BEST = next((lang for lang in _FUNCTION_WORDS if lang not in READ), next(iter(_FUNCTION_WORDS)))
+"""What :func:`_best` picks when no language has a word: the first listed the rules cannot read."""
 
 
 def _own_words(analysed: Text) -> dict[str, int]:

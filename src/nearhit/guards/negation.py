@@ -112,8 +112,11 @@ def _negated(text: Text, reach: int = 1) -> frozenset[str]:
 def _moved_negation(q: Text, c: Text) -> str | None:
     """As many negators on each side, but each negates a word the other says out of any negator's reach:
     "running when it isn't calling" / "not running when it is calling". The counts agree, the meaning flips."""
-    moved_q = sorted((_negated(q) - _negated(c, _REACH)) & frozenset(c.stems))
-    moved_c = sorted((_negated(c) - _negated(q, _REACH)) & frozenset(q.stems))
+    negated_q, negated_c = _negated(q), _negated(c)
+    if not (negated_q and negated_c):  # a side that negates nothing (most pairs): nothing moved from it
+        return None
+    moved_q = sorted((negated_q - _negated(c, _REACH)) & frozenset(c.stems))
+    moved_c = sorted((negated_c - _negated(q, _REACH)) & frozenset(q.stems))
     if moved_q and moved_c:
         return f"negation moved: not {moved_q[0]!r} vs not {moved_c[0]!r}"
     return None

@@ -247,6 +247,8 @@ _AGE_RE = re.compile(
 def _different_units(q: Text, c: Text) -> str | None:
     """Both texts name units of one dimension, but not the same ones ("in °F" vs "in °C", "feet" vs "metres")."""
     units_q, units_c = unit_mentions(q.tokens), unit_mentions(c.tokens)
+    if units_q.keys().isdisjoint(units_c.keys()):  # no dimension both name (most pairs): nothing to compare
+        return None
     # Units said with a number are compared by value ("half a kilo" / "500 grams"), where both sides measure
     # in the dimension and the units they name without one agree ("20 knots in mph" / "in km/h" still differ).
     unnumbered_q = unit_mentions(q.tokens, measure_indexes(q.tokens))

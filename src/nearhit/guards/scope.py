@@ -75,10 +75,14 @@ def _restricted(text: Text) -> frozenset[str]:
     """The "only" class when ``text`` restricts with "just" before an article, a number or a scope word ("just
     the first dose", "just one bag"): it answers the other side's "only", adds none of its own ("just" also
     says a time: "I just moved")."""
-    picked = _ONE_OF | _ORDINALS | _CLASSES.keys() | {"the"}
+    if _JUST not in text.tokens:  # most texts: nothing below can hold
+        return frozenset()
     pairs = zip(text.tokens, text.tokens[1:], strict=False)
-    restricts = any(word == _JUST and (nxt in picked or nxt[:1].isdigit()) for word, nxt in pairs)
+    restricts = any(word == _JUST and (nxt in _PICKED or nxt[:1].isdigit()) for word, nxt in pairs)
     return frozenset({_ONLY}) if restricts else frozenset()
+
+
+_PICKED = _ONE_OF | _ORDINALS | _CLASSES.keys() | {"the"}  # what "just" restricts before it (:func:`_restricted`)
 
 
 def _scope_at(text: Text, index: int) -> str | None:
@@ -87,6 +91,8 @@ def _scope_at(text: Text, index: int) -> str | None:
     third day", "every 2nd week"): an interval, not all of them."""
     token = text.tokens[index]
     scope = _CLASSES.get(token)
+    if scope is None and token != _EVERY:  # most words: no class, and only "every" takes one below
+        return None
     if _reciprocal(text.tokens, index):
         return None
     if token == _EVERY and index + 1 < len(text.tokens):
