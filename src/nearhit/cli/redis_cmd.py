@@ -31,7 +31,13 @@ def redis(ctx: click.Context) -> None:
     if config.redis_url:
         raise click.ClickException("REDIS_URL is set, so nearhit uses that server and runs no embedded Redis")
     try:
-        with redis_server.run_foreground(config.data_dir) as server:
+        with redis_server.run_foreground(config.data_dir) as (server, started):
+            if not started:
+                click.echo(
+                    f"embedded Redis already running at {server.url} (data: {server.data_dir}); "
+                    "left running (`nearhit redis stop` stops it)"
+                )
+                return
             click.echo(f"embedded Redis at {server.url} (data: {server.data_dir}); Ctrl-C stops it")
             stopped = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stopped.set())
