@@ -162,3 +162,19 @@ async def test_finding_the_embedded_redis_does_not_block_the_event_loop(
         await runtime.close()
         lock.close()
         redis_server.stop(tmp_path)
+
+
+def test_nearhit_redis_leaves_a_running_server_and_returns(tmp_path: Path) -> None:
+    """`nearhit redis` on a folder whose server already runs prints its URL and returns, as its help says:
+    it does not wait in the foreground claiming that Ctrl-C stops a server it did not start."""
+    server, _ = redis_server.ensure_running(tmp_path)
+    try:
+        command = [sys.executable, "-c", "from nearhit.cli import main; main()", "redis"]
+        env = {**os.environ, "NEARHIT_DATA_DIR": str(tmp_path), "PYTHONPATH": os.pathsep.join(sys.path)}
+        env.pop("REDIS_URL", None)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert server.url in done.stdout and "Ctrl-C" not in done.stdout
+        assert redis_sync.Redis(port=server.port).ping()  # left running
+    finally:
+        redis_server.stop(tmp_path)

@@ -108,8 +108,8 @@ class Settings(BaseSettings):
         1024, ge=1, le=10_000_000, validation_alias=_env("NEARHIT_HIT_CHUNK_CHARS", "hit_chunk_chars")
     )
     guards: bool = Field(True, validation_alias=_env("NEARHIT_GUARDS", "guards"))
-    # The similarity a semantic candidate needs when the guards cannot read the prompts' language (the
-    # guards read English only): 1.0 serves no semantic hit at all in other languages.
+    # The similarity a semantic candidate needs when the guards cannot read the prompts' language (they read
+    # English and twelve European languages, README "Settings"): 1.0 serves no semantic hit in the others.
     guards_uncovered_threshold: float = Field(
         0.98,
         ge=0,
@@ -143,12 +143,10 @@ class Settings(BaseSettings):
         7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_REWRITE_TTL", "rewrite_ttl")
     )  # how long a rewrite is kept in Redis: a repeated conversation pays for it once
 
-    # The calibrated decision (nearhit.decision, v2): the guards veto at their cuts; the rest, from the model's
+    # The calibrated decision (nearhit.decision, v3): the guards veto at their cuts; the rest, from the model's
     # margin (0.10) under the similarity threshold, is scored (the probability that the cached answer serves the
-    # new question) and served from this score up. Off by default: v1 served more traps than the vetoes on our
-    # held-out test pairs (9.4% vs 6.2%), and v2, refitted on eight sets' dev splits, serves more should-hits
-    # on sets it was not fitted on but also more traps on four of eight (benchmarks/README.md, "The calibrated
-    # decision"). Needs the guards.
+    # new question) and served from this score up. Off by default: no model yet beat the vetoes on sets it was
+    # not fitted on (README, "The decision"; benchmarks/README.md). Needs the guards.
     decision: bool = Field(False, validation_alias=_env("NEARHIT_DECISION", "decision"))
     decision_threshold: float | None = Field(
         None, gt=0, lt=1, validation_alias=_env("NEARHIT_DECISION_THRESHOLD", "decision_threshold")

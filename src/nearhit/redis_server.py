@@ -192,12 +192,12 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, log_file: Path, what
 
 
 @contextlib.contextmanager
-def run_foreground(data_dir: Path) -> Iterator[EmbeddedRedis]:
-    """Start (or find) the server, yield it, and stop it when the caller is done (Ctrl-C), if this call
-    started it and it is still that start."""
+def run_foreground(data_dir: Path) -> Iterator[tuple[EmbeddedRedis, bool]]:
+    """Start (or find) the server, yield it and whether this call started it, and stop it when the caller is
+    done (Ctrl-C), if this call started it and it is still that start."""
     server, started = ensure_running(data_dir)
     try:
-        yield server
+        yield server, started
     finally:
         if started:
             stop(data_dir, only=server)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from nearhit import Cache, CacheClosed, SyncCallInEventLoop
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
+from tests.library.conftest import _drop
 
 
 def test_store_lookup_delete_stats(sync_cache: Cache) -> None:
@@ -86,3 +92,34 @@ def test_open_failure_stops_the_loop_thread(settings: Settings) -> None:
     with pytest.raises(Exception, match="VECTOR_DIMENSION"):
         Cache.open(settings=settings.model_copy(update={"vector_dimension": 3}))
     assert {t.name for t in threading.enumerate()} - before == set()
+
+
+@pytest.mark.slow
+def test_a_cache_left_open_closes_quietly_at_exit(settings: Settings, tmp_path: Path) -> None:
+    """README's `set_llm_cache(NearhitCache())` never closes its cache: the script's exit must not print a
+    destroyed task's traceback, and the counters it kept must still reach Redis."""
+    script = tmp_path / "left_open.py"
+    script.write_text(
+        "from nearhit import Cache\n"
+        "cache = Cache.open()\n"
+        "cache.store('What is Redis?', 'An in-memory data store.')\n"
+        "print(cache.lookup('What is Redis?').match)\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "REDIS_URL": settings.redis_url or "",
+        "VECTOR_INDEX_NAME": settings.index_name,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "exact"
+        assert "Traceback" not in done.stderr and "destroyed" not in done.stderr, done.stderr
+        with Cache.open(settings=settings) as cache:
+            assert cache.stats().counters["exact_hits"] == 1  # written by the close at exit
+    finally:
+        asyncio.run(_drop(settings))

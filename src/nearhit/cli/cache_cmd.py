@@ -65,7 +65,12 @@ def store(
 @cache.command()
 @click.argument("prompt")
 @_scope_options
-@click.option("--threshold", type=THRESHOLD, default=None, help="Similarity needed for a semantic hit, 0-1.")
+@click.option(
+    "--threshold",
+    type=THRESHOLD,
+    default=None,
+    help="Similarity needed for a semantic hit, 0-1 (default: SEMANTIC_SIMILARITY_THRESHOLD, else 0.76).",
+)
 @json_option
 def lookup(
     prompt: str, model: str | None, tenant: str, system: str | None, threshold: float | None, as_json: bool

