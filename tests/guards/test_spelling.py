@@ -43,6 +43,11 @@ def test_the_text_keeps_its_case_and_everything_but_the_slip() -> None:
     assert repair_typos("Recieve the documnets, please") == "Receive the documents, please"
 
 
+def test_a_terse_question_of_no_known_language_is_repaired() -> None:
+    """Too few known words to be read as English, no other language's words: still repaired."""
+    assert repair_typos("symtoms of a sprained ankel") == "symptoms of a sprained ankle"
+
+
 @pytest.mark.parametrize(
     "text",
     [

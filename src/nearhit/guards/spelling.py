@@ -2,11 +2,12 @@
 
 MiniLM's WordPiece tokenizer cuts an unknown word into pieces that mean nothing ("rec ##ie ##ve"), so a
 misspelt paraphrase falls under the threshold before any guard runs (issue 13). The rule is general, with no
-word list of its own: in English text, a word is a candidate when it is prose (letters only, lower-case or
-capitalised, 5+ letters, not inside a code span, a path or an identifier) and not a word of the embedder's
-vocabulary (``english_vocabulary.txt``, its WordPiece whole words), nor a form or a compound of them. Its
-repair is the one known word with the same first letter one slip away (:func:`_slip`: a letter left out, two
-swapped, one doubled, a vowel for a vowel in a long word). Several or none: the word stays as written.
+word list of its own: in text not read as another language than English, a word is a candidate when it is
+prose (letters only, lower-case or capitalised, 5+ letters, not inside a code span, a path or an identifier)
+and not a word of the embedder's vocabulary (``english_vocabulary.txt``, its WordPiece whole words), nor a form
+or a compound of them. Its repair is the one known word with the same first letter one slip away
+(:func:`_slip`: a letter left out, two swapped, one doubled, a vowel for a vowel in a long word). Several or
+none: the word stays as written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from nearhit.guards.languages import detect
+from nearhit.guards.languages import UNKNOWN, detect
 from nearhit.guards.lexicon import words
 from nearhit.guards.text import _osa_distance
 
@@ -36,8 +37,9 @@ _REPLACING = (("ies", "y"), ("ied", "y"), ("ing", "e"), ("ers", "e"))
 @lru_cache(maxsize=4096)
 def repair_typos(text: str) -> str:
     """``text`` with each misspelt prose word replaced by its one likely spelling (case kept); text in another
-    language than English is left whole (the vocabulary is English: "combien" is not a slip of "combine")."""
-    if detect(text) != "en":
+    language than English is left whole (the vocabulary is English: "combien" is not a slip of "combine"); text
+    of no known language is read, as a terse misspelt question often is ("symtoms of a sprained ankel")."""
+    if detect(text) not in ("en", UNKNOWN):
         return text
     parts = []
     last = 0
