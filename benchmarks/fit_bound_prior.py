@@ -29,8 +29,7 @@ from pathlib import Path
 
 from nearhit.cache import bounded
 from nearhit.cache.prior import read, sparse
-from nearhit.embeddings.local import LocalEmbedder
-from nearhit.evaluation.prior_count import DATASETS, RECOUNT, count, fingerprint
+from nearhit.evaluation.prior_count import DATASETS, RECOUNT, count, default_embedder, fingerprint
 
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "nearhit" / "cache" / "data" / "bound_prior.json"
 REGIONS = (0.65, 0.76, 0.80, 0.85, 0.88, 0.90, 0.95)
@@ -61,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
 
     datasets = tuple(d for d in DATASETS if d not in args.exclude)
-    priors = count(datasets, LocalEmbedder())
+    priors = count(datasets, default_embedder())
     inputs = fingerprint(datasets)
     print("\n".join(table(priors, args.bound)))
     if args.check:

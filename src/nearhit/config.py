@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     embedder: Literal["auto", "local", "local-multilingual", "openai", "azure"] = Field(
         "auto", validation_alias=_env("NEARHIT_EMBEDDER", "embedder")
     )
+    # The local embedder reads misspelt prose words repaired ("recieve" -> "receive", nearhit.guards.spelling):
+    # its WordPiece tokenizer cuts them into pieces that mean nothing. Stored prompts and the exact key are
+    # untouched; an index stored without it stays valid (its old vectors only miss the gain).
+    embed_typo_repair: bool = Field(True, validation_alias=_env("NEARHIT_EMBED_TYPO_REPAIR", "embed_typo_repair"))
     openai_embedding_model: str = Field(
         "text-embedding-3-small",
         validation_alias=_env("NEARHIT_OPENAI_EMBEDDING_MODEL", "openai_embedding_model"),

@@ -12,8 +12,7 @@ import pytest
 
 import nearhit.guards
 from nearhit.cache import prior
-from nearhit.embeddings.local import LocalEmbedder
-from nearhit.evaluation.prior_count import DATASETS, RECOUNT, count, fingerprint, sources_digest
+from nearhit.evaluation.prior_count import DATASETS, RECOUNT, count, default_embedder, fingerprint, sources_digest
 
 
 def shipped_text() -> str:
@@ -45,9 +44,9 @@ def test_the_fingerprint_changes_when_a_word_list_changes_or_is_added(tmp_path: 
 
 
 @pytest.mark.slow
-def test_the_shipped_prior_matches_a_fresh_count(local_embedder: LocalEmbedder) -> None:
+def test_the_shipped_prior_matches_a_fresh_count() -> None:
     shipped = prior.read(shipped_text())
-    fresh = count(DATASETS, local_embedder)
+    fresh = count(DATASETS, default_embedder())
     differ = sorted(key for key in shipped.keys() | fresh.keys() if shipped.get(key) != fresh.get(key))
     if differ:
         pytest.fail(

@@ -20,6 +20,7 @@ from nearhit.background import Background
 from nearhit.cache.client import RedisClient, writes
 from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder, Vectors
+from nearhit.guards.spelling import repair_typos
 from nearhit.guards.text import expand_short_forms
 
 DEFAULT_TTL_S = 7 * 24 * 3600
@@ -29,10 +30,13 @@ them, not one per lookup landing in the request that follows it (``benchmarks/RE
 
 
 @lru_cache(maxsize=4096)
-def _embedder_input(text: str) -> str:
-    """What the embedder reads for a normalised text (:func:`expand_short_forms`), worked out once per text: a
-    lookup that embeds its prompt needs it for the stored vector's key, the embedding and the write after."""
-    return expand_short_forms(text)
+def _embedder_input(text: str, repair: bool = False) -> str:
+    """What the embedder reads for a normalised text (:func:`expand_short_forms`, then misspelt words repaired
+    when the embedder asks for it, :func:`repair_typos`), worked out once per text: a lookup that embeds its
+    prompt needs it for the stored vector's key, the embedding and the write after. A stored prompt is embedded
+    through the same input, so both sides of a match are repaired alike."""
+    expanded = expand_short_forms(text)
+    return repair_typos(expanded) if repair else expanded
 
 
 class EmbeddingStore:
@@ -50,6 +54,7 @@ class EmbeddingStore:
         ttl_seconds: int = DEFAULT_TTL_S,
     ) -> None:
         self.embedder = embedder
+        self._repair = bool(getattr(embedder, "repairs_typos", False))
         self._redis = redis
         self._keys = keys
         self._background = background
@@ -65,7 +70,7 @@ class EmbeddingStore:
     def key_for(self, text: str, keys: KeySpace | None = None) -> str:
         """Where the vector of ``text`` is kept (under ``keys``, a tenant's in a sharded layout): a caller may
         read it in a round trip it makes anyway."""
-        return (keys or self._keys).embedding(self.embedder.model_name, _embedder_input(text))
+        return (keys or self._keys).embedding(self.embedder.model_name, _embedder_input(text, self._repair))
 
     def from_stored(self, raw: object) -> Vectors | None:
         """A stored value as a ``(1, dimension)`` vector, or None when absent or of another size."""
@@ -78,7 +83,7 @@ class EmbeddingStore:
         """Embed texts known to be missing from the store, without remembering them yet: a lookup calls
         :meth:`remember` once it is done, so the write never delays one of its queries."""
         self.misses += len(texts)
-        return await self.embedder.embed([_embedder_input(text) for text in texts])
+        return await self.embedder.embed([_embedder_input(text, self._repair) for text in texts])
 
     def remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None = None) -> None:
         """Write these vectors (under ``keys``) in the background, with the others remembered within

@@ -26,4 +26,4 @@ def build_embedder(settings: Settings) -> Embedder:
         return MultilingualEmbedder()
     from nearhit.embeddings.local import LocalEmbedder
 
-    return LocalEmbedder()
+    return LocalEmbedder(repair_typos=settings.embed_typo_repair)

@@ -19,6 +19,7 @@ from nearhit.embeddings.base import Vectors, l2_normalise
 from nearhit.embeddings.batcher import MicroBatcher
 from nearhit.embeddings.models import LOCAL_DIMENSION
 from nearhit.errors import EmbedderError
+from nearhit.guards.spelling import warm as warm_spelling
 
 _TOKENIZER_PATH = Path(__file__).with_name("tokenizer.json")
 _MAX_TOKENS = 256  # the model's max_seq_length in its sentence-transformers config
@@ -32,8 +33,13 @@ class LocalEmbedder:
     model_name = "all-MiniLM-L6-v2-int8"
     dimension = LOCAL_DIMENSION
 
-    def __init__(self, max_batch: int = 64, threads: int | None = None) -> None:
+    def __init__(self, max_batch: int = 64, threads: int | None = None, *, repair_typos: bool = False) -> None:
         self._tokenizer, self._session = _load(threads)
+        # Read by the embedding store: the texts it hands over have misspelt words repaired against this
+        # tokenizer's vocabulary (``NEARHIT_EMBED_TYPO_REPAIR``, :mod:`nearhit.guards.spelling`).
+        self.repairs_typos = repair_typos
+        if repair_typos:  # its index is built here, at start, not in the event loop of a first lookup
+            warm_spelling()
         self._batcher = MicroBatcher(self.encode, max_batch=max_batch)
         self._running: set[Any] = set()  # the run options of the model calls in progress, for interrupt()
         self._lock = threading.Lock()

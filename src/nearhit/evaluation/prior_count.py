@@ -16,15 +16,16 @@ from importlib import metadata
 from pathlib import Path
 
 from nearhit.cache import bounded
+from nearhit.cache.embedding_store import _embedder_input
 from nearhit.cache.keys import normalise
 from nearhit.cache.prior import judge_key
+from nearhit.config import Settings
 from nearhit.decision import Decision
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation.dataset import Pair, load
 from nearhit.guards import GuardSet
-from nearhit.guards.text import expand_short_forms
 
-__all__ = ["DATASETS", "RECOUNT", "count", "fingerprint", "sources_digest"]
+__all__ = ["DATASETS", "RECOUNT", "count", "default_embedder", "fingerprint", "sources_digest"]
 
 DATASETS = ("questions", "nearhit", "nearhit-v2")
 RECOUNT = ".venv/bin/python benchmarks/fit_bound_prior.py"
@@ -33,7 +34,20 @@ RECOUNT = ".venv/bin/python benchmarks/fit_bound_prior.py"
 _PACKAGE = Path(__file__).resolve().parents[1]
 # What the verdicts depend on: every guard and the decision (code and word lists), the text normalisation,
 # the embedder and its tokenizer, and this counter.
-_SOURCES = ("guards", "decision", "cache/keys.py", "embeddings/local.py", "embeddings/tokenizer.json")
+_SOURCES = (
+    "guards",
+    "decision",
+    "cache/keys.py",
+    "cache/embedding_store.py",
+    "embeddings/local.py",
+    "embeddings/tokenizer.json",
+)
+
+
+def default_embedder() -> LocalEmbedder:
+    """The local embedder as the service builds it by default (typos repaired in its input when that is the
+    default, ``NEARHIT_EMBED_TYPO_REPAIR``): the prior counts what the default cache would see."""
+    return LocalEmbedder(repair_typos=Settings.model_fields["embed_typo_repair"].default)
 
 
 def count(datasets: Iterable[str], embedder: LocalEmbedder) -> dict[str, bounded.Histogram]:
@@ -44,9 +58,9 @@ def count(datasets: Iterable[str], embedder: LocalEmbedder) -> dict[str, bounded
     wrong: dict[str, list[int]] = {}
     for name in datasets:
         pairs = load(name, "dev")
-        # The embedder's input as the cache gives it: normalised, short forms spelt out.
-        a = embedder.encode([expand_short_forms(normalise(p.a.prompt)) for p in pairs])
-        b = embedder.encode([expand_short_forms(normalise(p.b.prompt)) for p in pairs])
+        # The embedder's input as the cache gives it: normalised, short forms spelt out, typos repaired if set.
+        a = embedder.encode([_embedder_input(normalise(p.a.prompt), embedder.repairs_typos) for p in pairs])
+        b = embedder.encode([_embedder_input(normalise(p.b.prompt), embedder.repairs_typos) for p in pairs])
         for pair, sim in zip(pairs, (a * b).sum(axis=1), strict=True):
             similarity = float(sim)
             if similarity < bounded.FLOOR:
