@@ -7,7 +7,8 @@ as arrays so a leave-one-set-out run (each set served by a model and a threshold
 threshold by v3's rule: the most should-hits whose shared wrong answers stay at or under the default's) takes
 seconds. Rows:
 
-- the default (guards veto, quiet band), as it runs, and with none past a veto (not shipped: for the lead);
+- the default (guards veto, quiet band) as it ran before the tenth session's stop, and with none past a veto
+  (as it runs since: ``cache.choose.by_guards``, measured through the real path by ``guards_stop.py``);
 - v3 as shipped (threshold 0.65), with the ninth session's choice and with this session's veto stop
   (``nearhit.decision.choice``: nothing farther than a candidate a guard vetoes is served);
 - v3's recipe (inputs, l2, threshold rule) refitted, left out set by set.
@@ -219,8 +220,8 @@ def main() -> None:
     refitted["pooled"] = pooled
     print(f"v3's recipe refitted: thresholds picked {refitted['thresholds'] / 1000} (the lowest judged: 0.40)\n")
     print(
-        "| dev split | default | default, none past a veto (not shipped) | v3 as shipped, ninth session's choice |"
-        " v3 as shipped, none past a veto | v3's recipe refitted, left out |"
+        "| dev split | default before the stop | default, none past a veto (now) |"
+        " v3 as shipped, ninth session's choice | v3 as shipped, none past a veto | v3's recipe refitted, left out |"
     )
     print("|---|---|---|---|---|---|")
     for name in (*SETS, "pooled"):

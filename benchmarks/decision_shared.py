@@ -21,6 +21,7 @@ from pathlib import Path
 
 from nearhit import evaluation
 from nearhit.cache import SemanticCache
+from nearhit.cache.results import LookupResult
 from nearhit.config import load_settings
 from nearhit.decision import Decision, DecisionModel
 from nearhit.evaluation import Pair
@@ -67,27 +68,31 @@ async def passes(
                 judge_with(cache, judge)
                 seen = []
                 for pair, ask in zip(pairs, asks, strict=True):
-                    result = await cache.lookup(ask(), threshold=cache.threshold)
-                    served = None
-                    if result.match is not None and result.answer is not None:
-                        cached = owner[result.answer.response]
-                        # an a of the same text as this pair's own counts as its own (one entry holds both)
-                        served = pair.id if _question(cached.a) == _question(pair.a) else cached.id
-                    rank = next((n for n, c in enumerate(result.candidates) if c.outcome == "served"), None)
-                    detail = " || ".join(
-                        f"{c.similarity:.3f} {c.outcome}"
-                        + (f" s={c.score:.3f}" if c.score is not None else "")
-                        + (f" [{c.guard}: {c.reason}]" if c.reason else "")
-                        + f" <{c.prompt[:90]}>"
-                        for c in result.candidates
-                    )
-                    if result.top_features:
-                        detail += " || top " + json.dumps(result.top_features)
-                    seen.append(Seen(pair, served, result.similarity, result.score, rank, detail))
+                    seen.append(record(pair, await cache.lookup(ask(), threshold=cache.threshold), owner))
                 found[label] = seen
     finally:
         cache.guards, cache.decision = configured
     return found
+
+
+def record(pair: Pair, result: LookupResult, owner: dict[str, Pair]) -> Seen:
+    """One lookup of ``pair``'s ``b`` as seen: whose answer was served (``owner``: answer -> pair), and why."""
+    served = None
+    if result.match is not None and result.answer is not None:
+        cached = owner[result.answer.response]
+        # an a of the same text as this pair's own counts as its own (one entry holds both)
+        served = pair.id if _question(cached.a) == _question(pair.a) else cached.id
+    rank = next((n for n, c in enumerate(result.candidates) if c.outcome == "served"), None)
+    detail = " || ".join(
+        f"{c.similarity:.3f} {c.outcome}"
+        + (f" s={c.score:.3f}" if c.score is not None else "")
+        + (f" [{c.guard}: {c.reason}]" if c.reason else "")
+        + f" <{c.prompt[:90]}>"
+        for c in result.candidates
+    )
+    if result.top_features:
+        detail += " || top " + json.dumps(result.top_features)
+    return Seen(pair, served, result.similarity, result.score, rank, detail)
 
 
 def line(name: str, pair_mode: list[Seen], shared: list[Seen]) -> str:

@@ -8,7 +8,9 @@ shared scope it served 137 wrong answers of 4,193 dev lookups against the defaul
 - every candidate a shared lookup judges that is another pair's ``a`` (the guards pass it, it is within the
   decision's margin under the threshold) is a negative in the fit, beside the pairs themselves;
 - the lookup is simulated as the engine runs it (``nearhit.decision.choice``: the nearest that passes; under
-  the similarity threshold only the nearest), and the default as it runs (guards veto, the quiet band);
+  the similarity threshold only the nearest), and the default as it ran in the ninth session (guards veto, the
+  quiet band, a farther candidate served past a veto: since the tenth session it stops there, ``guards_stop.py``;
+  the threshold rule below still reads the ninth session's default, the one v3 was fitted against);
 - the threshold, stated in advance: the most pair-mode should-hits whose shared wrong answers (traps' own and
   neighbours) stay at or under the default's on the same sets; chosen leave-one-set-out for the figures (each
   set served by a model and a threshold fitted without it), on all sets for the model written.

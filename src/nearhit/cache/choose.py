@@ -30,11 +30,13 @@ def by_guards(
     *,
     quiet_band: bool = True,
 ) -> None:
-    """Serve the nearest candidate at or above the threshold that no guard vetoes. ``margins``: how far below
-    the threshold some candidates (by id) may be served (a conversation's entry with the same earlier turns);
-    with ``quiet_band``, also one up to the guards' quiet margin below it when no guard reads any difference
-    (``GuardSet.quiet``)."""
+    """Serve the nearest candidate at or above the threshold that no guard vetoes, and none farther than one a
+    guard vetoes (``nearhit.decision.choice``: the veto read a slot changed, a farther one shares the topic and
+    asks another thing). ``margins``: how far below the threshold some candidates (by id) may be served (a
+    conversation's entry with the same earlier turns); with ``quiet_band``, also one up to the guards' quiet
+    margin below it when no guard reads any difference (``GuardSet.quiet``)."""
     floor = result.threshold - guards.quiet_margin if guards is not None and quiet_band else result.threshold
+    vetoed_by: str | None = None
     for doc_id, fields in rows:
         similarity = entry.similarity(fields)
         distance = 1.0 - similarity
@@ -49,11 +51,17 @@ def by_guards(
             if result.similarity is None:
                 result.similarity, result.distance = similarity, distance
             continue
+        if vetoed_by is not None:
+            result.candidates.append(
+                Candidate(doc_id, cached_prompt, similarity, "rejected_by_guard", vetoed_by, NEAREST_ONLY)
+            )
+            continue
         verdict = guards.first_rejection(prompt, cached_prompt, similarity) if guards is not None else None
         if verdict is not None:
             result.candidates.append(
                 Candidate(doc_id, cached_prompt, similarity, "rejected_by_guard", verdict.guard, verdict.reason)
             )
+            vetoed_by = verdict.guard
             if result.rejected_by is None:
                 result.rejected_by, result.rejection_reason = verdict.guard, verdict.reason
                 result.similarity, result.distance = similarity, distance
