@@ -149,8 +149,9 @@ class Settings(BaseSettings):
     )  # how long a rewrite is kept in Redis: a repeated conversation pays for it once
 
     # The calibrated decision (nearhit.decision, v3): the guards veto at their cuts; the rest, from the model's
-    # margin (0.10) under the similarity threshold, is scored (the probability that the cached answer serves the
-    # new question) and served from this score up. Off by default: no model yet beat the vetoes on sets it was
+    # margin (0.10) under the similarity threshold (from the threshold itself when the user set it, unless
+    # ``fitted_margins``), is scored (the probability that the cached answer serves the new question) and
+    # served from this score up. Off by default: no model yet beat the vetoes on sets it was
     # not fitted on (README, "The decision"; benchmarks/README.md). Needs the guards.
     decision: bool = Field(False, validation_alias=_env("NEARHIT_DECISION", "decision"))
     decision_threshold: float | None = Field(
