@@ -146,3 +146,34 @@ def test_knn_settings_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("NEARHIT_KNN_HYBRID_POLICY", " ADHOC_BF ")
     tuned = load_settings()
     assert (tuned.hnsw_ef_runtime, tuned.knn_hybrid_policy) == (50, "adhoc_bf")
+
+
+@pytest.mark.parametrize(
+    ("env", "quiet", "fitted"),
+    [
+        ({}, 0.10, True),  # nothing set: the default threshold with the margins fitted under it
+        ({"SEMANTIC_SIMILARITY_THRESHOLD": "0.99"}, 0.0, False),  # a threshold set is a floor
+        ({"SEMANTIC_DISTANCE_THRESHOLD": "0.24"}, 0.0, False),
+        ({"SEMANTIC_SIMILARITY_THRESHOLD": "0.99", "NEARHIT_GUARDS_QUIET_MARGIN": "0.05"}, 0.05, False),
+        ({"SEMANTIC_SIMILARITY_THRESHOLD": "0.99", "NEARHIT_FITTED_MARGINS": "true"}, 0.0, True),
+        ({"NEARHIT_GUARDS_QUIET_MARGIN": "0", "NEARHIT_FITTED_MARGINS": "false"}, 0.0, False),
+    ],
+)
+def test_the_margins_under_the_threshold_follow_whether_it_was_set(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], quiet: float, fitted: bool
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert (settings.guards_quiet_margin, settings.fitted_margins) == (quiet, fitted)
+
+
+def test_a_threshold_given_by_name_or_on_the_command_line_is_set_too() -> None:
+    from nearhit.cli._common import settings as cli_settings
+
+    assert not load_settings(similarity_threshold=None).threshold_set
+    by_name = load_settings(similarity_threshold=0.9)  # Cache.open(similarity_threshold=0.9)
+    assert by_name.threshold_set and by_name.guards_quiet_margin == 0.0 and not by_name.fitted_margins
+    given = cli_settings(0.9)  # --threshold 0.9
+    assert given.similarity_threshold == 0.9 and given.guards_quiet_margin == 0.0 and not given.fitted_margins
+    assert not cli_settings().threshold_set

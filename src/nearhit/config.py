@@ -118,9 +118,14 @@ class Settings(BaseSettings):
     )
     # How far under the similarity threshold a candidate is still served when no guard reads even half a
     # difference in it (wording only): most missed paraphrases sit just under the threshold. 0 turns it off.
-    guards_quiet_margin: float = Field(
-        0.10, ge=0, le=0.2, validation_alias=_env("NEARHIT_GUARDS_QUIET_MARGIN", "guards_quiet_margin")
+    # Unset: 0.10 under the default threshold, 0 under one the user set (``guards_quiet_margin``).
+    guards_quiet_margin_env: float | None = Field(
+        None, ge=0, le=0.2, validation_alias=_env("NEARHIT_GUARDS_QUIET_MARGIN", "guards_quiet_margin")
     )
+    # The margins fitted under the default threshold: a conversation's follow-up served by an entry whose earlier
+    # turns match (the same turns' 0.16, the conversation model's ~0.156: cache.context_match) and the calibrated
+    # decision's model margin. Unset: on under the default threshold, off under one the user set.
+    fitted_margins_env: bool | None = Field(None, validation_alias=_env("NEARHIT_FITTED_MARGINS", "fitted_margins"))
     # The guards' work on the prompt alone done while its embedding runs: a gain only where the embedder leaves
     # the cores free (a remote one, the default there); the local model takes every core, and measured slower.
     # Unset: on for a remote embedder, off for the local one.
@@ -144,8 +149,9 @@ class Settings(BaseSettings):
     )  # how long a rewrite is kept in Redis: a repeated conversation pays for it once
 
     # The calibrated decision (nearhit.decision, v3): the guards veto at their cuts; the rest, from the model's
-    # margin (0.10) under the similarity threshold, is scored (the probability that the cached answer serves the
-    # new question) and served from this score up. Off by default: no model yet beat the vetoes on sets it was
+    # margin (0.10) under the similarity threshold (from the threshold itself when the user set it, unless
+    # ``fitted_margins``), is scored (the probability that the cached answer serves the new question) and
+    # served from this score up. Off by default: no model yet beat the vetoes on sets it was
     # not fitted on (README, "The decision"; benchmarks/README.md). Needs the guards.
     decision: bool = Field(False, validation_alias=_env("NEARHIT_DECISION", "decision"))
     decision_threshold: float | None = Field(
@@ -328,6 +334,31 @@ class Settings(BaseSettings):
         if self.distance_threshold_env is not None:
             return 1 - self.distance_threshold_env
         return DEFAULT_SIMILARITY_THRESHOLD
+
+    @property
+    def threshold_set(self) -> bool:
+        """The user set the similarity threshold (SEMANTIC_SIMILARITY_THRESHOLD or SEMANTIC_DISTANCE_THRESHOLD):
+        a floor, so nothing under it is served unless a margin is set too (issue 13: the threshold keeps working
+        for users who set it)."""
+        return self.similarity_threshold_env is not None or self.distance_threshold_env is not None
+
+    @property
+    def guards_quiet_margin(self) -> float:
+        """How far under the threshold the guards' quiet band reaches: as set, else the default's 0.10 under
+        the default threshold and none under one the user set."""
+        from nearhit.guards.guard_set import DEFAULT_QUIET_MARGIN
+
+        if self.guards_quiet_margin_env is not None:
+            return self.guards_quiet_margin_env
+        return 0.0 if self.threshold_set else DEFAULT_QUIET_MARGIN
+
+    @property
+    def fitted_margins(self) -> bool:
+        """Whether the margins fitted under the default threshold apply (``NEARHIT_FITTED_MARGINS``): as set,
+        else only under the default threshold."""
+        if self.fitted_margins_env is not None:
+            return self.fitted_margins_env
+        return not self.threshold_set
 
     @property
     def secured(self) -> bool:

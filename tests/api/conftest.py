@@ -45,7 +45,8 @@ async def live(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterat
 async def live_without_quiet_band(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[LiveServer]:
     """``live`` with ``NEARHIT_GUARDS_QUIET_MARGIN=0``: for a test of another margin under the threshold, which the
     quiet band (0.06 by default) would otherwise cover."""
-    async with serve_on_own_index(settings.model_copy(update={"guards_quiet_margin": 0.0}), local_embedder) as server:
+    quiet_off = settings.model_copy(update={"guards_quiet_margin_env": 0.0})
+    async with serve_on_own_index(quiet_off, local_embedder) as server:
         yield server
 
 

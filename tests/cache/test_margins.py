@@ -8,7 +8,7 @@ import pytest
 
 from nearhit.cache import choose, entry
 from nearhit.cache.context_match import SAME_TURNS_MARGIN
-from nearhit.cache.results import LookupResult
+from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.guards import GuardSet
 
 THRESHOLD = 0.76
@@ -16,15 +16,22 @@ QUIET = ("Beach trip packing list?", "What should I pack for a beach holiday?") 
 PARTLY = ("And how long does it take?", "How long will it take?")  # a guard reads part of one, none vetoes
 
 
-def outcome(
+def judged(
     pair: tuple[str, str], similarity: float, *, quiet_margin: float, same_turns: bool, quiet_band: bool = True
-) -> str:
+) -> Candidate:
     query, cached = pair
     rows = [("doc:1", {"prompt": cached, "response": "an answer", entry.DISTANCE: str(1.0 - similarity)})]
     result = LookupResult(match=None, threshold=THRESHOLD)
-    margins = {"doc:1": SAME_TURNS_MARGIN} if same_turns else None
+    width: tuple[Margin, float] = ("same_turns", SAME_TURNS_MARGIN)
+    margins = {"doc:1": width} if same_turns else None
     choose.by_guards(result, query, rows, GuardSet.default(quiet_margin=quiet_margin), margins, quiet_band=quiet_band)
-    return result.candidates[0].outcome
+    return result.candidates[0]
+
+
+def outcome(
+    pair: tuple[str, str], similarity: float, *, quiet_margin: float, same_turns: bool, quiet_band: bool = True
+) -> str:
+    return judged(pair, similarity, quiet_margin=quiet_margin, same_turns=same_turns, quiet_band=quiet_band).outcome
 
 
 def test_the_pairs_are_what_the_cases_need() -> None:
@@ -60,3 +67,20 @@ def test_a_candidate_is_considered_down_to_the_wider_margin_it_qualifies_for(
 def test_under_a_wrong_hit_bound_neither_margin_applies() -> None:
     # The engine passes no margins and no quiet band when NEARHIT_MAX_WRONG_RATE is set.
     assert outcome(QUIET, 0.75, quiet_margin=0.10, same_turns=False, quiet_band=False) == "below_threshold"
+
+
+@pytest.mark.parametrize(
+    ("pair", "similarity", "quiet_margin", "same_turns", "margin"),
+    [
+        (QUIET, 0.80, 0.10, True, None),  # at or above the threshold: no margin served it
+        (QUIET, 0.70, 0.10, False, "quiet"),
+        (QUIET, 0.70, 0.10, True, "same_turns"),  # inside both: the named margin says it
+        (PARTLY, 0.62, 0.10, True, "same_turns"),
+        (QUIET, 0.59, 0.18, True, "quiet"),  # under the same turns' reach: only the quiet band served it
+    ],
+)
+def test_a_candidate_served_under_the_threshold_names_its_margin(
+    pair: tuple[str, str], similarity: float, quiet_margin: float, same_turns: bool, margin: str | None
+) -> None:
+    candidate = judged(pair, similarity, quiet_margin=quiet_margin, same_turns=same_turns)
+    assert (candidate.outcome, candidate.margin) == ("served", margin)

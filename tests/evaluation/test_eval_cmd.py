@@ -34,12 +34,15 @@ async def invoke(settings: Settings, *args: str, **extra_env: str) -> Result:
 
 
 async def test_eval_reports_known_counts(cache: SemanticCache, settings: Settings) -> None:
-    result = await invoke(
-        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--guards", "all", "--json"
-    )
+    args = ("eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--guards", "all", "--json")
+    floor = await invoke(settings, *args)
+    assert floor.exit_code == 0, floor.output
+    # --threshold stands for SEMANTIC_SIMILARITY_THRESHOLD: a floor, the paraphrase at 0.82 is not served
+    assert json.loads(floor.stdout)["scores"]["hits"] == 4
+    result = await invoke(settings, *args, NEARHIT_GUARDS_QUIET_MARGIN="0.10")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    # 5 of 5: the paraphrase at 0.82 is under 0.85 but within the quiet margin, and no guard reads a difference
+    # 5 of 5: the paraphrase at 0.82 is under 0.85 but within the quiet margin set, and no guard reads a difference
     assert report["scores"]["hits"] == 5 and report["scores"]["wrong_hits"] == 0
     assert report["scores"]["recall"] == 1.0 and report["scores"]["precision"] == 1.0
     assert report["rejected_by"] == {
@@ -201,12 +204,25 @@ async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, s
     assert by_default.exit_code == 0, by_default.output
     assert json.loads(by_default.stdout)["guards"] == "all"
     result = await invoke(
-        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json", NEARHIT_DECISION="true"
+        settings,
+        "eval",
+        "-d",
+        str(DATA / "eval_pairs.jsonl"),
+        "--threshold",
+        "0.85",
+        "--json",
+        NEARHIT_DECISION="true",
+        NEARHIT_FITTED_MARGINS="true",
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["guards"] == "decision" and 0 < report["decision_threshold"] < 1
-    # The decision judges down to its margin under the threshold: 'sleep' (under 0.85) is served too.
+    # With its margin set too, the decision judges down to it under the threshold: 'sleep' (under 0.85) is served;
+    # without, the threshold given is a floor.
+    floor = await invoke(
+        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json", NEARHIT_DECISION="true"
+    )
+    assert json.loads(floor.stdout)["scores"]["hits"] == 4
     assert report["scores"]["hits"] == 5 and report["scores"]["wrong_hits"] == 0
     assert report["rejected_by"] == {
         "context": {"traps": 1, "should_hit": 0},

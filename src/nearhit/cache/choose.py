@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from nearhit.cache import bounded, entry
-from nearhit.cache.results import Candidate, LookupResult, Probe
+from nearhit.cache.results import Candidate, LookupResult, Margin, Probe
 from nearhit.decision.choice import NEAREST_ONLY, serving
 
 if TYPE_CHECKING:
@@ -26,15 +26,16 @@ def by_guards(
     prompt: str,
     rows: Rows,
     guards: GuardSet | None,
-    margins: Mapping[str, float] | None = None,
+    margins: Mapping[str, tuple[Margin, float]] | None = None,
     *,
     quiet_band: bool = True,
 ) -> None:
     """Serve the nearest candidate at or above the threshold that no guard vetoes, and none farther than one a
     guard vetoes (``nearhit.decision.choice``: the veto read a slot changed, a farther one shares the topic and
-    asks another thing). ``margins``: how far below the threshold some candidates (by id) may be served (a
-    conversation's entry with the same earlier turns); with ``quiet_band``, also one up to the guards' quiet
-    margin below it when no guard reads any difference (``GuardSet.quiet``)."""
+    asks another thing). ``margins``: which margin, and how far below the threshold, some candidates (by id) may
+    be served (a conversation's entry with the same earlier turns); with ``quiet_band``, also one up to the guards'
+    quiet margin below it when no guard reads any difference (``GuardSet.quiet``). A candidate served under the
+    threshold names its margin."""
     floor = result.threshold - guards.quiet_margin if guards is not None and quiet_band else result.threshold
     vetoed_by: str | None = None
     for doc_id, fields in rows:
@@ -44,7 +45,8 @@ def by_guards(
         if result.hit:
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "not_needed"))
             continue
-        if similarity < result.threshold - (margins or {}).get(doc_id, 0.0) and not (
+        name, width = (margins or {}).get(doc_id, ("quiet", 0.0))
+        if similarity < result.threshold - width and not (
             similarity >= floor and guards is not None and guards.quiet(prompt, cached_prompt)
         ):
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
@@ -66,18 +68,21 @@ def by_guards(
                 result.rejected_by, result.rejection_reason = verdict.guard, verdict.reason
                 result.similarity, result.distance = similarity, distance
             continue
-        result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "served"))
+        under: Margin | None = None
+        if similarity < result.threshold:
+            under = name if similarity >= result.threshold - width else "quiet"
+        result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "served", margin=under))
         result.match = "semantic"
         result.similarity, result.distance = similarity, distance
         result.answer = entry.read_answer(doc_id, fields)
 
 
-def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decision) -> None:
+def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decision, *, margin: bool = True) -> None:
     """Judge every candidate down to the decision's margin under the similarity threshold (the floor its model
-    was fitted to); serve the nearest that passes, one under the threshold only if nearest, none past a veto
-    (``decision.choice``)."""
+    was fitted to; without ``margin``, from the threshold); serve the nearest that passes, one under the
+    threshold only if nearest, none past a veto (``decision.choice``)."""
     result.decision_threshold = decision.threshold
-    floor = result.threshold - decision.margin
+    floor = result.threshold - decision.margin if margin else result.threshold
     judged: list[tuple[int, Judgement]] = []
     first = len(result.candidates)  # after those the feedback refused: row n is candidate first + n
     for n, (doc_id, fields) in enumerate(rows, start=first):
@@ -120,6 +125,8 @@ def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decisio
     result.top_features = [c.to_dict() for c in judgement.top]
     if pick is not None:
         doc_id, fields = rows[chosen - first]
+        if result.similarity < result.threshold:
+            result.candidates[chosen] = replace(result.candidates[chosen], margin="decision")
         result.match = "semantic"
         result.answer = entry.read_answer(doc_id, fields)
     elif judgement.served:

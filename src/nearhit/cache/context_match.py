@@ -17,7 +17,7 @@ import numpy as np
 
 from nearhit.cache import conversation, entry, story
 from nearhit.cache.lookup import Lookup, exact_text
-from nearhit.cache.results import Candidate, LookupResult
+from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision import load_model
 from nearhit.guards import GuardSet
 
@@ -43,13 +43,13 @@ feature, and its pass mark a margin under the threshold (the model's ``margin``)
 
 def match(
     result: LookupResult, query: Lookup, rows: Rows, dimension: int
-) -> tuple[Rows, dict[str, dict[str, object]], int, dict[str, float]]:
+) -> tuple[Rows, dict[str, dict[str, object]], int, dict[str, tuple[Margin, float]]]:
     """Keep the candidates whose earlier turns are the query's; the others are rejected by ``context`` (added
     to ``result``'s candidates). Returns the kept rows, per kept entry the context it matched, how many were
     rejected, and the margin below the threshold of those whose earlier turns are the query's own."""
     kept: Rows = []
     matched: dict[str, dict[str, object]] = {}
-    margins: dict[str, float] = {}
+    margins: dict[str, tuple[Margin, float]] = {}
     rejected = 0
     for doc_id, fields in rows:
         cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
@@ -73,7 +73,7 @@ def match(
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
             if cached is not None and query.context is not None:
                 margin = _margin(query, cached, fields.get("prompt", ""), result.threshold - entry.similarity(fields))
-                if margin:
+                if margin[1]:
                     margins[doc_id] = margin
             continue
         rejected += 1
@@ -96,14 +96,15 @@ def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
     return story.alone_differs(query.earlier.turns, stored.turns)
 
 
-def _margin(query: Lookup, cached: conversation.Context, asked: str, under: float) -> float:
+def _margin(query: Lookup, cached: conversation.Context, asked: str, under: float) -> tuple[Margin, float]:
     """How far below the threshold the query's question may be served by a cached one whose earlier turns matched
     (``under``: how far below it this one is): the fitted decision's margin (:data:`MATCHED_MODEL`) for a follow-up
     that states nothing ``asked`` does not, read only where it decides; the same-turns margin where it is wider."""
     fitted = matched_margin()
     if not 0.0 < under <= fitted or conversation.states_more(query.prompt, asked) is not None:
         fitted = 0.0
-    return max(fitted, SAME_TURNS_MARGIN if _asks_alike(query, cached, asked) else 0.0)
+    same_turns = SAME_TURNS_MARGIN if _asks_alike(query, cached, asked) else 0.0
+    return ("same_turns", same_turns) if same_turns > fitted else ("conversation", fitted)
 
 
 def matched_margin() -> float:
@@ -198,7 +199,7 @@ def _serves(
     ``doc_id``'s answer (from ``fields``)."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
-    floor = conversation.ONE_QUESTION_THRESHOLD
+    floor = max(conversation.ONE_QUESTION_THRESHOLD, result.threshold)  # its own floor, never under the threshold
     if conversation.tells_no_more(told, single, answer) or conversation.asks_no_more(told, single, answer):
         floor = min(floor, result.threshold)  # the single question asked in pieces, or worded at once: judged as one
     if similarity < floor:  # shown, so a miss says how near the story came

@@ -45,6 +45,14 @@ class Candidate:
     reason: str | None = None
     score: float | None = None
     """The decision's probability that this candidate's answer serves the query (None: not judged)."""
+    margin: Margin | None = None
+    """Served under the threshold: by which margin (:data:`Margin`); None at or above it."""
+
+
+Margin = Literal["quiet", "same_turns", "conversation", "decision"]
+"""What serves a candidate under the similarity threshold: the guards' quiet band (``NEARHIT_GUARDS_QUIET_MARGIN``),
+a conversation's entry with the same earlier turns or one whose turns matched (``cache.context_match``), the
+calibrated decision's model margin (the last three: ``NEARHIT_FITTED_MARGINS``)."""
 
 
 @dataclass(frozen=True)

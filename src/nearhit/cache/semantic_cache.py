@@ -78,6 +78,7 @@ class SemanticCache(CacheAdmin):
         near_entries: int = 0,
         rewriter: Rewriter | None = None,
         prepare_while_embedding: bool = False,
+        fitted_margins: bool = True,
     ) -> None:
         super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
         self.threshold = validate.threshold(threshold)
@@ -94,6 +95,9 @@ class SemanticCache(CacheAdmin):
         self.rewriter = rewriter  # a conversation that missed, rewritten to stand alone (cache.standalone)
         # The guards' work on the prompt alone done while its embedding runs (``_compute_meanwhile``).
         self.prepare_while_embedding = prepare_while_embedding
+        # The margins fitted under the default threshold (a conversation's, the decision's: results.Margin);
+        # off under a threshold the user set (``Settings.fitted_margins``), so nothing is served under it.
+        self.fitted_margins = fitted_margins
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
         """``prompt`` in ``scope`` as a :class:`Lookup` (checked and normalised), or the one given as is."""
@@ -205,14 +209,13 @@ class SemanticCache(CacheAdmin):
         judge = "decision" if self.decision is not None else "guards"
         with tracing.span(f"cache.{judge}") as span:
             if self.decision is not None:
-                choose.by_decision(result, query.prompt, rows, self.decision)
+                choose.by_decision(result, query.prompt, rows, self.decision, margin=self.fitted_margins)
             else:
                 # Under a wrong-hit bound the policy learns where to serve below the threshold itself: no margin
                 # and no quiet band go below it.
                 unbounded = self.max_wrong_rate is None
-                choose.by_guards(
-                    result, query.prompt, rows, self.guards, margins if unbounded else None, quiet_band=unbounded
-                )
+                widths = margins if unbounded and self.fitted_margins else None
+                choose.by_guards(result, query.prompt, rows, self.guards, widths, quiet_band=unbounded)
                 if not unbounded and histogram is not None:
                     assert self.max_wrong_rate is not None
                     choose.vetoed_within_bound(result, vector, rows, observations, self.max_wrong_rate)
@@ -243,7 +246,14 @@ class SemanticCache(CacheAdmin):
         if not result.hit and query.alone is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             await conversation_lookup.as_one_question(
-                self, result, query, spec, guards=self.guards, candidates=self.candidates, decision=self.decision
+                self,
+                result,
+                query,
+                spec,
+                guards=self.guards,
+                candidates=self.candidates,
+                decision=self.decision,
+                margins=self.fitted_margins,
             )
             result.timings_ms["as_one_question"] = _ms_since(stage)
             if not result.hit and self.rewriter is not None:

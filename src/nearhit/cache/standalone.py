@@ -68,7 +68,7 @@ async def serve(cache: SemanticCache, result: LookupResult, query: Lookup, spec:
     singles = [(doc_id, fields) for doc_id, fields in rows if not fields.get(entry.CONTEXT)]
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
     if cache.decision is not None:
-        choose.by_decision(judged, question, singles, cache.decision)
+        choose.by_decision(judged, question, singles, cache.decision, margin=cache.fitted_margins)
     else:
         choose.by_guards(judged, question, singles, cache.guards)
     result.candidates += judged.candidates

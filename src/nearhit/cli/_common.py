@@ -23,11 +23,16 @@ THRESHOLD = click.FloatRange(*validate.THRESHOLD_RANGE)
 """A similarity threshold option: the rule of :func:`nearhit.validate.threshold`."""
 
 
-def settings() -> Settings:
+def settings(threshold: float | None = None) -> Settings:
+    """The configured settings; a ``--threshold`` given stands for SEMANTIC_SIMILARITY_THRESHOLD set to it (a
+    floor: no margin under it unless one is set too, ``Settings.threshold_set``)."""
     try:
-        return load_settings()
+        config = load_settings()
     except NearhitError as exc:
         raise click.ClickException(str(exc)) from None
+    if threshold is None:
+        return config
+    return config.model_copy(update={"similarity_threshold_env": threshold, "distance_threshold_env": None})
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -41,8 +46,8 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 @contextlib.asynccontextmanager
-async def open_cache() -> AsyncIterator[SemanticCache]:
-    cache = await bootstrap.open_cache(settings())
+async def open_cache(threshold: float | None = None) -> AsyncIterator[SemanticCache]:
+    cache = await bootstrap.open_cache(settings(threshold))
     try:
         yield cache
     finally:

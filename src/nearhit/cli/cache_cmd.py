@@ -69,7 +69,8 @@ def store(
     "--threshold",
     type=THRESHOLD,
     default=None,
-    help="Similarity needed for a semantic hit, 0-1 (default: SEMANTIC_SIMILARITY_THRESHOLD, else 0.76).",
+    help="Similarity needed for a semantic hit, 0-1 (default: SEMANTIC_SIMILARITY_THRESHOLD, else 0.76). Given, "
+    "it stands for SEMANTIC_SIMILARITY_THRESHOLD: nothing under it is served unless a margin is set too.",
 )
 @json_option
 def lookup(
@@ -78,9 +79,9 @@ def lookup(
     """Look PROMPT up: exact match first, then semantic. Exit code 0 on a hit, 1 on a miss."""
 
     async def go() -> dict[str, Any]:
-        async with open_cache() as engine:
+        async with open_cache(threshold) as engine:
             scope = Scope.build(model=_model(model), tenant=tenant, system_prompt=system)
-            return (await engine.lookup(prompt, scope, threshold=threshold)).to_dict()
+            return (await engine.lookup(prompt, scope)).to_dict()
 
     result = run(go())
     if as_json:

@@ -79,7 +79,13 @@ def _configured(cache: SemanticCache) -> str:
 @click.command("eval", epilog=_DATA_HELP)
 @_dataset_option
 @_split_option("test", "the figures to report; nothing is tuned on it")
-@click.option("--threshold", type=THRESHOLD, default=None, help="Similarity for a hit. Default: configured.")
+@click.option(
+    "--threshold",
+    type=THRESHOLD,
+    default=None,
+    help="Similarity for a hit. Default: configured. Given, it stands for SEMANTIC_SIMILARITY_THRESHOLD: nothing "
+    "under it is served unless a margin is set too (NEARHIT_GUARDS_QUIET_MARGIN, NEARHIT_FITTED_MARGINS).",
+)
 @_guards_option
 @click.option("--per-guard", is_flag=True, help="Also run each guard alone, no guards and all guards.")
 @click.option(
@@ -147,10 +153,10 @@ def eval_(
     async def go() -> dict[str, Any]:
         pairs = evaluation.load(dataset, used_split)
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
-        async with evaluation.scratch_cache(settings()) as cache:
+        async with evaluation.scratch_cache(settings(threshold)) as cache:
             spec = guards_spec or _configured(cache)
             sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision, guards=cache.guards)
-            used = cache.threshold if threshold is None else threshold
+            used = cache.threshold
             click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
             runs = await evaluation.evaluate(
                 cache, pairs, threshold=used, guard_sets=sets, shared=shared, progress=progress
@@ -218,7 +224,8 @@ def _env_file(_: click.Context, __: click.Parameter, value: Path | None) -> Path
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     callback=_env_file,
-    help="Write SEMANTIC_SIMILARITY_THRESHOLD=<chosen> into this .env file (other lines kept).",
+    help="Write SEMANTIC_SIMILARITY_THRESHOLD=<chosen> into this .env file (other lines kept). The sweep judges "
+    "each threshold as a floor (nothing under it served), and a threshold set is one: no margin is written.",
 )
 @json_option
 def calibrate(

@@ -144,6 +144,7 @@ async def replay(
         max_wrong_rate=bound,
         prior=cache.prior,
         seed=seed,
+        fitted_margins=cache.fitted_margins,
     )
     order = random.Random(seed)
     reports: list[PassReport] = []

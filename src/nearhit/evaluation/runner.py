@@ -174,7 +174,9 @@ def guard_sets(
     """``decision``, ``all`` (every guard as a veto), ``none`` or a comma list of guard names (vetoes); with
     ``per_guard`` also each guard alone, none, all and the decision. ``decision`` is the one to use for
     ``decision`` (default: the shipped model over every guard), ``guards`` the set for ``all`` (default:
-    every guard with its default settings), so a configured cache is measured with its own settings."""
+    every guard with its default settings), so a configured cache is measured with its own settings (its quiet
+    margin for the guards named too)."""
+    quiet = {} if guards is None else {"quiet_margin": guards.quiet_margin}
 
     def parse(text: str) -> Judge:
         if text == "none":
@@ -183,7 +185,7 @@ def guard_sets(
             return decision if decision is not None else Decision(GuardSet.default())
         if text == "all":
             return guards if guards is not None else GuardSet.default()
-        return GuardSet.from_names(text.split(","))
+        return GuardSet.from_names(text.split(","), **quiet)
 
     spec = spec.strip().lower()
     sets = {spec: parse(spec)}

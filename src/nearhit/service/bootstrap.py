@@ -140,6 +140,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         near_entries=settings.near_cache_entries,
         rewriter=build_rewriter(settings),
         prepare_while_embedding=prepare_while_embedding(settings),
+        fitted_margins=settings.fitted_margins,
     )
     try:
         await cache.setup()

@@ -247,7 +247,14 @@ function renderInspector(doc) {
     : "not computed (an exact match needs no embedding)";
 
   const candidates = (doc.candidates ?? []).map((c) =>
-    h("li", {}, h("span", { class: `cand cand-${c.outcome}` }, c.outcome.replaceAll("_", " ")), ` ${num(c.similarity, 3)} — `, c.prompt),
+    h(
+      "li",
+      {},
+      h("span", { class: `cand cand-${c.outcome}` }, c.outcome.replaceAll("_", " ")),
+      // Served under the threshold: which margin reached it (the quiet band, a conversation's, the decision's).
+      ` ${num(c.similarity, 3)}${c.margin ? ` (under the threshold: the ${c.margin.replaceAll("_", " ")} margin)` : ""} — `,
+      c.prompt,
+    ),
   );
 
   put(
