@@ -7,8 +7,8 @@ judged (the stage, as :func:`conversation_misses.cause` reads it: earlier turns 
 told as one under its threshold, ...). Each pair runs as ``nearhit eval`` runs it (its ``a`` alone in a scratch
 scope). Dev splits only (the test splits are never loaded).
 
-    python benchmarks/conversation_unmet.py            # eleven dev splits, ~3 min
-    python benchmarks/conversation_unmet.py --show "met, refused: told"   # and each should-hit so refused
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_unmet.py   # eleven dev splits, ~2.5 min
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_unmet.py --show "met, refused: told"  # and each so
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import argparse
 import asyncio
 from collections import Counter
 
-from benchmarks.conversation_misses import cause
-
+from conversation_misses import cause
 from nearhit import evaluation
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
