@@ -17,14 +17,10 @@ import argparse
 import asyncio
 from collections import Counter
 
-from conversation_misses import cause
-from nearhit import evaluation
+from conversation_misses import _print, cause, each_lookup
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
-from nearhit.cli._common import settings
-from nearhit.cli.eval_cmd import _configured
-from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
-from nearhit.evaluation.runner import judge_with, request, scratch
+from nearhit.evaluation.dataset import CONVERSATION_SETS
 
 
 def shape(query: Lookup) -> str:
@@ -53,36 +49,20 @@ def why_unmet(stored: Lookup, asked: Lookup, result: LookupResult) -> str:
     return f"none: other ({sides})"
 
 
-def _print(name: str, pair: Pair, why: str) -> None:
-    print(f"--- {name} {pair.id} {why}")
-    for side in (pair.a, pair.b):
-        for role, content in side.history:
-            print(f"    {role}: {content}")
-        print(f"    >> {side.prompt}")
-
-
 async def run(show: str | None = None) -> Counter[tuple[str, str, str]]:
     counts: Counter[tuple[str, str, str]] = Counter()
-    async with evaluation.scratch_cache(settings()) as cache:
-        sets = evaluation.guard_sets(_configured(cache), decision=cache.decision, guards=cache.guards)
-        judge_with(cache, next(iter(sets.values())))
-        for name in CONVERSATION_SETS:
-            pairs = evaluation.load(name, "dev")
-            async with scratch(cache, pairs) as asks:
-                for pair, ask in zip(pairs, asks, strict=True):
-                    asked = ask()
-                    result = await cache.lookup(asked, threshold=cache.threshold)
-                    kind = "should-hit" if pair.same_answer else "trap"
-                    counts[(name, kind, "pairs")] += 1
-                    if result.similarity is not None:  # judged by its question (or served exactly)
-                        continue
-                    stored = request(cache, asked.scope.tenant, pair.a)
-                    why = why_unmet(stored, asked, result)
-                    for where in (name, "pooled"):
-                        counts[(where, kind, why)] += 1
-                    counts[("pooled", kind, f"[{pair.category}] {why.split(':')[0]}")] += 1
-                    if show and why.startswith(show) and pair.same_answer:
-                        _print(name, pair, why)
+    async for name, pair, stored, asked, result in each_lookup():
+        kind = "should-hit" if pair.same_answer else "trap"
+        counts[(name, kind, "pairs")] += 1
+        if result.similarity is not None:  # judged by its question (or served exactly)
+            continue
+        why = why_unmet(stored, asked, result)
+        for where in (name, "pooled"):
+            counts[(where, kind, why)] += 1
+        counts[("pooled", kind, f"[{pair.category}] {why.split(':')[0]}")] += 1
+        if show and why.startswith(show) and pair.same_answer:
+            print(f"--- {why}")
+            _print(name, pair, result)
     return counts
 
 
