@@ -17,8 +17,10 @@ import argparse
 import asyncio
 import re
 from collections import Counter
+from collections.abc import AsyncIterator
 
 from nearhit import evaluation
+from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
 from nearhit.cli._common import settings
 from nearhit.cli.eval_cmd import _configured
@@ -64,9 +66,9 @@ def _band(similarity: float) -> str:
     return "< 0.60"
 
 
-async def run(show: str | None, pairs_out: list[str] | None = None) -> tuple[Counter[str], Counter[str]]:
-    missed: Counter[str] = Counter()
-    served: Counter[str] = Counter()
+async def each_lookup() -> AsyncIterator[tuple[str, Pair, Lookup, Lookup, LookupResult]]:
+    """Each dev pair of ``SETS`` as ``nearhit eval`` runs it (its ``a`` alone in a scratch scope, the configured
+    judge): the set, the pair, its ``a`` and ``b`` as the service reads them, and ``b``'s lookup."""
     async with evaluation.scratch_cache(settings()) as cache:
         sets = evaluation.guard_sets(_configured(cache), decision=cache.decision, guards=cache.guards)
         judge_with(cache, next(iter(sets.values())))
@@ -74,19 +76,25 @@ async def run(show: str | None, pairs_out: list[str] | None = None) -> tuple[Cou
             pairs = evaluation.load(name, "dev")
             async with scratch(cache, pairs) as asks:
                 for pair, ask in zip(pairs, asks, strict=True):
-                    stored = evaluation.runner.request(cache, "x", pair.a).context is not None
                     query = ask()
-                    result = await cache.lookup(query, threshold=cache.threshold)
-                    why = f"{shape(pair, query, stored)} | {cause(result)}"
-                    if pair.same_answer and result.match is None:
-                        missed[why] += 1
-                        missed[f"  [{pair.category}] {why}"] += 1
-                    elif not pair.same_answer and result.match is not None:
-                        served[f"[{pair.category}] {why}"] += 1
-                    if show and cause(result).startswith(show) and pair.same_answer:
-                        _print(name, pair, result)
-                    if pairs_out is not None:
-                        pairs_out.append(f"{pair.id} {'served' if result.match else 'missed'} {why}")
+                    stored = evaluation.runner.request(cache, query.scope.tenant, pair.a)
+                    yield name, pair, stored, query, await cache.lookup(query, threshold=cache.threshold)
+
+
+async def run(show: str | None, pairs_out: list[str] | None = None) -> tuple[Counter[str], Counter[str]]:
+    missed: Counter[str] = Counter()
+    served: Counter[str] = Counter()
+    async for name, pair, stored, query, result in each_lookup():
+        why = f"{shape(pair, query, stored.context is not None)} | {cause(result)}"
+        if pair.same_answer and result.match is None:
+            missed[why] += 1
+            missed[f"  [{pair.category}] {why}"] += 1
+        elif not pair.same_answer and result.match is not None:
+            served[f"[{pair.category}] {why}"] += 1
+        if show and cause(result).startswith(show) and pair.same_answer:
+            _print(name, pair, result)
+        if pairs_out is not None:
+            pairs_out.append(f"{pair.id} {'served' if result.match else 'missed'} {why}")
     return missed, served
 
 

@@ -312,3 +312,16 @@ async def test_shared_scope_counts_a_neighbours_answer_as_a_wrong_hit(cache: Sem
 async def test_shared_with_replay_is_a_usage_error(settings: Settings) -> None:
     result = await invoke(settings, "eval", "-d", str(DATA / "shared_pairs.jsonl"), "--shared", "--replay")
     assert result.exit_code == 2 and "--shared" in result.stderr and "--replay" in result.stderr
+
+
+async def test_eval_tells_a_lookup_that_met_no_entry_from_one_whose_entries_were_refused(
+    cache: SemanticCache, settings: Settings
+) -> None:
+    """A system prompt on one side only: the scopes never meet. A reworded history: the entry is met, then refused
+    by its earlier turns before the question is judged; that is no "entry not found" (issue 14's count)."""
+    result = await invoke(settings, "eval", "-d", str(DATA / "unmet_pairs.jsonl"), "--guards", "all", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["scores"]["hits"] == 0
+    assert report["no_candidate"] == 1
+    assert report["refused_before_question"] == 1

@@ -43,7 +43,12 @@ def print_report(report: dict[str, Any]) -> None:
     if report.get("neighbours"):
         print_neighbours(report["neighbours"])
     if report["no_candidate"]:
-        click.echo(f"{report['no_candidate']} lookup(s) found no entry in their scope (e.g. differing earlier turns)")
+        click.echo(f"{report['no_candidate']} lookup(s) found no entry in their scope (e.g. another system prompt)")
+    if report.get("refused_before_question"):
+        click.echo(
+            f"{report['refused_before_question']} lookup(s) met entries, each refused before its question was judged"
+            " (earlier turns about something else, a story told as one under its threshold)"
+        )
     click.echo(f"\n{'category':<24} {'kind':<22} {'served':>9} {'rate':>7}  95% interval")
     for c in report["categories"]:
         kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"

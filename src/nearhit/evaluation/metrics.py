@@ -52,11 +52,12 @@ class Outcome:
     same_answer: bool
     threshold: float
     match: Match | None
-    similarity: float | None  # of the nearest candidate in scope; None when the scope held none
+    similarity: float | None  # of the nearest candidate judged by its question; None when none reached that
     rejected_by: str | None
     latency_ms: float
     lang: str | None = None  # the pair's language, when the data says
     neighbour: bool = False  # served another pair's answer (a shared store)
+    candidates: int = 0  # entries the lookup judged at any stage (earlier turns, told as one, the question)
 
     @property
     def served(self) -> bool:
@@ -257,7 +258,8 @@ def summary(outcomes: Sequence[Outcome], *, shared: bool = False) -> dict[str, o
         "categories": [c.to_dict() for c in by_category(outcomes)],
         "languages": {lang: s.to_dict() for lang, s in by_language(outcomes).items()},
         "rejected_by": rejections(outcomes),
-        "no_candidate": sum(o.similarity is None for o in outcomes),
+        "no_candidate": sum(o.similarity is None and not o.candidates for o in outcomes),
+        "refused_before_question": sum(o.similarity is None and o.candidates > 0 for o in outcomes),
         "latency_ms": latency(outcomes),
         "neighbours": neighbours(outcomes) if shared else None,
     }

@@ -127,6 +127,7 @@ async def look_up(
                 latency_ms=result.timings_ms["total"],
                 lang=pair.lang,
                 neighbour=neighbour,
+                candidates=len(result.candidates),
             )
         )
         if n % 100 == 0 or n == len(pairs):
