@@ -42,6 +42,8 @@ BUNDLED_FILES = {
     "nearhit-v15": "nearhit_pairs_v15.jsonl",
     "nearhit-v16": "nearhit_pairs_v16.jsonl",
     "nearhit-v17": "nearhit_pairs_v17.jsonl",
+    "nearhit-v18": "nearhit_pairs_v18.jsonl",
+    "nearhit-v19": "nearhit_pairs_v19.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -52,6 +54,7 @@ BUNDLED_FILES = {
     "nearhit-conversations-v8": "nearhit_conversations_v8.jsonl",
     "nearhit-conversations-v9": "nearhit_conversations_v9.jsonl",
     "nearhit-conversations-v10": "nearhit_conversations_v10.jsonl",
+    "nearhit-conversations-v11": "nearhit_conversations_v11.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
