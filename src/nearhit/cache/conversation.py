@@ -215,13 +215,15 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     more) with no word that points back ("it", "the second one", "so ...", a label: "(b)"), nothing about the
     asker ("I", "my"), no "the ..." naming a thing the turns spoke of (:func:`_names_earlier`), and no
     judgement against a standard or place that only the turns give ("Would a mesh system help?", "How long is the
-    ferry there?": :func:`unsaid.leaves_unsaid`)."""
+    ferry there?": :func:`unsaid.leaves_unsaid`), and a subject of its own: "Are there any fees?" says not of
+    what (:func:`unsaid.names_no_subject`)."""
     return (
         len(analyse(question).tokens) >= 4
         and not _POINTS_BACK.search(question)
         and not _labels(question)
         and _names_earlier(question, history) is None
         and unsaid.leaves_unsaid(question) is None
+        and unsaid.names_no_subject(question) is None
     )
 
 
