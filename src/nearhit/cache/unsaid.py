@@ -93,10 +93,10 @@ def leaves_unsaid(question: str) -> str | None:
 
 def names_no_subject(question: str) -> str | None:
     """The noun that ``question`` asks about without saying of what, or None: every word before its last noun
-    phrase a function word with a form of "be" ("are there", "what's"), that phrase opened by "the" or "any" (or "a" after "there")
-    and made of at most ``SUBJECT_WORDS`` content words, no complement, no name ("Are there any fees?", "What's the
-    deadline?", "Is there a waiting list?"). "What is photosynthesis?" (no determiner), "What causes the tides?" (a
-    verb of its own) and "What is the capital of France?" (a complement) name their subject."""
+    phrase a function word with a form of "be" ("are there", "what's"), that phrase opened by "the" or "any" (or
+    "a" after "there") and made of at most ``SUBJECT_WORDS`` content words, no complement, no name ("Are there any
+    fees?", "What's the deadline?", "Is there a waiting list?"). "What is photosynthesis?" (no determiner), "What
+    causes the tides?" (a verb of its own) and "What is the capital of France?" (a complement) name their subject."""
     text = analyse(question)
     tokens = text.tokens
     if text.entities or not _COPULA.search(question):
