@@ -22,8 +22,8 @@ a question follows ("Hi, I have a question." "Sure, go ahead.") is no context.
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
 user, nothing named with "the" that the assistant just spoke of, no judgement against a standard it leaves to
-the turns: "Would a mesh system help?", :mod:`nearhit.cache.unsaid`) does not depend on the turns before it: it
-is looked up as a single question (:func:`standalone`).
+the turns: "Would a mesh system help?", a subject of its own, not "Are there any fees?": :mod:`nearhit.cache.unsaid`)
+does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
 Histories with tool calls keep the older rule (exact earlier turns only): an agent's state is not text to
 compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation_context.py``.
 """
