@@ -65,7 +65,7 @@ _REFERRING = frozenset({"the", "any"})
 """Determiners that name a thing as known or ask whether any exists ("the requirements", "any fees")."""
 _INDEFINITE = frozenset({"a", "an"})
 """Determiners that ask whether a thing exists after "there" ("is there a waiting list?")."""
-_COPULA = re.compile(r"\b(?:is|are|was|were)\b|\w'(?:s|re)\b", re.IGNORECASE)
+_COPULA = re.compile(r"\b(?:is|are|was|were)\b|\w['’](?:s|re)\b", re.IGNORECASE)
 """A form of "be" ("what's", "are there"): the question asks what or whether a thing is, not what it does ("How long
 will the refund take?" has a verb of its own after the noun)."""
 SUBJECT_WORDS = 2
