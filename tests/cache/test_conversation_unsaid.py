@@ -1,7 +1,8 @@
-"""A follow-up that judges against a standard only the earlier turns give ("Would a layer of mulch help?"), or
-names a place only they name ("How long does the ferry there take?"), is not looked up alone: after another story
-it is another question, though no word of it points back. A question that names its whole subject still stands
-alone (invented conversations, other words than the dev sets')."""
+"""A follow-up that judges against a standard only the earlier turns give ("Would a layer of mulch help?"),
+names a place only they name ("How long does the ferry there take?"), or names no subject of its own ("Are there any
+fees?": of a card after a trip on it, of a shelter after a kitten's adoption) is not looked up alone: after another
+story it is another question, though no word of it points back (the Mexico/kitten pair was served so). A question
+that names its whole subject still stands alone (invented conversations, other words than the dev sets')."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from nearhit.cache import SemanticCache
 from nearhit.cache.conversation import standalone
-from nearhit.cache.unsaid import leaves_unsaid
+from nearhit.cache.unsaid import leaves_unsaid, names_no_subject
 from tests.support.lookups import Turns, ask
 
 YELLOW_LEAVES: Turns = [
@@ -45,6 +46,42 @@ SKYE: Turns = [
     ("user", "We're planning a week on the Isle of Skye in June."),
     ("assistant", "June on Skye is mild but changeable."),
 ]
+MEXICO: Turns = [
+    ("user", "I'm planning a trip to Mexico with my Chase Sapphire card."),
+    ("assistant", "Good choice for travel, it earns points on flights and hotels."),
+]
+KITTEN: Turns = [
+    ("user", "I want to adopt a kitten from the local shelter."),
+    ("assistant", "Shelters usually have kittens ready for adoption in spring."),
+]
+MARATHON: Turns = [
+    ("user", "I'm thinking of signing up for the city marathon next autumn."),
+    ("assistant", "Many runners start training about sixteen weeks before race day."),
+]
+GRANT: Turns = [
+    ("user", "Our community garden is applying for a small arts council grant."),
+    ("assistant", "Arts council grants often fund projects that involve local residents."),
+]
+SCHOOL: Turns = [
+    ("user", "We'd like our daughter to start at the Montessori school near us."),
+    ("assistant", "Montessori schools often admit children from the age of three."),
+]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Are there any fees?",
+        "What's the deadline?",
+        "Is there a waiting list?",
+        "What are the requirements?",
+        "What are the side effects?",
+        "Is there an entry fee?",
+    ],
+)
+def test_a_question_that_says_not_of_what_does_not_stand_alone(question: str) -> None:
+    assert names_no_subject(question) is not None
+    assert not standalone(question, KITTEN)
 
 
 @pytest.mark.parametrize(
@@ -80,10 +117,17 @@ def test_a_judgement_with_its_standard_unsaid_does_not_stand_alone(question: str
         "What type is super effective against water?",
         "Is there a ferry to the islands on Sundays?",  # "there" that says something exists
         "Will there be snow in the mountains in March?",
+        "How does photosynthesis work?",  # no determiner: the thing itself
+        "What is the capital of France?",  # a complement says of what
+        "What causes the tides?",  # a verb of its own
+        "Is there a fee for renewing a passport online?",
+        "What is a mortgage?",  # "a" without "there": what the thing is
+        "How long will the refund take?",  # no form of "be": a verb of its own after the noun
     ],
 )
 def test_a_question_that_says_its_standard_or_judges_nothing_stands_alone(question: str) -> None:
     assert leaves_unsaid(question) is None
+    assert names_no_subject(question) is None
     assert standalone(question, YELLOW_LEAVES)
 
 
@@ -94,6 +138,10 @@ def test_a_question_that_says_its_standard_or_judges_nothing_stands_alone(questi
         (FLAT_BATTERY, OVERHEATING, "Could a faulty thermostat be the cause?"),
         (LATE_SLEEP, EARLY_WAKING, "Is melatonin a good idea?"),
         (CRETE, SKYE, "How long does the ferry there take?"),
+        (KITTEN, MEXICO, "Are there any fees?"),
+        (MARATHON, GRANT, "What's the deadline?"),
+        (SCHOOL, MARATHON, "Is there a waiting list?"),
+        (GRANT, SCHOOL, "What are the requirements?"),
     ],
 )
 async def test_the_same_judgement_after_another_story_is_not_served(

@@ -22,8 +22,8 @@ a question follows ("Hi, I have a question." "Sure, go ahead.") is no context.
 
 A question that stands alone ("Do you deliver on Sundays?", no pronoun pointing back, nothing about the
 user, nothing named with "the" that the assistant just spoke of, no judgement against a standard it leaves to
-the turns: "Would a mesh system help?", :mod:`nearhit.cache.unsaid`) does not depend on the turns before it: it
-is looked up as a single question (:func:`standalone`).
+the turns: "Would a mesh system help?", a subject of its own, not "Are there any fees?": :mod:`nearhit.cache.unsaid`)
+does not depend on the turns before it: it is looked up as a single question (:func:`standalone`).
 Histories with tool calls keep the older rule (exact earlier turns only): an agent's state is not text to
 compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation_context.py``.
 """
@@ -215,13 +215,15 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     more) with no word that points back ("it", "the second one", "so ...", a label: "(b)"), nothing about the
     asker ("I", "my"), no "the ..." naming a thing the turns spoke of (:func:`_names_earlier`), and no
     judgement against a standard or place that only the turns give ("Would a mesh system help?", "How long is the
-    ferry there?": :func:`unsaid.leaves_unsaid`)."""
+    ferry there?": :func:`unsaid.leaves_unsaid`), and a subject of its own: "Are there any fees?" says not of
+    what (:func:`unsaid.names_no_subject`)."""
     return (
         len(analyse(question).tokens) >= 4
         and not _POINTS_BACK.search(question)
         and not _labels(question)
         and _names_earlier(question, history) is None
         and unsaid.leaves_unsaid(question) is None
+        and unsaid.names_no_subject(question) is None
     )
 
 

@@ -10,6 +10,12 @@ names the standard (a preposition, "than", a clause: "help with dead zones", "a 
 long is the ferry there?", "Is tipping expected here?": "there" with no verb beside it that makes it say
 that something exists, as "is there a fee?" does). A question that names its whole subject
 ("Do you deliver on Sundays?", "How long does a mesh system take to set up?") judges nothing unstated.
+
+A question may also name no subject of its own (:func:`names_no_subject`): "Are there any fees?", "What are the
+requirements?", "Is there a waiting list?" ask about a thing ("fees", "requirements") that is always of something
+(of a card, of a shelter), and the question says not of what: no "of", "for", "to" after it, no other content word,
+no name. Asked after a story about a trip, it asks about the trip's fees; after a kitten's adoption, about the
+shelter's.
 """
 
 from __future__ import annotations
@@ -55,6 +61,16 @@ _VERB_BESIDE = re.compile(
 """A verb beside "there" that makes it say that something exists ("is there a fee?", "there will be snow"),
 not where: a place only the story names ("How long is the ferry there?")."""
 _WORD = re.compile(r"'?[\w']+")
+_REFERRING = frozenset({"the", "any"})
+"""Determiners that name a thing as known or ask whether any exists ("the requirements", "any fees")."""
+_INDEFINITE = frozenset({"a", "an"})
+"""Determiners that ask whether a thing exists after "there" ("is there a waiting list?")."""
+_COPULA = re.compile(r"\b(?:is|are|was|were)\b|\w['’](?:s|re)\b", re.IGNORECASE)
+"""A form of "be" ("what's", "are there"): the question asks what or whether a thing is, not what it does ("How long
+will the refund take?" has a verb of its own after the noun)."""
+SUBJECT_WORDS = 2
+"""The most content words of a noun phrase :func:`names_no_subject` reads as a thing with its owner unsaid ("side
+effects", "waiting list"): a longer one names its subject ("the annual card membership fee")."""
 
 
 def leaves_unsaid(question: str) -> str | None:
@@ -73,6 +89,28 @@ def leaves_unsaid(question: str) -> str | None:
             return token
     last, before = (tokens[-1], tokens[-2]) if len(tokens) > 1 else ("", "")
     return last if before not in _DETERMINERS and _comparative(last) else None
+
+
+def names_no_subject(question: str) -> str | None:
+    """The noun that ``question`` asks about without saying of what, or None: every word before its last noun
+    phrase a function word with a form of "be" ("are there", "what's"), that phrase opened by "the" or "any" (or
+    "a" after "there") and made of at most ``SUBJECT_WORDS`` content words, no complement, no name ("Are there any
+    fees?", "What's the deadline?", "Is there a waiting list?"). "What is photosynthesis?" (no determiner), "What
+    causes the tides?" (a verb of its own) and "What is the capital of France?" (a complement) name their subject."""
+    text = analyse(question)
+    tokens = text.tokens
+    if text.entities or not _COPULA.search(question):
+        return None
+    for n, token in enumerate(tokens):
+        if token in _REFERRING or (token in _INDEFINITE and "there" in tokens[:n]):
+            before, phrase = tokens[:n], tokens[n + 1 :]
+            if (
+                0 < len(phrase) <= SUBJECT_WORDS
+                and all(word in STOP_WORDS for word in before)
+                and not any(word in STOP_WORDS or _COMPLEMENT.fullmatch(word) for word in phrase)
+            ):
+                return phrase[-1]
+    return None
 
 
 def _place(question: str) -> str | None:
