@@ -42,14 +42,24 @@ class WebServer:
 @pytest.fixture(scope="session")
 def web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """``nearhit serve`` on a free port, on its own index of the session's Redis, with a fast simulated LLM."""
+    # The inspector shows the decision's score: the pages are tested with it on.
+    yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_DECISION": "true"})
+
+
+@pytest.fixture(scope="session")
+def guards_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """:func:`web_server` with the default choice (the guards as vetoes, no calibrated decision)."""
+    yield from _serve(redis_url, tmp_path_factory, {})
+
+
+def _serve(redis_url: str, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[WebServer]:
     index_name = f"web_{uuid.uuid4().hex[:10]}"
     env = {
         "REDIS_URL": redis_url,
         "VECTOR_INDEX_NAME": index_name,
         "NEARHIT_SIM_TTFT_MS": "300",
         "NEARHIT_SIM_TOKENS_PER_SECOND": "400",
-        "NEARHIT_DECISION": "true",  # the inspector shows the decision's score: the pages are tested with it on
-    }
+    } | env
     try:
         with server_process(env, tmp_path_factory.mktemp("web-server")) as url:
             yield WebServer(url, index_name)

@@ -151,14 +151,30 @@ function setMatch(kind, label) {
   text(cache.match, label);
 }
 
+// What served a candidate under the similarity threshold (``Margin`` in cache/results.py), in plain words.
+const MARGINS = {
+  quiet: "no guard read any difference (the quiet band)",
+  same_turns: "its earlier turns are the same as this conversation's",
+  conversation: "its earlier turns matched this conversation's",
+  decision: "the decision's score passed",
+};
+
 function matchFromDocument(doc) {
   if (doc.degraded) return setMatch("degraded", `Degraded — ${doc.reason ?? "the cache is unavailable"}`);
   if (doc.match === "exact") return setMatch("exact", "Exact match");
-  if (doc.match === "semantic") return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}`);
+  if (doc.match === "semantic") {
+    const served = (doc.candidates ?? []).find((c) => c.outcome === "served");
+    const under = served?.margin ? `, under the ${num(doc.threshold, 2)} threshold: ${MARGINS[served.margin] ?? served.margin}` : "";
+    return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}${under}`);
+  }
   if (doc.reason) return setMatch("bypass", `Lookup skipped — ${doc.reason}`);
   const refusals = { feedback: "refused by feedback", bound: "withheld to learn (wrong-hit bound)" };
+  // The score reported is the best judged one's: it can pass and still be refused (under the threshold and
+  // not the nearest, or past a vetoed one): then the decision's reason, not a comparison that is false.
   const why = doc.rejected_by === "decision"
-    ? ` (nearest rejected by the decision: score ${num(doc.score, 2)} < ${num(doc.decision_threshold, 2)})`
+    ? isNum(doc.score) && doc.score < doc.decision_threshold
+      ? ` (no candidate passed the decision: best score ${num(doc.score, 2)} < ${num(doc.decision_threshold, 2)})`
+      : ` (rejected by the decision: ${doc.rejection_reason})`
     : doc.rejected_by
     ? ` (nearest ${refusals[doc.rejected_by] ?? `rejected by the ${doc.rejected_by} guard`})`
     : isNum(doc.candidates?.[0]?.similarity)
@@ -252,8 +268,10 @@ function renderInspector(doc) {
       {},
       h("span", { class: `cand cand-${c.outcome}` }, c.outcome.replaceAll("_", " ")),
       // Served under the threshold: which margin reached it (the quiet band, a conversation's, the decision's).
-      ` ${num(c.similarity, 3)}${c.margin ? ` (under the threshold: the ${c.margin.replaceAll("_", " ")} margin)` : ""} — `,
+      ` ${num(c.similarity, 3)}${c.margin ? ` (under the threshold: ${MARGINS[c.margin] ?? c.margin})` : ""} — `,
       c.prompt,
+      // Why a refused one was: a farther one past a refused nearer one is named so, not as its own guard's veto.
+      c.outcome.startsWith("rejected_by") && c.reason ? ` · ${c.reason}` : "",
     ),
   );
 

@@ -1,0 +1,92 @@
+"""What the chat page says when the cache refuses a candidate that would pass on its own, or serves one under
+the similarity threshold, in Debian's Chromium against the real server and Redis: the words must be true.
+The prompts are those of ``tests/cache/test_stop_past_veto.py`` and ``tests/decision/shared_golden.jsonl``."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from nearhit.decision.choice import NEAREST_ONLY
+from tests.web.conftest import WebServer
+from tests.web.test_ui import ask, open_chat
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # each asks the simulated LLM: ~2.5 s
+
+QUERY = "Which fruit has the least sugar?"
+LOOK_ALIKE = "Which fruit has the most sugar?"  # nearest (~0.90): vetoed ('least' vs 'most')
+TOPIC = "Which fruits naturally contain sugar?"  # farther (~0.79), above the threshold; its score passes (~0.79)
+
+
+def seed(server: WebServer, tenant: str, *prompts: str) -> None:
+    for prompt in prompts:
+        stored = server.post("/cache/store", {"prompt": prompt, "response": f"About: {prompt}", "tenant": tenant})
+        assert stored.status_code == 201, stored.text
+
+
+def inspect(page: Page) -> None:
+    """Hover the cache column's answer so that the inspector shows."""
+    page.hover("#col-cache [data-role=answer]")
+    expect(page.locator("#inspector")).to_be_visible()
+
+
+def test_a_passing_score_refused_past_a_veto_is_not_called_under_the_pass_mark(
+    page: Page, web_server: WebServer, tenant: str
+) -> None:
+    """Decision on: the farther candidate's score passes (0.79 >= 0.65) but it lies past a vetoed one. The
+    miss says why; before, it said 'score 0.79 < 0.65'."""
+    seed(web_server, tenant, LOOK_ALIKE, TOPIC)
+    open_chat(page, web_server, tenant)
+    ask(page, QUERY)
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "miss")
+    expect(match).to_contain_text(f"(rejected by the decision: {NEAREST_ONLY})")
+    expect(match).not_to_contain_text(" < ")
+    inspect(page)
+    farther = page.locator("#inspector .candidates li").filter(has_text=TOPIC)
+    expect(farther).to_contain_text("rejected by decision 0.79")
+    expect(farther).to_contain_text(NEAREST_ONLY)
+
+
+def test_a_failing_score_is_named_as_the_best_one(page: Page, web_server: WebServer, tenant: str) -> None:
+    """Decision on, no candidate passes: the miss compares the best score with the pass mark."""
+    seed(web_server, tenant, "How do I pause my streaming plan?")  # score ~0.51, no guard vetoes it
+    open_chat(page, web_server, tenant)
+    ask(page, "How can I cancel my streaming subscription from my phone?")
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "miss")
+    expect(match).to_contain_text("(no candidate passed the decision: best score 0.")
+    expect(match).to_contain_text(" < 0.65)")
+
+
+def test_a_hit_under_the_threshold_names_what_served_it(page: Page, web_server: WebServer, tenant: str) -> None:
+    """Decision on: the nearest, under the 0.76 threshold, passes and is served; the match line and the
+    candidate say so in words, not as an unexplained similarity under the threshold row."""
+    seed(web_server, tenant, "How do I cancel my gym membership?", "What are the gym opening hours?")
+    open_chat(page, web_server, tenant)
+    ask(page, "What is the way to stop paying for the gym?")
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "semantic")
+    expect(match).to_contain_text("similarity 0.7")
+    expect(match).to_contain_text("under the 0.76 threshold: the decision's score passed")
+    inspect(page)
+    served = page.locator("#inspector .candidates li").first
+    expect(served).to_contain_text("served 0.7")
+    expect(served).to_contain_text("(under the threshold: the decision's score passed)")
+
+
+def test_the_default_names_the_veto_and_the_stop_past_it(page: Page, guards_web_server: WebServer, tenant: str) -> None:
+    """Guards as vetoes (the default): the miss names the nearest's veto; the farther candidate, above the
+    threshold and vetoed by no guard, is shown as stopped past it, not as vetoed on its own."""
+    seed(guards_web_server, tenant, LOOK_ALIKE, TOPIC)
+    open_chat(page, guards_web_server, tenant)
+    ask(page, QUERY)
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "miss")
+    expect(match).to_contain_text("(nearest rejected by the negation guard)")
+    inspect(page)
+    expect(page.locator("#inspector")).to_contain_text("Rejected by")
+    expect(page.locator("#inspector")).to_contain_text("negation:")
+    farther = page.locator("#inspector .candidates li").filter(has_text=TOPIC)
+    expect(farther).to_contain_text("rejected by guard 0.79")
+    expect(farther).to_contain_text(NEAREST_ONLY)
