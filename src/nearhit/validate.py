@@ -331,8 +331,9 @@ def header_text(value: str, name: str) -> str:
     decoded it (Latin-1: one character a byte)."""
     for position, ch in enumerate(value):
         if not ch.isascii():
+            what = f"byte 0x{ord(ch):02X}" if ord(ch) < 0x100 else f"character U+{ord(ch):04X}"
             raise InvalidInput(
-                f"{name} must be ASCII: byte 0x{ord(ch):02X} at position {position} is not "
+                f"{name} must be ASCII: {what} at position {position} is not "
                 "(HTTP does not say how other bytes encode text)"
             )
     return value
