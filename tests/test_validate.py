@@ -50,6 +50,7 @@ def test_importing_the_rules_loads_no_engine() -> None:
 
 
 LABELS = ["   ", "\x85x", "a\x00b", "", "x" * (validate.MAX_LABEL_CHARS + 1), "tenant A", "ünïcode", "a,b"]
+LABELS += ["\u200b", "\u2060\ufeff", "\u200e", "\u0301", "\u3164", "\u200bx", "e\u0301", "\U000e0041"]
 
 
 @pytest.mark.parametrize("value", LABELS)
@@ -57,6 +58,13 @@ def test_the_schema_and_the_engine_agree_on_a_tenant(value: str) -> None:
     engine_ok = _accepts(lambda: validate.label(value, "tenant"))
     schema_ok = _accepts(lambda: ScopeFields.model_validate({"tenant": value}))
     assert schema_ok == engine_ok, value
+
+
+@pytest.mark.parametrize("value", [v for v in LABELS if 0 < len(v) <= validate.MAX_LABEL_CHARS])
+def test_the_openapi_pattern_and_the_engine_agree_on_a_label(value: str) -> None:
+    """The pattern is what schemathesis (and any client generating from ``/openapi.json``) takes as valid."""
+    engine_ok = _accepts(lambda: validate.label(value, "tenant"))
+    assert bool(re.search(validate.label_pattern(), value)) == engine_ok, ascii(value)
 
 
 THRESHOLDS = [-0.01, 0.0, 0.5, 1.0, 1.0001, float("nan"), float("inf")]

@@ -8,8 +8,10 @@ CLI and the schemas pay only for the rules.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -22,10 +24,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InvalidInput",
+    "header_text",
     "history_role",
     "history_shape",
     "history_size",
     "label",
+    "label_pattern",
     "prompt",
     "prompt_length",
     "response",
@@ -50,9 +54,8 @@ MAX_TOP_K = 1000
 MAX_TTL = 10 * 365 * 24 * 3600
 THRESHOLD_RANGE = (0.0, 1.0)
 """A similarity (1 - cosine distance) threshold's bounds, both included."""
-# The JSON Schema form of :func:`label` (no control character, Unicode Cc; not only white space) and of a
-# non-blank text (str.strip() also strips the separators U+001C-U+001F), for the API's OpenAPI document.
-LABEL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+# The JSON Schema form of a non-blank text (str.strip() also strips the separators U+001C-U+001F), for the API's
+# OpenAPI document; a label's is :func:`label_pattern`.
 NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f]"
 
 
@@ -63,11 +66,37 @@ _UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Mn", "Me", "Zs", "Zl", "Zp"})
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
+def _seen(ch: str) -> bool:
+    return not ch.isspace() and ch not in _FILLERS and unicodedata.category(ch) not in _UNSEEN_CATEGORIES
+
+
 def visible(value: str) -> bool:
     """Whether ``value`` has a character a reader would see: text of none is empty, however long."""
-    return any(
-        not ch.isspace() and ch not in _FILLERS and unicodedata.category(ch) not in _UNSEEN_CATEGORIES for ch in value
-    )
+    return any(_seen(ch) for ch in value)
+
+
+@functools.cache
+def label_pattern() -> str:
+    """The JSON Schema form of :func:`label` for the API's OpenAPI document: no control character (Unicode Cc)
+    and at least one character :func:`visible` counts, its unseen ones listed from the same rule (a class of some
+    400 ranges, built once when the document is, ~0.3 s): a client generating from the schema, schemathesis
+    among them, takes as valid exactly what the server does. Characters beyond the BMP are written as
+    themselves (JSON Schema's ECMA-262 has no portable escape for them)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF or _seen(chr(code)):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    unseen = "".join(_escaped(low) + (f"-{_escaped(high)}" if high > low else "") for low, high in ranges)
+    control = r"\x00-\x1f\x7f-\x9f"
+    return f"^[^{control}]*[^{unseen}][^{control}]*$"
+
+
+def _escaped(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
 
 
 def wordless(value: str) -> bool:
@@ -269,7 +298,7 @@ def ttl(value: object) -> int | None:
 def ttl_text(value: str, name: str) -> int:
     """A time to live given as text (a header): digits only, no sign, no unit."""
     text = value.strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_TTL:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_TTL:  # "²" is a digit, not an int
         raise InvalidInput(f"{name} must be a whole number of seconds from 1 to {MAX_TTL}, not {value[:40]!r}")
     return int(text)
 
@@ -293,13 +322,30 @@ def cost(value: object, name: str) -> float:
     return float(value)
 
 
+def header_text(value: str, name: str) -> str:
+    """A request header's value in ASCII, a precise refusal otherwise. HTTP says nothing of how other bytes
+    encode text (RFC 9110 5.5: historically Latin-1, in practice opaque): ``é`` is one byte from one client and
+    two from another, so no reading of them is sure to be what the caller meant, and a namespace read wrongly
+    would be a cache of its own, consistently. Refusing them (rather than decoding UTF-8) keeps every header one
+    rule; a label beyond ASCII goes in a body, as ``/ask``'s tenant does. ``value`` is the header as the server
+    decoded it (Latin-1: one character a byte)."""
+    for position, ch in enumerate(value):
+        if not ch.isascii():
+            what = f"byte 0x{ord(ch):02X}" if ord(ch) < 0x100 else f"character U+{ord(ch):04X}"
+            raise InvalidInput(
+                f"{name} must be ASCII: {what} at position {position} is not "
+                "(HTTP does not say how other bytes encode text)"
+            )
+    return value
+
+
 def label(value: object, name: str) -> str:
     """A tenant or model name: any printable text (it is escaped in queries), no control characters."""
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string, not {type(value).__name__}")
     unicode_text(value, name)
-    if not value.strip():
-        raise InvalidInput(f"{name} is empty")
+    if not visible(value):  # a zero-width space or a bidi mark alone names nothing, as " " does not
+        raise InvalidInput(f"{name} is empty (or only white space and invisible characters)")
     if len(value) > MAX_LABEL_CHARS:
         raise InvalidInput(f"{name} is {len(value)} characters; the limit is {MAX_LABEL_CHARS}")
     if any(unicodedata.category(ch) == "Cc" for ch in value):

@@ -47,6 +47,18 @@ async def test_ask_rejects_bad_bodies(shared_live: LiveServer, body: dict, statu
         assert fragment in response.text
 
 
+@pytest.mark.parametrize("field", ["tenant", "conversation_id"])
+@pytest.mark.parametrize("value", ["\u200b", "\u2060\ufeff", "\u200e\u200f", " \u200b ", "\u3164"])
+async def test_a_label_of_invisible_characters_only_is_refused_as_a_blank_one(
+    shared_live: LiveServer, field: str, value: str
+) -> None:
+    """A tenant of a zero-width space reads as no tenant, as " " does (refused): before, it was accepted."""
+    response = await shared_live.client.post("/ask", json={"prompt": "hi", field: value})
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", field] and "is empty" in error["msg"], error
+
+
 async def test_malformed_json_and_huge_bodies(live: LiveServer) -> None:
     response = await live.client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422 and "JSON decode error" in response.text

@@ -5,7 +5,7 @@ so a blank prompt or a tenant with a control character is the same 422 as any ot
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -21,6 +21,11 @@ def _integral(value: object) -> object:
 
 def _label(value: str) -> str:
     return validate.label(value, "the value")
+
+
+def _label_schema(schema: dict[str, Any]) -> None:
+    """:func:`nearhit.validate.label_pattern`, built when the OpenAPI document is (not at import)."""
+    schema["pattern"] = validate.label_pattern()
 
 
 def _prompt(value: str) -> str:
@@ -39,7 +44,7 @@ def _text(value: str) -> str:
 Integral = BeforeValidator(_integral)
 Label = Annotated[
     str,
-    Field(min_length=1, max_length=validate.MAX_LABEL_CHARS, json_schema_extra={"pattern": validate.LABEL_PATTERN}),
+    Field(min_length=1, max_length=validate.MAX_LABEL_CHARS, json_schema_extra=_label_schema),
     AfterValidator(_label),
 ]
 Threshold = Annotated[

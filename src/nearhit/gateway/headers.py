@@ -1,5 +1,7 @@
 """What a gateway caller tells the cache in request headers, and what the cache tells it back.
 
+Every control header is ASCII or a 400 (:func:`nearhit.validate.header_text` says why).
+
 In: ``Cache-Control`` (``no-cache``, ``no-store``, ``max-age``, ``s-maxage``), ``x-nearhit-threshold``,
 ``x-nearhit-ttl``, ``x-nearhit-namespace``. Out: ``x-nearhit-cache`` (hit, miss, bypass), the similarity, the
 tokens and cost saved, why the cache was bypassed or a candidate rejected.
@@ -35,6 +37,14 @@ class Controls:
     def from_headers(
         cls, cache_control: str | None, threshold: str | None, ttl: str | None, namespace: str | None = None
     ) -> Controls:
+        given = {
+            "cache-control": cache_control,
+            "x-nearhit-threshold": threshold,
+            "x-nearhit-ttl": ttl,
+            "x-nearhit-namespace": namespace,
+        }
+        for name, value in given.items():
+            _header(value, name, validate.header_text)
         directives = {d.strip().lower() for d in (cache_control or "").split(",")}
         return cls(
             lookup="no-cache" not in directives,
@@ -93,7 +103,7 @@ def _max_age(directives: set[str]) -> int | None:
         name, sep, value = directive.partition("=")
         if sep and name.strip() in ("max-age", "s-maxage"):
             text = value.strip().strip('"')
-            if not text.isdigit():
+            if not (text.isascii() and text.isdigit()):
                 raise invalid(
                     f"Cache-Control {name.strip()} must be a whole number of seconds, not {text[:40]!r}.",
                     "cache-control",
