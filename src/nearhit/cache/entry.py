@@ -7,6 +7,7 @@ Importing it loads no Redis client and no numpy: the memory model uses it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,6 +149,26 @@ def read_answer(doc_id: str, fields: Mapping[str, str]) -> CachedAnswer:
         completion_tokens=int(fields.get("completion_tokens") or 0),
         cost_usd=float(cost) if (cost := fields.get("cost_usd")) else None,
     )
+
+
+def whole(fields: Mapping[str, str]) -> bool:
+    """Whether a stored answer's fields can be served: an answer not blank, its numbers readable and finite. Another
+    Redis client may have deleted a field, blanked it or written text into a number; such an entry is no result
+    (as one that expired), so a lookup that meets it goes on to the next candidate or the LLM, not to a failure
+    that blinds the cache for every question near it, nor to an empty answer served as a hit."""
+    if not fields.get("response", "").strip():
+        return False
+    try:
+        answer = read_answer("", fields)
+    except ValueError:
+        return False
+    return math.isfinite(answer.created_at) and (answer.cost_usd is None or math.isfinite(answer.cost_usd))
+
+
+def is_result(fields: Mapping[str, str]) -> bool:
+    """Whether a KNN row is a result: a :func:`whole` entry, or a twin (a story and no ``created_at``: its answer
+    is its entry's, checked when read)."""
+    return whole(fields) or ("created_at" not in fields and bool(fields.get(TOLD)))
 
 
 def similarity(fields: Mapping[str, str]) -> float:

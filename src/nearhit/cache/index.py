@@ -301,7 +301,8 @@ def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
     """Turn a RESP2 ``FT.SEARCH`` reply ``[total, key, [f, v, ...], ...]`` into (key, fields) pairs.
 
     A key whose fields come back nil is left out: it expired (or was deleted) after the index listed it and
-    before Redis removed it from the index. It is no longer an entry, so it is not a result.
+    before Redis removed it from the index. It is no longer an entry, so it is not a result. So is one another
+    client edited past serving (:func:`entry.is_result`).
     """
     rows = []
     for position in range(1, len(reply), 2):
@@ -312,15 +313,12 @@ def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
         # Names and values taken in turn from one iterator, values decoded in place (no call per field): a
         # three-row reply in ~13 µs instead of ~20 (``benchmarks/README.md``, seventh session).
         items = iter(values)
-        rows.append(
-            (
-                key,
-                {
-                    _FIELD_NAMES.get(f) or as_text(f): v.decode("utf-8", "replace") if type(v) is bytes else str(v)
-                    for f, v in zip(items, items, strict=True)
-                },
-            )
-        )
+        fields = {
+            _FIELD_NAMES.get(f) or as_text(f): v.decode("utf-8", "replace") if type(v) is bytes else str(v)
+            for f, v in zip(items, items, strict=True)
+        }
+        if entry.is_result(fields):
+            rows.append((key, fields))
     return rows
 
 
