@@ -62,3 +62,40 @@ async def test_an_entry_edited_by_another_client_is_not_served_and_fails_nothing
     )
     assert chat.status_code == 200 and "x-nearhit-degraded" not in chat.headers
     assert chat.json()["choices"][0]["message"]["content"].strip()
+
+
+async def test_a_key_of_another_type_under_the_entry_prefix_is_no_entry_and_fails_nothing(live: LiveServer) -> None:
+    cache = await live.runtime.cache()
+    whole = await cache.store(WHOLE, "Paris, on the Seine.", Scope.build(model=live.runtime.provider.model))
+    text, listed = cache.keys.entry_prefix + "a" * 64, cache.keys.entry_prefix + "b" * 64
+    await cache.redis.set(text, "another client's value")
+    await cache.redis.rpush(listed, "another client's item")
+
+    for path, verdict in (
+        ("/cache/feedback", "wrong"),
+        ("/cache/feedback", "right"),
+        ("/v1/nearhit/feedback", "wrong"),
+    ):
+        feedback = await live.client.post(path, json={"doc_id": text, "verdict": verdict, "prompt": WHOLE})
+        assert feedback.status_code == 404, feedback.text
+    cleared = await live.client.delete("/cache/clear", params={"pattern": "nothing like it*"})
+    assert cleared.status_code == 200 and cleared.json()["deleted"] == 0, cleared.text
+    await cache.rebuild()  # `nearhit cache rebuild`: was a traceback, the index dropped and not made again
+    search = await live.client.post("/cache/search", json={"text": WHOLE})
+    assert [hit["doc_id"] for hit in search.json()["results"]] == [whole]
+    deleted = await live.client.delete(f"/cache/entries/{listed}")  # under the prefix: nearhit's to delete
+    assert deleted.status_code == 200 and not await cache.redis.exists(listed), deleted.text
+
+
+@pytest.mark.parametrize("cut", [0, 100, 101], ids=["no vector", "100 bytes", "101 bytes"])
+async def test_feedback_on_an_entry_whose_vector_was_cut_is_a_404(live: LiveServer, cut: int) -> None:
+    cache = await live.runtime.cache()
+    damaged = await cache.store(DAMAGED, "Paris.", Scope.build(model=live.runtime.provider.model))
+    vector = await cache.redis.hget(damaged, "embedding")
+    await (cache.redis.hset(damaged, "embedding", vector[:cut]) if cut else cache.redis.hdel(damaged, "embedding"))
+
+    for verdict in ("right", "wrong"):
+        feedback = await live.client.post(
+            "/cache/feedback", json={"doc_id": damaged, "verdict": verdict, "prompt": NEIGHBOUR}
+        )
+        assert feedback.status_code == 404, feedback.text

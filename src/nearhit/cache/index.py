@@ -19,7 +19,7 @@ from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
 
 from nearhit.cache import entry
-from nearhit.cache.client import RedisClient, on_index
+from nearhit.cache.client import RedisClient, hash_reads, on_index
 from nearhit.cache.entry import DISTANCE, TENANT_ID, VECTOR, tenant_tag
 from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch, RedisUnavailable
@@ -222,13 +222,11 @@ def tenant_filter(tenant: str) -> FilterExpression:
 
 async def write_tenant_tags(redis: RedisClient, keys: list[str]) -> None:
     """Give entries written before ``TENANT_ID`` existed their tenant digest (``nearhit cache rebuild``)."""
-    async with redis.pipeline(transaction=False) as pipe:
-        for key in keys:
-            pipe.hget(key, "tenant")
-        tenants = await pipe.execute()
+    tenants = await hash_reads(redis, [("HGET", key, "tenant") for key in keys])
     async with redis.pipeline(transaction=False) as pipe:
         for key, tenant in zip(keys, tenants, strict=True):
-            if tenant is not None:  # an entry that expired meanwhile is left alone (HSET would revive it)
+            # An entry that expired meanwhile is left alone (HSET would revive it), and so is another client's key.
+            if tenant is not None:
                 pipe.hset(key, TENANT_ID, tenant_tag(as_text(tenant)))
         await pipe.execute()
 
