@@ -24,6 +24,7 @@ DAMAGES: dict[str, Damage] = {
     "response deleted": lambda r, key: r.hdel(key, "response"),
     "response blank": lambda r, key: r.hset(key, "response", ""),
     "response of white space": lambda r, key: r.hset(key, "response", " \n\t"),
+    "prompt deleted": lambda r, key: r.hdel(key, "prompt"),
     "prompt_tokens not a number": lambda r, key: r.hset(key, "prompt_tokens", "abc"),
     "completion_tokens a fraction": lambda r, key: r.hset(key, "completion_tokens", "1.5"),
     "cost_usd not a number": lambda r, key: r.hset(key, "cost_usd", "abc"),

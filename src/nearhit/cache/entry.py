@@ -152,11 +152,12 @@ def read_answer(doc_id: str, fields: Mapping[str, str]) -> CachedAnswer:
 
 
 def whole(fields: Mapping[str, str]) -> bool:
-    """Whether a stored answer's fields can be served: an answer not blank, its numbers readable and finite. Another
-    Redis client may have deleted a field, blanked it or written text into a number; such an entry is no result
-    (as one that expired), so a lookup that meets it goes on to the next candidate or the LLM, not to a failure
-    that blinds the cache for every question near it, nor to an empty answer served as a hit."""
-    if not fields.get("response", "").strip():
+    """Whether a stored answer's fields can be served: its question and answer not blank (the guards judge the
+    question), its numbers readable and finite. Another Redis client may have deleted a field, blanked it or
+    written text into a number; such an entry is no result (as one that expired), so a lookup that meets it goes
+    on to the next candidate or the LLM, not to a failure that blinds the cache for every question near it, nor to
+    an empty answer served as a hit."""
+    if not (fields.get("prompt", "").strip() and fields.get("response", "").strip()):
         return False
     try:
         answer = read_answer("", fields)
