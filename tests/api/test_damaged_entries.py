@@ -100,3 +100,15 @@ async def test_feedback_on_an_entry_whose_vector_was_cut_is_a_404(live: LiveServ
             "/cache/feedback", json={"doc_id": damaged, "verdict": verdict, "prompt": NEIGHBOUR}
         )
         assert feedback.status_code == 404, feedback.text
+
+
+@pytest.mark.parametrize("value", ["abc", "inf", "1e400"])
+async def test_counters_another_client_wrote_into_do_not_fail_the_summaries(live: LiveServer, value: str) -> None:
+    cache = await live.runtime.cache()
+    await cache.redis.hset(cache.keys.stats_key, mapping={"stores": value, "exact_hits": "2"})
+    await cache.redis.hset(cache.keys.telemetry_totals, mapping={"raw:requests": value, "cache:requests": "2"})
+
+    for path in ("/cache/stats", "/telemetry/summary", "/metrics", "/calculator/observed"):
+        response = await live.client.get(path)
+        assert response.status_code == 200, (path, response.text)
+    assert (await live.client.get("/cache/stats")).json()["counters"]["exact_hits"] == 2

@@ -18,6 +18,7 @@ from nearhit.cache.base import STAT_FIELDS, CacheBase
 from nearhit.cache.client import RedisClient, hash_reads, index_names, on_index, unlink_each, used_memory
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.results import CacheStats, SearchHit
+from nearhit.stats import counted
 
 
 class CacheAdmin(CacheBase):
@@ -86,7 +87,7 @@ class CacheAdmin(CacheBase):
             algorithm=self.spec.algorithm,
             vector_index_mb=sum(float(info.get("vector_index_sz_mb", 0) or 0) for info in infos),
             used_memory_bytes=memory,
-            counters={name: int(value or 0) for name, value in zip(STAT_FIELDS, counters, strict=True)},
+            counters={name: int(counted(value)) for name, value in zip(STAT_FIELDS, counters, strict=True)},
             embedding_cache={"hits": self.embeddings.hits, "misses": self.embeddings.misses},
             indexing=any(int(info.get("indexing", 0) or 0) for info in infos),
         )
