@@ -12,3 +12,13 @@ def percentile(values: Sequence[float], p: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def counted(value: object) -> float:
+    """A counter as Redis returns it (bytes, text or None), 0 when it is no finite number: another client may
+    have written into the hash, and the summaries still answer (``HINCRBY`` then fails on that field alone)."""
+    try:
+        number = float(value or 0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0

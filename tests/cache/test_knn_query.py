@@ -32,7 +32,9 @@ async def spec(request: pytest.FixtureRequest, redis_client: Redis, index_name: 
     name = f"{index_name}_{algorithm}"
     spec = idx.IndexSpec(name, KeySpace(name), 4, algorithm, ef_runtime=77, hybrid_policy="batches")
     await idx.ensure_index(redis_client, spec)
-    await redis_client.hset(spec.keys.entry_prefix + "one", mapping={"scope": SCOPE.id, "embedding": VECTOR})
+    # The least a KNN row needs to be a result (``entry.is_result``): its scope, vector, question and answer.
+    entry = {"scope": SCOPE.id, "embedding": VECTOR, "prompt": "a question", "response": "an answer"}
+    await redis_client.hset(spec.keys.entry_prefix + "one", mapping=entry)
     yield spec
     await idx.drop_index(redis_client, name, delete_entries=True)
 

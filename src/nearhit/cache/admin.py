@@ -15,9 +15,10 @@ from nearhit import validate
 from nearhit.cache import entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import STAT_FIELDS, CacheBase
-from nearhit.cache.client import RedisClient, index_names, on_index, unlink_each, used_memory
+from nearhit.cache.client import RedisClient, hash_reads, index_names, on_index, unlink_each, used_memory
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.results import CacheStats, SearchHit
+from nearhit.stats import counted
 
 
 class CacheAdmin(CacheBase):
@@ -86,7 +87,7 @@ class CacheAdmin(CacheBase):
             algorithm=self.spec.algorithm,
             vector_index_mb=sum(float(info.get("vector_index_sz_mb", 0) or 0) for info in infos),
             used_memory_bytes=memory,
-            counters={name: int(value or 0) for name, value in zip(STAT_FIELDS, counters, strict=True)},
+            counters={name: int(counted(value)) for name, value in zip(STAT_FIELDS, counters, strict=True)},
             embedding_cache={"hits": self.embeddings.hits, "misses": self.embeddings.misses},
             indexing=any(int(info.get("indexing", 0) or 0) for info in infos),
         )
@@ -170,7 +171,8 @@ class CacheAdmin(CacheBase):
                 f"(expected {self.keys.entry_prefix}<64 hex digits>)"
             )
         async with self._redis_errors():
-            twin = await self.redis.hget(doc_id, entry.TWIN)  # a conversation's entry and its twin go together
+            # A conversation's entry and its twins go together.
+            (twin,) = await hash_reads(self.redis, [("HGET", doc_id, entry.TWIN)])
             deleted = bool(await unlink_each(self.redis, [doc_id, *self._twins([twin])]))
         self.near.drop(doc_id)
         return deleted
@@ -204,11 +206,11 @@ class CacheAdmin(CacheBase):
         deleted = 0
         async with self._redis_errors():
             async for batch in self._scan_entries():
-                read = await asyncio.gather(*(self.redis.hmget(key, ["prompt", entry.TWIN]) for key in batch))
+                read = await hash_reads(self.redis, [("HMGET", key, "prompt", entry.TWIN) for key in batch])
                 doomed = [
-                    (k, twin)
-                    for k, (p, twin) in zip(batch, read, strict=True)
-                    if p and matcher.match(fold(idx.as_text(p)))
+                    (k, fields[1])
+                    for k, fields in zip(batch, read, strict=True)
+                    if fields is not None and fields[0] and matcher.match(fold(idx.as_text(fields[0])))
                 ]
                 deleted += await unlink_each(self.redis, [key for key, _ in doomed])
                 await unlink_each(self.redis, self._twins([twin for _, twin in doomed]))  # a twin has no prompt

@@ -68,6 +68,16 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
         await _give_back(pool, connection, clean)
 
 
+async def hash_reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """:func:`reads` of hashes' fields (``HGET``, ``HMGET``), a key another client wrote as another type (a
+    string, a list) read as None: its ``WRONGTYPE`` reply says that key is no entry, not that Redis failed."""
+    replies = await reads(redis, commands, raise_on_error=False)
+    for reply in replies:
+        if isinstance(reply, ResponseError) and not str(reply).startswith("WRONGTYPE"):
+            raise reply
+    return [None if isinstance(reply, ResponseError) else reply for reply in replies]
+
+
 _SPARE = 4
 """Connections :func:`reads` keeps for itself between round trips, per pool: taking one from a
 ``BlockingConnectionPool`` and giving it back (its lock, its condition, its deadline, its observability hooks)

@@ -214,7 +214,7 @@ async def from_story(
 async def _with_entries(cache: CacheBase, rows: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
     """The twins ``rows`` holds, each with its entry's fields (one ``HMGET`` each, in one pipeline) besides its own
     similarity, story and entry key: a twin is a pointer, its answer and prompt are its entry's. A twin whose entry
-    is gone (expired, deleted) is no candidate, and is unlinked."""
+    is gone (expired, deleted) is no candidate, and is unlinked; nor is one whose entry is not :func:`entry.whole`."""
     twins = [(key, fields) for key, fields in rows if fields.get(entry.TWIN) and cache.keys.is_entry_key(key)]
     if not twins:
         return []
@@ -230,6 +230,8 @@ async def _with_entries(cache: CacheBase, rows: list[tuple[str, dict[str, str]]]
         read = {
             name: idx.as_text(value) for name, value in zip(entry.RETURNED, values, strict=True) if value is not None
         }
+        if not entry.whole(read):  # edited by another client past serving: no candidate, left as it is
+            continue
         own = {name: fields[name] for name in (entry.DISTANCE, entry.TOLD, entry.TWIN) if name in fields}
         found.append((key, {**read, **own}))
     if orphans:

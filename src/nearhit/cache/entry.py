@@ -7,6 +7,7 @@ Importing it loads no Redis client and no numpy: the memory model uses it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,6 +149,29 @@ def read_answer(doc_id: str, fields: Mapping[str, str]) -> CachedAnswer:
         completion_tokens=int(fields.get("completion_tokens") or 0),
         cost_usd=float(cost) if (cost := fields.get("cost_usd")) else None,
     )
+
+
+def whole(fields: Mapping[str, str]) -> bool:
+    """Whether a stored answer's fields can be served: its question and answer not blank (the guards judge the
+    question), its numbers readable and finite. Another Redis client may have deleted a field, blanked it or
+    written text into a number; such an entry is no result (as one that expired), so a lookup that meets it goes
+    on to the next candidate or the LLM, not to a failure that blinds the cache for every question near it, nor to
+    an empty answer served as a hit."""
+    prompt, response = fields.get("prompt"), fields.get("response")
+    if not prompt or not response or prompt.isspace() or response.isspace():
+        return False
+    try:  # as read_answer reads them, without building the answer: ~1 µs a KNN row
+        int(fields.get("prompt_tokens") or 0)
+        int(fields.get("completion_tokens") or 0)
+        return math.isfinite(float(fields.get("created_at") or 0)) and math.isfinite(float(fields.get("cost_usd") or 0))
+    except ValueError:
+        return False
+
+
+def is_result(fields: Mapping[str, str]) -> bool:
+    """Whether a KNN row is a result: a :func:`whole` entry, or a twin (a story and no ``created_at``: its answer
+    is its entry's, checked when read)."""
+    return whole(fields) or ("created_at" not in fields and bool(fields.get(TOLD)))
 
 
 def similarity(fields: Mapping[str, str]) -> float:

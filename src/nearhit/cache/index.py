@@ -19,7 +19,7 @@ from redisvl.query.filter import FilterExpression, Tag
 from redisvl.schema import IndexSchema
 
 from nearhit.cache import entry
-from nearhit.cache.client import RedisClient, on_index
+from nearhit.cache.client import RedisClient, hash_reads, on_index
 from nearhit.cache.entry import DISTANCE, TENANT_ID, VECTOR, tenant_tag
 from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch, RedisUnavailable
@@ -222,13 +222,11 @@ def tenant_filter(tenant: str) -> FilterExpression:
 
 async def write_tenant_tags(redis: RedisClient, keys: list[str]) -> None:
     """Give entries written before ``TENANT_ID`` existed their tenant digest (``nearhit cache rebuild``)."""
-    async with redis.pipeline(transaction=False) as pipe:
-        for key in keys:
-            pipe.hget(key, "tenant")
-        tenants = await pipe.execute()
+    tenants = await hash_reads(redis, [("HGET", key, "tenant") for key in keys])
     async with redis.pipeline(transaction=False) as pipe:
         for key, tenant in zip(keys, tenants, strict=True):
-            if tenant is not None:  # an entry that expired meanwhile is left alone (HSET would revive it)
+            # An entry that expired meanwhile is left alone (HSET would revive it), and so is another client's key.
+            if tenant is not None:
                 pipe.hset(key, TENANT_ID, tenant_tag(as_text(tenant)))
         await pipe.execute()
 
@@ -301,7 +299,8 @@ def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
     """Turn a RESP2 ``FT.SEARCH`` reply ``[total, key, [f, v, ...], ...]`` into (key, fields) pairs.
 
     A key whose fields come back nil is left out: it expired (or was deleted) after the index listed it and
-    before Redis removed it from the index. It is no longer an entry, so it is not a result.
+    before Redis removed it from the index. It is no longer an entry, so it is not a result. So is one another
+    client edited past serving (:func:`entry.is_result`).
     """
     rows = []
     for position in range(1, len(reply), 2):
@@ -312,15 +311,12 @@ def parse_search_reply(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
         # Names and values taken in turn from one iterator, values decoded in place (no call per field): a
         # three-row reply in ~13 µs instead of ~20 (``benchmarks/README.md``, seventh session).
         items = iter(values)
-        rows.append(
-            (
-                key,
-                {
-                    _FIELD_NAMES.get(f) or as_text(f): v.decode("utf-8", "replace") if type(v) is bytes else str(v)
-                    for f, v in zip(items, items, strict=True)
-                },
-            )
-        )
+        fields = {
+            _FIELD_NAMES.get(f) or as_text(f): v.decode("utf-8", "replace") if type(v) is bytes else str(v)
+            for f, v in zip(items, items, strict=True)
+        }
+        if entry.is_result(fields):
+            rows.append((key, fields))
     return rows
 
 

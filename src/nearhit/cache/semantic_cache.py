@@ -311,6 +311,8 @@ class SemanticCache(CacheAdmin):
         )
         if isinstance(fields, ResponseError):
             raise fields
+        if fields[1] is not None and not entry.whole(_decode_fields(entry.RETURNED, fields[:-1])):
+            fields[1] = None  # edited by another client past serving: a miss, and the store writes it whole again
         searched = None
         if searches:
             probe, reply = stored[-2:]

@@ -16,6 +16,7 @@ import numpy as np
 
 from nearhit import validate
 from nearhit.cache import entry
+from nearhit.cache.client import hash_reads
 from nearhit.cache.feedback import Verdict
 from nearhit.cache.lookup import exact_text
 from nearhit.cache.semantic_cache import SemanticCache
@@ -85,8 +86,8 @@ async def give(
 async def _entry(cache: SemanticCache, doc_id: str) -> dict[str, Any] | None:
     if not cache.keys.is_entry_key(doc_id):
         return None
-    values = await cache.redis.hmget(doc_id, ["tenant", "prompt", entry.VECTOR])
-    if values[2] is None:
-        return None
+    (values,) = await hash_reads(cache.redis, [("HMGET", doc_id, "tenant", "prompt", entry.VECTOR)])
+    if values is None or values[2] is None or len(values[2]) != 4 * cache.spec.dimension:
+        return None  # another client's key of another type, or a vector cut short: no entry to judge against
     tenant, prompt = (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "") for v in values[:2])
     return {"tenant": tenant, "prompt": prompt, entry.VECTOR: values[2]}

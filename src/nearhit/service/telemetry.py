@@ -31,6 +31,7 @@ from nearhit import metrics
 from nearhit.background import Background
 from nearhit.cache.client import RedisClient, unlink_each
 from nearhit.cache.keys import KeySpace
+from nearhit.stats import counted
 
 Column = Literal["raw", "cache"]
 Outcome = Literal["llm", "exact", "semantic", "miss", "bypass", "error"]
@@ -326,7 +327,7 @@ def _floats(hashes: list[Any]) -> dict[str, float]:
     for fields in hashes:
         for name, value in (fields or {}).items():
             key = _text(name)
-            totals[key] = totals.get(key, 0.0) + float(value)
+            totals[key] = totals.get(key, 0.0) + counted(value)
     return totals
 
 
