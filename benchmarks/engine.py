@@ -748,6 +748,8 @@ def decision_per_candidate(rounds: int = 1) -> str:
                     ):
                         cached.cache_clear()
                     decision.guards.deciding_signals.cache_clear()
+                    decision.guards.signal_after.cache_clear()
+                    decision.pair_features.cache_clear()
                 started = time.perf_counter()
                 run(p["b"], p["a"], 0.9)
                 times[label].append((time.perf_counter() - started) * 1000)
