@@ -15,16 +15,15 @@ paused while timing. Pairs as the engine reads them (``normalise``d), each text 
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
-import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from lookup_against import import_rev  # run from benchmarks/
+from guards_paired import interleaved  # run from benchmarks/
+from lookup_against import import_rev
 from nearhit.cache.keys import normalise
 from nearhit.decision import Decision
 from nearhit.evaluation.dataset import load
@@ -55,23 +54,15 @@ def main() -> None:
     warm = [(normalise(p.b.prompt), normalise(p.a.prompt)) for p in load("questions", "dev")[:40]]
     with tempfile.TemporaryDirectory() as scratch:
         import_rev(args.rev, Path(scratch))
-        other = importlib.import_module("nearhit_rev.decision").Decision()
-        trees = {"other": other, "this": Decision()}
+        trees = {"other": importlib.import_module("nearhit_rev.decision").Decision(), "this": Decision()}
         for decision in trees.values():  # word lists and lazy imports loaded, untimed
             for query, candidate in warm:
                 decision.judge(query, candidate, 0.9)
-        cpu: dict[str, dict[str, list[float]]] = {name: {stage: [] for stage in STAGES} for name in trees}
-        order = list(trees.items())
-        shuffle = random.Random(0).shuffle
-        gc.collect()
-        gc.disable()
-        for query, candidate in pairs:
-            shuffle(order)
-            for name, decision in order:
-                guards, beyond, again = timed(decision, query, candidate)
-                for stage, ms in zip(STAGES, (guards, beyond, guards + beyond, again), strict=True):
-                    cpu[name][stage].append(ms)
-        gc.enable()
+        timings = interleaved(trees, pairs, timed)
+    cpu = {
+        name: dict(zip(STAGES, zip(*((g, b, g + b, a) for g, b, a in found), strict=True), strict=True))
+        for name, found in timings.items()
+    }
     print(f"{len(pairs)} new pairs ({args.datasets}, dev), CPU ms per pair: {args.rev} / this")
     print("| stage | mean | p50 | p99 |")
     print("|---|---|---|---|")
