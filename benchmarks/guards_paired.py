@@ -20,11 +20,16 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from nearhit.cache.keys import normalise
 from nearhit.evaluation.dataset import load
 from nearhit.guards import GuardSet
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _base_guards(src: Path, into: Path) -> GuardSet:
@@ -42,6 +47,32 @@ def _base_guards(src: Path, into: Path) -> GuardSet:
     return guards
 
 
+def _first_look(guards: GuardSet, query: str, candidate: str) -> float:
+    started = time.thread_time()
+    guards.deciding_signals(query, candidate)
+    return (time.thread_time() - started) * 1000
+
+
+def interleaved(
+    trees: dict[str, T], pairs: Sequence[tuple[str, str]], measure: Callable[[T, str, str], R]
+) -> dict[str, list[R]]:
+    """``measure(tree, query, candidate)`` on each pair for each tree, the trees in a random order each time (the
+    machine's load falls on both alike), the garbage collector paused."""
+    found: dict[str, list[R]] = {name: [] for name in trees}
+    order = list(trees.items())
+    shuffle = random.Random(0).shuffle
+    gc.collect()
+    gc.disable()
+    try:
+        for query, candidate in pairs:
+            shuffle(order)
+            for name, tree in order:
+                found[name].append(measure(tree, query, candidate))
+    finally:
+        gc.enable()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--base", type=Path, required=True, help="the other tree's src directory")
@@ -54,18 +85,7 @@ def main() -> None:
         for guards in trees.values():  # word lists and lazy imports loaded, untimed
             for query, candidate in warm:
                 guards.deciding_signals(query, candidate)
-        cpu: dict[str, list[float]] = {name: [] for name in trees}
-        order = list(trees.items())
-        shuffle = random.Random(0).shuffle
-        gc.collect()
-        gc.disable()
-        for query, candidate in pairs:
-            shuffle(order)
-            for name, guards in order:
-                started = time.thread_time()
-                guards.deciding_signals(query, candidate)
-                cpu[name].append((time.thread_time() - started) * 1000)
-        gc.enable()
+        cpu = interleaved(trees, pairs, _first_look)
     base, this = statistics.fmean(cpu["base"]), statistics.fmean(cpu["this"])
     print(
         f"{len(pairs)} pairs ({args.datasets}, dev), first look, CPU per pair: base mean {base:.3f} ms "

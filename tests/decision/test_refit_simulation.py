@@ -41,7 +41,10 @@ def synthetic(script: ModuleType, n: int = 400) -> list:
 def engine_pick(lookup, scores: np.ndarray, threshold: float, script: ModuleType) -> int | None:
     """The engine's choice over the judged candidates (those from the floor), as ``cache.choose.by_decision``."""
     judged = [
-        (s.similarity, Judgement(float(score), threshold, None if s.passes else GuardVerdict("entities", "x"), (), ()))
+        (
+            s.similarity,
+            Judgement(float(score), threshold, None if s.passes else GuardVerdict("entities", "x"), (), tuple),
+        )
         for s, score in zip(lookup.shared, scores, strict=True)
         if s.similarity >= script.FLOOR
     ]

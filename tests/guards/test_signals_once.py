@@ -26,14 +26,21 @@ def _counted() -> tuple[GuardSet, list[Counting]]:
 def test_a_pairs_first_judgement_runs_each_guard_once() -> None:
     guards, counted = _counted()
     decision = Decision(guards)
-    # Written for this test: a paraphrase (every guard reached), and a look-alike that a guard vetoes.
-    for query, candidate in (
-        ("What's the best way to get limescale off a shower head?", "How do I remove limescale from a shower head?"),
-        ("Can I freeze cooked rice for a week?", "Can I freeze cooked rice for a month?"),
+    # Written for this test: a paraphrase (every guard reached); a look-alike that a guard vetoes at full strength
+    # (the guards after it are not run for the score: no signal can raise the strongest one); one vetoed under it
+    # (the guards after it that the score weighs run, the intent guard does not).
+    for query, candidate, first in (
+        (
+            "What's the best way to get limescale off a shower head?",
+            "How do I remove limescale from a shower head?",
+            [1] * len(counted),
+        ),
+        ("Can I freeze cooked rice for 3 days?", "Can I freeze cooked rice for 7 days?", [1, 1] + [0] * 7),
+        ("Can I freeze cooked rice for a week?", "Can I freeze cooked rice for a month?", [1] * 8 + [0]),
     ):
         judgement = decision.judge(query, candidate, 0.93)
-        assert [guard.calls for guard in counted] == [1] * len(counted), (query, [g.calls for g in counted])
-        assert judgement.signals == tuple(
+        assert [guard.calls for guard in counted] == first, (query, [g.calls for g in counted])
+        assert judgement.signals == tuple(  # read when asked, each guard still once
             found for guard in counted if (found := guard.inner.signal(query, candidate)) is not None
         )
         decision.judge(query, candidate, 0.95)  # asked again: read from the memo

@@ -12,15 +12,25 @@ as the rules can read, which is the one structural signal besides similarity tha
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from nearhit.guards.clauses import split_question
-from nearhit.guards.content import content_words, overlap, unshared
+from nearhit.guards.content import content_words, overlap, same_word, unshared
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.text import analyse
 from nearhit.guards.verdicts import GuardSignal
 
-__all__ = ["BACKSTORY_MARK", "FEATURE_NAMES", "GUARD_FEATURES", "features", "lexical", "signal_features", "vector"]
+__all__ = [
+    "BACKSTORY_MARK",
+    "FEATURE_NAMES",
+    "GUARD_FEATURES",
+    "features",
+    "lexical",
+    "read_guards",
+    "signal_features",
+    "strongest_only",
+    "vector",
+]
 
 BACKSTORY_MARK = "(in backstory only)"
 """How a guard's reason says its difference sits only in backstory (``nearhit.guards``)."""
@@ -59,40 +69,70 @@ def signal_features(signals: Iterable[GuardSignal]) -> dict[str, float]:
     return found
 
 
-def lexical(query: str, candidate: str) -> dict[str, float]:
-    """How the words differ: shares in [0, 1], so weights compare across features."""
+def lexical(query: str, candidate: str, names: Collection[str] = LEXICAL_NAMES) -> dict[str, float]:
+    """How the words differ: shares in [0, 1], so weights compare across features; only those in ``names`` (a
+    model that weighs one of them need not split and analyse the question clauses, ~0.05 ms a new pair)."""
     q, c = analyse(query), analyse(candidate)
-    words_q, words_c = content_words(q), content_words(c)
-    only_q, only_c = unshared(words_q, words_c), unshared(words_c, words_q)
-    subject = (len(only_q) + len(only_c)) / max(len(words_q) + len(words_c), 1)
-    small_q = Counter(t for t in q.tokens if t in STOP_WORDS)
-    small_c = Counter(t for t in c.tokens if t in STOP_WORDS)
-    changed = sum(((small_q - small_c) + (small_c - small_q)).values())
-    function_words = changed / max(sum(small_q.values()) + sum(small_c.values()), 1)
-    frame = overlap(q, c)
-    # Only the question clauses: a backstory sentence added to a paraphrase is not a swapped slot.
-    asked_q, asked_c = split_question(query).question, split_question(candidate).question
-    clause_q, clause_c = content_words(analyse(asked_q)), content_words(analyse(asked_c))
-    swapped = len(unshared(clause_q, clause_c)) == 1 and len(unshared(clause_c, clause_q)) == 1
-    length = abs(len(q.tokens) - len(c.tokens)) / max(len(q.tokens), len(c.tokens), 1)
-    return {
-        "subject_changed": subject,
-        "function_words_changed": function_words,
-        "same_frame": frame,
-        "one_slot_swapped": float(swapped and frame >= 0.5),
-        "length_gap": length,
-    }
+    found: dict[str, float] = {}
+    if "subject_changed" in names:
+        words_q, words_c = content_words(q), content_words(c)
+        changed = _count_unshared(words_q, words_c) + _count_unshared(words_c, words_q)
+        found["subject_changed"] = changed / max(len(words_q) + len(words_c), 1)
+    if "function_words_changed" in names:
+        small_q = Counter(t for t in q.tokens if t in STOP_WORDS)
+        small_c = Counter(t for t in c.tokens if t in STOP_WORDS)
+        changed = sum(((small_q - small_c) + (small_c - small_q)).values())
+        found["function_words_changed"] = changed / max(sum(small_q.values()) + sum(small_c.values()), 1)
+    if "same_frame" in names or "one_slot_swapped" in names:
+        frame = overlap(q, c)
+        if "same_frame" in names:
+            found["same_frame"] = frame
+        if "one_slot_swapped" in names:
+            # Only the question clauses: a backstory sentence added to a paraphrase is not a swapped slot.
+            asked_q, asked_c = split_question(query).question, split_question(candidate).question
+            clause_q, clause_c = content_words(analyse(asked_q)), content_words(analyse(asked_c))
+            swapped = len(unshared(clause_q, clause_c)) == 1 and len(unshared(clause_c, clause_q)) == 1
+            found["one_slot_swapped"] = float(swapped and frame >= 0.5)
+    if "length_gap" in names:
+        found["length_gap"] = abs(len(q.tokens) - len(c.tokens)) / max(len(q.tokens), len(c.tokens), 1)
+    return found
+
+
+def _count_unshared(words: dict[str, str], others: dict[str, str]) -> int:
+    """``len(unshared(words, others))``, without building and sorting the list."""
+    return sum(not same_word(word, stem, others) for word, stem in words.items())
+
+
+def read_guards(names: Collection[str]) -> frozenset[str]:
+    """The guards whose signals the features in ``names`` read: every weighed guard for the strongest signal,
+    else only those with a feature named."""
+    if "strongest_signal" in names:
+        return frozenset(GUARD_FEATURES)
+    return frozenset(guard for guard, pair in GUARD_FEATURES.items() if set(pair) & set(names))
+
+
+def strongest_only(names: Collection[str]) -> bool:
+    """Whether the strongest signal is the only guard feature in ``names``: then, once a weighed guard's signal
+    is at full strength (a strength is at most 1), no further signal can move the features."""
+    return "strongest_signal" in names and not any(name in names for pair in GUARD_FEATURES.values() for name in pair)
 
 
 def features(
-    similarity: float, signals: Iterable[GuardSignal], query: str, candidate: str, *, quiet: bool = False
+    similarity: float,
+    signals: Iterable[GuardSignal],
+    query: str,
+    candidate: str,
+    *,
+    quiet: bool = False,
+    names: Collection[str] = FEATURE_NAMES,
 ) -> dict[str, float]:
-    """Every feature in :data:`FEATURE_NAMES`, 0.0 for a silent guard; ``quiet`` is ``GuardSet.quiet`` on the pair."""
+    """Every feature in :data:`FEATURE_NAMES`, 0.0 for a silent guard; ``quiet`` is ``GuardSet.quiet`` on the pair.
+    The lexical measures are worked out only for ``names`` (the others stay 0.0)."""
     values = dict.fromkeys(FEATURE_NAMES, 0.0)
     values["similarity"] = similarity
     values.update(signal_features(signals))
     values["quiet"] = float(quiet)
-    values.update(lexical(query, candidate))
+    values.update(lexical(query, candidate, names))
     return values
 
 

@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache, partial
 from importlib import resources
 from typing import Any
 
-from nearhit.decision.features import FEATURE_NAMES, features
+from nearhit.decision.features import FEATURE_NAMES, GUARD_FEATURES, features, read_guards, strongest_only
 from nearhit.guards import GuardSet, GuardSignal, GuardVerdict
+from nearhit.guards.guard_set import PAIRS_REMEMBERED
 
 __all__ = ["DEFAULT_MODEL", "VETOES", "Contribution", "Decision", "DecisionModel", "Judgement", "load_model"]
 
@@ -153,7 +154,13 @@ class Judgement:
     veto: GuardVerdict | None
     top: tuple[Contribution, ...]
     """The features that moved the score most, strongest first."""
-    signals: tuple[GuardSignal, ...]
+    every_signal: Callable[[], Sequence[GuardSignal]] = field(repr=False, compare=False)
+    """Every guard's signal on the pair, read when asked: past a veto the score reads only the guards it weighs
+    (``GuardSet.signals``, memoised, each guard once)."""
+
+    @property
+    def signals(self) -> tuple[GuardSignal, ...]:
+        return tuple(self.every_signal())
 
     @property
     def served(self) -> bool:
@@ -187,18 +194,20 @@ class Decision:
         self.threshold = self.model.threshold if threshold is None else threshold
         if not 0 < self.threshold < 1:
             raise ValueError(f"decision threshold must be in (0, 1), got {self.threshold}")
+        self._read = read_guards(self.model.names)
+        self._strongest_only = strongest_only(self.model.names)
+        self.pair_features = lru_cache(maxsize=PAIRS_REMEMBERED)(self._pair_features)
 
     @property
     def margin(self) -> float:
         """How far under the similarity threshold a candidate is still judged (the model's fitted floor)."""
         return self.model.margin
 
-    def veto(
-        self, query: str, candidate: str, similarity: float, signals: Iterable[GuardSignal]
-    ) -> GuardVerdict | None:
+    def veto(self, query: str, candidate: str, similarity: float) -> GuardVerdict | None:
         """The veto the model's file names: any guard at its cut, or only a certain one."""
         if self.model.guard_vetoes:
             return self.guards.first_rejection(query, candidate, similarity)
+        signals = self.guards.signals(query, candidate)
         found = next((s for s in signals if s.guard in VETOES and s.vetoes(VETOES[s.guard], similarity)), None)
         return found.verdict() if found is not None else None
 
@@ -210,9 +219,8 @@ class Decision:
         ``threshold`` replaces the decision's own for this candidate (e.g. one learned for its entry).
         """
         used = self.threshold if threshold is None else threshold
-        signals = tuple(self.guards.signals(query, candidate))
-        veto = self.veto(query, candidate, similarity, signals)
-        values = features(similarity, signals, query, candidate, quiet=self.guards.quiet(query, candidate))
+        veto = self.veto(query, candidate, similarity)
+        values = {**self.pair_features(query, candidate), "similarity": similarity}
         parts = self.model.contributions(values)
         score = self.model.probability(parts)
         # Explain a rejection by what pulled down, a hit by what pushed up.
@@ -222,5 +230,30 @@ class Decision:
             threshold=used,
             veto=veto,
             top=tuple(ranked[:top]),
-            signals=signals,
+            every_signal=partial(self.guards.signals, query, candidate),
         )
+
+    def _pair_features(self, query: str, candidate: str) -> dict[str, float]:
+        """The features the model weighs that depend on the pair alone (all but the similarity): memoised as
+        :attr:`pair_features`, so a pair judged again, at any similarity, is a dict read and the arithmetic."""
+        names = self.model.names
+        quiet = "quiet" in names and self.guards.quiet(query, candidate)
+        return features(0.0, self._scored_signals(query, candidate), query, candidate, quiet=quiet, names=names)
+
+    def _scored_signals(self, query: str, candidate: str) -> list[GuardSignal]:
+        """The signals the score reads: the guards' deciding ones (their memo, which the veto read), and past a
+        guard that vetoes at any similarity only the guards the model weighs, until none can move its features
+        (the strongest signal at full strength). The score is the same as on every signal, for less work: the
+        guards after a veto were a third of a vetoed pair's first look."""
+        deciding = self.guards.deciding_signals(query, candidate)
+        found = [s for s in deciding if s is not None]
+        full = self._strongest_only and any(s.strength >= 1.0 and s.guard in GUARD_FEATURES for s in found)
+        for index in range(len(deciding), len(self.guards.guards)):
+            if full:
+                break
+            if self.guards.guards[index].name not in self._read:
+                continue
+            if (signal := self.guards.signal_after(query, candidate, index)) is not None:
+                found.append(signal)
+                full = self._strongest_only and signal.strength >= 1.0 and signal.guard in GUARD_FEATURES
+        return found

@@ -50,6 +50,7 @@ class GuardSet:
         # Guards are pure functions of the two texts, so a pair's signals may be kept (thread-safe LRU).
         self.deciding_signals = lru_cache(maxsize=PAIRS_REMEMBERED)(self._deciding_signals)
         self._all_signals = lru_cache(maxsize=PAIRS_REMEMBERED)(self._every_signal)
+        self.signal_after = lru_cache(maxsize=PAIRS_REMEMBERED * max(len(self.guards), 1))(self._signal_after)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -100,8 +101,13 @@ class GuardSet:
         """Every guard's signal, the deciding ones read from their memo: the calibrated decision reads these and
         :meth:`quiet`, and without this each guard ran twice on a pair's first look. Memoised per pair."""
         deciding = self.deciding_signals(query, candidate)
-        rest = [guard.signal(query, candidate) for guard in self.guards[len(deciding) :]]
+        rest = [self.signal_after(query, candidate, index) for index in range(len(deciding), len(self.guards))]
         return tuple(found for found in (*deciding, *rest) if found is not None)
+
+    def _signal_after(self, query: str, candidate: str, index: int) -> GuardSignal | None:
+        """The signal of the guard at ``index``, one past the deciding ones: the calibrated decision reads only
+        those its score weighs, :meth:`signals` every one, and each guard still runs once. Memoised per pair."""
+        return self.guards[index].signal(query, candidate)
 
     @classmethod
     def default(
