@@ -46,7 +46,7 @@ async def as_one_question(
     guards: GuardSet | None,
     candidates: int,
     decision: Decision | None = None,
-    margins: bool = True,
+    margins: choose.Margins,
 ) -> None:
     """A conversation that found no entry of its own, told as one question (its user turns, then its
     question) and searched among the single questions of its scope (``query.alone``): "I'm going to
@@ -58,7 +58,7 @@ async def as_one_question(
     wrong-hit bound, whose evidence is kept per question, not per story. ``candidates``: how many single
     questions the told text (and the question alone) is compared with. The KNN by the question alone also finds
     a single question asked after the very same turns, judged by its question (:func:`_after_same_turns`;
-    ``margins``: :attr:`SemanticCache.fitted_margins`)."""
+    ``margins``: the lookup's, :meth:`SemanticCache.margins```)."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
@@ -101,7 +101,7 @@ def _after_same_turns(
     guards: GuardSet | None,
     decision: Decision | None,
     *,
-    margins: bool,
+    margins: choose.Margins,
 ) -> bool:
     """Serve a single question asked after the very turns of ``query`` (normalised) that states nothing the
     query's question does not (:func:`conversation.states_more`: a correction, a fact, a constraint), judged by
@@ -109,8 +109,8 @@ def _after_same_turns(
     guards or the decision): "What's the minimum down payment?" reads as standing alone and "How little can I put
     down?" does not, yet after the same turns they are two wordings of one question. Whether a question stands
     alone is read from its words, so two wordings of one question can be read apart; their turns, the same, are
-    the same context whichever way they were read. Without ``margins`` (``NEARHIT_FITTED_MARGINS``), none below
-    the threshold but the guards' quiet band."""
+    the same context whichever way they were read. Without fitted ``margins`` (``NEARHIT_FITTED_MARGINS``), none
+    below the threshold but the quiet band ``margins`` keeps."""
     assert query.context is not None
     turns = _normalised(query.context)
     same = [
@@ -124,11 +124,11 @@ def _after_same_turns(
         return False
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
     if decision is not None:
-        choose.by_decision(judged, query.prompt, same, decision, margin=margins)
+        choose.by_decision(judged, query.prompt, same, decision, margin=margins.fitted)
     else:
         width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
-        widths = {doc_id: width for doc_id, _ in same} if margins else None
-        choose.by_guards(judged, query.prompt, same, guards, widths)
+        widths = {doc_id: width for doc_id, _ in same} if margins.fitted else None
+        choose.by_guards(judged, query.prompt, same, guards, widths, quiet_margin=margins.quiet)
     result.candidates += judged.candidates
     if not judged.hit:
         return False
