@@ -101,6 +101,9 @@ async def test_the_default_threshold_set_by_hand_is_a_floor(configured: Opener) 
         ({}, True),
         ({"SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD)}, False),
         ({"SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD), "NEARHIT_FITTED_MARGINS": "true"}, True),
+        # Under the decision too: a conversation's lookup is judged by the guards, with its margins.
+        ({"NEARHIT_DECISION": "true"}, True),
+        ({"NEARHIT_DECISION": "true", "SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD)}, False),
     ],
 )
 async def test_a_conversations_same_turns_margin_follows_the_threshold(
