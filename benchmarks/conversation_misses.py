@@ -78,7 +78,7 @@ async def each_lookup() -> AsyncIterator[tuple[str, Pair, Lookup, Lookup, Lookup
                 for pair, ask in zip(pairs, asks, strict=True):
                     query = ask()
                     stored = evaluation.runner.request(cache, query.scope.tenant, pair.a)
-                    yield name, pair, stored, query, await cache.lookup(query, threshold=cache.threshold)
+                    yield name, pair, stored, query, await cache.lookup(query)
 
 
 async def run(show: str | None, pairs_out: list[str] | None = None) -> tuple[Counter[str], Counter[str]]:

@@ -37,7 +37,7 @@ async def sweep(constant: str, values: list[float]) -> dict[str, dict[float, tup
                 async with scratch(cache, pairs) as asks:
                     for value in values:
                         setattr(conversation, constant, value)
-                        outcomes = await look_up(cache, pairs, asks, threshold=cache.threshold)
+                        outcomes = await look_up(cache, pairs, asks)
                         same = [o for o in outcomes if o.same_answer]
                         traps = [o for o in outcomes if not o.same_answer]
                         table.setdefault(name, {})[value] = (

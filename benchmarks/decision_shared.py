@@ -68,7 +68,7 @@ async def passes(
                 judge_with(cache, judge)
                 seen = []
                 for pair, ask in zip(pairs, asks, strict=True):
-                    seen.append(record(pair, await cache.lookup(ask(), threshold=cache.threshold), owner))
+                    seen.append(record(pair, await cache.lookup(ask()), owner))
                 found[label] = seen
     finally:
         cache.guards, cache.decision = configured

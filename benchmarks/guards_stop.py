@@ -55,8 +55,7 @@ async def passes(
             for label, chooser in choosers.items():
                 choose.by_guards = chooser  # type: ignore[assignment]
                 found[label] = [
-                    record(pair, await cache.lookup(ask(), threshold=cache.threshold), owner)
-                    for pair, ask in zip(pairs, asks, strict=True)
+                    record(pair, await cache.lookup(ask()), owner) for pair, ask in zip(pairs, asks, strict=True)
                 ]
     finally:
         choose.by_guards = current  # type: ignore[assignment]

@@ -34,7 +34,7 @@ def half_of(pair: Pair) -> str:
 async def look_up(pairs: list[Pair]) -> list[LookupResult]:
     """Each pair's ``b`` looked up after its ``a`` is stored, in a scope of its own."""
     async with evaluation.scratch_cache(load_settings()) as cache, scratch(cache, pairs) as asks:
-        return [await cache.lookup(ask(), threshold=cache.threshold) for ask in asks]
+        return [await cache.lookup(ask()) for ask in asks]
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ async def look_up(name: str, shared: bool) -> list[Served]:
     found = []
     async with evaluation.scratch_cache(load_settings()) as cache, scratch(cache, pairs, shared=shared) as asks:
         for pair, ask in zip(pairs, asks, strict=True):
-            result = await cache.lookup(ask(), threshold=cache.threshold)
+            result = await cache.lookup(ask())
             served = result.answer.response if result.match is not None and result.answer is not None else None
             found.append(Served(pair, by_answer[served] if served else None, result.similarity))
     return found

@@ -94,7 +94,7 @@ async def each_dev_pair(
             async with scratch(cache, pairs) as asks:
                 for pair, ask in zip(pairs, asks, strict=True):
                     before()
-                    yield name, pair, await cache.lookup(ask(), threshold=cache.threshold)
+                    yield name, pair, await cache.lookup(ask())
 
 
 def main() -> None:

@@ -76,9 +76,7 @@ async def nearhit_measured(
     try:
         judges, thresholds = passes(cache, settings)
         return {
-            name: await evaluation.evaluate(
-                cache, pairs, threshold=cache.threshold, guard_sets=judges, thresholds=thresholds
-            )
+            name: await evaluation.evaluate(cache, pairs, guard_sets=judges, thresholds=thresholds)
             for name, pairs in datasets.items()
         }
     finally:

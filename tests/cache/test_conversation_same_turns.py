@@ -174,7 +174,7 @@ async def test_a_follow_up_reworded_after_the_same_turns_is_served_down_to_the_m
     do: after the very same turns, under the quiet band's floor, the guards judge it."""
     cache.guards = GuardSet.default()
     key = await cache.store(ask(cache, turns, stored), "answer")
-    result = await cache.lookup(ask(cache, turns, asked), threshold=DEFAULT_SIMILARITY_THRESHOLD)
+    result = await cache.lookup(ask(cache, turns, asked))  # the default threshold, with its margins
     assert result.similarity is not None and result.similarity < DEFAULT_SIMILARITY_THRESHOLD - 0.10, result.candidates
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
 
@@ -183,8 +183,6 @@ async def test_another_follow_up_after_the_same_turns_within_the_margin_is_refus
     """ "Water" is not "feed" (0.62): inside the margin, the guards still read the question."""
     cache.guards = GuardSet.default()
     await cache.store(ask(cache, OLIVE, "How often should I feed it?"), "feeding answer")
-    result = await cache.lookup(
-        ask(cache, OLIVE, "How often should I water it?"), threshold=DEFAULT_SIMILARITY_THRESHOLD
-    )
+    result = await cache.lookup(ask(cache, OLIVE, "How often should I water it?"))
     assert not result.hit, result.candidates
     assert result.rejected_by == "entities", result.candidates

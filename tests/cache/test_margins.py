@@ -24,7 +24,8 @@ def judged(
     result = LookupResult(match=None, threshold=THRESHOLD)
     width: tuple[Margin, float] = ("same_turns", SAME_TURNS_MARGIN)
     margins = {"doc:1": width} if same_turns else None
-    choose.by_guards(result, query, rows, GuardSet.default(quiet_margin=quiet_margin), margins, quiet_band=quiet_band)
+    guards = GuardSet.default(quiet_margin=quiet_margin)
+    choose.by_guards(result, query, rows, guards, margins, quiet_margin=None if quiet_band else 0.0)
     return result.candidates[0]
 
 

@@ -101,6 +101,9 @@ async def test_the_default_threshold_set_by_hand_is_a_floor(configured: Opener) 
         ({}, True),
         ({"SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD)}, False),
         ({"SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD), "NEARHIT_FITTED_MARGINS": "true"}, True),
+        # Under the decision too: a conversation's lookup is judged by the guards, with its margins.
+        ({"NEARHIT_DECISION": "true"}, True),
+        ({"NEARHIT_DECISION": "true", "SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD)}, False),
     ],
 )
 async def test_a_conversations_same_turns_margin_follows_the_threshold(
@@ -113,3 +116,32 @@ async def test_a_conversations_same_turns_margin_follows_the_threshold(
     if hit:
         assert result.similarity is not None and result.similarity < DEFAULT_SIMILARITY_THRESHOLD - 0.10
         assert [c.margin for c in result.candidates if c.outcome == "served"] == ["same_turns"]
+
+
+async def test_a_threshold_given_to_one_lookup_is_a_floor_too(configured: Opener) -> None:
+    """``cache.lookup(prompt, threshold=...)``: the default threshold given by hand serves nothing under it, as
+    set in the settings; the cache's own (no threshold given) keeps its quiet band."""
+    async with configured() as cache:
+        await cache.store(QUIET[0], "the answer", SCOPE)
+        given = await cache.lookup(QUIET[1], SCOPE, threshold=DEFAULT_SIMILARITY_THRESHOLD)
+        own = await cache.lookup(QUIET[1], SCOPE)
+    assert not given.hit and own.hit, (given.candidates, own.candidates)
+
+
+async def test_a_threshold_given_to_one_lookup_keeps_the_margins_set(configured: Opener) -> None:
+    async with configured(NEARHIT_GUARDS_QUIET_MARGIN="0.10", NEARHIT_FITTED_MARGINS="true") as cache:
+        result = await served(cache, STORED, PARAPHRASE)
+        assert result.hit and result.candidates[0].margin is None  # at the cache's threshold
+        given = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.99)
+        await cache.store(ask(cache, BENCH, FOLLOW_UP[0]), "rust answer")
+        follow_up = await cache.lookup(ask(cache, BENCH, FOLLOW_UP[1]), threshold=DEFAULT_SIMILARITY_THRESHOLD)
+    assert [c.margin for c in given.candidates if c.outcome == "served"] == ["quiet"], given.candidates
+    assert [c.margin for c in follow_up.candidates if c.outcome == "served"] == ["same_turns"], follow_up.candidates
+
+
+async def test_a_conversations_margin_is_a_floor_under_a_threshold_given_to_one_lookup(configured: Opener) -> None:
+    async with configured() as cache:
+        await cache.store(ask(cache, BENCH, FOLLOW_UP[0]), "rust answer")
+        given = await cache.lookup(ask(cache, BENCH, FOLLOW_UP[1]), threshold=DEFAULT_SIMILARITY_THRESHOLD)
+        own = await cache.lookup(ask(cache, BENCH, FOLLOW_UP[1]))
+    assert not given.hit and own.hit, (given.candidates, own.candidates)

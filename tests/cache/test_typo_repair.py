@@ -49,3 +49,15 @@ async def test_the_exact_path_reads_the_prompt_as_written(settings: Settings) ->
     finally:
         await drop_index(cache.redis, cache.spec.name, delete_entries=True)
         await cache.close()
+
+
+async def test_an_embedder_built_directly_repairs_as_the_setting_does(settings: Settings) -> None:
+    """``LocalEmbedder()`` as a library user builds it reads what the service's does (the setting's default)."""
+    assert LocalEmbedder().repairs_typos is Settings.model_fields["embed_typo_repair"].default is True
+    cache = await bootstrap.open_cache(settings, LocalEmbedder())
+    try:
+        await cache.store(STORED, "Transcripts, two references and a statement.", SCOPE)
+        assert (await cache.lookup(MISSPELT, SCOPE)).match == "semantic"
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()

@@ -139,7 +139,7 @@ async def test_wrong_hits_default_and_decision_rows_are_what_nearhit_eval_counts
     settings = load_settings(redis_url=redis_url, index_name=f"t_{uuid.uuid4().hex[:12]}", decision=decision)
     async with scratch_cache(settings) as cache:  # as `nearhit eval` builds and judges, NEARHIT_DECISION or not
         judges = guard_sets("decision" if decision else "all", decision=cache.decision, guards=cache.guards)
-        [evaluated] = (await evaluate(cache, pairs, threshold=cache.threshold, guard_sets=judges)).values()
+        [evaluated] = (await evaluate(cache, pairs, guard_sets=judges)).values()
 
     row = measured["decision" if decision else "default"]
     assert [(o.match, o.threshold) for o in row] == [(o.match, o.threshold) for o in evaluated]

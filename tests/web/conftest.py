@@ -52,6 +52,12 @@ def guards_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) 
     yield from _serve(redis_url, tmp_path_factory, {})
 
 
+@pytest.fixture(scope="session")
+def bound_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """:func:`web_server` under a wrong-hit bound (``NEARHIT_MAX_WRONG_RATE``), the guards as vetoes."""
+    yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_MAX_WRONG_RATE": "0.02"})
+
+
 def _serve(redis_url: str, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[WebServer]:
     index_name = f"web_{uuid.uuid4().hex[:10]}"
     env = {

@@ -90,3 +90,30 @@ def test_the_default_names_the_veto_and_the_stop_past_it(page: Page, guards_web_
     farther = page.locator("#inspector .candidates li").filter(has_text=TOPIC)
     expect(farther).to_contain_text("rejected by guard 0.79")
     expect(farther).to_contain_text(NEAREST_ONLY)
+
+
+def test_every_candidate_vetoed_under_the_decision_is_not_called_the_nearest(
+    page: Page, web_server: WebServer, tenant: str
+) -> None:
+    """Decision on, every candidate vetoed: the one reported is the best scored, not necessarily the nearest."""
+    seed(web_server, tenant, LOOK_ALIKE)
+    open_chat(page, web_server, tenant)
+    ask(page, QUERY)
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "miss")
+    expect(match).to_contain_text("(every candidate the decision judged was vetoed; the best: rejected by the")
+    expect(match).not_to_contain_text("nearest")
+
+
+def test_a_candidate_the_bound_withholds_is_named_as_the_one_it_would_serve(
+    page: Page, bound_web_server: WebServer, tenant: str
+) -> None:
+    """Under a wrong-hit bound a fresh index has no labels: the paraphrase (~0.93) is withheld to learn. The one
+    withheld is the candidate the cache would serve, not necessarily the nearest (under the decision)."""
+    seed(bound_web_server, tenant, "How do I reset my password?")
+    open_chat(page, bound_web_server, tenant)
+    ask(page, "Steps to reset my password?")
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "miss")
+    expect(match).to_contain_text("(withheld to learn, wrong-hit bound: the candidate it would serve, similarity 0.9")
+    expect(match).not_to_contain_text("nearest")

@@ -5,7 +5,7 @@ the KNN rows (no I/O), so they test without Redis."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 Rows = list[tuple[str, dict[str, str]]]
 
 
+@dataclass(frozen=True)
+class Margins:
+    """How far under the similarity threshold one lookup may serve: the guards' quiet band (``quiet``), and
+    whether the fitted margins apply (``fitted``: a conversation's, the decision's). None of either by default:
+    the threshold a floor."""
+
+    quiet: float = 0.0
+    fitted: bool = False
+
+
+NO_MARGINS = Margins()
+"""Nothing served under the threshold."""
+
+
 def by_guards(
     result: LookupResult,
     prompt: str,
@@ -28,15 +42,16 @@ def by_guards(
     guards: GuardSet | None,
     margins: Mapping[str, tuple[Margin, float]] | None = None,
     *,
-    quiet_band: bool = True,
+    quiet_margin: float | None = None,
 ) -> None:
     """Serve the nearest candidate at or above the threshold that no guard vetoes, and none farther than one a
     guard vetoes (``nearhit.decision.choice``: the veto read a slot changed, a farther one shares the topic and
     asks another thing). ``margins``: which margin, and how far below the threshold, some candidates (by id) may
-    be served (a conversation's entry with the same earlier turns); with ``quiet_band``, also one up to the guards'
-    quiet margin below it when no guard reads any difference (``GuardSet.quiet``). A candidate served under the
+    be served (a conversation's entry with the same earlier turns); also one up to ``quiet_margin`` (None: the
+    guards' own) below it when no guard reads any difference (``GuardSet.quiet``). A candidate served under the
     threshold names its margin."""
-    floor = result.threshold - guards.quiet_margin if guards is not None and quiet_band else result.threshold
+    quiet = (guards.quiet_margin if quiet_margin is None else quiet_margin) if guards is not None else 0.0
+    floor = result.threshold - quiet
     vetoed_by: str | None = None
     for doc_id, fields in rows:
         similarity = entry.similarity(fields)

@@ -21,7 +21,6 @@ from nearhit.cache.client import unlink_each
 from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
 from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import LookupResult, Margin
-from nearhit.decision import Decision
 from nearhit.guards import GuardSet
 
 CONTEXT_CANDIDATES = 10
@@ -45,8 +44,7 @@ async def as_one_question(
     *,
     guards: GuardSet | None,
     candidates: int,
-    decision: Decision | None = None,
-    margins: bool = True,
+    margins: choose.Margins,
 ) -> None:
     """A conversation that found no entry of its own, told as one question (its user turns, then its
     question) and searched among the single questions of its scope (``query.alone``): "I'm going to
@@ -58,14 +56,14 @@ async def as_one_question(
     wrong-hit bound, whose evidence is kept per question, not per story. ``candidates``: how many single
     questions the told text (and the question alone) is compared with. The KNN by the question alone also finds
     a single question asked after the very same turns, judged by its question (:func:`_after_same_turns`;
-    ``margins``: :attr:`SemanticCache.fitted_margins`)."""
+    ``margins``: the lookup's, :meth:`SemanticCache.margins```)."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
     texts = [told] if with_answer is None else [told, with_answer]
     async with cache._redis_errors():
         nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
-        if _after_same_turns(result, query, nearest, guards, decision, margins=margins):
+        if _after_same_turns(result, query, nearest, guards, margins=margins):
             return
         if not await _near(cache, spec, query, nearest):
             return
@@ -99,18 +97,17 @@ def _after_same_turns(
     query: Lookup,
     rows: list[Any],
     guards: GuardSet | None,
-    decision: Decision | None,
     *,
-    margins: bool,
+    margins: choose.Margins,
 ) -> bool:
     """Serve a single question asked after the very turns of ``query`` (normalised) that states nothing the
     query's question does not (:func:`conversation.states_more`: a correction, a fact, a constraint), judged by
-    its question as a conversation's entry with the same turns is (the same margin below the threshold; the
-    guards or the decision): "What's the minimum down payment?" reads as standing alone and "How little can I put
-    down?" does not, yet after the same turns they are two wordings of one question. Whether a question stands
-    alone is read from its words, so two wordings of one question can be read apart; their turns, the same, are
-    the same context whichever way they were read. Without ``margins`` (``NEARHIT_FITTED_MARGINS``), none below
-    the threshold but the guards' quiet band."""
+    its question as a conversation's entry with the same turns is (the same margin below the threshold, by the
+    guards, as every conversation's lookup): "What's the minimum down payment?" reads as standing alone and "How
+    little can I put down?" does not, yet after the same turns they are two wordings of one question. Whether a
+    question stands alone is read from its words, so two wordings of one question can be read apart; their
+    turns, the same, are the same context whichever way they were read. Without fitted ``margins``
+    (``NEARHIT_FITTED_MARGINS``), none below the threshold but the quiet band ``margins`` keeps."""
     assert query.context is not None
     turns = _normalised(query.context)
     same = [
@@ -123,12 +120,9 @@ def _after_same_turns(
     if not same:
         return False
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
-    if decision is not None:
-        choose.by_decision(judged, query.prompt, same, decision, margin=margins)
-    else:
-        width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
-        widths = {doc_id: width for doc_id, _ in same} if margins else None
-        choose.by_guards(judged, query.prompt, same, guards, widths)
+    width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
+    widths = {doc_id: width for doc_id, _ in same} if margins.fitted else None
+    choose.by_guards(judged, query.prompt, same, guards, widths, quiet_margin=margins.quiet)
     result.candidates += judged.candidates
     if not judged.hit:
         return False

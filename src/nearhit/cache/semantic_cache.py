@@ -79,6 +79,7 @@ class SemanticCache(CacheAdmin):
         rewriter: Rewriter | None = None,
         prepare_while_embedding: bool = False,
         fitted_margins: bool = True,
+        given_threshold_margins: choose.Margins = choose.NO_MARGINS,
     ) -> None:
         super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
         self.threshold = validate.threshold(threshold)
@@ -98,6 +99,9 @@ class SemanticCache(CacheAdmin):
         # The margins fitted under the default threshold (a conversation's, the decision's: results.Margin);
         # off under a threshold the user set (``Settings.fitted_margins``), so nothing is served under it.
         self.fitted_margins = fitted_margins
+        # A threshold passed to one lookup is a floor, as one set in the settings is: only the margins the user
+        # set too (``NEARHIT_GUARDS_QUIET_MARGIN``, ``NEARHIT_FITTED_MARGINS``) go under it.
+        self.given_threshold_margins = given_threshold_margins
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
         """``prompt`` in ``scope`` as a :class:`Lookup` (checked and normalised), or the one given as is."""
@@ -122,6 +126,9 @@ class SemanticCache(CacheAdmin):
         embedding there (``vector``) for the store that follows a miss. ``accept`` is the caller's own test of
         the answer found: one it refuses is a miss (with its ``rejected_by``), counted as a miss, not a hit.
 
+        ``threshold``: this lookup's, instead of the cache's; a floor, as ``SEMANTIC_SIMILARITY_THRESHOLD`` set is
+        (nothing under it served but by the margins the user set too: :meth:`margins`).
+
         ``vector``: a single question's embedding by this cache's model, when the caller has it (as :meth:`store`
         takes one; RedisVL's ``check(vector=...)``): nothing is embedded or read from the embedding store, and
         the KNN query goes in the exact read's round trip (:meth:`_read_exact`). A :class:`Lookup` whose
@@ -138,8 +145,16 @@ class SemanticCache(CacheAdmin):
             )
             return result
 
+    def margins(self, threshold: float | None = None) -> choose.Margins:
+        """The margins under the threshold of a lookup at the cache's own threshold (None): its quiet band and
+        fitted margins; at one given to the lookup, only those the user set (``given_threshold_margins``)."""
+        if threshold is not None:
+            return self.given_threshold_margins
+        return choose.Margins(self.guards.quiet_margin if self.guards is not None else 0.0, self.fitted_margins)
+
     async def _lookup(self, query: Lookup, *, threshold: float | None, accept: Accept | None) -> LookupResult:
         started = time.perf_counter()
+        margins_in_force = self.margins(threshold)
         used_threshold = self.threshold if threshold is None else validate.threshold(threshold)
         # With a wrong-hit bound the policy may learn to serve below the static threshold: look from its floor.
         considered = used_threshold if self.max_wrong_rate is None else min(used_threshold, bounded.FLOOR)
@@ -206,16 +221,23 @@ class SemanticCache(CacheAdmin):
             result.timings_ms["feedback"] = _ms_since(stage)
 
         stage = time.perf_counter()
-        judge = "decision" if self.decision is not None else "guards"
+        # A conversation's lookup is judged by the guards, with its margins, under the decision too (unless under a
+        # bound, whose evidence is the decision's): the decision's model was fitted on single questions, and
+        # judged a follow-up ("it") from its margin only, 0.10; over the conversation dev splits it served 24
+        # fewer reworded follow-ups, one trap fewer (benchmarks/README.md, "Conversations under the decision").
+        decides = self.decision is not None and (query.context is None or self.max_wrong_rate is not None)
+        judge = "decision" if decides else "guards"
         with tracing.span(f"cache.{judge}") as span:
-            if self.decision is not None:
-                choose.by_decision(result, query.prompt, rows, self.decision, margin=self.fitted_margins)
+            if decides:
+                assert self.decision is not None
+                choose.by_decision(result, query.prompt, rows, self.decision, margin=margins_in_force.fitted)
             else:
                 # Under a wrong-hit bound the policy learns where to serve below the threshold itself: no margin
                 # and no quiet band go below it.
                 unbounded = self.max_wrong_rate is None
-                widths = margins if unbounded and self.fitted_margins else None
-                choose.by_guards(result, query.prompt, rows, self.guards, widths, quiet_band=unbounded)
+                widths = margins if unbounded and margins_in_force.fitted else None
+                quiet = margins_in_force.quiet if unbounded else 0.0
+                choose.by_guards(result, query.prompt, rows, self.guards, widths, quiet_margin=quiet)
                 if not unbounded and histogram is not None:
                     assert self.max_wrong_rate is not None
                     choose.vetoed_within_bound(result, vector, rows, observations, self.max_wrong_rate)
@@ -252,12 +274,11 @@ class SemanticCache(CacheAdmin):
                 spec,
                 guards=self.guards,
                 candidates=self.candidates,
-                decision=self.decision,
-                margins=self.fitted_margins,
+                margins=margins_in_force,
             )
             result.timings_ms["as_one_question"] = _ms_since(stage)
             if not result.hit and self.rewriter is not None:
-                await standalone.serve(self, result, query, spec)
+                await standalone.serve(self, result, query, spec, margins_in_force)
         elif not result.hit and twinned:
             stage = time.perf_counter()
             await conversation_lookup.from_story(

@@ -42,9 +42,12 @@ def rewrite_key(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> str:
     return cache.keys.for_tenant(query.scope.tenant).rewrite(query.scope.tenant, rewriter.model, digest)
 
 
-async def serve(cache: SemanticCache, result: LookupResult, query: Lookup, spec: idx.IndexSpec) -> None:
+async def serve(
+    cache: SemanticCache, result: LookupResult, query: Lookup, spec: idx.IndexSpec, margins: choose.Margins
+) -> None:
     """Look ``query`` (a conversation that missed) up by its rewrite among its scope's single questions
-    (``query.alone``); on a hit, ``result`` is served that entry and shows the rewrite in ``context``."""
+    (``query.alone``), with the lookup's ``margins``; on a hit, ``result`` is served that entry and shows the
+    rewrite in ``context``."""
     rewriter = cache.rewriter
     assert rewriter is not None and query.context is not None and query.alone is not None
     started = time.perf_counter()
@@ -68,9 +71,9 @@ async def serve(cache: SemanticCache, result: LookupResult, query: Lookup, spec:
     singles = [(doc_id, fields) for doc_id, fields in rows if not fields.get(entry.CONTEXT)]
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
     if cache.decision is not None:
-        choose.by_decision(judged, question, singles, cache.decision, margin=cache.fitted_margins)
+        choose.by_decision(judged, question, singles, cache.decision, margin=margins.fitted)
     else:
-        choose.by_guards(judged, question, singles, cache.guards)
+        choose.by_guards(judged, question, singles, cache.guards, quiet_margin=margins.quiet)
     result.candidates += judged.candidates
     result.timings_ms["rewrite_search"] = round((time.perf_counter() - started) * 1000, 3)
     if judged.hit:

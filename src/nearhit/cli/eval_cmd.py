@@ -158,9 +158,8 @@ def eval_(
             sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision, guards=cache.guards)
             used = cache.threshold
             click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
-            runs = await evaluation.evaluate(
-                cache, pairs, threshold=used, guard_sets=sets, shared=shared, progress=progress
-            )
+            # The cache's own threshold (None): configured as given (--threshold a floor), or the default's margins.
+            runs = await evaluation.evaluate(cache, pairs, guard_sets=sets, shared=shared, progress=progress)
         label, main_run = next(iter(runs.items()))
         judge = sets[label]
         return {

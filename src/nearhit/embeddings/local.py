@@ -33,12 +33,15 @@ class LocalEmbedder:
     model_name = "all-MiniLM-L6-v2-int8"
     dimension = LOCAL_DIMENSION
 
-    def __init__(self, max_batch: int = 64, threads: int | None = None, *, repair_typos: bool = False) -> None:
+    def __init__(self, max_batch: int = 64, threads: int | None = None, *, repair_typos: bool = True) -> None:
+        """``repair_typos``: the texts the embedding store hands over have misspelt words repaired against this
+        tokenizer's vocabulary (:mod:`nearhit.guards.spelling`). On by default, as ``NEARHIT_EMBED_TYPO_REPAIR``
+        is: one built here reads what the service's and ``Cache.open``'s do. The setting itself is read where
+        settings are (``build_embedder``); pass False to turn it off. Its word index is built here, once per
+        process (~0.3 s at the first embedder, nothing after), not in the event loop of a first lookup."""
         self._tokenizer, self._session = _load(threads)
-        # Read by the embedding store: the texts it hands over have misspelt words repaired against this
-        # tokenizer's vocabulary (``NEARHIT_EMBED_TYPO_REPAIR``, :mod:`nearhit.guards.spelling`).
-        self.repairs_typos = repair_typos
-        if repair_typos:  # its index is built here, at start, not in the event loop of a first lookup
+        self.repairs_typos = repair_typos  # read by the embedding store
+        if repair_typos:
             warm_spelling()
         self._batcher = MicroBatcher(self.encode, max_batch=max_batch)
         self._running: set[Any] = set()  # the run options of the model calls in progress, for interrupt()

@@ -145,6 +145,7 @@ async def replay(
         prior=cache.prior,
         seed=seed,
         fitted_margins=cache.fitted_margins,
+        given_threshold_margins=cache.given_threshold_margins,
     )
     order = random.Random(seed)
     reports: list[PassReport] = []

@@ -103,12 +103,13 @@ async def look_up(
     pairs: Sequence[Pair],
     asks: Sequence[Ask],
     *,
-    threshold: float,
+    threshold: float | None = None,
     label: str = "",
     progress: Progress = _quiet,
 ) -> list[Outcome]:
-    """Look up each ``b`` in its scope with the cache's current guards, one at a time; an answer cached for
-    another pair's ``a`` (not the same question as its own) is a neighbour, not a match."""
+    """Look up each ``b`` in its scope with the cache's current guards, one at a time, at the cache's threshold
+    and margins (``threshold`` None) or at ``threshold`` given, a floor (:meth:`SemanticCache.margins`); an
+    answer cached for another pair's ``a`` (not the same question as its own) is a neighbour, not a match."""
     questions = {answer(pair): _question(pair.a) for pair in pairs}
     outcomes = []
     for n, (pair, ask) in enumerate(zip(pairs, asks, strict=True), 1):
@@ -139,14 +140,15 @@ async def evaluate(
     cache: SemanticCache,
     pairs: Sequence[Pair],
     *,
-    threshold: float,
+    threshold: float | None = None,
     guard_sets: Mapping[str, Judge],
     thresholds: Mapping[str, float] | None = None,
     shared: bool = False,
     progress: Progress = _quiet,
 ) -> dict[str, list[Outcome]]:
     """One lookup pass per judge (label -> decision, guard set, or None for neither) over one scratch store
-    (``shared``: every ``a`` in one tenant), at ``threshold`` or the label's own in ``thresholds``.
+    (``shared``: every ``a`` in one tenant), at the cache's threshold with its margins (``threshold`` None), or
+    at ``threshold`` or the label's own in ``thresholds``, each a floor as a threshold set is (:func:`look_up`).
 
     The first pass sees the embedder cold for every ``b``; later passes find ``b``'s embedding cached,
     so only the first pass's latency is that of a first-seen prompt.

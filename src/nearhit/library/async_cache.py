@@ -158,6 +158,9 @@ class AsyncCache:
     ) -> LookupResult:
         """Exact match first, then the nearest entry in scope above the threshold that passes the guards.
 
+        ``threshold``: this lookup's, a floor as ``similarity_threshold`` set is (no margin under it unless one
+        is set too); None: the cache's, with its margins.
+
         ``vector``: the prompt's embedding by this cache's model, when the caller has it already (as RedisVL's
         ``check(vector=...)``): nothing is embedded, and on one Redis node the KNN goes in the exact read's round
         trip. A single question only (a ``history`` is embedded with its prompt)."""

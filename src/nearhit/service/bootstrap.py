@@ -9,6 +9,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from nearhit import redis_server, redis_topology
+from nearhit.cache.choose import Margins
 from nearhit.cache.client import RedisClient
 from nearhit.cache.index import IndexSpec
 from nearhit.cache.keys import KeySpace
@@ -141,6 +142,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         rewriter=build_rewriter(settings),
         prepare_while_embedding=prepare_while_embedding(settings),
         fitted_margins=settings.fitted_margins,
+        given_threshold_margins=given_threshold_margins(settings),
     )
     try:
         await cache.setup()
@@ -150,6 +152,12 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
             await cache.rewriter.aclose()
         raise
     return cache
+
+
+def given_threshold_margins(settings: Settings) -> Margins:
+    """The margins under a threshold given to one lookup: those the user set (``NEARHIT_GUARDS_QUIET_MARGIN``,
+    ``NEARHIT_FITTED_MARGINS``), none else, as under a ``SEMANTIC_SIMILARITY_THRESHOLD`` set."""
+    return Margins(settings.guards_quiet_margin_env or 0.0, bool(settings.fitted_margins_env))
 
 
 def _default_guards(settings: Settings) -> GuardSet:

@@ -168,15 +168,21 @@ function matchFromDocument(doc) {
     return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}${under}`);
   }
   if (doc.reason) return setMatch("bypass", `Lookup skipped — ${doc.reason}`);
-  const refusals = { feedback: "refused by feedback", bound: "withheld to learn (wrong-hit bound)" };
   // The score reported is the best judged one's: it can pass and still be refused (under the threshold and
   // not the nearest, or past a vetoed one): then the decision's reason, not a comparison that is false.
+  // Neither the decision's best vetoed candidate nor the one the bound withholds need be the nearest.
   const why = doc.rejected_by === "decision"
     ? isNum(doc.score) && doc.score < doc.decision_threshold
       ? ` (no candidate passed the decision: best score ${num(doc.score, 2)} < ${num(doc.decision_threshold, 2)})`
       : ` (rejected by the decision: ${doc.rejection_reason})`
+    : doc.rejected_by === "bound"
+    ? ` (withheld to learn, wrong-hit bound: the candidate it would serve, similarity ${num(doc.similarity, 3)})`
+    : doc.rejected_by === "feedback"
+    ? " (nearest refused by feedback)"
+    : doc.rejected_by && isNum(doc.decision_threshold)
+    ? ` (every candidate the decision judged was vetoed; the best: rejected by the ${doc.rejected_by} guard)`
     : doc.rejected_by
-    ? ` (nearest ${refusals[doc.rejected_by] ?? `rejected by the ${doc.rejected_by} guard`})`
+    ? ` (nearest rejected by the ${doc.rejected_by} guard)`
     : isNum(doc.candidates?.[0]?.similarity)
       ? ` (nearest: ${num(doc.candidates[0].similarity, 3)} < ${num(doc.threshold, 2)})`
       : "";
