@@ -28,13 +28,7 @@ def is_cluster(redis: RedisClient) -> bool:
     return isinstance(redis, RedisCluster)
 
 
-async def reads(
-    redis: RedisClient,
-    commands: Sequence[tuple[Any, ...]],
-    *,
-    raise_on_error: bool = True,
-    meanwhile: Callable[[], object] | None = None,
-) -> list[Any]:
+async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, raise_on_error: bool = True) -> list[Any]:
     """Read-only commands in one round trip, their raw replies in order (no response callbacks: for replies
     the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
     slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
@@ -43,14 +37,8 @@ async def reads(
     (:func:`_round_trip`). An error reply raises once every reply is read (the connection stays in step), or
     with ``raise_on_error=False`` takes its reply's place (a ``ResponseError``) for the caller to weigh; a
     connection error or a timeout is retried as redis-py retries a command on that connection (its retry
-    policy).
-
-    ``meanwhile``: the caller's work that needs no reply, run once the commands are sent and before their replies
-    are read, so that it overlaps Redis's own work (a KNN's search) instead of following it; once, even when the
-    round trip is retried; an error it raises is raised with every reply read (on a cluster it runs first)."""
+    policy)."""
     if isinstance(redis, RedisCluster):
-        if meanwhile is not None:
-            meanwhile()
         try:
             return await _cluster_reads(redis, commands, raise_on_error)
         except (RedisConnectionError, RedisTimeoutError, AttributeError, TypeError) as exc:
@@ -70,10 +58,9 @@ async def reads(
     pool = redis.connection_pool
     connection = await _take(pool)
     clean = False
-    once = [meanwhile] if meanwhile is not None else []  # taken out when run: a retry does not run it again
     try:
         replies = await connection.retry.call_with_retry(
-            lambda: _round_trip(connection, commands, raise_on_error, once), lambda _: connection.disconnect()
+            lambda: _round_trip(connection, commands, raise_on_error), lambda _: connection.disconnect()
         )
         clean = True
         return replies  # type: ignore[no-any-return]
@@ -154,10 +141,7 @@ async def _cluster_reads(
 
 
 async def _round_trip(
-    connection: AbstractConnection,
-    commands: Sequence[tuple[Any, ...]],
-    raise_on_error: bool = True,
-    meanwhile: list[Callable[[], object]] | None = None,
+    connection: AbstractConnection, commands: Sequence[tuple[Any, ...]], raise_on_error: bool = True
 ) -> list[Any]:
     """The commands sent and their replies read within one deadline, the connection's ``socket_timeout``: redis-py
     would give the write a deadline of its own (``asyncio.wait_for``, a Task on Python 3.11) and each reply
@@ -170,7 +154,7 @@ async def _round_trip(
     timer = asyncio.timeout(deadline)
     try:
         async with timer:
-            return await _send_and_read(connection, commands, raise_on_error, meanwhile)
+            return await _send_and_read(connection, commands, raise_on_error)
     except TimeoutError:
         if not timer.expired():
             raise
@@ -198,26 +182,15 @@ def _packed(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]])
 
 
 async def _send_and_read(
-    connection: AbstractConnection,
-    commands: Sequence[tuple[Any, ...]],
-    raise_on_error: bool = True,
-    meanwhile: list[Callable[[], object]] | None = None,
+    connection: AbstractConnection, commands: Sequence[tuple[Any, ...]], raise_on_error: bool = True
 ) -> list[Any]:
     await connection.send_packed_command(_packed(connection, commands))
-    failed: Exception | None = None
-    if meanwhile:
-        try:
-            meanwhile.pop()()
-        except Exception as exc:  # raised once every reply is read: the connection stays in step
-            failed = exc
     replies: list[Any] = []
     for _ in commands:
         try:
             replies.append(await connection.read_response())
         except ResponseError as exc:
             replies.append(exc)
-    if failed is not None:
-        raise failed
     if raise_on_error:
         for reply in replies:
             if isinstance(reply, ResponseError):

@@ -18,7 +18,6 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -187,18 +186,17 @@ class SemanticCache(CacheAdmin):
                     vector, query.context_vector, fresh = await self._embed(query, stored)
                 query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
+            result.embedding = vector.tolist()
 
             stage = time.perf_counter()
             knn = self._scoped_knn(query, spec, k) if knn is None else knn
-            aside = partial(self._aside, result, vector, knn, fresh, spec)
             if searched is None:
                 with tracing.span("cache.knn", index=spec.name, k=k) as span:
-                    searched = await self._knn_and_labels(spec, knn.command(vector.tobytes()), aside)
+                    searched = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
                     tracing.set_attributes(span, candidates=len(searched[0]))
-            else:
-                aside()
             rows, labelled = searched
             result.timings_ms["knn"] = _ms_since(stage)
+            result.query = knn.json()
             stage = time.perf_counter()
             rows, contexts, rejected, margins = context_match.match(result, query, rows, self.embedder.dimension)
             self._count(*["context_rejections"] * rejected)
@@ -266,6 +264,10 @@ class SemanticCache(CacheAdmin):
                 self, result, query, spec, guards=self.guards, candidates=self.candidates
             )
             result.timings_ms["from_story"] = _ms_since(stage)
+        if fresh is not None:
+            # Written once the lookup is done, not while a miss waits on its KNN among the twins: the write's own
+            # CPU (packing, the socket's send) would come before that reply is read.
+            self.embeddings.remember(*fresh, spec.keys)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
         return result
@@ -330,39 +332,19 @@ class SemanticCache(CacheAdmin):
     async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
         self.near.put(key, fields, await self.redis.pttl(key), epoch)
 
-    def _aside(
-        self,
-        result: LookupResult,
-        vector: np.ndarray,
-        knn: idx.ScopedKnn,
-        fresh: tuple[list[str], np.ndarray] | None,
-        spec: idx.IndexSpec,
-    ) -> None:
-        """What a lookup that reaches the KNN does whatever its reply: the vector and the query in the result, a
-        fresh embedding handed to the store (written after ``FILL_DELAY_S``, never while a KNN waits). Run
-        while Redis searches (:meth:`_knn_and_labels`), not after the reply: ~40 µs of the loop's CPU off a
-        lookup's path (``benchmarks/README.md``, eleventh session)."""
-        result.embedding = vector.tolist()
-        result.query = knn.json()
-        if fresh is not None:
-            self.embeddings.remember(*fresh, spec.keys)
-
     async def _knn_and_labels(
-        self, spec: idx.IndexSpec, knn: list[Any], meanwhile: Callable[[], None] | None = None
+        self, spec: idx.IndexSpec, knn: list[Any]
     ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
         """The KNN rows, and whether any entry has labels. On one node (or a proxy) both reads go in one round
         trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover); on a cluster
-        the KNN goes to its index's shard (re-creating a moved index) and the probe is a read of its own.
-        ``meanwhile`` runs while Redis searches (``reads``), before the cluster's KNN on a cluster."""
+        the KNN goes to its index's shard (re-creating a moved index) and the probe is a read of its own."""
         if isinstance(self.redis, RedisCluster):
-            if meanwhile is not None:
-                meanwhile()
             rows = await self._knn(spec, knn)
             async with self.redis.pipeline() as pipe:
                 self.feedback.queue_labels_probe(pipe)
                 (probe,) = await pipe.execute()
             return rows, self.feedback.any_labels(probe)
-        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), tuple(knn)], meanwhile=meanwhile)
+        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), tuple(knn)])
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
     async def _embed(
