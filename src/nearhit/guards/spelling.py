@@ -41,10 +41,10 @@ def repair_typos(text: str) -> str:
     of no known language is read, as a terse misspelt question often is ("symtoms of a sprained ankel").
 
     A text whose prose words are all known words (or too short to read) is returned as it is before its
-    language is read: nothing in it could be repaired in any language, and the language (~40 µs a new text,
+    language is read: nothing in it could be repaired in any language, and the language (~25-40 µs a new text,
     before a lookup's first round trip) is most of the work (``tests/guards/test_spelling_precheck.py``)."""
-    pieces = _CODE_SPAN_RE.split(text)  # prose and code spans in turn (the pattern has no group: spans kept apart)
-    spans = _CODE_SPAN_RE.findall(text)
+    pieces = _CODE_SPAN_RE.split(text)  # the prose around the code spans (no group in the pattern: spans left out)
+    spans = _CODE_SPAN_RE.findall(text)  # the code spans, one between each two pieces
     if not any(_unknown(word) for prose in pieces for word in _WORD_RE.findall(prose)):
         return text
     if detect(text) not in ("en", UNKNOWN):
