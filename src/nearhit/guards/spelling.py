@@ -38,17 +38,26 @@ _REPLACING = (("ies", "y"), ("ied", "y"), ("ing", "e"), ("ers", "e"))
 def repair_typos(text: str) -> str:
     """``text`` with each misspelt prose word replaced by its one likely spelling (case kept); text in another
     language than English is left whole (the vocabulary is English: "combien" is not a slip of "combine"); text
-    of no known language is read, as a terse misspelt question often is ("symtoms of a sprained ankel")."""
+    of no known language is read, as a terse misspelt question often is ("symtoms of a sprained ankel").
+
+    A text whose prose words are all known words (or too short to read) is returned as it is before its
+    language is read: nothing in it could be repaired in any language, and the language (~25-40 µs a new text,
+    before a lookup's first round trip) is most of the work (``tests/guards/test_spelling_precheck.py``)."""
+    pieces = _CODE_SPAN_RE.split(text)  # the prose around the code spans (no group in the pattern: spans left out)
+    spans = _CODE_SPAN_RE.findall(text)  # the code spans, one between each two pieces
+    if not any(_unknown(word) for prose in pieces for word in _WORD_RE.findall(prose)):
+        return text
     if detect(text) not in ("en", UNKNOWN):
         return text
-    parts = []
-    last = 0
-    for span in _CODE_SPAN_RE.finditer(text):
-        parts.append(_WORD_RE.sub(_repaired, text[last : span.start()]))
-        parts.append(span.group())
-        last = span.end()
-    parts.append(_WORD_RE.sub(_repaired, text[last:]))
+    parts = [_WORD_RE.sub(_repaired, pieces[0])]
+    for span, prose in zip(spans, pieces[1:], strict=True):
+        parts += [span, _WORD_RE.sub(_repaired, prose)]
     return "".join(parts)
+
+
+def _unknown(word: str) -> bool:
+    """Whether :func:`spelling_of` may find a spelling for ``word``: long enough, and not a known word."""
+    return len(word) >= _MIN_LETTERS and not _is_word(word.lower())
 
 
 def _repaired(match: re.Match[str]) -> str:
