@@ -38,10 +38,22 @@ from nearhit.service import bootstrap
         ("llc vs sole prop difference?", "en"),
         ("roth ira vs traditional ira pros cons", "en"),
         ("kubectl rollout undo deployment syntax", "en"),
+        # A word in capitals is a name, whatever another language spells so: "EU" is no Portuguese "I", "DI"
+        # no Italian "of" (a text all in capitals says nothing by its case).
+        ("EU pet passport rules", "en"),
+        ("Spring DI constructor vs field injection", "en"),
+        ("Ist das EU-Recht?", "de"),
+        ("Sprechen Sie Englisch?", "de"),
+        ("O QUE EU FAÇO AGORA?", "pt"),
     ],
 )
 def test_detect(text: str, language: str) -> None:
     assert detect(text) == language
+
+
+def test_an_acronym_another_language_writes_leaves_an_english_pair_in_english() -> None:
+    signal = LanguageGuard().signal("EU pet passport rules", "What are the EU rules for a pet passport?")
+    assert signal is None
 
 
 def test_english_pairs_get_no_language_signal() -> None:
