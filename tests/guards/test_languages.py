@@ -56,6 +56,22 @@ def test_an_acronym_another_language_writes_leaves_an_english_pair_in_english() 
     assert signal is None
 
 
+@pytest.mark.parametrize(
+    ("query", "candidate", "refused_by"),
+    [
+        # Portuguese "no" is "in the": a rewording that says "em" instead is served, not read as a negation.
+        ("Como eu atualizo o Node no Windows?", "De que forma posso atualizar o Node em Windows?", None),
+        ("Posso usar o cartão no exterior?", "Não posso usar o cartão no exterior?", "negation"),
+        # "no" on both sides, one also read as Spanish: a negator on both or neither, so the quantifier decides.
+        ("Como renomear uma pasta no Linux?", "Como renomear todas as pastas no Linux?", "scope"),
+        ("¿Puedo pagar con tarjeta en la tienda?", "¿No puedo pagar con tarjeta en la tienda?", "negation"),
+    ],
+)
+def test_a_word_of_the_language_is_read_in_it(query: str, candidate: str, refused_by: str | None) -> None:
+    verdict = GuardSet.default().first_rejection(query, candidate, 0.9)
+    assert (verdict.guard if verdict else None) == refused_by
+
+
 def test_english_pairs_get_no_language_signal() -> None:
     assert LanguageGuard().signal("How do I reset my password?", "How can I reset my password?") is None
     assert LanguageGuard().signal("SKU-123 status", "How do I reset my password?") is None

@@ -299,7 +299,10 @@ def negators_of(text: Text) -> frozenset[str]:
     if lang == UNKNOWN:
         return NEGATORS | _ANY_NEGATOR
     tied = _tied_with(text, lang) if lang != "en" else frozenset()
-    return NEGATORS.union(*(NEGATORS_BY_LANGUAGE.get(other, frozenset()) for other in tied | {lang}))
+    own = frozenset().union(*(NEGATORS_BY_LANGUAGE.get(other, frozenset()) for other in tied | {lang}))
+    # An English negator the language writes as a function word of its own is that word: Portuguese "no" is
+    # "in the" ("no Python"), not "no" (a tie with a language where it negates keeps it: Spanish "no").
+    return (NEGATORS - (_FUNCTION_WORDS_OF.get(lang, frozenset()) - own)) | own
 
 
 @lru_cache(maxsize=4096)
