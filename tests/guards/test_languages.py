@@ -38,10 +38,38 @@ from nearhit.service import bootstrap
         ("llc vs sole prop difference?", "en"),
         ("roth ira vs traditional ira pros cons", "en"),
         ("kubectl rollout undo deployment syntax", "en"),
+        # A word in capitals is a name, whatever another language spells so: "EU" is no Portuguese "I", "DI"
+        # no Italian "of" (a text all in capitals says nothing by its case).
+        ("EU pet passport rules", "en"),
+        ("Spring DI constructor vs field injection", "en"),
+        ("Ist das EU-Recht?", "de"),
+        ("Sprechen Sie Englisch?", "de"),
+        ("O QUE EU FAÇO AGORA?", "pt"),
     ],
 )
 def test_detect(text: str, language: str) -> None:
     assert detect(text) == language
+
+
+def test_an_acronym_another_language_writes_leaves_an_english_pair_in_english() -> None:
+    signal = LanguageGuard().signal("EU pet passport rules", "What are the EU rules for a pet passport?")
+    assert signal is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate", "refused_by"),
+    [
+        # Portuguese "no" is "in the": a rewording that says "em" instead is served, not read as a negation.
+        ("Como eu atualizo o Node no Windows?", "De que forma posso atualizar o Node em Windows?", None),
+        ("Posso usar o cartão no exterior?", "Não posso usar o cartão no exterior?", "negation"),
+        # "no" on both sides, one also read as Spanish: a negator on both or neither, so the quantifier decides.
+        ("Como renomear uma pasta no Linux?", "Como renomear todas as pastas no Linux?", "scope"),
+        ("¿Puedo pagar con tarjeta en la tienda?", "¿No puedo pagar con tarjeta en la tienda?", "negation"),
+    ],
+)
+def test_a_word_of_the_language_is_read_in_it(query: str, candidate: str, refused_by: str | None) -> None:
+    verdict = GuardSet.default().first_rejection(query, candidate, 0.9)
+    assert (verdict.guard if verdict else None) == refused_by
 
 
 def test_english_pairs_get_no_language_signal() -> None:

@@ -157,6 +157,8 @@ def _function_word_scores(analysed: Text) -> dict[str, int]:
     tokens = [t for t in analysed.tokens if t.isalpha()]
     scores = dict.fromkeys(_FUNCTION_WORDS, 0)  # every language, in the file's order (ties go to the first)
     for token in tokens:
+        if token in analysed.capitals:  # "EU", "DI": a name, not Portuguese "eu" or Italian "di"
+            continue
         for lang in _LANGUAGES_OF_WORD.get(token, ()):
             scores[lang] += 1
     # A word with a letter only some languages use (Turkish "ı", Polish "ł", "å" of the three Scandinavian ones)
@@ -215,7 +217,7 @@ def _own_words(analysed: Text) -> dict[str, int]:
     """Each language's count of the text's function words that no other listed language has."""
     own: dict[str, int] = {}
     for token in analysed.tokens:
-        langs = _LANGUAGES_OF_WORD.get(token, ())
+        langs = () if token in analysed.capitals else _LANGUAGES_OF_WORD.get(token, ())
         if len(langs) == 1:
             own[langs[0]] = own.get(langs[0], 0) + 1
     return own
@@ -297,7 +299,10 @@ def negators_of(text: Text) -> frozenset[str]:
     if lang == UNKNOWN:
         return NEGATORS | _ANY_NEGATOR
     tied = _tied_with(text, lang) if lang != "en" else frozenset()
-    return NEGATORS.union(*(NEGATORS_BY_LANGUAGE.get(other, frozenset()) for other in tied | {lang}))
+    own = frozenset().union(*(NEGATORS_BY_LANGUAGE.get(other, frozenset()) for other in tied | {lang}))
+    # An English negator the language writes as a function word of its own is that word: Portuguese "no" is
+    # "in the" ("no Python"), not "no" (a tie with a language where it negates keeps it: Spanish "no").
+    return (NEGATORS - (_FUNCTION_WORDS_OF.get(lang, frozenset()) - own)) | own
 
 
 @lru_cache(maxsize=4096)

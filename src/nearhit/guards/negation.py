@@ -40,8 +40,7 @@ def _prefix_flip(words: frozenset[str], others: frozenset[str]) -> str | None:
 _FREE_OF_RE = re.compile(r"[^\W\d_]-free\b")
 
 
-def _negations(text: Text) -> int:
-    negators = negators_of(text)
+def _negations(text: Text, negators: frozenset[str]) -> int:
     return sum(t in negators for t in text.tokens) + len(_FREE_OF_RE.findall(text.folded))
 
 
@@ -124,7 +123,12 @@ def _moved_negation(q: Text, c: Text) -> str | None:
 
 def _polarity_difference(q: Text, c: Text) -> str | None:
     """Why the two texts differ in polarity, or ``None``."""
-    neg_q, neg_c = _negations(q), _negations(c)
+    # A word both sides write is a negator on both or on neither: Portuguese "no" ("in the") negates nowhere in
+    # a Portuguese question, but one also read as Spanish counts it, so the other side counts it too.
+    both = frozenset(q.tokens) & frozenset(c.tokens)
+    negators_q, negators_c = negators_of(q), negators_of(c)
+    neg_q = _negations(q, negators_q | (negators_c & both))
+    neg_c = _negations(c, negators_c | (negators_q & both))
     if not _same_polarity(neg_q, neg_c, q, c):
         return f"negation on one side only ({neg_q} vs {neg_c} negators)"
     moved = _moved_negation(q, c)

@@ -23,6 +23,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 # Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
 # A word that starts with letters and has digits in it ("h2o", "python3", "p60") is one token: a name.
 _TOKEN_RE = re.compile(r"[£$€¥%]|[^\W\d_]+\d[^\W_]*|\d+(?:,\d{3})*(?:\.\d+)?(?::\d\d)?|[^\W\d_]+(?:'[^\W\d_]+)*")
+_WORD_RE = re.compile(r"[^\W\d_]+")
 _CAPITALISED_RE = re.compile(r"[^\W\d_]+\d[^\W_]*|[^\W\d_]+(?:'[^\W\d_]+)*|\S")
 # Codes: a letter touching a digit ("P60", "Jet2") or capitals, hyphen, digits ("SKU-123", "COVID-19").
 _CODE_RE = re.compile(r"\b(?:[A-Za-z]+\d|\d+[A-Za-z]|[A-Z]{2,}-\d)[A-Za-z0-9-]*")
@@ -55,6 +56,9 @@ class Text:
     tokens: tuple[str, ...]
     stems: tuple[str, ...]
     entities: frozenset[str]
+    capitals: frozenset[str] = frozenset()
+    """Words written in capitals in a text that also writes lower case ("EU", "DI"), case-folded: names, even
+    where another language spells a function word so ("eu" is Portuguese "I", "di" Italian "of")."""
 
     def __hash__(self) -> int:
         # Every cached step keyed by a text hashes it: the folded string's hash is kept by Python, where the
@@ -84,7 +88,21 @@ def analyse(text: str) -> Text:
             tokens.extend(_split_contraction(raw))
         else:
             tokens.append(raw)
-    return Text(folded=folded, tokens=tuple(tokens), stems=tuple(stem(t) for t in tokens), entities=_entities(text))
+    return Text(
+        folded=folded,
+        tokens=tuple(tokens),
+        stems=tuple(stem(t) for t in tokens),
+        entities=_entities(text),
+        capitals=_capitals(text, folded),
+    )
+
+
+def _capitals(text: str, folded: str) -> frozenset[str]:
+    """The words of two letters or more ``text`` writes in capitals, when it writes lower case too (a text all
+    in capitals says nothing by its case)."""
+    if text == folded or text.upper() == text:  # all lower case (most prompts), or all capitals
+        return frozenset()
+    return frozenset(w.casefold() for w in _WORD_RE.findall(text) if len(w) >= 2 and w.isupper())
 
 
 @lru_cache(maxsize=4096)
