@@ -45,13 +45,14 @@ def test_the_margin_is_checked() -> None:
 
 async def test_the_engine_serves_a_quiet_candidate_just_under_the_threshold(cache: SemanticCache) -> None:
     await cache.store(STORED, "Sun cream, a hat, water.", SCOPE)
+    assert cache.threshold == 0.76  # the band applies under the cache's own threshold, not under one given per call
     cache.guards = GuardSet.default(quiet_margin=0.06)
-    result = await cache.lookup(REWORDED, SCOPE, threshold=0.76)
+    result = await cache.lookup(REWORDED, SCOPE)
     assert result.match == "semantic"
     assert result.similarity is not None and 0.70 <= result.similarity < 0.76
 
     cache.guards = GuardSet.default(quiet_margin=0.0)
-    result = await cache.lookup(REWORDED, SCOPE, threshold=0.76)
+    result = await cache.lookup(REWORDED, SCOPE)
     assert result.match is None and result.candidates[0].outcome == "below_threshold"
 
 
