@@ -67,6 +67,8 @@ async def as_one_question(
         nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
         if _after_same_turns(result, query, nearest, guards, decision, margins=margins):
             return
+        if _after_matched_turns(result, query, nearest, guards, decision, margins=margins, dimension=len(query.vector)):
+            return
         if not await _near(cache, spec, query, nearest):
             return
         vectors = await cache.embeddings.embed([normalise(text) for text in texts], spec.keys)
@@ -136,6 +138,52 @@ def _after_same_turns(
     result.similarity, result.distance, result.score = judged.similarity, judged.distance, judged.score
     result.rejected_by = result.rejection_reason = None
     result.context = {"turns": [list(turn) for turn in query.context.turns], "similarity": 1.0, "same_turns": True}
+    return True
+
+
+def _after_matched_turns(
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    guards: GuardSet | None,
+    decision: Decision | None,
+    *,
+    margins: bool,
+    dimension: int,
+) -> bool:
+    """Serve a single question asked after other turns that tell ``query``'s story again (their embedding,
+    stored with the entry, and the context's checks, as for a conversation's entry: :func:`context_match.match`),
+    judged by its question as a conversation's entry whose turns matched is (the fitted margin, the guards or the
+    decision). Whether a question stands alone is read from its words, so two wordings of one follow-up after
+    one story retold ("What paperwork does the dog need?" / "which documents do we need for him?") are read
+    apart and live in two scopes; their turns are compared as the same turns are (:func:`_after_same_turns`). No
+    embedding and no round trip more: the KNN by the question alone found them, their turns' vectors are stored."""
+    assert query.context is not None
+    turns = _normalised(query.context)
+    told = [
+        (doc_id, {**fields, entry.CONTEXT: fields[entry.EARLIER]})
+        for doc_id, fields in rows
+        if not fields.get(entry.CONTEXT)
+        and fields.get(entry.EARLIER)
+        and fields.get(entry.CONTEXT_VECTOR)
+        and _normalised(conversation.Context.from_json(fields[entry.EARLIER])) != turns
+    ]
+    if not told:
+        return False
+    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    kept, contexts, _, widths = context_match.match(judged, query, told, dimension)
+    if kept and decision is not None:
+        choose.by_decision(judged, query.prompt, kept, decision, margin=margins)
+    elif kept:
+        choose.by_guards(judged, query.prompt, kept, guards, widths if margins else None)
+    result.candidates += judged.candidates
+    if not judged.hit:
+        return False
+    assert judged.match is not None and judged.answer is not None
+    result.match, result.answer = judged.match, judged.answer
+    result.similarity, result.distance, result.score = judged.similarity, judged.distance, judged.score
+    result.rejected_by = result.rejection_reason = None
+    result.context = contexts.get(judged.answer.doc_id)
     return True
 
 
