@@ -58,7 +58,8 @@ async def as_one_question(
     wrong-hit bound, whose evidence is kept per question, not per story. ``candidates``: how many single
     questions the told text (and the question alone) is compared with. The KNN by the question alone also finds
     a single question asked after the very same turns, judged by its question (:func:`_after_same_turns`;
-    ``margins``: :attr:`SemanticCache.fitted_margins`)."""
+    ``margins``: :attr:`SemanticCache.fitted_margins`), or after turns that tell the same story in other words
+    (:func:`_after_matched_turns`)."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
