@@ -132,14 +132,8 @@ def _after_same_turns(
         width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
         widths = {doc_id: width for doc_id, _ in same} if margins else None
         choose.by_guards(judged, query.prompt, same, guards, widths)
-    result.candidates += judged.candidates
-    if not judged.hit:
-        return False
-    result.match, result.answer = judged.match, judged.answer
-    result.similarity, result.distance, result.score = judged.similarity, judged.distance, judged.score
-    result.rejected_by = result.rejection_reason = None
-    result.context = {"turns": [list(turn) for turn in query.context.turns], "similarity": 1.0, "same_turns": True}
-    return True
+    shown = {"turns": [list(turn) for turn in query.context.turns], "similarity": 1.0, "same_turns": True}
+    return _served(result, judged, shown)
 
 
 def _after_matched_turns(
@@ -177,14 +171,19 @@ def _after_matched_turns(
         choose.by_decision(judged, query.prompt, kept, decision, margin=margins)
     elif kept:
         choose.by_guards(judged, query.prompt, kept, guards, widths if margins else None)
+    return _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
+
+
+def _served(result: LookupResult, judged: LookupResult, context: dict[str, object] | None) -> bool:
+    """Whether ``judged`` (the candidates judged apart, at ``result``'s threshold) served; its candidates are
+    added to ``result``, and its hit, shown with ``context`` (the turns it matched), becomes ``result``'s."""
     result.candidates += judged.candidates
     if not judged.hit:
         return False
-    assert judged.match is not None and judged.answer is not None
     result.match, result.answer = judged.match, judged.answer
     result.similarity, result.distance, result.score = judged.similarity, judged.distance, judged.score
     result.rejected_by = result.rejection_reason = None
-    result.context = contexts.get(judged.answer.doc_id)
+    result.context = context
     return True
 
 
