@@ -10,6 +10,8 @@ scope, the configured judge). Dev splits only (the test splits are never loaded)
     PYTHONPATH=src:benchmarks python benchmarks/conversation_sides.py --out /tmp/after.json   # ~5 min
     PYTHONPATH=/work/main/src:benchmarks python benchmarks/conversation_sides.py --out /tmp/base.json
     python benchmarks/conversation_sides.py --compare /tmp/base.json /tmp/after.json
+    python benchmarks/conversation_sides.py --compare /tmp/base.json /tmp/all.json \
+        --on-miss "conversation / alone after turns"   # a second chance on main's misses of these sides
 """
 
 from __future__ import annotations
@@ -45,12 +47,16 @@ async def run() -> list[Row]:
     return rows
 
 
-def compare(base: list[Row], after: list[Row]) -> None:
+def compare(base: list[Row], after: list[Row], on_miss: str | None = None) -> None:
+    """``on_miss``: AFTER's verdict taken only where BASE missed a pair whose sides (in BASE) read so, BASE's
+    elsewhere (a second chance on a miss)."""
     then = {(row["set"], row["id"]): row for row in base}
     per_set: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
     per_category: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
     for row in after:
         old = then[(row["set"], row["id"])]
+        if on_miss is not None and (old["served"] or old["sides"] != on_miss):
+            row = old
         for counts in (per_set[str(row["set"])], per_set["pooled"], per_category[str(row["category"])]):
             if row["same_answer"]:
                 counts[0] += 1
@@ -64,7 +70,7 @@ def compare(base: list[Row], after: list[Row]) -> None:
             print(f"changed: {row['set']} {row['id']} ({row['sides']}): {old['right']} -> {row['right']}")
     for title, table in (("set (dev)", per_set), ("category (dev, pooled)", per_category)):
         print(f"\n| {title} | should-hits, base | after | traps, base | after |\n|---|---|---|---|---|")
-        for name, c in table.items():
+        for name, c in sorted(table.items(), key=lambda item: item[0] == "pooled"):
             print(f"| {name} | {c[1]}/{c[0]} | {c[2]}/{c[0]} | {c[4]}/{c[3]} | {c[5]}/{c[3]} |")
 
 
@@ -73,10 +79,11 @@ def main() -> None:
     parser.add_argument("--out", help="write each pair's verdict and sides here (JSON)")
     parser.add_argument("--all-as-conversations", action="store_true", help="read every question after turns so")
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --out files")
+    parser.add_argument("--on-miss", metavar="SIDES", help="with --compare: AFTER only on BASE's misses of these sides")
     args = parser.parse_args()
     if args.compare:
         with open(args.compare[0], encoding="utf-8") as base, open(args.compare[1], encoding="utf-8") as after:
-            compare(json.load(base), json.load(after))
+            compare(json.load(base), json.load(after), args.on_miss)
         return
     if args.all_as_conversations:
         conversation.needs_no_context = lambda question, history: conversation.says_nothing(history)  # type: ignore[assignment]
