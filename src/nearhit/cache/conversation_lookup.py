@@ -161,7 +161,7 @@ def _after_matched_turns(
         if not fields.get(entry.CONTEXT)
         and fields.get(entry.EARLIER)
         and fields.get(entry.CONTEXT_VECTOR)
-        and _normalised(conversation.Context.from_json(fields[entry.EARLIER])) != turns
+        and _tells_another(conversation.Context.from_json(fields[entry.EARLIER]), turns)
     ]
     if not told:
         return False
@@ -172,6 +172,13 @@ def _after_matched_turns(
     elif kept:
         choose.by_guards(judged, query.prompt, kept, guards, widths if margins else None)
     return _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
+
+
+def _tells_another(earlier: conversation.Context | None, turns: list[tuple[str, str]] | None) -> bool:
+    """Whether ``earlier`` (a single question's turns) tell a story in other turns than ``turns`` (normalised): not
+    the very same (:func:`_after_same_turns`), nor turns that say nothing ("Quick question." "Sure."), whose
+    question stands alone and is met by the story told as one question."""
+    return earlier is not None and _normalised(earlier) != turns and not conversation.says_nothing(earlier.turns)
 
 
 def _served(result: LookupResult, judged: LookupResult, context: dict[str, object] | None) -> bool:
