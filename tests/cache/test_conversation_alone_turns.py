@@ -1,7 +1,7 @@
 """A question read as standing alone after its turns, stored; the same story retold with a follow-up that points
 back, asked: the two live in two scopes (whether a question stands alone is read from its words), so the
 conversation meets the entry by its question alone and compares the turns stored with it by meaning
-(``conversation_lookup._after_matched_turns``). Served when the turns tell the same story and the follow-up
+(``conversation_lookup._after_earlier_turns``). Served when the turns tell the same story and the follow-up
 asks the same; not when a detail of the story or the question changed. Invented conversations, the real embedded
 Redis and the default guards."""
 

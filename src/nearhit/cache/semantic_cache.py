@@ -434,7 +434,7 @@ class SemanticCache(CacheAdmin):
             embedding = validate.vector(vector, self.embedder.dimension) if vector is not None else query.vector
             context_vector = query.context_vector
             # A question standing alone after turns keeps their embedding too: a conversation that retells
-            # them matches its entry by them (conversation_lookup._after_matched_turns).
+            # them matches its entry by them (conversation_lookup._after_earlier_turns).
             turns = query.context or query.earlier
             needs_context = turns is not None and context_vector is None
             key = self.keys.entry(query.scope, query.text)
