@@ -55,15 +55,15 @@ async def as_one_question(
     :func:`conversation.told_with_answer`, in the same embedder call, and its KNN too). Not under a
     wrong-hit bound, whose evidence is kept per question, not per story. ``candidates``: how many single
     questions the told text (and the question alone) is compared with. The KNN by the question alone also finds
-    a single question asked after the very same turns, judged by its question (:func:`_after_same_turns`;
-    ``margins``: the lookup's, :meth:`SemanticCache.margins```)."""
+    a single question asked after the very same turns, or after turns that tell the same story in other words,
+    judged by its question (:func:`_after_earlier_turns`; ``margins``: the lookup's, :meth:`SemanticCache.margins`)."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
     texts = [told] if with_answer is None else [told, with_answer]
     async with cache._redis_errors():
         nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
-        if _after_same_turns(result, query, nearest, guards, margins=margins):
+        if _after_earlier_turns(result, query, nearest, guards, margins=margins):
             return
         if not await _near(cache, spec, query, nearest):
             return
@@ -92,7 +92,7 @@ async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup, nearest: l
     return bool(near) and entry.similarity(near[0][1]) >= ALONE_FLOOR
 
 
-def _after_same_turns(
+def _after_earlier_turns(
     result: LookupResult,
     query: Lookup,
     rows: list[Any],
@@ -105,10 +105,17 @@ def _after_same_turns(
     its question as a conversation's entry with the same turns is (the same margin below the threshold, by the
     guards, as every conversation's lookup): "What's the minimum down payment?" reads as standing alone and "How
     little can I put down?" does not, yet after the same turns they are two wordings of one question. Whether a
-    question stands alone is read from its words, so two wordings of one question can be read apart; their
-    turns, the same, are the same context whichever way they were read. Without fitted ``margins``
-    (``NEARHIT_FITTED_MARGINS``), none below the threshold but the quiet band ``margins`` keeps."""
-    assert query.context is not None
+    question stands alone is read from its words, so two wordings of one question can be read apart; their turns,
+    the same, are the same context whichever way they were read. Without fitted ``margins``
+    (``NEARHIT_FITTED_MARGINS``), none below the threshold but the quiet band ``margins`` keeps.
+
+    Else one asked after other turns that tell ``query``'s story again (their embedding, stored with the entry,
+    and the context's checks, as for a conversation's entry: :func:`context_match.match`), judged by its question
+    as a conversation's entry whose turns matched is (the fitted margin): two wordings of one follow-up after one
+    story retold ("What paperwork does the dog need?" / "which documents do we need for him?") are read apart
+    too. No embedding and no round trip more: the KNN by the question alone found them, their turns' vectors are
+    stored."""
+    assert query.context is not None and query.vector is not None
     turns = _normalised(query.context)
     same = [
         (doc_id, fields)
@@ -117,19 +124,60 @@ def _after_same_turns(
         and _normalised(conversation.Context.from_json(fields.get(entry.EARLIER, ""))) == turns
         and conversation.states_more(query.prompt, fields.get("prompt", ""), added_times=False) is None
     ]
-    if not same:
+    if same:
+        judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+        width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
+        _judge(judged, query.prompt, same, guards, {doc_id: width for doc_id, _ in same}, margins)
+        shown = {"turns": [list(turn) for turn in query.context.turns], "similarity": 1.0, "same_turns": True}
+        if _served(result, judged, shown):
+            return True
+    told = [
+        (doc_id, {**fields, entry.CONTEXT: fields[entry.EARLIER]})
+        for doc_id, fields in rows
+        if not fields.get(entry.CONTEXT)
+        and fields.get(entry.EARLIER)
+        and fields.get(entry.CONTEXT_VECTOR)
+        and _tells_another(conversation.Context.from_json(fields[entry.EARLIER]), turns)
+    ]
+    if not told:
         return False
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
-    width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
-    widths = {doc_id: width for doc_id, _ in same} if margins.fitted else None
-    choose.by_guards(judged, query.prompt, same, guards, widths, quiet_margin=margins.quiet)
+    kept, contexts, _, widths = context_match.match(judged, query, told, len(query.vector))
+    if kept:
+        _judge(judged, query.prompt, kept, guards, widths, margins)
+    return _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
+
+
+def _judge(
+    judged: LookupResult,
+    prompt: str,
+    rows: list[Any],
+    guards: GuardSet | None,
+    widths: dict[str, tuple[Margin, float]],
+    margins: choose.Margins,
+) -> None:
+    """Judge ``rows`` by their questions into ``judged``, by the guards: ``widths`` below the threshold when the
+    lookup's ``margins`` are fitted, else only the quiet band they keep."""
+    choose.by_guards(judged, prompt, rows, guards, widths if margins.fitted else None, quiet_margin=margins.quiet)
+
+
+def _tells_another(earlier: conversation.Context | None, turns: list[tuple[str, str]] | None) -> bool:
+    """Whether ``earlier`` (a single question's turns) tell a story in other turns than ``turns`` (normalised): not
+    the very same (judged as such), nor turns that say nothing ("Quick question." "Sure."), whose
+    question stands alone and is met by the story told as one question."""
+    return earlier is not None and _normalised(earlier) != turns and not conversation.says_nothing(earlier.turns)
+
+
+def _served(result: LookupResult, judged: LookupResult, context: dict[str, object] | None) -> bool:
+    """Whether ``judged`` (the candidates judged apart, at ``result``'s threshold) served; its candidates are
+    added to ``result``, and its hit, shown with ``context`` (the turns it matched), becomes ``result``'s."""
     result.candidates += judged.candidates
     if not judged.hit:
         return False
     result.match, result.answer = judged.match, judged.answer
     result.similarity, result.distance, result.score = judged.similarity, judged.distance, judged.score
     result.rejected_by = result.rejection_reason = None
-    result.context = {"turns": [list(turn) for turn in query.context.turns], "similarity": 1.0, "same_turns": True}
+    result.context = context
     return True
 
 

@@ -63,7 +63,7 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField("cost_usd", 10, returned=True),  # the saved call's price, computed once at store time ("" unknown)
     EntryField("ttl", 5),
     EntryField(CONTEXT, 0, returned=True),  # a conversation's earlier turns as JSON; absent for a single question
-    EntryField(CONTEXT_VECTOR, 0, returned=True),  # their embedding, base64 float32; absent likewise
+    EntryField(CONTEXT_VECTOR, 0, returned=True),  # their (or EARLIER's) embedding, base64 float32; else absent
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
     EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
     EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent

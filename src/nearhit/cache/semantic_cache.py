@@ -456,12 +456,16 @@ class SemanticCache(CacheAdmin):
             spec = await self._index_for(query.scope.tenant)  # the tenant's index exists before its first entry
             embedding = validate.vector(vector, self.embedder.dimension) if vector is not None else query.vector
             context_vector = query.context_vector
-            needs_context = query.context is not None and context_vector is None
+            # A question standing alone after turns keeps their embedding too: a conversation that retells
+            # them matches its entry by them (conversation_lookup._after_earlier_turns).
+            turns = query.context or query.earlier
+            needs_context = turns is not None and context_vector is None
             key = self.keys.entry(query.scope, query.text)
             twins = conversation_lookup.twins(self.keys, query, key)
             # What the lookup did not compute is embedded in one call: the question, its context, its story told
             # as one question (a conversation's twins), or all of them.
-            texts = ([query.text] if embedding is None else []) + ([query.context_text] if needs_context else [])
+            texts = [query.text] if embedding is None else []
+            texts += [normalise(turns.text)] if turns is not None and needs_context else []
             texts += [normalise(text) for _, text in twins]
             computed = iter(await self.embeddings.embed(texts, spec.keys))  # none to embed: no call
             embedding = next(computed) if embedding is None else embedding
