@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from nearhit.guards.clauses import courtesy, split_question
-from nearhit.guards.content import content_words
+from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.lexicon import STOP_STEMS, groups
 from nearhit.guards.tense import past_verb
 from nearhit.guards.text import analyse, typo_of
@@ -28,6 +28,8 @@ _OPENERS, _RELATIVES = (frozenset(group) for group in groups("restricting_clause
 _ASKER = frozenset({"i", "we"})
 MIN_NEW_WORDS = 2
 """Content words the clause must add: one word ("if I forgot it") is as often a restatement."""
+MIN_PLAIN = 2
+"""Content words the plain side must have for its question to be read whole at the start of the other."""
 MIN_COVERED = 0.7
 """Share of the plain side's content words the clause side must name: else it is a rewording, not an addition."""
 MAX_RESTATED = 0.5
@@ -57,8 +59,37 @@ def _told(clause: str) -> bool:
     return at is not None and any(past_verb(token) for token in tokens[at + 1 : at + 3])
 
 
+_REFERRING = frozenset({"it", "this", "that", "these", "those", "them", "they", "one", "ones"})
+"""A word standing for something named elsewhere ("How do I turn it on?"): what follows on the other side may be
+what it stands for, not a narrowing."""
+
+
+def _subject_words(text: str) -> list[str]:
+    """The content words in order, the parties ("I", "my") left out: they name no subject."""
+    return [word for word, _ in content_sequence(analyse(text)) if word not in PERSONS.values()]
+
+
+def _tail_added(query: str, candidate: str) -> str | None:
+    """One side's content words, in order, are the other side's first ones, and the other goes on with words of
+    its own ("What ski length should I get?" / "... get for mostly park and jumps?", "Jaki teleskop kupić na
+    początek?" / "... do obserwacji z balkonu"): the whole plain question, then what narrows it, in any
+    language and whatever word opens it. Told before the question instead, the words are a backstory (the
+    entity guard weighs those)."""
+    for mine, other in ((query, candidate), (candidate, query)):
+        longer, plain = _subject_words(mine), _subject_words(other)
+        if len(plain) < MIN_PLAIN or longer[: len(plain)] != plain or _REFERRING.intersection(analyse(other).tokens):
+            continue
+        brought = [word for word in dict.fromkeys(longer[len(plain) :]) if word not in plain]
+        if len(brought) >= MIN_NEW_WORDS:
+            return f"words after the whole question on one side: {', '.join(map(repr, brought))}"
+    return None
+
+
 def added_clause(query: str, candidate: str) -> str | None:
     """The clause one side adds to the other's plain question, with the words it brings; else ``None``."""
+    tail = _tail_added(query, candidate)
+    if tail is not None:
+        return tail
     for mine, other in ((query, candidate), (candidate, query)):
         found = _clause(mine)
         if found is None or _clause(other) is not None or courtesy(found[1]) or _told(found[1]):
