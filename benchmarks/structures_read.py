@@ -1,11 +1,11 @@
-"""Which dev pairs the eleventh session's four structural rules read, traps and should-hits apart (issue 13).
+"""Which dev pairs the eleventh session's five structural rules read, traps and should-hits apart (issue 13).
 
 For every DEV pair of the named sets (questions and conversations: their last prompts), whether each rule fires
 on it: two words exchanged between slots (``direction._slots_exchanged``), the whole plain question then words
 narrowing it (``restriction._tail_added``, where no clause opener is), a way / consequence / reason in another
 language the rules read (``intent.ask_type_in``), whether a rule permits it against how to do it (``intent``,
-"allowed"). Prints, per rule, the traps and the should-hits it reads and in how many sets, then each should-hit
-it reads. Only dev items are read or printed.
+"allowed"), members carved out of a whole on one side only (``scope._carve_out``). Prints, per rule, the traps
+and the should-hits it reads and in how many sets, then each should-hit it reads. Only dev items are read.
 
     PYTHONPATH=src .venv/bin/python benchmarks/structures_read.py questions nearhit nearhit-v2 ... nearhit-v19 \
         conversations nearhit-conversations nearhit-conversations-v2 ... nearhit-conversations-v11
@@ -21,6 +21,7 @@ from nearhit.guards.direction import _passive, _slots_exchanged
 from nearhit.guards.intent import _BY_LANGUAGE, ask_type, ask_type_in
 from nearhit.guards.languages import COVERED, detect, pair_language
 from nearhit.guards.restriction import _clause, _tail_added
+from nearhit.guards.scope import _carve_out
 from nearhit.guards.text import analyse
 
 
@@ -32,6 +33,8 @@ def rules_read(a: str, b: str) -> list[str]:
     q, c = analyse(b), analyse(a)
     if _passive(q) == _passive(c) and _slots_exchanged(q, c):
         fired.append("slots exchanged")
+    if (_carve_out(q) is None) != (_carve_out(c) is None):
+        fired.append("a carve-out on one side")
     if detect(a) in COVERED and detect(b) in COVERED:
         if {ask_type(a), ask_type(b)} == {"allowed", "how_to"}:
             fired.append("allowed vs how-to")
