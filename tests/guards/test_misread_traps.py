@@ -24,6 +24,20 @@ the guard that must read it (a look-alike) or pass it (a rewording).
 - scope (ninth session): "each"/"every" on one side and "whole"/"entire" on the other, nothing picked:
   members one by one against one thing as a unit.
 
+``data/structures_eleventh.jsonl``, look-alikes of four structures invented before the rules were run on them
+(issue 13, eleventh session), each beside rewordings that must pass:
+
+- direction: two words each in the slot the other holds on the other side, the rest reworded or moved ("As an
+  employee ... give my employer" / "As an employer ... give an employee"); two items of a list reordered pass;
+- entities: the plain question whole, then words that narrow it, in English, Polish, German or Spanish ("What
+  size wetsuit should I buy?" / "... for winter surfing in Scotland?"); a courtesy after it, a backstory before
+  it pass;
+- intent: a way against a consequence or a reason in the other languages the rules read ("Wie kündige ich ...?"
+  / "Was passiert, wenn ich ... kündige?"), and whether a rule permits it against how to do it ("Is it legal to
+  collect rainwater ...?" / "How do I collect rainwater ...?"); two wordings of one type pass.
+
+Two look-alikes there are known misses (their ``limit`` says why): each must stay missed until a rule reads it.
+
 The rewordings beside them (the same class in other words, "1 hour" / "an hour", a phrase moved with its
 preposition, a list's items, a superlative in synonyms, a misspelt superlative) must pass.
 
@@ -80,7 +94,7 @@ from nearhit.guards.verdicts import SignalGuard
 
 _PAIRS = [
     json.loads(line)
-    for name in ("misread_traps.jsonl", "misread_rewordings.jsonl", "measures_read.jsonl")
+    for name in ("misread_traps.jsonl", "misread_rewordings.jsonl", "measures_read.jsonl", "structures_eleventh.jsonl")
     for line in (Path(__file__).parent / "data" / name).read_text().splitlines()
 ]
 _GUARDS: dict[str, type[SignalGuard]] = {
@@ -99,7 +113,16 @@ def _name(pair: dict[str, str]) -> str:
     return f"{pair['guard']}: {pair['b'][-40:]}"
 
 
-@pytest.mark.parametrize("pair", [p for p in _PAIRS if not p["same_answer"]], ids=_name)
+def _look_alikes() -> list[object]:
+    """Each look-alike; one a rule is known not to read (its ``limit`` says why) must still be missed."""
+    return [
+        pytest.param(p, marks=pytest.mark.xfail(reason=p["limit"], strict=True)) if "limit" in p else p
+        for p in _PAIRS
+        if not p["same_answer"]
+    ]
+
+
+@pytest.mark.parametrize("pair", _look_alikes(), ids=_name)
 def test_the_look_alike_is_read(pair: dict[str, str]) -> None:
     guard = _GUARDS[pair["guard"]]()
     for first, second in ((pair["a"], pair["b"]), (pair["b"], pair["a"])):

@@ -513,7 +513,52 @@ class DirectionGuard(SignalGuard):
             best = _one_way_flip(q, c)
         if best is None and (transposed := _transposed(q, c)) is not None:
             best = (ORDER_SWAP, transposed)
+        if best is None and _passive(q) == _passive(c) and (exchanged := _slots_exchanged(q, c)) is not None:
+            best = (SLOT_EXCHANGE, exchanged)
         return self._signal(*best) if best else None
+
+
+SLOT_EXCHANGE = 0.8
+
+
+def _slots(text: Text) -> dict[str, str]:
+    """Each content word said once -> the word that opens its slot: the token before it, past its determiners
+    ("give my landlord" -> "give", "as a tenant" -> "as", the start of the text "^")."""
+    sequence = content_sequence(text)
+    said = [word for word, _ in sequence]
+    found: dict[str, str] = {}
+    for word, index in sequence:
+        if said.count(word) != 1:
+            continue
+        at = index - 1
+        while at >= 0 and text.tokens[at] in _DETERMINERS:
+            at -= 1
+        found[word] = text.tokens[at] if at >= 0 else "^"
+    return found
+
+
+def _slots_exchanged(q: Text, c: Text) -> str | None:
+    """Two words both texts name, each in the slot the other holds on the other side, however the rest is
+    reworded or moved ("As a tenant, ... give my landlord" / "As a landlord ... give my tenant", "drive in Spain
+    with my UK licence" / "drive in the UK with my Spanish licence"): who or what fills which role has changed.
+    Two items of a list ("the top row and the first column" / "the first column and the top row") are no roles:
+    a slot opened by "and"/"or", or one right after it, is left out."""
+    slots_q, slots_c = _slots(q), _slots(c)
+    shared = sorted(slots_q.keys() & slots_c.keys())
+    for n, x in enumerate(shared):
+        for y in shared[n + 1 :]:
+            opener_x, opener_y = slots_q[x], slots_q[y]
+            if opener_x == opener_y or opener_x != slots_c[y] or opener_y != slots_c[x]:
+                continue
+            if not (_listed(q, x) or _listed(q, y) or _listed(c, x) or _listed(c, y)):
+                return f"roles swapped: {x!r} after {opener_x!r} and {y!r} after {opener_y!r}, exchanged"
+    return None
+
+
+def _listed(text: Text, word: str) -> bool:
+    """Whether ``word`` is an item of a list in ``text``: "and"/"or" among the three tokens before it."""
+    index = next(at for named, at in content_sequence(text) if named == word)
+    return any(token in _JOINERS for token in text.tokens[max(0, index - 3) : index])
 
 
 ONE_WAY_FLIP = 0.8

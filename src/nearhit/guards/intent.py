@@ -7,8 +7,9 @@ consequences, a way is not a reason, permission is not advice). The question cla
 how often, when, where, who; "how" before any other content word asks a degree; a clause opened by an
 auxiliary with none of these asks yes or no, ``data/polar_openers.txt``) is read on both sides; two
 different types are a difference. Wordings of one type ("how do I" / "what's the way to" / "how can I") are
-one type. English only: another language's
-ask-types are not listed, so it has none.
+one type. "Am I allowed to ..." / "Is it legal to ..." ask whether a rule permits it: "can" against
+every type but a how-to. In the other languages the rules read, three types are listed (a way, a consequence, a
+reason: ``data/ask_types_by_language.txt``), compared when both sides are in that language.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from nearhit.guards.clauses import split_question
-from nearhit.guards.languages import COVERED, detect
+from nearhit.guards.languages import COVERED, detect, pair_language
 from nearhit.guards.lexicon import STOP_WORDS, groups, words
 from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -36,6 +37,9 @@ _HOW, _DEGREE = "how", "how_degree"
 _ARTICLES = frozenset({"a", "an"})
 _POLAR_OPENERS = words("polar_openers.txt")
 _POLAR = "polar"
+_ALLOWED, _CAN, _HOW_TO = "allowed", "can", "how_to"
+"""Whether a rule permits it is what "can I" asks, but for a way to do it: "Can I change my name?" asks how,
+"Am I allowed to fly my drone beyond sight?" does not."""
 ASKED_OTHER = 0.8
 """Two ask-types: over the default cut."""
 NEAR_TYPES = 0.3
@@ -114,6 +118,30 @@ def _opening_ask(tokens: tuple[str, ...], start: int) -> str | None:
     return _DEGREE if not after or after in _POLAR_OPENERS or after in _ARTICLES else None
 
 
+_ANY = "*"
+_BY_LANGUAGE: dict[str, dict[tuple[str, ...], str]] = {}
+for _code, _kind, *_patterns in groups("ask_types_by_language.txt"):
+    _BY_LANGUAGE.setdefault(_code, {}).update((tuple(p.split("_")), _kind.rstrip(":")) for p in _patterns)
+
+
+@lru_cache(maxsize=4096)
+def ask_type_in(language: str, text: str) -> str | None:
+    """The ask-type of ``text``'s question clause in another language the rules read (``data/
+    ask_types_by_language.txt``): the earliest pattern, the longest where several start there; else ``None``."""
+    patterns = _BY_LANGUAGE.get(language, {})
+    tokens = analyse(split_question(text).question).tokens
+    for start in range(len(tokens)):
+        found = [
+            (len(pattern), kind)
+            for pattern, kind in patterns.items()
+            if len(pattern) <= len(tokens) - start
+            and all(p in (_ANY, t) for p, t in zip(pattern, tokens[start : start + len(pattern)], strict=False))
+        ]
+        if found:
+            return max(found)[1]
+    return None
+
+
 class IntentGuard(SignalGuard):
     """Rejects a question that asks for another thing about the same subject."""
 
@@ -124,9 +152,14 @@ class IntentGuard(SignalGuard):
             ask_type(text)
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
-        if detect(query) not in COVERED or detect(candidate) not in COVERED:
+        if detect(query) in COVERED and detect(candidate) in COVERED:
+            type_q, type_c = ask_type(query), ask_type(candidate)
+        elif (language := pair_language(query, candidate)) in _BY_LANGUAGE:
+            type_q, type_c = ask_type_in(language, query), ask_type_in(language, candidate)
+        else:
             return None
-        type_q, type_c = ask_type(query), ask_type(candidate)
+        if _ALLOWED in (type_q, type_c) and _HOW_TO not in (type_q, type_c):
+            type_q, type_c = (_CAN if kind == _ALLOWED else kind for kind in (type_q, type_c))
         if type_q is None or type_c is None or type_q == type_c or frozenset({type_q, type_c}) in _ALIKE:
             return None
         strength = NEAR_TYPES if frozenset({type_q, type_c}) in _NEAR else ASKED_OTHER

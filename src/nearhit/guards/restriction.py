@@ -14,10 +14,11 @@ the clause to be "added" (the entity guard's overlap rule weighs those).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from nearhit.guards.clauses import courtesy, split_question
-from nearhit.guards.content import content_words
+from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.lexicon import STOP_STEMS, groups
 from nearhit.guards.tense import past_verb
 from nearhit.guards.text import analyse, typo_of
@@ -28,6 +29,8 @@ _OPENERS, _RELATIVES = (frozenset(group) for group in groups("restricting_clause
 _ASKER = frozenset({"i", "we"})
 MIN_NEW_WORDS = 2
 """Content words the clause must add: one word ("if I forgot it") is as often a restatement."""
+MIN_PLAIN = 2
+"""Content words the plain side must have for its question to be read whole at the start of the other."""
 MIN_COVERED = 0.7
 """Share of the plain side's content words the clause side must name: else it is a rewording, not an addition."""
 MAX_RESTATED = 0.5
@@ -57,11 +60,48 @@ def _told(clause: str) -> bool:
     return at is not None and any(past_verb(token) for token in tokens[at + 1 : at + 3])
 
 
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s")
+_REFERRING = frozenset({"it", "this", "that", "these", "those", "them", "they", "one", "ones"})
+"""A word standing for something named elsewhere ("How do I turn it on?"): what follows on the other side may be
+what it stands for, not a narrowing."""
+
+
+def _subject_words(text: str) -> list[str]:
+    """The content words in order, the parties ("I", "my") left out: they name no subject."""
+    return [word for word, _ in content_sequence(analyse(text)) if word not in PERSONS.values()]
+
+
+def _first_sentence(text: str) -> str:
+    """The text up to its first sentence's end: what a sentence told after the question says ("... buy? explain
+    like I'm new") is a request or a situation, which the entity guard reads apart."""
+    return _SENTENCE_END.split(text, maxsplit=1)[0]
+
+
+def _tail_added(mine: str, other: str) -> str | None:
+    """``other``'s content words, in order, are ``mine``'s first ones, and ``mine`` goes on with words of its
+    own ("What ski length should I get?" / "... get for mostly park and jumps?", "Jaki teleskop kupić na
+    początek?" / "... do obserwacji z balkonu"): the whole plain question, then what narrows it, in any
+    language and whatever word opens it, in the question's own sentence. Told before the question instead, the
+    words are a backstory, and in a sentence of their own after it a situation or a request (the entity guard
+    weighs those)."""
+    longer, plain = _subject_words(_first_sentence(mine)), _subject_words(other)
+    if len(plain) < MIN_PLAIN or longer[: len(plain)] != plain or _REFERRING.intersection(analyse(other).tokens):
+        return None
+    brought = [word for word in dict.fromkeys(longer[len(plain) :]) if word not in plain]
+    if len(brought) < MIN_NEW_WORDS:
+        return None
+    return f"words after the whole question on one side: {', '.join(map(repr, brought))}"
+
+
 def added_clause(query: str, candidate: str) -> str | None:
     """The clause one side adds to the other's plain question, with the words it brings; else ``None``."""
     for mine, other in ((query, candidate), (candidate, query)):
         found = _clause(mine)
-        if found is None or _clause(other) is not None or courtesy(found[1]) or _told(found[1]):
+        if found is None:  # no word that opens a clause: the plain question whole, then more, is read instead
+            if (tail := _tail_added(mine, other)) is not None:
+                return tail
+            continue
+        if _clause(other) is not None or courtesy(found[1]) or _told(found[1]):
             continue
         plain_text, clause = analyse(other), analyse(found[1])
         plain = set(content_words(plain_text).values())

@@ -18,7 +18,7 @@ thing by thing: a class the other side uses elsewhere ("Each post has comments."
 from __future__ import annotations
 
 from nearhit.guards.content import overlap, word_class
-from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups
+from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups, words
 from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -41,6 +41,24 @@ SWAP = 0.8
 ADDED_SAME_FRAME = 0.6
 ADDED = 0.3
 FILLER = 0.1
+
+
+_CARVE_OUTS = tuple(tuple(pattern.split("_")) for pattern in words("carve_outs.txt"))
+_CARVE_REACH = 6  # "block all devices from my Wi-Fi except my own": the carve-out follows within these tokens
+
+
+def _carve_out(text: Text) -> str | None:
+    """The carve-out word after a universal word in the text ("all ... except", "every ..., including"), or
+    ``None``."""
+    tokens = text.tokens
+    for index, token in enumerate(tokens):
+        if _CLASSES.get(token) != _UNIVERSAL:
+            continue
+        for at in range(index + 1, min(index + 1 + _CARVE_REACH, len(tokens))):
+            for pattern in _CARVE_OUTS:
+                if tokens[at : at + len(pattern)] == pattern:
+                    return " ".join(pattern)
+    return None
 
 
 def _scope_words(text: Text) -> dict[str, str]:
@@ -127,6 +145,7 @@ class ScopeGuard(SignalGuard):
             or self._rebound(q, c)
             or self._one_against_all(q, c)
             or self._requantified(q, c)
+            or self._carved(q, c)
         )
         if per_member is not None:
             return per_member
@@ -148,6 +167,15 @@ class ScopeGuard(SignalGuard):
             return self._signal(FILLER, reason)
         same_frame = overlap(q, c) >= self.min_overlap
         return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason)
+
+    def _carved(self, q: Text, c: Text) -> GuardSignal | None:
+        """Members carved out of (or named back into) a whole on one side only: "kill all buffers" / "kill all
+        buffers except the one I'm in" ask for two sets."""
+        carved_q, carved_c = _carve_out(q), _carve_out(c)
+        if (carved_q is None) == (carved_c is None):
+            return None
+        said = f"{carved_q or 'the whole'} vs {carved_c or 'the whole'}"
+        return self._signal(SWAP, f"scope differs: {said} (a carve-out on one side)")
 
     def _per_member(self, q: Text, c: Text) -> GuardSignal | None:
         """ "Each"/"per" on one side and "all"/"across" on the other, with something picked on both."""
