@@ -7,6 +7,7 @@ variable, raised once at start-up rather than as a confusing failure later.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -29,6 +30,18 @@ MIN_ADMIN_TOKEN_CHARS = 16
 
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
+
+
+def _rate(value: object, check: Callable[[float], float], expected: str) -> float | None:
+    """A rate read from the environment: None when blank (unset), else ``check``-ed; ``expected`` says what a
+    value that is no number should have been."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{expected}; got {value!r}") from None
+    return check(number)
 
 
 class Settings(BaseSettings):
@@ -135,6 +148,11 @@ class Settings(BaseSettings):
     )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
+    # Under the bound, at most this share of any 100 lookups explored (unset: no cap); past it the static decision
+    # serves, unproven: fewer LLM calls spent to learn, for answers served outside the bound's promise.
+    max_exploration_rate: float | None = Field(
+        None, validation_alias=_env("NEARHIT_MAX_EXPLORATION_RATE", "max_exploration_rate")
+    )
     # A model asked whether two answers match, to label what the cache learns from (never the simulated one).
     judge_model: str | None = Field(None, validation_alias=_env("NEARHIT_JUDGE_MODEL", "judge_model"))
     # A model asked to rewrite a conversation's last question as a standalone question when the conversation
@@ -271,15 +289,16 @@ class Settings(BaseSettings):
     @field_validator("max_wrong_rate", mode="before")
     @classmethod
     def _bound_in_range(cls, value: object) -> object:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None  # blank means unset
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValueError(f"NEARHIT_MAX_WRONG_RATE must be a number in (0, 0.5], e.g. 0.02; got {value!r}") from None
         from nearhit.cache.bounded import check_bound
 
-        return check_bound(number)
+        return _rate(value, check_bound, "NEARHIT_MAX_WRONG_RATE must be a number in (0, 0.5], e.g. 0.02")
+
+    @field_validator("max_exploration_rate", mode="before")
+    @classmethod
+    def _exploration_rate_in_range(cls, value: object) -> object:
+        from nearhit.cache.exploration_budget import check_rate
+
+        return _rate(value, check_rate, "NEARHIT_MAX_EXPLORATION_RATE must be a share of lookups in (0, 1], e.g. 0.2")
 
     @field_validator("judge_model", "rewrite_model")
     @classmethod

@@ -274,6 +274,18 @@ async def test_replay_starts_from_the_prior_it_is_given(
     assert bad.exit_code == 2 and "--prior" in bad.output
 
 
+async def test_replay_caps_explorations_when_asked(cache: SemanticCache, settings: Settings) -> None:
+    args = ("eval", "--replay", "-d", str(DATA / "eval_pairs.jsonl"), "--passes", "1", "--prior", "none", "--json")
+    free = json.loads((await invoke(settings, *args)).stdout)
+    assert free["max_exploration_rate"] is None and free["passes"][0]["explorations"] > 1
+    capped = json.loads((await invoke(settings, *args, "--max-exploration-rate", "0.01")).stdout)
+    first = capped["passes"][0]
+    assert capped["max_exploration_rate"] == 0.01 and first["lookups"] <= 100 and first["explorations"] == 1
+    assert first["over_budget"] == free["passes"][0]["explorations"] - 1  # the rest served on the static decision
+    bad = await invoke(settings, *args, "--max-exploration-rate", "2")
+    assert bad.exit_code == 2 and "--max-exploration-rate" in bad.output
+
+
 async def test_shared_scope_counts_a_neighbours_answer_as_a_wrong_hit(cache: SemanticCache, settings: Settings) -> None:
     """--shared: every a in one scope. 'ticket-mainland' asks what 'ticket-island' stored (an exact hit on another
     pair's answer): a neighbour wrong hit, not its own. The two umbrella pairs store one text: either is own."""

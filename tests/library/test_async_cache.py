@@ -126,10 +126,14 @@ async def test_open_with_url_and_overrides(settings: Settings) -> None:
         index_name=settings.index_name,
         data_dir=settings.data_dir,
         similarity_threshold=0.9,
+        max_wrong_rate=0.02,
+        max_exploration_rate=0.2,
         model="my-model",
         tenant="acme",
     ) as cache:
         assert cache.engine.threshold == 0.9 and cache.model == "my-model" and cache.tenant == "acme"
+        budget = cache.engine.exploration_budget
+        assert budget is not None and (budget.window, budget.allowed) == (100, 20)
         await cache.clear()
 
 

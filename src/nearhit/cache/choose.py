@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from nearhit.cache import bounded, entry
+from nearhit.cache.exploration_budget import OVER_BUDGET, ExplorationBudget
 from nearhit.cache.results import Candidate, LookupResult, Margin, Probe
 from nearhit.decision.choice import NEAREST_ONLY, serving
 
@@ -160,9 +161,11 @@ def within_bound(
     draw: float,
     *,
     prior: bounded.Histogram | None = None,
+    budget: ExplorationBudget | None = None,
 ) -> bounded.Decision:
     """Serve the chosen candidate only where the wrong-hit bound holds (on the index's labels plus ``prior``);
-    otherwise withhold it as a probe."""
+    otherwise withhold it as a probe. An exploration past ``budget`` (``NEARHIT_MAX_EXPLORATION_RATE``) is
+    served instead, on the static decision alone, and says so in ``result.bound``."""
     assert result.answer is not None and result.similarity is not None
     answer, similarity = result.answer, result.similarity
     decision = bounded.decide(
@@ -174,6 +177,8 @@ def within_bound(
         draw=draw,
         prior=prior,
     )
+    if decision.explores and budget is not None and not budget.spend():
+        decision = replace(decision, action="serve", reason=OVER_BUDGET, audit=False)
     result.bound = {
         "max_wrong_rate": bound,
         "action": decision.action,

@@ -30,6 +30,7 @@ from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
+from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
@@ -72,6 +73,7 @@ class SemanticCache(CacheAdmin):
         decision: Decision | None = None,
         candidates: int = 3,
         max_wrong_rate: float | None = None,
+        max_exploration_rate: float | None = None,
         prior: PriorFor = no_prior,
         seed: int | None = None,
         embedding_ttl: int = DEFAULT_TTL_S,
@@ -90,6 +92,8 @@ class SemanticCache(CacheAdmin):
         self.decision = decision
         self.candidates = candidates
         self.max_wrong_rate = None if max_wrong_rate is None else bounded.check_bound(max_wrong_rate)
+        # At most this share of any 100 lookups explored under the bound; past it the static decision serves.
+        self.exploration_budget = None if max_exploration_rate is None else ExplorationBudget(max_exploration_rate)
         self.prior = prior  # the evidence the bound starts from, for the judge the cache runs (cache.prior)
         self.feedback = FeedbackStore(redis, self.keys)
         self._random = random.Random(seed)  # audits are drawn at random; a seed makes a replay repeatable
@@ -154,6 +158,8 @@ class SemanticCache(CacheAdmin):
 
     async def _lookup(self, query: Lookup, *, threshold: float | None, accept: Accept | None) -> LookupResult:
         started = time.perf_counter()
+        if self.exploration_budget is not None:
+            self.exploration_budget.tick()
         margins_in_force = self.margins(threshold)
         used_threshold = self.threshold if threshold is None else validate.threshold(threshold)
         # With a wrong-hit bound the policy may learn to serve below the static threshold: look from its floor.
@@ -253,6 +259,7 @@ class SemanticCache(CacheAdmin):
                     histogram,
                     self._random.random(),
                     prior=self.judge_prior() if query.context is None else None,
+                    budget=self.exploration_budget,
                 )
                 self._count("audits" if decision.audit else None, "explorations" if decision.explores else None)
             tracing.set_attributes(

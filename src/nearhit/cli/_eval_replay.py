@@ -10,6 +10,7 @@ import click
 from nearhit import evaluation
 from nearhit.cache import prior
 from nearhit.cache.bounded import check_bound
+from nearhit.cache.exploration_budget import check_rate
 from nearhit.cli._common import echo_json, open_cache, progress, run, settings
 from nearhit.cli._eval_tables import pct
 from nearhit.evaluation.replay import WINDOW, PassReport
@@ -37,6 +38,7 @@ def replay(
     passes: int,
     seed: int,
     max_wrong_rate: float | None,
+    max_exploration_rate: float | None,
     prior_for: prior.PriorFor,
     as_json: bool,
 ) -> None:
@@ -46,6 +48,10 @@ def replay(
         bound = check_bound(max_wrong_rate if max_wrong_rate is not None else configured or 0.02, "--max-wrong-rate")
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-wrong-rate") from None
+    try:
+        cap = settings().max_exploration_rate if max_exploration_rate is None else check_rate(max_exploration_rate)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-exploration-rate") from None
 
     async def go() -> tuple[int, list[PassReport]]:
         pairs = evaluation.load(dataset, used_split)
@@ -57,10 +63,12 @@ def replay(
             started_from = cache.judge_prior()
             click.echo(
                 f"replay: {len(pairs)} pairs from {dataset} ({used_split} split), {passes} passes, seed {seed}, "
-                f"bound {bound}",
+                f"bound {bound}, exploration cap {cap}",
                 err=True,
             )
-            reports = await evaluation.replay(cache, pairs, bound=bound, passes=passes, seed=seed, progress=progress)
+            reports = await evaluation.replay(
+                cache, pairs, bound=bound, passes=passes, seed=seed, max_exploration_rate=cap, progress=progress
+            )
             return (started_from.total if started_from is not None else 0), reports
 
     prior_observations, reports = run(go())
@@ -70,6 +78,7 @@ def replay(
                 "dataset": dataset,
                 "split": used_split,
                 "max_wrong_rate": bound,
+                "max_exploration_rate": cap,
                 "seed": seed,
                 "prior_observations": prior_observations,
                 "passes": [r.to_dict() for r in reports],
@@ -77,12 +86,15 @@ def replay(
         )
         return
     click.echo(
-        f"{dataset} ({used_split} split): replay with NEARHIT_MAX_WRONG_RATE={bound}, seed {seed}, starting from "
+        f"{dataset} ({used_split} split): replay with NEARHIT_MAX_WRONG_RATE={bound}"
+        + (f", NEARHIT_MAX_EXPLORATION_RATE={cap}" if cap is not None else "")
+        + f", seed {seed}, starting from "
         + (f"a prior of {prior_observations} observations" if prior_observations else "no prior")
     )
     click.echo(
         f"{'pass':>4} {'lookups':>7} {'recall':>14} {'wrong/traps':>16} {'wrong/hits':>11} "
         f"{'explorations':>16} {'audits':>6} {'labelled misses':>15} {'verified':>8} {'served from':>11}"
+        f"{' over budget (wrong)':>20}"
     )
     for r in reports:
         click.echo(
@@ -90,12 +102,14 @@ def replay(
             f"{r.wrong_hits:>4}/{r.traps:<4}{pct(r.wrong_rate):>7} {pct(r.wrong_per_hit):>11} "
             f"{r.explorations:>6} ({pct(r.exploration_rate):>6}) {r.audits:>6} {r.labelled_misses:>15} "
             f"{r.verified:>8} {'none' if r.served_from > 1 else f'{r.served_from:.2f}':>11}"
+            f"{f'{r.over_budget} ({r.over_budget_wrong})':>20}"
         )
     click.echo(
         "wrong/hits is what the bound holds (wrong answers among those served); explorations are lookups the static "
         "decision would have served but the policy sent to the LLM to learn; served from is the lowest similarity at "
         "which a new question is served after the pass (none: not proven yet; a question labelled right before is "
-        "served regardless: verified, also over a guard's veto)."
+        "served regardless: verified, also over a guard's veto); over budget: served on the static decision alone, "
+        "past NEARHIT_MAX_EXPLORATION_RATE's cap (wrong ones among them)."
     )
     _explored_by_band(reports)
     click.echo(f"\nover time (windows of {WINDOW} lookups; so far: every hit served since the replay began)")

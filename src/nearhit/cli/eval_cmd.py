@@ -110,6 +110,13 @@ def _configured(cache: SemanticCache) -> str:
     help="With --replay: the bound. Default: NEARHIT_MAX_WRONG_RATE, else 0.02.",
 )
 @click.option(
+    "--max-exploration-rate",
+    type=float,
+    default=None,
+    help="With --replay: at most this share of any 100 lookups explored, the static decision serving past it. "
+    "Default: NEARHIT_MAX_EXPLORATION_RATE, else no cap.",
+)
+@click.option(
     "--prior",
     "prior_spec",
     default="shipped",
@@ -129,6 +136,7 @@ def eval_(
     passes: int,
     seed: int,
     max_wrong_rate: float | None,
+    max_exploration_rate: float | None,
     prior_spec: str,
     as_json: bool,
 ) -> None:
@@ -146,7 +154,15 @@ def eval_(
         raise click.UsageError("--shared measures one pass of lookups; --replay plays its own traffic: choose one")
     if replay:
         _eval_replay.replay(
-            dataset, used_split, guards_spec, passes, seed, max_wrong_rate, _eval_replay.load_prior(prior_spec), as_json
+            dataset,
+            used_split,
+            guards_spec,
+            passes,
+            seed,
+            max_wrong_rate,
+            max_exploration_rate,
+            _eval_replay.load_prior(prior_spec),
+            as_json,
         )
         return
 

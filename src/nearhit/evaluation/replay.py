@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from nearhit.cache import KeySpace, SemanticCache, bounded
 from nearhit.cache.client import unlink_each
+from nearhit.cache.exploration_budget import OVER_BUDGET
 from nearhit.cache.index import IndexSpec, drop_index
 from nearhit.evaluation.dataset import Pair
 from nearhit.evaluation.metrics import wilson
@@ -81,6 +82,8 @@ class PassReport:
     audits: int = 0  # explorations inside the served region, to keep checking
     labelled_misses: int = 0  # withheld below the static threshold or vetoed: labelled from the answer the miss got
     verified: int = 0  # hits served because the same question was labelled right for the entry before
+    over_budget: int = 0  # hits served on the static decision past the exploration budget, wrong ones among them
+    over_budget_wrong: int = 0
     served_from: float = 1.01  # after the pass: the lowest similarity a new question is served at (1.01: none)
     windows: list[Window] = field(default_factory=list)
     explored: list[Probed] = field(default_factory=list)  # every exploration, to see where the pass spends them
@@ -125,9 +128,11 @@ async def replay(
     bound: float,
     passes: int = 3,
     seed: int = 0,
+    max_exploration_rate: float | None = None,
     progress: Progress = _quiet,
 ) -> list[PassReport]:
-    """Play ``pairs`` ``passes`` times through a scratch copy of ``cache`` with ``NEARHIT_MAX_WRONG_RATE=bound``."""
+    """Play ``pairs`` ``passes`` times through a scratch copy of ``cache`` with ``NEARHIT_MAX_WRONG_RATE=bound``
+    (and ``NEARHIT_MAX_EXPLORATION_RATE=max_exploration_rate``, None: no cap)."""
     if passes < 1:
         raise ValueError("passes must be at least 1")
     name = f"replay_{uuid.uuid4().hex[:10]}"
@@ -142,6 +147,7 @@ async def replay(
         decision=cache.decision,
         candidates=cache.candidates,
         max_wrong_rate=bound,
+        max_exploration_rate=max_exploration_rate,
         prior=cache.prior,
         seed=seed,
         fitted_margins=cache.fitted_margins,
@@ -196,6 +202,9 @@ async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -
     report.traps += not pair.same_answer
     if result.hit:
         report.verified += bool(result.bound and result.bound.get("verified"))
+        over_budget = bool(result.bound and result.bound["reason"] == OVER_BUDGET)
+        report.over_budget += over_budget
+        report.over_budget_wrong += over_budget and not pair.same_answer
         if pair.same_answer:
             report.hits += 1
         else:

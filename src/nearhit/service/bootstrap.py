@@ -136,6 +136,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         guards=guards,
         decision=_decision(settings, guards),
         max_wrong_rate=settings.max_wrong_rate,
+        max_exploration_rate=settings.max_exploration_rate,
         prior=shipped_prior,
         embedding_ttl=settings.embedding_cache_ttl,
         near_entries=settings.near_cache_entries,
