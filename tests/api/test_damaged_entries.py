@@ -112,3 +112,19 @@ async def test_counters_another_client_wrote_into_do_not_fail_the_summaries(live
         response = await live.client.get(path)
         assert response.status_code == 200, (path, response.text)
     assert (await live.client.get("/cache/stats")).json()["counters"]["exact_hits"] == 2
+
+
+@pytest.mark.parametrize("write", ["string", "list"])
+async def test_another_clients_key_on_a_prompts_exact_key_is_a_miss_the_answer_overwrites(
+    live: LiveServer, write: str
+) -> None:
+    cache = await live.runtime.cache()
+    query = cache.prepare(DAMAGED, Scope.build(model=live.runtime.provider.model))
+    key = cache.keys.entry(query.scope, query.text)
+    await (cache.redis.set(key, "another client's value") if write == "string" else cache.redis.rpush(key, "x"))
+
+    missed = (await live.client.post("/ask", json={"prompt": DAMAGED})).json()["cache"]
+    assert not missed["degraded"] and missed["cache_document"].get("match") is None, missed["error"]
+    assert await cache.redis.type(key) == b"hash"  # the fresh answer written over the foreign key
+    hit = (await live.client.post("/ask", json={"prompt": DAMAGED})).json()["cache"]
+    assert hit["cache_document"]["match"] == "exact" and hit["cache_document"]["doc_id"] == key
