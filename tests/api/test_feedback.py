@@ -234,3 +234,28 @@ async def test_a_served_record_another_client_edited_is_a_404_and_touches_no_ent
             says = ("no served answer for request id 'r-edited'", "no cached entry")  # as for an unknown one
             assert any(said in answer.text for said in says), (name, answer.text)
         assert await cache.redis.exists(mine, theirs) == 2, name
+
+
+async def test_a_request_id_given_twice_names_one_request_the_answer_and_feedback_agree_on(live: LiveServer) -> None:
+    doc_id = await store(live)
+    twice = [("x-request-id", "r-first"), ("x-request-id", "r-second")]
+    asked = await live.client.post("/ask", json={"prompt": LOOK_ALIKE, "include_raw": False}, headers=twice)
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": LOOK_ALIKE}]}
+    chatted = await live.client.post(
+        "/v1/chat/completions", json=chat, headers=[("x-request-id", "g-first"), ("x-request-id", "g-second")]
+    )
+    assert asked.headers.get_list("x-request-id") == ["r-second"]
+    assert chatted.headers.get_list("x-request-id") == ["g-second"]
+
+    for named, path in (("r-second", "/cache/feedback"), ("g-second", "/v1/nearhit/feedback")):
+
+        async def accepted(named: str = named, path: str = path) -> httpx.Response | None:
+            answer = await live.client.post(path, json={"request_id": named, "verdict": "right"})
+            return answer if answer.status_code == 200 else None
+
+        answer = await eventually(accepted, timeout=10)
+        assert answer is not None and answer.json()["doc_id"] == doc_id
+    for unnamed in ("r-first", "g-first"):
+        answer = await live.client.post("/cache/feedback", json={"request_id": unnamed, "verdict": "wrong"})
+        assert answer.status_code == 404, answer.text
+    assert await (await live.runtime.cache()).redis.exists(doc_id)
