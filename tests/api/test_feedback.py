@@ -259,3 +259,10 @@ async def test_a_request_id_given_twice_names_one_request_the_answer_and_feedbac
         answer = await live.client.post("/cache/feedback", json={"request_id": unnamed, "verdict": "wrong"})
         assert answer.status_code == 404, answer.text
     assert await (await live.runtime.cache()).redis.exists(doc_id)
+    refused = await live.client.post(
+        "/ask",
+        json={"prompt": CACHED, "include_raw": False},
+        headers=[("x-request-id", "r-ok"), ("x-request-id", "a b")],
+    )
+    (fresh,) = refused.headers.get_list("x-request-id")  # the last is not an id: a fresh one, named
+    assert fresh not in ("r-ok", "a b") and len(fresh) == 32
