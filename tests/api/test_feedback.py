@@ -199,6 +199,7 @@ RECORD_DAMAGES: dict[str, RecordDamage] = {
     "similarity not a number": lambda r, key, _, __: r.hset(key, "similarity", "abc"),
     "similarity infinite": lambda r, key, _, __: r.hset(key, "similarity", "inf"),
     "doc_id another tenant's entry": lambda r, key, _, theirs: r.hset(key, "doc_id", theirs),
+    "tenant another tenant": lambda r, key, _, __: r.hset(key, "tenant", "beta"),
     "doc_id not an entry": lambda r, key, _, __: r.hset(key, "doc_id", "someone:else"),
     "doc_id non-UTF-8": lambda r, key, fields, _: r.hset(key, "doc_id", fields[b"doc_id"] + b"\xff"),
     "prompt of 1 MB": lambda r, key, _, __: r.hset(key, "prompt", "x" * 1_000_000),
