@@ -112,3 +112,31 @@ async def test_counters_another_client_wrote_into_do_not_fail_the_summaries(live
         response = await live.client.get(path)
         assert response.status_code == 200, (path, response.text)
     assert (await live.client.get("/cache/stats")).json()["counters"]["exact_hits"] == 2
+
+
+async def foreign(redis: Redis, key: str, write: str) -> None:
+    """Another client's string or list written at ``key``, whatever was there."""
+    await redis.delete(key)
+    await (redis.set(key, "another client's value") if write == "string" else redis.rpush(key, "x"))
+
+
+@pytest.mark.parametrize("write", ["string", "list"])
+async def test_another_clients_key_on_a_prompts_exact_key_is_a_miss_the_answer_overwrites(
+    live: LiveServer, write: str
+) -> None:
+    cache = await live.runtime.cache()
+    query = cache.prepare(DAMAGED, Scope.build(model=live.runtime.provider.model))
+    key = cache.keys.entry(query.scope, query.text)
+    await foreign(cache.redis, key, write)
+
+    missed = (await live.client.post("/ask", json={"prompt": DAMAGED})).json()["cache"]
+    assert not missed["degraded"] and missed["cache_document"].get("match") is None, missed["error"]
+    assert await cache.redis.type(key) == b"hash"  # the fresh answer written over the foreign key
+    hit = (await live.client.post("/ask", json={"prompt": DAMAGED})).json()["cache"]
+    assert hit["cache_document"]["match"] == "exact" and hit["cache_document"]["doc_id"] == key
+
+    await foreign(cache.redis, key, write)
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": DAMAGED}]}
+    missed_chat = await live.client.post("/v1/chat/completions", json=chat)
+    assert missed_chat.headers["x-nearhit-cache"] == "miss" and "x-nearhit-degraded" not in missed_chat.headers
+    assert await cache.redis.type(key) == b"hash"  # the gateway's key too

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
+from nearhit.cache import Scope
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
@@ -139,8 +141,6 @@ async def secured(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIte
 async def test_another_tenants_request_or_entry_is_a_404_like_an_unknown_one(secured: LiveServer) -> None:
     alpha, beta = {"Authorization": f"Bearer {ALPHA_KEY}"}, {"Authorization": f"Bearer {BETA_KEY}"}
     cache = await secured.runtime.cache()
-    from nearhit.cache import Scope
-
     doc_id = await cache.store(CACHED, "Settings.", Scope.build(model=secured.runtime.provider.model, tenant="alpha"))
     served = await ask(secured, LOOK_ALIKE, alpha)
     assert document(served)["doc_id"] == doc_id
@@ -185,3 +185,85 @@ async def test_streamed_hits_can_be_named_by_their_request_id(live: LiveServer) 
         answer = await eventually(accepted, timeout=10)
         assert answer is not None and answer.json()["doc_id"] == doc_id
         assert answer.json()["action"] == "positive stored"
+
+
+RecordDamage = Callable[[Redis, str, dict[bytes, bytes], str], Awaitable[object]]
+"""Rewrites one served record (its key, its fields as written, another tenant's entry id)."""
+
+_PUSH = "redis.call('RPUSH', KEYS[1], 'x')"
+RECORD_DAMAGES: dict[str, RecordDamage] = {
+    **{
+        f"{name} deleted": (lambda r, key, _, __, name=name: r.hdel(key, name))
+        for name in ("doc_id", "tenant", "prompt", "similarity")
+    },
+    "similarity not a number": lambda r, key, _, __: r.hset(key, "similarity", "abc"),
+    "similarity infinite": lambda r, key, _, __: r.hset(key, "similarity", "inf"),
+    "doc_id another tenant's entry": lambda r, key, _, theirs: r.hset(key, "doc_id", theirs),
+    "tenant another tenant": lambda r, key, _, __: r.hset(key, "tenant", "beta"),
+    "doc_id not an entry": lambda r, key, _, __: r.hset(key, "doc_id", "someone:else"),
+    "doc_id non-UTF-8": lambda r, key, fields, _: r.hset(key, "doc_id", fields[b"doc_id"] + b"\xff"),
+    "prompt of 1 MB": lambda r, key, _, __: r.hset(key, "prompt", "x" * 1_000_000),
+    "a string": lambda r, key, _, __: r.set(key, "another client's value"),
+    "a list": lambda r, key, _, __: r.eval(
+        "redis.call('DEL', KEYS[1]); return redis.call('RPUSH', KEYS[1], 'x')", 1, key
+    ),
+}
+
+
+async def test_a_served_record_another_client_edited_is_a_404_and_touches_no_entry(secured: LiveServer) -> None:
+    alpha = {"Authorization": f"Bearer {ALPHA_KEY}", "x-request-id": "r-edited"}
+    cache = await secured.runtime.cache()
+    model = secured.runtime.provider.model
+    mine = await cache.store(CACHED, "Settings.", Scope.build(model=model, tenant="alpha"))
+    theirs = await cache.store(CACHED, "Beta's answer.", Scope.build(model=model, tenant="beta"))
+    assert document(await ask(secured, LOOK_ALIKE, alpha))["doc_id"] == mine
+    keys = [cache.keys.served("alpha\x1fr-edited"), cache.keys.served("r-edited")]
+
+    async def written() -> bool:
+        return bool(await cache.redis.exists(*keys) == 2)
+
+    assert await eventually(written, timeout=10)
+    record = await cache.redis.hgetall(keys[0])
+    for name, damage in RECORD_DAMAGES.items():
+        for key in keys:
+            await cache.redis.delete(key)
+            await cache.redis.hset(key, mapping=record)
+            await damage(cache.redis, key, record, theirs)
+        for path in ("/cache/feedback", "/v1/nearhit/feedback"):
+            answer = await secured.client.post(path, json={"request_id": "r-edited", "verdict": "wrong"}, headers=alpha)
+            assert answer.status_code == 404, (name, path, answer.text)
+            says = ("no served answer for request id 'r-edited'", "no cached entry")  # as for an unknown one
+            assert any(said in answer.text for said in says), (name, answer.text)
+        assert await cache.redis.exists(mine, theirs) == 2, name
+
+
+async def test_a_request_id_given_twice_names_one_request_the_answer_and_feedback_agree_on(live: LiveServer) -> None:
+    doc_id = await store(live)
+    twice = [("x-request-id", "r-first"), ("x-request-id", "r-second")]
+    asked = await live.client.post("/ask", json={"prompt": LOOK_ALIKE, "include_raw": False}, headers=twice)
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": LOOK_ALIKE}]}
+    chatted = await live.client.post(
+        "/v1/chat/completions", json=chat, headers=[("x-request-id", "g-first"), ("x-request-id", "g-second")]
+    )
+    assert asked.headers.get_list("x-request-id") == ["r-second"]
+    assert chatted.headers.get_list("x-request-id") == ["g-second"]
+
+    for named, path in (("r-second", "/cache/feedback"), ("g-second", "/v1/nearhit/feedback")):
+
+        async def accepted(named: str = named, path: str = path) -> httpx.Response | None:
+            answer = await live.client.post(path, json={"request_id": named, "verdict": "right"})
+            return answer if answer.status_code == 200 else None
+
+        answer = await eventually(accepted, timeout=10)
+        assert answer is not None and answer.json()["doc_id"] == doc_id
+    for unnamed in ("r-first", "g-first"):
+        answer = await live.client.post("/cache/feedback", json={"request_id": unnamed, "verdict": "wrong"})
+        assert answer.status_code == 404, answer.text
+    assert await (await live.runtime.cache()).redis.exists(doc_id)
+    refused = await live.client.post(
+        "/ask",
+        json={"prompt": CACHED, "include_raw": False},
+        headers=[("x-request-id", "r-ok"), ("x-request-id", "a b")],
+    )
+    (fresh,) = refused.headers.get_list("x-request-id")  # the last is not an id: a fresh one, named
+    assert fresh not in ("r-ok", "a b") and len(fresh) == 32

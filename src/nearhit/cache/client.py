@@ -73,9 +73,14 @@ async def hash_reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) ->
     string, a list) read as None: its ``WRONGTYPE`` reply says that key is no entry, not that Redis failed."""
     replies = await reads(redis, commands, raise_on_error=False)
     for reply in replies:
-        if isinstance(reply, ResponseError) and not str(reply).startswith("WRONGTYPE"):
+        if isinstance(reply, ResponseError) and not wrong_type(reply):
             raise reply
     return [None if isinstance(reply, ResponseError) else reply for reply in replies]
+
+
+def wrong_type(error: ResponseError) -> bool:
+    """Whether ``error`` is Redis's ``WRONGTYPE``: another client's key of another type where nearhit reads."""
+    return str(error).startswith("WRONGTYPE")
 
 
 _SPARE = 4

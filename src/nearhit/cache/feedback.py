@@ -15,15 +15,17 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from redis.exceptions import ResponseError
 
 from nearhit.cache import bounded
-from nearhit.cache.client import RedisClient, is_cluster
+from nearhit.cache.client import RedisClient, is_cluster, wrong_type
 from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace
 
@@ -106,11 +108,18 @@ class FeedbackStore:
         queued = [s for (t, r), s in self._unwritten.items() if r == request_id and tenant in (None, t)]
         if queued:
             return queued[-1]
-        fields = await self.redis.hgetall(self._served_key(request_id, tenant))
-        if not fields:
-            return None
+        try:
+            fields = await self.redis.hgetall(self._served_key(request_id, tenant))
+        except ResponseError as exc:
+            if not wrong_type(exc):
+                raise
+            fields = {}  # another client's string or list at the record's key: no record
         text = {as_text(k): as_text(v) for k, v in fields.items()}
-        return Served(request_id, text["doc_id"], text["tenant"], text["prompt"], float(text["similarity"]))
+        try:
+            served = Served(request_id, text["doc_id"], text["tenant"], text["prompt"], float(text["similarity"]))
+        except (KeyError, ValueError):
+            return None  # none, or edited by another client (a field missing, not a number): no record
+        return served if math.isfinite(served.similarity) else None
 
     async def state(
         self, doc_ids: Iterable[str], *, histogram: bool

@@ -28,7 +28,7 @@ from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry, negatives, standalone
 from nearhit.cache import index as idx
 from nearhit.cache.admin import CacheAdmin
-from nearhit.cache.client import RedisClient, reads
+from nearhit.cache.client import RedisClient, reads, wrong_type
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
@@ -335,10 +335,17 @@ class SemanticCache(CacheAdmin):
                 *([("EXISTS", mark)] if mark else []),
                 *searches,
             ],
-            raise_on_error=not searches,
+            raise_on_error=False,
         )
         if isinstance(fields, ResponseError):
-            raise fields
+            if not wrong_type(fields):
+                raise fields
+            # Another client's string or list on this prompt's key: no entry, a miss (the store deletes it first).
+            fields = [None] * len(_EXACT_FIELDS)
+        if not searches:
+            for failed in stored:
+                if isinstance(failed, ResponseError):
+                    raise failed
         if fields[1] is not None and not entry.whole(_decode_fields(entry.RETURNED, fields[:-1])):
             fields[1] = None  # edited by another client past serving: a miss, and the store writes it whole again
         searched = None

@@ -55,7 +55,8 @@ async def give(
         raise validate.InvalidInput("give exactly one of 'request_id' or 'doc_id'")
     if request_id is not None:
         served = await cache.feedback.served(request_id, tenant)
-        if served is None or (tenant is not None and served.tenant != tenant):
+        # A question past the prompt limit was never served: a record another client edited, not the caller's 422.
+        if served is None or (tenant is not None and served.tenant != tenant) or not _servable(cache, served.prompt):
             raise FeedbackTargetNotFound(
                 f"no served answer for request id {request_id!r}: unknown, expired (kept for an hour) or a miss"
             )
@@ -91,3 +92,11 @@ async def _entry(cache: SemanticCache, doc_id: str) -> dict[str, Any] | None:
         return None  # another client's key of another type, or a vector cut short: no entry to judge against
     tenant, prompt = (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "") for v in values[:2])
     return {"tenant": tenant, "prompt": prompt, entry.VECTOR: values[2]}
+
+
+def _servable(cache: SemanticCache, prompt: str) -> bool:
+    try:
+        validate.prompt(exact_text(prompt), cache.max_prompt_chars)
+    except validate.InvalidInput:
+        return False
+    return True
