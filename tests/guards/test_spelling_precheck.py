@@ -1,4 +1,4 @@
-"""``repair_typos`` reads a text's language only where some prose word is unknown (issue 18: ~40 µs a new prompt,
+"""``repair_typos`` reads a text's language only where some prose word has a spelling (issue 18: ~40 µs a new prompt,
 before a lookup's first round trip): the same text as reading it first, on the packaged sets' dev prompts and on
 invented texts of code spans, slips, unknown names and other languages."""
 
@@ -15,6 +15,8 @@ from nearhit.guards.languages import UNKNOWN, detect
 from nearhit.guards.text import expand_short_forms
 
 _PIECES = [
+    "zorblaxx",
+    "Zorblaxx",
     "recieve",
     "documnets",
     "Recieve",
@@ -82,3 +84,17 @@ def test_a_text_of_known_words_is_not_read_for_its_language(monkeypatch: pytest.
     assert read == []
     assert spelling.repair_typos.__wrapped__("how do i recieve my password") == "how do i receive my password"
     assert read == ["how do i recieve my password"]
+
+
+def test_a_text_whose_unknown_words_have_no_spelling_is_not_read_for_its_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str] = []
+    monkeypatch.setattr(spelling, "detect", lambda text: read.append(text) or "en")
+    for text in ("how do i deploy zorblaxx on kubernetes", "comment réinitialiser mon mot de passe"):
+        assert spelling.spelling_of(next(w for w in text.split() if spelling._unknown(w))) is None
+        assert spelling.repair_typos.__wrapped__(text) == text
+    assert read == []
+    # one word with a spelling among unknown ones without: the language is read, and the one word repaired
+    assert spelling.repair_typos.__wrapped__("zorblaxx documnets") == "zorblaxx documents"
+    assert read == ["zorblaxx documnets"]

@@ -40,12 +40,15 @@ def repair_typos(text: str) -> str:
     language than English is left whole (the vocabulary is English: "combien" is not a slip of "combine"); text
     of no known language is read, as a terse misspelt question often is ("symtoms of a sprained ankel").
 
-    A text whose prose words are all known words (or too short to read) is returned as it is before its
-    language is read: nothing in it could be repaired in any language, and the language (~25-40 µs a new text,
-    before a lookup's first round trip) is most of the work (``tests/guards/test_spelling_precheck.py``)."""
+    A text none of whose prose words has a spelling (all known, too short, or unknown with no one likely
+    spelling) is returned as it is before its language is read: nothing in it would be repaired in any
+    language, and the language (~25-40 µs a new text, before a lookup's first round trip) is most of the work
+    (``tests/guards/test_spelling_precheck.py``). A word's spelling is kept (:func:`spelling_of`), and
+    looked up again below when the text is repaired."""
     pieces = _CODE_SPAN_RE.split(text)  # the prose around the code spans (no group in the pattern: spans left out)
     spans = _CODE_SPAN_RE.findall(text)  # the code spans, one between each two pieces
-    if not any(_unknown(word) for prose in pieces for word in _WORD_RE.findall(prose)):
+    unknown = (word.lower() for prose in pieces for word in _WORD_RE.findall(prose) if _unknown(word))
+    if all(spelling_of(word) is None for word in unknown):  # no word would change: the language is not read
         return text
     if detect(text) not in ("en", UNKNOWN):
         return text

@@ -39,6 +39,7 @@ _SLASHED_RE = re.compile(r"(?<![\w/])(" + "|".join(map(re.escape, _SLASHED)) + r
 # A short form standing as a word of its own: not inside a path, a file name, a flag or a version
 # ("db.json", "ts-node", "u.s." keep their letters); a sentence's own punctuation may follow it.
 _STANDALONE_RE = re.compile(r"(?<![\w'./\\-])([^\W_]+)(?![\w'/\\-])(?!\.\w)")
+_RUN_RE = re.compile(r"[^\W_]+")  # every standalone match is one of these runs, whole
 _ARTICLES = frozenset({"a", "an"})
 # "how 2 reset my phone": chat's "2" for "to" after "how", before a word (a count after "how" is "how many").
 _HOW_TO_RE = re.compile(r"\b(how)\s+2(?=\s+[^\W\d_])", re.IGNORECASE)
@@ -119,7 +120,14 @@ def phrase_openings(text: str) -> frozenset[int]:
 def expand_short_forms(text: str) -> str:
     """``text`` with each short form ("pwd", "w/o", "k8s") spelt out, as :func:`analyse` reads it: the
     embedder's input, so "reset my pwd" lands beside "reset my password" (``data/abbreviations.txt``)."""
-    text = _HOW_TO_RE.sub(r"\1 to", _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text))
+    if "/" in text:  # every slashed short form has one
+        text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    if "2" in text:
+        text = _HOW_TO_RE.sub(r"\1 to", text)
+    # A standalone match is a whole run of letters and digits: a text with no run that is a short form is
+    # returned as it is, without a Python call per word (``tests/guards/test_short_forms_precheck.py``).
+    if not any(run.casefold() in ABBREVIATIONS for run in _RUN_RE.findall(text)):
+        return text
     return _STANDALONE_RE.sub(lambda m: " ".join(ABBREVIATIONS.get(m.group(1).casefold(), (m.group(1),))), text)
 
 
