@@ -1,5 +1,5 @@
 // The chat page: ask once, watch the raw LLM and the cache answer side by side.
-import { h, put, text, $, $$, fmtInt, fmtMs, fmtUsd, isNum } from "./dom.js";
+import { h, put, quoted, text, $, $$, fmtInt, fmtMs, fmtUsd, isNum } from "./dom.js";
 import { fetchJSON, HttpError } from "./http.js";
 import { postSSE } from "./sse.js";
 import { loadConfig, renderHeader } from "./header.js";
@@ -251,15 +251,15 @@ function renderInspector(doc) {
     const r = doc.rewrite;
     const how = r.cached ? "kept in Redis, no call" : `${fmtMs(r.ms ?? 0)}, ${r.prompt_tokens ?? 0}+${r.completion_tokens ?? 0} tokens, $${num(r.cost_usd, 6)}`;
     const refused = r.refused ? ` — not looked up: ${r.refused}` : "";
-    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : `${r.question} — ${r.model}, ${how}${refused}`]);
+    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : [quoted(r.question), ` — ${r.model}, ${how}${refused}`]]);
   }
   if (doc.context?.rewritten) {
-    rows.push(["Matched as rewritten", `similarity ${num(doc.context.similarity, 4)} — ${doc.context.rewritten}`]);
+    rows.push(["Matched as rewritten", [`similarity ${num(doc.context.similarity, 4)} — `, quoted(doc.context.rewritten)]]);
   } else if (doc.context?.told_as_one) {
-    rows.push(["Matched as one question", `similarity ${num(doc.context.similarity, 4)} — ${doc.context.told_as_one}`]);
+    rows.push(["Matched as one question", [`similarity ${num(doc.context.similarity, 4)} — `, quoted(doc.context.told_as_one)]]);
   } else if (doc.context) {
-    const earlier = doc.context.turns.map(([role, content]) => `${role}: ${content}`).join(" · ");
-    rows.push(["Matched context", `${doc.context.turns.length} earlier turns, similarity ${num(doc.context.similarity, 4)} — ${earlier}`]);
+    const earlier = doc.context.turns.map(([role, content], i) => [i ? " · " : "", `${role}: `, quoted(content)]);
+    rows.push(["Matched context", [`${doc.context.turns.length} earlier turns, similarity ${num(doc.context.similarity, 4)} — `, earlier]]);
   }
   const timings = Object.entries(doc.timings_ms ?? {}).map(([k, v]) => `${k} ${fmtMs(v)}`).join(" · ");
   if (timings) rows.push(["Timings", timings]);
@@ -275,7 +275,7 @@ function renderInspector(doc) {
       h("span", { class: `cand cand-${c.outcome}` }, c.outcome.replaceAll("_", " ")),
       // Served under the threshold: which margin reached it (the quiet band, a conversation's, the decision's).
       ` ${num(c.similarity, 3)}${c.margin ? ` (under the threshold: ${MARGINS[c.margin] ?? c.margin})` : ""} — `,
-      c.prompt,
+      quoted(c.prompt),
       // Why a refused one was: a farther one past a refused nearer one is named so, not as its own guard's veto.
       c.outcome.startsWith("rejected_by") && c.reason ? ` · ${c.reason}` : "",
     ),
@@ -284,7 +284,7 @@ function renderInspector(doc) {
   put(
     inspector,
     h("h3", {}, "Why this answer"),
-    h("dl", { class: "kv" }, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, String(v))))),
+    h("dl", { class: "kv" }, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v)))),
     h("h4", {}, "Embedding"),
     h("code", { class: "embedding" }, embedding),
     candidates.length ? [h("h4", {}, "Nearest candidates"), h("ul", { class: "candidates" }, candidates)] : null,
@@ -480,7 +480,7 @@ function renderHistory() {
             h("span", { class: `outcome outcome-${item.outcome}` }, OUTCOME_LABELS[item.outcome] ?? item.outcome),
             item.outcome === "semantic" && isNum(item.similarity) ? ` ${item.similarity.toFixed(3)}` : "",
             isNum(item.ms) ? ` · ${fmtMs(item.ms)}` : "",
-            item.tenant && item.tenant !== "default" ? ` · ${item.tenant}` : "",
+            item.tenant && item.tenant !== "default" ? [" · ", quoted(item.tenant)] : "",
           ),
         ),
       ),

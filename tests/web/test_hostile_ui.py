@@ -1,0 +1,170 @@
+"""Hostile text in the chat page, in Debian's Chromium against the real server and Redis: markup in stored
+answers, prompts and tenant names shown as text and never run, answers that look like an event stream or
+hold control characters arriving whole, 1 MB and 10,000-line answers, and right-to-left overrides kept
+inside the text that carries them (docs/hostile-testing.md, "Eleventh round, the UI")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import WebServer
+from tests.web.test_inspector_refusals import LOOK_ALIKE, QUERY, TOPIC, inspect, seed
+from tests.web.test_ui import ask, open_chat
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # each asks the server two or three times: ~3 s
+
+MARKUP = [
+    '<img src=x onerror="window.__pwned=1">',
+    "</script><script>window.__pwned=2</script>",
+    '<svg onload="window.__pwned=3"><circle r=5/></svg>',
+    "[click me](javascript:window.__pwned=4)",
+    '<a href="javascript:window.__pwned=5">link</a>',
+    '<iframe srcdoc="<script>parent.__pwned=6</script>"></iframe>',
+    "<style>body{display:none}</style>",
+]
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE, never closed
+
+CENSUS = """() => ({
+  elements: [...document.querySelectorAll('script, img, iframe, style, object, embed, link, a')]
+    .map((e) => `${e.tagName} ${e.getAttribute('src') ?? e.getAttribute('href') ?? ''}`),
+  svgs: document.querySelectorAll('svg').length,
+  pwned: window.__pwned ?? null,
+})"""
+
+
+def answer_text(page: Page) -> str:
+    return str(page.evaluate("() => document.querySelector('#col-cache [data-role=answer]').textContent"))
+
+
+def test_markup_in_prompts_answers_and_tenants_is_shown_as_text(page: Page, web_server: WebServer, tenant: str) -> None:
+    """Every place a stored question, answer or tenant is shown (the column, the inspector's cached prompt and
+    candidates, the history) holds text: no element is added, nothing runs (an inline handler the policy
+    blocked would be a console error, which fails the test too)."""
+    hostile_tenant = f"{tenant}<img src=x onerror=window.__pwned=9>"
+    prompt = "What is " + " ".join(MARKUP)
+    answer = "Answer:\n" + "\n".join(MARKUP)
+    stored = web_server.post("/cache/store", {"prompt": prompt, "response": answer, "tenant": hostile_tenant})
+    assert stored.status_code == 201, stored.text
+    open_chat(page, web_server, hostile_tenant)
+    before = page.evaluate(CENSUS)
+
+    ask(page, prompt)  # exact
+    expect(page.locator("#col-cache [data-role=match]")).to_have_attribute("data-kind", "exact")
+    assert answer_text(page) == answer
+    ask(page, prompt.replace("What is", "what's"))  # semantic: the inspector lists the candidate
+    expect(page.locator("#col-cache [data-role=match]")).to_have_attribute("data-kind", "semantic")
+    inspect(page)
+    expect(page.locator("#inspector")).to_contain_text(f"Cached prompt{prompt}")
+    expect(page.locator("#inspector .candidates li").first).to_contain_text(prompt)
+    expect(page.locator("#history")).to_contain_text(hostile_tenant)
+
+    assert page.evaluate(CENSUS) == before
+    assert page.locator("body").is_visible()
+
+
+def test_an_answer_that_looks_like_an_event_stream_arrives_whole(
+    page: Page, web_server: WebServer, tenant: str
+) -> None:
+    """Event-stream syntax, every kind of line end, NUL and other control characters in a stored answer: the
+    page shows exactly the stored text, no event invented or cut."""
+    answer = (
+        'one\r\n\r\ndata: {"column": "cache", "content": "INJECTED"}\n\nevent: column_complete\ndata: {}\n\n'
+        "id: 99\rretry: 1\r\r: comment\n\u2028\u2029\u0085two\u0000three\u001b[31m\ufeff\ufffe four"
+    )
+    stored = web_server.post("/cache/store", {"prompt": "Show the raw log", "response": answer, "tenant": tenant})
+    assert stored.status_code == 201, stored.text
+    open_chat(page, web_server, tenant)
+    ask(page, "Show the raw log")
+    expect(page.locator("#col-cache")).to_have_attribute("data-status", "done")
+    assert answer_text(page) == answer
+    expect(page.locator("#col-cache [data-role=error]")).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [("x" * 99 + " ") * 10_000, "\n".join(f"line {i}" for i in range(10_000))],
+    ids=["1-MB", "10k-lines"],
+)
+def test_a_huge_answer_is_shown_whole(page: Page, web_server: WebServer, tenant: str, answer: str) -> None:
+    stored = web_server.post("/cache/store", {"prompt": "Print the whole file", "response": answer, "tenant": tenant})
+    assert stored.status_code == 201, stored.text
+    open_chat(page, web_server, tenant)
+    ask(page, "Print the whole file")
+    expect(page.locator("#col-cache")).to_have_attribute("data-status", "done")
+    assert answer_text(page) == answer
+    inspect(page)  # the inspector still opens, with the figures of the hit
+    expect(page.locator("#inspector")).to_contain_text("Print the whole file")
+
+
+# The x of the first and last character of a word, the first time it is under `root`.
+EDGES = """([root, word]) => {
+  const walker = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(word);
+    if (at < 0) continue;
+    const x = (i) => {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      return range.getBoundingClientRect().x;
+    };
+    return [x(at), x(at + word.length - 1)];
+  }
+  return null;
+}"""
+
+
+def reads_left_to_right(page: Page, word: str, root: str = "#inspector") -> bool:
+    """Whether ``word``, the first time it is in ``root``, is drawn left to right."""
+    edges: Any = page.evaluate(EDGES, [root, word])
+    assert edges is not None, f"{word!r} is not in {root}"
+    return bool(edges[0] < edges[1])
+
+
+def test_a_right_to_left_override_in_a_prompt_stays_in_it(
+    page: Page, guards_web_server: WebServer, tenant: str
+) -> None:
+    """A cached question starting with an unclosed RIGHT-TO-LEFT OVERRIDE: the candidate's reason drawn after
+    it in the inspector read "'tsom' sv 'tsael' :sdrow etisoppo" before (the override ran to the end of the
+    line); its own words are still its own to reverse."""
+    seed(guards_web_server, tenant, RLO + LOOK_ALIKE, TOPIC)
+    open_chat(page, guards_web_server, tenant)
+    ask(page, QUERY)
+    inspect(page)
+    vetoed = page.locator("#inspector .candidates li").filter(has_text=LOOK_ALIKE)
+    expect(vetoed).to_contain_text("opposite words")
+    assert reads_left_to_right(page, "opposite", "#inspector .candidates")
+    # The override still applies to the text that carries it.
+    assert not reads_left_to_right(page, "fruit", "#inspector .candidates")
+
+
+def test_a_right_to_left_override_in_an_earlier_turn_stays_in_it(page: Page, web_server: WebServer) -> None:
+    """The inspector's matched context (a conversation's earlier turns) and standalone rewrite, drawn from a
+    document as the server sends one for a conversation asked through the API (the page itself sends turns
+    only in its own conversations, which reuse only their own answers): the words after a turn or a rewritten
+    question that carries the override are not drawn reversed."""
+    document = {
+        "seq": 1,
+        "column": "cache",
+        "hit": False,
+        "match": None,
+        "threshold": 0.76,
+        "candidates": [],
+        "context": {"turns": [["user", RLO + "I barely use my plan."], ["assistant", "Noted."]], "similarity": 0.9},
+        "rewrite": {"question": RLO + "How do I cancel my plan?", "model": "rewriter", "cached": True},
+    }
+    stream = f"event: cache_document\ndata: {json.dumps(document)}\n\n"
+    page.route(
+        "**/ask/stream",
+        lambda route: route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream),
+    )
+    open_chat(page, web_server)
+    ask(page, "How do I cancel it?")
+    inspect(page)
+    expect(page.locator("#inspector")).to_contain_text("Matched context")
+    assert reads_left_to_right(page, "assistant")
+    assert reads_left_to_right(page, "rewriter")
