@@ -168,3 +168,39 @@ def test_a_right_to_left_override_in_an_earlier_turn_stays_in_it(page: Page, web
     expect(page.locator("#inspector")).to_contain_text("Matched context")
     assert reads_left_to_right(page, "assistant")
     assert reads_left_to_right(page, "rewriter")
+
+
+def test_a_conversation_with_long_answers_sends_the_turns_that_fit(page: Page, web_server: WebServer) -> None:
+    """Two answers of 60,000 characters in one conversation (streamed here by the test: the simulated model
+    answers briefly): the next question carries the newest turns within the server's 100,000 characters and
+    is answered. Before, the page sent them all and every later question was a 413."""
+    long_answer = {"seq": 1, "column": "cache", "content": "word " * 12_000}
+    done = {"seq": 2, "column": "cache", "status": "done", "outcome": "miss", "finish_reason": "stop"}
+    stream = "".join(
+        f"event: {event}\ndata: {json.dumps(data)}\n\n"
+        for event, data in (("content_chunk", long_answer), ("column_complete", done))
+    )
+    streamed = []
+
+    def answer(route: Any) -> None:
+        if len(streamed) < 2:  # the two long answers; the question after them goes to the server
+            streamed.append(route.request.url)
+            route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream)
+        else:
+            route.continue_()
+
+    page.route("**/ask/stream", answer)
+    open_chat(page, web_server)
+    page.click(".advanced summary")
+    page.uncheck("#include-raw")
+    page.click("#new-conversation")
+    ask(page, "Print the first log.")
+    ask(page, "Print the second log.")
+    expect(page.locator("#conversation-turns")).to_have_attribute("data-count", "4")
+    with page.expect_request("**/ask/stream") as sent:
+        ask(page, "Which of the two is longer?")
+    history = sent.value.post_data_json["history"]
+    assert sum(len(turn["content"]) for turn in history) == 100_000
+    assert [turn["content"] for turn in history[-2:]] == ["Print the second log.", long_answer["content"]]
+    expect(page.locator("#col-cache")).to_have_attribute("data-status", "done")
+    expect(page.locator("#col-cache [data-role=error]")).to_be_hidden()

@@ -335,13 +335,34 @@ function currentRequest(prompt) {
   const system = $("#system-prompt").value;
   if (system.trim()) body.system_prompt = system;
   if (state.conversationId) body.conversation_id = state.conversationId;
-  if (state.conversationId && state.turns.length) body.history = state.turns.slice(-TURNS_SENT);
+  if (state.conversationId && state.turns.length) body.history = turnsThatFit(state.turns.slice(-TURNS_SENT));
   const threshold = $("#threshold").value.trim();
   if (threshold !== "") body.threshold = Number(threshold);
   body.include_raw = $("#include-raw").checked;
   if ($("#no-cache").checked) body.no_cache = true;
   if ($("#no-store").checked) body.no_store = true;
   return body;
+}
+
+/** The newest turns within the server's limit on a history's characters (long answers would otherwise have every
+ * later question refused with a 413): older turns dropped, the oldest one kept cut to the room left. */
+function turnsThatFit(turns) {
+  let room = state.config?.max_history_chars ?? Infinity;
+  const kept = [];
+  for (const turn of [...turns].reverse()) {
+    if (room <= 0) break;
+    const content = cut(turn.content, room);
+    if (content) kept.unshift({ ...turn, content });
+    room -= turn.content.length;
+  }
+  return kept;
+}
+
+/** The first `length` UTF-16 units of `text`, never half a surrogate pair (the server refuses a lone one). */
+function cut(text, length) {
+  if (text.length <= length) return text;
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
 }
 
 async function ask(prompt) {
