@@ -204,3 +204,18 @@ def test_a_conversation_with_long_answers_sends_the_turns_that_fit(page: Page, w
     assert [turn["content"] for turn in history[-2:]] == ["Print the second log.", long_answer["content"]]
     expect(page.locator("#col-cache")).to_have_attribute("data-status", "done")
     expect(page.locator("#col-cache [data-role=error]")).to_be_hidden()
+
+
+def test_questions_past_the_tabs_storage_still_ask(page: Page, web_server: WebServer, tenant: str) -> None:
+    """A history that fills the tab's storage (about 5.2 M characters in Chromium: one question asked under
+    NEARHIT_MAX_PROMPT_CHARS=10,000,000 leaves that much): the next question is asked and listed, the oldest
+    one is no longer kept. Before, saving the history threw before the question was sent."""
+    open_chat(page, web_server, tenant)
+    earlier = [{"prompt": "a" * 5_230_000, "outcome": "miss", "at": 0}]
+    page.evaluate("(items) => sessionStorage.setItem('nearhit.history', JSON.stringify(items))", earlier)
+    open_chat(page, web_server, tenant)  # the page reads its history back
+    ask(page, "Summarise this: " + "b" * 20_000)
+    expect(page.locator("#col-cache")).to_have_attribute("data-status", "done")
+    expect(page.locator("#history li")).to_have_count(2)
+    kept = page.evaluate("() => JSON.parse(sessionStorage.getItem('nearhit.history')).map((x) => x.prompt.length)")
+    assert kept == [20_016]

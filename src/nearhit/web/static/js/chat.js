@@ -473,8 +473,21 @@ const OUTCOME_LABELS = {
   stopped: "stopped",
 };
 
+/** Keep the history for the tab's life. Its storage holds about 5 M characters: long questions (under a raised
+ * NEARHIT_MAX_PROMPT_CHARS) can fill it, and then the oldest are not kept (the page still lists them). */
+function saveHistory() {
+  for (let kept = state.history.length; kept >= 0; kept -= 1) {
+    try {
+      sessionStorage.setItem(HISTORY_KEY, JSON.stringify(state.history.slice(0, kept)));
+      return;
+    } catch {
+      /* over the quota: keep fewer */
+    }
+  }
+}
+
 function renderHistory() {
-  sessionStorage.setItem(HISTORY_KEY, JSON.stringify(state.history));
+  saveHistory();
   const list = $("#history");
   put(
     list,
