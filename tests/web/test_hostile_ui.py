@@ -219,3 +219,31 @@ def test_questions_past_the_tabs_storage_still_ask(page: Page, web_server: WebSe
     expect(page.locator("#history li")).to_have_count(2)
     kept = page.evaluate("() => JSON.parse(sessionStorage.getItem('nearhit.history')).map((x) => x.prompt.length)")
     assert kept == [20_016]
+
+
+def test_an_answer_the_server_did_not_store_is_not_called_stored(page: Page, web_server: WebServer) -> None:
+    """A model's answer with a lone surrogate (half an emoji) streams, and the server skips storing it, saying
+    why in ``column_complete`` (the events are those ``/ask/stream`` sends for it, the model being an OpenAI
+    upstream the test server cannot reach). The match line said "→ stored" before: it guessed from the
+    finish reason."""
+    reason = "response contains a lone surrogate (U+D83D) at character 5: it is not valid Unicode text"
+    events = [
+        ("cache_document", {"seq": 1, "column": "cache", "hit": False, "match": None, "threshold": 0.76}),
+        ("content_chunk", {"seq": 2, "column": "cache", "content": "Half \ud83d pair"}),
+        (
+            "column_complete",
+            {"seq": 3, "column": "cache", "status": "done", "outcome": "miss", "finish_reason": "stop"}
+            | {"store": "skipped", "store_reason": reason},
+        ),
+    ]
+    stream = "".join(f"event: {event}\r\ndata: {json.dumps(data)}\r\n\r\n" for event, data in events)
+    page.route(
+        "**/ask/stream",
+        lambda route: route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream),
+    )
+    open_chat(page, web_server)
+    page.click(".advanced summary")
+    page.uncheck("#include-raw")
+    ask(page, "Say something odd")
+    assert answer_text(page) == "Half \ud83d pair"
+    expect(page.locator("#col-cache [data-role=match]")).to_have_text(f"Miss → not stored: {reason}")

@@ -191,13 +191,15 @@ function matchFromDocument(doc) {
 
 function matchOnComplete(data, request) {
   if (data.status === "error") return setMatch("error", "Error — nothing was stored");
+  // Whether the answer was stored is the server's to say (`store`): an answer it refuses (a lone surrogate from
+  // the model, a cut one) or a write that failed is "not stored", with its reason.
+  const notStored = `not stored${data.store_reason && !request.no_store ? `: ${data.store_reason}` : ""}`;
   if (data.outcome === "miss") {
-    const stored = !request.no_store && data.finish_reason === "stop" && data.status === "done";
     const label = cache.match.textContent.replace(/ → asking the LLM$/, "");
-    return setMatch("miss", stored ? `${label} → stored` : `${label} → not stored`);
+    return setMatch("miss", data.store === "stored" ? `${label} → stored` : `${label} → ${notStored}`);
   }
   if (data.outcome === "bypass") {
-    return setMatch("bypass", request.no_store ? "Lookup skipped, not stored" : "Lookup skipped → stored");
+    return setMatch("bypass", data.store === "stored" ? "Lookup skipped → stored" : `Lookup skipped, ${notStored}`);
   }
 }
 
