@@ -5,13 +5,14 @@ inside the text that carries them (docs/hostile-testing.md, "Eleventh round, the
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import WebServer
+from tests.web.conftest import Console, WebServer
 from tests.web.test_inspector_refusals import LOOK_ALIKE, QUERY, TOPIC, inspect, seed
 from tests.web.test_ui import ask, open_chat
 
@@ -247,3 +248,32 @@ def test_an_answer_the_server_did_not_store_is_not_called_stored(page: Page, web
     ask(page, "Say something odd")
     assert answer_text(page) == "Half \ud83d pair"
     expect(page.locator("#col-cache [data-role=match]")).to_have_text(f"Miss → not stored: {reason}")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("requests_per_day", "1e308", "Check the inputs: Requests per day — Value must be less than or equal to "),
+        ("output_tokens", "4.000000000000001", "Check the inputs: Output tokens — Input should be a valid integer."),
+        ("region", MARKUP[0], f"The request was refused: unknown region '{MARKUP[0]}': the price table has "),
+        ("region", RLO + "eastus2", "The request was refused: unknown region '\\u202eeastus2'"),
+    ],
+    ids=["huge", "not-an-integer", "markup", "override"],
+)
+def test_the_calculator_refuses_hostile_inputs_in_one_sentence(
+    page: Page, console: Console, web_server: WebServer, field: str, value: str, said: str
+) -> None:
+    """Out of range (the browser's check), not an integer (the server's), a region of markup or with a
+    direction override (the server's, quoted with the override escaped): one sentence with one full stop
+    (two before: the message's own and the note's), nothing run."""
+    page.goto(f"{web_server.url}/calculator")
+    page.wait_for_selector("body[data-ready=true]")
+    before = page.evaluate(CENSUS)
+    asks = field != "requests_per_day"  # the browser refuses that one itself, without asking the server
+    with page.expect_response("**/calculator/estimate") if asks else contextlib.nullcontext():
+        page.fill(f"#{field}", value)
+    note = page.locator("#form-note")
+    expect(note).to_contain_text(said)
+    assert not note.inner_text().endswith(".."), note.inner_text()
+    assert page.evaluate(CENSUS) == before
+    console.errors[:] = [e for e in console.errors if "/calculator/estimate" not in e]  # the refusal itself
