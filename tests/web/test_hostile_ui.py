@@ -226,7 +226,7 @@ def test_an_answer_the_server_did_not_store_is_not_called_stored(page: Page, web
     """A model's answer with a lone surrogate (half an emoji) streams, and the server skips storing it, saying
     why in ``column_complete`` (the events are those ``/ask/stream`` sends for it, the model being an OpenAI
     upstream the test server cannot reach). The match line said "→ stored" before: it guessed from the
-    finish reason."""
+    finish reason. In a conversation, the answer is then sent back as an earlier turn."""
     reason = "response contains a lone surrogate (U+D83D) at character 5: it is not valid Unicode text"
     events = [
         ("cache_document", {"seq": 1, "column": "cache", "hit": False, "match": None, "threshold": 0.76}),
@@ -238,16 +238,29 @@ def test_an_answer_the_server_did_not_store_is_not_called_stored(page: Page, web
         ),
     ]
     stream = "".join(f"event: {event}\r\ndata: {json.dumps(data)}\r\n\r\n" for event, data in events)
-    page.route(
-        "**/ask/stream",
-        lambda route: route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream),
-    )
+    streamed = []
+
+    def answer(route: Any) -> None:
+        if not streamed:  # the odd answer; the question after it goes to the server
+            streamed.append(route.request.url)
+            route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream)
+        else:
+            route.continue_()
+
+    page.route("**/ask/stream", answer)
     open_chat(page, web_server)
     page.click(".advanced summary")
     page.uncheck("#include-raw")
+    page.click("#new-conversation")
     ask(page, "Say something odd")
     assert answer_text(page) == "Half \ud83d pair"
     expect(page.locator("#col-cache [data-role=match]")).to_have_text(f"Miss → not stored: {reason}")
+    # The conversation goes on: the turn is sent back with U+FFFD for the half pair (the server refuses a lone
+    # surrogate, and refused every later question of the conversation before).
+    with page.expect_request("**/ask/stream") as sent:
+        ask(page, "Why is that odd?")
+    assert sent.value.post_data_json["history"][1]["content"] == "Half \ufffd pair"
+    expect(page.locator("#col-cache")).to_have_attribute("data-status", "done")
 
 
 @pytest.mark.parametrize(

@@ -534,7 +534,9 @@ function newConversationId() {
 
 function rememberTurn(prompt, answer) {
   if (!answer) return;
-  state.turns.push({ role: "user", content: prompt }, { role: "assistant", content: answer });
+  // A model's answer can hold a lone surrogate (half an emoji): sent back as it is, the server refuses the
+  // history, and every later question of the conversation with it. U+FFFD in its place, as a decoder would.
+  state.turns.push({ role: "user", content: prompt }, { role: "assistant", content: answer.toWellFormed() });
   renderTurns();
 }
 
