@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.web.conftest import Console, WebServer
 from tests.web.test_inspector_refusals import LOOK_ALIKE, QUERY, TOPIC, inspect, seed
@@ -41,6 +41,27 @@ def answer_text(page: Page) -> str:
     return str(page.evaluate("() => document.querySelector('#col-cache [data-role=answer]').textContent"))
 
 
+def scripted(page: Page, server: WebServer, events: list[tuple[str, dict[str, Any]]], times: int) -> None:
+    """The chat page in a new conversation, the raw column off, its first ``times`` questions answered by
+    ``events`` as ``/ask/stream`` sends them (for what the simulated model cannot say), the later ones by the
+    server."""
+    stream = "".join(f"event: {event}\r\ndata: {json.dumps(data)}\r\n\r\n" for event, data in events)
+    streamed: list[str] = []
+
+    def answer(route: Route) -> None:
+        if len(streamed) < times:
+            streamed.append(route.request.url)
+            route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream)
+        else:
+            route.continue_()
+
+    page.route("**/ask/stream", answer)
+    open_chat(page, server)
+    page.click(".advanced summary")
+    page.uncheck("#include-raw")
+    page.click("#new-conversation")
+
+
 def test_markup_in_prompts_answers_and_tenants_is_shown_as_text(page: Page, web_server: WebServer, tenant: str) -> None:
     """Every place a stored question, answer or tenant is shown (the column, the inspector's cached prompt and
     candidates, the history) holds text: no element is added, nothing runs (an inline handler the policy
@@ -67,37 +88,29 @@ def test_markup_in_prompts_answers_and_tenants_is_shown_as_text(page: Page, web_
     assert page.locator("body").is_visible()
 
 
-def test_an_answer_that_looks_like_an_event_stream_arrives_whole(
-    page: Page, web_server: WebServer, tenant: str
-) -> None:
-    """Event-stream syntax, every kind of line end, NUL and other control characters in a stored answer: the
-    page shows exactly the stored text, no event invented or cut."""
-    answer = (
-        'one\r\n\r\ndata: {"column": "cache", "content": "INJECTED"}\n\nevent: column_complete\ndata: {}\n\n'
-        "id: 99\rretry: 1\r\r: comment\n\u2028\u2029\u0085two\u0000three\u001b[31m\ufeff\ufffe four"
-    )
-    stored = web_server.post("/cache/store", {"prompt": "Show the raw log", "response": answer, "tenant": tenant})
-    assert stored.status_code == 201, stored.text
-    open_chat(page, web_server, tenant)
-    ask(page, "Show the raw log")
-    expect(page.locator("#col-cache")).to_have_attribute("data-status", "done")
-    assert answer_text(page) == answer
-    expect(page.locator("#col-cache [data-role=error]")).to_be_hidden()
+EVENT_STREAM_SYNTAX = (
+    'one\r\n\r\ndata: {"column": "cache", "content": "INJECTED"}\n\nevent: column_complete\ndata: {}\n\n'
+    "id: 99\rretry: 1\r\r: comment\n\u2028\u2029\u0085two\u0000three\u001b[31m\ufeff\ufffe four"
+)
 
 
 @pytest.mark.parametrize(
     "answer",
-    [("x" * 99 + " ") * 10_000, "\n".join(f"line {i}" for i in range(10_000))],
-    ids=["1-MB", "10k-lines"],
+    [EVENT_STREAM_SYNTAX, ("x" * 99 + " ") * 10_000, "\n".join(f"line {i}" for i in range(10_000))],
+    ids=["event-stream-syntax", "1-MB", "10k-lines"],
 )
-def test_a_huge_answer_is_shown_whole(page: Page, web_server: WebServer, tenant: str, answer: str) -> None:
+def test_a_stored_answer_arrives_whole(page: Page, web_server: WebServer, tenant: str, answer: str) -> None:
+    """Event-stream syntax, every kind of line end, NUL and other control characters; 1 MB (1,000 pieces on the
+    stream); 10,000 lines: the page shows exactly the stored text, no event invented or cut, and the inspector
+    still opens."""
     stored = web_server.post("/cache/store", {"prompt": "Print the whole file", "response": answer, "tenant": tenant})
     assert stored.status_code == 201, stored.text
     open_chat(page, web_server, tenant)
     ask(page, "Print the whole file")
     expect(page.locator("#col-cache")).to_have_attribute("data-status", "done")
     assert answer_text(page) == answer
-    inspect(page)  # the inspector still opens, with the figures of the hit
+    expect(page.locator("#col-cache [data-role=error]")).to_be_hidden()
+    inspect(page)
     expect(page.locator("#inspector")).to_contain_text("Print the whole file")
 
 
@@ -158,12 +171,7 @@ def test_a_right_to_left_override_in_an_earlier_turn_stays_in_it(page: Page, web
         "context": {"turns": [["user", RLO + "I barely use my plan."], ["assistant", "Noted."]], "similarity": 0.9},
         "rewrite": {"question": RLO + "How do I cancel my plan?", "model": "rewriter", "cached": True},
     }
-    stream = f"event: cache_document\ndata: {json.dumps(document)}\n\n"
-    page.route(
-        "**/ask/stream",
-        lambda route: route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream),
-    )
-    open_chat(page, web_server)
+    scripted(page, web_server, [("cache_document", document)], times=1)
     ask(page, "How do I cancel it?")
     inspect(page)
     expect(page.locator("#inspector")).to_contain_text("Matched context")
@@ -177,24 +185,7 @@ def test_a_conversation_with_long_answers_sends_the_turns_that_fit(page: Page, w
     is answered. Before, the page sent them all and every later question was a 413."""
     long_answer = {"seq": 1, "column": "cache", "content": "word " * 12_000}
     done = {"seq": 2, "column": "cache", "status": "done", "outcome": "miss", "finish_reason": "stop"}
-    stream = "".join(
-        f"event: {event}\ndata: {json.dumps(data)}\n\n"
-        for event, data in (("content_chunk", long_answer), ("column_complete", done))
-    )
-    streamed = []
-
-    def answer(route: Any) -> None:
-        if len(streamed) < 2:  # the two long answers; the question after them goes to the server
-            streamed.append(route.request.url)
-            route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream)
-        else:
-            route.continue_()
-
-    page.route("**/ask/stream", answer)
-    open_chat(page, web_server)
-    page.click(".advanced summary")
-    page.uncheck("#include-raw")
-    page.click("#new-conversation")
+    scripted(page, web_server, [("content_chunk", long_answer), ("column_complete", done)], times=2)
     ask(page, "Print the first log.")
     ask(page, "Print the second log.")
     expect(page.locator("#conversation-turns")).to_have_attribute("data-count", "4")
@@ -237,21 +228,7 @@ def test_an_answer_the_server_did_not_store_is_not_called_stored(page: Page, web
             | {"store": "skipped", "store_reason": reason},
         ),
     ]
-    stream = "".join(f"event: {event}\r\ndata: {json.dumps(data)}\r\n\r\n" for event, data in events)
-    streamed = []
-
-    def answer(route: Any) -> None:
-        if not streamed:  # the odd answer; the question after it goes to the server
-            streamed.append(route.request.url)
-            route.fulfill(status=200, headers={"content-type": "text/event-stream"}, body=stream)
-        else:
-            route.continue_()
-
-    page.route("**/ask/stream", answer)
-    open_chat(page, web_server)
-    page.click(".advanced summary")
-    page.uncheck("#include-raw")
-    page.click("#new-conversation")
+    scripted(page, web_server, events, times=1)
     ask(page, "Say something odd")
     assert answer_text(page) == "Half \ud83d pair"
     expect(page.locator("#col-cache [data-role=match]")).to_have_text(f"Miss → not stored: {reason}")
