@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from nearhit import __version__
+from nearhit import __version__, validate
 from nearhit.api.access import policy_of, reads_every_tenant
 from nearhit.api.deps import RuntimeDep
 
@@ -59,4 +59,6 @@ async def ui_config(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
         "secured": not policy_of(request).open,
         # Whether this caller may read what sums over every tenant (the metrics panel asks before it polls).
         "aggregates": reads_every_tenant(request),
+        # A conversation sends its earlier turns with each question: the newest that fit in this many characters.
+        "max_history_chars": validate.MAX_HISTORY_CHARS,
     }

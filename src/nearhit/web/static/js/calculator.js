@@ -46,6 +46,11 @@ function labelFor(name) {
   return label ? label.childNodes[0].textContent.trim() : name;
 }
 
+/** A message set inside the note's own sentence: without its closing full stop ("≤ 10000000000.."). */
+function sentence(message) {
+  return String(message ?? "").replace(/\.$/, "");
+}
+
 function note(message, kind = "") {
   const el = $("#form-note");
   el.dataset.kind = kind;
@@ -62,7 +67,7 @@ function localProblems(body) {
     const atOpenMin = field.dataset.minOpen && field.value.trim() !== "" && Number(field.value) <= Number(field.min);
     field.setCustomValidity(atOpenMin ? `Please enter a value greater than ${field.min}.` : "");
     if (!field.validity.valid) {
-      problems.push(`${labelFor(field.name)} — ${field.validationMessage || "not a valid value"}`);
+      problems.push(`${labelFor(field.name)} — ${sentence(field.validationMessage) || "not a valid value"}`);
       field.setAttribute("aria-invalid", "true");
     } else if (field.value.trim() === "" && !field.hasAttribute("data-optional") && field.type !== "checkbox") {
       problems.push(`${labelFor(field.name)} — a value is needed`);
@@ -96,7 +101,7 @@ async function update() {
     if (error instanceof HttpError) {
       markInvalid(error.detail);
       const message = Array.isArray(error.detail)
-        ? `Check the inputs: ${error.detail.map((d) => `${labelFor(d.loc?.at(-1))} — ${d.msg}`).join("; ")}.`
+        ? `Check the inputs: ${error.detail.map((d) => `${labelFor(d.loc?.at(-1))} — ${sentence(d.msg)}`).join("; ")}.`
         : error.message;
       note(message, "error");
     } else {

@@ -1,5 +1,5 @@
 // The chat page: ask once, watch the raw LLM and the cache answer side by side.
-import { h, put, text, $, $$, fmtInt, fmtMs, fmtUsd, isNum } from "./dom.js";
+import { h, put, quoted, text, $, $$, fmtInt, fmtMs, fmtUsd, isNum } from "./dom.js";
 import { fetchJSON, HttpError } from "./http.js";
 import { postSSE } from "./sse.js";
 import { loadConfig, renderHeader } from "./header.js";
@@ -191,13 +191,15 @@ function matchFromDocument(doc) {
 
 function matchOnComplete(data, request) {
   if (data.status === "error") return setMatch("error", "Error — nothing was stored");
+  // Whether the answer was stored is the server's to say (`store`): an answer it refuses (a lone surrogate from
+  // the model, a cut one) or a write that failed is "not stored", with its reason.
+  const notStored = `not stored${data.store_reason && !request.no_store ? `: ${data.store_reason}` : ""}`;
   if (data.outcome === "miss") {
-    const stored = !request.no_store && data.finish_reason === "stop" && data.status === "done";
     const label = cache.match.textContent.replace(/ → asking the LLM$/, "");
-    return setMatch("miss", stored ? `${label} → stored` : `${label} → not stored`);
+    return setMatch("miss", data.store === "stored" ? `${label} → stored` : `${label} → ${notStored}`);
   }
   if (data.outcome === "bypass") {
-    return setMatch("bypass", request.no_store ? "Lookup skipped, not stored" : "Lookup skipped → stored");
+    return setMatch("bypass", data.store === "stored" ? "Lookup skipped → stored" : `Lookup skipped, ${notStored}`);
   }
 }
 
@@ -251,15 +253,15 @@ function renderInspector(doc) {
     const r = doc.rewrite;
     const how = r.cached ? "kept in Redis, no call" : `${fmtMs(r.ms ?? 0)}, ${r.prompt_tokens ?? 0}+${r.completion_tokens ?? 0} tokens, $${num(r.cost_usd, 6)}`;
     const refused = r.refused ? ` — not looked up: ${r.refused}` : "";
-    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : `${r.question} — ${r.model}, ${how}${refused}`]);
+    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : [quoted(r.question), ` — ${r.model}, ${how}${refused}`]]);
   }
   if (doc.context?.rewritten) {
-    rows.push(["Matched as rewritten", `similarity ${num(doc.context.similarity, 4)} — ${doc.context.rewritten}`]);
+    rows.push(["Matched as rewritten", [`similarity ${num(doc.context.similarity, 4)} — `, quoted(doc.context.rewritten)]]);
   } else if (doc.context?.told_as_one) {
-    rows.push(["Matched as one question", `similarity ${num(doc.context.similarity, 4)} — ${doc.context.told_as_one}`]);
+    rows.push(["Matched as one question", [`similarity ${num(doc.context.similarity, 4)} — `, quoted(doc.context.told_as_one)]]);
   } else if (doc.context) {
-    const earlier = doc.context.turns.map(([role, content]) => `${role}: ${content}`).join(" · ");
-    rows.push(["Matched context", `${doc.context.turns.length} earlier turns, similarity ${num(doc.context.similarity, 4)} — ${earlier}`]);
+    const earlier = doc.context.turns.map(([role, content], i) => [i ? " · " : "", `${role}: `, quoted(content)]);
+    rows.push(["Matched context", [`${doc.context.turns.length} earlier turns, similarity ${num(doc.context.similarity, 4)} — `, earlier]]);
   }
   const timings = Object.entries(doc.timings_ms ?? {}).map(([k, v]) => `${k} ${fmtMs(v)}`).join(" · ");
   if (timings) rows.push(["Timings", timings]);
@@ -275,7 +277,7 @@ function renderInspector(doc) {
       h("span", { class: `cand cand-${c.outcome}` }, c.outcome.replaceAll("_", " ")),
       // Served under the threshold: which margin reached it (the quiet band, a conversation's, the decision's).
       ` ${num(c.similarity, 3)}${c.margin ? ` (under the threshold: ${MARGINS[c.margin] ?? c.margin})` : ""} — `,
-      c.prompt,
+      quoted(c.prompt),
       // Why a refused one was: a farther one past a refused nearer one is named so, not as its own guard's veto.
       c.outcome.startsWith("rejected_by") && c.reason ? ` · ${c.reason}` : "",
     ),
@@ -284,7 +286,7 @@ function renderInspector(doc) {
   put(
     inspector,
     h("h3", {}, "Why this answer"),
-    h("dl", { class: "kv" }, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, String(v))))),
+    h("dl", { class: "kv" }, rows.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v)))),
     h("h4", {}, "Embedding"),
     h("code", { class: "embedding" }, embedding),
     candidates.length ? [h("h4", {}, "Nearest candidates"), h("ul", { class: "candidates" }, candidates)] : null,
@@ -335,13 +337,34 @@ function currentRequest(prompt) {
   const system = $("#system-prompt").value;
   if (system.trim()) body.system_prompt = system;
   if (state.conversationId) body.conversation_id = state.conversationId;
-  if (state.conversationId && state.turns.length) body.history = state.turns.slice(-TURNS_SENT);
+  if (state.conversationId && state.turns.length) body.history = turnsThatFit(state.turns.slice(-TURNS_SENT));
   const threshold = $("#threshold").value.trim();
   if (threshold !== "") body.threshold = Number(threshold);
   body.include_raw = $("#include-raw").checked;
   if ($("#no-cache").checked) body.no_cache = true;
   if ($("#no-store").checked) body.no_store = true;
   return body;
+}
+
+/** The newest turns within the server's limit on a history's characters (long answers would otherwise have every
+ * later question refused with a 413): older turns dropped, the oldest one kept cut to the room left. */
+function turnsThatFit(turns) {
+  let room = state.config?.max_history_chars ?? Infinity;
+  const kept = [];
+  for (const turn of [...turns].reverse()) {
+    if (room <= 0) break;
+    const content = cut(turn.content, room);
+    if (content) kept.unshift({ ...turn, content });
+    room -= turn.content.length;
+  }
+  return kept;
+}
+
+/** The first `length` UTF-16 units of `text`, never half a surrogate pair (the server refuses a lone one). */
+function cut(text, length) {
+  if (text.length <= length) return text;
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
 }
 
 async function ask(prompt) {
@@ -452,8 +475,21 @@ const OUTCOME_LABELS = {
   stopped: "stopped",
 };
 
+/** Keep the history for the tab's life. Its storage holds about 5 M characters: long questions (under a raised
+ * NEARHIT_MAX_PROMPT_CHARS) can fill it, and then the oldest are not kept (the page still lists them). */
+function saveHistory() {
+  for (let kept = state.history.length; kept >= 0; kept -= 1) {
+    try {
+      sessionStorage.setItem(HISTORY_KEY, JSON.stringify(state.history.slice(0, kept)));
+      return;
+    } catch {
+      /* over the quota: keep fewer */
+    }
+  }
+}
+
 function renderHistory() {
-  sessionStorage.setItem(HISTORY_KEY, JSON.stringify(state.history));
+  saveHistory();
   const list = $("#history");
   put(
     list,
@@ -480,7 +516,7 @@ function renderHistory() {
             h("span", { class: `outcome outcome-${item.outcome}` }, OUTCOME_LABELS[item.outcome] ?? item.outcome),
             item.outcome === "semantic" && isNum(item.similarity) ? ` ${item.similarity.toFixed(3)}` : "",
             isNum(item.ms) ? ` · ${fmtMs(item.ms)}` : "",
-            item.tenant && item.tenant !== "default" ? ` · ${item.tenant}` : "",
+            item.tenant && item.tenant !== "default" ? [" · ", quoted(item.tenant)] : "",
           ),
         ),
       ),
@@ -498,7 +534,9 @@ function newConversationId() {
 
 function rememberTurn(prompt, answer) {
   if (!answer) return;
-  state.turns.push({ role: "user", content: prompt }, { role: "assistant", content: answer });
+  // A model's answer can hold a lone surrogate (half an emoji): sent back as it is, the server refuses the
+  // history, and every later question of the conversation with it. U+FFFD in its place, as a decoder would.
+  state.turns.push({ role: "user", content: prompt }, { role: "assistant", content: answer.toWellFormed() });
   renderTurns();
 }
 

@@ -31,6 +31,13 @@ function append(node, children) {
   }
 }
 
+/** Text someone else wrote (a prompt, an answer, a tenant), set inline among the page's own words: in a <bdi>,
+ * so its direction controls (an unclosed U+202E RIGHT-TO-LEFT OVERRIDE) and its right-to-left letters stay
+ * inside it instead of reversing the words after it. */
+export function quoted(value) {
+  return h("bdi", {}, value);
+}
+
 /** Replace a node's children. */
 export function put(node, ...children) {
   node.replaceChildren();
