@@ -29,6 +29,8 @@ BENCH: Turns = [
 FOLLOW_UP = ("How do I get the rust off?", "What's the best way to clean the corrosion from it?")
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
+# The margin that serves a quiet paraphrase under the threshold: the decision's (the default), the vetoes' band.
+each_judge = pytest.mark.parametrize(("env", "margin"), [({}, "decision"), ({"NEARHIT_DECISION": "false"}, "quiet")])
 Opener = Callable[..., AbstractAsyncContextManager[SemanticCache]]
 
 
@@ -84,10 +86,7 @@ async def test_with_the_quiet_margin_set_too_the_band_serves_under_it(configured
     assert [c.margin for c in result.candidates if c.outcome == "served"] == ["quiet"]
 
 
-@pytest.mark.parametrize(
-    ("env", "margin"),
-    [({}, "decision"), ({"NEARHIT_DECISION": "false"}, "quiet")],  # the decision (the default), the vetoes
-)
+@each_judge
 async def test_with_nothing_set_the_default_threshold_keeps_its_margin(
     configured: Opener, env: dict[str, str], margin: str
 ) -> None:
@@ -138,10 +137,7 @@ async def test_a_threshold_given_to_one_lookup_is_a_floor_too(configured: Opener
     assert not given.hit and own.hit, (given.candidates, own.candidates)
 
 
-@pytest.mark.parametrize(
-    ("env", "margin"),
-    [({}, "decision"), ({"NEARHIT_DECISION": "false"}, "quiet")],  # the decision (the default), the vetoes
-)
+@each_judge
 async def test_a_threshold_given_to_one_lookup_keeps_the_margins_set(
     configured: Opener, env: dict[str, str], margin: str
 ) -> None:

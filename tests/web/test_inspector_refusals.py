@@ -76,8 +76,8 @@ def test_a_hit_under_the_threshold_names_what_served_it(page: Page, web_server: 
 
 
 def test_the_vetoes_name_the_veto_and_the_stop_past_it(page: Page, guards_web_server: WebServer, tenant: str) -> None:
-    """Guards as vetoes (``NEARHIT_DECISION=false``): the miss names the nearest's veto; the farther candidate, above the
-    threshold and vetoed by no guard, is shown as stopped past it, not as vetoed on its own."""
+    """Guards as vetoes (``NEARHIT_DECISION=false``): the miss names the nearest's veto; the farther candidate,
+    above the threshold and vetoed by no guard, is shown as stopped past it, not as vetoed on its own."""
     seed(guards_web_server, tenant, LOOK_ALIKE, TOPIC)
     open_chat(page, guards_web_server, tenant)
     ask(page, QUERY)
