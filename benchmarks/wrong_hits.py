@@ -5,10 +5,10 @@ https://creativecommons.org/licenses/by/4.0/) and on nearhit's own two sets (``n
 into dev and test by id (``nearhit.evaluation.splits``), all with the local all-MiniLM-L6-v2 (int8) embedder:
 
 - nearhit: the real cache path (``nearhit.evaluation``), conversations scoped by their earlier turns. The
-  default (all guards as vetoes, the quiet band under the threshold served) and the opt-in calibrated decision
-  (``nearhit.decision``, fitted on the DEV splits) are each looked up at the default threshold, as ``nearhit eval``
-  runs them: the default row counts what ``nearhit eval -d questions --split dev`` (and ``-d nearhit``) counts, the
-  decision row what the same with ``NEARHIT_DECISION=true`` counts. The guards as vetoes are also looked up at
+  default (the calibrated decision, ``nearhit.decision``, fitted on the DEV splits) and the guards as vetoes (the
+  quiet band under the threshold served) are each looked up at the default threshold, as ``nearhit eval`` runs
+  them: the default row counts what ``nearhit eval -d questions --split dev`` (and ``-d nearhit``) counts, the
+  vetoes' row what the same with ``NEARHIT_DECISION=false`` counts. The guards as vetoes are also looked up at
   similarity 0 and re-judged at the threshold ``nearhit calibrate --max-wrong`` picks on the DEV split of
   fow-cache's questions (never on test); re-judged so, a row sees neither the quiet band nor the decision.
 - plain cosine >= 0.90 / 0.95: the cosine of the two prompts, nothing else (for conversations, of the
@@ -52,13 +52,13 @@ from stages import Stages  # run from benchmarks/
 
 
 def passes(cache: SemanticCache, settings: Settings) -> tuple[dict[str, Judge], dict[str, float]]:
-    """The judges and their thresholds: the default cache as configured (guards as vetoes, with their quiet band)
-    and the opt-in decision as ``NEARHIT_DECISION=true`` builds it, both at the configured threshold, as
-    ``nearhit eval`` runs them; and the vetoes at similarity 0 (``at 0``) for the rows re-judged at another floor
+    """The judges and their thresholds: the default decision as configured and the guards as vetoes (with their
+    quiet band) as ``NEARHIT_DECISION=false`` builds them, both at the configured threshold, as ``nearhit eval``
+    runs them; and the vetoes at similarity 0 (``at 0``) for the rows re-judged at another floor
     (``Outcome.at``), which sees neither a quiet band nor the decision."""
     judges = {
-        "default": cache.guards,
         "decision": Decision(cache.guards, threshold=settings.decision_threshold),
+        "vetoes": cache.guards,
         "at 0": cache.guards,
     }
     return judges, {"at 0": 0.0}
@@ -67,8 +67,8 @@ def passes(cache: SemanticCache, settings: Settings) -> tuple[dict[str, Judge], 
 async def nearhit_measured(
     url: str, embedder: LocalEmbedder, datasets: dict[str, list[Pair]]
 ) -> dict[str, dict[str, list[Outcome]]]:
-    """Each dataset through the real path with the default settings (the decision off, whatever the
-    environment says): the passes of :func:`passes`."""
+    """Each dataset through the real path with the default settings (the guards on, the decision built by
+    :func:`passes`, whatever the environment says): the passes of :func:`passes`."""
     settings = load_settings(
         redis_url=url, index_name=f"wrong_hits_{uuid.uuid4().hex[:8]}", guards=True, decision=False
     )
@@ -229,13 +229,13 @@ async def run(url: str, max_wrong: float, splits: Sequence[str], stages: Stages)
     out = [
         "### all-MiniLM-L6-v2 (int8) for every system",
         "",
-        f"nearhit's default: all guards as vetoes at similarity >= {default:.2f}, and down to {margin:.2f} under it "
-        "when no guard reads a difference (the quiet band), as `nearhit eval` runs it; the guards as vetoes alone "
-        f"at the threshold `calibrate --max-wrong {max_wrong}` picks on the dev split of fow-cache's questions "
-        f"({t:.2f}), without the quiet band. The opt-in calibrated decision (`NEARHIT_DECISION=true`: scored from "
-        f"{model.margin:.2f} under {default:.2f}, served at score >= {score:g}) is fitted on the dev splits, "
-        "so its dev rows here are in-sample: the honest dev estimate is the cross-validated one of "
-        "`benchmarks/fit_decision.py`.",
+        f"nearhit's default: the calibrated decision (scored from {model.margin:.2f} under {default:.2f}, served "
+        f"at score >= {score:g}), as `nearhit eval` runs it; it is fitted on the dev splits, so its dev rows here "
+        "are in-sample: the honest dev estimate is the left-out one of `benchmarks/fit_decision_shared.py`. "
+        f"`NEARHIT_DECISION=false`: all guards as vetoes at similarity >= {default:.2f}, and down to {margin:.2f} "
+        "under it when no guard reads a difference (the quiet band); the guards as vetoes alone at the threshold "
+        f"`calibrate --max-wrong {max_wrong}` picks on the dev split of fow-cache's questions ({t:.2f}), without "
+        "the quiet band.",
     ]
     for name, pairs in datasets.items():
         with stages("the prompts embedded once, then plain cosine"):
@@ -246,10 +246,10 @@ async def run(url: str, max_wrong: float, splits: Sequence[str], stages: Stages)
         for split in splits:
             decided = part(measured[name]["decision"], split)
             systems = {
-                f"nearhit default: guards as vetoes ({default:.2f}, quiet band {margin:.2f})": part(
-                    measured[name]["default"], split
+                f"nearhit default: the decision ({default:.2f}, score >= {score:g})": decided,
+                f"nearhit guards as vetoes, NEARHIT_DECISION=false ({default:.2f}, quiet band {margin:.2f})": part(
+                    measured[name]["vetoes"], split
                 ),
-                f"nearhit decision, opt-in ({default:.2f}, score >= {score:g})": decided,
                 f"nearhit guards as vetoes, calibrated on dev ({t:.2f})": [
                     o.at(t) for o in part(measured[name]["at 0"], split)
                 ],

@@ -169,9 +169,11 @@ class Settings(BaseSettings):
     # The calibrated decision (nearhit.decision, v3): the guards veto at their cuts; the rest, from the model's
     # margin (0.10) under the similarity threshold (from the threshold itself when the user set it, unless
     # ``fitted_margins``), is scored (the probability that the cached answer serves the new question) and
-    # served from this score up. Off by default: no model yet beat the vetoes on sets it was
-    # not fitted on (README, "The decision"; benchmarks/README.md). Needs the guards.
-    decision: bool = Field(False, validation_alias=_env("NEARHIT_DECISION", "decision"))
+    # served from this score up. Unset: on (the default since the eleventh session: on a fresh set stated in
+    # advance it served more should-hits at no more wrong answers; benchmarks/README.md, "Wrong hits"), except
+    # under a wrong-hit bound, which keeps the guards as vetoes as its gate (its prior, its learning over a
+    # veto); true or false: as set, bound or not. Needs the guards (NEARHIT_GUARDS=false turns it off too).
+    decision_env: bool | None = Field(None, validation_alias=_env("NEARHIT_DECISION", "decision"))
     decision_threshold: float | None = Field(
         None, gt=0, lt=1, validation_alias=_env("NEARHIT_DECISION_THRESHOLD", "decision_threshold")
     )
@@ -378,6 +380,14 @@ class Settings(BaseSettings):
         if self.fitted_margins_env is not None:
             return self.fitted_margins_env
         return not self.threshold_set
+
+    @property
+    def decision(self) -> bool:
+        """Whether the calibrated decision judges a question's candidates: as set, else on unless a wrong-hit
+        bound is (the bound keeps the guards as vetoes as its gate)."""
+        if self.decision_env is not None:
+            return self.decision_env
+        return self.max_wrong_rate is None
 
     @property
     def secured(self) -> bool:

@@ -29,6 +29,8 @@ BENCH: Turns = [
 FOLLOW_UP = ("How do I get the rust off?", "What's the best way to clean the corrosion from it?")
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
+# The margin that serves a quiet paraphrase under the threshold: the decision's (the default), the vetoes' band.
+each_judge = pytest.mark.parametrize(("env", "margin"), [({}, "decision"), ({"NEARHIT_DECISION": "false"}, "quiet")])
 Opener = Callable[..., AbstractAsyncContextManager[SemanticCache]]
 
 
@@ -75,18 +77,24 @@ async def test_a_distance_threshold_set_is_a_floor_too(configured: Opener) -> No
 
 
 async def test_with_the_quiet_margin_set_too_the_band_serves_under_it(configured: Opener) -> None:
-    async with configured(SEMANTIC_SIMILARITY_THRESHOLD="0.99", NEARHIT_GUARDS_QUIET_MARGIN="0.10") as cache:
+    """The quiet band is the guards as vetoes' margin (the decision carries its model's own)."""
+    async with configured(
+        SEMANTIC_SIMILARITY_THRESHOLD="0.99", NEARHIT_GUARDS_QUIET_MARGIN="0.10", NEARHIT_DECISION="false"
+    ) as cache:
         result = await served(cache, STORED, PARAPHRASE)
     assert result.hit, result.candidates
     assert [c.margin for c in result.candidates if c.outcome == "served"] == ["quiet"]
 
 
-async def test_with_nothing_set_the_default_threshold_keeps_its_quiet_band(configured: Opener) -> None:
-    async with configured() as cache:
+@each_judge
+async def test_with_nothing_set_the_default_threshold_keeps_its_margin(
+    configured: Opener, env: dict[str, str], margin: str
+) -> None:
+    async with configured(**env) as cache:
         assert cache.threshold == DEFAULT_SIMILARITY_THRESHOLD and cache.fitted_margins
         result = await served(cache, *QUIET)
     assert result.hit and (result.similarity or 1) < DEFAULT_SIMILARITY_THRESHOLD, result.candidates
-    assert [c.margin for c in result.candidates if c.outcome == "served"] == ["quiet"]
+    assert [c.margin for c in result.candidates if c.outcome == "served"] == [margin]
 
 
 async def test_the_default_threshold_set_by_hand_is_a_floor(configured: Opener) -> None:
@@ -101,9 +109,10 @@ async def test_the_default_threshold_set_by_hand_is_a_floor(configured: Opener) 
         ({}, True),
         ({"SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD)}, False),
         ({"SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD), "NEARHIT_FITTED_MARGINS": "true"}, True),
-        # Under the decision too: a conversation's lookup is judged by the guards, with its margins.
-        ({"NEARHIT_DECISION": "true"}, True),
-        ({"NEARHIT_DECISION": "true", "SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD)}, False),
+        # The guards as vetoes alike: under the decision (the default) a conversation's lookup is judged by the
+        # guards, with its margins.
+        ({"NEARHIT_DECISION": "false"}, True),
+        ({"NEARHIT_DECISION": "false", "SEMANTIC_SIMILARITY_THRESHOLD": str(DEFAULT_SIMILARITY_THRESHOLD)}, False),
     ],
 )
 async def test_a_conversations_same_turns_margin_follows_the_threshold(
@@ -120,7 +129,7 @@ async def test_a_conversations_same_turns_margin_follows_the_threshold(
 
 async def test_a_threshold_given_to_one_lookup_is_a_floor_too(configured: Opener) -> None:
     """``cache.lookup(prompt, threshold=...)``: the default threshold given by hand serves nothing under it, as
-    set in the settings; the cache's own (no threshold given) keeps its quiet band."""
+    set in the settings; the cache's own (no threshold given) keeps its margin (the decision's, by default)."""
     async with configured() as cache:
         await cache.store(QUIET[0], "the answer", SCOPE)
         given = await cache.lookup(QUIET[1], SCOPE, threshold=DEFAULT_SIMILARITY_THRESHOLD)
@@ -128,14 +137,17 @@ async def test_a_threshold_given_to_one_lookup_is_a_floor_too(configured: Opener
     assert not given.hit and own.hit, (given.candidates, own.candidates)
 
 
-async def test_a_threshold_given_to_one_lookup_keeps_the_margins_set(configured: Opener) -> None:
-    async with configured(NEARHIT_GUARDS_QUIET_MARGIN="0.10", NEARHIT_FITTED_MARGINS="true") as cache:
+@each_judge
+async def test_a_threshold_given_to_one_lookup_keeps_the_margins_set(
+    configured: Opener, env: dict[str, str], margin: str
+) -> None:
+    async with configured(NEARHIT_GUARDS_QUIET_MARGIN="0.10", NEARHIT_FITTED_MARGINS="true", **env) as cache:
         result = await served(cache, STORED, PARAPHRASE)
         assert result.hit and result.candidates[0].margin is None  # at the cache's threshold
         given = await cache.lookup(PARAPHRASE, SCOPE, threshold=0.99)
         await cache.store(ask(cache, BENCH, FOLLOW_UP[0]), "rust answer")
         follow_up = await cache.lookup(ask(cache, BENCH, FOLLOW_UP[1]), threshold=DEFAULT_SIMILARITY_THRESHOLD)
-    assert [c.margin for c in given.candidates if c.outcome == "served"] == ["quiet"], given.candidates
+    assert [c.margin for c in given.candidates if c.outcome == "served"] == [margin], given.candidates
     assert [c.margin for c in follow_up.candidates if c.outcome == "served"] == ["same_turns"], follow_up.candidates
 
 

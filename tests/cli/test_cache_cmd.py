@@ -79,12 +79,13 @@ async def test_cache_stats_shows_the_rewrites_once_there_are_any(cache: Semantic
 
 
 async def test_cache_lookup_threshold_stands_for_the_setting(cache: SemanticCache, settings: Settings) -> None:
-    """``--threshold`` is SEMANTIC_SIMILARITY_THRESHOLD set: a floor. A quiet paraphrase at ~0.73, served by the
-    default's quiet band, is not served under a threshold given, even the default's own value."""
+    """``--threshold`` is SEMANTIC_SIMILARITY_THRESHOLD set: a floor. A quiet paraphrase at ~0.73, served under
+    the default threshold by its margin (the decision's, the default), is not served under a threshold given,
+    even the default's own value."""
     stored = await invoke(settings, "cache", "store", "Beach trip packing list?", "Sunscreen, towel.", "--json")
     assert stored.exit_code == 0, stored.output
     asked = "What should I pack for a beach holiday?"
     served = await invoke(settings, "cache", "lookup", asked, "--json")
-    assert served.exit_code == 0 and json.loads(served.stdout)["candidates"][0]["margin"] == "quiet", served.output
+    assert served.exit_code == 0 and json.loads(served.stdout)["candidates"][0]["margin"] == "decision", served.output
     floor = await invoke(settings, "cache", "lookup", asked, "--threshold", "0.76", "--json")
     assert floor.exit_code == 1 and json.loads(floor.stdout)["threshold"] == 0.76, floor.output

@@ -112,18 +112,41 @@ async def test_the_settings_reach_the_engine(
     redis_url: str, redis_data_dir: Path, index_name: str, local_embedder: LocalEmbedder
 ) -> None:
     base = {"redis_url": redis_url, "data_dir": redis_data_dir, "index_name": index_name, "guards": True}
-    cache = await bootstrap.open_cache(load_settings(**base, decision=True, decision_threshold=0.7), local_embedder)
+    cache = await bootstrap.open_cache(load_settings(**base, decision_threshold=0.7), local_embedder)
     try:
-        assert cache.decision is not None and cache.decision.threshold == 0.7
+        assert cache.decision is not None and cache.decision.threshold == 0.7  # on by default
         assert cache.decision.guards is cache.guards
     finally:
         await cache.close()
-    cache = await bootstrap.open_cache(load_settings(**base), local_embedder)
+    cache = await bootstrap.open_cache(load_settings(**base, decision=False), local_embedder)
     try:
-        assert cache.decision is None and cache.guards is not None  # off by default: the guards veto
+        assert cache.decision is None and cache.guards is not None  # turned off: the guards veto
     finally:
         await drop_index(cache.redis, cache.spec.name, delete_entries=True)
         await cache.close()
+
+
+@pytest.mark.parametrize(
+    ("variable", "bound", "on"),
+    [
+        (None, None, True),  # the default
+        ("0", None, False),
+        ("false", None, False),
+        ("true", None, True),
+        (None, "0.02", False),  # a wrong-hit bound keeps the guards as its gate
+        ("1", "0.02", True),  # unless the decision is asked for
+        ("false", "0.02", False),
+    ],
+)
+def test_the_decision_is_on_unless_turned_off_or_a_bound_keeps_its_own_gate(
+    monkeypatch: pytest.MonkeyPatch, variable: str | None, bound: str | None, on: bool
+) -> None:
+    for name, value in (("NEARHIT_DECISION", variable), ("NEARHIT_MAX_WRONG_RATE", bound)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert load_settings().decision is on
 
 
 @pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.1", "likely"])

@@ -1,7 +1,8 @@
 """``make bench``'s scripts (``benchmarks/engine.py``, ``service.py``, ``wrong_hits.py``): the pipelined filler
 writes what ``SemanticCache.store`` writes, the corpus's vectors kept between runs are reused only from the
 same embedder, a lost server is reported (not a hang), ``--splits dev`` runs no test pair, the wrong-hits rows of
-the default and the decision count what ``nearhit eval`` counts, and ``--scale`` runs end to end."""
+the decision (the default) and the guards as vetoes count what ``nearhit eval`` counts, and ``--scale`` runs end
+to end."""
 
 from __future__ import annotations
 
@@ -131,7 +132,7 @@ QUIET_BAND = [
 
 
 @pytest.mark.parametrize("decision", [False, True])
-async def test_wrong_hits_default_and_decision_rows_are_what_nearhit_eval_counts(
+async def test_wrong_hits_decision_and_vetoes_rows_are_what_nearhit_eval_counts(
     redis_url: str, local_embedder: LocalEmbedder, decision: bool
 ) -> None:
     pairs = [Pair(i, "paraphrase", Side(a), Side(b), same) for i, a, b, same in QUIET_BAND]
@@ -141,7 +142,7 @@ async def test_wrong_hits_default_and_decision_rows_are_what_nearhit_eval_counts
         judges = guard_sets("decision" if decision else "all", decision=cache.decision, guards=cache.guards)
         [evaluated] = (await evaluate(cache, pairs, guard_sets=judges)).values()
 
-    row = measured["decision" if decision else "default"]
+    row = measured["decision" if decision else "vetoes"]
     assert [(o.match, o.threshold) for o in row] == [(o.match, o.threshold) for o in evaluated]
     served = {o.pair_id for o in row if o.match}
     assert {"basil", "beach"} <= served and not served & {"kettle", "miles"}

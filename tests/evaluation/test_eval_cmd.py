@@ -199,10 +199,12 @@ async def test_eval_and_calibrate_leave_the_served_index_and_its_counters_alone(
 
 
 async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, settings: Settings) -> None:
-    """Eval judges as the service would: the guards' vetoes by default, the decision when it is turned on."""
-    by_default = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
-    assert by_default.exit_code == 0, by_default.output
-    assert json.loads(by_default.stdout)["guards"] == "all"
+    """Eval judges as the service would: the decision by default, the guards' vetoes when it is turned off."""
+    turned_off = await invoke(
+        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json", NEARHIT_DECISION="0"
+    )
+    assert turned_off.exit_code == 0, turned_off.output
+    assert json.loads(turned_off.stdout)["guards"] == "all"
     result = await invoke(
         settings,
         "eval",
@@ -211,7 +213,6 @@ async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, s
         "--threshold",
         "0.85",
         "--json",
-        NEARHIT_DECISION="true",
         NEARHIT_FITTED_MARGINS="true",
     )
     assert result.exit_code == 0, result.output
@@ -219,10 +220,8 @@ async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, s
     assert report["guards"] == "decision" and 0 < report["decision_threshold"] < 1
     # With its margin set too, the decision judges down to it under the threshold: 'sleep' (under 0.85) is served;
     # without, the threshold given is a floor.
-    floor = await invoke(
-        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json", NEARHIT_DECISION="true"
-    )
-    assert json.loads(floor.stdout)["scores"]["hits"] == 4
+    floor = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+    assert json.loads(floor.stdout)["guards"] == "decision" and json.loads(floor.stdout)["scores"]["hits"] == 4
     assert report["scores"]["hits"] == 5 and report["scores"]["wrong_hits"] == 0
     assert report["rejected_by"] == {
         "context": {"traps": 1, "should_hit": 0},

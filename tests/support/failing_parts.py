@@ -27,7 +27,11 @@ class BrokenGuard:
 
 
 async def break_the_guards(runtime: Runtime) -> None:
-    (await runtime.cache()).guards = GuardSet([BrokenGuard()])
+    """The guards the running cache judges with, the decision's (the default) or the vetoes'."""
+    cache = await runtime.cache()
+    cache.guards = GuardSet([BrokenGuard()])
+    if cache.decision is not None:
+        cache.decision.guards = cache.guards
 
 
 class BrokenLLM(SimulatedLLM):

@@ -42,19 +42,20 @@ class WebServer:
 @pytest.fixture(scope="session")
 def web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """``nearhit serve`` on a free port, on its own index of the session's Redis, with a fast simulated LLM."""
-    # The inspector shows the decision's score: the pages are tested with it on.
-    yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_DECISION": "true"})
-
-
-@pytest.fixture(scope="session")
-def guards_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    """:func:`web_server` with the default choice (the guards as vetoes, no calibrated decision)."""
+    # The inspector shows the decision's score: the pages are tested with it on (the default).
     yield from _serve(redis_url, tmp_path_factory, {})
 
 
 @pytest.fixture(scope="session")
+def guards_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """:func:`web_server` with the guards as vetoes (``NEARHIT_DECISION=false``, no calibrated decision)."""
+    yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_DECISION": "false"})
+
+
+@pytest.fixture(scope="session")
 def bound_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    """:func:`web_server` under a wrong-hit bound (``NEARHIT_MAX_WRONG_RATE``), the guards as vetoes."""
+    """:func:`web_server` under a wrong-hit bound (``NEARHIT_MAX_WRONG_RATE``), the guards as vetoes (the bound's
+    gate unless ``NEARHIT_DECISION`` is set)."""
     yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_MAX_WRONG_RATE": "0.02"})
 
 

@@ -75,9 +75,9 @@ def test_a_hit_under_the_threshold_names_what_served_it(page: Page, web_server: 
     expect(served).to_contain_text("(under the threshold: the decision's score passed)")
 
 
-def test_the_default_names_the_veto_and_the_stop_past_it(page: Page, guards_web_server: WebServer, tenant: str) -> None:
-    """Guards as vetoes (the default): the miss names the nearest's veto; the farther candidate, above the
-    threshold and vetoed by no guard, is shown as stopped past it, not as vetoed on its own."""
+def test_the_vetoes_name_the_veto_and_the_stop_past_it(page: Page, guards_web_server: WebServer, tenant: str) -> None:
+    """Guards as vetoes (``NEARHIT_DECISION=false``): the miss names the nearest's veto; the farther candidate,
+    above the threshold and vetoed by no guard, is shown as stopped past it, not as vetoed on its own."""
     seed(guards_web_server, tenant, LOOK_ALIKE, TOPIC)
     open_chat(page, guards_web_server, tenant)
     ask(page, QUERY)

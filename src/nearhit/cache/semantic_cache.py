@@ -4,8 +4,8 @@ A lookup first reads the entry key made of scope + normalised prompt (one round 
 miss it embeds the normalised prompt (through the embedding store) and runs a KNN query restricted to the
 caller's scope; candidates a user's "wrong" verdict refuses are dropped first (``cache.feedback``,
 ``cache.bounded``). The rest at or above the similarity threshold (a floor) are judged (``cache.choose``): by
-the calibrated decision when it is on (``nearhit.decision``), else by the guards' vetoes. With a wrong-hit
-bound the chosen one is served only where the bound is proven, else withheld as a :class:`Probe` to learn
+the calibrated decision when it is on (``nearhit.decision``, the default), else by the guards' vetoes. With a
+wrong-hit bound the chosen one is served only where the bound is proven, else withheld as a :class:`Probe` to learn
 from. Every lookup returns a :class:`LookupResult` that says what happened and why; a miss's answer is then
 stored with the vector the lookup computed (:class:`Lookup`). A conversation's lookup embeds its earlier turns
 in the same embedder call and keeps only candidates whose earlier turns are the same context

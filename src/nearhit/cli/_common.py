@@ -46,8 +46,9 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 @contextlib.asynccontextmanager
-async def open_cache(threshold: float | None = None) -> AsyncIterator[SemanticCache]:
-    cache = await bootstrap.open_cache(settings(threshold))
+async def open_cache(threshold: float | None = None, **updates: Any) -> AsyncIterator[SemanticCache]:
+    """The configured cache (``threshold``: as :func:`settings`), with ``updates`` to its settings by field name."""
+    cache = await bootstrap.open_cache(settings(threshold).model_copy(update=updates))
     try:
         yield cache
     finally:

@@ -55,7 +55,8 @@ def replay(
 
     async def go() -> tuple[int, list[PassReport]]:
         pairs = evaluation.load(dataset, used_split)
-        async with open_cache() as cache:
+        # Built as under NEARHIT_MAX_WRONG_RATE: unless NEARHIT_DECISION says, the bound's gate is the guards.
+        async with open_cache(max_wrong_rate=bound) as cache:
             if guards_spec is not None:
                 judges = evaluation.guard_sets(guards_spec, decision=cache.decision, guards=cache.guards)
                 evaluation.judge_with(cache, next(iter(judges.values())))

@@ -187,7 +187,7 @@ def stats(as_json: bool) -> None:
     click.echo(f"Redis memory    {data['used_memory_bytes'] / 1e6:.2f} MB")
     click.echo(
         f"lookups         {counters['exact_hits']:,} exact hits, {counters['semantic_hits']:,} semantic hits, "
-        f"{counters['misses']:,} misses ({counters['guard_rejections']:,} rejected by guards); "
+        f"{counters['misses']:,} misses ({counters['guard_rejections']:,} rejected by a guard or the decision); "
         f"{counters['conversation_hits']:,} of the hits for conversations"
     )
     if counters["rewrites"] or counters["rewrites_cached"] or counters["rewrite_failures"]:
