@@ -8,6 +8,7 @@ exclusion below says why. Bounded (``--max-examples``), so ``make test`` stays f
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -61,6 +62,18 @@ def _config(path: Path) -> Path:
     return path
 
 
+FUZZ_SEED = "20261202"
+"""The fuzzer's seed in ``make test``: a run that passes on a fixed seed fails only when the API changes. With a
+new seed each run, schemathesis' own false positives (a query value generated as a number is the same string on
+the wire, next to an undeclared header; schemathesis issues #3962 and #4762) failed one CI run in many.
+``NEARHIT_FUZZ_SEED=random`` explores new inputs; ``NEARHIT_FUZZ_SEED=<seed>`` replays a failing run's seed."""
+
+
+def _seed() -> list[str]:
+    seed = os.environ.get("NEARHIT_FUZZ_SEED", FUZZ_SEED)
+    return [] if seed == "random" else ["--seed", seed]
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(700)  # 40-100 s here, over the suite's 120 s on a loaded machine; the CLI is bounded below
 def test_every_operation_conforms_and_never_answers_5xx(redis_url: str, tmp_path: Path) -> None:
@@ -75,7 +88,7 @@ def test_every_operation_conforms_and_never_answers_5xx(redis_url: str, tmp_path
         result = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", f"{url}/openapi.json",
              "--max-examples", "15",
-             "--request-timeout", "30", "--phases", "examples,coverage,fuzzing", "--no-color"],
+             "--request-timeout", "30", "--phases", "examples,coverage,fuzzing", "--no-color", *_seed()],
             capture_output=True, text=True, timeout=600, cwd=tmp_path,
         )  # fmt: skip
     report = result.stdout[-8000:] + result.stderr[-2000:]
