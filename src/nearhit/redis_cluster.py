@@ -96,7 +96,10 @@ def start_cluster(
     _fresh(base_dir)
     primary_roles: list[Literal["primary", "replica"]] = ["primary"] * primaries
     roles = primary_roles + ["replica"] * (count - primaries)
+    # A cache serves what it can: with full coverage required (Redis's default) every shard answers CLUSTERDOWN
+    # from a primary's FAIL until its replica is promoted, so a healthy shard's tenants would lose their cache too.
     cluster_args = ["--cluster-enabled", "yes", "--cluster-node-timeout", str(_NODE_TIMEOUT_MS),
+                    "--cluster-require-full-coverage", "no",
                     *_module_args(modules if query_engine else [])]  # fmt: skip
     specs = [(role, port, [*cluster_args, "--cluster-config-file", f"nodes-{port}.conf"])
              for role, port in zip(roles, ports, strict=True)]  # fmt: skip

@@ -152,7 +152,13 @@ async def _cluster_reads(
     async with redis.pipeline() as pipe:
         for command in commands:
             pipe.execute_command(*command)
-        return list(await pipe.execute(raise_on_error=raise_on_error))
+        replies = list(await pipe.execute(raise_on_error=raise_on_error))
+    for reply in replies:
+        # With raise_on_error=False redis-py puts a lost connection in its command's place too (another request's
+        # retry closes every node's connections, a healthy shard's included): raised, so :func:`reads` routes anew.
+        if isinstance(reply, RedisConnectionError | RedisTimeoutError):
+            raise reply
+    return replies
 
 
 async def _round_trip(
