@@ -231,3 +231,18 @@ def test_a_free_suffix_reads_as_without() -> None:
     query, candidate = "How do I clean an oven without chemicals?", "What's a chemical-free way to clean an oven?"
     assert NegationGuard().check(query, candidate) is None
     assert NegationGuard().check("Is this a gluten-free bread?", "Is this a gluten bread?") is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Dilute it 1.5:10 with water?", "Dilute it 1.5:20 with water?"),
+        ("Mix the resin 0.1:30?", "Mix the resin 0.2:30?"),
+        ("Is 1,000:30 the right split?", "Is 2,000:30 the right split?"),
+    ],
+)
+def test_a_decimal_or_thousands_before_a_colon_is_read_as_numbers_not_a_clock(query: str, candidate: str) -> None:
+    """A clock is hours:minutes; "1.5:10" is two numbers (it crashed the number reading, and with it the lookup)."""
+    verdict = NumberGuard().check(query, candidate)
+    assert verdict is not None and verdict.guard == "numbers"
+    assert NumberGuard().check(query, query) is None

@@ -22,7 +22,8 @@ __all__ = ["Text", "analyse", "describe", "expand_short_forms", "joined", "phras
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 # Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
 # A word that starts with letters and has digits in it ("h2o", "python3", "p60") is one token: a name.
-_TOKEN_RE = re.compile(r"[£$€¥%]|[^\W\d_]+\d[^\W_]*|\d+(?:,\d{3})*(?:\.\d+)?(?::\d\d)?|[^\W\d_]+(?:'[^\W\d_]+)*")
+# A clock is whole hours before its colon: "1.5:10" and "1,000:30" are two numbers each (a ratio, a split).
+_TOKEN_RE = re.compile(r"[£$€¥%]|[^\W\d_]+\d[^\W_]*|\d+:\d\d|\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)*")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _CAPITALISED_RE = re.compile(r"[^\W\d_]+\d[^\W_]*|[^\W\d_]+(?:'[^\W\d_]+)*|\S")
 # Codes: a letter touching a digit ("P60", "Jet2") or capitals, hyphen, digits ("SKU-123", "COVID-19").
