@@ -94,9 +94,11 @@ def by_guards(
 
 
 def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decision, *, margin: bool = True) -> None:
-    """Judge every candidate down to the decision's margin under the similarity threshold (the floor its model
+    """Judge the candidates down to the decision's margin under the similarity threshold (the floor its model
     was fitted to; without ``margin``, from the threshold); serve the nearest that passes, one under the
-    threshold only if nearest, none past a veto (``decision.choice``)."""
+    threshold only if nearest, none past a veto (``decision.choice``). None past the one served is judged: no
+    farther judgement changes what is served or reported, and a first look costs ~1 ms (they are ``not_needed``,
+    unscored, as the guards' path leaves them)."""
     result.decision_threshold = decision.threshold
     floor = result.threshold - decision.margin if margin else result.threshold
     judged: list[tuple[int, Judgement]] = []
@@ -106,6 +108,10 @@ def by_decision(result: LookupResult, prompt: str, rows: Rows, decision: Decisio
         cached_prompt = fields.get("prompt", "")
         if similarity < floor:
             result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "below_threshold"))
+            continue
+        # ``serving`` reads the judged nearest first: once it picks one, no farther candidate changes the pick.
+        if judged and serving([(result.candidates[m].similarity, j) for m, j in judged], result.threshold) is not None:
+            result.candidates.append(Candidate(doc_id, cached_prompt, similarity, "not_needed"))
             continue
         judgement = decision.judge(prompt, cached_prompt, similarity)
         judged.append((n, judgement))
