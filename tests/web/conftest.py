@@ -91,8 +91,10 @@ def _drop(redis_url: str, index_name: str) -> None:
 # --- The browser -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one module's page tests, stopped when they end: Playwright's sync API runs an event loop in this
+    thread while it is open, and a later test's ``asyncio.run`` would refuse to start inside it."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)")
     with sync_playwright() as playwright:
