@@ -26,6 +26,11 @@ class CacheClosed(NearhitError, RuntimeError):
     """A call on a cache that was closed."""
 
 
+class WrongEventLoop(NearhitError, RuntimeError):
+    """An :class:`~nearhit.AsyncCache` called from an event loop other than the one it was opened on: its
+    Redis connections belong to that loop (one ``asyncio.run`` per request would otherwise share them)."""
+
+
 class LoopThread:
     """One event loop running forever on a daemon thread, until :meth:`stop`."""
 
