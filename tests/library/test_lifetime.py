@@ -55,7 +55,7 @@ async def test_an_async_cache_refuses_a_call_from_another_event_loop(settings: S
             try:
                 asyncio.run(look())
                 failures.append(None)
-            except BaseException as exc:  # noqa: BLE001  (the test reports what was raised)
+            except BaseException as exc:  # the test reports what was raised
                 failures.append(exc)
 
         threads = [threading.Thread(target=from_another_loop) for _ in range(3)]
