@@ -9,6 +9,7 @@ engine's own types (:class:`LookupResult`, :class:`SearchHit`, :class:`CacheStat
 from __future__ import annotations
 
 import asyncio
+import difflib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
@@ -16,11 +17,13 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack
 
+from pydantic import AliasChoices
+
 from nearhit import validate
 from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache
 from nearhit.cache.results import Match
 from nearhit.config import Settings, load_settings
-from nearhit.errors import InvalidInput, RedisUnavailable
+from nearhit.errors import ConfigError, InvalidInput, RedisUnavailable
 from nearhit.library.loop_thread import CacheClosed, WrongEventLoop
 from nearhit.llm import served_model
 from nearhit.service import bootstrap
@@ -126,13 +129,15 @@ class AsyncCache:
     ) -> Self:
         if settings is not None and overrides:
             raise InvalidInput("give either settings= or setting overrides, not both")
+        if url is not None and not isinstance(url, str):
+            raise InvalidInput(f"url must be a Redis URL (str), not {type(url).__name__}")
         if settings is None:
-            settings = load_settings(**overrides)
+            settings = load_settings(**_known_settings(overrides))
         if url is not None:
             settings = settings.model_copy(update={"redis_url": url})
         engine = await bootstrap.open_cache(settings)
         try:
-            return cls(engine, settings, model=model or served_model(settings), tenant=tenant)
+            return cls(engine, settings, model=served_model(settings) if model is None else model, tenant=tenant)
         except Exception:
             await engine.close()
             raise
@@ -292,6 +297,21 @@ class AsyncCache:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+def _known_settings(overrides: dict[str, Any]) -> dict[str, Any]:
+    """``overrides``, if each names a setting (by field or variable name): the settings ignore unknown names
+    (for ``.env`` files shared with other programs), so a misspelt argument would be silently dropped."""
+    names = set(Settings.model_fields)
+    for field in Settings.model_fields.values():
+        if isinstance(field.validation_alias, AliasChoices):
+            names.update(alias for alias in field.validation_alias.choices if isinstance(alias, str))
+    unknown = [name for name in overrides if name not in names]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], Settings.model_fields, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ConfigError(f"unknown setting {unknown[0]!r}{hint}; the settings are nearhit.Settings' fields")
+    return overrides
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
