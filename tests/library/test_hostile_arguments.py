@@ -3,12 +3,13 @@ hostile testing): refused with a named error, never ignored, never a hung caller
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
 import pytest
 
-from nearhit import AsyncCache, Cache, ConfigError, InvalidInput
+from nearhit import AsyncCache, Cache, CacheClosed, ConfigError, InvalidInput
 
 
 async def test_a_misspelt_setting_is_refused_not_ignored(redis_url: str, redis_data_dir: Path) -> None:
@@ -51,3 +52,34 @@ def test_an_llm_function_raising_a_base_exception_reaches_its_caller(sync_cache:
     assert len(raised) == 1 and isinstance(raised[0], Halt), raised
     assert sync_cache.lookup("Will this call come back?").answer is None  # nothing stored
     assert sync_cache.answer("Will this call come back?", lambda prompt: "Yes.").text == "Yes."
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the loop thread's end
+def test_a_call_waiting_on_a_loop_that_ended_is_told_not_left_waiting(sync_cache: Cache) -> None:
+    # Something else ending the loop thread (a coroutine handed to submit() raising SystemExit) left every
+    # call in progress waiting for ever.
+    release = threading.Event()
+
+    async def halt_soon() -> None:
+        await asyncio.sleep(0.3)
+        raise SystemExit("a submitted coroutine ends the loop")
+
+    raised: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            sync_cache.answer("Is anyone still there?", lambda prompt: str(release.wait(30)))
+        except BaseException as exc:  # the test reports what was raised
+            raised.append(exc)
+
+    caller = threading.Thread(target=ask, daemon=True)
+    caller.start()
+    sync_cache.submit(halt_soon())
+    caller.join(timeout=10)
+    release.set()
+    assert not caller.is_alive(), "answer() never returned"
+    assert len(raised) == 1 and isinstance(raised[0], CacheClosed), raised
+    with pytest.raises(CacheClosed):
+        sync_cache.lookup("Is anyone still there?")
+    # The ended loop still holds the cache's tasks (its Redis tracking): finish them on it, from here.
+    sync_cache._thread._loop.run_until_complete(sync_cache.inner.close())
