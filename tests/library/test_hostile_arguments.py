@@ -83,3 +83,17 @@ def test_a_call_waiting_on_a_loop_that_ended_is_told_not_left_waiting(sync_cache
         sync_cache.lookup("Is anyone still there?")
     # The ended loop still holds the cache's tasks (its Redis tracking): finish them on it, from here.
     sync_cache._thread._loop.run_until_complete(sync_cache.inner.close())
+
+
+@pytest.mark.parametrize("ttl", [0, -1, float("nan"), "60", 10**12])
+async def test_answer_refuses_a_bad_ttl_before_calling_the_llm(acache: AsyncCache, ttl: object) -> None:
+    # Found only at the store, after the LLM was paid for: a warning, nothing stored, every repeat a miss.
+    calls: list[str] = []
+
+    async def llm(prompt: str) -> str:
+        calls.append(prompt)
+        return "An answer."
+
+    with pytest.raises(InvalidInput, match="ttl must be"):
+        await acache.answer("How long is this kept?", llm, ttl=ttl)  # type: ignore[arg-type]
+    assert calls == []

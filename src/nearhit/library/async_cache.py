@@ -228,6 +228,7 @@ class AsyncCache:
         # One Lookup for the lookup, the store (its embedding reused) and the flight's key: the prompt's text as
         # the cache reads it ("?" and "..." are two prompts, not one empty text).
         engine = self._live()
+        ttl = validate.ttl(ttl)  # refused before the LLM is paid for, not at the store after it
         query = engine.prepare(prompt, self.scope(**args))
         result: LookupResult | None = None
         try:
