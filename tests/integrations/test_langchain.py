@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import Generation
 
-from nearhit import Cache
+from nearhit import Cache, InvalidInput
 from nearhit.config import Settings
 from nearhit.integrations.langchain import MODEL_PREFIX, NearhitCache
 from tests.library.conftest import _drop
@@ -128,3 +128,14 @@ def _digest(text: str) -> str:
     from nearhit.cache.keys import sha256_hex
 
     return sha256_hex(text)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("ttl", 0), ("ttl", "60"), ("threshold", float("nan")), ("threshold", 2), ("tenant", ""), ("tenant", 5)],
+)
+def test_the_adapter_refuses_bad_arguments_when_made(settings: Settings, argument: str, value: object) -> None:
+    # Taken, each was found on every call instead: a warning, nothing stored or looked up, the LLM always called.
+    with Cache.open(settings=settings) as cache, pytest.raises(InvalidInput, match=argument):
+        NearhitCache(cache, **{argument: value})
+    asyncio.run(_drop(settings))

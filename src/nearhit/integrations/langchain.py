@@ -24,6 +24,7 @@ from langchain_core.caches import RETURN_VAL_TYPE, BaseCache
 from langchain_core.messages import message_to_dict, messages_from_dict
 from langchain_core.outputs import ChatGeneration, Generation
 
+from nearhit import validate
 from nearhit.errors import InvalidInput, RedisUnavailable
 from nearhit.library import Cache
 
@@ -50,11 +51,12 @@ class NearhitCache(BaseCache):
         ttl: int | None = None,
         **overrides: Any,
     ) -> None:
+        # Checked here, not on each call: there a bad one would only be a warning, every call a miss.
+        self.tenant = validate.label(tenant, "tenant")
+        self.threshold = None if threshold is None else validate.threshold(threshold)
+        self.ttl = validate.ttl(ttl)
         self._owned = cache is None
         self.cache = cache if cache is not None else Cache.open(url, **overrides)
-        self.tenant = tenant
-        self.threshold = threshold
-        self.ttl = ttl
 
     # --- LangChain's interface ------------------------------------------------------------------------
 
