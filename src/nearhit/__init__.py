@@ -18,7 +18,7 @@ if _typing.TYPE_CHECKING:
     from nearhit.cache import CachedAnswer, CacheStats, LookupResult, Scope, SearchHit
     from nearhit.config import Settings, load_settings
     from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, NearhitError, RedisUnavailable
-    from nearhit.library import Answer, AsyncCache, Cache, CacheClosed, SyncCallInEventLoop
+    from nearhit.library import Answer, AsyncCache, Cache, CacheClosed, SyncCallInEventLoop, WrongEventLoop
 
 __version__ = "0.1.0"
 
@@ -26,7 +26,7 @@ _HOMES = {
     "nearhit.cache": ("CacheStats", "CachedAnswer", "LookupResult", "Scope", "SearchHit"),
     "nearhit.config": ("Settings", "load_settings"),
     "nearhit.errors": ("ConfigError", "IndexMismatch", "InvalidInput", "NearhitError", "RedisUnavailable"),
-    "nearhit.library": ("Answer", "AsyncCache", "Cache", "CacheClosed", "SyncCallInEventLoop"),
+    "nearhit.library": ("Answer", "AsyncCache", "Cache", "CacheClosed", "SyncCallInEventLoop", "WrongEventLoop"),
 }
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "SearchHit",
     "Settings",
     "SyncCallInEventLoop",
+    "WrongEventLoop",
     "__version__",
     "load_settings",
 ]

@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.live import LiveServer
@@ -128,3 +129,42 @@ async def test_single_flight_joins_are_not_llm_calls(live: LiveServer) -> None:
             assert calls == 1
             return
     pytest.fail("no ask joined another's call in five tries")
+
+
+HOSTILE_NAMES = ['a"b', "back\\slash", "new\nline", "x" * 10_000, 'q{le="+Inf"} 1e9', "\u2028sep", "日本"]
+BOUNDED_LABELS = {
+    "column": {"raw", "cache"},
+    "result": {"exact", "semantic", "miss", "bypass", "degraded"},
+    "operation": {"lookup", "telemetry", "scrape"},
+}
+
+
+async def test_hostile_model_names_and_tenants_never_reach_a_label(live: LiveServer) -> None:
+    # Twelfth round: quotes, backslashes, newlines, 10k characters and many distinct values as the model a
+    # gateway caller names and as the tenant of /ask. None may become a label value (an escaping bug breaks
+    # the exposition; distinct values are a series each, without bound).
+    before = await scrape(live)
+    for n, name in enumerate(HOSTILE_NAMES * 3):
+        question = f"What is hostile label {n}?"
+        chat = await live.client.post(
+            "/v1/chat/completions", json={"model": name, "messages": [{"role": "user", "content": question}]}
+        )
+        asked = await live.client.post("/ask", json={"prompt": question, "tenant": f"{name}{n}"})
+        assert chat.status_code < 500 and asked.status_code < 500, (chat.text, asked.text)
+    await live.runtime.telemetry.flush()
+    text = (await live.client.get("/metrics/prometheus", headers={"Accept": "text/plain"})).text
+    after = parse(text)
+    served = value(after, "nearhit_requests_total", column="cache")
+    assert served > value(before, "nearhit_requests_total", column="cache")
+    for name in HOSTILE_NAMES:
+        assert name[:20] not in text
+    for _, labels in after:
+        for label, label_value in labels:
+            if label in BOUNDED_LABELS:
+                assert label_value in BOUNDED_LABELS[label], (label, label_value)
+            elif label == "guard":
+                assert label_value.isidentifier() and len(label_value) < 40, label_value
+            else:
+                assert label == "le", label
+    openmetrics = await live.client.get("/metrics/prometheus", headers={"Accept": "application/openmetrics-text"})
+    assert list(openmetrics_families(openmetrics.text))  # the other format parses too

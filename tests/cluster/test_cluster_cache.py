@@ -264,3 +264,33 @@ async def test_hits_served_at_once_are_all_remembered_for_their_feedback(cluster
         for tenant in ("remembered", None):  # the tenant's record and the admin's
             served = await cache.feedback.served(request_id, tenant)
             assert served is not None and served.doc_id == doc_id, (request_id, tenant)
+
+
+HASH_TAG_TENANTS = ["{}", "{a}", "a{b}c", "}{", "{x}{y}", "{0123456789abcdef}", "{" * 200]
+
+
+async def test_tenants_and_namespaces_that_look_like_hash_tags_stay_apart(
+    cluster_cache: SemanticCache, sync_cluster: redis.RedisCluster, local_cluster: LocalTopology
+) -> None:
+    # Twelfth round: braces in a tenant or namespace must neither pin every tenant to one slot nor split an
+    # entry's keys across slots (CROSSSLOT); search, stats and clear must read each as its own.
+    cache = cluster_cache
+    scopes = {tenant: Scope.build(tenant=tenant, namespace="{ns}") for tenant in HASH_TAG_TENANTS}
+    with SlotGuard(local_cluster.ports("primary")) as guard:
+        for tenant, scope in scopes.items():
+            await cache.store(QUESTION, f"Paris, says {tenant[:8]}.", scope)
+            assert (await cache.lookup(QUESTION, scope)).match == "exact"
+            assert (await cache.lookup(PARAPHRASE, scope, threshold=0.7)).match == "semantic"
+        assert (await cache.lookup(QUESTION, Scope.build(tenant="{a}", namespace="{ms}"))).match is None
+    assert guard.violations() == []
+    slots = {key_slot(cache.spec.for_tenant(tenant).name.encode()) for tenant in HASH_TAG_TENANTS}
+    assert len(slots) == len(HASH_TAG_TENANTS)  # each tenant its own tag: not one slot for all
+    for tenant in HASH_TAG_TENANTS:
+        hits = await cache.search(text=PARAPHRASE, top_k=10, tenant=tenant)
+        assert [hit.tenant for hit in hits] == [tenant]
+    assert (await cache.stats()).entries == len(HASH_TAG_TENANTS)
+    assert await cache.clear(prompt_pattern="{*}") == 0
+    assert await cache.clear(tenant="{}") == 1
+    assert await cache.clear(tenant="{a}") == 1
+    assert (await cache.lookup(QUESTION, scopes["a{b}c"])).match == "exact"
+    assert (await cache.stats()).entries == len(HASH_TAG_TENANTS) - 2

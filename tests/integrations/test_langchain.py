@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from langchain_core.globals import set_llm_cache
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import Generation
 
-from nearhit import Cache
+from nearhit import Cache, InvalidInput
 from nearhit.config import Settings
 from nearhit.integrations.langchain import MODEL_PREFIX, NearhitCache
 from tests.library.conftest import _drop
@@ -86,6 +88,34 @@ def test_clear_deletes_the_adapters_tenant_only(lc_cache: NearhitCache) -> None:
     assert lc_cache.cache.stats().entries == 1
 
 
+def test_an_llm_string_with_a_lone_surrogate_is_a_scope_not_a_failed_call(lc_cache: NearhitCache) -> None:
+    # LangChain's own models escape one (repr, JSON); a cache caller passing it raw made the digest's UTF-8
+    # encoding raise out of lookup() and update(), failing the model call.
+    answer = [Generation(text="Three.")]
+    assert lc_cache.lookup("How many stops?", "stop=\ud800") is None
+    lc_cache.update("How many stops?", "stop=\ud800", answer)
+    assert lc_cache.lookup("How many stops?", "stop=\ud800") == answer
+    assert lc_cache.lookup("How many stops?", "stop=\udfff") is None  # another configuration, another scope
+
+
+def test_an_answer_the_cache_cannot_serialise_is_returned_not_stored(lc_cache: NearhitCache) -> None:
+    # A provider's metadata of non-JSON values (a datetime) made update() raise after the model had answered:
+    # the call failed and its answer was lost.
+    answered = AIMessage("At noon.", response_metadata={"created": datetime(2026, 12, 2, 12, tzinfo=UTC)})
+    model = GenericFakeChatModel(messages=iter([answered, AIMessage("Asked again.")]))
+    assert model.invoke("When is lunch?").content == "At noon."
+    assert model.invoke("When is lunch?").content == "Asked again."  # nothing was stored
+    assert lc_cache.cache.stats().entries == 1  # the second answer, whose metadata is JSON
+
+
+def test_no_generations_are_not_stored_as_an_answer(lc_cache: NearhitCache) -> None:
+    lc_cache.update("Anything to say?", "some-model", [])
+    assert lc_cache.lookup("Anything to say?", "some-model") is None  # a hit of nothing would be served as one
+    lc_cache.update("Anything to say?", "some-model", [Generation(text="Yes.")])
+    hit = lc_cache.lookup("Anything to say?", "some-model")
+    assert hit is not None and hit[0].text == "Yes."
+
+
 def test_an_open_cache_can_be_shared(settings: Settings) -> None:
     with Cache.open(settings=settings) as cache:
         adapter = NearhitCache(cache)
@@ -98,3 +128,14 @@ def _digest(text: str) -> str:
     from nearhit.cache.keys import sha256_hex
 
     return sha256_hex(text)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("ttl", 0), ("ttl", "60"), ("threshold", float("nan")), ("threshold", 2), ("tenant", ""), ("tenant", 5)],
+)
+def test_the_adapter_refuses_bad_arguments_when_made(settings: Settings, argument: str, value: object) -> None:
+    # Taken, each was found on every call instead: a warning, nothing stored or looked up, the LLM always called.
+    with Cache.open(settings=settings) as cache, pytest.raises(InvalidInput, match=argument):
+        NearhitCache(cache, **{argument: value})
+    asyncio.run(_drop(settings))

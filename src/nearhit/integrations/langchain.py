@@ -14,6 +14,7 @@ update is skipped (logged).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from langchain_core.caches import RETURN_VAL_TYPE, BaseCache
 from langchain_core.messages import message_to_dict, messages_from_dict
 from langchain_core.outputs import ChatGeneration, Generation
 
-from nearhit.cache.keys import sha256_hex
+from nearhit import validate
 from nearhit.errors import InvalidInput, RedisUnavailable
 from nearhit.library import Cache
 
@@ -50,11 +51,12 @@ class NearhitCache(BaseCache):
         ttl: int | None = None,
         **overrides: Any,
     ) -> None:
+        # Checked here, not on each call: there a bad one would only be a warning, every call a miss.
+        self.tenant = validate.label(tenant, "tenant")
+        self.threshold = None if threshold is None else validate.threshold(threshold)
+        self.ttl = validate.ttl(ttl)
         self._owned = cache is None
         self.cache = cache if cache is not None else Cache.open(url, **overrides)
-        self.tenant = tenant
-        self.threshold = threshold
-        self.ttl = ttl
 
     # --- LangChain's interface ------------------------------------------------------------------------
 
@@ -99,6 +101,8 @@ class NearhitCache(BaseCache):
         return result.answer.response if result.answer is not None else None
 
     async def _update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
+        if not return_val:  # nothing to serve: stored, a hit of no generation would be LangChain's answer
+            return
         text, scope = self._scope_of(prompt, llm_string)
         try:
             await self.cache.inner.store(text, _serialise(return_val), ttl=self.ttl, **scope)
@@ -108,7 +112,7 @@ class NearhitCache(BaseCache):
     def _scope_of(self, prompt: str, llm_string: str) -> tuple[str, dict[str, Any]]:
         """The text to match and the scope fields: model from the hashed ``llm_string``, turns from the prompt."""
         messages = _chat_messages(prompt)
-        scope: dict[str, Any] = {"model": MODEL_PREFIX + sha256_hex(llm_string), "tenant": self.tenant}
+        scope: dict[str, Any] = {"model": MODEL_PREFIX + _digest(llm_string), "tenant": self.tenant}
         if messages is None or not messages:
             return prompt, scope
         *earlier, (last_role, text) = messages
@@ -119,6 +123,12 @@ class NearhitCache(BaseCache):
         scope["system_prompt"] = "\n\n".join(system) or None
         scope["history"] = history
         return text, scope
+
+
+def _digest(llm_string: str) -> str:
+    """SHA-256 of the UTF-8 text; a lone surrogate (not Unicode, but a ``str`` a caller may hand in) is kept
+    as its code point's bytes, so it names a configuration of its own instead of raising."""
+    return hashlib.sha256(llm_string.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
@@ -144,13 +154,18 @@ def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
 
 
 def _serialise(generations: Sequence[Generation]) -> str:
+    """The generations as JSON; :class:`InvalidInput` when their metadata is not JSON (a provider's datetime):
+    the answer is then not stored, rather than its model call failed after the model answered."""
     items: list[dict[str, Any]] = []
     for generation in generations:
         item: dict[str, Any] = {"text": generation.text, "info": generation.generation_info}
         if isinstance(generation, ChatGeneration):
             item["message"] = message_to_dict(generation.message)
         items.append(item)
-    return json.dumps({"format": _FORMAT, "generations": items}, ensure_ascii=False)
+    try:
+        return json.dumps({"format": _FORMAT, "generations": items}, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"the generations are not JSON: {exc}") from None
 
 
 def _generations(stored: str | None) -> list[Generation] | None:

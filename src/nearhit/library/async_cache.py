@@ -8,6 +8,8 @@ engine's own types (:class:`LookupResult`, :class:`SearchHit`, :class:`CacheStat
 
 from __future__ import annotations
 
+import asyncio
+import difflib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
@@ -15,11 +17,14 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack
 
+from pydantic import AliasChoices
+
 from nearhit import validate
 from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache
 from nearhit.cache.results import Match
 from nearhit.config import Settings, load_settings
-from nearhit.errors import InvalidInput, RedisUnavailable
+from nearhit.errors import ConfigError, InvalidInput, RedisUnavailable
+from nearhit.library.loop_thread import CacheClosed, WrongEventLoop
 from nearhit.llm import served_model
 from nearhit.service import bootstrap
 from nearhit.service.singleflight import SingleFlight
@@ -90,6 +95,8 @@ class AsyncCache:
         self.tenant = tenant
         self._default_scope = Scope.build(model=model, tenant=tenant)
         self._flights: SingleFlight[str] = SingleFlight()
+        self._closed = False
+        self._loop = _running_loop()
 
     @classmethod
     def open(
@@ -122,16 +129,34 @@ class AsyncCache:
     ) -> Self:
         if settings is not None and overrides:
             raise InvalidInput("give either settings= or setting overrides, not both")
+        if url is not None and not isinstance(url, str):
+            raise InvalidInput(f"url must be a Redis URL (str), not {type(url).__name__}")
         if settings is None:
-            settings = load_settings(**overrides)
+            settings = load_settings(**_known_settings(overrides))
         if url is not None:
             settings = settings.model_copy(update={"redis_url": url})
         engine = await bootstrap.open_cache(settings)
         try:
-            return cls(engine, settings, model=model or served_model(settings), tenant=tenant)
+            return cls(engine, settings, model=served_model(settings) if model is None else model, tenant=tenant)
         except Exception:
             await engine.close()
             raise
+
+    def _live(self) -> SemanticCache:
+        """The engine, for a call that may use it: not after :meth:`close` (a closed pool would quietly
+        reconnect, and what the call counted would never be written), and only on the loop that opened it."""
+        if self._closed:
+            raise CacheClosed("this cache is closed; open a new one")
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise WrongEventLoop(
+                "this AsyncCache was opened on another event loop, whose Redis connections it holds: open one "
+                "AsyncCache per event loop (e.g. per asyncio.run), or use nearhit.Cache (thread-safe, on its "
+                "own loop) from code that runs no loop"
+            )
+        return self.engine
 
     # --- the request path -----------------------------------------------------------------------------
 
@@ -164,7 +189,7 @@ class AsyncCache:
         ``vector``: the prompt's embedding by this cache's model, when the caller has it already (as RedisVL's
         ``check(vector=...)``): nothing is embedded, and on one Redis node the KNN goes in the exact read's round
         trip. A single question only (a ``history`` is embedded with its prompt)."""
-        return await self.engine.lookup(prompt, self.scope(**scope), threshold=threshold, vector=vector)
+        return await self._live().lookup(prompt, self.scope(**scope), threshold=threshold, vector=vector)
 
     async def store(
         self,
@@ -179,7 +204,7 @@ class AsyncCache:
     ) -> str:
         """Store ``response`` as the answer to ``prompt``; returns the entry's id (for :meth:`delete`).
         ``vector``: the prompt's embedding by this cache's model, if the caller has it (nothing is embedded)."""
-        return await self.engine.store(
+        return await self._live().store(
             prompt,
             response,
             self.scope(**scope),
@@ -202,10 +227,12 @@ class AsyncCache:
         the same scope share one call (single-flight). With Redis unavailable, the LLM answers uncached."""
         # One Lookup for the lookup, the store (its embedding reused) and the flight's key: the prompt's text as
         # the cache reads it ("?" and "..." are two prompts, not one empty text).
-        query = self.engine.prepare(prompt, self.scope(**args))
+        engine = self._live()
+        ttl = validate.ttl(ttl)  # refused before the LLM is paid for, not at the store after it
+        query = engine.prepare(prompt, self.scope(**args))
         result: LookupResult | None = None
         try:
-            result = await self.engine.lookup(query, threshold=threshold)
+            result = await engine.lookup(query, threshold=threshold)
         except RedisUnavailable as exc:
             log.warning("cache unavailable, calling the LLM uncached: %s", exc)
         if result is not None and result.answer is not None:
@@ -217,7 +244,7 @@ class AsyncCache:
                 raise TypeError(f"call_llm must return the answer as str, not {type(text).__name__}")
             if result is not None:  # stored before the waiters return, so a later call finds it
                 try:
-                    await self.engine.store(query, text, ttl=ttl)
+                    await engine.store(query, text, ttl=ttl)
                 except (InvalidInput, RedisUnavailable) as exc:
                     log.warning("answer not stored: %s", exc)
             yield text
@@ -242,23 +269,27 @@ class AsyncCache:
         self, text: str, *, top_k: int = 5, threshold: float | None = None, tenant: str | None = None
     ) -> list[SearchHit]:
         """The stored entries nearest to ``text``, nearest first: every scope, or one tenant's."""
-        return await self.engine.search(text=text, top_k=top_k, threshold=threshold, tenant=tenant)
+        return await self._live().search(text=text, top_k=top_k, threshold=threshold, tenant=tenant)
 
     async def delete(self, doc_id: str) -> bool:
         """Delete one entry by the id :meth:`store` returned; False if there was none."""
-        return await self.engine.delete(doc_id)
+        return await self._live().delete(doc_id)
 
     async def clear(self, *, tenant: str | None = None, prompt_pattern: str | None = None) -> int:
         """Delete every entry, one tenant's, or those whose prompt matches a glob; returns how many."""
-        return await self.engine.clear(tenant=tenant, prompt_pattern=prompt_pattern)
+        return await self._live().clear(tenant=tenant, prompt_pattern=prompt_pattern)
 
     async def stats(self) -> CacheStats:
         """Entries, index and memory sizes, hit and miss counters."""
-        return await self.engine.stats()
+        return await self._live().stats()
 
     async def close(self) -> None:
-        """Write pending counters and background work, then disconnect."""
-        await self.engine.close()
+        """Write pending counters and background work, then disconnect; idempotent."""
+        if self._closed:
+            return
+        engine = self._live()
+        self._closed = True
+        await engine.close()
 
     async def __aenter__(self: Self) -> Self:
         return self
@@ -267,3 +298,25 @@ class AsyncCache:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+def _known_settings(overrides: dict[str, Any]) -> dict[str, Any]:
+    """``overrides``, if each names a setting (by field or variable name): the settings ignore unknown names
+    (for ``.env`` files shared with other programs), so a misspelt argument would be silently dropped."""
+    names = set(Settings.model_fields)
+    for field in Settings.model_fields.values():
+        if isinstance(field.validation_alias, AliasChoices):
+            names.update(alias for alias in field.validation_alias.choices if isinstance(alias, str))
+    unknown = [name for name in overrides if name not in names]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], Settings.model_fields, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ConfigError(f"unknown setting {unknown[0]!r}{hint}; the settings are nearhit.Settings' fields")
+    return overrides
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -17,6 +17,9 @@ from nearhit.errors import NearhitError
 
 T = TypeVar("T")
 
+_ALIVE_CHECK_S = 1.0
+"""How often a waiting call checks that the loop thread still runs (a call answered sooner never checks)."""
+
 
 class SyncCallInEventLoop(NearhitError, RuntimeError):
     """The sync face was called from async code; the async face is the one to use there."""
@@ -24,6 +27,11 @@ class SyncCallInEventLoop(NearhitError, RuntimeError):
 
 class CacheClosed(NearhitError, RuntimeError):
     """A call on a cache that was closed."""
+
+
+class WrongEventLoop(NearhitError, RuntimeError):
+    """An :class:`~nearhit.AsyncCache` called from an event loop other than the one it was opened on: its
+    Redis connections belong to that loop (one ``asyncio.run`` per request would otherwise share them)."""
 
 
 class LoopThread:
@@ -54,13 +62,28 @@ class LoopThread:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return self.submit(coroutine).result()
+            return self._wait(self.submit(coroutine))
         coroutine.close()
         raise SyncCallInEventLoop(
             "nearhit.Cache (the sync face) was called from inside a running event loop (async code, or a Jupyter "
             "cell), where blocking would stall that loop. Use the async face there: "
             "`cache = await nearhit.AsyncCache.open()`, then `await cache.lookup(...)`."
         )
+
+    def _wait(self, future: concurrent.futures.Future[T]) -> T:
+        """The future's result; :class:`CacheClosed` if the loop thread ends first (a ``SystemExit`` escaping a
+        coroutine ends it, and the future would then never be done)."""
+        while True:
+            try:
+                return future.result(timeout=_ALIVE_CHECK_S)
+            except concurrent.futures.TimeoutError:
+                if future.done():  # the coroutine's own TimeoutError
+                    raise
+                if not self._thread.is_alive():
+                    raise CacheClosed(
+                        "this cache's event loop ended (an exception such as SystemExit escaped a coroutine on "
+                        "it); open a new one"
+                    ) from None
 
     def stop(self) -> None:
         """Stop the loop and join the thread; idempotent."""

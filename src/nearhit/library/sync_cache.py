@@ -106,9 +106,12 @@ class Cache:
         same prompt, from any thread, share one call."""
 
         async def call(text: str) -> str:
-            return await asyncio.to_thread(call_llm, text)
+            return await asyncio.to_thread(_carried, call_llm, text)
 
-        return self._thread.run(self.inner.answer(prompt, call, threshold=threshold, ttl=ttl, **scope))
+        try:
+            return self._thread.run(self.inner.answer(prompt, call, threshold=threshold, ttl=ttl, **scope))
+        except _Escaped as escaped:
+            raise escaped.raised from None
 
     def cached(self, function: Callable[[str], str]) -> Callable[[str], str]:
         """Decorator: ``function(prompt)`` answered through :meth:`answer` (this cache's scope)."""
@@ -140,6 +143,25 @@ class Cache:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+class _Escaped(Exception):
+    """What the LLM function raised that is no ``Exception`` (``SystemExit``, ``KeyboardInterrupt``, a
+    framework's cancellation), carried through the loop as one: raised as itself there, it would end the loop
+    thread, leaving this call and every later one waiting for ever. Raised as itself in the caller's thread."""
+
+    def __init__(self, raised: BaseException) -> None:
+        super().__init__(repr(raised))
+        self.raised = raised
+
+
+def _carried(call_llm: Callable[[str], str], text: str) -> str:
+    try:
+        return call_llm(text)
+    except Exception:
+        raise
+    except BaseException as exc:
+        raise _Escaped(exc) from None
 
 
 def _close_if_alive(ref: weakref.ReferenceType[Cache]) -> None:
