@@ -89,3 +89,19 @@ def test_the_setting_and_the_embedder_decide_whether_it_runs(settings: Settings)
     assert bootstrap.other_language(settings.model_copy(update={"other_language_similarity": False})) is None
     multilingual = settings.model_copy(update={"embedder": "local-multilingual"})
     assert bootstrap.other_language(multilingual) is None  # its one cosine is already USE's
+
+
+async def test_only_the_nearest_candidate_is_rescored(decided: SemanticCache) -> None:
+    """Re-scored and re-ranked, a farther question of the same language and topic became the nearest (USE places
+    them closer than MiniLM does) and was served: only MiniLM's nearest is re-scored, the order kept."""
+    cached = [GERMAN[0], "Wie kündige ich meinen Stromvertrag bei einem Umzug?", "Wie lange gilt ein Handyvertrag?"]
+    for prompt in cached:
+        await decided.store(prompt, f"answer to {prompt}", SCOPE)
+    lifted = await decided.lookup(GERMAN[1], SCOPE)
+    other_language, decided.other_language = decided.other_language, None
+    alone = await decided.lookup(GERMAN[1], SCOPE)
+    before = {c.prompt: c.similarity for c in alone.candidates}
+    after = {c.prompt: c.similarity for c in lifted.candidates}
+    nearest = max(before, key=lambda prompt: before[prompt])
+    assert after[nearest] > before[nearest] and other_language is not None and other_language.lifted == 1
+    assert all(after[prompt] == before[prompt] for prompt in before if prompt != nearest) and len(before) == 3

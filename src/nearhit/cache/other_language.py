@@ -9,9 +9,9 @@ second cosine lifts with the paraphrases. On the dev splits of 22 sets: 36 shoul
 19 sets, no trap more (``benchmarks/README.md``, twelfth session). A pair in two languages, or in one the guards
 do not read, keeps MiniLM's cosine (the language guard refuses it whatever the cosine).
 
-Only the candidates the MiniLM KNN found are re-scored (no second index). An English prompt costs one language
-read the guards make anyway. The model (the ``nearhit[multilingual]`` extra, 33 MB) loads at the first prompt
-that needs it, in a thread; the vectors of the texts seen are kept in process.
+Only the nearest candidate the MiniLM KNN found is re-scored (no second index; two texts embedded at most). An
+English prompt costs one language read the guards make anyway. The model (the ``nearhit[multilingual]`` extra,
+33 MB) loads at the first prompt that needs it, in a thread; the vectors of the texts seen are kept in process.
 """
 
 from __future__ import annotations
@@ -64,27 +64,25 @@ class OtherLanguage:
         """Candidates whose similarity the second cosine raised (for tests and stats)."""
 
     async def rescore(self, prompt: str, rows: Rows) -> Rows:
-        """``rows`` (nearest first) with each same-language candidate's similarity the larger of the two
-        cosines, nearest first again; the rows themselves when none is in the prompt's read language."""
-        if detect(prompt) in COVERED:
+        """``rows`` (nearest first) with the nearest's similarity the larger of the two cosines when it is in the
+        prompt's read language; the rows themselves otherwise.
+
+        The nearest only, and the order kept: under the threshold the decision judges only the nearest candidate
+        (``decision.choice``), the one a reworded question's own cached question is. Re-scoring every candidate
+        and re-ranking by the larger cosine made another question of the same language and topic the nearest
+        (USE places them closer than MiniLM does): under ``--shared`` it served one and lost a paraphrase."""
+        if not rows or detect(prompt) in COVERED:
             return rows  # English (or too short to tell): the pair is never in one other language
-        at = [
-            n
-            for n, (_, fields) in enumerate(rows)
-            if pair_language(prompt, fields.get("prompt", "")) in OTHER_LANGUAGES
-        ]
-        if not at:
+        doc_id, fields = rows[0]
+        cached = fields.get("prompt", "")
+        if pair_language(prompt, cached) not in OTHER_LANGUAGES:
             return rows
-        texts = [normalise(prompt), *(normalise(rows[n][1].get("prompt", "")) for n in at)]
-        vectors = await self._vectors_of(texts)
-        rescored = list(rows)
-        for n, vector in zip(at, vectors[1:], strict=True):
-            doc_id, fields = rows[n]
-            cosine = float(np.dot(vectors[0], vector))
-            if cosine > entry.similarity(fields):
-                rescored[n] = (doc_id, {**fields, entry.DISTANCE: repr(1.0 - cosine)})
-                self.lifted += 1
-        return sorted(rescored, key=lambda row: -entry.similarity(row[1]))
+        query, candidate = await self._vectors_of([normalise(prompt), normalise(cached)])
+        cosine = float(np.dot(query, candidate))
+        if cosine <= entry.similarity(fields):
+            return rows
+        self.lifted += 1
+        return [(doc_id, {**fields, entry.DISTANCE: repr(1.0 - cosine)}), *rows[1:]]
 
     async def _vectors_of(self, texts: Sequence[str]) -> list[np.ndarray]:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
