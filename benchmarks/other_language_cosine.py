@@ -2,9 +2,10 @@
 
 Every single-turn set's DEV split (the test split is never loaded), each pair judged as one lookup is (its ``a``
 the only candidate; the embedder's input as the cache gives it; the calibrated decision, the default judge, from
-its floor under the threshold). For a pair the cache re-scores (``cache.other_language``: ``pair_language`` in
-``OTHER_LANGUAGES``) the similarity is the larger of MiniLM's and USE multilingual's cosine (``max``), or USE's
-alone (``use``, for comparison); every other pair keeps MiniLM's. Nothing is fitted, so leave-one-set-out is the
+its floor under the threshold). For a pair the cache re-scores (``cache.other_language.liftable``: one read
+language other than English, a subject word in common that is no name) the similarity is the larger of MiniLM's
+and USE multilingual's cosine (``max``); for comparison, the larger for every pair in one read language (``any``)
+and USE's alone there (``use``); every other pair keeps MiniLM's. Nothing is fitted, so leave-one-set-out is the
 per-set row. Then the rows per language and per category that any variant moves, and what refuses the traps.
 
     pip install -e '.[multilingual]'
@@ -22,7 +23,7 @@ import numpy as np
 from nearhit import evaluation
 from nearhit.cache.embedding_store import _embedder_input
 from nearhit.cache.keys import normalise
-from nearhit.cache.other_language import OTHER_LANGUAGES
+from nearhit.cache.other_language import OTHER_LANGUAGES, liftable
 from nearhit.config import load_settings
 from nearhit.decision import Decision
 from nearhit.embeddings.multilingual import MultilingualEmbedder
@@ -31,7 +32,9 @@ from nearhit.evaluation.prior_count import default_embedder
 from nearhit.guards.languages import pair_language
 
 SETS = ("questions", "nearhit", *(f"nearhit-v{n}" for n in range(2, 22)))
-VARIANTS = ("minilm", "max", "use")
+VARIANTS = ("minilm", "max", "any", "use")
+"""MiniLM alone (before); the larger cosine where the cache lifts (``liftable``: a subject word in common);
+the larger wherever the pair is in one read language (``any``, no subject word asked); USE alone there."""
 
 
 FLOOR = load_settings().similarity_threshold - Decision().margin
@@ -59,8 +62,8 @@ def main() -> None:
     by: dict[str, Counter[str]] = {v: Counter() for v in VARIANTS}
     refused: Counter[str] = Counter()
     shown: list[str] = []
-    print("| dev split | pairs re-scored | MiniLM (before) | max (the cache now) | USE alone |")
-    print("|---|---|---|---|---|")
+    print("| dev split | in one read language (lifted) | MiniLM | max, subject (the cache) | max, any | USE alone |")
+    print("|---|---|---|---|---|---|")
     for name in args.sets.split(","):
         pairs = evaluation.load(name, "dev")
         a = minilm.encode([_embedder_input(normalise(p.a.prompt), minilm.repairs_typos) for p in pairs])
@@ -68,6 +71,7 @@ def main() -> None:
         cosine = (a * b).sum(axis=1)
         languages = [pair_language(p.b.prompt, p.a.prompt) for p in pairs]
         other = [i for i, lang in enumerate(languages) if lang in OTHER_LANGUAGES]
+        lift = {i for i in other if liftable(pairs[i].b.prompt, pairs[i].a.prompt)}
         use_cosine = np.full(len(pairs), np.nan)
         if other:
             ua = use.encode([normalise(pairs[i].a.prompt) for i in other])
@@ -78,7 +82,7 @@ def main() -> None:
             counts = Counter[str]()
             for i, pair in enumerate(pairs):
                 similarity = float(cosine[i])
-                if i in other and variant != "minilm":
+                if i in other and variant != "minilm" and (variant != "max" or i in lift):
                     lifted = float(use_cosine[i])
                     similarity = lifted if variant == "use" else max(similarity, lifted)
                 served, outcome = _served(decision, pair, similarity)
@@ -86,7 +90,7 @@ def main() -> None:
                 counts[kind] += 1
                 counts[f"{kind} served"] += served
                 if i in other:
-                    for key in (f"{languages[i]} ({kind})", f"{pair.category} ({kind})", f"re-scored ({kind})"):
+                    for key in (f"{languages[i]} ({kind})", f"{pair.category} ({kind})", f"all ({kind})"):
                         by[variant][key] += served
                         by[variant][key + " all"] += 1
                     if variant == "max" and not pair.same_answer:
@@ -98,14 +102,17 @@ def main() -> None:
                         )
             totals[variant] += counts
             cells.append(_cell(counts))
-        print(f"| {name} | {len(other)} | " + " | ".join(cells) + " |", flush=True)
+        print(f"| {name} | {len(other)} ({len(lift)}) | " + " | ".join(cells) + " |", flush=True)
     print("| **pooled** | | " + " | ".join(_cell(totals[v]) for v in VARIANTS) + " |")
-    print("\n| re-scored pairs | pairs | MiniLM (before) | max (the cache now) | USE alone |\n|---|---|---|---|---|")
+    print(
+        "\n| pairs in one read language | pairs | MiniLM (before) | max, subject (the cache) | max, any | USE alone |"
+    )
+    print("|---|---|---|---|---|---|")
     for key in sorted(k for k in by["minilm"] if not k.endswith(" all")):
         served = [by[v][key] for v in VARIANTS]
-        if len(set(served)) > 1 or key.startswith("re-scored") or "trap" in key:
+        if len(set(served)) > 1 or key.startswith("all") or "trap" in key:
             print(f"| {key} | {by['minilm'][key + ' all']} | " + " | ".join(map(str, served)) + " |")
-    print("\nthe re-scored traps under max, by what refused them:", dict(refused.most_common()))
+    print("\nthe traps in one read language under max, by what refused them:", dict(refused.most_common()))
     print("\n".join(shown))
 
 

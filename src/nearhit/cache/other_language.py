@@ -28,9 +28,11 @@ import numpy as np
 from nearhit.cache import entry
 from nearhit.cache.keys import normalise
 from nearhit.embeddings.base import Vectors
+from nearhit.guards.content import content_words
 from nearhit.guards.languages import COVERED, READ, detect, pair_language
+from nearhit.guards.text import analyse
 
-__all__ = ["KEPT", "OTHER_LANGUAGES", "OtherLanguage", "Rows"]
+__all__ = ["KEPT", "OTHER_LANGUAGES", "OtherLanguage", "Rows", "liftable"]
 
 Rows = list[tuple[str, dict[str, str]]]
 OTHER_LANGUAGES = READ - COVERED
@@ -41,6 +43,26 @@ KEPT = 4096
 
 class _Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def liftable(query: str, candidate: str) -> bool:
+    """Whether a pair gets the second cosine: one language the guards read, not English, and a subject word in
+    common that is no name.
+
+    USE places two questions of one frame close whatever their subject ("Cât timp poate sta orezul gătit în
+    frigider?" / "Cât durează până primesc banii înapoi ...?", how long rice keeps / how long a refund takes:
+    0.72, MiniLM 0.47), and the guards read no difference where every subject word differs, as a paraphrase's
+    may. A word of the subject both say (``content_words``, by stem and synonym class) is the text's own
+    evidence of one topic; a name both say (a country) is not: a Swedish question on speed limits and one on
+    driving licences both say "Sverige"."""
+    if pair_language(query, candidate) not in OTHER_LANGUAGES:
+        return False
+    said = [analyse(query), analyse(candidate)]
+    names = {
+        stem for text in said for token, stem in zip(text.tokens, text.stems, strict=True) if token in text.entities
+    }
+    words = [content_words(text) for text in said]
+    return any(words[0][word] not in names and words[1][word] not in names for word in words[0].keys() & words[1])
 
 
 def _multilingual() -> _Encoder:
@@ -71,7 +93,7 @@ class OtherLanguage:
             return rows  # English (or too short to tell): the pair is never in one other language
         doc_id, fields = rows[0]
         cached = fields.get("prompt", "")
-        if pair_language(prompt, cached) not in OTHER_LANGUAGES:
+        if not liftable(prompt, cached):
             return rows
         query, candidate = await self._vectors_of([normalise(prompt), normalise(cached)])
         cosine = float(np.dot(query, candidate))
