@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 
 from nearhit.cache import Scope, SemanticCache
-from nearhit.cache.other_language import OtherLanguage
+from nearhit.cache.other_language import OtherLanguage, liftable
 from nearhit.config import Settings
 from nearhit.decision import Decision
 from nearhit.embeddings import Vectors
@@ -113,3 +113,28 @@ async def test_only_the_nearest_candidate_is_rescored(decided: SemanticCache) ->
     nearest = max(before, key=lambda prompt: before[prompt])
     assert after[nearest] > before[nearest] and other_language is not None and other_language.lifted == 1
     assert all(after[prompt] == before[prompt] for prompt in before if prompt != nearest) and len(before) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate", "lifted"),
+    [
+        (SPANISH[1], SPANISH[0], True),  # "vino", "manchas"/"mancha"
+        (GERMAN_LOOK_ALIKE, GERMAN[0], True),  # one subject word differs, the rest said by both: the guards read it
+        # one frame, two subjects: no subject word in common
+        (
+            "¿Cuánto tarda en llegar el reembolso después de devolver un pedido?",
+            "¿Cuánto dura el arroz en la nevera?",
+            False,
+        ),
+        # a name both say is no subject in common (speed limits / a driving licence, both in Spain)
+        (
+            "¿Cuál es el límite de velocidad en ciudad en España?",
+            "¿Cuánto se tarda en sacar el carnet en España?",
+            False,
+        ),
+        ("How do I get red wine out of a carpet?", "How can I remove red wine stains from a rug?", False),  # English
+        (SPANISH[1], "How do I get red wine out of a carpet?", False),  # two languages
+    ],
+)
+def test_the_second_cosine_only_where_a_subject_word_is_said_by_both(query: str, candidate: str, lifted: bool) -> None:
+    assert liftable(query, candidate) is lifted
