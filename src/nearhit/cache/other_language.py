@@ -5,11 +5,12 @@ non-English should-hits on the dev splits: 166 of 313 served). Where a query and
 the guards read (``languages.pair_language`` in ``READ``, not English), the candidate's similarity is the larger
 of MiniLM's and USE multilingual v3's cosine, and the decision judges it as it judges any candidate: the guards'
 readings in that language (names, numbers, negation, ask-types, scope) are what refuses the look-alikes the
-second cosine lifts with the paraphrases. On the dev splits of 22 sets, pair mode: 36 should-hits more in 11
-languages and 19 sets, no trap more; in a shared scope, one more neighbour's answer served (a Swedish question
-on speed limits given one on driving licences: USE 0.79, no guard reads two subjects apart), so it is opt-in,
-``NEARHIT_OTHER_LANGUAGE_SIMILARITY`` (``benchmarks/README.md``, twelfth session). A pair in two languages, or in
-one the guards do not read, keeps MiniLM's cosine (the language guard refuses it whatever the cosine).
+second cosine lifts with the paraphrases. It is lifted only where both say a subject word that is no name
+(:func:`liftable`): USE alone served four other questions of the language under ``--shared``. On the dev splits
+of 22 sets, pair mode and ``--shared``: more same-language paraphrases served, no trap and no neighbour's answer
+more (``benchmarks/README.md``, twelfth session); opt-in, ``NEARHIT_OTHER_LANGUAGE_SIMILARITY``, as the subject
+rule was found on those splits. A pair in two languages, or in one the guards do not read, keeps MiniLM's cosine
+(the language guard refuses it whatever the cosine).
 
 Only the nearest candidate the MiniLM KNN found is re-scored (no second index; two texts embedded at most). An
 English prompt costs one language read the guards make anyway. The model (the ``nearhit[multilingual]`` extra,
