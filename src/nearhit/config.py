@@ -188,6 +188,13 @@ class Settings(BaseSettings):
     # its WordPiece tokenizer cuts them into pieces that mean nothing. Stored prompts and the exact key are
     # untouched; an index stored without it stays valid (its old vectors only miss the gain).
     embed_typo_repair: bool = Field(True, validation_alias=_env("NEARHIT_EMBED_TYPO_REPAIR", "embed_typo_repair"))
+    # A question in another language the guards read (German, Polish...: guards/languages.py READ) is compared with
+    # its nearest candidate by the larger of MiniLM's and USE multilingual's cosine where both say a subject word
+    # (nearhit.cache.other_language; the `nearhit[multilingual]` extra). Opt-in: on the dev splits more
+    # paraphrases served and no more wrong answers, pair mode and --shared, but its subject rule was found there.
+    other_language_similarity: bool = Field(
+        False, validation_alias=_env("NEARHIT_OTHER_LANGUAGE_SIMILARITY", "other_language_similarity")
+    )
     openai_embedding_model: str = Field(
         "text-embedding-3-small",
         validation_alias=_env("NEARHIT_OPENAI_EMBEDDING_MODEL", "openai_embedding_model"),

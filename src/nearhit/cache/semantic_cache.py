@@ -34,6 +34,7 @@ from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
+from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, LookupResult, Probe
 from nearhit.embeddings.base import Embedder
@@ -82,6 +83,7 @@ class SemanticCache(CacheAdmin):
         prepare_while_embedding: bool = False,
         fitted_margins: bool = True,
         given_threshold_margins: choose.Margins = choose.NO_MARGINS,
+        other_language: OtherLanguage | None = None,
     ) -> None:
         super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
         self.threshold = validate.threshold(threshold)
@@ -106,6 +108,9 @@ class SemanticCache(CacheAdmin):
         # A threshold passed to one lookup is a floor, as one set in the settings is: only the margins the user
         # set too (``NEARHIT_GUARDS_QUIET_MARGIN``, ``NEARHIT_FITTED_MARGINS``) go under it.
         self.given_threshold_margins = given_threshold_margins
+        # A question in another language the guards read: its candidates' similarity also by the multilingual
+        # cosine (cache.other_language), under the decision only, for a single question without a bound.
+        self.other_language = other_language
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
         """``prompt`` in ``scope`` as a :class:`Lookup` (checked and normalised), or the one given as is."""
@@ -236,6 +241,8 @@ class SemanticCache(CacheAdmin):
         with tracing.span(f"cache.{judge}") as span:
             if decides:
                 assert self.decision is not None
+                if self.other_language is not None and query.context is None and self.max_wrong_rate is None:
+                    rows = await self.other_language.rescore(query.prompt, rows)
                 choose.by_decision(result, query.prompt, rows, self.decision, margin=margins_in_force.fitted)
             else:
                 # Under a wrong-hit bound the policy learns where to serve below the threshold itself: no margin

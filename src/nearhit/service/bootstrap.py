@@ -13,10 +13,12 @@ from nearhit.cache.choose import Margins
 from nearhit.cache.client import RedisClient
 from nearhit.cache.index import IndexSpec
 from nearhit.cache.keys import KeySpace
+from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import shipped as shipped_prior
 from nearhit.cache.semantic_cache import SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
+from nearhit.embeddings.multilingual import check_installed
 from nearhit.errors import ConfigError, RedisUnavailable
 from nearhit.llm.rewrite import build_rewriter
 from nearhit.redis_topology import Topology
@@ -111,6 +113,16 @@ def prepare_while_embedding(settings: Settings) -> bool:
     return settings.resolved_embedder in ("azure", "openai")
 
 
+def other_language(settings: Settings) -> OtherLanguage | None:
+    """The multilingual cosine for questions in another read language, when set and the embedder is the local
+    MiniLM (the multilingual embedder's one cosine is USE's already); without the extra, an error naming it. The
+    model loads at the first such question, not here."""
+    if not settings.other_language_similarity or settings.resolved_embedder != "local":
+        return None
+    check_installed()
+    return OtherLanguage()
+
+
 async def open_cache(settings: Settings, embedder: Embedder | None = None, url: str | None = None) -> SemanticCache:
     """A ready cache: Redis reached (at ``url``, default :func:`redis_url`), Query Engine checked, index created
     or checked."""
@@ -144,6 +156,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         prepare_while_embedding=prepare_while_embedding(settings),
         fitted_margins=settings.fitted_margins,
         given_threshold_margins=given_threshold_margins(settings),
+        other_language=other_language(settings),
     )
     try:
         await cache.setup()
