@@ -90,7 +90,14 @@ def _same_polarity(neg_q: int, neg_c: int, q: Text, c: Text) -> bool:
         return True
     fewer, more = (q, c) if neg_q < neg_c else (c, q)
     gap = abs(neg_q - neg_c)
-    return gap in (_bare_negations(fewer), _prevented(fewer), _kept(more, fewer))
+    return gap in (_bare_negations(fewer), _prevented(fewer), _kept(more, fewer), _avoided(more, fewer))
+
+
+def _avoided(more: Text, fewer: Text) -> int:
+    """Negating verbs ("avoid merge conflicts") that the other side says with as many prevention verbs
+    ("prevent merge conflicts"), whatever follows them."""
+    avoided = sum(token in _NEGATING_VERBS for token in more.tokens)
+    return avoided if avoided and sum(token in _PREVENTING for token in fewer.tokens) >= avoided else 0
 
 
 _REACH = 2  # words after a negator it may still govern ("without Terraform destroying it")

@@ -199,7 +199,8 @@ class ScopeGuard(SignalGuard):
         keeps "service" in reach: one thing)."""
         bound_q, bound_c = _bound_by(q), _bound_by(c)
         named = set(token_classes(q)) & set(token_classes(c))
-        for scope in sorted({s for found in (*bound_q.values(), *bound_c.values()) for s in found}):
+        scopes = {scope for found in (*bound_q.values(), *bound_c.values()) for scope in found} - _FILLER_CLASSES
+        for scope in sorted(scopes):  # "any customer ... an item" / "a customer ... any item": "any" is filler
             things_q = {thing for thing, found in bound_q.items() if scope in found}
             things_c = {thing for thing, found in bound_c.items() if scope in found}
             if not (things_q and things_c) or things_q & things_c or not (things_q | things_c) <= named:
