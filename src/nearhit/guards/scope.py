@@ -218,7 +218,8 @@ class ScopeGuard(SignalGuard):
             unit = _AS_ONE & set(mine.tokens)
             if not unit or _AS_ONE & set(other.tokens):
                 continue
-            whole = {_bound_at(mine, n) for n, token in enumerate(mine.tokens) if token in unit} - {None}
+            bound = (_bound_at(mine, n) for n, token in enumerate(mine.tokens) if token in unit)
+            whole = {thing for thing in bound if thing is not None}
             members = _bindings(other).get(_UNIVERSAL)
             if members is None or members in whole or members in token_classes(mine):
                 continue
