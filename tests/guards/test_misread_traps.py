@@ -38,6 +38,19 @@ the guard that must read it (a look-alike) or pass it (a rewording).
 
 Two look-alikes there are known misses (their ``limit`` says why): each must stay missed until a rule reads it.
 
+``data/structures_twelfth.jsonl``, look-alikes of four structures invented before the rules were run on them
+(issue 13, twelfth session), each beside rewordings that must pass:
+
+- scope: one scope word bound to another thing, both things named on both sides ("replace cat with dog on every
+  line" / "replace every cat with dog on the first line"); two phrases reordered pass;
+- scope: a word that gathers members into one total ("across", "overall", "combined") against "each"/"per" with
+  nothing picked ("insertion order across all pages" / "within each page"); "in every namespace" / "across all
+  namespaces" pass;
+- scope: a thing taken whole against all the members in it ("drop all the tables in a schema" / "drop the whole
+  schema");
+- negation: "avoid" negates what it takes ("Which foods can I eat ...?" / "... should I avoid ...?"); against a
+  prevention verb ("avoid" / "prevent merge conflicts") it passes.
+
 The rewordings beside them (the same class in other words, "1 hour" / "an hour", a phrase moved with its
 preposition, a list's items, a superlative in synonyms, a misspelt superlative) must pass.
 
@@ -94,7 +107,13 @@ from nearhit.guards.verdicts import SignalGuard
 
 _PAIRS = [
     json.loads(line)
-    for name in ("misread_traps.jsonl", "misread_rewordings.jsonl", "measures_read.jsonl", "structures_eleventh.jsonl")
+    for name in (
+        "misread_traps.jsonl",
+        "misread_rewordings.jsonl",
+        "measures_read.jsonl",
+        "structures_eleventh.jsonl",
+        "structures_twelfth.jsonl",
+    )
     for line in (Path(__file__).parent / "data" / name).read_text().splitlines()
 ]
 _GUARDS: dict[str, type[SignalGuard]] = {

@@ -19,7 +19,16 @@ from nearhit.guards.quantities import measure_indexes
 from nearhit.guards.text import Text, typo_of
 from nearhit.guards.units import canonical_unit
 
-__all__ = ["PERSONS", "content_sequence", "content_words", "overlap", "same_word", "unshared", "word_class"]
+__all__ = [
+    "PERSONS",
+    "content_sequence",
+    "content_words",
+    "overlap",
+    "same_word",
+    "token_classes",
+    "unshared",
+    "word_class",
+]
 
 
 def word_class(token: str, stem: str) -> str:
@@ -29,7 +38,7 @@ def word_class(token: str, stem: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _classes(text: Text) -> tuple[str, ...]:
+def token_classes(text: Text) -> tuple[str, ...]:
     """Each token's :func:`word_class`, worked out once per text (its content words, its content sequence and
     every pair's overlap read them)."""
     return tuple(word_class(token, stem) for token, stem in zip(text.tokens, text.stems, strict=True))
@@ -80,7 +89,7 @@ def content_words(text: Text) -> dict[str, str]:
     words: dict[str, str] = {}
     small = _small_words(text)
     framing = _framing(text)
-    for index, (token, stem, canonical) in enumerate(zip(text.tokens, text.stems, _classes(text), strict=True)):
+    for index, (token, stem, canonical) in enumerate(zip(text.tokens, text.stems, token_classes(text), strict=True)):
         if index not in framing and _is_content(token, stem, canonical, small):
             words[canonical] = stem
     return words
@@ -99,7 +108,7 @@ def content_sequence(text: Text) -> tuple[tuple[str, int], ...]:
     found: list[tuple[str, int]] = []
     small = _small_words(text)
     framing = _framing(text)
-    for index, (token, stem, canonical) in enumerate(zip(text.tokens, text.stems, _classes(text), strict=True)):
+    for index, (token, stem, canonical) in enumerate(zip(text.tokens, text.stems, token_classes(text), strict=True)):
         if token in PERSONS:
             found.append((PERSONS[token], index))
             continue
@@ -159,7 +168,7 @@ def _framed(text: Text) -> tuple[tuple[str, str], ...]:
     punctuation."""
     return tuple(
         (canonical, stem)
-        for stem, canonical in zip(text.stems, _classes(text), strict=True)
+        for stem, canonical in zip(text.stems, token_classes(text), strict=True)
         if stem not in FILLERS and stem.isalnum()
     )
 
@@ -168,4 +177,4 @@ def _framed(text: Text) -> tuple[tuple[str, str], ...]:
 def _by_class(text: Text) -> dict[str, str]:
     """Class -> stem of every word of the text (the last one of a class), for :func:`overlap` (cached: read
     it, never change it)."""
-    return dict(zip(_classes(text), text.stems, strict=True))
+    return dict(zip(token_classes(text), text.stems, strict=True))

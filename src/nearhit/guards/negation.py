@@ -6,12 +6,13 @@ import re
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.languages import negators_of, opposites_of
-from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS, groups
+from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS, groups, words
 from nearhit.guards.text import Text, analyse, joined
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NegationGuard"]
 
+_NEGATING_VERBS = words("negating_verbs.txt")  # "avoid X": not X, counted with the negators
 _PARTICLE_OPPOSITES = {"on": "off", "off": "on", "in": "out", "out": "in", "up": "down", "down": "up"}
 # Stems of stop-word verbs that take a direction particle: "rates go up" / "go down", "get in" / "get out".
 _MOTION_VERBS = frozenset({"go", "goe", "going", "went", "gon", "get", "got"})
@@ -89,7 +90,14 @@ def _same_polarity(neg_q: int, neg_c: int, q: Text, c: Text) -> bool:
         return True
     fewer, more = (q, c) if neg_q < neg_c else (c, q)
     gap = abs(neg_q - neg_c)
-    return gap in (_bare_negations(fewer), _prevented(fewer), _kept(more, fewer))
+    return gap in (_bare_negations(fewer), _prevented(fewer), _kept(more, fewer), _avoided(more, fewer))
+
+
+def _avoided(more: Text, fewer: Text) -> int:
+    """Negating verbs ("avoid merge conflicts") that the other side says with as many prevention verbs
+    ("prevent merge conflicts"), whatever follows them."""
+    avoided = sum(token in _NEGATING_VERBS for token in more.tokens)
+    return avoided if avoided and sum(token in _PREVENTING for token in fewer.tokens) >= avoided else 0
 
 
 _REACH = 2  # words after a negator it may still govern ("without Terraform destroying it")
@@ -126,7 +134,7 @@ def _polarity_difference(q: Text, c: Text) -> str | None:
     # A word both sides write is a negator on both or on neither: Portuguese "no" ("in the") negates nowhere in
     # a Portuguese question, but one also read as Spanish counts it, so the other side counts it too.
     both = frozenset(q.tokens) & frozenset(c.tokens)
-    negators_q, negators_c = negators_of(q), negators_of(c)
+    negators_q, negators_c = negators_of(q) | _NEGATING_VERBS, negators_of(c) | _NEGATING_VERBS
     neg_q = _negations(q, negators_q | (negators_c & both))
     neg_c = _negations(c, negators_c | (negators_q & both))
     if not _same_polarity(neg_q, neg_c, q, c):

@@ -17,7 +17,7 @@ thing by thing: a class the other side uses elsewhere ("Each post has comments."
 
 from __future__ import annotations
 
-from nearhit.guards.content import overlap, word_class
+from nearhit.guards.content import overlap, token_classes, word_class
 from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups, words
 from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.units import canonical_unit
@@ -26,7 +26,7 @@ from nearhit.guards.verdicts import GuardSignal, SignalGuard
 __all__ = ["ScopeGuard"]
 
 _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
-_PICKING, _EACH, _WHOLE, _AS_ONE = (frozenset(group) for group in groups("selectors.txt"))
+_PICKING, _EACH, _WHOLE, _AS_ONE, _GATHERING, _ONE_AT_A_TIME = (frozenset(g) for g in groups("selectors.txt"))
 _BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the first content word within these
 _ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
 _RECIPROCALS = frozenset({("each", "other"), ("one", "another")})
@@ -143,6 +143,8 @@ class ScopeGuard(SignalGuard):
             self._per_member(q, c)
             or self._one_by_one(q, c)
             or self._rebound(q, c)
+            or self._moved(q, c)
+            or self._members_of_whole(q, c)
             or self._one_against_all(q, c)
             or self._requantified(q, c)
             or self._carved(q, c)
@@ -178,14 +180,52 @@ class ScopeGuard(SignalGuard):
         return self._signal(SWAP, f"scope differs: {said} (a carve-out on one side)")
 
     def _per_member(self, q: Text, c: Text) -> GuardSignal | None:
-        """ "Each"/"per" on one side and "all"/"across" on the other, with something picked on both."""
-        if not (_PICKING & set(q.tokens) and _PICKING & set(c.tokens)):
-            return None
-        each_q, each_c = _EACH & set(q.tokens), _EACH & set(c.tokens)
-        whole_q, whole_c = _WHOLE & set(q.tokens), _WHOLE & set(c.tokens)
+        """ "Each"/"per" on one side and "all"/"across" on the other, with something picked on both; with nothing
+        picked, only a word that gathers the members into one total ("across", "overall") against "each"/"per"
+        ("in every namespace" / "across all namespaces" read alike)."""
+        picked = _PICKING & set(q.tokens) and _PICKING & set(c.tokens)
+        whole, each = (_WHOLE, _EACH) if picked else (_GATHERING, _ONE_AT_A_TIME)
+        each_q, each_c = each & set(q.tokens), each & set(c.tokens)
+        whole_q, whole_c = whole & set(q.tokens), whole & set(c.tokens)
         if (each_q and whole_c and not each_c and not whole_q) or (each_c and whole_q and not each_q and not whole_c):
             said_q, said_c = describe(each_q | whole_q), describe(each_c | whole_c)
             return self._signal(SWAP, f"scope differs: {said_q} vs {said_c} (per member vs overall)")
+        return None
+
+    def _moved(self, q: Text, c: Text) -> GuardSignal | None:
+        """One scope class bound to other things on each side, every one of them named on both sides and out of
+        the class's reach on the side that does not bind it: "replace foo with bar on every line" / "replace
+        every foo with bar on the current line" ("every running service" / "all services that are running"
+        keeps "service" in reach: one thing)."""
+        bound_q, bound_c = _bound_by(q), _bound_by(c)
+        named = set(token_classes(q)) & set(token_classes(c))
+        scopes = {scope for found in (*bound_q.values(), *bound_c.values()) for scope in found} - _FILLER_CLASSES
+        for scope in sorted(scopes):  # "any customer ... an item" / "a customer ... any item": "any" is filler
+            things_q = {thing for thing, found in bound_q.items() if scope in found}
+            things_c = {thing for thing, found in bound_c.items() if scope in found}
+            if not (things_q and things_c) or things_q & things_c or not (things_q | things_c) <= named:
+                continue
+            if things_q & _in_reach(c, scope) or things_c & _in_reach(q, scope):
+                continue
+            said_q, said_c = describe(sorted(things_q)), describe(sorted(things_c))
+            return self._signal(SWAP, f"scope differs: {scope} of {said_q} vs of {said_c}")
+        return None
+
+    def _members_of_whole(self, q: Text, c: Text) -> GuardSignal | None:
+        """A thing taken whole on one side ("delete the whole index"), all the members in it on the other ("delete
+        all the documents in an index"): the members named only there, the thing named after them."""
+        for mine, other in ((q, c), (c, q)):
+            unit = _AS_ONE & set(mine.tokens)
+            if not unit or _AS_ONE & set(other.tokens):
+                continue
+            bound = (_bound_at(mine, n) for n, token in enumerate(mine.tokens) if token in unit)
+            whole = {thing for thing in bound if thing is not None}
+            members = _bindings(other).get(_UNIVERSAL)
+            if members is None or members in whole or members in token_classes(mine):
+                continue
+            after = token_classes(other)[other.tokens.index(_first_universal(other)) :]
+            if whole & set(after):
+                return self._signal(SWAP, f"scope differs: whole {describe(sorted(whole))} vs all {members!r} in it")
         return None
 
     def _one_by_one(self, q: Text, c: Text) -> GuardSignal | None:
@@ -246,6 +286,31 @@ def _distributive(text: Text) -> frozenset[str]:
     return frozenset(
         token for index, token in enumerate(text.tokens) if token in _EACH and _scope_at(text, index) == _UNIVERSAL
     )
+
+
+def _bound_at(text: Text, index: int) -> str | None:
+    """The content word (by class) the word at ``index`` binds: the first within a few words after it."""
+    tokens, stems = text.tokens, text.stems
+    for n in range(index + 1, min(index + 1 + _BINDS_WITHIN, len(tokens))):
+        if tokens[n].isalpha() and stems[n] not in STOP_STEMS and tokens[n] not in _CLASSES:
+            return word_class(tokens[n], stems[n])
+    return None
+
+
+def _first_universal(text: Text) -> str:
+    """The first universal scope word of ``text`` (one is there)."""
+    return next(token for token in text.tokens if _CLASSES.get(token) == _UNIVERSAL)
+
+
+def _in_reach(text: Text, scope: str) -> set[str]:
+    """Every word (by class) within a few words after a scope word of class ``scope``."""
+    classes = token_classes(text)
+    return {
+        classes[n]
+        for index in range(len(text.tokens))
+        if _scope_at(text, index) == scope
+        for n in range(index + 1, min(index + 1 + _BINDS_WITHIN, len(text.tokens)))
+    }
 
 
 def _bound_by(text: Text) -> dict[str, set[str]]:
