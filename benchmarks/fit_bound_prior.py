@@ -11,12 +11,14 @@ a change to any of them without a re-count is caught by ``make test``.
 
 Data: fow-cache's question pairs (Mabon ap Gwyn, CC BY 4.0) and nearhit's own two sets, DEV split only
 (``nearhit.evaluation.splits``); the test split is never loaded here. ``--exclude SET`` leaves a set out, to
-replay that set's dev split against a prior that never saw it (the honest dev figure):
+replay that set's dev split against a prior that never saw it (the honest dev figure); ``--all-dev`` counts the
+dev split of every built-in single-question set instead (questions, nearhit, nearhit-v2 ... the newest):
 
     .venv/bin/python benchmarks/fit_bound_prior.py                 # writes the shipped file, ~40 s
     .venv/bin/python benchmarks/fit_bound_prior.py --check         # a full re-count compared with the file
     .venv/bin/python benchmarks/fit_bound_prior.py --exclude nearhit-v2 --out /tmp/prior.json
     nearhit eval --replay -d nearhit-v2 --split dev --prior /tmp/prior.json
+    .venv/bin/python benchmarks/fit_bound_prior.py --all-dev --exclude nearhit-v16 --out /tmp/loo.json
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ from pathlib import Path
 
 from nearhit.cache import bounded
 from nearhit.cache.prior import read, sparse
+from nearhit.evaluation.dataset import BUILTIN, CONVERSATION_SETS
 from nearhit.evaluation.prior_count import DATASETS, RECOUNT, count, default_embedder, fingerprint
 
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "nearhit" / "cache" / "data" / "bound_prior.json"
+SINGLE_QUESTION_SETS = tuple(name for name in BUILTIN if name not in CONVERSATION_SETS)
+"""Every built-in set of questions asked alone (a conversation is matched on its earlier turns as well)."""
 REGIONS = (0.65, 0.76, 0.80, 0.85, 0.88, 0.90, 0.95)
 
 
@@ -50,7 +55,10 @@ def table(priors: dict[str, bounded.Histogram], bound: float) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--exclude", action="append", default=[], choices=DATASETS, help="leave a set out")
+    parser.add_argument("--exclude", action="append", default=[], choices=SINGLE_QUESTION_SETS, help="leave a set out")
+    parser.add_argument(
+        "--all-dev", action="store_true", help=f"count every single-question set, not only {', '.join(DATASETS)}"
+    )
     parser.add_argument("--out", type=Path, default=OUTPUT, help="where to write (default: the shipped file)")
     parser.add_argument("--bound", type=float, default=0.02, help="for the printed table only")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write")
@@ -58,8 +66,10 @@ def main() -> None:
         "--check", action="store_true", help="exit 1 when the file at --out differs from a fresh count (stale)"
     )
     args = parser.parse_args()
+    if args.all_dev and args.out == OUTPUT and not args.dry_run:
+        parser.error("--all-dev counts a prior to measure, not the shipped one: give --out or --dry-run")
 
-    datasets = tuple(d for d in DATASETS if d not in args.exclude)
+    datasets = tuple(d for d in (SINGLE_QUESTION_SETS if args.all_dev else DATASETS) if d not in args.exclude)
     priors = count(datasets, default_embedder())
     inputs = fingerprint(datasets)
     print("\n".join(table(priors, args.bound)))

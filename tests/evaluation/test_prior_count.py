@@ -13,6 +13,7 @@ import pytest
 import nearhit.guards
 from nearhit.cache import prior
 from nearhit.evaluation.prior_count import DATASETS, RECOUNT, count, default_embedder, fingerprint, sources_digest
+from tests.support.benchmarks import load_script
 
 
 def shipped_text() -> str:
@@ -54,3 +55,16 @@ def test_the_shipped_prior_matches_a_fresh_count() -> None:
             f"DEV splits (judges: {'; '.join(differ)}). Re-count it and commit the file: {RECOUNT}",
             pytrace=False,
         )
+
+
+def test_a_prior_counted_on_every_dev_split_never_overwrites_the_shipped_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = load_script("fit_bound_prior")
+    before = shipped_text()
+    monkeypatch.setattr("sys.argv", ["fit_bound_prior.py", "--all-dev"])
+    monkeypatch.setattr(script, "default_embedder", lambda: pytest.fail("went on to count", pytrace=False))
+    with pytest.raises(SystemExit) as refused:
+        script.main()
+    assert refused.value.code == 2  # refused before anything is counted
+    assert shipped_text() == before
+    assert {"questions", "nearhit-v21"} <= set(script.SINGLE_QUESTION_SETS)
+    assert not any("conversations" in name for name in script.SINGLE_QUESTION_SETS)
