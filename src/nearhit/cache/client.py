@@ -37,7 +37,7 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
     (:func:`_round_trip`). An error reply raises once every reply is read (the connection stays in step), or
     with ``raise_on_error=False`` takes its reply's place (a ``ResponseError``) for the caller to weigh; a
     connection error or a timeout is retried as redis-py retries a command on that connection (its retry
-    policy)."""
+    policy). On a cluster, a read that another shard's failover fails is tried again (:data:`_CLUSTER_RETRIES`)."""
     if isinstance(redis, RedisCluster):
         for _ in range(_CLUSTER_RETRIES):
             try:
