@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import redis
 from redis.crc import key_slot
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.client import index_names
@@ -249,6 +250,102 @@ async def test_a_connection_closed_under_a_cluster_read_is_retried(
     failures.append(AttributeError("'Scope' object has no attribute 'tenant_id'"))
     with pytest.raises(AttributeError, match="Scope"):
         await client.reads(cluster_cache.redis, [("GET", key)])
+
+
+async def test_a_cluster_read_is_tried_again_past_other_nodes_failures_each_moved_last(
+    cluster_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another shard's failover fails a healthy shard's read in turn: its connection closed by another request's
+    retry, then the layout re-read through the dead default node (``COMMAND``). Each is tried again, the node an
+    error names moved last (and off the default), so the next try routes around it; a bounded number of times."""
+    from nearhit.cache import client
+
+    redis_client = cluster_cache.redis
+    assert isinstance(redis_client, client.RedisCluster)
+    key = f"{{{uuid.uuid4().hex}}}:k"
+    await redis_client.set(key, b"kept")
+    own = redis_client.get_node_from_key(key)
+    dead = next(node for node in redis_client.get_primaries() if node.name != own.name)
+    redis_client.set_default_node(dead)
+    real = client._cluster_reads
+    failures: list[Exception] = [
+        RedisConnectionError("Connection closed by server."),
+        RedisConnectionError(f"Error 111 connecting to {dead.name}. Connect call failed."),
+        AttributeError("'NoneType' object has no attribute 'writelines'"),
+    ]
+    calls = 0
+
+    async def failing(redis: object, commands: object, raise_on_error: bool = True) -> object:
+        nonlocal calls
+        calls += 1
+        if failures:
+            raise failures.pop(0)
+        return await real(redis, commands, raise_on_error)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "_cluster_reads", failing)
+    assert await client.reads(redis_client, [("GET", key)]) == [b"kept"]
+    assert calls == 4
+    assert list(redis_client.nodes_manager.nodes_cache)[-1] == dead.name
+    assert redis_client.get_default_node() is not dead
+
+    calls = 0
+    failures.extend([RedisConnectionError("Connection closed by server.")] * (client._CLUSTER_RETRIES + 1))
+    with pytest.raises(RedisConnectionError):
+        await client.reads(redis_client, [("GET", key)])
+    assert calls == client._CLUSTER_RETRIES + 1
+
+
+async def test_a_cluster_read_whose_own_node_failed_is_not_tried_again(
+    cluster_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shard of the read's own key is down: its tenant's degraded miss comes at once, not after more tries
+    (each of which would make redis-py close every node's connections again)."""
+    from nearhit.cache import client
+
+    redis_client = cluster_cache.redis
+    assert isinstance(redis_client, client.RedisCluster)
+    key = f"{{{uuid.uuid4().hex}}}:k"
+    own = redis_client.get_node_from_key(key)
+    calls = 0
+
+    async def refused(redis: object, commands: object, raise_on_error: bool = True) -> object:
+        nonlocal calls
+        calls += 1
+        raise RedisConnectionError(f"Error 111 connecting to {own.name}. Connect call failed.")
+
+    monkeypatch.setattr(client, "_cluster_reads", refused)
+    with pytest.raises(RedisConnectionError, match=own.name):
+        await client.reads(redis_client, [("GET", key)])
+    assert calls == 1
+
+
+async def test_a_lost_connection_under_a_cluster_read_closes_no_other_connection(
+    cluster_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read whose connection the server dropped is tried again by :func:`reads` alone: raised inside redis-py's
+    pipeline, it made the client close every node's connections (the healthy shards' reads in flight failing with
+    them) and sleep 0.25 s, and each read it failed did the same."""
+    from nearhit.cache import client
+
+    redis_client = cluster_cache.redis
+    assert isinstance(redis_client, client.RedisCluster)
+    key = f"{{{uuid.uuid4().hex}}}:k"
+    await redis_client.set(key, b"kept")
+    assert await client.reads(redis_client, [("GET", key)]) == [b"kept"]  # a pooled connection to the key's node
+    own = redis_client.get_node_from_key(key)
+    with redis.Redis(host=own.host, port=own.port) as killer:
+        assert killer.client_kill_filter(_type="normal", skipme=True) >= 1
+    closes = 0
+    real_close = redis_client.aclose
+
+    async def counting() -> None:
+        nonlocal closes
+        closes += 1
+        await real_close()
+
+    monkeypatch.setattr(redis_client, "aclose", counting)
+    assert await client.reads(redis_client, [("GET", key)]) == [b"kept"]
+    assert closes == 0
 
 
 async def test_hits_served_at_once_are_all_remembered_for_their_feedback(cluster_cache: SemanticCache) -> None:

@@ -37,24 +37,17 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
     (:func:`_round_trip`). An error reply raises once every reply is read (the connection stays in step), or
     with ``raise_on_error=False`` takes its reply's place (a ``ResponseError``) for the caller to weigh; a
     connection error or a timeout is retried as redis-py retries a command on that connection (its retry
-    policy)."""
+    policy). On a cluster, a read that another shard's failover fails is tried again (:data:`_CLUSTER_RETRIES`)."""
     if isinstance(redis, RedisCluster):
-        try:
-            return await _cluster_reads(redis, commands, raise_on_error)
-        except (RedisConnectionError, RedisTimeoutError, AttributeError, TypeError) as exc:
-            if isinstance(exc, AttributeError | TypeError) and not _closed_under_it(exc):
-                raise
-            # As in on_index: another shard's failover may drop this shard's connections while the client
-            # re-reads the layout, and a pipeline re-reads it through the default node (``COMMAND``), the first
-            # primary it knows, which may be the dead one until the failover ends (redis-py moves a failed node
-            # last for single commands, not for pipelines). Move it last, then one more try, routed anew, so a
-            # healthy shard's tenant does not see another shard's failover.
-            for node in redis.get_nodes():
-                if _names_node(exc, node.name):
-                    redis.nodes_manager.move_node_to_end_of_cached_nodes(node.name)
-                    if node is redis.get_default_node():
-                        redis.replace_default_node()
-            return await _cluster_reads(redis, commands, raise_on_error)
+        for _ in range(_CLUSTER_RETRIES):
+            try:
+                return await _cluster_reads(redis, commands, raise_on_error)
+            except (RedisConnectionError, RedisTimeoutError, AttributeError, TypeError) as exc:
+                if isinstance(exc, AttributeError | TypeError) and not _closed_under_it(exc):
+                    raise
+                if _put_last(redis, exc) & _nodes_of(redis, commands):
+                    raise  # this read's own shard is down: its tenant's degraded miss, at once
+        return await _cluster_reads(redis, commands, raise_on_error)
     pool = redis.connection_pool
     connection = await _take(pool)
     clean = False
@@ -139,6 +132,34 @@ def _closed_under_it(exc: AttributeError | TypeError) -> bool:
     return "'NoneType' object" in str(exc)
 
 
+_CLUSTER_RETRIES = 3
+"""Tries of a cluster read after the first, while it fails on another shard's failover: a pipeline's retry closes
+every node's connections (a healthy shard's in-flight reads fail with it), and re-reads the layout through the
+default node (``COMMAND``), the first primary it knows, which may be the dead one until the failover ends (redis-py
+moves a failed node last for single commands, not for pipelines). Each try moves the node its error names last, as
+redis-py does for a single command, so the next routes anew around it; a healthy request that is not hit pays
+nothing. Bounded: the shard of a read whose own node failed is down, and that read's error is raised at once."""
+
+
+def _put_last(redis: RedisCluster, exc: Exception) -> set[str]:
+    """Move the nodes ``exc`` names to the end of the client's known nodes (and off the default node), where a
+    layout's re-read and the default node's choice come to them last; their names."""
+    named = {node.name for node in redis.get_nodes() if _names_node(exc, node.name)}
+    for name in named:
+        redis.nodes_manager.move_node_to_end_of_cached_nodes(name)
+    default = redis.get_default_node()
+    if default is not None and default.name in named:
+        redis.replace_default_node()
+    return named
+
+
+def _nodes_of(redis: RedisCluster, commands: Sequence[tuple[Any, ...]]) -> set[str]:
+    """The primaries serving the keys of ``commands`` (each command's key is its first argument), as known now."""
+    slots = redis.nodes_manager.slots_cache
+    owners = (slots.get(redis.keyslot(command[1])) for command in commands if len(command) > 1)
+    return {nodes[0].name for nodes in owners if nodes}
+
+
 def _names_node(exc: Exception, name: str) -> bool:
     """Whether a connection error is about the node ``name`` (``host:port``)."""
     return (
@@ -152,12 +173,14 @@ async def _cluster_reads(
     async with redis.pipeline() as pipe:
         for command in commands:
             pipe.execute_command(*command)
-        replies = list(await pipe.execute(raise_on_error=raise_on_error))
-    for reply in replies:
-        # With raise_on_error=False redis-py puts a lost connection in its command's place too (another request's
-        # retry closes every node's connections, a healthy shard's included): raised, so :func:`reads` routes anew.
-        if isinstance(reply, RedisConnectionError | RedisTimeoutError):
-            raise reply
+        # Every error comes back in its command's place, none raised inside redis-py: there a lost connection (another
+        # request's pipeline retry closes every node's connections, a healthy shard's included) would make this
+        # pipeline close them all again and sleep 0.25 s before its own retry, and the next one hit by it the same.
+        replies = list(await pipe.execute(raise_on_error=False))
+    lost = [reply for reply in replies if isinstance(reply, Exception) and not isinstance(reply, ResponseError)]
+    failed = lost or [reply for reply in replies if isinstance(reply, ResponseError) and raise_on_error]
+    if failed:
+        raise failed[0]  # a lost connection first: :func:`reads` routes it anew
     return replies
 
 

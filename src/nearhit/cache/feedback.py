@@ -135,19 +135,15 @@ class FeedbackStore:
         observations = {doc_id: [unpack(raw) for raw in reply] for doc_id, reply in zip(ids, replies, strict=False)}
         return observations, _histogram(replies[-1]) if histogram else None
 
-    def queue_labels_probe(self, pipe: Any) -> None:
-        """Queue, on a round trip the caller makes anyway (a pipeline of a node or a cluster), the read
-        :meth:`any_labels` answers from. The counters are written in the pipeline of every observation, after
-        it: a lookup racing a first label may miss that one label once, never read a wrong one."""
-        pipe.execute_command(*self.labels_probe())
-
     def labels_probe(self) -> tuple[str, ...]:
-        """The read :meth:`any_labels` answers from, as a command (:meth:`queue_labels_probe`)."""
+        """The read :meth:`any_labels` answers from, as a command, for a round trip the caller makes anyway. The
+        counters are written in the pipeline of every observation, after it: a lookup racing a first label may miss
+        that one label once, never read a wrong one."""
         return ("HMGET", self.keys.stats_key, *LABEL_COUNTERS)
 
     @staticmethod
     def any_labels(probe: list[Any]) -> bool:
-        """Whether the index may hold observations (the reply of :meth:`queue_labels_probe`): when not, a
+        """Whether the index may hold observations (the reply of :meth:`labels_probe`): when not, a
         lookup skips reading them (a round trip saved on every semantic hit of an index nobody labelled)."""
         return any(value is not None and int(value) != 0 for value in probe)
 

@@ -384,9 +384,7 @@ class SemanticCache(CacheAdmin):
         the KNN goes to its index's shard (re-creating a moved index) and the probe is a read of its own."""
         if isinstance(self.redis, RedisCluster):
             rows = await self._knn(spec, knn)
-            async with self.redis.pipeline() as pipe:
-                self.feedback.queue_labels_probe(pipe)
-                (probe,) = await pipe.execute()
+            (probe,) = await reads(self.redis, [self.feedback.labels_probe()])
             return rows, self.feedback.any_labels(probe)
         probe, reply = await reads(self.redis, [self.feedback.labels_probe(), tuple(knn)])
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)

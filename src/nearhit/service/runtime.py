@@ -244,7 +244,12 @@ class Runtime:
             await provider.aclose()
 
     async def _watch(self) -> None:
-        while True:
+        # Until :meth:`close` cancels it, even when a check swallowed the cancellation: Python 3.11's
+        # asyncio.wait_for returns its inner result to a task cancelled in the turn that result came (CPython
+        # gh-86296), and redis-py sends every command under one when a socket timeout is set (nearhit sets one).
+        # The loop then slept on, and close() waited for good (seen closing the service after a cluster's failover).
+        watcher = asyncio.current_task()
+        while watcher is None or not watcher.cancelling():
             await asyncio.sleep(HEALTH_INTERVAL_S)
             try:
                 await self.check_health()
