@@ -10,6 +10,7 @@ readable function and the conversation rules live beside :mod:`nearhit.cache.con
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -146,6 +147,50 @@ def _after_earlier_turns(
     if kept:
         _judge(judged, query.prompt, kept, guards, widths, margins)
     return _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
+
+
+async def after_turns(
+    cache: CacheBase,
+    result: LookupResult,
+    query: Lookup,
+    spec: idx.IndexSpec,
+    *,
+    guards: GuardSet | None,
+    margins: choose.Margins,
+) -> None:
+    """A question standing alone after its turns that found no entry of its own, served by one asked as a
+    conversation after turns that tell the same story (``query.conversations``: where they are searched): the
+    other direction of :func:`_after_earlier_turns`. Its turns are then its context, compared as a conversation's
+    (the contexts' cosine and every check of :func:`context_match.match`), its question judged by the guards with
+    the margins a matched conversation gets. One KNN by the question alone among the conversations; their turns'
+    embedding is stored, the query's computed only when none of theirs is its very turns (an identical history
+    is compared as it is), and kept for the store that follows a miss."""
+    assert query.earlier is not None and query.conversations is not None and query.vector is not None
+    scope = query.conversations.search_id
+    knn = idx.scoped_knn(cache.spec, spec.name, scope, CONTEXT_CANDIDATES, cache.ef_runtime(spec))
+    turns = _normalised(query.earlier)
+    async with cache._redis_errors():
+        rows = [
+            (doc_id, fields)
+            for doc_id, fields in await cache._knn(spec, knn.command(query.vector.tobytes()))
+            if fields.get(entry.CONTEXT) and fields.get(entry.CONTEXT_VECTOR)
+        ]
+        if not rows:
+            return
+        same = next(
+            (f for _, f in rows if _normalised(conversation.Context.from_json(f[entry.CONTEXT])) == turns), None
+        )
+        if query.context_vector is None:
+            stored = context_match.vector_of(same[entry.CONTEXT_VECTOR], len(query.vector)) if same else None
+            if stored is None:
+                (stored,) = await cache.embeddings.embed([normalise(query.earlier.text)], spec.keys)
+            query.context_vector = stored
+    told = replace(query, context=query.earlier)
+    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    kept, contexts, _, widths = context_match.match(judged, told, rows, len(query.vector))
+    if kept:
+        _judge(judged, query.prompt, kept, guards, widths, margins)
+    _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
 
 
 def _judge(
