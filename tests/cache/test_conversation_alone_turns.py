@@ -3,7 +3,7 @@ back, asked: the two live in two scopes (whether a question stands alone is read
 conversation meets the entry by its question alone and compares the turns stored with it by meaning
 (``conversation_lookup._after_earlier_turns``). Served when the turns tell the same story and the follow-up
 asks the same; not when a detail of the story or the question changed. The other direction too: the conversation
-stored, the question standing alone after the story retold asked (``conversation_lookup.after_turns``). Invented
+stored, the question standing alone after the story retold asked (``conversation_lookup._after_turns``). Invented
 conversations, the real embedded Redis and the default guards."""
 
 from __future__ import annotations

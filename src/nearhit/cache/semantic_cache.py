@@ -289,15 +289,9 @@ class SemanticCache(CacheAdmin):
         elif not result.hit and twinned:
             stage = time.perf_counter()
             await conversation_lookup.from_story(
-                self, result, query, spec, guards=self.guards, candidates=self.candidates
+                self, result, query, spec, guards=self.guards, candidates=self.candidates, margins=margins_in_force
             )
             result.timings_ms["from_story"] = _ms_since(stage)
-            if not result.hit and query.conversations is not None:
-                stage = time.perf_counter()
-                await conversation_lookup.after_turns(
-                    self, result, query, spec, guards=self.guards, margins=margins_in_force
-                )
-                result.timings_ms["after_turns"] = _ms_since(stage)
         if fresh is not None:
             # Written once the lookup is done, not while a miss waits on its KNN among the twins: the write's own
             # CPU (packing, the socket's send) would come before that reply is read.
