@@ -256,35 +256,45 @@ async def from_story(
     vector = query.vector.tobytes()
     knn = idx.scoped_knn(cache.spec, spec.name, told_scope(query.scope.search_id), candidates, cache.ef_runtime(spec))
     commands = [knn.command(vector)]
-    if query.conversations is not None:
+    turns_key = None
+    if query.conversations is not None and query.earlier is not None:
         scope = query.conversations.search_id
         commands.append(
             idx.scoped_knn(cache.spec, spec.name, scope, CONTEXT_CANDIDATES, cache.ef_runtime(spec)).command(vector)
         )
+        turns_key = cache.embeddings.key_for(normalise(query.earlier.text), spec.keys)
     async with cache._redis_errors():
-        told, *conversations = await _knns(cache, spec, commands)
+        (told, *conversations), stored = await _searched(cache, spec, commands, turns_key)
         rows = await _with_entries(cache, told)
     matched = context_match.from_story(result, query.prompt, rows, guards)
     if matched is not None:
         result.context = matched
     elif conversations:
         started = time.perf_counter()
-        await _after_turns(cache, result, query, spec, conversations[0], guards=guards, margins=margins)
+        await _after_turns(cache, result, query, spec, conversations[0], stored, guards=guards, margins=margins)
         result.timings_ms["after_turns"] = round((time.perf_counter() - started) * 1000, 3)
 
 
-async def _knns(
-    cache: CacheBase, spec: idx.IndexSpec, commands: list[list[Any]]
-) -> list[list[tuple[str, dict[str, str]]]]:
-    """The rows of each KNN query of ``commands`` on ``spec``'s index, in one round trip on one node (on a
-    cluster, each to its index's shard, at once). A query that failed runs again alone (:meth:`CacheBase._knn`:
-    a moved index re-created, else its error raised)."""
+async def _searched(
+    cache: CacheBase, spec: idx.IndexSpec, commands: list[list[Any]], key: str | None
+) -> tuple[list[list[tuple[str, dict[str, str]]]], object]:
+    """The rows of each KNN query of ``commands`` on ``spec``'s index and the value at ``key`` (a stored
+    embedding; None without a key), in one round trip on one node (on a cluster, each to its node, at once). A
+    query that failed runs again alone (:meth:`CacheBase._knn`: a moved index re-created, else its error raised)."""
     if isinstance(cache.redis, RedisCluster):
-        return list(await asyncio.gather(*(cache._knn(spec, command) for command in commands)))
-    replies = await reads(cache.redis, [tuple(command) for command in commands], raise_on_error=False)
+        searches = asyncio.gather(*(cache._knn(spec, command) for command in commands))
+        found, raw = await asyncio.gather(searches, _get(cache, key))
+        return list(found), raw
+    gets = [("GET", key)] if key is not None else []
+    replies = await reads(cache.redis, [*(tuple(command) for command in commands), *gets], raise_on_error=False)
+    raw = replies.pop() if gets else None
     if any(isinstance(reply, ResponseError) for reply in replies):
-        return [await cache._knn(spec, command) for command in commands]
-    return [idx.parse_search_reply(reply) for reply in replies]
+        return [await cache._knn(spec, command) for command in commands], raw
+    return [idx.parse_search_reply(reply) for reply in replies], raw
+
+
+async def _get(cache: CacheBase, key: str | None) -> object:
+    return None if key is None else await cache.redis.get(key)
 
 
 async def _after_turns(
@@ -293,6 +303,7 @@ async def _after_turns(
     query: Lookup,
     spec: idx.IndexSpec,
     rows: list[tuple[str, dict[str, str]]],
+    stored: object,
     *,
     guards: GuardSet | None,
     margins: choose.Margins,
@@ -302,8 +313,9 @@ async def _after_turns(
     conversations of its scope, ``query.conversations``): the other direction of :func:`_after_earlier_turns`.
     Its turns are then its context, compared as a conversation's (the contexts' cosine and every check of
     :func:`context_match.match`), its question judged by the guards with the margins a matched conversation
-    gets. Their turns' embedding is stored; the query's is computed (one embedding) only when none of theirs is
-    its very turns (an identical history is compared as it is), and kept for the store that follows a miss."""
+    gets. Their turns' embedding is stored with them; the query's is a candidate's when its turns are the very
+    same (an identical history embeds nothing), else the one ``stored`` in the embedding store, else computed
+    (one embedding), and kept for the store that follows a miss."""
     assert query.earlier is not None and query.vector is not None
     rows = [
         (doc_id, fields) for doc_id, fields in rows if fields.get(entry.CONTEXT) and fields.get(entry.CONTEXT_VECTOR)
@@ -313,11 +325,13 @@ async def _after_turns(
     if query.context_vector is None:
         turns = _normalised(query.earlier)
         same = [f for _, f in rows if _normalised(conversation.Context.from_json(f[entry.CONTEXT])) == turns]
-        stored = context_match.vector_of(same[0][entry.CONTEXT_VECTOR], len(query.vector)) if same else None
-        if stored is None:
-            async with cache._redis_errors():
-                (stored,) = await cache.embeddings.embed([normalise(query.earlier.text)], spec.keys)
-        query.context_vector = stored
+        vector = context_match.vector_of(same[0][entry.CONTEXT_VECTOR], len(query.vector)) if same else None
+        if vector is None:
+            found = cache.embeddings.from_stored(stored)
+            if found is None:
+                found = await cache.embeddings.embed_fresh([normalise(query.earlier.text)], spec.keys)
+            vector = found[0]
+        query.context_vector = vector
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
     kept, contexts, _, widths = context_match.match(
         judged, replace(query, context=query.earlier), rows, len(query.vector)
