@@ -12,6 +12,7 @@ scope, the configured judge). Dev splits only (the test splits are never loaded)
     python benchmarks/conversation_sides.py --compare /tmp/base.json /tmp/after.json
     python benchmarks/conversation_sides.py --compare /tmp/base.json /tmp/all.json \
         --on-miss "conversation / alone after turns"   # a second chance on main's misses of these sides
+    python benchmarks/conversation_sides.py --latency /tmp/after.json   # the route's ms, over the lookups that ran it
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 from collections import defaultdict
 
+import conversation_misses
 from conversation_misses import each_lookup
 from nearhit.cache import conversation
 from nearhit.cache.lookup import Lookup
@@ -43,6 +46,7 @@ async def run() -> list[Row]:
         rows.append(
             {"set": name, "id": pair.id, "category": pair.category, "same_answer": pair.same_answer}
             | {"sides": sides, "served": result.hit, "right": right}
+            | {"ms": result.timings_ms.get("total"), "after_turns_ms": result.timings_ms.get("after_turns")}
         )
     return rows
 
@@ -74,17 +78,39 @@ def compare(base: list[Row], after: list[Row], on_miss: str | None = None) -> No
             print(f"| {name} | {c[1]}/{c[0]} | {c[2]}/{c[0]} | {c[4]}/{c[3]} | {c[5]}/{c[3]} |")
 
 
+def latency(rows: list[Row]) -> None:
+    """The after-turns route's milliseconds (``LookupResult.timings_ms``), over the lookups that ran it, and the
+    whole lookup's over every lookup and over those."""
+    ran = [row for row in rows if row.get("after_turns_ms") is not None]
+    for name, values in (
+        ("after-turns route", [float(str(row["after_turns_ms"])) for row in ran]),
+        ("lookup total, lookups that ran it", [float(str(row["ms"])) for row in ran]),
+        ("lookup total, every lookup", [float(str(row["ms"])) for row in rows if row.get("ms") is not None]),
+    ):
+        if len(values) > 1:
+            q = statistics.quantiles(values, n=100)
+            print(f"{name}: n={len(values)} p50 {statistics.median(values):.2f} ms, p95 {q[94]:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="write each pair's verdict and sides here (JSON)")
     parser.add_argument("--all-as-conversations", action="store_true", help="read every question after turns so")
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --out files")
+    parser.add_argument("--sets", nargs="+", help="only these conversation sets (default: every one)")
     parser.add_argument("--on-miss", metavar="SIDES", help="with --compare: AFTER only on BASE's misses of these sides")
+    parser.add_argument("--latency", metavar="RUN", help="p50/p95 of the after-turns route's ms in an --out file")
     args = parser.parse_args()
+    if args.latency:
+        with open(args.latency, encoding="utf-8") as run_file:
+            latency(json.load(run_file))
+        return
     if args.compare:
         with open(args.compare[0], encoding="utf-8") as base, open(args.compare[1], encoding="utf-8") as after:
             compare(json.load(base), json.load(after), args.on_miss)
         return
+    if args.sets:
+        conversation_misses.SETS = tuple(args.sets)
     if args.all_as_conversations:
         conversation.needs_no_context = lambda question, history: conversation.says_nothing(history)  # type: ignore[assignment]
     rows = asyncio.run(run())

@@ -18,6 +18,7 @@ from redis.asyncio.connection import AbstractConnection
 from nearhit.cache import Scope, SemanticCache, conversation_lookup
 from nearhit.cache.feedback import LABEL_COUNTERS
 from nearhit.cache.keys import normalise
+from tests.support.lookups import ask
 
 SCOPE = Scope.build(model="gpt-4o", tenant="trips")
 QUESTION = "What is the capital of France?"
@@ -216,3 +217,25 @@ async def test_a_conversation_is_not_given_half_its_vectors(cache: SemanticCache
     assert query.context is not None
     with pytest.raises(TypeError, match="single question"):
         await cache.lookup(query, vector=[1.0] * cache.embedder.dimension)
+
+
+async def test_a_question_standing_alone_after_turns_searches_the_conversations_in_the_twins_round_trip(
+    cache: SemanticCache, sends: list[list[str]]
+) -> None:
+    """Its miss in a scope with conversations: the KNN among them and the read of its turns' stored embedding
+    ride in the round trip of the KNN among the twins; no round trip is added."""
+    turns = [("user", "I keep a sourdough starter in the fridge."), ("assistant", "Good way to slow it down.")]
+    await cache.store(ask(cache, turns, "how often do I need to feed it?", tenant="trips"), "Weekly.")
+    other = [("user", "My kitchen is cold in winter, about 15 C."), ("assistant", "That slows fermentation.")]
+    query = ask(cache, other, "How long should bread dough rise before baking?", tenant="trips")
+    assert query.context is None and query.conversations is not None  # standing alone after turns that tell
+    await cache.background.drain()
+    sends.clear()
+    missed = await cache.lookup(query)
+    assert missed.match is None and "after_turns" in missed.timings_ms
+    assert [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS][:4] == [
+        ["HMGET", "GET", "EXISTS"],
+        ["HMGET", "FT.SEARCH"],
+        ["FT.SEARCH", "FT.SEARCH", "GET"],
+        ["HMGET", "HMGET"],  # the entries of its two twins (the story told as one, and with the answer)
+    ]

@@ -10,14 +10,19 @@ readable function and the conversation rules live beside :mod:`nearhit.cache.con
 
 from __future__ import annotations
 
+import asyncio
+import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ResponseError
 
 from nearhit.cache import choose, context_match, conversation, entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
-from nearhit.cache.client import unlink_each
+from nearhit.cache.client import reads, unlink_each
 from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
 from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import LookupResult, Margin
@@ -239,18 +244,101 @@ async def from_story(
     *,
     guards: GuardSet | None,
     candidates: int,
+    margins: choose.Margins,
 ) -> None:
     """A single question that missed, served by a conversation told as one question that asks what it asks
     (:func:`context_match.from_story`: the checks of :func:`as_one_question`, sides as there). One KNN more
     among the twins, with the vector the lookup computed: a miss costs a KNN, never an embedding; and when it
-    finds twins, one round trip more for their entries (:func:`_with_entries`)."""
+    finds twins, one round trip more for their entries (:func:`_with_entries`). A question standing alone after
+    turns that tell something searches the conversations of its scope too, in the same round trip
+    (:func:`_after_turns`)."""
     assert query.vector is not None
+    vector = query.vector.tobytes()
     knn = idx.scoped_knn(cache.spec, spec.name, told_scope(query.scope.search_id), candidates, cache.ef_runtime(spec))
+    commands = [knn.command(vector)]
+    turns_key = None
+    if query.conversations is not None and query.earlier is not None:
+        scope = query.conversations.search_id
+        commands.append(
+            idx.scoped_knn(cache.spec, spec.name, scope, CONTEXT_CANDIDATES, cache.ef_runtime(spec)).command(vector)
+        )
+        turns_key = cache.embeddings.key_for(normalise(query.earlier.text), spec.keys)
     async with cache._redis_errors():
-        rows = await _with_entries(cache, await cache._knn(spec, knn.command(query.vector.tobytes())))
+        (told, *conversations), stored = await _searched(cache, spec, commands, turns_key)
+        rows = await _with_entries(cache, told)
     matched = context_match.from_story(result, query.prompt, rows, guards)
     if matched is not None:
         result.context = matched
+    elif conversations:
+        started = time.perf_counter()
+        await _after_turns(cache, result, query, spec, conversations[0], stored, guards=guards, margins=margins)
+        result.timings_ms["after_turns"] = round((time.perf_counter() - started) * 1000, 3)
+
+
+async def _searched(
+    cache: CacheBase, spec: idx.IndexSpec, commands: list[list[Any]], key: str | None
+) -> tuple[list[list[tuple[str, dict[str, str]]]], object]:
+    """The rows of each KNN query of ``commands`` on ``spec``'s index and the value at ``key`` (a stored
+    embedding; None without a key), in one round trip on one node (on a cluster, each to its node, at once). A
+    query that failed runs again alone (:meth:`CacheBase._knn`: a moved index re-created, else its error raised)."""
+    if isinstance(cache.redis, RedisCluster):
+        searches = asyncio.gather(*(cache._knn(spec, command) for command in commands))
+        found, raw = await asyncio.gather(searches, _get(cache, key))
+        return list(found), raw
+    gets = [("GET", key)] if key is not None else []
+    replies = await reads(cache.redis, [*(tuple(command) for command in commands), *gets], raise_on_error=False)
+    raw = replies.pop() if gets else None
+    if any(isinstance(reply, ResponseError) for reply in replies):
+        return [await cache._knn(spec, command) for command in commands], raw
+    return [idx.parse_search_reply(reply) for reply in replies], raw
+
+
+async def _get(cache: CacheBase, key: str | None) -> object:
+    return None if key is None else await cache.redis.get(key)
+
+
+async def _after_turns(
+    cache: CacheBase,
+    result: LookupResult,
+    query: Lookup,
+    spec: idx.IndexSpec,
+    rows: list[tuple[str, dict[str, str]]],
+    stored: object,
+    *,
+    guards: GuardSet | None,
+    margins: choose.Margins,
+) -> None:
+    """A question standing alone after its turns that found no entry of its own, served by one asked as a
+    conversation after turns that tell the same story (``rows``: the KNN by its question alone among the
+    conversations of its scope, ``query.conversations``): the other direction of :func:`_after_earlier_turns`.
+    Its turns are then its context, compared as a conversation's (the contexts' cosine and every check of
+    :func:`context_match.match`), its question judged by the guards with the margins a matched conversation
+    gets. Their turns' embedding is stored with them; the query's is a candidate's when its turns are the very
+    same (an identical history embeds nothing), else the one ``stored`` in the embedding store, else computed
+    (one embedding), and kept for the store that follows a miss."""
+    assert query.earlier is not None and query.vector is not None
+    rows = [
+        (doc_id, fields) for doc_id, fields in rows if fields.get(entry.CONTEXT) and fields.get(entry.CONTEXT_VECTOR)
+    ]
+    if not rows:
+        return
+    if query.context_vector is None:
+        turns = _normalised(query.earlier)
+        same = [f for _, f in rows if _normalised(conversation.Context.from_json(f[entry.CONTEXT])) == turns]
+        vector = context_match.vector_of(same[0][entry.CONTEXT_VECTOR], len(query.vector)) if same else None
+        if vector is None:
+            found = cache.embeddings.from_stored(stored)
+            if found is None:
+                found = await cache.embeddings.embed_fresh([normalise(query.earlier.text)], spec.keys)
+            vector = found[0]
+        query.context_vector = vector
+    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    kept, contexts, _, widths = context_match.match(
+        judged, replace(query, context=query.earlier), rows, len(query.vector)
+    )
+    if kept:
+        _judge(judged, query.prompt, kept, guards, widths, margins)
+    _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
 
 
 async def _with_entries(cache: CacheBase, rows: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:

@@ -34,6 +34,10 @@ class Lookup:
     earlier: Context | None = None
     """The earlier turns of a question that stands alone after them (no context to match by meaning): stored
     with its entry, so the same story told with a detail changed is told apart (:func:`story.alone_differs`)."""
+    conversations: Scope | None = None
+    """Where the conversations of this scope are searched, for a question that stands alone after its turns: one
+    that finds no entry of its own may be served by one asked as a conversation after turns telling the same
+    story (None: not looked for)."""
 
     @property
     def context_text(self) -> str:
@@ -51,6 +55,7 @@ class Lookup:
         context: Context | None = None,
         alone: Scope | None = None,
         earlier: Context | None = None,
+        conversations: Scope | None = None,
     ) -> Lookup:
         """Check ``prompt`` (:func:`nearhit.validate.prompt`) and normalise it: the one place either happens.
 
@@ -63,7 +68,8 @@ class Lookup:
         if validate.wordless(checked):
             text, scope = _exact_only(checked, scope)
             return cls(checked, text, scope, context=context, earlier=earlier)
-        return cls(checked, normalise(checked), scope, context=context, alone=alone, earlier=earlier)
+        text = normalise(checked)
+        return cls(checked, text, scope, context=context, alone=alone, earlier=earlier, conversations=conversations)
 
 
 _SPACES = re.compile(r"\s+")

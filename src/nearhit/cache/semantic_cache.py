@@ -296,7 +296,7 @@ class SemanticCache(CacheAdmin):
         elif not result.hit and twinned:
             stage = time.perf_counter()
             await conversation_lookup.from_story(
-                self, result, query, spec, guards=self.guards, candidates=self.candidates
+                self, result, query, spec, guards=self.guards, candidates=self.candidates, margins=margins_in_force
             )
             result.timings_ms["from_story"] = _ms_since(stage)
         if fresh is not None:

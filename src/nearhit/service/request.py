@@ -58,10 +58,11 @@ class AskRequest:
         system = [ChatMessage("system", self.system_prompt)] if self.system_prompt else []
         return [*system, *self.history, ChatMessage(self.prompt_role, self.prompt, tool_call_id=self.tool_call_id)]
 
-    def scope(self, model: str, *, alone: bool = False) -> Scope:
-        """The scope of this request's answer; ``alone``: the one its single questions are searched in."""
+    def scope(self, model: str, *, alone: bool = False, conversations: bool = False) -> Scope:
+        """The scope of this request's answer; ``alone``: the one its single questions are searched in;
+        ``conversations``: the one its conversations matched by meaning are searched in."""
         if self._leading_system():
-            return self._lifted().scope(model, alone=alone)
+            return self._lifted().scope(model, alone=alone, conversations=conversations)
         conversation: list[tuple[str, ...]] = [("conversation", self.conversation_id)] if self.conversation_id else []
         # A tool result is looked up by its content, scoped by the call it answers.
         answers: list[tuple[str, ...]] = (
@@ -73,7 +74,7 @@ class AskRequest:
         search: list[tuple[str, ...]] | None = None
         if alone:
             search = [*conversation, *answers]
-        elif self.context() is not None:
+        elif conversations or self.context() is not None:
             search = [*conversation, *answers, CONTEXT_MARKER]
         elif turns and self._plain_history() and conversation_module.needs_no_context(self.prompt, self._turns()):
             search = [*conversation, *answers]
@@ -136,6 +137,9 @@ class AskRequest:
         context = view.context()
         alone = view.scope(model, alone=True) if context is not None else None
         earlier = view.earlier() if context is None else None
+        # A question standing alone after turns that tell something also searches the conversations after them.
+        told = earlier is not None and not conversation_module.says_nothing(earlier.turns)
+        conversations = view.scope(model, conversations=True) if told else None
         query = Lookup.of(
             view.prompt,
             view.scope(model),
@@ -144,6 +148,7 @@ class AskRequest:
             context=context,
             alone=alone,
             earlier=earlier,
+            conversations=conversations,
         )
         return replace(self, query=query)
 
