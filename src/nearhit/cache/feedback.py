@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import math
 import struct
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from nearhit.cache import bounded
-from nearhit.cache.client import RedisClient, is_cluster, wrong_type
+from nearhit.cache.client import RedisClient, is_cluster, reads, wrong_type
 from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace
 
@@ -38,6 +39,11 @@ LabelSource = Literal["feedback", "judge", "answer", "oracle"]
 LABEL_COUNTERS = ("labels_feedback", "labels_judge", "labels_answer", "labels_oracle")
 """Counted in the pipeline of every observation written, after it (:meth:`FeedbackStore.observe`), and deleted
 only with all the observations (``clear``): while all are zero, no entry of the index has an observation."""
+LABELS_KEPT_S = 60.0
+"""How long a cluster's lookups take "the index may have labels" as known, without reading the cache-wide stats
+key again: that key lives on one shard, and every tenant's lookup read it, so while that shard failed over every
+tenant's semantic lookups failed. Labels only go from none to some (but for a ``clear``): a stale "some" costs a
+lookup the read of its candidates' observations (in its own slot), which finds none."""
 COUNTERS = ("feedback_wrong", "feedback_right", "feedback_rejections", "explorations", "audits", *LABEL_COUNTERS)
 _HEAD = struct.Struct("<?f")  # right, similarity; the float32 embedding follows
 
@@ -69,6 +75,7 @@ class FeedbackStore:
         self.redis = redis
         self.keys = keys
         self._unwritten: dict[tuple[str, str], Served] = {}
+        self._labelled_until = -math.inf
 
     def remember_served(self, served: Served) -> None:
         """Queue which entry a request was served; :meth:`write_served` writes the queue in one round trip
@@ -146,6 +153,22 @@ class FeedbackStore:
         """Whether the index may hold observations (the reply of :meth:`labels_probe`): when not, a
         lookup skips reading them (a round trip saved on every semantic hit of an index nobody labelled)."""
         return any(value is not None and int(value) != 0 for value in probe)
+
+    async def may_have_labels(self) -> bool:
+        """:meth:`any_labels` read on its own (a cluster, where the probe's key is on another shard than the
+        lookup's): a "yes" is kept :data:`LABELS_KEPT_S`, and a read that fails (the stats key's shard down or
+        failing over) is a "maybe" (the safe side: the observations are read), kept as long, so the lookups of
+        the other shards' tenants neither fail nor wait on that shard meanwhile."""
+        if time.monotonic() < self._labelled_until:
+            return True
+        try:
+            (probe,) = await reads(self.redis, [self.labels_probe()])
+        except (RedisError, OSError):
+            probe = None
+        if probe is None or self.any_labels(probe):
+            self._labelled_until = time.monotonic() + LABELS_KEPT_S
+            return True
+        return False
 
     async def observe(
         self, doc_id: str, observation: bounded.Observation, source: LabelSource, *, counted: bool = True
