@@ -61,6 +61,18 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
         await _give_back(pool, connection, clean)
 
 
+async def read_once(redis: RedisClient, *command: Any) -> Any:
+    """One read whose caller has a safe answer when it fails. On a cluster it is sent once, as a single command
+    to its key's node: a lost node then has only its own connections closed, and is moved last for the
+    layout's re-read. Through :func:`reads` (a pipeline), redis-py would close every node's connections and
+    sleep 0.25 s before each of its retries (a healthy tenant's lookup took ~2.8 s: benchmarks/README.md,
+    twelfth session, the stats key's shard killed)."""
+    if isinstance(redis, RedisCluster):
+        return await redis.execute_command(*command, target_nodes=redis.get_node_from_key(command[1]))
+    (reply,) = await reads(redis, [command])
+    return reply
+
+
 async def hash_reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
     """:func:`reads` of hashes' fields (``HGET``, ``HMGET``), a key another client wrote as another type (a
     string, a list) read as None: its ``WRONGTYPE`` reply says that key is no entry, not that Redis failed."""

@@ -26,7 +26,7 @@ import numpy as np
 from redis.exceptions import RedisError, ResponseError
 
 from nearhit.cache import bounded
-from nearhit.cache.client import RedisClient, is_cluster, reads, wrong_type
+from nearhit.cache.client import RedisClient, is_cluster, read_once, reads, wrong_type
 from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace
 
@@ -133,12 +133,15 @@ class FeedbackStore:
     ) -> tuple[dict[str, list[bounded.Observation]], bounded.Histogram | None]:
         """The observations of these entries, and (if asked) the index's histogram: one round trip."""
         ids = list(dict.fromkeys(doc_ids))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for doc_id in ids:
-                pipe.lrange(self.keys.observations(doc_id), 0, MAX_OBSERVATIONS - 1)
-            if histogram:
-                pipe.hgetall(self.keys.evidence_key)
-            replies = await pipe.execute()
+        # Sent by :func:`reads`: on a cluster, a read of a healthy shard that another shard's failover fails on the
+        # way is tried again there, not by redis-py's pipeline (which closes every node's connections and sleeps).
+        replies = await reads(
+            self.redis,
+            [
+                *(("LRANGE", self.keys.observations(doc_id), 0, MAX_OBSERVATIONS - 1) for doc_id in ids),
+                *([("HGETALL", self.keys.evidence_key)] if histogram else []),
+            ],
+        )
         observations = {doc_id: [unpack(raw) for raw in reply] for doc_id, reply in zip(ids, replies, strict=False)}
         return observations, _histogram(replies[-1]) if histogram else None
 
@@ -162,7 +165,7 @@ class FeedbackStore:
         if time.monotonic() < self._labelled_until:
             return True
         try:
-            (probe,) = await reads(self.redis, [self.labels_probe()])
+            probe = await read_once(self.redis, *self.labels_probe())
         except (RedisError, OSError):
             probe = None
         if probe is None or self.any_labels(probe):
@@ -205,9 +208,11 @@ class FeedbackStore:
         await self.redis.delete(self.keys.observations(doc_id))
 
 
-def _histogram(fields: dict[Any, Any]) -> bounded.Histogram:
+def _histogram(fields: dict[Any, Any] | list[Any]) -> bounded.Histogram:
+    """The histogram in an ``HGETALL`` reply: a dict (a cluster's, parsed by redis-py) or its raw field, value list."""
     right, wrong = [0] * bounded.BINS, [0] * bounded.BINS
-    for raw_name, raw_value in fields.items():
+    pairs = fields.items() if isinstance(fields, dict) else zip(fields[::2], fields[1::2], strict=True)
+    for raw_name, raw_value in pairs:
         kind, _, index = as_text(raw_name).partition(":")
         if index.isdigit() and int(index) < bounded.BINS:
             (right if kind == "r" else wrong)[int(index)] += int(raw_value)
