@@ -272,13 +272,17 @@ async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any
     keys are "movable"): a second round trip on every lookup. A moved slot is still followed (``MOVED``)."""
     if not isinstance(redis, RedisCluster):
         return await redis.execute_command(command, index_name, *args)
-    try:
-        return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
-    except (RedisConnectionError, RedisTimeoutError):
-        # A command given its node is not retried by redis-py; and when another node fails, the client drops
-        # connections of healthy ones as it re-reads the cluster's layout. One more try, on the node that owns
-        # the slot now: a healthy shard's tenant does not see another shard's failover.
-        return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
+    for _ in range(_CLUSTER_RETRIES):
+        owner = redis.get_node_from_key(index_name)
+        try:
+            return await redis.execute_command(command, index_name, *args, target_nodes=owner)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            # A command given its node is not retried by redis-py; and when another node fails, a pipeline's retry
+            # closes every node's connections (the counters' flush to a dead shard, once a second). Tried again
+            # as :func:`reads` is, on the node that owns the slot now; at once an error when that node failed.
+            if owner is None or owner.name in _put_last(redis, exc):
+                raise
+    return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
 
 
 async def on_every_primary(redis: RedisClient, *args: Any) -> list[Any]:
