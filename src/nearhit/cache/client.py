@@ -279,8 +279,10 @@ async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any
         except (RedisConnectionError, RedisTimeoutError) as exc:
             # A command given its node is not retried by redis-py; and when another node fails, a pipeline's retry
             # closes every node's connections (the counters' flush to a dead shard, once a second). Tried again
-            # as :func:`reads` is, on the node that owns the slot now; at once an error when that node failed.
-            if owner is None or owner.name in _put_last(redis, exc):
+            # as :func:`reads` is, on the node that owns the slot now; at once when that node refused or timed out
+            # (its name in the error: redis-py names the command's node on any error, a closed connection too).
+            _put_last(redis, exc)
+            if owner is None or re.search(rf"{re.escape(owner.name)}\b", str(exc)):
                 raise
     return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
 
