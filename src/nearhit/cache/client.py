@@ -61,6 +61,18 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
         await _give_back(pool, connection, clean)
 
 
+async def read_once(redis: RedisClient, *command: Any) -> Any:
+    """One read whose caller has a safe answer when it fails. On a cluster it is sent once, as a single command
+    to its key's node: a lost node then has only its own connections closed, and is moved last for the
+    layout's re-read. Through :func:`reads` (a pipeline), redis-py would close every node's connections and
+    sleep 0.25 s before each of its retries (a healthy tenant's lookup took ~2.8 s: benchmarks/README.md,
+    twelfth session, the stats key's shard killed)."""
+    if isinstance(redis, RedisCluster):
+        return await redis.execute_command(*command, target_nodes=redis.get_node_from_key(command[1]))
+    (reply,) = await reads(redis, [command])
+    return reply
+
+
 async def hash_reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
     """:func:`reads` of hashes' fields (``HGET``, ``HMGET``), a key another client wrote as another type (a
     string, a list) read as None: its ``WRONGTYPE`` reply says that key is no entry, not that Redis failed."""
@@ -260,13 +272,19 @@ async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any
     keys are "movable"): a second round trip on every lookup. A moved slot is still followed (``MOVED``)."""
     if not isinstance(redis, RedisCluster):
         return await redis.execute_command(command, index_name, *args)
-    try:
-        return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
-    except (RedisConnectionError, RedisTimeoutError):
-        # A command given its node is not retried by redis-py; and when another node fails, the client drops
-        # connections of healthy ones as it re-reads the cluster's layout. One more try, on the node that owns
-        # the slot now: a healthy shard's tenant does not see another shard's failover.
-        return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
+    for _ in range(_CLUSTER_RETRIES):
+        owner = redis.get_node_from_key(index_name)
+        try:
+            return await redis.execute_command(command, index_name, *args, target_nodes=owner)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            # A command given its node is not retried by redis-py; and when another node fails, a pipeline's retry
+            # closes every node's connections (the counters' flush to a dead shard, once a second). Tried again
+            # as :func:`reads` is, on the node that owns the slot now; at once when that node refused or timed out
+            # (its name in the error: redis-py names the command's node on any error, a closed connection too).
+            _put_last(redis, exc)
+            if owner is None or re.search(rf"{re.escape(owner.name)}\b", str(exc)):
+                raise
+    return await redis.execute_command(command, index_name, *args, target_nodes=redis.get_node_from_key(index_name))
 
 
 async def on_every_primary(redis: RedisClient, *args: Any) -> list[Any]:

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import math
 import struct
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from nearhit.cache import bounded
-from nearhit.cache.client import RedisClient, is_cluster, wrong_type
+from nearhit.cache.client import RedisClient, is_cluster, read_once, reads, wrong_type
 from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace
 
@@ -38,6 +39,11 @@ LabelSource = Literal["feedback", "judge", "answer", "oracle"]
 LABEL_COUNTERS = ("labels_feedback", "labels_judge", "labels_answer", "labels_oracle")
 """Counted in the pipeline of every observation written, after it (:meth:`FeedbackStore.observe`), and deleted
 only with all the observations (``clear``): while all are zero, no entry of the index has an observation."""
+LABELS_KEPT_S = 60.0
+"""How long a cluster's lookups take "the index may have labels" as known, without reading the cache-wide stats
+key again: that key lives on one shard, and every tenant's lookup read it, so while that shard failed over every
+tenant's semantic lookups failed. Labels only go from none to some (but for a ``clear``): a stale "some" costs a
+lookup the read of its candidates' observations (in its own slot), which finds none."""
 COUNTERS = ("feedback_wrong", "feedback_right", "feedback_rejections", "explorations", "audits", *LABEL_COUNTERS)
 _HEAD = struct.Struct("<?f")  # right, similarity; the float32 embedding follows
 
@@ -69,6 +75,7 @@ class FeedbackStore:
         self.redis = redis
         self.keys = keys
         self._unwritten: dict[tuple[str, str], Served] = {}
+        self._labelled_until = -math.inf
 
     def remember_served(self, served: Served) -> None:
         """Queue which entry a request was served; :meth:`write_served` writes the queue in one round trip
@@ -126,12 +133,15 @@ class FeedbackStore:
     ) -> tuple[dict[str, list[bounded.Observation]], bounded.Histogram | None]:
         """The observations of these entries, and (if asked) the index's histogram: one round trip."""
         ids = list(dict.fromkeys(doc_ids))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for doc_id in ids:
-                pipe.lrange(self.keys.observations(doc_id), 0, MAX_OBSERVATIONS - 1)
-            if histogram:
-                pipe.hgetall(self.keys.evidence_key)
-            replies = await pipe.execute()
+        # Sent by :func:`reads`: on a cluster, a read of a healthy shard that another shard's failover fails on the
+        # way is tried again there, not by redis-py's pipeline (which closes every node's connections and sleeps).
+        replies = await reads(
+            self.redis,
+            [
+                *(("LRANGE", self.keys.observations(doc_id), 0, MAX_OBSERVATIONS - 1) for doc_id in ids),
+                *([("HGETALL", self.keys.evidence_key)] if histogram else []),
+            ],
+        )
         observations = {doc_id: [unpack(raw) for raw in reply] for doc_id, reply in zip(ids, replies, strict=False)}
         return observations, _histogram(replies[-1]) if histogram else None
 
@@ -146,6 +156,22 @@ class FeedbackStore:
         """Whether the index may hold observations (the reply of :meth:`labels_probe`): when not, a
         lookup skips reading them (a round trip saved on every semantic hit of an index nobody labelled)."""
         return any(value is not None and int(value) != 0 for value in probe)
+
+    async def may_have_labels(self) -> bool:
+        """:meth:`any_labels` read on its own (a cluster, where the probe's key is on another shard than the
+        lookup's): a "yes" is kept :data:`LABELS_KEPT_S`, and a read that fails (the stats key's shard down or
+        failing over) is a "maybe" (the safe side: the observations are read), kept as long, so the lookups of
+        the other shards' tenants neither fail nor wait on that shard meanwhile."""
+        if time.monotonic() < self._labelled_until:
+            return True
+        try:
+            probe = await read_once(self.redis, *self.labels_probe())
+        except (RedisError, OSError):
+            probe = None
+        if probe is None or self.any_labels(probe):
+            self._labelled_until = time.monotonic() + LABELS_KEPT_S
+            return True
+        return False
 
     async def observe(
         self, doc_id: str, observation: bounded.Observation, source: LabelSource, *, counted: bool = True
@@ -182,9 +208,11 @@ class FeedbackStore:
         await self.redis.delete(self.keys.observations(doc_id))
 
 
-def _histogram(fields: dict[Any, Any]) -> bounded.Histogram:
+def _histogram(fields: dict[Any, Any] | list[Any]) -> bounded.Histogram:
+    """The histogram in an ``HGETALL`` reply: a dict (a cluster's, parsed by redis-py) or its raw field, value list."""
     right, wrong = [0] * bounded.BINS, [0] * bounded.BINS
-    for raw_name, raw_value in fields.items():
+    pairs = fields.items() if isinstance(fields, dict) else zip(fields[::2], fields[1::2], strict=True)
+    for raw_name, raw_value in pairs:
         kind, _, index = as_text(raw_name).partition(":")
         if index.isdigit() and int(index) < bounded.BINS:
             (right if kind == "r" else wrong)[int(index)] += int(raw_value)

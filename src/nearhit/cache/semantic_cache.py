@@ -381,11 +381,10 @@ class SemanticCache(CacheAdmin):
     ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
         """The KNN rows, and whether any entry has labels. On one node (or a proxy) both reads go in one round
         trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover); on a cluster
-        the KNN goes to its index's shard (re-creating a moved index) and the probe is a read of its own."""
+        the KNN goes to its index's shard (re-creating a moved index) and the probe, on another shard, is a read
+        of its own that never fails the lookup (:meth:`FeedbackStore.may_have_labels`)."""
         if isinstance(self.redis, RedisCluster):
-            rows = await self._knn(spec, knn)
-            (probe,) = await reads(self.redis, [self.feedback.labels_probe()])
-            return rows, self.feedback.any_labels(probe)
+            return await self._knn(spec, knn), await self.feedback.may_have_labels()
         probe, reply = await reads(self.redis, [self.feedback.labels_probe(), tuple(knn)])
         return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
 
