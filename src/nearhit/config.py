@@ -20,8 +20,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from nearhit.errors import ConfigError
 from nearhit.validate import THRESHOLD_RANGE
 
-# From `nearhit calibrate --max-wrong 0.02` on fow-cache's question pairs with all guards on (README, "Wrong
-# hits"): 0.76 serves 62% of true paraphrases and 1.0% of look-alike traps; the calibrated minimum, 0.72, sits
+# From `nearhit calibrate --max-wrong 0.02` on fow-cache's question pairs with all guards on (docs/accuracy.md):
+# 0.76 serves 62% of true paraphrases and 1.0% of look-alike traps; the calibrated minimum, 0.72, sits
 # exactly on the 2% bound, so the default keeps a margin.
 DEFAULT_SIMILARITY_THRESHOLD = 0.76
 # A shorter admin token can be guessed online; 16 characters of a random token are far out of reach.

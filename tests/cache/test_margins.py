@@ -1,6 +1,7 @@
 """The two ways a candidate under the threshold is still considered: the quiet band (no guard reads even half a
 difference) and a conversation's same-turns margin. They do not add up: a candidate is considered down to the
-wider margin it qualifies for (README, "Two ways under the threshold"). Pure: ``choose.by_guards`` on KNN rows."""
+wider margin it qualifies for (docs/accuracy.md, "Two ways under the threshold"). Pure: ``choose.by_guards`` on
+KNN rows."""
 
 from __future__ import annotations
 
