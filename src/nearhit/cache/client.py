@@ -341,7 +341,7 @@ async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any
             return await redis.execute_command(command, index_name, *args, target_nodes=owner)
         except (RedisConnectionError, RedisTimeoutError) as exc:
             # A command given its node is not retried by redis-py; and when another node fails, a pipeline's retry
-            # closes every node's connections (the counters' flush to a dead shard, once a second). Tried again
+            # closes every node's connections (a read of a dead shard's tenant, or any other pipeline). Tried again
             # as :func:`reads` is, on the node that owns the slot now; at once when that node refused or timed out
             # (its name in the error: redis-py names the command's node on any error, a closed connection too).
             _put_last(redis, exc)
