@@ -186,6 +186,16 @@ def states(topology: LocalTopology) -> list[NodeState]:
     return result
 
 
+def client_connections(ports: Iterable[int]) -> set[tuple[int, str]]:
+    """The client connections each node has open now, as (port, client id), the asking one left out: a connection
+    closed and opened again is a new id (the failover tests check that a dead node's neighbours kept theirs)."""
+    found: set[tuple[int, str]] = set()
+    for port in ports:
+        with redis.Redis(port=port, decode_responses=True, socket_timeout=2) as node:
+            found |= {(port, str(client["id"])) for client in node.client_list() if client["cmd"] != "client|list"}
+    return found
+
+
 def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:
     """Poll ``condition`` until it holds; a clear error naming ``what`` when ``within`` seconds pass.
     Connection errors count as "not yet" (a node may be restarting or failing over)."""

@@ -3,7 +3,12 @@ the LLM; Redis comes back: caching resumes without a restart. A dropped index is
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from nearhit import redis_server
 from nearhit.cache.index import drop_index
@@ -59,6 +64,58 @@ async def test_redis_outage_and_recovery(settings: Settings, local_embedder: Loc
             await settled(runtime)
             stream = await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
             assert completes(stream)["cache"]["outcome"] == "exact"
+    finally:
+        await runtime.close()
+        redis_server.stop(tmp_path)
+
+
+async def _gateway(client: httpx.AsyncClient, *, stream: bool) -> tuple[dict[str, str], str]:
+    """One chat completion through the gateway: its nearhit headers and its answer's text (streamed or not)."""
+    body: dict[str, Any] = {"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}], "stream": stream}
+    async with client.stream("POST", "/v1/chat/completions", json=body) as response:
+        assert response.status_code == 200, await response.aread()
+        raw = (await response.aread()).decode()
+    headers = {k: v for k, v in response.headers.items() if k.startswith("x-nearhit")}
+    if not stream:
+        return headers, str(httpx.Response(200, content=raw).json()["choices"][0]["message"]["content"])
+    assert raw.rstrip().endswith("data: [DONE]"), raw[-200:]
+    return headers, raw
+
+
+async def test_a_killed_redis_every_face_answers_from_the_llm_then_caching_resumes(
+    settings: Settings, local_embedder: LocalEmbedder, tmp_path: Path
+) -> None:
+    # kill -9 mid-run (no shutdown: sockets reset, the tracking connection cut), then /ask, /ask/stream and the
+    # gateway (JSON and streamed): each answers from the LLM and says it is degraded; back, each hits again.
+    server, _ = redis_server.ensure_running(tmp_path)
+    own = settings.model_copy(update={"redis_url": server.url, "redis_timeout": 1.0})
+    runtime = Runtime(own, local_embedder, fast_llm())
+    try:
+        async with serve(own, runtime) as live:
+            await ask_stream(live.client, {"prompt": QUESTION, "include_raw": False})
+            await settled(runtime)
+            os.kill(server.pid, signal.SIGKILL)
+            await eventually(lambda: not redis_server.pid_alive(server.pid), interval=0.02)
+
+            reply = (await live.client.post("/ask", json={"prompt": QUESTION})).json()
+            assert reply["raw"]["status"] == "done" and reply["raw"]["completion_tokens"] > 0
+            assert reply["cache"]["status"] == "degraded" and "cache unavailable" in reply["cache"]["error"]
+            done = completes(await ask_stream(live.client, {"prompt": QUESTION}))
+            assert done["raw"]["status"] == "done" and done["cache"]["status"] == "degraded"
+            for stream in (False, True):
+                headers, answer = await _gateway(live.client, stream=stream)
+                assert headers["x-nearhit-degraded"] == "true" and headers["x-nearhit-cache"] == "miss", headers
+                assert answer
+
+            redis_server.ensure_running(tmp_path)
+
+            async def hits() -> bool:
+                return (await _gateway(live.client, stream=False))[0]["x-nearhit-cache"] == "hit-exact"
+
+            await eventually(hits, timeout=10, interval=0.2)  # the entry stored before the kill, read again
+            assert (await _gateway(live.client, stream=True))[0]["x-nearhit-cache"] == "hit-exact"
+            reply = (await live.client.post("/ask", json={"prompt": QUESTION, "include_raw": False})).json()
+            assert reply["cache"]["outcome"] == "exact"
     finally:
         await runtime.close()
         redis_server.stop(tmp_path)

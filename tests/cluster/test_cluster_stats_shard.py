@@ -17,6 +17,7 @@ from nearhit.cache import Scope
 from nearhit.config import load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service import bootstrap
+from tests.cluster.failover import readable
 
 QUESTION = "What is the capital of France?"
 PARAPHRASE = "Which city is the capital of France?"
@@ -51,7 +52,7 @@ async def test_a_healthy_shards_tenant_keeps_its_semantic_hits_while_the_stats_s
             result = await cache.lookup(PARAPHRASE, scope, threshold=0.7)
             assert result.match == "semantic", f"lookup {lookups} after kill -9 of the stats shard: {result}"
             lookups, slowest = lookups + 1, max(slowest, result.timings_ms["total"])
-            recovered = _readable(sync, cache.keys.stats_key)
+            recovered = readable(sync, cache.keys.stats_key)
             if recovered and time.monotonic() - killed_at > 0.5:
                 break
             assert time.monotonic() - killed_at < 20, "the stats shard's replica was not promoted"
@@ -62,12 +63,3 @@ async def test_a_healthy_shards_tenant_keeps_its_semantic_hits_while_the_stats_s
         sync.close()
         await cache.close()
         redis_cluster.stop(topology)
-
-
-def _readable(client: redis.RedisCluster, key: str) -> bool:
-    """Whether ``key``'s shard answers again (its replica promoted)."""
-    try:
-        client.hgetall(key)
-    except (redis.exceptions.RedisError, OSError):
-        return False
-    return True

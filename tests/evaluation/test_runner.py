@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from pathlib import Path
 
+import pytest
+
 from nearhit.cache import SemanticCache, normalise
+from nearhit.errors import InvalidInput
 from nearhit.evaluation import evaluate, guard_sets, load, scores
+from nearhit.evaluation.dataset import Pair, Side
 from nearhit.evaluation.metrics import rejections
+from nearhit.evaluation.runner import scratch
 from nearhit.guards import GUARD_NAMES, GuardSet
 
 DATA = Path(__file__).with_name("data")
@@ -52,3 +59,18 @@ def test_all_guards_are_the_configured_ones_when_given() -> None:
     assert guard_sets("all", guards=configured)["all"] is configured
     found = guard_sets("all")["all"]
     assert isinstance(found, GuardSet) and found.quiet_margin > 0
+
+
+async def test_a_pair_the_cache_refuses_starts_no_store(cache: SemanticCache) -> None:
+    # Each store's coroutine was made as its pair's request was built: one refused (a prompt over the cache's limit)
+    # left the stores made before it never awaited ("coroutine 'SemanticCache.store' was never awaited", at the
+    # next garbage collection, in whatever test ran then).
+    fine = Pair("fine", "c", Side("What is Redis?"), Side("What's Redis?"), same_answer=True)
+    too_long = Pair("long", "c", Side("x" * (cache.max_prompt_chars + 1)), Side("y"), same_answer=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(InvalidInput, match="NEARHIT_MAX_PROMPT_CHARS"):
+            async with scratch(cache, [fine, too_long]):
+                pass
+        gc.collect()
+    assert [str(w.message) for w in seen if "never awaited" in str(w.message)] == []

@@ -14,12 +14,12 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from nearhit.background import Background
 from nearhit.cache import index as idx
-from nearhit.cache.client import RedisClient, index_names, is_cluster
+from nearhit.cache.client import RedisClient, index_names, is_cluster, writes_per_node
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
 from nearhit.cache.near import NearCache
@@ -66,6 +66,8 @@ class CacheBase:
         self.background = Background()
         self.embeddings = EmbeddingStore(redis, self.keys, embedder, self.background, embedding_ttl)
         self._pending_counts: Counter[str] = Counter()
+        self._counts_failing = False  # the counters' last flush failed (logged once per outage)
+        self.counters_dropped = 0  # counter increments lost to a failed write (statistics, not retried)
         self._ready: set[str] = set()  # the tenant indexes checked (or created) by this process
         self._creating: dict[str, asyncio.Lock] = {}
         self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
@@ -168,13 +170,16 @@ class CacheBase:
         pending, self._pending_counts = self._pending_counts, Counter()
         if not pending:
             return
-        try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for name, amount in pending.items():
-                    pipe.hincrby(self.keys.stats_key, name, amount)
-                await pipe.execute()
-        except (RedisError, OSError):
-            pass  # counters are statistics: losing a second's worth while Redis is away is acceptable
+        # Counters are statistics: a second's worth lost while their node is away is acceptable, not sent twice.
+        commands = [("HINCRBY", self.keys.stats_key, name, amount) for name, amount in pending.items()]
+        lost = [reply for reply in await writes_per_node(self.redis, commands) if isinstance(reply, Exception)]
+        self.counters_dropped += len(lost)
+        if lost:
+            if not self._counts_failing:
+                log.warning("hit counters not written (dropped until Redis answers again): %s", lost[0])
+        elif self._counts_failing:
+            log.info("hit counters written again")
+        self._counts_failing = bool(lost)
 
     async def _scan_entries(self) -> AsyncIterator[list[str]]:
         batch: list[str] = []

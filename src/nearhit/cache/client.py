@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import AbstractConnection, BlockingConnectionPool, ConnectionPool
+from redis.exceptions import AskError, ClusterDownError, RedisError, ResponseError, SlotNotCoveredError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.utils import HIREDIS_AVAILABLE
 
@@ -135,6 +135,69 @@ async def writes(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> Non
     load 12-16, packed here 0.48-0.65 (``benchmarks/README.md``, ninth session). Off a lookup's path: a write waits
     out a ``CLIENT PAUSE WRITE``."""
     await reads(redis, commands)
+
+
+async def writes_per_node(redis: RedisClient, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Writes whose loss the caller can bear (counters, telemetry), one round trip per node; in each command's
+    place its reply or the error that stopped it, never raised, so the caller retries or drops exactly what
+    failed (an ``HINCRBY`` that landed must not be sent again). On a cluster each node's commands are packed on
+    one of its connections, as :func:`reads` sends one node's: a node that fails fails only its own commands.
+    redis-py's cluster pipeline would, ``raise_on_error=False`` or not, let a lost connection escape, close every
+    node's connections (a healthy shard's in-flight lookups with them) and sleep 0.25 s before each of its three
+    retries (a flush took 2.7 s: ``tests/cluster/test_cluster_flushes.py``)."""
+    try:
+        if isinstance(redis, RedisCluster):
+            return await _cluster_writes(redis, commands)
+        return await reads(redis, commands, raise_on_error=False)
+    except (RedisError, OSError) as exc:  # no node reached (the layout could not be read)
+        return [exc] * len(commands)
+
+
+async def _cluster_writes(redis: RedisCluster, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    await redis.initialize()  # a layout marked stale (below, or by redis-py) is read again first
+    replies: list[Any] = [None] * len(commands)
+    by_node: dict[str, tuple[ClusterNode, list[int]]] = {}
+    for position, command in enumerate(commands):
+        node = redis.get_node_from_key(command[1])
+        if node is None:  # a slot no node serves now (a lost shard with no replica, coverage not required)
+            replies[position] = SlotNotCoveredError(f"no node serves the slot of {command[1]!r}")
+            redis._initialize = True
+        else:
+            by_node.setdefault(node.name, (node, []))[1].append(position)
+    groups = list(by_node.values())
+    sent = await asyncio.gather(*(_node_round_trip(redis, node, [commands[i] for i in at]) for node, at in groups))
+    for (_, positions), node_replies in zip(groups, sent, strict=True):
+        for position, reply in zip(positions, node_replies, strict=True):
+            replies[position] = reply
+    return replies
+
+
+async def _node_round_trip(redis: RedisCluster, node: ClusterNode, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """One node's commands on one of its connections; a lost node's error in every place. The node is moved last
+    and the layout read again before the next command, as redis-py does when a single command loses its node: once
+    its replica is promoted the writes go there. A redirect (the slot moved) asks for the layout too."""
+    try:
+        connection = node.acquire_connection()
+    except RedisConnectionError as exc:  # MaxConnectionsError: this node's pool is full, not lost
+        return [exc] * len(commands)
+    clean = False
+    try:
+        await node.disconnect_if_needed(connection)
+        replies = await _round_trip(connection, commands, raise_on_error=False)
+        clean = True
+    except (RedisConnectionError, RedisTimeoutError, OSError, AttributeError, TypeError) as exc:
+        if isinstance(exc, AttributeError | TypeError) and not _closed_under_it(exc):
+            raise
+        _put_last(redis, exc)
+        redis._initialize = True  # what redis-py's execute_command sets on a lost node (no public way)
+        return [exc] * len(commands)
+    finally:
+        if not clean:
+            connection.mark_for_reconnect()  # left mid-reply: closed as it goes back
+        node.release(connection)
+    if any(isinstance(reply, AskError | ClusterDownError | TryAgainError) for reply in replies):
+        redis._initialize = True
+    return replies
 
 
 def _closed_under_it(exc: AttributeError | TypeError) -> bool:
@@ -278,7 +341,7 @@ async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any
             return await redis.execute_command(command, index_name, *args, target_nodes=owner)
         except (RedisConnectionError, RedisTimeoutError) as exc:
             # A command given its node is not retried by redis-py; and when another node fails, a pipeline's retry
-            # closes every node's connections (the counters' flush to a dead shard, once a second). Tried again
+            # closes every node's connections (a read of a dead shard's tenant, or any other pipeline). Tried again
             # as :func:`reads` is, on the node that owns the slot now; at once when that node refused or timed out
             # (its name in the error: redis-py names the command's node on any error, a closed connection too).
             _put_last(redis, exc)

@@ -58,9 +58,10 @@ async def scratch(
     try:
         for start in range(0, len(pairs), CHUNK):
             chunk = range(start, min(start + CHUNK, len(pairs)))
-            await asyncio.gather(
-                *(cache.store(request(cache, tenants[i], pairs[i].a), answer(pairs[i])) for i in chunk)
-            )
+            # Every request built before any store is made: a side the cache refuses (InvalidInput) would leave
+            # the stores already made never awaited.
+            asked = [(request(cache, tenants[i], pairs[i].a), answer(pairs[i])) for i in chunk]
+            await asyncio.gather(*(cache.store(query, text) for query, text in asked))
             progress("store", chunk.stop, len(pairs))
         yield [_asker(cache, tenants[i], pair.b) for i, pair in enumerate(pairs)]
     finally:

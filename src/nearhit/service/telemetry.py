@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import json
 import logging
 import math
@@ -29,7 +30,7 @@ from redis.exceptions import RedisError
 
 from nearhit import metrics
 from nearhit.background import Background
-from nearhit.cache.client import RedisClient, unlink_each
+from nearhit.cache.client import RedisClient, unlink_each, writes_per_node
 from nearhit.cache.keys import KeySpace
 from nearhit.stats import counted
 
@@ -180,61 +181,59 @@ class Telemetry:
         return f"{self._buckets}{size}:{int(ts // size) * size}"
 
     async def _flush_aggregates(self) -> None:
-        """Add the accumulated amounts to Redis; on failure keep them for the next flush, so no count is lost."""
+        """Add the accumulated amounts to Redis; what failed is kept for the next flush, so no count is lost, and
+        what landed is not sent again (on a cluster a flush spans shards, and one may fail while others answer)."""
         unflushed, self._unflushed = self._unflushed, {}
         redis = self._redis()
         if not unflushed:
             return
-        try:
-            if redis is None:
-                raise RedisError("no Redis connection")
-            async with redis.pipeline(transaction=False) as pipe:
-                for (key, ttl), fields in unflushed.items():
-                    for name, amount in fields.items():
-                        pipe.hincrbyfloat(key, name, amount)
-                    if ttl is not None:
-                        pipe.expire(key, ttl)
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            for target, fields in unflushed.items():
-                mine = self._unflushed.setdefault(target, {})
-                for name, amount in fields.items():
-                    mine[name] = mine.get(name, 0.0) + amount
-            self._failed(exc)
+        parts: list[tuple[tuple[str, int | None], str | None, float]] = []  # (target, field or None: EXPIRE, amount)
+        commands: list[tuple[Any, ...]] = []
+        for (key, ttl), fields in unflushed.items():
+            for name, amount in fields.items():
+                parts.append(((key, ttl), name, amount))
+                commands.append(("HINCRBYFLOAT", key, name, amount))
+            if ttl is not None:
+                parts.append(((key, ttl), None, 0.0))
+                commands.append(("EXPIRE", key, ttl))
+        lost = None
+        for (target, field, value), reply in zip(parts, await self._writes(redis, commands), strict=True):
+            if isinstance(reply, Exception):
+                lost = reply
+                mine = self._unflushed.setdefault(target, {})  # a failed EXPIRE alone: sent with the next flush
+                if field is not None:
+                    mine[field] = mine.get(field, 0.0) + value
+        self._settled(lost)
+        if lost is not None:
             self._background.soon("aggregates", FLUSH_INTERVAL_S, self._flush_aggregates)
-        else:
-            self._succeeded()
 
     async def _write_events(self) -> None:
-        """The queued events in one pipeline; on failure they are dropped (and counted), not retried."""
+        """The queued events in one round trip; those that failed are dropped (and counted), not retried."""
         batch, self._unwritten = self._unwritten, []
         if not batch:
             return
-        redis = self._redis()
-        try:
-            if redis is None:
-                raise RedisError("no Redis connection")
-            async with redis.pipeline(transaction=False) as pipe:
-                for record in batch:
-                    pipe.xadd(self._stream, record.to_fields(), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            self.dropped += len(batch)
+        commands = [
+            ("XADD", self._stream, "MAXLEN", "~", self._maxlen, "*", *itertools.chain(*record.to_fields().items()))
+            for record in batch
+        ]
+        lost = [reply for reply in await self._writes(self._redis(), commands) if isinstance(reply, Exception)]
+        if lost:
+            self.dropped += len(lost)
             metrics.redis_error("telemetry")
-            if redis is not None:
-                self._failed(exc)
-        else:
-            self._succeeded()
+        self._settled(lost[0] if lost else None)
 
-    def _failed(self, exc: BaseException) -> None:
-        if not self._failing:
-            self._failing = True
-            log.warning("telemetry writes failing (events are counted as dropped until Redis is back): %s", exc)
+    async def _writes(self, redis: RedisClient | None, commands: list[tuple[Any, ...]]) -> list[Any]:
+        if redis is None:
+            return [RedisError("no Redis connection")] * len(commands)
+        return await writes_per_node(redis, commands)
 
-    def _succeeded(self) -> None:
-        if self._failing:
-            self._failing = False
+    def _settled(self, lost: Exception | None) -> None:
+        """Log the start of an outage (``lost``: a write's error) and its end, once each."""
+        if lost is not None and not self._failing:
+            log.warning("telemetry writes failing (events are counted as dropped until Redis is back): %s", lost)
+        elif lost is None and self._failing:
             log.info("telemetry writes resumed; %d events dropped so far", self.dropped)
+        self._failing = lost is not None
 
     async def summary(self, window_seconds: int = 300) -> dict[str, Any]:
         """Hit rates, tokens and cost saved, latency percentiles per column: all time and a recent window.
