@@ -4,6 +4,7 @@ the type."""
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -76,6 +77,29 @@ async def test_a_body_that_is_not_declared_json_is_a_415(shared_live: LiveServer
         response = await shared_live.client.post(path, content=b'{"prompt": "hi"}', headers=headers)
         assert response.status_code == 415, (path, response.text)
         assert "Content-Type: application/json" in response.json()["detail"]
+    assert shared_live.runtime.flights.started == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"), [("gzip", True), ("br", False), ("gzip, deflate", True), ("GZIP", True)]
+)
+async def test_a_body_in_a_content_coding_is_a_415_naming_it(
+    shared_live: LiveServer, encoding: str, compress: bool
+) -> None:
+    """A gzip body was read as JSON ("invalid UTF-8 (byte 0x8b)"); a plain one labelled ``br`` was answered as if
+    unlabelled. Neither is decoded: the coding is named (RFC 9110 15.5.16), the gateway in OpenAI's shape."""
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    for path, body in [*((path, {"prompt": "hi", "text": "hi"}) for path in ROUTES), ("/v1/chat/completions", chat)]:
+        raw = json.dumps(body).encode()
+        headers = {"content-type": "application/json", "content-encoding": encoding}
+        response = await shared_live.client.post(path, content=gzip.compress(raw) if compress else raw, headers=headers)
+        assert response.status_code == 415, (path, response.text)
+        assert response.headers["accept-encoding"] == "identity"
+        error = response.json()["error"]["message"] if path.startswith("/v1/") else response.json()["detail"]
+        assert f"Content-Encoding {encoding!r}" in error, (path, error)
+    identity = {"content-type": "application/json", "content-encoding": "identity"}
+    answered = await shared_live.client.post("/cache/search", content=b'{"text": "hi"}', headers=identity)
+    assert answered.status_code == 200, answered.text
     assert shared_live.runtime.flights.started == 0
 
 
