@@ -64,7 +64,9 @@ class Edge:
     - A body is strict JSON, read by :func:`nearhit.jsonbody.loads`. A body sent as another type
       (``text/plain``, a form) is a 415: those are the types a browser sends cross-site without a CORS
       preflight, so refusing them keeps other sites' pages from reaching the API. A body in a content coding
-      (``gzip``, ...) is a 415 too, naming it: it is not decoded, nor read as if it were plain. A body that
+      (``gzip``, ...) is a 415 too, naming it: it is not decoded, nor read as if it were plain. Either header
+      given twice is a 400: this check and FastAPI would each read another line. A transfer coding but chunked
+      (which the server undoes) is a 501 (RFC 9112 6.1): the server left it on the body. A body that
       :mod:`nearhit.jsonbody` refuses (NaN, ``1e999``, a lone surrogate, 1,000 levels deep) is a 422 in
       FastAPI's ``json_invalid`` shape. Under ``openai_prefix`` (the gateway) these errors are in OpenAI's
       shape (400, 413, 415). The body is then replayed to the app unchanged, its parsed value left in
@@ -151,6 +153,17 @@ class Edge:
         if body is None:  # the client left before the body ended
             return None
         if body:
+            for name in (b"content-type", b"content-encoding"):  # which line counts would be each reader's guess
+                given = sum(1 for key, _ in scope["headers"] if key.lower() == name)
+                if given > 1:
+                    message = f"{name.decode().title()} is given {given} times: send it once"
+                    await self._refuse(scope, send, 400, "invalid_header", message)
+                    return None
+            framing = headers.get(b"transfer-encoding", b"").decode("latin-1")
+            if any(part.strip().lower() not in ("", "chunked") for part in framing.split(",")):
+                message = f"unsupported Transfer-Encoding {framing[:100]!r}: only chunked is taken"
+                await self._refuse(scope, send, 501, "not_implemented", message, close=True)
+                return None
             coding = headers.get(b"content-encoding", b"").decode("latin-1").strip()
             if coding and coding.lower() != "identity":
                 await self._unsupported_coding(scope, send, coding)
