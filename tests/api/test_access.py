@@ -153,7 +153,7 @@ async def live_secured(settings: Settings, local_embedder: LocalEmbedder) -> Asy
     finally:
         cache = await runtime.cache()
         await cache.clear()
-        await cache.redis.delete(cache.keys.telemetry_stream, cache.keys.telemetry_totals)
+        await runtime.telemetry.clear()
         await runtime.close()
 
 
@@ -282,6 +282,28 @@ async def test_no_public_route_shows_that_another_tenant_is_active(live_secured:
         await settled(runtime)
     after = await snapshot()
     assert [key for key in before if before[key] != after[key]] == []
+
+
+async def test_a_tenants_own_events_do_not_move_with_another_tenants_work(live_secured: LiveServer) -> None:
+    """A key reads its tenant's newest events, not its share of everyone's newest: the list it reads does not
+    shrink while another tenant works (it showed when the others were active, which the aggregates hide)."""
+    runtime, client = live_secured.runtime, live_secured.client
+
+    async def own_events() -> list[dict[str, Any]]:
+        await runtime.telemetry.flush()
+        response = await client.get("/telemetry/events", params={"count": 2}, headers=CALLERS["own"])
+        assert response.status_code == 200, response.text
+        events: list[dict[str, Any]] = response.json()["events"]
+        return events
+
+    before = await own_events()
+    assert len(before) == 2 and {event["tenant"] for event in before} == {"alpha"}
+    for _ in range(3):
+        question = {"prompt": "How many moons does Jupiter have?", "include_raw": False}
+        assert (await client.post("/ask", json=question, headers=CALLERS["other"])).status_code == 200
+    assert await own_events() == before
+    everyone = await client.get("/telemetry/events", params={"count": 3}, headers=CALLERS["admin"])
+    assert {event["tenant"] for event in everyone.json()["events"]} == {"beta"}  # the admin reads every tenant's
 
 
 async def test_unknown_credentials_and_schemes_are_401(live_secured: LiveServer) -> None:

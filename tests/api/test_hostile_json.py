@@ -4,7 +4,10 @@ the type."""
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -77,6 +80,67 @@ async def test_a_body_that_is_not_declared_json_is_a_415(shared_live: LiveServer
         assert response.status_code == 415, (path, response.text)
         assert "Content-Type: application/json" in response.json()["detail"]
     assert shared_live.runtime.flights.started == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"), [("gzip", True), ("br", False), ("gzip, deflate", True), ("GZIP", True)]
+)
+async def test_a_body_in_a_content_coding_is_a_415_naming_it(
+    shared_live: LiveServer, encoding: str, compress: bool
+) -> None:
+    """A gzip body was read as JSON ("invalid UTF-8 (byte 0x8b)"); a plain one labelled ``br`` was answered as if
+    unlabelled. Neither is decoded: the coding is named (RFC 9110 15.5.16), the gateway in OpenAI's shape."""
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    for path, body in [*((path, {"prompt": "hi", "text": "hi"}) for path in ROUTES), ("/v1/chat/completions", chat)]:
+        raw = json.dumps(body).encode()
+        headers = {"content-type": "application/json", "content-encoding": encoding}
+        response = await shared_live.client.post(path, content=gzip.compress(raw) if compress else raw, headers=headers)
+        assert response.status_code == 415, (path, response.text)
+        assert response.headers["accept-encoding"] == "identity"
+        error = response.json()["error"]["message"] if path.startswith("/v1/") else response.json()["detail"]
+        assert f"Content-Encoding {encoding!r}" in error, (path, error)
+    identity = {"content-type": "application/json", "content-encoding": "identity"}
+    answered = await shared_live.client.post("/cache/search", content=b'{"text": "hi"}', headers=identity)
+    assert answered.status_code == 200, answered.text
+    assert shared_live.runtime.flights.started == 0
+
+
+@pytest.mark.parametrize("name", ["content-type", "content-encoding"])
+async def test_a_body_header_given_twice_is_a_400_naming_it(shared_live: LiveServer, name: str) -> None:
+    """Two Content-Type lines (``text/plain``, then ``application/json``) passed the JSON check on the last and
+    were read by FastAPI on the first: a 422 "Input should be a valid dictionary" for a valid body; two
+    Content-Encoding lines (``gzip``, ``identity``) were taken as plain. Which line counts is each reader's
+    guess, as for the gateway's control headers: a 400 naming the header."""
+    first = {"content-type": "text/plain", "content-encoding": "gzip"}[name]
+    second = {"content-type": "application/json", "content-encoding": "identity"}[name]
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    for path, body in [("/cache/search", {"text": "hi"}), ("/ask", {"prompt": "hi"}), ("/v1/chat/completions", chat)]:
+        headers = [("content-type", "application/json"), (name, first), (name, second)]
+        if name == "content-type":
+            headers = headers[1:]
+        response = await shared_live.client.post(path, content=json.dumps(body).encode(), headers=headers)
+        assert response.status_code == 400, (path, response.text)
+        error = response.json()["error"]["message"] if path.startswith("/v1/") else response.json()["detail"]
+        assert error.startswith(f"{name.title()} is given 2 times"), (path, error)
+    assert shared_live.runtime.flights.started == 0
+
+
+async def test_a_transfer_coding_other_than_chunked_is_a_501(shared_live: LiveServer) -> None:
+    """``Transfer-Encoding: gzip, chunked``: the server undid the chunks and left the gzip, so the body was read as
+    if plain (RFC 9112 6.1: a coding the server does not understand is a 501). Sent by hand: httpx refuses to."""
+    where = urlsplit(shared_live.url)
+    for path in ("/cache/search", "/v1/chat/completions"):
+        raw = gzip.compress(b'{"text": "hi"}')
+        head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        head += "Transfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n"
+        reader, writer = await asyncio.open_connection(where.hostname, where.port)
+        try:
+            writer.write(head.encode() + f"{len(raw):x}\r\n".encode() + raw + b"\r\n0\r\n\r\n")
+            answer = await asyncio.wait_for(reader.read(), timeout=10)
+        finally:
+            writer.close()
+        assert answer.startswith(b"HTTP/1.1 501"), (path, answer[:300])
+        assert b"Transfer-Encoding 'gzip, chunked'" in answer, (path, answer[:300])
 
 
 async def test_json_media_types_with_parameters_are_json(live: LiveServer) -> None:

@@ -95,6 +95,16 @@ CASES: list[tuple[str, Any, str | None, str]] = [
         "Invalid schema for response_format 'r'",
     ),
     ("body not an object", [USER], None, "expected an object"),
+    (
+        "an assistant's audio reference",
+        body(messages=[USER, {"role": "assistant", "content": "ok", "audio": {"id": "audio_1"}}, USER]),
+        "messages[1].audio",
+        "audio references",
+    ),
+    ("audio on a user message", body(messages=[USER | {"audio": None}]), "messages[0].audio", "Unrecognized"),
+    # The model's rule, named as the model's: a control character was "the last user message is not a usable prompt"
+    ("model with a control character", body(model="gpt-4o\u0007"), "model", "'model' contains control characters"),
+    ("model of only invisible characters", body(model="\u200b\u2060"), "model", "'model' is empty"),
     # Ignored, but only when OpenAI would take them: a wrong type was answered (and served from the cache).
     ("store not a bool", body(store="yes"), "store", "expected a boolean"),
     ("metadata a string", body(metadata="x"), "metadata", "expected an object"),
@@ -130,6 +140,14 @@ async def test_default_values_of_unsupported_parameters_are_accepted(serve: Serv
     async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
         response = await http.post("/chat/completions", json=defaults)
         assert response.status_code == 200, response.text
+
+
+def test_an_assistant_message_as_the_sdk_sends_it_back_is_taken() -> None:
+    """``audio: null`` is in OpenAI's assistant message (the SDK sends back what the response set): it was refused
+    as an unrecognized argument, so a history from OpenAI's own replies could not go through the gateway."""
+    reply = {"role": "assistant", "content": "Paris.", "refusal": None, "audio": None, "function_call": None}
+    call = parse_chat(body(messages=[USER, reply, {"role": "user", "content": "And of Italy?"}]), 1)
+    assert [turn.content for turn in call.history] == ["What is Redis?", "Paris."]
 
 
 async def test_invalid_json_and_bad_control_headers(serve: ServeGateway) -> None:
@@ -311,6 +329,19 @@ def test_embeddings_refuse_a_wrong_type_rather_than_take_the_default(change: dic
     with pytest.raises(GatewayError) as refused:
         parse_embeddings({"model": "any", "input": "What is Redis?"} | change)
     assert refused.value.status == 400 and refused.value.param == param
+
+
+def test_embeddings_refuse_a_model_with_a_control_character() -> None:
+    with pytest.raises(GatewayError) as refused:
+        parse_embeddings({"model": "emb\u0000", "input": "What is Redis?"})
+    assert refused.value.status == 400 and refused.value.param == "model"
+
+
+async def test_a_model_id_of_any_length_is_not_sent_back_whole(shared_gateway: Gateway) -> None:
+    async with httpx.AsyncClient(base_url=shared_gateway.base_url) as http:
+        response = await http.get("/models/" + "x" * 50_000)
+    assert response.status_code == 404 and len(response.text) < 1_000, response.text[:300]
+    assert "50,000 characters" in response.json()["error"]["message"]
 
 
 def test_embeddings_take_a_null_encoding_format_as_float() -> None:

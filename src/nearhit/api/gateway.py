@@ -38,6 +38,7 @@ from nearhit.gateway import (
 )
 from nearhit.gateway.errors import invalid, unsupported
 from nearhit.gateway.options import unknown_model
+from nearhit.gateway.requests import MAX_MODEL_CHARS
 from nearhit.llm import count_tokens
 from nearhit.service.answering import Answerer
 
@@ -280,8 +281,9 @@ async def retrieve_model(model: str, request: Request, runtime: RuntimeDep) -> R
         for card in _models(request, runtime):
             if card["id"] == model:
                 return JSONResponse(card)
+        named = f"'{model}'" if len(model) <= MAX_MODEL_CHARS else f"id of {len(model):,} characters"
         raise GatewayError(
-            f"The model '{model}' does not exist on this gateway.", status=404, param="model", code="model_not_found"
+            f"The model {named} does not exist on this gateway.", status=404, param="model", code="model_not_found"
         )
     except GatewayError as exc:
         return _error(exc)

@@ -63,7 +63,10 @@ class Edge:
       (the connection closed).
     - A body is strict JSON, read by :func:`nearhit.jsonbody.loads`. A body sent as another type
       (``text/plain``, a form) is a 415: those are the types a browser sends cross-site without a CORS
-      preflight, so refusing them keeps other sites' pages from reaching the API. A body that
+      preflight, so refusing them keeps other sites' pages from reaching the API. A body in a content coding
+      (``gzip``, ...) is a 415 too, naming it: it is not decoded, nor read as if it were plain. Either header
+      given twice is a 400: this check and FastAPI would each read another line. A transfer coding but chunked
+      (which the server undoes) is a 501 (RFC 9112 6.1): the server left it on the body. A body that
       :mod:`nearhit.jsonbody` refuses (NaN, ``1e999``, a lone surrogate, 1,000 levels deep) is a 422 in
       FastAPI's ``json_invalid`` shape. Under ``openai_prefix`` (the gateway) these errors are in OpenAI's
       shape (400, 413, 415). The body is then replayed to the app unchanged, its parsed value left in
@@ -150,6 +153,21 @@ class Edge:
         if body is None:  # the client left before the body ended
             return None
         if body:
+            for name in (b"content-type", b"content-encoding"):  # which line counts would be each reader's guess
+                given = sum(1 for key, _ in scope["headers"] if key.lower() == name)
+                if given > 1:
+                    message = f"{name.decode().title()} is given {given} times: send it once"
+                    await self._refuse(scope, send, 400, "invalid_header", message)
+                    return None
+            framing = headers.get(b"transfer-encoding", b"").decode("latin-1")
+            if any(part.strip().lower() not in ("", "chunked") for part in framing.split(",")):
+                message = f"unsupported Transfer-Encoding {framing[:100]!r}: only chunked is taken"
+                await self._refuse(scope, send, 501, "not_implemented", message, close=True)
+                return None
+            coding = headers.get(b"content-encoding", b"").decode("latin-1").strip()
+            if coding and coding.lower() != "identity":
+                await self._unsupported_coding(scope, send, coding)
+                return None
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             if not jsonbody.is_json(content_type):
                 await self._unsupported_type(scope, send, content_type)
@@ -196,8 +214,23 @@ class Edge:
         message = f"unsupported media type: {given}; send the body as JSON with Content-Type: application/json"
         await self._refuse(scope, send, 415, "unsupported_media_type", message)
 
+    async def _unsupported_coding(self, scope: Scope, send: Send, coding: str) -> None:
+        """A compressed body is not decoded (its size once inflated is unbounded): the coding named, as
+        RFC 9110 15.5.16 asks, with ``Accept-Encoding`` saying what is taken."""
+        message = f"unsupported Content-Encoding {coding[:100]!r}: send the body uncompressed"
+        accepted = [(b"accept-encoding", b"identity")]
+        await self._refuse(scope, send, 415, "unsupported_media_type", message, headers=accepted)
+
     async def _refuse(
-        self, scope: Scope, send: Send, status: int, code: str, message: str, *, close: bool = False
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        close: bool = False,
+        headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         """A refusal in OpenAI's error shape under the gateway's prefix, FastAPI's ``detail`` elsewhere;
         ``close``: the connection too (what is left of its body will not be read)."""
@@ -205,7 +238,7 @@ class Edge:
             body = GatewayError(message, status=status, code=code).body()
         else:
             body = {"detail": message}
-        await _answer(send, status, body, close=close)
+        await _answer(send, status, body, close=close, headers=headers)
 
     async def _invalid(self, scope: Scope, send: Send, exc: jsonbody.InvalidJSON) -> None:
         if _is_openai(scope, self.openai_prefix):
@@ -232,14 +265,21 @@ class _TooLarge(Exception):
     """The body went past the size limit while it was read."""
 
 
-async def _answer(send: Send, status: int, content: dict[str, Any], *, close: bool = False) -> None:
+async def _answer(
+    send: Send,
+    status: int,
+    content: dict[str, Any],
+    *,
+    close: bool = False,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = json.dumps(content).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    sent = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])]
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [*headers, (b"connection", b"close")] if close else headers,
+            "headers": [*sent, (b"connection", b"close")] if close else sent,
         }
     )
     await send({"type": "http.response.body", "body": body})

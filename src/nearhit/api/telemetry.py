@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from nearhit.api.access import AdminDep, CallerDep
 from nearhit.api.deps import RuntimeDep
+from nearhit.service.telemetry import TENANT_EVENTS
 
 router = APIRouter(prefix="/telemetry", tags=["telemetry"])
 
@@ -34,13 +35,11 @@ async def summary(
 
 @router.get("/events", summary="The newest telemetry events (a tenant's own only, unless admin)")
 async def events(
-    runtime: RuntimeDep, caller: CallerDep, count: Annotated[int, Query(ge=1, le=1000)] = 50
+    runtime: RuntimeDep, caller: CallerDep, count: Annotated[int, Query(ge=1, le=TENANT_EVENTS)] = 50
 ) -> dict[str, Any]:
-    """Among the newest ``count`` events, those the caller may see (every one for an admin)."""
+    """The newest ``count`` events the caller may see: its tenant's own (every tenant's for an admin)."""
     await runtime.cache()
-    newest = await runtime.telemetry.events(count)
-    tenant = caller.visible(None)
-    return {"events": [e for e in newest if tenant is None or e.get("tenant") == tenant]}
+    return {"events": await runtime.telemetry.events(count, caller.visible(None))}
 
 
 @router.get(

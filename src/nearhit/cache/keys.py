@@ -241,6 +241,11 @@ class KeySpace:
         return f"{self.root}:{self.index_name}:telemetry:events"
 
     @property
+    def telemetry_tenant_events(self) -> str:
+        """The prefix of each tenant's own copy of its newest events (``<prefix><tenant digest>``)."""
+        return f"{self.root}:{self.index_name}:telemetry:tenant:"
+
+    @property
     def telemetry_totals(self) -> str:
         return f"{self.root}:{self.index_name}:telemetry:totals"
 

@@ -44,7 +44,8 @@ def conversation(messages: Any) -> tuple[str | None, tuple[ChatMessage, ...], Ch
 def _message(message: Any, i: int) -> ChatMessage:
     where = f"messages[{i}]"
     message = json_object(message, where, f"'{where}'")
-    unknown = set(message) - _MESSAGE_FIELDS
+    # An assistant's ``audio`` is OpenAI's too: null, as the SDK sends back a reply, is its default.
+    unknown = set(message) - _MESSAGE_FIELDS - ({"audio"} if message.get("role") == "assistant" else set())
     if unknown:
         raise unrecognised(f"{where}.{sorted(unknown)[0]}")
     role = message.get("role")
@@ -61,6 +62,8 @@ def _message(message: Any, i: int) -> ChatMessage:
         )
     if message.get("name") is not None:
         raise unsupported(f"{where}.name", "participant names on messages are")
+    if message.get("audio") is not None:
+        raise unsupported(f"{where}.audio", "audio references in earlier replies are")
     calls = _tool_calls(message.get("tool_calls"), f"{where}.tool_calls") if role == "assistant" else ()
     if message.get("tool_calls") is not None and role != "assistant":
         raise invalid(f"'{where}.tool_calls' is only allowed on assistant messages.", f"{where}.tool_calls")

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from nearhit import jsonbody
+from nearhit import jsonbody, validate
+from nearhit.errors import InvalidInput
 from nearhit.gateway.errors import invalid, invalid_json, json_type, unrecognised, unsupported
 from nearhit.gateway.messages import conversation, json_object
 from nearhit.gateway.options import FORWARDED, forwarded
@@ -241,7 +242,10 @@ def _model(body: Mapping[str, Any]) -> str:
         raise invalid("you must provide a model parameter", "model", "missing_required_parameter")
     if not isinstance(model, str) or not model.strip() or len(model) > MAX_MODEL_CHARS:
         raise invalid(f"'model' must be a non-empty string of at most {MAX_MODEL_CHARS} characters.", "model")
-    return model
+    try:  # a model names the cache's scope: the rule of a tenant's name, told here rather than as the prompt's
+        return validate.label(model, "'model'")
+    except InvalidInput as exc:
+        raise invalid(f"{exc}.", "model") from None
 
 
 def _bool(body: Mapping[str, Any], name: str, param: str | None = None) -> bool:

@@ -74,7 +74,9 @@ class Runtime:
         self.flights: SingleFlight[LLMEvent | StoreResult] = SingleFlight()
         self.shared_flights = SharedFlights(lambda: self.redis, KeySpace(settings.index_name))
         self.stores = StoreHealth(settings.store_failures_degraded)
-        self.telemetry = Telemetry(lambda: self.redis, KeySpace(settings.index_name), settings.telemetry_maxlen)
+        self.telemetry = Telemetry(
+            lambda: self.redis, KeySpace(settings.index_name), settings.telemetry_maxlen, per_tenant=settings.secured
+        )
         self.health: HealthStatus | None = None  # the newest background check; None before the first
         self._cache: SemanticCache | None = None
         self._url: str | None = None  # where the cache's client connects

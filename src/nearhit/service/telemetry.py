@@ -6,7 +6,9 @@ Redis never delays nor fails a user's request (a lost event is counted in ``drop
 it starts and when it ends, not once per event). Each event also adds to counters and to a latency histogram,
 accumulated in memory and added to Redis about once a second (``HINCRBYFLOAT``): all-time totals, and per-minute
 and per-hour buckets that expire by themselves. A summary reads those few hashes, so its cost does not grow with
-the number of events stored; the stream is read only to list events.
+the number of events stored; the stream is read only to list events. With tenants kept apart (a secured service),
+each event is also added to its tenant's own short stream, which is what a tenant's key lists: a tenant's share of
+everyone's newest events would shrink while the others work, showing when they are active.
 
 Latency percentiles come from the histograms: fixed buckets growing by 10 % from 0.1 ms, each reported as its
 geometric middle, so a percentile is within 5 % of the exact nearest-rank value. The recent window is made of
@@ -31,7 +33,7 @@ from redis.exceptions import RedisError
 from nearhit import metrics
 from nearhit.background import Background
 from nearhit.cache.client import RedisClient, unlink_each, writes_per_node
-from nearhit.cache.keys import KeySpace
+from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.stats import counted
 
 Column = Literal["raw", "cache"]
@@ -46,6 +48,8 @@ BUCKETS = ((60, 3 * 3600), (3600, 8 * 24 * 3600))
 HISTOGRAM_LOW_MS = 0.1
 HISTOGRAM_RATIO = 1.1
 HISTOGRAM_TOP = 200  # bucket 200 starts at ~19 hours: everything slower lands there
+TENANT_EVENTS = 1000  # the most events one read lists, so all a tenant's own stream keeps
+TENANT_EVENTS_KEEP_S = BUCKETS[-1][1]  # a tenant's stream, when it adds nothing, goes as its aggregates do
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +138,18 @@ def _bucket_value(index: int) -> float:
 class Telemetry:
     """Records column completions and summarises them. ``redis`` is looked up per call: it may come and go."""
 
-    def __init__(self, redis: Callable[[], RedisClient | None], keys: KeySpace, maxlen: int = 100_000) -> None:
+    def __init__(
+        self,
+        redis: Callable[[], RedisClient | None],
+        keys: KeySpace,
+        maxlen: int = 100_000,
+        *,
+        per_tenant: bool = False,
+    ) -> None:
         self._redis = redis
         self._stream = keys.telemetry_stream
+        self._tenant_streams = keys.telemetry_tenant_events
+        self._per_tenant = per_tenant
         self._totals = keys.telemetry_totals
         self._buckets = keys.telemetry_buckets
         self._maxlen = maxlen
@@ -212,13 +225,20 @@ class Telemetry:
         batch, self._unwritten = self._unwritten, []
         if not batch:
             return
-        commands = [
-            ("XADD", self._stream, "MAXLEN", "~", self._maxlen, "*", *itertools.chain(*record.to_fields().items()))
-            for record in batch
-        ]
-        lost = [reply for reply in await self._writes(self._redis(), commands) if isinstance(reply, Exception)]
+        commands: list[tuple[Any, ...]] = []
+        events: list[int] = []  # where each event's own XADD sits: only those count as dropped events
+        for record in batch:
+            fields = tuple(itertools.chain(*record.to_fields().items()))
+            events.append(len(commands))
+            commands.append(("XADD", self._stream, "MAXLEN", "~", self._maxlen, "*", *fields))
+            if self._per_tenant:
+                own = self._tenant_stream(record.tenant)
+                commands.append(("XADD", own, "MAXLEN", "~", TENANT_EVENTS, "*", *fields))
+                commands.append(("EXPIRE", own, TENANT_EVENTS_KEEP_S))
+        replies = await self._writes(self._redis(), commands)
+        lost = [reply for reply in replies if isinstance(reply, Exception)]
         if lost:
-            self.dropped += len(lost)
+            self.dropped += sum(isinstance(replies[at], Exception) for at in events)
             metrics.redis_error("telemetry")
         self._settled(lost[0] if lost else None)
 
@@ -299,13 +319,25 @@ class Telemetry:
         self._unwritten.clear()
         self._summaries.clear()
         length = int(await redis.xlen(self._stream))
-        buckets = [key async for key in redis.scan_iter(match=f"{self._buckets}*", count=1000)]
-        await unlink_each(redis, [self._stream, self._totals, *buckets])  # one key per command: several slots
+        scanned = [
+            key
+            for prefix in (self._buckets, self._tenant_streams)
+            async for key in redis.scan_iter(match=f"{prefix}*", count=1000)
+        ]
+        await unlink_each(redis, [self._stream, self._totals, *scanned])  # one key per command: several slots
         return length
 
-    async def events(self, count: int) -> list[dict[str, Any]]:
-        """The newest ``count`` events, newest first."""
-        return await self._newest(self._require(), count)
+    async def events(self, count: int, tenant: str | None = None) -> list[dict[str, Any]]:
+        """The newest ``count`` events, newest first: every tenant's, or ``tenant``'s own (written only by a
+        telemetry made ``per_tenant``)."""
+        redis = self._require()
+        if tenant is None:
+            return await self._newest(redis, count)
+        entries = await redis.xrevrange(self._tenant_stream(tenant), count=min(count, TENANT_EVENTS)) or []
+        return [_decode_event(fields) for _, fields in entries]
+
+    def _tenant_stream(self, tenant: str) -> str:
+        return self._tenant_streams + sha256_hex(tenant)[:32]
 
     def _require(self) -> RedisClient:
         redis = self._redis()
