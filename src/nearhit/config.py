@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         200, ge=1, le=10_000, validation_alias=_env("NEARHIT_HNSW_EF_RUNTIME_LARGE", "hnsw_ef_runtime_large")
     )
     hnsw_large_index: int = Field(150_000, ge=0, validation_alias=_env("NEARHIT_HNSW_LARGE_INDEX", "hnsw_large_index"))
+    # Below NEARHIT_HNSW_SMALL_INDEX documents, this breadth instead: up to 20k entries 50 found every paraphrase and
+    # nearest neighbour 100 found, ~0.1 ms sooner after an embedding (at 30k one nearest fewer). 0: never switch.
+    hnsw_ef_runtime_small: int = Field(
+        50, ge=1, le=10_000, validation_alias=_env("NEARHIT_HNSW_EF_RUNTIME_SMALL", "hnsw_ef_runtime_small")
+    )
+    hnsw_small_index: int = Field(20_000, ge=0, validation_alias=_env("NEARHIT_HNSW_SMALL_INDEX", "hnsw_small_index"))
     # Exact entries kept in this process while Redis tracks their keys (cache.near; client-side caching, one
     # node only): an exact hit without a round trip. 0: off.
     near_cache_entries: int = Field(
