@@ -57,7 +57,7 @@ class IndexSpec:
     def ef_runtime_at(self, docs: int | None) -> int:
         """``EF_RUNTIME`` for an index of ``docs`` documents (None: not read yet, the middle breadth). A filtered
         HNSW search at 250k entries with 100 served 90-93% of what an exact search serves, 98% with 200; at 100k
-        100 serves 99%. Up to 20k, 50 finds what 100 finds, ~0.1 ms sooner (benchmarks/README.md, issue 18,
+        100 serves 99%. Up to 20k, 50 finds what 100 finds, 0.1-0.26 ms sooner (benchmarks/README.md, issue 18,
         thirteenth session)."""
         if not self.follows_size or docs is None:
             return self.ef_runtime
