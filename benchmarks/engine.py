@@ -673,7 +673,7 @@ async def knn_variants(
     await wait_indexed(client, flat.name)
     info = await idx.index_info(client, cache.spec.name) or {}
     docs = int(info.get("num_docs", 0))
-    ef = cache.spec.ef_runtime_at(docs)  # what a lookup sends on an index of this size (NEARHIT_HNSW_LARGE_INDEX)
+    ef = cache.spec.ef_runtime_at(docs)  # what a lookup sends at this size (NEARHIT_HNSW_SMALL_INDEX, _LARGE_INDEX)
     lookup = idx.scoped_knn(cache.spec, cache.spec.name, SCOPE.search_id, 3, ef)
 
     def variant(name: str, attrs: str, prompt_only: bool) -> Callable[[bytes], list[Any]]:
