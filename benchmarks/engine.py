@@ -408,6 +408,21 @@ def knn_args(
     return [*args, *params]
 
 
+def knn_rows(reply: list[Any]) -> list[tuple[str, dict[str, str]]]:
+    """A KNN reply's (key, fields) rows, every row kept: ``parse_search_reply`` leaves out a row that is no
+    result to serve (no answer), so the prompt-and-distance variant counted none (2026-12-02, thirteenth session)."""
+    rows = []
+    for at in range(1, len(reply) - 1, 2):
+        values = reply[at + 1]
+        rows.append(
+            (
+                idx.as_text(reply[at]),
+                {idx.as_text(values[i]): idx.as_text(values[i + 1]) for i in range(0, len(values), 2)},
+            )
+        )
+    return rows
+
+
 def returned_fields() -> tuple[list[str], str]:
     """(the entry fields a lookup reads back, the distance field), as nearhit's KNN query names them."""
     args = knn_args(b"", "x")
@@ -658,7 +673,7 @@ async def knn_variants(
     await wait_indexed(client, flat.name)
     info = await idx.index_info(client, cache.spec.name) or {}
     docs = int(info.get("num_docs", 0))
-    ef = cache.spec.ef_runtime_at(docs)  # what a lookup sends on an index of this size (NEARHIT_HNSW_LARGE_INDEX)
+    ef = cache.spec.ef_runtime_at(docs)  # what a lookup sends at this size (NEARHIT_HNSW_SMALL_INDEX, _LARGE_INDEX)
     lookup = idx.scoped_knn(cache.spec, cache.spec.name, SCOPE.search_id, 3, ef)
 
     def variant(name: str, attrs: str, prompt_only: bool) -> Callable[[bytes], list[Any]]:
@@ -684,8 +699,9 @@ async def knn_variants(
             args = command(blob)
             started = time.perf_counter()
             reply = await client.execute_command(*args)
-            rows = idx.parse_search_reply(reply)
+            idx.parse_search_reply(reply)  # timed as a lookup reads it; counted below from every row
             ms[label].append((time.perf_counter() - started) * 1000)
+            rows = knn_rows(reply)
             top[label][query] = [key for key, _ in rows]
             if rows and rows[0][0] == own[query]:
                 nearest[label] += 1

@@ -83,6 +83,8 @@ def test_the_multilingual_embedder_is_chosen_by_name_only(monkeypatch: pytest.Mo
         ("NEARHIT_HNSW_EF_CONSTRUCTION", "0", "NEARHIT_HNSW_EF_CONSTRUCTION"),
         ("NEARHIT_HNSW_EF_RUNTIME_LARGE", "0", "NEARHIT_HNSW_EF_RUNTIME_LARGE"),
         ("NEARHIT_HNSW_LARGE_INDEX", "-1", "NEARHIT_HNSW_LARGE_INDEX"),
+        ("NEARHIT_HNSW_EF_RUNTIME_SMALL", "0", "NEARHIT_HNSW_EF_RUNTIME_SMALL"),
+        ("NEARHIT_HNSW_SMALL_INDEX", "-1", "NEARHIT_HNSW_SMALL_INDEX"),
         ("NEARHIT_NEAR_CACHE_ENTRIES", "-1", "NEARHIT_NEAR_CACHE_ENTRIES"),
         ("NEARHIT_NEAR_CACHE_ENTRIES", "many", "NEARHIT_NEAR_CACHE_ENTRIES"),
         ("NEARHIT_REWRITE_TIMEOUT", "0", "NEARHIT_REWRITE_TIMEOUT"),
@@ -142,6 +144,7 @@ def test_knn_settings_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> No
     assert (defaults.hnsw_ef_runtime, defaults.knn_hybrid_policy) == (100, "batches")
     assert (defaults.hnsw_m, defaults.hnsw_ef_construction) == (16, 200)
     assert (defaults.hnsw_ef_runtime_large, defaults.hnsw_large_index) == (200, 150_000)
+    assert (defaults.hnsw_ef_runtime_small, defaults.hnsw_small_index) == (50, 20_000)
     monkeypatch.setenv("NEARHIT_HNSW_EF_RUNTIME", "50")
     monkeypatch.setenv("NEARHIT_KNN_HYBRID_POLICY", " ADHOC_BF ")
     tuned = load_settings()

@@ -92,7 +92,8 @@ async def test_adhoc_bf_is_sent_without_ef_runtime(redis_client: Redis, spec: id
 async def test_a_filtered_lookup_finds_its_paraphrase_and_shows_the_attributes(
     settings: Settings, local_embedder: LocalEmbedder
 ) -> None:
-    tuned = settings.model_copy(update={"hnsw_ef_runtime": 60, "knn_hybrid_policy": "batches"})
+    # Two entries: a small index, searched with the small index's breadth.
+    tuned = settings.model_copy(update={"hnsw_ef_runtime_small": 60, "knn_hybrid_policy": "batches"})
     cache: SemanticCache = await bootstrap.open_cache(tuned, local_embedder)
     try:
         await cache.store("What is the capital of France?", "Paris.", SCOPE)
@@ -109,34 +110,60 @@ async def test_a_filtered_lookup_finds_its_paraphrase_and_shows_the_attributes(
         await cache.close()
 
 
-@pytest.mark.parametrize("large_at", [3, 0])
+@pytest.mark.parametrize(
+    ("small_below", "large_at", "first", "later"),
+    [(0, 3, 60, 90), (0, 0, 60, 60), (2, 0, 40, 60), (2, 3, 40, 90), (10, 0, 40, 40)],
+)
 async def test_the_search_breadth_follows_the_index_size(
-    settings: Settings, local_embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch, large_at: int
+    settings: Settings,
+    local_embedder: LocalEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    small_below: int,
+    large_at: int,
+    first: int,
+    later: int,
 ) -> None:
-    """From ``NEARHIT_HNSW_LARGE_INDEX`` documents a lookup (and the admin search) sends the larger
-    ``EF_RUNTIME``, once the size has been read again in the background; 0 never switches."""
+    """Below ``NEARHIT_HNSW_SMALL_INDEX`` documents a lookup (and the admin search) sends the smaller
+    ``EF_RUNTIME``, from ``NEARHIT_HNSW_LARGE_INDEX`` the larger, once the size has been read again in the
+    background; a bound of 0 never switches to its breadth."""
     monkeypatch.setattr(base, "SIZE_REFRESH_S", 0.0)  # every lookup asks for a fresh size
     tuned = settings.model_copy(
-        update={"hnsw_ef_runtime": 60, "hnsw_ef_runtime_large": 90, "hnsw_large_index": large_at}
+        update={
+            "hnsw_ef_runtime": 60,
+            "hnsw_ef_runtime_large": 90,
+            "hnsw_large_index": large_at,
+            "hnsw_ef_runtime_small": 40,
+            "hnsw_small_index": small_below,
+        }
     )
     cache: SemanticCache = await bootstrap.open_cache(tuned, local_embedder)
     try:
         await cache.store("What is the capital of France?", "Paris.", SCOPE)
-        first = await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)
-        assert first.query is not None and first.query["params"]["EF"] == 60  # empty when the cache opened
+        opened = await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)
+        assert opened.query is not None and opened.query["params"]["EF"] == first  # empty when the cache opened
+        assert cache.ef_runtime(cache.spec.named(f"{cache.spec.name}_unread")) == 60  # its size not read yet
         for n in range(2):
             await cache.store(f"How do I boil {n} eggs?", "Ten minutes.", SCOPE)
         await cache.background.drain()  # the size read the lookup above scheduled (or one after it)
         await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)  # schedules a read of 3
         await cache.background.drain()
-        later = await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)
-        assert later.query is not None and later.query["params"]["EF"] == (90 if large_at else 60)
-        assert later.match == "semantic" and later.answer is not None and later.answer.response == "Paris."
-        assert cache.ef_runtime(cache.spec) == (90 if large_at else 60)  # what the admin search sends
+        grown = await cache.lookup("Which city is France's capital?", SCOPE, threshold=0.5)
+        assert grown.query is not None and grown.query["params"]["EF"] == later
+        assert grown.match == "semantic" and grown.answer is not None and grown.answer.response == "Paris."
+        assert cache.ef_runtime(cache.spec) == later  # what the admin search sends
         assert [hit.response for hit in await cache.search(text="capital of France", scope=SCOPE)][:1] == ["Paris."]
     finally:
         await idx.drop_index(cache.redis, cache.spec.name, delete_entries=True)
         await cache.close()
+
+
+def test_an_index_of_unknown_size_gets_the_middle_breadth() -> None:
+    """Before its size is read (a sharded layout's tenant index at its first lookup), neither narrowed as a small
+    index nor widened as a large one; after, the breadth of its size."""
+    spec = idx.IndexSpec("sized", KeySpace("sized"), 4, ef_runtime=60, ef_runtime_small=40, ef_runtime_large=90)
+    assert spec.ef_runtime_at(None) == 60
+    assert [spec.ef_runtime_at(docs) for docs in (0, 19_999, 20_000, 149_999, 150_000)] == [40, 40, 60, 60, 90]
+    assert idx.IndexSpec("f", KeySpace("f"), 4, algorithm="flat", ef_runtime=60).ef_runtime_at(0) == 60
 
 
 async def test_a_flat_index_is_never_sized(settings: Settings, local_embedder: LocalEmbedder) -> None:

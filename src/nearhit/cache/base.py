@@ -71,7 +71,7 @@ class CacheBase:
         self._ready: set[str] = set()  # the tenant indexes checked (or created) by this process
         self._creating: dict[str, asyncio.Lock] = {}
         self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
-        self._sizes: dict[str, tuple[int, float]] = {}  # index name -> (documents, when read), for EF_RUNTIME
+        self._sizes: dict[str, tuple[int | None, float]] = {}  # index name -> (documents, when read), for EF_RUNTIME
         self.near = NearCache(near_entries)  # exact entries kept in process while Redis tracks them (cache.near)
 
     async def setup(self) -> None:
@@ -107,10 +107,11 @@ class CacheBase:
     def ef_runtime(self, spec: idx.IndexSpec) -> int:
         """``EF_RUNTIME`` for ``spec``'s index at its last known size (:meth:`idx.IndexSpec.ef_runtime_at`). The
         size is read in the background at most once per ``SIZE_REFRESH_S``, never on the lookup's path; an index
-        whose size is not known yet counts as small."""
+        whose size is not known yet (a sharded layout's tenant index, until its first read lands) is searched with
+        the middle breadth, neither narrowed for a small one nor widened for a large one."""
         if not spec.follows_size:
             return spec.ef_runtime
-        docs, read_at = self._sizes.get(spec.name, (0, -math.inf))
+        docs, read_at = self._sizes.get(spec.name, (None, -math.inf))
         now = time.monotonic()
         if now - read_at >= SIZE_REFRESH_S:
             self._sizes[spec.name] = (docs, now)  # one read per period, however many lookups ask meanwhile

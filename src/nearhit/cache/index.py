@@ -38,21 +38,32 @@ class IndexSpec:
     m: int = 16  # HNSW graph links per node (index creation; memory grows with it)
     ef_construction: int = 200  # HNSW build breadth (index creation)
     # How a filtered KNN searches an HNSW graph (query-time only; FLAT takes neither). The breadth follows the
-    # index's size: ``ef_runtime`` below ``large_at`` documents, ``ef_runtime_large`` from there (0: never).
+    # index's size: ``ef_runtime_small`` below ``small_below`` documents, ``ef_runtime`` up to ``large_at``,
+    # ``ef_runtime_large`` from there (either bound 0: that tier never).
     ef_runtime: int = 100
     hybrid_policy: HybridPolicy = "batches"
     ef_runtime_large: int = 200
     large_at: int = 150_000
+    ef_runtime_small: int = 50
+    small_below: int = 20_000
 
     @property
     def follows_size(self) -> bool:
         """Whether the search breadth depends on the index's size (worth reading it)."""
-        return self.algorithm == "hnsw" and self.large_at > 0 and self.ef_runtime_large != self.ef_runtime
+        large = self.large_at > 0 and self.ef_runtime_large != self.ef_runtime
+        small = self.small_below > 0 and self.ef_runtime_small != self.ef_runtime
+        return self.algorithm == "hnsw" and (large or small)
 
-    def ef_runtime_at(self, docs: int) -> int:
-        """``EF_RUNTIME`` for an index of ``docs`` documents: a filtered HNSW search at 250k entries with 100
-        served 90-93% of what an exact search serves, 98% with 200; at 100k 100 serves 99%."""
-        return self.ef_runtime_large if self.follows_size and docs >= self.large_at else self.ef_runtime
+    def ef_runtime_at(self, docs: int | None) -> int:
+        """``EF_RUNTIME`` for an index of ``docs`` documents (None: not read yet, the middle breadth). A filtered
+        HNSW search at 250k entries with 100 served 90-93% of what an exact search serves, 98% with 200; at 100k
+        100 serves 99%. Up to 20k, 50 finds what 100 finds, 0.1-0.26 ms sooner (benchmarks/README.md, issue 18,
+        thirteenth session)."""
+        if not self.follows_size or docs is None:
+            return self.ef_runtime
+        if self.large_at > 0 and docs >= self.large_at:
+            return self.ef_runtime_large
+        return self.ef_runtime_small if docs < self.small_below else self.ef_runtime
 
     def for_tenant(self, tenant: str) -> IndexSpec:
         """The index that holds ``tenant``'s entries: this one, or the tenant's own in a sharded layout."""

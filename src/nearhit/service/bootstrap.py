@@ -101,6 +101,8 @@ def index_spec(settings: Settings, embedder: Embedder, *, sharded: bool = False)
         ef_runtime=settings.hnsw_ef_runtime,
         ef_runtime_large=settings.hnsw_ef_runtime_large,
         large_at=settings.hnsw_large_index,
+        ef_runtime_small=settings.hnsw_ef_runtime_small,
+        small_below=settings.hnsw_small_index,
         hybrid_policy=settings.knn_hybrid_policy,
     )
 
