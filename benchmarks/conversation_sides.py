@@ -12,7 +12,7 @@ scope, the configured judge). Dev splits only (the test splits are never loaded)
     python benchmarks/conversation_sides.py --compare /tmp/base.json /tmp/after.json
     python benchmarks/conversation_sides.py --compare /tmp/base.json /tmp/all.json \
         --on-miss "conversation / alone after turns"   # a second chance on main's misses of these sides
-    python benchmarks/conversation_sides.py --latency /tmp/after.json   # the route's ms, over the lookups that ran it
+    python benchmarks/conversation_sides.py --latency /tmp/after.json --route turn_by_turn   # a route's ms
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ async def run() -> list[Row]:
         rows.append(
             {"set": name, "id": pair.id, "category": pair.category, "same_answer": pair.same_answer}
             | {"sides": sides, "served": result.hit, "right": right}
-            | {"ms": result.timings_ms.get("total"), "after_turns_ms": result.timings_ms.get("after_turns")}
+            | {"ms": result.timings_ms.get("total"), "timings_ms": result.timings_ms}
         )
     return rows
 
@@ -78,13 +78,21 @@ def compare(base: list[Row], after: list[Row], on_miss: str | None = None) -> No
             print(f"| {name} | {c[1]}/{c[0]} | {c[2]}/{c[0]} | {c[4]}/{c[3]} | {c[5]}/{c[3]} |")
 
 
-def latency(rows: list[Row]) -> None:
-    """The after-turns route's milliseconds (``LookupResult.timings_ms``), over the lookups that ran it, and the
-    whole lookup's over every lookup and over those."""
-    ran = [row for row in rows if row.get("after_turns_ms") is not None]
+def latency(rows: list[Row], route: str) -> None:
+    """A route's milliseconds (its key in ``LookupResult.timings_ms``: "after_turns", "turn_by_turn"), over the
+    lookups that ran it, and the whole lookup's over those, over the others and over every lookup."""
+
+    def ms(row: Row) -> float | None:  # an --out file of an earlier run kept the after-turns route's alone
+        timings = row.get("timings_ms")
+        found = timings.get(route) if isinstance(timings, dict) else row.get(f"{route}_ms")
+        return None if found is None else float(str(found))
+
+    ran = [row for row in rows if ms(row) is not None]
+    others = [row for row in rows if ms(row) is None and row.get("ms") is not None]
     for name, values in (
-        ("after-turns route", [float(str(row["after_turns_ms"])) for row in ran]),
+        (f"{route} route", [ms(row) or 0.0 for row in ran]),
         ("lookup total, lookups that ran it", [float(str(row["ms"])) for row in ran]),
+        ("lookup total, lookups that did not", [float(str(row["ms"])) for row in others]),
         ("lookup total, every lookup", [float(str(row["ms"])) for row in rows if row.get("ms") is not None]),
     ):
         if len(values) > 1:
@@ -99,11 +107,12 @@ def main() -> None:
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --out files")
     parser.add_argument("--sets", nargs="+", help="only these conversation sets (default: every one)")
     parser.add_argument("--on-miss", metavar="SIDES", help="with --compare: AFTER only on BASE's misses of these sides")
-    parser.add_argument("--latency", metavar="RUN", help="p50/p95 of the after-turns route's ms in an --out file")
+    parser.add_argument("--latency", metavar="RUN", help="p50/p95 of a route's ms (--route) in an --out file")
+    parser.add_argument("--route", default="after_turns", help="with --latency: the route's timings key")
     args = parser.parse_args()
     if args.latency:
         with open(args.latency, encoding="utf-8") as run_file:
-            latency(json.load(run_file))
+            latency(json.load(run_file), args.route)
         return
     if args.compare:
         with open(args.compare[0], encoding="utf-8") as base, open(args.compare[1], encoding="utf-8") as after:

@@ -10,49 +10,35 @@ constraint). The kept turns are embedded again as one text for the cosine. Print
 the pairs whose context check flips (refused -> passed, and passed -> refused), should-hits and traps apart,
 and the cost of embedding turns apart. ``--one-sided``: chatter dropped only when one side alone has some (a
 turn unmatched on both sides is a swap, not an aside); ``--either``: the kept turns as a second chance, main's
-check passing stays passing. Dev splits only.
+check passing stays passing; ``--unmatched``: no turn dropped when each side has a turn the other lacks, chatter
+or not (the engine's rule, :mod:`nearhit.cache.turns`). Dev splits only.
 
     python benchmarks/conversation_turns.py                          # both sides' chatter, replacing the check
     python benchmarks/conversation_turns.py --either --one-sided --show  # the variant that let no trap through
+    python benchmarks/conversation_turns.py --either --one-sided --unmatched  # the engine's rule (cache.turns)
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import time
 from collections import Counter
 
 import numpy as np
 
-from nearhit.cache.conversation import Context, _different_facts, differs
+from nearhit.cache.conversation import Context, differs, fact_free
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import dataset
 from nearhit.evaluation.dataset import CONVERSATION_SETS, Side
-from nearhit.guards.text import analyse
 from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
-
-_MARKED = re.compile(
-    r"\b(not|no|never|without|nothing|none|nor|n't|actually|instead|rather|only|but|except|unless|wrong|meant)\b"
-)
 
 
 def context(side: Side) -> Context | None:
     history = tuple(ChatMessage(role, content) for role, content in side.history)  # type: ignore[arg-type]
     query = AskRequest(side.prompt, tenant="t", history=history).checked("default", 100_000).query
     return getattr(query, "context", None)
-
-
-def fact_free(turn: str, short: int) -> bool:
-    """Short, and nothing in it a guard compares: no number, date or name, no negation, correction or constraint."""
-    text = analyse(turn)
-    if len(text.tokens) > short or text.entities or text.capitals:
-        return False
-    if _different_facts(turn, "") is not None:
-        return False
-    return not _MARKED.search(" ".join(text.tokens))
 
 
 def main() -> None:
@@ -62,6 +48,7 @@ def main() -> None:
     parser.add_argument("--topic", type=float, default=1.0, help="drop a turn only under this cosine with its question")
     parser.add_argument("--either", action="store_true", help="pass when the whole turns or the kept ones pass")
     parser.add_argument("--one-sided", action="store_true", help="drop chatter only when one side alone has some")
+    parser.add_argument("--unmatched", action="store_true", help="with --one-sided: no drop when each side has a turn")
     parser.add_argument("--show", action="store_true")
     args = parser.parse_args()
     embedder = LocalEmbedder()
@@ -95,7 +82,10 @@ def main() -> None:
             base = differs(pair.b.prompt, cb, ca, base_sim, pair.a.prompt) is None
             keep_a = _kept(ca, cb, pair.a.prompt, cos, args)
             keep_b = _kept(cb, ca, pair.b.prompt, cos, args)
-            if args.one_sided and keep_a != ca.turns and keep_b != cb.turns:
+            alone_a, alone_b = (keep_a != ca.turns, keep_b != cb.turns)
+            if args.unmatched:  # the engine's rule (cache.turns): a turn the other lacks, chatter or not
+                alone_a, alone_b = _alone(ca, cb, cos, args.floor), _alone(cb, ca, cos, args.floor)
+            if args.one_sided and alone_a and alone_b:
                 keep_a, keep_b = ca.turns, cb.turns
             ka, kb = Context(keep_a), Context(keep_b)
             if keep_a and keep_b and (ka != ca or kb != cb):
@@ -140,6 +130,11 @@ def main() -> None:
         f"\nembedding, p50 over {len(sample)} histories: as one text {statistics.median(costs_one) * 1e3:.1f} ms,"
         f" turns apart (one batch) {statistics.median(costs_apart) * 1e3:.1f} ms"
     )
+
+
+def _alone(mine: Context, theirs: Context, cos, floor: float) -> bool:  # type: ignore[no-untyped-def]
+    """Whether ``mine`` has a turn with no same-role counterpart in ``theirs`` (chatter or not)."""
+    return any(max((cos(t, o) for r, o in theirs.turns if r == role), default=0.0) < floor for role, t in mine.turns)
 
 
 def _kept(mine: Context, theirs: Context, question: str, cos, args) -> tuple[tuple[str, str], ...]:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import pytest
 
 from nearhit.cache import context_match
 from tests.api.test_ask_stream import ask_stream
+from tests.cache.test_conversation_turns import GREETING, RETOLD, STORY
 from tests.support.live import LiveServer
 from tests.support.waiting import settled
 
@@ -328,3 +329,18 @@ async def test_a_time_word_added_to_the_history_hits(live: LiveServer) -> None:
     assert (await served(live, turns(fence, "Nice project."), sand))["match"] is None
     added = await served(live, turns(f"{fence} Finally doing it this weekend.", "Nice project."), sand)
     assert added["match"] == "semantic", added
+
+
+def as_messages(history: list[tuple[str, str]]) -> Turns:
+    return [{"role": role, "content": content} for role, content in history]
+
+
+GREETING_THEN_RETOLD = as_messages(GREETING + RETOLD)
+"""A greeting only the asker says, then ``STARTER``'s story in other words (tests/cache/test_conversation_turns)."""
+STARTER = as_messages(STORY)
+
+
+async def test_a_greeting_only_the_asker_says_is_left_out_of_the_history(live: LiveServer) -> None:
+    assert (await served(live, STARTER, "How often should I feed it?"))["match"] is None
+    document = await served(live, GREETING_THEN_RETOLD, "How often does it need feeding?")
+    assert document["match"] == "semantic" and document["context"]["turn_by_turn"] is True, document

@@ -42,15 +42,15 @@ def test_entry_footprint_384_hnsw_by_hand() -> None:
     # payload: sds(2000) = 2005 → 2048; sds(1200) = 1205 → 1280; metadata values:
     # scope 67→80, tenant 11→16, tenant_id 67→80, model 11→16, system_hash 67→80, history_hash 3→8,
     # created_at 21→32, tokens 6→8 twice, cost_usd 13→16, ttl 8→8, context 3→8, context_vector 3→8, earlier 3→8,
-    # told 3→8, twin 3→8 = 392
-    assert fp.payload == 2048 + 1280 + 392
+    # turn_vectors 3→8, told 3→8, twin 3→8 = 400
+    assert fp.payload == 2048 + 1280 + 400
     # key overhead: 510 + 37 (TTL) + field entries: names+12 rounded, +16 slot each:
     # prompt 18→32, response 20→32, embedding 21→32, scope 17→32, tenant 18→32, tenant_id 21→32,
     # model 17→32, system_hash 23→32, history_hash 24→32, created_at 22→32, prompt_tokens 25→32,
     # completion_tokens 29→32, cost_usd 20→32, ttl 15→16, context 19→32, context_vector 26→32, earlier 19→32,
-    # told 16→16, twin 16→16 = 16×32 + 3×16 = 560, + 19×16 slots = 304
-    assert fp.key_overhead == 510 + 37 + 560 + 304
-    assert fp.total == 3584 + 353 + 3720 + 1411 == 9068
+    # turn_vectors 24→32, told 16→16, twin 16→16 = 17×32 + 3×16 = 592, + 20×16 slots = 320
+    assert fp.key_overhead == 510 + 37 + 592 + 320
+    assert fp.total == 3584 + 353 + 3728 + 1459 == 9124
     assert fp.reported_vector_index == 1536 + 353  # what FT.INFO counts: raw vector + graph
 
 
@@ -66,10 +66,10 @@ def test_flat_has_no_graph_links_and_no_ttl_saves_its_slot() -> None:
 def test_working_set_is_new_entries_per_second_times_ttl() -> None:
     fp = entry_footprint(384, "hnsw", prompt_bytes=2000, response_bytes=1200)
     ws = working_set(fp, requests_per_day=100_000, distinct_share=0.7, ttl_seconds=86_400, headroom=0.25)
-    # 100,000 × 0.7 × 86,400 / 86,400 = 70,000 entries × 9,068 B = 634,760,000 B; × 1.25 = 793,450,000
+    # 100,000 × 0.7 × 86,400 / 86,400 = 70,000 entries × 9,124 B = 638,680,000 B; × 1.25 = 798,350,000
     assert ws.entries == 70_000
-    assert ws.bytes == 634_760_000
-    assert ws.required_bytes == 793_450_000
+    assert ws.bytes == 638_680_000
+    assert ws.required_bytes == 798_350_000
     half_hour = working_set(fp, requests_per_day=100_000, distinct_share=0.7, ttl_seconds=1800, headroom=0)
     assert half_hour.entries == 1459  # 70,000 × 1,800 / 86,400 = 1,458.3 → 1,459
 

@@ -10,11 +10,13 @@ from tests.api.test_conversations import (
     CACHED,
     CANCEL_COST,
     FACTS_THEN_QUESTION,
+    GREETING_THEN_RETOLD,
     OVER_TURNS,
     QUESTION,
     REWORDED,
     ROAMING,
     SAYS_IT_ALL,
+    STARTER,
     TOLD_AT_ONCE,
     TRAPS,
     Turns,
@@ -50,3 +52,19 @@ async def test_gateway_matches_the_earlier_messages_by_meaning(serve: ServeGatew
         assert await call(TOLD_AT_ONCE, CANCEL_COST) == "miss"
         await gateway.wait_entries(3)
         assert await call(OVER_TURNS, FACTS_THEN_QUESTION) == "hit-semantic"
+
+
+async def test_gateway_leaves_out_a_greeting_only_the_asker_says(serve: ServeGateway) -> None:
+    async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as client:
+
+        async def call(history: Turns, question: str) -> str:
+            messages = [*history, {"role": "user", "content": question}]
+            body = {"model": "gpt-4o", "messages": messages}
+            response = await client.post("/chat/completions", json=body, headers={"authorization": "Bearer sk-x"})
+            assert response.status_code == 200, response.text
+            await gateway.settled()
+            return response.headers["x-nearhit-cache"]
+
+        assert await call(STARTER, "How often should I feed it?") == "miss"
+        await gateway.wait_entries(1)
+        assert await call(GREETING_THEN_RETOLD, "How often does it need feeding?") == "hit-semantic"

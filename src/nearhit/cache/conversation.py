@@ -78,6 +78,14 @@ BARE_QUESTION = 1
 it?"): what it asks about is in the turns before it, the assistant's last one included."""
 SHORT_TURN = 10
 """The most words of a turn that says nothing (:func:`says_nothing`): "Happy to help. What would you like to know?"."""
+CHATTER_WORDS = 15
+"""The most words of a turn one side says alone that may be left out as chatter (:func:`fact_free`): a greeting, an
+aside ("Ha, I've heard. My mum keeps sending me articles about it."); set before conv23's offline measure, not
+fitted (10 words served one dev pair fewer, no trap more or less: benchmarks/README.md, twelfth session)."""
+ABOUT_ELSE = "the earlier turns are about something else"
+SAID_MORE = "the user's turns say something the other's do not"
+"""The refusals of :func:`differs` that a turn one side says alone may cause (the whole turns' cosine, a turn the
+other side lacks): those for which :mod:`nearhit.cache.turns` compares the turns again without it."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -116,6 +124,10 @@ _CONSTRAINT = re.compile(
 """Words that make an added sentence a constraint on the answer (a negation, an exception, a health
 condition, an age, a budget or a payment, a platform or version, work, housing or legal status), however far from the
 question it reads."""
+_MARKED = re.compile(
+    r"\b(not|no|never|without|nothing|none|nor|n't|actually|instead|rather|only|but|except|unless|wrong|meant)\b"
+)
+"""Words that make a short turn more than chatter (:func:`fact_free`): a negation, a correction, a restriction."""
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
@@ -251,6 +263,16 @@ def _empty_turn(turn: str) -> bool:
     return not content or (len(content) == 1 and topic)
 
 
+def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
+    """Whether ``turn`` is short (``words`` at most) and carries nothing a guard or :func:`differs` compares: no
+    number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except").
+    A structural reading, no list of greetings: such a turn, said by one side alone, is chatter."""
+    text = analyse(turn)
+    if len(text.tokens) > words or text.entities or text.capitals or _different_facts(turn, "") is not None:
+        return False
+    return not _MARKED.search(" ".join(text.tokens))
+
+
 def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
     """The thing ``question`` names with "the" that the assistant's last turn spoke of, or None: "how long
     will the refund take?" right after "I've submitted the refund of the duplicate £29.99" asks about that
@@ -306,7 +328,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float, c
         theirs_also=_said_by(cached, "assistant"),
     )
     if similarity < CONTEXT_THRESHOLD and (similarity < RETOLD_FLOOR or not retold(query, cached)):
-        return f"the earlier turns are about something else (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
+        return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
     about = constraints.differ(_affirmed(query), _affirmed(cached))
@@ -318,7 +340,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float, c
     shape = _same_shape(query, cached)
     changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape, asked=cached_question)
     if changed is not None:
-        return f"the user's turns say something the other's do not: {changed!r}"
+        return f"{SAID_MORE}: {changed!r}"
     detail = story.changed_detail(query.text, cached.text)
     if detail is not None:
         return detail

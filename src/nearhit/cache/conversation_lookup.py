@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
-from nearhit.cache import choose, context_match, conversation, entry
+from nearhit.cache import choose, context_match, conversation, entry, negatives, turns
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
 from nearhit.cache.client import reads, unlink_each
@@ -27,6 +27,9 @@ from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
 from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import LookupResult, Margin
 from nearhit.guards import GuardSet
+
+if TYPE_CHECKING:
+    from nearhit.cache.semantic_cache import SemanticCache
 
 CONTEXT_CANDIDATES = 10
 """How many nearest questions a conversation's lookup compares contexts with."""
@@ -151,6 +154,80 @@ def _after_earlier_turns(
     if kept:
         _judge(judged, query.prompt, kept, guards, widths, margins)
     return _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
+
+
+async def turn_by_turn(
+    cache: SemanticCache,
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    spec: idx.IndexSpec,
+    *,
+    guards: GuardSet | None,
+    labelled: bool,
+    margins: choose.Margins,
+) -> bool:
+    """A second chance for a conversation that missed: its candidates (``rows``, the KNN's) whose context was refused
+    by the whole turns' cosine or by a turn one side says alone (:func:`turns.refused_by_turns`) are compared again
+    with the chatter one side alone says left out (:func:`turns.without_chatter`), by every check of
+    :func:`context_match.match`; those kept go through the feedback's refusals and are judged by their questions as a
+    matched conversation's are. Only candidates near enough to be served by a margin, with a turn that may be chatter
+    (:func:`turns.may_leave_out`, read from the words), whose entry keeps its turns' embeddings (an entry stored
+    before they were kept has none: no second chance). The query's turns are embedded
+    one by one (one batch, kept on ``query`` for its store), then the kept turns as one text each (a second batch).
+    Returns whether it embedded (the second chance taken), for the lookup's timings."""
+    assert query.context is not None and query.context_vector is not None and query.vector is not None
+    floor = result.threshold - max(context_match.SAME_TURNS_MARGIN, context_match.matched_margin(), margins.quiet)
+    refused = {c.doc_id for c in result.candidates if c.guard == "context" and turns.refused_by_turns(c.reason)}
+    dimension = len(query.vector)
+    chances = []
+    for doc_id, fields in rows:
+        cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        if doc_id not in refused or cached is None or entry.similarity(fields) < floor:
+            continue
+        if not turns.may_leave_out(query.context, cached):
+            continue
+        stored = turns.vectors_of(fields.get(entry.TURN_VECTORS, ""), len(cached.turns), dimension)
+        if stored is not None:
+            chances.append((doc_id, fields, cached, stored))
+    if not chances:
+        return False
+    async with cache._redis_errors():
+        if query.turn_vectors is None:
+            texts = [normalise(text) for _, text in query.context.turns]
+            query.turn_vectors = await cache.embeddings.embed(texts, spec.keys)
+        left = [
+            (doc_id, fields, cached, turns.without_chatter(query.context, query.turn_vectors, cached, stored))
+            for doc_id, fields, cached, stored in chances
+        ]
+        kept = [(doc_id, fields, cached, *pair) for doc_id, fields, cached, pair in left if pair is not None]
+        # A side left whole keeps its embedding (the query's, the entry's): only the turns left out change a text.
+        changed = {normalise(mine.text) for *_, mine, _ in kept if mine != query.context}
+        changed |= {normalise(theirs.text) for _, _, cached, _, theirs in kept if theirs != cached}
+        texts = sorted(changed)
+        vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
+    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    matched: list[Any] = []
+    contexts: dict[str, dict[str, object]] = {}
+    widths: dict[str, tuple[Margin, float]] = {}
+    for doc_id, fields, cached, mine, theirs in kept:
+        asked = replace(query, context=mine, context_vector=vectors.get(normalise(mine.text), query.context_vector))
+        row = {**fields, entry.CONTEXT: theirs.to_json()}
+        if theirs != cached:
+            row[entry.CONTEXT_VECTOR] = context_match.vector_text(vectors[normalise(theirs.text)])
+        # Judged on a scratch result: a candidate refused again keeps its first refusal, not a second one.
+        trial = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+        passed, shown, _, width = context_match.match(trial, asked, [(doc_id, row)], dimension)
+        matched += passed
+        contexts |= {key: {**value, "turn_by_turn": True} for key, value in shown.items()}
+        widths |= width
+    if matched:
+        again = {doc_id for doc_id, _ in matched}
+        result.candidates = [c for c in result.candidates if not (c.doc_id in again and c.guard == "context")]
+        matched, _, _ = await negatives.refuse_by_feedback(cache, judged, query.vector, matched, labelled)
+        _judge(judged, query.prompt, matched, guards, widths, margins)
+    _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
+    return True
 
 
 def _judge(

@@ -22,6 +22,7 @@ DISTANCE = "vector_distance"
 CONTEXT = "context"
 CONTEXT_VECTOR = "context_vector"
 EARLIER = "earlier"
+TURN_VECTORS = "turn_vectors"
 """Read back with each KNN row, so the context is compared without a second round trip (text: the query
 reply is decoded as text, which raw vector bytes would not survive)."""
 TOLD = "told"
@@ -65,6 +66,7 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField(CONTEXT, 0, returned=True),  # a conversation's earlier turns as JSON; absent for a single question
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their (or EARLIER's) embedding, base64 float32; else absent
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
+    EntryField(TURN_VECTORS, 0, returned=True),  # a conversation's turns' embeddings (cache.turns); else absent
     EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
     EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent
     EntryField(VECTOR, None, index="vector"),
@@ -95,6 +97,7 @@ def to_hash(
     context: str = "",
     context_vector: str = "",
     earlier: str = "",
+    turn_vectors: str = "",
     told: str = "",
     twin: str = "",
 ) -> dict[str, str | bytes | int | float]:
@@ -116,6 +119,7 @@ def to_hash(
         CONTEXT: context,
         CONTEXT_VECTOR: context_vector,
         EARLIER: earlier,
+        TURN_VECTORS: turn_vectors,
         TOLD: told,
         TWIN: twin,
         VECTOR: vector,

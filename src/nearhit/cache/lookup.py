@@ -28,6 +28,8 @@ class Lookup:
     """The earlier turns matched by meaning (:mod:`nearhit.cache.conversation`); None for a single question."""
     context_vector: np.ndarray | None = None
     """The context's embedding, once a lookup has computed it (stored with the entry a miss leads to)."""
+    turn_vectors: np.ndarray | None = None
+    """The context's turns embedded one by one, once a lookup has computed them (:mod:`nearhit.cache.turns`)."""
     alone: Scope | None = None
     """Where single questions of this scope are searched: a conversation that finds no entry of its own may
     be served by one of them that asks, in one message, what it asks over several (None: not looked for)."""

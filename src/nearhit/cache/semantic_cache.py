@@ -9,7 +9,8 @@ wrong-hit bound the chosen one is served only where the bound is proven, else wi
 from. Every lookup returns a :class:`LookupResult` that says what happened and why; a miss's answer is then
 stored with the vector the lookup computed (:class:`Lookup`). A conversation's lookup embeds its earlier turns
 in the same embedder call and keeps only candidates whose earlier turns are the same context
-(:mod:`nearhit.cache.conversation`). Administration: :mod:`nearhit.cache.admin`.
+(:mod:`nearhit.cache.conversation`); on a miss, those refused by their turns are compared again without the
+chatter one side alone says (:mod:`nearhit.cache.turns`). Administration: :mod:`nearhit.cache.admin`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from redis.exceptions import ResponseError
 from nearhit import tracing, validate
 from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry, negatives, standalone
 from nearhit.cache import index as idx
+from nearhit.cache import turns as turns_apart
 from nearhit.cache.admin import CacheAdmin
 from nearhit.cache.client import RedisClient, reads, wrong_type
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
@@ -221,6 +223,7 @@ class SemanticCache(CacheAdmin):
                     searched = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
                     tracing.set_attributes(span, candidates=len(searched[0]))
             rows, labelled = searched
+            found = rows  # the KNN's rows: those the context refuses may get a second chance (turn_by_turn)
             result.timings_ms["knn"] = _ms_since(stage)
             result.query = knn.json()
             stage = time.perf_counter()
@@ -279,6 +282,12 @@ class SemanticCache(CacheAdmin):
         result.timings_ms[judge] = _ms_since(stage)
         if result.answer is not None and result.answer.doc_id in contexts:
             result.context = contexts[result.answer.doc_id]
+        if not result.hit and query.context is not None and self.max_wrong_rate is None:
+            stage = time.perf_counter()
+            if await conversation_lookup.turn_by_turn(
+                self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
+            ):
+                result.timings_ms["turn_by_turn"] = _ms_since(stage)
         if not result.hit and query.alone is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             await conversation_lookup.as_one_question(
@@ -478,16 +487,20 @@ class SemanticCache(CacheAdmin):
             # them matches its entry by them (conversation_lookup._after_earlier_turns).
             turns = query.context or query.earlier
             needs_context = turns is not None and context_vector is None
+            # A conversation keeps its turns embedded one by one too, for a second chance (cache.turns).
+            apart = query.context.turns if query.context is not None and query.turn_vectors is None else ()
             key = self.keys.entry(query.scope, query.text)
             twins = conversation_lookup.twins(self.keys, query, key)
-            # What the lookup did not compute is embedded in one call: the question, its context, its story told
-            # as one question (a conversation's twins), or all of them.
+            # What the lookup did not compute is embedded in one call: the question, its context, its turns one by
+            # one, its story told as one question (a conversation's twins), or all of them.
             texts = [query.text] if embedding is None else []
             texts += [normalise(turns.text)] if turns is not None and needs_context else []
+            texts += [normalise(text) for _, text in apart]
             texts += [normalise(text) for _, text in twins]
             computed = iter(await self.embeddings.embed(texts, spec.keys))  # none to embed: no call
             embedding = next(computed) if embedding is None else embedding
             context_vector = next(computed) if needs_context else context_vector
+            turn_vectors = np.array([next(computed) for _ in apart]) if apart else query.turn_vectors
             told_vectors = [next(computed) for _ in twins]
             assert embedding is not None
             mapping = entry.to_hash(
@@ -502,6 +515,7 @@ class SemanticCache(CacheAdmin):
                 context=query.context.to_json() if query.context is not None else "",
                 context_vector=context_match.vector_text(context_vector) if context_vector is not None else "",
                 earlier=query.earlier.to_json() if query.earlier is not None else "",
+                turn_vectors=turns_apart.vectors_text(turn_vectors) if turn_vectors is not None else "",
             )
             written = {key: mapping}
             if twins and query.alone is not None:

@@ -1,0 +1,94 @@
+"""Two conversations' earlier turns compared one by one, for a second chance when their contexts were refused.
+
+A greeting or an aside embedded with the story ("Morning! Quick one while my coffee brews.") pulls the whole
+turns' cosine under ``CONTEXT_THRESHOLD``, or reads as the user saying more. When :func:`conversation.differs`
+refuses a candidate so (:func:`refused_by_turns`), the turns only one side says, short and carrying nothing a
+guard compares (:func:`conversation.fact_free`), are left out and the kept turns compared again by the same check
+(:func:`without_chatter`). Never when both sides have a turn the other lacks: that is a detail swapped ("My bike
+chain has started squeaking" / "My bike's disc brakes have started squealing"), not an aside. Measured offline by
+conv23 (``benchmarks/conversation_turns.py --either --one-sided``) and end to end by conv24 (benchmarks/README.md,
+thirteenth session).
+
+A conversation's entry keeps each turn's embedding (:func:`vectors_text`, half precision: a cosine compared with
+``COUNTERPART`` needs no more), read back with its KNN row: the second chance adds no round trip for the cached side.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import numpy as np
+
+from nearhit.cache import conversation
+from nearhit.cache.conversation import Context
+from nearhit.cache.lookup import exact_text
+
+COUNTERPART = 0.5
+"""The least cosine of a turn with a turn of the same role on the other side for it to be said by both: under it,
+the turn is one side's alone. Set before conv23's offline measure (0.4 and 0.6 moved one dev pair at most)."""
+
+
+def refused_by_turns(reason: str | None) -> bool:
+    """Whether :func:`conversation.differs` refused by what a turn one side says alone may cause: the whole turns'
+    cosine, or a turn the other side lacks. Not other facts, constraints or events: chatter left out states none."""
+    return reason is not None and reason.startswith((conversation.ABOUT_ELSE, conversation.SAID_MORE))
+
+
+def may_leave_out(query: Context, cached: Context) -> bool:
+    """Whether :func:`without_chatter` may find a turn to leave out, read from the words alone (no embedding): a turn
+    on either side that is :func:`conversation.fact_free` and has no turn of its role with the same words (normalised)
+    on the other side, which would be its counterpart."""
+    return _chatter_like(query, cached) or _chatter_like(cached, query)
+
+
+def _chatter_like(mine: Context, theirs: Context) -> bool:
+    said = {(role, exact_text(text)) for role, text in theirs.turns}
+    return any((role, exact_text(text)) not in said and conversation.fact_free(text) for role, text in mine.turns)
+
+
+def without_chatter(
+    query: Context, query_vectors: np.ndarray, cached: Context, cached_vectors: np.ndarray
+) -> tuple[Context, Context] | None:
+    """The two contexts with the chatter one side alone says left out, or None when there is none to leave out, when
+    both sides have a turn the other lacks (chatter or not), or when a side would be left with no turn. ``*_vectors``:
+    each turn's embedding, in order (unit vectors)."""
+    mine = _unmatched(query, query_vectors, cached, cached_vectors)
+    theirs = _unmatched(cached, cached_vectors, query, query_vectors)
+    if any(mine) and any(theirs):
+        return None
+    kept = []
+    for context, alone in ((query, mine), (cached, theirs)):
+        turns = tuple(
+            t for t, one in zip(context.turns, alone, strict=True) if not (one and conversation.fact_free(t[1]))
+        )
+        kept.append(Context(turns))
+    if not kept[0].turns or not kept[1].turns or (kept[0] == query and kept[1] == cached):
+        return None
+    return kept[0], kept[1]
+
+
+def _unmatched(mine: Context, vectors: np.ndarray, theirs: Context, other: np.ndarray) -> list[bool]:
+    """For each turn of ``mine``, whether no turn of ``theirs`` of its role is ``COUNTERPART`` alike."""
+    alike = vectors @ other.T
+    return [
+        max((float(alike[i, j]) for j, (who, _) in enumerate(theirs.turns) if who == role), default=0.0) < COUNTERPART
+        for i, (role, _) in enumerate(mine.turns)
+    ]
+
+
+def vectors_text(vectors: np.ndarray) -> str:
+    """A conversation's turns' embeddings as stored with its entry (base64 of float16, one row per turn)."""
+    return base64.b64encode(vectors.astype(np.float16).tobytes()).decode("ascii")
+
+
+def vectors_of(text: str, turns: int, dimension: int) -> np.ndarray | None:
+    """The stored turns' embeddings back (``turns`` rows of ``dimension``), or None when absent (an entry stored
+    before they were kept), unreadable or of another shape."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw or len(raw) != 2 * turns * dimension:
+        return None
+    return np.frombuffer(raw, dtype=np.float16).astype(np.float32).reshape(turns, dimension)

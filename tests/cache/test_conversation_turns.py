@@ -1,0 +1,66 @@
+"""A conversation whose context was refused, compared again turn by turn with the chatter one side alone says left
+out (:mod:`nearhit.cache.turns`): a greeting only the asker says no longer hides a reworded story; a turn swapped
+on each side is no chatter; an entry stored before its turns were embedded one by one is served as before.
+Invented conversations, other words than the dev sets'. Real Redis."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from nearhit.cache import SemanticCache, entry, turns
+from tests.support.lookups import Turns, ask
+
+STORY: Turns = [
+    ("user", "My sourdough starter smells like nail polish remover."),
+    ("assistant", "That sharp smell usually means the starter is hungry."),
+]
+GREETING: Turns = [
+    ("user", "Hey there, hope your afternoon is going well!"),
+    ("assistant", "Thanks, it is! What can I do for you?"),
+]
+RETOLD: Turns = [
+    ("user", "The sourdough starter I keep has a strong nail polish remover smell."),
+    ("assistant", "That usually means it is hungry and needs feeding."),
+]
+FLOUR: Turns = [("user", "I use wholemeal flour for it."), ("assistant", "Wholemeal ferments faster.")]
+JAR: Turns = [("user", "I keep it in a sealed glass jar."), ("assistant", "A sealed jar traps the gases.")]
+ANSWER = "Feed it twice a day until the smell goes."
+
+
+async def test_a_greeting_only_the_asker_says_no_longer_hides_a_retold_story(cache: SemanticCache) -> None:
+    await cache.store(ask(cache, STORY, "How often should I feed it?"), ANSWER)
+    result = await cache.lookup(ask(cache, GREETING + RETOLD, "How often does it need feeding?"))
+    assert result.hit and result.answer is not None and result.answer.response == ANSWER, result.rejection_reason
+    assert result.context is not None and result.context["turn_by_turn"] is True
+    assert "turn_by_turn" in result.timings_ms
+    assert [c.guard for c in result.candidates] == [None]  # its first refusal (the whole turns') replaced
+
+
+async def test_a_turn_swapped_on_each_side_is_no_chatter(cache: SemanticCache) -> None:
+    """Each side has a turn the other lacks, short and fact-free: left out on both sides, the stories would be
+    the same; it is another context ("wholemeal flour" / "a sealed glass jar")."""
+    await cache.store(ask(cache, FLOUR + STORY, "How often should I feed it?"), ANSWER)
+    result = await cache.lookup(ask(cache, JAR + STORY, "How often should I feed it?"))
+    assert not result.hit and result.rejected_by == "context", result.rejection_reason
+    assert "turn_by_turn" in result.timings_ms  # compared again, nothing left out
+
+
+async def test_an_entry_stored_without_its_turns_embedded_is_served_as_before(
+    cache: SemanticCache, redis_client: Redis
+) -> None:
+    key = await cache.store(ask(cache, STORY, "How often should I feed it?"), ANSWER)
+    assert await redis_client.hget(key, entry.TURN_VECTORS)  # kept with a conversation's entry
+    await redis_client.hdel(key, entry.TURN_VECTORS)  # as an entry stored before they were kept
+    result = await cache.lookup(ask(cache, GREETING + RETOLD, "How often does it need feeding?"))
+    assert not result.hit and result.rejected_by == "context" and "turn_by_turn" not in result.timings_ms
+    # A damaged value is no vector either.
+    await redis_client.hset(key, entry.TURN_VECTORS, "not base64!")
+    assert not (await cache.lookup(ask(cache, GREETING + RETOLD, "How often does it need feeding?"))).hit
+    assert turns.vectors_of("", 2, 384) is None
+
+
+def test_only_the_whole_turns_cosine_or_a_turn_said_alone_gets_a_second_chance() -> None:
+    assert turns.refused_by_turns("the earlier turns are about something else (similarity 0.600 < 0.8)")
+    assert turns.refused_by_turns("the user's turns say something the other's do not: 'haha / '")
+    assert not turns.refused_by_turns("the earlier turns state other facts: 3 vs 4")
+    assert not turns.refused_by_turns(None)
