@@ -48,6 +48,8 @@ BUNDLED_FILES = {
     "nearhit-v21": "nearhit_pairs_v21.jsonl",
     "nearhit-v22": "nearhit_pairs_v22.jsonl",
     "nearhit-v23": "nearhit_pairs_v23.jsonl",
+    "nearhit-v24": "nearhit_pairs_v24.jsonl",
+    "nearhit-v25": "nearhit_pairs_v25.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -61,6 +63,7 @@ BUNDLED_FILES = {
     "nearhit-conversations-v11": "nearhit_conversations_v11.jsonl",
     "nearhit-conversations-v12": "nearhit_conversations_v12.jsonl",
     "nearhit-conversations-v13": "nearhit_conversations_v13.jsonl",
+    "nearhit-conversations-v14": "nearhit_conversations_v14.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
