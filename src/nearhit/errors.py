@@ -23,6 +23,10 @@ class RedisUnavailable(NearhitError):
     """Redis could not be reached within the configured timeout, or it lacks a module nearhit needs."""
 
 
+class StoreCleared(NearhitError):
+    """A miss's answer not stored: the cache (or its tenant) was cleared while the answer was generated."""
+
+
 class IndexMismatch(NearhitError):
     """The existing vector index does not fit the configured embedder (dimension, algorithm)."""
 

@@ -11,8 +11,10 @@ import pytest
 from redis.asyncio import Redis
 
 from nearhit.cache import Scope
+from nearhit.cache.index import index_info
 from tests.api.conftest import LiveServer
 from tests.support.sse import ask_stream
+from tests.support.waiting import eventually
 
 DAMAGED = "What is the capital of France?"
 WHOLE = "Which city is the capital of France?"
@@ -82,6 +84,12 @@ async def test_a_key_of_another_type_under_the_entry_prefix_is_no_entry_and_fail
     cleared = await live.client.delete("/cache/clear", params={"pattern": "nothing like it*"})
     assert cleared.status_code == 200 and cleared.json()["deleted"] == 0, cleared.text
     await cache.rebuild()  # `nearhit cache rebuild`: was a traceback, the index dropped and not made again
+
+    async def indexed() -> bool:  # the new index scans the entries in the background: searched once it is done
+        info = await index_info(cache.redis, cache.spec.name) or {}
+        return not int(info.get("indexing", 1)) and float(info.get("percent_indexed", 0)) == 1.0
+
+    await eventually(indexed, timeout=60)  # a deadline for a loaded machine; done in ms when idle
     search = await live.client.post("/cache/search", json={"text": WHOLE})
     assert [hit["doc_id"] for hit in search.json()["results"]] == [whole]
     deleted = await live.client.delete(f"/cache/entries/{listed}")  # under the prefix: nearhit's to delete

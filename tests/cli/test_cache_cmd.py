@@ -78,6 +78,13 @@ async def test_cache_stats_shows_the_rewrites_once_there_are_any(cache: Semantic
     assert "$0.0003, 500 ms a call" in shown.stdout
 
 
+async def test_cache_stats_shows_the_stores_dropped_by_a_clear(cache: SemanticCache, settings: Settings) -> None:
+    await cache.redis.hset(cache.keys.stats_key, mapping={"stores": 3, "stores_cleared": 1})
+    shown = await invoke(settings, "cache", "stats")
+    assert "stores          3 (1 more dropped: the cache was cleared while they were generated)" in shown.stdout
+    assert json.loads((await invoke(settings, "cache", "stats", "--json")).stdout)["counters_dropped"] == 0
+
+
 async def test_cache_lookup_threshold_stands_for_the_setting(cache: SemanticCache, settings: Settings) -> None:
     """``--threshold`` is SEMANTIC_SIMILARITY_THRESHOLD set: a floor. A quiet paraphrase at ~0.73, served under
     the default threshold by its margin (the decision's, the default), is not served under a threshold given,

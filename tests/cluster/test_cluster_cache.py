@@ -22,7 +22,7 @@ from nearhit.cache.client import index_names
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.errors import ConfigError
+from nearhit.errors import ConfigError, StoreCleared
 from nearhit.redis_cluster import LocalTopology
 from nearhit.service import bootstrap
 from nearhit.service.runtime import Runtime
@@ -391,3 +391,27 @@ async def test_tenants_and_namespaces_that_look_like_hash_tags_stay_apart(
     assert await cache.clear(tenant="{a}") == 1
     assert (await cache.lookup(QUESTION, scopes["a{b}c"])).match == "exact"
     assert (await cache.stats()).entries == len(HASH_TAG_TENANTS) - 2
+
+
+async def test_a_clear_wins_over_the_answers_in_flight_on_every_shard(
+    cluster_cache: SemanticCache, sync_cluster: redis.RedisCluster
+) -> None:
+    """A clear of every tenant counts on each tenant's shard (the miss reads its count in its own slot): the
+    answers generated meanwhile are not stored on any; a tenant's clear drops only that tenant's."""
+    cache = cluster_cache
+    tenants = tenants_on_distinct_shards(cache, sync_cluster, 3)
+    queries = [cache.prepare(QUESTION, Scope.build(tenant=tenant)) for tenant in tenants]
+    for query in queries:
+        assert not (await cache.lookup(query)).hit
+    await cache.clear()
+    for query in queries:
+        with pytest.raises(StoreCleared):
+            await cache.store(query, "Paris.")
+        assert not (await cache.lookup(query)).hit  # a fresh miss, counted after the clear
+    await cache.clear(tenant=tenants[0])
+    with pytest.raises(StoreCleared):
+        await cache.store(queries[0], "Paris.")
+    for query in queries[1:]:
+        await cache.store(query, "Paris.")
+        assert (await cache.lookup(query)).match == "exact"
+    assert (await cache.stats()).counters["stores_cleared"] == 4

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+from redis.exceptions import ResponseError
 from redisvl.query.filter import FilterExpression
 
 from nearhit import validate
@@ -19,6 +20,11 @@ from nearhit.cache.client import RedisClient, hash_reads, index_names, on_index,
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.results import CacheStats, SearchHit
 from nearhit.stats import counted
+
+CLEARS_KEPT_S = 86_400
+"""How long a clear count is kept after its last clear: longer than any answer's generation (a count gone before
+the store reads it again would let an answer from before the clear in), short enough that the counts of tenants
+cleared once (an evaluation's, one per pair) do not pile up."""
 
 
 class CacheAdmin(CacheBase):
@@ -90,6 +96,7 @@ class CacheAdmin(CacheBase):
             counters={name: int(counted(value)) for name, value in zip(STAT_FIELDS, counters, strict=True)},
             embedding_cache={"hits": self.embeddings.hits, "misses": self.embeddings.misses},
             indexing=any(int(info.get("indexing", 0) or 0) for info in infos),
+            counters_dropped=self.counters_dropped,
         )
 
     async def _count_entries(self, index_name: str, redis: RedisClient | None = None) -> int:
@@ -119,14 +126,40 @@ class CacheAdmin(CacheBase):
         """Delete entries: all of them, one tenant's, one scope's, or those whose prompt matches a glob
         pattern (``*``, ``?``, ``[...]``, case-insensitive). Returns how many were deleted.
 
-        Only keys under this index's entry prefix are ever deleted, whatever the pattern says.
+        Only keys under this index's entry prefix are ever deleted, whatever the pattern says. The clear is counted
+        first (:meth:`KeySpace.clears_of`): an answer still being generated for a miss that began before it is not
+        stored when it ends (:meth:`SemanticCache.store`), so the cleared cache never serves it. A pattern
+        counts as a clear of every tenant (it may match any tenant's prompt).
         """
         try:
+            async with self._redis_errors():
+                await self._count_clear(None if prompt_pattern is not None else self._owner(tenant, scope))
             if prompt_pattern is not None:
                 return await self._clear_matching(validate.label(prompt_pattern, "pattern"))
             return await self._clear(tenant, scope)
         finally:
             self.near.clear()  # the copies of what was deleted (Redis names each, maybe after the next lookup)
+
+    async def _count_clear(self, owner: str | None) -> None:
+        """Count a clear of ``owner``'s entries, or of every tenant's (in a sharded layout, each tenant's count
+        of them: a lookup reads it in its own slot; a tenant without an index has no miss in flight)."""
+        if owner is not None:
+            names = [self.keys.tenant_clears(owner)]
+        elif self.keys.sharded:
+            names = [spec.keys.clears for spec in await self._tenant_indexes()]
+        else:
+            names = [self.keys.clears]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.execute_command("INCR", name)
+                pipe.execute_command("EXPIRE", name, CLEARS_KEPT_S)
+            replies = await pipe.execute(raise_on_error=False)
+        # Another client's value there (a hash, a word): replaced under nearhit's prefix, so the clear still counts.
+        taken = [name for name, reply in zip(names, replies[::2], strict=True) if isinstance(reply, ResponseError)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in taken:
+                pipe.set(name, 1, ex=CLEARS_KEPT_S)
+            await pipe.execute()
 
     async def _clear(self, tenant: str | None, scope: Scope | None) -> int:
         filters = self._filter(tenant, scope)

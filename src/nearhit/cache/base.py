@@ -39,6 +39,7 @@ STAT_FIELDS = (
     "misses",
     "guard_rejections",
     "stores",
+    "stores_cleared",
     *REWRITE_FIELDS,
 )
 

@@ -237,6 +237,22 @@ class KeySpace:
         return f"{self.root}:{self.index_name}:stats"
 
     @property
+    def clears(self) -> str:
+        """The count of clears of every tenant (``INCR``), read by a miss and again once its answer is written: a
+        changed count means a clear ran meanwhile, and the answer, generated before it, is deleted. In a sharded
+        layout one per tenant (this key space's), under its hash tag, so a lookup reads it in its own slot."""
+        return f"{self.root}:{self.index_name}:clears"
+
+    def tenant_clears(self, tenant: str) -> str:
+        """The count of clears of ``tenant``'s entries (or of one of its scopes), beside :attr:`clears`."""
+        own = self.for_tenant(tenant)
+        return f"{own.root}:{own.index_name}:clears:{sha256_hex(tenant)[:16]}"
+
+    def clears_of(self, tenant: str) -> tuple[str, str]:
+        """The two counts a miss of ``tenant``'s reads: every tenant's clears, and its own."""
+        return self.for_tenant(tenant).clears, self.tenant_clears(tenant)
+
+    @property
     def telemetry_stream(self) -> str:
         return f"{self.root}:{self.index_name}:telemetry:events"
 

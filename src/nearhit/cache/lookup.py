@@ -41,6 +41,10 @@ class Lookup:
     that finds no entry of its own may be served by one asked as a conversation after turns telling the same
     story (None: not looked for)."""
 
+    clears: tuple[object, ...] | None = None
+    """The clear counts (:meth:`KeySpace.clears_of`) the lookup read: the store after a miss writes its answer only
+    if they are the same then (None: not read, e.g. a store without a lookup; the answer is written as is)."""
+
     @property
     def context_text(self) -> str:
         """The normalised context: the embedding's input ("" without a context)."""

@@ -152,6 +152,8 @@ class CacheStats:
     counters: dict[str, int]
     embedding_cache: dict[str, int]
     indexing: bool
+    counters_dropped: int = 0
+    """Counter increments this process lost to a failed write (statistics, not retried: ``CacheBase._flush_counts``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,7 +30,7 @@ from nearhit.cache import bounded, choose, context_match, conversation_lookup, e
 from nearhit.cache import index as idx
 from nearhit.cache import turns as turns_apart
 from nearhit.cache.admin import CacheAdmin
-from nearhit.cache.client import RedisClient, reads, wrong_type
+from nearhit.cache.client import RedisClient, reads, unlink_each, wrong_type
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
@@ -40,6 +40,7 @@ from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, LookupResult, Probe
 from nearhit.embeddings.base import Embedder
+from nearhit.errors import StoreCleared
 
 if TYPE_CHECKING:
     from nearhit.decision import Decision
@@ -195,7 +196,10 @@ class SemanticCache(CacheAdmin):
                     if given is not None and not isinstance(self.redis, RedisCluster):
                         knn = self._scoped_knn(query, spec, k)
                         ride = knn.command(given.tobytes())
-                    fields, stored, twinned, searched = await self._read_exact(key, spec, texts, mark, ride)
+                    clears = self.keys.clears_of(query.scope.tenant)
+                    fields, stored, twinned, searched, query.clears = await self._read_exact(
+                        key, spec, texts, mark, ride, clears
+                    )
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
@@ -331,8 +335,16 @@ class SemanticCache(CacheAdmin):
         return idx.scoped_knn(self.spec, spec.name, query.scope.search_id, k, self.ef_runtime(spec))
 
     async def _read_exact(
-        self, key: str, spec: idx.IndexSpec, texts: list[str], mark: str | None = None, knn: list[Any] | None = None
-    ) -> tuple[list[Any], list[object], bool, tuple[list[tuple[str, dict[str, str]]], bool] | None]:
+        self,
+        key: str,
+        spec: idx.IndexSpec,
+        texts: list[str],
+        mark: str | None = None,
+        knn: list[Any] | None = None,
+        clears: Sequence[str] = (),
+    ) -> tuple[
+        list[Any], list[object], bool, tuple[list[tuple[str, dict[str, str]]], bool] | None, tuple[object, ...] | None
+    ]:
         """One round trip: the entry (and its ``ttl`` field, for the near cache), for the semantic path if it
         comes to that, the stored vectors, and whether the scope has conversations told as one question (``mark``:
         :func:`conversation_lookup.twins_mark`). A hit is kept near (``cache.near``): at once when it never expires,
@@ -340,13 +352,18 @@ class SemanticCache(CacheAdmin):
 
         ``knn`` (the vector known before the read, one node): the KNN query and the labels probe go in the same
         round trip, their rows and probe returned (None without). An exact hit wins: its KNN reply is dropped unparsed,
-        and a KNN that failed (the index dropped) fails only a lookup that needed it."""
+        and a KNN that failed (the index dropped) fails only a lookup that needed it.
+
+        ``clears``: the clear counts (:meth:`KeySpace.clears_of`, in the tenant's slot), returned for the store after
+        a miss (:meth:`store`); one that cannot be read (another client's key of another type) is None: the answer
+        is then stored unchecked, not lost."""
         epoch = self.near.epoch
         searches = [self.feedback.labels_probe(), tuple(knn)] if knn is not None else []
         fields, *stored = await reads(
             self.redis,
             [
                 ("HMGET", key, *_EXACT_FIELDS),
+                *(("GET", name) for name in clears),
                 *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
                 *([("EXISTS", mark)] if mark else []),
                 *searches,
@@ -358,6 +375,8 @@ class SemanticCache(CacheAdmin):
                 raise fields
             # Another client's string or list on this prompt's key: no entry, a miss (the store deletes it first).
             fields = [None] * len(_EXACT_FIELDS)
+        counts = tuple(stored[: len(clears)])
+        del stored[: len(clears)]
         if not searches:
             for failed in stored:
                 if isinstance(failed, ResponseError):
@@ -380,7 +399,8 @@ class SemanticCache(CacheAdmin):
                 self.background.run(self._keep_near(key, fields, epoch))
             else:
                 self.near.put(key, fields, -1, epoch)
-        return fields, stored, twinned, searched
+        unread = any(isinstance(count, ResponseError) for count in counts)
+        return fields, stored, twinned, searched, None if unread or not clears else counts
 
     async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
         self.near.put(key, fields, await self.redis.pttl(key), epoch)
@@ -536,11 +556,22 @@ class SemanticCache(CacheAdmin):
                     conversation_lookup.mark_twins(pipe, self.keys, query, ttl)
                 await pipe.execute()
             self.near.drop(key)  # this process's next lookup reads the new answer (Redis's word may come later)
-            async with self.redis.pipeline(transaction=False) as pipe:
-                # Should this fail, the old answer's labels stay with the new one until the next store.
-                pipe.delete(self.keys.observations(key))
-                pipe.hincrby(self.keys.stats_key, "stores", 1)
-                await pipe.execute()
+            clears = self.keys.clears_of(query.scope.tenant) if query.clears is not None else ()
+            # Packed as a lookup's reads are (an idempotent DEL): the clear counts cost the store ~nothing more.
+            # Should the DEL fail, the old answer's labels stay with the new one until the next store. The counts
+            # are read after the write: a clear that counts itself later deletes what was written.
+            _, *counts = await reads(
+                self.redis,
+                [("DEL", self.keys.observations(key)), *(("GET", name) for name in clears)],
+                raise_on_error=False,
+            )
+            if clears and _cleared_since(query.clears, counts):
+                # A clear ran since the miss began: the answer is from before it. Whatever it wrote goes (one
+                # round trip, on this rare path only); a store racing it on the same prompt may lose its entry too.
+                await unlink_each(self.redis, written)
+                self._count("stores_cleared")
+                raise StoreCleared("not stored: the cache was cleared while the answer was generated")
+            self._count("stores")
         return key
 
     async def label(
@@ -576,6 +607,17 @@ class SemanticCache(CacheAdmin):
             Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
         )
         self.background.soon("served", SERVED_FLUSH_S, self.feedback.write_served)
+
+
+def _cleared_since(before: tuple[object, ...] | None, now: Sequence[object]) -> bool:
+    """Whether the clear counts changed between a miss's read and its store's (one unread either time: no)."""
+    if before is None or any(isinstance(count, Exception) for count in now):
+        return False
+    return [_text_of(count) for count in before] != [_text_of(count) for count in now]
+
+
+def _text_of(raw: object) -> str | None:
+    return idx.as_text(raw) if raw is not None else None
 
 
 def _ms_since(start: float) -> float:

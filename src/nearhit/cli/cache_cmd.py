@@ -190,6 +190,10 @@ def stats(as_json: bool) -> None:
         f"{counters['misses']:,} misses ({counters['guard_rejections']:,} rejected by a guard or the decision); "
         f"{counters['conversation_hits']:,} of the hits for conversations"
     )
+    click.echo(
+        f"stores          {counters['stores']:,} ({counters['stores_cleared']:,} more dropped: the cache was cleared "
+        f"while they were generated); {data['counters_dropped']:,} counter increments lost by this process"
+    )
     if counters["rewrites"] or counters["rewrites_cached"] or counters["rewrite_failures"]:
         calls = counters["rewrites"]
         click.echo(

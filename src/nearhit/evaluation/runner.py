@@ -92,6 +92,8 @@ async def _clean_up(cache: SemanticCache, pairs: Sequence[Pair], tenants: Sequen
     distinct = list(dict.fromkeys(tenants))
     for start in range(0, len(distinct), CHUNK):
         await asyncio.gather(*(cache.clear(tenant=t) for t in distinct[start : start + CHUNK]))
+        # Their clear counts too: a run's tenants are its own, and none of its misses is still in flight.
+        await unlink_each(cache.redis, [cache.keys.tenant_clears(t) for t in distinct[start : start + CHUNK]])
     texts = {normalise(side.prompt) for pair in pairs for side in (pair.a, pair.b)}
     texts |= {normalise("\n".join(c for _, c in side.history)) for pair in pairs for side in (pair.a, pair.b)}
     keys = [cache.embeddings.key_for(text) for text in texts]

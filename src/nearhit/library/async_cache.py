@@ -23,7 +23,7 @@ from nearhit import validate
 from nearhit.cache import CacheStats, LookupResult, Scope, SearchHit, SemanticCache
 from nearhit.cache.results import Match
 from nearhit.config import Settings, load_settings
-from nearhit.errors import ConfigError, InvalidInput, RedisUnavailable
+from nearhit.errors import ConfigError, InvalidInput, RedisUnavailable, StoreCleared
 from nearhit.library.loop_thread import CacheClosed, WrongEventLoop
 from nearhit.llm import served_model
 from nearhit.service import bootstrap
@@ -97,6 +97,8 @@ class AsyncCache:
         self._flights: SingleFlight[str] = SingleFlight()
         self._closed = False
         self._loop = _running_loop()
+        self.uncached_answers = 0
+        """Answers :meth:`answer` had the LLM give uncached since Redis became unavailable (0 while it answers)."""
 
     @classmethod
     def open(
@@ -234,7 +236,15 @@ class AsyncCache:
         try:
             result = await engine.lookup(query, threshold=threshold)
         except RedisUnavailable as exc:
-            log.warning("cache unavailable, calling the LLM uncached: %s", exc)
+            # Logged once as the outage begins and once as it ends (as the service's store health is), not once a
+            # call: an outage under load would write a warning per request.
+            if not self.uncached_answers:
+                log.warning("cache unavailable, calling the LLM uncached until Redis answers: %s", exc)
+            self.uncached_answers += 1
+        else:
+            if self.uncached_answers:
+                log.info("cache available again (%d answers given uncached meanwhile)", self.uncached_answers)
+                self.uncached_answers = 0
         if result is not None and result.answer is not None:
             return Answer(result.answer.response, result.match, result)
 
@@ -247,6 +257,8 @@ class AsyncCache:
                     await engine.store(query, text, ttl=ttl)
                 except (InvalidInput, RedisUnavailable) as exc:
                     log.warning("answer not stored: %s", exc)
+                except StoreCleared:
+                    pass  # the cache was cleared while call_llm ran: counted (stores_cleared), the caller answered
             yield text
 
         answered = ""

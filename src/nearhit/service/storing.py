@@ -13,7 +13,7 @@ from nearhit.cache import stored_answer
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
 from nearhit.economics.prices import request_cost
-from nearhit.errors import InvalidInput, NearhitError
+from nearhit.errors import InvalidInput, NearhitError, StoreCleared
 from nearhit.llm import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, assemble_tool_calls
 from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
@@ -58,7 +58,7 @@ def storer(
                     completion_tokens=used.completion_tokens,
                     cost_usd=request_cost(priced_as, used.prompt_tokens, used.completion_tokens).usd,
                 )
-        except InvalidInput as exc:  # an empty or oversized answer: not worth keeping, Redis is fine
+        except (InvalidInput, StoreCleared) as exc:  # an empty or oversized answer, or one from before a clear
             return StoreResult("skipped", str(exc))
         except (NearhitError, RedisError) as exc:
             return StoreResult("failed", str(exc))
