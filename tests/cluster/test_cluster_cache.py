@@ -8,12 +8,13 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import redis
+import redis.asyncio
 from redis.crc import key_slot
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -415,3 +416,63 @@ async def test_a_clear_wins_over_the_answers_in_flight_on_every_shard(
         await cache.store(query, "Paris.")
         assert (await cache.lookup(query)).match == "exact"
     assert (await cache.stats()).counters["stores_cleared"] == 4
+
+
+async def test_a_clear_counted_on_a_lost_connection_closes_no_other_connection(
+    cluster_cache: SemanticCache, sync_cluster: redis.RedisCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clear's count is written in one round trip per node, a node whose connection the server dropped tried
+    again alone: through redis-py's cluster pipeline the lost connection made the client close every node's
+    connections (the healthy shards' reads in flight failing with them) and sleep before its retry."""
+    cache = cluster_cache
+    tenant = tenants_on_distinct_shards(cache, sync_cluster, 1)[0]
+    query = cache.prepare(QUESTION, Scope.build(tenant=tenant))
+    assert not (await cache.lookup(query)).hit  # its index made, a connection pooled to its node
+    _drop_connections(cache, cache.keys.tenant_clears(tenant))
+    closes = _count_closes(cache, monkeypatch)
+    assert await cache.clear(tenant=tenant) == 0
+    assert closes() == 0
+    with pytest.raises(StoreCleared):  # counted
+        await cache.store(query, "Paris.")
+
+
+async def test_a_keyless_read_of_every_primary_is_tried_again_on_a_lost_connection(
+    cluster_cache: SemanticCache, sync_cluster: redis.RedisCluster
+) -> None:
+    """``FT._LIST`` and ``INFO`` on every primary (stats, a clear or a search of every tenant) on a connection the
+    server dropped (its idle ``timeout``, a proxy, a restart): redis-py does not retry a command given its nodes,
+    and the call failed, "Redis is unreachable: Connection closed by server"."""
+    cache = cluster_cache
+    tenants = tenants_on_distinct_shards(cache, sync_cluster, 3)
+    queries = [cache.prepare(QUESTION, Scope.build(tenant=tenant)) for tenant in tenants]
+    for query in queries:
+        await cache.store(query, "Paris.")
+    assert (await cache.stats()).entries == 3  # a connection pooled to every primary
+    for node in cache.redis.get_primaries():
+        _drop_connections(cache, node.name)
+    assert (await cache.stats()).entries == 3
+    for node in cache.redis.get_primaries():
+        _drop_connections(cache, node.name)
+    assert await cache.clear() == 3
+
+
+def _drop_connections(cache: SemanticCache, key_or_node: str) -> None:
+    """The server closes every client connection of the node serving ``key_or_node`` (a key, or a node's name)."""
+    assert isinstance(cache.redis, redis.asyncio.RedisCluster)
+    node = cache.redis.get_node(node_name=key_or_node) or cache.redis.get_node_from_key(key_or_node)
+    with redis.Redis(host=node.host, port=node.port) as killer:
+        assert killer.client_kill_filter(_type="normal", skipme=True) >= 1
+
+
+def _count_closes(cache: SemanticCache, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """How many times the cluster client closes every node's connections, from now on."""
+    closes = 0
+    real_close = cache.redis.aclose
+
+    async def counting() -> None:
+        nonlocal closes
+        closes += 1
+        await real_close()
+
+    monkeypatch.setattr(cache.redis, "aclose", counting)
+    return lambda: closes

@@ -59,6 +59,13 @@ CASES: list[tuple[str, Any, str | None, str]] = [
     ("logit_bias key not a token", body(logit_bias={"hello": 5}), "logit_bias", "not a token id"),
     ("top_logprobs without logprobs", body(top_logprobs=3), "top_logprobs", "'logprobs' must be true"),
     ("tool not a function", body(tools=[{"type": "retrieval"}]), "tools[0].type", "'function'"),
+    ("no tools", body(tools=[]), "tools", "empty array"),  # answered, and scoped apart from a request without
+    (
+        "json_schema strict not a bool",
+        body(response_format={"type": "json_schema", "json_schema": {"name": "r", "strict": "yes"}}),
+        "response_format.json_schema.strict",
+        "expected a boolean",
+    ),
     (
         "tool name with spaces",
         body(tools=[{"type": "function", "function": {"name": "get weather"}}]),
@@ -140,6 +147,12 @@ async def test_default_values_of_unsupported_parameters_are_accepted(serve: Serv
     async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
         response = await http.post("/chat/completions", json=defaults)
         assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("given", [{"stop": []}, {"logit_bias": {}}, {"response_format": {"type": "text"}}])
+def test_an_option_given_as_the_providers_default_scopes_as_absent(given: dict[str, Any]) -> None:
+    # Scoped by its canonical hash, an empty stop list was a miss of its own: the same answer stored twice.
+    assert parse_chat(body(**given), 1).params == parse_chat(body(), 1).params == {}
 
 
 def test_an_assistant_message_as_the_sdk_sends_it_back_is_taken() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
@@ -35,3 +36,20 @@ def sync_cache(settings: Settings) -> Iterator[Cache]:
     with Cache.open(settings=settings) as cache:
         yield cache
     asyncio.run(_drop(settings))
+
+
+def answer_in_a_thread(
+    cache: Cache, prompt: str, call_llm: Callable[[str], str]
+) -> tuple[threading.Thread, list[BaseException]]:
+    """``cache.answer(prompt, call_llm)`` running on a daemon thread, and the list that gets what it raised."""
+    raised: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            cache.answer(prompt, call_llm)
+        except BaseException as exc:  # the test reports what was raised
+            raised.append(exc)
+
+    caller = threading.Thread(target=ask, daemon=True)
+    caller.start()
+    return caller, raised

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from nearhit import AsyncCache, Cache, CacheClosed, ConfigError, InvalidInput
+from tests.library.conftest import answer_in_a_thread
 
 
 async def test_a_misspelt_setting_is_refused_not_ignored(redis_url: str, redis_data_dir: Path) -> None:
@@ -37,16 +38,7 @@ def test_an_llm_function_raising_a_base_exception_reaches_its_caller(sync_cache:
     def halting(prompt: str) -> str:
         raise Halt("stop here")
 
-    raised: list[BaseException] = []
-
-    def ask() -> None:
-        try:
-            sync_cache.answer("Will this call come back?", halting)
-        except BaseException as exc:  # the test reports what was raised
-            raised.append(exc)
-
-    caller = threading.Thread(target=ask, daemon=True)
-    caller.start()
+    caller, raised = answer_in_a_thread(sync_cache, "Will this call come back?", halting)
     caller.join(timeout=20)
     assert not caller.is_alive(), "answer() never returned"
     assert len(raised) == 1 and isinstance(raised[0], Halt), raised
@@ -64,16 +56,7 @@ def test_a_call_waiting_on_a_loop_that_ended_is_told_not_left_waiting(sync_cache
         await asyncio.sleep(0.3)
         raise SystemExit("a submitted coroutine ends the loop")
 
-    raised: list[BaseException] = []
-
-    def ask() -> None:
-        try:
-            sync_cache.answer("Is anyone still there?", lambda prompt: str(release.wait(30)))
-        except BaseException as exc:  # the test reports what was raised
-            raised.append(exc)
-
-    caller = threading.Thread(target=ask, daemon=True)
-    caller.start()
+    caller, raised = answer_in_a_thread(sync_cache, "Is anyone still there?", lambda prompt: str(release.wait(30)))
     sync_cache.submit(halt_soon())
     caller.join(timeout=10)
     release.set()

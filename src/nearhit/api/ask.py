@@ -16,6 +16,7 @@ from nearhit import validate
 from nearhit.api import limits
 from nearhit.api.access import CALLER_SECURITY, Caller, CallerDep, caller_of, reads_caller
 from nearhit.api.deps import SINGLE_VALUED_QUERY, AnswererDep, RuntimeDep, one_value_per_query_parameter, validated_body
+from nearhit.api.middleware import CLIENT_CLOSED
 from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.api.streams import KnownStream
 from nearhit.llm import ChatMessage, count_tokens
@@ -184,7 +185,7 @@ async def _unless_disconnected(http_request: Request, work: Coroutine[Any, Any, 
             task.cancel()
         await asyncio.gather(job, watcher, return_exceptions=True)
     if job.cancelled():
-        raise HTTPException(status_code=499, detail="the client closed the request before the answer")
+        raise HTTPException(status_code=CLIENT_CLOSED, detail="the client closed the request before the answer")
     return job.result()
 
 

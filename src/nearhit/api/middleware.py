@@ -25,6 +25,10 @@ BODY_SECONDS = 30.0
 """The whole body must arrive within this: a client trickling a byte now and then (slow loris) would otherwise
 hold its connection, and a worker's slot, for as long as it likes."""
 
+CLIENT_CLOSED = 499
+"""The status logged for a request whose client left before it could be answered (nginx's "client closed
+request"), as ``/ask`` logs one that leaves before its answer."""
+
 log = structlog.get_logger("nearhit.access")
 _ACCESS = logging.getLogger("nearhit.access")  # asked before formatting a line: off above INFO, it costs nothing
 
@@ -113,6 +117,8 @@ class Edge:
             replay = await self._checked_body(scope, headers, receive, send_with_headers)
             if replay is not None:
                 await self.app(scope, replay, send_with_headers)
+            elif not started_response:  # the client left before its body ended: nobody to answer, no server error
+                status = CLIENT_CLOSED
         except asyncio.CancelledError:
             # Only the server cancels a request (uvicorn, stopping, once its grace is over): the client is told
             # so, not a bare 500; a response already begun just ends. Not re-raised: the request is over either

@@ -9,14 +9,22 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from redis.exceptions import ResponseError
+from redis.exceptions import AskError, ClusterDownError, ResponseError, TryAgainError
 from redisvl.query.filter import FilterExpression
 
 from nearhit import validate
 from nearhit.cache import entry
 from nearhit.cache import index as idx
 from nearhit.cache.base import STAT_FIELDS, CacheBase
-from nearhit.cache.client import RedisClient, hash_reads, index_names, on_index, unlink_each, used_memory
+from nearhit.cache.client import (
+    RedisClient,
+    hash_reads,
+    index_names,
+    on_index,
+    unlink_each,
+    used_memory,
+    writes_per_node,
+)
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.results import CacheStats, SearchHit
 from nearhit.stats import counted
@@ -149,17 +157,28 @@ class CacheAdmin(CacheBase):
             names = [spec.keys.clears for spec in await self._tenant_indexes()]
         else:
             names = [self.keys.clears]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.execute_command("INCR", name)
-                pipe.execute_command("EXPIRE", name, CLEARS_KEPT_S)
-            replies = await pipe.execute(raise_on_error=False)
+        counted = await self._write_counts(
+            [command for name in names for command in (("INCR", name), ("EXPIRE", name, CLEARS_KEPT_S))]
+        )
         # Another client's value there (a hash, a word): replaced under nearhit's prefix, so the clear still counts.
-        taken = [name for name, reply in zip(names, replies[::2], strict=True) if isinstance(reply, ResponseError)]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for name in taken:
-                pipe.set(name, 1, ex=CLEARS_KEPT_S)
-            await pipe.execute()
+        taken = [name for name, reply in zip(names, counted[::2], strict=True) if _taken(reply)]
+        if taken:
+            await self._write_counts([("SET", name, 1, "EX", CLEARS_KEPT_S) for name in taken])
+
+    async def _write_counts(self, commands: list[tuple[object, ...]]) -> list[object]:
+        """The clear counts' writes, sent as the hit counters are (:func:`writes_per_node`, one round trip per
+        node: redis-py's cluster pipeline, one connection lost, closed every node's connections and slept before
+        each retry); a node's failed ones tried once more (a clear counted twice has still changed its count),
+        then raised: the clear fails before anything is deleted. The replies, another type's error in its place."""
+        replies = await writes_per_node(self.redis, commands)
+        failed = [i for i, reply in enumerate(replies) if isinstance(reply, Exception) and not _taken(reply)]
+        if failed:
+            again = await writes_per_node(self.redis, [commands[i] for i in failed])
+            for i, reply in zip(failed, again, strict=True):
+                if isinstance(reply, Exception) and not _taken(reply):
+                    raise reply
+                replies[i] = reply
+        return replies
 
     async def _clear(self, tenant: str | None, scope: Scope | None) -> int:
         filters = self._filter(tenant, scope)
@@ -262,3 +281,9 @@ class CacheAdmin(CacheBase):
         if tenant is not None:
             return idx.tenant_filter(validate.label(tenant, "tenant"))
         return None
+
+
+def _taken(reply: object) -> bool:
+    """Another client's value where a clear count goes (``WRONGTYPE``, not an integer): an error to write over,
+    unlike a cluster's redirect or its refusal while a shard fails over (tried again)."""
+    return isinstance(reply, ResponseError) and not isinstance(reply, AskError | ClusterDownError | TryAgainError)

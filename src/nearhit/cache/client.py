@@ -351,9 +351,14 @@ async def on_index(redis: RedisClient, command: str, index_name: str, *args: Any
 
 
 async def on_every_primary(redis: RedisClient, *args: Any) -> list[Any]:
-    """A keyless command's reply from each primary (one reply on a single node)."""
+    """A keyless read's reply from each primary (one reply on a single node). On a cluster, a connection the
+    server closed (its idle ``timeout``, a proxy, a restart) is tried once more: redis-py retries no command given
+    its nodes, and stats, a clear or a search of every tenant failed on it ("Connection closed by server")."""
     if isinstance(redis, RedisCluster):
-        replies = await redis.execute_command(*args, target_nodes=redis.get_primaries())
+        try:
+            replies = await redis.execute_command(*args, target_nodes=redis.get_primaries())
+        except RedisConnectionError:
+            replies = await redis.execute_command(*args, target_nodes=redis.get_primaries())
         return list(replies.values()) if isinstance(replies, dict) else [replies]
     return [await redis.execute_command(*args)]
 

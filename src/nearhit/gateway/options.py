@@ -48,6 +48,9 @@ def forwarded(body: Mapping[str, Any]) -> dict[str, Any]:
     for name in sorted(FORWARDED & body.keys()):
         if body[name] is not None:
             params[name] = _CHECKS[name](body[name], name)
+    for name, meaningless in _AS_ABSENT.items():
+        if params.get(name) == meaningless:  # the provider's default: scoped as absent, not as an answer of its own
+            del params[name]
     tools = params.get("tools")
     for name in ("tool_choice", "parallel_tool_calls"):
         if name in params and not tools:
@@ -161,6 +164,12 @@ def _schema_problem(canonical: str) -> str | None:
 def _tools(value: Any, name: str) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise invalid(f"Invalid type for '{name}': expected an array of tools.", name, "invalid_type")
+    if not value:
+        raise invalid(
+            f"Invalid '{name}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            name,
+            "empty_array",
+        )
     if len(value) > _MAX_TOOLS:
         raise invalid(f"Invalid '{name}': at most {_MAX_TOOLS} tools are allowed.", name, "array_above_max_length")
     names: set[str] = set()
@@ -236,10 +245,15 @@ def _response_format(value: Any, name: str) -> dict[str, Any]:
         )
     spec = _required_object(fmt, "json_schema", f"{name}.json_schema")
     schema_name = _identifier(spec.get("name"), f"{name}.json_schema.name")
+    if spec.get("strict") is not None:
+        _bool(spec["strict"], f"{name}.json_schema.strict")
     if spec.get("schema") is not None:
         _schema(spec["schema"], f"{name}.json_schema.schema", f"response_format '{schema_name}'")
     return fmt
 
+
+_AS_ABSENT: dict[str, Any] = {"stop": [], "logit_bias": {}, "response_format": {"type": "text"}}
+"""Values that ask for what the provider does without them: a request giving one was a miss of its own."""
 
 _CHECKS: dict[str, Any] = {
     "stop": _stop,

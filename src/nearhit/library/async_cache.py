@@ -95,6 +95,8 @@ class AsyncCache:
         self.tenant = tenant
         self._default_scope = Scope.build(model=model, tenant=tenant)
         self._flights: SingleFlight[str] = SingleFlight()
+        self._stores: set[asyncio.Task[str]] = set()
+        """The stores of answers in flight, waited for by :meth:`close` before it disconnects."""
         self._closed = False
         self._loop = _running_loop()
         self.uncached_answers = 0
@@ -252,9 +254,16 @@ class AsyncCache:
             text = await call_llm(prompt)
             if not isinstance(text, str):
                 raise TypeError(f"call_llm must return the answer as str, not {type(text).__name__}")
-            if result is not None:  # stored before the waiters return, so a later call finds it
+            if result is not None and self._closed:
+                # Closed while call_llm ran: the caller gets its answer; a store now would reconnect the closed pool
+                # (a connection nobody closes) or, on the sync face's stopped loop, be left half-way.
+                log.info("answer not stored: the cache was closed while call_llm ran")
+            elif result is not None:  # stored before the waiters return, so a later call finds it
+                store = asyncio.ensure_future(engine.store(query, text, ttl=ttl))
+                self._stores.add(store)
+                store.add_done_callback(self._stores.discard)
                 try:
-                    await engine.store(query, text, ttl=ttl)
+                    await store
                 except (InvalidInput, RedisUnavailable) as exc:
                     log.warning("answer not stored: %s", exc)
                 except StoreCleared:
@@ -301,6 +310,8 @@ class AsyncCache:
             return
         engine = self._live()
         self._closed = True
+        # A store begun before the close lands before the disconnect (it failed, "Connection closed by server").
+        await asyncio.gather(*self._stores, return_exceptions=True)
         await engine.close()
 
     async def __aenter__(self: Self) -> Self:

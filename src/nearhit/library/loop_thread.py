@@ -39,6 +39,7 @@ class LoopThread:
 
     def __init__(self, name: str = "nearhit-cache") -> None:
         self._loop = asyncio.new_event_loop()
+        self._stopping = False
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
 
@@ -76,6 +77,10 @@ class LoopThread:
         while True:
             try:
                 return future.result(timeout=_ALIVE_CHECK_S)
+            except concurrent.futures.CancelledError:
+                if not self._stopping:
+                    raise
+                raise CacheClosed("this cache was closed while the call was in progress; open a new one") from None
             except concurrent.futures.TimeoutError:
                 if future.done():  # the coroutine's own TimeoutError
                     raise
@@ -89,6 +94,19 @@ class LoopThread:
         """Stop the loop and join the thread; idempotent."""
         if not self.running:
             return
+        self._stopping = True
+        # The calls still running (an answer waiting on its LLM in another thread) are cancelled and end here: left
+        # pending on the stopped loop, each was destroyed later half-way through its work ("Task was destroyed but
+        # it is pending", "Event loop is closed"), and its caller told only after a second that the loop "ended".
+        asyncio.run_coroutine_threadsafe(_cancel_the_others(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
+
+
+async def _cancel_the_others() -> None:
+    """Cancel every other task of the running loop and wait until each has ended."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
