@@ -183,7 +183,7 @@ async def main() -> None:
             for pair in pairs:
                 text = normalise(pair["b"])
                 exact = [
-                    ("HMGET", cache.keys.entry(SCOPE, text), *entry.RETURNED, "ttl"),
+                    ("HMGET", cache.keys.entry(SCOPE, text), *entry.ANSWER, "ttl"),
                     ("GET", cache.embeddings.key_for(text, cache.spec.keys)),
                 ]  # the lookup's first round trip, built untimed
                 started = time.perf_counter()
@@ -308,7 +308,7 @@ async def vector_given(
         assert vector is not None
         command = knn.command(vector[0].tobytes())  # built untimed, as the floor's
         exact: list[tuple[Any, ...]] = [
-            ("HMGET", cache.keys.entry(SCOPE, text), *entry.RETURNED, "ttl"),
+            ("HMGET", cache.keys.entry(SCOPE, text), *entry.ANSWER, "ttl"),
             ("GET", cache.embeddings.key_for(text, spec.keys)),
         ]
         mark = semantic_cache.conversation_lookup.twins_mark(cache.keys, cache.prepare(pair["b"], SCOPE))

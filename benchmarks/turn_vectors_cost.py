@@ -6,7 +6,8 @@ one scratch index, under two tenants: ``with`` keeps each entry's turns' embeddi
 up in both tenants, in alternating order, ``--rounds`` times, its embeddings read from the embedding store (a
 warm-up round first). Prints, over the pairs whose lookup under ``with`` took no second chance, the p50 of each
 tenant's lookup ms and of their paired difference; and the same over those that took it (its embeddings warm: the
-cold cost is ``conversation_sides.py --latency RUN --route turn_by_turn``). Dev splits only.
+cold cost is ``conversation_sides.py --latency RUN --route turn_by_turn``), and the bytes Redis sent for each
+lookup (``total_net_output_bytes`` read around it, the reads' own replies included). Dev splits only.
 
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/turn_vectors_cost.py --rounds 5
 """
@@ -62,6 +63,11 @@ async def run(sets: list[str], rounds: int) -> None:
                 if tenant == "without":
                     await cache.redis.hdel(key, entry.TURN_VECTORS)
         ms: dict[tuple[int, str], list[float]] = defaultdict(list)
+        sent: dict[tuple[int, str], list[int]] = defaultdict(list)
+
+        async def bytes_out() -> int:
+            return int((await cache.redis.info("stats"))["total_net_output_bytes"])
+
         took: set[int] = set()
         for round_ in range(rounds + 1):  # round 0 warms the embedding store
             for n, pair in enumerate(pairs):
@@ -69,11 +75,13 @@ async def run(sets: list[str], rounds: int) -> None:
                 for tenant in order:
                     query = asked(pair.b, tenant, limit)
                     assert query is not None
+                    before = await bytes_out()
                     started = time.perf_counter()
                     result = await cache.lookup(query)
                     elapsed = (time.perf_counter() - started) * 1000
                     if round_:
                         ms[(n, tenant)].append(elapsed)
+                        sent[(n, tenant)].append(await bytes_out() - before)
                     if tenant == "with" and "turn_by_turn" in result.timings_ms:
                         took.add(n)
             if not round_:
@@ -86,9 +94,11 @@ async def run(sets: list[str], rounds: int) -> None:
             continue
         each = {t: [statistics.median(ms[(n, t)]) for n in chosen] for t in TENANTS}
         paired = [a - b for a, b in zip(each["with"], each["without"], strict=True)]
+        out = {t: statistics.median(statistics.median(sent[(n, t)]) for n in chosen) for t in TENANTS}
         print(
             f"{title}: {len(chosen)} lookups, p50 with {statistics.median(each['with']):.2f} ms, without"
-            f" {statistics.median(each['without']):.2f} ms, paired difference p50 {statistics.median(paired):+.2f} ms"
+            f" {statistics.median(each['without']):.2f} ms, paired difference p50 {statistics.median(paired):+.2f} ms;"
+            f" bytes sent by Redis p50 with {out['with']:,.0f}, without {out['without']:,.0f}"
         )
 
 

@@ -5,9 +5,11 @@ Invented conversations, other words than the dev sets'. Real Redis."""
 
 from __future__ import annotations
 
+import pytest
 from redis.asyncio import Redis
 
 from nearhit.cache import SemanticCache, entry, turns
+from tests.support import wire
 from tests.support.lookups import Turns, ask
 
 STORY: Turns = [
@@ -64,3 +66,20 @@ def test_only_the_whole_turns_cosine_or_a_turn_said_alone_gets_a_second_chance()
     assert turns.refused_by_turns("the user's turns say something the other's do not: 'haha / '")
     assert not turns.refused_by_turns("the earlier turns state other facts: 3 vs 4")
     assert not turns.refused_by_turns(None)
+
+
+async def test_only_the_second_chance_reads_the_turns_embeddings(
+    cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No KNN returns them and no exact read asks for them (nor for the context, which an exact key matched): the
+    turns' embeddings (1,024 B a turn) are read for the candidate compared turn by turn, in a read of its own."""
+    key = await cache.store(ask(cache, STORY, "How often should I feed it?"), ANSWER)
+    await cache.background.drain()
+    sent = wire.record(monkeypatch, bytes)
+    assert (await cache.lookup(ask(cache, STORY, "How often should I feed it?"))).match == "exact"
+    result = await cache.lookup(ask(cache, GREETING + RETOLD, "How often does it need feeding?"))
+    assert result.hit and "turn_by_turn" in result.timings_ms, result.rejection_reason
+    asked = [payload for payload in sent if entry.TURN_VECTORS.encode() in payload]
+    assert len(asked) == 1 and b"HGET" in asked[0] and key.encode() in asked[0] and b"FT.SEARCH" not in asked[0]
+    exact_reads = [payload for payload in sent if key.encode() in payload and b"HMGET" in payload]
+    assert exact_reads and all(b"$7\r\ncontext\r\n" not in payload for payload in exact_reads)

@@ -9,15 +9,13 @@ are read only when the index has labels (``labels_*`` counters). An exact hit ke
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Iterator
 
 import pytest
-from redis.asyncio.connection import AbstractConnection
 
 from nearhit.cache import Scope, SemanticCache, conversation_lookup
 from nearhit.cache.feedback import LABEL_COUNTERS
 from nearhit.cache.keys import normalise
+from tests.support import wire
 from tests.support.lookups import ask
 
 SCOPE = Scope.build(model="gpt-4o", tenant="trips")
@@ -26,23 +24,12 @@ PARAPHRASE = "Which city is France's capital?"
 EXACT_READ = ("HMGET", "GET", "GET")
 """The entry, and the clear counts a miss's store compares (every tenant's, the tenant's): one round trip."""
 _NOT_THE_LOOKUPS = {"HINCRBY", "CLIENT", "HELLO", "AUTH", "SELECT", "PING"}
-_NAME_RE = re.compile(rb"\*\d+\r\n\$\d+\r\n([A-Za-z.]+)\r\n")
 
 
 @pytest.fixture
-def sends(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
+def sends(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Every write to a Redis socket, as the command names it carried (one list per round trip)."""
-    seen: list[list[str]] = []
-    original = AbstractConnection.send_packed_command
-
-    async def counting(self: AbstractConnection, command: object, check_health: bool = True) -> None:
-        chunks = [command] if isinstance(command, (bytes, str, memoryview)) else list(command)  # type: ignore[call-overload]
-        payload = b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in chunks)
-        seen.append([name.decode().upper() for name in _NAME_RE.findall(payload)])
-        await original(self, command, check_health)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
-    yield seen
+    return wire.record(monkeypatch, wire.command_names)
 
 
 async def _lookup_trips(cache: SemanticCache, sends: list[list[str]], prompt: str) -> list[list[str]]:

@@ -59,6 +59,7 @@ class CacheBase:
         *,
         embedding_ttl: int = DEFAULT_TTL_S,
         near_entries: int = 0,
+        exact_presence: bool = False,
     ) -> None:
         self.redis = redis
         self.embedder = embedder
@@ -73,7 +74,8 @@ class CacheBase:
         self._creating: dict[str, asyncio.Lock] = {}
         self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
         self._sizes: dict[str, tuple[int | None, float]] = {}  # index name -> (documents, when read), for EF_RUNTIME
-        self.near = NearCache(near_entries)  # exact entries kept in process while Redis tracks them (cache.near)
+        # Exact entries kept in process while Redis tracks them, and which entry keys may exist (cache.near).
+        self.near = NearCache(near_entries, presence=exact_presence)
 
     async def setup(self) -> None:
         """Check the server has the Query Engine; create or check the index (a sharded layout's tenant

@@ -22,7 +22,7 @@ from redis.exceptions import ResponseError
 from nearhit.cache import choose, context_match, conversation, entry, negatives, turns
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
-from nearhit.cache.client import reads, unlink_each
+from nearhit.cache.client import hash_reads, reads, unlink_each
 from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
 from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import LookupResult, Margin
@@ -172,27 +172,34 @@ async def turn_by_turn(
     with the chatter one side alone says left out (:func:`turns.without_chatter`), by every check of
     :func:`context_match.match`; those kept go through the feedback's refusals and are judged by their questions as a
     matched conversation's are. Only candidates near enough to be served by a margin, with a turn that may be chatter
-    (:func:`turns.may_leave_out`, read from the words), whose entry keeps its turns' embeddings (an entry stored
-    before they were kept has none: no second chance). The query's turns are embedded
-    one by one (one batch, kept on ``query`` for its store), then the kept turns as one text each (a second batch).
+    (:func:`turns.may_leave_out`, read from the words), whose entry keeps its turns' embeddings (read for these
+    candidates only, in one round trip; an entry stored before they were kept has none: no second chance). The
+    query's turns are embedded one by one (one batch, kept on ``query`` for its store), then the kept turns as one
+    text each (a second batch).
     Returns whether it embedded (the second chance taken), for the lookup's timings."""
     assert query.context is not None and query.context_vector is not None and query.vector is not None
     floor = result.threshold - max(context_match.SAME_TURNS_MARGIN, context_match.matched_margin(), margins.quiet)
     refused = {c.doc_id for c in result.candidates if c.guard == "context" and turns.refused_by_turns(c.reason)}
     dimension = len(query.vector)
-    chances = []
+    maybe = []
     for doc_id, fields in rows:
         cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
         if doc_id not in refused or cached is None or entry.similarity(fields) < floor:
             continue
-        if not turns.may_leave_out(query.context, cached):
-            continue
-        stored = turns.vectors_of(fields.get(entry.TURN_VECTORS, ""), len(cached.turns), dimension)
-        if stored is not None:
-            chances.append((doc_id, fields, cached, stored))
-    if not chances:
+        if turns.may_leave_out(query.context, cached):
+            maybe.append((doc_id, fields, cached))
+    if not maybe:
         return False
     async with cache._redis_errors():
+        # The turns' embeddings are read here, for these candidates only: no KNN returns them (entry.TURN_VECTORS).
+        kept_turns = await hash_reads(cache.redis, [("HGET", doc_id, entry.TURN_VECTORS) for doc_id, *_ in maybe])
+        chances = []
+        for (doc_id, fields, cached), raw in zip(maybe, kept_turns, strict=True):
+            stored = turns.vectors_of(idx.as_text(raw) if raw is not None else "", len(cached.turns), dimension)
+            if stored is not None:
+                chances.append((doc_id, fields, cached, stored))
+        if not chances:
+            return False
         if query.turn_vectors is None:
             texts = [normalise(text) for _, text in query.context.turns]
             query.turn_vectors = await cache.embeddings.embed(texts, spec.keys)

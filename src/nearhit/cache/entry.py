@@ -23,8 +23,8 @@ CONTEXT = "context"
 CONTEXT_VECTOR = "context_vector"
 EARLIER = "earlier"
 TURN_VECTORS = "turn_vectors"
-"""Read back with each KNN row, so the context is compared without a second round trip (text: the query
-reply is decoded as text, which raw vector bytes would not survive)."""
+"""Not returned by the KNN nor the exact read (1,024 B a turn at 384-d, read by no decision on a candidate): read
+for the few candidates a conversation's second chance compares turn by turn (``conversation_lookup.turn_by_turn``)."""
 TOLD = "told"
 TWIN = "twin"
 """A conversation's entry has a twin (:mod:`nearhit.cache.conversation_lookup`): a pointer to it, indexed by the
@@ -45,34 +45,40 @@ class EntryField:
     typical_chars: int | None
     """How long its value typically is as text (None: it varies with the prompt, the answer, the embedder)."""
     returned: bool = False
-    """Read back by a lookup or a search (never the vector: 1.5 KB that nobody needs)."""
+    """Read back with every KNN row (never the vector: 1.5 KB that nobody needs)."""
+    answer: bool = False
+    """Read back by an exact hit: what it serves and checks (:func:`read_answer`, :func:`whole`)."""
     index: Literal["tag", "numeric", "vector"] | None = None
 
 
 FIELDS: tuple[EntryField, ...] = (
-    EntryField("prompt", None, returned=True),
-    EntryField("response", None, returned=True),
-    EntryField("model", 8, returned=True),
-    EntryField("tenant", 8, returned=True),
+    EntryField("prompt", None, returned=True, answer=True),
+    EntryField("response", None, returned=True, answer=True),
+    EntryField("model", 8, returned=True, answer=True),
+    EntryField("tenant", 8, returned=True, answer=True),
     EntryField(TENANT_ID, 64, index="tag"),  # sha256 hex of the tenant
     EntryField("scope", 64, returned=True, index="tag"),  # sha256 hex
     EntryField("system_hash", 64),  # sha256 hex of the system prompt
     EntryField("history_hash", 0),  # empty for a single-turn prompt
-    EntryField("created_at", 18, returned=True, index="numeric"),  # time.time() as a float string
-    EntryField("prompt_tokens", 3, returned=True),
-    EntryField("completion_tokens", 3, returned=True),
-    EntryField("cost_usd", 10, returned=True),  # the saved call's price, computed once at store time ("" unknown)
+    EntryField("created_at", 18, returned=True, answer=True, index="numeric"),  # time.time() as a float string
+    EntryField("prompt_tokens", 3, returned=True, answer=True),
+    EntryField("completion_tokens", 3, returned=True, answer=True),
+    EntryField(
+        "cost_usd", 10, returned=True, answer=True
+    ),  # the saved call's price, computed once at store time ("" unknown)
     EntryField("ttl", 5),
     EntryField(CONTEXT, 0, returned=True),  # a conversation's earlier turns as JSON; absent for a single question
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their (or EARLIER's) embedding, base64 float32; else absent
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
-    EntryField(TURN_VECTORS, 0, returned=True),  # a conversation's turns' embeddings (cache.turns); else absent
+    EntryField(TURN_VECTORS, 0),  # a conversation's turns' embeddings (cache.turns), read on demand; else absent
     EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
     EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent
     EntryField(VECTOR, None, index="vector"),
 )
 RETURNED = tuple(f.name for f in FIELDS if f.returned)
-"""What a lookup or a search reads back from an entry."""
+"""What a KNN row (a lookup's, a search's) reads back from an entry: what the decision reads of every candidate."""
+ANSWER = tuple(f.name for f in FIELDS if f.answer)
+"""What an exact hit reads back (prompt and response first): not the context fields, which its key already matched."""
 INDEXED_TAGS = tuple(f.name for f in FIELDS if f.index == "tag")
 INDEXED_NUMBERS = tuple(f.name for f in FIELDS if f.index == "numeric")
 METADATA_CHARS = {f.name: f.typical_chars for f in FIELDS if f.typical_chars is not None}

@@ -7,6 +7,12 @@ subscribes to ``__redis__:invalidate``; Redis then names every entry key written
 anyone (another worker, another replica, the CLI), and a flush. A copy is served until its key is named, its
 TTL runs out, or the connection is lost (then everything is dropped, and the copy is off until it is back).
 
+The same connection can keep a record of which entry keys may exist (``presence``, off by default): every key
+under the prefix, read by a ``SCAN`` once tracking is on, then every key Redis names (written, deleted, expired:
+each stays in the record, a key that may exist). A key not in it is known absent, so a lookup of it may skip its
+exact read and embed at once (``SemanticCache``). Keys are kept as their ``hash()`` (a collision only costs the
+read); no record while tracking is lost, or until the scan is done.
+
 A read that raced a change is not kept: a copy is put only if no invalidation arrived since the read was sent.
 This process's own writes drop their keys at once (:meth:`NearCache.drop`, :meth:`NearCache.clear`): their
 invalidation comes on another connection, maybe after the next lookup. One node only (a cluster tracks per
@@ -28,6 +34,8 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import RedisError, ResponseError
 
+from nearhit.cache.index import as_text
+
 log = logging.getLogger(__name__)
 
 CHANNEL = b"__redis__:invalidate"
@@ -46,8 +54,11 @@ class Untracked(Exception):
 class NearCache:
     """At most ``size`` entries' fields (as the exact read returns them), least recently used dropped first."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, presence: bool = False) -> None:
         self.size = size
+        self.presence = presence
+        self._known: set[int] | None = None
+        """The hashes of the entry keys that may exist (``presence``); None: not known (every key may exist)."""
         self.active = False
         self.epoch = 0
         """Moves on every invalidation and every start or loss of tracking: a read sent at one epoch is kept
@@ -62,7 +73,7 @@ class NearCache:
     async def start(self, redis: Redis, prefix: str) -> None:
         """Track entry keys under ``prefix`` on a connection of its own: open now (the cache's first lookups
         may be kept), then read in the background, opened again whenever it is lost."""
-        if self.size <= 0 or self._task is not None:
+        if (self.size <= 0 and not self.presence) or self._task is not None:
             return
         try:
             connection = await self._open(redis, prefix)
@@ -72,6 +83,16 @@ class NearCache:
         except (RedisError, OSError):
             connection = None  # tried again in the background
         self._task = asyncio.create_task(self._track(redis, prefix, connection))
+
+    def absent(self, key: str) -> bool:
+        """Whether ``key`` is known not to exist: no scan found it and Redis named it since (as far as this process
+        has read Redis's messages), nor did this process write it (:meth:`written`)."""
+        return self._known is not None and hash(key) not in self._known
+
+    def written(self, key: str) -> None:
+        """This process is about to write ``key``: it may exist from now on (Redis's word may come later)."""
+        if self._known is not None:
+            self._known.add(hash(key))
 
     def get(self, key: str) -> list[Any] | None:
         """The fields read for ``key``, or None when there is no valid copy."""
@@ -112,6 +133,7 @@ class NearCache:
     async def close(self) -> None:
         self._closed = True
         self.active = False
+        self._known = None
         self.clear()
         if self._task is not None:
             self._task.cancel()
@@ -168,6 +190,8 @@ class NearCache:
             try:
                 if connection is None:
                     connection = await self._open(redis, prefix)
+                if self.presence:
+                    await self._scan(redis, prefix)
                 while True:
                     message = await connection.read_response()
                     self._invalidated(message)
@@ -179,6 +203,7 @@ class NearCache:
                     log.warning("near cache: tracking connection lost (%s); copies dropped, retrying", exc)
             finally:
                 self.active = False
+                self._known = None
                 self.clear()
                 if connection is not None:
                     with contextlib.suppress(Exception):
@@ -193,7 +218,19 @@ class NearCache:
         keys = message[2]
         if keys is None:
             self.clear()
+            if self._known is not None:
+                self._known.clear()  # a flush: nothing exists; what is written next is named after it
             return
         self.epoch += 1
         for key in keys:
-            self._entries.pop(key.decode() if isinstance(key, bytes) else str(key), None)
+            name = as_text(key)
+            self._entries.pop(name, None)
+            if self._known is not None:
+                self._known.add(hash(name))
+
+    async def _scan(self, redis: Redis, prefix: str) -> None:
+        """The record of the keys that exist, once tracking is on: a key written during the scan is named on the
+        tracking connection, whose messages are read after it (and added then)."""
+        pattern = "".join(f"\\{c}" if c in "*?[]\\" else c for c in prefix) + "*"
+        found = {hash(as_text(key)) async for key in redis.scan_iter(match=pattern, count=1000)}
+        self._known = found

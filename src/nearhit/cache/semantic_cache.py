@@ -1,16 +1,17 @@
 """The engine's request path: a two-tier (exact, then semantic) cache of LLM answers, scoped, on Redis.
 
-A lookup first reads the entry key made of scope + normalised prompt (one round trip, no embedding). On a
-miss it embeds the normalised prompt (through the embedding store) and runs a KNN query restricted to the
-caller's scope; candidates a user's "wrong" verdict refuses are dropped first (``cache.feedback``,
-``cache.bounded``). The rest at or above the similarity threshold (a floor) are judged (``cache.choose``): by
-the calibrated decision when it is on (``nearhit.decision``, the default), else by the guards' vetoes. With a
-wrong-hit bound the chosen one is served only where the bound is proven, else withheld as a :class:`Probe` to learn
-from. Every lookup returns a :class:`LookupResult` that says what happened and why; a miss's answer is then
-stored with the vector the lookup computed (:class:`Lookup`). A conversation's lookup embeds its earlier turns
-in the same embedder call and keeps only candidates whose earlier turns are the same context
-(:mod:`nearhit.cache.conversation`); on a miss, those refused by their turns are compared again without the
-chatter one side alone says (:mod:`nearhit.cache.turns`). Administration: :mod:`nearhit.cache.admin`.
+A lookup first reads the entry key made of scope + normalised prompt (one round trip, no embedding; none for a key
+this process knows absent, with ``exact_presence``: :mod:`nearhit.cache.near`). On a miss it embeds the normalised
+prompt (through the embedding store) and runs a KNN query restricted to the caller's scope; candidates a user's
+"wrong" verdict refuses are dropped first (``cache.feedback``, ``cache.bounded``). The rest at or above the
+similarity threshold (a floor) are judged (``cache.choose``): by the calibrated decision when it is on
+(``nearhit.decision``, the default), else by the guards' vetoes. With a wrong-hit bound the chosen one is served
+only where the bound is proven, else withheld as a :class:`Probe` to learn from. Every lookup returns a
+:class:`LookupResult` that says what happened and why; a miss's answer is then stored with the vector the lookup
+computed (:class:`Lookup`). A conversation's lookup embeds its earlier turns in the same embedder call and keeps
+only candidates whose earlier turns are the same context (:mod:`nearhit.cache.conversation`); on a miss, those
+refused by their turns are compared again without the chatter one side alone says (:mod:`nearhit.cache.turns`).
+Administration: :mod:`nearhit.cache.admin`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from nearhit.guards import GuardSet
     from nearhit.llm.rewrite import Rewriter
 
-_EXACT_FIELDS = tuple(name.encode() for name in (*entry.RETURNED, "ttl"))
+_EXACT_FIELDS = tuple(name.encode() for name in (*entry.ANSWER, "ttl"))
 """What the exact read asks of an entry, as bytes: redis-py packs bytes as they are, text it encodes per call."""
 _HAND_OVER_TURNS = 3
 """Turns of the event loop an embedding takes to reach the model's thread and start the model (measured in the
@@ -82,13 +83,16 @@ class SemanticCache(CacheAdmin):
         seed: int | None = None,
         embedding_ttl: int = DEFAULT_TTL_S,
         near_entries: int = 0,
+        exact_presence: bool = False,
         rewriter: Rewriter | None = None,
         prepare_while_embedding: bool = False,
         fitted_margins: bool = True,
         given_threshold_margins: choose.Margins = choose.NO_MARGINS,
         other_language: OtherLanguage | None = None,
     ) -> None:
-        super().__init__(redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries)
+        super().__init__(
+            redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries, exact_presence=exact_presence
+        )
         self.threshold = validate.threshold(threshold)
         self.default_ttl = validate.ttl(default_ttl)
         self.ttl_refresh_on_hit = ttl_refresh_on_hit
@@ -188,6 +192,7 @@ class SemanticCache(CacheAdmin):
                 # A single question's miss searches the conversations told as one question only where there are.
                 mark = conversation_lookup.twins_mark(self.keys, query) if self.max_wrong_rate is None else None
                 twinned = False
+                extra: tuple[Sequence[str], str | None] | None = None  # read with the KNN: the clear counts, the mark
                 searched: tuple[list[tuple[str, dict[str, str]]], bool] | None = None
                 if fields is None:
                     # On one node a known vector's KNN rides with the exact read; a cluster routes the KNN to
@@ -197,16 +202,21 @@ class SemanticCache(CacheAdmin):
                         knn = self._scoped_knn(query, spec, k)
                         ride = knn.command(given.tobytes())
                     clears = self.keys.clears_of(query.scope.tenant)
-                    fields, stored, twinned, searched, query.clears = await self._read_exact(
-                        key, spec, texts, mark, ride, clears
-                    )
+                    if ride is None and self.near.absent(key):
+                        # Known absent (cache.near): no read first, the model at once (a vector stored for this
+                        # text is not read); the counts and the mark are read with the KNN (_knn_and_labels).
+                        fields, stored, extra = [None, None], [None] * len(texts), (clears, mark)
+                    else:
+                        fields, stored, twinned, searched, query.clears = await self._read_exact(
+                            key, spec, texts, mark, ride, clears
+                        )
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
             result.timings_ms["exact"] = _ms_since(started)
             if hit:
                 result.match = "exact"
                 result.similarity, result.distance = 1.0, 0.0
-                result.answer = entry.read_answer(key, _decode_fields(entry.RETURNED, fields))
+                result.answer = entry.read_answer(key, _decode_fields(entry.ANSWER, fields))
                 self._settle(result, query, accept)
                 result.timings_ms["total"] = _ms_since(started)
                 return result
@@ -224,8 +234,10 @@ class SemanticCache(CacheAdmin):
             knn = self._scoped_knn(query, spec, k) if knn is None else knn
             if searched is None:
                 with tracing.span("cache.knn", index=spec.name, k=k) as span:
-                    searched = await self._knn_and_labels(spec, knn.command(vector.tobytes()))
+                    searched, also = await self._knn_and_labels(spec, knn.command(vector.tobytes()), extra)
                     tracing.set_attributes(span, candidates=len(searched[0]))
+                if extra is not None:
+                    twinned, query.clears = _counts_and_mark(extra, also)
             rows, labelled = searched
             found = rows  # the KNN's rows: those the context refuses may get a second chance (turn_by_turn)
             result.timings_ms["knn"] = _ms_since(stage)
@@ -381,7 +393,7 @@ class SemanticCache(CacheAdmin):
             for failed in stored:
                 if isinstance(failed, ResponseError):
                     raise failed
-        if fields[1] is not None and not entry.whole(_decode_fields(entry.RETURNED, fields[:-1])):
+        if fields[1] is not None and not entry.whole(_decode_fields(entry.ANSWER, fields[:-1])):
             fields[1] = None  # edited by another client past serving: a miss, and the store writes it whole again
         searched = None
         if searches:
@@ -394,28 +406,37 @@ class SemanticCache(CacheAdmin):
                 searched = idx.parse_search_reply(reply), self.feedback.any_labels(probe)
         twinned = bool(mark) and bool(stored.pop())
         fields, ttl = fields[:-1], fields[-1]
-        if self.near.active and fields[1] is not None:
+        if self.near.size > 0 and self.near.active and fields[1] is not None:
             if ttl and int(ttl) > 0:
                 self.background.run(self._keep_near(key, fields, epoch))
             else:
                 self.near.put(key, fields, -1, epoch)
-        unread = any(isinstance(count, ResponseError) for count in counts)
-        return fields, stored, twinned, searched, None if unread or not clears else counts
+        return fields, stored, twinned, searched, _read_counts(counts)
 
     async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
         self.near.put(key, fields, await self.redis.pttl(key), epoch)
 
     async def _knn_and_labels(
-        self, spec: idx.IndexSpec, knn: list[Any]
-    ) -> tuple[list[tuple[str, dict[str, str]]], bool]:
+        self, spec: idx.IndexSpec, knn: list[Any], extra: tuple[Sequence[str], str | None] | None = None
+    ) -> tuple[tuple[list[tuple[str, dict[str, str]]], bool], list[object]]:
         """The KNN rows, and whether any entry has labels. On one node (or a proxy) both reads go in one round
         trip (reads only: a write here would wait out a ``CLIENT PAUSE WRITE``, e.g. a failover); on a cluster
         the KNN goes to its index's shard (re-creating a moved index) and the probe, on another shard, is a read
-        of its own that never fails the lookup (:meth:`FeedbackStore.may_have_labels`)."""
+        of its own that never fails the lookup (:meth:`FeedbackStore.may_have_labels`).
+
+        ``extra`` (one node: a lookup that made no exact read): the clear counts and the twins' mark read in the
+        same round trip, their replies returned (an error in their place, for :func:`_counts_and_mark`)."""
         if isinstance(self.redis, RedisCluster):
-            return await self._knn(spec, knn), await self.feedback.may_have_labels()
-        probe, reply = await reads(self.redis, [self.feedback.labels_probe(), tuple(knn)])
-        return idx.parse_search_reply(reply), self.feedback.any_labels(probe)
+            return (await self._knn(spec, knn), await self.feedback.may_have_labels()), []
+        clears, mark = extra if extra is not None else ((), None)
+        also = [*(("GET", name) for name in clears), *([("EXISTS", mark)] if mark else [])]
+        probe, reply, *replies = await reads(
+            self.redis, [self.feedback.labels_probe(), tuple(knn), *also], raise_on_error=False
+        )
+        for failed in (probe, reply):
+            if isinstance(failed, ResponseError):
+                raise failed
+        return (idx.parse_search_reply(reply), self.feedback.any_labels(probe)), replies
 
     async def _embed(
         self, query: Lookup, stored: list[object]
@@ -546,6 +567,7 @@ class SemanticCache(CacheAdmin):
                     written[name] = entry.twin_hash(
                         scope_tag=told, tenant=query.scope.tenant, vector=told_bytes, told=text, owner=key
                     )
+            self.near.written(key)  # a lookup of it from now on reads it (Redis names it on tracking, maybe later)
             async with self.redis.pipeline(transaction=True) as pipe:
                 for name, fields in written.items():  # one tenant's keys: one slot on a cluster
                     pipe.delete(name)  # an overwrite must not keep fields (or a TTL) of the old entry
@@ -607,6 +629,22 @@ class SemanticCache(CacheAdmin):
             Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
         )
         self.background.soon("served", SERVED_FLUSH_S, self.feedback.write_served)
+
+
+def _counts_and_mark(
+    extra: tuple[Sequence[str], str | None], replies: list[object]
+) -> tuple[bool, tuple[object, ...] | None]:
+    """Whether the scope has twins, and the clear counts for the store (None: one unread, the answer stored
+    unchecked), from the replies :meth:`SemanticCache._knn_and_labels` read for ``extra``."""
+    clears, mark = extra
+    exists = replies[len(clears)] if mark else 0
+    return isinstance(exists, int) and exists > 0, _read_counts(tuple(replies[: len(clears)]))
+
+
+def _read_counts(counts: tuple[object, ...]) -> tuple[object, ...] | None:
+    """The clear counts a miss read, for its store; None when there are none or one is unreadable (another
+    client's key of another type: the answer is then stored unchecked, not lost)."""
+    return None if not counts or any(isinstance(count, ResponseError) for count in counts) else counts
 
 
 def _cleared_since(before: tuple[object, ...] | None, now: Sequence[object]) -> bool:

@@ -154,6 +154,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         prior=shipped_prior,
         embedding_ttl=settings.embedding_cache_ttl,
         near_entries=settings.near_cache_entries,
+        exact_presence=settings.exact_presence,
         rewriter=build_rewriter(settings),
         prepare_while_embedding=prepare_while_embedding(settings),
         fitted_margins=settings.fitted_margins,
