@@ -13,9 +13,12 @@ from tests.api.test_conversations import (
     GREETING_THEN_RETOLD,
     OVER_TURNS,
     QUESTION,
+    REDO,
+    REPLACE,
     REWORDED,
     ROAMING,
     SAYS_IT_ALL,
+    SHOWER_TURNS,
     STARTER,
     TOLD_AT_ONCE,
     TRAPS,
@@ -68,3 +71,20 @@ async def test_gateway_leaves_out_a_greeting_only_the_asker_says(serve: ServeGat
         assert await call(STARTER, "How often should I feed it?") == "miss"
         await gateway.wait_entries(1)
         assert await call(GREETING_THEN_RETOLD, "How often does it need feeding?") == "hit-semantic"
+
+
+async def test_gateway_serves_a_reworded_follow_up_with_the_answer_it_follows(serve: ServeGateway) -> None:
+    async with serve(guards=True) as gateway, httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as client:
+
+        async def call(question: str) -> str:
+            messages = [*SHOWER_TURNS, {"role": "user", "content": question}]
+            body = {"model": "gpt-4o", "messages": messages}
+            response = await client.post("/chat/completions", json=body, headers={"authorization": "Bearer sk-x"})
+            assert response.status_code == 200, response.text
+            await gateway.settled()
+            return response.headers["x-nearhit-cache"]
+
+        assert await call(REDO) == "miss"
+        await gateway.wait_entries(1)
+        assert await call(REPLACE) == "hit-semantic"
+        assert await call("Is that something I can fix on my own?") == "miss"

@@ -23,6 +23,7 @@ CONTEXT = "context"
 CONTEXT_VECTOR = "context_vector"
 EARLIER = "earlier"
 TURN_VECTORS = "turn_vectors"
+FOLLOWUP_VECTOR = "followup_vector"
 """Read back with each KNN row, so the context is compared without a second round trip (text: the query
 reply is decoded as text, which raw vector bytes would not survive)."""
 TOLD = "told"
@@ -47,6 +48,8 @@ class EntryField:
     returned: bool = False
     """Read back by a lookup or a search (never the vector: 1.5 KB that nobody needs)."""
     index: Literal["tag", "numeric", "vector"] | None = None
+    always: bool = True
+    """Written with every entry (False: only with some conversations', left out of a single question's footprint)."""
 
 
 FIELDS: tuple[EntryField, ...] = (
@@ -67,6 +70,7 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their (or EARLIER's) embedding, base64 float32; else absent
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
     EntryField(TURN_VECTORS, 0, returned=True),  # a conversation's turns' embeddings (cache.turns); else absent
+    EntryField(FOLLOWUP_VECTOR, None, returned=True, always=False),  # a conversation's question after the last answer
     EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
     EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent
     EntryField(VECTOR, None, index="vector"),
@@ -75,7 +79,7 @@ RETURNED = tuple(f.name for f in FIELDS if f.returned)
 """What a lookup or a search reads back from an entry."""
 INDEXED_TAGS = tuple(f.name for f in FIELDS if f.index == "tag")
 INDEXED_NUMBERS = tuple(f.name for f in FIELDS if f.index == "numeric")
-METADATA_CHARS = {f.name: f.typical_chars for f in FIELDS if f.typical_chars is not None}
+METADATA_CHARS = {f.name: f.typical_chars for f in FIELDS if f.typical_chars is not None and f.always}
 """The fields besides prompt, answer and vector, with their typical length (for the memory model)."""
 
 
@@ -98,6 +102,7 @@ def to_hash(
     context_vector: str = "",
     earlier: str = "",
     turn_vectors: str = "",
+    followup_vector: str = "",
     told: str = "",
     twin: str = "",
 ) -> dict[str, str | bytes | int | float]:
@@ -124,6 +129,8 @@ def to_hash(
         TWIN: twin,
         VECTOR: vector,
     }
+    if followup_vector:
+        mapping[FOLLOWUP_VECTOR] = followup_vector
     return mapping
 
 
