@@ -82,6 +82,23 @@ def served(found: list[Row], kind: str, floor: float, alone_floor: float) -> tup
     return sum(r.same_answer for r in more), sum(not r.same_answer for r in more)
 
 
+def leave_one_out(found: list[Row]) -> None:
+    """The told-after-the-answer floor and the alone floor chosen on the other sets (should-hits less three per
+    trap; the highest floors among equals), read on the set left out."""
+    grid = [(t / 100, a) for t in range(80, 96) for a in (0.0, 0.2, 0.3, 0.4)]
+
+    def gain(rows: list[Row], floors: tuple[float, float]) -> tuple[int, float, float]:
+        hits, traps = served(rows, "assistant", floors[0] - 1e-9, floors[1])
+        return hits - 3 * traps, *floors
+
+    print("\n| left out | floors chosen (told, alone) | should-hits, traps more on it |\n|---|---|---|")
+    for prefix in sorted({r.pair.split("-")[0] for r in found}):
+        rest = [r for r in found if r.pair.split("-")[0] != prefix]
+        chosen = max(grid, key=lambda floors: gain(rest, floors))
+        out = [r for r in found if r.pair.split("-")[0] == prefix]
+        print(f"| {prefix} | {chosen} | {served(out, 'assistant', chosen[0] - 1e-9, chosen[1])} |")
+
+
 def stage(r: Row) -> str:
     """Where a pair after the same turns stops, as the cache judges it (the same-turns floor, then this rule)."""
     if r.refused:
@@ -122,6 +139,7 @@ def report(found: list[Row]) -> None:
             for alone_floor in (0.0, 0.3, 0.4, 0.5):
                 h, t = served(found, kind, floor, alone_floor)
                 print(f"| {kind} | {floor:.2f} | {alone_floor:.2f} | {h} | {t} |")
+    leave_one_out(found)
 
 
 def main() -> None:

@@ -73,9 +73,10 @@ async def test_another_question_after_the_same_turns_is_not_served(
 async def test_after_other_turns_there_is_no_second_look(cache: SemanticCache) -> None:
     """Only after the very same turns: the answer before the follow-up is what both follow-ups are about."""
     await cache.store(ask(cache, SHOWER, REDO), "seal answer")
-    retold = [SHOWER[0], ("assistant", "That usually means the seal around the tray has failed.")]
+    retold = [SHOWER[0], ("assistant", SHOWER[1][1].replace("in an afternoon", "in a single afternoon"))]
     result = await cache.lookup(ask(cache, retold, REPLACE))
     assert not result.hit and "after_answer" not in result.timings_ms, result.candidates
+    assert [c.outcome for c in result.candidates] == ["below_threshold"]  # its turns matched, its question too far
 
 
 async def test_an_entry_stored_without_its_told_follow_up_gets_no_second_look(
