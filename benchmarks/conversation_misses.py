@@ -9,6 +9,8 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
 
     python benchmarks/conversation_misses.py                     # seven dev splits, a table of causes
     python benchmarks/conversation_misses.py --show "told as one" # and each pair whose cause starts so
+    python benchmarks/conversation_misses.py --compare base.txt after.txt  # two --pairs runs, per set and category
+    python benchmarks/conversation_misses.py --stages base.txt   # the missed should-hits by stage and category
 """
 
 from __future__ import annotations
@@ -108,11 +110,71 @@ def _print(name: str, pair: Pair, result: LookupResult) -> None:
         print(f"    cand {c.similarity:.3f} {c.outcome} {c.guard} {c.reason}")
 
 
+def compare(base: str, after: str) -> None:
+    """Two ``--pairs`` files: should-hits and traps served per set and per category, before and after, and
+    each pair whose outcome changed."""
+    runs = [_outcomes(path) for path in (base, after)]
+    kinds = {pair.id: (name, pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
+    for key, title in ((0, "set (dev)"), (1, "category")):
+        groups = sorted({kinds[i][key] for i in runs[0]}, key=lambda g: (SETS.index(g) if key == 0 else 0, g))
+        print(f"\n| {title} | should-hits, base | after | traps, base | after |\n|---|---|---|---|---|")
+        for group in [*groups, "pooled"]:
+            ids = [i for i in runs[0] if group in ("pooled", kinds[i][key])]
+            cells = []
+            for same in (True, False):
+                wanted = [i for i in ids if kinds[i][2] is same]
+                cells += [f"{sum(run[i] for i in wanted)}/{len(wanted)}" for run in runs]
+            if any(not cell.startswith("0/0") for cell in cells):
+                print(f"| {group} | {' | '.join(cells)} |")
+    for i in runs[0]:
+        if runs[0][i] != runs[1].get(i):
+            print(f"changed: {i} {'served' if runs[1].get(i) else 'missed'} after")
+
+
+STAGES = (
+    ("no candidate", ("no candidate",)),
+    ("turns under 0.8", ("context: earlier turns under",)),
+    ("a story check", ("context:",)),
+    ("told as one", ("told as one",)),
+    ("question under the threshold", ("question under",)),
+    ("a guard", ("rejected_by_guard",)),
+)
+
+
+def stages(path: str) -> None:
+    """A ``--pairs`` file's missed should-hits, pooled: per category, how many each stage refused."""
+    kinds = {pair.id: (pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
+    counts: Counter[tuple[str, str]] = Counter()
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            pair, outcome, why = line.split(" ", 2)
+            category, same = kinds[pair]
+            if same and outcome == "missed":
+                cause = why.split(" | ", 1)[1]
+                stage = next(name for name, starts in STAGES if cause.startswith(starts))
+                counts[category, stage] += 1
+                counts["all", stage] += 1
+    print(f"| missed should-hits (dev, pooled) | {' | '.join(name for name, _ in STAGES)} |")
+    print(f"|---|{'---|' * len(STAGES)}")
+    for category in sorted({c for c, _ in counts}, key=lambda c: (c == "all", c)):
+        print(f"| {category} | {' | '.join(str(counts[category, name]) for name, _ in STAGES)} |")
+
+
+def _outcomes(path: str) -> dict[str, bool]:
+    with open(path, encoding="utf-8") as lines:
+        return {line.split()[0]: line.split()[1] == "served" for line in lines if line.strip()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", help="print each missed should-hit whose cause starts with this")
     parser.add_argument("--pairs", help="write each pair's outcome and cause to this file (to compare two runs)")
+    parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --pairs files")
+    parser.add_argument("--stages", metavar="PAIRS", help="a --pairs file's missed should-hits by stage and category")
     args = parser.parse_args()
+    if args.compare or args.stages:
+        compare(*args.compare) if args.compare else stages(args.stages)
+        return
     outcomes: list[str] | None = [] if args.pairs else None
     missed, served = asyncio.run(run(args.show, outcomes))
     if args.pairs and outcomes is not None:

@@ -13,6 +13,7 @@ Dev splits only (the test splits are never loaded); the default embedder, no Red
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from conversation_retold import looked_up
@@ -39,19 +40,25 @@ def _turns(context: cv.Context) -> list[tuple[str, str]]:
     return [(role, normalise(text)) for role, text in context.turns]
 
 
-async def rows(embedder: LocalEmbedder, guards: GuardSet) -> list[Row]:
-    found: list[Row] = []
+def same_turn_pairs() -> Iterator[tuple[dataset.Pair, cv.Context, str, cv.Context, str]]:
+    """Each dev pair whose sides are conversations after the same turns (normalised): the pair, then each side's
+    context and question as the service reads them."""
     for name in dataset.CONVERSATION_SETS:
         for pair in dataset.load(name, "dev"):
             (a, qa), (b, qb) = looked_up(pair.a), looked_up(pair.b)
-            if a is None or b is None or _turns(a) != _turns(b):
-                continue
-            texts = [qa, qb, cv.told_as_one(a, qa), cv.told_as_one(b, qb)]
-            v = await embedder.embed([normalise(text) for text in texts])
-            passes = cv.states_more(qb, qa) is None and cv.other_referent(qb, qa) is None
-            alone = float(v[0] @ v[1])
-            unvetoed = passes and guards.first_rejection(qb, qa, alone) is None
-            found.append(Row(pair.id, pair.same_answer, passes, unvetoed, alone, float(v[2] @ v[3])))
+            if a is not None and b is not None and _turns(a) == _turns(b):
+                yield pair, a, qa, b, qb
+
+
+async def rows(embedder: LocalEmbedder, guards: GuardSet) -> list[Row]:
+    found: list[Row] = []
+    for pair, a, qa, b, qb in same_turn_pairs():
+        texts = [qa, qb, cv.told_as_one(a, qa), cv.told_as_one(b, qb)]
+        v = await embedder.embed([normalise(text) for text in texts])
+        passes = cv.states_more(qb, qa) is None and cv.other_referent(qb, qa) is None
+        alone = float(v[0] @ v[1])
+        unvetoed = passes and guards.first_rejection(qb, qa, alone) is None
+        found.append(Row(pair.id, pair.same_answer, passes, unvetoed, alone, float(v[2] @ v[3])))
     return found
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from nearhit.cache import context_match
 from tests.api.test_ask_stream import ask_stream
+from tests.cache.test_conversation_after_answer import REDO, REPLACE, SHOWER
 from tests.cache.test_conversation_turns import GREETING, RETOLD, STORY
 from tests.support.live import LiveServer
 from tests.support.waiting import settled
@@ -344,3 +345,23 @@ async def test_a_greeting_only_the_asker_says_is_left_out_of_the_history(live: L
     assert (await served(live, STARTER, "How often should I feed it?"))["match"] is None
     document = await served(live, GREETING_THEN_RETOLD, "How often does it need feeding?")
     assert document["match"] == "semantic" and document["context"]["turn_by_turn"] is True, document
+
+
+SHOWER_TURNS = as_messages(SHOWER)
+
+
+async def asked(live: LiveServer, history: Turns, prompt: str) -> dict[str, Any]:
+    """The cache part of one ``/ask`` call (JSON, not streamed), once its answer is stored."""
+    reply = (await live.client.post("/ask", json={"prompt": prompt, "history": history, "include_raw": False})).json()
+    await settled(live.runtime)
+    return dict(reply["cache"])
+
+
+async def test_a_reworded_follow_up_is_served_with_the_answer_it_follows(live: LiveServer) -> None:
+    """After the very same turns, 0.56 alike alone (under the same-turns margin), 0.95 told after the assistant's
+    last turn: served; another question after them (the intent guard), not."""
+    assert (await asked(live, SHOWER_TURNS, REDO))["outcome"] == "miss"
+    reworded = await asked(live, SHOWER_TURNS, REPLACE)
+    assert reworded["outcome"] == "semantic", reworded
+    assert reworded["cache_document"]["context"]["after_answer"] >= 0.88, reworded
+    assert (await asked(live, SHOWER_TURNS, "Is that something I can fix on my own?"))["outcome"] == "miss"

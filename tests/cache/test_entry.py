@@ -13,8 +13,14 @@ def test_the_hash_written_has_exactly_the_declared_fields() -> None:
         prompt="q", response="a", scope=Scope.build(tenant="t"), vector=b"\0" * 8, prompt_tokens=1,
         completion_tokens=2, ttl=None,
     )  # fmt: skip
-    assert list(mapping) == [f.name for f in entry.FIELDS]
+    assert list(mapping) == [f.name for f in entry.FIELDS if f.always]
     assert mapping[entry.TENANT_ID] == entry.tenant_tag("t") and len(entry.tenant_tag("t")) == 64
+    # A field not written with every entry is written when it has a value (a conversation's told follow-up).
+    told = entry.to_hash(
+        prompt="q", response="a", scope=Scope.build(tenant="t"), vector=b"\0" * 8, prompt_tokens=1,
+        completion_tokens=2, ttl=None, followup_vector="AAAA",
+    )  # fmt: skip
+    assert set(told) - set(mapping) == {entry.FOLLOWUP_VECTOR}
 
 
 def test_the_index_and_the_reads_follow_the_declaration() -> None:
@@ -27,5 +33,5 @@ def test_the_index_and_the_reads_follow_the_declaration() -> None:
 
 def test_the_memory_model_counts_every_field() -> None:
     counted = {*footprint.ENTRY_METADATA, "prompt", "response", entry.VECTOR}
-    assert counted == {f.name for f in entry.FIELDS}
+    assert counted == {f.name for f in entry.FIELDS if f.always}
     assert footprint.ENTRY_METADATA[entry.TENANT_ID] == 64

@@ -32,6 +32,18 @@ full questions do; the guards still judge it. Chosen leave-one-set-out on the co
 (``benchmarks/same_turns_probe.py``; benchmarks/README, eighth session, conv14). Only for a follow-up that
 states nothing the other does not (:func:`conversation.states_more`): one that brings a correction or a new
 fact is another question, however alike it reads."""
+AFTER_ANSWER_THRESHOLD = 0.88
+"""How alike two follow-ups after the very same turns must read, each told after the assistant's last turn
+(:func:`conversation.after_answer`), for one asked more than ``SAME_TURNS_MARGIN`` below the threshold to be
+served (down to ``AFTER_ANSWER_FLOOR``, the guards still judging the two follow-ups): "does it block reads
+while it runs?" / "will SELECTs on that table get stuck while it's running?" read 0.5 apart and far more alike
+after "Adding a nullable column ... is a quick catalog-only change." Of the conversation dev splits' pairs after
+the same turns that the checks and guards let through, 0.88 reaches 11 should-hits more and no trap (the
+nearest, a topic shift, at 0.82; leave-one-set-out chose 0.81–0.83: benchmarks/followup_with_turn.py,
+fourteenth session, conv26)."""
+AFTER_ANSWER_FLOOR = 0.30
+"""How near, alone, a follow-up must still be for :data:`AFTER_ANSWER_THRESHOLD` to serve it: below it the
+lookup does not embed the told follow-up."""
 MATCHED_MODEL = "conversation_v1.json"
 """The fitted decision for a candidate whose earlier turns matched (by meaning or the very same), in
 ``nearhit/decision/data``: a logistic regression fitted leave-one-set-out on the conversation dev splits with

@@ -403,6 +403,15 @@ def told_with_answer(context: Context, question: str) -> str | None:
     return "\n".join([_said_by(context, "user"), last, question])
 
 
+def after_answer(context: Context, question: str) -> str | None:
+    """The question told after the assistant's last turn, what a terse follow-up is asked about ("Failed flashing
+    is a common leak point." "Roughly what does that cost to fix?"); None with no assistant turn. Two wordings
+    of one follow-up after the very same turns read alike so (:data:`context_match.AFTER_ANSWER_THRESHOLD`)
+    when alone they do not ("ballpark price for getting that repaired?", 0.5)."""
+    last = _last(context)
+    return "\n".join([last, question]) if last else None
+
+
 def _bare(question: str) -> bool:
     """A question that names nothing of its own and points back ("How do I do that?")."""
     return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))

@@ -237,6 +237,73 @@ async def turn_by_turn(
     return True
 
 
+async def after_the_answer(
+    cache: CacheBase,
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    matched: tuple[dict[str, dict[str, object]], dict[str, tuple[Margin, float]]],
+    spec: idx.IndexSpec,
+    *,
+    guards: GuardSet | None,
+    margins: choose.Margins,
+) -> bool:
+    """A second look for a conversation that missed, at its candidates after the very same turns (``matched``:
+    the contexts and widths :func:`context_match.match` gave ``rows``, the rows judged) whose follow-up is under
+    the same-turns margin but not under ``AFTER_ANSWER_FLOOR``: each follow-up told after the assistant's last turn
+    (:func:`conversation.after_answer`; the entry's embedding of it is stored with it), at least
+    ``AFTER_ANSWER_THRESHOLD`` alike, is judged again by the guards down to that floor, the guards still reading
+    the two follow-ups (none without guards, nor fitted margins). One embedding more (kept on ``query`` for its
+    store), only when such a candidate is found (an entry stored before these were kept has none: no second look).
+    Returns whether it embedded."""
+    contexts, widths = matched
+    told = conversation.after_answer(query.context, query.prompt) if query.context is not None else None
+    if told is None or not margins.fitted or guards is None:  # measured with the guards reading the follow-ups
+        return False
+    floor = result.threshold - context_match.SAME_TURNS_MARGIN
+    chances = [
+        (doc_id, fields)
+        for doc_id, fields in rows
+        if widths.get(doc_id, ("quiet", 0.0))[0] == "same_turns"
+        and context_match.AFTER_ANSWER_FLOOR <= entry.similarity(fields) < floor
+        and fields.get(entry.FOLLOWUP_VECTOR)
+    ]
+    if not chances:
+        return False
+    if query.followup_vector is None:
+        async with cache._redis_errors():
+            (query.followup_vector,) = await cache.embeddings.embed([normalise(told)], spec.keys)
+    mine = query.followup_vector
+    reach: dict[str, tuple[Margin, float]] = {}
+    alike: dict[str, float] = {}
+    for doc_id, fields in chances:
+        theirs = context_match.vector_of(fields[entry.FOLLOWUP_VECTOR], len(mine))
+        alike[doc_id] = float(np.dot(mine, theirs)) if theirs is not None else 0.0
+        if alike[doc_id] >= context_match.AFTER_ANSWER_THRESHOLD:
+            reach[doc_id] = ("same_turns", result.threshold - context_match.AFTER_ANSWER_FLOOR)
+    if not reach:
+        return True
+    # Judged again down to the farthest reached: a nearer candidate a guard vetoes still stops it.
+    farthest = min(entry.similarity(fields) for doc_id, fields in rows if doc_id in reach)
+    again = [(doc_id, fields) for doc_id, fields in rows if entry.similarity(fields) >= farthest]
+    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    _judge(judged, query.prompt, again, guards, {**widths, **reach}, margins)
+    ids = {doc_id for doc_id, _ in again}
+    result.candidates = [c for c in result.candidates if c.doc_id not in ids]
+    served = judged.answer.doc_id if judged.answer is not None else ""
+    _served(result, judged, {**contexts.get(served, {}), "after_answer": alike.get(served)})
+    return True
+
+
+def followup_to_embed(query: Lookup) -> str | None:
+    """What a conversation's store embeds for :func:`after_the_answer` (its question told after the assistant's
+    last turn, normalised), or None: not a conversation, no assistant turn, or the lookup embedded it already."""
+    if query.context is None or query.followup_vector is not None:
+        return None
+    told = conversation.after_answer(query.context, query.prompt)
+    return normalise(told) if told is not None else None
+
+
 def _judge(
     judged: LookupResult,
     prompt: str,

@@ -25,6 +25,9 @@ EARLIER = "earlier"
 TURN_VECTORS = "turn_vectors"
 """Not returned by the KNN nor the exact read (1,024 B a turn at 384-d, read by no decision on a candidate): read
 for the few candidates a conversation's second chance compares turn by turn (``conversation_lookup.turn_by_turn``)."""
+FOLLOWUP_VECTOR = "followup_vector"
+"""Read back with each KNN row, so the context is compared without a second round trip (text: the query
+reply is decoded as text, which raw vector bytes would not survive)."""
 TOLD = "told"
 TWIN = "twin"
 """A conversation's entry has a twin (:mod:`nearhit.cache.conversation_lookup`): a pointer to it, indexed by the
@@ -49,6 +52,8 @@ class EntryField:
     answer: bool = False
     """Read back by an exact hit: what it serves and checks (:func:`read_answer`, :func:`whole`)."""
     index: Literal["tag", "numeric", "vector"] | None = None
+    always: bool = True
+    """Written with every entry (False: only with some conversations', left out of a single question's footprint)."""
 
 
 FIELDS: tuple[EntryField, ...] = (
@@ -71,6 +76,7 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their (or EARLIER's) embedding, base64 float32; else absent
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
     EntryField(TURN_VECTORS, 0),  # a conversation's turns' embeddings (cache.turns), read on demand; else absent
+    EntryField(FOLLOWUP_VECTOR, None, returned=True, always=False),  # a conversation's question after the last answer
     EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
     EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent
     EntryField(VECTOR, None, index="vector"),
@@ -81,7 +87,7 @@ ANSWER = tuple(f.name for f in FIELDS if f.answer)
 """What an exact hit reads back (prompt and response first): not the context fields, which its key already matched."""
 INDEXED_TAGS = tuple(f.name for f in FIELDS if f.index == "tag")
 INDEXED_NUMBERS = tuple(f.name for f in FIELDS if f.index == "numeric")
-METADATA_CHARS = {f.name: f.typical_chars for f in FIELDS if f.typical_chars is not None}
+METADATA_CHARS = {f.name: f.typical_chars for f in FIELDS if f.typical_chars is not None and f.always}
 """The fields besides prompt, answer and vector, with their typical length (for the memory model)."""
 
 
@@ -104,6 +110,7 @@ def to_hash(
     context_vector: str = "",
     earlier: str = "",
     turn_vectors: str = "",
+    followup_vector: str = "",
     told: str = "",
     twin: str = "",
 ) -> dict[str, str | bytes | int | float]:
@@ -130,6 +137,8 @@ def to_hash(
         TWIN: twin,
         VECTOR: vector,
     }
+    if followup_vector:
+        mapping[FOLLOWUP_VECTOR] = followup_vector
     return mapping
 
 

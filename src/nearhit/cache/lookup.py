@@ -30,6 +30,9 @@ class Lookup:
     """The context's embedding, once a lookup has computed it (stored with the entry a miss leads to)."""
     turn_vectors: np.ndarray | None = None
     """The context's turns embedded one by one, once a lookup has computed them (:mod:`nearhit.cache.turns`)."""
+    followup_vector: np.ndarray | None = None
+    """The question told after the assistant's last turn (:func:`conversation.after_answer`), embedded once a
+    lookup has (:func:`nearhit.cache.conversation_lookup.after_the_answer`)."""
     alone: Scope | None = None
     """Where single questions of this scope are searched: a conversation that finds no entry of its own may
     be served by one of them that asks, in one message, what it asks over several (None: not looked for)."""

@@ -300,7 +300,12 @@ class SemanticCache(CacheAdmin):
             result.context = contexts[result.answer.doc_id]
         if not result.hit and query.context is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
-            if await conversation_lookup.turn_by_turn(
+            if await conversation_lookup.after_the_answer(
+                self, result, query, rows, (contexts, margins), spec, guards=self.guards, margins=margins_in_force
+            ):
+                result.timings_ms["after_answer"] = _ms_since(stage)
+            stage = time.perf_counter()
+            if not result.hit and await conversation_lookup.turn_by_turn(
                 self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
             ):
                 result.timings_ms["turn_by_turn"] = _ms_since(stage)
@@ -533,16 +538,20 @@ class SemanticCache(CacheAdmin):
             key = self.keys.entry(query.scope, query.text)
             twins = conversation_lookup.twins(self.keys, query, key)
             # What the lookup did not compute is embedded in one call: the question, its context, its turns one by
-            # one, its story told as one question (a conversation's twins), or all of them.
+            # one, its story told as one question (a conversation's twins), its question told after the last
+            # answer, or all of them.
             texts = [query.text] if embedding is None else []
             texts += [normalise(turns.text)] if turns is not None and needs_context else []
             texts += [normalise(text) for _, text in apart]
             texts += [normalise(text) for _, text in twins]
+            after = conversation_lookup.followup_to_embed(query)
+            texts += [after] if after is not None else []
             computed = iter(await self.embeddings.embed(texts, spec.keys))  # none to embed: no call
             embedding = next(computed) if embedding is None else embedding
             context_vector = next(computed) if needs_context else context_vector
             turn_vectors = np.array([next(computed) for _ in apart]) if apart else query.turn_vectors
             told_vectors = [next(computed) for _ in twins]
+            followup_vector = next(computed) if after is not None else query.followup_vector
             assert embedding is not None
             mapping = entry.to_hash(
                 prompt=query.prompt,
@@ -557,6 +566,7 @@ class SemanticCache(CacheAdmin):
                 context_vector=context_match.vector_text(context_vector) if context_vector is not None else "",
                 earlier=query.earlier.to_json() if query.earlier is not None else "",
                 turn_vectors=turns_apart.vectors_text(turn_vectors) if turn_vectors is not None else "",
+                followup_vector=context_match.vector_text(followup_vector) if followup_vector is not None else "",
             )
             written = {key: mapping}
             if twins and query.alone is not None:

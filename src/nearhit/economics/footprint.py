@@ -51,7 +51,7 @@ _HNSW_BYTES_PER_M = 2 * 4  # level 0 keeps 2M neighbour ids of 4 bytes
 # The fields nearhit's engine writes besides prompt, response and the vector, with the length of the
 # value it typically writes (as text: Redis keeps hash values as strings).
 ENTRY_METADATA: dict[str, int] = entry.METADATA_CHARS
-_VARIABLE_FIELDS = tuple(f.name for f in entry.FIELDS if f.typical_chars is None)
+_VARIABLE_FIELDS = tuple(f.name for f in entry.FIELDS if f.typical_chars is None and f.always)
 _FIELD_SLOT_BYTES = 16
 _FIELD_NAME_HEADER = 12
 _KEY_BYTES = 510
