@@ -90,9 +90,9 @@ def activate(package_path: MutableSequence[str]) -> str:
     return f"compiled by mypyc {stamp.get('mypyc')} at -O{stamp.get('opt')} ({len(stamp['sources'])} modules)"
 
 
-def build(opt_level: str = "3", *, multi_file: bool = False, build_dir: Path | None = None) -> Path:
-    """Compile the guard modules into ``guards/_native/`` and write its stamp (the last step: a build that fails
-    leaves no stamp, and so runs pure)."""
+def build(opt_level: str = "3", *, multi_file: bool = False) -> Path:
+    """Compile the guard modules into ``guards/_native/`` and write its stamp, last: a build that fails leaves
+    the one before it, which runs only while it matches the sources, or none."""
     from mypy.version import __version__ as mypy_version  # a dev dependency: only when compiling
     from mypyc.build import mypycify
     from setuptools import Distribution
@@ -100,7 +100,7 @@ def build(opt_level: str = "3", *, multi_file: bool = False, build_dir: Path | N
     modules = compiled_modules()
     digests = _digests(modules)  # read before compiling: an edit during the build makes the stamp stale
     root = GUARDS_DIR.parent.parent  # src/
-    work = Path(tempfile.mkdtemp(prefix="nearhit-mypyc-")) if build_dir is None else build_dir
+    work = Path(tempfile.mkdtemp(prefix="nearhit-mypyc-"))
     cwd = Path.cwd()
     os.chdir(root)  # mypy names the modules from the paths: nearhit.guards.<name>
     try:
@@ -125,8 +125,7 @@ def build(opt_level: str = "3", *, multi_file: bool = False, build_dir: Path | N
             shutil.copy2(library, NATIVE_DIR / library.name)
     finally:
         os.chdir(cwd)
-        if build_dir is None:
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     stamp = {"abi": _abi(), "opt": opt_level, "multi_file": multi_file, "mypyc": mypy_version, "sources": digests}
     STAMP.write_text(json.dumps(stamp, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return STAMP

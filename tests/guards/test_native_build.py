@@ -98,6 +98,7 @@ def test_the_memos_hold_in_either_build() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(700)  # ~40 s quiet; the subprocess is bounded at 600 s
 @pytest.mark.skipif(not COMPILED, reason="the compiled build is not running (make compile)")
 def test_the_guards_tests_pass_on_the_pure_modules_too() -> None:
     """This session runs the compiled guards; the guards' and the decision's tests again on their sources."""
