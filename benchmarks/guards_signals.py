@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import fields
 
 from nearhit.cache.keys import normalise
 from nearhit.evaluation.dataset import BUILTIN, load
@@ -40,7 +41,8 @@ def main() -> None:
                     if args.prepared:
                         guards.prepare(text_q)
                     signals = [guard.signal(text_q, text_c) for guard in guards.guards]
-                    print(json.dumps([name, pair.id, [None if s is None else list(vars(s).values()) for s in signals]]))
+                    fields_of = [None if s is None else [getattr(s, f.name) for f in fields(s)] for s in signals]
+                    print(json.dumps([name, pair.id, fields_of]))
 
 
 if __name__ == "__main__":

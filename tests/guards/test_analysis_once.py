@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from nearhit.guards import EntityGuard, entities, languages
+from nearhit.guards import BUILD, EntityGuard, entities, languages
 from nearhit.guards.languages import detect
 from nearhit.guards.text import Text, analyse, joined
 
@@ -30,6 +30,9 @@ def test_the_prompt_and_its_analysis_keep_their_own_script() -> None:
     assert languages._language_of(analyse(text)) == "en"
 
 
+@pytest.mark.skipif(
+    BUILD.startswith("compiled"), reason="counts calls by patching a module's function: compiled code calls it directly"
+)
 def test_the_entity_guard_finds_the_words_written_as_one_once_per_side_of_a_pair(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -36,7 +36,7 @@ def test_a_number_told_as_context_against_a_question_with_no_number_is_not_a_cha
 ) -> None:
     for query, candidate in ((told, plain), (plain, told)):
         found = NumberGuard().signal(query, candidate)
-        assert found is not None and found.strength < NumberGuard.cut
+        assert found is not None and found.strength < NumberGuard().cut
         assert found.reason.endswith("(the other asks with no number) (in backstory only)")
 
 
@@ -49,7 +49,7 @@ def test_a_number_told_as_context_against_a_question_with_no_number_is_not_a_cha
 )
 def test_a_number_in_a_slot_of_both_sides_still_counts(told: str, plain: str) -> None:
     found = NumberGuard().signal(told, plain)
-    assert found is not None and found.strength >= NumberGuard.cut
+    assert found is not None and found.strength >= NumberGuard().cut
 
 
 @pytest.mark.parametrize(
@@ -172,4 +172,4 @@ def test_a_decimal_point_ends_no_sentence() -> None:
     """ "Node 18.2" is one question with no backstory, so its number is compared in the question clause."""
     assert split_question("What is new in Node 18.2?").backstory == ""
     found = NumberGuard().signal("What is new in Node 18.2?", "What is coming in the next Node release?")
-    assert found is not None and found.strength >= NumberGuard.cut
+    assert found is not None and found.strength >= NumberGuard().cut

@@ -114,7 +114,7 @@ def test_direction_guard_passes_reordered_rewording(query: str, candidate: str) 
 
 def test_versus_swaps_are_a_weak_signal() -> None:
     signal = DirectionGuard().signal("Python vs Java for data science", "Java vs Python for data science")
-    assert signal is not None and signal.strength < DirectionGuard.cut
+    assert signal is not None and signal.strength < DirectionGuard().cut
 
 
 @pytest.mark.parametrize(

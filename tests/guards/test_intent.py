@@ -54,7 +54,7 @@ def test_the_ask_type_is_read_from_the_question_clause(text: str, kind: str | No
 )
 def test_another_ask_type_about_the_same_subject_is_vetoed(query: str, candidate: str) -> None:
     found = IntentGuard().signal(query, candidate)
-    assert found is not None and found.strength >= IntentGuard.cut
+    assert found is not None and found.strength >= IntentGuard().cut
     assert found.reason.startswith("asks for another thing:")
     assert GuardSet.default().first_rejection(query, candidate, 0.95) is not None
     assert not GuardSet.default().quiet(query, candidate)
@@ -85,7 +85,7 @@ def test_rewordings_of_one_ask_type_are_not_a_difference(query: str, candidate: 
 )
 def test_ask_types_that_often_reword_each_other_are_a_weak_signal(query: str, candidate: str) -> None:
     found = IntentGuard().signal(query, candidate)
-    assert found is not None and found.strength < IntentGuard.cut
+    assert found is not None and found.strength < IntentGuard().cut
     assert GuardSet.default().first_rejection(query, candidate, 0.9) is None
 
 

@@ -239,7 +239,7 @@ def test_an_unplaced_side_beside_an_unread_language_is_held_to_the_uncovered_thr
 )
 def test_a_past_against_a_future_is_read_in_the_languages_read(query: str, candidate: str) -> None:
     found = TenseGuard().signal(query, candidate)
-    assert found is not None and found.strength >= TenseGuard.cut
+    assert found is not None and found.strength >= TenseGuard().cut
     assert TenseGuard().signal(query, query.replace("?", " hoje?")) is None
 
 

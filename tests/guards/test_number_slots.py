@@ -20,7 +20,7 @@ from nearhit.guards import NumberGuard
 )
 def test_numbers_in_other_slots_are_a_difference(query: str, candidate: str, reason: str) -> None:
     found = NumberGuard().signal(query, candidate)
-    assert found is not None and found.strength >= NumberGuard.cut
+    assert found is not None and found.strength >= NumberGuard().cut
     assert found.reason.startswith(reason)
 
 
@@ -36,4 +36,4 @@ def test_numbers_in_other_slots_are_a_difference(query: str, candidate: str, rea
 )
 def test_the_same_numbers_in_the_same_slots_are_not(query: str, candidate: str) -> None:
     found = NumberGuard().signal(query, candidate)
-    assert found is None or found.strength < NumberGuard.cut
+    assert found is None or found.strength < NumberGuard().cut

@@ -12,7 +12,7 @@ from nearhit.guards import EntityGuard, GuardSet
 
 def _differs(query: str, candidate: str) -> bool:
     found = EntityGuard().signal(query, candidate)
-    return found is not None and found.strength >= EntityGuard.cut
+    return found is not None and found.strength >= EntityGuard().cut
 
 
 @pytest.mark.parametrize(

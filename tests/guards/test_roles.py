@@ -77,7 +77,7 @@ def test_giving_or_receiving_on_both_sides_passes(query: str, candidate: str) ->
 )
 def test_the_speaker_as_where_a_thing_comes_from_or_goes_is_a_direction(query: str, candidate: str) -> None:
     found = DirectionGuard().signal(query, candidate)
-    assert found is not None and found.strength >= DirectionGuard.cut
+    assert found is not None and found.strength >= DirectionGuard().cut
 
 
 def test_the_speaker_at_the_same_end_is_no_direction() -> None:

@@ -7,8 +7,25 @@ import click
 from nearhit import __version__
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """The version, and which build of the guards runs (compiled by mypyc, or pure Python and why)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from nearhit.guards import BUILD
+
+    click.echo(f"nearhit, version {__version__}\nguards: {BUILD}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="nearhit")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show the version and which build of the guards runs, then exit.",
+)
 def main() -> None:
     """nearhit: a semantic cache for LLM applications on Redis.
 

@@ -89,8 +89,8 @@ def sources_digest(root: Path, sources: Iterable[str]) -> str:
         path = root / source
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
-            if "__pycache__" in file.parts or file.name.startswith(".") or file.suffix == ".pyc":
-                continue
+            if {"__pycache__", "_native"} & set(file.parts) or file.name.startswith(".") or file.suffix == ".pyc":
+                continue  # _native: the guards compiled from these sources (nearhit.native), not an input
             digest.update(file.relative_to(root).as_posix().encode() + b"\0")
             # Line endings aside: a checkout that converts them has the same lists.
             digest.update(hashlib.sha256(file.read_bytes().replace(b"\r\n", b"\n")).digest())

@@ -9,7 +9,16 @@ Modules: ``text`` (one analysis per prompt), ``lexicon`` (the word lists in ``da
 question clause and the backstory), ``units``, ``languages`` (which language a prompt is in), ``degrees``
 (adjectives in a degree: "thickest", "the most fragile"), one module per guard family, ``verdicts`` (a
 guard's signal and the veto) and ``guard_set`` (the configured set).
+
+Every module but this one and ``guard_set`` may be compiled by mypyc (``make compile``, :mod:`nearhit.native`):
+``BUILD`` says which build this process runs; a compiled build older than its sources is never imported.
 """
+
+# ruff: noqa: E402  (the build is chosen before any guard module is imported)
+from nearhit.native import activate as _activate
+
+BUILD = _activate(__path__)
+"""Which build of the guards runs: "compiled by mypyc ..." or "pure Python (why)"."""
 
 from nearhit.guards.code import CodeGuard
 from nearhit.guards.direction import DirectionGuard
@@ -24,6 +33,7 @@ from nearhit.guards.tense import TenseGuard
 from nearhit.guards.verdicts import Guard, GuardSignal, GuardVerdict, SignalGuard
 
 __all__ = [
+    "BUILD",
     "DEFAULT_UNCOVERED_THRESHOLD",
     "GUARD_NAMES",
     "CodeGuard",

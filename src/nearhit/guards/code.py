@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from typing import ClassVar
 
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import analyse, describe
@@ -74,7 +75,7 @@ def code_spans(text: str) -> Counter[str]:
 class CodeGuard(SignalGuard):
     """Rejects when the code tokens of both sides differ: one symbol changes what the code does."""
 
-    name = "code"
+    name: ClassVar[str] = "code"
 
     def prepare(self, text: str) -> None:
         code_tokens(text)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 from nearhit.guards.content import PERSONS, content_sequence, content_words
 from nearhit.guards.languages import pivots_of, prepositions_of
@@ -476,7 +477,7 @@ def _owner_change(q: Text, c: Text) -> str | None:
 class DirectionGuard(SignalGuard):
     """Rejects when two things shared by both texts trade roles: transfer A to B is not B to A."""
 
-    name = "direction"
+    name: ClassVar[str] = "direction"
 
     def prepare(self, text: str) -> None:
         content_sequence(analyse(text))

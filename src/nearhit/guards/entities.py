@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import ClassVar
 
 from nearhit.guards.clauses import (
     BACKSTORY_ADDED,
@@ -428,7 +429,7 @@ class EntityGuard(SignalGuard):
     ("puppy"/"kitten", "gift"/"gift card"). Rewordings share few words and are left to the threshold.
     """
 
-    name = "entities"
+    name: ClassVar[str] = "entities"
 
     def __init__(self, min_overlap: float = 0.6) -> None:
         self.min_overlap = min_overlap

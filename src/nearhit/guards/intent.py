@@ -15,6 +15,7 @@ reason: ``data/ask_types_by_language.txt``), compared when both sides are in tha
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar
 
 from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import COVERED, detect, pair_language
@@ -145,7 +146,7 @@ def ask_type_in(language: str, text: str) -> str | None:
 class IntentGuard(SignalGuard):
     """Rejects a question that asks for another thing about the same subject."""
 
-    name = "intent"
+    name: ClassVar[str] = "intent"
 
     def prepare(self, text: str) -> None:
         if detect(text) in COVERED:

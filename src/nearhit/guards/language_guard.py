@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from typing import ClassVar
 
 from nearhit.guards.languages import (
     COVERED,
@@ -70,7 +71,7 @@ def _maybe_one(lang_q: str, lang_c: str) -> bool:
 class LanguageGuard(SignalGuard):
     """Rejects prompts in two languages; asks for ``uncovered_threshold`` where the rules cannot read."""
 
-    name = "language"
+    name: ClassVar[str] = "language"
 
     def __init__(self, uncovered_threshold: float = DEFAULT_UNCOVERED_THRESHOLD) -> None:
         self.uncovered_threshold = uncovered_threshold

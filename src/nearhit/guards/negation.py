@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.languages import negators_of, opposites_of
@@ -170,7 +171,7 @@ class NegationGuard(SignalGuard):
     the backstory has ("I can't log in, how do I reset my password?") is a weaker signal.
     """
 
-    name = "negation"
+    name: ClassVar[str] = "negation"
 
     def prepare(self, text: str) -> None:
         negators_of(analyse(text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import ClassVar
 
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
@@ -177,7 +178,7 @@ class NumberGuard(SignalGuard):
     Monday, ...") is weaker (:func:`backstory_strength`).
     """
 
-    name = "numbers"
+    name: ClassVar[str] = "numbers"
 
     def prepare(self, text: str) -> None:
         dates_of(analyse(text))

@@ -17,6 +17,8 @@ thing by thing: a class the other side uses elsewhere ("Each post has comments."
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from nearhit.guards.content import overlap, token_classes, word_class
 from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups, words
 from nearhit.guards.text import Text, analyse, describe
@@ -100,7 +102,7 @@ def _restricted(text: Text) -> frozenset[str]:
     return frozenset({_ONLY}) if restricts else frozenset()
 
 
-_PICKED = _ONE_OF | _ORDINALS | _CLASSES.keys() | {"the"}  # what "just" restricts before it (:func:`_restricted`)
+_PICKED = _ONE_OF | _ORDINALS | frozenset(_CLASSES) | {"the"}  # what "just" restricts before it (:func:`_restricted`)
 
 
 def _scope_at(text: Text, index: int) -> str | None:
@@ -129,7 +131,7 @@ def _scope_at(text: Text, index: int) -> str | None:
 class ScopeGuard(SignalGuard):
     """Rejects a change of quantifier class, or a scope word added to the same question frame."""
 
-    name = "scope"
+    name: ClassVar[str] = "scope"
 
     def __init__(self, min_overlap: float = 0.6) -> None:
         self.min_overlap = min_overlap

@@ -14,6 +14,7 @@ the same as a past or a present ("Was my order shipped?", "Is my order shipped?"
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar
 
 from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import detect
@@ -92,7 +93,7 @@ def _against(tenses: tuple[str, ...], other: tuple[str, ...]) -> list[str]:
 class TenseGuard(SignalGuard):
     """Rejects a question asked in the past against one asked in the present or the future."""
 
-    name = "tense"
+    name: ClassVar[str] = "tense"
 
     def prepare(self, text: str) -> None:
         _tenses(text)

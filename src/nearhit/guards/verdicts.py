@@ -10,11 +10,13 @@ candidate is vetoed unless it is at least that similar (a language the rules can
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Final, Protocol
+
+from mypy_extensions import mypyc_attr
 
 __all__ = ["DEFAULT_CUT", "Guard", "GuardSignal", "GuardVerdict", "SignalGuard"]
 
-DEFAULT_CUT = 0.5
+DEFAULT_CUT: Final = 0.5
 """A signal at or above this strength vetoes the candidate, unless the guard sets its own cut."""
 
 
@@ -56,7 +58,9 @@ class GuardSignal:
 class Guard(Protocol):
     """A check on (query, cached prompt): a signal when the guard sees a difference, else ``None``."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
+
     cut: float
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None: ...
@@ -64,10 +68,11 @@ class Guard(Protocol):
     def check(self, query: str, candidate: str) -> GuardVerdict | None: ...
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a guard of one's own, compiled or not, is a SignalGuard
 class SignalGuard:
     """A guard written as ``signal``; ``check`` is the veto at the guard's ``cut``."""
 
-    name = "guard"
+    name: ClassVar[str] = "guard"
     cut = DEFAULT_CUT
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:

@@ -1,0 +1,132 @@
+"""The guards compiled by mypyc run only while they match their sources: an edited guard runs as its ``.py``, with
+a warning, never as the old compiled code (``nearhit.native``); and a compiled build says what the pure one says."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from nearhit import native
+from nearhit.guards import BUILD
+from nearhit.guards.text import analyse
+
+COMPILED = BUILD.startswith("compiled")
+SRC = Path(native.__file__).parent.parent
+
+
+@pytest.fixture
+def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A build directory whose stamp matches the sources as they are (a file per module, no real code)."""
+    monkeypatch.setattr(native, "NATIVE_DIR", tmp_path)
+    monkeypatch.setattr(native, "STAMP", tmp_path / "BUILD.json")
+    monkeypatch.delenv(native.PURE_ENV, raising=False)
+    modules = native.compiled_modules()
+    for name in modules:
+        (tmp_path / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"")
+    stamp = {"abi": native._abi(), "opt": "3", "mypyc": "x", "sources": native._digests(modules)}
+    (tmp_path / "BUILD.json").write_text(json.dumps(stamp))
+    return tmp_path
+
+
+def test_a_current_build_goes_ahead_of_the_sources(fake_build: Path) -> None:
+    path = ["guards"]
+    assert native.activate(path).startswith("compiled")
+    assert path == [str(fake_build), "guards"]
+
+
+@pytest.mark.parametrize("edit", ["source", "abi", "module"])
+def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, edit: str) -> None:
+    stamp = json.loads((fake_build / "BUILD.json").read_text())
+    if edit == "source":  # a guard edited since: its hash no longer the stamp's
+        stamp["sources"]["text"] = "0" * 64
+    elif edit == "abi":  # another Python
+        stamp["abi"] = "cpython-312.cpython-312-x86_64-linux-gnu.so"
+    else:  # a module compiled then that no longer exists, or one not compiled
+        (fake_build / f"scope{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
+    (fake_build / "BUILD.json").write_text(json.dumps(stamp))
+    path = ["guards"]
+    with pytest.warns(RuntimeWarning, match="make compile"):
+        assert native.activate(path).startswith("pure Python (stale")
+    assert path == ["guards"]
+
+
+def test_the_pure_modules_when_asked_or_never_compiled(fake_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(native.PURE_ENV, "1")
+    path = ["guards"]
+    assert native.activate(path) == f"pure Python ({native.PURE_ENV} set)"
+    monkeypatch.delenv(native.PURE_ENV)
+    (fake_build / "BUILD.json").unlink()
+    assert native.activate(path).startswith("pure Python (not compiled")
+    assert path == ["guards"]
+
+
+def _imported(src: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    code = "import nearhit.guards as g, nearhit.guards.text as t; print(g.BUILD); print(t.__file__)"
+    environ = {name: value for name, value in os.environ.items() if name != native.PURE_ENV}
+    environ.update({"PYTHONPATH": str(src), **(env or {})})
+    return subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True)
+
+
+def _built() -> bool:
+    """Whether a compiled build matching the sources is here (whichever build this session runs)."""
+    try:
+        return native._stale(json.loads(native.STAMP.read_text())) is None
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _built(), reason="no current compiled build (make compile)")
+def test_a_guard_edited_after_compiling_runs_as_its_source(tmp_path: Path) -> None:
+    """The real build, copied with the package: as built it is imported; one guard edited, none of it is."""
+    shutil.copytree(SRC / "nearhit", tmp_path / "nearhit", ignore=shutil.ignore_patterns("__pycache__"))
+    built = _imported(tmp_path)
+    assert built.stdout.startswith("compiled") and "_native" in built.stdout, built.stdout
+    with (tmp_path / "nearhit" / "guards" / "scope.py").open("a") as source:
+        source.write("\n# an edit made after compiling\n")
+    edited = _imported(tmp_path)
+    assert edited.stdout.startswith("pure Python (stale compiled build ignored: guards/scope.py changed")
+    assert edited.stdout.splitlines()[1].endswith("text.py")  # every module pure, not only the edited one
+    assert "run `make compile`" in edited.stderr
+    forced = _imported(SRC, {native.PURE_ENV: "1"})
+    assert forced.stdout.splitlines()[1].endswith("text.py")
+
+
+def test_the_memos_hold_in_either_build() -> None:
+    """The ``lru_cache`` wrappers stay wrappers under mypyc: a text is analysed once."""
+    first = analyse("Which foods are high in iron? (a memo check)")
+    assert analyse("Which foods are high in iron? (a memo check)") is first
+    assert analyse.cache_info().hits >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(700)  # ~40 s quiet; the subprocess is bounded at 600 s
+@pytest.mark.skipif(not COMPILED, reason="the compiled build is not running (make compile)")
+def test_the_guards_tests_pass_on_the_pure_modules_too() -> None:
+    """This session runs the compiled guards; the guards' and the decision's tests again on their sources."""
+    tests = Path(__file__).parent
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-m",
+            "not slow",
+            "-p",
+            "no:cacheprovider",
+            str(tests),
+            str(tests.parent / "decision"),
+        ],
+        env={**os.environ, native.PURE_ENV: "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
