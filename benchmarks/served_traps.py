@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nearhit import evaluation
@@ -28,22 +29,24 @@ class Served:
     pair: Pair
     served: Pair | None
     similarity: float | None
+    rejected_by: str | None = None
 
     @property
     def neighbour(self) -> bool:
         return self.served is not None and self.served.a.prompt != self.pair.a.prompt
 
 
-async def look_up(name: str, shared: bool) -> list[Served]:
-    """Every dev pair of ``name``: store each ``a``, look each ``b`` up (``shared``: all in one scope)."""
-    pairs = evaluation.load(name, "dev")
+async def look_up(name: str, shared: bool, pick: Callable[[Pair], bool] | None = None) -> list[Served]:
+    """Every dev pair of ``name`` (or those ``pick`` keeps): store each ``a``, look each ``b`` up (``shared``: all
+    in one scope)."""
+    pairs = [pair for pair in evaluation.load(name, "dev") if pick is None or pick(pair)]
     by_answer = {answer(pair): pair for pair in pairs}
     found = []
     async with evaluation.scratch_cache(load_settings()) as cache, scratch(cache, pairs, shared=shared) as asks:
         for pair, ask in zip(pairs, asks, strict=True):
             result = await cache.lookup(ask())
             served = result.answer.response if result.match is not None and result.answer is not None else None
-            found.append(Served(pair, by_answer[served] if served else None, result.similarity))
+            found.append(Served(pair, by_answer[served] if served else None, result.similarity, result.rejected_by))
     return found
 
 

@@ -165,6 +165,11 @@ ORDER_SWAP = 0.9
 _MIN_SHARED_ORDER = 0.75  # of each side's content words, for the shared ones' order to say the roles
 _MIN_GAP = 3  # tokens between two swapped neighbours ("in Tokyo when it's 9am in New York")
 _JOINERS = frozenset({"and", "or", "vs", "versus", "between", "nor"})  # "A and B" orders nothing
+# One word that gives a role ("to", "from", "than", "as", "over"...): two runs exchanged around it trade roles
+# however close they are ("`string` assignable to `string | number`").
+_ROLE_WORDS = frozenset(
+    marker[0] for marker, (role, strength) in _MARKERS.items() if len(marker) == 1 and strength == 1 and role != "left"
+)
 
 
 def _order_swap(q: Text, c: Text) -> str | None:
@@ -213,22 +218,28 @@ _RUN = 3  # tokens a run exchanged may have: a name or a label ("New York", "tas
 def _transposed(q: Text, c: Text) -> str | None:
     """``c`` is ``q`` token for token with two runs exchanged, however few content words the texts have
     ("9am in Tokyo, what time is it in London" / "9am in London, ... in Tokyo", "column A ... from column D"
-    / "column D ... from column A"): each run a few tokens naming something (a content word, a number, a
-    one-letter label), the two far apart and not two items of a list (:func:`_swapped_in_place`)."""
+    / "column D ... from column A", "convert a String into a &str" / "convert a &str into a String"): each run
+    a few tokens naming something (a content word, a number, a one-letter label), the two far apart or a role
+    marker between them ("X assignable to Y"), and not two items of a list (:func:`_swapped_in_place`). A run
+    may take in tokens both texts share around the change ("`string` ... to `string | number`")."""
     a, b = q.tokens, c.tokens
-    if len(a) != len(b) or a == b:
+    if len(a) != len(b) or a == b or sorted(a) != sorted(b):
         return None
     start = next(n for n, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
     end = len(a) - next(n for n, (x, y) in enumerate(zip(a[::-1], b[::-1], strict=True)) if x != y)
-    size, prepositions = end - start, prepositions_of(q)
-    for left in range(1, min(size, _RUN + 1)):
-        x = a[start : start + left]
-        if b[end - left : end] != x or not _names_something(x, prepositions):
-            continue
-        for right in range(1, min(size - left, _RUN + 1)):
-            y = a[end - right : end]
-            if _names_something(y, prepositions) and _swapped_in_place(q, c, (start, start + left), (end - right, end)):
-                return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
+    prepositions = prepositions_of(q)
+    for x_start in range(start, max(-1, start - _RUN - 1), -1):  # the narrowest runs first
+        for x_end in range(x_start + 1, min(x_start + _RUN, end) + 1):
+            x = a[x_start:x_end]
+            if not _names_something(x, prepositions):
+                continue
+            for y_end in range(end, min(len(a), end + _RUN) + 1):
+                for y_start in range(y_end - 1, max(x_end, y_end - _RUN - 1), -1):
+                    y = a[y_start:y_end]
+                    if _names_something(y, prepositions) and _swapped_in_place(
+                        q, c, (x_start, x_end), (y_start, y_end), marked=True
+                    ):
+                        return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
     return None
 
 
@@ -279,18 +290,33 @@ def _preposition_before(text: Text, at: int) -> str:
     return text.tokens[at] if at >= 0 else ""
 
 
-def _swapped_in_place(q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int]) -> bool:
+def _swapped_in_place(
+    q: Text, c: Text, x_run: tuple[int, int], y_run: tuple[int, int], *, marked: bool = False
+) -> bool:
     """Whether ``c`` is ``q`` word for word with the two runs of tokens exchanged, far apart and not two
     items of a list ("in Tokyo when it's 9am in New York"; not "milk, eggs and flour", whose last item
-    follows "and"/"or"); a clause moved with its marker is a rewording."""
+    follows "and"/"or"); a clause moved with its marker is a rewording. ``marked``: close is enough when a
+    word that gives a role lies between them ("a String into a &str")."""
     tokens = q.tokens
     between = tokens[x_run[1] : y_run[0]]
-    if len(between) < _MIN_GAP or between[-1] in _JOINERS:
+    close = marked and bool((_ROLE_WORDS | pivots_of(q)).intersection(between))
+    if not between or between[-1] in _JOINERS or (len(between) < _MIN_GAP and not close):
         return False
     swapped = (
         tokens[: x_run[0]] + tokens[y_run[0] : y_run[1]] + between + tokens[x_run[0] : x_run[1]] + tokens[y_run[1] :]
     )
     return swapped == c.tokens
+
+
+CONVERSE = 0.8
+# stem -> (relation, end): the two ends of a relation between parties ("landlord" / "tenant", "sender" /
+# "recipient"), from ``data/converses.txt``.
+_CONVERSES: dict[str, tuple[int, int]] = {
+    stem_of(word): (relation, end)
+    for relation, sides in enumerate(pairs("converses.txt"))
+    for end, side in enumerate(sides)
+    for word in side
+}
 
 
 AGENT_CHANGE = 0.8
@@ -337,6 +363,12 @@ def _agent_change(q: Text, c: Text) -> str | None:
     for verb in sorted(agents_c.keys() & patients_q.keys()):
         if agents_c[verb] == patients_q[verb] and patients_c.get(verb) != patients_q[verb]:
             return f"who acts differs: {patients_q[verb]} is acted on vs acts ({verb!r})"
+    for verb, party in sorted(_parties_acted_on(c).items()):
+        if patients_q.get(verb) == "speaker" and party in _ends_named(q):
+            return f"who acts differs: the speaker is acted on vs the {_party_word(c, party)} ({verb!r})"
+    for verb, party in sorted(_parties_acted_on(q).items()):
+        if patients_c.get(verb) == "speaker" and party in _ends_named(c):
+            return f"who acts differs: the {_party_word(q, party)} is acted on vs the speaker ({verb!r})"
     giving_q, giving_c = _gives(q, agents_q), _gives(c, agents_c)
     receiving_q, receiving_c = "speaker" in patients_q.values(), "speaker" in patients_c.values()
     if (giving_q and receiving_c and not giving_c and not receiving_q) or (
@@ -413,6 +445,28 @@ def _patients(text: Text) -> dict[str, str]:
         if participle is not None and _participle(tokens[participle]):
             found.setdefault(_verb(stems[participle]), party)
     return found
+
+
+def _parties_acted_on(text: Text) -> dict[str, int]:
+    """verb (stem) -> the relation of the party noun right after it, past a determiner ("charge my guest"),
+    when the verb has an agent of its own (as :func:`_patients` reads "me")."""
+    found: dict[str, int] = {}
+    tokens, stems = text.tokens, text.stems
+    for index in range(1, len(tokens) - 2):
+        at = _CONVERSES.get(stems[index + 2])
+        if (
+            at is not None
+            and tokens[index + 1] in _DETERMINERS
+            and _is_verb_slot(text, index)
+            and tokens[index - 1] not in _NOT_AGENTS
+        ):
+            found.setdefault(_verb(stems[index]), at[0])
+    return found
+
+
+def _party_word(text: Text, relation: int) -> str:
+    """The first token of ``text`` naming an end of ``relation``."""
+    return next(t for t, s in zip(text.tokens, text.stems, strict=True) if _CONVERSES.get(s, (-1,))[0] == relation)
 
 
 def _participle(token: str) -> bool:
@@ -516,6 +570,8 @@ class DirectionGuard(SignalGuard):
             best = (ORDER_SWAP, transposed)
         if best is None and _passive(q) == _passive(c) and (exchanged := _slots_exchanged(q, c)) is not None:
             best = (SLOT_EXCHANGE, exchanged)
+        if best is None and (converse := _converse(q, c)) is not None:
+            best = (CONVERSE, converse)
         return self._signal(*best) if best else None
 
 
@@ -596,3 +652,28 @@ def _ends(text: Text) -> dict[str, str]:
         word = PERSONS.get(tokens[following]) or SYNONYMS.get(stems[following], stems[following])
         found.setdefault(word, marker[0])
     return found
+
+
+def _ends_named(text: Text) -> dict[int, set[int]]:
+    """relation -> the ends of it the text names (a party noun of ``data/converses.txt``). An owner ("a
+    teacher's aide") names another party's thing, not the party asking or asked about: left out."""
+    found: dict[int, set[int]] = {}
+    for token, stem in zip(text.tokens, text.stems, strict=True):
+        if (at := _CONVERSES.get(stem)) is not None and f"{token}'s" not in text.folded:
+            found.setdefault(at[0], set()).add(at[1])
+    return found
+
+
+def _converse(q: Text, c: Text) -> str | None:
+    """One end of a relation named on one side and only its other end on the other ("ask my manager for a
+    reference" / "write a reference for my employee", "what does the employer pay" / "the employee"): the
+    question is asked from the other party's place."""
+    ends_q = _ends_named(q)
+    if not ends_q:  # no party noun (most texts)
+        return None
+    ends_c = _ends_named(c)
+    for relation in sorted(ends_q.keys() & ends_c.keys()):
+        if len(ends_q[relation]) == 1 and len(ends_c[relation]) == 1 and ends_q[relation] != ends_c[relation]:
+            said_q, said_c = _party_word(q, relation), _party_word(c, relation)
+            return f"roles swapped: {said_q!r} on one side, its converse {said_c!r} on the other"
+    return None
