@@ -10,7 +10,7 @@ file's rows from the dev splits, never from a test split).
 ``data/code_rules_fourteenth.jsonl``: pairs written for the rule's parts, in other words than the dev sets' — a
 command or keyword in capitals, a camelCase or inner-capital name, a method on its own (".push") replaced in the
 same frame; a flag added to the same words; against rewordings that keep the code: backticks added, a call with
-and without its dot, a dotted or snake_case name in words, a name's initials, a name in another case.
+and without its dot, a dotted or snake_case name in words, a name's initials; code keeps its case.
 """
 
 from __future__ import annotations

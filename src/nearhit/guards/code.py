@@ -9,8 +9,8 @@ word form ("map()" / "mapping", "sorted()" / "sort"): a name in code is matched 
 The same tokens in another order within a backticked span differ too ("margin: 0 auto" / "auto 0").
 
 What counts as the same code is one rule (issue 13, fourteenth session): a token the other side writes respelt is
-no difference, a name in another case, with or without its leading dot or its "()", or in words (``Node.js`` /
-"nodejs", `` `git` `` / "git"); a flag or an operator has no other spelling. A token added to otherwise the same
+no difference, a name with or without its leading dot or its "()", or in words (``Node.js`` / "nodejs", `` `git` ``
+/ "git"); a flag or an operator has no other spelling, and code keeps its case. A token added to otherwise the same
 words is strong even when the other side has no code ("pytest" / "pytest -x"). Words shaped as names in code
 (camelCase, a capital inside, ALL CAPS, ".append") are names in prose too ("NASA", "iPhone"), so only one replaced
 by another in the same frame counts ("HSET" / "HSETNX"), unless it is the other's initials ("TS" / "TypeScript").
@@ -173,22 +173,23 @@ _SPOKEN = {
 
 
 def _key(token: str) -> str:
-    """A code token without what a respelling changes: a name's case, its leading dot and a call's "()" (quotes
-    in code are its meaning: `` `no` `` is not `` `'no'` ``; ``*`` is not ``.*``; "-R" is not "-r")."""
+    """A code token without what a respelling changes: a name's leading dot and a call's "()". Its case and its
+    quotes are its meaning: `` `String` `` is not `` `string` `` (nor two exact keys), `` `no` `` not `` `'no'` ``,
+    ``*`` not ``.*``."""
     name = token.removeprefix(".").removesuffix("()")
-    return name.casefold() if _NAMED_RE.fullmatch(name) else token
+    return name if _NAMED_RE.fullmatch(name) else token
 
 
 def _respelt(token: str, other_keys: set[str], other_words: tuple[str, ...]) -> bool:
-    """Whether the other side writes ``token`` too, in another case or spelling (one of ``other_keys``), or, a
-    name, in words (a run of ``other_words``): ``.equals`` / ``equals()``, ``Node.js`` / "nodejs", `` `git` `` /
+    """Whether the other side writes ``token`` too, in another spelling (one of ``other_keys``), or, a name, in
+    words (a run of ``other_words``, any case): ``.equals`` / ``equals()``, ``Node.js`` / "nodejs", `` `git` `` /
     "git". A flag or an operator is respelt by no other spelling: "--force" is not "force"."""
     key = _key(token)
     if key in other_keys:
         return True
     if _NAMED_RE.fullmatch(key) is None:  # a flag or an operator is never written in words
         return False
-    letters = "".join(_WORD_RE.findall(key))
+    letters = "".join(_WORD_RE.findall(key.casefold()))
     return any(
         "".join(other_words[start : start + size]) == letters
         for size in range(1, RESPELT_WORDS + 1)
@@ -221,8 +222,8 @@ def _names_changed(query: str, candidate: str) -> tuple[Counter[str], Counter[st
     only_c = Counter({name: n for name, n in only_c.items() if not _abbreviates(name, query)})
     if not only_q or not only_c:
         return None
-    frame_q = set(prose_words(query)) - {_key(name) for name in only_q}
-    frame_c = set(prose_words(candidate)) - {_key(name) for name in only_c}
+    frame_q = set(prose_words(query)) - {_key(name).casefold() for name in only_q}
+    frame_c = set(prose_words(candidate)) - {_key(name).casefold() for name in only_c}
     return (only_q, only_c) if len(frame_q ^ frame_c) <= FRAME_CHANGES else None
 
 
