@@ -734,7 +734,7 @@ def decision_per_candidate(rounds: int = 1) -> str:
     from nearhit.decision import Decision
     from nearhit.evaluation import split_of
     from nearhit.guards.clauses import split_question
-    from nearhit.guards.code import code_tokens
+    from nearhit.guards.code import code_tokens, name_tokens, prose_words
     from nearhit.guards.content import content_words, overlap
     from nearhit.guards.entities import _split_as_one
     from nearhit.guards.languages import _by_words, detect
@@ -750,7 +750,8 @@ def decision_per_candidate(rounds: int = 1) -> str:
         "guards as vetoes, cold": [],
         "guards as vetoes, pair asked again": [],
     }
-    caches = (analyse, split_question, code_tokens, detect, _by_words, content_words, overlap, _split_as_one)
+    caches = (analyse, split_question, code_tokens, name_tokens, prose_words, detect, _by_words, content_words)
+    caches = (*caches, overlap, _split_as_one)
     for _ in range(rounds):
         for p in pairs:
             for cached in (*caches, guards.deciding_signals, guards.signal_after, decision.pair_features):

@@ -7,6 +7,13 @@ difference when both sides have code is a strong signal; code on one side only i
 words: "make it executable" for "chmod +x"), unless the other side writes the same identifier as another
 word form ("map()" / "mapping", "sorted()" / "sort"): a name in code is matched exactly, never stemmed.
 The same tokens in another order within a backticked span differ too ("margin: 0 auto" / "auto 0").
+
+What counts as the same code is one rule (issue 13, fourteenth session): a token the other side writes respelt is
+no difference, a name with or without its leading dot or its "()", or in words (``Node.js`` / "nodejs", `` `git` ``
+/ "git"); a flag or an operator has no other spelling, and code keeps its case. A token added to otherwise the same
+words is strong even when the other side has no code ("pytest" / "pytest -x"). Words shaped as names in code
+(camelCase, a capital inside, ALL CAPS, ".append") are names in prose too ("NASA", "iPhone"), so only one replaced
+by another in the same frame counts ("HSET" / "HSETNX"), unless it is the other's initials ("TS" / "TypeScript").
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ from collections import Counter
 from functools import lru_cache
 from typing import ClassVar
 
+from nearhit.guards.lexicon import ABBREVIATIONS
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import analyse, describe
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["CodeGuard", "code_spans", "code_tokens"]
+__all__ = ["CodeGuard", "code_spans", "code_tokens", "name_tokens", "prose_words"]
 
 _IDENTIFIER_RE = re.compile(r"[A-Za-z_]\w*")
 _BACKTICKED_RE = re.compile(r"`+([^`]+)`+")
@@ -41,6 +49,19 @@ _LANGUAGE_RE = re.compile(r"^[a-z](?:\+\+|#)$")  # a language's name with a symb
 # What every code token needs at least one of (a symbol of ``_CODE_RE``'s or a backtick, a dot or underscore
 # before a letter, "??" or "?."): a text with none (most prompts) has no code token, and no regex above is run.
 _MAYBE_CODE_RE = re.compile(r"[-+#_(=!<>*/%&|^~:`]|\.[A-Za-z_]|\?[?.]")
+# Words shaped as names in code: camelCase, a capital inside a capitalised word, ALL CAPS of two or more, a
+# method or attribute on its own (".append"; also a file's extension, ".txt", so a name, not a code token).
+_NAME_RE = re.compile(
+    r"\b(?:[a-z]+[A-Z]|[A-Z][a-z]+[A-Z])\w*|\b[A-Z][A-Z\d_]*[A-Z\d](?![\w'])|(?<![\w.])\.[A-Za-z_]\w*"
+)
+_WORD_RE = re.compile(r"[^\W_]+")
+_CAMEL_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")  # "TypeScript" is "Type", "Script"
+_NAMED_RE = re.compile(r"[^\W\d][\w.-]*")  # a name (letters joined by "_", "." or "-"), no operator in it
+RESPELT_WORDS = 4
+"""A code token is matched against runs of up to this many words of the other side ("train test split")."""
+FRAME_CHANGES = 2
+"""The most words, other than the names, that may differ for a name replaced to be read as a change in one frame
+("a LEFT JOIN" / "an INNER JOIN"): a question reworded around an abbreviation ("TS" / "TypeScript") changes more."""
 STRONG = 0.9
 ONE_SIDED = 0.3
 
@@ -64,6 +85,28 @@ def code_tokens(text: str) -> Counter[str]:
 
 
 @lru_cache(maxsize=4096)
+def name_tokens(text: str) -> Counter[str]:
+    """The words of a prompt shaped as names of code outside its code tokens (``useEffect``, ``HashMap``,
+    ``HSETNX``, ``LEFT``): most are names in prose too ("NASA", "iPhone"), so only a change counts."""
+    text = unicodedata.normalize("NFKC", text)
+    codes = code_tokens(text)
+    return Counter(
+        name for name in _NAME_RE.findall(_BACKTICKED_RE.sub(" ", text)) if not any(name in token for token in codes)
+    )
+
+
+@lru_cache(maxsize=4096)
+def prose_words(text: str) -> tuple[str, ...]:
+    """The words of a prompt outside its code (backticked spans and code tokens), case folded, split at every
+    symbol: what a code token may be respelt as ("nextjs" for ``Next.js``, "train/test" for ``train_test``)."""
+    text = unicodedata.normalize("NFKC", text)
+    prose = _BACKTICKED_RE.sub(" | ", f" {text} ")
+    if _MAYBE_CODE_RE.search(prose) is not None:
+        prose = _CODE_RE.sub(" | ", prose)
+    return tuple(_WORD_RE.findall(prose.casefold()))
+
+
+@lru_cache(maxsize=4096)
 def code_spans(text: str) -> Counter[str]:
     """The backticked spans of a prompt, spaces normalised: their order of tokens is part of what they say."""
     text = unicodedata.normalize("NFKC", text)
@@ -78,9 +121,18 @@ class CodeGuard(SignalGuard):
     name: ClassVar[str] = "code"
 
     def prepare(self, text: str) -> None:
-        code_tokens(text)
+        name_tokens(text)  # and its code tokens
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        found = self._code_signal(query, candidate)
+        if found is not None and found.strength >= STRONG:
+            return found
+        renamed = _names_changed(query, candidate)
+        if renamed is not None:
+            return self._signal(STRONG, f"name changed: {describe(renamed[0])} vs {describe(renamed[1])}")
+        return found
+
+    def _code_signal(self, query: str, candidate: str) -> GuardSignal | None:
         code_q, code_c = code_tokens(query), code_tokens(candidate)
         if code_q == code_c:
             spans_q, spans_c = code_spans(query), code_spans(candidate)
@@ -89,11 +141,15 @@ class CodeGuard(SignalGuard):
                     STRONG, f"code reordered: {describe(spans_q - spans_c)} vs {describe(spans_c - spans_q)}"
                 )
             return None
-        only_q, only_c = code_q - code_c, code_c - code_q
+        only_q, only_c = _unmatched(code_q - code_c, code_c - code_q, query, candidate)
+        if not only_q and not only_c:  # the same code respelt: `git push` / "git push", .append / append()
+            return None
         reason = f"code differs: {describe(only_q)} vs {describe(only_c)}"
         if code_q and code_c:
             return self._signal(STRONG, reason)
         (coded, code_text), words = ((only_q, query), candidate) if only_q else ((only_c, candidate), query)
+        if set(prose_words(code_text)) == set(prose_words(words)):
+            return self._signal(STRONG, f"code added to the same words: {describe(coded)}")
         renamed = _other_form(coded, analyse(words).tokens)
         if renamed is not None:
             return self._signal(STRONG, f"identifier {renamed[0]!r} written as {renamed[1]!r}")
@@ -115,6 +171,75 @@ _SPOKEN = {
     "<": {"less than"},
     ">": {"greater than", "more than"},
 }
+
+
+def _key(token: str) -> str:
+    """A code token without what a respelling changes: a name's leading dot and a call's "()". Its case and its
+    quotes are its meaning: `` `String` `` is not `` `string` `` (nor two exact keys), `` `no` `` not `` `'no'` ``,
+    ``*`` not ``.*``."""
+    name = token.removeprefix(".").removesuffix("()")
+    return name if _NAMED_RE.fullmatch(name) else token
+
+
+def _respelt(token: str, other_keys: set[str], other_words: tuple[str, ...]) -> bool:
+    """Whether the other side writes ``token`` too, in another spelling (one of ``other_keys``), or, a name, in
+    words (a run of ``other_words``, any case): ``.equals`` / ``equals()``, ``Node.js`` / "nodejs", `` `git` `` /
+    "git". A flag or an operator is respelt by no other spelling: "--force" is not "force"."""
+    key = _key(token)
+    if key in other_keys:
+        return True
+    if _NAMED_RE.fullmatch(key) is None:  # a flag or an operator is never written in words
+        return False
+    letters = "".join(_WORD_RE.findall(key.casefold()))
+    return any(
+        "".join(other_words[start : start + size]) == letters
+        for size in range(1, RESPELT_WORDS + 1)
+        for start in range(len(other_words) - size + 1)
+        if other_words[start].startswith(letters[:1])
+    )
+
+
+def _unmatched(
+    only_q: Counter[str], only_c: Counter[str], query: str, candidate: str
+) -> tuple[Counter[str], Counter[str]]:
+    """The code tokens of each side that the other side does not write, respelt or in words."""
+    keys_q, keys_c = {_key(t) for t in only_q}, {_key(t) for t in only_c}
+    words_q, words_c = prose_words(query), prose_words(candidate)
+    return (
+        Counter({t: n for t, n in only_q.items() if not _respelt(t, keys_c, words_c)}),
+        Counter({t: n for t, n in only_c.items() if not _respelt(t, keys_q, words_q)}),
+    )
+
+
+def _names_changed(query: str, candidate: str) -> tuple[Counter[str], Counter[str]] | None:
+    """The code-shaped names each side has and the other does not write, if both sides have one and the words
+    around them are the same: a name replaced in one frame (``HSET`` / ``HSETNX``, "LEFT JOIN" / "INNER JOIN").
+    A name only added or dropped, or one in a reworded question ("TS" for "TypeScript"), is prose's."""
+    names_q, names_c = name_tokens(query), name_tokens(candidate)
+    if names_q == names_c or not names_q or not names_c:
+        return None
+    only_q, only_c = _unmatched(names_q - names_c, names_c - names_q, query, candidate)
+    only_q = Counter({name: n for name, n in only_q.items() if not _abbreviates(name, candidate)})
+    only_c = Counter({name: n for name, n in only_c.items() if not _abbreviates(name, query)})
+    if not only_q or not only_c:
+        return None
+    frame_q = set(prose_words(query)) - {_key(name).casefold() for name in only_q}
+    frame_c = set(prose_words(candidate)) - {_key(name).casefold() for name in only_c}
+    return (only_q, only_c) if len(frame_q ^ frame_c) <= FRAME_CHANGES else None
+
+
+def _abbreviates(name: str, other: str) -> bool:
+    """Whether ``name`` is a short form the other text spells out: its initials ("TS" / "TypeScript", "PR" / "pull
+    request") or a listed abbreviation (``data/abbreviations.txt``)."""
+    letters = "".join(_WORD_RE.findall(name.casefold()))
+    expansion = ABBREVIATIONS.get(letters)
+    words = [word.casefold() for word in _CAMEL_WORD_RE.findall(other)]
+    if expansion is not None and set(expansion) <= set(words):
+        return True
+    size = len(letters)
+    return any(
+        "".join(word[0] for word in words[start : start + size]) == letters for start in range(len(words) - size + 1)
+    )
 
 
 def _operator_replaced(code: Counter[str], code_text: str, other: str) -> tuple[str, str] | None:
