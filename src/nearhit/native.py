@@ -1,6 +1,6 @@
 """The guards compiled by mypyc, and the check that never lets a stale build run.
 
-``make compile`` (a dependency of ``make install``, ``demo``, ``test`` and ``bench``) runs ``python -m
+``make compile`` (opt-in, or ``COMPILE=1`` on ``make install``, ``demo``, ``test``, ``bench``) runs ``python -m
 nearhit.native``: the guard modules are compiled into ``guards/_native/`` (git-ignored) beside a stamp of their
 sources' hashes. ``nearhit.guards`` asks :func:`activate` on import: the compiled modules are put ahead of the
 ``.py`` files only when every compiled source still hashes as it did at compile time, for this Python. A guard
