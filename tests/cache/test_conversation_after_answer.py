@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from nearhit.cache import SemanticCache, context_match, entry
 from nearhit.cache import conversation as cv
 from nearhit.guards import GuardSet
+from tests.support import wire
 from tests.support.lookups import Turns, ask
 
 SHOWER: Turns = [
@@ -35,10 +36,15 @@ def guarded(cache: SemanticCache) -> None:
 
 
 async def test_a_reworded_follow_up_after_the_same_turns_is_served_with_the_answer_it_follows(
-    cache: SemanticCache,
+    cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = await cache.store(ask(cache, SHOWER, REDO), "seal answer")
+    await cache.background.drain()
+    sent = wire.record(monkeypatch, bytes)
     result = await cache.lookup(ask(cache, SHOWER, REPLACE))
+    # The told follow-up's embedding (2 KB) is no KNN field: read for the candidate in the band, in a read of its own.
+    asked = [payload for payload in sent if entry.FOLLOWUP_VECTOR.encode() in payload]
+    assert len(asked) == 1 and b"HGET" in asked[0] and key.encode() in asked[0] and b"FT.SEARCH" not in asked[0]
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
     assert result.similarity is not None and result.similarity < result.threshold - context_match.SAME_TURNS_MARGIN
     assert result.context is not None and result.context["after_answer"] >= context_match.AFTER_ANSWER_THRESHOLD

@@ -253,22 +253,28 @@ async def after_the_answer(
     the same-turns margin but not under ``AFTER_ANSWER_FLOOR``: each follow-up told after the assistant's last turn
     (:func:`conversation.after_answer`; the entry's embedding of it is stored with it), at least
     ``AFTER_ANSWER_THRESHOLD`` alike, is judged again by the guards down to that floor, the guards still reading
-    the two follow-ups (none without guards, nor fitted margins). One embedding more (kept on ``query`` for its
-    store), only when such a candidate is found (an entry stored before these were kept has none: no second look).
+    the two follow-ups (none without guards, nor fitted margins). The entries' embeddings of their follow-ups are read
+    for those candidates only (one round trip); one embedding more (kept on ``query`` for its store), only when such
+    a candidate has one (an entry stored before these were kept has none: no second look).
     Returns whether it embedded."""
     contexts, widths = matched
     told = conversation.after_answer(query.context, query.prompt) if query.context is not None else None
     if told is None or not margins.fitted or guards is None:  # measured with the guards reading the follow-ups
         return False
     floor = result.threshold - context_match.SAME_TURNS_MARGIN
-    chances = [
+    maybe = [
         (doc_id, fields)
         for doc_id, fields in rows
         if widths.get(doc_id, ("quiet", 0.0))[0] == "same_turns"
         and context_match.AFTER_ANSWER_FLOOR <= entry.similarity(fields) < floor
-        and fields.get(entry.FOLLOWUP_VECTOR)
     ]
-    if not chances:
+    if not maybe:
+        return False
+    async with cache._redis_errors():
+        # Read here, for these candidates only: no KNN returns it (entry.FOLLOWUP_VECTOR), as with turn_by_turn's.
+        kept = await hash_reads(cache.redis, [("HGET", doc_id, entry.FOLLOWUP_VECTOR) for doc_id, _ in maybe])
+    told_of = {doc_id: idx.as_text(raw) for (doc_id, _), raw in zip(maybe, kept, strict=True) if raw}
+    if not told_of:
         return False
     if query.followup_vector is None:
         async with cache._redis_errors():
@@ -276,8 +282,8 @@ async def after_the_answer(
     mine = query.followup_vector
     reach: dict[str, tuple[Margin, float]] = {}
     alike: dict[str, float] = {}
-    for doc_id, fields in chances:
-        theirs = context_match.vector_of(fields[entry.FOLLOWUP_VECTOR], len(mine))
+    for doc_id, told_text in told_of.items():
+        theirs = context_match.vector_of(told_text, len(mine))
         alike[doc_id] = float(np.dot(mine, theirs)) if theirs is not None else 0.0
         if alike[doc_id] >= context_match.AFTER_ANSWER_THRESHOLD:
             reach[doc_id] = ("same_turns", result.threshold - context_match.AFTER_ANSWER_FLOOR)

@@ -26,8 +26,8 @@ TURN_VECTORS = "turn_vectors"
 """Not returned by the KNN nor the exact read (1,024 B a turn at 384-d, read by no decision on a candidate): read
 for the few candidates a conversation's second chance compares turn by turn (``conversation_lookup.turn_by_turn``)."""
 FOLLOWUP_VECTOR = "followup_vector"
-"""Read back with each KNN row, so the context is compared without a second round trip (text: the query
-reply is decoded as text, which raw vector bytes would not survive)."""
+"""Not returned by the KNN (2 KB a row, base64 float32 at 384-d): read for the few candidates a conversation's second
+look after the answer compares (``conversation_lookup.after_the_answer``)."""
 TOLD = "told"
 TWIN = "twin"
 """A conversation's entry has a twin (:mod:`nearhit.cache.conversation_lookup`): a pointer to it, indexed by the
@@ -76,7 +76,7 @@ FIELDS: tuple[EntryField, ...] = (
     EntryField(CONTEXT_VECTOR, 0, returned=True),  # their (or EARLIER's) embedding, base64 float32; else absent
     EntryField(EARLIER, 0, returned=True),  # the turns before a question that stands alone, as JSON; else absent
     EntryField(TURN_VECTORS, 0),  # a conversation's turns' embeddings (cache.turns), read on demand; else absent
-    EntryField(FOLLOWUP_VECTOR, None, returned=True, always=False),  # a conversation's question after the last answer
+    EntryField(FOLLOWUP_VECTOR, None, always=False),  # a conversation's question after the last answer, read on demand
     EntryField(TOLD, 0, returned=True),  # a conversation's twin: the conversation told as one question; else absent
     EntryField(TWIN, 0, returned=True),  # an entry: its twins' keys; a twin: its entry's key; else absent
     EntryField(VECTOR, None, index="vector"),
