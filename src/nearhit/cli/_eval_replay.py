@@ -14,6 +14,7 @@ from nearhit.cache.exploration_budget import check_rate
 from nearhit.cli._common import echo_json, open_cache, progress, run, settings
 from nearhit.cli._eval_tables import pct
 from nearhit.evaluation.replay import WINDOW, PassReport
+from nearhit.evaluation.scratch_index import offline_timeout
 
 BANDS = (0.80, 0.85, 0.90, 0.95)
 """Lower edges of the similarity bands the explorations are counted in (below the first: one band)."""
@@ -56,7 +57,8 @@ def replay(
     async def go() -> tuple[int, list[PassReport]]:
         pairs = evaluation.load(dataset, used_split)
         # Built as under NEARHIT_MAX_WRONG_RATE: unless NEARHIT_DECISION says, the bound's gate is the guards.
-        async with open_cache(max_wrong_rate=bound) as cache:
+        # An offline run: it waits on a loaded Redis as eval's scratch index does.
+        async with open_cache(max_wrong_rate=bound, redis_timeout=offline_timeout(settings())) as cache:
             if guards_spec is not None:
                 judges = evaluation.guard_sets(guards_spec, decision=cache.decision, guards=cache.guards)
                 evaluation.judge_with(cache, next(iter(judges.values())))

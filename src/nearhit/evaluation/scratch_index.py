@@ -4,6 +4,10 @@ The runs store and look up thousands of pairs; on the served index they would in
 hit/miss counters) and briefly hold entries the service could match. The scratch index has the served one's
 settings (embedder, dimension, algorithm, guards, threshold) under its own name and key prefix
 (``<index>-eval-<run id>``), and is dropped with its entries and counters when the run ends, even on failure.
+
+An offline run waits longer on Redis than the served path (:data:`OFFLINE_REDIS_TIMEOUT_S`): its thousands of
+lookups on a loaded machine (the benchmarks, the test suite, other runs on two cores) meet stalls of seconds that
+``NEARHIT_REDIS_TIMEOUT``'s 2 s, right for a request that falls back to the LLM, turns into a dead run.
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ from nearhit.config import Settings
 from nearhit.service import bootstrap
 
 _MAX_BASE = 48  # + "-eval-" + 8 hex digits stays within VECTOR_INDEX_NAME's 64 characters
+OFFLINE_REDIS_TIMEOUT_S = 30.0
+"""The least Redis timeout of an offline run (``eval``, ``calibrate``, the benchmarks): a larger one set is kept."""
+
+
+def offline_timeout(settings: Settings) -> float:
+    """An offline run's Redis timeout: the configured one, at least :data:`OFFLINE_REDIS_TIMEOUT_S`."""
+    return max(settings.redis_timeout, OFFLINE_REDIS_TIMEOUT_S)
 
 
 def scratch_name(index_name: str, run_id: str | None = None) -> str:
@@ -28,7 +39,9 @@ def scratch_name(index_name: str, run_id: str | None = None) -> str:
 @contextlib.asynccontextmanager
 async def scratch_cache(settings: Settings) -> AsyncIterator[SemanticCache]:
     """A ready cache on a fresh scratch index configured like the served one; dropped afterwards."""
-    own = settings.model_copy(update={"index_name": scratch_name(settings.index_name)})
+    own = settings.model_copy(
+        update={"index_name": scratch_name(settings.index_name), "redis_timeout": offline_timeout(settings)}
+    )
     cache = await bootstrap.open_cache(own)
     try:
         yield cache
