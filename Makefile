@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-fast browser screenshots install compile lint typecheck format bench bench-scale clean help
+.PHONY: demo test test-fast browser screenshots install compile lint typecheck format golden bench bench-scale clean help
 
 # The guards compiled by mypyc (src/nearhit/native.py), opt-in: `make compile`, or COMPILE=1 on any target (then
 # rebuilt when a guard's .py changes, nothing otherwise). Not by default: it costs ~2.5 min of CPU, which would
@@ -66,6 +66,9 @@ typecheck: $(STAMP)  ## mypy (strict) on the package
 format: $(STAMP)  ## Format and fix with ruff
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
+
+golden: $(STAMP)  ## Regenerate the tests' golden data files from the dev splits (tests/support/golden.py); review the diff
+	$(BIN)/python -m tests.support.golden
 
 screenshots: $(STAMP) browser  ## Refresh docs/images from the browser tests
 	NEARHIT_UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/web -k screenshots

@@ -4,8 +4,8 @@ as code, that differs between the sides is a strong signal, unless it is the sam
 ``data/code_dev_golden.jsonl``: the dev splits' pairs the rule is about (every ``code_symbol`` trap; every
 should-hit with a code token, or with names shaped as code that differ; every other trap the guard reads), each
 with what the guard must do on ``b`` asked against ``a`` cached: ``veto`` (a signal at its cut) or ``pass``. A
-pair the rule is known to misread has a ``limit`` and must stay misread until a rule reads it (regenerate the
-file's rows from the dev splits, never from a test split).
+pair the rule is known to misread has a ``limit`` and must stay misread until a rule reads it (``make golden``
+regenerates the file from the dev splits, never from a test split: ``tests/support/golden.py``).
 
 ``data/code_rules_fourteenth.jsonl``: pairs written for the rule's parts, in other words than the dev sets' — a
 command or keyword in capitals, a camelCase or inner-capital name, a method on its own (".push") replaced in the
@@ -57,13 +57,13 @@ def test_code_rule_parts(row: dict[str, object]) -> None:
 
 def test_golden_pairs_cover_every_dev_code_symbol_trap() -> None:
     """The golden file holds the dev splits' code look-alikes of every set it was made from: regenerated, not
-    hand-picked. A set added to the package later (a held-out set, measured before anyone reads it) joins when the
-    file is regenerated, not by this test."""
+    hand-picked. A set added to the package later (a held-out set, measured before anyone reads it) joins when it
+    is appended to ``tests/support/golden.py``'s ``SETS`` and the file regenerated (``make golden``)."""
     from nearhit.evaluation.dataset import load
 
     rows = _rows("code_dev_golden.jsonl")
     sets = sorted({str(r["set"]) for r in rows})
-    assert {"questions", "nearhit", "nearhit-v25"} <= set(sets)  # made from every question set up to v25
+    assert {"questions", "nearhit", "nearhit-v27"} <= set(sets)  # made from every question set up to v27
     traps = {(name, p.id) for name in sets for p in load(name, "dev") if p.category == "code_symbol"}
     golden = {(str(r["set"]), str(r["id"])) for r in rows}
     assert traps <= golden
