@@ -22,17 +22,29 @@ SRC = Path(native.__file__).parent.parent
 
 
 @pytest.fixture
-def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A build directory whose stamp matches the sources as they are (a file per module, no real code)."""
-    monkeypatch.setattr(native, "NATIVE_DIR", tmp_path)
-    monkeypatch.setattr(native, "STAMP", tmp_path / "BUILD.json")
+def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the guards' sources, to edit (``native.GUARDS_DIR`` points at it)."""
+    copy = tmp_path / "guards"
+    shutil.copytree(native.GUARDS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "_native", "data"))
+    monkeypatch.setattr(native, "GUARDS_DIR", copy)
+    return copy
+
+
+@pytest.fixture
+def fake_build(tmp_path: Path, sources: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A build directory whose stamp matches the sources as they are (a file per module, no real code), as
+    ``native.build`` writes it."""
+    build = tmp_path / "_native"
+    build.mkdir()
+    monkeypatch.setattr(native, "NATIVE_DIR", build)
+    monkeypatch.setattr(native, "STAMP", build / "BUILD.json")
     monkeypatch.delenv(native.PURE_ENV, raising=False)
     modules = native.compiled_modules()
     for name in modules:
-        (tmp_path / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"")
-    stamp = {"abi": native._abi(), "opt": "3", "mypyc": "x", "sources": native._digests(modules)}
-    (tmp_path / "BUILD.json").write_text(json.dumps(stamp))
-    return tmp_path
+        (build / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"")
+    stamp = {"abi": native._abi(), "mypyc": "x", "sources": native._digests(modules), "stats": native._stats(modules)}
+    (build / "BUILD.json").write_text(json.dumps(stamp))
+    return build
 
 
 def test_a_current_build_goes_ahead_of_the_sources(fake_build: Path) -> None:
@@ -41,11 +53,25 @@ def test_a_current_build_goes_ahead_of_the_sources(fake_build: Path) -> None:
     assert path == [str(fake_build), "guards"]
 
 
-@pytest.mark.parametrize("edit", ["source", "abi", "module"])
-def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, edit: str) -> None:
+def test_a_source_touched_but_unchanged_keeps_the_build(fake_build: Path, sources: Path) -> None:
+    """Its time differs from the stamp's (a checkout): it is hashed, and its hash is the stamp's."""
+    os.utime(sources / "text.py", ns=(1, 1))
+    assert native.activate([]).startswith("compiled")
+
+
+@pytest.mark.parametrize("edit", ["source", "same size", "old stamp", "abi", "module"])
+def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, sources: Path, edit: str) -> None:
     stamp = json.loads((fake_build / "BUILD.json").read_text())
-    if edit == "source":  # a guard edited since: its hash no longer the stamp's
-        stamp["sources"]["text"] = "0" * 64
+    text = sources / "text.py"
+    if edit == "source":  # a guard edited since
+        text.write_text(text.read_text() + "\n# an edit\n")
+    elif edit == "same size":  # one character changed: its size is the stamp's, its time and hash are not
+        size = text.stat().st_size
+        text.write_text(text.read_text().replace("(", "[", 1))
+        assert text.stat().st_size == size
+    elif edit == "old stamp":  # a stamp with no sizes and times (written before them): every source hashed
+        del stamp["stats"]
+        text.write_text(text.read_text() + "\n# an edit\n")
     elif edit == "abi":  # another Python
         stamp["abi"] = "cpython-312.cpython-312-x86_64-linux-gnu.so"
     else:  # a module compiled then that no longer exists, or one not compiled
