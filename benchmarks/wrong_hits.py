@@ -46,6 +46,7 @@ from nearhit.decision import Decision, load_model
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import Outcome, Pair, split_of
 from nearhit.evaluation.runner import Judge
+from nearhit.evaluation.scratch_index import OFFLINE_REDIS_TIMEOUT_S
 from nearhit.guards.guard_set import DEFAULT_QUIET_MARGIN
 from nearhit.service import bootstrap
 from stages import Stages  # run from benchmarks/
@@ -70,7 +71,11 @@ async def nearhit_measured(
     """Each dataset through the real path with the default settings (the guards on, the decision built by
     :func:`passes`, whatever the environment says): the passes of :func:`passes`."""
     settings = load_settings(
-        redis_url=url, index_name=f"wrong_hits_{uuid.uuid4().hex[:8]}", guards=True, decision=False
+        redis_url=url,
+        index_name=f"wrong_hits_{uuid.uuid4().hex[:8]}",
+        guards=True,
+        decision=False,
+        redis_timeout=OFFLINE_REDIS_TIMEOUT_S,  # thousands of lookups on a loaded machine, as `nearhit eval`
     )
     cache = await bootstrap.open_cache(settings, embedder)
     try:
