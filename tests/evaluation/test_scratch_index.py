@@ -18,7 +18,7 @@ from nearhit.service import bootstrap
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
 QUESTION = "What is the capital of France?"
-STALL_MS = 1500  # three times the configured timeout below: what a loaded machine does to a command
+STALL_MS = 1000  # over three times the configured timeout below: what a loaded machine does to a command
 
 
 @contextlib.asynccontextmanager
@@ -33,7 +33,7 @@ async def stalled(settings: Settings) -> AsyncIterator[None]:
 
 
 async def test_an_offline_run_waits_out_a_stall_the_served_path_does_not(settings: Settings) -> None:
-    own = settings.model_copy(update={"redis_timeout": 0.5})
+    own = settings.model_copy(update={"redis_timeout": 0.3})
     served = await bootstrap.open_cache(own)
     try:
         async with scratch_cache(own) as offline:
