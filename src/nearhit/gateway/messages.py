@@ -102,6 +102,12 @@ def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
         return ()
     if not isinstance(value, list):
         raise invalid(f"Invalid type for '{where}': expected an array.", where, "invalid_type")
+    if not value:  # OpenAI refuses it: a turn without calls leaves the field out
+        raise invalid(
+            f"Invalid '{where}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            where,
+            "empty_array",
+        )
     calls = []
     for i, call in enumerate(value):
         call = json_object(call, f"{where}[{i}]", f"'{where}[{i}]'")
