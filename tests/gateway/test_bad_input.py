@@ -14,6 +14,7 @@ from nearhit.gateway import GatewayConfig, GatewayError, parse_chat, parse_embed
 from tests.gateway.conftest import Gateway, ServeGateway
 
 USER = {"role": "user", "content": "What is Redis?"}
+CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
 
 
 def body(**fields: Any) -> dict[str, Any]:
@@ -107,6 +108,23 @@ CASES: list[tuple[str, Any, str | None, str]] = [
         body(messages=[USER, {"role": "assistant", "content": "ok", "tool_calls": []}, USER]),
         "messages[1].tool_calls",
         "Invalid 'messages[1].tool_calls': empty array. Expected an array with minimum length 1",
+    ),
+    (
+        "a tool call of another type",
+        body(messages=[USER, {"role": "assistant", "content": None, "tool_calls": [CALL | {"type": "retrieval"}]}]),
+        "messages[1].tool_calls[0].type",
+        "Invalid value for 'messages[1].tool_calls[0].type': \"retrieval\". Supported values are: 'function'.",
+    ),
+    (
+        "a tool call without its type",
+        body(
+            messages=[
+                USER,
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "function": CALL["function"]}]},
+            ]
+        ),
+        "messages[1].tool_calls[0].type",
+        "Missing required parameter: 'messages[1].tool_calls[0].type'.",
     ),
     (
         "json_object with no 'json' in the messages",

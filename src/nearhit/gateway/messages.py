@@ -111,6 +111,15 @@ def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
     calls = []
     for i, call in enumerate(value):
         call = json_object(call, f"{where}[{i}]", f"'{where}[{i}]'")
+        if call.get("type") != "function":  # a call of another type would be forwarded as if it were one
+            kind = call.get("type")
+            raise invalid(
+                f"Invalid value for '{where}[{i}].type': {json.dumps(kind)[:64]}. Supported values are: 'function'."
+                if kind is not None
+                else f"Missing required parameter: '{where}[{i}].type'.",
+                f"{where}[{i}].type",
+                "invalid_value" if kind is not None else "missing_required_parameter",
+            )
         function = call.get("function")
         if (
             not isinstance(call.get("id"), str)
