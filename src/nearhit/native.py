@@ -33,6 +33,7 @@ STAMP = NATIVE_DIR / "BUILD.json"
 PURE_ENV = "NEARHIT_PURE_PYTHON"
 GROUP = "nearhit.guards.compiled"
 """The shared library's module name (``compiled__mypyc``), inside the package so that ``__path__`` finds it."""
+GROUP_LIBRARY = GROUP.rsplit(".", 1)[1] + "__mypyc"
 INTERPRETED = frozenset({"__init__", "guard_set"})
 
 
@@ -61,7 +62,9 @@ def _stale(stamp: dict[str, object]) -> str | None:
     changed += sorted(set(built) - set(modules))
     if changed:
         return f"{', '.join(f'guards/{name}.py' for name in changed)} changed since it was compiled"
-    missing = [name for name in modules if not any(NATIVE_DIR.glob(f"{name}.*"))]
+    # Each module's library and the group's, which they all load (without it, importing nearhit.guards failed).
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    missing = [name for name in [*modules, GROUP_LIBRARY] if not (NATIVE_DIR / f"{name}{suffix}").exists()]
     if missing:
         return f"{', '.join(missing)} not compiled"
     return None

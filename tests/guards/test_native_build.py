@@ -28,7 +28,7 @@ def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(native, "STAMP", tmp_path / "BUILD.json")
     monkeypatch.delenv(native.PURE_ENV, raising=False)
     modules = native.compiled_modules()
-    for name in modules:
+    for name in [*modules, native.GROUP_LIBRARY]:  # the modules' libraries and the group's
         (tmp_path / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"")
     stamp = {"abi": native._abi(), "opt": "3", "mypyc": "x", "sources": native._digests(modules)}
     (tmp_path / "BUILD.json").write_text(json.dumps(stamp))
@@ -41,15 +41,17 @@ def test_a_current_build_goes_ahead_of_the_sources(fake_build: Path) -> None:
     assert path == [str(fake_build), "guards"]
 
 
-@pytest.mark.parametrize("edit", ["source", "abi", "module"])
+@pytest.mark.parametrize("edit", ["source", "abi", "module", "group"])
 def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, edit: str) -> None:
     stamp = json.loads((fake_build / "BUILD.json").read_text())
     if edit == "source":  # a guard edited since: its hash no longer the stamp's
         stamp["sources"]["text"] = "0" * 64
     elif edit == "abi":  # another Python
         stamp["abi"] = "cpython-312.cpython-312-x86_64-linux-gnu.so"
-    else:  # a module compiled then that no longer exists, or one not compiled
+    elif edit == "module":  # a module compiled then that no longer exists, or one not compiled
         (fake_build / f"scope{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
+    else:  # the group's library gone (a partial copy): importing nearhit.guards failed, the service did not start
+        (fake_build / f"{native.GROUP_LIBRARY}{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
     (fake_build / "BUILD.json").write_text(json.dumps(stamp))
     path = ["guards"]
     with pytest.warns(RuntimeWarning, match="make compile"):
