@@ -8,7 +8,8 @@ anyone (another worker, another replica, the CLI), and a flush. A copy is served
 TTL runs out, or the connection is lost (then everything is dropped, and the copy is off until it is back). A
 connection that died without a word (a NAT or load balancer dropping an idle flow: no FIN, no RST) is found by a
 ``PING`` after :data:`HEARTBEAT_S` of quiet; meanwhile, nothing heard for :data:`HEARTBEAT_S` + :data:`PROBE_WAIT_S`
-serves no copy and knows no key absent.
+serves no copy and knows no key absent. Redis says nothing of a ``SWAPDB`` (tried on 8.2: no message): a copy, and
+the record, outlive one.
 
 The same connection can keep a record of which entry keys may exist (``presence``, off by default): every key
 under the prefix, read by a ``SCAN`` once tracking is on, then every key Redis names (written, deleted, expired:
