@@ -36,6 +36,7 @@ STAMP = NATIVE_DIR / "BUILD.json"
 PURE_ENV = "NEARHIT_PURE_PYTHON"
 GROUP = "nearhit.guards.compiled"
 """The shared library's module name (``compiled__mypyc``), inside the package so that ``__path__`` finds it."""
+GROUP_LIBRARY = GROUP.rsplit(".", 1)[1] + "__mypyc"
 INTERPRETED = frozenset({"__init__", "guard_set"})
 
 
@@ -76,8 +77,9 @@ def _stale(stamp: dict[str, object]) -> str | None:
     changed += sorted(set(built) - set(modules))
     if changed:
         return f"{', '.join(f'guards/{name}.py' for name in changed)} changed since it was compiled"
+    # Each module's library and the group's, which they all load (without it, importing nearhit.guards failed).
     libraries = _libraries()
-    missing = [name for name in modules if name not in libraries]
+    missing = [name for name in [*modules, GROUP_LIBRARY] if name not in libraries]
     if missing:
         return f"{', '.join(missing)} not compiled"
     return None

@@ -69,10 +69,12 @@ async def test_redis_outage_and_recovery(settings: Settings, local_embedder: Loc
         redis_server.stop(tmp_path)
 
 
-async def _gateway(client: httpx.AsyncClient, *, stream: bool) -> tuple[dict[str, str], str]:
+async def _gateway(
+    client: httpx.AsyncClient, *, stream: bool, headers: dict[str, str] | None = None
+) -> tuple[dict[str, str], str]:
     """One chat completion through the gateway: its nearhit headers and its answer's text (streamed or not)."""
     body: dict[str, Any] = {"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}], "stream": stream}
-    async with client.stream("POST", "/v1/chat/completions", json=body) as response:
+    async with client.stream("POST", "/v1/chat/completions", json=body, headers=headers or {}) as response:
         assert response.status_code == 200, await response.aread()
         raw = (await response.aread()).decode()
     headers = {k: v for k, v in response.headers.items() if k.startswith("x-nearhit")}
@@ -102,10 +104,14 @@ async def test_a_killed_redis_every_face_answers_from_the_llm_then_caching_resum
             assert reply["cache"]["status"] == "degraded" and "cache unavailable" in reply["cache"]["error"]
             done = completes(await ask_stream(live.client, {"prompt": QUESTION}))
             assert done["raw"]["status"] == "done" and done["cache"]["status"] == "degraded"
+            # Told as /ask tells it: it was a "miss", as if the cache had been asked and had nothing.
             for stream in (False, True):
                 headers, answer = await _gateway(live.client, stream=stream)
-                assert headers["x-nearhit-degraded"] == "true" and headers["x-nearhit-cache"] == "miss", headers
+                assert headers["x-nearhit-degraded"] == "true" and headers["x-nearhit-cache"] == "degraded", headers
                 assert answer
+            # With no-cache the cache is not asked (its store fails after the answer, logged): a bypass.
+            headers, answer = await _gateway(live.client, stream=False, headers={"Cache-Control": "no-cache"})
+            assert headers["x-nearhit-cache"] == "bypass" and answer
 
             redis_server.ensure_running(tmp_path)
 

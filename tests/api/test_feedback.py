@@ -267,3 +267,53 @@ async def test_a_request_id_given_twice_names_one_request_the_answer_and_feedbac
     )
     (fresh,) = refused.headers.get_list("x-request-id")  # the last is not an id: a fresh one, named
     assert fresh not in ("r-ok", "a b") and len(fresh) == 32
+
+
+async def test_a_verdict_on_a_request_whose_entry_expired_is_counted_and_says_so(secured: LiveServer) -> None:
+    """The verdict is on a request that was served: it was a 404 "no cached entry" once the entry had expired, and
+    the label was lost. Still a 404 for another tenant naming the request, worded as for an unknown one."""
+    alpha, beta = {"Authorization": f"Bearer {ALPHA_KEY}"}, {"Authorization": f"Bearer {BETA_KEY}"}
+    cache = await secured.runtime.cache()
+    doc_id = await cache.store(CACHED, "Settings.", Scope.build(model=secured.runtime.provider.model, tenant="alpha"))
+    served = await ask(secured, LOOK_ALIKE, alpha, store=False)
+    assert document(served)["match"] == "semantic" and document(served)["doc_id"] == doc_id
+    request_id = served.headers["x-request-id"]
+
+    async def remembered() -> bool:
+        return await cache.feedback.served(request_id) is not None
+
+    assert await eventually(remembered, timeout=10)
+    await cache.redis.pexpire(doc_id, 1)
+
+    async def expired() -> bool:
+        return not await cache.redis.exists(doc_id)
+
+    assert await eventually(expired, timeout=10)
+    before = await cache.feedback.counters()
+    evidence = await cache.redis.hgetall(cache.keys.evidence_key)
+    theirs = await secured.client.post(
+        "/cache/feedback", json={"request_id": request_id, "verdict": "wrong"}, headers=beta
+    )
+    assert theirs.status_code == 404 and "no served answer for request id" in theirs.json()["detail"]
+    for path in ("/cache/feedback", "/v1/nearhit/feedback"):
+        answer = await secured.client.post(path, json={"request_id": request_id, "verdict": "wrong"}, headers=alpha)
+        assert answer.status_code == 200, (path, answer.text)
+        body = answer.json()
+        assert body["recorded"] and body["doc_id"] == doc_id and body["action"] == "counted; the entry is gone"
+        assert 0.76 <= body["similarity"] < 1
+    after = await cache.feedback.counters()
+    assert after["feedback_wrong"] - before["feedback_wrong"] == 2
+    assert after["labels_feedback"] - before["labels_feedback"] == 2
+    added = {
+        k: int(v) - int(evidence.get(k, 0)) for k, v in (await cache.redis.hgetall(cache.keys.evidence_key)).items()
+    }
+    [(counted, times)] = [(k, v) for k, v in added.items() if v]  # one bin, as "wrong", the served similarity's
+    assert counted.startswith(b"w:") and times == 2
+    assert not await cache.redis.exists(doc_id, cache.keys.observations(doc_id))  # nothing kept for a gone entry
+    right = await secured.client.post(
+        "/cache/feedback", json={"request_id": request_id, "verdict": "right"}, headers=alpha
+    )
+    assert right.status_code == 200 and right.json()["action"] == "counted; the entry is gone"
+    # Named by the entry alone, a gone entry's tenant cannot be known: still a 404, as for an unknown one.
+    alone = await secured.client.post("/cache/feedback", json={"doc_id": doc_id, "verdict": "wrong"}, headers=alpha)
+    assert alone.status_code == 404 and "no cached entry" in alone.json()["detail"]

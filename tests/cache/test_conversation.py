@@ -96,10 +96,13 @@ def test_a_reply_needs_the_same_offer_and_an_ordinal_the_same_order() -> None:
 
 
 def test_the_stored_vector_reads_back_and_a_bad_one_is_none() -> None:
-    vector = np.arange(4, dtype=np.float32)
+    vector = np.array([0.5, 0.5, 0.5, 0.5], dtype=np.float32)
     assert np.array_equal(vector_of(vector_text(vector), 4), vector)  # type: ignore[arg-type]
     assert vector_of(vector_text(vector), 8) is None
     assert vector_of("not base64!", 4) is None
+    # Another client's edit: infinities made a dot product of inf ("the same context"), a long vector one over 1.
+    for edited in ([np.inf, 0, 0, 0], [np.nan, 0, 0, 0], [3.0, 3.0, 3.0, 3.0], [0.0, 0.0, 0.0, 0.0]):
+        assert vector_of(vector_text(np.array(edited, dtype=np.float32)), 4) is None, edited
     assert Context.from_json(FLIXORA.to_json()) == FLIXORA
     assert Context.from_json("") is None and Context.from_json("[1, 2]") is None
 

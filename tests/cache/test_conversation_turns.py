@@ -5,6 +5,7 @@ Invented conversations, other words than the dev sets'. Real Redis."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from redis.asyncio import Redis
 
@@ -59,6 +60,8 @@ async def test_an_entry_stored_without_its_turns_embedded_is_served_as_before(
     await redis_client.hset(key, entry.TURN_VECTORS, "not base64!")
     assert not (await cache.lookup(ask(cache, GREETING + RETOLD, "How often does it need feeding?"))).hit
     assert turns.vectors_of("", 2, 384) is None
+    inf = np.full((2, 384), np.inf, dtype=np.float16)
+    assert turns.vectors_of(turns.vectors_text(inf), 2, 384) is None  # an edit to infinities is no vector
 
 
 def test_only_the_whole_turns_cosine_or_a_turn_said_alone_gets_a_second_chance() -> None:

@@ -5,6 +5,7 @@ drop their copies at once."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -12,6 +13,7 @@ from redis.asyncio import Redis
 
 from nearhit.cache import Scope, SemanticCache, near, verdicts
 from nearhit.cache.near import NearCache
+from tests.support.stalling_proxy import StallingProxy
 
 SCOPE = Scope.build(model="gpt-4o", tenant="near")
 QUESTION = "What is the capital of France?"
@@ -118,11 +120,18 @@ async def test_a_lost_connection_drops_every_copy(
     assert await _answer(cache) == "Paris." and cache.near.get(kept) is not None
 
 
+def _tracking(size: int) -> NearCache:
+    """A near cache as if its tracking connection had just been heard from."""
+    kept = NearCache(size)
+    kept.active = True
+    kept._heard = time.monotonic()
+    return kept
+
+
 def test_a_flush_drops_every_copy() -> None:
     """Redis says "everything" (keys: nil) on FLUSHDB/FLUSHALL. Not sent for real here: a flush of any database
     drops the search indexes of every test."""
-    kept = NearCache(4)
-    kept.active = True
+    kept = _tracking(4)
     for key in ("a", "b"):
         kept.put(key, [b"prompt", b"answer"], -1, kept.epoch)
     kept._invalidated([b"message", near.CHANNEL, [b"a"]])
@@ -132,8 +141,7 @@ def test_a_flush_drops_every_copy() -> None:
 
 
 async def test_a_read_that_raced_an_invalidation_is_not_kept() -> None:
-    kept = NearCache(2)
-    kept.active = True
+    kept = _tracking(2)
     sent_at = kept.epoch
     kept.drop("some other key")  # an invalidation arrived while the read was on the wire
     kept.put("key", [b"prompt", b"answer"], -1, sent_at)
@@ -167,3 +175,35 @@ async def test_tracking_that_reports_nothing_is_never_trusted(
     deaf.put("nearhit-test-near:key", [b"prompt", b"answer"], -1, deaf.epoch)
     assert deaf.get("nearhit-test-near:key") is None
     await deaf.close()
+
+
+async def test_a_tracking_connection_dead_without_a_word_stops_the_copies(
+    redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NAT or load balancer that drops an idle flow closes nothing: the tracking connection waited for ever, and
+    a copy was served after another client changed its entry (for ever, for an entry without a TTL). Quiet for
+    HEARTBEAT_S, it is sent a PING; no reply, it is lost: no copy, and it is opened again."""
+    monkeypatch.setattr(near, "HEARTBEAT_S", 0.3)
+    monkeypatch.setattr(near, "PROBE_WAIT_S", 0.3)
+    monkeypatch.setattr(near, "RETRY_S", 0.05)
+    address = redis_client.connection_pool.connection_kwargs
+    key = "nearhit-test-near:silent"
+    async with StallingProxy().running(address["host"], address["port"]) as proxy:
+        through = Redis(host="127.0.0.1", port=proxy.port, protocol=2)
+        kept = NearCache(4)
+        try:
+            await kept.start(through, "nearhit-test-near:")
+            assert kept.active
+            kept.put(key, [b"prompt", b"answer"], -1, kept.epoch)
+            await asyncio.sleep(1.0)  # quiet for longer than a heartbeat: a live connection keeps its copies
+            assert kept.get(key) == [b"prompt", b"answer"]
+            proxy.silent = True
+            await redis_client.set(key, b"changed by another client", px=5000)  # its invalidation never arrives
+            await _until(lambda: kept.get(key) is None, "the copy stops being served")
+            await _until(lambda: not kept.active, "the connection is taken as lost")
+            proxy.silent = False
+            await _until(lambda: kept.active, "tracking opened again")
+        finally:
+            await kept.close()
+            await through.aclose()
+            await redis_client.delete(key)

@@ -65,3 +65,21 @@ async def test_delete_refuses_an_id_of_any_length_without_repeating_it(
         result = await invoke(settings, "cache", "delete", doc_id)
         assert result.exit_code == 2, result.output[:300]
         assert message in result.stderr and len(result.stderr) < 1_000, result.stderr[:300]
+
+
+async def test_eval_refuses_an_option_its_mode_would_ignore(settings: Settings) -> None:
+    """``--max-wrong-rate nan``, ``--prior nope``, ``--passes`` without ``--replay`` (or ``--threshold``,
+    ``--per-guard`` with it) were ignored: a run of minutes that looked like one at the setting given."""
+    cases = [
+        (("--max-wrong-rate", "nan"), "--max-wrong-rate goes with --replay"),
+        (("--prior", "nope"), "--prior goes with --replay"),
+        (("--passes", "2"), "--passes goes with --replay"),
+        (("--seed", "3"), "--seed goes with --replay"),
+        (("--max-exploration-rate", "2"), "--max-exploration-rate goes with --replay"),
+        (("--replay", "--threshold", "0.5"), "--threshold does nothing with --replay"),
+        (("--replay", "--per-guard"), "--per-guard does nothing with --replay"),
+    ]
+    for arguments, message in cases:
+        result = await invoke(settings, "eval", "-d", PAIRS, *arguments)
+        assert result.exit_code == 2, (arguments, result.output[-300:])
+        assert message in result.stderr and "pairs from" not in result.stderr, result.stderr[-300:]

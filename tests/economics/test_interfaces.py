@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -74,6 +75,23 @@ def test_cli_refuses_bad_input(args: list[str], message: str) -> None:
     assert result.exit_code == 2
     assert message in result.output
     assert len(result.output) < 1_000  # a long argument is not repeated whole
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe{}", "'utf-8' codec can't decode byte 0xff"),  # was a traceback (exit 1)
+        (b"{" + b" " * 2**20 + b"}", "larger than 1,048,576 bytes"),  # /dev/zero was read until memory ran out
+        (b'{"a": ', "Expecting value"),
+    ],
+    ids=["not UTF-8", "over 1 MiB", "not JSON"],
+)
+def test_cli_refuses_a_bad_price_table_file(tmp_path: Path, content: bytes, message: str) -> None:
+    table = tmp_path / "prices.json"
+    table.write_bytes(content)
+    result = _cli("--redis-prices", str(table))
+    assert result.exit_code == 2, result.output
+    assert "cannot read the Redis price table" in result.output and message in result.output
 
 
 @pytest.mark.parametrize(

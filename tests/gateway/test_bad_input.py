@@ -14,6 +14,7 @@ from nearhit.gateway import GatewayConfig, GatewayError, parse_chat, parse_embed
 from tests.gateway.conftest import Gateway, ServeGateway
 
 USER = {"role": "user", "content": "What is Redis?"}
+CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
 
 
 def body(**fields: Any) -> dict[str, Any]:
@@ -101,6 +102,36 @@ CASES: list[tuple[str, Any, str | None, str]] = [
         "response_format.json_schema.schema",
         "Invalid schema for response_format 'r'",
     ),
+    # OpenAI's 400s, with its messages: an empty call list was forwarded, JSON mode untold answered (or stored).
+    (
+        "an assistant's empty tool_calls",
+        body(messages=[USER, {"role": "assistant", "content": "ok", "tool_calls": []}, USER]),
+        "messages[1].tool_calls",
+        "Invalid 'messages[1].tool_calls': empty array. Expected an array with minimum length 1",
+    ),
+    (
+        "a tool call of another type",
+        body(messages=[USER, {"role": "assistant", "content": None, "tool_calls": [CALL | {"type": "retrieval"}]}]),
+        "messages[1].tool_calls[0].type",
+        "Invalid value for 'messages[1].tool_calls[0].type': \"retrieval\". Supported values are: 'function'.",
+    ),
+    (
+        "a tool call without its type",
+        body(
+            messages=[
+                USER,
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "function": CALL["function"]}]},
+            ]
+        ),
+        "messages[1].tool_calls[0].type",
+        "Missing required parameter: 'messages[1].tool_calls[0].type'.",
+    ),
+    (
+        "json_object with no 'json' in the messages",
+        body(response_format={"type": "json_object"}),
+        "messages",
+        "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+    ),
     ("body not an object", [USER], None, "expected an object"),
     (
         "an assistant's audio reference",
@@ -153,6 +184,19 @@ async def test_default_values_of_unsupported_parameters_are_accepted(serve: Serv
 def test_an_option_given_as_the_providers_default_scopes_as_absent(given: dict[str, Any]) -> None:
     # Scoped by its canonical hash, an empty stop list was a miss of its own: the same answer stored twice.
     assert parse_chat(body(**given), 1).params == parse_chat(body(), 1).params == {}
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [{"role": "system", "content": "Reply in Json."}, USER],
+        [{"role": "user", "content": "What is Redis? As JSON please."}],
+        [{"role": "user", "content": "Answer as JSON."}, {"role": "assistant", "content": "{}"}, USER],
+    ],
+)
+def test_json_mode_is_taken_when_any_message_says_json(messages: list[dict[str, Any]]) -> None:
+    call = parse_chat(body(messages=messages, response_format={"type": "json_object"}), 1)
+    assert call.params == {"response_format": {"type": "json_object"}}
 
 
 def test_an_assistant_message_as_the_sdk_sends_it_back_is_taken() -> None:

@@ -97,7 +97,7 @@ async def test_a_tool_call_is_stored_and_replayed_streamed_and_not(serve: ServeG
 async def test_other_tools_format_seed_stop_or_model_is_a_miss(serve: ServeGateway) -> None:
     async with serve() as gateway:
         client = gateway.client()
-        messages = ask("Tell me about Redis streams.")
+        messages = ask("Tell me about Redis streams (as JSON if asked).")
         await create(client, messages, tools=[WEATHER])
         await gateway.wait_entries(1)
         variants: list[dict[str, Any]] = [
@@ -175,7 +175,7 @@ async def test_upstream_receives_the_requested_model_and_every_parameter(
     async with serve(provider=upstream_provider()) as gateway:
         client = gateway.client()
         raw = await client.chat.completions.with_raw_response.create(
-            model="gpt-4o-mini", messages=ask("Hello there"), **forwarded
+            model="gpt-4o-mini", messages=ask("Hello there, in JSON"), **forwarded
         )
         assert raw.headers["x-nearhit-cache"] == "miss"
         [request] = upstream.chat_requests

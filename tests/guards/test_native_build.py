@@ -40,7 +40,7 @@ def fake_build(tmp_path: Path, sources: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(native, "STAMP", build / "BUILD.json")
     monkeypatch.delenv(native.PURE_ENV, raising=False)
     modules = native.compiled_modules()
-    for name in modules:
+    for name in [*modules, native.GROUP_LIBRARY]:  # the modules' libraries and the group's
         (build / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"")
     stamp = {"abi": native._abi(), "mypyc": "x", "sources": native._digests(modules), "stats": native._stats(modules)}
     (build / "BUILD.json").write_text(json.dumps(stamp))
@@ -59,7 +59,7 @@ def test_a_source_touched_but_unchanged_keeps_the_build(fake_build: Path, source
     assert native.activate([]).startswith("compiled")
 
 
-@pytest.mark.parametrize("edit", ["source", "same size", "old stamp", "abi", "module"])
+@pytest.mark.parametrize("edit", ["source", "same size", "old stamp", "abi", "module", "group"])
 def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, sources: Path, edit: str) -> None:
     stamp = json.loads((fake_build / "BUILD.json").read_text())
     text = sources / "text.py"
@@ -74,8 +74,10 @@ def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, sources: Pat
         text.write_text(text.read_text() + "\n# an edit\n")
     elif edit == "abi":  # another Python
         stamp["abi"] = "cpython-312.cpython-312-x86_64-linux-gnu.so"
-    else:  # a module compiled then that no longer exists, or one not compiled
+    elif edit == "module":  # a module compiled then that no longer exists, or one not compiled
         (fake_build / f"scope{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
+    else:  # the group's library gone (a partial copy): importing nearhit.guards failed, the service did not start
+        (fake_build / f"{native.GROUP_LIBRARY}{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
     (fake_build / "BUILD.json").write_text(json.dumps(stamp))
     path = ["guards"]
     with pytest.warns(RuntimeWarning, match="make compile"):

@@ -77,6 +77,31 @@ async def test_a_store_in_progress_lands_before_close_disconnects(
         await _drop(settings)
 
 
+async def test_lookups_in_flight_at_close_end_before_the_disconnect(
+    settings: Settings, redis_client: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """300 answers, close under them (fifteenth round): the lookups in flight went on in the pool the close had
+    disconnected, which opened 64 connections nobody closed ("Connection closed by server" for some)."""
+    cache = await AsyncCache.open(settings=settings)
+    caplog.set_level(logging.WARNING)
+
+    async def llm(prompt: str) -> str:
+        await asyncio.sleep(0.01)
+        return f"The answer to {prompt}"
+
+    try:
+        await redis_client.execute_command("CLIENT", "PAUSE", 300, "ALL")  # every lookup sent, held
+        asking = [asyncio.create_task(cache.answer(f"Question {i % 40} on topic {i % 7}?", llm)) for i in range(300)]
+        await asyncio.sleep(0.1)
+        await cache.close()
+        answers = await asyncio.gather(*asking, return_exceptions=True)
+        assert all(not isinstance(a, BaseException) and a.text.startswith("The answer") for a in answers)
+        assert _connected(cache) == [], "a lookup reconnected the pool after close"
+        assert not [r.getMessage() for r in caplog.records if "Connection closed" in r.getMessage()]
+    finally:
+        await _drop(settings)
+
+
 def test_a_sync_cache_closed_under_a_waiting_answer_tells_its_caller_and_leaves_nothing_pending(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -1,7 +1,8 @@
 """Feedback on a served answer: ``POST /cache/feedback`` and the gateway's ``POST /v1/nearhit/feedback``.
 
 Both act for the caller's tenant: feedback on another tenant's request or entry is a 404, worded exactly as for
-an unknown one, so it never reveals that the entry exists.
+an unknown one, so it never reveals that the entry exists. A request the caller was served whose entry has gone
+since is a 200 whose ``action`` says so: the verdict is counted (the telemetry's, the index's evidence).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from nearhit.errors import InvalidInput, RedisUnavailable
 from nearhit.gateway import GatewayError, parse_json
 
 router = APIRouter(tags=["cache"])
+_NOT_FOUND = "Unknown or expired request id; an unknown or gone entry named by doc_id (or another tenant's)"
 
 RequestId = Annotated[
     str, Field(min_length=1, max_length=validate.MAX_REQUEST_ID_CHARS, pattern=validate.REQUEST_ID_PATTERN)
@@ -64,7 +66,7 @@ async def _give(body: FeedbackBody, cache: CacheDep, caller: Caller) -> dict[str
 @router.post(
     "/cache/feedback",
     summary="Say a served answer was wrong (or right): the cache learns from it",
-    responses={404: {"description": "Unknown or expired request id or entry (or another tenant's)"}},
+    responses={404: {"description": _NOT_FOUND}},
 )
 async def feedback(body: FeedbackBody, cache: CacheDep, caller: CallerDep) -> dict[str, Any]:
     try:
@@ -78,7 +80,7 @@ async def feedback(body: FeedbackBody, cache: CacheDep, caller: CallerDep) -> di
     summary="Feedback through the gateway (OpenAI-style errors); the body as for /cache/feedback",
     responses={
         400: {"description": "The body is not strict JSON (OpenAI's error shape)"},
-        404: {"description": "Unknown or expired request id or entry (or another tenant's)"},
+        404: {"description": _NOT_FOUND},
         422: {"description": "The body breaks the feedback schema (a verdict other than wrong/right, no id)"},
         503: {"description": "Redis (the cache) is unavailable (OpenAI's error shape)"},
     },

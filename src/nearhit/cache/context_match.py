@@ -244,4 +244,15 @@ def vector_of(text: str, dimension: int) -> np.ndarray | None:
         return None
     if not raw or len(raw) != 4 * dimension:
         return None
-    return np.frombuffer(raw, dtype=np.float32)
+    return unit(np.frombuffer(raw, dtype=np.float32))
+
+
+def unit(vector: np.ndarray) -> np.ndarray | None:
+    """``vector`` if it is finite and of norm 1 (as every embedding nearhit stores), else None: another client's
+    edit to infinities or to a long vector made a dot product past any threshold (``inf``: "the same context")."""
+    norms = np.einsum("...i,...i->...", vector, vector, dtype=np.float64)
+    return vector if np.all(np.abs(norms - 1.0) <= UNIT_TOLERANCE) else None
+
+
+UNIT_TOLERANCE = 0.01
+"""How far a stored vector's squared norm may be from 1: float16 turn vectors round to within ~1e-3."""

@@ -180,8 +180,6 @@ class FeedbackStore:
         ``counted``: a pair a guard vetoed), in the index's histogram: a caller can thus verify its own entries
         and narrow what the index serves, but never widen it for every tenant by sending "right" many times."""
         key = self.keys.observations(doc_id)
-        counts_for_all = counted and not (source == "feedback" and observation.right)
-        bin_field = f"{'r' if observation.right else 'w'}:{bounded.bin_of(observation.similarity)}"
         ttl_ms = await self.redis.pttl(doc_id)
         # Not a MULTI: the entry's list and the index-wide counters are in different slots (a cluster, a
         # sharded Enterprise database refuse a transaction across them). A label is statistics; an interrupted
@@ -191,10 +189,22 @@ class FeedbackStore:
             pipe.ltrim(key, 0, MAX_OBSERVATIONS - 1)
             if ttl_ms > 0:
                 pipe.pexpire(key, ttl_ms)  # the labels go with the entry
-            if counts_for_all:
-                pipe.hincrby(self.keys.evidence_key, bin_field, 1)
-            pipe.hincrby(self.keys.stats_key, f"labels_{source}", 1)
+            self._evidence(pipe, observation.right, observation.similarity, source, counted=counted)
             await pipe.execute()
+
+    async def observe_gone(self, similarity: float, source: LabelSource) -> None:
+        """A "wrong" label on a pair whose entry is gone (expired, deleted): nothing to keep it with, but the pair
+        was served at ``similarity`` and was wrong, which is what the index's histogram counts."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self._evidence(pipe, False, similarity, source)
+            await pipe.execute()
+
+    def _evidence(
+        self, pipe: Any, right: bool, similarity: float, source: LabelSource, *, counted: bool = True
+    ) -> None:
+        if counted and not (source == "feedback" and right):
+            pipe.hincrby(self.keys.evidence_key, f"{'r' if right else 'w'}:{bounded.bin_of(similarity)}", 1)
+        pipe.hincrby(self.keys.stats_key, f"labels_{source}", 1)
 
     async def count(self, name: str, amount: int = 1) -> None:
         await self.redis.hincrby(self.keys.stats_key, name, amount)

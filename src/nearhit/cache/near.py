@@ -5,7 +5,11 @@ a hit from the server's floor (``benchmarks/README.md``). Redis's own client-sid
 right: one connection asks for ``CLIENT TRACKING ON REDIRECT <itself> BCAST PREFIX <entry prefix>`` and
 subscribes to ``__redis__:invalidate``; Redis then names every entry key written, deleted, expired or evicted by
 anyone (another worker, another replica, the CLI), and a flush. A copy is served until its key is named, its
-TTL runs out, or the connection is lost (then everything is dropped, and the copy is off until it is back).
+TTL runs out, or the connection is lost (then everything is dropped, and the copy is off until it is back). A
+connection that died without a word (a NAT or load balancer dropping an idle flow: no FIN, no RST) is found by a
+``PING`` after :data:`HEARTBEAT_S` of quiet; meanwhile, nothing heard for :data:`HEARTBEAT_S` + :data:`PROBE_WAIT_S`
+serves no copy and knows no key absent. Redis says nothing of a ``SWAPDB`` (tried on 8.2: no message): a copy, and
+the record, outlive one.
 
 The same connection can keep a record of which entry keys may exist (``presence``, off by default): every key
 under the prefix, read by a ``SCAN`` once tracking is on, then every key Redis names (written, deleted, expired:
@@ -25,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections import OrderedDict
@@ -32,7 +37,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ConnectionError, RedisError, ResponseError
 
 from nearhit.cache.index import as_text
 
@@ -43,6 +48,10 @@ RETRY_S = 1.0
 """How soon the tracking connection is opened again after it was lost."""
 PROBE_WAIT_S = 2.0
 """How long a new tracking connection waits to be told of its own probe write before the copy is turned off."""
+HEARTBEAT_S = 10.0
+"""After this long without a message, the tracking connection is sent a ``PING``: its reply is due within
+:data:`PROBE_WAIT_S`, else the connection is taken as lost. Until then, copies are served only while something was
+heard from Redis this recently (the reply to the last ``PING`` at most)."""
 MAX_VALUE_BYTES = 16 * 1024
 """Entries larger than this (prompt + answer + fields) are not copied: the copy is for the many short answers."""
 
@@ -66,6 +75,8 @@ class NearCache:
         self._entries: OrderedDict[str, tuple[list[Any], float]] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._heard = -math.inf
+        """When the tracking connection last read a message (``time.monotonic()``)."""
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -87,7 +98,7 @@ class NearCache:
     def absent(self, key: str) -> bool:
         """Whether ``key`` is known not to exist: no scan found it and Redis named it since (as far as this process
         has read Redis's messages), nor did this process write it (:meth:`written`)."""
-        return self._known is not None and hash(key) not in self._known
+        return self._known is not None and self._live() and hash(key) not in self._known
 
     def written(self, key: str) -> None:
         """This process is about to write ``key``: it may exist from now on (Redis's word may come later)."""
@@ -100,7 +111,10 @@ class NearCache:
         if found is None:
             return None
         fields, expires = found
-        if time.monotonic() >= expires:
+        now = time.monotonic()
+        if now - self._heard > HEARTBEAT_S + PROBE_WAIT_S:
+            return None  # Redis silent longer than a PING's reply may take: the connection may be dead
+        if now >= expires:
             del self._entries[key]
             return None
         self._entries.move_to_end(key)
@@ -119,6 +133,9 @@ class NearCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
+
+    def _live(self) -> bool:
+        return time.monotonic() - self._heard <= HEARTBEAT_S + PROBE_WAIT_S
 
     def drop(self, key: str) -> None:
         """This process wrote or deleted ``key``."""
@@ -144,8 +161,9 @@ class NearCache:
         # Never returned to the pool (it ends subscribed), waiting without a timeout; RESP2, where an
         # invalidation is a message on the channel (RESP3 pushes it, and redis-py's parser swallows the push).
         pool = redis.connection_pool
+        # No health check either: its PING, sent by redis-py before a command, expects a reply a subscriber never gets.
         connection: AbstractConnection = pool.connection_class(
-            **{**pool.connection_kwargs, "socket_timeout": None, "protocol": 2}
+            **{**pool.connection_kwargs, "socket_timeout": None, "protocol": 2, "health_check_interval": 0}
         )
         try:
             await connection.connect()
@@ -165,6 +183,7 @@ class NearCache:
                 await connection.disconnect()
             raise
         self.clear()
+        self._heard = time.monotonic()
         self.active = True
         return connection
 
@@ -193,8 +212,7 @@ class NearCache:
                 if self.presence:
                     await self._scan(redis, prefix)
                 while True:
-                    message = await connection.read_response()
-                    self._invalidated(message)
+                    self._invalidated(await self._next_message(connection))
             except Untracked as exc:
                 log.warning("near cache off: %s", exc)
                 return
@@ -210,6 +228,18 @@ class NearCache:
                         await connection.disconnect()
                 connection = None
             await asyncio.sleep(RETRY_S)
+
+    async def _next_message(self, connection: AbstractConnection) -> Any:
+        """The next message, or the reply to a ``PING`` sent after :data:`HEARTBEAT_S` of quiet; a
+        ``ConnectionError`` when none comes within :data:`PROBE_WAIT_S` of it."""
+        message = await connection.read_response(timeout=HEARTBEAT_S)
+        if message is None:
+            await connection.send_command("PING")
+            message = await connection.read_response(timeout=PROBE_WAIT_S)
+            if message is None:
+                raise ConnectionError(f"no reply to a PING within {PROBE_WAIT_S} s")
+        self._heard = time.monotonic()
+        return message
 
     def _invalidated(self, message: Any) -> None:
         """``[b"message", channel, [keys]]``; keys None: a flush, drop everything."""

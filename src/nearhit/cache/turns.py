@@ -20,7 +20,7 @@ import binascii
 
 import numpy as np
 
-from nearhit.cache import conversation
+from nearhit.cache import context_match, conversation
 from nearhit.cache.conversation import Context
 from nearhit.cache.lookup import exact_text
 
@@ -91,4 +91,4 @@ def vectors_of(text: str, turns: int, dimension: int) -> np.ndarray | None:
         return None
     if not raw or len(raw) != 2 * turns * dimension:
         return None
-    return np.frombuffer(raw, dtype=np.float16).astype(np.float32).reshape(turns, dimension)
+    return context_match.unit(np.frombuffer(raw, dtype=np.float16).astype(np.float32).reshape(turns, dimension))

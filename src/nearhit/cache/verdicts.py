@@ -4,6 +4,7 @@ A "wrong" verdict on a request stores a negative (that query's embedding against
 closer look-alike is not served that entry again; a "right" one stores a positive. A verdict on an entry alone
 (no request, no question) judges the entry's answer as such: "wrong" retires the entry, since its answer is
 wrong even for its own question. Another tenant's request or entry is reported exactly like an unknown one.
+A verdict on a request whose entry has gone since (expired, deleted) is still counted, and said to be.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ async def give(
     """Record ``verdict``; ``tenant`` None means any tenant (an admin). Raises FeedbackTargetNotFound."""
     if (request_id is None) == (doc_id is None):
         raise validate.InvalidInput("give exactly one of 'request_id' or 'doc_id'")
+    served_at: float | None = None  # the similarity a named request was served at
     if request_id is not None:
         served = await cache.feedback.served(request_id, tenant)
         # A question past the prompt limit was never served: a record another client edited, not the caller's 422.
@@ -60,10 +62,12 @@ async def give(
             raise FeedbackTargetNotFound(
                 f"no served answer for request id {request_id!r}: unknown, expired (kept for an hour) or a miss"
             )
-        doc_id, prompt = served.doc_id, served.prompt
+        doc_id, prompt, served_at = served.doc_id, served.prompt, served.similarity
     assert doc_id is not None
     fields = await _entry(cache, doc_id)
-    if fields is None or (tenant is not None and fields.get("tenant") != tenant):
+    if fields is _GONE and served_at is not None:
+        return await _on_gone(cache, doc_id, verdict, served_at, note)
+    if not isinstance(fields, dict) or (tenant is not None and fields.get("tenant") != tenant):
         raise FeedbackTargetNotFound(f"no cached entry {doc_id!r} (unknown, expired or deleted)")
     log.info("feedback %s on %s%s", verdict, doc_id, f": {note}" if note else "")
     await cache.feedback.count(f"feedback_{verdict}")
@@ -84,10 +88,33 @@ async def give(
     )
 
 
-async def _entry(cache: SemanticCache, doc_id: str) -> dict[str, Any] | None:
+async def _on_gone(
+    cache: SemanticCache, doc_id: str, verdict: Verdict, similarity: float, note: str | None
+) -> Recorded:
+    """A verdict on a request the caller was served, whose entry has gone since (expired, deleted, retired by an
+    earlier verdict): counted, and a "wrong" on a semantic hit (below 1) counted in the index's histogram, as it
+    would have been with the entry. No negative: an entry stored again under the same key starts without labels."""
+    log.info("feedback %s on %s (entry gone)%s", verdict, doc_id, f": {note}" if note else "")
+    await cache.feedback.count(f"feedback_{verdict}")
+    if verdict == "wrong" and similarity < 1.0:
+        await cache.feedback.observe_gone(similarity, "feedback")
+    return Recorded(doc_id, verdict, "counted; the entry is gone", round(similarity, 6))
+
+
+_GONE = "gone"
+"""What :func:`_entry` reads for an entry key that holds nothing (expired or deleted)."""
+
+
+async def _entry(cache: SemanticCache, doc_id: str) -> dict[str, Any] | str | None:
+    """The entry's tenant, prompt and vector; :data:`_GONE` when its key holds nothing; None when ``doc_id`` is no
+    entry (not an entry key, another client's key of another type, a vector cut short)."""
     if not cache.keys.is_entry_key(doc_id):
         return None
-    (values,) = await hash_reads(cache.redis, [("HMGET", doc_id, "tenant", "prompt", entry.VECTOR)])
+    values, exists = await hash_reads(
+        cache.redis, [("HMGET", doc_id, "tenant", "prompt", entry.VECTOR), ("EXISTS", doc_id)]
+    )
+    if exists == 0:
+        return _GONE
     if values is None or values[2] is None or len(values[2]) != 4 * cache.spec.dimension:
         return None  # another client's key of another type, or a vector cut short: no entry to judge against
     tenant, prompt = (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "") for v in values[:2])

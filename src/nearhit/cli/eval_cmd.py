@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from nearhit import evaluation
 from nearhit.cache import SemanticCache
@@ -67,6 +68,19 @@ _guards_option = click.option(
     help="'decision' (the calibrated decision), 'all' (every guard as a veto), 'none', or a comma list of guards "
     "as vetoes (language,numbers,negation,entities,direction,scope,code,tense,intent). Default: as configured.",
 )
+
+
+_REPLAY_ONLY = ("passes", "seed", "max_wrong_rate", "max_exploration_rate", "prior_spec")
+_PAIRS_ONLY = ("threshold", "per_guard")
+
+
+def _refuse_unused(names: Sequence[str], why: str) -> None:
+    """A usage error for an option given that this run would ignore: a minutes-long eval run with ``--max-wrong-rate
+    nan`` (never read without ``--replay``) looked like a run at that bound."""
+    context = click.get_current_context()
+    for param in context.command.params:
+        if param.name in names and context.get_parameter_source(param.name) != ParameterSource.DEFAULT:
+            raise click.UsageError(f"{param.opts[0]} {why}")
 
 
 def _configured(cache: SemanticCache) -> str:
@@ -152,6 +166,9 @@ def eval_(
     used_split = _resolve_split(dataset, split, "test")
     if shared and replay:
         raise click.UsageError("--shared measures one pass of lookups; --replay plays its own traffic: choose one")
+    _refuse_unused(
+        _PAIRS_ONLY if replay else _REPLAY_ONLY, "does nothing with --replay" if replay else "goes with --replay"
+    )
     if replay:
         _eval_replay.replay(
             dataset,

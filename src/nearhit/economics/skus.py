@@ -99,13 +99,20 @@ def annual_cost(table: PriceTable, sku: SkuPrice, *, ha: bool) -> float:
     return sku.usd_per_node_hour * table.hours_per_year * nodes
 
 
+MAX_TABLE_BYTES = 2**20
+"""A caller's price table is read up to this (the bundled one is 5 kB): ``/dev/zero`` was read until memory ran out."""
+
+
 def _read(path: Path | None) -> dict[str, Any]:
     try:
         if path is None:
-            text = resources.files("nearhit.economics").joinpath("data/azure_managed_redis.json").read_text()
+            raw = resources.files("nearhit.economics").joinpath("data/azure_managed_redis.json").read_bytes()
         else:
-            text = path.read_text(encoding="utf-8")
-        data: dict[str, Any] = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
+            with path.open("rb") as file:
+                raw = file.read(MAX_TABLE_BYTES + 1)
+        if len(raw) > MAX_TABLE_BYTES:
+            raise OSError(f"larger than {MAX_TABLE_BYTES:,} bytes")
+        data: dict[str, Any] = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InvalidInput(f"cannot read the Redis price table {path}: {exc}") from None
     return data

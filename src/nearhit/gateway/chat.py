@@ -324,11 +324,11 @@ def _status(document: CacheDocument | None, bypass: str | None, controls: Contro
     if document is not None and document.served is not None:
         kind: CacheHeader = "hit-semantic" if result is not None and result.match == "semantic" else "hit-exact"
         return CacheStatus(kind, similarity=similarity, tokens_saved=document.served.tokens_saved)
+    if degraded:  # told as /ask's cache column tells it: a miss or a no-cache bypass would hide the failure
+        return CacheStatus("degraded", degraded=True)
     if not controls.lookup:
-        return CacheStatus("bypass", reason="Cache-Control: no-cache", degraded=degraded)
-    return CacheStatus(
-        "miss", similarity=similarity, degraded=degraded, rejected_by=result.rejected_by if result else None
-    )
+        return CacheStatus("bypass", reason="Cache-Control: no-cache")
+    return CacheStatus("miss", similarity=similarity, rejected_by=result.rejected_by if result else None)
 
 
 def _failure(done: ColumnDone) -> GatewayError | None:

@@ -3,7 +3,7 @@
 Every control header is ASCII or a 400 (:func:`nearhit.validate.header_text` says why).
 
 In: ``Cache-Control`` (``no-cache``, ``no-store``, ``max-age``, ``s-maxage``), ``x-nearhit-threshold``,
-``x-nearhit-ttl``, ``x-nearhit-namespace``. Out: ``x-nearhit-cache`` (hit, miss, bypass), the similarity, the
+``x-nearhit-ttl``, ``x-nearhit-namespace``. Out: ``x-nearhit-cache`` (hit, miss, bypass, degraded), the similarity, the
 tokens and cost saved, why the cache was bypassed or a candidate rejected.
 """
 
@@ -17,7 +17,10 @@ from nearhit import validate
 from nearhit.errors import InvalidInput
 from nearhit.gateway.errors import invalid
 
-CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass"]
+CacheHeader = Literal["hit-exact", "hit-semantic", "miss", "bypass", "degraded"]
+"""``degraded``: the cache failed (Redis unreachable, a lookup or a stored answer that broke) and the LLM answered,
+unstored, as ``/ask``'s cache column says ``degraded``; ``bypass``: the cache was not asked (``n`` > 1, a high
+temperature, ``logprobs``, ``no-cache``); ``miss``: asked, it had no answer to serve."""
 T = TypeVar("T")
 
 

@@ -102,9 +102,24 @@ def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
         return ()
     if not isinstance(value, list):
         raise invalid(f"Invalid type for '{where}': expected an array.", where, "invalid_type")
+    if not value:  # OpenAI refuses it: a turn without calls leaves the field out
+        raise invalid(
+            f"Invalid '{where}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            where,
+            "empty_array",
+        )
     calls = []
     for i, call in enumerate(value):
         call = json_object(call, f"{where}[{i}]", f"'{where}[{i}]'")
+        if call.get("type") != "function":  # a call of another type would be forwarded as if it were one
+            kind = call.get("type")
+            raise invalid(
+                f"Invalid value for '{where}[{i}].type': {json.dumps(kind)[:64]}. Supported values are: 'function'."
+                if kind is not None
+                else f"Missing required parameter: '{where}[{i}].type'.",
+                f"{where}[{i}].type",
+                "invalid_value" if kind is not None else "missing_required_parameter",
+            )
         function = call.get("function")
         if (
             not isinstance(call.get("id"), str)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -106,6 +106,8 @@ def parse_chat(body: Any, max_n: int = MAX_N) -> ChatCall:
     model = _model(body)
     system, history, last = conversation(body.get("messages"))
     params = forwarded(body)
+    if params.get("response_format", {}).get("type") == "json_object":
+        _check_json_asked(system, (*history, last))
     stream = _bool(body, "stream")
     options = body.get("stream_options")
     if options is not None and not stream:
@@ -170,6 +172,16 @@ def parse_embeddings(body: Any) -> EmbeddingCall:
         encoding_format=cast("Literal['float', 'base64']", encoding),
         dimensions=_int(body, "dimensions", 1, 100_000),
     )
+
+
+def _check_json_asked(system: str | None, turns: Sequence[ChatMessage]) -> None:
+    """OpenAI's rule for JSON mode: a model never told to write JSON may write whitespace up to the token limit,
+    so a ``json_object`` request whose messages never say "json" is a 400 there, and here before any lookup."""
+    if not any("json" in text.lower() for text in (system or "", *(turn.content for turn in turns))):
+        raise invalid(
+            "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+            "messages",
+        )
 
 
 def _check_fields(body: Mapping[str, Any]) -> None:

@@ -9,6 +9,7 @@ engine's own types (:class:`LookupResult`, :class:`SearchHit`, :class:`CacheStat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import functools
 import logging
@@ -97,6 +98,10 @@ class AsyncCache:
         self._flights: SingleFlight[str] = SingleFlight()
         self._stores: set[asyncio.Task[str]] = set()
         """The stores of answers in flight, waited for by :meth:`close` before it disconnects."""
+        self._calls = 0
+        self._idle = asyncio.Event()
+        """Set while no call is using the engine (:meth:`_using`): :meth:`close` waits for it before it disconnects."""
+        self._idle.set()
         self._closed = False
         self._loop = _running_loop()
         self.uncached_answers = 0
@@ -162,6 +167,21 @@ class AsyncCache:
             )
         return self.engine
 
+    @contextlib.asynccontextmanager
+    async def _using(self) -> AsyncIterator[SemanticCache]:
+        """The engine for one call, counted until it returns: a close meanwhile waits for it rather than disconnect
+        under it (its next command would open a new connection in the closed pool, which nobody closes: 64 of
+        them were left open by 300 answers in flight at a close)."""
+        engine = self._live()
+        self._calls += 1
+        self._idle.clear()
+        try:
+            yield engine
+        finally:
+            self._calls -= 1
+            if not self._calls:
+                self._idle.set()
+
     # --- the request path -----------------------------------------------------------------------------
 
     def scope(self, **args: Unpack[ScopeArgs]) -> Scope:
@@ -193,7 +213,8 @@ class AsyncCache:
         ``vector``: the prompt's embedding by this cache's model, when the caller has it already (as RedisVL's
         ``check(vector=...)``): nothing is embedded, and on one Redis node the KNN goes in the exact read's round
         trip. A single question only (a ``history`` is embedded with its prompt)."""
-        return await self._live().lookup(prompt, self.scope(**scope), threshold=threshold, vector=vector)
+        async with self._using() as engine:
+            return await engine.lookup(prompt, self.scope(**scope), threshold=threshold, vector=vector)
 
     async def store(
         self,
@@ -208,15 +229,16 @@ class AsyncCache:
     ) -> str:
         """Store ``response`` as the answer to ``prompt``; returns the entry's id (for :meth:`delete`).
         ``vector``: the prompt's embedding by this cache's model, if the caller has it (nothing is embedded)."""
-        return await self._live().store(
-            prompt,
-            response,
-            self.scope(**scope),
-            ttl=ttl,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            vector=vector,
-        )
+        async with self._using() as engine:
+            return await engine.store(
+                prompt,
+                response,
+                self.scope(**scope),
+                ttl=ttl,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                vector=vector,
+            )
 
     async def answer(
         self,
@@ -236,7 +258,8 @@ class AsyncCache:
         query = engine.prepare(prompt, self.scope(**args))
         result: LookupResult | None = None
         try:
-            result = await engine.lookup(query, threshold=threshold)
+            async with self._using():
+                result = await engine.lookup(query, threshold=threshold)
         except RedisUnavailable as exc:
             # Logged once as the outage begins and once as it ends (as the service's store health is), not once a
             # call: an outage under load would write a warning per request.
@@ -290,19 +313,23 @@ class AsyncCache:
         self, text: str, *, top_k: int = 5, threshold: float | None = None, tenant: str | None = None
     ) -> list[SearchHit]:
         """The stored entries nearest to ``text``, nearest first: every scope, or one tenant's."""
-        return await self._live().search(text=text, top_k=top_k, threshold=threshold, tenant=tenant)
+        async with self._using() as engine:
+            return await engine.search(text=text, top_k=top_k, threshold=threshold, tenant=tenant)
 
     async def delete(self, doc_id: str) -> bool:
         """Delete one entry by the id :meth:`store` returned; False if there was none."""
-        return await self._live().delete(doc_id)
+        async with self._using() as engine:
+            return await engine.delete(doc_id)
 
     async def clear(self, *, tenant: str | None = None, prompt_pattern: str | None = None) -> int:
         """Delete every entry, one tenant's, or those whose prompt matches a glob; returns how many."""
-        return await self._live().clear(tenant=tenant, prompt_pattern=prompt_pattern)
+        async with self._using() as engine:
+            return await engine.clear(tenant=tenant, prompt_pattern=prompt_pattern)
 
     async def stats(self) -> CacheStats:
         """Entries, index and memory sizes, hit and miss counters."""
-        return await self._live().stats()
+        async with self._using() as engine:
+            return await engine.stats()
 
     async def close(self) -> None:
         """Write pending counters and background work, then disconnect; idempotent."""
@@ -310,7 +337,9 @@ class AsyncCache:
             return
         engine = self._live()
         self._closed = True
-        # A store begun before the close lands before the disconnect (it failed, "Connection closed by server").
+        # Calls and stores begun before the close end before the disconnect (a store failed, "Connection closed by
+        # server"; a lookup went on in a pool reconnected after it).
+        await self._idle.wait()
         await asyncio.gather(*self._stores, return_exceptions=True)
         await engine.close()
 
