@@ -54,10 +54,14 @@ def main() -> None:
     if profile is not None:
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
-    prepared = f"; prepared ahead: mean {statistics.fmean(ahead):.3f} ms, p50 {statistics.median(ahead):.3f} ms"
+    prepared = (
+        f"; prepared ahead: mean {statistics.fmean(ahead):.3f} ms, p50 {statistics.median(ahead):.3f} ms"
+        if ahead
+        else ""
+    )
     print(
         f"{len(pairs)} pairs ({args.datasets}, dev), first look: CPU per pair mean {statistics.fmean(cpu):.3f} ms, "
-        f"p50 {statistics.median(cpu):.3f} ms" + (prepared if ahead else "")
+        f"p50 {statistics.median(cpu):.3f} ms{prepared}"
     )
 
 

@@ -1,8 +1,8 @@
 """``make bench``'s scripts (``benchmarks/engine.py``, ``service.py``, ``wrong_hits.py``): the pipelined filler
 writes what ``SemanticCache.store`` writes, the corpus's vectors kept between runs are reused only from the
 same embedder, a lost server is reported (not a hang), ``--splits dev`` runs no test pair, the wrong-hits rows of
-the decision (the default) and the guards as vetoes count what ``nearhit eval`` counts, and ``--scale`` runs end
-to end."""
+the decision (the default) and the guards as vetoes count what ``nearhit eval`` counts, ``--scale`` runs end
+to end, and the cold decision's every-cache line clears every cache of a text, not a word's."""
 
 from __future__ import annotations
 
@@ -36,6 +36,25 @@ def engine() -> ModuleType:
 @pytest.fixture(scope="module")
 def service() -> ModuleType:
     return load_script("service")
+
+
+def test_the_cold_line_clears_every_cache_of_a_text_and_keeps_those_of_a_word(engine: ModuleType) -> None:
+    """The line "decision, cold, every text cache cleared": after the clearing, a pair judged before finds none of
+    its texts' readings (those the older line leaves filled among them), only its words' stems."""
+    from nearhit.decision import Decision
+    from nearhit.guards import content, languages, numbers, text
+
+    tag = uuid.uuid4().hex[:6]
+    query, candidate = f"How do I log in to {tag} from my phone?", f"How can I sign in to {tag} on my phone?"
+    decision = Decision()
+    decision.judge(query, candidate, 0.9)
+    caches = engine._text_caches()
+    for cached in caches:
+        cached.cache_clear()
+    for step in (text.analyse, text.joined, languages.negators_of, content.content_sequence, numbers.dates_of):
+        assert step.cache_info().currsize == 0, step.__name__
+    assert text.stem.cache_info().currsize > 0  # a word's
+    assert not {c.__name__ for c in caches} & {"stem", "_osa_distance", "spelling_of", "words", "load_model"}
 
 
 async def _entry(redis: Redis, key: str) -> tuple[dict[bytes, bytes], int]:
