@@ -134,6 +134,26 @@ def test_a_region_the_prior_opens_is_checked_until_the_index_own_labels_confirm_
     assert at_096(histogram(b96=(20, 0))).action == "explore"
 
 
+def test_one_wrong_label_does_not_withdraw_a_confirmation_only_labels_over_the_bound_do() -> None:
+    prior = histogram(b90=(2000, 0))
+
+    def at_096(own: Histogram) -> bounded.Decision:
+        return bounded.decide(
+            0.96, static_threshold=0.76, bound=0.02, histogram=own, is_verified=False, draw=0.99, prior=prior
+        )
+
+    assert bounded.confirm_labels(0.02) == 25
+    # one wrong among 25 labels (a 2% rate gives one 40% of the time): still confirmed, served away from the wrong
+    assert at_096(histogram(b91=(24, 1))).action == "serve"
+    # fewer labels than a clean confirmation takes: checked
+    assert at_096(histogram(b91=(23, 1))).action == "explore"
+    # three wrong in 40: the lower bound of the index's own rate is over 2%, the confirmation is withdrawn
+    withdrawn = at_096(histogram(b91=(37, 3)))
+    assert withdrawn.action == "explore" and "do not confirm" in withdrawn.reason
+    assert bounded.wilson_lower(3, 40) > 0.02 >= bounded.wilson_lower(1, 25) > 0
+    assert bounded.wilson_lower(0, 40) == bounded.wilson_lower(1, 0) == 0.0
+
+
 def test_a_candidate_next_to_a_wrong_outcome_is_checked_not_served() -> None:
     evidence = histogram(b90=(300, 0), b93=(40, 1))  # one wrong among many right: the region still holds
     assert bounded.served_from(evidence, 0.02)[0] == 0.9
