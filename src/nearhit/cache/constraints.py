@@ -14,17 +14,25 @@ import json
 import re
 from collections.abc import Mapping
 from importlib import resources
+from typing import Any
 
-from nearhit.guards.text import describe
+from nearhit.guards.lexicon import STOP_WORDS
+from nearhit.guards.text import analyse, describe
 
 DATA = "constraints.json"
+
+
+@functools.cache
+def _data() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(resources.files("nearhit.cache").joinpath("data", DATA).read_text("utf-8"))
+    return loaded
 
 
 @functools.cache
 def _patterns() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]], list[str]]:
     """One pattern for every condition (a named group each), one per category of alternatives (a named
     group per value), and the names in group order: few scans of a text, not one per phrase."""
-    data = json.loads(resources.files("nearhit.cache").joinpath("data", DATA).read_text(encoding="utf-8"))
+    data = _data()
     names: list[str] = []
     conditions = _named(list(data["conditions"].items()), names)
     alternatives = {name: _named(list(values.items()), names) for name, values in data["alternatives"].items()}
@@ -87,6 +95,36 @@ def _swapped(mine: Mapping[str, frozenset[str]], theirs: Mapping[str, frozenset[
         if mine[name] != theirs[name]:
             return f"another {name}: {describe(mine[name])} vs {describe(theirs[name])}"
     return None
+
+
+@functools.cache
+def _markers(kind: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + _branches(_data()[kind]) + ")")
+
+
+def amends(span: str, story: str) -> str | None:
+    """Why a clause or turn only one side's user says (``span``) changes the story (``story``: the words both sides
+    say around it), or None: it binds the answer (a requirement: "the venue says we have to use their caterer",
+    "we depend on numpy wheels") or takes back something the story said (a correction: "typo", "I misheard"; or a
+    second thought with a content word of the story: "oh wait, sorry, I took the test in an automatic" after "I
+    passed my driving test in a manual"). Such a span is no aside and no chatter, however short or far from the
+    question it reads. A second thought alone ("sorry, random question") or an apology for the talk ("sorry to
+    bother you with homework") is small talk."""
+    said = " ".join(analyse(span).tokens)
+    found = _markers("requirements").search(said)
+    if found is not None:
+        return f"one side adds a requirement: {found.group(0)!r}"
+    found = _markers("corrections").search(said)
+    if found is None:
+        found = _markers("second_thoughts").search(_markers("apologies").sub(" ", said))
+        if found is None or not _content_stems(span) & _content_stems(story):
+            return None
+    return f"one side corrects the story: {found.group(0)!r} in {span.strip()!r}"
+
+
+def _content_stems(text: str) -> set[str]:
+    analysed = analyse(text)
+    return {stem for token, stem in zip(analysed.tokens, analysed.stems, strict=True) if token not in STOP_WORDS}
 
 
 def _said(text: str) -> str:

@@ -178,6 +178,10 @@ _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
 """Words by which a question points at what was just said."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
+_PLACES = frozenset({"first", "second", "third", "fourth", "fifth", "last", "former", "latter"})
+"""Words by which a follow-up picks one of the things the turns listed by its place."""
+_ASKER = frozenset({"i", "me", "my", "mine", "myself"})
+"""The words by which a follow-up asks about the asker (singular: "we" may include the person asked about)."""
 _LABEL = re.compile(r"\(([a-z0-9]{1,2})\)|\b(?:part|question|item|step|option)\s+([a-z0-9]{1,2})\b")
 """A label the earlier turns gave ("(a)", "part b", "question 2")."""
 _ORDINAL = re.compile(
@@ -551,9 +555,12 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | No
 
 def other_referent(question: str, cached: str) -> str | None:
     """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
-    kind the other lacks ("for her" vs "for him", "they" vs "it") or a label the other lacks ("(a)" vs
-    "(b)"). One side's pronoun against a name or nothing is a rewording, not an exchange."""
-    for kind, found in (("pronoun", _referent_kinds), ("label", _labels)):
+    kind the other lacks ("for her" vs "for him", "they" vs "it"), a label ("(a)" vs "(b)"), a place in a list
+    ("the first one" vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another
+    the turns named) the other lacks. One side's pronoun against a name or nothing is a rewording, not an
+    exchange."""
+    finders = (("pronoun", _referent_kinds), ("label", _labels), ("place", _places), ("person", _persons))
+    for kind, found in finders:
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
@@ -564,6 +571,18 @@ def _referent_kinds(text: str) -> set[str]:
     """The kinds of the pronouns of ``text`` that point at a person or thing: "it" after a form of "do" ("how do
     I do it safely?") stands for the act asked about, not for one of the things the earlier turns named."""
     return _pronoun_kinds(_DO_IT.sub(" ", text))
+
+
+def _places(text: str) -> set[str]:
+    """The places in a list ``text`` points at ("the first one", "the latter")."""
+    return {word for word in _WORDS.findall(text.casefold()) if word in _PLACES}
+
+
+def _persons(text: str) -> set[str]:
+    """Who ``text`` asks about among people: the asker ("I", "my") or another named by "he" or "she". "They" and
+    "we" are left out: "they" is as often the things the turns named ("what paperwork do they ask for?")."""
+    words = {word.split("'")[0] for word in _WORDS.findall(text.casefold())}
+    return ({"the asker"} if words & _ASKER else set()) | (_pronoun_kinds(text) & {"he", "she"})
 
 
 def _pronoun_kinds(text: str) -> set[str]:
@@ -577,12 +596,15 @@ def _labels(text: str) -> set[str]:
 
 def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool, asked: str = "") -> str | None:
     """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
-    other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through;
-    a reworded history shares too little for this test and is left to the embedding and the facts.
+    other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through
+    unless it corrects the story or binds the answer (:func:`constraints.amends`: "oh wait, sorry, I took the
+    test in an automatic"); a reworded history shares too little for this test and is left to the embedding and
+    the facts.
 
     With ``same_shape`` (the same turns in the same roles), a phrase one side adds inside a turn is
     an aside when it cannot bear on ``question`` (:func:`_aside`): "I mostly use it for music" before "how
-    many people can I add?" changes nothing the assistant said, nor the answer.
+    many people can I add?" changes nothing the assistant said, nor the answer; one that binds the answer ("we
+    depend on numpy wheels" before "should I switch to alpine?") does.
 
     A span one side's turns add that the other side's question says (``question`` is ``mine``'s, ``asked``
     ``theirs``'s; :func:`_said_in`) is a statement moved out of the question, not a change: "My card covers
@@ -601,10 +623,14 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         span = a[i1:i2] + b[j1:j2]
         said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
-        if tag != "equal" and _has_content(span) and (_CORRECTION.search(said) or not _SMALL_TALK.search(said)):
+        if tag == "equal" or not _has_content(span):
+            continue
+        amends = constraints.amends(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
+        if amends or _CORRECTION.search(said) or not _SMALL_TALK.search(said):
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
-            if same_shape and _aside(a[i1:i2], b[j1:j2], question, names) and not _describes_thing(span, mine, theirs):
+            aside = same_shape and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
+            if aside and not _describes_thing(span, mine, theirs):
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None

@@ -122,7 +122,8 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
     on Sundays?" after any chat: measured on dev, every such pair is a should-hit); the same story with a
     detail changed does not: a condition one side states, names, numbers or dates exchanged, or content
     words replaced. A detail only added (a date, "I'm on call this week") is left alone: added colour is
-    most of what the dev sets add, and the checks above see the additions that matter."""
+    most of what the dev sets add, and the checks above see the additions that matter, as does one that corrects
+    the story or binds the answer (:func:`_amended`)."""
     users = _said_by(mine, "user"), _said_by(theirs, "user")
     slot = one_slot(*users)
     if slot is not None:
@@ -130,7 +131,20 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
     if not same_story(mine, theirs):
         return None
     why = constraints.differ(*users) or _exchanged_facts(*users) or changed_detail(_text(mine), _text(theirs))
+    why = why or _amended(*users)
     return None if why is None else f"the same story with a detail changed: {why}"
+
+
+def _amended(mine: str, theirs: str) -> str | None:
+    """What a span only one side's user turns add says that corrects the story or binds the answer
+    (:func:`constraints.amends`: "correction: the vet says she's actually a pure French bulldog"), or None."""
+    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            why = constraints.amends(" ".join(a[i1:i2] + b[j1:j2]), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
+            if why is not None:
+                return why
+    return None
 
 
 def _exchanged_facts(mine: str, theirs: str) -> str | None:

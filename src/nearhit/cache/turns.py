@@ -20,7 +20,7 @@ import binascii
 
 import numpy as np
 
-from nearhit.cache import context_match, conversation
+from nearhit.cache import constraints, context_match, conversation
 from nearhit.cache.conversation import Context
 from nearhit.cache.lookup import exact_text
 
@@ -50,22 +50,28 @@ def _chatter_like(mine: Context, theirs: Context) -> bool:
 def without_chatter(
     query: Context, query_vectors: np.ndarray, cached: Context, cached_vectors: np.ndarray
 ) -> tuple[Context, Context] | None:
-    """The two contexts with the chatter one side alone says left out, or None when there is none to leave out, when
-    both sides have a turn the other lacks (chatter or not), or when a side would be left with no turn. ``*_vectors``:
-    each turn's embedding, in order (unit vectors)."""
+    """The two contexts with the chatter one side alone says left out (:func:`_chatter`), or None when there is none
+    to leave out, when both sides have a turn the other lacks (chatter or not), or when a side would be left with no
+    turn. ``*_vectors``: each turn's embedding, in order (unit vectors)."""
     mine = _unmatched(query, query_vectors, cached, cached_vectors)
     theirs = _unmatched(cached, cached_vectors, query, query_vectors)
     if any(mine) and any(theirs):
         return None
     kept = []
-    for context, alone in ((query, mine), (cached, theirs)):
-        turns = tuple(
-            t for t, one in zip(context.turns, alone, strict=True) if not (one and conversation.fact_free(t[1]))
-        )
+    for context, alone, other in ((query, mine, cached), (cached, theirs, query)):
+        story = "\n".join(text for role, text in other.turns if role == "user")
+        turns = tuple(t for t, one in zip(context.turns, alone, strict=True) if not (one and _chatter(t[1], story)))
         kept.append(Context(turns))
     if not kept[0].turns or not kept[1].turns or (kept[0] == query and kept[1] == cached):
         return None
     return kept[0], kept[1]
+
+
+def _chatter(turn: str, story: str) -> bool:
+    """Whether a turn one side says alone is chatter: :func:`conversation.fact_free`, and neither correcting the
+    ``story`` (the other side's user turns) nor binding the answer (:func:`constraints.amends`): "wait, sorry, it's a
+    function component" after "my component is a class component" is short and names nothing, yet takes it back."""
+    return conversation.fact_free(turn) and constraints.amends(turn, story) is None
 
 
 def _unmatched(mine: Context, vectors: np.ndarray, theirs: Context, other: np.ndarray) -> list[bool]:
