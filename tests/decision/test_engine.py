@@ -6,6 +6,7 @@ default model."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
 from nearhit.config import load_settings
-from nearhit.decision import Decision, load_model
+from nearhit.decision import DEFAULT_MODEL, Decision, load_model
+from nearhit.decision import model as decision_model
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError
 from nearhit.guards import GuardSet
@@ -161,3 +163,23 @@ def test_the_decision_threshold_is_read(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("NEARHIT_DECISION", "false")
     settings = load_settings()
     assert settings.decision_threshold == 0.65 and settings.decision is False
+
+
+async def test_the_shipped_models_operating_point_is_what_a_cache_loads(
+    redis_url: str, redis_data_dir: Path, index_name: str, local_embedder: LocalEmbedder
+) -> None:
+    """The default cache judges with the default model's file as it lies in the package (weights and threshold
+    read from disk here, not through ``load_model``), and a lookup reports that threshold."""
+    shipped = json.loads((Path(decision_model.__file__).parent / "data" / DEFAULT_MODEL).read_text(encoding="utf-8"))
+    base = {"redis_url": redis_url, "data_dir": redis_data_dir, "index_name": index_name, "guards": True}
+    cache = await bootstrap.open_cache(load_settings(**base), local_embedder)
+    try:
+        assert cache.decision is not None and cache.decision.threshold == shipped["threshold"]
+        assert list(cache.decision.model.weights) == [f["weight"] for f in shipped["features"]]
+        scope = Scope.build(tenant="shipped-point")
+        await cache.store("How do I enable dark mode?", "Settings > Display > Dark.", scope)
+        served = await cache.lookup("How can I turn on dark mode?", scope)
+        assert served.match == "semantic" and served.decision_threshold == shipped["threshold"]
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
