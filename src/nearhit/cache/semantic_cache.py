@@ -37,6 +37,7 @@ from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
+from nearhit.cache.near import PRESENCE_KEYS
 from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, LookupResult, Probe
@@ -84,6 +85,7 @@ class SemanticCache(CacheAdmin):
         embedding_ttl: int = DEFAULT_TTL_S,
         near_entries: int = 0,
         exact_presence: bool = False,
+        exact_presence_keys: int = PRESENCE_KEYS,
         rewriter: Rewriter | None = None,
         prepare_while_embedding: bool = False,
         fitted_margins: bool = True,
@@ -91,7 +93,13 @@ class SemanticCache(CacheAdmin):
         other_language: OtherLanguage | None = None,
     ) -> None:
         super().__init__(
-            redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries, exact_presence=exact_presence
+            redis,
+            embedder,
+            spec,
+            embedding_ttl=embedding_ttl,
+            near_entries=near_entries,
+            exact_presence=exact_presence,
+            exact_presence_keys=exact_presence_keys,
         )
         self.threshold = validate.threshold(threshold)
         self.default_ttl = validate.ttl(default_ttl)
