@@ -324,7 +324,7 @@ MAX_COMPARED_WORDS = 1_000
 """The most words a side's earlier turns may have to be compared with another's at all. The word-by-word checks
 (difflib's, quadratic in the words: 25,000 words of two kinds held the event loop, and so every request and a
 SIGTERM, for minutes) are not run past it: such a conversation is served only its exact repeat. The conversation
-dev splits' sides have at most 84 words."""
+dev splits' sides have at most 79 words of earlier turns."""
 
 
 def comparable(context: Context) -> bool:
