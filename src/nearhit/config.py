@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     # one node only): a lookup whose key is known absent skips its exact read and embeds at once, its clear counts
     # read with the KNN instead. Off: -0.23 to -0.31 ms of CPU a new prompt, paired; no quiet run yet (perf23).
     exact_presence: bool = Field(False, validation_alias=_env("NEARHIT_EXACT_PRESENCE", "exact_presence"))
+    # The record's bound (cache.near.PRESENCE_KEYS, ~70 B a key): past it the keys are scanned again (deleted and
+    # expired ones leave it); an index with more than half as many entry keys keeps no record.
+    exact_presence_keys: int = Field(
+        500_000, ge=2, le=100_000_000, validation_alias=_env("NEARHIT_EXACT_PRESENCE_KEYS", "exact_presence_keys")
+    )
     # How the scope filter meets HNSW: BATCHES walks the graph in batches and filters them (fast, complete
     # with EF_RUNTIME); "auto" lets Redis choose, and it picks a brute-force scan for small filtered sets.
     knn_hybrid_policy: Literal["auto", "batches", "adhoc_bf"] = Field(

@@ -77,20 +77,27 @@ def _stale(stamp: dict[str, object]) -> str | None:
     changed += sorted(set(built) - set(modules))
     if changed:
         return f"{', '.join(f'guards/{name}.py' for name in changed)} changed since it was compiled"
-    # Each module's library and the group's, which they all load (without it, importing nearhit.guards failed).
-    libraries = _libraries()
+    # Each module's library and the group's, which they all load (without it, importing nearhit.guards failed),
+    # of the size it was built: a library cut short (a partial copy, a full disk) failed the import likewise.
+    libraries, sizes = _libraries(), stamp.get("libraries")
     missing = [name for name in [*modules, GROUP_LIBRARY] if name not in libraries]
     if missing:
         return f"{', '.join(missing)} not compiled"
+    if not isinstance(sizes, dict):
+        return "its stamp lists no libraries' sizes"
+    cut = [name for name in [*modules, GROUP_LIBRARY] if libraries[name] != sizes.get(name)]
+    if cut:
+        return f"{', '.join(cut)} not of the size built"
     return None
 
 
-def _libraries() -> set[str]:
-    """The module names the build directory holds a file for (one listing, not a glob per module)."""
+def _libraries() -> dict[str, int]:
+    """The size of the file the build directory holds for each module name (one listing, not a glob per module)."""
     try:
-        return {entry.split(".")[0] for entry in os.listdir(NATIVE_DIR)}
+        with os.scandir(NATIVE_DIR) as entries:
+            return {entry.name.split(".")[0]: entry.stat().st_size for entry in entries if entry.is_file()}
     except OSError:
-        return set()
+        return {}
 
 
 def activate(package_path: MutableSequence[str]) -> str:
@@ -160,6 +167,7 @@ def build(opt_level: str = "3", *, multi_file: bool = False) -> Path:
         "mypyc": mypy_version,
         "sources": digests,
         "stats": stats,
+        "libraries": _libraries(),
     }
     STAMP.write_text(json.dumps(stamp, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return STAMP

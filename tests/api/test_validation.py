@@ -198,6 +198,9 @@ async def test_a_refused_long_value_is_not_sent_back_whole(shared_live: LiveServ
     assert len(response.content) < 2_000
     [error] = response.json()["detail"]
     assert error["loc"] == ["body", "tenant"] and error["input"].endswith("… (100,000 characters)")
+    unknown = await shared_live.client.post("/ask", json={"prompt": "hi", "t" * 100_000: 1})  # its name in loc
+    assert unknown.status_code == 422 and len(unknown.content) < 2_000, len(unknown.content)
+    assert unknown.json()["detail"][0]["loc"] == ["body", "t" * 200 + "… (100,000 characters)"]
 
 
 # No character a reader would see: a zero-width space, bidi marks, a BOM, a soft hyphen, a word joiner, a tag

@@ -1,31 +1,35 @@
 """The record of which entry keys may exist (``NEARHIT_EXACT_PRESENCE``, :mod:`nearhit.cache.near`), on a real
 Redis: a lookup whose key is known absent makes no exact read; a key written before the record was made, by this
 process, or by another client is read again (another client's once Redis has named it); a lost tracking connection
-leaves no record until the keys are scanned again; the clear counts still guard the store of a miss that skipped
-the read."""
+leaves no record until the keys are scanned again, and so does a flush of any database or a reload; the record stays
+bounded under a stream of new keys; the clear counts still guard the store of a miss that skipped the read."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.index import drop_index
+from nearhit.cache.near import NearCache
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import StoreCleared
 from nearhit.service import bootstrap
 from tests.support import wire
+from tests.support.plain_redis import plain_redis
 from tests.support.waiting import eventually
 
 SCOPE = Scope.build(model="gpt-4o", tenant="presence")
 QUESTION = "How long does a passport renewal take?"
 
 
-async def _open(settings: Settings, embedder: LocalEmbedder) -> SemanticCache:
-    cache = await bootstrap.open_cache(settings.model_copy(update={"exact_presence": True}), embedder)
+async def _open(settings: Settings, embedder: LocalEmbedder, keys: int = 500_000) -> SemanticCache:
+    update = {"exact_presence": True, "exact_presence_keys": keys}
+    cache = await bootstrap.open_cache(settings.model_copy(update=update), embedder)
     key = cache.keys.entry(SCOPE, "the record is made")
     await eventually(lambda: cache.near.absent(key))  # the entry keys scanned
     return cache
@@ -110,3 +114,59 @@ async def test_this_process_s_own_write_is_read_before_redis_names_it(
     key = await tracked.store(QUESTION, "About six weeks.", SCOPE)
     assert not tracked.near.absent(key)
     assert (await tracked.lookup(QUESTION, SCOPE)).match == "exact"
+
+
+async def test_the_record_stays_bounded_under_a_stream_of_new_keys(
+    settings: Settings, local_embedder: LocalEmbedder, redis_client: Redis
+) -> None:
+    """Every key Redis names stayed in the record, deleted or expired: 400 keys written and deleted by another client
+    left 400 hashes (a service's memory grew with every prompt it ever saw). Past the bound the keys are scanned
+    again: the gone ones leave, the live one stays, and a key never written is still known absent."""
+    cache = await _open(settings, local_embedder, keys=40)
+    try:
+        live = await cache.store(QUESTION, "About six weeks.", SCOPE)
+        for round_ in range(2):
+            keys = [cache.keys.entry(SCOPE, f"a passing question {round_} {i}") for i in range(200)]
+            for key in keys:
+                await redis_client.set(key, "x")
+                await redis_client.delete(key)
+            last = keys[-1]
+            await eventually(lambda: not cache.near.absent(last))  # noqa: B023 - Redis's messages read up to it
+            known = cache.near._known
+            assert known is not None and len(known) <= 40, None if known is None else len(known)
+        assert not cache.near.absent(live)
+        assert cache.near.absent(cache.keys.entry(SCOPE, "never written"))
+    finally:
+        await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+        await cache.close()
+
+
+@pytest.mark.parametrize("change", ["FLUSHDB of another database", "DEBUG RELOAD", "FLUSHALL"])
+async def test_a_flush_or_a_reload_is_scanned_again(tmp_path: Path, change: str) -> None:
+    """Redis reports a flush of any database, a ``DEBUG RELOAD`` (and a replica's full sync) as a flush: the copies
+    went, and the record was emptied, so the keys still there (another database flushed, or this one reloaded
+    from disk) read as known absent until written again. On a Redis of its own: a real flush drops every test's
+    search indexes."""
+    with plain_redis(tmp_path, "--enable-debug-command", "local") as port:
+        redis = Redis(port=port)
+        near = NearCache(8, presence=True)
+        try:
+            await redis.set("p:kept", "1")
+            await near.start(redis, "p:")
+            await eventually(lambda: near.absent("p:never"))  # scanned
+            assert not near.absent("p:kept")
+            near.put("p:kept", [b"prompt", b"answer"], -1, near.epoch)
+            if change == "FLUSHDB of another database":
+                other = Redis(port=port, db=1)
+                await other.flushdb()
+                await other.aclose()
+            elif change == "DEBUG RELOAD":
+                await redis.execute_command("DEBUG", "RELOAD")
+            else:
+                await redis.flushall()
+            await eventually(lambda: near.get("p:kept") is None)  # told
+            await eventually(lambda: near.absent("p:never"))  # scanned again
+            assert near.absent("p:kept") == (change == "FLUSHALL")
+        finally:
+            await near.close()
+            await redis.aclose()

@@ -50,6 +50,34 @@ async def test_observations_are_bounded_and_expire_with_their_entry(cache: Seman
     assert 0 < await cache.redis.ttl(key) <= 100
 
 
+@pytest.mark.parametrize("gone", ["before the label", "while it is written", "deleted after it"])
+async def test_the_labels_of_an_entry_that_never_expires_go_when_it_goes(
+    cache: SemanticCache, monkeypatch: pytest.MonkeyPatch, gone: str
+) -> None:
+    """An entry without a TTL has labels without one: a list written for a gone entry (expired or deleted before
+    the verdict's label, or between its PTTL and its write), or left by ``delete``, stayed in Redis for ever."""
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    vector = np.ones(cache.embedder.dimension, dtype=np.float32)
+    if gone == "before the label":
+        await cache.redis.delete(doc_id)
+    elif gone == "while it is written":
+        read_ttl = cache.feedback.redis.pttl
+
+        async def pttl_then_deleted(name: str) -> int:
+            ttl = await read_ttl(name)
+            await cache.delete(doc_id)  # another worker's delete between the PTTL and the list's write
+            return ttl
+
+        monkeypatch.setattr(cache.feedback.redis, "pttl", pttl_then_deleted)
+    await cache.label(doc_id, vector, 0.8, False, "feedback")
+    if gone == "deleted after it":
+        assert await cache.redis.pttl(cache.keys.observations(doc_id)) == -1  # the entry's: none
+        assert await cache.delete(doc_id)
+    assert await cache.redis.exists(cache.keys.observations(doc_id)) == 0
+    histogram = (await cache.feedback.state([], histogram=True))[1]
+    assert histogram is not None and sum(histogram.wrong) == 1  # the pair was served and wrong: still counted
+
+
 async def test_with_a_bound_an_unproven_candidate_is_explored_then_learned(cache: SemanticCache) -> None:
     await cache.store(CACHED, "Your bank declined it.", SCOPE)
     learner = bounded_copy(cache)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,31 @@ def test_cli_refuses_a_bad_price_table_file(tmp_path: Path, content: bytes, mess
     result = _cli("--redis-prices", str(table))
     assert result.exit_code == 2, result.output
     assert "cannot read the Redis price table" in result.output and message in result.output
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"price": "nan"}, "B0's usd_per_node_hour is 'nan'"),  # printed "net $nan"
+        ({"price": -1}, "B0's usd_per_node_hour is -1"),  # inflated the savings
+        ({"usable_fraction": 0}, "usable_fraction is 0"),  # ZeroDivisionError
+        ({"advertised_gb": 1e300}, "advertised_gb is 1e+300"),  # OverflowError
+        ({"hours_per_year": -8760}, "hours_per_year is -8760"),
+    ],
+    ids=["nan price", "negative price", "nothing usable", "huge SKU", "negative year"],
+)
+def test_cli_refuses_a_price_table_of_impossible_figures(tmp_path: Path, change: dict[str, Any], message: str) -> None:
+    table = json.loads(resources.files("nearhit.economics").joinpath("data/azure_managed_redis.json").read_text())
+    for region in table["regions"].values():
+        for sku in region.values():
+            sku["usd_per_node_hour"] = change.get("price", sku["usd_per_node_hour"])
+    for sku in table["skus"]:
+        sku["advertised_gb"] = change.get("advertised_gb", sku["advertised_gb"])
+    table |= {name: value for name, value in change.items() if name in table}
+    (tmp_path / "prices.json").write_text(json.dumps(table))
+    result = _cli("--redis-prices", str(tmp_path / "prices.json"))
+    assert result.exit_code == 2, result.output
+    assert "malformed Redis price table" in result.output and message in result.output
 
 
 @pytest.mark.parametrize(

@@ -394,6 +394,31 @@ def test_embeddings_refuse_a_model_with_a_control_character() -> None:
     assert refused.value.status == 400 and refused.value.param == "model"
 
 
+HUGE = "x" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("payload", "param"),
+    [
+        (body(messages=[{"role": HUGE, "content": "hi"}]), "messages[0].role"),
+        (body(tools=[{"type": HUGE}]), "tools[0].type"),
+        (body(response_format={"type": HUGE}), "response_format.type"),
+        (body(messages=[USER | {HUGE: 1}]), f"messages[0].{HUGE[:52]}... (100,012 characters)"),
+        (body(**{HUGE: 1}), f"{HUGE[:64]}... (100,000 characters)"),
+    ],
+    ids=["role", "tool type", "response_format type", "message field", "request field"],
+)
+async def test_a_refused_value_or_name_is_not_sent_back_whole(
+    shared_gateway: Gateway, payload: Any, param: str
+) -> None:
+    """Each was repeated whole in the 400 (a 1 MB role: a 1 MB reply; an unknown name: twice)."""
+    async with httpx.AsyncClient(base_url=shared_gateway.base_url) as http:
+        response = await http.post("/chat/completions", json=payload)
+    assert response.status_code == 400 and len(response.content) < 1_000, len(response.content)
+    assert response.json()["error"]["param"] == param
+    assert "100,0" in response.json()["error"]["message"]
+
+
 async def test_a_model_id_of_any_length_is_not_sent_back_whole(shared_gateway: Gateway) -> None:
     async with httpx.AsyncClient(base_url=shared_gateway.base_url) as http:
         response = await http.get("/models/" + "x" * 50_000)

@@ -41,8 +41,14 @@ def fake_build(tmp_path: Path, sources: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv(native.PURE_ENV, raising=False)
     modules = native.compiled_modules()
     for name in [*modules, native.GROUP_LIBRARY]:  # the modules' libraries and the group's
-        (build / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"")
-    stamp = {"abi": native._abi(), "mypyc": "x", "sources": native._digests(modules), "stats": native._stats(modules)}
+        (build / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"\x7fELF" + bytes(60))
+    stamp = {
+        "abi": native._abi(),
+        "mypyc": "x",
+        "sources": native._digests(modules),
+        "stats": native._stats(modules),
+        "libraries": native._libraries(),
+    }
     (build / "BUILD.json").write_text(json.dumps(stamp))
     return build
 
@@ -59,7 +65,9 @@ def test_a_source_touched_but_unchanged_keeps_the_build(fake_build: Path, source
     assert native.activate([]).startswith("compiled")
 
 
-@pytest.mark.parametrize("edit", ["source", "same size", "old stamp", "abi", "module", "group"])
+@pytest.mark.parametrize(
+    "edit", ["source", "same size", "old stamp", "abi", "module", "group", "truncated", "unsized stamp"]
+)
 def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, sources: Path, edit: str) -> None:
     stamp = json.loads((fake_build / "BUILD.json").read_text())
     text = sources / "text.py"
@@ -76,8 +84,12 @@ def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, sources: Pat
         stamp["abi"] = "cpython-312.cpython-312-x86_64-linux-gnu.so"
     elif edit == "module":  # a module compiled then that no longer exists, or one not compiled
         (fake_build / f"scope{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
-    else:  # the group's library gone (a partial copy): importing nearhit.guards failed, the service did not start
+    elif edit == "group":  # the group's library gone (a partial copy): importing nearhit.guards failed
         (fake_build / f"{native.GROUP_LIBRARY}{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
+    elif edit == "truncated":  # a library cut short (a partial copy, a full disk): the import failed likewise
+        (fake_build / f"text{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"\x7fELF")
+    else:  # a stamp written before the libraries' sizes: rebuilt once
+        del stamp["libraries"]
     (fake_build / "BUILD.json").write_text(json.dumps(stamp))
     path = ["guards"]
     with pytest.warns(RuntimeWarning, match="make compile"):

@@ -15,12 +15,13 @@ from tests.support.waiting import eventually_sync
 
 
 @contextmanager
-def plain_redis(directory: Path) -> Iterator[int]:
-    """The pip-installed ``redis-server`` with no module loaded, on a free port, answering PING; its port."""
+def plain_redis(directory: Path, *args: str) -> Iterator[int]:
+    """The pip-installed ``redis-server`` with no module loaded, on a free port, answering PING; its port. ``args``:
+    more of its options."""
     server_bin, _ = redis_server.binaries()
     port = free_port()
     proc = subprocess.Popen(
-        [str(server_bin), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(directory)],
+        [str(server_bin), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(directory), *args],
         stdout=subprocess.DEVNULL,
     )
     client = redis.Redis(port=port)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import Field, model_validator
 
 from nearhit import validate
@@ -12,6 +13,7 @@ from nearhit.api.access import AdminDep, CallerDep
 from nearhit.api.deps import CacheDep, RuntimeDep
 from nearhit.api.schemas import Label, PromptText, ResponseText, ScopeFields, StrictModel, Threshold, TopK, Ttl
 from nearhit.cache import Scope
+from nearhit.errors import InvalidInput
 
 router = APIRouter(prefix="/cache", tags=["cache"])
 
@@ -78,7 +80,12 @@ async def store(body: StoreBody, cache: CacheDep, runtime: RuntimeDep) -> dict[s
     responses={404: {"description": "No entry with this id (the body names it)"}},
 )
 async def delete_entry(doc_id: DocId, cache: CacheDep) -> dict[str, Any]:
-    if not await cache.delete(doc_id):
+    try:
+        deleted = await cache.delete(doc_id)
+    except InvalidInput as exc:  # not this index's entry id: the path parameter is wrong, not a body
+        error = {"type": "value_error", "loc": ("path", "doc_id"), "msg": str(exc), "input": doc_id}
+        raise RequestValidationError([error]) from None
+    if not deleted:
         raise HTTPException(404, f"no entry {doc_id!r}")
     return {"deleted": True, "doc_id": doc_id}
 

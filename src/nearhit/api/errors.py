@@ -50,13 +50,19 @@ ECHOED_INPUT_CHARS = 200
 
 def clipped(error: dict[str, Any]) -> dict[str, Any]:
     """A validation error whose ``input`` is cut to ``ECHOED_INPUT_CHARS`` (a long text) or named by its size
-    (a long list or object), so a refused oversized value is not sent back whole."""
+    (a long list or object), so a refused oversized value is not sent back whole; so is a long name in its
+    ``loc`` (an unknown field named by 1 MB was)."""
+    error = error | {"loc": [_cut(part) if isinstance(part, str) else part for part in error.get("loc", ())]}
     value = error.get("input")
     if isinstance(value, str) and len(value) > ECHOED_INPUT_CHARS:
-        return error | {"input": f"{value[:ECHOED_INPUT_CHARS]}… ({len(value):,} characters)"}
+        return error | {"input": _cut(value)}
     if isinstance(value, list | dict) and len(repr(value)) > ECHOED_INPUT_CHARS:
         return error | {"input": f"<{type(value).__name__} of {len(value):,} items>"}
     return error
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= ECHOED_INPUT_CHARS else f"{text[:ECHOED_INPUT_CHARS]}… ({len(text):,} characters)"
 
 
 def install(app: FastAPI) -> None:

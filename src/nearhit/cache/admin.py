@@ -223,9 +223,11 @@ class CacheAdmin(CacheBase):
                 f"(expected {self.keys.entry_prefix}<64 hex digits>)"
             )
         async with self._redis_errors():
-            # A conversation's entry and its twins go together.
+            # A conversation's entry and its twins go together, and its labels (a list without a TTL when the entry
+            # has none: it stayed for ever).
             (twin,) = await hash_reads(self.redis, [("HGET", doc_id, entry.TWIN)])
             deleted = bool(await unlink_each(self.redis, [doc_id, *self._twins([twin])]))
+            await unlink_each(self.redis, [self.keys.observations(doc_id)])
         self.near.drop(doc_id)
         return deleted
 

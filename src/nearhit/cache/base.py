@@ -22,7 +22,7 @@ from nearhit.cache import index as idx
 from nearhit.cache.client import RedisClient, index_names, is_cluster, writes_per_node
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
-from nearhit.cache.near import NearCache
+from nearhit.cache.near import PRESENCE_KEYS, NearCache
 from nearhit.cache.rewrite_stats import REWRITE_FIELDS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
@@ -60,6 +60,7 @@ class CacheBase:
         embedding_ttl: int = DEFAULT_TTL_S,
         near_entries: int = 0,
         exact_presence: bool = False,
+        exact_presence_keys: int = PRESENCE_KEYS,
     ) -> None:
         self.redis = redis
         self.embedder = embedder
@@ -75,7 +76,7 @@ class CacheBase:
         self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
         self._sizes: dict[str, tuple[int | None, float]] = {}  # index name -> (documents, when read), for EF_RUNTIME
         # Exact entries kept in process while Redis tracks them, and which entry keys may exist (cache.near).
-        self.near = NearCache(near_entries, presence=exact_presence)
+        self.near = NearCache(near_entries, presence=exact_presence, presence_keys=exact_presence_keys)
 
     async def setup(self) -> None:
         """Check the server has the Query Engine; create or check the index (a sharded layout's tenant

@@ -74,6 +74,8 @@ def match(
                 continue
         elif query.context is None or cached is None:
             reason = "one side has earlier turns the answer depended on, the other has none"
+        elif not (conversation.comparable(query.context) and conversation.comparable(cached)):
+            reason = f"earlier turns too long to compare (over {conversation.MAX_COMPARED_WORDS:,} words)"
         else:
             assert query.context_vector is not None
             stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)

@@ -31,6 +31,7 @@ compare by meaning. Measured on fow-cache's dev split: ``benchmarks/conversation
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections import Counter
@@ -317,6 +318,23 @@ def context_of(history: Sequence[Turn], question: str) -> Context | None:
     if any(role not in ("user", "assistant") for role, _ in history):
         return None
     return Context(tuple(history))
+
+
+MAX_COMPARED_WORDS = 1_000
+"""The most words a side's earlier turns may have to be compared with another's at all. The word-by-word checks
+(difflib's, quadratic in the words: 25,000 words of two kinds held the event loop, and so every request and a
+SIGTERM, for minutes) are not run past it: such a conversation is served only its exact repeat. The conversation
+dev splits' sides have at most 79 words of earlier turns."""
+
+
+def comparable(context: Context) -> bool:
+    """Whether ``context`` is short enough (:data:`MAX_COMPARED_WORDS`) for the word-by-word checks."""
+    return _word_count(context.text) <= MAX_COMPARED_WORDS
+
+
+@functools.lru_cache(maxsize=256)
+def _word_count(text: str) -> int:
+    return sum(1 for _ in _WORDS.finditer(text))
 
 
 def differs(question: str, query: Context, cached: Context, similarity: float, cached_question: str = "") -> str | None:

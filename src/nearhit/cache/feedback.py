@@ -181,16 +181,26 @@ class FeedbackStore:
         and narrow what the index serves, but never widen it for every tenant by sending "right" many times."""
         key = self.keys.observations(doc_id)
         ttl_ms = await self.redis.pttl(doc_id)
-        # Not a MULTI: the entry's list and the index-wide counters are in different slots (a cluster, a
-        # sharded Enterprise database refuse a transaction across them). A label is statistics; an interrupted
-        # pipeline loses at most part of one.
+        if ttl_ms != -2:  # the entry is there (-1: it never expires); gone, its labels have nothing to go with
+            # The list and its TTL in one MULTI/EXEC (one key: one slot on a cluster too): a connection lost midway
+            # never leaves the list without the entry's TTL.
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.lpush(key, pack(observation))
+                pipe.ltrim(key, 0, MAX_OBSERVATIONS - 1)
+                if ttl_ms > 0:
+                    pipe.pexpire(key, ttl_ms)  # the labels go with the entry
+                await pipe.execute()
+        # Not in that MULTI: the entry and the index-wide counters may be in other slots (a cluster, a sharded
+        # Enterprise database refuse a transaction across them). A label is statistics; an interrupted pipeline
+        # loses at most part of one.
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.lpush(key, pack(observation))
-            pipe.ltrim(key, 0, MAX_OBSERVATIONS - 1)
-            if ttl_ms > 0:
-                pipe.pexpire(key, ttl_ms)  # the labels go with the entry
+            pipe.exists(doc_id)
             self._evidence(pipe, observation.right, observation.similarity, source, counted=counted)
-            await pipe.execute()
+            there, *_ = await pipe.execute()
+        if not there and ttl_ms != -2:
+            # Deleted or expired since the PTTL: whoever deleted it may have dropped its labels before this list
+            # was written, and a list of a never-expiring entry would have stayed for ever.
+            await self.redis.delete(key)
 
     async def observe_gone(self, similarity: float, source: LabelSource) -> None:
         """A "wrong" label on a pair whose entry is gone (expired, deleted): nothing to keep it with, but the pair

@@ -15,7 +15,9 @@ The same connection can keep a record of which entry keys may exist (``presence`
 under the prefix, read by a ``SCAN`` once tracking is on, then every key Redis names (written, deleted, expired:
 each stays in the record, a key that may exist). A key not in it is known absent, so a lookup of it may skip its
 exact read and embed at once (``SemanticCache``). Keys are kept as their ``hash()`` (a collision only costs the
-read); no record while tracking is lost, or until the scan is done.
+read); no record while tracking is lost, or until the scan is done. The keys are scanned again after a flush
+(Redis reports a flush of any database, a ``DEBUG RELOAD`` and a replica's full sync alike: the keys still there
+are not known) and when the record passes :data:`PRESENCE_KEYS` (the deleted and expired ones leave it).
 
 A read that raced a change is not kept: a copy is put only if no invalidation arrived since the read was sent.
 This process's own writes drop their keys at once (:meth:`NearCache.drop`, :meth:`NearCache.clear`): their
@@ -52,6 +54,11 @@ HEARTBEAT_S = 10.0
 """After this long without a message, the tracking connection is sent a ``PING``: its reply is due within
 :data:`PROBE_WAIT_S`, else the connection is taken as lost. Until then, copies are served only while something was
 heard from Redis this recently (the reply to the last ``PING`` at most)."""
+PRESENCE_KEYS = 500_000
+"""The presence record's bound (``NEARHIT_EXACT_PRESENCE_KEYS``; ~70 B a key, ~35 MB): a key Redis names stays in
+the record after it is deleted or expires, so a stream of new keys grew it for ever. Past the bound the keys are
+scanned again (the gone ones leave it); a scan that finds more than half as many keeps no record (every key may
+exist) until the tracking connection is opened again or Redis reports a flush."""
 MAX_VALUE_BYTES = 16 * 1024
 """Entries larger than this (prompt + answer + fields) are not copied: the copy is for the many short answers."""
 
@@ -63,11 +70,16 @@ class Untracked(Exception):
 class NearCache:
     """At most ``size`` entries' fields (as the exact read returns them), least recently used dropped first."""
 
-    def __init__(self, size: int, *, presence: bool = False) -> None:
+    def __init__(self, size: int, *, presence: bool = False, presence_keys: int = PRESENCE_KEYS) -> None:
         self.size = size
         self.presence = presence
+        self.presence_keys = presence_keys
         self._known: set[int] | None = None
         """The hashes of the entry keys that may exist (``presence``); None: not known (every key may exist)."""
+        self._scanned_over: set[int] | None = None
+        """While a scan is under way: the keys this process wrote meanwhile (:meth:`written`), kept in its record."""
+        self._rescan = False
+        """The record is to be made again by a scan: over :attr:`presence_keys`, or a flush reported."""
         self.active = False
         self.epoch = 0
         """Moves on every invalidation and every start or loss of tracking: a read sent at one epoch is kept
@@ -104,6 +116,8 @@ class NearCache:
         """This process is about to write ``key``: it may exist from now on (Redis's word may come later)."""
         if self._known is not None:
             self._known.add(hash(key))
+        if self._scanned_over is not None:
+            self._scanned_over.add(hash(key))
 
     def get(self, key: str) -> list[Any] | None:
         """The fields read for ``key``, or None when there is no valid copy."""
@@ -213,6 +227,8 @@ class NearCache:
                     await self._scan(redis, prefix)
                 while True:
                     self._invalidated(await self._next_message(connection))
+                    if self._rescan:
+                        await self._scan(redis, prefix)
             except Untracked as exc:
                 log.warning("near cache off: %s", exc)
                 return
@@ -247,9 +263,11 @@ class NearCache:
             return
         keys = message[2]
         if keys is None:
+            # A flush of any database (FLUSHDB of another one too), a DEBUG RELOAD, a replica's full sync: what
+            # exists now is not known (reloaded, this database's keys are all back), so it is scanned again.
             self.clear()
-            if self._known is not None:
-                self._known.clear()  # a flush: nothing exists; what is written next is named after it
+            self._known = None
+            self._rescan = self.presence
             return
         self.epoch += 1
         for key in keys:
@@ -257,10 +275,27 @@ class NearCache:
             self._entries.pop(name, None)
             if self._known is not None:
                 self._known.add(hash(name))
+        if self._known is not None and len(self._known) > self.presence_keys:
+            self._rescan = True  # the keys named since the scan include every one deleted or expired since
 
     async def _scan(self, redis: Redis, prefix: str) -> None:
-        """The record of the keys that exist, once tracking is on: a key written during the scan is named on the
-        tracking connection, whose messages are read after it (and added then)."""
+        """The record of the keys that exist, once tracking is on or made again: a key written during the scan is
+        named on the tracking connection, whose messages are read after it (and added then); one this process
+        writes meanwhile is added at once. More than half of :attr:`presence_keys`: no record."""
+        self._rescan = False
         pattern = "".join(f"\\{c}" if c in "*?[]\\" else c for c in prefix) + "*"
-        found = {hash(as_text(key)) async for key in redis.scan_iter(match=pattern, count=1000)}
-        self._known = found
+        found: set[int] = set()
+        self._scanned_over = set()
+        try:
+            async for key in redis.scan_iter(match=pattern, count=1000):
+                found.add(hash(as_text(key)))
+                if len(found) > self.presence_keys // 2:
+                    log.warning(
+                        "near cache: no record of the entry keys: more than %d (NEARHIT_EXACT_PRESENCE_KEYS / 2)",
+                        self.presence_keys // 2,
+                    )
+                    self._known = None
+                    return
+            self._known = found | self._scanned_over
+        finally:
+            self._scanned_over = None

@@ -27,7 +27,16 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
 from nearhit import tracing, validate
-from nearhit.cache import bounded, choose, context_match, conversation_lookup, entry, negatives, standalone
+from nearhit.cache import (
+    bounded,
+    choose,
+    context_match,
+    conversation,
+    conversation_lookup,
+    entry,
+    negatives,
+    standalone,
+)
 from nearhit.cache import index as idx
 from nearhit.cache import turns as turns_apart
 from nearhit.cache.admin import CacheAdmin
@@ -37,6 +46,7 @@ from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
+from nearhit.cache.near import PRESENCE_KEYS
 from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, LookupResult, Probe
@@ -84,6 +94,7 @@ class SemanticCache(CacheAdmin):
         embedding_ttl: int = DEFAULT_TTL_S,
         near_entries: int = 0,
         exact_presence: bool = False,
+        exact_presence_keys: int = PRESENCE_KEYS,
         rewriter: Rewriter | None = None,
         prepare_while_embedding: bool = False,
         fitted_margins: bool = True,
@@ -91,7 +102,13 @@ class SemanticCache(CacheAdmin):
         other_language: OtherLanguage | None = None,
     ) -> None:
         super().__init__(
-            redis, embedder, spec, embedding_ttl=embedding_ttl, near_entries=near_entries, exact_presence=exact_presence
+            redis,
+            embedder,
+            spec,
+            embedding_ttl=embedding_ttl,
+            near_entries=near_entries,
+            exact_presence=exact_presence,
+            exact_presence_keys=exact_presence_keys,
         )
         self.threshold = validate.threshold(threshold)
         self.default_ttl = validate.ttl(default_ttl)
@@ -298,7 +315,9 @@ class SemanticCache(CacheAdmin):
         result.timings_ms[judge] = _ms_since(stage)
         if result.answer is not None and result.answer.doc_id in contexts:
             result.context = contexts[result.answer.doc_id]
-        if not result.hit and query.context is not None and self.max_wrong_rate is None:
+        # A history too long to compare word by word (conversation.MAX_COMPARED_WORDS) has no second chance either.
+        compared = query.context is None or conversation.comparable(query.context)
+        if not result.hit and query.context is not None and compared and self.max_wrong_rate is None:
             stage = time.perf_counter()
             if await conversation_lookup.after_the_answer(
                 self, result, query, rows, (contexts, margins), spec, guards=self.guards, margins=margins_in_force
@@ -309,7 +328,7 @@ class SemanticCache(CacheAdmin):
                 self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
             ):
                 result.timings_ms["turn_by_turn"] = _ms_since(stage)
-        if not result.hit and query.alone is not None and self.max_wrong_rate is None:
+        if not result.hit and query.alone is not None and compared and self.max_wrong_rate is None:
             stage = time.perf_counter()
             await conversation_lookup.as_one_question(
                 self,
@@ -323,7 +342,7 @@ class SemanticCache(CacheAdmin):
             result.timings_ms["as_one_question"] = _ms_since(stage)
             if not result.hit and self.rewriter is not None:
                 await standalone.serve(self, result, query, spec, margins_in_force)
-        elif not result.hit and twinned:
+        elif not result.hit and twinned and compared:
             stage = time.perf_counter()
             await conversation_lookup.from_story(
                 self, result, query, spec, guards=self.guards, candidates=self.candidates, margins=margins_in_force

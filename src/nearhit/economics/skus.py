@@ -59,15 +59,17 @@ def _parse(raw: dict[str, Any], region: str) -> PriceTable:
     if region not in regions:
         raise InvalidInput(f"unknown region {region!r}: the price table has {', '.join(sorted(regions))}")
     priced = regions[region]
-    usable_fraction = float(raw["usable_fraction"])
-    bytes_per_gb = int(raw["bytes_per_gb"])
+    usable_fraction = _number(raw["usable_fraction"], "usable_fraction", 1.0, low=0.0)
+    bytes_per_gb = int(_number(raw["bytes_per_gb"], "bytes_per_gb", 1e12, low=0.0))
     skus = [
         SkuPrice(
             name=sku["name"],
             tier=sku["tier"],
-            advertised_gb=float(sku["advertised_gb"]),
+            advertised_gb=_number(sku["advertised_gb"], f"{sku['name']}'s advertised_gb", 1e6, low=0.0),
             usable_bytes=int(float(sku["advertised_gb"]) * bytes_per_gb * usable_fraction),
-            usd_per_node_hour=float(priced[sku["name"]]["usd_per_node_hour"]),
+            usd_per_node_hour=_number(
+                priced[sku["name"]]["usd_per_node_hour"], f"{sku['name']}'s usd_per_node_hour", 1e6
+            ),
             kind=priced[sku["name"]]["kind"],
             source=priced[sku["name"]]["source"],
         )
@@ -81,11 +83,22 @@ def _parse(raw: dict[str, Any], region: str) -> PriceTable:
         name=raw["name"],
         region=region,
         as_of=raw["as_of"],
-        hours_per_year=int(raw["hours_per_year"]),
-        nodes_with_ha=int(raw["nodes_with_ha"]),
+        hours_per_year=int(_number(raw["hours_per_year"], "hours_per_year", 8784, low=0.0)),
+        nodes_with_ha=int(_number(raw["nodes_with_ha"], "nodes_with_ha", 64, low=0.0)),
         usable_fraction=usable_fraction,
         skus=tuple(skus),
     )
+
+
+def _number(value: Any, what: str, high: float, *, low: float | None = None) -> float:
+    """A figure of the table, finite and within bounds (``low`` excluded; None: from 0 included): a NaN price
+    printed "net $nan", a negative one inflated the savings, a zero usable fraction and a huge SKU were tracebacks."""
+    number = float(value)
+    inside = low < number <= high if low is not None else 0.0 <= number <= high
+    if not inside:
+        where = f"more than {low:g}" if low is not None else "at least 0"
+        raise InvalidInput(f"malformed Redis price table: {what} is {value!r}; it must be {where} and at most {high:g}")
+    return number
 
 
 def choose_sku(table: PriceTable, required_bytes: float) -> SkuPrice | None:

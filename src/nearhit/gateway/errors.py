@@ -72,8 +72,21 @@ def upstream(message: str, status: int | None, retry_after: float | None = None)
     return GatewayError(message, status=code, type=kind, code=error_code, headers=headers)
 
 
+SHOWN_CHARS = 64
+"""How much of a refused value (or an unknown field's name) a 400 repeats: a 1 MB value was sent back whole."""
+
+
+def shown(value: object) -> str:
+    """``value``'s ``repr`` for a message, cut to :data:`SHOWN_CHARS` with its length."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}... ({len(text):,} characters)"
+
+
 def unrecognised(name: str) -> GatewayError:
-    """A request field (or a message's, ``messages[0].foo``) OpenAI does not know."""
+    """A request field (or a message's, ``messages[0].foo``) OpenAI does not know: its name cut as :func:`shown`
+    cuts a value (an unknown name of 1 MB was sent back twice, in the message and the param)."""
+    if len(name) > SHOWN_CHARS:
+        name = f"{name[:SHOWN_CHARS]}... ({len(name):,} characters)"
     return invalid(f"Unrecognized request argument supplied: {name}", name, "unknown_parameter")
 
 

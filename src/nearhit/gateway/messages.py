@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from nearhit.gateway.errors import invalid, json_type, unrecognised, unsupported
+from nearhit.gateway.errors import invalid, json_type, shown, unrecognised, unsupported
 from nearhit.llm import ChatMessage, ToolCall
 
 _MESSAGE_FIELDS = {"role", "content", "name", "tool_calls", "function_call", "tool_call_id", "refusal"}
@@ -55,7 +55,7 @@ def _message(message: Any, i: int) -> ChatMessage:
         )
     if not isinstance(role, str) or role not in _ROLES:
         raise invalid(
-            f"Invalid value for '{where}.role': {role!r}. "
+            f"Invalid value for '{where}.role': {shown(role)}. "
             "Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.",
             f"{where}.role",
             "invalid_value",

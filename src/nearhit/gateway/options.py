@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import SchemaError
 from jsonschema.validators import validator_for
 
-from nearhit.gateway.errors import GatewayError, invalid
+from nearhit.gateway.errors import GatewayError, invalid, shown
 
 FORWARDED = frozenset(
     {
@@ -178,7 +178,7 @@ def _tools(value: Any, name: str) -> list[dict[str, Any]]:
         tool = _object(tool, where)
         if tool.get("type") != "function":
             raise invalid(
-                f"Invalid value for '{where}.type': {tool.get('type')!r}. Supported values are: 'function'.",
+                f"Invalid value for '{where}.type': {shown(tool.get('type'))}. Supported values are: 'function'.",
                 f"{where}.type",
                 "invalid_value",
             )
@@ -238,7 +238,7 @@ def _response_format(value: Any, name: str) -> dict[str, Any]:
         return {"type": kind}
     if kind != "json_schema":
         raise invalid(
-            f"Invalid value for '{name}.type': {kind!r}. "
+            f"Invalid value for '{name}.type': {shown(kind)}. "
             "Supported values are: 'text', 'json_object' and 'json_schema'.",
             f"{name}.type",
             "invalid_value",

@@ -155,6 +155,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         embedding_ttl=settings.embedding_cache_ttl,
         near_entries=settings.near_cache_entries,
         exact_presence=settings.exact_presence,
+        exact_presence_keys=settings.exact_presence_keys,
         rewriter=build_rewriter(settings),
         prepare_while_embedding=prepare_while_embedding(settings),
         fitted_margins=settings.fitted_margins,
