@@ -90,9 +90,10 @@ def name_tokens(text: str) -> Counter[str]:
     ``HSETNX``, ``LEFT``): most are names in prose too ("NASA", "iPhone"), so only a change counts."""
     text = unicodedata.normalize("NFKC", text)
     codes = code_tokens(text)
-    return Counter(
-        name for name in _NAME_RE.findall(_BACKTICKED_RE.sub(" ", text)) if not any(name in token for token in codes)
-    )
+    names = _NAME_RE.findall(_BACKTICKED_RE.sub(" ", text))
+    if not codes:  # no code token to be part of (most prompts)
+        return Counter(names)
+    return Counter(name for name in names if not any(name in token for token in codes))
 
 
 @lru_cache(maxsize=4096)

@@ -41,7 +41,7 @@ def word_class(token: str, stem: str) -> str:
 def token_classes(text: Text) -> tuple[str, ...]:
     """Each token's :func:`word_class`, worked out once per text (its content words, its content sequence and
     every pair's overlap read them)."""
-    return tuple(word_class(token, stem) for token, stem in zip(text.tokens, text.stems, strict=True))
+    return tuple(map(word_class, text.tokens, text.stems))  # as many stems as tokens (:func:`analyse`)
 
 
 def _is_content(token: str, stem: str, canonical: str, small: frozenset[str]) -> bool:
@@ -123,7 +123,10 @@ def same_word(word: str, stem: str, other: dict[str, str]) -> bool:
         return True
     # A light extension starts as the word does, and so does a typo (:func:`typo_of` checks the first letter
     # first): the other stems that start with another letter can match nothing.
-    stems = [o for o in other.values() if o[:1] == stem[:1]]
+    first = stem[:1]
+    stems = [o for o in other.values() if o[:1] == first]
+    if not stems:  # neither an extension nor a typo to find
+        return False
     # One must start as the other does for either to extend it: tested inline first (most pairs do not).
     if any((stem.startswith(o) and _extends(stem, o)) or (o.startswith(stem) and _extends(o, stem)) for o in stems):
         return True

@@ -28,6 +28,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 _CAPITALISED_RE = re.compile(r"[^\W\d_]+\d[^\W_]*|[^\W\d_]+(?:'[^\W\d_]+)*|\S")
 # Codes: a letter touching a digit ("P60", "Jet2") or capitals, hyphen, digits ("SKU-123", "COVID-19").
 _CODE_RE = re.compile(r"\b(?:[A-Za-z]+\d|\d+[A-Za-z]|[A-Z]{2,}-\d)[A-Za-z0-9-]*")
+_DIGIT_RE = re.compile(r"\d")
+_TWO_CAPITALS_RE = re.compile(r"[A-Z]{2}")
 _SENTENCE_END = frozenset(".!?:;")
 # "10GB", "3pm", "13th": numbers with a unit, for the number guard rather than the entity guard.
 _MEASURE_RE = re.compile(r"\d+(?:[.,]\d+)?(?:st|nd|rd|th|am|pm|[a-z]{1,3})")
@@ -91,8 +93,24 @@ def analyse(text: str) -> Text:
     if "2" in text:
         text = _HOW_TO_RE.sub(r"\1 to", text)
     folded = text.casefold()
+    found = _TOKEN_RE.findall(folded)
+    # Most prompts have no short form, contraction or "cannot": their words are the tokens, with no Python step
+    # per word.
+    plain = "'" not in folded and "cannot" not in found and ABBREVIATIONS.keys().isdisjoint(found)
+    tokens = found if plain else _expanded(found)
+    return Text(
+        folded=folded,
+        tokens=tuple(tokens),
+        stems=tuple(map(stem, tokens)),
+        entities=_entities(text),
+        capitals=_capitals(text, folded),
+    )
+
+
+def _expanded(found: list[str]) -> list[str]:
+    """The tokens of these words: short forms spelt out, contractions split."""
     tokens: list[str] = []
-    for raw in _TOKEN_RE.findall(folded):
+    for raw in found:
         if raw in ABBREVIATIONS:
             expansion = ABBREVIATIONS[raw]
             if tokens and tokens[-1] in _ARTICLES:  # "an SSD" is "a solid state drive"
@@ -102,19 +120,15 @@ def analyse(text: str) -> Text:
             tokens.extend(_split_contraction(raw))
         else:
             tokens.append(raw)
-    return Text(
-        folded=folded,
-        tokens=tuple(tokens),
-        stems=tuple(stem(t) for t in tokens),
-        entities=_entities(text),
-        capitals=_capitals(text, folded),
-    )
+    return tokens
 
 
 def _capitals(text: str, folded: str) -> frozenset[str]:
     """The words of two letters or more ``text`` writes in capitals, when it writes lower case too (a text all
     in capitals says nothing by its case)."""
     if text == folded or text.upper() == text:  # all lower case (most prompts), or all capitals
+        return frozenset()
+    if text.isascii() and not _TWO_CAPITALS_RE.search(text):  # an ASCII word in capitals has two side by side
         return frozenset()
     return frozenset(w.casefold() for w in _WORD_RE.findall(text) if len(w) >= 2 and w.isupper())
 
@@ -161,10 +175,23 @@ def _entities(text: str) -> frozenset[str]:
 
     A text with no lower-case letters (shouting, or already case-folded) gives no capitalisation hint.
     """
-    found = {code.casefold() for code in _CODE_RE.findall(text) if not _MEASURE_RE.fullmatch(code.casefold())}
-    letters = list(filter(str.isalpha, text))
-    if not any(map(str.islower, letters)) or not any(map(str.isupper, letters)):
-        return frozenset(found)
+    found = (  # every kind of code has a digit (most prompts have none)
+        {code.casefold() for code in _CODE_RE.findall(text) if not _MEASURE_RE.fullmatch(code.casefold())}
+        if _DIGIT_RE.search(text)
+        else set()
+    )
+    if text.isascii():  # ASCII letters are cased, and case-mapping changes them only
+        if text.upper() == text or text.lower() == text:
+            return frozenset(found)
+    else:
+        letters = list(filter(str.isalpha, text))
+        if not any(map(str.islower, letters)) or not any(map(str.isupper, letters)):
+            return frozenset(found)
+    return _capitalised(text, found)
+
+
+def _capitalised(text: str, found: set[str]) -> frozenset[str]:
+    """``found`` (the codes) and the capitalised words and acronyms of a text that writes both cases."""
     words = _CAPITALISED_RE.findall(text)
     alpha = [w for w in words if w[0].isalpha()]
     title_case = sum(w[0].isupper() for w in alpha) > 0.6 * len(alpha) and len(alpha) > 3
@@ -269,7 +296,8 @@ def joined(text: Text) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for first, second in zip(text.tokens, text.tokens[1:], strict=False):
         if first.isalpha() and (second.isalpha() or second.isdigit()):
-            found[first + second] = found[stem(first + second)] = (first, second)
+            one = first + second
+            found[one] = found[stem(one)] = (first, second)
     return found
 
 
