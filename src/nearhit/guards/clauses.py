@@ -53,8 +53,13 @@ class Clauses:
     backstory: str
 
 
+_FIRST_WORD_RE = re.compile(r"\W*([\w']+)")
+_PART_END_RE = re.compile(r"(?<=[,:\u2014-])\s+")  # a comma, colon or dash ends a part of a sentence
+_WORDS_RE = re.compile(r"[\w']+")
+
+
 def _first_word(text: str) -> str:
-    match = re.match(r"\W*([\w']+)", text)
+    match = _FIRST_WORD_RE.match(text)
     return match.group(1).casefold() if match else ""
 
 
@@ -70,7 +75,7 @@ def split_question(text: str) -> Clauses:
     start = index
     while start > 0 and _first_word(sentences[start - 1]) in _SENTENCE_CONDITIONS:
         start -= 1
-    parts = re.split(r"(?<=[,:\u2014-])\s+", sentences[index])
+    parts = _PART_END_RE.split(sentences[index])
     cut = 0
     for n in range(len(parts) - 1, 0, -1):
         if _first_word(parts[n]) in _OPENERS:
@@ -100,7 +105,7 @@ two cats", "I still use Windows 7"): the sentence opens as the state it tells.""
 
 
 def _tells_state(sentence: str) -> bool:
-    words = [w for w in re.findall(r"[\w']+", sentence.casefold().replace("\u2019", "'")) if w not in _ADVERBS]
+    words = [w for w in _WORDS_RE.findall(sentence.casefold().replace("\u2019", "'")) if w not in _ADVERBS]
     opening = " ".join(words[:2])
     return any(opening == state or opening.startswith(state + " ") for state in _STATES)
 
