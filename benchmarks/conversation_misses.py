@@ -11,12 +11,14 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --show "told as one" # and each pair whose cause starts so
     python benchmarks/conversation_misses.py --compare base.txt after.txt  # two --pairs runs, per set and category
     python benchmarks/conversation_misses.py --stages base.txt   # the missed should-hits by stage and category
+    python benchmarks/conversation_misses.py --pairs b.txt --reasons b.jsonl  # and every candidate's reason
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -68,14 +70,17 @@ def _band(similarity: float) -> str:
     return "< 0.60"
 
 
-async def each_lookup() -> AsyncIterator[tuple[str, Pair, Lookup, Lookup, LookupResult]]:
-    """Each dev pair of ``SETS`` as ``nearhit eval`` runs it (its ``a`` alone in a scratch scope, the configured
-    judge): the set, the pair, its ``a`` and ``b`` as the service reads them, and ``b``'s lookup."""
+async def each_lookup(only: set[str] | None = None) -> AsyncIterator[tuple[str, Pair, Lookup, Lookup, LookupResult]]:
+    """Each dev pair of ``SETS`` (``only``: those of these ids) as ``nearhit eval`` runs it (its ``a`` alone in a
+    scratch scope, the configured judge): the set, the pair, its ``a`` and ``b`` as the service reads them, and
+    ``b``'s lookup."""
     async with evaluation.scratch_cache(settings()) as cache:
         sets = evaluation.guard_sets(_configured(cache), decision=cache.decision, guards=cache.guards)
         judge_with(cache, next(iter(sets.values())))
         for name in SETS:
-            pairs = evaluation.load(name, "dev")
+            pairs = [pair for pair in evaluation.load(name, "dev") if only is None or pair.id in only]
+            if not pairs:
+                continue
             async with scratch(cache, pairs) as asks:
                 for pair, ask in zip(pairs, asks, strict=True):
                     query = ask()
@@ -83,10 +88,14 @@ async def each_lookup() -> AsyncIterator[tuple[str, Pair, Lookup, Lookup, Lookup
                     yield name, pair, stored, query, await cache.lookup(query)
 
 
-async def run(show: str | None, pairs_out: list[str] | None = None) -> tuple[Counter[str], Counter[str]]:
+async def run(
+    show: str | None, pairs_out: list[str] | None = None, reasons_out: list[str] | None = None
+) -> tuple[Counter[str], Counter[str]]:
     missed: Counter[str] = Counter()
     served: Counter[str] = Counter()
     async for name, pair, stored, query, result in each_lookup():
+        if reasons_out is not None:
+            reasons_out.append(_reasons(pair, result))
         why = f"{shape(pair, query, stored.context is not None)} | {cause(result)}"
         if pair.same_answer and result.match is None:
             missed[why] += 1
@@ -98,6 +107,12 @@ async def run(show: str | None, pairs_out: list[str] | None = None) -> tuple[Cou
         if pairs_out is not None:
             pairs_out.append(f"{pair.id} {'served' if result.match else 'missed'} {why}")
     return missed, served
+
+
+def _reasons(pair: Pair, result: LookupResult) -> str:
+    """A pair's outcome and every candidate judged (similarity, outcome, guard, reason, prompt), as a JSON line."""
+    candidates = [[c.similarity, c.outcome, c.guard, c.reason, c.prompt] for c in result.candidates]
+    return json.dumps({"id": pair.id, "served": result.match is not None, "candidates": candidates})
 
 
 def _print(name: str, pair: Pair, result: LookupResult) -> None:
@@ -169,6 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", help="print each missed should-hit whose cause starts with this")
     parser.add_argument("--pairs", help="write each pair's outcome and cause to this file (to compare two runs)")
+    parser.add_argument("--reasons", help="write each pair's candidates and reasons to this JSONL file")
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --pairs files")
     parser.add_argument("--stages", metavar="PAIRS", help="a --pairs file's missed should-hits by stage and category")
     args = parser.parse_args()
@@ -176,10 +192,12 @@ def main() -> None:
         compare(*args.compare) if args.compare else stages(args.stages)
         return
     outcomes: list[str] | None = [] if args.pairs else None
-    missed, served = asyncio.run(run(args.show, outcomes))
-    if args.pairs and outcomes is not None:
-        with open(args.pairs, "w", encoding="utf-8") as out:
-            out.write("\n".join(outcomes) + "\n")
+    reasons: list[str] | None = [] if args.reasons else None
+    missed, served = asyncio.run(run(args.show, outcomes, reasons))
+    for path, lines in ((args.pairs, outcomes), (args.reasons, reasons)):
+        if path and lines is not None:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write("\n".join(lines) + "\n")
     print("| missed should-hits, seven dev splits pooled: sides, cause | pairs |\n|---|---|")
     for why, n in sorted(missed.items(), key=lambda item: (-item[1], item[0])):
         if not why.startswith("  "):
