@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pytest
@@ -182,3 +183,49 @@ def test_a_check_in_the_region_under_the_static_threshold_is_a_miss_not_an_explo
         assert above.served_from == below.served_from == 0.8 and above.reason == below.reason
         assert (above.action, above.audit) == ("explore", True)
         assert (below.action, below.audit) == ("miss", False)
+
+
+def test_binomial_tail_is_the_exact_chance_of_that_many_wrong_or_more() -> None:
+    def exact(wrong: int, total: int, rate: float) -> float:
+        def term(k: int) -> float:  # in logs: C(2500, k) is too large for a float
+            return math.exp(math.log(math.comb(total, k)) + k * math.log(rate) + (total - k) * math.log1p(-rate))
+
+        return sum(term(k) for k in range(wrong, total + 1))
+
+    for wrong, total in ((0, 0), (0, 10), (1, 1), (1, 2), (2, 5), (3, 40), (10, 1000), (30, 1000)):
+        assert bounded.binomial_tail(wrong, total, 0.02) == pytest.approx(exact(wrong, total, 0.02), abs=1e-9)
+    # one wrong in five is what a 2% rate gives 10% of the time: not shown over it (Wilson's lower bound says it is)
+    assert not bounded.shown_over(1, 5, 0.02) and bounded.wilson_lower(1, 5) > 0.02
+    # past EXACT_UP_TO wrong labels Wilson's lower bound decides, as the exact test would there
+    for total in (1800, 2500):
+        assert bounded.shown_over(51, total, 0.02) == (exact(51, total, 0.02) < bounded.REFUSE_ALPHA)
+
+
+def test_a_candidate_the_index_own_labels_refuse_is_a_labelled_miss_not_an_exploration() -> None:
+    def at(similarity: float, own: Histogram, static_threshold: float = 0.76) -> bounded.Decision:
+        return bounded.decide(
+            similarity, static_threshold=static_threshold, bound=0.02, histogram=own, is_verified=False, draw=0.99
+        )
+
+    # 3 wrong in 13 labels at 0.97 or above: no region [t, 1] holding 0.97 (or 0.90) has a rate a 2% one explains
+    bad = histogram(b97=(10, 3))
+    for similarity in (0.975, 0.90):
+        refused = at(similarity, bad)
+        assert (refused.action, refused.refused, refused.audit) == ("miss", True, False), refused
+        assert "3 wrong in 13" in refused.reason and not refused.explores
+    # under the static threshold it is a plain miss, as without the evidence
+    assert (at(0.90, bad, static_threshold=0.92).action, at(0.90, bad, static_threshold=0.92).refused) == (
+        "miss",
+        False,
+    )
+    # one wrong in 13 is what a 2% rate gives now and then: still explored, to learn
+    assert at(0.975, histogram(b97=(12, 1))).action == "explore"
+    # the labels of a wider region that holds the candidate explain the wrong ones: explored, not refused
+    diluted = histogram(b80=(300, 0), b97=(10, 3))
+    assert at(0.975, diluted).action == "explore" and not at(0.975, diluted).refused
+    # a check of a region the prior opened is refused on the same evidence
+    prior = histogram(b80=(2000, 0))
+    check = bounded.decide(
+        0.975, static_threshold=0.76, bound=0.02, histogram=bad, is_verified=False, draw=0.99, prior=prior
+    )
+    assert check.served_from == 0.8 and (check.action, check.refused) == ("miss", True)

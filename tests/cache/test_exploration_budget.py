@@ -45,6 +45,21 @@ async def test_past_the_cap_the_static_decision_serves_and_says_so(cache: Semant
     assert [(await uncapped.lookup(prompt, SCOPE)).rejected_by for prompt in LOOK_ALIKES] == ["bound"] * 3
 
 
+async def test_a_candidate_the_index_own_labels_refuse_is_never_served_past_the_cap(cache: SemanticCache) -> None:
+    doc_id = await cache.store(CACHED, "Your bank declined it.", SCOPE)
+    capped = learner(cache, 0.01)  # one exploration in any 100 lookups
+    explored = await capped.lookup(LOOK_ALIKES[0], SCOPE)
+    assert explored.probe is not None and explored.probe.exploration and explored.embedding is not None
+    # labelled wrong at the top of the range (0.999: its negative refuses no other look-alike): one wrong in one
+    # label is a wrong rate a 2% bound explains 2% of the time, so no region [t, 1] may serve the next one
+    await capped.label(doc_id, explored.embedding, 0.999, False, "oracle")
+    for prompt in LOOK_ALIKES[1:]:  # past the cap, yet not served on the static decision: refused, a labelled miss
+        refused = await capped.lookup(prompt, SCOPE)
+        assert refused.match is None and refused.rejected_by == "bound", refused.to_dict()
+        assert refused.probe is not None and not refused.probe.exploration
+        assert refused.bound is not None and refused.bound["refused"] and "1 wrong in 1" in refused.bound["reason"]
+
+
 def test_the_window_slides_over_every_lookup() -> None:
     budget = ExplorationBudget(0.2)
     assert (budget.window, budget.allowed) == (100, 20)

@@ -22,6 +22,9 @@ Two kinds of evidence decide:
   is served until the index's own labels confirm it (:data:`CONFIRM`): the prior is a claim about other data,
   and on a set nobody tuned on it, it let wrong answers through before any label of the index said so. Nor is
   a candidate served on the region alone at a similarity where a wrong outcome was seen (:data:`NEAR_BINS`).
+  A withheld candidate is not an exploration when the index's own labels already show the static decision
+  wrong more often than the bound wherever the policy could serve it (:func:`refuted`): that is the bound's
+  refusal, a labelled miss as under the static threshold, not an LLM call spent to learn.
 """
 
 from __future__ import annotations
@@ -48,6 +51,12 @@ CONFIRM = 5.0
 """A region the prior opened is served once the index's own labels in it put the wrong rate under CONFIRM x the
 bound (95% upper bound: 25 clean labels at a 2% bound), or are at least as many as that takes and do not show
 the rate over the bound (:func:`confirms`); until then every candidate there is checked."""
+REFUSE_ALPHA = 0.05
+"""A region is shown over the bound when ``wrong`` or more wrong labels in its ``total`` would come less often than
+this from a wrong rate at the bound (an exact one-sided 95% test, as the bound's own is one-sided 95%)."""
+EXACT_UP_TO = 50
+"""Up to this many wrong labels the test is exact (:func:`binomial_tail`, a term per wrong label); past it, on the
+lookup path of a long-lived index, Wilson's lower bound, close to it by then."""
 EPS = 1e-6  # float32 rounding: the index may put the same text at 1.0000001, a cosine computed here at 0.9999999
 
 Action = Literal["serve", "explore", "miss"]
@@ -90,6 +99,7 @@ class Decision:
     served_from: float  # the lowest similarity served now (1.01: none yet)
     audit: bool = False
     verified: bool = False  # served because this very question was labelled right for the entry
+    refused: bool = False  # withheld where the index's own labels show the static decision over the bound
 
     @property
     def explores(self) -> bool:
@@ -131,6 +141,42 @@ def wilson_lower(wrong: int, total: int, z: float = Z_ONE_SIDED_95) -> float:
         return 0.0
     centre, half, scale = _wilson(wrong, total, z)
     return max(0.0, (centre - half) / scale)
+
+
+def binomial_tail(wrong: int, total: int, rate: float) -> float:
+    """P(at least ``wrong`` wrong in ``total`` labels) at a wrong rate of ``rate`` (exact; Wilson's lower bound is
+    far too high at one wrong in a few)."""
+    if wrong <= 0:
+        return 1.0
+    term, below = (1.0 - rate) ** total, 0.0
+    for k in range(wrong):  # P(X = k), from P(X = 0) by the ratio of successive terms
+        below += term
+        term *= (total - k) / (k + 1) * rate / (1.0 - rate)
+    return max(0.0, 1.0 - below)
+
+
+def shown_over(wrong: int, total: int, bound: float) -> bool:
+    """Whether ``wrong`` in ``total`` labels show the wrong rate over ``bound`` (one-sided 95%)."""
+    if wrong <= EXACT_UP_TO:
+        return binomial_tail(wrong, total, bound) < REFUSE_ALPHA
+    return wilson_lower(wrong, total) > bound
+
+
+def refuted(histogram: Histogram, similarity: float, bound: float) -> tuple[int, int] | None:
+    """(wrong, total) of the index's own labels at ``similarity`` or above when they, and those of every region
+    ``[t, 1]`` that holds ``similarity`` (from :data:`FLOOR`), show the wrong rate over ``bound``
+    (:data:`REFUSE_ALPHA`); else None. Then no region the policy serves could serve the candidate on this
+    traffic's evidence, whatever the prior says: withholding it is a refusal, not a check."""
+    wrong = total = 0
+    here, shown = bin_of(similarity), None
+    for index in range(BINS - 1, bin_of(FLOOR) - 1, -1):
+        wrong += histogram.wrong[index]
+        total += histogram.right[index] + histogram.wrong[index]
+        if index == here:
+            shown = wrong, total
+        if index <= here and not shown_over(wrong, total, bound):
+            return None
+    return shown
 
 
 @functools.cache
@@ -219,26 +265,44 @@ def decide(
         own, own_wrong = sum(histogram.right[first:]) + sum(histogram.wrong[first:]), sum(histogram.wrong[first:])
         if not confirms(own_wrong, own, bound):
             reason = f"checking: {own} own labels at {start:.2f} or above do not confirm the region yet"
-            return _check(similarity, static_threshold, reason, start)
+            return _check(similarity, static_threshold, bound, histogram, reason, start)
         if any(evidence_now.wrong[max(0, here - NEAR_BINS) : here + NEAR_BINS + 1]):
             reason = f"checking: a wrong answer was seen near {similarity:.2f}"
-            return _check(similarity, static_threshold, reason, start)
+            return _check(similarity, static_threshold, bound, histogram, reason, start)
         if draw < audit_rate(own):
             reason = f"audit: {own} own labels of {evidence} observations at {start:.2f} or above"
-            return _check(similarity, static_threshold, reason, start)
+            return _check(similarity, static_threshold, bound, histogram, reason, start)
         return Decision("serve", f"wrong-hit bound holds at {start:.2f} or above ({evidence} observations)", start)
     where = "no region is proven yet" if start > 1 else f"only {start:.2f} or above is proven"
-    action: Action = "explore" if similarity >= static_threshold else "miss"
-    return Decision(action, f"uncertain at {similarity:.3f}: {where}", start)
+    reason = f"uncertain at {similarity:.3f}: {where}"
+    return _check(similarity, static_threshold, bound, histogram, reason, start, audit=False)
 
 
-def _check(similarity: float, static_threshold: float, reason: str, start: float) -> Decision:
-    """Withhold a candidate of the served region to check it. Only one the static decision would have served is an
-    exploration (an LLM call spent to learn, an audit); one under the static threshold is a miss without the
-    bound too, so checking it costs nothing: a labelled miss, as below the region."""
-    if similarity >= static_threshold:
-        return Decision("explore", reason, start, audit=True)
-    return Decision("miss", reason, start)
+def _check(
+    similarity: float,
+    static_threshold: float,
+    bound: float,
+    histogram: Histogram,
+    reason: str,
+    start: float,
+    *,
+    audit: bool = True,
+) -> Decision:
+    """Withhold a candidate (to check the served region: ``audit``; or outside it). Only one the static decision
+    would have served is an exploration (an LLM call spent to learn); one under the static threshold is a miss
+    without the bound too, so checking it costs nothing: a labelled miss. So is one the index's own labels
+    refuse (:func:`refuted`): the LLM is called because the evidence says no, not to learn; labelled the same."""
+    if similarity < static_threshold:
+        return Decision("miss", reason, start)
+    shown = refuted(histogram, similarity, bound)
+    if shown is not None:
+        wrong, total = shown
+        reason = (
+            f"refused at {similarity:.3f}: the index's own labels show the wrong rate over {bound:g} in every region"
+            f" that holds it ({wrong} wrong in {total} at {similarity:.2f} or above)"
+        )
+        return Decision("miss", reason, start, refused=True)
+    return Decision("explore", reason, start, audit=audit)
 
 
 # Two answers to the same question, embedded by the cache's embedder, agree at or above this cosine: the offline

@@ -193,6 +193,7 @@ def within_bound(
         "static_threshold": static_threshold,
         "audit": decision.audit,
         "verified": decision.verified,
+        "refused": decision.refused,
         "prior_observations": prior.total if prior is not None else 0,
     }
     if decision.action == "serve":
@@ -244,6 +245,7 @@ def vetoed_within_bound(
         "static_threshold": None,
         "audit": False,
         "verified": True,
+        "refused": False,
         "prior_observations": 0,
     }
 

@@ -59,7 +59,8 @@ calibrated decision's model margin (the last three: ``NEARHIT_FITTED_MARGINS``).
 class Probe:
     """A candidate withheld to learn from (``NEARHIT_MAX_WRONG_RATE``): label it once the LLM has answered.
 
-    ``exploration`` is True when the static decision would have served it (an LLM call spent on learning);
+    ``exploration`` is True when the static decision would have served it (an LLM call spent on learning), but
+    for one the index's own labels refuse (``bound["refused"]``: withheld because the evidence says no);
     ``vetoed`` when a guard rejected it: its label is kept with the entry, not in the index's histogram (which
     measures what the guards let through)."""
 

@@ -96,20 +96,23 @@ def replay(
     )
     click.echo(
         f"{'pass':>4} {'lookups':>7} {'recall':>14} {'wrong/traps':>16} {'wrong/hits':>11} "
-        f"{'explorations':>16} {'audits':>6} {'labelled misses':>15} {'verified':>8} {'served from':>11}"
-        f"{' over budget (wrong)':>20}"
+        f"{'explorations':>16} {'audits':>6} {'labelled misses':>15} {'refused (right)':>15} {'verified':>8} "
+        f"{'served from':>11}{' over budget (wrong)':>20}"
     )
     for r in reports:
         click.echo(
             f"{r.number:>4} {r.lookups:>7} {r.hits:>5}/{r.should_hit:<4}{pct(r.recall):>5} "
             f"{r.wrong_hits:>4}/{r.traps:<4}{pct(r.wrong_rate):>7} {pct(r.wrong_per_hit):>11} "
             f"{r.explorations:>6} ({pct(r.exploration_rate):>6}) {r.audits:>6} {r.labelled_misses:>15} "
-            f"{r.verified:>8} {'none' if r.served_from > 1 else f'{r.served_from:.2f}':>11}"
+            f"{f'{r.refused} ({r.refused_right})':>15} {r.verified:>8} "
+            f"{'none' if r.served_from > 1 else f'{r.served_from:.2f}':>11}"
             f"{f'{r.over_budget} ({r.over_budget_wrong})':>20}"
         )
     click.echo(
         "wrong/hits is what the bound holds (wrong answers among those served); explorations are lookups the static "
-        "decision would have served but the policy sent to the LLM to learn; served from is the lowest similarity at "
+        "decision would have served but the policy sent to the LLM to learn; refused: labelled misses the static "
+        "decision would have served, withheld because the index's own labels show its wrong rate over the bound "
+        "wherever the policy could serve them (right ones among them); served from is the lowest similarity at "
         "which a new question is served after the pass (none: not proven yet; a question labelled right before is "
         "served regardless: verified, also over a guard's veto); over budget: served on the static decision alone, "
         "past NEARHIT_MAX_EXPLORATION_RATE's cap (wrong ones among them)."

@@ -81,6 +81,8 @@ class PassReport:
     explorations: int = 0  # withheld although the static decision would have served: an LLM call spent to learn
     audits: int = 0  # explorations inside the served region, to keep checking
     labelled_misses: int = 0  # withheld below the static threshold or vetoed: labelled from the answer the miss got
+    refused: int = 0  # labelled misses the static decision would have served, refused on the index's own labels
+    refused_right: int = 0  # ... whose cached answer the label said was right (what refusing them cost)
     verified: int = 0  # hits served because the same question was labelled right for the entry before
     over_budget: int = 0  # hits served on the static decision past the exploration budget, wrong ones among them
     over_budget_wrong: int = 0
@@ -228,6 +230,9 @@ async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -
         report.explored.append(Probed(round(probe.similarity, 4), pair.same_answer, audit, reason))
     else:
         report.labelled_misses += 1
+        refused = bool(result.bound and result.bound["refused"])
+        report.refused += refused
+        report.refused_right += refused and pair.same_answer
     await cache.label(  # as the judge
         probe.doc_id, result.embedding, probe.similarity, pair.same_answer, "oracle", counted=not probe.vetoed
     )
