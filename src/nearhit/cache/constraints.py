@@ -122,24 +122,6 @@ def amends(span: str, story: str) -> str | None:
     return f"one side corrects the story: {found.group(0)!r} in {span.strip()!r}"
 
 
-def correction(text: str) -> str | None:
-    """The mark by which ``text`` takes back something said ("typo", "scratch that", "my mistake"), or None: the
-    ``corrections`` alone, not a second thought ("sorry", "actually"), which two tellings of one story word apart."""
-    return _first_mark("corrections", text)
-
-
-def channel(span: str) -> str | None:
-    """The words by which ``span`` says how the thing asked about was got or is paid for ("I pay through Kestrel",
-    "billed via my phone contract"), or None: the way it was got decides how it is cancelled or refunded, so a
-    clause naming a provider so is no aside, where a name said in passing ("my dog Leo", "a café in Ashford") is."""
-    return _first_mark("channels", span)
-
-
-def _first_mark(kind: str, text: str) -> str | None:
-    found = _markers(kind).search(" ".join(analyse(text).tokens))
-    return None if found is None else found.group(0)
-
-
 def _content_stems(text: str) -> set[str]:
     analysed = analyse(text)
     return {stem for token, stem in zip(analysed.tokens, analysed.stems, strict=True) if token not in STOP_WORDS}
