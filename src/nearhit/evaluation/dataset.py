@@ -54,6 +54,8 @@ BUNDLED_FILES = {
     "nearhit-v27": "nearhit_pairs_v27.jsonl",
     "nearhit-v28": "nearhit_pairs_v28.jsonl",
     "nearhit-v29": "nearhit_pairs_v29.jsonl",
+    "nearhit-v30": "nearhit_pairs_v30.jsonl",
+    "nearhit-v31": "nearhit_pairs_v31.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -70,6 +72,7 @@ BUNDLED_FILES = {
     "nearhit-conversations-v14": "nearhit_conversations_v14.jsonl",
     "nearhit-conversations-v15": "nearhit_conversations_v15.jsonl",
     "nearhit-conversations-v16": "nearhit_conversations_v16.jsonl",
+    "nearhit-conversations-v17": "nearhit_conversations_v17.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
