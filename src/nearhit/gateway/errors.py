@@ -78,15 +78,17 @@ SHOWN_CHARS = 64
 
 def shown(value: object) -> str:
     """``value``'s ``repr`` for a message, cut to :data:`SHOWN_CHARS` with its length."""
-    text = repr(value)
+    return _cut(repr(value))
+
+
+def _cut(text: str) -> str:
     return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}... ({len(text):,} characters)"
 
 
 def unrecognised(name: str) -> GatewayError:
     """A request field (or a message's, ``messages[0].foo``) OpenAI does not know: its name cut as :func:`shown`
     cuts a value (an unknown name of 1 MB was sent back twice, in the message and the param)."""
-    if len(name) > SHOWN_CHARS:
-        name = f"{name[:SHOWN_CHARS]}... ({len(name):,} characters)"
+    name = _cut(name)
     return invalid(f"Unrecognized request argument supplied: {name}", name, "unknown_parameter")
 
 
