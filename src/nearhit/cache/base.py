@@ -153,11 +153,16 @@ class CacheBase:
                 names |= {self.keys.owner_of(key).index_name for key in batch}
         return [self.spec.named(name) for name in sorted(names)]
 
-    async def close(self) -> None:
-        """Finish the background work (counters, TTL refreshes, embeddings), then close the connection."""
+    async def finish(self) -> None:
+        """Finish the background work (counters, TTL refreshes, embeddings) and stop listening; the connection
+        stays open for a caller who shares it (a replay's scratch cache drops its keys after this)."""
         await self.near.close()
         await self.background.close()
         await self._flush_counts()
+
+    async def close(self) -> None:
+        """:meth:`finish`, then close the connection."""
+        await self.finish()
         await self.redis.aclose()
 
     def _count(self, *names: str | None) -> None:

@@ -240,10 +240,10 @@ async def _ask(cache: SemanticCache, pair: Pair, ask: Ask, report: PassReport) -
 
 async def _drop(cache: SemanticCache, spec: IndexSpec) -> None:
     try:
+        await cache.finish()  # a counters flush still due would write the scratch stats key after the drop
         await drop_index(cache.redis, spec.name, delete_entries=True)
         keys = [key async for key in cache.redis.scan_iter(match=f"{spec.keys.root}:{spec.name}:*", count=1000)]
         for start in range(0, len(keys), 500):
             await unlink_each(cache.redis, keys[start : start + 500])  # key by key: they lie in many slots
-        cache.near.clear()
     except (RedisError, OSError):
         pass  # a scratch index left behind is harmless; the next replay uses a new name
