@@ -19,6 +19,18 @@ from nearhit.guards import GUARD_NAMES, GuardSet
 DATA = Path(__file__).with_name("data")
 
 
+async def test_an_embedding_still_to_be_written_is_not_left_behind(cache: SemanticCache) -> None:
+    """A lookup's embedding is written in the background a moment later (``FILL_DELAY_S``): when the run ends
+    within that moment, the clean-up writes it first and then deletes it, rather than deleting before it lands
+    (a leftover seen in CI under load)."""
+    pairs = load(str(DATA / "eval_pairs.jsonl"))[:1]
+    async with scratch(cache, pairs) as asks:
+        await cache.lookup(asks[0]())  # its embedding is now waiting to be written
+    await cache.background.drain()  # whatever was still waiting is written now
+
+    assert await cache.redis.exists(cache.embeddings.key_for(normalise(pairs[0].b.prompt))) == 0
+
+
 async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     pairs = load(str(DATA / "eval_pairs.jsonl"))
     without_band = GuardSet.default(quiet_margin=0.0)  # "sleep" is a paraphrase just under the threshold

@@ -89,6 +89,9 @@ def _asker(cache: SemanticCache, tenant: str, side: Side) -> Ask:
 
 
 async def _clean_up(cache: SemanticCache, pairs: Sequence[Pair], tenants: Sequence[str]) -> None:
+    # The embeddings and counters the lookups left to write in the background are written now, not after the
+    # keys below are deleted (an embedding written back a moment later was a leftover).
+    await cache.background.drain()
     distinct = list(dict.fromkeys(tenants))
     for start in range(0, len(distinct), CHUNK):
         await asyncio.gather(*(cache.clear(tenant=t) for t in distinct[start : start + CHUNK]))
