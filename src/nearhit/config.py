@@ -164,7 +164,7 @@ class Settings(BaseSettings):
     )
     # The same reading done instead while Redis runs the KNN (after an exact miss, a prompt of at most 1,000
     # characters): a gain only where a core is free meanwhile (Redis on another machine); off by default, as it
-    # measured no faster on 2 loaded cores and costs its CPU on a lookup that judges no candidate (issue 13).
+    # measured not consistently faster on 2 loaded cores, and costs CPU on a lookup that judges no candidate (issue 13).
     guards_read_during_knn: bool = Field(
         False, validation_alias=_env("NEARHIT_GUARDS_READ_DURING_KNN", "guards_read_during_knn")
     )
