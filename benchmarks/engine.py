@@ -28,6 +28,7 @@ latency and paraphrase recall against an exact (FLAT) index over the same entrie
     python benchmarks/engine.py --sizes 10000 100000 250000  # 100k: ~6 min; 250k: ~15 min (fills)
     python benchmarks/engine.py --sizes 2000 --quick      # a smoke run
     python benchmarks/engine.py --decision-only           # the time per candidate alone (~10 s)
+    python benchmarks/engine.py --cold-lookup-only        # what the decision adds to a cold lookup (~1 min)
     python benchmarks/engine.py --cluster                 # + lookups on a local 3+3 cluster vs one node
     python benchmarks/engine.py --sizes 250000 --knn-only # nearhit's KNN variants vs an exact search, no peers
 """
@@ -795,6 +796,120 @@ def _judged_cold(pair: dict[str, Any], caches: Sequence[Any], decision: Any) -> 
     return started, guarded, time.perf_counter()
 
 
+COLD_FILLER = 1_700
+"""Filler entries beside the 300 pairs for :func:`decision_in_lookup` (2,000 in all: the decision's share does not
+grow with the index, and a small fill keeps the line's ~1 minute)."""
+
+
+READ_DURING = "decision, the prompt read during the KNN"
+"""The variant :func:`decision_in_lookup` times beside the default: ``NEARHIT_GUARDS_READ_DURING_KNN=true``."""
+
+
+async def decision_in_lookup(
+    url: str,
+    embedder: LocalEmbedder,
+    work: Workload,
+    vectors: dict[str, np.ndarray],
+    rounds: int = 2,
+    variants: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """What the decision adds to a cold semantic lookup (issue 13): each paraphrase looked up, never seen (its stored
+    embedding deleted, every text cache and pair memo cleared before each lookup), by the cache with the decision
+    (the default) and by the same cache with the threshold alone (guards off, hence no decision), interleaved
+    one paraphrase at a time in a rotating order with the embedding alone; p50 of the paired differences. Wall
+    time, the event loop thread's CPU and the process's (the model's threads too). ``variants``: more caches with
+    these attributes of the decision's cache changed (``{name: {attribute: value}}``; by default the prompt read
+    while Redis runs the KNN), each against the threshold alone too, and their results compared."""
+    client = Redis.from_url(url)
+    await client.flushdb()
+    settings = load_settings(redis_url=url, index_name="bench_cold", guards=True, similarity_threshold=THRESHOLD)
+    systems = {"decision": await bootstrap.open_cache(settings, embedder)}
+    for name, changed in (variants if variants is not None else {READ_DURING: {"read_during_knn": True}}).items():
+        systems[name] = await bootstrap.open_cache(settings, embedder)
+        for attribute, value in changed.items():
+            setattr(systems[name], attribute, value)
+    systems["threshold alone"] = await bootstrap.open_cache(settings.model_copy(update={"guards": False}), embedder)
+    cache = systems["decision"]
+    assert cache.decision is not None and systems["threshold alone"].decision is None
+    await bulk_fill(cache, filler_vectors(COLD_FILLER, embedder.dimension), 0, COLD_FILLER)
+    await store_pairs(cache, work.pairs, vectors)
+    memos = [*_text_caches()]  # and each cache's own pair memos
+    for each in [each.decision for each in systems.values() if each.decision is not None]:
+        guards = each.guards
+        memos += [guards.deciding_signals, guards._all_signals, guards.signal_after, each.pair_features]
+    paraphrases = [p["b"] for p in work.pairs]
+    random.Random(11).shuffle(paraphrases)
+    names = [*systems, "embedding alone"]
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    loop_cpu: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    hits = dict.fromkeys(systems, 0)
+    judged: list[bool] = []  # per lookup, in order: whether the decision scored a candidate
+    outcomes: dict[str, list[tuple[Any, ...]]] = {name: [] for name in systems}
+    for round_no in range(rounds):
+        for i, text in enumerate(paraphrases):
+            for name in rotated(names, i + round_no):
+                for each in systems.values():
+                    await each.background.drain()
+                await forget_embeddings(cache)
+                for memo in memos:
+                    memo.cache_clear()
+                clock, thread, process = time.perf_counter(), time.thread_time(), time.process_time()
+                if name == "embedding alone":
+                    await embedder.embed([normalise(text)])
+                else:
+                    result = await systems[name].lookup(text, SCOPE)
+                    hits[name] += result.match == "semantic"
+                    outcomes[name].append(_outcome(result))
+                    if name == "decision":
+                        judged.append(any(c.score is not None for c in result.candidates))
+                wall[name].append((time.perf_counter() - clock) * 1000)
+                loop_cpu[name].append((time.thread_time() - thread) * 1000)
+                cpu[name].append((time.process_time() - process) * 1000)
+    for each in systems.values():
+        await each.close()
+    await client.aclose()
+
+    def gap(of: dict[str, list[float]], name: str, base: str, only: list[bool] | None = None) -> float:
+        pairs = zip(of[name], of[base], only or [True] * len(of[name]), strict=True)
+        return percentile([a - b for a, b, kept in pairs if kept], 50) or 0.0
+
+    n = len(paraphrases) * rounds
+    lines = [
+        f"a cold semantic lookup (2,000 entries), {len(paraphrases)} paraphrases x {rounds}, each never seen (its "
+        f"embedding and every text cache cleared); p50 of paired differences, ms (load {os.getloadavg()[0]:.2f}); "
+        f"the decision scored a candidate in {sum(judged)} of {n}"
+    ]
+    for name in [name for name in systems if name != "threshold alone"]:
+        for label, only in (("", None), (", where it scored one", judged)):
+            wall_gap, loop_gap, cpu_gap = (gap(of, name, "threshold alone", only) for of in (wall, loop_cpu, cpu))
+            lines.append(
+                f"  {name} adds over the threshold alone{label}: wall {wall_gap:+.3f}, loop CPU {loop_gap:+.3f}, "
+                f"CPU {cpu_gap:+.3f}"
+            )
+        same = "the same results as the decision" if outcomes[name] == outcomes["decision"] else "OTHER RESULTS"
+        lines.append(f"    ({hits[name]}/{n} served; {same})")
+        if name != "decision":
+            apart = [gap(of, "decision", name, only) for of in (wall, loop_cpu) for only in (None, judged)]
+            lines.append(
+                f"    the decision minus it, paired: wall {apart[0]:+.3f} ({apart[1]:+.3f} where it scored one), "
+                f"loop CPU {apart[2]:+.3f} ({apart[3]:+.3f})"
+            )
+    for name in systems:
+        lines.append(
+            f"  {name} over the embedding alone: wall {gap(wall, name, 'embedding alone'):+.3f} (p50 "
+            f"{percentile(wall[name], 50) or 0:.3f} against {percentile(wall['embedding alone'], 50) or 0:.3f})"
+        )
+    return "\n".join(lines)
+
+
+def _outcome(result: Any) -> tuple[Any, ...]:
+    """What a lookup decided, for comparing two caches' results: the match, the entry, the numbers and the reasons."""
+    picked = [(c.doc_id, c.similarity, c.outcome, c.guard, c.reason, c.score, c.margin) for c in result.candidates]
+    served = result.answer.doc_id if result.answer is not None else None
+    return result.match, served, result.similarity, result.score, result.rejected_by, result.rejection_reason, picked
+
+
 _WORD_CACHES = frozenset({"stem", "_osa_distance", "spelling_of"})
 """Caches of a word or two (a stem, an edit distance, a spelling), not of a text: a new prompt's words were
 mostly met in earlier prompts, so these stay filled in a cold judgement."""
@@ -1082,6 +1197,10 @@ async def main() -> None:
     )
     parser.add_argument("--knn-only", action="store_true", help="only nearhit's KNN variants vs an exact search")
     parser.add_argument(
+        "--cold-lookup-only", action="store_true", help="only what the decision adds to a cold semantic lookup "
+        "(~1 minute)"
+    )  # fmt: skip
+    parser.add_argument(
         "--scale", action="store_true", help="nearhit alone, one index grown through the sizes: its lookup "
         "(vector given) vs the raw KNN, and its KNN vs an exact search, per size"
     )  # fmt: skip
@@ -1095,7 +1214,7 @@ async def main() -> None:
         return
     if any(size < 400 or size > MAX_SIZE for size in args.sizes):
         parser.error(f"--sizes: each size must be in [400, {MAX_SIZE:,}] (the workload stores 300 pairs)")
-    if args.scale and (args.knn_only or args.cluster):
+    if args.scale and (args.knn_only or args.cluster or args.cold_lookup_only):
         parser.error("--scale measures its own tables: not with --knn-only or --cluster")
     stages = Stages("engine.py")
     embedder = LocalEmbedder()
@@ -1112,7 +1231,7 @@ async def main() -> None:
             if args.scale:
                 results = await bench_scale(server.url, embedder, args.sizes, work, vectors, stages,
                                             quick=args.quick, rounds=args.rounds)  # fmt: skip
-            for size in [] if args.scale else args.sizes:
+            for size in [] if args.scale or args.cold_lookup_only else args.sizes:
                 tune = size == max(args.sizes) or args.knn_only
                 results.append(
                     await bench_size(
@@ -1130,6 +1249,10 @@ async def main() -> None:
                 )
                 if args.knn_only:  # each size's table as soon as it is measured: a later size may fail
                     print("\n".join(knn_tables(results[-1:])), flush=True)
+            cold_lookup = None
+            if not (args.scale or args.knn_only):
+                with stages("what the decision adds to a cold semantic lookup"):
+                    cold_lookup = await decision_in_lookup(server.url, embedder, work, vectors)
             topology_table = None
             if args.cluster:
                 with stages("3+3 cluster vs one node"):
@@ -1139,6 +1262,8 @@ async def main() -> None:
     if args.scale:
         print(f"\nthreshold {THRESHOLD}; {args.rounds} rounds; all sizes (load: 1 min, after each size's lookups)")
         print("\n".join(scale_table(results)))
+    elif args.cold_lookup_only:
+        print(cold_lookup)
     elif not args.knn_only:
         print(
             f"threshold {THRESHOLD} for every system; {args.rounds} rounds; load average (1 min) at the end of each "
@@ -1152,6 +1277,7 @@ async def main() -> None:
         print()
         with stages("the decision per candidate"):
             print(decision_per_candidate())
+        print(cold_lookup)
     print()
     print(stages.table())
 

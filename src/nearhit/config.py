@@ -162,6 +162,12 @@ class Settings(BaseSettings):
         None,
         validation_alias=_env("NEARHIT_GUARDS_PREPARE_WHILE_EMBEDDING", "guards_prepare_while_embedding"),
     )
+    # The same reading done instead while Redis runs the KNN (after an exact miss, a prompt of at most 1,000
+    # characters): a gain only where a core is free meanwhile (Redis on another machine); off by default, as it
+    # measured not consistently faster on 2 loaded cores, and costs CPU on a lookup that judges no candidate (issue 13).
+    guards_read_during_knn: bool = Field(
+        False, validation_alias=_env("NEARHIT_GUARDS_READ_DURING_KNN", "guards_read_during_knn")
+    )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
     # Under the bound, at most this share of any 100 lookups explored (unset: no cap); past it the static decision

@@ -81,6 +81,38 @@ async def test_a_connection_error_follows_the_connections_retry_policy(
         await client.delete(key)
 
 
+async def test_meanwhile_runs_once_between_the_send_and_the_first_reply_even_when_the_read_is_retried(
+    redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work a caller does while Redis answers (a lookup reads its prompt during the KNN) runs after the
+    commands are sent and before a reply is read; a round trip retried after its reply failed does not run it
+    again."""
+    send, read = AbstractConnection.send_packed_command, AbstractConnection.read_response
+    events: list[str] = []
+    failures = [RedisConnectionError("the socket broke")]
+
+    async def sending(self: AbstractConnection, command: object, check_health: bool = True) -> None:
+        events.append("sent")
+        await send(self, command, check_health)  # type: ignore[arg-type]
+
+    async def reading(self: AbstractConnection, *args: Any, **kwargs: Any) -> Any:
+        events.append("read")
+        if failures:
+            raise failures.pop()
+        return await read(self, *args, **kwargs)
+
+    async with Redis.from_url(redis_url, retry=Retry(NoBackoff(), 1)) as client:
+        await client.set(key, "kept")
+        monkeypatch.setattr(AbstractConnection, "send_packed_command", sending)
+        monkeypatch.setattr(AbstractConnection, "read_response", reading)
+        replies = await reads(client, [("GET", key), ("ECHO", "x")], meanwhile=lambda: events.append("meanwhile"))
+        monkeypatch.undo()
+        await client.delete(key)
+    assert replies == [b"kept", b"x"]
+    # Then the reconnection's own handshake and the commands sent again, their replies read: no second run.
+    assert events[:3] == ["sent", "meanwhile", "read"] and events.count("meanwhile") == 1
+
+
 async def test_a_round_trip_runs_under_one_deadline_not_redis_pys_per_call_ones(
     redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

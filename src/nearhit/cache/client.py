@@ -28,7 +28,13 @@ def is_cluster(redis: RedisClient) -> bool:
     return isinstance(redis, RedisCluster)
 
 
-async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, raise_on_error: bool = True) -> list[Any]:
+async def reads(
+    redis: RedisClient,
+    commands: Sequence[tuple[Any, ...]],
+    *,
+    raise_on_error: bool = True,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[Any]:
     """Read-only commands in one round trip, their raw replies in order (no response callbacks: for replies
     the caller parses, HMGET, GET, FT.SEARCH). On a cluster, redis-py's pipeline (it routes each command to its
     slot's node). On one node, the commands are packed into one write on a pooled connection and the replies
@@ -37,7 +43,10 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
     (:func:`_round_trip`). An error reply raises once every reply is read (the connection stays in step), or
     with ``raise_on_error=False`` takes its reply's place (a ``ResponseError``) for the caller to weigh; a
     connection error or a timeout is retried as redis-py retries a command on that connection (its retry
-    policy). On a cluster, a read that another shard's failover fails is tried again (:data:`_CLUSTER_RETRIES`)."""
+    policy). On a cluster, a read that another shard's failover fails is tried again (:data:`_CLUSTER_RETRIES`).
+
+    ``meanwhile``: work of the caller's that needs no reply, run once between the send and the first reply read
+    (while Redis works); on one node only (not run on a cluster, where the caller does it after)."""
     if isinstance(redis, RedisCluster):
         for _ in range(_CLUSTER_RETRIES):
             try:
@@ -52,8 +61,9 @@ async def reads(redis: RedisClient, commands: Sequence[tuple[Any, ...]], *, rais
     connection = await _take(pool)
     clean = False
     try:
+        once = [meanwhile] if meanwhile is not None else []  # a retried round trip does not run it again
         replies = await connection.retry.call_with_retry(
-            lambda: _round_trip(connection, commands, raise_on_error), lambda _: connection.disconnect()
+            lambda: _round_trip(connection, commands, raise_on_error, once), lambda _: connection.disconnect()
         )
         clean = True
         return replies  # type: ignore[no-any-return]
@@ -260,7 +270,10 @@ async def _cluster_reads(
 
 
 async def _round_trip(
-    connection: AbstractConnection, commands: Sequence[tuple[Any, ...]], raise_on_error: bool = True
+    connection: AbstractConnection,
+    commands: Sequence[tuple[Any, ...]],
+    raise_on_error: bool = True,
+    meanwhile: list[Callable[[], None]] | None = None,
 ) -> list[Any]:
     """The commands sent and their replies read within one deadline, the connection's ``socket_timeout``: redis-py
     would give the write a deadline of its own (``asyncio.wait_for``, a Task on Python 3.11) and each reply
@@ -273,7 +286,7 @@ async def _round_trip(
     timer = asyncio.timeout(deadline)
     try:
         async with timer:
-            return await _send_and_read(connection, commands, raise_on_error)
+            return await _send_and_read(connection, commands, raise_on_error, meanwhile)
     except TimeoutError:
         if not timer.expired():
             raise
@@ -301,9 +314,15 @@ def _packed(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]])
 
 
 async def _send_and_read(
-    connection: AbstractConnection, commands: Sequence[tuple[Any, ...]], raise_on_error: bool = True
+    connection: AbstractConnection,
+    commands: Sequence[tuple[Any, ...]],
+    raise_on_error: bool = True,
+    meanwhile: list[Callable[[], None]] | None = None,
 ) -> list[Any]:
+    """Send the commands, run what waits in ``meanwhile`` (emptied: once), then read every reply."""
     await connection.send_packed_command(_packed(connection, commands))
+    while meanwhile:
+        meanwhile.pop()()
     replies: list[Any] = []
     for _ in commands:
         try:

@@ -158,6 +158,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         exact_presence_keys=settings.exact_presence_keys,
         rewriter=build_rewriter(settings),
         prepare_while_embedding=prepare_while_embedding(settings),
+        read_during_knn=settings.guards_read_during_knn,
         fitted_margins=settings.fitted_margins,
         given_threshold_margins=given_threshold_margins(settings),
         other_language=other_language(settings),
