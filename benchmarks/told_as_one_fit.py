@@ -1,4 +1,4 @@
-"""``conversation.SAID_SHARE`` chosen on the probe's records (``told_as_one_probe.py``), leave-one-set-out.
+"""``conversation.SAID_SHARE`` or ``ONE_QUESTION_THRESHOLD`` chosen on the probe's records, leave-one-set-out.
 
 A pair is served by its own entry, or by any telling of its conversation that passes the rule: its checks
 passed (recorded by the probe) and its similarity at least the floor, ``ONE_QUESTION_THRESHOLD`` (0.88), or the
@@ -7,13 +7,21 @@ the single question asks no more than the conversation says (``asks_no_more`` at
 figures per share, on the dev pairs and on the pairs with ``a`` told in one message (``--joined``: the traps of
 this path), then each set left out with the share chosen on the others.
 
+With ``--threshold``, the floor itself (``ONE_QUESTION_THRESHOLD``) on a grid under the shipped value, the share
+as shipped, on the dev pairs and on both directions told in one message (``a`` told: a conversation looked up
+against a story told at once; ``b`` told: a single question against a conversation's twin): each set left out,
+the lowest value at which no set of the others serves a trap more than at the shipped value, nor at any value
+between (:func:`floor_report`); the value to ship is the highest of the folds' choices (the margin, how far under
+the shipped value the most similar trap the checks pass sits, is printed beside it).
+
     python benchmarks/told_as_one_fit.py /tmp/told.jsonl /tmp/joined.jsonl
+    python benchmarks/told_as_one_fit.py --threshold /tmp/told.jsonl /tmp/joined.jsonl /tmp/joined_b.jsonl
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +32,9 @@ Rule = Callable[[dict[str, Any]], bool]
 Counts = dict[str, tuple[int, int, int, int]]
 SHARES = (0.34, 0.5, 0.6, 0.67, 0.75, 1.0)
 SHIPPED = conversation.ONE_QUESTION_THRESHOLD
+SHIPPED_SHARE = conversation.SAID_SHARE
+FLOORS = (0.88, 0.87, 0.86, 0.85, 0.84, 0.83, 0.82, 0.81, 0.8, 0.79, 0.78)
+"""The grid of ``--threshold``, the shipped value first."""
 TRAP_COST = 3
 """How many should-hits a trap served costs when a share is chosen (a cache that serves half its should-hits at
 3% of its traps trades about so)."""
@@ -40,6 +51,19 @@ def lowered(share: float | None) -> Rule:
             conversation.SAID_SHARE = share
             if conversation.asks_no_more(call["told"], call["single"], call["answer"]):
                 floor = min(floor, call["threshold"])
+        return bool(call["checks"]) and call["similarity"] >= floor
+
+    return rule
+
+
+def floored(value: float) -> Rule:
+    """The rule with the floor at ``value``, ``asks_no_more`` at the shipped share (as ``context_match._serves``)."""
+
+    def rule(call: dict[str, Any]) -> bool:
+        conversation.SAID_SHARE = SHIPPED_SHARE
+        floor = max(value, call["threshold"])
+        if call["tells_no_more"] or conversation.asks_no_more(call["told"], call["single"], call["answer"]):
+            floor = call["threshold"]
         return bool(call["checks"]) and call["similarity"] >= floor
 
     return rule
@@ -94,13 +118,67 @@ def report(natural: list[dict[str, Any]], joined: list[dict[str, Any]]) -> None:
         print(f"| {left} | {share} | {shown(base[0][left])} → {shown(after[0][left])} | {joined_cell} |")
 
 
+def floor_report(files: list[list[dict[str, Any]]]) -> None:
+    """Each floor of ``FLOORS`` on each records file (the dev pairs, then the tellings in one message), pooled;
+    then each set left out: on the other sets, the lowest floor down to which no set's traps rise in any file
+    against the shipped floor; read on the set left out. The floor to ship: the highest of the folds' choices;
+    then how near under the shipped floor the most similar trap the checks pass sits (any set, any file)."""
+    runs = {value: [table(rows, floored(value)) for rows in files] for value in FLOORS}
+    names = list(runs[SHIPPED][0])
+    print(f"| floor | {' | '.join(f'file {n + 1}: should-hits, traps' for n in range(len(files)))} |")
+    print(f"|---|{'---|' * len(files)}")
+    for value, tables in runs.items():
+        print(f"| {value} | {' | '.join(shown(pooled(t)) for t in tables)} |")
+
+    def rises(value: float, sets: set[str]) -> bool:
+        return any(
+            after.get(name, (0, 0, 0, 0))[2] > before.get(name, (0, 0, 0, 0))[2]
+            for after, before in zip(runs[value], runs[SHIPPED], strict=True)
+            for name in sets
+        )
+
+    print("\n| left out | floor chosen | should-hits, shipped → chosen (each file) | traps, shipped → chosen |")
+    print("|---|---|---|---|")
+    chosen = []
+    for left in names:
+        others = set(names) - {left}
+        value = SHIPPED
+        for lower in FLOORS[1:]:
+            if rises(lower, others):
+                break
+            value = lower
+        chosen.append(value)
+        cells = [(pooled(runs[SHIPPED][n], {left}), pooled(runs[value][n], {left})) for n in range(len(files))]
+        hits = ", ".join(f"{a[0]} → {b[0]}/{b[1]}" for a, b in cells)
+        traps = ", ".join(f"{a[2]} → {b[2]}/{b[3]}" for a, b in cells)
+        print(f"| {left} | {value} | {hits} | {traps} |")
+    nearest = max(
+        (
+            call["similarity"]
+            for rows in files
+            for row in rows
+            if not row["same"] and not row["own"]
+            for call in row["calls"]
+            if call["checks"] and not floored(SHIPPED)(call)
+        ),
+        default=0.0,
+    )
+    print(f"\nthe most similar trap the checks pass, not served at {SHIPPED}: {nearest:.3f}")
+    print(f"to ship (the highest of the folds' choices): {max(chosen)}")
+
+
 def read(path: str) -> list[dict[str, Any]]:
     with Path(path).open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
 
 
 def main() -> None:
-    report(read(sys.argv[1]), read(sys.argv[2]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threshold", action="store_true", help="fit ONE_QUESTION_THRESHOLD, not SAID_SHARE")
+    parser.add_argument("records", nargs="+", help="told_as_one_probe.py outputs: the dev pairs', then joined ones")
+    args = parser.parse_args()
+    files = [read(path) for path in args.records]
+    floor_report(files) if args.threshold else report(files[0], files[1])
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ splits only (the test splits are never loaded). Writes JSON lines for ``told_as_
 
     python benchmarks/told_as_one_probe.py --out /tmp/told.jsonl
     python benchmarks/told_as_one_probe.py --joined --out /tmp/joined.jsonl   # a's story told in one message
+    python benchmarks/told_as_one_probe.py --joined b --out /tmp/joined_b.jsonl   # b's: the other direction
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -29,19 +31,26 @@ from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair, Side
 from nearhit.evaluation.runner import judge_with, scratch
 
 
-def joined(pairs: list[Pair]) -> list[Pair]:
-    """The pairs whose sides are both conversations, with ``a`` told in one message (its user turns, then its
-    question): a story told at once against the same story, or another, told over turns."""
+def joined(pairs: list[Pair], side: str = "a") -> list[Pair]:
+    """The pairs whose sides are both conversations, with ``side`` told in one message (its user turns, then its
+    question): a story told at once against the same story, or another, told over turns. ``a`` told meets the
+    conversation ``b`` looked up (:func:`context_match.as_one_question`); ``b`` told, a single question looked up,
+    meets ``a``'s twin (:func:`context_match.from_story`). Every category is kept: a detail, a condition, a
+    referent or the question swapped is then a trap of this path, a reworded history a should-hit."""
     return [
-        replace(pair, a=Side(" ".join([*(text for role, text in pair.a.history if role == "user"), pair.a.prompt])))
+        replace(pair, a=_at_once(pair.a)) if side == "a" else replace(pair, b=_at_once(pair.b))
         for pair in pairs
         if pair.a.history
         and pair.b.history
-        and all(role in ("user", "assistant") for side in (pair.a, pair.b) for role, _ in side.history)
+        and all(role in ("user", "assistant") for each in (pair.a, pair.b) for role, _ in each.history)
     ]
 
 
-async def probe(tell_a: bool = False) -> list[dict[str, Any]]:
+def _at_once(side: Side) -> Side:
+    return Side(" ".join([*(text for role, text in side.history if role == "user"), side.prompt]))
+
+
+async def probe(told: str | None = None) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
     original = context_match._serves
 
@@ -66,7 +75,8 @@ async def probe(tell_a: bool = False) -> list[dict[str, Any]]:
     context_match._serves = recorded  # type: ignore[assignment]
     conversation.ONE_QUESTION_THRESHOLD = 0.0
     rows = []
-    async for name, pair, result in each_dev_pair(joined if tell_a else None, calls.clear):
+    transform = None if told is None else functools.partial(joined, side=told)
+    async for name, pair, result in each_dev_pair(transform, calls.clear):
         rows.append(
             {
                 "set": name,
@@ -100,7 +110,9 @@ async def each_dev_pair(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
-    parser.add_argument("--joined", action="store_true", help="both sides conversations, a told in one message")
+    parser.add_argument(
+        "--joined", nargs="?", const="a", choices=("a", "b"), help="both sides conversations, this side told at once"
+    )
     args = parser.parse_args()
     rows = asyncio.run(probe(args.joined))
     Path(args.out).write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
