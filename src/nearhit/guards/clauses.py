@@ -30,8 +30,9 @@ __all__ = [
     "told_after",
 ]
 
-# A full stop between digits ("Python 3.12", "2.5 kg") is a decimal point, not a sentence's end.
-_SENTENCE_RE = re.compile(r"(?:[^.!?;\n]|(?<=\d)\.(?=\d))+(?:[.!?;]+|\n|$)")
+# A full stop between digits ("Python 3.12", "2.5 kg") is a decimal point, not a sentence's end. A run of other
+# characters is taken whole (possessive: it never gives one back), not a character per turn of the group.
+_SENTENCE_RE = re.compile(r"(?:[^.!?;\n]++|(?<=\d)\.(?=\d))+(?:[.!?;]+|\n|$)")
 _OPENERS = words("question_openers.txt")
 _CONDITIONS = words("conditions.txt")
 _SENTENCE_CONDITIONS = frozenset(groups("conditions.txt")[0])

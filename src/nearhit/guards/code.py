@@ -51,8 +51,10 @@ _LANGUAGE_RE = re.compile(r"^[a-z](?:\+\+|#)$")  # a language's name with a symb
 _MAYBE_CODE_RE = re.compile(r"[-+#_(=!<>*/%&|^~:`]|\.[A-Za-z_]|\?[?.]")
 # Words shaped as names in code: camelCase, a capital inside a capitalised word, ALL CAPS of two or more, a
 # method or attribute on its own (".append"; also a file's extension, ".txt", so a name, not a code token).
+# A word's first capital is read once for the two shapes that start with one; a run of lower case is taken whole
+# (possessive: a capital cannot be inside it).
 _NAME_RE = re.compile(
-    r"\b(?:[a-z]+[A-Z]|[A-Z][a-z]+[A-Z])\w*|\b[A-Z][A-Z\d_]*[A-Z\d](?![\w'])|(?<![\w.])\.[A-Za-z_]\w*"
+    r"\b(?:[a-z]++[A-Z]\w*|[A-Z](?:[a-z]++[A-Z]\w*|[A-Z\d_]*[A-Z\d](?![\w'])))|(?<![\w.])\.[A-Za-z_]\w*"
 )
 _WORD_RE = re.compile(r"[^\W_]+")
 _CAMEL_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")  # "TypeScript" is "Type", "Script"
@@ -90,7 +92,7 @@ def name_tokens(text: str) -> Counter[str]:
     ``HSETNX``, ``LEFT``): most are names in prose too ("NASA", "iPhone"), so only a change counts."""
     text = unicodedata.normalize("NFKC", text)
     codes = code_tokens(text)
-    names = _NAME_RE.findall(_BACKTICKED_RE.sub(" ", text))
+    names = _NAME_RE.findall(_BACKTICKED_RE.sub(" ", text) if "`" in text else text)  # a span needs a backtick
     if not codes:  # no code token to be part of (most prompts)
         return Counter(names)
     return Counter(name for name in names if not any(name in token for token in codes))

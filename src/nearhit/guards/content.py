@@ -17,7 +17,7 @@ from nearhit.guards.lexicon import (
 )
 from nearhit.guards.quantities import measure_indexes
 from nearhit.guards.text import Text, typo_of
-from nearhit.guards.units import canonical_unit
+from nearhit.guards.units import UNIT_NAMES
 
 __all__ = [
     "PERSONS",
@@ -34,14 +34,20 @@ __all__ = [
 def word_class(token: str, stem: str) -> str:
     """What a word stands for: its unit ("lbs" -> "lb"), its country ("american" -> "usa"), else its
     synonym group, else its stem."""
-    return (canonical_unit(token) if len(token) > 1 else None) or SAME_NAMES.get(token) or SYNONYMS.get(stem, stem)
+    return (UNIT_NAMES.get(token) if len(token) > 1 else None) or SAME_NAMES.get(token) or SYNONYMS.get(stem, stem)
 
 
 @lru_cache(maxsize=4096)
 def token_classes(text: Text) -> tuple[str, ...]:
     """Each token's :func:`word_class`, worked out once per text (its content words, its content sequence and
-    every pair's overlap read them)."""
-    return tuple(map(word_class, text.tokens, text.stems))  # as many stems as tokens (:func:`analyse`)
+    every pair's overlap read them): written inline, as a call per token was most of the time."""
+    units, names, synonyms = UNIT_NAMES, SAME_NAMES, SYNONYMS
+    return tuple(
+        [
+            (units.get(token) if len(token) > 1 else None) or names.get(token) or synonyms.get(stem, stem)
+            for token, stem in zip(text.tokens, text.stems, strict=True)  # as many stems as tokens (:func:`analyse`)
+        ]
+    )
 
 
 def _is_content(token: str, stem: str, canonical: str, small: frozenset[str]) -> bool:

@@ -26,7 +26,7 @@ from nearhit.guards.languages import pivots_of, prepositions_of
 from nearhit.guards.lexicon import DATE_STEMS, STOP_STEMS, SYNONYMS, groups, pairs, words
 from nearhit.guards.stemming import stem as stem_of
 from nearhit.guards.text import Text, analyse, phrase_openings
-from nearhit.guards.units import canonical_unit
+from nearhit.guards.units import UNIT_NAMES, canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["DirectionGuard"]
@@ -42,6 +42,8 @@ _WINDOW = 4  # a marker gives its role to at most this many following tokens
 HEAD = ("head", 1.0)
 _TARGET = _MARKERS[("to",)]
 _COUNTING = frozenset({("how", "many"), ("how", "much")})
+# The words a marker or a count opens with: at any other word (most), neither is looked for.
+_OPENING_WORDS = frozenset(marker[0] for marker in (*_MARKERS, *_COUNTING))
 _PER = frozenset({("in",), ("per",)})
 _IN = ("in",)
 _REPLACED = _MARKERS[("instead", "of")]
@@ -64,12 +66,14 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
     tokens, stems = text.tokens, text.stems
     index = 0
     while index < len(tokens):
-        pair = tuple(tokens[index : index + 2])
-        if pair in _COUNTING:
-            current, since, counting = _TARGET, 0, True
-            index += 2
-            continue
-        marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
+        marker = None
+        if tokens[index] in _OPENING_WORDS:
+            pair = tuple(tokens[index : index + 2])
+            if pair in _COUNTING:
+                current, since, counting = _TARGET, 0, True
+                index += 2
+                continue
+            marker = pair if pair in _MARKERS else (tokens[index],) if (tokens[index],) in _MARKERS else None
         if marker == _IN and not (counting or _measure_before(tokens, index)):
             # "a list in Python", "my account in Uber": a setting, not what a thing becomes. It ends a role, but
             # where a thing goes or comes from it places that end ("into /etc/ in the container"): kept.
@@ -116,7 +120,12 @@ def _roles(text: Text) -> dict[str, set[tuple[str, float]]]:
             roles.setdefault(PERSONS[tokens[index]], set()).add(current)
             index += 1
             continue
-        unit = canonical_unit(tokens[index], tokens[index - 1] if index else "") if len(tokens[index]) > 1 else None
+        token = tokens[index]  # a unit's name only for a unit word (most are none: no call for them)
+        unit = (
+            canonical_unit(token, tokens[index - 1] if index else "")
+            if token in UNIT_NAMES and len(token) > 1
+            else None
+        )
         if unit is not None:
             roles.setdefault(unit, set()).add(current)
         elif stem.isalnum() and (stem.isdigit() or stem not in STOP_STEMS) and stem not in _SURFACES:

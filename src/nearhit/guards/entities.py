@@ -76,6 +76,8 @@ def _spelt_out(acronyms: frozenset[str], tokens: Sequence[str]) -> dict[str, set
     """Acronym -> the consecutive words of ``tokens`` whose initials spell it ("us" -> united, states),
     small words between them skipped as acronyms skip them ("dmv" -> department, motor, vehicles)."""
     found: dict[str, set[str]] = {}
+    if not acronyms:  # nothing to spell out (many texts)
+        return found
     spelling = [word for word in tokens if word not in _SKIPPED_IN_ACRONYMS]
     for acronym in acronyms:
         size = len(acronym)
@@ -90,8 +92,10 @@ def _spelt_out(acronyms: frozenset[str], tokens: Sequence[str]) -> dict[str, set
 
 
 def _initials(acronym: str, tokens: Sequence[str]) -> set[str] | None:
-    size = len(acronym)
+    size, first = len(acronym), acronym[0]
     for start in range(len(tokens) - size + 1):
+        if tokens[start][0] != first:  # the cheapest test first: most words start with another letter
+            continue
         run = tokens[start : start + size]
         if all(word.isalpha() and word[0] == letter for word, letter in zip(run, acronym, strict=True)):
             return set(run)
@@ -100,7 +104,7 @@ def _initials(acronym: str, tokens: Sequence[str]) -> set[str] | None:
 
 def _acronyms(text: Text) -> frozenset[str]:
     """Names, and lower-case words with no vowel ("npm", "bp", "sql"): what may be spelt out elsewhere."""
-    return text.entities | {t for t in text.tokens if 2 <= len(t) <= 5 and t.isalpha() and not set(t) & _VOWELS}
+    return text.entities | {t for t in text.tokens if 2 <= len(t) <= 5 and t.isalpha() and _VOWELS.isdisjoint(t)}
 
 
 _VOWELS = frozenset("aeiouy")
@@ -217,6 +221,15 @@ def _separated(word: str, text: Text, others: dict[str, str]) -> bool:
     return False
 
 
+def _spelt_otherwise(names: set[str], text: Text, other: Text) -> set[str]:
+    """``names`` of ``text`` less those ``other`` writes as one word ("Wi-Fi" / "wifi"), as two ("windows11" /
+    "Windows 11") or short ("BT" / "Bluetooth"): one name, spelt another way."""
+    if not names:  # no name on one side only (most pairs): neither side's words are joined for it
+        return names
+    names = names - _written_as_one(text, other) - set(joined(other))
+    return {e for e in names if not _abbreviated(e, text, other)}
+
+
 _NOUNS_CAPITALISED = frozenset({"de"})
 """Languages that capitalise every noun: a capital there is no hint of a name ("Holzstuhl", "Abonnement")."""
 
@@ -282,7 +295,10 @@ def _stop_word_typed(word: str, text: Text, other: Text) -> bool:
         if token_stem != word or len(token) < 3:
             continue
         for there, stop in enumerate(other.tokens):
-            if stop not in STOP_WORDS or stop in text.tokens or not _mistyped(token, stop):
+            # The cheapest test first: a letter dropped or two swapped leave one letter more or as many.
+            if not 0 <= len(stop) - len(token) <= 1 or stop not in STOP_WORDS or stop in text.tokens:
+                continue
+            if not _mistyped(token, stop):
                 continue
             if _neighbour(text.tokens, at, -1) == _neighbour(other.tokens, there, -1) is not None:
                 return True
@@ -451,10 +467,7 @@ class EntityGuard(SignalGuard):
         entities_q, entities_c = _names(q, detect(query)), _names(c, detect(candidate))
         names_q = {e for e in entities_q - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}
         names_c = {e for e in entities_c - spelt if e not in spelt_in_q and not _named_in(e, q, words_q)}
-        names_q, names_c = names_q - _written_as_one(q, c), names_c - _written_as_one(c, q)
-        names_q, names_c = names_q - set(joined(c)), names_c - set(joined(q))  # "windows11" / "Windows 11"
-        names_q = {e for e in names_q if not _abbreviated(e, q, c)}  # "BT" / "Bluetooth": one name, short
-        names_c = {e for e in names_c if not _abbreviated(e, c, q)}
+        names_q, names_c = _spelt_otherwise(names_q, q, c), _spelt_otherwise(names_c, c, q)
         if (names_q and (names_c or not entities_c)) or (names_c and not entities_q):
             reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):

@@ -29,6 +29,7 @@ _PATTERNS: dict[tuple[str, ...], str] = {
     tuple(pattern.split("_")): group[0].rstrip(":") for group in groups("ask_types.txt") for pattern in group[1:]
 }
 _LONGEST = max(map(len, _PATTERNS))
+_OPENING_WORDS = frozenset(pattern[0] for pattern in _PATTERNS)  # where no pattern opens (most words), none is tried
 _COURTESY = "courtesy"
 _AT_START_ONLY = frozenset({("when",), ("where",), ("who",), ("whom",), ("why",)})
 _CONDITION = ("when",)
@@ -83,7 +84,8 @@ def ask_type(text: str) -> str | None:
     condition = wrapped = False
     start = 0
     while start < len(tokens):
-        for length in range(min(_LONGEST, len(tokens) - start), 0, -1):
+        lengths = range(min(_LONGEST, len(tokens) - start), 0, -1) if tokens[start] in _OPENING_WORDS else ()
+        for length in lengths:
             pattern = tokens[start : start + length]
             kind = _PATTERNS.get(pattern)
             if kind is None or (pattern in _AT_START_ONLY and start not in openings):

@@ -32,6 +32,8 @@ def _particles(text: Text) -> frozenset[tuple[str, str]]:
 def _prefix_flip(words: frozenset[str], others: frozenset[str]) -> str | None:
     """A word that is another word of the other text with a negative prefix: "unsafe" vs "safe"."""
     for word in words - others:
+        if not word.startswith(_NEGATIVE_PREFIXES):  # most words: no prefix to try one by one
+            continue
         for prefix in _NEGATIVE_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 4 and word[len(prefix) :] in others:
                 return word
@@ -43,7 +45,8 @@ _FREE_OF_RE = re.compile(r"[^\W\d_]-free\b")
 
 
 def _negations(text: Text, negators: frozenset[str]) -> int:
-    return sum(t in negators for t in text.tokens) + len(_FREE_OF_RE.findall(text.folded))
+    free = len(_FREE_OF_RE.findall(text.folded)) if "-free" in text.folded else 0  # each match has it
+    return sum(map(negators.__contains__, text.tokens)) + free
 
 
 def _bare_negations(text: Text) -> int:
@@ -134,7 +137,8 @@ def _polarity_difference(q: Text, c: Text) -> str | None:
     """Why the two texts differ in polarity, or ``None``."""
     # A word both sides write is a negator on both or on neither: Portuguese "no" ("in the") negates nowhere in
     # a Portuguese question, but one also read as Spanish counts it, so the other side counts it too.
-    both = frozenset(q.tokens) & frozenset(c.tokens)
+    words_q, words_c = frozenset(q.tokens), frozenset(c.tokens)
+    both = words_q & words_c
     negators_q, negators_c = negators_of(q) | _NEGATING_VERBS, negators_of(c) | _NEGATING_VERBS
     neg_q = _negations(q, negators_q | (negators_c & both))
     neg_c = _negations(c, negators_c | (negators_q & both))
@@ -144,14 +148,15 @@ def _polarity_difference(q: Text, c: Text) -> str | None:
     if moved:
         return moved
     stems_q, stems_c = frozenset(q.stems), frozenset(c.stems)
+    theirs = stems_c - stems_q
     for word in sorted(stems_q - stems_c):
-        flipped = ANTONYMS.get(word, frozenset()) & (stems_c - stems_q)
+        flipped = ANTONYMS[word] & theirs if word in ANTONYMS else None  # most words have no antonym listed
         if flipped:
             return f"opposite words: {word!r} vs {min(flipped)!r}"
-    words_q, words_c = frozenset(q.tokens), frozenset(c.tokens)
     opposites = opposites_of(q)  # another language's, as written: "más" / "menos", "öffnen" / "schließen"
+    theirs = words_c - words_q
     for word in sorted(words_q - words_c):
-        flipped = opposites.get(word, frozenset()) & (words_c - words_q)
+        flipped = opposites[word] & theirs if word in opposites else None
         if flipped:
             return f"opposite words: {word!r} vs {min(flipped)!r}"
     prefixed = _prefix_flip(words_q, words_c) or _prefix_flip(words_c, words_q)

@@ -116,7 +116,11 @@ def dates_of(text: Text) -> frozenset[str]:
     """The named and relative dates of a text (cached: the guard asks for each side's twice), read from its
     tokens, so a short form is its word ("next yr" is "next year")."""
     named = {t for t in text.stems if t in DATE_STEMS}
-    words = _RELATIVE_SYNONYMS_RE.sub(lambda m: f"{_RELATIVE_SYNONYMS[m[1]]} {m[2]}", " ".join(text.tokens))
+    words = " ".join(text.tokens)
+    # Every match of the two patterns names a day, week, month or year: a text with none (most) has no relative date.
+    if "day" not in words and "week" not in words and "month" not in words and "year" not in words:
+        return frozenset(named)
+    words = _RELATIVE_SYNONYMS_RE.sub(lambda m: f"{_RELATIVE_SYNONYMS[m[1]]} {m[2]}", words)
     return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(words)})
 
 
@@ -268,6 +272,7 @@ def _dimensions(text: Text) -> set[str]:
     return {q.dimension for q in quantities(text.tokens) if q.dimension}
 
 
+_DIGIT_RE = re.compile(r"\d")
 _DATA_RATE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*([kKmMgGtT])([bB])(ps|/s)?(?!\w)")
 
 
@@ -275,6 +280,8 @@ def _data_units(text: str) -> dict[str, str]:
     """Each data unit after a number, by its folded spelling, as "bits" or "bytes" where its capitals say
     which: "B" is a byte; "b" a bit after a capital prefix or in a rate ("Mb", "Mbps"); "mb" says nothing."""
     found: dict[str, str] = {}
+    if not _DIGIT_RE.search(text):  # a data unit follows a number (most texts have none)
+        return found
     for prefix, letter, rate in _DATA_RATE_RE.findall(text):
         if letter == "B":
             found[f"{prefix}{letter}{rate}".casefold()] = "bytes"
@@ -285,7 +292,10 @@ def _data_units(text: str) -> dict[str, str]:
 
 def _bits_or_bytes(query: str, candidate: str) -> str | None:
     """One data unit spelt with other capitals: bits on one side, bytes on the other ("Mbps" / "MBps")."""
-    units_q, units_c = _data_units(query), _data_units(candidate)
+    units_q = _data_units(query)
+    if not units_q:  # none to compare (most texts): the other side's are not read
+        return None
+    units_c = _data_units(candidate)
     for unit in sorted(units_q.keys() & units_c.keys()):
         if units_q[unit] != units_c[unit]:
             return f"units differ (data): {unit} in {units_q[unit]} vs {units_c[unit]}"

@@ -41,6 +41,16 @@ def _by_language() -> dict[str, dict[str, str]]:
 
 
 _TENSES_BY_LANGUAGE = _by_language()
+
+
+def _openings(markers: dict[str, str]) -> frozenset[str]:
+    """The first words of the two-word markers: a token none starts (most) is looked up alone, its pair with the
+    next word not written out."""
+    return frozenset(marker.split("_")[0] for marker in markers if "_" in marker)
+
+
+_OPENINGS = _openings(_TENSES)
+_OPENINGS_BY_LANGUAGE = {lang: _openings(markers) for lang, markers in _TENSES_BY_LANGUAGE.items()}
 _PARTICIPLES = next(frozenset(parts) for (code, *_), parts in pairs("passive.txt") if code == "en:")
 _PARTICIPLES |= _WORDS["participles:"]
 _PERFECT_REACH = 8  # "has my refund for order 4471 been processed": the subject sits in between
@@ -53,11 +63,13 @@ _OPPOSITE_TIMES = frozenset({"past", "future"})
 def _tenses(text: str) -> tuple[str, ...]:
     """The tenses of the question clause's markers, in order (cached: a text read again, or prepared ahead)."""
     tokens = analyse(split_question(text).question).tokens
-    markers = _TENSES_BY_LANGUAGE.get(detect(text), _TENSES)
+    lang = detect(text)
+    markers, openings = _TENSES_BY_LANGUAGE.get(lang, _TENSES), _OPENINGS_BY_LANGUAGE.get(lang, _OPENINGS)
     found = ["past"] if markers is _TENSES and _past_verb_first(tokens) else []
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        tense = markers.get(f"{token}_{following}") or markers.get(token)
+        two_words = markers.get(f"{token}_{following}") if token in openings else None
+        tense = two_words or markers.get(token)
         if tense == "perfect" and not _perfect(tokens, index):
             continue
         if tense is not None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from nearhit.guards.lexicon import STOP_WORDS, groups, json_table
 
-__all__ = ["CALENDAR_UNITS", "OTHER_READINGS", "UNITS", "canonical_unit", "unit_mentions"]
+__all__ = ["CALENDAR_UNITS", "OTHER_READINGS", "UNITS", "UNIT_NAMES", "canonical_unit", "unit_mentions"]
 
 
 _TABLE = json_table("units.json")
@@ -36,8 +36,9 @@ def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
     return units, names
 
 
-UNITS, _NAMES = _load()
-"""unit word (and its plural) -> (dimension, factor to the dimension's base unit)"""
+UNITS, UNIT_NAMES = _load()
+"""unit word (and its plural) -> (dimension, factor to the dimension's base unit); and -> the unit's one name
+(:func:`canonical_unit` with no word before it)"""
 
 
 def _plurals(words: list[str]) -> frozenset[str]:
@@ -51,7 +52,7 @@ OTHER_READINGS = {
 }
 """unit word -> its reading in another dimension ("pound": a weight as well as money)."""
 _OTHER_NAMES = {
-    form: _NAMES[unit] for word, (_, unit) in _TABLE["_other_readings"].items() for form in _plurals([word])
+    form: UNIT_NAMES[unit] for word, (_, unit) in _TABLE["_other_readings"].items() for form in _plurals([word])
 }
 # Without a number, only these dimensions are compared, and only unit words that are not also common
 # words or single letters ("m", "in", "p").
@@ -61,7 +62,7 @@ _SURFACE_PREFIXES = {"square": "sq", "sq": "sq", "cubic": "cu"}
 
 def canonical_unit(word: str, previous: str = "") -> str | None:
     """The unit's one name ("feet" -> "ft"... the first of its aliases), with "sq"/"cu" for "square feet"."""
-    name = _NAMES.get(word)
+    name = UNIT_NAMES.get(word)
     if name is None:
         return None
     prefix = _SURFACE_PREFIXES.get(previous)
