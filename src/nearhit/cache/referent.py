@@ -89,10 +89,14 @@ async def after_same_turns(
     texts = sorted({normalise(t) for _, _, text, other in tries for t in (text, other)})
     async with cache._redis_errors():
         vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
-    for doc_id, fields, text, other in tries:
-        similarity = float(np.dot(vectors[normalise(text)], vectors[normalise(other)]))
+    alike = [float(np.dot(vectors[normalise(text)], vectors[normalise(other)])) for _, _, text, other in tries]
+    judged = sorted(zip(alike, tries, strict=True), key=lambda tried: -tried[0])  # the nearest judged first
+    again = {doc_id for similarity, (doc_id, *_) in judged if similarity >= result.threshold}
+    # Judged again as resolved: each shows its resolved judgement, not the follow-up's own one as well.
+    result.candidates = [c for c in result.candidates if c.doc_id not in again]
+    for similarity, (doc_id, fields, text, other) in judged:
         if similarity < result.threshold:
-            continue
+            break
         why = conversation.states_more(text, other) or conversation.other_referent(text, other)
         verdict = None if why is not None else guards.first_rejection(text, other, similarity)
         if why is not None or verdict is not None:
