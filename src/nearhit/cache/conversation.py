@@ -822,3 +822,14 @@ def _unclipped(mine: frozenset[str], theirs: frozenset[str]) -> tuple[set[str], 
         (x, y) for x in mine for y in theirs if min(len(x), len(y)) >= CLIPPED and (x.startswith(y) or y.startswith(x))
     }
     return set(mine) - {x for x, _ in clipped}, set(theirs) - {y for _, y in clipped}
+
+
+def told_words(text: str) -> set[str]:
+    """The stems of what ``text`` tells or asks about (:func:`_told_words`: content words, small talk and talk about
+    asking aside)."""
+    return _told_words(text)
+
+
+def same_stem(x: str, y: str) -> bool:
+    """Whether two stems are one word (:func:`_same_stem`: equal, or one the other's start: "member" / "membership")."""
+    return _same_stem(x, y)

@@ -35,6 +35,7 @@ from nearhit.cache import (
     conversation_lookup,
     entry,
     negatives,
+    referent,
     standalone,
 )
 from nearhit.cache import index as idx
@@ -332,6 +333,11 @@ class SemanticCache(CacheAdmin):
                 self, result, query, rows, (contexts, margins), spec, guards=self.guards, margins=margins_in_force
             ):
                 result.timings_ms["after_answer"] = _ms_since(stage)
+            stage = time.perf_counter()
+            if not result.hit and await referent.after_same_turns(
+                self, result, query, rows, margins, spec, guards=self.guards
+            ):
+                result.timings_ms["resolved"] = _ms_since(stage)
             stage = time.perf_counter()
             if not result.hit and await conversation_lookup.turn_by_turn(
                 self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force

@@ -1,0 +1,114 @@
+"""A follow-up after the very same turns, read with what it points at filled in from them, against a question
+that names it: after "I keep my sourdough starter in the fridge." "Then do a float test before you bake with it.",
+"how does that work?" and "How does the float test for my sourdough starter work?" ask one thing, yet read alone
+they are 0.14 alike.
+
+The follow-up's first pointing-back word ("it", "that", "them") is replaced by the words of the other question it
+lacks that the turns say (:func:`resolved`): "how does float test sourdough starter work?" (0.98). That text is
+judged against the other question as two questions are: its own similarity at the lookup's threshold, no margin
+under it; the guards at it; another fact, a negation or a constraint on one side, or another person or thing pointed
+at, refuses. Over every conversation set's dev split no trap after the same turns is served this way down to 0.70.
+Only after the very same turns: after other turns the resolution reads a changed story as the same one ("the hotel
+cancelled" / "Delta cancelled": a refund "for it"), 34 synthetic traps at 0.76 (``benchmarks/referent_probe.py``).
+The candidates are the conversation's own (the lookup's rows after the same turns); a question asked alone after
+them is not looked at here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nearhit.cache import conversation, entry
+from nearhit.cache.keys import normalise
+from nearhit.cache.results import Candidate, LookupResult, Margin
+
+if TYPE_CHECKING:
+    from nearhit.cache import index as idx
+    from nearhit.cache.base import CacheBase
+    from nearhit.cache.lookup import Lookup
+    from nearhit.guards import GuardSet
+
+_POINTER = re.compile(r"\b(it|them|that|this|these|those|they|one)\b", re.IGNORECASE)
+"""The words by which a follow-up points at a thing the turns named."""
+_SURFACE = re.compile(r"[\w'+#.-]*\w[+#]*")
+"""A word as written ("Spark", "C#", "3-2-1"): a name filled in keeps its capitals for the guards."""
+
+
+def resolved(context: conversation.Context, question: str, other: str) -> str | None:
+    """``question`` with its first pointing-back word replaced by the words of ``other`` it lacks that the turns of
+    ``context`` say (its user turns, the assistant's last turn), in ``other``'s order and writing; None when it
+    points back with no such word, or no word of ``other`` is supplied by the turns."""
+    if _POINTER.search(question) is None:
+        return None
+    # What the turns say: the user's turns and the assistant's last, told as one text.
+    said = conversation.told_words(conversation.told_as_one(context, conversation.last_answer(context)))
+    asked = conversation.told_words(question)
+    words: list[str] = []
+    for token in _SURFACE.findall(other):
+        told = conversation.told_words(token)
+        if len(told) != 1 or token in words:
+            continue
+        (word,) = told
+        if not any(conversation.same_stem(word, y) for y in asked) and any(
+            conversation.same_stem(word, y) for y in said
+        ):
+            words.append(token)
+    return _POINTER.sub(" ".join(words), question, count=1) if words else None
+
+
+async def after_same_turns(
+    cache: CacheBase,
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    widths: dict[str, tuple[Margin, float]],
+    spec: idx.IndexSpec,
+    *,
+    guards: GuardSet | None,
+) -> bool:
+    """A last look for a conversation that missed, at its candidates after the very same turns (``widths``: the
+    margins :func:`context_match.match` gave ``rows``) that one follow-up read with its referent filled in from the
+    turns (either side's, :func:`resolved`) may serve: one embedder call for them all. Returns whether it embedded."""
+    assert query.context is not None
+    if guards is None:
+        return False
+    tries: list[tuple[str, dict[str, str], str, str]] = []
+    for doc_id, fields in rows:
+        cached = fields.get("prompt", "")
+        if widths.get(doc_id, ("quiet", 0.0))[0] != "same_turns" or not cached:
+            continue
+        for mine, other in ((query.prompt, cached), (cached, query.prompt)):
+            text = resolved(query.context, mine, other)
+            if text is not None:
+                tries.append((doc_id, fields, text, other))
+    if not tries:
+        return False
+    texts = sorted({normalise(t) for _, _, text, other in tries for t in (text, other)})
+    async with cache._redis_errors():
+        vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
+    alike = [float(np.dot(vectors[normalise(text)], vectors[normalise(other)])) for _, _, text, other in tries]
+    judged = sorted(zip(alike, tries, strict=True), key=lambda tried: -tried[0])  # the nearest judged first
+    again = {doc_id for similarity, (doc_id, *_) in judged if similarity >= result.threshold}
+    # Judged again as resolved: each shows its resolved judgement, not the follow-up's own one as well.
+    result.candidates = [c for c in result.candidates if c.doc_id not in again]
+    for similarity, (doc_id, fields, text, other) in judged:
+        if similarity < result.threshold:
+            break
+        why = conversation.states_more(text, other) or conversation.other_referent(text, other)
+        verdict = None if why is not None else guards.first_rejection(text, other, similarity)
+        if why is not None or verdict is not None:
+            guard, reason = ("context", why) if verdict is None else (verdict.guard, verdict.reason)
+            result.candidates.append(
+                Candidate(doc_id, fields.get("prompt", ""), similarity, "rejected_by_guard", guard, reason)
+            )
+            continue
+        result.candidates.append(Candidate(doc_id, fields.get("prompt", ""), similarity, "served"))
+        result.match, result.answer = "semantic", entry.read_answer(doc_id, fields)
+        result.similarity, result.distance = similarity, 1.0 - similarity
+        result.rejected_by = result.rejection_reason = None
+        result.context = {"turns": [list(turn) for turn in query.context.turns], "resolved": text}
+        return True
+    return True

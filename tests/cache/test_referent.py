@@ -1,0 +1,49 @@
+"""A follow-up after the very same turns read with its referent filled in from them, against a question that names
+it. Invented conversations (other words than the dev sets'), the real embedded Redis and the local embedder."""
+
+from __future__ import annotations
+
+from nearhit.cache import SemanticCache
+from nearhit.cache import conversation as cv
+from nearhit.cache.referent import resolved
+from nearhit.guards import GuardSet
+from tests.support.lookups import Turns, ask
+
+STARTER: Turns = [
+    ("user", "I keep my sourdough starter in the fridge between bakes."),
+    ("assistant", "Then do a float test before you bake with it."),
+]
+NAMED = "How does the float test for my sourdough starter work?"
+
+
+def test_the_pointing_word_is_replaced_by_what_the_turns_say_and_the_other_question_names() -> None:
+    context = cv.Context(tuple(STARTER))
+    assert resolved(context, "how does that work?", NAMED) == "how does float test sourdough starter work?"
+    # Nothing to point with, or nothing of the other question's that the turns say: no resolution.
+    assert resolved(context, "how long does the float test take?", NAMED) is None
+    assert resolved(context, "how does that work?", "How does a kombucha scoby grow?") is None
+
+
+async def test_a_follow_up_is_served_the_question_that_names_its_referent_after_the_same_turns(
+    cache: SemanticCache,
+) -> None:
+    cache.guards = GuardSet.default()  # the service's default: the resolved follow-up is read by the guards
+    key = await cache.store(ask(cache, STARTER, NAMED), "float test answer")
+    result = await cache.lookup(ask(cache, STARTER, "how does that work?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and result.context["resolved"] == "how does float test sourdough starter work?"
+
+
+async def test_a_follow_up_about_another_thing_is_not_served(cache: SemanticCache) -> None:
+    """Resolved, "how does float test sourdough work for a rye starter?" reads 0.89 alike: the guards still read it."""
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, STARTER, NAMED), "float test answer")
+    result = await cache.lookup(ask(cache, STARTER, "how does that work for a rye starter?"))
+    assert not result.hit, result.candidates
+
+
+async def test_without_guards_nothing_is_resolved(cache: SemanticCache) -> None:
+    """Measured with the guards reading the resolved follow-up: without them, no such look."""
+    await cache.store(ask(cache, STARTER, NAMED), "float test answer")
+    result = await cache.lookup(ask(cache, STARTER, "how does that work?"))
+    assert not result.hit, result.candidates
