@@ -176,6 +176,12 @@ class CacheBase:
         self._pending_counts.update(amounts)
         self.background.soon("counts", COUNTS_FLUSH_S, self._flush_counts)
 
+    async def _forget_counts(self) -> None:
+        """Drop the counts not written yet and wait for a write under way (and the rest of the background work):
+        a full clear deletes the counters' key, and counts from before it must not come back after it."""
+        self._pending_counts.clear()
+        await self.background.drain()
+
     async def _flush_counts(self) -> None:
         pending, self._pending_counts = self._pending_counts, Counter()
         if not pending:
