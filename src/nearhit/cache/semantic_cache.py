@@ -17,6 +17,7 @@ Administration: :mod:`nearhit.cache.admin`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -64,6 +65,11 @@ _HAND_OVER_TURNS = 3
 """Turns of the event loop an embedding takes to reach the model's thread and start the model (measured in the
 eighth session, when the batcher still ran a task of its own between; an idle batcher now hands the texts over at
 the embedding task's first turn): run earlier, the guards' work would hold the GIL the thread needs to start."""
+
+OFF_LOOP_CHARS = 4_000
+"""A single question's judgement where its prompt or a candidate's is longer than this runs in a thread: the
+guards on a 32,000-character repetitive prompt took 0.3-2 s of CPU (load 20), which on the event loop held every
+other request and ``/health``. The bundled sets' prompts are far shorter (their judgements stay on the loop)."""
 
 Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
@@ -279,14 +285,16 @@ class SemanticCache(CacheAdmin):
                 assert self.decision is not None
                 if self.other_language is not None and query.context is None and self.max_wrong_rate is None:
                     rows = await self.other_language.rescore(query.prompt, rows)
-                choose.by_decision(result, query.prompt, rows, self.decision, margin=margins_in_force.fitted)
+                by_decision = functools.partial(choose.by_decision, margin=margins_in_force.fitted)
+                await _judged(by_decision, result, query.prompt, rows, self.decision)
             else:
                 # Under a wrong-hit bound the policy learns where to serve below the threshold itself: no margin
                 # and no quiet band go below it.
                 unbounded = self.max_wrong_rate is None
                 widths = margins if unbounded and margins_in_force.fitted else None
                 quiet = margins_in_force.quiet if unbounded else 0.0
-                choose.by_guards(result, query.prompt, rows, self.guards, widths, quiet_margin=quiet)
+                by_guards = functools.partial(choose.by_guards, quiet_margin=quiet)
+                await _judged(by_guards, result, query.prompt, rows, self.guards, widths)
                 if not unbounded and histogram is not None:
                     assert self.max_wrong_rate is not None
                     choose.vetoed_within_bound(result, vector, rows, observations, self.max_wrong_rate)
@@ -693,3 +701,12 @@ def _ms_since(start: float) -> float:
 
 def _decode_fields(names: Sequence[str], values: Sequence[object]) -> dict[str, str]:
     return {name: idx.as_text(value) for name, value in zip(names, values, strict=True) if value is not None}
+
+
+async def _judged(judge: Callable[..., None], result: LookupResult, prompt: str, rows: choose.Rows, *args: Any) -> None:
+    """``judge(result, prompt, rows, *args)``: on the event loop, or in a thread where ``prompt`` or a candidate's
+    prompt is longer than :data:`OFF_LOOP_CHARS` (the guards are pure, their pair caches thread-safe)."""
+    if max([len(prompt), *(len(fields.get("prompt", "")) for _, fields in rows)]) <= OFF_LOOP_CHARS:
+        judge(result, prompt, rows, *args)
+    else:
+        await asyncio.to_thread(judge, result, prompt, rows, *args)
