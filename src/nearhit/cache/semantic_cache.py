@@ -312,7 +312,11 @@ class SemanticCache(CacheAdmin):
                     prior=self.judge_prior() if query.context is None else None,
                     budget=self.exploration_budget,
                 )
-                self._count("audits" if decision.audit else None, "explorations" if decision.explores else None)
+                self._count(
+                    "audits" if decision.audit else None,
+                    "explorations" if decision.explores else None,
+                    "bound_refusals" if decision.refused else None,
+                )
             tracing.set_attributes(
                 span,
                 match=result.match or "miss",
