@@ -22,8 +22,9 @@ from nearhit.cache import index as idx
 from nearhit.cache.client import RedisClient, index_names, is_cluster, writes_per_node
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
-from nearhit.cache.near import PRESENCE_KEYS, NearCache
+from nearhit.cache.near import NearCache
 from nearhit.cache.rewrite_stats import REWRITE_FIELDS
+from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
 

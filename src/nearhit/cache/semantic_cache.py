@@ -47,10 +47,10 @@ from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
-from nearhit.cache.near import PRESENCE_KEYS
 from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, LookupResult, Probe
+from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import StoreCleared
 
