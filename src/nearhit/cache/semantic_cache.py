@@ -21,6 +21,7 @@ import functools
 import random
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -70,6 +71,8 @@ OFF_LOOP_CHARS = 4_000
 """A single question's judgement where its prompt or a candidate's is longer than this runs in a thread: the
 guards on a 32,000-character repetitive prompt took 0.3-2 s of CPU (load 20), which on the event loop held every
 other request and ``/health``. The bundled sets' prompts are far shorter (their judgements stay on the loop)."""
+_LONG_JUDGEMENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nearhit-long-judgement")
+"""One thread of their own: the GIL runs one at a time anyway, and the default pool's threads stay the embedder's."""
 
 Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
@@ -713,4 +716,4 @@ async def _judged(judge: Callable[..., None], result: LookupResult, prompt: str,
     if max([len(prompt), *(len(fields.get("prompt", "")) for _, fields in rows)]) <= OFF_LOOP_CHARS:
         judge(result, prompt, rows, *args)
     else:
-        await asyncio.to_thread(judge, result, prompt, rows, *args)
+        await asyncio.get_running_loop().run_in_executor(_LONG_JUDGEMENTS, judge, result, prompt, rows, *args)
