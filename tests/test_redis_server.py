@@ -107,6 +107,28 @@ def test_a_redis_without_the_query_engine_is_refused(tmp_path: Path) -> None:
         asyncio.run(check(port))
 
 
+@pytest.mark.parametrize("lost", [("redis.json",), ("redis.json", "redis.port")], ids=["record", "record+port"])
+def test_a_server_whose_record_is_gone_is_found_and_stopped(tmp_path: Path, lost: tuple[str, ...]) -> None:
+    """``redis.json`` deleted under a running server: ``stop`` (``nearhit redis stop``) finds it by the port file,
+    or by the process working in the folder, and says so; a start meanwhile reuses it rather than start a second
+    server on the same append-only file."""
+    server, _ = redis_server.ensure_running(tmp_path)
+    try:
+        for name in lost:
+            (tmp_path / name).unlink()
+        again, started = redis_server.ensure_running(tmp_path)
+        assert not started and (again.pid, again.port) == (server.pid, server.port) and again.found_by
+        (tmp_path / "redis.json").unlink()
+        stopped = redis_server.stop(tmp_path)
+        assert stopped is not None and stopped.pid == server.pid
+        assert ("port" in stopped.found_by) == ("redis.port" not in lost)
+        assert not redis_server.pid_alive(server.pid)
+    finally:
+        redis_server.stop(tmp_path)  # a second server, had one been started
+        if redis_server.pid_alive(server.pid):
+            os.kill(server.pid, signal.SIGKILL)
+
+
 def test_stop_only_stops_that_start(tmp_path: Path) -> None:
     first, _ = redis_server.ensure_running(tmp_path)
     try:

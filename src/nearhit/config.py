@@ -44,6 +44,15 @@ def _rate(value: object, check: Callable[[float], float], expected: str) -> floa
     return check(number)
 
 
+PRESENCE_KEYS = 500_000
+"""The bound of the near cache's record of the entry keys that may exist (``NEARHIT_EXACT_PRESENCE_KEYS``; ~70 B a
+key, ~35 MB; :mod:`nearhit.cache.near`): a key Redis names stays in the record after it is deleted or expires, so a
+stream of new keys grew it for ever. Past the bound the keys are scanned again (the gone ones leave it); a scan
+that finds more than half as many keeps no record (every key may exist) until the tracking connection is opened
+again or Redis reports a flush. Here, not in the near cache's module, so that the settings do not load Redis's
+client to read it."""
+
+
 class Settings(BaseSettings):
     """Every setting nearhit reads. Field aliases are the environment variable names."""
 
@@ -101,10 +110,9 @@ class Settings(BaseSettings):
     # one node only): a lookup whose key is known absent skips its exact read and embeds at once, its clear counts
     # read with the KNN instead. Off: -0.23 to -0.31 ms of CPU a new prompt, paired; no quiet run yet (perf23).
     exact_presence: bool = Field(False, validation_alias=_env("NEARHIT_EXACT_PRESENCE", "exact_presence"))
-    # The record's bound (cache.near.PRESENCE_KEYS, ~70 B a key): past it the keys are scanned again (deleted and
-    # expired ones leave it); an index with more than half as many entry keys keeps no record.
+    # The record's bound (PRESENCE_KEYS).
     exact_presence_keys: int = Field(
-        500_000, ge=2, le=100_000_000, validation_alias=_env("NEARHIT_EXACT_PRESENCE_KEYS", "exact_presence_keys")
+        PRESENCE_KEYS, ge=2, le=100_000_000, validation_alias=_env("NEARHIT_EXACT_PRESENCE_KEYS", "exact_presence_keys")
     )
     # How the scope filter meets HNSW: BATCHES walks the graph in batches and filters them (fast, complete
     # with EF_RUNTIME); "auto" lets Redis choose, and it picks a brute-force scan for small filtered sets.

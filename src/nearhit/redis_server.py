@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -46,6 +46,8 @@ class EmbeddedRedis:
     pid: int
     data_dir: Path
     token: str = ""  # unique per start: pid numbers are reused, tokens are not
+    found_by: str = field(default="", compare=False)
+    """How a server whose record was gone was found (:func:`_unrecorded`); "": by its record."""
 
     @property
     def url(self) -> str:
@@ -87,6 +89,69 @@ def find_running(data_dir: Path) -> EmbeddedRedis | None:
     return None
 
 
+def _found_running(data_dir: Path) -> EmbeddedRedis | None:
+    """:func:`find_running`, or the server of ``data_dir`` whose record is gone (:func:`_unrecorded`), recorded
+    again: missed, a command would start a second server on the same append-only file, and ``stop`` would leave
+    it running."""
+    server = find_running(data_dir)
+    if server is not None:
+        return server
+    server = _unrecorded(data_dir)
+    if server is not None:
+        state = {"port": server.port, "pid": server.pid, "token": server.token}
+        (data_dir / _STATE_FILE).write_text(json.dumps(state))
+    return server
+
+
+def _unrecorded(data_dir: Path) -> EmbeddedRedis | None:
+    """A Redis serving ``data_dir`` without its record (``redis.json`` deleted): on the port of ``redis.port``, or
+    a ``redis-server`` process working in the folder (Linux), its port read from its title. Taken only if the
+    server itself says ``data_dir`` is its folder (``CONFIG GET dir``); its pid is the one it reports (``INFO``)."""
+    candidates: list[tuple[int, str]] = []
+    with contextlib.suppress(OSError, ValueError):
+        candidates.append((int((data_dir / _PORT_FILE).read_text()), f"the port in {_PORT_FILE}"))
+    candidates += [(port, "its process (a redis-server working in the folder)") for port in _ports_working_in(data_dir)]
+    for port, how in candidates:
+        pid = _serving(port, data_dir)
+        if pid is not None:
+            return EmbeddedRedis(port=port, pid=pid, data_dir=data_dir, token=uuid.uuid4().hex, found_by=how)
+    return None
+
+
+def _serving(port: int, data_dir: Path) -> int | None:
+    """The pid of the Redis on ``port`` if its folder is ``data_dir``, else None."""
+    if not 0 < port < 65536:
+        return None
+    client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2.0, retry=Retry(NoBackoff(), 0))
+    try:
+        folder = client.config_get("dir").get("dir")
+        if folder is None or Path(folder).resolve() != data_dir.resolve():
+            return None
+        return int(client.info("server")["process_id"])
+    except (redis.RedisError, KeyError, ValueError, OSError):
+        return None
+    finally:
+        client.close()
+
+
+def _ports_working_in(data_dir: Path) -> list[int]:
+    """The ports of the ``redis-server`` processes whose working folder is ``data_dir`` (Redis moves into its
+    ``--dir``), read from their title (``redis-server 127.0.0.1:PORT``: Redis rewrites its command line)."""
+    folder = data_dir.resolve()
+    ports = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "comm").read_text().strip() != "redis-server" or Path(os.readlink(proc / "cwd")) != folder:
+                continue
+            title = (proc / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace").split()
+        except OSError:
+            continue
+        port = title[-1].rpartition(":")[2] if len(title) > 1 else ""
+        if port.isdigit():
+            ports.append(int(port))
+    return ports
+
+
 def make_data_dir(data_dir: Path) -> None:
     """The embedded server's folder, made if needed; a ConfigError naming NEARHIT_DATA_DIR when it cannot be
     (a command then says so, rather than a traceback)."""
@@ -104,24 +169,25 @@ def ensure_running(data_dir: Path) -> tuple[EmbeddedRedis, bool]:
     can run one command after another against the same cache. ``stop`` ends it.
     """
     with _locked(data_dir):
-        running = find_running(data_dir)
+        running = _found_running(data_dir)
         if running is not None:
             return running, False
         return _start(data_dir), True
 
 
-def stop(data_dir: Path, only: EmbeddedRedis | None = None) -> bool:
-    """Stop the server of ``data_dir`` (SHUTDOWN, which flushes the append-only file). False if none ran.
+def stop(data_dir: Path, only: EmbeddedRedis | None = None) -> EmbeddedRedis | None:
+    """Stop the server of ``data_dir`` (SHUTDOWN, which flushes the append-only file): the server stopped (its
+    ``found_by`` says how, when its record was gone), or None if none ran.
 
     With ``only``, stop it only if it is that very start (pid and token): a command that started a server
     which has since gone away must leave alone the one a later command started in its place.
     """
     if not data_dir.is_dir():
-        return False  # no folder, no server: nothing to make just to stop
+        return None  # no folder, no server: nothing to make just to stop
     with _locked(data_dir):
-        server = find_running(data_dir)
+        server = _found_running(data_dir) if only is None else find_running(data_dir)
         if server is None or (only is not None and (server.pid, server.token) != (only.pid, only.token)):
-            return False
+            return None
         # No retry: SHUTDOWN closes the connection by design, and redis-py's default retries (with backoff)
         # would spend ~3 s reconnecting to a server that is gone.
         client = redis.Redis(port=server.port, socket_timeout=_STOP_TIMEOUT_S, retry=Retry(NoBackoff(), 0))
@@ -133,7 +199,7 @@ def stop(data_dir: Path, only: EmbeddedRedis | None = None) -> bool:
         if pid_alive(server.pid):
             os.kill(server.pid, signal.SIGKILL)
         (data_dir / _STATE_FILE).unlink(missing_ok=True)
-        return True
+        return server
 
 
 def _start(data_dir: Path) -> EmbeddedRedis:

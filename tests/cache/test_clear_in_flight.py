@@ -67,3 +67,15 @@ async def test_an_unreadable_count_stores_the_answer(cache: SemanticCache) -> No
         assert not (await cache.lookup(QUESTION, ACME)).hit
     finally:
         await cache.redis.delete(cache.keys.tenant_clears("acme"))
+
+
+async def test_counts_from_before_a_clear_stay_cleared(cache: SemanticCache) -> None:
+    """A full clear deletes the counters: those still waiting for their flush (once a second) must not write
+    them back after it, nor a flush already under way."""
+    await _missed(cache)
+    cache._count("misses")  # one more, its flush started before the clear
+    cache.background.run(cache._flush_counts())
+    await _missed(cache)
+    await cache.clear()
+    await cache.background.drain()
+    assert (await cache.stats()).counters["misses"] == 0

@@ -58,6 +58,9 @@ async def test_a_candidate_the_index_own_labels_refuse_is_never_served_past_the_
         assert refused.match is None and refused.rejected_by == "bound", refused.to_dict()
         assert refused.probe is not None and not refused.probe.exploration
         assert refused.bound is not None and refused.bound["refused"] and "1 wrong in 1" in refused.bound["reason"]
+    await capped.background.drain()  # the counters are written in the background
+    counters = await capped.feedback.counters()  # what /telemetry/summary shows under "feedback"
+    assert (counters["explorations"], counters["bound_refusals"]) == (1, len(LOOK_ALIKES) - 1)
 
 
 def test_the_window_slides_over_every_lookup() -> None:

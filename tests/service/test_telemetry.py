@@ -84,6 +84,21 @@ async def test_clear_removes_the_aggregates(redis: Redis, settings: Settings) ->
     assert summary["all_time"]["cache_requests"] == summary["window"]["cache_requests"] == 0
 
 
+async def test_a_summary_read_during_a_clear_is_not_shared_after_it(redis: Redis, settings: Settings) -> None:
+    """A dashboard polling while the telemetry is cleared: its read, made before the delete, must not be the
+    summary every caller gets for the next second."""
+    telemetry = Telemetry(lambda: redis, KeySpace(settings.index_name))
+    telemetry.record(record())
+    await telemetry.flush()
+    clearing = asyncio.ensure_future(telemetry.clear())
+    await asyncio.sleep(0)  # the clear has begun: its reads are on the wire, nothing deleted yet
+    during = asyncio.ensure_future(telemetry.summary())
+    assert await clearing == 1
+    await during
+    summary = await telemetry.summary()
+    assert summary["all_time"]["cache_requests"] == 0
+
+
 async def test_an_outage_is_logged_once_and_counted(
     redis: Redis, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -187,6 +187,7 @@ class CacheAdmin(CacheBase):
             if filters is None:
                 async for batch in self._scan_entries():
                     deleted += await unlink_each(self.redis, batch)
+                await self._forget_counts()
                 await unlink_each(self.redis, [self.keys.stats_key, self.keys.evidence_key])
                 await self._unlink_matching(self.keys.observations_pattern)  # the labels of the entries just deleted
                 await self._unlink_matching(self.keys.rewrites_pattern())

@@ -22,8 +22,9 @@ from nearhit.cache import index as idx
 from nearhit.cache.client import RedisClient, index_names, is_cluster, writes_per_node
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
-from nearhit.cache.near import PRESENCE_KEYS, NearCache
+from nearhit.cache.near import NearCache
 from nearhit.cache.rewrite_stats import REWRITE_FIELDS
+from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
 
@@ -175,6 +176,12 @@ class CacheBase:
         """Add amounts (tokens, micro-dollars) to the counters, flushed as :meth:`_count`'s are."""
         self._pending_counts.update(amounts)
         self.background.soon("counts", COUNTS_FLUSH_S, self._flush_counts)
+
+    async def _forget_counts(self) -> None:
+        """Drop the counts not written yet and wait for a write under way (and the rest of the background work):
+        a full clear deletes the counters' key, and counts from before it must not come back after it."""
+        self._pending_counts.clear()
+        await self.background.drain()
 
     async def _flush_counts(self) -> None:
         pending, self._pending_counts = self._pending_counts, Counter()

@@ -44,7 +44,18 @@ LABELS_KEPT_S = 60.0
 key again: that key lives on one shard, and every tenant's lookup read it, so while that shard failed over every
 tenant's semantic lookups failed. Labels only go from none to some (but for a ``clear``): a stale "some" costs a
 lookup the read of its candidates' observations (in its own slot), which finds none."""
-COUNTERS = ("feedback_wrong", "feedback_right", "feedback_rejections", "explorations", "audits", *LABEL_COUNTERS)
+COUNTERS = (
+    "feedback_wrong",
+    "feedback_right",
+    "feedback_rejections",
+    "explorations",
+    "audits",
+    "bound_refusals",
+    *LABEL_COUNTERS,
+)
+"""``bound_refusals``: candidates the static decision would serve, withheld because the index's own labels show
+the wrong rate over the bound wherever they could be served (:func:`nearhit.cache.bounded.refuted`): the LLM is
+called because the evidence says no, not to learn (so no exploration)."""
 _HEAD = struct.Struct("<?f")  # right, similarity; the float32 embedding follows
 
 

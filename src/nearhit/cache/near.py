@@ -42,6 +42,7 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError, RedisError, ResponseError
 
 from nearhit.cache.index import as_text
+from nearhit.config import PRESENCE_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,6 @@ HEARTBEAT_S = 10.0
 """After this long without a message, the tracking connection is sent a ``PING``: its reply is due within
 :data:`PROBE_WAIT_S`, else the connection is taken as lost. Until then, copies are served only while something was
 heard from Redis this recently (the reply to the last ``PING`` at most)."""
-PRESENCE_KEYS = 500_000
-"""The presence record's bound (``NEARHIT_EXACT_PRESENCE_KEYS``; ~70 B a key, ~35 MB): a key Redis names stays in
-the record after it is deleted or expires, so a stream of new keys grew it for ever. Past the bound the keys are
-scanned again (the gone ones leave it); a scan that finds more than half as many keeps no record (every key may
-exist) until the tracking connection is opened again or Redis reports a flush."""
 MAX_VALUE_BYTES = 16 * 1024
 """Entries larger than this (prompt + answer + fields) are not copied: the copy is for the many short answers."""
 

@@ -17,9 +17,11 @@ Administration: :mod:`nearhit.cache.admin`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,10 +49,10 @@ from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
-from nearhit.cache.near import PRESENCE_KEYS
 from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
 from nearhit.cache.results import CachedAnswer, LookupResult, Probe
+from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import StoreCleared
 
@@ -70,6 +72,13 @@ READ_AHEAD_CHARS = 1_000
 """The longest prompt the judge reads before its candidates are known (while its embedding runs or Redis searches):
 a longer one is read as before, when a candidate is judged, so a lookup that judges none does not hold the event
 loop for its reading (~0.4 ms of CPU for 100 characters, ~1.1 for 500, ~4.4 for 2,000 at load ~18)."""
+
+OFF_LOOP_CHARS = 4_000
+"""A single question's judgement where its prompt or a candidate's is longer than this runs in a thread: the
+guards on a 32,000-character repetitive prompt took 0.3-2 s of CPU (load 20), which on the event loop held every
+other request and ``/health``. The bundled sets' prompts are far shorter (their judgements stay on the loop)."""
+_LONG_JUDGEMENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nearhit-long-judgement")
+"""One thread of their own: the GIL runs one at a time anyway, and the default pool's threads stay the embedder's."""
 
 Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
@@ -289,14 +298,16 @@ class SemanticCache(CacheAdmin):
                 assert self.decision is not None
                 if self.other_language is not None and query.context is None and self.max_wrong_rate is None:
                     rows = await self.other_language.rescore(query.prompt, rows)
-                choose.by_decision(result, query.prompt, rows, self.decision, margin=margins_in_force.fitted)
+                by_decision = functools.partial(choose.by_decision, margin=margins_in_force.fitted)
+                await _judged(by_decision, result, query.prompt, rows, self.decision)
             else:
                 # Under a wrong-hit bound the policy learns where to serve below the threshold itself: no margin
                 # and no quiet band go below it.
                 unbounded = self.max_wrong_rate is None
                 widths = margins if unbounded and margins_in_force.fitted else None
                 quiet = margins_in_force.quiet if unbounded else 0.0
-                choose.by_guards(result, query.prompt, rows, self.guards, widths, quiet_margin=quiet)
+                by_guards = functools.partial(choose.by_guards, quiet_margin=quiet)
+                await _judged(by_guards, result, query.prompt, rows, self.guards, widths)
                 if not unbounded and histogram is not None:
                     assert self.max_wrong_rate is not None
                     choose.vetoed_within_bound(result, vector, rows, observations, self.max_wrong_rate)
@@ -314,7 +325,11 @@ class SemanticCache(CacheAdmin):
                     prior=self.judge_prior() if query.context is None else None,
                     budget=self.exploration_budget,
                 )
-                self._count("audits" if decision.audit else None, "explorations" if decision.explores else None)
+                self._count(
+                    "audits" if decision.audit else None,
+                    "explorations" if decision.explores else None,
+                    "bound_refusals" if decision.refused else None,
+                )
             tracing.set_attributes(
                 span,
                 match=result.match or "miss",
@@ -726,3 +741,12 @@ def _ms_since(start: float) -> float:
 
 def _decode_fields(names: Sequence[str], values: Sequence[object]) -> dict[str, str]:
     return {name: idx.as_text(value) for name, value in zip(names, values, strict=True) if value is not None}
+
+
+async def _judged(judge: Callable[..., None], result: LookupResult, prompt: str, rows: choose.Rows, *args: Any) -> None:
+    """``judge(result, prompt, rows, *args)``: on the event loop, or in a thread where ``prompt`` or a candidate's
+    prompt is longer than :data:`OFF_LOOP_CHARS` (the guards are pure, their pair caches thread-safe)."""
+    if max([len(prompt), *(len(fields.get("prompt", "")) for _, fields in rows)]) <= OFF_LOOP_CHARS:
+        judge(result, prompt, rows, *args)
+    else:
+        await asyncio.get_running_loop().run_in_executor(_LONG_JUDGEMENTS, judge, result, prompt, rows, *args)

@@ -51,8 +51,11 @@ def redis(ctx: click.Context) -> None:
 def stop() -> None:
     """Stop the embedded Redis of NEARHIT_DATA_DIR (its data is kept)."""
     config = settings()
-    if redis_server.stop(config.data_dir):
-        click.echo(f"stopped the embedded Redis of {config.data_dir}")
+    stopped = redis_server.stop(config.data_dir)
+    if stopped is not None:
+        click.echo(f"stopped the embedded Redis of {config.data_dir} (pid {stopped.pid}, port {stopped.port})")
+        if stopped.found_by:
+            click.echo(f"its record ({config.data_dir / 'redis.json'}) was gone: found by {stopped.found_by}")
     else:
         click.echo(f"no embedded Redis is running for {config.data_dir}")
 

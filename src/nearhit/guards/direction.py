@@ -18,6 +18,7 @@ and a "for" after it the target ("leave Milan for Zurich" is "from Milan to Zuri
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -591,10 +592,10 @@ def _slots(text: Text) -> dict[str, str]:
     """Each content word said once -> the word that opens its slot: the token before it, past its determiners
     ("give my landlord" -> "give", "as a tenant" -> "as", the start of the text "^")."""
     sequence = content_sequence(text)
-    said = [word for word, _ in sequence]
+    said = Counter(word for word, _ in sequence)  # counted once: ``list.count`` per word was quadratic
     found: dict[str, str] = {}
     for word, index in sequence:
-        if said.count(word) != 1:
+        if said[word] != 1:
             continue
         at = index - 1
         while at >= 0 and text.tokens[at] in _DETERMINERS:

@@ -317,7 +317,8 @@ class Telemetry:
         redis = self._require()
         self._unflushed.clear()
         self._unwritten.clear()
-        self._summaries.clear()
+        await self._background.drain()  # a write under way lands before the delete, not after it
+        self._unflushed.clear()  # what a failed flush kept for the next one
         length = int(await redis.xlen(self._stream))
         scanned = [
             key
@@ -325,6 +326,7 @@ class Telemetry:
             async for key in redis.scan_iter(match=f"{prefix}*", count=1000)
         ]
         await unlink_each(redis, [self._stream, self._totals, *scanned])  # one key per command: several slots
+        self._summaries.clear()  # one read while the clear ran saw what it deleted: not shared after it
         return length
 
     async def events(self, count: int, tenant: str | None = None) -> list[dict[str, Any]]:
