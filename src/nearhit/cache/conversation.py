@@ -356,6 +356,9 @@ def differs(question: str, query: Context, cached: Context, similarity: float, c
         return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
+    marked = story.marked_names(_said_by(query, "user"), _said_by(cached, "user"))
+    if marked is not None:
+        return f"the earlier turns' code marks another name: {marked}"
     about = constraints.differ(_affirmed(query), _affirmed(cached))
     if about is not None:
         return f"the earlier turns are about another asker or thing: {about}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from nearhit.cache import constraints
@@ -32,6 +33,9 @@ FRAME = 3
 one sentence with a detail swapped ("I'm working in ...": three)."""
 
 _WORDS = re.compile(r"[\w']+")
+_MARKED = re.compile(r"(?<![\w&*])[&*]+\w+")
+"""A name in code with a reference or pointer mark ("&name", "*ptr", "&mut"): the word tokens drop the mark, yet
+``f(&name)`` and ``f(name)`` ask two things (a borrow, a move)."""
 _THINGS = frozenset(
     {
         "name",
@@ -130,9 +134,18 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
         return f"the same story with a detail changed: {slot}"
     if not same_story(mine, theirs):
         return None
-    why = constraints.differ(*users) or _exchanged_facts(*users) or changed_detail(_text(mine), _text(theirs))
+    why = constraints.differ(*users) or _exchanged_facts(*users) or marked_names(*users)
+    why = why or changed_detail(_text(mine), _text(theirs))
     why = why or _amended(*users)
     return None if why is None else f"the same story with a detail changed: {why}"
+
+
+def marked_names(mine: str, theirs: str) -> str | None:
+    """The names one side marks as a reference or pointer in its code (:data:`_MARKED`) and the other does not,
+    or None: the same code told with ``&v`` for ``v`` reads word for word alike, so the checks that compare words
+    see nothing changed."""
+    a, b = Counter(_MARKED.findall(mine)), Counter(_MARKED.findall(theirs))
+    return None if a == b else f"{describe(a - b)} vs {describe(b - a)} marked in the code"
 
 
 def _amended(mine: str, theirs: str) -> str | None:
