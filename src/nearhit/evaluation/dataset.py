@@ -56,6 +56,8 @@ BUNDLED_FILES = {
     "nearhit-v29": "nearhit_pairs_v29.jsonl",
     "nearhit-v30": "nearhit_pairs_v30.jsonl",
     "nearhit-v31": "nearhit_pairs_v31.jsonl",
+    "nearhit-v32": "nearhit_pairs_v32.jsonl",
+    "nearhit-v33": "nearhit_pairs_v33.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -73,6 +75,8 @@ BUNDLED_FILES = {
     "nearhit-conversations-v15": "nearhit_conversations_v15.jsonl",
     "nearhit-conversations-v16": "nearhit_conversations_v16.jsonl",
     "nearhit-conversations-v17": "nearhit_conversations_v17.jsonl",
+    "nearhit-conversations-v18": "nearhit_conversations_v18.jsonl",
+    "nearhit-conversations-v19": "nearhit_conversations_v19.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
