@@ -11,7 +11,6 @@ as the rules can read, which is the one structural signal besides similarity tha
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 
 from nearhit.guards.clauses import split_question
@@ -79,10 +78,7 @@ def lexical(query: str, candidate: str, names: Collection[str] = LEXICAL_NAMES) 
         changed = _count_unshared(words_q, words_c) + _count_unshared(words_c, words_q)
         found["subject_changed"] = changed / max(len(words_q) + len(words_c), 1)
     if "function_words_changed" in names:
-        small_q = Counter(t for t in q.tokens if t in STOP_WORDS)
-        small_c = Counter(t for t in c.tokens if t in STOP_WORDS)
-        changed = sum(((small_q - small_c) + (small_c - small_q)).values())
-        found["function_words_changed"] = changed / max(sum(small_q.values()) + sum(small_c.values()), 1)
+        found["function_words_changed"] = _small_words_changed(q.tokens, c.tokens)
     if "same_frame" in names or "one_slot_swapped" in names:
         frame = overlap(q, c)
         if "same_frame" in names:
@@ -96,6 +92,22 @@ def lexical(query: str, candidate: str, names: Collection[str] = LEXICAL_NAMES) 
     if "length_gap" in names:
         found["length_gap"] = abs(len(q.tokens) - len(c.tokens)) / max(len(q.tokens), len(c.tokens), 1)
     return found
+
+
+def _small_words_changed(tokens_q: Iterable[str], tokens_c: Iterable[str]) -> float:
+    """How many stop words one side has more of than the other, as a share of both sides' stop words: the
+    difference of their counts, word by word (what ``Counter``'s two subtractions gave, without five of them)."""
+    difference: dict[str, int] = {}
+    total = 0
+    for token in tokens_q:
+        if token in STOP_WORDS:
+            difference[token] = difference.get(token, 0) + 1
+            total += 1
+    for token in tokens_c:
+        if token in STOP_WORDS:
+            difference[token] = difference.get(token, 0) - 1
+            total += 1
+    return sum(map(abs, difference.values())) / max(total, 1)
 
 
 def _count_unshared(words: dict[str, str], others: dict[str, str]) -> int:

@@ -68,13 +68,18 @@ STRONG = 0.9
 ONE_SIDED = 0.3
 
 
+_NONE: Counter[str] = Counter()
+"""What a prompt with no code has (most): one empty count for all, as the caches below hand theirs out (read them,
+never change them); a ``Counter`` made is ~1 µs, and two of these compare as the same object."""
+
+
 @lru_cache(maxsize=4096)
 def code_tokens(text: str) -> Counter[str]:
     """The code tokens of a prompt, case kept (``-R`` is not ``-r``)."""
     text = unicodedata.normalize("NFKC", text)
-    found: Counter[str] = Counter()
     if _MAYBE_CODE_RE.search(text) is None:
-        return found
+        return _NONE
+    found: Counter[str] = Counter()
     for span in _BACKTICKED_RE.findall(text):
         found.update(span.split())
     prose = _BACKTICKED_RE.sub(" ", f" {text} ")
@@ -93,6 +98,8 @@ def name_tokens(text: str) -> Counter[str]:
     text = unicodedata.normalize("NFKC", text)
     codes = code_tokens(text)
     names = _NAME_RE.findall(_BACKTICKED_RE.sub(" ", text) if "`" in text else text)  # a span needs a backtick
+    if not names:
+        return _NONE
     if not codes:  # no code token to be part of (most prompts)
         return Counter(names)
     return Counter(name for name in names if not any(name in token for token in codes))
@@ -114,7 +121,7 @@ def code_spans(text: str) -> Counter[str]:
     """The backticked spans of a prompt, spaces normalised: their order of tokens is part of what they say."""
     text = unicodedata.normalize("NFKC", text)
     if "`" not in text:  # no span to find (most prompts)
-        return Counter()
+        return _NONE
     return Counter(" ".join(span.split()) for span in _BACKTICKED_RE.findall(text))
 
 
@@ -137,9 +144,10 @@ class CodeGuard(SignalGuard):
 
     def _code_signal(self, query: str, candidate: str) -> GuardSignal | None:
         code_q, code_c = code_tokens(query), code_tokens(candidate)
-        if code_q == code_c:
+        if code_q is code_c or code_q == code_c:  # the same object: two prompts with no code (most pairs)
             spans_q, spans_c = code_spans(query), code_spans(candidate)
-            if spans_q != spans_c:  # the same symbols in another order: "margin: 0 auto" / "auto 0", "a - b" / "b - a"
+            # The same symbols in another order: "margin: 0 auto" / "auto 0", "a - b" / "b - a".
+            if spans_q is not spans_c and spans_q != spans_c:
                 return self._signal(
                     STRONG, f"code reordered: {describe(spans_q - spans_c)} vs {describe(spans_c - spans_q)}"
                 )
@@ -219,7 +227,7 @@ def _names_changed(query: str, candidate: str) -> tuple[Counter[str], Counter[st
     around them are the same: a name replaced in one frame (``HSET`` / ``HSETNX``, "LEFT JOIN" / "INNER JOIN").
     A name only added or dropped, or one in a reworded question ("TS" for "TypeScript"), is prose's."""
     names_q, names_c = name_tokens(query), name_tokens(candidate)
-    if names_q == names_c or not names_q or not names_c:
+    if not names_q or not names_c or names_q == names_c:
         return None
     only_q, only_c = _unmatched(names_q - names_c, names_c - names_q, query, candidate)
     only_q = Counter({name: n for name, n in only_q.items() if not _abbreviates(name, candidate)})

@@ -54,9 +54,14 @@ _DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Text:
-    """One prompt, tokenised once: lowercase tokens in order, their stems, and the names it mentions."""
+    """One prompt, tokenised once: lowercase tokens in order, their stems, and the names it mentions.
+
+    Compared and hashed as an object (in C): every cached step keyed by a text hashes it, ~50 times in a pair's
+    first look, where a method in Python cost ~4% of it. :func:`analyse` gives one object for one reading
+    (:func:`_text`), so a step finds a prompt analysed again as before, its analysis dropped from ``analyse``'s
+    cache (were it another object, no output would change: a step's cache would only miss it)."""
 
     folded: str
     tokens: tuple[str, ...]
@@ -65,23 +70,6 @@ class Text:
     capitals: frozenset[str] = frozenset()
     """Words written in capitals in a text that also writes lower case ("EU", "DI"), case-folded: names, even
     where another language spells a function word so ("eu" is Portuguese "I", "di" Italian "of")."""
-
-    def __hash__(self) -> int:
-        # Every cached step keyed by a text hashes it: the folded string's hash is kept by Python, where the
-        # generated hash would walk the tokens and stems each time. Equal texts have equal ``folded``.
-        return hash(self.folded)
-
-    def __eq__(self, other: object) -> bool:
-        # A cached step finds an equal text analysed again (its prompt's analysis dropped from ``analyse``'s
-        # cache, not from the step's) by this: the tokens and stems follow from ``folded`` (:func:`analyse`),
-        # so they are not walked (the generated ``__eq__`` did, ~1 µs a call); the names, read from the
-        # prompt's capitals, are compared.
-        return self is other or (
-            isinstance(other, Text)
-            and self.folded == other.folded
-            and self.entities == other.entities
-            and self.capitals == other.capitals
-        )
 
 
 @lru_cache(maxsize=4096)
@@ -103,14 +91,17 @@ def analyse(text: str) -> Text:
     # Most prompts have no short form, contraction or "cannot": their words are the tokens, with no Python step
     # per word.
     plain = "'" not in folded and "cannot" not in found and ABBREVIATIONS.keys().isdisjoint(found)
-    tokens = found if plain else _expanded(found)
-    return Text(
-        folded=folded,
-        tokens=tuple(tokens),
-        stems=tuple(map(stem, tokens)),
-        entities=_entities(text),
-        capitals=_capitals(text, folded),
-    )
+    tokens = tuple(found if plain else _expanded(found))
+    return _text(folded, tokens, tuple(map(stem, tokens)), _entities(text), _capitals(text, folded))
+
+
+@lru_cache(maxsize=4096)
+def _text(
+    folded: str, tokens: tuple[str, ...], stems: tuple[str, ...], entities: frozenset[str], capitals: frozenset[str]
+) -> Text:
+    """The one object of this reading: a prompt analysed again (or another prompt read the same) is the text the
+    steps' caches hold, found by its parts (hashed in C, each string's hash kept by Python)."""
+    return Text(folded, tokens, stems, entities, capitals)
 
 
 def _expanded(found: list[str]) -> list[str]:
