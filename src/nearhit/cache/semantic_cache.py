@@ -267,7 +267,7 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             knn = self._scoped_knn(query, spec, k) if knn is None else knn
             # What needs no reply of Redis's, done while it searches (one node): idle time on that round trip.
-            reply_free = self._reply_free(result, query, vector, knn, (fresh, spec))
+            reply_free = self._reply_free(result, query, vector, knn, fresh, spec)
             if searched is None:
                 with tracing.span("cache.knn", index=spec.name, k=k) as span:
                     searched, also = await self._knn_and_labels(spec, knn.command(vector.tobytes()), extra, reply_free)
@@ -519,20 +519,20 @@ class SemanticCache(CacheAdmin):
         query: Lookup,
         vector: np.ndarray,
         knn: idx.ScopedKnn,
-        fresh: tuple[tuple[list[str], np.ndarray] | None, idx.IndexSpec],
+        fresh: tuple[list[str], np.ndarray] | None,
+        spec: idx.IndexSpec,
     ) -> Callable[[], None]:
         """What a semantic lookup does that needs no KNN reply, to run while Redis searches (issue 18: ~0.2-0.35 ms
         of Redis's time at 2,000-10,000 entries, the event loop idle meanwhile): the result's embedding as a list
         and its query, the fresh embedding handed to the store (its write waits ``FILL_DELAY_S``, so none of its
         CPU comes before the reply is read), then the judge's reading of the prompt (:meth:`_read_ahead`)."""
-        computed, spec = fresh
-        ahead = self._read_ahead(query, read=computed is not None and self.prepare_while_embedding)
+        ahead = self._read_ahead(query, read=fresh is not None and self.prepare_while_embedding)
 
         def run() -> None:
             result.embedding = vector.tolist()
             result.query = knn.json()
-            if computed is not None:
-                self.embeddings.remember(*computed, spec.keys)
+            if fresh is not None:
+                self.embeddings.remember(*fresh, spec.keys)
             if ahead is not None:
                 ahead()
 
