@@ -113,6 +113,50 @@ async def test_meanwhile_runs_once_between_the_send_and_the_first_reply_even_whe
     assert events[:3] == ["sent", "meanwhile", "read"] and events.count("meanwhile") == 1
 
 
+@pytest.mark.parametrize("retries", [0, 1])
+async def test_a_socket_error_while_the_replies_are_read_is_a_connection_error_retried_by_the_policy(
+    redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch, retries: int
+) -> None:
+    """The replies are read from the connection's parser, not through ``read_response``: a socket that breaks
+    while they come back is still redis-py's ``ConnectionError`` (what the retry policy retries, not a bare
+    ``OSError``), the connection is dropped, and a retry reads through a new one."""
+    async with Redis.from_url(redis_url, retry=Retry(NoBackoff(), retries)) as client:
+        await client.set(key, "kept")
+        (client_id,) = await reads(client, [("CLIENT", "ID")])
+        (kept,) = client.connection_pool.__dict__["_nearhit_spare"]
+        parser = type(kept._parser)
+        original = parser.read_response
+        failures = [ConnectionResetError(104, "Connection reset by peer")]
+
+        async def failing_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if failures:
+                raise failures.pop()
+            return await original(self, *args, **kwargs)
+
+        monkeypatch.setattr(parser, "read_response", failing_once)
+        if retries:
+            assert await reads(client, [("GET", key), ("EXISTS", key)]) == [b"kept", 1]
+        else:
+            with pytest.raises(RedisConnectionError, match="Connection reset by peer"):
+                await reads(client, [("GET", key), ("EXISTS", key)])
+        monkeypatch.undo()
+        assert not failures
+        assert (await reads(client, [("CLIENT", "ID")]))[0] != client_id
+        await client.delete(key)
+
+
+async def test_a_round_trip_counts_as_the_connections_health_check(redis_url: str, key: str) -> None:
+    """A connection with a health check interval (the service's: 30 s) is checked with a PING before a send when
+    nothing was read on it for that long; replies read as a round trip's are, so busy lookups send no PING."""
+    async with Redis.from_url(redis_url, health_check_interval=30) as client:
+        await reads(client, [("GET", key)])
+        (kept,) = client.connection_pool.__dict__["_nearhit_spare"]
+        now = asyncio.get_running_loop().time()
+        kept.next_health_check = now + 5  # as if the last read were 25 s ago: no PING before this send
+        await reads(client, [("GET", key)])
+        assert kept.next_health_check >= now + 29  # its reply read: the next PING 30 s from now, not in 5
+
+
 async def test_a_round_trip_runs_under_one_deadline_not_redis_pys_per_call_ones(
     redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

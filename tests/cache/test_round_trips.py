@@ -147,6 +147,7 @@ async def test_a_given_vector_sends_its_knn_in_the_exact_reads_round_trip(
     assert given.answer is not None and read.answer is not None and given.answer.doc_id == read.answer.doc_id
     assert given.similarity == pytest.approx(read.similarity, abs=1e-6)
     assert given.embedding == pytest.approx(read.embedding, abs=1e-6)
+    assert given.query is not None and given.query == read.query  # worked out with no KNN left to wait on
 
 
 async def test_a_lookup_looked_up_again_reads_no_vector(cache: SemanticCache, sends: list[list[str]]) -> None:

@@ -11,6 +11,7 @@ readable function and the conversation rules live beside :mod:`nearhit.cache.con
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -351,9 +352,11 @@ def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone:
     return idx.scoped_knn(cache.spec, spec.name, alone.search_id, k, cache.ef_runtime(spec)).command(vector.tobytes())
 
 
+@functools.lru_cache(maxsize=4096)
 def told_scope(search_id: str) -> str:
     """The scope tag of the twins of the conversations whose single questions are searched in ``search_id``
-    (their ``query.alone``): apart from the single questions, so a single question's own KNN never meets them."""
+    (their ``query.alone``): apart from the single questions, so a single question's own KNN never meets them.
+    Worked out once per scope: every single question's exact read names it (:func:`twins_mark`)."""
     return sha256_hex("told\x00" + search_id)
 
 

@@ -263,21 +263,22 @@ class SemanticCache(CacheAdmin):
                     vector, query.context_vector, fresh = await self._embed(query, stored)
                 query.vector = vector
             result.timings_ms["embed"] = _ms_since(stage)
-            result.embedding = vector.tolist()
 
             stage = time.perf_counter()
             knn = self._scoped_knn(query, spec, k) if knn is None else knn
+            # What needs no reply of Redis's, done while it searches (one node): idle time on that round trip.
+            reply_free = self._reply_free(result, query, vector, knn, fresh, spec)
             if searched is None:
                 with tracing.span("cache.knn", index=spec.name, k=k) as span:
-                    ahead = self._read_ahead(query, read=fresh is not None and self.prepare_while_embedding)
-                    searched, also = await self._knn_and_labels(spec, knn.command(vector.tobytes()), extra, ahead)
+                    searched, also = await self._knn_and_labels(spec, knn.command(vector.tobytes()), extra, reply_free)
                     tracing.set_attributes(span, candidates=len(searched[0]))
                 if extra is not None:
                     twinned, query.clears = _counts_and_mark(extra, also)
+            else:
+                reply_free()
             rows, labelled = searched
             found = rows  # the KNN's rows: those the context refuses may get a second chance (turn_by_turn)
             result.timings_ms["knn"] = _ms_since(stage)
-            result.query = knn.json()
             stage = time.perf_counter()
             rows, contexts, rejected, margins = context_match.match(result, query, rows, self.embedder.dimension)
             self._count(*["context_rejections"] * rejected)
@@ -378,10 +379,6 @@ class SemanticCache(CacheAdmin):
                 self, result, query, spec, guards=self.guards, candidates=self.candidates, margins=margins_in_force
             )
             result.timings_ms["from_story"] = _ms_since(stage)
-        if fresh is not None:
-            # Written once the lookup is done, not while a miss waits on its KNN among the twins: the write's own
-            # CPU (packing, the socket's send) would come before that reply is read.
-            self.embeddings.remember(*fresh, spec.keys)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
         return result
@@ -485,9 +482,12 @@ class SemanticCache(CacheAdmin):
         ``extra`` (one node: a lookup that made no exact read): the clear counts and the twins' mark read in the
         same round trip, their replies returned (an error in their place, for :func:`_counts_and_mark`).
 
-        ``meanwhile`` (one node): run while Redis searches (:meth:`_read_ahead`); not on a cluster."""
+        ``meanwhile``: run while Redis searches (:meth:`_reply_free`); on a cluster once the replies are in."""
         if isinstance(self.redis, RedisCluster):
-            return (await self._knn(spec, knn), await self.feedback.may_have_labels()), []
+            searched = (await self._knn(spec, knn), await self.feedback.may_have_labels())
+            if meanwhile is not None:
+                meanwhile()
+            return searched, []
         clears, mark = extra if extra is not None else ((), None)
         also = [*(("GET", name) for name in clears), *([("EXISTS", mark)] if mark else [])]
         probe, reply, *replies = await reads(
@@ -512,6 +512,31 @@ class SemanticCache(CacheAdmin):
         vectors = [vectors[0] if vectors is not None else next(fresh) for vectors in found]
         context_vector = vectors[1] if query.context is not None else None
         return vectors[0], context_vector, ((missing, computed) if computed is not None else None)
+
+    def _reply_free(
+        self,
+        result: LookupResult,
+        query: Lookup,
+        vector: np.ndarray,
+        knn: idx.ScopedKnn,
+        fresh: tuple[list[str], np.ndarray] | None,
+        spec: idx.IndexSpec,
+    ) -> Callable[[], None]:
+        """What a semantic lookup does that needs no KNN reply, to run while Redis searches (issue 18: ~0.2-0.35 ms
+        of Redis's time at 2,000-10,000 entries, the event loop idle meanwhile): the result's embedding as a list
+        and its query, the fresh embedding handed to the store (its write waits ``FILL_DELAY_S``, so none of its
+        CPU comes before the reply is read), then the judge's reading of the prompt (:meth:`_read_ahead`)."""
+        ahead = self._read_ahead(query, read=fresh is not None and self.prepare_while_embedding)
+
+        def run() -> None:
+            result.embedding = vector.tolist()
+            result.query = knn.json()
+            if fresh is not None:
+                self.embeddings.remember(*fresh, spec.keys)
+            if ahead is not None:
+                ahead()
+
+        return run
 
     def _read_ahead(self, query: Lookup, *, read: bool) -> Callable[[], None] | None:
         """The judge's reading of the prompt (:meth:`GuardSet.prepare`: the per-text caches its first look fills),
