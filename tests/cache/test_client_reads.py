@@ -117,9 +117,8 @@ async def test_meanwhile_runs_once_between_the_send_and_the_first_reply_even_whe
 async def test_a_socket_error_while_the_replies_are_read_is_a_connection_error_retried_by_the_policy(
     redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch, retries: int
 ) -> None:
-    """The replies are read from the connection's parser, not through ``read_response``: a socket that breaks
-    while they come back is still redis-py's ``ConnectionError`` (what the retry policy retries, not a bare
-    ``OSError``), the connection is dropped, and a retry reads through a new one."""
+    """A socket that breaks while a round trip's replies come back is redis-py's ``ConnectionError`` (what the
+    retry policy retries, not a bare ``OSError``), the connection is dropped, and a retry reads through a new one."""
     async with Redis.from_url(redis_url, retry=Retry(NoBackoff(), retries)) as client:
         await client.set(key, "kept")
         (client_id,) = await reads(client, [("CLIENT", "ID")])

@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias
 
-from redis._parsers.base import AsyncBaseParser
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import AbstractConnection, BlockingConnectionPool, ConnectionPool
@@ -325,42 +324,15 @@ async def _send_and_read(
     while meanwhile:
         meanwhile.pop()()
     replies: list[Any] = []
-    if type(connection).read_response is not _READ_RESPONSE:  # a connection that reads its own way (Sentinel's)
-        for _ in commands:
-            try:
-                replies.append(await connection.read_response())
-            except ResponseError as exc:
-                replies.append(exc)
-    else:
-        replies = await _parsed(connection, len(commands))
+    for _ in commands:
+        try:
+            replies.append(await connection.read_response())
+        except ResponseError as exc:
+            replies.append(exc)
     if raise_on_error:
         for reply in replies:
             if isinstance(reply, ResponseError):
                 raise reply
-    return replies
-
-
-_READ_RESPONSE = AbstractConnection.read_response
-
-
-async def _parsed(connection: AbstractConnection, count: int) -> list[Any]:
-    """``count`` replies read from the connection's parser, an error reply in its place: what
-    :meth:`AbstractConnection.read_response` returns, without its layers per reply (its host's name formatted
-    for an error that may come, its deadline, its handlers), ~2 µs a reply of a lookup's seven at load 10-13
-    (issue 18, eighteenth session). A read that fails is handled as it handles one: the connection dropped, a
-    socket's error raised as redis-py's ``ConnectionError`` (which :func:`reads` retries), and the health
-    check's clock moved on as after a reply read there."""
-    parser = cast(AsyncBaseParser, connection._parser)  # what an asyncio connection is given
-    try:
-        replies = [await parser.read_response() for _ in range(count)]
-    except OSError as exc:
-        await connection.disconnect(nowait=True)
-        raise RedisConnectionError(f"Error while reading from {connection._host_error()} : {exc.args}") from exc
-    except BaseException:
-        await connection.disconnect(nowait=True)
-        raise
-    if connection.health_check_interval:
-        connection.next_health_check = asyncio.get_running_loop().time() + connection.health_check_interval
     return replies
 
 
