@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from nearhit.cache import constraints, events, story, unsaid
+from nearhit.cache import clause, constraints, events, story, unsaid
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import dates_of, quantities, unmatched
@@ -628,7 +628,9 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     With ``same_shape`` (the same turns in the same roles), a phrase one side adds inside a turn is
     an aside when it cannot bear on ``question`` (:func:`_aside`): "I mostly use it for music" before "how
     many people can I add?" changes nothing the assistant said, nor the answer; one that binds the answer ("we
-    depend on numpy wheels" before "should I switch to alpine?") does.
+    depend on numpy wheels" before "should I switch to alpine?") does, and so does one that says what the person
+    the question asks about has ("and I have a lot of astigmatism" before "which lenses should I ask about?":
+    :func:`clause.bears_on`).
 
     A span one side's turns add that the other side's question says (``question`` is ``mine``'s, ``asked``
     ``theirs``'s; :func:`_said_in`) is a statement moved out of the question, not a change: "My card covers
@@ -654,7 +656,7 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             aside = same_shape and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
-            if aside and not _describes_thing(span, mine, theirs):
+            if aside and not _describes_thing(span, mine, theirs) and clause.bears_on(span, question) is None:
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None

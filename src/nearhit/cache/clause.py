@@ -1,0 +1,47 @@
+"""Whether a clause one side's user adds inside a turn bears on the question, read from its structure.
+
+:func:`nearhit.cache.conversation.differs` lets through a phrase only one side adds that names nothing the question
+names ("I mostly use it for music", "for my book club"): an aside. A clause that says what the very person the
+question asks about *has* is not one, whatever it names: "and I have quite a lot of astigmatism" before "which
+lenses should I ask my optician about?", "she's come out in chickenpox spots" before "can I give her ibuprofen?".
+A person's having (a condition, a possession, something that has happened to them: "have", "has", "'ve", "'s"
+before a past participle) is what an answer for that person depends on; what they are or do ("I'm a nurse", "my
+partner is taking him") and why or where they ask ("for a school project") is what asides are made of. Read
+from the words' order, no list of conditions: the condition itself may be anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_WORDS = re.compile(r"\w+")
+_PERSONS: dict[str, frozenset[str]] = {
+    "i": frozenset({"i", "me", "my", "mine", "myself"}),
+    "we": frozenset({"we", "us", "our", "ours", "ourselves"}),
+    "she": frozenset({"she", "her", "hers", "herself"}),
+    "he": frozenset({"he", "him", "his", "himself"}),
+}
+"""A clause's subject and the words by which a question asks about that same person. "They" and "it" are left
+out: as often the things the turns named, or nothing ("if it's windy")."""
+_HAS = re.compile(
+    r"(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|who)\s+)(i|we|she|he)"
+    r"(?:\s+(?:also|still|really|already|just|now|recently|both))?\s+(?:have|has|had)\b(?!\s+to\b)"
+    r"|(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|who)\s+)(i|we|she|he)'(?:ve|s)"
+    r"(?:\s+(?:also|still|really|already|just|now|recently))?\s+(?:got|had|been|\w+ed|\w+en|come|become|caught|gone)\b"
+)
+"""A person as the subject of "have" (not "have to": an obligation is the requirements' to read), or of a perfect
+("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), opening the clause (at the start of
+the span or after a conjunction): "and I have quite a lot of astigmatism"; not "he's a very chatty little guy"
+("'s" is "is")."""
+
+
+def bears_on(span: Sequence[str], question: str) -> str | None:
+    """The person whose having a clause one side adds (``span``: its word tokens, casefolded) states, when
+    ``question`` asks about that person too, else None."""
+    found = _HAS.search(" ".join(span))
+    if found is None:
+        return None
+    person = found.group(1) or found.group(2)
+    asked = set(_WORDS.findall(question.casefold()))
+    return person if _PERSONS[person] & asked else None
