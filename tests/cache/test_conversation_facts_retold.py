@@ -1,7 +1,8 @@
 """A history told again states its facts in other places and other forms: a name as its capitals ("NJ" for
 "New Jersey", "NM" for "New Mexico", never "UK" for "Ukraine"), a date the assistant repeated back instead of the
-user. Those are the same facts; another short form, another place, an age added, or a fact both assistants gave
-as background that one user then states as theirs are not. Invented conversations
+user, a duration rounded in another unit ("12 weeks" / "3 months"), a place by another name ("the States"),
+"zero" against a negation. Those are the same facts; another short form, another place, an age added, or a fact
+both assistants gave as background that one user then states as theirs are not. Invented conversations
 (``data/conversation_facts_retold.jsonl``, none of the dev sets' words), each ``a`` stored and its ``b`` looked
 up through the engine on the real embedded Redis."""
 
