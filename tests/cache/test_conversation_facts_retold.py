@@ -1,7 +1,8 @@
 """A history told again states its facts in other places and other forms: a name as its capitals ("NJ" for
 "New Jersey", "NM" for "New Mexico", never "UK" for "Ukraine"), a date the assistant repeated back instead of the
-user. Those are the same facts; another short form, another place, an age added, or a fact both assistants gave
-as background that one user then states as theirs are not. Invented conversations
+user, a duration rounded in another unit ("12 weeks" / "3 months"), a place by another name ("the States"),
+"zero" against a negation. Those are the same facts; another short form, another place, an age added, or a fact
+both assistants gave as background that one user then states as theirs are not. Invented conversations
 (``data/conversation_facts_retold.jsonl``, none of the dev sets' words), each ``a`` stored and its ``b`` looked
 up through the engine on the real embedded Redis."""
 
@@ -88,3 +89,47 @@ def test_a_moved_statement_earns_the_same_turns_margin_only_stating_nothing_more
 )
 def test_do_it_stands_for_the_act_not_for_a_thing_named(mine: str, theirs: str, other: bool) -> None:
     assert (other_referent(mine, theirs) is not None) is other
+
+
+def _told(text: str) -> Context:
+    return Context((("user", text), ("assistant", "Okay.")))
+
+
+def test_a_duration_told_in_other_units_is_the_same_fact_only_rounded() -> None:
+    months = _told("3-month-old kitten here, she claws at our couch constantly.")
+    assert (
+        differs("How do I stop it?", _told("Our kitten is 12 weeks old and keeps scratching the sofa."), months, 0.9)
+        is None
+    )
+    older = _told("Our kitten is 9 weeks old and keeps scratching the sofa.")  # 63 days against 91
+    assert "other facts" in (differs("How do I stop it?", older, months, 0.9) or "")
+    weeks = _told("3-week-old kitten here, she claws at our couch constantly.")  # a count in one unit is a count
+    assert "other facts" in (
+        differs("How do I stop it?", _told("Our kitten is 4 weeks old and keeps scratching the sofa."), weeks, 0.9)
+        or ""
+    )
+
+
+def test_a_place_named_otherwise_is_the_same_place() -> None:
+    states = _told("Candle maker here, selling online from the States.")
+    assert (
+        differs("Do I charge sales tax?", _told("I sell my candles on Etsy and live in the US."), states, 0.9) is None
+    )
+    texas = _told("Candle maker here, selling online from Texas.")
+    assert differs("Do I charge sales tax?", _told("I sell my candles on Etsy and live in TX."), texas, 0.9) is None
+    assert "other facts" in (
+        differs("Do I charge sales tax?", _told("I sell my candles on Etsy and live in Ohio."), texas, 0.9) or ""
+    )
+    assert "other facts" in (
+        differs("Do I charge sales tax?", _told("I sell my candles on Etsy and live in Canada."), states, 0.9) or ""
+    )
+
+
+def test_zero_as_a_word_against_a_negation_is_none_said_again() -> None:
+    zero = _told("Seedlings on my windowsill got zero sunlight this week.")
+    assert differs("Will they recover?", _told("My seedlings haven't seen any sun for a week."), zero, 0.9) is None
+    assert "other facts" in (differs("Will they recover?", _told("My seedlings had sun for a week."), zero, 0.9) or "")
+    digits = _told("Seedlings on my windowsill got 0 hours of sunlight, no grow light.")  # a 0 in digits is a number
+    assert "other facts" in (
+        differs("Will they recover?", _told("My seedlings haven't seen any sun for a week."), digits, 0.9) or ""
+    )
