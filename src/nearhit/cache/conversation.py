@@ -458,9 +458,12 @@ def differs_from_one(told: str, single: str) -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
-    exchanges many words, a changed detail few)."""
-    unjoined = _unjoined(told, single), _unjoined(single, told)
-    changed = states_more(*unjoined, added_times=False) or constraints.differ(told, single)
+    exchanges many words, a changed detail few). A "but" that only joins two clauses of one message is read as
+    the comma it stands for (:func:`_unjoined`) when the texts as written differ by it."""
+    changed = states_more(told, single, added_times=False) and states_more(  # as written, or with a joining "but"
+        _unjoined(told, single), _unjoined(single, told), added_times=False
+    )
+    changed = changed or constraints.differ(told, single)
     if changed is not None:
         return changed
     mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
