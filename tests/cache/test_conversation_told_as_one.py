@@ -150,6 +150,13 @@ def test_a_single_question_that_asks_no_more_is_judged_at_its_threshold(
             "The dishwasher runs and the plates come out greasy. What should I clean first?",
             False,
         ),
+        # a "but" on both sides, one joining clauses the other side tells, the other not: alike as written
+        (
+            "My starter bubbles well, but it smells sour.\nThe loaves come out flat.\nwhat am I doing wrong?",
+            "My starter bubbles well, but the loaves come out flat and heavy and it smells sour. "
+            "What am I doing wrong?",
+            False,
+        ),
         # a "but" whose clause tells what the turns do not is a restriction, kept
         (
             "I'm buying a laptop for school.\nMostly essays and browsing.\nwould a Chromebook do?",
