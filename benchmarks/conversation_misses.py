@@ -11,6 +11,7 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --show "told as one" # and each pair whose cause starts so
     python benchmarks/conversation_misses.py --compare base.txt after.txt  # two --pairs runs, per set and category
     python benchmarks/conversation_misses.py --stages base.txt   # the missed should-hits by stage and category
+    python benchmarks/conversation_misses.py --stages base.txt --per-set short_vs_long   # ... per set, of these
     python benchmarks/conversation_misses.py --pairs b.txt --reasons b.jsonl  # and every candidate's reason
 """
 
@@ -156,23 +157,32 @@ STAGES = (
 )
 
 
-def stages(path: str) -> None:
-    """A ``--pairs`` file's missed should-hits, pooled: per category, how many each stage refused."""
-    kinds = {pair.id: (pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
+def stages(path: str, per_set: list[str] | None = None) -> None:
+    """A ``--pairs`` file's missed should-hits, pooled: per category, how many each stage refused; with
+    ``per_set`` (categories), per set instead, of those categories' should-hits only (served, then each stage)."""
+    kinds = {pair.id: (name, pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
     counts: Counter[tuple[str, str]] = Counter()
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             pair, outcome, why = line.split(" ", 2)
-            category, same = kinds[pair]
-            if same and outcome == "missed":
-                cause = why.split(" | ", 1)[1]
-                stage = next(name for name, starts in STAGES if cause.startswith(starts))
-                counts[category, stage] += 1
-                counts["all", stage] += 1
-    print(f"| missed should-hits (dev, pooled) | {' | '.join(name for name, _ in STAGES)} |")
-    print(f"|---|{'---|' * len(STAGES)}")
-    for category in sorted({c for c, _ in counts}, key=lambda c: (c == "all", c)):
-        print(f"| {category} | {' | '.join(str(counts[category, name]) for name, _ in STAGES)} |")
+            name, category, same = kinds[pair]
+            if not same or (per_set is not None and category not in per_set):
+                continue
+            row = name if per_set is not None else category
+            stage = "served" if outcome == "served" else _stage(why.split(" | ", 1)[1])
+            counts[row, stage] += 1
+            counts["all", stage] += 1
+    names = [name for name, _ in STAGES] if per_set is None else ["served", *(name for name, _ in STAGES)]
+    title = "missed should-hits (dev, pooled)" if per_set is None else f"should-hits of {', '.join(per_set)} (dev)"
+    order = list(SETS) if per_set is not None else sorted({c for c, _ in counts})
+    print(f"| {title} | {' | '.join(names)} |")
+    print(f"|---|{'---|' * len(names)}")
+    for row in [*(r for r in order if r != "all" and any(counts[r, n] for n in names)), "all"]:
+        print(f"| {row} | {' | '.join(str(counts[row, name]) for name in names)} |")
+
+
+def _stage(cause: str) -> str:
+    return next(name for name, starts in STAGES if cause.startswith(starts))
 
 
 def _outcomes(path: str) -> dict[str, bool]:
@@ -187,9 +197,10 @@ def main() -> None:
     parser.add_argument("--reasons", help="write each pair's candidates and reasons to this JSONL file")
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --pairs files")
     parser.add_argument("--stages", metavar="PAIRS", help="a --pairs file's missed should-hits by stage and category")
+    parser.add_argument("--per-set", help="with --stages: per set, of these categories (comma-separated)")
     args = parser.parse_args()
     if args.compare or args.stages:
-        compare(*args.compare) if args.compare else stages(args.stages)
+        compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
         return
     outcomes: list[str] | None = [] if args.pairs else None
     reasons: list[str] | None = [] if args.reasons else None

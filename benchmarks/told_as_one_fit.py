@@ -14,8 +14,15 @@ the lowest value at which no set of the others serves a trap more than at the sh
 between (:func:`floor_report`); the value to ship is the highest of the folds' choices (the margin, how far under
 the shipped value the most similar trap the checks pass sits, is printed beside it).
 
+With ``--untold``, ``UNTOLD_WORDS`` (how many words of the story a single message that tells it before it asks may
+leave unsaid, :func:`conversation.asks_no_more`) on a grid above the shipped value, the rest as shipped, chosen the
+same way: each set left out, the highest count at which no set of the others serves a trap more, in any file; the
+value to ship the lowest of the folds' choices. Fed with the probe's ``--written`` tellings (as a person writes
+one message), those that tell the story before they ask.
+
     python benchmarks/told_as_one_fit.py /tmp/told.jsonl /tmp/joined.jsonl
     python benchmarks/told_as_one_fit.py --threshold /tmp/told.jsonl /tmp/joined.jsonl /tmp/joined_b.jsonl
+    python benchmarks/told_as_one_fit.py --untold /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ SHIPPED = conversation.ONE_QUESTION_THRESHOLD
 SHIPPED_SHARE = conversation.SAID_SHARE
 FLOORS = (0.88, 0.87, 0.86, 0.85, 0.84, 0.83, 0.82, 0.81, 0.8, 0.79, 0.78)
 """The grid of ``--threshold``, the shipped value first."""
+UNTOLD = (0, 1, 2, 3)
+"""The grid of ``--untold``, the shipped value first."""
 TRAP_COST = 3
 """How many should-hits a trap served costs when a share is chosen (a cache that serves half its should-hits at
 3% of its traps trades about so)."""
@@ -119,39 +128,9 @@ def report(natural: list[dict[str, Any]], joined: list[dict[str, Any]]) -> None:
 
 
 def floor_report(files: list[list[dict[str, Any]]]) -> None:
-    """Each floor of ``FLOORS`` on each records file (the dev pairs, then the tellings in one message), pooled;
-    then each set left out: on the other sets, the lowest floor down to which no set's traps rise in any file
-    against the shipped floor; read on the set left out. The floor to ship: the highest of the folds' choices;
-    then how near under the shipped floor the most similar trap the checks pass sits (any set, any file)."""
-    runs = {value: [table(rows, floored(value)) for rows in files] for value in FLOORS}
-    names = list(runs[SHIPPED][0])
-    print(f"| floor | {' | '.join(f'file {n + 1}: should-hits, traps' for n in range(len(files)))} |")
-    print(f"|---|{'---|' * len(files)}")
-    for value, tables in runs.items():
-        print(f"| {value} | {' | '.join(shown(pooled(t)) for t in tables)} |")
-
-    def rises(value: float, sets: set[str]) -> bool:
-        return any(
-            after.get(name, (0, 0, 0, 0))[2] > before.get(name, (0, 0, 0, 0))[2]
-            for after, before in zip(runs[value], runs[SHIPPED], strict=True)
-            for name in sets
-        )
-
-    print("\n| left out | floor chosen | should-hits, shipped → chosen (each file) | traps, shipped → chosen |")
-    print("|---|---|---|---|")
-    chosen = []
-    for left in names:
-        others = set(names) - {left}
-        value = SHIPPED
-        for lower in FLOORS[1:]:
-            if rises(lower, others):
-                break
-            value = lower
-        chosen.append(value)
-        cells = [(pooled(runs[SHIPPED][n], {left}), pooled(runs[value][n], {left})) for n in range(len(files))]
-        hits = ", ".join(f"{a[0]} → {b[0]}/{b[1]}" for a, b in cells)
-        traps = ", ".join(f"{a[2]} → {b[2]}/{b[3]}" for a, b in cells)
-        print(f"| {left} | {value} | {hits} | {traps} |")
+    """``ONE_QUESTION_THRESHOLD`` on ``FLOORS`` (:func:`grid_report`); then how near under the shipped floor the
+    most similar trap the checks pass sits (any set, any file)."""
+    grid_report(files, "floor", FLOORS, floored)
     nearest = max(
         (
             call["similarity"]
@@ -164,7 +143,55 @@ def floor_report(files: list[list[dict[str, Any]]]) -> None:
         default=0.0,
     )
     print(f"\nthe most similar trap the checks pass, not served at {SHIPPED}: {nearest:.3f}")
-    print(f"to ship (the highest of the folds' choices): {max(chosen)}")
+
+
+def untold(count: float) -> Rule:
+    """The rule as shipped with ``UNTOLD_WORDS`` at ``count``."""
+
+    def rule(call: dict[str, Any]) -> bool:
+        conversation.UNTOLD_WORDS = int(count)
+        return floored(SHIPPED)(call)
+
+    return rule
+
+
+def grid_report(
+    files: list[list[dict[str, Any]]], name: str, grid: tuple[float, ...], rule: Callable[[float], Rule]
+) -> None:
+    """Each value of ``grid`` (the shipped one first, the looser ones after) on each records file (the dev pairs,
+    then the tellings in one message), pooled; then each set left out: on the other sets, the value furthest along
+    ``grid`` up to which no set's traps rise in any file against the shipped value; read on the set left out. The
+    value to ship: the folds' choice nearest the shipped value (the most conservative)."""
+    runs = {value: [table(rows, rule(value)) for rows in files] for value in grid}
+    names = list(runs[grid[0]][0])
+    print(f"| {name} | {' | '.join(f'file {n + 1}: should-hits, traps' for n in range(len(files)))} |")
+    print(f"|---|{'---|' * len(files)}")
+    for value, tables in runs.items():
+        print(f"| {value} | {' | '.join(shown(pooled(t)) for t in tables)} |")
+
+    def rises(value: float, sets: set[str]) -> bool:
+        return any(
+            after.get(name, (0, 0, 0, 0))[2] > before.get(name, (0, 0, 0, 0))[2]
+            for after, before in zip(runs[value], runs[grid[0]], strict=True)
+            for name in sets
+        )
+
+    print(f"\n| left out | {name} chosen | should-hits, shipped → chosen (each file) | traps, shipped → chosen |")
+    print("|---|---|---|---|")
+    chosen = []
+    for left in names:
+        others = set(names) - {left}
+        value = grid[0]
+        for looser in grid[1:]:
+            if rises(looser, others):
+                break
+            value = looser
+        chosen.append(grid.index(value))
+        cells = [(pooled(runs[grid[0]][n], {left}), pooled(runs[value][n], {left})) for n in range(len(files))]
+        hits = ", ".join(f"{a[0]} → {b[0]}/{b[1]}" for a, b in cells)
+        traps = ", ".join(f"{a[2]} → {b[2]}/{b[3]}" for a, b in cells)
+        print(f"| {left} | {value} | {hits} | {traps} |")
+    print(f"to ship (the folds' choice nearest the shipped value): {grid[min(chosen)]}")
 
 
 def read(path: str) -> list[dict[str, Any]]:
@@ -175,10 +202,14 @@ def read(path: str) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", action="store_true", help="fit ONE_QUESTION_THRESHOLD, not SAID_SHARE")
+    parser.add_argument("--untold", action="store_true", help="fit UNTOLD_WORDS, not SAID_SHARE")
     parser.add_argument("records", nargs="+", help="told_as_one_probe.py outputs: the dev pairs', then joined ones")
     args = parser.parse_args()
     files = [read(path) for path in args.records]
-    floor_report(files) if args.threshold else report(files[0], files[1])
+    if args.untold:
+        grid_report(files, "UNTOLD_WORDS", UNTOLD, untold)
+    else:
+        floor_report(files) if args.threshold else report(files[0], files[1])
 
 
 if __name__ == "__main__":

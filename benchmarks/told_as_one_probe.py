@@ -9,6 +9,11 @@ splits only (the test splits are never loaded). Writes JSON lines for ``told_as_
     python benchmarks/told_as_one_probe.py --out /tmp/told.jsonl
     python benchmarks/told_as_one_probe.py --joined --out /tmp/joined.jsonl   # a's story told in one message
     python benchmarks/told_as_one_probe.py --joined b --out /tmp/joined_b.jsonl   # b's: the other direction
+    python benchmarks/told_as_one_probe.py --joined b --written --out /tmp/written_b.jsonl   # as a person writes it
+
+``--written`` joins the turns the way a person writes one message (:func:`as_written`): each turn a sentence with
+its punctuation and capital, "And", "Also," or "So" before some, the question last; without it the turns are
+joined by spaces as they were typed (the older, harsher mode, kept for comparison).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import argparse
 import asyncio
 import functools
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -31,14 +37,16 @@ from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair, Side
 from nearhit.evaluation.runner import judge_with, scratch
 
 
-def joined(pairs: list[Pair], side: str = "a") -> list[Pair]:
+def joined(pairs: list[Pair], side: str = "a", *, written: bool = False) -> list[Pair]:
     """The pairs whose sides are both conversations, with ``side`` told in one message (its user turns, then its
     question): a story told at once against the same story, or another, told over turns. ``a`` told meets the
     conversation ``b`` looked up (:func:`context_match.as_one_question`); ``b`` told, a single question looked up,
     meets ``a``'s twin (:func:`context_match.from_story`). Every category is kept: a detail, a condition, a
-    referent or the question swapped is then a trap of this path, a reworded history a should-hit."""
+    referent or the question swapped is then a trap of this path, a reworded history a should-hit. ``written``:
+    the telling as a person writes it (:func:`as_written`), else the turns joined by spaces."""
+    tell = as_written if written else _at_once
     return [
-        replace(pair, a=_at_once(pair.a)) if side == "a" else replace(pair, b=_at_once(pair.b))
+        replace(pair, a=tell(pair.a)) if side == "a" else replace(pair, b=tell(pair.b))
         for pair in pairs
         if pair.a.history
         and pair.b.history
@@ -50,7 +58,43 @@ def _at_once(side: Side) -> Side:
     return Side(" ".join([*(text for role, text in side.history if role == "user"), side.prompt]))
 
 
-async def probe(told: str | None = None) -> list[dict[str, Any]]:
+_JOINERS = ("", "And ", "Also, ")
+"""Put before the user's second, third, ... turn in turn: how one message runs its sentences on."""
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_LONE_I = re.compile(r"\bi\b")
+
+
+def as_written(side: Side) -> Side:
+    """``side`` told in one message as a person writes it: each user turn a sentence (a capital, a full stop
+    unless it ends with one already), the second and later ones opened in turn by nothing, "And" or "Also,", the
+    question last, opened by "So" after them and ended by "?" ("my 4yo has chickenpox" "spots came out 2 days
+    ago" "can he catch it?" -> "My 4yo has chickenpox. And spots came out 2 days ago. So can he catch it?")."""
+    said = [text.strip() for role, text in side.history if role == "user" and text.strip()]
+    parts = [_sentence(text, _JOINERS[n % len(_JOINERS)] if n else "") for n, text in enumerate(said)]
+    question = side.prompt.strip()
+    if question and question[-1] not in ".!?":
+        question += "?"
+    opened = said and not question.casefold().startswith(("so ", "so,"))
+    parts.append(_sentence(question, "So " if opened else ""))
+    return Side(" ".join(parts))
+
+
+def _sentence(text: str, joiner: str) -> str:
+    """``text`` as sentences of one message: each sentence capitalised, a lone "i" written "I", a full stop
+    at the end unless it has one; ``joiner`` before it, the first letter then lower-cased (unless "I" or a
+    name written in capitals)."""
+    text = _LONE_I.sub("I", text.strip())
+    if text[-1] not in ".!?":
+        text += "."
+    text = " ".join(part[:1].upper() + part[1:] for part in _SENTENCES.split(text))
+    if joiner and not (text[:2] == "I " or text[:2] == "I'" or text[1:2].isupper()):
+        text = text[:1].lower() + text[1:]
+    return joiner + text
+
+
+async def probe(
+    told: str | None = None, *, written: bool = False, only: set[str] | None = None
+) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
     original = context_match._serves
 
@@ -65,6 +109,7 @@ async def probe(told: str | None = None) -> list[dict[str, Any]]:
                 "similarity": entry.similarity(fields),
                 "checks": served,
                 "tells_no_more": conversation.tells_no_more(told, single, answer),
+                "asks_no_more": conversation.asks_no_more(told, single, answer),
                 "threshold": result.threshold,
             }
         )
@@ -75,7 +120,9 @@ async def probe(told: str | None = None) -> list[dict[str, Any]]:
     context_match._serves = recorded  # type: ignore[assignment]
     conversation.ONE_QUESTION_THRESHOLD = 0.0
     rows = []
-    transform = None if told is None else functools.partial(joined, side=told)
+    transform = None if told is None else functools.partial(joined, side=told, written=written)
+    if only is not None:
+        transform = functools.partial(_only, only, transform)
     async for name, pair, result in each_dev_pair(transform, calls.clear):
         rows.append(
             {
@@ -90,6 +137,10 @@ async def probe(told: str | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+def _only(ids: set[str], transform: Callable[[list[Pair]], list[Pair]] | None, pairs: list[Pair]) -> list[Pair]:
+    return [pair for pair in (transform(pairs) if transform else pairs) if pair.id in ids]
+
+
 async def each_dev_pair(
     transform: Callable[[list[Pair]], list[Pair]] | None, before: Callable[[], None]
 ) -> AsyncIterator[tuple[str, Pair, LookupResult]]:
@@ -101,6 +152,8 @@ async def each_dev_pair(
         for name in CONVERSATION_SETS:
             pairs = evaluation.load(name, "dev")
             pairs = transform(pairs) if transform else pairs
+            if not pairs:
+                continue
             async with scratch(cache, pairs) as asks:
                 for pair, ask in zip(pairs, asks, strict=True):
                     before()
@@ -113,8 +166,11 @@ def main() -> None:
     parser.add_argument(
         "--joined", nargs="?", const="a", choices=("a", "b"), help="both sides conversations, this side told at once"
     )
+    parser.add_argument("--written", action="store_true", help="with --joined: told as a person writes one message")
+    parser.add_argument("--ids", help="only the pairs of these ids (a file, one a line): those a rule could change")
     args = parser.parse_args()
-    rows = asyncio.run(probe(args.joined))
+    only = set(Path(args.ids).read_text(encoding="utf-8").split()) if args.ids else None
+    rows = asyncio.run(probe(args.joined, written=args.written, only=only))
     Path(args.out).write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
 
 

@@ -133,3 +133,50 @@ def test_a_single_question_that_asks_no_more_is_judged_at_its_threshold(
     told = "My kettle is furred up with limescale.\nhow do I clean it?"
     matched = context_match.as_one_question(result, told, [("k", fields)], None)
     assert (matched is not None) is served, result.candidates
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "differs"),
+    [
+        # one message runs its clauses on with "but" where the turns start a new one: the same story
+        (
+            "My sourdough starter bubbles well.\nThe loaves come out flat.\nwhat am I doing wrong with the shaping?",
+            "My sourdough starter bubbles well, but the loaves come out flat. What am I doing wrong with the shaping?",
+            False,
+        ),
+        # the turns' "but", told at once without it
+        (
+            "The dishwasher runs.\nbut the plates come out greasy.\nwhat should I clean first?",
+            "The dishwasher runs and the plates come out greasy. What should I clean first?",
+            False,
+        ),
+        # a "but" on both sides, one joining clauses the other side tells, the other not: alike as written
+        (
+            "My starter bubbles well, but it smells sour.\nThe loaves come out flat.\nwhat am I doing wrong?",
+            "My starter bubbles well, but the loaves come out flat and heavy and it smells sour. "
+            "What am I doing wrong?",
+            False,
+        ),
+        # a "but" whose clause tells what the turns do not is a restriction, kept
+        (
+            "I'm buying a laptop for school.\nMostly essays and browsing.\nwould a Chromebook do?",
+            "I'm buying a laptop for school, mostly essays and browsing, but my course needs Photoshop. "
+            "So would a Chromebook do?",
+            True,
+        ),
+        # what follows the "but" is still compared: a negation only one side says
+        (
+            "My sourdough starter bubbles well.\nThe loaves come out flat.\nwhat am I doing wrong with the shaping?",
+            "My sourdough starter bubbles well, but I don't fold the loaves. What am I doing wrong with the shaping?",
+            True,
+        ),
+        # ... and a condition
+        (
+            "I'm baking bread for a party.\nhow much flour do I need?",
+            "I'm baking bread for a party, but gluten free. How much flour do I need?",
+            True,
+        ),
+    ],
+)
+def test_a_but_that_joins_two_clauses_is_no_restriction(told: str, single: str, differs: bool) -> None:
+    assert (cv.differs_from_one(told, single) is not None) is differs
