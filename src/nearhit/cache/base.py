@@ -91,7 +91,7 @@ class CacheBase:
                 if self.spec.follows_size:
                     await self._read_size(self.spec.name)  # the first lookups search as wide as the size asks
                 if isinstance(self.redis, Redis):  # one node: a cluster would need tracking on every shard
-                    await self.near.start(self.redis, self.keys.entry_prefix)
+                    await self.near.start(self.redis, self.keys.entry_prefix, self.keys.near_markers)
 
     async def _index_for(self, tenant: str) -> idx.IndexSpec:
         """The index holding ``tenant``'s entries; a sharded layout's is created or checked on first use."""
