@@ -144,7 +144,8 @@ class CacheBase:
         ``FT.DROPINDEX``) took it. Lookups that find it missing together create it once (:meth:`_ensure`)."""
         if spec.name not in self._recreated:
             self._recreated.add(spec.name)
-            log.warning("index %s is missing (a slot moved, or a FLUSHDB?): re-creating it", spec.name)
+            why = "on its shard (a slot moved?)" if self.keys.sharded else "(another client's FLUSHDB?)"
+            log.warning("index %s is missing %s: re-creating it", spec.name, why)
         self._ready.discard(spec.name)
         await self._ensure(spec)
 
