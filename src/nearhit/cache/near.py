@@ -96,6 +96,8 @@ class NearCache:
         ``SWAPDB``). None: not checked (no ``markers`` given to :meth:`start`)."""
         self._marker_due = math.inf
         """When the marker is to be read next (``time.monotonic()``)."""
+        self._marker_redis: Redis | None = None
+        """Where the marker is written, for :meth:`close` to delete it."""
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -108,6 +110,7 @@ class NearCache:
             return
         if markers is not None:
             self._marker = f"{markers}{uuid.uuid4().hex}", uuid.uuid4().hex.encode()
+            self._marker_redis = redis
         try:
             connection = await self._open(redis, prefix)
         except Untracked as exc:
@@ -180,6 +183,9 @@ class NearCache:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._marker is not None and self._marker_redis is not None:  # not left for its TTL (a scratch cache's)
+            with contextlib.suppress(RedisError, OSError):
+                await self._marker_redis.unlink(self._marker[0])
 
     async def _open(self, redis: Redis, prefix: str) -> AbstractConnection:
         # Never returned to the pool (it ends subscribed), waiting without a timeout; RESP2, where an
