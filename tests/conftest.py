@@ -15,10 +15,10 @@ from redis.asyncio import Redis
 
 from nearhit import redis_server
 from nearhit.cache import SemanticCache
-from nearhit.cache.index import drop_index
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service import bootstrap
+from tests.support.cleanup import close_and_forget
 from tests.support.fake_upstream import FakeUpstream
 
 
@@ -75,5 +75,4 @@ async def cache(settings: Settings, local_embedder: LocalEmbedder) -> AsyncItera
     """A ready cache on its own fresh index, without guards (guard tests turn them on themselves)."""
     cache = await bootstrap.open_cache(settings, local_embedder)
     yield cache
-    await drop_index(cache.redis, cache.spec.name, delete_entries=True)
-    await cache.close()
+    await close_and_forget(cache)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from nearhit.cache.index import drop_index
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
+from nearhit.service import bootstrap
 from nearhit.service.runtime import Runtime
+from tests.support.cleanup import forget_index
 from tests.support.live import LiveServer, fast_llm, serve
 from tests.support.ports import free_port
 from tests.support.server_process import TwoWorkers, server_process
@@ -29,10 +30,13 @@ async def serve_on_own_index(settings: Settings, local_embedder: LocalEmbedder) 
     runtime = Runtime(settings, local_embedder, fast_llm())
     async with serve(settings, runtime) as server:
         yield server
-    cache = await runtime.cache()
-    await drop_index(cache.redis, cache.spec.name, delete_entries=True)
-    await cache.redis.delete(cache.keys.telemetry_stream, cache.keys.telemetry_totals, cache.keys.stats_key)
-    await runtime.close()
+    name = (await runtime.cache()).spec.name
+    await runtime.close()  # first: closing flushes the counters and telemetry still pending
+    redis = await bootstrap.connect_redis(settings)
+    try:
+        await forget_index(redis, name)
+    finally:
+        await redis.aclose()
 
 
 @pytest.fixture

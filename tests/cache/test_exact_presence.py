@@ -13,6 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from nearhit.cache import Scope, SemanticCache
+from nearhit.cache import near as near_module
 from nearhit.cache.index import drop_index
 from nearhit.cache.near import NearCache
 from nearhit.config import Settings
@@ -170,3 +171,26 @@ async def test_a_flush_or_a_reload_is_scanned_again(tmp_path: Path, change: str)
         finally:
             await near.close()
             await redis.aclose()
+
+
+async def test_a_swapdb_is_scanned_again_once_the_marker_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key that exists only in another database reads as known absent; after a ``SWAPDB`` (which Redis does not
+    report) it exists here: the marker read every HEARTBEAT_S finds the swap, and the record is made again."""
+    monkeypatch.setattr(near_module, "HEARTBEAT_S", 0.3)
+    with plain_redis(tmp_path) as port:
+        redis, other = Redis(port=port), Redis(port=port, db=9)
+        near = NearCache(8, presence=True)
+        try:
+            await other.set("p:elsewhere", "1")
+            await near.start(redis, "p:", "marker:")
+            await eventually(lambda: near.absent("p:elsewhere"))  # scanned
+            await redis.swapdb(0, 9)
+            await eventually(lambda: not near.absent("p:elsewhere"))  # the swap found: unknown, then scanned again
+            await eventually(lambda: near.absent("p:never"))
+            assert not near.absent("p:elsewhere")
+        finally:
+            await near.close()
+            await redis.aclose()
+            await other.aclose()

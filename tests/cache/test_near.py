@@ -7,12 +7,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
+from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache, near, verdicts
 from nearhit.cache.near import NearCache
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.service import bootstrap
 from tests.support.stalling_proxy import StallingProxy
 
 SCOPE = Scope.build(model="gpt-4o", tenant="near")
@@ -207,3 +212,31 @@ async def test_a_tracking_connection_dead_without_a_word_stops_the_copies(
             await kept.close()
             await through.aclose()
             await redis_client.delete(key)
+
+
+async def test_a_swapdb_drops_the_copies_within_a_heartbeat(
+    settings: Settings, local_embedder: LocalEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis tells the tracking connection nothing of a ``SWAPDB``: the kept copy of an entry now in another
+    database was served for ever. The marker key, read every HEARTBEAT_S, is gone after the swap: the copy is
+    dropped, and the lookup reads the database as it is. On a Redis of its own (a swap moves every test's keys)."""
+    monkeypatch.setattr(near, "HEARTBEAT_S", 0.3)
+    server, _ = redis_server.ensure_running(tmp_path)
+    cache = await bootstrap.open_cache(settings.model_copy(update={"redis_url": server.url}), local_embedder)
+    other = Redis.from_url(server.url)
+    try:
+        key = await cache.store(QUESTION, "Paris.", SCOPE)
+        assert await _answer(cache) == "Paris." and cache.near.get(key) is not None
+        await asyncio.sleep(1.0)  # heartbeats with the marker in place keep the copy
+        assert cache.near.get(key) is not None
+        await other.swapdb(0, 9)
+        assert not await other.exists(key)
+        started = time.monotonic()
+        await _until(lambda: cache.near.get(key) is None, "the marker read finds the swap")
+        assert time.monotonic() - started < 0.3 + 0.5
+        assert await _answer(cache) is None
+        await _until(lambda: cache.near.active and cache.near.get(key) is None, "tracking still on")
+    finally:
+        await cache.close()
+        await other.aclose()
+        redis_server.stop(tmp_path)

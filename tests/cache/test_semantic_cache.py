@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from redis.asyncio import Redis
 
 from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache
@@ -389,3 +390,33 @@ async def test_concurrent_lookups_share_embedding_batches(
     assert len(model_calls) <= 3, model_calls
     nearest = (vectors @ encode(prompts).T).argmax(axis=1)
     assert nearest.tolist() == list(range(20))  # each caller got its own text's vector back
+
+
+async def test_another_client_s_flushdb_is_a_miss_and_the_index_is_made_again_once(
+    settings: Settings, local_embedder: LocalEmbedder, tmp_path: Path
+) -> None:
+    """``FLUSHDB`` by another client takes the index with the entries (on a Redis of its own: a flush of the shared
+    one drops every test's index). The lookups that find it gone answer a miss, re-creating it once between them;
+    a store after it is found again, by its exact text and by a paraphrase."""
+    server, _ = redis_server.ensure_running(tmp_path)
+    cache = await bootstrap.open_cache(settings.model_copy(update={"redis_url": server.url}), local_embedder)
+    try:
+        await cache.store(QUESTION, ANSWER, SCOPE)
+        other = Redis.from_url(server.url)
+        await other.flushdb()
+        await other.aclose()
+
+        async def creates() -> int:
+            return int((await cache.redis.info("commandstats")).get("cmdstat_FT.CREATE", {}).get("calls", 0))
+
+        before = await creates()
+        misses = await asyncio.gather(*(cache.lookup(f"{QUESTION} ({i})", SCOPE) for i in range(4)))
+        assert [m.match for m in misses] == [None] * 4
+        assert (await cache.lookup("How warm is Lisbon in May?", SCOPE)).match is None
+        assert await creates() == before + 1
+        await cache.store(QUESTION, ANSWER, SCOPE)
+        assert (await cache.lookup(QUESTION, SCOPE)).match == "exact"
+        assert (await cache.lookup("Which city is the capital of France?", SCOPE)).match == "semantic"
+    finally:
+        await cache.close()
+        redis_server.stop(tmp_path)

@@ -74,7 +74,7 @@ class CacheBase:
         self.counters_dropped = 0  # counter increments lost to a failed write (statistics, not retried)
         self._ready: set[str] = set()  # the tenant indexes checked (or created) by this process
         self._creating: dict[str, asyncio.Lock] = {}
-        self._recreated: set[str] = set()  # tenant indexes re-created after a slot moved (logged once each)
+        self._recreated: set[str] = set()  # indexes re-created after a slot moved or a FLUSHDB (logged once each)
         self._sizes: dict[str, tuple[int | None, float]] = {}  # index name -> (documents, when read), for EF_RUNTIME
         # Exact entries kept in process while Redis tracks them, and which entry keys may exist (cache.near).
         self.near = NearCache(near_entries, presence=exact_presence, presence_keys=exact_presence_keys)
@@ -91,7 +91,7 @@ class CacheBase:
                 if self.spec.follows_size:
                     await self._read_size(self.spec.name)  # the first lookups search as wide as the size asks
                 if isinstance(self.redis, Redis):  # one node: a cluster would need tracking on every shard
-                    await self.near.start(self.redis, self.keys.entry_prefix)
+                    await self.near.start(self.redis, self.keys.entry_prefix, self.keys.near_markers)
 
     async def _index_for(self, tenant: str) -> idx.IndexSpec:
         """The index holding ``tenant``'s entries; a sharded layout's is created or checked on first use."""
@@ -128,20 +128,26 @@ class CacheBase:
         self._sizes[name] = (int(info.get("num_docs", 0)) if info is not None else 0, time.monotonic())
 
     async def _knn(self, spec: idx.IndexSpec, command: list[Any]) -> list[tuple[str, dict[str, str]]]:
-        """Run a KNN query (a raw ``FT.SEARCH``) on ``spec``'s index. In a sharded layout a missing index (its
-        slot moved to another shard, which has the keys but not the index) is re-created there, which
-        re-indexes the tenant's keys, and the query runs again."""
+        """Run a KNN query (a raw ``FT.SEARCH``) on ``spec``'s index. A missing index is re-created, which
+        re-indexes the keys still there, and the query runs again (:meth:`_recreate`)."""
         try:
             return await idx.run_search(self.redis, command)
         except ResponseError as exc:
-            if not (self.keys.sharded and idx.is_missing_index(exc)):
+            if not idx.is_missing_index(exc):
                 raise
+        await self._recreate(spec)
+        return await idx.run_search(self.redis, command)
+
+    async def _recreate(self, spec: idx.IndexSpec) -> None:
+        """Re-create ``spec``'s index, found missing by a search: in a sharded layout its slot moved to another
+        shard (which has the keys but not the index); on one node another client's ``FLUSHDB`` (or
+        ``FT.DROPINDEX``) took it. Lookups that find it missing together create it once (:meth:`_ensure`)."""
         if spec.name not in self._recreated:
             self._recreated.add(spec.name)
-            log.warning("index %s is missing on its shard (a slot moved?): re-creating it", spec.name)
+            why = "on its shard (a slot moved?)" if self.keys.sharded else "(another client's FLUSHDB?)"
+            log.warning("index %s is missing %s: re-creating it", spec.name, why)
         self._ready.discard(spec.name)
         await self._ensure(spec)
-        return await idx.run_search(self.redis, command)
 
     async def _tenant_indexes(self, *, with_keys: bool = False) -> list[idx.IndexSpec]:
         """Every index of the cache: the one index, or in a sharded layout each tenant's found on the shards

@@ -274,6 +274,12 @@ class KeySpace:
     def telemetry_totals(self) -> str:
         return f"{self.root}:{self.index_name}:telemetry:totals"
 
+    @property
+    def near_markers(self) -> str:
+        """The prefix of each process's near cache marker (``<prefix><process's id>``): outside the entries', which
+        every reader of them takes for hashes, and so untracked (``cache.near``)."""
+        return f"{self.root}:{self.index_name}:near-marker:"
+
     def rate_limit(self, identity: str, minute: int) -> str:
         """One caller's counters for one minute. The hash tag keeps a caller's minutes in one cluster slot, so
         the limiter's script may read two of them at once."""

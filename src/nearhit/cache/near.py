@@ -8,8 +8,11 @@ anyone (another worker, another replica, the CLI), and a flush. A copy is served
 TTL runs out, or the connection is lost (then everything is dropped, and the copy is off until it is back). A
 connection that died without a word (a NAT or load balancer dropping an idle flow: no FIN, no RST) is found by a
 ``PING`` after :data:`HEARTBEAT_S` of quiet; meanwhile, nothing heard for :data:`HEARTBEAT_S` + :data:`PROBE_WAIT_S`
-serves no copy and knows no key absent. Redis says nothing of a ``SWAPDB`` (tried on 8.2: no message): a copy, and
-the record, outlive one.
+serves no copy and knows no key absent. Redis says nothing of a ``SWAPDB`` (tried on 8.2: no message): a key of
+this process's own (its marker, outside the prefix, written when tracking starts) is read every :data:`HEARTBEAT_S`
+by the tracking task, and when it is gone or holds another value (the database was swapped, or flushed without a
+word) every copy is dropped and the record made again, as after a flush. Until that read, a copy outlives a swap:
+the window is :data:`HEARTBEAT_S` (and the read's round trip); a hit reads nothing more.
 
 The same connection can keep a record of which entry keys may exist (``presence``, off by default): every key
 under the prefix, read by a ``SCAN`` once tracking is on, then every key Redis names (written, deleted, expired:
@@ -55,6 +58,9 @@ HEARTBEAT_S = 10.0
 """After this long without a message, the tracking connection is sent a ``PING``: its reply is due within
 :data:`PROBE_WAIT_S`, else the connection is taken as lost. Until then, copies are served only while something was
 heard from Redis this recently (the reply to the last ``PING`` at most)."""
+MARKER_TTL_HEARTBEATS = 6
+"""The marker's TTL, in :data:`HEARTBEAT_S`: each read renews it; a process gone leaves it for this long. A loop
+blocked for longer finds it gone and drops its copies, which only costs their reads."""
 MAX_VALUE_BYTES = 16 * 1024
 """Entries larger than this (prompt + answer + fields) are not copied: the copy is for the many short answers."""
 
@@ -85,15 +91,26 @@ class NearCache:
         self._closed = False
         self._heard = -math.inf
         """When the tracking connection last read a message (``time.monotonic()``)."""
+        self._marker: tuple[str, bytes] | None = None
+        """This process's marker (its key, its value): gone or changed, the database is not the one tracked (a
+        ``SWAPDB``). None: not checked (no ``markers`` given to :meth:`start`)."""
+        self._marker_due = math.inf
+        """When the marker is to be read next (``time.monotonic()``)."""
+        self._marker_redis: Redis | None = None
+        """Where the marker is written, for :meth:`close` to delete it."""
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def start(self, redis: Redis, prefix: str) -> None:
+    async def start(self, redis: Redis, prefix: str, markers: str | None = None) -> None:
         """Track entry keys under ``prefix`` on a connection of its own: open now (the cache's first lookups
-        may be kept), then read in the background, opened again whenever it is lost."""
+        may be kept), then read in the background, opened again whenever it is lost. ``markers``: the prefix of
+        the marker key that finds a ``SWAPDB`` (outside ``prefix``); without it, a swap goes unseen."""
         if (self.size <= 0 and not self.presence) or self._task is not None:
             return
+        if markers is not None:
+            self._marker = f"{markers}{uuid.uuid4().hex}", uuid.uuid4().hex.encode()
+            self._marker_redis = redis
         try:
             connection = await self._open(redis, prefix)
         except Untracked as exc:
@@ -166,6 +183,9 @@ class NearCache:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._marker is not None and self._marker_redis is not None:  # not left for its TTL (a scratch cache's)
+            with contextlib.suppress(RedisError, OSError):
+                await self._marker_redis.unlink(self._marker[0])
 
     async def _open(self, redis: Redis, prefix: str) -> AbstractConnection:
         # Never returned to the pool (it ends subscribed), waiting without a timeout; RESP2, where an
@@ -184,6 +204,8 @@ class NearCache:
             await connection.send_command("SUBSCRIBE", CHANNEL)
             await connection.read_response()
             await self._probe(redis, connection, prefix)
+            if self._marker is not None:
+                await redis.set(*self._marker, px=_marker_ttl_ms())
         except ResponseError as exc:
             with contextlib.suppress(Exception):
                 await connection.disconnect()
@@ -194,6 +216,7 @@ class NearCache:
             raise
         self.clear()
         self._heard = time.monotonic()
+        self._marker_due = self._heard + HEARTBEAT_S if self._marker is not None else math.inf
         self.active = True
         return connection
 
@@ -222,7 +245,9 @@ class NearCache:
                 if self.presence:
                     await self._scan(redis, prefix)
                 while True:
-                    self._invalidated(await self._next_message(connection))
+                    if time.monotonic() >= self._marker_due:
+                        await self._check_marker(redis)
+                    self._invalidated(await self._next_message(connection, self._marker_due - time.monotonic()))
                     if self._rescan:
                         await self._scan(redis, prefix)
             except Untracked as exc:
@@ -241,10 +266,10 @@ class NearCache:
                 connection = None
             await asyncio.sleep(RETRY_S)
 
-    async def _next_message(self, connection: AbstractConnection) -> Any:
-        """The next message, or the reply to a ``PING`` sent after :data:`HEARTBEAT_S` of quiet; a
-        ``ConnectionError`` when none comes within :data:`PROBE_WAIT_S` of it."""
-        message = await connection.read_response(timeout=HEARTBEAT_S)
+    async def _next_message(self, connection: AbstractConnection, quiet: float) -> Any:
+        """The next message, or the reply to a ``PING`` sent after ``quiet`` seconds of quiet (when the marker is
+        due, at most :data:`HEARTBEAT_S`); a ``ConnectionError`` when none comes within :data:`PROBE_WAIT_S` of it."""
+        message = await connection.read_response(timeout=min(max(quiet, 0.0), HEARTBEAT_S))
         if message is None:
             await connection.send_command("PING")
             message = await connection.read_response(timeout=PROBE_WAIT_S)
@@ -261,9 +286,7 @@ class NearCache:
         if keys is None:
             # A flush of any database (FLUSHDB of another one too), a DEBUG RELOAD, a replica's full sync: what
             # exists now is not known (reloaded, this database's keys are all back), so it is scanned again.
-            self.clear()
-            self._known = None
-            self._rescan = self.presence
+            self._flushed()
             return
         self.epoch += 1
         for key in keys:
@@ -273,6 +296,24 @@ class NearCache:
                 self._known.add(hash(name))
         if self._known is not None and len(self._known) > self.presence_keys:
             self._rescan = True  # the keys named since the scan include every one deleted or expired since
+
+    def _flushed(self) -> None:
+        """What is in the database is not known: every copy dropped, the record made again by a scan."""
+        self.clear()
+        self._known = None
+        self._rescan = self.presence
+
+    async def _check_marker(self, redis: Redis) -> None:
+        """Read the marker (renewing it); gone or changed (a ``SWAPDB``, which Redis does not report), the copies
+        and the record are of another database: dropped, as after a flush, and the marker written again."""
+        assert self._marker is not None
+        self._marker_due = time.monotonic() + HEARTBEAT_S
+        key, value = self._marker
+        if await redis.getex(key, px=_marker_ttl_ms()) == value:
+            return
+        log.warning("near cache: its marker key %s is gone or changed (a SWAPDB?): copies dropped", key)
+        self._flushed()
+        await redis.set(key, value, px=_marker_ttl_ms())
 
     async def _scan(self, redis: Redis, prefix: str) -> None:
         """The record of the keys that exist, once tracking is on or made again: a key written during the scan is
@@ -295,3 +336,7 @@ class NearCache:
             self._known = found | self._scanned_over
         finally:
             self._scanned_over = None
+
+
+def _marker_ttl_ms() -> int:
+    return int(MARKER_TTL_HEARTBEATS * HEARTBEAT_S * 1000)

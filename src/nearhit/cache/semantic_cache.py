@@ -493,9 +493,13 @@ class SemanticCache(CacheAdmin):
         probe, reply, *replies = await reads(
             self.redis, [self.feedback.labels_probe(), tuple(knn), *also], raise_on_error=False, meanwhile=meanwhile
         )
-        for failed in (probe, reply):
-            if isinstance(failed, ResponseError):
-                raise failed
+        if isinstance(probe, ResponseError):
+            raise probe
+        if isinstance(reply, ResponseError):
+            if not idx.is_missing_index(reply):
+                raise reply
+            await self._recreate(spec)  # another client's FLUSHDB took it: a miss, not an error
+            return (await idx.run_search(self.redis, knn), self.feedback.any_labels(probe)), replies
         return (idx.parse_search_reply(reply), self.feedback.any_labels(probe)), replies
 
     async def _embed(

@@ -7,8 +7,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from nearhit.gateway.errors import invalid, json_type, shown, unrecognised, unsupported
+from nearhit.gateway.errors import GatewayError, invalid, json_type, shown, unrecognised, unsupported
 from nearhit.llm import ChatMessage, ToolCall
+from nearhit.validate import MAX_SYSTEM_PROMPT_CHARS
 
 _MESSAGE_FIELDS = {"role", "content", "name", "tool_calls", "function_call", "tool_call_id", "refusal"}
 _ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -30,6 +31,14 @@ def conversation(messages: Any) -> tuple[str | None, tuple[ChatMessage, ...], Ch
     while lead < len(turns) and turns[lead].role == "system":
         lead += 1
     system = "\n\n".join(t.content for t in turns[:lead]) or None
+    if system is not None and len(system) > MAX_SYSTEM_PROMPT_CHARS:  # as /ask's system_prompt: not unbounded
+        raise GatewayError(
+            f"The system messages are too large: {len(system):,} characters in all; the limit is "
+            f"{MAX_SYSTEM_PROMPT_CHARS:,} characters",
+            status=413,
+            param="messages",
+            code="request_too_large",
+        )
     rest = turns[lead:]
     if not rest or rest[-1].role not in ("user", "tool"):
         where = f"messages[{len(turns) - 1}]"

@@ -8,7 +8,9 @@ data unit's capitals tell bits from bytes ("Mbps" / "MBps").
 
 from __future__ import annotations
 
+import math
 import re
+from collections import deque
 from functools import lru_cache
 from typing import ClassVar
 
@@ -63,20 +65,140 @@ def _same_quantity(a: Quantity, b: Quantity, *, lenient: bool) -> bool:
     return a.value == b.value
 
 
+_PAIRED_BY_SCAN = 64
+"""Up to this many pairs (left times right: most texts have a number or two), every pair is compared; past it,
+each quantity is compared only with those sharing a key with it (:class:`_Keyed`), the same pairs found."""
+
+
 def unmatched(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantity], list[Quantity]]:
-    """The quantities of each side with no equal on the other."""
+    """The quantities of each side with no equal on the other: each of ``left`` in turn takes the first of ``right``
+    still free that equals it, exactly, then leniently."""
     # One unit after an article ("a day") is matched last: a count said in digits claims its equal first.
     left, right = sorted(left, key=lambda q: q.article), sorted(right, key=lambda q: q.article)
-    for lenient in (False, True):
-        for a in list(left):
-            for b in right:
-                if _same_quantity(a, b, lenient=lenient):
-                    left.remove(a)
-                    right.remove(b)
-                    break
+    if len(left) * len(right) <= _PAIRED_BY_SCAN:
+        for lenient in (False, True):
+            for a in list(left):
+                for b in right:
+                    if _same_quantity(a, b, lenient=lenient):
+                        left.remove(a)
+                        right.remove(b)
+                        break
+    else:
+        left, right = _paired_by_key(left, right)
     # "one egg" / "a single egg", "quick one": a lone 1 is an article as often as it is a number; not a 1 with a
     # unit where the other side has another measure of its dimension ("1 second" / "1 minute", "1 m" / "1 mm").
     return _kept_ones(left, right), _kept_ones(right, left)
+
+
+def _paired_by_key(left: list[Quantity], right: list[Quantity]) -> tuple[list[Quantity], list[Quantity]]:
+    """:func:`unmatched`'s pairing, each of ``left`` compared only with the free ones of ``right`` that share a key
+    with it: linear in the numbers where each equal is found at its key's head (a long list of numbers, said
+    twice), where the scan compared every pair (a 2,000-number prompt against another: 1.3 s)."""
+    free_left, free_right = [True] * len(left), [True] * len(right)
+    for lenient in (False, True):
+        keyed = _Keyed(right, lenient)
+        for i, a in enumerate(left):
+            if free_left[i]:
+                j = keyed.first(a, free_right)
+                if j is not None:
+                    free_left[i] = free_right[j] = False
+    return [q for q, free in zip(left, free_left, strict=True) if free], [
+        q for q, free in zip(right, free_right, strict=True) if free
+    ]
+
+
+_FINE_STEPS = 2**24
+"""Measures are keyed by ``log2`` of their size in steps of 1/2^24 (4e-8): two within the exact tolerance (1e-9)
+fall in the same step or the next; so do distinct sizes only when nearer than that."""
+_CALENDAR_STEPS = 16
+"""Durations are keyed again in steps of 1/16 (4.4%), for the calendar tolerance (1.5%) between a calendar unit
+and days or weeks (:func:`_same_measure`)."""
+
+
+def _steps(base: float, per_octave: int, *, probe: bool) -> tuple[int, ...]:
+    step = math.floor(math.log2(max(abs(base), 1.0)) * per_octave)
+    return (step - 1, step, step + 1) if probe else (step,)
+
+
+def _measure_keys(q: Quantity, *, probe: bool) -> list[tuple[object, ...]]:
+    """The keys of ``q``'s readings (:func:`_same_measure`): each dimension and fine step of size, and a calendar
+    step with whether the unit is a calendar one; the next steps too when ``probe`` (a duration probes the other
+    kind of unit's calendar steps). A size that is not finite (a 400-digit count of kg) is within any tolerance
+    of every finite one."""
+    keys: list[tuple[object, ...]] = []
+    calendar = q.unit in CALENDAR_UNITS
+    for dimension, base in _readings(q):
+        if base is None:
+            continue
+        if not math.isfinite(base):
+            keys.append(("any size", dimension) if probe else ("unbounded", dimension))
+            continue
+        keys.extend(("size", dimension, step) for step in _steps(base, _FINE_STEPS, probe=probe))
+        if not probe or q.dimension == "duration":  # a probe's calendar steps are the other kind of unit's
+            steps = _steps(base, _CALENDAR_STEPS, probe=probe)
+            keys.extend(("calendar", dimension, step, calendar != probe) for step in steps)
+        keys.append(("unbounded", dimension) if probe else ("any size", dimension))
+    return keys
+
+
+def _keys(q: Quantity, *, lenient: bool, probe: bool) -> list[tuple[object, ...]]:
+    """Keys that ``q`` and any quantity :func:`_same_quantity` takes for its equal share, one side's under
+    ``probe`` and the other's not (a clock on one side meets a bare hour on the other)."""
+    keys: list[tuple[object, ...]] = [("clock", q.clock)] if q.clock is not None else []
+    if q.dimension:
+        keys.extend(_measure_keys(q, probe=probe))
+    if not lenient:
+        if q.clock is None and not q.dimension:
+            keys.append(("plain", q.value, q.dimension))
+        return keys
+    if q.clock is not None:  # "3pm" and "three o'clock": a bare hour meets a clock on the 12-hour clock
+        keys.append(("bare hour" if probe else "clock hour", q.clock % 720))
+    else:
+        keys.append(("value", q.value))
+        if q.value.is_integer():
+            keys.append(("clock hour" if probe else "bare hour", int(q.value) % 12 * 60))
+    return keys
+
+
+_SCANNED_ITEMS = 8
+"""Up to this many quantities (most texts' few), :class:`_Keyed` compares with each in turn, keying none."""
+
+
+class _Keyed:
+    """One side's quantities under their keys (:func:`_keys`), each key's in their order, for :func:`unmatched`
+    and the checks like it to find an equal without comparing every pair."""
+
+    def __init__(self, items: list[Quantity], lenient: bool) -> None:
+        self.items = items
+        self.lenient = lenient
+        self.at: dict[tuple[object, ...], deque[int]] | None = None if len(items) <= _SCANNED_ITEMS else {}
+        if self.at is None:
+            return
+        for index, q in enumerate(items):
+            for key in dict.fromkeys(_keys(q, lenient=lenient, probe=False)):
+                self.at.setdefault(key, deque()).append(index)
+
+    def first(self, q: Quantity, free: list[bool] | None = None) -> int | None:
+        """The index of the first item (of those ``free``) equal to ``q``, or None."""
+        if self.at is None:
+            for index, item in enumerate(self.items):
+                if (free is None or free[index]) and _same_quantity(q, item, lenient=self.lenient):
+                    return index
+            return None
+        found: int | None = None
+        for key in _keys(q, lenient=self.lenient, probe=True):
+            indexes = self.at.get(key)
+            if indexes is None:
+                continue
+            while free is not None and indexes and not free[indexes[0]]:
+                indexes.popleft()  # taken: never free again
+            for index in indexes:
+                if found is not None and index >= found:
+                    break
+                if (free is None or free[index]) and _same_quantity(q, self.items[index], lenient=self.lenient):
+                    found = index
+                    break
+        return found
 
 
 def _kept_ones(mine: list[Quantity], theirs: list[Quantity]) -> list[Quantity]:
@@ -88,7 +210,7 @@ def _measured_ones(mine: list[Quantity], theirs: list[Quantity], other: Text) ->
     """A 1 in digits with a unit ("a 1-year-old", "1 kg") where the other side names nothing of that dimension:
     a measure the other does not ask about, not an article ("1 hour" / "an hour" stays a rewording)."""
     named = {UNITS[token][0] for token in other.tokens if token in UNITS}
-    return [
+    ones = [
         one
         for one in mine
         if one.value == 1
@@ -96,15 +218,22 @@ def _measured_ones(mine: list[Quantity], theirs: list[Quantity], other: Text) ->
         and one.dimension is not None
         and one.surface[:1].isdigit()
         and one.dimension not in named
-        and not any(_same_quantity(one, theirs_one, lenient=True) for theirs_one in theirs)
     ]
+    if not ones:  # (most texts): the other side's are not keyed
+        return ones
+    keyed = _Keyed(theirs, lenient=True)
+    return [one for one in ones if keyed.first(one) is None]
 
 
 def _unrepeated(left: list[Quantity], every: list[Quantity]) -> list[Quantity]:
     """``left`` less the numbers its own side says again ("I have 2 dicts ... merge two dicts"): a number
     the other side matched once is not another number for being said twice."""
-    matched = [m for m in every if not any(m is a for a in left)]
-    return [a for a in left if not any(_same_quantity(a, m, lenient=False) for m in matched)]
+    if len(left) * len(every) <= _PAIRED_BY_SCAN:  # (most texts)
+        matched = [m for m in every if not any(m is a for a in left)]
+        return [a for a in left if not any(_same_quantity(a, m, lenient=False) for m in matched)]
+    unmatched_ids = {id(a) for a in left}
+    keyed = _Keyed([m for m in every if id(m) not in unmatched_ids], lenient=False)
+    return [a for a in left if keyed.first(a) is None]
 
 
 # A part of today ("ice on it this morning" / "... today"): no date of its own, but what "today" says.
@@ -139,16 +268,20 @@ _ONE_MORE = frozenset({"another", "additional", "extra"})
 def _not_another(mine: list[Quantity], other: Text) -> list[Quantity]:
     """``mine`` less its "a second", "a third" where the other side says "another" ("an additional", "an
     extra"): one more of a thing."""
-    return [q for q in mine if not (q.one_more and _ONE_MORE.intersection(other.tokens))]
+    if not any(q.one_more for q in mine):
+        return mine
+    another = bool(_ONE_MORE.intersection(other.tokens))
+    return [q for q in mine if not (q.one_more and another)]
 
 
 def _glued(mine: list[Quantity], text: Text, other: Text) -> list[Quantity]:
     """``mine`` less a number the other side writes glued to the word before it ("Windows 11" / "windows11",
     "python 3" / "python3"): one name, spelt apart."""
+    if not mine:
+        return mine
+    theirs = other.tokens if len(mine) <= _SCANNED_ITEMS else frozenset(other.tokens)  # a set only for many
     return [
-        q
-        for q in mine
-        if not (q.span[0] and q.surface.isdigit() and text.tokens[q.span[0] - 1] + q.surface in other.tokens)
+        q for q in mine if not (q.span[0] and q.surface.isdigit() and text.tokens[q.span[0] - 1] + q.surface in theirs)
     ]
 
 
@@ -163,12 +296,11 @@ def one_more_words(text: Text, other: Text) -> frozenset[str]:
 def matched_units(text: Text, other: Text) -> frozenset[str]:
     """The stems of the units ``text`` names once ("a day", "1 week") that the other side says as an equal count
     ("24 hours", "7 days"): for the number guard to compare, no subject word of their own."""
-    theirs = quantities(other.tokens)
-    return frozenset(
-        text.stems[q.span[1] - 1]
-        for q in quantities(text.tokens, articles=True)
-        if q.value == 1 and any(_same_quantity(q, t, lenient=False) for t in theirs)
-    )
+    ones = [q for q in quantities(text.tokens, articles=True) if q.value == 1]
+    if not ones:
+        return frozenset()
+    keyed = _Keyed(quantities(other.tokens), lenient=False)
+    return frozenset(text.stems[q.span[1] - 1] for q in ones if keyed.first(q) is not None)
 
 
 def _surfaces(items: list[Quantity]) -> str:
