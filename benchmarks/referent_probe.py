@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, replace
 from conversation_checks import looked_up
 from nearhit.cache import conversation as cv
 from nearhit.cache.keys import normalise
-from nearhit.cache.referent import resolved
+from nearhit.cache.referent import _POINTER, resolved
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import dataset
 from nearhit.guards import GuardSet
@@ -47,7 +47,7 @@ from told_as_one_probe import joined
 
 THRESHOLD = 0.76
 """The single questions' threshold (the default config's): the told-as-one floor when the single asks no more."""
-FLOORS = (0.70, 0.76, 0.80, 0.85, 0.88, 0.90)
+FLOORS = (0.70, 0.76, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94)
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,13 @@ async def _told_today(embedder: LocalEmbedder, guards: GuardSet, context: cv.Con
     return guards.first_rejection(story, single, similarity) is None
 
 
+def self_contained(row: Row) -> bool:
+    """The single side asks a self-contained question: no pointing-back word in it ("How do I cancel my gym
+    membership?"), unlike a story told in one message whose question points back ("... How do I get a refund for
+    it?")."""
+    return _POINTER.search(row.other) is None
+
+
 def _new(rows: list[Row], floor: float) -> list[Row]:
     return [r for r in rows if not r.vetoed and r.similarity >= floor and not r.served_today]
 
@@ -175,21 +182,32 @@ def report(rows: list[Row]) -> None:
             traps = [r for r in new if not r.same_answer]
             kinds = Counter(r.category for r in traps)
             print(f"| {floor:.2f} | {len(hits)} ({len({r.set for r in hits})}) | {len(traps)} | {dict(kinds) or ''} |")
-    leave_one_out([r for r in rows if r.group == "same turns"])
+    leave_one_out("same turns", [r for r in rows if r.group == "same turns"])
+    told = [r for r in rows if r.group == "told as one"]
+    leave_one_out("told as one", told)
+    standalone = [r for r in told if self_contained(r)]
+    leave_one_out("told as one, the single side self-contained", standalone)
+    traps = [r for r in standalone if not r.same_answer]
+    vetoes = Counter(r.vetoed.split(":")[0] or "nothing" for r in traps)
+    near = sorted((r.similarity for r in traps), reverse=True)[:5]
+    print(f"\nself-contained single side: {len(traps)} traps resolved, refused by {dict(vetoes)}; nearest", near)
 
 
-def leave_one_out(rows: list[Row]) -> None:
-    """Per held-out set, the lowest floor with no new trap on the other sets (the highest when none is free), and
+def leave_one_out(group: str, rows: list[Row]) -> None:
+    """Per held-out set, the lowest floor with no new trap on the other sets (none when no floor is free), and
     what it serves on the held-out set."""
-    print("\n| held out (same turns) | floor chosen | new should-hits | new traps |\n|---|---|---|---|")
+    print(f"\n| held out ({group}) | floor chosen | new should-hits | new traps |\n|---|---|---|---|")
     for name in dataset.CONVERSATION_SETS:
         rest = [r for r in rows if r.set != name]
         free = [f for f in FLOORS if not any(not r.same_answer for r in _new(rest, f))]
-        floor = min(free, default=max(FLOORS))
-        held = _new([r for r in rows if r.set == name], floor)
-        hits, traps = sum(r.same_answer for r in held), sum(not r.same_answer for r in held)
+        if not free:
+            print(f"| {name} | none | 0 | 0 |")
+            continue
+        held = _new([r for r in rows if r.set == name], min(free))
+        hits = sum(r.same_answer and not r.synthetic for r in held)
+        traps = sum(not r.same_answer for r in held)
         if hits or traps:
-            print(f"| {name} | {floor:.2f} | {hits} | {traps} |")
+            print(f"| {name} | {min(free):.2f} | {hits} | {traps} |")
 
 
 def main() -> None:
