@@ -2,35 +2,19 @@
 picnic on Saturday"), as :func:`conversation.differs_from_one` already reads it: the number guard marks the
 difference (``GuardSignal.date_one_side``) and the path lets it through when the side with the date tells little
 else (``conversation.dated_aside``). A near day (a deadline), or a date told with much more (a correction), is no
-aside. Invented conversations (``data/conversation_dated_aside.jsonl``, none of the dev sets' words), each ``a``
-stored and its ``b`` looked up through the engine on the real embedded Redis, with the default guards."""
+aside. Invented words, none of the dev sets'; the same stories through the engine on the real embedded Redis are in
+``data/conversation_told_as_one.jsonl`` (``sourdough-*``, ``test_conversation_told_as_one.py``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from nearhit.cache import SemanticCache, context_match
+from nearhit.cache import context_match
 from nearhit.cache import conversation as cv
-from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
-from nearhit.evaluation.dataset import Pair, load_jsonl
 from nearhit.guards import GuardSet
 from nearhit.guards.numbers import NumberGuard
-from tests.support.lookups import ask
 
-PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_dated_aside.jsonl")
 ASKED = "my sourdough loaf came out dense\nhow do I get a more open crumb?"
-
-
-@pytest.mark.parametrize("pair", PAIRS, ids=[pair.id for pair in PAIRS])
-async def test_a_date_told_on_one_side_is_an_aside_of_the_story(cache: SemanticCache, pair: Pair) -> None:
-    cache.guards = GuardSet.default()
-    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), f"answer for {pair.id}")
-    result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt), threshold=DEFAULT_SIMILARITY_THRESHOLD)
-    assert result.hit is pair.same_answer, result.candidates
-    if pair.same_answer:
-        assert result.context is not None and "told_as_one" in result.context
 
 
 @pytest.mark.parametrize(
