@@ -20,9 +20,14 @@ same way: each set left out, the highest count at which no set of the others ser
 value to ship the lowest of the folds' choices. Fed with the probe's ``--written`` tellings (as a person writes
 one message), those that tell the story before they ask.
 
+With ``--dated``, ``DATED_MORE`` (how many words the side that tells a date only it tells may tell more, its date
+an aside, :func:`conversation.dated_aside`) on a grid from 0 (no date excused), the checks worked out again on each
+telling (``differs_from_one``, then the guards as the told-as-one path runs them), chosen as ``--untold`` is.
+
     python benchmarks/told_as_one_fit.py /tmp/told.jsonl /tmp/joined.jsonl
     python benchmarks/told_as_one_fit.py --threshold /tmp/told.jsonl /tmp/joined.jsonl /tmp/joined_b.jsonl
     python benchmarks/told_as_one_fit.py --untold /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
+    python benchmarks/told_as_one_fit.py --dated /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from nearhit.cache import conversation
+from nearhit.cache import context_match, conversation
+from nearhit.guards import GuardSet
 
 Rule = Callable[[dict[str, Any]], bool]
 Counts = dict[str, tuple[int, int, int, int]]
@@ -44,6 +50,8 @@ FLOORS = (0.88, 0.87, 0.86, 0.85, 0.84, 0.83, 0.82, 0.81, 0.8, 0.79, 0.78)
 """The grid of ``--threshold``, the shipped value first."""
 UNTOLD = (0, 1, 2, 3)
 """The grid of ``--untold``, the shipped value first."""
+DATED = tuple(range(13))
+"""The grid of ``--dated``: 0 excuses no date (the date's own word is one the other side does not tell)."""
 TRAP_COST = 3
 """How many should-hits a trap served costs when a share is chosen (a cache that serves half its should-hits at
 3% of its traps trades about so)."""
@@ -155,6 +163,22 @@ def untold(count: float) -> Rule:
     return rule
 
 
+def dated(count: float) -> Rule:
+    """The rule as shipped with ``DATED_MORE`` at ``count``, the checks worked out again (the probe recorded them
+    as its code ran them)."""
+    guards = context_match._without_subject(GuardSet.default())
+
+    def rule(call: dict[str, Any]) -> bool:
+        conversation.DATED_MORE = int(count)
+        told, single, similarity = call["told"], call["single"], call["similarity"]
+        if not floored(SHIPPED)({**call, "checks": True}) or conversation.differs_from_one(told, single):
+            return False
+        aside = conversation.dated_aside(told, single)
+        return guards.first_rejection(told, single, similarity, dates_one_side=aside) is None
+
+    return rule
+
+
 def grid_report(
     files: list[list[dict[str, Any]]], name: str, grid: tuple[float, ...], rule: Callable[[float], Rule]
 ) -> None:
@@ -203,11 +227,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", action="store_true", help="fit ONE_QUESTION_THRESHOLD, not SAID_SHARE")
     parser.add_argument("--untold", action="store_true", help="fit UNTOLD_WORDS, not SAID_SHARE")
+    parser.add_argument("--dated", action="store_true", help="fit DATED_MORE, not SAID_SHARE")
     parser.add_argument("records", nargs="+", help="told_as_one_probe.py outputs: the dev pairs', then joined ones")
     args = parser.parse_args()
     files = [read(path) for path in args.records]
     if args.untold:
         grid_report(files, "UNTOLD_WORDS", UNTOLD, untold)
+    elif args.dated:
+        grid_report(files, "DATED_MORE", DATED, dated)
     else:
         floor_report(files) if args.threshold else report(files[0], files[1])
 

@@ -166,7 +166,8 @@ def as_one_question(
     """Serve the nearest single question (an entry without a context) that the conversation ``told`` as one
     question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
     same facts, no negation or constraint on one side only, and no guard but the subject's vetoing (with the
-    guards on: as for a single question, the conversation's own checks hold without them). Returns
+    guards on: as for a single question, the conversation's own checks hold without them; a date one side tells
+    as an aside, :func:`conversation.dated_aside`, vetoes nothing). Returns
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
     its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`)."""
@@ -221,7 +222,8 @@ def _serves(
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
         return False
     reason = conversation.differs_from_one(told, single)
-    verdict = None if reason is not None else guards.first_rejection(told, single, similarity)
+    aside = reason is None and conversation.dated_aside(told, single)
+    verdict = None if reason is not None else guards.first_rejection(told, single, similarity, dates_one_side=aside)
     if reason is not None or verdict is not None:
         guard_name, why = ("context", reason) if verdict is None else (verdict.guard, verdict.reason)
         result.candidates.append(Candidate(doc_id, cached, similarity, "rejected_by_guard", guard_name, why))

@@ -82,6 +82,14 @@ leave unsaid and still be judged at its own threshold (:func:`asks_no_more`): a 
 words otherwise ("job interview friday" / "an interview on Friday for a junior data analyst role"). A fact, a
 condition or a word exchanged is still refused by :func:`differs_from_one`, whatever the count.
 Fitted leave-one-set-out (``benchmarks/told_as_one_fit.py --untold``)."""
+DATED_MORE = 4
+"""How many content words, the date's among them, the side that tells a date may tell that the other does not and
+its date still be an aside (:func:`dated_aside`): "I'm making a pavlova for my book club on Saturday" (3) against
+"I'm making a pavlova"; a correction or a new topic told with its date tells more ("So sorry, I just realized we
+moved to QuickBooks Online last year", 5). Fitted on the probe's tellings (``told_as_one_fit.py --dated``)."""
+NEAR_DAYS = frozenset({"today", "tomorrow"})
+"""Dates that set a deadline more than they tell when: "her birthday is tomorrow" bears on which shipping service
+to use, so a near day told on one side only is never an aside (:func:`dated_aside`)."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
 BARE_QUESTION = 1
@@ -471,6 +479,19 @@ def differs_from_one(told: str, single: str) -> str | None:
     if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
         return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return asks_another(told, single)
+
+
+def dated_aside(told: str, single: str) -> bool:
+    """Whether a date only one side tells (the number guard's ``date_one_side``) is an aside of the story, which
+    :func:`differs_from_one` already lets through: the side with the date tells at most ``DATED_MORE`` content
+    words the other does not, and no near day (``NEAR_DAYS``). "Sprained my wrist dancing at my cousin's wedding
+    on saturday" against "sprained my wrist" is one story; a deadline, a correction or another topic told with a
+    date is another."""
+    dates = dates_of(analyse(told)) or dates_of(analyse(single))
+    if not dates or dates & NEAR_DAYS:
+        return False
+    dated, plain = (told, single) if dates_of(analyse(told)) else (single, told)
+    return len(_unsaid_in(_told_words(dated), _told_words(plain))) <= DATED_MORE
 
 
 def _unjoined(text: str, other: str) -> str:

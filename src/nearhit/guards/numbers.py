@@ -337,8 +337,9 @@ class NumberGuard(SignalGuard):
         else:
             reason = f"dates differ: {describe(dates_q)} vs {describe(dates_c)}"
         clauses_q, clauses_c = split_question(query), split_question(candidate)
+        one_side = not (only_q or only_c) and not (dates_of(q) and dates_of(c))
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
-            return self._signal(1.0, reason)
+            return self._signal(1.0, reason, date_one_side=one_side)
         strength = backstory_strength(clauses_q, clauses_c)
         context = (
             strength <= BACKSTORY_ADDED
@@ -347,8 +348,8 @@ class NumberGuard(SignalGuard):
         )
         if _no_slot(clauses_q, all_q, q, clauses_c, all_c, c):
             reason += " (the other asks with no number)"
-            return self._signal(BACKSTORY_ADDED, reason + " (in backstory only)", context=context)
-        return self._signal(strength, reason + " (in backstory only)", context=context)
+            strength = BACKSTORY_ADDED
+        return self._signal(strength, reason + " (in backstory only)", context=context, date_one_side=one_side)
 
 
 def _no_slot(

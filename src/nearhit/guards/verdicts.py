@@ -40,6 +40,10 @@ class GuardSignal:
     context: bool = False
     """The difference lies only in context one side tells around its question (a backstory the other
     question does not need): weak evidence, which leaves the pair quiet (:meth:`GuardSet.quiet`)."""
+    date_one_side: bool = False
+    """The only difference is a date one side tells and the other, naming no date at all, leaves out ("on Friday"
+    / nothing): no other date, and no number, differs. A story told over turns that adds when it happened is
+    still the story a single message tells (:func:`nearhit.cache.conversation.differs_from_one`)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.strength <= 1.0:
@@ -87,5 +91,9 @@ class SignalGuard:
         found = self.signal(query, candidate)
         return found.verdict() if found is not None and found.vetoes(self.cut, None) else None
 
-    def _signal(self, strength: float, reason: str, *, context: bool = False) -> GuardSignal:
-        return GuardSignal(self.name, max(0.0, min(1.0, strength)), reason, context=context)
+    def _signal(
+        self, strength: float, reason: str, *, context: bool = False, date_one_side: bool = False
+    ) -> GuardSignal:
+        return GuardSignal(
+            self.name, max(0.0, min(1.0, strength)), reason, context=context, date_one_side=date_one_side
+        )
