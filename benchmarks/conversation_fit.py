@@ -125,7 +125,7 @@ def signals(
         "ctx_sim": ctx_sim,
         "users_sim": users_sim,
         "told_sim": told_sim,
-        "same_turns": float(context_match._same_turns(ca, cb)),
+        "same_turns": float(context_match.same_turns(ca, cb)),
         "ctx_check": float(checked is not None),
         "states_more": float(cv.states_more(qb, qa) is not None),
         "q_veto": float(guards.first_rejection(qb, qa, q_sim) is not None),

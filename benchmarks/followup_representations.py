@@ -131,7 +131,7 @@ async def rows(sets: Sequence[str], vectors: Vectors, guards: GuardSet) -> list[
                 continue  # the candidate is not found: its context is another
             sim = {k: float(va[n] @ vb[n]) for n, k in enumerate(KINDS[:-1])}
             sim["e told-turns"] = float(_unit(va[3] - va[4]) @ _unit(vb[3] - vb[4]))
-            same = context_match._same_turns(ca, cb)
+            same = context_match.same_turns(ca, cb)
             checks = cv.states_more(qb, qa) is None and cv.other_referent(qb, qa) is None
             unvetoed = checks and guards.first_rejection(qb, qa, sim["a alone"]) is None
             margin = context_match.SAME_TURNS_MARGIN if same and checks else 0.0

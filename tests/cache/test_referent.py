@@ -34,6 +34,27 @@ async def test_a_follow_up_is_served_the_question_that_names_its_referent_after_
     assert result.context is not None and result.context["resolved"] == "how does float test sourdough starter work?"
 
 
+async def test_the_question_that_names_it_is_served_a_stored_follow_up_it_states_more_than(
+    cache: SemanticCache,
+) -> None:
+    """The other way round: "how do I fit one?" stored, the question that names it asked after the same turns. The
+    asked question states a fact the follow-up does not ("5"), so no margin under the threshold reads it; resolved,
+    the stored follow-up is the asked question."""
+    cache.guards = GuardSet.default()
+    pi: Turns = [
+        ("user", "My Raspberry Pi 5 keeps overheating under load."),
+        ("assistant", "A heatsink with a fan usually fixes that."),
+    ]
+    key = await cache.store(ask(cache, pi, "how do I fit one?"), "heatsink answer")
+    result = await cache.lookup(ask(cache, pi, "How do I fit a heatsink fan on a Raspberry Pi 5?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and result.context["resolved"] == "how do I fit heatsink fan Raspberry Pi 5?"
+    # After turns that say none of the words it names, the same follow-up is not resolved: not served.
+    other: Turns = [("user", "My Arduino Uno resets at random."), ("assistant", "A bigger capacitor often fixes that.")]
+    await cache.store(ask(cache, other, "how do I fit one?"), "capacitor answer")
+    assert not (await cache.lookup(ask(cache, other, "How do I fit a heatsink fan on a Raspberry Pi 5?"))).hit
+
+
 async def test_a_follow_up_about_another_thing_is_not_served(cache: SemanticCache) -> None:
     """Resolved, "how does float test sourdough work for a rye starter?" reads 0.89 alike: the guards still read it."""
     cache.guards = GuardSet.default()

@@ -133,7 +133,7 @@ def _asks_alike(query: Lookup, cached: conversation.Context, asked: str) -> bool
     its question that ``asked`` says ("My card covers rentals." "Is the waiver needed?" after the same turns
     as "Do I need the waiver if my card covers rentals?"), the two together stating nothing more."""
     assert query.context is not None
-    if _same_turns(query.context, cached):
+    if same_turns(query.context, cached):
         return conversation.states_more(query.prompt, asked) is None
     moved = _moved_out(query.context, cached, asked)
     return moved is not None and conversation.states_more(f"{moved}\n{query.prompt}", asked) is None
@@ -143,13 +143,13 @@ def _moved_out(query: conversation.Context, cached: conversation.Context, asked:
     """The user's turns the query adds after the cached turns (the same, normalised) when ``asked`` says all of
     them (:func:`conversation.said_in`): statements split off the question, else None."""
     head, tail = query.turns[: len(cached.turns)], query.turns[len(cached.turns) :]
-    if not tail or any(role != "user" for role, _ in tail) or not _same_turns(conversation.Context(head), cached):
+    if not tail or any(role != "user" for role, _ in tail) or not same_turns(conversation.Context(head), cached):
         return None
     said = "\n".join(text for _, text in tail)
     return said if conversation.said_in(said, asked) else None
 
 
-def _same_turns(query: conversation.Context, cached: conversation.Context) -> bool:
+def same_turns(query: conversation.Context, cached: conversation.Context) -> bool:
     return [(role, exact_text(text)) for role, text in query.turns] == [
         (role, exact_text(text)) for role, text in cached.turns
     ]

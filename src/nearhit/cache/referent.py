@@ -10,8 +10,9 @@ under it; the guards at it; another fact, a negation or a constraint on one side
 at, refuses. Over every conversation set's dev split no trap after the same turns is served this way down to 0.70.
 Only after the very same turns: after other turns the resolution reads a changed story as the same one ("the hotel
 cancelled" / "Delta cancelled": a refund "for it"), 34 synthetic traps at 0.76 (``benchmarks/referent_probe.py``).
-The candidates are the conversation's own (the lookup's rows after the same turns); a question asked alone after
-them is not looked at here.
+The candidates are the conversation's own (the lookup's rows after the same turns, however far under the threshold
+their questions read: a stored "how do i turn it off?" is 0.53 alike to "How do I turn off BitLocker on Windows 11
+Pro?" asked after the same turns, 0.98 resolved); a question asked alone after them is not looked at here.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nearhit.cache import conversation, entry
+from nearhit.cache import context_match, conversation, entry
 from nearhit.cache.keys import normalise
-from nearhit.cache.results import Candidate, LookupResult, Margin
+from nearhit.cache.results import Candidate, LookupResult
 
 if TYPE_CHECKING:
     from nearhit.cache import index as idx
@@ -64,21 +65,21 @@ async def after_same_turns(
     result: LookupResult,
     query: Lookup,
     rows: list[Any],
-    widths: dict[str, tuple[Margin, float]],
     spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
 ) -> bool:
-    """A last look for a conversation that missed, at its candidates after the very same turns (``widths``: the
-    margins :func:`context_match.match` gave ``rows``) that one follow-up read with its referent filled in from the
-    turns (either side's, :func:`resolved`) may serve: one embedder call for them all. Returns whether it embedded."""
+    """A last look for a conversation that missed, at its candidates (``rows``) after the very same turns, whatever
+    their similarity (a follow-up stored, a question that names its referent asked, read 0.2-0.5 alike), that one
+    follow-up read with its referent filled in from the turns (either side's, :func:`resolved`) may serve: one
+    embedder call for them all, none where no candidate has the same turns. Returns whether it embedded."""
     assert query.context is not None
     if guards is None:
         return False
     tries: list[tuple[str, dict[str, str], str, str]] = []
     for doc_id, fields in rows:
-        cached = fields.get("prompt", "")
-        if widths.get(doc_id, ("quiet", 0.0))[0] != "same_turns" or not cached:
+        cached, turns = fields.get("prompt", ""), conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        if not cached or turns is None or not context_match.same_turns(query.context, turns):
             continue
         for mine, other in ((query.prompt, cached), (cached, query.prompt)):
             text = resolved(query.context, mine, other)

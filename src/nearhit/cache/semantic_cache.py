@@ -350,9 +350,7 @@ class SemanticCache(CacheAdmin):
             ):
                 result.timings_ms["after_answer"] = _ms_since(stage)
             stage = time.perf_counter()
-            if not result.hit and await referent.after_same_turns(
-                self, result, query, rows, margins, spec, guards=self.guards
-            ):
+            if not result.hit and await referent.after_same_turns(self, result, query, rows, spec, guards=self.guards):
                 result.timings_ms["resolved"] = _ms_since(stage)
             stage = time.perf_counter()
             if not result.hit and await conversation_lookup.turn_by_turn(
