@@ -148,10 +148,50 @@ HISTORY_ROLES = ("system", "user", "assistant")
 
 
 def history_shape(value: object) -> object:
-    """A history is a list of messages (each message's fields are the schema's to check)."""
+    """A history is a list of messages (each message's fields are the schema's to check); a message's content
+    given as OpenAI's text parts is read as its text here, where the message's place can be named."""
     if not isinstance(value, list):
         raise InvalidInput(f"history must be a list of {{role, content}} messages, not {_json_kind(value)}")
-    return value
+    return [
+        message | {"content": content_text(message["content"], f"history[{i}].content")}
+        if isinstance(message, dict) and "content" in message
+        else message
+        for i, message in enumerate(value)
+    ]
+
+
+TEXT_PART = '{"type": "text", "text": ...}'
+"""OpenAI's text content part, the one kind of part a history (and the gateway) takes."""
+
+
+def content_text(value: object, where: str) -> str:
+    """A message's content: a string, or a list of text parts (:data:`TEXT_PART`) joined as the gateway joins
+    them. Anything else (an image part, null, a part with another field) is refused naming ``where`` and what is
+    taken: a cache reads text only."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list):
+        raise InvalidInput(f"{where} must be a string or a list of text parts {TEXT_PART}, not {_json_kind(value)}")
+    texts: list[str] = []
+    for j, part in enumerate(value):
+        at = f"{where}[{j}]"
+        if not isinstance(part, Mapping):
+            raise InvalidInput(f"{at} must be a text part {TEXT_PART}, not {_json_kind(part)}")
+        kind = part.get("type")
+        if kind != "text":
+            shown = repr(kind)[:64] if isinstance(kind, str) else _json_kind(kind)
+            raise InvalidInput(f"{at} is a part of type {shown}: only text parts {TEXT_PART} are taken")
+        if set(part) != {"type", "text"}:
+            other = sorted(set(part) - {"type", "text"})
+            raise InvalidInput(
+                f"{at} must be a text part {TEXT_PART}: "
+                + (f"unknown field {other[0][:64]!r}" if other else "'text' is missing")
+            )
+        text = part["text"]
+        if not isinstance(text, str):
+            raise InvalidInput(f"{at}.text must be a string, not {_json_kind(text)}")
+        texts.append(text)
+    return "".join(texts)
 
 
 def history_role(value: object) -> str:
@@ -200,15 +240,21 @@ def turns(value: object) -> tuple[tuple[str, str], ...]:
             raise InvalidInput(f"history[{n}] must be a (role, content) pair or a {{role, content}} message")
         role, content = turn
         history_role(role)
-        if not isinstance(content, str):
-            raise InvalidInput(f"history[{n}] content must be a string, not {_json_kind(content)}")
+        content = content_text(content, f"history[{n}] content")
         pairs.append((role, unicode_text(content, f"history[{n}] content")))
     history_size([content for _, content in pairs])
     return tuple(pairs)
 
 
 def _json_kind(value: object) -> str:
-    kinds = {dict: "an object", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    kinds = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }
     return "null" if value is None else kinds.get(type(value), type(value).__name__)
 
 

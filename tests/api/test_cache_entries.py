@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nearhit.cache import Scope
+from nearhit.cache.index import drop_index
 from nearhit.errors import InvalidInput
 from tests.support.live import LiveServer
 
@@ -48,3 +49,19 @@ async def test_an_id_of_any_length_is_refused_by_its_length_not_echoed_back(live
     with pytest.raises(InvalidInput, match="doc id must be 1 to 300 characters, not 30,000") as refused:
         await cache.delete(long_id)
     assert long_id not in str(refused.value)
+
+
+async def test_stats_and_a_tenant_s_clear_answer_after_the_index_was_dropped(live: LiveServer) -> None:
+    """The index and its entries gone under the server (``FT.DROPINDEX DD``, as another client's ``FLUSHDB``):
+    a clear of a tenant answered 503 "cache unavailable: ...: no such index". Both answer, and the cache works on."""
+    client = live.client
+    stored = await client.post("/cache/store", json={"prompt": "What is Redis?", "response": "A data store."})
+    assert stored.status_code == 201, stored.text
+    cache = await live.runtime.cache()
+    await drop_index(cache.redis, cache.spec.name, delete_entries=True)
+    cleared = await client.delete("/cache/clear", params={"tenant": "default"})
+    assert cleared.status_code == 200 and cleared.json() == {"deleted": 0}, cleared.text
+    stats = await client.get("/cache/stats")
+    assert stats.status_code == 200 and stats.json()["entries"] == 0, stats.text
+    await client.post("/cache/store", json={"prompt": "What is Redis?", "response": "A data store."})
+    assert (await client.get("/cache/stats")).json()["entries"] == 1

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.live import LiveServer
+from tests.support.waiting import settled
 
 HISTORY = [{"role": "user", "content": "I have a Flixora subscription."}, {"role": "assistant", "content": "Noted."}]
 TOO_MANY = [{"role": "user", "content": "hi"}] * 201
@@ -38,6 +39,8 @@ async def test_ask_rejects_bad_conversations(
 
 
 ASKED = {"role": "user", "content": "How do I cancel it?"}
+PART = {"type": "text", "text": "I have Flixora."}
+IMAGE = {"type": "image_url", "image_url": {"url": "http://x"}}
 CALL = [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
 
 
@@ -48,8 +51,20 @@ CALL = [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": 
         ([{"role": "user\u200b", "content": "x"}], "'user\\\\u200b'"),
         ([{"role": "usеr", "content": "x"}], "'usеr'"),  # a Cyrillic е
         ([{"role": None, "content": "x"}], "history role None"),
-        ([{"role": "user", "content": None}], "valid string"),
-        ([{"role": "user", "content": [{"type": "text", "text": "I have Flixora."}]}], "valid string"),
+        ([{"role": "user", "content": None}], "history[0].content must be a string or a list of text parts"),
+        ([{"role": "user", "content": 7}], "history[0].content must be a string or a list of text parts"),
+        # OpenAI's parts other than text: named, with what is taken (pydantic's "valid string" named neither).
+        (
+            [HISTORY[0], {"role": "user", "content": [PART, IMAGE]}],
+            "history[1].content[1] is a part of type 'image_url'",
+        ),
+        ([{"role": "user", "content": [PART | {"cache_control": {}}]}], "unknown field 'cache_control'"),
+        ([{"role": "user", "content": [{"type": "text"}]}], "history[0].content[0] must be a text part"),
+        (
+            [{"role": "user", "content": [{"type": "text", "text": None}]}],
+            "history[0].content[0].text must be a string",
+        ),
+        ([{"role": "user", "content": ["I have Flixora."]}], "history[0].content[0] must be a text part"),
         ([{"role": "assistant", "content": None, "tool_calls": CALL}], "tool_calls"),
         (["I have Flixora."], "valid dictionary"),
         ([HISTORY[0], ASKED] * 500, "the limit is 200 messages"),
@@ -108,3 +123,24 @@ async def test_ask_answers_odd_but_valid_histories(live: LiveServer, history: li
     for path in ("/ask", "/ask/stream"):
         response = await live.client.post(path, json={"prompt": "How do I cancel it?", "history": history})
         assert response.status_code == 200, (path, response.text)
+
+
+async def test_ask_reads_a_history_s_text_parts_as_the_gateway_does(live: LiveServer) -> None:
+    """OpenAI's text parts in a history (a 422 "Input should be a valid string" before): joined, the same
+    conversation as its text given whole, on ``/ask`` and through the gateway."""
+    parts = [
+        {"role": "user", "content": [{"type": "text", "text": "I have a Flixora "}, {"type": "text", "text": "plan."}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Noted."}]},
+    ]
+    whole = [{"role": "user", "content": "I have a Flixora plan."}, {"role": "assistant", "content": "Noted."}]
+    first = await live.client.post("/ask", json={"prompt": "How do I cancel it?", "history": parts})
+    assert first.status_code == 200, first.text
+    await settled(live.runtime)
+    again = await live.client.post("/ask", json={"prompt": "How do I cancel it?", "history": whole})
+    assert again.json()["cache"]["cache_document"]["match"] == "exact", again.text
+    body = {
+        "model": "gpt-4o",
+        "messages": [*parts, {"role": "user", "content": [{"type": "text", "text": "How do I cancel it?"}]}],
+    }
+    chat = await live.client.post("/v1/chat/completions", json=body)
+    assert chat.status_code == 200 and chat.headers["x-nearhit-cache"] == "hit-exact", chat.headers

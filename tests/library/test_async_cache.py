@@ -196,6 +196,8 @@ async def test_a_history_of_messages_scopes_by_their_words(acache: AsyncCache) -
     assert not (await acache.lookup("How far is the nearest airport?", history=tokyo)).hit
     as_pairs = [(m["role"], m["content"]) for m in paris]  # the same turns as pairs: the same scope
     assert (await acache.lookup("How far is the nearest airport?", history=as_pairs)).match == "exact"
+    as_parts = [m | {"content": [{"type": "text", "text": m["content"]}]} for m in paris]  # as /ask and the gateway
+    assert (await acache.lookup("How far is the nearest airport?", history=as_parts)).match == "exact"
 
 
 @pytest.mark.parametrize(
@@ -204,8 +206,8 @@ async def test_a_history_of_messages_scopes_by_their_words(acache: AsyncCache) -
         ({"history": "I live in Paris."}, "not a string"),
         ({"history": [("wizard", "hi")]}, "role 'wizard'"),
         ({"history": [("User", "hi")]}, "role 'User'"),
-        ({"history": [("user", None)]}, "content must be a string, not null"),
-        ({"history": [("user", [{"type": "text", "text": "hi"}])]}, "content must be a string, not list"),
+        ({"history": [("user", None)]}, "history[0] content must be a string or a list of text parts"),
+        ({"history": [("user", [{"type": "image_url"}])]}, "history[0] content[0] is a part of type 'image_url'"),
         ({"history": [("user", "hi", "extra")]}, "(role, content) pair"),
         ({"history": [{"role": "tool", "content": "42", "tool_call_id": "c1"}]}, "(role, content) pair"),
         ({"history": [("user", "x")] * 10_000}, "the limit is 200 messages"),

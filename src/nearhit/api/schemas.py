@@ -79,9 +79,34 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+_TEXT_PARTS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"type": {"const": "text"}, "text": {"type": "string"}},
+        "required": ["type", "text"],
+        "additionalProperties": False,
+    },
+}
+
+
+def _content_schema(schema: dict[str, Any]) -> None:
+    """Text, or OpenAI's text parts: the history's check (:func:`nearhit.validate.history_shape`) joins them."""
+    text = {key: value for key, value in schema.items() if key not in ("title", "description")}
+    for key in text:
+        del schema[key]
+    schema["anyOf"] = [text, _TEXT_PARTS_SCHEMA]
+
+
 class Message(StrictModel):
     role: Annotated[Literal["system", "user", "assistant"], BeforeValidator(validate.history_role)]
-    content: TurnText
+    content: Annotated[
+        TurnText,
+        Field(
+            description='Text, or OpenAI\'s text parts ([{"type": "text", "text": ...}], joined).',
+            json_schema_extra=_content_schema,
+        ),
+    ]
 
 
 class ScopeFields(StrictModel):

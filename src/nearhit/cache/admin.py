@@ -7,6 +7,7 @@ import asyncio
 import fnmatch
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from redis.exceptions import AskError, ClusterDownError, ResponseError, TryAgainError
@@ -33,6 +34,9 @@ CLEARS_KEPT_S = 86_400
 """How long a clear count is kept after its last clear: longer than any answer's generation (a count gone before
 the store reads it again would let an answer from before the clear in), short enough that the counts of tenants
 cleared once (an evaluation's, one per pair) do not pile up."""
+
+INDEXING_POLL_S = 0.05
+"""How often a clear of one tenant asks whether an index re-created over the keys left has read them all."""
 
 
 class CacheAdmin(CacheBase):
@@ -87,7 +91,7 @@ class CacheAdmin(CacheBase):
         await self._flush_counts()
         async with self._redis_errors():
             specs = await self._tenant_indexes()
-            infos = [await idx.index_info(self.redis, spec.name) or {} for spec in specs]
+            infos = [await self._info(spec) for spec in specs]
             entries = sum(
                 [await self._count_entries(spec.name) for spec, info in zip(specs, infos, strict=True) if info]
             )
@@ -106,6 +110,15 @@ class CacheAdmin(CacheBase):
             indexing=any(int(info.get("indexing", 0) or 0) for info in infos),
             counters_dropped=self.counters_dropped,
         )
+
+    async def _info(self, spec: idx.IndexSpec) -> dict[str, Any]:
+        """``spec``'s ``FT.INFO``; a missing index (another client's ``FLUSHDB`` or ``FT.DROPINDEX``) re-created
+        first, as a lookup would: the entries still there are counted (once indexed), not reported as none."""
+        info = await idx.index_info(self.redis, spec.name)
+        if info is None:
+            await self._recreate(spec)
+            info = await idx.index_info(self.redis, spec.name)
+        return info or {}
 
     async def _count_entries(self, index_name: str, redis: RedisClient | None = None) -> int:
         """The entries an index holds, its conversations' twins (pointers to them, :func:`entry.twin_hash`) not
@@ -196,11 +209,13 @@ class CacheAdmin(CacheBase):
             owner = self._owner(tenant, scope)
             assert owner is not None
             spec = await self._index_for(owner)
+            search = ["FT.SEARCH", spec.name, str(filters), "NOCONTENT", "LIMIT", 0, 500, "DIALECT", 2]
             while True:
-                reply = await on_index(
-                    self.redis, "FT.SEARCH", spec.name, str(filters), "NOCONTENT", "LIMIT", 0, 500, "DIALECT", 2
-                )
+                reply = await self._on_index(spec, search)  # re-created if missing (another client's FLUSHDB)
                 keys = [k for k in (idx.as_text(k) for k in reply[1:]) if self.keys.is_entry_key(k)]
+                if not keys and await self._indexing(spec):
+                    await asyncio.sleep(INDEXING_POLL_S)  # a re-created index still reads the keys left: wait for them
+                    continue
                 if not keys:
                     if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
                         await self._unlink_matching(self.keys.rewrites_pattern(owner))
@@ -209,6 +224,11 @@ class CacheAdmin(CacheBase):
                 twins = await asyncio.gather(*(self.redis.hget(key, entry.TWIN) for key in keys))
                 deleted += await unlink_each(self.redis, keys)
                 await unlink_each(self.redis, self._twins(list(twins)))  # a scope's conversations' twins are not in it
+
+    async def _indexing(self, spec: idx.IndexSpec) -> bool:
+        """Whether ``spec``'s index is still reading the keys there before it (made or re-created over them)."""
+        info = await idx.index_info(self.redis, spec.name)
+        return info is not None and bool(int(info.get("indexing", 0) or 0))
 
     async def _unlink_matching(self, pattern: str) -> None:
         await unlink_each(self.redis, [raw async for raw in self.redis.scan_iter(match=pattern, count=1000)])

@@ -19,7 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from nearhit.background import Background
 from nearhit.cache import index as idx
-from nearhit.cache.client import RedisClient, index_names, is_cluster, writes_per_node
+from nearhit.cache.client import RedisClient, index_names, is_cluster, on_index, writes_per_node
 from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
 from nearhit.cache.near import NearCache
@@ -128,15 +128,19 @@ class CacheBase:
         self._sizes[name] = (int(info.get("num_docs", 0)) if info is not None else 0, time.monotonic())
 
     async def _knn(self, spec: idx.IndexSpec, command: list[Any]) -> list[tuple[str, dict[str, str]]]:
-        """Run a KNN query (a raw ``FT.SEARCH``) on ``spec``'s index. A missing index is re-created, which
-        re-indexes the keys still there, and the query runs again (:meth:`_recreate`)."""
+        """Run a KNN query (a raw ``FT.SEARCH``) on ``spec``'s index (:meth:`_on_index`)."""
+        return idx.parse_search_reply(await self._on_index(spec, command))
+
+    async def _on_index(self, spec: idx.IndexSpec, command: list[Any]) -> Any:
+        """Send an ``FT.*`` command (its index's name second) to ``spec``'s index. A missing index is re-created,
+        which re-indexes the keys still there, and the command is sent again (:meth:`_recreate`)."""
         try:
-            return await idx.run_search(self.redis, command)
+            return await on_index(self.redis, *command)
         except ResponseError as exc:
             if not idx.is_missing_index(exc):
                 raise
         await self._recreate(spec)
-        return await idx.run_search(self.redis, command)
+        return await on_index(self.redis, *command)
 
     async def _recreate(self, spec: idx.IndexSpec) -> None:
         """Re-create ``spec``'s index, found missing by a search: in a sharded layout its slot moved to another

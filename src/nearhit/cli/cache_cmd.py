@@ -182,7 +182,8 @@ def stats(as_json: bool) -> None:
     counters = data["counters"]
     click.echo(f"index           {data['index_name']} ({data['algorithm']}, {data['dimension']}-d)")
     twins = f" (+ {data['twins']:,} conversations' twins: pointers, not entries)" if data["twins"] else ""
-    click.echo(f"entries         {data['entries']:,}{twins}")
+    indexing = " (so far: the index, made over keys already there, is still reading them)" if data["indexing"] else ""
+    click.echo(f"entries         {data['entries']:,}{twins}{indexing}")
     click.echo(f"vector index    {data['vector_index_mb']:.2f} MB")
     click.echo(f"Redis memory    {data['used_memory_bytes'] / 1e6:.2f} MB")
     click.echo(
