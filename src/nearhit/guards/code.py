@@ -14,6 +14,8 @@ no difference, a name with or without its leading dot or its "()", or in words (
 words is strong even when the other side has no code ("pytest" / "pytest -x"). Words shaped as names in code
 (camelCase, a capital inside, ALL CAPS, ".append") are names in prose too ("NASA", "iPhone"), so only one replaced
 by another in the same frame counts ("HSET" / "HSETNX"), unless it is the other's initials ("TS" / "TypeScript").
+Code written without backticks is read as a span would be (nineteenth session): "2>&1", "=A1&B1", "T[keyof T]" are
+one token each, the other side's only when written with the same words in the same order and no code of its own.
 """
 
 from __future__ import annotations
@@ -45,10 +47,20 @@ _CODE_RE = re.compile(
 # "&" or "-" between two words outside a code span ("cigs & booze", "kotlin - launch & async") is prose's
 # "and" or a dash; between variables or numbers ("a & b", "x - 1") it is an operator.
 _PROSE_RE = re.compile(r"(?<=[^\W\d_]{2}) [&-] (?=[^\W\d_]{2})")
+# Code written without backticks (issue 13, nineteenth session): a run with no space that glues a symbol prose does
+# not glue to a letter or digit ("2>&1", "^\d+$", "=A1&B1", "x=5", "List<T>", "$HOME"), or an index in brackets on a
+# name ("T[keyof T]", "arr[:, 0]"), is one token, as it would be in a backticked span. Not "$5" (money), nor letters
+# joined by "&" ("D&D", "AT&T": prose's initials); a sentence's last mark is not part of the token, unless the token
+# needs it ("$?").
+_UNFENCED_RE = re.compile(
+    r"(?<!\S)[^\s`]*?(?:\w\[[^\]\n]{0,40}\]|[\w\]][<>=&|^\\\[\]{}]|[<>=&|^\\\[{]\w|(?<!\$)\$[^\d\s$])[^\s`]*"
+)
+_INITIALS_RE = re.compile(r"[^\W\d_]+&[^\W\d_]+")
+_END_MARKS = ".,;:!?"
 _LANGUAGE_RE = re.compile(r"^[a-z](?:\+\+|#)$")  # a language's name with a symbol: one name in either case
 # What every code token needs at least one of (a symbol of ``_CODE_RE``'s or a backtick, a dot or underscore
 # before a letter, "??" or "?."): a text with none (most prompts) has no code token, and no regex above is run.
-_MAYBE_CODE_RE = re.compile(r"[-+#_(=!<>*/%&|^~:`]|\.[A-Za-z_]|\?[?.]")
+_MAYBE_CODE_RE = re.compile(r"[-+#_(=!<>*/%&|^~:`\\$\[{]|\.[A-Za-z_]|\?[?.]")
 # Words shaped as names in code: camelCase, a capital inside a capitalised word, ALL CAPS of two or more, a
 # method or attribute on its own (".append"; also a file's extension, ".txt", so a name, not a code token).
 # A word's first capital is read once for the two shapes that start with one; a run of lower case is taken whole
@@ -82,13 +94,29 @@ def code_tokens(text: str) -> Counter[str]:
     found: Counter[str] = Counter()
     for span in _BACKTICKED_RE.findall(text):
         found.update(span.split())
-    prose = _BACKTICKED_RE.sub(" ", f" {text} ")
+    prose = _unfence(_BACKTICKED_RE.sub(" ", f" {text} "), found)
     found.update(
         _LANGUAGE_RE.sub(lambda name: name.group(0).upper(), m.group(0))  # "c++" is "C++"; "-r" is not "-R"
         for m in _CODE_RE.finditer(prose)
         if not _PROSE_RE.match(prose, m.start() - 1)
     )
     return found
+
+
+def _unfence(prose: str, found: Counter[str]) -> str:
+    """``prose`` with its code written without backticks cut out (a run with a symbol glued in, an index on a
+    name), each counted in ``found`` as one token."""
+
+    def cut(match: re.Match[str]) -> str:
+        token = match.group(0)
+        while token[-1] in _END_MARKS and _UNFENCED_RE.fullmatch(token[:-1]):  # "2>&1." ends a sentence; "$?" is code
+            token = token[:-1]
+        if _INITIALS_RE.fullmatch(token):
+            return match.group(0)
+        found[token] += 1
+        return " "
+
+    return _UNFENCED_RE.sub(cut, prose)
 
 
 @lru_cache(maxsize=4096)
@@ -112,7 +140,7 @@ def prose_words(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", text)
     prose = _BACKTICKED_RE.sub(" | ", f" {text} ")
     if _MAYBE_CODE_RE.search(prose) is not None:
-        prose = _CODE_RE.sub(" | ", prose)
+        prose = _CODE_RE.sub(" | ", _unfence(prose, Counter()))
     return tuple(_WORD_RE.findall(prose.casefold()))
 
 
@@ -159,7 +187,7 @@ class CodeGuard(SignalGuard):
         if code_q and code_c:
             return self._signal(STRONG, reason)
         (coded, code_text), words = ((only_q, query), candidate) if only_q else ((only_c, candidate), query)
-        if set(prose_words(code_text)) == set(prose_words(words)):
+        if set(prose_words(code_text)) == set(prose_words(words)) or _all_words(code_text) == _all_words(words):
             return self._signal(STRONG, f"code added to the same words: {describe(coded)}")
         renamed = _other_form(coded, analyse(words).tokens)
         if renamed is not None:
@@ -192,15 +220,17 @@ def _key(token: str) -> str:
     return name if _NAMED_RE.fullmatch(name) else token
 
 
-def _respelt(token: str, other_keys: set[str], other_words: tuple[str, ...]) -> bool:
+def _respelt(token: str, other_keys: set[str], other_words: tuple[str, ...], other_code: bool) -> bool:
     """Whether the other side writes ``token`` too, in another spelling (one of ``other_keys``), or, a name, in
     words (a run of ``other_words``, any case): ``.equals`` / ``equals()``, ``Node.js`` / "nodejs", `` `git` `` /
-    "git". A flag or an operator is respelt by no other spelling: "--force" is not "force"."""
+    "git". A flag or an operator is respelt by no other spelling: "--force" is not "force"; code with a symbol glued
+    in only by its words where the other side has no code (:func:`_worded`): where both have, code is compared as
+    code (``=A1&B1`` / ``=A1+B1``, however the prose around names A1 and B1)."""
     key = _key(token)
     if key in other_keys:
         return True
     if _NAMED_RE.fullmatch(key) is None:  # a flag or an operator is never written in words
-        return False
+        return not other_code and _worded(key, other_words)
     letters = "".join(_WORD_RE.findall(key.casefold()))
     return any(
         "".join(other_words[start : start + size]) == letters
@@ -210,6 +240,27 @@ def _respelt(token: str, other_keys: set[str], other_words: tuple[str, ...]) -> 
     )
 
 
+def _glued(token: str) -> bool:
+    """Whether ``token`` is code with a symbol glued in (``List<T>``, ``2>&1``), not a flag (``--depth=1``)."""
+    return not token.startswith("-") and _UNFENCED_RE.fullmatch(token) is not None
+
+
+def _worded(token: str, other_words: tuple[str, ...]) -> bool:
+    """Whether ``token``, code written with a symbol glued in (not a flag), has its words among ``other_words`` in
+    the same order, in some form: ``List<String>`` / "a list of strings", ``SameSite=Lax`` / "samesite lax"; not
+    ``T[keyof T]`` / "keyof T" (the order is what the symbols say)."""
+    if not _glued(token):
+        return False
+    words = iter([stem(word) for word in other_words])
+    found = _WORD_RE.findall(token.casefold())
+    return bool(found) and all(stem(word) in words for word in found)  # in order: a subsequence of the words
+
+
+def _all_words(text: str) -> set[str]:
+    """Every word of a text, its code's too, case folded: the same on both sides, only symbols tell them apart."""
+    return set(_WORD_RE.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
 def _unmatched(
     only_q: Counter[str], only_c: Counter[str], query: str, candidate: str
 ) -> tuple[Counter[str], Counter[str]]:
@@ -217,8 +268,8 @@ def _unmatched(
     keys_q, keys_c = {_key(t) for t in only_q}, {_key(t) for t in only_c}
     words_q, words_c = prose_words(query), prose_words(candidate)
     return (
-        Counter({t: n for t, n in only_q.items() if not _respelt(t, keys_c, words_c)}),
-        Counter({t: n for t, n in only_c.items() if not _respelt(t, keys_q, words_q)}),
+        Counter({t: n for t, n in only_q.items() if not _respelt(t, keys_c, words_c, bool(code_tokens(candidate)))}),
+        Counter({t: n for t, n in only_c.items() if not _respelt(t, keys_q, words_q, bool(code_tokens(query)))}),
     )
 
 
@@ -272,8 +323,10 @@ def _operator_replaced(code: Counter[str], code_text: str, other: str) -> tuple[
 
 
 def _other_form(code: Counter[str], tokens: tuple[str, ...]) -> tuple[str, str] | None:
-    """An identifier of ``code`` that ``tokens`` have only as another form of the word (same stem)."""
-    names = {name.casefold() for token in code for name in _IDENTIFIER_RE.findall(token)} - set(tokens)
+    """An identifier of ``code`` that ``tokens`` have only as another form of the word (same stem). Not one inside
+    code with a symbol glued in: ``Vec<String>`` is not "strings" written as code."""
+    names = {name.casefold() for token in code if not _glued(token) for name in _IDENTIFIER_RE.findall(token)}
+    names -= set(tokens)
     for name in sorted(n for n in names if len(n) > 2):
         other = next((token for token in tokens if stem(token) == stem(name)), None)
         if other is not None:
