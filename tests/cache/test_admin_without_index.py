@@ -5,7 +5,6 @@ there, instead of raising "no such index" (``clear`` of a tenant) or reporting n
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ClearIncomplete
 from nearhit.service import bootstrap
+from tests.support.reindexing import dropped_over_copies
 from tests.support.waiting import eventually
 
 ACME = Scope.build(model="gpt-4o", tenant="acme")
@@ -58,12 +58,7 @@ async def test_after_the_index_was_dropped_the_entries_left_are_counted_and_a_te
     and a clear of one tenant waits for the re-created index to read them all, then deletes every one of its own."""
     acme = await cache.store("What is the capital of France?", "Paris.", ACME)
     await cache.store("What is the capital of Spain?", "Madrid.", GLOBEX)
-    dumped = await cache.redis.dump(acme)
-    await drop_index(cache.redis, cache.spec.name, delete_entries=False)
-    async with cache.redis.pipeline(transaction=False) as pipe:  # copies not indexed one by one as they come
-        for _ in range(COPIES):
-            pipe.restore(f"{cache.keys.entry_prefix}{uuid.uuid4().hex}{uuid.uuid4().hex}", 0, dumped)
-        await pipe.execute()
+    await dropped_over_copies(cache, acme, COPIES)
     total = COPIES + 2
 
     first = await cache.stats()
@@ -88,12 +83,7 @@ async def test_a_clear_waiting_for_the_index_stops_at_its_deadline_says_how_far_
     it deletes the rest. The progress callback is told the keys read as it waits."""
     acme = await cache.store("What is the capital of France?", "Paris.", ACME)
     await cache.store("What is the capital of Spain?", "Madrid.", GLOBEX)
-    dumped = await cache.redis.dump(acme)
-    await drop_index(cache.redis, cache.spec.name, delete_entries=False)
-    async with cache.redis.pipeline(transaction=False) as pipe:
-        for _ in range(SLOW_COPIES):
-            pipe.restore(f"{cache.keys.entry_prefix}{uuid.uuid4().hex}{uuid.uuid4().hex}", 0, dumped)
-        await pipe.execute()
+    await dropped_over_copies(cache, acme, SLOW_COPIES)
     told: list[tuple[int, float]] = []
 
     # The clear re-creates the index itself (a search finds it missing): thousands of keys are not read at once.
