@@ -139,6 +139,11 @@ class Settings(BaseSettings):
     max_prompt_chars: int = Field(
         32_000, gt=0, le=10_000_000, validation_alias=_env("NEARHIT_MAX_PROMPT_CHARS", "max_prompt_chars")
     )
+    # How long a clear of one tenant waits for its index, re-created over the keys there, to read them (then it
+    # fails saying how far it read; run again, it deletes what is left).
+    clear_indexing_timeout: float = Field(
+        300.0, gt=0, le=86_400, validation_alias=_env("NEARHIT_CLEAR_INDEXING_TIMEOUT", "clear_indexing_timeout")
+    )
     # A hit's text is sent in pieces of at most this many characters (the gateway's content chunks, the
     # /ask/stream content_chunk events): a few writes, not a word-by-word replay (the demo page paces words).
     hit_chunk_chars: int = Field(

@@ -27,6 +27,11 @@ class StoreCleared(NearhitError):
     """A miss's answer not stored: the cache (or its tenant) was cleared while the answer was generated."""
 
 
+class ClearIncomplete(NearhitError):
+    """A clear of one tenant stopped at its deadline: the index, re-created over the keys there, had not read them
+    all. What it deleted is gone, the rest is still there; running the clear again deletes the rest."""
+
+
 class IndexMismatch(NearhitError):
     """The existing vector index does not fit the configured embedder (dimension, algorithm)."""
 

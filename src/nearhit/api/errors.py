@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from nearhit.api.middleware import MAX_BODY_BYTES
-from nearhit.errors import ConfigError, IndexMismatch, InvalidInput, RedisUnavailable, TooLarge
+from nearhit.errors import ClearIncomplete, ConfigError, IndexMismatch, InvalidInput, RedisUnavailable, TooLarge
 from nearhit.llm import LLMError
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RedisUnavailable)
     async def redis_unavailable(_: Request, exc: RedisUnavailable) -> JSONResponse:
         return JSONResponse({"detail": f"cache unavailable: {exc}"}, status_code=503)
+
+    @app.exception_handler(ClearIncomplete)
+    async def clear_incomplete(_: Request, exc: ClearIncomplete) -> JSONResponse:
+        # Not done yet, and safe to send again: what is left is deleted by the next clear.
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "10"})
 
     @app.exception_handler(RedisError)
     async def redis_error(_: Request, exc: RedisError) -> JSONResponse:

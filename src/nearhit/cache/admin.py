@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import math
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,7 @@ from nearhit.cache.client import (
 )
 from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.results import CacheStats, SearchHit
+from nearhit.errors import ClearIncomplete
 from nearhit.stats import counted
 
 CLEARS_KEPT_S = 86_400
@@ -38,11 +41,22 @@ cleared once (an evaluation's, one per pair) do not pile up."""
 INDEXING_POLL_S = 0.05
 """How often a clear of one tenant asks whether an index re-created over the keys left has read them all."""
 
+CLEAR_INDEXING_TIMEOUT_S = 300.0
+"""How long a clear of one tenant waits, by default, for that index to read the keys there (the setting
+``NEARHIT_CLEAR_INDEXING_TIMEOUT``): minutes for a large index, never for ever (fix43's wait had no limit)."""
+
+INDEXING_PROGRESS_S = 1.0
+"""How often a clear waiting for the index tells its ``progress`` callback (a CLI's line) how far it has read."""
+
+IndexingProgress = Callable[[int, float], None]
+"""Told, while a clear waits for the index: the keys it has read so far, and the fraction of them (0-1)."""
+
 
 class CacheAdmin(CacheBase):
     """The admin operations of :class:`nearhit.cache.SemanticCache` (the API's and the CLI's ``cache`` area)."""
 
     max_prompt_chars: int
+    clear_indexing_timeout: float
 
     async def search(
         self,
@@ -142,7 +156,13 @@ class CacheAdmin(CacheBase):
         return sum(int(info.get("num_docs", 0)) for info in infos)
 
     async def clear(
-        self, *, tenant: str | None = None, scope: Scope | None = None, prompt_pattern: str | None = None
+        self,
+        *,
+        tenant: str | None = None,
+        scope: Scope | None = None,
+        prompt_pattern: str | None = None,
+        indexing_timeout: float | None = None,
+        progress: IndexingProgress | None = None,
     ) -> int:
         """Delete entries: all of them, one tenant's, one scope's, or those whose prompt matches a glob
         pattern (``*``, ``?``, ``[...]``, case-insensitive). Returns how many were deleted.
@@ -151,13 +171,19 @@ class CacheAdmin(CacheBase):
         first (:meth:`KeySpace.clears_of`): an answer still being generated for a miss that began before it is not
         stored when it ends (:meth:`SemanticCache.store`), so the cleared cache never serves it. A pattern
         counts as a clear of every tenant (it may match any tenant's prompt).
+
+        A tenant's (or a scope's) entries are found through its index: one re-created over the keys there (another
+        client's ``FLUSHDB`` or ``FT.DROPINDEX``) is waited for until it has read them all, ``progress`` told how far
+        it is. After ``indexing_timeout`` seconds (default :attr:`clear_indexing_timeout`) :class:`ClearIncomplete`
+        is raised, saying how far it read and what was deleted: the clear can be run again.
         """
         try:
             async with self._redis_errors():
                 await self._count_clear(None if prompt_pattern is not None else self._owner(tenant, scope))
             if prompt_pattern is not None:
                 return await self._clear_matching(validate.label(prompt_pattern, "pattern"))
-            return await self._clear(tenant, scope)
+            timeout = self.clear_indexing_timeout if indexing_timeout is None else indexing_timeout
+            return await self._clear(tenant, scope, time.monotonic() + timeout, progress)
         finally:
             self.near.clear()  # the copies of what was deleted (Redis names each, maybe after the next lookup)
 
@@ -193,7 +219,9 @@ class CacheAdmin(CacheBase):
                 replies[i] = reply
         return replies
 
-    async def _clear(self, tenant: str | None, scope: Scope | None) -> int:
+    async def _clear(
+        self, tenant: str | None, scope: Scope | None, deadline: float, progress: IndexingProgress | None
+    ) -> int:
         filters = self._filter(tenant, scope)
         deleted = 0
         async with self._redis_errors():
@@ -211,11 +239,12 @@ class CacheAdmin(CacheBase):
             spec = await self._index_for(owner)
             search = ["FT.SEARCH", spec.name, str(filters), "NOCONTENT", "LIMIT", 0, 500, "DIALECT", 2]
             while True:
+                # Before each batch: a re-created index still reading the keys left is waited for, within the deadline.
+                await self._indexed(spec, owner, deadline, deleted, progress)
                 reply = await self._on_index(spec, search)  # re-created if missing (another client's FLUSHDB)
                 keys = [k for k in (idx.as_text(k) for k in reply[1:]) if self.keys.is_entry_key(k)]
                 if not keys and await self._indexing(spec):
-                    await asyncio.sleep(INDEXING_POLL_S)  # a re-created index still reads the keys left: wait for them
-                    continue
+                    continue  # that search re-created it: none read yet
                 if not keys:
                     if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
                         await self._unlink_matching(self.keys.rewrites_pattern(owner))
@@ -227,8 +256,28 @@ class CacheAdmin(CacheBase):
 
     async def _indexing(self, spec: idx.IndexSpec) -> bool:
         """Whether ``spec``'s index is still reading the keys there before it (made or re-created over them)."""
-        info = await idx.index_info(self.redis, spec.name)
-        return info is not None and bool(int(info.get("indexing", 0) or 0))
+        return _reading(await idx.index_info(self.redis, spec.name))
+
+    async def _indexed(
+        self, spec: idx.IndexSpec, owner: str, deadline: float, deleted: int, progress: IndexingProgress | None
+    ) -> None:
+        """Wait until ``spec``'s index has read the keys there (at once when it is not reading any), telling
+        ``progress`` every :data:`INDEXING_PROGRESS_S`; past ``deadline``, :class:`ClearIncomplete`."""
+        told = -math.inf
+        while _reading(info := await idx.index_info(self.redis, spec.name)):
+            assert info is not None
+            read, fraction = int(info.get("num_docs", 0) or 0), float(info.get("percent_indexed", 0) or 0)
+            if progress is not None and time.monotonic() - told >= INDEXING_PROGRESS_S:
+                progress(read, fraction)
+                told = time.monotonic()
+            if time.monotonic() >= deadline:
+                raise ClearIncomplete(
+                    f"the clear of tenant {owner!r} stopped at its deadline (NEARHIT_CLEAR_INDEXING_TIMEOUT): its "
+                    f"index, re-created over the keys there (another client's FLUSHDB or FT.DROPINDEX), has read "
+                    f"{read:,} keys so far ({fraction:.0%}); {deleted:,} of the tenant's entries were deleted, the "
+                    "rest are still there. Run the clear again once the index has read them (it deletes what is left)"
+                )
+            await asyncio.sleep(INDEXING_POLL_S)
 
     async def _unlink_matching(self, pattern: str) -> None:
         await unlink_each(self.redis, [raw async for raw in self.redis.scan_iter(match=pattern, count=1000)])
@@ -310,3 +359,8 @@ def _taken(reply: object) -> bool:
     """Another client's value where a clear count goes (``WRONGTYPE``, not an integer): an error to write over,
     unlike a cluster's redirect or its refusal while a shard fails over (tried again)."""
     return isinstance(reply, ResponseError) and not isinstance(reply, AskError | ClusterDownError | TryAgainError)
+
+
+def _reading(info: dict[str, Any] | None) -> bool:
+    """Whether an index's ``FT.INFO`` says it is still reading the keys there before it (none: no index)."""
+    return info is not None and bool(int(info.get("indexing", 0) or 0))

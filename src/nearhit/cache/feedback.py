@@ -100,10 +100,20 @@ class FeedbackStore:
 
     async def write_served(self) -> None:
         """Write the queued served records, each kept :data:`SERVED_TTL_S`: all or none (MULTI/EXEC) on one
-        Redis; in a cluster, whose transactions take the keys of one slot only, in a plain pipeline."""
-        batch, self._unwritten = self._unwritten, {}
+        Redis; in a cluster, whose transactions take the keys of one slot only, in a plain pipeline. Each stays
+        queued until its write has an answer: taken off before, feedback on its request sent meanwhile found it
+        neither queued nor written yet (a 404 "no served answer" for a request that was served, a loaded machine's)."""
+        batch = dict(self._unwritten)
         if not batch:
             return
+        try:
+            await self._write(batch)
+        finally:  # written, or lost as before (statistics); one re-queued meanwhile is newer: kept for its own write
+            for key, served in batch.items():
+                if self._unwritten.get(key) is served:
+                    del self._unwritten[key]
+
+    async def _write(self, batch: dict[tuple[str, str], Served]) -> None:
         async with self.redis.pipeline(transaction=not is_cluster(self.redis)) as pipe:
             for served in batch.values():
                 mapping = {

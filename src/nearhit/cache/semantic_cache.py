@@ -42,7 +42,7 @@ from nearhit.cache import (
 )
 from nearhit.cache import index as idx
 from nearhit.cache import turns as turns_apart
-from nearhit.cache.admin import CacheAdmin
+from nearhit.cache.admin import CLEAR_INDEXING_TIMEOUT_S, CacheAdmin
 from nearhit.cache.client import RedisClient, reads, unlink_each, wrong_type
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.exploration_budget import ExplorationBudget
@@ -99,6 +99,7 @@ class SemanticCache(CacheAdmin):
         default_ttl: int | None = None,
         ttl_refresh_on_hit: bool = False,
         max_prompt_chars: int = 32_000,
+        clear_indexing_timeout: float = CLEAR_INDEXING_TIMEOUT_S,
         guards: GuardSet | None = None,
         decision: Decision | None = None,
         candidates: int = 3,
@@ -130,6 +131,7 @@ class SemanticCache(CacheAdmin):
         self.default_ttl = validate.ttl(default_ttl)
         self.ttl_refresh_on_hit = ttl_refresh_on_hit
         self.max_prompt_chars = max_prompt_chars
+        self.clear_indexing_timeout = clear_indexing_timeout
         self.guards = guards
         self.decision = decision
         self.candidates = candidates

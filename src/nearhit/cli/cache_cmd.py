@@ -220,9 +220,14 @@ def clear(tenant: str | None, yes: bool, as_json: bool) -> None:
         what = f"every entry of tenant {tenant!r}" if tenant is not None else "EVERY cached entry"
         click.confirm(f"Delete {what}?", abort=True)
 
+    def reading(read: int, fraction: float) -> None:
+        click.echo(
+            f"waiting for the index, re-created over the keys there, to read them: {read:,} ({fraction:.0%})", err=True
+        )
+
     async def go() -> int:
         async with open_cache() as engine:
-            return await engine.clear(tenant=tenant)
+            return await engine.clear(tenant=tenant, progress=reading)
 
     deleted = run(go())
     if as_json:

@@ -147,6 +147,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         default_ttl=settings.cache_ttl,
         ttl_refresh_on_hit=settings.ttl_refresh_on_hit,
         max_prompt_chars=settings.max_prompt_chars,
+        clear_indexing_timeout=settings.clear_indexing_timeout,
         guards=guards,
         decision=_decision(settings, guards),
         max_wrong_rate=settings.max_wrong_rate,
