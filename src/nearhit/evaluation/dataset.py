@@ -59,6 +59,7 @@ BUNDLED_FILES = {
     "nearhit-v32": "nearhit_pairs_v32.jsonl",
     "nearhit-v33": "nearhit_pairs_v33.jsonl",
     "nearhit-v34": "nearhit_pairs_v34.jsonl",
+    "nearhit-v35": "nearhit_pairs_v35.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -80,6 +81,8 @@ BUNDLED_FILES = {
     "nearhit-conversations-v19": "nearhit_conversations_v19.jsonl",
     "nearhit-conversations-v20": "nearhit_conversations_v20.jsonl",
     "nearhit-conversations-v21": "nearhit_conversations_v21.jsonl",
+    "nearhit-conversations-v22": "nearhit_conversations_v22.jsonl",
+    "nearhit-conversations-v23": "nearhit_conversations_v23.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
