@@ -58,8 +58,9 @@ CALL = [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": 
             [HISTORY[0], {"role": "user", "content": [PART, IMAGE]}],
             "history[1].content[1] is a part of type 'image_url'",
         ),
-        ([{"role": "user", "content": [PART | {"cache_control": {}}]}], "unknown field 'cache_control'"),
         ([{"role": "user", "content": [{"type": "text"}]}], "history[0].content[0] must be a text part"),
+        # Extra fields do not make an image a text part.
+        ([{"role": "user", "content": [IMAGE | {"text": "x"}]}], "history[0].content[0] is a part of type 'image_url'"),
         (
             [{"role": "user", "content": [{"type": "text", "text": None}]}],
             "history[0].content[0].text must be a string",
@@ -144,3 +145,29 @@ async def test_ask_reads_a_history_s_text_parts_as_the_gateway_does(live: LiveSe
     }
     chat = await live.client.post("/v1/chat/completions", json=body)
     assert chat.status_code == 200 and chat.headers["x-nearhit-cache"] == "hit-exact", chat.headers
+
+
+async def test_ask_ignores_extra_fields_in_a_text_part_as_the_gateway_does(live: LiveServer) -> None:
+    """A text part with another field (Anthropic's ``cache_control`` passed through an OpenAI client) was a 422
+    on ``/ask`` while the gateway, as OpenAI, ignores it: both read its text, the same conversation as the text
+    given whole, and an image part with a ``text`` field is still refused by both."""
+    extra = {"cache_control": {"type": "ephemeral"}, "annotations": []}
+    parts = [
+        {"role": "user", "content": [{"type": "text", "text": "I have a Flixora plan."} | extra]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Noted."} | extra]},
+    ]
+    whole = [{"role": "user", "content": "I have a Flixora plan."}, {"role": "assistant", "content": "Noted."}]
+    for path in ("/ask/stream", "/ask"):
+        response = await live.client.post(path, json={"prompt": "How do I cancel it?", "history": parts})
+        assert response.status_code == 200, (path, response.text)
+    await settled(live.runtime)
+    again = await live.client.post("/ask", json={"prompt": "How do I cancel it?", "history": whole})
+    assert again.json()["cache"]["cache_document"]["match"] == "exact", again.text
+    asked = {"role": "user", "content": [{"type": "text", "text": "How do I cancel it?"} | extra]}
+    chat = await live.client.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": [*parts, asked]})
+    assert chat.status_code == 200 and chat.headers["x-nearhit-cache"] == "hit-exact", chat.headers
+    image = [{"role": "user", "content": [IMAGE | {"text": "I have a Flixora plan."}]}]
+    refused = await live.client.post("/ask", json={"prompt": "How do I cancel it?", "history": image})
+    assert refused.status_code == 422 and "part of type 'image_url'" in refused.text, refused.text
+    chat = await live.client.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": [*image, asked]})
+    assert chat.status_code == 400 and "image_url" in chat.json()["error"]["message"], chat.text

@@ -198,6 +198,8 @@ async def test_a_history_of_messages_scopes_by_their_words(acache: AsyncCache) -
     assert (await acache.lookup("How far is the nearest airport?", history=as_pairs)).match == "exact"
     as_parts = [m | {"content": [{"type": "text", "text": m["content"]}]} for m in paris]  # as /ask and the gateway
     assert (await acache.lookup("How far is the nearest airport?", history=as_parts)).match == "exact"
+    marked = [m | {"content": [{"type": "text", "text": m["content"], "cache_control": {}}]} for m in paris]
+    assert (await acache.lookup("How far is the nearest airport?", history=marked)).match == "exact"  # field ignored
 
 
 @pytest.mark.parametrize(

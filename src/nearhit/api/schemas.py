@@ -79,13 +79,14 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+# A text part's other fields are ignored, as OpenAI and the gateway ignore them (``cache_control``): the part is
+# OpenAI's shape, not one of ours whose typo a 422 should catch.
 _TEXT_PARTS_SCHEMA = {
     "type": "array",
     "items": {
         "type": "object",
         "properties": {"type": {"const": "text"}, "text": {"type": "string"}},
         "required": ["type", "text"],
-        "additionalProperties": False,
     },
 }
 
