@@ -1,8 +1,8 @@
-"""A question whose "this", "that" or "same" point at the calendar or the clock ("... this year?", "... at the same
-time?") stands alone after turns about something else: the answer cached after one such chat serves it after
-another. A "this" that points back at the turns ("How much does this plan cost a year?") still needs them, and the
-same story with a detail changed is still another question. Invented conversations, the real embedded Redis and
-the default guards (fow-cache's long conversations, twentieth session, issue 14)."""
+"""A question whose "this" or "same" point at the calendar or the clock ("... this year?", "... at the same time?")
+stands alone after turns about something else: the answer cached after one such chat serves it after another. A
+"this" or "that" that points back at the turns ("How much does this plan cost each year?", "... that weekend?") still
+needs them, and the same story with a detail changed is still another question. Invented conversations, the real
+embedded Redis and the default guards (fow-cache's long conversations, twentieth session, issue 14)."""
 
 from __future__ import annotations
 
@@ -49,8 +49,12 @@ async def test_a_clock_phrase_does_not_tie_a_question_to_the_turns(cache: Semant
     assert await _served(cache, PARKING, BINS, question)
 
 
-async def test_a_this_that_points_back_still_needs_the_turns(cache: SemanticCache) -> None:
-    question = "How much does this plan cost each year?"
+@pytest.mark.parametrize(
+    "question",
+    ["How much does this plan cost each year?", "Will the recycling centre be open that weekend?"],
+    ids=["this-plan", "that-weekend"],
+)
+async def test_a_word_that_points_back_still_needs_the_turns(cache: SemanticCache, question: str) -> None:
     assert ask(cache, BINS, question).context is not None
     assert not await _served(cache, PARKING, BINS, question)
 

@@ -114,12 +114,13 @@ _POINTS_BACK = re.compile(
 )
 """Words by which a question leans on what was said before, or on who asks ("a good choice": for whom?)."""
 _CLOCK_PHRASES = re.compile(
-    r"\b(?:this|that)\s+(?:year|month|week|weekend|morning|afternoon|evening)\b|\bat\s+the\s+same\s+time\b",
+    r"\bthis\s+(?:year|month|week|weekend|morning|afternoon|evening)\b|\bat\s+the\s+same\s+time\b",
     re.IGNORECASE,
 )
-"""Phrases whose "this", "that" or "same" point at the calendar or the clock, not at the turns before: "the deadline
-... this year", "how many screens can stream at the same time". Read past by :func:`standalone`, which would take
-their word for one that leans on what was said (fow-cache's long conversations, twentieth session)."""
+"""Phrases whose "this" or "same" point at the calendar or the clock, not at the turns before: "the deadline ... this
+year", "how many screens can stream at the same time". Read past by :func:`standalone`, which would take their word
+for one that leans on what was said (fow-cache's long conversations, twentieth session). Not "that week": it names a
+week the turns spoke of."""
 _SMALL_TALK = re.compile(
     r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|random|unrelated|"
     r"off topic|btw|by the way|anyway|finally|ok|okay|cool|awesome|great|nice|ah+|oh|ow|wow|phew|relief|"
