@@ -113,6 +113,14 @@ _POINTS_BACK = re.compile(
     re.IGNORECASE,
 )
 """Words by which a question leans on what was said before, or on who asks ("a good choice": for whom?)."""
+_CLOCK_PHRASES = re.compile(
+    r"\bthis\s+(?:year|month|week|weekend|morning|afternoon|evening)\b|\bat\s+the\s+same\s+time\b",
+    re.IGNORECASE,
+)
+"""Phrases whose "this" or "same" point at the calendar or the clock, not at the turns before: "the deadline ... this
+year", "how many screens can stream at the same time". Read past by :func:`standalone`, which would take their word
+for one that leans on what was said (fow-cache's long conversations, twentieth session). Not "that week": it names a
+week the turns spoke of."""
 _SMALL_TALK = re.compile(
     r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|random|unrelated|"
     r"off topic|btw|by the way|anyway|finally|ok|okay|cool|awesome|great|nice|ah+|oh|ow|wow|phew|relief|"
@@ -250,14 +258,15 @@ class Context:
 
 def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     """Whether ``question`` needs none of the turns before it (``history``): a full question (four words or
-    more) with no word that points back ("it", "the second one", "so ...", a label: "(b)"), nothing about the
+    more) with no word that points back ("it", "the second one", "so ...", a label: "(b)"; "this year" and "at the
+    same time" point at the clock: :data:`_CLOCK_PHRASES`), nothing about the
     asker ("I", "my"), no "the ..." naming a thing the turns spoke of (:func:`_names_earlier`), and no
     judgement against a standard or place that only the turns give ("Would a mesh system help?", "How long is the
     ferry there?": :func:`unsaid.leaves_unsaid`), and a subject of its own: "Are there any fees?" says not of
     what (:func:`unsaid.names_no_subject`)."""
     return (
         len(analyse(question).tokens) >= 4
-        and not _POINTS_BACK.search(question)
+        and not _POINTS_BACK.search(_CLOCK_PHRASES.sub(" ", question))
         and not _labels(question)
         and _names_earlier(question, history) is None
         and unsaid.leaves_unsaid(question) is None
