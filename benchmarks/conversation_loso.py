@@ -17,7 +17,7 @@ model's margin, :func:`context_match.matched_margin`). Dev splits only.
     python benchmarks/conversation_loso.py base.jsonl CONTEXT_THRESHOLD \
         0.80,0.79,0.78,0.77,0.76,0.75,0.74,0.73,0.72,0.71,0.70 "similarity (\\d\\.\\d+) <"
     python benchmarks/conversation_loso.py base.jsonl matched_margin 0.156,0.17,0.18,0.19,0.2 \
-        "below_threshold (\\d\\.\\d+)" --floor 0.55 --no-trap
+        "below_threshold (\\d\\.\\d+)" --floor 0.54 --no-trap [--changed]
 """
 
 from __future__ import annotations
@@ -118,6 +118,7 @@ def main() -> None:
     parser.add_argument("pattern", help="a regular expression whose group 1 is a refusal's similarity")
     parser.add_argument("--floor", type=float, help="the least similarity a refusal names to be looked up again")
     parser.add_argument("--no-trap", action="store_true", help="also the rule of no trap more, with a margin")
+    parser.add_argument("--changed", action="store_true", help="also each pair whose outcome a value changes")
     args = parser.parse_args()
     values = [float(v) for v in args.values.split(",")]
     with open(args.reasons, encoding="utf-8") as lines:
@@ -133,6 +134,12 @@ def main() -> None:
         hits, traps, of = (sum(c[k] for c in now.values()) for k in (0, 2, 3))
         rose = ", ".join(f"{n} +{now[n][2] - first[n][2]}" for n in CONVERSATION_SETS if now[n][2] > first[n][2])
         print(f"| {value:.3f} | {hits} | {traps}/{of} | {rose} |")
+    if args.changed:
+        for value, outcomes in runs.items():
+            for pair, served in sorted(outcomes.items()):
+                if served != base[pair]:
+                    kind = "should-hit" if kinds[pair][1] else "trap"
+                    print(f"changed at {value:.3f}: {pair} {'served' if served else 'missed'} ({kind})")
     for no_trap in sorted({False, args.no_trap}):
         rule = "no trap more, with a margin" if no_trap else f"a trap per {PER_TRAP} should-hits"
         print(f"\n| held out ({rule}) | chosen | should-hits, first value → chosen | traps |\n|---|---|---|---|")
