@@ -8,7 +8,7 @@ leave-one-set-out.
 
 Dev splits only (the test splits are never loaded); the default embedder, no Redis, no LLM:
 
-    PYTHONPATH=src:benchmarks python benchmarks/followup_with_turn.py [--json rows.json]
+    PYTHONPATH=src:benchmarks python benchmarks/followup_with_turn.py [--json rows.json]   # or --rows rows.json
 """
 
 from __future__ import annotations
@@ -99,6 +99,36 @@ def leave_one_out(found: list[Row]) -> None:
         print(f"| {prefix} | {chosen} | {served(out, 'assistant', chosen[0] - 1e-9, chosen[1])} |")
 
 
+def no_trap(found: list[Row]) -> None:
+    """Each of today's two floors (the told-after-the-answer one, the alone one) walked down from today's with the
+    other kept, chosen on the other sets: the lowest at which no other set serves a trap more than today, there
+    and one step lower (never a floor right next to a trap), should-hits rising; read on the set left out."""
+    today = (AFTER_ANSWER_THRESHOLD, AFTER_ANSWER_FLOOR)
+    grids = {
+        "told": [(t / 100, today[1]) for t in range(round(today[0] * 100) - 1, 79, -1)],
+        "alone": [(today[0], a) for a in (0.25, 0.2, 0.1, 0.0) if a < today[1]],
+    }
+    prefixes = sorted({r.pair.split("-")[0] for r in found})
+
+    def per_set(rows: list[Row], floors: tuple[float, float]) -> dict[str, tuple[int, int]]:
+        return {p: served([r for r in rows if r.pair.startswith(f"{p}-")], "assistant", *floors) for p in prefixes}
+
+    for name, grid in grids.items():
+        print(f"\n| left out ({name} floor walked) | no-trap floors chosen | today's | at them |\n|---|---|---|---|")
+        for prefix in prefixes:
+            rest = [r for r in found if not r.pair.startswith(f"{prefix}-")]
+            base, chosen = per_set(rest, today), today
+            for k, floors in enumerate(grid[:-1]):
+                now, after = per_set(rest, floors), per_set(rest, grid[k + 1])
+                if any(now[p][1] > base[p][1] for p in prefixes):
+                    break
+                more = sum(now[p][0] - base[p][0] for p in prefixes)
+                if more > 0 and not any(after[p][1] > base[p][1] for p in prefixes):
+                    chosen = floors
+            out = [r for r in found if r.pair.startswith(f"{prefix}-")]
+            print(f"| {prefix} | {chosen} | {served(out, 'assistant', *today)} | {served(out, 'assistant', *chosen)} |")
+
+
 def stage(r: Row) -> str:
     """Where a pair after the same turns stops, as the cache judges it (the same-turns floor, then this rule)."""
     if r.refused:
@@ -140,13 +170,19 @@ def report(found: list[Row]) -> None:
                 h, t = served(found, kind, floor, alone_floor)
                 print(f"| {kind} | {floor:.2f} | {alone_floor:.2f} | {h} | {t} |")
     leave_one_out(found)
+    no_trap(found)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="write the rows here")
+    parser.add_argument("--rows", help="read the rows from here (a --json file) instead of embedding them")
     args = parser.parse_args()
-    found = asyncio.run(rows(LocalEmbedder(), GuardSet.default()))
+    if args.rows:
+        with open(args.rows, encoding="utf-8") as saved:
+            found = [Row(**row) for row in json.load(saved)]
+    else:
+        found = asyncio.run(rows(LocalEmbedder(), GuardSet.default()))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump([asdict(r) for r in found], out)

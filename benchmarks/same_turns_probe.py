@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from conversation_retold import looked_up
+from nearhit.cache import context_match
 from nearhit.cache import conversation as cv
 from nearhit.cache.keys import normalise
 from nearhit.embeddings.local import LocalEmbedder
@@ -80,13 +81,15 @@ async def main() -> None:
     leave_one_out(found)
 
 
-MARGINS = (0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20)
+MARGINS = (0.08, 0.10, 0.12, 0.14, 0.16, 0.17, 0.18, 0.19, 0.20, 0.22, 0.24)
 THRESHOLD = 0.76
 
 
 def leave_one_out(found: list[Row]) -> None:
-    """``SAME_TURNS_MARGIN`` chosen on the other sets (should-hits less three per trap, the pairs the checks let
-    through and no guard vetoes, at least the threshold less the margin), read on the set left out."""
+    """``SAME_TURNS_MARGIN`` chosen on the other sets, read on the set left out: by should-hits less three per
+    trap (the pairs the checks let through and no guard vetoes, at least the threshold less the margin); and
+    no-trap, the widest margin from today's at which no other set serves a trap more than today, there and one
+    step wider (never a margin right next to a trap), should-hits rising."""
 
     def served(rows: list[Row], margin: float) -> tuple[int, int]:
         reached = [r for r in rows if r.unvetoed and r.alone >= THRESHOLD - margin - 1e-9]
@@ -96,12 +99,37 @@ def leave_one_out(found: list[Row]) -> None:
         hits, traps = served(rows, margin)
         return hits - 3 * traps
 
-    print("\n| left out | margin chosen | should-hits, traps at 0.08 | at the margin chosen |\n|---|---|---|---|")
+    def no_trap(rows: list[Row]) -> float:
+        sets = {r.pair.split("-")[0] for r in rows}
+        today = {name: served([r for r in rows if r.pair.startswith(f"{name}-")], TODAY) for name in sets}
+        wider = [m for m in MARGINS if m > TODAY]
+        chosen = TODAY
+        for k, margin in enumerate(wider):
+            now = {name: served([r for r in rows if r.pair.startswith(f"{name}-")], margin) for name in sets}
+            if any(now[name][1] > today[name][1] for name in sets) or k + 1 == len(wider):
+                break
+            after = {name: served([r for r in rows if r.pair.startswith(f"{name}-")], wider[k + 1]) for name in sets}
+            more = sum(now[name][0] - today[name][0] for name in sets)
+            if more > 0 and not any(after[name][1] > today[name][1] for name in sets):
+                chosen = margin
+        return chosen
+
+    print(
+        f"\n| left out | margin chosen | should-hits, traps at 0.08 | at the margin chosen | at today's {TODAY} "
+        "| no-trap margin chosen | at it |\n|---|---|---|---|---|---|---|"
+    )
     for prefix in sorted({r.pair.split("-")[0] for r in found}):
         out = [r for r in found if r.pair.split("-")[0] == prefix]
         rest = [r for r in found if r.pair.split("-")[0] != prefix]
         chosen = max(MARGINS, key=lambda m: (gain(rest, m), -m))
-        print(f"| {prefix} | {chosen:.2f} | {served(out, 0.08)} | {served(out, chosen)} |")
+        safe = no_trap(rest)
+        print(
+            f"| {prefix} | {chosen:.2f} | {served(out, 0.08)} | {served(out, chosen)} | {served(out, TODAY)} "
+            f"| {safe:.2f} | {served(out, safe)} |"
+        )
+
+
+TODAY = context_match.SAME_TURNS_MARGIN
 
 
 if __name__ == "__main__":
