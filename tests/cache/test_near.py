@@ -240,3 +240,35 @@ async def test_a_swapdb_drops_the_copies_within_a_heartbeat(
         await cache.close()
         await other.aclose()
         redis_server.stop(tmp_path)
+
+
+async def test_close_ends_the_tracking_even_when_a_cancel_is_lost(
+    redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.11's ``wait_for`` (redis-py sends each command under one when a socket timeout is set) returns its
+    inner result to a task cancelled in the turn that result came (CPython gh-86296): the tracking task read on, and
+    ``close`` waited for it for ever (a service stopped as the tracking reconnected after a Redis restart, under
+    load: test_degradation's 120 s timeout). Here the marker's read loses one cancel so; ``close`` still ends it."""
+    monkeypatch.setattr(near, "HEARTBEAT_S", 0.2)
+    kept = NearCache(4)
+    await kept.start(redis_client, "nearhit-test-near:", markers="nearhit-test-near-marker:")
+    check = kept._check_marker
+    lost: list[asyncio.CancelledError] = []
+    waiting = asyncio.Event()
+
+    async def losing_a_cancel(redis: Redis) -> None:
+        await check(redis)
+        waiting.set()
+        try:
+            await asyncio.Event().wait()  # the turn the reply comes in
+        except asyncio.CancelledError as exc:
+            if lost:
+                raise
+            lost.append(exc)  # the cancel that came with the reply, lost as wait_for loses it
+
+    monkeypatch.setattr(kept, "_check_marker", losing_a_cancel)
+    await asyncio.wait_for(waiting.wait(), 5)
+    started = time.monotonic()
+    async with asyncio.timeout(5):
+        await kept.close()
+    assert lost and time.monotonic() - started < 2

@@ -22,7 +22,7 @@ from nearhit.errors import IndexMismatch, InvalidInput, RedisUnavailable
 from nearhit.guards import GuardSet
 from nearhit.service import bootstrap
 from tests.support.ports import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, eventually_sync
 
 SCOPE = Scope.build(model="gpt-4o", tenant="acme")
 QUESTION = "What is the capital of France?"
@@ -373,12 +373,15 @@ async def test_concurrent_lookups_share_embedding_batches(
 ) -> None:
     model_calls: list[int] = []  # texts per call of the model
     encode = local_embedder.encode
+    batcher = local_embedder._batcher
 
     def counting(texts: Sequence[str]) -> Vectors:
+        if not model_calls:  # the first call lasts until the others have come (under load it could end first)
+            eventually_sync(lambda: sum(len(waiting) for waiting, _ in batcher._pending) == 19, timeout=30)
         model_calls.append(len(texts))
         return encode(texts)
 
-    monkeypatch.setattr(local_embedder._batcher, "_encode", counting)
+    monkeypatch.setattr(batcher, "_encode", counting)
     run = uuid.uuid4().hex  # prompts no earlier test embedded (the embedding store would answer them)
     prompts = [f"distinct question number {i} about topic {i * 7} ({run})" for i in range(20)]
     results = await asyncio.gather(*(cache.lookup(p, SCOPE) for p in prompts))
@@ -387,7 +390,7 @@ async def test_concurrent_lookups_share_embedding_batches(
     assert vectors.shape == (20, 384)
     assert sum(model_calls) == 20
     # The first caller runs alone; the 19 that arrive meanwhile share the next call (a call each without batching).
-    assert len(model_calls) <= 3, model_calls
+    assert model_calls == [1, 19]
     nearest = (vectors @ encode(prompts).T).argmax(axis=1)
     assert nearest.tolist() == list(range(20))  # each caller got its own text's vector back
 

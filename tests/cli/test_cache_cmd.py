@@ -14,7 +14,7 @@ from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm import build_provider, served_model
 from nearhit.service.runtime import Runtime
 from tests.support.live import fast_llm, serve
-from tests.support.reindexing import dropped_over_copies
+from tests.support.reindexing import dropped_over_copies, indexing_held
 
 
 async def invoke(settings: Settings, *args: str, **more: str) -> Result:
@@ -103,17 +103,16 @@ async def test_a_tenant_s_clear_shows_the_index_reading_and_stops_at_its_deadlin
     cache: SemanticCache, settings: Settings
 ) -> None:
     """While the clear waits for an index re-created over the keys there, it says how far the index has read; past
-    ``NEARHIT_CLEAR_INDEXING_TIMEOUT`` it exits 1 saying so and that the clear can be run again."""
-    given = {"NEARHIT_CLEAR_INDEXING_TIMEOUT": "0.001"}
-    for _ in range(4):  # until the clear sees the index it re-created still reading (under load Redis may be first)
-        acme = await cache.store("What is the capital?", "Paris.", Scope.build(model="gpt-4o", tenant="acme"))
-        await dropped_over_copies(cache, acme, 2_000)  # the clear re-creates the index: not read in a moment
+    ``NEARHIT_CLEAR_INDEXING_TIMEOUT`` it exits 1 saying so and that the clear can be run again. The index's
+    reading is held, so the clear finds it reading whatever the load."""
+    acme = await cache.store("What is the capital?", "Paris.", Scope.build(model="gpt-4o", tenant="acme"))
+    await dropped_over_copies(cache, acme, 20)  # the CLI re-creates the index over them
+    async with indexing_held(cache.redis):
+        given = {"NEARHIT_CLEAR_INDEXING_TIMEOUT": "0.001"}
         cleared = await invoke(settings, "cache", "clear", "--tenant", "acme", "--yes", **given)
-        if cleared.exit_code != 0:
-            break
     assert cleared.exit_code == 1, cleared.output
     assert "waiting for the index, re-created over the keys there, to read them: " in cleared.stderr
-    assert "keys so far" in cleared.stderr and "Run the clear again" in cleared.stderr, cleared.stderr
+    assert "has read 0 keys so far (0%)" in cleared.stderr and "Run the clear again" in cleared.stderr, cleared.stderr
     again = await invoke(settings, "cache", "clear", "--tenant", "acme", "--yes")
     assert again.exit_code == 0 and again.stdout.startswith("deleted "), again.output
     assert not [key async for key in cache.redis.scan_iter(match=cache.keys.entry_pattern)]

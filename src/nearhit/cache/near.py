@@ -58,6 +58,11 @@ HEARTBEAT_S = 10.0
 """After this long without a message, the tracking connection is sent a ``PING``: its reply is due within
 :data:`PROBE_WAIT_S`, else the connection is taken as lost. Until then, copies are served only while something was
 heard from Redis this recently (the reply to the last ``PING`` at most)."""
+CANCEL_AGAIN_S = 0.1
+"""How soon :meth:`NearCache.close` cancels the tracking task again: Python 3.11's ``wait_for``, under which redis-py
+sends each command when a socket timeout is set, returns its inner result to a task cancelled in the turn that
+result came (CPython gh-86296), and the task read on; ``close`` waited for it for ever (a service stopping as the
+tracking reconnected after a Redis restart, under load)."""
 MARKER_TTL_HEARTBEATS = 6
 """The marker's TTL, in :data:`HEARTBEAT_S`: each read renews it; a process gone leaves it for this long. A loop
 blocked for longer finds it gone and drops its copies, which only costs their reads."""
@@ -180,9 +185,11 @@ class NearCache:
         self._known = None
         self.clear()
         if self._task is not None:
-            self._task.cancel()
+            while not self._task.done():  # cancelled again until it ends: a cancel can be lost (CANCEL_AGAIN_S)
+                self._task.cancel()
+                await asyncio.wait([self._task], timeout=CANCEL_AGAIN_S)
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await self._task  # done: its own error raised, if any
         if self._marker is not None and self._marker_redis is not None:  # not left for its TTL (a scratch cache's)
             with contextlib.suppress(RedisError, OSError):
                 await self._marker_redis.unlink(self._marker[0])
