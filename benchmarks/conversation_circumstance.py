@@ -9,7 +9,8 @@ other number, or a time passed the question asks about). ``--show`` prints each 
 
 With ``--loso BASE AFTER`` (two ``conversation_misses.py --pairs`` runs, the rule off and on): each pair the rule
 changed end to end is put to the kinds it let through; for each set left out, a kind is kept if on the other sets it
-adds should-hits and serves no trap more, and the set left out is scored with the kinds kept. Dev only.
+adds should-hits and serves no trap more, and the set left out is scored with the kinds kept. A pair AFTER changed that
+the rule as it is now refuses offline is left out (AFTER ran a looser version). Dev only.
 
     PYTHONPATH=src:benchmarks python benchmarks/conversation_circumstance.py [--show]
     PYTHONPATH=src:benchmarks python benchmarks/conversation_circumstance.py --loso base.txt after.txt
@@ -91,7 +92,12 @@ def loso(base: str, after: str) -> None:
     changed = {i: pairs[i] for i in runs[0] if runs[0][i] != runs[1][i]}
     gains: Counter[tuple[str, str, str]] = Counter()  # (set, kind, should-hit|trap|lost)
     for i, (name, pair) in changed.items():
-        kinds = refused(pair, "shipped")[1] - {"a constraint"} or {"none read offline"}
+        shipped, kinds = refused(pair, "shipped")
+        if shipped and pair.a.history and pair.b.history:  # AFTER ran a looser rule: what this one refuses is left out
+            print(f"left out: {name} {i} {pair.category} (the rule as it is refuses it offline)")
+            runs[1][i] = runs[0][i]
+            continue
+        kinds = kinds - {"a constraint"} or {"none read offline"}
         outcome = ("should-hit" if pair.same_answer else "trap") if runs[1][i] else "lost"
         for found in kinds:
             gains[name, found, outcome] += 1
@@ -110,7 +116,8 @@ def loso(base: str, after: str) -> None:
         print(f"| {held} | {', '.join(kept) or '-'} | {row['should-hit']} | {row['trap']} | {row['lost']} |")
     print(f"| pooled | | {total['should-hit']} | {total['trap']} | {total['lost']} |")
     for i, (name, pair) in sorted(changed.items()):
-        print(f"changed: {name} {i} {pair.category} {'served' if runs[1][i] else 'missed'} after")
+        if runs[0][i] != runs[1][i]:
+            print(f"changed: {name} {i} {pair.category} {'served' if runs[1][i] else 'missed'} after")
 
 
 def main() -> None:

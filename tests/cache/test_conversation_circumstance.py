@@ -33,6 +33,7 @@ async def test_a_circumstance_added_is_served_and_a_constraint_is_not(cache: Sem
         ("I've had it for 3 years", "How do I clean it?", True),
         ("we fell out 2 weeks ago", "What should I say to her?", True),
         ("we fell out 2 weeks ago", "Is it too late to apologise?", False),
+        ("I've had it for four months", "How much will it cost me to cancel?", False),
         ("we move abroad in 2 years", "Which account should I open?", False),
         ("it's a 2019 model", "How do I reset it?", False),
         ("for her 18th birthday", "What should I get her?", True),

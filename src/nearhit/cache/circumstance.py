@@ -31,9 +31,11 @@ YEAR_AFTER = frozenset({"since", "in"})
 _TIME_ASKED = re.compile(
     r"\b(?:how long|how soon|how old|how many (?:days|weeks|months|years)|when|deadline|still|too late|in time|yet"
     r"|time limit|limit|expir\w*|valid|notice|wait\w*|age|entitle\w*|eligib\w*|qualif\w*|allowed|rights?|refund\w*"
-    r"|return\w*|warrant\w*|guarantee\w*|claim\w*|redundan\w*|maternity|paternity|pension\w*)\b"
+    r"|return\w*|warrant\w*|guarantee\w*|claim\w*|redundan\w*|maternity|paternity|pension\w*|cancel\w*|terminat\w*"
+    r"|fee|fees|penalt\w*|how much)\b"
 )
-"""A question about time or a right that lapses or accrues with it: a time passed is what its answer turns on."""
+"""A question about time, a right that lapses or accrues with it, or what a thing costs (a fee to cancel, a charge):
+a time passed is what its answer turns on ("had it for four months" before "how much will it cost me to cancel?")."""
 
 
 def told(quantity: Quantity, tokens: Sequence[str], asked: str) -> bool:
