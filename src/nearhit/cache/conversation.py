@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from nearhit.cache import clause, constraints, events, story, unsaid
+from nearhit.cache import circumstance, clause, constraints, events, story, unsaid
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, unmatched
@@ -378,6 +378,7 @@ def differs(question: str, query: Context, cached: Context, similarity: float, c
         added_times=False,
         mine_also=_said_by(query, "assistant"),
         theirs_also=_said_by(cached, "assistant"),
+        asked=f"{question}\n{cached_question}",
     )
     if similarity < CONTEXT_THRESHOLD and (similarity < RETOLD_FLOOR or not retold(query, cached)):
         return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
@@ -819,7 +820,13 @@ def _is_reply(question: str) -> bool:
 
 
 def _different_facts(
-    mine: str, theirs: str, *, added_times: bool = True, mine_also: str = "", theirs_also: str = ""
+    mine: str,
+    theirs: str,
+    *,
+    added_times: bool = True,
+    mine_also: str = "",
+    theirs_also: str = "",
+    asked: str | None = None,
 ) -> str | None:
     """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
     short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador", "LA" "Los
@@ -829,7 +836,9 @@ def _different_facts(
     words: a duration rounded in another unit (:func:`_retold_durations`), "zero" as a negation
     (:func:`_none_said`), a place by another of its names (:func:`_one_place`). A fact both
     sides' assistants state is the story's background, not the other side's telling of a user's fact: a user who
-    states it too ("both 2.4 and 5 GHz" after "most plugs use 2.4 GHz") states more."""
+    states it too ("both 2.4 and 5 GHz" after "most plugs use 2.4 GHz") states more. With ``asked`` (the last
+    questions), numbers only one side adds that tell a circumstance the questions do not turn on are no other
+    fact (:func:`circumstance.told`: "I've been there four years"); numbers on both sides are a swap."""
     a, b = analyse(_written_out(mine)), analyse(_written_out(theirs))
     also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
     said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
@@ -837,6 +846,9 @@ def _different_facts(
     only_b = unmatched(quantities(a.tokens) + said_a, quantities(b.tokens))[1]
     only_a, only_b = _retold_durations(only_a, only_b)
     only_a, only_b = _none_said(only_a, b), _none_said(only_b, a)
+    if asked is not None and not (only_a and only_b):
+        only_a = [q for q in only_a if not circumstance.told(q, a.tokens, asked)]
+        only_b = [q for q in only_b if not circumstance.told(q, b.tokens, asked)]
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
     dates_a = dates_of(a) - dates_of(b) - (dates_of(also_b) - dates_of(also_a))
