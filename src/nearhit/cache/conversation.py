@@ -795,6 +795,11 @@ def _affirmed(context: Context) -> str:
     return "\n".join(said)
 
 
+def users_said(context: Context) -> str:
+    """The user's earlier turns, one text (what :func:`nearhit.cache.conversation_lookup.user_turns` embeds)."""
+    return _said_by(context, "user")
+
+
 def _said_by(context: Context, role: str) -> str:
     return "\n".join(content for who, content in context.turns if who == role)
 

@@ -37,6 +37,12 @@ CONTEXT_CANDIDATES = 10
 ALONE_FLOOR = 0.45
 """How near (the question alone, or else the earlier turns) a single question must be for a conversation that
 missed to be told as one question and embedded again: below it nothing there can be the same story."""
+USER_TURNS_THRESHOLD = 0.85
+"""The least cosine of two conversations' user turns (one text a side) for :func:`user_turns` to read their contexts
+as one story. Chosen leave-one-set-out on the 24 conversation dev splits (``benchmarks/reworded_probe.py``): of the
+pairs refused as about something else whose story checks pass, the highest trap sits at 0.825 (a place swapped:
+"a public beach" / "near the stadium during a football game", whose assistants' replies told the difference);
+0.02 above it on every fold, rounded up."""
 
 
 def neighbours(query: Lookup, candidates: int) -> int:
@@ -214,20 +220,91 @@ async def turn_by_turn(
         changed |= {normalise(theirs.text) for _, _, cached, _, theirs in kept if theirs != cached}
         texts = sorted(changed)
         vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
-    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
-    matched: list[Any] = []
-    contexts: dict[str, dict[str, object]] = {}
-    widths: dict[str, tuple[Margin, float]] = {}
+    trials = []
     for doc_id, fields, cached, mine, theirs in kept:
         asked = replace(query, context=mine, context_vector=vectors.get(normalise(mine.text), query.context_vector))
         row = {**fields, entry.CONTEXT: theirs.to_json()}
         if theirs != cached:
             row[entry.CONTEXT_VECTOR] = context_match.vector_text(vectors[normalise(theirs.text)])
+        trials.append((asked, doc_id, row))
+    await _matched_again(
+        cache, result, query, trials, "turn_by_turn", guards=guards, labelled=labelled, margins=margins
+    )
+    return True
+
+
+async def user_turns(
+    cache: SemanticCache,
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    spec: idx.IndexSpec,
+    *,
+    guards: GuardSet | None,
+    labelled: bool,
+    margins: choose.Margins,
+) -> bool:
+    """A second chance for a conversation that missed: its candidates (``rows``, the KNN's) refused as about
+    something else (the whole turns' cosine) whose user turns, as one text a side, are at least
+    ``USER_TURNS_THRESHOLD`` alike are compared again by every check of :func:`context_match.match`, that cosine
+    read in place of the whole turns', and judged as :func:`turn_by_turn` judges. The assistants' replies are
+    written freely and differ between two tellings of one story ("Thanks - right knee, two weeks post-op" / "How
+    are you getting on?"), pulling the whole turns' cosine under ``CONTEXT_THRESHOLD``; what the user said is the
+    story. Only candidates near enough to be served by a margin; the query's user turns and theirs are embedded in
+    one batch (the embedding store first). Returns whether it embedded, for the lookup's timings."""
+    assert query.context is not None and query.vector is not None
+    floor = result.threshold - max(context_match.SAME_TURNS_MARGIN, context_match.matched_margin(), margins.quiet)
+    refused = {
+        c.doc_id
+        for c in result.candidates
+        if c.guard == "context" and (c.reason or "").startswith(conversation.ABOUT_ELSE)
+    }
+    maybe = []
+    for doc_id, fields in rows:
+        cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        if doc_id in refused and cached is not None and entry.similarity(fields) >= floor:
+            maybe.append((doc_id, fields, cached))
+    if not maybe:
+        return False
+    texts = sorted({normalise(conversation.users_said(c)) for c in (query.context, *(c for *_, c in maybe))})
+    async with cache._redis_errors():
+        vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
+    mine = vectors[normalise(conversation.users_said(query.context))]
+    trials = []
+    for doc_id, fields, cached in maybe:
+        theirs = vectors[normalise(conversation.users_said(cached))]
+        if float(np.dot(mine, theirs)) >= USER_TURNS_THRESHOLD:
+            row = {**fields, entry.CONTEXT_VECTOR: context_match.vector_text(theirs)}
+            trials.append((replace(query, context_vector=mine), doc_id, row))
+    await _matched_again(cache, result, query, trials, "user_turns", guards=guards, labelled=labelled, margins=margins)
+    return True
+
+
+async def _matched_again(
+    cache: SemanticCache,
+    result: LookupResult,
+    query: Lookup,
+    trials: list[tuple[Lookup, str, dict[str, str]]],
+    how: str,
+    *,
+    guards: GuardSet | None,
+    labelled: bool,
+    margins: choose.Margins,
+) -> None:
+    """Each candidate of ``trials`` (the query as read again, the candidate's id and its fields as read again)
+    compared by :func:`context_match.match`; those kept go through the feedback's refusals and are judged by their
+    questions as a matched conversation's are, their context shown with ``how``."""
+    assert query.vector is not None
+    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    matched: list[Any] = []
+    contexts: dict[str, dict[str, object]] = {}
+    widths: dict[str, tuple[Margin, float]] = {}
+    for asked, doc_id, row in trials:
         # Judged on a scratch result: a candidate refused again keeps its first refusal, not a second one.
         trial = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
-        passed, shown, _, width = context_match.match(trial, asked, [(doc_id, row)], dimension)
+        passed, shown, _, width = context_match.match(trial, asked, [(doc_id, row)], len(query.vector))
         matched += passed
-        contexts |= {key: {**value, "turn_by_turn": True} for key, value in shown.items()}
+        contexts |= {key: {**value, how: True} for key, value in shown.items()}
         widths |= width
     if matched:
         again = {doc_id for doc_id, _ in matched}
@@ -235,7 +312,6 @@ async def turn_by_turn(
         matched, _, _ = await negatives.refuse_by_feedback(cache, judged, query.vector, matched, labelled)
         _judge(judged, query.prompt, matched, guards, widths, margins)
     _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
-    return True
 
 
 async def after_the_answer(

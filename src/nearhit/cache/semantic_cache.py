@@ -359,6 +359,11 @@ class SemanticCache(CacheAdmin):
                 self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
             ):
                 result.timings_ms["turn_by_turn"] = _ms_since(stage)
+            stage = time.perf_counter()
+            if not result.hit and await conversation_lookup.user_turns(
+                self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
+            ):
+                result.timings_ms["user_turns"] = _ms_since(stage)
         if not result.hit and query.alone is not None and compared and self.max_wrong_rate is None:
             stage = time.perf_counter()
             await conversation_lookup.as_one_question(
