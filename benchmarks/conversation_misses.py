@@ -13,6 +13,11 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --stages base.txt   # the missed should-hits by stage and category
     python benchmarks/conversation_misses.py --stages base.txt --per-set short_vs_long   # ... per set, of these
     python benchmarks/conversation_misses.py --pairs b.txt --reasons b.jsonl  # and every candidate's reason
+    python benchmarks/conversation_misses.py --again b.txt b.jsonl "say something" --pairs after.txt  # see below
+
+``--again BASE REASONS MATCH``: a change that loosens one check can only move the pairs one of whose candidates it
+refused, so only the pairs of the base run (``--pairs`` and ``--reasons`` files) with a candidate whose reason
+contains ``MATCH`` are looked up again on this tree; ``--pairs`` gets their new lines and the base lines of the rest.
 """
 
 from __future__ import annotations
@@ -90,11 +95,14 @@ async def each_lookup(only: set[str] | None = None) -> AsyncIterator[tuple[str, 
 
 
 async def run(
-    show: str | None, pairs_out: list[str] | None = None, reasons_out: list[str] | None = None
+    show: str | None,
+    pairs_out: list[str] | None = None,
+    reasons_out: list[str] | None = None,
+    only: set[str] | None = None,
 ) -> tuple[Counter[str], Counter[str]]:
     missed: Counter[str] = Counter()
     served: Counter[str] = Counter()
-    async for name, pair, stored, query, result in each_lookup():
+    async for name, pair, stored, query, result in each_lookup(only):
         if reasons_out is not None:
             reasons_out.append(_reasons(pair, result))
         why = f"{shape(pair, query, stored.context is not None)} | {cause(result)}"
@@ -185,6 +193,20 @@ def _stage(cause: str) -> str:
     return next(name for name, starts in STAGES if cause.startswith(starts))
 
 
+def refused_by(reasons: str, match: str) -> set[str]:
+    """The pairs of a ``--reasons`` file with a candidate whose reason contains ``match``."""
+    with open(reasons, encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines if line.strip()]
+    return {row["id"] for row in rows if any(match in (candidate[3] or "") for candidate in row["candidates"])}
+
+
+def merged(base: str, again: list[str]) -> list[str]:
+    """A ``--pairs`` file's lines with those of the pairs looked up ``again`` replaced."""
+    fresh = {line.split()[0]: line for line in again}
+    with open(base, encoding="utf-8") as lines:
+        return [fresh.get(line.split()[0], line.rstrip("\n")) for line in lines if line.strip()]
+
+
 def _outcomes(path: str) -> dict[str, bool]:
     with open(path, encoding="utf-8") as lines:
         return {line.split()[0]: line.split()[1] == "served" for line in lines if line.strip()}
@@ -198,13 +220,17 @@ def main() -> None:
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --pairs files")
     parser.add_argument("--stages", metavar="PAIRS", help="a --pairs file's missed should-hits by stage and category")
     parser.add_argument("--per-set", help="with --stages: per set, of these categories (comma-separated)")
+    parser.add_argument("--again", nargs=3, metavar=("PAIRS", "REASONS", "MATCH"), help="look up again only these")
     args = parser.parse_args()
     if args.compare or args.stages:
         compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
         return
     outcomes: list[str] | None = [] if args.pairs else None
     reasons: list[str] | None = [] if args.reasons else None
-    missed, served = asyncio.run(run(args.show, outcomes, reasons))
+    only = refused_by(args.again[1], args.again[2]) if args.again else None
+    missed, served = asyncio.run(run(args.show, outcomes, reasons, only))
+    if args.again and outcomes is not None:
+        outcomes = merged(args.again[0], outcomes)
     for path, lines in ((args.pairs, outcomes), (args.reasons, reasons)):
         if path and lines is not None:
             with open(path, "w", encoding="utf-8") as out:

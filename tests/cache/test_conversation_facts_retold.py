@@ -16,19 +16,14 @@ from nearhit.cache import SemanticCache
 from nearhit.cache.context_match import _asks_alike
 from nearhit.cache.conversation import Context, differs, other_referent
 from nearhit.evaluation.dataset import Pair, load_jsonl
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, ask, stored_then_asked
 
 PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_facts_retold.jsonl")
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[pair.id for pair in PAIRS])
 async def test_facts_told_again_are_the_same_and_other_facts_are_not(cache: SemanticCache, pair: Pair) -> None:
-    stored = ask(cache, list(pair.a.history), pair.a.prompt)
-    await cache.store(stored, f"answer for {pair.id}")
-    result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt))
-    assert result.hit is pair.same_answer, (result.rejected_by, result.rejection_reason)
-    if pair.same_answer:
-        assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
+    await stored_then_asked(cache, pair)
 
 
 def test_a_short_form_stands_only_for_the_name_it_spells() -> None:

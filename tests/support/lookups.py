@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from nearhit.cache import SemanticCache
 from nearhit.cache.lookup import Lookup
+from nearhit.cache.results import LookupResult
+from nearhit.evaluation.dataset import Pair
 from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
 
@@ -16,3 +18,14 @@ def ask(cache: SemanticCache, history: Turns, prompt: str, tenant: str = "t") ->
     query = AskRequest(prompt, tenant=tenant, history=messages).checked("default", cache.max_prompt_chars).query
     assert query is not None
     return query
+
+
+async def stored_then_asked(cache: SemanticCache, pair: Pair) -> LookupResult:
+    """``pair``'s ``a`` stored (its answer "answer for <id>"), then its ``b`` looked up; the lookup's result. Asserts
+    that ``b`` was served ``a``'s answer exactly when the pair says they share one."""
+    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), f"answer for {pair.id}")
+    result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt))
+    assert result.hit is pair.same_answer, (result.rejected_by, result.rejection_reason)
+    if pair.same_answer:
+        assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
+    return result

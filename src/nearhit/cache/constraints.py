@@ -122,6 +122,14 @@ def amends(span: str, story: str) -> str | None:
     return f"one side corrects the story: {found.group(0)!r} in {span.strip()!r}"
 
 
+def channel(span: str) -> str | None:
+    """The words by which ``span`` says how the thing asked about was got or is paid for ("I pay through Kestrel",
+    "billed via my phone contract"), or None: the way it was got decides how it is cancelled or refunded, so a
+    clause naming a provider so is no aside, where a name said in passing ("my dog Leo", "a café in Ashford") is."""
+    found = _markers("channels").search(" ".join(analyse(span).tokens))
+    return None if found is None else found.group(0)
+
+
 def _content_stems(text: str) -> set[str]:
     analysed = analyse(text)
     return {stem for token, stem in zip(analysed.tokens, analysed.stems, strict=True) if token not in STOP_WORDS}

@@ -746,12 +746,18 @@ def _same_stem(x: str, y: str) -> bool:
 
 def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: frozenset[str]) -> bool:
     """Whether a phrase only one side has (the other has at most a stop word in its place) is an aside: no
-    name (a provider, a place: "through my Kestrel contract"), no correction or constraint word, and no word
-    of the question's (stems compared), so it cannot change what the question asks. A number it adds was
-    refused already (the facts come first)."""
-    if (_has_content(mine) and _has_content(theirs)) or names.intersection([*mine, *theirs]):
+    correction or constraint word, no word of the question's (stems compared), and no name said with how the
+    thing was got or is paid for (:func:`constraints.channel`: "through my Kestrel contract"), so it cannot change
+    what the question asks. A name said in passing ("my dog Leo", "a café near Piazza Navona", "our Leeds office")
+    is an aside: a name that changes the answer is exchanged for another (the facts) or is a condition or an
+    alternative (the constraints), both read first, or is a sentence about the thing asked about
+    (:func:`_describes_thing`). A number it adds was refused already (the facts come first)."""
+    span = " ".join([*mine, *theirs])
+    if _has_content(mine) and _has_content(theirs):
         return False
-    said = " ".join(_tokens(" ".join([*mine, *theirs])))  # contractions split: "doesn't" -> "does not"
+    if names.intersection([*mine, *theirs]) and constraints.channel(span):
+        return False
+    said = " ".join(_tokens(span))  # contractions split: "doesn't" -> "does not"
     if _CORRECTION.search(said) or _CONSTRAINT.search(said):
         return False
     asked = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
