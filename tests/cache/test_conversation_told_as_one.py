@@ -192,7 +192,7 @@ SINGLE = (
     [
         # a long story told again, a word otherwise in each of two places: no detail exchanged
         (
-            "I keep bees in a hive in my back garden\nthe colony looks weak after a long winter\n"
+            "I keep bees in a hive in my back garden\nthe colony looks weak after a cold winter\n"
             "what should I feed them?",
             "",
             False,
