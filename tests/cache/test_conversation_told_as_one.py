@@ -183,43 +183,34 @@ def test_a_but_that_joins_two_clauses_is_no_restriction(told: str, single: str, 
 
 
 SINGLE = (
-    "I keep bees in a wooden hive in my back garden and the colony looks weak after winter. What should I feed them?"
+    "I keep bees in a wooden hive in my back garden and the colony looks weak after winter. "
+    "What should I feed the colony?"
 )
 
 
 @pytest.mark.parametrize(
-    ("told", "answer", "exchanged"),
+    ("told", "exchanged"),
     [
         # a long story told again, a word otherwise in each of two places: no detail exchanged
         (
             "I keep bees in a hive in my back garden\nthe colony looks weak after a cold winter\n"
-            "what should I feed them?",
-            "",
+            "what should I feed the colony?",
             False,
         ),
         # a word where the other's stands, beside the same words: a detail exchanged
         (
             "I keep bees in a wooden hive in my back garden\nthe colony looks strong after winter\n"
-            "what should I feed them?",
-            "",
+            "what should I feed the colony?",
             True,
         ),
         # a phrase told where the other tells a word: a detail added, not a rewording
         (
             "I keep bees in a hive in my back garden\nthe colony looks weak after winter, wasps robbing it\n"
-            "what should I feed them?",
-            "",
-            True,
-        ),
-        # the assistant's turn told with the story is not the story's: it hides no word exchanged
-        (
-            "I keep bees in a wooden hive in my back garden\nthe colony looks strong after winter\nGood news.\n"
-            "what should I feed them?",
-            "Good news.",
+            "what should I feed the colony?",
             True,
         ),
     ],
 )
-def test_a_word_of_the_story_exchanged_stands_where_the_other_stands(told: str, answer: str, exchanged: bool) -> None:
-    found = cv.differs_from_one(told, SINGLE, answer)
+def test_a_word_of_the_story_exchanged_stands_where_the_other_stands(told: str, exchanged: bool) -> None:
+    found = cv.differs_from_one(told, SINGLE)
     assert (found is not None and found.startswith("a word of the story exchanged")) is exchanged, found

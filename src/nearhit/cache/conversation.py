@@ -463,35 +463,24 @@ def _bare(question: str) -> bool:
     return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
-def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
+def differs_from_one(told: str, single: str) -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few). A "but" that only joins two clauses of one message is read as
-    the comma it stands for (:func:`_unjoined`) when the texts as written differ by it. ``answer``: the assistant's
-    last turn, when ``told`` tells it (:func:`told_with_answer`): the words exchanged are the story's own, those of
-    the single question the turn says are not exchanged (:func:`_story_exchanged`)."""
+    the comma it stands for (:func:`_unjoined`) when the texts as written differ by it. Words only one side has are
+    exchanged where they stand in each other's place (:func:`_exchanged`)."""
     changed = states_more(told, single, added_times=False) and states_more(  # as written, or with a joining "but"
         _unjoined(told, single), _unjoined(single, told), added_times=False
     )
     changed = changed or constraints.differ(told, single)
     if changed is not None:
         return changed
-    exchanged = _story_exchanged(told, single, answer)
-    return exchanged if exchanged is not None else asks_another(told, single)
-
-
-def _story_exchanged(told: str, single: str, answer: str) -> str | None:
-    """One or two words of the story (``told`` less the assistant's turn ``answer`` it may tell) exchanged for
-    others (:func:`_exchanged`), ``SWAPPED`` at most on each side, or None. The assistant's words are not the story's:
-    told with them, "the colony looks strong" against "the colony looks weak" reads as more than a word exchanged."""
-    story = told.replace(f"\n{answer}\n", "\n") if answer else told
-    said, asked = _content(analyse(story).stems), _content(analyse(single).stems)
-    mine = set(said) - set(asked)
-    theirs = set(asked) - set(said) - (set(analyse(answer).stems) if answer and story != told else set())
+    said, asked = _content(analyse(told).stems), _content(analyse(single).stems)
+    mine, theirs = set(said) - set(asked), set(asked) - set(said)
     if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, mine, theirs):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
-    return None
+    return asks_another(told, single)
 
 
 def _exchanged(said: Sequence[str], asked: Sequence[str], mine: set[str], theirs: set[str]) -> bool:
