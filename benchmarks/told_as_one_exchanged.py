@@ -3,8 +3,8 @@
 ``--ids``: the conversation dev pairs whose sides are both conversations and where, with one side told in one
 message as a person writes it (``told_as_one_probe.as_written``), the check fires on a telling of the other side
 (:func:`conversation.told_as_one`, :func:`conversation.told_with_answer`) by the older reading (one or two content
-words only on each side, wherever they stand) or by the current one (``conversation._story_exchanged``): the
-only pairs a change of the check can move, for ``told_as_one_probe.py --ids``. ``--compare``: two probe runs (one
+words only on each side, wherever they stand; the current one fires on fewer): the only pairs a change of the check
+can move, for ``told_as_one_probe.py --ids``. ``--compare``: two probe runs (one
 made on the base tree, one on this) read at the shipped floor, per set, should-hits and traps served. Dev splits only.
 
     python benchmarks/told_as_one_exchanged.py --ids a.txt --joined a
@@ -46,13 +46,8 @@ def _fires(single: str, side: Side) -> bool:
     context = conversation.context_of(tuple(side.history), side.prompt)
     if context is None:
         return False
-    answer = conversation.last_answer(context)
     tellings = [conversation.told_as_one(context, side.prompt), conversation.told_with_answer(context, side.prompt)]
-    return any(
-        _older(told, single) or conversation._story_exchanged(told, single, answer) is not None
-        for told in tellings
-        if told is not None
-    )
+    return any(_older(told, single) for told in tellings if told is not None)
 
 
 def _older(told: str, single: str) -> bool:
