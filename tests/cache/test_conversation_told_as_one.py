@@ -180,3 +180,37 @@ def test_a_single_question_that_asks_no_more_is_judged_at_its_threshold(
 )
 def test_a_but_that_joins_two_clauses_is_no_restriction(told: str, single: str, differs: bool) -> None:
     assert (cv.differs_from_one(told, single) is not None) is differs
+
+
+SINGLE = (
+    "I keep bees in a wooden hive in my back garden and the colony looks weak after winter. "
+    "What should I feed the colony?"
+)
+
+
+@pytest.mark.parametrize(
+    ("told", "exchanged"),
+    [
+        # a long story told again, a word otherwise in each of two places: no detail exchanged
+        (
+            "I keep bees in a hive in my back garden\nthe colony looks weak after a cold winter\n"
+            "what should I feed the colony?",
+            False,
+        ),
+        # a word where the other's stands, beside the same words: a detail exchanged
+        (
+            "I keep bees in a wooden hive in my back garden\nthe colony looks strong after winter\n"
+            "what should I feed the colony?",
+            True,
+        ),
+        # a phrase told where the other tells a word: a detail added, not a rewording
+        (
+            "I keep bees in a hive in my back garden\nthe colony looks weak after winter, wasps robbing it\n"
+            "what should I feed the colony?",
+            True,
+        ),
+    ],
+)
+def test_a_word_of_the_story_exchanged_stands_where_the_other_stands(told: str, exchanged: bool) -> None:
+    found = cv.differs_from_one(told, SINGLE)
+    assert (found is not None and found.startswith("a word of the story exchanged")) is exchanged, found

@@ -478,17 +478,45 @@ def differs_from_one(told: str, single: str) -> str | None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few). A "but" that only joins two clauses of one message is read as
-    the comma it stands for (:func:`_unjoined`) when the texts as written differ by it."""
+    the comma it stands for (:func:`_unjoined`) when the texts as written differ by it. Words only one side has are
+    exchanged where they stand in each other's place (:func:`_exchanged`)."""
     changed = states_more(told, single, added_times=False) and states_more(  # as written, or with a joining "but"
         _unjoined(told, single), _unjoined(single, told), added_times=False
     )
     changed = changed or constraints.differ(told, single)
     if changed is not None:
         return changed
-    mine, theirs = set(_content(analyse(told).stems)), set(_content(analyse(single).stems))
-    if 0 < len(mine - theirs) <= SWAPPED and 0 < len(theirs - mine) <= SWAPPED:
-        return f"a word of the story exchanged: {describe(mine - theirs)} vs {describe(theirs - mine)}"
+    said, asked = _content(analyse(told).stems), _content(analyse(single).stems)
+    mine, theirs = set(said) - set(asked), set(asked) - set(said)
+    if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, mine, theirs):
+        return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return asks_another(told, single)
+
+
+def _exchanged(said: Sequence[str], asked: Sequence[str], mine: set[str], theirs: set[str]) -> bool:
+    """Whether the words only one side has (``mine``, ``theirs``: of the content stems in order, ``said`` and
+    ``asked``) exchange a detail: a word that stands where one of the other's stands, beside the same word ("a
+    nonstick pan" / "a cast iron pan", and not one form of the other: "sub" / "subscriber"), or two of one side's
+    in a row, a phrase told in place of the other's ("one of them reloads and updates it" / "once"). A long story
+    told again words a few things otherwise, each in its own place ("my prints always come out darker" / "a 27
+    inch monitor"): no detail exchanged."""
+    if _in_a_row(said, mine) or _in_a_row(asked, theirs):
+        return True
+    return any(not _same_stem(x, y) and _beside(said, x) & _beside(asked, y) for x in mine for y in theirs)
+
+
+def _in_a_row(words: Sequence[str], only: set[str]) -> bool:
+    return any(a in only and b in only for a, b in pairwise(words))
+
+
+def _beside(words: Sequence[str], word: str) -> set[str]:
+    """The words right before and after each place of ``word`` in ``words``."""
+    return {
+        other
+        for n, here in enumerate(words)
+        if here == word
+        for other in (*words[max(n - 1, 0) : n], *words[n + 1 : n + 2])
+    }
 
 
 def dated_aside(told: str, single: str) -> bool:
