@@ -13,6 +13,7 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --stages base.txt   # the missed should-hits by stage and category
     python benchmarks/conversation_misses.py --stages base.txt --per-set short_vs_long   # ... per set, of these
     python benchmarks/conversation_misses.py --pairs b.txt --reasons b.jsonl  # and every candidate's reason
+    python benchmarks/conversation_misses.py --categories constraint_added,detail_swap --pairs t.txt  # these only
 """
 
 from __future__ import annotations
@@ -90,11 +91,14 @@ async def each_lookup(only: set[str] | None = None) -> AsyncIterator[tuple[str, 
 
 
 async def run(
-    show: str | None, pairs_out: list[str] | None = None, reasons_out: list[str] | None = None
+    show: str | None,
+    pairs_out: list[str] | None = None,
+    reasons_out: list[str] | None = None,
+    only: set[str] | None = None,
 ) -> tuple[Counter[str], Counter[str]]:
     missed: Counter[str] = Counter()
     served: Counter[str] = Counter()
-    async for name, pair, stored, query, result in each_lookup():
+    async for name, pair, stored, query, result in each_lookup(only):
         if reasons_out is not None:
             reasons_out.append(_reasons(pair, result))
         why = f"{shape(pair, query, stored.context is not None)} | {cause(result)}"
@@ -198,13 +202,18 @@ def main() -> None:
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --pairs files")
     parser.add_argument("--stages", metavar="PAIRS", help="a --pairs file's missed should-hits by stage and category")
     parser.add_argument("--per-set", help="with --stages: per set, of these categories (comma-separated)")
+    parser.add_argument("--categories", help="look up only the pairs of these categories (comma-separated)")
     args = parser.parse_args()
     if args.compare or args.stages:
         compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
         return
     outcomes: list[str] | None = [] if args.pairs else None
     reasons: list[str] | None = [] if args.reasons else None
-    missed, served = asyncio.run(run(args.show, outcomes, reasons))
+    only = None
+    if args.categories:
+        wanted = set(args.categories.split(","))
+        only = {pair.id for name in SETS for pair in evaluation.load(name, "dev") if pair.category in wanted}
+    missed, served = asyncio.run(run(args.show, outcomes, reasons, only))
     for path, lines in ((args.pairs, outcomes), (args.reasons, reasons)):
         if path and lines is not None:
             with open(path, "w", encoding="utf-8") as out:
