@@ -18,6 +18,8 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
 ``--again BASE REASONS MATCH``: a change that loosens one check can only move the pairs one of whose candidates it
 refused, so only the pairs of the base run (``--pairs`` and ``--reasons`` files) with a candidate whose reason
 contains ``MATCH`` are looked up again on this tree; ``--pairs`` gets their new lines and the base lines of the rest.
+    python benchmarks/conversation_misses.py --categories constraint_added,detail_swap --pairs t.txt  # these only
+    python benchmarks/conversation_misses.py --served-in base.txt --pairs after.txt  # what base served, again
 """
 
 from __future__ import annotations
@@ -221,6 +223,8 @@ def main() -> None:
     parser.add_argument("--stages", metavar="PAIRS", help="a --pairs file's missed should-hits by stage and category")
     parser.add_argument("--per-set", help="with --stages: per set, of these categories (comma-separated)")
     parser.add_argument("--again", nargs=3, metavar=("PAIRS", "REASONS", "MATCH"), help="look up again only these")
+    parser.add_argument("--categories", help="look up only the pairs of these categories (comma-separated)")
+    parser.add_argument("--served-in", metavar="PAIRS", help="look up only the pairs a --pairs file has served")
     args = parser.parse_args()
     if args.compare or args.stages:
         compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
@@ -231,6 +235,14 @@ def main() -> None:
     missed, served = asyncio.run(run(args.show, outcomes, reasons, only))
     if args.again and outcomes is not None:
         outcomes = merged(args.again[0], outcomes)
+    only = None
+    if args.categories:
+        wanted = set(args.categories.split(","))
+        only = {pair.id for name in SETS for pair in evaluation.load(name, "dev") if pair.category in wanted}
+    if args.served_in:
+        served_before = {pair for pair, served in _outcomes(args.served_in).items() if served}
+        only = served_before if only is None else only & served_before
+    missed, served = asyncio.run(run(args.show, outcomes, reasons, only))
     for path, lines in ((args.pairs, outcomes), (args.reasons, reasons)):
         if path and lines is not None:
             with open(path, "w", encoding="utf-8") as out:

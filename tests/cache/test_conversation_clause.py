@@ -1,14 +1,16 @@
 """A clause one side adds inside a turn that says what the person the question asks about has is no aside
 (:func:`nearhit.cache.clause.bears_on`); what that person is or does, or a having the question does not ask about,
 stays one. Invented conversations (none of the datasets' words), on the rule itself: the embedding does not decide
-these outcomes (the contexts' similarity is given)."""
+these outcomes (the contexts' similarity is given), and through the cache on the real embedded Redis."""
 
 from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import clause
+from nearhit.cache import SemanticCache, clause
 from nearhit.cache.conversation import Context, differs
+from nearhit.guards import GuardSet
+from tests.support.lookups import ask
 
 REPLY = ("assistant", "Some frames suit that better than others.")
 
@@ -57,3 +59,47 @@ def test_the_person_is_read_from_the_question() -> None:
     assert clause.bears_on(_words("and i have a narrow nose bridge"), "which frames suit her?") is None
     assert clause.bears_on(_words("so we've got two dogs"), "is our garden big enough?") == "we"
     assert clause.bears_on(_words("and i have to read small print"), "which frames should I try?") is None  # a duty
+
+
+def test_what_the_thing_acted_on_is_bears_only_on_a_question_acting_on_it() -> None:
+    assert clause.bears_on(_words("it's under the nail"), "can i dig it out with a needle?") == "it"
+    assert clause.bears_on(_words("and it was leaking"), "how do i clean it?") == "it"
+    assert clause.bears_on(_words("it's the shed my grandad built"), "how do i clean it?") is None  # what it is
+    assert clause.bears_on(_words("it's a present from my aunt"), "will it take long to dry?") is None  # a subject
+    assert clause.bears_on(_words("it's a present from my aunt"), "what if it's raining?") is None
+    assert clause.bears_on(_words("she's a keen climber"), "can i dig it out with a needle?") is None
+
+
+SPLINTER = "I've got a splinter in my finger, a fairly deep one"
+DIG = "Can I dig it out with a sterilised needle?"
+
+
+@pytest.fixture
+def guarded(cache: SemanticCache) -> SemanticCache:
+    cache.guards = GuardSet.default()
+    return cache
+
+
+async def test_where_the_thing_acted_on_is_refuses_on_the_real_redis(guarded: SemanticCache) -> None:
+    """The constraint added earlier: the splinter under the nail is another answer than one in the finger's pad."""
+    await guarded.store(ask(guarded, [("user", SPLINTER)], DIG), "needle answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(ask(guarded, [("user", f"{SPLINTER}, it's right under the nail")], DIG))
+    assert not result.hit, result.candidates
+    assert any("under the nail" in (candidate.reason or "") for candidate in result.candidates), result.candidates
+
+
+@pytest.mark.parametrize(
+    ("said", "question"),
+    [
+        (f"hi there, {SPLINTER.lower()}, it's been a long day haha", DIG),  # chatter inside the turn
+        (f"{SPLINTER}, it's on my left hand", "How long will it take to heal?"),  # the question's "it" is no object
+    ],
+)
+async def test_chatter_or_an_aside_in_the_same_turn_is_still_served_on_the_real_redis(
+    guarded: SemanticCache, said: str, question: str
+) -> None:
+    await guarded.store(ask(guarded, [("user", SPLINTER)], question), "an answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(ask(guarded, [("user", said)], question))
+    assert result.hit and result.answer is not None and result.answer.response == "an answer", result.candidates

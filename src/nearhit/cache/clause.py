@@ -6,8 +6,11 @@ question asks about *has* is not one, whatever it names: "and I have quite a lot
 lenses should I ask my optician about?", "she's come out in chickenpox spots" before "can I give her ibuprofen?".
 A person's having (a condition, a possession, something that has happened to them: "have", "has", "'ve", "'s"
 before a past participle) is what an answer for that person depends on; what they are or do ("I'm a nurse", "my
-partner is taking him") and why or where they ask ("for a school project") is what asides are made of. Read
-from the words' order, no list of conditions: the condition itself may be anything.
+partner is taking him") and why or where they ask ("for a school project") is what asides are made of. Nor is a
+clause that says where the very thing the question acts on is, or its state ("it's on my eyelid" before "can I use
+the cream on it?"), when the question's "it" is an object, not a subject ("if it's windy", "how long will it take");
+what the thing is or is for ("it's the shed my grandad built") stays an aside. Read from the words' order, no list
+of conditions: the condition itself may be anything.
 """
 
 from __future__ import annotations
@@ -34,14 +37,27 @@ _HAS = re.compile(
 ("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), opening the clause (at the start of
 the span or after a conjunction): "and I have quite a lot of astigmatism"; not "he's a very chatty little guy"
 ("'s" is "is")."""
+_IT_IS = re.compile(
+    r"(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|which)\s+)it(?:'s|\s+is|\s+was)\b"
+    r"(?!\s+(?:a|an|the|my|our|his|her|their|your|this|that|one|just|only|for|from)\b)"
+)
+"""The thing "it" as the subject of a state or a place, opening the clause: "it's on my eyelid", "and it was
+leaking"; not what it is or is for ("it's the shed my grandad built", "it's for a school project": asides like
+the asker's own)."""
+_IT_ACTED_ON = re.compile(
+    r"\bit\b(?=\s*(?:[?.!,;:]|$)|\s+(?:on|in|into|to|with|for|from|at|off|out|up|down|over|under|again|safely|myself)\b)"
+)
+"""A question's "it" as an object, the thing acted on ("... on it?", "can I fix it myself?"); "it" before a verb
+is a subject, as often nothing ("if it's windy", "will it take long")."""
 
 
 def bears_on(span: Sequence[str], question: str) -> str | None:
     """The person whose having a clause one side adds (``span``: its word tokens, casefolded) states, when
-    ``question`` asks about that person too, else None."""
+    ``question`` asks about that person too, or "it" when the clause says what the thing the question acts on
+    is, else None."""
     found = _HAS.search(" ".join(span))
     if found is None:
-        return None
+        return "it" if _IT_IS.search(" ".join(span)) and _IT_ACTED_ON.search(question.casefold()) else None
     person = found.group(1) or found.group(2)
     asked = set(_WORDS.findall(question.casefold()))
     return person if _PERSONS[person] & asked else None
