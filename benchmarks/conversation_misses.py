@@ -14,12 +14,12 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --stages base.txt --per-set short_vs_long   # ... per set, of these
     python benchmarks/conversation_misses.py --pairs b.txt --reasons b.jsonl  # and every candidate's reason
     python benchmarks/conversation_misses.py --again b.txt b.jsonl "say something" --pairs after.txt  # see below
+    python benchmarks/conversation_misses.py --categories constraint_added,detail_swap --pairs t.txt  # these only
+    python benchmarks/conversation_misses.py --served-in base.txt --pairs after.txt  # what base served, again
 
 ``--again BASE REASONS MATCH``: a change that loosens one check can only move the pairs one of whose candidates it
 refused, so only the pairs of the base run (``--pairs`` and ``--reasons`` files) with a candidate whose reason
 contains ``MATCH`` are looked up again on this tree; ``--pairs`` gets their new lines and the base lines of the rest.
-    python benchmarks/conversation_misses.py --categories constraint_added,detail_swap --pairs t.txt  # these only
-    python benchmarks/conversation_misses.py --served-in base.txt --pairs after.txt  # what base served, again
 """
 
 from __future__ import annotations
@@ -232,17 +232,16 @@ def main() -> None:
     outcomes: list[str] | None = [] if args.pairs else None
     reasons: list[str] | None = [] if args.reasons else None
     only = refused_by(args.again[1], args.again[2]) if args.again else None
-    missed, served = asyncio.run(run(args.show, outcomes, reasons, only))
-    if args.again and outcomes is not None:
-        outcomes = merged(args.again[0], outcomes)
-    only = None
     if args.categories:
         wanted = set(args.categories.split(","))
-        only = {pair.id for name in SETS for pair in evaluation.load(name, "dev") if pair.category in wanted}
+        chosen = {pair.id for name in SETS for pair in evaluation.load(name, "dev") if pair.category in wanted}
+        only = chosen if only is None else only & chosen
     if args.served_in:
         served_before = {pair for pair, served in _outcomes(args.served_in).items() if served}
         only = served_before if only is None else only & served_before
     missed, served = asyncio.run(run(args.show, outcomes, reasons, only))
+    if args.again and outcomes is not None:
+        outcomes = merged(args.again[0], outcomes)
     for path, lines in ((args.pairs, outcomes), (args.reasons, reasons)):
         if path and lines is not None:
             with open(path, "w", encoding="utf-8") as out:
