@@ -60,6 +60,7 @@ BUNDLED_FILES = {
     "nearhit-v33": "nearhit_pairs_v33.jsonl",
     "nearhit-v34": "nearhit_pairs_v34.jsonl",
     "nearhit-v35": "nearhit_pairs_v35.jsonl",
+    "nearhit-v36": "nearhit_pairs_v36.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -83,6 +84,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v21": "nearhit_conversations_v21.jsonl",
     "nearhit-conversations-v22": "nearhit_conversations_v22.jsonl",
     "nearhit-conversations-v23": "nearhit_conversations_v23.jsonl",
+    "nearhit-conversations-v24": "nearhit_conversations_v24.jsonl",
+    "nearhit-conversations-v25": "nearhit_conversations_v25.jsonl",
+    "nearhit-conversations-v26": "nearhit_conversations_v26.jsonl",
+    "nearhit-conversations-v27": "nearhit_conversations_v27.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
