@@ -163,6 +163,12 @@ def _after_earlier_turns(
     return _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
 
 
+def _second_chance_floor(result: LookupResult, margins: choose.Margins) -> float:
+    """How near a candidate's question must be for a second chance (:func:`turn_by_turn`, :func:`user_turns`) to
+    be worth its embeddings: the widest margin a matched conversation may be served by, under the threshold."""
+    return result.threshold - max(context_match.SAME_TURNS_MARGIN, context_match.matched_margin(), margins.quiet)
+
+
 async def turn_by_turn(
     cache: SemanticCache,
     result: LookupResult,
@@ -185,7 +191,7 @@ async def turn_by_turn(
     text each (a second batch).
     Returns whether it embedded (the second chance taken), for the lookup's timings."""
     assert query.context is not None and query.context_vector is not None and query.vector is not None
-    floor = result.threshold - max(context_match.SAME_TURNS_MARGIN, context_match.matched_margin(), margins.quiet)
+    floor = _second_chance_floor(result, margins)
     refused = {c.doc_id for c in result.candidates if c.guard == "context" and turns.refused_by_turns(c.reason)}
     dimension = len(query.vector)
     maybe = []
@@ -253,7 +259,7 @@ async def user_turns(
     story. Only candidates near enough to be served by a margin; the query's user turns and theirs are embedded in
     one batch (the embedding store first). Returns whether it embedded, for the lookup's timings."""
     assert query.context is not None and query.vector is not None
-    floor = result.threshold - max(context_match.SAME_TURNS_MARGIN, context_match.matched_margin(), margins.quiet)
+    floor = _second_chance_floor(result, margins)
     refused = {
         c.doc_id
         for c in result.candidates
