@@ -44,6 +44,12 @@ def test_lang_is_read_when_given(tmp_path: Path) -> None:
     assert load("questions")[0].lang is None
 
 
+def test_the_answer_given_to_a_is_read_when_given(tmp_path: Path) -> None:
+    given = {"a": [{"role": "user", "content": "x"}], "b": "y", "same_answer": True, "category": "c"}
+    path = write(tmp_path, {**given, "a_answer": "Use the blue form."}, {**given, "id": 2, "a_answer": None}, given)
+    assert [pair.a_answer for pair in load_jsonl(path)] == ["Use the blue form.", None, None]
+
+
 def test_id_defaults_and_subtype_is_accepted_as_category(tmp_path: Path) -> None:
     path = write(tmp_path, {"a": "x", "b": "y", "same_answer": True, "subtype": "s"})
     (pair,) = load_jsonl(path)
@@ -82,6 +88,18 @@ def test_id_defaults_and_subtype_is_accepted_as_category(tmp_path: Path) -> None
         (
             {"a": "x", "b": "y", "same_answer": True, "category": "c", "lang": 7},
             ":2: field 'lang' must be a non-empty string such as 'es'",
+        ),
+        (
+            {"a": "x", "b": "y", "same_answer": True, "category": "c", "a_answer": ["Paris."]},
+            ":2: field 'a_answer' cannot be a cached answer: response must be a string, not list",
+        ),
+        (
+            {"a": "x", "b": "y", "same_answer": True, "category": "c", "a_answer": " \u200b"},
+            ":2: field 'a_answer' cannot be a cached answer: response is empty",
+        ),
+        (  # the cache's own limit on an answer, refused before the run rather than at its store
+            {"a": "x", "b": "y", "same_answer": True, "category": "c", "a_answer": "x" * 1_000_001},
+            ":2: field 'a_answer' cannot be a cached answer: response is 1,000,001 characters; the limit is 1,000,000",
         ),
     ],
 )

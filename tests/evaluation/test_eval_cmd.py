@@ -109,6 +109,11 @@ async def test_bad_jsonl_is_a_usage_error_naming_the_line(settings: Settings, tm
     assert result.exit_code == 2
     assert f"{bad}:2: missing field 'b'" in result.stderr
 
+    bad.write_text('{"a": "x", "b": "y", "same_answer": true, "category": "c", "a_answer": 42}\n')
+    result = await invoke(settings, "eval", "-d", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}:1: field 'a_answer' cannot be a cached answer: response must be a string, not int" in result.stderr
+
 
 async def test_eval_split_reads_only_that_part(cache: SemanticCache, settings: Settings) -> None:
     pairs = str(DATA / "eval_pairs.jsonl")

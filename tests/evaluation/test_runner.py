@@ -13,7 +13,7 @@ from nearhit.errors import InvalidInput
 from nearhit.evaluation import evaluate, guard_sets, load, scores
 from nearhit.evaluation.dataset import Pair, Side
 from nearhit.evaluation.metrics import rejections
-from nearhit.evaluation.runner import scratch
+from nearhit.evaluation.runner import look_up, scratch
 from nearhit.guards import GUARD_NAMES, GuardSet
 
 DATA = Path(__file__).with_name("data")
@@ -86,3 +86,37 @@ async def test_a_pair_the_cache_refuses_starts_no_store(cache: SemanticCache) ->
                 pass
         gc.collect()
     assert [str(w.message) for w in seen if "never awaited" in str(w.message)] == []
+
+
+async def test_the_answer_a_pair_carries_is_the_one_stored_and_served(cache: SemanticCache) -> None:
+    """A pair's ``a_answer`` is its entry's response (a judge reading the answer sees the real one); a pair
+    without one stores the placeholder naming it. In one shared scope another question's answer is still told
+    from its own, though no real answer names its pair; a text two questions were both given is neither's
+    neighbour."""
+    island, to_island = (
+        "A single to the island is 12 euros; a return is 20.",
+        Side("What does a ticket to the island cost?"),
+    )
+    turns = (("user", "I fly to Lisbon on Friday."), ("assistant", "Nice! How can I help?"))
+    power_bank = "Can I take a power bank in my cabin bag?"
+    bag = Pair("bag", "c", Side(power_bank, turns), Side(power_bank, turns), True, a_answer="Yes, up to 100 Wh.")
+    plain = Pair("plain", "c", Side("How fast does a glacier move?"), Side("How fast does a glacier move?"), True)
+    async with scratch(cache, [bag, plain]) as asks:
+        served = [await cache.lookup(ask()) for ask in asks]
+    stored = [r.answer.response if r.answer else None for r in served]
+    assert stored == ["Yes, up to 100 Wh.", "cached answer for plain"]
+
+    ferry = Pair("ferry", "c", to_island, Side("x"), False, a_answer=island)
+    # Each b below asks ferry's a word for word: mainland's is served another pair's answer; told-apart's is served
+    # ferry's entry, but its words are the answer told-apart's own question was given too.
+    mainland_a = Side("What does a ferry ticket to the mainland cost?")
+    mainland = Pair("mainland", "c", mainland_a, to_island, False, a_answer="A single to the mainland is 9 euros.")
+    told_apart = Pair(
+        "told-apart", "c", Side("How much is a ferry ticket to the island?"), to_island, True, a_answer=island
+    )
+    pairs = [told_apart, ferry, mainland]
+    async with scratch(cache, pairs, shared=True) as asks:
+        outcomes = await look_up(cache, pairs, asks, threshold=0.99)
+    found = [(o.pair_id, o.neighbour, o.match) for o in outcomes]
+    assert found == [("told-apart", False, "exact"), ("ferry", False, None), ("mainland", True, None)]
+    assert (await cache.stats()).entries == 0

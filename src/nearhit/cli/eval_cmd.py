@@ -38,7 +38,8 @@ _dataset_option = click.option(
     f"'nearhit', '{_QUESTION_SETS[0]}' to '{_QUESTION_SETS[-1]}', "
     f"'{_CONVERSATION_SETS[0]}' to '{_CONVERSATION_SETS[-1]}' (ours), "
     "or a JSONL file with a, b (a prompt or a list of {role, content} messages), same_answer, category (optional "
-    "lang) per line.",
+    "id, lang, and a_answer: the answer given to a's last question, stored as its entry's response instead of a "
+    "placeholder) per line.",
 )
 
 

@@ -1,7 +1,8 @@
 """Labelled pairs for measuring wrong hits: the bundled sets (fow-cache's and ours), or a JSONL file.
 
 A pair is a cached side ``a`` and a new side ``b``, each a prompt plus the earlier turns of its
-conversation (empty for single questions), and whether one answer is right for both (``same_answer``).
+conversation (empty for single questions), and whether one answer is right for both (``same_answer``); a pair
+may carry the answer given to ``a`` (``a_answer``), so a judge that reads the stored answer can be measured.
 A bad file fails on its first mistake with the line and the field, so it can be fixed in one go.
 Every set is cut into dev and test by id (``splits``): ``load`` takes the split to read.
 """
@@ -117,6 +118,8 @@ class Pair:
     b: Side
     same_answer: bool
     lang: str | None = None  # e.g. "es", or "en-es" for a cross-lingual pair; None when the data does not say
+    a_answer: str | None = None
+    """The answer given to ``a``'s last question, stored as its entry's response; None: a placeholder is stored."""
 
 
 def load(dataset: str, split: str = "all") -> list[Pair]:
@@ -154,9 +157,9 @@ MAX_FILE_BYTES = 256 * 2**20
 
 
 def load_jsonl(path: Path) -> list[Pair]:
-    """Pairs from a JSONL file: one object a line with ``a``, ``b``, ``same_answer``, ``category``. Read line by
-    line within :data:`MAX_LINE_BYTES` a line and :data:`MAX_FILE_BYTES` in all, so a file of no newline (or no
-    end) fails naming the line instead of filling the memory."""
+    """Pairs from a JSONL file: one object a line with ``a``, ``b``, ``same_answer``, ``category`` (optional ``id``,
+    ``lang``, ``a_answer``). Read line by line within :data:`MAX_LINE_BYTES` a line and :data:`MAX_FILE_BYTES` in
+    all, so a file of no newline (or no end) fails naming the line instead of filling the memory."""
     try:
         with path.open("rb") as file:
             pairs = parse(_lines(path, file))
@@ -231,7 +234,18 @@ def _pair(where: str, item: object, default_id: str) -> Pair:
         b=_side(where, "b", item["b"]),
         same_answer=item["same_answer"],
         lang=lang,
+        a_answer=_answer(where, item.get("a_answer")),
     )
+
+
+def _answer(where: str, value: object) -> str | None:
+    """``a_answer`` checked as the cache checks an answer it stores, but before the run, naming the line."""
+    if value is None:
+        return None
+    try:
+        return validate.response(value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: field 'a_answer' cannot be a cached answer: {exc}") from None
 
 
 def _side(where: str, name: str, value: Any) -> Side:

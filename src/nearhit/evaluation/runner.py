@@ -75,8 +75,9 @@ def request(cache: SemanticCache, tenant: str, side: Side) -> Lookup:
 
 
 def answer(pair: Pair) -> str:
-    """The answer cached for ``pair``'s ``a``: it names the pair, so a lookup says whose answer it was served."""
-    return f"cached answer for {pair.id}"
+    """The answer cached for ``pair``'s ``a``: the one the pair carries (``a_answer``), else a placeholder that
+    names the pair, so a lookup says whose answer it was served."""
+    return pair.a_answer if pair.a_answer is not None else f"cached answer for {pair.id}"
 
 
 def _question(side: Side) -> tuple[str, tuple[str, ...]]:
@@ -116,12 +117,16 @@ async def look_up(
     """Look up each ``b`` in its scope with the cache's current guards, one at a time, at the cache's threshold
     and margins (``threshold`` None) or at ``threshold`` given, a floor (:meth:`SemanticCache.margins`); an
     answer cached for another pair's ``a`` (not the same question as its own) is a neighbour, not a match."""
-    questions = {answer(pair): _question(pair.a) for pair in pairs}
+    # An answer carried by pairs of other questions too (two questions may be given the very same text) is no
+    # neighbour's for any of them: the words served are those of its own.
+    questions: dict[str, set[tuple[str, tuple[str, ...]]]] = {}
+    for pair in pairs:
+        questions.setdefault(answer(pair), set()).add(_question(pair.a))
     outcomes = []
     for n, (pair, ask) in enumerate(zip(pairs, asks, strict=True), 1):
         result = await cache.lookup(ask(), threshold=threshold)
         served = result.answer.response if result.match is not None and result.answer is not None else None
-        neighbour = served is not None and questions[served] != _question(pair.a)
+        neighbour = served is not None and _question(pair.a) not in questions[served]
         outcomes.append(
             Outcome(
                 pair_id=pair.id,
