@@ -202,15 +202,15 @@ class HealthServer:
 
     def stop(self) -> None:
         """Close the child's stdin (it shuts the port and exits), and wait for it; no restart after this."""
-        with self._lock:
+        with self._lock:  # the threads are made and started under it (_spawn): never one not yet started
             self._stopping.set()
             child, self._child = self._child, None
+            feeder, listener = self._feeder, self._listener
         if child is None:
             return
-        if self._feeder is not None:
-            self._feeder.join(timeout=5)  # it writes to the stdin closed below
+        if feeder is not None:
+            feeder.join(timeout=5)  # it writes to the stdin closed below
         _end(child)
-        listener = self._listener
         if listener is not None and listener is not threading.current_thread():
             listener.join(timeout=5)
         self._feeder = self._listener = None
@@ -235,10 +235,15 @@ class HealthServer:
         if first is None or first.startswith("error"):
             return first
         self._state(first)
-        self._feeder = threading.Thread(target=self._feed, args=(child.stdin,), name="nearhit-health-feed", daemon=True)
-        self._listener = threading.Thread(target=self._listen, args=(child,), name="nearhit-health", daemon=True)
-        self._feeder.start()
-        self._listener.start()
+        with self._lock:  # a stop() meanwhile ends the child; one now waits for threads already started
+            if self._stopping.is_set():
+                return first
+            self._feeder = threading.Thread(
+                target=self._feed, args=(child.stdin,), name="nearhit-health-feed", daemon=True
+            )
+            self._listener = threading.Thread(target=self._listen, args=(child,), name="nearhit-health", daemon=True)
+            self._feeder.start()
+            self._listener.start()
         return first
 
     def _send(self, stdin: IO[str]) -> None:

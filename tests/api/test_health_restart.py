@@ -57,3 +57,35 @@ def test_a_killed_health_process_is_restarted(monkeypatch: pytest.MonkeyPatch) -
     finally:
         server.stop()
     assert server.pid is None and _health(url) is None  # stopped on purpose: not restarted
+
+
+class _SlowStart(health_server.threading.Thread):
+    """A thread that takes a while to start: the window in which a restart has made its threads but not started
+    them, widened so that a stop() lands in it."""
+
+    def start(self) -> None:
+        time.sleep(SLOW_START_S)
+        super().start()
+
+
+SLOW_START_S = 1.0
+
+
+@pytest.mark.timeout(3 * UNDER_LOAD_S + 30)
+def test_a_stop_during_a_restart_never_waits_for_a_thread_not_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """stop() right as a restarted child says "serving" (the service shutting down then) ends it cleanly: it read the
+    feeder thread before that thread was started and raised "cannot join thread before it is started"."""
+    monkeypatch.setattr(health_server, "_START_S", UNDER_LOAD_S)
+    server = HealthServer("127.0.0.1", free_port(), lambda: HealthStatus(REDIS_OK, INDEX_OK, time.monotonic()), 60.0)
+    url = f"http://127.0.0.1:{server.port}/health"
+    server.start()
+    try:
+        first = server.pid
+        assert first is not None
+        eventually_sync(lambda: _health(url) == 200, timeout=UNDER_LOAD_S)
+        monkeypatch.setattr(health_server.threading, "Thread", _SlowStart)  # the restart's threads start slowly
+        os.kill(first, signal.SIGKILL)
+        eventually_sync(lambda: server.pid not in (None, first) and server.serving, timeout=UNDER_LOAD_S, interval=0.01)
+    finally:
+        server.stop()
+    assert server.pid is None
