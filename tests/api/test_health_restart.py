@@ -3,9 +3,11 @@ fine, so its probes must not fail from then on."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -31,20 +33,30 @@ def _health(url: str) -> int | None:
         return None
 
 
-@pytest.mark.timeout(4 * UNDER_LOAD_S + 30)  # bounded by its own waits: three children's starts and probes
-def test_a_killed_health_process_is_restarted(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fresh() -> HealthStatus:
+    return HealthStatus(REDIS_OK, INDEX_OK, time.monotonic())
+
+
+@contextlib.contextmanager
+def _serving(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[HealthServer, str, int]]:
+    """A health server whose first child answers probes (the server, its /health URL, that child's pid); stopped
+    on leaving, whatever happened."""
     monkeypatch.setattr(health_server, "_START_S", UNDER_LOAD_S)
-
-    def fresh() -> HealthStatus:
-        return HealthStatus(REDIS_OK, INDEX_OK, time.monotonic())
-
-    server = HealthServer("127.0.0.1", free_port(), fresh, HEALTH_STALE_S)
+    server = HealthServer("127.0.0.1", free_port(), _fresh, HEALTH_STALE_S)
     url = f"http://127.0.0.1:{server.port}/health"
     server.start()
     try:
         first = server.pid
         assert first is not None
         eventually_sync(lambda: _health(url) == 200, timeout=UNDER_LOAD_S)
+        yield server, url, first
+    finally:
+        server.stop()
+
+
+@pytest.mark.timeout(4 * UNDER_LOAD_S + 30)  # bounded by its own waits: three children's starts and probes
+def test_a_killed_health_process_is_restarted(monkeypatch: pytest.MonkeyPatch) -> None:
+    with _serving(monkeypatch) as (server, url, first):
         os.kill(first, signal.SIGKILL)
         # ``serving`` is set once the worker has read the new child's "serving" line, which may be after that child
         # answered a probe (a loaded machine): waited for with the rest, not asserted the instant the probe passed.
@@ -54,8 +66,6 @@ def test_a_killed_health_process_is_restarted(monkeypatch: pytest.MonkeyPatch) -
         os.kill(second, signal.SIGKILL)  # and again: each death is followed by a restart
         # A new child's: the killed one may still answer, and ``serving`` still be true, until the signal lands.
         eventually_sync(lambda: server.pid != second and _health(url) == 200 and server.serving, timeout=UNDER_LOAD_S)
-    finally:
-        server.stop()
     assert server.pid is None and _health(url) is None  # stopped on purpose: not restarted
 
 
@@ -75,17 +85,8 @@ SLOW_START_S = 1.0
 def test_a_stop_during_a_restart_never_waits_for_a_thread_not_started(monkeypatch: pytest.MonkeyPatch) -> None:
     """stop() right as a restarted child says "serving" (the service shutting down then) ends it cleanly: it read the
     feeder thread before that thread was started and raised "cannot join thread before it is started"."""
-    monkeypatch.setattr(health_server, "_START_S", UNDER_LOAD_S)
-    server = HealthServer("127.0.0.1", free_port(), lambda: HealthStatus(REDIS_OK, INDEX_OK, time.monotonic()), 60.0)
-    url = f"http://127.0.0.1:{server.port}/health"
-    server.start()
-    try:
-        first = server.pid
-        assert first is not None
-        eventually_sync(lambda: _health(url) == 200, timeout=UNDER_LOAD_S)
+    with _serving(monkeypatch) as (server, _, first):
         monkeypatch.setattr(health_server.threading, "Thread", _SlowStart)  # the restart's threads start slowly
         os.kill(first, signal.SIGKILL)
         eventually_sync(lambda: server.pid not in (None, first) and server.serving, timeout=UNDER_LOAD_S, interval=0.01)
-    finally:
-        server.stop()
     assert server.pid is None
