@@ -59,3 +59,44 @@ def test_a_turn_with_words_added_is_no_history_retold() -> None:
     added: Turns = [("user", FAN[0][1].replace("calls.", "calls from my garden shed in winter.")), FAN[1]]
     assert not retold(Context(tuple(added)), Context(tuple(FAN)))
     assert differs("How do I quiet it?", Context(tuple(added)), Context(tuple(FAN)), BAND) is not None
+
+
+CEILING: Turns = [
+    ("user", "I'm repainting our bathroom ceiling because the old paint peels off in flakes after every hot shower."),
+    ("assistant", "Steam is hard on ceiling paint."),
+]
+CEILING_SPLIT: Turns = [
+    ("user", "Doing up the bathroom this weekend."),
+    ("assistant", "Nice, what needs doing?"),
+    ("user", "The ceiling. Its paint keeps flaking away whenever someone has a hot shower, so I'm redoing it."),
+    ("assistant", "That's usually moisture."),
+]
+CEILING_SWAPPED: Turns = [
+    ("user", "Doing up the bathroom this weekend."),
+    ("assistant", "Nice, what needs doing?"),
+    ("user", "The ceiling. Its paint keeps flaking away whenever someone has a hot shower, so I'm tiling it."),
+    ("assistant", "That's usually moisture."),
+]
+CEILING_MORE: Turns = [
+    *CEILING,
+    ("user", "Oh and the landlord says I can only use the paint he supplies."),
+    ("assistant", "Worth checking what it is."),
+]
+
+
+def test_a_story_told_in_other_turns_is_retold_unless_a_turn_adds_to_it_or_swaps_a_detail() -> None:
+    """The user's turns split otherwise ("Doing up the bathroom." "The ceiling. ...") tell one story; a turn added
+    to the very turns, or a turn whose counterpart is it with a span exchanged ("redoing" / "tiling"), does not."""
+    assert retold(Context(tuple(CEILING_SPLIT)), Context(tuple(CEILING)))
+    assert differs("What do I do before painting?", Context(tuple(CEILING_SPLIT)), Context(tuple(CEILING)), BAND) is None
+    assert not retold(Context(tuple(CEILING_SWAPPED)), Context(tuple(CEILING_SPLIT)))
+    assert not retold(Context(tuple(CEILING_MORE)), Context(tuple(CEILING)))
+    assert differs("What do I do before painting?", Context(tuple(CEILING_MORE)), Context(tuple(CEILING)), BAND)
+
+
+async def test_a_story_told_in_other_turns_is_served_through_the_cache(cache: SemanticCache) -> None:
+    await cache.store(ask(cache, CEILING, "What should I do before I paint it?"), "use a mould-resistant primer")
+    result = await cache.lookup(ask(cache, CEILING_SPLIT, "What should I do before I paint it?"))
+    assert result.hit, (result.rejected_by, result.rejection_reason)
+    assert result.answer is not None and result.answer.response == "use a mould-resistant primer"
+    assert result.context is not None and RETOLD_FLOOR <= float(str(result.context["similarity"])) < CONTEXT_THRESHOLD
