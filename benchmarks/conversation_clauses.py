@@ -117,8 +117,10 @@ def main() -> None:
     embedder = LocalEmbedder()
     rows = [row for name in CONVERSATION_SETS for row in asyncio.run(score(name, embedder, refused))]
     hits = sum(r.should_hit for r in rows)
-    print(f"{len(refused)} pairs refused as about something else; story checks pass: {hits} should-hits, "
-          f"{len(rows) - hits} traps")
+    print(
+        f"{len(refused)} pairs refused as about something else; story checks pass: {hits} should-hits, "
+        f"{len(rows) - hits} traps"
+    )
     for key in rows[0].reading if rows else ():
         shits = sorted((r.reading[key] for r in rows if r.should_hit), reverse=True)
         traps = sorted((r.reading[key] for r in rows if not r.should_hit), reverse=True)

@@ -425,11 +425,11 @@ def retold(query: Context, cached: Context) -> bool:
     pairs = [
         (mine, theirs) for (role, mine), (_, theirs) in zip(query.turns, cached.turns, strict=True) if role == "user"
     ]
-    return not any(_retold_changed(mine, theirs) for mine, theirs in pairs)
-
-
-def _retold_changed(mine: str, theirs: str) -> bool:
-    return bool(_added_to(mine, theirs) or story.framed_swap(mine, theirs) or story.changed_detail(mine, theirs))
+    changed = (
+        _added_to(mine, theirs) or story.framed_swap(mine, theirs) or story.changed_detail(mine, theirs)
+        for mine, theirs in pairs
+    )
+    return not any(changed)
 
 
 def _retold_in_other_turns(query: Context, cached: Context) -> bool:
@@ -448,7 +448,7 @@ def _retold_in_other_turns(query: Context, cached: Context) -> bool:
     others = [content for role, content in cached.turns if role == "user"]
     pairs = [(turn, _counterpart(turn, others)) for turn in ours]
     pairs += [(_counterpart(turn, ours), turn) for turn in others]
-    return all(a and b and not _retold_changed(a, b) for a, b in pairs)
+    return all(a and b and not (story.framed_swap(a, b) or story.changed_detail(a, b)) for a, b in pairs)
 
 
 def _stems(text: str) -> set[str]:
