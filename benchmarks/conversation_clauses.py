@@ -18,15 +18,25 @@ similarity (:func:`differs` at 1.0, :func:`other_referent`): only these can a re
 Each set is scored at the floor chosen without it: ``MARGIN`` above the highest trap the reading lets through on the
 other sets (pairs to be confirmed end to end: ``conversation_misses.py --again``).
 
+``--retold``: the reading built (:func:`conversation.retold` for a story told in another number of turns), over the
+same refused pairs, by the whole turns' cosine the lookup computed (read from the reasons): how many pass
+:func:`differs` with that cosine at each floor of the retold band (``RETOLD_FLOOR`` 0.72 today), a floor chosen per
+fold (``MARGIN`` above the other sets' highest trap, the grid's lowest when they have none), and what
+:func:`differs` costs on every dev pair with a context on each side and another number of turns.
+
     PYTHONPATH=src:benchmarks python benchmarks/conversation_clauses.py base.jsonl          # ~3 min
     PYTHONPATH=src:benchmarks python benchmarks/conversation_clauses.py base.jsonl --show "clause min"
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_clauses.py base.jsonl --retold  # ~1 min
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_clauses.py base.jsonl --cost off  # then --cost on
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +47,7 @@ from nearhit.cache.keys import normalise
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import dataset
 from nearhit.evaluation.dataset import CONVERSATION_SETS
-from reworded_probe import MARGIN, refused_of
+from reworded_probe import MARGIN, QUESTION_FLOOR, refused_of
 
 _CUT = re.compile(
     r"(?<=[.!?;])\s+|\s*\n\s*|,\s*(?:and|but|so|plus)\s+(?=(?:i|i'm|i've|we|my|our|it|it's|he|she|they)\b)",
@@ -108,11 +118,112 @@ async def score(name: str, embedder: LocalEmbedder, refused: dict[str, float]) -
     return rows
 
 
+FLOORS = (0.60, 0.64, 0.68, 0.70, 0.72, 0.74, 0.76, 0.78)
+_COSINE = re.compile(r"similarity (\d\.\d+) <")
+
+
+def _cosines(path: str) -> dict[str, float]:
+    """Per missed pair of a ``--reasons`` file, the whole turns' cosine of its candidate refused as about something
+    else with the question at least ``QUESTION_FLOOR`` alike (the nearest such)."""
+    found: dict[str, float] = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            for similarity, _, guard, reason, _ in sorted(row["candidates"], key=lambda c: -c[0]):
+                cosine = _COSINE.search(reason or "") if guard == "context" else None
+                if not row["served"] and cosine and cv.ABOUT_ELSE in reason and similarity >= QUESTION_FLOOR:
+                    found[row["id"]] = float(cosine.group(1))
+                    break
+    return found
+
+
+def retold_band(reasons: str) -> None:
+    """The ``--retold`` tables (see the module's docstring)."""
+    cosines = _cosines(reasons)
+    passed: list[tuple[str, str, bool, float]] = []  # set, id, should-hit, the lookup's cosine
+    costs: list[float] = []
+    for name in CONVERSATION_SETS:
+        for pair in dataset.load(name, "dev"):
+            (cached, stored_q), (query, asked) = looked_up(pair.a), looked_up(pair.b)
+            if cached is None or query is None or cv._same_shape(query, cached):
+                continue
+            start = time.perf_counter()
+            cv.retold(query, cached)
+            costs.append(time.perf_counter() - start)
+            cosine = cosines.get(pair.id)
+            if cosine is None or cv.other_referent(asked, stored_q) is not None:
+                continue
+            if cv.differs(asked, query, cached, 1.0, stored_q) is None and cv.retold(query, cached):
+                passed.append((name, pair.id, pair.same_answer, cosine))
+    print(
+        f"refused as about something else, story checks pass, told in another number of turns, retold: "
+        f"{sum(p[2] for p in passed)} should-hits, {sum(not p[2] for p in passed)} traps"
+    )
+    print("| floor | " + " | ".join(f"{f:.2f}" for f in FLOORS) + " |")
+    print("|---|" + "---|" * len(FLOORS))
+    cells = [
+        f"+{sum(p[2] for p in passed if f <= p[3] < cv.CONTEXT_THRESHOLD)} / "
+        f"+{sum(not p[2] for p in passed if f <= p[3] < cv.CONTEXT_THRESHOLD)}"
+        for f in FLOORS
+    ]
+    print("| should-hits / traps | " + " | ".join(cells) + " |")
+    total = [0, 0]
+    for name in CONVERSATION_SETS:
+        traps = [p[3] for p in passed if p[0] != name and not p[2]]
+        floor = max(min(FLOORS), max(traps, default=0.0) + MARGIN)
+        got = [p for p in passed if p[0] == name and floor <= p[3] < cv.CONTEXT_THRESHOLD]
+        total[0] += sum(p[2] for p in got)
+        total[1] += sum(not p[2] for p in got)
+    print(
+        f"leave-one-set-out (floor {MARGIN} above the other sets' highest trap, at least {min(FLOORS)}): "
+        f"+{total[0]} should-hits, +{total[1]} traps"
+    )
+    costs.sort()
+    print(
+        f"retold() on {len(costs)} dev pairs told in another number of turns: p50 {1000 * costs[len(costs) // 2]:.3f}"
+        f" ms, p99 {1000 * costs[int(len(costs) * 0.99)]:.3f} ms, max {1000 * costs[-1]:.3f} ms (this process's caches)"
+    )
+
+
+def differs_cost(without: bool) -> None:
+    """What :func:`differs` costs, the cosine in the retold band (0.75), on every dev pair with a context on each side
+    told in another number of turns, each pair's texts new to the process (as a lookup's are); ``without``: the reading
+    off, for the difference (run each in a process of its own)."""
+    if without:
+        cv._retold_in_other_turns = lambda query, cached: False  # type: ignore[assignment]
+    pairs = []
+    for name in CONVERSATION_SETS:
+        for pair in dataset.load(name, "dev"):
+            (cached, stored_q), (query, asked) = looked_up(pair.a), looked_up(pair.b)
+            if cached is not None and query is not None and not cv._same_shape(query, cached):
+                pairs.append((asked, query, cached, stored_q))
+    cv.differs("warm up?", cv.Context((("user", "hello there"),)), cv.Context((("user", "hi"),)), 0.75)
+    costs = []
+    for asked, query, cached, stored_q in pairs:
+        start = time.perf_counter()
+        cv.differs(asked, query, cached, 0.75, stored_q)
+        costs.append(time.perf_counter() - start)
+    costs.sort()
+    print(
+        f"differs() at 0.75, reading {'off' if without else 'on'}, {len(costs)} pairs: p50 "
+        f"{1000 * costs[len(costs) // 2]:.3f} ms, p90 {1000 * costs[int(len(costs) * 0.9)]:.3f} ms, p99 "
+        f"{1000 * costs[int(len(costs) * 0.99)]:.3f} ms, mean {1000 * sum(costs) / len(costs):.3f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reasons", help="conversation_misses.py --reasons of the rules as they stand")
     parser.add_argument("--show", default="", help="a reading: print every pair by it, highest first")
+    parser.add_argument("--retold", action="store_true", help="the reading built: its band, folds and cost")
+    parser.add_argument("--cost", choices=("on", "off"), help="differs()'s time with the reading on or off")
     args = parser.parse_args()
+    if args.cost:
+        differs_cost(args.cost == "off")
+        return
+    if args.retold:
+        retold_band(args.reasons)
+        return
     refused = refused_of(args.reasons)
     embedder = LocalEmbedder()
     rows = [row for name in CONVERSATION_SETS for row in asyncio.run(score(name, embedder, refused))]
