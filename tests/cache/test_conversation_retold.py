@@ -59,3 +59,47 @@ def test_a_turn_with_words_added_is_no_history_retold() -> None:
     added: Turns = [("user", FAN[0][1].replace("calls.", "calls from my garden shed in winter.")), FAN[1]]
     assert not retold(Context(tuple(added)), Context(tuple(FAN)))
     assert differs("How do I quiet it?", Context(tuple(added)), Context(tuple(FAN)), BAND) is not None
+
+
+CEILING: Turns = [
+    ("user", "I'm repainting our bathroom ceiling because the old paint peels off in flakes after every hot shower."),
+    ("assistant", "Steam is hard on ceiling paint."),
+]
+CEILING_SPLIT: Turns = [
+    ("user", "Our bathroom ceiling needs a new coat."),
+    ("assistant", "What's happening to the current one?"),
+    ("user", "It flakes off after hot showers."),
+    ("assistant", "Typical of steam and a non-bathroom paint; mould can start too."),
+]
+CEILING_KITCHEN: Turns = [("user", "Our kitchen ceiling needs a new coat."), *CEILING_SPLIT[1:]]
+
+
+def test_a_story_told_in_other_turns_is_retold_unless_a_turn_adds_to_it_or_swaps_a_detail() -> None:
+    """The user's turns split otherwise ("Our bathroom ceiling needs a new coat." "It flakes off after hot
+    showers.") tell one story; the very turns with a turn added, a turn whose counterpart (the most content words
+    shared) is it with a word exchanged in the same frame ("bathroom" / "kitchen"), or a turn with no counterpart
+    do not."""
+    split, whole = Context(tuple(CEILING_SPLIT)), Context(tuple(CEILING))
+    assert retold(split, whole) and retold(whole, split)
+    assert differs("What do I do before painting?", split, whole, BAND) is None
+    assert differs("What do I do before painting?", split, whole, RETOLD_FLOOR - 0.01) is not None
+    unanswered = Context(tuple(CEILING_SPLIT[:3]))  # another shape: no assistant turn after the last
+    assert retold(unanswered, split)
+    kitchen = (CEILING_KITCHEN[0], CEILING_KITCHEN[1], ("user", "Every hot shower makes the paint come away."))
+    assert retold(Context((CEILING_SPLIT[0], *kitchen[1:])), split)
+    assert not retold(Context(kitchen), split)
+    added: Turns = [*CEILING, ("user", "It flakes off after hot showers."), ("assistant", "Steam does that.")]
+    assert not retold(Context(tuple(added)), whole)
+    unmatched: Turns = [*CEILING_SPLIT, ("user", "We rent, by the way."), ("assistant", "Ok.")]
+    assert not retold(Context(tuple(unmatched)), whole)
+
+
+async def test_a_story_told_in_other_turns_is_served_through_the_cache(cache: SemanticCache) -> None:
+    """Served by the retold band; the same split story about another room reads under its floor (0.71 here):
+    a word swapped in a story told in other words is left to the floor, in other turns as in the same ones."""
+    await cache.store(ask(cache, CEILING, "What should I do before I paint it?"), "use a mould-resistant primer")
+    result = await cache.lookup(ask(cache, CEILING_SPLIT, "What should I do before I paint it?"))
+    assert result.hit, (result.rejected_by, result.rejection_reason)
+    assert result.answer is not None and result.answer.response == "use a mould-resistant primer"
+    assert result.context is not None and RETOLD_FLOOR <= float(str(result.context["similarity"])) < CONTEXT_THRESHOLD
+    assert not (await cache.lookup(ask(cache, CEILING_KITCHEN, "What should I do before I paint it?"))).hit

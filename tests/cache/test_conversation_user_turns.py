@@ -22,13 +22,13 @@ ASKED = "Happy to help. Which variety are you growing, and are they in container
 RETOLD: Turns = [
     ("user", "The leaves on my tomato plants are going yellow."),
     ("assistant", ASKED),
-    ("user", "It starts at the bottom leaves."),
+    ("user", "Lower ones went first."),  # no content word of STORY's: not retold in other turns (conversation.retold)
     ("assistant", "Okay, noted."),
 ]
 
 
 async def test_a_story_retold_with_other_replies_is_served_by_its_user_turns(cache: SemanticCache) -> None:
-    """The whole turns read 0.77 alike (the assistants asked other things), the user turns 0.92."""
+    """The whole turns read 0.77 alike (the assistants asked other things), the user turns 0.88."""
     await cache.store(ask(cache, STORY, QUESTION), ANSWER)
     result = await cache.lookup(ask(cache, RETOLD, QUESTION))
     assert result.hit and result.answer is not None and result.answer.response == ANSWER, result.rejection_reason
@@ -51,5 +51,5 @@ async def test_user_turns_alike_with_another_number_are_still_another_context(ca
 
 def test_what_is_compared_is_the_user_turns_joined() -> None:
     assert conversation.users_said(conversation.Context(tuple(RETOLD))) == (
-        "The leaves on my tomato plants are going yellow.\nIt starts at the bottom leaves."
+        "The leaves on my tomato plants are going yellow.\nLower ones went first."
     )
