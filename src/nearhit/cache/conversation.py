@@ -211,6 +211,11 @@ _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
 """Words by which a question points at what was just said."""
 _FOR_PURPOSE = re.compile(r"\W*it(?:'s|\s+is|\s+was)\s+for\b")
 """A sentence opening with what the thing is for ("it's for a bakery shop project")."""
+_NOUN_S = re.compile(
+    r"\b(?!(?:it|he|she|that|this|there|here|what|who|where|when|why|how|which|let)'s\b)(\w+)'s\b", re.IGNORECASE
+)
+"""A "'s" after a noun (a possessive, or "is" contracted): not after a pronoun ("it's", "she's", "that's", "let's"),
+whose "'s" is the verb :mod:`nearhit.cache.clause` reads ("she's come out in spots")."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _PLACES = frozenset({"first", "second", "third", "fourth", "fifth", "last", "former", "latter"})
@@ -732,7 +737,11 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
 
     A span one side's turns add that the other side's question says (``question`` is ``mine``'s, ``asked``
     ``theirs``'s; :func:`_said_in`) is a statement moved out of the question, not a change: "My card covers
-    rentals." "Is the waiver still needed?" tells what "Do I need the waiver if my card covers rentals?" asks."""
+    rentals." "Is the waiver still needed?" tells what "Do I need the waiver if my card covers rentals?" asks.
+
+    A noun's "'s" is read off (:func:`_unpossessed`): "my daughter Ruby's school" adds a name to "my daughter's
+    school", and "the contract's up" says what "the contract is up" says."""
+    mine, theirs, question, asked = (_unpossessed(text) for text in (mine, theirs, question, asked))
     a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
     names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
@@ -758,6 +767,12 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _unpossessed(text: str) -> str:
+    """``text`` with the "'s" of a noun dropped (:data:`_NOUN_S`), so that a word and its possessive, or a noun and
+    "is" contracted onto it, compare as one word: "daughter's" / "daughter", "contract's" / "contract is"."""
+    return _NOUN_S.sub(r"\1", text)
 
 
 def said_in(text: str, question: str) -> bool:
