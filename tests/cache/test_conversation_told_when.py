@@ -1,7 +1,8 @@
 """What one side's earlier turns add that cannot bear on the answer is let through, and what can still refuses it:
 when a told event happens ("this evening at 7pm", "on the 21st") unless the question asks about time, a greeting
 whose negation is about the asking ("hope you don't mind me asking") but not one that negates the story ("I don't
-drive"), and a sentence saying what the thing is for ("It's for a little allotment society site."). Invented
+drive"), a sentence saying what the thing is for ("It's for a little allotment society site."), and a name said
+with a possessive ("my son Alfie's nursery" / "my son's nursery"; another person's, "my neighbour's", is not). Invented
 conversations (``data/conversation_told_when.jsonl``, none of the dev sets' words), each ``a`` stored and its ``b``
 looked up through the engine on the real embedded Redis."""
 
