@@ -139,7 +139,10 @@ _ASKING = frozenset({"question", "questions", "query", "ask", "asking", "advice"
 of themself only announces a topic."""
 _CORRECTION = re.compile(r"\b(actually|wrong|mistake|meant|correction|instead|rather|not|n't|non)\b")
 """Marks of a correction ("sorry, I explained that wrong") or a negation ("non-load-bearing"): never small
-talk, never an aside, whatever else the span says."""
+talk, never an aside, whatever else the span says, but for a negation about the asking itself (:data:`_HEDGE`)."""
+_HEDGE = re.compile(r"\bnot\s+(?:\w+\s+){0,3}?(?:mind|ask|asking|question|questions|query)\b")
+"""A negation whose clause is about the asking, not the story: "hope you don't mind me asking", "hope this isn't a
+silly question" (contractions split: "do not mind", "is not a silly question") are small talk like "hi"."""
 _CONSTRAINT = re.compile(
     r"\b(no|never|without|only|except|but|pregnan\w*|breastfeed\w*|nursing|allerg\w*|diabet\w*|"
     r"asthma|blood|heart|kidney|liver|medication\w*|medicine\w*|prescri\w*|condition\w*|disab\w*|sick|ill|"
@@ -206,6 +209,13 @@ _DO_IT = re.compile(
 again. Not the auxiliary ("does it work?", "do they fit?"), whose "it" is the subject."""
 _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\b", re.IGNORECASE)
 """Words by which a question points at what was just said."""
+_FOR_PURPOSE = re.compile(r"\W*it(?:'s|\s+is|\s+was)\s+for\b")
+"""A sentence opening with what the thing is for ("it's for a bakery shop project")."""
+_NOUN_S = re.compile(
+    r"\b(?!(?:it|he|she|that|this|there|here|what|who|where|when|why|how|which|let)'s\b)(\w+)'s\b", re.IGNORECASE
+)
+"""A "'s" after a noun (a possessive, or "is" contracted): not after a pronoun ("it's", "she's", "that's", "let's"),
+whose "'s" is the verb :mod:`nearhit.cache.clause` reads ("she's come out in spots")."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _PLACES = frozenset({"first", "second", "third", "fourth", "fifth", "last", "former", "latter"})
@@ -759,7 +769,11 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
 
     A span one side's turns add that the other side's question says (``question`` is ``mine``'s, ``asked``
     ``theirs``'s; :func:`_said_in`) is a statement moved out of the question, not a change: "My card covers
-    rentals." "Is the waiver still needed?" tells what "Do I need the waiver if my card covers rentals?" asks."""
+    rentals." "Is the waiver still needed?" tells what "Do I need the waiver if my card covers rentals?" asks.
+
+    A noun's "'s" is read off (:func:`_unpossessed`): "my daughter Ruby's school" adds a name to "my daughter's
+    school", and "the contract's up" says what "the contract is up" says."""
+    mine, theirs, question, asked = (_unpossessed(text) for text in (mine, theirs, question, asked))
     a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
     names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
@@ -777,7 +791,7 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
         if tag == "equal" or not _has_content(span):
             continue
         amends = constraints.amends(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
-        if amends or _CORRECTION.search(said) or not _SMALL_TALK.search(said):
+        if amends or _corrects(said) or not _SMALL_TALK.search(said):
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             aside = same_shape and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
@@ -785,6 +799,12 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _unpossessed(text: str) -> str:
+    """``text`` with the "'s" of a noun dropped (:data:`_NOUN_S`), so that a word and its possessive, or a noun and
+    "is" contracted onto it, compare as one word: "daughter's" / "daughter", "contract's" / "contract is"."""
+    return _NOUN_S.sub(r"\1", text)
 
 
 def said_in(text: str, question: str) -> bool:
@@ -818,18 +838,27 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     if names.intersection([*mine, *theirs]) and constraints.channel(span):
         return False
     said = " ".join(_tokens(span))  # contractions split: "doesn't" -> "does not"
-    if _CORRECTION.search(said) or _CONSTRAINT.search(said):
+    if _corrects(said) or _CONSTRAINT.search(said):
         return False
     asked = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
     return not asked & {stem(token) for token in _content([*mine, *theirs])}
+
+
+def _corrects(said: str) -> bool:
+    """Whether ``said`` (contractions split) has a mark of a correction or a negation (:data:`_CORRECTION`) other
+    than one about the asking itself (:data:`_HEDGE`)."""
+    return _CORRECTION.search(_HEDGE.sub(" ", said)) is not None
 
 
 def _describes_thing(span: Sequence[str], mine: str, theirs: str) -> bool:
     """Whether a phrase one side adds is a sentence of its own about something other than the asker ("The
     bottom there is mostly rock."): it describes the thing the question is about, so it is a fact for the
     answer, not an aside about the asker's life ("I mostly use it for music") or a clause hung on a sentence
-    ("..., though he's very chatty")."""
+    ("..., though he's very chatty"). A sentence that says what the thing is for ("It's for a side project, a
+    little discord bot.") is why the asker asks, an aside as :mod:`nearhit.cache.clause` reads it."""
     for sentence in _SENTENCE_END.split(mine) + _SENTENCE_END.split(theirs):
+        if _FOR_PURPOSE.match(sentence.casefold()):
+            continue
         words = _WORDS.findall(sentence.casefold())
         speakers = {word.split("'")[0] for word in words}  # "I'm a nurse" is about the asker as "I am" is
         if len(words) >= SHORT_SENTENCE and not _FIRST_PERSON.intersection(speakers) and _contains(span, words):
