@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from redis.asyncio import Redis
 
-from nearhit.cache import SemanticCache, entry, turns
+from nearhit.cache import SemanticCache, clause, entry, turns
 from tests.support import wire
 from tests.support.lookups import Turns, ask
 
@@ -86,3 +86,31 @@ async def test_only_the_second_chance_reads_the_turns_embeddings(
     assert len(asked) == 1 and b"HGET" in asked[0] and key.encode() in asked[0] and b"FT.SEARCH" not in asked[0]
     exact_reads = [payload for payload in sent if key.encode() in payload and b"HMGET" in payload]
     assert exact_reads and all(b"$7\r\ncontext\r\n" not in payload for payload in exact_reads)
+
+
+PAN: Turns = [
+    ("user", "My frying pan has a few rusty spots near the handle."),
+    ("assistant", "Rust like that usually comes from leaving it damp."),
+]
+COATED: Turns = [("user", "it's coated in enamel on the inside"), ("assistant", "Noted.")]
+SCRUB = "Can I scrub it off with steel wool?"
+
+
+async def test_a_turn_only_one_side_says_that_bears_on_the_question_is_no_chatter(cache: SemanticCache) -> None:
+    """Short, fact-free, said by the asker alone, yet it says what the thing the question acts on is like: the
+    scrubbing answer depends on it (:func:`nearhit.cache.clause.turn_bears_on`)."""
+    await cache.store(ask(cache, PAN, SCRUB), "yes, scrub it")
+    result = await cache.lookup(ask(cache, PAN + COATED, SCRUB))
+    assert not result.hit and result.rejected_by == "context", result.rejection_reason
+    assert "turn_by_turn" in result.timings_ms  # compared again: the turn was kept
+    # The same turn before a question that does not act on "it" is left out as chatter, and served.
+    await cache.store(ask(cache, PAN, "Why does rust form so fast?"), "damp")
+    result = await cache.lookup(ask(cache, PAN + COATED, "Why does rust form so fast?"))
+    assert result.hit and result.answer is not None and result.answer.response == "damp", result.rejection_reason
+
+
+def test_a_turn_bears_on_the_question_by_any_of_its_sentences() -> None:
+    assert clause.turn_bears_on("Thanks. And I have a pacemaker.", "can I use the sauna?") == "i"
+    assert clause.turn_bears_on("it's coated in enamel on the inside", SCRUB) == "it"
+    assert clause.turn_bears_on("Hey, hope you're well!", SCRUB) is None
+    assert clause.turn_bears_on("Thanks. And I have a pacemaker.", "can she use the sauna?") is None

@@ -19,6 +19,9 @@ import re
 from collections.abc import Sequence
 
 _WORDS = re.compile(r"\w+")
+_TOKENS = re.compile(r"[\w']+")
+"""A turn's word tokens as :func:`bears_on` reads a span (contractions kept whole: "it's", "i've")."""
+_SENTENCES = re.compile(r"[.!?;\n]+")
 _PERSONS: dict[str, frozenset[str]] = {
     "i": frozenset({"i", "me", "my", "mine", "myself"}),
     "we": frozenset({"we", "us", "our", "ours", "ourselves"}),
@@ -61,3 +64,14 @@ def bears_on(span: Sequence[str], question: str) -> str | None:
     person = found.group(1) or found.group(2)
     asked = set(_WORDS.findall(question.casefold()))
     return person if _PERSONS[person] & asked else None
+
+
+def turn_bears_on(turn: str, question: str) -> str | None:
+    """What :func:`bears_on` reads in any sentence of a whole ``turn`` one side says alone, or None: "it's still
+    under the manufacturer's warranty" before "can I do it myself?" is a constraint, not chatter, however short and
+    free of names it is. Each sentence is a clause's start ("Thanks. It's on my eyelid.")."""
+    for sentence in _SENTENCES.split(turn.casefold()):
+        found = bears_on(_TOKENS.findall(sentence), question)
+        if found is not None:
+            return found
+    return None

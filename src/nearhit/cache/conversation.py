@@ -758,7 +758,8 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through
     unless it corrects the story or binds the answer (:func:`constraints.amends`: "oh wait, sorry, I took the
     test in an automatic"); a reworded history shares too little for this test and is left to the embedding and
-    the facts.
+    the facts, but not two words it sets against each other the other way round ("steady, not flashing" /
+    "flashing, not steady": :func:`story.swapped_contrast`), read before it.
 
     With ``same_shape`` (the same turns in the same roles), a phrase one side adds inside a turn is
     an aside when it cannot bear on ``question`` (:func:`_aside`): "I mostly use it for music" before "how
@@ -781,6 +782,9 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     if content_a != content_b and counts == Counter(content_b) and max(counts.values(), default=0) > 1:
         # Things named twice that trade places: "shoes and a jacket ... the shoes don't fit" and the reverse.
         return "the same words in another order"
+    swapped = story.swapped_contrast(mine, theirs)
+    if swapped is not None:
+        return f"the same words set against each other the other way round: {swapped}"
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     shared = sum(block.size for block in matcher.get_matching_blocks())
     if shared < CONTAINED * min(len(a), len(b)):

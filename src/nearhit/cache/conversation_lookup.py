@@ -216,8 +216,9 @@ async def turn_by_turn(
         if query.turn_vectors is None:
             texts = [normalise(text) for _, text in query.context.turns]
             query.turn_vectors = await cache.embeddings.embed(texts, spec.keys)
+        asked_turns = query.turn_vectors
         left = [
-            (doc_id, fields, cached, turns.without_chatter(query.context, query.turn_vectors, cached, stored))
+            (doc_id, fields, cached, turns.without_chatter(query.context, asked_turns, cached, stored, query.prompt))
             for doc_id, fields, cached, stored in chances
         ]
         kept = [(doc_id, fields, cached, *pair) for doc_id, fields, cached, pair in left if pair is not None]

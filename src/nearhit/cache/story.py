@@ -140,6 +140,39 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
     return None if why is None else f"the same story with a detail changed: {why}"
 
 
+def swapped_contrast(mine: str, theirs: str) -> str | None:
+    """Two content words one side sets against each other ("steady, not flashing", "itchy rather than painful")
+    that the other side sets the other way round ("flashing, not steady"), or None: the same words, reordered, yet
+    the opposite story, which a comparison of the words each side says cannot see."""
+    ours, others = _contrasts(mine), _contrasts(theirs)
+    swapped = sorted((x, y) for x, y in ours if (y, x) in others and (x, y) not in others)
+    if not swapped:
+        return None
+    x, y = swapped[0]
+    return f"{x!r} set against {y!r} vs {y!r} against {x!r}"
+
+
+def _contrasts(text: str) -> set[tuple[str, str]]:
+    """The content words on either side of "not" or "rather than" ("steady, not flashing": steady against
+    flashing), as said, the first the one held."""
+    words = _WORDS.findall(text.casefold())
+    found = set()
+    for n in range(1, len(words)):
+        if words[n] == "not":
+            against = words[n + 1 : n + 2]
+        elif words[n : n + 2] == ["rather", "than"]:
+            against = words[n + 2 : n + 3]
+        else:
+            continue
+        if against and _content_word(words[n - 1]) and _content_word(against[0]):
+            found.add((words[n - 1], against[0]))
+    return found
+
+
+def _content_word(word: str) -> bool:
+    return word not in STOP_WORDS and "'" not in word
+
+
 def marked_names(mine: str, theirs: str) -> str | None:
     """The names one side marks as a reference or pointer in its code (:data:`_MARKED`) and the other does not,
     or None: the same code told with ``&v`` for ``v`` reads word for word alike, so the checks that compare words

@@ -20,7 +20,7 @@ import binascii
 
 import numpy as np
 
-from nearhit.cache import constraints, context_match, conversation
+from nearhit.cache import clause, constraints, context_match, conversation
 from nearhit.cache.conversation import Context
 from nearhit.cache.lookup import exact_text
 
@@ -48,11 +48,12 @@ def _chatter_like(mine: Context, theirs: Context) -> bool:
 
 
 def without_chatter(
-    query: Context, query_vectors: np.ndarray, cached: Context, cached_vectors: np.ndarray
+    query: Context, query_vectors: np.ndarray, cached: Context, cached_vectors: np.ndarray, question: str
 ) -> tuple[Context, Context] | None:
     """The two contexts with the chatter one side alone says left out (:func:`_chatter`), or None when there is none
     to leave out, when both sides have a turn the other lacks (chatter or not), or when a side would be left with no
-    turn. ``*_vectors``: each turn's embedding, in order (unit vectors)."""
+    turn. ``*_vectors``: each turn's embedding, in order (unit vectors); ``question``: the one asked after ``query``
+    (a candidate's is near it, or it gets no second chance)."""
     mine = _unmatched(query, query_vectors, cached, cached_vectors)
     theirs = _unmatched(cached, cached_vectors, query, query_vectors)
     if any(mine) and any(theirs):
@@ -60,17 +61,23 @@ def without_chatter(
     kept = []
     for context, alone, other in ((query, mine, cached), (cached, theirs, query)):
         story = "\n".join(text for role, text in other.turns if role == "user")
-        turns = tuple(t for t, one in zip(context.turns, alone, strict=True) if not (one and _chatter(t[1], story)))
+        turns = tuple(
+            t for t, one in zip(context.turns, alone, strict=True) if not (one and _chatter(*t, story, question))
+        )
         kept.append(Context(turns))
     if not kept[0].turns or not kept[1].turns or (kept[0] == query and kept[1] == cached):
         return None
     return kept[0], kept[1]
 
 
-def _chatter(turn: str, story: str) -> bool:
-    """Whether a turn one side says alone is chatter: :func:`conversation.fact_free`, and neither correcting the
+def _chatter(role: str, turn: str, story: str, question: str) -> bool:
+    """Whether a turn one side says alone is chatter: :func:`conversation.fact_free`, neither correcting the
     ``story`` (the other side's user turns) nor binding the answer (:func:`constraints.amends`): "wait, sorry, it's a
-    function component" after "my component is a class component" is short and names nothing, yet takes it back."""
+    function component" after "my component is a class component" is short and names nothing, yet takes it back;
+    nor, the user's, bearing on the ``question`` (:func:`clause.turn_bears_on`): "it's still under the
+    manufacturer's warranty" before "can I do it myself?" is what the answer depends on, not small talk."""
+    if role == "user" and clause.turn_bears_on(turn, question) is not None:
+        return False
     return conversation.fact_free(turn) and constraints.amends(turn, story) is None
 
 
