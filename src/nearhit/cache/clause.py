@@ -28,15 +28,17 @@ _PERSONS: dict[str, frozenset[str]] = {
 """A clause's subject and the words by which a question asks about that same person. "They" and "it" are left
 out: as often the things the turns named, or nothing ("if it's windy")."""
 _HAS = re.compile(
-    r"(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|who)\s+)(i|we|she|he)"
-    r"(?:\s+(?:also|still|really|already|just|now|recently|both))?\s+(?:have|has|had)\b(?!\s+to\b)"
-    r"|(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|who)\s+)(i|we|she|he)'(?:ve|s)"
+    r"\b(i|we|she|he)(?:\s+(?:also|still|really|already|just|now|recently|both))?\s+(?:have|has|had)\b(?!\s+to\b)"
+    r"|\b(i|we|she|he)'(?:ve|s)"
     r"(?:\s+(?:also|still|really|already|just|now|recently))?\s+(?:got|had|been|\w+ed|\w+en|come|become|caught|gone)\b"
 )
 """A person as the subject of "have" (not "have to": an obligation is the requirements' to read), or of a perfect
-("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), opening the clause (at the start of
-the span or after a conjunction): "and I have quite a lot of astigmatism"; not "he's a very chatty little guy"
-("'s" is "is")."""
+("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), wherever the clause puts it: "and
+I have quite a lot of astigmatism", "last year he had anaphylaxis" (a time said first); not "he's a very chatty
+little guy" ("'s" is "is")."""
+_ELIDED_HAS = re.compile(r"(?:have|has|had)\b(?!\s+to\b)")
+"""A sentence opening with "had" or "have", its subject left unsaid as chat leaves the asker ("Had knee surgery six
+weeks ago."): the asker's own having."""
 _IT_IS = re.compile(
     r"(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|which)\s+)it(?:'s|\s+is|\s+was)\b"
     r"(?!\s+(?:a|an|the|my|our|his|her|their|your|this|that|one|just|only|for|from)\b)"
@@ -51,13 +53,18 @@ _IT_ACTED_ON = re.compile(
 is a subject, as often nothing ("if it's windy", "will it take long")."""
 
 
-def bears_on(span: Sequence[str], question: str) -> str | None:
+def bears_on(span: Sequence[str], question: str, *, opens_sentence: bool = False) -> str | None:
     """The person whose having a clause one side adds (``span``: its word tokens, casefolded) states, when
     ``question`` asks about that person too, or "it" when the clause says what the thing the question acts on
-    is, else None."""
-    found = _HAS.search(" ".join(span))
-    if found is None:
-        return "it" if _IT_IS.search(" ".join(span)) and _IT_ACTED_ON.search(question.casefold()) else None
-    person = found.group(1) or found.group(2)
+    is, else None. ``opens_sentence``: the span starts a sentence of its turn, where a "had" with no subject is
+    the asker's (mid-sentence, "and had it fitted", the subject is the sentence's)."""
+    said = " ".join(span)
+    found = _HAS.search(said)
+    if found is not None:
+        person = found.group(1) or found.group(2)
+    elif opens_sentence and _ELIDED_HAS.match(said):
+        person = "i"
+    else:
+        return "it" if _IT_IS.search(said) and _IT_ACTED_ON.search(question.casefold()) else None
     asked = set(_WORDS.findall(question.casefold()))
     return person if _PERSONS[person] & asked else None

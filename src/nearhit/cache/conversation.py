@@ -749,10 +749,24 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             aside = same_shape and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
-            if aside and not _describes_thing(span, mine, theirs) and clause.bears_on(span, question) is None:
+            opens = _opens_sentence(mine, i1) if i2 > i1 else _opens_sentence(theirs, j1)
+            if (
+                aside
+                and not _describes_thing(span, mine, theirs)
+                and clause.bears_on(span, question, opens_sentence=opens) is None
+            ):
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _opens_sentence(text: str, index: int) -> bool:
+    """Whether ``text``'s word at ``index`` (of its ``_WORDS``) starts a sentence: the first, or after a full stop,
+    "!" or "?"."""
+    starts = [found.start() for found in _WORDS.finditer(text.casefold())]
+    if index == 0 or index >= len(starts):
+        return index == 0
+    return _SENTENCE_END.search(text.casefold(), starts[index - 1], starts[index]) is not None
 
 
 def said_in(text: str, question: str) -> bool:
