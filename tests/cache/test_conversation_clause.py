@@ -29,6 +29,7 @@ PLAIN = "my reading glasses keep sliding down my nose"
         ("i've had a lazy eye since school", "which frames should i try on?"),
         ("she's developed a rash on her cheeks", "which frames suit her best?"),
         ("though he has a metal plate in his jaw", "can he wear the titanium ones?"),
+        ("last winter she had a detached retina", "which frames suit her best?"),  # a time said first
     ],
 )
 def test_what_the_person_asked_about_has_is_no_aside(added: str, question: str) -> None:
@@ -48,6 +49,18 @@ def test_what_the_person_asked_about_has_is_no_aside(added: str, question: str) 
 )
 def test_what_another_has_or_what_the_asker_is_stays_an_aside(added: str, question: str) -> None:
     assert differs(question, _told(f"{PLAIN}, {added}"), _told(PLAIN), 0.9) is None
+
+
+def test_a_sentence_opening_with_had_is_the_askers_having() -> None:
+    """Chat leaves the asker unsaid ("Had a cornea graft in May."): the sentence's "had" is the asker's; mid-sentence
+    ("... and had them tinted") the subject is the sentence's, and the added words stay an aside."""
+    graft = "Had a cornea graft on my left eye."
+    reason = differs("which frames should i try on?", _told(f"{PLAIN}. {graft}"), _told(f"{PLAIN}."), 0.9)
+    assert reason is not None and "cornea graft" in reason
+    assert differs("which frames should i try on?", _told(f"{PLAIN}."), _told(f"{PLAIN}. {graft}"), 0.9) is not None
+    assert differs("which frames suit her best?", _told(f"{PLAIN}. {graft}"), _told(f"{PLAIN}."), 0.9) is None
+    tinted = f"{PLAIN} and had them tinted"
+    assert differs("which frames should i try on?", _told(tinted), _told(PLAIN), 0.9) is None
 
 
 def _words(text: str) -> list[str]:
@@ -87,6 +100,26 @@ async def test_where_the_thing_acted_on_is_refuses_on_the_real_redis(guarded: Se
     result = await guarded.lookup(ask(guarded, [("user", f"{SPLINTER}, it's right under the nail")], DIG))
     assert not result.hit, result.candidates
     assert any("under the nail" in (candidate.reason or "") for candidate in result.candidates), result.candidates
+
+
+KNEE = "Just started at a climbing gym, complete beginner, want to get stronger fingers."
+START = "Which exercises should I begin with?"
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        f"{KNEE} Had a pulley tendon repaired in my ring finger.",  # the asker's, "I" unsaid
+        f"{KNEE} Climbing outdoors I had a pulley tendon repaired in my ring finger.",  # words before the person
+    ],
+)
+async def test_what_the_asker_had_refuses_on_the_real_redis(guarded: SemanticCache, added: str) -> None:
+    """The constraint added earlier: an injury the asker had bears on which exercises to start with."""
+    await guarded.store(ask(guarded, [("user", KNEE)], START), "beginner answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(ask(guarded, [("user", added)], START))
+    assert not result.hit, result.candidates
+    assert any("tendon" in (candidate.reason or "") for candidate in result.candidates), result.candidates
 
 
 @pytest.mark.parametrize(
