@@ -749,6 +749,7 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             aside = same_shape and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
+            aside = aside and not story.another_value(*((a, i1, i2) if i2 > i1 else (b, j1, j2)))
             opens = _opens_sentence(mine, i1) if i2 > i1 else _opens_sentence(theirs, j1)
             if (
                 aside
