@@ -63,6 +63,33 @@ def test_a_sentence_opening_with_had_is_the_askers_having() -> None:
     assert differs("which frames should i try on?", _told(tinted), _told(PLAIN), 0.9) is None
 
 
+BOILER = "we're getting a new combi boiler fitted in the utility room"
+FLUE = "Roughly how much will it cost?"
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        f"{BOILER}, the flue runs through the neighbour's wall",  # a clause of its own: what the thing does
+        f"{BOILER}; the pipework has lead joints everywhere",  # or has
+    ],
+)
+def test_a_clause_saying_what_a_named_thing_does_or_has_is_no_aside(added: str) -> None:
+    reason = differs(FLUE, _told(added), _told(BOILER), 0.95)
+    assert reason is not None and ("flue" in reason or "pipework" in reason)
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        f"{BOILER}, the room is the one by the back door",  # what the thing is: an aside
+        f"{BOILER} the plumber recommended",  # mid-clause: no subject of its own
+    ],
+)
+def test_what_a_named_thing_is_or_a_phrase_inside_the_clause_stays_an_aside(added: str) -> None:
+    assert differs(FLUE, _told(added), _told(BOILER), 0.95) is None
+
+
 def _words(text: str) -> list[str]:
     return text.split()
 
@@ -104,6 +131,17 @@ async def test_where_the_thing_acted_on_is_refuses_on_the_real_redis(guarded: Se
 
 KNEE = "Just started at a climbing gym, complete beginner, want to get stronger fingers."
 START = "Which exercises should I begin with?"
+
+
+async def test_what_a_named_thing_does_refuses_on_the_real_redis(guarded: SemanticCache) -> None:
+    """The constraint added earlier: a flue through the neighbour's wall is another installation."""
+    await guarded.store(ask(guarded, [("user", BOILER)], FLUE), "boiler answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(
+        ask(guarded, [("user", f"{BOILER}, the flue runs through the neighbour's wall")], FLUE)
+    )
+    assert not result.hit, result.candidates
+    assert any("flue" in (candidate.reason or "") for candidate in result.candidates), result.candidates
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from nearhit.guards.lexicon import STOP_WORDS
+
 _WORDS = re.compile(r"\w+")
 _PERSONS: dict[str, frozenset[str]] = {
     "i": frozenset({"i", "me", "my", "mine", "myself"}),
@@ -36,6 +38,9 @@ _HAS = re.compile(
 ("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), wherever the clause puts it: "and
 I have quite a lot of astigmatism", "last year he had anaphylaxis" (a time said first); not "he's a very chatty
 little guy" ("'s" is "is")."""
+_SUBJECT_VERB = 3
+"""The words of "the", a noun and a verb: the fewest of a clause :func:`_thing_does` reads."""
+_HAVING = frozenset({"have", "has", "had"})
 _ELIDED_HAS = re.compile(r"(?:have|has|had)\b(?!\s+to\b)")
 """A sentence opening with "had" or "have", its subject left unsaid as chat leaves the asker ("Had knee surgery six
 weeks ago."): the asker's own having."""
@@ -53,18 +58,33 @@ _IT_ACTED_ON = re.compile(
 is a subject, as often nothing ("if it's windy", "will it take long")."""
 
 
-def bears_on(span: Sequence[str], question: str, *, opens_sentence: bool = False) -> str | None:
+def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | None:
     """The person whose having a clause one side adds (``span``: its word tokens, casefolded) states, when
-    ``question`` asks about that person too, or "it" when the clause says what the thing the question acts on
-    is, else None. ``opens_sentence``: the span starts a sentence of its turn, where a "had" with no subject is
-    the asker's (mid-sentence, "and had it fitted", the subject is the sentence's)."""
+    ``question`` asks about that person too, "it" when the clause says what the thing the question acts on is,
+    "the" when it is a clause of its own saying what a thing does or has (:func:`_thing_does`), else None.
+    ``opens``: "." when the span starts a sentence of its turn (where a "had" with no subject is the asker's;
+    mid-sentence, "and had it fitted", the subject is the sentence's), "," when it starts a clause after a comma,
+    semicolon or dash, else ""."""
     said = " ".join(span)
     found = _HAS.search(said)
     if found is not None:
         person = found.group(1) or found.group(2)
-    elif opens_sentence and _ELIDED_HAS.match(said):
+    elif opens == "." and _ELIDED_HAS.match(said):
         person = "i"
+    elif opens and _thing_does(span):
+        return "the"
     else:
         return "it" if _IT_IS.search(said) and _IT_ACTED_ON.search(question.casefold()) else None
     asked = set(_WORDS.findall(question.casefold()))
     return person if _PERSONS[person] & asked else None
+
+
+def _thing_does(span: Sequence[str]) -> bool:
+    """Whether a clause opens with a thing named with "the" as its subject and a verb that is no copula: "the
+    staircase has a turn halfway", "the gutters drain into the tank": what the thing does or has bears on any
+    answer about it, where what it is ("the house is the blue one") stays an aside. The word after the noun is
+    the verb when it is no function word ("the house at the end": a preposition, the noun phrase goes on), or a
+    having."""
+    if len(span) < _SUBJECT_VERB or span[0] != "the" or span[1] in STOP_WORDS:
+        return False
+    return span[2] in _HAVING or span[2] not in STOP_WORDS
