@@ -90,6 +90,23 @@ def test_what_a_named_thing_is_or_a_phrase_inside_the_clause_stays_an_aside(adde
     assert differs(FLUE, _told(added), _told(BOILER), 0.95) is None
 
 
+CACHE = "my service keeps a lookup table in memory that several request handlers read"
+SHARE = "What's the simplest way to share that?"
+
+
+@pytest.mark.parametrize(
+    ("added", "changed"),
+    [
+        (f"{CACHE} and one of them rebuilds and replaces it", True),  # what the things named do
+        (f"{CACHE}, they rebuild it hourly", True),
+        (f"{CACHE} and they're all quite small", False),  # what they are: an aside
+        (f"{CACHE} and they mostly run at night", True),
+    ],
+)
+def test_a_clause_saying_what_the_things_named_do_is_no_aside(added: str, changed: bool) -> None:
+    assert (differs(SHARE, _told(added), _told(CACHE), 0.95) is not None) is changed
+
+
 def _words(text: str) -> list[str]:
     return text.split()
 
@@ -131,6 +148,15 @@ async def test_where_the_thing_acted_on_is_refuses_on_the_real_redis(guarded: Se
 
 KNEE = "Just started at a climbing gym, complete beginner, want to get stronger fingers."
 START = "Which exercises should I begin with?"
+
+
+async def test_what_the_things_named_do_refuses_on_the_real_redis(guarded: SemanticCache) -> None:
+    """The constraint added earlier: a table one handler rewrites needs another way of sharing than a read-only one."""
+    await guarded.store(ask(guarded, [("user", CACHE)], SHARE), "read-only answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(ask(guarded, [("user", f"{CACHE} and one of them rebuilds and replaces it")], SHARE))
+    assert not result.hit, result.candidates
+    assert any("rebuilds" in (candidate.reason or "") for candidate in result.candidates), result.candidates
 
 
 async def test_what_a_named_thing_does_refuses_on_the_real_redis(guarded: SemanticCache) -> None:

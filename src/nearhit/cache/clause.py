@@ -41,6 +41,12 @@ little guy" ("'s" is "is")."""
 _SUBJECT_VERB = 3
 """The words of "the", a noun and a verb: the fewest of a clause :func:`_thing_does` reads."""
 _HAVING = frozenset({"have", "has", "had"})
+_CONJUNCTIONS = frozenset({"and", "but", "so"})
+_POINTED_BACK: tuple[tuple[str, ...], ...] = (
+    ("they",),
+    *((quantity, "of", "them") for quantity in ("one", "both", "each", "some", "all", "two")),
+)
+"""The subjects by which a clause points back at things the turns named."""
 _ELIDED_HAS = re.compile(r"(?:have|has|had)\b(?!\s+to\b)")
 """A sentence opening with "had" or "have", its subject left unsaid as chat leaves the asker ("Had knee surgery six
 weeks ago."): the asker's own having."""
@@ -61,7 +67,8 @@ is a subject, as often nothing ("if it's windy", "will it take long")."""
 def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | None:
     """The person whose having a clause one side adds (``span``: its word tokens, casefolded) states, when
     ``question`` asks about that person too, "it" when the clause says what the thing the question acts on is,
-    "the" when it is a clause of its own saying what a thing does or has (:func:`_thing_does`), else None.
+    "the" when it is a clause of its own saying what a thing does or has (:func:`_thing_does`), "they" when
+    it says what the things the turns named do (:func:`_they_do`), else None.
     ``opens``: "." when the span starts a sentence of its turn (where a "had" with no subject is the asker's;
     mid-sentence, "and had it fitted", the subject is the sentence's), "," when it starts a clause after a comma,
     semicolon or dash, else ""."""
@@ -73,6 +80,8 @@ def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | No
         person = "i"
     elif opens and _thing_does(span):
         return "the"
+    elif _they_do(span, opens):
+        return "they"
     else:
         return "it" if _IT_IS.search(said) and _IT_ACTED_ON.search(question.casefold()) else None
     asked = set(_WORDS.findall(question.casefold()))
@@ -88,3 +97,16 @@ def _thing_does(span: Sequence[str]) -> bool:
     if len(span) < _SUBJECT_VERB or span[0] != "the" or span[1] in STOP_WORDS:
         return False
     return span[2] in _HAVING or span[2] not in STOP_WORDS
+
+
+def _they_do(span: Sequence[str], opens: str) -> bool:
+    """Whether a clause of its own (``opens``, or after "and", "but", "so") has for its subject the things the
+    turns named, pointed back at ("they", "one of them", "both of them"), and a verb that is no copula: "... and
+    one of them reloads and updates it" changes what the question's "that" must do; what they are ("they're
+    both grey") stays an aside."""
+    words = list(span[1:]) if span and span[0] in _CONJUNCTIONS else list(span) if opens else []
+    for subject in _POINTED_BACK:
+        if tuple(words[: len(subject)]) == subject and len(words) > len(subject):
+            verb = words[len(subject)]
+            return verb in _HAVING or verb not in STOP_WORDS
+    return False
