@@ -29,6 +29,7 @@ PLAIN = "my reading glasses keep sliding down my nose"
         ("i've had a lazy eye since school", "which frames should i try on?"),
         ("she's developed a rash on her cheeks", "which frames suit her best?"),
         ("though he has a metal plate in his jaw", "can he wear the titanium ones?"),
+        ("last winter she had a detached retina", "which frames suit her best?"),  # a time said first
     ],
 )
 def test_what_the_person_asked_about_has_is_no_aside(added: str, question: str) -> None:
@@ -48,6 +49,62 @@ def test_what_the_person_asked_about_has_is_no_aside(added: str, question: str) 
 )
 def test_what_another_has_or_what_the_asker_is_stays_an_aside(added: str, question: str) -> None:
     assert differs(question, _told(f"{PLAIN}, {added}"), _told(PLAIN), 0.9) is None
+
+
+def test_a_sentence_opening_with_had_is_the_askers_having() -> None:
+    """Chat leaves the asker unsaid ("Had a cornea graft in May."): the sentence's "had" is the asker's; mid-sentence
+    ("... and had them tinted") the subject is the sentence's, and the added words stay an aside."""
+    graft = "Had a cornea graft on my left eye."
+    reason = differs("which frames should i try on?", _told(f"{PLAIN}. {graft}"), _told(f"{PLAIN}."), 0.9)
+    assert reason is not None and "cornea graft" in reason
+    assert differs("which frames should i try on?", _told(f"{PLAIN}."), _told(f"{PLAIN}. {graft}"), 0.9) is not None
+    assert differs("which frames suit her best?", _told(f"{PLAIN}. {graft}"), _told(f"{PLAIN}."), 0.9) is None
+    tinted = f"{PLAIN} and had them tinted"
+    assert differs("which frames should i try on?", _told(tinted), _told(PLAIN), 0.9) is None
+
+
+BOILER = "we're getting a new combi boiler fitted in the utility room"
+FLUE = "Roughly how much will it cost?"
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        f"{BOILER}, the flue runs through the neighbour's wall",  # a clause of its own: what the thing does
+        f"{BOILER}; the pipework has lead joints everywhere",  # or has
+    ],
+)
+def test_a_clause_saying_what_a_named_thing_does_or_has_is_no_aside(added: str) -> None:
+    reason = differs(FLUE, _told(added), _told(BOILER), 0.95)
+    assert reason is not None and ("flue" in reason or "pipework" in reason)
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        f"{BOILER}, the room is the one by the back door",  # what the thing is: an aside
+        f"{BOILER} the plumber recommended",  # mid-clause: no subject of its own
+    ],
+)
+def test_what_a_named_thing_is_or_a_phrase_inside_the_clause_stays_an_aside(added: str) -> None:
+    assert differs(FLUE, _told(added), _told(BOILER), 0.95) is None
+
+
+CACHE = "my service keeps a lookup table in memory that several request handlers read"
+SHARE = "What's the simplest way to share that?"
+
+
+@pytest.mark.parametrize(
+    ("added", "changed"),
+    [
+        (f"{CACHE} and one of them rebuilds and replaces it", True),  # what the things named do
+        (f"{CACHE}, they rebuild it hourly", True),
+        (f"{CACHE} and they're all quite small", False),  # what they are: an aside
+        (f"{CACHE} and they mostly run at night", True),
+    ],
+)
+def test_a_clause_saying_what_the_things_named_do_is_no_aside(added: str, changed: bool) -> None:
+    assert (differs(SHARE, _told(added), _told(CACHE), 0.95) is not None) is changed
 
 
 def _words(text: str) -> list[str]:
@@ -87,6 +144,46 @@ async def test_where_the_thing_acted_on_is_refuses_on_the_real_redis(guarded: Se
     result = await guarded.lookup(ask(guarded, [("user", f"{SPLINTER}, it's right under the nail")], DIG))
     assert not result.hit, result.candidates
     assert any("under the nail" in (candidate.reason or "") for candidate in result.candidates), result.candidates
+
+
+KNEE = "Just started at a climbing gym, complete beginner, want to get stronger fingers."
+START = "Which exercises should I begin with?"
+
+
+async def test_what_the_things_named_do_refuses_on_the_real_redis(guarded: SemanticCache) -> None:
+    """The constraint added earlier: a table one handler rewrites needs another way of sharing than a read-only one."""
+    await guarded.store(ask(guarded, [("user", CACHE)], SHARE), "read-only answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(ask(guarded, [("user", f"{CACHE} and one of them rebuilds and replaces it")], SHARE))
+    assert not result.hit, result.candidates
+    assert any("rebuilds" in (candidate.reason or "") for candidate in result.candidates), result.candidates
+
+
+async def test_what_a_named_thing_does_refuses_on_the_real_redis(guarded: SemanticCache) -> None:
+    """The constraint added earlier: a flue through the neighbour's wall is another installation."""
+    await guarded.store(ask(guarded, [("user", BOILER)], FLUE), "boiler answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(
+        ask(guarded, [("user", f"{BOILER}, the flue runs through the neighbour's wall")], FLUE)
+    )
+    assert not result.hit, result.candidates
+    assert any("flue" in (candidate.reason or "") for candidate in result.candidates), result.candidates
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        f"{KNEE} Had a pulley tendon repaired in my ring finger.",  # the asker's, "I" unsaid
+        f"{KNEE} Climbing outdoors I had a pulley tendon repaired in my ring finger.",  # words before the person
+    ],
+)
+async def test_what_the_asker_had_refuses_on_the_real_redis(guarded: SemanticCache, added: str) -> None:
+    """The constraint added earlier: an injury the asker had bears on which exercises to start with."""
+    await guarded.store(ask(guarded, [("user", KNEE)], START), "beginner answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(ask(guarded, [("user", added)], START))
+    assert not result.hit, result.candidates
+    assert any("tendon" in (candidate.reason or "") for candidate in result.candidates), result.candidates
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from nearhit.guards.lexicon import STOP_WORDS
+
 _WORDS = re.compile(r"\w+")
 _TOKENS = re.compile(r"[\w']+")
 """A turn's word tokens as :func:`bears_on` reads a span (contractions kept whole: "it's", "i've")."""
@@ -31,15 +33,26 @@ _PERSONS: dict[str, frozenset[str]] = {
 """A clause's subject and the words by which a question asks about that same person. "They" and "it" are left
 out: as often the things the turns named, or nothing ("if it's windy")."""
 _HAS = re.compile(
-    r"(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|who)\s+)(i|we|she|he)"
-    r"(?:\s+(?:also|still|really|already|just|now|recently|both))?\s+(?:have|has|had)\b(?!\s+to\b)"
-    r"|(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|who)\s+)(i|we|she|he)'(?:ve|s)"
+    r"\b(i|we|she|he)(?:\s+(?:also|still|really|already|just|now|recently|both))?\s+(?:have|has|had)\b(?!\s+to\b)"
+    r"|\b(i|we|she|he)'(?:ve|s)"
     r"(?:\s+(?:also|still|really|already|just|now|recently))?\s+(?:got|had|been|\w+ed|\w+en|come|become|caught|gone)\b"
 )
 """A person as the subject of "have" (not "have to": an obligation is the requirements' to read), or of a perfect
-("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), opening the clause (at the start of
-the span or after a conjunction): "and I have quite a lot of astigmatism"; not "he's a very chatty little guy"
-("'s" is "is")."""
+("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), wherever the clause puts it: "and
+I have quite a lot of astigmatism", "last year he had anaphylaxis" (a time said first); not "he's a very chatty
+little guy" ("'s" is "is")."""
+_SUBJECT_VERB = 3
+"""The words of "the", a noun and a verb: the fewest of a clause :func:`_thing_does` reads."""
+_HAVING = frozenset({"have", "has", "had"})
+_CONJUNCTIONS = frozenset({"and", "but", "so"})
+_POINTED_BACK: tuple[tuple[str, ...], ...] = (
+    ("they",),
+    *((quantity, "of", "them") for quantity in ("one", "both", "each", "some", "all", "two")),
+)
+"""The subjects by which a clause points back at things the turns named."""
+_ELIDED_HAS = re.compile(r"(?:have|has|had)\b(?!\s+to\b)")
+"""A sentence opening with "had" or "have", its subject left unsaid as chat leaves the asker ("Had knee surgery six
+weeks ago."): the asker's own having."""
 _IT_IS = re.compile(
     r"(?:^|\b(?:and|but|though|although|so|as|because|since|plus|also|which)\s+)it(?:'s|\s+is|\s+was)\b"
     r"(?!\s+(?:a|an|the|my|our|his|her|their|your|this|that|one|just|only|for|from)\b)"
@@ -54,14 +67,26 @@ _IT_ACTED_ON = re.compile(
 is a subject, as often nothing ("if it's windy", "will it take long")."""
 
 
-def bears_on(span: Sequence[str], question: str) -> str | None:
+def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | None:
     """The person whose having a clause one side adds (``span``: its word tokens, casefolded) states, when
-    ``question`` asks about that person too, or "it" when the clause says what the thing the question acts on
-    is, else None."""
-    found = _HAS.search(" ".join(span))
-    if found is None:
-        return "it" if _IT_IS.search(" ".join(span)) and _IT_ACTED_ON.search(question.casefold()) else None
-    person = found.group(1) or found.group(2)
+    ``question`` asks about that person too, "it" when the clause says what the thing the question acts on is,
+    "the" when it is a clause of its own saying what a thing does or has (:func:`_thing_does`), "they" when
+    it says what the things the turns named do (:func:`_they_do`), else None.
+    ``opens``: "." when the span starts a sentence of its turn (where a "had" with no subject is the asker's;
+    mid-sentence, "and had it fitted", the subject is the sentence's), "," when it starts a clause after a comma,
+    semicolon or dash, else ""."""
+    said = " ".join(span)
+    found = _HAS.search(said)
+    if found is not None:
+        person = found.group(1) or found.group(2)
+    elif opens == "." and _ELIDED_HAS.match(said):
+        person = "i"
+    elif opens and _thing_does(span):
+        return "the"
+    elif _they_do(span, opens):
+        return "they"
+    else:
+        return "it" if _IT_IS.search(said) and _IT_ACTED_ON.search(question.casefold()) else None
     asked = set(_WORDS.findall(question.casefold()))
     return person if _PERSONS[person] & asked else None
 
@@ -75,3 +100,27 @@ def turn_bears_on(turn: str, question: str) -> str | None:
         if found is not None:
             return found
     return None
+
+
+def _thing_does(span: Sequence[str]) -> bool:
+    """Whether a clause opens with a thing named with "the" as its subject and a verb that is no copula: "the
+    staircase has a turn halfway", "the gutters drain into the tank": what the thing does or has bears on any
+    answer about it, where what it is ("the house is the blue one") stays an aside. The word after the noun is
+    the verb when it is no function word ("the house at the end": a preposition, the noun phrase goes on), or a
+    having."""
+    if len(span) < _SUBJECT_VERB or span[0] != "the" or span[1] in STOP_WORDS:
+        return False
+    return span[2] in _HAVING or span[2] not in STOP_WORDS
+
+
+def _they_do(span: Sequence[str], opens: str) -> bool:
+    """Whether a clause of its own (``opens``, or after "and", "but", "so") has for its subject the things the
+    turns named, pointed back at ("they", "one of them", "both of them"), and a verb that is no copula: "... and
+    one of them reloads and updates it" changes what the question's "that" must do; what they are ("they're
+    both grey") stays an aside."""
+    words = list(span[1:]) if span and span[0] in _CONJUNCTIONS else list(span) if opens else []
+    for subject in _POINTED_BACK:
+        if tuple(words[: len(subject)]) == subject and len(words) > len(subject):
+            verb = words[len(subject)]
+            return verb in _HAVING or verb not in STOP_WORDS
+    return False

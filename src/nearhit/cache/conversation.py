@@ -193,6 +193,8 @@ _AFFIRMATIVE = re.compile(r"\W*(yes|yeah|yep|yup|correct|exactly|right)\b", re.I
 _DEFINITE = re.compile(r"\bthe\s+([\w'-]+)")
 """The word after "the": what a question names as already known."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CLAUSE_BREAK = re.compile(r"[,;]\s|\s[-–—]+\s")
+"""What ends a clause inside a sentence: a comma or semicolon, a dash between spaces."""
 _PRONOUNS = {
     "he": frozenset({"he", "him", "his", "himself"}),
     "she": frozenset({"she", "her", "hers", "herself"}),
@@ -799,7 +801,13 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             aside = same_shape and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
-            if aside and not _describes_thing(span, mine, theirs) and clause.bears_on(span, question) is None:
+            aside = aside and not story.another_value(*((a, i1, i2) if i2 > i1 else (b, j1, j2)))
+            opens = _opening(mine, i1) if i2 > i1 else _opening(theirs, j1)
+            if (
+                aside
+                and not _describes_thing(span, mine, theirs)
+                and clause.bears_on(span, question, opens=opens) is None
+            ):
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
@@ -809,6 +817,21 @@ def _unpossessed(text: str) -> str:
     """``text`` with the "'s" of a noun dropped (:data:`_NOUN_S`), so that a word and its possessive, or a noun and
     "is" contracted onto it, compare as one word: "daughter's" / "daughter", "contract's" / "contract is"."""
     return _NOUN_S.sub(r"\1", text)
+
+
+def _opening(text: str, index: int) -> str:
+    """What ``text``'s word at ``index`` (of its ``_WORDS``) opens: "." a sentence (the first word, or after a full
+    stop, "!" or "?"), "," a clause (after a comma, semicolon or dash), else "" (:func:`clause.bears_on`)."""
+    folded = text.casefold()
+    starts = [found.start() for found in _WORDS.finditer(folded)]
+    if index == 0:
+        return "."
+    if index >= len(starts):
+        return ""
+    between = folded[starts[index - 1] : starts[index]]
+    if _SENTENCE_END.search(between):
+        return "."
+    return "," if _CLAUSE_BREAK.search(between) else ""
 
 
 def said_in(text: str, question: str) -> bool:

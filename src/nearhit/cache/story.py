@@ -220,5 +220,28 @@ def _said_by(turns: Sequence[Turn], role: str) -> str:
     return "\n".join(content for who, content in turns if who == role)
 
 
+_COORDINATORS = frozenset({"and", "or"})
+
+
+def another_value(words: Sequence[str], start: int, end: int) -> bool:
+    """Whether ``words[start:end]``, words one side adds, coordinate a second value in the frame of the words
+    before them: "one in eu-west-1 and one in us-east-1" against "both in eu-west-1" splits one thing in two,
+    a changed detail, not an aside. The added words (after "and" or "or") say at least ``FRAME`` of the as many
+    words before them in the same places, a content word exchanged ("with my mum and my sister" adds a person,
+    no frame). The span is first shifted past words it shares with what follows it (a diff may cut "1 and one
+    in us east" where "and one in us east 1" is meant)."""
+    while end < len(words) and words[start] == words[end]:
+        start, end = start + 1, end + 1
+    if end - start <= FRAME or words[start] not in _COORDINATORS:
+        return False
+    added = words[start + 1 : end]
+    before = words[start - len(added) : start] if start >= len(added) else ()
+    if len(before) != len(added):
+        return False
+    same = sum(mine == theirs for mine, theirs in zip(added, before, strict=True))
+    exchanged = [mine for mine, theirs in zip(added, before, strict=True) if mine != theirs]
+    return same >= FRAME and _has_content(exchanged)
+
+
 def _has_content(tokens: Sequence[str]) -> bool:
     return any(token not in STOP_WORDS or token in _THINGS for token in tokens)
