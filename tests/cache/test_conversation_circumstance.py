@@ -14,17 +14,14 @@ from nearhit.cache import SemanticCache, circumstance
 from nearhit.evaluation.dataset import Pair, load_jsonl
 from nearhit.guards.numbers import quantities
 from nearhit.guards.text import analyse
-from tests.support.lookups import ask
+from tests.support.lookups import stored_then_asked
 
 PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_circumstance.jsonl")
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[pair.id for pair in PAIRS])
 async def test_a_circumstance_added_is_served_and_a_constraint_is_not(cache: SemanticCache, pair: Pair) -> None:
-    stored = ask(cache, list(pair.a.history), pair.a.prompt)
-    await cache.store(stored, f"answer for {pair.id}")
-    result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt))
-    assert result.hit is pair.same_answer, (result.rejected_by, result.rejection_reason)
+    await stored_then_asked(cache, pair)
 
 
 @pytest.mark.parametrize(
