@@ -62,6 +62,7 @@ BUNDLED_FILES = {
     "nearhit-v34": "nearhit_pairs_v34.jsonl",
     "nearhit-v35": "nearhit_pairs_v35.jsonl",
     "nearhit-v36": "nearhit_pairs_v36.jsonl",
+    "nearhit-v37": "nearhit_pairs_v37.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -89,6 +90,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v25": "nearhit_conversations_v25.jsonl",
     "nearhit-conversations-v26": "nearhit_conversations_v26.jsonl",
     "nearhit-conversations-v27": "nearhit_conversations_v27.jsonl",
+    "nearhit-conversations-v28": "nearhit_conversations_v28.jsonl",
+    "nearhit-conversations-v29": "nearhit_conversations_v29.jsonl",
+    "nearhit-conversations-v30": "nearhit_conversations_v30.jsonl",
+    "nearhit-conversations-v31": "nearhit_conversations_v31.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
