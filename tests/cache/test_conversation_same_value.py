@@ -50,3 +50,11 @@ def test_a_unit_after_an_article_is_no_number_of_its_own() -> None:
 def test_grand_after_a_number_word_counts_thousands() -> None:
     assert [q.value for q in quantities(("twenty", "grand", "saved"))] == [20_000.0]
     assert [q.value for q in quantities(("the", "grand", "canyon"))] == []
+
+
+def test_a_number_per_a_unit_after_a_slash_is_counted_per_it() -> None:
+    """ "10k/yr" is 10,000 a year, not 10,000 years: the unit after the slash is what it is counted per."""
+    question = "Can I buy extra mileage now?"
+    leased = _told("My van lease covers 10,000 miles a year.")
+    assert differs(question, _told("van lease, allowance is 10k/yr"), leased, 0.9) is None
+    assert "other facts" in (differs(question, _told("van lease, allowance is 12k/yr"), leased, 0.9) or "")

@@ -165,6 +165,9 @@ _MARKED = re.compile(
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
+_RATE = re.compile(r"(?<=\d)\s*/\s*(?=[a-z])", re.IGNORECASE)
+"""A slash between a number and the unit of time or thing it is counted per ("10k/yr", "£30/month"): the unit
+after it is what the number is counted per, not the number's own ("10k miles a year", "£30 a month")."""
 _TIMES = {
     "once": "one time",
     "twice": "two times",
@@ -1116,9 +1119,10 @@ def _one_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
 
 
 def _written_out(text: str) -> str:
-    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"."""
+    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr"."""
     text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
-    return _THOUSANDS.sub(lambda found: f"{float(found.group(1)) * 1000:g}".replace("e+", "e"), text)
+    text = _THOUSANDS.sub(lambda found: f"{float(found.group(1)) * 1000:g}".replace("e+", "e"), text)
+    return _RATE.sub(" per ", text)
 
 
 def _unclipped(mine: frozenset[str], theirs: frozenset[str]) -> tuple[set[str], set[str]]:
