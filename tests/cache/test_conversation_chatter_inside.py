@@ -59,3 +59,24 @@ async def test_a_greeting_with_a_day_no_longer_hides_an_aside_inside_a_turn(cach
     ]
     result = await cache.lookup(ask(cache, told, "How do I fix it?"))
     assert result.hit and result.answer is not None and result.answer.response == ANSWER, result.rejection_reason
+
+
+CHAIN: Turns = [
+    ("user", "My bike chain keeps slipping off the biggest rear cog when I climb."),
+    ("assistant", "That usually means the rear derailleur needs adjusting; the limit screws set how far it moves."),
+]
+THANKED: Turns = [
+    CHAIN[0],
+    ("assistant", "That usually means the rear derailleur needs adjusting."),
+    ("user", "cheers, you're a star."),
+]
+TUNED = "Turn the low limit screw a quarter turn anticlockwise and shift up again."
+
+
+async def test_a_thanks_read_against_the_other_reply_as_a_changed_detail_is_left_out(cache: SemanticCache) -> None:
+    """The thanks only the asker says lines up with the tail of the stored reply ("cheers you a star" / "the limit
+    screws set how far it moves"): a detail changed, until the turns are compared again without it."""
+    await cache.store(ask(cache, CHAIN, "How do I adjust it?"), TUNED)
+    result = await cache.lookup(ask(cache, THANKED, "How do I adjust it?"))
+    assert result.hit and result.answer is not None and result.answer.response == TUNED, result.rejection_reason
+    assert result.context is not None and result.context["turn_by_turn"] is True
