@@ -317,9 +317,16 @@ def _empty_turn(turn: str) -> bool:
 def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
     """Whether ``turn`` is short (``words`` at most) and carries nothing a guard or :func:`differs` compares: no
     number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except").
-    A structural reading, no list of greetings: such a turn, said by one side alone, is chatter."""
+    A structural reading, no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
+    ("happy friday!", "she's been so grumpy this week") is read as :func:`differs` reads a time one side alone adds:
+    no other fact."""
     text = analyse(turn)
-    if len(text.tokens) > words or text.entities or text.capitals or _different_facts(turn, "") is not None:
+    if (
+        len(text.tokens) > words
+        or text.entities
+        or text.capitals
+        or _different_facts(turn, "", added_times=False) is not None
+    ):
         return False
     return not _MARKED.search(" ".join(text.tokens))
 
@@ -795,6 +802,8 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     shared = sum(block.size for block in matcher.get_matching_blocks())
     if shared < CONTAINED * min(len(a), len(b)):
         return None
+    kept_a = {i for block in matcher.get_matching_blocks() for i in range(block.a, block.a + block.size)}
+    kept_b = {j for block in matcher.get_matching_blocks() for j in range(block.b, block.b + block.size)}
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         span = a[i1:i2] + b[j1:j2]
         said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
@@ -804,7 +813,8 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
         if amends or _corrects(said) or not _SMALL_TALK.search(said):
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
-            aside = same_shape and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
+            inside = same_shape or (_in_a_turn(mine, i1, i2, kept_a) and _in_a_turn(theirs, j1, j2, kept_b))
+            aside = inside and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
             aside = aside and not story.another_value(*((a, i1, i2) if i2 > i1 else (b, j1, j2)))
             opens = _opening(mine, i1) if i2 > i1 else _opening(theirs, j1)
             if (
@@ -815,6 +825,20 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _in_a_turn(text: str, start: int, end: int, kept: set[int]) -> bool:
+    """Whether ``text``'s words ``start``..``end`` (of its ``_WORDS``; none: nothing to hold) lie inside one user turn
+    (a line of :func:`_affirmed`) that has a word the other side's turns also say (``kept``): a phrase added inside
+    a turn both sides tell, as with the same turns in the same roles, though a greeting or a thanks only one side
+    says makes the turns' shapes differ ("..., bit of a shock tbh" after "hello"). A turn of its own is no aside: a
+    new request, a topic shift."""
+    if start == end:
+        return True
+    folded = text.casefold()
+    lines = [folded.count("\n", 0, found.start()) for found in _WORDS.finditer(folded)]
+    turn = set(lines[start:end])
+    return len(turn) == 1 and any(lines[n] in turn for n in kept)
 
 
 def _unpossessed(text: str) -> str:

@@ -181,7 +181,8 @@ async def turn_by_turn(
     margins: choose.Margins,
 ) -> bool:
     """A second chance for a conversation that missed: its candidates (``rows``, the KNN's) whose context was refused
-    by the whole turns' cosine or by a turn one side says alone (:func:`turns.refused_by_turns`) are compared again
+    by the whole turns' cosine, by a turn one side says alone or by a detail such a turn seems to change
+    (:func:`turns.refused_by_turns`) are compared again
     with the chatter one side alone says left out (:func:`turns.without_chatter`), by every check of
     :func:`context_match.match`; those kept go through the feedback's refusals and are judged by their questions as a
     matched conversation's are. Only candidates near enough to be served by a margin, with a turn that may be chatter

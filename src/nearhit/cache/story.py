@@ -67,6 +67,10 @@ _THINGS = frozenset(
 is not "change the date of my flight"."""
 
 
+CHANGED_DETAIL = "a detail of the earlier turns changed"
+"""The reason :func:`changed_detail` gives (:mod:`nearhit.cache.turns` compares the turns again after it)."""
+
+
 def changed_detail(mine: str, theirs: str) -> str | None:
     """In two near-identical texts (``NEAR_IDENTICAL``), a span of content words exchanged for another, or
     None: "Minnesota" / "Florida", "sold by Amazon" / "from a third-party seller"."""
@@ -81,7 +85,7 @@ def changed_detail(mine: str, theirs: str) -> str | None:
             and _has_content(b[j1:j2])
             and not _one_measure(a[i1:i2], b[j1:j2])
         ):
-            return f"a detail of the earlier turns changed: {' '.join(a[i1:i2])!r} vs {' '.join(b[j1:j2])!r}"
+            return f"{CHANGED_DETAIL}: {' '.join(a[i1:i2])!r} vs {' '.join(b[j1:j2])!r}"
     return None
 
 
