@@ -68,3 +68,45 @@ async def test_without_guards_nothing_is_resolved(cache: SemanticCache) -> None:
     await cache.store(ask(cache, STARTER, NAMED), "float test answer")
     result = await cache.lookup(ask(cache, STARTER, "how does that work?"))
     assert not result.hit, result.candidates
+
+
+
+BATCH: Turns = [
+    ("user", "we're moving our nightly batch jobs off cron, and we already run everything else on GKE"),
+    ("assistant", "A Kubernetes CronJob would keep them in the cluster you already run."),
+]
+NAMES_IT = "Can a Kubernetes CronJob retry a failed run?"
+FOLLOW_UP = "can it retry a run that failed?"
+
+
+async def test_a_follow_up_is_served_a_question_standing_alone_after_the_same_turns(cache: SemanticCache) -> None:
+    """The question that names the CronJob stands alone: it is stored as a single question asked after the turns,
+    and the follow-up's lookup meets it among single questions, where the entity guard reads "it" against the
+    CronJob (0.61 alike, told as one 0.61); resolved, 0.99."""
+    cache.guards = GuardSet.default()
+    assert cv.context_of(BATCH, NAMES_IT) is None and cv.context_of(BATCH, FOLLOW_UP) is not None
+    key = await cache.store(ask(cache, BATCH, NAMES_IT), "cronjob answer")
+    result = await cache.lookup(ask(cache, BATCH, FOLLOW_UP))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and result.context["resolved"] == "can Kubernetes CronJob retry a run that failed?"
+
+
+async def test_a_question_standing_alone_is_served_a_follow_up_after_the_same_turns(cache: SemanticCache) -> None:
+    """The other way round: the follow-up stored as a conversation, the question that names its referent asked."""
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, BATCH, FOLLOW_UP), "cronjob answer")
+    result = await cache.lookup(ask(cache, BATCH, NAMES_IT))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_a_question_standing_alone_after_turns_about_another_thing_is_not_served(cache: SemanticCache) -> None:
+    """After turns about a systemd timer, "it" is that timer: nothing of the CronJob's is filled in, either way."""
+    cache.guards = GuardSet.default()
+    timer: Turns = [
+        ("user", "we're moving our nightly batch jobs off cron on a single VM"),
+        ("assistant", "A systemd timer would keep them on the machine you already run."),
+    ]
+    await cache.store(ask(cache, timer, FOLLOW_UP), "timer answer")
+    assert not (await cache.lookup(ask(cache, timer, NAMES_IT))).hit
+    await cache.store(ask(cache, timer, NAMES_IT, tenant="u"), "cronjob answer")
+    assert not (await cache.lookup(ask(cache, timer, FOLLOW_UP, tenant="u"))).hit
