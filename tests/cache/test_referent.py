@@ -70,7 +70,6 @@ async def test_without_guards_nothing_is_resolved(cache: SemanticCache) -> None:
     assert not result.hit, result.candidates
 
 
-
 BATCH: Turns = [
     ("user", "we're moving our nightly batch jobs off cron, and we already run everything else on GKE"),
     ("assistant", "A Kubernetes CronJob would keep them in the cluster you already run."),
@@ -88,7 +87,8 @@ async def test_a_follow_up_is_served_a_question_standing_alone_after_the_same_tu
     key = await cache.store(ask(cache, BATCH, NAMES_IT), "cronjob answer")
     result = await cache.lookup(ask(cache, BATCH, FOLLOW_UP))
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
-    assert result.context is not None and result.context["resolved"] == "can Kubernetes CronJob retry a run that failed?"
+    assert result.context is not None
+    assert result.context["resolved"] == "can Kubernetes CronJob retry a run that failed?"
 
 
 async def test_a_question_standing_alone_is_served_a_follow_up_after_the_same_turns(cache: SemanticCache) -> None:
