@@ -110,3 +110,18 @@ async def test_a_question_standing_alone_after_turns_about_another_thing_is_not_
     assert not (await cache.lookup(ask(cache, timer, NAMES_IT))).hit
     await cache.store(ask(cache, timer, NAMES_IT, tenant="u"), "cronjob answer")
     assert not (await cache.lookup(ask(cache, timer, FOLLOW_UP, tenant="u"))).hit
+
+
+async def test_a_follow_up_about_the_other_thing_the_turns_named_is_not_served(cache: SemanticCache) -> None:
+    """After turns that name two things, "the first one" keeps its own word once resolved ("the first Argo
+    Workflow"): the guards read it against the question that names the other, either way."""
+    cache.guards = GuardSet.default()
+    both: Turns = [
+        ("user", "we're choosing between a Kubernetes CronJob and an Argo Workflow for our nightly batch jobs"),
+        ("assistant", "An Argo Workflow gives you DAGs and artifacts; a CronJob is simpler to run."),
+    ]
+    other = "Can an Argo Workflow retry a failed run?"
+    await cache.store(ask(cache, both, other), "argo answer")
+    assert not (await cache.lookup(ask(cache, both, "can the first one retry a run that failed?"))).hit
+    await cache.store(ask(cache, both, "can the first one retry a run that failed?", tenant="u"), "cronjob answer")
+    assert not (await cache.lookup(ask(cache, both, other, tenant="u"))).hit
