@@ -36,8 +36,13 @@ if TYPE_CHECKING:
     from nearhit.cache.lookup import Lookup
     from nearhit.guards import GuardSet
 
-_POINTER = re.compile(r"\b(it|them|that|this|these|those|they|one)\b", re.IGNORECASE)
-"""The words by which a follow-up points at a thing the turns named."""
+_POINTER = re.compile(
+    r"\b(it|them|that|this|these|those|they|one)\b"
+    r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s*(?:'s|'re|is|are|was|were|will|be|might|may)\b)",
+    re.IGNORECASE,
+)
+"""The words by which a follow-up points at a thing the turns named, or at a place ("do I need to tip in restaurants
+there?" after "first time in Japan"); not "there" that says a thing exists ("is there a fee?", "there's a queue")."""
 _SURFACE = re.compile(r"[\w'+#.-]*\w[+#]*")
 """A word as written ("Spark", "C#", "3-2-1"): a name filled in keeps its capitals for the guards."""
 
