@@ -125,3 +125,17 @@ async def test_a_follow_up_about_the_other_thing_the_turns_named_is_not_served(c
     assert not (await cache.lookup(ask(cache, both, "can the first one retry a run that failed?"))).hit
     await cache.store(ask(cache, both, "can the first one retry a run that failed?", tenant="u"), "cronjob answer")
     assert not (await cache.lookup(ask(cache, both, other, tenant="u"))).hit
+
+
+async def test_there_points_at_the_place_the_turns_named(cache: SemanticCache) -> None:
+    """ "there" after "never been to Iceland" is Iceland (0.76 alike, the entity guard reads 'iceland' on one side;
+    resolved, 0.99); "is there ..." says a thing exists and points at none."""
+    trip: Turns = [
+        ("user", "flying into Reykjavik for a week in February with my partner, never been to Iceland before"),
+        ("assistant", "How exciting, pack warm layers."),
+    ]
+    assert resolved(cv.Context(tuple(trip)), "is there a tourist tax?", "Is there a tourist tax in Iceland?") is None
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, trip, "Do you need to tip in restaurants in Iceland?"), "tipping answer")
+    result = await cache.lookup(ask(cache, trip, "do I need to tip in restaurants there?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
