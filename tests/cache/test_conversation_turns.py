@@ -67,6 +67,7 @@ async def test_an_entry_stored_without_its_turns_embedded_is_served_as_before(
 def test_only_the_whole_turns_cosine_or_a_turn_said_alone_gets_a_second_chance() -> None:
     assert turns.refused_by_turns("the earlier turns are about something else (similarity 0.600 < 0.8)")
     assert turns.refused_by_turns("the user's turns say something the other's do not: 'haha / '")
+    assert turns.refused_by_turns("a detail of the earlier turns changed: 'cheers' vs 'the limit screws'")
     assert not turns.refused_by_turns("the earlier turns state other facts: 3 vs 4")
     assert not turns.refused_by_turns(None)
 

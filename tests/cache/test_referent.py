@@ -68,3 +68,74 @@ async def test_without_guards_nothing_is_resolved(cache: SemanticCache) -> None:
     await cache.store(ask(cache, STARTER, NAMED), "float test answer")
     result = await cache.lookup(ask(cache, STARTER, "how does that work?"))
     assert not result.hit, result.candidates
+
+
+BATCH: Turns = [
+    ("user", "we're moving our nightly batch jobs off cron, and we already run everything else on GKE"),
+    ("assistant", "A Kubernetes CronJob would keep them in the cluster you already run."),
+]
+NAMES_IT = "Can a Kubernetes CronJob retry a failed run?"
+FOLLOW_UP = "can it retry a run that failed?"
+
+
+async def test_a_follow_up_is_served_a_question_standing_alone_after_the_same_turns(cache: SemanticCache) -> None:
+    """The question that names the CronJob stands alone: it is stored as a single question asked after the turns,
+    and the follow-up's lookup meets it among single questions, where the entity guard reads "it" against the
+    CronJob (0.61 alike, told as one 0.61); resolved, 0.99."""
+    cache.guards = GuardSet.default()
+    assert cv.context_of(BATCH, NAMES_IT) is None and cv.context_of(BATCH, FOLLOW_UP) is not None
+    key = await cache.store(ask(cache, BATCH, NAMES_IT), "cronjob answer")
+    result = await cache.lookup(ask(cache, BATCH, FOLLOW_UP))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None
+    assert result.context["resolved"] == "can Kubernetes CronJob retry a run that failed?"
+
+
+async def test_a_question_standing_alone_is_served_a_follow_up_after_the_same_turns(cache: SemanticCache) -> None:
+    """The other way round: the follow-up stored as a conversation, the question that names its referent asked."""
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, BATCH, FOLLOW_UP), "cronjob answer")
+    result = await cache.lookup(ask(cache, BATCH, NAMES_IT))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_a_question_standing_alone_after_turns_about_another_thing_is_not_served(cache: SemanticCache) -> None:
+    """After turns about a systemd timer, "it" is that timer: nothing of the CronJob's is filled in, either way."""
+    cache.guards = GuardSet.default()
+    timer: Turns = [
+        ("user", "we're moving our nightly batch jobs off cron on a single VM"),
+        ("assistant", "A systemd timer would keep them on the machine you already run."),
+    ]
+    await cache.store(ask(cache, timer, FOLLOW_UP), "timer answer")
+    assert not (await cache.lookup(ask(cache, timer, NAMES_IT))).hit
+    await cache.store(ask(cache, timer, NAMES_IT, tenant="u"), "cronjob answer")
+    assert not (await cache.lookup(ask(cache, timer, FOLLOW_UP, tenant="u"))).hit
+
+
+async def test_a_follow_up_about_the_other_thing_the_turns_named_is_not_served(cache: SemanticCache) -> None:
+    """After turns that name two things, "the first one" keeps its own word once resolved ("the first Argo
+    Workflow"): the guards read it against the question that names the other, either way."""
+    cache.guards = GuardSet.default()
+    both: Turns = [
+        ("user", "we're choosing between a Kubernetes CronJob and an Argo Workflow for our nightly batch jobs"),
+        ("assistant", "An Argo Workflow gives you DAGs and artifacts; a CronJob is simpler to run."),
+    ]
+    other = "Can an Argo Workflow retry a failed run?"
+    await cache.store(ask(cache, both, other), "argo answer")
+    assert not (await cache.lookup(ask(cache, both, "can the first one retry a run that failed?"))).hit
+    await cache.store(ask(cache, both, "can the first one retry a run that failed?", tenant="u"), "cronjob answer")
+    assert not (await cache.lookup(ask(cache, both, other, tenant="u"))).hit
+
+
+async def test_there_points_at_the_place_the_turns_named(cache: SemanticCache) -> None:
+    """ "there" after "never been to Iceland" is Iceland (0.76 alike, the entity guard reads 'iceland' on one side;
+    resolved, 0.99); "is there ..." says a thing exists and points at none."""
+    trip: Turns = [
+        ("user", "flying into Reykjavik for a week in February with my partner, never been to Iceland before"),
+        ("assistant", "How exciting, pack warm layers."),
+    ]
+    assert resolved(cv.Context(tuple(trip)), "is there a tourist tax?", "Is there a tourist tax in Iceland?") is None
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, trip, "Do you need to tip in restaurants in Iceland?"), "tipping answer")
+    result = await cache.lookup(ask(cache, trip, "do I need to tip in restaurants there?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates

@@ -41,8 +41,9 @@ from itertools import pairwise
 
 from nearhit.cache import circumstance, clause, constraints, events, story, unsaid
 from nearhit.cache.story import CONTAINED
-from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS
-from nearhit.guards.numbers import Quantity, dates_of, quantities, unmatched
+from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
+from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
+from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.units import CALENDAR_UNITS
@@ -164,6 +165,9 @@ _MARKED = re.compile(
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
+_RATE = re.compile(r"(?<=\d)\s*/\s*(?=[a-z])", re.IGNORECASE)
+"""A slash between a number and the unit of time or thing it is counted per ("10k/yr", "£30/month"): the unit
+after it is what the number is counted per, not the number's own ("10k miles a year", "£30 a month")."""
 _TIMES = {
     "once": "one time",
     "twice": "two times",
@@ -313,9 +317,16 @@ def _empty_turn(turn: str) -> bool:
 def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
     """Whether ``turn`` is short (``words`` at most) and carries nothing a guard or :func:`differs` compares: no
     number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except").
-    A structural reading, no list of greetings: such a turn, said by one side alone, is chatter."""
+    A structural reading, no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
+    ("happy friday!", "she's been so grumpy this week") is read as :func:`differs` reads a time one side alone adds:
+    no other fact."""
     text = analyse(turn)
-    if len(text.tokens) > words or text.entities or text.capitals or _different_facts(turn, "") is not None:
+    if (
+        len(text.tokens) > words
+        or text.entities
+        or text.capitals
+        or _different_facts(turn, "", added_times=False) is not None
+    ):
         return False
     return not _MARKED.search(" ".join(text.tokens))
 
@@ -791,6 +802,8 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     shared = sum(block.size for block in matcher.get_matching_blocks())
     if shared < CONTAINED * min(len(a), len(b)):
         return None
+    kept_a = {i for block in matcher.get_matching_blocks() for i in range(block.a, block.a + block.size)}
+    kept_b = {j for block in matcher.get_matching_blocks() for j in range(block.b, block.b + block.size)}
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         span = a[i1:i2] + b[j1:j2]
         said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
@@ -800,7 +813,8 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
         if amends or _corrects(said) or not _SMALL_TALK.search(said):
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
-            aside = same_shape and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
+            inside = same_shape or (_in_a_turn(mine, i1, i2, kept_a) and _in_a_turn(theirs, j1, j2, kept_b))
+            aside = inside and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
             aside = aside and not story.another_value(*((a, i1, i2) if i2 > i1 else (b, j1, j2)))
             opens = _opening(mine, i1) if i2 > i1 else _opening(theirs, j1)
             if (
@@ -811,6 +825,20 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _in_a_turn(text: str, start: int, end: int, kept: set[int]) -> bool:
+    """Whether ``text``'s words ``start``..``end`` (of its ``_WORDS``; none: nothing to hold) lie inside one user turn
+    (a line of :func:`_affirmed`) that has a word the other side's turns also say (``kept``): a phrase added inside
+    a turn both sides tell, as with the same turns in the same roles, though a greeting or a thanks only one side
+    says makes the turns' shapes differ ("..., bit of a shock tbh" after "hello"). A turn of its own is no aside: a
+    new request, a topic shift."""
+    if start == end:
+        return True
+    folded = text.casefold()
+    lines = [folded.count("\n", 0, found.start()) for found in _WORDS.finditer(folded)]
+    turn = set(lines[start:end])
+    return len(turn) == 1 and any(lines[n] in turn for n in kept)
 
 
 def _unpossessed(text: str) -> str:
@@ -972,6 +1000,7 @@ def _different_facts(
     only_a = unmatched(quantities(a.tokens), quantities(b.tokens) + said_b)[0]
     only_b = unmatched(quantities(a.tokens) + said_a, quantities(b.tokens))[1]
     only_a, only_b = _retold_durations(only_a, only_b)
+    only_a, only_b = _said_once(only_a, b, a), _said_once(only_b, a, b)
     only_a, only_b = _none_said(only_a, b), _none_said(only_b, a)
     if asked is not None and not (only_a and only_b):
         only_a = [q for q in only_a if not circumstance.told(q, a.tokens, asked)]
@@ -1049,6 +1078,38 @@ def _alike_durations(a: Quantity, b: Quantity) -> bool:
     return calendar and abs(a.base - b.base) <= RETOLD_DURATION * max(a.base, b.base)
 
 
+def _said_once(mine: list[Quantity], theirs: Text, own: Text) -> list[Quantity]:
+    """``mine`` less each quantity the other side (``theirs``) says with no number: one unit after an article
+    ("60 mins" told again as "an hour", "7 nights" as "a week", "2 weeks" as "a fortnight", "4 weeks" as "about a
+    month": a duration rounded, :func:`_alike_durations`), or a two as "both" ("two of us" / "both me and a
+    colleague"), a "both" more than ``mine``'s side (``own``) says. Such words are no number of their own (the
+    guards read a unit after an article only to match a count), so each is used once, and one the other side does
+    not count is no fact."""
+    ones = [q for q in quantities(theirs.tokens, articles=True) if q.article] + _both(theirs, own)
+    left = []
+    for q in mine:
+        match = next((one for one in ones if _said_as(q, one)), None)
+        if match is None:
+            left.append(q)
+        else:
+            ones.remove(match)
+    return left
+
+
+def _both(text: Text, other: Text) -> list[Quantity]:
+    """The "both"s (:data:`scope.PAIR`) ``text`` says more than ``other`` does, each a two said with no number."""
+    found = [(n, token) for n, token in enumerate(text.tokens) if token in PAIR]
+    spare = len(found) - sum(token in PAIR for token in other.tokens)
+    return [Quantity(token, 2.0, span=(n, n + 1), article=True) for n, token in found[len(found) - max(spare, 0) :]]
+
+
+def _said_as(q: Quantity, said: Quantity) -> bool:
+    """Whether ``said`` (a quantity said with no number) is ``q``: one measure, a duration rounded, or a count."""
+    if said.dimension is None:  # a count: a number with no unit, not an ordinal ("the second")
+        return q.value == said.value and (q.surface.isdigit() or q.surface in NUMBER_WORDS)
+    return same_measure(q, said) or _alike_durations(q, said)
+
+
 def _none_said(mine: list[Quantity], theirs: Text) -> list[Quantity]:
     """``mine`` less a "zero" written as a word when the other side (``theirs``) negates: "zero audience" told
     again as "nobody follows me", "zero food" as "hasn't eaten anything"; a 0 in digits is a number."""
@@ -1082,9 +1143,10 @@ def _one_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
 
 
 def _written_out(text: str) -> str:
-    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"."""
+    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr"."""
     text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
-    return _THOUSANDS.sub(lambda found: f"{float(found.group(1)) * 1000:g}".replace("e+", "e"), text)
+    text = _THOUSANDS.sub(lambda found: f"{float(found.group(1)) * 1000:g}".replace("e+", "e"), text)
+    return _RATE.sub(" per ", text)
 
 
 def _unclipped(mine: frozenset[str], theirs: frozenset[str]) -> tuple[set[str], set[str]]:

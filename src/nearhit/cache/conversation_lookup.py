@@ -20,7 +20,7 @@ import numpy as np
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
-from nearhit.cache import choose, context_match, conversation, entry, negatives, turns
+from nearhit.cache import choose, context_match, conversation, entry, negatives, referent, turns
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
 from nearhit.cache.client import hash_reads, reads, unlink_each
@@ -71,7 +71,9 @@ async def as_one_question(
     wrong-hit bound, whose evidence is kept per question, not per story. ``candidates``: how many single
     questions the told text (and the question alone) is compared with. The KNN by the question alone also finds
     a single question asked after the very same turns, or after turns that tell the same story in other words,
-    judged by its question (:func:`_after_earlier_turns`; ``margins``: the lookup's, :meth:`SemanticCache.margins`)."""
+    judged by its question (:func:`_after_earlier_turns`; ``margins``: the lookup's, :meth:`SemanticCache.margins`),
+    or, after the very same turns, by the follow-up read with its referent filled in (:func:`referent.after_same_turns`:
+    "how do I apply for it?" against "how do I apply for the Boiler Upgrade Scheme?")."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
@@ -79,6 +81,9 @@ async def as_one_question(
     async with cache._redis_errors():
         nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
         if _after_earlier_turns(result, query, nearest, guards, margins=margins):
+            return
+        await referent.after_same_turns(cache, result, query, nearest, spec, guards=guards)
+        if result.hit:
             return
         if not await _near(cache, spec, query, nearest):
             return
@@ -181,7 +186,8 @@ async def turn_by_turn(
     margins: choose.Margins,
 ) -> bool:
     """A second chance for a conversation that missed: its candidates (``rows``, the KNN's) whose context was refused
-    by the whole turns' cosine or by a turn one side says alone (:func:`turns.refused_by_turns`) are compared again
+    by the whole turns' cosine, by a turn one side says alone or by a detail such a turn seems to change
+    (:func:`turns.refused_by_turns`) are compared again
     with the chatter one side alone says left out (:func:`turns.without_chatter`), by every check of
     :func:`context_match.match`; those kept go through the feedback's refusals and are judged by their questions as a
     matched conversation's are. Only candidates near enough to be served by a margin, with a turn that may be chatter
@@ -558,7 +564,8 @@ async def _after_turns(
     :func:`context_match.match`), its question judged by the guards with the margins a matched conversation
     gets. Their turns' embedding is stored with them; the query's is a candidate's when its turns are the very
     same (an identical history embeds nothing), else the one ``stored`` in the embedding store, else computed
-    (one embedding), and kept for the store that follows a miss."""
+    (one embedding), and kept for the store that follows a miss. Unserved, a conversation after the very same turns
+    may be served by its follow-up read with its referent filled in (:func:`referent.after_same_turns`)."""
     assert query.earlier is not None and query.vector is not None
     rows = [
         (doc_id, fields) for doc_id, fields in rows if fields.get(entry.CONTEXT) and fields.get(entry.CONTEXT_VECTOR)
@@ -581,7 +588,8 @@ async def _after_turns(
     )
     if kept:
         _judge(judged, query.prompt, kept, guards, widths, margins)
-    _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
+    if not _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None):
+        await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, spec, guards=guards)
 
 
 async def _with_entries(cache: CacheBase, rows: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:

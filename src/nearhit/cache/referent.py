@@ -10,9 +10,13 @@ under it; the guards at it; another fact, a negation or a constraint on one side
 at, refuses. Over every conversation set's dev split no trap after the same turns is served this way down to 0.70.
 Only after the very same turns: after other turns the resolution reads a changed story as the same one ("the hotel
 cancelled" / "Delta cancelled": a refund "for it"), 34 synthetic traps at 0.76 (``benchmarks/referent_probe.py``).
-The candidates are the conversation's own (the lookup's rows after the same turns, however far under the threshold
-their questions read: a stored "how do i turn it off?" is 0.53 alike to "How do I turn off BitLocker on Windows 11
-Pro?" asked after the same turns, 0.98 resolved); a question asked alone after them is not looked at here.
+The candidates are the lookup's rows after the same turns, however far under the threshold their questions read: a
+stored "how do i turn it off?" is 0.53 alike to "How do I turn off BitLocker on Windows 11 Pro?" asked after the same
+turns, 0.98 resolved. A question that stands alone after them is read as a single question asked after its turns
+(kept with it as ``entry.EARLIER``), so the two sides of "how do I apply for it?" / "how do I apply for the Boiler
+Upgrade Scheme?" after one story meet in the single-question paths, judged by their questions alone, where the
+follow-up names nothing the entity guard can pair: those paths look here too (a conversation's lookup at the single
+questions after its turns, a single question's at the conversations after its own).
 """
 
 from __future__ import annotations
@@ -32,8 +36,13 @@ if TYPE_CHECKING:
     from nearhit.cache.lookup import Lookup
     from nearhit.guards import GuardSet
 
-_POINTER = re.compile(r"\b(it|them|that|this|these|those|they|one)\b", re.IGNORECASE)
-"""The words by which a follow-up points at a thing the turns named."""
+_POINTER = re.compile(
+    r"\b(it|them|that|this|these|those|they|one)\b"
+    r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s*(?:'s|'re|is|are|was|were|will|be|might|may)\b)",
+    re.IGNORECASE,
+)
+"""The words by which a follow-up points at a thing the turns named, or at a place ("do I need to tip in restaurants
+there?" after "first time in Japan"); not "there" that says a thing exists ("is there a fee?", "there's a queue")."""
 _SURFACE = re.compile(r"[\w'+#.-]*\w[+#]*")
 """A word as written ("Spark", "C#", "3-2-1"): a name filled in keeps its capitals for the guards."""
 
@@ -72,13 +81,15 @@ async def after_same_turns(
     """A last look for a conversation that missed, at its candidates (``rows``) after the very same turns, whatever
     their similarity (a follow-up stored, a question that names its referent asked, read 0.2-0.5 alike), that one
     follow-up read with its referent filled in from the turns (either side's, :func:`resolved`) may serve: one
-    embedder call for them all, none where no candidate has the same turns. Returns whether it embedded."""
+    embedder call for them all, none where no candidate has the same turns. ``query.context`` is the turns asked
+    after (a single question's are its ``earlier``); a candidate's are its context, or the turns before a single
+    question. Returns whether it embedded."""
     assert query.context is not None
     if guards is None:
         return False
     tries: list[tuple[str, dict[str, str], str, str]] = []
     for doc_id, fields in rows:
-        cached, turns = fields.get("prompt", ""), conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        cached, turns = fields.get("prompt", ""), conversation.Context.from_json(_turns_of(fields))
         if not cached or turns is None or not context_match.same_turns(query.context, turns):
             continue
         for mine, other in ((query.prompt, cached), (cached, query.prompt)):
@@ -113,3 +124,8 @@ async def after_same_turns(
         result.context = {"turns": [list(turn) for turn in query.context.turns], "resolved": text}
         return True
     return True
+
+
+def _turns_of(fields: dict[str, str]) -> str:
+    """A candidate's earlier turns as JSON: a conversation's context, else those a single question was asked after."""
+    return fields.get(entry.CONTEXT) or fields.get(entry.EARLIER, "")

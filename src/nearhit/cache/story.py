@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from nearhit.cache import constraints
 from nearhit.guards.lexicon import STOP_WORDS
-from nearhit.guards.numbers import dates_of, quantities, unmatched
+from nearhit.guards.numbers import dates_of, quantities, same_measure, unmatched
 from nearhit.guards.text import analyse, describe
 
 Turn = tuple[str, str]
@@ -67,6 +67,10 @@ _THINGS = frozenset(
 is not "change the date of my flight"."""
 
 
+CHANGED_DETAIL = "a detail of the earlier turns changed"
+"""The reason :func:`changed_detail` gives (:mod:`nearhit.cache.turns` compares the turns again after it)."""
+
+
 def changed_detail(mine: str, theirs: str) -> str | None:
     """In two near-identical texts (``NEAR_IDENTICAL``), a span of content words exchanged for another, or
     None: "Minnesota" / "Florida", "sold by Amazon" / "from a third-party seller"."""
@@ -75,9 +79,23 @@ def changed_detail(mine: str, theirs: str) -> str | None:
     if matcher.ratio() < NEAR_IDENTICAL:
         return None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "replace" and _has_content(a[i1:i2]) and _has_content(b[j1:j2]):
-            return f"a detail of the earlier turns changed: {' '.join(a[i1:i2])!r} vs {' '.join(b[j1:j2])!r}"
+        if (
+            tag == "replace"
+            and _has_content(a[i1:i2])
+            and _has_content(b[j1:j2])
+            and not _one_measure(a[i1:i2], b[j1:j2])
+        ):
+            return f"{CHANGED_DETAIL}: {' '.join(a[i1:i2])!r} vs {' '.join(b[j1:j2])!r}"
     return None
+
+
+def _one_measure(mine: Sequence[str], theirs: Sequence[str]) -> bool:
+    """Whether two exchanged spans are each one measure, and the same one in other words ("a week" / "7 nights",
+    "an hour" / "60 minutes"): a unit after an article is read as the guards read it to match a count."""
+    a, b = quantities(mine, articles=True), quantities(theirs, articles=True)
+    if len(a) != 1 or len(b) != 1 or a[0].span != (0, len(mine)) or b[0].span != (0, len(theirs)):
+        return False
+    return same_measure(a[0], b[0])
 
 
 def one_slot(mine: str, theirs: str) -> str | None:

@@ -20,7 +20,7 @@ import binascii
 
 import numpy as np
 
-from nearhit.cache import clause, constraints, context_match, conversation
+from nearhit.cache import clause, constraints, context_match, conversation, story
 from nearhit.cache.conversation import Context
 from nearhit.cache.lookup import exact_text
 
@@ -31,8 +31,13 @@ the turn is one side's alone. Set before conv23's offline measure (0.4 and 0.6 m
 
 def refused_by_turns(reason: str | None) -> bool:
     """Whether :func:`conversation.differs` refused by what a turn one side says alone may cause: the whole turns'
-    cosine, or a turn the other side lacks. Not other facts, constraints or events: chatter left out states none."""
-    return reason is not None and reason.startswith((conversation.ABOUT_ELSE, conversation.SAID_MORE))
+    cosine, a turn the other side lacks, or a span exchanged where such a turn shifts the two texts' alignment
+    (:func:`story.changed_detail`: "thank you so much, you're a lifesaver" read against the tail of the other side's
+    reply). Not other facts, constraints or events: chatter left out states none. A detail truly exchanged is still
+    exchanged once the chatter is left out: the kept turns go through :func:`conversation.differs` again."""
+    return reason is not None and reason.startswith(
+        (conversation.ABOUT_ELSE, conversation.SAID_MORE, story.CHANGED_DETAIL)
+    )
 
 
 def may_leave_out(query: Context, cached: Context) -> bool:

@@ -21,7 +21,7 @@ from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.units import CALENDAR_UNITS, UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["NumberGuard", "Quantity", "matched_units", "one_more_words", "quantities"]
+__all__ = ["NumberGuard", "Quantity", "matched_units", "one_more_words", "quantities", "same_measure"]
 
 _RELATIVE_DATE_RE = re.compile(r"\b(?:(?:this|next|last|previous) (?:week|month|year)|(?:same|next)[- ]day)\b")
 # "the following year" is "next year", "the current month" is "this month".
@@ -36,7 +36,7 @@ def _readings(q: Quantity) -> list[tuple[str | None, float | None]]:
     return [(q.dimension, q.base)] + ([q.other] if q.other else [])
 
 
-def _same_measure(a: Quantity, b: Quantity) -> bool:
+def same_measure(a: Quantity, b: Quantity) -> bool:
     """One measure in any reading of each unit ("800 lbs" / "an 800-pound load"); a calendar unit against days
     or weeks to within :data:`_CALENDAR_TOLERANCE`."""
     loose = a.dimension == "duration" and (a.unit in CALENDAR_UNITS) != (b.unit in CALENDAR_UNITS)
@@ -55,7 +55,7 @@ def _same_quantity(a: Quantity, b: Quantity, *, lenient: bool) -> bool:
     if a.clock is not None and b.clock is not None:
         return a.clock == b.clock
     if a.dimension and b.dimension:
-        return _same_measure(a, b)
+        return same_measure(a, b)
     if not lenient:
         return a.value == b.value and a.clock is None and b.clock is None and a.dimension == b.dimension
     clock = a.clock if a.clock is not None else b.clock
@@ -112,7 +112,7 @@ _FINE_STEPS = 2**24
 fall in the same step or the next; so do distinct sizes only when nearer than that."""
 _CALENDAR_STEPS = 16
 """Durations are keyed again in steps of 1/16 (4.4%), for the calendar tolerance (1.5%) between a calendar unit
-and days or weeks (:func:`_same_measure`)."""
+and days or weeks (:func:`same_measure`)."""
 
 
 def _steps(base: float, per_octave: int, *, probe: bool) -> tuple[int, ...]:
@@ -121,7 +121,7 @@ def _steps(base: float, per_octave: int, *, probe: bool) -> tuple[int, ...]:
 
 
 def _measure_keys(q: Quantity, *, probe: bool) -> list[tuple[object, ...]]:
-    """The keys of ``q``'s readings (:func:`_same_measure`): each dimension and fine step of size, and a calendar
+    """The keys of ``q``'s readings (:func:`same_measure`): each dimension and fine step of size, and a calendar
     step with whether the unit is a calendar one; the next steps too when ``probe`` (a duration probes the other
     kind of unit's calendar steps). A size that is not finite (a 400-digit count of kg) is within any tolerance
     of every finite one."""

@@ -1,6 +1,6 @@
-"""Quantities read from tokens: numbers in digits or words, with their unit, currency, clock time or ordinal
-suffix, and the fractions of a unit said in words ("half an hour", "two and a half days", "a quarter of a
-mile"). The number guard compares them; the entity guard leaves the words they span to it."""
+"""Quantities read from tokens: numbers in digits or words ("twenty grand" too), with their unit, currency, clock
+time or ordinal suffix, and the fractions of a unit said in words ("half an hour", "two and a half days", "a
+quarter of a mile"). The number guard compares them; the entity guard leaves the words they span to it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ _CURRENCY_SIGNS = frozenset("£$€¥")
 
 _UNITS_WORDS = NUMBER_TABLES["units"]
 _TENS_WORDS = NUMBER_TABLES["tens"]
-_SCALE_WORDS = NUMBER_TABLES["scales"]
+_SCALE_WORDS = NUMBER_TABLES["scales"] | NUMBER_TABLES["informal_scales"]
+"""Words that multiply the number words before them ("two hundred", "twenty grand")."""
 _ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _MERIDIEMS = frozenset({"am", "pm"})

@@ -25,9 +25,11 @@ from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.units import canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["ScopeGuard"]
+__all__ = ["PAIR", "ScopeGuard"]
 
 _CLASSES: dict[str, str] = {word: group[0].rstrip(":") for group in groups("quantifiers.txt") for word in group[1:]}
+PAIR = frozenset(word for word, kind in _CLASSES.items() if kind == "pair")
+"""The words that say two of a thing ("both", "ambos", "beide")."""
 _PICKING, _EACH, _WHOLE, _AS_ONE, _GATHERING, _ONE_AT_A_TIME = (frozenset(g) for g in groups("selectors.txt"))
 _BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the first content word within these
 _ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
