@@ -43,6 +43,7 @@ def test_another_scale_is_another_number(query: str, candidate: str) -> None:
 def test_one_amount_said_with_a_scale_or_in_full_agrees(query: str, candidate: str) -> None:
     found = NumberGuard().signal(query, candidate)
     assert found is None or found.strength < NumberGuard().cut
+    assert GuardSet.default().first_rejection(query, candidate, 0.95) is None
 
 
 @pytest.mark.parametrize(
