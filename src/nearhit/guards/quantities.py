@@ -22,7 +22,7 @@ _SHORT_SCALES = NUMBER_TABLES["short_scales"]
 _METRES = "m"
 """The one short scale that is a unit too: a million only where money or things are counted ("£5m", "5m
 dollars", "50m rows"), metres where a length is ("a 50m run", "2m high"); a capital "M" after a number is read
-as "mn" by :func:`nearhit.guards.text.analyse` ("50M rows")."""
+as "million" by :func:`nearhit.guards.text.analyse` ("50M rows")."""
 _MONEY = frozenset({"gbp", "usd", "eur"})
 _ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
