@@ -119,6 +119,6 @@ ANTONYMS = _build_antonyms()
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {group[0]: group[1:] for group in groups("abbreviations.txt")}
 """short form -> the words it stands for ("pwd" -> ("password",), "w/o" -> ("without",))"""
 NUMBER_TABLES: dict[str, dict[str, int]] = json_table("numbers.json")
-"""number words by kind (units, tens, scales, ordinals; informal scales, read only after a number: "twenty grand")
--> value"""
+"""number words by kind (units, tens, scales, short_scales: "k", "bn"..., ordinals; informal scales, read only after a
+number: "twenty grand") -> value"""
 NUMBER_WORDS = frozenset(NUMBER_TABLES["units"]) | frozenset(NUMBER_TABLES["tens"]) | frozenset(NUMBER_TABLES["scales"])

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS
+from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, STOP_WORDS
 from nearhit.guards.units import OTHER_READINGS, UNITS
 
 __all__ = ["Quantity", "measure_indexes", "quantities"]
@@ -18,7 +18,13 @@ _CURRENCY_SIGNS = frozenset("£$€¥")
 _UNITS_WORDS = NUMBER_TABLES["units"]
 _TENS_WORDS = NUMBER_TABLES["tens"]
 _SCALE_WORDS = NUMBER_TABLES["scales"] | NUMBER_TABLES["informal_scales"]
-"""Words that multiply the number words before them ("two hundred", "twenty grand")."""
+"""Words that multiply the number before them ("two hundred", "5 million", "twenty grand")."""
+_SHORT_SCALES = NUMBER_TABLES["short_scales"]
+_METRES = "m"
+"""The one short scale that is a unit too: a million only where money or things are counted ("£5m", "5m
+dollars", "50m rows"), metres where a length is ("a 50m run", "2m high"); a capital "M" after a number is read
+as "million" by :func:`nearhit.guards.text.analyse` ("50M rows")."""
+_MONEY = frozenset({"gbp", "usd", "eur"})
 _ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _MERIDIEMS = frozenset({"am", "pm"})
@@ -75,6 +81,27 @@ def _word_number(tokens: Sequence[str], start: int) -> tuple[float, int] | None:
         seen = True
         i += 1
     return (float(total + current), i) if seen else None
+
+
+def _scale(tokens: Sequence[str], end: int, sign: str) -> float:
+    """The scale word or short form at ``tokens[end]`` that multiplies the number before it ("5 million",
+    "5k", "£5m", "2bn"), or 1: "5 million" is 5,000,000, not 5. A lone "m" is metres unless money is counted."""
+    word = tokens[end] if end < len(tokens) else ""
+    if word in _SCALE_WORDS:
+        return _SCALE_WORDS[word]
+    if word not in _SHORT_SCALES:
+        return 1
+    if word == _METRES and not (sign or _counted(tokens[end + 1] if end + 1 < len(tokens) else "")):
+        return 1
+    return _SHORT_SCALES[word]
+
+
+def _counted(word: str) -> bool:
+    """Whether ``word`` after "5m" names what is counted: money ("dollars") or things in the plural ("rows",
+    "users"), where a length would name one thing measured ("pool", "fence") or say how it stands ("high")."""
+    if word in UNITS:
+        return UNITS[word][0] in _MONEY
+    return len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in STOP_WORDS
 
 
 def _measure(value: float, unit: str, sign: str = "") -> tuple[str | None, float | None, tuple[str, float] | None]:
@@ -157,6 +184,9 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
         else:
             i += 1
             continue
+        sign = tokens[i - 1] if i > 0 and tokens[i - 1] in _CURRENCY_SIGNS else ""
+        if clock is None and (scale := _scale(tokens, end, sign)) != 1:
+            value, end = value * scale, end + 1
         surface = " ".join(tokens[i:end])
         unit = tokens[end] if end < len(tokens) else ""
         if unit in _MERIDIEMS and value <= 12:
@@ -171,7 +201,6 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
             continue
         if unit == "per" and end + 1 < len(tokens) and tokens[end + 1] == "cent":
             unit, end = "percent", end + 1
-        sign = tokens[i - 1] if i > 0 and tokens[i - 1] in _CURRENCY_SIGNS else ""
         if unit == "o" and end + 1 < len(tokens) and tokens[end + 1] == "clock":
             found.append(Quantity(surface + " o'clock", value, span=(i, end + 2)))
             i = end + 2

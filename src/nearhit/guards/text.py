@@ -51,6 +51,9 @@ _HOW_TO_RE = re.compile(r"\b(how)\s+2(?=\s+[^\W\d_])", re.IGNORECASE)
 # Where a phrase ends inside a sentence: a comma, semicolon or dash ("After surgery, when can I ...").
 _PHRASE_END_RE = re.compile(r"[,;\u2014]\s+|\s+[-\u2013]\s+")
 _DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
+# A capital "M" after a number counts millions ("50M rows" is "50 million rows"); a metre is a small "m" (folding
+# would lose which).
+_MILLIONS_RE = re.compile(r"(?<=\d) ?M(?!\w)")
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
 
@@ -86,6 +89,8 @@ def analyse(text: str) -> Text:
         text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
     if "2" in text:
         text = _HOW_TO_RE.sub(r"\1 to", text)
+    if "M" in text:
+        text = _MILLIONS_RE.sub(" million", text)
     folded = text.casefold()
     found = _TOKEN_RE.findall(folded)
     # Most prompts have no short form, contraction or "cannot": their words are the tokens, with no Python step
