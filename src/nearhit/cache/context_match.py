@@ -44,6 +44,19 @@ fourteenth session, conv26)."""
 AFTER_ANSWER_FLOOR = 0.30
 """How near, alone, a follow-up must still be for :data:`AFTER_ANSWER_THRESHOLD` to serve it: below it the
 lookup does not embed the told follow-up."""
+AFTER_ANSWER_STORY_FLOOR = 0.82
+"""Under :data:`AFTER_ANSWER_THRESHOLD`, down to this, two follow-ups told after the answer are served when their
+stories told as one question (the user's turns, then the follow-up: :func:`conversation.told_as_one`, what a
+conversation's twin holds) read at least :data:`STORY_THRESHOLD` alike: "should I see a doctor about it?" / "is it
+worth getting it checked by a GP at this point or just wait?" (0.43 alone, 0.86 after the answer, 0.88 told). A
+question swapped after the same turns reads apart on one of the two: "how do I keep it from dropping when idle?" /
+"how do I close it when I'm done?" 0.83 after the answer, 0.74 told; "when can I drive again?" / "when can I get back
+to running?" 0.91 told, 0.72 after the answer. Chosen on the conversation dev splits' pairs after the same turns
+(``benchmarks/followup_told.py``, twenty-second session, q62): leave-one-set-out the folds chose 0.75 and 0.82 at
+the edge of the traps; shipped 0.82 and 0.85, 0.05 or more from every trap the checks and guards let through on
+either reading."""
+STORY_THRESHOLD = 0.85
+"""See :data:`AFTER_ANSWER_STORY_FLOOR`."""
 MATCHED_MODEL = "conversation_v1.json"
 """The fitted decision for a candidate whose earlier turns matched (by meaning or the very same), in
 ``nearhit/decision/data``: a logistic regression fitted leave-one-set-out on the conversation dev splits with

@@ -342,8 +342,10 @@ async def after_the_answer(
     the contexts and widths :func:`context_match.match` gave ``rows``, the rows judged) whose follow-up is under
     the same-turns margin but not under ``AFTER_ANSWER_FLOOR``: each follow-up told after the assistant's last turn
     (:func:`conversation.after_answer`; the entry's embedding of it is stored with it), at least
-    ``AFTER_ANSWER_THRESHOLD`` alike, is judged again by the guards down to that floor, the guards still reading
-    the two follow-ups (none without guards, nor fitted margins). The entries' embeddings of their follow-ups are read
+    ``AFTER_ANSWER_THRESHOLD`` alike, or at least ``AFTER_ANSWER_STORY_FLOOR`` with the two stories told as one
+    question at least ``STORY_THRESHOLD`` alike (:func:`_stories_alike`: one embedding more, only for such a
+    candidate), is judged again by the guards down to that floor, the guards still reading the two follow-ups
+    (none without guards, nor fitted margins). The entries' embeddings of their follow-ups are read
     for those candidates only (one round trip); one embedding more (kept on ``query`` for its store), only when such
     a candidate has one (an entry stored before these were kept has none: no second look).
     Returns whether it embedded."""
@@ -370,13 +372,23 @@ async def after_the_answer(
         async with cache._redis_errors():
             (query.followup_vector,) = await cache.embeddings.embed([normalise(told)], spec.keys)
     mine = query.followup_vector
-    reach: dict[str, tuple[Margin, float]] = {}
     alike: dict[str, float] = {}
     for doc_id, told_text in told_of.items():
         theirs = context_match.vector_of(told_text, len(mine))
         alike[doc_id] = float(np.dot(mine, theirs)) if theirs is not None else 0.0
-        if alike[doc_id] >= context_match.AFTER_ANSWER_THRESHOLD:
-            reach[doc_id] = ("same_turns", result.threshold - context_match.AFTER_ANSWER_FLOOR)
+    band = [
+        d
+        for d, s in alike.items()
+        if context_match.AFTER_ANSWER_STORY_FLOOR <= s < context_match.AFTER_ANSWER_THRESHOLD
+    ]
+    stories = await _stories_alike(cache, query, band, spec)
+    width: tuple[Margin, float] = ("same_turns", result.threshold - context_match.AFTER_ANSWER_FLOOR)
+    reach = {
+        doc_id: width
+        for doc_id, similarity in alike.items()
+        if similarity >= context_match.AFTER_ANSWER_THRESHOLD
+        or stories.get(doc_id, 0.0) >= context_match.STORY_THRESHOLD
+    }
     if not reach:
         return True
     # Judged again down to the farthest reached: a nearer candidate a guard vetoes still stops it.
@@ -389,6 +401,33 @@ async def after_the_answer(
     served = judged.answer.doc_id if judged.answer is not None else ""
     _served(result, judged, {**contexts.get(served, {}), "after_answer": alike.get(served)})
     return True
+
+
+async def _stories_alike(
+    cache: CacheBase, query: Lookup, candidates: list[str], spec: idx.IndexSpec
+) -> dict[str, float]:
+    """How alike the query's story told as one question is to each candidate's (``candidates``: entries after the
+    very same turns whose follow-ups, told after the answer, read in :data:`context_match.AFTER_ANSWER_STORY_FLOOR`'s
+    band): each candidate's is its first twin's vector (:func:`twins`, keyed by the entry's key in the query's scope),
+    read in one round trip; the query's is embedded once, only when a candidate has one."""
+    if not candidates or query.context is None or query.alone is None:
+        return {}
+    keys = {doc_id: twins(cache.keys, query, doc_id)[0][0] for doc_id in candidates}
+    async with cache._redis_errors():
+        raw = await hash_reads(cache.redis, [("HGET", keys[doc_id], entry.VECTOR) for doc_id in candidates])
+    dimension = cache.embedder.dimension
+    theirs = {
+        doc_id: context_match.unit(np.frombuffer(value, dtype=np.float32))
+        for doc_id, value in zip(candidates, raw, strict=True)
+        if isinstance(value, bytes) and len(value) == 4 * dimension
+    }
+    kept = {doc_id: vector for doc_id, vector in theirs.items() if vector is not None}
+    if not kept:
+        return {}
+    told = normalise(conversation.told_as_one(query.context, query.prompt))
+    async with cache._redis_errors():
+        (mine,) = await cache.embeddings.embed([told], spec.keys)
+    return {doc_id: float(np.dot(mine, vector)) for doc_id, vector in kept.items()}
 
 
 def followup_to_embed(query: Lookup) -> str | None:
