@@ -53,3 +53,44 @@ def test_what_is_compared_is_the_user_turns_joined() -> None:
     assert conversation.users_said(conversation.Context(tuple(RETOLD))) == (
         "The leaves on my tomato plants are going yellow.\nLower ones went first."
     )
+
+
+LILY_QUESTION = "should I repot it?"
+LILY_ANSWER = "Yes: move it to a pot one size up in spring, with fresh compost."
+LILY: Turns = [
+    ("user", "My peace lily droops every few days even though I water it weekly."),
+    ("assistant", "Drooping between waterings often means the roots have filled the pot."),
+]
+LILY_AFTER_CHATTER: Turns = [
+    ("user", "hiya, happy friday!! 🎉 been a long week at work lol"),
+    ("assistant", "Happy Friday! Sorry the week dragged. How can I help today?"),
+    ("user", "peace lily droops every few days, I water it weekly 😩"),
+    ("assistant", "Sounds like it could be root-bound."),
+]
+
+
+async def test_a_story_after_chatter_is_served_by_its_user_turns_words(cache: SemanticCache) -> None:
+    """The whole turns read 0.60 alike and the user turns 0.66 (the greeting dilutes a short story), under both
+    thresholds; the user turns share 0.64 of their content words, and every story check passes."""
+    await cache.store(ask(cache, LILY, LILY_QUESTION), LILY_ANSWER)
+    result = await cache.lookup(ask(cache, LILY_AFTER_CHATTER, LILY_QUESTION))
+    assert result.hit and result.answer is not None and result.answer.response == LILY_ANSWER, result.rejection_reason
+    assert result.context is not None and result.context["user_turns"] is True
+    share = conversation.users_words_share(
+        conversation.Context(tuple(LILY_AFTER_CHATTER)), conversation.Context(tuple(LILY))
+    )
+    assert share >= conversation_lookup.USER_WORDS_SHARE
+
+
+async def test_the_same_words_with_a_thing_swapped_are_still_another_context(cache: SemanticCache) -> None:
+    """A spider plant for the peace lily: the words shared fall under the share, and the checks would refuse it."""
+    await cache.store(ask(cache, LILY, LILY_QUESTION), LILY_ANSWER)
+    swapped = [("user", "spider plant droops every few days, I water it weekly 😩"), *LILY_AFTER_CHATTER[3:]]
+    result = await cache.lookup(ask(cache, [*LILY_AFTER_CHATTER[:2], *swapped], LILY_QUESTION))
+    assert not result.hit and result.rejected_by == "context", result.rejection_reason
+
+
+def test_the_words_share_is_of_the_user_turns_content_words() -> None:
+    mine = conversation.Context((("user", "My peace lily droops."), ("assistant", "It wants water.")))
+    theirs = conversation.Context((("user", "peace lily droops, lol"), ("assistant", "Repot it.")))
+    assert conversation.users_words_share(mine, theirs) == 0.75  # peace, lily, droop of peace, lily, droop, lol

@@ -950,6 +950,15 @@ def users_said(context: Context) -> str:
     return _said_by(context, "user")
 
 
+def users_words_share(query: Context, cached: Context) -> float:
+    """The share of the content words (stemmed) of two contexts' user turns that both say, of all either says
+    (Jaccard): the same story told in other turns, or with a greeting or an aside, names the same things ("my 2
+    year old still naps 2 hours from 1pm" with or without "morning! long week here" before it) while its cosine,
+    diluted by the turns around it, falls under ``CONTEXT_THRESHOLD``."""
+    mine, theirs = _stems(users_said(query)), _stems(users_said(cached))
+    return len(mine & theirs) / len(mine | theirs) if mine | theirs else 0.0
+
+
 def _said_by(context: Context, role: str) -> str:
     return "\n".join(content for who, content in context.turns if who == role)
 

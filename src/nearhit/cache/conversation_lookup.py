@@ -43,6 +43,14 @@ as one story. Chosen leave-one-set-out on the 24 conversation dev splits (``benc
 pairs refused as about something else whose story checks pass, the highest trap sits at 0.825 (a place swapped:
 "a public beach" / "near the stadium during a football game", whose assistants' replies told the difference);
 0.02 above it on every fold, rounded up."""
+USER_WORDS_SHARE = 0.62
+"""The least share of their content words two conversations' user turns must both say
+(:func:`conversation.users_words_share`) for :func:`user_turns` to read their contexts as one story when the user
+turns' cosine is under ``USER_TURNS_THRESHOLD``: a greeting turn or an aside dilutes a short story's vector, not its
+words. Chosen on the 32 conversation dev splits (``benchmarks/user_words_probe.py``): of the pairs refused as about
+something else whose story checks pass, the highest traps sit at 0.60 (a context swapped in the same frame: "sqlite
+... 'database is locked'" / "postgres ... 'deadlock detected'", "PEX" / "copper" pipes); one grid step above them,
+the same on every fold left out."""
 
 
 def neighbours(query: Lookup, candidates: int) -> int:
@@ -259,8 +267,9 @@ async def user_turns(
 ) -> bool:
     """A second chance for a conversation that missed: its candidates (``rows``, the KNN's) refused as about
     something else (the whole turns' cosine) whose user turns, as one text a side, are at least
-    ``USER_TURNS_THRESHOLD`` alike are compared again by every check of :func:`context_match.match`, that cosine
-    read in place of the whole turns', and judged as :func:`turn_by_turn` judges. The assistants' replies are
+    ``USER_TURNS_THRESHOLD`` alike, or that share ``USER_WORDS_SHARE`` of their content words (the cosine then
+    read as 1), are compared again by every check of :func:`context_match.match`, that cosine read in place of the
+    whole turns', and judged as :func:`turn_by_turn` judges. The assistants' replies are
     written freely and differ between two tellings of one story ("Thanks - right knee, two weeks post-op" / "How
     are you getting on?"), pulling the whole turns' cosine under ``CONTEXT_THRESHOLD``; what the user said is the
     story. Only candidates near enough to be served by a margin; the query's user turns and theirs are embedded in
@@ -288,6 +297,10 @@ async def user_turns(
         theirs = vectors[normalise(conversation.users_said(cached))]
         if float(np.dot(mine, theirs)) >= USER_TURNS_THRESHOLD:
             row = {**fields, entry.CONTEXT_VECTOR: context_match.vector_text(theirs)}
+            trials.append((replace(query, context_vector=mine), doc_id, row))
+        elif conversation.users_words_share(query.context, cached) >= USER_WORDS_SHARE:
+            # The same words, read as the same story: the context's cosine is read as 1, every story check judges.
+            row = {**fields, entry.CONTEXT_VECTOR: context_match.vector_text(mine)}
             trials.append((replace(query, context_vector=mine), doc_id, row))
     await _matched_again(cache, result, query, trials, "user_turns", guards=guards, labelled=labelled, margins=margins)
     return True
