@@ -1017,9 +1017,20 @@ def _different_facts(
     )
     names_a, names_b = _unabbreviated(names_a, names_b, mine, theirs)
     names_a, names_b = _one_place(names_a, names_b)
-    if names_a and names_b:
+    if names_a and names_b and (_unsaid_names(names_a, b, also_b) or _unsaid_names(names_b, a, also_a)):
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
+
+
+def _unsaid_names(names: set[str], *texts: Text) -> set[str]:
+    return {name for name in names if stem(name) not in _said_words(*texts)}
+
+
+def _said_words(*texts: Text) -> set[str]:
+    """Every word a side's telling writes (its user's and assistant's turns): a name it writes where its case reads
+    as no name ("Django admin is throwing ..." opens a sentence, "i'm in leeds" is all lower case) is the name the
+    other side writes in capitals, not another."""
+    return {word for text in texts for word in text.stems}
 
 
 def _unabbreviated(mine: set[str], theirs: set[str], mine_text: str, theirs_text: str) -> tuple[set[str], set[str]]:
