@@ -165,6 +165,8 @@ _MARKED = re.compile(
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
+_KILOMETRES = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:km|kms|kilomet(?:er|re)s?)\b", re.IGNORECASE)
+"""A distance in kilometres ("12 km", "25km"), which a runner writes "12k"."""
 _RATE = re.compile(r"(?<=\d)\s*/\s*(?=[a-z])", re.IGNORECASE)
 """A slash between a number and the unit of time or thing it is counted per ("10k/yr", "£30/month"): the unit
 after it is what the number is counted per, not the number's own ("10k miles a year", "£30 a month")."""
@@ -994,7 +996,7 @@ def _different_facts(
     states it too ("both 2.4 and 5 GHz" after "most plugs use 2.4 GHz") states more. With ``asked`` (the last
     questions), numbers only one side adds that tell a circumstance the questions do not turn on are no other
     fact (:func:`circumstance.told`: "I've been there four years"); numbers on both sides are a swap."""
-    a, b = analyse(_written_out(mine)), analyse(_written_out(theirs))
+    a, b = analyse(_written_out(mine, theirs)), analyse(_written_out(theirs, mine))
     also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
     said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
     only_a = unmatched(quantities(a.tokens), quantities(b.tokens) + said_b)[0]
@@ -1153,10 +1155,17 @@ def _one_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
     return {x for x in mine if place.get(x) not in same}, {y for y in theirs if place.get(y) not in same}
 
 
-def _written_out(text: str) -> str:
-    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr"."""
+def _written_out(text: str, other: str = "") -> str:
+    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr". A
+    "12k" whose number ``other`` tells in kilometres ("12 km", "12km") is that distance: a runner's "long run is 12k"."""
     text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
-    text = _THOUSANDS.sub(lambda found: f"{float(found.group(1)) * 1000:g}".replace("e+", "e"), text)
+    km = {float(found.group(1)) for found in _KILOMETRES.finditer(other)}
+    text = _THOUSANDS.sub(
+        lambda found: f"{found.group(1)} km"
+        if float(found.group(1)) in km
+        else f"{float(found.group(1)) * 1000:g}".replace("e+", "e"),
+        text,
+    )
     return _RATE.sub(" per ", text)
 
 
