@@ -165,6 +165,9 @@ _MARKED = re.compile(
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
+_SECOND_IDIOM = re.compile(r"\b(second)[\s-]+(hand|thoughts?|wind)\b", re.IGNORECASE)
+"""A "second" that is no place in a row but a word of an idiom ("bought it second-hand", "having second thoughts",
+"a boat named Second Wind"): written as one word, so no number is read from it."""
 _KILOMETRES = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:km|kms|kilomet(?:er|re)s?)\b", re.IGNORECASE)
 """A distance in kilometres ("12 km", "25km"), which a runner writes "12k"."""
 _RATE = re.compile(r"(?<=\d)\s*/\s*(?=[a-z])", re.IGNORECASE)
@@ -1156,9 +1159,11 @@ def _one_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
 
 
 def _written_out(text: str, other: str = "") -> str:
-    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr". A
+    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr"; "second-hand" as
+    "secondhand" (:data:`_SECOND_IDIOM`). A
     "12k" whose number ``other`` tells in kilometres ("12 km", "12km") is that distance: a runner's "long run is 12k"."""
     text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
+    text = _SECOND_IDIOM.sub(lambda found: found.group(1) + found.group(2), text)
     km = {float(found.group(1)) for found in _KILOMETRES.finditer(other)}
     text = _THOUSANDS.sub(
         lambda found: f"{found.group(1)} km"
