@@ -1007,6 +1007,7 @@ def _different_facts(
     only_a, only_b = _retold_durations(only_a, only_b)
     only_a, only_b = _said_once(only_a, b, a), _said_once(only_b, a, b)
     only_a, only_b = _none_said(only_a, b), _none_said(only_b, a)
+    only_a, only_b = _said_again(only_a, b), _said_again(only_b, a)
     if asked is not None and not (only_a and only_b):
         only_a = [q for q in only_a if not circumstance.told(q, a.tokens, asked)]
         only_b = [q for q in only_b if not circumstance.told(q, b.tokens, asked)]
@@ -1124,6 +1125,13 @@ def _said_as(q: Quantity, said: Quantity) -> bool:
     if said.dimension is None:  # a count: a number with no unit, not an ordinal ("the second")
         return q.value == said.value and (q.surface.isdigit() or q.surface in NUMBER_WORDS)
     return same_measure(q, said) or _alike_durations(q, said)
+
+
+def _said_again(mine: list[Quantity], theirs: Text) -> list[Quantity]:
+    """``mine`` less each quantity the other side (``theirs``) states too, which this side states once more ("fires
+    twice" / "runs two times on mount, console.log shows up twice"): a fact said again is no other fact."""
+    stated = quantities(theirs.tokens)
+    return [q for q in mine if unmatched([q], stated)[0]]
 
 
 def _none_said(mine: list[Quantity], theirs: Text) -> list[Quantity]:
