@@ -1015,6 +1015,7 @@ def _different_facts(
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
     dates_a = dates_of(a) - dates_of(b) - (dates_of(also_b) - dates_of(also_a))
     dates_b = dates_of(b) - dates_of(a) - (dates_of(also_a) - dates_of(also_b))
+    dates_a, dates_b = _within(dates_a, dates_b)
     if (dates_a or dates_b) and (added_times or (dates_of(a) and dates_of(b))):
         return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
     names_a, names_b = _unclipped(
@@ -1125,6 +1126,28 @@ def _said_as(q: Quantity, said: Quantity) -> bool:
     if said.dimension is None:  # a count: a number with no unit, not an ordinal ("the second")
         return q.value == said.value and (q.surface.isdigit() or q.surface in NUMBER_WORDS)
     return same_measure(q, said) or _alike_durations(q, said)
+
+
+_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+WEEKS: dict[str, frozenset[str]] = {
+    "weekend": frozenset({"saturday", "sunday"}),
+    **{week: _WEEKDAYS for week in ("this week", "next week", "last week")},
+}
+"""The spans of days a story told again may name a day of by the span ("at the weekend" / "on Saturday", "next
+week" / "next Thursday")."""
+
+
+def _within(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
+    """The dates of each side less a day and the span of days on the other side that holds it (:data:`WEEKS`):
+    one day, told more or less precisely. Each span holds one day: "this week" / "Monday, Friday" is more."""
+    left, right = set(mine), set(theirs)
+    for days, spans in ((left, right), (right, left)):
+        for span in sorted(spans & WEEKS.keys()):
+            held = sorted(days & WEEKS[span])
+            if len(held) == 1:
+                days.discard(held[0])
+                spans.discard(span)
+    return left, right
 
 
 def _said_again(mine: list[Quantity], theirs: Text) -> list[Quantity]:
