@@ -168,6 +168,9 @@ _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 _SECOND_IDIOM = re.compile(r"\b(second)[\s-]+(hand|thoughts?|wind)\b", re.IGNORECASE)
 """A "second" that is no place in a row but a word of an idiom ("bought it second-hand", "having second thoughts",
 "a boat named Second Wind"): written as one word, so no number is read from it."""
+_IDENTIFIER = re.compile(r"\b([a-z]+)[_-](\d+)\b", re.IGNORECASE)
+"""A number joined to a word by "_" or "-" ("orders_2023", "cache-prod-2"): part of a name (a table, a host), read
+as the code "orders2023" is, not a count or a year of the story."""
 _KILOMETRES = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:km|kms|kilomet(?:er|re)s?)\b", re.IGNORECASE)
 """A distance in kilometres ("12 km", "25km"), which a runner writes "12k"."""
 _RATE = re.compile(r"(?<=\d)\s*/\s*(?=[a-z])", re.IGNORECASE)
@@ -1191,10 +1194,11 @@ def _one_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
 
 def _written_out(text: str, other: str = "") -> str:
     """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr"; "second-hand" as
-    "secondhand" (:data:`_SECOND_IDIOM`). A
+    "secondhand" (:data:`_SECOND_IDIOM`); "orders_2023" as "orders2023" (:data:`_IDENTIFIER`). A
     "12k" whose number ``other`` tells in kilometres ("12 km", "12km") is that distance: a runner's "long run is 12k"."""
     text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
     text = _SECOND_IDIOM.sub(lambda found: found.group(1) + found.group(2), text)
+    text = _IDENTIFIER.sub(r"\1\2", text)
     km = {float(found.group(1)) for found in _KILOMETRES.finditer(other)}
     text = _THOUSANDS.sub(
         lambda found: f"{found.group(1)} km"
