@@ -1201,9 +1201,11 @@ def _written_out(text: str, other: str = "") -> str:
     text = _IDENTIFIER.sub(r"\1\2", text)
     km = {float(found.group(1)) for found in _KILOMETRES.finditer(other)}
     text = _THOUSANDS.sub(
-        lambda found: f"{found.group(1)} km"
-        if float(found.group(1)) in km
-        else f"{float(found.group(1)) * 1000:g}".replace("e+", "e"),
+        lambda found: (
+            f"{found.group(1)} km"
+            if float(found.group(1)) in km
+            else f"{float(found.group(1)) * 1000:g}".replace("e+", "e")
+        ),
         text,
     )
     return _RATE.sub(" per ", text)
