@@ -1140,7 +1140,7 @@ WEEKS: dict[str, frozenset[str]] = {
 week" / "next Thursday")."""
 
 
-def _within(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
+def _within(mine: frozenset[str], theirs: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
     """The dates of each side less a day and the span of days on the other side that holds it (:data:`WEEKS`):
     one day, told more or less precisely. Each span holds one day: "this week" / "Monday, Friday" is more."""
     left, right = set(mine), set(theirs)
@@ -1150,7 +1150,7 @@ def _within(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
             if len(held) == 1:
                 days.discard(held[0])
                 spans.discard(span)
-    return left, right
+    return frozenset(left), frozenset(right)
 
 
 def _said_again(mine: list[Quantity], theirs: Text) -> list[Quantity]:
@@ -1193,9 +1193,10 @@ def _one_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
 
 
 def _written_out(text: str, other: str = "") -> str:
-    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr"; "second-hand" as
-    "secondhand" (:data:`_SECOND_IDIOM`); "orders_2023" as "orders2023" (:data:`_IDENTIFIER`). A
-    "12k" whose number ``other`` tells in kilometres ("12 km", "12km") is that distance: a runner's "long run is 12k"."""
+    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr";
+    "second-hand" as "secondhand" (:data:`_SECOND_IDIOM`); "orders_2023" as "orders2023" (:data:`_IDENTIFIER`). A
+    "12k" whose number ``other`` tells in kilometres ("12 km", "12km") is that distance: a runner's "long run is
+    12k"."""
     text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
     text = _SECOND_IDIOM.sub(lambda found: found.group(1) + found.group(2), text)
     text = _IDENTIFIER.sub(r"\1\2", text)
