@@ -44,3 +44,14 @@ def test_an_ordinal_is_still_a_fact_outside_the_idiom() -> None:
     )
     second = _told("I bought a second lathe and the chuck won't spin.")
     assert "other facts" in (differs("Is it the motor?", second, lathe, 0.9) or "")
+
+
+def test_a_far_date_added_in_passing_is_no_fact_and_a_near_day_is() -> None:
+    booked = "My cat is booked in for a dental clean tomorrow morning."
+    plain = _told(booked)
+    adopted = _told(f"{booked} We adopted her last year from a shelter.")
+    assert differs("Should she fast beforehand?", adopted, plain, 0.9) is None
+    jabbed = _told(f"{booked} She had a booster jab on Monday as well.")
+    assert "other facts" in (differs("Should she fast beforehand?", jabbed, plain, 0.9) or "")
+    unwell = _told(f"{booked} She has been off her food since yesterday.")
+    assert "other facts" in (differs("Should she fast beforehand?", unwell, plain, 0.9) or "")

@@ -1019,7 +1019,8 @@ def _different_facts(
     dates_a = dates_of(a) - dates_of(b) - (dates_of(also_b) - dates_of(also_a))
     dates_b = dates_of(b) - dates_of(a) - (dates_of(also_a) - dates_of(also_b))
     dates_a, dates_b = _within(dates_a, dates_b)
-    if (dates_a or dates_b) and (added_times or (dates_of(a) and dates_of(b))):
+    added = bool(dates_of(a) and dates_of(b)) and not _far(dates_a | dates_b)
+    if (dates_a or dates_b) and (added_times or (dates_a and dates_b) or added):
         return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
     names_a, names_b = _unclipped(
         a.entities - b.entities - (also_b.entities - also_a.entities),
@@ -1138,6 +1139,15 @@ WEEKS: dict[str, frozenset[str]] = {
 }
 """The spans of days a story told again may name a day of by the span ("at the weekend" / "on Saturday", "next
 week" / "next Thursday")."""
+
+
+def _far(dates: frozenset[str]) -> bool:
+    """Whether every date of ``dates`` (one side's alone) is far from the time of asking: a month, a season, "last
+    year", "last month" ("a rescue we adopted last year", "typical british summer"), told in passing where both sides
+    date the story alike. A day ("on Tuesday", "since yesterday", "today") or a week tells what happened just before
+    the question or is about to, which a question about now turns on ("got a tattoo on Tuesday" before "can I swim
+    on Saturday?")."""
+    return not any(date in _WEEKDAYS or date in NEAR_DAYS or "day" in date or "week" in date for date in dates)
 
 
 def _within(mine: frozenset[str], theirs: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
