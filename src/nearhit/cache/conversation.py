@@ -1001,7 +1001,10 @@ def _different_facts(
     sides' assistants state is the story's background, not the other side's telling of a user's fact: a user who
     states it too ("both 2.4 and 5 GHz" after "most plugs use 2.4 GHz") states more. With ``asked`` (the last
     questions), numbers only one side adds that tell a circumstance the questions do not turn on are no other
-    fact (:func:`circumstance.told`: "I've been there four years"); numbers on both sides are a swap."""
+    fact (:func:`circumstance.told`: "I've been there four years"); numbers on both sides are a swap. A number one
+    side says again (:func:`_said_again`), a day and the week holding it (:func:`_within`), a far date one side adds
+    where both date the story (:func:`_far`) and a name the other side writes in another case
+    (:func:`_unsaid_names`) are no other fact."""
     a, b = analyse(_written_out(mine, theirs)), analyse(_written_out(theirs, mine))
     also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
     said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
@@ -1034,14 +1037,11 @@ def _different_facts(
 
 
 def _unsaid_names(names: set[str], *texts: Text) -> set[str]:
-    return {name for name in names if stem(name) not in _said_words(*texts)}
-
-
-def _said_words(*texts: Text) -> set[str]:
-    """Every word a side's telling writes (its user's and assistant's turns): a name it writes where its case reads
-    as no name ("Django admin is throwing ..." opens a sentence, "i'm in leeds" is all lower case) is the name the
-    other side writes in capitals, not another."""
-    return {word for text in texts for word in text.stems}
+    """The names of ``names`` that the other side's telling (``texts``: its user's and assistant's turns) never
+    writes, in any case: a name written where its case reads as no name ("Django admin is throwing ..." opens a
+    sentence, "i'm in leeds" is all lower case) is the name the other side writes in capitals, not another."""
+    said = {word for text in texts for word in text.stems}
+    return {name for name in names if stem(name) not in said}
 
 
 def _unabbreviated(mine: set[str], theirs: set[str], mine_text: str, theirs_text: str) -> tuple[set[str], set[str]]:
