@@ -1,7 +1,8 @@
 """What the fact checks read as another fact of a story told again, and is none: a name one side writes where its case
 reads as no name (a sentence's first word), a runner's "18k" for "18 km", "second-hand", a number said once more, a
-day and the weekend that holds it, a number that is part of a table's name. The same facts worded otherwise are
-served; another name, distance, count, or two days for one weekend, are not. Invented conversations
+day and the weekend that holds it, a number that is part of a table's name, a far date added in passing. The same
+facts worded otherwise are served; another name, distance, count, two days for one weekend, or a near day added,
+are not. Invented conversations
 (``data/conversation_facts_misread.jsonl``), each ``a`` stored and its ``b`` looked up through the engine on the
 real embedded Redis."""
 
