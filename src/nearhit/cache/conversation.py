@@ -165,6 +165,14 @@ _MARKED = re.compile(
 _WORDS = re.compile(r"[\w']+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
+_SECOND_IDIOM = re.compile(r"\b(second)[\s-]+(hand|thoughts?|wind)\b", re.IGNORECASE)
+"""A "second" that is no place in a row but a word of an idiom ("bought it second-hand", "having second thoughts",
+"a boat named Second Wind"): written as one word, so no number is read from it."""
+_IDENTIFIER = re.compile(r"\b([a-z]+)[_-](\d+)\b", re.IGNORECASE)
+"""A number joined to a word by "_" or "-" ("orders_2023", "cache-prod-2"): part of a name (a table, a host), read
+as the code "orders2023" is, not a count or a year of the story."""
+_KILOMETRES = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:km|kms|kilomet(?:er|re)s?)\b", re.IGNORECASE)
+"""A distance in kilometres ("12 km", "25km"), which a runner writes "12k"."""
 _RATE = re.compile(r"(?<=\d)\s*/\s*(?=[a-z])", re.IGNORECASE)
 """A slash between a number and the unit of time or thing it is counted per ("10k/yr", "£30/month"): the unit
 after it is what the number is counted per, not the number's own ("10k miles a year", "£30 a month")."""
@@ -1002,8 +1010,11 @@ def _different_facts(
     sides' assistants state is the story's background, not the other side's telling of a user's fact: a user who
     states it too ("both 2.4 and 5 GHz" after "most plugs use 2.4 GHz") states more. With ``asked`` (the last
     questions), numbers only one side adds that tell a circumstance the questions do not turn on are no other
-    fact (:func:`circumstance.told`: "I've been there four years"); numbers on both sides are a swap."""
-    a, b = analyse(_written_out(mine)), analyse(_written_out(theirs))
+    fact (:func:`circumstance.told`: "I've been there four years"); numbers on both sides are a swap. A number one
+    side says again (:func:`_said_again`), a day and the week holding it (:func:`_within`), a far date one side adds
+    where both date the story (:func:`_far`) and a name the other side writes in another case
+    (:func:`_unsaid_names`) are no other fact."""
+    a, b = analyse(_written_out(mine, theirs)), analyse(_written_out(theirs, mine))
     also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
     said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
     only_a = unmatched(quantities(a.tokens), quantities(b.tokens) + said_b)[0]
@@ -1011,6 +1022,7 @@ def _different_facts(
     only_a, only_b = _retold_durations(only_a, only_b)
     only_a, only_b = _said_once(only_a, b, a), _said_once(only_b, a, b)
     only_a, only_b = _none_said(only_a, b), _none_said(only_b, a)
+    only_a, only_b = _said_again(only_a, b), _said_again(only_b, a)
     if asked is not None and not (only_a and only_b):
         only_a = [q for q in only_a if not circumstance.told(q, a.tokens, asked)]
         only_b = [q for q in only_b if not circumstance.told(q, b.tokens, asked)]
@@ -1018,7 +1030,9 @@ def _different_facts(
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
     dates_a = dates_of(a) - dates_of(b) - (dates_of(also_b) - dates_of(also_a))
     dates_b = dates_of(b) - dates_of(a) - (dates_of(also_a) - dates_of(also_b))
-    if (dates_a or dates_b) and (added_times or (dates_of(a) and dates_of(b))):
+    dates_a, dates_b = _within(dates_a, dates_b)
+    added = bool(dates_of(a) and dates_of(b)) and not _far(dates_a | dates_b)
+    if (dates_a or dates_b) and (added_times or (dates_a and dates_b) or added):
         return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
     names_a, names_b = _unclipped(
         a.entities - b.entities - (also_b.entities - also_a.entities),
@@ -1026,9 +1040,17 @@ def _different_facts(
     )
     names_a, names_b = _unabbreviated(names_a, names_b, mine, theirs)
     names_a, names_b = _one_place(names_a, names_b)
-    if names_a and names_b:
+    if names_a and names_b and (_unsaid_names(names_a, b, also_b) or _unsaid_names(names_b, a, also_a)):
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
+
+
+def _unsaid_names(names: set[str], *texts: Text) -> set[str]:
+    """The names of ``names`` that the other side's telling (``texts``: its user's and assistant's turns) never
+    writes, in any case: a name written where its case reads as no name ("Django admin is throwing ..." opens a
+    sentence, "i'm in leeds" is all lower case) is the name the other side writes in capitals, not another."""
+    said = {word for text in texts for word in text.stems}
+    return {name for name in names if stem(name) not in said}
 
 
 def _unabbreviated(mine: set[str], theirs: set[str], mine_text: str, theirs_text: str) -> tuple[set[str], set[str]]:
@@ -1119,6 +1141,44 @@ def _said_as(q: Quantity, said: Quantity) -> bool:
     return same_measure(q, said) or _alike_durations(q, said)
 
 
+_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+WEEKS: dict[str, frozenset[str]] = {
+    "weekend": frozenset({"saturday", "sunday"}),
+    **{week: _WEEKDAYS for week in ("this week", "next week", "last week")},
+}
+"""The spans of days a story told again may name a day of by the span ("at the weekend" / "on Saturday", "next
+week" / "next Thursday")."""
+
+
+def _far(dates: frozenset[str]) -> bool:
+    """Whether every date of ``dates`` (one side's alone) is far from the time of asking: a month, a season, "last
+    year", "last month" ("a rescue we adopted last year", "typical british summer"), told in passing where both sides
+    date the story alike. A day ("on Tuesday", "since yesterday", "today") or a week tells what happened just before
+    the question or is about to, which a question about now turns on ("got a tattoo on Tuesday" before "can I swim
+    on Saturday?")."""
+    return not any(date in _WEEKDAYS or date in NEAR_DAYS or "day" in date or "week" in date for date in dates)
+
+
+def _within(mine: frozenset[str], theirs: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The dates of each side less a day and the span of days on the other side that holds it (:data:`WEEKS`):
+    one day, told more or less precisely. Each span holds one day: "this week" / "Monday, Friday" is more."""
+    left, right = set(mine), set(theirs)
+    for days, spans in ((left, right), (right, left)):
+        for span in sorted(spans & WEEKS.keys()):
+            held = sorted(days & WEEKS[span])
+            if len(held) == 1:
+                days.discard(held[0])
+                spans.discard(span)
+    return frozenset(left), frozenset(right)
+
+
+def _said_again(mine: list[Quantity], theirs: Text) -> list[Quantity]:
+    """``mine`` less each quantity the other side (``theirs``) states too, which this side states once more ("fires
+    twice" / "runs two times on mount, console.log shows up twice"): a fact said again is no other fact."""
+    stated = quantities(theirs.tokens)
+    return [q for q in mine if unmatched([q], stated)[0]]
+
+
 def _none_said(mine: list[Quantity], theirs: Text) -> list[Quantity]:
     """``mine`` less a "zero" written as a word when the other side (``theirs``) negates: "zero audience" told
     again as "nobody follows me", "zero food" as "hasn't eaten anything"; a 0 in digits is a number."""
@@ -1151,10 +1211,23 @@ def _one_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
     return {x for x in mine if place.get(x) not in same}, {y for y in theirs if place.get(y) not in same}
 
 
-def _written_out(text: str) -> str:
-    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr"."""
+def _written_out(text: str, other: str = "") -> str:
+    """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr";
+    "second-hand" as "secondhand" (:data:`_SECOND_IDIOM`); "orders_2023" as "orders2023" (:data:`_IDENTIFIER`). A
+    "12k" whose number ``other`` tells in kilometres ("12 km", "12km") is that distance: a runner's "long run is
+    12k"."""
     text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
-    text = _THOUSANDS.sub(lambda found: f"{float(found.group(1)) * 1000:g}".replace("e+", "e"), text)
+    text = _SECOND_IDIOM.sub(lambda found: found.group(1) + found.group(2), text)
+    text = _IDENTIFIER.sub(r"\1\2", text)
+    km = {float(found.group(1)) for found in _KILOMETRES.finditer(other)}
+    text = _THOUSANDS.sub(
+        lambda found: (
+            f"{found.group(1)} km"
+            if float(found.group(1)) in km
+            else f"{float(found.group(1)) * 1000:g}".replace("e+", "e")
+        ),
+        text,
+    )
     return _RATE.sub(" per ", text)
 
 
