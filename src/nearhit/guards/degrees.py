@@ -24,6 +24,7 @@ _THAN_REACH = 5  # "closer to the Sun than Earth": "than" follows its comparativ
 # Alternatives offered by name ("33 or 45 rpm", "Mint vs Visible", "between X and Y"): a superlative among
 # them picks one as a comparative does, and a comparative among them compares them.
 _ALTERNATIVES = frozenset({"or", "vs", "versus", "between"})
+_COMPARING = _ALTERNATIVES | {_THAN}
 _DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "this", "that"})
 
 
@@ -112,6 +113,8 @@ def degree_changed(tokens: tuple[str, ...], other: tuple[str, ...]) -> str | Non
     """The criterion one side compares two things by and the other ranks everything by ("closer to the Sun
     than Earth" / "the closest to the Sun", "cheaper than eu-west-1" / "the cheapest"): one rival against
     the best of all. A superlative among alternatives offered by name ("the best, 33 or 45?") compares them."""
+    if not _COMPARING.intersection(tokens) and not _COMPARING.intersection(other):
+        return None  # no comparison on either side (most pairs): nothing below can hold
     for own, theirs in ((tokens, other), (other, tokens)):
         if not _ALTERNATIVES.isdisjoint(theirs):
             continue
