@@ -1,19 +1,31 @@
 """Adjectives in a degree ("thickest", "cheaper", "the most fragile"): a misspelling never lands on another
-adjective with the same ending, and a superlative asked by criterion ("the hardiest fish" / "the most
-fragile fish") names what the answer ranks by."""
+adjective with the same ending, a superlative asked by criterion ("the hardiest fish" / "the most
+fragile fish") names what the answer ranks by, and a comparison ("closer to the Sun than Earth") ranks one
+thing against another, not against all of them ("the closest to the Sun")."""
 
 from __future__ import annotations
 
 from nearhit.guards.lexicon import STOP_WORDS, SYNONYMS, words
 from nearhit.guards.stemming import stem
 
-__all__ = ["criteria_differ", "degrees_of_two", "superlatives"]
+__all__ = ["compared", "criteria_differ", "degree_changed", "degrees_of_two", "superlatives", "than_swapped"]
 
 _VOCABULARY = words("english_vocabulary.txt")
 _DEGREES = ("est", "er")
 _SUPERLATIVE = "est"
 _IRREGULAR = frozenset({"best", "worst"})
 _BY_DEGREE = frozenset({"most", "least"})  # "the most fragile": the criterion is the word after
+_COMPARATIVE = "er"
+# A comparative keyed as its superlative is: "better" ranks by what "best" does.
+_IRREGULAR_COMPARATIVES = {"better": "best", "worse": "worst"}
+_COMPARED_BY = frozenset({"more", "less", "fewer"})  # "more caffeine": the criterion is the word after
+_THAN = "than"
+_THAN_REACH = 5  # "closer to the Sun than Earth": "than" follows its comparative within these tokens
+# Alternatives offered by name ("33 or 45 rpm", "Mint vs Visible", "between X and Y"): a superlative among
+# them picks one as a comparative does, and a comparative among them compares them.
+_ALTERNATIVES = frozenset({"or", "vs", "versus", "between"})
+_COMPARING = _ALTERNATIVES | {_THAN}
+_DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "this", "that"})
 
 
 def root_of(stem_: str) -> str | None:
@@ -60,4 +72,81 @@ def criteria_differ(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[st
     only, only_other = own - others, others - own
     if only and only_other:
         return min(only), min(only_other)
+    return None
+
+
+def _criterion(word: str) -> str:
+    return SYNONYMS.get(stem(word), stem(word))
+
+
+def _comparative(token: str) -> bool:
+    """Whether ``token`` is a comparative: "better", "more", an English adjective with "-er" on."""
+    if token in _IRREGULAR_COMPARATIVES or token in _COMPARED_BY:
+        return True
+    return token.endswith(_COMPARATIVE) and len(token) > len(_COMPARATIVE) + 2 and root_of(token[:-2]) is not None
+
+
+def compared(tokens: tuple[str, ...]) -> frozenset[str]:
+    """The criteria a text compares two things by, keyed as :func:`superlatives` keys them: a comparative
+    with "than" a few words after it ("closer to the Sun than Earth", "more caffeine than drip coffee") or
+    among alternatives offered by name ("which is cheaper, Mint or Visible"). A comparative alone asks for
+    a change ("how do I make it faster"), no ranking: none."""
+    offered = not _ALTERNATIVES.isdisjoint(tokens)
+    found = set()
+    for at, token in enumerate(tokens):
+        if not _comparative(token) or not (offered or _THAN in tokens[at + 1 : at + 1 + _THAN_REACH]):
+            continue
+        if token in _IRREGULAR_COMPARATIVES:
+            found.add(_IRREGULAR_COMPARATIVES[token])
+        elif token in _COMPARED_BY:
+            criterion = tokens[at + 1] if at + 1 < len(tokens) else ""
+            if criterion.isalpha() and criterion not in STOP_WORDS:
+                found.add(_criterion(criterion))
+        else:
+            root = root_of(token[: -len(_COMPARATIVE)])
+            if root is not None:
+                found.add(_criterion(root))
+    return frozenset(found)
+
+
+def degree_changed(tokens: tuple[str, ...], other: tuple[str, ...]) -> str | None:
+    """The criterion one side compares two things by and the other ranks everything by ("closer to the Sun
+    than Earth" / "the closest to the Sun", "cheaper than eu-west-1" / "the cheapest"): one rival against
+    the best of all. A superlative among alternatives offered by name ("the best, 33 or 45?") compares them."""
+    if not _COMPARING.intersection(tokens) and not _COMPARING.intersection(other):
+        return None  # no comparison on either side (most pairs): nothing below can hold
+    for own, theirs in ((tokens, other), (other, tokens)):
+        if not _ALTERNATIVES.isdisjoint(theirs):
+            continue
+        changed = (compared(own) - compared(theirs)) & (superlatives(theirs) - superlatives(own))
+        if changed:
+            return min(changed)
+    return None
+
+
+def _comparison(tokens: tuple[str, ...]) -> tuple[int, tuple[str, ...], str] | None:
+    """(where the comparative is, its words up to "than", the first word after "than" past a determiner) of
+    the first comparison in ``tokens``: (2, ("faster", "than"), "go") for "is rust faster than go"."""
+    if _THAN not in tokens:
+        return None
+    at = tokens.index(_THAN)
+    start = next((n for n in range(at - 1, max(-1, at - _THAN_REACH - 1), -1) if _comparative(tokens[n])), None)
+    after = next((word for word in tokens[at + 1 :] if word not in _DETERMINERS), None)
+    if start is None or after is None:
+        return None
+    return start, tokens[start : at + 1], after
+
+
+def than_swapped(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, str] | None:
+    """The two things compared exchanged around the same comparative ("is Rust faster than Go" / "is Go
+    faster than Rust"): the thing after "than" on each side stands before the comparative on the other.
+    Another comparative ("Go slower than Rust") says the same with the two swapped: not read."""
+    own, theirs = _comparison(tokens), _comparison(other)
+    if own is None or theirs is None:
+        return None
+    (at, frame, rival), (other_at, other_frame, other_rival) = own, theirs
+    if frame != other_frame or rival == other_rival:
+        return None
+    if rival in other[:other_at] and other_rival in tokens[:at]:
+        return other_rival, rival
     return None

@@ -2,7 +2,9 @@
 
 Role markers (``data/role_markers.txt``) give the words after them a role: source ("from"), target
 ("to", "into", "in" as in "feet in metres"), the thing replaced ("instead of", "rather than"), the
-thing compared against ("than"). A word with no marker before it is the head. When two words shared by
+thing compared against ("than"). A word with no marker before it is the head. The two things one comparative
+compares, exchanged around "than" ("is Rust faster than Go" / "is Go faster than Rust"), trade roles however
+few words they are (``degrees.than_swapped``). When two words shared by
 both texts trade roles, the texts ask opposite things: "use butter instead of oil", "miles to km",
 "Python 2 to 3". Numbers and short codes count as words here (versions, units).
 
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from nearhit.guards.content import PERSONS, content_sequence, content_words
+from nearhit.guards.degrees import than_swapped
 from nearhit.guards.languages import pivots_of, prepositions_of
 from nearhit.guards.lexicon import DATE_STEMS, STOP_STEMS, SYNONYMS, groups, pairs, words
 from nearhit.guards.stemming import stem as stem_of
@@ -551,6 +554,9 @@ class DirectionGuard(SignalGuard):
         reversed_pivot = _pivot_swap(q, c)
         if reversed_pivot is not None:
             return self._signal(1.0, reversed_pivot)
+        rivals = than_swapped(q.tokens, c.tokens)
+        if rivals is not None:
+            return self._signal(1.0, f"roles swapped: {rivals[0]!r} and {rivals[1]!r} compared the other way round")
         swapped_order = _order_swap(q, c) if _passive(q) == _passive(c) else None
         if swapped_order is not None:
             return self._signal(ORDER_SWAP, swapped_order)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from nearhit.guards.content import overlap, token_classes, word_class
+from nearhit.guards.degrees import degree_changed
 from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups, words
 from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.units import canonical_unit
@@ -144,7 +145,8 @@ class ScopeGuard(SignalGuard):
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         per_member = (
-            self._per_member(q, c)
+            self._ranked(q, c)
+            or self._per_member(q, c)
             or self._one_by_one(q, c)
             or self._rebound(q, c)
             or self._moved(q, c)
@@ -173,6 +175,16 @@ class ScopeGuard(SignalGuard):
             return self._signal(FILLER, reason)
         same_frame = overlap(q, c) >= self.min_overlap
         return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason)
+
+    def _ranked(self, q: Text, c: Text) -> GuardSignal | None:
+        """One side compares two things by a criterion the other ranks everything by ("is us-east-1 cheaper than
+        eu-west-1" / "which region is the cheapest"): one rival is not all of them."""
+        criterion = degree_changed(q.tokens, c.tokens)
+        if criterion is None:
+            return None
+        return self._signal(
+            SWAP, f"scope differs: {criterion!r} against one vs against all (comparative vs superlative)"
+        )
 
     def _carved(self, q: Text, c: Text) -> GuardSignal | None:
         """Members carved out of (or named back into) a whole on one side only: "kill all buffers" / "kill all
