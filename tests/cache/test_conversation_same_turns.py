@@ -186,6 +186,8 @@ async def test_another_follow_up_after_the_same_turns_within_the_margin_is_refus
     await cache.store(ask(cache, OLIVE, "How often should I feed it?"), "feeding answer")
     result = await cache.lookup(ask(cache, OLIVE, "How often should I water it?"))
     assert not result.hit, result.candidates
-    assert any("exchanges 'water' for 'feed'" in (c.reason or "") for c in result.candidates), result.candidates
+    assert any("names 'water' where the other names 'feed'" in (c.reason or "") for c in result.candidates), (
+        result.candidates
+    )
     verdict = cache.guards.first_rejection("How often should I water it?", "How often should I feed it?", 0.62)
     assert verdict is not None and verdict.guard == "entities"

@@ -52,7 +52,7 @@ def exchanged(question: str, other: str) -> str | None:
     if len(ours) > MAX_SPAN or len(others) > MAX_SPAN or "".join(ours) == "".join(others):
         return None  # a longer stretch reworded, or one word written apart ("e bike" / "ebike")
     if _one_exchange(ours, others):
-        return f"the question exchanges {' '.join(ours)!r} for {' '.join(others)!r}"
+        return f"the question names {' '.join(ours)!r} where the other names {' '.join(others)!r}"
     return None
 
 
