@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from nearhit.cache import SemanticCache
-from nearhit.cache.exchanged import exchanged
+from nearhit.cache.exchanged import exchanged, reordered
 from nearhit.guards import GuardSet
 from tests.support.lookups import Turns, ask
 
@@ -18,6 +18,10 @@ READINGS: Turns = [
 SETS: Turns = [
     ("user", "x = {1, 2}\ny = frozenset({3, 4})"),
     ("assistant", "One is a set and one is a frozenset."),
+]
+IRON: Turns = [
+    ("user", "I've started an iron supplement, one tablet each morning."),
+    ("assistant", "Iron is absorbed best on an empty stomach."),
 ]
 TWO_BIKES: Turns = [
     ("user", "Both our bikes got damaged: my frame cracked in a crash and my brother's had its wheels stolen."),
@@ -71,3 +75,27 @@ async def test_a_follow_up_reworded_in_its_stop_words_is_still_served(cache: Sem
     key = await cache.store(ask(cache, READINGS, "how do I round them to one decimal?"), "rounding answer")
     result = await cache.lookup(ask(cache, READINGS, "how can I round them to one decimal?"))
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "other"),
+    [
+        ("how long after my coffee can I take the iron?", "how long after I take the iron can I have my coffee?", True),
+        ("How do I merge my branch into develop?", "How do I merge develop into my branch?", True),
+        ("Which type is strong against Fire?", "Which type is Fire strong against?", True),
+        # The same roles, or no relation word: a rewording.
+        ("What eyepiece magnification suits Saturn?", "What magnification eyepiece suits Saturn?", False),
+        ("Can I take a lump sum tax-free?", "Can I take a tax-free lump sum?", False),
+        ("How do I merge my branch into develop?", "How do I merge my branch into develop?", False),
+    ],
+)
+def test_the_same_words_in_other_roles(mine: str, theirs: str, other: bool) -> None:
+    assert (reordered(mine, theirs) is not None) is other
+
+
+async def test_a_follow_up_with_its_words_in_other_roles_is_not_served(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, IRON, "how long should I wait after my coffee before I take it?"), "wait an hour")
+    result = await cache.lookup(ask(cache, IRON, "how long should I wait after I take it before my coffee?"))
+    assert not result.hit, result.candidates
+    assert any("other roles" in (c.reason or "") for c in result.candidates), result.candidates

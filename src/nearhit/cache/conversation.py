@@ -730,14 +730,15 @@ def other_referent(question: str, cached: str) -> str | None:
     kind the other lacks ("for her" vs "for him", "they" vs "it"), a label ("(a)" vs "(b)"), a place in a list
     ("the first one" vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another
     the turns named) the other lacks, or is the other with one word exchanged for another thing
-    (:func:`exchanged.exchanged`: "round them up" / "round them down"). One side's pronoun against a name or
-    nothing is a rewording, not an exchange."""
+    (:func:`exchanged.exchanged`: "round them up" / "round them down") or with the same words in other roles
+    (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"). One side's pronoun
+    against a name or nothing is a rewording, not an exchange."""
     finders = (("pronoun", _referent_kinds), ("label", _labels), ("place", _places), ("person", _persons))
     for kind, found in finders:
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
-    return exchanged.exchanged(question, cached)
+    return exchanged.exchanged(question, cached) or exchanged.reordered(question, cached)
 
 
 def _referent_kinds(text: str) -> set[str]:

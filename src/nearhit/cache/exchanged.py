@@ -1,11 +1,14 @@
-"""Two follow-ups that are one another with one word exchanged: after the same turns, another question.
+"""Two follow-ups that are one another with one word exchanged, or with their words reordered so that a relation
+word takes another object: after the same turns, another question.
 
 A reworded follow-up rewords it whole ("how long is it valid for?" / "when does my theory pass run out?"); a
 follow-up that keeps every word of the other but one, and exchanges that one for another thing ("round them up" /
 "round them down", "reassign a" / "reassign b", "flat 2" / "flat 1", "for mine" / "for hers", "at night" /
 "during the day"), asks about that other thing. The earlier turns, alike on both sides, make the two read alike
 however far apart the two things are, and the question-side guards judge no conversation's turns, so the
-exchange is read here, from the words' order alone.
+exchange is read here, from the words' order alone. So is a follow-up that says the same words in another order
+around a relation word ("wait after taking it before breakfast" / "wait after breakfast before taking it", "what is
+super effective against Dragon" / "what is Dragon super effective against"): the words swap roles.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS
+from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language
 from nearhit.guards.stemming import stem
 
 _WORDS = re.compile(r"[\w']+")
@@ -32,6 +35,9 @@ _PERSONS = (
 """Whom a pronoun names: one exchanged for a pronoun of another ("for mine" / "for hers") names another person."""
 _NOT_CONTENT = STOP_WORDS | NEGATORS
 """Words that name no thing: a negation exchanged ("no" / "not yet") is the negation guard's to read."""
+_RELATIONS = by_language("prepositions.txt")["en"] | frozenset({"after", "before", "against", "onto", "than"})
+"""Words that relate the word after them to the rest of the question: English prepositions, and those of time
+and opposition. The same words around one, with another word after it, set the words in other roles."""
 _PARTICLES = (frozenset({"up", "down"}), frozenset({"in", "out"}), frozenset({"on", "off"}))
 """Particles of opposite direction that stop words hide ("round up" / "round down", "check in" / "check out")."""
 
@@ -92,3 +98,25 @@ def _opposite(word: str, another: str) -> bool:
 def _other_person(word: str, another: str) -> bool:
     persons = [next((i for i, group in enumerate(_PERSONS) if w in group), None) for w in (word, another)]
     return None not in persons and persons[0] != persons[1]
+
+
+def reordered(question: str, other: str) -> str | None:
+    """The relation word after which ``question`` and ``other``, saying the same content words (stems) in another
+    order, name another word (or nothing), or None. A reordering that keeps each relation word's object ("an
+    eyepiece magnification for Saturn" / "a magnification eyepiece for Saturn") or shares no relation word
+    ("tax-free lump sum" / "lump sum tax-free") rewords."""
+    mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
+    said = [[stem(word) for word in words if word not in STOP_WORDS] for words in (mine, theirs)]
+    if sorted(said[0]) != sorted(said[1]) or said[0] == said[1]:
+        return None
+    for relation in sorted(_RELATIONS.intersection(mine, theirs)):
+        ours, others = _object(mine, relation), _object(theirs, relation)
+        if ours != others:
+            return f"the same words in other roles: {relation!r} {ours or 'nothing'!r} vs {others or 'nothing'!r}"
+    return None
+
+
+def _object(words: list[str], relation: str) -> str | None:
+    """The first content word after ``relation``'s first place in ``words`` (its stem), or None at the end."""
+    after = words[words.index(relation) + 1 :]
+    return next((stem(word) for word in after if word not in STOP_WORDS), None)
