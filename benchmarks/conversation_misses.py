@@ -16,6 +16,7 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --again b.txt b.jsonl "say something" --pairs after.txt  # see below
     python benchmarks/conversation_misses.py --categories constraint_added,detail_swap --pairs t.txt  # these only
     python benchmarks/conversation_misses.py --served-in base.txt --pairs after.txt  # what base served, again
+    python benchmarks/conversation_misses.py --ids ids.txt --pairs after.txt     # only these pair ids (one a line)
 
 ``--again BASE REASONS MATCH``: a change that loosens one check can only move the pairs one of whose candidates it
 refused, so only the pairs of the base run (``--pairs`` and ``--reasons`` files) with a candidate whose reason
@@ -225,6 +226,7 @@ def main() -> None:
     parser.add_argument("--again", nargs=3, metavar=("PAIRS", "REASONS", "MATCH"), help="look up again only these")
     parser.add_argument("--categories", help="look up only the pairs of these categories (comma-separated)")
     parser.add_argument("--served-in", metavar="PAIRS", help="look up only the pairs a --pairs file has served")
+    parser.add_argument("--ids", metavar="FILE", help="look up only the pairs whose ids this file lists, one a line")
     args = parser.parse_args()
     if args.compare or args.stages:
         compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
@@ -236,6 +238,10 @@ def main() -> None:
         wanted = set(args.categories.split(","))
         chosen = {pair.id for name in SETS for pair in evaluation.load(name, "dev") if pair.category in wanted}
         only = chosen if only is None else only & chosen
+    if args.ids:
+        with open(args.ids, encoding="utf-8") as lines:
+            listed = {line.strip() for line in lines if line.strip()}
+        only = listed if only is None else only & listed
     if args.served_in:
         served_before = {pair for pair, served in _outcomes(args.served_in).items() if served}
         only = served_before if only is None else only & served_before

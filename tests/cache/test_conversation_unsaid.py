@@ -77,6 +77,8 @@ SCHOOL: Turns = [
         "What are the requirements?",
         "What are the side effects?",
         "Is there an entry fee?",
+        "What's the time limit?",  # a stop word inside the noun phrase ("time")
+        "What's the cut-off usually?",  # a stop word after it ("usually")
     ],
 )
 def test_a_question_that_says_not_of_what_does_not_stand_alone(question: str) -> None:
@@ -142,6 +144,8 @@ def test_a_question_that_says_its_standard_or_judges_nothing_stands_alone(questi
         (MARATHON, GRANT, "What's the deadline?"),
         (SCHOOL, MARATHON, "Is there a waiting list?"),
         (GRANT, SCHOOL, "What are the requirements?"),
+        (KITTEN, GRANT, "What's the time limit?"),
+        (SCHOOL, KITTEN, "What's the cut-off usually?"),
     ],
 )
 async def test_the_same_judgement_after_another_story_is_not_served(

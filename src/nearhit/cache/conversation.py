@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from nearhit.cache import circumstance, clause, constraints, events, story, unsaid
+from nearhit.cache import circumstance, clause, constraints, events, exchanged, story, unsaid
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
@@ -737,14 +737,16 @@ def other_referent(question: str, cached: str) -> str | None:
     """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
     kind the other lacks ("for her" vs "for him", "they" vs "it"), a label ("(a)" vs "(b)"), a place in a list
     ("the first one" vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another
-    the turns named) the other lacks. One side's pronoun against a name or nothing is a rewording, not an
-    exchange."""
+    the turns named) the other lacks, or is the other with one word exchanged for another thing
+    (:func:`exchanged.exchanged`: "round them up" / "round them down") or with the same words in other roles
+    (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"). One side's pronoun
+    against a name or nothing is a rewording, not an exchange."""
     finders = (("pronoun", _referent_kinds), ("label", _labels), ("place", _places), ("person", _persons))
     for kind, found in finders:
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
-    return None
+    return exchanged.exchanged(question, cached) or exchanged.reordered(question, cached)
 
 
 def _referent_kinds(text: str) -> set[str]:

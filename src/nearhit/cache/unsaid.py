@@ -94,8 +94,9 @@ def leaves_unsaid(question: str) -> str | None:
 def names_no_subject(question: str) -> str | None:
     """The noun that ``question`` asks about without saying of what, or None: every word before its last noun
     phrase a function word with a form of "be" ("are there", "what's"), that phrase opened by "the" or "any" (or
-    "a" after "there") and made of at most ``SUBJECT_WORDS`` content words, no complement, no name ("Are there any
-    fees?", "What's the deadline?", "Is there a waiting list?"). "What is photosynthesis?" (no determiner), "What
+    "a" after "there") and holding at most ``SUBJECT_WORDS`` content words, among stop words if any ("the time
+    limit", "the deadline usually"), no complement, no name ("Are there any fees?", "What's the deadline?", "Is
+    there a waiting list?"). "What is photosynthesis?" (no determiner), "What
     causes the tides?" (a verb of its own) and "What is the capital of France?" (a complement) name their subject."""
     text = analyse(question)
     tokens = text.tokens
@@ -104,12 +105,13 @@ def names_no_subject(question: str) -> str | None:
     for n, token in enumerate(tokens):
         if token in _REFERRING or (token in _INDEFINITE and "there" in tokens[:n]):
             before, phrase = tokens[:n], tokens[n + 1 :]
+            named = [word for word in phrase if word not in STOP_WORDS]
             if (
-                0 < len(phrase) <= SUBJECT_WORDS
+                0 < len(named) <= SUBJECT_WORDS
                 and all(word in STOP_WORDS for word in before)
-                and not any(word in STOP_WORDS or _COMPLEMENT.fullmatch(word) for word in phrase)
+                and not any(_COMPLEMENT.fullmatch(word) for word in phrase)
             ):
-                return phrase[-1]
+                return named[-1]
     return None
 
 

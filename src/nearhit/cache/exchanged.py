@@ -1,0 +1,122 @@
+"""Two follow-ups that are one another with one word exchanged, or with their words reordered so that a relation
+word takes another object: after the same turns, another question.
+
+A reworded follow-up rewords it whole ("how long is it valid for?" / "when does my theory pass run out?"); a
+follow-up that keeps every word of the other but one, and exchanges that one for another thing ("round them up" /
+"round them down", "reassign a" / "reassign b", "flat 2" / "flat 1", "for mine" / "for hers", "at night" /
+"during the day"), asks about that other thing. The earlier turns, alike on both sides, make the two read alike
+however far apart the two things are, and the question-side guards judge no conversation's turns, so the
+exchange is read here, from the words' order alone. So is a follow-up that says the same words in another order
+around a relation word ("wait after taking it before breakfast" / "wait after breakfast before taking it", "what is
+super effective against Dragon" / "what is Dragon super effective against"): the words swap roles.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language
+from nearhit.guards.stemming import stem
+
+_WORDS = re.compile(r"[\w']+")
+MAX_SPAN = 3
+"""How many words each side's exchanged stretch may hold ("at night" / "during the day"): a longer one is a
+rewording, read by the embeddings and the other checks."""
+SAME_START = 4
+"""Two words of which one starts the other, the shorter at least this long, are one word shortened ("temp" /
+"temperature")."""
+_PERSONS = (
+    frozenset({"i", "me", "my", "mine", "myself"}),
+    frozenset({"he", "him", "his", "himself"}),
+    frozenset({"she", "her", "hers", "herself"}),
+    frozenset({"you", "your", "yours", "yourself"}),
+)
+"""Whom a pronoun names: one exchanged for a pronoun of another ("for mine" / "for hers") names another person."""
+_NOT_CONTENT = STOP_WORDS | NEGATORS
+"""Words that name no thing: a negation exchanged ("no" / "not yet") is the negation guard's to read."""
+_RELATIONS = by_language("prepositions.txt")["en"] | frozenset({"after", "before", "against", "onto", "than"})
+"""Words that relate the word after them to the rest of the question: English prepositions, and those of time
+and opposition. The same words around one, with another word after it, set the words in other roles."""
+_PARTICLES = (frozenset({"up", "down"}), frozenset({"in", "out"}), frozenset({"on", "off"}))
+"""Particles of opposite direction that stop words hide ("round up" / "round down", "check in" / "check out")."""
+
+
+def exchanged(question: str, other: str) -> str | None:
+    """What ``question`` names where ``other`` names another thing, with every other word the same (see the
+    module), or None: the two differ in one stretch of at most ``MAX_SPAN`` words on each side, and that stretch
+    exchanges a content word for another that is not its form, shortening or synonym ("cache" / "caching",
+    "lib" / "library"), a label for a label ("a" / "b", "2" / "1"), a pronoun for one of another person, or a
+    particle or word for its opposite. An exchange of stop words or negations ("does" / "will", "that" / "it",
+    "no" / "not yet") rewords."""
+    mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
+    changes = [op for op in difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if len(changes) != 1 or changes[0][0] != "replace":
+        return None
+    _, start, end, other_start, other_end = changes[0]
+    ours, others = mine[start:end], theirs[other_start:other_end]
+    if len(ours) > MAX_SPAN or len(others) > MAX_SPAN or "".join(ours) == "".join(others):
+        return None  # a longer stretch reworded, or one word written apart ("e bike" / "ebike")
+    if _one_exchange(ours, others):
+        return f"the question names {' '.join(ours)!r} where the other names {' '.join(others)!r}"
+    return None
+
+
+def _one_exchange(ours: list[str], others: list[str]) -> bool:
+    content = [word for word in ours if word not in _NOT_CONTENT], [word for word in others if word not in _NOT_CONTENT]
+    if len(content[0]) == 1 and len(content[1]) == 1:
+        return not _same_word(content[0][0], content[1][0])
+    if len(ours) != 1 or len(others) != 1:
+        return False
+    word, another = ours[0], others[0]
+    return _labels(word, another) or _opposite(word, another) or _other_person(word, another)
+
+
+def _same_word(word: str, another: str) -> bool:
+    """Whether two words are one: forms of one stem, one shortened, a synonym or an abbreviation of the other."""
+    stems = stem(word), stem(another)
+    if stems[0] == stems[1] or SYNONYMS.get(stems[0], stems[0]) == SYNONYMS.get(stems[1], stems[1]):
+        return True
+    if min(len(word), len(another)) >= SAME_START and (word.startswith(another) or another.startswith(word)):
+        return True
+    return another in ABBREVIATIONS.get(word, ()) or word in ABBREVIATIONS.get(another, ())
+
+
+def _labels(word: str, another: str) -> bool:
+    """A label for another: one letter for another letter ("column a" / "column b"), a number for another."""
+    if word.isdigit() and another.isdigit():
+        return True
+    return len(word) == len(another) == 1 and word.isalpha() and another.isalpha()
+
+
+def _opposite(word: str, another: str) -> bool:
+    if any(word in pair and another in pair for pair in _PARTICLES):
+        return True
+    return stem(another) in ANTONYMS.get(stem(word), frozenset())
+
+
+def _other_person(word: str, another: str) -> bool:
+    persons = [next((i for i, group in enumerate(_PERSONS) if w in group), None) for w in (word, another)]
+    return None not in persons and persons[0] != persons[1]
+
+
+def reordered(question: str, other: str) -> str | None:
+    """The relation word after which ``question`` and ``other``, saying the same content words (stems) in another
+    order, name another word (or nothing), or None. A reordering that keeps each relation word's object ("an
+    eyepiece magnification for Saturn" / "a magnification eyepiece for Saturn") or shares no relation word
+    ("tax-free lump sum" / "lump sum tax-free") rewords."""
+    mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
+    said = [[stem(word) for word in words if word not in STOP_WORDS] for words in (mine, theirs)]
+    if sorted(said[0]) != sorted(said[1]) or said[0] == said[1]:
+        return None
+    for relation in sorted(_RELATIONS.intersection(mine, theirs)):
+        ours, others = _object(mine, relation), _object(theirs, relation)
+        if ours != others:
+            return f"the same words in other roles: {relation!r} {ours or 'nothing'!r} vs {others or 'nothing'!r}"
+    return None
+
+
+def _object(words: list[str], relation: str) -> str | None:
+    """The first content word after ``relation``'s first place in ``words`` (its stem), or None at the end."""
+    after = words[words.index(relation) + 1 :]
+    return next((stem(word) for word in after if word not in STOP_WORDS), None)
