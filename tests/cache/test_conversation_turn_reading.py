@@ -73,3 +73,12 @@ async def test_another_thing_the_turns_named_still_vetoes(cache: SemanticCache) 
     await cache.store(ask(cache, vehicles, "does the diesel one need to pay the clean air charge?"), "diesel answer")
     result = await cache.lookup(ask(cache, vehicles, "does the petrol one need to pay the clean air charge?"))
     assert not result.hit, result.candidates
+
+
+async def test_a_single_question_after_the_same_turns_is_read_with_them_too(cache: SemanticCache) -> None:
+    """A question that stands alone after the turns is stored as a single question with its turns beside it; the
+    follow-up asked after the same turns meets it in the single-question paths, read there with its turns too."""
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, MUSIC, "How do you cancel a Spotify plan?"), "cancel answer")
+    result = await cache.lookup(ask(cache, MUSIC, "how do I cancel the plan?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates

@@ -95,7 +95,9 @@ def read_with_turns(
     if at is None or vetoed is None or vetoed.reason == NEAREST_ONLY or vetoed.doc_id not in matched:
         return False
     fields = dict(rows).get(vetoed.doc_id)
-    theirs = conversation.Context.from_json(fields.get(entry.CONTEXT, "")) if fields is not None else None
+    # The candidate's turns: a conversation's context, or those a single question was asked after.
+    told = (fields.get(entry.CONTEXT) or fields.get(entry.EARLIER, "")) if fields is not None else ""
+    theirs = conversation.Context.from_json(told)
     if fields is None or theirs is None:
         return False
     mine_alone, theirs_alone = without_asides(prompt, vetoed.prompt), without_asides(vetoed.prompt, prompt)
