@@ -81,15 +81,14 @@ FOLLOW_UP = "can it retry a run that failed?"
 async def test_a_follow_up_is_served_a_question_standing_alone_after_the_same_turns(cache: SemanticCache) -> None:
     """The question that names the CronJob stands alone: it is stored as a single question asked after the turns,
     and the follow-up's lookup meets it among single questions, where the entity guard reads "it" against the
-    CronJob (0.61 alike, told as one 0.61); resolved, 0.99. Since the guards read a veto again with what the turns
-    supply (:mod:`nearhit.cache.turn_reading`), that reading serves it first, among the single questions after the
-    same turns: "can Kubernetes CronJob retry a run that failed?" is what both read."""
+    CronJob (0.61 alike, told as one 0.61); resolved, 0.99."""
     cache.guards = GuardSet.default()
     assert cv.context_of(BATCH, NAMES_IT) is None and cv.context_of(BATCH, FOLLOW_UP) is not None
     key = await cache.store(ask(cache, BATCH, NAMES_IT), "cronjob answer")
     result = await cache.lookup(ask(cache, BATCH, FOLLOW_UP))
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
-    assert result.context is not None and result.context.get("same_turns") is True
+    assert result.context is not None
+    assert result.context["resolved"] == "can Kubernetes CronJob retry a run that failed?"
 
 
 async def test_a_question_standing_alone_is_served_a_follow_up_after_the_same_turns(cache: SemanticCache) -> None:

@@ -57,10 +57,12 @@ def resolved(context: conversation.Context, question: str, other: str) -> str | 
     return POINTER.sub(" ".join(words), question, count=1) if words else None
 
 
-def supplied(context: conversation.Context, question: str, other: str) -> list[str]:
-    """The words of ``other`` that ``question`` lacks and the turns of ``context`` say (its user turns and the
-    assistant's last turn, told as one text), in ``other``'s order and writing."""
-    said = conversation.told_words(conversation.told_as_one(context, conversation.last_answer(context)))
+def supplied(context: conversation.Context, question: str, other: str, *, answer: bool = True) -> list[str]:
+    """The words of ``other`` that ``question`` lacks and the turns of ``context`` say (its user turns and, with
+    ``answer``, the assistant's last turn, told as one text), in ``other``'s order and writing."""
+    said = conversation.told_words(
+        conversation.told_as_one(context, conversation.last_answer(context) if answer else "")
+    )
     asked = conversation.told_words(question)
     words: list[str] = []
     for token in SURFACE.findall(other):

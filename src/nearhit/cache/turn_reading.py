@@ -53,15 +53,21 @@ def _plain(text: str) -> str:
 
 
 def filled(context: conversation.Context, question: str, other: str) -> str:
-    """``question`` with the words of ``other`` it lacks that the turns of ``context`` say (its user turns, the
-    assistant's last turn) filled in, in ``other``'s order and writing: in place of its first pointing-back word
-    ("it", "they"), or else before its question mark. Only a question that names nothing ``other`` does not: one
-    with a word of its own names its own thing ("the petrol one" / "the diesel one", both named in the turns); nor a
-    letter, a label ("column A" / "column B")."""
+    """``question`` with the words of ``other`` it lacks that the user's turns of ``context`` say filled in, in
+    ``other``'s order and writing: in place of its first pointing-back word ("it", "they"), or else before its
+    question mark. Not a word the assistant alone names, nor one the user names beside another thing ("the chain or
+    the cassette", "Mia and Leo": what "it" stands for is not known), nor a letter, a label ("column A" / "column
+    B"); and only into a question that names nothing ``other`` does not: one with a word of its own names its own
+    thing ("the petrol one" / "the diesel one", both named in the turns)."""
     asked, others = conversation.told_words(question), conversation.told_words(other)
     if not all(any(conversation.same_stem(word, y) for y in others) for word in asked):
         return question
-    words = [word for word in supplied(context, question, other) if len(word) > 1]  # "column A": a label, compared
+    users = conversation.users_said(context)
+    words = [
+        word
+        for word in supplied(context, question, other, answer=False)
+        if len(word) > 1 and not _beside_another(word, users, others)
+    ]
     if not words:
         return question
     if POINTER.search(question) is not None:
@@ -69,6 +75,20 @@ def filled(context: conversation.Context, question: str, other: str) -> str:
     end = _END.search(question)
     cut = end.start() if end is not None else len(question)
     return f"{question[:cut]} {' '.join(words)}{question[cut:]}"
+
+
+def _beside_another(word: str, said: str, others: set[str]) -> bool:
+    """Whether ``said`` names ``word`` beside another thing ``others`` (the other question's words) lacks, "X and Y",
+    "X or Y": a pointing-back word may stand for either ("my daughters Mia and Leo" ... "can I give her some?")."""
+    near = re.compile(
+        rf"([\w'-]+)\s+(?:and|or)\s+(?:an?\s+|the\s+|my\s+)?{re.escape(word)}\b|\b{re.escape(word)}\s+(?:and|or)\s+(?:an?\s+|the\s+|my\s+)?([\w'-]+)",
+        re.IGNORECASE,
+    )
+    for found in near.finditer(said):
+        beside = conversation.told_words(found.group(1) or found.group(2) or "")
+        if beside and not any(conversation.same_stem(x, y) for x in beside for y in others):
+            return True
+    return False
 
 
 def read_with_turns(
