@@ -1,11 +1,11 @@
-"""Two conversations' last questions read by the guards as their turns let them be read: after "our company laptops
-are managed with Intune", "can they see my browsing history?" asks what "can my employer see my browsing history
-through Intune?" asks, yet read alone the entity guard finds "Intune" on one side only; and "cool thanks 😊 how do
-I make it 3 rows 4 cols?" asks what "how do i make it 3 rows 4 cols?" asks, yet the guard reads "cool" as a subject.
+"""Two conversations' last questions read by the guards as their turns let them be read: after "I've got a residents
+parking permit ... and I've just changed my car", "how do I change the car on it?" asks what "how do I change the car
+on the permit?" asks, yet read alone the entity guard finds "permit" on one side only; and "cool thanks 😊 how do I
+make it 3 rows 4 cols?" asks what "how do i make it 3 rows 4 cols?" asks, yet the guard reads "cool" as a subject.
 
 When the guards veto the nearest candidate whose turns matched the query's (:func:`nearhit.cache.context_match.match`),
 each question is read again (:func:`read_with_turns`): without a span of small talk before or after its question
-(:func:`without_asides`), and with the words of the other question it lacks that its own turns say filled in (in
+(:func:`without_asides`), and with the words of the other question it lacks that its user's turns say filled in (in
 place of its first pointing-back word, or else before its question mark). That pair is judged by the guards at the
 candidate's similarity; another fact, a negation or a constraint on one side, or another person or thing pointed at,
 still refuses. A word the other question names that this side's turns never say is not filled in, so a follow-up
