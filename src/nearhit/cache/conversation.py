@@ -1242,6 +1242,17 @@ def _unclipped(mine: frozenset[str], theirs: frozenset[str]) -> tuple[set[str], 
     return set(mine) - {x for x, _ in clipped}, set(theirs) - {y for _, y in clipped}
 
 
+def small_talk(text: str) -> bool:
+    """Whether ``text`` says a mark of small talk or of an aside (:data:`_SMALL_TALK`: "thanks", "haha", "cool")."""
+    return _SMALL_TALK.search(" ".join(_tokens(text))) is not None
+
+
+def constrains(text: str) -> bool:
+    """Whether ``text`` says a word that binds the answer (:data:`_CONSTRAINT`: a negation, an exception, a health
+    condition, an age, a budget, a platform, a status), as a span said in passing must not."""
+    return _CONSTRAINT.search(" ".join(_tokens(text))) is not None
+
+
 def told_words(text: str) -> set[str]:
     """The stems of what ``text`` tells or asks about (:func:`_told_words`: content words, small talk and talk about
     asking aside)."""

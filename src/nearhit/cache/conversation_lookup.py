@@ -20,7 +20,7 @@ import numpy as np
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
-from nearhit.cache import choose, context_match, conversation, entry, negatives, referent, turns
+from nearhit.cache import choose, context_match, conversation, entry, negatives, referent, turn_reading, turns
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
 from nearhit.cache.client import hash_reads, reads, unlink_each
@@ -155,7 +155,7 @@ def _after_earlier_turns(
     if same:
         judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
         width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
-        _judge(judged, query.prompt, same, guards, {doc_id: width for doc_id, _ in same}, margins)
+        _judge(judged, query.prompt, same, guards, {doc_id: width for doc_id, _ in same}, margins, query.context)
         shown = {"turns": [list(turn) for turn in query.context.turns], "similarity": 1.0, "same_turns": True}
         if _served(result, judged, shown):
             return True
@@ -172,7 +172,7 @@ def _after_earlier_turns(
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
     kept, contexts, _, widths = context_match.match(judged, query, told, len(query.vector))
     if kept:
-        _judge(judged, query.prompt, kept, guards, widths, margins)
+        _judge(judged, query.prompt, kept, guards, widths, margins, query.context)
     return _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
 
 
@@ -336,7 +336,7 @@ async def _matched_again(
         again = {doc_id for doc_id, _ in matched}
         result.candidates = [c for c in result.candidates if not (c.doc_id in again and c.guard == "context")]
         matched, _, _ = await negatives.refuse_by_feedback(cache, judged, query.vector, matched, labelled)
-        _judge(judged, query.prompt, matched, guards, widths, margins)
+        _judge(judged, query.prompt, matched, guards, widths, margins, query.context)
     _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
 
 
@@ -408,7 +408,7 @@ async def after_the_answer(
     farthest = min(entry.similarity(fields) for doc_id, fields in rows if doc_id in reach)
     again = [(doc_id, fields) for doc_id, fields in rows if entry.similarity(fields) >= farthest]
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
-    _judge(judged, query.prompt, again, guards, {**widths, **reach}, margins)
+    _judge(judged, query.prompt, again, guards, {**widths, **reach}, margins, query.context)
     ids = {doc_id for doc_id, _ in again}
     result.candidates = [c for c in result.candidates if c.doc_id not in ids]
     served = judged.answer.doc_id if judged.answer is not None else ""
@@ -459,10 +459,15 @@ def _judge(
     guards: GuardSet | None,
     widths: dict[str, tuple[Margin, float]],
     margins: choose.Margins,
+    context: conversation.Context | None,
 ) -> None:
-    """Judge ``rows`` by their questions into ``judged``, by the guards: ``widths`` below the threshold when the
-    lookup's ``margins`` are fitted, else only the quiet band they keep."""
-    choose.by_guards(judged, prompt, rows, guards, widths if margins.fitted else None, quiet_margin=margins.quiet)
+    """Judge ``rows`` (their turns matched ``context``, the turns ``prompt`` was asked after) by their questions into
+    ``judged``, by the guards: ``widths`` below the threshold when the lookup's ``margins`` are fitted, else only the
+    quiet band they keep; a veto read again with what each side's turns supply (:mod:`turn_reading`)."""
+    fitted = widths if margins.fitted else None
+    choose.by_guards(judged, prompt, rows, guards, fitted, quiet_margin=margins.quiet)
+    if context is not None:
+        turn_reading.read_with_turns(judged, context, prompt, rows, {doc_id for doc_id, _ in rows}, fitted, guards)
 
 
 def _tells_another(earlier: conversation.Context | None, turns: list[tuple[str, str]] | None) -> bool:
@@ -639,7 +644,7 @@ async def _after_turns(
         judged, replace(query, context=query.earlier), rows, len(query.vector)
     )
     if kept:
-        _judge(judged, query.prompt, kept, guards, widths, margins)
+        _judge(judged, query.prompt, kept, guards, widths, margins, query.earlier)
     if not _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None):
         await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, spec, guards=guards)
 

@@ -36,14 +36,14 @@ if TYPE_CHECKING:
     from nearhit.cache.lookup import Lookup
     from nearhit.guards import GuardSet
 
-_POINTER = re.compile(
+POINTER = re.compile(
     r"\b(it|them|that|this|these|those|they|one)\b"
     r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s*(?:'s|'re|is|are|was|were|will|be|might|may)\b)",
     re.IGNORECASE,
 )
 """The words by which a follow-up points at a thing the turns named, or at a place ("do I need to tip in restaurants
 there?" after "first time in Japan"); not "there" that says a thing exists ("is there a fee?", "there's a queue")."""
-_SURFACE = re.compile(r"[\w'+#.-]*\w[+#]*")
+SURFACE = re.compile(r"[\w'+#.-]*\w[+#]*")
 """A word as written ("Spark", "C#", "3-2-1"): a name filled in keeps its capitals for the guards."""
 
 
@@ -51,13 +51,21 @@ def resolved(context: conversation.Context, question: str, other: str) -> str | 
     """``question`` with its first pointing-back word replaced by the words of ``other`` it lacks that the turns of
     ``context`` say (its user turns, the assistant's last turn), in ``other``'s order and writing; None when it
     points back with no such word, or no word of ``other`` is supplied by the turns."""
-    if _POINTER.search(question) is None:
+    if POINTER.search(question) is None:
         return None
-    # What the turns say: the user's turns and the assistant's last, told as one text.
-    said = conversation.told_words(conversation.told_as_one(context, conversation.last_answer(context)))
+    words = supplied(context, question, other)
+    return POINTER.sub(" ".join(words), question, count=1) if words else None
+
+
+def supplied(context: conversation.Context, question: str, other: str, *, answer: bool = True) -> list[str]:
+    """The words of ``other`` that ``question`` lacks and the turns of ``context`` say (its user turns and, with
+    ``answer``, the assistant's last turn, told as one text), in ``other``'s order and writing."""
+    said = conversation.told_words(
+        conversation.told_as_one(context, conversation.last_answer(context) if answer else "")
+    )
     asked = conversation.told_words(question)
     words: list[str] = []
-    for token in _SURFACE.findall(other):
+    for token in SURFACE.findall(other):
         told = conversation.told_words(token)
         if len(told) != 1 or token in words:
             continue
@@ -66,7 +74,7 @@ def resolved(context: conversation.Context, question: str, other: str) -> str | 
             conversation.same_stem(word, y) for y in said
         ):
             words.append(token)
-    return _POINTER.sub(" ".join(words), question, count=1) if words else None
+    return words
 
 
 async def after_same_turns(

@@ -39,6 +39,7 @@ from nearhit.cache import (
     negatives,
     referent,
     standalone,
+    turn_reading,
 )
 from nearhit.cache import index as idx
 from nearhit.cache import turns as turns_apart
@@ -311,6 +312,10 @@ class SemanticCache(CacheAdmin):
                 quiet = margins_in_force.quiet if unbounded else 0.0
                 by_guards = functools.partial(choose.by_guards, quiet_margin=quiet)
                 await _judged(by_guards, result, query.prompt, rows, self.guards, widths)
+                if unbounded and query.context is not None:  # a veto read again with what the turns supply
+                    turn_reading.read_with_turns(
+                        result, query.context, query.prompt, rows, contexts, widths, self.guards
+                    )
                 if not unbounded and histogram is not None:
                     assert self.max_wrong_rate is not None
                     choose.vetoed_within_bound(result, vector, rows, observations, self.max_wrong_rate)

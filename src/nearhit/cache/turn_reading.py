@@ -1,0 +1,140 @@
+"""Two conversations' last questions read by the guards as their turns let them be read: after "I've got a residents
+parking permit ... and I've just changed my car", "how do I change the car on it?" asks what "how do I change the car
+on the permit?" asks, yet read alone the entity guard finds "permit" on one side only; and "cool thanks 😊 how do I
+make it 3 rows 4 cols?" asks what "how do i make it 3 rows 4 cols?" asks, yet the guard reads "cool" as a subject.
+
+When the guards veto the nearest candidate whose turns matched the query's (:func:`nearhit.cache.context_match.match`),
+each question is read again (:func:`read_with_turns`): without a span of small talk before or after its question
+(:func:`without_asides`), and with the words of the other question it lacks that its user's turns say filled in (in
+place of its first pointing-back word, or else before its question mark). That pair is judged by the guards at the
+candidate's similarity; another fact, a negation or a constraint on one side, or another person or thing pointed at,
+still refuses. A word the other question names that this side's turns never say is not filled in, so a follow-up
+about another thing still differs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+
+from nearhit.cache import conversation, entry
+from nearhit.cache.referent import POINTER, supplied
+from nearhit.cache.results import Candidate, LookupResult, Margin
+from nearhit.decision.choice import NEAREST_ONLY
+from nearhit.guards import GuardSet
+
+_EMOJI = r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+"
+_SPANS = re.compile(rf".*?(?:[.!?]+(?=\s|$)|{_EMOJI}|$)")
+"""A question's spans: each ends at a sentence's stop or at a run of emoji ("cool thanks 😊 | how do I ...")."""
+_ENDS_IN_EMOJI = re.compile(rf"{_EMOJI}\s*$")
+_END = re.compile(r"\s*[?.!]*\s*$")
+
+
+def without_asides(question: str, other: str) -> str:
+    """``question`` without the spans of small talk before and after the one that asks ("ahh makes sense, thanks 👍
+    how do i fix it?", "how do i clear it without harming the frogs? they're my little buddies 💚") that ``other``
+    does not say too: a sentence or a span closed by emoji that states no fact a guard compares and binds nothing
+    (:func:`conversation.fact_free`, :func:`conversation.constrains`), and ends in emoji or says a mark of small talk
+    ("thanks", "haha", "cool": :func:`conversation.small_talk`)."""
+    spans = [span for span in _SPANS.findall(question) if span.strip()]
+    asks = next((n for n, span in enumerate(spans) if "?" in span), len(spans) - 1)
+    theirs = _plain(other)
+    kept = [span for n, span in enumerate(spans) if n == asks or not _aside(span) or _plain(span) in theirs]
+    return " ".join(span.strip() for span in kept)
+
+
+def _aside(span: str) -> bool:
+    marked = _ENDS_IN_EMOJI.search(span) is not None or conversation.small_talk(span)
+    return marked and conversation.fact_free(span) and not conversation.constrains(span)
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def filled(context: conversation.Context, question: str, other: str) -> str:
+    """``question`` with the words of ``other`` it lacks that the user's turns of ``context`` say filled in, in
+    ``other``'s order and writing: in place of its first pointing-back word ("it", "they"), or else before its
+    question mark. Not a word the assistant alone names, nor one the user names beside another thing ("the chain or
+    the cassette", "Mia and Leo": what "it" stands for is not known), nor a letter, a label ("column A" / "column
+    B"); and only into a question that names nothing ``other`` does not: one with a word of its own names its own
+    thing ("the petrol one" / "the diesel one", both named in the turns)."""
+    asked, others = conversation.told_words(question), conversation.told_words(other)
+    if not all(any(conversation.same_stem(word, y) for y in others) for word in asked):
+        return question
+    users = conversation.users_said(context)
+    words = [
+        word
+        for word in supplied(context, question, other, answer=False)
+        if len(word) > 1 and not _beside_another(word, users, others)
+    ]
+    if not words:
+        return question
+    if POINTER.search(question) is not None:
+        return POINTER.sub(" ".join(words), question, count=1)
+    end = _END.search(question)
+    cut = end.start() if end is not None else len(question)
+    return f"{question[:cut]} {' '.join(words)}{question[cut:]}"
+
+
+def _beside_another(word: str, said: str, others: set[str]) -> bool:
+    """Whether ``said`` names ``word`` beside another thing ``others`` (the other question's words) lacks, "X and Y",
+    "X or Y": a pointing-back word may stand for either ("my daughters Mia and Leo" ... "can I give her some?")."""
+    near = re.compile(
+        rf"([\w'-]+)\s+(?:and|or)\s+(?:an?\s+|the\s+|my\s+)?{re.escape(word)}\b|\b{re.escape(word)}\s+(?:and|or)\s+(?:an?\s+|the\s+|my\s+)?([\w'-]+)",
+        re.IGNORECASE,
+    )
+    for found in near.finditer(said):
+        beside = conversation.told_words(found.group(1) or found.group(2) or "")
+        if beside and not any(conversation.same_stem(x, y) for x in beside for y in others):
+            return True
+    return False
+
+
+def read_with_turns(
+    result: LookupResult,
+    context: conversation.Context,
+    prompt: str,
+    rows: list[tuple[str, dict[str, str]]],
+    matched: Collection[str],
+    widths: Mapping[str, tuple[Margin, float]] | None,
+    guards: GuardSet | None,
+) -> bool:
+    """Serve the nearest candidate the guards vetoed, when its turns matched (``matched``: the ids
+    :func:`context_match.match` kept) and the two questions, each read with its turns (:func:`filled`, small talk
+    aside), pass the guards at its similarity and point at the same thing (:func:`conversation.other_referent`,
+    :func:`conversation.states_more`). Only the nearest the guards vetoed: none farther than a veto is served.
+    ``widths``: the margins it was judged with, which one it is served by under the threshold. Returns whether it
+    served."""
+    if result.hit or guards is None:
+        return False
+    at, vetoed = next(
+        ((n, c) for n, c in enumerate(result.candidates) if c.outcome == "rejected_by_guard" and c.guard != "context"),
+        (None, None),
+    )
+    if at is None or vetoed is None or vetoed.reason == NEAREST_ONLY or vetoed.doc_id not in matched:
+        return False
+    fields = dict(rows).get(vetoed.doc_id)
+    # The candidate's turns: a conversation's context, or those a single question was asked after.
+    told = (fields.get(entry.CONTEXT) or fields.get(entry.EARLIER, "")) if fields is not None else ""
+    theirs = conversation.Context.from_json(told)
+    if fields is None or theirs is None:
+        return False
+    mine_alone, theirs_alone = without_asides(prompt, vetoed.prompt), without_asides(vetoed.prompt, prompt)
+    mine = filled(context, mine_alone, theirs_alone)
+    other = filled(theirs, theirs_alone, mine_alone)
+    if (mine, other) == (prompt, vetoed.prompt):
+        return False
+    if conversation.other_referent(mine, other) or conversation.states_more(mine, other):
+        return False
+    if guards.first_rejection(mine, other, vetoed.similarity) is not None:
+        return False
+    under: Margin | None = None
+    if vetoed.similarity < result.threshold:
+        name, width = (widths or {}).get(vetoed.doc_id, ("quiet", 0.0))
+        under = name if vetoed.similarity >= result.threshold - width else "quiet"
+    result.candidates[at] = Candidate(vetoed.doc_id, vetoed.prompt, vetoed.similarity, "served", margin=under)
+    result.match, result.answer = "semantic", entry.read_answer(vetoed.doc_id, fields)
+    result.similarity, result.distance = vetoed.similarity, 1.0 - vetoed.similarity
+    result.rejected_by = result.rejection_reason = None
+    return True

@@ -1,0 +1,84 @@
+"""A guard's veto of a conversation whose turns matched, read again with what the turns supply: small talk around
+the question aside, the words the other question names that its own turns say filled in. Invented conversations
+(other words than the dev sets'), the real embedded Redis and the local embedder."""
+
+from __future__ import annotations
+
+from nearhit.cache import SemanticCache
+from nearhit.cache import conversation as cv
+from nearhit.cache.turn_reading import filled, without_asides
+from nearhit.guards import GuardSet
+from tests.support.lookups import Turns, ask
+
+LINKER: Turns = [
+    ("user", "my rust build fails with a linker error on windows"),
+    ("assistant", "That usually means the MSVC build tools are missing."),
+]
+MUSIC: Turns = [
+    ("user", "I pay for Spotify every month but I barely listen any more"),
+    ("assistant", "You can cancel at any time; you keep access until the end of the billing period."),
+]
+
+
+def test_small_talk_around_the_question_is_set_aside_unless_the_other_says_it_too() -> None:
+    asked = "gotcha, appreciate it 🙏 how do I install them?"
+    assert without_asides(asked, "how do I install them?") == "how do I install them?"
+    assert without_asides(asked, asked) == asked  # both say it: nothing one side says alone
+    # A span that states a fact or binds the answer is no aside, whatever closes it.
+    assert without_asides("on windows 11 🙏 how do I install them?", "x") == "on windows 11 🙏 how do I install them?"
+    assert without_asides("for my kids 🙏 how do I install them?", "x") == "for my kids 🙏 how do I install them?"
+
+
+def test_a_question_is_filled_in_with_what_its_turns_say_of_the_other_question() -> None:
+    context = cv.Context(tuple(MUSIC))
+    assert filled(context, "how do I cancel my plan?", "how do I cancel my Spotify plan?") == (
+        "how do I cancel my plan Spotify?"
+    )
+    # A word its turns never say, or a question naming a thing of its own, is not filled in.
+    assert filled(context, "how do I cancel my plan?", "how do I cancel my Tidal plan?") == "how do I cancel my plan?"
+    two = cv.Context((("user", "I have a petrol car and a diesel van"), ("assistant", "OK.")))
+    assert filled(two, "does the petrol one pay the charge?", "does the diesel one pay the charge?") == (
+        "does the petrol one pay the charge?"
+    )
+
+
+async def test_small_talk_before_the_question_does_not_veto_it(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, LINKER, "how do I install them?"), "build tools answer")
+    result = await cache.lookup(ask(cache, LINKER, "gotcha, appreciate it 🙏 how do I install them?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_a_name_its_turns_say_does_not_veto_it(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, MUSIC, "how do I cancel my plan?"), "cancel answer")
+    result = await cache.lookup(ask(cache, MUSIC, "how do I cancel my Spotify plan?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_a_name_its_turns_do_not_say_still_vetoes(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    streaming: Turns = [
+        ("user", "I pay for a music streaming service every month but I barely listen any more"),
+        ("assistant", "You can cancel at any time; you keep access until the end of the billing period."),
+    ]
+    await cache.store(ask(cache, streaming, "how do I cancel my plan?"), "cancel answer")
+    result = await cache.lookup(ask(cache, streaming, "how do I cancel my Spotify plan?"))
+    assert not result.hit, result.candidates
+
+
+async def test_another_thing_the_turns_named_still_vetoes(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    vehicles: Turns = [("user", "I have a petrol car and a diesel van, both from 2014"), ("assistant", "OK.")]
+    await cache.store(ask(cache, vehicles, "does the diesel one need to pay the clean air charge?"), "diesel answer")
+    result = await cache.lookup(ask(cache, vehicles, "does the petrol one need to pay the clean air charge?"))
+    assert not result.hit, result.candidates
+
+
+async def test_a_single_question_after_the_same_turns_is_read_with_them_too(cache: SemanticCache) -> None:
+    """A question that stands alone after the turns is stored as a single question with its turns beside it; the
+    follow-up asked after the same turns meets it in the single-question paths, read there with its turns too."""
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, MUSIC, "How do you cancel a Spotify plan?"), "cancel answer")
+    result = await cache.lookup(ask(cache, MUSIC, "how do I cancel the plan?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
