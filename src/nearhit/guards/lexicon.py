@@ -123,7 +123,9 @@ _NUMBERS: dict[str, Any] = json_table("numbers.json")
 NUMBER_TABLES: dict[str, dict[str, int]] = {kind: table for kind, table in _NUMBERS.items() if kind[0] != "_"}
 """number words by kind (units, tens, scales, short_scales: "k", "bn"..., ordinals; informal scales, read only after a
 number: "twenty grand") -> value"""
-NUMBER_READINGS: dict[str, Any] = {kind[1:]: table for kind, table in _NUMBERS.items() if kind.startswith("_") and not kind.startswith("_about")}
+NUMBER_READINGS: dict[str, Any] = {
+    kind[1:]: table for kind, table in _NUMBERS.items() if kind.startswith("_") and not kind.startswith("_about")
+}
 """how a number's neighbours decide what it counts: short_units (when "k" is kilometres and "m" metres),
 counted_plurals, multiples ("twice"), molar_words and elements (when "M" is molar)"""
 NUMBER_WORDS = frozenset(NUMBER_TABLES["units"]) | frozenset(NUMBER_TABLES["tens"]) | frozenset(NUMBER_TABLES["scales"])

@@ -64,7 +64,9 @@ _DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
 # "mM" is millimolar.
 _MILLIONS_RE = re.compile(r"(?<=\d) ?(m?)M(?!\w)(?=\s*([\w()]*)\W*(\w*))")
 _MOLAR_WORDS = frozenset(NUMBER_READINGS["molar_words"])
-_FORMULA_RE = re.compile(r"(?:(?:" + "|".join(sorted(NUMBER_READINGS["elements"], key=len, reverse=True)) + r")\d*|\(|\)\d*)+")
+_FORMULA_RE = re.compile(
+    r"(?:(?:" + "|".join(sorted(NUMBER_READINGS["elements"], key=len, reverse=True)) + r")\d*|\(|\)\d*)+"
+)
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
 
