@@ -48,7 +48,7 @@ def _folded(text: str) -> str:
     text = guards_text._SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
     text = guards_text._FRACTION_RE.sub(guards_text._fraction, text)
     text = guards_text._HOW_TO_RE.sub(r"\1 to", text)
-    text = guards_text._CHAT_DIGIT_RE.sub(guards_text._chat_digit, text)
+    text = guards_text._CHAT_TO_RE.sub(guards_text._chat_to, text)
     return guards_text._MILLIONS_RE.sub(guards_text._million_or_molar, text).casefold()
 
 

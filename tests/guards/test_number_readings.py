@@ -1,7 +1,7 @@
 """What a number counts is read from its neighbours: "k" before a race word is kilometres ("a 10K race" is "a 10 km
 race"), a small "m" before a length-like noun is metres ("3.1m ceilings") and before things counted a million ("5m
 people"), a capital "M" before a chemical formula or "solution" is molar ("1M NaCl"); "ms" is milliseconds, "1/4
-cup" and "¾ cup" are fractions, "twice" is "two times", chat's "2 my" and "what 2 pack" are "to". Invented pairs."""
+cup" and "¾ cup" are fractions, "twice" is "two times", chat's "what 2 pack" is "to". Invented pairs."""
 
 from __future__ import annotations
 
@@ -53,9 +53,8 @@ def test_a_number_counts_what_its_neighbours_say(text: str, value: float, dimens
         ("Alert when p99 latency is over 500ms", "Alert when p99 latency is over 500 milliseconds"),
         ("How many tablespoons are in a quarter cup?", "how many tbsp in 1/4 cup"),
         ("Why does my effect run twice in dev?", "Why does my effect run two times in dev?"),
-        ("What happens to my 401k when I quit?", "what happens 2 my 401k when i quit"),
         ("What should I pack for a camping trip?", "camping trip, what 2 pack?"),
-        ("How do I apply for the grant?", "how do i apply 4 the grant?"),
+        ("When should I use an actor?", "when 2 use an actor?"),
     ],
 )
 def test_one_amount_read_two_ways_agrees(query: str, candidate: str) -> None:
@@ -90,9 +89,9 @@ def test_a_capital_m_before_no_formula_is_a_million(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Which games does my Pi 2 the kids use run?", "Is 2 the answer?", "which 2 teams won?", "i need 2 people"],
+    ["in godot 2 my function never fires", "which 2 teams won?", "what 2 big teams won?", "i want 2 external monitors"],
 )
-def test_a_2_after_a_name_or_no_word_stays_a_number(text: str) -> None:
+def test_a_2_after_no_question_word_or_before_a_plural_stays_a_number(text: str) -> None:
     assert "2" in analyse(text).tokens
 
 

@@ -49,10 +49,10 @@ _RUN_RE = re.compile(r"[^\W_]+")  # every standalone match is one of these runs,
 _ARTICLES = frozenset({"a", "an"})
 # "how 2 reset my phone": chat's "2" for "to" after "how", before a word (a count after "how" is "how many").
 _HOW_TO_RE = re.compile(r"\b(how)\s+2(?=\s+[^\W\d_])", re.IGNORECASE)
-# "what happens 2 my 401k", "what 2 pack", "apply 4 the grant": chat's "2" and "4" for "to" and "for" after a word
-# in small letters, where no count goes (``_chat_digits`` in ``data/numbers.json``).
-_CHAT_DIGIT_RE = re.compile(r"\b([^\W\dA-Z_]+) ([24])(?= ([^\W\d_]+))")
-_CHAT_DIGITS = NUMBER_READINGS["chat_digits"]
+# "what 2 pack", "when 2 use": chat's "2" for "to" after a question word, before no plural in the
+# next two words ("which 2 teams", "what 2 big teams" count; ``_chat_to_after`` in ``data/numbers.json``).
+_CHAT_TO_RE = re.compile(r"\b([^\W\d_]+) 2(?= ([^\W\d_]+)(?: ([^\W\d_]+))?)")
+_CHAT_TO_AFTER = frozenset(NUMBER_READINGS["chat_to_after"])
 # "59½", "¾ cup": a fraction in one sign, read as its decimal (NFKC would write "59½" as "591⁄2").
 _VULGAR_RE = re.compile(r"(\d*)([" + "".join(NUMBER_READINGS["vulgar_fractions"]) + r"])")
 # "1/4 cup", "1 1/2 cups": a fraction before a unit is its decimal ("a quarter cup"), not two numbers.
@@ -105,8 +105,7 @@ def analyse(text: str) -> Text:
         text = _FRACTION_RE.sub(_fraction, text)
     if "2" in text:
         text = _HOW_TO_RE.sub(r"\1 to", text)
-    if "2" in text or "4" in text:
-        text = _CHAT_DIGIT_RE.sub(_chat_digit, text)
+        text = _CHAT_TO_RE.sub(_chat_to, text)
     if "M" in text:
         text = _MILLIONS_RE.sub(_million_or_molar, text)
     folded = text.casefold()
@@ -118,19 +117,15 @@ def analyse(text: str) -> Text:
     return _text(folded, tokens, tuple(map(stem, tokens)), _entities(text), _capitals(text, folded))
 
 
-def _chat_digit(match: re.Match[str]) -> str:
-    """ "2"/"4" as chat's "to"/"for": before a possessive or "the", or a "2" after a question word or a verb of
-    wanting before a word that is no plural ("what 2 pack"; "which 2 teams" and "need 2 people" are counts)."""
-    before, digit, after = match.groups()
-    after = after.casefold()
-    word = after in _CHAT_DIGITS["before"] or (
-        digit == "2"
-        and before.casefold() in _CHAT_DIGITS["to_after"]
-        and not after.endswith("s")
-        and after not in NUMBER_READINGS["counted_plurals"]
-        and after not in UNITS
+def _chat_to(match: re.Match[str]) -> str:
+    """ "what 2 pack" as "what to pack": a "2" after a question word, before no plural, unit or "of" ("what 2 of")."""
+    before, *after = match.groups()
+    nouns = [word.casefold() for word in after if word]
+    counted = any(
+        word.endswith("s") or word in UNITS or word in NUMBER_READINGS["counted_plurals"] or word == "of"
+        for word in nouns
     )
-    return f"{before} {_CHAT_DIGITS['words'][digit]}" if word else match.group(0)
+    return f"{before} to" if before.casefold() in _CHAT_TO_AFTER and not counted else match.group(0)
 
 
 def _vulgar(match: re.Match[str]) -> str:
