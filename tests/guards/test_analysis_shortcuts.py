@@ -42,10 +42,14 @@ _NAME_RE = re.compile(
 
 def _folded(text: str) -> str:
     """The text ``analyse`` tokenises, every text normalised."""
+    text = guards_text._VULGAR_RE.sub(guards_text._vulgar, text)
     text = unicodedata.normalize("NFKC", text).translate(guards_text._APOSTROPHES)
     text = guards_text._DEGREES_RE.sub(lambda m: " " + guards_text._SCALES[m.group(1).casefold()], text)
     text = guards_text._SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
-    return guards_text._HOW_TO_RE.sub(r"\1 to", text).casefold()
+    text = guards_text._FRACTION_RE.sub(guards_text._fraction, text)
+    text = guards_text._HOW_TO_RE.sub(r"\1 to", text)
+    text = guards_text._CHAT_TO_RE.sub(guards_text._chat_to, text)
+    return guards_text._MILLIONS_RE.sub(guards_text._million_or_molar, text).casefold()
 
 
 def _tokens(folded: str) -> list[str]:

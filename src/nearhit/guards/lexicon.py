@@ -23,6 +23,7 @@ __all__ = [
     "FILLERS",
     "NEGATORS",
     "NEGATORS_BY_LANGUAGE",
+    "NUMBER_READINGS",
     "NUMBER_TABLES",
     "NUMBER_WORDS",
     "SAME_NAMES",
@@ -118,7 +119,13 @@ ANTONYMS = _build_antonyms()
 """stem -> stems of the opposite polarity"""
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {group[0]: group[1:] for group in groups("abbreviations.txt")}
 """short form -> the words it stands for ("pwd" -> ("password",), "w/o" -> ("without",))"""
-NUMBER_TABLES: dict[str, dict[str, int]] = json_table("numbers.json")
+_NUMBERS: dict[str, Any] = json_table("numbers.json")
+NUMBER_TABLES: dict[str, dict[str, int]] = {kind: table for kind, table in _NUMBERS.items() if kind[0] != "_"}
 """number words by kind (units, tens, scales, short_scales: "k", "bn"..., ordinals; informal scales, read only after a
 number: "twenty grand") -> value"""
+NUMBER_READINGS: dict[str, Any] = {
+    kind[1:]: table for kind, table in _NUMBERS.items() if kind.startswith("_") and not kind.startswith("_about")
+}
+"""how a number's neighbours decide what it counts: short_units (when "k" is kilometres and "m" metres),
+counted_plurals, multiples ("twice"), molar_words and elements (when "M" is molar)"""
 NUMBER_WORDS = frozenset(NUMBER_TABLES["units"]) | frozenset(NUMBER_TABLES["tens"]) | frozenset(NUMBER_TABLES["scales"])

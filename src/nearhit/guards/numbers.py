@@ -203,7 +203,8 @@ class _Keyed:
 
 def _kept_ones(mine: list[Quantity], theirs: list[Quantity]) -> list[Quantity]:
     dimensions = {q.dimension for q in theirs if q.dimension and not q.article}
-    return [q for q in mine if q.value != 1 or q.listed or (q.dimension in dimensions and not q.article)]
+    # A number said only to match a count ("a day", "twice") is never a difference of its own.
+    return [q for q in mine if not q.article and (q.value != 1 or q.listed or q.dimension in dimensions)]
 
 
 def _measured_ones(mine: list[Quantity], theirs: list[Quantity], other: Text) -> list[Quantity]:

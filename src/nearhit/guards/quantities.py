@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, STOP_WORDS
+from nearhit.guards.lexicon import NUMBER_READINGS, NUMBER_TABLES, NUMBER_WORDS, STOP_WORDS
 from nearhit.guards.units import OTHER_READINGS, UNITS
 
 __all__ = ["Quantity", "measure_indexes", "quantities"]
@@ -20,10 +21,13 @@ _TENS_WORDS = NUMBER_TABLES["tens"]
 _SCALE_WORDS = NUMBER_TABLES["scales"] | NUMBER_TABLES["informal_scales"]
 """Words that multiply the number before them ("two hundred", "5 million", "twenty grand")."""
 _SHORT_SCALES = NUMBER_TABLES["short_scales"]
-_METRES = "m"
-"""The one short scale that is a unit too: a million only where money or things are counted ("£5m", "5m
-dollars", "50m rows"), metres where a length is ("a 50m run", "2m high"); a capital "M" after a number is read
-as "million" by :func:`nearhit.guards.text.analyse` ("50M rows")."""
+_SHORT_UNITS: dict[str, dict[str, Any]] = NUMBER_READINGS["short_units"]
+"""The short scales that are a unit's symbol too, and the words around them that make them the unit: "a 10k race"
+is 10 km, "3.1m ceilings" 3.1 metres; "50m rows" and "£5m" count millions (``data/numbers.json``)."""
+_COUNTED_PLURALS = frozenset(NUMBER_READINGS["counted_plurals"])
+"""Plurals without an "-s" that count things: "5m people" are five million."""
+_MULTIPLES: dict[str, int] = NUMBER_READINGS["multiples"]
+"""Words that say how many times ("twice"): the number of "two times" and "2x", matched to it only."""
 _MONEY = frozenset({"gbp", "usd", "eur"})
 _ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
@@ -52,7 +56,7 @@ class Quantity:
     one_more: bool = False
     """An ordinal after "a" ("add a second hive box"): one more, as "another" says, not a place in a row."""
     article: bool = False
-    """One unit after an article ("a day"): matched to an equal count, never a number of its own."""
+    """One unit after an article ("a day"), or "twice": matched to an equal count, never a number of its own."""
 
 
 def _word_number(tokens: Sequence[str], start: int) -> tuple[float, int] | None:
@@ -83,24 +87,36 @@ def _word_number(tokens: Sequence[str], start: int) -> tuple[float, int] | None:
     return (float(total + current), i) if seen else None
 
 
-def _scale(tokens: Sequence[str], end: int, sign: str) -> float:
-    """The scale word or short form at ``tokens[end]`` that multiplies the number before it ("5 million",
-    "5k", "£5m", "2bn"), or 1: "5 million" is 5,000,000, not 5. A lone "m" is metres unless money is counted."""
+def _scale(tokens: Sequence[str], start: int, end: int, sign: str) -> tuple[float, str]:
+    """The scale word or short form at ``tokens[end]`` that multiplies the number at ``tokens[start:end]`` ("5
+    million", "5k", "£5m", "2bn"), or 1; and the unit a short form stands for where it is a unit's symbol ("a 10k
+    race": km; "a 50m run", "3.1m ceilings": metres), else "". "5 million" is 5,000,000, not 5."""
     word = tokens[end] if end < len(tokens) else ""
     if word in _SCALE_WORDS:
-        return _SCALE_WORDS[word]
+        return _SCALE_WORDS[word], ""
     if word not in _SHORT_SCALES:
-        return 1
-    if word == _METRES and not (sign or _counted(tokens[end + 1] if end + 1 < len(tokens) else "")):
-        return 1
-    return _SHORT_SCALES[word]
+        return 1, ""
+    reading = _SHORT_UNITS.get(word)
+    if reading is None or sign:
+        return _SHORT_SCALES[word], ""
+    after = tokens[end + 1] if end + 1 < len(tokens) else ""
+    before = next((token for token in reversed(tokens[:start]) if token not in _ARTICLES), "")
+    counted = _counted(after)
+    if after in reading["nouns"] or after.removesuffix("s") in reading["nouns"]:
+        return 1, reading["unit"]
+    if (before in reading["verbs"] or reading["unit_unless_counted"]) and not counted:
+        return 1, reading["unit"]
+    return _SHORT_SCALES[word], ""
 
 
 def _counted(word: str) -> bool:
     """Whether ``word`` after "5m" names what is counted: money ("dollars") or things in the plural ("rows",
-    "users"), where a length would name one thing measured ("pool", "fence") or say how it stands ("high")."""
+    "users", "people"), where a length would name one thing measured ("pool", "fence") or say how it stands
+    ("high")."""
     if word in UNITS:
         return UNITS[word][0] in _MONEY
+    if word in _COUNTED_PLURALS:
+        return True
     return len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in STOP_WORDS
 
 
@@ -178,6 +194,10 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
             found.append(Quantity(token, float(_ORDINAL_WORDS[token]), span=(i, i + 1), one_more=one_more))
             i += 1
             continue
+        elif token in _MULTIPLES:  # "twice": "two times", matched to an equal count only, as "a day" is
+            found.append(Quantity(token, float(_MULTIPLES[token]), span=(i, i + 1), article=True))
+            i += 1
+            continue
         elif token in NUMBER_WORDS and (parsed := _word_number(tokens, i)):
             value, end = parsed
             clock = None
@@ -185,10 +205,11 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
             i += 1
             continue
         sign = tokens[i - 1] if i > 0 and tokens[i - 1] in _CURRENCY_SIGNS else ""
-        if clock is None and (scale := _scale(tokens, end, sign)) != 1:
+        scale, short_unit = _scale(tokens, i, end, sign) if clock is None else (1, "")
+        if scale != 1:
             value, end = value * scale, end + 1
         surface = " ".join(tokens[i:end])
-        unit = tokens[end] if end < len(tokens) else ""
+        unit = short_unit or (tokens[end] if end < len(tokens) else "")
         if unit in _MERIDIEMS and value <= 12:
             past_hour = clock % 60 if clock is not None else 0
             clock = (int(value) % 12 + (12 if unit == "pm" else 0)) * 60 + past_hour

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nearhit.guards.degrees import degrees_of_two
-from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, STOP_WORDS, words
+from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, NUMBER_READINGS, STOP_WORDS, words
 from nearhit.guards.stemming import stem
+from nearhit.guards.units import UNITS
 
 __all__ = ["Text", "analyse", "describe", "expand_short_forms", "joined", "phrase_openings", "typo_of"]
 
@@ -48,12 +49,25 @@ _RUN_RE = re.compile(r"[^\W_]+")  # every standalone match is one of these runs,
 _ARTICLES = frozenset({"a", "an"})
 # "how 2 reset my phone": chat's "2" for "to" after "how", before a word (a count after "how" is "how many").
 _HOW_TO_RE = re.compile(r"\b(how)\s+2(?=\s+[^\W\d_])", re.IGNORECASE)
+# "what 2 pack", "when 2 use": chat's "2" for "to" after a question word, before no plural in the
+# next two words ("which 2 teams", "what 2 big teams" count; ``_chat_to_after`` in ``data/numbers.json``).
+_CHAT_TO_RE = re.compile(r"\b([^\W\d_]+) 2(?= ([^\W\d_]+)(?: ([^\W\d_]+))?)")
+_CHAT_TO_AFTER = frozenset(NUMBER_READINGS["chat_to_after"])
+# "59½", "¾ cup": a fraction in one sign, read as its decimal (NFKC would write "59½" as "591⁄2").
+_VULGAR_RE = re.compile(r"(\d*)([" + "".join(NUMBER_READINGS["vulgar_fractions"]) + r"])")
+# "1/4 cup", "1 1/2 cups": a fraction before a unit is its decimal ("a quarter cup"), not two numbers.
+_FRACTION_RE = re.compile(r"(?<![\w/.,])(?:(\d+) )?(\d{1,2})/(\d{1,2})(?![\w/])(?= ?([^\W\d_]+))")
 # Where a phrase ends inside a sentence: a comma, semicolon or dash ("After surgery, when can I ...").
 _PHRASE_END_RE = re.compile(r"[,;\u2014]\s+|\s+[-\u2013]\s+")
 _DEGREES_RE = re.compile(r"°\s*([FCK])\b", re.IGNORECASE)
-# A capital "M" after a number counts millions ("50M rows" is "50 million rows"); a metre is a small "m" (folding
-# would lose which).
-_MILLIONS_RE = re.compile(r"(?<=\d) ?M(?!\w)")
+# A capital "M" after a number counts millions ("50M rows" is "50 million rows"), or is molar before a chemical
+# formula or a chemistry word ("1M NaCl", "0.5 M HCl solution"); a metre is a small "m" (folding would lose which),
+# "mM" is millimolar.
+_MILLIONS_RE = re.compile(r"(?<=\d) ?(m?)M(?!\w)(?=\s*([\w()]*)\W*(\w*))")
+_MOLAR_WORDS = frozenset(NUMBER_READINGS["molar_words"])
+_FORMULA_RE = re.compile(
+    r"(?:(?:" + "|".join(sorted(NUMBER_READINGS["elements"], key=len, reverse=True)) + r")\d*|\(|\)\d*)+"
+)
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 
 
@@ -80,6 +94,7 @@ def analyse(text: str) -> Text:
     """Tokenise, expand short forms ("pwd", "w/o"), split contractions ("can't" -> "can", "not"), stem, find names."""
     # ASCII is its own NFKC form, and of the apostrophes it has only the backtick (most prompts are ASCII).
     if not text.isascii():
+        text = _VULGAR_RE.sub(_vulgar, text)
         text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     elif "`" in text:
         text = text.translate(_APOSTROPHES)
@@ -87,10 +102,12 @@ def analyse(text: str) -> Text:
         text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
     if "/" in text:
         text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+        text = _FRACTION_RE.sub(_fraction, text)
     if "2" in text:
         text = _HOW_TO_RE.sub(r"\1 to", text)
+        text = _CHAT_TO_RE.sub(_chat_to, text)
     if "M" in text:
-        text = _MILLIONS_RE.sub(" million", text)
+        text = _MILLIONS_RE.sub(_million_or_molar, text)
     folded = text.casefold()
     found = _TOKEN_RE.findall(folded)
     # Most prompts have no short form, contraction or "cannot": their words are the tokens, with no Python step
@@ -98,6 +115,41 @@ def analyse(text: str) -> Text:
     plain = "'" not in folded and "cannot" not in found and ABBREVIATIONS.keys().isdisjoint(found)
     tokens = tuple(found if plain else _expanded(found))
     return _text(folded, tokens, tuple(map(stem, tokens)), _entities(text), _capitals(text, folded))
+
+
+def _chat_to(match: re.Match[str]) -> str:
+    """ "what 2 pack" as "what to pack": a "2" after a question word, before no plural, unit or "of" ("what 2 of")."""
+    before, *after = match.groups()
+    nouns = [word.casefold() for word in after if word]
+    counted = any(
+        word.endswith("s") or word in UNITS or word in NUMBER_READINGS["counted_plurals"] or word == "of"
+        for word in nouns
+    )
+    return f"{before} to" if before.casefold() in _CHAT_TO_AFTER and not counted else match.group(0)
+
+
+def _vulgar(match: re.Match[str]) -> str:
+    whole = int(match.group(1) or 0)
+    return f"{whole + NUMBER_READINGS['vulgar_fractions'][match.group(2)]:g}"
+
+
+def _fraction(match: re.Match[str]) -> str:
+    """ "1/4 cup" as "0.25 cup": a proper fraction before a unit word; else as written (a date, a score, a ratio)."""
+    whole, numerator, denominator = int(match.group(1) or 0), int(match.group(2)), int(match.group(3))
+    if not 0 < numerator < denominator <= 16 or match.group(4).casefold() not in UNITS:
+        return match.group(0)
+    return f"{whole + numerator / denominator:g}"
+
+
+def _million_or_molar(match: re.Match[str]) -> str:
+    """ "M" after a number: molar before a formula ("NaCl": element symbols with a small letter or a digit, so not
+    "USD") or a chemistry word, else a million; "mM" millimolar."""
+    if match.group(1):
+        return " millimolar"
+    formula = match.group(2)
+    written = _FORMULA_RE.fullmatch(formula) is not None and (formula != formula.upper() or not formula.isalpha())
+    chemical = written or not _MOLAR_WORDS.isdisjoint((formula.casefold(), match.group(3).casefold()))
+    return " molar" if chemical else " million"
 
 
 @lru_cache(maxsize=4096)

@@ -23,7 +23,7 @@ def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
         first_of: dict[float, str] = {}
         for unit, factor in factors.items():
             name = first_of.setdefault(float(factor), unit)
-            for form in (unit, unit + "s"):
+            for form in (unit, unit + "s") if len(unit) > 1 else (unit,):  # "ms" is milliseconds, not metres
                 units.setdefault(form, (dimension, float(factor)))
                 names.setdefault(form, name)
     # The same units in the other languages the rules read: "100 dólares" is "100 dollars".
