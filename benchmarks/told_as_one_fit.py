@@ -50,6 +50,10 @@ FLOORS = (0.88, 0.87, 0.86, 0.85, 0.84, 0.83, 0.82, 0.81, 0.8, 0.79, 0.78)
 """The grid of ``--threshold``, the shipped value first."""
 UNTOLD = (0, 1, 2, 3)
 """The grid of ``--untold``, the shipped value first."""
+ASKED = (0.88, 0.87, 0.86, 0.85, 0.84, 0.83, 0.82, 0.81, 0.8)
+"""The grid of ``--asked`` (``TOLD_FLOOR``), the floor without the rule first."""
+ASKED_SHARES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
+"""The grid of ``--asked-share`` (``ASKED_SHARE`` at the shipped ``TOLD_FLOOR``), the strictest first."""
 DATED = tuple(range(13))
 """The grid of ``--dated``: 0 excuses no date (the date's own word is one the other side does not tell)."""
 TRAP_COST = 3
@@ -163,6 +167,23 @@ def untold(count: float) -> Rule:
     return rule
 
 
+def asked(value: float, share: float | None = None) -> Rule:
+    """The rule as shipped with ``TOLD_FLOOR`` at ``value`` (``ASKED_SHARE`` at ``share``, else as shipped): the
+    floor of a single question that asks what the story asks and words most of what it says
+    (:func:`conversation.asks_what_it_says`); ``SHIPPED`` takes the rule away."""
+
+    def rule(call: dict[str, Any]) -> bool:
+        told, single, answer = call["told"], call["single"], call["answer"]
+        floor = max(SHIPPED, call["threshold"])
+        if call["tells_no_more"] or conversation.asks_no_more(told, single, answer):
+            floor = call["threshold"]
+        elif conversation.asks_what_it_says(told, single, answer, share):
+            floor = min(floor, max(value, call["threshold"]))
+        return bool(call["checks"]) and call["similarity"] >= floor
+
+    return rule
+
+
 def dated(count: float) -> Rule:
     """The rule as shipped with ``DATED_MORE`` at ``count``, the checks worked out again (the probe recorded them
     as its code ran them)."""
@@ -228,6 +249,8 @@ def main() -> None:
     parser.add_argument("--threshold", action="store_true", help="fit ONE_QUESTION_THRESHOLD, not SAID_SHARE")
     parser.add_argument("--untold", action="store_true", help="fit UNTOLD_WORDS, not SAID_SHARE")
     parser.add_argument("--dated", action="store_true", help="fit DATED_MORE, not SAID_SHARE")
+    parser.add_argument("--asked", action="store_true", help="fit TOLD_FLOOR, not SAID_SHARE")
+    parser.add_argument("--asked-share", action="store_true", help="fit ASKED_SHARE, not SAID_SHARE")
     parser.add_argument("records", nargs="+", help="told_as_one_probe.py outputs: the dev pairs', then joined ones")
     args = parser.parse_args()
     files = [read(path) for path in args.records]
@@ -235,6 +258,10 @@ def main() -> None:
         grid_report(files, "UNTOLD_WORDS", UNTOLD, untold)
     elif args.dated:
         grid_report(files, "DATED_MORE", DATED, dated)
+    elif args.asked:
+        grid_report(files, "TOLD_FLOOR", ASKED, asked)
+    elif args.asked_share:
+        grid_report(files, "ASKED_SHARE", ASKED_SHARES, lambda share: asked(conversation.TOLD_FLOOR, share))
     else:
         floor_report(files) if args.threshold else report(files[0], files[1])
 
