@@ -24,10 +24,16 @@ With ``--dated``, ``DATED_MORE`` (how many words the side that tells a date only
 an aside, :func:`conversation.dated_aside`) on a grid from 0 (no date excused), the checks worked out again on each
 telling (``differs_from_one``, then the guards as the told-as-one path runs them), chosen as ``--untold`` is.
 
+With ``--asked``, ``TOLD_FLOOR`` (the floor of a single question that asks what the story asks and words most of
+what it says, :func:`conversation.asks_what_it_says`) on a grid under ``ONE_QUESTION_THRESHOLD`` (0.88: the rule
+off), ``ASKED_SHARE`` as shipped; ``--asked-share`` the share on a grid at the shipped floor; chosen as
+``--threshold`` is (no other set's traps rise in any file).
+
     python benchmarks/told_as_one_fit.py /tmp/told.jsonl /tmp/joined.jsonl
     python benchmarks/told_as_one_fit.py --threshold /tmp/told.jsonl /tmp/joined.jsonl /tmp/joined_b.jsonl
     python benchmarks/told_as_one_fit.py --untold /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
     python benchmarks/told_as_one_fit.py --dated /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
+    python benchmarks/told_as_one_fit.py --asked /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
 """
 
 from __future__ import annotations
