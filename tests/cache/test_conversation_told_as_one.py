@@ -214,19 +214,3 @@ SINGLE = (
 def test_a_word_of_the_story_exchanged_stands_where_the_other_stands(told: str, exchanged: bool) -> None:
     found = cv.differs_from_one(told, SINGLE)
     assert (found is not None and found.startswith("a word of the story exchanged")) is exchanged, found
-
-
-@pytest.mark.parametrize(
-    ("single", "expected"),
-    [
-        # the story told at once, its small talk left unsaid: asks what the conversation asks
-        ("We just had new turf laid. How often should I water it?", True),
-        # another question after the same story
-        ("We just had new turf laid. When can I first mow it?", False),
-        # the conversation's question, about something the story never says
-        ("How often should I water a cactus on a sunny windowsill?", False),
-    ],
-)
-def test_a_single_question_that_asks_what_the_story_asks(single: str, expected: bool) -> None:
-    told = "morning! quick one about the garden, sorry if it's silly\njust had new turf laid\nhow often do I water it?"
-    assert cv.asks_what_it_says(told, single) is expected

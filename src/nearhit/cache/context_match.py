@@ -217,8 +217,6 @@ def _serves(
     floor = max(conversation.ONE_QUESTION_THRESHOLD, result.threshold)  # its own floor, never under the threshold
     if conversation.tells_no_more(told, single, answer) or conversation.asks_no_more(told, single, answer):
         floor = min(floor, result.threshold)  # the single question asked in pieces, or worded at once: judged as one
-    elif conversation.asks_what_it_says(told, single, answer):
-        floor = min(floor, max(conversation.TOLD_FLOOR, result.threshold))  # the story in terse answers, told at once
     if similarity < floor:  # shown, so a miss says how near the story came
         under = f"told as one question: {similarity:.3f} < {floor}"
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))

@@ -77,12 +77,6 @@ radiator?" names what "One of my radiators stays cold at the top." "Sounds like 
 out?" says; "How do I clean a cast iron griddle pan?" against a story about a kettle does not. Chosen
 leave-one-set-out on the nine conversation sets' dev splits, with their conversations also told in one message as
 traps of this path (``benchmarks/told_as_one_fit.py``): a third, on every fold."""
-TOLD_FLOOR = 0.85
-"""The least similarity of a conversation told as one question to a single question that asks what it asks and
-words most of what it says (:func:`asks_what_it_says`). Fitted leave-one-set-out (``benchmarks/told_as_one_fit.py
---asked``)."""
-ASKED_SHARE = 0.7
-"""The least share of a single question's content words the story says for :func:`asks_what_it_says`."""
 UNTOLD_WORDS = 0
 """How many content words of a conversation's user turns a single message that tells the story before it asks may
 leave unsaid and still be judged at its own threshold (:func:`asks_no_more`): a short turn's word the one message
@@ -664,23 +658,6 @@ def asks_no_more(told: str, single: str, answer: str = "") -> bool:
         return False
     shared = sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
     return shared and _head_exchanged(f"{told}\n{answer}", single, said, asked) is None
-
-
-def asks_what_it_says(told: str, single: str, answer: str = "", share: float | None = None) -> bool:
-    """Whether the ``single`` question asks what the conversation ``told`` as one asks and words most of what it
-    says, with story left unsaid: every content word of the conversation's last question is in the single question
-    and at least ``ASKED_SHARE`` (``share``) of the single question's content words are in the story (its user turns,
-    its question or the assistant's last turn, ``answer``). A story told in terse answers to the assistant's questions
-    ("17", "about 60k") reads far from one message that says it all in sentences, though both ask the same: such a
-    pair is judged at ``TOLD_FLOOR``, not ``ONE_QUESTION_THRESHOLD``; what either side tells more (a fact, a
-    condition, a word exchanged) is still judged by :func:`differs_from_one` and the guards after it."""
-    asked = _told_words(single)
-    said = _told_words(told) | _told_words(answer)
-    question = _told_words(split_statements(told.rsplit("\n", 1)[-1])[1])
-    if not asked or not question or not all(any(_same_stem(x, y) for y in asked) for x in question):
-        return False
-    found = sum(any(_same_stem(x, y) for y in said) for x in asked)
-    return found >= (ASKED_SHARE if share is None else share) * len(asked)
 
 
 def _unsaid_in(words: set[str], asked: set[str]) -> set[str]:
