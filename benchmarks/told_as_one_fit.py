@@ -24,10 +24,17 @@ With ``--dated``, ``DATED_MORE`` (how many words the side that tells a date only
 an aside, :func:`conversation.dated_aside`) on a grid from 0 (no date excused), the checks worked out again on each
 telling (``differs_from_one``, then the guards as the told-as-one path runs them), chosen as ``--untold`` is.
 
+With ``--asked``, a middle floor measured and not shipped (sixty-fifth brief): a single question that asks every
+content word of the conversation's last question and whose content words the story mostly says
+(:func:`asks_what_it_says`, ``TOLD_SHARE``), whatever of the story it leaves unsaid, judged at a floor on a grid
+under ``ONE_QUESTION_THRESHOLD`` (0.88: the rule off); ``--asked-share`` the share on a grid at ``TOLD_FLOOR``;
+chosen as ``--threshold`` is (no other set's traps rise in any file).
+
     python benchmarks/told_as_one_fit.py /tmp/told.jsonl /tmp/joined.jsonl
     python benchmarks/told_as_one_fit.py --threshold /tmp/told.jsonl /tmp/joined.jsonl /tmp/joined_b.jsonl
     python benchmarks/told_as_one_fit.py --untold /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
     python benchmarks/told_as_one_fit.py --dated /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
+    python benchmarks/told_as_one_fit.py --asked /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
 """
 
 from __future__ import annotations
@@ -50,6 +57,10 @@ FLOORS = (0.88, 0.87, 0.86, 0.85, 0.84, 0.83, 0.82, 0.81, 0.8, 0.79, 0.78)
 """The grid of ``--threshold``, the shipped value first."""
 UNTOLD = (0, 1, 2, 3)
 """The grid of ``--untold``, the shipped value first."""
+ASKED = (0.88, 0.87, 0.86, 0.85, 0.84, 0.83, 0.82, 0.81, 0.8)
+"""The grid of ``--asked`` (the middle floor), the floor without the rule first."""
+ASKED_SHARES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
+"""The grid of ``--asked-share`` (the share at ``TOLD_FLOOR``), the strictest first."""
 DATED = tuple(range(13))
 """The grid of ``--dated``: 0 excuses no date (the date's own word is one the other side does not tell)."""
 TRAP_COST = 3
@@ -163,6 +174,40 @@ def untold(count: float) -> Rule:
     return rule
 
 
+TOLD_FLOOR = 0.85
+"""The middle floor ``--asked-share`` measures at (not shipped: the tellings as written serve traps at it)."""
+TOLD_SHARE = 0.7
+"""The share ``--asked`` measures at."""
+
+
+def asks_what_it_says(told: str, single: str, answer: str, share: float) -> bool:
+    """Whether ``single`` asks every content word of the last question of the conversation ``told`` as one and at
+    least ``share`` of its content words are said in the story (its user turns, its question, ``answer``: the
+    assistant's last turn), whatever of the story it leaves unsaid (``conversation.asks_no_more`` leaves none)."""
+    words = conversation._told_words
+    asked, said = words(single), words(told) | words(answer)
+    question = words(conversation.split_statements(told.rsplit("\n", 1)[-1])[1])
+    if not asked or not question or not all(any(conversation._same_stem(x, y) for y in asked) for x in question):
+        return False
+    return sum(any(conversation._same_stem(x, y) for y in said) for x in asked) >= share * len(asked)
+
+
+def asked(value: float, share: float = TOLD_SHARE) -> Rule:
+    """The rule as shipped with a middle floor at ``value`` for a single question that asks what the story asks and
+    words most of what it says (:func:`asks_what_it_says` at ``share``); ``SHIPPED`` takes the rule away."""
+
+    def rule(call: dict[str, Any]) -> bool:
+        told, single, answer = call["told"], call["single"], call["answer"]
+        floor = max(SHIPPED, call["threshold"])
+        if call["tells_no_more"] or conversation.asks_no_more(told, single, answer):
+            floor = call["threshold"]
+        elif asks_what_it_says(told, single, answer, share):
+            floor = min(floor, max(value, call["threshold"]))
+        return bool(call["checks"]) and call["similarity"] >= floor
+
+    return rule
+
+
 def dated(count: float) -> Rule:
     """The rule as shipped with ``DATED_MORE`` at ``count``, the checks worked out again (the probe recorded them
     as its code ran them)."""
@@ -228,6 +273,8 @@ def main() -> None:
     parser.add_argument("--threshold", action="store_true", help="fit ONE_QUESTION_THRESHOLD, not SAID_SHARE")
     parser.add_argument("--untold", action="store_true", help="fit UNTOLD_WORDS, not SAID_SHARE")
     parser.add_argument("--dated", action="store_true", help="fit DATED_MORE, not SAID_SHARE")
+    parser.add_argument("--asked", action="store_true", help="a middle floor (refused), not SAID_SHARE")
+    parser.add_argument("--asked-share", action="store_true", help="its share at TOLD_FLOOR, not SAID_SHARE")
     parser.add_argument("records", nargs="+", help="told_as_one_probe.py outputs: the dev pairs', then joined ones")
     args = parser.parse_args()
     files = [read(path) for path in args.records]
@@ -235,6 +282,10 @@ def main() -> None:
         grid_report(files, "UNTOLD_WORDS", UNTOLD, untold)
     elif args.dated:
         grid_report(files, "DATED_MORE", DATED, dated)
+    elif args.asked:
+        grid_report(files, "middle floor", ASKED, asked)
+    elif args.asked_share:
+        grid_report(files, "share", ASKED_SHARES, lambda share: asked(TOLD_FLOOR, share))
     else:
         floor_report(files) if args.threshold else report(files[0], files[1])
 
