@@ -49,11 +49,14 @@ async def test_a_follow_up_just_under_the_answer_threshold_is_served_when_the_st
 
 
 async def test_a_question_swapped_after_the_same_turns_told_apart_is_not_served(cache: SemanticCache) -> None:
-    # 0.31 alone and 0.83 after the answer, no guard reading a difference; told as one 0.80.
+    # 0.31 alone and 0.83 after the answer, no guard reading a difference; told as one 0.80. The one-stretch
+    # exchange (``exchanged.py``) now refuses it before the story reading runs: either refusal will do.
     await cache.store(ask(cache, BOILER, "how do I find the leak?"), "an answer")
     await cache.background.drain()
     result = await cache.lookup(ask(cache, BOILER, "how do I repressurise it?"))
-    assert not result.hit and "after_answer" in result.timings_ms, result.candidates
+    assert not result.hit, result.candidates
+    exchanged = any("where the other names" in (candidate.reason or "") for candidate in result.candidates)
+    assert exchanged or "after_answer" in result.timings_ms, result.candidates
 
 
 async def test_an_entry_without_its_twin_gets_no_story_reading(cache: SemanticCache, redis_client: Redis) -> None:
