@@ -15,13 +15,14 @@ import re
 
 __all__ = ["measure", "other_measure"]
 
+_DURATIONS = "second minute hour day night week month year"
+_DISTANCES = "mile kilometre kilometer km metre meter"
 _UNITS: dict[str, frozenset[str]] = {
     "a duration": frozenset(
-        "second seconds minute minutes hour hours day days night nights week weeks month months year years "
-        "time longer notice".split()
+        {*_DURATIONS.split(), *(f"{unit}s" for unit in _DURATIONS.split()), "time", "longer", "notice"}
     ),
     "a rate": frozenset({"times"}),
-    "a distance": frozenset("mile miles kilometre kilometres kilometer kilometers km metre metres meter meters".split()),
+    "a distance": frozenset({*_DISTANCES.split(), *(f"{unit}s" for unit in _DISTANCES.split())}),
 }
 _MEASURES = {"long": "a duration", "often": "a rate", "frequently": "a rate", "far": "a distance"}
 _HOW = re.compile(r"\bhow (long|often|frequently|far|much|many)\b(?:\s+([a-z]+))?")
