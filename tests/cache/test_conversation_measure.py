@@ -33,6 +33,7 @@ KITTEN: Turns = [
         ("how often should I feed him?", "a rate"),
         ("how many meals a day should he get?", "a rate"),
         ("how many times should I feed him?", "a rate"),
+        ("how much is it a month?", "an amount"),
         ("how far can it go on one charge?", "a distance"),
         ("what should I feed him?", None),
         ("how do I dispute it?", None),
@@ -51,6 +52,7 @@ def test_the_measure_a_question_asks(question: str, kind: str | None) -> None:
         ("how long should it bake?", "roughly how many minutes does it need in the oven?", False),
         ("how many meals a day should he get?", "how often should I feed him?", False),
         ("how much notice do I need to give?", "how far in advance must I tell them?", False),
+        ("how much is the plan?", "how much is it per month?", False),
         # One side asks no measure: left to the other checks.
         ("how long do I have to dispute it?", "when is the deadline to dispute it?", False),
     ],

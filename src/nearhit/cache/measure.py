@@ -5,8 +5,8 @@ their frame, and the embedder reads them alike; the intent guard reads "how long
 ("how long should it cook?" / "how many hours does it need?"), so it lets them through. Read with the unit that
 follows ("how many hours" asks a duration, "how many times" a rate), two follow-ups that ask for different
 measures ask different questions: "how often should she be eating?" / "how much should she be eating?". A count
-per day or week is a rate ("how many sessions a week" / "how often per week"), and notice or "how far in
-advance" a duration.
+per day or week is a rate ("how many sessions a week" / "how often per week"; an amount per month is still an amount:
+"how much is it a month?" / "how much is it?"), and notice or "how far in advance" a duration.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def measure(question: str) -> str | None:
     word, unit = found.group(1), found.group(2) or ""
     if _AHEAD.search(question.casefold()):
         return "a duration"
-    if word in ("much", "many") and _PER.search(question.casefold(), found.end()):
+    if word == "many" and _PER.search(question.casefold(), found.end()):
         return "a rate"
     if word in _MEASURES:
         return _MEASURES[word]
