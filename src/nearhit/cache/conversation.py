@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from nearhit.cache import circumstance, clause, constraints, events, exchanged, story, unsaid
+from nearhit.cache import circumstance, clause, constraints, events, exchanged, measure, story, unsaid
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
@@ -739,14 +739,19 @@ def other_referent(question: str, cached: str) -> str | None:
     ("the first one" vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another
     the turns named) the other lacks, or is the other with one word exchanged for another thing
     (:func:`exchanged.exchanged`: "round them up" / "round them down") or with the same words in other roles
-    (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"). One side's pronoun
-    against a name or nothing is a rewording, not an exchange."""
+    (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"), or asks for another
+    measure (:func:`measure.other_measure`: "how long do I have to claim?" / "how much can I claim?"). One side's
+    pronoun against a name or nothing is a rewording, not an exchange."""
     finders = (("pronoun", _referent_kinds), ("label", _labels), ("place", _places), ("person", _persons))
     for kind, found in finders:
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
-    return exchanged.exchanged(question, cached) or exchanged.reordered(question, cached)
+    return (
+        exchanged.exchanged(question, cached)
+        or exchanged.reordered(question, cached)
+        or measure.other_measure(question, cached)
+    )
 
 
 def _referent_kinds(text: str) -> set[str]:
