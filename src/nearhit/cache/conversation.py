@@ -536,32 +536,24 @@ def _bare(question: str) -> bool:
     return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
-def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
+def differs_from_one(told: str, single: str) -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few). A "but" that only joins two clauses of one message is read as
     the comma it stands for (:func:`_unjoined`) when the texts as written differ by it. Words only one side has are
-    exchanged where they stand in each other's place (:func:`_exchanged`), read on the user's words: ``answer``, the
-    assistant's turn a bare question is told with (:func:`told_with_answer`), is no part of the story the single
-    question tells ("honey" told, "mashed banana" asked, beside "Adding a bit of flavour is a common idea")."""
+    exchanged where they stand in each other's place (:func:`_exchanged`)."""
     changed = states_more(told, single, added_times=False) and states_more(  # as written, or with a joining "but"
         _unjoined(told, single), _unjoined(single, told), added_times=False
     )
     changed = changed or constraints.differ(told, single)
     if changed is not None:
         return changed
-    said, asked = _content(analyse(_users_words(told, answer)).stems), _content(analyse(single).stems)
+    said, asked = _content(analyse(told).stems), _content(analyse(single).stems)
     mine, theirs = set(said) - set(asked), set(asked) - set(said)
     if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, mine, theirs):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return asks_another(told, single)
-
-
-def _users_words(told: str, answer: str) -> str:
-    """``told`` without the assistant's turn ``answer`` it was told with (a line of its own, never the last)."""
-    lines = told.split("\n")
-    return "\n".join(line for n, line in enumerate(lines) if not answer or line != answer or n == len(lines) - 1)
 
 
 def _exchanged(said: Sequence[str], asked: Sequence[str], mine: set[str], theirs: set[str]) -> bool:
