@@ -536,13 +536,15 @@ def _bare(question: str) -> bool:
     return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
-def differs_from_one(told: str, single: str) -> str | None:
+def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few). A "but" that only joins two clauses of one message is read as
     the comma it stands for (:func:`_unjoined`) when the texts as written differ by it. Words only one side has are
-    exchanged where they stand in each other's place (:func:`_exchanged`)."""
+    exchanged where they stand in each other's place (:func:`_exchanged`). A clause only one side tells, the other
+    telling nothing it does not, is read as a turn one conversation says alone (:func:`_told_alone`; ``answer``: the
+    assistant's turn a bare question is told with, :func:`told_with_answer`, no part of the user's story)."""
     changed = states_more(told, single, added_times=False) and states_more(  # as written, or with a joining "but"
         _unjoined(told, single), _unjoined(single, told), added_times=False
     )
@@ -553,7 +555,32 @@ def differs_from_one(told: str, single: str) -> str | None:
     mine, theirs = set(said) - set(asked), set(asked) - set(said)
     if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, mine, theirs):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
-    return asks_another(told, single)
+    return _told_alone(told, single, answer) or asks_another(told, single)
+
+
+def _told_alone(told: str, single: str, answer: str) -> str | None:
+    """A sentence of the side that tells more (the user's turns of ``told`` or the ``single`` message, the other
+    telling no content word it does not) with a word the other leaves unsaid, that binds the answer or corrects the
+    story (:func:`constraints.amends`) or bears on the question (:func:`clause.turn_bears_on`): "the GP said this
+    morning it's chickenpox" before "can I give her ibuprofen?", dropped from the one message, is the story's
+    constraint, not its chatter, as it is when one conversation says it in a turn the other has not."""
+    users = "\n".join(line for line in told.split("\n")[:-1] if not answer or line != answer)
+    question = told.split("\n")[-1]
+    story, asked = _told_words(f"{users}\n{question}"), _told_words(single)
+    mine, theirs = _unsaid_in(story, asked), _unsaid_in(asked, story)
+    if bool(mine) == bool(theirs):
+        return None
+    more, other = (f"{users}\n{question}", single) if mine else (single, f"{users}\n{question}")
+    said = _told_words(other)
+    for sentence in _SENTENCE.split(more):
+        if _unsaid_in(_told_words(sentence), said):
+            why = constraints.amends(sentence, other) or clause.turn_bears_on(sentence, question)
+            if why is not None:
+                return f"a clause only one side tells: {why}"
+    return None
+
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n| - ")
 
 
 def _exchanged(said: Sequence[str], asked: Sequence[str], mine: set[str], theirs: set[str]) -> bool:
