@@ -93,6 +93,9 @@ NEAR_DAYS = frozenset({"today", "tomorrow"})
 to use, so a near day told on one side only is never an aside (:func:`dated_aside`)."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
+TOLD_ALONE_SHARE = 0.5
+"""More than this share of a sentence's content words unsaid on the other side makes it a clause of its own
+(:func:`_told_alone`), not a sentence the other side words otherwise."""
 BARE_QUESTION = 1
 """The most content words of a question that names nothing of its own ("How do I do that?", "How do I adjust
 it?"): what it asks about is in the turns before it, the assistant's last one included."""
@@ -560,21 +563,26 @@ def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
 
 def _told_alone(told: str, single: str, answer: str) -> str | None:
     """A sentence of the side that tells more (the user's turns of ``told`` or the ``single`` message, the other
-    telling no content word it does not) with a word the other leaves unsaid, that binds the answer or corrects the
-    story (:func:`constraints.amends`) or bears on the question (:func:`clause.turn_bears_on`): "the GP said this
-    morning it's chickenpox" before "can I give her ibuprofen?", dropped from the one message, is the story's
-    constraint, not its chatter, as it is when one conversation says it in a turn the other has not."""
-    users = "\n".join(line for line in told.split("\n")[:-1] if not answer or line != answer)
-    question = told.split("\n")[-1]
-    story, asked = _told_words(f"{users}\n{question}"), _told_words(single)
-    mine, theirs = _unsaid_in(story, asked), _unsaid_in(asked, story)
+    telling no content word it does not), most of whose words (more than ``TOLD_ALONE_SHARE``) the other leaves
+    unsaid, that binds the answer or corrects the story (:func:`constraints.amends`): "we still have to support
+    IE11" before "can I drop babel?", or "oh wait, sorry, I took the test in an automatic", dropped from the one
+    message, is another story, as it is when one conversation says it in a turn the other has not. A sentence
+    the other side words otherwise, most of it said ("I need to anonymise it" / "double-blind"), is no clause of
+    its own."""
+    lines = told.split("\n")
+    story = "\n".join(line for line in lines[:-1] if not answer or line != answer) + "\n" + lines[-1]
+    mine, theirs = (
+        _unsaid_in(_told_words(story), _told_words(single)),
+        _unsaid_in(_told_words(single), _told_words(story)),
+    )
     if bool(mine) == bool(theirs):
         return None
-    more, other = (f"{users}\n{question}", single) if mine else (single, f"{users}\n{question}")
+    more, other = (story, single) if mine else (single, story)
     said = _told_words(other)
     for sentence in _SENTENCE.split(more):
-        if _unsaid_in(_told_words(sentence), said):
-            why = constraints.amends(sentence, other) or clause.turn_bears_on(sentence, question)
+        words = _told_words(sentence)
+        if len(_unsaid_in(words, said)) > TOLD_ALONE_SHARE * len(words):
+            why = constraints.amends(sentence, other)
             if why is not None:
                 return f"a clause only one side tells: {why}"
     return None
