@@ -93,7 +93,7 @@ NEAR_DAYS = frozenset({"today", "tomorrow"})
 to use, so a near day told on one side only is never an aside (:func:`dated_aside`)."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
-TOLD_ALONE_SHARE = 0.5
+TOLD_ALONE_SHARE = 0.6
 """More than this share of a sentence's content words unsaid on the other side makes it a clause of its own
 (:func:`_told_alone`), not a sentence the other side words otherwise."""
 BARE_QUESTION = 1
