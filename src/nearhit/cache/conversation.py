@@ -434,6 +434,10 @@ def differs(question: str, query: Context, cached: Context, similarity: float, c
     detail = story.changed_detail(query.text, cached.text)
     if detail is not None:
         return detail
+    swapped = exchanged.swapped_thing(_said_by(query, "user"), _said_by(cached, "user"))
+    if swapped is not None:
+        # The assistant's turns, told of another thing, differ too much for the whole text to read near-identical.
+        return f"the earlier turns name another thing: {swapped}"
     if _pronoun_kinds(question) or _DEMONSTRATIVE.search(question):
         # "What happens to them?" after "unused credits are worth ..." vs "those titles are worth ...".
         detail = story.changed_detail(_last(query), _last(cached))

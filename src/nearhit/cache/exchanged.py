@@ -120,3 +120,29 @@ def _object(words: list[str], relation: str) -> str | None:
     """The first content word after ``relation``'s first place in ``words`` (its stem), or None at the end."""
     after = words[words.index(relation) + 1 :]
     return next((stem(word) for word in after if word not in STOP_WORDS), None)
+
+
+FRAME = 3
+"""The fewest words two stories must say alike before the word they exchange ("my house has" PEX / copper "water
+pipes") for the exchange to be read as one thing swapped in one frame, not a rewording that starts alike."""
+
+
+def swapped_thing(story: str, other: str) -> str | None:
+    """The content word ``story`` names where ``other``, after the same ``FRAME`` or more words, names another that
+    is not its form, shortening, synonym or abbreviation ("my flask app using sqlite ..." / "... using postgres
+    ..."), or None. The first place the two differ decides, whatever follows: one named thing (a product, a
+    material, a database, a place) exchanged in the same slot of the same story is another story, though the rest
+    of the turns agree word for word and share so many words that their vectors and word shares read them alike."""
+    mine, theirs = _WORDS.findall(story.casefold()), _WORDS.findall(other.casefold())
+    changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
+    first = next((op for op in changes if op[0] != "equal"), None)
+    if first is None or first[0] != "replace" or first[1] < FRAME:
+        return None
+    _, start, end, other_start, other_end = first
+    ours = [word for word in mine[start:end] if word not in _NOT_CONTENT]
+    others = [word for word in theirs[other_start:other_end] if word not in _NOT_CONTENT]
+    if end - start != 1 or other_end - other_start != 1 or len(ours) != 1 or len(others) != 1:
+        return None
+    if ours[0].isdigit() or others[0].isdigit() or _same_word(ours[0], others[0]):
+        return None  # numbers are the facts checks'
+    return f"{ours[0]!r} where the other names {others[0]!r} in the same words"

@@ -1,0 +1,46 @@
+"""One named thing exchanged in the same words of a long story (:func:`nearhit.cache.exchanged.swapped_thing`):
+the rest of the user's turns agree word for word, the assistant's replies speak of each thing, so the whole turns
+are not near-identical (and the error each names differs): still another story. Invented conversations, other
+words than the dev sets'. Real Redis."""
+
+from __future__ import annotations
+
+from nearhit.cache import SemanticCache, conversation, exchanged
+from tests.support.lookups import Turns, ask
+
+QUESTION = "how do I stop it?"
+ANSWER = "Retry the write on a lock error, or queue the writes through one worker."
+MYSQL: Turns = [
+    ("user", "my flask app using mysql throws errors when two requests write at once"),
+    ("assistant", "MySQL locks the rows each write touches."),
+]
+MONGO: Turns = [
+    ("user", "my flask app using mongodb throws errors if there are two of the requests writing at the same time"),
+    ("assistant", "Concurrent writers conflict on the same documents."),
+]
+
+
+async def test_one_thing_exchanged_in_a_long_story_is_another_story(cache: SemanticCache) -> None:
+    """The user turns share 0.73 of their content words (past ``USER_WORDS_SHARE``) and too few words in order for
+    the user's-turns check; the whole turns are not near-identical. Served without ``swapped_thing``."""
+    await cache.store(ask(cache, MYSQL, QUESTION), ANSWER)
+    result = await cache.lookup(ask(cache, MONGO, QUESTION))
+    assert not result.hit and result.rejected_by == "context", result.rejection_reason
+    users = [conversation.users_said(conversation.Context(tuple(turns))) for turns in (MONGO, MYSQL)]
+    assert exchanged.swapped_thing(*users) == "'mongodb' where the other names 'mysql' in the same words"
+
+
+async def test_the_same_story_in_the_same_words_is_served(cache: SemanticCache) -> None:
+    await cache.store(ask(cache, MYSQL, QUESTION), ANSWER)
+    result = await cache.lookup(ask(cache, MYSQL, QUESTION))
+    assert result.hit, result.rejection_reason
+
+
+def test_a_form_synonym_or_reworded_start_is_not_a_swap() -> None:
+    told = "my flask app using sqlite keeps throwing errors"
+    assert exchanged.swapped_thing(told, told.replace("sqlite", "postgres")) is not None
+    assert exchanged.swapped_thing(told, told.replace("errors", "error")) is None  # a form
+    assert exchanged.swapped_thing(told, told.replace("app", "application")) is None  # shortened
+    assert exchanged.swapped_thing(told, told.replace("my flask", "our")) is None  # before the frame
+    assert exchanged.swapped_thing(told, told.replace("sqlite", "sqlite 3")) is None  # words added
+    assert exchanged.swapped_thing("the app has 3 users now", "the app has 4 users now") is None  # numbers
