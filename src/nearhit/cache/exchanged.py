@@ -40,7 +40,9 @@ _RELATIONS = by_language("prepositions.txt")["en"] | frozenset({"after", "before
 and opposition. The same words around one, with another word after it, set the words in other roles."""
 _PARTICLES = (frozenset({"up", "down"}), frozenset({"in", "out"}), frozenset({"on", "off"}))
 """Particles of opposite direction that stop words hide ("round up" / "round down", "check in" / "check out")."""
-_BE, _IRREGULAR = next((frozenset(be), frozenset(parts)) for (code, *be), parts in pairs("passive.txt") if code == "en:")
+_BE, _IRREGULAR = next(
+    (frozenset(be), frozenset(parts)) for (code, *be), parts in pairs("passive.txt") if code == "en:"
+)
 """A form of "be" and the irregular participles (``passive.txt``, the direction guard's): a verb said in the passive
 ("how often should he be fed?") is the verb said in the active ("how often should I feed him?")."""
 _POINTERS = (frozenset({"that", "those"}), frozenset({"this", "these"}))
@@ -77,7 +79,9 @@ def _one_exchange(ours: list[str], others: list[str]) -> bool:
         return False
     if len(content[0]) == 1 and len(content[1]) == 1:
         mine, theirs = content[0][0], content[1][0]
-        return not (_same_word(mine, theirs) or _voice(ours, others, mine, theirs) or _voice(others, ours, theirs, mine))
+        return not (
+            _same_word(mine, theirs) or _voice(ours, others, mine, theirs) or _voice(others, ours, theirs, mine)
+        )
     if len(ours) != 1 or len(others) != 1:
         return False
     word, another = ours[0], others[0]
