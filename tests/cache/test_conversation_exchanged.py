@@ -99,3 +99,54 @@ async def test_a_follow_up_with_its_words_in_other_roles_is_not_served(cache: Se
     result = await cache.lookup(ask(cache, IRON, "how long should I wait after I take it before my coffee?"))
     assert not result.hit, result.candidates
     assert any("other roles" in (c.reason or "") for c in result.candidates), result.candidates
+
+
+KITTEN: Turns = [
+    ("user", "We adopted a ten-week-old kitten on Saturday, a tabby called Biscuit."),
+    ("assistant", "Congratulations! Kittens that age settle in within a week or two."),
+]
+SHOES: Turns = [
+    ("user", "My dog keeps chewing my shoes whenever I leave the house."),
+    ("assistant", "That's common with young dogs left alone."),
+]
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "other"),
+    [
+        # The other voice: the verb said in the passive, the one acted on now its subject.
+        ("how often should I feed her?", "how often should she be fed?", False),
+        ("how often should I brush him?", "how often should he be brushed?", False),
+        ("when should I vaccinate her?", "when should she be vaccinated?", False),
+        # ... but not another verb, nor another person acted on, nor the asker acted on.
+        ("how often should I brush him?", "how often should he be fed?", True),
+        ("how often should I feed him?", "how often should she be fed?", True),
+        ("how often should I feed him?", "how often should I be fed?", True),
+        ("When should she have her injections?", "When should she be spayed?", True),
+        # Both pointing back alike ("that" / "those"): the thing the turns named.
+        ("what's the fee during those hours?", "what's the fee in that window?", False),
+        # A verb and its near-synonym, its object said again ("stop it doing that").
+        ("How do I prevent that?", "how do i stop it doing that?", False),
+        ("What should I bring?", "what should I pack?", False),
+        ("What should I bring?", "what should I buy?", True),
+    ],
+)
+def test_the_other_voice_a_pointer_or_a_near_synonym_rewords(mine: str, theirs: str, other: bool) -> None:
+    assert (exchanged(mine, theirs) is not None) is other
+    assert (exchanged(theirs, mine) is not None) is other
+
+
+@pytest.mark.parametrize(
+    ("turns", "stored", "asked"),
+    [
+        (KITTEN, "how often should I feed her?", "how often should she be fed?"),
+        (SHOES, "How do I prevent that?", "how do i stop it doing that?"),
+    ],
+)
+async def test_a_follow_up_in_the_other_voice_or_with_a_near_synonym_is_served(
+    cache: SemanticCache, turns: Turns, stored: str, asked: str
+) -> None:
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, turns, stored), "the answer to the first")
+    result = await cache.lookup(ask(cache, turns, asked))
+    assert result.hit, result.candidates

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language
+from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language, pairs
 from nearhit.guards.stemming import stem
 
 _WORDS = re.compile(r"[\w']+")
@@ -40,6 +40,17 @@ _RELATIONS = by_language("prepositions.txt")["en"] | frozenset({"after", "before
 and opposition. The same words around one, with another word after it, set the words in other roles."""
 _PARTICLES = (frozenset({"up", "down"}), frozenset({"in", "out"}), frozenset({"on", "off"}))
 """Particles of opposite direction that stop words hide ("round up" / "round down", "check in" / "check out")."""
+_BE, _IRREGULAR = next(
+    (frozenset(be), frozenset(parts)) for (code, *be), parts in pairs("passive.txt") if code == "en:"
+)
+"""A form of "be" and the irregular participles (``passive.txt``, the direction guard's): a verb said in the passive
+("how often should he be fed?") is the verb said in the active ("how often should I feed him?")."""
+_POINTERS = (frozenset({"that", "those"}), frozenset({"this", "these"}))
+"""Words that point back to what the turns said: a thing pointed at the same way on both sides ("in that window" /
+"during those hours") is the one thing the turns named, however it is called."""
+_VERBS = (frozenset({"avoid", "prevent", "stop"}), frozenset({"bring", "pack", "take"}))
+"""Verbs a follow-up swaps for one another that the guards' synonym table lacks ("how do I avoid that?" / "how do
+i stop it doing that", "what should I bring?" / "what should i pack?")."""
 
 
 def exchanged(question: str, other: str) -> str | None:
@@ -64,8 +75,13 @@ def exchanged(question: str, other: str) -> str | None:
 
 def _one_exchange(ours: list[str], others: list[str]) -> bool:
     content = [word for word in ours if word not in _NOT_CONTENT], [word for word in others if word not in _NOT_CONTENT]
+    if _pointed_alike(ours, others):
+        return False
     if len(content[0]) == 1 and len(content[1]) == 1:
-        return not _same_word(content[0][0], content[1][0])
+        mine, theirs = content[0][0], content[1][0]
+        return not (
+            _same_word(mine, theirs) or _voice(ours, others, mine, theirs) or _voice(others, ours, theirs, mine)
+        )
     if len(ours) != 1 or len(others) != 1:
         return False
     word, another = ours[0], others[0]
@@ -77,9 +93,30 @@ def _same_word(word: str, another: str) -> bool:
     stems = stem(word), stem(another)
     if stems[0] == stems[1] or SYNONYMS.get(stems[0], stems[0]) == SYNONYMS.get(stems[1], stems[1]):
         return True
+    if any(word in group and another in group for group in _VERBS):
+        return True
     if min(len(word), len(another)) >= SAME_START and (word.startswith(another) or another.startswith(word)):
         return True
     return another in ABBREVIATIONS.get(word, ()) or word in ABBREVIATIONS.get(another, ())
+
+
+def _pointed_alike(ours: list[str], others: list[str]) -> bool:
+    """Whether both stretches point back the same way ("that" / "those"): at the one thing the turns named."""
+    return any(group.intersection(ours) and group.intersection(others) for group in _POINTERS)
+
+
+def _voice(active: list[str], passive: list[str], verb: str, participle: str) -> bool:
+    """Whether ``passive`` says ``active``'s verb in the passive voice, the one acted on its subject: "I feed him" /
+    "he be fed" (a form of "be", then the participle; the object's person now before it)."""
+    if not _BE.intersection(passive) or _BE.intersection(active):
+        return False
+    acted_on = [group for group in _PERSONS if group.intersection(active[active.index(verb) + 1 :])]
+    subject = [group for group in _PERSONS if group.intersection(passive[: passive.index(participle)])]
+    if not acted_on or acted_on != subject:
+        return False
+    if participle in _IRREGULAR:
+        return participle[0] == verb[0]  # "fed" / "feed", "brought" / "bring": the table gives no stem
+    return participle.endswith("ed") and _same_word(verb, participle.removesuffix("d").removesuffix("e"))
 
 
 def _labels(word: str, another: str) -> bool:
