@@ -35,6 +35,11 @@ chosen as ``--threshold`` is (no other set's traps rise in any file).
     python benchmarks/told_as_one_fit.py --untold /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
     python benchmarks/told_as_one_fit.py --dated /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
     python benchmarks/told_as_one_fit.py --asked /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
+    python benchmarks/told_as_one_fit.py --alone /tmp/told.jsonl /tmp/written_a.jsonl /tmp/written_b.jsonl
+
+With ``--alone``, ``TOLD_ALONE_SHARE`` (how much of a sentence only one side tells the other must leave unsaid for
+it to refuse, :func:`conversation.differs_from_one`) on a grid from the shipped value to off (1.0: no sentence is
+more than all unsaid), the checks worked out again on each telling as ``--dated`` does; chosen as ``--untold`` is.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ ASKED = (0.88, 0.87, 0.86, 0.85, 0.84, 0.83, 0.82, 0.81, 0.8)
 """The grid of ``--asked`` (the middle floor), the floor without the rule first."""
 ASKED_SHARES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 """The grid of ``--asked-share`` (the share at ``TOLD_FLOOR``), the strictest first."""
+ALONE = (0.6, 0.67, 0.75, 0.9, 1.0)
+"""The grid of ``--alone``, the shipped value first, 1.0 off."""
 DATED = tuple(range(13))
 """The grid of ``--dated``: 0 excuses no date (the date's own word is one the other side does not tell)."""
 TRAP_COST = 3
@@ -208,6 +215,16 @@ def asked(value: float, share: float = TOLD_SHARE) -> Rule:
     return rule
 
 
+def alone(share: float) -> Rule:
+    """The rule as shipped with ``TOLD_ALONE_SHARE`` at ``share``, the checks worked out again."""
+
+    def rule(call: dict[str, Any]) -> bool:
+        conversation.TOLD_ALONE_SHARE = share
+        return dated(conversation.DATED_MORE)(call)
+
+    return rule
+
+
 def dated(count: float) -> Rule:
     """The rule as shipped with ``DATED_MORE`` at ``count``, the checks worked out again (the probe recorded them
     as its code ran them)."""
@@ -216,7 +233,9 @@ def dated(count: float) -> Rule:
     def rule(call: dict[str, Any]) -> bool:
         conversation.DATED_MORE = int(count)
         told, single, similarity = call["told"], call["single"], call["similarity"]
-        if not floored(SHIPPED)({**call, "checks": True}) or conversation.differs_from_one(told, single):
+        if not floored(SHIPPED)({**call, "checks": True}) or conversation.differs_from_one(
+            told, single, call["answer"]
+        ):
             return False
         aside = conversation.dated_aside(told, single)
         return guards.first_rejection(told, single, similarity, dates_one_side=aside) is None
@@ -275,11 +294,14 @@ def main() -> None:
     parser.add_argument("--dated", action="store_true", help="fit DATED_MORE, not SAID_SHARE")
     parser.add_argument("--asked", action="store_true", help="a middle floor (refused), not SAID_SHARE")
     parser.add_argument("--asked-share", action="store_true", help="its share at TOLD_FLOOR, not SAID_SHARE")
+    parser.add_argument("--alone", action="store_true", help="fit TOLD_ALONE_SHARE, not SAID_SHARE")
     parser.add_argument("records", nargs="+", help="told_as_one_probe.py outputs: the dev pairs', then joined ones")
     args = parser.parse_args()
     files = [read(path) for path in args.records]
     if args.untold:
         grid_report(files, "UNTOLD_WORDS", UNTOLD, untold)
+    elif args.alone:
+        grid_report(files, "TOLD_ALONE_SHARE", ALONE, alone)
     elif args.dated:
         grid_report(files, "DATED_MORE", DATED, dated)
     elif args.asked:

@@ -214,3 +214,60 @@ SINGLE = (
 def test_a_word_of_the_story_exchanged_stands_where_the_other_stands(told: str, exchanged: bool) -> None:
     found = cv.differs_from_one(told, SINGLE)
     assert (found is not None and found.startswith("a word of the story exchanged")) is exchanged, found
+
+
+FENCE = "I'm repainting the wooden garden fence this weekend\nit has to stay dark green to match the shed\n"
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "answer", "alone"),
+    [
+        # a turn that binds the answer, left out of the one message: another story
+        (
+            FENCE + "which paint should I buy?",
+            "I'm repainting the wooden garden fence this weekend. Which paint?",
+            "",
+            True,
+        ),
+        # ... the other way round: the one message tells it, the turns do not
+        (
+            "I'm repainting the wooden garden fence this weekend\nwhich paint should I buy?",
+            "I'm repainting the wooden garden fence this weekend. It has to stay dark green to match the shed. "
+            "Which paint should I buy?",
+            "",
+            True,
+        ),
+        # a second thought that takes back what the story said
+        (
+            "my bike has rim brakes and they squeal\noh wait, sorry, they're hydraulic disc brakes\nhow do I fix it?",
+            "My bike has rim brakes and they squeal. How do I fix it?",
+            "",
+            True,
+        ),
+        # told on both sides: the same story
+        (
+            FENCE + "which paint should I buy?",
+            "I'm repainting the wooden garden fence this weekend and it has to stay dark green to match the shed. "
+            "Which paint should I buy?",
+            "",
+            False,
+        ),
+        # the assistant's turn a bare question is told with is no clause of the user's
+        (
+            "I'm repainting the wooden garden fence this weekend\nIt has to match the shed, so dark green.\nwhich one?",
+            "I'm repainting the wooden garden fence this weekend. Which one?",
+            "It has to match the shed, so dark green.",
+            False,
+        ),
+        # a requirement the other side words otherwise, most of it said: no clause of its own
+        (
+            "I'm repainting the garden fence\nI need to paint the fence and the shed dark green\nwhich paint is best?",
+            "I'm repainting the garden fence, the fence and the shed dark green. Which paint is best?",
+            "",
+            False,
+        ),
+    ],
+)
+def test_a_clause_only_one_side_tells_is_another_story(told: str, single: str, answer: str, alone: bool) -> None:
+    reason = cv.differs_from_one(told, single, answer)
+    assert (reason is not None and reason.startswith("a clause only one side tells")) is alone, reason

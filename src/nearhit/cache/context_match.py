@@ -234,7 +234,7 @@ def _serves(
         under = f"told as one question: {similarity:.3f} < {floor}"
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
         return False
-    reason = conversation.differs_from_one(told, single)
+    reason = conversation.differs_from_one(told, single, answer)
     aside = reason is None and conversation.dated_aside(told, single)
     verdict = None if reason is not None else guards.first_rejection(told, single, similarity, dates_one_side=aside)
     if reason is not None or verdict is not None:

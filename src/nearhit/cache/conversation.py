@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from nearhit.cache import circumstance, clause, constraints, events, exchanged, story, unsaid
+from nearhit.cache import circumstance, clause, constraints, events, exchanged, measure, story, unsaid
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
@@ -93,6 +93,9 @@ NEAR_DAYS = frozenset({"today", "tomorrow"})
 to use, so a near day told on one side only is never an aside (:func:`dated_aside`)."""
 SWAPPED = 2
 """At most this many content words on each side, and no others differing: a detail exchanged, not a rewording."""
+TOLD_ALONE_SHARE = 0.6
+"""More than this share of a sentence's content words unsaid on the other side makes it a clause of its own
+(:func:`_told_alone`), not a sentence the other side words otherwise."""
 BARE_QUESTION = 1
 """The most content words of a question that names nothing of its own ("How do I do that?", "How do I adjust
 it?"): what it asks about is in the turns before it, the assistant's last one included."""
@@ -536,13 +539,15 @@ def _bare(question: str) -> bool:
     return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
-def differs_from_one(told: str, single: str) -> str | None:
+def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
     exchanges many words, a changed detail few). A "but" that only joins two clauses of one message is read as
     the comma it stands for (:func:`_unjoined`) when the texts as written differ by it. Words only one side has are
-    exchanged where they stand in each other's place (:func:`_exchanged`)."""
+    exchanged where they stand in each other's place (:func:`_exchanged`). A clause only one side tells, the other
+    telling nothing it does not, is read as a turn one conversation says alone (:func:`_told_alone`; ``answer``: the
+    assistant's turn a bare question is told with, :func:`told_with_answer`, no part of the user's story)."""
     changed = states_more(told, single, added_times=False) and states_more(  # as written, or with a joining "but"
         _unjoined(told, single), _unjoined(single, told), added_times=False
     )
@@ -553,7 +558,37 @@ def differs_from_one(told: str, single: str) -> str | None:
     mine, theirs = set(said) - set(asked), set(asked) - set(said)
     if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, mine, theirs):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
-    return asks_another(told, single)
+    return _told_alone(told, single, answer) or asks_another(told, single)
+
+
+def _told_alone(told: str, single: str, answer: str) -> str | None:
+    """A sentence of the side that tells more (the user's turns of ``told`` or the ``single`` message, the other
+    telling no content word it does not), most of whose words (more than ``TOLD_ALONE_SHARE``) the other leaves
+    unsaid, that binds the answer or corrects the story (:func:`constraints.amends`): "we still have to support
+    IE11" before "can I drop babel?", or "oh wait, sorry, I took the test in an automatic", dropped from the one
+    message, is another story, as it is when one conversation says it in a turn the other has not. A sentence
+    the other side words otherwise, most of it said ("I need to anonymise it" / "double-blind"), is no clause of
+    its own."""
+    lines = told.split("\n")
+    story = "\n".join(line for line in lines[:-1] if not answer or line != answer) + "\n" + lines[-1]
+    mine, theirs = (
+        _unsaid_in(_told_words(story), _told_words(single)),
+        _unsaid_in(_told_words(single), _told_words(story)),
+    )
+    if bool(mine) == bool(theirs):
+        return None
+    more, other = (story, single) if mine else (single, story)
+    said = _told_words(other)
+    for sentence in _SENTENCE.split(more):
+        words = _told_words(sentence)
+        if len(_unsaid_in(words, said)) > TOLD_ALONE_SHARE * len(words):
+            why = constraints.amends(sentence, other)
+            if why is not None:
+                return f"a clause only one side tells: {why}"
+    return None
+
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n| - ")
 
 
 def _exchanged(said: Sequence[str], asked: Sequence[str], mine: set[str], theirs: set[str]) -> bool:
@@ -739,14 +774,19 @@ def other_referent(question: str, cached: str) -> str | None:
     ("the first one" vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another
     the turns named) the other lacks, or is the other with one word exchanged for another thing
     (:func:`exchanged.exchanged`: "round them up" / "round them down") or with the same words in other roles
-    (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"). One side's pronoun
-    against a name or nothing is a rewording, not an exchange."""
+    (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"), or asks for another
+    measure (:func:`measure.other_measure`: "how long do I have to claim?" / "how much can I claim?"). One side's
+    pronoun against a name or nothing is a rewording, not an exchange."""
     finders = (("pronoun", _referent_kinds), ("label", _labels), ("place", _places), ("person", _persons))
     for kind, found in finders:
         mine, theirs = found(question), found(cached)
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
-    return exchanged.exchanged(question, cached) or exchanged.reordered(question, cached)
+    return (
+        exchanged.exchanged(question, cached)
+        or exchanged.reordered(question, cached)
+        or measure.other_measure(question, cached)
+    )
 
 
 def _referent_kinds(text: str) -> set[str]:

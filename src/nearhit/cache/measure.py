@@ -1,0 +1,54 @@
+"""What a follow-up asks to be measured: a duration, an amount, a rate (how often, how much a week) or a distance.
+
+After the same earlier turns, "how long do I have to claim?" and "how much can I claim?" share their words and
+their frame, and the embedder reads them alike; the intent guard reads "how long" and "how much" as near ask-types
+("how long should it cook?" / "how many hours does it need?"), so it lets them through. Read with the unit that
+follows ("how many hours" asks a duration, "how many times" a rate), two follow-ups that ask for different
+measures ask different questions: "how often should she be eating?" / "how much should she be eating?". A count
+per day or week is a rate ("how many sessions a week" / "how often per week"; an amount per month is still an amount:
+"how much is it a month?" / "how much is it?"), and notice or "how far in advance" a duration.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["measure", "other_measure"]
+
+_DURATIONS = "second minute hour day night week month year"
+_DISTANCES = "mile kilometre kilometer km metre meter"
+_UNITS: dict[str, frozenset[str]] = {
+    "a duration": frozenset(
+        {*_DURATIONS.split(), *(f"{unit}s" for unit in _DURATIONS.split()), "time", "longer", "notice"}
+    ),
+    "a rate": frozenset({"times"}),
+    "a distance": frozenset({*_DISTANCES.split(), *(f"{unit}s" for unit in _DISTANCES.split())}),
+}
+_MEASURES = {"long": "a duration", "often": "a rate", "frequently": "a rate", "far": "a distance"}
+_HOW = re.compile(r"\bhow (long|often|frequently|far|much|many)\b(?:\s+([a-z]+))?")
+_AHEAD = re.compile(r"\bhow far (?:in advance|ahead|before)\b")
+_PER = re.compile(r"\b(?:a|an|per|each|every) (?:day|night|week|month|year|hour|session)\b")
+
+
+def measure(question: str) -> str | None:
+    """The measure ``question`` first asks for ("how many weeks": a duration; "how many runs a week": a
+    rate; "how much", "how many" of anything else: an amount), or None when it asks none."""
+    found = _HOW.search(question.casefold())
+    if found is None:
+        return None
+    word, unit = found.group(1), found.group(2) or ""
+    if _AHEAD.search(question.casefold()):
+        return "a duration"
+    if word == "many" and _PER.search(question.casefold(), found.end()):
+        return "a rate"
+    if word in _MEASURES:
+        return _MEASURES[word]
+    return next((kind for kind, units in _UNITS.items() if unit in units), "an amount")
+
+
+def other_measure(question: str, cached: str) -> str | None:
+    """Why two follow-ups ask for different measures, or None (either asks none, or both the same)."""
+    mine, theirs = measure(question), measure(cached)
+    if mine is None or theirs is None or mine == theirs:
+        return None
+    return f"the question asks for another measure: {mine} vs {theirs}"

@@ -1,0 +1,85 @@
+"""A follow-up that asks for another measure after the same turns ("how long" / "how much") is another question
+(:mod:`nearhit.cache.measure`). Invented conversations (other words than the dev sets'), the real embedded Redis
+and the local embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache import SemanticCache
+from nearhit.cache.measure import measure, other_measure
+from nearhit.guards import GuardSet
+from tests.support.lookups import Turns, ask
+
+DEPOSIT: Turns = [
+    ("user", "My landlord kept part of my deposit when I moved out of the flat in March."),
+    ("assistant", "You can dispute it through the deposit protection scheme."),
+]
+KITTEN: Turns = [
+    ("user", "We just brought home a ten week old kitten."),
+    ("assistant", "Congratulations! Kittens that age need a lot of small meals."),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how long do I have to dispute it?", "a duration"),
+        ("how many weeks does the scheme take?", "a duration"),
+        ("how much notice must I give?", "a duration"),
+        ("how far in advance should I apply?", "a duration"),
+        ("how much can I get back?", "an amount"),
+        ("how many forms do I fill in?", "an amount"),
+        ("how often should I feed him?", "a rate"),
+        ("how many meals a day should he get?", "a rate"),
+        ("how many times should I feed him?", "a rate"),
+        ("how much is it a month?", "an amount"),
+        ("how far can it go on one charge?", "a distance"),
+        ("what should I feed him?", None),
+        ("how do I dispute it?", None),
+    ],
+)
+def test_the_measure_a_question_asks(question: str, kind: str | None) -> None:
+    assert measure(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "other"),
+    [
+        ("how long do I have to dispute it?", "how much can I get back?", True),
+        ("how often should he be fed?", "how much should he be fed?", True),
+        # The same measure in other words: a rewording.
+        ("how long should it bake?", "roughly how many minutes does it need in the oven?", False),
+        ("how many meals a day should he get?", "how often should I feed him?", False),
+        ("how much notice do I need to give?", "how far in advance must I tell them?", False),
+        ("how much is the plan?", "how much is it per month?", False),
+        # One side asks no measure: left to the other checks.
+        ("how long do I have to dispute it?", "when is the deadline to dispute it?", False),
+    ],
+)
+def test_another_measure(mine: str, theirs: str, other: bool) -> None:
+    assert (other_measure(mine, theirs) is not None) is other
+
+
+@pytest.mark.parametrize(
+    ("turns", "stored", "asked"),
+    [
+        (DEPOSIT, "how long do I have to dispute it?", "how much can I get back?"),
+        (KITTEN, "how often should he be eating?", "how much should he be eating?"),
+    ],
+)
+async def test_a_follow_up_asking_another_measure_is_not_served(
+    cache: SemanticCache, turns: Turns, stored: str, asked: str
+) -> None:
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, turns, stored), "the answer to the first")
+    result = await cache.lookup(ask(cache, turns, asked))
+    assert not result.hit, result.candidates
+    assert any("another measure" in (c.reason or "") for c in result.candidates), result.candidates
+
+
+async def test_a_follow_up_asking_the_same_measure_is_still_served(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, KITTEN, "how often should I feed him?"), "four times a day")
+    result = await cache.lookup(ask(cache, KITTEN, "how often do I need to feed him?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
