@@ -63,6 +63,7 @@ BUNDLED_FILES = {
     "nearhit-v35": "nearhit_pairs_v35.jsonl",
     "nearhit-v36": "nearhit_pairs_v36.jsonl",
     "nearhit-v37": "nearhit_pairs_v37.jsonl",
+    "nearhit-v38": "nearhit_pairs_v38.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -94,6 +95,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v29": "nearhit_conversations_v29.jsonl",
     "nearhit-conversations-v30": "nearhit_conversations_v30.jsonl",
     "nearhit-conversations-v31": "nearhit_conversations_v31.jsonl",
+    "nearhit-conversations-v32": "nearhit_conversations_v32.jsonl",
+    "nearhit-conversations-v33": "nearhit_conversations_v33.jsonl",
+    "nearhit-conversations-v34": "nearhit_conversations_v34.jsonl",
+    "nearhit-conversations-v35": "nearhit_conversations_v35.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
