@@ -9,7 +9,7 @@ import pytest
 from nearhit.cache import SemanticCache
 from nearhit.cache.exchanged import exchanged, reordered
 from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, asked_after_the_same_turns
 
 READINGS: Turns = [
     ("user", "My sheet has sensor readings in column C, values like 21.46 and 19.83."),
@@ -64,16 +64,20 @@ async def test_a_follow_up_with_one_word_exchanged_is_not_served(
     cache: SemanticCache, turns: Turns, stored: str, asked: str
 ) -> None:
     cache.guards = GuardSet.default()
-    await cache.store(ask(cache, turns, stored), "the answer to the first")
-    result = await cache.lookup(ask(cache, turns, asked))
+    _, result = await asked_after_the_same_turns(cache, turns, stored, asked)
     assert not result.hit, result.candidates
     assert any("where the other names" in (c.reason or "") for c in result.candidates), result.candidates
 
 
 async def test_a_follow_up_reworded_in_its_stop_words_is_still_served(cache: SemanticCache) -> None:
     cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, READINGS, "how do I round them to one decimal?"), "rounding answer")
-    result = await cache.lookup(ask(cache, READINGS, "how can I round them to one decimal?"))
+    key, result = await asked_after_the_same_turns(
+        cache,
+        READINGS,
+        "how do I round them to one decimal?",
+        "how can I round them to one decimal?",
+        "rounding answer",
+    )
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
 
 
@@ -95,8 +99,13 @@ def test_the_same_words_in_other_roles(mine: str, theirs: str, other: bool) -> N
 
 async def test_a_follow_up_with_its_words_in_other_roles_is_not_served(cache: SemanticCache) -> None:
     cache.guards = GuardSet.default()
-    await cache.store(ask(cache, IRON, "how long should I wait after my coffee before I take it?"), "wait an hour")
-    result = await cache.lookup(ask(cache, IRON, "how long should I wait after I take it before my coffee?"))
+    _, result = await asked_after_the_same_turns(
+        cache,
+        IRON,
+        "how long should I wait after my coffee before I take it?",
+        "how long should I wait after I take it before my coffee?",
+        "wait an hour",
+    )
     assert not result.hit, result.candidates
     assert any("other roles" in (c.reason or "") for c in result.candidates), result.candidates
 
@@ -147,6 +156,5 @@ async def test_a_follow_up_in_the_other_voice_or_with_a_near_synonym_is_served(
     cache: SemanticCache, turns: Turns, stored: str, asked: str
 ) -> None:
     cache.guards = GuardSet.default()
-    await cache.store(ask(cache, turns, stored), "the answer to the first")
-    result = await cache.lookup(ask(cache, turns, asked))
+    _, result = await asked_after_the_same_turns(cache, turns, stored, asked)
     assert result.hit, result.candidates

@@ -9,7 +9,7 @@ import pytest
 from nearhit.cache import SemanticCache
 from nearhit.cache.measure import measure, other_measure
 from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, asked_after_the_same_turns
 
 DEPOSIT: Turns = [
     ("user", "My landlord kept part of my deposit when I moved out of the flat in March."),
@@ -72,14 +72,14 @@ async def test_a_follow_up_asking_another_measure_is_not_served(
     cache: SemanticCache, turns: Turns, stored: str, asked: str
 ) -> None:
     cache.guards = GuardSet.default()
-    await cache.store(ask(cache, turns, stored), "the answer to the first")
-    result = await cache.lookup(ask(cache, turns, asked))
+    _, result = await asked_after_the_same_turns(cache, turns, stored, asked)
     assert not result.hit, result.candidates
     assert any("another measure" in (c.reason or "") for c in result.candidates), result.candidates
 
 
 async def test_a_follow_up_asking_the_same_measure_is_still_served(cache: SemanticCache) -> None:
     cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, KITTEN, "how often should I feed him?"), "four times a day")
-    result = await cache.lookup(ask(cache, KITTEN, "how often do I need to feed him?"))
+    key, result = await asked_after_the_same_turns(
+        cache, KITTEN, "how often should I feed him?", "how often do I need to feed him?", "four times a day"
+    )
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates

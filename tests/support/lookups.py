@@ -29,3 +29,12 @@ async def stored_then_asked(cache: SemanticCache, pair: Pair) -> LookupResult:
     if pair.same_answer:
         assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
     return result
+
+
+async def asked_after_the_same_turns(
+    cache: SemanticCache, turns: Turns, stored: str, asked: str, answer: str = "the answer to the first"
+) -> tuple[str, LookupResult]:
+    """``stored`` cached after ``turns`` (with ``answer``), then ``asked`` looked up after the very same turns: the
+    entry's key and the lookup's result."""
+    key = await cache.store(ask(cache, turns, stored), answer)
+    return key, await cache.lookup(ask(cache, turns, asked))
