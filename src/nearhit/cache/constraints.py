@@ -130,6 +130,33 @@ def channel(span: str) -> str | None:
     return None if found is None else found.group(0)
 
 
+OWNERS = frozenset({"my", "our", "his", "her", "their", "have", "has", "had", "got"})
+"""Words by which a clause says whose an animal is or what keeps it: a possessive, or a having ("I have two cats",
+"we got a spaniel", "which has a colony of cherry shrimp in it")."""
+OWNED_WITHIN = 4
+"""The most words between the owner and the animal ("has a colony of cherry shrimp")."""
+COPULAS = frozenset({"is", "was", "are", "were"})
+"""After the animal: the clause says what the animal is ("my lesson horse is a grey mare"), an aside."""
+
+
+def keeps_animal(span: str) -> str | None:
+    """The animal (``data/constraints.json`` "animals") that ``span`` says the asker's household, or the thing asked
+    about, keeps ("and our labrador", "my cat spends half her life in it", "which has a colony of cherry shrimp in
+    it"), or None. What is safe to plant, dose or spray, and how a household travels, depends on what lives with it,
+    so such a clause is no aside, however far from the question its words read. An animal said in passing ("a dog
+    grooming business", "the cat knocked my tea over") or a clause that says what the animal is ("my lesson horse is a
+    gorgeous grey mare") stays an aside."""
+    tokens = analyse(span).tokens
+    said = " ".join(tokens)
+    for found in _markers("animals").finditer(said):
+        start = said.count(" ", 0, found.start())
+        end = start + found.group(0).count(" ") + 1
+        owned = OWNERS.intersection(tokens[max(0, start - OWNED_WITHIN - 1) : start])
+        if owned and not COPULAS.intersection(tokens[end : end + 1]):
+            return found.group(0)
+    return None
+
+
 def _content_stems(text: str) -> set[str]:
     analysed = analyse(text)
     return {stem for token, stem in zip(analysed.tokens, analysed.stems, strict=True) if token not in STOP_WORDS}

@@ -936,8 +936,9 @@ def _same_stem(x: str, y: str) -> bool:
 def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: frozenset[str]) -> bool:
     """Whether a phrase only one side has (the other has at most a stop word in its place) is an aside: no
     correction or constraint word, no word of the question's (stems compared), and no name said with how the
-    thing was got or is paid for (:func:`constraints.channel`: "through my Kestrel contract"), so it cannot change
-    what the question asks. A name said in passing ("my dog Leo", "a café near Piazza Navona", "our Leeds office")
+    thing was got or is paid for (:func:`constraints.channel`: "through my Kestrel contract"), and no animal the
+    household keeps (:func:`constraints.keeps_animal`: "and our labrador"), so it cannot change what the question
+    asks. A name said in passing ("my dog Leo", "a café near Piazza Navona", "our Leeds office")
     is an aside: a name that changes the answer is exchanged for another (the facts) or is a condition or an
     alternative (the constraints), both read first, or is a sentence about the thing asked about
     (:func:`_describes_thing`). A number it adds was refused already (the facts come first)."""
@@ -945,6 +946,8 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     if _has_content(mine) and _has_content(theirs):
         return False
     if names.intersection([*mine, *theirs]) and constraints.channel(span):
+        return False
+    if constraints.keeps_animal(span):
         return False
     said = " ".join(_tokens(span))  # contractions split: "doesn't" -> "does not"
     if _corrects(said) or _CONSTRAINT.search(said):
