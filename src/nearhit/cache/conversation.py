@@ -327,8 +327,9 @@ def _empty_turn(turn: str) -> bool:
 
 def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
     """Whether ``turn`` is short (``words`` at most) and carries nothing a guard or :func:`differs` compares: no
-    number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except").
-    A structural reading, no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
+    number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except"), no
+    condition (:func:`constraints.conditions_of`: "oh also the school is strictly nut free."). A structural reading,
+    no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
     ("happy friday!", "she's been so grumpy this week") is read as :func:`differs` reads a time one side alone adds:
     no other fact."""
     text = analyse(turn)
@@ -337,6 +338,7 @@ def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
         or text.entities
         or text.capitals
         or _different_facts(turn, "", added_times=False) is not None
+        or constraints.conditions_of(turn)
     ):
         return False
     return not _MARKED.search(" ".join(text.tokens))
@@ -824,9 +826,11 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
     other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through
     unless it corrects the story or binds the answer (:func:`constraints.amends`: "oh wait, sorry, I took the
-    test in an automatic"); a reworded history shares too little for this test and is left to the embedding and
-    the facts, but not two words it sets against each other the other way round ("steady, not flashing" /
-    "flashing, not steady": :func:`story.swapped_contrast`), read before it.
+    test in an automatic") or names a condition (:func:`constraints.conditions_of`: "oh also the school is strictly
+    nut free", where the other side's turns name another diet, so the categories alone do not tell); a reworded
+    history shares too little for this test and is left to the embedding and the facts, but not two words it sets
+    against each other the other way round ("steady, not flashing" / "flashing, not steady":
+    :func:`story.swapped_contrast`), read before it.
 
     With ``same_shape`` (the same turns in the same roles), a phrase one side adds inside a turn is
     an aside when it cannot bear on ``question`` (:func:`_aside`): "I mostly use it for music" before "how
@@ -864,7 +868,8 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
         if tag == "equal" or not _has_content(span):
             continue
         amends = constraints.amends(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
-        if amends or _corrects(said) or not _SMALL_TALK.search(said):
+        condition = constraints.conditions_of(" ".join(span))
+        if amends or condition or _corrects(said) or not _SMALL_TALK.search(said):
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             inside = same_shape or (_in_a_turn(mine, i1, i2, kept_a) and _in_a_turn(theirs, j1, j2, kept_b))
