@@ -1,15 +1,15 @@
 """A clause one side adds that says the household, or the thing asked about, keeps an animal is no aside
 (:func:`nearhit.cache.constraints.keeps_animal`); an animal said in passing, or what the animal is, stays one. A turn
-or span that names a condition (:func:`nearhit.cache.constraints.conditions_of`) is never chatter, though a mark of
-small talk opens it. Invented conversations (none of the datasets' words), on the rule itself (the contexts'
-similarity is given) and through the cache on the real embedded Redis."""
+or span that names a condition the story does not (:func:`nearhit.cache.constraints.conditions_added`) is never
+chatter, though a mark of small talk opens it. Invented conversations (none of the datasets' words), on the rule
+itself (the contexts' similarity is given) and through the cache on the real embedded Redis."""
 
 from __future__ import annotations
 
 import pytest
 
 from nearhit.cache import SemanticCache, constraints
-from nearhit.cache.conversation import Context, differs, fact_free
+from nearhit.cache.conversation import Context, differs
 from nearhit.guards import GuardSet
 from tests.support.lookups import ask
 
@@ -59,12 +59,14 @@ BAKE = "baking vegan flapjacks for my nephew's class party"
 SWAP = "can I use oat flour?"
 
 
-def test_a_turn_naming_a_condition_is_no_chatter() -> None:
-    """The other side's story names a diet too ("vegan"), so the categories alone do not tell: the turn must."""
-    assert fact_free("haha ok so the school is strictly gluten free.") is False
-    assert fact_free("haha ok so the kids loved them.") is True
-    said = _told(BAKE, "haha ok so the school is strictly gluten free.")
-    assert differs(SWAP, said, _told(BAKE), 0.9) is not None
+def test_a_turn_naming_a_condition_the_story_does_not_is_no_chatter() -> None:
+    """The other side's story names a diet too ("vegan"), so the categories alone do not tell: the turn must. A
+    turn naming the condition the story names ("vegan" again) is still chatter."""
+    added = "haha ok so the school is strictly gluten free."
+    assert constraints.conditions_added(added, BAKE) == {"gluten"}
+    assert differs(SWAP, _told(BAKE, added), _told(BAKE), 0.9) is not None
+    assert not constraints.conditions_added("haha ok, vegan baking is new to me.", BAKE)
+    assert differs(SWAP, _told("hello! quick vegan baking question", BAKE), _told(BAKE), 0.9) is None
 
 
 @pytest.fixture

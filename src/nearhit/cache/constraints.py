@@ -73,6 +73,21 @@ def conditions_of(text: str) -> frozenset[str]:
     return _found(_patterns()[0], said)
 
 
+def conditions_added(span: str, story: str) -> frozenset[str]:
+    """The condition phrases ``span`` says that ``story`` (the words around it, both sides') does not, each as said
+    (casefolded): "nut free" in "oh also the school is strictly nut free" after a story of "gluten free" (one
+    category, two conditions), not "mortgage" in "hello, quick mortgage question" before "what's an offset
+    mortgage?". A span or turn naming one is no small talk and no chatter, whatever mark of small talk opens it."""
+    return _condition_phrases(span) - _condition_phrases(story)
+
+
+def _condition_phrases(text: str) -> frozenset[str]:
+    said = _said(text)
+    for pattern in _patterns()[1].values():
+        said = pattern.sub(lambda found: " " * len(found.group(0)), said)
+    return frozenset(" ".join(found.group(0).split()) for found in _patterns()[0].finditer(said))
+
+
 @functools.lru_cache(maxsize=4096)
 def alternatives_of(text: str) -> Mapping[str, frozenset[str]]:
     """Per category of alternatives ``text`` mentions, the values it names (shared: read only)."""

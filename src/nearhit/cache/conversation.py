@@ -327,9 +327,8 @@ def _empty_turn(turn: str) -> bool:
 
 def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
     """Whether ``turn`` is short (``words`` at most) and carries nothing a guard or :func:`differs` compares: no
-    number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except"), no
-    condition (:func:`constraints.conditions_of`: "oh also the school is strictly nut free."). A structural reading,
-    no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
+    number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except").
+    A structural reading, no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
     ("happy friday!", "she's been so grumpy this week") is read as :func:`differs` reads a time one side alone adds:
     no other fact."""
     text = analyse(turn)
@@ -338,7 +337,6 @@ def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
         or text.entities
         or text.capitals
         or _different_facts(turn, "", added_times=False) is not None
-        or constraints.conditions_of(turn)
     ):
         return False
     return not _MARKED.search(" ".join(text.tokens))
@@ -826,8 +824,9 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     """What one side's user turns say that the other's do not, when one side's turns are (nearly) all in the
     other's: an added constraint, a correction, a new topic, two words swapped. Small talk is let through
     unless it corrects the story or binds the answer (:func:`constraints.amends`: "oh wait, sorry, I took the
-    test in an automatic") or names a condition (:func:`constraints.conditions_of`: "oh also the school is strictly
-    nut free", where the other side's turns name another diet, so the categories alone do not tell); a reworded
+    test in an automatic") or names a condition the rest does not (:func:`constraints.conditions_added`: "oh also the
+    school is strictly nut free", where the other side's turns name another diet, so the categories alone do not
+    tell; not "hello, quick mortgage question" before "what's an offset mortgage?"); a reworded
     history shares too little for this test and is left to the embedding and the facts, but not two words it sets
     against each other the other way round ("steady, not flashing" / "flashing, not steady":
     :func:`story.swapped_contrast`), read before it.
@@ -868,7 +867,7 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
         if tag == "equal" or not _has_content(span):
             continue
         amends = constraints.amends(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
-        condition = constraints.conditions_of(" ".join(span))
+        condition = constraints.conditions_added(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
         if amends or condition or _corrects(said) or not _SMALL_TALK.search(said):
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue

@@ -80,10 +80,15 @@ def _chatter(role: str, turn: str, story: str, question: str) -> bool:
     ``story`` (the other side's user turns) nor binding the answer (:func:`constraints.amends`): "wait, sorry, it's a
     function component" after "my component is a class component" is short and names nothing, yet takes it back;
     nor, the user's, bearing on the ``question`` (:func:`clause.turn_bears_on`): "it's still under the
-    manufacturer's warranty" before "can I do it myself?" is what the answer depends on, not small talk."""
+    manufacturer's warranty" before "can I do it myself?" is what the answer depends on, not small talk; nor naming a
+    condition the story does not (:func:`constraints.conditions_added`: "oh also the school is strictly nut free.")."""
     if role == "user" and clause.turn_bears_on(turn, question) is not None:
         return False
-    return conversation.fact_free(turn) and constraints.amends(turn, story) is None
+    return (
+        conversation.fact_free(turn)
+        and constraints.amends(turn, story) is None
+        and not constraints.conditions_added(turn, story)
+    )
 
 
 def _unmatched(mine: Context, vectors: np.ndarray, theirs: Context, other: np.ndarray) -> list[bool]:
