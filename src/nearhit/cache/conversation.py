@@ -486,7 +486,34 @@ def _retold_in_other_turns(query: Context, cached: Context) -> bool:
     others = [content for role, content in cached.turns if role == "user"]
     pairs = [(turn, _counterpart(turn, others)) for turn in ours]
     pairs += [(_counterpart(turn, ours), turn) for turn in others]
-    return all(a and b and not (story.framed_swap(a, b) or story.changed_detail(a, b)) for a, b in pairs)
+    if not all(a and b for a, b in pairs) and not _lone_answers(pairs, query, cached):
+        return False
+    return all(not (a and b and (story.framed_swap(a, b) or story.changed_detail(a, b))) for a, b in pairs)
+
+
+def _lone_answers(pairs: Sequence[tuple[str, str]], query: Context, cached: Context) -> bool:
+    """Whether the user turns that share no content word with any of the other side's (``pairs`` with one side
+    empty) are each the answer to the assistant's question just before it, the story told as a dialogue: "yep, no
+    luck" after "Have you tried a plunger?" for "tried plunging already", "this month it's 2000 euros" after "How
+    much are you sending?" for "I need to send €2,000". Each side keeps a turn with a counterpart, and no lone turn
+    corrects the other side's story or binds the answer (:func:`constraints.amends`); what a lone turn states is
+    judged by the checks after :func:`retold` (the facts, the conditions, the events). A lone turn told unasked
+    ("We rent, by the way.") is a turn added, as before."""
+    answers = _answers(query) | _answers(cached)
+    mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
+    lone = [(a, theirs) if a else (b, mine) for a, b in pairs if not (a and b)]
+    kept = any(a and b for a, b in pairs)
+    return kept and all(turn in answers and constraints.amends(turn, other) is None for turn, other in lone)
+
+
+def _answers(context: Context) -> set[str]:
+    """The user turns of ``context`` that answer a question the assistant's turn just before them ends with."""
+    turns = context.turns
+    return {
+        content
+        for (role, content), (before, asked) in zip(turns[1:], turns, strict=False)
+        if role == "user" and before == "assistant" and asked.rstrip().endswith("?")
+    }
 
 
 def _stems(text: str) -> set[str]:
