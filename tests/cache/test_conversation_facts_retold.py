@@ -128,3 +128,14 @@ def test_zero_as_a_word_against_a_negation_is_none_said_again() -> None:
     assert "other facts" in (
         differs("Will they recover?", _told("My seedlings haven't seen any sun for a week."), digits, 0.9) or ""
     )
+
+
+def test_a_count_of_the_things_listed_after_it_is_the_list_the_other_side_names() -> None:
+    def told(story: str) -> Context:
+        return Context((("user", f"Our flat has {story}. The council skipped us."), ("assistant", "Ok.")))
+
+    named = Context((("user", "The council skipped our paper and glass bins."), ("assistant", "Ok.")))
+    assert differs("Who do I call?", told("two bins: paper and glass"), named, 0.9) is None
+    # A count of more things than listed, or of things the other side never names, is a fact of its own.
+    for story in ("three bins: paper and glass", "two bins: food and garden"):
+        assert "other facts" in (differs("Who do I call?", told(story), named, 0.9) or ""), story

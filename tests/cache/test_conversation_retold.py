@@ -103,3 +103,27 @@ async def test_a_story_told_in_other_turns_is_served_through_the_cache(cache: Se
     assert result.answer is not None and result.answer.response == "use a mould-resistant primer"
     assert result.context is not None and RETOLD_FLOOR <= float(str(result.context["similarity"])) < CONTEXT_THRESHOLD
     assert not (await cache.lookup(ask(cache, CEILING_KITCHEN, "What should I do before I paint it?"))).hit
+
+
+STOVE: Turns = [
+    ("user", "Our wood stove glass turns black within a day, and the logs we buy are a bit wet."),
+    ("assistant", "Wet wood burns cool and leaves soot on the glass."),
+]
+STOVE_ASKED: Turns = [
+    ("user", "the glass on our wood stove goes black really fast"),
+    ("assistant", "What are you burning in it?"),
+    ("user", "just the cheap bags from the garage, they feel damp"),
+    ("assistant", "Damp fuel burns cool and soots the glass."),
+]
+
+
+def test_a_turn_sharing_no_word_is_retold_when_it_answers_the_assistants_question() -> None:
+    """The story told as a dialogue: the lone turn answers "What are you burning in it?" in other words. The same
+    turn told unasked is a turn added; an answer that takes the story back is a correction."""
+    asked, whole = Context(tuple(STOVE_ASKED)), Context(tuple(STOVE))
+    assert retold(asked, whole) and retold(whole, asked)
+    assert differs("How do I keep it clean?", asked, whole, BAND) is None
+    unasked = Context((*STOVE_ASKED[:1], ("assistant", "Soot builds up fast."), *STOVE_ASKED[2:]))
+    assert not retold(unasked, whole)
+    taken_back = ("user", "scratch that, it's a gas fire")
+    assert not retold(Context((*STOVE_ASKED[:2], taken_back, *STOVE_ASKED[3:])), whole)

@@ -486,7 +486,34 @@ def _retold_in_other_turns(query: Context, cached: Context) -> bool:
     others = [content for role, content in cached.turns if role == "user"]
     pairs = [(turn, _counterpart(turn, others)) for turn in ours]
     pairs += [(_counterpart(turn, ours), turn) for turn in others]
-    return all(a and b and not (story.framed_swap(a, b) or story.changed_detail(a, b)) for a, b in pairs)
+    if not all(a and b for a, b in pairs) and not _lone_answers(pairs, query, cached):
+        return False
+    return all(not (a and b and (story.framed_swap(a, b) or story.changed_detail(a, b))) for a, b in pairs)
+
+
+def _lone_answers(pairs: Sequence[tuple[str, str]], query: Context, cached: Context) -> bool:
+    """Whether the user turns that share no content word with any of the other side's (``pairs`` with one side
+    empty) are each the answer to the assistant's question just before it, the story told as a dialogue: "yep, no
+    luck" after "Have you tried a plunger?" for "tried plunging already", "this month it's 2000 euros" after "How
+    much are you sending?" for "I need to send €2,000". Each side keeps a turn with a counterpart, and no lone turn
+    corrects the other side's story or binds the answer (:func:`constraints.amends`); what a lone turn states is
+    judged by the checks after :func:`retold` (the facts, the conditions, the events). A lone turn told unasked
+    ("We rent, by the way.") is a turn added, as before."""
+    answers = _answers(query) | _answers(cached)
+    mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
+    lone = [(a, theirs) if a else (b, mine) for a, b in pairs if not (a and b)]
+    kept = any(a and b for a, b in pairs)
+    return kept and all(turn in answers and constraints.amends(turn, other) is None for turn, other in lone)
+
+
+def _answers(context: Context) -> set[str]:
+    """The user turns of ``context`` that answer a question the assistant's turn just before them ends with."""
+    turns = context.turns
+    return {
+        content
+        for (role, content), (before, asked) in zip(turns[1:], turns, strict=False)
+        if role == "user" and before == "assistant" and asked.rstrip().endswith("?")
+    }
 
 
 def _stems(text: str) -> set[str]:
@@ -1065,8 +1092,9 @@ def _different_facts(
     questions), numbers only one side adds that tell a circumstance the questions do not turn on are no other
     fact (:func:`circumstance.told`: "I've been there four years"); numbers on both sides are a swap. A number one
     side says again (:func:`_said_again`), a day and the week holding it (:func:`_within`), a far date one side adds
-    where both date the story (:func:`_far`) and a name the other side writes in another case
-    (:func:`_unsaid_names`) are no other fact."""
+    where both date the story (:func:`_far`), a name the other side writes in another case
+    (:func:`_unsaid_names`) and a count of the things listed after it that the other side names (:func:`_counted`)
+    are no other fact."""
     a, b = analyse(_written_out(mine, theirs)), analyse(_written_out(theirs, mine))
     also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
     said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
@@ -1076,6 +1104,7 @@ def _different_facts(
     only_a, only_b = _said_once(only_a, b, a), _said_once(only_b, a, b)
     only_a, only_b = _none_said(only_a, b), _none_said(only_b, a)
     only_a, only_b = _said_again(only_a, b), _said_again(only_b, a)
+    only_a, only_b = _counted(only_a, mine, (b, also_b)), _counted(only_b, theirs, (a, also_a))
     if asked is not None and not (only_a and only_b):
         only_a = [q for q in only_a if not circumstance.told(q, a.tokens, asked)]
         only_b = [q for q in only_b if not circumstance.told(q, b.tokens, asked)]
@@ -1230,6 +1259,42 @@ def _said_again(mine: list[Quantity], theirs: Text) -> list[Quantity]:
     twice" / "runs two times on mount, console.log shows up twice"): a fact said again is no other fact."""
     stated = quantities(theirs.tokens)
     return [q for q in mine if unmatched([q], stated)[0]]
+
+
+LISTED_MOST = 6
+"""The largest count a side may say of the things it then lists (:func:`_counted`): a handful of named items."""
+ITEM_WORDS = 3
+"""The most words of one item of such a list ("hot and cold", "customers + orders", "revenue, region, month")."""
+_PARENTHESES = re.compile(r"\([^()]*\)")
+_ITEMS = re.compile(r",|\band\b|\+|&")
+
+
+def _counted(mine: list[Quantity], told: str, theirs: Sequence[Text]) -> list[Quantity]:
+    """``mine`` less each count that this side (``told``, its user's turns) says of the things it lists right
+    after it, each of which the other side (``theirs``: its user's and assistant's turns) names: "two tables:
+    customers(id, name) and orders(...)" / "customers and orders tables", "3 cols - revenue, region, month" /
+    "columns region, month and revenue". The count is the list's length, so a side that lists the same things
+    without counting them states the same fact; a list of other things, or a count of more or fewer, is left."""
+    said = {word for text in theirs for word in text.stems}
+    plain = _PARENTHESES.sub("", told.casefold())
+    return [q for q in mine if not _lists(q, plain, said)]
+
+
+def _lists(count: Quantity, told: str, said: set[str]) -> bool:
+    """Whether ``told`` (parentheses dropped) follows ``count`` and at most three words naming what it counts with a
+    colon, comma or dash and then exactly ``count`` items of content words, all of them ``said`` (stems)."""
+    if count.unit or count.value != int(count.value) or not 2 <= count.value <= LISTED_MOST:
+        return False
+    head = re.escape(count.surface.casefold())
+    listed = re.compile(rf"\b{head}\s+(?:\w[\w'-]*\s+){{0,2}}\w[\w'-]*\s*(?::|,|[-–—]+\s)\s*([^.!?;:\n]+)")
+    for found in listed.finditer(told):
+        items = [item.split() for item in _ITEMS.split(found.group(1)) if item.strip()]
+        if len(items) != count.value or any(len(item) > ITEM_WORDS for item in items):
+            continue
+        named = [stem(word) for item in items for word in _content(item)]
+        if named and all(word in said for word in named) and all(_content(item) for item in items):
+            return True
+    return False
 
 
 def _none_said(mine: list[Quantity], theirs: Text) -> list[Quantity]:
