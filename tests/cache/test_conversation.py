@@ -187,6 +187,10 @@ def test_a_conversation_told_as_one_question_with_another_fact_or_constraint_dif
         ("Sorry, I meant Windows. What is it?", "What is it?", True),
         ("Is it non-refundable?", "Is it refundable?", True),
         ("Can I take it if I'm pregnant?", "Can I take it?", True),
+        # An alternative asked for after the same turns, not a correction of them.
+        ("What could I use instead?", "Is there a substitute I could use?", False),
+        ("Can I get a blank cell rather than the error?", "How do I make it show an empty cell?", False),
+        ("Sorry, it's oat milk instead, not cow's milk. Can I use it?", "Can I use it?", True),
     ],
 )
 def test_a_follow_up_states_more_with_a_new_fact_a_correction_or_a_constraint(
@@ -194,6 +198,11 @@ def test_a_follow_up_states_more_with_a_new_fact_a_correction_or_a_constraint(
 ) -> None:
     assert (states_more(mine, theirs) is not None) is more
     assert (states_more(theirs, mine) is not None) is more
+
+
+def test_a_story_told_as_one_question_that_says_instead_still_states_more() -> None:
+    """Told as one question, "instead" may amend the story ("We'll take the train instead."), so it still counts."""
+    assert states_more("We'll take the train instead. How long is it?", "How long is it?", told=True) is not None
 
 
 @pytest.mark.parametrize(

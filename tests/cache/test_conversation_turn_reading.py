@@ -82,3 +82,25 @@ async def test_a_single_question_after_the_same_turns_is_read_with_them_too(cach
     key = await cache.store(ask(cache, MUSIC, "How do you cancel a Spotify plan?"), "cancel answer")
     result = await cache.lookup(ask(cache, MUSIC, "how do I cancel the plan?"))
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+BREAD: Turns = [
+    ("user", "My sourdough loaves keep coming out dense and gummy in the middle."),
+    ("assistant", "That usually means the dough is underproofed, or the loaf was sliced while still warm."),
+]
+
+
+async def test_a_should_a_question_word_opens_asks_what_a_how_to_asks_after_the_same_turns(
+    cache: SemanticCache,
+) -> None:
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, BREAD, "how do I fix the crumb?"), "proofing answer")
+    result = await cache.lookup(ask(cache, BREAD, "what should I change to get a more open crumb?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_should_i_still_asks_whether_after_the_same_turns(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, BREAD, "how do I proof it for longer?"), "proofing answer")
+    result = await cache.lookup(ask(cache, BREAD, "should I proof it for longer?"))
+    assert not result.hit, result.candidates

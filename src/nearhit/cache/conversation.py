@@ -147,6 +147,10 @@ talk, never an aside, whatever else the span says, but for a negation about the 
 _HEDGE = re.compile(r"\bnot\s+(?:\w+\s+){0,3}?(?:mind|ask|asking|question|questions|query)\b")
 """A negation whose clause is about the asking, not the story: "hope you don't mind me asking", "hope this isn't a
 silly question" (contractions split: "do not mind", "is not a silly question") are small talk like "hi"."""
+_ALTERNATIVE = re.compile(r"\b(instead|rather)\b")
+"""Marks of a correction that, in a follow-up asked after the same turns, ask for an alternative to what the turns
+named ("what can I use instead?", "an empty cell rather than the N/A error"), not a correction of the story: a
+correction names what it takes back ("sorry, it's a diesel, not petrol")."""
 _CONSTRAINT = re.compile(
     r"\b(no|never|without|only|except|but|pregnan\w*|breastfeed\w*|nursing|allerg\w*|diabet\w*|"
     r"asthma|blood|heart|kidney|liver|medication\w*|medicine\w*|prescri\w*|condition\w*|disab\w*|sick|ill|"
@@ -579,8 +583,8 @@ def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
     exchanged where they stand in each other's place (:func:`_exchanged`). A clause only one side tells, the other
     telling nothing it does not, is read as a turn one conversation says alone (:func:`_told_alone`; ``answer``: the
     assistant's turn a bare question is told with, :func:`told_with_answer`, no part of the user's story)."""
-    changed = states_more(told, single, added_times=False) and states_more(  # as written, or with a joining "but"
-        _unjoined(told, single), _unjoined(single, told), added_times=False
+    changed = states_more(told, single, added_times=False, told=True) and states_more(  # as written, or with a "but"
+        _unjoined(told, single), _unjoined(single, told), added_times=False, told=True
     )
     changed = changed or constraints.differ(told, single)
     if changed is not None:
@@ -776,12 +780,14 @@ def _told_words(text: str) -> set[str]:
     }
 
 
-def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | None:
+def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool = False) -> str | None:
     """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
     correction, negation or constraint word on one side only (another form of the other's word, "rental" /
     "rentals", is the same word). A follow-up served below the threshold after
     the same turns must state nothing more ("it was 40 days ago, not 20. Can I still return it?" is a
-    correction, not a rewording of "Can I still return it?")."""
+    correction, not a rewording of "Can I still return it?"). "Instead" and "rather" on one side only ask for an
+    alternative (:data:`_ALTERNATIVE`), unless ``told``: the texts tell a story (a conversation told as one
+    question), which they may amend."""
     facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
         return f"one side states other facts: {facts}"
@@ -793,6 +799,8 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True) -> str | No
     if a & _NEGATIONS and b & _NEGATIONS:
         differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
     only = " ".join(sorted(differing))
+    if not told:
+        only = _ALTERNATIVE.sub(" ", only)
     found = _CORRECTION.search(only) or _CONSTRAINT.search(only)
     if found is not None:
         return f"one side says {found.group(0)!r}, the other does not"

@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 
-from nearhit.cache import conversation, entry
+from nearhit.cache import context_match, conversation, entry
 from nearhit.cache.referent import POINTER, supplied
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision.choice import NEAREST_ONLY
 from nearhit.guards import GuardSet
+from nearhit.guards.intent import IntentGuard, asked_after_a_question_word
+from nearhit.guards.verdicts import GuardVerdict
 
 _EMOJI = r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+"
 _SPANS = re.compile(rf".*?(?:[.!?]+(?=\s|$)|{_EMOJI}|$)")
@@ -123,11 +125,12 @@ def read_with_turns(
     mine_alone, theirs_alone = without_asides(prompt, vetoed.prompt), without_asides(vetoed.prompt, prompt)
     mine = filled(context, mine_alone, theirs_alone)
     other = filled(theirs, theirs_alone, mine_alone)
-    if (mine, other) == (prompt, vetoed.prompt):
+    same = context_match.same_turns(context, theirs)
+    if (mine, other) == (prompt, vetoed.prompt) and not same:
         return False
     if conversation.other_referent(mine, other) or conversation.states_more(mine, other):
         return False
-    if guards.first_rejection(mine, other, vetoed.similarity) is not None:
+    if _vetoes(guards, mine, other, vetoed.similarity, same):
         return False
     under: Margin | None = None
     if vetoed.similarity < result.threshold:
@@ -138,3 +141,16 @@ def read_with_turns(
     result.similarity, result.distance = vetoed.similarity, 1.0 - vetoed.similarity
     result.rejected_by = result.rejection_reason = None
     return True
+
+
+def _vetoes(guards: GuardSet, mine: str, other: str, similarity: float, same: bool) -> GuardVerdict | None:
+    """The guards' veto on the two questions read with their turns; after the very same turns (``same``) the intent
+    guard's "should" against a how-to or how-much is none when a question word opens the "should"
+    (:func:`asked_after_a_question_word`), the guards after it still judging."""
+    verdict = guards.first_rejection(mine, other, similarity)
+    if verdict is None or verdict.guard != IntentGuard.name or not same or not asked_after_a_question_word(mine, other):
+        return verdict
+    rest = GuardSet(
+        [guard for guard in guards.guards if guard.name != IntentGuard.name], quiet_margin=guards.quiet_margin
+    )
+    return rest.first_rejection(mine, other, similarity)

@@ -14,6 +14,7 @@ reason: ``data/ask_types_by_language.txt``), compared when both sides are in tha
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import ClassVar
 
@@ -23,7 +24,7 @@ from nearhit.guards.lexicon import STOP_WORDS, groups, words
 from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["IntentGuard", "ask_type"]
+__all__ = ["IntentGuard", "ask_type", "asked_after_a_question_word"]
 
 _PATTERNS: dict[tuple[str, ...], str] = {
     tuple(pattern.split("_")): group[0].rstrip(":") for group in groups("ask_types.txt") for pattern in group[1:]
@@ -73,6 +74,24 @@ _ALIKE: frozenset[frozenset[str]] = frozenset(
 )
 """The ninth session's types (a frequency, a degree, yes or no) against the types that often reword them: no
 signal, as when those had no type, so a pair the rules read as alike stays quiet (served under the threshold)."""
+
+_SHOULD = "should"
+_WAY_OR_AMOUNT = frozenset({"how_to", "how_much"})
+_WH_SHOULD = re.compile(r"\b(?:what|which|how)\b(?:\s+[\w'-]+){0,4}?\s+should\b", re.IGNORECASE)
+"""A "should" a question word opens ("what should I change", "what infill should I use", "how far in advance
+should I apply"): it asks for a way or a value, not whether to."""
+
+
+def asked_after_a_question_word(query: str, candidate: str) -> bool:
+    """Whether two questions whose ask-types differ as "should" and a how-to or how-much ask one thing: the "should"
+    side's modal follows a question word ("what should I change so it matches?" / "how do I fix the query?", "what
+    infill should I use?" / "how much infill does it need?"), where "should I ...?" asks whether and stays another
+    question. Read only where two follow-ups come after the very same turns (:mod:`nearhit.cache.turn_reading`):
+    the turns name what both ask about, alone "what should I wear?" / "how do I ask about my 401(k)?" does not."""
+    kinds = {query: ask_type(query), candidate: ask_type(candidate)}
+    should = [text for text, kind in kinds.items() if kind == _SHOULD]
+    others = {kind for kind in kinds.values() if kind != _SHOULD}
+    return len(should) == 1 and len(others) == 1 and others <= _WAY_OR_AMOUNT and bool(_WH_SHOULD.search(should[0]))
 
 
 @lru_cache(maxsize=4096)
