@@ -228,7 +228,7 @@ def alone(share: float) -> Rule:
 def dated(count: float) -> Rule:
     """The rule as shipped with ``DATED_MORE`` at ``count``, the checks worked out again (the probe recorded them
     as its code ran them)."""
-    guards = context_match._without_subject(GuardSet.default())
+    guards = context_match.told_guards(GuardSet.default())
 
     def rule(call: dict[str, Any]) -> bool:
         conversation.DATED_MORE = int(count)

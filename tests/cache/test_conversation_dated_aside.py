@@ -34,7 +34,7 @@ def test_the_number_guard_marks_a_date_only_one_side_tells(single: str, one_side
 
 
 def test_a_date_aside_rejects_nothing_on_the_told_as_one_path_only() -> None:
-    guards = context_match._without_subject(GuardSet.default())  # the told-as-one path's guards
+    guards = context_match.told_guards(GuardSet.default())  # the told-as-one path's guards
     single = "My sourdough loaf came out dense, I baked it on Saturday. How do I get a more open crumb?"
     assert guards.first_rejection(ASKED, single) is not None  # a single question's judgement is unchanged
     assert guards.first_rejection(ASKED, single, dates_one_side=True) is None

@@ -171,6 +171,13 @@ def same_turns(query: conversation.Context, cached: conversation.Context) -> boo
 SUBJECT_GUARD = "entities"
 """Left out when a conversation told as one question is judged: a story told over turns words its subject
 apart from the same story told at once; the names in it are compared by :func:`conversation.differs_from_one`."""
+ROLES_GUARD = "direction"
+"""Left out there too: it reads who does what to whom from the words' order, and a story told over turns orders
+them apart from one message ("driving our UK-registered car to Paris" ... "do I need one of those crit'air
+stickers?" / "Do I need a Crit'Air sticker to drive into Paris in a UK-registered car?": roles swapped, 0.93).
+On the conversation dev splits, every pair also told in one message both ways (``benchmarks/told_guard_probe.py
+direction``), it refuses 28 should-hit tellings and no trap the other checks let through."""
+TOLD_APART = frozenset({SUBJECT_GUARD, ROLES_GUARD})
 
 
 def as_one_question(
@@ -178,17 +185,17 @@ def as_one_question(
 ) -> dict[str, object] | None:
     """Serve the nearest single question (an entry without a context) that the conversation ``told`` as one
     question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
-    same facts, no negation or constraint on one side only, and no guard but the subject's vetoing (with the
-    guards on: as for a single question, the conversation's own checks hold without them; a date one side tells
-    as an aside, :func:`conversation.dated_aside`, vetoes nothing). Returns
+    same facts, no negation or constraint on one side only, and no guard but the subject's and the roles'
+    (``TOLD_APART``) vetoing (with the guards on: as for a single question, the conversation's own checks hold
+    without them; a date one side tells as an aside, :func:`conversation.dated_aside`, vetoes nothing). Returns
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
     its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`)."""
-    without_subject = _without_subject(guards)
+    judging = told_guards(guards)
     for doc_id, fields in rows:
         if fields.get(entry.CONTEXT):
             continue
-        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, without_subject, answer):
+        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, judging, answer):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
 
@@ -199,18 +206,20 @@ def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet |
     fields: :func:`nearhit.cache.conversation_lookup.from_story`), judged as that conversation would be
     against this single question (the same threshold, story checks and guards, with the same sides). The
     answer served is the conversation's entry (the twin's ``entry.TWIN``), so feedback and deletes name it."""
-    without_subject = _without_subject(guards)
+    judging = told_guards(guards)
     for _, fields in rows:
         told, owner = fields.get(entry.TOLD, ""), fields.get(entry.TWIN, "")
         story = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
         answer = conversation.last_answer(story) if story is not None else ""
-        if told and owner and _serves(result, told, single, owner, fields, without_subject, answer):
+        if told and owner and _serves(result, told, single, owner, fields, judging, answer):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
 
 
-def _without_subject(guards: GuardSet | None) -> GuardSet:
-    return GuardSet([guard for guard in guards.guards if guard.name != SUBJECT_GUARD] if guards else [])
+def told_guards(guards: GuardSet | None) -> GuardSet:
+    """The guards a conversation told as one question is judged by: all but those a story told over turns
+    reads apart from one message (``TOLD_APART``)."""
+    return GuardSet([guard for guard in guards.guards if guard.name not in TOLD_APART] if guards else [])
 
 
 def _serves(
