@@ -8,7 +8,8 @@ measures ask different questions: "how often should she be eating?" / "how much 
 per day or week is a rate ("how many sessions a week" / "how often per week"; an amount per month is still an amount:
 "how much is it a month?" / "how much is it?"), and notice or "how far in advance" a duration. A bare "how much"
 (no noun after it) asked of a day or a week may ask how long: "how much should I practise each day?" is "how long
-should my daily sessions be?", so it is no other measure than a duration.
+should my daily sessions be?", so it is no other measure than a duration asked of a day or a week too ("how long
+should my longest run be?" still asks another than "how much should I run per week?").
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def other_measure(question: str, cached: str) -> str | None:
     mine, theirs = measure(question), measure(cached)
     if mine is None or theirs is None or mine == theirs:
         return None
-    if {mine, theirs} == {"a duration", "an amount"} and _time_per_day(question if mine == "an amount" else cached):
+    amount, duration = (question, cached) if mine == "an amount" else (cached, question)
+    if {mine, theirs} == {"a duration", "an amount"} and _time_per_day(amount) and _DAILY.search(duration.casefold()):
         return None
     return f"the question asks for another measure: {mine} vs {theirs}"
 

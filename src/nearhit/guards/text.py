@@ -70,14 +70,15 @@ _FORMULA_RE = re.compile(
 )
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
 # Years written short ("_about_years" in ``data/numbers.json``): "'67" is 1967, "the 90s" and "the seventies" the
-# 1990s and 1970s, "24/25" the 2024/25 season; a decade word without "the" is its digits ("in my seventies").
+# 1990s and 1970s, "24/25" the 2024/25 season. A decade word without "the" is left as written ("in his seventies"
+# is an age); so is a quoted number ("interval '30 days'", "'03/12/2024'").
 _CENTURY_PIVOT: int = NUMBER_READINGS["century_pivot"]
 _DECADE_WORDS: dict[str, int] = NUMBER_READINGS["decade_words"]
 _DECADE_WORD_RE = re.compile(
-    r"\b(?:(the\s+(?:(?:early|mid|late)[- ])?))?(" + "|".join(_DECADE_WORDS) + r")\b", re.IGNORECASE
+    r"\b(the\s+(?:(?:early|mid|late)[- ])?)(" + "|".join(_DECADE_WORDS) + r")\b", re.IGNORECASE
 )
 _DECADE_RE = re.compile(r"(?<![\w'])(the\s+(?:(?:early|mid|late)[- ])?'?|')(\d0)'?s\b", re.IGNORECASE)
-_SHORT_YEAR_RE = re.compile(r"(?<![\w'])'(\d\d)(?![\w'])")
+_SHORT_YEAR_RE = re.compile(r"(?<![\w'])'(\d\d)(?![\w'/:-]|[.,]\d)(?![^']*\w'(?!\w))(?=\W*([^\W\d_]*))")
 _SEASON_RE = re.compile(r"(?<![\w/.,])(\d\d)/(\d\d)(?![\w/])")
 
 
@@ -115,7 +116,7 @@ def analyse(text: str) -> Text:
     if "0s" in text or "0's" in text or "0S" in text:
         text = _DECADE_RE.sub(lambda m: f"{m.group(1).rstrip(chr(39))}{_century(m.group(2))}{m.group(2)}s", text)
     if "'" in text:
-        text = _SHORT_YEAR_RE.sub(lambda m: _century(m.group(1)) + m.group(1), text)
+        text = _SHORT_YEAR_RE.sub(_short_year, text)
     if "/" in text:
         text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
         text = _SEASON_RE.sub(_season, text)
@@ -151,10 +152,15 @@ def _century(two_digits: str) -> str:
 
 
 def _decade_word(match: re.Match[str]) -> str:
-    """ "the seventies" as "the 1970s", a decade; "my seventies" as "my 70s", an age."""
-    the, word = match.group(1), match.group(2)
-    digits = f"{_DECADE_WORDS[word.casefold()]}"
-    return f"{the}{_century(digits)}{digits}s" if the else f"{digits}s"
+    """ "the seventies" as "the 1970s"."""
+    digits = f"{_DECADE_WORDS[match.group(2).casefold()]}"
+    return f"{match.group(1)}{_century(digits)}{digits}s"
+
+
+def _short_year(match: re.Match[str]) -> str:
+    """ "'67" as "1967"; before a unit ("'30 days") a number as written."""
+    digits = match.group(1)
+    return match.group(0) if match.group(2).casefold() in UNITS else _century(digits) + digits
 
 
 def _season(match: re.Match[str]) -> str:
