@@ -78,7 +78,7 @@ _DECADE_WORD_RE = re.compile(
     r"\b(the\s+(?:(?:early|mid|late)[- ])?)(" + "|".join(_DECADE_WORDS) + r")\b", re.IGNORECASE
 )
 _DECADE_RE = re.compile(r"(?<![\w'])(the\s+(?:(?:early|mid|late)[- ])?'?|')(\d0)'?s\b", re.IGNORECASE)
-_SHORT_YEAR_RE = re.compile(r"(?<![\w'])'(\d\d)(?![\w'/:-]|[.,]\d)(?![^']*\w'(?!\w))(?=\W*([^\W\d_]*))")
+_SHORT_YEAR_RE = re.compile(r"(?<![\w'])'(\d\d)(?=[\s.,!?;)]|$)(?![.,]\d)(?![^']*\w'(?!\w))(?=\W*([^\W\d_]*))")
 _SEASON_RE = re.compile(r"(?<![\w/.,])(\d\d)/(\d\d)(?![\w/])")
 
 
@@ -111,7 +111,7 @@ def analyse(text: str) -> Text:
         text = text.translate(_APOSTROPHES)
     if "°" in text:  # each pattern needs its sign: most prompts have neither
         text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
-    if "ies" in text or "IES" in text:
+    if "ies" in text.lower():
         text = _DECADE_WORD_RE.sub(_decade_word, text)
     if "0s" in text or "0's" in text or "0S" in text:
         text = _DECADE_RE.sub(lambda m: f"{m.group(1).rstrip(chr(39))}{_century(m.group(2))}{m.group(2)}s", text)
