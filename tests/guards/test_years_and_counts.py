@@ -8,6 +8,7 @@ import pytest
 
 from nearhit.cache import Scope, SemanticCache
 from nearhit.guards import GuardSet, NumberGuard
+from nearhit.guards.content import content_words
 from nearhit.guards.quantities import quantities
 from nearhit.guards.text import analyse
 
@@ -61,6 +62,11 @@ def test_another_year_or_count_still_differs(query: str, candidate: str) -> None
 )
 def test_what_is_no_year_stays_as_written(text: str, tokens: tuple[str, ...]) -> None:
     assert analyse(text).tokens[-len(tokens) :] == tokens
+
+
+def test_a_couple_of_is_a_number_and_no_subject_word() -> None:
+    assert "coupl" not in content_words(analyse("Can I boil a couple of eggs at once?"))
+    assert GuardSet.default().signals("Can I boil a couple of eggs at once?", "Can I boil 2 eggs at once?") == []
 
 
 def test_molars_are_teeth_and_molar_is_a_concentration() -> None:

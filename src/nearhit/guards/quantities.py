@@ -170,8 +170,14 @@ def quantities(tokens: Sequence[str], *, articles: bool = False) -> list[Quantit
 def measure_indexes(tokens: tuple[str, ...]) -> frozenset[int]:
     """The indexes of the words a measure spans ("36 months", "half an hour", "800-pound") and of "a second"'s
     ordinal: what the number guard compares by value, so no subject word for the entity guard. Not one unit
-    ("1 kg", "a day"): the number guard may drop a lone 1 as an article, so its unit stays a word."""
-    return frozenset(i for q in _cached(tokens) if (q.dimension and q.value != 1) or q.one_more for i in range(*q.span))
+    ("1 kg", "a day"): the number guard may drop a lone 1 as an article, so its unit stays a word. A count said in
+    words ("a couple of") is a number too, no subject word."""
+    return frozenset(
+        i
+        for q in _cached(tokens)
+        if (q.dimension and q.value != 1) or q.one_more or tokens[q.span[0]] in _COUNTS
+        for i in range(*q.span)
+    )
 
 
 def _read(tokens: Sequence[str]) -> list[Quantity]:
