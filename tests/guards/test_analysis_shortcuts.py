@@ -47,9 +47,7 @@ def _folded(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(guards_text._APOSTROPHES)
     text = guards_text._DEGREES_RE.sub(lambda m: " " + guards_text._SCALES[m.group(1).casefold()], text)
     text = guards_text._DECADE_WORD_RE.sub(guards_text._decade_word, text)
-    text = guards_text._DECADE_RE.sub(
-        lambda m: f"{m.group(1).rstrip(chr(39))}{guards_text._century(m.group(2))}{m.group(2)}s", text
-    )
+    text = guards_text._DECADE_RE.sub(guards_text._decade, text)
     text = guards_text._SHORT_YEAR_RE.sub(guards_text._short_year, text)
     text = guards_text._SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
     text = guards_text._SEASON_RE.sub(guards_text._season, text)

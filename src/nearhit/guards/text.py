@@ -114,7 +114,7 @@ def analyse(text: str) -> Text:
     if "ies" in text.lower():
         text = _DECADE_WORD_RE.sub(_decade_word, text)
     if "0s" in text or "0's" in text or "0S" in text:
-        text = _DECADE_RE.sub(lambda m: f"{m.group(1).rstrip(chr(39))}{_century(m.group(2))}{m.group(2)}s", text)
+        text = _DECADE_RE.sub(_decade, text)
     if "'" in text:
         text = _SHORT_YEAR_RE.sub(_short_year, text)
     if "/" in text:
@@ -155,6 +155,12 @@ def _decade_word(match: re.Match[str]) -> str:
     """ "the seventies" as "the 1970s"."""
     digits = f"{_DECADE_WORDS[match.group(2).casefold()]}"
     return f"{match.group(1)}{_century(digits)}{digits}s"
+
+
+def _decade(match: re.Match[str]) -> str:
+    """ "the 90s", "the '90s", "'90s" as "the 1990s", "1990s"."""
+    the, digits = match.group(1).rstrip("'"), match.group(2)
+    return f"{the}{_century(digits)}{digits}s"
 
 
 def _short_year(match: re.Match[str]) -> str:
