@@ -53,6 +53,13 @@ def test_the_measure_a_question_asks(question: str, kind: str | None) -> None:
         ("how many meals a day should he get?", "how often should I feed him?", False),
         ("how much notice do I need to give?", "how far in advance must I tell them?", False),
         ("how much is the plan?", "how much is it per month?", False),
+        # A bare "how much" asked of a day or a week may ask time spent: a duration's rewording.
+        ("how much should I practise each day?", "how long should my daily sessions be?", False),
+        ("how long should he sleep a night?", "how much should he sleep every night?", False),
+        ("how much should I practise?", "how long should my daily sessions be?", True),
+        ("how much should I swim per week?", "how long should my longest swim be?", True),
+        ("how much is it a day?", "how long is it a day?", True),
+        ("how much should he eat a day?", "how often should he eat?", True),
         # One side asks no measure: left to the other checks.
         ("how long do I have to dispute it?", "when is the deadline to dispute it?", False),
     ],

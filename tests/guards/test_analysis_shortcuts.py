@@ -28,6 +28,7 @@ _PIECES = [
     *(".", "?", "!", ":", ";", ",", "-", "(", ")", "`f()`", "useEffect", "HashMap", "HSETNX", "LEFT", "C++"),
     *("é", "Éa", "café", "CAFÉ", "İ", "straße", "STRASSE", "ß", "Σίσυφος", "ΣΑ", "東京", "Ǆ", "ǅ", "ⓐ", "Ⅻ", "٣"),
     *("のAB", "ｈｏｗ", "°F", "25°C", "10:30", "1,000.5", "3.12", "£5", "50%", "Mr.", "U.S.", "\n", "...", "?!", "'s"),
+    *("'67", "'90s", "the", "seventies", "90s", "24/25", "'30", "days"),
 ]
 
 
@@ -45,7 +46,11 @@ def _folded(text: str) -> str:
     text = guards_text._VULGAR_RE.sub(guards_text._vulgar, text)
     text = unicodedata.normalize("NFKC", text).translate(guards_text._APOSTROPHES)
     text = guards_text._DEGREES_RE.sub(lambda m: " " + guards_text._SCALES[m.group(1).casefold()], text)
+    text = guards_text._DECADE_WORD_RE.sub(guards_text._decade_word, text)
+    text = guards_text._DECADE_RE.sub(guards_text._decade, text)
+    text = guards_text._SHORT_YEAR_RE.sub(guards_text._short_year, text)
     text = guards_text._SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+    text = guards_text._SEASON_RE.sub(guards_text._season, text)
     text = guards_text._FRACTION_RE.sub(guards_text._fraction, text)
     text = guards_text._HOW_TO_RE.sub(r"\1 to", text)
     text = guards_text._CHAT_TO_RE.sub(guards_text._chat_to, text)

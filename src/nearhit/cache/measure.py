@@ -6,7 +6,10 @@ their frame, and the embedder reads them alike; the intent guard reads "how long
 follows ("how many hours" asks a duration, "how many times" a rate), two follow-ups that ask for different
 measures ask different questions: "how often should she be eating?" / "how much should she be eating?". A count
 per day or week is a rate ("how many sessions a week" / "how often per week"; an amount per month is still an amount:
-"how much is it a month?" / "how much is it?"), and notice or "how far in advance" a duration.
+"how much is it a month?" / "how much is it?"), and notice or "how far in advance" a duration. A bare "how much"
+(no noun after it) asked of a day or a week may ask how long: "how much should I practise each day?" is "how long
+should my daily sessions be?", so it is no other measure than a duration asked of a day or a week too ("how long
+should my longest run be?" still asks another than "how much should I run per week?").
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ _MEASURES = {"long": "a duration", "often": "a rate", "frequently": "a rate", "f
 _HOW = re.compile(r"\bhow (long|often|frequently|far|much|many)\b(?:\s+([a-z]+))?")
 _AHEAD = re.compile(r"\bhow far (?:in advance|ahead|before)\b")
 _PER = re.compile(r"\b(?:a|an|per|each|every) (?:day|night|week|month|year|hour|session)\b")
+# "how much should I practise each day?": "how much" before a verb's helper, not a noun nor "is" (a price), per day.
+_BARE_MUCH = re.compile(r"\bhow much (?:should|shall|do|does|can|could|would|will|must|ought|need)\b")
+_DAILY = re.compile(r"\b(?:(?:a|an|per|each|every) (?:day|night|week)|daily|nightly|weekly)\b")
 
 
 def measure(question: str) -> str | None:
@@ -51,4 +57,14 @@ def other_measure(question: str, cached: str) -> str | None:
     mine, theirs = measure(question), measure(cached)
     if mine is None or theirs is None or mine == theirs:
         return None
+    amount, duration = (question, cached) if mine == "an amount" else (cached, question)
+    if {mine, theirs} == {"a duration", "an amount"} and _time_per_day(amount) and _DAILY.search(duration.casefold()):
+        return None
     return f"the question asks for another measure: {mine} vs {theirs}"
+
+
+def _time_per_day(question: str) -> bool:
+    """Whether an amount asked may be time spent: a bare "how much" asked of a day or a week."""
+    folded = question.casefold()
+    found = _BARE_MUCH.search(folded)
+    return found is not None and _DAILY.search(folded, found.end()) is not None

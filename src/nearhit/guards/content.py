@@ -9,6 +9,7 @@ from nearhit.guards.lexicon import (
     BARE_NEGATIONS,
     DATE_STEMS,
     FILLERS,
+    FRAMING_PHRASES,
     NUMBER_WORDS,
     SAME_NAMES,
     STOP_STEMS,
@@ -58,17 +59,31 @@ def _small_words(text: Text) -> frozenset[str]:
 _ASPECT_VERBS = frozenset({"keep", "keeps", "keeping", "kept", "continue", "continues", "continued", "continuing"})
 
 
+def _phrase_indexes(tokens: tuple[str, ...]) -> frozenset[int]:
+    """The indexes of the words of each framing phrase where it occurs ("walk me through", "quick question"):
+    its words are stop words only there, so "walk" and "quick" (and "fast", of its synonym group) keep a subject
+    elsewhere."""
+    found: set[int] = set()
+    for phrase in FRAMING_PHRASES:
+        size = len(phrase)
+        for start in range(len(tokens) - size + 1):
+            if tokens[start] == phrase[0] and tokens[start : start + size] == phrase:
+                found.update(range(start, start + size))
+    return frozenset(found)
+
+
 @lru_cache(maxsize=4096)
 def _framing(text: Text) -> frozenset[int]:
     """The indexes of words that carry no subject in their place: a measure's unit ("36 months", "half an
-    hour": the number guard compares those by value) and a verb of going on before an -ing form."""
+    hour": the number guard compares those by value), a verb of going on before an -ing form and the words of a
+    framing phrase."""
     tokens = text.tokens
     aspects = (
         i
         for i, token in enumerate(tokens[:-1])
         if token in _ASPECT_VERBS and tokens[i + 1].endswith("ing") and len(tokens[i + 1]) > 5
     )
-    return measure_indexes(tokens) | frozenset(aspects)
+    return measure_indexes(tokens) | frozenset(aspects) | _phrase_indexes(tokens)
 
 
 @lru_cache(maxsize=4096)

@@ -21,6 +21,7 @@ __all__ = [
     "DATE_STEMS",
     "DATE_WORDS",
     "FILLERS",
+    "FRAMING_PHRASES",
     "NEGATORS",
     "NEGATORS_BY_LANGUAGE",
     "NUMBER_READINGS",
@@ -104,6 +105,8 @@ def _build_antonyms() -> dict[str, frozenset[str]]:
 STOP_WORDS = words("stop_words.txt")
 STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
 FILLERS = words("fillers.txt")
+FRAMING_PHRASES = groups("framing_phrases.txt")
+"""phrases that frame a request though a word of theirs alone names a subject ("walk me through" / "walk")"""
 NEGATORS = words("negators.txt")
 BARE_NEGATIONS = words("bare_negations.txt")
 """negative contractions typed without the apostrophe ("didnt"): a negation only to match the other side's"""

@@ -28,6 +28,8 @@ _COUNTED_PLURALS = frozenset(NUMBER_READINGS["counted_plurals"])
 """Plurals without an "-s" that count things: "5m people" are five million."""
 _MULTIPLES: dict[str, int] = NUMBER_READINGS["multiples"]
 """Words that say how many times ("twice"): the number of "two times" and "2x", matched to it only."""
+_COUNTS: dict[str, int] = NUMBER_READINGS["counts"]
+"""Words that count before "of" ("a couple of eggs": 2), matched to an equal count only."""
 _MONEY = frozenset({"gbp", "usd", "eur"})
 _ORDINAL_WORDS = NUMBER_TABLES["ordinals"]
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
@@ -168,8 +170,14 @@ def quantities(tokens: Sequence[str], *, articles: bool = False) -> list[Quantit
 def measure_indexes(tokens: tuple[str, ...]) -> frozenset[int]:
     """The indexes of the words a measure spans ("36 months", "half an hour", "800-pound") and of "a second"'s
     ordinal: what the number guard compares by value, so no subject word for the entity guard. Not one unit
-    ("1 kg", "a day"): the number guard may drop a lone 1 as an article, so its unit stays a word."""
-    return frozenset(i for q in _cached(tokens) if (q.dimension and q.value != 1) or q.one_more for i in range(*q.span))
+    ("1 kg", "a day"): the number guard may drop a lone 1 as an article, so its unit stays a word. A count said in
+    words ("a couple of") is a number too, no subject word."""
+    return frozenset(
+        i
+        for q in _cached(tokens)
+        if (q.dimension and q.value != 1) or q.one_more or tokens[q.span[0]] in _COUNTS
+        for i in range(*q.span)
+    )
 
 
 def _read(tokens: Sequence[str]) -> list[Quantity]:
@@ -201,6 +209,8 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
         elif token in NUMBER_WORDS and (parsed := _word_number(tokens, i)):
             value, end = parsed
             clock = None
+        elif token in _COUNTS and i + 1 < len(tokens) and tokens[i + 1] == "of":  # "a couple of eggs": 2
+            value, end, clock = float(_COUNTS[token]), i + 2, None
         else:
             i += 1
             continue
@@ -234,6 +244,9 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
         listed = token[0].isdigit() and unit[:1].isdigit()
         dimension, base, other = _measure(value, unit, sign)
         named = unit if unit in UNITS else ""
-        found.append(Quantity(sign + surface, value, dimension, base, clock, listed, named, other, (i, end)))
+        counted = token in _COUNTS  # matched to an equal count only, never a number of its own, as "twice" is
+        found.append(
+            Quantity(sign + surface, value, dimension, base, clock, listed, named, other, (i, end), article=counted)
+        )
         i = end
     return found

@@ -69,6 +69,17 @@ _FORMULA_RE = re.compile(
     r"(?:(?:" + "|".join(sorted(NUMBER_READINGS["elements"], key=len, reverse=True)) + r")\d*|\(|\)\d*)+"
 )
 _SCALES = {"f": "fahrenheit", "c": "celsius", "k": "kelvin"}
+# Years written short ("_about_years" in ``data/numbers.json``): "'67" is 1967, "the 90s" and "the seventies" the
+# 1990s and 1970s, "24/25" the 2024/25 season. A decade word without "the" is left as written ("in his seventies"
+# is an age); so is a quoted number ("interval '30 days'", "'03/12/2024'").
+_CENTURY_PIVOT: int = NUMBER_READINGS["century_pivot"]
+_DECADE_WORDS: dict[str, int] = NUMBER_READINGS["decade_words"]
+_DECADE_WORD_RE = re.compile(
+    r"\b(the\s+(?:(?:early|mid|late)[- ])?)(" + "|".join(_DECADE_WORDS) + r")\b", re.IGNORECASE
+)
+_DECADE_RE = re.compile(r"(?<![\w'])(the\s+(?:(?:early|mid|late)[- ])?'?|')(\d0)'?s\b", re.IGNORECASE)
+_SHORT_YEAR_RE = re.compile(r"(?<![\w'])'(\d\d)(?=[\s.,!?;)]|$)(?![.,]\d)(?![^']*\w'(?!\w))(?=\W*([^\W\d_]*))")
+_SEASON_RE = re.compile(r"(?<![\w/.,])(\d\d)/(\d\d)(?![\w/])")
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,8 +111,15 @@ def analyse(text: str) -> Text:
         text = text.translate(_APOSTROPHES)
     if "°" in text:  # each pattern needs its sign: most prompts have neither
         text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
+    if "ies" in text.lower():
+        text = _DECADE_WORD_RE.sub(_decade_word, text)
+    if "0s" in text or "0's" in text or "0S" in text:
+        text = _DECADE_RE.sub(_decade, text)
+    if "'" in text:
+        text = _SHORT_YEAR_RE.sub(_short_year, text)
     if "/" in text:
         text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+        text = _SEASON_RE.sub(_season, text)
         text = _FRACTION_RE.sub(_fraction, text)
     if "2" in text:
         text = _HOW_TO_RE.sub(r"\1 to", text)
@@ -126,6 +144,38 @@ def _chat_to(match: re.Match[str]) -> str:
         for word in nouns
     )
     return f"{before} to" if before.casefold() in _CHAT_TO_AFTER and not counted else match.group(0)
+
+
+def _century(two_digits: str) -> str:
+    """The century a year written in two digits is in: this one up to the pivot ("'05"), else the last ("'67")."""
+    return "20" if int(two_digits) <= _CENTURY_PIVOT else "19"
+
+
+def _decade_word(match: re.Match[str]) -> str:
+    """ "the seventies" as "the 1970s"."""
+    digits = f"{_DECADE_WORDS[match.group(2).casefold()]}"
+    return f"{match.group(1)}{_century(digits)}{digits}s"
+
+
+def _decade(match: re.Match[str]) -> str:
+    """ "the 90s", "the '90s", "'90s" as "the 1990s", "1990s"."""
+    the, digits = match.group(1).rstrip("'"), match.group(2)
+    return f"{the}{_century(digits)}{digits}s"
+
+
+def _short_year(match: re.Match[str]) -> str:
+    """ "'67" as "1967"; before a unit ("'30 days") a number as written."""
+    digits = match.group(1)
+    return match.group(0) if match.group(2).casefold() in UNITS else _century(digits) + digits
+
+
+def _season(match: re.Match[str]) -> str:
+    """ "24/25" as "2024/25": two numbers a year apart, past any month (so no date) and too big for a fraction
+    written before a unit, are a season; else as written."""
+    first, second = match.group(1), match.group(2)
+    if int(first) < 13 or int(second) != (int(first) + 1) % 100:
+        return match.group(0)
+    return f"{_century(first)}{first}/{second}"
 
 
 def _vulgar(match: re.Match[str]) -> str:

@@ -17,13 +17,15 @@ _TABLE = json_table("units.json")
 def _load() -> tuple[dict[str, tuple[str, float]], dict[str, str]]:
     units: dict[str, tuple[str, float]] = {}
     names: dict[str, str] = {}
+    no_plural = frozenset(_TABLE["_no_plural"])
     for dimension, factors in _TABLE.items():
         if dimension.startswith("_"):
             continue
         first_of: dict[float, str] = {}
         for unit, factor in factors.items():
             name = first_of.setdefault(float(factor), unit)
-            for form in (unit, unit + "s") if len(unit) > 1 else (unit,):  # "ms" is milliseconds, not metres
+            # "ms" is milliseconds, not metres; "molars" are teeth, not a concentration
+            for form in (unit, unit + "s") if len(unit) > 1 and unit not in no_plural else (unit,):
                 units.setdefault(form, (dimension, float(factor)))
                 names.setdefault(form, name)
     # The same units in the other languages the rules read: "100 dólares" is "100 dollars".
