@@ -111,6 +111,29 @@ def test_a_single_question_asks_no_more_than_the_conversation_says(
         ),
         # a single question that only asks is left to the other checks
         ("I grow chillies on my balcony.\nWhen should I prune them?", "When should I pick balcony chillies?", False),
+        # the one message opens its question with "So" after the story: the question is still the other's with a
+        # particle, a label or a person exchanged
+        (
+            "My spreadsheet lists shoe sizes like 7.5 and 8.5.\nhow do I round them down?",
+            "My spreadsheet lists shoe sizes like 7.5 and 8.5. So how do I round them up?",
+            True,
+        ),
+        (
+            "The quiz has options a and b.\nis the answer a?",
+            "The quiz has options a and b. So is the answer b?",
+            True,
+        ),
+        (
+            "The boat hire has a morning and an evening slot.\nAnd what time do we check out?",
+            "The boat hire has a morning and an evening slot. Ok, what time do we check in?",
+            True,
+        ),
+        # ... and the same question opened so is the same question
+        (
+            "My spreadsheet lists shoe sizes like 7.5 and 8.5.\nhow do I round them down?",
+            "My spreadsheet lists shoe sizes like 7.5 and 8.5. So how do I round them down?",
+            False,
+        ),
     ],
 )
 def test_another_question_after_the_same_story(told: str, single: str, other: bool) -> None:

@@ -624,6 +624,8 @@ def _told_alone(told: str, single: str, answer: str) -> str | None:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n| - ")
+_OPENER = re.compile(r"^\W*(?:so|and|also|then|now|ok|okay|well)\b[\s,]*", re.IGNORECASE)
+"""A word that opens a question by joining it to what was said before it (:func:`_unopened`)."""
 
 
 def _exchanged(said: Sequence[str], asked: Sequence[str], mine: set[str], theirs: set[str]) -> bool:
@@ -684,17 +686,27 @@ def asks_another(told: str, single: str) -> str | None:
     than the conversation ``told`` as one asks last, or None: each question names a word the other does not
     ("How should I ventilate them?" / "How should I insulate them?" after the same hives), or points at another
     person or thing (:func:`other_referent`). The story, alike on both sides, makes the two texts read alike
-    however the questions after it differ; a single question that only asks is compared by the checks above."""
+    however the questions after it differ; a single question that only asks is compared by the checks above. A word
+    that opens either question ("So can I ...?") is left out first (:func:`_unopened`)."""
     statements, asked = split_statements(single)
     if not statements:
         return None
-    question = split_statements(told.rsplit("\n", 1)[-1])[1]
+    question = _unopened(split_statements(told.rsplit("\n", 1)[-1])[1])
+    asked = _unopened(asked)
     mine, theirs = _told_words(question), _told_words(asked)
     only_mine = {x for x in mine if not any(_same_stem(x, y) for y in theirs)}
     only_theirs = {y for y in theirs if not any(_same_stem(y, x) for x in mine)}
     if only_mine and only_theirs:
         return f"another question after the story: {describe(only_mine)} vs {describe(only_theirs)}"
     return other_referent(question, asked)
+
+
+def _unopened(question: str) -> str:
+    """``question`` without the word that joins it to what was said before it ("So can I run on it yet?", "And
+    coming back, ..."): one message opens its question so after its story, a follow-up after turns seldom does, and
+    the checks that read one question as the other with a word exchanged (:func:`other_referent`) would read the
+    opener as a second change."""
+    return _OPENER.sub("", question, count=1)
 
 
 def tells_no_more(told: str, single: str, answer: str = "") -> bool:
