@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 
 import numpy as np
 
-from nearhit.cache import conversation, entry, story
+from nearhit.cache import conversation, digression, entry, story
 from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision import load_model
@@ -80,6 +81,7 @@ def match(
         cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
         similarity = 0.0
         reason: str | None
+        asked = query
         if query.context is None and cached is None:
             reason = _alone_differs(query, fields)
             if reason is None:
@@ -91,15 +93,21 @@ def match(
             reason = f"earlier turns too long to compare (over {conversation.MAX_COMPARED_WORDS:,} words)"
         else:
             assert query.context_vector is not None
-            stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
-            similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
-            reason = conversation.differs(query.prompt, query.context, cached, similarity, fields.get("prompt", ""))
+            mine, shared = query.context, digression.left_out(query.context, cached)
+            if shared is not None:
+                # The very same turns once one side's digression is left out: compared and judged as such.
+                mine, cached, similarity = shared, shared, 1.0
+                asked = replace(query, context=shared)
+            else:
+                stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
+                similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
+            reason = conversation.differs(query.prompt, mine, cached, similarity, fields.get("prompt", ""))
             reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
             if cached is not None and query.context is not None:
-                margin = _margin(query, cached, fields.get("prompt", ""), result.threshold - entry.similarity(fields))
+                margin = _margin(asked, cached, fields.get("prompt", ""), result.threshold - entry.similarity(fields))
                 if margin[1]:
                     margins[doc_id] = margin
             continue

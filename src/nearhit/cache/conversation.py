@@ -391,8 +391,9 @@ def context_of(history: Sequence[Turn], question: str) -> Context | None:
 MAX_COMPARED_WORDS = 1_000
 """The most words a side's earlier turns may have to be compared with another's at all. The word-by-word checks
 (difflib's, quadratic in the words: 25,000 words of two kinds held the event loop, and so every request and a
-SIGTERM, for minutes) are not run past it: such a conversation is served only its exact repeat. The conversation
-dev splits' sides have at most 79 words of earlier turns."""
+SIGTERM, for minutes) are not run past it: such a conversation is served only its exact repeat. The bundled
+conversation dev splits' sides have at most 79 words of earlier turns; fow-cache's long conversations (40 to 52
+turns) up to 1,148, two of its dev traps over this bound."""
 
 
 def comparable(context: Context) -> bool:
