@@ -44,24 +44,3 @@ def test_a_form_synonym_or_reworded_start_is_not_a_swap() -> None:
     assert exchanged.swapped_thing(told, told.replace("my flask", "our")) is None  # before the frame
     assert exchanged.swapped_thing(told, told.replace("sqlite", "sqlite 3")) is None  # words added
     assert exchanged.swapped_thing("the app has 3 users now", "the app has 4 users now") is None  # numbers
-
-
-def test_every_difference_and_the_turns_in_another_order_are_read() -> None:
-    """A greeting exchanged first ("hi" / "hello") hides no thing exchanged later, nor turns told in another order."""
-    told = "hi. my flask app using sqlite keeps throwing errors when two requests write"
-    assert exchanged.swapped_thing("hello. " + told[4:], told.replace("sqlite", "postgres")) is not None
-    first, second = "we run two workers behind nginx on one box", "the shop sells shoes and bags in leeds"
-    moved = f"{second.replace('leeds', 'york')}\n{first}"
-    assert (
-        exchanged.swapped_thing(moved, f"{first}\n{second}") == "'york' where the other names 'leeds' in the same words"
-    )
-    assert exchanged.swapped_thing(f"{second}\n{first}", f"{first}\n{second}") is None  # only reordered
-
-
-def test_a_reworded_story_exchanges_no_thing_past_its_first_difference() -> None:
-    """Told otherwise, the two differ in many places: a word exchanged among them is a rewording."""
-    mine = "so my son made a volcano for school and the base keeps cracking when it dries overnight"
-    theirs = "my kid created a volcano for school and the bottom keeps cracking as it dries out overnight"
-    assert exchanged.swapped_thing(mine, theirs) is None
-    named = "the ci box runs test_refund and fails"
-    assert exchanged.swapped_thing(named, named.replace("test_refund", "testrefund")) is None  # one name

@@ -14,7 +14,6 @@ super effective against Dragon" / "what is Dragon super effective against"): the
 from __future__ import annotations
 
 import difflib
-import itertools
 import re
 
 from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language, pairs
@@ -163,58 +162,24 @@ def _object(words: list[str], relation: str) -> str | None:
 FRAME = 3
 """The fewest words two stories must say alike before the word they exchange ("my house has" PEX / copper "water
 pipes") for the exchange to be read as one thing swapped in one frame, not a rewording that starts alike."""
-SAME_STORY = 0.75
-"""How alike (``difflib`` ratio of their words) two stories must be for an exchange after the first place they
-differ to count: told otherwise ("the base" / "the bottom", "made" / "created" among other changes) they differ in
-many places, and one of them exchanging a word is a rewording; told alike but for the one thing, another story."""
-_CODE_NAME = re.compile(r"[_'-]")
-"""What a name written otherwise drops ("test_refund" / "testrefund", "'maxmemory'" / "maxmemory")."""
 
 
 def swapped_thing(story: str, other: str) -> str | None:
     """The content word ``story`` names where ``other``, after the same ``FRAME`` or more words, names another that
     is not its form, shortening, synonym or abbreviation ("my flask app using sqlite ..." / "... using postgres
-    ..."), or None. The first place the two differ decides whatever follows; a later place, when the two are
-    ``SAME_STORY`` alike; and with the turns told in another order, each turn against the other's turn most like
-    it, alike so. One named thing (a product, a material, a database, a place) exchanged in the same slot of the
-    same story is another story, though the rest of the turns agree word for word and share so many words that
-    their vectors and word shares read them alike."""
+    ..."), or None. The first place the two differ decides, whatever follows: one named thing (a product, a
+    material, a database, a place) exchanged in the same slot of the same story is another story, though the rest
+    of the turns agree word for word and share so many words that their vectors and word shares read them alike."""
     mine, theirs = _WORDS.findall(story.casefold()), _WORDS.findall(other.casefold())
-    swapped = _swapped(mine, theirs, first_free=True)
-    if swapped is not None or "\n" not in story or "\n" not in other:
-        return swapped
-    turns = [_WORDS.findall(turn) for turn in other.casefold().splitlines()]
-    for turn in story.casefold().splitlines():
-        words = _WORDS.findall(turn)
-        nearest = max(turns, key=lambda told: _alike(words, told))
-        swapped = _swapped(words, nearest, first_free=False)
-        if swapped is not None:
-            return swapped
-    return None
-
-
-def _alike(words: list[str], other: list[str]) -> float:
-    return difflib.SequenceMatcher(a=words, b=other, autojunk=False).ratio()
-
-
-def _swapped(mine: list[str], theirs: list[str], *, first_free: bool) -> str | None:
-    """The first one-word exchange after ``FRAME`` words alike (see :func:`swapped_thing`): at the first place the
-    two differ whatever the rest says when ``first_free``, elsewhere only when the two are ``SAME_STORY`` alike."""
-    matcher = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False)
-    changes = matcher.get_opcodes()
-    for before, (tag, start, end, other_start, other_end) in itertools.pairwise(changes):
-        if tag != "replace" or before[0] != "equal" or before[2] - before[1] < FRAME:
-            continue
-        if not (first_free and before[1] == 0) and matcher.ratio() < SAME_STORY:
-            return None
-        if end - start == 1 and other_end - other_start == 1 and _one_thing(mine[start], theirs[other_start]):
-            return f"{mine[start]!r} where the other names {theirs[other_start]!r} in the same words"
-    return None
-
-
-def _one_thing(word: str, another: str) -> bool:
-    """Whether ``word`` and ``another`` are two things: content words, not numbers (the facts checks'), not one
-    word's forms, shortening, synonym or abbreviation, nor one name written otherwise."""
-    if word in _NOT_CONTENT or another in _NOT_CONTENT or word.isdigit() or another.isdigit():
-        return False
-    return _CODE_NAME.sub("", word) != _CODE_NAME.sub("", another) and not _same_word(word, another)
+    changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
+    first = next((op for op in changes if op[0] != "equal"), None)
+    if first is None or first[0] != "replace" or first[1] < FRAME:
+        return None
+    _, start, end, other_start, other_end = first
+    ours = [word for word in mine[start:end] if word not in _NOT_CONTENT]
+    others = [word for word in theirs[other_start:other_end] if word not in _NOT_CONTENT]
+    if end - start != 1 or other_end - other_start != 1 or len(ours) != 1 or len(others) != 1:
+        return None
+    if ours[0].isdigit() or others[0].isdigit() or _same_word(ours[0], others[0]):
+        return None  # numbers are the facts checks'
+    return f"{ours[0]!r} where the other names {others[0]!r} in the same words"
