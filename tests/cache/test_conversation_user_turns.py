@@ -18,7 +18,8 @@ STORY: Turns = [
         "to new growth. Check how often you feed them.",
     ),
 ]
-ASKED = "Happy to help. Which variety are you growing, and are they in containers or in the ground?"
+# Not ending with a question: "Lower ones went first." is then no answer to it (conversation._lone_answers).
+ASKED = "Happy to help. Which variety are you growing, and are they in containers or in the ground? Tell me."
 RETOLD: Turns = [
     ("user", "The leaves on my tomato plants are going yellow."),
     ("assistant", ASKED),
