@@ -334,13 +334,14 @@ def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
     number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except").
     A structural reading, no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
     ("happy friday!", "she's been so grumpy this week") is read as :func:`differs` reads a time one side alone adds:
-    no other fact."""
+    no other fact. A condition of the asker's body (:func:`constraints.about_health`: "I'm on warfarin") is a fact."""
     text = analyse(turn)
     if (
         len(text.tokens) > words
         or text.entities
         or text.capitals
         or _different_facts(turn, "", added_times=False) is not None
+        or constraints.about_health(turn)
     ):
         return False
     return not _MARKED.search(" ".join(text.tokens))
