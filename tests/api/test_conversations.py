@@ -217,6 +217,16 @@ async def test_facts_before_the_last_question_are_matched_with_the_earlier_turns
     assert document["match"] is None and document["rejected_by"] == "context", document
 
 
+async def test_a_condition_said_after_the_last_question_is_matched_with_the_earlier_turns(live: LiveServer) -> None:
+    """ "... It has to work in Safari 12 too." after the question binds the answer as it would before it: the
+    statement is the story's (a turn of its own), so the conversation stored without it is not served."""
+    history = turns("I'm building a small booking form for our clinic's website.", "Sounds good, what do you need?")
+    asked = "How do I add a date picker to it?"
+    await served(live, history, asked)
+    document = await served(live, history, f"{asked} It has to work in Safari 12 too, the owner insists.")
+    assert document["match"] is None and document["rejected_by"] == "context", document
+
+
 async def test_a_follow_up_about_another_person_or_part_named_earlier_misses(live: LiveServer) -> None:
     """The same turns, a follow-up exchanging "her" for "him" or "(a)" for "(b)": another question; the same
     follow-up asked again after those turns still hits."""

@@ -236,6 +236,23 @@ def test_a_last_message_splits_into_its_statements_and_the_question_after_them(
 
 
 @pytest.mark.parametrize(
+    ("message", "statements", "question"),
+    [
+        ("Can I fit it myself? We live in Perth.", "We live in Perth.", "Can I fit it myself?"),
+        ("I rent. Can I fit it myself? The lease is strict.", "I rent. The lease is strict.", "Can I fit it myself?"),
+        ("Which lens should I buy? 🙏", "🙏", "Which lens should I buy?"),
+        ("How much will it cost me to cancel?", "", "How much will it cost me to cancel?"),
+        ("I bought it four months ago.", "", "I bought it four months ago."),
+    ],
+)
+def test_after_the_question_a_last_message_s_statements_are_the_story_s_too(
+    message: str, statements: str, question: str
+) -> None:
+    """A condition said after the question ("We live in Perth.") is lifted with those before it."""
+    assert split_statements(message, after=True) == (statements, question)
+
+
+@pytest.mark.parametrize(
     ("mine", "theirs", "other"),
     [
         ("What would it cost for her?", "What would it cost for him?", True),

@@ -116,3 +116,37 @@ async def test_a_reworded_history_about_another_kind_of_booking_is_not_served(ca
     assert not result.hit
     reasons = [c.reason or "" for c in result.candidates if c.guard == "context"]
     assert any("another trip booking" in reason for reason in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("turn", "condition"),
+    [
+        ("I'm on warfarin for atrial fibrillation.", "heart and blood pressure"),
+        ("had a root canal finished this morning", "medical procedure"),
+        ("just had my wisdom teeth out", "medical procedure"),
+    ],
+)
+def test_a_short_turn_naming_a_condition_of_the_asker_s_body_is_no_chatter(turn: str, condition: str) -> None:
+    """A medication or a procedure is a fact of the asker's, not chatter, however short: "root canal" is a
+    procedure, not the "root" of admin rights."""
+    assert constraints.conditions_of(turn) == {condition}
+    assert constraints.about_health(turn)
+    assert not conversation_module.fact_free(turn)
+
+
+def test_a_short_turn_naming_another_condition_is_still_chatter() -> None:
+    """Only the body's conditions: "Hello! Quick mortgage question" before "what's an offset mortgage?" stays
+    chatter (a housing word, measured on dev: nhc5-chatter-008)."""
+    assert conversation_module.fact_free("Hello! Quick mortgage question")
+    assert not constraints.about_health("Hello! Quick mortgage question")
+
+
+async def test_a_reworded_history_with_a_procedure_added_is_not_served(cache: SemanticCache) -> None:
+    """ "Had a root canal this morning." added to the reworded story, through the engine: a procedure, no longer
+    the "root" of admin rights that the other side did not name either."""
+    await cache.store(ask(cache, CACHED, DECONGESTANT), "decongestant answer")
+    added = await cache.lookup(
+        ask(cache, [(REWORDED[0][0], f"{REWORDED[0][1]} Had a root canal this morning."), REWORDED[1]], DECONGESTANT)
+    )
+    assert not added.hit
+    assert "medical procedure" in (added.rejection_reason or "")

@@ -73,6 +73,14 @@ def conditions_of(text: str) -> frozenset[str]:
     return _found(_patterns()[0], said)
 
 
+def about_health(text: str) -> bool:
+    """Whether ``text`` names a condition of the asker's body (``health`` in constraints.json: a medical condition, a
+    medication, a procedure): "I'm on warfarin for atrial fibrillation.", "had a root canal this morning". However
+    short and however it is said, such a turn is no chatter and such a span no aside: what is safe for the asker
+    depends on it."""
+    return not conditions_of(text).isdisjoint(_data()["health"])
+
+
 def conditions_added(span: str, story: str) -> frozenset[str]:
     """The condition phrases ``span`` says that ``story`` (the words around it, both sides') does not, each as said
     (casefolded): "nut free" in "oh also the school is strictly nut free" after a story of "gluten free" (one

@@ -334,13 +334,14 @@ def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
     number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except").
     A structural reading, no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
     ("happy friday!", "she's been so grumpy this week") is read as :func:`differs` reads a time one side alone adds:
-    no other fact."""
+    no other fact. A condition of the asker's body (:func:`constraints.about_health`: "I'm on warfarin") is a fact."""
     text = analyse(turn)
     if (
         len(text.tokens) > words
         or text.entities
         or text.capitals
         or _different_facts(turn, "", added_times=False) is not None
+        or constraints.about_health(turn)
     ):
         return False
     return not _MARKED.search(" ".join(text.tokens))
@@ -357,18 +358,28 @@ def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
     return next((word for word in named if word not in STOP_WORDS and stem(word) in earlier), None)
 
 
-def split_statements(message: str) -> tuple[str, str]:
-    """A last message's leading statements and the question after them ("On adobe.com, four months ago." and
-    "How much will it cost me to cancel?"), or ``("", message)`` when it does not state something and then
-    ask. The statements are facts for the context, matched with the earlier turns (the same facts told in an
-    earlier turn, or another fact: a correction); the question is matched with questions."""
+def split_statements(message: str, after: bool = False) -> tuple[str, str]:
+    """A last message's statements and its last question ("On adobe.com, four months ago." and "How much will it cost
+    me to cancel?"), or ``("", message)`` when it does not both state something and ask. The statements are facts
+    for the context, matched with the earlier turns (the same facts told in an earlier turn, or another fact: a
+    correction); the question is matched with questions. With ``after``, statements after the question are the
+    story's too: "Can I do it myself? We're in Brisbane." adds a condition to the earlier turns as much as "We're in
+    Brisbane. Can I do it myself?". Without it (a single message read as a story told at once, :func:`asks_another`)
+    only a message that ends in its question is split: measured on dev, a single question's trailing details
+    ("It's about 20m from the house") are its own, read as asked."""
     sentences = _SENTENCE_END.split(message.strip())
-    asked = len(sentences)
-    while asked > 0 and sentences[asked - 1].endswith("?"):
-        asked -= 1
-    if asked == 0 or asked == len(sentences):
+    last = len(sentences)
+    while after and last > 0 and not sentences[last - 1].endswith("?"):
+        last -= 1
+    first = last
+    while first > 0 and sentences[first - 1].endswith("?"):
+        first -= 1
+    if first == last:
         return "", message
-    return " ".join(sentences[:asked]), " ".join(sentences[asked:])
+    stated = sentences[:first] + sentences[last:]
+    if not stated:
+        return "", message
+    return " ".join(stated), " ".join(sentences[first:last])
 
 
 def needs_no_context(question: str, history: Sequence[Turn]) -> bool:

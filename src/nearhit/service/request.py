@@ -162,7 +162,7 @@ class AskRequest:
             return self._lifted()._as_looked_up()
         if self.prompt_role != "user" or not self.history or not self._plain_history():
             return self
-        facts, question = conversation_module.split_statements(self.prompt)
+        facts, question = conversation_module.split_statements(self.prompt, after=True)
         if not facts or conversation_module.standalone(question, self._turns()):
             return self
         return replace(self, history=(*self.history, ChatMessage("user", facts)), prompt=question)
