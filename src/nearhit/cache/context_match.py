@@ -164,7 +164,10 @@ def _states_more(question: str, asked: str) -> bool:
     """Whether ``question`` states more than ``asked`` (:func:`conversation.states_more`), each read without the
     moods said around it (:func:`asides.without_asides`): "on-call this week 😩" before the same question after the
     same turns tells no other time."""
-    mine, theirs = asides.without_asides(question, asked, moods=True), asides.without_asides(asked, question, moods=True)
+    mine, theirs = (
+        asides.without_asides(question, asked, moods=True),
+        asides.without_asides(asked, question, moods=True),
+    )
     return conversation.states_more(mine, theirs) is not None
 
 
