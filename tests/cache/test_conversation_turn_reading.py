@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from nearhit.cache import SemanticCache
 from nearhit.cache import conversation as cv
-from nearhit.cache.turn_reading import filled, without_asides
+from nearhit.cache.asides import without_asides
+from nearhit.cache.turn_reading import filled
 from nearhit.guards import GuardSet
 from tests.support.lookups import Turns, ask
 

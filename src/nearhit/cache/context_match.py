@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from nearhit.cache import conversation, digression, entry, story
+from nearhit.cache import asides, conversation, digression, entry, story
 from nearhit.cache.lookup import Lookup, exact_text
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision import load_model
@@ -136,7 +136,7 @@ def _margin(query: Lookup, cached: conversation.Context, asked: str, under: floa
     (``under``: how far below it this one is): the fitted decision's margin (:data:`MATCHED_MODEL`) for a follow-up
     that states nothing ``asked`` does not, read only where it decides; the same-turns margin where it is wider."""
     fitted = matched_margin()
-    if not 0.0 < under <= fitted or conversation.states_more(query.prompt, asked) is not None:
+    if not 0.0 < under <= fitted or _states_more(query.prompt, asked):
         fitted = 0.0
     same_turns = SAME_TURNS_MARGIN if _asks_alike(query, cached, asked) else 0.0
     return ("same_turns", same_turns) if same_turns > fitted else ("conversation", fitted)
@@ -155,9 +155,20 @@ def _asks_alike(query: Lookup, cached: conversation.Context, asked: str) -> bool
     as "Do I need the waiver if my card covers rentals?"), the two together stating nothing more."""
     assert query.context is not None
     if same_turns(query.context, cached):
-        return conversation.states_more(query.prompt, asked) is None
+        return not _states_more(query.prompt, asked)
     moved = _moved_out(query.context, cached, asked)
     return moved is not None and conversation.states_more(f"{moved}\n{query.prompt}", asked) is None
+
+
+def _states_more(question: str, asked: str) -> bool:
+    """Whether ``question`` states more than ``asked`` (:func:`conversation.states_more`), each read without the
+    moods said around it (:func:`asides.without_asides`): "on-call this week 😩" before the same question after the
+    same turns tells no other time."""
+    mine, theirs = (
+        asides.without_asides(question, asked, moods=True),
+        asides.without_asides(asked, question, moods=True),
+    )
+    return conversation.states_more(mine, theirs) is not None
 
 
 def _moved_out(query: conversation.Context, cached: conversation.Context, asked: str) -> str | None:

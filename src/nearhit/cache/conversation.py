@@ -1242,10 +1242,30 @@ def _said_once(mine: list[Quantity], theirs: Text, own: Text) -> list[Quantity]:
 
 
 def _both(text: Text, other: Text) -> list[Quantity]:
-    """The "both"s (:data:`scope.PAIR`) ``text`` says more than ``other`` does, each a two said with no number."""
-    found = [(n, token) for n, token in enumerate(text.tokens) if token in PAIR]
-    spare = len(found) - sum(token in PAIR for token in other.tokens)
+    """The "both"s (:data:`scope.PAIR`) ``text`` says more than ``other`` does, each a two said with no number, and
+    the asker with one other person (:func:`_couples`: "me and my partner", "my son and I")."""
+    found = [(n, token) for n, token in enumerate(text.tokens) if token in PAIR] + _couples(text)
+    spare = len(found) - sum(token in PAIR for token in other.tokens) - len(_couples(other))
     return [Quantity(token, 2.0, span=(n, n + 1), article=True) for n, token in found[len(found) - max(spare, 0) :]]
+
+
+_ASKER = frozenset({"me", "i", "myself"})
+
+
+def _couples(text: Text) -> list[tuple[int, str]]:
+    """Where ``text`` names the asker with one other ("me and my wife", "I and a colleague", "my son and me"): two of
+    them, whoever the other is."""
+    tokens = text.tokens
+    found = []
+    for n in range(len(tokens) - 2):
+        first, joined, third = tokens[n : n + 3]
+        if joined != "and":
+            continue
+        if first in _ASKER and third in {"my", "a", "an"} and n + 3 < len(tokens):
+            found.append((n, first))
+        elif third in _ASKER and n > 0 and tokens[n - 1] == "my":
+            found.append((n - 1, third))
+    return found
 
 
 def _said_as(q: Quantity, said: Quantity) -> bool:

@@ -5,9 +5,9 @@ make it 3 rows 4 cols?" asks what "how do i make it 3 rows 4 cols?" asks, yet th
 
 When the guards veto the nearest candidate whose turns matched the query's (:func:`nearhit.cache.context_match.match`),
 each question is read again (:func:`read_with_turns`): without a span of small talk before or after its question
-(:func:`without_asides`), and with the words of the other question it lacks that its user's turns say filled in (in
-place of its first pointing-back word, or else before its question mark). That pair is judged by the guards at the
-candidate's similarity; another fact, a negation or a constraint on one side, or another person or thing pointed at,
+(:func:`asides.without_asides`), and with the words of the other question it lacks that its user's turns say filled
+in (in place of its first pointing-back word, or else before its question mark). That pair is judged by the guards at
+the candidate's similarity; another fact, a negation or a constraint on one side, or another person or thing pointed at,
 still refuses. A word the other question names that this side's turns never say is not filled in, so a follow-up
 about another thing still differs.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 
-from nearhit.cache import context_match, conversation, entry
+from nearhit.cache import asides, context_match, conversation, entry
 from nearhit.cache.referent import POINTER, supplied
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision.choice import NEAREST_ONLY
@@ -25,33 +25,7 @@ from nearhit.guards import GuardSet
 from nearhit.guards.intent import IntentGuard, asked_after_a_question_word
 from nearhit.guards.verdicts import GuardVerdict
 
-_EMOJI = r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+"
-_SPANS = re.compile(rf".*?(?:[.!?]+(?=\s|$)|{_EMOJI}|$)")
-"""A question's spans: each ends at a sentence's stop or at a run of emoji ("cool thanks 😊 | how do I ...")."""
-_ENDS_IN_EMOJI = re.compile(rf"{_EMOJI}\s*$")
 _END = re.compile(r"\s*[?.!]*\s*$")
-
-
-def without_asides(question: str, other: str) -> str:
-    """``question`` without the spans of small talk before and after the one that asks ("ahh makes sense, thanks 👍
-    how do i fix it?", "how do i clear it without harming the frogs? they're my little buddies 💚") that ``other``
-    does not say too: a sentence or a span closed by emoji that states no fact a guard compares and binds nothing
-    (:func:`conversation.fact_free`, :func:`conversation.constrains`), and ends in emoji or says a mark of small talk
-    ("thanks", "haha", "cool": :func:`conversation.small_talk`)."""
-    spans = [span for span in _SPANS.findall(question) if span.strip()]
-    asks = next((n for n, span in enumerate(spans) if "?" in span), len(spans) - 1)
-    theirs = _plain(other)
-    kept = [span for n, span in enumerate(spans) if n == asks or not _aside(span) or _plain(span) in theirs]
-    return " ".join(span.strip() for span in kept)
-
-
-def _aside(span: str) -> bool:
-    marked = _ENDS_IN_EMOJI.search(span) is not None or conversation.small_talk(span)
-    return marked and conversation.fact_free(span) and not conversation.constrains(span)
-
-
-def _plain(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def filled(context: conversation.Context, question: str, other: str) -> str:
@@ -122,7 +96,10 @@ def read_with_turns(
     theirs = conversation.Context.from_json(told)
     if fields is None or theirs is None:
         return False
-    mine_alone, theirs_alone = without_asides(prompt, vetoed.prompt), without_asides(vetoed.prompt, prompt)
+    mine_alone, theirs_alone = (
+        asides.without_asides(prompt, vetoed.prompt),
+        asides.without_asides(vetoed.prompt, prompt),
+    )
     mine = filled(context, mine_alone, theirs_alone)
     other = filled(theirs, theirs_alone, mine_alone)
     same = context_match.same_turns(context, theirs)
