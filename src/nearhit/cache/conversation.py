@@ -821,11 +821,11 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
 
 
 def other_referent(question: str, cached: str) -> str | None:
-    """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
-    kind the other lacks ("for her" vs "for him", "they" vs "it"), a label ("(a)" vs "(b)"), a place in a list
-    ("the first one" vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another
-    the turns named; "my wife" vs "I": :func:`persons.other_person`) the other lacks, or is the other with one
-    word exchanged for another thing (:func:`exchanged.exchanged`: "round them up" / "round them down") or with the same words in other roles
+    """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a kind the
+    other lacks ("for her" vs "for him", "they" vs "it"), a label ("(a)" vs "(b)"), a place in a list ("the first one"
+    vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another the turns named; "my wife"
+    vs "I": :func:`persons.other_person`) the other lacks, or is the other with one word exchanged for another thing
+    (:func:`exchanged.exchanged`: "round them up" / "round them down") or with the same words in other roles
     (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"), or asks for another
     measure (:func:`measure.other_measure`: "how long do I have to claim?" / "how much can I claim?"). One side's
     pronoun against a name or nothing is a rewording, not an exchange."""
