@@ -191,3 +191,21 @@ async def test_another_follow_up_after_the_same_turns_within_the_margin_is_refus
     )
     verdict = cache.guards.first_rejection("How often should I water it?", "How often should I feed it?", 0.62)
     assert verdict is not None and verdict.guard == "entities"
+
+
+KNEES: Turns = [
+    ("user", "My uncle (64) tore a meniscus last month, and my aunt (61) has a frozen shoulder."),
+    ("assistant", "Sorry to hear that, two injuries in one house is hard."),
+]
+
+
+async def test_a_single_question_after_the_same_turns_about_another_person_is_not_served(
+    cache: SemanticCache,
+) -> None:
+    """ "hers" and "his" point at two people the turns named: the single question after the very same turns is
+    refused as a conversation's entry after them is (:func:`conversation.other_referent`)."""
+    stored = "can hers get better without an operation?"
+    assert cv.standalone(stored, KNEES)
+    await cache.store(ask(cache, KNEES, stored), "frozen shoulder answer")
+    result = await cache.lookup(ask(cache, KNEES, "can his get better without an operation?"))
+    assert not result.hit, result.candidates

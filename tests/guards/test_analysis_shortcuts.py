@@ -54,7 +54,8 @@ def _folded(text: str) -> str:
     text = guards_text._FRACTION_RE.sub(guards_text._fraction, text)
     text = guards_text._HOW_TO_RE.sub(r"\1 to", text)
     text = guards_text._CHAT_TO_RE.sub(guards_text._chat_to, text)
-    return guards_text._MILLIONS_RE.sub(guards_text._million_or_molar, text).casefold()
+    text = guards_text._MILLIONS_RE.sub(guards_text._million_or_molar, text)
+    return guards_text._MINUS_RE.sub(" minus ", text).casefold()
 
 
 def _tokens(folded: str) -> list[str]:

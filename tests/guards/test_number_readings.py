@@ -105,3 +105,14 @@ async def test_the_cache_serves_an_amount_read_the_same_and_refuses_another(cach
     assert served.match == "semantic"
     refused = await cache.lookup("How do I make a 1 mM NaCl solution?", SCOPE, threshold=0.8)
     assert refused.match is None
+
+
+def test_a_minus_sign_before_a_number_is_its_sign() -> None:
+    """ "-5C" is below zero and "5C" above it; a hyphen inside a name or a range ("COVID-19", "3-5") is no sign."""
+
+    def values(text: str) -> list[float]:
+        return [q.value for q in quantities(analyse(text).tokens)]
+
+    assert values("the bag is rated to -5C") == [-5.0]
+    assert values("the bag is rated to 5C") == [5.0]
+    assert values("COVID-19 for 3-5 days") == [19.0, 3.0, 5.0]

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from nearhit.cache import circumstance, clause, constraints, events, exchanged, measure, story, unsaid
+from nearhit.cache import circumstance, clause, constraints, events, exchanged, measure, persons, story, unsaid
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
@@ -832,10 +832,10 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
 
 
 def other_referent(question: str, cached: str) -> str | None:
-    """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a
-    kind the other lacks ("for her" vs "for him", "they" vs "it"), a label ("(a)" vs "(b)"), a place in a list
-    ("the first one" vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another
-    the turns named) the other lacks, or is the other with one word exchanged for another thing
+    """Why two follow-ups point at different things the earlier turns named, or None: each has a pronoun of a kind the
+    other lacks ("for her" vs "for him", "they" vs "it"), a label ("(a)" vs "(b)"), a place in a list ("the first one"
+    vs "the second one") or a person ("can he drive?" vs "can I drive?": the asker or another the turns named; "my wife"
+    vs "I": :func:`persons.other_person`) the other lacks, or is the other with one word exchanged for another thing
     (:func:`exchanged.exchanged`: "round them up" / "round them down") or with the same words in other roles
     (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"), or asks for another
     measure (:func:`measure.other_measure`: "how long do I have to claim?" / "how much can I claim?"). One side's
@@ -846,7 +846,8 @@ def other_referent(question: str, cached: str) -> str | None:
         if mine - theirs and theirs - mine:
             return f"the question points at another {kind}: {describe(mine - theirs)} vs {describe(theirs - mine)}"
     return (
-        exchanged.exchanged(question, cached)
+        persons.other_person(question, cached)
+        or exchanged.exchanged(question, cached)
         or exchanged.reordered(question, cached)
         or measure.other_measure(question, cached)
     )

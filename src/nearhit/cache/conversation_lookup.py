@@ -129,7 +129,8 @@ def _after_earlier_turns(
     margins: choose.Margins,
 ) -> bool:
     """Serve a single question asked after the very turns of ``query`` (normalised) that states nothing the
-    query's question does not (:func:`conversation.states_more`: a correction, a fact, a constraint), judged by
+    query's question does not (:func:`conversation.states_more`: a correction, a fact, a constraint) and points at
+    no other person or thing (:func:`conversation.other_referent`: "can hers ...?" / "can his ...?"), judged by
     its question as a conversation's entry with the same turns is (the same margin below the threshold, by the
     guards, as every conversation's lookup): "What's the minimum down payment?" reads as standing alone and "How
     little can I put down?" does not, yet after the same turns they are two wordings of one question. Whether a
@@ -151,6 +152,7 @@ def _after_earlier_turns(
         if not fields.get(entry.CONTEXT)
         and _normalised(conversation.Context.from_json(fields.get(entry.EARLIER, ""))) == turns
         and conversation.states_more(query.prompt, fields.get("prompt", ""), added_times=False) is None
+        and conversation.other_referent(query.prompt, fields.get("prompt", "")) is None
     ]
     if same:
         judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)

@@ -215,6 +215,8 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
             i += 1
             continue
         sign = tokens[i - 1] if i > 0 and tokens[i - 1] in _CURRENCY_SIGNS else ""
+        minus = "-" if i > 0 and tokens[i - 1] == "minus" and clock is None else ""
+        value = -value if minus else value  # "-5C" (:mod:`nearhit.guards.text`): below zero
         scale, short_unit = _scale(tokens, i, end, sign) if clock is None else (1, "")
         if scale != 1:
             value, end = value * scale, end + 1
@@ -246,7 +248,9 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
         named = unit if unit in UNITS else ""
         counted = token in _COUNTS  # matched to an equal count only, never a number of its own, as "twice" is
         found.append(
-            Quantity(sign + surface, value, dimension, base, clock, listed, named, other, (i, end), article=counted)
+            Quantity(
+                minus + sign + surface, value, dimension, base, clock, listed, named, other, (i, end), article=counted
+            )
         )
         i = end
     return found

@@ -28,6 +28,9 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 # the same matches as the alternatives written one by one, each of which read the run again (~40% of the time).
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:\d[^\W_]*|(?:'[^\W\d_]+)*)|\d+(?::\d\d|(?:,\d{3})*(?:\.\d+)?)|[£$€¥%]")
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_MINUS_RE = re.compile(r"(?<![\w.,:/)\]-])[-\u2212](?=\d)")
+"""A minus sign before a number, not a hyphen inside a name, range or code ("-5C"; not "COVID-19", "3-5"): read
+as the word "minus", which :mod:`nearhit.guards.quantities` reads as the number's sign."""
 _CAPITALISED_RE = re.compile(r"[^\W\d_]+(?:\d[^\W_]*|(?:'[^\W\d_]+)*)|\S")
 # Codes: a letter touching a digit ("P60", "Jet2") or capitals, hyphen, digits ("SKU-123", "COVID-19").
 _CODE_RE = re.compile(r"\b(?:[A-Za-z]+\d|\d+[A-Za-z]|[A-Z]{2,}-\d)[A-Za-z0-9-]*")
@@ -126,6 +129,8 @@ def analyse(text: str) -> Text:
         text = _CHAT_TO_RE.sub(_chat_to, text)
     if "M" in text:
         text = _MILLIONS_RE.sub(_million_or_molar, text)
+    if "-" in text or "\u2212" in text:
+        text = _MINUS_RE.sub(" minus ", text)
     folded = text.casefold()
     found = _TOKEN_RE.findall(folded)
     # Most prompts have no short form, contraction or "cannot": their words are the tokens, with no Python step
