@@ -5,7 +5,7 @@ dev sets')."""
 from __future__ import annotations
 
 from nearhit.cache import SemanticCache, story
-from nearhit.cache.conversation import CONTEXT_THRESHOLD, RETOLD_FLOOR, Context, differs, retold
+from nearhit.cache.conversation import CONTEXT_THRESHOLD, RETOLD_FLOOR, REWORDED_FLOOR, Context, differs, retold
 from tests.support.lookups import Turns, ask
 
 FAN: Turns = [
@@ -36,7 +36,7 @@ def test_a_swap_in_the_same_frame_is_read_though_the_spans_share_a_word() -> Non
 
 def test_a_history_retold_in_the_same_turns_is_the_same_context_under_the_threshold() -> None:
     assert differs("How do I quiet it?", Context(tuple(FAN_RETOLD)), Context(tuple(FAN)), BAND) is None
-    assert differs("How do I quiet it?", Context(tuple(FAN_RETOLD)), Context(tuple(FAN)), RETOLD_FLOOR - 0.01)
+    assert differs("How do I quiet it?", Context(tuple(FAN_RETOLD)), Context(tuple(FAN)), REWORDED_FLOOR - 0.01)
 
 
 def test_a_detail_swapped_or_a_turn_added_is_no_history_retold() -> None:

@@ -68,11 +68,12 @@ feature, and its pass mark a margin under the threshold (the model's ``margin``)
 
 
 def match(
-    result: LookupResult, query: Lookup, rows: Rows, dimension: int
+    result: LookupResult, query: Lookup, rows: Rows, dimension: int, *, whole: bool = True
 ) -> tuple[Rows, dict[str, dict[str, object]], int, dict[str, tuple[Margin, float]]]:
     """Keep the candidates whose earlier turns are the query's; the others are rejected by ``context`` (added
     to ``result``'s candidates). Returns the kept rows, per kept entry the context it matched, how many were
-    rejected, and the margin below the threshold of those whose earlier turns are the query's own."""
+    rejected, and the margin below the threshold of those whose earlier turns are the query's own. ``whole``: the
+    contexts as told, no turn left out (:func:`conversation.differs`)."""
     kept: Rows = []
     matched: dict[str, dict[str, object]] = {}
     margins: dict[str, tuple[Margin, float]] = {}
@@ -101,7 +102,7 @@ def match(
             else:
                 stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
                 similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
-            reason = conversation.differs(query.prompt, mine, cached, similarity, fields.get("prompt", ""))
+            reason = conversation.differs(query.prompt, mine, cached, similarity, fields.get("prompt", ""), whole=whole)
             reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
         if reason is None:
             kept.append((doc_id, fields))

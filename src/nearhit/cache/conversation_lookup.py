@@ -330,7 +330,8 @@ async def _matched_again(
     for asked, doc_id, row in trials:
         # Judged on a scratch result: a candidate refused again keeps its first refusal, not a second one.
         trial = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
-        passed, shown, _, width = context_match.match(trial, asked, [(doc_id, row)], len(query.vector))
+        # Turns left out: the assistant's words reworded no longer say the whole history was told again.
+        passed, shown, _, width = context_match.match(trial, asked, [(doc_id, row)], len(query.vector), whole=False)
         matched += passed
         contexts |= {key: {**value, how: True} for key, value in shown.items()}
         widths |= width
