@@ -64,6 +64,7 @@ BUNDLED_FILES = {
     "nearhit-v36": "nearhit_pairs_v36.jsonl",
     "nearhit-v37": "nearhit_pairs_v37.jsonl",
     "nearhit-v38": "nearhit_pairs_v38.jsonl",
+    "nearhit-v39": "nearhit_pairs_v39.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -99,6 +100,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v33": "nearhit_conversations_v33.jsonl",
     "nearhit-conversations-v34": "nearhit_conversations_v34.jsonl",
     "nearhit-conversations-v35": "nearhit_conversations_v35.jsonl",
+    "nearhit-conversations-v36": "nearhit_conversations_v36.jsonl",
+    "nearhit-conversations-v37": "nearhit_conversations_v37.jsonl",
+    "nearhit-conversations-v38": "nearhit_conversations_v38.jsonl",
+    "nearhit-conversations-v39": "nearhit_conversations_v39.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
