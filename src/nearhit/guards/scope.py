@@ -36,7 +36,7 @@ _BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the firs
 _ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
 _RECIPROCALS = frozenset({("each", "other"), ("one", "another")})
 _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
-_KIND_OF = frozenset({"those", "these"})  # "one of those stickers": a thing of that kind, like "a", not one picked
+_KIND_OF = frozenset({"those"})  # "one of those stickers": a kind, like "a"; "one of these tags" picks one
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
 _ONLY, _UNIVERSAL = "only", "universal"  # "all" on one side, "only" added on the other: part, not the whole
