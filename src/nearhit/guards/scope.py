@@ -36,6 +36,7 @@ _BINDS_WITHIN = 3  # "all of my emails": the word a scope word binds is the firs
 _ONE_OF = frozenset({"a", "an"})  # "rename a file": one of what "rename every file" takes as a whole
 _RECIPROCALS = frozenset({("each", "other"), ("one", "another")})
 _NOT_PICKING_ONE = frozenset({"which", "any", "each", "every", "no", "the"})  # "which one of", "the one of"
+_KIND_OF = frozenset({"those"})  # "one of those stickers": a kind, like "a"; "one of these tags" picks one
 # Classes whose word on one side only is usually filler ("do you have any vegan options?").
 _FILLER_CLASSES = frozenset({"free", "partial"})
 _ONLY, _UNIVERSAL = "only", "universal"  # "all" on one side, "only" added on the other: part, not the whole
@@ -110,8 +111,9 @@ _PICKED = _ONE_OF | _ORDINALS | frozenset(_CLASSES) | {"the"}  # what "just" res
 
 def _scope_at(text: Text, index: int) -> str | None:
     """The scope class of the word at ``index``, if it is one; "one" only before a content word ("one child",
-    not "which one"); "every" before "other" or an ordinal takes one in so many ("every other row", "every
-    third day", "every 2nd week"): an interval, not all of them."""
+    not "which one") or picking one ("one of my cards", not "one of those stickers": a kind, like "a");
+    "every" before "other" or an ordinal takes one in so many ("every other row", "every third day", "every
+    2nd week"): an interval, not all of them."""
     token = text.tokens[index]
     scope = _CLASSES.get(token)
     if scope is None and token != _EVERY:  # most words: no class, and only "every" takes one below
@@ -125,7 +127,8 @@ def _scope_at(text: Text, index: int) -> str | None:
     if token == "one":
         following = text.tokens[index + 1] if index + 1 < len(text.tokens) else ""
         before = text.tokens[index - 1] if index else ""
-        picks_one = following == "of" and before not in _NOT_PICKING_ONE
+        after_of = text.tokens[index + 2] if index + 2 < len(text.tokens) else ""
+        picks_one = following == "of" and before not in _NOT_PICKING_ONE and after_of not in _KIND_OF
         if not picks_one and (not following.isalpha() or following in STOP_WORDS):
             return None
     return scope
