@@ -39,7 +39,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from nearhit.cache import circumstance, clause, constraints, events, exchanged, measure, persons, story, unsaid
+from nearhit.cache import (
+    circumstance,
+    clause,
+    constraints,
+    depends_on,
+    events,
+    exchanged,
+    measure,
+    persons,
+    story,
+    unsaid,
+)
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
@@ -460,6 +471,13 @@ def differs(
     changed = _changed_by_user(_affirmed(query), _affirmed(cached), question, same_shape=shape, asked=cached_question)
     if changed is not None:
         return f"{SAID_MORE}: {changed!r}"
+    where = depends_on.told_for(
+        f"{_said_by(query, 'user')}\n{question}",
+        f"{_said_by(cached, 'user')}\n{cached_question}",
+        f"{question}\n{cached_question}",
+    )
+    if where is not None:
+        return f"the earlier turns or the question tell where: {where}"
     detail = story.changed_detail(query.text, cached.text)
     if detail is not None:
         return detail

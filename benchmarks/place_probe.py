@@ -1,0 +1,54 @@
+"""The conversation dev pairs ``depends_on.told_for`` can move, found offline (no Redis): one side's user text (its
+earlier user turns and its question) tells a place or a platform the other's does not say ("We're in Brisbane", "on
+my MacBook"). Prints one line a pair (set, id, should-hit or trap, category, what is told and whether the question
+depends on it) and the counts; ``--moved`` keeps the pairs the question's kind refuses, whose ids go to
+``conversation_misses.py --ids``. Dev splits only.
+
+    python benchmarks/place_probe.py            # every pair that tells a new place or platform
+    python benchmarks/place_probe.py --moved    # only those told_for refuses
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+from nearhit import evaluation
+from nearhit.cache import depends_on
+from nearhit.evaluation.dataset import CONVERSATION_SETS, Side
+
+
+def said(side: Side) -> str:
+    """The user's side of a conversation: its earlier user turns and its question."""
+    return "\n".join([*(text for role, text in side.history if role == "user"), side.prompt])
+
+
+def new_told(mine: str, theirs: str) -> set[str]:
+    """What one side tells (by kind) that the other does not say, whatever the question."""
+    found = set()
+    for text, other in ((mine, theirs), (theirs, mine)):
+        unsaid = depends_on.told(other)
+        for kind, names in depends_on.told(text).items():
+            found |= {f"{kind}:{name}" for name in names - unsaid.get(kind, set()) if name not in other.casefold()}
+    return found
+
+
+def main(moved_only: bool) -> None:
+    counts: Counter[str] = Counter()
+    for name in CONVERSATION_SETS:
+        for pair in evaluation.load(name, "dev"):
+            mine, theirs = said(pair.b), said(pair.a)
+            new = new_told(mine, theirs)
+            if not new:
+                continue
+            why = depends_on.told_for(mine, theirs, f"{pair.b.prompt}\n{pair.a.prompt}")
+            if moved_only and why is None:
+                continue
+            kind = "should-hit" if pair.same_answer else "trap"
+            counts[f"{kind}, {'refused' if why else 'kept'}"] += 1
+            print(name, pair.id, kind, pair.category, sorted(new), why or "-", "|", pair.b.prompt[:80])
+    print(dict(counts))
+
+
+if __name__ == "__main__":
+    main("--moved" in sys.argv[1:])
