@@ -22,7 +22,8 @@ from nearhit.guards.text import analyse
 
 DATA = "depends_on.json"
 PLATFORMS = ("operating system", "phone")
-"""The categories of ``constraints.json``'s alternatives that are a platform: what a shortcut or a setting depends on."""
+"""The categories of ``constraints.json``'s alternatives that are a platform: what a shortcut or a setting
+depends on."""
 _PLACE_NAME = re.compile(
     r"\b(?:in|to|from|near|around|visiting|outside)[ \t]+((?:the[ \t]+)?[A-Z][\w'-]*(?:[ \t]+[A-Z][\w'-]*){0,2})"
 )
