@@ -2,10 +2,12 @@
 earlier user turns and its question) tells a place or a platform the other's does not say ("We're in Brisbane", "on
 my MacBook"). Prints one line a pair (set, id, should-hit or trap, category, what is told and whether the question
 depends on it) and the counts; ``--moved`` keeps the pairs the question's kind refuses, whose ids go to
-``conversation_misses.py --ids``. Dev splits only.
+``conversation_misses.py --ids``. ``--standalone``: the pairs one of whose questions stood alone and no longer does,
+its answer depending on a place or platform its turns tell (``depends_on.set_by``). Dev splits only.
 
-    python benchmarks/place_probe.py            # every pair that tells a new place or platform
-    python benchmarks/place_probe.py --moved    # only those told_for refuses
+    python benchmarks/place_probe.py               # every pair that tells a new place or platform
+    python benchmarks/place_probe.py --moved       # only those told_for refuses
+    python benchmarks/place_probe.py --standalone  # the questions that no longer stand alone
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from collections import Counter
 
 from nearhit import evaluation
-from nearhit.cache import depends_on
+from nearhit.cache import conversation, depends_on
 from nearhit.evaluation.dataset import CONVERSATION_SETS, Side
 
 
@@ -31,6 +33,34 @@ def new_told(mine: str, theirs: str) -> set[str]:
         for kind, names in depends_on.told(text).items():
             found |= {f"{kind}:{name}" for name in names - unsaid.get(kind, set()) if name not in other.casefold()}
     return found
+
+
+def set_by_turns(side: Side) -> str | None:
+    """The kind a question that stood alone before ``depends_on.set_by`` depends on and its user turns tell, or None:
+    read with the assistant's turns only (all :func:`conversation.standalone` reads of them), it stands alone."""
+    assistant = [turn for turn in side.history if turn[0] == "assistant"]
+    if not side.history or not conversation.standalone(side.prompt, assistant):
+        return None
+    return depends_on.set_by(side.prompt, "\n".join(text for role, text in side.history if role == "user"))
+
+
+def standalone_flips() -> None:
+    counts: Counter[str] = Counter()
+    for name in CONVERSATION_SETS:
+        for pair in evaluation.load(name, "dev"):
+            kinds = [kind for kind in map(set_by_turns, (pair.a, pair.b)) if kind]
+            if kinds:
+                counts["should-hit" if pair.same_answer else "trap"] += 1
+                print(
+                    name,
+                    pair.id,
+                    "should-hit" if pair.same_answer else "trap",
+                    pair.category,
+                    kinds,
+                    "|",
+                    pair.b.prompt[:80],
+                )
+    print(dict(counts))
 
 
 def main(moved_only: bool) -> None:
@@ -51,4 +81,7 @@ def main(moved_only: bool) -> None:
 
 
 if __name__ == "__main__":
-    main("--moved" in sys.argv[1:])
+    if "--standalone" in sys.argv[1:]:
+        standalone_flips()
+    else:
+        main("--moved" in sys.argv[1:])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from nearhit.cache import SemanticCache, depends_on
-from nearhit.cache.conversation import Context, differs
+from nearhit.cache.conversation import Context, differs, standalone
 from nearhit.guards import GuardSet
 from tests.support.lookups import ask
 
@@ -91,3 +91,22 @@ async def test_a_told_place_or_platform_is_still_served_on_the_real_redis(
     await guarded.background.drain()
     result = await guarded.lookup(ask(guarded, [("user", told)], question))
     assert result.hit and result.answer is not None and result.answer.response == "the answer", result.candidates
+
+
+STREET = "We've just moved into a terraced street with no driveway"
+FINE = "What's the fine for parking on the pavement?"
+
+
+def test_a_question_set_where_the_turns_tell_does_not_stand_alone() -> None:
+    """ "What's the fine for ...?" stands alone after turns that tell no place; after "we live in Lisbon now" it is
+    asked there (:func:`nearhit.cache.depends_on.set_by`), and a question that names its own place stands alone."""
+    assert standalone(FINE, [("user", STREET), REPLY])
+    assert not standalone(FINE, [("user", f"{STREET}, we live in Lisbon now"), REPLY])
+    assert standalone("What's the fine for parking on the pavement in Lisbon?", [("user", "we live in Lisbon"), REPLY])
+
+
+async def test_a_question_set_where_the_turns_tell_refuses_on_the_real_redis(guarded: SemanticCache) -> None:
+    await guarded.store(ask(guarded, [("user", STREET), REPLY], FINE), "the answer")
+    await guarded.background.drain()
+    result = await guarded.lookup(ask(guarded, [("user", f"{STREET}, we live in Lisbon now"), REPLY], FINE))
+    assert not result.hit, result.candidates

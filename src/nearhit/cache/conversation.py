@@ -321,6 +321,7 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
         and _names_earlier(question, history) is None
         and unsaid.leaves_unsaid(question) is None
         and unsaid.names_no_subject(question) is None
+        and depends_on.set_by(question, "\n".join(text for role, text in history if role == "user")) is None
     )
 
 

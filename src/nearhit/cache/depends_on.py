@@ -69,6 +69,14 @@ def depends_on(question: str) -> set[str]:
     return {kind for kind, pattern in _patterns().items() if pattern.search(said)}
 
 
+def set_by(question: str, said: str) -> str | None:
+    """The kind ("place", "platform") ``question``'s answer depends on that ``said`` (the turns before it) tells and
+    the question does not: "How much are the tuition fees?" after "I'm applying from Malaysia" is asked there, so
+    it does not stand alone."""
+    told_before, asked = told(said), told(question)
+    return next((kind for kind in sorted(depends_on(question)) if kind in told_before and kind not in asked), None)
+
+
 def told_for(mine: str, theirs: str, question: str) -> str | None:
     """A place or platform one side's user text (turns and question) tells and the other's does not say, when
     ``question`` (both sides' questions) is of a kind whose answer depends on it, else None.
