@@ -312,8 +312,10 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     same time" point at the clock: :data:`_CLOCK_PHRASES`), nothing about the
     asker ("I", "my"), no "the ..." naming a thing the turns spoke of (:func:`_names_earlier`), and no
     judgement against a standard or place that only the turns give ("Would a mesh system help?", "How long is the
-    ferry there?": :func:`unsaid.leaves_unsaid`), and a subject of its own: "Are there any fees?" says not of
-    what (:func:`unsaid.names_no_subject`)."""
+    ferry there?": :func:`unsaid.leaves_unsaid`), a subject of its own: "Are there any fees?" says not of
+    what (:func:`unsaid.names_no_subject`), and no answer that depends on a place or platform the user's turns tell
+    and the question does not ("How much will the tuition fees be?" after "I'm applying from Malaysia":
+    :func:`depends_on.set_by`)."""
     return (
         len(analyse(question).tokens) >= 4
         and not _POINTS_BACK.search(_CLOCK_PHRASES.sub(" ", question))

@@ -30,6 +30,7 @@ _PLACE_NAME = re.compile(
 """A capitalised name after a preposition of place ("in Brisbane", "to Dubai", "from the UK"): where the asker is,
 goes or comes from (one line: a name does not run on into the next turn)."""
 _COUNTRIES = frozenset(SAME_NAMES.values())
+"""The countries ``same_names.txt`` knows, by group: a country told beside other countries is another place."""
 _NOT_PLACES = words("date_words.txt") | {"march", "may"}
 """Capitalised names after "in" that are a time, not a place ("in March", "on Saturday")."""
 
