@@ -41,7 +41,7 @@ from itertools import pairwise
 
 from nearhit.cache import circumstance, clause, constraints, events, exchanged, measure, persons, story, unsaid
 from nearhit.cache.story import CONTAINED
-from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
+from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
@@ -178,6 +178,9 @@ _MARKED = re.compile(
 )
 """Words that make a short turn more than chatter (:func:`fact_free`): a negation, a correction, a restriction."""
 _WORDS = re.compile(r"[\w']+")
+_AGE = re.compile(r"\b(\d+)[\s-]*(?:(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)[\s-]*)?old\b")
+"""An age written out with its "old" ("8-year-old", "15 months old", "4 old"): the number is group 1."""
+_DIGITS = re.compile(r"\d+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
 _SECOND_IDIOM = re.compile(r"\b(second)[\s-]+(hand|thoughts?|wind)\b", re.IGNORECASE)
@@ -804,6 +807,8 @@ def _head_exchanged(told: str, single: str, said: set[str], asked: set[str]) -> 
     for first in sorted(mine.keys() & theirs.keys()):
         for x in sorted(mine[first]):
             for y in sorted(theirs[first]):
+                if _same_stem(x, y):  # the same two words on both sides ("straight away"), however the talk reads
+                    continue
                 if not any(_same_stem(x, z) for z in asked) and not any(_same_stem(y, z) for z in said):
                     return f"{first} {x} / {first} {y}"
     return None
@@ -825,11 +830,23 @@ def last_answer(context: Context) -> str:
 
 
 def _told_words(text: str) -> set[str]:
+    """The content words (stems) a story tells, small talk and talk about asking aside; a number written as a
+    word is read as its digits (:data:`_DIGITS_OF`)."""
     return {
-        stem(word)
+        stem(_DIGITS_OF.get(word, word))
         for word in _content(_tokens(text))
         if not _SMALL_TALK.search(word) and not _TALK.fullmatch(word) and not _REPLY_WORD.fullmatch(word)
     }
+
+
+_DIGITS_OF = {
+    word: str(value)
+    for table in (NUMBER_TABLES["units"], NUMBER_TABLES["tens"])
+    for word, value in table.items()
+    if value > 1 and word != "dozen"
+}
+"""A number word and its digits ("two weeks" / "2 weeks"): one message writes out what a turn types as a digit, the
+same word to every check that compares what the two sides tell. "One" is left out: as often "the 4k one"."""
 
 
 def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool = False) -> str | None:
@@ -850,6 +867,8 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     }
     if a & _NEGATIONS and b & _NEGATIONS:
         differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
+    if told and _age_told(mine, theirs) and _age_told(theirs, mine):
+        differing.discard("old")
     only = " ".join(sorted(differing))
     if not told:
         only = _ALTERNATIVE.sub(" ", only)
@@ -857,6 +876,16 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     if found is not None:
         return f"one side says {found.group(0)!r}, the other does not"
     return None
+
+
+def _age_told(text: str, other: str) -> bool:
+    """Whether every "old" of ``text`` closes an age (:data:`_AGE`: "my 8-year-old", "15 months old") whose number
+    ``other`` states too: one message writes the age out where a story told over turns answers "How old is he?"
+    with the number alone ("she's 18 months", "2 yrs", "my 4yo"), so "old" adds no constraint there; the number
+    itself is compared with the facts. An "old" that is no age ("the old tiles") is left to the constraint words."""
+    numbers = set(_DIGITS.findall(other))
+    ages = [found for found in _AGE.finditer(text.casefold()) if found.group(1) in numbers]
+    return len(ages) == _tokens(text).count("old")
 
 
 def other_referent(question: str, cached: str) -> str | None:
