@@ -807,8 +807,6 @@ def _head_exchanged(told: str, single: str, said: set[str], asked: set[str]) -> 
     for first in sorted(mine.keys() & theirs.keys()):
         for x in sorted(mine[first]):
             for y in sorted(theirs[first]):
-                if _same_stem(x, y):  # the same two words on both sides ("straight away"), however the talk reads
-                    continue
                 if not any(_same_stem(x, z) for z in asked) and not any(_same_stem(y, z) for z in said):
                     return f"{first} {x} / {first} {y}"
     return None
