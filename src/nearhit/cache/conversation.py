@@ -41,7 +41,7 @@ from itertools import pairwise
 
 from nearhit.cache import circumstance, clause, constraints, events, exchanged, measure, persons, story, unsaid
 from nearhit.cache.story import CONTAINED
-from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
+from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
@@ -178,8 +178,9 @@ _MARKED = re.compile(
 )
 """Words that make a short turn more than chatter (:func:`fact_free`): a negation, a correction, a restriction."""
 _WORDS = re.compile(r"[\w']+")
-_AGE = re.compile(r"\b(\d+)[\s-]*(?:(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)[\s-]*)?old\b")
-"""An age written out with its "old" ("8-year-old", "15 months old", "4 old"): the number is group 1."""
+_AGE = re.compile(r"\b(\d+)[\s-]*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)[\s-]*old\b")
+"""An age written out with its unit and "old" ("8-year-old", "15 months old"): the number is group 1 ("4 old
+tiles" is no age)."""
 _DIGITS = re.compile(r"\d+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
@@ -828,23 +829,11 @@ def last_answer(context: Context) -> str:
 
 
 def _told_words(text: str) -> set[str]:
-    """The content words (stems) a story tells, small talk and talk about asking aside; a number written as a
-    word is read as its digits (:data:`_DIGITS_OF`)."""
     return {
-        stem(_DIGITS_OF.get(word, word))
+        stem(word)
         for word in _content(_tokens(text))
         if not _SMALL_TALK.search(word) and not _TALK.fullmatch(word) and not _REPLY_WORD.fullmatch(word)
     }
-
-
-_DIGITS_OF = {
-    word: str(value)
-    for table in (NUMBER_TABLES["units"], NUMBER_TABLES["tens"])
-    for word, value in table.items()
-    if value > 1 and word != "dozen"
-}
-"""A number word and its digits ("two weeks" / "2 weeks"): one message writes out what a turn types as a digit, the
-same word to every check that compares what the two sides tell. "One" is left out: as often "the 4k one"."""
 
 
 def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool = False) -> str | None:
