@@ -294,3 +294,33 @@ FENCE = "I'm repainting the wooden garden fence this weekend\nit has to stay dar
 def test_a_clause_only_one_side_tells_is_another_story(told: str, single: str, answer: str, alone: bool) -> None:
     reason = cv.differs_from_one(told, single, answer)
     assert (reason is not None and reason.startswith("a clause only one side tells")) is alone, reason
+
+
+STORY = "My nephew is learning the cello.\nhe's 9\nhow long should he practise each day?"
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "differs"),
+    [
+        # a turn answers "How old is he?" with the number, one message writes the age out: the same story
+        (STORY, "My 9-year-old nephew is learning the cello. How long should he practise each day?", False),
+        (STORY, "My nephew is 9 years old and learning the cello. How long should he practise each day?", False),
+        (
+            "My puppy is learning to walk on a lead.\nshe's 14 weeks\nhow long should each walk be?",
+            "My 14 week old puppy is learning to walk on a lead. How long should each walk be?",
+            False,
+        ),
+        # another age is another fact
+        (STORY, "My 11-year-old nephew is learning the cello. How long should he practise each day?", True),
+        # an age the other side does not tell at all, still refused
+        (
+            "My nephew is learning the cello.\nhow long should he practise each day?",
+            "My 9-year-old nephew is learning the cello. How long should he practise each day?",
+            True,
+        ),
+        # an "old" that is no age is still a word only one side says
+        (STORY, "My nephew is 9 and learning on an old cello. How long should he practise each day?", True),
+    ],
+)
+def test_an_age_written_out_is_the_number_a_turn_tells(told: str, single: str, differs: bool) -> None:
+    assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)

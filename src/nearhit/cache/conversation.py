@@ -189,6 +189,10 @@ _MARKED = re.compile(
 )
 """Words that make a short turn more than chatter (:func:`fact_free`): a negation, a correction, a restriction."""
 _WORDS = re.compile(r"[\w']+")
+_AGE = re.compile(r"\b(\d+)[\s-]*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)[\s-]*old\b")
+"""An age written out with its unit and "old" ("8-year-old", "15 months old"): the number is group 1 ("4 old
+tiles" is no age)."""
+_DIGITS = re.compile(r"\d+")
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
 _SECOND_IDIOM = re.compile(r"\b(second)[\s-]+(hand|thoughts?|wind)\b", re.IGNORECASE)
@@ -871,6 +875,8 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     }
     if a & _NEGATIONS and b & _NEGATIONS:
         differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
+    if told and _age_told(mine, theirs) and _age_told(theirs, mine):
+        differing.discard("old")
     only = " ".join(sorted(differing))
     if not told:
         only = _ALTERNATIVE.sub(" ", only)
@@ -878,6 +884,16 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     if found is not None:
         return f"one side says {found.group(0)!r}, the other does not"
     return None
+
+
+def _age_told(text: str, other: str) -> bool:
+    """Whether every "old" of ``text`` closes an age (:data:`_AGE`: "my 8-year-old", "15 months old") whose number
+    ``other`` states too: one message writes the age out where a story told over turns answers "How old is he?"
+    with the number alone ("she's 18 months", "2 yrs", "my 4yo"), so "old" adds no constraint there; the number
+    itself is compared with the facts. An "old" that is no age ("the old tiles") is left to the constraint words."""
+    numbers = set(_DIGITS.findall(other))
+    ages = [found for found in _AGE.finditer(text.casefold()) if found.group(1) in numbers]
+    return len(ages) == _tokens(text).count("old")
 
 
 def other_referent(question: str, cached: str) -> str | None:
