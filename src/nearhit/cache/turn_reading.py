@@ -22,7 +22,7 @@ from nearhit.cache.referent import POINTER, supplied
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision.choice import NEAREST_ONLY
 from nearhit.guards import GuardSet
-from nearhit.guards.intent import IntentGuard, asked_after_a_question_word
+from nearhit.guards.intent import IntentGuard, asked_after_a_question_word, asks_either
 from nearhit.guards.verdicts import GuardVerdict
 
 _END = re.compile(r"\s*[?.!]*\s*$")
@@ -122,10 +122,13 @@ def read_with_turns(
 
 def _vetoes(guards: GuardSet, mine: str, other: str, similarity: float, same: bool) -> GuardVerdict | None:
     """The guards' veto on the two questions read with their turns; after the very same turns (``same``) the intent
-    guard's "should" against a how-to or how-much is none when a question word opens the "should"
-    (:func:`asked_after_a_question_word`), the guards after it still judging."""
+    guard's "should" or "must" against a how-to, how-much or when is none when a question word opens the modal
+    (:func:`asked_after_a_question_word`), nor is its whether against a whether one question asks as a choice of two
+    (:func:`asks_either`), the guards after it still judging."""
     verdict = guards.first_rejection(mine, other, similarity)
-    if verdict is None or verdict.guard != IntentGuard.name or not same or not asked_after_a_question_word(mine, other):
+    if verdict is None or verdict.guard != IntentGuard.name or not same:
+        return verdict
+    if not (asked_after_a_question_word(mine, other) or asks_either(mine, other)):
         return verdict
     rest = GuardSet(
         [guard for guard in guards.guards if guard.name != IntentGuard.name], quiet_margin=guards.quiet_margin
