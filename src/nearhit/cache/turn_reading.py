@@ -5,11 +5,12 @@ make it 3 rows 4 cols?" asks what "how do i make it 3 rows 4 cols?" asks, yet th
 
 When the guards veto the nearest candidate whose turns matched the query's (:func:`nearhit.cache.context_match.match`),
 each question is read again (:func:`read_with_turns`): without a span of small talk before or after its question
-(:func:`asides.without_asides`), and with the words of the other question it lacks that its user's turns say filled
-in (in place of its first pointing-back word, or else before its question mark). That pair is judged by the guards at
-the candidate's similarity; another fact, a negation or a constraint on one side, or another person or thing pointed at,
-still refuses. A word the other question names that this side's turns never say is not filled in, so a follow-up
-about another thing still differs.
+(:func:`asides.without_asides`) or the words that only stress or close its asking ("can I actually trust it?", "...
+or not?": :func:`conversation.asked_plainly`), and with the words of the other question it lacks that its user's
+turns say filled in (in place of its first pointing-back word, or else before its question mark). That pair is judged
+by the guards at the candidate's similarity; another fact, a negation or a constraint on one side, or another person
+or thing pointed at, still refuses. A word the other question names that this side's turns never say is not filled
+in, so a follow-up about another thing still differs.
 """
 
 from __future__ import annotations
@@ -96,9 +97,10 @@ def read_with_turns(
     theirs = conversation.Context.from_json(told)
     if fields is None or theirs is None:
         return False
+    plain, plain_other = conversation.asked_plainly(prompt), conversation.asked_plainly(vetoed.prompt)
     mine_alone, theirs_alone = (
-        asides.without_asides(prompt, vetoed.prompt),
-        asides.without_asides(vetoed.prompt, prompt),
+        asides.without_asides(plain, plain_other),
+        asides.without_asides(plain_other, plain),
     )
     mine = filled(context, mine_alone, theirs_alone)
     other = filled(theirs, theirs_alone, mine_alone)
