@@ -77,12 +77,9 @@ signal, as when those had no type, so a pair the rules read as alike stays quiet
 
 _SHOULD, _MUST, _WHEN = "should", "must", "when"
 _WAY_OR_AMOUNT = frozenset({"how_to", "how_much"})
-_WH_SHOULD = re.compile(
-    r"\b(?:what|which|how)\b(?:\s+[\w'-]+){0,4}?\s+(?:should|(?:would|do)\s+you\s+recommend)\b", re.IGNORECASE
-)
-"""A "should" (or a "would you recommend") a question word opens ("what should I change", "what infill should I use",
-"how far in advance should I apply", "how would you recommend I get https working?"): it asks for a way or a value,
-not whether to."""
+_WH_SHOULD = re.compile(r"\b(?:what|which|how)\b(?:\s+[\w'-]+){0,4}?\s+should\b", re.IGNORECASE)
+"""A "should" a question word opens ("what should I change", "what infill should I use", "how far in advance
+should I apply"): it asks for a way or a value, not whether to."""
 _WH_MUST = re.compile(
     r"\b(?:what|which|how)\b(?:\s+[\w'-]+){0,4}?\s+(?:must|(?:do|does)\s+(?:i|we|you)\s+(?:have|need)\s+to)\b",
     re.IGNORECASE,
