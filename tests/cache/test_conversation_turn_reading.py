@@ -105,3 +105,59 @@ async def test_should_i_still_asks_whether_after_the_same_turns(cache: SemanticC
     await cache.store(ask(cache, BREAD, "how do I proof it for longer?"), "proofing answer")
     result = await cache.lookup(ask(cache, BREAD, "should I proof it for longer?"))
     assert not result.hit, result.candidates
+
+
+PASSPORT: Turns = [
+    ("user", "My passport runs out in four months and I'm flying to Vietnam next week."),
+    ("assistant", "Many countries want six months of validity left on arrival, so it's worth checking."),
+]
+SHOP: Turns = [
+    ("user", "I'm opening a small bakery in Leeds, selling bread and pastries."),
+    ("assistant", "You'll need to register it as a food business with the council."),
+]
+
+
+async def test_a_whether_asked_as_a_choice_of_two_asks_what_one_of_them_asks_after_the_same_turns(
+    cache: SemanticCache,
+) -> None:
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, PASSPORT, "do I have to renew it before I go?"), "renew answer")
+    result = await cache.lookup(ask(cache, PASSPORT, "can I travel on it as it is, or must I renew it first?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_a_must_after_a_phrase_asking_a_time_asks_when_after_the_same_turns(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, SHOP, "when do I have to register by?"), "registration answer")
+    result = await cache.lookup(ask(cache, SHOP, "how far in advance do I need to register?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_can_i_against_must_i_still_asks_another_thing_after_the_same_turns(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, PASSPORT, "must I renew it before I go?"), "renew answer")
+    result = await cache.lookup(ask(cache, PASSPORT, "can I renew it before I go?"))
+    assert not result.hit, result.candidates
+
+
+BOOKS: Turns = [
+    ("user", "I run a tiny sole trader bookkeeping business from home, turnover about 40k."),
+    ("assistant", "At that turnover you're under the VAT registration threshold."),
+]
+
+
+def test_an_actually_that_stresses_the_asking_and_a_closing_or_not_state_nothing() -> None:
+    assert cv.asked_plainly("can I actually trust it?") == "can I trust it?"
+    assert cv.asked_plainly("do we have to register or not?") == "do we have to register?"
+    assert cv.states_more("when do repayments actually start?", "when do I start repaying?") is None
+    # An "actually" that corrects the story still does.
+    assert cv.states_more("actually it's a diesel. how often should I service it?", "how often should I service it?")
+
+
+async def test_a_question_closed_by_or_not_asks_what_it_asks_without_it_after_the_same_turns(
+    cache: SemanticCache,
+) -> None:
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, BOOKS, "do I still need to register for VAT?"), "vat answer")
+    result = await cache.lookup(ask(cache, BOOKS, "so do I have to register for VAT or not?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates

@@ -868,6 +868,8 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
         return f"one side states other facts: {facts}"
+    if not told:
+        mine, theirs = asked_plainly(mine), asked_plainly(theirs)
     a, b = set(_tokens(mine)), set(_tokens(theirs))
     stems_a, stems_b = {stem(token) for token in a}, {stem(token) for token in b}
     differing = {token for token in a if stem(token) not in stems_b} | {
@@ -894,6 +896,23 @@ def _age_told(text: str, other: str) -> bool:
     numbers = set(_DIGITS.findall(other))
     ages = [found for found in _AGE.finditer(text.casefold()) if found.group(1) in numbers]
     return len(ages) == _tokens(text).count("old")
+
+
+_ACTUALLY_ASKED = re.compile(
+    r"\b((?:can|could|do|does|did|will|would|should|is|are|am|was|were|has|have)\s+[\w'-]+)\s+actually\b",
+    re.IGNORECASE,
+)
+"""An "actually" between a question's auxiliary and its subject and verb ("can I actually trust it?", "when do
+repayments actually kick in?"): it stresses the question, it corrects nothing."""
+_OR_NOT = re.compile(r",?\s+or\s+not\s*(?=\?)", re.IGNORECASE)
+"""A question closed by "or not?" ("are we required to file them or not?"): it asks the whether it asks without it."""
+
+
+def asked_plainly(question: str) -> str:
+    """``question`` without the words that only stress or close its asking (:data:`_ACTUALLY_ASKED`,
+    :data:`_OR_NOT`): read as a correction or a negation, they kept "at what point do repayments actually kick in?"
+    from "when do I start paying the loan back?" after the same turns."""
+    return _OR_NOT.sub("", _ACTUALLY_ASKED.sub(r"\1", question))
 
 
 def other_referent(question: str, cached: str) -> str | None:

@@ -5,11 +5,12 @@ make it 3 rows 4 cols?" asks what "how do i make it 3 rows 4 cols?" asks, yet th
 
 When the guards veto the nearest candidate whose turns matched the query's (:func:`nearhit.cache.context_match.match`),
 each question is read again (:func:`read_with_turns`): without a span of small talk before or after its question
-(:func:`asides.without_asides`), and with the words of the other question it lacks that its user's turns say filled
-in (in place of its first pointing-back word, or else before its question mark). That pair is judged by the guards at
-the candidate's similarity; another fact, a negation or a constraint on one side, or another person or thing pointed at,
-still refuses. A word the other question names that this side's turns never say is not filled in, so a follow-up
-about another thing still differs.
+(:func:`asides.without_asides`) or the words that only stress or close its asking ("can I actually trust it?", "...
+or not?": :func:`conversation.asked_plainly`), and with the words of the other question it lacks that its user's
+turns say filled in (in place of its first pointing-back word, or else before its question mark). That pair is judged
+by the guards at the candidate's similarity; another fact, a negation or a constraint on one side, or another person
+or thing pointed at, still refuses. A word the other question names that this side's turns never say is not filled
+in, so a follow-up about another thing still differs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from nearhit.cache.referent import POINTER, supplied
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision.choice import NEAREST_ONLY
 from nearhit.guards import GuardSet
-from nearhit.guards.intent import IntentGuard, asked_after_a_question_word
+from nearhit.guards.intent import IntentGuard, asked_after_a_question_word, asks_either
 from nearhit.guards.verdicts import GuardVerdict
 
 _END = re.compile(r"\s*[?.!]*\s*$")
@@ -96,9 +97,10 @@ def read_with_turns(
     theirs = conversation.Context.from_json(told)
     if fields is None or theirs is None:
         return False
+    plain, plain_other = conversation.asked_plainly(prompt), conversation.asked_plainly(vetoed.prompt)
     mine_alone, theirs_alone = (
-        asides.without_asides(prompt, vetoed.prompt),
-        asides.without_asides(vetoed.prompt, prompt),
+        asides.without_asides(plain, plain_other),
+        asides.without_asides(plain_other, plain),
     )
     mine = filled(context, mine_alone, theirs_alone)
     other = filled(theirs, theirs_alone, mine_alone)
@@ -122,10 +124,13 @@ def read_with_turns(
 
 def _vetoes(guards: GuardSet, mine: str, other: str, similarity: float, same: bool) -> GuardVerdict | None:
     """The guards' veto on the two questions read with their turns; after the very same turns (``same``) the intent
-    guard's "should" against a how-to or how-much is none when a question word opens the "should"
-    (:func:`asked_after_a_question_word`), the guards after it still judging."""
+    guard's "should" or "must" against a how-to, how-much or when is none when a question word opens the modal
+    (:func:`asked_after_a_question_word`), nor is its whether against a whether one question asks as a choice of two
+    (:func:`asks_either`), the guards after it still judging."""
     verdict = guards.first_rejection(mine, other, similarity)
-    if verdict is None or verdict.guard != IntentGuard.name or not same or not asked_after_a_question_word(mine, other):
+    if verdict is None or verdict.guard != IntentGuard.name or not same:
+        return verdict
+    if not (asked_after_a_question_word(mine, other) or asks_either(mine, other)):
         return verdict
     rest = GuardSet(
         [guard for guard in guards.guards if guard.name != IntentGuard.name], quiet_margin=guards.quiet_margin

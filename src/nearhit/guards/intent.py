@@ -24,7 +24,7 @@ from nearhit.guards.lexicon import STOP_WORDS, groups, words
 from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["IntentGuard", "ask_type", "asked_after_a_question_word"]
+__all__ = ["IntentGuard", "ask_type", "asked_after_a_question_word", "asks_either"]
 
 _PATTERNS: dict[tuple[str, ...], str] = {
     tuple(pattern.split("_")): group[0].rstrip(":") for group in groups("ask_types.txt") for pattern in group[1:]
@@ -75,23 +75,60 @@ _ALIKE: frozenset[frozenset[str]] = frozenset(
 """The ninth session's types (a frequency, a degree, yes or no) against the types that often reword them: no
 signal, as when those had no type, so a pair the rules read as alike stays quiet (served under the threshold)."""
 
-_SHOULD = "should"
+_SHOULD, _MUST, _WHEN = "should", "must", "when"
 _WAY_OR_AMOUNT = frozenset({"how_to", "how_much"})
 _WH_SHOULD = re.compile(r"\b(?:what|which|how)\b(?:\s+[\w'-]+){0,4}?\s+should\b", re.IGNORECASE)
 """A "should" a question word opens ("what should I change", "what infill should I use", "how far in advance
 should I apply"): it asks for a way or a value, not whether to."""
+_WH_MUST = re.compile(
+    r"\b(?:what|which|how)\b(?:\s+[\w'-]+){0,4}?\s+(?:must|(?:do|does)\s+(?:i|we|you)\s+(?:have|need)\s+to)\b",
+    re.IGNORECASE,
+)
+"""A "must" a question word opens ("what do I need to change so ...", "how much notice do I have to give"): as
+:data:`_WH_SHOULD`'s, it asks for a way or a value, not whether one must."""
+_TIME_ASKED = re.compile(
+    r"^\W*(?:how\s+(?:far\s+(?:ahead|in\s+advance)|early|soon|late|long\s+before)|by\s+(?:what|which)\s+(?:date|day|time)|"
+    r"(?:what|which)\s+(?:date|day|time))\b(?:\s+[\w'-]+){0,4}?\s+(?:should|must|(?:do|does)\s+(?:i|we|you)\s+(?:have|need)\s+to)\b",
+    re.IGNORECASE,
+)
+"""A "should" or "must" after a phrase that asks a time ("how far ahead do I need to register?", "by what date do
+I have to file ...?", "how far ahead of departure should I be ...?"): the question asks when, as "when do I have to
+...?" does."""
+_WHETHER = frozenset({"can", "must", "should", "allowed", _POLAR})
+"""The ask-types of a question that asks whether something may, must or should be done, or is so."""
+_OR_ASKED = re.compile(
+    r"\bor\s+(?:should|must|can|could|do|does|is|are|will|would)\s+(?:i|we|you|it|they)\b", re.IGNORECASE
+)
+"""A second question joined by "or" ("can I report it online or must I go in person?", "... or do I have to get it
+sorted beforehand?"): the question offers two answers to one whether and asks which holds."""
 
 
 def asked_after_a_question_word(query: str, candidate: str) -> bool:
-    """Whether two questions whose ask-types differ as "should" and a how-to or how-much ask one thing: the "should"
-    side's modal follows a question word ("what should I change so it matches?" / "how do I fix the query?", "what
-    infill should I use?" / "how much infill does it need?"), where "should I ...?" asks whether and stays another
-    question. Read only where two follow-ups come after the very same turns (:mod:`nearhit.cache.turn_reading`):
-    the turns name what both ask about, alone "what should I wear?" / "how do I ask about my 401(k)?" does not."""
+    """Whether two questions whose ask-types differ as "should" or "must" and a how-to or how-much ask one thing:
+    the modal side's modal follows a question word ("what should I change so it matches?" / "how do I fix the
+    query?", "what infill should I use?" / "how much infill does it need?", "what do I need to change so it ships?"
+    / "how do I get it included?"), where "should I ...?" asks whether and stays another question; or a "when" and
+    a modal after a phrase that asks a time (:data:`_TIME_ASKED`). Read only where two follow-ups come after the very
+    same turns (:mod:`nearhit.cache.turn_reading`): the turns name what both ask about, alone "what should I wear?"
+    / "how do I ask about my 401(k)?" does not."""
     kinds = {query: ask_type(query), candidate: ask_type(candidate)}
-    should = [text for text, kind in kinds.items() if kind == _SHOULD]
-    others = {kind for kind in kinds.values() if kind != _SHOULD}
-    return len(should) == 1 and len(others) == 1 and others <= _WAY_OR_AMOUNT and bool(_WH_SHOULD.search(should[0]))
+    modal = [(text, kind) for text, kind in kinds.items() if kind in (_SHOULD, _MUST)]
+    others = {kind for kind in kinds.values() if kind not in (_SHOULD, _MUST)}
+    if len(modal) != 1 or len(others) != 1:
+        return False
+    text, kind = modal[0]
+    if others == {_WHEN}:
+        return bool(_TIME_ASKED.search(text))
+    return others <= _WAY_OR_AMOUNT and bool((_WH_SHOULD if kind == _SHOULD else _WH_MUST).search(text))
+
+
+def asks_either(query: str, candidate: str) -> bool:
+    """Whether one question asks which of two answers to a whether holds ("can I report it online or must I go in
+    person?", :data:`_OR_ASKED`) and the other asks that whether by one of them ("do I have to go to a police
+    station?"): both ask whether (:data:`_WHETHER`), one answer. Read only after the very same turns, as
+    :func:`asked_after_a_question_word`."""
+    joined = [text for text in (query, candidate) if _OR_ASKED.search(text)]
+    return len(joined) == 1 and ask_type(query) in _WHETHER and ask_type(candidate) in _WHETHER
 
 
 @lru_cache(maxsize=4096)
