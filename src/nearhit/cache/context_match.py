@@ -265,7 +265,9 @@ def _serves(
         return False
     reason = conversation.differs_from_one(told, single, answer)
     aside = reason is None and conversation.dated_aside(told, single)
-    verdict = None if reason is not None else guards.first_rejection(told, single, similarity, dates_one_side=aside)
+    verdict = None
+    if reason is None:
+        verdict = guards.first_rejection(told, single, similarity, dates_one_side=aside, told=True)
     if reason is not None or verdict is not None:
         guard_name, why = ("context", reason) if verdict is None else (verdict.guard, verdict.reason)
         result.candidates.append(Candidate(doc_id, cached, similarity, "rejected_by_guard", guard_name, why))
