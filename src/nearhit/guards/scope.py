@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from nearhit.guards.clauses import split_question
+from nearhit.guards.clauses import asking_sentence
 from nearhit.guards.content import overlap, token_classes, word_class
 from nearhit.guards.degrees import degree_changed
 from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups, words
@@ -308,12 +308,12 @@ class ScopeGuard(SignalGuard):
 
 
 def _stated_only(text: Text, raw: str, classes: set[str]) -> bool:
-    """Whether every word of ``classes`` in ``text`` is "first" or "all" (``_STATED``) and none is in what it
-    asks (its question clause, :func:`split_question`): the story's wording, not the question's scope."""
+    """Whether every word of ``classes`` in ``text`` is "first" or "all" (``_STATED``) and none is in the sentence
+    it asks in (:func:`asking_sentence`): the story's wording, not the question's scope."""
     found = [token for index, token in enumerate(text.tokens) if _scope_at(text, index) in classes]
     if not found or not set(found) <= _STATED:
         return False
-    asked = analyse(split_question(raw).question)
+    asked = analyse(asking_sentence(raw))
     return not any(_scope_at(asked, index) in classes for index in range(len(asked.tokens)))
 
 
