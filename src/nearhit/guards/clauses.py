@@ -96,7 +96,8 @@ def asking_sentence(text: str) -> str:
     before its question clause too ("So if two of them run the first one, does the second wait?")."""
     sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip(" \t.!?;\n")]
     asking = [s for s in sentences if s.rstrip().endswith("?")]
-    return (asking or sentences or [text])[-1]
+    found: list[str] = asking or sentences or [text]
+    return found[-1]
 
 
 @lru_cache(maxsize=4096)
