@@ -114,11 +114,17 @@ async def run(
             missed[f"  [{pair.category}] {why}"] += 1
         elif not pair.same_answer and result.match is not None:
             served[f"[{pair.category}] {why}"] += 1
-        if show and cause(result).startswith(show) and pair.same_answer:
+        if shown(show, pair, result):
             _print(name, pair, result)
         if pairs_out is not None:
             pairs_out.append(f"{pair.id} {'served' if result.match else 'missed'} {why}")
     return missed, served
+
+
+def shown(show: str | None, pair: Pair, result: LookupResult) -> bool:
+    """Whether ``--show`` prints a pair: a missed should-hit whose cause starts with ``show``; ``--show ""`` (a
+    prefix of every cause) prints every missed should-hit, as its help promises (an empty filter is no filter)."""
+    return show is not None and pair.same_answer and result.match is None and cause(result).startswith(show)
 
 
 def _reasons(pair: Pair, result: LookupResult) -> str:

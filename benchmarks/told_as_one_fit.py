@@ -238,7 +238,7 @@ def dated(count: float) -> Rule:
         ):
             return False
         aside = conversation.dated_aside(told, single)
-        return guards.first_rejection(told, single, similarity, dates_one_side=aside) is None
+        return guards.first_rejection(told, single, similarity, dates_one_side=aside, told=True) is None
 
     return rule
 

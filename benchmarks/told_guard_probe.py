@@ -90,8 +90,8 @@ def main() -> None:
         if similarity < floor:
             continue
         aside = conversation.dated_aside(story, single)
-        verdict = with_it.first_rejection(story, single, similarity, dates_one_side=aside)
-        if verdict is None or without.first_rejection(story, single, similarity, dates_one_side=aside) is not None:
+        verdict = with_it.first_rejection(story, single, similarity, dates_one_side=aside, told=True)
+        if verdict is None or without.first_rejection(story, single, similarity, dates_one_side=aside, told=True):
             continue
         kind = "should-hit" if pair.same_answer else "TRAP"
         moved[f"{kind} {pair.category} ({mode})"] += 1

@@ -207,7 +207,8 @@ def as_one_question(
     question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
     same facts, no negation or constraint on one side only, and no guard but the subject's and the roles'
     (``TOLD_APART``) vetoing (with the guards on: as for a single question, the conversation's own checks hold
-    without them; a date one side tells as an aside, :func:`conversation.dated_aside`, vetoes nothing). Returns
+    without them; a date one side tells as an aside, :func:`conversation.dated_aside`, or a "first" or "all" one
+    side says only in its story, ``GuardSignal.stated_one_side``, vetoes nothing). Returns
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
     its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`)."""
@@ -265,7 +266,9 @@ def _serves(
         return False
     reason = conversation.differs_from_one(told, single, answer)
     aside = reason is None and conversation.dated_aside(told, single)
-    verdict = None if reason is not None else guards.first_rejection(told, single, similarity, dates_one_side=aside)
+    verdict = None
+    if reason is None:
+        verdict = guards.first_rejection(told, single, similarity, dates_one_side=aside, told=True)
     if reason is not None or verdict is not None:
         guard_name, why = ("context", reason) if verdict is None else (verdict.guard, verdict.reason)
         result.candidates.append(Candidate(doc_id, cached, similarity, "rejected_by_guard", guard_name, why))

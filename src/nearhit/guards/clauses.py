@@ -24,6 +24,7 @@ __all__ = [
     "BACKSTORY_ADDED",
     "BACKSTORY_RELEVANT",
     "Clauses",
+    "asking_sentence",
     "backstory_strength",
     "courtesy",
     "split_question",
@@ -87,6 +88,16 @@ def split_question(text: str) -> Clauses:
     question = " ".join([*sentences[start:index], *parts[cut:]]) if start < index else " ".join(parts[cut:])
     backstory = " ".join([*sentences[:start], *parts[:cut], *sentences[index + 1 :]])
     return Clauses(question.strip(), backstory.strip())
+
+
+@lru_cache(maxsize=4096)
+def asking_sentence(text: str) -> str:
+    """The whole sentence ``text`` asks in (the last ending in "?", else the last), conditions and openers
+    before its question clause too ("So if two of them run the first one, does the second wait?")."""
+    sentences = [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip(" \t.!?;\n")]
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    found: list[str] = asking or sentences or [text]
+    return found[-1]
 
 
 @lru_cache(maxsize=4096)

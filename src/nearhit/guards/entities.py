@@ -15,7 +15,7 @@ from nearhit.guards.clauses import (
     split_question,
     told_after,
 )
-from nearhit.guards.content import content_words, overlap, unshared
+from nearhit.guards.content import content_words, overlap, unshared, word_class
 from nearhit.guards.degrees import criteria_differ
 from nearhit.guards.languages import COVERED, detect, prepositions_of
 from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups, words
@@ -108,6 +108,38 @@ def _acronyms(text: Text) -> frozenset[str]:
 
 
 _VOWELS = frozenset("aeiouy")
+
+
+_SAME_THINGS = tuple(tuple(tuple(name.split("_")) for name in group) for group in groups("same_things.txt"))
+"""Names that stand for the same thing (``data/same_things.txt``), each name as its words."""
+
+
+def _same_things(q: Text, c: Text) -> set[str]:
+    """The words (tokens, stems and classes) of the names each side gives one thing by ("Vaseline" / "petroleum
+    jelly", "paracetamol" / "acetaminophen"): one thing named two ways, not two subjects."""
+    found: set[str] = set()
+    for group in _SAME_THINGS:
+        at_q, at_c = _positions(q, group), _positions(c, group)
+        if at_q and at_c:
+            found |= {word for text, at in ((q, at_q), (c, at_c)) for n in at for word in _forms(text, n)}
+    return found
+
+
+def _positions(text: Text, names: tuple[tuple[str, ...], ...]) -> set[int]:
+    """The token positions of ``text`` where one of ``names`` stands (every word of it)."""
+    tokens = text.tokens
+    return {
+        start + k
+        for name in names
+        for start in range(len(tokens) - len(name) + 1)
+        if tokens[start : start + len(name)] == name
+        for k in range(len(name))
+    }
+
+
+def _forms(text: Text, index: int) -> tuple[str, str, str]:
+    token, stemmed = text.tokens[index], text.stems[index]
+    return token, stemmed, word_class(token, stemmed)
 
 
 def _countries(text: Text) -> set[str]:
@@ -467,7 +499,7 @@ class EntityGuard(SignalGuard):
         clauses_q, clauses_c = split_question(query), split_question(candidate)
         # "US" and "United States", "npm" and "Node package manager": the same name, spelt out.
         spelt_in_c, spelt_in_q = _spelt_out(_acronyms(q), c.tokens), _spelt_out(_acronyms(c), q.tokens)
-        spelt = set().union(*spelt_in_c.values(), *spelt_in_q.values())
+        spelt = set().union(*spelt_in_c.values(), *spelt_in_q.values()) | _same_things(q, c)
         words_q, words_c = set(q.stems) | set(q.tokens), set(c.stems) | set(c.tokens)
         entities_q, entities_c = _names(q, detect(query)), _names(c, detect(candidate))
         names_q = {e for e in entities_q - spelt if e not in spelt_in_c and not _named_in(e, c, words_c)}

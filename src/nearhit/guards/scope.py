@@ -12,13 +12,16 @@ so is a thing taken as a whole on one side and as one of it on the other ("renam
 file"). "Only" added where the other side takes something as a whole ("export all my contacts" / "only the
 contacts I starred, each with a photo") restricts it: a swap. A thing quantified on both sides is also read
 thing by thing: a class the other side uses elsewhere ("Each post has comments.") would hide "any comment" /
-"every comment" from the class sets.
+"every comment" from the class sets. "First" and "all" one side says only in its backstory ("so excited,
+first time there!!", "driving me mad all morning") mark the signal ``stated_one_side``: a conversation told as
+one question words its story so, it does not scope what it asks (:meth:`GuardSet.first_rejection`'s ``told``).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from nearhit.guards.clauses import asking_sentence
 from nearhit.guards.content import overlap, token_classes, word_class
 from nearhit.guards.degrees import degree_changed
 from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups, words
@@ -43,6 +46,9 @@ _ONLY, _UNIVERSAL = "only", "universal"  # "all" on one side, "only" added on th
 _EVERY, _INTERVAL = "every", "interval"
 _JUST = "just"
 _ORDINALS = frozenset(NUMBER_TABLES["ordinals"]) - {"first"}  # "first" is a class of its own
+_STATED = frozenset({"first", "all"})
+"""Scope words a story says in passing ("first time doing it myself", "all the way to the bar"): one side's, in its
+backstory only, is read as the story's wording on the told-as-one path (fitted on the conversation dev splits)."""
 SWAP = 0.8
 ADDED_SAME_FRAME = 0.6
 ADDED = 0.3
@@ -177,7 +183,8 @@ class ScopeGuard(SignalGuard):
         if not meaningful:
             return self._signal(FILLER, reason)
         same_frame = overlap(q, c) >= self.min_overlap
-        return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason)
+        stated = _stated_only(q, query, changed) if only_q else _stated_only(c, candidate, changed)
+        return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason, stated_one_side=stated)
 
     def _ranked(self, q: Text, c: Text) -> GuardSignal | None:
         """One side compares two things by a criterion the other ranks everything by ("is us-east-1 cheaper than
@@ -298,6 +305,16 @@ class ScopeGuard(SignalGuard):
                 ):
                     return self._signal(SWAP, f"scope differs: all of {every!r} vs one {token!r}")
         return None
+
+
+def _stated_only(text: Text, raw: str, classes: set[str]) -> bool:
+    """Whether every word of ``classes`` in ``text`` is "first" or "all" (``_STATED``) and none is in the sentence
+    it asks in (:func:`asking_sentence`): the story's wording, not the question's scope."""
+    found = [token for index, token in enumerate(text.tokens) if _scope_at(text, index) in classes]
+    if not found or not set(found) <= _STATED:
+        return False
+    asked = analyse(asking_sentence(raw))
+    return not any(_scope_at(asked, index) in classes for index in range(len(asked.tokens)))
 
 
 def _distributive(text: Text) -> frozenset[str]:

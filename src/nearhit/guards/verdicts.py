@@ -44,6 +44,10 @@ class GuardSignal:
     """The only difference is a date one side tells and the other, naming no date at all, leaves out ("on Friday"
     / nothing): no other date, and no number, differs. A story told over turns that adds when it happened is
     still the story a single message tells (:func:`nearhit.cache.conversation.differs_from_one`)."""
+    stated_one_side: bool = False
+    """The only difference is a scope word one side says in its story, not in what it asks ("first time doing it
+    myself!! how long before I can grout?" / "how long before I can grout?"): told as one question against a
+    single one, it words the story, it does not scope the question (:class:`nearhit.guards.scope.ScopeGuard`)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.strength <= 1.0:
@@ -92,8 +96,19 @@ class SignalGuard:
         return found.verdict() if found is not None and found.vetoes(self.cut, None) else None
 
     def _signal(
-        self, strength: float, reason: str, *, context: bool = False, date_one_side: bool = False
+        self,
+        strength: float,
+        reason: str,
+        *,
+        context: bool = False,
+        date_one_side: bool = False,
+        stated_one_side: bool = False,
     ) -> GuardSignal:
         return GuardSignal(
-            self.name, max(0.0, min(1.0, strength)), reason, context=context, date_one_side=date_one_side
+            self.name,
+            max(0.0, min(1.0, strength)),
+            reason,
+            context=context,
+            date_one_side=date_one_side,
+            stated_one_side=stated_one_side,
         )
