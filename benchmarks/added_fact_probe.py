@@ -59,8 +59,8 @@ def added_run(pair: Pair) -> str | None:
     opcodes = difflib.SequenceMatcher(None, shorter, longer, autojunk=False).get_opcodes()
     if any(tag in ("delete", "replace") for tag, *_ in opcodes):
         return None
-    runs = [longer[j1:j2] for tag, _, _, j1, j2 in opcodes if tag == "insert" and j2 - j1 >= 2]
-    return " ".join(max(runs, key=len)) if runs else None
+    runs = [(j2 - j1, " ".join(longer[j1:j2])) for tag, _, _, j1, j2 in opcodes if tag == "insert" and j2 - j1 >= 2]
+    return max(runs, key=lambda run: run[0])[1] if runs else None
 
 
 def readings(run: str, similarity: float) -> list[str]:
