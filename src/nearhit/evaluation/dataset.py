@@ -65,6 +65,7 @@ BUNDLED_FILES = {
     "nearhit-v37": "nearhit_pairs_v37.jsonl",
     "nearhit-v38": "nearhit_pairs_v38.jsonl",
     "nearhit-v39": "nearhit_pairs_v39.jsonl",
+    "nearhit-v40": "nearhit_pairs_v40.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -104,6 +105,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v37": "nearhit_conversations_v37.jsonl",
     "nearhit-conversations-v38": "nearhit_conversations_v38.jsonl",
     "nearhit-conversations-v39": "nearhit_conversations_v39.jsonl",
+    "nearhit-conversations-v40": "nearhit_conversations_v40.jsonl",
+    "nearhit-conversations-v41": "nearhit_conversations_v41.jsonl",
+    "nearhit-conversations-v42": "nearhit_conversations_v42.jsonl",
+    "nearhit-conversations-v43": "nearhit_conversations_v43.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
