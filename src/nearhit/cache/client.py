@@ -120,8 +120,8 @@ async def _take(pool: ConnectionPool) -> AbstractConnection:
     connection = spare.pop()
     try:
         dirty = connection.is_connected and await connection.can_read()
-    except RedisConnectionError:  # the check found the socket broken, and dropped it
-        dirty = False
+    except RedisConnectionError:  # the socket is broken: redis-py >= 8.2 says so and leaves it open
+        dirty = True
     if dirty:
         await connection.disconnect()
     return connection
