@@ -10,8 +10,7 @@ different types are a difference. Wordings of one type ("how do I" / "what's the
 one type. "Am I allowed to ..." / "Is it legal to ..." ask whether a rule permits it: "can" against
 every type but a how-to. In the other languages the rules read, a way, a consequence and a reason are listed
 (``data/ask_types_by_language.txt``), and the modals (can, allowed, should, must, safe) where they open the clause;
-compared when both sides are in that language. In English, "Can I ...?" with no "how" asks whether, not how: against
-a how-to it is another question.
+compared when both sides are in that language.
 """
 
 from __future__ import annotations
@@ -172,24 +171,6 @@ def ask_type_in(language: str, text: str) -> str | None:
     return None
 
 
-_WHETHER_OPENINGS = frozenset({("can", "i"), ("can", "we"), ("may", "i")})
-
-
-def _asks_whether(text: str) -> bool:
-    """An English clause opened by "Can I"/"May I" with no "how" in it ("Can I break my lease early?"): whether it
-    may be done, where "Can I repair it, and how?" and "What can I do to ..." ask for a way."""
-    tokens = analyse(split_question(text).question).tokens
-    return tokens[:2] in _WHETHER_OPENINGS and _HOW not in tokens
-
-
-def _whether_against_way(query: str, candidate: str, type_q: str, type_c: str) -> bool:
-    """A "can" that asks whether against a way ("Can I paint over wallpaper?" / "How do I paint over wallpaper?"):
-    another question, though "can" and a how-to often reword one another."""
-    if {type_q, type_c} != {_CAN, _HOW_TO} or not (detect(query) in COVERED and detect(candidate) in COVERED):
-        return False
-    return _asks_whether(query if type_q == _CAN else candidate)
-
-
 class IntentGuard(SignalGuard):
     """Rejects a question that asks for another thing about the same subject."""
 
@@ -210,6 +191,5 @@ class IntentGuard(SignalGuard):
             type_q, type_c = (_CAN if kind == _ALLOWED else kind for kind in (type_q, type_c))
         if type_q is None or type_c is None or type_q == type_c or frozenset({type_q, type_c}) in _ALIKE:
             return None
-        near = frozenset({type_q, type_c}) in _NEAR and not _whether_against_way(query, candidate, type_q, type_c)
-        strength = NEAR_TYPES if near else ASKED_OTHER
+        strength = NEAR_TYPES if frozenset({type_q, type_c}) in _NEAR else ASKED_OTHER
         return self._signal(strength, f"asks for another thing: {type_q} vs {type_c}")

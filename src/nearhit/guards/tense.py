@@ -1,15 +1,15 @@
 """The tense guard: the same question asked about another time ("When did ..." / "When will ...").
 
-An embedder scores tenses as one meaning; the answer is another (what happened is not what will). The
-question clause's first tense marker (``data/tenses.txt``) gives its tense; past against present or
-future is a strong signal, present against future a weak one ("What happens if ..." and "What will
-happen if ..." ask the same). The other languages read have their own markers (``data/tenses_by_language.txt``:
-"foi enviado" / "vai ser enviado"). A word that points back against one that points forward is strong
-whatever the verbs (``time_words``: "the last series" / "the next series"). A past marker on one side and a future one on the other anywhere in the
-clause is strong too ("undo a commit I already pushed" / "I'm about to push"). A perfect ("Has my refund
-been processed?") asks what has happened: a past against a future ("When will my refund be processed?"), and
-the same as a past or a present ("Was my order shipped?", "Is my order shipped?"). A past verb right after
-"what"/"who" makes the clause past ("What happened to my files?").
+An embedder scores tenses as one meaning; the answer is another (what happened is not what will). The question
+clause's first tense marker (``data/tenses.txt``) gives its tense; past against present or future is a strong
+signal, present against future a weak one ("What happens if ..." and "What will happen if ..." ask the same). The
+other languages read have their own markers (``data/tenses_by_language.txt``: "foi enviado" / "vai ser enviado"). A
+word that points back against one that points forward is strong whatever the verbs (``time_words``: "the last
+series" / "the next series"). A past marker on one side and a future one on the other anywhere in the clause is
+strong too ("undo a commit I already pushed" / "I'm about to push"). A perfect ("Has my refund been processed?")
+asks what has happened: a past against a future ("When will my refund be processed?"), and the same as a past or a
+present ("Was my order shipped?", "Is my order shipped?"). A past verb right after "what"/"who" makes the clause
+past ("What happened to my files?").
 """
 
 from __future__ import annotations
