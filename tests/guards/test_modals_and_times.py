@@ -17,7 +17,7 @@ from nearhit.guards.languages import detect
         ("Får jag elda i trädgården?", "Hur eldar jag i trädgården?", "sv"),
         ("Darf ich meine Hecke selbst schneiden?", "Wie schneide ich meine Hecke?", "de"),
         ("¿Es seguro congelar el pan casero?", "¿Cómo se congela el pan casero?", "es"),
-        ("Vaut-il mieux rembourser mon prêt immobilier plus tôt ?", "Comment faire pour rembourser mon prêt immobilier plus tôt ?", "fr"),
+        ("Vaut-il mieux rembourser mon prêt plus tôt ?", "Comment faire pour rembourser mon prêt plus tôt ?", "fr"),
         ("Moet ik mijn paspoort verlengen voor de reis?", "Hoe verleng ik mijn paspoort voor de reis?", "nl"),
         ("Czy warto wymienić opony na zimowe?", "Jak wymienić opony na zimowe?", "pl"),
     ],
@@ -47,7 +47,7 @@ def test_a_modal_after_a_question_word_asks_the_way(query: str, candidate: str) 
         ("Who won the last Ryder Cup?", "Who's favourite for the next Ryder Cup?"),
         ("När var den senaste fullmånen?", "När blir nästa fullmåne?"),
         ("Wann war die letzte Bundestagswahl?", "Wann ist die nächste Bundestagswahl?"),
-        ("Quand a eu lieu la dernière coupe du monde de rugby ?", "Quand aura lieu la prochaine coupe du monde de rugby ?"),
+        ("Quand a eu lieu la dernière coupe du monde ?", "Quand aura lieu la prochaine coupe du monde ?"),
     ],
 )  # fmt: skip
 def test_a_word_that_points_back_against_one_that_points_forward_is_another_time(query: str, candidate: str) -> None:
