@@ -8,8 +8,9 @@ how often, when, where, who; "how" before any other content word asks a degree; 
 auxiliary with none of these asks yes or no, ``data/polar_openers.txt``) is read on both sides; two
 different types are a difference. Wordings of one type ("how do I" / "what's the way to" / "how can I") are
 one type. "Am I allowed to ..." / "Is it legal to ..." ask whether a rule permits it: "can" against
-every type but a how-to. In the other languages the rules read, three types are listed (a way, a consequence, a
-reason: ``data/ask_types_by_language.txt``), compared when both sides are in that language.
+every type but a how-to. In the other languages the rules read, a way, a consequence and a reason are listed
+(``data/ask_types_by_language.txt``), and the modals (can, allowed, should, must, safe) where they open the clause;
+compared when both sides are in that language.
 """
 
 from __future__ import annotations
@@ -183,6 +184,11 @@ for _code, _kind, *_patterns in groups("ask_types_by_language.txt"):
     _BY_LANGUAGE.setdefault(_code, {}).update((tuple(p.split("_")), _kind.rstrip(":")) for p in _patterns)
 
 
+_MODALS = frozenset({_CAN, _ALLOWED, _SHOULD, "must", "safe"})
+"""Asked by a modal only where it opens the clause ("Får jag göra upp eld?"): after a question word it asks a way
+or a value ("Wat moet ik doen om ...?", "Hvor lange ski bør jeg ha?"), as "what do I have to do to" does."""
+
+
 @lru_cache(maxsize=4096)
 def ask_type_in(language: str, text: str) -> str | None:
     """The ask-type of ``text``'s question clause in another language the rules read (``data/
@@ -194,6 +200,7 @@ def ask_type_in(language: str, text: str) -> str | None:
             (len(pattern), kind)
             for pattern, kind in patterns.items()
             if len(pattern) <= len(tokens) - start
+            and (start == 0 or kind not in _MODALS)
             and all(p in (_ANY, t) for p, t in zip(pattern, tokens[start : start + len(pattern)], strict=False))
         ]
         if found:

@@ -1,14 +1,15 @@
 """The tense guard: the same question asked about another time ("When did ..." / "When will ...").
 
-An embedder scores tenses as one meaning; the answer is another (what happened is not what will). The
-question clause's first tense marker (``data/tenses.txt``) gives its tense; past against present or
-future is a strong signal, present against future a weak one ("What happens if ..." and "What will
-happen if ..." ask the same). The other languages read have their own markers (``data/tenses_by_language.txt``:
-"foi enviado" / "vai ser enviado"). A past marker on one side and a future one on the other anywhere in the
-clause is strong too ("undo a commit I already pushed" / "I'm about to push"). A perfect ("Has my refund
-been processed?") asks what has happened: a past against a future ("When will my refund be processed?"), and
-the same as a past or a present ("Was my order shipped?", "Is my order shipped?"). A past verb right after
-"what"/"who" makes the clause past ("What happened to my files?").
+An embedder scores tenses as one meaning; the answer is another (what happened is not what will). The question
+clause's first tense marker (``data/tenses.txt``) gives its tense; past against present or future is a strong
+signal, present against future a weak one ("What happens if ..." and "What will happen if ..." ask the same). The
+other languages read have their own markers (``data/tenses_by_language.txt``: "foi enviado" / "vai ser enviado"). A
+word that points back against one that points forward is strong whatever the verbs (``time_words``: "the last
+series" / "the next series"). A past marker on one side and a future one on the other anywhere in the clause is
+strong too ("undo a commit I already pushed" / "I'm about to push"). A perfect ("Has my refund been processed?")
+asks what has happened: a past against a future ("When will my refund be processed?"), and the same as a past or a
+present ("Was my order shipped?", "Is my order shipped?"). A past verb right after "what"/"who" makes the clause
+past ("What happened to my files?").
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from nearhit.guards.clauses import split_question
 from nearhit.guards.languages import detect
 from nearhit.guards.lexicon import groups, pairs
 from nearhit.guards.text import analyse
+from nearhit.guards.time_words import time_direction
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["TenseGuard", "past_verb"]
@@ -109,8 +111,12 @@ class TenseGuard(SignalGuard):
 
     def prepare(self, text: str) -> None:
         _tenses(text)
+        time_direction(text)
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
+        pointed_q, pointed_c = time_direction(query), time_direction(candidate)
+        if pointed_q and pointed_c and pointed_q != pointed_c:  # "the last series" / "the next series"
+            return self._signal(PAST_SWAP, f"times differ: {pointed_q} vs {pointed_c}")
         found_q, found_c = _tenses(query), _tenses(candidate)
         tenses_q, tenses_c = _against(found_q, found_c), _against(found_c, found_q)
         if not (tenses_q and tenses_c):
