@@ -125,11 +125,16 @@ def match(
 
 def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
     """Why a question that stands alone after its earlier turns is not the cached one's (both asked after
-    turns: :func:`story.alone_differs`), or None."""
+    turns: :func:`story.alone_differs`), or None. Two such questions that point at another of the things the
+    turns named, or are one another with one word exchanged or reordered ("the per-head cost for Venue A" / "...
+    Venue B", "super effective against Dragon" / "Dragon super effective against":
+    :func:`conversation.other_referent`), ask another question whatever the turns say, as two follow-ups do."""
     stored = conversation.Context.from_json(fields.get(entry.EARLIER, ""))
     if query.earlier is None or stored is None:
         return None
-    return story.alone_differs(query.earlier.turns, stored.turns)
+    return story.alone_differs(query.earlier.turns, stored.turns) or conversation.other_referent(
+        query.prompt, fields.get("prompt", "")
+    )
 
 
 def _margin(query: Lookup, cached: conversation.Context, asked: str, under: float) -> tuple[Margin, float]:
