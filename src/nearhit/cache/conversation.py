@@ -656,7 +656,7 @@ def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
         return changed
     said, asked = _turn_stems(told), _turn_stems(single)
     mine, theirs = set(chain(*said)) - set(chain(*asked)), set(chain(*asked)) - set(chain(*said))
-    if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, mine, theirs):
+    if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, *_other_words(mine, theirs)):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return _told_alone(told, single, answer) or asks_another(told, single)
 
@@ -708,13 +708,24 @@ def _exchanged(said: Sequence[Sequence[str]], asked: Sequence[Sequence[str]], mi
 
 
 def _turn_stems(text: str) -> list[list[str]]:
-    """The content stems of each line of ``text`` (a turn of a story told as one question), a number word read as
-    its digits: "twins, 2 and a half" and "our twins who are two and a half" tell one age, not a word exchanged."""
-    return [[_NUMBER_VALUES.get(word, word) for word in _content(analyse(line).stems)] for line in text.split("\n")]
+    """The content stems of each line of ``text`` (a turn of a story told as one question)."""
+    return [_content(analyse(line).stems) for line in text.split("\n")]
+
+
+def _other_words(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
+    """The words only one side has less a number one side writes in digits and the other in words ("twins, 2 and a
+    half" / "our twins who are two and a half"): a sign of a rewording (the words each side words otherwise count
+    it), never a detail exchanged."""
+    mine_values = {_NUMBER_VALUES.get(word, word) for word in mine}
+    theirs_values = {_NUMBER_VALUES.get(word, word) for word in theirs}
+    return (
+        {word for word in mine if _NUMBER_VALUES.get(word, word) not in theirs_values},
+        {word for word in theirs if _NUMBER_VALUES.get(word, word) not in mine_values},
+    )
 
 
 _NUMBER_VALUES = {word: str(value) for word, value in (*NUMBER_TABLES["units"].items(), *NUMBER_TABLES["tens"].items())}
-"""A number word's digits, as the words the exchanged check compares read it."""
+"""A number word's digits (``numbers.json``'s units and tens), as :func:`_other_words` compares them."""
 
 
 def _in_a_row(turns: Sequence[Sequence[str]], only: set[str]) -> bool:
