@@ -324,3 +324,33 @@ STORY = "My nephew is learning the cello.\nhe's 9\nhow long should he practise e
 )
 def test_an_age_written_out_is_the_number_a_turn_tells(told: str, single: str, differs: bool) -> None:
     assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "exchanged"),
+    [
+        # the last word of one turn and the first of the next are no phrase: "evening" / "fine" beside nothing
+        (
+            "I water my orchid every evening\nis it fine to mist it as well?",
+            "Can I water and mist an orchid together?",
+            False,
+        ),
+        # a number word and its digits tell one number
+        (
+            "I'm knitting scarves for my nephews\nthere are 3 of them\nhow much wool do I need?",
+            "How much wool do I need to knit scarves for my three nephews?",
+            False,
+        ),
+        # a word beside the same word inside one turn is still exchanged
+        (
+            "I sharpen my chisels every weekend\nis it safe to hone them after?",
+            "Can I sharpen and hone chisels together?",
+            True,
+        ),
+    ],
+)
+def test_words_beside_each_other_inside_one_turn_a_number_word_its_digits(
+    told: str, single: str, exchanged: bool
+) -> None:
+    found = cv.differs_from_one(told, single)
+    assert (found is not None and found.startswith("a word of the story exchanged")) is exchanged, found

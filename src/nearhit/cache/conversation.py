@@ -37,7 +37,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 
 from nearhit.cache import (
     circumstance,
@@ -52,7 +52,7 @@ from nearhit.cache import (
     unsaid,
 )
 from nearhit.cache.story import CONTAINED
-from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
+from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
@@ -654,9 +654,9 @@ def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
     changed = changed or constraints.differ(told, single)
     if changed is not None:
         return changed
-    said, asked = _content(analyse(told).stems), _content(analyse(single).stems)
-    mine, theirs = set(said) - set(asked), set(asked) - set(said)
-    if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, mine, theirs):
+    said, asked = _turn_stems(told), _turn_stems(single)
+    mine, theirs = set(chain(*said)) - set(chain(*asked)), set(chain(*asked)) - set(chain(*said))
+    if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, *_other_words(mine, theirs)):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return _told_alone(told, single, answer) or asks_another(told, single)
 
@@ -693,26 +693,50 @@ _OPENER = re.compile(r"^\W*(?:so|and|also|then|now|ok|okay|well)\b[\s,]*", re.IG
 """A word that opens a question by joining it to what was said before it (:func:`_unopened`)."""
 
 
-def _exchanged(said: Sequence[str], asked: Sequence[str], mine: set[str], theirs: set[str]) -> bool:
-    """Whether the words only one side has (``mine``, ``theirs``: of the content stems in order, ``said`` and
-    ``asked``) exchange a detail: a word that stands where one of the other's stands, beside the same word ("a
-    nonstick pan" / "a cast iron pan", and not one form of the other: "sub" / "subscriber"), or two of one side's
-    in a row, a phrase told in place of the other's ("one of them reloads and updates it" / "once"). A long story
-    told again words a few things otherwise, each in its own place ("my prints always come out darker" / "a 27
-    inch monitor"): no detail exchanged."""
+def _exchanged(said: Sequence[Sequence[str]], asked: Sequence[Sequence[str]], mine: set[str], theirs: set[str]) -> bool:
+    """Whether the words only one side has (``mine``, ``theirs``: of the content stems in order, turn by turn,
+    ``said`` and ``asked``) exchange a detail: a word that stands where one of the other's stands, beside the same
+    word ("a nonstick pan" / "a cast iron pan", and not one form of the other: "sub" / "subscriber"), or two of one
+    side's in a row, a phrase told in place of the other's ("one of them reloads and updates it" / "once"). A long
+    story told again words a few things otherwise, each in its own place ("my prints always come out darker" / "a
+    27 inch monitor"): no detail exchanged. Words are beside each other inside one turn only: the last word of a
+    turn and the first of the next ("I take omeprazole every morning" / "is it fine to take ibuprofen with it?")
+    are no phrase."""
     if _in_a_row(said, mine) or _in_a_row(asked, theirs):
         return True
     return any(not _same_stem(x, y) and _beside(said, x) & _beside(asked, y) for x in mine for y in theirs)
 
 
-def _in_a_row(words: Sequence[str], only: set[str]) -> bool:
-    return any(a in only and b in only for a, b in pairwise(words))
+def _turn_stems(text: str) -> list[list[str]]:
+    """The content stems of each line of ``text`` (a turn of a story told as one question)."""
+    return [_content(analyse(line).stems) for line in text.split("\n")]
 
 
-def _beside(words: Sequence[str], word: str) -> set[str]:
-    """The words right before and after each place of ``word`` in ``words``."""
+def _other_words(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
+    """The words only one side has less a number one side writes in digits and the other in words ("twins, 2 and a
+    half" / "our twins who are two and a half"): a sign of a rewording (the words each side words otherwise count
+    it), never a detail exchanged."""
+    mine_values = {_NUMBER_VALUES.get(word, word) for word in mine}
+    theirs_values = {_NUMBER_VALUES.get(word, word) for word in theirs}
+    return (
+        {word for word in mine if _NUMBER_VALUES.get(word, word) not in theirs_values},
+        {word for word in theirs if _NUMBER_VALUES.get(word, word) not in mine_values},
+    )
+
+
+_NUMBER_VALUES = {word: str(value) for word, value in (*NUMBER_TABLES["units"].items(), *NUMBER_TABLES["tens"].items())}
+"""A number word's digits (``numbers.json``'s units and tens), as :func:`_other_words` compares them."""
+
+
+def _in_a_row(turns: Sequence[Sequence[str]], only: set[str]) -> bool:
+    return any(a in only and b in only for words in turns for a, b in pairwise(words))
+
+
+def _beside(turns: Sequence[Sequence[str]], word: str) -> set[str]:
+    """The words right before and after each place of ``word`` in each of ``turns``."""
     return {
         other
+        for words in turns
         for n, here in enumerate(words)
         if here == word
         for other in (*words[max(n - 1, 0) : n], *words[n + 1 : n + 2])
