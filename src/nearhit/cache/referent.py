@@ -76,17 +76,28 @@ def _appended(context: conversation.Context, question: str, other: str) -> str |
         return None
     if conversation.other_referent(question, other) is not None:
         return None
-    words = [
-        word
-        for word in supplied(context, question, conversation.split_statements(other, after=True)[1])
-        if len(word) > 1 and not _TAKES_BACK.fullmatch(word)
-    ]
-    if not words:
+    asks = conversation.split_statements(other, after=True)[1]
+    words = [word for word in supplied(context, question, asks) if len(word) > 1 and not _TAKES_BACK.fullmatch(word)]
+    if not words or not _said_after(asks, asked, words):
         return None
     end = _END.search(question)
     cut = end.start() if end is not None else len(question)
     text = f"{question[:cut]} {' '.join(words)}{question[cut:]}"
     return None if conversation.states_more(other, text) is not None else text
+
+
+def _said_after(other: str, asked: set[str], words: list[str]) -> bool:
+    """Whether ``other`` says ``words`` after every word it shares with the follow-up (``asked``, its stems), where
+    :func:`_appended` puts them: "what's the deadline" + "to register for Self Assessment ..." leans on the turns.
+    Said before a shared word, a word tells which thing of the shared one is asked about, and the follow-up asks
+    another: "How many executors?" / "How much memory per executor?" after "memory-heavy instances"."""
+    tokens = SURFACE.findall(other)
+    shared = [
+        n
+        for n, token in enumerate(tokens)
+        if any(conversation.same_stem(word, y) for word in conversation.told_words(token) for y in asked)
+    ]
+    return not shared or min(n for n, token in enumerate(tokens) if token in words) > max(shared)
 
 
 def supplied(context: conversation.Context, question: str, other: str, *, answer: bool = True) -> list[str]:
