@@ -162,6 +162,26 @@ def test_a_follow_up_pointing_at_nothing_gets_the_words_the_turns_say_before_its
     assert resolved(context, "is there a limit?", corrected) is None
 
 
+POSTGRES: Turns = [
+    ("user", "Tuning a Postgres server with 64 GB of RAM for a busy web shop"),
+    ("assistant", "Plenty of memory for caching, then."),
+]
+
+
+def test_the_turns_words_are_put_only_where_the_other_question_says_them_after_what_both_ask() -> None:
+    """ "memory" stands before "connection" in the other question: it tells which thing of the connections is asked
+    about (another question than how many), so the follow-up is not read with it put at its end. A word said after
+    every shared one is where the reading puts it."""
+    context = cv.Context(tuple(POSTGRES))
+    assert (
+        resolved(context, "How many connections should I allow?", "How much memory per connection should I allow?")
+        is None
+    )
+    assert resolved(
+        context, "How many connections should I allow?", "How many connections should I allow for caching?"
+    ) == ("How many connections should I allow caching?")
+
+
 def test_a_word_written_with_hyphens_is_filled_in_whole() -> None:
     """ "noise-cancelling" is one word the turns tell: filled in whole, the guards read the same words on both sides."""
     context = cv.Context(
