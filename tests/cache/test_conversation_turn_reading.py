@@ -154,6 +154,18 @@ def test_an_actually_that_stresses_the_asking_and_a_closing_or_not_state_nothing
     assert cv.states_more("actually it's a diesel. how often should I service it?", "how often should I service it?")
 
 
+def test_a_story_told_as_one_question_reads_its_questions_plainly_and_its_statements_as_told() -> None:
+    """Told as one question (``told``), an "actually" inside a question that opens with a question word or an
+    auxiliary stresses the asking, however many words stand before it; one in a statement still amends the story."""
+    story = "I fix up old road bikes and sell them on.\nwhich insurance do I actually need?"
+    assert cv.states_more(story, "which insurance do I need for selling old road bikes?", told=True) is None
+    violin = "my daughter started the violin.\nhow often should a beginner actually practise?"
+    assert cv.states_more(violin, "how often should a beginner practise the violin?", told=True) is None
+    amended = "I fix up old road bikes. actually they are e-bikes.\nwhich insurance do I need?"
+    assert cv.states_more(amended, "which insurance do I need for selling old road bikes?", told=True) is not None
+    assert cv.states_more("wait, it's actually a diesel, what oil?", "what oil does it take?", told=True) is not None
+
+
 async def test_a_question_closed_by_or_not_asks_what_it_asks_without_it_after_the_same_turns(
     cache: SemanticCache,
 ) -> None:

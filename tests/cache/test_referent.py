@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nearhit.cache import SemanticCache
 from nearhit.cache import conversation as cv
-from nearhit.cache.referent import resolved
+from nearhit.cache.referent import POINTER, resolved
 from nearhit.guards import GuardSet
 from tests.support.lookups import Turns, ask
 
@@ -134,8 +134,73 @@ async def test_there_points_at_the_place_the_turns_named(cache: SemanticCache) -
         ("user", "flying into Reykjavik for a week in February with my partner, never been to Iceland before"),
         ("assistant", "How exciting, pack warm layers."),
     ]
-    assert resolved(cv.Context(tuple(trip)), "is there a tourist tax?", "Is there a tourist tax in Iceland?") is None
+    assert POINTER.search("is there a tourist tax?") is None
+    assert resolved(cv.Context(tuple(trip)), "is there a tourist tax?", "Is there a tourist tax in Iceland?") == (
+        "is there a tourist tax Iceland?"  # pointing at nothing, the place the turns name is put before its "?"
+    )
     cache.guards = GuardSet.default()
     key = await cache.store(ask(cache, trip, "Do you need to tip in restaurants in Iceland?"), "tipping answer")
     result = await cache.lookup(ask(cache, trip, "do I need to tip in restaurants there?"))
     assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+LODGER: Turns = [
+    ("user", "I've just taken in a lodger to live in our spare room while I'm still at home"),
+    ("assistant", "Then the Rent a Room Scheme may let you earn some of that rent tax free."),
+]
+NAMES_SCHEME = "Is there a limit on the Rent a Room Scheme for a lodger?"
+
+
+def test_a_follow_up_pointing_at_nothing_gets_the_words_the_turns_say_before_its_question_mark() -> None:
+    """ "is there a limit?" leans on the turns with no word pointing back: the other question's words the turns say
+    are put before its "?". Not into a follow-up that names a thing of its own, nor from a statement the other makes
+    before its question."""
+    context = cv.Context(tuple(LODGER))
+    assert resolved(context, "is there a limit?", NAMES_SCHEME) == "is there a limit Rent Room Scheme lodger?"
+    assert resolved(context, "is there a deposit cap?", NAMES_SCHEME) is None  # a thing of its own
+    corrected = "sorry, the lodger is not in my home, it's a holiday let. is there a limit?"
+    assert resolved(context, "is there a limit?", corrected) is None
+
+
+POSTGRES: Turns = [
+    ("user", "Tuning a Postgres server with 64 GB of RAM for a busy web shop"),
+    ("assistant", "Plenty of memory for caching, then."),
+]
+
+
+def test_the_turns_words_are_put_only_where_the_other_question_says_them_after_what_both_ask() -> None:
+    """ "memory" stands before "connection" in the other question: it tells which thing of the connections is asked
+    about (another question than how many), so the follow-up is not read with it put at its end. A word said after
+    every shared one is where the reading puts it."""
+    context = cv.Context(tuple(POSTGRES))
+    assert (
+        resolved(context, "How many connections should I allow?", "How much memory per connection should I allow?")
+        is None
+    )
+    assert resolved(
+        context, "How many connections should I allow?", "How many connections should I allow for caching?"
+    ) == ("How many connections should I allow caching?")
+
+
+def test_a_word_written_with_hyphens_is_filled_in_whole() -> None:
+    """ "noise-cancelling" is one word the turns tell: filled in whole, the guards read the same words on both sides."""
+    context = cv.Context(
+        (("user", "my son got some noise-cancelling headphones for his birthday"), ("assistant", "Nice!"))
+    )
+    assert resolved(context, "how do I clean them?", "how do I clean noise-cancelling headphones?") == (
+        "how do I clean noise-cancelling headphones?"
+    )
+
+
+async def test_a_follow_up_pointing_at_nothing_is_served_the_question_that_names_what_the_turns_said(
+    cache: SemanticCache,
+) -> None:
+    """ "is there a limit?" after the same turns reads 0.3-0.5 alike to the question that names the scheme; read with
+    the turns' words, it is that question."""
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, LODGER, NAMES_SCHEME), "rent a room answer")
+    result = await cache.lookup(ask(cache, LODGER, "is there a limit?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and result.context["resolved"] == "is there a limit Rent Room Scheme lodger?"
+    # A follow-up that asks about a thing of its own is not read with the scheme's words: not served.
+    assert not (await cache.lookup(ask(cache, LODGER, "is there a deposit cap?"))).hit

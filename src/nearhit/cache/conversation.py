@@ -892,8 +892,7 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
         return f"one side states other facts: {facts}"
-    if not told:
-        mine, theirs = asked_plainly(mine), asked_plainly(theirs)
+    mine, theirs = (asked_plainly(mine), asked_plainly(theirs)) if not told else (_plainly(mine), _plainly(theirs))
     a, b = set(_tokens(mine)), set(_tokens(theirs))
     stems_a, stems_b = {stem(token) for token in a}, {stem(token) for token in b}
     differing = {token for token in a if stem(token) not in stems_b} | {
@@ -937,6 +936,29 @@ def asked_plainly(question: str) -> str:
     :data:`_OR_NOT`): read as a correction or a negation, they kept "at what point do repayments actually kick in?"
     from "when do I start paying the loan back?" after the same turns."""
     return _OR_NOT.sub("", _ACTUALLY_ASKED.sub(r"\1", question))
+
+
+_TOLD_PARTS = re.compile(r"((?<=[.!?])\s+|\n)")
+"""Where a story told as one question breaks into sentences and turns (kept, so the text joins back as it was)."""
+_STRESSED = re.compile(
+    r"^(\W*(?:(?:so|and|but|ok|okay)\W+)?(?:what|how|why|when|where|which|who|whose|do|does|did|is|are|am|was|were|"
+    r"can|could|will|would|should|shall|may|might|must|has|have|had)\b.*?)\s+actually\b(?=.*\?\s*$)",
+    re.IGNORECASE,
+)
+"""An "actually" anywhere in a sentence that opens with a question word or an auxiliary and ends in "?" ("does
+magnesium glycinate actually help with sleep?", "where does its state file actually end up?"): it stresses the
+asking. One in a statement, or in a sentence that opens otherwise ("wait, it's actually a diesel, what oil?"),
+still amends."""
+
+
+def _plainly(told: str) -> str:
+    """A story told as one question with its questions asked plainly (:data:`_STRESSED`, :func:`asked_plainly`), each
+    sentence read apart: "which insurance do I actually need?" after the story asks what "which insurance do I need
+    as a sole trader photographer?" does. Its statements stay as told: an "actually" there amends the story."""
+    return "".join(
+        asked_plainly(_STRESSED.sub(r"\1", part)) if part.rstrip().endswith("?") else part
+        for part in _TOLD_PARTS.split(told)
+    )
 
 
 def other_referent(question: str, cached: str) -> str | None:

@@ -43,18 +43,61 @@ POINTER = re.compile(
 )
 """The words by which a follow-up points at a thing the turns named, or at a place ("do I need to tip in restaurants
 there?" after "first time in Japan"); not "there" that says a thing exists ("is there a fee?", "there's a queue")."""
+_END = re.compile(r"\s*[?.!]*\s*$")
+_TAKES_BACK = re.compile(
+    r"(?:not|no|never|non|without|nothing|none|nor|actually|wrong|mistake|meant|instead|rather)", re.I
+)
+"""A negation or a correction: never filled in, it would turn the follow-up around."""
 SURFACE = re.compile(r"[\w'+#.-]*\w[+#]*")
 """A word as written ("Spark", "C#", "3-2-1"): a name filled in keeps its capitals for the guards."""
 
 
 def resolved(context: conversation.Context, question: str, other: str) -> str | None:
     """``question`` with its first pointing-back word replaced by the words of ``other`` it lacks that the turns of
-    ``context`` say (its user turns, the assistant's last turn), in ``other``'s order and writing; None when it
-    points back with no such word, or no word of ``other`` is supplied by the turns."""
+    ``context`` say (its user turns, the assistant's last turn), in ``other``'s order and writing; with no such word,
+    those words before its question mark (:func:`_appended`). None when no word of ``other`` is supplied by the
+    turns."""
     if POINTER.search(question) is None:
-        return None
+        return _appended(context, question, other)
     words = supplied(context, question, other)
     return POINTER.sub(" ".join(words), question, count=1) if words else None
+
+
+def _appended(context: conversation.Context, question: str, other: str) -> str | None:
+    """A follow-up that points at nothing yet leans on the turns ("what's the deadline?" after "You'll need to
+    register with HMRC for Self Assessment", against "what's the deadline to register for Self Assessment if I
+    started as a sole trader in May?") with the words of ``other``'s question the turns say put before its question
+    mark. Only into a follow-up that names nothing ``other`` does not ("when can she start going outside?" against
+    "when does she need the next vaccinations?" asks another thing), with no letter ("column A" / "column B"), no
+    negation or correction word, nothing from a statement ``other`` makes before its question ("sorry it's a
+    diesel, not petrol."), and no other person pointed at ("Does my wife need a visa?" / "Do I need a visa?")."""
+    asked, others = conversation.told_words(question), conversation.told_words(other)
+    if not all(any(conversation.same_stem(word, y) for y in others) for word in asked):
+        return None
+    if conversation.other_referent(question, other) is not None:
+        return None
+    asks = conversation.split_statements(other, after=True)[1]
+    words = [word for word in supplied(context, question, asks) if len(word) > 1 and not _TAKES_BACK.fullmatch(word)]
+    if not words or not _said_after(asks, asked, words):
+        return None
+    end = _END.search(question)
+    cut = end.start() if end is not None else len(question)
+    text = f"{question[:cut]} {' '.join(words)}{question[cut:]}"
+    return None if conversation.states_more(other, text) is not None else text
+
+
+def _said_after(other: str, asked: set[str], words: list[str]) -> bool:
+    """Whether ``other`` says ``words`` after every word it shares with the follow-up (``asked``, its stems), where
+    :func:`_appended` puts them: "what's the deadline" + "to register for Self Assessment ..." leans on the turns.
+    Said before a shared word, a word tells which thing of the shared one is asked about, and the follow-up asks
+    another: "How many executors?" / "How much memory per executor?" after "memory-heavy instances"."""
+    tokens = SURFACE.findall(other)
+    shared = [
+        n
+        for n, token in enumerate(tokens)
+        if any(conversation.same_stem(word, y) for word in conversation.told_words(token) for y in asked)
+    ]
+    return not shared or min(n for n, token in enumerate(tokens) if token in words) > max(shared)
 
 
 def supplied(context: conversation.Context, question: str, other: str, *, answer: bool = True) -> list[str]:
@@ -67,11 +110,11 @@ def supplied(context: conversation.Context, question: str, other: str, *, answer
     words: list[str] = []
     for token in SURFACE.findall(other):
         told = conversation.told_words(token)
-        if len(told) != 1 or token in words:
+        if not told or token in words:
             continue
-        (word,) = told
-        if not any(conversation.same_stem(word, y) for y in asked) and any(
-            conversation.same_stem(word, y) for y in said
+        # A word written with hyphens or dots ("behind-the-ear", "3-2-1") is one, told by the turns when all of it is.
+        if not all(any(conversation.same_stem(word, y) for y in asked) for word in told) and all(
+            any(conversation.same_stem(word, y) for y in said) for word in told
         ):
             words.append(token)
     return words
