@@ -53,7 +53,7 @@ from nearhit.cache import (
 )
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
-from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
+from nearhit.guards.numbers import Quantity, all_dates, dates_of, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe
@@ -1227,10 +1227,12 @@ def _different_facts(
         only_b = [q for q in only_b if not circumstance.told(q, b.tokens, asked)]
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
-    dates_a = dates_of(a) - dates_of(b) - (dates_of(also_b) - dates_of(also_a))
-    dates_b = dates_of(b) - dates_of(a) - (dates_of(also_a) - dates_of(also_b))
+    all_a, all_b = all_dates(a, mine), all_dates(b, theirs)
+    also_dates_a, also_dates_b = all_dates(also_a, mine_also), all_dates(also_b, theirs_also)
+    dates_a = all_a - all_b - (also_dates_b - also_dates_a)
+    dates_b = all_b - all_a - (also_dates_a - also_dates_b)
     dates_a, dates_b = _within(dates_a, dates_b)
-    added = bool(dates_of(a) and dates_of(b)) and not _far(dates_a | dates_b)
+    added = bool(all_a and all_b) and not _far(dates_a | dates_b)
     if (dates_a or dates_b) and (added_times or (dates_a and dates_b) or added):
         return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
     names_a, names_b = _unclipped(
