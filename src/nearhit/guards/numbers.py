@@ -14,7 +14,7 @@ from collections import deque
 from functools import lru_cache
 from typing import ClassVar
 
-from nearhit.guards.calendar import calendar_dates
+from nearhit.guards.calendar_days import calendar_dates
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
 from nearhit.guards.quantities import Quantity, measure_indexes, quantities

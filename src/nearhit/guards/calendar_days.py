@@ -16,8 +16,18 @@ from nearhit.guards.stemming import stem
 __all__ = ["calendar_dates"]
 
 _NAMES = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 )
 _MONTHS = {name[:3]: name for name in _NAMES}
 _MONTH = (
@@ -25,10 +35,14 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _DAY = r"([12]?\d|3[01])(st|nd|rd|th)?"
-_DAY_MONTH_RE = re.compile(rf"\b{_DAY}(\s+of)?\s+{_MONTH}\.?(?!\w)", re.IGNORECASE)
-_MONTH_DAY_RE = re.compile(rf"\b{_MONTH}\.?\s+(?:the\s+)?{_DAY}(?![\w:.,/]\d|\w|:)", re.IGNORECASE)
+_WHEN = r"(?:\b(on|since|from|until|till|by|before|after)[^\S\n]+(?:the[^\S\n]+)?)?"
+_DAY_MONTH_RE = re.compile(rf"{_WHEN}(?<![\d.,])\b{_DAY}([^\S\n]+of)?[^\S\n]+{_MONTH}\.?(?!\w)", re.IGNORECASE)
+_MONTH_DAY_RE = re.compile(rf"{_WHEN}\b{_MONTH}\.?[^\S\n]+(?:the[^\S\n]+)?{_DAY}(?![\w:.,/]\d|\w|:)", re.IGNORECASE)
 _VERBS = frozenset({"mar", "march", "may"})
-"""Month names that are English verbs as well: a month only capitalised or beside an ordinal day."""
+"""Month names that are English verbs as well: a month only capitalised, beside an ordinal day or after a
+preposition of time ("got dismissed on 3 march")."""
+_ACRONYM = re.compile(r"[A-Z]{3}")
+"""A short month name all in capitals is an acronym ("19.9 APR", "DEC"), not a month."""
 
 
 @lru_cache(maxsize=4096)
@@ -40,16 +54,17 @@ def calendar_dates(text: str) -> frozenset[str]:
         return frozenset()
     found: set[str] = set()
     for match in _DAY_MONTH_RE.finditer(text):
-        day, suffix, of, month = match.groups()
-        _add(found, month, day, bool(suffix or of))
+        when, day, suffix, of, month = match.groups()
+        _add(found, month, day, bool(when or suffix or of))
     for match in _MONTH_DAY_RE.finditer(text):
-        month, day, suffix = match.groups()
-        _add(found, month, day, bool(suffix))
+        when, month, day, suffix = match.groups()
+        _add(found, month, day, bool(when or suffix))
     return frozenset(found)
 
 
-def _add(found: set[str], month: str, day: str, ordinal: bool) -> None:
-    if int(day) == 0 or (month.casefold() in _VERBS and month.islower() and not ordinal):
+def _add(found: set[str], month: str, day: str, dated: bool) -> None:
+    """Add the day to ``found``; ``dated``: an ordinal day, "of" or a preposition of time tells a month from a verb."""
+    if int(day) == 0 or (month.casefold() in _VERBS and month.islower() and not dated) or _ACRONYM.fullmatch(month):
         return
     name = _MONTHS[month[:3].casefold()]
     found.update({stem(name), f"{name} {int(day)}"})

@@ -1,0 +1,38 @@
+"""The facts of the earlier turns read a day written with its month's name as one date: the same day written
+another way is the same fact, a day of another month another (a detail swap the month alone tells). Invented
+conversations (other words than the dev sets'), the real embedded Redis and the local embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache import SemanticCache
+from nearhit.cache import conversation as cv
+from tests.support.lookups import Turns, ask
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "same"),
+    [
+        ("My passport expires on 3 May.", "My passport expires on May 3rd.", True),
+        ("My passport expires on the 1st of May.", "My passport expires May 1.", True),
+        ("My passport expires on 3 May.", "My passport expires on 3 March.", False),
+        ("My passport expires on May 3rd.", "My passport expires on March 3rd.", False),
+    ],
+)
+def test_a_day_written_two_ways_is_one_fact(mine: str, theirs: str, same: bool) -> None:
+    assert (cv._different_facts(mine, theirs) is None) is same
+
+
+def _turns(day: str) -> Turns:
+    return [
+        ("user", f"My puppy had her first vaccination on {day} 2025 and she is 9 weeks old."),
+        ("assistant", "Lovely, she's off to a good start."),
+    ]
+
+
+async def test_a_day_of_another_month_in_the_turns_is_not_served(cache: SemanticCache) -> None:
+    question = "when can she go for walks outside?"
+    await cache.store(ask(cache, _turns("4 March"), question), "walks answer")
+    result = await cache.lookup(ask(cache, _turns("4 May"), question))
+    assert not result.hit, result.candidates
