@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache
+from nearhit.cache import SemanticCache, story
 from nearhit.cache import conversation as cv
 from tests.support.lookups import Turns, ask
 
@@ -36,3 +36,14 @@ async def test_a_day_of_another_month_in_the_turns_is_not_served(cache: Semantic
     await cache.store(ask(cache, _turns("4 March"), question), "walks answer")
     result = await cache.lookup(ask(cache, _turns("4 May"), question))
     assert not result.hit, result.candidates
+
+
+def test_a_story_told_again_exchanges_a_day_of_another_month() -> None:
+    told = "we moved into the flat on 3 March and the boiler broke"
+    assert story._exchanged_facts(told, told.replace("3 March", "3 May"))
+    assert story._exchanged_facts(told, told.replace("3 March", "March 3rd")) is None
+
+
+def test_a_day_with_its_month_told_in_passing_is_a_dated_aside() -> None:
+    single = "My sourdough loaf came out dense, I baked it on 3 May. How do I get a more open crumb?"
+    assert cv.dated_aside(single, "my sourdough loaf came out dense\nhow do I get a more open crumb?")

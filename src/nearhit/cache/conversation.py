@@ -53,7 +53,7 @@ from nearhit.cache import (
 )
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import NUMBER_WORDS, SAME_NAMES, STOP_WORDS
-from nearhit.guards.numbers import Quantity, all_dates, dates_of, quantities, same_measure, unmatched
+from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe
@@ -725,10 +725,10 @@ def dated_aside(told: str, single: str) -> bool:
     words the other does not, and no near day (``NEAR_DAYS``). "Sprained my wrist dancing at my cousin's wedding
     on saturday" against "sprained my wrist" is one story; a deadline, a correction or another topic told with a
     date is another."""
-    dates = dates_of(analyse(told)) or dates_of(analyse(single))
+    dates = all_dates(analyse(told), told) or all_dates(analyse(single), single)
     if not dates or dates & NEAR_DAYS:
         return False
-    dated, plain = (told, single) if dates_of(analyse(told)) else (single, told)
+    dated, plain = (told, single) if all_dates(analyse(told), told) else (single, told)
     return len(_unsaid_in(_told_words(dated), _told_words(plain))) <= DATED_MORE
 
 
