@@ -53,7 +53,7 @@ from nearhit.cache import (
 )
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
-from nearhit.guards.numbers import Quantity, dates_of, quantities, same_measure, unmatched
+from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe
@@ -749,10 +749,10 @@ def dated_aside(told: str, single: str) -> bool:
     words the other does not, and no near day (``NEAR_DAYS``). "Sprained my wrist dancing at my cousin's wedding
     on saturday" against "sprained my wrist" is one story; a deadline, a correction or another topic told with a
     date is another."""
-    dates = dates_of(analyse(told)) or dates_of(analyse(single))
+    dates = all_dates(analyse(told), told) or all_dates(analyse(single), single)
     if not dates or dates & NEAR_DAYS:
         return False
-    dated, plain = (told, single) if dates_of(analyse(told)) else (single, told)
+    dated, plain = (told, single) if all_dates(analyse(told), told) else (single, told)
     return len(_unsaid_in(_told_words(dated), _told_words(plain))) <= DATED_MORE
 
 
@@ -1273,10 +1273,12 @@ def _different_facts(
         only_b = [q for q in only_b if not circumstance.told(q, b.tokens, asked)]
     if only_a or only_b:
         return f"{describe(q.surface for q in only_a) or 'none'} vs {describe(q.surface for q in only_b) or 'none'}"
-    dates_a = dates_of(a) - dates_of(b) - (dates_of(also_b) - dates_of(also_a))
-    dates_b = dates_of(b) - dates_of(a) - (dates_of(also_a) - dates_of(also_b))
+    all_a, all_b = all_dates(a, mine), all_dates(b, theirs)
+    also_dates_a, also_dates_b = all_dates(also_a, mine_also), all_dates(also_b, theirs_also)
+    dates_a = all_a - all_b - (also_dates_b - also_dates_a)
+    dates_b = all_b - all_a - (also_dates_a - also_dates_b)
     dates_a, dates_b = _within(dates_a, dates_b)
-    added = bool(dates_of(a) and dates_of(b)) and not _far(dates_a | dates_b)
+    added = bool(all_a and all_b) and not _far(dates_a | dates_b)
     if (dates_a or dates_b) and (added_times or (dates_a and dates_b) or added):
         return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
     names_a, names_b = _unclipped(

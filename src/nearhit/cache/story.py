@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from nearhit.cache import constraints
 from nearhit.guards.lexicon import STOP_WORDS
-from nearhit.guards.numbers import dates_of, quantities, same_measure, unmatched
+from nearhit.guards.numbers import all_dates, quantities, same_measure, unmatched
 from nearhit.guards.text import analyse, describe
 
 Turn = tuple[str, str]
@@ -217,7 +217,7 @@ def _exchanged_facts(mine: str, theirs: str) -> str | None:
     only_a, only_b = unmatched(quantities(a.tokens), quantities(b.tokens))
     if only_a and only_b:
         return f"{describe(q.surface for q in only_a)} vs {describe(q.surface for q in only_b)}"
-    dates_a, dates_b = dates_of(a), dates_of(b)
+    dates_a, dates_b = all_dates(a, mine), all_dates(b, theirs)
     if dates_a - dates_b and dates_b - dates_a:
         return f"{describe(dates_a - dates_b)} vs {describe(dates_b - dates_a)}"
     names_a, names_b = a.entities - b.entities, b.entities - a.entities

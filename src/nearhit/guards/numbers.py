@@ -14,6 +14,7 @@ from collections import deque
 from functools import lru_cache
 from typing import ClassVar
 
+from nearhit.guards.calendar_days import calendar_dates
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
 from nearhit.guards.quantities import Quantity, measure_indexes, quantities
@@ -21,7 +22,7 @@ from nearhit.guards.text import Text, analyse, describe, typo_of
 from nearhit.guards.units import CALENDAR_UNITS, UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["NumberGuard", "Quantity", "matched_units", "one_more_words", "quantities", "same_measure"]
+__all__ = ["NumberGuard", "Quantity", "all_dates", "matched_units", "one_more_words", "quantities", "same_measure"]
 
 _RELATIVE_DATE_RE = re.compile(r"\b(?:(?:this|next|last|previous) (?:week|month|year)|(?:same|next)[- ]day)\b")
 # "the following year" is "next year", "the current month" is "this month".
@@ -254,10 +255,16 @@ def dates_of(text: Text) -> frozenset[str]:
     return frozenset(named | {m.replace("-", " ") for m in _RELATIVE_DATE_RE.findall(words)})
 
 
-def _unmatched_dates(mine: Text, theirs: Text) -> set[str]:
-    """The dates of ``mine`` the other text does not say, as a typo of one of its words neither; nor "today"
-    when the other names a part of it."""
-    left = {d for d in dates_of(mine) - dates_of(theirs) if not typo_of(d, theirs.stems)}
+def all_dates(text: Text, raw: str) -> frozenset[str]:
+    """The dates of a text (:func:`dates_of`) and the calendar days its raw form names (:func:`calendar_dates`:
+    "3 May 2025" and "May 3rd" are one, which the case-folded tokens cannot tell from "may" the verb)."""
+    return dates_of(text) | calendar_dates(raw)
+
+
+def _unmatched_dates(mine: Text, theirs: Text, raw: str, other: str) -> set[str]:
+    """The dates of ``mine`` (written ``raw``) the other text (``other``) does not say, as a typo of one of its
+    words neither; nor "today" when the other names a part of it."""
+    left = {d for d in all_dates(mine, raw) - all_dates(theirs, other) if not typo_of(d, theirs.stems)}
     if "today" in left and _PART_OF_TODAY_RE.search(" ".join(theirs.tokens)):
         left.discard("today")
     return left
@@ -327,7 +334,7 @@ class NumberGuard(SignalGuard):
         only_q, only_c = only_q + _measured_ones(all_q, all_c, c), only_c + _measured_ones(all_c, all_q, q)
         only_q, only_c = _unrepeated(only_q, all_q), _unrepeated(only_c, all_c)
         only_q, only_c = _not_another(_glued(only_q, q, c), c), _not_another(_glued(only_c, c, q), q)
-        dates_q, dates_c = _unmatched_dates(q, c), _unmatched_dates(c, q)
+        dates_q, dates_c = _unmatched_dates(q, c, query, candidate), _unmatched_dates(c, q, candidate, query)
         units = _different_units(q, c) or _bits_or_bytes(query, candidate)
         if units is not None:
             return self._signal(1.0, units)
@@ -338,7 +345,7 @@ class NumberGuard(SignalGuard):
         else:
             reason = f"dates differ: {describe(dates_q)} vs {describe(dates_c)}"
         clauses_q, clauses_c = split_question(query), split_question(candidate)
-        one_side = not (only_q or only_c) and not (dates_of(q) and dates_of(c))
+        one_side = not (only_q or only_c) and not (all_dates(q, query) and all_dates(c, candidate))
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
             return self._signal(1.0, reason, date_one_side=one_side)
         strength = backstory_strength(clauses_q, clauses_c)
@@ -469,4 +476,4 @@ def _asked(clauses: Clauses, numbers: list[Quantity], dates: set[str]) -> bool:
         return bool(numbers or dates)
     question = analyse(clauses.question)
     surfaces = {q.surface for q in quantities(question.tokens)}
-    return any(n.surface in surfaces for n in numbers) or bool(dates & dates_of(question))
+    return any(n.surface in surfaces for n in numbers) or bool(dates & all_dates(question, clauses.question))
