@@ -10,6 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from nearhit.cache import SemanticCache, clause, entry, turns
+from nearhit.cache.conversation import Context
 from tests.support import wire
 from tests.support.lookups import Turns, ask
 
@@ -118,3 +119,28 @@ def test_a_turn_bears_on_the_question_by_any_of_its_sentences() -> None:
     assert clause.turn_bears_on("it's coated in enamel on the inside", SCRUB) == "it"
     assert clause.turn_bears_on("Hey, hope you're well!", SCRUB) is None
     assert clause.turn_bears_on("Thanks. And I have a pacemaker.", "can she use the sauna?") is None
+
+
+SLEEPY: Turns = [
+    ("user", "morning! my brain hasn't woken up yet, sorry"),
+    ("assistant", "No worries at all, take your time."),
+]
+RINSED: Turns = [("user", "we never rinse the jar after baking")]
+
+
+async def test_a_greeting_turn_with_a_negation_is_still_chatter(cache: SemanticCache) -> None:
+    """The asker's greeting says "hasn't" and the reply "No worries": said to the assistant about the talk, not of the
+    starter, they are left out as chatter."""
+    await cache.store(ask(cache, STORY, "How often should I feed it?"), ANSWER)
+    result = await cache.lookup(ask(cache, SLEEPY + STORY, "How often should I feed it?"))
+    assert result.hit and result.answer is not None and result.answer.response == ANSWER, result.rejection_reason
+    assert result.context is not None and result.context["turn_by_turn"] is True
+
+
+def test_a_negation_is_let_through_only_in_a_reply_or_a_turn_that_greets_or_thanks() -> None:
+    stored = Context(tuple(STORY))
+    assert turns.may_leave_out(Context(tuple(SLEEPY + STORY)), stored)
+    assert turns.may_leave_out(Context((("user", "thanks, that actually helps a lot"), *STORY)), stored)
+    assert turns.may_leave_out(Context((("assistant", "No problem, happy to help."), *STORY)), stored)
+    # The asker's own negation, greeting no one, tells the story: no chatter to leave out.
+    assert not turns.may_leave_out(Context(tuple(RINSED + STORY)), stored)

@@ -355,12 +355,15 @@ def _empty_turn(turn: str) -> bool:
     return not content or (len(content) == 1 and topic)
 
 
-def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
+def fact_free(turn: str, words: int = CHATTER_WORDS, *, marked: bool = True) -> bool:
     """Whether ``turn`` is short (``words`` at most) and carries nothing a guard or :func:`differs` compares: no
     number, date or name, no word in capitals, no negation, correction or restriction ("only", "but", "except").
     A structural reading, no list of greetings: such a turn, said by one side alone, is chatter. A time it tells
     ("happy friday!", "she's been so grumpy this week") is read as :func:`differs` reads a time one side alone adds:
-    no other fact. A condition of the asker's body (:func:`constraints.about_health`: "I'm on warfarin") is a fact."""
+    no other fact. A condition of the asker's body (:func:`constraints.about_health`: "I'm on warfarin") is a fact.
+    With ``marked`` False a negation, correction or restriction is let through: an assistant's short reply said by
+    one side alone ("No problem, take your time.", "Sorry, that's never fun.") tells of the talk, not of the story,
+    which only the user tells, corrects or restricts."""
     text = analyse(turn)
     if (
         len(text.tokens) > words
@@ -370,7 +373,7 @@ def fact_free(turn: str, words: int = CHATTER_WORDS) -> bool:
         or constraints.about_health(turn)
     ):
         return False
-    return not _MARKED.search(" ".join(text.tokens))
+    return not marked or not _MARKED.search(" ".join(text.tokens))
 
 
 def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 import numpy as np
 
@@ -24,6 +25,8 @@ from nearhit.cache import clause, constraints, context_match, conversation, stor
 from nearhit.cache.conversation import Context
 from nearhit.cache.lookup import exact_text
 
+_GREETS = re.compile(r"\b(hi|hiya|hello|hey|morning|afternoon|evening|thanks|thank you|cheers)\b")
+"""A greeting or a thanks: a turn that says one is addressed to the assistant (:func:`_fact_free`)."""
 COUNTERPART = 0.5
 """The least cosine of a turn with a turn of the same role on the other side for it to be said by both: under it,
 the turn is one side's alone. Set before conv23's offline measure (0.4 and 0.6 moved one dev pair at most)."""
@@ -49,7 +52,16 @@ def may_leave_out(query: Context, cached: Context) -> bool:
 
 def _chatter_like(mine: Context, theirs: Context) -> bool:
     said = {(role, exact_text(text)) for role, text in theirs.turns}
-    return any((role, exact_text(text)) not in said and conversation.fact_free(text) for role, text in mine.turns)
+    return any((role, exact_text(text)) not in said and _fact_free(role, text) for role, text in mine.turns)
+
+
+def _fact_free(role: str, turn: str) -> bool:
+    """:func:`conversation.fact_free`, a negation, "actually" or "but" let through in the assistant's turn ("No problem,
+    take your time.") and in a user's turn that greets or thanks (:data:`_GREETS`: "morning. coffee hasn't kicked in
+    yet", "thanks, it actually helps just typing it out"): such a turn speaks to the assistant about the talk, and its
+    negation with it; one that corrects or restricts the story is refused by :func:`_chatter`
+    (:func:`constraints.amends`, :func:`constraints.conditions_added`)."""
+    return conversation.fact_free(turn, marked=role == "user" and _GREETS.search(turn.casefold()) is None)
 
 
 def without_chatter(
@@ -85,7 +97,7 @@ def _chatter(role: str, turn: str, story: str, question: str) -> bool:
     if role == "user" and clause.turn_bears_on(turn, question) is not None:
         return False
     return (
-        conversation.fact_free(turn)
+        _fact_free(role, turn)
         and constraints.amends(turn, story) is None
         and not constraints.conditions_added(turn, story)
     )
