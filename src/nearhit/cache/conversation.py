@@ -514,8 +514,10 @@ def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
     :data:`RETOLD_FLOOR`. A story told in other turns with a word swapped ("bathroom" / "kitchen") reads
     at 0.71 whole, 0.66 with the assistant's question and the user's answer left out, the same turns then."""
     mine, theirs = _said_by(query, "assistant"), _said_by(cached, "assistant")
-    if not (whole and mine and theirs and mine != theirs and _same_shape(query, cached)):
+    if not (whole and mine and theirs and mine != theirs):
         return RETOLD_FLOOR
+    if not _same_shape(query, cached):
+        return REWORDED_FLOOR
     told = zip(query.turns, cached.turns, strict=True)
     alike = all(_stems(turn) & _stems(other) for (role, turn), (_, other) in told if role == "user")
     return REWORDED_FLOOR if alike else RETOLD_FLOOR
