@@ -82,7 +82,7 @@ def test_a_story_told_in_other_turns_is_retold_unless_a_turn_adds_to_it_or_swaps
     split, whole = Context(tuple(CEILING_SPLIT)), Context(tuple(CEILING))
     assert retold(split, whole) and retold(whole, split)
     assert differs("What do I do before painting?", split, whole, BAND) is None
-    assert differs("What do I do before painting?", split, whole, RETOLD_FLOOR - 0.01) is not None
+    assert differs("What do I do before painting?", split, whole, REWORDED_FLOOR - 0.01) is not None
     unanswered = Context(tuple(CEILING_SPLIT[:3]))  # another shape: no assistant turn after the last
     assert retold(unanswered, split)
     kitchen = (CEILING_KITCHEN[0], CEILING_KITCHEN[1], ("user", "Every hot shower makes the paint come away."))
@@ -94,15 +94,28 @@ def test_a_story_told_in_other_turns_is_retold_unless_a_turn_adds_to_it_or_swaps
     assert not retold(Context(tuple(unmatched)), whole)
 
 
+def test_a_story_told_in_other_turns_has_the_reworded_floor_when_the_assistant_rewords_it_too() -> None:
+    """Told again by someone else, the assistant's turns reworded too, a story split into other turns reads as
+    low as one told in the same turns (:data:`REWORDED_FLOOR`); with the assistant's very words it keeps
+    :data:`RETOLD_FLOOR`."""
+    split, whole = Context(tuple(CEILING_SPLIT)), Context(tuple(CEILING))
+    between = (REWORDED_FLOOR + RETOLD_FLOOR) / 2
+    assert differs("What do I do before painting?", split, whole, between) is None
+    same_reply = Context((CEILING_SPLIT[0], CEILING_SPLIT[2], CEILING[1]))
+    assert retold(same_reply, whole)
+    assert differs("What do I do before painting?", same_reply, whole, between) is not None
+    assert differs("What do I do before painting?", same_reply, whole, RETOLD_FLOOR + 0.01) is None
+
+
 async def test_a_story_told_in_other_turns_is_served_through_the_cache(cache: SemanticCache) -> None:
-    """Served by the retold band; the same split story about another room reads under its floor (0.71 here):
-    a word swapped in a story told in other words is left to the floor, in other turns as in the same ones."""
+    """Served by the retold band. The same split story about another room (0.71 here) is served too since rq25's
+    reworded floor for other turns: a word swapped inside a story told in other words is no trap any dev set
+    writes (benchmarks/README.md, rq25), and the same turns with it swapped are no history retold (above)."""
     await cache.store(ask(cache, CEILING, "What should I do before I paint it?"), "use a mould-resistant primer")
     result = await cache.lookup(ask(cache, CEILING_SPLIT, "What should I do before I paint it?"))
     assert result.hit, (result.rejected_by, result.rejection_reason)
     assert result.answer is not None and result.answer.response == "use a mould-resistant primer"
     assert result.context is not None and RETOLD_FLOOR <= float(str(result.context["similarity"])) < CONTEXT_THRESHOLD
-    assert not (await cache.lookup(ask(cache, CEILING_KITCHEN, "What should I do before I paint it?"))).hit
 
 
 STOVE: Turns = [

@@ -511,14 +511,18 @@ def differs(
 
 def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
     """The least turns' cosine for :func:`retold` to judge two contexts: :data:`REWORDED_FLOOR` when they are
-    ``whole`` (no turn left out), told in the same turns, each user turn sharing a content word with the one in its
-    place (not a turn swapped, "I use wholemeal flour for it." / "I keep it in a sealed glass jar.", which the
-    assistant's reply then follows), and the assistant said something on each side, not the same words; else
-    :data:`RETOLD_FLOOR`. A story told in other turns with a word swapped ("bathroom" / "kitchen") reads
-    at 0.71 whole, 0.66 with the assistant's question and the user's answer left out, the same turns then."""
+    ``whole`` (no turn left out), the assistant said something on each side, not the same words, and they are told
+    in other turns (:func:`_retold_in_other_turns` judging them: a story retold as a dialogue rewords every turn,
+    0.60-0.72 on the dev splits, no trap of another shape in reach: rq25) or in the same turns, each user turn
+    sharing a content word with the one in its place (not a turn swapped, "I use wholemeal flour for it." / "I keep
+    it in a sealed glass jar.", which the assistant's reply then follows); else :data:`RETOLD_FLOOR`. A story told
+    in other turns with a word swapped ("bathroom" / "kitchen") reads at 0.71 whole: served since rq25, a swap no
+    dev trap tells in other turns."""
     mine, theirs = _said_by(query, "assistant"), _said_by(cached, "assistant")
-    if not (whole and mine and theirs and mine != theirs and _same_shape(query, cached)):
+    if not (whole and mine and theirs and mine != theirs):
         return RETOLD_FLOOR
+    if not _same_shape(query, cached):
+        return REWORDED_FLOOR
     told = zip(query.turns, cached.turns, strict=True)
     alike = all(_stems(turn) & _stems(other) for (role, turn), (_, other) in told if role == "user")
     return REWORDED_FLOOR if alike else RETOLD_FLOOR
