@@ -66,6 +66,7 @@ BUNDLED_FILES = {
     "nearhit-v38": "nearhit_pairs_v38.jsonl",
     "nearhit-v39": "nearhit_pairs_v39.jsonl",
     "nearhit-v40": "nearhit_pairs_v40.jsonl",
+    "nearhit-v41": "nearhit_pairs_v41.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -109,6 +110,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v41": "nearhit_conversations_v41.jsonl",
     "nearhit-conversations-v42": "nearhit_conversations_v42.jsonl",
     "nearhit-conversations-v43": "nearhit_conversations_v43.jsonl",
+    "nearhit-conversations-v44": "nearhit_conversations_v44.jsonl",
+    "nearhit-conversations-v45": "nearhit_conversations_v45.jsonl",
+    "nearhit-conversations-v46": "nearhit_conversations_v46.jsonl",
+    "nearhit-conversations-v47": "nearhit_conversations_v47.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
