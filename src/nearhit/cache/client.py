@@ -118,13 +118,20 @@ async def _take(pool: ConnectionPool) -> AbstractConnection:
         taken: AbstractConnection = await pool.get_connection()
         return taken
     connection = spare.pop()
-    try:
-        dirty = connection.is_connected and await connection.can_read()
-    except RedisConnectionError:  # the socket is broken: redis-py >= 8.2 says so and leaves it open
-        dirty = True
-    if dirty:
-        await connection.disconnect()
+    await _drop_if_stale(connection)
     return connection
+
+
+async def _drop_if_stale(connection: AbstractConnection) -> None:
+    """Disconnect ``connection`` (its send reconnects it) if a reply is pending on it or the server closed it, as
+    a pool checks a connection it hands out. redis-py >= 8.2 raises the server's close instead of reading it as
+    pending data, and leaves the socket open."""
+    try:
+        stale = connection.is_connected and await connection.can_read()
+    except RedisConnectionError:
+        stale = True
+    if stale:
+        await connection.disconnect()
 
 
 async def _give_back(pool: ConnectionPool, connection: AbstractConnection, clean: bool) -> None:
@@ -193,6 +200,7 @@ async def _node_round_trip(redis: RedisCluster, node: ClusterNode, commands: lis
     clean = False
     try:
         await node.disconnect_if_needed(connection)
+        await _drop_if_stale(connection)
         replies = await _round_trip(connection, commands, raise_on_error=False)
         clean = True
     except (RedisConnectionError, RedisTimeoutError, OSError, AttributeError, TypeError) as exc:
