@@ -47,6 +47,7 @@ from nearhit.cache import (
     events,
     exchanged,
     measure,
+    negated,
     persons,
     story,
     unsaid,
@@ -907,6 +908,8 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     }
     if a & _NEGATIONS and b & _NEGATIONS:
         differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
+    elif not told and (negated.negates_unsaid(mine, theirs) or negated.negates_unsaid(theirs, mine)):
+        differing -= _NEGATIONS  # it tells how or why ("... without it feeling jerky"), not what is asked
     if told and _age_told(mine, theirs) and _age_told(theirs, mine):
         differing.discard("old")
     only = " ".join(sorted(differing))
@@ -934,8 +937,9 @@ _ACTUALLY_ASKED = re.compile(
 )
 """An "actually" between a question's auxiliary and its subject and verb ("can I actually trust it?", "when do
 repayments actually kick in?"): it stresses the question, it corrects nothing."""
-_OR_NOT = re.compile(r",?\s+or\s+not\s*(?=\?)", re.IGNORECASE)
-"""A question closed by "or not?" ("are we required to file them or not?"): it asks the whether it asks without it."""
+_OR_NOT = re.compile(r",?\s+or\s+not\s*(?=\?|$)", re.IGNORECASE)
+"""A question closed by "or not?" ("are we required to file them or not?", or unmarked: "does the point still show up
+on my record or not"): it asks the whether it asks without it."""
 
 
 def asked_plainly(question: str) -> str:

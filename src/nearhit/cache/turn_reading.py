@@ -18,15 +18,18 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 
-from nearhit.cache import asides, context_match, conversation, entry
+from nearhit.cache import asides, context_match, conversation, entry, negated
 from nearhit.cache.referent import POINTER, supplied
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision.choice import NEAREST_ONLY
 from nearhit.guards import GuardSet
 from nearhit.guards.intent import IntentGuard, asked_after_a_question_word, asks_either
+from nearhit.guards.negation import NegationGuard
 from nearhit.guards.verdicts import GuardVerdict
 
 _END = re.compile(r"\s*[?.!]*\s*$")
+_ONE_SIDED = "negation on one side only"
+"""How the negation guard words a negation one question says and the other does not (not opposite words)."""
 
 
 def filled(context: conversation.Context, question: str, other: str) -> str:
@@ -126,13 +129,20 @@ def _vetoes(guards: GuardSet, mine: str, other: str, similarity: float, same: bo
     """The guards' veto on the two questions read with their turns; after the very same turns (``same``) the intent
     guard's "should" or "must" against a how-to, how-much or when is none when a question word opens the modal
     (:func:`asked_after_a_question_word`), nor is its whether against a whether one question asks as a choice of two
-    (:func:`asks_either`), the guards after it still judging."""
+    (:func:`asks_either`), nor the negation guard's negation on one side only when it negates words the other
+    question never says (:func:`negated.negates_unsaid`: "... without it feeling jerky"), the guards after it still
+    judging."""
     verdict = guards.first_rejection(mine, other, similarity)
-    if verdict is None or verdict.guard != IntentGuard.name or not same:
+    if verdict is None or not same or not _excused(verdict, mine, other):
         return verdict
-    if not (asked_after_a_question_word(mine, other) or asks_either(mine, other)):
-        return verdict
-    rest = GuardSet(
-        [guard for guard in guards.guards if guard.name != IntentGuard.name], quiet_margin=guards.quiet_margin
-    )
-    return rest.first_rejection(mine, other, similarity)
+    rest = GuardSet([guard for guard in guards.guards if guard.name != verdict.guard], quiet_margin=guards.quiet_margin)
+    return _vetoes(rest, mine, other, similarity, same)
+
+
+def _excused(verdict: GuardVerdict, mine: str, other: str) -> bool:
+    """Whether a guard's veto after the very same turns is a reading error (see :func:`_vetoes`)."""
+    if verdict.guard == IntentGuard.name:
+        return asked_after_a_question_word(mine, other) or asks_either(mine, other)
+    if verdict.guard == NegationGuard.name and verdict.reason.startswith(_ONE_SIDED):
+        return negated.negates_unsaid(mine, other) or negated.negates_unsaid(other, mine)
+    return False
