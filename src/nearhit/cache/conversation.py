@@ -937,9 +937,8 @@ _ACTUALLY_ASKED = re.compile(
 )
 """An "actually" between a question's auxiliary and its subject and verb ("can I actually trust it?", "when do
 repayments actually kick in?"): it stresses the question, it corrects nothing."""
-_OR_NOT = re.compile(r",?\s+or\s+not\s*(?=\?|$)", re.IGNORECASE)
-"""A question closed by "or not?" ("are we required to file them or not?", or unmarked: "does the point still show up
-on my record or not"): it asks the whether it asks without it."""
+_OR_NOT = re.compile(r",?\s+or\s+not\s*(?=\?)", re.IGNORECASE)
+"""A question closed by "or not?" ("are we required to file them or not?"): it asks the whether it asks without it."""
 
 
 def asked_plainly(question: str) -> str:
