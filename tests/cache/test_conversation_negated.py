@@ -1,0 +1,52 @@
+"""A negation one follow-up says alone, after the very same turns: one of words the other question never says tells
+how or why ("... without it going streaky"), one of words both say asks the opposite. Invented conversations (other
+words than the dev sets'), the real embedded Redis and the local embedder."""
+
+from __future__ import annotations
+
+from nearhit.cache import SemanticCache
+from nearhit.cache import conversation as cv
+from nearhit.cache.negated import negates_unsaid
+from nearhit.guards import GuardSet
+from tests.support.lookups import Turns, ask
+
+DECK: Turns = [
+    ("user", "I'm staining the garden deck this weekend, it's pine boards about five years old."),
+    ("assistant", "Pine takes stain unevenly, so a pre-stain conditioner helps."),
+]
+ROWS: Turns = [
+    ("user", "I have a customers table in postgres with a nullable email column."),
+    ("assistant", "You can filter on it with IS NULL or IS NOT NULL."),
+]
+
+
+def test_a_negation_of_words_the_other_never_says_is_read_as_how_or_why() -> None:
+    assert negates_unsaid("how do I put it on without it going blotchy?", "how do I apply the stain evenly?")
+    assert negates_unsaid("which brush do I use so the boards don't look patchy?", "which brush should I use?")
+    # A negation of words both say asks the opposite; a bare "no" negates nothing said.
+    assert not negates_unsaid(
+        "how do I get the rows that don't have an email?", "how do I get the rows that have an email?"
+    )
+    assert not negates_unsaid("can I just say no?", "am I allowed to refuse?")
+    assert not negates_unsaid("how do I apply the stain evenly?", "how do I put it on without it going blotchy?")
+
+
+def test_such_a_negation_states_nothing_more() -> None:
+    assert cv.states_more("how do I put it on without it going blotchy?", "how do I apply the stain evenly?") is None
+    assert cv.states_more("which rows don't have an email?", "which rows have an email?") is not None
+
+
+async def test_a_negation_of_words_the_other_never_says_does_not_veto_after_the_same_turns(
+    cache: SemanticCache,
+) -> None:
+    cache.guards = GuardSet.default()
+    key = await cache.store(ask(cache, DECK, "how do I apply the stain evenly?"), "stain answer")
+    result = await cache.lookup(ask(cache, DECK, "how do I apply the stain so it doesn't go blotchy?"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+
+
+async def test_a_negation_of_words_both_say_still_vetoes_after_the_same_turns(cache: SemanticCache) -> None:
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, ROWS, "which customers have an email?"), "email answer")
+    result = await cache.lookup(ask(cache, ROWS, "which customers don't have an email?"))
+    assert not result.hit, result.candidates
