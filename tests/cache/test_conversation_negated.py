@@ -20,19 +20,21 @@ ROWS: Turns = [
 ]
 
 
-def test_a_negation_of_words_the_other_never_says_is_read_as_how_or_why() -> None:
-    assert negates_unsaid("how do I put it on without it going blotchy?", "how do I apply the stain evenly?")
+def test_a_not_of_words_the_other_never_says_is_read_as_why() -> None:
     assert negates_unsaid("which brush do I use so the boards don't look patchy?", "which brush should I use?")
-    # A negation of words both say asks the opposite; a bare "no" negates nothing said.
-    assert not negates_unsaid(
-        "how do I get the rows that don't have an email?", "how do I get the rows that have an email?"
-    )
+    assert negates_unsaid("what happens if I don't reply in time?", "what if I miss the deadline?")
+    # A "not" of words both say asks the opposite; a bare "no" negates nothing said.
+    assert not negates_unsaid("which rows don't have an email?", "which rows have an email?")
     assert not negates_unsaid("can I just say no?", "am I allowed to refuse?")
-    assert not negates_unsaid("how do I apply the stain evenly?", "how do I put it on without it going blotchy?")
+    # A condition only one side sets, a constraint word, a "not" in a statement before the question.
+    assert not negates_unsaid("can I paint it if I don't sand it?", "can I paint over gloss?")
+    assert not negates_unsaid("can I paint it without sanding?", "can I paint over gloss?")
+    assert not negates_unsaid("sorry, it's oat milk, not cow's milk. Can I use it?", "Can I use it?")
+    assert not negates_unsaid("how do I apply the stain evenly?", "how do I apply it so it doesn't go blotchy?")
 
 
-def test_such_a_negation_states_nothing_more() -> None:
-    assert cv.states_more("how do I put it on without it going blotchy?", "how do I apply the stain evenly?") is None
+def test_such_a_not_states_nothing_more() -> None:
+    assert cv.states_more("which brush do I use so the boards don't look patchy?", "which brush should I use?") is None
     assert cv.states_more("which rows don't have an email?", "which rows have an email?") is not None
 
 
