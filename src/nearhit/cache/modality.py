@@ -3,6 +3,10 @@ bring?" and "how much cash should I bring?" share every word but the modal, and 
 question, yet one asks a limit and the other advice; "Do I have to tell my boss?" asks a duty, "Should I tell my
 boss?" a choice. A modal is a stop word, so the other checks read the two as the same words.
 
+In a question that opens with a question word a duty and advice ask one thing ("how often should I feed him?" / "how
+often do I need to feed him?": the amount the asker ought to give); asked yes or no they do not, nor does a permission
+against either ("how much cash can I bring?" asks a limit).
+
 Read only where the two say the same content words (stems, stop words aside): a follow-up reworded whole ("should I
 stop?" / "do I need to quit doing them?") changes its words too and is left to the embeddings and the other checks.
 """
@@ -23,6 +27,9 @@ _FORCES = (
 )
 """The force of a modal, by the first one the question says: a permission or ability, a duty, advice."""
 _WORDS = re.compile(r"[\w']+")
+_WH = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:how|what|when|where|which|who|whom|whose|why)\b")
+"""A question that opens with a question word: it asks a value, which a duty and advice ask alike."""
+_ALIKE_ASKING_A_VALUE = frozenset({"what the asker must do", "what the asker should do"})
 
 
 def modality(question: str) -> str | None:
@@ -36,6 +43,8 @@ def other_modality(question: str, cached: str) -> str | None:
     """Why two follow-ups with the same content words ask with modals of another force, or None."""
     mine, theirs = modality(question), modality(cached)
     if mine is None or theirs is None or mine == theirs or _content(question) != _content(cached):
+        return None
+    if {mine, theirs} == _ALIKE_ASKING_A_VALUE and _WH.search(question.casefold()) and _WH.search(cached.casefold()):
         return None
     return f"the question asks {mine} where the other asks {theirs}"
 
