@@ -47,6 +47,7 @@ from nearhit.cache import (
     events,
     exchanged,
     measure,
+    modality,
     negated,
     persons,
     story,
@@ -978,8 +979,10 @@ def other_referent(question: str, cached: str) -> str | None:
     vs "I": :func:`persons.other_person`) the other lacks, or is the other with one word exchanged for another thing
     (:func:`exchanged.exchanged`: "round them up" / "round them down") or with the same words in other roles
     (:func:`exchanged.reordered`: "rebase my branch onto main" / "rebase main onto my branch"), or asks for another
-    measure (:func:`measure.other_measure`: "how long do I have to claim?" / "how much can I claim?"). One side's
-    pronoun against a name or nothing is a rewording, not an exchange."""
+    measure or span (:func:`measure.other_measure`: "how long do I have to claim?" / "how much can I claim?"), has
+    the asker in another role (:func:`exchanged.roles_swapped`: "do I have to give notice?" / "do they have to give
+    me notice?") or asks with a modal of another force (:func:`modality.other_modality`: "can I" / "should I").
+    One side's pronoun against a name or nothing is a rewording, not an exchange."""
     finders = (("pronoun", _referent_kinds), ("label", _labels), ("place", _places), ("person", _persons))
     for kind, found in finders:
         mine, theirs = found(question), found(cached)
@@ -989,7 +992,9 @@ def other_referent(question: str, cached: str) -> str | None:
         persons.other_person(question, cached)
         or exchanged.exchanged(question, cached)
         or exchanged.reordered(question, cached)
+        or exchanged.roles_swapped(question, cached)
         or measure.other_measure(question, cached)
+        or modality.other_modality(question, cached)
     )
 
 

@@ -8,7 +8,9 @@ follow-up that keeps every word of the other but one, and exchanges that one for
 however far apart the two things are, and the question-side guards judge no conversation's turns, so the
 exchange is read here, from the words' order alone. So is a follow-up that says the same words in another order
 around a relation word ("wait after taking it before breakfast" / "wait after breakfast before taking it", "what is
-super effective against Dragon" / "what is Dragon super effective against"): the words swap roles.
+super effective against Dragon" / "what is Dragon super effective against"): the words swap roles. So do the asker
+and another person ("does my policy cover me driving his car?" / "... him driving my car?", "how much notice do I
+have to give?" / "how much notice do they have to give me?"): the same words, who does what to whom exchanged.
 """
 
 from __future__ import annotations
@@ -183,3 +185,37 @@ def swapped_thing(story: str, other: str) -> str | None:
     if ours[0].isdigit() or others[0].isdigit() or _same_word(ours[0], others[0]):
         return None  # numbers are the facts checks'
     return f"{ours[0]!r} where the other names {others[0]!r} in the same words"
+
+
+_ROLES = {
+    **dict.fromkeys(("i", "we"), "the asker, doing"),
+    **dict.fromkeys(("me", "myself", "us"), "the asker, done to"),
+    **dict.fromkeys(("my", "mine", "our", "ours"), "the asker's"),
+    **dict.fromkeys(("he", "she", "they"), "another, doing"),
+    **dict.fromkeys(("him", "himself", "her", "herself", "them"), "another, done to"),
+    **dict.fromkeys(("his", "hers", "their", "theirs"), "another's"),
+}
+"""The role a pronoun gives the asker or another person: doing, done to, or owning ("her" read as done to)."""
+
+
+def roles_swapped(question: str, other: str) -> str | None:
+    """How the asker and others take other roles in ``question`` than in ``other``, or None: both name the asker,
+    say the same content words (stems), and neither's pronouns in order are the other's with some left out (a
+    person added, "how often should I put it on?" / "... put it on her?", is no swap)."""
+    mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
+    said = [
+        sorted(stem(word) for word in words if word not in STOP_WORDS and word not in _ROLES)
+        for words in (mine, theirs)
+    ]
+    roles = [[_ROLES[word] for word in words if word in _ROLES] for words in (mine, theirs)]
+    if said[0] != said[1] or not all(any(role.startswith("the asker") for role in side) for side in roles):
+        return None
+    if _within(roles[0], roles[1]) or _within(roles[1], roles[0]):
+        return None
+    return f"the persons in other roles: {', '.join(roles[0])} vs {', '.join(roles[1])}"
+
+
+def _within(fewer: list[str], more: list[str]) -> bool:
+    """Whether ``fewer`` is ``more`` with some left out, in the same order."""
+    rest = iter(more)
+    return all(role in rest for role in fewer)

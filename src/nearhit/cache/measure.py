@@ -10,6 +10,11 @@ per day or week is a rate ("how many sessions a week" / "how often per week"; an
 (no noun after it) asked of a day or a week may ask how long: "how much should I practise each day?" is "how long
 should my daily sessions be?", so it is no other measure than a duration asked of a day or a week too ("how long
 should my longest run be?" still asks another than "how much should I run per week?").
+
+Two durations may ask two spans: the wait until something happens ("how many days until it starts working?", "how
+long does it take to get?") or how long something lasts or may still be done ("how many days should I take it for?",
+"how long is it valid for?", "how long do I have to claim?"). A duration asked of an event alone ("how long does
+the appointment take?") says neither, so it is no other span than "how long does it last?".
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ _PER = re.compile(r"\b(?:a|an|per|each|every) (?:day|night|week|month|year|hour|
 # "how much should I practise each day?": "how much" before a verb's helper, not a noun nor "is" (a price), per day.
 _BARE_MUCH = re.compile(r"\bhow much (?:should|shall|do|does|can|could|would|will|must|ought|need)\b")
 _DAILY = re.compile(r"\b(?:(?:a|an|per|each|every) (?:day|night|week)|daily|nightly|weekly)\b")
+_LASTS = re.compile(r"\b(?:valid|lasts?|keeps?|kept|stays?)\b|\bfor\W*$|\b(?:have|has) to (?!wait)")
+"""How long something lasts or may still be done: "valid for?", "keep working", "do I have to claim?"."""
+_WAIT = re.compile(r"\b(?:until|till|wait|waiting)\b|\btakes? (?:\w+ )?to\b")
+"""The wait until something happens: "until it starts working", "take to arrive", "take it to heal"."""
 
 
 def measure(question: str) -> str | None:
@@ -53,14 +62,29 @@ def measure(question: str) -> str | None:
 
 
 def other_measure(question: str, cached: str) -> str | None:
-    """Why two follow-ups ask for different measures, or None (either asks none, or both the same)."""
+    """Why two follow-ups ask for different measures, or two durations for different spans, or None (either asks
+    none, or both the same)."""
     mine, theirs = measure(question), measure(cached)
+    if mine == theirs == "a duration":
+        spans = _span(question), _span(cached)
+        if spans[0] is None or spans[1] is None or spans[0] == spans[1]:
+            return None
+        return f"the question asks for another span: {spans[0]} vs {spans[1]}"
     if mine is None or theirs is None or mine == theirs:
         return None
     amount, duration = (question, cached) if mine == "an amount" else (cached, question)
     if {mine, theirs} == {"a duration", "an amount"} and _time_per_day(amount) and _DAILY.search(duration.casefold()):
         return None
     return f"the question asks for another measure: {mine} vs {theirs}"
+
+
+def _span(question: str) -> str | None:
+    """Which span a duration asks: how long something lasts (:data:`_LASTS`, read first: "how many days should I take
+    it for?"), the wait until it happens (:data:`_WAIT`), or None when it says neither."""
+    folded = question.casefold().strip()
+    if _LASTS.search(folded):
+        return "how long it lasts"
+    return "the wait until it happens" if _WAIT.search(folded) else None
 
 
 def _time_per_day(question: str) -> bool:
