@@ -80,6 +80,20 @@ async def test_a_story_over_turns_meets_the_question_asked_at_once(cache: Semant
             "",
             False,
         ),
+        # the last word of a turn and the first of the next are no thing named ("kg lol" / "kg dog") ...
+        (
+            "I have a spaniel, she weighs 15 kg\nlol, true. how many grapes would be toxic for her?",
+            "How many grapes are toxic for a 15 kg dog?",
+            "",
+            True,
+        ),
+        # ... where inside one sentence they are
+        (
+            "I have a spaniel, she weighs 15 kg lol. how many grapes would be toxic for her?",
+            "How many grapes are toxic for a 15 kg dog?",
+            "",
+            False,
+        ),
     ],
 )
 def test_a_single_question_asks_no_more_than_the_conversation_says(

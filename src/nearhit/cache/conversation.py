@@ -857,7 +857,8 @@ def _head_exchanged(told: str, single: str, said: set[str], asked: set[str]) -> 
     """Two words in a row that both sides write with the same first word and another second one, each second word
     said only on its side ("kitchen scissors" told, "a kitchen knife" asked), or None: the thing is named, and
     it is another thing, however much else of the story the single question words. Numbers are left to the facts
-    ("add 3" / "add three")."""
+    ("add 3" / "add three"). Two words are in a row inside one turn or sentence only: "he weighs 10 kg" "ha,
+    exactly." is no "kg ha" set against "a 10 kg dog" (:func:`_pairs`)."""
     mine, theirs = _pairs(told), _pairs(single)
     for first in sorted(mine.keys() & theirs.keys()):
         for x in sorted(mine[first]):
@@ -868,12 +869,14 @@ def _head_exchanged(told: str, single: str, said: set[str], asked: set[str]) -> 
 
 
 def _pairs(text: str) -> dict[str, set[str]]:
-    """Each content word's stem with the stems of the content words written right after it."""
-    tokens = _tokens(text)
+    """Each content word's stem with the stems of the content words written right after it in the same sentence
+    (a turn of a story told as one question is a line, :data:`_SENTENCE`): the last word of one sentence and the
+    first of the next name no thing together."""
     pairs: dict[str, set[str]] = {}
-    for a, b in pairwise(tokens):
-        if _content([a, b]) == [a, b] and not (a.isdigit() or b.isdigit()):
-            pairs.setdefault(stem(a), set()).add(stem(b))
+    for sentence in _SENTENCE.split(text):
+        for a, b in pairwise(_tokens(sentence)):
+            if _content([a, b]) == [a, b] and not (a.isdigit() or b.isdigit()):
+                pairs.setdefault(stem(a), set()).add(stem(b))
     return pairs
 
 
