@@ -14,6 +14,7 @@ from nearhit.guards import NumberGuard
         ("Interview on Wednesday. How do I reverse a list in Python?", "How do I reverse a list in Python?"),
         ("Can I freeze cooked rice?", "Made a huge curry last sunday for the family. Can I freeze cooked rice?"),
         ("We painted the fence on Tuesday. How do I clean a paint roller?", "How do I clean a paint roller?"),
+        ("Kitten came Friday. How do I stop her biting when we play?", "How do I stop my kitten biting when we play?"),
     ],
 )
 def test_a_day_told_as_when_the_story_happened_differs_in_nothing(query: str, candidate: str) -> None:

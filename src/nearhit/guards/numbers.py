@@ -366,7 +366,7 @@ class NumberGuard(SignalGuard):
 def _day_told(q: Text, dates_q: set[str], clauses_q: Clauses, c: Text, dates_c: set[str], clauses_c: Clauses) -> bool:
     """Whether the one date that differs is a weekday one side's backstory tells as when its story happened
     (:func:`told_days`), and neither question asks about time or an amount: no slot of the other question."""
-    if _asks_amount(clauses_q) or _asks_amount(clauses_c):
+    if _asks_time(clauses_q) or _asks_time(clauses_c):
         return False
     return told_days(dates_q, q) if dates_q else told_days(dates_c, c)
 
@@ -390,6 +390,13 @@ def _asks_amount(clauses: Clauses) -> bool:
     return _AMOUNT_QUESTION_RE.search(clauses.question.casefold()) is not None
 
 
+def _asks_time(clauses: Clauses) -> bool:
+    """:func:`_asks_amount`, a "when" that opens a told clause left out: "How do I stop him biting when we play?"
+    asks no time ("when do we play?" does)."""
+    return _AMOUNT_QUESTION_RE.search(_TOLD_WHEN_RE.sub("", clauses.question.casefold())) is not None
+
+
+_TOLD_WHEN_RE = re.compile(r"\bwhen (?=(?:i|i'm|we|we're|you|he|she|they|it|it's|my|our|your|his|her|their)\b)")
 _AMOUNT_QUESTION_RE = re.compile(
     r"\bhow (?:much|many|long|far|old|often|big|high|low|soon|late|early)\b|\bwhen\b|\bwhat time\b"
     r"|\b(?:price|prices|cost|costs|fee|fees|charge|charges|rate|rates)\b"
