@@ -20,8 +20,9 @@ ASKED = "my sourdough loaf came out dense\nhow do I get a more open crumb?"
 @pytest.mark.parametrize(
     ("single", "one_side"),
     [
-        ("My sourdough loaf came out dense, I baked it on Saturday. How do I get a more open crumb?", True),
-        ("My sourdough loaf came out dense on Saturday. How do I get a more open crumb?", True),
+        # a month: a weekday told so is no date that differs at all (tests/guards/test_told_day.py)
+        ("My sourdough loaf came out dense, I baked it in June. How do I get a more open crumb?", True),
+        ("My sourdough loaf came out dense in June. How do I get a more open crumb?", True),
         # a date on each side, or a number besides: another fact, as before
         ("My sourdough loaf came out dense on Sunday. How do I get a more open crumb?", False),
         ("My 2 sourdough loaves came out dense on Saturday. How do I get a more open crumb?", False),
@@ -35,7 +36,7 @@ def test_the_number_guard_marks_a_date_only_one_side_tells(single: str, one_side
 
 def test_a_date_aside_rejects_nothing_on_the_told_as_one_path_only() -> None:
     guards = context_match.told_guards(GuardSet.default())  # the told-as-one path's guards
-    single = "My sourdough loaf came out dense, I baked it on Saturday. How do I get a more open crumb?"
+    single = "My sourdough loaf came out dense, I baked it in June. How do I get a more open crumb?"
     assert guards.first_rejection(ASKED, single) is not None  # a single question's judgement is unchanged
     assert guards.first_rejection(ASKED, single, dates_one_side=True) is None
     # the guards after the number guard are still asked

@@ -27,7 +27,7 @@ def test_silent_guards_give_zero() -> None:
 def test_a_number_in_the_question_and_one_in_backstory_are_different_features() -> None:
     asked = values("How much notice after 2 years?", "How much notice after 5 years?")
     assert asked["numbers"] == 1.0 and asked["numbers_backstory"] == 0.0
-    told = values("I started on Monday. How do I reset my password?", "How do I reset my password?")
+    told = values("I started in 2021. How do I reset my password?", "How do I reset my password?")
     assert told["numbers"] == 0.0 and 0.0 < told["numbers_backstory"] < 1.0
 
 

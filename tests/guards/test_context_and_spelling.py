@@ -17,8 +17,8 @@ from nearhit.guards.text import analyse
 @pytest.mark.parametrize(
     ("told", "plain"),
     [
-        (
-            "We moved into the flat on Thursday and the radiators are cold at the top. How do I bleed a radiator?",
+        (  # a weekday told so is no date that differs at all (test_told_day.py)
+            "We moved into the flat in 2021 and the radiators are cold at the top. How do I bleed a radiator?",
             "How do I bleed a radiator?",
         ),
         (

@@ -19,6 +19,7 @@ from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength,
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
 from nearhit.guards.quantities import Quantity, measure_indexes, quantities
 from nearhit.guards.text import Text, analyse, describe, typo_of
+from nearhit.guards.told_day import told_days
 from nearhit.guards.units import CALENDAR_UNITS, UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -348,6 +349,8 @@ class NumberGuard(SignalGuard):
         one_side = not (only_q or only_c) and not (all_dates(q, query) and all_dates(c, candidate))
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):
             return self._signal(1.0, reason, date_one_side=one_side)
+        if one_side and _day_told(q, dates_q, clauses_q, c, dates_c, clauses_c):
+            return None
         strength = backstory_strength(clauses_q, clauses_c)
         context = (
             strength <= BACKSTORY_ADDED
@@ -358,6 +361,14 @@ class NumberGuard(SignalGuard):
             reason += " (the other asks with no number)"
             strength = BACKSTORY_ADDED
         return self._signal(strength, reason + " (in backstory only)", context=context, date_one_side=one_side)
+
+
+def _day_told(q: Text, dates_q: set[str], clauses_q: Clauses, c: Text, dates_c: set[str], clauses_c: Clauses) -> bool:
+    """Whether the one date that differs is a weekday one side's backstory tells as when its story happened
+    (:func:`told_days`), and neither question asks about time or an amount: no slot of the other question."""
+    if _asks_time(clauses_q) or _asks_time(clauses_c):
+        return False
+    return told_days(dates_q, q) if dates_q else told_days(dates_c, c)
 
 
 def _no_slot(
@@ -379,6 +390,13 @@ def _asks_amount(clauses: Clauses) -> bool:
     return _AMOUNT_QUESTION_RE.search(clauses.question.casefold()) is not None
 
 
+def _asks_time(clauses: Clauses) -> bool:
+    """:func:`_asks_amount`, a "when" that opens a told clause left out: "How do I stop him biting when we play?"
+    asks no time ("when do we play?" does)."""
+    return _AMOUNT_QUESTION_RE.search(_TOLD_WHEN_RE.sub("", clauses.question.casefold())) is not None
+
+
+_TOLD_WHEN_RE = re.compile(r"\bwhen (?=(?:i|i'm|we|we're|you|he|she|they|it|it's|my|our|your|his|her|their)\b)")
 _AMOUNT_QUESTION_RE = re.compile(
     r"\bhow (?:much|many|long|far|old|often|big|high|low|soon|late|early)\b|\bwhen\b|\bwhat time\b"
     r"|\b(?:price|prices|cost|costs|fee|fees|charge|charges|rate|rates)\b"
