@@ -575,11 +575,20 @@ def _lone_answers(pairs: Sequence[tuple[str, str]], query: Context, cached: Cont
     corrects the other side's story or binds the answer (:func:`constraints.amends`); what a lone turn states is
     judged by the checks after :func:`retold` (the facts, the conditions, the events). A lone turn told unasked
     ("We rent, by the way.") is a turn added, as before."""
-    answers = _answers(query) | _answers(cached)
+    answers = _answers(query) | _answers(cached) | _opener(query) | _opener(cached)
     mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
     lone = [(a, theirs) if a else (b, mine) for a, b in pairs if not (a and b)]
     kept = any(a and b for a, b in pairs)
     return kept and all(turn in answers and constraints.amends(turn, other) is None for turn, other in lone)
+
+
+def _opener(context: Context) -> set[str]:
+    """The first user turn of ``context`` when it states nothing (:func:`fact_free`: "hi, quick question", "hey, got
+    a question"), said before the story is told: it opens the talk, as an answer to the assistant's question tells
+    the story in pieces. A later turn that states nothing unasked may be what the answer depends on ("it's still
+    under warranty"), and stays a turn added."""
+    first = next((content for role, content in context.turns if role == "user"), "")
+    return {first} if first and fact_free(first) else set()
 
 
 def _answers(context: Context) -> set[str]:
