@@ -860,11 +860,14 @@ def asks_no_more(told: str, single: str, answer: str = "", answered: Collection[
 
 def _unanswered(told: str, answered: Collection[str]) -> set[str]:
     """The content words (stems) of a conversation ``told`` as one question that a line of it says other than one of
-    the turns in ``answered``: an answer's words are read with the question it answers, which the telling leaves
-    out."""
+    the turns in ``answered`` that states nothing (:func:`fact_free`): an answer's words are read with the question
+    it answers, which the telling leaves out. An answer that tells a number or a negation ("3", "no, never") tells a
+    fact, and so does a word it writes with a capital ("Austin." after "Where in Texas?": a name, though the first
+    word of its turn), which one message must tell too."""
     lines = told.split("\n")
-    kept = _told_words("\n".join(line for line in lines if line not in answered))
-    return kept | _told_words(lines[-1])
+    kept = _told_words("\n".join(line for line in lines if line not in answered or not fact_free(line)))
+    named = (word for line in lines if line in answered for word in _WORDS.findall(line) if word[:1].isupper())
+    return kept | _told_words(" ".join(named)) | _told_words(lines[-1])
 
 
 def _unsaid_in(words: set[str], asked: set[str]) -> set[str]:
