@@ -865,7 +865,7 @@ def _unanswered(told: str, answered: Collection[str]) -> set[str]:
     fact, and so does a word it writes with a capital ("Austin." after "Where in Texas?": a name, though the first
     word of its turn), which one message must tell too."""
     lines = told.split("\n")
-    kept = _told_words("\n".join(line for line in lines if line not in answered or not fact_free(line)))
+    kept = _told_words("\n".join(line for line in lines if line not in answered or not fact_free(line, marked=False)))
     named = (word for line in lines if line in answered for word in _WORDS.findall(line) if word[:1].isupper())
     return kept | _told_words(" ".join(named)) | _told_words(lines[-1])
 
