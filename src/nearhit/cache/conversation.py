@@ -574,7 +574,8 @@ def _lone_answers(pairs: Sequence[tuple[str, str]], query: Context, cached: Cont
     much are you sending?" for "I need to send €2,000". Each side keeps a turn with a counterpart, and no lone turn
     corrects the other side's story or binds the answer (:func:`constraints.amends`); what a lone turn states is
     judged by the checks after :func:`retold` (the facts, the conditions, the events). A lone turn told unasked
-    ("We rent, by the way.") is a turn added, as before."""
+    ("We rent, by the way.") is a turn added, as before; a first turn that states nothing opens the talk
+    (:func:`_opener`)."""
     told = answers(query) | answers(cached) | _opener(query) | _opener(cached)
     mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
     lone = [(a, theirs) if a else (b, mine) for a, b in pairs if not (a and b)]
@@ -860,10 +861,11 @@ def asks_no_more(told: str, single: str, answer: str = "", answered: Collection[
 
 def _unanswered(told: str, answered: Collection[str]) -> set[str]:
     """The content words (stems) of a conversation ``told`` as one question that a line of it says other than one of
-    the turns in ``answered`` that states nothing (:func:`fact_free`): an answer's words are read with the question
-    it answers, which the telling leaves out. An answer that tells a number or a negation ("3", "no, never") tells a
-    fact, and so does a word it writes with a capital ("Austin." after "Where in Texas?": a name, though the first
-    word of its turn), which one message must tell too."""
+    the turns in ``answered`` that states nothing (:func:`fact_free`, unmarked: a negation on one side only is judged
+    by :func:`differs_from_one`'s word checks): an answer's words are read with the question it answers, which the
+    telling leaves out. An answer that tells a number, a date or a name ("3 trees") tells a fact, and so does a word
+    it writes with a capital ("Austin." after "Where in Texas?": a name, though the first word of its turn), which one
+    message must tell too."""
     lines = told.split("\n")
     kept = _told_words("\n".join(line for line in lines if line not in answered or not fact_free(line, marked=False)))
     named = (word for line in lines if line in answered for word in _WORDS.findall(line) if word[:1].isupper())
