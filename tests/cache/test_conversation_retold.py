@@ -140,3 +140,12 @@ def test_a_turn_sharing_no_word_is_retold_when_it_answers_the_assistants_questio
     assert not retold(unasked, whole)
     taken_back = ("user", "scratch that, it's a gas fire")
     assert not retold(Context((*STOVE_ASKED[:2], taken_back, *STOVE_ASKED[3:])), whole)
+
+
+def test_an_opening_turn_that_states_nothing_is_no_turn_added_to_a_story_told_in_other_turns() -> None:
+    """ "hey, quick one" opens the talk before the story, as an answer to the assistant's question tells it in pieces:
+    the same story in other turns. Said later, unasked, a turn that states nothing is still a turn added."""
+    opened = Context((("user", "hey, quick one"), ("assistant", "Sure, go ahead."), *STOVE_ASKED))
+    assert retold(opened, Context(tuple(STOVE)))
+    later = Context((*STOVE_ASKED, ("user", "hey, quick one")))
+    assert not retold(later, Context(tuple(STOVE)))

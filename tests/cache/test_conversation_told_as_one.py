@@ -102,6 +102,34 @@ def test_a_single_question_asks_no_more_than_the_conversation_says(
     assert cv.asks_no_more(told, single, answer) is expected
 
 
+def test_a_word_said_only_in_an_answer_to_the_assistants_question_may_go_unsaid() -> None:
+    """ "Does it get much sun?" "hardly any, it's always damp there" is worded by the question it answers: one message
+    that says "shady and damp" tells the same. An answer that tells a name or a number ("Harlow", "3") tells a
+    fact one message must tell too, and a turn told unasked is the story's own."""
+    told = "My lawn is full of moss.\nhardly any, it's always damp there\nwhat can I do about it?"
+    single = "My lawn is full of moss, it's shady and damp. What can I do about it?"
+    answered = {"hardly any, it's always damp there"}
+    assert not cv.asks_no_more(told, single)
+    assert cv.asks_no_more(told, single, answered=answered)
+    named = "My lawn is full of moss.\nHarlow\nwhat can I do about it?"
+    assert not cv.asks_no_more(named, "My lawn is full of moss. What can I do about it?", answered={"Harlow"})
+    counted = "My lawn is full of moss.\n3 trees\nwhat can I do about it?"
+    assert not cv.asks_no_more(counted, "My lawn is full of moss. What can I do about it?", answered={"3 trees"})
+
+
+def test_the_turns_that_answer_the_assistants_question() -> None:
+    context = cv.Context(
+        (
+            ("user", "My lawn is full of moss."),
+            ("assistant", "Does it get much sun?"),
+            ("user", "hardly any"),
+            ("assistant", "Moss loves shade."),
+            ("user", "it's clay soil"),
+        )
+    )
+    assert cv.answers(context) == {"hardly any"}
+
+
 @pytest.mark.parametrize(
     ("told", "single", "other"),
     [

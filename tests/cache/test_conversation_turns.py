@@ -19,9 +19,12 @@ STORY: Turns = [
     ("assistant", "That sharp smell usually means the starter is hungry."),
 ]
 GREETING: Turns = [
-    ("user", "Hey there, hope your afternoon is going well!"),
-    ("assistant", "Thanks, it is! What can I do for you?"),
+    ("user", "Hey there, hope you're not too busy this afternoon!"),
+    ("assistant", "Not at all! What can I do for you?"),
 ]
+"""A greeting with a negation: chatter to the second chance (it greets, :func:`turns._fact_free`), yet no opener a
+story retold in other turns takes as stating nothing (:func:`conversation._opener` reads the negation as marked), so
+the lookup reaches the second chance these tests are about."""
 RETOLD: Turns = [
     ("user", "The sourdough starter I keep has a strong nail polish remover smell."),
     ("assistant", "That usually means it is hungry and needs feeding."),

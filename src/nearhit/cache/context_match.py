@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
@@ -206,7 +207,12 @@ TOLD_APART = frozenset({SUBJECT_GUARD, ROLES_GUARD})
 
 
 def as_one_question(
-    result: LookupResult, told: str, rows: Rows, guards: GuardSet | None, answer: str = ""
+    result: LookupResult,
+    told: str,
+    rows: Rows,
+    guards: GuardSet | None,
+    answer: str = "",
+    answered: Collection[str] = (),
 ) -> dict[str, object] | None:
     """Serve the nearest single question (an entry without a context) that the conversation ``told`` as one
     question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
@@ -216,12 +222,13 @@ def as_one_question(
     side says only in its story, ``GuardSignal.stated_one_side``, vetoes nothing). Returns
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
-    its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`)."""
+    its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`);
+    ``answered``: its user turns that answer the assistant's question (:func:`conversation.asks_no_more`)."""
     judging = told_guards(guards)
     for doc_id, fields in rows:
         if fields.get(entry.CONTEXT):
             continue
-        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, judging, answer):
+        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, judging, answer, answered):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
 
@@ -237,7 +244,8 @@ def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet |
         told, owner = fields.get(entry.TOLD, ""), fields.get(entry.TWIN, "")
         story = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
         answer = conversation.last_answer(story) if story is not None else ""
-        if told and owner and _serves(result, told, single, owner, fields, judging, answer):
+        answered = conversation.answers(story) if story is not None else set()
+        if told and owner and _serves(result, told, single, owner, fields, judging, answer, answered):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
 
@@ -256,6 +264,7 @@ def _serves(
     fields: dict[str, str],
     guards: GuardSet,
     answer: str = "",
+    answered: Collection[str] = (),
 ) -> bool:
     """Whether the conversation ``told`` as one question and the ``single`` question ask the same (see
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
@@ -263,7 +272,7 @@ def _serves(
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
     floor = max(conversation.ONE_QUESTION_THRESHOLD, result.threshold)  # its own floor, never under the threshold
-    if conversation.tells_no_more(told, single, answer) or conversation.asks_no_more(told, single, answer):
+    if conversation.tells_no_more(told, single, answer) or conversation.asks_no_more(told, single, answer, answered):
         floor = min(floor, result.threshold)  # the single question asked in pieces, or worded at once: judged as one
     if similarity < floor:  # shown, so a miss says how near the story came
         under = f"told as one question: {similarity:.3f} < {floor}"

@@ -35,7 +35,7 @@ import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 
@@ -576,15 +576,25 @@ def _lone_answers(pairs: Sequence[tuple[str, str]], query: Context, cached: Cont
     much are you sending?" for "I need to send €2,000". Each side keeps a turn with a counterpart, and no lone turn
     corrects the other side's story or binds the answer (:func:`constraints.amends`); what a lone turn states is
     judged by the checks after :func:`retold` (the facts, the conditions, the events). A lone turn told unasked
-    ("We rent, by the way.") is a turn added, as before."""
-    answers = _answers(query) | _answers(cached)
+    ("We rent, by the way.") is a turn added, as before; a first turn that states nothing opens the talk
+    (:func:`_opener`)."""
+    told = answers(query) | answers(cached) | _opener(query) | _opener(cached)
     mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
     lone = [(a, theirs) if a else (b, mine) for a, b in pairs if not (a and b)]
     kept = any(a and b for a, b in pairs)
-    return kept and all(turn in answers and constraints.amends(turn, other) is None for turn, other in lone)
+    return kept and all(turn in told and constraints.amends(turn, other) is None for turn, other in lone)
 
 
-def _answers(context: Context) -> set[str]:
+def _opener(context: Context) -> set[str]:
+    """The first user turn of ``context`` when it states nothing (:func:`fact_free`: "hi, quick question", "hey, got
+    a question"), said before the story is told: it opens the talk, as an answer to the assistant's question tells
+    the story in pieces. A later turn that states nothing unasked may be what the answer depends on ("it's still
+    under warranty"), and stays a turn added."""
+    first = next((content for role, content in context.turns if role == "user"), "")
+    return {first} if first and fact_free(first) else set()
+
+
+def answers(context: Context) -> set[str]:
     """The user turns of ``context`` that answer a question the assistant's turn just before them ends with."""
     turns = context.turns
     return {
@@ -826,14 +836,17 @@ def tells_no_more(told: str, single: str, answer: str = "") -> bool:
     return bool(story) and story <= asked and len(more) <= NAMED_MORE
 
 
-def asks_no_more(told: str, single: str, answer: str = "") -> bool:
+def asks_no_more(told: str, single: str, answer: str = "", answered: Collection[str] = ()) -> bool:
     """Whether the ``single`` question asks about what the conversation ``told`` as one says: at least
     ``SAID_SHARE`` of its content words (stems, or one the start of the other: "member" / "membership") are in the
     conversation's user turns, its question or the assistant's last turn (``answer``), and every content word of
     the conversation's last question is in the single question (it asks nothing the single question does not),
     and, for a single message that tells a story before it asks (:func:`split_statements`), every content word of
     the conversation's user turns (the same story told at once tells all the story told over turns tells: a
-    sentence or a detail only the turns tell is another story, whatever the threshold).
+    sentence or a detail only the turns tell is another story, whatever the threshold), but for the words said only in
+    a turn that answers the assistant's question (``answered``: :func:`answers`): "Does it get much sun there?"
+    "hardly any" is worded by the question it answers, and one message tells the same fact its own way ("it's shady
+    most of the day").
     A story told over turns and a single question that words it at once share an answer as two wordings of one
     question do, so they are judged at the single question's threshold; what the story adds (a fact, a condition,
     a word exchanged, another question after it) is judged by :func:`differs_from_one` and the guards after it."""
@@ -842,10 +855,23 @@ def asks_no_more(told: str, single: str, answer: str = "") -> bool:
     question = _told_words(split_statements(told.rsplit("\n", 1)[-1])[1])
     if not asked or not all(any(_same_stem(x, y) for y in asked) for x in question):
         return False
-    if split_statements(single)[0] and len(_unsaid_in(_told_words(told), asked)) > UNTOLD_WORDS:
+    if split_statements(single)[0] and len(_unsaid_in(_unanswered(told, answered), asked)) > UNTOLD_WORDS:
         return False
     shared = sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
     return shared and _head_exchanged(f"{told}\n{answer}", single, said, asked) is None
+
+
+def _unanswered(told: str, answered: Collection[str]) -> set[str]:
+    """The content words (stems) of a conversation ``told`` as one question that a line of it says other than one of
+    the turns in ``answered`` that states nothing (:func:`fact_free`, unmarked: a negation on one side only is judged
+    by :func:`differs_from_one`'s word checks): an answer's words are read with the question it answers, which the
+    telling leaves out. An answer that tells a number, a date or a name ("3 trees") tells a fact, and so does a word
+    it writes with a capital ("Austin." after "Where in Texas?": a name, though the first word of its turn), which one
+    message must tell too."""
+    lines = told.split("\n")
+    kept = _told_words("\n".join(line for line in lines if line not in answered or not fact_free(line, marked=False)))
+    named = (word for line in lines if line in answered for word in _WORDS.findall(line) if word[:1].isupper())
+    return kept | _told_words(" ".join(named)) | _told_words(lines[-1])
 
 
 def _unsaid_in(words: set[str], asked: set[str]) -> set[str]:
