@@ -59,7 +59,7 @@ def resolved(context: conversation.Context, question: str, other: str) -> str | 
     turns."""
     if POINTER.search(question) is None:
         return _appended(context, question, other)
-    words = supplied(context, question, other)
+    words = _filling(context, question, other)
     return POINTER.sub(" ".join(words), question, count=1) if words else None
 
 
@@ -77,7 +77,7 @@ def _appended(context: conversation.Context, question: str, other: str) -> str |
     if conversation.other_referent(question, other) is not None:
         return None
     asks = conversation.split_statements(other, after=True)[1]
-    words = [word for word in supplied(context, question, asks) if len(word) > 1 and not _TAKES_BACK.fullmatch(word)]
+    words = [word for word in _filling(context, question, other) if len(word) > 1]
     if not words or not _said_after(asks, asked, words):
         return None
     end = _END.search(question)
@@ -98,6 +98,19 @@ def _said_after(other: str, asked: set[str], words: list[str]) -> bool:
         if any(conversation.same_stem(word, y) for word in conversation.told_words(token) for y in asked)
     ]
     return not shared or min(n for n, token in enumerate(tokens) if token in words) > max(shared)
+
+
+def _filling(context: conversation.Context, question: str, other: str) -> list[str]:
+    """The words of ``other``'s question (not of a statement it makes first: "wait no, 10 weeks ago, not days.")
+    :func:`supplied` that may fill ``question`` in, on either path: none that negates or corrects (:data:`_TAKES_BACK`,
+    "don't" and "isn't" read as "not"), it would turn the follow-up around: after turns saying "IS NOT NULL", "how do
+    I get the customers that have an email?" filled with "don't" asks the opposite."""
+    asks = conversation.split_statements(other, after=True)[1]
+    return [
+        word
+        for word in supplied(context, question, asks)
+        if not any(_TAKES_BACK.fullmatch(stem) for stem in {word, *conversation.told_words(word)})
+    ]
 
 
 def supplied(context: conversation.Context, question: str, other: str, *, answer: bool = True) -> list[str]:
