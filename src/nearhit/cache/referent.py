@@ -102,15 +102,26 @@ def _said_after(other: str, asked: set[str], words: list[str]) -> bool:
 
 def _filling(context: conversation.Context, question: str, other: str) -> list[str]:
     """The words of ``other``'s question (not of a statement it makes first: "wait no, 10 weeks ago, not days.")
-    :func:`supplied` that may fill ``question`` in, on either path: none that negates or corrects (:data:`_TAKES_BACK`,
-    "don't" and "isn't" read as "not"), it would turn the follow-up around: after turns saying "IS NOT NULL", "how do
-    I get the customers that have an email?" filled with "don't" asks the opposite."""
+    :func:`supplied` that may fill ``question`` in, on either path: none that negates or corrects (:data:`_TAKES_BACK`),
+    it would turn the follow-up around: after turns saying "IS NOT NULL", "how do I get the customers that have an
+    email?" filled with "don't" asks the opposite. A "not" ("isn't") is filled with the word it negates, when that
+    word is filled too: the follow-up then says neither ("where do i put it?" / "... so it isn't in the code?")."""
     asks = conversation.split_statements(other, after=True)[1]
-    return [
-        word
-        for word in supplied(context, question, asks)
-        if not any(_TAKES_BACK.fullmatch(stem) for stem in {word, *conversation.told_words(word)})
-    ]
+    words = supplied(context, question, asks)
+    tokens = SURFACE.findall(asks)
+    kept = []
+    for word in words:
+        stems = conversation.told_words(word)
+        if not any(_TAKES_BACK.fullmatch(stem) for stem in {word, *stems}):
+            kept.append(word)
+        elif stems == {"not"} and _negated(tokens, tokens.index(word)) in words:
+            kept.append(word)
+    return kept
+
+
+def _negated(tokens: list[str], at: int) -> str | None:
+    """The word a "not" at ``tokens[at]`` negates: the first content word after it."""
+    return next((token for token in tokens[at + 1 :] if conversation.told_words(token)), None)
 
 
 def supplied(context: conversation.Context, question: str, other: str, *, answer: bool = True) -> list[str]:
