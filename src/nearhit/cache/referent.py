@@ -109,19 +109,17 @@ def _filling(context: conversation.Context, question: str, other: str) -> list[s
     asks = conversation.split_statements(other, after=True)[1]
     words = supplied(context, question, asks)
     tokens = SURFACE.findall(asks)
-    kept = []
-    for word in words:
-        stems = conversation.told_words(word)
-        if not any(_TAKES_BACK.fullmatch(stem) for stem in {word, *stems}):
-            kept.append(word)
-        elif stems == {"not"} and _negated(tokens, tokens.index(word)) in words:
-            kept.append(word)
-    return kept
+    return [word for word in words if not _turns_around(word, tokens, words)]
 
 
-def _negated(tokens: list[str], at: int) -> str | None:
-    """The word a "not" at ``tokens[at]`` negates: the first content word after it."""
-    return next((token for token in tokens[at + 1 :] if conversation.told_words(token)), None)
+def _turns_around(word: str, tokens: list[str], filled: list[str]) -> bool:
+    """Whether ``word`` of the other question (``tokens``) negates or corrects what the follow-up asks: a "not" does
+    not when the word it negates (the first content word after it) is ``filled`` in too."""
+    stems = conversation.told_words(word)
+    if not any(_TAKES_BACK.fullmatch(stem) for stem in {word, *stems}):
+        return False
+    negated = next((token for token in tokens[tokens.index(word) + 1 :] if conversation.told_words(token)), None)
+    return stems != {"not"} or negated not in filled
 
 
 def supplied(context: conversation.Context, question: str, other: str, *, answer: bool = True) -> list[str]:
