@@ -234,3 +234,17 @@ async def test_a_question_is_not_served_the_one_its_negation_filled_in_would_rea
     await cache.store(ask(cache, EMAILS, HAVE_NONE), "IS NULL answer")
     result = await cache.lookup(ask(cache, EMAILS, HAVE_ONE))
     assert not result.hit, (result.context, result.candidates)
+
+
+def test_a_not_is_filled_in_with_the_word_it_negates() -> None:
+    """The follow-up says neither "not" nor "code": filled in together, the negation turns nothing around."""
+    context = cv.Context(
+        (
+            ("user", "my Flask app talks to a Postgres database and the password is hard-coded"),
+            ("assistant", "It should not be in the code: use an environment variable."),
+        )
+    )
+    named = "where should a Flask app keep the database password so it isn't in the code?"
+    assert resolved(context, "so where do i keep it?", named) == (
+        "so where do i keep Flask app database password isn't code?"
+    )
