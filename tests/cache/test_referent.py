@@ -204,3 +204,47 @@ async def test_a_follow_up_pointing_at_nothing_is_served_the_question_that_names
     assert result.context is not None and result.context["resolved"] == "is there a limit Rent Room Scheme lodger?"
     # A follow-up that asks about a thing of its own is not read with the scheme's words: not served.
     assert not (await cache.lookup(ask(cache, LODGER, "is there a deposit cap?"))).hit
+
+
+EMAILS: Turns = [
+    ("user", "our customers table in Postgres has an email column, but plenty of rows leave it empty"),
+    ("assistant", "Filter on it with WHERE email IS NOT NULL, or IS NULL for the empty ones."),
+]
+HAVE_ONE = "how do I get the customers that have an email?"
+HAVE_NONE = "how do I get the customers that don't have an email?"
+
+
+def test_a_negation_or_what_a_correction_states_is_never_filled_in() -> None:
+    """The turns say "NOT": a "don't" of the other question filled in for a relative "that" asks the opposite. A
+    correction's statement before its question is no referent either, on either path ("Mac" is what it takes back)."""
+    assert resolved(cv.Context(tuple(EMAILS)), HAVE_ONE, HAVE_NONE) is None
+    laptops = cv.Context((("user", "I bought Office for my Mac"), ("assistant", "Great, it needs activating first.")))
+    assert (
+        resolved(
+            laptops, "how do I activate it?", "sorry, I meant my Windows laptop, not the Mac. how do I activate it?"
+        )
+        is None
+    )
+
+
+async def test_a_question_is_not_served_the_one_its_negation_filled_in_would_read_as(cache: SemanticCache) -> None:
+    """Read with "don't" from the turns, "... customers that have an email?" was "... customers don't have an
+    email?", 0.97 alike to the stored "... that don't have an email?", and both negate: the guards served it."""
+    cache.guards = GuardSet.default()
+    await cache.store(ask(cache, EMAILS, HAVE_NONE), "IS NULL answer")
+    result = await cache.lookup(ask(cache, EMAILS, HAVE_ONE))
+    assert not result.hit, (result.context, result.candidates)
+
+
+def test_a_not_is_filled_in_with_the_word_it_negates() -> None:
+    """The follow-up says neither "not" nor "code": filled in together, the negation turns nothing around."""
+    context = cv.Context(
+        (
+            ("user", "my Flask app talks to a Postgres database and the password is hard-coded"),
+            ("assistant", "It should not be in the code: use an environment variable."),
+        )
+    )
+    named = "where should a Flask app keep the database password so it isn't in the code?"
+    assert resolved(context, "so where do i keep it?", named) == (
+        "so where do i keep Flask app database password isn't code?"
+    )

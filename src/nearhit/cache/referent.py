@@ -59,7 +59,7 @@ def resolved(context: conversation.Context, question: str, other: str) -> str | 
     turns."""
     if POINTER.search(question) is None:
         return _appended(context, question, other)
-    words = supplied(context, question, other)
+    words = _filling(context, question, other)
     return POINTER.sub(" ".join(words), question, count=1) if words else None
 
 
@@ -77,7 +77,7 @@ def _appended(context: conversation.Context, question: str, other: str) -> str |
     if conversation.other_referent(question, other) is not None:
         return None
     asks = conversation.split_statements(other, after=True)[1]
-    words = [word for word in supplied(context, question, asks) if len(word) > 1 and not _TAKES_BACK.fullmatch(word)]
+    words = [word for word in _filling(context, question, other) if len(word) > 1]
     if not words or not _said_after(asks, asked, words):
         return None
     end = _END.search(question)
@@ -98,6 +98,28 @@ def _said_after(other: str, asked: set[str], words: list[str]) -> bool:
         if any(conversation.same_stem(word, y) for word in conversation.told_words(token) for y in asked)
     ]
     return not shared or min(n for n, token in enumerate(tokens) if token in words) > max(shared)
+
+
+def _filling(context: conversation.Context, question: str, other: str) -> list[str]:
+    """The words of ``other``'s question (not of a statement it makes first: "wait no, 10 weeks ago, not days.")
+    :func:`supplied` that may fill ``question`` in, on either path: none that negates or corrects (:data:`_TAKES_BACK`),
+    it would turn the follow-up around: after turns saying "IS NOT NULL", "how do I get the customers that have an
+    email?" filled with "don't" asks the opposite. A "not" ("isn't") is filled with the word it negates, when that
+    word is filled too: the follow-up then says neither ("where do i put it?" / "... so it isn't in the code?")."""
+    asks = conversation.split_statements(other, after=True)[1]
+    words = supplied(context, question, asks)
+    tokens = SURFACE.findall(asks)
+    return [word for word in words if not _turns_around(word, tokens, words)]
+
+
+def _turns_around(word: str, tokens: list[str], filled: list[str]) -> bool:
+    """Whether ``word`` of the other question (``tokens``) negates or corrects what the follow-up asks: a "not" does
+    not when the word it negates (the first content word after it) is ``filled`` in too."""
+    stems = conversation.told_words(word)
+    if not any(_TAKES_BACK.fullmatch(stem) for stem in {word, *stems}):
+        return False
+    negated = next((token for token in tokens[tokens.index(word) + 1 :] if conversation.told_words(token)), None)
+    return stems != {"not"} or negated not in filled
 
 
 def supplied(context: conversation.Context, question: str, other: str, *, answer: bool = True) -> list[str]:
