@@ -90,10 +90,13 @@ class Probe(float):
         return float.__hash__(self)
 
 
+SHIPPED = {name: float(getattr(module, name)) for module, name in CUTOFFS}
+
+
 def install(moved: dict[str, float]) -> None:
-    """Every cut-off replaced by a probe of its value (``moved``: of another value)."""
+    """Every cut-off replaced by a probe of its shipped value (``moved``: of another value)."""
     for module, name in CUTOFFS:
-        value = float(moved.get(name, getattr(module, name)))
+        value = moved.get(name, SHIPPED[name])
         setattr(module, name, Probe(value, name, margin=name.endswith("_MARGIN")))
 
 
@@ -173,6 +176,16 @@ def moved_ids(rows: list[dict[str, Any]], name: str, delta: float) -> set[str]:
     }
 
 
+async def each(folder: str, rows: list[dict[str, Any]], moves: list[str]) -> None:
+    """Each move (``NAME=VALUE``) looked up on the pairs of ``rows`` it can reach, into ``folder/NAME=VALUE.jsonl``."""
+    sets = list(dict.fromkeys(row["set"] for row in rows))
+    for move in moves:
+        name, value = move.split("=")
+        only = moved_ids(rows, name, float(value) - SHIPPED[name])
+        if only:
+            await record(f"{folder}/{move}.jsonl", sets, only, {name: float(value)})
+
+
 def diff(again: str, base: list[str]) -> None:
     """The pairs whose outcome moved from the base run to the run ``again`` (of some of its pairs)."""
     before = {row["id"]: row for row in load(base)}
@@ -195,12 +208,16 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a cut-off moved")
     parser.add_argument("--reach", nargs="+", metavar="BASE", help="the pairs in reach of each cut-off")
     parser.add_argument("--moved", nargs="+", metavar="ARG", help="NAME DELTA BASE...: ids a move can reach")
+    parser.add_argument("--each", nargs="+", metavar="ARG", help="OUTDIR BASE...: with --moves, each move looked up")
+    parser.add_argument("--moves", default="", help="NAME=VALUE,...: each a run of the pairs it can reach")
     parser.add_argument("--diff", nargs="+", metavar="FILE", help="AGAIN BASE...: the pairs that moved")
     args = parser.parse_args()
     if args.reach:
         reach(load(args.reach))
     elif args.moved:
         print("\n".join(sorted(moved_ids(load(args.moved[2:]), args.moved[0], float(args.moved[1])))))
+    elif args.each:
+        asyncio.run(each(args.each[0], load(args.each[1:]), args.moves.split(",")))
     elif args.diff:
         diff(args.diff[0], args.diff[1:])
     elif args.record:
