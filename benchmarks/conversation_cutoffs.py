@@ -138,7 +138,7 @@ def compared(row: dict[str, Any]) -> Iterator[tuple[str, float, float]]:
     """A pair's comparisons that can decide it: not a margin against another margin, not ``max(0.88, the
     threshold)``, not the very same text (a cosine of 1 moves with no cut-off)."""
     for name, value, cutoff in row["log"]:
-        if name == "SAME_TURNS_MARGIN" and abs(cutoff - context_match.SAME_TURNS_MARGIN) < 1e-6:
+        if name == "SAME_TURNS_MARGIN" and abs(cutoff - SHIPPED[name]) < 1e-6:  # not the moved value
             continue
         if name == "ONE_QUESTION_THRESHOLD" and abs(value - 0.76) < 1e-6:
             continue
