@@ -117,13 +117,32 @@ def framed_swap(mine: str, theirs: str) -> str | None:
     in all), or None: "I'm flying my drone at a public beach in Florida." / "... near the stadium during a
     football game in Florida." is one sentence with its place swapped, though a word of the swapped spans ("a")
     is alike, which :func:`one_slot` reads as two changes."""
+    middles = _framed_middles(mine, theirs)
+    return None if middles is None else f"{' '.join(middles[0])!r} vs {' '.join(middles[1])!r} in the same words"
+
+
+def exchanged_in_frame(mine: str, theirs: str) -> str | None:
+    """A :func:`framed_swap` whose two middles each bring a content word the other lacks, or None: "I wrote an
+    INNER JOIN between orders and customers." / "I wrote a LEFT JOIN from orders to customers." exchanges the
+    join, where "learning Go and" / "a nurse switching careers learning Go in the evenings and" only adds to it
+    (every content word of one middle said in the other: a detail added, which :func:`alone_differs` leaves)."""
+    middles = _framed_middles(mine, theirs)
+    if middles is None:
+        return None
+    a, b = ({token for token in middle if _has_content([token])} for middle in middles)
+    return None if not (a - b and b - a) else f"{' '.join(middles[0])!r} vs {' '.join(middles[1])!r} in the same words"
+
+
+def _framed_middles(mine: str, theirs: str) -> tuple[Sequence[str], Sequence[str]] | None:
+    """The tokens two texts say apart between at least ``FRAME`` words they begin and end with alike, each with a
+    content word; else None."""
     a, b = analyse(mine).tokens, analyse(theirs).tokens
     start = _shared_start(a, b)
     end = _shared_start(a[start:][::-1], b[start:][::-1])
     middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
     if start + end < FRAME or not (_has_content(middle_a) and _has_content(middle_b)):
         return None
-    return f"{' '.join(middle_a)!r} vs {' '.join(middle_b)!r} in the same words"
+    return middle_a, middle_b
 
 
 def same_story(mine: Sequence[Turn], theirs: Sequence[Turn]) -> bool:
@@ -143,11 +162,13 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
     turns, or None. Turns about something else leave a question that stands alone as it is ("Do you deliver
     on Sundays?" after any chat: measured on dev, every such pair is a should-hit); the same story with a
     detail changed does not: a condition one side states, names, numbers or dates exchanged, or content
-    words replaced. A detail only added (a date, "I'm on call this week") is left alone: added colour is
+    words replaced; so is a story told in the same frame with its middle exchanged, each side saying a content
+    word the other does not (:func:`exchanged_in_frame`: "an INNER JOIN" / "a LEFT JOIN", however unalike the rest
+    reads). A detail only added (a date, "I'm on call this week") is left alone: added colour is
     most of what the dev sets add, and the checks above see the additions that matter, as does one that corrects
     the story or binds the answer (:func:`_amended`)."""
     users = _said_by(mine, "user"), _said_by(theirs, "user")
-    slot = one_slot(*users)
+    slot = one_slot(*users) or exchanged_in_frame(*users)
     if slot is not None:
         return f"the same story with a detail changed: {slot}"
     if not same_story(mine, theirs):
