@@ -67,6 +67,7 @@ BUNDLED_FILES = {
     "nearhit-v39": "nearhit_pairs_v39.jsonl",
     "nearhit-v40": "nearhit_pairs_v40.jsonl",
     "nearhit-v41": "nearhit_pairs_v41.jsonl",
+    "nearhit-v42": "nearhit_pairs_v42.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -114,6 +115,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v45": "nearhit_conversations_v45.jsonl",
     "nearhit-conversations-v46": "nearhit_conversations_v46.jsonl",
     "nearhit-conversations-v47": "nearhit_conversations_v47.jsonl",
+    "nearhit-conversations-v48": "nearhit_conversations_v48.jsonl",
+    "nearhit-conversations-v49": "nearhit_conversations_v49.jsonl",
+    "nearhit-conversations-v50": "nearhit_conversations_v50.jsonl",
+    "nearhit-conversations-v51": "nearhit_conversations_v51.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
