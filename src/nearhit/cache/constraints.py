@@ -183,20 +183,20 @@ def keeps_animal(span: str) -> str | None:
     return None
 
 
-def _phrase_start(tokens: list[str], start: int) -> int:
+def _phrase_start(tokens: tuple[str, ...], start: int) -> int:
     """Where the animal's words begin (``start``: the animal's index): the content words before it, and those
     joined to them by "and" or "or" ("a colony of amano and cherry shrimp": "amano"), say which animal, not how far
     the owner is from it."""
     first = start
-    while first > 0:
-        before = tokens[first - 1]
-        if before not in STOP_WORDS:
-            first -= 1
-        elif before in JOINED and first > 1 and tokens[first - 2] not in STOP_WORDS and first < start:
-            first -= 1
-        else:
-            break
+    while first > 0 and (tokens[first - 1] not in STOP_WORDS or _joins(tokens, first - 1, start)):
+        first -= 1
     return first
+
+
+def _joins(tokens: tuple[str, ...], at: int, start: int) -> bool:
+    """Whether ``tokens[at]`` joins two of the animal's words: "and" or "or" between content words, not right
+    before the animal ("the garden and dogs")."""
+    return tokens[at] in JOINED and 0 < at < start - 1 and tokens[at - 1] not in STOP_WORDS
 
 
 def _content_stems(text: str) -> set[str]:
