@@ -29,6 +29,7 @@ def _told(*said: str) -> Context:
         ("we have three guinea pigs that roam out there", "guinea pigs"),
         ("my tortoise basks on it every afternoon", "tortoise"),
         ("a pond which has a shoal of little koi in it", "koi"),
+        ("a bowl which has a pair of zebra and ramshorn snails in it", "snails"),  # the animal's words joined
     ],
 )
 def test_an_animal_the_household_or_the_thing_keeps(span: str, animal: str) -> None:

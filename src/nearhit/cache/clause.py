@@ -102,6 +102,45 @@ def turn_bears_on(turn: str, question: str) -> str | None:
     return None
 
 
+_HOLDS = re.compile(
+    r"\b(i|we)(?:'m|'re|'ve|\s+am|\s+are|\s+have|\s+had)?"
+    r"(?:\s+(?:also|still|currently|now|recently|just|already|both|actually|been))*"
+    r"\s+(?:(?:start|started|starting|began|begun)\s+(?=taking|using|on\b))?"
+    r"(have|has|had|got|take|takes|taking|took|taken|use|uses|using|used|on)\b(?!\s+to\b)"
+)
+"""The asker as the subject of a having, a taking, a using or a being on, or of a start of one ("last year I started
+taking a flexible drawdown income", "we're on the family plan", "I've been using the free tier"): what the asker
+holds, a plan, a product, an account, a medication. Not "have to" or "used to"; a bare "got" is an event ("I got the
+job"), not a holding: "got" only after a "have"."""
+_ASKING = frozenset({"can", "could", "do", "does", "did", "should", "shall", "will", "would", "may", "might", "must"})
+"""A word before the subject that makes the sentence a question ("can we take water bottles"): asked, not told."""
+_TALK = re.compile(r"\s+(?:a\s+)?(?:\w+\s+)?(?:question|query)\b")
+"""What the asker has to ask ("I have a quick question"): the talk, not the asker's situation."""
+_FIRST_PERSON = frozenset().union(_PERSONS["i"], _PERSONS["we"])
+
+
+def turn_holds(turn: str, question: str) -> str | None:
+    """The words by which a sentence of a whole ``turn`` one side says alone tells what the asker holds or is on
+    (:data:`_HOLDS`), when ``question`` asks about the asker too, or None: "Last year I started taking a flexible
+    drawdown income from an old pension pot." before "How much can I pay into my pension?" is the asker's situation
+    the answer depends on, not an aside, though it names no condition and no having of :func:`bears_on`'s. A question
+    ("can we take ...?") or what the asker has to ask ("I have a quick question") holds nothing."""
+    if not _FIRST_PERSON & set(_WORDS.findall(question.casefold())):
+        return None
+    for sentence in re.finditer(r"[^.!?;\n]+[.!?;\n]*", turn.casefold().replace("\u2019", "'")):
+        said = sentence.group(0)
+        if said.rstrip().endswith("?"):
+            continue
+        for found in _HOLDS.finditer(said):
+            before = _WORDS.findall(said[: found.start()])
+            verb = found.group(2)
+            bare_got = verb == "got" and not re.search(r"'ve|\bhave|\bhad", found.group(0))
+            if (before and before[-1] in _ASKING) or bare_got or _TALK.match(said, found.end()):
+                continue
+            return found.group(0)
+    return None
+
+
 def _thing_does(span: Sequence[str]) -> bool:
     """Whether a clause opens with a thing named with "the" as its subject and a verb that is no copula: "the
     staircase has a turn halfway", "the gutters drain into the tank": what the thing does or has bears on any

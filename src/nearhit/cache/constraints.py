@@ -157,7 +157,9 @@ OWNERS = frozenset({"my", "our", "his", "her", "their", "have", "has", "had", "g
 """Words by which a clause says whose an animal is or what keeps it: a possessive, or a having ("I have two cats",
 "we got a spaniel", "which has a colony of cherry shrimp in it")."""
 OWNED_WITHIN = 4
-"""The most words between the owner and the animal ("has a colony of cherry shrimp")."""
+"""The most words between the owner and the animal's words ("has a colony of cherry shrimp")."""
+JOINED = frozenset({"and", "or"})
+"""Words that join the animal's words ("amano and cherry shrimp"): one phrase, not words between."""
 COPULAS = frozenset({"is", "was", "are", "were"})
 """After the animal: the clause says what the animal is ("my lesson horse is a grey mare"), an aside."""
 
@@ -174,10 +176,27 @@ def keeps_animal(span: str) -> str | None:
     for found in _markers("animals").finditer(said):
         start = said.count(" ", 0, found.start())
         end = start + found.group(0).count(" ") + 1
-        owned = OWNERS.intersection(tokens[max(0, start - OWNED_WITHIN - 1) : start])
+        first = _phrase_start(tokens, start)
+        owned = OWNERS.intersection(tokens[max(0, first - OWNED_WITHIN - 1) : start])
         if owned and not COPULAS.intersection(tokens[end : end + 1]):
             return found.group(0)
     return None
+
+
+def _phrase_start(tokens: tuple[str, ...], start: int) -> int:
+    """Where the animal's words begin (``start``: the animal's index): the content words before it, and those
+    joined to them by "and" or "or" ("a colony of amano and cherry shrimp": "amano"), say which animal, not how far
+    the owner is from it."""
+    first = start
+    while first > 0 and (tokens[first - 1] not in STOP_WORDS or _joins(tokens, first - 1, start)):
+        first -= 1
+    return first
+
+
+def _joins(tokens: tuple[str, ...], at: int, start: int) -> bool:
+    """Whether ``tokens[at]`` joins two of the animal's words: "and" or "or" between content words, not right
+    before the animal ("the garden and dogs")."""
+    return tokens[at] in JOINED and 0 < at < start - 1 and tokens[at - 1] not in STOP_WORDS
 
 
 def _content_stems(text: str) -> set[str]:

@@ -92,9 +92,11 @@ def _chatter(role: str, turn: str, story: str, question: str) -> bool:
     ``story`` (the other side's user turns) nor binding the answer (:func:`constraints.amends`): "wait, sorry, it's a
     function component" after "my component is a class component" is short and names nothing, yet takes it back;
     nor, the user's, bearing on the ``question`` (:func:`clause.turn_bears_on`): "it's still under the
-    manufacturer's warranty" before "can I do it myself?" is what the answer depends on, not small talk; nor naming a
+    manufacturer's warranty" before "can I do it myself?" is what the answer depends on, not small talk, nor, the
+    user's, telling what the asker holds or is on (:func:`clause.turn_holds`: "last year I started taking a flexible
+    drawdown income" before "how much can I pay into my pension?"); nor naming a
     condition the story does not (:func:`constraints.conditions_added`: "oh also the school is strictly nut free.")."""
-    if role == "user" and clause.turn_bears_on(turn, question) is not None:
+    if role == "user" and (clause.turn_bears_on(turn, question) or clause.turn_holds(turn, question)):
         return False
     return (
         _fact_free(role, turn)
