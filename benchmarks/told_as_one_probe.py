@@ -23,7 +23,7 @@ import asyncio
 import functools
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -106,9 +106,18 @@ async def probe(
     calls: list[dict[str, Any]] = []
     original = context_match._serves
 
-    def recorded(result: Any, told: str, single: str, doc_id: str, fields: Any, guards: Any, answer: str = "") -> bool:
+    def recorded(
+        result: Any,
+        told: str,
+        single: str,
+        doc_id: str,
+        fields: Any,
+        guards: Any,
+        answer: str = "",
+        answered: Collection[str] = (),
+    ) -> bool:
         before = result.match
-        served = original(result, told, single, doc_id, fields, guards, answer)
+        served = original(result, told, single, doc_id, fields, guards, answer, answered)
         calls.append(
             {
                 "told": told,
@@ -117,7 +126,7 @@ async def probe(
                 "similarity": entry.similarity(fields),
                 "checks": served,
                 "tells_no_more": conversation.tells_no_more(told, single, answer),
-                "asks_no_more": conversation.asks_no_more(told, single, answer),
+                "asks_no_more": conversation.asks_no_more(told, single, answer, answered),
                 "threshold": result.threshold,
             }
         )
