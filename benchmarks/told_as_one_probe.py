@@ -23,7 +23,7 @@ import asyncio
 import functools
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -69,25 +69,33 @@ def as_written(side: Side) -> Side:
     unless it ends with one already), the second and later ones opened in turn by nothing, "And" or "Also,", the
     question last, opened by "So" after them and ended by "?" ("my 4yo has chickenpox" "spots came out 2 days
     ago" "can he catch it?" -> "My 4yo has chickenpox. And spots came out 2 days ago. So can he catch it?")."""
-    said = [text.strip() for role, text in side.history if role == "user" and text.strip()]
-    parts = [_sentence(text, _JOINERS[n % len(_JOINERS)] if n else "") for n, text in enumerate(said)]
+    turns = [*side.history, ("user", side.prompt)]
+    answering = [before == "assistant" and asked.rstrip().endswith("?") for (before, asked) in [("", ""), *turns]]
+    said = [
+        (text.strip(), named)
+        for (role, text), named in zip(turns[:-1], answering, strict=False)
+        if role == "user" and text.strip()
+    ]
+    parts = [_sentence(text, _JOINERS[n % len(_JOINERS)] if n else "", named) for n, (text, named) in enumerate(said)]
     question = side.prompt.strip()
     if question and question[-1] not in ".!?":
         question += "?"
     opened = said and not question.casefold().startswith(("so ", "so,"))
-    parts.append(_sentence(question, "So " if opened else ""))
+    parts.append(_sentence(question, "So " if opened else "", answering[len(turns) - 1]))
     return Side(" ".join(parts))
 
 
-def _sentence(text: str, joiner: str) -> str:
+def _sentence(text: str, joiner: str, answers: bool = False) -> str:
     """``text`` as sentences of one message: each sentence capitalised, a lone "i" written "I", a full stop
-    at the end unless it has one; ``joiner`` before it, the first letter then lower-cased (unless "I" or a
-    name written in capitals)."""
+    at the end unless it has one; ``joiner`` before it, the first letter then lower-cased (unless "I", a
+    name written in capitals, or a capital the writer gave the first word of an answer to the assistant's
+    question: "Where in Texas?" "Houston." is a name, as ``conversation.answers`` reads it)."""
+    kept = answers and text.strip()[:1].isupper()
     text = _LONE_I.sub("I", text.strip())
     if text[-1] not in ".!?":
         text += "."
     text = " ".join(part[:1].upper() + part[1:] for part in _SENTENCES.split(text))
-    if joiner and not (text[:2] == "I " or text[:2] == "I'" or text[1:2].isupper()):
+    if joiner and not (kept or text[:2] == "I " or text[:2] == "I'" or text[1:2].isupper()):
         text = text[:1].lower() + text[1:]
     return joiner + text
 
@@ -98,9 +106,18 @@ async def probe(
     calls: list[dict[str, Any]] = []
     original = context_match._serves
 
-    def recorded(result: Any, told: str, single: str, doc_id: str, fields: Any, guards: Any, answer: str = "") -> bool:
+    def recorded(
+        result: Any,
+        told: str,
+        single: str,
+        doc_id: str,
+        fields: Any,
+        guards: Any,
+        answer: str = "",
+        answered: Collection[str] = (),
+    ) -> bool:
         before = result.match
-        served = original(result, told, single, doc_id, fields, guards, answer)
+        served = original(result, told, single, doc_id, fields, guards, answer, answered)
         calls.append(
             {
                 "told": told,
@@ -109,7 +126,7 @@ async def probe(
                 "similarity": entry.similarity(fields),
                 "checks": served,
                 "tells_no_more": conversation.tells_no_more(told, single, answer),
-                "asks_no_more": conversation.asks_no_more(told, single, answer),
+                "asks_no_more": conversation.asks_no_more(told, single, answer, answered),
                 "threshold": result.threshold,
             }
         )

@@ -222,6 +222,21 @@ def test_a_single_question_that_asks_no_more_is_judged_at_its_threshold(
             "What am I doing wrong?",
             False,
         ),
+        # ... or tells with a word more, most of it said ("always")
+        (
+            "My spaniel is perfect at home.\nat the park she ignores me when she sees dogs.\nhow do I fix her recall?",
+            "My spaniel is perfect at home, but at the park she always ignores me when she sees dogs. "
+            "How do I fix her recall?",
+            False,
+        ),
+        # ... but not when the words it says are said before it, in the same message, and the words it adds are not
+        (
+            "I want to add my daughter to my car policy.\nshe is 19 and passed her test in June.\n"
+            "what will my payment be?",
+            "I want to add my daughter to my car policy. She is 19 and passed her test in June, but her sister has "
+            "her own car and policy. What will my payment be?",
+            True,
+        ),
         # a "but" whose clause tells what the turns do not is a restriction, kept
         (
             "I'm buying a laptop for school.\nMostly essays and browsing.\nwould a Chromebook do?",

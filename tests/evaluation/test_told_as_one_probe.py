@@ -50,3 +50,11 @@ def test_both_modes_tell_the_chosen_side_and_keep_the_other(script: ModuleType) 
     )
     (written,) = script.joined([pair], "b", written=True)
     assert written.b == script.as_written(STORY)
+
+
+def test_a_capital_the_writer_gave_an_answer_to_the_assistants_question_is_kept(script: ModuleType) -> None:
+    texas = (("user", "I live in Texas and want to switch providers."), ("assistant", "Where in Texas?"))
+    told = script.as_written(Side("Houston. Can I choose my provider?", texas))
+    assert told == Side("I live in Texas and want to switch providers. So Houston. Can I choose my provider?")
+    unasked = (("user", "I live in Texas."), ("assistant", "Good to know."), ("user", "The bills are high."))
+    assert script.as_written(Side("what now", unasked)) == Side("I live in Texas. And the bills are high. So what now?")

@@ -778,13 +778,19 @@ def dated_aside(told: str, single: str) -> bool:
 def _unjoined(text: str, other: str) -> str:
     """``text`` with each "but" that only joins two clauses written as a comma: one message runs on with it ("My
     starter bubbles well, but the loaves come out flat") where a story told over turns starts a new turn, so a
-    "but" whose clause ``other`` tells too (every content word of it, up to the next stop or comma) is no
-    restriction; one whose clause tells something more ("but my courses require SolidWorks") is kept."""
+    "but" whose clause ``other`` tells too (up to the next stop or comma; worded otherwise, at most
+    ``TOLD_ALONE_SHARE`` of the content words it adds to ``text`` unsaid, as :func:`_told_alone` reads a sentence
+    the other side words otherwise: "but at the park she ignores me completely once she spots other dogs" / "at the
+    park she totally ignores me once she sees other dogs") is no restriction; one whose clause tells something more
+    ("but my courses require SolidWorks"; "but she's got her own car and policy", the car and the policy told
+    before it) is kept."""
     said = _told_words(other)
 
     def joined(found: re.Match[str]) -> str:
         clause = _CLAUSE_END.split(text[found.end() :], maxsplit=1)[0]
-        return "," if not _unsaid_in(_told_words(clause), said) else found.group(0)
+        rest = text[: found.start()] + text[found.end() + len(clause) :]
+        words = _told_words(clause) - _told_words(rest)
+        return "," if len(_unsaid_in(words, said)) <= TOLD_ALONE_SHARE * len(words) else found.group(0)
 
     return _JOINING_BUT.sub(joined, text)
 
