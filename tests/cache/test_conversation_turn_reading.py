@@ -43,13 +43,8 @@ def test_a_question_is_filled_in_with_what_its_turns_say_of_the_other_question()
 
 
 async def test_small_talk_before_the_question_does_not_veto_it(guarded_cache: SemanticCache) -> None:
-    await served_after_the_same_turns(
-        guarded_cache,
-        LINKER,
-        "how do I install them?",
-        "gotcha, appreciate it 🙏 how do I install them?",
-        "build tools answer",
-    )
+    stored, asked = "how do I install them?", "gotcha, appreciate it 🙏 how do I install them?"
+    await served_after_the_same_turns(guarded_cache, LINKER, stored, asked, "build tools answer")
 
 
 async def test_a_name_its_turns_say_does_not_veto_it(guarded_cache: SemanticCache) -> None:
@@ -70,13 +65,9 @@ async def test_a_name_its_turns_do_not_say_still_vetoes(guarded_cache: SemanticC
 
 async def test_another_thing_the_turns_named_still_vetoes(guarded_cache: SemanticCache) -> None:
     vehicles: Turns = [("user", "I have a petrol car and a diesel van, both from 2014"), ("assistant", "OK.")]
-    await refused_after_the_same_turns(
-        guarded_cache,
-        vehicles,
-        "does the diesel one need to pay the clean air charge?",
-        "does the petrol one need to pay the clean air charge?",
-        answer="diesel answer",
-    )
+    stored = "does the diesel one need to pay the clean air charge?"
+    asked = "does the petrol one need to pay the clean air charge?"
+    await refused_after_the_same_turns(guarded_cache, vehicles, stored, asked, answer="diesel answer")
 
 
 async def test_a_single_question_after_the_same_turns_is_read_with_them_too(guarded_cache: SemanticCache) -> None:
@@ -96,13 +87,8 @@ BREAD: Turns = [
 async def test_a_should_a_question_word_opens_asks_what_a_how_to_asks_after_the_same_turns(
     guarded_cache: SemanticCache,
 ) -> None:
-    await served_after_the_same_turns(
-        guarded_cache,
-        BREAD,
-        "how do I fix the crumb?",
-        "what should I change to get a more open crumb?",
-        "proofing answer",
-    )
+    stored, asked = "how do I fix the crumb?", "what should I change to get a more open crumb?"
+    await served_after_the_same_turns(guarded_cache, BREAD, stored, asked, "proofing answer")
 
 
 async def test_should_i_still_asks_whether_after_the_same_turns(guarded_cache: SemanticCache) -> None:
@@ -124,23 +110,13 @@ SHOP: Turns = [
 async def test_a_whether_asked_as_a_choice_of_two_asks_what_one_of_them_asks_after_the_same_turns(
     guarded_cache: SemanticCache,
 ) -> None:
-    await served_after_the_same_turns(
-        guarded_cache,
-        PASSPORT,
-        "do I have to renew it before I go?",
-        "can I travel on it as it is, or must I renew it first?",
-        "renew answer",
-    )
+    stored, asked = "do I have to renew it before I go?", "can I travel on it as it is, or must I renew it first?"
+    await served_after_the_same_turns(guarded_cache, PASSPORT, stored, asked, "renew answer")
 
 
 async def test_a_must_after_a_phrase_asking_a_time_asks_when_after_the_same_turns(guarded_cache: SemanticCache) -> None:
-    await served_after_the_same_turns(
-        guarded_cache,
-        SHOP,
-        "when do I have to register by?",
-        "how far in advance do I need to register?",
-        "registration answer",
-    )
+    stored, asked = "when do I have to register by?", "how far in advance do I need to register?"
+    await served_after_the_same_turns(guarded_cache, SHOP, stored, asked, "registration answer")
 
 
 async def test_can_i_against_must_i_still_asks_another_thing_after_the_same_turns(guarded_cache: SemanticCache) -> None:
@@ -178,10 +154,5 @@ def test_a_story_told_as_one_question_reads_its_questions_plainly_and_its_statem
 async def test_a_question_closed_by_or_not_asks_what_it_asks_without_it_after_the_same_turns(
     guarded_cache: SemanticCache,
 ) -> None:
-    await served_after_the_same_turns(
-        guarded_cache,
-        BOOKS,
-        "do I still need to register for VAT?",
-        "so do I have to register for VAT or not?",
-        "vat answer",
-    )
+    stored, asked = "do I still need to register for VAT?", "so do I have to register for VAT or not?"
+    await served_after_the_same_turns(guarded_cache, BOOKS, stored, asked, "vat answer")
