@@ -17,6 +17,7 @@ from nearhit import redis_server
 from nearhit.cache import SemanticCache
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
+from nearhit.guards import GuardSet
 from nearhit.service import bootstrap
 from tests.support.cleanup import close_and_forget
 from tests.support.fake_upstream import FakeUpstream
@@ -76,3 +77,10 @@ async def cache(settings: Settings, local_embedder: LocalEmbedder) -> AsyncItera
     cache = await bootstrap.open_cache(settings, local_embedder)
     yield cache
     await close_and_forget(cache)
+
+
+@pytest.fixture
+def guarded_cache(cache: SemanticCache) -> SemanticCache:
+    """:func:`cache` with the default guards on, as the service runs it: what most conversation tests look up in."""
+    cache.guards = GuardSet.default()
+    return cache

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from nearhit.cache import SemanticCache
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, served_alone
 
 OPTIONS: Turns = [
     ("user", "We're picking a gym. Plan A is £30 a month with a pool, Plan B is £22 a month without one."),
@@ -19,13 +18,7 @@ MATCHUP: Turns = [("user", "I'm playing a fantasy card game with elemental types
 
 
 async def _served(cache: SemanticCache, history: Turns, stored_prompt: str, prompt: str) -> bool:
-    cache.guards = GuardSet.default()
-    stored = ask(cache, history, stored_prompt)
-    assert stored.context is None and stored.earlier is not None  # read as standing alone after its turns
-    await cache.store(stored, "the stored answer")
-    query = ask(cache, history, prompt)
-    assert query.context is None and query.earlier is not None
-    return (await cache.lookup(query)).hit
+    return await served_alone(cache, history, stored_prompt, history, prompt, "the stored answer")
 
 
 @pytest.mark.parametrize(
@@ -37,10 +30,10 @@ async def _served(cache: SemanticCache, history: Turns, stored_prompt: str, prom
     ids=["label", "roles"],
 )
 async def test_a_question_with_a_word_exchanged_after_the_same_turns_is_not_served(
-    cache: SemanticCache, history: Turns, stored: str, asked: str
+    guarded_cache: SemanticCache, history: Turns, stored: str, asked: str
 ) -> None:
-    assert not await _served(cache, history, stored, asked)
+    assert not await _served(guarded_cache, history, stored, asked)
 
 
-async def test_a_question_reworded_after_the_same_turns_is_served(cache: SemanticCache) -> None:
-    assert await _served(cache, OPTIONS, "What's the yearly cost of Plan B?", "How much is Plan B per year?")
+async def test_a_question_reworded_after_the_same_turns_is_served(guarded_cache: SemanticCache) -> None:
+    assert await _served(guarded_cache, OPTIONS, "What's the yearly cost of Plan B?", "How much is Plan B per year?")

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from nearhit.cache import SemanticCache
 from nearhit.cache.story import exchanged_in_frame
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, served_alone
 
 QUESTION = "What happens to refunds whose order_id is NULL?"
 STORED: Turns = [("user", "I wrote an inner join between orders and refunds."), ("assistant", "Okay.")]
@@ -19,22 +18,16 @@ ADDED: Turns = [
 ]
 
 
-async def _served(cache: SemanticCache, stored_turns: Turns, asked_turns: Turns) -> bool:
-    cache.guards = GuardSet.default()
-    stored = ask(cache, stored_turns, QUESTION)
-    assert stored.context is None and stored.earlier is not None  # read as standing alone after its turns
-    await cache.store(stored, "the stored answer")
-    query = ask(cache, asked_turns, QUESTION)
-    assert query.context is None and query.earlier is not None
-    return (await cache.lookup(query)).hit
+async def test_a_question_alone_after_a_story_with_its_middle_exchanged_is_not_served(
+    guarded_cache: SemanticCache,
+) -> None:
+    assert not await served_alone(guarded_cache, STORED, QUESTION, EXCHANGED, QUESTION, "the stored answer")
 
 
-async def test_a_question_alone_after_a_story_with_its_middle_exchanged_is_not_served(cache: SemanticCache) -> None:
-    assert not await _served(cache, STORED, EXCHANGED)
-
-
-async def test_a_question_alone_after_the_same_story_with_a_detail_added_is_served(cache: SemanticCache) -> None:
-    assert await _served(cache, STORED, ADDED)
+async def test_a_question_alone_after_the_same_story_with_a_detail_added_is_served(
+    guarded_cache: SemanticCache,
+) -> None:
+    assert await served_alone(guarded_cache, STORED, QUESTION, ADDED, QUESTION, "the stored answer")
 
 
 def test_a_middle_that_only_adds_to_the_other_is_no_exchange() -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 
 from nearhit.cache import SemanticCache, conversation
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, ask, asked_alone, asked_in_conversation
 
 REPLY = ("assistant", "Japan has strict import rules for pets.")
 STORED: Turns = [
@@ -25,20 +24,15 @@ FOLLOW_UP = "which vaccines does she need for Japan then?"
 
 
 async def _served(cache: SemanticCache, history: Turns, prompt: str) -> bool:
-    cache.guards = GuardSet.default()
-    stored = ask(cache, STORED, QUESTION)
-    assert stored.context is None and stored.earlier is not None  # read as standing alone after its turns
-    await cache.store(stored, "the tabby's answer")
-    query = ask(cache, history, prompt)
-    assert query.context is not None  # read as a conversation
-    result = await cache.lookup(query)
+    await cache.store(asked_alone(cache, STORED, QUESTION), "the tabby's answer")
+    result = await cache.lookup(asked_in_conversation(cache, history, prompt))
     if result.hit:
         assert result.context is not None and 0.8 < result.context["similarity"] < 1.0  # the turns, by meaning
     return result.hit
 
 
-async def test_a_retold_story_with_a_follow_up_that_points_back_is_served(cache: SemanticCache) -> None:
-    assert await _served(cache, RETOLD, FOLLOW_UP)
+async def test_a_retold_story_with_a_follow_up_that_points_back_is_served(guarded_cache: SemanticCache) -> None:
+    assert await _served(guarded_cache, RETOLD, FOLLOW_UP)
 
 
 @pytest.mark.parametrize(
@@ -50,27 +44,24 @@ async def test_a_retold_story_with_a_follow_up_that_points_back_is_served(cache:
     ],
     ids=["another-pet", "another-month", "another-question"],
 )
-async def test_a_story_or_question_changed_is_not_served(cache: SemanticCache, history: Turns, prompt: str) -> None:
-    assert not await _served(cache, history, prompt)
+async def test_a_story_or_question_changed_is_not_served(
+    guarded_cache: SemanticCache, history: Turns, prompt: str
+) -> None:
+    assert not await _served(guarded_cache, history, prompt)
 
 
 async def _served_alone(cache: SemanticCache, history: Turns, prompt: str) -> bool:
-    cache.guards = GuardSet.default()
-    stored = ask(cache, RETOLD, FOLLOW_UP)
-    assert stored.context is not None  # read as a conversation
-    await cache.store(stored, "the tabby's answer")
-    query = ask(cache, history, prompt)
-    assert query.context is None and query.earlier is not None  # read as standing alone after its turns
-    result = await cache.lookup(query)
+    await cache.store(asked_in_conversation(cache, RETOLD, FOLLOW_UP), "the tabby's answer")
+    result = await cache.lookup(asked_alone(cache, history, prompt))
     if result.hit:
         assert result.context is not None and 0.8 < result.context["similarity"] <= 1.0 + 1e-6
     return result.hit
 
 
 async def test_a_question_standing_alone_after_the_story_retold_is_served_the_conversation(
-    cache: SemanticCache,
+    guarded_cache: SemanticCache,
 ) -> None:
-    assert await _served_alone(cache, STORED, QUESTION)
+    assert await _served_alone(guarded_cache, STORED, QUESTION)
 
 
 @pytest.mark.parametrize(
@@ -89,9 +80,9 @@ async def test_a_question_standing_alone_after_the_story_retold_is_served_the_co
     ids=["another-pet", "another-month", "another-question"],
 )
 async def test_a_question_standing_alone_after_a_story_or_question_changed_is_not_served(
-    cache: SemanticCache, history: Turns, prompt: str
+    guarded_cache: SemanticCache, history: Turns, prompt: str
 ) -> None:
-    assert not await _served_alone(cache, history, prompt)
+    assert not await _served_alone(guarded_cache, history, prompt)
 
 
 def test_the_stored_question_stands_alone_and_the_follow_up_does_not() -> None:
@@ -100,12 +91,10 @@ def test_the_stored_question_stands_alone_and_the_follow_up_does_not() -> None:
 
 
 async def test_after_the_very_same_turns_the_turns_are_not_embedded(
-    cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+    guarded_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cache.guards = GuardSet.default()
-    stored = ask(cache, STORED, FOLLOW_UP)
-    assert stored.context is not None
-    await cache.store(stored, "the tabby's answer")
+    cache = guarded_cache
+    await cache.store(asked_in_conversation(cache, STORED, FOLLOW_UP), "the tabby's answer")
     embedded: list[str] = []
     embed = cache.embeddings.embed
 

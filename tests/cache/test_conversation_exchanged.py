@@ -8,8 +8,12 @@ import pytest
 
 from nearhit.cache import SemanticCache
 from nearhit.cache.exchanged import exchanged, reordered
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, asked_after_the_same_turns
+from tests.support.lookups import (
+    Turns,
+    asked_after_the_same_turns,
+    refused_after_the_same_turns,
+    served_after_the_same_turns,
+)
 
 READINGS: Turns = [
     ("user", "My sheet has sensor readings in column C, values like 21.46 and 19.83."),
@@ -61,24 +65,19 @@ def test_one_word_exchanged_for_another_thing(mine: str, theirs: str, other: boo
     ],
 )
 async def test_a_follow_up_with_one_word_exchanged_is_not_served(
-    cache: SemanticCache, turns: Turns, stored: str, asked: str
+    guarded_cache: SemanticCache, turns: Turns, stored: str, asked: str
 ) -> None:
-    cache.guards = GuardSet.default()
-    _, result = await asked_after_the_same_turns(cache, turns, stored, asked)
-    assert not result.hit, result.candidates
-    assert any("where the other names" in (c.reason or "") for c in result.candidates), result.candidates
+    await refused_after_the_same_turns(guarded_cache, turns, stored, asked, "where the other names")
 
 
-async def test_a_follow_up_reworded_in_its_stop_words_is_still_served(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    key, result = await asked_after_the_same_turns(
-        cache,
+async def test_a_follow_up_reworded_in_its_stop_words_is_still_served(guarded_cache: SemanticCache) -> None:
+    await served_after_the_same_turns(
+        guarded_cache,
         READINGS,
         "how do I round them to one decimal?",
         "how can I round them to one decimal?",
         "rounding answer",
     )
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
 
 
 @pytest.mark.parametrize(
@@ -97,17 +96,15 @@ def test_the_same_words_in_other_roles(mine: str, theirs: str, other: bool) -> N
     assert (reordered(mine, theirs) is not None) is other
 
 
-async def test_a_follow_up_with_its_words_in_other_roles_is_not_served(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    _, result = await asked_after_the_same_turns(
-        cache,
+async def test_a_follow_up_with_its_words_in_other_roles_is_not_served(guarded_cache: SemanticCache) -> None:
+    await refused_after_the_same_turns(
+        guarded_cache,
         IRON,
         "how long should I wait after my coffee before I take it?",
         "how long should I wait after I take it before my coffee?",
-        "wait an hour",
+        "other roles",
+        answer="wait an hour",
     )
-    assert not result.hit, result.candidates
-    assert any("other roles" in (c.reason or "") for c in result.candidates), result.candidates
 
 
 KITTEN: Turns = [
@@ -153,8 +150,7 @@ def test_the_other_voice_a_pointer_or_a_near_synonym_rewords(mine: str, theirs: 
     ],
 )
 async def test_a_follow_up_in_the_other_voice_or_with_a_near_synonym_is_served(
-    cache: SemanticCache, turns: Turns, stored: str, asked: str
+    guarded_cache: SemanticCache, turns: Turns, stored: str, asked: str
 ) -> None:
-    cache.guards = GuardSet.default()
-    _, result = await asked_after_the_same_turns(cache, turns, stored, asked)
+    _, result = await asked_after_the_same_turns(guarded_cache, turns, stored, asked)
     assert result.hit, result.candidates

@@ -11,8 +11,7 @@ from nearhit.cache import SemanticCache
 from nearhit.cache.exchanged import roles_swapped
 from nearhit.cache.measure import other_measure
 from nearhit.cache.modality import other_modality
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, asked_after_the_same_turns
+from tests.support.lookups import Turns, refused_after_the_same_turns, served_after_the_same_turns
 
 FESTIVAL: Turns = [
     ("user", "I've got a weekend ticket for a music festival in July, camping on site."),
@@ -84,17 +83,11 @@ def test_the_asker_in_another_role(mine: str, theirs: str, other: bool) -> None:
     ],
 )
 async def test_a_look_alike_follow_up_is_not_served(
-    cache: SemanticCache, turns: Turns, stored: str, asked: str, reason: str
+    guarded_cache: SemanticCache, turns: Turns, stored: str, asked: str, reason: str
 ) -> None:
-    cache.guards = GuardSet.default()
-    _, result = await asked_after_the_same_turns(cache, turns, stored, asked)
-    assert not result.hit, result.candidates
-    assert any(reason in (c.reason or "") for c in result.candidates), result.candidates
+    await refused_after_the_same_turns(guarded_cache, turns, stored, asked, reason)
 
 
-async def test_a_follow_up_reworded_with_a_modal_of_the_same_force_is_served(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    key, result = await asked_after_the_same_turns(
-        cache, FESTIVAL, "do I need to bring my own tent pegs?", "do I have to bring my own tent pegs?", "yes"
-    )
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+async def test_a_follow_up_reworded_with_a_modal_of_the_same_force_is_served(guarded_cache: SemanticCache) -> None:
+    stored, asked = "do I need to bring my own tent pegs?", "do I have to bring my own tent pegs?"
+    await served_after_the_same_turns(guarded_cache, FESTIVAL, stored, asked, "yes")

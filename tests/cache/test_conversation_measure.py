@@ -8,8 +8,7 @@ import pytest
 
 from nearhit.cache import SemanticCache
 from nearhit.cache.measure import measure, other_measure
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, asked_after_the_same_turns
+from tests.support.lookups import Turns, refused_after_the_same_turns, served_after_the_same_turns
 
 DEPOSIT: Turns = [
     ("user", "My landlord kept part of my deposit when I moved out of the flat in March."),
@@ -76,17 +75,12 @@ def test_another_measure(mine: str, theirs: str, other: bool) -> None:
     ],
 )
 async def test_a_follow_up_asking_another_measure_is_not_served(
-    cache: SemanticCache, turns: Turns, stored: str, asked: str
+    guarded_cache: SemanticCache, turns: Turns, stored: str, asked: str
 ) -> None:
-    cache.guards = GuardSet.default()
-    _, result = await asked_after_the_same_turns(cache, turns, stored, asked)
-    assert not result.hit, result.candidates
-    assert any("another measure" in (c.reason or "") for c in result.candidates), result.candidates
+    await refused_after_the_same_turns(guarded_cache, turns, stored, asked, "another measure")
 
 
-async def test_a_follow_up_asking_the_same_measure_is_still_served(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    key, result = await asked_after_the_same_turns(
-        cache, KITTEN, "how often should I feed him?", "how often do I need to feed him?", "four times a day"
+async def test_a_follow_up_asking_the_same_measure_is_still_served(guarded_cache: SemanticCache) -> None:
+    await served_after_the_same_turns(
+        guarded_cache, KITTEN, "how often should I feed him?", "how often do I need to feed him?", "four times a day"
     )
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates

@@ -7,8 +7,7 @@ from __future__ import annotations
 from nearhit.cache import SemanticCache
 from nearhit.cache import conversation as cv
 from nearhit.cache.negated import negates_unsaid
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, refused_after_the_same_turns, served_after_the_same_turns
 
 DECK: Turns = [
     ("user", "I'm staining the garden deck this weekend, it's pine boards about five years old."),
@@ -39,16 +38,12 @@ def test_such_a_not_states_nothing_more() -> None:
 
 
 async def test_a_negation_of_words_the_other_never_says_does_not_veto_after_the_same_turns(
-    cache: SemanticCache,
+    guarded_cache: SemanticCache,
 ) -> None:
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, DECK, "how do I apply the stain evenly?"), "stain answer")
-    result = await cache.lookup(ask(cache, DECK, "how do I apply the stain so it doesn't go blotchy?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    stored, asked = "how do I apply the stain evenly?", "how do I apply the stain so it doesn't go blotchy?"
+    await served_after_the_same_turns(guarded_cache, DECK, stored, asked, "stain answer")
 
 
-async def test_a_negation_of_words_both_say_still_vetoes_after_the_same_turns(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    await cache.store(ask(cache, ROWS, "which customers have an email?"), "email answer")
-    result = await cache.lookup(ask(cache, ROWS, "which customers don't have an email?"))
-    assert not result.hit, result.candidates
+async def test_a_negation_of_words_both_say_still_vetoes_after_the_same_turns(guarded_cache: SemanticCache) -> None:
+    stored, asked = "which customers have an email?", "which customers don't have an email?"
+    await refused_after_the_same_turns(guarded_cache, ROWS, stored, asked, answer="email answer")

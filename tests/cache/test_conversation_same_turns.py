@@ -10,8 +10,14 @@ from nearhit.cache import SemanticCache, context_match, entry
 from nearhit.cache import conversation as cv
 from nearhit.cache.results import LookupResult
 from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import (
+    Turns,
+    ask,
+    asked_after_the_same_turns,
+    assert_served,
+    refused_after_the_same_turns,
+    served_after_the_same_turns,
+)
 
 CEILING: Turns = [
     ("user", "I'm repainting my bathroom ceiling, which gets a lot of condensation."),
@@ -32,9 +38,7 @@ def test_the_two_wordings_are_read_apart() -> None:
 
 
 async def test_a_follow_up_is_served_the_question_asked_alone_after_the_same_turns(cache: SemanticCache) -> None:
-    key = await cache.store(ask(cache, CEILING, STANDS_ALONE), "gloss answer")
-    result = await cache.lookup(ask(cache, CEILING, FOLLOW_UP))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    result = await served_after_the_same_turns(cache, CEILING, STANDS_ALONE, FOLLOW_UP, "gloss answer")
     assert result.context is not None and result.context["same_turns"] is True
 
 
@@ -45,9 +49,8 @@ async def test_the_question_asked_alone_after_other_turns_is_not_served(cache: S
 
 
 async def test_a_follow_up_that_adds_a_condition_is_not_served(cache: SemanticCache) -> None:
-    await cache.store(ask(cache, CEILING, STANDS_ALONE), "gloss answer")
-    result = await cache.lookup(ask(cache, CEILING, "Can I paint it over the old gloss without sanding?"))
-    assert not result.hit, result.candidates
+    asked = "Can I paint it over the old gloss without sanding?"
+    await refused_after_the_same_turns(cache, CEILING, STANDS_ALONE, asked, answer="gloss answer")
 
 
 COFFEE = "How do I descale a Nespresso machine?"
@@ -168,28 +171,28 @@ OLIVE: Turns = [
     ],
 )
 async def test_a_follow_up_reworded_after_the_same_turns_is_served_down_to_the_margin(
-    cache: SemanticCache, turns: Turns, stored: str, asked: str
+    guarded_cache: SemanticCache, turns: Turns, stored: str, asked: str
 ) -> None:
     """A follow-up says little of its own ("it"), so two wordings of it read further apart than two full questions
     do: after the very same turns, under the quiet band's floor, the guards judge it."""
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, turns, stored), "answer")
-    result = await cache.lookup(ask(cache, turns, asked))  # the default threshold, with its margins
+    # The default threshold, with its margins.
+    key, result = await asked_after_the_same_turns(guarded_cache, turns, stored, asked, "answer")
     assert result.similarity is not None and result.similarity < DEFAULT_SIMILARITY_THRESHOLD - 0.10, result.candidates
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert_served(result, key)
 
 
-async def test_another_follow_up_after_the_same_turns_within_the_margin_is_refused(cache: SemanticCache) -> None:
+async def test_another_follow_up_after_the_same_turns_within_the_margin_is_refused(
+    guarded_cache: SemanticCache,
+) -> None:
     """ "Water" is not "feed" (0.62): inside the margin the question is still read, here as one word exchanged for
     another thing before the guards (which refuse it too: the entities guard)."""
-    cache.guards = GuardSet.default()
-    await cache.store(ask(cache, OLIVE, "How often should I feed it?"), "feeding answer")
-    result = await cache.lookup(ask(cache, OLIVE, "How often should I water it?"))
-    assert not result.hit, result.candidates
+    result = await refused_after_the_same_turns(
+        guarded_cache, OLIVE, "How often should I feed it?", "How often should I water it?", answer="feeding answer"
+    )
     assert any("names 'water' where the other names 'feed'" in (c.reason or "") for c in result.candidates), (
         result.candidates
     )
-    verdict = cache.guards.first_rejection("How often should I water it?", "How often should I feed it?", 0.62)
+    verdict = guarded_cache.guards.first_rejection("How often should I water it?", "How often should I feed it?", 0.62)
     assert verdict is not None and verdict.guard == "entities"
 
 
@@ -206,6 +209,5 @@ async def test_a_single_question_after_the_same_turns_about_another_person_is_no
     refused as a conversation's entry after them is (:func:`conversation.other_referent`)."""
     stored = "can hers get better without an operation?"
     assert cv.standalone(stored, KNEES)
-    await cache.store(ask(cache, KNEES, stored), "frozen shoulder answer")
-    result = await cache.lookup(ask(cache, KNEES, "can his get better without an operation?"))
-    assert not result.hit, result.candidates
+    asked = "can his get better without an operation?"
+    await refused_after_the_same_turns(cache, KNEES, stored, asked, answer="frozen shoulder answer")

@@ -8,8 +8,7 @@ from nearhit.cache import SemanticCache
 from nearhit.cache import conversation as cv
 from nearhit.cache.asides import without_asides
 from nearhit.cache.turn_reading import filled
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, refused_after_the_same_turns, served_after_the_same_turns
 
 LINKER: Turns = [
     ("user", "my rust build fails with a linker error on windows"),
@@ -43,46 +42,40 @@ def test_a_question_is_filled_in_with_what_its_turns_say_of_the_other_question()
     )
 
 
-async def test_small_talk_before_the_question_does_not_veto_it(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, LINKER, "how do I install them?"), "build tools answer")
-    result = await cache.lookup(ask(cache, LINKER, "gotcha, appreciate it 🙏 how do I install them?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+async def test_small_talk_before_the_question_does_not_veto_it(guarded_cache: SemanticCache) -> None:
+    stored, asked = "how do I install them?", "gotcha, appreciate it 🙏 how do I install them?"
+    await served_after_the_same_turns(guarded_cache, LINKER, stored, asked, "build tools answer")
 
 
-async def test_a_name_its_turns_say_does_not_veto_it(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, MUSIC, "how do I cancel my plan?"), "cancel answer")
-    result = await cache.lookup(ask(cache, MUSIC, "how do I cancel my Spotify plan?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+async def test_a_name_its_turns_say_does_not_veto_it(guarded_cache: SemanticCache) -> None:
+    await served_after_the_same_turns(
+        guarded_cache, MUSIC, "how do I cancel my plan?", "how do I cancel my Spotify plan?", "cancel answer"
+    )
 
 
-async def test_a_name_its_turns_do_not_say_still_vetoes(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
+async def test_a_name_its_turns_do_not_say_still_vetoes(guarded_cache: SemanticCache) -> None:
     streaming: Turns = [
         ("user", "I pay for a music streaming service every month but I barely listen any more"),
         ("assistant", "You can cancel at any time; you keep access until the end of the billing period."),
     ]
-    await cache.store(ask(cache, streaming, "how do I cancel my plan?"), "cancel answer")
-    result = await cache.lookup(ask(cache, streaming, "how do I cancel my Spotify plan?"))
-    assert not result.hit, result.candidates
+    await refused_after_the_same_turns(
+        guarded_cache, streaming, "how do I cancel my plan?", "how do I cancel my Spotify plan?", answer="cancel answer"
+    )
 
 
-async def test_another_thing_the_turns_named_still_vetoes(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
+async def test_another_thing_the_turns_named_still_vetoes(guarded_cache: SemanticCache) -> None:
     vehicles: Turns = [("user", "I have a petrol car and a diesel van, both from 2014"), ("assistant", "OK.")]
-    await cache.store(ask(cache, vehicles, "does the diesel one need to pay the clean air charge?"), "diesel answer")
-    result = await cache.lookup(ask(cache, vehicles, "does the petrol one need to pay the clean air charge?"))
-    assert not result.hit, result.candidates
+    stored = "does the diesel one need to pay the clean air charge?"
+    asked = "does the petrol one need to pay the clean air charge?"
+    await refused_after_the_same_turns(guarded_cache, vehicles, stored, asked, answer="diesel answer")
 
 
-async def test_a_single_question_after_the_same_turns_is_read_with_them_too(cache: SemanticCache) -> None:
+async def test_a_single_question_after_the_same_turns_is_read_with_them_too(guarded_cache: SemanticCache) -> None:
     """A question that stands alone after the turns is stored as a single question with its turns beside it; the
     follow-up asked after the same turns meets it in the single-question paths, read there with its turns too."""
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, MUSIC, "How do you cancel a Spotify plan?"), "cancel answer")
-    result = await cache.lookup(ask(cache, MUSIC, "how do I cancel the plan?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    await served_after_the_same_turns(
+        guarded_cache, MUSIC, "How do you cancel a Spotify plan?", "how do I cancel the plan?", "cancel answer"
+    )
 
 
 BREAD: Turns = [
@@ -92,19 +85,16 @@ BREAD: Turns = [
 
 
 async def test_a_should_a_question_word_opens_asks_what_a_how_to_asks_after_the_same_turns(
-    cache: SemanticCache,
+    guarded_cache: SemanticCache,
 ) -> None:
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, BREAD, "how do I fix the crumb?"), "proofing answer")
-    result = await cache.lookup(ask(cache, BREAD, "what should I change to get a more open crumb?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    stored, asked = "how do I fix the crumb?", "what should I change to get a more open crumb?"
+    await served_after_the_same_turns(guarded_cache, BREAD, stored, asked, "proofing answer")
 
 
-async def test_should_i_still_asks_whether_after_the_same_turns(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    await cache.store(ask(cache, BREAD, "how do I proof it for longer?"), "proofing answer")
-    result = await cache.lookup(ask(cache, BREAD, "should I proof it for longer?"))
-    assert not result.hit, result.candidates
+async def test_should_i_still_asks_whether_after_the_same_turns(guarded_cache: SemanticCache) -> None:
+    await refused_after_the_same_turns(
+        guarded_cache, BREAD, "how do I proof it for longer?", "should I proof it for longer?", answer="proofing answer"
+    )
 
 
 PASSPORT: Turns = [
@@ -118,26 +108,21 @@ SHOP: Turns = [
 
 
 async def test_a_whether_asked_as_a_choice_of_two_asks_what_one_of_them_asks_after_the_same_turns(
-    cache: SemanticCache,
+    guarded_cache: SemanticCache,
 ) -> None:
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, PASSPORT, "do I have to renew it before I go?"), "renew answer")
-    result = await cache.lookup(ask(cache, PASSPORT, "can I travel on it as it is, or must I renew it first?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    stored, asked = "do I have to renew it before I go?", "can I travel on it as it is, or must I renew it first?"
+    await served_after_the_same_turns(guarded_cache, PASSPORT, stored, asked, "renew answer")
 
 
-async def test_a_must_after_a_phrase_asking_a_time_asks_when_after_the_same_turns(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, SHOP, "when do I have to register by?"), "registration answer")
-    result = await cache.lookup(ask(cache, SHOP, "how far in advance do I need to register?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+async def test_a_must_after_a_phrase_asking_a_time_asks_when_after_the_same_turns(guarded_cache: SemanticCache) -> None:
+    stored, asked = "when do I have to register by?", "how far in advance do I need to register?"
+    await served_after_the_same_turns(guarded_cache, SHOP, stored, asked, "registration answer")
 
 
-async def test_can_i_against_must_i_still_asks_another_thing_after_the_same_turns(cache: SemanticCache) -> None:
-    cache.guards = GuardSet.default()
-    await cache.store(ask(cache, PASSPORT, "must I renew it before I go?"), "renew answer")
-    result = await cache.lookup(ask(cache, PASSPORT, "can I renew it before I go?"))
-    assert not result.hit, result.candidates
+async def test_can_i_against_must_i_still_asks_another_thing_after_the_same_turns(guarded_cache: SemanticCache) -> None:
+    await refused_after_the_same_turns(
+        guarded_cache, PASSPORT, "must I renew it before I go?", "can I renew it before I go?", answer="renew answer"
+    )
 
 
 BOOKS: Turns = [
@@ -167,9 +152,7 @@ def test_a_story_told_as_one_question_reads_its_questions_plainly_and_its_statem
 
 
 async def test_a_question_closed_by_or_not_asks_what_it_asks_without_it_after_the_same_turns(
-    cache: SemanticCache,
+    guarded_cache: SemanticCache,
 ) -> None:
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, BOOKS, "do I still need to register for VAT?"), "vat answer")
-    result = await cache.lookup(ask(cache, BOOKS, "so do I have to register for VAT or not?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    stored, asked = "do I still need to register for VAT?", "so do I have to register for VAT or not?"
+    await served_after_the_same_turns(guarded_cache, BOOKS, stored, asked, "vat answer")

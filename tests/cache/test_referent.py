@@ -6,8 +6,7 @@ from __future__ import annotations
 from nearhit.cache import SemanticCache
 from nearhit.cache import conversation as cv
 from nearhit.cache.referent import POINTER, resolved
-from nearhit.guards import GuardSet
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, ask, refused_after_the_same_turns, served_after_the_same_turns
 
 STARTER: Turns = [
     ("user", "I keep my sourdough starter in the fridge between bakes."),
@@ -25,49 +24,42 @@ def test_the_pointing_word_is_replaced_by_what_the_turns_say_and_the_other_quest
 
 
 async def test_a_follow_up_is_served_the_question_that_names_its_referent_after_the_same_turns(
-    cache: SemanticCache,
+    guarded_cache: SemanticCache,  # the service's default: the resolved follow-up is read by the guards
 ) -> None:
-    cache.guards = GuardSet.default()  # the service's default: the resolved follow-up is read by the guards
-    key = await cache.store(ask(cache, STARTER, NAMED), "float test answer")
-    result = await cache.lookup(ask(cache, STARTER, "how does that work?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    result = await served_after_the_same_turns(
+        guarded_cache, STARTER, NAMED, "how does that work?", "float test answer"
+    )
     assert result.context is not None and result.context["resolved"] == "how does float test sourdough starter work?"
 
 
 async def test_the_question_that_names_it_is_served_a_stored_follow_up_it_states_more_than(
-    cache: SemanticCache,
+    guarded_cache: SemanticCache,
 ) -> None:
     """The other way round: "how do I fit one?" stored, the question that names it asked after the same turns. The
     asked question states a fact the follow-up does not ("5"), so no margin under the threshold reads it; resolved,
     the stored follow-up is the asked question."""
-    cache.guards = GuardSet.default()
     pi: Turns = [
         ("user", "My Raspberry Pi 5 keeps overheating under load."),
         ("assistant", "A heatsink with a fan usually fixes that."),
     ]
-    key = await cache.store(ask(cache, pi, "how do I fit one?"), "heatsink answer")
-    result = await cache.lookup(ask(cache, pi, "How do I fit a heatsink fan on a Raspberry Pi 5?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    asked = "How do I fit a heatsink fan on a Raspberry Pi 5?"
+    result = await served_after_the_same_turns(guarded_cache, pi, "how do I fit one?", asked, "heatsink answer")
     assert result.context is not None and result.context["resolved"] == "how do I fit heatsink fan Raspberry Pi 5?"
     # After turns that say none of the words it names, the same follow-up is not resolved: not served.
     other: Turns = [("user", "My Arduino Uno resets at random."), ("assistant", "A bigger capacitor often fixes that.")]
-    await cache.store(ask(cache, other, "how do I fit one?"), "capacitor answer")
-    assert not (await cache.lookup(ask(cache, other, "How do I fit a heatsink fan on a Raspberry Pi 5?"))).hit
+    await refused_after_the_same_turns(guarded_cache, other, "how do I fit one?", asked, answer="capacitor answer")
 
 
-async def test_a_follow_up_about_another_thing_is_not_served(cache: SemanticCache) -> None:
+async def test_a_follow_up_about_another_thing_is_not_served(guarded_cache: SemanticCache) -> None:
     """Resolved, "how does float test sourdough work for a rye starter?" reads 0.89 alike: the guards still read it."""
-    cache.guards = GuardSet.default()
-    await cache.store(ask(cache, STARTER, NAMED), "float test answer")
-    result = await cache.lookup(ask(cache, STARTER, "how does that work for a rye starter?"))
-    assert not result.hit, result.candidates
+    await refused_after_the_same_turns(
+        guarded_cache, STARTER, NAMED, "how does that work for a rye starter?", answer="float test answer"
+    )
 
 
 async def test_without_guards_nothing_is_resolved(cache: SemanticCache) -> None:
     """Measured with the guards reading the resolved follow-up: without them, no such look."""
-    await cache.store(ask(cache, STARTER, NAMED), "float test answer")
-    result = await cache.lookup(ask(cache, STARTER, "how does that work?"))
-    assert not result.hit, result.candidates
+    await refused_after_the_same_turns(cache, STARTER, NAMED, "how does that work?", answer="float test answer")
 
 
 BATCH: Turns = [
@@ -78,56 +70,56 @@ NAMES_IT = "Can a Kubernetes CronJob retry a failed run?"
 FOLLOW_UP = "can it retry a run that failed?"
 
 
-async def test_a_follow_up_is_served_a_question_standing_alone_after_the_same_turns(cache: SemanticCache) -> None:
+async def test_a_follow_up_is_served_a_question_standing_alone_after_the_same_turns(
+    guarded_cache: SemanticCache,
+) -> None:
     """The question that names the CronJob stands alone: it is stored as a single question asked after the turns,
     and the follow-up's lookup meets it among single questions, where the entity guard reads "it" against the
     CronJob (0.61 alike, told as one 0.61); resolved, 0.99."""
-    cache.guards = GuardSet.default()
     assert cv.context_of(BATCH, NAMES_IT) is None and cv.context_of(BATCH, FOLLOW_UP) is not None
-    key = await cache.store(ask(cache, BATCH, NAMES_IT), "cronjob answer")
-    result = await cache.lookup(ask(cache, BATCH, FOLLOW_UP))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    result = await served_after_the_same_turns(guarded_cache, BATCH, NAMES_IT, FOLLOW_UP, "cronjob answer")
     assert result.context is not None
     assert result.context["resolved"] == "can Kubernetes CronJob retry a run that failed?"
 
 
-async def test_a_question_standing_alone_is_served_a_follow_up_after_the_same_turns(cache: SemanticCache) -> None:
+async def test_a_question_standing_alone_is_served_a_follow_up_after_the_same_turns(
+    guarded_cache: SemanticCache,
+) -> None:
     """The other way round: the follow-up stored as a conversation, the question that names its referent asked."""
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, BATCH, FOLLOW_UP), "cronjob answer")
-    result = await cache.lookup(ask(cache, BATCH, NAMES_IT))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    await served_after_the_same_turns(guarded_cache, BATCH, FOLLOW_UP, NAMES_IT, "cronjob answer")
 
 
-async def test_a_question_standing_alone_after_turns_about_another_thing_is_not_served(cache: SemanticCache) -> None:
+async def test_a_question_standing_alone_after_turns_about_another_thing_is_not_served(
+    guarded_cache: SemanticCache,
+) -> None:
     """After turns about a systemd timer, "it" is that timer: nothing of the CronJob's is filled in, either way."""
-    cache.guards = GuardSet.default()
     timer: Turns = [
         ("user", "we're moving our nightly batch jobs off cron on a single VM"),
         ("assistant", "A systemd timer would keep them on the machine you already run."),
     ]
-    await cache.store(ask(cache, timer, FOLLOW_UP), "timer answer")
-    assert not (await cache.lookup(ask(cache, timer, NAMES_IT))).hit
-    await cache.store(ask(cache, timer, NAMES_IT, tenant="u"), "cronjob answer")
-    assert not (await cache.lookup(ask(cache, timer, FOLLOW_UP, tenant="u"))).hit
+    await refused_after_the_same_turns(guarded_cache, timer, FOLLOW_UP, NAMES_IT, answer="timer answer")
+    await guarded_cache.store(ask(guarded_cache, timer, NAMES_IT, tenant="u"), "cronjob answer")
+    assert not (await guarded_cache.lookup(ask(guarded_cache, timer, FOLLOW_UP, tenant="u"))).hit
 
 
-async def test_a_follow_up_about_the_other_thing_the_turns_named_is_not_served(cache: SemanticCache) -> None:
+async def test_a_follow_up_about_the_other_thing_the_turns_named_is_not_served(guarded_cache: SemanticCache) -> None:
     """After turns that name two things, "the first one" keeps its own word once resolved ("the first Argo
     Workflow"): the guards read it against the question that names the other, either way."""
-    cache.guards = GuardSet.default()
     both: Turns = [
         ("user", "we're choosing between a Kubernetes CronJob and an Argo Workflow for our nightly batch jobs"),
         ("assistant", "An Argo Workflow gives you DAGs and artifacts; a CronJob is simpler to run."),
     ]
     other = "Can an Argo Workflow retry a failed run?"
-    await cache.store(ask(cache, both, other), "argo answer")
-    assert not (await cache.lookup(ask(cache, both, "can the first one retry a run that failed?"))).hit
-    await cache.store(ask(cache, both, "can the first one retry a run that failed?", tenant="u"), "cronjob answer")
-    assert not (await cache.lookup(ask(cache, both, other, tenant="u"))).hit
+    await refused_after_the_same_turns(
+        guarded_cache, both, other, "can the first one retry a run that failed?", answer="argo answer"
+    )
+    await guarded_cache.store(
+        ask(guarded_cache, both, "can the first one retry a run that failed?", tenant="u"), "cronjob answer"
+    )
+    assert not (await guarded_cache.lookup(ask(guarded_cache, both, other, tenant="u"))).hit
 
 
-async def test_there_points_at_the_place_the_turns_named(cache: SemanticCache) -> None:
+async def test_there_points_at_the_place_the_turns_named(guarded_cache: SemanticCache) -> None:
     """ "there" after "never been to Iceland" is Iceland (0.76 alike, the entity guard reads 'iceland' on one side;
     resolved, 0.99); "is there ..." says a thing exists and points at none."""
     trip: Turns = [
@@ -138,10 +130,13 @@ async def test_there_points_at_the_place_the_turns_named(cache: SemanticCache) -
     assert resolved(cv.Context(tuple(trip)), "is there a tourist tax?", "Is there a tourist tax in Iceland?") == (
         "is there a tourist tax Iceland?"  # pointing at nothing, the place the turns name is put before its "?"
     )
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, trip, "Do you need to tip in restaurants in Iceland?"), "tipping answer")
-    result = await cache.lookup(ask(cache, trip, "do I need to tip in restaurants there?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    await served_after_the_same_turns(
+        guarded_cache,
+        trip,
+        "Do you need to tip in restaurants in Iceland?",
+        "do I need to tip in restaurants there?",
+        "tipping answer",
+    )
 
 
 LODGER: Turns = [
@@ -193,17 +188,16 @@ def test_a_word_written_with_hyphens_is_filled_in_whole() -> None:
 
 
 async def test_a_follow_up_pointing_at_nothing_is_served_the_question_that_names_what_the_turns_said(
-    cache: SemanticCache,
+    guarded_cache: SemanticCache,
 ) -> None:
     """ "is there a limit?" after the same turns reads 0.3-0.5 alike to the question that names the scheme; read with
     the turns' words, it is that question."""
-    cache.guards = GuardSet.default()
-    key = await cache.store(ask(cache, LODGER, NAMES_SCHEME), "rent a room answer")
-    result = await cache.lookup(ask(cache, LODGER, "is there a limit?"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    result = await served_after_the_same_turns(
+        guarded_cache, LODGER, NAMES_SCHEME, "is there a limit?", "rent a room answer"
+    )
     assert result.context is not None and result.context["resolved"] == "is there a limit Rent Room Scheme lodger?"
     # A follow-up that asks about a thing of its own is not read with the scheme's words: not served.
-    assert not (await cache.lookup(ask(cache, LODGER, "is there a deposit cap?"))).hit
+    assert not (await guarded_cache.lookup(ask(guarded_cache, LODGER, "is there a deposit cap?"))).hit
 
 
 EMAILS: Turns = [
@@ -227,13 +221,12 @@ def test_a_negation_or_what_a_correction_states_is_never_filled_in() -> None:
     )
 
 
-async def test_a_question_is_not_served_the_one_its_negation_filled_in_would_read_as(cache: SemanticCache) -> None:
+async def test_a_question_is_not_served_the_one_its_negation_filled_in_would_read_as(
+    guarded_cache: SemanticCache,
+) -> None:
     """Read with "don't" from the turns, "... customers that have an email?" was "... customers don't have an
     email?", 0.97 alike to the stored "... that don't have an email?", and both negate: the guards served it."""
-    cache.guards = GuardSet.default()
-    await cache.store(ask(cache, EMAILS, HAVE_NONE), "IS NULL answer")
-    result = await cache.lookup(ask(cache, EMAILS, HAVE_ONE))
-    assert not result.hit, (result.context, result.candidates)
+    await refused_after_the_same_turns(guarded_cache, EMAILS, HAVE_NONE, HAVE_ONE, answer="IS NULL answer")
 
 
 def test_a_not_is_filled_in_with_the_word_it_negates() -> None:
