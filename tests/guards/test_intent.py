@@ -91,29 +91,3 @@ def test_ask_types_that_often_reword_each_other_are_a_weak_signal(query: str, ca
 
 def test_languages_the_ask_types_are_not_listed_for_get_no_signal() -> None:
     assert IntentGuard().signal("¿Cómo cancelo mi pedido?", "¿Por qué cancelaron mi pedido?") is None
-
-
-@pytest.mark.parametrize(
-    ("query", "candidate"),
-    [
-        ("How do I avoid a late fee on my phone bill?", "How do I dispute a late fee on my phone bill?"),
-        ("How do I prevent mould in my bathroom?", "How do I get rid of mould in my bathroom?"),
-        ("How can I protect my garden from slugs?", "How do I get slugs out of my garden?"),
-    ],
-)
-def test_a_way_to_prevent_is_not_a_way_to_do_or_undo(query: str, candidate: str) -> None:
-    found = IntentGuard().signal(query, candidate)
-    assert found is not None and found.strength >= IntentGuard().cut
-    assert found.reason == "asks for another thing: how_to_prevent vs how_to"
-
-
-@pytest.mark.parametrize(
-    ("query", "candidate"),
-    [
-        ("How do I prevent mould in my bathroom?", "How can I avoid mould in my bathroom?"),
-        ("How do I avoid mould in my bathroom?", "How do I stop mould growing in my bathroom?"),
-        ("How do I avoid mould in my bathroom?", "How do I keep my bathroom free of mould?"),
-    ],
-)
-def test_ways_to_prevent_worded_apart_get_no_signal(query: str, candidate: str) -> None:
-    assert IntentGuard().signal(query, candidate) is None

@@ -25,7 +25,7 @@ from nearhit.guards.lexicon import STOP_WORDS, groups, words
 from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["IntentGuard", "ask_type", "asked_after_a_question_word", "asks_either", "asks_to_prevent"]
+__all__ = ["IntentGuard", "ask_type", "asked_after_a_question_word", "asks_either", "asks_whether_against_how"]
 
 _PATTERNS: dict[tuple[str, ...], str] = {
     tuple(pattern.split("_")): group[0].rstrip(":") for group in groups("ask_types.txt") for pattern in group[1:]
@@ -104,30 +104,18 @@ _OR_ASKED = re.compile(
 sorted beforehand?"): the question offers two answers to one whether and asks which holds."""
 
 
-_PREVENTS = re.compile(
-    r"\b(?:avoid(?:s|ed|ing)?|prev\w{0,2}nt(?:s|ed|ing)?|protect(?:s|ed|ing)?\s+(?:[\w'-]+\s+){0,3}?from)\b",
-    re.IGNORECASE,
-)
-"""A way asked to keep something from happening ("how do I avoid merge conflicts?", "how do I prevent fleas?", "how
-do I protect my Wi-Fi from being hacked?"; "prevnt" as typed). "Stop ... from" and "keep ... from" are left out:
-as often as not they ask to switch something off ("how do I stop my plan from renewing?")."""
-_HALTS = re.compile(
-    r"\b(?:stop\w*|keep\w*|suppress\w*|block\w*|not|never|\w+n't|without|less|fewer|reduc\w*)\b", re.IGNORECASE
-)
-"""Words that may ask the same ("how do I stop my pasta clumping?", "how do I not gain weight?"): a side with one
-asks neither way."""
-_PREVENTION = "how_to_prevent"
+_WHETHER_CAN = re.compile(r"^\W*(?:can|could)\s+(?:i|we)\b(?!.*\bhow\b)", re.IGNORECASE)
+"""A clause opened by "can I" with no "how" in it ("Can I break my lease early?"): whether it is allowed or possible,
+where "Can I repair it, and how?" and "What can I use to ...?" ask a way."""
+_HOW_OPENS = re.compile(r"^\W*how\b", re.IGNORECASE)
 
 
-def asks_to_prevent(text: str) -> bool | None:
-    """Whether a how-to asks a way to keep something from happening (:data:`_PREVENTS`), ``False`` when it asks a
-    way to do, get or undo it ("how do I resolve merge conflicts?", "how do I treat a sunburn?"), ``None`` when a
-    word of :data:`_HALTS` leaves it open. The two are other answers: prevention is not a cure, avoiding a tax is
-    not paying it."""
-    question = split_question(text).question
-    if _PREVENTS.search(question):
-        return True
-    return None if _HALTS.search(question) else False
+def asks_whether_against_how(query: str, candidate: str) -> bool:
+    """Whether one question asks "can I ...?" (:data:`_WHETHER_CAN`) and the other opens with "how" ("Can I break my
+    lease early?" / "How do I break my lease early?"): a yes or no against a way, two answers, though the two
+    ask-types often reword each other where the "can" side asks a way in other words."""
+    clauses = [split_question(text).question for text in (query, candidate)]
+    return any(_WHETHER_CAN.search(first) and _HOW_OPENS.search(second) for first, second in (clauses, clauses[::-1]))
 
 
 def asked_after_a_question_word(query: str, candidate: str) -> bool:
@@ -252,9 +240,10 @@ class IntentGuard(SignalGuard):
             return None
         if _ALLOWED in (type_q, type_c) and _HOW_TO not in (type_q, type_c):
             type_q, type_c = (_CAN if kind == _ALLOWED else kind for kind in (type_q, type_c))
-        if type_q == type_c == _HOW_TO and {asks_to_prevent(query), asks_to_prevent(candidate)} == {True, False}:
-            return self._signal(ASKED_OTHER, f"asks for another thing: {_PREVENTION} vs {_HOW_TO}")
         if type_q is None or type_c is None or type_q == type_c or frozenset({type_q, type_c}) in _ALIKE:
             return None
-        strength = NEAR_TYPES if frozenset({type_q, type_c}) in _NEAR else ASKED_OTHER
+        near = frozenset({type_q, type_c}) in _NEAR
+        if near and {type_q, type_c} == {_CAN, _HOW_TO} and asks_whether_against_how(query, candidate):
+            near = False
+        strength = NEAR_TYPES if near else ASKED_OTHER
         return self._signal(strength, f"asks for another thing: {type_q} vs {type_c}")
