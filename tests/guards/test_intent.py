@@ -111,6 +111,7 @@ def test_can_i_without_how_against_a_how_question_asks_whether_not_a_way(query: 
         ("Can I renew my passport early, and how?", "How do I renew my passport early?"),
         ("What can I use to renew my passport?", "How do I renew my passport?"),
         ("Can I renew my passport early?", "Is there a way to renew my passport early?"),
+        ("Can I get a blank cell instead of the error?", "How do I make the cell show blank instead of the error?"),
     ],
 )
 def test_a_can_that_asks_a_way_stays_a_near_type(query: str, candidate: str) -> None:

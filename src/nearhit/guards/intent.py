@@ -104,18 +104,25 @@ _OR_ASKED = re.compile(
 sorted beforehand?"): the question offers two answers to one whether and asks which holds."""
 
 
-_WHETHER_CAN = re.compile(r"^\W*(?:can|could)\s+(?:i|we)\b(?!.*\bhow\b)", re.IGNORECASE)
+_WHETHER_CAN = re.compile(r"^\W*(?:can|could)\s+(?:i|we)\s+(?P<verb>[\w'-]+)(?!.*\bhow\b)", re.IGNORECASE)
 """A clause opened by "can I" with no "how" in it ("Can I break my lease early?"): whether it is allowed or possible,
 where "Can I repair it, and how?" and "What can I use to ...?" ask a way."""
-_HOW_OPENS = re.compile(r"^\W*how\b", re.IGNORECASE)
+_HOW_OPENS = re.compile(
+    r"^\W*how\s+(?:(?:do|does|can|could|should|would|will)\s+(?:i|we|you|one)|to)\s+(?P<verb>[\w'-]+)", re.IGNORECASE
+)
 
 
 def asks_whether_against_how(query: str, candidate: str) -> bool:
-    """Whether one question asks "can I ...?" (:data:`_WHETHER_CAN`) and the other opens with "how" ("Can I break my
-    lease early?" / "How do I break my lease early?"): a yes or no against a way, two answers, though the two
-    ask-types often reword each other where the "can" side asks a way in other words."""
+    """Whether one question asks "can I ...?" (:data:`_WHETHER_CAN`) and the other "how do I ...?" of the very same
+    verb ("Can I break my lease early?" / "How do I break my lease early?"): a yes or no against a way, two answers.
+    Asked in other words ("can I get an empty cell?" / "how do I make it show a blank cell?") the "can" more often
+    asks the way, and the two stay near types."""
     clauses = [split_question(text).question for text in (query, candidate)]
-    return any(_WHETHER_CAN.search(first) and _HOW_OPENS.search(second) for first, second in (clauses, clauses[::-1]))
+    for first, second in (clauses, clauses[::-1]):
+        whether, how = _WHETHER_CAN.search(first), _HOW_OPENS.search(second)
+        if whether and how and whether["verb"].lower() == how["verb"].lower():
+            return True
+    return False
 
 
 def asked_after_a_question_word(query: str, candidate: str) -> bool:
