@@ -8,9 +8,10 @@ how often, when, where, who; "how" before any other content word asks a degree; 
 auxiliary with none of these asks yes or no, ``data/polar_openers.txt``) is read on both sides; two
 different types are a difference. Wordings of one type ("how do I" / "what's the way to" / "how can I") are
 one type. "Am I allowed to ..." / "Is it legal to ..." ask whether a rule permits it: "can" against
-every type but a how-to. In the other languages the rules read, a way, a consequence and a reason are listed
-(``data/ask_types_by_language.txt``), and the modals (can, allowed, should, must, safe) where they open the clause;
-compared when both sides are in that language.
+every type but a how-to. "Can I ...?" with no "how" against "how do I ...?" of the very same verb asks whether
+against a way (:func:`asks_whether_against_how`). In the other languages the rules read, a way, a consequence and a
+reason are listed (``data/ask_types_by_language.txt``), and the modals (can, allowed, should, must, safe) where they
+open the clause; compared when both sides are in that language.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ NEAR_TYPES = 0.3
 _NEAR: frozenset[frozenset[str]] = frozenset(
     frozenset(pair)
     for pair in (
-        ("how_to", "can"),  # "Can I change my name?" asks how
+        ("how_to", "can"),  # "Can I change my name, and how?"; of the very same verb, see asks_whether_against_how
         ("how_to", "where"),  # "Where can I find my tax code?"
         ("can", "can_other"),  # "Can my landlord ..." / "Is a landlord allowed to ...": who, not what
         ("should", "must"),
