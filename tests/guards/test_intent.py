@@ -78,7 +78,7 @@ def test_rewordings_of_one_ask_type_are_not_a_difference(query: str, candidate: 
 @pytest.mark.parametrize(
     ("query", "candidate"),
     [
-        ("Can I change my username?", "How do I change my username?"),  # asking leave often asks how
+        ("Can I change my username, and how?", "How do I change my username?"),  # asking leave often asks how
         ("How long does shipping take?", "When will my parcel arrive?"),
         ("Should I tell my employer?", "Do I need to tell my employer?"),
     ],
@@ -91,3 +91,29 @@ def test_ask_types_that_often_reword_each_other_are_a_weak_signal(query: str, ca
 
 def test_languages_the_ask_types_are_not_listed_for_get_no_signal() -> None:
     assert IntentGuard().signal("¿Cómo cancelo mi pedido?", "¿Por qué cancelaron mi pedido?") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can I renew my passport early?", "How do I renew my passport early?"),
+        ("How can I sublet my flat?", "Can we sublet our flat?"),
+    ],
+)
+def test_can_i_without_how_against_a_how_question_asks_whether_not_a_way(query: str, candidate: str) -> None:
+    found = IntentGuard().signal(query, candidate)
+    assert found is not None and found.strength >= IntentGuard().cut
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can I renew my passport early, and how?", "How do I renew my passport early?"),
+        ("What can I use to renew my passport?", "How do I renew my passport?"),
+        ("Can I renew my passport early?", "Is there a way to renew my passport early?"),
+        ("Can I get a blank cell instead of the error?", "How do I make the cell show blank instead of the error?"),
+    ],
+)
+def test_a_can_that_asks_a_way_stays_a_near_type(query: str, candidate: str) -> None:
+    found = IntentGuard().signal(query, candidate)
+    assert found is None or found.strength < IntentGuard().cut

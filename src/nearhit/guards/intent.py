@@ -8,9 +8,10 @@ how often, when, where, who; "how" before any other content word asks a degree; 
 auxiliary with none of these asks yes or no, ``data/polar_openers.txt``) is read on both sides; two
 different types are a difference. Wordings of one type ("how do I" / "what's the way to" / "how can I") are
 one type. "Am I allowed to ..." / "Is it legal to ..." ask whether a rule permits it: "can" against
-every type but a how-to. In the other languages the rules read, a way, a consequence and a reason are listed
-(``data/ask_types_by_language.txt``), and the modals (can, allowed, should, must, safe) where they open the clause;
-compared when both sides are in that language.
+every type but a how-to. "Can I ...?" with no "how" against "how do I ...?" of the very same verb asks whether
+against a way (:func:`asks_whether_against_how`). In the other languages the rules read, a way, a consequence and a
+reason are listed (``data/ask_types_by_language.txt``), and the modals (can, allowed, should, must, safe) where they
+open the clause; compared when both sides are in that language.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from nearhit.guards.lexicon import STOP_WORDS, groups, words
 from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["IntentGuard", "ask_type", "asked_after_a_question_word", "asks_either"]
+__all__ = ["IntentGuard", "ask_type", "asked_after_a_question_word", "asks_either", "asks_whether_against_how"]
 
 _PATTERNS: dict[tuple[str, ...], str] = {
     tuple(pattern.split("_")): group[0].rstrip(":") for group in groups("ask_types.txt") for pattern in group[1:]
@@ -51,7 +52,7 @@ NEAR_TYPES = 0.3
 _NEAR: frozenset[frozenset[str]] = frozenset(
     frozenset(pair)
     for pair in (
-        ("how_to", "can"),  # "Can I change my name?" asks how
+        ("how_to", "can"),  # "Can I change my name, and how?"; of the very same verb, see asks_whether_against_how
         ("how_to", "where"),  # "Where can I find my tax code?"
         ("can", "can_other"),  # "Can my landlord ..." / "Is a landlord allowed to ...": who, not what
         ("should", "must"),
@@ -102,6 +103,27 @@ _OR_ASKED = re.compile(
 )
 """A second question joined by "or" ("can I report it online or must I go in person?", "... or do I have to get it
 sorted beforehand?"): the question offers two answers to one whether and asks which holds."""
+
+
+_WHETHER_CAN = re.compile(r"^\W*(?:can|could)\s+(?:i|we)\s+(?P<verb>[\w'-]+)(?!.*\bhow\b)", re.IGNORECASE)
+"""A clause opened by "can I" with no "how" in it ("Can I break my lease early?"): whether it is allowed or possible,
+where "Can I repair it, and how?" and "What can I use to ...?" ask a way."""
+_HOW_OPENS = re.compile(
+    r"^\W*how\s+(?:(?:do|does|can|could|should|would|will)\s+(?:i|we|you|one)|to)\s+(?P<verb>[\w'-]+)", re.IGNORECASE
+)
+
+
+def asks_whether_against_how(query: str, candidate: str) -> bool:
+    """Whether one question asks "can I ...?" (:data:`_WHETHER_CAN`) and the other "how do I ...?" of the very same
+    verb ("Can I break my lease early?" / "How do I break my lease early?"): a yes or no against a way, two answers.
+    Asked in other words ("can I get an empty cell?" / "how do I make it show a blank cell?") the "can" more often
+    asks the way, and the two stay near types."""
+    clauses = [split_question(text).question for text in (query, candidate)]
+    for first, second in (clauses, clauses[::-1]):
+        whether, how = _WHETHER_CAN.search(first), _HOW_OPENS.search(second)
+        if whether and how and whether["verb"].lower() == how["verb"].lower():
+            return True
+    return False
 
 
 def asked_after_a_question_word(query: str, candidate: str) -> bool:
@@ -228,5 +250,8 @@ class IntentGuard(SignalGuard):
             type_q, type_c = (_CAN if kind == _ALLOWED else kind for kind in (type_q, type_c))
         if type_q is None or type_c is None or type_q == type_c or frozenset({type_q, type_c}) in _ALIKE:
             return None
-        strength = NEAR_TYPES if frozenset({type_q, type_c}) in _NEAR else ASKED_OTHER
+        near = frozenset({type_q, type_c}) in _NEAR
+        if near and {type_q, type_c} == {_CAN, _HOW_TO} and asks_whether_against_how(query, candidate):
+            near = False
+        strength = NEAR_TYPES if near else ASKED_OTHER
         return self._signal(strength, f"asks for another thing: {type_q} vs {type_c}")
