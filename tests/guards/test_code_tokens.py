@@ -63,7 +63,7 @@ def test_golden_pairs_cover_every_dev_code_symbol_trap() -> None:
 
     rows = _rows("code_dev_golden.jsonl")
     sets = sorted({str(r["set"]) for r in rows})
-    assert {"questions", "nearhit", "nearhit-v42"} <= set(sets)  # made from every question set up to v42
+    assert {"questions", "nearhit", "nearhit-v43"} <= set(sets)  # made from every question set up to v43
     traps = {(name, p.id) for name in sets for p in load(name, "dev") if p.category == "code_symbol"}
     golden = {(str(r["set"]), str(r["id"])) for r in rows}
     assert traps <= golden

@@ -68,6 +68,7 @@ BUNDLED_FILES = {
     "nearhit-v40": "nearhit_pairs_v40.jsonl",
     "nearhit-v41": "nearhit_pairs_v41.jsonl",
     "nearhit-v42": "nearhit_pairs_v42.jsonl",
+    "nearhit-v43": "nearhit_pairs_v43.jsonl",
     OUR_CONVERSATIONS: "nearhit_conversations.jsonl",
     "nearhit-conversations-v2": "nearhit_conversations_v2.jsonl",
     "nearhit-conversations-v3": "nearhit_conversations_v3.jsonl",
@@ -119,6 +120,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v49": "nearhit_conversations_v49.jsonl",
     "nearhit-conversations-v50": "nearhit_conversations_v50.jsonl",
     "nearhit-conversations-v51": "nearhit_conversations_v51.jsonl",
+    "nearhit-conversations-v52": "nearhit_conversations_v52.jsonl",
+    "nearhit-conversations-v53": "nearhit_conversations_v53.jsonl",
+    "nearhit-conversations-v54": "nearhit_conversations_v54.jsonl",
+    "nearhit-conversations-v55": "nearhit_conversations_v55.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
