@@ -59,6 +59,7 @@ from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import Text, analyse, describe
+from nearhit.guards.told_day import WEEKDAYS
 from nearhit.guards.units import CALENDAR_UNITS
 
 Turn = tuple[str, str]
@@ -1458,10 +1459,9 @@ def _said_as(q: Quantity, said: Quantity) -> bool:
     return same_measure(q, said) or _alike_durations(q, said)
 
 
-_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 WEEKS: dict[str, frozenset[str]] = {
     "weekend": frozenset({"saturday", "sunday"}),
-    **{week: _WEEKDAYS for week in ("this week", "next week", "last week")},
+    **{week: WEEKDAYS for week in ("this week", "next week", "last week")},
 }
 """The spans of days a story told again may name a day of by the span ("at the weekend" / "on Saturday", "next
 week" / "next Thursday")."""
@@ -1473,7 +1473,7 @@ def _far(dates: frozenset[str]) -> bool:
     date the story alike. A day ("on Tuesday", "since yesterday", "today") or a week tells what happened just before
     the question or is about to, which a question about now turns on ("got a tattoo on Tuesday" before "can I swim
     on Saturday?")."""
-    return not any(date in _WEEKDAYS or date in NEAR_DAYS or "day" in date or "week" in date for date in dates)
+    return not any(date in WEEKDAYS or date in NEAR_DAYS or "day" in date or "week" in date for date in dates)
 
 
 def _within(mine: frozenset[str], theirs: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:

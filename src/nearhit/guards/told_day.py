@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from nearhit.guards.text import Text
 
-__all__ = ["told_days"]
+__all__ = ["WEEKDAYS", "told_days"]
 
 WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 """The days of the week as the tokens write them (a weekday's stem is its word)."""
