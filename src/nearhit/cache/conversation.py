@@ -153,6 +153,9 @@ _SMALL_TALK = re.compile(
     r"makes sense|perfect)\b"
 )
 """Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
+_AFTERTHOUGHT_OPENS = re.compile(r"^(?:and\s+|also\s+)?(?:oh|btw|by the way)\b")
+_AFTERTHOUGHT_CLOSES = re.compile(r"^((?:i|we|he|she|they|it|my|our|his|her|their)\b.*?)\s+(?:btw|by the way)$")
+"""Marks that only frame an afterthought (:func:`_unframed`)."""
 _TALK = re.compile(
     r"ask|asking|question|questions|query|help|hand|something|anything|quick|quickly|minute|moment|sec|second|mind|"
     r"ahead|away|shoot|sure|absolutely|certainly|course|happy|glad|welcome|need|wondering|wonder|favour|favor|advice|"
@@ -1109,7 +1112,7 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
             continue
         amends = constraints.amends(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
         condition = constraints.conditions_added(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
-        if amends or condition or _corrects(said) or not _SMALL_TALK.search(said):
+        if amends or condition or _corrects(said) or not _SMALL_TALK.search(_unframed(said)):
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             inside = same_shape or (_in_a_turn(mine, i1, i2, kept_a) and _in_a_turn(theirs, j1, j2, kept_b))
@@ -1120,10 +1123,28 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 aside
                 and not _describes_thing(span, mine, theirs)
                 and clause.bears_on(span, question, opens=opens) is None
+                and not _holds(span, question)
             ):
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _unframed(said: str) -> str:
+    """A clause one side adds (contractions split) without the mark that only frames it as an afterthought: opening
+    it ("oh and it has a Floyd Rose", "oh wait no, that was our old one"), or closing one told with a subject of its
+    own ("he had laminitis two years ago btw", "I'm on a learner permit, by the way"). What is left is read as any
+    clause is, not as small talk; "Happy Friday btw!" (no subject) and "oh cool, thanks" (other marks) still are."""
+    return _AFTERTHOUGHT_CLOSES.sub(r"\1", _AFTERTHOUGHT_OPENS.sub("", said))
+
+
+def _holds(span: Sequence[str], question: str) -> bool:
+    """Whether a clause one side adds tells what the asker holds or is on (:func:`clause.turn_holds`: "we're on
+    Amazon MWAA", "though I'm on an Indian passport") before a question about the asker: the asker's situation the
+    answer depends on, no aside. A platform ("I'm on an M2 MacBook") is :func:`depends_on.told_for`'s to judge, by
+    the question's kind."""
+    said = " ".join(span)
+    return clause.turn_holds(said, question) is not None and "platform" not in depends_on.told(said)
 
 
 def _in_a_turn(text: str, start: int, end: int, kept: set[int]) -> bool:
