@@ -141,6 +141,20 @@ def turn_holds(turn: str, question: str) -> str | None:
     return None
 
 
+_FLAGGED = re.compile(
+    r"\b(?:if|in case)\s+(?:that|it|this)(?:'s|\s+is)?\s+"
+    r"(?:matters?|makes?\s+(?:a|any)\s+difference|relevant|helps?|changes?\s+anything|important)\b"
+)
+"""The asker's own word that what they tell may bear on the answer ("I'm left-handed, if that makes a difference",
+"..., in case it matters")."""
+
+
+def flags_bearing(turn: str) -> bool:
+    """Whether the user says a ``turn`` may change the answer (:data:`_FLAGGED`): "I'm left-handed, if that makes a
+    difference." is told because it may, however short and free of names; no chatter."""
+    return _FLAGGED.search(turn.casefold().replace("\u2019", "'")) is not None
+
+
 def _thing_does(span: Sequence[str]) -> bool:
     """Whether a clause opens with a thing named with "the" as its subject and a verb that is no copula: "the
     staircase has a turn halfway", "the gutters drain into the tank": what the thing does or has bears on any

@@ -94,9 +94,12 @@ def _chatter(role: str, turn: str, story: str, question: str) -> bool:
     nor, the user's, bearing on the ``question`` (:func:`clause.turn_bears_on`): "it's still under the
     manufacturer's warranty" before "can I do it myself?" is what the answer depends on, not small talk, nor, the
     user's, telling what the asker holds or is on (:func:`clause.turn_holds`: "last year I started taking a flexible
-    drawdown income" before "how much can I pay into my pension?"); nor naming a
+    drawdown income" before "how much can I pay into my pension?"), nor one the user says may change the answer
+    (:func:`clause.flags_bearing`: "I'm left-handed, if that makes a difference."); nor naming a
     condition the story does not (:func:`constraints.conditions_added`: "oh also the school is strictly nut free.")."""
-    if role == "user" and (clause.turn_bears_on(turn, question) or clause.turn_holds(turn, question)):
+    if role == "user" and (
+        clause.turn_bears_on(turn, question) or clause.turn_holds(turn, question) or clause.flags_bearing(turn)
+    ):
         return False
     return (
         _fact_free(role, turn)
