@@ -87,8 +87,23 @@ def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | No
         return "they"
     else:
         return "it" if _IT_IS.search(said) and _IT_ACTED_ON.search(question.casefold()) else None
-    asked = set(_WORDS.findall(question.casefold()))
-    return person if _PERSONS[person] & asked else None
+    return person if _PERSONS[person] & _asked(question) else None
+
+
+_ASKS_DOING = re.compile(
+    r"\b(?:is|would|will)\s+it\s+(?:be\s+)?"
+    r"(?:ok|okay|safe|fine|alright|all right|worth|a good idea|too late|too early|possible|bad|wise)\b[\w\s]{0,12}?\bto\b"
+)
+"""A question about the asker's own doing, the asker unsaid ("Is it OK to put seed out for the blackbirds?")."""
+
+
+def _asked(question: str) -> set[str]:
+    """The words of ``question`` by which it asks about a person; a question about doing something, no person said
+    (:data:`_ASKS_DOING`), asks about the asker: the one who would do it."""
+    words = set(_WORDS.findall(question.casefold()))
+    if _ASKS_DOING.search(question.casefold()) and not words & _FIRST_PERSON:
+        return words | {"i", "we"}
+    return words
 
 
 def turn_bears_on(turn: str, question: str) -> str | None:
@@ -125,7 +140,7 @@ def turn_holds(turn: str, question: str) -> str | None:
     drawdown income from an old pension pot." before "How much can I pay into my pension?" is the asker's situation
     the answer depends on, not an aside, though it names no condition and no having of :func:`bears_on`'s. A question
     ("can we take ...?") or what the asker has to ask ("I have a quick question") holds nothing."""
-    if not _FIRST_PERSON & set(_WORDS.findall(question.casefold())):
+    if not _FIRST_PERSON & _asked(question):
         return None
     for sentence in re.finditer(r"[^.!?;\n]+[.!?;\n]*", turn.casefold().replace("\u2019", "'")):
         said = sentence.group(0)
