@@ -170,6 +170,20 @@ def flags_bearing(turn: str) -> bool:
     return _FLAGGED.search(turn.casefold().replace("\u2019", "'")) is not None
 
 
+_DEADLINE = re.compile(
+    r"\b(?:by|before|until|till|due|within)\s+(?:(?:this|next|the|end\s+of|the\s+end\s+of)\s+)?"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|weekend|week|month|\d)"
+)
+"""A limit the asker tells ("I need the cash by this Friday", "it's due within 3 days")."""
+
+
+def tells_deadline(turn: str) -> bool:
+    """Whether a user's ``turn`` tells a limit in time (:data:`_DEADLINE`): a time one side alone adds is no fact
+    (it dates the story), but a deadline bounds what may be done ("I need the cash by this Friday for the deposit"
+    before "which should I do?"); no chatter."""
+    return _DEADLINE.search(turn.casefold()) is not None
+
+
 def _thing_does(span: Sequence[str]) -> bool:
     """Whether a clause opens with a thing named with "the" as its subject and a verb that is no copula: "the
     staircase has a turn halfway", "the gutters drain into the tank": what the thing does or has bears on any
