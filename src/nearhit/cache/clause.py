@@ -92,7 +92,8 @@ def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | No
 
 _ASKS_DOING = re.compile(
     r"\b(?:is|would|will)\s+it\s+(?:be\s+)?"
-    r"(?:ok|okay|safe|fine|alright|all right|worth|a good idea|too late|too early|possible|bad|wise)\b[\w\s]{0,12}?\bto\b"
+    r"(?:ok|okay|safe|fine|alright|all right|worth|a good idea|too late|too early|possible|bad|wise)\b"
+    r"[\w\s]{0,12}?\bto\b"
 )
 """A question about the asker's own doing, the asker unsaid ("Is it OK to put seed out for the blackbirds?")."""
 

@@ -98,7 +98,9 @@ def _chatter(role: str, turn: str, story: str, question: str) -> bool:
     (:func:`clause.flags_bearing`: "I'm left-handed, if that makes a difference."); nor naming a
     condition the story does not (:func:`constraints.conditions_added`: "oh also the school is strictly nut free.")."""
     if role == "user" and (
-        clause.turn_bears_on(turn, question) or clause.turn_holds(turn, question) or clause.flags_bearing(turn)
+        clause.turn_bears_on(turn, question)
+        or clause.turn_holds(turn, question)
+        or clause.flags_bearing(turn)
         or clause.tells_deadline(turn)
     ):
         return False
