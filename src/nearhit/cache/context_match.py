@@ -244,7 +244,7 @@ def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet |
         told, owner = fields.get(entry.TOLD, ""), fields.get(entry.TWIN, "")
         story = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
         answer = conversation.last_answer(story) if story is not None else ""
-        answered = conversation.answers(story) if story is not None else set()
+        answered = conversation.asked_for(story) if story is not None else set()
         if told and owner and _serves(result, told, single, owner, fields, judging, answer, answered):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None

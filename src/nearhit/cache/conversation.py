@@ -605,6 +605,21 @@ def answers(context: Context) -> set[str]:
     }
 
 
+def asked_for(context: Context) -> set[str]:
+    """The user turns of ``context`` that the assistant asked for or about: those that answer its question
+    (:func:`answers`), and the opening turn when the assistant's turn right after it is a question ("plane problem"
+    "Which plane, and what happens?"): it names what the story is about, which the answers then tell. One message
+    tells that story at once and names its topic its own way ("My Stanley No. 4 smoothing plane chatters ..."), as
+    it words an answer without the question it answers (:func:`asks_no_more`)."""
+    turns = context.turns
+    opening = [
+        content
+        for (role, content), (after, asked) in zip(turns[:1], turns[1:2], strict=False)
+        if role == "user" and after == "assistant" and asked.rstrip().endswith("?")
+    ]
+    return answers(context) | set(opening)
+
+
 def _stems(text: str) -> set[str]:
     return {stem(word) for word in _content(_tokens(text))}
 
