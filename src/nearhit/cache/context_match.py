@@ -223,7 +223,8 @@ def as_one_question(
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
     its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`);
-    ``answered``: its user turns that answer the assistant's question (:func:`conversation.asks_no_more`)."""
+    ``answered``: its user turns that answer the assistant's question or open the talk it asks about
+    (:func:`conversation.asked_for`, read by :func:`conversation.asks_no_more`)."""
     judging = told_guards(guards)
     for doc_id, fields in rows:
         if fields.get(entry.CONTEXT):

@@ -862,9 +862,9 @@ def asks_no_more(told: str, single: str, answer: str = "", answered: Collection[
     and, for a single message that tells a story before it asks (:func:`split_statements`), every content word of
     the conversation's user turns (the same story told at once tells all the story told over turns tells: a
     sentence or a detail only the turns tell is another story, whatever the threshold), but for the words said only in
-    a turn that answers the assistant's question (``answered``: :func:`answers`): "Does it get much sun there?"
-    "hardly any" is worded by the question it answers, and one message tells the same fact its own way ("it's shady
-    most of the day").
+    a turn that answers the assistant's question or that it asks about (``answered``: :func:`asked_for`): "Does it get
+    much sun there?" "hardly any" is worded by the question it answers, and one message tells the same fact its own way
+    ("it's shady most of the day"); "plane problem" "What plane?" names a topic one message names its own way.
     A story told over turns and a single question that words it at once share an answer as two wordings of one
     question do, so they are judged at the single question's threshold; what the story adds (a fact, a condition,
     a word exchanged, another question after it) is judged by :func:`differs_from_one` and the guards after it."""
