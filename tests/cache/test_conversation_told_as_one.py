@@ -130,6 +130,35 @@ def test_the_turns_that_answer_the_assistants_question() -> None:
     assert cv.answers(context) == {"hardly any"}
 
 
+def test_the_opening_turn_the_assistant_questions_is_asked_for() -> None:
+    """ "fence question" "What kind of fence?" names what the answers then tell: it is asked for, as an answer is. An
+    opening the assistant answers without a question is the story's own."""
+    asked = cv.Context(
+        (
+            ("user", "fence question"),
+            ("assistant", "What kind of fence?"),
+            ("user", "larch lap panels"),
+            ("assistant", "Nice."),
+            ("user", "they're going grey"),
+        )
+    )
+    told = cv.Context((("user", "fence question"), ("assistant", "Sure."), ("user", "larch lap panels")))
+    assert cv.asked_for(asked) == {"fence question", "larch lap panels"}
+    assert cv.asked_for(told) == set()
+
+
+def test_an_asked_for_opening_may_go_unsaid_unless_told_with_a_detail_swapped() -> None:
+    """One message names the topic its own way ("fence question" / "My larch lap panels ..."); one that tells the
+    opening in its own words with a detail swapped ("a tooth pulled" / "a crown fitted") tells another story."""
+    told = "fence question\nlarch lap panels, going grey\nhow do I bring the colour back?"
+    single = "My larch lap panels are going grey. How do I bring the colour back?"
+    assert not cv.asks_no_more(told, single, answered={"larch lap panels, going grey"})
+    assert cv.asks_no_more(told, single, answered={"fence question", "larch lap panels, going grey"})
+    swapped = "I had a tooth pulled yesterday.\nstill a bit sore\nwhen can I eat crisps?"
+    other = "I had a crown fitted on a tooth yesterday. Still a bit sore. When can I eat crisps?"
+    assert not cv.asks_no_more(swapped, other, answered={"I had a tooth pulled yesterday.", "still a bit sore"})
+
+
 @pytest.mark.parametrize(
     ("told", "single", "other"),
     [

@@ -223,7 +223,8 @@ def as_one_question(
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
     its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`);
-    ``answered``: its user turns that answer the assistant's question (:func:`conversation.asks_no_more`)."""
+    ``answered``: its user turns that answer the assistant's question or open the talk it asks about
+    (:func:`conversation.asked_for`, read by :func:`conversation.asks_no_more`)."""
     judging = told_guards(guards)
     for doc_id, fields in rows:
         if fields.get(entry.CONTEXT):
@@ -244,7 +245,7 @@ def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet |
         told, owner = fields.get(entry.TOLD, ""), fields.get(entry.TWIN, "")
         story = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
         answer = conversation.last_answer(story) if story is not None else ""
-        answered = conversation.answers(story) if story is not None else set()
+        answered = conversation.asked_for(story) if story is not None else set()
         if told and owner and _serves(result, told, single, owner, fields, judging, answer, answered):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None

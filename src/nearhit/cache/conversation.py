@@ -608,6 +608,17 @@ def answers(context: Context) -> set[str]:
     }
 
 
+def asked_for(context: Context) -> set[str]:
+    """The user turns of ``context`` that the assistant asked for or about: those that answer its question
+    (:func:`answers`), and the opening turn when the assistant's turn right after it is a question ("plane problem"
+    "Which plane, and what happens?"): it names what the story is about, which the answers then tell. One message
+    tells that story at once and names its topic its own way ("My Stanley No. 4 smoothing plane chatters ..."), as
+    it words an answer without the question it answers (:func:`asks_no_more`)."""
+    (role, content), (after, asked) = (*context.turns[:2], ("", ""), ("", ""))[:2]
+    opening = {content} if role == "user" and after == "assistant" and asked.rstrip().endswith("?") else set()
+    return answers(context) | opening
+
+
 def _stems(text: str) -> set[str]:
     return {stem(word) for word in _content(_tokens(text))}
 
@@ -854,9 +865,9 @@ def asks_no_more(told: str, single: str, answer: str = "", answered: Collection[
     and, for a single message that tells a story before it asks (:func:`split_statements`), every content word of
     the conversation's user turns (the same story told at once tells all the story told over turns tells: a
     sentence or a detail only the turns tell is another story, whatever the threshold), but for the words said only in
-    a turn that answers the assistant's question (``answered``: :func:`answers`): "Does it get much sun there?"
-    "hardly any" is worded by the question it answers, and one message tells the same fact its own way ("it's shady
-    most of the day").
+    a turn that answers the assistant's question or that it asks about (``answered``: :func:`asked_for`): "Does it get
+    much sun there?" "hardly any" is worded by the question it answers, and one message tells the same fact its own way
+    ("it's shady most of the day"); "plane problem" "What plane?" names a topic one message names its own way.
     A story told over turns and a single question that words it at once share an answer as two wordings of one
     question do, so they are judged at the single question's threshold; what the story adds (a fact, a condition,
     a word exchanged, another question after it) is judged by :func:`differs_from_one` and the guards after it."""
@@ -865,23 +876,35 @@ def asks_no_more(told: str, single: str, answer: str = "", answered: Collection[
     question = _told_words(split_statements(told.rsplit("\n", 1)[-1])[1])
     if not asked or not all(any(_same_stem(x, y) for y in asked) for x in question):
         return False
-    if split_statements(single)[0] and len(_unsaid_in(_unanswered(told, answered), asked)) > UNTOLD_WORDS:
+    if split_statements(single)[0] and len(_unsaid_in(_unanswered(told, answered, single), asked)) > UNTOLD_WORDS:
         return False
     shared = sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
     return shared and _head_exchanged(f"{told}\n{answer}", single, said, asked) is None
 
 
-def _unanswered(told: str, answered: Collection[str]) -> set[str]:
+def _unanswered(told: str, answered: Collection[str], single: str) -> set[str]:
     """The content words (stems) of a conversation ``told`` as one question that a line of it says other than one of
     the turns in ``answered`` that states nothing (:func:`fact_free`, unmarked: a negation on one side only is judged
     by :func:`differs_from_one`'s word checks): an answer's words are read with the question it answers, which the
     telling leaves out. An answer that tells a number, a date or a name ("3 trees") tells a fact, and so does a word
     it writes with a capital ("Austin." after "Where in Texas?": a name, though the first word of its turn), which one
-    message must tell too."""
+    message must tell too. So does a turn the ``single`` message tells in the same words with a detail swapped
+    (:func:`story.framed_swap`, :func:`story.changed_detail` against its sentence sharing the most words: "I had a
+    molar extracted this morning." / "I had a white filling put in a molar this morning."): not worded otherwise,
+    another story."""
     lines = told.split("\n")
-    kept = _told_words("\n".join(line for line in lines if line not in answered or not fact_free(line, marked=False)))
-    named = (word for line in lines if line in answered for word in _WORDS.findall(line) if word[:1].isupper())
+    sentences = [part for part in _SENTENCE.split(single) if part.strip()]
+    worded = {line for line in lines if line in answered and not _swapped_in(line, sentences)}
+    kept = _told_words("\n".join(line for line in lines if line not in worded or not fact_free(line, marked=False)))
+    named = (word for line in lines if line in worded for word in _WORDS.findall(line) if word[:1].isupper())
     return kept | _told_words(" ".join(named)) | _told_words(lines[-1])
+
+
+def _swapped_in(turn: str, sentences: Sequence[str]) -> bool:
+    """Whether the sentence of ``sentences`` sharing the most content words with ``turn`` tells it with a detail
+    swapped in the same frame (:func:`story.framed_swap`, :func:`story.changed_detail`)."""
+    other = _counterpart(turn, sentences) if sentences else ""
+    return bool(other) and bool(story.framed_swap(turn, other) or story.changed_detail(turn, other))
 
 
 def _unsaid_in(words: set[str], asked: set[str]) -> set[str]:
