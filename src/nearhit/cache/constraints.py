@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+from nearhit.guards.content import content_stems
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.text import analyse, describe
 
@@ -200,8 +201,7 @@ def _joins(tokens: tuple[str, ...], at: int, start: int) -> bool:
 
 
 def _content_stems(text: str) -> set[str]:
-    analysed = analyse(text)
-    return {stem for token, stem in zip(analysed.tokens, analysed.stems, strict=True) if token not in STOP_WORDS}
+    return set(content_stems(analyse(text).tokens))
 
 
 def _said(text: str) -> str:

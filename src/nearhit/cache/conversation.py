@@ -54,6 +54,7 @@ from nearhit.cache import (
     unsaid,
 )
 from nearhit.cache.story import CONTAINED
+from nearhit.guards.content import content_stems
 from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
@@ -388,7 +389,7 @@ def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
     refund, not about refunds in general. Older turns are not read: a question after a long unrelated
     exchange ("what time does the surgery open?") shares words with it by chance (measured on dev)."""
     last = next((content for role, content in reversed(history) if role == "assistant"), "")
-    earlier = {stem(token) for token in _content(_WORDS.findall(last.casefold()))}
+    earlier = _content_stems(_WORDS.findall(last.casefold()))
     named: list[str] = _DEFINITE.findall(question.casefold())
     return next((word for word in named if word not in STOP_WORDS and stem(word) in earlier), None)
 
@@ -620,7 +621,12 @@ def asked_for(context: Context) -> set[str]:
 
 
 def _stems(text: str) -> set[str]:
-    return {stem(word) for word in _content(_tokens(text))}
+    return _content_stems(_tokens(text))
+
+
+def _content_stems(words: Sequence[str]) -> set[str]:
+    """The content stems of ``words``, a word with an apostrophe left out (as :func:`_content` leaves it)."""
+    return set(content_stems(words, apostrophes=False))
 
 
 def _counterpart(turn: str, others: Sequence[str]) -> str:
@@ -1213,8 +1219,8 @@ def said_in(text: str, question: str) -> bool:
 def _said_in(span: Sequence[str], question: str) -> bool:
     """Whether every content word of ``span`` is in ``question`` (stems, or one the start of the other: "covers"
     and "coverage"), negations and constraint words included: the other side asked what this side told."""
-    words = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
-    said = {stem(token) for token in _content(list(span))}
+    words = _content_stems(_WORDS.findall(question.casefold()))
+    said = _content_stems(span)
     return bool(said) and all(any(_same_stem(x, y) for y in words) for x in said)
 
 
@@ -1241,8 +1247,8 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     said = " ".join(_tokens(span))  # contractions split: "doesn't" -> "does not"
     if _corrects(said) or _CONSTRAINT.search(said):
         return False
-    asked = {stem(token) for token in _content(_WORDS.findall(question.casefold()))}
-    return not asked & {stem(token) for token in _content([*mine, *theirs])}
+    asked = _content_stems(_WORDS.findall(question.casefold()))
+    return not asked & _content_stems([*mine, *theirs])
 
 
 def _corrects(said: str) -> bool:
@@ -1570,7 +1576,7 @@ def _lists(count: Quantity, told: str, said: set[str]) -> bool:
         items = [item.split() for item in _ITEMS.split(found.group(1)) if item.strip()]
         if len(items) != count.value or any(len(item) > ITEM_WORDS for item in items):
             continue
-        named = [stem(word) for item in items for word in _content(item)]
+        named = [word for item in items for word in content_stems(item, apostrophes=False)]
         if named and all(word in said for word in named) and all(_content(item) for item in items):
             return True
     return False

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from nearhit.guards.content import content_stems
 from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language, pairs
 from nearhit.guards.stemming import stem
 
@@ -145,7 +146,7 @@ def reordered(question: str, other: str) -> str | None:
     eyepiece magnification for Saturn" / "a magnification eyepiece for Saturn") or shares no relation word
     ("tax-free lump sum" / "lump sum tax-free") rewords."""
     mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
-    said = [[stem(word) for word in words if word not in STOP_WORDS] for words in (mine, theirs)]
+    said = [content_stems(words) for words in (mine, theirs)]
     if sorted(said[0]) != sorted(said[1]) or said[0] == said[1]:
         return None
     for relation in sorted(_RELATIONS.intersection(mine, theirs)):
@@ -158,7 +159,7 @@ def reordered(question: str, other: str) -> str | None:
 def _object(words: list[str], relation: str) -> str | None:
     """The first content word after ``relation``'s first place in ``words`` (its stem), or None at the end."""
     after = words[words.index(relation) + 1 :]
-    return next((stem(word) for word in after if word not in STOP_WORDS), None)
+    return next(iter(content_stems(after)), None)
 
 
 FRAME = 3
@@ -203,10 +204,7 @@ def roles_swapped(question: str, other: str) -> str | None:
     say the same content words (stems), and neither's pronouns in order are the other's with some left out (a
     person added, "how often should I put it on?" / "... put it on her?", is no swap)."""
     mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
-    said = [
-        sorted(stem(word) for word in words if word not in STOP_WORDS and word not in _ROLES)
-        for words in (mine, theirs)
-    ]
+    said = [sorted(content_stems(words, besides=_ROLES.keys())) for words in (mine, theirs)]
     roles = [[_ROLES[word] for word in words if word in _ROLES] for words in (mine, theirs)]
     if said[0] != said[1] or not all(any(role.startswith("the asker") for role in side) for side in roles):
         return None

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 
-from nearhit.guards.lexicon import STOP_WORDS
-from nearhit.guards.stemming import stem
+from nearhit.guards.content import content_stems
 
 __all__ = ["modality", "other_modality"]
 
@@ -50,4 +49,4 @@ def other_modality(question: str, cached: str) -> str | None:
 
 
 def _content(text: str) -> list[str]:
-    return sorted(stem(word) for word in _WORDS.findall(text.casefold()) if word not in STOP_WORDS)
+    return sorted(content_stems(_WORDS.findall(text.casefold())))
