@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language, pairs
 from nearhit.guards.stemming import stem
@@ -219,7 +220,7 @@ def swapped_stretch(story: str, other: str) -> str | None:
     return f"{' '.join(ours)!r} where the other names {' '.join(others)!r} in the same words"
 
 
-def _framed(before: list[tuple[str, int, int, int, int]]) -> int:
+def _framed(before: Sequence[tuple[str, int, int, int, int]]) -> int:
     """How many words two stories say alike before their one change of content words (``before``: the changes
     before it, none of which changes a content word: stretches of stop words added, left out or exchanged on the
     way, "making gluten-free" / "making a gluten-free", are passed over)."""
