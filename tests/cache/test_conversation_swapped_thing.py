@@ -44,3 +44,36 @@ def test_a_form_synonym_or_reworded_start_is_not_a_swap() -> None:
     assert exchanged.swapped_thing(told, told.replace("my flask", "our")) is None  # before the frame
     assert exchanged.swapped_thing(told, told.replace("sqlite", "sqlite 3")) is None  # words added
     assert exchanged.swapped_thing("the app has 3 users now", "the app has 4 users now") is None  # numbers
+
+
+QUESTION_OWED = "Am I personally on the hook if it can't pay its bills?"
+ANSWER_OWED = "The business itself, from its own assets; the owners lose only what they put in."
+COMMUNITY_INTEREST: Turns = [
+    ("user", "My cousin and I run a small pottery studio as a community interest company."),
+    ("assistant", "That's a popular setup for small studios."),
+]
+PARTNERSHIP: Turns = [
+    ("user", "My cousin and I run a small pottery studio as a plain partnership."),
+    ("assistant", "That's an easy setup to get going."),
+]
+
+
+async def test_a_longer_name_exchanged_where_nothing_else_differs_is_another_story(cache: SemanticCache) -> None:
+    """Every other word of the user's turn agrees, so the whole turns read alike (0.88) though the assistant's
+    replies differ (too much for the near-identical texts' detail check); the one stretch exchanged names another
+    legal form (:func:`exchanged.swapped_stretch`). Served without it."""
+    await cache.store(ask(cache, COMMUNITY_INTEREST, QUESTION_OWED), ANSWER_OWED)
+    result = await cache.lookup(ask(cache, PARTNERSHIP, QUESTION_OWED))
+    assert not result.hit and result.rejected_by == "context", result.rejection_reason
+    assert "name another thing" in (result.rejection_reason or "")
+
+
+def test_a_stretch_is_a_swap_only_where_nothing_else_changes() -> None:
+    told = "we run a little bike repair shop in town as a registered cooperative."
+    assert exchanged.swapped_stretch(told, told.replace("registered cooperative", "family trust")) is not None
+    assert exchanged.swapped_stretch(told, told.replace("a registered", "the registered")) is None  # stop words
+    assert exchanged.swapped_stretch(told, told.replace("cooperative", "cooperatives")) is None  # a form
+    assert exchanged.swapped_stretch(told, told.replace("bike", "cycle").replace("cooperative", "trust")) is None
+    assert exchanged.swapped_stretch(told, told.replace("we run", "i own")) is None  # before the frame
+    assert exchanged.swapped_stretch(told, told.replace("little bike", "scooter")) is not None
+    assert exchanged.swapped_stretch(told, told.replace("in town", "in 2 towns")) is None  # a number

@@ -498,7 +498,8 @@ def differs(
     detail = story.changed_detail(query.text, cached.text)
     if detail is not None:
         return detail
-    swapped = exchanged.swapped_thing(_said_by(query, "user"), _said_by(cached, "user"))
+    users = _said_by(query, "user"), _said_by(cached, "user")
+    swapped = exchanged.swapped_thing(*users) or exchanged.swapped_stretch(*users)
     if swapped is not None:
         # The assistant's turns, told of another thing, differ too much for the whole text to read near-identical.
         return f"the earlier turns name another thing: {swapped}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from nearhit.guards.content import content_stems
 from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language, pairs
@@ -186,6 +187,45 @@ def swapped_thing(story: str, other: str) -> str | None:
     if ours[0].isdigit() or others[0].isdigit() or _same_word(ours[0], others[0]):
         return None  # numbers are the facts checks'
     return f"{ours[0]!r} where the other names {others[0]!r} in the same words"
+
+
+def swapped_stretch(story: str, other: str) -> str | None:
+    """The words ``story`` names where ``other`` names another thing in the one place the two differ, or None: a
+    stretch of at most ``MAX_SPAN`` words on each side ("as a private limited company" / "as a general
+    partnership", "shortbread" / "a sandwich loaf"), after the same ``FRAME`` or more words (an article or other stop
+    word added or left out on the way is no difference), up to the end or the same words again, no word of one a
+    form, shortening, synonym or abbreviation of a word of the other, no number. Every other word agrees, so the
+    turns read 0.80-0.85 alike whole, however far apart the two things are; :func:`swapped_thing` reads one word
+    swapped where more differ after it, this a longer name swapped where nothing else does."""
+    mine, theirs = _WORDS.findall(story.casefold()), _WORDS.findall(other.casefold())
+    changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
+    named = [
+        n
+        for n, (tag, start, end, other_start, other_end) in enumerate(changes)
+        if tag != "equal" and not _NOT_CONTENT.issuperset(mine[start:end] + theirs[other_start:other_end])
+    ]
+    if len(named) != 1 or changes[named[0]][0] != "replace":
+        return None
+    at = named[0]
+    _, start, end, other_start, other_end = changes[at]
+    if end - start > MAX_SPAN or other_end - other_start > MAX_SPAN or _framed(changes[:at]) < FRAME:
+        return None
+    if at + 1 < len(changes) and changes[at + 1][0] != "equal":
+        return None
+    ours = [word for word in mine[start:end] if word not in _NOT_CONTENT]
+    others = [word for word in theirs[other_start:other_end] if word not in _NOT_CONTENT]
+    if not ours or not others or any(word.isdigit() for word in ours + others):
+        return None  # numbers are the facts checks'
+    if any(_same_word(word, another) for word in ours for another in others):
+        return None
+    return f"{' '.join(ours)!r} where the other names {' '.join(others)!r} in the same words"
+
+
+def _framed(before: Sequence[tuple[str, int, int, int, int]]) -> int:
+    """How many words two stories say alike before their one change of content words (``before``: the changes
+    before it, none of which changes a content word: stretches of stop words added, left out or exchanged on the
+    way, "making gluten-free" / "making a gluten-free", are passed over)."""
+    return sum(end - start for tag, start, end, _, _ in before if tag == "equal")
 
 
 _ROLES = {
