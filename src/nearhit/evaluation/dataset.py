@@ -124,6 +124,12 @@ BUNDLED_FILES = {
     "nearhit-conversations-v53": "nearhit_conversations_v53.jsonl",
     "nearhit-conversations-v54": "nearhit_conversations_v54.jsonl",
     "nearhit-conversations-v55": "nearhit_conversations_v55.jsonl",
+    "nearhit-conversations-v56": "nearhit_conversations_v56.jsonl",
+    "nearhit-conversations-v57": "nearhit_conversations_v57.jsonl",
+    "nearhit-conversations-v58": "nearhit_conversations_v58.jsonl",
+    "nearhit-conversations-v59": "nearhit_conversations_v59.jsonl",
+    "nearhit-conversations-v60": "nearhit_conversations_v60.jsonl",
+    "nearhit-conversations-v61": "nearhit_conversations_v61.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
