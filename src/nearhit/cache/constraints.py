@@ -153,6 +153,18 @@ def channel(span: str) -> str | None:
     return None if found is None else found.group(0)
 
 
+def channel_kind(span: str) -> str | None:
+    """The words by which ``span`` says through what kind of provider the thing was got, unnamed ("through an
+    agency", "via a reseller"), or None: the kind decides the answer as a named provider does (an agency worker's
+    rights are not an employee's). A channel word with no indefinite article after it ("halfway through the
+    film", "through my window") says no kind of provider."""
+    found = _CHANNEL_KIND.search(" ".join(analyse(span).tokens))
+    return None if found is None else found.group(0)
+
+
+_CHANNEL_KIND = re.compile(r"(?<!halfway )(?<!all )\b(?:" + _branches(_data()["channels"]) + r") (?:a|an) (?!lot\b|bit\b|few\b|couple\b|while\b)\w+")
+
+
 OWNERS = frozenset({"my", "our", "his", "her", "their", "have", "has", "had", "got"})
 """Words by which a clause says whose an animal is or what keeps it: a possessive, or a having ("I have two cats",
 "we got a spaniel", "which has a colony of cherry shrimp in it")."""

@@ -1211,7 +1211,7 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     span = " ".join([*mine, *theirs])
     if _has_content(mine) and _has_content(theirs):
         return False
-    if names.intersection([*mine, *theirs]) and constraints.channel(span):
+    if names.intersection([*mine, *theirs]) and constraints.channel(span) or constraints.channel_kind(span):
         return False
     if constraints.keeps_animal(span):
         return False
