@@ -1213,6 +1213,8 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
         return False
     if names.intersection([*mine, *theirs]) and constraints.channel(span) or constraints.channel_kind(span):
         return False
+    if constraints.means(span):
+        return False
     if constraints.keeps_animal(span):
         return False
     said = " ".join(_tokens(span))  # contractions split: "doesn't" -> "does not"
