@@ -175,7 +175,11 @@ _MEANS = re.compile(
     r"by (?!(?:the|a|an|my|our|your|his|her|their|its|this|that|these|those|me|us|you|him|them|it|myself|ourselves"
     r"|far|now|then|way|\d)\b)[a-z]+"
 )
-_CHANNEL_KIND = re.compile(r"(?<!halfway )(?<!all )\b(?:" + _branches(_data()["channels"]) + r") (?:a|an) (?!lot\b|bit\b|few\b|couple\b|while\b)\w+")
+_CHANNEL_KIND = re.compile(
+    r"(?<!halfway )(?<!all )\b(?:"
+    + _branches(_data()["channels"])
+    + r") (?:a|an) (?!lot\b|bit\b|few\b|couple\b|while\b)\w+"
+)
 
 
 OWNERS = frozenset({"my", "our", "his", "her", "their", "have", "has", "had", "got"})
