@@ -185,6 +185,17 @@ def tells_deadline(turn: str) -> bool:
     return _DEADLINE.search(turn.casefold()) is not None
 
 
+_PLAN = re.compile(r"\b(?:i'm|i am|we're|we are) (?:about|hoping|planning) to\b|\b(?:i'd|we'd) like to\b")
+
+
+def tells_plan(span: str) -> bool:
+    """Whether a clause tells what the asker is about, hoping or planning to do, or would like to ("we're hoping to
+    buy next spring", "we'd like to serve beer too"): what the asker means to do next changes the advice as a
+    condition does, no aside. Where the asker is going, and why, is ("I'm going to my cousin's wedding"): a trip
+    dates and explains the story, it does not bind the answer."""
+    return _PLAN.search(span.casefold()) is not None
+
+
 def _thing_does(span: Sequence[str]) -> bool:
     """Whether a clause opens with a thing named with "the" as its subject and a verb that is no copula: "the
     staircase has a turn halfway", "the gutters drain into the tank": what the thing does or has bears on any

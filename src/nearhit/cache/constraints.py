@@ -154,6 +154,35 @@ def channel(span: str) -> str | None:
     return None if found is None else found.group(0)
 
 
+def channel_kind(span: str) -> str | None:
+    """The words by which ``span`` says through what kind of provider the thing was got, unnamed ("through an
+    agency", "via a reseller"), or None: the kind decides the answer as a named provider does (an agency worker's
+    rights are not an employee's). A channel word with no indefinite article after it ("halfway through the
+    film", "through my window") says no kind of provider."""
+    found = _CHANNEL_KIND.search(" ".join(analyse(span).tokens))
+    return None if found is None else found.group(0)
+
+
+def means(span: str) -> str | None:
+    """The words by which a clause ``span`` opens with the means the thing was done by, a bare noun after "by"
+    ("by bank transfer", "by cheque", "by train"), or None: how it was paid or sent decides what can be reclaimed
+    or how long it takes, as a named channel does. "by" before a determiner or a pronoun is a place or an agent
+    ("by the river", "by my desk", "sued by his builder"), and "by far", "by now" say no means."""
+    found = _MEANS.match(" ".join(analyse(span).tokens))
+    return None if found is None else found.group(0)
+
+
+_MEANS = re.compile(
+    r"by (?!(?:the|a|an|my|our|your|his|her|their|its|this|that|these|those|me|us|you|him|them|it|myself|ourselves"
+    r"|far|now|then|way|\d)\b)[a-z]+"
+)
+_CHANNEL_KIND = re.compile(
+    r"(?<!halfway )(?<!all )\b(?:"
+    + _branches(_data()["channels"])
+    + r") (?:a|an) (?!lot\b|bit\b|few\b|couple\b|while\b)\w+"
+)
+
+
 OWNERS = frozenset({"my", "our", "his", "her", "their", "have", "has", "had", "got"})
 """Words by which a clause says whose an animal is or what keeps it: a possessive, or a having ("I have two cats",
 "we got a spaniel", "which has a colony of cherry shrimp in it")."""

@@ -1232,7 +1232,10 @@ def _same_stem(x: str, y: str) -> bool:
 def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: frozenset[str]) -> bool:
     """Whether a phrase only one side has (the other has at most a stop word in its place) is an aside: no
     correction or constraint word, no word of the question's (stems compared), and no name said with how the
-    thing was got or is paid for (:func:`constraints.channel`: "through my Kestrel contract"), and no animal the
+    thing was got or is paid for (:func:`constraints.channel`: "through my Kestrel contract"), no unnamed kind of
+    provider or means it was got or paid by (:func:`constraints.channel_kind`: "through an agency";
+    :func:`constraints.means`: "by bank transfer"), no plan of the asker's (:func:`clause.tells_plan`: "we're
+    hoping to buy next spring"), and no animal the
     household keeps (:func:`constraints.keeps_animal`: "and our labrador"), so it cannot change what the question
     asks. A name said in passing ("my dog Leo", "a café near Piazza Navona", "our Leeds office")
     is an aside: a name that changes the answer is exchanged for another (the facts) or is a condition or an
@@ -1242,6 +1245,8 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     if _has_content(mine) and _has_content(theirs):
         return False
     if names.intersection([*mine, *theirs]) and constraints.channel(span):
+        return False
+    if constraints.channel_kind(span) or constraints.means(span) or clause.tells_plan(span):
         return False
     if constraints.keeps_animal(span):
         return False
