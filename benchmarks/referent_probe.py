@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, replace
 from conversation_checks import looked_up
 from nearhit.cache import conversation as cv
 from nearhit.cache.keys import normalise
-from nearhit.cache.referent import _POINTER, resolved
+from nearhit.cache.referent import POINTER, resolved
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import dataset
 from nearhit.guards import GuardSet
@@ -164,7 +164,7 @@ def self_contained(row: Row) -> bool:
     """The single side asks a self-contained question: no pointing-back word in it ("How do I cancel my gym
     membership?"), unlike a story told in one message whose question points back ("... How do I get a refund for
     it?")."""
-    return _POINTER.search(row.other) is None
+    return POINTER.search(row.other) is None
 
 
 def _new(rows: list[Row], floor: float) -> list[Row]:
