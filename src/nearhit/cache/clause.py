@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 
 from nearhit.guards.lexicon import STOP_WORDS
+from nearhit.guards.told_day import WEEKDAYS
 
 _WORDS = re.compile(r"\w+")
 _TOKENS = re.compile(r"[\w']+")
@@ -173,7 +174,7 @@ def flags_bearing(turn: str) -> bool:
 
 _DEADLINE = re.compile(
     r"\b(?:by|before|until|till|due|within)\s+(?:(?:this|next|the|end\s+of|the\s+end\s+of)\s+)?"
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|weekend|week|month|\d)"
+    r"(?:" + "|".join(sorted(WEEKDAYS)) + r"|tomorrow|tonight|weekend|week|month|\d)"
 )
 """A limit the asker tells ("I need the cash by this Friday", "it's due within 3 days")."""
 
