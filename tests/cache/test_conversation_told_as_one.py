@@ -445,3 +445,14 @@ def test_words_beside_each_other_inside_one_turn_a_number_word_its_digits(
 ) -> None:
     found = cv.differs_from_one(told, single)
     assert (found is not None and found.startswith("a word of the story exchanged")) is exchanged, found
+
+
+def test_an_answers_opening_no_said_again_by_the_answer_is_read_once() -> None:
+    """ "Have you tried a force restart?" "no not yet" is one negation said twice, as one message says it once ("I
+    haven't tried a force restart yet"); a bare "no", or one whose rest negates nothing, is the answer's only
+    negation, and a turn the assistant did not ask for is read as written."""
+    told = "my iphone is stuck on the apple logo\nno not yet\nno, I bought it in 2019\nno\nwhat do I do?"
+    answered = {"no not yet", "no, I bought it in 2019", "no"}
+    read = "my iphone is stuck on the apple logo\nnot yet\nno, I bought it in 2019\nno\nwhat do I do?"
+    assert cv.replies_read(told, answered) == read
+    assert cv.replies_read(told, set()) == told

@@ -55,6 +55,7 @@ from nearhit.cache import (
 )
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.content import content_stems
+from nearhit.guards.languages import negators_of
 from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
@@ -268,6 +269,8 @@ _NOUN_S = re.compile(
 """A "'s" after a noun (a possessive, or "is" contracted): not after a pronoun ("it's", "she's", "that's", "let's"),
 whose "'s" is the verb :mod:`nearhit.cache.clause` reads ("she's come out in spots")."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
+_REPLY_NO = re.compile(r"\s*(?:no|nope|nah)\b[\s,.;:!-]*", re.IGNORECASE)
+"""A reply's "no" where an answer opens with it."""
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _PLACES = frozenset({"first", "second", "third", "fourth", "fifth", "last", "former", "latter"})
 """Words by which a follow-up picks one of the things the turns listed by its place."""
@@ -906,6 +909,23 @@ def _unanswered(told: str, answered: Collection[str], single: str) -> set[str]:
     kept = _told_words("\n".join(line for line in lines if line not in worded))
     named = (word for line in lines if line in worded for word in _WORDS.findall(line) if word[:1].isupper())
     return kept | _told_words(" ".join(named)) | _told_words(lines[-1])
+
+
+def replies_read(told: str, answered: Collection[str]) -> str:
+    """``told`` (a conversation told as one question) with the "no" that opens an answer to the assistant's question
+    left out when the rest of the answer negates on its own ("Have you tried a force restart?" "no not yet"; "Does
+    the blend contain xanthan gum?" "No, it doesn't say so on the bag"): "no, not yet" is one negation said twice, as
+    one message says it once ("I haven't tried a force restart yet"). A bare "no", or one whose rest states something
+    else ("no, I bought it in 2019"), is the answer's only negation and is kept."""
+
+    def read(line: str) -> str:
+        found = _REPLY_NO.match(line)
+        if line not in answered or found is None:
+            return line
+        rest = analyse(line[found.end() :])
+        return line[found.end() :] if set(rest.tokens) & negators_of(rest) else line
+
+    return "\n".join(read(line) for line in told.split("\n"))
 
 
 def _swapped_in(turn: str, sentences: Sequence[str]) -> bool:
