@@ -10,6 +10,11 @@ Fit and validation apart: ``--sets fit`` (the dev splits up to -v55 and fow-cach
     PYTHONPATH=src:benchmarks python benchmarks/scope_split_probe.py --sets fit --out fit.jsonl
     PYTHONPATH=src:benchmarks python benchmarks/scope_split_probe.py --table fit.jsonl     # the tables again
     PYTHONPATH=src:benchmarks python benchmarks/scope_split_probe.py --compare base.jsonl after.jsonl
+    PYTHONPATH=src:benchmarks python benchmarks/scope_split_probe.py --sets fit --two-conversations --out cf.jsonl
+
+``--two-conversations``: a counterfactual, no question read as standing alone after its turns
+(:func:`conversation.standalone` false), so both sides of such a pair take the conversation path: what the split
+itself costs, against a run without it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections import Counter
 
 from conversation_misses import cause, each_lookup
 from conversation_unmet import shape
+from nearhit.cache import conversation
 from nearhit.evaluation.dataset import CONVERSATION_SETS
 
 VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(56, 62))
@@ -112,6 +118,7 @@ def main() -> None:
     parser.add_argument("--sets", choices=("fit", "validation"), help="look up these dev splits")
     parser.add_argument("--ids", metavar="FILE", help="look up only the pairs whose ids this file lists, one a line")
     parser.add_argument("--out", help="write each pair's row to this JSONL file")
+    parser.add_argument("--two-conversations", action="store_true", help="read no question as standing alone")
     parser.add_argument("--table", metavar="JSONL", help="the tables of a written run")
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="two written runs, base and after")
     args = parser.parse_args()
@@ -122,6 +129,8 @@ def main() -> None:
     if args.ids:
         with open(args.ids, encoding="utf-8") as lines:
             only = {line.strip() for line in lines if line.strip()}
+    if args.two_conversations:
+        conversation.standalone = lambda question, history=(): False  # type: ignore[assignment]
     rows = _read(args.table) if args.table else asyncio.run(run(chosen(args.sets or "fit"), only))
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
