@@ -80,10 +80,8 @@ async def as_one_question(
     questions the told text (and the question alone) is compared with. The KNN by the question alone also finds
     a single question asked after the very same turns, or after turns that tell the same story in other words,
     judged by its question (:func:`_after_earlier_turns`; ``margins``: the lookup's, :meth:`SemanticCache.margins`),
-    or, after the very same turns, by the follow-up told after the assistant's last turn, as between two conversations
-    (:func:`after_the_answer`: the entry keeps its own), or by the follow-up read with its referent filled in
-    (:func:`referent.after_same_turns`: "how do I apply for it?" against "how do I apply for the Boiler Upgrade
-    Scheme?")."""
+    or, after the very same turns, by the follow-up read with its referent filled in (:func:`referent.after_same_turns`:
+    "how do I apply for it?" against "how do I apply for the Boiler Upgrade Scheme?")."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
@@ -91,13 +89,6 @@ async def as_one_question(
     async with cache._redis_errors():
         nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
         if _after_earlier_turns(result, query, nearest, guards, margins=margins):
-            return
-        same = _after_same_turns(query, nearest)
-        width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
-        await after_the_answer(
-            cache, result, query, same, ({}, {d: width for d, _ in same}), spec, guards=guards, margins=margins
-        )
-        if result.hit:
             return
         await referent.after_same_turns(cache, result, query, nearest, spec, guards=guards)
         if result.hit:
@@ -156,7 +147,14 @@ def _after_earlier_turns(
     stored."""
     assert query.context is not None and query.vector is not None
     turns = _normalised(query.context)
-    same = _after_same_turns(query, rows)
+    same = [
+        (doc_id, fields)
+        for doc_id, fields in rows
+        if not fields.get(entry.CONTEXT)
+        and _normalised(conversation.Context.from_json(fields.get(entry.EARLIER, ""))) == turns
+        and conversation.states_more(query.prompt, fields.get("prompt", ""), added_times=False) is None
+        and conversation.other_referent(query.prompt, fields.get("prompt", "")) is None
+    ]
     if same:
         judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
         width: tuple[Margin, float] = ("same_turns", context_match.SAME_TURNS_MARGIN)
@@ -179,22 +177,6 @@ def _after_earlier_turns(
     if kept:
         _judge(judged, query.prompt, kept, guards, widths, margins, query.context)
     return _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None)
-
-
-def _after_same_turns(query: Lookup, rows: list[Any]) -> list[Any]:
-    """The single questions of ``rows`` asked after the very turns of ``query`` (normalised) that state nothing
-    the query's question does not (:func:`conversation.states_more`) and point at no other person or thing
-    (:func:`conversation.other_referent`): judged as a conversation's entry with the same turns is."""
-    assert query.context is not None
-    turns = _normalised(query.context)
-    return [
-        (doc_id, fields)
-        for doc_id, fields in rows
-        if not fields.get(entry.CONTEXT)
-        and _normalised(conversation.Context.from_json(fields.get(entry.EARLIER, ""))) == turns
-        and conversation.states_more(query.prompt, fields.get("prompt", ""), added_times=False) is None
-        and conversation.other_referent(query.prompt, fields.get("prompt", "")) is None
-    ]
 
 
 def _second_chance_floor(result: LookupResult, margins: choose.Margins) -> float:
@@ -467,13 +449,10 @@ async def _stories_alike(
 
 def followup_to_embed(query: Lookup) -> str | None:
     """What a conversation's store embeds for :func:`after_the_answer` (its question told after the assistant's
-    last turn, normalised), or None: no earlier turns, no assistant turn, or the lookup embedded it already. A
-    question standing alone after its turns keeps it too: a conversation after the very same turns reads it by
-    the other path (:func:`as_one_question`), and it one stored so (:func:`_after_turns`)."""
-    turns = query.context or query.earlier
-    if turns is None or query.followup_vector is not None:
+    last turn, normalised), or None: not a conversation, no assistant turn, or the lookup embedded it already."""
+    if query.context is None or query.followup_vector is not None:
         return None
-    told = conversation.after_answer(turns, query.prompt)
+    told = conversation.after_answer(query.context, query.prompt)
     return normalise(told) if told is not None else None
 
 
@@ -647,9 +626,7 @@ async def _after_turns(
     gets. Their turns' embedding is stored with them; the query's is a candidate's when its turns are the very
     same (an identical history embeds nothing), else the one ``stored`` in the embedding store, else computed
     (one embedding), and kept for the store that follows a miss. Unserved, a conversation after the very same turns
-    may be served by the follow-up told after the assistant's last turn (:func:`after_the_answer`, the question read
-    as the conversation it would be), or by its follow-up read with its referent filled in
-    (:func:`referent.after_same_turns`)."""
+    may be served by its follow-up read with its referent filled in (:func:`referent.after_same_turns`)."""
     assert query.earlier is not None and query.vector is not None
     rows = [
         (doc_id, fields) for doc_id, fields in rows if fields.get(entry.CONTEXT) and fields.get(entry.CONTEXT_VECTOR)
@@ -672,13 +649,7 @@ async def _after_turns(
     )
     if kept:
         _judge(judged, query.prompt, kept, guards, widths, margins, query.earlier)
-    if _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None):
-        return
-    # Read as the conversation it would be: its turns the context, its own scope the one whose twins tell stories.
-    asked = replace(query, context=query.earlier, alone=query.scope)
-    await after_the_answer(cache, result, asked, kept, (contexts, widths), spec, guards=guards, margins=margins)
-    query.followup_vector = asked.followup_vector  # kept for the store that follows a miss
-    if not result.hit:
+    if not _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None):
         await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, spec, guards=guards)
 
 
