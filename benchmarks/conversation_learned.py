@@ -48,6 +48,7 @@ from conversation_fit import _texts, signals, verdicts
 from conversation_retold import looked_up
 from followup_representations import Vectors
 from nearhit.cache import conversation as cv
+from nearhit.cache.learned_add import DATA
 from nearhit.decision.fit import Fitted, fit
 from nearhit.evaluation import dataset
 from nearhit.evaluation.dataset import CONVERSATION_SETS
@@ -170,13 +171,16 @@ def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: in
     return counted[budget] + 1e-12 if budget < len(counted) else -np.inf
 
 
-def served(policy: str, row: Row, score: float, t: float, gated: float = np.inf, cut: float = -np.inf) -> bool:
-    """Whether ``policy`` serves ``row`` at ``score`` and threshold ``t``; ``both`` also refuses a pair the rules
-    serve whose gate score ``gated`` is under ``cut``."""
+def served(
+    policy: str, row: Row, score: float, t: float, gated: float = np.inf, cut: float = -np.inf, turns: float = np.inf
+) -> bool:
+    """Whether ``policy`` serves ``row`` at ``score`` and threshold ``t`` (a pair the rules refuse only if its
+    conversation runs at most ``turns`` turns); ``both`` also refuses a pair the rules serve whose gate score
+    ``gated`` is under ``cut``."""
     rules = bool(row["rules"])
     if policy == "rules" or not row.get("x"):
         return rules
-    passes = not row["x"][VETO] and score >= t
+    passes = not row["x"][VETO] and score >= t and (rules or row["x"]["turns"] <= turns)
     if policy == "replace":
         return passes
     if policy == "add":
@@ -214,9 +218,10 @@ def _scores(model: Any, rows: Sequence[Row], features: Sequence[str]) -> np.ndar
 
 
 def decide(
-    fitted_rows: Sequence[Row], features: Sequence[str], specialised: bool
+    fitted_rows: Sequence[Row], features: Sequence[str], specialised: bool, margin: float = 0.0
 ) -> dict[str, tuple[dict[str, Any], float, float]]:
-    """Each policy fitted on ``fitted_rows``: per policy its models by population, its threshold and gate cut."""
+    """Each policy fitted on ``fitted_rows``: per policy its models by population, its threshold and gate cut;
+    ``add``'s threshold ``margin`` above the score of the fitted trap it would serve first."""
     populations = sorted(set(TRAINED_ON.values())) if specialised else ["open"]
     models = {on: _fitted(fitted_rows, features, on) for on in populations}
     allowed = sum(bool(r["rules"]) for r in fitted_rows if not r["should_hit"])
@@ -224,14 +229,17 @@ def decide(
     for policy in ("replace", "add", "gate"):
         on = TRAINED_ON[policy] if specialised else "open"
         t = _threshold(policy, _scores(models[on], fitted_rows, features), fitted_rows, allowed)
-        chosen[policy] = ({"t": models[on]}, t, -np.inf)
+        chosen[policy] = ({"t": models[on]}, t + margin if policy == "add" else t, -np.inf)
     add, gate = chosen["add"], chosen["gate"]
     chosen["both"] = ({"t": add[0]["t"], "gate": gate[0]["t"]}, add[1], gate[1])
     return chosen
 
 
 def apply(
-    rows: Sequence[Row], features: Sequence[str], chosen: dict[str, tuple[dict[str, Any], float, float]]
+    rows: Sequence[Row],
+    features: Sequence[str],
+    chosen: dict[str, tuple[dict[str, Any], float, float]],
+    turns: float = np.inf,
 ) -> dict[str, list[bool]]:
     """Each row served or not under each chosen policy."""
     found: dict[str, list[bool]] = {}
@@ -241,17 +249,19 @@ def apply(
             continue
         score = _scores(models["t"], rows, features)
         gated = _scores(models["gate"], rows, features) if "gate" in models else score
-        found[policy] = [served(policy, r, float(score[n]), t, float(gated[n]), cut) for n, r in enumerate(rows)]
+        found[policy] = [served(policy, r, float(score[n]), t, float(gated[n]), cut, turns) for n, r in enumerate(rows)]
     return found
 
 
-def loso(rows: Sequence[Row], features: Sequence[str], specialised: bool) -> dict[str, dict[str, list[bool]]]:
+def loso(
+    rows: Sequence[Row], features: Sequence[str], specialised: bool, margin: float = 0.0, turns: float = np.inf
+) -> dict[str, dict[str, list[bool]]]:
     """Per policy, per set left out, each of its rows served or not under the policy fitted on the other sets."""
     found: dict[str, dict[str, list[bool]]] = {p: {} for p in POLICIES}
     for name in dict.fromkeys(r["set"] for r in rows):
         own = [r for r in rows if r["set"] == name]
-        chosen = decide([r for r in rows if r["set"] != name], features, specialised)
-        for policy, verdicts_ in apply(own, features, chosen).items():
+        chosen = decide([r for r in rows if r["set"] != name], features, specialised, margin)
+        for policy, verdicts_ in apply(own, features, chosen, turns).items():
             found[policy][name] = verdicts_
     return found
 
@@ -299,14 +309,15 @@ FEATURE_SETS = {
     "every": FEATURES,
     "no_shape": tuple(f for f in FEATURES if f not in SHAPE),
     "lookup": tuple(f for f in FEATURES if f not in (*SHAPE, "users_sim", "told_sim")),
+    "lookup_shape": tuple(f for f in FEATURES if f not in ("users_sim", "told_sim")),
 }
 """The signals tried: every one; all but the conversation's size; and those the lookup has without embedding
-anything more (no user turns' or told-as-one cosine)."""
+anything more (no user turns' or told-as-one cosine), without the conversation's size or with it."""
 
 
-def freeze(rows: Sequence[Row], features: str, specialised: bool, path: Path) -> None:
+def freeze(rows: Sequence[Row], features: str, specialised: bool, margin: float, turns: float, path: Path) -> None:
     """The policies fitted on every fitted set, written to ``path`` before any validation row is read."""
-    chosen = decide(rows, FEATURE_SETS[features], specialised)
+    chosen = decide(rows, FEATURE_SETS[features], specialised, margin)
     kept = {
         policy: {
             "models": {
@@ -318,10 +329,11 @@ def freeze(rows: Sequence[Row], features: str, specialised: bool, path: Path) ->
         }
         for policy, (models, t, cut) in chosen.items()
     }
-    path.write_text(json.dumps({"features": features, "specialised": specialised, "policies": kept}, indent=1))
+    frozen = {"features": features, "specialised": specialised, "margin": margin, "turns": turns, "policies": kept}
+    path.write_text(json.dumps(frozen, indent=1))
 
 
-def thawed(path: Path) -> tuple[Sequence[str], dict[str, tuple[dict[str, Any], float, float]]]:
+def thawed(path: Path) -> tuple[Sequence[str], dict[str, tuple[dict[str, Any], float, float]], float]:
     frozen = json.loads(path.read_text())
     chosen = {
         policy: (
@@ -334,7 +346,35 @@ def thawed(path: Path) -> tuple[Sequence[str], dict[str, tuple[dict[str, Any], f
         )
         for policy, kept in frozen["policies"].items()
     }
-    return FEATURE_SETS[frozen["features"]], chosen
+    return FEATURE_SETS[frozen["features"]], chosen, float(frozen["turns"])
+
+
+SHIPPED = {"features": "lookup_shape", "margin": 0.025, "turns": 7}
+"""The reading counted once on the validation sets and shipped (``learned_add``): one model, policy ``add``."""
+
+
+def write(rows: Sequence[Row], path: Path) -> None:
+    """The shipped ``add`` fitted on every fitted set, as :mod:`nearhit.cache.learned_add` reads it."""
+    features = FEATURE_SETS[str(SHIPPED["features"])]
+    models, t, _ = decide(rows, features, False, float(SHIPPED["margin"]))["add"]
+    m = models["t"]
+    data = {
+        "about": {
+            "fitted_by": "benchmarks/conversation_learned.py --fit <rows> --verdicts <rules> --write",
+            "data": "the dev splits of the conversation sets up to nearhit-conversations-v55 and fow-cache's, "
+            "both sides with a context, the guards' veto outside the model",
+            "threshold_rule": f"{SHIPPED['margin']} above every fitted trap the rules refuse",
+            "validation": "counted once on the dev splits of -v56 .. -v61",
+        },
+        "features": list(features),
+        "mean": [round(float(v), 6) for v in m.mean],
+        "scale": [round(float(v), 6) for v in m.scale],
+        "weights": [round(float(v), 6) for v in m.weights],
+        "bias": round(float(m.bias), 6),
+        "threshold": round(float(t), 6),
+        "max_turns": SHIPPED["turns"],
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -350,15 +390,20 @@ def main() -> None:
     parser.add_argument("--sets", choices=("fit", "validation"), default="fit", help="with --dump: which dev splits")
     parser.add_argument("--features", choices=tuple(FEATURE_SETS), help="with --fit: only these signals")
     parser.add_argument("--specialised", action="store_true", help="with --freeze: a model per policy's pairs")
+    parser.add_argument("--margin", type=float, default=0.0, help="add's threshold this far above the fitted traps")
+    parser.add_argument("--turns", type=float, default=np.inf, help="add serves only conversations this long or less")
     parser.add_argument("--per-set", action="store_true", help="with --fit: the table per set too")
     parser.add_argument("--freeze", type=Path, help="with --fit: write every policy fitted on every set here")
     parser.add_argument("--count", type=Path, help="a --freeze file: count its policies once on --rows")
+    parser.add_argument("--write", action="store_true", help="with --fit: write the shipped score's data file")
     parser.add_argument("--rows", type=Path, help="with --count: the validation --dump file")
     args = parser.parse_args()
     if args.dump:
         asyncio.run(dump(args.dump, args.cache, VALIDATION if args.sets == "validation" else FIT))
-    if args.fit and args.freeze:
-        freeze(load(args.fit, args.verdicts), args.features, args.specialised, args.freeze)
+    if args.fit and args.write:
+        write(load(args.fit, args.verdicts), Path(__file__).parents[1] / "src/nearhit/cache/data" / DATA)
+    elif args.fit and args.freeze:
+        freeze(load(args.fit, args.verdicts), args.features, args.specialised, args.margin, args.turns, args.freeze)
     elif args.fit:
         rows = load(args.fit, args.verdicts)
         both = [r for r in rows if r.get("x")]
@@ -367,18 +412,18 @@ def main() -> None:
         for name in names:
             for specialised in (False, True):
                 print(f"\n{name}, {'specialised' if specialised else 'one model'} (leave-one-set-out):\n")
-                runs = loso(rows, FEATURE_SETS[name], specialised)
+                runs = loso(rows, FEATURE_SETS[name], specialised, args.margin, args.turns)
                 table(rows, runs, per_set=args.per_set)
                 for policy in ("add", "gate"):
                     moved(rows, runs, policy)
             for on in ("open", "refused", "served"):
                 weights(rows, FEATURE_SETS[name], on)
     if args.count:
-        features, chosen = thawed(args.count)
+        features, chosen, turns = thawed(args.count)
         rows = load(args.rows, args.verdicts)
         runs = {p: {} for p in chosen}
         for name in dict.fromkeys(r["set"] for r in rows):
-            for policy, verdicts_ in apply([r for r in rows if r["set"] == name], features, chosen).items():
+            for policy, verdicts_ in apply([r for r in rows if r["set"] == name], features, chosen, turns).items():
                 runs[policy][name] = verdicts_
         table(rows, runs)
         for policy in ("add", "gate", "both"):
