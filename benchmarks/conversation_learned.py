@@ -17,15 +17,27 @@ each operating point chosen on the nineteen fitted sets so that their pooled tra
 
 - ``replace``: a both-context pair is served iff not vetoed and its score >= t;
 - ``add``: the rules' verdict, or a pair not vetoed scoring >= t (t above the fitted traps the rules refuse);
-- ``gate``: the rules' verdict, less a pair scoring < t (t refuses at least one trap per should-hit lost).
+- ``gate``: the rules' verdict, less a pair scoring < t (t refuses at least one trap per should-hit lost);
+- ``both``: ``gate`` and ``add`` together.
 
-Dev splits only; no test split and no held-out file is loaded.
+Twenty-seventh session (helper learn29): the fit sets are the dev splits up to -v55 and fow-cache's (``FIT``), the
+validation sets -v56 .. -v61 (``VALIDATION``), dumped apart; ``--freeze`` fixes every policy on the fit sets before
+``--count`` reads a validation row, once. The reading counted and shipped (``SHIPPED``, ``--write``:
+:mod:`nearhit.cache.learned_add`) is ``add`` over ``lookup_shape``, its threshold 0.025 above the fitted traps, on
+conversations of at most 7 turns. Dev splits only; no test split and no held-out file is loaded.
 
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py \
-        --dump rows.jsonl --cache vectors.pkl     # ~15 min on 2 shared cores (embeddings kept in --cache)
-    NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_misses.py --pairs base.txt
-    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py --fit rows.jsonl --verdicts base.txt
-    # the eighteenth session's dump and rules' verdicts (at 714f91d, features rounded to 4 places), committed:
+        --dump fit.jsonl --cache vectors.pkl --sets fit          # ~20 min on 2 shared cores; --sets validation
+    NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_misses.py --pairs rules.txt
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py \
+        --fit benchmarks/data/conversation_learned_fit_rows.jsonl.gz \
+        --verdicts benchmarks/data/conversation_learned_fit_rules.txt.gz     # the LOSO tables
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py --fit <same> --verdicts <same> \
+        --features lookup_shape --margin 0.025 --turns 7 --freeze frozen.json
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py --count frozen.json --rows val.jsonl \
+        --verdicts rules.txt
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py --fit <same> --verdicts <same> --write
+    # the eighteenth session's twenty-set dump and rules' verdicts (at 714f91d, features rounded to 4 places):
     PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py \
         --fit benchmarks/data/conversation_learned_rows.jsonl.gz \
         --verdicts benchmarks/data/conversation_learned_rules.txt.gz
