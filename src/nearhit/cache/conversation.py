@@ -130,6 +130,8 @@ aside ("Ha, I've heard. My mum keeps sending me articles about it."); set before
 fitted (10 words served one dev pair fewer, no trap more or less: benchmarks/README.md, twelfth session)."""
 ABOUT_ELSE = "the earlier turns are about something else"
 SAID_MORE = "the user's turns say something the other's do not"
+OTHER_FACTS = "one side states other facts"
+"""How :func:`states_more` starts when one text states numbers, dates or names the other does not."""
 """The refusals of :func:`differs` that a turn one side says alone may cause (the whole turns' cosine, a turn the
 other side lacks): those for which :mod:`nearhit.cache.turns` compares the turns again without it."""
 
@@ -969,7 +971,7 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     question), which they may amend."""
     facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
-        return f"one side states other facts: {facts}"
+        return f"{OTHER_FACTS}: {facts}"
     mine, theirs = (asked_plainly(mine), asked_plainly(theirs)) if not told else (_plainly(mine), _plainly(theirs))
     a, b = set(_tokens(mine)), set(_tokens(theirs))
     stems_a, stems_b = {stem(token) for token in a}, {stem(token) for token in b}

@@ -5,9 +5,10 @@ reads of a candidate (the questions' similarity, which check of :func:`conversat
 signals on the questions and on the user turns, :func:`conversation.states_more`, the conversations' sizes) lists
 no topic word. Fitted on the conversation dev splits up to -v55 and fow-cache's, its threshold a margin above every
 fitted trap the rules refuse, counted once on the dev splits of -v56 .. -v61 (``benchmarks/conversation_learned.py``,
-twenty-seventh session). It only adds: a candidate the guards veto at their cut stays refused, and a conversation
-longer than any of our sets' (fow-cache's fifteen-turn support chats, where the sizes' weights do not transfer)
-is not read. No embedding more: every signal is text, or a cosine the lookup has.
+twenty-seventh session). It only adds: a candidate the guards veto at their cut stays refused, so does a
+follow-up that states a number, date or name the other does not (a correction), and a conversation longer than any
+of our sets' (fow-cache's long support chats, where the sizes' weights do not transfer) is not read. No embedding
+more: every signal is text, or a cosine the lookup has.
 """
 
 from __future__ import annotations
@@ -151,6 +152,14 @@ def signals(
     return cheap | flags(question, context, asked, cached, context_similarity)
 
 
+def _states_facts(question: str, asked: str) -> bool:
+    """Whether one question states a number, date or name the other does not (:data:`conversation.OTHER_FACTS`): a
+    correction ("Actually it's the £17.99 plan; how much ...?") is another question whatever the score, a veto kept
+    outside the model as the guards' is (the score weighs ``states_more`` lightly: most of what it flags among the
+    fitted pairs are reworded questions, "old lids" / "the lids")."""
+    return (conversation.states_more(question, asked) or "").startswith(conversation.OTHER_FACTS)
+
+
 def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[str, str]]], guards: GuardSet) -> bool:
     """Serve the nearest of ``rows`` (the KNN's, conversations only, none the feedback refused) that scores at the
     threshold and no guard vetoes; ``result`` missed. Returns whether one was served."""
@@ -167,6 +176,8 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
         context_similarity = float(query.context_vector @ stored)
         found = cheap_signals(query.prompt, context, asked, cached, similarity, context_similarity, guards)
         if found["q_veto"] or fitted.best(found) < fitted.threshold:
+            continue
+        if _states_facts(query.prompt, asked):
             continue
         found |= flags(query.prompt, context, asked, cached, context_similarity)
         score = fitted.score(found)
