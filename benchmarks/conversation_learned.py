@@ -17,15 +17,27 @@ each operating point chosen on the nineteen fitted sets so that their pooled tra
 
 - ``replace``: a both-context pair is served iff not vetoed and its score >= t;
 - ``add``: the rules' verdict, or a pair not vetoed scoring >= t (t above the fitted traps the rules refuse);
-- ``gate``: the rules' verdict, less a pair scoring < t (t refuses at least one trap per should-hit lost).
+- ``gate``: the rules' verdict, less a pair scoring < t (t refuses at least one trap per should-hit lost);
+- ``both``: ``gate`` and ``add`` together.
 
-Dev splits only; no test split and no held-out file is loaded.
+Twenty-seventh session (helper learn29): the fit sets are the dev splits up to -v55 and fow-cache's (``FIT``), the
+validation sets -v56 .. -v61 (``VALIDATION``), dumped apart; ``--freeze`` fixes every policy on the fit sets before
+``--count`` reads a validation row, once. The reading counted and shipped (``SHIPPED``, ``--write``:
+:mod:`nearhit.cache.learned_add`) is ``add`` over ``lookup_shape``, its threshold 0.025 above the fitted traps, on
+conversations of at most 7 turns. Dev splits only; no test split and no held-out file is loaded.
 
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py \
-        --dump rows.jsonl --cache vectors.pkl     # ~15 min on 2 shared cores (embeddings kept in --cache)
-    NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_misses.py --pairs base.txt
-    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py --fit rows.jsonl --verdicts base.txt
-    # the eighteenth session's dump and rules' verdicts (at 714f91d, features rounded to 4 places), committed:
+        --dump fit.jsonl --cache vectors.pkl --sets fit          # ~20 min on 2 shared cores; --sets validation
+    NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_misses.py --pairs rules.txt
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py \
+        --fit benchmarks/data/conversation_learned_fit_rows.jsonl.gz \
+        --verdicts benchmarks/data/conversation_learned_fit_rules.txt.gz     # the LOSO tables
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py --fit <same> --verdicts <same> \
+        --features lookup_shape --margin 0.025 --turns 7 --freeze frozen.json
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py --count frozen.json --rows val.jsonl \
+        --verdicts rules.txt
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py --fit <same> --verdicts <same> --write
+    # the eighteenth session's twenty-set dump and rules' verdicts (at 714f91d, features rounded to 4 places):
     PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py \
         --fit benchmarks/data/conversation_learned_rows.jsonl.gz \
         --verdicts benchmarks/data/conversation_learned_rules.txt.gz
@@ -48,7 +60,8 @@ from conversation_fit import _texts, signals, verdicts
 from conversation_retold import looked_up
 from followup_representations import Vectors
 from nearhit.cache import conversation as cv
-from nearhit.decision.fit import fit
+from nearhit.cache.learned_add import DATA
+from nearhit.decision.fit import Fitted, fit
 from nearhit.evaluation import dataset
 from nearhit.evaluation.dataset import CONVERSATION_SETS
 from nearhit.guards import GuardSet
@@ -73,9 +86,11 @@ NONNEGATIVE = tuple(name in {"q_sim", "ctx_sim", "users_sim", "told_sim", "same_
 SHAPE = ("turns", "turns_gap", "log_words")
 """How long a conversation is: fow-cache's conversations run ~15 turns, ours ~2; a weight on them does not transfer."""
 L2 = 0.01
+ITERATIONS = 1000
+"""The fit's steps: at 1,000 the weights agree with 4,000 steps' to 1e-7 on the fifty-six sets, four times sooner."""
 Row = dict[str, Any]
 """A dumped pair: set, id, category, should_hit, both_context, x (its signals), rules (the rules' verdict)."""
-POLICIES = ("rules", "replace", "add", "gate")
+POLICIES = ("rules", "replace", "add", "gate", "both")
 
 
 def check_flags(question: str, query: cv.Context, cached: cv.Context, ctx_sim: float, asked: str) -> dict[str, float]:
@@ -87,10 +102,21 @@ def check_flags(question: str, query: cv.Context, cached: cv.Context, ctx_sim: f
     return flags
 
 
-async def dump(path: Path, cache: Path) -> None:
+def _version(name: str) -> int:
+    """A conversation set's number: ``nearhit-conversations-v55`` is 55; the first set and fow-cache's are 1."""
+    return int(name.rsplit("-v", 1)[1]) if "-v" in name else 1
+
+
+FIT = tuple(name for name in CONVERSATION_SETS if _version(name) <= 55)
+"""The twenty-seventh session's fitted sets: the dev splits up to -v55 and fow-cache's."""
+VALIDATION = tuple(name for name in CONVERSATION_SETS if 56 <= _version(name) <= 61)
+"""Its validation sets: counted once, after the policy is frozen, never fitted on."""
+
+
+async def dump(path: Path, cache: Path, sets: Sequence[str]) -> None:
     vectors, guards = Vectors(cache), GuardSet.default()
     with path.open("w", encoding="utf-8") as out:
-        for name in CONVERSATION_SETS:
+        for name in sets:
             for pair in dataset.load(name, "dev"):
                 (ca, qa), (cb, qb) = looked_up(pair.a), looked_up(pair.b)
                 row: Row = {
@@ -157,41 +183,104 @@ def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: in
     return counted[budget] + 1e-12 if budget < len(counted) else -np.inf
 
 
-def served(policy: str, row: Row, score: float, t: float) -> bool:
+def served(
+    policy: str, row: Row, score: float, t: float, gated: float = np.inf, cut: float = -np.inf, turns: float = np.inf
+) -> bool:
+    """Whether ``policy`` serves ``row`` at ``score`` and threshold ``t`` (a pair the rules refuse only if its
+    conversation runs at most ``turns`` turns); ``both`` also refuses a pair the rules serve whose gate score
+    ``gated`` is under ``cut``."""
     rules = bool(row["rules"])
     if policy == "rules" or not row.get("x"):
         return rules
-    passes = not row["x"][VETO] and score >= t
+    passes = not row["x"][VETO] and score >= t and (rules or row["x"]["turns"] <= turns)
     if policy == "replace":
         return passes
     if policy == "add":
         return rules or passes
+    if policy == "both":
+        return gated >= cut if rules else passes
     return rules and score >= t
 
 
-def loso(rows: Sequence[Row], policy: str, features: Sequence[str]) -> dict[str, list[bool]]:
-    """Per set left out, each of its rows served or not under ``policy`` fitted on the other sets."""
+TRAINED_ON = {"replace": "open", "add": "refused", "gate": "served"}
+"""With ``specialised``, each policy's model is fitted on the pairs it decides: ``add`` on those the rules refuse,
+``gate`` on those they serve (``both`` takes the two); otherwise every pair not vetoed ("open")."""
+
+
+def _trained(row: Row, on: str) -> bool:
+    return bool(row.get("x")) and not row["x"][VETO] and (on == "open" or (on == "served") == bool(row["rules"]))
+
+
+def _fitted(rows: Sequence[Row], features: Sequence[str], on: str) -> Any:
+    """The logistic regression on ``rows``' pairs of population ``on`` (see :data:`TRAINED_ON`)."""
     keep = [FEATURES.index(name) for name in features]
+    kept = [r for r in rows if _trained(r, on)]
+    x = np.array([[r["x"][FEATURES[k]] for k in keep] for r in kept])
+    y = np.array([bool(r["should_hit"]) for r in kept], dtype=np.float64)
+    return fit(x, y, l2=L2, nonnegative=[NONNEGATIVE[k] for k in keep], iterations=ITERATIONS)
+
+
+def _scores(model: Any, rows: Sequence[Row], features: Sequence[str]) -> np.ndarray:
+    """``model``'s score of each row (minus infinity for a pair the model does not see)."""
+    out = np.full(len(rows), -np.inf)
     decided = [n for n, r in enumerate(rows) if r.get("x")]
-    x = np.array([[rows[n]["x"][name] for name in FEATURES] for n in decided])[:, keep]
-    y = np.array([bool(rows[n]["should_hit"]) for n in decided], dtype=np.float64)
-    scores = np.full(len(rows), -np.inf)
+    if decided:
+        out[decided] = model.probabilities(np.array([[rows[n]["x"][name] for name in features] for n in decided]))
+    return out
+
+
+def decide(
+    fitted_rows: Sequence[Row], features: Sequence[str], specialised: bool, margin: float = 0.0
+) -> dict[str, tuple[dict[str, Any], float, float]]:
+    """Each policy fitted on ``fitted_rows``: per policy its models by population, its threshold and gate cut;
+    ``add``'s threshold ``margin`` above the score of the fitted trap it would serve first."""
+    populations = sorted(set(TRAINED_ON.values())) if specialised else ["open"]
+    models = {on: _fitted(fitted_rows, features, on) for on in populations}
+    allowed = sum(bool(r["rules"]) for r in fitted_rows if not r["should_hit"])
+    chosen: dict[str, tuple[dict[str, Any], float, float]] = {"rules": ({}, 0.0, -np.inf)}
+    for policy in ("replace", "add", "gate"):
+        on = TRAINED_ON[policy] if specialised else "open"
+        t = _threshold(policy, _scores(models[on], fitted_rows, features), fitted_rows, allowed)
+        chosen[policy] = ({"t": models[on]}, t + margin if policy == "add" else t, -np.inf)
+    add, gate = chosen["add"], chosen["gate"]
+    chosen["both"] = ({"t": add[0]["t"], "gate": gate[0]["t"]}, add[1], gate[1])
+    return chosen
+
+
+def apply(
+    rows: Sequence[Row],
+    features: Sequence[str],
+    chosen: dict[str, tuple[dict[str, Any], float, float]],
+    turns: float = np.inf,
+) -> dict[str, list[bool]]:
+    """Each row served or not under each chosen policy."""
     found: dict[str, list[bool]] = {}
-    for name in dict.fromkeys(r["set"] for r in rows):
-        train = np.array([rows[n]["set"] != name and not rows[n]["x"][VETO] for n in decided])
-        model = fit(x[train], y[train], l2=L2, nonnegative=[NONNEGATIVE[k] for k in keep])
-        scores[decided] = model.probabilities(x)
-        inside = [n for n, r in enumerate(rows) if r["set"] != name]
-        fitted = [rows[n] for n in inside]
-        allowed = sum(bool(r["rules"]) for r in fitted if not r["should_hit"])
-        t = _threshold(policy, scores[inside], fitted, allowed) if policy != "rules" else 0.0
-        found[name] = [served(policy, r, float(scores[n]), t) for n, r in enumerate(rows) if r["set"] == name]
+    for policy, (models, t, cut) in chosen.items():
+        if policy == "rules":
+            found[policy] = [bool(r["rules"]) for r in rows]
+            continue
+        score = _scores(models["t"], rows, features)
+        gated = _scores(models["gate"], rows, features) if "gate" in models else score
+        found[policy] = [served(policy, r, float(score[n]), t, float(gated[n]), cut, turns) for n, r in enumerate(rows)]
     return found
 
 
-def report(rows: Sequence[Row], features: Sequence[str]) -> None:
-    runs = {p: loso(rows, p, features) for p in POLICIES}
-    print("| set (dev, left out) | " + " | ".join(POLICIES) + " |\n|---|" + "---|" * len(POLICIES))
+def loso(
+    rows: Sequence[Row], features: Sequence[str], specialised: bool, margin: float = 0.0, turns: float = np.inf
+) -> dict[str, dict[str, list[bool]]]:
+    """Per policy, per set left out, each of its rows served or not under the policy fitted on the other sets."""
+    found: dict[str, dict[str, list[bool]]] = {p: {} for p in POLICIES}
+    for name in dict.fromkeys(r["set"] for r in rows):
+        own = [r for r in rows if r["set"] == name]
+        chosen = decide([r for r in rows if r["set"] != name], features, specialised, margin)
+        for policy, verdicts_ in apply(own, features, chosen, turns).items():
+            found[policy][name] = verdicts_
+    return found
+
+
+def table(rows: Sequence[Row], runs: dict[str, dict[str, list[bool]]], per_set: bool = True) -> list[int]:
+    """Per set and pooled, should-hits served / should-hits, traps served / traps, for each policy."""
+    print("| set (dev) | " + " | ".join(POLICIES) + " |\n|---|" + "---|" * len(POLICIES))
     pooled = {p: [0, 0, 0, 0] for p in POLICIES}
     for name in dict.fromkeys(r["set"] for r in rows):
         own = [r for r in rows if r["set"] == name]
@@ -202,17 +291,102 @@ def report(rows: Sequence[Row], features: Sequence[str]) -> None:
             c = [sum(hits), len(hits), sum(traps), len(traps)]
             pooled[p] = [a + b for a, b in zip(pooled[p], c, strict=True)]
             cells.append("{}/{}, {}/{}".format(*c))
-        print(f"| {name} | " + " | ".join(cells) + " |")
+        if per_set:
+            print(f"| {name} | " + " | ".join(cells) + " |")
     print("| **pooled** | " + " | ".join("**{}/{}, {}/{}**".format(*pooled[p]) for p in POLICIES) + " |")
+    return [x for p in POLICIES for x in pooled[p]]
 
 
-def weights(rows: Sequence[Row]) -> None:
+def moved(rows: Sequence[Row], runs: dict[str, dict[str, list[bool]]], policy: str) -> None:
+    """The pairs ``policy`` decides otherwise than the rules, by category."""
+    changes: dict[str, list[int]] = {}
+    for name, verdicts_ in runs[policy].items():
+        own = [r for r in rows if r["set"] == name]
+        for r, v in zip(own, verdicts_, strict=True):
+            if v != bool(r["rules"]):
+                key = f"{r['category']} {'should-hit' if r['should_hit'] else 'trap'} {'served' if v else 'refused'}"
+                changes.setdefault(key, []).append(1)
+    for key, ones in sorted(changes.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {policy}: {key}: {len(ones)}")
+
+
+def weights(rows: Sequence[Row], features: Sequence[str], on: str) -> None:
     """The fit on every set: each feature's weight on its standardised value."""
-    kept = [r for r in rows if r.get("x") and not r["x"][VETO]]
-    x = np.array([[r["x"][name] for name in FEATURES] for r in kept])
-    model = fit(x, np.array([bool(r["should_hit"]) for r in kept], dtype=np.float64), l2=L2, nonnegative=NONNEGATIVE)
-    print(f"\nfitted on every set ({len(kept)} rows not vetoed), bias {model.bias:+.3f}:")
-    print(", ".join(f"{name} {w:+.2f}" for name, w in zip(FEATURES, model.weights, strict=True)))
+    model = _fitted(rows, features, on)
+    print(f"\nfitted on every set ({on}), bias {model.bias:+.3f}: ", end="")
+    print(", ".join(f"{name} {w:+.2f}" for name, w in zip(features, model.weights, strict=True)))
+
+
+FEATURE_SETS = {
+    "every": FEATURES,
+    "no_shape": tuple(f for f in FEATURES if f not in SHAPE),
+    "lookup": tuple(f for f in FEATURES if f not in (*SHAPE, "users_sim", "told_sim")),
+    "lookup_shape": tuple(f for f in FEATURES if f not in ("users_sim", "told_sim")),
+}
+"""The signals tried: every one; all but the conversation's size; and those the lookup has without embedding
+anything more (no user turns' or told-as-one cosine), without the conversation's size or with it."""
+
+
+def freeze(rows: Sequence[Row], features: str, specialised: bool, margin: float, turns: float, path: Path) -> None:
+    """The policies fitted on every fitted set, written to ``path`` before any validation row is read."""
+    chosen = decide(rows, FEATURE_SETS[features], specialised, margin)
+    kept = {
+        policy: {
+            "models": {
+                role: {k: np.asarray(getattr(m, k)).tolist() for k in ("mean", "scale", "weights", "bias")}
+                for role, m in models.items()
+            },
+            "t": t,
+            "cut": cut,
+        }
+        for policy, (models, t, cut) in chosen.items()
+    }
+    frozen = {"features": features, "specialised": specialised, "margin": margin, "turns": turns, "policies": kept}
+    path.write_text(json.dumps(frozen, indent=1))
+
+
+def thawed(path: Path) -> tuple[Sequence[str], dict[str, tuple[dict[str, Any], float, float]], float]:
+    frozen = json.loads(path.read_text())
+    chosen = {
+        policy: (
+            {
+                role: Fitted(*(np.asarray(m[k], dtype=np.float64) for k in ("mean", "scale", "weights")), m["bias"])
+                for role, m in kept["models"].items()
+            },
+            kept["t"],
+            kept["cut"],
+        )
+        for policy, kept in frozen["policies"].items()
+    }
+    return FEATURE_SETS[frozen["features"]], chosen, float(frozen["turns"])
+
+
+SHIPPED = {"features": "lookup_shape", "margin": 0.025, "turns": 7}
+"""The reading counted once on the validation sets and shipped (``learned_add``): one model, policy ``add``."""
+
+
+def write(rows: Sequence[Row], path: Path) -> None:
+    """The shipped ``add`` fitted on every fitted set, as :mod:`nearhit.cache.learned_add` reads it."""
+    features = FEATURE_SETS[str(SHIPPED["features"])]
+    models, t, _ = decide(rows, features, False, float(SHIPPED["margin"]))["add"]
+    m = models["t"]
+    data = {
+        "about": {
+            "fitted_by": "benchmarks/conversation_learned.py --fit <rows> --verdicts <rules> --write",
+            "data": "the dev splits of the conversation sets up to nearhit-conversations-v55 and fow-cache's, "
+            "both sides with a context, the guards' veto outside the model",
+            "threshold_rule": f"{SHIPPED['margin']} above every fitted trap the rules refuse",
+            "validation": "counted once on the dev splits of -v56 .. -v61",
+        },
+        "features": list(features),
+        "mean": [round(float(v), 6) for v in m.mean],
+        "scale": [round(float(v), 6) for v in m.scale],
+        "weights": [round(float(v), 6) for v in m.weights],
+        "bias": round(float(m.bias), 6),
+        "threshold": round(float(t), 6),
+        "max_turns": SHIPPED["turns"],
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -225,22 +399,47 @@ def main() -> None:
     )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/conversation_fit.pkl"), help="embeddings kept")
     parser.add_argument("--fit", type=Path, help="a --dump file: the leave-one-set-out table")
+    parser.add_argument("--sets", choices=("fit", "validation"), default="fit", help="with --dump: which dev splits")
+    parser.add_argument("--features", choices=tuple(FEATURE_SETS), help="with --fit: only these signals")
+    parser.add_argument("--specialised", action="store_true", help="with --freeze: a model per policy's pairs")
+    parser.add_argument("--margin", type=float, default=0.0, help="add's threshold this far above the fitted traps")
+    parser.add_argument("--turns", type=float, default=np.inf, help="add serves only conversations this long or less")
+    parser.add_argument("--per-set", action="store_true", help="with --fit: the table per set too")
+    parser.add_argument("--freeze", type=Path, help="with --fit: write every policy fitted on every set here")
+    parser.add_argument("--count", type=Path, help="a --freeze file: count its policies once on --rows")
+    parser.add_argument("--write", action="store_true", help="with --fit: write the shipped score's data file")
+    parser.add_argument("--rows", type=Path, help="with --count: the validation --dump file")
     args = parser.parse_args()
     if args.dump:
-        asyncio.run(dump(args.dump, args.cache))
-    if args.fit:
+        asyncio.run(dump(args.dump, args.cache, VALIDATION if args.sets == "validation" else FIT))
+    if args.fit and args.write:
+        write(load(args.fit, args.verdicts), Path(__file__).parents[1] / "src/nearhit/cache/data" / DATA)
+    elif args.fit and args.freeze:
+        freeze(load(args.fit, args.verdicts), args.features, args.specialised, args.margin, args.turns, args.freeze)
+    elif args.fit:
         rows = load(args.fit, args.verdicts)
         both = [r for r in rows if r.get("x")]
-        print(f"{len(rows)} dev pairs, {len(both)} with a context on both sides (the model decides those)\n")
-        for title, features in (
-            ("every signal", FEATURES),
-            ("every signal but the turn counts and lengths", [f for f in FEATURES if f not in SHAPE]),
-            ("the similarities and the checks' flags", ("q_sim", "ctx_sim", "told_sim", *CHECK_FLAGS)),
-            ("the questions' similarity alone", ("q_sim",)),
-        ):
-            print(f"\n{title}:\n")
-            report(rows, features)
-        weights(rows)
+        print(f"{len(rows)} dev pairs, {len(both)} with a context on both sides (the model decides those)")
+        names = [args.features] if args.features else list(FEATURE_SETS)
+        for name in names:
+            for specialised in (False, True):
+                print(f"\n{name}, {'specialised' if specialised else 'one model'} (leave-one-set-out):\n")
+                runs = loso(rows, FEATURE_SETS[name], specialised, args.margin, args.turns)
+                table(rows, runs, per_set=args.per_set)
+                for policy in ("add", "gate"):
+                    moved(rows, runs, policy)
+            for on in ("open", "refused", "served"):
+                weights(rows, FEATURE_SETS[name], on)
+    if args.count:
+        features, chosen, turns = thawed(args.count)
+        rows = load(args.rows, args.verdicts)
+        runs = {p: {} for p in chosen}
+        for name in dict.fromkeys(r["set"] for r in rows):
+            for policy, verdicts_ in apply([r for r in rows if r["set"] == name], features, chosen, turns).items():
+                runs[policy][name] = verdicts_
+        table(rows, runs)
+        for policy in ("add", "gate", "both"):
+            moved(rows, runs, policy)
 
 
 if __name__ == "__main__":

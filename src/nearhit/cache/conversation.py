@@ -133,6 +133,8 @@ ABOUT_ELSE = "the earlier turns are about something else"
 SAID_MORE = "the user's turns say something the other's do not"
 """The refusals of :func:`differs` that a turn one side says alone may cause (the whole turns' cosine, a turn the
 other side lacks): those for which :mod:`nearhit.cache.turns` compares the turns again without it."""
+OTHER_FACTS = "one side states other facts"
+"""How :func:`states_more` starts when one text states numbers, dates or names the other does not."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -990,7 +992,7 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     question), which they may amend."""
     facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
-        return f"one side states other facts: {facts}"
+        return f"{OTHER_FACTS}: {facts}"
     mine, theirs = (asked_plainly(mine), asked_plainly(theirs)) if not told else (_plainly(mine), _plainly(theirs))
     a, b = set(_tokens(mine)), set(_tokens(theirs))
     stems_a, stems_b = {stem(token) for token in a}, {stem(token) for token in b}

@@ -1,0 +1,192 @@
+"""A conversation's candidate the rules refused, served when a score learned over the signals they compute says so.
+
+Hand rules fitted on dev traps stopped moving fresh sets; a logistic score over what the conversation path already
+reads of a candidate (the questions' similarity, which check of :func:`conversation.differs` refused it, the guards'
+signals on the questions and on the user turns, :func:`conversation.states_more`, the conversations' sizes) lists
+no topic word. Fitted on the conversation dev splits up to -v55 and fow-cache's, its threshold a margin above every
+fitted trap the rules refuse, counted once on the dev splits of -v56 .. -v61 (``benchmarks/conversation_learned.py``,
+twenty-seventh session). It only adds: a candidate the guards veto at their cut stays refused, so does a
+follow-up that states a number, date or name the other does not (a correction), and a conversation longer than any
+of our sets' (fow-cache's long support chats, where the sizes' weights do not transfer) is not read. No embedding
+more: every signal is text, or a cosine the lookup has.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from nearhit.cache import context_match, conversation, entry
+from nearhit.cache.lookup import Lookup
+from nearhit.cache.results import Candidate, LookupResult
+from nearhit.guards import GuardSet, GuardSignal
+from nearhit.guards.content import content_words
+from nearhit.guards.text import analyse
+
+DATA = "conversation_add.json"
+"""The fitted score (``benchmarks/conversation_learned.py --write``), in ``nearhit/cache/data``."""
+CHECKS = (
+    ("about_else", conversation.ABOUT_ELSE),
+    ("other_facts", "the earlier turns state other facts"),
+    ("said_more", conversation.SAID_MORE),
+    ("other_asker", "the earlier turns are about another asker"),
+    ("other_event", "the earlier turns tell another event"),
+    ("other_name", "the earlier turns' code marks"),
+    ("other_offer", "the reply"),
+    ("points_back", "the question points back"),
+)
+"""Each refusal of :func:`conversation.differs` by how its reason starts; anything else is ``changed_detail``."""
+REASON = "learned"
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights on standardised signals, the score a candidate must reach, the longest conversation read."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    threshold: float
+    max_turns: int
+
+    def score(self, signals: dict[str, float]) -> float:
+        x = np.array([signals[name] for name in self.features])
+        return 1.0 / (1.0 + math.exp(-(self.bias + float(((x - self.mean) / self.scale) @ self.weights))))
+
+    def best(self, cheap: dict[str, float]) -> float:
+        """The highest score a candidate with these :func:`cheap_signals` can reach, whatever its :data:`FLAGS`."""
+        return self.score(cheap | {name: float(self.weights[self.features.index(name)] > 0) for name in FLAGS})
+
+
+@functools.cache
+def model() -> Model:
+    loaded: dict[str, Any] = json.loads(resources.files("nearhit.cache").joinpath("data", DATA).read_text("utf-8"))
+    return Model(
+        features=tuple(loaded["features"]),
+        mean=np.asarray(loaded["mean"], dtype=np.float64),
+        scale=np.asarray(loaded["scale"], dtype=np.float64),
+        weights=np.asarray(loaded["weights"], dtype=np.float64),
+        bias=float(loaded["bias"]),
+        threshold=float(loaded["threshold"]),
+        max_turns=int(loaded["max_turns"]),
+    )
+
+
+def _strength(found: Sequence[GuardSignal], guard: str | None = None) -> float:
+    return max((s.strength for s in found if guard is None or s.guard == guard), default=0.0)
+
+
+def _users(context: conversation.Context) -> str:
+    return "\n".join(content for role, content in context.turns if role == "user")
+
+
+FLAGS = (*(name for name, _ in CHECKS), "changed_detail", "other_referent", "states_more")
+"""The signals that cost most to read (the checks' and :func:`conversation.states_more`'s ~1 ms): read last, only
+for a candidate whose score could still reach the threshold (:meth:`Model.best`)."""
+
+
+def cheap_signals(
+    question: str,
+    context: conversation.Context,
+    asked: str,
+    cached: conversation.Context,
+    similarity: float,
+    context_similarity: float,
+    guards: GuardSet,
+) -> dict[str, float]:
+    """What the guards and the turns' sizes read of ``cached``/``asked`` (the entry) against ``context``/``question``
+    (the query): microseconds, the guards' analyses being cached per text."""
+    on_question, on_users = guards.signals(question, asked), guards.signals(_users(context), _users(cached))
+    short = min(len(content_words(analyse(asked))), len(content_words(analyse(question))))
+    return {
+        "q_sim": similarity,
+        "ctx_sim": context_similarity,
+        "same_turns": float(context_match.same_turns(cached, context)),
+        "q_veto": float(guards.first_rejection(question, asked, similarity) is not None),
+        "q_strongest": _strength(on_question),
+        "q_quiet": float(guards.quiet(question, asked)),
+        "users_strongest": _strength(on_users),
+        "users_numbers": _strength(on_users, "numbers"),
+        "users_negation": _strength(on_users, "negation"),
+        "users_entities": _strength(on_users, "entities"),
+        "turns_gap": float(abs(len(cached.turns) - len(context.turns))),
+        "q_short": float(short <= 2),
+        "turns": float(len(context.turns)),
+        "log_words": float(np.log1p(len(context.text.split()) + len(question.split()))),
+    }
+
+
+def flags(
+    question: str, context: conversation.Context, asked: str, cached: conversation.Context, context_similarity: float
+) -> dict[str, float]:
+    """Which check of :func:`conversation.differs` refuses (one flag each), :func:`conversation.other_referent`, and
+    whether the query states more (:func:`conversation.states_more`)."""
+    reason = conversation.differs(question, context, cached, context_similarity, asked)
+    found = {name: float(reason is not None and reason.startswith(start)) for name, start in CHECKS}
+    found["changed_detail"] = float(reason is not None and not any(found.values()))
+    found["other_referent"] = float(conversation.other_referent(question, asked) is not None)
+    found["states_more"] = float(conversation.states_more(question, asked) is not None)
+    return found
+
+
+def signals(
+    question: str,
+    context: conversation.Context,
+    asked: str,
+    cached: conversation.Context,
+    similarity: float,
+    context_similarity: float,
+    guards: GuardSet,
+) -> dict[str, float]:
+    """Every signal the score reads (:func:`cheap_signals` and :func:`flags`)."""
+    cheap = cheap_signals(question, context, asked, cached, similarity, context_similarity, guards)
+    return cheap | flags(question, context, asked, cached, context_similarity)
+
+
+def _states_facts(question: str, asked: str) -> bool:
+    """Whether one question states a number, date or name the other does not (:data:`conversation.OTHER_FACTS`): a
+    correction ("Actually it's the £17.99 plan; how much ...?") is another question whatever the score, a veto kept
+    outside the model as the guards' is (the score weighs ``states_more`` lightly: most of what it flags among the
+    fitted pairs are reworded questions, "old lids" / "the lids")."""
+    return (conversation.states_more(question, asked) or "").startswith(conversation.OTHER_FACTS)
+
+
+def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[str, str]]], guards: GuardSet) -> bool:
+    """Serve the nearest of ``rows`` (the KNN's, conversations only, none the feedback refused) that scores at the
+    threshold and no guard vetoes; ``result`` missed. Returns whether one was served."""
+    fitted, context = model(), query.context
+    if context is None or query.context_vector is None or len(context.turns) > fitted.max_turns:
+        return False
+    refused = {c.doc_id for c in result.candidates if c.outcome == "rejected_by_feedback"}
+    for doc_id, fields in sorted(rows, key=lambda row: -entry.similarity(row[1])):
+        cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        stored = context_match.vector_of(fields.get(entry.CONTEXT_VECTOR, ""), len(query.context_vector))
+        if cached is None or stored is None or doc_id in refused or not conversation.comparable(cached):
+            continue
+        similarity, asked = entry.similarity(fields), fields.get("prompt", "")
+        context_similarity = float(query.context_vector @ stored)
+        found = cheap_signals(query.prompt, context, asked, cached, similarity, context_similarity, guards)
+        if found["q_veto"] or fitted.best(found) < fitted.threshold:
+            continue
+        if _states_facts(query.prompt, asked):
+            continue
+        found |= flags(query.prompt, context, asked, cached, context_similarity)
+        score = fitted.score(found)
+        if score < fitted.threshold:
+            continue
+        result.match, result.answer = "semantic", entry.read_answer(doc_id, fields)
+        result.similarity, result.distance, result.score = similarity, 1.0 - similarity, score
+        result.rejected_by = result.rejection_reason = None
+        result.context = {"turns": [list(t) for t in cached.turns], "similarity": found["ctx_sim"]}
+        result.candidates.append(Candidate(doc_id, asked, similarity, "served", None, REASON, score))
+        return True
+    return False

@@ -1,0 +1,54 @@
+"""A conversation's candidate every rule refuses, served by the score learned over the signals the rules compute
+(:mod:`nearhit.cache.learned_add`): a reworded follow-up of a fitted dev pair is served with the score on, missed
+with it off; a candidate the guards veto, or a conversation longer than any fitted, is never read. Real Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from nearhit.cache import SemanticCache, learned_add
+from nearhit.evaluation import dataset
+from nearhit.evaluation.runner import request
+from tests.support.lookups import ask
+
+SERVED = ("nearhit-conversations-v52", "nhc52-reworded_question-002")
+"""A fitted dev pair (its follow-up's cosine 0.75, the rules' margins do not reach it) the score serves."""
+
+
+def _pair() -> dataset.Pair:
+    name, pair_id = SERVED
+    return next(pair for pair in dataset.load(name, "dev") if pair.id == pair_id)
+
+
+async def test_a_reworded_follow_up_the_rules_refuse_is_served_by_the_score(guarded_cache: SemanticCache) -> None:
+    pair = _pair()
+    await guarded_cache.store(request(guarded_cache, "t", pair.a), "the answer")
+    result = await guarded_cache.lookup(request(guarded_cache, "t", pair.b))
+    assert result.hit and "learned" in result.timings_ms, result.rejection_reason
+    assert result.score is not None and result.score >= learned_add.model().threshold
+    assert [c.reason for c in result.candidates if c.outcome == "served"] == [learned_add.REASON]
+
+
+async def test_with_the_score_off_the_rules_refuse_it(
+    guarded_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pair above is the score's: without it no rule serves it (the score's test is not the rules')."""
+    monkeypatch.setattr(learned_add, "serve", lambda *_: False)
+    pair = _pair()
+    await guarded_cache.store(request(guarded_cache, "t", pair.a), "the answer")
+    assert not (await guarded_cache.lookup(request(guarded_cache, "t", pair.b))).hit
+
+
+async def test_a_conversation_longer_than_any_fitted_is_not_read(guarded_cache: SemanticCache) -> None:
+    pair = _pair()
+    longer = [*pair.b.history] * (learned_add.model().max_turns // max(len(pair.b.history), 1) + 1)
+    await guarded_cache.store(request(guarded_cache, "t", pair.a), "the answer")
+    result = await guarded_cache.lookup(ask(guarded_cache, longer, pair.b.prompt))
+    assert "learned" not in result.timings_ms
+
+
+def test_the_score_reads_every_signal_it_was_fitted_on() -> None:
+    fitted = learned_add.model()
+    assert len(fitted.features) == len(fitted.weights) == len(fitted.mean) == len(fitted.scale)
+    assert "users_sim" not in fitted.features and "told_sim" not in fitted.features  # no embedding more
+    assert 0.5 < fitted.threshold < 1.0 and fitted.max_turns == 7
