@@ -106,6 +106,12 @@ def test_a_question_about_doing_asks_about_the_asker() -> None:
     assert clause.bears_on(had, "Is the cat flap draughty?", opens=".") is None
 
 
+def test_a_name_is_no_having() -> None:
+    question = "can she go outside yet?"
+    assert clause.bears_on(["she's", "called", "biscuit"], question) is None
+    assert clause.bears_on(["she's", "had", "her", "jabs"], question) == "she"
+
+
 @pytest.mark.parametrize(
     ("turn", "flagged", "deadline"),
     [

@@ -19,11 +19,10 @@ import re
 from collections.abc import Sequence
 
 from nearhit.guards.lexicon import STOP_WORDS
+from nearhit.guards.text import folded_words
 from nearhit.guards.told_day import WEEKDAYS
 
 _WORDS = re.compile(r"\w+")
-_TOKENS = re.compile(r"[\w']+")
-"""A turn's word tokens as :func:`bears_on` reads a span (contractions kept whole: "it's", "i've")."""
 _SENTENCES = re.compile(r"[.!?;\n]+")
 _PERSONS: dict[str, frozenset[str]] = {
     "i": frozenset({"i", "me", "my", "mine", "myself"}),
@@ -36,12 +35,13 @@ out: as often the things the turns named, or nothing ("if it's windy")."""
 _HAS = re.compile(
     r"\b(i|we|she|he)(?:\s+(?:also|still|really|already|just|now|recently|both))?\s+(?:have|has|had)\b(?!\s+to\b)"
     r"|\b(i|we|she|he)'(?:ve|s)"
-    r"(?:\s+(?:also|still|really|already|just|now|recently))?\s+(?:got|had|been|\w+ed|\w+en|come|become|caught|gone)\b"
+    r"(?:\s+(?:also|still|really|already|just|now|recently))?\s+"
+    r"(?!(?:called|named|nicknamed|known)\b)(?:got|had|been|\w+ed|\w+en|come|become|caught|gone)\b"
 )
 """A person as the subject of "have" (not "have to": an obligation is the requirements' to read), or of a perfect
 ("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), wherever the clause puts it: "and
 I have quite a lot of astigmatism", "last year he had anaphylaxis" (a time said first); not "he's a very chatty
-little guy" ("'s" is "is")."""
+little guy" or "she's called Biscuit" ("'s" is "is": a name is no having)."""
 _SUBJECT_VERB = 3
 """The words of "the", a noun and a verb: the fewest of a clause :func:`_thing_does` reads."""
 _HAVING = frozenset({"have", "has", "had"})
@@ -112,8 +112,8 @@ def turn_bears_on(turn: str, question: str) -> str | None:
     """What :func:`bears_on` reads in any sentence of a whole ``turn`` one side says alone, or None: "it's still
     under the manufacturer's warranty" before "can I do it myself?" is a constraint, not chatter, however short and
     free of names it is. Each sentence is a clause's start ("Thanks. It's on my eyelid.")."""
-    for sentence in _SENTENCES.split(turn.casefold()):
-        found = bears_on(_TOKENS.findall(sentence), question)
+    for sentence in _SENTENCES.split(turn):
+        found = bears_on(folded_words(sentence), question)
         if found is not None:
             return found
     return None

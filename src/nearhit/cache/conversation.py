@@ -60,7 +60,7 @@ from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import Text, analyse, describe
+from nearhit.guards.text import FOLDED_WORD, Text, analyse, describe, folded_words
 from nearhit.guards.told_day import WEEKDAYS
 from nearhit.guards.units import CALENDAR_UNITS
 
@@ -198,7 +198,6 @@ _MARKED = re.compile(
     r"\b(not|no|never|without|nothing|none|nor|n't|actually|instead|rather|only|but|except|unless|wrong|meant)\b"
 )
 """Words that make a short turn more than chatter (:func:`fact_free`): a negation, a correction, a restriction."""
-_WORDS = re.compile(r"[\w']+")
 _AGE = re.compile(r"\b(\d+)[\s-]*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)[\s-]*old\b")
 """An age written out with its unit and "old" ("8-year-old", "15 months old"): the number is group 1 ("4 old
 tiles" is no age)."""
@@ -394,7 +393,7 @@ def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
     refund, not about refunds in general. Older turns are not read: a question after a long unrelated
     exchange ("what time does the surgery open?") shares words with it by chance (measured on dev)."""
     last = next((content for role, content in reversed(history) if role == "assistant"), "")
-    earlier = _content_stems(_WORDS.findall(last.casefold()))
+    earlier = _content_stems(folded_words(last))
     named: list[str] = _DEFINITE.findall(question.casefold())
     return next((word for word in named if word not in STOP_WORDS and stem(word) in earlier), None)
 
@@ -455,7 +454,7 @@ def comparable(context: Context) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _word_count(text: str) -> int:
-    return sum(1 for _ in _WORDS.finditer(text))
+    return sum(1 for _ in FOLDED_WORD.finditer(text))
 
 
 def differs(
@@ -648,7 +647,7 @@ def _added_to(mine: str, theirs: str) -> bool:
     """Whether one user turn is the other with words added (the shorter's words, nearly all, found in order in
     the longer's): a sentence or a clause added ("I only have a debit card"), which the checks above the
     threshold judge; a turn told again shares few words in order."""
-    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    a, b = folded_words(mine), folded_words(theirs)
     shared = sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
     return a != b and shared >= CONTAINED * min(len(a), len(b))
 
@@ -909,7 +908,7 @@ def _unanswered(told: str, answered: Collection[str], single: str) -> set[str]:
     sentences = [part for part in _SENTENCE.split(single) if part.strip()]
     worded = {line for line in lines if line in answered and not _swapped_in(line, sentences)}
     kept = _told_words("\n".join(line for line in lines if line not in worded))
-    named = (word for line in lines if line in worded for word in _WORDS.findall(line) if word[:1].isupper())
+    named = (word for line in lines if line in worded for word in FOLDED_WORD.findall(line) if word[:1].isupper())
     return kept | _told_words(" ".join(named)) | _told_words(lines[-1])
 
 
@@ -1098,18 +1097,18 @@ def _referent_kinds(text: str) -> set[str]:
 
 def _places(text: str) -> set[str]:
     """The places in a list ``text`` points at ("the first one", "the latter")."""
-    return {word for word in _WORDS.findall(text.casefold()) if word in _PLACES}
+    return {word for word in folded_words(text) if word in _PLACES}
 
 
 def _persons(text: str) -> set[str]:
     """Who ``text`` asks about among people: the asker ("I", "my") or another named by "he" or "she". "They" and
     "we" are left out: "they" is as often the things the turns named ("what paperwork do they ask for?")."""
-    words = {word.split("'")[0] for word in _WORDS.findall(text.casefold())}
+    words = {word.split("'")[0] for word in folded_words(text)}
     return ({"the asker"} if words & _ASKER else set()) | (_pronoun_kinds(text) & {"he", "she"})
 
 
 def _pronoun_kinds(text: str) -> set[str]:
-    words = set(_WORDS.findall(text.casefold()))
+    words = set(folded_words(text))
     return {kind for kind, pronouns in _PRONOUNS.items() if words & pronouns}
 
 
@@ -1142,7 +1141,7 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     A noun's "'s" is read off (:func:`_unpossessed`): "my daughter Ruby's school" adds a name to "my daughter's
     school", and "the contract's up" says what "the contract is up" says."""
     mine, theirs, question, asked = (_unpossessed(text) for text in (mine, theirs, question, asked))
-    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    a, b = folded_words(mine), folded_words(theirs)
     names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
     counts = Counter(content_a)
@@ -1201,15 +1200,15 @@ def _holds(span: Sequence[str], question: str) -> bool:
 
 
 def _in_a_turn(text: str, start: int, end: int, kept: set[int]) -> bool:
-    """Whether ``text``'s words ``start``..``end`` (of its ``_WORDS``; none: nothing to hold) lie inside one user turn
-    (a line of :func:`_affirmed`) that has a word the other side's turns also say (``kept``): a phrase added inside
-    a turn both sides tell, as with the same turns in the same roles, though a greeting or a thanks only one side
-    says makes the turns' shapes differ ("..., bit of a shock tbh" after "hello"). A turn of its own is no aside: a
-    new request, a topic shift."""
+    """Whether ``text``'s words ``start``..``end`` (its ``FOLDED_WORD`` matches; none: nothing to hold) lie inside
+    one user turn (a line of :func:`_affirmed`) that has a word the other side's turns also say (``kept``): a phrase
+    added inside a turn both sides tell, as with the same turns in the same roles, though a greeting or a thanks only
+    one side says makes the turns' shapes differ ("..., bit of a shock tbh" after "hello"). A turn of its own is no
+    aside: a new request, a topic shift."""
     if start == end:
         return True
     folded = text.casefold()
-    lines = [folded.count("\n", 0, found.start()) for found in _WORDS.finditer(folded)]
+    lines = [folded.count("\n", 0, found.start()) for found in FOLDED_WORD.finditer(folded)]
     turn = set(lines[start:end])
     return len(turn) == 1 and any(lines[n] in turn for n in kept)
 
@@ -1221,10 +1220,11 @@ def _unpossessed(text: str) -> str:
 
 
 def _opening(text: str, index: int) -> str:
-    """What ``text``'s word at ``index`` (of its ``_WORDS``) opens: "." a sentence (the first word, or after a full
-    stop, "!" or "?"), "," a clause (after a comma, semicolon or dash), else "" (:func:`clause.bears_on`)."""
+    """What ``text``'s word at ``index`` (its ``FOLDED_WORD`` matches) opens: "." a sentence (the first word, or
+    after a full stop, "!" or "?"), "," a clause (after a comma, semicolon or dash), else ""
+    (:func:`clause.bears_on`)."""
     folded = text.casefold()
-    starts = [found.start() for found in _WORDS.finditer(folded)]
+    starts = [found.start() for found in FOLDED_WORD.finditer(folded)]
     if index == 0:
         return "."
     if index >= len(starts):
@@ -1237,13 +1237,13 @@ def _opening(text: str, index: int) -> str:
 
 def said_in(text: str, question: str) -> bool:
     """Whether every content word of ``text`` is in ``question`` (:func:`_said_in`)."""
-    return _said_in(_WORDS.findall(text.casefold()), question)
+    return _said_in(folded_words(text), question)
 
 
 def _said_in(span: Sequence[str], question: str) -> bool:
     """Whether every content word of ``span`` is in ``question`` (stems, or one the start of the other: "covers"
     and "coverage"), negations and constraint words included: the other side asked what this side told."""
-    words = _content_stems(_WORDS.findall(question.casefold()))
+    words = _content_stems(folded_words(question))
     said = _content_stems(span)
     return bool(said) and all(any(_same_stem(x, y) for y in words) for x in said)
 
@@ -1276,7 +1276,7 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
     said = " ".join(_tokens(span))  # contractions split: "doesn't" -> "does not"
     if _corrects(said) or _CONSTRAINT.search(said):
         return False
-    asked = _content_stems(_WORDS.findall(question.casefold()))
+    asked = _content_stems(folded_words(question))
     return not asked & _content_stems([*mine, *theirs])
 
 
@@ -1295,7 +1295,7 @@ def _describes_thing(span: Sequence[str], mine: str, theirs: str) -> bool:
     for sentence in _SENTENCE_END.split(mine) + _SENTENCE_END.split(theirs):
         if _FOR_PURPOSE.match(sentence.casefold()):
             continue
-        words = _WORDS.findall(sentence.casefold())
+        words = folded_words(sentence)
         speakers = {word.split("'")[0] for word in words}  # "I'm a nurse" is about the asker as "I am" is
         if len(words) >= SHORT_SENTENCE and not _FIRST_PERSON.intersection(speakers) and _contains(span, words):
             return True
@@ -1451,7 +1451,7 @@ def _abbreviates(short: str, text: str, other: str, names: set[str]) -> set[str]
     letters found in order in one word: "CA" would be "Canada" as well as "California", "UK" "Ukraine"."""
     if not 2 <= len(short) <= ABBREVIATED or re.search(rf"\b{re.escape(short.upper())}\b", text) is None:
         return set()
-    words = _WORDS.findall(other.casefold())
+    words = folded_words(other)
     for start in range(len(words) - len(short) + 1):
         run = words[start : start + len(short)]
         if "".join(word[0] for word in run) == short and names.intersection(run):

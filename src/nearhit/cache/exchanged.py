@@ -16,14 +16,13 @@ have to give?" / "how much notice do they have to give me?"): the same words, wh
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 
 from nearhit.guards.content import content_stems
 from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language, pairs
 from nearhit.guards.stemming import stem
+from nearhit.guards.text import folded_words
 
-_WORDS = re.compile(r"[\w']+")
 MAX_SPAN = 3
 """How many words each side's exchanged stretch may hold ("at night" / "during the day"): a longer one is a
 rewording, read by the embeddings and the other checks."""
@@ -64,7 +63,7 @@ def exchanged(question: str, other: str) -> str | None:
     "lib" / "library"), a label for a label ("a" / "b", "2" / "1"), a pronoun for one of another person, or a
     particle or word for its opposite. An exchange of stop words or negations ("does" / "will", "that" / "it",
     "no" / "not yet") rewords."""
-    mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
+    mine, theirs = folded_words(question), folded_words(other)
     changes = [op for op in difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes() if op[0] != "equal"]
     if len(changes) != 1 or changes[0][0] != "replace":
         return None
@@ -146,7 +145,7 @@ def reordered(question: str, other: str) -> str | None:
     order, name another word (or nothing), or None. A reordering that keeps each relation word's object ("an
     eyepiece magnification for Saturn" / "a magnification eyepiece for Saturn") or shares no relation word
     ("tax-free lump sum" / "lump sum tax-free") rewords."""
-    mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
+    mine, theirs = folded_words(question), folded_words(other)
     said = [content_stems(words) for words in (mine, theirs)]
     if sorted(said[0]) != sorted(said[1]) or said[0] == said[1]:
         return None
@@ -174,7 +173,7 @@ def swapped_thing(story: str, other: str) -> str | None:
     ..."), or None. The first place the two differ decides, whatever follows: one named thing (a product, a
     material, a database, a place) exchanged in the same slot of the same story is another story, though the rest
     of the turns agree word for word and share so many words that their vectors and word shares read them alike."""
-    mine, theirs = _WORDS.findall(story.casefold()), _WORDS.findall(other.casefold())
+    mine, theirs = folded_words(story), folded_words(other)
     changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
     first = next((op for op in changes if op[0] != "equal"), None)
     if first is None or first[0] != "replace" or first[1] < FRAME:
@@ -197,7 +196,7 @@ def swapped_stretch(story: str, other: str) -> str | None:
     form, shortening, synonym or abbreviation of a word of the other, no number. Every other word agrees, so the
     turns read 0.80-0.85 alike whole, however far apart the two things are; :func:`swapped_thing` reads one word
     swapped where more differ after it, this a longer name swapped where nothing else does."""
-    mine, theirs = _WORDS.findall(story.casefold()), _WORDS.findall(other.casefold())
+    mine, theirs = folded_words(story), folded_words(other)
     changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
     named = [
         n
@@ -243,7 +242,7 @@ def roles_swapped(question: str, other: str) -> str | None:
     """How the asker and others take other roles in ``question`` than in ``other``, or None: both name the asker,
     say the same content words (stems), and neither's pronouns in order are the other's with some left out (a
     person added, "how often should I put it on?" / "... put it on her?", is no swap)."""
-    mine, theirs = _WORDS.findall(question.casefold()), _WORDS.findall(other.casefold())
+    mine, theirs = folded_words(question), folded_words(other)
     said = [sorted(content_stems(words, besides=_ROLES.keys())) for words in (mine, theirs)]
     roles = [[_ROLES[word] for word in words if word in _ROLES] for words in (mine, theirs)]
     if said[0] != said[1] or not all(any(role.startswith("the asker") for role in side) for side in roles):

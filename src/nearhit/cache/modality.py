@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from nearhit.guards.content import content_stems
+from nearhit.guards.text import folded_words
 
 __all__ = ["modality", "other_modality"]
 
@@ -25,7 +26,6 @@ _FORCES = (
     ("what the asker should do", re.compile(r"\b(?:should|ought|shall)\b")),
 )
 """The force of a modal, by the first one the question says: a permission or ability, a duty, advice."""
-_WORDS = re.compile(r"[\w']+")
 _WH = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:how|what|when|where|which|who|whom|whose|why)\b")
 """A question that opens with a question word: it asks a value, which a duty and advice ask alike."""
 _ALIKE_ASKING_A_VALUE = frozenset({"what the asker must do", "what the asker should do"})
@@ -49,4 +49,4 @@ def other_modality(question: str, cached: str) -> str | None:
 
 
 def _content(text: str) -> list[str]:
-    return sorted(content_stems(_WORDS.findall(text.casefold())))
+    return sorted(content_stems(folded_words(text)))

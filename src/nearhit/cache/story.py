@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from nearhit.cache import constraints
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import all_dates, quantities, same_measure, unmatched
-from nearhit.guards.text import analyse, describe
+from nearhit.guards.text import analyse, describe, folded_words
 
 Turn = tuple[str, str]
 
@@ -32,7 +32,6 @@ FRAME = 3
 """The fewest words two texts must share around the one span they exchange for :func:`one_slot` to read them as
 one sentence with a detail swapped ("I'm working in ...": three)."""
 
-_WORDS = re.compile(r"[\w']+")
 _MARKED = re.compile(r"(?<![\w&*])[&*]+\w+")
 """A name in code with a reference or pointer mark ("&name", "*ptr", "&mut"): the word tokens drop the mark, yet
 ``f(&name)`` and ``f(name)`` ask two things (a borrow, a move)."""
@@ -151,7 +150,7 @@ def same_story(mine: Sequence[Turn], theirs: Sequence[Turn]) -> bool:
     whole = difflib.SequenceMatcher(None, analyse(_text(mine)).tokens, analyse(_text(theirs)).tokens, autojunk=False)
     if whole.ratio() >= NEAR_IDENTICAL:
         return True
-    a, b = _WORDS.findall(_said_by(mine, "user").casefold()), _WORDS.findall(_said_by(theirs, "user").casefold())
+    a, b = folded_words(_said_by(mine, "user")), folded_words(_said_by(theirs, "user"))
     users = difflib.SequenceMatcher(None, a, b, autojunk=False)
     shared = sum(block.size for block in users.get_matching_blocks())
     return bool(a and b) and shared >= CONTAINED * min(len(a), len(b))
@@ -194,7 +193,7 @@ def swapped_contrast(mine: str, theirs: str) -> str | None:
 def _contrasts(text: str) -> set[tuple[str, str]]:
     """The content words on either side of "not" or "rather than" ("steady, not flashing": steady against
     flashing), as said, the first the one held."""
-    words = _WORDS.findall(text.casefold())
+    words = folded_words(text)
     found = set()
     for n in range(1, len(words)):
         if words[n] == "not":
@@ -223,7 +222,7 @@ def marked_names(mine: str, theirs: str) -> str | None:
 def _amended(mine: str, theirs: str) -> str | None:
     """What a span only one side's user turns add says that corrects the story or binds the answer
     (:func:`constraints.amends`: "correction: the vet says she's actually a pure French bulldog"), or None."""
-    a, b = _WORDS.findall(mine.casefold()), _WORDS.findall(theirs.casefold())
+    a, b = folded_words(mine), folded_words(theirs)
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
             why = constraints.amends(" ".join(a[i1:i2] + b[j1:j2]), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))

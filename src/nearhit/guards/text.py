@@ -18,7 +18,17 @@ from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, NUMBER_RE
 from nearhit.guards.stemming import stem
 from nearhit.guards.units import UNITS
 
-__all__ = ["Text", "analyse", "describe", "expand_short_forms", "joined", "phrase_openings", "typo_of"]
+__all__ = [
+    "FOLDED_WORD",
+    "Text",
+    "analyse",
+    "describe",
+    "expand_short_forms",
+    "folded_words",
+    "joined",
+    "phrase_openings",
+    "typo_of",
+]
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 # Words (with an inner apostrophe), numbers (with , . : inside), currency and percent signs.
@@ -28,6 +38,8 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 # the same matches as the alternatives written one by one, each of which read the run again (~40% of the time).
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:\d[^\W_]*|(?:'[^\W\d_]+)*)|\d+(?::\d\d|(?:,\d{3})*(?:\.\d+)?)|[£$€¥%]")
 _WORD_RE = re.compile(r"[^\W\d_]+")
+FOLDED_WORD = re.compile(r"[\w']+")
+"""A word as the conversation checks read a turn: letters, digits and an inner apostrophe ("it's", "i've", "10k")."""
 _MINUS_RE = re.compile(r"(?<![\w.,:/)\]-])[-\u2212](?=\d)")
 """A minus sign before a number, not a hyphen inside a name, range or code ("-5C"; not "COVID-19", "3-5"): read
 as the word "minus", which :mod:`nearhit.guards.quantities` reads as the number's sign."""
@@ -101,6 +113,12 @@ class Text:
     capitals: frozenset[str] = frozenset()
     """Words written in capitals in a text that also writes lower case ("EU", "DI"), case-folded: names, even
     where another language spells a function word so ("eu" is Portuguese "I", "di" Italian "of")."""
+
+
+def folded_words(text: str) -> list[str]:
+    """``text``'s words (:data:`FOLDED_WORD`), case-folded: one reading for every check that compares turns word by
+    word."""
+    return FOLDED_WORD.findall(text.casefold())
 
 
 @lru_cache(maxsize=4096)
