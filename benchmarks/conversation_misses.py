@@ -171,6 +171,7 @@ STAGES = (
     ("told as one", ("told as one",)),
     ("question under the threshold", ("question under",)),
     ("a guard", ("rejected_by_guard",)),
+    ("the decision", ("rejected_by_decision",)),
 )
 
 

@@ -81,6 +81,10 @@ strapped up", "Hope it's healing well." on both: 0.65), whose words the same the
 the conversation dev splits (floor80, twenty-third session), of the pairs refused as about something else whose
 story checks pass at 0.60-0.72, every trap has the assistant's words the same; the nearest trap with them reworded
 reads 0.590."""
+OTHER_TURNS_FLOOR = 0.5
+"""How low the turns' cosine may read for the story checks alone to judge two contexts told in another number of
+turns (:func:`_checks_decide`): a floor against two unrelated histories, not fitted (no dev trap in reach at any
+cosine; the should-hits it reaches read 0.51-0.80, rh29)."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
 ONE_QUESTION_THRESHOLD = 0.88
@@ -469,8 +473,10 @@ def differs(
         theirs_also=_said_by(cached, "assistant"),
         asked=f"{question}\n{cached_question}",
     )
-    if similarity < CONTEXT_THRESHOLD and (
-        similarity < _retold_floor(query, cached, whole) or not retold(query, cached)
+    if (
+        similarity < CONTEXT_THRESHOLD
+        and not _checks_decide(query, cached, similarity, whole)
+        and (similarity < _retold_floor(query, cached, whole) or not retold(query, cached))
     ):
         return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
@@ -515,6 +521,20 @@ def differs(
         if offer < REPLY_MATCH:
             return f"the reply answers another offer (the assistant's last turns are {offer:.0%} alike)"
     return None
+
+
+def _checks_decide(query: Context, cached: Context, similarity: float, whole: bool) -> bool:
+    """Whether the story checks after the turns' cosine decide alone: two contexts told ``whole`` in another number
+    of turns (a greeting exchange one side opens with, a story told as a dialogue or at once), at least
+    :data:`OTHER_TURNS_FLOOR` alike, neither side's user turns the other's with words added (:func:`_added_to`: a
+    topic shift or a constraint told in a turn of its own). The whole turns' cosine reads the turns' number and the
+    assistant's words more than the story; what the user states (numbers, names, dates, conditions, events, a thing
+    exchanged) is what the checks compare. On the conversation dev splits up to -v55 and fow-cache's (rh29), no trap
+    of any category tells its story so: every dev trap in another number of turns adds a turn or fails a check."""
+    if not whole or _same_shape(query, cached) or similarity < OTHER_TURNS_FLOOR:
+        return False
+    mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
+    return bool(mine and theirs) and not _added_to(mine, theirs)
 
 
 def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
