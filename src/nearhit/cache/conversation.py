@@ -527,14 +527,44 @@ def _checks_decide(query: Context, cached: Context, similarity: float, whole: bo
     """Whether the story checks after the turns' cosine decide alone: two contexts told ``whole`` in another number
     of turns (a greeting exchange one side opens with, a story told as a dialogue or at once), at least
     :data:`OTHER_TURNS_FLOOR` alike, neither side's user turns the other's with words added (:func:`_added_to`: a
-    topic shift or a constraint told in a turn of its own). The whole turns' cosine reads the turns' number and the
-    assistant's words more than the story; what the user states (numbers, names, dates, conditions, events, a thing
-    exchanged) is what the checks compare. On the conversation dev splits up to -v55 and fow-cache's (rh29), no trap
-    of any category tells its story so: every dev trap in another number of turns adds a turn or fails a check."""
+    topic shift or a constraint told in a turn of its own), each user turn with a counterpart on the other side (one
+    sharing a content word) or, alone, an answer to the assistant's question, an opener or small talk
+    (:func:`_small_talk_turn`: "Morning! Grey and rainy here ☔ anyway"), not a fact told in a turn of its own ("Oh,
+    and I also run a game in the background."). The whole turns' cosine reads the turns' number and the assistant's
+    words more than the story; what the user states (numbers, names, dates, conditions, events, a thing exchanged)
+    is what the checks compare (rh29: on the conversation dev splits up to -v55 and fow-cache's, no trap reached)."""
     if not whole or _same_shape(query, cached) or similarity < OTHER_TURNS_FLOOR:
         return False
     mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
-    return bool(mine and theirs) and not _added_to(mine, theirs)
+    if not mine or not theirs or _added_to(mine, theirs):
+        return False
+    told = answers(query) | answers(cached) | _opener(query) | _opener(cached)
+    lone = _lone_turns(query, cached)
+    return all(turn in told or _small_talk_turn(turn, story) for turn, story in lone)
+
+
+def _lone_turns(query: Context, cached: Context) -> list[tuple[str, str]]:
+    """The user turns of each side with no counterpart on the other (:func:`_counterpart`), each with the other
+    side's user turns (the story it would amend)."""
+    ours = [content for role, content in query.turns if role == "user"]
+    others = [content for role, content in cached.turns if role == "user"]
+    mine, theirs = "\n".join(ours), "\n".join(others)
+    return [(turn, theirs) for turn in ours if not _counterpart(turn, others)] + [
+        (turn, mine) for turn in others if not _counterpart(turn, ours)
+    ]
+
+
+def _small_talk_turn(turn: str, story: str) -> bool:
+    """Whether a user turn is small talk: a mark of it (:data:`_SMALL_TALK`) once a mark that only frames an
+    afterthought is left out (:func:`_unframed`: "oh and ..." tells a fact), correcting, negating, amending
+    (:func:`constraints.amends`) and adding a condition to (:func:`constraints.conditions_added`) none of ``story``."""
+    said = " ".join(_tokens(turn))
+    return (
+        _SMALL_TALK.search(_unframed(said)) is not None
+        and not _corrects(said)
+        and constraints.amends(turn, story) is None
+        and not constraints.conditions_added(turn, story)
+    )
 
 
 def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
