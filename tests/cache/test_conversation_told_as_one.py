@@ -104,8 +104,9 @@ def test_a_single_question_asks_no_more_than_the_conversation_says(
 
 def test_a_word_said_only_in_an_answer_to_the_assistants_question_may_go_unsaid() -> None:
     """ "Does it get much sun?" "hardly any, it's always damp there" is worded by the question it answers: one message
-    that says "shady and damp" tells the same. An answer that tells a name or a number ("Harlow", "3") tells a
-    fact one message must tell too, and a turn told unasked is the story's own."""
+    that says "shady and damp" tells the same. An answer that tells a name ("Harlow") tells a fact one message must
+    tell too; a number it tells ("3 trees") is read with the question it answers, the number itself compared by the
+    facts (:func:`cv.differs_from_one`); a turn told unasked is the story's own."""
     told = "My lawn is full of moss.\nhardly any, it's always damp there\nwhat can I do about it?"
     single = "My lawn is full of moss, it's shady and damp. What can I do about it?"
     answered = {"hardly any, it's always damp there"}
@@ -114,7 +115,11 @@ def test_a_word_said_only_in_an_answer_to_the_assistants_question_may_go_unsaid(
     named = "My lawn is full of moss.\nHarlow\nwhat can I do about it?"
     assert not cv.asks_no_more(named, "My lawn is full of moss. What can I do about it?", answered={"Harlow"})
     counted = "My lawn is full of moss.\n3 trees\nwhat can I do about it?"
-    assert not cv.asks_no_more(counted, "My lawn is full of moss. What can I do about it?", answered={"3 trees"})
+    assert cv.asks_no_more(counted, "My lawn is full of moss. What can I do about it?", answered={"3 trees"})
+    assert cv.differs_from_one(counted, "My lawn is full of moss. What can I do about it?") is not None
+    shaded = "My lawn is full of moss under three trees. What can I do about it?"
+    assert cv.asks_no_more(counted, shaded, answered={"3 trees"})
+    assert cv.differs_from_one(counted, shaded) is None
 
 
 def test_the_turns_that_answer_the_assistants_question() -> None:
@@ -440,3 +445,14 @@ def test_words_beside_each_other_inside_one_turn_a_number_word_its_digits(
 ) -> None:
     found = cv.differs_from_one(told, single)
     assert (found is not None and found.startswith("a word of the story exchanged")) is exchanged, found
+
+
+def test_an_answers_opening_no_said_again_by_the_answer_is_read_once() -> None:
+    """ "Have you tried a force restart?" "no not yet" is one negation said twice, as one message says it once ("I
+    haven't tried a force restart yet"); a bare "no", or one whose rest negates nothing, is the answer's only
+    negation, and a turn the assistant did not ask for is read as written."""
+    told = "my iphone is stuck on the apple logo\nno not yet\nno, I bought it in 2019\nno\nwhat do I do?"
+    answered = {"no not yet", "no, I bought it in 2019", "no"}
+    read = "my iphone is stuck on the apple logo\nnot yet\nno, I bought it in 2019\nno\nwhat do I do?"
+    assert cv.replies_read(told, answered) == read
+    assert cv.replies_read(told, set()) == told

@@ -279,11 +279,12 @@ def _serves(
         under = f"told as one question: {similarity:.3f} < {floor}"
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
         return False
-    reason = conversation.differs_from_one(told, single, answer)
-    aside = reason is None and conversation.dated_aside(told, single)
+    read = conversation.replies_read(told, answered)  # an answer's "no" said twice, read once
+    reason = conversation.differs_from_one(read, single, answer)
+    aside = reason is None and conversation.dated_aside(read, single)
     verdict = None
     if reason is None:
-        verdict = guards.first_rejection(told, single, similarity, dates_one_side=aside, told=True)
+        verdict = guards.first_rejection(read, single, similarity, dates_one_side=aside, told=True)
     if reason is not None or verdict is not None:
         guard_name, why = ("context", reason) if verdict is None else (verdict.guard, verdict.reason)
         result.candidates.append(Candidate(doc_id, cached, similarity, "rejected_by_guard", guard_name, why))

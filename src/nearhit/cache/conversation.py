@@ -55,6 +55,7 @@ from nearhit.cache import (
 )
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.content import content_stems
+from nearhit.guards.languages import negators_of
 from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
@@ -272,6 +273,8 @@ _NOUN_S = re.compile(
 """A "'s" after a noun (a possessive, or "is" contracted): not after a pronoun ("it's", "she's", "that's", "let's"),
 whose "'s" is the verb :mod:`nearhit.cache.clause` reads ("she's come out in spots")."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
+_REPLY_NO = re.compile(r"\s*(?:no|nope|nah)\b[\s,.;:!-]*", re.IGNORECASE)
+"""A reply's "no" where an answer opens with it."""
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
 _PLACES = frozenset({"first", "second", "third", "fourth", "fifth", "last", "former", "latter"})
 """Words by which a follow-up picks one of the things the turns listed by its place."""
@@ -941,20 +944,38 @@ def asks_no_more(told: str, single: str, answer: str = "", answered: Collection[
 
 def _unanswered(told: str, answered: Collection[str], single: str) -> set[str]:
     """The content words (stems) of a conversation ``told`` as one question that a line of it says other than one of
-    the turns in ``answered`` that states nothing (:func:`fact_free`, unmarked: a negation on one side only is judged
-    by :func:`differs_from_one`'s word checks): an answer's words are read with the question it answers, which the
-    telling leaves out. An answer that tells a number, a date or a name ("3 trees") tells a fact, and so does a word
-    it writes with a capital ("Austin." after "Where in Texas?": a name, though the first word of its turn), which one
-    message must tell too. So does a turn the ``single`` message tells in the same words with a detail swapped
-    (:func:`story.framed_swap`, :func:`story.changed_detail` against its sentence sharing the most words: "I had a
-    molar extracted this morning." / "I had a white filling put in a molar this morning."): not worded otherwise,
-    another story."""
+    the turns in ``answered``: an answer's words are read with the question it answers, which the telling leaves out,
+    as the slot that question opens and the answer fills ("How old is she?" "8" / "my 8-year-old"; "What type of lamp
+    and how old is it?" "it's a tube, been running for about 14 months" / "a UVB tube that's been in for 14 months").
+    What such an answer states is compared by :func:`differs_from_one` whatever its words: its numbers and dates by
+    the facts, a negation or a condition by the word checks. A word it writes with a capital ("Austin." after "Where
+    in Texas?": a name, though the first word of its turn) is kept, which one message must tell too. So is every word
+    of a turn the ``single`` message tells in the same words with a detail swapped (:func:`story.framed_swap`,
+    :func:`story.changed_detail` against its sentence sharing the most words: "I had a molar extracted this
+    morning." / "I had a white filling put in a molar this morning."): not worded otherwise, another story."""
     lines = told.split("\n")
     sentences = [part for part in _SENTENCE.split(single) if part.strip()]
     worded = {line for line in lines if line in answered and not _swapped_in(line, sentences)}
-    kept = _told_words("\n".join(line for line in lines if line not in worded or not fact_free(line, marked=False)))
+    kept = _told_words("\n".join(line for line in lines if line not in worded))
     named = (word for line in lines if line in worded for word in _WORDS.findall(line) if word[:1].isupper())
     return kept | _told_words(" ".join(named)) | _told_words(lines[-1])
+
+
+def replies_read(told: str, answered: Collection[str]) -> str:
+    """``told`` (a conversation told as one question) with the "no" that opens an answer to the assistant's question
+    left out when the rest of the answer negates on its own ("Have you tried a force restart?" "no not yet"; "Does
+    the blend contain xanthan gum?" "No, it doesn't say so on the bag"): "no, not yet" is one negation said twice, as
+    one message says it once ("I haven't tried a force restart yet"). A bare "no", or one whose rest states something
+    else ("no, I bought it in 2019"), is the answer's only negation and is kept."""
+
+    def read(line: str) -> str:
+        found = _REPLY_NO.match(line)
+        if line not in answered or found is None:
+            return line
+        rest = analyse(line[found.end() :])
+        return line[found.end() :] if set(rest.tokens) & negators_of(rest) else line
+
+    return "\n".join(read(line) for line in told.split("\n"))
 
 
 def _swapped_in(turn: str, sentences: Sequence[str]) -> bool:
