@@ -5,7 +5,15 @@ dev sets')."""
 from __future__ import annotations
 
 from nearhit.cache import SemanticCache, story
-from nearhit.cache.conversation import CONTEXT_THRESHOLD, RETOLD_FLOOR, REWORDED_FLOOR, Context, differs, retold
+from nearhit.cache.conversation import (
+    CONTEXT_THRESHOLD,
+    OTHER_TURNS_FLOOR,
+    RETOLD_FLOOR,
+    REWORDED_FLOOR,
+    Context,
+    differs,
+    retold,
+)
 from tests.support.lookups import Turns, ask
 
 FAN: Turns = [
@@ -82,7 +90,7 @@ def test_a_story_told_in_other_turns_is_retold_unless_a_turn_adds_to_it_or_swaps
     split, whole = Context(tuple(CEILING_SPLIT)), Context(tuple(CEILING))
     assert retold(split, whole) and retold(whole, split)
     assert differs("What do I do before painting?", split, whole, BAND) is None
-    assert differs("What do I do before painting?", split, whole, REWORDED_FLOOR - 0.01) is not None
+    assert differs("What do I do before painting?", split, whole, OTHER_TURNS_FLOOR - 0.01) is not None
     unanswered = Context(tuple(CEILING_SPLIT[:3]))  # another shape: no assistant turn after the last
     assert retold(unanswered, split)
     kitchen = (CEILING_KITCHEN[0], CEILING_KITCHEN[1], ("user", "Every hot shower makes the paint come away."))
@@ -94,17 +102,17 @@ def test_a_story_told_in_other_turns_is_retold_unless_a_turn_adds_to_it_or_swaps
     assert not retold(Context(tuple(unmatched)), whole)
 
 
-def test_a_story_told_in_other_turns_has_the_reworded_floor_when_the_assistant_rewords_it_too() -> None:
-    """Told again by someone else, the assistant's turns reworded too, a story split into other turns reads as
-    low as one told in the same turns (:data:`REWORDED_FLOOR`); with the assistant's very words it keeps
-    :data:`RETOLD_FLOOR`."""
+def test_a_story_told_in_other_turns_is_judged_by_the_checks_from_the_other_turns_floor() -> None:
+    """Told in another number of turns, a story is judged by the story checks down to :data:`OTHER_TURNS_FLOOR`,
+    whether or not the assistant rewords its turns too (rh29: the assistant's very words once kept
+    :data:`RETOLD_FLOOR` here, as they still do for a story told in the same turns)."""
     split, whole = Context(tuple(CEILING_SPLIT)), Context(tuple(CEILING))
     between = (REWORDED_FLOOR + RETOLD_FLOOR) / 2
     assert differs("What do I do before painting?", split, whole, between) is None
     same_reply = Context((CEILING_SPLIT[0], CEILING_SPLIT[2], CEILING[1]))
     assert retold(same_reply, whole)
-    assert differs("What do I do before painting?", same_reply, whole, between) is not None
-    assert differs("What do I do before painting?", same_reply, whole, RETOLD_FLOOR + 0.01) is None
+    assert differs("What do I do before painting?", same_reply, whole, between) is None
+    assert differs("What do I do before painting?", same_reply, whole, OTHER_TURNS_FLOOR - 0.01) is not None
 
 
 async def test_a_story_told_in_other_turns_is_served_through_the_cache(cache: SemanticCache) -> None:

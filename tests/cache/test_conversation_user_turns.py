@@ -72,11 +72,13 @@ LILY_AFTER_CHATTER: Turns = [
 
 async def test_a_story_after_chatter_is_served_by_its_user_turns_words(cache: SemanticCache) -> None:
     """The whole turns read 0.60 alike and the user turns 0.66 (the greeting dilutes a short story), under both
-    thresholds; the user turns share 0.64 of their content words, and every story check passes."""
+    thresholds; the user turns share 0.64 of their content words, and every story check passes. Since rh29 the first
+    pass serves it before this second chance is needed: told in another number of turns, the greeting exchange small
+    talk, the story checks decide from ``OTHER_TURNS_FLOOR`` (:func:`conversation._checks_decide`)."""
     await cache.store(ask(cache, LILY, LILY_QUESTION), LILY_ANSWER)
     result = await cache.lookup(ask(cache, LILY_AFTER_CHATTER, LILY_QUESTION))
     assert result.hit and result.answer is not None and result.answer.response == LILY_ANSWER, result.rejection_reason
-    assert result.context is not None and result.context["user_turns"] is True
+    assert result.context is not None and "user_turns" not in result.context
     share = conversation.users_words_share(
         conversation.Context(tuple(LILY_AFTER_CHATTER)), conversation.Context(tuple(LILY))
     )

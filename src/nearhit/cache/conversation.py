@@ -82,6 +82,10 @@ strapped up", "Hope it's healing well." on both: 0.65), whose words the same the
 the conversation dev splits (floor80, twenty-third session), of the pairs refused as about something else whose
 story checks pass at 0.60-0.72, every trap has the assistant's words the same; the nearest trap with them reworded
 reads 0.590."""
+OTHER_TURNS_FLOOR = 0.5
+"""How low the turns' cosine may read for the story checks alone to judge two contexts told in another number of
+turns (:func:`_checks_decide`): a floor against two unrelated histories, not fitted (no dev trap in reach at any
+cosine; the should-hits it reaches read 0.51-0.80, rh29)."""
 REPLY_MATCH = 0.9
 """How alike (token ratio) the assistant's last turn must be for a bare reply ("yes please") to match."""
 ONE_QUESTION_THRESHOLD = 0.88
@@ -473,8 +477,10 @@ def differs(
         theirs_also=_said_by(cached, "assistant"),
         asked=f"{question}\n{cached_question}",
     )
-    if similarity < CONTEXT_THRESHOLD and (
-        similarity < _retold_floor(query, cached, whole) or not retold(query, cached)
+    if (
+        similarity < CONTEXT_THRESHOLD
+        and not _checks_decide(query, cached, similarity, whole)
+        and (similarity < _retold_floor(query, cached, whole) or not retold(query, cached))
     ):
         return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
@@ -519,6 +525,50 @@ def differs(
         if offer < REPLY_MATCH:
             return f"the reply answers another offer (the assistant's last turns are {offer:.0%} alike)"
     return None
+
+
+def _checks_decide(query: Context, cached: Context, similarity: float, whole: bool) -> bool:
+    """Whether the story checks after the turns' cosine decide alone: two contexts told ``whole`` in another number
+    of turns (a greeting exchange one side opens with, a story told as a dialogue or at once), at least
+    :data:`OTHER_TURNS_FLOOR` alike, neither side's user turns the other's with words added (:func:`_added_to`: a
+    topic shift or a constraint told in a turn of its own), each user turn with a counterpart on the other side (one
+    sharing a content word) or, alone, an answer to the assistant's question, an opener or small talk
+    (:func:`_small_talk_turn`: "Morning! Grey and rainy here ☔ anyway"), not a fact told in a turn of its own ("Oh,
+    and I also run a game in the background."). The whole turns' cosine reads the turns' number and the assistant's
+    words more than the story; what the user states (numbers, names, dates, conditions, events, a thing exchanged)
+    is what the checks compare (rh29: on the conversation dev splits up to -v55 and fow-cache's, no trap reached)."""
+    if not whole or _same_shape(query, cached) or similarity < OTHER_TURNS_FLOOR:
+        return False
+    mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
+    if not mine or not theirs or _added_to(mine, theirs):
+        return False
+    told = answers(query) | answers(cached) | _opener(query) | _opener(cached)
+    lone = _lone_turns(query, cached)
+    return all(turn in told or _small_talk_turn(turn, story) for turn, story in lone)
+
+
+def _lone_turns(query: Context, cached: Context) -> list[tuple[str, str]]:
+    """The user turns of each side with no counterpart on the other (:func:`_counterpart`), each with the other
+    side's user turns (the story it would amend)."""
+    ours = [content for role, content in query.turns if role == "user"]
+    others = [content for role, content in cached.turns if role == "user"]
+    mine, theirs = "\n".join(ours), "\n".join(others)
+    return [(turn, theirs) for turn in ours if not _counterpart(turn, others)] + [
+        (turn, mine) for turn in others if not _counterpart(turn, ours)
+    ]
+
+
+def _small_talk_turn(turn: str, story: str) -> bool:
+    """Whether a user turn is small talk: a mark of it (:data:`_SMALL_TALK`) once a mark that only frames an
+    afterthought is left out (:func:`_unframed`: "oh and ..." tells a fact), correcting, negating, amending
+    (:func:`constraints.amends`) and adding a condition to (:func:`constraints.conditions_added`) none of ``story``."""
+    said = " ".join(_tokens(turn))
+    return (
+        _SMALL_TALK.search(_unframed(said)) is not None
+        and not _corrects(said)
+        and constraints.amends(turn, story) is None
+        and not constraints.conditions_added(turn, story)
+    )
 
 
 def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
