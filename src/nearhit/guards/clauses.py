@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from nearhit.guards.content import content_words
 from nearhit.guards.lexicon import FILLERS, NEGATORS, STOP_WORDS, groups, words
-from nearhit.guards.text import analyse
+from nearhit.guards.text import analyse, folded_words
 
 __all__ = [
     "BACKSTORY_ADDED",
@@ -57,7 +57,6 @@ class Clauses:
 
 _FIRST_WORD_RE = re.compile(r"\W*([\w']+)")
 _PART_END_RE = re.compile(r"(?<=[,:\u2014-])\s+")  # a comma, colon or dash ends a part of a sentence
-_WORDS_RE = re.compile(r"[\w']+")
 
 
 def _first_word(text: str) -> str:
@@ -117,7 +116,7 @@ two cats", "I still use Windows 7"): the sentence opens as the state it tells.""
 
 
 def _tells_state(sentence: str) -> bool:
-    words = [w for w in _WORDS_RE.findall(sentence.casefold().replace("\u2019", "'")) if w not in _ADVERBS]
+    words = [w for w in folded_words(sentence.replace("\u2019", "'")) if w not in _ADVERBS]
     opening = " ".join(words[:2])
     return any(opening == state or opening.startswith(state + " ") for state in _STATES)
 
