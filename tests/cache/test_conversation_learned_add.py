@@ -39,12 +39,19 @@ async def test_with_the_score_off_the_rules_refuse_it(
     assert not (await guarded_cache.lookup(request(guarded_cache, "t", pair.b))).hit
 
 
-async def test_a_conversation_longer_than_any_fitted_is_not_read(guarded_cache: SemanticCache) -> None:
+async def test_a_conversation_longer_than_any_fitted_is_not_read(
+    guarded_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pair = _pair()
     longer = [*pair.b.history] * (learned_add.model().max_turns // max(len(pair.b.history), 1) + 1)
     await guarded_cache.store(request(guarded_cache, "t", pair.a), "the answer")
+
+    def unread(*_: object) -> dict[str, float]:
+        raise AssertionError("a conversation longer than any fitted was scored")
+
+    monkeypatch.setattr(learned_add, "cheap_signals", unread)
     result = await guarded_cache.lookup(ask(guarded_cache, longer, pair.b.prompt))
-    assert "learned" not in result.timings_ms
+    assert not result.hit and "learned" in result.timings_ms  # the stage ran, and read nothing
 
 
 def test_the_score_reads_every_signal_it_was_fitted_on() -> None:

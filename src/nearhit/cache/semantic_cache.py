@@ -370,8 +370,9 @@ class SemanticCache(CacheAdmin):
                 self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
             ):
                 result.timings_ms["user_turns"] = _ms_since(stage)
-            stage = time.perf_counter()
-            if not result.hit and self.guards is not None and learned_add.serve(result, query, found, self.guards):
+            if not result.hit and self.guards is not None:  # timed served or not: it runs on a miss, whose cost it is
+                stage = time.perf_counter()
+                learned_add.serve(result, query, found, self.guards)
                 result.timings_ms["learned"] = _ms_since(stage)
         if not result.hit and query.alone is not None and compared and self.max_wrong_rate is None:
             stage = time.perf_counter()
