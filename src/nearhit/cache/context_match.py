@@ -162,7 +162,7 @@ def _asks_alike(query: Lookup, cached: conversation.Context, asked: str) -> bool
     as "Do I need the waiver if my card covers rentals?"), the two together stating nothing more."""
     assert query.context is not None
     if same_turns(query.context, cached):
-        return not _states_more(query.prompt, asked) or not _states_more_after(query.context, query.prompt, asked)
+        return not _states_more(query.prompt, asked)
     moved = _moved_out(query.context, cached, asked)
     return moved is not None and conversation.states_more(f"{moved}\n{query.prompt}", asked) is None
 
@@ -176,14 +176,6 @@ def _states_more(question: str, asked: str) -> bool:
         asides.without_asides(asked, question, moods=True),
     )
     return conversation.states_more(mine, theirs) is not None
-
-
-def _states_more_after(turns: conversation.Context, question: str, asked: str) -> bool:
-    """Whether ``question`` still states more than ``asked`` with the very same turns told before each: a fact or
-    word one of them restates from the turns ("is a bag rated comfort 5 degrees going to cut it?" after turns
-    that name that bag) is said on both sides so, and no new fact; one neither the turns nor ``asked`` say is."""
-    told = "\n".join(text for _, text in turns.turns)
-    return _states_more(f"{told}\n{question}", f"{told}\n{asked}")
 
 
 def _moved_out(query: conversation.Context, cached: conversation.Context, asked: str) -> str | None:
