@@ -17,6 +17,7 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --categories constraint_added,detail_swap --pairs t.txt  # these only
     python benchmarks/conversation_misses.py --served-in base.txt --pairs after.txt  # what base served, again
     python benchmarks/conversation_misses.py --ids ids.txt --pairs after.txt     # only these pair ids (one a line)
+    python benchmarks/conversation_misses.py --sets fit --pairs fit.txt  # the fit dev splits only (or validation)
 
 ``--again BASE REASONS MATCH``: a change that loosens one check can only move the pairs one of whose candidates it
 refused, so only the pairs of the base run (``--pairs`` and ``--reasons`` files) with a candidate whose reason
@@ -41,6 +42,8 @@ from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
 from nearhit.evaluation.runner import judge_with, scratch
 
 SETS = CONVERSATION_SETS
+VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(56, 62))
+"""The dev splits counted once per reading (``--sets validation``); the fit splits are the others."""
 _SIMILARITY = re.compile(r"similarity (\d\.\d+)|: (\d\.\d+) <")
 
 
@@ -234,7 +237,11 @@ def main() -> None:
     parser.add_argument("--categories", help="look up only the pairs of these categories (comma-separated)")
     parser.add_argument("--served-in", metavar="PAIRS", help="look up only the pairs a --pairs file has served")
     parser.add_argument("--ids", metavar="FILE", help="look up only the pairs whose ids this file lists, one a line")
+    parser.add_argument("--sets", choices=("fit", "validation"), help="only these dev splits (see VALIDATION)")
     args = parser.parse_args()
+    if args.sets:
+        global SETS
+        SETS = tuple(name for name in CONVERSATION_SETS if (name in VALIDATION) == (args.sets == "validation"))
     if args.compare or args.stages:
         compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
         return
