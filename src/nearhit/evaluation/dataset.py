@@ -130,6 +130,16 @@ BUNDLED_FILES = {
     "nearhit-conversations-v59": "nearhit_conversations_v59.jsonl",
     "nearhit-conversations-v60": "nearhit_conversations_v60.jsonl",
     "nearhit-conversations-v61": "nearhit_conversations_v61.jsonl",
+    "nearhit-conversations-v62": "nearhit_conversations_v62.jsonl",
+    "nearhit-conversations-v63": "nearhit_conversations_v63.jsonl",
+    "nearhit-conversations-v64": "nearhit_conversations_v64.jsonl",
+    "nearhit-conversations-v65": "nearhit_conversations_v65.jsonl",
+    "nearhit-conversations-v66": "nearhit_conversations_v66.jsonl",
+    "nearhit-conversations-v67": "nearhit_conversations_v67.jsonl",
+    "nearhit-conversations-v68": "nearhit_conversations_v68.jsonl",
+    "nearhit-conversations-v69": "nearhit_conversations_v69.jsonl",
+    "nearhit-conversations-v70": "nearhit_conversations_v70.jsonl",
+    "nearhit-conversations-v71": "nearhit_conversations_v71.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
