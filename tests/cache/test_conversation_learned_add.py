@@ -49,7 +49,7 @@ async def test_a_conversation_longer_than_any_fitted_is_not_read(
     def unread(*_: object) -> dict[str, float]:
         raise AssertionError("a conversation longer than any fitted was scored")
 
-    monkeypatch.setattr(learned_add, "cheap_signals", unread)
+    monkeypatch.setattr(learned_add, "shape_signals", unread)
     result = await guarded_cache.lookup(ask(guarded_cache, longer, pair.b.prompt))
     assert not result.hit and "learned" in result.timings_ms  # the stage ran, and read nothing
 
@@ -59,3 +59,17 @@ def test_the_score_reads_every_signal_it_was_fitted_on() -> None:
     assert len(fitted.features) == len(fitted.weights) == len(fitted.mean) == len(fitted.scale)
     assert "users_sim" not in fitted.features and "told_sim" not in fitted.features  # no embedding more
     assert 0.5 < fitted.threshold < 1.0 and fitted.max_turns == 7
+
+
+def test_the_bound_read_first_is_never_under_the_score() -> None:
+    """``Model.best`` may skip a candidate before its guards and checks are read only if no reading of them scores
+    higher: every signal left unread, at either end of [0, 1], scores at most the bound."""
+    fitted = learned_add.model()
+    shape = {"q_sim": 0.7, "ctx_sim": 0.8, "turns_gap": 2.0, "q_short": 0.0, "turns": 4.0, "log_words": 4.5}
+    unread = [name for name in fitted.features if name not in shape]
+    bound = fitted.best(shape)
+    for ones in range(1 << 6):  # the six strongest-weighted unread signals, every combination; the rest at 0.5
+        strongest = sorted(unread, key=lambda name: -abs(fitted.weights[fitted.features.index(name)]))[:6]
+        full = shape | {name: 0.5 for name in unread} | {n: float(ones >> i & 1) for i, n in enumerate(strongest)}
+        assert fitted.score(full) <= bound + 1e-12
+    assert bound > fitted.score(shape | {name: 0.5 for name in unread})

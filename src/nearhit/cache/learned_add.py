@@ -62,9 +62,13 @@ class Model:
         x = np.array([signals[name] for name in self.features])
         return 1.0 / (1.0 + math.exp(-(self.bias + float(((x - self.mean) / self.scale) @ self.weights))))
 
-    def best(self, cheap: dict[str, float]) -> float:
-        """The highest score a candidate with these :func:`cheap_signals` can reach, whatever its :data:`FLAGS`."""
-        return self.score(cheap | {name: float(self.weights[self.features.index(name)] > 0) for name in FLAGS})
+    def best(self, known: dict[str, float]) -> float:
+        """The highest score a candidate with the signals ``known`` can reach: every other signal (a flag, a guard's
+        strength: each in [0, 1]) at the end its weight favours. Exact, so reading the rest only when this reaches
+        the threshold changes no verdict."""
+        return self.score(
+            {name: known.get(name, float(w > 0)) for name, w in zip(self.features, self.weights, strict=True)}
+        )
 
 
 @functools.cache
@@ -89,9 +93,55 @@ def _users(context: conversation.Context) -> str:
     return "\n".join(content for role, content in context.turns if role == "user")
 
 
-FLAGS = (*(name for name, _ in CHECKS), "changed_detail", "other_referent", "states_more")
-"""The signals that cost most to read (the checks' and :func:`conversation.states_more`'s ~1 ms): read last, only
-for a candidate whose score could still reach the threshold (:meth:`Model.best`)."""
+def shape_signals(
+    question: str,
+    context: conversation.Context,
+    asked: str,
+    cached: conversation.Context,
+    similarity: float,
+    context_similarity: float,
+) -> dict[str, float]:
+    """The cosines and the conversations' sizes: read first, since most candidates cannot reach the threshold
+    whatever the guards say (:meth:`Model.best`)."""
+    short = min(len(content_words(analyse(asked))), len(content_words(analyse(question))))
+    return {
+        "q_sim": similarity,
+        "ctx_sim": context_similarity,
+        "turns_gap": float(abs(len(cached.turns) - len(context.turns))),
+        "q_short": float(short <= 2),
+        "turns": float(len(context.turns)),
+        "log_words": float(np.log1p(len(context.text.split()) + len(question.split()))),
+    }
+
+
+def question_signals(
+    question: str,
+    context: conversation.Context,
+    asked: str,
+    cached: conversation.Context,
+    similarity: float,
+    guards: GuardSet,
+) -> dict[str, float]:
+    """What the guards read of the two questions (short texts), and whether the turns are the very same."""
+    on_question = guards.signals(question, asked)
+    return {
+        "same_turns": float(context_match.same_turns(cached, context)),
+        "q_veto": float(guards.first_rejection(question, asked, similarity) is not None),
+        "q_strongest": _strength(on_question),
+        "q_quiet": float(guards.quiet(question, asked)),
+    }
+
+
+def turn_signals(context: conversation.Context, cached: conversation.Context, guards: GuardSet) -> dict[str, float]:
+    """What the guards read of the two sides' user turns: the costliest read of the guards (long texts), so after
+    the bound on the rest (:meth:`Model.best`)."""
+    on_users = guards.signals(_users(context), _users(cached))
+    return {
+        "users_strongest": _strength(on_users),
+        "users_numbers": _strength(on_users, "numbers"),
+        "users_negation": _strength(on_users, "negation"),
+        "users_entities": _strength(on_users, "entities"),
+    }
 
 
 def cheap_signals(
@@ -105,31 +155,17 @@ def cheap_signals(
 ) -> dict[str, float]:
     """What the guards and the turns' sizes read of ``cached``/``asked`` (the entry) against ``context``/``question``
     (the query): microseconds, the guards' analyses being cached per text."""
-    on_question, on_users = guards.signals(question, asked), guards.signals(_users(context), _users(cached))
-    short = min(len(content_words(analyse(asked))), len(content_words(analyse(question))))
-    return {
-        "q_sim": similarity,
-        "ctx_sim": context_similarity,
-        "same_turns": float(context_match.same_turns(cached, context)),
-        "q_veto": float(guards.first_rejection(question, asked, similarity) is not None),
-        "q_strongest": _strength(on_question),
-        "q_quiet": float(guards.quiet(question, asked)),
-        "users_strongest": _strength(on_users),
-        "users_numbers": _strength(on_users, "numbers"),
-        "users_negation": _strength(on_users, "negation"),
-        "users_entities": _strength(on_users, "entities"),
-        "turns_gap": float(abs(len(cached.turns) - len(context.turns))),
-        "q_short": float(short <= 2),
-        "turns": float(len(context.turns)),
-        "log_words": float(np.log1p(len(context.text.split()) + len(question.split()))),
-    }
+    shape = shape_signals(question, context, asked, cached, similarity, context_similarity)
+    asked_so = question_signals(question, context, asked, cached, similarity, guards)
+    return shape | asked_so | turn_signals(context, cached, guards)
 
 
 def flags(
     question: str, context: conversation.Context, asked: str, cached: conversation.Context, context_similarity: float
 ) -> dict[str, float]:
     """Which check of :func:`conversation.differs` refuses (one flag each), :func:`conversation.other_referent`, and
-    whether the query states more (:func:`conversation.states_more`)."""
+    whether the query states more (:func:`conversation.states_more`): ~1 ms, so read last, only for a candidate whose
+    score could still reach the threshold (:meth:`Model.best`)."""
     reason = conversation.differs(question, context, cached, context_similarity, asked)
     found = {name: float(reason is not None and reason.startswith(start)) for name, start in CHECKS}
     found["changed_detail"] = float(reason is not None and not any(found.values()))
@@ -174,8 +210,14 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
             continue
         similarity, asked = entry.similarity(fields), fields.get("prompt", "")
         context_similarity = float(query.context_vector @ stored)
-        found = cheap_signals(query.prompt, context, asked, cached, similarity, context_similarity, guards)
+        found = shape_signals(query.prompt, context, asked, cached, similarity, context_similarity)
+        if fitted.best(found) < fitted.threshold:
+            continue
+        found |= question_signals(query.prompt, context, asked, cached, similarity, guards)
         if found["q_veto"] or fitted.best(found) < fitted.threshold:
+            continue
+        found |= turn_signals(context, cached, guards)
+        if fitted.best(found) < fitted.threshold:
             continue
         if _states_facts(query.prompt, asked):
             continue
