@@ -144,22 +144,6 @@ def turn_signals(context: conversation.Context, cached: conversation.Context, gu
     }
 
 
-def cheap_signals(
-    question: str,
-    context: conversation.Context,
-    asked: str,
-    cached: conversation.Context,
-    similarity: float,
-    context_similarity: float,
-    guards: GuardSet,
-) -> dict[str, float]:
-    """What the guards and the turns' sizes read of ``cached``/``asked`` (the entry) against ``context``/``question``
-    (the query): microseconds, the guards' analyses being cached per text."""
-    shape = shape_signals(question, context, asked, cached, similarity, context_similarity)
-    asked_so = question_signals(question, context, asked, cached, similarity, guards)
-    return shape | asked_so | turn_signals(context, cached, guards)
-
-
 def flags(
     question: str, context: conversation.Context, asked: str, cached: conversation.Context, context_similarity: float
 ) -> dict[str, float]:
@@ -183,9 +167,12 @@ def signals(
     context_similarity: float,
     guards: GuardSet,
 ) -> dict[str, float]:
-    """Every signal the score reads (:func:`cheap_signals` and :func:`flags`)."""
-    cheap = cheap_signals(question, context, asked, cached, similarity, context_similarity, guards)
-    return cheap | flags(question, context, asked, cached, context_similarity)
+    """Every signal the score reads, as :func:`serve` reads them in stages (``benchmarks/conversation_learned.py``
+    checks them against its dump)."""
+    shape = shape_signals(question, context, asked, cached, similarity, context_similarity)
+    asked_so = question_signals(question, context, asked, cached, similarity, guards)
+    read = shape | asked_so | turn_signals(context, cached, guards)
+    return read | flags(question, context, asked, cached, context_similarity)
 
 
 def _states_facts(question: str, asked: str) -> bool:
