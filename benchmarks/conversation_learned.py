@@ -60,23 +60,12 @@ from conversation_fit import _texts, signals, verdicts
 from conversation_retold import looked_up
 from followup_representations import Vectors
 from nearhit.cache import conversation as cv
-from nearhit.cache.learned_add import DATA
+from nearhit.cache.learned_add import CHECKS, DATA
 from nearhit.decision.fit import Fitted, fit
 from nearhit.evaluation import dataset
 from nearhit.evaluation.dataset import CONVERSATION_SETS
 from nearhit.guards import GuardSet
 
-CHECKS = (
-    ("about_else", cv.ABOUT_ELSE),
-    ("other_facts", "the earlier turns state other facts"),
-    ("said_more", cv.SAID_MORE),
-    ("other_asker", "the earlier turns are about another asker"),
-    ("other_event", "the earlier turns tell another event"),
-    ("other_name", "the earlier turns' code marks"),
-    ("other_offer", "the reply"),
-    ("points_back", "the question points back"),
-)
-"""Each refusal of :func:`conversation.differs` by how its reason starts; anything else is ``changed_detail``."""
 CHECK_FLAGS = (*(name for name, _ in CHECKS), "changed_detail", "other_referent")
 VETO = "q_veto"
 """The guards' rejection at their cut on the last questions: a hard veto, kept outside the model."""
