@@ -42,9 +42,19 @@ from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
 from nearhit.evaluation.runner import judge_with, scratch
 
 SETS = CONVERSATION_SETS
-VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(56, 62))
-"""The dev splits counted once per reading (``--sets validation``); the fit splits are the others."""
+VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(62, 68))
+"""The dev splits counted once per reading (``--sets validation``); the fit splits are the older ones."""
+HELD_OUT = tuple(f"nearhit-conversations-v{n}" for n in range(68, 72))
+"""Sets no helper reads while tuning (any split): in neither ``--sets`` choice."""
 _SIMILARITY = re.compile(r"similarity (\d\.\d+)|: (\d\.\d+) <")
+
+
+def chosen_sets(which: str) -> tuple[str, ...]:
+    """The dev splits of ``fit`` (every conversation set older than :data:`VALIDATION`, and fow-cache's) or of
+    ``validation``; :data:`HELD_OUT` in neither."""
+    return tuple(
+        name for name in CONVERSATION_SETS if name not in HELD_OUT and (name in VALIDATION) == (which == "validation")
+    )
 
 
 def shape(pair: Pair, looked_up: object, stored_context: bool) -> str:
@@ -241,7 +251,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.sets:
         global SETS
-        SETS = tuple(name for name in CONVERSATION_SETS if (name in VALIDATION) == (args.sets == "validation"))
+        SETS = chosen_sets(args.sets)
     if args.compare or args.stages:
         compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
         return

@@ -39,3 +39,9 @@ def test_show_prints_no_trap_and_no_served_pair(misses: ModuleType) -> None:
     assert not misses.shown("", _pair(False), _missed())
     assert not misses.shown("", _pair(True), served)
     assert not misses.shown("served", _pair(True), served)
+
+
+def test_the_fit_sets_hold_no_validation_and_no_held_out_set(misses: ModuleType) -> None:
+    fit, validation = misses.chosen_sets("fit"), misses.chosen_sets("validation")
+    assert set(validation) == set(misses.VALIDATION) and "conversations" in fit
+    assert not set(fit) & set(validation) and not (set(fit) | set(validation)) & set(misses.HELD_OUT)
