@@ -140,6 +140,13 @@ def turn_signals(context: conversation.Context, cached: conversation.Context, gu
     }
 
 
+def check_flags(reason: str | None) -> dict[str, float]:
+    """Which check of :func:`conversation.differs` gave ``reason`` (its refusal, or None): one flag each."""
+    found = {name: float(reason is not None and reason.startswith(start)) for name, start in CHECKS}
+    found["changed_detail"] = float(reason is not None and not any(found.values()))
+    return found
+
+
 def flags(
     question: str,
     context: conversation.Context,
@@ -156,8 +163,7 @@ def flags(
         reason = conversation.differs(question, context, cached, context_similarity, asked)
     else:
         reason = reads.differs(question, context, cached, context_similarity, asked)
-    found = {name: float(reason is not None and reason.startswith(start)) for name, start in CHECKS}
-    found["changed_detail"] = float(reason is not None and not any(found.values()))
+    found = check_flags(reason)
     found["other_referent"] = float(conversation.other_referent(question, asked) is not None)
     found["states_more"] = float(conversation.states_more(question, asked) is not None)
     return found
@@ -203,6 +209,9 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
         similarity, asked = entry.similarity(fields), fields.get("prompt", "")
         context_similarity = float(query.context_vector @ stored)
         found = shape_signals(query.prompt, context, asked, cached, similarity, context_similarity)
+        if query.reads.read(query.prompt, context, cached, context_similarity, asked):
+            # The context stage's verdict on this candidate, free: its checks' flags bound the score before any guard.
+            found |= check_flags(query.reads.differs(query.prompt, context, cached, context_similarity, asked))
         if fitted.best(found) < fitted.threshold:
             continue
         if guards.first_rejection(query.prompt, asked, similarity) is not None:

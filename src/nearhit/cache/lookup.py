@@ -21,6 +21,10 @@ class Reads:
 
     verdicts: dict[tuple[str, Context, Context, float, str, bool], str | None] = field(default_factory=dict)
 
+    def read(self, question: str, query: Context, cached: Context, similarity: float, asked: str) -> bool:
+        """Whether :meth:`differs` has judged these contexts as told (``whole``) already: its verdict is free."""
+        return (question, query, cached, similarity, asked, True) in self.verdicts
+
     def differs(
         self, question: str, query: Context, cached: Context, similarity: float, asked: str, *, whole: bool = True
     ) -> str | None:
