@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from conversation_misses import each_lookup
 from nearhit import evaluation
 from nearhit.cache import conversation
-from nearhit.cache.lookup import exact_text
+from nearhit.cache.keys import exact_text
 from nearhit.evaluation.dataset import CONVERSATION_SETS, Turn
 
 GRID = (0.72, 0.74, 0.76, 0.78, 0.80, 0.82, 0.84, 0.86, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98)

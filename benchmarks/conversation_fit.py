@@ -43,14 +43,12 @@ import numpy as np
 from conversation_retold import looked_up
 from conversation_traps import run
 from followup_representations import Vectors, auc
-from nearhit.cache import context_match
+from nearhit.cache import context_match, learned_add
 from nearhit.cache import conversation as cv
 from nearhit.decision.fit import fit
 from nearhit.evaluation import dataset
 from nearhit.evaluation.dataset import CONVERSATION_SETS
-from nearhit.guards import GuardSet, GuardSignal
-from nearhit.guards.content import content_words
-from nearhit.guards.text import analyse
+from nearhit.guards import GuardSet
 
 FEATURES = (
     "q_sim",
@@ -96,47 +94,29 @@ class Row:
         return any(self.x[name] for name in vetoes)
 
 
-def _users(context: cv.Context) -> str:
-    return "\n".join(content for role, content in context.turns if role == "user")
-
-
-def _strength(signals: Sequence[GuardSignal], guard: str | None = None) -> float:
-    return max((s.strength for s in signals if guard is None or s.guard == guard), default=0.0)
-
-
 def _texts(context: cv.Context, question: str) -> list[str]:
     """What each side's vectors are of: its question, its context, its user turns, its story told as one."""
-    return [question, context.text, _users(context), cv.told_as_one(context, question)]
+    return [question, context.text, context.users, cv.told_as_one(context, question)]
 
 
 def signals(
     a: tuple[cv.Context, str], b: tuple[cv.Context, str], va: list[np.ndarray], vb: list[np.ndarray], guards: GuardSet
 ) -> dict[str, float]:
     """The candidate signals of ``b`` (the query) against ``a`` (the cached side); ``va``, ``vb``: each side's
-    vectors of its question, context text, user turns and story told as one."""
+    vectors of its question, context text, user turns and story told as one. The guards' and the sizes' are read as
+    the engine reads them (:mod:`nearhit.cache.learned_add`), one code for both."""
     (ca, qa), (cb, qb) = a, b
     q_sim, ctx_sim, users_sim, told_sim = (float(va[n] @ vb[n]) for n in range(4))
     checked = cv.differs(qb, cb, ca, ctx_sim, qa) or cv.other_referent(qb, qa)
-    on_question = guards.signals(qb, qa)
-    on_users = guards.signals(_users(cb), _users(ca))
-    short = min(len(content_words(analyse(qa))), len(content_words(analyse(qb))))
+    read = learned_add.shape_signals(qb, cb, qa, ca, q_sim, ctx_sim)
+    read |= learned_add.question_signals(qb, cb, qa, ca, q_sim, guards)
+    read |= learned_add.turn_signals(cb, ca, guards)
     return {
-        "q_sim": q_sim,
-        "ctx_sim": ctx_sim,
+        **{name: read[name] for name in FEATURES if name in read},
         "users_sim": users_sim,
         "told_sim": told_sim,
-        "same_turns": float(context_match.same_turns(ca, cb)),
         "ctx_check": float(checked is not None),
         "states_more": float(cv.states_more(qb, qa) is not None),
-        "q_veto": float(guards.first_rejection(qb, qa, q_sim) is not None),
-        "q_strongest": _strength(on_question),
-        "q_quiet": float(guards.quiet(qb, qa)),
-        "users_strongest": _strength(on_users),
-        "users_numbers": _strength(on_users, "numbers"),
-        "users_negation": _strength(on_users, "negation"),
-        "users_entities": _strength(on_users, "entities"),
-        "turns_gap": float(abs(len(ca.turns) - len(cb.turns))),
-        "q_short": float(short <= 2),
     }
 
 

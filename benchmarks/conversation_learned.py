@@ -60,7 +60,7 @@ import conversation_fit as fitted
 from conversation_fit import _texts, signals, verdicts
 from conversation_retold import looked_up
 from followup_representations import Vectors
-from nearhit.cache import conversation as cv
+from nearhit.cache import learned_add
 from nearhit.cache.learned_add import CHECKS, DATA
 from nearhit.decision.fit import Fitted, fit
 from nearhit.evaluation import dataset
@@ -81,15 +81,6 @@ ITERATIONS = 1000
 Row = dict[str, Any]
 """A dumped pair: set, id, category, should_hit, both_context, x (its signals), rules (the rules' verdict)."""
 POLICIES = ("rules", "replace", "add", "gate", "both")
-
-
-def check_flags(question: str, query: cv.Context, cached: cv.Context, ctx_sim: float, asked: str) -> dict[str, float]:
-    """Which check of :func:`conversation.differs` refuses (one flag each) and :func:`conversation.other_referent`."""
-    reason = cv.differs(question, query, cached, ctx_sim, asked)
-    flags = {name: float(reason is not None and reason.startswith(start)) for name, start in CHECKS}
-    flags["changed_detail"] = float(reason is not None and not any(flags.values()))
-    flags["other_referent"] = float(cv.other_referent(question, asked) is not None)
-    return flags
 
 
 def _version(name: str) -> int:
@@ -119,7 +110,7 @@ async def dump(path: Path, cache: Path, sets: Sequence[str]) -> None:
                 if ca is not None and cb is not None:
                     va, vb = await vectors.of(_texts(ca, qa)), await vectors.of(_texts(cb, qb))
                     x = signals((ca, qa), (cb, qb), va, vb, guards)
-                    x |= check_flags(qb, cb, ca, x["ctx_sim"], qa)
+                    x |= learned_add.flags(qb, cb, qa, ca, x["ctx_sim"])
                     x["turns"] = float(len(cb.turns))
                     x["log_words"] = float(np.log1p(len(cb.text.split()) + len(qb.split())))
                     row["x"] = x

@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from nearhit.cache import asides, conversation, digression, entry, story
-from nearhit.cache.lookup import Lookup, exact_text
+from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision import load_model
 from nearhit.guards import GuardSet
@@ -80,7 +80,7 @@ def match(
     margins: dict[str, tuple[Margin, float]] = {}
     rejected = 0
     for doc_id, fields in rows:
-        cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        cached = conversation.stored(fields.get(entry.CONTEXT, ""))
         similarity = 0.0
         reason: str | None
         asked = query
@@ -103,7 +103,8 @@ def match(
             else:
                 stored = vector_of(fields.get(entry.CONTEXT_VECTOR, ""), dimension)
                 similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
-            reason = conversation.differs(query.prompt, mine, cached, similarity, fields.get("prompt", ""), whole=whole)
+            asked_before = fields.get("prompt", "")
+            reason = query.reads.differs(query.prompt, mine, cached, similarity, asked_before, whole=whole)
             reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
         if reason is None:
             kept.append((doc_id, fields))
@@ -130,7 +131,7 @@ def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
     turns named, or are one another with one word exchanged or reordered ("the per-head cost for Venue A" / "...
     Venue B", "super effective against Dragon" / "Dragon super effective against":
     :func:`conversation.other_referent`), ask another question whatever the turns say, as two follow-ups do."""
-    stored = conversation.Context.from_json(fields.get(entry.EARLIER, ""))
+    stored = conversation.stored(fields.get(entry.EARLIER, ""))
     if query.earlier is None or stored is None:
         return None
     return story.alone_differs(query.earlier.turns, stored.turns) or conversation.other_referent(
@@ -189,9 +190,7 @@ def _moved_out(query: conversation.Context, cached: conversation.Context, asked:
 
 
 def same_turns(query: conversation.Context, cached: conversation.Context) -> bool:
-    return [(role, exact_text(text)) for role, text in query.turns] == [
-        (role, exact_text(text)) for role, text in cached.turns
-    ]
+    return query.exact_turns == cached.exact_turns
 
 
 SUBJECT_GUARD = "entities"
@@ -243,7 +242,7 @@ def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet |
     judging = told_guards(guards)
     for _, fields in rows:
         told, owner = fields.get(entry.TOLD, ""), fields.get(entry.TWIN, "")
-        story = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        story = conversation.stored(fields.get(entry.CONTEXT, ""))
         answer = conversation.last_answer(story) if story is not None else ""
         answered = conversation.asked_for(story) if story is not None else set()
         if told and owner and _serves(result, told, single, owner, fields, judging, answer, answered):

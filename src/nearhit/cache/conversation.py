@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
+from typing import Literal
 
 from nearhit.cache import (
     circumstance,
@@ -53,6 +54,7 @@ from nearhit.cache import (
     story,
     unsaid,
 )
+from nearhit.cache.keys import exact_text
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.content import content_stems
 from nearhit.guards.languages import negators_of
@@ -303,10 +305,27 @@ class Context:
 
     turns: tuple[Turn, ...]
 
-    @property
+    # Read once per context, not once per check: a lookup compares its context with each candidate's in several
+    # stages, and its own side is the same every time (fow-cache's support chats run 40 turns and more).
+    @functools.cached_property
     def text(self) -> str:
         """What is embedded: every earlier turn, in order."""
         return "\n".join(content for _, content in self.turns)
+
+    @functools.cached_property
+    def exact_turns(self) -> tuple[Turn, ...]:
+        """The turns as the exact key compares them (:func:`nearhit.cache.keys.exact_text`): "the very same turns"."""
+        return tuple((role, exact_text(content)) for role, content in self.turns)
+
+    @functools.cached_property
+    def users(self) -> str:
+        """The user's turns, one text."""
+        return "\n".join(content for role, content in self.turns if role == "user")
+
+    @functools.cached_property
+    def assistants(self) -> str:
+        """The assistant's turns, one text."""
+        return "\n".join(content for role, content in self.turns if role == "assistant")
 
     def to_json(self) -> str:
         return json.dumps([list(turn) for turn in self.turns], ensure_ascii=False, separators=(",", ":"))
@@ -323,6 +342,18 @@ class Context:
         ):
             return None
         return cls(tuple((role, content) for role, content in turns))
+
+
+STORED_CONTEXTS = 256
+"""How many entries' parsed turns :func:`stored` keeps."""
+
+
+@functools.lru_cache(maxsize=STORED_CONTEXTS)
+def stored(raw: str) -> Context | None:
+    """An entry's stored turns (:meth:`Context.from_json`), kept for the next stages and lookups that meet the entry:
+    what a :class:`Context` reads of itself (its exact turns, its user turns) is read once an entry while it is kept,
+    not once a candidate per stage. A context is immutable, so sharing it changes nothing read of it."""
+    return Context.from_json(raw)
 
 
 def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
@@ -1390,8 +1421,8 @@ def users_words_share(query: Context, cached: Context) -> float:
     return len(mine & theirs) / len(mine | theirs) if mine | theirs else 0.0
 
 
-def _said_by(context: Context, role: str) -> str:
-    return "\n".join(content for who, content in context.turns if who == role)
+def _said_by(context: Context, role: Literal["user", "assistant"]) -> str:
+    return context.users if role == "user" else context.assistants
 
 
 def _last(context: Context) -> str:
@@ -1697,10 +1728,11 @@ def _written_out(text: str, other: str = "") -> str:
     """ "32k" written out as "32000", so it equals "32,000"; "twice" as "two times"; "10k/yr" as "10000 per yr";
     "second-hand" as "secondhand" (:data:`_SECOND_IDIOM`); "orders_2023" as "orders2023" (:data:`_IDENTIFIER`). A
     "12k" whose number ``other`` tells in kilometres ("12 km", "12km") is that distance: a runner's "long run is
-    12k"."""
-    text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
-    text = _SECOND_IDIOM.sub(lambda found: found.group(1) + found.group(2), text)
-    text = _IDENTIFIER.sub(r"\1\2", text)
+    12k". Only a text with such a number reads ``other``: the rest is written out once per text
+    (:func:`_written_alone`), not once per candidate it is compared with."""
+    text, whole = _written_alone(text)
+    if whole:
+        return text
     km = {float(found.group(1)) for found in _KILOMETRES.finditer(other)}
     text = _THOUSANDS.sub(
         lambda found: (
@@ -1711,6 +1743,18 @@ def _written_out(text: str, other: str = "") -> str:
         text,
     )
     return _RATE.sub(" per ", text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _written_alone(text: str) -> tuple[str, bool]:
+    """What :func:`_written_out` writes out of ``text`` whatever the other side says, and whether that is all of it:
+    not when it says a number in thousands (:data:`_THOUSANDS`), which the other side may tell is a distance."""
+    text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
+    text = _SECOND_IDIOM.sub(lambda found: found.group(1) + found.group(2), text)
+    text = _IDENTIFIER.sub(r"\1\2", text)
+    if _THOUSANDS.search(text) is None:
+        return _RATE.sub(" per ", text), True
+    return text, False
 
 
 def _unclipped(mine: frozenset[str], theirs: frozenset[str]) -> tuple[set[str], set[str]]:

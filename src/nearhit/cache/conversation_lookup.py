@@ -25,7 +25,7 @@ from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
 from nearhit.cache.client import hash_reads, reads, unlink_each
 from nearhit.cache.keys import KeySpace, Scope, normalise, sha256_hex
-from nearhit.cache.lookup import Lookup, exact_text
+from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult, Margin
 from nearhit.guards import GuardSet
 
@@ -151,7 +151,7 @@ def _after_earlier_turns(
         (doc_id, fields)
         for doc_id, fields in rows
         if not fields.get(entry.CONTEXT)
-        and _normalised(conversation.Context.from_json(fields.get(entry.EARLIER, ""))) == turns
+        and _normalised(conversation.stored(fields.get(entry.EARLIER, ""))) == turns
         and conversation.states_more(query.prompt, fields.get("prompt", ""), added_times=False) is None
         and conversation.other_referent(query.prompt, fields.get("prompt", "")) is None
     ]
@@ -168,7 +168,7 @@ def _after_earlier_turns(
         if not fields.get(entry.CONTEXT)
         and fields.get(entry.EARLIER)
         and fields.get(entry.CONTEXT_VECTOR)
-        and _tells_another(conversation.Context.from_json(fields[entry.EARLIER]), turns)
+        and _tells_another(conversation.stored(fields[entry.EARLIER]), turns)
     ]
     if not told:
         return False
@@ -213,7 +213,7 @@ async def turn_by_turn(
     dimension = len(query.vector)
     maybe = []
     for doc_id, fields in rows:
-        cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        cached = conversation.stored(fields.get(entry.CONTEXT, ""))
         if doc_id not in refused or cached is None or entry.similarity(fields) < floor:
             continue
         if turns.may_leave_out(query.context, cached):
@@ -286,7 +286,7 @@ async def user_turns(
     }
     maybe = []
     for doc_id, fields in rows:
-        cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        cached = conversation.stored(fields.get(entry.CONTEXT, ""))
         if doc_id in refused and cached is not None and entry.similarity(fields) >= floor:
             maybe.append((doc_id, fields, cached))
     if not maybe:
@@ -474,7 +474,7 @@ def _judge(
         turn_reading.read_with_turns(judged, context, prompt, rows, {doc_id for doc_id, _ in rows}, fitted, guards)
 
 
-def _tells_another(earlier: conversation.Context | None, turns: list[tuple[str, str]] | None) -> bool:
+def _tells_another(earlier: conversation.Context | None, turns: tuple[tuple[str, str], ...] | None) -> bool:
     """Whether ``earlier`` (a single question's turns) tell a story in other turns than ``turns`` (normalised): not
     the very same (judged as such), nor turns that say nothing ("Quick question." "Sure."), whose
     question stands alone and is met by the story told as one question."""
@@ -494,8 +494,8 @@ def _served(result: LookupResult, judged: LookupResult, context: dict[str, objec
     return True
 
 
-def _normalised(context: conversation.Context | None) -> list[tuple[str, str]] | None:
-    return None if context is None else [(role, exact_text(text)) for role, text in context.turns]
+def _normalised(context: conversation.Context | None) -> tuple[tuple[str, str], ...] | None:
+    return None if context is None else context.exact_turns
 
 
 def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
@@ -635,7 +635,7 @@ async def _after_turns(
         return
     if query.context_vector is None:
         turns = _normalised(query.earlier)
-        same = [f for _, f in rows if _normalised(conversation.Context.from_json(f[entry.CONTEXT])) == turns]
+        same = [f for _, f in rows if _normalised(conversation.stored(f[entry.CONTEXT])) == turns]
         vector = context_match.vector_of(same[0][entry.CONTEXT_VECTOR], len(query.vector)) if same else None
         if vector is None:
             found = cache.embeddings.from_stored(stored)

@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 
 from nearhit.cache import constraints
-from nearhit.cache.conversation import Context, Turn
-from nearhit.cache.lookup import exact_text
+from nearhit.cache.conversation import Context
 
 _ASIDE_OPENING = re.compile(
     r"^\W*(?:(?:sorry|ok|oh|also)\W+)*(?:side\s+(?:question|note|thing)|(?:totally\s+|completely\s+)?"
@@ -29,32 +28,31 @@ def left_out(query: Context, cached: Context) -> Context | None:
     """``cached`` when ``query`` is it turn for turn (normalised) with a digression inserted (:func:`_digression`),
     or the query's context when ``cached`` is the one with the digression; else None. The side returned is what both
     sides say: the digression left out, the two read as the very same turns."""
-    if _digression(query.turns, cached.turns):
+    if _digression(query, cached):
         return cached
-    if _digression(cached.turns, query.turns):
+    if _digression(cached, query):
         return query
     return None
 
 
-def _digression(longer: tuple[Turn, ...], shorter: tuple[Turn, ...]) -> bool:
+def _digression(longer: Context, shorter: Context) -> bool:
     """Whether ``longer`` is ``shorter`` with one run of whole exchanges inserted (a user turn first, an assistant
     turn last) whose first turn opens as an aside (:data:`_ASIDE_OPENING`), none of whose user turns binds or
     corrects the story (:func:`constraints.amends`, the aside's own "sorry, totally unrelated" read past) or names a
     condition of the asker's (:func:`constraints.differ`). What the user tells inside a flagged digression is not
     read as bearing on the question (:func:`nearhit.cache.clause.turn_bears_on` takes "I've been driving to the one
     in the next town" for something the asker has): the user said it is off the thread."""
-    if len(longer) <= len(shorter) or not shorter:
+    if len(longer.turns) <= len(shorter.turns) or not shorter.turns:
         return False
-    ours = [(role, exact_text(text)) for role, text in longer]
-    theirs = [(role, exact_text(text)) for role, text in shorter]
+    ours, theirs = longer.exact_turns, shorter.exact_turns  # normalised once per context, not per candidate
     start = next((i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), len(theirs))
-    end = start + len(longer) - len(shorter)
+    end = start + len(ours) - len(theirs)
     if ours[end:] != theirs[start:]:
         return False
-    inserted = longer[start:end]
+    inserted = longer.turns[start:end]
     if inserted[0][0] != "user" or inserted[-1][0] != "assistant" or not _ASIDE_OPENING.search(inserted[0][1]):
         return False
-    story = "\n".join(text for role, text in shorter if role == "user")
+    story = shorter.users
     said = [_ASIDE_OPENING.sub("", text) for role, text in inserted if role == "user"]
     return constraints.differ("\n".join(said), "") is None and all(
         constraints.amends(turn, story) is None for turn in said

@@ -357,3 +357,15 @@ class KeySpace:
 
 def entry_digest(scope: Scope, normalised_prompt: str) -> str:
     return sha256_hex(scope.id + "\x00" + normalised_prompt)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def exact_text(text: str) -> str:
+    """What the exact key compares of a prompt or a turn: :func:`normalise`, but a wordless text
+    (:func:`nearhit.validate.wordless`) keeps its punctuation, white space and case aside ("?" and "..." would
+    both normalise to "")."""
+    if validate.wordless(text):
+        return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return normalise(text)

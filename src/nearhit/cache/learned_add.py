@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from nearhit.cache import context_match, conversation, entry
-from nearhit.cache.lookup import Lookup
+from nearhit.cache.lookup import Lookup, Reads
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.guards import GuardSet, GuardSignal
 from nearhit.guards.content import content_words
@@ -89,10 +89,6 @@ def _strength(found: Sequence[GuardSignal], guard: str | None = None) -> float:
     return max((s.strength for s in found if guard is None or s.guard == guard), default=0.0)
 
 
-def _users(context: conversation.Context) -> str:
-    return "\n".join(content for role, content in context.turns if role == "user")
-
-
 def shape_signals(
     question: str,
     context: conversation.Context,
@@ -135,7 +131,7 @@ def question_signals(
 def turn_signals(context: conversation.Context, cached: conversation.Context, guards: GuardSet) -> dict[str, float]:
     """What the guards read of the two sides' user turns: the costliest read of the guards (long texts), so after
     the bound on the rest (:meth:`Model.best`)."""
-    on_users = guards.signals(_users(context), _users(cached))
+    on_users = guards.signals(context.users, cached.users)
     return {
         "users_strongest": _strength(on_users),
         "users_numbers": _strength(on_users, "numbers"),
@@ -144,15 +140,30 @@ def turn_signals(context: conversation.Context, cached: conversation.Context, gu
     }
 
 
+def check_flags(reason: str | None) -> dict[str, float]:
+    """Which check of :func:`conversation.differs` gave ``reason`` (its refusal, or None): one flag each."""
+    found = {name: float(reason is not None and reason.startswith(start)) for name, start in CHECKS}
+    found["changed_detail"] = float(reason is not None and not any(found.values()))
+    return found
+
+
 def flags(
-    question: str, context: conversation.Context, asked: str, cached: conversation.Context, context_similarity: float
+    question: str,
+    context: conversation.Context,
+    asked: str,
+    cached: conversation.Context,
+    context_similarity: float,
+    reads: Reads | None = None,
 ) -> dict[str, float]:
     """Which check of :func:`conversation.differs` refuses (one flag each), :func:`conversation.other_referent`, and
     whether the query states more (:func:`conversation.states_more`): ~1 ms, so read last, only for a candidate whose
-    score could still reach the threshold (:meth:`Model.best`)."""
-    reason = conversation.differs(question, context, cached, context_similarity, asked)
-    found = {name: float(reason is not None and reason.startswith(start)) for name, start in CHECKS}
-    found["changed_detail"] = float(reason is not None and not any(found.values()))
+    score could still reach the threshold (:meth:`Model.best`). ``reads``: the lookup's (:class:`Reads`), where the
+    context stage's verdict on the same turns and cosine is kept."""
+    if reads is None:
+        reason = conversation.differs(question, context, cached, context_similarity, asked)
+    else:
+        reason = reads.differs(question, context, cached, context_similarity, asked)
+    found = check_flags(reason)
     found["other_referent"] = float(conversation.other_referent(question, asked) is not None)
     found["states_more"] = float(conversation.states_more(question, asked) is not None)
     return found
@@ -191,24 +202,29 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
         return False
     refused = {c.doc_id for c in result.candidates if c.outcome == "rejected_by_feedback"}
     for doc_id, fields in sorted(rows, key=lambda row: -entry.similarity(row[1])):
-        cached = conversation.Context.from_json(fields.get(entry.CONTEXT, ""))
+        cached = conversation.stored(fields.get(entry.CONTEXT, ""))
         stored = context_match.vector_of(fields.get(entry.CONTEXT_VECTOR, ""), len(query.context_vector))
         if cached is None or stored is None or doc_id in refused or not conversation.comparable(cached):
             continue
         similarity, asked = entry.similarity(fields), fields.get("prompt", "")
         context_similarity = float(query.context_vector @ stored)
         found = shape_signals(query.prompt, context, asked, cached, similarity, context_similarity)
+        if query.reads.read(query.prompt, context, cached, context_similarity, asked):
+            # The context stage's verdict on this candidate, free: its checks' flags bound the score before any guard.
+            found |= check_flags(query.reads.differs(query.prompt, context, cached, context_similarity, asked))
         if fitted.best(found) < fitted.threshold:
             continue
+        if guards.first_rejection(query.prompt, asked, similarity) is not None:
+            continue  # vetoed at the guards' cut whatever the score: the other guards are not read
         found |= question_signals(query.prompt, context, asked, cached, similarity, guards)
-        if found["q_veto"] or fitted.best(found) < fitted.threshold:
+        if fitted.best(found) < fitted.threshold:
             continue
         found |= turn_signals(context, cached, guards)
         if fitted.best(found) < fitted.threshold:
             continue
         if _states_facts(query.prompt, asked):
             continue
-        found |= flags(query.prompt, context, asked, cached, context_similarity)
+        found |= flags(query.prompt, context, asked, cached, context_similarity, query.reads)
         score = fitted.score(found)
         if score < fitted.threshold:
             continue

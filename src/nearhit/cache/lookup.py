@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from nearhit import validate
+from nearhit.cache import conversation
 from nearhit.cache.conversation import Context
-from nearhit.cache.keys import Scope, normalise, sha256_hex
+from nearhit.cache.keys import Scope, exact_text, normalise, sha256_hex
+
+
+@dataclass
+class Reads:
+    """What one lookup has read of its candidates, kept for its later stages: each :func:`conversation.differs`
+    verdict by its arguments, so the learned add's flags (run last, on a miss) do not compute again what the context
+    stage computed for the same turns and cosine. Lives as long as its :class:`Lookup`: bounded by the candidates
+    that lookup compared."""
+
+    verdicts: dict[tuple[str, Context, Context, float, str, bool], str | None] = field(default_factory=dict)
+
+    def read(self, question: str, query: Context, cached: Context, similarity: float, asked: str) -> bool:
+        """Whether :meth:`differs` has judged these contexts as told (``whole``) already: its verdict is free."""
+        return (question, query, cached, similarity, asked, True) in self.verdicts
+
+    def differs(
+        self, question: str, query: Context, cached: Context, similarity: float, asked: str, *, whole: bool = True
+    ) -> str | None:
+        """:func:`conversation.differs`, once per arguments."""
+        key = (question, query, cached, similarity, asked, whole)
+        if key not in self.verdicts:
+            self.verdicts[key] = conversation.differs(question, query, cached, similarity, asked, whole=whole)
+        return self.verdicts[key]
 
 
 @dataclass
@@ -47,6 +69,8 @@ class Lookup:
     clears: tuple[object, ...] | None = None
     """The clear counts (:meth:`KeySpace.clears_of`) the lookup read: the store after a miss writes its answer only
     if they are the same then (None: not read, e.g. a store without a lookup; the answer is written as is)."""
+    reads: Reads = field(default_factory=Reads, repr=False, compare=False)
+    """What the lookup has read of its candidates (:class:`Reads`), shared by its stages."""
 
     @property
     def context_text(self) -> str:
@@ -79,18 +103,6 @@ class Lookup:
             return cls(checked, text, scope, context=context, earlier=earlier)
         text = normalise(checked)
         return cls(checked, text, scope, context=context, alone=alone, earlier=earlier, conversations=conversations)
-
-
-_SPACES = re.compile(r"\s+")
-
-
-def exact_text(text: str) -> str:
-    """What the exact key compares of a prompt or a turn: :func:`normalise`, but a wordless text
-    (:func:`nearhit.validate.wordless`) keeps its punctuation, white space and case aside ("?" and "..." would
-    both normalise to "")."""
-    if validate.wordless(text):
-        return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-    return normalise(text)
 
 
 def _exact_only(prompt: str, scope: Scope) -> tuple[str, Scope]:

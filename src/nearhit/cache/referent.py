@@ -162,7 +162,7 @@ async def after_same_turns(
         return False
     tries: list[tuple[str, dict[str, str], str, str]] = []
     for doc_id, fields in rows:
-        cached, turns = fields.get("prompt", ""), conversation.Context.from_json(_turns_of(fields))
+        cached, turns = fields.get("prompt", ""), conversation.stored(_turns_of(fields))
         if not cached or turns is None or not context_match.same_turns(query.context, turns):
             continue
         for mine, other in ((query.prompt, cached), (cached, query.prompt)):

@@ -97,7 +97,7 @@ def read_with_turns(
     fields = dict(rows).get(vetoed.doc_id)
     # The candidate's turns: a conversation's context, or those a single question was asked after.
     told = (fields.get(entry.CONTEXT) or fields.get(entry.EARLIER, "")) if fields is not None else ""
-    theirs = conversation.Context.from_json(told)
+    theirs = conversation.stored(told)
     if fields is None or theirs is None:
         return False
     plain, plain_other = conversation.asked_plainly(prompt), conversation.asked_plainly(vetoed.prompt)

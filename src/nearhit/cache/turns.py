@@ -23,7 +23,6 @@ import numpy as np
 
 from nearhit.cache import clause, constraints, context_match, conversation, story
 from nearhit.cache.conversation import Context
-from nearhit.cache.lookup import exact_text
 
 _GREETS = re.compile(r"\b(hi|hiya|hello|hey|morning|afternoon|evening|thanks|thank you|cheers)\b")
 """A greeting or a thanks: a turn that says one is addressed to the assistant (:func:`_fact_free`)."""
@@ -51,8 +50,11 @@ def may_leave_out(query: Context, cached: Context) -> bool:
 
 
 def _chatter_like(mine: Context, theirs: Context) -> bool:
-    said = {(role, exact_text(text)) for role, text in theirs.turns}
-    return any((role, exact_text(text)) not in said and _fact_free(role, text) for role, text in mine.turns)
+    said = set(theirs.exact_turns)
+    return any(
+        exact not in said and _fact_free(role, text)
+        for exact, (role, text) in zip(mine.exact_turns, mine.turns, strict=True)
+    )
 
 
 def _fact_free(role: str, turn: str) -> bool:

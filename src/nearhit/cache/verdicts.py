@@ -19,7 +19,7 @@ from nearhit import validate
 from nearhit.cache import entry
 from nearhit.cache.client import hash_reads
 from nearhit.cache.feedback import Verdict
-from nearhit.cache.lookup import exact_text
+from nearhit.cache.keys import exact_text
 from nearhit.cache.semantic_cache import SemanticCache
 from nearhit.errors import NearhitError
 
