@@ -9,12 +9,8 @@ before a past participle) is what an answer for that person depends on; what the
 partner is taking him") and why or where they ask ("for a school project") is what asides are made of. Nor is a
 clause that says where the very thing the question acts on is, or its state ("it's on my eyelid" before "can I use
 the cream on it?"), when the question's "it" is an object, not a subject ("if it's windy", "how long will it take");
-what the thing is or is for ("it's the shed my grandad built") stays an aside. Nor is a sentence of its own whose
-subject is the asker and whose verb tells a standing situation, a present state or habit ("We live in Harare."), a
-state in the passive ("Both of us are based in Glasgow.") or what the asker will be doing ("I'll be skiing most
-days."), before a question about the asker (:func:`tells_of_asker`); an event of the story, told in the past or as
-under way ("I bought it from a little shop", "I'm making a crib for ..."), stays an aside. Read from the words'
-order, no list of conditions: the condition itself may be anything.
+what the thing is or is for ("it's the shed my grandad built") stays an aside. Read from the words' order, no list
+of conditions: the condition itself may be anything.
 """
 
 from __future__ import annotations
@@ -22,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from nearhit.guards.lexicon import STOP_WORDS, pairs
+from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.text import folded_words
 from nearhit.guards.told_day import WEEKDAYS
 
@@ -223,80 +219,3 @@ def _they_do(span: Sequence[str], opens: str) -> bool:
             verb = words[len(subject)]
             return verb in _HAVING or verb not in STOP_WORDS
     return False
-
-
-_ASKER_SUBJECT = re.compile(
-    r"(?:(?:and|but|so|also|plus)\s+)?(?:(?:both|all|each)\s+of\s+us|i|we)"
-    r"(?P<contracted>'m|'re|'ll)?"
-    r"(?:\s+(?:already|also|still|both|all|currently|now|actually|just|really))*"
-    r"\s+(?P<verb>[\w']+)(?:\s+(?P<next>[\w']+))?"
-)
-"""A sentence whose subject is the asker ("I earn ...", "both of us are based ...", "I'll be skiing ..."), the
-word after it (and after "already", "also" ...), read as its verb, and the word after that."""
-_BE, _PARTICIPLES = next(
-    (frozenset(be), frozenset(parts)) for (code, *be), parts in pairs("passive.txt") if code == "en:"
-)
-"""A form of "be" and the irregular participles, which are most often the past too ("bought", "made", "found")."""
-_PAST = frozenset(
-    [
-        "came",
-        "went",
-        "saw",
-        "took",
-        "gave",
-        "ate",
-        "drove",
-        "wrote",
-        "began",
-        "rode",
-        "flew",
-        "fell",
-        "knew",
-        "threw",
-        "drew",
-        "swam",
-        "sang",
-        "rang",
-        "drank",
-        "spoke",
-        "broke",
-        "chose",
-        "froze",
-        "stole",
-        "woke",
-        "wore",
-        "tore",
-        "grew",
-    ]
-)
-"""Irregular past forms that are no participle too (those are ``passive.txt``'s): "we came for our anniversary"."""
-_AUXILIARIES = frozenset(
-    {"do", "does", "did", "don't", "didn't", "can", "can't", "could", "would", "should", "might", "must", "may"}
-)
-_HABIT = frozenset({"mostly", "usually", "often", "always", "sometimes", "normally", "generally", "typically"})
-"""Frequency adverbs: "I mostly use it for music" is how the asker uses the thing, an aside."""
-_MIND = frozenset({"want", "think", "like", "love", "hope", "need", "wonder", "know", "guess", "feel", "mean"})
-"""Verbs of wanting and thinking: why or what the asker asks ("I want to learn Everlong for ..."), no situation."""
-
-
-def tells_of_asker(span: Sequence[str], question: str, *, opens: str = "") -> bool:
-    """Whether a sentence of its own one side adds (``opens`` "."), the asker its subject, tells the asker's standing
-    situation, before a question about the asker: a present state or habit ("I earn just above minimum wage.", "We
-    live in Harare"), a state said in the passive ("Both of us are based in Glasgow."), or what the asker will be
-    doing ("I'll be skiing most days."). Not an event of the story, told in the past or as under way ("I bought it
-    from a little shop", "I'm making a crib for ..."), what the asker is ("I'm a nurse"), wants or thinks, nor how
-    often they do a thing ("I mostly use it for music"): the story's asides, read from the verb's form."""
-    if opens != "." or not _FIRST_PERSON & _asked(question):
-        return False
-    found = _ASKER_SUBJECT.match(" ".join(span))
-    if found is None:
-        return False
-    contracted, verb, after = found.group("contracted"), found.group("verb"), found.group("next") or ""
-    if contracted == "'ll" or verb == "will":
-        return True
-    participle = verb if contracted else after if verb in ("am", "are") else None
-    if participle is not None:
-        return participle.endswith("ed") or participle in _PARTICIPLES
-    if "'" in verb or verb.endswith(("ed", "ing")) or verb in _AUXILIARIES | _HABIT | _MIND:
-        return False
-    return verb not in _PARTICIPLES | _BE | _PAST
