@@ -43,18 +43,17 @@ from nearhit.evaluation.runner import judge_with, scratch
 
 SETS = CONVERSATION_SETS
 VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(62, 68))
-"""The dev splits counted once per reading (``--sets validation``); the fit splits are the older ones."""
-HELD_OUT = tuple(f"nearhit-conversations-v{n}" for n in range(68, 72))
+"""The dev splits counted once per reading (``--sets validation``; chosen in the twenty-eighth session)."""
+FIT = tuple(name for name in SETS if not re.fullmatch(r"nearhit-conversations-v(6[2-9]|[7-9]\d)", name))
+"""The dev splits read and tuned on (``--sets fit``): those up to -v61 and fow-cache's; every newer set is held out."""
+HELD_OUT = tuple(name for name in SETS if name not in FIT + VALIDATION)
 """Sets no helper reads while tuning (any split): in neither ``--sets`` choice."""
 _SIMILARITY = re.compile(r"similarity (\d\.\d+)|: (\d\.\d+) <")
 
 
 def chosen_sets(which: str) -> tuple[str, ...]:
-    """The dev splits of ``fit`` (every conversation set older than :data:`VALIDATION`, and fow-cache's) or of
-    ``validation``; :data:`HELD_OUT` in neither."""
-    return tuple(
-        name for name in CONVERSATION_SETS if name not in HELD_OUT and (name in VALIDATION) == (which == "validation")
-    )
+    """The dev splits of ``fit`` or ``validation``; :data:`HELD_OUT` in neither."""
+    return VALIDATION if which == "validation" else FIT
 
 
 def shape(pair: Pair, looked_up: object, stored_context: bool) -> str:
