@@ -21,15 +21,17 @@ from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
 
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
 
 async def main() -> None:
     pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
-    run = uuid.uuid4().hex[:6]  # fresh text: no embedding is in the store yet
+    run = fresh_mark()
     async with scratch_cache(load_settings()) as cache:
         for pair in pairs:
             await cache.store(request(cache, f"t{run}", pair.a), "an answer")
         single = await _time(cache, [(f"{p.b.prompt} ({run}s)", ()) for p in pairs], run)
-        conversation = await _time(cache, [(f"{p.b.prompt} ({run}c)", _fresh(p.b.history, run)) for p in pairs], run)
+        conversation = await _time(cache, [(f"{p.b.prompt} ({run}c)", fresh(p.b.history, run)) for p in pairs], run)
         exact = await _time(cache, [(p.a.prompt, p.a.history) for p in pairs], run)
     print(f"{len(pairs)} lookups each, one at a time, prompts never embedded before\n")
     print(
@@ -64,7 +66,13 @@ def _paid(stage: tuple[float | None, ...]) -> str:
     return f"{_p(paid, 50)} ({len(paid)})" if len(paid) > 1 else "–"
 
 
-def _fresh(history: tuple[tuple[str, str], ...], run: str) -> tuple[tuple[str, str], ...]:
+def fresh_mark() -> str:
+    """Six random letters marking a run's text: nothing embedded before, and no digit, so no number for the checks
+    to read (a hex mark's digits changed which stages ran from run to run)."""
+    return uuid.uuid4().hex[:6].translate(_LETTERS)
+
+
+def fresh(history: tuple[tuple[str, str], ...], run: str) -> tuple[tuple[str, str], ...]:
     """The history with a mark on its first turn: a context the embedding store has never seen."""
     (role, content), *rest = history
     return ((role, f"({run}) {content}"), *rest)

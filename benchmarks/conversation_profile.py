@@ -18,14 +18,13 @@ import cProfile
 import pstats
 import statistics
 import time
-import uuid
 from collections import defaultdict
 
+from conversation_latency import fresh, fresh_mark
 from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
 
-_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 STAGES = (
     "total",
     "exact",
@@ -50,11 +49,11 @@ async def profile(names: list[str], *, on: bool = True) -> tuple[cProfile.Profil
     async with scratch_cache(load_settings()) as cache:
         for name in names:
             pairs = [p for p in dataset.load(name, "dev") if p.a.history and p.b.history]
-            run = uuid.uuid4().hex[:6].translate(_LETTERS)  # no digit: no number for the checks to read
+            run = fresh_mark()
             for pair in pairs:
                 await cache.store(request(cache, f"p{run}", pair.a), "an answer")
             for pair in pairs:
-                side = dataset.Side(f"{pair.b.prompt} ({run})", _fresh(pair.b.history, run))
+                side = dataset.Side(f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
                 await cache.background.drain()  # the last lookup's writes land outside the profile
                 started = time.thread_time()
                 if on:
@@ -67,11 +66,6 @@ async def profile(names: list[str], *, on: bool = True) -> tuple[cProfile.Profil
                 for stage, ms in result.timings_ms.items():
                     stages[stage].append(ms)
     return profiler, stages, cpu / max(looked, 1) * 1000, looked
-
-
-def _fresh(history: tuple[tuple[str, str], ...], run: str) -> tuple[tuple[str, str], ...]:
-    (role, content), *rest = history
-    return ((role, f"({run}) {content}"), *rest)
 
 
 def table(stages: dict[str, list[float]], looked: int) -> str:
