@@ -42,8 +42,10 @@ from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
 from nearhit.evaluation.runner import judge_with, scratch
 
 SETS = CONVERSATION_SETS
-VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(56, 62))
-"""The dev splits counted once per reading (``--sets validation``); the fit splits are the others."""
+VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(62, 68))
+"""The dev splits counted once per reading (``--sets validation``); the fit splits are the older ones."""
+UNREAD = tuple(f"nearhit-conversations-v{n}" for n in range(68, 72))
+"""Sets no reading is tuned or counted on (any split): ``--sets`` leaves them out of both."""
 _SIMILARITY = re.compile(r"similarity (\d\.\d+)|: (\d\.\d+) <")
 
 
@@ -241,7 +243,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.sets:
         global SETS
-        SETS = tuple(name for name in CONVERSATION_SETS if (name in VALIDATION) == (args.sets == "validation"))
+        SETS = tuple(
+            name
+            for name in CONVERSATION_SETS
+            if name not in UNREAD and (name in VALIDATION) == (args.sets == "validation")
+        )
     if args.compare or args.stages:
         compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
         return

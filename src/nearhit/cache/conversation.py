@@ -509,7 +509,7 @@ def differs(
     if detail is not None:
         return detail
     users = _said_by(query, "user"), _said_by(cached, "user")
-    swapped = exchanged.swapped_thing(*users) or exchanged.swapped_stretch(*users)
+    swapped = exchanged.swapped_thing(*users) or exchanged.swapped_stretch(*users) or exchanged.swapped_slots(*users)
     if swapped is not None:
         # The assistant's turns, told of another thing, differ too much for the whole text to read near-identical.
         return f"the earlier turns name another thing: {swapped}"
