@@ -93,3 +93,7 @@ def test_things_exchanged_in_two_places_of_one_frame_are_a_swap() -> None:
     assert exchanged.swapped_slots(told, told.replace("foam roller", "roller").replace("spare", "guest")) is None
     assert exchanged.swapped_slots(told, told.replace("bedroom", "bedrooms")) is None  # a form
     assert exchanged.swapped_slots(told, "doing up the box room, water based paint, rolling it on") is None  # retold
+    one_for_one = told.replace("spare", "guest").replace("emulsion", "paint")
+    assert exchanged.swapped_slots(told, one_for_one) is None  # a synonym the table lacks, not a thing exchanged
+    initials = "we run a cafe in new mexico and want to hire a barista"
+    assert exchanged.swapped_slots(initials, "we operate a cafe in nm and want to take on a barista") is None

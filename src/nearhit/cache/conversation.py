@@ -509,7 +509,7 @@ def differs(
     if detail is not None:
         return detail
     users = _said_by(query, "user"), _said_by(cached, "user")
-    swapped = exchanged.swapped_thing(*users) or exchanged.swapped_stretch(*users) or exchanged.swapped_slots(*users)
+    swapped = exchanged.swapped_thing(*users) or exchanged.swapped_stretch(*users)
     if swapped is not None:
         # The assistant's turns, told of another thing, differ too much for the whole text to read near-identical.
         return f"the earlier turns name another thing: {swapped}"
@@ -524,6 +524,10 @@ def differs(
         offer = difflib.SequenceMatcher(None, _tokens(_last(query)), _tokens(_last(cached)), autojunk=False).ratio()
         if offer < REPLY_MATCH:
             return f"the reply answers another offer (the assistant's last turns are {offer:.0%} alike)"
+    slots = exchanged.swapped_slots(*users)
+    if slots is not None:
+        # Read last: where a check above refuses, its reason stays the one shown (and the learned add's flag).
+        return f"the earlier turns name other things in the same frame: {slots}"
     return None
 
 

@@ -230,8 +230,10 @@ exchanged in it rather than a rewording that shares a few words (:func:`swapped_
 def swapped_slots(story: str, other: str) -> str | None:
     """The stretches ``story`` names where ``other`` names other things, in one frame, or None: every place the two
     differ in words that name things is a stretch exchanged for another (nothing named added or left out), at most
-    ``MAX_SLOTS`` such places, no word of one a form, shortening, synonym or abbreviation of a word of the other, no
-    number, and at least ``FRAME_SHARE`` of the shorter side's words said alike in order. A context swap exchanges
+    ``MAX_SLOTS`` such places, at least one of more than one word on a side (words exchanged one for one are a
+    synonym the table lacks, "operate" / "run", or :func:`swapped_thing`'s), no word of one a form, shortening,
+    synonym or abbreviation of a word of the other (initials, "nm" / "new mexico", are the name), no number, and at
+    least ``FRAME_SHARE`` of the shorter side's words said alike in order. A context swap exchanges
     the thing and what goes with it ("making gluten-free shortbread with rice flour and cornflour" / "making a
     gluten-free sandwich loaf with rice flour and tapioca starch"): two places, each of which
     :func:`swapped_stretch` would read alone; a retelling says the story in other words, not in the same frame
@@ -241,17 +243,26 @@ def swapped_slots(story: str, other: str) -> str | None:
     changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
     if _framed(changes) < FRAME_SHARE * min(len(mine), len(theirs)):
         return None
-    slots: list[str] = []
+    slots: list[tuple[list[str], list[str]]] = []
     for tag, start, end, other_start, other_end in changes:
         ours, others = _naming(mine[start:end]), _naming(theirs[other_start:other_end])
         if tag == "equal" or not (ours or others):
             continue
         if not ours or not others or any(char.isdigit() for word in ours + others for char in word):
             return None  # a thing added or left out, or a number: the other checks'
+        if _initials(ours, others) or _initials(others, ours):
+            continue  # "nm" / "new mexico": one name, written short
         if any(_same_word(word, another) for word in ours for another in others):
             return None
-        slots.append(f"{' '.join(ours)!r} where the other names {' '.join(others)!r}")
-    return "; ".join(slots) if 0 < len(slots) <= MAX_SLOTS else None
+        slots.append((ours, others))
+    if not 0 < len(slots) <= MAX_SLOTS or all(len(ours) == len(others) == 1 for ours, others in slots):
+        return None  # words exchanged one for one are a synonym's ground ("operate" / "run") or swapped_thing's
+    return "; ".join(f"{' '.join(ours)!r} where the other names {' '.join(others)!r}" for ours, others in slots)
+
+
+def _initials(short: list[str], named: list[str]) -> bool:
+    """Whether ``short`` is one word made of the initials of the words ``named``."""
+    return len(short) == 1 and len(named) > 1 and short[0] == "".join(word[0] for word in named)
 
 
 def _naming(stretch: Sequence[str]) -> list[str]:
