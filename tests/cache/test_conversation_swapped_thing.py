@@ -82,7 +82,7 @@ def test_a_stretch_is_a_swap_only_where_nothing_else_changes() -> None:
 def test_things_exchanged_in_two_places_of_one_frame_are_a_swap() -> None:
     """Invented, not a dev set's: the thing and what goes with it exchanged in one story (two places, each of which
     :func:`exchanged.swapped_stretch` reads alone); a thing added, a number, a synonym or a retelling in other
-    words is no swap of this kind (:func:`exchanged.swapped_slots`)."""
+    words, initials or one thing renamed is no swap of this kind (:func:`exchanged.swapped_slots`)."""
     told = "I'm painting the spare bedroom with a water-based emulsion and a foam roller."
     swapped = told.replace("spare bedroom", "garden fence").replace("foam roller", "spray gun")
     assert exchanged.swapped_slots(told, swapped) == (
@@ -95,5 +95,7 @@ def test_things_exchanged_in_two_places_of_one_frame_are_a_swap() -> None:
     assert exchanged.swapped_slots(told, "doing up the box room, water based paint, rolling it on") is None  # retold
     one_for_one = told.replace("spare", "guest").replace("emulsion", "paint")
     assert exchanged.swapped_slots(told, one_for_one) is None  # a synonym the table lacks, not a thing exchanged
+    renamed = told.replace("foam roller", "sponge applicator").replace("painting", "coating")
+    assert exchanged.swapped_slots(told, renamed) is None  # one thing renamed, the rest reworded word for word
     initials = "we run a cafe in new mexico and want to hire a barista"
     assert exchanged.swapped_slots(initials, "we operate a cafe in nm and want to take on a barista") is None

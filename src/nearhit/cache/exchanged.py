@@ -225,20 +225,24 @@ MAX_SLOTS = 3
 FRAME_SHARE = 0.4
 """The least share of the shorter story's words the two must say alike, in order, to be one frame with things
 exchanged in it rather than a rewording that shares a few words (:func:`swapped_slots`)."""
+NAMED_SLOTS = 2
+"""How many of the places exchanged must hold more than one word on a side (:func:`swapped_slots`): a thing and
+what goes with it exchanged, each named in words of its own; one name said otherwise with the rest reworded word
+for word ("the rudder cable ... has snapped" / "the steering wire ... broke") is a retelling."""
 
 
 def swapped_slots(story: str, other: str) -> str | None:
     """The stretches ``story`` names where ``other`` names other things, in one frame, or None: every place the two
     differ in words that name things is a stretch exchanged for another (nothing named added or left out), at most
-    ``MAX_SLOTS`` such places, at least one of more than one word on a side (words exchanged one for one are a
-    synonym the table lacks, "operate" / "run", or :func:`swapped_thing`'s), no word of one a form, shortening,
+    ``MAX_SLOTS`` such places, ``NAMED_SLOTS`` of them of more than one word on a side (words exchanged one for one
+    are a synonym the table lacks, "operate" / "run", or :func:`swapped_thing`'s), no word of one a form, shortening,
     synonym or abbreviation of a word of the other (initials, "nm" / "new mexico", are the name), no number, and at
     least ``FRAME_SHARE`` of the shorter side's words said alike in order. A context swap exchanges
     the thing and what goes with it ("making gluten-free shortbread with rice flour and cornflour" / "making a
     gluten-free sandwich loaf with rice flour and tapioca starch"): two places, each of which
     :func:`swapped_stretch` would read alone; a retelling says the story in other words, not in the same frame
-    (cs30: on the conversation dev splits up to -v61 and fow-cache's, it refuses 2 served traps for 2 served
-    should-hits; on -v62 .. -v67, 1 for none)."""
+    (cs30: on the conversation dev splits up to -v61 and fow-cache's, it refuses 1 served trap for 1 served
+    should-hit; on -v62 .. -v67, 1 for none)."""
     mine, theirs = folded_words(story), folded_words(other)
     changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
     if _framed(changes) < FRAME_SHARE * min(len(mine), len(theirs)):
@@ -255,8 +259,8 @@ def swapped_slots(story: str, other: str) -> str | None:
         if any(_same_word(word, another) for word in ours for another in others):
             return None
         slots.append((ours, others))
-    if not 0 < len(slots) <= MAX_SLOTS or all(len(ours) == len(others) == 1 for ours, others in slots):
-        return None  # words exchanged one for one are a synonym's ground ("operate" / "run") or swapped_thing's
+    if not 0 < len(slots) <= MAX_SLOTS or sum(max(len(ours), len(others)) > 1 for ours, others in slots) < NAMED_SLOTS:
+        return None  # a thing renamed where the rest is reworded word for word: a retelling ("rudder cable" / ...)
     return "; ".join(f"{' '.join(ours)!r} where the other names {' '.join(others)!r}" for ours, others in slots)
 
 
