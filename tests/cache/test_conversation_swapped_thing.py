@@ -77,3 +77,25 @@ def test_a_stretch_is_a_swap_only_where_nothing_else_changes() -> None:
     assert exchanged.swapped_stretch(told, told.replace("we run", "i own")) is None  # before the frame
     assert exchanged.swapped_stretch(told, told.replace("little bike", "scooter")) is not None
     assert exchanged.swapped_stretch(told, told.replace("in town", "in 2 towns")) is None  # a number
+
+
+def test_things_exchanged_in_two_places_of_one_frame_are_a_swap() -> None:
+    """Invented, not a dev set's: the thing and what goes with it exchanged in one story (two places, each of which
+    :func:`exchanged.swapped_stretch` reads alone); a thing added, a number, a synonym or a retelling in other
+    words, initials or one thing renamed is no swap of this kind (:func:`exchanged.swapped_slots`)."""
+    told = "I'm painting the spare bedroom with a water-based emulsion and a foam roller."
+    swapped = told.replace("spare bedroom", "garden fence").replace("foam roller", "spray gun")
+    assert exchanged.swapped_slots(told, swapped) == (
+        "'spare bedroom' where the other names 'garden fence'; 'foam roller' where the other names 'spray gun'"
+    )
+    assert exchanged.swapped_slots(told, told.replace("foam roller", "foam roller and a tray")) is None  # added
+    assert exchanged.swapped_slots(told, told.replace("a foam", "2 foam")) is None  # a number
+    assert exchanged.swapped_slots(told, told.replace("foam roller", "roller").replace("spare", "guest")) is None
+    assert exchanged.swapped_slots(told, told.replace("bedroom", "bedrooms")) is None  # a form
+    assert exchanged.swapped_slots(told, "doing up the box room, water based paint, rolling it on") is None  # retold
+    one_for_one = told.replace("spare", "guest").replace("emulsion", "paint")
+    assert exchanged.swapped_slots(told, one_for_one) is None  # a synonym the table lacks, not a thing exchanged
+    renamed = told.replace("foam roller", "sponge applicator").replace("painting", "coating")
+    assert exchanged.swapped_slots(told, renamed) is None  # one thing renamed, the rest reworded word for word
+    initials = "we run a cafe in new mexico and want to hire a barista"
+    assert exchanged.swapped_slots(initials, "we operate a cafe in nm and want to take on a barista") is None

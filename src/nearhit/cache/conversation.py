@@ -555,6 +555,10 @@ def differs(
         offer = difflib.SequenceMatcher(None, _tokens(_last(query)), _tokens(_last(cached)), autojunk=False).ratio()
         if offer < REPLY_MATCH:
             return f"the reply answers another offer (the assistant's last turns are {offer:.0%} alike)"
+    slots = exchanged.swapped_slots(*users)
+    if slots is not None:
+        # Read last: where a check above refuses, its reason stays the one shown (and the learned add's flag).
+        return f"the earlier turns name other things in the same frame: {slots}"
     return None
 
 

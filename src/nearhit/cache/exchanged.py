@@ -220,6 +220,60 @@ def swapped_stretch(story: str, other: str) -> str | None:
     return f"{' '.join(ours)!r} where the other names {' '.join(others)!r} in the same words"
 
 
+MAX_SLOTS = 3
+"""The most places two stories may exchange things in and still be read as one frame (:func:`swapped_slots`)."""
+FRAME_SHARE = 0.4
+"""The least share of the shorter story's words the two must say alike, in order, to be one frame with things
+exchanged in it rather than a rewording that shares a few words (:func:`swapped_slots`)."""
+NAMED_SLOTS = 2
+"""How many of the places exchanged must hold more than one word on a side (:func:`swapped_slots`): a thing and
+what goes with it exchanged, each named in words of its own; one name said otherwise with the rest reworded word
+for word ("the rudder cable ... has snapped" / "the steering wire ... broke") is a retelling."""
+
+
+def swapped_slots(story: str, other: str) -> str | None:
+    """The stretches ``story`` names where ``other`` names other things, in one frame, or None: every place the two
+    differ in words that name things is a stretch exchanged for another (nothing named added or left out), at most
+    ``MAX_SLOTS`` such places, ``NAMED_SLOTS`` of them of more than one word on a side (words exchanged one for one
+    are a synonym the table lacks, "operate" / "run", or :func:`swapped_thing`'s), no word of one a form, shortening,
+    synonym or abbreviation of a word of the other (initials, "nm" / "new mexico", are the name), no number, and at
+    least ``FRAME_SHARE`` of the shorter side's words said alike in order. A context swap exchanges
+    the thing and what goes with it ("making gluten-free shortbread with rice flour and cornflour" / "making a
+    gluten-free sandwich loaf with rice flour and tapioca starch"): two places, each of which
+    :func:`swapped_stretch` would read alone; a retelling says the story in other words, not in the same frame
+    (cs30: on the conversation dev splits up to -v61 and fow-cache's, it refuses 1 served trap for 1 served
+    should-hit; on -v62 .. -v67, 1 for none)."""
+    mine, theirs = folded_words(story), folded_words(other)
+    changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
+    if _framed(changes) < FRAME_SHARE * min(len(mine), len(theirs)):
+        return None
+    slots: list[tuple[list[str], list[str]]] = []
+    for tag, start, end, other_start, other_end in changes:
+        ours, others = _naming(mine[start:end]), _naming(theirs[other_start:other_end])
+        if tag == "equal" or not (ours or others):
+            continue
+        if not ours or not others or any(char.isdigit() for word in ours + others for char in word):
+            return None  # a thing added or left out, or a number: the other checks'
+        if _initials(ours, others) or _initials(others, ours):
+            continue  # "nm" / "new mexico": one name, written short
+        if any(_same_word(word, another) for word in ours for another in others):
+            return None
+        slots.append((ours, others))
+    if not 0 < len(slots) <= MAX_SLOTS or sum(max(len(ours), len(others)) > 1 for ours, others in slots) < NAMED_SLOTS:
+        return None  # a thing renamed where the rest is reworded word for word: a retelling ("rudder cable" / ...)
+    return "; ".join(f"{' '.join(ours)!r} where the other names {' '.join(others)!r}" for ours, others in slots)
+
+
+def _initials(short: list[str], named: list[str]) -> bool:
+    """Whether ``short`` is one word made of the initials of the words ``named``."""
+    return len(short) == 1 and len(named) > 1 and short[0] == "".join(word[0] for word in named)
+
+
+def _naming(stretch: Sequence[str]) -> list[str]:
+    """The words of a stretch that name a thing: no stop word, negation or contraction ("i've", "don't")."""
+    return [word for word in stretch if word not in _NOT_CONTENT and "'" not in word]
+
+
 def _framed(before: Sequence[tuple[str, int, int, int, int]]) -> int:
     """How many words two stories say alike before their one change of content words (``before``: the changes
     before it, none of which changes a content word: stretches of stop words added, left out or exchanged on the
