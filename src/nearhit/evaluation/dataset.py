@@ -140,6 +140,12 @@ BUNDLED_FILES = {
     "nearhit-conversations-v69": "nearhit_conversations_v69.jsonl",
     "nearhit-conversations-v70": "nearhit_conversations_v70.jsonl",
     "nearhit-conversations-v71": "nearhit_conversations_v71.jsonl",
+    "nearhit-conversations-v72": "nearhit_conversations_v72.jsonl",
+    "nearhit-conversations-v73": "nearhit_conversations_v73.jsonl",
+    "nearhit-conversations-v74": "nearhit_conversations_v74.jsonl",
+    "nearhit-conversations-v75": "nearhit_conversations_v75.jsonl",
+    "nearhit-conversations-v76": "nearhit_conversations_v76.jsonl",
+    "nearhit-conversations-v77": "nearhit_conversations_v77.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
