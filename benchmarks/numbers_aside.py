@@ -58,6 +58,9 @@ def questions() -> None:
 def conversations(which: str, fired_path: str | None) -> None:
     """``conversation_misses.py`` on these dev splits; with ``--fired``, the ids the reading fired on."""
     misses.SETS = conversation_sets(which)
+    if not hasattr(numbers, "_told_aside"):  # the base tree: no reading to note
+        misses.main()
+        return
     fired: list[str] = []
     ids: list[str] = []
     reading, each = numbers._told_aside, misses.each_lookup
