@@ -60,7 +60,7 @@ def test_a_number_in_a_slot_of_both_sides_still_counts(told: str, plain: str) ->
             "Our dishwasher is a Bosch. It leaves a white film on glasses. What causes that?",
         ),
         (
-            "I'm writing a Go service, the demo is next month. How do I read an environment variable?",
+            "I'm writing a Go service, it replaces 3 old scripts. How do I read an environment variable?",
             "I'm writing a Go service. How do I read an environment variable?",
         ),
     ],

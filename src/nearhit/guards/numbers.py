@@ -352,7 +352,11 @@ class NumberGuard(SignalGuard):
         if one_side and _day_told(q, dates_q, clauses_q, c, dates_c, clauses_c):
             return None
         strength = backstory_strength(clauses_q, clauses_c)
-        if strength > BACKSTORY_ADDED and _told_aside((clauses_q, only_q, dates_q), (clauses_c, only_c, dates_c)):
+        if (
+            strength > BACKSTORY_ADDED
+            and not one_side
+            and _told_aside((clauses_q, only_q, dates_q), (clauses_c, only_c, dates_c))
+        ):
             strength = BACKSTORY_ADDED
         context = (
             strength <= BACKSTORY_ADDED
@@ -381,7 +385,10 @@ def _told_aside(query: _Told, candidate: _Told) -> bool:
     """Whether what differs is numbers or dates one side alone says, each in a part of its backstory (a sentence
     cut at its commas) that says no word of either question clause and no age, and neither question asks an
     amount or a time: a detail added to the story ("we had it installed in 2019. Is that normal?", "paid on the
-    25th"), no slot of what is asked, though both sides tell a backstory. A value that changed is said by both."""
+    25th"), no slot of what is asked, though both sides tell a backstory. A value that changed is said by both.
+    Not a date where the other side names none (``date_one_side``): a story told over turns against one message
+    reads that with :func:`nearhit.cache.conversation.dated_aside` (a near day is a deadline, a date told with
+    much more a correction), and a weekday with :func:`_day_told`."""
     if (query[1] or query[2]) and (candidate[1] or candidate[2]):
         return False
     if _asks_amount(query[0]) or _asks_amount(candidate[0]):
