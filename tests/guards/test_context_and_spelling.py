@@ -56,6 +56,47 @@ def test_a_number_in_a_slot_of_both_sides_still_counts(told: str, plain: str) ->
     ("told", "plain"),
     [
         (
+            "Our dishwasher is a Bosch, we got it in 2017. It leaves a white film on glasses. What causes that?",
+            "Our dishwasher is a Bosch. It leaves a white film on glasses. What causes that?",
+        ),
+        (
+            "I'm writing a Go service, it replaces 3 old scripts. How do I read an environment variable?",
+            "I'm writing a Go service. How do I read an environment variable?",
+        ),
+    ],
+)
+def test_a_number_both_backstories_leave_but_one_adds_as_an_aside_is_context(told: str, plain: str) -> None:
+    """Both sides tell a backstory; one adds a number or a date in a part that says no word of the question:
+    a detail added to the story, not a value changed."""
+    for query, candidate in ((told, plain), (plain, told)):
+        found = NumberGuard().signal(query, candidate)
+        assert found is not None and found.strength < NumberGuard().cut, found
+
+
+@pytest.mark.parametrize(
+    ("told", "plain"),
+    [
+        # The part holding the number says a word of the question: it may be what is asked about.
+        (
+            "I'm planning a trip, the flight is 9 hours long. How do I avoid jet lag on a long flight?",
+            "I'm planning a trip. How do I avoid jet lag on a long flight?",
+        ),
+        # An age is a condition, however it is told.
+        (
+            "I have a bad cough, I'm 70. Which cough medicine is safe?",
+            "I have a bad cough. Which cough medicine is safe?",
+        ),
+    ],
+)
+def test_a_number_added_in_a_part_touching_the_question_or_an_age_still_counts(told: str, plain: str) -> None:
+    found = NumberGuard().signal(told, plain)
+    assert found is not None and found.strength >= NumberGuard().cut, found
+
+
+@pytest.mark.parametrize(
+    ("told", "plain"),
+    [
+        (
             "The garage quoted me 380 euros on Monday. How much should a clutch replacement cost?",
             "How much should a clutch replacement cost?",
         ),

@@ -27,8 +27,10 @@ __all__ = [
     "asking_sentence",
     "backstory_strength",
     "courtesy",
+    "parts",
     "split_question",
     "told_after",
+    "touches",
 ]
 
 # A full stop between digits ("Python 3.12", "2.5 kg") is a decimal point, not a sentence's end. A run of other
@@ -142,6 +144,18 @@ def backstory_strength(query: Clauses, candidate: Clauses) -> float:
     context -= set(content_words(analyse(told.question)).values())
     asked = set(content_words(analyse(other.question)).values())
     return BACKSTORY_RELEVANT if _shares(context, asked) else BACKSTORY_ADDED
+
+
+def parts(text: str) -> list[str]:
+    """The parts of ``text``'s sentences, each cut at a comma, colon or dash: the unit an aside is told in
+    ("We bought our place in 2019, it's a 1970s semi")."""
+    sentences = (s.strip() for s in _SENTENCE_RE.findall(text) if s.strip(" \t.!?;\n"))
+    return [part for sentence in sentences for part in _PART_END_RE.split(sentence) if part.strip()]
+
+
+def touches(text: str, question: str) -> bool:
+    """Whether ``text`` says a content word of ``question`` (one may extend the other: "heat"/"heating")."""
+    return _shares(set(content_words(analyse(text)).values()), set(content_words(analyse(question)).values()))
 
 
 def _shares(words: set[str], others: set[str]) -> bool:

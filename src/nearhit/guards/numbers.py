@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import ClassVar
 
 from nearhit.guards.calendar_days import calendar_dates
-from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
+from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, parts, split_question, touches
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
 from nearhit.guards.quantities import Quantity, measure_indexes, quantities
 from nearhit.guards.text import Text, analyse, describe, typo_of
@@ -352,6 +352,12 @@ class NumberGuard(SignalGuard):
         if one_side and _day_told(q, dates_q, clauses_q, c, dates_c, clauses_c):
             return None
         strength = backstory_strength(clauses_q, clauses_c)
+        if (
+            strength > BACKSTORY_ADDED
+            and not one_side
+            and _told_aside((clauses_q, only_q, dates_q), (clauses_c, only_c, dates_c))
+        ):
+            strength = BACKSTORY_ADDED
         context = (
             strength <= BACKSTORY_ADDED
             and not (_AGE_RE.search(q.folded) or _AGE_RE.search(c.folded))
@@ -369,6 +375,36 @@ def _day_told(q: Text, dates_q: set[str], clauses_q: Clauses, c: Text, dates_c: 
     if _asks_time(clauses_q) or _asks_time(clauses_c):
         return False
     return told_days(dates_q, q) if dates_q else told_days(dates_c, c)
+
+
+_Told = tuple[Clauses, list[Quantity], set[str]]
+"""One side's clauses and the numbers and dates it says that the other does not."""
+
+
+def _told_aside(query: _Told, candidate: _Told) -> bool:
+    """Whether what differs is numbers or dates one side alone says, each in a part of its backstory (a sentence
+    cut at its commas) that says no word of either question clause and no age, and neither question asks an
+    amount or a time: a detail added to the story ("we had it installed in 2019. Is that normal?", "paid on the
+    25th"), no slot of what is asked, though both sides tell a backstory. A value that changed is said by both.
+    Not a date where the other side names none (``date_one_side``): a story told over turns against one message
+    reads that with :func:`nearhit.cache.conversation.dated_aside` (a near day is a deadline, a date told with
+    much more a correction), and a weekday with :func:`_day_told`."""
+    if (query[1] or query[2]) and (candidate[1] or candidate[2]):
+        return False
+    if _asks_amount(query[0]) or _asks_amount(candidate[0]):
+        return False
+    clauses, numbers, dates = query if query[1] or query[2] else candidate
+    surfaces, left = {q.surface for q in numbers}, set(dates)
+    for part in parts(clauses.backstory):
+        text = analyse(part)
+        said = {q.surface for q in quantities(text.tokens, articles=True)} & surfaces
+        named = all_dates(text, part) & left
+        if not (said or named):
+            continue
+        if _AGE_RE.search(text.folded) or touches(part, query[0].question) or touches(part, candidate[0].question):
+            return False
+        surfaces, left = surfaces - said, left - named
+    return not (surfaces or left)
 
 
 def _no_slot(
