@@ -108,9 +108,9 @@ def signals(
     (ca, qa), (cb, qb) = a, b
     q_sim, ctx_sim, users_sim, told_sim = (float(va[n] @ vb[n]) for n in range(4))
     checked = cv.differs(qb, cb, ca, ctx_sim, qa) or cv.other_referent(qb, qa)
-    read = learned_add.shape_signals(qb, cb, qa, ca, q_sim, ctx_sim)
-    read |= learned_add.question_signals(qb, cb, qa, ca, q_sim, guards)
-    read |= learned_add.turn_signals(cb, ca, guards)
+    pair = learned_add.Compared(qb, cb, qa, ca, q_sim, ctx_sim)
+    read = learned_add.shape_signals(pair) | learned_add.question_signals(pair, guards)
+    read |= learned_add.turn_signals(pair, guards)
     return {
         **{name: read[name] for name in FEATURES if name in read},
         "users_sim": users_sim,

@@ -110,7 +110,7 @@ async def dump(path: Path, cache: Path, sets: Sequence[str]) -> None:
                 if ca is not None and cb is not None:
                     va, vb = await vectors.of(_texts(ca, qa)), await vectors.of(_texts(cb, qb))
                     x = signals((ca, qa), (cb, qb), va, vb, guards)
-                    x |= learned_add.flags(qb, cb, qa, ca, x["ctx_sim"])
+                    x |= learned_add.flags(learned_add.Compared(qb, cb, qa, ca, x["q_sim"], x["ctx_sim"]))
                     x["turns"] = float(len(cb.turns))
                     x["log_words"] = float(np.log1p(len(cb.text.split()) + len(qb.split())))
                     row["x"] = x

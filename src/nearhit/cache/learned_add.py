@@ -89,49 +89,48 @@ def _strength(found: Sequence[GuardSignal], guard: str | None = None) -> float:
     return max((s.strength for s in found if guard is None or s.guard == guard), default=0.0)
 
 
-def shape_signals(
-    question: str,
-    context: conversation.Context,
-    asked: str,
-    cached: conversation.Context,
-    similarity: float,
-    context_similarity: float,
-) -> dict[str, float]:
+@dataclass(frozen=True)
+class Compared:
+    """A candidate as the score reads it: the query's question and earlier turns, the entry's, and the cosines the
+    lookup has of the questions (``similarity``) and of the turns (``context_similarity``)."""
+
+    question: str
+    context: conversation.Context
+    asked: str
+    cached: conversation.Context
+    similarity: float
+    context_similarity: float
+
+
+def shape_signals(pair: Compared) -> dict[str, float]:
     """The cosines and the conversations' sizes: read first, since most candidates cannot reach the threshold
     whatever the guards say (:meth:`Model.best`)."""
-    short = min(len(content_words(analyse(asked))), len(content_words(analyse(question))))
+    short = min(len(content_words(analyse(pair.asked))), len(content_words(analyse(pair.question))))
     return {
-        "q_sim": similarity,
-        "ctx_sim": context_similarity,
-        "turns_gap": float(abs(len(cached.turns) - len(context.turns))),
+        "q_sim": pair.similarity,
+        "ctx_sim": pair.context_similarity,
+        "turns_gap": float(abs(len(pair.cached.turns) - len(pair.context.turns))),
         "q_short": float(short <= 2),
-        "turns": float(len(context.turns)),
-        "log_words": float(np.log1p(len(context.text.split()) + len(question.split()))),
+        "turns": float(len(pair.context.turns)),
+        "log_words": float(np.log1p(len(pair.context.text.split()) + len(pair.question.split()))),
     }
 
 
-def question_signals(
-    question: str,
-    context: conversation.Context,
-    asked: str,
-    cached: conversation.Context,
-    similarity: float,
-    guards: GuardSet,
-) -> dict[str, float]:
+def question_signals(pair: Compared, guards: GuardSet) -> dict[str, float]:
     """What the guards read of the two questions (short texts), and whether the turns are the very same."""
-    on_question = guards.signals(question, asked)
+    on_question = guards.signals(pair.question, pair.asked)
     return {
-        "same_turns": float(context_match.same_turns(cached, context)),
-        "q_veto": float(guards.first_rejection(question, asked, similarity) is not None),
+        "same_turns": float(context_match.same_turns(pair.cached, pair.context)),
+        "q_veto": float(guards.first_rejection(pair.question, pair.asked, pair.similarity) is not None),
         "q_strongest": _strength(on_question),
-        "q_quiet": float(guards.quiet(question, asked)),
+        "q_quiet": float(guards.quiet(pair.question, pair.asked)),
     }
 
 
-def turn_signals(context: conversation.Context, cached: conversation.Context, guards: GuardSet) -> dict[str, float]:
+def turn_signals(pair: Compared, guards: GuardSet) -> dict[str, float]:
     """What the guards read of the two sides' user turns: the costliest read of the guards (long texts), so after
     the bound on the rest (:meth:`Model.best`)."""
-    on_users = guards.signals(context.users, cached.users)
+    on_users = guards.signals(pair.context.users, pair.cached.users)
     return {
         "users_strongest": _strength(on_users),
         "users_numbers": _strength(on_users, "numbers"),
@@ -147,43 +146,22 @@ def check_flags(reason: str | None) -> dict[str, float]:
     return found
 
 
-def flags(
-    question: str,
-    context: conversation.Context,
-    asked: str,
-    cached: conversation.Context,
-    context_similarity: float,
-    reads: Reads | None = None,
-) -> dict[str, float]:
+def flags(pair: Compared, reads: Reads | None = None) -> dict[str, float]:
     """Which check of :func:`conversation.differs` refuses (one flag each), :func:`conversation.other_referent`, and
     whether the query states more (:func:`conversation.states_more`): ~1 ms, so read last, only for a candidate whose
     score could still reach the threshold (:meth:`Model.best`). ``reads``: the lookup's (:class:`Reads`), where the
     context stage's verdict on the same turns and cosine is kept."""
-    if reads is None:
-        reason = conversation.differs(question, context, cached, context_similarity, asked)
-    else:
-        reason = reads.differs(question, context, cached, context_similarity, asked)
-    found = check_flags(reason)
-    found["other_referent"] = float(conversation.other_referent(question, asked) is not None)
-    found["states_more"] = float(conversation.states_more(question, asked) is not None)
+    differs = conversation.differs if reads is None else reads.differs
+    found = check_flags(differs(pair.question, pair.context, pair.cached, pair.context_similarity, pair.asked))
+    found["other_referent"] = float(conversation.other_referent(pair.question, pair.asked) is not None)
+    found["states_more"] = float(conversation.states_more(pair.question, pair.asked) is not None)
     return found
 
 
-def signals(
-    question: str,
-    context: conversation.Context,
-    asked: str,
-    cached: conversation.Context,
-    similarity: float,
-    context_similarity: float,
-    guards: GuardSet,
-) -> dict[str, float]:
+def signals(pair: Compared, guards: GuardSet) -> dict[str, float]:
     """Every signal the score reads, as :func:`serve` reads them in stages (``benchmarks/conversation_learned.py``
     checks them against its dump)."""
-    shape = shape_signals(question, context, asked, cached, similarity, context_similarity)
-    asked_so = question_signals(question, context, asked, cached, similarity, guards)
-    read = shape | asked_so | turn_signals(context, cached, guards)
-    return read | flags(question, context, asked, cached, context_similarity)
+    return shape_signals(pair) | question_signals(pair, guards) | turn_signals(pair, guards) | flags(pair)
 
 
 def _states_facts(question: str, asked: str) -> bool:
@@ -207,24 +185,24 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
         if cached is None or stored is None or doc_id in refused or not conversation.comparable(cached):
             continue
         similarity, asked = entry.similarity(fields), fields.get("prompt", "")
-        context_similarity = float(query.context_vector @ stored)
-        found = shape_signals(query.prompt, context, asked, cached, similarity, context_similarity)
-        if query.reads.read(query.prompt, context, cached, context_similarity, asked):
+        pair = Compared(query.prompt, context, asked, cached, similarity, float(query.context_vector @ stored))
+        found = shape_signals(pair)
+        if query.reads.read(query.prompt, context, cached, pair.context_similarity, asked):
             # The context stage's verdict on this candidate, free: its checks' flags bound the score before any guard.
-            found |= check_flags(query.reads.differs(query.prompt, context, cached, context_similarity, asked))
+            found |= check_flags(query.reads.differs(query.prompt, context, cached, pair.context_similarity, asked))
         if fitted.best(found) < fitted.threshold:
             continue
         if guards.first_rejection(query.prompt, asked, similarity) is not None:
             continue  # vetoed at the guards' cut whatever the score: the other guards are not read
-        found |= question_signals(query.prompt, context, asked, cached, similarity, guards)
+        found |= question_signals(pair, guards)
         if fitted.best(found) < fitted.threshold:
             continue
-        found |= turn_signals(context, cached, guards)
+        found |= turn_signals(pair, guards)
         if fitted.best(found) < fitted.threshold:
             continue
         if _states_facts(query.prompt, asked):
             continue
-        found |= flags(query.prompt, context, asked, cached, context_similarity, query.reads)
+        found |= flags(pair, query.reads)
         score = fitted.score(found)
         if score < fitted.threshold:
             continue
