@@ -105,7 +105,7 @@ def match(
                 similarity = float(np.dot(query.context_vector, stored)) if stored is not None else 0.0
             asked_before = fields.get("prompt", "")
             reason = query.reads.differs(query.prompt, mine, cached, similarity, asked_before, whole=whole)
-            reason = reason or conversation.other_referent(query.prompt, fields.get("prompt", ""))
+            reason = reason or conversation.other_referent(query.prompt, asked_before)
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
