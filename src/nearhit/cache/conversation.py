@@ -500,6 +500,13 @@ def differs(
     ``similarity`` is the cosine of the two contexts' embeddings; ``cached_question``: the question the cached
     context was asked with (what one side's turns add may be what the other side's question says); ``whole``: both
     contexts as told, no turn left out (only then may :data:`REWORDED_FLOOR` judge them)."""
+    if (
+        similarity < CONTEXT_THRESHOLD
+        and not _checks_decide(query, cached, similarity, whole)
+        and (similarity < _retold_floor(query, cached, whole) or not retold(query, cached))
+    ):
+        return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
+    # The facts after the cosine: most candidates are another story, refused by it before their facts are read.
     facts = _different_facts(
         _said_by(query, "user"),
         _said_by(cached, "user"),
@@ -508,12 +515,6 @@ def differs(
         theirs_also=_said_by(cached, "assistant"),
         asked=f"{question}\n{cached_question}",
     )
-    if (
-        similarity < CONTEXT_THRESHOLD
-        and not _checks_decide(query, cached, similarity, whole)
-        and (similarity < _retold_floor(query, cached, whole) or not retold(query, cached))
-    ):
-        return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
     marked = story.marked_names(_said_by(query, "user"), _said_by(cached, "user"))
