@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Collection
 from dataclasses import replace
 
@@ -300,8 +301,10 @@ def vector_text(vector: np.ndarray) -> str:
     return base64.b64encode(vector.astype(np.float32).tobytes()).decode("ascii")
 
 
+@functools.lru_cache(maxsize=1024)
 def vector_of(text: str, dimension: int) -> np.ndarray | None:
-    """The stored embedding back, or None when absent, unreadable or of another size."""
+    """The stored embedding back, or None when absent, unreadable or of another size. Read once per stored text
+    (bounded: a popular entry is a candidate of many lookups); the array is read-only (``np.frombuffer``)."""
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
