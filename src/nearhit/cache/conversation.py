@@ -62,7 +62,7 @@ from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import FOLDED_WORD, Text, analyse, describe, folded_words
+from nearhit.guards.text import FOLDED_WORD, Text, analyse, describe, folded_words, tokens_of
 from nearhit.guards.told_day import WEEKDAYS
 from nearhit.guards.units import CALENDAR_UNITS
 
@@ -367,7 +367,7 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     and the question does not ("How much will the tuition fees be?" after "I'm applying from Malaysia":
     :func:`depends_on.set_by`)."""
     return (
-        len(analyse(question).tokens) >= 4
+        len(tokens_of(question)) >= 4
         and not _POINTS_BACK.search(_CLOCK_PHRASES.sub(" ", question))
         and not _labels(question)
         and _names_earlier(question, history) is None
@@ -711,8 +711,10 @@ def asked_for(context: Context) -> set[str]:
     return answers(context) | opening
 
 
-def _stems(text: str) -> set[str]:
-    return _content_stems(_tokens(text))
+@functools.lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
+    """The content stems of ``text``: read once per turn, not once per turn it is compared with."""
+    return frozenset(_content_stems(_tokens(text)))
 
 
 def _content_stems(words: Sequence[str]) -> set[str]:
@@ -1435,7 +1437,7 @@ def _last(context: Context) -> str:
 
 
 def _tokens(text: str) -> tuple[str, ...]:
-    return analyse(text).tokens
+    return tokens_of(text)
 
 
 def _content(tokens: Sequence[str]) -> list[str]:
