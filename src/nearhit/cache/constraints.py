@@ -87,9 +87,11 @@ def conditions_added(span: str, story: str) -> frozenset[str]:
     (casefolded): "nut free" in "oh also the school is strictly nut free" after a story of "gluten free" (one
     category, two conditions), not "mortgage" in "hello, quick mortgage question" before "what's an offset
     mortgage?". A span or turn naming one is no small talk and no chatter, whatever mark of small talk opens it."""
-    return _condition_phrases(span) - _condition_phrases(story)
+    said = _condition_phrases(span)
+    return said - _condition_phrases(story) if said else said  # a span that names none: the story left unread
 
 
+@functools.lru_cache(maxsize=4096)
 def _condition_phrases(text: str) -> frozenset[str]:
     said = _said(text)
     for pattern in _patterns()[1].values():

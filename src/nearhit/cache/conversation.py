@@ -1230,7 +1230,6 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     school", and "the contract's up" says what "the contract is up" says."""
     mine, theirs, question, asked = (_unpossessed(text) for text in (mine, theirs, question, asked))
     a, b = folded_words(mine), folded_words(theirs)
-    names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
     counts = Counter(content_a)
     if content_a != content_b and counts == Counter(content_b) and max(counts.values(), default=0) > 1:
@@ -1239,10 +1238,13 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     swapped = story.swapped_contrast(mine, theirs)
     if swapped is not None:
         return f"the same words set against each other the other way round: {swapped}"
+    if sum((Counter(a) & Counter(b)).values()) < CONTAINED * min(len(a), len(b)):  # the most the blocks can share
+        return None
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     shared = sum(block.size for block in matcher.get_matching_blocks())
     if shared < CONTAINED * min(len(a), len(b)):
         return None
+    names = analyse(mine).entities | analyse(theirs).entities
     kept_a = {i for block in matcher.get_matching_blocks() for i in range(block.a, block.a + block.size)}
     kept_b = {j for block in matcher.get_matching_blocks() for j in range(block.b, block.b + block.size)}
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
