@@ -26,7 +26,7 @@ def test_tokens_of_is_the_analysis_tokens() -> None:
 
 def test_near_identical_reads_what_the_ratio_reads() -> None:
     turns = [tokens_of(turn) for turn in _turns()[:60]]
-    edited = [(a, a[: len(a) // 2] + ("another",) + a[len(a) // 2 + 1 :]) for a in turns]  # near-identical pairs
+    edited = [(a, (*a[: len(a) // 2], "another", *a[len(a) // 2 + 1 :])) for a in turns]  # near-identical pairs
     for a, b in [*itertools.combinations(turns, 2), *edited]:
         matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
         assert story._near_identical(matcher) == (matcher.ratio() >= story.NEAR_IDENTICAL)
