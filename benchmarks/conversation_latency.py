@@ -47,9 +47,7 @@ async def main() -> None:
             f"| {name} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
             f"| {_paid(as_one)} | {_paid(learned)} |"
         )
-    print(
-        "\nThe conversation lookups by outcome (served at the first look: the embedding and the context stage only)\n"
-    )
+    print("\nThe conversation lookups by outcome (the first look: the embedding, the context stage and the guards)\n")
     print("| outcome | lookups | p50 ms | p90 ms | embed p50 ms | context p50 ms | beyond the embed p50 ms |")
     print("|---|---|---|---|---|---|---|")
     for name, outcome in (("served at the first look", FIRST), ("served by a second chance", SECOND), ("missed", None)):
