@@ -5,7 +5,9 @@ Stores fow-cache's dev conversations (each ``a`` side), then times lookups of pr
 same question after its earlier turns (question and context embedded in one batch, contexts compared), and
 the identical conversation again (the exact path: one read, no embedding). A conversation that finds no
 entry of its own is then told as one question and looked for among the single questions (one more
-embedding and KNN, on a miss only): its cost is the last column, over the lookups that paid it.
+embedding and KNN, on a miss only): its cost is the last column, over the lookups that paid it. A second
+table splits the conversation lookups by outcome: served at the first look (the embedding, the context stage and
+the guards), served by a second chance, or missed.
 
     python benchmarks/conversation_latency.py
 """
@@ -40,22 +42,47 @@ async def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for name, rows in (("single question", single), ("conversation", conversation), ("identical history", exact)):
-        totals, embeds, contexts, as_one, learned = zip(*rows, strict=True)
+        totals, embeds, contexts, as_one, learned, _ = zip(*rows, strict=True)
         print(
             f"| {name} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
             f"| {_paid(as_one)} | {_paid(learned)} |"
         )
+    print("\nThe conversation lookups by outcome (the first look: the embedding, the context stage and the guards)\n")
+    print("| outcome | lookups | p50 ms | p90 ms | embed p50 ms | context p50 ms | beyond the embed p50 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for name, outcome in (("served at the first look", FIRST), ("served by a second chance", SECOND), ("missed", None)):
+        kept = [row[:3] for row in conversation if row[5] == outcome]
+        if len(kept) < 2:
+            continue
+        totals, embeds, contexts = zip(*kept, strict=True)
+        beyond = tuple(total - embed for total, embed, _ in kept)
+        print(
+            f"| {name} | {len(kept)} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
+            f"| {_p(beyond, 50)} |"
+        )
 
 
-async def _time(
-    cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str], ...]]], run: str
-) -> list[tuple[float, float, float, float | None, float | None]]:
+FIRST, SECOND = "first look", "second chance"
+SECOND_CHANCES = ("after_answer", "resolved", "turn_by_turn", "user_turns", "learned", "as_one_question", "from_story")
+"""The stages a conversation runs only when its first look (the context stage, then the guards) served nothing."""
+Row = tuple[float, float, float, float | None, float | None, str | None]
+"""A lookup's total, embed, context, told-as-one and learned-add ms, and how it was served (None: missed)."""
+
+
+async def _time(cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str], ...]]], run: str) -> list[Row]:
     rows = []
     for prompt, history in asks:
         result = await cache.lookup(request(cache, f"t{run}", dataset.Side(prompt, history)))
         t = result.timings_ms
         rows.append(
-            (t["total"], t.get("embed", 0.0), t.get("context", 0.0), t.get("as_one_question"), t.get("learned"))
+            (
+                t["total"],
+                t.get("embed", 0.0),
+                t.get("context", 0.0),
+                t.get("as_one_question"),
+                t.get("learned"),
+                (SECOND if any(stage in t for stage in SECOND_CHANCES) else FIRST) if result.hit else None,
+            )
         )
     return rows
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from nearhit.guards.content import content_stems
 from nearhit.guards.lexicon import STOP_WORDS
-from nearhit.guards.text import analyse, describe
+from nearhit.guards.text import describe, tokens_of
 
 DATA = "constraints.json"
 
@@ -87,9 +87,11 @@ def conditions_added(span: str, story: str) -> frozenset[str]:
     (casefolded): "nut free" in "oh also the school is strictly nut free" after a story of "gluten free" (one
     category, two conditions), not "mortgage" in "hello, quick mortgage question" before "what's an offset
     mortgage?". A span or turn naming one is no small talk and no chatter, whatever mark of small talk opens it."""
-    return _condition_phrases(span) - _condition_phrases(story)
+    said = _condition_phrases(span)
+    return said - _condition_phrases(story) if said else said  # a span that names none: the story left unread
 
 
+@functools.lru_cache(maxsize=4096)
 def _condition_phrases(text: str) -> frozenset[str]:
     said = _said(text)
     for pattern in _patterns()[1].values():
@@ -134,7 +136,7 @@ def amends(span: str, story: str) -> str | None:
     passed my driving test in a manual"). Such a span is no aside and no chatter, however short or far from the
     question it reads. A second thought alone ("sorry, random question") or an apology for the talk ("sorry to
     bother you with homework") is small talk."""
-    said = " ".join(analyse(span).tokens)
+    said = " ".join(tokens_of(span))
     found = _markers("requirements").search(said)
     if found is not None:
         return f"one side adds a requirement: {found.group(0)!r}"
@@ -150,7 +152,7 @@ def channel(span: str) -> str | None:
     """The words by which ``span`` says how the thing asked about was got or is paid for ("I pay through Kestrel",
     "billed via my phone contract"), or None: the way it was got decides how it is cancelled or refunded, so a
     clause naming a provider so is no aside, where a name said in passing ("my dog Leo", "a café in Ashford") is."""
-    found = _markers("channels").search(" ".join(analyse(span).tokens))
+    found = _markers("channels").search(" ".join(tokens_of(span)))
     return None if found is None else found.group(0)
 
 
@@ -159,7 +161,7 @@ def channel_kind(span: str) -> str | None:
     agency", "via a reseller"), or None: the kind decides the answer as a named provider does (an agency worker's
     rights are not an employee's). A channel word with no indefinite article after it ("halfway through the
     film", "through my window") says no kind of provider."""
-    found = _CHANNEL_KIND.search(" ".join(analyse(span).tokens))
+    found = _CHANNEL_KIND.search(" ".join(tokens_of(span)))
     return None if found is None else found.group(0)
 
 
@@ -168,7 +170,7 @@ def means(span: str) -> str | None:
     ("by bank transfer", "by cheque", "by train"), or None: how it was paid or sent decides what can be reclaimed
     or how long it takes, as a named channel does. "by" before a determiner or a pronoun is a place or an agent
     ("by the river", "by my desk", "sued by his builder"), and "by far", "by now" say no means."""
-    found = _MEANS.match(" ".join(analyse(span).tokens))
+    found = _MEANS.match(" ".join(tokens_of(span)))
     return None if found is None else found.group(0)
 
 
@@ -201,7 +203,7 @@ def keeps_animal(span: str) -> str | None:
     so such a clause is no aside, however far from the question its words read. An animal said in passing ("a dog
     grooming business", "the cat knocked my tea over") or a clause that says what the animal is ("my lesson horse is a
     gorgeous grey mare") stays an aside."""
-    tokens = analyse(span).tokens
+    tokens = tokens_of(span)
     said = " ".join(tokens)
     for found in _markers("animals").finditer(said):
         start = said.count(" ", 0, found.start())
@@ -230,7 +232,7 @@ def _joins(tokens: tuple[str, ...], at: int, start: int) -> bool:
 
 
 def _content_stems(text: str) -> set[str]:
-    return set(content_stems(analyse(text).tokens))
+    return set(content_stems(tokens_of(text)))
 
 
 def _said(text: str) -> str:

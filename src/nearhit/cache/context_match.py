@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Collection
 from dataclasses import replace
 
@@ -182,15 +183,23 @@ def _states_more(question: str, asked: str) -> bool:
 def _moved_out(query: conversation.Context, cached: conversation.Context, asked: str) -> str | None:
     """The user's turns the query adds after the cached turns (the same, normalised) when ``asked`` says all of
     them (:func:`conversation.said_in`): statements split off the question, else None."""
-    head, tail = query.turns[: len(cached.turns)], query.turns[len(cached.turns) :]
-    if not tail or any(role != "user" for role, _ in tail) or not same_turns(conversation.Context(head), cached):
+    tail = query.turns[len(cached.turns) :]
+    if (
+        not tail
+        or any(role != "user" for role, _ in tail)
+        or query.exact_turns[: len(cached.turns)] != cached.exact_turns
+    ):
         return None
     said = "\n".join(text for _, text in tail)
     return said if conversation.said_in(said, asked) else None
 
 
 def same_turns(query: conversation.Context, cached: conversation.Context) -> bool:
-    return query.exact_turns == cached.exact_turns
+    """The very same turns, normalised (:attr:`conversation.Context.exact_turns`), read only where their number is
+    the same and the turns as written differ."""
+    if len(query.turns) != len(cached.turns):
+        return False
+    return query.turns == cached.turns or query.exact_turns == cached.exact_turns
 
 
 SUBJECT_GUARD = "entities"
@@ -300,8 +309,10 @@ def vector_text(vector: np.ndarray) -> str:
     return base64.b64encode(vector.astype(np.float32).tobytes()).decode("ascii")
 
 
+@functools.lru_cache(maxsize=1024)
 def vector_of(text: str, dimension: int) -> np.ndarray | None:
-    """The stored embedding back, or None when absent, unreadable or of another size."""
+    """The stored embedding back, or None when absent, unreadable or of another size. Read once per stored text
+    (bounded: a popular entry is a candidate of many lookups); the array is read-only (``np.frombuffer``)."""
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):

@@ -62,7 +62,7 @@ from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import FOLDED_WORD, Text, analyse, describe, folded_words
+from nearhit.guards.text import FOLDED_WORD, Text, analyse, describe, folded_words, tokens_of
 from nearhit.guards.told_day import WEEKDAYS
 from nearhit.guards.units import CALENDAR_UNITS
 
@@ -367,7 +367,7 @@ def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     and the question does not ("How much will the tuition fees be?" after "I'm applying from Malaysia":
     :func:`depends_on.set_by`)."""
     return (
-        len(analyse(question).tokens) >= 4
+        len(tokens_of(question)) >= 4
         and not _POINTS_BACK.search(_CLOCK_PHRASES.sub(" ", question))
         and not _labels(question)
         and _names_earlier(question, history) is None
@@ -500,6 +500,13 @@ def differs(
     ``similarity`` is the cosine of the two contexts' embeddings; ``cached_question``: the question the cached
     context was asked with (what one side's turns add may be what the other side's question says); ``whole``: both
     contexts as told, no turn left out (only then may :data:`REWORDED_FLOOR` judge them)."""
+    if (
+        similarity < CONTEXT_THRESHOLD
+        and not _checks_decide(query, cached, similarity, whole)
+        and (similarity < _retold_floor(query, cached, whole) or not retold(query, cached))
+    ):
+        return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
+    # The facts after the cosine: most candidates are another story, refused by it before their facts are read.
     facts = _different_facts(
         _said_by(query, "user"),
         _said_by(cached, "user"),
@@ -508,12 +515,6 @@ def differs(
         theirs_also=_said_by(cached, "assistant"),
         asked=f"{question}\n{cached_question}",
     )
-    if (
-        similarity < CONTEXT_THRESHOLD
-        and not _checks_decide(query, cached, similarity, whole)
-        and (similarity < _retold_floor(query, cached, whole) or not retold(query, cached))
-    ):
-        return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     if facts is not None:
         return f"the earlier turns state other facts: {facts}"
     marked = story.marked_names(_said_by(query, "user"), _said_by(cached, "user"))
@@ -710,8 +711,10 @@ def asked_for(context: Context) -> set[str]:
     return answers(context) | opening
 
 
-def _stems(text: str) -> set[str]:
-    return _content_stems(_tokens(text))
+@functools.lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
+    """The content stems of ``text``: read once per turn, not once per turn it is compared with."""
+    return frozenset(_content_stems(_tokens(text)))
 
 
 def _content_stems(words: Sequence[str]) -> set[str]:
@@ -1227,7 +1230,6 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     school", and "the contract's up" says what "the contract is up" says."""
     mine, theirs, question, asked = (_unpossessed(text) for text in (mine, theirs, question, asked))
     a, b = folded_words(mine), folded_words(theirs)
-    names = analyse(mine).entities | analyse(theirs).entities
     content_a, content_b = _content(a), _content(b)
     counts = Counter(content_a)
     if content_a != content_b and counts == Counter(content_b) and max(counts.values(), default=0) > 1:
@@ -1236,10 +1238,13 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     swapped = story.swapped_contrast(mine, theirs)
     if swapped is not None:
         return f"the same words set against each other the other way round: {swapped}"
+    if sum((Counter(a) & Counter(b)).values()) < CONTAINED * min(len(a), len(b)):  # the most the blocks can share
+        return None
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     shared = sum(block.size for block in matcher.get_matching_blocks())
     if shared < CONTAINED * min(len(a), len(b)):
         return None
+    names = analyse(mine).entities | analyse(theirs).entities
     kept_a = {i for block in matcher.get_matching_blocks() for i in range(block.a, block.a + block.size)}
     kept_b = {j for block in matcher.get_matching_blocks() for j in range(block.b, block.b + block.size)}
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -1434,7 +1439,7 @@ def _last(context: Context) -> str:
 
 
 def _tokens(text: str) -> tuple[str, ...]:
-    return analyse(text).tokens
+    return tokens_of(text)
 
 
 def _content(tokens: Sequence[str]) -> list[str]:

@@ -11,6 +11,7 @@ four turns) and never have this shape: the rule moves no pair of them.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nearhit.cache import constraints
@@ -35,6 +36,12 @@ def left_out(query: Context, cached: Context) -> Context | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _opens_aside(turn: str) -> bool:
+    """Whether a user turn opens as an aside (:data:`_ASIDE_OPENING`): read once per turn, not per candidate."""
+    return _ASIDE_OPENING.search(turn) is not None
+
+
 def _digression(longer: Context, shorter: Context) -> bool:
     """Whether ``longer`` is ``shorter`` with one run of whole exchanges inserted (a user turn first, an assistant
     turn last) whose first turn opens as an aside (:data:`_ASIDE_OPENING`), none of whose user turns binds or
@@ -43,6 +50,9 @@ def _digression(longer: Context, shorter: Context) -> bool:
     read as bearing on the question (:func:`nearhit.cache.clause.turn_bears_on` takes "I've been driving to the one
     in the next town" for something the asker has): the user said it is off the thread."""
     if len(longer.turns) <= len(shorter.turns) or not shorter.turns:
+        return False
+    # The run inserted starts at or before the shorter side's end, with a user turn opening as an aside.
+    if not any(role == "user" and _opens_aside(text) for role, text in longer.turns[: len(shorter.turns) + 1]):
         return False
     ours, theirs = longer.exact_turns, shorter.exact_turns  # normalised once per context, not per candidate
     start = next((i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), len(theirs))

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from nearhit.cache import constraints
 from nearhit.guards.lexicon import STOP_WORDS
 from nearhit.guards.numbers import all_dates, quantities, same_measure, unmatched
-from nearhit.guards.text import analyse, describe, folded_words
+from nearhit.guards.text import analyse, describe, folded_words, tokens_of
 
 Turn = tuple[str, str]
 
@@ -73,9 +73,9 @@ CHANGED_DETAIL = "a detail of the earlier turns changed"
 def changed_detail(mine: str, theirs: str) -> str | None:
     """In two near-identical texts (``NEAR_IDENTICAL``), a span of content words exchanged for another, or
     None: "Minnesota" / "Florida", "sold by Amazon" / "from a third-party seller"."""
-    a, b = analyse(mine).tokens, analyse(theirs).tokens
+    a, b = tokens_of(mine), tokens_of(theirs)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.ratio() < NEAR_IDENTICAL:
+    if not _near_identical(matcher):
         return None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if (
@@ -101,7 +101,7 @@ def one_slot(mine: str, theirs: str) -> str | None:
     """The one span two texts exchange in an otherwise identical frame of at least ``FRAME`` words, or None:
     "I'm working in Adobe Premiere Pro." / "I'm working in DaVinci Resolve." is one sentence with its
     object swapped, however many of its words the swapped names are."""
-    a, b = analyse(mine).tokens, analyse(theirs).tokens
+    a, b = tokens_of(mine), tokens_of(theirs)
     changes = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
     if len(changes) != 1 or len(a) - (changes[0][2] - changes[0][1]) < FRAME:
         return None
@@ -135,7 +135,7 @@ def exchanged_in_frame(mine: str, theirs: str) -> str | None:
 def _framed_middles(mine: str, theirs: str) -> tuple[Sequence[str], Sequence[str]] | None:
     """The tokens two texts say apart between at least ``FRAME`` words they begin and end with alike, each with a
     content word; else None."""
-    a, b = analyse(mine).tokens, analyse(theirs).tokens
+    a, b = tokens_of(mine), tokens_of(theirs)
     start = _shared_start(a, b)
     end = _shared_start(a[start:][::-1], b[start:][::-1])
     middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
@@ -147,13 +147,25 @@ def _framed_middles(mine: str, theirs: str) -> tuple[Sequence[str], Sequence[str
 def same_story(mine: Sequence[Turn], theirs: Sequence[Turn]) -> bool:
     """Whether two histories are one story: near-identical words overall, or the user's turns of one side
     (nearly) all found, in order, in the other's (a sentence added)."""
-    whole = difflib.SequenceMatcher(None, analyse(_text(mine)).tokens, analyse(_text(theirs)).tokens, autojunk=False)
-    if whole.ratio() >= NEAR_IDENTICAL:
+    whole = difflib.SequenceMatcher(None, tokens_of(_text(mine)), tokens_of(_text(theirs)), autojunk=False)
+    if _near_identical(whole):
         return True
     a, b = folded_words(_said_by(mine, "user")), folded_words(_said_by(theirs, "user"))
+    least = CONTAINED * min(len(a), len(b))
+    if not (a and b) or sum((Counter(a) & Counter(b)).values()) < least:  # the most words the blocks can share
+        return False
     users = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    shared = sum(block.size for block in users.get_matching_blocks())
-    return bool(a and b) and shared >= CONTAINED * min(len(a), len(b))
+    return sum(block.size for block in users.get_matching_blocks()) >= least
+
+
+def _near_identical(matcher: difflib.SequenceMatcher[str]) -> bool:
+    """``matcher.ratio() >= NEAR_IDENTICAL``, its cheap upper bounds read first (the sizes, then the words shared
+    in any order): most pairs compared are two stories, refused without aligning them."""
+    return (
+        matcher.real_quick_ratio() >= NEAR_IDENTICAL
+        and matcher.quick_ratio() >= NEAR_IDENTICAL
+        and matcher.ratio() >= NEAR_IDENTICAL
+    )
 
 
 def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:

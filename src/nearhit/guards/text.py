@@ -124,6 +124,20 @@ def folded_words(text: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def analyse(text: str) -> Text:
     """Tokenise, expand short forms ("pwd", "w/o"), split contractions ("can't" -> "can", "not"), stem, find names."""
+    written, folded, tokens = _tokenised(text)
+    return _text(folded, tokens, tuple(map(stem, tokens)), _entities(written), _capitals(written, folded))
+
+
+def tokens_of(text: str) -> tuple[str, ...]:
+    """``analyse(text).tokens``, without the stems and names a check that reads only the words does not need (a
+    conversation's new turns are read so once per lookup)."""
+    return _tokenised(text)[2]
+
+
+@lru_cache(maxsize=4096)
+def _tokenised(text: str) -> tuple[str, str, tuple[str, ...]]:
+    """``text`` as written out for reading (fractions, decades, short years, millions), case-folded, and its
+    tokens: what :func:`analyse` and :func:`tokens_of` share."""
     # ASCII is its own NFKC form, and of the apostrophes it has only the backtick (most prompts are ASCII).
     if not text.isascii():
         text = _VULGAR_RE.sub(_vulgar, text)
@@ -154,8 +168,7 @@ def analyse(text: str) -> Text:
     # Most prompts have no short form, contraction or "cannot": their words are the tokens, with no Python step
     # per word.
     plain = "'" not in folded and "cannot" not in found and ABBREVIATIONS.keys().isdisjoint(found)
-    tokens = tuple(found if plain else _expanded(found))
-    return _text(folded, tokens, tuple(map(stem, tokens)), _entities(text), _capitals(text, folded))
+    return text, folded, tuple(found if plain else _expanded(found))
 
 
 def _chat_to(match: re.Match[str]) -> str:
