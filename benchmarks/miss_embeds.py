@@ -4,20 +4,31 @@ makes, their texts (how many, how many computed, not read from the embedding sto
 and the lookups' p50 apart for hits and misses (a hit should pay none of it).
 
     PYTHONPATH=src:benchmarks python benchmarks/miss_embeds.py conversations
+    PYTHONPATH=src:benchmarks python benchmarks/miss_embeds.py conversations --exact
+
+``--exact``: whether the local model gives a text the same vector alone and in a call with others (what lets one
+call embed several stages' texts and keep each stage's verdicts): the set's prompts, turns and user turns, each
+alone and in calls of 2, 3, 5, 8 and 17 texts of mixed lengths; the largest difference of a coordinate.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import sys
 import time
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
+
 from conversation_latency import fresh, fresh_mark
+from nearhit.cache import conversation
+from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
+from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
 
@@ -29,7 +40,11 @@ def _caller() -> str:
     frame: Any = sys._getframe(2)
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if module.startswith("nearhit.cache.") and not module.endswith("embedding_store"):
+        if (
+            module.startswith("nearhit.cache.")
+            and not module.endswith("embedding_store")
+            and frame.f_code.co_name != "embedded"
+        ):
             return f"{module.rsplit('.', 1)[1]}.{frame.f_code.co_name}"
         frame = frame.f_back
     return "?"
@@ -73,10 +88,37 @@ async def measure(names: list[str]) -> tuple[Calls, dict[str, list[float]], dict
     return calls, totals, stages
 
 
+def exact(names: list[str], texts_at_most: int = 240) -> tuple[int, float]:
+    """How many texts were embedded, and the largest difference of a coordinate between a text's vector alone and
+    in a call of several (mixed lengths, shuffled with a fixed seed)."""
+    texts: list[str] = []
+    for name in names:
+        for pair in dataset.load(name, "dev"):
+            texts.append(normalise(pair.b.prompt))
+            if pair.b.history:
+                context = conversation.Context(tuple(pair.b.history))
+                texts += [normalise(text) for _, text in context.turns] + [normalise(conversation.users_said(context))]
+    random.Random(1).shuffle(texts)
+    texts = texts[:texts_at_most]
+    model = LocalEmbedder()
+    alone = np.concatenate([model.encode([text]) for text in texts])
+    worst = 0.0
+    for size in (2, 3, 5, 8, 17):
+        for start in range(0, len(texts), size):
+            together = model.encode(texts[start : start + size])
+            worst = max(worst, float(np.abs(together - alone[start : start + size]).max()))
+    return len(texts), worst
+
+
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sets", nargs="+", help="dev splits to store and look up (any split: nothing is tuned)")
+    parser.add_argument("--exact", action="store_true", help="only: a text's vector alone and in a call of several")
     args = parser.parse_args()
+    if args.exact:
+        count, worst = exact(args.sets)
+        print(f"{count} texts, alone and in calls of 2-17: the largest difference of a coordinate {worst:g}")
+        return
     calls, totals, stages = asyncio.run(measure(args.sets))
     print("| lookups | count | p50 ms | mean ms |\n|---|---|---|---|")
     for kind, times in sorted(totals.items()):
