@@ -33,6 +33,7 @@ STAGES = (
     "context",
     "feedback",
     "guards",
+    "embed_ahead",
     "after_answer",
     "resolved",
     "turn_by_turn",

@@ -142,8 +142,12 @@ async def test_a_greeting_turn_with_a_negation_is_still_chatter(cache: SemanticC
 
 def test_a_negation_is_let_through_only_in_a_reply_or_a_turn_that_greets_or_thanks() -> None:
     stored = Context(tuple(STORY))
-    assert turns.may_leave_out(Context(tuple(SLEEPY + STORY)), stored)
-    assert turns.may_leave_out(Context((("user", "thanks, that actually helps a lot"), *STORY)), stored)
-    assert turns.may_leave_out(Context((("assistant", "No problem, happy to help."), *STORY)), stored)
+    assert turns.may_leave_out(Context(tuple(SLEEPY + STORY)), stored, "How often should I feed it?")
+    assert turns.may_leave_out(
+        Context((("user", "thanks, that actually helps a lot"), *STORY)), stored, "How often should I feed it?"
+    )
+    assert turns.may_leave_out(
+        Context((("assistant", "No problem, happy to help."), *STORY)), stored, "How often should I feed it?"
+    )
     # The asker's own negation, greeting no one, tells the story: no chatter to leave out.
-    assert not turns.may_leave_out(Context(tuple(RINSED + STORY)), stored)
+    assert not turns.may_leave_out(Context(tuple(RINSED + STORY)), stored, "How often should I feed it?")

@@ -5,7 +5,11 @@ Invented conversations, other words than the dev sets'. Real Redis."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from nearhit.cache import SemanticCache, conversation, conversation_lookup
+from nearhit.cache.keys import KeySpace, normalise
+from nearhit.embeddings.base import Vectors
 from tests.support.lookups import Turns, ask
 
 QUESTION = "What fertiliser should I use?"
@@ -97,3 +101,26 @@ def test_the_words_share_is_of_the_user_turns_content_words() -> None:
     mine = conversation.Context((("user", "My peace lily droops."), ("assistant", "It wants water.")))
     theirs = conversation.Context((("user", "peace lily droops, lol"), ("assistant", "Repot it.")))
     assert conversation.users_words_share(mine, theirs) == 0.75  # peace, lily, droop of peace, lily, droop, lol
+
+
+async def test_the_user_turns_are_embedded_ahead_in_one_call(cache: SemanticCache) -> None:
+    """What the miss's second chances embed of its side goes in one embedder call
+    (:func:`conversation_lookup.embed_ahead`): :func:`conversation_lookup.user_turns` reads the user turns there and
+    embeds nothing itself, and serves as before."""
+    await cache.store(ask(cache, STORY, QUESTION), ANSWER)
+    query = ask(cache, RETOLD, QUESTION)
+    assert query.context is not None
+    calls: list[list[str]] = []
+    embed = cache.embeddings.embed
+
+    async def counted(texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
+        calls.append(list(texts))
+        return await embed(texts, keys)
+
+    cache.embeddings.embed = counted  # type: ignore[method-assign]
+    result = await cache.lookup(query)
+    assert result.hit and result.context is not None and result.context["user_turns"] is True
+    assert "embed_ahead" in result.timings_ms
+    users = normalise(conversation.users_said(query.context))
+    assert users in calls[0] and not any(users in texts for texts in calls[1:]), calls
+    assert users in query.embedded

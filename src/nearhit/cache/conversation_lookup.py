@@ -95,7 +95,7 @@ async def as_one_question(
             return
         if not await _near(cache, spec, query, nearest):
             return
-        vectors = await cache.embeddings.embed([normalise(text) for text in texts], spec.keys)
+        vectors = await embedded(cache, query, [normalise(text) for text in texts], spec)
         found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
     for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
         answer, answered = conversation.last_answer(query.context), conversation.asked_for(query.context)
@@ -208,16 +208,8 @@ async def turn_by_turn(
     text each (a second batch).
     Returns whether it embedded (the second chance taken), for the lookup's timings."""
     assert query.context is not None and query.context_vector is not None and query.vector is not None
-    floor = _second_chance_floor(result, margins)
-    refused = {c.doc_id for c in result.candidates if c.guard == "context" and turns.refused_by_turns(c.reason)}
     dimension = len(query.vector)
-    maybe = []
-    for doc_id, fields in rows:
-        cached = conversation.stored(fields.get(entry.CONTEXT, ""))
-        if doc_id not in refused or cached is None or entry.similarity(fields) < floor:
-            continue
-        if turns.may_leave_out(query.context, cached):
-            maybe.append((doc_id, fields, cached))
+    maybe = _turn_candidates(result, query, rows, margins)
     if not maybe:
         return False
     async with cache._redis_errors():
@@ -232,7 +224,7 @@ async def turn_by_turn(
             return False
         if query.turn_vectors is None:
             texts = [normalise(text) for _, text in query.context.turns]
-            query.turn_vectors = await cache.embeddings.embed(texts, spec.keys)
+            query.turn_vectors = np.array(await embedded(cache, query, texts, spec))
         asked_turns = query.turn_vectors
         left = [
             (doc_id, fields, cached, turns.without_chatter(query.context, asked_turns, cached, stored, query.prompt))
@@ -243,7 +235,7 @@ async def turn_by_turn(
         changed = {normalise(mine.text) for *_, mine, _ in kept if mine != query.context}
         changed |= {normalise(theirs.text) for _, _, cached, _, theirs in kept if theirs != cached}
         texts = sorted(changed)
-        vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
+        vectors = dict(zip(texts, await embedded(cache, query, texts, spec), strict=True))
     trials = []
     for doc_id, fields, cached, mine, theirs in kept:
         asked = replace(query, context=mine, context_vector=vectors.get(normalise(mine.text), query.context_vector))
@@ -255,6 +247,24 @@ async def turn_by_turn(
         cache, result, query, trials, "turn_by_turn", guards=guards, labelled=labelled, margins=margins
     )
     return True
+
+
+def _turn_candidates(
+    result: LookupResult, query: Lookup, rows: list[Any], margins: choose.Margins
+) -> list[tuple[str, dict[str, str], conversation.Context]]:
+    """The candidates of :func:`turn_by_turn` read from the lookup alone (no round trip, no embedding): refused by the
+    turns, near enough to be served by a margin, with a turn that may be chatter (:func:`turns.may_leave_out`)."""
+    assert query.context is not None
+    floor = _second_chance_floor(result, margins)
+    refused = {c.doc_id for c in result.candidates if c.guard == "context" and turns.refused_by_turns(c.reason)}
+    maybe = []
+    for doc_id, fields in rows:
+        cached = conversation.stored(fields.get(entry.CONTEXT, ""))
+        if doc_id not in refused or cached is None or entry.similarity(fields) < floor:
+            continue
+        if turns.may_leave_out(query.context, cached, query.prompt):
+            maybe.append((doc_id, fields, cached))
+    return maybe
 
 
 async def user_turns(
@@ -278,22 +288,12 @@ async def user_turns(
     story. Only candidates near enough to be served by a margin; the query's user turns and theirs are embedded in
     one batch (the embedding store first). Returns whether it embedded, for the lookup's timings."""
     assert query.context is not None and query.vector is not None
-    floor = _second_chance_floor(result, margins)
-    refused = {
-        c.doc_id
-        for c in result.candidates
-        if c.guard == "context" and (c.reason or "").startswith(conversation.ABOUT_ELSE)
-    }
-    maybe = []
-    for doc_id, fields in rows:
-        cached = conversation.stored(fields.get(entry.CONTEXT, ""))
-        if doc_id in refused and cached is not None and entry.similarity(fields) >= floor:
-            maybe.append((doc_id, fields, cached))
+    maybe = _users_candidates(result, query, rows, margins)
     if not maybe:
         return False
-    texts = sorted({normalise(conversation.users_said(c)) for c in (query.context, *(c for *_, c in maybe))})
+    texts = _users_texts(query.context, maybe)
     async with cache._redis_errors():
-        vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
+        vectors = dict(zip(texts, await embedded(cache, query, texts, spec), strict=True))
     mine = vectors[normalise(conversation.users_said(query.context))]
     trials = []
     for doc_id, fields, cached in maybe:
@@ -307,6 +307,31 @@ async def user_turns(
             trials.append((replace(query, context_vector=mine), doc_id, row))
     await _matched_again(cache, result, query, trials, "user_turns", guards=guards, labelled=labelled, margins=margins)
     return True
+
+
+def _users_candidates(
+    result: LookupResult, query: Lookup, rows: list[Any], margins: choose.Margins
+) -> list[tuple[str, dict[str, str], conversation.Context]]:
+    """The candidates of :func:`user_turns`: refused as about something else, near enough to be served by a margin."""
+    floor = _second_chance_floor(result, margins)
+    refused = {
+        c.doc_id
+        for c in result.candidates
+        if c.guard == "context" and (c.reason or "").startswith(conversation.ABOUT_ELSE)
+    }
+    maybe = []
+    for doc_id, fields in rows:
+        cached = conversation.stored(fields.get(entry.CONTEXT, ""))
+        if doc_id in refused and cached is not None and entry.similarity(fields) >= floor:
+            maybe.append((doc_id, fields, cached))
+    return maybe
+
+
+def _users_texts(
+    context: conversation.Context, maybe: list[tuple[str, dict[str, str], conversation.Context]]
+) -> list[str]:
+    """What :func:`user_turns` embeds: the query's user turns and each candidate's, one text a side."""
+    return sorted({normalise(conversation.users_said(c)) for c in (context, *(c for *_, c in maybe))})
 
 
 async def _matched_again(
@@ -367,17 +392,8 @@ async def after_the_answer(
     a candidate has one (an entry stored before these were kept has none: no second look).
     Returns whether it embedded."""
     contexts, widths = matched
-    told = conversation.after_answer(query.context, query.prompt) if query.context is not None else None
-    if told is None or not margins.fitted or guards is None:  # measured with the guards reading the follow-ups
-        return False
-    floor = result.threshold - context_match.SAME_TURNS_MARGIN
-    maybe = [
-        (doc_id, fields)
-        for doc_id, fields in rows
-        if widths.get(doc_id, ("quiet", 0.0))[0] == "same_turns"
-        and context_match.AFTER_ANSWER_FLOOR <= entry.similarity(fields) < floor
-    ]
-    if not maybe:
+    told, maybe = _followup_candidates(result, query, rows, widths, guards, margins)
+    if told is None or not maybe:
         return False
     async with cache._redis_errors():
         # Read here, for these candidates only: no KNN returns it (entry.FOLLOWUP_VECTOR), as with turn_by_turn's.
@@ -387,7 +403,7 @@ async def after_the_answer(
         return False
     if query.followup_vector is None:
         async with cache._redis_errors():
-            (query.followup_vector,) = await cache.embeddings.embed([normalise(told)], spec.keys)
+            (query.followup_vector,) = await embedded(cache, query, [normalise(told)], spec)
     mine = query.followup_vector
     alike: dict[str, float] = {}
     for doc_id, told_text in told_of.items():
@@ -420,6 +436,80 @@ async def after_the_answer(
     return True
 
 
+def _followup_candidates(
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    widths: dict[str, tuple[Margin, float]],
+    guards: GuardSet | None,
+    margins: choose.Margins,
+) -> tuple[str | None, list[tuple[str, dict[str, str]]]]:
+    """The query's follow-up told after the answer and the candidates of :func:`after_the_answer` (no round trip, no
+    embedding): after the very same turns, under the same-turns margin but not under ``AFTER_ANSWER_FLOOR``. None
+    and no candidate without an assistant's turn, the guards or fitted margins (measured with the guards reading
+    the follow-ups)."""
+    told = conversation.after_answer(query.context, query.prompt) if query.context is not None else None
+    if told is None or not margins.fitted or guards is None:
+        return None, []
+    floor = result.threshold - context_match.SAME_TURNS_MARGIN
+    maybe = [
+        (doc_id, fields)
+        for doc_id, fields in rows
+        if widths.get(doc_id, ("quiet", 0.0))[0] == "same_turns"
+        and context_match.AFTER_ANSWER_FLOOR <= entry.similarity(fields) < floor
+    ]
+    return told, maybe
+
+
+async def embed_ahead(
+    cache: CacheBase,
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    found: list[Any],
+    widths: dict[str, tuple[Margin, float]],
+    spec: idx.IndexSpec,
+    *,
+    guards: GuardSet | None,
+    margins: choose.Margins,
+) -> bool:
+    """One embedder call, when a conversation missed, for what :func:`after_the_answer` (its follow-up told after the
+    answer), :func:`turn_by_turn` (its turns one by one) and :func:`user_turns` (its user turns and the candidates')
+    would each embed in a call of their own (``rows``: the candidates judged, ``found``: the KNN's; ``widths``: the
+    margins the contexts gave them): a call's fixed cost paid once, not per stage. Each text is chosen as its stage
+    chooses its candidates, from the lookup alone, before the stage reads the entries' stored embeddings (an entry
+    stored before they were kept has none) or an earlier stage serves: then a text may go unused by its stage; the
+    query's turns and follow-up are those the store after a miss embeds. The stages read them in ``query.embedded``
+    (:func:`embedded`): a text's vector is the same whichever texts share its call (the local model's are, to the
+    bit: ``benchmarks/miss_embeds.py``), so each stage's verdicts are the same. Returns whether it embedded."""
+    assert query.context is not None
+    told, followups = _followup_candidates(result, query, rows, widths, guards, margins)
+    after = [normalise(told)] if told is not None and followups and query.followup_vector is None else []
+    apart = []
+    if query.turn_vectors is None and _turn_candidates(result, query, found, margins):
+        apart = [normalise(text) for _, text in query.context.turns]
+    users = _users_candidates(result, query, found, margins)
+    texts = after + apart + (_users_texts(query.context, users) if users else [])
+    if not texts:
+        return False
+    async with cache._redis_errors():
+        await embedded(cache, query, texts, spec)
+    # Kept on the query as their stages keep them, for them and for its store.
+    query.followup_vector = query.embedded[after[0]] if after else query.followup_vector
+    query.turn_vectors = np.array([query.embedded[text] for text in apart]) if apart else query.turn_vectors
+    return True
+
+
+async def embedded(cache: CacheBase, query: Lookup, texts: list[str], spec: idx.IndexSpec) -> list[np.ndarray]:
+    """The vectors of ``texts`` (normalised): those a second chance of this lookup embedded read from
+    ``query.embedded``, the others in one embedder call (the embedding store first) and kept there: the embedding
+    store does not read back a vector it has not written yet, so one text two stages embed was computed twice."""
+    missing = sorted({text for text in texts if text not in query.embedded})
+    if missing:
+        query.embedded.update(zip(missing, await cache.embeddings.embed(missing, spec.keys), strict=True))
+    return [query.embedded[text] for text in texts]
+
+
 async def _stories_alike(
     cache: CacheBase, query: Lookup, candidates: list[str], spec: idx.IndexSpec
 ) -> dict[str, float]:
@@ -443,7 +533,7 @@ async def _stories_alike(
         return {}
     told = normalise(conversation.told_as_one(query.context, query.prompt))
     async with cache._redis_errors():
-        (mine,) = await cache.embeddings.embed([told], spec.keys)
+        (mine,) = await embedded(cache, query, [told], spec)
     return {doc_id: float(np.dot(mine, vector)) for doc_id, vector in kept.items()}
 
 

@@ -71,6 +71,9 @@ class Lookup:
     if they are the same then (None: not read, e.g. a store without a lookup; the answer is written as is)."""
     reads: Reads = field(default_factory=Reads, repr=False, compare=False)
     """What the lookup has read of its candidates (:class:`Reads`), shared by its stages."""
+    embedded: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    """The texts (normalised) a miss's second chances embedded, by text: one stage's is not embedded again by another,
+    nor by the store that follows (:func:`nearhit.cache.conversation_lookup.embedded`)."""
 
     @property
     def context_text(self) -> str:

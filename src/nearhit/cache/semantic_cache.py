@@ -353,6 +353,12 @@ class SemanticCache(CacheAdmin):
         compared = query.context is None or conversation.comparable(query.context)
         if not result.hit and query.context is not None and compared and self.max_wrong_rate is None:
             stage = time.perf_counter()
+            # What the second chances below embed of the query's side, in one embedder call, not one each.
+            if await conversation_lookup.embed_ahead(
+                self, result, query, rows, found, margins, spec, guards=self.guards, margins=margins_in_force
+            ):
+                result.timings_ms["embed_ahead"] = _ms_since(stage)
+            stage = time.perf_counter()
             if await conversation_lookup.after_the_answer(
                 self, result, query, rows, (contexts, margins), spec, guards=self.guards, margins=margins_in_force
             ):
@@ -654,14 +660,17 @@ class SemanticCache(CacheAdmin):
             texts = [query.text] if embedding is None else []
             texts += [normalise(turns.text)] if turns is not None and needs_context else []
             texts += [normalise(text) for _, text in apart]
-            texts += [normalise(text) for _, text in twins]
+            told_texts = [normalise(text) for _, text in twins]
+            unknown = [text for text in told_texts if text not in query.embedded]  # a miss's second chance's, kept
+            texts += unknown
             after = conversation_lookup.followup_to_embed(query)
             texts += [after] if after is not None else []
             computed = iter(await self.embeddings.embed(texts, spec.keys))  # none to embed: no call
             embedding = next(computed) if embedding is None else embedding
             context_vector = next(computed) if needs_context else context_vector
             turn_vectors = np.array([next(computed) for _ in apart]) if apart else query.turn_vectors
-            told_vectors = [next(computed) for _ in twins]
+            known = {**query.embedded, **{text: next(computed) for text in unknown}}
+            told_vectors = [known[text] for text in told_texts]
             followup_vector = next(computed) if after is not None else query.followup_vector
             assert embedding is not None
             mapping = entry.to_hash(

@@ -42,17 +42,21 @@ def refused_by_turns(reason: str | None) -> bool:
     )
 
 
-def may_leave_out(query: Context, cached: Context) -> bool:
+def may_leave_out(query: Context, cached: Context, question: str) -> bool:
     """Whether :func:`without_chatter` may find a turn to leave out, read from the words alone (no embedding): a turn
-    on either side that is :func:`conversation.fact_free` and has no turn of its role with the same words (normalised)
-    on the other side, which would be its counterpart."""
-    return _chatter_like(query, cached) or _chatter_like(cached, query)
+    on either side that is chatter (:func:`_chatter`, against the other side's story and ``question``, as
+    :func:`without_chatter` reads it) and has no turn of its role with the same words (normalised) on the other side,
+    which would be its counterpart (the same words, the same embedding: alike past ``COUNTERPART``). None such, and
+    :func:`without_chatter` leaves nothing out whatever the turns' embeddings: a second chance that cannot serve is
+    not paid an embedding."""
+    return _chatter_like(query, cached, question) or _chatter_like(cached, query, question)
 
 
-def _chatter_like(mine: Context, theirs: Context) -> bool:
+def _chatter_like(mine: Context, theirs: Context, question: str) -> bool:
     said = set(theirs.exact_turns)
+    story = "\n".join(text for role, text in theirs.turns if role == "user")
     return any(
-        exact not in said and _fact_free(role, text)
+        exact not in said and _chatter(role, text, story, question)
         for exact, (role, text) in zip(mine.exact_turns, mine.turns, strict=True)
     )
 
