@@ -13,10 +13,12 @@ For those, and for every swap trap, the cosines of other parts of the two storie
 - ``turn_min``: the least cosine of a user turn and its counterpart (the one in its place, same turns only).
 
 And two vetoes read from them (``--table``): ``unanchored``, a pair passed by the ``reworded`` path whose user turns
-share no number, date or name (``conversation_swaps.unanchored``; shipped as ``conversation._anchored``), and
-``same_replies``, a pair passed under the threshold whose assistant turns are word for word the same, judged by its
-user turns' cosine against ``RETOLD_FLOOR`` instead of the whole (not shipped: it embeds at lookup). Run ``--rows``
-on the tree before ``_anchored`` (main 6b7ffded) for ``unanchored`` to show what it adds.
+share no number, date or name (``conversation_swaps.unanchored``; tried in the engine as ``conversation._anchored``,
+commit d6317c73 on ``wip/cs31``), and ``same_replies``, a pair passed under the threshold whose assistant turns are
+word for word the same, judged by its user turns' cosine against ``RETOLD_FLOOR`` instead of the whole (it would
+embed at lookup). Neither is shipped: counted once on validation, neither fires on a served pair, and
+``unanchored`` refuses the invented retellings of
+``tests/cache/test_conversation_reworded_floor.py`` (benchmarks/README.md, cs31).
 
 ``--table`` joins a ``conversation_misses.py --pairs`` file (which pairs were served) and prints, per path, the
 served traps and should-hits with their cosines, and for each reading and floor how many served traps and served
@@ -24,8 +26,9 @@ should-hits it would refuse in the band (a veto on a context passed under ``CONT
 
 Dev splits only (``--sets fit``: up to -v67 and fow-cache's; ``--sets validation``: -v68 .. -v73).
 
-    PYTHONPATH=src:benchmarks python benchmarks/conversation_misses.py --sets fit --pairs fit.txt   # ~25 min
-    PYTHONPATH=src:benchmarks python benchmarks/conversation_low_band.py --sets fit --rows fit_band.jsonl  # ~5 min
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_low_band.py --sets fit --rows fit_band.jsonl  # ~10 min
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_low_band.py --ids fit_band.jsonl > ids.txt
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_misses.py --sets fit --ids ids.txt --pairs fit.txt
     PYTHONPATH=src:benchmarks python benchmarks/conversation_low_band.py --table fit_band.jsonl --pairs fit.txt
 """
 
@@ -123,6 +126,10 @@ async def rows(sets: Sequence[str]) -> list[dict[str, object]]:
     return found
 
 
+def _swap(row: dict[str, object]) -> bool:
+    return row["category"] in SWAPS and not row["same"]
+
+
 def _served(pairs: str) -> dict[str, bool]:
     with open(pairs, encoding="utf-8") as lines:
         return {line.split()[0]: line.split()[1] == "served" for line in lines if line.strip()}
@@ -168,10 +175,16 @@ def main() -> None:
     parser.add_argument("--sets", choices=("fit", "validation"))
     parser.add_argument("--rows", help="write one JSON row per pair with a context on both sides")
     parser.add_argument("--table", metavar="ROWS", help="read a --rows file with a --pairs file")
+    parser.add_argument("--ids", metavar="ROWS", help="print the ids to look up: passed in the band, or swaps passed")
     parser.add_argument("--pairs", help="with --table: a conversation_misses --pairs file (the served outcomes)")
     args = parser.parse_args()
     if args.table:
         table(args.table, args.pairs)
+        return
+    if args.ids:
+        with open(args.ids, encoding="utf-8") as lines:
+            found = [json.loads(line) for line in lines if line.strip()]
+        print("\n".join(str(row["id"]) for row in found if "path" in row or (_swap(row) and row["differs"] is None)))
         return
     found = asyncio.run(rows(chosen_sets(args.sets or "fit")))
     with open(args.rows, "w", encoding="utf-8") as out:

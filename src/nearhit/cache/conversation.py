@@ -58,7 +58,7 @@ from nearhit.cache.keys import exact_text
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.content import content_stems
 from nearhit.guards.languages import negators_of
-from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS, words
+from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
@@ -68,8 +68,6 @@ from nearhit.guards.units import CALENDAR_UNITS
 
 Turn = tuple[str, str]
 """(role, content) of an earlier turn."""
-
-_VOCABULARY = words("english_vocabulary.txt")
 
 CONTEXT_THRESHOLD = 0.8
 """The least cosine similarity of two contexts' embeddings for them to be the same (tuned on dev)."""
@@ -85,8 +83,7 @@ the assistant's words and swaps the user's story ("I broke my wrist, it's in a c
 strapped up", "Hope it's healing well." on both: 0.65), whose words the same then lift the whole turns' cosine. On
 the conversation dev splits (floor80, twenty-third session), of the pairs refused as about something else whose
 story checks pass at 0.60-0.72, every trap has the assistant's words the same; the nearest trap with them reworded
-reads 0.590. Swaps with the assistant's words reworded too do reach it (nhc43's, nhc55's, nhc64's at 0.61-0.65,
-cs30): only two tellings that share a particular of the story (:func:`_anchored`) are judged so."""
+reads 0.590."""
 OTHER_TURNS_FLOOR = 0.5
 """How low the turns' cosine may read for the story checks alone to judge two contexts told in another number of
 turns (:func:`_checks_decide`): a floor against two unrelated histories, not fitted (no dev trap in reach at any
@@ -617,36 +614,15 @@ def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
     sharing a content word with the one in its place (not a turn swapped, "I use wholemeal flour for it." / "I keep
     it in a sealed glass jar.", which the assistant's reply then follows); else :data:`RETOLD_FLOOR`. A story told
     in other turns with a word swapped ("bathroom" / "kitchen") reads at 0.71 whole: served since rq25, a swap no
-    dev trap tells in other turns. Either way the user's turns share a number, a date or a name (:func:`_anchored`):
-    a swap told in other words keeps only its frame."""
+    dev trap tells in other turns."""
     mine, theirs = _said_by(query, "assistant"), _said_by(cached, "assistant")
     if not (whole and mine and theirs and mine != theirs):
         return RETOLD_FLOOR
-    if _same_shape(query, cached):
-        told = zip(query.turns, cached.turns, strict=True)
-        if not all(_stems(turn) & _stems(other) for (role, turn), (_, other) in told if role == "user"):
-            return RETOLD_FLOOR
-    return REWORDED_FLOOR if _anchored(query, cached) else RETOLD_FLOOR
-
-
-def _anchored(query: Context, cached: Context) -> bool:
-    """Whether the two sides' user turns share a particular of the story: a number, a date or a name (a word
-    outside the embedder's English vocabulary: a name, a code, a shortening). A history told again by someone else
-    keeps what it is about; a context swap told in other words keeps only its frame ("the glass on my fish tank" /
-    "the sponge in my fish tank filter", "a guitar amp for practising" / "a bass amp for gigs"), so
-    :data:`REWORDED_FLOOR` judges only two tellings one such particular ties (cs31: on the fit dev splits, of the
-    contexts passed under :data:`RETOLD_FLOOR`, 3 served swaps and 1 served retelling share none)."""
-    mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
-    texts = analyse(mine), analyse(theirs)
-    numbers = quantities(texts[0].tokens), quantities(texts[1].tokens)
-    if len(unmatched(*numbers)[0]) < len(numbers[0]) or all_dates(texts[0], mine) & all_dates(texts[1], theirs):
-        return True
-    return bool(_names(mine) & _names(theirs))
-
-
-def _names(text: str) -> set[str]:
-    """The stems of the words of ``text`` outside the English vocabulary: names, codes, shortenings."""
-    return {stem(w) for w in folded_words(text) if w not in STOP_WORDS and w.isascii() and w not in _VOCABULARY}
+    if not _same_shape(query, cached):
+        return REWORDED_FLOOR
+    told = zip(query.turns, cached.turns, strict=True)
+    alike = all(_stems(turn) & _stems(other) for (role, turn), (_, other) in told if role == "user")
+    return REWORDED_FLOOR if alike else RETOLD_FLOOR
 
 
 def retold(query: Context, cached: Context) -> bool:
