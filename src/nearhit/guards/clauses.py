@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Collection
 from functools import lru_cache
 
 from nearhit.guards.content import content_words
@@ -129,21 +130,68 @@ BACKSTORY_ADDED = 0.3
 """A difference in backstory that only one side tells and that the other question does not touch."""
 
 
-def backstory_strength(query: Clauses, candidate: Clauses) -> float:
+def backstory_strength(
+    query: Clauses, candidate: Clauses, differing: tuple[Collection[str], Collection[str]] | None = None
+) -> float:
     """How much a difference found only in backstory counts.
 
-    It bears on the question when both sides give context (a value changed in shared context looks like a
-    changed slot), or when one side's backstory names what the other side asks about beyond its own
-    question ("We aren't married, can we get Marriage Allowance?" against "Can I claim it if married?").
-    Otherwise it is context one side adds ("I can't log in since Monday. How do I reset my password?").
+    It bears on the question when both sides give context and a value changed in context both tell (a changed
+    slot: ``differing``, each side's words, sits in a part the other side tells too), or when one side's
+    backstory names what the other side asks about beyond its own question ("We aren't married, can we get
+    Marriage Allowance?" against "Can I claim it if married?"). Otherwise it is context one side adds ("I
+    can't log in since Monday. How do I reset my password?"), also when both tell some (an aside of its own).
     """
     if query.backstory and candidate.backstory:
-        return BACKSTORY_RELEVANT
+        if differing is None or not _asides(query, candidate, differing):
+            return BACKSTORY_RELEVANT
+        told = _told_in(query, differing[0]) + _told_in(candidate, differing[1])
+        asked = set(content_words(analyse(query.question)).values()) | set(
+            content_words(analyse(candidate.question)).values()
+        )
+        return BACKSTORY_RELEVANT if any(_shares(_content(part), asked) for part in told) else BACKSTORY_ADDED
     told, other = (query, candidate) if query.backstory else (candidate, query)
     context = set(content_words(analyse(told.backstory)).values())
     context -= set(content_words(analyse(told.question)).values())
     asked = set(content_words(analyse(other.question)).values())
     return BACKSTORY_RELEVANT if _shares(context, asked) else BACKSTORY_ADDED
+
+
+def _content(text: str) -> set[str]:
+    return set(content_words(analyse(text)).values())
+
+
+def _says(part: str, word: str) -> bool:
+    """Whether a part says ``word`` (a stem, a token or a name, as the guards report them)."""
+    text = analyse(part)
+    return word in text.stems or word in text.tokens or word in text.entities or word in _content(part)
+
+
+def _told_in(clauses: Clauses, words: Collection[str]) -> list[str]:
+    """The backstory parts of ``clauses`` that say any of ``words``."""
+    return [part for part in parts(clauses.backstory) if any(_says(part, word) for word in words)]
+
+
+def _asides(query: Clauses, candidate: Clauses, differing: tuple[Collection[str], Collection[str]]) -> bool:
+    """Whether only one side's backstory tells the difference, in parts the other side has no counterpart of
+    (no part sharing half its words): an aside added, not a slot changed in context both tell ("for the first
+    one" / "for the second one") nor one told in place of another ("a roofer's patched it" / "a plumber's ...")."""
+    sides = [
+        (clauses, words, other)
+        for clauses, words, other in ((query, differing[0], candidate), (candidate, differing[1], query))
+        if words
+    ]
+    if len(sides) != 1:
+        return False
+    clauses, words, other = sides[0]
+    told = _told_in(clauses, words)
+    if not told or any(not _says(" ".join(told), word) for word in words):
+        return False
+    others = [set(analyse(part).tokens) for part in parts(other.backstory)]
+    for part in told:
+        mine = set(analyse(part).tokens)
+        if any(2 * len(mine & theirs) >= min(len(mine), len(theirs)) for theirs in others if theirs):
+            return False
+    return True
 
 
 def parts(text: str) -> list[str]:
