@@ -13,8 +13,8 @@ the asker's own situation ("What can I take for a headache? I'm pregnant.") qual
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 from functools import lru_cache
 
 from nearhit.guards.content import content_words
@@ -171,26 +171,42 @@ def _told_in(clauses: Clauses, words: Collection[str]) -> list[str]:
     return [part for part in parts(clauses.backstory) if any(_says(part, word) for word in words)]
 
 
+_COORDINATORS = frozenset({"and", "but", "or", "nor", "plus", "so", "yet"})
+"""Conjunctions that join one more fact to a sentence's part before them (a closed class)."""
+
+
 def _asides(query: Clauses, candidate: Clauses, differing: tuple[Collection[str], Collection[str]]) -> bool:
-    """Whether only one side's backstory tells the difference, in parts the other side has no counterpart of
-    (no part sharing half its words): an aside added, not a slot changed in context both tell ("for the first
-    one" / "for the second one") nor one told in place of another ("a roofer's patched it" / "a plumber's ...")."""
+    """Whether only one side's backstory tells the difference, in parts of its own: none has a counterpart on
+    the other side (a part sharing half its words: a slot changed in context both tell, "for the first one" /
+    "for the second one"), and none is joined by "and", "but" ... to a part the other side tells too ("I pulled
+    my back yesterday, and I'm on warfarin": one more fact of that context, as a constraint adds). Two sides that
+    both differ tell one thing in place of another ("a roofer's patched it" / "a plumber's fixed the pipe")."""
     sides = [
-        (clauses, words, other)
-        for clauses, words, other in ((query, differing[0], candidate), (candidate, differing[1], query))
+        (told, words, other)
+        for told, words, other in ((query, differing[0], candidate), (candidate, differing[1], query))
         if words
     ]
     if len(sides) != 1:
         return False
     clauses, words, other = sides[0]
-    told = _told_in(clauses, words)
-    if not told or any(not _says(" ".join(told), word) for word in words):
+    if not any(_says(part, word) for part in parts(clauses.backstory) for word in words):
         return False
     others = [set(analyse(part).tokens) for part in parts(other.backstory)]
-    for part in told:
+
+    def shared(part: str) -> bool:
         mine = set(analyse(part).tokens)
-        if any(2 * len(mine & theirs) >= min(len(mine), len(theirs)) for theirs in others if theirs):
-            return False
+        return any(2 * len(mine & theirs) >= min(len(mine), len(theirs)) for theirs in others if theirs)
+
+    told = set(_told_in(clauses, words))
+    if not all(any(_says(part, word) for part in told) for word in words):
+        return False
+    for sentence in _SENTENCE_RE.findall(clauses.backstory):
+        pieces = [piece for piece in _PART_END_RE.split(sentence.strip()) if piece.strip()]
+        for at, piece in enumerate(pieces):
+            if piece not in told:
+                continue
+            if shared(piece) or (at and _first_word(piece) in _COORDINATORS and shared(pieces[at - 1])):
+                return False
     return True
 
 
