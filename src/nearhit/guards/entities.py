@@ -9,7 +9,6 @@ from typing import ClassVar
 
 from nearhit.guards.clauses import (
     BACKSTORY_ADDED,
-    BACKSTORY_RELEVANT,
     Clauses,
     backstory_strength,
     split_question,
