@@ -142,13 +142,7 @@ def backstory_strength(
     can't log in since Monday. How do I reset my password?"), also when both tell some (an aside of its own).
     """
     if query.backstory and candidate.backstory:
-        if differing is None or not _asides(query, candidate, differing):
-            return BACKSTORY_RELEVANT
-        told = _told_in(query, differing[0]) + _told_in(candidate, differing[1])
-        asked = set(content_words(analyse(query.question)).values()) | set(
-            content_words(analyse(candidate.question)).values()
-        )
-        return BACKSTORY_RELEVANT if any(_shares(_content(part), asked) for part in told) else BACKSTORY_ADDED
+        return _aside_strength(query, candidate, differing)
     told, other = (query, candidate) if query.backstory else (candidate, query)
     context = set(content_words(analyse(told.backstory)).values())
     context -= set(content_words(analyse(told.question)).values())
@@ -156,7 +150,20 @@ def backstory_strength(
     return BACKSTORY_RELEVANT if _shares(context, asked) else BACKSTORY_ADDED
 
 
+def _aside_strength(
+    query: Clauses, candidate: Clauses, differing: tuple[Collection[str], Collection[str]] | None
+) -> float:
+    """Both sides tell a backstory: an aside one side adds counts as context unless it names what either side
+    asks; anything else is a changed slot."""
+    if differing is None or not _asides(query, candidate, differing):
+        return BACKSTORY_RELEVANT
+    told = _told_in(query, differing[0]) + _told_in(candidate, differing[1])
+    asked = _content(query.question) | _content(candidate.question)
+    return BACKSTORY_RELEVANT if any(_shares(_content(part), asked) for part in told) else BACKSTORY_ADDED
+
+
 def _content(text: str) -> set[str]:
+    """The subject words of ``text``."""
     return set(content_words(analyse(text)).values())
 
 
@@ -189,8 +196,6 @@ def _asides(query: Clauses, candidate: Clauses, differing: tuple[Collection[str]
     if len(sides) != 1:
         return False
     clauses, words, other = sides[0]
-    if not any(_says(part, word) for part in parts(clauses.backstory) for word in words):
-        return False
     others = [set(analyse(part).tokens) for part in parts(other.backstory)]
 
     def shared(part: str) -> bool:
