@@ -112,7 +112,8 @@ async def test_the_gateway_route_takes_feedback_on_a_gateway_hit(live: LiveServe
     doc_id = await store(live, tenant="default")
     chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": LOOK_ALIKE}]}
     response = await live.client.post("/v1/chat/completions", json=chat)
-    assert response.status_code == 200 and response.headers["x-nearhit-cache"] == "hit-semantic"
+    # Its headers in the message: once, under a load of 14, this lookup came back "degraded" with no cause shown.
+    assert response.status_code == 200 and response.headers["x-nearhit-cache"] == "hit-semantic", dict(response.headers)
     request_id = response.headers["x-request-id"]
 
     async def accepted() -> httpx.Response | None:
