@@ -214,3 +214,49 @@ def test_a_decimal_point_ends_no_sentence() -> None:
     assert split_question("What is new in Node 18.2?").backstory == ""
     found = NumberGuard().signal("What is new in Node 18.2?", "What is coming in the next Node release?")
     assert found is not None and found.strength >= NumberGuard().cut
+
+
+@pytest.mark.parametrize(
+    ("told", "plain"),
+    [
+        (  # a sentence of its own only one side tells
+            "Our choir sings in a draughty old chapel every Thursday. My voice goes hoarse after an hour. How do I "
+            "rest it between songs?",
+            "My voice goes hoarse after an hour. How do I rest it between songs?",
+        ),
+        (  # a part added to a sentence both tell, with no subject of its own
+            "I rent a van for the move, booked through a friend of Marta's. Do I need extra insurance?",
+            "I rent a van for the move. Do I need extra insurance?",
+        ),
+    ],
+)
+def test_an_aside_one_side_adds_to_a_shared_backstory_is_context(told: str, plain: str) -> None:
+    """Both sides tell a backstory, and the difference is a part only one side tells, with no counterpart on the
+    other side: an aside, not a changed slot, so it vetoes nothing."""
+    guard = EntityGuard()
+    for query, candidate in ((told, plain), (plain, told)):
+        found = guard.signal(query, candidate)
+        assert found is None or not found.vetoes(guard.cut, None), found
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (  # a slot changed in a part both tell
+            "The rash is on my left arm. Should I see a doctor?",
+            "The rash is on my right leg. Should I see a doctor?",
+        ),
+        (  # one part told in place of another: both sides differ
+            "Yes, the landlord fixed the boiler. Can I still claim for the cold weeks?",
+            "Yes, an electrician rewired the flat. Can I still claim for the cold weeks?",
+        ),
+        (  # one more fact joined by "and" to a part both tell: a constraint
+            "I strained my wrist lifting boxes, and I'm on blood thinners. Can I take aspirin for it?",
+            "I strained my wrist lifting boxes. Can I take aspirin for it?",
+        ),
+    ],
+)
+def test_a_backstory_changed_in_shared_context_still_vetoes(one: str, other: str) -> None:
+    guard = EntityGuard()
+    found = guard.signal(one, other)
+    assert found is not None and found.vetoes(guard.cut, None)

@@ -13,6 +13,7 @@ the asker's own situation ("What can I take for a headache? I'm pregnant.") qual
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -129,21 +130,89 @@ BACKSTORY_ADDED = 0.3
 """A difference in backstory that only one side tells and that the other question does not touch."""
 
 
-def backstory_strength(query: Clauses, candidate: Clauses) -> float:
+def backstory_strength(
+    query: Clauses, candidate: Clauses, differing: tuple[Collection[str], Collection[str]] | None = None
+) -> float:
     """How much a difference found only in backstory counts.
 
-    It bears on the question when both sides give context (a value changed in shared context looks like a
-    changed slot), or when one side's backstory names what the other side asks about beyond its own
-    question ("We aren't married, can we get Marriage Allowance?" against "Can I claim it if married?").
-    Otherwise it is context one side adds ("I can't log in since Monday. How do I reset my password?").
+    It bears on the question when both sides give context and a value changed in context both tell (a changed
+    slot: ``differing``, each side's words, sits in a part the other side tells too), or when one side's
+    backstory names what the other side asks about beyond its own question ("We aren't married, can we get
+    Marriage Allowance?" against "Can I claim it if married?"). Otherwise it is context one side adds ("I
+    can't log in since Monday. How do I reset my password?"), also when both tell some (an aside of its own).
     """
     if query.backstory and candidate.backstory:
-        return BACKSTORY_RELEVANT
+        return _aside_strength(query, candidate, differing)
     told, other = (query, candidate) if query.backstory else (candidate, query)
     context = set(content_words(analyse(told.backstory)).values())
     context -= set(content_words(analyse(told.question)).values())
     asked = set(content_words(analyse(other.question)).values())
     return BACKSTORY_RELEVANT if _shares(context, asked) else BACKSTORY_ADDED
+
+
+def _aside_strength(
+    query: Clauses, candidate: Clauses, differing: tuple[Collection[str], Collection[str]] | None
+) -> float:
+    """Both sides tell a backstory: an aside one side adds counts as context unless it names what either side
+    asks; anything else is a changed slot."""
+    if differing is None or not _asides(query, candidate, differing):
+        return BACKSTORY_RELEVANT
+    told = _told_in(query, differing[0]) + _told_in(candidate, differing[1])
+    asked = _content(query.question) | _content(candidate.question)
+    return BACKSTORY_RELEVANT if any(_shares(_content(part), asked) for part in told) else BACKSTORY_ADDED
+
+
+def _content(text: str) -> set[str]:
+    """The subject words of ``text``."""
+    return set(content_words(analyse(text)).values())
+
+
+def _says(part: str, word: str) -> bool:
+    """Whether a part says ``word`` (a stem, a token or a name, as the guards report them)."""
+    text = analyse(part)
+    return word in text.stems or word in text.tokens or word in text.entities or word in _content(part)
+
+
+def _told_in(clauses: Clauses, words: Collection[str]) -> list[str]:
+    """The backstory parts of ``clauses`` that say any of ``words``."""
+    return [part for part in parts(clauses.backstory) if any(_says(part, word) for word in words)]
+
+
+_COORDINATORS = frozenset({"and", "but", "or", "nor", "plus", "so", "yet"})
+"""Conjunctions that join one more fact to a sentence's part before them (a closed class)."""
+
+
+def _asides(query: Clauses, candidate: Clauses, differing: tuple[Collection[str], Collection[str]]) -> bool:
+    """Whether only one side's backstory tells the difference, in parts of its own: none has a counterpart on
+    the other side (a part sharing half its words: a slot changed in context both tell, "for the first one" /
+    "for the second one"), and none is joined by "and", "but" ... to a part the other side tells too ("I pulled
+    my back yesterday, and I'm on warfarin": one more fact of that context, as a constraint adds). Two sides that
+    both differ tell one thing in place of another ("a roofer's patched it" / "a plumber's fixed the pipe")."""
+    sides = [
+        (told, words, other)
+        for told, words, other in ((query, differing[0], candidate), (candidate, differing[1], query))
+        if words
+    ]
+    if len(sides) != 1:
+        return False
+    clauses, words, other = sides[0]
+    others = [set(analyse(part).tokens) for part in parts(other.backstory)]
+
+    def shared(part: str) -> bool:
+        mine = set(analyse(part).tokens)
+        return any(2 * len(mine & theirs) >= min(len(mine), len(theirs)) for theirs in others if theirs)
+
+    told = set(_told_in(clauses, words))
+    if not all(any(_says(part, word) for part in told) for word in words):
+        return False
+    for sentence in _SENTENCE_RE.findall(clauses.backstory):
+        pieces = [piece for piece in _PART_END_RE.split(sentence.strip()) if piece.strip()]
+        for at, piece in enumerate(pieces):
+            if piece not in told:
+                continue
+            if shared(piece) or (at and _first_word(piece) in _COORDINATORS and shared(pieces[at - 1])):
+                return False
+    return True
 
 
 def parts(text: str) -> list[str]:

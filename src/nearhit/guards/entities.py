@@ -9,7 +9,6 @@ from typing import ClassVar
 
 from nearhit.guards.clauses import (
     BACKSTORY_ADDED,
-    BACKSTORY_RELEVANT,
     Clauses,
     backstory_strength,
     split_question,
@@ -509,7 +508,8 @@ class EntityGuard(SignalGuard):
             reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
                 return self._signal(1.0, reason)
-            return self._signal(backstory_strength(clauses_q, clauses_c), reason + " (in backstory only)")
+            strength = backstory_strength(clauses_q, clauses_c, (names_q, names_c))
+            return self._signal(strength, reason + " (in backstory only)")
         spelt |= set(spelt_in_c) | set(spelt_in_q) | {stem(word) for word in spelt} | (_countries(q) & _countries(c))
         content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
         content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
@@ -559,7 +559,8 @@ class EntityGuard(SignalGuard):
         if _qualified(query, clauses_q, only_q) or _qualified(candidate, clauses_c, only_c):
             return self._signal(max(strength, QUALIFIED), reason + " (told after the question)")
         # Subject words only a backstory has are context, unless both sides tell one (a changed slot).
-        weak = BACKSTORY_RELEVANT if clauses_q.backstory and clauses_c.backstory else BACKSTORY_ADDED
+        both = clauses_q.backstory and clauses_c.backstory
+        weak = backstory_strength(clauses_q, clauses_c, (only_q, only_c)) if both else BACKSTORY_ADDED
         strength = min(strength, weak)
         context = strength <= BACKSTORY_ADDED and not _conditions_differ(query, candidate)
         return self._signal(strength, reason + " (in backstory only)", context=context)
