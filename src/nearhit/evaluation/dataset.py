@@ -146,6 +146,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v75": "nearhit_conversations_v75.jsonl",
     "nearhit-conversations-v76": "nearhit_conversations_v76.jsonl",
     "nearhit-conversations-v77": "nearhit_conversations_v77.jsonl",
+    "nearhit-conversations-v78": "nearhit_conversations_v78.jsonl",
+    "nearhit-conversations-v79": "nearhit_conversations_v79.jsonl",
+    "nearhit-conversations-v80": "nearhit_conversations_v80.jsonl",
+    "nearhit-conversations-v81": "nearhit_conversations_v81.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
