@@ -8,6 +8,7 @@ as the wait (``select.epoll.poll``), not as its own functions.
 
     PYTHONPATH=src python benchmarks/conversation_profile.py conversations nearhit-conversations-v61
     PYTHONPATH=src python benchmarks/conversation_profile.py conversations --sort cumulative --lines 60
+    PYTHONPATH=src python benchmarks/conversation_profile.py conversations --first-look --sort cumulative
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import statistics
 import time
 from collections import defaultdict
 
-from conversation_latency import fresh, fresh_mark
+from conversation_latency import SECOND_CHANCES, fresh, fresh_mark
 from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
@@ -43,10 +44,13 @@ STAGES = (
 )
 
 
-async def profile(names: list[str], *, on: bool = True) -> tuple[cProfile.Profile, dict[str, list[float]], float, int]:
-    """The profile of every set's conversation lookups (empty unless ``on``), each stage's times (ms, over the
-    lookups that ran it), the loop thread's CPU per lookup (ms) and how many lookups."""
-    profiler, stages, cpu, looked = cProfile.Profile(), defaultdict(list), 0.0, 0
+async def profile(
+    names: list[str], *, on: bool = True, first_look: bool = False
+) -> tuple[pstats.Stats | None, dict[str, list[float]], float, int]:
+    """The profile of every set's conversation lookups (None unless ``on``), each stage's times (ms, over the
+    lookups that ran it), the loop thread's CPU per lookup (ms) and how many lookups. ``first_look``: only the
+    lookups served at the first look (no second-chance stage ran), each profiled on its own and kept if so."""
+    stats, stages, cpu, looked = None, defaultdict(list), 0.0, 0
     async with scratch_cache(load_settings()) as cache:
         for name in names:
             pairs = [p for p in dataset.load(name, "dev") if p.a.history and p.b.history]
@@ -56,17 +60,23 @@ async def profile(names: list[str], *, on: bool = True) -> tuple[cProfile.Profil
             for pair in pairs:
                 side = dataset.Side(f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
                 await cache.background.drain()  # the last lookup's writes land outside the profile
+                profiler = cProfile.Profile()
                 started = time.thread_time()
                 if on:
                     profiler.enable()
                 result = await cache.lookup(request(cache, f"p{run}", side))
                 if on:
                     profiler.disable()
-                cpu += time.thread_time() - started
+                spent = time.thread_time() - started
+                if first_look and not (result.hit and not set(result.timings_ms) & set(SECOND_CHANCES)):
+                    continue
+                cpu += spent
                 looked += 1
+                if on:
+                    stats = pstats.Stats(profiler) if stats is None else stats.add(profiler)
                 for stage, ms in result.timings_ms.items():
                     stages[stage].append(ms)
-    return profiler, stages, cpu / max(looked, 1) * 1000, looked
+    return stats, stages, cpu / max(looked, 1) * 1000, looked
 
 
 def table(stages: dict[str, list[float]], looked: int) -> str:
@@ -92,15 +102,15 @@ def cli() -> None:
     parser.add_argument("--lines", type=int, default=40, help="functions printed")
     parser.add_argument("--callers", help="also print the callers of the functions matching this pattern")
     parser.add_argument("--plain", action="store_true", help="no profiler: the stages' times as a lookup takes them")
+    parser.add_argument("--first-look", action="store_true", help="only the lookups served at the first look")
     args = parser.parse_args()
-    profiler, stages, cpu_ms, looked = asyncio.run(profile(args.sets, on=not args.plain))
+    stats, stages, cpu_ms, looked = asyncio.run(profile(args.sets, on=not args.plain, first_look=args.first_look))
     sets, how = ", ".join(args.sets), "not profiled" if args.plain else "profiled"
     print(f"{sets}: {looked} conversation lookups, the loop's CPU {cpu_ms:.2f} ms a lookup ({how})\n")
     print(table(stages, looked))
-    if args.plain:
+    if stats is None:
         return
-    stats = pstats.Stats(profiler).sort_stats(args.sort)
-    stats.print_stats(args.lines)
+    stats.sort_stats(args.sort).print_stats(args.lines)
     if args.callers:
         stats.print_callers(args.callers)
 

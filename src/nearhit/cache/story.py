@@ -74,8 +74,8 @@ def changed_detail(mine: str, theirs: str) -> str | None:
     """In two near-identical texts (``NEAR_IDENTICAL``), a span of content words exchanged for another, or
     None: "Minnesota" / "Florida", "sold by Amazon" / "from a third-party seller"."""
     a, b = tokens_of(mine), tokens_of(theirs)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if not _near_identical(matcher):
+    matcher = _near_identical(a, b)
+    if matcher is None:
         return None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if (
@@ -102,6 +102,8 @@ def one_slot(mine: str, theirs: str) -> str | None:
     "I'm working in Adobe Premiere Pro." / "I'm working in DaVinci Resolve." is one sentence with its
     object swapped, however many of its words the swapped names are."""
     a, b = tokens_of(mine), tokens_of(theirs)
+    if a == b or _shared_start(a, b) + _shared_start(a[::-1], b[::-1]) < FRAME:
+        return None  # one change leaves its frame at the start and end alike: at most these, whatever overlaps
     changes = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
     if len(changes) != 1 or len(a) - (changes[0][2] - changes[0][1]) < FRAME:
         return None
@@ -147,8 +149,7 @@ def _framed_middles(mine: str, theirs: str) -> tuple[Sequence[str], Sequence[str
 def same_story(mine: Sequence[Turn], theirs: Sequence[Turn]) -> bool:
     """Whether two histories are one story: near-identical words overall, or the user's turns of one side
     (nearly) all found, in order, in the other's (a sentence added)."""
-    whole = difflib.SequenceMatcher(None, tokens_of(_text(mine)), tokens_of(_text(theirs)), autojunk=False)
-    if _near_identical(whole):
+    if _near_identical(tokens_of(_text(mine)), tokens_of(_text(theirs))) is not None:
         return True
     a, b = folded_words(_said_by(mine, "user")), folded_words(_said_by(theirs, "user"))
     least = CONTAINED * min(len(a), len(b))
@@ -158,14 +159,19 @@ def same_story(mine: Sequence[Turn], theirs: Sequence[Turn]) -> bool:
     return sum(block.size for block in users.get_matching_blocks()) >= least
 
 
-def _near_identical(matcher: difflib.SequenceMatcher[str]) -> bool:
-    """``matcher.ratio() >= NEAR_IDENTICAL``, its cheap upper bounds read first (the sizes, then the words shared
-    in any order): most pairs compared are two stories, refused without aligning them."""
-    return (
-        matcher.real_quick_ratio() >= NEAR_IDENTICAL
-        and matcher.quick_ratio() >= NEAR_IDENTICAL
-        and matcher.ratio() >= NEAR_IDENTICAL
-    )
+def _near_identical(a: Sequence[str], b: Sequence[str]) -> difflib.SequenceMatcher[str] | None:
+    """The matcher of ``a`` and ``b`` if its ``ratio() >= NEAR_IDENTICAL``, else None. Its exact upper bounds are
+    read first, before the matcher indexes ``b``: the sizes (``real_quick_ratio``), then the words shared in any
+    order (``quick_ratio``, the same sum and division). Most pairs compared are two stories, refused so."""
+    total = len(a) + len(b)
+    if not total:
+        return difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if 2.0 * min(len(a), len(b)) / total < NEAR_IDENTICAL:
+        return None
+    if 2.0 * sum((Counter(a) & Counter(b)).values()) / total < NEAR_IDENTICAL:
+        return None
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher if matcher.ratio() >= NEAR_IDENTICAL else None
 
 
 def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:

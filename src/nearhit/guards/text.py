@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from nearhit.guards.degrees import degrees_of_two
 from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, NUMBER_READINGS, STOP_WORDS, words
@@ -104,15 +104,27 @@ class Text:
     Compared and hashed as an object (in C): every cached step keyed by a text hashes it, ~50 times in a pair's
     first look, where a method in Python cost ~4% of it. :func:`analyse` gives one object for one reading
     (:func:`_text`), so a step finds a prompt analysed again as before, its analysis dropped from ``analyse``'s
-    cache (were it another object, no output would change: a step's cache would only miss it)."""
+    cache (were it another object, no output would change: a step's cache would only miss it).
+
+    The names and capitals are read from ``written`` when first asked for, then kept: most texts a conversation's
+    lookup analyses are read for their numbers, dates and stems only."""
 
     folded: str
     tokens: tuple[str, ...]
     stems: tuple[str, ...]
-    entities: frozenset[str]
-    capitals: frozenset[str] = frozenset()
-    """Words written in capitals in a text that also writes lower case ("EU", "DI"), case-folded: names, even
-    where another language spells a function word so ("eu" is Portuguese "I", "di" Italian "of")."""
+    written: str
+    """The text as written out for reading (:func:`_tokenised`), its case kept: what the names are read from."""
+
+    @cached_property
+    def entities(self) -> frozenset[str]:
+        """The names it mentions (:func:`_entities`)."""
+        return _entities(self.written)
+
+    @cached_property
+    def capitals(self) -> frozenset[str]:
+        """Words written in capitals in a text that also writes lower case ("EU", "DI"), case-folded: names, even
+        where another language spells a function word so ("eu" is Portuguese "I", "di" Italian "of")."""
+        return _capitals(self.written, self.folded)
 
 
 def folded_words(text: str) -> list[str]:
@@ -125,7 +137,7 @@ def folded_words(text: str) -> list[str]:
 def analyse(text: str) -> Text:
     """Tokenise, expand short forms ("pwd", "w/o"), split contractions ("can't" -> "can", "not"), stem, find names."""
     written, folded, tokens = _tokenised(text)
-    return _text(folded, tokens, tuple(map(stem, tokens)), _entities(written), _capitals(written, folded))
+    return _text(folded, tokens, tuple(map(stem, tokens)), written)
 
 
 def tokens_of(text: str) -> tuple[str, ...]:
@@ -239,12 +251,10 @@ def _million_or_molar(match: re.Match[str]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _text(
-    folded: str, tokens: tuple[str, ...], stems: tuple[str, ...], entities: frozenset[str], capitals: frozenset[str]
-) -> Text:
+def _text(folded: str, tokens: tuple[str, ...], stems: tuple[str, ...], written: str) -> Text:
     """The one object of this reading: a prompt analysed again (or another prompt read the same) is the text the
     steps' caches hold, found by its parts (hashed in C, each string's hash kept by Python)."""
-    return Text(folded, tokens, stems, entities, capitals)
+    return Text(folded, tokens, stems, written)
 
 
 def _expanded(found: list[str]) -> list[str]:
