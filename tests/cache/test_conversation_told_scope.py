@@ -1,7 +1,8 @@
 """A scope word one side says only in its story ("so excited, first time there!!", "driving me mad all
-morning", "we mostly work from home", "both of us have one") is the story's wording on the told-as-one path, not a scope the question asks: the scope guard marks it
-(``GuardSignal.stated_one_side``) and the path lets it through (``first_rejection(told=True)``); a single question's
-judgement is unchanged, and one said in the sentence that asks still refuses. Invented words, none of the dev sets'."""
+morning", "I mostly game on it", "each dict has a date key") is the story's wording on the told-as-one path, not
+a scope the question asks: the scope guard marks it (``GuardSignal.stated_one_side``) and the path lets it through
+(``first_rejection(told=True)``); a single question's judgement is unchanged, and one said in the sentence that
+asks still refuses. Invented words, none of the dev sets'."""
 
 from __future__ import annotations
 

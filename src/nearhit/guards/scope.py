@@ -12,9 +12,11 @@ so is a thing taken as a whole on one side and as one of it on the other ("renam
 file"). "Only" added where the other side takes something as a whole ("export all my contacts" / "only the
 contacts I starred, each with a photo") restricts it: a swap. A thing quantified on both sides is also read
 thing by thing: a class the other side uses elsewhere ("Each post has comments.") would hide "any comment" /
-"every comment" from the class sets. "First" and "all" one side says only in its backstory ("so excited,
-first time there!!", "driving me mad all morning") mark the signal ``stated_one_side``: a conversation told as
-one question words its story so, it does not scope what it asks (:meth:`GuardSet.first_rejection`'s ``told``).
+"every comment" from the class sets. A scope word a side says only outside the sentence it asks in ("so
+excited, first time there!!", "we mostly work from home"), and the words bound apart when neither side's asking
+sentence says a scope word ("each dict has a date key" / "each with a date key"), mark the signal
+``stated_one_side``: a conversation told as one question words its story so, it does not scope what it asks
+(:meth:`GuardSet.first_rejection`'s ``told``).
 """
 
 from __future__ import annotations
@@ -47,9 +49,6 @@ _ONLY, _UNIVERSAL = "only", "universal"  # "all" on one side, "only" added on th
 _EVERY, _INTERVAL = "every", "interval"
 _JUST = "just"
 _ORDINALS = frozenset(NUMBER_TABLES["ordinals"]) - {"first"}  # "first" is a class of its own
-_STATED = frozenset({"first", "all"})
-"""Scope words a story says in passing ("first time doing it myself", "all the way to the bar"): one side's, in its
-backstory only, is read as the story's wording on the told-as-one path (fitted on the conversation dev splits)."""
 SWAP = 0.8
 ADDED_SAME_FRAME = 0.6
 ADDED = 0.3
@@ -309,8 +308,8 @@ class ScopeGuard(SignalGuard):
 
 
 def _stated_only(text: Text, raw: str, classes: set[str]) -> bool:
-    """Whether every word of ``classes`` in ``text`` is "first" or "all" (``_STATED``) and none is in the sentence
-    it asks in (:func:`asking_sentence`): the story's wording, not the question's scope."""
+    """Whether ``text`` says its words of ``classes`` (a scope only it says) and none in the sentence it asks in
+    (:func:`asking_sentence`): the story's wording, not the question's scope; no such class, nothing to read."""
     if not classes:
         return True
     found = [token for index, token in enumerate(text.tokens) if _scope_at(text, index) in classes]
