@@ -226,7 +226,7 @@ def as_one_question(
     question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
     same facts, no negation or constraint on one side only, and no guard but the subject's and the roles'
     (``TOLD_APART``) vetoing (with the guards on: as for a single question, the conversation's own checks hold
-    without them; a date one side tells as an aside, :func:`conversation.dated_aside`, or a "first" or "all" one
+    without them; a date one side tells as an aside, :func:`conversation.dated_aside`, or a scope word one
     side says only in its story, ``GuardSignal.stated_one_side``, vetoes nothing). Returns
     the context to show for a hit (the question as told and its similarity), else None; ``result`` keeps
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to

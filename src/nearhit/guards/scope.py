@@ -12,13 +12,16 @@ so is a thing taken as a whole on one side and as one of it on the other ("renam
 file"). "Only" added where the other side takes something as a whole ("export all my contacts" / "only the
 contacts I starred, each with a photo") restricts it: a swap. A thing quantified on both sides is also read
 thing by thing: a class the other side uses elsewhere ("Each post has comments.") would hide "any comment" /
-"every comment" from the class sets. "First" and "all" one side says only in its backstory ("so excited,
-first time there!!", "driving me mad all morning") mark the signal ``stated_one_side``: a conversation told as
-one question words its story so, it does not scope what it asks (:meth:`GuardSet.first_rejection`'s ``told``).
+"every comment" from the class sets. A scope word a side says only outside the sentence it asks in ("so
+excited, first time there!!", "we mostly work from home"), and the words bound apart when neither side's asking
+sentence says a scope word ("each dict has a date key" / "each with a date key"), mark the signal
+``stated_one_side``: a conversation told as one question words its story so, it does not scope what it asks
+(:meth:`GuardSet.first_rejection`'s ``told``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from nearhit.guards.clauses import asking_sentence
@@ -46,9 +49,6 @@ _ONLY, _UNIVERSAL = "only", "universal"  # "all" on one side, "only" added on th
 _EVERY, _INTERVAL = "every", "interval"
 _JUST = "just"
 _ORDINALS = frozenset(NUMBER_TABLES["ordinals"]) - {"first"}  # "first" is a class of its own
-_STATED = frozenset({"first", "all"})
-"""Scope words a story says in passing ("first time doing it myself", "all the way to the bar"): one side's, in its
-backstory only, is read as the story's wording on the told-as-one path (fitted on the conversation dev splits)."""
 SWAP = 0.8
 ADDED_SAME_FRAME = 0.6
 ADDED = 0.3
@@ -165,7 +165,7 @@ class ScopeGuard(SignalGuard):
             or self._carved(q, c)
         )
         if per_member is not None:
-            return per_member
+            return replace(per_member, stated_one_side=_unscoped(query) and _unscoped(candidate))
         classes_q, classes_c = _scope_words(q), _scope_words(c)
         only_q, only_c = classes_q.keys() - classes_c.keys(), classes_c.keys() - classes_q.keys()
         # "minutes a day" says what "each day" says: a rate answers the other side's "each", adds none of its own
@@ -176,14 +176,14 @@ class ScopeGuard(SignalGuard):
         reason = f"scope differs: {describe(classes_q[k] for k in only_q)} vs {describe(classes_c[k] for k in only_c)}"
         changed = only_q | only_c
         meaningful = bool(changed - _FILLER_CLASSES)
+        stated = _stated_only(q, query, only_q) and _stated_only(c, candidate, only_c)
         if only_q and only_c:  # one class swapped for another
-            return self._signal(SWAP if meaningful else ADDED, reason)
+            return self._signal(SWAP if meaningful else ADDED, reason, stated_one_side=stated)
         if (_ONLY in only_q and _UNIVERSAL in classes_c) or (_ONLY in only_c and _UNIVERSAL in classes_q):
             return self._signal(SWAP, reason + " (all of it vs only part)")
         if not meaningful:
             return self._signal(FILLER, reason)
         same_frame = overlap(q, c) >= self.min_overlap
-        stated = _stated_only(q, query, changed) if only_q else _stated_only(c, candidate, changed)
         return self._signal(ADDED_SAME_FRAME if same_frame else ADDED, reason, stated_one_side=stated)
 
     def _ranked(self, q: Text, c: Text) -> GuardSignal | None:
@@ -308,13 +308,21 @@ class ScopeGuard(SignalGuard):
 
 
 def _stated_only(text: Text, raw: str, classes: set[str]) -> bool:
-    """Whether every word of ``classes`` in ``text`` is "first" or "all" (``_STATED``) and none is in the sentence
-    it asks in (:func:`asking_sentence`): the story's wording, not the question's scope."""
+    """Whether ``text`` says its words of ``classes`` (a scope only it says) and none in the sentence it asks in
+    (:func:`asking_sentence`): the story's wording, not the question's scope; no such class, nothing to read."""
+    if not classes:
+        return True
     found = [token for index, token in enumerate(text.tokens) if _scope_at(text, index) in classes]
-    if not found or not set(found) <= _STATED:
+    if not found:
         return False
     asked = analyse(asking_sentence(raw))
     return not any(_scope_at(asked, index) in classes for index in range(len(asked.tokens)))
+
+
+def _unscoped(raw: str) -> bool:
+    """Whether the sentence ``raw`` asks in (:func:`asking_sentence`) says no scope word: the scope words bound
+    apart lie in its story."""
+    return not _scope_words(analyse(asking_sentence(raw)))
 
 
 def _distributive(text: Text) -> frozenset[str]:
