@@ -42,12 +42,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from conversation_misses import chosen_sets
-from conversation_retold import looked_up
+from conversation_retold import compared
 from conversation_swaps import unanchored
 from nearhit.cache import conversation as cv
 from nearhit.cache.keys import normalise
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.evaluation import dataset
 
 SWAPS = ("context_swap", "detail_swap")
 READINGS = ("users", "assistants", "first", "turn_min")
@@ -97,12 +96,7 @@ async def rows(sets: Sequence[str]) -> list[dict[str, object]]:
     embedder = LocalEmbedder()
     found: list[dict[str, object]] = []
     for name in sets:
-        for pair in dataset.load(name, "dev"):
-            (cached, asked), (query, question) = looked_up(pair.a), looked_up(pair.b)
-            if cached is None or query is None:
-                continue
-            vectors = await embedder.embed([normalise(cached.text), normalise(query.text)])
-            similarity = float(np.dot(vectors[0], vectors[1]))
+        async for pair, cached, asked, query, question, similarity in compared(name, embedder):
             verdict = cv.differs(question, query, cached, similarity, asked)
             row: dict[str, object] = {
                 "id": pair.id,

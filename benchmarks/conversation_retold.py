@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from nearhit.cache import conversation as cv
 from nearhit.cache.keys import normalise
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.evaluation import dataset
-from nearhit.evaluation.dataset import Side
+from nearhit.evaluation.dataset import Pair, Side
 from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
 
@@ -35,15 +36,26 @@ def looked_up(side: Side) -> tuple[cv.Context | None, str]:
     return request.context(), request.prompt
 
 
-async def reached(name: str, embedder: LocalEmbedder) -> Counter[tuple[str, str]]:
-    """Per (should-hit or trap, outcome) how many of the set's dev pairs the band reaches."""
-    found: Counter[tuple[str, str]] = Counter()
+Compared = tuple[Pair, cv.Context, str, cv.Context, str, float]
+"""A dev pair both of whose sides are conversations: the pair, the stored side's context and question, the asked
+side's, and the two contexts' cosine."""
+
+
+async def compared(name: str, embedder: LocalEmbedder) -> AsyncIterator[Compared]:
+    """The set's dev pairs both of whose sides are conversations, each with its contexts' cosine (the probes'
+    common first step)."""
     for pair in dataset.load(name, "dev"):
-        (cached, _), (query, question) = looked_up(pair.a), looked_up(pair.b)
+        (cached, asked), (query, question) = looked_up(pair.a), looked_up(pair.b)
         if cached is None or query is None:
             continue
         vectors = await embedder.embed([normalise(cached.text), normalise(query.text)])
-        similarity = float(np.dot(vectors[0], vectors[1]))
+        yield pair, cached, asked, query, question, float(np.dot(vectors[0], vectors[1]))
+
+
+async def reached(name: str, embedder: LocalEmbedder) -> Counter[tuple[str, str]]:
+    """Per (should-hit or trap, outcome) how many of the set's dev pairs the band reaches."""
+    found: Counter[tuple[str, str]] = Counter()
+    async for pair, cached, _, query, question, similarity in compared(name, embedder):
         if not cv.RETOLD_FLOOR <= similarity < cv.CONTEXT_THRESHOLD:
             continue
         if not cv.retold(query, cached):

@@ -41,9 +41,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
-from conversation_retold import looked_up
+from conversation_retold import compared, looked_up
 from nearhit.cache import conversation as cv
 from nearhit.cache import exchanged
 from nearhit.cache.exchanged import _NOT_CONTENT, _same_word
@@ -176,12 +174,7 @@ async def rows(sets: Sequence[str]) -> list[dict[str, object]]:
     embedder = LocalEmbedder()
     found: list[dict[str, object]] = []
     for name in sets:
-        for pair in dataset.load(name, "dev"):
-            (cached, asked), (query, question) = looked_up(pair.a), looked_up(pair.b)
-            if cached is None or query is None:
-                continue
-            vectors = await embedder.embed([normalise(cached.text), normalise(query.text)])
-            similarity = float(np.dot(vectors[0], vectors[1]))
+        async for pair, cached, asked, query, question, similarity in compared(name, embedder):
             row: dict[str, object] = {
                 "id": pair.id,
                 "set": name,
