@@ -23,7 +23,7 @@ from nearhit.cache.referent import POINTER, supplied
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision.choice import NEAREST_ONLY
 from nearhit.guards import GuardSet
-from nearhit.guards.intent import IntentGuard, asked_after_a_question_word, asks_either
+from nearhit.guards.intent import IntentGuard, asked_after_a_question_word, asks_either, asks_one_kind
 from nearhit.guards.negation import NegationGuard
 from nearhit.guards.verdicts import GuardVerdict
 
@@ -142,7 +142,7 @@ def _vetoes(guards: GuardSet, mine: str, other: str, similarity: float, same: bo
 def _excused(verdict: GuardVerdict, mine: str, other: str) -> bool:
     """Whether a guard's veto after the very same turns is a reading error (see :func:`_vetoes`)."""
     if verdict.guard == IntentGuard.name:
-        return asked_after_a_question_word(mine, other) or asks_either(mine, other)
+        return asked_after_a_question_word(mine, other) or asks_either(mine, other) or asks_one_kind(mine, other)
     if verdict.guard == NegationGuard.name and verdict.reason.startswith(_ONE_SIDED):
         return negated.negates_unsaid(mine, other) or negated.negates_unsaid(other, mine)
     return False

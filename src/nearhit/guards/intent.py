@@ -26,7 +26,14 @@ from nearhit.guards.lexicon import STOP_WORDS, groups, words
 from nearhit.guards.text import analyse, phrase_openings
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
-__all__ = ["IntentGuard", "ask_type", "asked_after_a_question_word", "asks_either", "asks_whether_against_how"]
+__all__ = [
+    "IntentGuard",
+    "ask_type",
+    "asked_after_a_question_word",
+    "asks_either",
+    "asks_one_kind",
+    "asks_whether_against_how",
+]
 
 _PATTERNS: dict[tuple[str, ...], str] = {
     tuple(pattern.split("_")): group[0].rstrip(":") for group in groups("ask_types.txt") for pattern in group[1:]
@@ -152,6 +159,68 @@ def asks_either(query: str, candidate: str) -> bool:
     :func:`asked_after_a_question_word`."""
     joined = [text for text in (query, candidate) if _OR_ASKED.search(text)]
     return len(joined) == 1 and ask_type(query) in _WHETHER and ask_type(candidate) in _WHETHER
+
+
+_TIME_KINDS = frozenset({"when", "how_long", "how_often"})
+"""The ask-types whose answer is a time: a moment, a span, a frequency."""
+_SPANS = "|".join(sorted(words("time_spans.txt")))
+_HOW_MANY_SPANS = re.compile(rf"\bhow\s+many\s+(?:more\s+)?(?:{_SPANS})s?\b", re.IGNORECASE)
+""""how many days should I rest before ...": an amount of a span of time (``data/time_spans.txt``) asks a time."""
+_SPAN_NAMED = re.compile(rf"\b(?:{_SPANS})s?\b|\b(?:daily|weekly|monthly|yearly|often)\b", re.IGNORECASE)
+_HOW_BY_MODAL = re.compile(r"^\W*how\s+(?:can|could|should|would|must|will|might)\b", re.IGNORECASE)
+"""A clause opened by "how" and a modal whatever the subject ("how can the root config reference ...?"): a way,
+though the modal's own pattern ("can the") is read first."""
+_CHOICE = re.compile(r"\b[\w'-]+\s+or\s+(?!not\b)[\w'-]+", re.IGNORECASE)
+_CHOOSERS = frozenset({"who", "where"})
+"""What a choice of named answers ("should I call the farrier or the vet?", "is it paid by me or by the
+employer?") asks as an open question does: which one, whom, where; not a way, a reason or a consequence."""
+_WHETHER_TO = frozenset({"can", "can_other", "safe"})
+""""Can he eat grapes?" / "Are grapes safe to give him?": whether it may be done, asked of another's subject."""
+
+
+def asks_one_kind(query: str, candidate: str) -> bool:
+    """Whether two questions of different ask-types ask for one kind of answer, read after the very same turns (as
+    :func:`asked_after_a_question_word`): a time asked as an amount of days, weeks ("how many days should I rest
+    before running again?" / "when can I start running again?"); a way asked by "how" and a modal of another
+    subject (:data:`_HOW_BY_MODAL`); "can" of another's subject against "is it safe" (:data:`_WHETHER_TO`); a
+    choice of named answers (:func:`_choice`) against who or where, against a time when the choice names one
+    ("every day or less often"), or against a choice of the same answers."""
+    kinds = [_answer_kind(text) for text in (query, candidate)]
+    if kinds[0] == kinds[1] or frozenset(kinds) in _NEAR | _ALIKE or set(kinds) <= _WHETHER_TO:
+        return None not in kinds
+    choices = [_choice(text) for text in (query, candidate)]
+    if all(choices):
+        return bool(choices[0] & choices[1])
+    for (choice, text), kind in zip(zip(choices, (query, candidate), strict=True), kinds[::-1], strict=True):
+        if choice and (kind in _CHOOSERS or (kind in _TIME_KINDS and _SPAN_NAMED.search(_question(text)))):
+            return True
+    return False
+
+
+def _question(text: str) -> str:
+    return split_question(text).question
+
+
+def _answer_kind(text: str) -> str | None:
+    """The ask-type read for the kind of answer: an amount of a time span is a span, "how" and a modal a way."""
+    question = _question(text)
+    if _HOW_MANY_SPANS.search(question):
+        return "how_long"
+    if _HOW_BY_MODAL.search(question):
+        return _HOW_TO
+    return ask_type(text)
+
+
+def _choice(text: str) -> frozenset[str]:
+    """The named answers a question offers to choose from ("A or B?"), their words on either side of the "or"; empty
+    when it offers none, when the "or" opens a second question (:data:`_OR_ASKED`) or when it asks a way, a reason or
+    a consequence."""
+    question = _question(text)
+    if _OR_ASKED.search(question) or ask_type(text) in (_HOW_TO, "why", "what_if"):
+        return frozenset()
+    return frozenset(
+        word.lower() for found in _CHOICE.finditer(question) for word in found.group().split() if word.lower() != "or"
+    )
 
 
 @lru_cache(maxsize=4096)
