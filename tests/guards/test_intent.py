@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from nearhit.guards import GuardSet, IntentGuard
-from nearhit.guards.intent import ask_type
+from nearhit.guards.intent import ask_type, asks_one_kind
 
 
 @pytest.mark.parametrize(
@@ -117,3 +117,33 @@ def test_can_i_without_how_against_a_how_question_asks_whether_not_a_way(query: 
 def test_a_can_that_asks_a_way_stays_a_near_type(query: str, candidate: str) -> None:
     found = IntentGuard().signal(query, candidate)
     assert found is None or found.strength < IntentGuard().cut
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("How many weeks should I wait before I repaint it?", "When can I repaint it?"),
+        ("How do I read the bucket name from the stack?", "How can the stack pass on the bucket name?"),
+        ("Can she eat raisins?", "Are raisins safe to give her?"),
+        ("Should I ring the plumber or the electrician?", "Who should I get round, plumber or electrician?"),
+        ("Is the deposit held by me or by the agent?", "Who holds the deposit?"),
+        ("How often should I water it?", "Should it get water every day or less often?"),
+        ("Do I use LEFT or INNER for that?", "Which join keeps the rows, LEFT or INNER?"),
+    ],
+)
+def test_two_ask_types_of_one_kind_of_answer(query: str, candidate: str) -> None:
+    assert asks_one_kind(query, candidate)
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Can I take the dog on the bus?", "Should I take the dog on the bus?"),
+        ("How long does the repaint take?", "How much does the repaint cost?"),
+        ("Should I repaint it or sell it as it is?", "How do I repaint it?"),
+        ("Should I learn the standard language or the dialect?", "How long will it take me to learn it?"),
+        ("Is it paid by me or by the agent?", "Why is it paid at all?"),
+    ],
+)
+def test_ask_types_of_other_kinds_of_answer(query: str, candidate: str) -> None:
+    assert not asks_one_kind(query, candidate)

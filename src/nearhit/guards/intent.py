@@ -174,7 +174,7 @@ _CHOICE = re.compile(r"\b[\w'-]+\s+or\s+(?!not\b)[\w'-]+", re.IGNORECASE)
 _CHOOSERS = frozenset({"who", "where"})
 """What a choice of named answers ("should I call the farrier or the vet?", "is it paid by me or by the
 employer?") asks as an open question does: which one, whom, where; not a way, a reason or a consequence."""
-_WHETHER_TO = frozenset({"can", "can_other", "safe"})
+_WHETHER_TO = frozenset({"can_other", "safe"})
 """"Can he eat grapes?" / "Are grapes safe to give him?": whether it may be done, asked of another's subject."""
 
 
@@ -186,8 +186,11 @@ def asks_one_kind(query: str, candidate: str) -> bool:
     choice of named answers (:func:`_choice`) against who or where, against a time when the choice names one
     ("every day or less often"), or against a choice of the same answers."""
     kinds = [_answer_kind(text) for text in (query, candidate)]
-    if kinds[0] == kinds[1] or frozenset(kinds) in _NEAR | _ALIKE or set(kinds) <= _WHETHER_TO:
-        return None not in kinds
+    reread = kinds != [ask_type(query), ask_type(candidate)]
+    if None not in kinds and reread and (kinds[0] == kinds[1] or frozenset(kinds) in _NEAR | _ALIKE):
+        return True
+    if set(kinds) == _WHETHER_TO:
+        return True
     choices = [_choice(text) for text in (query, candidate)]
     if all(choices):
         return bool(choices[0] & choices[1])
