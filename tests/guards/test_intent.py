@@ -147,15 +147,3 @@ def test_two_ask_types_of_one_kind_of_answer(query: str, candidate: str) -> None
 )
 def test_ask_types_of_other_kinds_of_answer(query: str, candidate: str) -> None:
     assert not asks_one_kind(query, candidate)
-
-
-@pytest.mark.parametrize(
-    ("text", "kind"),
-    [
-        ("OK so when should I repaint it then?", "when"),
-        ("so where do I renew it?", "where"),
-        ("well, how long is it valid?", "how_long"),
-    ],
-)
-def test_a_question_word_after_leading_fillers_opens_the_question(text: str, kind: str) -> None:
-    assert ask_type(text) == kind

@@ -48,7 +48,6 @@ _AUXILIARIES = words("question_openers.txt")
 _HOW, _DEGREE = "how", "how_degree"
 _ARTICLES = frozenset({"a", "an"})
 _POLAR_OPENERS = words("polar_openers.txt")
-_FILLERS = words("fillers.txt")
 _POLAR = "polar"
 _ALLOWED, _CAN, _HOW_TO = "allowed", "can", "how_to"
 """Whether a rule permits it is what "can I" asks, but for a way to do it: "Can I change my name?" asks how,
@@ -233,7 +232,6 @@ def ask_type(text: str) -> str | None:
     question = split_question(text).question
     # A question word counts where a phrase opens: "After a knee replacement, when can I ..." asks when.
     tokens, openings = analyse(question).tokens, set(phrase_openings(question))
-    openings.add(_after_fillers(tokens))
     condition = wrapped = False
     start = 0
     while start < len(tokens):
@@ -261,15 +259,6 @@ def ask_type(text: str) -> str | None:
     if condition:  # "When I quit, do I get paid out?" asks whether; "When I quit, my PTO ..." when
         return _POLAR if any(o > 0 for o in polar) else "when"
     return _POLAR if polar[:1] == [0] and not wrapped else None
-
-
-def _after_fillers(tokens: tuple[str, ...]) -> int:
-    """Where the clause opens after its leading fillers ("OK so when should I prune it?": ``data/fillers.txt``): a
-    question word there opens the question as at the start."""
-    start = 0
-    while start < len(tokens) and tokens[start] in _FILLERS:
-        start += 1
-    return start
 
 
 def _opening_ask(tokens: tuple[str, ...], start: int) -> str | None:
