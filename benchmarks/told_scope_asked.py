@@ -25,7 +25,8 @@ def refused(pair: Pair, guard: ScopeGuard) -> tuple[str, str, str] | None:
         context = conversation.context_of(side.history, side.prompt)
         if context is None or conversation.context_of(other.history, other.prompt) is not None:
             continue
-        for told in (conversation.told_as_one(context, side.prompt), conversation.told_with_answer(context, side.prompt)):
+        tellings = (conversation.told_as_one(context, side.prompt), conversation.told_with_answer(context, side.prompt))
+        for told in tellings:
             found = guard.signal(told, other.prompt) if told else None
             if found is not None and not found.stated_one_side and found.vetoes(guard.cut, None):
                 return told, other.prompt, found.reason
