@@ -61,32 +61,3 @@ def test_words_bound_apart_in_the_stories_are_let_through_when_neither_question_
     guards = context_match.told_guards(GuardSet.default())
     assert guards.first_rejection(told, single, 0.95) is not None  # a single question's judgement is unchanged
     assert guards.first_rejection(told, single, 0.95, told=True) is None
-
-
-@pytest.mark.parametrize(
-    ("told", "single"),
-    [
-        # "any" framing the asking sentence, "first" in the other side's story: the asking sentences alone read filler
-        ("baking my first sourdough loaf\nhow do I stop the crust from burning?", "Any way to keep the crust pale?"),
-        # words bound apart in the stories, the very same scope in both asking sentences
-        (
-            "I have a list of dicts\neach dict has a date key\nhow do I sort the list by date, newest first?",
-            "I have a list of dicts, each with a date key. How do I sort the list by date, newest first?",
-        ),
-    ],
-)
-def test_asking_sentences_that_scope_alike_are_let_through_when_told(told: str, single: str) -> None:
-    found = ScopeGuard().signal(told, single)
-    assert found is not None and found.stated_one_side
-    guards = context_match.told_guards(GuardSet.default())
-    assert guards.first_rejection(told, single, 0.95) is not None  # a single question's judgement is unchanged
-    assert guards.first_rejection(told, single, 0.95, told=True) is None
-
-
-def test_a_scope_one_asking_sentence_adds_still_refuses() -> None:
-    told = "baking my first sourdough loaf\nhow do I stop the crust from burning?"
-    single = "Baking sourdough. How do I stop all of the crust from burning?"
-    found = ScopeGuard().signal(told, single)
-    assert found is not None and not found.stated_one_side
-    guards = context_match.told_guards(GuardSet.default())
-    assert guards.first_rejection(told, single, 0.95, told=True) is not None

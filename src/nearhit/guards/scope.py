@@ -53,7 +53,6 @@ SWAP = 0.8
 ADDED_SAME_FRAME = 0.6
 ADDED = 0.3
 FILLER = 0.1
-_ALIKE = FILLER  # the asking sentences alone scope alike up to this strength (:meth:`ScopeGuard._asked_alike`)
 
 
 _CARVE_OUTS = tuple(tuple(pattern.split("_")) for pattern in words("carve_outs.txt"))
@@ -153,22 +152,6 @@ class ScopeGuard(SignalGuard):
         analyse(text)
 
     def signal(self, query: str, candidate: str) -> GuardSignal | None:
-        found = self._read(query, candidate)
-        if found is None or found.stated_one_side or not found.vetoes(self.cut, None):
-            return found
-        return replace(found, stated_one_side=self._asked_alike(query, candidate))
-
-    def _asked_alike(self, query: str, candidate: str) -> bool:
-        """Whether the sentences the two sides ask in (:func:`asking_sentence`), read alone, scope alike: what
-        sets the whole texts apart is then the story's wording ("knitting my first scarf ... how do I stop the
-        edges from rolling?" / "Is there any way to make the sides lie flat?")."""
-        asked_q, asked_c = asking_sentence(query), asking_sentence(candidate)
-        if (asked_q, asked_c) == (query, candidate):
-            return False
-        found = self._read(asked_q, asked_c)
-        return found is None or found.strength <= _ALIKE
-
-    def _read(self, query: str, candidate: str) -> GuardSignal | None:
         q, c = analyse(query), analyse(candidate)
         per_member = (
             self._ranked(q, c)
