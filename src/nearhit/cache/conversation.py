@@ -722,8 +722,18 @@ def answered_questions(context: Context) -> str:
         for (role, _), (before, asked) in zip(turns[1:], turns, strict=False)
         if role == "user" and before == "assistant" and asked.rstrip().endswith("?")
         for sentence in _SENTENCE_END.split(asked.strip())
-        if sentence.rstrip().endswith("?")
+        if sentence.rstrip().endswith("?") and not _CHOICE.search(sentence)
     )
+
+
+def _slots(asked: str) -> set[str]:
+    """The content stems of the questions ``asked`` (:func:`answered_questions`), as :func:`_turn_stems` reads them."""
+    return set(chain(*_turn_stems(asked))) if asked else set()
+
+
+_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+"""A question that offers alternatives ("Syrian, dwarf or Roborovski?", "Do you rent or own?"): its answer picks one,
+and the word the single message says may be the other, so it opens no slot (:func:`answered_questions`)."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -806,11 +816,21 @@ def differs_from_one(told: str, single: str, answer: str = "", asked: str = "") 
     changed = changed or constraints.differ(told, single, filled - constraints.conditions_of(told))
     if changed is not None:
         return changed
-    said, asked = _turn_stems(told), _turn_stems(single)
-    mine, theirs = set(chain(*said)) - set(chain(*asked)), set(chain(*asked)) - set(chain(*said))
-    if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, *_other_words(mine, theirs)):
+    said, heard = _turn_stems(told), _turn_stems(single)
+    mine, theirs = set(chain(*said)) - set(chain(*heard)), set(chain(*heard)) - set(chain(*said))
+    if _swapped_word(said, heard, mine, theirs) and _swapped_word(said, heard, mine, theirs - _slots(asked)):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return _told_alone(told, single, answer) or asks_another(told, single)
+
+
+def _swapped_word(said: list[list[str]], heard: list[list[str]], mine: set[str], theirs: set[str]) -> bool:
+    """Whether one or two words only one side says (``mine``, ``theirs``: at most ``SWAPPED`` each) stand where the
+    other's stand (:func:`_exchanged`). :func:`differs_from_one` asks it again without the single message's words of
+    the slots the telling's answers fill ("How old is he?" "about 3 months" / "a 3-month-old"): a word the question
+    said is no word exchanged; a change it did not make is never read."""
+    return (
+        0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, heard, *_other_words(mine, theirs))
+    )
 
 
 def _told_alone(told: str, single: str, answer: str) -> str | None:
@@ -1088,9 +1108,7 @@ def _told_words(text: str) -> set[str]:
     }
 
 
-def states_more(
-    mine: str, theirs: str, *, added_times: bool = True, told: bool = False, asked: str = ""
-) -> str | None:
+def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool = False, asked: str = "") -> str | None:
     """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
     correction, negation or constraint word on one side only (another form of the other's word, "rental" /
     "rentals", is the same word). A follow-up served below the threshold after
