@@ -806,9 +806,10 @@ def differs_from_one(told: str, single: str, answer: str = "", asked: str = "") 
     exchanged where they stand in each other's place (:func:`_exchanged`). A clause only one side tells, the other
     telling nothing it does not, is read as a turn one conversation says alone (:func:`_told_alone`; ``answer``: the
     assistant's turn a bare question is told with, :func:`told_with_answer`, no part of the user's story). ``asked``:
-    the assistant's questions the conversation's user turns answer (:func:`answered_questions`): a constraint word or
-    condition the single message says, the telling not, that such a question says is the slot its answer fills
-    ("Which medication is it?" "elvanse 50mg" / "I take Elvanse 50mg"), read one way only and never a negation."""
+    the assistant's questions the conversation's user turns answer (:func:`answered_questions`): a constraint word, a
+    condition or a word read as exchanged that the single message says, the telling not, and such a question says is
+    the slot its answer fills ("How many weeks pregnant are you?" "26" / "I'm 26 weeks pregnant"), read one way only
+    and never a negation."""
     changed = states_more(told, single, added_times=False, told=True, asked=asked) and states_more(
         _unjoined(told, single), _unjoined(single, told), added_times=False, told=True, asked=asked
     )  # as written, or with a "but"
