@@ -456,3 +456,58 @@ def test_an_answers_opening_no_said_again_by_the_answer_is_read_once() -> None:
     read = "my iphone is stuck on the apple logo\nnot yet\nno, I bought it in 2019\nno\nwhat do I do?"
     assert cv.replies_read(told, answered) == read
     assert cv.replies_read(told, set()) == told
+
+
+def test_the_questions_the_answers_fill() -> None:
+    context = cv.Context(
+        (
+            ("user", "going on holiday soon, worried about my meds"),
+            ("assistant", "I can help. Where are you going? And for how long?"),
+            ("user", "spain, 2 weeks"),
+            ("assistant", "Okay, that's a controlled drug."),
+            ("user", "thanks"),
+        )
+    )
+    assert cv.answered_questions(context) == "Where are you going?\nAnd for how long?"
+
+
+@pytest.mark.parametrize(
+    ("turns", "single", "differs"),
+    [
+        # The slot the question opens, filled by the answer: one message words it with the question's word.
+        (
+            [("user", "got a test booked"), ("assistant", "How many weeks pregnant are you?"), ("user", "26")],
+            "I'm 26 weeks pregnant and have a test booked. What do I need to do beforehand?",
+            False,
+        ),
+        (
+            [("user", "need laptop recs"), ("assistant", "And what's the budget?"), ("user", "about 900 dollars")],
+            "My budget is about 900 dollars and I need laptop recs. What do I need to do beforehand?",
+            False,
+        ),
+        # An answer that negates the slot is still read: the single message's "pregnant" is not its "no".
+        (
+            [("user", "got a test booked"), ("assistant", "Are you pregnant?"), ("user", "no")],
+            "I'm pregnant and have a test booked. What do I need to do beforehand?",
+            True,
+        ),
+        # One way only: a word the telling says and the single message does not is still a word added.
+        (
+            [("user", "got a test booked, I'm pregnant"), ("assistant", "Are you pregnant?"), ("user", "yes")],
+            "I have a test booked. What do I need to do beforehand?",
+            True,
+        ),
+        # A word no question says stays a word one side adds.
+        (
+            [("user", "got a test booked"), ("assistant", "When is it?"), ("user", "friday")],
+            "I'm pregnant and have a test booked for Friday. What do I need to do beforehand?",
+            True,
+        ),
+    ],
+)
+def test_a_word_of_the_slot_an_answer_fills_is_no_word_added(
+    turns: list[tuple[str, str]], single: str, differs: bool
+) -> None:
+    context = cv.Context(tuple(turns))
+    told = cv.told_as_one(context, "what do I need to do beforehand?")
+    assert (cv.differs_from_one(told, single, "", cv.answered_questions(context)) is not None) is differs

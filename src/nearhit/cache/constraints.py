@@ -107,10 +107,11 @@ def alternatives_of(text: str) -> Mapping[str, frozenset[str]]:
     return {name: values for name, values in found.items() if values}
 
 
-def differ(mine: str, theirs: str) -> str | None:
+def differ(mine: str, theirs: str, filled: frozenset[str] = frozenset()) -> str | None:
     """Why two sides' user turns are about another asker or another thing, or None: a condition one side
-    mentions and the other does not, or a category of alternatives both name with other values."""
-    added = conditions_of(mine) ^ conditions_of(theirs)
+    mentions and the other does not, or a category of alternatives both name with other values. ``filled``: the
+    conditions a side tells by answering a question that names them, not mentioned."""
+    added = (conditions_of(mine) ^ conditions_of(theirs)) - filled
     if added:
         return f"one side mentions {describe(added)}, the other does not"
     return _swapped(alternatives_of(mine), alternatives_of(theirs))

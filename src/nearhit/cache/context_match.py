@@ -221,6 +221,7 @@ def as_one_question(
     guards: GuardSet | None,
     answer: str = "",
     answered: Collection[str] = (),
+    asked: str = "",
 ) -> dict[str, object] | None:
     """Serve the nearest single question (an entry without a context) that the conversation ``told`` as one
     question (:func:`conversation.told_as_one`) asks too: at least ``ONE_QUESTION_THRESHOLD`` similar, the
@@ -232,12 +233,13 @@ def as_one_question(
     what it had when nothing is served, and every candidate judged, or found under the threshold, is added to
     its candidates. ``answer``: the conversation's last assistant turn (:func:`conversation.tells_no_more`);
     ``answered``: its user turns that answer the assistant's question or open the talk it asks about
-    (:func:`conversation.asked_for`, read by :func:`conversation.asks_no_more`)."""
+    (:func:`conversation.asked_for`, read by :func:`conversation.asks_no_more`); ``asked``: the assistant's questions
+    those answers fill (:func:`conversation.answered_questions`, read by :func:`conversation.differs_from_one`)."""
     judging = told_guards(guards)
     for doc_id, fields in rows:
         if fields.get(entry.CONTEXT):
             continue
-        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, judging, answer, answered):
+        if _serves(result, told, fields.get("prompt", ""), doc_id, fields, judging, answer, answered, asked):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
 
@@ -254,7 +256,8 @@ def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet |
         story = conversation.stored(fields.get(entry.CONTEXT, ""))
         answer = conversation.last_answer(story) if story is not None else ""
         answered = conversation.asked_for(story) if story is not None else set()
-        if told and owner and _serves(result, told, single, owner, fields, judging, answer, answered):
+        asked = conversation.answered_questions(story) if story is not None else ""
+        if told and owner and _serves(result, told, single, owner, fields, judging, answer, answered, asked):
             return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told}
     return None
 
@@ -274,6 +277,7 @@ def _serves(
     guards: GuardSet,
     answer: str = "",
     answered: Collection[str] = (),
+    asked: str = "",
 ) -> bool:
     """Whether the conversation ``told`` as one question and the ``single`` question ask the same (see
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
@@ -288,7 +292,7 @@ def _serves(
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
         return False
     read = conversation.replies_read(told, answered)  # an answer's "no" said twice, read once
-    reason = conversation.differs_from_one(read, single, answer)
+    reason = conversation.differs_from_one(read, single, answer, asked)
     aside = reason is None and conversation.dated_aside(read, single)
     verdict = None
     if reason is None:

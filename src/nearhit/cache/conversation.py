@@ -711,6 +711,31 @@ def asked_for(context: Context) -> set[str]:
     return answers(context) | opening
 
 
+def answered_questions(context: Context) -> str:
+    """The questions of the assistant's turns that a user turn of ``context`` answers (:func:`answers`), one a line:
+    the slots those answers fill. "How many weeks pregnant are you?" "26" tells what one message words "I'm 26 weeks
+    pregnant"; "what's the budget?" "about 900 dollars", "a budget of about $900". The told story says the answer
+    alone, so a word of the slot the single message says (:func:`differs_from_one`'s ``asked``) is no word added."""
+    turns = context.turns
+    return "\n".join(
+        sentence
+        for (role, _), (before, asked) in zip(turns[1:], turns, strict=False)
+        if role == "user" and before == "assistant" and asked.rstrip().endswith("?")
+        for sentence in _SENTENCE_END.split(asked.strip())
+        if sentence.rstrip().endswith("?") and not _CHOICE.search(sentence)
+    )
+
+
+def _slots(asked: str) -> set[str]:
+    """The content stems of the questions ``asked`` (:func:`answered_questions`), as :func:`_turn_stems` reads them."""
+    return set(chain(*_turn_stems(asked))) if asked else set()
+
+
+_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+"""A question that offers alternatives ("Syrian, dwarf or Roborovski?", "Do you rent or own?"): its answer picks one,
+and the word the single message says may be the other, so it opens no slot (:func:`answered_questions`)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _stems(text: str) -> frozenset[str]:
     """The content stems of ``text``: read once per turn, not once per turn it is compared with."""
@@ -772,7 +797,7 @@ def _bare(question: str) -> bool:
     return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
-def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
+def differs_from_one(told: str, single: str, answer: str = "", asked: str = "") -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
@@ -780,18 +805,33 @@ def differs_from_one(told: str, single: str, answer: str = "") -> str | None:
     the comma it stands for (:func:`_unjoined`) when the texts as written differ by it. Words only one side has are
     exchanged where they stand in each other's place (:func:`_exchanged`). A clause only one side tells, the other
     telling nothing it does not, is read as a turn one conversation says alone (:func:`_told_alone`; ``answer``: the
-    assistant's turn a bare question is told with, :func:`told_with_answer`, no part of the user's story)."""
-    changed = states_more(told, single, added_times=False, told=True) and states_more(  # as written, or with a "but"
-        _unjoined(told, single), _unjoined(single, told), added_times=False, told=True
-    )
-    changed = changed or constraints.differ(told, single)
+    assistant's turn a bare question is told with, :func:`told_with_answer`, no part of the user's story). ``asked``:
+    the assistant's questions the conversation's user turns answer (:func:`answered_questions`): a constraint word, a
+    condition or a word read as exchanged that the single message says, the telling not, and such a question says is
+    the slot its answer fills ("How many weeks pregnant are you?" "26" / "I'm 26 weeks pregnant"), read one way only
+    and never a negation."""
+    changed = states_more(told, single, added_times=False, told=True, asked=asked) and states_more(
+        _unjoined(told, single), _unjoined(single, told), added_times=False, told=True, asked=asked
+    )  # as written, or with a "but"
+    filled = (constraints.conditions_of(single) & constraints.conditions_of(asked)) if asked else frozenset()
+    changed = changed or constraints.differ(told, single, filled - constraints.conditions_of(told))
     if changed is not None:
         return changed
-    said, asked = _turn_stems(told), _turn_stems(single)
-    mine, theirs = set(chain(*said)) - set(chain(*asked)), set(chain(*asked)) - set(chain(*said))
-    if 0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, asked, *_other_words(mine, theirs)):
+    said, heard = _turn_stems(told), _turn_stems(single)
+    mine, theirs = set(chain(*said)) - set(chain(*heard)), set(chain(*heard)) - set(chain(*said))
+    if _swapped_word(said, heard, mine, theirs) and _swapped_word(said, heard, mine, theirs - _slots(asked)):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return _told_alone(told, single, answer) or asks_another(told, single)
+
+
+def _swapped_word(said: list[list[str]], heard: list[list[str]], mine: set[str], theirs: set[str]) -> bool:
+    """Whether one or two words only one side says (``mine``, ``theirs``: at most ``SWAPPED`` each) stand where the
+    other's stand (:func:`_exchanged`). :func:`differs_from_one` asks it again without the single message's words of
+    the slots the telling's answers fill ("How old is he?" "about 3 months" / "a 3-month-old"): a word the question
+    said is no word exchanged; a change it did not make is never read."""
+    return (
+        0 < len(mine) <= SWAPPED and 0 < len(theirs) <= SWAPPED and _exchanged(said, heard, *_other_words(mine, theirs))
+    )
 
 
 def _told_alone(told: str, single: str, answer: str) -> str | None:
@@ -1069,14 +1109,15 @@ def _told_words(text: str) -> set[str]:
     }
 
 
-def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool = False) -> str | None:
+def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool = False, asked: str = "") -> str | None:
     """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
     correction, negation or constraint word on one side only (another form of the other's word, "rental" /
     "rentals", is the same word). A follow-up served below the threshold after
     the same turns must state nothing more ("it was 40 days ago, not 20. Can I still return it?" is a
     correction, not a rewording of "Can I still return it?"). "Instead" and "rather" on one side only ask for an
     alternative (:data:`_ALTERNATIVE`), unless ``told``: the texts tell a story (a conversation told as one
-    question), which they may amend."""
+    question), which they may amend. ``asked``: the questions ``mine``'s answers fill (:func:`answered_questions`); a
+    word only ``theirs`` says that one of them says is no word added, unless a negation."""
     facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
         return f"{OTHER_FACTS}: {facts}"
@@ -1086,6 +1127,9 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     differing = {token for token in a if stem(token) not in stems_b} | {
         token for token in b if stem(token) not in stems_a
     }
+    if asked:
+        slots = {stem(token) for token in _tokens(asked)}
+        differing -= {token for token in b - a if stem(token) in slots and token not in _NEGATIONS}
     if a & _NEGATIONS and b & _NEGATIONS:
         differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
     elif not told and (negated.negates_unsaid(mine, theirs) or negated.negates_unsaid(theirs, mine)):

@@ -99,7 +99,8 @@ async def as_one_question(
         found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
     for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
         answer, answered = conversation.last_answer(query.context), conversation.asked_for(query.context)
-        matched = context_match.as_one_question(result, text, rows, guards, answer, answered)
+        asked = conversation.answered_questions(query.context)
+        matched = context_match.as_one_question(result, text, rows, guards, answer, answered, asked)
         if matched is not None:
             result.context = matched
             return
