@@ -103,6 +103,12 @@ async def as_one_question(
         if matched is not None:
             result.context = matched
             return
+    single = [
+        (query.context, query.prompt, f.get("prompt", ""), told, key, f)
+        for key, f in found[0]
+        if not f.get(entry.CONTEXT)
+    ]
+    result.context = await referent.told_resolved(cache, result, single, spec, guards=guards) or result.context
 
 
 async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup, nearest: list[Any]) -> bool:
@@ -666,7 +672,9 @@ async def from_story(
     async with cache._redis_errors():
         (told, *conversations), stored = await _searched(cache, spec, commands, turns_key)
         rows = await _with_entries(cache, told)
-    matched = context_match.from_story(result, query.prompt, rows, guards)
+    matched = context_match.from_story(result, query.prompt, rows, guards) or await referent.told_resolved(
+        cache, result, _stories(query.prompt, rows), spec, guards=guards
+    )
     if matched is not None:
         result.context = matched
     elif conversations:
@@ -741,6 +749,16 @@ async def _after_turns(
         _judge(judged, query.prompt, kept, guards, widths, margins, query.earlier)
     if not _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None):
         await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, spec, guards=guards)
+
+
+def _stories(single: str, rows: list[tuple[str, dict[str, str]]]) -> list[referent.Told]:
+    """The twins ``rows`` holds (:func:`_with_entries`) as stories told as one question against ``single``."""
+    told = []
+    for _, fields in rows:
+        story = conversation.stored(fields.get(entry.CONTEXT, ""))
+        if story is not None and fields.get(entry.TOLD) and fields.get(entry.TWIN):
+            told.append((story, fields.get("prompt", ""), single, fields[entry.TOLD], fields[entry.TWIN], fields))
+    return told
 
 
 async def _with_entries(cache: CacheBase, rows: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
