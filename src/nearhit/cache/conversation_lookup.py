@@ -81,7 +81,9 @@ async def as_one_question(
     a single question asked after the very same turns, or after turns that tell the same story in other words,
     judged by its question (:func:`_after_earlier_turns`; ``margins``: the lookup's, :meth:`SemanticCache.margins`),
     or, after the very same turns, by the follow-up read with its referent filled in (:func:`referent.after_same_turns`:
-    "how do I apply for it?" against "how do I apply for the Boiler Upgrade Scheme?")."""
+    "how do I apply for it?" against "how do I apply for the Boiler Upgrade Scheme?"). A story told under
+    ``ONE_QUESTION_THRESHOLD`` is judged at the threshold when its follow-up, what it points at filled in, asks what
+    the single question asks (:func:`referent.told_resolved`: one embedder call more, only then)."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
