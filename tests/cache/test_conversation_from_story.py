@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache, conversation_lookup, entry
+from nearhit.cache import SemanticCache, context_match, conversation, conversation_lookup, entry
+from nearhit.cache.results import LookupResult
+from nearhit.guards import GuardSet
 from tests.support.lookups import Turns, ask
 
 KAYAK: Turns = [
@@ -169,3 +171,49 @@ async def test_clearing_a_tenant_removes_its_twins_mark_and_no_other(cache: Sema
     assert "from_story" in (await cache.lookup(ask(cache, [], "Anything else?", "other"))).timings_ms
     await cache.clear()
     assert await marks_of(cache) == set()
+
+
+SKUS: Turns = [
+    ("user", "I have a products table in PostgreSQL 15 with a sku column."),
+    ("assistant", "OK."),
+    ("user", "There were some duplicate skus."),
+    ("assistant", "Remove them first."),
+]
+MAKE_IT_UNIQUE = "I've deleted them, now how do I make it unique?"
+ADD_UNIQUE = (
+    "How do I add a unique constraint on the sku column of an existing products table in PostgreSQL 15? "
+    "I've already deleted the duplicates."
+)
+
+
+async def test_a_story_told_under_the_floor_that_asks_what_the_single_question_asks(cache: SemanticCache) -> None:
+    """Told as one question the story reads under ``ONE_QUESTION_THRESHOLD`` (0.85): served both ways, by the story
+    asked in pieces or by "... how do I make it unique?" read with "it" filled in from the turns."""
+    key = await cache.store(ask(cache, SKUS, MAKE_IT_UNIQUE), "the sku answer")
+    result = await cache.lookup(ask(cache, [], ADD_UNIQUE))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    single = await cache.store(ask(cache, [], ADD_UNIQUE, "u"), "the sku answer")
+    result = await cache.lookup(ask(cache, SKUS, MAKE_IT_UNIQUE, "u"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
+
+
+async def test_a_follow_up_whose_referent_the_single_question_does_not_name_is_not_served(
+    cache: SemanticCache,
+) -> None:
+    await cache.store(ask(cache, SKUS, MAKE_IT_UNIQUE), "the sku answer")
+    result = await cache.lookup(
+        ask(cache, [], ADD_UNIQUE.replace("sku column of an existing products", "email column of an existing users"))
+    )
+    assert not result.hit, result.candidates
+
+
+@pytest.mark.parametrize(("similarity", "served"), [(0.80, True), (0.74, False)])
+def test_a_resolved_follow_up_judges_the_story_at_the_threshold(similarity: float, served: bool) -> None:
+    """``serves_resolved``: the story checks as before, the floor the lookup's threshold, not 0.88."""
+    result = LookupResult(match=None, threshold=0.76, scope_id="s")
+    fields = {"prompt": ADD_UNIQUE, entry.DISTANCE: str(1 - similarity)}
+    story = conversation.Context(tuple(SKUS))
+    told = conversation.told_as_one(story, MAKE_IT_UNIQUE)
+    matched = context_match.serves_resolved(result, story, told, ADD_UNIQUE, "k", fields, GuardSet.default())
+    assert (matched is not None) is served, result.candidates
+    assert matched is None or matched["resolved"] is True

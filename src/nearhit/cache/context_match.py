@@ -262,6 +262,26 @@ def from_story(result: LookupResult, single: str, rows: Rows, guards: GuardSet |
     return None
 
 
+def serves_resolved(
+    result: LookupResult,
+    story: conversation.Context,
+    told: str,
+    single: str,
+    doc_id: str,
+    fields: dict[str, str],
+    guards: GuardSet | None,
+) -> dict[str, object] | None:
+    """Judge again, at the threshold, the conversation of turns ``story`` told as one question (``told``), refused
+    only by ``ONE_QUESTION_THRESHOLD``, whose follow-up read with its referent filled in asks what ``single`` asks
+    (``doc_id`` / ``fields``: the entry served, as :func:`as_one_question` or :func:`from_story` read it). Returns
+    the context shown on a hit."""
+    answer, answered = conversation.last_answer(story), conversation.asked_for(story)
+    asked = conversation.answered_questions(story)
+    if _serves(result, told, single, doc_id, fields, told_guards(guards), answer, answered, asked, resolved=True):
+        return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told, "resolved": True}
+    return None
+
+
 def told_guards(guards: GuardSet | None) -> GuardSet:
     """The guards a conversation told as one question is judged by: all but those a story told over turns
     reads apart from one message (``TOLD_APART``)."""
@@ -278,14 +298,22 @@ def _serves(
     answer: str = "",
     answered: Collection[str] = (),
     asked: str = "",
+    *,
+    resolved: bool = False,
 ) -> bool:
     """Whether the conversation ``told`` as one question and the ``single`` question ask the same (see
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
-    ``doc_id``'s answer (from ``fields``)."""
+    ``doc_id``'s answer (from ``fields``). ``resolved``: the conversation's follow-up, what it points at filled in
+    from its turns, asks what ``single`` asks (:func:`nearhit.cache.referent.told_resolved`): judged at the
+    threshold, as a single question asked in pieces is."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
     floor = max(conversation.ONE_QUESTION_THRESHOLD, result.threshold)  # its own floor, never under the threshold
-    if conversation.tells_no_more(told, single, answer) or conversation.asks_no_more(told, single, answer, answered):
+    if (
+        resolved
+        or conversation.tells_no_more(told, single, answer)
+        or conversation.asks_no_more(told, single, answer, answered)
+    ):
         floor = min(floor, result.threshold)  # the single question asked in pieces, or worded at once: judged as one
     if similarity < floor:  # shown, so a miss says how near the story came
         under = f"told as one question: {similarity:.3f} < {floor}"

@@ -81,7 +81,9 @@ async def as_one_question(
     a single question asked after the very same turns, or after turns that tell the same story in other words,
     judged by its question (:func:`_after_earlier_turns`; ``margins``: the lookup's, :meth:`SemanticCache.margins`),
     or, after the very same turns, by the follow-up read with its referent filled in (:func:`referent.after_same_turns`:
-    "how do I apply for it?" against "how do I apply for the Boiler Upgrade Scheme?")."""
+    "how do I apply for it?" against "how do I apply for the Boiler Upgrade Scheme?"). A story told under
+    ``ONE_QUESTION_THRESHOLD`` is judged at the threshold when its follow-up, what it points at filled in, asks what
+    the single question asks (:func:`referent.told_resolved`: one embedder call more, only then)."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
@@ -104,6 +106,12 @@ async def as_one_question(
         if matched is not None:
             result.context = matched
             return
+    single = [
+        (query.context, query.prompt, f.get("prompt", ""), told, key, f)
+        for key, f in found[0]
+        if not f.get(entry.CONTEXT)
+    ]
+    result.context = await referent.told_resolved(cache, result, single, spec, guards=guards) or result.context
 
 
 async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup, nearest: list[Any]) -> bool:
@@ -667,7 +675,9 @@ async def from_story(
     async with cache._redis_errors():
         (told, *conversations), stored = await _searched(cache, spec, commands, turns_key)
         rows = await _with_entries(cache, told)
-    matched = context_match.from_story(result, query.prompt, rows, guards)
+    matched = context_match.from_story(result, query.prompt, rows, guards) or await referent.told_resolved(
+        cache, result, _stories(query.prompt, rows), spec, guards=guards
+    )
     if matched is not None:
         result.context = matched
     elif conversations:
@@ -742,6 +752,16 @@ async def _after_turns(
         _judge(judged, query.prompt, kept, guards, widths, margins, query.earlier)
     if not _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None):
         await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, spec, guards=guards)
+
+
+def _stories(single: str, rows: list[tuple[str, dict[str, str]]]) -> list[referent.Told]:
+    """The twins ``rows`` holds (:func:`_with_entries`) as stories told as one question against ``single``."""
+    told = []
+    for _, fields in rows:
+        story = conversation.stored(fields.get(entry.CONTEXT, ""))
+        if story is not None and fields.get(entry.TOLD) and fields.get(entry.TWIN):
+            told.append((story, fields.get("prompt", ""), single, fields[entry.TOLD], fields[entry.TWIN], fields))
+    return told
 
 
 async def _with_entries(cache: CacheBase, rows: list[tuple[str, dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:

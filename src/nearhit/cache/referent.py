@@ -202,3 +202,45 @@ async def after_same_turns(
 def _turns_of(fields: dict[str, str]) -> str:
     """A candidate's earlier turns as JSON: a conversation's context, else those a single question was asked after."""
     return fields.get(entry.CONTEXT) or fields.get(entry.EARLIER, "")
+
+
+Told = tuple[conversation.Context, str, str, str, str, dict[str, str]]
+"""A story told as one question judged under ``ONE_QUESTION_THRESHOLD``: the conversation's turns, its follow-up,
+the single question, the telling, and the entry to serve (its key and fields)."""
+
+
+async def told_resolved(
+    cache: CacheBase, result: LookupResult, judged: list[Told], spec: idx.IndexSpec, *, guards: GuardSet | None
+) -> dict[str, object] | None:
+    """A last look for a single question against a conversation told as one question under
+    ``ONE_QUESTION_THRESHOLD`` yet at the threshold (``judged``, either side stored): "Using pyproject.toml with
+    setuptools, how do I add a console command?" / "my package uses pyproject.toml with setuptools" ... "how do
+    I do that?". A follow-up that points back ("it", "that") read with what it points at filled in by the single
+    question's words the turns say (:func:`resolved`) and asking what the single question asks (at the threshold,
+    no other fact, referent or guard on the two) lets the story be judged at the threshold, every story check
+    as before. One embedder call for them all; none when no follow-up points back. Returns the context on a hit."""
+    tries = []
+    for told in judged:
+        story, followup, single, text, _, fields = told
+        if not result.threshold <= entry.similarity(fields) < conversation.ONE_QUESTION_THRESHOLD:
+            continue
+        filled = resolved(story, followup, single) if POINTER.search(followup) else None
+        if filled is not None:
+            tries.append((filled, told))
+    if not tries or guards is None:
+        return None
+    texts = sorted({normalise(t) for filled, told in tries for t in (filled, told[2])})
+    async with cache._redis_errors():
+        vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
+    for filled, (story, _, single, text, doc_id, fields) in tries:
+        similarity = float(np.dot(vectors[normalise(filled)], vectors[normalise(single)]))
+        if similarity < result.threshold:
+            continue
+        if conversation.states_more(filled, single) or conversation.other_referent(filled, single):
+            continue
+        if guards.first_rejection(filled, single, similarity) is not None:
+            continue
+        matched = context_match.serves_resolved(result, story, text, single, doc_id, fields, guards)
+        if matched is not None:
+            return matched
+    return None
