@@ -219,27 +219,3 @@ def _they_do(span: Sequence[str], opens: str) -> bool:
             verb = words[len(subject)]
             return verb in _HAVING or verb not in STOP_WORDS
     return False
-
-
-_OWN_DOING = re.compile(
-    r"^(?:(?:so|and|ok|okay|also|but|then|right|well)\W+)*"
-    r"(?:(?:can|could|should|shall|may|must|do|would)\s+(?:i|we)\b"
-    r"|(?:is|would)\s+it\s+(?:be\s+)?(?:\w+\s+)?(?:ok|okay|safe|fine|alright|all right|wise|advisable|a good idea)\b)"
-)
-"""A question that asks whether the asker may, can or should do something ("Can I take ibuprofen ...?", "Should we
-book now?", "Is it safe to ...?"): a judgement of the asker's own doing, opening the question (a closed class of
-modals and judgement words)."""
-_OPENERS = frozenset({"oh", "and", "also", "btw", "but", "plus", "so", "ah", "actually"})
-_ASKER = frozenset({"i", "we", "i'm", "we're", "i've", "we've", "i'll", "we'll", "i'd", "we'd", "my", "our"})
-
-
-def judged_for_asker(span: Sequence[str], question: str, *, opens: str) -> bool:
-    """Whether a sentence of its own one side adds (``opens`` "."), the asker its subject ("I'm 10 weeks pregnant",
-    "We live in Harare", "My son is 4"), comes before a question judging the asker's own doing
-    (:data:`_OWN_DOING`): whether the asker may or should do a thing depends on who and where the asker is, so
-    such a sentence is no aside there, where before a how-to or a fact asked it may be ("I mostly use it for
-    music" before "how many people can I add?")."""
-    words = list(span)
-    while words and words[0] in _OPENERS:
-        words.pop(0)
-    return opens == "." and bool(words) and words[0] in _ASKER and _OWN_DOING.match(question.casefold()) is not None

@@ -1266,7 +1266,6 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 and not _describes_thing(span, mine, theirs)
                 and clause.bears_on(span, question, opens=opens) is None
                 and not _holds(span, question)
-                and not clause.judged_for_asker(span, question, opens=opens)
             ):
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
