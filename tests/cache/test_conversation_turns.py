@@ -110,7 +110,10 @@ async def test_a_turn_only_one_side_says_that_bears_on_the_question_is_no_chatte
     await cache.store(ask(cache, PAN, SCRUB), "yes, scrub it")
     result = await cache.lookup(ask(cache, PAN + COATED, SCRUB))
     assert not result.hit and result.rejected_by == "context", result.rejection_reason
-    assert "turn_by_turn" in result.timings_ms  # compared again: the turn was kept
+    # The turn is kept in every reading the second chance may make: none can serve, so it embeds nothing.
+    readings = turns.readings(Context(tuple(PAN + COATED)), Context(tuple(PAN)), SCRUB, 16)
+    assert readings and all(COATED[0] in mine.turns for mine, _ in readings)
+    assert "turn_by_turn" not in result.timings_ms
     # The same turn before a question that does not act on "it" is left out as chatter, and served.
     await cache.store(ask(cache, PAN, "Why does rust form so fast?"), "damp")
     result = await cache.lookup(ask(cache, PAN + COATED, "Why does rust form so fast?"))
