@@ -49,7 +49,8 @@ async def test_a_turn_swapped_on_each_side_is_no_chatter(cache: SemanticCache) -
     await cache.store(ask(cache, FLOUR + STORY, "How often should I feed it?"), ANSWER)
     result = await cache.lookup(ask(cache, JAR + STORY, "How often should I feed it?"))
     assert not result.hit and result.rejected_by == "context", result.rejection_reason
-    assert "turn_by_turn" in result.timings_ms  # compared again, nothing left out
+    # Left out on one side, the other side's turn stays and the checks refuse it: the turns are not compared again.
+    assert "turn_by_turn" not in result.timings_ms
 
 
 async def test_an_entry_stored_without_its_turns_embedded_is_served_as_before(
@@ -110,7 +111,10 @@ async def test_a_turn_only_one_side_says_that_bears_on_the_question_is_no_chatte
     await cache.store(ask(cache, PAN, SCRUB), "yes, scrub it")
     result = await cache.lookup(ask(cache, PAN + COATED, SCRUB))
     assert not result.hit and result.rejected_by == "context", result.rejection_reason
-    assert "turn_by_turn" in result.timings_ms  # compared again: the turn was kept
+    # The turn is kept in every reading the second chance may make: none can serve, so it embeds nothing.
+    readings = turns.readings(Context(tuple(PAN + COATED)), Context(tuple(PAN)), SCRUB, 16)
+    assert readings and all(COATED[0] in mine.turns for mine, _ in readings)
+    assert "turn_by_turn" not in result.timings_ms
     # The same turn before a question that does not act on "it" is left out as chatter, and served.
     await cache.store(ask(cache, PAN, "Why does rust form so fast?"), "damp")
     result = await cache.lookup(ask(cache, PAN + COATED, "Why does rust form so fast?"))

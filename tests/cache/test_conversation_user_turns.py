@@ -44,13 +44,15 @@ async def test_a_story_retold_with_other_replies_is_served_by_its_user_turns(cac
 
 
 async def test_user_turns_alike_with_another_number_are_still_another_context(cache: SemanticCache) -> None:
-    """Six plants against four: the user turns read 0.88 alike, past the threshold, and the checks still refuse."""
+    """Six plants against four: the user turns read 0.88 alike, past the threshold, and the checks still refuse: at a
+    cosine of 1 too, so the lookup knows it before it embeds them (:func:`conversation_lookup._users_chances`)."""
     six = [("user", "My 6 tomato plants' leaves are turning yellow from the bottom up."), *STORY[1:]]
     await cache.store(ask(cache, six, QUESTION), ANSWER)
     four = [("user", "The leaves on my 4 tomato plants are going yellow."), *RETOLD[1:]]
     result = await cache.lookup(ask(cache, four, QUESTION))
     assert not result.hit and result.rejected_by == "context", result.rejection_reason
-    assert "user_turns" in result.timings_ms  # compared again, and refused
+    # Refused by the checks at any cosine: the user turns are not embedded to compare them again.
+    assert "user_turns" not in result.timings_ms and "embed_ahead" not in result.timings_ms
     assert result.rejection_reason is not None and conversation.ABOUT_ELSE in result.rejection_reason
 
 

@@ -151,6 +151,17 @@ def _margin(query: Lookup, cached: conversation.Context, asked: str, under: floa
     return ("same_turns", same_turns) if same_turns > fitted else ("conversation", fitted)
 
 
+def reach(query: Lookup, cached: conversation.Context, asked: str, under: float) -> tuple[Margin, float]:
+    """How far below the threshold :func:`match` would let the candidate whose turns are ``cached`` be served, were its
+    turns kept (``asked``: its question; ``under``: how far below the threshold it is): the margin of :func:`_margin`,
+    read as :func:`match` reads it (a digression left out first), before any check of the turns."""
+    assert query.context is not None
+    shared = digression.left_out(query.context, cached)
+    if shared is not None:
+        query, cached = replace(query, context=shared), shared
+    return _margin(query, cached, asked, under)
+
+
 def matched_margin() -> float:
     """How far under the threshold :data:`MATCHED_MODEL` serves: where its score, a function of the questions'
     similarity alone, reaches its pass mark (for the default threshold 0.76, a similarity of 0.604)."""

@@ -218,7 +218,7 @@ async def turn_by_turn(
     Returns whether it embedded (the second chance taken), for the lookup's timings."""
     assert query.context is not None and query.context_vector is not None and query.vector is not None
     dimension = len(query.vector)
-    maybe = _turn_candidates(result, query, rows, margins)
+    maybe = _turn_chances(result, query, rows, guards, labelled=labelled, margins=margins)
     if not maybe:
         return False
     async with cache._redis_errors():
@@ -276,6 +276,171 @@ def _turn_candidates(
     return maybe
 
 
+MAX_READINGS = 16
+"""The most readings of a candidate's turns with chatter left out (:func:`turns.readings`) checked before the
+turns are embedded; past it (five chatter turns or more on a side) the candidate keeps its second chance unread."""
+
+Chance = tuple[str, dict[str, str], conversation.Context]
+"""A second chance's candidate: its id, its KNN row's fields and its stored turns."""
+
+
+def _turn_chances(
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    guards: GuardSet | None,
+    *,
+    labelled: bool,
+    margins: choose.Margins,
+) -> list[Chance]:
+    """The candidates of :func:`turn_by_turn` (:func:`_turn_candidates`) that it may serve, read before anything is
+    embedded or read: one for which some reading of its turns with chatter left out (:func:`turns.readings`: every
+    pair :func:`turns.without_chatter` can return, whatever the turns' vectors) may be served (:func:`_may_serve`).
+    Exact: no other can be served, so not embedding for it changes no verdict. One that may match but not be served
+    keeps its chance when :func:`user_turns` may serve it, or the feedback may refuse it (``labelled``): matched
+    again, it leaves the candidates :func:`user_turns` and the learned add read."""
+    assert query.context is not None
+    chances = []
+    for chance in _turn_candidates(result, query, rows, margins):
+        doc_id, fields, cached = chance
+        readings = turns.readings(query.context, cached, query.prompt, MAX_READINGS)
+        if (
+            readings is None
+            or any(_may_serve(result, query, doc_id, fields, *pair, guards, margins) for pair in readings)
+            or (
+                (labelled or _users_may_serve(result, query, doc_id, rows, guards, margins))
+                and any(_may_match(result, query, doc_id, fields, *pair) for pair in readings)
+            )
+        ):
+            chances.append(chance)
+    return chances
+
+
+def _users_may_serve(
+    result: LookupResult, query: Lookup, doc_id: str, rows: list[Any], guards: GuardSet | None, margins: choose.Margins
+) -> bool:
+    """Whether :func:`user_turns` may serve the candidate ``doc_id`` (:func:`_users_chances`, not under feedback)."""
+    chances = _users_chances(result, query, rows, guards, labelled=False, margins=margins)
+    return any(chance == doc_id for chance, *_ in chances)
+
+
+def _users_chances(
+    result: LookupResult,
+    query: Lookup,
+    rows: list[Any],
+    guards: GuardSet | None,
+    *,
+    labelled: bool,
+    margins: choose.Margins,
+) -> list[Chance]:
+    """The candidates of :func:`user_turns` (:func:`_users_candidates`) that it may serve, read before the user turns
+    are embedded (:func:`_may_serve`, the user turns' cosine read in place of the whole turns'); under the feedback
+    (``labelled``), every one that may match again (one matched again may be refused by it, which the learned add
+    reads). Exact: no other can be served, so not embedding for it changes no verdict."""
+    context = query.context
+    assert context is not None
+    return [
+        (doc_id, fields, cached)
+        for doc_id, fields, cached in _users_candidates(result, query, rows, margins)
+        if _may_serve(result, query, doc_id, fields, context, cached, guards, margins)
+        or (labelled and _may_match(result, query, doc_id, fields, context, cached))
+    ]
+
+
+def _may_serve(
+    result: LookupResult,
+    query: Lookup,
+    doc_id: str,
+    fields: dict[str, str],
+    mine: conversation.Context,
+    theirs: conversation.Context,
+    guards: GuardSet | None,
+    margins: choose.Margins,
+) -> bool:
+    """Whether a second chance that reads the query's turns as ``mine`` and the candidate's as ``theirs`` may serve
+    the candidate (:func:`_matched_again`), whatever the cosine of the texts it would embed: it must reach the
+    threshold less the margin it would get or the guards' quiet band (:func:`context_match.reach`, words alone), be
+    matched again (:func:`_may_match`) and then be served, judged alone as :func:`_matched_again` judges it
+    (:func:`_judge`: the guards by that margin, a veto read again with the turns, no cosine of the contexts read):
+    among others it may be refused (past a nearer veto, or by the feedback), never served where alone it is not. Read
+    once a lookup (``query.reads.chances``)."""
+    key = (doc_id, mine, theirs)
+    if key not in query.reads.chances:
+        query.reads.chances[key] = _served_alone(result, query, doc_id, fields, mine, theirs, guards, margins)
+    return query.reads.chances[key]
+
+
+def _served_alone(
+    result: LookupResult,
+    query: Lookup,
+    doc_id: str,
+    fields: dict[str, str],
+    mine: conversation.Context,
+    theirs: conversation.Context,
+    guards: GuardSet | None,
+    margins: choose.Margins,
+) -> bool:
+    """:func:`_may_serve`, read cheapest first: the margin (words), the judges (the questions, short), then the turns'
+    checks (:func:`_matched_at_one`: long support chats' turns). The judges read no check of the turns: the
+    candidate is served once both let it through, whichever reads first."""
+    similarity, asked = entry.similarity(fields), fields.get("prompt", "")
+    width: tuple[Margin, float] = ("quiet", 0.0)
+    if margins.fitted:
+        width = context_match.reach(replace(query, context=mine), theirs, asked, result.threshold - similarity)
+    if similarity < result.threshold - max(width[1] if margins.fitted else 0.0, margins.quiet if guards else 0.0):
+        return False  # below every floor the guards serve from
+    row = _read_as(fields, theirs)
+    judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    _judge(judged, query.prompt, [(doc_id, row)], guards, {doc_id: width} if width[1] else {}, margins, query.context)
+    if not judged.hit:
+        return False
+    trial = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    return bool(_matched_at_one(trial, query, doc_id, fields, mine, theirs)[0])
+
+
+def _read_as(fields: dict[str, str], theirs: conversation.Context) -> dict[str, str]:
+    """A candidate's row with its turns read as ``theirs`` (the stored text kept when they are the same)."""
+    if theirs == conversation.stored(fields.get(entry.CONTEXT, "")):
+        return fields
+    return {**fields, entry.CONTEXT: theirs.to_json()}
+
+
+def _may_match(
+    result: LookupResult,
+    query: Lookup,
+    doc_id: str,
+    fields: dict[str, str],
+    mine: conversation.Context,
+    theirs: conversation.Context,
+) -> bool:
+    """Whether a second chance that reads the query's turns as ``mine`` and the candidate's as ``theirs`` may match
+    the candidate again (:func:`_matched_again`), whatever the cosine of the texts it would embed
+    (:func:`_matched_at_one`)."""
+    trial = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
+    return bool(_matched_at_one(trial, query, doc_id, fields, mine, theirs)[0])
+
+
+def _matched_at_one(
+    trial: LookupResult,
+    query: Lookup,
+    doc_id: str,
+    fields: dict[str, str],
+    mine: conversation.Context,
+    theirs: conversation.Context,
+) -> tuple[list[Any], dict[str, tuple[Margin, float]]]:
+    """The candidate compared by :func:`context_match.match` as :func:`_matched_again` compares it (no turn read as
+    told whole), its turns read as ``theirs`` and the query's as ``mine``, at a cosine of 1: the kept row and its
+    margin. :func:`conversation.differs` with ``whole=False`` reads the cosine only in its first check (about
+    something else under ``CONTEXT_THRESHOLD``); every later check, :func:`conversation.other_referent` and the margin
+    read words alone: refused at a cosine of 1, refused at any."""
+    assert query.context_vector is not None
+    vector = query.context_vector
+    row = {**_read_as(fields, theirs), entry.CONTEXT_VECTOR: context_match.vector_text(vector)}
+    asked = replace(query, context=mine, context_vector=vector)
+    kept, _, _, widths = context_match.match(trial, asked, [(doc_id, row)], len(vector), whole=False)
+    return kept, widths
+
+
 async def user_turns(
     cache: SemanticCache,
     result: LookupResult,
@@ -297,7 +462,7 @@ async def user_turns(
     story. Only candidates near enough to be served by a margin; the query's user turns and theirs are embedded in
     one batch (the embedding store first). Returns whether it embedded, for the lookup's timings."""
     assert query.context is not None and query.vector is not None
-    maybe = _users_candidates(result, query, rows, margins)
+    maybe = _users_chances(result, query, rows, guards, labelled=labelled, margins=margins)
     if not maybe:
         return False
     texts = _users_texts(query.context, maybe)
@@ -480,6 +645,7 @@ async def embed_ahead(
     spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
+    labelled: bool,
     margins: choose.Margins,
 ) -> bool:
     """One embedder call, when a conversation missed, for what :func:`after_the_answer` (its follow-up told after the
@@ -495,9 +661,9 @@ async def embed_ahead(
     told, followups = _followup_candidates(result, query, rows, widths, guards, margins)
     after = [normalise(told)] if told is not None and followups and query.followup_vector is None else []
     apart = []
-    if query.turn_vectors is None and _turn_candidates(result, query, found, margins):
+    if query.turn_vectors is None and _turn_chances(result, query, found, guards, labelled=labelled, margins=margins):
         apart = [normalise(text) for _, text in query.context.turns]
-    users = _users_candidates(result, query, found, margins)
+    users = _users_chances(result, query, found, guards, labelled=labelled, margins=margins)
     texts = after + apart + (_users_texts(query.context, users) if users else [])
     if not texts:
         return False

@@ -20,6 +20,10 @@ class Reads:
     that lookup compared."""
 
     verdicts: dict[tuple[str, Context, Context, float, str, bool], str | None] = field(default_factory=dict)
+    chances: dict[tuple[str, Context, Context], bool] = field(default_factory=dict)
+    """Whether a miss's second chance may serve a candidate (its id) with the turns read as these (the query's, the
+    candidate's), by :func:`nearhit.cache.conversation_lookup._may_serve`: read ahead of the embedder call and again
+    by the stage."""
 
     def read(self, question: str, query: Context, cached: Context, similarity: float, asked: str) -> bool:
         """Whether :meth:`differs` has judged these contexts as told (``whole``) already: its verdict is free."""

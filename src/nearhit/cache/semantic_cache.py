@@ -355,7 +355,16 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             # What the second chances below embed of the query's side, in one embedder call, not one each.
             if await conversation_lookup.embed_ahead(
-                self, result, query, rows, found, margins, spec, guards=self.guards, margins=margins_in_force
+                self,
+                result,
+                query,
+                rows,
+                found,
+                margins,
+                spec,
+                guards=self.guards,
+                labelled=labelled,
+                margins=margins_in_force,
             ):
                 result.timings_ms["embed_ahead"] = _ms_since(stage)
             stage = time.perf_counter()

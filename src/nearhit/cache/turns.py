@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import itertools
 import re
 
 import numpy as np
@@ -93,6 +95,32 @@ def without_chatter(
     return kept[0], kept[1]
 
 
+def readings(query: Context, cached: Context, question: str, at_most: int) -> list[tuple[Context, Context]] | None:
+    """Every pair of contexts :func:`without_chatter` may return, read from the words alone (no embedding): one side
+    with a non-empty set of its turns left out, each chatter (:func:`_chatter`, as :func:`without_chatter` reads it)
+    with no turn of its role with the same words on the other side (its counterpart whatever the vectors, as
+    :func:`may_leave_out` reads it), at least one turn kept; the other side whole. None when there are more than
+    ``at_most``: a caller then reads none of them."""
+    found: list[tuple[Context, Context]] = []
+    for mine, other in ((query, cached), (cached, query)):
+        said = set(other.exact_turns)
+        story = "\n".join(text for role, text in other.turns if role == "user")
+        loose = [
+            n
+            for n, (exact, (role, text)) in enumerate(zip(mine.exact_turns, mine.turns, strict=True))
+            if exact not in said and _chatter(role, text, story, question)
+        ]
+        if 2 ** len(loose) - 1 > at_most - len(found):
+            return None
+        for size in range(1, len(loose) + 1):
+            for out in itertools.combinations(loose, size):
+                kept = Context(tuple(turn for n, turn in enumerate(mine.turns) if n not in out))
+                if kept.turns:
+                    found.append((kept, other) if mine is query else (query, kept))
+    return found
+
+
+@functools.lru_cache(maxsize=8192)
 def _chatter(role: str, turn: str, story: str, question: str) -> bool:
     """Whether a turn one side says alone is chatter: :func:`conversation.fact_free`, neither correcting the
     ``story`` (the other side's user turns) nor binding the answer (:func:`constraints.amends`): "wait, sorry, it's a
@@ -102,7 +130,11 @@ def _chatter(role: str, turn: str, story: str, question: str) -> bool:
     user's, telling what the asker holds or is on (:func:`clause.turn_holds`: "last year I started taking a flexible
     drawdown income" before "how much can I pay into my pension?"), nor one the user says may change the answer
     (:func:`clause.flags_bearing`: "I'm left-handed, if that makes a difference."); nor naming a
-    condition the story does not (:func:`constraints.conditions_added`: "oh also the school is strictly nut free.")."""
+    condition the story does not (:func:`constraints.conditions_added`: "oh also the school is strictly nut free.").
+    Read once per turn, story and question: a miss reads it for the candidates of :func:`may_leave_out`, their
+    readings (:func:`readings`) and :func:`without_chatter`, a long support chat's forty turns each time."""
+    if not _fact_free(role, turn):  # read first: most turns are long or tell a fact, and it reads them alone
+        return False
     if role == "user" and (
         clause.turn_bears_on(turn, question)
         or clause.turn_holds(turn, question)
@@ -110,11 +142,7 @@ def _chatter(role: str, turn: str, story: str, question: str) -> bool:
         or clause.tells_deadline(turn)
     ):
         return False
-    return (
-        _fact_free(role, turn)
-        and constraints.amends(turn, story) is None
-        and not constraints.conditions_added(turn, story)
-    )
+    return constraints.amends(turn, story) is None and not constraints.conditions_added(turn, story)
 
 
 def _unmatched(mine: Context, vectors: np.ndarray, theirs: Context, other: np.ndarray) -> list[bool]:
