@@ -150,6 +150,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v79": "nearhit_conversations_v79.jsonl",
     "nearhit-conversations-v80": "nearhit_conversations_v80.jsonl",
     "nearhit-conversations-v81": "nearhit_conversations_v81.jsonl",
+    "nearhit-conversations-v82": "nearhit_conversations_v82.jsonl",
+    "nearhit-conversations-v83": "nearhit_conversations_v83.jsonl",
+    "nearhit-conversations-v84": "nearhit_conversations_v84.jsonl",
+    "nearhit-conversations-v85": "nearhit_conversations_v85.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
