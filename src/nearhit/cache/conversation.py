@@ -1118,7 +1118,7 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     alternative (:data:`_ALTERNATIVE`), unless ``told``: the texts tell a story (a conversation told as one
     question), which they may amend. ``asked``: the questions ``mine``'s answers fill (:func:`answered_questions`); a
     word only ``theirs`` says that one of them says is no word added, unless a negation."""
-    facts = _different_facts(mine, theirs, added_times=added_times, told=told)
+    facts = _different_facts(mine, theirs, added_times=added_times)
     if facts is not None:
         return f"{OTHER_FACTS}: {facts}"
     mine, theirs = (asked_plainly(mine), asked_plainly(theirs)) if not told else (_plainly(mine), _plainly(theirs))
@@ -1506,7 +1506,6 @@ def _different_facts(
     mine_also: str = "",
     theirs_also: str = "",
     asked: str | None = None,
-    told: bool = False,
 ) -> str | None:
     """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
     short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador", "LA" "Los
@@ -1533,8 +1532,6 @@ def _different_facts(
     only_a, only_b = _none_said(only_a, b), _none_said(only_b, a)
     only_a, only_b = _said_again(only_a, b), _said_again(only_b, a)
     only_a, only_b = _counted(only_a, mine, (b, also_b)), _counted(only_b, theirs, (a, also_a))
-    if told and not only_b:
-        only_a = _of_named(only_a, mine, a, b)
     if asked is not None and not (only_a and only_b):
         only_a = [q for q in only_a if not circumstance.told(q, a.tokens, asked)]
         only_b = [q for q in only_b if not circumstance.told(q, b.tokens, asked)]
@@ -1703,41 +1700,6 @@ def _within(mine: frozenset[str], theirs: frozenset[str]) -> tuple[frozenset[str
                 days.discard(held[0])
                 spans.discard(span)
     return frozenset(left), frozenset(right)
-
-
-NAMED_AFTER = 1
-"""The most words after a number (its unit's included) in which the noun it counts or measures is read."""
-
-
-def _of_named(mine: list[Quantity], told: str, text: Text, theirs: Text) -> list[Quantity]:
-    """``mine`` (numbers a story told as one question, ``told``, states in its turns before its question) less each
-    that counts or measures a thing the single message ``theirs`` names and states no number of: the first content
-    word after it ("all four tyres", "40 containers", "22 weeks pregnant" / "while pregnant"). The story tells that
-    thing at a finer grain than the question, which asks about it as such; a number of a thing the question never
-    names ("I'm 22 weeks pregnant" before "can I take paracetamol?"), or of one it counts too ("a 25cm tin" / "a
-    20cm tin"), stays another fact, as does a number the story's question says ("for two coats?")."""
-    asked = quantities(analyse(told.rsplit("\n", 1)[-1]).tokens)
-    stated = [(q.dimension, _counted_words(q, theirs)) for q in quantities(theirs.tokens)]
-    return [q for q in mine if not unmatched([q], asked)[0] or not _finer(q, text, theirs, stated)]
-
-
-def _finer(quantity: Quantity, text: Text, theirs: Text, stated: list[tuple[str | None, set[str]]]) -> bool:
-    """Whether ``quantity`` counts a word ``theirs`` says, of which (nor of its dimension) ``theirs`` states none."""
-    counted = _counted_words(quantity, text)
-    if not counted & set(theirs.stems):
-        return False
-    return not any(
-        (quantity.dimension and dimension == quantity.dimension) or counted & words for dimension, words in stated
-    )
-
-
-def _counted_words(quantity: Quantity, text: Text) -> set[str]:
-    """The stem of the first content word after ``quantity`` (within :data:`NAMED_AFTER`), if any."""
-    end = quantity.span[1]
-    for token, stemmed in zip(text.tokens[end : end + NAMED_AFTER], text.stems[end : end + NAMED_AFTER], strict=False):
-        if token.isalpha() and token not in STOP_WORDS:
-            return {stemmed}
-    return set()
 
 
 def _said_again(mine: list[Quantity], theirs: Text) -> list[Quantity]:
