@@ -197,8 +197,9 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
-_ASKER = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "we", "we're", "we've", "we'd", "we'll", "us", "our"})
-"""The asker named in the first person (a closed class)."""
+_ASKER = frozenset({"i", "i'm", "i've", "i'd", "i'll", "we", "we're", "we've", "we'd", "we'll"})
+"""The asker as a sentence's subject, in the first person (a closed class)."""
+_OPENERS = frozenset({"oh", "and", "also", "btw", "but", "plus", "so", "ah", "actually", "though"})
 
 
 def asker_sentence_added(mine: str, theirs: str) -> str | None:
@@ -210,10 +211,20 @@ def asker_sentence_added(mine: str, theirs: str) -> str | None:
     for more, less in ((a, b), (b, a)):
         if len(more) > len(less) and not Counter(less) - Counter(more):
             added = list((Counter(more) - Counter(less)).elements())
-            told = next((" ".join(s) for s in added if _ASKER & set(s)), None)
+            told = next((" ".join(s) for s in added if _asker_opens(s)), None)
             if told is not None:
                 return f"one side adds a sentence about the asker: {told!r}"
     return None
+
+
+def _asker_opens(sentence: tuple[str, ...]) -> bool:
+    """Whether the asker opens ``sentence`` as its subject ("I also have stage 4 CKD", "oh and we're ..."): a
+    sentence about the asker's own situation, not one about another person or thing that names them ("my mates
+    think ...")."""
+    words = list(sentence)
+    while words and words[0] in _OPENERS:
+        words.pop(0)
+    return bool(words) and words[0] in _ASKER
 
 
 def _sentences(text: str) -> list[tuple[str, ...]]:
