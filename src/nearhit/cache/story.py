@@ -192,43 +192,8 @@ def alone_differs(mine: Sequence[Turn], theirs: Sequence[Turn]) -> str | None:
         return None
     why = constraints.differ(*users) or _exchanged_facts(*users) or marked_names(*users)
     why = why or changed_detail(_text(mine), _text(theirs))
-    why = why or _amended(*users) or asker_sentence_added(*users)
+    why = why or _amended(*users)
     return None if why is None else f"the same story with a detail changed: {why}"
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
-_ASKER = frozenset({"i", "i'm", "i've", "i'd", "i'll", "we", "we're", "we've", "we'd", "we'll"})
-"""The asker as a sentence's subject, in the first person (a closed class)."""
-_OPENERS = frozenset({"oh", "and", "also", "btw", "but", "plus", "so", "ah", "actually", "though"})
-
-
-def asker_sentence_added(mine: str, theirs: str) -> str | None:
-    """A whole sentence about the asker that one side's user turns add to the other's, every other sentence the
-    same, or None ("... showed low citrate. I also have stage 4 CKD."): a question standing alone after the same
-    story is then asked by another asker, whose condition its answer may turn on. A clause inside a sentence both
-    tell is left to the detail checks (added colour, mostly)."""
-    a, b = _sentences(mine), _sentences(theirs)
-    for more, less in ((a, b), (b, a)):
-        if len(more) > len(less) and not Counter(less) - Counter(more):
-            added = list((Counter(more) - Counter(less)).elements())
-            told = next((" ".join(s) for s in added if _asker_opens(s)), None)
-            if told is not None:
-                return f"one side adds a sentence about the asker: {told!r}"
-    return None
-
-
-def _asker_opens(sentence: tuple[str, ...]) -> bool:
-    """Whether the asker opens ``sentence`` as its subject ("I also have stage 4 CKD", "oh and we're ..."): a
-    sentence about the asker's own situation, not one about another person or thing that names them ("my mates
-    think ...")."""
-    words = list(sentence)
-    while words and words[0] in _OPENERS:
-        words.pop(0)
-    return bool(words) and words[0] in _ASKER
-
-
-def _sentences(text: str) -> list[tuple[str, ...]]:
-    return [tuple(words) for part in _SENTENCE_END.split(text) if (words := folded_words(part))]
 
 
 def swapped_contrast(mine: str, theirs: str) -> str | None:
