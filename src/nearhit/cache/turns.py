@@ -63,14 +63,12 @@ def _chatter_like(mine: Context, theirs: Context, question: str) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=8192)
 def _fact_free(role: str, turn: str) -> bool:
     """:func:`conversation.fact_free`, a negation, "actually" or "but" let through in the assistant's turn ("No problem,
     take your time.") and in a user's turn that greets or thanks (:data:`_GREETS`: "morning. coffee hasn't kicked in
     yet", "thanks, it actually helps just typing it out"): such a turn speaks to the assistant about the talk, and its
     negation with it; one that corrects or restricts the story is refused by :func:`_chatter`
-    (:func:`constraints.amends`, :func:`constraints.conditions_added`). Read once per turn: :func:`_chatter` is read
-    per story, and a miss's query turns meet a new story (the candidate's user turns) at every candidate."""
+    (:func:`constraints.amends`, :func:`constraints.conditions_added`)."""
     return conversation.fact_free(turn, marked=role == "user" and _GREETS.search(turn.casefold()) is None)
 
 
