@@ -154,6 +154,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v83": "nearhit_conversations_v83.jsonl",
     "nearhit-conversations-v84": "nearhit_conversations_v84.jsonl",
     "nearhit-conversations-v85": "nearhit_conversations_v85.jsonl",
+    "nearhit-conversations-v86": "nearhit_conversations_v86.jsonl",
+    "nearhit-conversations-v87": "nearhit_conversations_v87.jsonl",
+    "nearhit-conversations-v88": "nearhit_conversations_v88.jsonl",
+    "nearhit-conversations-v89": "nearhit_conversations_v89.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
