@@ -326,6 +326,8 @@ def _serves(
         or conversation.asks_no_more(told, single, answer, answered)
     ):
         floor = min(floor, result.threshold)  # the single question asked in pieces, or worded at once: judged as one
+    elif conversation.worded_otherwise(told, single, answer):
+        floor = min(floor, max(conversation.WORDED_OTHERWISE_FLOOR, result.threshold))  # its rewording read too
     if similarity < floor:  # shown, so a miss says how near the story came
         under = f"told as one question: {similarity:.3f} < {floor}"
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
