@@ -316,7 +316,8 @@ def _serves(
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
     ``doc_id``'s answer (from ``fields``). ``resolved``: the conversation's follow-up, what it points at filled in
     from its turns, asks what ``single`` asks (:func:`nearhit.cache.referent.told_resolved`): judged at the
-    threshold, as a single question asked in pieces is."""
+    threshold, as a single question asked in pieces is. A single question that says the story in other words
+    (:func:`conversation.worded_otherwise`) is judged at ``conversation.WORDED_OTHERWISE_FLOOR``."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
     floor = max(conversation.ONE_QUESTION_THRESHOLD, result.threshold)  # its own floor, never under the threshold

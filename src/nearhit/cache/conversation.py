@@ -788,16 +788,19 @@ def worded_otherwise(told: str, single: str, answer: str = "") -> bool:
     """Whether the single question says what the story says in other words than ``told`` (a conversation told as one
     question): at most ``WORDED_OTHERWISE_SHARE`` of its words found in order in the telling, so the two texts' cosine
     reads the rewording, not only what one changes (:data:`WORDED_OTHERWISE_FLOOR`), and at least ``SAID_SHARE`` of
-    its content words said by the telling or the assistant's last turn (``answer``), as :func:`asks_no_more` counts
-    them: a question about another thing ("How do I clean a cast iron griddle pan?" against a kettle's story) shares
-    few words in order too."""
+    its content words said by the telling, as :func:`asks_no_more` counts them: a question about another thing ("How
+    do I clean a cast iron griddle pan?" against a kettle's story) shares few words in order too. Not for a telling
+    with the assistant's last turn (``answer``, :func:`told_with_answer`): the assistant names the thing a bare
+    follow-up points at in words of its own, which lift the cosine against a question about another thing ("A
+    whetstone can sharpen scissors too" / "How do I sharpen a kitchen knife with a whetstone?"). Neither text over
+    ``MAX_COMPARED_WORDS`` words (difflib is quadratic in them)."""
     mine, theirs = folded_words(told), folded_words(single)
-    if not theirs:
+    if not theirs or max(len(mine), len(theirs)) > MAX_COMPARED_WORDS or (answer and answer in told.split("\n")):
         return False
     blocks = difflib.SequenceMatcher(None, mine, theirs, autojunk=False).get_matching_blocks()
     if sum(block.size for block in blocks) > WORDED_OTHERWISE_SHARE * len(theirs):
         return False
-    asked, said = _told_words(single), _told_words(told) | _told_words(answer)
+    asked, said = _told_words(single), _told_words(told)
     return bool(asked) and sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
 
 
