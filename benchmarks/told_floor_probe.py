@@ -1,17 +1,19 @@
 """Every told-as-one judgement of the dev pairs with a conversation on one side and a single question on the other,
 read twice: as the engine judges it (the pair's real outcome) and with ``ONE_QUESTION_THRESHOLD`` taken away (do the
-checks after the floor pass?), with other readings of the story's cosine beside it, for a floor that lets more
-should-hits through at no trap more.
+checks after the floor pass?), for a floor that lets more should-hits through at no trap more.
 
 Each pair runs through the real cache as ``nearhit eval`` runs it (``conversation_misses.each_lookup``); every call
 of ``context_match._serves`` is judged once more on a copy of the result with the floor at 0 and recorded (the
-telling, the single question, their similarity, the floor it met, whether the checks pass). ``--readings`` then
-embeds other tellings of each recorded story (the conversation read from the pair) against the single question.
-Dev splits only (``--sets fit`` or ``validation``).
+telling, the single question, their similarity, whether the pair was served, whether the checks pass and what refused
+it). ``--joined``: each pair's side (both conversations) written as one message, a trap so told being a trap of the
+told-as-one path. ``--count``: per floor, the should-hits and traps (of each file) not served whose judgement at
+or over the threshold passes its checks and the floor, for every judgement and for those
+:func:`conversation.worded_otherwise` reads (with the assistant's last turn the record keeps, ``answer``). Dev
+splits only (``--sets fit`` or ``validation``).
 
     python benchmarks/told_floor_probe.py --sets fit --ids oneside_fit.txt --out fit.jsonl
-    python benchmarks/told_floor_probe.py --readings fit.jsonl --sets fit --out fit_read.jsonl
-    python benchmarks/told_floor_probe.py --count fit_read.jsonl
+    python benchmarks/told_floor_probe.py --sets fit --ids traps2_fit.txt --joined a --out tell_a.jsonl
+    python benchmarks/told_floor_probe.py --count fit.jsonl tell_a.jsonl tell_b.jsonl
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import asyncio
 import copy
 import json
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +64,7 @@ async def probe(only: set[str], joined: str | None = None) -> list[dict[str, Any
             {
                 "told": told,
                 "single": single,
+                "answer": answer,
                 "similarity": entry.similarity(fields),
                 "served": served,
                 "checks": checks,
@@ -113,13 +117,49 @@ async def _lookups(only: set[str], joined: str | None) -> AsyncIterator[tuple[st
                     yield name, pair, stored, await cache.lookup(query)
 
 
+FLOORS = (0.76, 0.8, 0.82, 0.84, 0.86)
+
+
+def count(paths: list[str]) -> None:
+    """Per file and floor: should-hits and traps a floor would add, for any judgement and for a worded-otherwise one."""
+    for path in paths:
+        rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        passing = [
+            (row["same"], [c for c in row["calls"] if c["checks"] and c["similarity"] >= c["threshold"]])
+            for row in rows
+            if not row["served"]
+        ]
+        for floor in FLOORS:
+            cells = []
+            for otherwise in (False, True):
+                added = Counter(
+                    same
+                    for same, calls in passing
+                    if any(
+                        c["similarity"] >= floor
+                        and (
+                            not otherwise or conversation.worded_otherwise(c["told"], c["single"], c.get("answer", ""))
+                        )
+                        for c in calls
+                    )
+                )
+                cells.append(f"should-hits +{added[True]} · traps +{added[False]}")
+            print(f"{path} at {floor}: any {cells[0]}; worded otherwise {cells[1]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", choices=("fit", "validation"), required=True)
-    parser.add_argument("--ids", required=True, help="the pairs to look up (a file, one id a line)")
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--sets", choices=("fit", "validation"))
+    parser.add_argument("--ids", help="the pairs to look up (a file, one id a line)")
+    parser.add_argument("--out")
+    parser.add_argument("--count", nargs="+", metavar="JSONL", help="count what each floor would add in these records")
     parser.add_argument("--joined", choices=("a", "b"), help="this side of each pair written as one message")
     args = parser.parse_args()
+    if args.count:
+        count(args.count)
+        return
+    if not (args.sets and args.ids and args.out):
+        parser.error("--sets, --ids and --out are needed to look pairs up")
     misses.SETS = misses.chosen_sets(args.sets)
     only = set(Path(args.ids).read_text(encoding="utf-8").split())
     rows = asyncio.run(probe(only, args.joined))
