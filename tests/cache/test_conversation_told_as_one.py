@@ -511,3 +511,61 @@ def test_a_word_of_the_slot_an_answer_fills_is_no_word_added(
     context = cv.Context(tuple(turns))
     told = cv.told_as_one(context, "what do I need to do beforehand?")
     assert (cv.differs_from_one(told, single, "", cv.answered_questions(context)) is not None) is differs
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "otherwise"),
+    [
+        # the story said again in other words: few of the single question's words in order, most of its content said
+        (
+            "Repainting the skirting boards in gloss, first coat's on and dry.\nwhat grit should I use for that?",
+            "What grit sandpaper should I use to sand between coats of gloss paint on skirting boards?",
+            True,
+        ),
+        # the conversation's own words told in one message, a detail swapped: its words in order
+        (
+            "I've got a cast iron skillet that I've just seasoned.\nCan I put it in the dishwasher?",
+            "I've got a tri-ply stainless steel frying pan. So can I put it in the dishwasher?",
+            False,
+        ),
+        # ... or a sentence the turns add: the single question's words all said, in order
+        (
+            "My 2 year old is teething and really miserable, and she's got chickenpox.\ncan I give her ibuprofen?",
+            "My 2 year old is teething and really miserable. So can I give her ibuprofen?",
+            False,
+        ),
+        # another thing asked: few words in order, and few of its content words said
+        (
+            "My kettle is furred up with limescale.\nhow do I clean it?",
+            "How do I clean a cast iron griddle pan?",
+            False,
+        ),
+    ],
+)
+def test_a_single_question_that_words_the_story_otherwise(told: str, single: str, otherwise: bool) -> None:
+    assert cv.worded_otherwise(told, single) is otherwise
+
+
+def test_a_telling_with_the_assistants_turn_is_not_read_as_worded_otherwise() -> None:
+    turns = "My kitchen scissors are dull and I bought a whetstone."
+    answer = "A whetstone can sharpen scissors too, at a steeper angle."
+    single = "How do I sharpen a kitchen knife with a whetstone?"
+    assert cv.worded_otherwise(f"{turns}\n{answer}\nHow do I do that?", single)  # read without its answer
+    assert not cv.worded_otherwise(f"{turns}\n{answer}\nHow do I do that?", single, answer)
+
+
+@pytest.mark.parametrize(("similarity", "served"), [(0.82, True), (0.79, False)])
+def test_a_story_worded_otherwise_is_judged_at_its_own_floor(similarity: float, served: bool) -> None:
+    result = LookupResult(match=None, threshold=0.76, scope_id="s")
+    single = "What grit sandpaper should I use to sand between coats of gloss paint on skirting boards?"
+    fields = {"prompt": single, entry.DISTANCE: str(1 - similarity)}
+    told = "Repainting the skirting boards in gloss, first coat's on and dry.\nwhat grit should I use for that?"
+    matched = context_match.as_one_question(result, told, [("k", fields)], None)
+    assert (matched is not None) is served, result.candidates
+
+
+def test_a_text_too_long_to_compare_is_not_read_as_worded_otherwise() -> None:
+    told = "Repainting the skirting boards in gloss, first coat's on and dry.\nwhat grit should I use for that?"
+    single = "What grit sandpaper should I use to sand between coats of gloss paint on skirting boards? "
+    assert cv.worded_otherwise(told, single)
+    assert not cv.worded_otherwise(told, single + "1 2 " * cv.MAX_COMPARED_WORDS)

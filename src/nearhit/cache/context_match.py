@@ -316,7 +316,8 @@ def _serves(
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
     ``doc_id``'s answer (from ``fields``). ``resolved``: the conversation's follow-up, what it points at filled in
     from its turns, asks what ``single`` asks (:func:`nearhit.cache.referent.told_resolved`): judged at the
-    threshold, as a single question asked in pieces is."""
+    threshold, as a single question asked in pieces is. A single question that says the story in other words
+    (:func:`conversation.worded_otherwise`) is judged at ``conversation.WORDED_OTHERWISE_FLOOR``."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
     floor = max(conversation.ONE_QUESTION_THRESHOLD, result.threshold)  # its own floor, never under the threshold
@@ -326,6 +327,8 @@ def _serves(
         or conversation.asks_no_more(told, single, answer, answered)
     ):
         floor = min(floor, result.threshold)  # the single question asked in pieces, or worded at once: judged as one
+    elif conversation.worded_otherwise(told, single, answer):
+        floor = min(floor, max(conversation.WORDED_OTHERWISE_FLOOR, result.threshold))  # its rewording read too
     if similarity < floor:  # shown, so a miss says how near the story came
         under = f"told as one question: {similarity:.3f} < {floor}"
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))

@@ -96,6 +96,18 @@ for the single question's answer to serve it (tuned on dev: a story told over tu
 again leave-one-set-out on the eighteen conversation sets' dev splits with every pair also played with one side
 told in one message, both directions (``benchmarks/told_as_one_fit.py --threshold``): 0.87 already serves 7 and 4
 of those traps more (mostly context swaps), so it stays; the nearest trap the checks pass sits at 0.879."""
+WORDED_OTHERWISE_FLOOR = 0.8
+"""How low ``ONE_QUESTION_THRESHOLD`` goes for a single question that words the story otherwise than the conversation
+told as one question (:func:`worded_otherwise`): two wordings of one story read less alike than one wording with a
+detail swapped ("halfway along a row on my jumper and I've run out of yarn" "how do i attach the new ball here?" /
+"How do I join a new ball of yarn in the middle of a row?", 0.78; "I've got a cast iron skillet that I've just
+seasoned." "Can I put it in the dishwasher?" / "I've got a tri-ply stainless steel frying pan. So can I put it in the
+dishwasher?", 0.78, its words the same lifting the cosine), as :data:`REWORDED_FLOOR` reads two contexts. Every story
+check and told guard as before. Chosen on the fit dev splits (``benchmarks/told_floor_probe.py``, to34)."""
+WORDED_OTHERWISE_SHARE = 0.5
+"""The most share of a single question's words (folded, in order) that the conversation told as one may say for the
+single question to word the story otherwise (:func:`worded_otherwise`): the fit dev traps told in one message, the
+conversation's own words, share 0.53 and more; the should-hits it reaches, written apart, 0.13-0.50."""
 NAMED_MORE = 1
 """The most content words a single question may name beyond a story that tells nothing it does not
 (:func:`tells_no_more`): what the story's "it" or "that" stands for (an "outage" the story's "check that" means).
@@ -770,6 +782,26 @@ def told_as_one(context: Context, question: str) -> str:
     Chase Sapphire." "Will I pay fees there?"). A single question that says it all in one message is compared
     with this, so the story told over turns and the story told at once share an answer."""
     return "\n".join([_said_by(context, "user"), question])
+
+
+def worded_otherwise(told: str, single: str, answer: str = "") -> bool:
+    """Whether the single question says what the story says in other words than ``told`` (a conversation told as one
+    question): at most ``WORDED_OTHERWISE_SHARE`` of its words found in order in the telling, so the two texts' cosine
+    reads the rewording, not only what one changes (:data:`WORDED_OTHERWISE_FLOOR`), and at least ``SAID_SHARE`` of
+    its content words said by the telling, as :func:`asks_no_more` counts them: a question about another thing ("How
+    do I clean a cast iron griddle pan?" against a kettle's story) shares few words in order too. Not for a telling
+    with the assistant's last turn (``answer``, :func:`told_with_answer`): the assistant names the thing a bare
+    follow-up points at in words of its own, which lift the cosine against a question about another thing ("A
+    whetstone can sharpen scissors too" / "How do I sharpen a kitchen knife with a whetstone?"). Neither text over
+    ``MAX_COMPARED_WORDS`` words (difflib is quadratic in them)."""
+    mine, theirs = folded_words(told), folded_words(single)
+    if not theirs or max(len(mine), len(theirs)) > MAX_COMPARED_WORDS or (answer and answer in told.split("\n")):
+        return False
+    blocks = difflib.SequenceMatcher(None, mine, theirs, autojunk=False).get_matching_blocks()
+    if sum(block.size for block in blocks) > WORDED_OTHERWISE_SHARE * len(theirs):
+        return False
+    asked, said = _told_words(single), _told_words(told)
+    return bool(asked) and sum(any(_same_stem(x, y) for y in said) for x in asked) >= SAID_SHARE * len(asked)
 
 
 def told_with_answer(context: Context, question: str) -> str | None:
