@@ -288,6 +288,8 @@ _NOUN_S = re.compile(
 """A "'s" after a noun (a possessive, or "is" contracted): not after a pronoun ("it's", "she's", "that's", "let's"),
 whose "'s" is the verb :mod:`nearhit.cache.clause` reads ("she's come out in spots")."""
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
+_NOT = frozenset({"not", "non"})
+"""The negations a story may tell in other words (:func:`_negates_in_story`): not "no", "never" or "without"."""
 _REPLY_NO = re.compile(r"\s*(?:no|nope|nah)\b[\s,.;:!-]*", re.IGNORECASE)
 """A reply's "no" where an answer opens with it."""
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
@@ -1166,6 +1168,8 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
         differing -= _NEGATIONS  # both sides negate something ("not just a blob" / "no detail"): not a negation added
     elif not told and (negated.negates_unsaid(mine, theirs) or negated.negates_unsaid(theirs, mine)):
         differing -= _NEGATIONS  # it tells how or why ("... without it feeling jerky"), not what is asked
+    elif told and _negates_in_story(mine if a & _NOT else theirs):
+        differing -= _NOT  # a "not" the story tells ("check-in isn't until 3pm"), judged by the checks after
     if told and _age_told(mine, theirs) and _age_told(theirs, mine):
         differing.discard("old")
     only = " ".join(sorted(differing))
@@ -1175,6 +1179,29 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     if found is not None:
         return f"one side says {found.group(0)!r}, the other does not"
     return None
+
+
+def _negates_in_story(text: str) -> bool:
+    """Whether ``text`` (a story told as one question, or a single message) says "not" ("n't", "non") only in its
+    statements, no asking sentence, and never before a word it said earlier: "I don't know what to look at. How do I
+    read it?". Such a "not" tells the story in its own words ("hotel check-in isn't until 3pm" / "check-in at 3pm",
+    "not breastfed" / "formula only"); whether the story is another one is left to the checks after this (the
+    cosine, the conditions, a clause that amends, a word exchanged). A "not" in an asking sentence ("so it's not
+    mould then?") asks another question, and one before a word the story said earlier takes it back ("... in early
+    July." "argh, it's early May, not July."): both refused."""
+    earlier: set[str] = set()
+    for part in _TOLD_PARTS.split(text):
+        words = _tokens(part)
+        for at, word in enumerate(words):
+            if word in _NOT and (part.rstrip().endswith("?") or _taken_back(words[at + 1 : at + 2], earlier)):
+                return False
+        earlier |= {stem(word) for word in words if word not in STOP_WORDS}
+    return bool(set(_tokens(text)) & _NOT)
+
+
+def _taken_back(negated: Sequence[str], earlier: set[str]) -> bool:
+    """Whether the word a "not" negates (``negated``: the word after it, if any) is one the story said before it."""
+    return any(stem(word) in earlier for word in negated if word not in STOP_WORDS)
 
 
 def _age_told(text: str, other: str) -> bool:

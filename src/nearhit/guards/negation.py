@@ -104,6 +104,10 @@ def _avoided(more: Text, fewer: Text) -> int:
     return avoided if avoided and sum(token in _PREVENTING for token in fewer.tokens) >= avoided else 0
 
 
+_ONE_SIDE = "negation on one side only"
+"""A negator one side says more often: in a story's statements only, told as one question against a single message,
+it tells the story in its own words ("check-in isn't until 3pm" / "check-in at 3pm"; ``GuardSignal.stated_one_side``),
+and the context's checks judge whether the story is another one (:func:`nearhit.cache.conversation.states_more`)."""
 _REACH = 2  # words after a negator it may still govern ("without Terraform destroying it")
 
 
@@ -143,7 +147,7 @@ def _polarity_difference(q: Text, c: Text) -> str | None:
     neg_q = _negations(q, negators_q | (negators_c & both))
     neg_c = _negations(c, negators_c | (negators_q & both))
     if not _same_polarity(neg_q, neg_c, q, c):
-        return f"negation on one side only ({neg_q} vs {neg_c} negators)"
+        return f"{_ONE_SIDE} ({neg_q} vs {neg_c} negators)"
     moved = _moved_negation(q, c)
     if moved:
         return moved
@@ -194,7 +198,12 @@ class NegationGuard(SignalGuard):
         strength = backstory_strength(clauses_q, clauses_c)
         if strength > BACKSTORY_ADDED and _negates_aside(clauses_q, clauses_c):
             strength = BACKSTORY_ADDED
-        return self._signal(strength, reason + " (in backstory only)", context=strength <= BACKSTORY_ADDED)
+        return self._signal(
+            strength,
+            reason + " (in backstory only)",
+            context=strength <= BACKSTORY_ADDED,
+            stated_one_side=reason.startswith(_ONE_SIDE),
+        )
 
 
 def _negates_aside(query: Clauses, candidate: Clauses) -> bool:
