@@ -72,25 +72,6 @@ async def test_an_entry_stored_without_its_turns_embedded_is_served_as_before(
     assert turns.vectors_of(turns.vectors_text(inf), 2, 384) is None  # an edit to infinities is no vector
 
 
-async def test_a_candidate_s_second_chance_is_proved_once_a_lookup(
-    cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Proved ahead of the embedder call (``embed_ahead``) and asked again by ``turn_by_turn``: its readings are read
-    once, the verdict kept on the lookup (``Reads.turn_chances``)."""
-    await cache.store(ask(cache, STORY, "How often should I feed it?"), ANSWER)
-    read = turns.readings
-    calls: list[Context] = []
-
-    def counted(query: Context, cached: Context, question: str, at_most: int) -> list[tuple[Context, Context]] | None:
-        calls.append(cached)
-        return read(query, cached, question, at_most)
-
-    monkeypatch.setattr(turns, "readings", counted)
-    result = await cache.lookup(ask(cache, GREETING + RETOLD, "How often does it need feeding?"))
-    assert result.hit and "turn_by_turn" in result.timings_ms, result.rejection_reason
-    assert len(calls) == 1
-
-
 def test_only_the_whole_turns_cosine_or_a_turn_said_alone_gets_a_second_chance() -> None:
     assert turns.refused_by_turns("the earlier turns are about something else (similarity 0.600 < 0.8)")
     assert turns.refused_by_turns("the user's turns say something the other's do not: 'haha / '")

@@ -300,39 +300,28 @@ def _turn_chances(
     keeps its chance when :func:`user_turns` may serve it, or the feedback may refuse it (``labelled``): matched
     again, it leaves the candidates :func:`user_turns` and the learned add read."""
     assert query.context is not None
-    users = {doc_id for doc_id, *_ in _users_candidates(result, query, rows, margins)}
     chances = []
     for chance in _turn_candidates(result, query, rows, margins):
-        key = (chance[0], labelled, chance[0] in users)
-        if key not in query.reads.turn_chances:
-            query.reads.turn_chances[key] = _turn_may_serve(result, query, chance, guards, *key[1:], margins)
-        if query.reads.turn_chances[key]:
+        doc_id, fields, cached = chance
+        readings = turns.readings(query.context, cached, query.prompt, MAX_READINGS)
+        if (
+            readings is None
+            or any(_may_serve(result, query, doc_id, fields, *pair, guards, margins) for pair in readings)
+            or (
+                (labelled or _users_may_serve(result, query, doc_id, rows, guards, margins))
+                and any(_may_match(result, query, doc_id, fields, *pair) for pair in readings)
+            )
+        ):
             chances.append(chance)
     return chances
 
 
-def _turn_may_serve(
-    result: LookupResult,
-    query: Lookup,
-    chance: Chance,
-    guards: GuardSet | None,
-    labelled: bool,
-    users: bool,
-    margins: choose.Margins,
+def _users_may_serve(
+    result: LookupResult, query: Lookup, doc_id: str, rows: list[Any], guards: GuardSet | None, margins: choose.Margins
 ) -> bool:
-    """Whether :func:`turn_by_turn` may serve ``chance`` (:func:`_turn_chances`); ``users``: it is a candidate of
-    :func:`user_turns` (:func:`_users_candidates`), which may then serve it (:func:`_may_serve`, the turns whole)."""
-    assert query.context is not None
-    doc_id, fields, cached = chance
-    readings = turns.readings(query.context, cached, query.prompt, MAX_READINGS)
-    return (
-        readings is None
-        or any(_may_serve(result, query, doc_id, fields, *pair, guards, margins) for pair in readings)
-        or (
-            (labelled or (users and _may_serve(result, query, doc_id, fields, query.context, cached, guards, margins)))
-            and any(_may_match(result, query, doc_id, fields, *pair) for pair in readings)
-        )
-    )
+    """Whether :func:`user_turns` may serve the candidate ``doc_id`` (:func:`_users_chances`, not under feedback)."""
+    chances = _users_chances(result, query, rows, guards, labelled=False, margins=margins)
+    return any(chance == doc_id for chance, *_ in chances)
 
 
 def _users_chances(

@@ -24,10 +24,6 @@ class Reads:
     """Whether a miss's second chance may serve a candidate (its id) with the turns read as these (the query's, the
     candidate's), by :func:`nearhit.cache.conversation_lookup._may_serve`: read ahead of the embedder call and again
     by the stage."""
-    turn_chances: dict[tuple[str, bool, bool], bool] = field(default_factory=dict)
-    """Whether :func:`nearhit.cache.conversation_lookup.turn_by_turn` may serve a candidate (its id, under the
-    feedback, whether :func:`nearhit.cache.conversation_lookup.user_turns` may too), proved once a lookup: read ahead
-    of the embedder call and again by the stage."""
 
     def read(self, question: str, query: Context, cached: Context, similarity: float, asked: str) -> bool:
         """Whether :meth:`differs` has judged these contexts as told (``whole``) already: its verdict is free."""
