@@ -26,6 +26,9 @@ from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
 
+Spent = defaultdict[str, float]
+"""CPU seconds by stage or helper (``helper in stage`` for a helper's share under the stage that called it)."""
+
 STAGES = (
     (cl, "embed_ahead"),
     (cl, "after_the_answer"),
@@ -49,7 +52,7 @@ HELPERS = (
 )
 
 
-def _timed_async(spent: Counter[str], stack: list[str], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+def _timed_async(spent: Spent, stack: list[str], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     async def timed(*args: Any, **kwargs: Any) -> Any:
         started = time.thread_time()
@@ -64,7 +67,7 @@ def _timed_async(spent: Counter[str], stack: list[str], name: str, function: Cal
 
 
 def _timed(
-    spent: Counter[str], calls: Counter[str], stack: list[str], name: str, function: Callable[..., Any]
+    spent: Spent, calls: Counter[str], stack: list[str], name: str, function: Callable[..., Any]
 ) -> Callable[..., Any]:
     depth = [0]
 
@@ -86,13 +89,13 @@ def _timed(
     return timed
 
 
-async def measure(name: str) -> dict[str, list[tuple[Counter[str], Counter[str], float]]]:
+async def measure(name: str) -> dict[str, list[tuple[Spent, Counter[str], float]]]:
     """Per outcome, each lookup's CPU seconds by stage and helper, helper calls, and its wall total (ms)."""
-    spent: Counter[str] = Counter()
+    spent: Spent = defaultdict(float)
     calls: Counter[str] = Counter()
     stack: list[str] = []
     originals = [(module, attr, getattr(module, attr)) for module, attr in (*STAGES, *HELPERS)]
-    by_outcome: dict[str, list[tuple[Counter[str], Counter[str], float]]] = defaultdict(list)
+    by_outcome: dict[str, list[tuple[Spent, Counter[str], float]]] = defaultdict(list)
     async with scratch_cache(load_settings()) as cache:
         pairs = [p for p in dataset.load(name, "dev") if p.a.history and p.b.history]
         run = fresh_mark()
@@ -116,7 +119,7 @@ async def measure(name: str) -> dict[str, list[tuple[Counter[str], Counter[str],
                 spent["lookup"] = time.thread_time() - started
                 ran = [stage for stage in result.timings_ms if stage in SECOND_CHANCES]
                 outcome = "missed" if not result.hit else "second chance" if ran else "first look"
-                by_outcome[outcome].append((Counter(spent), Counter(calls), result.timings_ms["total"]))
+                by_outcome[outcome].append((defaultdict(float, spent), Counter(calls), result.timings_ms["total"]))
         finally:
             for module, attr, function in originals:
                 setattr(module, attr, function)
@@ -137,16 +140,16 @@ def cli() -> None:
             walls = [wall for *_, wall in rows]
             cells = []
             for stage in names:
-                ms = [spent[stage] * 1000 for spent, _, _ in rows]
-                cells.append(f"{sum(ms) / len(rows):.2f}")
+                cells.append(f"{sum(spent[stage] for spent, _, _ in rows) * 1000 / len(rows):.2f}")
             print(f"| {outcome} | {len(rows)} | {statistics.median(walls):.1f} | " + " | ".join(cells) + " |")
         print("\nhelper calls and CPU ms a lookup (mean), by the stage that called them, by outcome\n")
         for outcome, rows in sorted(by_outcome.items()):
             total: Counter[str] = Counter()
-            ms: Counter[str] = Counter()
+            ms: Spent = defaultdict(float)
             for spent, counted, _ in rows:
                 total.update(counted)
-                ms.update({key: value for key, value in spent.items() if " in " in key})
+                for key, value in spent.items():
+                    ms[key] += value
             shown = (f"{k} {v / len(rows):.1f} ({ms[k] * 1000 / len(rows):.2f} ms)" for k, v in sorted(total.items()))
             print(f"- {outcome}: " + ", ".join(shown))
 
