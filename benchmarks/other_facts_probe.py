@@ -21,7 +21,6 @@ import re
 from collections import Counter
 
 from conversation_misses import chosen_sets
-
 from nearhit import evaluation
 from nearhit.evaluation.dataset import Pair
 
@@ -43,7 +42,7 @@ def refusals(path: str) -> dict[str, str]:
 
 
 def shape(facts: str) -> str:
-    """"one side" when one side states no fact the other lacks ("nothing vs 'two'"), else "both sides"."""
+    """ "one side" when one side states no fact the other lacks ("nothing vs 'two'"), else "both sides"."""
     mine, _, theirs = facts.partition(" vs ")
     return "one side" if "nothing" in (mine, theirs) else "both sides"
 
