@@ -120,6 +120,23 @@ def test_a_place_named_otherwise_is_the_same_place() -> None:
     )
 
 
+def test_a_country_against_a_place_named_without_one_is_the_story_at_another_grain() -> None:
+    asked = "Do I need a licence to sell my pots?"
+    country = _told("Pottery teacher here, I rent a studio in Portugal.")
+    assert differs(asked, _told("I teach pottery and rent a studio in Braga."), country, 0.9) is None
+    zealand = _told("Pottery teacher here, I rent a studio in New Zealand.")
+    assert differs(asked, _told("I teach pottery and rent a studio in Auckland."), zealand, 0.9) is None
+    # Two countries, a country against a people, two places, or a country beside a place against another place are
+    # other facts.
+    for other, stored in (
+        ("I teach pottery and rent a studio in Spain.", country),
+        ("I'm Swedish, I teach pottery and rent a studio.", country),
+        ("I teach pottery and rent a studio in Braga.", _told("Pottery teacher here, I rent a studio in Porto.")),
+        ("I teach pottery and rent a studio in Braga.", _told("Pottery teacher in Faro, Portugal.")),
+    ):
+        assert "other facts" in (differs(asked, _told(other), stored, 0.9) or ""), other
+
+
 def test_zero_as_a_word_against_a_negation_is_none_said_again() -> None:
     zero = _told("Seedlings on my windowsill got zero sunlight this week.")
     assert differs("Will they recover?", _told("My seedlings haven't seen any sun for a week."), zero, 0.9) is None

@@ -58,7 +58,7 @@ from nearhit.cache.keys import exact_text
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.content import content_stems
 from nearhit.guards.languages import negators_of
-from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS
+from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP_WORDS, groups
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
@@ -1579,8 +1579,9 @@ def _different_facts(
     fact (:func:`circumstance.told`: "I've been there four years"); numbers on both sides are a swap. A number one
     side says again (:func:`_said_again`), a day and the week holding it (:func:`_within`), a far date one side adds
     where both date the story (:func:`_far`), a name the other side writes in another case
-    (:func:`_unsaid_names`) and a count of the things listed after it that the other side names (:func:`_counted`)
-    are no other fact."""
+    (:func:`_unsaid_names`), a count of the things listed after it that the other side names (:func:`_counted`)
+    and a country all one side names against places the other names without one (:func:`_wider_place`) are no
+    other fact."""
     a, b = analyse(_written_out(mine, theirs)), analyse(_written_out(theirs, mine))
     also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
     said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
@@ -1610,6 +1611,7 @@ def _different_facts(
     )
     names_a, names_b = _unabbreviated(names_a, names_b, mine, theirs)
     names_a, names_b = _one_place(names_a, names_b)
+    names_a, names_b = _wider_place(names_a, names_b)
     if names_a and names_b and (_unsaid_names(names_a, b, also_b) or _unsaid_names(names_b, a, also_a)):
         return f"{describe(names_a)} vs {describe(names_b)}"
     return None
@@ -1834,6 +1836,33 @@ def _one_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
     place = {**SAME_NAMES, **PLACES}
     same = {place[x] for x in mine if x in place} & {place[y] for y in theirs if y in place}
     return {x for x in mine if place.get(x) not in same}, {y for y in theirs if place.get(y) not in same}
+
+
+COUNTRIES = tuple(frozenset(name) for name in groups("countries.txt")) + tuple(frozenset({name}) for name in PLACES)
+"""The names of countries, of the UK's nations and of the US states, each as the set of its words: a closed class
+(``guards/data/countries.txt`` and :data:`PLACES`)."""
+_DEMONYM = re.compile(r"(?:an|ish|ese)$")
+"""How a name of a people ends ("British", "Nigerian", "Japanese"): a country's grain, told by its people."""
+
+
+def _country_words(names: set[str]) -> set[str]:
+    """The words of ``names`` that name a country (:data:`COUNTRIES`: all of a country's words among them)."""
+    return {word for country in COUNTRIES if country <= names for word in country}
+
+
+def _wider_place(mine: set[str], theirs: set[str]) -> tuple[set[str], set[str]]:
+    """The names of each side less the countries that are all one side names where the other side names no country
+    nor people (:data:`_DEMONYM`): the story told at another grain ("England" / "Leeds", "Barbados" / "Bridgetown"),
+    read as the country holding the place the other side names (no gazetteer says it does: a place named with no
+    country beside it is read as in the country the other side names). Two countries, a country against a people
+    ("the US" / "British"), or a country beside another name on its side stay facts."""
+    if not (mine and theirs):
+        return mine, theirs
+    for side, other in ((mine, theirs), (theirs, mine)):
+        finer = not _country_words(other) and not any(_DEMONYM.search(name) for name in other)
+        if finer and side == _country_words(side):
+            return (set(), theirs) if side is mine else (mine, set())
+    return mine, theirs
 
 
 def _written_out(text: str, other: str = "") -> str:
