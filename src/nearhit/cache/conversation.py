@@ -290,10 +290,6 @@ whose "'s" is the verb :mod:`nearhit.cache.clause` reads ("she's come out in spo
 _NEGATIONS = frozenset({"not", "no", "never", "non", "without", "nothing", "none", "nor"})
 _NOT = frozenset({"not", "non"})
 """The negations a story may tell in other words (:func:`_negates_in_story`): not "no", "never" or "without"."""
-_CONTRAST = frozenset({"but", "rather", "instead"})
-"""The contrasts a story may tell in its statements (:func:`_negates_in_story`): "she won't eat vegetables but drinks
-smoothies happily" (a story told over turns starts another turn there), "queued rather than sent synchronously",
-"want natural slate instead"; not "only" or "except", which restrict."""
 _REPLY_NO = re.compile(r"\s*(?:no|nope|nah)\b[\s,.;:!-]*", re.IGNORECASE)
 """A reply's "no" where an answer opens with it."""
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "we", "us", "our"})
@@ -1174,9 +1170,6 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
         differing -= _NEGATIONS  # it tells how or why ("... without it feeling jerky"), not what is asked
     elif told and _negates_in_story(mine if a & _NOT else theirs):
         differing -= _NOT  # a "not" the story tells ("check-in isn't until 3pm"), judged by the checks after
-    contrasts = [text for text, said in ((mine, a), (theirs, b)) if said & differing & _CONTRAST]
-    if told and contrasts and all(_negates_in_story(text, _CONTRAST) for text in contrasts):
-        differing -= _CONTRAST  # a contrast the story tells ("I use latex gloves but my hands seem worse")
     if told and _age_told(mine, theirs) and _age_told(theirs, mine):
         differing.discard("old")
     only = " ".join(sorted(differing))
@@ -1188,29 +1181,26 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     return None
 
 
-def _negates_in_story(text: str, marks: frozenset[str] = _NOT) -> bool:
-    """Whether ``text`` (a story told as one question, or a single message) says "not" ("n't", "non"; or each of
-    ``marks``: a contrast, :data:`_CONTRAST`) only in its statements, no asking sentence, and never before a word it
-    said earlier: "I don't know what to look at. How do I read it?". Such a "not" tells the story in its own words
-    ("hotel check-in isn't until 3pm" / "check-in at 3pm", "not breastfed" / "formula only"); whether the story is
-    another one is left to the checks after this (the cosine, the conditions, a clause that amends, a word
-    exchanged). A "not" in an asking sentence ("so it's not mould then?") asks another question, and one before a
-    word the story said earlier takes it back ("... in early July." "argh, it's early May, not July."; "rather" and
-    "instead" are read up to the word after "than" or "of": "... May instead of July."): both refused."""
+def _negates_in_story(text: str) -> bool:
+    """Whether ``text`` (a story told as one question, or a single message) says "not" ("n't", "non") only in its
+    statements, no asking sentence, and never before a word it said earlier: "I don't know what to look at. How do I
+    read it?". Such a "not" tells the story in its own words ("hotel check-in isn't until 3pm" / "check-in at 3pm",
+    "not breastfed" / "formula only"); whether the story is another one is left to the checks after this (the
+    cosine, the conditions, a clause that amends, a word exchanged). A "not" in an asking sentence ("so it's not
+    mould then?") asks another question, and one before a word the story said earlier takes it back ("... in early
+    July." "argh, it's early May, not July."): both refused."""
     earlier: set[str] = set()
     for part in _TOLD_PARTS.split(text):
         words = _tokens(part)
         for at, word in enumerate(words):
-            negated = words[at + 1 : at + (3 if _ALTERNATIVE.fullmatch(word) else 2)]
-            if word in marks and (part.rstrip().endswith("?") or _taken_back(negated, earlier)):
+            if word in _NOT and (part.rstrip().endswith("?") or _taken_back(words[at + 1 : at + 2], earlier)):
                 return False
         earlier |= {stem(word) for word in words if word not in STOP_WORDS}
-    return bool(set(_tokens(text)) & marks)
+    return bool(set(_tokens(text)) & _NOT)
 
 
 def _taken_back(negated: Sequence[str], earlier: set[str]) -> bool:
-    """Whether the word a "not" negates (``negated``: the words after it it may negate) is one the story said
-    before it."""
+    """Whether the word a "not" negates (``negated``: the word after it, if any) is one the story said before it."""
     return any(stem(word) in earlier for word in negated if word not in STOP_WORDS)
 
 
