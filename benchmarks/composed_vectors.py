@@ -19,6 +19,7 @@ agreement with the real told-as-one vector). FIT dev splits only (a seeded sampl
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import statistics
 import time
@@ -141,13 +142,18 @@ def shifts(mixed: list[Mixed], weight: float, threshold: float) -> None:
         )
 
 
+def _composed_score(mixed: Mixed, weight: float) -> float:
+    """The told-as-one cosine against the single question, the stand-in's."""
+    return float(composed(mixed.told, weight) @ mixed.single)
+
+
 def ranking(mixed: list[Mixed], weights: list[float]) -> None:
     """Whether the stand-in tells should-hits from traps as the real vector does: the AUC of each, and the should-hits
     a composed cut admits at the traps the real vector admits at ``ONE_QUESTION_THRESHOLD`` (a cut moved, not kept)."""
     scores: list[tuple[str, Callable[[Mixed], float]]] = [
         ("real", lambda m: float(m.told.real["told_as_one"] @ m.single))
     ]
-    scores += [(f"composed w={w:.1f}", lambda m, w=w: float(composed(m.told, w) @ m.single)) for w in weights]
+    scores += [(f"composed w={w:.1f}", functools.partial(_composed_score, weight=w)) for w in weights]
     allowed = 0
     for name, score in scores:
         hits = [score(m) for m in mixed if m.pair.same_answer]
