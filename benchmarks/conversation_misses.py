@@ -31,7 +31,7 @@ import asyncio
 import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from nearhit import evaluation
 from nearhit.cache.lookup import Lookup
@@ -91,15 +91,18 @@ def _band(similarity: float) -> str:
     return "< 0.60"
 
 
-async def each_lookup(only: set[str] | None = None) -> AsyncIterator[tuple[str, Pair, Lookup, Lookup, LookupResult]]:
+async def each_lookup(
+    only: set[str] | None = None, rewrite: Callable[[list[Pair]], list[Pair]] | None = None
+) -> AsyncIterator[tuple[str, Pair, Lookup, Lookup, LookupResult]]:
     """Each dev pair of ``SETS`` (``only``: those of these ids) as ``nearhit eval`` runs it (its ``a`` alone in a
     scratch scope, the configured judge): the set, the pair, its ``a`` and ``b`` as the service reads them, and
-    ``b``'s lookup."""
+    ``b``'s lookup. ``rewrite``: each set's pairs played otherwise (a probe's side written as one message)."""
     async with evaluation.scratch_cache(settings()) as cache:
         sets = evaluation.guard_sets(_configured(cache), decision=cache.decision, guards=cache.guards)
         judge_with(cache, next(iter(sets.values())))
         for name in SETS:
             pairs = [pair for pair in evaluation.load(name, "dev") if only is None or pair.id in only]
+            pairs = rewrite(pairs) if rewrite else pairs
             if not pairs:
                 continue
             async with scratch(cache, pairs) as asks:

@@ -21,22 +21,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import functools
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import conversation_misses as misses
 import told_as_one_probe
-from nearhit import evaluation
 from nearhit.cache import context_match, conversation, entry
-from nearhit.cache.lookup import Lookup
-from nearhit.cache.results import LookupResult
-from nearhit.cli._common import settings
-from nearhit.cli.eval_cmd import _configured
-from nearhit.evaluation.dataset import Pair
-from nearhit.evaluation.runner import judge_with, scratch
 
 
 async def probe(only: set[str], joined: str | None = None) -> list[dict[str, Any]]:
@@ -82,7 +75,8 @@ async def probe(only: set[str], joined: str | None = None) -> list[dict[str, Any
 
     context_match._serves = recorded  # type: ignore[assignment]
     rows = []
-    async for name, pair, stored, result in _lookups(only, joined):
+    rewrite = functools.partial(told_as_one_probe.joined, side=joined, written=True) if joined else None
+    async for name, pair, stored, _, result in misses.each_lookup(only, rewrite):
         rows.append(
             {
                 "set": name,
@@ -97,24 +91,6 @@ async def probe(only: set[str], joined: str | None = None) -> list[dict[str, Any
         )
         calls.clear()
     return rows
-
-
-async def _lookups(only: set[str], joined: str | None) -> AsyncIterator[tuple[str, Pair, Lookup, LookupResult]]:
-    """``conversation_misses.each_lookup``, with ``joined``'s side of each pair (both conversations) written as one
-    message (``told_as_one_probe.joined``): a trap so told is a trap of the told-as-one path."""
-    async with evaluation.scratch_cache(settings()) as cache:
-        sets = evaluation.guard_sets(_configured(cache), decision=cache.decision, guards=cache.guards)
-        judge_with(cache, next(iter(sets.values())))
-        for name in misses.SETS:
-            pairs = [pair for pair in evaluation.load(name, "dev") if pair.id in only]
-            pairs = told_as_one_probe.joined(pairs, joined, written=True) if joined else pairs
-            if not pairs:
-                continue
-            async with scratch(cache, pairs) as asks:
-                for pair, ask in zip(pairs, asks, strict=True):
-                    query = ask()
-                    stored = evaluation.runner.request(cache, query.scope.tenant, pair.a)
-                    yield name, pair, stored, await cache.lookup(query)
 
 
 FLOORS = (0.76, 0.8, 0.82, 0.84, 0.86)
