@@ -41,7 +41,7 @@ async def probe(only: set[str], joined: str | None = None) -> list[dict[str, Any
     def recorded(
         result: Any, told: str, single: str, doc_id: str, fields: Any, guards: Any, *args: Any, **kw: Any
     ) -> bool:
-        served = original(result, told, single, doc_id, fields, guards, *args, **kw)
+        served: bool = original(result, told, single, doc_id, fields, guards, *args, **kw)
         scratch = copy.copy(result)
         scratch.candidates = list(result.candidates)
         scratch.match = None
