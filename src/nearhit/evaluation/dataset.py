@@ -158,6 +158,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v87": "nearhit_conversations_v87.jsonl",
     "nearhit-conversations-v88": "nearhit_conversations_v88.jsonl",
     "nearhit-conversations-v89": "nearhit_conversations_v89.jsonl",
+    "nearhit-conversations-v90": "nearhit_conversations_v90.jsonl",
+    "nearhit-conversations-v91": "nearhit_conversations_v91.jsonl",
+    "nearhit-conversations-v92": "nearhit_conversations_v92.jsonl",
+    "nearhit-conversations-v93": "nearhit_conversations_v93.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
