@@ -310,7 +310,7 @@ BANDS = (0.95, 0.9, 0.88, 0.85, 0.8, 0.75, 0.7, 0.0)
 
 def by_stage(path: str) -> None:
     """A ``--pairs`` file's served pairs by the stage that served them (``first_look`` split by the served
-    candidate's margin): should-hits and traps served, should-hits per trap, per category of the traps; then each
+    candidate's margin and how its turns were let through, :func:`_turns_path`): should-hits and traps served, should-hits per trap, per category of the traps; then each
     stage's pairs by similarity band (the lower of the questions' and the earlier turns' cosines), the traps and
     should-hits in each."""
     kinds = {pair.id: (pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
@@ -323,7 +323,7 @@ def by_stage(path: str) -> None:
             stage, margin, asked, _, turns = why.rsplit(" | by ", 1)[1].split()
             similarity = min(float(asked), float(turns) if turns != "-" else 1.0)  # the lower: what let it through
             category, same = kinds[pair]
-            row = f"{stage} ({margin})" if stage == "first_look" else stage
+            row = f"{stage} ({margin}; {_turns_path(turns)})" if stage == "first_look" else stage
             band = next(f"{floor:.2f}+" for floor in BANDS if similarity >= floor)
             for key in (row, "all"):
                 counts[key, "should" if same else "trap"] += 1
@@ -346,6 +346,17 @@ def by_stage(path: str) -> None:
     for row in rows:
         cells = [f"{counts[row, f'band {b} should']}/{counts[row, f'band {b} trap']}" for b in bands]
         print(f"| {row} | {' | '.join(cells)} |")
+
+
+def _turns_path(turns: str) -> str:
+    """How the first look let the earlier turns through, from their cosine (``-``: none compared, a question read
+    alone or two single messages; 1: the very same turns, or the same once a digression is left out)."""
+    if turns == "-":
+        return "no turns compared"
+    similarity = float(turns)
+    if similarity >= 0.9995:
+        return "same turns"
+    return "turns >= 0.80" if similarity >= 0.8 else "turns < 0.80 (retold, checks decide)"
 
 
 def refused_by(reasons: str, match: str) -> set[str]:
