@@ -310,9 +310,9 @@ BANDS = (0.95, 0.9, 0.88, 0.85, 0.8, 0.75, 0.7, 0.0)
 
 def by_stage(path: str) -> None:
     """A ``--pairs`` file's served pairs by the stage that served them (``first_look`` split by the served
-    candidate's margin and how its turns were let through, :func:`_turns_path`): should-hits and traps served, should-hits per trap, per category of the traps; then each
-    stage's pairs by similarity band (the lower of the questions' and the earlier turns' cosines), the traps and
-    should-hits in each."""
+    candidate's margin and how its turns were let through, :func:`_turns_path`): should-hits and traps served,
+    should-hits per trap, per category of the traps; then each stage's pairs by similarity band (the lower of the
+    questions' and the earlier turns' cosines), the traps and should-hits in each."""
     kinds = {pair.id: (pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
     counts: Counter[tuple[str, str]] = Counter()
     with open(path, encoding="utf-8") as lines:

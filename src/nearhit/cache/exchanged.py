@@ -163,8 +163,8 @@ def _object(words: list[str], relation: str) -> str | None:
     return next(iter(content_stems(after)), None)
 
 
-_OPENS = re.compile(r"(?:\A|[.!?:;\n])[^\w.!?:;\n]*\Z")
-"""What comes before a word that opens a sentence: nothing, or an end of sentence and spaces, quotes, brackets."""
+_ENDS = frozenset(".!?:;\n")
+"""What ends a sentence (or a line): the word after it, past spaces, quotes and brackets, opens the next."""
 
 
 def story_words(text: str) -> list[str]:
@@ -189,8 +189,17 @@ def _named(word: str, found: re.Match[str], text: str) -> bool:
         and not said[1:].isupper()
         and word != "i"
         and not word.startswith("i'")
-        and _OPENS.search(text, 0, found.start()) is None
+        and not _opens(text, found.start())
     )
+
+
+def _opens(text: str, at: int) -> bool:
+    """Whether the word at ``at`` opens a sentence: nothing before it, or an end of one (:data:`_ENDS`) with only
+    spaces, quotes or brackets between. Read back from the word, so a long turn costs no scan from its start."""
+    n = at - 1
+    while n >= 0 and text[n] not in _ENDS and not (text[n].isalnum() or text[n] == "_"):
+        n -= 1
+    return n < 0 or text[n] in _ENDS
 
 
 FRAME = 3
