@@ -18,6 +18,7 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --served-in base.txt --pairs after.txt  # what base served, again
     python benchmarks/conversation_misses.py --ids ids.txt --pairs after.txt     # only these pair ids (one a line)
     python benchmarks/conversation_misses.py --sets fit --pairs fit.txt  # the fit dev splits only (or validation)
+    python benchmarks/conversation_misses.py --by-stage fit.txt  # what each stage served: should-hits per trap, bands
 
 ``--again BASE REASONS MATCH``: a change that loosens one check can only move the pairs one of whose candidates it
 refused, so only the pairs of the base run (``--pairs`` and ``--reasons`` files) with a candidate whose reason
@@ -31,9 +32,12 @@ import asyncio
 import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from nearhit import evaluation
+from nearhit.cache import conversation_lookup, learned_add, referent
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
 from nearhit.cli._common import settings
@@ -91,6 +95,69 @@ def _band(similarity: float) -> str:
     return "< 0.60"
 
 
+SECOND_CHANCES = (
+    ("after_the_answer", conversation_lookup, "after_the_answer"),
+    ("resolved", referent, "after_same_turns"),
+    ("turn_by_turn", conversation_lookup, "turn_by_turn"),
+    ("user_turns", conversation_lookup, "user_turns"),
+    ("learned_add", learned_add, "serve"),
+    ("as_one_question", conversation_lookup, "as_one_question"),
+    ("from_story", conversation_lookup, "from_story"),
+)
+"""The stages a lookup tries after its first look misses, in the order ``SemanticCache.lookup`` calls them."""
+_SERVED_BY: dict[int, str] = {}
+
+
+@contextmanager
+def stages_watched() -> Iterator[None]:
+    """Each second chance of :data:`SECOND_CHANCES` wrapped to note, by the result's ``id``, the one that turned a
+    miss into a hit (what a lookup's ``timings_ms`` cannot say: a stage that serves without embedding writes no key)."""
+
+    def watched(stage: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def noted(result: LookupResult, hit: bool) -> None:
+            if not hit and result.hit:
+                _SERVED_BY[id(result)] = stage
+
+        if asyncio.iscoroutinefunction(call):
+
+            async def awaited(cache: Any, result: LookupResult, *args: Any, **kwargs: Any) -> Any:
+                hit = result.hit
+                returned = await call(cache, result, *args, **kwargs)
+                noted(result, hit)
+                return returned
+
+            return awaited
+
+        def plain(result: LookupResult, *args: Any, **kwargs: Any) -> Any:
+            hit = result.hit
+            returned = call(result, *args, **kwargs)
+            noted(result, hit)
+            return returned
+
+        return plain
+
+    originals = [(module, name, getattr(module, name)) for _, module, name in SECOND_CHANCES]
+    try:
+        for (stage, module, name), (_, _, call) in zip(SECOND_CHANCES, originals, strict=True):
+            setattr(module, name, watched(stage, call))
+        yield
+    finally:
+        for module, name, call in originals:
+            setattr(module, name, call)
+
+
+def served_by(result: LookupResult) -> str:
+    """The stage that served ``result`` (under :func:`stages_watched`), its served candidate's margin, the
+    questions' similarity and the earlier turns' (``result.context``; ``-`` when none was matched): ``first_look``
+    when no second chance served; the margin ``at`` when served at or over the threshold."""
+    stage = _SERVED_BY.pop(id(result), "first_look")
+    chosen = next((c for c in result.candidates if c.outcome == "served"), None)
+    margin = (chosen.margin if chosen is not None else None) or "at"
+    similarity = result.similarity if result.similarity is not None else (chosen.similarity if chosen else 0.0)
+    turns = (result.context or {}).get("similarity")
+    return f"by {stage} {margin} {similarity:.3f} turns {'-' if turns is None else f'{float(turns):.3f}'}"
+
+
 async def each_lookup(
     only: set[str] | None = None, rewrite: Callable[[list[Pair]], list[Pair]] | None = None
 ) -> AsyncIterator[tuple[str, Pair, Lookup, Lookup, LookupResult]]:
@@ -120,20 +187,39 @@ async def run(
 ) -> tuple[Counter[str], Counter[str]]:
     missed: Counter[str] = Counter()
     served: Counter[str] = Counter()
-    async for name, pair, stored, query, result in each_lookup(only):
-        if reasons_out is not None:
-            reasons_out.append(_reasons(pair, result))
-        why = f"{shape(pair, query, stored.context is not None)} | {cause(result)}"
-        if pair.same_answer and result.match is None:
-            missed[why] += 1
-            missed[f"  [{pair.category}] {why}"] += 1
-        elif not pair.same_answer and result.match is not None:
-            served[f"[{pair.category}] {why}"] += 1
-        if shown(show, pair, result):
-            _print(name, pair, result)
-        if pairs_out is not None:
-            pairs_out.append(f"{pair.id} {'served' if result.match else 'missed'} {why}")
+    with stages_watched():
+        async for name, pair, stored, query, result in each_lookup(only):
+            _tally(name, pair, stored, query, result, (missed, served), show, pairs_out, reasons_out)
     return missed, served
+
+
+def _tally(
+    name: str,
+    pair: Pair,
+    stored: Lookup,
+    query: Lookup,
+    result: LookupResult,
+    counts: tuple[Counter[str], Counter[str]],
+    show: str | None,
+    pairs_out: list[str] | None,
+    reasons_out: list[str] | None,
+) -> None:
+    """One pair's lookup counted (its cause, a missed should-hit or a served trap), printed and written out; a
+    served pair's line says which stage served it, at which margin and similarity (:func:`served_by`)."""
+    missed, served = counts
+    if reasons_out is not None:
+        reasons_out.append(_reasons(pair, result))
+    why = f"{shape(pair, query, stored.context is not None)} | {cause(result)}"
+    if pair.same_answer and result.match is None:
+        missed[why] += 1
+        missed[f"  [{pair.category}] {why}"] += 1
+    elif not pair.same_answer and result.match is not None:
+        served[f"[{pair.category}] {why}"] += 1
+    if shown(show, pair, result):
+        _print(name, pair, result)
+    if pairs_out is not None:
+        stage = f" | {served_by(result)}" if result.match else ""
+        pairs_out.append(f"{pair.id} {'served' if result.match else 'missed'} {why}{stage}")
 
 
 def shown(show: str | None, pair: Pair, result: LookupResult) -> bool:
@@ -218,6 +304,61 @@ def _stage(cause: str) -> str:
     return next(name for name, starts in STAGES if cause.startswith(starts))
 
 
+BANDS = (0.95, 0.9, 0.88, 0.85, 0.8, 0.75, 0.7, 0.0)
+"""The similarity bands ``--by-stage`` counts a stage's served pairs in (each band from its floor up)."""
+
+
+def by_stage(path: str) -> None:
+    """A ``--pairs`` file's served pairs by the stage that served them (``first_look`` split by the served
+    candidate's margin and how its turns were let through, :func:`_turns_path`): should-hits and traps served,
+    should-hits per trap, per category of the traps; then each stage's pairs by similarity band (the lower of the
+    questions' and the earlier turns' cosines), the traps and should-hits in each."""
+    kinds = {pair.id: (pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
+    counts: Counter[tuple[str, str]] = Counter()
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            pair, outcome, why = line.rstrip("\n").split(" ", 2)
+            if outcome != "served" or " | by " not in why:
+                continue
+            stage, margin, asked, _, turns = why.rsplit(" | by ", 1)[1].split()
+            similarity = min(float(asked), float(turns) if turns != "-" else 1.0)  # the lower: what let it through
+            category, same = kinds[pair]
+            row = f"{stage} ({margin}; {_turns_path(turns)})" if stage == "first_look" else stage
+            band = next(f"{floor:.2f}+" for floor in BANDS if similarity >= floor)
+            for key in (row, "all"):
+                counts[key, "should" if same else "trap"] += 1
+                counts[key, f"band {band} {'should' if same else 'trap'}"] += 1
+                if not same:
+                    counts[key, f"trap {category}"] += 1
+    rows = [*sorted({r for r, _ in counts if r != "all"}, key=lambda r: -counts[r, "should"]), "all"]
+    print(
+        "| stage (served by) | should-hits | traps | should-hits per trap | traps by category |\n|---|---|---|---|---|"
+    )
+    for row in rows:
+        should, traps = counts[row, "should"], counts[row, "trap"]
+        per = f"{should / traps:.1f}" if traps else "-"
+        families = ", ".join(
+            f"{k[5:]} {n}" for (r, k), n in sorted(counts.items()) if r == row and k.startswith("trap ")
+        )
+        print(f"| {row} | {should} | {traps} | {per} | {families} |")
+    bands = [f"{floor:.2f}+" for floor in BANDS]
+    print(f"\n| stage: should-hits / traps by band | {' | '.join(bands)} |\n|---|{'---|' * len(bands)}")
+    for row in rows:
+        cells = [f"{counts[row, f'band {b} should']}/{counts[row, f'band {b} trap']}" for b in bands]
+        print(f"| {row} | {' | '.join(cells)} |")
+
+
+def _turns_path(turns: str) -> str:
+    """How the first look let the earlier turns through, from their cosine (``-``: none compared, a question read
+    alone or two single messages; 1: the very same turns, or the same once a digression is left out)."""
+    if turns == "-":
+        return "no turns compared"
+    similarity = float(turns)
+    if similarity >= 0.9995:
+        return "same turns"
+    return "turns >= 0.80" if similarity >= 0.8 else "turns < 0.80 (retold, checks decide)"
+
+
 def refused_by(reasons: str, match: str) -> set[str]:
     """The pairs of a ``--reasons`` file with a candidate whose reason contains ``match``."""
     with open(reasons, encoding="utf-8") as lines:
@@ -244,6 +385,7 @@ def main() -> None:
     parser.add_argument("--reasons", help="write each pair's candidates and reasons to this JSONL file")
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "AFTER"), help="compare two --pairs files")
     parser.add_argument("--stages", metavar="PAIRS", help="a --pairs file's missed should-hits by stage and category")
+    parser.add_argument("--by-stage", metavar="PAIRS", help="a --pairs file's served pairs by the stage that served")
     parser.add_argument("--per-set", help="with --stages: per set, of these categories (comma-separated)")
     parser.add_argument("--again", nargs=3, metavar=("PAIRS", "REASONS", "MATCH"), help="look up again only these")
     parser.add_argument("--categories", help="look up only the pairs of these categories (comma-separated)")
@@ -254,6 +396,9 @@ def main() -> None:
     if args.sets:
         global SETS
         SETS = chosen_sets(args.sets)
+    if args.by_stage:
+        by_stage(args.by_stage)
+        return
     if args.compare or args.stages:
         compare(*args.compare) if args.compare else stages(args.stages, args.per_set and args.per_set.split(","))
         return

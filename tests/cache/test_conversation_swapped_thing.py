@@ -99,3 +99,66 @@ def test_things_exchanged_in_two_places_of_one_frame_are_a_swap() -> None:
     assert exchanged.swapped_slots(told, renamed) is None  # one thing renamed, the rest reworded word for word
     initials = "we run a cafe in new mexico and want to hire a barista"
     assert exchanged.swapped_slots(initials, "we operate a cafe in nm and want to take on a barista") is None
+
+
+def test_a_stop_word_written_as_a_name_names_a_thing() -> None:
+    """Invented, not a dev set's: "Go" (a language), "May" (a month) and "Will" (a person) fold to a stop word, so a
+    story exchanging one for another name read as nothing exchanged; written capitalised inside a sentence they are
+    names (:func:`exchanged.story_words`). At a sentence's start, as "I", or lower-case they stay stop words."""
+    told = "I'm porting our little image resizing service to Go."
+    assert exchanged.swapped_thing(told, told.replace("Go", "Kotlin")) == (
+        "'Go' where the other names 'kotlin' in the same words"
+    )
+    dated = "we're getting married at a castle in Ayrshire in May, about sixty guests"
+    assert exchanged.swapped_stretch(dated, dated.replace("May", "October")) == (
+        "'May' where the other names 'october' in the same words"
+    )
+    named = "I share a flat with Will and he keeps borrowing my bike without asking"
+    assert exchanged.swapped_stretch(named, named.replace("Will", "Priya")) is not None
+    assert exchanged.swapped_thing(told, told.replace("Go", "go")) is None  # one name, written otherwise
+    assert exchanged.story_words("Go on. May I ask? I've got a cat") == [
+        "go",
+        "on",
+        "may",
+        "i",
+        "ask",
+        "i've",
+        "got",
+        "a",
+        "cat",
+    ]
+    assert exchanged.story_words("the IT desk, then A and Go") == ["the", "it", "desk", "then", "A", "and", "Go"]
+
+
+def test_an_article_opening_a_stretch_is_not_counted() -> None:
+    """Invented: a name of three words exchanged for one the other side says after "a" is a stretch of three words
+    (:func:`exchanged._span`); four words after the article are still a rewording."""
+    told = "the vet prescribed Metacam oral suspension for my dog's sore hip"
+    assert exchanged.swapped_stretch(told, told.replace("Metacam oral suspension", "a gabapentin capsule course"))
+    assert (
+        exchanged.swapped_stretch(told, told.replace("Metacam oral suspension", "a daily gabapentin capsule course"))
+        is None
+    )
+
+
+QUESTION_TESTS = "how do I run just one test?"
+ANSWER_TESTS = "Pass the test's name as a filter to the test runner."
+IN_GO: Turns = [
+    ("user", "I'm adding unit tests to a small web scraper written in Go."),
+    ("assistant", "Good call, Go makes testing simple."),
+]
+IN_KOTLIN: Turns = [
+    ("user", "I'm adding unit tests to a small web scraper written in Kotlin."),
+    ("assistant", "Good call, Kotlin makes testing simple."),
+]
+
+
+async def test_a_language_named_by_a_stop_word_exchanged_is_another_story(cache: SemanticCache) -> None:
+    """Invented: "Go" exchanged for "Kotlin", every other word the same. The whole turns read under the threshold
+    (0.71), the user's turns alone alike enough to be compared again (``user_turns``), where the exchange refuses it.
+    Served when "Go" folds to the verb."""
+    await cache.store(ask(cache, IN_GO, QUESTION_TESTS), ANSWER_TESTS)
+    result = await cache.lookup(ask(cache, IN_KOTLIN, QUESTION_TESTS))
+    assert not result.hit, result.context
+    users = [conversation.users_said(conversation.Context(tuple(turns))) for turns in (IN_GO, IN_KOTLIN)]
+    assert exchanged.swapped_thing(*users) == "'Go' where the other names 'kotlin' in the same words"

@@ -48,3 +48,37 @@ def test_the_fit_sets_hold_no_validation_and_no_held_out_set(misses: ModuleType)
     assert "nearhit-conversations-v85" in fit  # the newest fit set; every newer one is validation or held out
     newer = {name for name in misses.SETS if name.startswith("nearhit-conversations-v") and int(name[23:]) >= 90}
     assert newer == set(misses.HELD_OUT)
+
+
+def test_a_served_pair_names_the_stage_margin_and_cosines(misses: ModuleType) -> None:
+    """``--pairs`` lines of served pairs end with what ``--by-stage`` reads: the stage (``first_look`` unless a second
+    chance served), the served candidate's margin (``at``: at or over the threshold) and the two cosines."""
+    served = Candidate("d1", "How long do I boil an egg?", 0.7, "served", margin="same_turns")
+    result = LookupResult(match="semantic", threshold=0.76, similarity=0.7, candidates=[served])
+    result.context = {"turns": [], "similarity": 1.0}
+    assert misses.served_by(result) == "by first_look same_turns 0.700 turns 1.000"
+    alone = LookupResult(match="semantic", threshold=0.76, similarity=0.9, candidates=[])
+    assert misses.served_by(alone) == "by first_look at 0.900 turns -"
+
+
+async def test_the_second_chances_are_watched_and_put_back(misses: ModuleType) -> None:
+    """Under ``stages_watched`` a second chance that turns a miss into a hit is named; after it, the stages are the
+    engine's own again."""
+    from nearhit.cache import learned_add
+
+    engine = learned_add.serve
+    result = LookupResult(match=None, threshold=0.76)
+
+    def serving(found: LookupResult, *_: object) -> bool:
+        found.match = "semantic"
+        return True
+
+    learned_add.serve = serving
+    try:
+        with misses.stages_watched():
+            assert learned_add.serve is not serving
+            learned_add.serve(result, None, [], None)
+        assert learned_add.serve is serving
+    finally:
+        learned_add.serve = engine
+    assert misses.served_by(result).startswith("by learned_add ")

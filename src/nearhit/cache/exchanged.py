@@ -16,12 +16,13 @@ have to give?" / "how much notice do they have to give me?"): the same words, wh
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 
 from nearhit.guards.content import content_stems
 from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language, pairs
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import folded_words
+from nearhit.guards.text import FOLDED_WORD, folded_words
 
 MAX_SPAN = 3
 """How many words each side's exchanged stretch may hold ("at night" / "during the day"): a longer one is a
@@ -162,6 +163,45 @@ def _object(words: list[str], relation: str) -> str | None:
     return next(iter(content_stems(after)), None)
 
 
+_ENDS = frozenset(".!?:;\n")
+"""What ends a sentence (or a line): the word after it, past spaces, quotes and brackets, opens the next."""
+
+
+def story_words(text: str) -> list[str]:
+    """``text``'s words as the turn checks read them (:func:`folded_words`), but a stop word written capitalised
+    inside a sentence, not "I", kept as written: it names a thing ("in Go" / "in Rust", "an A clarinet" / "a B♭
+    clarinet", "in May" / "in August"). Folded, "go", "a" and "may" are a verb, an article and a modal, and a story
+    that exchanges one for another name reads as no thing exchanged (or "A" as the article it is aligned with)."""
+    words = folded_words(text)
+    written = list(FOLDED_WORD.finditer(text))
+    if len(written) != len(words):
+        return words  # a letter that folds to two: read folded throughout
+    return [found[0] if _named(word, found, text) else word for word, found in zip(words, written, strict=True)]
+
+
+def _named(word: str, found: re.Match[str], text: str) -> bool:
+    """Whether a stop word is written as a name: a capital then no capital ("Go", "May", "A"; not "IT" shouted or an
+    acronym), not "I" or its contractions, not at a sentence's start."""
+    said = found[0]
+    return (
+        word in STOP_WORDS
+        and said[0].isupper()
+        and not said[1:].isupper()
+        and word != "i"
+        and not word.startswith("i'")
+        and not _opens(text, found.start())
+    )
+
+
+def _opens(text: str, at: int) -> bool:
+    """Whether the word at ``at`` opens a sentence: nothing before it, or an end of one (:data:`_ENDS`) with only
+    spaces, quotes or brackets between. Read back from the word, so a long turn costs no scan from its start."""
+    n = at - 1
+    while n >= 0 and text[n] not in _ENDS and not (text[n].isalnum() or text[n] == "_"):
+        n -= 1
+    return n < 0 or text[n] in _ENDS
+
+
 FRAME = 3
 """The fewest words two stories must say alike before the word they exchange ("my house has" PEX / copper "water
 pipes") for the exchange to be read as one thing swapped in one frame, not a rewording that starts alike."""
@@ -173,7 +213,7 @@ def swapped_thing(story: str, other: str) -> str | None:
     ..."), or None. The first place the two differ decides, whatever follows: one named thing (a product, a
     material, a database, a place) exchanged in the same slot of the same story is another story, though the rest
     of the turns agree word for word and share so many words that their vectors and word shares read them alike."""
-    mine, theirs = folded_words(story), folded_words(other)
+    mine, theirs = story_words(story), story_words(other)
     changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
     first = next((op for op in changes if op[0] != "equal"), None)
     if first is None or first[0] != "replace" or first[1] < FRAME:
@@ -190,13 +230,14 @@ def swapped_thing(story: str, other: str) -> str | None:
 
 def swapped_stretch(story: str, other: str) -> str | None:
     """The words ``story`` names where ``other`` names another thing in the one place the two differ, or None: a
-    stretch of at most ``MAX_SPAN`` words on each side ("as a private limited company" / "as a general
-    partnership", "shortbread" / "a sandwich loaf"), after the same ``FRAME`` or more words (an article or other stop
-    word added or left out on the way is no difference), up to the end or the same words again, no word of one a
-    form, shortening, synonym or abbreviation of a word of the other, no number. Every other word agrees, so the
+    stretch of at most ``MAX_SPAN`` words on each side, an article that opens it not counted (:func:`_span`; "as a
+    private limited company" / "as a general partnership", "shortbread" / "a sandwich loaf"), after the same
+    ``FRAME`` or more words (an article or other stop word added or left out on the way is no difference), up to the
+    end or the same words again, no word of one a form, shortening, synonym or abbreviation of a word of the other,
+    no number; a stop word written as a name is a name (:func:`story_words`). Every other word agrees, so the
     turns read 0.80-0.85 alike whole, however far apart the two things are; :func:`swapped_thing` reads one word
     swapped where more differ after it, this a longer name swapped where nothing else does."""
-    mine, theirs = folded_words(story), folded_words(other)
+    mine, theirs = story_words(story), story_words(other)
     changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
     named = [
         n
@@ -207,9 +248,9 @@ def swapped_stretch(story: str, other: str) -> str | None:
         return None
     at = named[0]
     _, start, end, other_start, other_end = changes[at]
-    if end - start > MAX_SPAN or other_end - other_start > MAX_SPAN or _framed(changes[:at]) < FRAME:
+    if _span(mine[start:end]) > MAX_SPAN or _span(theirs[other_start:other_end]) > MAX_SPAN:
         return None
-    if at + 1 < len(changes) and changes[at + 1][0] != "equal":
+    if _framed(changes[:at]) < FRAME or (at + 1 < len(changes) and changes[at + 1][0] != "equal"):
         return None
     ours = [word for word in mine[start:end] if word not in _NOT_CONTENT]
     others = [word for word in theirs[other_start:other_end] if word not in _NOT_CONTENT]
@@ -218,6 +259,15 @@ def swapped_stretch(story: str, other: str) -> str | None:
     if any(_same_word(word, another) for word in ours for another in others):
         return None
     return f"{' '.join(ours)!r} where the other names {' '.join(others)!r} in the same words"
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _span(stretch: Sequence[str]) -> int:
+    """How many words a stretch holds, an article that opens it not counted: "a fluticasone nasal spray" is as long
+    as "Piriton chlorphenamine tablets", the article only the way the name is said."""
+    return len(stretch) - (bool(stretch) and stretch[0] in _ARTICLES)
 
 
 MAX_SLOTS = 3
@@ -243,7 +293,7 @@ def swapped_slots(story: str, other: str) -> str | None:
     :func:`swapped_stretch` would read alone; a retelling says the story in other words, not in the same frame
     (cs30: on the conversation dev splits up to -v61 and fow-cache's, it refuses 1 served trap for 1 served
     should-hit; on -v62 .. -v67, 1 for none)."""
-    mine, theirs = folded_words(story), folded_words(other)
+    mine, theirs = story_words(story), story_words(other)
     changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
     if _framed(changes) < FRAME_SHARE * min(len(mine), len(theirs)):
         return None
