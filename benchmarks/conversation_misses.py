@@ -419,10 +419,10 @@ def main() -> None:
     missed, served = asyncio.run(run(args.show, outcomes, reasons, only))
     if args.again and outcomes is not None:
         outcomes = merged(args.again[0], outcomes)
-    for path, lines in ((args.pairs, outcomes), (args.reasons, reasons)):
-        if path and lines is not None:
+    for path, records in ((args.pairs, outcomes), (args.reasons, reasons)):
+        if path and records is not None:
             with open(path, "w", encoding="utf-8") as out:
-                out.write("\n".join(lines) + "\n")
+                out.write("\n".join(records) + "\n")
     print("| missed should-hits, seven dev splits pooled: sides, cause | pairs |\n|---|---|")
     for why, n in sorted(missed.items(), key=lambda item: (-item[1], item[0])):
         if not why.startswith("  "):
