@@ -10,7 +10,6 @@ from tests.cache.test_conversation_turns import ANSWER, GREETING, RETOLD, STORY
 from tests.support.lookups import ask
 
 
-
 async def counted(cache: SemanticCache) -> dict[str, int]:
     return (await cache.stats()).counters
 
