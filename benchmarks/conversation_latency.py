@@ -9,6 +9,12 @@ embedding and KNN, on a miss only): its cost is the last column, over the lookup
 table splits the conversation lookups by outcome: served at the first look (the embedding, the context stage and
 the guards), served by a second chance, or missed.
 
+A third table asks the same conversations through the service (the Answerer's cache column, as ``/ask/stream``
+and the gateway do, with the simulated LLM), ``NEARHIT_SECOND_CHANCES_BESIDE_LLM`` on and off, in alternating
+passes, each with prompts of its own: for a conversation the cache misses, the wait before its LLM call starts
+(the provider asked to generate), and for one a second chance serves, the time to its answer (its first piece of
+text). Off is the order before the setting: the second chances first, the LLM call after them.
+
     python benchmarks/conversation_latency.py
 """
 
@@ -16,12 +22,24 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import time
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from nearhit.cache import SemanticCache
-from nearhit.config import load_settings
+from nearhit.cache.index import drop_index
+from nearhit.cache.keys import KeySpace
+from nearhit.config import Settings, load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
+from nearhit.evaluation.scratch_index import scratch_name
+from nearhit.llm import ChatMessage, LLMEvent, SimulatedLLM
+from nearhit.service import bootstrap
+from nearhit.service.answering import Answerer
+from nearhit.service.events import CacheDocument, Chunk
+from nearhit.service.request import AskRequest
+from nearhit.service.runtime import Runtime
 
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
@@ -35,6 +53,7 @@ async def main() -> None:
         single = await _time(cache, [(f"{p.b.prompt} ({run}s)", ()) for p in pairs], run)
         conversation = await _time(cache, [(f"{p.b.prompt} ({run}c)", fresh(p.b.history, run)) for p in pairs], run)
         exact = await _time(cache, [(p.a.prompt, p.a.history) for p in pairs], run)
+        embedder = cache.embedder
     print(f"{len(pairs)} lookups each, one at a time, prompts never embedded before\n")
     print(
         "| lookup | p50 ms | p90 ms | embed p50 ms | context p50 ms | told as one p50 ms (lookups) "
@@ -60,6 +79,7 @@ async def main() -> None:
             f"| {name} | {len(kept)} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
             f"| {_p(beyond, 50)} |"
         )
+    await _through_the_service(pairs, embedder)
 
 
 FIRST, SECOND = "first look", "second chance"
@@ -85,6 +105,101 @@ async def _time(cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str
             )
         )
     return rows
+
+
+class _Timed(SimulatedLLM):
+    """The simulated model, noting when it is asked to generate (the call's start, as a provider's request)."""
+
+    def __init__(self) -> None:
+        super().__init__("gpt-4o", ttft_ms=20, tokens_per_second=20_000)
+        self.asked_at: float | None = None
+
+    async def stream(self, messages: Sequence[ChatMessage], **options: Any) -> AsyncIterator[LLMEvent]:
+        self.asked_at = time.perf_counter()
+        async for event in super().stream(messages, **options):
+            yield event
+
+
+SERVICE_PASSES = 4
+"""Passes through the service, setting on and off alternating (on, off, on, off): each pass's own prompts."""
+
+
+async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None:
+    """The third table (the module's docstring): the same conversations through the Answerer, setting on and off."""
+    settings = load_settings()
+    own = settings.model_copy(update={"index_name": scratch_name(settings.index_name)})
+    llm = _Timed()
+    runtime = Runtime(own, embedder, llm)
+    answerer = Answerer(runtime)
+    waits: dict[bool, list[float]] = {True: [], False: []}
+    answers: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        cache = await runtime.cache()
+        for pair in pairs:
+            stored = _checked(answerer, own, pair.a.prompt, pair.a.history).query
+            assert stored is not None
+            await cache.store(stored, "an answer")
+        for number in range(SERVICE_PASSES):
+            beside = number % 2 == 0
+            runtime.settings = own.model_copy(update={"second_chances_beside_llm": beside})
+            run = fresh_mark()
+            for pair in pairs:
+                asked = _checked(answerer, own, f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
+                outcome, waited, answered = await _ask(answerer, llm, asked)
+                if outcome is None and waited is not None:
+                    waits[beside].append(waited)
+                elif outcome == SECOND and answered is not None:
+                    answers[beside].append(answered)
+    finally:
+        await _drop(runtime, own)
+    print(f"\nThrough the service (the Answerer's cache column, the simulated LLM), {SERVICE_PASSES} passes\n")
+    print(
+        "| NEARHIT_SECOND_CHANCES_BESIDE_LLM | conversation misses | wait before the LLM call starts p50 / p90 ms "
+        "| second-chance hits | time to the answer p50 / p90 ms |"
+    )
+    print("|---|---|---|---|---|")
+    for beside in (True, False):
+        wait, answer = waits[beside], answers[beside]
+        print(
+            f"| {'on' if beside else 'off'} | {len(wait)} | {_p(tuple(wait), 50)} / {_p(tuple(wait), 90)} "
+            f"| {len(answer)} | {_p(tuple(answer), 50)} / {_p(tuple(answer), 90)} |"
+        )
+
+
+def _checked(answerer: Answerer, settings: Settings, prompt: str, history: tuple[tuple[str, str], ...]) -> AskRequest:
+    """A conversation as ``/ask/stream`` asks it: its Lookup made, nothing stored (each pass looks up as the first)."""
+    messages = tuple(ChatMessage(role, content) for role, content in history)  # type: ignore[arg-type]
+    asked = AskRequest(prompt, history=messages, store=False)
+    return asked.checked(answerer.model_for(asked), settings.max_prompt_chars)
+
+
+async def _ask(answerer: Answerer, llm: _Timed, asked: AskRequest) -> tuple[str | None, float | None, float | None]:
+    """How the cache column answered (first look, second chance, None: missed), the ms before the LLM was asked
+    (None: it was not), and the ms to its first piece of text."""
+    llm.asked_at = None
+    start = time.perf_counter()
+    outcome: str | None = None
+    answered = None
+    async for event in answerer.cached(asked):
+        if isinstance(event, CacheDocument) and event.hit:
+            assert event.result is not None
+            stages = event.result.timings_ms
+            outcome = SECOND if any(stage in stages for stage in SECOND_CHANCES) else FIRST
+        elif isinstance(event, Chunk) and answered is None:
+            answered = (time.perf_counter() - start) * 1000
+    waited = (llm.asked_at - start) * 1000 if llm.asked_at is not None else None
+    return outcome, waited, answered
+
+
+async def _drop(runtime: Runtime, settings: Settings) -> None:
+    """The service's scratch index gone, as ``scratch_cache`` drops its own."""
+    await runtime.close()
+    redis = await bootstrap.connect_redis(settings)
+    try:
+        await drop_index(redis, settings.index_name, delete_entries=True)
+        await redis.delete(KeySpace(settings.index_name).stats_key)
+    finally:
+        await redis.aclose()
 
 
 def _paid(stage: tuple[float | None, ...]) -> str:
