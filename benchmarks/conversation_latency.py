@@ -10,10 +10,10 @@ table splits the conversation lookups by outcome: served at the first look (the 
 the guards), served by a second chance, or missed.
 
 A third table asks the same conversations through the service (the Answerer's cache column, as ``/ask/stream``
-and the gateway do, with the simulated LLM), ``NEARHIT_SECOND_CHANCES_BESIDE_LLM`` on and off, in alternating
-passes, each with prompts of its own: for a conversation the cache misses, the wait before its LLM call starts
-(the provider asked to generate), and for one a second chance serves, the time to its answer (its first piece of
-text). Off is the order before the setting: the second chances first, the LLM call after them.
+and the gateway do, with the simulated LLM), ``NEARHIT_SECOND_CHANCES_BESIDE_LLM`` on and off one after the other
+for each conversation, each mode with prompts of its own: for a conversation the cache misses, the wait before its
+LLM call starts (the provider asked to generate), and for one a second chance serves, the time to its answer (its
+first piece of text). Off is the order before the setting: the second chances first, the LLM call after them.
 
     python benchmarks/conversation_latency.py
 """
@@ -120,8 +120,9 @@ class _Timed(SimulatedLLM):
             yield event
 
 
-SERVICE_PASSES = 4
-"""Passes through the service, setting on and off alternating (on, off, on, off): each pass's own prompts."""
+SERVICE_PASSES = 2
+"""Passes through the service: each conversation asked with the setting on and off one after the other (which first
+alternating), each mode's prompts marked apart (nothing embedded before), so a change of load hits both alike."""
 
 
 async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None:
@@ -139,20 +140,22 @@ async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None
             stored = _checked(answerer, own, pair.a.prompt, pair.a.history).query
             assert stored is not None
             await cache.store(stored, "an answer")
+        modes = {beside: own.model_copy(update={"second_chances_beside_llm": beside}) for beside in (True, False)}
         for number in range(SERVICE_PASSES):
-            beside = number % 2 == 0
-            runtime.settings = own.model_copy(update={"second_chances_beside_llm": beside})
-            run = fresh_mark()
-            for pair in pairs:
-                asked = _checked(answerer, own, f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
-                outcome, waited, answered = await _ask(answerer, llm, asked)
-                if outcome is None and waited is not None:
-                    waits[beside].append(waited)
-                elif outcome == SECOND and answered is not None:
-                    answers[beside].append(answered)
+            marks = {beside: fresh_mark() for beside in modes}
+            for index, pair in enumerate(pairs):
+                for beside in (True, False) if (index + number) % 2 == 0 else (False, True):
+                    runtime.settings = modes[beside]
+                    run = marks[beside]
+                    asked = _checked(answerer, own, f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
+                    outcome, waited, answered = await _ask(answerer, llm, asked)
+                    if outcome is None and waited is not None:
+                        waits[beside].append(waited)
+                    elif outcome == SECOND and answered is not None:
+                        answers[beside].append(answered)
     finally:
         await _drop(runtime, own)
-    print(f"\nThrough the service (the Answerer's cache column, the simulated LLM), {SERVICE_PASSES} passes\n")
+    print(f"\nThrough the service (the Answerer's cache column, the simulated LLM), {SERVICE_PASSES} passes, paired\n")
     print(
         "| NEARHIT_SECOND_CHANCES_BESIDE_LLM | conversation misses | wait before the LLM call starts p50 / p90 ms "
         "| second-chance hits | time to the answer p50 / p90 ms |"
