@@ -15,11 +15,12 @@ for each conversation, each mode with prompts of its own: for a conversation the
 LLM call starts (the provider asked to generate), and for one a second chance serves, the time to its answer (its
 first piece of text). Off is the order before the setting: the second chances first, the LLM call after them.
 
-    python benchmarks/conversation_latency.py
+    python benchmarks/conversation_latency.py [--service-only]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import time
@@ -44,10 +45,13 @@ from nearhit.service.runtime import Runtime
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
-async def main() -> None:
+async def main(service_only: bool) -> None:
     pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
     run = fresh_mark()
     async with scratch_cache(load_settings()) as cache:
+        if service_only:
+            await _through_the_service(pairs, cache.embedder)
+            return
         for pair in pairs:
             await cache.store(request(cache, f"t{run}", pair.a), "an answer")
         single = await _time(cache, [(f"{p.b.prompt} ({run}s)", ()) for p in pairs], run)
@@ -85,6 +89,8 @@ async def main() -> None:
 FIRST, SECOND = "first look", "second chance"
 SECOND_CHANCES = ("after_answer", "resolved", "turn_by_turn", "user_turns", "learned", "as_one_question", "from_story")
 """The stages a conversation runs only when its first look (the context stage, then the guards) served nothing."""
+FIRST_LOOK = ("exact", "embed", "knn", "context", "feedback", "guards", "decision")
+"""The first look's stages (``exact`` is timed from the lookup's start, the others each alone)."""
 Row = tuple[float, float, float, float | None, float | None, str | None]
 """A lookup's total, embed, context, told-as-one and learned-add ms, and how it was served (None: missed)."""
 
@@ -133,6 +139,7 @@ async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None
     runtime = Runtime(own, embedder, llm)
     answerer = Answerer(runtime)
     waits: dict[bool, list[float]] = {True: [], False: []}
+    looks: dict[bool, list[float]] = {True: [], False: []}
     answers: dict[bool, list[float]] = {True: [], False: []}
     try:
         cache = await runtime.cache()
@@ -148,9 +155,10 @@ async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None
                     runtime.settings = modes[beside]
                     run = marks[beside]
                     asked = _checked(answerer, own, f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
-                    outcome, waited, answered = await _ask(answerer, llm, asked)
+                    outcome, waited, answered, looked = await _ask(answerer, llm, asked)
                     if outcome is None and waited is not None:
                         waits[beside].append(waited)
+                        looks[beside].append(looked)
                     elif outcome == SECOND and answered is not None:
                         answers[beside].append(answered)
     finally:
@@ -158,14 +166,14 @@ async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None
     print(f"\nThrough the service (the Answerer's cache column, the simulated LLM), {SERVICE_PASSES} passes, paired\n")
     print(
         "| NEARHIT_SECOND_CHANCES_BESIDE_LLM | conversation misses | wait before the LLM call starts p50 / p90 ms "
-        "| second-chance hits | time to the answer p50 / p90 ms |"
+        "| their first look p50 / p90 ms | second-chance hits | time to the answer p50 / p90 ms |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for beside in (True, False):
-        wait, answer = waits[beside], answers[beside]
+        wait, look, answer = tuple(waits[beside]), tuple(looks[beside]), tuple(answers[beside])
         print(
-            f"| {'on' if beside else 'off'} | {len(wait)} | {_p(tuple(wait), 50)} / {_p(tuple(wait), 90)} "
-            f"| {len(answer)} | {_p(tuple(answer), 50)} / {_p(tuple(answer), 90)} |"
+            f"| {'on' if beside else 'off'} | {len(wait)} | {_p(wait, 50)} / {_p(wait, 90)} "
+            f"| {_p(look, 50)} / {_p(look, 90)} | {len(answer)} | {_p(answer, 50)} / {_p(answer, 90)} |"
         )
 
 
@@ -176,22 +184,27 @@ def _checked(answerer: Answerer, settings: Settings, prompt: str, history: tuple
     return asked.checked(answerer.model_for(asked), settings.max_prompt_chars)
 
 
-async def _ask(answerer: Answerer, llm: _Timed, asked: AskRequest) -> tuple[str | None, float | None, float | None]:
+async def _ask(
+    answerer: Answerer, llm: _Timed, asked: AskRequest
+) -> tuple[str | None, float | None, float | None, float]:
     """How the cache column answered (first look, second chance, None: missed), the ms before the LLM was asked
-    (None: it was not), and the ms to its first piece of text."""
+    (None: it was not), the ms to its first piece of text, and the ms of the lookup's first look."""
     llm.asked_at = None
     start = time.perf_counter()
     outcome: str | None = None
     answered = None
+    looked = 0.0
     async for event in answerer.cached(asked):
+        if isinstance(event, CacheDocument) and event.result is not None:
+            stages = event.result.timings_ms
+            looked = sum(stages.get(stage, 0.0) for stage in FIRST_LOOK)
         if isinstance(event, CacheDocument) and event.hit:
             assert event.result is not None
-            stages = event.result.timings_ms
             outcome = SECOND if any(stage in stages for stage in SECOND_CHANCES) else FIRST
         elif isinstance(event, Chunk) and answered is None:
             answered = (time.perf_counter() - start) * 1000
     waited = (llm.asked_at - start) * 1000 if llm.asked_at is not None else None
-    return outcome, waited, answered
+    return outcome, waited, answered, looked
 
 
 async def _drop(runtime: Runtime, settings: Settings) -> None:
@@ -228,4 +241,6 @@ def _p(values: tuple[float, ...], q: int) -> str:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--service-only", action="store_true", help="only the third table (through the service)")
+    asyncio.run(main(parser.parse_args().service_only))
