@@ -43,12 +43,14 @@ class CountingLLM(SimulatedLLM):
     def __init__(self) -> None:
         super().__init__("gpt-4o", ttft_ms=10, tokens_per_second=2000)
         self.started = self.finished = self.cancelled = 0
+        self.order: list[str] = []  # "asked" as each generation starts (a test adds its own marks)
 
     def ttft(self, seconds: float) -> None:
         self._ttft = seconds
 
     async def stream(self, messages: Sequence[ChatMessage], **options: Any) -> AsyncIterator[LLMEvent]:
         self.started += 1
+        self.order.append("asked")
         try:
             async for event in super().stream(messages, **options):
                 yield event
@@ -116,6 +118,27 @@ async def test_a_second_chance_serves_and_drops_the_call_it_started(
         billed = request_cost("gpt-4o", count_message_tokens(messages.messages(), "gpt-4o"), 0).usd
         assert billed > 0
         assert done["cost_saved_usd"] == pytest.approx(document["answer"]["cost_usd"] - billed)
+
+
+async def test_the_second_chances_start_once_the_call_is_asked(
+    settings: Settings, local_embedder: LocalEmbedder, llm: CountingLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not before: their CPU and the embedder's threads would hold the loop the call's start needs (~7 ms of the
+    wait before the call starts, benchmarks/README.md, ov36)."""
+    second_chances = SemanticCache._second_chances
+
+    async def noted(*args: Any) -> None:
+        llm.order.append("second chances")
+        await second_chances(*args)
+
+    async with running(settings, local_embedder, llm) as live:
+        await asked(live, STARTER, FED)
+        monkeypatch.setattr(SemanticCache, "_second_chances", noted)
+        llm.ttft(5.0)
+        llm.order.clear()
+        document = (await asked(live, GREETING_THEN_RETOLD, FEEDING))["cache_document"][0]
+        assert document["match"] == "semantic", document
+        assert llm.order == ["asked", "second chances"]
 
 
 async def test_off_no_call_starts_before_the_second_chances_served(

@@ -8,6 +8,7 @@ traceback in the log), and record one telemetry event when they end. The HTTP la
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -177,7 +178,8 @@ class Answerer:
         if first is not None and first.pending and degraded is None:  # its flight starts now (service.beside)
             key = self.flight_key(request)
             joined = self.runtime.flights.in_flight(key)
-            started = _Started(Beside(first, self._subscriber(request, key)), joined)
+            asked = asyncio.Event()  # the call asked of the provider: the second chances start then (service.beside)
+            started = _Started(Beside(first, self._subscriber(request, key, asked), asked, joined=joined), joined)
         try:
             if started is not None:
                 try:
@@ -256,15 +258,20 @@ class Answerer:
             yield replace(done, store=stored.outcome, store_reason=stored.reason)
 
     def _subscriber(
-        self, request: AskRequest, key: str
+        self, request: AskRequest, key: str, asked: asyncio.Event | None = None
     ) -> Callable[[OnComplete | None], AsyncIterator[LLMEvent | StoreResult]]:
-        """The miss's generation, shared with concurrent identical misses, subscribed with its store."""
+        """The miss's generation, shared with concurrent identical misses, subscribed with its store; ``asked`` is
+        set once this request's call is asked of the provider."""
+
+        def call() -> AsyncIterator[LLMEvent]:
+            events = self._llm_stream(request, "cache")
+            if asked is not None:
+                asked.set()
+            return events
 
         def subscribe(on_complete: OnComplete | None) -> AsyncIterator[LLMEvent | StoreResult]:
             return self.runtime.flights.subscribe(
-                key,
-                lambda: self.runtime.shared_flights.produce(key, lambda: self._llm_stream(request, "cache")),
-                on_complete,
+                key, lambda: self.runtime.shared_flights.produce(key, call), on_complete
             )
 
         return subscribe

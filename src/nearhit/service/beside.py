@@ -13,6 +13,7 @@ for a request a second chance served.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from nearhit.service.storing import OnComplete
 
 Event = LLMEvent | StoreResult
 
+ASK_WAIT_S = 0.05
+"""The longest the second chances wait for the call to be asked: a flight another process leads asks none here."""
 LEFT = StoreResult("skipped", "the request ended before its second chances did")
 SERVED = StoreResult("skipped", "a second chance served the request that started this generation")
 
@@ -40,11 +43,18 @@ class Beside:
     """One request's flight, started and gathered, and its second chances, running. :meth:`close` it at the end
     (a ``finally``): a request that left leaves no task behind."""
 
-    def __init__(self, first: FirstLook, subscribe: Callable[[OnComplete], AsyncIterator[Event]]) -> None:
+    def __init__(
+        self,
+        first: FirstLook,
+        subscribe: Callable[[OnComplete], AsyncIterator[Event]],
+        asked: asyncio.Event,
+        *,
+        joined: bool,
+    ) -> None:
         self._decided: asyncio.Future[OnComplete | StoreResult] = asyncio.get_running_loop().create_future()
         self._gathered: asyncio.Queue[Event | _Ended] = asyncio.Queue()
         self._gathering = asyncio.create_task(self._gather(subscribe(self._store_when_decided)))
-        self._finishing = asyncio.create_task(first.finish())
+        self._finishing = asyncio.create_task(self._once_asked(first, asked, joined=joined))
 
     async def finished(self) -> LookupResult:
         """The final result of the lookup (its second chances run); raises what they raised."""
@@ -78,6 +88,16 @@ class Beside:
             self._decided.cancel()
         await _cancelled(self._finishing)
         await _cancelled(self._gathering)
+
+    async def _once_asked(self, first: FirstLook, asked: asyncio.Event, *, joined: bool) -> LookupResult:
+        """The second chances, once the call is asked of the provider (its lock taken, the request on its way): run
+        first, their CPU and the embedder's threads would hold the event loop the call's start needs. A call
+        another request started (``joined``) is running already; one another process leads is waited for at most
+        :data:`ASK_WAIT_S`."""
+        if not joined:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asked.wait(), ASK_WAIT_S)
+        return await first.finish()
 
     async def _gather(self, events: AsyncIterator[Event]) -> None:
         try:
