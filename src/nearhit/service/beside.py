@@ -2,12 +2,12 @@
 ``NEARHIT_SECOND_CHANCES_BESIDE_LLM``).
 
 The first look missed a conversation that has second chances left (:class:`FirstLook`). The miss's flight starts
-at once, its events gathered by a task of their own, while the second chances run (:meth:`FirstLook.finish`): a
-miss waits only for the first look before its LLM call starts. A second chance that serves drops the flight
-(SingleFlight cancels a generation its last subscriber leaves; one another request joined goes on for it); else the
-gathered events, then the live ones, stream as any miss's do. The flight's store waits for that verdict
-(:meth:`Beside.decide`): it stores the final :class:`Lookup` (the second chances embed texts it keeps) and nothing
-for a request a second chance served.
+at once, its events gathered by a task of their own, and the second chances run (:meth:`FirstLook.finish`) once its
+call is asked of the provider: a miss waits only for the first look before its LLM call starts. A second chance
+that serves drops the flight (SingleFlight cancels a generation its last subscriber leaves; one another request
+joined goes on for it); else the gathered events, then the live ones, stream as any miss's do. The flight's store
+waits for that verdict (:meth:`Beside.decide`): it stores the final :class:`Lookup` (the second chances embed texts
+it keeps) and nothing for a request a second chance served.
 """
 
 from __future__ import annotations
