@@ -9,32 +9,55 @@ embedding and KNN, on a miss only): its cost is the last column, over the lookup
 table splits the conversation lookups by outcome: served at the first look (the embedding, the context stage and
 the guards), served by a second chance, or missed.
 
-    python benchmarks/conversation_latency.py
+A third table asks the same conversations through the service (the Answerer's cache column, as ``/ask/stream``
+and the gateway do, with the simulated LLM), ``NEARHIT_SECOND_CHANCES_BESIDE_LLM`` on and off one after the other
+for each conversation, each mode with prompts of its own: for a conversation the cache misses, the wait before its
+LLM call starts (the provider asked to generate), and for one a second chance serves, the time to its answer (its
+first piece of text). Off is the order before the setting: the second chances first, the LLM call after them.
+
+    python benchmarks/conversation_latency.py [--service-only]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
+import time
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from nearhit.cache import SemanticCache
-from nearhit.config import load_settings
+from nearhit.cache.index import drop_index
+from nearhit.cache.keys import KeySpace
+from nearhit.config import Settings, load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
+from nearhit.evaluation.scratch_index import scratch_name
+from nearhit.llm import ChatMessage, LLMEvent, SimulatedLLM
+from nearhit.service import bootstrap
+from nearhit.service.answering import Answerer
+from nearhit.service.events import CacheDocument, Chunk
+from nearhit.service.request import AskRequest
+from nearhit.service.runtime import Runtime
 
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
-async def main() -> None:
+async def main(service_only: bool) -> None:
     pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
     run = fresh_mark()
     async with scratch_cache(load_settings()) as cache:
+        if service_only:
+            await _through_the_service(pairs, cache.embedder)
+            return
         for pair in pairs:
             await cache.store(request(cache, f"t{run}", pair.a), "an answer")
         single = await _time(cache, [(f"{p.b.prompt} ({run}s)", ()) for p in pairs], run)
         conversation = await _time(cache, [(f"{p.b.prompt} ({run}c)", fresh(p.b.history, run)) for p in pairs], run)
         exact = await _time(cache, [(p.a.prompt, p.a.history) for p in pairs], run)
+        embedder = cache.embedder
     print(f"{len(pairs)} lookups each, one at a time, prompts never embedded before\n")
     print(
         "| lookup | p50 ms | p90 ms | embed p50 ms | context p50 ms | told as one p50 ms (lookups) "
@@ -60,11 +83,14 @@ async def main() -> None:
             f"| {name} | {len(kept)} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
             f"| {_p(beyond, 50)} |"
         )
+    await _through_the_service(pairs, embedder)
 
 
 FIRST, SECOND = "first look", "second chance"
 SECOND_CHANCES = ("after_answer", "resolved", "turn_by_turn", "user_turns", "learned", "as_one_question", "from_story")
 """The stages a conversation runs only when its first look (the context stage, then the guards) served nothing."""
+FIRST_LOOK = ("exact", "embed", "knn", "context", "feedback", "guards", "decision")
+"""The first look's stages (``exact`` is timed from the lookup's start, the others each alone)."""
 Row = tuple[float, float, float, float | None, float | None, str | None]
 """A lookup's total, embed, context, told-as-one and learned-add ms, and how it was served (None: missed)."""
 
@@ -85,6 +111,111 @@ async def _time(cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str
             )
         )
     return rows
+
+
+class _Timed(SimulatedLLM):
+    """The simulated model, noting when it is asked to generate (the call's start, as a provider's request)."""
+
+    def __init__(self) -> None:
+        super().__init__("gpt-4o", ttft_ms=20, tokens_per_second=20_000)
+        self.asked_at: float | None = None
+
+    async def stream(self, messages: Sequence[ChatMessage], **options: Any) -> AsyncIterator[LLMEvent]:
+        self.asked_at = time.perf_counter()
+        async for event in super().stream(messages, **options):
+            yield event
+
+
+SERVICE_PASSES = 2
+"""Passes through the service: each conversation asked with the setting on and off one after the other (which first
+alternating), each mode's prompts marked apart (nothing embedded before), so a change of load hits both alike."""
+
+
+async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None:
+    """The third table (the module's docstring): the same conversations through the Answerer, setting on and off."""
+    settings = load_settings()
+    own = settings.model_copy(update={"index_name": scratch_name(settings.index_name)})
+    llm = _Timed()
+    runtime = Runtime(own, embedder, llm)
+    answerer = Answerer(runtime)
+    waits: dict[bool, list[float]] = {True: [], False: []}
+    looks: dict[bool, list[float]] = {True: [], False: []}
+    answers: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        cache = await runtime.cache()
+        for pair in pairs:
+            stored = _checked(answerer, own, pair.a.prompt, pair.a.history).query
+            assert stored is not None
+            await cache.store(stored, "an answer")
+        modes = {beside: own.model_copy(update={"second_chances_beside_llm": beside}) for beside in (True, False)}
+        for number in range(SERVICE_PASSES):
+            marks = {beside: fresh_mark() for beside in modes}
+            for index, pair in enumerate(pairs):
+                for beside in (True, False) if (index + number) % 2 == 0 else (False, True):
+                    runtime.settings = modes[beside]
+                    run = marks[beside]
+                    asked = _checked(answerer, own, f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
+                    outcome, waited, answered, looked = await _ask(answerer, llm, asked)
+                    if outcome is None and waited is not None:
+                        waits[beside].append(waited)
+                        looks[beside].append(looked)
+                    elif outcome == SECOND and answered is not None:
+                        answers[beside].append(answered)
+    finally:
+        await _drop(runtime, own)
+    print(f"\nThrough the service (the Answerer's cache column, the simulated LLM), {SERVICE_PASSES} passes, paired\n")
+    print(
+        "| NEARHIT_SECOND_CHANCES_BESIDE_LLM | conversation misses | wait before the LLM call starts p50 / p90 ms "
+        "| their first look p50 / p90 ms | second-chance hits | time to the answer p50 / p90 ms |"
+    )
+    print("|---|---|---|---|---|---|")
+    for beside in (True, False):
+        wait, look, answer = tuple(waits[beside]), tuple(looks[beside]), tuple(answers[beside])
+        print(
+            f"| {'on' if beside else 'off'} | {len(wait)} | {_p(wait, 50)} / {_p(wait, 90)} "
+            f"| {_p(look, 50)} / {_p(look, 90)} | {len(answer)} | {_p(answer, 50)} / {_p(answer, 90)} |"
+        )
+
+
+def _checked(answerer: Answerer, settings: Settings, prompt: str, history: tuple[tuple[str, str], ...]) -> AskRequest:
+    """A conversation as ``/ask/stream`` asks it: its Lookup made, nothing stored (each pass looks up as the first)."""
+    messages = tuple(ChatMessage(role, content) for role, content in history)  # type: ignore[arg-type]
+    asked = AskRequest(prompt, history=messages, store=False)
+    return asked.checked(answerer.model_for(asked), settings.max_prompt_chars)
+
+
+async def _ask(
+    answerer: Answerer, llm: _Timed, asked: AskRequest
+) -> tuple[str | None, float | None, float | None, float]:
+    """How the cache column answered (first look, second chance, None: missed), the ms before the LLM was asked
+    (None: it was not), the ms to its first piece of text, and the ms of the lookup's first look."""
+    llm.asked_at = None
+    start = time.perf_counter()
+    outcome: str | None = None
+    answered = None
+    looked = 0.0
+    async for event in answerer.cached(asked):
+        if isinstance(event, CacheDocument) and event.result is not None:
+            stages = event.result.timings_ms
+            looked = sum(stages.get(stage, 0.0) for stage in FIRST_LOOK)
+        if isinstance(event, CacheDocument) and event.hit:
+            assert event.result is not None
+            outcome = SECOND if any(stage in stages for stage in SECOND_CHANCES) else FIRST
+        elif isinstance(event, Chunk) and answered is None:
+            answered = (time.perf_counter() - start) * 1000
+    waited = (llm.asked_at - start) * 1000 if llm.asked_at is not None else None
+    return outcome, waited, answered, looked
+
+
+async def _drop(runtime: Runtime, settings: Settings) -> None:
+    """The service's scratch index gone, as ``scratch_cache`` drops its own."""
+    await runtime.close()
+    redis = await bootstrap.connect_redis(settings)
+    try:
+        await drop_index(redis, settings.index_name, delete_entries=True)
+        await redis.delete(KeySpace(settings.index_name).stats_key)
+    finally:
+        await redis.aclose()
 
 
 def _paid(stage: tuple[float | None, ...]) -> str:
@@ -110,4 +241,6 @@ def _p(values: tuple[float, ...], q: int) -> str:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--service-only", action="store_true", help="only the third table (through the service)")
+    asyncio.run(main(parser.parse_args().service_only))

@@ -181,6 +181,13 @@ class Settings(BaseSettings):
     guards_read_during_knn: bool = Field(
         False, validation_alias=_env("NEARHIT_GUARDS_READ_DURING_KNN", "guards_read_during_knn")
     )
+    # A conversation its first look misses runs its second chances (issue 14: ~20-55 ms of embedding and CPU)
+    # beside the LLM call its miss makes, started at once: a second chance that serves drops the call (a provider
+    # may bill the input tokens of a cancelled call), a miss streams it. The verdicts are the same either way;
+    # off: the second chances first, the LLM call after them, as before.
+    second_chances_beside_llm: bool = Field(
+        True, validation_alias=_env("NEARHIT_SECOND_CHANCES_BESIDE_LLM", "second_chances_beside_llm")
+    )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
     # Under the bound, at most this share of any 100 lookups explored (unset: no cap); past it the static decision

@@ -20,8 +20,9 @@ import asyncio
 import functools
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,7 +54,7 @@ from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
-from nearhit.cache.results import CachedAnswer, LookupResult, Probe
+from nearhit.cache.results import CachedAnswer, LookupResult, Margin, Probe
 from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import StoreCleared
@@ -86,6 +87,43 @@ Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
 Accept = Callable[[CachedAnswer], Refusal | None]
 """The caller's own conditions on a hit (an entry's age, its length): None takes it, a refusal makes it a miss."""
+
+
+class FirstLook:
+    """A lookup's first look (:meth:`SemanticCache.first_look`) and, while :attr:`pending`, the second chances of
+    the conversation it missed, still to run. ``result`` is final (counted) unless pending; :meth:`finish` runs
+    the rest and settles it, once."""
+
+    def __init__(self, result: LookupResult, rest: Callable[[], Awaitable[LookupResult]] | None = None) -> None:
+        self.result = result
+        self._rest = rest
+
+    @property
+    def pending(self) -> bool:
+        """Whether second chances remain (the first look missed a conversation that has some)."""
+        return self._rest is not None
+
+    async def finish(self) -> LookupResult:
+        """The final result: the second chances run, the result settled. Only while pending: a result is counted
+        once (a second call, or one for a settled look, is a bug and raises)."""
+        rest, self._rest = self._rest, None
+        if rest is None:
+            raise RuntimeError("this lookup has no second chances left to run: its result is settled")
+        return await rest()
+
+
+@dataclass(frozen=True)
+class _SecondChances:
+    """What the second chances read of the first look (:meth:`SemanticCache._second_chances`)."""
+
+    rows: choose.Rows  # the candidates the context kept
+    found: choose.Rows  # the KNN's rows, those the context refused included
+    margins: dict[str, tuple[Margin, float]]
+    contexts: dict[str, dict[str, object]]
+    spec: idx.IndexSpec
+    labelled: bool
+    margins_in_force: choose.Margins
+    twinned: bool
 
 
 class SemanticCache(CacheAdmin):
@@ -194,11 +232,37 @@ class SemanticCache(CacheAdmin):
                 raise TypeError("a vector is given for a single question, not for a conversation")
             query.vector = validate.vector(vector, self.embedder.dimension)
         with tracing.span("cache.lookup", scope=query.scope.id, tenant=query.scope.tenant) as span:
-            result = await self._lookup(query, threshold=threshold, accept=accept)
+            first = await self._first_look(query, threshold=threshold, accept=accept)
+            result = await first.finish() if first.pending else first.result
             tracing.set_attributes(
                 span, match=result.match or "miss", similarity=result.similarity, threshold=result.threshold
             )
             return result
+
+    async def first_look(
+        self,
+        prompt: str | Lookup,
+        scope: Scope | None = None,
+        *,
+        threshold: float | None = None,
+        accept: Accept | None = None,
+    ) -> FirstLook:
+        """:meth:`lookup` up to its second chances: the exact read, the KNN, the judgement. A conversation it
+        missed that still has second chances comes back :attr:`FirstLook.pending` (its result not yet counted),
+        for the caller to run them with :meth:`FirstLook.finish` beside something else (the service: the LLM call
+        its miss would start, ``NEARHIT_SECOND_CHANCES_BESIDE_LLM``); ``lookup`` is the two, one after the other."""
+        query = self.prepare(prompt, scope)
+        with tracing.span("cache.lookup", scope=query.scope.id, tenant=query.scope.tenant) as span:
+            first = await self._first_look(query, threshold=threshold, accept=accept)
+            result = first.result
+            tracing.set_attributes(
+                span,
+                match=result.match or "miss",
+                similarity=result.similarity,
+                threshold=result.threshold,
+                second_chances=first.pending,
+            )
+            return first
 
     def margins(self, threshold: float | None = None) -> choose.Margins:
         """The margins under the threshold of a lookup at the cache's own threshold (None): its quiet band and
@@ -207,7 +271,7 @@ class SemanticCache(CacheAdmin):
             return self.given_threshold_margins
         return choose.Margins(self.guards.quiet_margin if self.guards is not None else 0.0, self.fitted_margins)
 
-    async def _lookup(self, query: Lookup, *, threshold: float | None, accept: Accept | None) -> LookupResult:
+    async def _first_look(self, query: Lookup, *, threshold: float | None, accept: Accept | None) -> FirstLook:
         started = time.perf_counter()
         if self.exploration_budget is not None:
             self.exploration_budget.tick()
@@ -258,7 +322,7 @@ class SemanticCache(CacheAdmin):
                 result.answer = entry.read_answer(key, _decode_fields(entry.ANSWER, fields))
                 self._settle(result, query, accept)
                 result.timings_ms["total"] = _ms_since(started)
-                return result
+                return FirstLook(result)
 
             stage = time.perf_counter()
             vector, fresh = given, None
@@ -351,7 +415,31 @@ class SemanticCache(CacheAdmin):
             result.context = contexts[result.answer.doc_id]
         # A history too long to compare word by word (conversation.MAX_COMPARED_WORDS) has no second chance either.
         compared = query.context is None or conversation.comparable(query.context)
-        if not result.hit and query.context is not None and compared and self.max_wrong_rate is None:
+        unbounded = self.max_wrong_rate is None
+        chances = compared and ((unbounded and (query.context is not None or query.alone is not None)) or twinned)
+        if result.hit or not chances:
+            self._settle(result, query, accept)
+            result.timings_ms["total"] = _ms_since(started)
+            return FirstLook(result)
+        chance = _SecondChances(rows, found, margins, contexts, spec, labelled, margins_in_force, twinned)
+        return FirstLook(result, functools.partial(self._finish, result, query, chance, accept, started))
+
+    async def _finish(
+        self, result: LookupResult, query: Lookup, chance: _SecondChances, accept: Accept | None, started: float
+    ) -> LookupResult:
+        with tracing.span("cache.second_chances") as span:
+            await self._second_chances(result, query, chance, accept, started)
+            tracing.set_attributes(span, match=result.match or "miss", similarity=result.similarity)
+            return result
+
+    async def _second_chances(
+        self, result: LookupResult, query: Lookup, chance: _SecondChances, accept: Accept | None, started: float
+    ) -> None:
+        """The rest of a lookup the first look missed (:meth:`first_look`): a conversation's second chances, then
+        the result settled (counted) and its total time taken, from the first look's start."""
+        rows, found, margins, spec, labelled = chance.rows, chance.found, chance.margins, chance.spec, chance.labelled
+        margins_in_force = chance.margins_in_force
+        if not result.hit and query.context is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             # What the second chances below embed of the query's side, in one embedder call, not one each.
             if await conversation_lookup.embed_ahead(
@@ -369,7 +457,14 @@ class SemanticCache(CacheAdmin):
                 result.timings_ms["embed_ahead"] = _ms_since(stage)
             stage = time.perf_counter()
             if await conversation_lookup.after_the_answer(
-                self, result, query, rows, (contexts, margins), spec, guards=self.guards, margins=margins_in_force
+                self,
+                result,
+                query,
+                rows,
+                (chance.contexts, margins),
+                spec,
+                guards=self.guards,
+                margins=margins_in_force,
             ):
                 result.timings_ms["after_answer"] = _ms_since(stage)
             stage = time.perf_counter()
@@ -389,7 +484,7 @@ class SemanticCache(CacheAdmin):
                 stage = time.perf_counter()
                 learned_add.serve(result, query, found, self.guards)
                 result.timings_ms["learned"] = _ms_since(stage)
-        if not result.hit and query.alone is not None and compared and self.max_wrong_rate is None:
+        if not result.hit and query.alone is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             await conversation_lookup.as_one_question(
                 self,
@@ -403,7 +498,7 @@ class SemanticCache(CacheAdmin):
             result.timings_ms["as_one_question"] = _ms_since(stage)
             if not result.hit and self.rewriter is not None:
                 await standalone.serve(self, result, query, spec, margins_in_force)
-        elif not result.hit and twinned and compared:
+        elif not result.hit and chance.twinned:
             stage = time.perf_counter()
             await conversation_lookup.from_story(
                 self, result, query, spec, guards=self.guards, candidates=self.candidates, margins=margins_in_force
@@ -411,7 +506,6 @@ class SemanticCache(CacheAdmin):
             result.timings_ms["from_story"] = _ms_since(stage)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
-        return result
 
     async def close(self) -> None:
         await super().close()

@@ -8,10 +8,11 @@ traceback in the log), and record one telemetry event when they end. The HTTP la
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -21,6 +22,7 @@ from nearhit import tracing
 from nearhit.cache.keys import options_digest
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
+from nearhit.cache.semantic_cache import FirstLook, SemanticCache
 from nearhit.economics.prices import request_cost
 from nearhit.errors import NearhitError
 from nearhit.llm import (
@@ -31,13 +33,23 @@ from nearhit.llm import (
     ToolCallDelta,
 )
 from nearhit.service import hits, storing
+from nearhit.service.beside import Beside
 from nearhit.service.events import CacheDocument, Chunk, Clock, ColumnDone, ColumnEvent
 from nearhit.service.request import AskRequest, temperature_bypass
 from nearhit.service.runtime import Runtime, current_request_id
 from nearhit.service.store_health import StoreResult
+from nearhit.service.storing import OnComplete
 from nearhit.service.telemetry import Column, ColumnRecord, Outcome
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Started:
+    """A miss's flight started beside its lookup's second chances, and whether it joined another request's."""
+
+    beside: Beside
+    joined: bool
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,7 @@ class Answerer:
         if bypass is not None:
             request = replace(request, lookup=False, store=False, share=False)
         result: LookupResult | None = None
+        first: FirstLook | None = None
         degraded: str | None = None
         cache = None
         query = request.query
@@ -151,19 +164,47 @@ class Answerer:
             )
             cache = await self.runtime.cache()
             if request.lookup:
-                result = await cache.lookup(query, threshold=request.threshold, accept=hits.acceptance(request))
-        except (NearhitError, RedisError) as exc:
-            degraded = _degraded_reason(exc)
-            if isinstance(exc, ResponseError) and "no such index" in str(exc).lower():
-                await self.runtime.repair_index()  # the next request finds the index again
-        except Exception as exc:  # a bug in the cache path: the LLM can still answer, and the log says why
-            log.exception("cache lookup failed; answering from the LLM")
-            degraded = f"cache lookup failed, answering from the LLM: {type(exc).__name__}: {exc}"
+                first = await cache.first_look(query, threshold=request.threshold, accept=hits.acceptance(request))
+                beside = first.pending and settings.second_chances_beside_llm
+                result = first.result if not first.pending or beside else await first.finish()
+        except Exception as exc:
+            degraded = await self._lookup_failed(exc)
         # From here the request carries its Lookup; one whose prompt could not be checked is answered alone.
         if query is None:
             request = replace(request, share=False)
         elif request.query is not query:  # made here, not by ``checked`` (a hit's request comes checked)
             request = replace(request, query=query)
+        started = None
+        if first is not None and first.pending and degraded is None:  # its flight starts now (service.beside)
+            key = self.flight_key(request)
+            joined = self.runtime.flights.in_flight(key)
+            asked = asyncio.Event()  # the call asked of the provider: the second chances start then (service.beside)
+            started = _Started(Beside(first, self._subscriber(request, key, asked), asked, joined=joined), joined)
+        try:
+            if started is not None:
+                try:
+                    result = await started.beside.finished()
+                except Exception as exc:  # a second chance that failed: the LLM answers, as on any lookup failure
+                    result, degraded = None, await self._lookup_failed(exc)
+            async for event in self._answer(request, clock, query, cache, result, degraded, bypass, started):
+                yield event
+        finally:
+            if started is not None:
+                await started.beside.close()
+
+    async def _answer(
+        self,
+        request: AskRequest,
+        clock: Clock,
+        query: Lookup | None,
+        cache: SemanticCache | None,
+        result: LookupResult | None,
+        degraded: str | None,
+        bypass: str | None,
+        started: _Started | None,
+    ) -> AsyncIterator[ColumnEvent]:
+        """The hit served, or the miss answered by the LLM (``started``: its flight started beside the lookup's
+        second chances, its events gathered meanwhile)."""
         scope_id = query.scope.id if query is not None else request.scope(self.model_for(request)).id
         if result is not None and result.answer is not None:
             assert cache is not None and query is not None
@@ -174,6 +215,10 @@ class Answerer:
                 degraded = f"cached answer could not be served, answering from the LLM: {type(exc).__name__}: {exc}"
                 result = None
             else:
+                if started is not None:
+                    await started.beside.drop()
+                    if not started.joined:  # the call this request started and dropped: its input may be billed
+                        served = hits.after_a_started_call(served, request, self.priced_for(request))
                 cache.remember_served(current_request_id(), result, request.tenant, query.prompt)
                 async for event in self._serve_hit(request, scope_id, result, served, clock):
                     yield event
@@ -186,14 +231,16 @@ class Answerer:
         pieces: list[str] = []
         end: StreamEnd | None = None
         stored = StoreResult("skipped", storing.no_store_reason(request, bypass, degraded))
-        key = self.flight_key(request)
-        joined = self.runtime.flights.in_flight(key)
+        if started is None:
+            key = self.flight_key(request)
+            joined = self.runtime.flights.in_flight(key)
+            events = self._subscriber(request, key)(on_complete)
+        else:  # the flight's store, held until now: the final result's, with the Lookup its second chances added to
+            joined = started.joined
+            started.beside.decide(on_complete or stored)
+            events = started.beside.events()
         try:
-            async for flight_event in self.runtime.flights.subscribe(
-                key,
-                lambda: self.runtime.shared_flights.produce(key, lambda: self._llm_stream(request, "cache")),
-                on_complete,
-            ):
+            async for flight_event in events:
                 if (chunk := _chunk(flight_event, clock, pieces)) is not None:
                     yield chunk
                 elif isinstance(flight_event, StreamEnd):
@@ -209,6 +256,35 @@ class Answerer:
             miss = _Miss(degraded, result, joined)
             done = self._done_after_llm("cache", outcome, request, clock, end, "".join(pieces), miss)
             yield replace(done, store=stored.outcome, store_reason=stored.reason)
+
+    def _subscriber(
+        self, request: AskRequest, key: str, asked: asyncio.Event | None = None
+    ) -> Callable[[OnComplete | None], AsyncIterator[LLMEvent | StoreResult]]:
+        """The miss's generation, shared with concurrent identical misses, subscribed with its store; ``asked`` is
+        set once this request's call is asked of the provider."""
+
+        def call() -> AsyncIterator[LLMEvent]:
+            events = self._llm_stream(request, "cache")
+            if asked is not None:
+                asked.set()
+            return events
+
+        def subscribe(on_complete: OnComplete | None) -> AsyncIterator[LLMEvent | StoreResult]:
+            return self.runtime.flights.subscribe(
+                key, lambda: self.runtime.shared_flights.produce(key, call), on_complete
+            )
+
+        return subscribe
+
+    async def _lookup_failed(self, exc: Exception) -> str:
+        """Why the cache is degraded for this request: the Redis or engine error (a lost index repaired for the
+        next request), or a bug in the cache path, logged (the LLM can still answer)."""
+        if isinstance(exc, (NearhitError, RedisError)):
+            if isinstance(exc, ResponseError) and "no such index" in str(exc).lower():
+                await self.runtime.repair_index()  # the next request finds the index again
+            return _degraded_reason(exc)
+        log.exception("cache lookup failed; answering from the LLM")
+        return f"cache lookup failed, answering from the LLM: {type(exc).__name__}: {exc}"
 
     def _llm_stream(self, request: AskRequest, column: Column) -> AsyncIterator[LLMEvent]:
         provider = self.runtime.provider_for(request.provider)
@@ -246,6 +322,7 @@ class Answerer:
             cost_saved_usd=served.cost_saved_usd,
             similarity=result.similarity,
             lookup=result,
+            llm_started=served.llm_started,
         )
         yield ColumnDone("done", record, finish_reason=served.finish_reason, text=served.text)
 
@@ -312,6 +389,7 @@ class Answerer:
         error: str | None = None,
         lookup: LookupResult | None = None,
         joined: bool = False,
+        llm_started: bool = False,
     ) -> ColumnRecord:
         provider = self.runtime.provider_for(request.provider)
         rewrite = lookup.rewrite if lookup is not None else None
@@ -340,6 +418,7 @@ class Answerer:
             conversation=request.query is not None and request.query.context is not None,
             rewrite_cost_usd=float(rewrite.get("cost_usd", 0.0)) if rewrite else 0.0,
             rewrite_ms=rewrite.get("ms") if rewrite and not rewrite["cached"] else None,
+            llm_started=llm_started,
         )
         self.runtime.telemetry.record(record)
         return record

@@ -42,7 +42,8 @@ class CacheDocument:
                 "reason": self.degraded or self.bypass,
                 "scope_id": self.scope_id,
             }
-        return self.result.to_dict() | {"degraded": False, "reason": None}
+        started = {"llm_started": True} if self.served is not None and self.served.llm_started else {}
+        return self.result.to_dict() | {"degraded": False, "reason": None} | started
 
 
 @dataclass(frozen=True)

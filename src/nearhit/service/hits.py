@@ -9,7 +9,7 @@ Its text goes out in a few pieces of ``NEARHIT_HIT_CHUNK_CHARS``, not replayed w
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nearhit.cache import stored_answer
 from nearhit.cache.results import CachedAnswer, LookupResult
@@ -32,6 +32,8 @@ class ServedHit:
     prompt_tokens: int
     completion_tokens: int
     cost_saved_usd: float
+    llm_started: bool = False
+    """Served while the LLM call its miss would make had started (and was then dropped): ``service.beside``."""
 
     @property
     def tokens_saved(self) -> int:
@@ -53,6 +55,14 @@ def serve(result: LookupResult, request: AskRequest, priced_as: str) -> ServedHi
     if cost is None or completion_tokens != answer.completion_tokens or not answer.prompt_tokens:
         cost = request_cost(priced_as, prompt_tokens, completion_tokens).usd
     return ServedHit(text, calls, finish_reason, prompt_tokens, completion_tokens, cost)
+
+
+def after_a_started_call(served: ServedHit, request: AskRequest, priced_as: str) -> ServedHit:
+    """``served`` by a second chance that ran beside the LLM call (``service.beside``), the call then cancelled: a
+    provider may bill a cancelled call's input tokens, so what the hit saved is less their price (counted as a
+    miss's prompt is priced: ``request_cost``), never below nothing."""
+    billed = request_cost(priced_as, count_message_tokens(request.messages(), priced_as), 0).usd
+    return replace(served, cost_saved_usd=max(0.0, served.cost_saved_usd - billed), llm_started=True)
 
 
 def pieces(text: str, size: int) -> list[str]:

@@ -82,6 +82,7 @@ class ColumnRecord:
     conversation: bool = False  # earlier turns matched by meaning (nearhit.cache.conversation)
     rewrite_cost_usd: float = 0.0  # the standalone rewrite's call (NEARHIT_REWRITE_MODEL), spent on the lookup
     rewrite_ms: float | None = None  # the rewrite model's call (failed or not); None: no call (none asked, or kept)
+    llm_started: bool = False  # a hit served once its LLM call had started, then dropped (service.beside)
 
     def to_dict(self) -> dict[str, Any]:
         """The record's fields by name (flat values only: no ``dataclasses.asdict`` deep copy per request)."""
