@@ -61,14 +61,14 @@ async def main(service_only: bool) -> None:
     print(f"{len(pairs)} lookups each, one at a time, prompts never embedded before\n")
     print(
         "| lookup | p50 ms | p90 ms | embed p50 ms | context p50 ms | told as one p50 ms (lookups) "
-        "| learned add p50 ms (lookups) |"
+        "| learned add p50 ms (lookups) | first look less the embed p50 / p90 ms |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, rows in (("single question", single), ("conversation", conversation), ("identical history", exact)):
-        totals, embeds, contexts, as_one, learned, _ = zip(*rows, strict=True)
+        totals, embeds, contexts, as_one, learned, _, looked = zip(*rows, strict=True)
         print(
             f"| {name} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
-            f"| {_paid(as_one)} | {_paid(learned)} |"
+            f"| {_paid(as_one)} | {_paid(learned)} | {_p(looked, 50)} / {_p(looked, 90)} |"
         )
     print("\nThe conversation lookups by outcome (the first look: the embedding, the context stage and the guards)\n")
     print("| outcome | lookups | p50 ms | p90 ms | embed p50 ms | context p50 ms | beyond the embed p50 ms |")
@@ -91,8 +91,10 @@ SECOND_CHANCES = ("after_answer", "resolved", "turn_by_turn", "user_turns", "lea
 """The stages a conversation runs only when its first look (the context stage, then the guards) served nothing."""
 FIRST_LOOK = ("exact", "embed", "knn", "context", "feedback", "guards", "decision")
 """The first look's stages (``exact`` is timed from the lookup's start, the others each alone)."""
-Row = tuple[float, float, float, float | None, float | None, str | None]
-"""A lookup's total, embed, context, told-as-one and learned-add ms, and how it was served (None: missed)."""
+Row = tuple[float, float, float, float | None, float | None, str | None, float]
+"""A lookup's total, embed, context, told-as-one and learned-add ms, how it was served (None: missed), and its first
+look's ms but the embedding (what a conversation's first look adds to its one embedder call is this less a single
+question's)."""
 
 
 async def _time(cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str], ...]]], run: str) -> list[Row]:
@@ -108,6 +110,7 @@ async def _time(cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str
                 t.get("as_one_question"),
                 t.get("learned"),
                 (SECOND if any(stage in t for stage in SECOND_CHANCES) else FIRST) if result.hit else None,
+                sum(t.get(stage, 0.0) for stage in FIRST_LOOK if stage != "embed"),
             )
         )
     return rows
