@@ -58,35 +58,3 @@ def test_a_number_per_a_unit_after_a_slash_is_counted_per_it() -> None:
     leased = _told("My van lease covers 10,000 miles a year.")
     assert differs(question, _told("van lease, allowance is 10k/yr"), leased, 0.9) is None
     assert "other facts" in (differs(question, _told("van lease, allowance is 12k/yr"), leased, 0.9) or "")
-
-
-def _facts_alike(question: str, mine: str, theirs: str) -> bool:
-    """Whether the facts check lets two one-turn stories through (a later check may still read the words)."""
-    return "other facts" not in (differs(question, _told(mine), _told(theirs), 0.9) or "")
-
-
-def test_a_two_said_as_a_pair_or_a_double_is_the_same_count() -> None:
-    """ "a pair of" and "double" say a two with no number; another count against them is another fact."""
-    question = "Which hutch should I buy?"
-    pair = "I keep a pair of guinea pigs in the garden."
-    assert _facts_alike(question, "I keep two guinea pigs in the garden.", pair)
-    assert not _facts_alike(question, "I keep three guinea pigs in the garden.", pair)
-    assert _facts_alike(question, "The shed has 2 doors.", "The shed has a double door.")
-
-
-def test_a_hundred_percent_said_as_full_is_the_same_measure() -> None:
-    """ "full" / "completely" say 100% with no number; another percentage is another fact."""
-    question = "How do I free up space?"
-    full = "My phone's storage is completely full."
-    assert _facts_alike(question, "My phone's storage is at 100%.", full)
-    assert not _facts_alike(question, "My phone's storage is at 90%.", full)
-
-
-def test_a_ratio_of_equal_terms_said_as_equal_parts_is_one_recipe() -> None:
-    """ "1:1" is "equal weights"; "1:2" is another recipe, and "1:1" with no "equal" on the other side a number."""
-    question = "Why isn't it rising?"
-    equal = "I mix equal weights of yeast water and rye flour each morning."
-    assert _facts_alike(question, "I mix yeast water and rye flour 1:1 each morning.", equal)
-    assert not _facts_alike(question, "I mix yeast water and rye flour 1:2 each morning.", equal)
-    plain = "I mix yeast water and rye flour each morning."
-    assert not _facts_alike(question, "I mix yeast water and rye flour 1:1 each morning.", plain)

@@ -1687,11 +1687,10 @@ def _said_once(mine: list[Quantity], theirs: Text, own: Text) -> list[Quantity]:
     month": a duration rounded, :func:`_alike_durations`), or a two as "both" ("two of us" / "both me and a
     colleague"), a "both" more than ``mine``'s side (``own``) says. Such words are no number of their own (the
     guards read a unit after an article only to match a count), so each is used once, and one the other side does
-    not count is no fact. So are a pair, a double, a "full" and "equal parts" (:func:`_worded`)."""
+    not count is no fact."""
     ones = [q for q in quantities(theirs.tokens, articles=True) if q.article] + _both(theirs, own)
-    ones += _worded(theirs)
     left = []
-    for q in _unequal(mine, own, theirs):
+    for q in mine:
         match = next((one for one in ones if _said_as(q, one)), None)
         if match is None:
             left.append(q)
@@ -1706,40 +1705,6 @@ def _both(text: Text, other: Text) -> list[Quantity]:
     found = [(n, token) for n, token in enumerate(text.tokens) if token in PAIR] + _couples(text)
     spare = len(found) - sum(token in PAIR for token in other.tokens) - len(_couples(other))
     return [Quantity(token, 2.0, span=(n, n + 1), article=True) for n, token in found[len(found) - max(spare, 0) :]]
-
-
-_TWOS = frozenset({"pair", "double"})
-"""Words that say two of a thing with no number ("my pair of ferrets" / "two ferrets", "a double basin" / "two
-bowls"): a closed class, as "both" (:data:`scope.PAIR`) is."""
-_WHOLLY = frozenset({"full", "fully", "completely", "entirely"})
-"""Words that say all of a measure with no number ("the disk is full" / "the partition hit 100%")."""
-_EQUAL = frozenset({"equal", "equally", "evenly"})
-"""Words that say a ratio of equal terms with no number ("equal weights of flour and water" / "1:1:1")."""
-_ALL = quantities(("100", "%"))[0]
-
-
-def _worded(text: Text) -> list[Quantity]:
-    """The quantities ``text`` says in words with no number, beside an article's one and a "both"'s two: a two as
-    "pair" or "double" (:data:`_TWOS`), a 100% as "full" or "completely" (:data:`_WHOLLY`)."""
-    found = []
-    for n, token in enumerate(text.tokens):
-        if token in _TWOS:
-            found.append(Quantity(token, 2.0, span=(n, n + 1), article=True))
-        elif token in _WHOLLY:
-            found.append(Quantity(token, _ALL.value, _ALL.dimension, _ALL.base, unit=_ALL.unit, span=(n, n + 1)))
-    return found
-
-
-def _unequal(mine: list[Quantity], own: Text, theirs: Text) -> list[Quantity]:
-    """``mine`` less the terms of a ratio of equal terms ``own`` writes ("1:1:1", read as digits in a row) when the
-    other side (``theirs``) says the ratio in words ("equal weights", :data:`_EQUAL`): one recipe, told two ways."""
-    if _EQUAL.isdisjoint(theirs.tokens):
-        return mine
-    tokens = own.tokens
-    terms = {
-        m for n in range(len(tokens) - 1) if tokens[n].isdigit() and tokens[n] == tokens[n + 1] for m in (n, n + 1)
-    }
-    return [q for q in mine if q.span[0] not in terms]
 
 
 _ASKER = frozenset({"me", "i", "myself"})
