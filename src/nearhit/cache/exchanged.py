@@ -400,9 +400,10 @@ def flipped(story: str, other: str) -> str | None:
         negations = sum(map(_negates, ours)), sum(map(_negates, others))
         if negations[0] % 2 != negations[1] % 2:
             return f"{' '.join(ours) or 'nothing'!r} where the other says {' '.join(others) or 'nothing'!r}: a negation"
-        kinds = {_QUANTITIES[word] for word in ours if word in _QUANTITIES}, {
-            _QUANTITIES[word] for word in others if word in _QUANTITIES
-        }
+        kinds = (
+            {_QUANTITIES[word] for word in ours if word in _QUANTITIES},
+            {_QUANTITIES[word] for word in others if word in _QUANTITIES},
+        )
         if kinds[0] and kinds[1] and kinds[0] != kinds[1]:
             return f"{' '.join(ours)!r} where the other says {' '.join(others)!r}: another quantity"
     return None
