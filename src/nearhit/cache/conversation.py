@@ -559,6 +559,10 @@ def differs(
     if swapped is not None:
         # The assistant's turns, told of another thing, differ too much for the whole text to read near-identical.
         return f"the earlier turns name another thing: {swapped}"
+    flipped = exchanged.flipped(*users) or exchanged.roles_exchanged(*users)
+    if flipped is not None:
+        # The same frame with "not" or "all" changed, or the persons' parts exchanged: the words alike, the story not.
+        return f"the earlier turns say it otherwise in the same words: {flipped}"
     if _pronoun_kinds(question) or _DEMONSTRATIVE.search(question):
         # "What happens to them?" after "unused credits are worth ..." vs "those titles are worth ...".
         detail = story.changed_detail(_last(query), _last(cached))

@@ -20,7 +20,17 @@ import re
 from collections.abc import Sequence
 
 from nearhit.guards.content import content_stems
-from nearhit.guards.lexicon import ABBREVIATIONS, ANTONYMS, NEGATORS, STOP_WORDS, SYNONYMS, by_language, pairs
+from nearhit.guards.lexicon import (
+    ABBREVIATIONS,
+    ANTONYMS,
+    BARE_NEGATIONS,
+    NEGATORS,
+    STOP_WORDS,
+    SYNONYMS,
+    by_language,
+    groups,
+    pairs,
+)
 from nearhit.guards.stemming import stem
 from nearhit.guards.text import FOLDED_WORD, folded_words
 
@@ -360,3 +370,91 @@ def _within(fewer: list[str], more: list[str]) -> bool:
     """Whether ``fewer`` is ``more`` with some left out, in the same order."""
     rest = iter(more)
     return all(role in rest for role in fewer)
+
+
+_NEGATIONS = NEGATORS | BARE_NEGATIONS
+_QUANTITIES = {
+    **{word: kind.rstrip(":") for kind, *said in groups("quantifiers.txt") for word in said if kind != "first:"},
+    **dict.fromkeys(("no", "none", "neither", "nothing", "nobody"), "none"),
+}
+"""How much of a thing a quantifier says (``quantifiers.txt``'s classes, "first" / "top" left out, and "no" /
+"none"): all, any, some, one, only, most, both, either or none of it."""
+
+
+def flipped(story: str, other: str) -> str | None:
+    """The words ``story`` says where ``other``, in the same frame, says the opposite or another quantity of it, or
+    None: the two differ in a stretch of at most ``MAX_SPAN`` function words a side (stop words, negations,
+    quantifiers; no content word, which the other checks read), after the same ``FRAME`` or more words and before
+    the same word again, and one side negates where the other does not ("I haven't pushed" / "I already pushed")
+    or quantifies otherwise ("some of the tiles" / "none of the tiles"). A "not" said in another sentence, a
+    negation said both ways ("it's not" / "it isn't"), or a "no" that answers ("and no, we've never" / "and we've
+    never") is a rewording."""
+    mine, theirs = story_words(_unanswered(story)), story_words(_unanswered(other))
+    changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
+    for n, (tag, start, end, other_start, other_end) in enumerate(changes):
+        ours, others = mine[start:end], theirs[other_start:other_end]
+        if tag == "equal" or len(ours) > MAX_SPAN or len(others) > MAX_SPAN or not _in_frame(changes, n):
+            continue
+        if not all(word in STOP_WORDS or _negates(word) or word in _QUANTITIES for word in ours + others):
+            continue
+        negations = sum(map(_negates, ours)), sum(map(_negates, others))
+        if negations[0] % 2 != negations[1] % 2:
+            return f"{' '.join(ours) or 'nothing'!r} where the other says {' '.join(others) or 'nothing'!r}: a negation"
+        kinds = (
+            {_QUANTITIES[word] for word in ours if word in _QUANTITIES},
+            {_QUANTITIES[word] for word in others if word in _QUANTITIES},
+        )
+        if kinds[0] and kinds[1] and kinds[0] != kinds[1]:
+            return f"{' '.join(ours)!r} where the other says {' '.join(others)!r}: another quantity"
+    return None
+
+
+_NUMBERED = re.compile(r"\bno\b\.?(?=\s*\d)", re.IGNORECASE)
+"""A "no" before a number is one ("op. 36 no. 1", "No 5"), not a negation."""
+_ANSWER = re.compile(r"\b(?:no|nope|nah)\b(?=\s*[,.!?;:\u2014-])", re.IGNORECASE)
+"""A "no" that answers the assistant (punctuation after it): it negates nothing the turn goes on to say."""
+
+
+def _unanswered(text: str) -> str:
+    """``text`` with its numbering "no" said as "number" and its answering "no" left out: what it negates."""
+    return _ANSWER.sub(" ", _NUMBERED.sub("number", text))
+
+
+def _negates(word: str) -> bool:
+    return word in _NEGATIONS or word.endswith("n't")
+
+
+def _in_frame(changes: Sequence[tuple[str, int, int, int, int]], at: int) -> bool:
+    """Whether the change at ``at`` is said between the same ``FRAME`` or more words before and the same word after."""
+    before = at > 0 and changes[at - 1][0] == "equal" and changes[at - 1][2] - changes[at - 1][1] >= FRAME
+    return before and at + 1 < len(changes) and changes[at + 1][0] == "equal"
+
+
+def roles_exchanged(story: str, other: str) -> str | None:
+    """How ``story`` and ``other``, said in one frame (``FRAME_SHARE`` of the shorter's words alike, in order), give
+    the asker and another person each other's parts, or None: in one place a stretch of at most ``MAX_SPAN`` words
+    naming the asker stands where the other names another person ("I" / "the other driver"), and in another place
+    the reverse ("their fault" / "my fault"). One person renamed alone ("my" / "the") is a rewording."""
+    mine, theirs = story_words(story), story_words(other)
+    changes = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
+    if _framed(changes) < FRAME_SHARE * min(len(mine), len(theirs)):
+        return None
+    exchanges = {
+        (_person(mine[start:end]), _person(theirs[other_start:other_end]))
+        for tag, start, end, other_start, other_end in changes
+        if tag == "replace" and max(end - start, other_end - other_start) <= MAX_SPAN
+    }
+    if {("the asker", "another"), ("another", "the asker")} <= exchanges:
+        return "the asker and another person in each other's parts"
+    return None
+
+
+_OTHERS = frozenset({"other", "another"})
+
+
+def _person(stretch: Sequence[str]) -> str | None:
+    """Who a stretch names: the asker (a first-person pronoun), another person (a third-person pronoun, "the other
+    driver"), or None (neither, or both)."""
+    named = {_ROLES[word].split(",")[0].removesuffix("'s") for word in stretch if word in _ROLES}
+    named |= {"another" for word in stretch if word in _OTHERS}
+    return next(iter(named)) if len(named) == 1 else None
