@@ -29,14 +29,11 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from nearhit.cache import SemanticCache
-from nearhit.cache.index import drop_index
-from nearhit.cache.keys import KeySpace
 from nearhit.config import Settings, load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
-from nearhit.evaluation.scratch_index import scratch_name
+from nearhit.evaluation.scratch_index import drop_scratch, scratch_name
 from nearhit.llm import ChatMessage, LLMEvent, SimulatedLLM
-from nearhit.service import bootstrap
 from nearhit.service.answering import Answerer
 from nearhit.service.events import CacheDocument, Chunk
 from nearhit.service.request import AskRequest
@@ -213,12 +210,7 @@ async def _ask(
 async def _drop(runtime: Runtime, settings: Settings) -> None:
     """The service's scratch index gone, as ``scratch_cache`` drops its own."""
     await runtime.close()
-    redis = await bootstrap.connect_redis(settings)
-    try:
-        await drop_index(redis, settings.index_name, delete_entries=True)
-        await redis.delete(KeySpace(settings.index_name).stats_key)
-    finally:
-        await redis.aclose()
+    await drop_scratch(settings)
 
 
 def _paid(stage: tuple[float | None, ...]) -> str:

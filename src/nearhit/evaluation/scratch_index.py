@@ -47,9 +47,14 @@ async def scratch_cache(settings: Settings) -> AsyncIterator[SemanticCache]:
         yield cache
     finally:
         await cache.close()  # writes its pending counters first, so the deletion below is the last word
-        redis = await bootstrap.connect_redis(own)
-        try:
-            await drop_index(redis, own.index_name, delete_entries=True)
-            await redis.delete(KeySpace(own.index_name).stats_key)
-        finally:
-            await redis.aclose()
+        await drop_scratch(own)
+
+
+async def drop_scratch(settings: Settings) -> None:
+    """``settings``' index dropped with its entries and its counters (a scratch index's end)."""
+    redis = await bootstrap.connect_redis(settings)
+    try:
+        await drop_index(redis, settings.index_name, delete_entries=True)
+        await redis.delete(KeySpace(settings.index_name).stats_key)
+    finally:
+        await redis.aclose()
