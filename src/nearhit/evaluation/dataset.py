@@ -162,6 +162,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v91": "nearhit_conversations_v91.jsonl",
     "nearhit-conversations-v92": "nearhit_conversations_v92.jsonl",
     "nearhit-conversations-v93": "nearhit_conversations_v93.jsonl",
+    "nearhit-conversations-v94": "nearhit_conversations_v94.jsonl",
+    "nearhit-conversations-v95": "nearhit_conversations_v95.jsonl",
+    "nearhit-conversations-v96": "nearhit_conversations_v96.jsonl",
+    "nearhit-conversations-v97": "nearhit_conversations_v97.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
