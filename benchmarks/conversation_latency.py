@@ -15,7 +15,7 @@ for each conversation, each mode with prompts of its own: for a conversation the
 LLM call starts (the provider asked to generate), and for one a second chance serves, the time to its answer (its
 first piece of text). Off is the order before the setting: the second chances first, the LLM call after them.
 
-    python benchmarks/conversation_latency.py [--service-only]
+    python benchmarks/conversation_latency.py [--service-only | --no-service]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from nearhit.service.runtime import Runtime
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
-async def main(service_only: bool) -> None:
+async def main(service_only: bool, service: bool = True) -> None:
     pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
     run = fresh_mark()
     async with scratch_cache(load_settings()) as cache:
@@ -62,16 +62,23 @@ async def main(service_only: bool) -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     for name, rows in (("single question", single), ("conversation", conversation), ("identical history", exact)):
-        totals, embeds, contexts, as_one, learned, _, looked = zip(*rows, strict=True)
+        totals, embeds, contexts, as_one, learned, _, looked, _ = zip(*rows, strict=True)
         print(
             f"| {name} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
             f"| {_paid(as_one)} | {_paid(learned)} | {_p(looked, 50)} / {_p(looked, 90)} |"
         )
+    print("\nThe first look's stages (p50 ms; ``exact`` timed from the lookup's start; context later: in finish())\n")
+    print(f"| lookup | {' | '.join(FIRST_LOOK_STAGES)} | context later (lookups) |")
+    print(f"|---|{'---|' * len(FIRST_LOOK_STAGES)}---|")
+    for name, rows in (("single question", single), ("conversation", conversation)):
+        stages = [row[7] for row in rows]
+        cells = " | ".join(_p(tuple(t.get(stage, 0.0) for t in stages), 50) for stage in FIRST_LOOK_STAGES)
+        print(f"| {name} | {cells} | {_paid(tuple(t.get('context_later') for t in stages))} |")
     print("\nThe conversation lookups by outcome (the first look: the embedding, the context stage and the guards)\n")
     print("| outcome | lookups | p50 ms | p90 ms | embed p50 ms | context p50 ms | beyond the embed p50 ms |")
     print("|---|---|---|---|---|---|---|")
     for name, outcome in (("served at the first look", FIRST), ("served by a second chance", SECOND), ("missed", None)):
-        kept = [row[:3] for row in conversation if row[5] == outcome]
+        kept = [row[:3] for row in conversation if row[5] == outcome]  # (total, embed, context)
         if len(kept) < 2:
             continue
         totals, embeds, contexts = zip(*kept, strict=True)
@@ -80,7 +87,8 @@ async def main(service_only: bool) -> None:
             f"| {name} | {len(kept)} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
             f"| {_p(beyond, 50)} |"
         )
-    await _through_the_service(pairs, embedder)
+    if service:
+        await _through_the_service(pairs, embedder)
 
 
 FIRST, SECOND = "first look", "second chance"
@@ -88,10 +96,13 @@ SECOND_CHANCES = ("after_answer", "resolved", "turn_by_turn", "user_turns", "lea
 """The stages a conversation runs only when its first look (the context stage, then the guards) served nothing."""
 FIRST_LOOK = ("exact", "embed", "knn", "context", "feedback", "guards", "decision")
 """The first look's stages (``exact`` is timed from the lookup's start, the others each alone)."""
-Row = tuple[float, float, float, float | None, float | None, str | None, float]
-"""A lookup's total, embed, context, told-as-one and learned-add ms, how it was served (None: missed), and its first
+FIRST_LOOK_STAGES = tuple(stage for stage in FIRST_LOOK if stage != "embed")
+"""The stages of a first look without its embedding, each shown apart (a single question is judged by the decision,
+a conversation by the guards)."""
+Row = tuple[float, float, float, float | None, float | None, str | None, float, dict[str, float]]
+"""A lookup's total, embed, context, told-as-one and learned-add ms, how it was served (None: missed), its first
 look's ms but the embedding (what a conversation's first look adds to its one embedder call is this less a single
-question's)."""
+question's), and its stages' ms (``LookupResult.timings_ms``)."""
 
 
 async def _time(cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str], ...]]], run: str) -> list[Row]:
@@ -108,6 +119,7 @@ async def _time(cache: SemanticCache, asks: list[tuple[str, tuple[tuple[str, str
                 t.get("learned"),
                 (SECOND if any(stage in t for stage in SECOND_CHANCES) else FIRST) if result.hit else None,
                 sum(t.get(stage, 0.0) for stage in FIRST_LOOK if stage != "embed"),
+                dict(t),
             )
         )
     return rows
@@ -238,4 +250,6 @@ def _p(values: tuple[float, ...], q: int) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--service-only", action="store_true", help="only the third table (through the service)")
-    asyncio.run(main(parser.parse_args().service_only))
+    parser.add_argument("--no-service", action="store_true", help="all but the third table (the cache alone)")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.service_only, service=not arguments.no_service))

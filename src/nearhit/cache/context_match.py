@@ -126,6 +126,21 @@ def match(
     return kept, matched, rejected, margins
 
 
+def servable_floor(threshold: float, quiet: float) -> float:
+    """The similarity under which no candidate of a conversation can be served by its question (the guards' judgement
+    at the first look, or a second chance judged as one): the threshold less the widest margin a matched conversation
+    may be served by (:data:`SAME_TURNS_MARGIN`, :func:`matched_margin`) or the guards' ``quiet`` band."""
+    return threshold - max(SAME_TURNS_MARGIN, matched_margin(), quiet)
+
+
+def split_under(rows: Rows, floor: float) -> tuple[Rows, Rows]:
+    """``rows`` (the KNN's, nearest first) cut after the last one at or above ``floor``: those the first look judges,
+    and the farther ones, none of which it can serve, whose turns are judged later (:func:`match`, when a second
+    chance or the result's candidate list needs them)."""
+    at = max((n + 1 for n, (_, fields) in enumerate(rows) if entry.similarity(fields) >= floor), default=0)
+    return rows[:at], rows[at:]
+
+
 def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
     """Why a question that stands alone after its earlier turns is not the cached one's (both asked after
     turns: :func:`story.alone_differs`), or None. Two such questions that point at another of the things the

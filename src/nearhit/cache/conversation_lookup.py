@@ -191,7 +191,7 @@ def _after_earlier_turns(
 def _second_chance_floor(result: LookupResult, margins: choose.Margins) -> float:
     """How near a candidate's question must be for a second chance (:func:`turn_by_turn`, :func:`user_turns`) to
     be worth its embeddings: the widest margin a matched conversation may be served by, under the threshold."""
-    return result.threshold - max(context_match.SAME_TURNS_MARGIN, context_match.matched_margin(), margins.quiet)
+    return context_match.servable_floor(result.threshold, margins.quiet)
 
 
 async def turn_by_turn(

@@ -22,8 +22,8 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from redis.asyncio.cluster import RedisCluster
@@ -54,7 +54,7 @@ from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
-from nearhit.cache.results import CachedAnswer, LookupResult, Margin, Probe
+from nearhit.cache.results import CachedAnswer, Candidate, LookupResult, Margin, Probe
 from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import StoreCleared
@@ -124,6 +124,7 @@ class _SecondChances:
     labelled: bool
     margins_in_force: choose.Margins
     twinned: bool
+    later: choose.Rows  # the KNN's rows too far to serve at the first look: their turns not judged yet
 
 
 class SemanticCache(CacheAdmin):
@@ -348,6 +349,10 @@ class SemanticCache(CacheAdmin):
             found = rows  # the KNN's rows: those the context refuses may get a second chance (turn_by_turn)
             result.timings_ms["knn"] = _ms_since(stage)
             stage = time.perf_counter()
+            later: choose.Rows = []
+            if self._judges_later(query):  # its second chances, run in finish(), read them (_judge_later)
+                floor = context_match.servable_floor(result.threshold, margins_in_force.quiet)
+                rows, later = context_match.split_under(rows, floor)
             rows, contexts, rejected, margins = context_match.match(result, query, rows, self.embedder.dimension)
             self._count(*["context_rejections"] * rejected)
             result.timings_ms["context"] = _ms_since(stage)
@@ -362,6 +367,7 @@ class SemanticCache(CacheAdmin):
         # fewer reworded follow-ups, one trap fewer (benchmarks/README.md, "Conversations under the decision").
         decides = self.decision is not None and (query.context is None or self.max_wrong_rate is not None)
         judge = "decision" if decides else "guards"
+        served_by_guards = False
         with tracing.span(f"cache.{judge}") as span:
             if decides:
                 assert self.decision is not None
@@ -377,6 +383,7 @@ class SemanticCache(CacheAdmin):
                 quiet = margins_in_force.quiet if unbounded else 0.0
                 by_guards = functools.partial(choose.by_guards, quiet_margin=quiet)
                 await _judged(by_guards, result, query.prompt, rows, self.guards, widths)
+                served_by_guards = result.hit  # the rows past the one served are not needed (choose.by_guards)
                 if unbounded and query.context is not None:  # a veto read again with what the turns supply
                     turn_reading.read_with_turns(
                         result, query.context, query.prompt, rows, contexts, widths, self.guards
@@ -411,6 +418,11 @@ class SemanticCache(CacheAdmin):
                 score=result.score,
             )
         result.timings_ms[judge] = _ms_since(stage)
+        if later and result.hit:  # a hit settles now: the rows left for later listed and counted as before
+            stage = time.perf_counter()
+            self._judge_later(result, query, later, "not_needed" if served_by_guards else "below_threshold")
+            result.timings_ms["context"] += _ms_since(stage)
+            later = []
         if result.answer is not None and result.answer.doc_id in contexts:
             result.context = contexts[result.answer.doc_id]
         # A history too long to compare word by word (conversation.MAX_COMPARED_WORDS) has no second chance either.
@@ -421,16 +433,52 @@ class SemanticCache(CacheAdmin):
             self._settle(result, query, accept)
             result.timings_ms["total"] = _ms_since(started)
             return FirstLook(result)
-        chance = _SecondChances(rows, found, margins, contexts, spec, labelled, margins_in_force, twinned)
+        chance = _SecondChances(rows, found, margins, contexts, spec, labelled, margins_in_force, twinned, later)
         return FirstLook(result, functools.partial(self._finish, result, query, chance, accept, started))
 
     async def _finish(
         self, result: LookupResult, query: Lookup, chance: _SecondChances, accept: Accept | None, started: float
     ) -> LookupResult:
         with tracing.span("cache.second_chances") as span:
+            if chance.later:
+                stage = time.perf_counter()
+                kept, contexts, margins = self._judge_later(result, query, chance.later, "below_threshold")
+                chance = replace(
+                    chance,
+                    rows=chance.rows + kept,
+                    contexts={**chance.contexts, **contexts},
+                    margins={**chance.margins, **margins},
+                )
+                result.timings_ms["context_later"] = _ms_since(stage)
             await self._second_chances(result, query, chance, accept, started)
             tracing.set_attributes(span, match=result.match or "miss", similarity=result.similarity)
             return result
+
+    def _judges_later(self, query: Lookup) -> bool:
+        """Whether the first look of ``query`` leaves the turns of the rows it cannot serve to be judged later: a
+        conversation's whose miss has second chances (no wrong-hit bound, turns short enough to compare), which run
+        in :meth:`FirstLook.finish`, beside the LLM call in the service. Those rows are most of the KNN's
+        (``conversation_lookup.CONTEXT_CANDIDATES``), their turns most of the first look's time."""
+        return self.max_wrong_rate is None and query.context is not None and conversation.comparable(query.context)
+
+    def _judge_later(
+        self, result: LookupResult, query: Lookup, later: choose.Rows, listed: Literal["below_threshold", "not_needed"]
+    ) -> tuple[choose.Rows, dict[str, dict[str, object]], dict[str, tuple[Margin, float]]]:
+        """The turns of the rows the first look left (``later``) judged as it would have judged them: refused by
+        ``context`` (counted), or kept and ``listed`` as :func:`choose.by_guards` lists them, under every margin
+        (:func:`context_match.servable_floor`): below the threshold, the nearest of them the result's similarity on a
+        miss that has none, or not needed past the candidate it served; the candidates in the first look's order.
+        Returns the rows kept, the contexts they matched and their margins, for the second chances."""
+        kept, contexts, rejected, margins = context_match.match(result, query, later, self.embedder.dimension)
+        self._count(*["context_rejections"] * rejected)
+        result.candidates += [
+            Candidate(doc_id, fields.get("prompt", ""), entry.similarity(fields), listed) for doc_id, fields in kept
+        ]
+        if kept and not result.hit and result.similarity is None:
+            result.similarity = entry.similarity(kept[0][1])
+            result.distance = 1.0 - result.similarity
+        result.candidates.sort(key=lambda candidate: -candidate.similarity)
+        return kept, contexts, margins
 
     async def _second_chances(
         self, result: LookupResult, query: Lookup, chance: _SecondChances, accept: Accept | None, started: float
