@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache, exchanged
+from nearhit.cache import SemanticCache, conversation, exchanged
 from tests.support.lookups import Turns, ask
 
 QUESTION = "Which brackets should I use to hold it?"
@@ -34,11 +34,13 @@ async def test_another_length_in_the_same_place_is_still_another_story(cache: Se
 
 
 async def test_another_wood_in_the_same_place_is_still_another_story(cache: SemanticCache) -> None:
-    """One word for another thing in the same place ("oak" / "pine"), refused as before."""
+    """One word for another thing in the same place ("oak" / "pine"): no word written otherwise, so the user turns
+    still say something the other's do not (refused there, before the changed-detail check)."""
     pine = [("user", "I'm putting up a pine shelf 2m long in the hallway for our books."), ("assistant", REPLY)]
     await cache.store(ask(cache, _story("2m"), QUESTION), ANSWER)
     result = await cache.lookup(ask(cache, pine, QUESTION))
     assert not result.hit and result.rejected_by == "context", result.rejection_reason
+    assert result.rejection_reason is not None and conversation.SAID_MORE in result.rejection_reason
 
 
 @pytest.mark.parametrize(
