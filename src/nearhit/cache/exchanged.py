@@ -23,9 +23,9 @@ from nearhit.guards.content import content_stems
 from nearhit.guards.lexicon import (
     ABBREVIATIONS,
     ANTONYMS,
-    NUMBER_TABLES,
     BARE_NEGATIONS,
     NEGATORS,
+    NUMBER_TABLES,
     STOP_WORDS,
     SYNONYMS,
     by_language,
@@ -95,9 +95,7 @@ def _one_exchange(ours: list[str], others: list[str]) -> bool:
         return False
     if len(content[0]) == 1 and len(content[1]) == 1:
         mine, theirs = content[0][0], content[1][0]
-        return not (
-            same_word(mine, theirs) or _voice(ours, others, mine, theirs) or _voice(others, ours, theirs, mine)
-        )
+        return not (same_word(mine, theirs) or _voice(ours, others, mine, theirs) or _voice(others, ours, theirs, mine))
     if len(ours) != 1 or len(others) != 1:
         return False
     word, another = ours[0], others[0]
