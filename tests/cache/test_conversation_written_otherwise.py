@@ -55,6 +55,7 @@ async def test_another_wood_in_the_same_place_is_still_another_story(cache: Sema
         ("20cm", "25 cm", False),
         ("oak", "pine", False),
         ("left", "right", False),
+        ("pull_request_target", "pull_request", False),  # a code's name, not a word shortened
         ("made it", "bought it yesterday", False),
         ("a very long shelf", "a long shelf", False),  # more than three words: a rewording, not read here
     ],

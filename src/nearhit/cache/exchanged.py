@@ -147,7 +147,11 @@ def _read_alike(words: Sequence[str]) -> list[str]:
 
 
 def _one_word(word: str, other: str) -> bool:
-    return word == other or same_word(word, other) or typo_of(word, (other,))
+    """Whether two words are one written otherwise; a code's name ("pull_request_target" / "pull_request") is the
+    name it is, with no forms, shortenings or misspellings."""
+    if word == other:
+        return True
+    return word.isalpha() and other.isalpha() and (same_word(word, other) or typo_of(word, (other,)))
 
 
 def _pointed_alike(ours: list[str], others: list[str]) -> bool:
