@@ -1359,8 +1359,6 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
         said = " ".join(_tokens(" ".join(span)))  # contractions split: "doesn't" -> "does not"
         if tag == "equal" or not _has_content(span):
             continue
-        if tag == "replace" and exchanged.written_otherwise(a[i1:i2], b[j1:j2]):
-            continue
         amends = constraints.amends(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
         condition = constraints.conditions_added(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
         if amends or condition or _corrects(said) or not _SMALL_TALK.search(_unframed(said)):

@@ -25,7 +25,6 @@ from nearhit.guards.lexicon import (
     ANTONYMS,
     BARE_NEGATIONS,
     NEGATORS,
-    NUMBER_TABLES,
     STOP_WORDS,
     SYNONYMS,
     by_language,
@@ -33,8 +32,7 @@ from nearhit.guards.lexicon import (
     pairs,
 )
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import FOLDED_WORD, folded_words, typo_of
-from nearhit.guards.units import canonical_unit
+from nearhit.guards.text import FOLDED_WORD, folded_words
 
 MAX_SPAN = 3
 """How many words each side's exchanged stretch may hold ("at night" / "during the day"): a longer one is a
@@ -95,14 +93,16 @@ def _one_exchange(ours: list[str], others: list[str]) -> bool:
         return False
     if len(content[0]) == 1 and len(content[1]) == 1:
         mine, theirs = content[0][0], content[1][0]
-        return not (same_word(mine, theirs) or _voice(ours, others, mine, theirs) or _voice(others, ours, theirs, mine))
+        return not (
+            _same_word(mine, theirs) or _voice(ours, others, mine, theirs) or _voice(others, ours, theirs, mine)
+        )
     if len(ours) != 1 or len(others) != 1:
         return False
     word, another = ours[0], others[0]
     return _labels(word, another) or _opposite(word, another) or _other_person(word, another)
 
 
-def same_word(word: str, another: str) -> bool:
+def _same_word(word: str, another: str) -> bool:
     """Whether two words are one: forms of one stem, one shortened, a synonym or an abbreviation of the other."""
     stems = stem(word), stem(another)
     if stems[0] == stems[1] or SYNONYMS.get(stems[0], stems[0]) == SYNONYMS.get(stems[1], stems[1]):
@@ -112,46 +112,6 @@ def same_word(word: str, another: str) -> bool:
     if min(len(word), len(another)) >= SAME_START and (word.startswith(another) or another.startswith(word)):
         return True
     return another in ABBREVIATIONS.get(word, ()) or word in ABBREVIATIONS.get(another, ())
-
-
-_NUMBER_AND_UNIT = re.compile(r"(\d+(?:\.\d+)?)([a-z]+)")
-_NUMBER_VALUES = {word: str(value) for word, value in (*NUMBER_TABLES["units"].items(), *NUMBER_TABLES["tens"].items())}
-
-
-def written_otherwise(mine: Sequence[str], theirs: Sequence[str]) -> bool:
-    """Whether two stretches of at most :data:`MAX_SPAN` words that one side's user turns say where the
-    other's say the other are the same words written otherwise: run together or apart ("any more" / "anymore",
-    "20cm" / "20 cm"), a number in digits or in words with its unit in full or short ("2m" / "two metres"), a
-    word spelt another way ("centered" / "centred") or its form, synonym or abbreviation ("javascript" / "js"),
-    each word of either a word of the other. Nothing is said that the other side does not say, so it is no change."""
-    if not mine or not theirs or max(len(mine), len(theirs)) > MAX_SPAN:
-        return False
-    if "".join(mine).replace("-", "") == "".join(theirs).replace("-", ""):
-        return True
-    ours, others = _read_alike(mine), _read_alike(theirs)
-    return all(any(_one_word(word, other) for other in others) for word in ours) and all(
-        any(_one_word(other, word) for word in ours) for other in others
-    )
-
-
-def _read_alike(words: Sequence[str]) -> list[str]:
-    """``words`` as :func:`written_otherwise` compares them: a number apart from the unit run into it ("20cm"), a
-    number word in digits, a unit by its one name ("metres" -> "m")."""
-    read: list[str] = []
-    for word in words:
-        joined = _NUMBER_AND_UNIT.fullmatch(word)
-        for part in joined.groups() if joined else (word,):
-            number = _NUMBER_VALUES.get(part, part)
-            read.append(canonical_unit(number) or number)
-    return read
-
-
-def _one_word(word: str, other: str) -> bool:
-    """Whether two words are one written otherwise; a code's name ("pull_request_target" / "pull_request") is the
-    name it is, with no forms, shortenings or misspellings."""
-    if word == other:
-        return True
-    return word.isalpha() and other.isalpha() and (same_word(word, other) or typo_of(word, (other,)))
 
 
 def _pointed_alike(ours: list[str], others: list[str]) -> bool:
@@ -170,7 +130,7 @@ def _voice(active: list[str], passive: list[str], verb: str, participle: str) ->
         return False
     if participle in _IRREGULAR:
         return participle[0] == verb[0]  # "fed" / "feed", "brought" / "bring": the table gives no stem
-    return participle.endswith("ed") and same_word(verb, participle.removesuffix("d").removesuffix("e"))
+    return participle.endswith("ed") and _same_word(verb, participle.removesuffix("d").removesuffix("e"))
 
 
 def _labels(word: str, another: str) -> bool:
@@ -273,7 +233,7 @@ def swapped_thing(story: str, other: str) -> str | None:
     others = [word for word in theirs[other_start:other_end] if word not in _NOT_CONTENT]
     if end - start != 1 or other_end - other_start != 1 or len(ours) != 1 or len(others) != 1:
         return None
-    if ours[0].isdigit() or others[0].isdigit() or written_otherwise(ours, others):
+    if ours[0].isdigit() or others[0].isdigit() or _same_word(ours[0], others[0]):
         return None  # numbers are the facts checks'
     return f"{ours[0]!r} where the other names {others[0]!r} in the same words"
 
@@ -306,7 +266,7 @@ def swapped_stretch(story: str, other: str) -> str | None:
     others = [word for word in theirs[other_start:other_end] if word not in _NOT_CONTENT]
     if not ours or not others or any(word.isdigit() for word in ours + others):
         return None  # numbers are the facts checks'
-    if any(same_word(word, another) for word in ours for another in others) or written_otherwise(ours, others):
+    if any(_same_word(word, another) for word in ours for another in others):
         return None
     return f"{' '.join(ours)!r} where the other names {' '.join(others)!r} in the same words"
 
@@ -356,7 +316,7 @@ def swapped_slots(story: str, other: str) -> str | None:
             return None  # a thing added or left out, or a number: the other checks'
         if _initials(ours, others) or _initials(others, ours):
             continue  # "nm" / "new mexico": one name, written short
-        if any(same_word(word, another) for word in ours for another in others):
+        if any(_same_word(word, another) for word in ours for another in others):
             return None
         slots.append((ours, others))
     if not 0 < len(slots) <= MAX_SLOTS or sum(max(len(ours), len(others)) > 1 for ours, others in slots) < NAMED_SLOTS:
