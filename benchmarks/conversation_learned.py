@@ -58,18 +58,22 @@ import numpy as np
 
 import conversation_fit as fitted
 from conversation_fit import _texts, signals, verdicts
+from conversation_misses import FIT, VALIDATION
 from conversation_retold import looked_up
 from followup_representations import Vectors
+from nearhit.cache import conversation as cv
 from nearhit.cache import learned_add
 from nearhit.cache.learned_add import CHECKS, DATA
 from nearhit.decision.fit import Fitted, fit
 from nearhit.evaluation import dataset
-from nearhit.evaluation.dataset import CONVERSATION_SETS
 from nearhit.guards import GuardSet
 
 CHECK_FLAGS = (*(name for name, _ in CHECKS), "changed_detail", "other_referent")
 VETO = "q_veto"
 """The guards' rejection at their cut on the last questions: a hard veto, kept outside the model."""
+FACTS = "facts_veto"
+"""A follow-up stating a number, date or name the other does not (``learned_add``'s second veto, outside the model;
+rows dumped before the thirty-third session lack it: read as 0)."""
 FEATURES = (*(name for name in fitted.FEATURES if name not in ("ctx_check", VETO)), *CHECK_FLAGS, "turns", "log_words")
 """``conversation_fit``'s signals, its one context-check flag split into one per check, and the conversation's size."""
 NONNEGATIVE = tuple(name in {"q_sim", "ctx_sim", "users_sim", "told_sim", "same_turns", "q_quiet"} for name in FEATURES)
@@ -81,17 +85,6 @@ ITERATIONS = 1000
 Row = dict[str, Any]
 """A dumped pair: set, id, category, should_hit, both_context, x (its signals), rules (the rules' verdict)."""
 POLICIES = ("rules", "replace", "add", "gate", "both")
-
-
-def _version(name: str) -> int:
-    """A conversation set's number: ``nearhit-conversations-v55`` is 55; the first set and fow-cache's are 1."""
-    return int(name.rsplit("-v", 1)[1]) if "-v" in name else 1
-
-
-FIT = tuple(name for name in CONVERSATION_SETS if _version(name) <= 55)
-"""The twenty-seventh session's fitted sets: the dev splits up to -v55 and fow-cache's."""
-VALIDATION = tuple(name for name in CONVERSATION_SETS if 56 <= _version(name) <= 61)
-"""Its validation sets: counted once, after the policy is frozen, never fitted on."""
 
 
 async def dump(path: Path, cache: Path, sets: Sequence[str]) -> None:
@@ -113,6 +106,7 @@ async def dump(path: Path, cache: Path, sets: Sequence[str]) -> None:
                     x |= learned_add.flags(learned_add.Compared(qb, cb, qa, ca, x["q_sim"], x["ctx_sim"]))
                     x["turns"] = float(len(cb.turns))
                     x["log_words"] = float(np.log1p(len(cb.text.split()) + len(qb.split())))
+                    x[FACTS] = float((cv.states_more(qb, qa) or "").startswith(cv.OTHER_FACTS))
                     row["x"] = x
                 out.write(json.dumps(row) + "\n")
             vectors.save()
@@ -143,8 +137,7 @@ def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: in
     """The operating point on the fitted sets: for ``replace`` and ``add`` the lowest score at which their traps
     served stay <= ``allowed`` (the rules'); for ``gate`` the score under which refusing the rules' serves refuses the
     most traps more than should-hits."""
-    decided = [n for n, r in enumerate(rows) if r.get("x")]
-    open_ = {n for n in decided if not rows[n]["x"][VETO]}
+    open_ = {n for n, r in enumerate(rows) if r.get("x") and not vetoed(r)}
     if policy == "gate":
         served_ = sorted((float(scores[n]), bool(rows[n]["should_hit"])) for n in open_ if rows[n]["rules"])
         gain = np.cumsum([-1 if hit else 1 for _, hit in served_])
@@ -164,6 +157,11 @@ def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: in
     return counted[budget] + 1e-12 if budget < len(counted) else -np.inf
 
 
+def vetoed(row: Row) -> bool:
+    """Whether a pair is refused whatever its score: the guards' veto, or a follow-up stating other facts."""
+    return bool(row["x"][VETO] or row["x"].get(FACTS, 0.0))
+
+
 def served(
     policy: str, row: Row, score: float, t: float, gated: float = np.inf, cut: float = -np.inf, turns: float = np.inf
 ) -> bool:
@@ -173,7 +171,7 @@ def served(
     rules = bool(row["rules"])
     if policy == "rules" or not row.get("x"):
         return rules
-    passes = not row["x"][VETO] and score >= t and (rules or row["x"]["turns"] <= turns)
+    passes = not vetoed(row) and score >= t and (rules or row["x"]["turns"] <= turns)
     if policy == "replace":
         return passes
     if policy == "add":
@@ -259,14 +257,46 @@ def loso(
     return found
 
 
+MARGINS = (0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05)
+"""The margins ``--margins`` tries for ``add``."""
+
+
+def margins(rows: Sequence[Row], features: Sequence[str], specialised: bool, turns: float) -> None:
+    """``add``'s gain over the rules leave-one-set-out at each of :data:`MARGINS`: each fold's model and bare
+    threshold fitted once, its left-out pairs the rules refuse scored against the threshold plus each margin (the
+    grid a margin is chosen on, without refitting per margin); and the left-out traps nearest their fold's threshold."""
+    on = TRAINED_ON["add"] if specialised else "open"
+    gains = {m: [0, 0] for m in MARGINS}
+    near: list[tuple[float, str]] = []
+    for name in dict.fromkeys(r["set"] for r in rows):
+        fitted_rows, own = [r for r in rows if r["set"] != name], [r for r in rows if r["set"] == name]
+        model = _fitted(fitted_rows, features, on)
+        allowed = sum(bool(r["rules"]) for r in fitted_rows if not r["should_hit"])
+        t = _threshold("add", _scores(model, fitted_rows, features), fitted_rows, allowed)
+        score = _scores(model, own, features)
+        for n, r in enumerate(own):
+            if r["rules"] or not r.get("x") or vetoed(r) or r["x"]["turns"] > turns:
+                continue
+            for m in MARGINS:
+                gains[m][0 if r["should_hit"] else 1] += int(score[n] >= t + m)
+            if not r["should_hit"]:
+                near.append((float(score[n] - t), f"{r['id']} {r['category']}"))
+    print("| margin | should-hits more | traps more |\n|---|---|---|")
+    for m, (hits, traps) in gains.items():
+        print(f"| {m} | +{hits} | +{traps} |")
+    for gap, which in sorted(near, reverse=True)[:5]:
+        print(f"  trap {which}: {gap:+.4f} from its fold's threshold")
+
+
 def table(rows: Sequence[Row], runs: dict[str, dict[str, list[bool]]], per_set: bool = True) -> list[int]:
     """Per set and pooled, should-hits served / should-hits, traps served / traps, for each policy."""
-    print("| set (dev) | " + " | ".join(POLICIES) + " |\n|---|" + "---|" * len(POLICIES))
-    pooled = {p: [0, 0, 0, 0] for p in POLICIES}
+    policies = list(runs)
+    print("| set (dev) | " + " | ".join(policies) + " |\n|---|" + "---|" * len(policies))
+    pooled = {p: [0, 0, 0, 0] for p in policies}
     for name in dict.fromkeys(r["set"] for r in rows):
         own = [r for r in rows if r["set"] == name]
         cells = []
-        for p in POLICIES:
+        for p in policies:
             hits = [v for r, v in zip(own, runs[p][name], strict=True) if r["should_hit"]]
             traps = [v for r, v in zip(own, runs[p][name], strict=True) if not r["should_hit"]]
             c = [sum(hits), len(hits), sum(traps), len(traps)]
@@ -274,8 +304,8 @@ def table(rows: Sequence[Row], runs: dict[str, dict[str, list[bool]]], per_set: 
             cells.append("{}/{}, {}/{}".format(*c))
         if per_set:
             print(f"| {name} | " + " | ".join(cells) + " |")
-    print("| **pooled** | " + " | ".join("**{}/{}, {}/{}**".format(*pooled[p]) for p in POLICIES) + " |")
-    return [x for p in POLICIES for x in pooled[p]]
+    print("| **pooled** | " + " | ".join("**{}/{}, {}/{}**".format(*pooled[p]) for p in policies) + " |")
+    return [x for p in policies for x in pooled[p]]
 
 
 def moved(rows: Sequence[Row], runs: dict[str, dict[str, list[bool]]], policy: str) -> None:
@@ -327,7 +357,12 @@ def freeze(rows: Sequence[Row], features: str, specialised: bool, margin: float,
 
 
 def thawed(path: Path) -> tuple[Sequence[str], dict[str, tuple[dict[str, Any], float, float]], float]:
+    """A ``--freeze`` file's policies, or a shipped data file's (``--write``'s) ``add``, to count on other rows."""
     frozen = json.loads(path.read_text())
+    if "threshold" in frozen:
+        m = Fitted(*(np.asarray(frozen[k], dtype=np.float64) for k in ("mean", "scale", "weights")), frozen["bias"])
+        chosen = {"rules": ({}, 0.0, -np.inf), "add": ({"t": m}, float(frozen["threshold"]), -np.inf)}
+        return tuple(frozen["features"]), chosen, float(frozen["max_turns"])
     chosen = {
         policy: (
             {
@@ -386,6 +421,7 @@ def main() -> None:
     parser.add_argument("--specialised", action="store_true", help="with --freeze: a model per policy's pairs")
     parser.add_argument("--margin", type=float, default=0.0, help="add's threshold this far above the fitted traps")
     parser.add_argument("--turns", type=float, default=np.inf, help="add serves only conversations this long or less")
+    parser.add_argument("--margins", action="store_true", help="with --fit --features: add's gain by margin")
     parser.add_argument("--per-set", action="store_true", help="with --fit: the table per set too")
     parser.add_argument("--freeze", type=Path, help="with --fit: write every policy fitted on every set here")
     parser.add_argument("--count", type=Path, help="a --freeze file: count its policies once on --rows")
@@ -398,6 +434,8 @@ def main() -> None:
         write(load(args.fit, args.verdicts), Path(__file__).parents[1] / "src/nearhit/cache/data" / DATA)
     elif args.fit and args.freeze:
         freeze(load(args.fit, args.verdicts), args.features, args.specialised, args.margin, args.turns, args.freeze)
+    elif args.fit and args.margins:
+        margins(load(args.fit, args.verdicts), FEATURE_SETS[args.features], args.specialised, args.turns)
     elif args.fit:
         rows = load(args.fit, args.verdicts)
         both = [r for r in rows if r.get("x")]
@@ -421,7 +459,8 @@ def main() -> None:
                 runs[policy][name] = verdicts_
         table(rows, runs)
         for policy in ("add", "gate", "both"):
-            moved(rows, runs, policy)
+            if policy in runs:
+                moved(rows, runs, policy)
 
 
 if __name__ == "__main__":
