@@ -133,10 +133,11 @@ def _lines(path: Path) -> list[str]:
         return [line for line in text if line.strip()]
 
 
-def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: int) -> float:
+def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: int, within: float = np.inf) -> float:
     """The operating point on the fitted sets: for ``replace`` and ``add`` the lowest score at which their traps
     served stay <= ``allowed`` (the rules'); for ``gate`` the score under which refusing the rules' serves refuses the
-    most traps more than should-hits."""
+    most traps more than should-hits. ``add`` reads only the traps of conversations at most ``within`` turns long:
+    those its turn cap lets it serve."""
     open_ = {n for n, r in enumerate(rows) if r.get("x") and not vetoed(r)}
     if policy == "gate":
         served_ = sorted((float(scores[n]), bool(rows[n]["should_hit"])) for n in open_ if rows[n]["rules"])
@@ -150,7 +151,8 @@ def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: in
         counted = sorted((float(scores[n]) for n in traps if n in open_), reverse=True)
     else:
         fixed = sum(bool(rows[n]["rules"]) for n in traps)
-        counted = sorted((float(scores[n]) for n in traps if n in open_ and not rows[n]["rules"]), reverse=True)
+        reach = [n for n in traps if n in open_ and not rows[n]["rules"] and rows[n]["x"]["turns"] <= within]
+        counted = sorted((float(scores[n]) for n in reach), reverse=True)
     budget = allowed - fixed
     if budget < 0:
         return np.inf
@@ -209,17 +211,22 @@ def _scores(model: Any, rows: Sequence[Row], features: Sequence[str]) -> np.ndar
 
 
 def decide(
-    fitted_rows: Sequence[Row], features: Sequence[str], specialised: bool, margin: float = 0.0
+    fitted_rows: Sequence[Row],
+    features: Sequence[str],
+    specialised: bool,
+    margin: float = 0.0,
+    within: float = np.inf,
 ) -> dict[str, tuple[dict[str, Any], float, float]]:
     """Each policy fitted on ``fitted_rows``: per policy its models by population, its threshold and gate cut;
-    ``add``'s threshold ``margin`` above the score of the fitted trap it would serve first."""
+    ``add``'s threshold ``margin`` above the score of the fitted trap it would serve first (of at most ``within``
+    turns)."""
     populations = sorted(set(TRAINED_ON.values())) if specialised else ["open"]
     models = {on: _fitted(fitted_rows, features, on) for on in populations}
     allowed = sum(bool(r["rules"]) for r in fitted_rows if not r["should_hit"])
     chosen: dict[str, tuple[dict[str, Any], float, float]] = {"rules": ({}, 0.0, -np.inf)}
     for policy in ("replace", "add", "gate"):
         on = TRAINED_ON[policy] if specialised else "open"
-        t = _threshold(policy, _scores(models[on], fitted_rows, features), fitted_rows, allowed)
+        t = _threshold(policy, _scores(models[on], fitted_rows, features), fitted_rows, allowed, within)
         chosen[policy] = ({"t": models[on]}, t + margin if policy == "add" else t, -np.inf)
     add, gate = chosen["add"], chosen["gate"]
     chosen["both"] = ({"t": add[0]["t"], "gate": gate[0]["t"]}, add[1], gate[1])
@@ -245,13 +252,19 @@ def apply(
 
 
 def loso(
-    rows: Sequence[Row], features: Sequence[str], specialised: bool, margin: float = 0.0, turns: float = np.inf
+    rows: Sequence[Row],
+    features: Sequence[str],
+    specialised: bool,
+    margin: float = 0.0,
+    turns: float = np.inf,
+    capped: bool = False,
 ) -> dict[str, dict[str, list[bool]]]:
-    """Per policy, per set left out, each of its rows served or not under the policy fitted on the other sets."""
+    """Per policy, per set left out, each of its rows served or not under the policy fitted on the other sets
+    (``capped``: add's threshold over the fitted traps within the turn cap only)."""
     found: dict[str, dict[str, list[bool]]] = {p: {} for p in POLICIES}
     for name in dict.fromkeys(r["set"] for r in rows):
         own = [r for r in rows if r["set"] == name]
-        chosen = decide([r for r in rows if r["set"] != name], features, specialised, margin)
+        chosen = decide([r for r in rows if r["set"] != name], features, specialised, margin, _within(turns, capped))
         for policy, verdicts_ in apply(own, features, chosen, turns).items():
             found[policy][name] = verdicts_
     return found
@@ -261,7 +274,12 @@ MARGINS = (0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05)
 """The margins ``--margins`` tries for ``add``."""
 
 
-def margins(rows: Sequence[Row], features: Sequence[str], specialised: bool, turns: float) -> None:
+def _within(turns: float, capped: bool) -> float:
+    """The longest conversation whose traps set add's threshold: the turn cap's, or any (``--capped`` off)."""
+    return turns if capped else np.inf
+
+
+def margins(rows: Sequence[Row], features: Sequence[str], specialised: bool, turns: float, capped: bool) -> None:
     """``add``'s gain over the rules leave-one-set-out at each of :data:`MARGINS`: each fold's model and bare
     threshold fitted once, its left-out pairs the rules refuse scored against the threshold plus each margin (the
     grid a margin is chosen on, without refitting per margin); and the left-out traps nearest their fold's threshold."""
@@ -272,7 +290,7 @@ def margins(rows: Sequence[Row], features: Sequence[str], specialised: bool, tur
         fitted_rows, own = [r for r in rows if r["set"] != name], [r for r in rows if r["set"] == name]
         model = _fitted(fitted_rows, features, on)
         allowed = sum(bool(r["rules"]) for r in fitted_rows if not r["should_hit"])
-        t = _threshold("add", _scores(model, fitted_rows, features), fitted_rows, allowed)
+        t = _threshold("add", _scores(model, fitted_rows, features), fitted_rows, allowed, _within(turns, capped))
         score = _scores(model, own, features)
         for n, r in enumerate(own):
             if r["rules"] or not r.get("x") or vetoed(r) or r["x"]["turns"] > turns:
@@ -338,9 +356,11 @@ FEATURE_SETS = {
 anything more (no user turns' or told-as-one cosine), without the conversation's size or with it."""
 
 
-def freeze(rows: Sequence[Row], features: str, specialised: bool, margin: float, turns: float, path: Path) -> None:
+def freeze(
+    rows: Sequence[Row], features: str, specialised: bool, margin: float, turns: float, capped: bool, path: Path
+) -> None:
     """The policies fitted on every fitted set, written to ``path`` before any validation row is read."""
-    chosen = decide(rows, FEATURE_SETS[features], specialised, margin)
+    chosen = decide(rows, FEATURE_SETS[features], specialised, margin, _within(turns, capped))
     kept = {
         policy: {
             "models": {
@@ -352,7 +372,14 @@ def freeze(rows: Sequence[Row], features: str, specialised: bool, margin: float,
         }
         for policy, (models, t, cut) in chosen.items()
     }
-    frozen = {"features": features, "specialised": specialised, "margin": margin, "turns": turns, "policies": kept}
+    frozen = {
+        "features": features,
+        "specialised": specialised,
+        "margin": margin,
+        "turns": turns,
+        "capped": capped,
+        "policies": kept,
+    }
     path.write_text(json.dumps(frozen, indent=1))
 
 
@@ -421,6 +448,7 @@ def main() -> None:
     parser.add_argument("--specialised", action="store_true", help="with --freeze: a model per policy's pairs")
     parser.add_argument("--margin", type=float, default=0.0, help="add's threshold this far above the fitted traps")
     parser.add_argument("--turns", type=float, default=np.inf, help="add serves only conversations this long or less")
+    parser.add_argument("--capped", action="store_true", help="add's threshold over the traps within --turns only")
     parser.add_argument("--margins", action="store_true", help="with --fit --features: add's gain by margin")
     parser.add_argument("--per-set", action="store_true", help="with --fit: the table per set too")
     parser.add_argument("--freeze", type=Path, help="with --fit: write every policy fitted on every set here")
@@ -433,9 +461,10 @@ def main() -> None:
     if args.fit and args.write:
         write(load(args.fit, args.verdicts), Path(__file__).parents[1] / "src/nearhit/cache/data" / DATA)
     elif args.fit and args.freeze:
-        freeze(load(args.fit, args.verdicts), args.features, args.specialised, args.margin, args.turns, args.freeze)
+        rows = load(args.fit, args.verdicts)
+        freeze(rows, args.features, args.specialised, args.margin, args.turns, args.capped, args.freeze)
     elif args.fit and args.margins:
-        margins(load(args.fit, args.verdicts), FEATURE_SETS[args.features], args.specialised, args.turns)
+        margins(load(args.fit, args.verdicts), FEATURE_SETS[args.features], args.specialised, args.turns, args.capped)
     elif args.fit:
         rows = load(args.fit, args.verdicts)
         both = [r for r in rows if r.get("x")]
@@ -444,7 +473,7 @@ def main() -> None:
         for name in names:
             for specialised in (False, True):
                 print(f"\n{name}, {'specialised' if specialised else 'one model'} (leave-one-set-out):\n")
-                runs = loso(rows, FEATURE_SETS[name], specialised, args.margin, args.turns)
+                runs = loso(rows, FEATURE_SETS[name], specialised, args.margin, args.turns, args.capped)
                 table(rows, runs, per_set=args.per_set)
                 for policy in ("add", "gate"):
                     moved(rows, runs, policy)
