@@ -27,6 +27,13 @@ validation sets -v56 .. -v61 (``VALIDATION``), dumped apart; ``--freeze`` fixes 
 until rq30, twenty-eighth session), on conversations of at most 7 turns. Dev splits only; no test split and no
 held-out file is loaded.
 
+Thirty-third session (helper lr38): ``FIT`` and ``VALIDATION`` are ``conversation_misses``'s (up to -v89 and
+fow-cache's; -v90 .. -v93). The rules' verdicts are read without the learned add (``conversation_misses.py
+--rules-alone``), which is what a refit adds to; a row carries ``facts_veto`` (``learned_add``'s second veto, outside
+the model as the guards' is). ``--count`` also reads a shipped data file; ``--margins`` gives add's leave-one-set-out
+gain at each margin; ``--capped`` takes add's threshold over the fitted traps its turn cap lets it serve only (without
+it, fow-cache's 12-turn traps, which the add never reads, set it). Nothing refitted was shipped: see the README.
+
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py \
         --dump fit.jsonl --cache vectors.pkl --sets fit          # ~20 min on 2 shared cores; --sets validation
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_misses.py --pairs rules.txt
