@@ -27,6 +27,13 @@ validation sets -v56 .. -v61 (``VALIDATION``), dumped apart; ``--freeze`` fixes 
 until rq30, twenty-eighth session), on conversations of at most 7 turns. Dev splits only; no test split and no
 held-out file is loaded.
 
+Thirty-third session (helper lr38): ``FIT`` and ``VALIDATION`` are ``conversation_misses``'s (up to -v89 and
+fow-cache's; -v90 .. -v93). The rules' verdicts are read without the learned add (``conversation_misses.py
+--rules-alone``), which is what a refit adds to; a row carries ``facts_veto`` (``learned_add``'s second veto, outside
+the model as the guards' is). ``--count`` also reads a shipped data file; ``--margins`` gives add's leave-one-set-out
+gain at each margin; ``--capped`` takes add's threshold over the fitted traps its turn cap lets it serve only (without
+it, fow-cache's 12-turn traps, which the add never reads, set it). Nothing refitted was shipped: see the README.
+
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_learned.py \
         --dump fit.jsonl --cache vectors.pkl --sets fit          # ~20 min on 2 shared cores; --sets validation
     NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_misses.py --pairs rules.txt
@@ -58,18 +65,22 @@ import numpy as np
 
 import conversation_fit as fitted
 from conversation_fit import _texts, signals, verdicts
+from conversation_misses import FIT, VALIDATION
 from conversation_retold import looked_up
 from followup_representations import Vectors
+from nearhit.cache import conversation as cv
 from nearhit.cache import learned_add
 from nearhit.cache.learned_add import CHECKS, DATA
 from nearhit.decision.fit import Fitted, fit
 from nearhit.evaluation import dataset
-from nearhit.evaluation.dataset import CONVERSATION_SETS
 from nearhit.guards import GuardSet
 
 CHECK_FLAGS = (*(name for name, _ in CHECKS), "changed_detail", "other_referent")
 VETO = "q_veto"
 """The guards' rejection at their cut on the last questions: a hard veto, kept outside the model."""
+FACTS = "facts_veto"
+"""A follow-up stating a number, date or name the other does not (``learned_add``'s second veto, outside the model;
+rows dumped before the thirty-third session lack it: read as 0)."""
 FEATURES = (*(name for name in fitted.FEATURES if name not in ("ctx_check", VETO)), *CHECK_FLAGS, "turns", "log_words")
 """``conversation_fit``'s signals, its one context-check flag split into one per check, and the conversation's size."""
 NONNEGATIVE = tuple(name in {"q_sim", "ctx_sim", "users_sim", "told_sim", "same_turns", "q_quiet"} for name in FEATURES)
@@ -81,17 +92,6 @@ ITERATIONS = 1000
 Row = dict[str, Any]
 """A dumped pair: set, id, category, should_hit, both_context, x (its signals), rules (the rules' verdict)."""
 POLICIES = ("rules", "replace", "add", "gate", "both")
-
-
-def _version(name: str) -> int:
-    """A conversation set's number: ``nearhit-conversations-v55`` is 55; the first set and fow-cache's are 1."""
-    return int(name.rsplit("-v", 1)[1]) if "-v" in name else 1
-
-
-FIT = tuple(name for name in CONVERSATION_SETS if _version(name) <= 55)
-"""The twenty-seventh session's fitted sets: the dev splits up to -v55 and fow-cache's."""
-VALIDATION = tuple(name for name in CONVERSATION_SETS if 56 <= _version(name) <= 61)
-"""Its validation sets: counted once, after the policy is frozen, never fitted on."""
 
 
 async def dump(path: Path, cache: Path, sets: Sequence[str]) -> None:
@@ -113,6 +113,7 @@ async def dump(path: Path, cache: Path, sets: Sequence[str]) -> None:
                     x |= learned_add.flags(learned_add.Compared(qb, cb, qa, ca, x["q_sim"], x["ctx_sim"]))
                     x["turns"] = float(len(cb.turns))
                     x["log_words"] = float(np.log1p(len(cb.text.split()) + len(qb.split())))
+                    x[FACTS] = float((cv.states_more(qb, qa) or "").startswith(cv.OTHER_FACTS))
                     row["x"] = x
                 out.write(json.dumps(row) + "\n")
             vectors.save()
@@ -139,12 +140,12 @@ def _lines(path: Path) -> list[str]:
         return [line for line in text if line.strip()]
 
 
-def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: int) -> float:
+def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: int, within: float = np.inf) -> float:
     """The operating point on the fitted sets: for ``replace`` and ``add`` the lowest score at which their traps
     served stay <= ``allowed`` (the rules'); for ``gate`` the score under which refusing the rules' serves refuses the
-    most traps more than should-hits."""
-    decided = [n for n, r in enumerate(rows) if r.get("x")]
-    open_ = {n for n in decided if not rows[n]["x"][VETO]}
+    most traps more than should-hits. ``add`` reads only the traps of conversations at most ``within`` turns long:
+    those its turn cap lets it serve."""
+    open_ = {n for n, r in enumerate(rows) if r.get("x") and not vetoed(r)}
     if policy == "gate":
         served_ = sorted((float(scores[n]), bool(rows[n]["should_hit"])) for n in open_ if rows[n]["rules"])
         gain = np.cumsum([-1 if hit else 1 for _, hit in served_])
@@ -157,11 +158,17 @@ def _threshold(policy: str, scores: np.ndarray, rows: Sequence[Row], allowed: in
         counted = sorted((float(scores[n]) for n in traps if n in open_), reverse=True)
     else:
         fixed = sum(bool(rows[n]["rules"]) for n in traps)
-        counted = sorted((float(scores[n]) for n in traps if n in open_ and not rows[n]["rules"]), reverse=True)
+        reach = [n for n in traps if n in open_ and not rows[n]["rules"] and rows[n]["x"]["turns"] <= within]
+        counted = sorted((float(scores[n]) for n in reach), reverse=True)
     budget = allowed - fixed
     if budget < 0:
         return np.inf
     return counted[budget] + 1e-12 if budget < len(counted) else -np.inf
+
+
+def vetoed(row: Row) -> bool:
+    """Whether a pair is refused whatever its score: the guards' veto, or a follow-up stating other facts."""
+    return bool(row["x"][VETO] or row["x"].get(FACTS, 0.0))
 
 
 def served(
@@ -173,7 +180,7 @@ def served(
     rules = bool(row["rules"])
     if policy == "rules" or not row.get("x"):
         return rules
-    passes = not row["x"][VETO] and score >= t and (rules or row["x"]["turns"] <= turns)
+    passes = not vetoed(row) and score >= t and (rules or row["x"]["turns"] <= turns)
     if policy == "replace":
         return passes
     if policy == "add":
@@ -211,17 +218,22 @@ def _scores(model: Any, rows: Sequence[Row], features: Sequence[str]) -> np.ndar
 
 
 def decide(
-    fitted_rows: Sequence[Row], features: Sequence[str], specialised: bool, margin: float = 0.0
+    fitted_rows: Sequence[Row],
+    features: Sequence[str],
+    specialised: bool,
+    margin: float = 0.0,
+    within: float = np.inf,
 ) -> dict[str, tuple[dict[str, Any], float, float]]:
     """Each policy fitted on ``fitted_rows``: per policy its models by population, its threshold and gate cut;
-    ``add``'s threshold ``margin`` above the score of the fitted trap it would serve first."""
+    ``add``'s threshold ``margin`` above the score of the fitted trap it would serve first (of at most ``within``
+    turns)."""
     populations = sorted(set(TRAINED_ON.values())) if specialised else ["open"]
     models = {on: _fitted(fitted_rows, features, on) for on in populations}
     allowed = sum(bool(r["rules"]) for r in fitted_rows if not r["should_hit"])
     chosen: dict[str, tuple[dict[str, Any], float, float]] = {"rules": ({}, 0.0, -np.inf)}
     for policy in ("replace", "add", "gate"):
         on = TRAINED_ON[policy] if specialised else "open"
-        t = _threshold(policy, _scores(models[on], fitted_rows, features), fitted_rows, allowed)
+        t = _threshold(policy, _scores(models[on], fitted_rows, features), fitted_rows, allowed, within)
         chosen[policy] = ({"t": models[on]}, t + margin if policy == "add" else t, -np.inf)
     add, gate = chosen["add"], chosen["gate"]
     chosen["both"] = ({"t": add[0]["t"], "gate": gate[0]["t"]}, add[1], gate[1])
@@ -247,26 +259,69 @@ def apply(
 
 
 def loso(
-    rows: Sequence[Row], features: Sequence[str], specialised: bool, margin: float = 0.0, turns: float = np.inf
+    rows: Sequence[Row],
+    features: Sequence[str],
+    specialised: bool,
+    margin: float = 0.0,
+    turns: float = np.inf,
+    capped: bool = False,
 ) -> dict[str, dict[str, list[bool]]]:
-    """Per policy, per set left out, each of its rows served or not under the policy fitted on the other sets."""
+    """Per policy, per set left out, each of its rows served or not under the policy fitted on the other sets
+    (``capped``: add's threshold over the fitted traps within the turn cap only)."""
     found: dict[str, dict[str, list[bool]]] = {p: {} for p in POLICIES}
     for name in dict.fromkeys(r["set"] for r in rows):
         own = [r for r in rows if r["set"] == name]
-        chosen = decide([r for r in rows if r["set"] != name], features, specialised, margin)
+        chosen = decide([r for r in rows if r["set"] != name], features, specialised, margin, _within(turns, capped))
         for policy, verdicts_ in apply(own, features, chosen, turns).items():
             found[policy][name] = verdicts_
     return found
 
 
+MARGINS = (0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05)
+"""The margins ``--margins`` tries for ``add``."""
+
+
+def _within(turns: float, capped: bool) -> float:
+    """The longest conversation whose traps set add's threshold: the turn cap's, or any (``--capped`` off)."""
+    return turns if capped else np.inf
+
+
+def margins(rows: Sequence[Row], features: Sequence[str], specialised: bool, turns: float, capped: bool) -> None:
+    """``add``'s gain over the rules leave-one-set-out at each of :data:`MARGINS`: each fold's model and bare
+    threshold fitted once, its left-out pairs the rules refuse scored against the threshold plus each margin (the
+    grid a margin is chosen on, without refitting per margin); and the left-out traps nearest their fold's threshold."""
+    on = TRAINED_ON["add"] if specialised else "open"
+    gains = {m: [0, 0] for m in MARGINS}
+    near: list[tuple[float, str]] = []
+    for name in dict.fromkeys(r["set"] for r in rows):
+        fitted_rows, own = [r for r in rows if r["set"] != name], [r for r in rows if r["set"] == name]
+        model = _fitted(fitted_rows, features, on)
+        allowed = sum(bool(r["rules"]) for r in fitted_rows if not r["should_hit"])
+        t = _threshold("add", _scores(model, fitted_rows, features), fitted_rows, allowed, _within(turns, capped))
+        score = _scores(model, own, features)
+        for n, r in enumerate(own):
+            if r["rules"] or not r.get("x") or vetoed(r) or r["x"]["turns"] > turns:
+                continue
+            for m in MARGINS:
+                gains[m][0 if r["should_hit"] else 1] += int(score[n] >= t + m)
+            if not r["should_hit"]:
+                near.append((float(score[n] - t), f"{r['id']} {r['category']}"))
+    print("| margin | should-hits more | traps more |\n|---|---|---|")
+    for m, (hits, traps) in gains.items():
+        print(f"| {m} | +{hits} | +{traps} |")
+    for gap, which in sorted(near, reverse=True)[:5]:
+        print(f"  trap {which}: {gap:+.4f} from its fold's threshold")
+
+
 def table(rows: Sequence[Row], runs: dict[str, dict[str, list[bool]]], per_set: bool = True) -> list[int]:
     """Per set and pooled, should-hits served / should-hits, traps served / traps, for each policy."""
-    print("| set (dev) | " + " | ".join(POLICIES) + " |\n|---|" + "---|" * len(POLICIES))
-    pooled = {p: [0, 0, 0, 0] for p in POLICIES}
+    policies = list(runs)
+    print("| set (dev) | " + " | ".join(policies) + " |\n|---|" + "---|" * len(policies))
+    pooled = {p: [0, 0, 0, 0] for p in policies}
     for name in dict.fromkeys(r["set"] for r in rows):
         own = [r for r in rows if r["set"] == name]
         cells = []
-        for p in POLICIES:
+        for p in policies:
             hits = [v for r, v in zip(own, runs[p][name], strict=True) if r["should_hit"]]
             traps = [v for r, v in zip(own, runs[p][name], strict=True) if not r["should_hit"]]
             c = [sum(hits), len(hits), sum(traps), len(traps)]
@@ -274,8 +329,8 @@ def table(rows: Sequence[Row], runs: dict[str, dict[str, list[bool]]], per_set: 
             cells.append("{}/{}, {}/{}".format(*c))
         if per_set:
             print(f"| {name} | " + " | ".join(cells) + " |")
-    print("| **pooled** | " + " | ".join("**{}/{}, {}/{}**".format(*pooled[p]) for p in POLICIES) + " |")
-    return [x for p in POLICIES for x in pooled[p]]
+    print("| **pooled** | " + " | ".join("**{}/{}, {}/{}**".format(*pooled[p]) for p in policies) + " |")
+    return [x for p in policies for x in pooled[p]]
 
 
 def moved(rows: Sequence[Row], runs: dict[str, dict[str, list[bool]]], policy: str) -> None:
@@ -308,9 +363,11 @@ FEATURE_SETS = {
 anything more (no user turns' or told-as-one cosine), without the conversation's size or with it."""
 
 
-def freeze(rows: Sequence[Row], features: str, specialised: bool, margin: float, turns: float, path: Path) -> None:
+def freeze(
+    rows: Sequence[Row], features: str, specialised: bool, margin: float, turns: float, capped: bool, path: Path
+) -> None:
     """The policies fitted on every fitted set, written to ``path`` before any validation row is read."""
-    chosen = decide(rows, FEATURE_SETS[features], specialised, margin)
+    chosen = decide(rows, FEATURE_SETS[features], specialised, margin, _within(turns, capped))
     kept = {
         policy: {
             "models": {
@@ -322,12 +379,24 @@ def freeze(rows: Sequence[Row], features: str, specialised: bool, margin: float,
         }
         for policy, (models, t, cut) in chosen.items()
     }
-    frozen = {"features": features, "specialised": specialised, "margin": margin, "turns": turns, "policies": kept}
+    frozen = {
+        "features": features,
+        "specialised": specialised,
+        "margin": margin,
+        "turns": turns,
+        "capped": capped,
+        "policies": kept,
+    }
     path.write_text(json.dumps(frozen, indent=1))
 
 
 def thawed(path: Path) -> tuple[Sequence[str], dict[str, tuple[dict[str, Any], float, float]], float]:
+    """A ``--freeze`` file's policies, or a shipped data file's (``--write``'s) ``add``, to count on other rows."""
     frozen = json.loads(path.read_text())
+    if "threshold" in frozen:
+        m = Fitted(*(np.asarray(frozen[k], dtype=np.float64) for k in ("mean", "scale", "weights")), frozen["bias"])
+        chosen = {"rules": ({}, 0.0, -np.inf), "add": ({"t": m}, float(frozen["threshold"]), -np.inf)}
+        return tuple(frozen["features"]), chosen, float(frozen["max_turns"])
     chosen = {
         policy: (
             {
@@ -386,6 +455,8 @@ def main() -> None:
     parser.add_argument("--specialised", action="store_true", help="with --freeze: a model per policy's pairs")
     parser.add_argument("--margin", type=float, default=0.0, help="add's threshold this far above the fitted traps")
     parser.add_argument("--turns", type=float, default=np.inf, help="add serves only conversations this long or less")
+    parser.add_argument("--capped", action="store_true", help="add's threshold over the traps within --turns only")
+    parser.add_argument("--margins", action="store_true", help="with --fit --features: add's gain by margin")
     parser.add_argument("--per-set", action="store_true", help="with --fit: the table per set too")
     parser.add_argument("--freeze", type=Path, help="with --fit: write every policy fitted on every set here")
     parser.add_argument("--count", type=Path, help="a --freeze file: count its policies once on --rows")
@@ -397,7 +468,10 @@ def main() -> None:
     if args.fit and args.write:
         write(load(args.fit, args.verdicts), Path(__file__).parents[1] / "src/nearhit/cache/data" / DATA)
     elif args.fit and args.freeze:
-        freeze(load(args.fit, args.verdicts), args.features, args.specialised, args.margin, args.turns, args.freeze)
+        rows = load(args.fit, args.verdicts)
+        freeze(rows, args.features, args.specialised, args.margin, args.turns, args.capped, args.freeze)
+    elif args.fit and args.margins:
+        margins(load(args.fit, args.verdicts), FEATURE_SETS[args.features], args.specialised, args.turns, args.capped)
     elif args.fit:
         rows = load(args.fit, args.verdicts)
         both = [r for r in rows if r.get("x")]
@@ -406,7 +480,7 @@ def main() -> None:
         for name in names:
             for specialised in (False, True):
                 print(f"\n{name}, {'specialised' if specialised else 'one model'} (leave-one-set-out):\n")
-                runs = loso(rows, FEATURE_SETS[name], specialised, args.margin, args.turns)
+                runs = loso(rows, FEATURE_SETS[name], specialised, args.margin, args.turns, args.capped)
                 table(rows, runs, per_set=args.per_set)
                 for policy in ("add", "gate"):
                     moved(rows, runs, policy)
@@ -421,7 +495,8 @@ def main() -> None:
                 runs[policy][name] = verdicts_
         table(rows, runs)
         for policy in ("add", "gate", "both"):
-            moved(rows, runs, policy)
+            if policy in runs:
+                moved(rows, runs, policy)
 
 
 if __name__ == "__main__":

@@ -378,6 +378,11 @@ def _outcomes(path: str) -> dict[str, bool]:
         return {line.split()[0]: line.split()[1] == "served" for line in lines if line.strip()}
 
 
+def _rules_alone(*_: object) -> bool:
+    """:func:`learned_add.serve` turned off: the rules' own verdicts, which a refit of the learned add adds to."""
+    return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", help="print each missed should-hit whose cause starts with this")
@@ -392,7 +397,10 @@ def main() -> None:
     parser.add_argument("--served-in", metavar="PAIRS", help="look up only the pairs a --pairs file has served")
     parser.add_argument("--ids", metavar="FILE", help="look up only the pairs whose ids this file lists, one a line")
     parser.add_argument("--sets", choices=("fit", "validation"), help="only these dev splits (see VALIDATION)")
+    parser.add_argument("--rules-alone", action="store_true", help="no learned add: the verdicts a refit adds to")
     args = parser.parse_args()
+    if args.rules_alone:
+        learned_add.serve = _rules_alone  # type: ignore[assignment]
     if args.sets:
         global SETS
         SETS = chosen_sets(args.sets)
