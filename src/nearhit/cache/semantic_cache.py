@@ -354,6 +354,8 @@ class SemanticCache(CacheAdmin):
                 floor = context_match.servable_floor(result.threshold, margins_in_force.quiet)
                 rows, later = context_match.split_under(rows, floor)
             rows, contexts, rejected, margins = context_match.match(result, query, rows, self.embedder.dimension)
+            # context_rejections: the rows whose turns were compared and refused (here, or in finish() for the rows
+            # left for later on a miss); the rows a hit leaves uncompared are counted nowhere (listed_uncompared).
             self._count(*["context_rejections"] * rejected)
             result.timings_ms["context"] = _ms_since(stage)
             stage = time.perf_counter()
