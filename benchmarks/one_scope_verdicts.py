@@ -6,7 +6,9 @@ field but ``latency_ms`` compared; per run the should-hits and traps served and 
 ``dump OUT SET[:SPLIT] ...``: every conversation pair's ``b`` looked up in ONE scope holding every ``a`` of its set,
 as ``conversation_latency.py`` looks up (ten KNN rows a lookup, where ``eval``'s scope per pair has one), the whole
 result written a line a lookup (candidates with outcomes and reasons, similarity, match, context; no timings, ids or
-dates) with the ``context_rejections`` it counted. ``dumps BASE BRANCH``: two such files compared.
+dates) with the ``context_rejections`` it counted. ``dumps BASE BRANCH``: two such files compared; a hit's far rows
+the branch lists ``not_needed`` uncompared (``context_match.NOT_COMPARED``, since lt39) are compared with the
+base's listing of the same rows by prompt and similarity only, the refusals the base counted of them taken off.
 
     PYTHONPATH=/tmp/base/src python benchmarks/one_scope_verdicts.py dump a.jsonl conversations:dev
     PYTHONPATH=src python benchmarks/one_scope_verdicts.py dump b.jsonl conversations:dev
@@ -87,17 +89,42 @@ async def dump(out: Path, sets: list[str]) -> None:
                     lines.write(json.dumps(result, sort_keys=True, default=str) + "\n")
 
 
+def as_base_listed(base: dict[str, Any], branch: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
+    """``branch``'s lookup with each candidate it lists uncompared (``NOT_COMPARED``) replaced by ``base``'s at
+    the same place when that one has the same prompt and similarity, and the context refusals the base counted of
+    them added back; with how many rows were uncompared and how many refusals that saved."""
+    from nearhit.cache.context_match import NOT_COMPARED  # here: ``dump`` runs on trees older than it too
+
+    at = [n for n, c in enumerate(branch["candidates"]) if c.get("reason") == NOT_COMPARED]
+    if not at or len(base["candidates"]) != len(branch["candidates"]):
+        return branch, len(at), 0
+    candidates = list(branch["candidates"])
+    saved = 0
+    for n in at:
+        theirs, ours = base["candidates"][n], candidates[n]
+        if (theirs["prompt"], theirs["similarity"]) == (ours["prompt"], ours["similarity"]):
+            candidates[n] = theirs
+            saved += theirs.get("guard") == "context"
+    fixed = {**branch, "candidates": candidates, "context_rejections": branch["context_rejections"] + saved}
+    return fixed, len(at), saved
+
+
 def compare_dumps(base: Path, branch: Path) -> bool:
     """Two :func:`dump` files: how many lookups, served, candidates and refusals, and how many differ."""
     a, b = (
         {line["pair"]: without_times(line) for line in map(json.loads, path.read_text().splitlines())}
         for path in (base, branch)
     )
+    uncompared = saved = 0
+    for pair in set(a) & set(b):
+        b[pair], rows, refusals = as_base_listed(a[pair], b[pair])
+        uncompared, saved = uncompared + rows, saved + refusals
     differ = [pair for pair in a if a[pair] != b.get(pair)] + [pair for pair in b if pair not in a]
     print(
         f"{len(a)} lookups, {sum(1 for r in a.values() if r['hit'])} served, "
         f"{sum(len(r['candidates']) for r in a.values())} candidates listed, "
-        f"{sum(r['context_rejections'] for r in a.values())} context refusals; differing: {len(differ)}"
+        f"{sum(r['context_rejections'] for r in a.values())} context refusals; "
+        f"listed uncompared by the branch: {uncompared} rows, {saved} refusals not counted; differing: {len(differ)}"
     )
     for pair in differ[:5]:
         print(pair, json.dumps(a.get(pair))[:400], "|||", json.dumps(b.get(pair))[:400])

@@ -1,8 +1,8 @@
 """A conversation's first look judges the turns of the KNN rows it may serve only (issue 14, latency): the farther
 ones, under every margin (:func:`context_match.servable_floor`), are judged in :meth:`FirstLook.finish` (beside the
-LLM call in the service), or at once on a hit. Judged later, they are judged as before: a second chance still
-serves through one, the candidates list every KNN row with the outcome it had, ``context_rejections`` counts the
-same. Invented conversations, the real embedded Redis, the default guards."""
+LLM call in the service), or never on a hit (listed ``not_needed``, their turns not compared). Judged later, they are
+judged as before: a second chance still serves through one, the candidates list every KNN row with the outcome it
+had, ``context_rejections`` counts the same. Invented conversations, the real embedded Redis, the default guards."""
 
 from __future__ import annotations
 
@@ -63,21 +63,8 @@ async def test_a_row_too_far_for_the_first_look_still_gets_its_second_chance(gua
     assert "context_later" in result.timings_ms and "after_answer" in result.timings_ms
 
 
-@pytest.mark.parametrize(
-    ("turns", "question", "hit"),
-    [
-        (SHOWER, "Can I fix a leaking shower tray seal on my own?", False),  # a miss: the far rows judged in finish()
-        (STORY, "How often do I need to feed it?", True),  # a hit at the first look: judged at once
-        (STORY, "Can I use it to make pizza dough?", False),  # after the same turns, every question far
-    ],
-)
-async def test_rows_judged_later_are_listed_and_counted_as_before(
-    guarded_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch, turns: Turns, question: str, hit: bool
-) -> None:
-    """The same lookup with every row judged at the first look (as before) and with the far ones judged later:
-    the same result, every KNN row listed with the same outcome and reason, the same context rejections counted."""
-    cache = guarded_cache
-    await stored_in_one_scope(cache)
+def recording(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """``context_match.split_under`` patched to record how many rows each lookup left for later."""
     split = context_match.split_under
     left: list[int] = []
 
@@ -87,17 +74,61 @@ async def test_rows_judged_later_are_listed_and_counted_as_before(
         return judged, later
 
     monkeypatch.setattr(context_match, "split_under", recorded)
+    return left
+
+
+@pytest.mark.parametrize(
+    ("turns", "question"),
+    [
+        (SHOWER, "Can I fix a leaking shower tray seal on my own?"),  # a miss: the far rows judged in finish()
+        (STORY, "Can I use it to make pizza dough?"),  # after the same turns, every question far
+    ],
+)
+async def test_rows_judged_later_are_listed_and_counted_as_before(
+    guarded_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch, turns: Turns, question: str
+) -> None:
+    """The same lookup with every row judged at the first look (as before) and with the far ones judged later:
+    the same result, every KNN row listed with the same outcome and reason, the same context rejections counted."""
+    cache = guarded_cache
+    await stored_in_one_scope(cache)
+    left = recording(monkeypatch)
     before = await rejections(cache)
     first = await cache.first_look(ask(cache, turns, question))
-    assert first.result.hit is hit and first.pending is not hit
+    assert not first.result.hit and first.pending
     listed_first = len(first.result.candidates)
-    later = await first.finish() if first.pending else first.result
+    later = await first.finish()
     counted_later = await rejections(cache) - before
-    assert left and left[0] > 0  # some rows were left for later: listed by finish() on a miss, at once on a hit
-    assert listed_first == len(later.candidates) if hit else listed_first < len(later.candidates)
+    assert left and left[0] > 0 and listed_first < len(later.candidates)  # some rows listed by finish()
 
     monkeypatch.setattr(context_match, "split_under", lambda rows, floor: (rows, []))  # all judged at once
     before = await rejections(cache)
     at_once = await cache.lookup(ask(cache, turns, question))
     assert shown(later) == shown(at_once)
     assert counted_later == await rejections(cache) - before > 0
+
+
+async def test_a_hit_lists_the_rows_left_for_later_uncompared(
+    guarded_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hit at the first look compares no far row's turns: each is listed ``not_needed`` (why: not compared) and
+    none is counted in ``context_rejections``; the rows it judged, the answer and the similarity are those of the
+    lookup that judges every row at once, which refuses some of the far ones by their turns."""
+    cache = guarded_cache
+    await stored_in_one_scope(cache)
+    left = recording(monkeypatch)
+    before = await rejections(cache)
+    first = await cache.first_look(ask(cache, STORY, "How often do I need to feed it?"))
+    counted = await rejections(cache) - before
+    assert first.result.hit and not first.pending and left and left[0] > 0
+    near, far = first.result.candidates[: -left[0]], first.result.candidates[-left[0] :]
+    assert all(c.outcome == "not_needed" and c.reason == context_match.NOT_COMPARED for c in far), far
+
+    monkeypatch.setattr(context_match, "split_under", lambda rows, floor: (rows, []))  # all judged at once
+    before = await rejections(cache)
+    at_once = await cache.lookup(ask(cache, STORY, "How often do I need to feed it?"))
+    counted_at_once = await rejections(cache) - before
+    assert at_once.candidates[: len(near)] == near
+    assert [c.doc_id for c in at_once.candidates[len(near) :]] == [c.doc_id for c in far]
+    refused_far = sum(c.outcome == "rejected_by_guard" for c in at_once.candidates[len(near) :])
+    assert refused_far > 0 and counted == counted_at_once - refused_far
+    assert {**shown(first.result), "candidates": None} == {**shown(at_once), "candidates": None}

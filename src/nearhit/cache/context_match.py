@@ -135,10 +135,25 @@ def servable_floor(threshold: float, quiet: float) -> float:
 
 def split_under(rows: Rows, floor: float) -> tuple[Rows, Rows]:
     """``rows`` (the KNN's, nearest first) cut after the last one at or above ``floor``: those the first look judges,
-    and the farther ones, none of which it can serve, whose turns are judged later (:func:`match`, when a second
-    chance or the result's candidate list needs them)."""
+    and the farther ones, none of which it can serve, whose turns are judged later (:func:`match`, before a miss's
+    second chances), or never on a hit (:func:`listed_uncompared`)."""
     at = max((n + 1 for n, (_, fields) in enumerate(rows) if entry.similarity(fields) >= floor), default=0)
     return rows[:at], rows[at:]
+
+
+NOT_COMPARED = "not compared: under every margin, past the candidate served"
+"""Why a row the first look left for later is listed ``not_needed`` on a hit (:func:`listed_uncompared`)."""
+
+
+def listed_uncompared(result: LookupResult, rows: Rows) -> None:
+    """List the rows a hit at the first look left for later (:func:`split_under`) without comparing their turns:
+    each is farther than the candidate served and under every margin, so no reading of its turns changes what is
+    served (as :func:`choose.by_decision` lists the rows past a hit). ``context_rejections`` counts none of them."""
+    result.candidates += [
+        Candidate(doc_id, fields.get("prompt", ""), entry.similarity(fields), "not_needed", reason=NOT_COMPARED)
+        for doc_id, fields in rows
+    ]
+    result.candidates.sort(key=lambda candidate: -candidate.similarity)
 
 
 def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:

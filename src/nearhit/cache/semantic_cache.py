@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from redis.asyncio.cluster import RedisCluster
@@ -354,6 +354,8 @@ class SemanticCache(CacheAdmin):
                 floor = context_match.servable_floor(result.threshold, margins_in_force.quiet)
                 rows, later = context_match.split_under(rows, floor)
             rows, contexts, rejected, margins = context_match.match(result, query, rows, self.embedder.dimension)
+            # context_rejections: the rows whose turns were compared and refused (here, or in finish() for the rows
+            # left for later on a miss); the rows a hit leaves uncompared are counted nowhere (listed_uncompared).
             self._count(*["context_rejections"] * rejected)
             result.timings_ms["context"] = _ms_since(stage)
             stage = time.perf_counter()
@@ -367,7 +369,6 @@ class SemanticCache(CacheAdmin):
         # fewer reworded follow-ups, one trap fewer (benchmarks/README.md, "Conversations under the decision").
         decides = self.decision is not None and (query.context is None or self.max_wrong_rate is not None)
         judge = "decision" if decides else "guards"
-        served_by_guards = False
         with tracing.span(f"cache.{judge}") as span:
             if decides:
                 assert self.decision is not None
@@ -383,7 +384,6 @@ class SemanticCache(CacheAdmin):
                 quiet = margins_in_force.quiet if unbounded else 0.0
                 by_guards = functools.partial(choose.by_guards, quiet_margin=quiet)
                 await _judged(by_guards, result, query.prompt, rows, self.guards, widths)
-                served_by_guards = result.hit  # the rows past the one served are not needed (choose.by_guards)
                 if unbounded and query.context is not None:  # a veto read again with what the turns supply
                     turn_reading.read_with_turns(
                         result, query.context, query.prompt, rows, contexts, widths, self.guards
@@ -418,10 +418,8 @@ class SemanticCache(CacheAdmin):
                 score=result.score,
             )
         result.timings_ms[judge] = _ms_since(stage)
-        if later and result.hit:  # a hit settles now: the rows left for later listed and counted as before
-            stage = time.perf_counter()
-            self._judge_later(result, query, later, "not_needed" if served_by_guards else "below_threshold")
-            result.timings_ms["context"] += _ms_since(stage)
+        if later and result.hit:  # a hit settles now: the rows left for later are past it, their turns not compared
+            context_match.listed_uncompared(result, later)
             later = []
         if result.answer is not None and result.answer.doc_id in contexts:
             result.context = contexts[result.answer.doc_id]
@@ -442,7 +440,7 @@ class SemanticCache(CacheAdmin):
         with tracing.span("cache.second_chances") as span:
             if chance.later:
                 stage = time.perf_counter()
-                kept, contexts, margins = self._judge_later(result, query, chance.later, "below_threshold")
+                kept, contexts, margins = self._judge_later(result, query, chance.later)
                 chance = replace(
                     chance,
                     rows=chance.rows + kept,
@@ -462,19 +460,20 @@ class SemanticCache(CacheAdmin):
         return self.max_wrong_rate is None and query.context is not None and conversation.comparable(query.context)
 
     def _judge_later(
-        self, result: LookupResult, query: Lookup, later: choose.Rows, listed: Literal["below_threshold", "not_needed"]
+        self, result: LookupResult, query: Lookup, later: choose.Rows
     ) -> tuple[choose.Rows, dict[str, dict[str, object]], dict[str, tuple[Margin, float]]]:
-        """The turns of the rows the first look left (``later``) judged as it would have judged them: refused by
-        ``context`` (counted), or kept and ``listed`` as :func:`choose.by_guards` lists them, under every margin
-        (:func:`context_match.servable_floor`): below the threshold, the nearest of them the result's similarity on a
-        miss that has none, or not needed past the candidate it served; the candidates in the first look's order.
-        Returns the rows kept, the contexts they matched and their margins, for the second chances."""
+        """The turns of the rows a missed first look left (``later``) judged as it would have judged them: refused by
+        ``context`` (counted), or kept and listed below the threshold as :func:`choose.by_guards` lists them, under
+        every margin (:func:`context_match.servable_floor`), the nearest of them the result's similarity when it has
+        none; the candidates in the first look's order. Returns the rows kept, the contexts they matched and their
+        margins, for the second chances."""
         kept, contexts, rejected, margins = context_match.match(result, query, later, self.embedder.dimension)
         self._count(*["context_rejections"] * rejected)
         result.candidates += [
-            Candidate(doc_id, fields.get("prompt", ""), entry.similarity(fields), listed) for doc_id, fields in kept
+            Candidate(doc_id, fields.get("prompt", ""), entry.similarity(fields), "below_threshold")
+            for doc_id, fields in kept
         ]
-        if kept and not result.hit and result.similarity is None:
+        if kept and result.similarity is None:
             result.similarity = entry.similarity(kept[0][1])
             result.distance = 1.0 - result.similarity
         result.candidates.sort(key=lambda candidate: -candidate.similarity)

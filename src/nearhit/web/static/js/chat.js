@@ -278,8 +278,9 @@ function renderInspector(doc) {
       // Served under the threshold: which margin reached it (the quiet band, a conversation's, the decision's).
       ` ${num(c.similarity, 3)}${c.margin ? ` (under the threshold: ${MARGINS[c.margin] ?? c.margin})` : ""} — `,
       quoted(c.prompt),
-      // Why a refused one was: a farther one past a refused nearer one is named so, not as its own guard's veto.
-      c.outcome.startsWith("rejected_by") && c.reason ? ` · ${c.reason}` : "",
+      // Why a refused one was: a farther one past a refused nearer one is named so, not as its own guard's veto;
+      // why one not needed was not judged (a conversation's far row past a hit: its turns not compared).
+      (c.outcome.startsWith("rejected_by") || c.outcome === "not_needed") && c.reason ? ` · ${c.reason}` : "",
     ),
   );
 
