@@ -1,0 +1,39 @@
+"""Two follow-ups after the very same turns that open alike and end otherwise: "how do I say hi to a group of
+people?" / "how do I say hi to one person?", "Can I claim for my lunch on days I'm working from home?" / "... at a
+client's site in another city?". The embedder reads them as one question (0.85-0.88), and no referent, measure or
+modal tells them apart, but they ask one frame of another thing: the asking sentences share their opening, a content
+word in it (not "how do I" alone, which a rewording keeps: "how do I remove it?" / "how do I get rid of it?"), and
+what follows says content words on both sides, none of them the other's. Read only where the turns are the same,
+where the question alone decides.
+"""
+
+from __future__ import annotations
+
+from nearhit.guards.clauses import asking_sentence
+from nearhit.guards.content import content_stems
+from nearhit.guards.text import folded_words
+
+__all__ = ["other_ending"]
+
+
+def other_ending(question: str, cached: str) -> str | None:
+    """Why two asking sentences of one opening end in other things, or None."""
+    ours, theirs = folded_words(asking_sentence(question)), folded_words(asking_sentence(cached))
+    opened = _shared_opening(ours, theirs)
+    if not content_stems(ours[:opened], apostrophes=False):
+        return None
+    ending, other = ours[opened:], theirs[opened:]
+    said, said_otherwise = set(content_stems(ending)), set(content_stems(other))
+    if not said or not said_otherwise or said & said_otherwise:
+        return None
+    return f"the question ends in another thing: {' '.join(ending)!r} vs {' '.join(other)!r}"
+
+
+def _shared_opening(ours: list[str], theirs: list[str]) -> int:
+    """How many words the two open with alike."""
+    shared = 0
+    for word, another in zip(ours, theirs, strict=False):
+        if word != another:
+            break
+        shared += 1
+    return shared
