@@ -10,8 +10,8 @@ where the question alone decides.
 from __future__ import annotations
 
 from nearhit.guards.clauses import asking_sentence
-from nearhit.guards.content import content_stems
-from nearhit.guards.text import folded_words
+from nearhit.guards.content import content_stems, content_words
+from nearhit.guards.text import analyse, folded_words
 
 __all__ = ["other_ending"]
 
@@ -24,9 +24,15 @@ def other_ending(question: str, cached: str) -> str | None:
         return None
     ending, other = ours[opened:], theirs[opened:]
     said, said_otherwise = set(content_stems(ending)), set(content_stems(other))
-    if not said or not said_otherwise or said & said_otherwise:
+    if not said or not said_otherwise or said & said_otherwise or _alike(ending, other):
         return None
     return f"the question ends in another thing: {' '.join(ending)!r} vs {' '.join(other)!r}"
+
+
+def _alike(ending: list[str], other: list[str]) -> bool:
+    """Whether the two endings share a word's synonym class ("kept in the fridge" / "stored in the refrigerator"):
+    a rewording of one thing, not another thing."""
+    return bool(content_words(analyse(" ".join(ending))).keys() & content_words(analyse(" ".join(other))).keys())
 
 
 def _shared_opening(ours: list[str], theirs: list[str]) -> int:
