@@ -1,4 +1,5 @@
-"""The dev pairs `other_ending.other_ending` can move: both sides asked after earlier turns (a superset: the engine reads it where the turns are the same, or one side's digression left out), either way round.
+"""The dev pairs `other_ending.other_ending` can move: both sides asked after earlier turns, either way round (a
+superset: the engine reads it where the turns are the same, or the same once one side's digression is left out).
 
 Reads no outcome (the texts only); its ids go to ``conversation_misses.py --ids``.
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 
 from conversation_misses import chosen_sets
-
 from nearhit.cache.other_ending import other_ending
 from nearhit.evaluation.dataset import load
 

@@ -19,8 +19,8 @@ from dataclasses import replace
 import numpy as np
 
 from nearhit.cache import asides, conversation, digression, entry, story
-from nearhit.cache.other_ending import other_ending
 from nearhit.cache.lookup import Lookup
+from nearhit.cache.other_ending import other_ending
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision import load_model
 from nearhit.guards import GuardSet

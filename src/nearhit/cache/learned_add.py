@@ -25,8 +25,8 @@ import numpy as np
 
 from nearhit.cache import context_match, conversation, entry
 from nearhit.cache.lookup import Lookup, Reads
-from nearhit.cache.results import Candidate, LookupResult
 from nearhit.cache.other_ending import other_ending
+from nearhit.cache.results import Candidate, LookupResult
 from nearhit.guards import GuardSet, GuardSignal
 from nearhit.guards.content import content_words
 from nearhit.guards.text import analyse
