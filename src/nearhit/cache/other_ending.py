@@ -3,12 +3,15 @@ people?" / "how do I say hi to one person?", "Can I claim for my lunch on days I
 client's site in another city?". The embedder reads them as one question (0.85-0.88), and no referent, measure or
 modal tells them apart, but they ask one frame of another thing: the asking sentences share their opening, a content
 word in it (not "how do I" alone, which a rewording keeps: "how do I remove it?" / "how do I get rid of it?"), and
-what follows says content words on both sides, none of them the other's. Read only where the turns are the same,
-where the question alone decides.
+what follows says content words on both sides, none of them the other's nor of its synonym class ("kept in the
+fridge" / "stored in the refrigerator" is one thing), and neither says "not" of words the other never says
+(:func:`negated.negates_unsaid`: "so it doesn't go blotchy" / "evenly" want one thing). Read only where the turns
+are the same, where the question alone decides.
 """
 
 from __future__ import annotations
 
+from nearhit.cache.negated import negates_unsaid
 from nearhit.guards.clauses import asking_sentence
 from nearhit.guards.content import content_stems, content_words
 from nearhit.guards.text import analyse, folded_words
@@ -26,6 +29,8 @@ def other_ending(question: str, cached: str) -> str | None:
     said, said_otherwise = set(content_stems(ending)), set(content_stems(other))
     if not said or not said_otherwise or said & said_otherwise or _alike(ending, other):
         return None
+    if negates_unsaid(question, cached) or negates_unsaid(cached, question):
+        return None  # "so it doesn't go blotchy" / "evenly": a "not" that tells why, one want said by its opposite
     return f"the question ends in another thing: {' '.join(ending)!r} vs {' '.join(other)!r}"
 
 
