@@ -20,6 +20,7 @@ import numpy as np
 
 from nearhit.cache import asides, conversation, digression, entry, story
 from nearhit.cache.lookup import Lookup
+from nearhit.cache.other_ending import other_ending
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision import load_model
 from nearhit.guards import GuardSet
@@ -107,6 +108,8 @@ def match(
             asked_before = fields.get("prompt", "")
             reason = query.reads.differs(query.prompt, mine, cached, similarity, asked_before, whole=whole)
             reason = reason or conversation.other_referent(query.prompt, asked_before)
+            if reason is None and mine == cached:
+                reason = other_ending(query.prompt, asked_before)
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}

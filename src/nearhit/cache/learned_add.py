@@ -25,6 +25,7 @@ import numpy as np
 
 from nearhit.cache import context_match, conversation, entry
 from nearhit.cache.lookup import Lookup, Reads
+from nearhit.cache.other_ending import other_ending
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.guards import GuardSet, GuardSignal
 from nearhit.guards.content import content_words
@@ -200,7 +201,7 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
         found |= turn_signals(pair, guards)
         if fitted.best(found) < fitted.threshold:
             continue
-        if _states_facts(query.prompt, asked):
+        if _states_facts(query.prompt, asked) or (context == cached and other_ending(query.prompt, asked)):
             continue
         found |= flags(pair, query.reads)
         score = fitted.score(found)
