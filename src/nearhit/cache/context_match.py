@@ -15,6 +15,7 @@ import binascii
 import functools
 from collections.abc import Collection
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 
@@ -152,8 +153,16 @@ def listed_uncompared(result: LookupResult, rows: Rows) -> None:
     """List the rows a hit at the first look left for later (:func:`split_under`) without comparing their turns:
     each is farther than the candidate served and under every margin, so no reading of its turns changes what is
     served (as :func:`choose.by_decision` lists the rows past a hit). ``context_rejections`` counts none of them."""
+    listed(result, rows, "not_needed", NOT_COMPARED)
+
+
+def listed(
+    result: LookupResult, rows: Rows, outcome: Literal["below_threshold", "not_needed"], reason: str | None = None
+) -> None:
+    """Add ``rows`` to ``result``'s candidates with one ``outcome``, the candidates kept nearest first: the rows a
+    first look left for later, listed on a hit (:func:`listed_uncompared`) or once a miss judged them."""
     result.candidates += [
-        Candidate(doc_id, fields.get("prompt", ""), entry.similarity(fields), "not_needed", reason=NOT_COMPARED)
+        Candidate(doc_id, fields.get("prompt", ""), entry.similarity(fields), outcome, reason=reason)
         for doc_id, fields in rows
     ]
     result.candidates.sort(key=lambda candidate: -candidate.similarity)

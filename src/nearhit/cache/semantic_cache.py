@@ -54,7 +54,7 @@ from nearhit.cache.keys import Scope, normalise
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.other_language import OtherLanguage
 from nearhit.cache.prior import PriorFor, no_prior
-from nearhit.cache.results import CachedAnswer, Candidate, LookupResult, Margin, Probe
+from nearhit.cache.results import CachedAnswer, LookupResult, Margin, Probe
 from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import StoreCleared
@@ -469,14 +469,10 @@ class SemanticCache(CacheAdmin):
         margins, for the second chances."""
         kept, contexts, rejected, margins = context_match.match(result, query, later, self.embedder.dimension)
         self._count(*["context_rejections"] * rejected)
-        result.candidates += [
-            Candidate(doc_id, fields.get("prompt", ""), entry.similarity(fields), "below_threshold")
-            for doc_id, fields in kept
-        ]
+        context_match.listed(result, kept, "below_threshold")
         if kept and result.similarity is None:
             result.similarity = entry.similarity(kept[0][1])
             result.distance = 1.0 - result.similarity
-        result.candidates.sort(key=lambda candidate: -candidate.similarity)
         return kept, contexts, margins
 
     async def _second_chances(
