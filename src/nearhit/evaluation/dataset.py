@@ -166,6 +166,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v95": "nearhit_conversations_v95.jsonl",
     "nearhit-conversations-v96": "nearhit_conversations_v96.jsonl",
     "nearhit-conversations-v97": "nearhit_conversations_v97.jsonl",
+    "nearhit-conversations-v98": "nearhit_conversations_v98.jsonl",
+    "nearhit-conversations-v99": "nearhit_conversations_v99.jsonl",
+    "nearhit-conversations-v100": "nearhit_conversations_v100.jsonl",
+    "nearhit-conversations-v101": "nearhit_conversations_v101.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
@@ -230,7 +234,7 @@ def ours(split: str) -> Path:
 MAX_LINE_BYTES = 8 * 2**20
 """A pair's line: room for two long prompts and their histories (the bundled lines are under 2 kB)."""
 MAX_FILE_BYTES = 256 * 2**20
-"""A dataset file: the bundled ones are under 200 kB; past this, a wrong path (``/dev/zero``) rather than pairs."""
+"""A dataset file: the bundled ones are under 250 kB; past this, a wrong path (``/dev/zero``) rather than pairs."""
 
 
 def load_jsonl(path: Path) -> list[Pair]:
