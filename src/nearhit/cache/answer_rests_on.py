@@ -77,7 +77,9 @@ def _taken_up(span: str, said: str, answer: str) -> list[str]:
     not, as the span writes them; none unless they are at least :data:`TAKEN_SHARE` of the span's."""
     words, told, answered = (content_words(analyse(text)) for text in (span, said, answer))
     kinds = {kind: stem for kind, stem in words.items() if kind not in _TALK}
-    taken = [stem for kind, stem in kinds.items() if not same_word(kind, stem, told) and same_word(kind, stem, answered)]
+    taken = [
+        stem for kind, stem in kinds.items() if not same_word(kind, stem, told) and same_word(kind, stem, answered)
+    ]
     numbers = list(dict.fromkeys(_NUMBER.findall(span)))
     said_numbers, answered_numbers = set(_NUMBER.findall(said)), set(_NUMBER.findall(answer))
     taken += [n for n in numbers if n not in said_numbers and n in answered_numbers]

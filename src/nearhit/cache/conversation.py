@@ -1395,7 +1395,9 @@ def said_more_spans(mine: str, theirs: str) -> list[str]:
     matcher = _contained(a, b)
     if matcher is None:
         return []
-    spans = [" ".join(b[j1:j2]) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal" and _has_content(b[j1:j2])]
+    spans = [
+        " ".join(b[j1:j2]) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal" and _has_content(b[j1:j2])
+    ]
     return [span for span in spans if not _small_talk_turn(span, mine)]
 
 
