@@ -18,6 +18,7 @@ one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits 
     python benchmarks/conversation_misses.py --served-in base.txt --pairs after.txt  # what base served, again
     python benchmarks/conversation_misses.py --ids ids.txt --pairs after.txt     # only these pair ids (one a line)
     python benchmarks/conversation_misses.py --sets fit --pairs fit.txt  # the fit dev splits only (or validation)
+    python benchmarks/conversation_misses.py --files /tmp/ans36/*_dev.jsonl --pairs a.txt  # files as the sets
     python benchmarks/conversation_misses.py --by-stage fit.txt  # what each stage served: should-hits per trap, bands
 
 ``--again BASE REASONS MATCH``: a change that loosens one check can only move the pairs one of whose candidates it
@@ -397,13 +398,16 @@ def main() -> None:
     parser.add_argument("--served-in", metavar="PAIRS", help="look up only the pairs a --pairs file has served")
     parser.add_argument("--ids", metavar="FILE", help="look up only the pairs whose ids this file lists, one a line")
     parser.add_argument("--sets", choices=("fit", "validation"), help="only these dev splits (see VALIDATION)")
+    parser.add_argument("--files", nargs="+", metavar="JSONL", help="these files as the sets (their dev pairs)")
     parser.add_argument("--rules-alone", action="store_true", help="no learned add: the verdicts a refit adds to")
     args = parser.parse_args()
     if args.rules_alone:
         learned_add.serve = _rules_alone  # type: ignore[assignment]
+    global SETS
     if args.sets:
-        global SETS
         SETS = chosen_sets(args.sets)
+    if args.files:
+        SETS = tuple(args.files)  # a path is a set to evaluation.load: a dev split with its answers (a_answer)
     if args.by_stage:
         by_stage(args.by_stage)
         return
