@@ -1,4 +1,4 @@
-"""``benchmarks/answer_rests_on.py``: the reading an40 measured (and dropped from the engine), pair by pair. A stored
+"""``benchmarks/answer_rests_on.py``: the engine's reading (:mod:`nearhit.cache.answer_rests_on`), pair by pair. A stored
 answer that takes up what its turns say more is read as resting on it; one that names what only the asking turns say,
 as naming another case; a name the answer does not take up, a placeholder, an empty or a tool-call answer give no
 signal."""
@@ -47,4 +47,5 @@ def test_no_signal(script: ModuleType, answer: str) -> None:
 
 def test_a_passing_word_is_not_a_span_taken_up(script: ModuleType) -> None:
     said = f"{HEDGEHOG}. It's my first pet and I'm a bit obsessed with cute animal videos."
-    assert script.taken_up(said.split(". ", 1)[1], f"{HEDGEHOG}\n{BUY}", "Find a pet hedgehog breeder.") == []
+    asking, passing = Context((("user", f"{HEDGEHOG}."),)), Context((("user", said),))
+    assert not script.read(BUY, asking, passing, BUY, "Find a pet hedgehog breeder.").get("rests_on")

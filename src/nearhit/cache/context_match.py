@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from nearhit.cache import asides, conversation, digression, entry, story
+from nearhit.cache.answer_rests_on import refuses
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.other_ending import other_ending
 from nearhit.cache.results import Candidate, LookupResult, Margin
@@ -111,6 +112,7 @@ def match(
             reason = reason or conversation.other_referent(query.prompt, asked_before)
             if reason is None and mine == cached:
                 reason = other_ending(query.prompt, asked_before)
+            reason = reason or refuses(query.prompt, mine, cached, asked_before, fields.get("response", ""))
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}

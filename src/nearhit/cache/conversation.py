@@ -1345,11 +1345,8 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     swapped = story.swapped_contrast(mine, theirs)
     if swapped is not None:
         return f"the same words set against each other the other way round: {swapped}"
-    if sum((Counter(a) & Counter(b)).values()) < CONTAINED * min(len(a), len(b)):  # the most the blocks can share
-        return None
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    shared = sum(block.size for block in matcher.get_matching_blocks())
-    if shared < CONTAINED * min(len(a), len(b)):
+    matcher = _contained(a, b)
+    if matcher is None:
         return None
     names = analyse(mine).entities | analyse(theirs).entities
     kept_a = {i for block in matcher.get_matching_blocks() for i in range(block.a, block.a + block.size)}
@@ -1377,6 +1374,31 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _contained(a: Sequence[str], b: Sequence[str]) -> difflib.SequenceMatcher[str] | None:
+    """The word matcher of two user texts' words when the shorter side's are (nearly) all in the other's, in order
+    (:data:`story.CONTAINED`): one side says more, or a detail changed; else None, a rewording."""
+    if sum((Counter(a) & Counter(b)).values()) < CONTAINED * min(len(a), len(b)):  # the most the blocks can share
+        return None
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    shared = sum(block.size for block in matcher.get_matching_blocks())
+    return matcher if shared >= CONTAINED * min(len(a), len(b)) else None
+
+
+def said_more_spans(mine: str, theirs: str) -> list[str]:
+    """What ``theirs`` (a side's user turns) says where ``mine`` says nothing or other words, span by span, when one
+    side's words are (nearly) all in the other's (:func:`_contained`, as :func:`_changed_by_user` reads them); none
+    for a rewording, nor a span of small talk (:func:`_small_talk_turn`: "hey there hope your day's going better than
+    mine lol"; not "oh and I'm 20 weeks pregnant"). Read by :mod:`nearhit.cache.answer_rests_on`."""
+    a, b = folded_words(_unpossessed(mine)), folded_words(_unpossessed(theirs))
+    matcher = _contained(a, b)
+    if matcher is None:
+        return []
+    spans = [
+        " ".join(b[j1:j2]) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal" and _has_content(b[j1:j2])
+    ]
+    return [span for span in spans if not _small_talk_turn(span, mine)]
 
 
 def _unframed(said: str) -> str:

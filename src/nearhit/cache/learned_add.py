@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from nearhit.cache import context_match, conversation, entry
+from nearhit.cache.answer_rests_on import refuses
 from nearhit.cache.lookup import Lookup, Reads
 from nearhit.cache.other_ending import other_ending
 from nearhit.cache.results import Candidate, LookupResult
@@ -203,6 +204,8 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
             continue
         if _states_facts(query.prompt, asked) or (context == cached and other_ending(query.prompt, asked)):
             continue
+        if refuses(query.prompt, context, cached, asked, fields.get("response", "")):
+            continue  # the stored answer takes up what this conversation does not say: no score serves it
         found |= flags(pair, query.reads)
         score = fitted.score(found)
         if score < fitted.threshold:
