@@ -178,6 +178,8 @@ _SMALL_TALK = re.compile(
 thanks or an interjection, a closed class; a greeting in another language or a British "ta" ("hola! 🥘", "G'day,
 Friday arvo brain here", "Ta!"), a greeting drawn out ("hiii", "heyyy") and an interjection of feeling ("omg",
 "eek", "yay", "brrr") mark it as "hi" and "wow" do. Not "oops" or "argh", which open corrections."""
+_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+"""An emoji (pictographs, symbols, flags), as :mod:`nearhit.cache.asides` reads one closing a span."""
 _AFTERTHOUGHT_OPENS = re.compile(r"^(?:and\s+|also\s+)?(?:oh|btw|by the way)\b")
 _AFTERTHOUGHT_CLOSES = re.compile(r"^((?:i|we|he|she|they|it|my|our|his|her|their)\b.*?)\s+(?:btw|by the way)$")
 """Marks that only frame an afterthought (:func:`_unframed`)."""
@@ -1373,7 +1375,10 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
             continue
         amends = constraints.amends(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
         condition = constraints.conditions_added(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
-        if amends or condition or _corrects(said) or not _SMALL_TALK.search(_unframed(said)):
+        marked = _SMALL_TALK.search(_unframed(said)) is not None or (
+            _closed_by_emoji(mine, i2) if tag == "delete" else tag == "insert" and _closed_by_emoji(theirs, j2)
+        )
+        if amends or condition or _corrects(said) or not marked:
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             inside = same_shape or (_in_a_turn(mine, i1, i2, kept_a) and _in_a_turn(theirs, j1, j2, kept_b))
@@ -1389,6 +1394,17 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
                 continue
             return " ".join(a[i1:i2]) + " / " + " ".join(b[j1:j2])
     return None
+
+
+def _closed_by_emoji(text: str, end: int) -> bool:
+    """Whether ``text``'s word at ``end - 1`` (its ``FOLDED_WORD`` matches) is followed by emoji before the next
+    word: a span one side adds closed so ("She's my baby ❤️", "(friday afternoon brain, be gentle 🫠)") is told as a
+    mood, as a mark of small talk tells it (:func:`asides.without_asides` reads a question's spans so)."""
+    found = list(FOLDED_WORD.finditer(text.casefold()))
+    if not 0 < end <= len(found):
+        return False
+    stop = found[end].start() if end < len(found) else len(text)
+    return _EMOJI.search(text, found[end - 1].end(), stop) is not None
 
 
 def _unframed(said: str) -> str:
