@@ -94,3 +94,35 @@ async def test_the_trap_nearest_in_shape_still_misses(guarded_cache: SemanticCac
     ]
     result = await guarded_cache.lookup(ask(guarded_cache, told, "how do I get rid of it?"))
     assert not result.hit, result
+
+
+def test_a_span_closed_by_emoji_is_marked_as_small_talk() -> None:
+    """A span one side adds, no mark of small talk in its words, closed by emoji (:func:`_closed_by_emoji`)."""
+    plain = Context((("user", TOLD), REPLY))
+    mood = Context((("user", f"{TOLD}. it used to be so glossy 😢"), REPLY))
+    assert differs(QUESTION, mood, plain, 0.9) is None
+    assert differs(QUESTION, plain, mood, 0.9) is None
+    told = Context((("user", f"{TOLD}. it used to be so glossy."), REPLY))  # a sentence about the plant, no mood
+    assert differs(QUESTION, told, plain, 0.9) is not None
+
+
+def test_a_span_closed_by_emoji_that_binds_the_story_is_still_said_more() -> None:
+    plain = Context((("user", TOLD), REPLY))
+    for added in ("sorry, I meant the fiddle leaf fig 😅", "it's not near the radiator any more 😬"):
+        bound = Context((("user", f"{TOLD}. {added}"), REPLY))
+        assert differs(QUESTION, bound, plain, 0.9) is not None, added
+
+
+async def test_an_aside_closed_by_emoji_inside_a_turn_is_served(guarded_cache: SemanticCache) -> None:
+    await guarded_cache.store(ask(guarded_cache, STORY, "how do I get rid of it?"), ANSWER)
+    told: Turns = [("user", f"{STORY[0][1]} the grout used to be spotless white 😭"), STORY[1]]
+    result = await guarded_cache.lookup(ask(guarded_cache, told, "how do I get rid of it?"))
+    assert result.hit and result.answer is not None and result.answer.response == ANSWER, result.rejection_reason
+
+
+async def test_the_same_span_without_its_emoji_still_misses(guarded_cache: SemanticCache) -> None:
+    """The trap nearest in shape: the same words, no emoji closing them, a sentence telling of the grout."""
+    await guarded_cache.store(ask(guarded_cache, STORY, "how do I get rid of it?"), ANSWER)
+    told: Turns = [("user", f"{STORY[0][1]} the grout used to be spotless white."), STORY[1]]
+    result = await guarded_cache.lookup(ask(guarded_cache, told, "how do I get rid of it?"))
+    assert not result.hit, result
