@@ -10,6 +10,7 @@ import pytest
 
 from nearhit.cache import SemanticCache
 from nearhit.cache.conversation import Context, differs, fact_free
+from nearhit.cache.results import LookupResult
 from tests.support.lookups import Turns, ask
 
 TOLD = "my rubber plant is dropping its lower leaves since I moved it by the radiator"
@@ -59,40 +60,48 @@ STORY: Turns = [
     ("assistant", "That is usually mould growing in the grout's pores where water sits."),
 ]
 ANSWER = "Scrub with a diluted bleach solution, rinse, let it dry fully, then seal the grout."
+ASKED = "how do I get rid of it?"
+
+
+async def looked_up(cache: SemanticCache, told: Turns, question: str = ASKED) -> LookupResult:
+    """``told`` and ``question`` looked up after :data:`STORY` and :data:`ASKED` were stored with :data:`ANSWER`."""
+    await cache.store(ask(cache, STORY, ASKED), ANSWER)
+    return await cache.lookup(ask(cache, told, question))
+
+
+def served(result: LookupResult) -> bool:
+    return result.hit and result.answer is not None and result.answer.response == ANSWER
 
 
 async def test_a_greeting_turn_in_another_language_and_a_looking_forward_are_left_out(
     guarded_cache: SemanticCache,
 ) -> None:
-    await guarded_cache.store(ask(guarded_cache, STORY, "how do I get rid of it?"), ANSWER)
     told: Turns = [
         ("user", "hola!! 🛁"),
         ("assistant", "Hola! What can I help with?"),
         ("user", f"{STORY[0][1]} I can't wait to have a clean bathroom again"),
         STORY[1],
     ]
-    result = await guarded_cache.lookup(ask(guarded_cache, told, "how do I get rid of it?"))
-    assert result.hit and result.answer is not None and result.answer.response == ANSWER, result.rejection_reason
+    result = await looked_up(guarded_cache, told)
+    assert served(result), result.rejection_reason
 
 
 async def test_a_question_after_a_looking_forward_is_no_other_question(guarded_cache: SemanticCache) -> None:
     """The negation guard reads the question past an aside closed by emoji ("can't wait 🤩"), which now states
     nothing it compares."""
-    await guarded_cache.store(ask(guarded_cache, STORY, "how do I get rid of it?"), ANSWER)
-    result = await guarded_cache.lookup(ask(guarded_cache, STORY, "can't wait 🤩 how do I get rid of it?"))
-    assert result.hit and result.answer is not None and result.answer.response == ANSWER, result.rejection_reason
+    result = await looked_up(guarded_cache, STORY, f"can't wait 🤩 {ASKED}")
+    assert served(result), result.rejection_reason
 
 
 async def test_the_trap_nearest_in_shape_still_misses(guarded_cache: SemanticCache) -> None:
     """The same turns with a clause saying how long the asker can wait: a bound on the answer, not small talk."""
-    await guarded_cache.store(ask(guarded_cache, STORY, "how do I get rid of it?"), ANSWER)
     told: Turns = [
         ("user", "hola!! 🛁"),
         ("assistant", "Hola! What can I help with?"),
         ("user", f"{STORY[0][1]} eek, I can't wait that long for it to dry out"),
         STORY[1],
     ]
-    result = await guarded_cache.lookup(ask(guarded_cache, told, "how do I get rid of it?"))
+    result = await looked_up(guarded_cache, told)
     assert not result.hit, result
 
 
@@ -114,15 +123,13 @@ def test_a_span_closed_by_emoji_that_binds_the_story_is_still_said_more() -> Non
 
 
 async def test_an_aside_closed_by_emoji_inside_a_turn_is_served(guarded_cache: SemanticCache) -> None:
-    await guarded_cache.store(ask(guarded_cache, STORY, "how do I get rid of it?"), ANSWER)
     told: Turns = [("user", f"{STORY[0][1]} the grout used to be spotless white 😭"), STORY[1]]
-    result = await guarded_cache.lookup(ask(guarded_cache, told, "how do I get rid of it?"))
-    assert result.hit and result.answer is not None and result.answer.response == ANSWER, result.rejection_reason
+    result = await looked_up(guarded_cache, told)
+    assert served(result), result.rejection_reason
 
 
 async def test_the_same_span_without_its_emoji_still_misses(guarded_cache: SemanticCache) -> None:
     """The trap nearest in shape: the same words, no emoji closing them, a sentence telling of the grout."""
-    await guarded_cache.store(ask(guarded_cache, STORY, "how do I get rid of it?"), ANSWER)
     told: Turns = [("user", f"{STORY[0][1]} the grout used to be spotless white."), STORY[1]]
-    result = await guarded_cache.lookup(ask(guarded_cache, told, "how do I get rid of it?"))
+    result = await looked_up(guarded_cache, told)
     assert not result.hit, result
