@@ -8,8 +8,9 @@ talk, ``conversation._small_talk_turn``):
 
 - ``rests_on``: the stored side says more, and its answer takes the span up: content words (stem or synonym class) or
   numbers of the span the answer says and the asking conversation (its turns and question) never does, at least
-  :data:`nearhit.cache.answer_rests_on.TAKEN_SHARE` of the span's (one word of a passing sentence an answer says anyway, "... for your watch", is
-  not a span taken up), none a word naming the talk's own turns ("answer", "ask", "correction");
+  :data:`nearhit.cache.answer_rests_on.TAKEN_SHARE` of the span's (one word of a passing sentence an answer says
+  anyway, "... for your watch", is not a span taken up), none a word naming the talk's own turns ("answer", "ask",
+  "correction");
 - ``names_added``: the asking side says more, and the stored answer names the span as a case of its own ("If your mum
   has a Blue Badge, different rules ...") that its own conversation never says.
 

@@ -5,7 +5,8 @@ the answer a careful assistant gives it (``data/a_answers_v86_v97_dev.jsonl.gz``
 ``conversation_misses.py --files`` store ``a_answer`` as ``a``'s entry's response, so a reading of the stored answer
 (``nearhit.cache.answer_rests_on``) meets real answers on the fit (-v86..-v93) and validation (-v94..-v97) dev splits:
 
-    python benchmarks/answered_sets.py /tmp/answered      # then: nearhit eval -d /tmp/answered/nearhit-conversations-v94_dev.jsonl --split all
+    python benchmarks/answered_sets.py /tmp/answered
+    nearhit eval -d /tmp/answered/nearhit-conversations-v94_dev.jsonl --split all
 """
 
 from __future__ import annotations

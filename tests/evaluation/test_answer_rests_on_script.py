@@ -1,7 +1,7 @@
-"""``benchmarks/answer_rests_on.py``: the engine's reading (:mod:`nearhit.cache.answer_rests_on`), pair by pair. A stored
-answer that takes up what its turns say more is read as resting on it; one that names what only the asking turns say,
-as naming another case; a name the answer does not take up, a placeholder, an empty or a tool-call answer give no
-signal."""
+"""``benchmarks/answer_rests_on.py``: the engine's reading (:mod:`nearhit.cache.answer_rests_on`), pair by pair. A
+stored answer that takes up what its turns say more is read as resting on it; one that names what only the asking
+turns say, as naming another case; a name the answer does not take up, a placeholder, an empty or a tool-call answer
+give no signal."""
 
 from __future__ import annotations
 

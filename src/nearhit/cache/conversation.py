@@ -170,11 +170,16 @@ year", "how many screens can stream at the same time". Read past by :func:`stand
 for one that leans on what was said (fow-cache's long conversations, twentieth session). Not "that week": it names a
 week the turns spoke of."""
 _SMALL_TALK = re.compile(
-    r"\b(hi|hiya|hello|hey|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|random|unrelated|"
+    r"\b(hi+|hiya|hello+|hey+|morning|evening|hope|thanks|thank you|cheers|haha|lol|ugh|random|unrelated|"
     r"off topic|btw|by the way|anyway|finally|ok|okay|cool|awesome|great|nice|ah+|oh|ow|wow|phew|relief|"
-    r"makes sense|perfect)\b"
+    r"makes sense|perfect|hola|g day|howdy|namaste|bonjour|ciao|ta|omg|yay|yikes|eek|brr+)\b"
 )
-"""Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha")."""
+"""Marks of small talk or of an aside the user flags as such ("sorry, random, but ...", "haha"): a greeting, a
+thanks or an interjection, a closed class; a greeting in another language or a British "ta" ("hola! 🥘", "G'day,
+Friday arvo brain here", "Ta!"), a greeting drawn out ("hiii", "heyyy") and an interjection of feeling ("omg",
+"eek", "yay", "brrr") mark it as "hi" and "wow" do. Not "oops" or "argh", which open corrections."""
+_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+"""An emoji (pictographs, symbols, flags), as :mod:`nearhit.cache.asides` reads one closing a span."""
 _AFTERTHOUGHT_OPENS = re.compile(r"^(?:and\s+|also\s+)?(?:oh|btw|by the way)\b")
 _AFTERTHOUGHT_CLOSES = re.compile(r"^((?:i|we|he|she|they|it|my|our|his|her|their)\b.*?)\s+(?:btw|by the way)$")
 """Marks that only frame an afterthought (:func:`_unframed`)."""
@@ -194,6 +199,14 @@ talk, never an aside, whatever else the span says, but for a negation about the 
 _HEDGE = re.compile(r"\bnot\s+(?:\w+\s+){0,3}?(?:mind|ask|asking|question|questions|query)\b")
 """A negation whose clause is about the asking, not the story: "hope you don't mind me asking", "hope this isn't a
 silly question" (contractions split: "do not mind", "is not a silly question") are small talk like "hi"."""
+_EAGER = re.compile(
+    r"\bcan\s*not\s+wait\b(?!\s+(?:until|till|til|that|this|so|any|much|more|long|longer|another|a|an|\d|for\s+"
+    r"(?:\d|a|an|another|long|ages|weeks|months|days|hours|minutes|years)\b))"
+)
+"""A negation that says the asker looks forward to something, not what the story is: "can't wait!", "can't wait to
+see Torres del Paine", "can't wait for the ramen" (contractions split: "can not wait") are small talk as "so excited"
+is; not how long the asker can wait ("can't wait until Monday", "can't wait that long", "can't wait for weeks",
+"can't wait 2 weeks"). Read past by :func:`_corrects` and :func:`fact_free`."""
 _ALTERNATIVE = re.compile(r"\b(instead|rather)\b")
 """Marks of a correction that, in a follow-up asked after the same turns, ask for an alternative to what the turns
 named ("what can I use instead?", "an empty cell rather than the N/A error"), not a correction of the story: a
@@ -423,7 +436,8 @@ def fact_free(turn: str, words: int = CHATTER_WORDS, *, marked: bool = True) -> 
     no other fact. A condition of the asker's body (:func:`constraints.about_health`: "I'm on warfarin") is a fact.
     With ``marked`` False a negation, correction or restriction is let through: an assistant's short reply said by
     one side alone ("No problem, take your time.", "Sorry, that's never fun.") tells of the talk, not of the story,
-    which only the user tells, corrects or restricts."""
+    which only the user tells, corrects or restricts. A looking forward, "can't wait 🤩", is no negation
+    (:data:`_EAGER`)."""
     text = analyse(turn)
     if (
         len(text.tokens) > words
@@ -433,7 +447,7 @@ def fact_free(turn: str, words: int = CHATTER_WORDS, *, marked: bool = True) -> 
         or constraints.about_health(turn)
     ):
         return False
-    return not marked or not _MARKED.search(" ".join(text.tokens))
+    return not marked or not _MARKED.search(_EAGER.sub(" ", " ".join(text.tokens)))
 
 
 def _names_earlier(question: str, history: Sequence[Turn]) -> str | None:
@@ -1358,7 +1372,10 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
             continue
         amends = constraints.amends(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
         condition = constraints.conditions_added(" ".join(span), " ".join(a[:i1] + a[i2:] + b[:j1] + b[j2:]))
-        if amends or condition or _corrects(said) or not _SMALL_TALK.search(_unframed(said)):
+        marked = _SMALL_TALK.search(_unframed(said)) is not None or (
+            _closed_by_emoji(mine, i2) if tag == "delete" else tag == "insert" and _closed_by_emoji(theirs, j2)
+        )
+        if amends or condition or _corrects(said) or not marked:
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             inside = same_shape or (_in_a_turn(mine, i1, i2, kept_a) and _in_a_turn(theirs, j1, j2, kept_b))
@@ -1399,6 +1416,17 @@ def said_more_spans(mine: str, theirs: str) -> list[str]:
         " ".join(b[j1:j2]) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal" and _has_content(b[j1:j2])
     ]
     return [span for span in spans if not _small_talk_turn(span, mine)]
+
+
+def _closed_by_emoji(text: str, end: int) -> bool:
+    """Whether ``text``'s word at ``end - 1`` (its ``FOLDED_WORD`` matches) is followed by emoji before the next
+    word: a span one side adds closed so ("She's my baby ❤️", "(friday afternoon brain, be gentle 🫠)") is told as a
+    mood, as a mark of small talk tells it (:func:`asides.without_asides` reads a question's spans so)."""
+    found = list(FOLDED_WORD.finditer(text.casefold()))
+    if not 0 < end <= len(found):
+        return False
+    stop = found[end].start() if end < len(found) else len(text)
+    return _EMOJI.search(text, found[end - 1].end(), stop) is not None
 
 
 def _unframed(said: str) -> str:
@@ -1501,8 +1529,8 @@ def _aside(mine: Sequence[str], theirs: Sequence[str], question: str, names: fro
 
 def _corrects(said: str) -> bool:
     """Whether ``said`` (contractions split) has a mark of a correction or a negation (:data:`_CORRECTION`) other
-    than one about the asking itself (:data:`_HEDGE`)."""
-    return _CORRECTION.search(_HEDGE.sub(" ", said)) is not None
+    than one about the asking itself (:data:`_HEDGE`) or a looking forward (:data:`_EAGER`: "can't wait!")."""
+    return _CORRECTION.search(_EAGER.sub(" ", _HEDGE.sub(" ", said))) is not None
 
 
 def _describes_thing(span: Sequence[str], mine: str, theirs: str) -> bool:
