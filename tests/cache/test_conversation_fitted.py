@@ -16,7 +16,7 @@ from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
 from nearhit.decision import load_model
 from nearhit.evaluation.dataset import Pair, load_jsonl
 from nearhit.guards import GuardSet
-from tests.support.lookups import ask
+from tests.support.lookups import answer_for, ask
 
 PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_fitted.jsonl")
 
@@ -26,11 +26,11 @@ async def test_a_reworded_follow_up_after_a_reworded_history_is_served_and_traps
     cache: SemanticCache, pair: Pair
 ) -> None:
     cache.guards = GuardSet.default()
-    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), f"answer for {pair.id}")
+    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), answer_for(pair))
     result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt))
     assert result.hit is pair.same_answer, (result.similarity, result.rejected_by, result.rejection_reason)
     if pair.same_answer:
-        assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
+        assert result.answer is not None and result.answer.response == answer_for(pair)
         assert result.context is not None and result.context["similarity"] < 1.0  # other turns, matched by meaning
 
 

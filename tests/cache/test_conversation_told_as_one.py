@@ -16,7 +16,7 @@ from nearhit.cache.results import LookupResult
 from nearhit.config import DEFAULT_SIMILARITY_THRESHOLD
 from nearhit.evaluation.dataset import Pair, load_jsonl
 from nearhit.guards import GuardSet
-from tests.support.lookups import ask
+from tests.support.lookups import answer_for, ask
 
 PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_told_as_one.jsonl")
 
@@ -24,11 +24,11 @@ PAIRS = load_jsonl(Path(__file__).parent / "data" / "conversation_told_as_one.js
 @pytest.mark.parametrize("pair", PAIRS, ids=[pair.id for pair in PAIRS])
 async def test_a_story_over_turns_meets_the_question_asked_at_once(cache: SemanticCache, pair: Pair) -> None:
     cache.guards = GuardSet.default()
-    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), f"answer for {pair.id}")
+    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), answer_for(pair))
     result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt), threshold=DEFAULT_SIMILARITY_THRESHOLD)
     assert result.hit is pair.same_answer, result.candidates
     if pair.same_answer:
-        assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
+        assert result.answer is not None and result.answer.response == answer_for(pair)
         assert result.context is not None and "told_as_one" in result.context
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from nearhit.cache import SemanticCache
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
@@ -10,6 +12,13 @@ from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
 
 Turns = list[tuple[str, str]]
+
+
+def answer_for(pair: Pair) -> str:
+    """The answer stored for ``pair``'s ``a``: the one it carries, else a text of its own that names no word of the
+    pair's id ("circumstance-hit-since-year"), which a reading of the stored answer would take up as if the answer
+    said it (:mod:`nearhit.cache.answer_rests_on`)."""
+    return pair.a_answer or f"answer h{hashlib.sha256(pair.id.encode()).hexdigest()[:12]}"
 
 
 def ask(cache: SemanticCache, history: Turns, prompt: str, tenant: str = "t") -> Lookup:
@@ -46,11 +55,11 @@ async def served_alone(
 async def stored_then_asked(cache: SemanticCache, pair: Pair) -> LookupResult:
     """``pair``'s ``a`` stored (its answer "answer for <id>"), then its ``b`` looked up; the lookup's result. Asserts
     that ``b`` was served ``a``'s answer exactly when the pair says they share one."""
-    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), f"answer for {pair.id}")
+    await cache.store(ask(cache, list(pair.a.history), pair.a.prompt), answer_for(pair))
     result = await cache.lookup(ask(cache, list(pair.b.history), pair.b.prompt))
     assert result.hit is pair.same_answer, (result.rejected_by, result.rejection_reason)
     if pair.same_answer:
-        assert result.answer is not None and result.answer.response == f"answer for {pair.id}"
+        assert result.answer is not None and result.answer.response == answer_for(pair)
     return result
 
 
