@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache
+from nearhit.cache import SemanticCache, conversation
 from nearhit.cache.conversation import Context, differs, fact_free
 from nearhit.cache.results import LookupResult
 from tests.support.lookups import Turns, ask
@@ -133,3 +133,9 @@ async def test_the_same_span_without_its_emoji_still_misses(guarded_cache: Seman
     told: Turns = [("user", f"{STORY[0][1]} the grout used to be spotless white."), STORY[1]]
     result = await looked_up(guarded_cache, told)
     assert not result.hit, result
+
+
+def test_an_emoji_closing_a_span_is_found_after_letters_casefold_lengthens() -> None:
+    # "ß" casefolds to "ss": the word offsets and the emoji's search must read the same string.
+    assert conversation._closed_by_emoji("Grüße aus der Straße, she's my baby ❤️ ok", 7)
+    assert not conversation._closed_by_emoji("Grüße aus der Straße, she's my baby ok ❤️", 7)

@@ -1422,11 +1422,12 @@ def _closed_by_emoji(text: str, end: int) -> bool:
     """Whether ``text``'s word at ``end - 1`` (its ``FOLDED_WORD`` matches) is followed by emoji before the next
     word: a span one side adds closed so ("She's my baby ❤️", "(friday afternoon brain, be gentle 🫠)") is told as a
     mood, as a mark of small talk tells it (:func:`asides.without_asides` reads a question's spans so)."""
-    found = list(FOLDED_WORD.finditer(text.casefold()))
+    folded = text.casefold()  # the offsets and the search in one string: casefold may lengthen it ("ß" -> "ss")
+    found = list(FOLDED_WORD.finditer(folded))
     if not 0 < end <= len(found):
         return False
-    stop = found[end].start() if end < len(found) else len(text)
-    return _EMOJI.search(text, found[end - 1].end(), stop) is not None
+    stop = found[end].start() if end < len(found) else len(folded)
+    return _EMOJI.search(folded, found[end - 1].end(), stop) is not None
 
 
 def _unframed(said: str) -> str:
