@@ -1,0 +1,25 @@
+"""``benchmarks/latency_ab.py``: the figure a latency branch is judged by, read from ``conversation_latency.py``'s
+first table (conversation − single, "first look less the embed" p50)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.benchmarks import load_script
+
+TABLE = """| lookup | p50 ms | p90 ms | embed p50 ms | context p50 ms | told as one p50 ms (lookups) | learned add p50 ms (lookups) | first look less the embed p50 / p90 ms |
+|---|---|---|---|---|---|---|---|
+| single question | 8.70 | 10.45 | 6.17 | 0.02 | – | – | 1.00 / 2.02 |
+| conversation | 39.61 | 124.08 | 20.51 | 0.95 | 1.97 (73) | 0.01 (129) | 3.06 / 8.52 |
+| identical history | 0.19 | 0.45 | 0.00 | 0.00 | – | – | 0.17 / 0.44 |
+"""  # noqa: E501 (the benchmark's own table, as it prints it)
+
+
+def test_the_figure_is_the_conversation_less_the_single_question() -> None:
+    assert load_script("latency_ab").figure(TABLE) == 2.06
+
+
+def test_an_output_without_both_rows_is_refused() -> None:
+    single_only = "\n".join(line for line in TABLE.splitlines() if not line.startswith("| conversation"))
+    with pytest.raises(ValueError, match="first look less the embed"):
+        load_script("latency_ab").figure(single_only)
