@@ -69,6 +69,16 @@ async def looked_up(cache: SemanticCache, told: Turns, question: str = ASKED) ->
     return await cache.lookup(ask(cache, told, question))
 
 
+def _greeted_in_spanish(clause: str) -> Turns:
+    """The story after a greeting turn in Spanish, ``clause`` added to its first user turn."""
+    return [
+        ("user", "hola!! 🛁"),
+        ("assistant", "Hola! What can I help with?"),
+        ("user", f"{STORY[0][1]} {clause}"),
+        STORY[1],
+    ]
+
+
 def served(result: LookupResult) -> bool:
     return result.hit and result.answer is not None and result.answer.response == ANSWER
 
@@ -76,13 +86,7 @@ def served(result: LookupResult) -> bool:
 async def test_a_greeting_turn_in_another_language_and_a_looking_forward_are_left_out(
     guarded_cache: SemanticCache,
 ) -> None:
-    told: Turns = [
-        ("user", "hola!! 🛁"),
-        ("assistant", "Hola! What can I help with?"),
-        ("user", f"{STORY[0][1]} I can't wait to have a clean bathroom again"),
-        STORY[1],
-    ]
-    result = await looked_up(guarded_cache, told)
+    result = await looked_up(guarded_cache, _greeted_in_spanish("I can't wait to have a clean bathroom again"))
     assert served(result), result.rejection_reason
 
 
@@ -95,13 +99,7 @@ async def test_a_question_after_a_looking_forward_is_no_other_question(guarded_c
 
 async def test_the_trap_nearest_in_shape_still_misses(guarded_cache: SemanticCache) -> None:
     """The same turns with a clause saying how long the asker can wait: a bound on the answer, not small talk."""
-    told: Turns = [
-        ("user", "hola!! 🛁"),
-        ("assistant", "Hola! What can I help with?"),
-        ("user", f"{STORY[0][1]} eek, I can't wait that long for it to dry out"),
-        STORY[1],
-    ]
-    result = await looked_up(guarded_cache, told)
+    result = await looked_up(guarded_cache, _greeted_in_spanish("eek, I can't wait that long for it to dry out"))
     assert not result.hit, result
 
 
