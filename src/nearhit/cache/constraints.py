@@ -71,7 +71,8 @@ def conditions_of(text: str) -> frozenset[str]:
     said = _said(text)
     for pattern in _patterns()[1].values():
         said = pattern.sub(lambda found: " " * len(found.group(0)), said)
-    return _found(_patterns()[0], said)
+    found = _found(_patterns()[0], said)
+    return found | {"medication"} if medicines(said) else found
 
 
 def about_health(text: str) -> bool:
@@ -96,7 +97,25 @@ def _condition_phrases(text: str) -> frozenset[str]:
     said = _said(text)
     for pattern in _patterns()[1].values():
         said = pattern.sub(lambda found: " " * len(found.group(0)), said)
-    return frozenset(" ".join(found.group(0).split()) for found in _patterns()[0].finditer(said))
+    phrases = frozenset(" ".join(found.group(0).split()) for found in _patterns()[0].finditer(said))
+    return phrases | medicines(said)
+
+
+_MEDICINE = re.compile(
+    r"\b[a-z]{3,}(?:olol|pril|sartan|statin|xaban|gatran|parin|mab|tinib|prazole|azole|cillin|mycin|cycline|"
+    r"floxacin|dipine|oxetine|opram|triptan|lukast|dronate|gliptin|glutide|gliflozin|formin|thyroxine|semide|"
+    r"thiazide|tidine|azepam|azolam|codone|adol|fenac|olone|asone|isone|triptyline|apine|peridone|setron)\b"
+)
+"""A medicine's generic name by the stem that names its class (the WHO's INN stems: "-olol" a beta blocker,
+"-statin", "-xaban" an anticoagulant, "-mab" an antibody, "-prazole", "-cillin", "-dipine", "-thyroxine", ...):
+"they started me on apixaban", "plus tramadol for my back". What the asker takes decides what else is safe for them,
+as a condition does, however the sentence that names it reads. A closed class of endings no everyday English word
+has, three letters or more before it ("april", "pram" are no medicine)."""
+
+
+def medicines(text: str) -> frozenset[str]:
+    """The medicines ``text`` (casefolded) names by a generic name's stem (:data:`_MEDICINE`)."""
+    return frozenset(_MEDICINE.findall(text))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1379,7 +1379,7 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
             if (tag == "delete" and _said_in(a[i1:i2], asked)) or (tag == "insert" and _said_in(b[j1:j2], question)):
                 continue
             inside = same_shape or (_in_a_turn(mine, i1, i2, kept_a) and _in_a_turn(theirs, j1, j2, kept_b))
-            aside = inside and not amends and _aside(a[i1:i2], b[j1:j2], question, names)
+            aside = inside and not amends and not condition and _aside(a[i1:i2], b[j1:j2], question, names)
             aside = aside and not story.another_value(*((a, i1, i2) if i2 > i1 else (b, j1, j2)))
             opens = _opening(mine, i1) if i2 > i1 else _opening(theirs, j1)
             if (
