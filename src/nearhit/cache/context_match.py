@@ -179,8 +179,11 @@ def _alone_differs(query: Lookup, fields: dict[str, str]) -> str | None:
     stored = conversation.stored(fields.get(entry.EARLIER, ""))
     if query.earlier is None or stored is None:
         return None
-    return story.alone_differs(query.earlier.turns, stored.turns) or conversation.other_referent(
-        query.prompt, fields.get("prompt", "")
+    asked = fields.get("prompt", "")
+    return (
+        story.alone_differs(query.earlier.turns, stored.turns)
+        or conversation.other_referent(query.prompt, asked)
+        or refuses(query.prompt, query.earlier, stored, asked, fields.get("response", ""))
     )
 
 
