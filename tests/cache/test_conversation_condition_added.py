@@ -1,10 +1,10 @@
 """A condition one side's user turns add inside a turn both tell is never an aside: a medicine named by its generic
 name ("they started me on apixaban"), a condition phrase of ``data/constraints.json`` the other side does not say
-("plus insulin glargine at night" beside "type 2 diabetes"), a disability told by its mark ("visually
-impaired", "a Blue Badge"). A question that stands alone after its turns is not served a stored answer that rests on what
-only the stored turns say (:mod:`nearhit.cache.answer_rests_on`), as a follow-up is not. The conversations are the fit
-traps nhc94-constraint_added-001, nhc90-constraint_added-001 and nhc96-constraint_added-004, shortened; the real
-embedded Redis and the local embedder."""
+("plus insulin glargine at night" beside "type 2 diabetes"), a disability told by its mark ("visually impaired", "a
+Blue Badge"). A question that stands alone after its turns is not served a stored answer that rests on what only the
+stored turns say (:mod:`nearhit.cache.answer_rests_on`), as a follow-up is not. The conversations are the fit traps
+nhc94-constraint_added-001, nhc90-constraint_added-001, nhc96-constraint_added-004 and nhc94-constraint_added-014,
+shortened; the real embedded Redis and the local embedder."""
 
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ async def test_a_condition_phrase_added_inside_a_turn_is_no_aside(guarded_cache:
     cache = guarded_cache
     after = ("assistant", "Lots of people with type 2 find low-carb helpful.")
     await cache.store(ask(cache, [("user", DIABETES.format("")), after], SAFE), "usually, with your GP's advice")
-    result = await cache.lookup(ask(cache, [("user", DIABETES.format(", plus insulin glargine at night")), after], SAFE))
+    result = await cache.lookup(
+        ask(cache, [("user", DIABETES.format(", plus insulin glargine at night")), after], SAFE)
+    )
     assert_refused(result, "insulin")
 
 
