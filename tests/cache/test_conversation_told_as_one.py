@@ -417,6 +417,40 @@ def test_an_age_written_out_is_the_number_a_turn_tells(told: str, single: str, d
     assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
 
 
+TEETHING = "my baby is teething\nshe's 7 months\nwhat can I give her for the pain?"
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "differs"),
+    [
+        # one side names the person by an age class, the other by an age in it: the same story
+        (TEETHING, "My 7 month old is teething. What can I give her for the pain?", False),
+        (TEETHING, "My daughter is 7 months old and teething. What can I give her for the pain?", False),
+        (
+            "my toddler won't sleep in his own bed\n2\nhow do I get him to stay there?",
+            "My 2 year old won't sleep in his own bed. How do I get him to stay there?",
+            False,
+        ),
+        # an age outside the class is another person
+        (
+            "my toddler won't sleep in his own bed\n2\nhow do I get him to stay there?",
+            "My 2 month old won't sleep in his own bed. How do I get him to stay there?",
+            True,
+        ),
+        # the class word with no age on the other side is still a word only one side says
+        (TEETHING.replace("she's 7 months\n", ""), "I'm teething. What can I take for the pain?", True),
+        # a "baby" that names a thing, not a person, is not told by an age either
+        (
+            "I'm knitting a baby blanket for my 7 year old's doll\nhow many stitches do I cast on?",
+            "I'm knitting a blanket for my 7 year old's doll. How many stitches do I cast on?",
+            True,
+        ),
+    ],
+)
+def test_an_age_class_is_told_by_an_age_in_it(told: str, single: str, differs: bool) -> None:
+    assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
+
+
 @pytest.mark.parametrize(
     ("told", "single", "exchanged"),
     [

@@ -233,6 +233,15 @@ _AGE = re.compile(r"\b(\d+)[\s-]*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)[
 """An age written out with its unit and "old" ("8-year-old", "15 months old"): the number is group 1 ("4 old
 tiles" is no age)."""
 _DIGITS = re.compile(r"\d+")
+_AGED = re.compile(r"\b(\d+)[\s-]*(years?|yrs?|yo|y/o|months?|mos?|mths?|weeks?|wks?)\b")
+"""A number with a unit of age, "old" or not ("6 month old", "she's 4 months", "my 4yo"): read as an age only
+beside a word of an age class the other side says (:func:`_class_aged`)."""
+_AGE_CLASSES = {
+    "baby": (0, 18), "babies": (0, 18), "infant": (0, 18), "newborn": (0, 3), "toddler": (12, 48),
+    "kid": (0, 216), "kids": (0, 216), "child": (0, 216), "children": (0, 216),
+}
+"""A word that names a person by an age class and the ages (in months, inclusive) one told in weeks, months or
+years falls in: "my baby" is "my 6 month old", "a toddler" "my 2 year old", a child any age under 18."""
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
 _SECOND_IDIOM = re.compile(r"\b(second)[\s-]+(hand|thoughts?|wind)\b", re.IGNORECASE)
@@ -871,6 +880,8 @@ def differs_from_one(told: str, single: str, answer: str = "", asked: str = "") 
         return changed
     said, heard = _turn_stems(told), _turn_stems(single)
     mine, theirs = set(chain(*said)) - set(chain(*heard)), set(chain(*heard)) - set(chain(*said))
+    aged = _aged_stems(told, single) | _aged_stems(single, told)  # "my baby" / "my 7 month old": no word exchanged
+    mine, theirs = mine - aged, theirs - aged
     if _swapped_word(said, heard, mine, theirs) and _swapped_word(said, heard, mine, theirs - _slots(asked)):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return _told_alone(told, single, answer) or asks_another(told, single)
@@ -1190,6 +1201,8 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
         differing -= _NOT  # a "not" the story tells ("check-in isn't until 3pm"), judged by the checks after
     if told and _age_told(mine, theirs) and _age_told(theirs, mine):
         differing.discard("old")
+    if told:
+        differing -= _class_aged(mine, theirs, differing) | _class_aged(theirs, mine, differing)
     only = " ".join(sorted(differing))
     if not told:
         only = _ALTERNATIVE.sub(" ", only)
@@ -1230,6 +1243,39 @@ def _age_told(text: str, other: str) -> bool:
     numbers = set(_DIGITS.findall(other))
     ages = [found for found in _AGE.finditer(text.casefold()) if found.group(1) in numbers]
     return len(ages) == _tokens(text).count("old")
+
+
+def _class_aged(text: str, other: str, differing: set[str]) -> set[str]:
+    """The words of an age class (:data:`_AGE_CLASSES`: "baby", "toddler", "kids") only ``text`` says that ``other``
+    tells as an age in the class, a number with its unit that ``text`` states too or leaves to the facts ("my baby
+    ... 5 months" / "my 5 month old", "baby's sleep ..." "4 months" / "My daughter is 4 months old"): one side names
+    the person by the class, the other by the age. A class word whose age ``other`` does not tell, or tells outside
+    the class ("my baby" / "my 4 year old"), is left to the constraint words."""
+    named = differing & set(_tokens(text)) & _AGE_CLASSES.keys()
+    ages = [_months(int(n), unit) for n, unit in _AGED.findall(other.casefold())]
+    return {word for word in named if ages and all(_in_class(age, word) for age in ages)}
+
+
+def _aged_stems(text: str, other: str) -> set[str]:
+    """The stems of the age class words only ``text`` says that ``other`` tells as an age (:func:`_class_aged`),
+    with the unit and "old" of ``other``'s ages: the two stand in each other's place ("my baby is teething" / "my 7
+    month old is teething") as one person named two ways, no word of the story exchanged."""
+    classes = _class_aged(text, other, set(_tokens(text)) - set(_tokens(other)))
+    if not classes:
+        return set()
+    units = {word for _, unit in _AGED.findall(other.casefold()) for word in (unit, "old")}
+    return {stem(word) for word in classes | units}
+
+
+def _months(number: int, unit: str) -> float:
+    if unit.startswith("w"):
+        return number / 4.345
+    return float(number) if unit.startswith("m") else number * 12.0
+
+
+def _in_class(months: float, word: str) -> bool:
+    low, high = _AGE_CLASSES[word]
+    return low <= months <= high
 
 
 _ACTUALLY_ASKED = re.compile(
