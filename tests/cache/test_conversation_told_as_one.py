@@ -452,6 +452,32 @@ def test_an_age_class_is_told_by_an_age_in_it(told: str, single: str, differs: b
 
 
 @pytest.mark.parametrize(
+    ("told", "single", "differs"),
+    [
+        # "something's wrong with ..." only announces the problem the turns then tell
+        (
+            "something's wrong with my lemon tree\nthe leaves are curling and going yellow\nwhat should I do?",
+            "The leaves on my lemon tree are curling and going yellow. What should I do?",
+            False,
+        ),
+        (
+            "Something is really wrong with my lemon tree\nthe leaves are curling and going yellow\nwhat should I do?",
+            "The leaves on my lemon tree are curling and going yellow. What should I do?",
+            False,
+        ),
+        # a "wrong" that takes back what was said still amends the story
+        (
+            "I gave you the wrong tree, it's a lime\nthe leaves are curling and going yellow\nwhat should I do?",
+            "The leaves on my lemon tree are curling and going yellow. What should I do?",
+            True,
+        ),
+    ],
+)
+def test_something_wrong_with_a_thing_announces_the_problem(told: str, single: str, differs: bool) -> None:
+    assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
+
+
+@pytest.mark.parametrize(
     ("told", "single", "exchanged"),
     [
         # the last word of one turn and the first of the next are no phrase: "evening" / "fine" beside nothing

@@ -1311,11 +1311,25 @@ still amends."""
 def _plainly(told: str) -> str:
     """A story told as one question with its questions asked plainly (:data:`_STRESSED`, :func:`asked_plainly`), each
     sentence read apart: "which insurance do I actually need?" after the story asks what "which insurance do I need
-    as a sole trader photographer?" does. Its statements stay as told: an "actually" there amends the story."""
+    as a sole trader photographer?" does. Its statements stay as told: an "actually" there amends the story; a
+    "something's wrong with ..." that only announces the problem the story tells (:data:`_SOMETHING_WRONG`) is read as
+    "something's up with ..."."""
     return "".join(
-        asked_plainly(_STRESSED.sub(r"\1", part)) if part.rstrip().endswith("?") else part
+        asked_plainly(_STRESSED.sub(r"\1", part))
+        if part.rstrip().endswith("?")
+        else _SOMETHING_WRONG.sub(r"\1 up", part)
         for part in _TOLD_PARTS.split(told)
     )
+
+
+_SOMETHING_WRONG = re.compile(
+    r"\b(something(?:'s|\s+is|s)?|sth(?:'s)?|there's\s+something)\s+(?:(?:really|very|badly|seriously|definitely)\s+)?"
+    r"wrong\b(?=\s+(?:with|on|in)\b)",
+    re.IGNORECASE,
+)
+"""A statement that only announces a problem with a thing ("something's wrong with my dog", "something is wrong on
+my credit report"), which the turns after it tell: read as "something's up with ...", no "wrong" that corrects
+the story ("I gave you the wrong number")."""
 
 
 def other_referent(question: str, cached: str) -> str | None:
