@@ -439,6 +439,17 @@ TEETHING = "my baby is teething\nshe's 7 months\nwhat can I give her for the pai
         ),
         # the class word with no age on the other side is still a word only one side says
         (TEETHING.replace("she's 7 months\n", ""), "I'm teething. What can I take for the pain?", True),
+        # another being of that age, standing where the class word stands, is another story
+        (
+            "our new baby cries every night, he's 9 weeks old\nshould I just let him cry it out?",
+            "Our new puppy cries every night, he's 9 weeks old. So should I just let him cry it out?",
+            True,
+        ),
+        (
+            "we just brought home our 9 week old baby girl\nis the peace lily in the lounge safe for her?",
+            "We just brought home a 9 week old kitten. So is the peace lily in the lounge safe for her?",
+            True,
+        ),
         # a "baby" that names a thing, not a person, is not told by an age either
         (
             "I'm knitting a baby blanket for my 7 year old's doll\nhow many stitches do I cast on?",

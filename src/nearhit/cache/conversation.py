@@ -880,8 +880,8 @@ def differs_from_one(told: str, single: str, answer: str = "", asked: str = "") 
         return changed
     said, heard = _turn_stems(told), _turn_stems(single)
     mine, theirs = set(chain(*said)) - set(chain(*heard)), set(chain(*heard)) - set(chain(*said))
-    aged = _aged_stems(told, single) | _aged_stems(single, told)  # "my baby" / "my 7 month old": no word exchanged
-    mine, theirs = mine - aged, theirs - aged
+    aged = _aged_stems(told, single, said, heard) | _aged_stems(single, told, heard, said)
+    mine, theirs = mine - aged, theirs - aged  # "my baby" / "my 7 month old": one person named two ways
     if _swapped_word(said, heard, mine, theirs) and _swapped_word(said, heard, mine, theirs - _slots(asked)):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return _told_alone(told, single, answer) or asks_another(told, single)
@@ -1256,15 +1256,19 @@ def _class_aged(text: str, other: str, differing: set[str]) -> set[str]:
     return {word for word in named if ages and all(_in_class(age, word) for age in ages)}
 
 
-def _aged_stems(text: str, other: str) -> set[str]:
+def _aged_stems(text: str, other: str, said: list[list[str]], heard: list[list[str]]) -> set[str]:
     """The stems of the age class words only ``text`` says that ``other`` tells as an age (:func:`_class_aged`),
     with the unit and "old" of ``other``'s ages: the two stand in each other's place ("my baby is teething" / "my 7
-    month old is teething") as one person named two ways, no word of the story exchanged."""
-    classes = _class_aged(text, other, set(_tokens(text)) - set(_tokens(other)))
+    month old is teething") as one person named two ways, no word of the story exchanged. Not when a word only
+    ``other`` says, its ages' words aside, stands where the class word stands (``said``, ``heard``: the content
+    stems of ``text`` and ``other`` turn by turn, :func:`_exchanged`): "our new baby cries, he's 9 weeks old" /
+    "our new puppy cries, he's 9 weeks old" is another being of that age."""
+    classes = {stem(word) for word in _class_aged(text, other, set(_tokens(text)) - set(_tokens(other)))}
     if not classes:
         return set()
-    units = {word for _, unit in _AGED.findall(other.casefold()) for word in (unit, "old")}
-    return {stem(word) for word in classes | units}
+    units = {stem(word) for _, unit in _AGED.findall(other.casefold()) for word in (unit, "old")}
+    placed = set(chain(*heard)) - set(chain(*said)) - units
+    return set() if placed and _exchanged(said, heard, classes, placed) else classes | units
 
 
 def _months(number: int, unit: str) -> float:
