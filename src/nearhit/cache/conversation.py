@@ -237,8 +237,15 @@ _AGED = re.compile(r"\b(\d+)[\s-]*(years?|yrs?|yo|y/o|months?|mos?|mths?|weeks?|
 """A number with a unit of age, "old" or not ("6 month old", "she's 4 months", "my 4yo"): read as an age only
 beside a word of an age class the other side says (:func:`_class_aged`)."""
 _AGE_CLASSES = {
-    "baby": (0, 18), "babies": (0, 18), "infant": (0, 18), "newborn": (0, 3), "toddler": (12, 48),
-    "kid": (0, 216), "kids": (0, 216), "child": (0, 216), "children": (0, 216),
+    "baby": (0, 18),
+    "babies": (0, 18),
+    "infant": (0, 18),
+    "newborn": (0, 3),
+    "toddler": (12, 48),
+    "kid": (0, 216),
+    "kids": (0, 216),
+    "child": (0, 216),
+    "children": (0, 216),
 }
 """A word that names a person by an age class and the ages (in months, inclusive) one told in weeks, months or
 years falls in: "my baby" is "my 6 month old", "a toddler" "my 2 year old", a child any age under 18."""
