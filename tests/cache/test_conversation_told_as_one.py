@@ -437,6 +437,12 @@ TEETHING = "my baby is teething\nshe's 7 months\nwhat can I give her for the pai
             "My 2 month old won't sleep in his own bed. How do I get him to stay there?",
             True,
         ),
+        # a span of time is no age: "my kids" stays a word only one side says
+        (
+            "we've lived in Spain for 3 years with my kids\ncan we apply for residency?",
+            "We've lived in Spain for 3 years. Can we apply for residency?",
+            True,
+        ),
         # the class word with no age on the other side is still a word only one side says
         (TEETHING.replace("she's 7 months\n", ""), "I'm teething. What can I take for the pain?", True),
         # another being of that age, standing where the class word stands, is another story

@@ -233,9 +233,16 @@ _AGE = re.compile(r"\b(\d+)[\s-]*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)[
 """An age written out with its unit and "old" ("8-year-old", "15 months old"): the number is group 1 ("4 old
 tiles" is no age)."""
 _DIGITS = re.compile(r"\d+")
-_AGED = re.compile(r"\b(\d+)[\s-]*(years?|yrs?|yo|y/o|months?|mos?|mths?|weeks?|wks?)\b")
-"""A number with a unit of age, "old" or not ("6 month old", "she's 4 months", "my 4yo"): read as an age only
-beside a word of an age class the other side says (:func:`_class_aged`)."""
+_AGE_UNIT = r"(years?|yrs?|months?|mos?|mths?|weeks?|wks?)"
+_AGED = re.compile(
+    rf"\b(\d+)[\s-]*{_AGE_UNIT}[\s-]*old\b|(?:^|\b(?:is|'s|be|turned|turns|aged)\s+)(?:(?:about|around|nearly|almost|"
+    rf"just)\s+)?(\d+)[\s-]*{_AGE_UNIT}\b",
+    re.MULTILINE,
+)
+"""An age: a number with a unit of age and "old" ("6 month old", "my 2-year-old"), or without "old" after "is",
+"'s", "be", "turned" or "aged" ("she's 4 months", "she'll be 4 months then") or opening a turn ("9 months",
+answering "How old is she?"), not a span of time ("for 3 years"): read as an age only beside a word of an age class
+the other side says (:func:`_class_aged`)."""
 _AGE_CLASSES = {
     "baby": (0, 18),
     "babies": (0, 18),
@@ -1259,7 +1266,7 @@ def _class_aged(text: str, other: str, differing: set[str]) -> set[str]:
     the person by the class, the other by the age. A class word whose age ``other`` does not tell, or tells outside
     the class ("my baby" / "my 4 year old"), is left to the constraint words."""
     named = differing & set(_tokens(text)) & _AGE_CLASSES.keys()
-    ages = [_months(int(n), unit) for n, unit in _AGED.findall(other.casefold())]
+    ages = [_months(int(n), unit) for n, unit in _ages(other)]
     return {word for word in named if ages and all(_in_class(age, word) for age in ages)}
 
 
@@ -1273,9 +1280,14 @@ def _aged_stems(text: str, other: str, said: list[list[str]], heard: list[list[s
     classes = {stem(word) for word in _class_aged(text, other, set(_tokens(text)) - set(_tokens(other)))}
     if not classes:
         return set()
-    units = {stem(word) for _, unit in _AGED.findall(other.casefold()) for word in (unit, "old")}
+    units = {stem(word) for _, unit in _ages(other) for word in (unit, "old")}
     placed = set(chain(*heard)) - set(chain(*said)) - units
     return set() if placed and _exchanged(said, heard, classes, placed) else classes | units
+
+
+def _ages(text: str) -> list[tuple[str, str]]:
+    """Each age ``text`` tells (:data:`_AGED`), as its number and unit."""
+    return [(a or b, unit or other) for a, unit, b, other in _AGED.findall(text.casefold())]
 
 
 def _months(number: int, unit: str) -> float:
