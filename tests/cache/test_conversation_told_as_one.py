@@ -417,6 +417,83 @@ def test_an_age_written_out_is_the_number_a_turn_tells(told: str, single: str, d
     assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
 
 
+TEETHING = "my baby is teething\nshe's 7 months\nwhat can I give her for the pain?"
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "differs"),
+    [
+        # one side names the person by an age class, the other by an age in it: the same story
+        (TEETHING, "My 7 month old is teething. What can I give her for the pain?", False),
+        (TEETHING, "My daughter is 7 months old and teething. What can I give her for the pain?", False),
+        (
+            "my toddler won't sleep in his own bed\n2\nhow do I get him to stay there?",
+            "My 2 year old won't sleep in his own bed. How do I get him to stay there?",
+            False,
+        ),
+        # an age outside the class is another person
+        (
+            "my toddler won't sleep in his own bed\n2\nhow do I get him to stay there?",
+            "My 2 month old won't sleep in his own bed. How do I get him to stay there?",
+            True,
+        ),
+        # a span of time is no age: "my kids" stays a word only one side says
+        (
+            "we've lived in Spain for 3 years with my kids\ncan we apply for residency?",
+            "We've lived in Spain for 3 years. Can we apply for residency?",
+            True,
+        ),
+        # the class word with no age on the other side is still a word only one side says
+        (TEETHING.replace("she's 7 months\n", ""), "I'm teething. What can I take for the pain?", True),
+        # another being of that age, standing where the class word stands, is another story
+        (
+            "our new baby cries every night, he's 9 weeks old\nshould I just let him cry it out?",
+            "Our new puppy cries every night, he's 9 weeks old. So should I just let him cry it out?",
+            True,
+        ),
+        (
+            "we just brought home our 9 week old baby girl\nis the peace lily in the lounge safe for her?",
+            "We just brought home a 9 week old kitten. So is the peace lily in the lounge safe for her?",
+            True,
+        ),
+        # a "baby" that names a thing, not a person, is not told by an age either
+        (
+            "I'm knitting a baby blanket for my 7 year old's doll\nhow many stitches do I cast on?",
+            "I'm knitting a blanket for my 7 year old's doll. How many stitches do I cast on?",
+            True,
+        ),
+    ],
+)
+def test_an_age_class_is_told_by_an_age_in_it(told: str, single: str, differs: bool) -> None:
+    assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
+
+
+@pytest.mark.parametrize(
+    ("told", "single", "differs"),
+    [
+        # "something's wrong with ..." only announces the problem the turns then tell
+        (
+            "something's wrong with my lemon tree\nthe leaves are curling and going yellow\nwhat should I do?",
+            "The leaves on my lemon tree are curling and going yellow. What should I do?",
+            False,
+        ),
+        (
+            "Something is really wrong with my lemon tree\nthe leaves are curling and going yellow\nwhat should I do?",
+            "The leaves on my lemon tree are curling and going yellow. What should I do?",
+            False,
+        ),
+        # a "wrong" that takes back what was said still amends the story
+        (
+            "I gave you the wrong tree, it's a lime\nthe leaves are curling and going yellow\nwhat should I do?",
+            "The leaves on my lemon tree are curling and going yellow. What should I do?",
+            True,
+        ),
+    ],
+)
+def test_something_wrong_with_a_thing_announces_the_problem(told: str, single: str, differs: bool) -> None:
+    assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
+
+
 @pytest.mark.parametrize(
     ("told", "single", "exchanged"),
     [

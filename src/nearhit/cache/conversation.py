@@ -233,6 +233,29 @@ _AGE = re.compile(r"\b(\d+)[\s-]*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)[
 """An age written out with its unit and "old" ("8-year-old", "15 months old"): the number is group 1 ("4 old
 tiles" is no age)."""
 _DIGITS = re.compile(r"\d+")
+_AGE_UNIT = r"(years?|yrs?|months?|mos?|mths?|weeks?|wks?)"
+_AGED = re.compile(
+    rf"\b(\d+)[\s-]*{_AGE_UNIT}[\s-]*old\b|(?:^|\b(?:is|'s|be|turned|turns|aged)\s+)(?:(?:about|around|nearly|almost|"
+    rf"just)\s+)?(\d+)[\s-]*{_AGE_UNIT}\b",
+    re.MULTILINE,
+)
+"""An age: a number with a unit of age and "old" ("6 month old", "my 2-year-old"), or without "old" after "is",
+"'s", "be", "turned" or "aged" ("she's 4 months", "she'll be 4 months then") or opening a turn ("9 months",
+answering "How old is she?"), not a span of time ("for 3 years"): read as an age only beside a word of an age class
+the other side says (:func:`_class_aged`)."""
+_AGE_CLASSES = {
+    "baby": (0, 18),
+    "babies": (0, 18),
+    "infant": (0, 18),
+    "newborn": (0, 3),
+    "toddler": (12, 48),
+    "kid": (0, 216),
+    "kids": (0, 216),
+    "child": (0, 216),
+    "children": (0, 216),
+}
+"""A word that names a person by an age class and the ages (in months, inclusive) one told in weeks, months or
+years falls in: "my baby" is "my 6 month old", "a toddler" "my 2 year old", a child any age under 18."""
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 """A number written in thousands ("32k", "£60k")."""
 _SECOND_IDIOM = re.compile(r"\b(second)[\s-]+(hand|thoughts?|wind)\b", re.IGNORECASE)
@@ -871,6 +894,8 @@ def differs_from_one(told: str, single: str, answer: str = "", asked: str = "") 
         return changed
     said, heard = _turn_stems(told), _turn_stems(single)
     mine, theirs = set(chain(*said)) - set(chain(*heard)), set(chain(*heard)) - set(chain(*said))
+    aged = _aged_stems(told, single, said, heard) | _aged_stems(single, told, heard, said)
+    mine, theirs = mine - aged, theirs - aged  # "my baby" / "my 7 month old": one person named two ways
     if _swapped_word(said, heard, mine, theirs) and _swapped_word(said, heard, mine, theirs - _slots(asked)):
         return f"a word of the story exchanged: {describe(mine)} vs {describe(theirs)}"
     return _told_alone(told, single, answer) or asks_another(told, single)
@@ -1190,6 +1215,8 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
         differing -= _NOT  # a "not" the story tells ("check-in isn't until 3pm"), judged by the checks after
     if told and _age_told(mine, theirs) and _age_told(theirs, mine):
         differing.discard("old")
+    if told:
+        differing -= _class_aged(mine, theirs, differing) | _class_aged(theirs, mine, differing)
     only = " ".join(sorted(differing))
     if not told:
         only = _ALTERNATIVE.sub(" ", only)
@@ -1232,6 +1259,48 @@ def _age_told(text: str, other: str) -> bool:
     return len(ages) == _tokens(text).count("old")
 
 
+def _class_aged(text: str, other: str, differing: set[str]) -> set[str]:
+    """The words of an age class (:data:`_AGE_CLASSES`: "baby", "toddler", "kids") only ``text`` says that ``other``
+    tells as an age in the class, a number with its unit that ``text`` states too or leaves to the facts ("my baby
+    ... 5 months" / "my 5 month old", "baby's sleep ..." "4 months" / "My daughter is 4 months old"): one side names
+    the person by the class, the other by the age. A class word whose age ``other`` does not tell, or tells outside
+    the class ("my baby" / "my 4 year old"), is left to the constraint words."""
+    named = differing & set(_tokens(text)) & _AGE_CLASSES.keys()
+    ages = [_months(int(n), unit) for n, unit in _ages(other)]
+    return {word for word in named if ages and all(_in_class(age, word) for age in ages)}
+
+
+def _aged_stems(text: str, other: str, said: list[list[str]], heard: list[list[str]]) -> set[str]:
+    """The stems of the age class words only ``text`` says that ``other`` tells as an age (:func:`_class_aged`),
+    with the unit and "old" of ``other``'s ages: the two stand in each other's place ("my baby is teething" / "my 7
+    month old is teething") as one person named two ways, no word of the story exchanged. Not when a word only
+    ``other`` says, its ages' words aside, stands where the class word stands (``said``, ``heard``: the content
+    stems of ``text`` and ``other`` turn by turn, :func:`_exchanged`): "our new baby cries, he's 9 weeks old" /
+    "our new puppy cries, he's 9 weeks old" is another being of that age."""
+    classes = {stem(word) for word in _class_aged(text, other, set(_tokens(text)) - set(_tokens(other)))}
+    if not classes:
+        return set()
+    units = {stem(word) for _, unit in _ages(other) for word in (unit, "old")}
+    placed = set(chain(*heard)) - set(chain(*said)) - units
+    return set() if placed and _exchanged(said, heard, classes, placed) else classes | units
+
+
+def _ages(text: str) -> list[tuple[str, str]]:
+    """Each age ``text`` tells (:data:`_AGED`), as its number and unit."""
+    return [(a or b, unit or other) for a, unit, b, other in _AGED.findall(text.casefold())]
+
+
+def _months(number: int, unit: str) -> float:
+    if unit.startswith("w"):
+        return number / 4.345
+    return float(number) if unit.startswith("m") else number * 12.0
+
+
+def _in_class(months: float, word: str) -> bool:
+    low, high = _AGE_CLASSES[word]
+    return low <= months <= high
+
+
 _ACTUALLY_ASKED = re.compile(
     r"\b((?:can|could|do|does|did|will|would|should|is|are|am|was|were|has|have)\s+[\w'-]+)\s+actually\b",
     re.IGNORECASE,
@@ -1265,11 +1334,25 @@ still amends."""
 def _plainly(told: str) -> str:
     """A story told as one question with its questions asked plainly (:data:`_STRESSED`, :func:`asked_plainly`), each
     sentence read apart: "which insurance do I actually need?" after the story asks what "which insurance do I need
-    as a sole trader photographer?" does. Its statements stay as told: an "actually" there amends the story."""
+    as a sole trader photographer?" does. Its statements stay as told: an "actually" there amends the story; a
+    "something's wrong with ..." that only announces the problem the story tells (:data:`_SOMETHING_WRONG`) is read as
+    "something's up with ..."."""
     return "".join(
-        asked_plainly(_STRESSED.sub(r"\1", part)) if part.rstrip().endswith("?") else part
+        asked_plainly(_STRESSED.sub(r"\1", part))
+        if part.rstrip().endswith("?")
+        else _SOMETHING_WRONG.sub(r"\1 up", part)
         for part in _TOLD_PARTS.split(told)
     )
+
+
+_SOMETHING_WRONG = re.compile(
+    r"\b(something(?:'s|\s+is|s)?|sth(?:'s)?|there's\s+something)\s+(?:(?:really|very|badly|seriously|definitely)\s+)?"
+    r"wrong\b(?=\s+(?:with|on|in)\b)",
+    re.IGNORECASE,
+)
+"""A statement that only announces a problem with a thing ("something's wrong with my dog", "something is wrong on
+my credit report"), which the turns after it tell: read as "something's up with ...", no "wrong" that corrects
+the story ("I gave you the wrong number")."""
 
 
 def other_referent(question: str, cached: str) -> str | None:
