@@ -11,7 +11,7 @@ as one question at least ``--story`` and under the shipped ``STORY_THRESHOLD``),
 says: the traps in a band opened, not only those served.
 
     PYTHONPATH=src python benchmarks/told_band.py --story 0.82 --run -- --sets fit --ids ids.txt --pairs s82.txt
-    PYTHONPATH=src python benchmarks/told_band.py --story 0.82 --band     # ~3 min on 2 shared cores
+    PYTHONPATH=src python benchmarks/told_band.py --story 0.82 --band     # ~6 min on 2 shared cores at load ~8
 """
 
 from __future__ import annotations
