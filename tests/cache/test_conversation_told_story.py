@@ -66,3 +66,13 @@ async def test_an_entry_without_its_twin_gets_no_story_reading(cache: SemanticCa
     assert await redis_client.delete(twin) == 1  # as a twin expired or deleted apart from its entry
     result = await cache.lookup(ask(cache, BOILER, "do I need a professional for this?"))
     assert not result.hit, result.candidates
+
+
+async def test_another_question_told_just_under_the_story_mark_is_not_served(cache: SemanticCache) -> None:
+    """What it costs against how soon it must be done, after the very same turns: 0.40 alone, 0.83 after the answer,
+    0.849 told as one, no guard reading a difference. ``STORY_THRESHOLD`` at 0.82 served it (the thirty-fifth
+    session's rq42 measured that mark: +6 fit should-hits, no fit trap served, and this invented trap)."""
+    await cache.store(ask(cache, BOILER, "is it expensive to sort out?"), "an answer")
+    await cache.background.drain()
+    result = await cache.lookup(ask(cache, BOILER, "does that need sorting soon?"))
+    assert not result.hit, result.context
