@@ -54,7 +54,7 @@ from nearhit.cache import (
     story,
     unsaid,
 )
-from nearhit.cache.keys import exact_text
+from nearhit.cache.keys import exact_text, normalise
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.content import content_stems
 from nearhit.guards.languages import negators_of
@@ -340,6 +340,12 @@ class Context:
         return "\n".join(content for _, content in self.turns)
 
     @functools.cached_property
+    def normalised(self) -> str:
+        """Its text normalised (:func:`nearhit.cache.keys.normalise`): the embedding's input and its stored vector's
+        key, read by a lookup's exact read and again by its embedding (once per context, not once per use)."""
+        return normalise(self.text)
+
+    @functools.cached_property
     def exact_turns(self) -> tuple[Turn, ...]:
         """The turns as the exact key compares them (:func:`nearhit.cache.keys.exact_text`): "the very same turns"."""
         return tuple((role, exact_text(content)) for role, content in self.turns)
@@ -517,7 +523,7 @@ def comparable(context: Context) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _word_count(text: str) -> int:
-    return sum(1 for _ in FOLDED_WORD.finditer(text))
+    return len(FOLDED_WORD.findall(text))
 
 
 def differs(
@@ -531,7 +537,7 @@ def differs(
     if (
         similarity < CONTEXT_THRESHOLD
         and not _checks_decide(query, cached, similarity, whole)
-        and (similarity < _retold_floor(query, cached, whole) or not retold(query, cached))
+        and (_under_retold_floor(query, cached, similarity, whole) or not retold(query, cached))
     ):
         return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     # The facts after the cosine: most candidates are another story, refused by it before their facts are read.
@@ -605,7 +611,7 @@ def _checks_decide(query: Context, cached: Context, similarity: float, whole: bo
     and I also run a game in the background."). The whole turns' cosine reads the turns' number and the assistant's
     words more than the story; what the user states (numbers, names, dates, conditions, events, a thing exchanged)
     is what the checks compare (rh29: on the conversation dev splits up to -v55 and fow-cache's, no trap reached)."""
-    if not whole or _same_shape(query, cached) or similarity < OTHER_TURNS_FLOOR:
+    if not whole or similarity < OTHER_TURNS_FLOOR or _same_shape(query, cached):
         return False
     mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
     if not mine or not theirs or _added_to(mine, theirs):
@@ -637,6 +643,18 @@ def _small_talk_turn(turn: str, story: str) -> bool:
         and constraints.amends(turn, story) is None
         and not constraints.conditions_added(turn, story)
     )
+
+
+def _under_retold_floor(query: Context, cached: Context, similarity: float, whole: bool) -> bool:
+    """``similarity < _retold_floor(query, cached, whole)``, the floor read only where the cosine lies between the two
+    floors it can be (:data:`REWORDED_FLOOR`, :data:`RETOLD_FLOOR`): under both it is under the floor, at or over both
+    it is not, whatever the turns say. Most candidates a conversation's first look compares are another story, far
+    under both, so their user turns are not read for it (their stems, one reading a turn)."""
+    if similarity < min(REWORDED_FLOOR, RETOLD_FLOOR):
+        return True
+    if similarity >= max(REWORDED_FLOOR, RETOLD_FLOOR):
+        return False
+    return similarity < _retold_floor(query, cached, whole)
 
 
 def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
