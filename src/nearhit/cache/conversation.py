@@ -517,8 +517,11 @@ turns) up to 1,148, two of its dev traps over this bound."""
 
 
 def comparable(context: Context) -> bool:
-    """Whether ``context`` is short enough (:data:`MAX_COMPARED_WORDS`) for the word-by-word checks."""
-    return _word_count(context.text) <= MAX_COMPARED_WORDS
+    """Whether ``context`` is short enough (:data:`MAX_COMPARED_WORDS`) for the word-by-word checks. A text of ``n``
+    characters holds at most ``(n + 1) // 2`` words (each a character or more, each after the first parted from the one
+    before by a character or more): one that short is not counted (most contexts, every lookup's own)."""
+    text = context.text
+    return (len(text) + 1) // 2 <= MAX_COMPARED_WORDS or _word_count(text) <= MAX_COMPARED_WORDS
 
 
 @functools.lru_cache(maxsize=256)
@@ -1316,31 +1319,39 @@ def other_referent(question: str, cached: str) -> str | None:
     )
 
 
-def _referent_kinds(text: str) -> set[str]:
+# Each of :func:`other_referent`'s readings of one question is kept per text: a conversation's first look reads its own
+# question against every candidate's (the same words each time), and a candidate's question is met again by the
+# lookups it is near.
+@functools.lru_cache(maxsize=4096)
+def _referent_kinds(text: str) -> frozenset[str]:
     """The kinds of the pronouns of ``text`` that point at a person or thing: "it" after a form of "do" ("how do
     I do it safely?") stands for the act asked about, not for one of the things the earlier turns named."""
     return _pronoun_kinds(_DO_IT.sub(" ", text))
 
 
-def _places(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _places(text: str) -> frozenset[str]:
     """The places in a list ``text`` points at ("the first one", "the latter")."""
-    return {word for word in folded_words(text) if word in _PLACES}
+    return frozenset(word for word in folded_words(text) if word in _PLACES)
 
 
-def _persons(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _persons(text: str) -> frozenset[str]:
     """Who ``text`` asks about among people: the asker ("I", "my") or another named by "he" or "she". "They" and
     "we" are left out: "they" is as often the things the turns named ("what paperwork do they ask for?")."""
     words = {word.split("'")[0] for word in folded_words(text)}
-    return ({"the asker"} if words & _ASKER else set()) | (_pronoun_kinds(text) & {"he", "she"})
+    return frozenset(({"the asker"} if words & _ASKER else set()) | (_pronoun_kinds(text) & {"he", "she"}))
 
 
-def _pronoun_kinds(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _pronoun_kinds(text: str) -> frozenset[str]:
     words = set(folded_words(text))
-    return {kind for kind, pronouns in _PRONOUNS.items() if words & pronouns}
+    return frozenset(kind for kind, pronouns in _PRONOUNS.items() if words & pronouns)
 
 
-def _labels(text: str) -> set[str]:
-    return {bracketed or named for bracketed, named in _LABEL.findall(text.casefold())}
+@functools.lru_cache(maxsize=4096)
+def _labels(text: str) -> frozenset[str]:
+    return frozenset(bracketed or named for bracketed, named in _LABEL.findall(text.casefold()))
 
 
 def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool, asked: str = "") -> str | None:
