@@ -54,7 +54,7 @@ from nearhit.cache import (
     story,
     unsaid,
 )
-from nearhit.cache.keys import exact_text
+from nearhit.cache.keys import exact_text, normalise
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.content import content_stems
 from nearhit.guards.languages import negators_of
@@ -363,6 +363,12 @@ class Context:
         return "\n".join(content for _, content in self.turns)
 
     @functools.cached_property
+    def normalised(self) -> str:
+        """Its text normalised (:func:`nearhit.cache.keys.normalise`): the embedding's input and its stored vector's
+        key, read by a lookup's exact read and again by its embedding (once per context, not once per use)."""
+        return normalise(self.text)
+
+    @functools.cached_property
     def exact_turns(self) -> tuple[Turn, ...]:
         """The turns as the exact key compares them (:func:`nearhit.cache.keys.exact_text`): "the very same turns"."""
         return tuple((role, exact_text(content)) for role, content in self.turns)
@@ -534,13 +540,16 @@ turns) up to 1,148, two of its dev traps over this bound."""
 
 
 def comparable(context: Context) -> bool:
-    """Whether ``context`` is short enough (:data:`MAX_COMPARED_WORDS`) for the word-by-word checks."""
-    return _word_count(context.text) <= MAX_COMPARED_WORDS
+    """Whether ``context`` is short enough (:data:`MAX_COMPARED_WORDS`) for the word-by-word checks. A text of ``n``
+    characters holds at most ``(n + 1) // 2`` words (each a character or more, each after the first parted from the one
+    before by a character or more): one that short is not counted (most contexts, every lookup's own)."""
+    text = context.text
+    return (len(text) + 1) // 2 <= MAX_COMPARED_WORDS or _word_count(text) <= MAX_COMPARED_WORDS
 
 
 @functools.lru_cache(maxsize=256)
 def _word_count(text: str) -> int:
-    return sum(1 for _ in FOLDED_WORD.finditer(text))
+    return len(FOLDED_WORD.findall(text))
 
 
 def differs(
@@ -554,7 +563,7 @@ def differs(
     if (
         similarity < CONTEXT_THRESHOLD
         and not _checks_decide(query, cached, similarity, whole)
-        and (similarity < _retold_floor(query, cached, whole) or not retold(query, cached))
+        and (_under_retold_floor(query, cached, similarity, whole) or not retold(query, cached))
     ):
         return f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD})"
     # The facts after the cosine: most candidates are another story, refused by it before their facts are read.
@@ -628,7 +637,7 @@ def _checks_decide(query: Context, cached: Context, similarity: float, whole: bo
     and I also run a game in the background."). The whole turns' cosine reads the turns' number and the assistant's
     words more than the story; what the user states (numbers, names, dates, conditions, events, a thing exchanged)
     is what the checks compare (rh29: on the conversation dev splits up to -v55 and fow-cache's, no trap reached)."""
-    if not whole or _same_shape(query, cached) or similarity < OTHER_TURNS_FLOOR:
+    if not whole or similarity < OTHER_TURNS_FLOOR or _same_shape(query, cached):
         return False
     mine, theirs = _said_by(query, "user"), _said_by(cached, "user")
     if not mine or not theirs or _added_to(mine, theirs):
@@ -660,6 +669,18 @@ def _small_talk_turn(turn: str, story: str) -> bool:
         and constraints.amends(turn, story) is None
         and not constraints.conditions_added(turn, story)
     )
+
+
+def _under_retold_floor(query: Context, cached: Context, similarity: float, whole: bool) -> bool:
+    """``similarity < _retold_floor(query, cached, whole)``, the floor read only where the cosine lies between the two
+    floors it can be (:data:`REWORDED_FLOOR`, :data:`RETOLD_FLOOR`): under both it is under the floor, at or over both
+    it is not, whatever the turns say. Most candidates a conversation's first look compares are another story, far
+    under both, so their user turns are not read for it (their stems, one reading a turn)."""
+    if similarity < min(REWORDED_FLOOR, RETOLD_FLOOR):
+        return True
+    if similarity >= max(REWORDED_FLOOR, RETOLD_FLOOR):
+        return False
+    return similarity < _retold_floor(query, cached, whole)
 
 
 def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
@@ -1381,31 +1402,39 @@ def other_referent(question: str, cached: str) -> str | None:
     )
 
 
-def _referent_kinds(text: str) -> set[str]:
+# Each of :func:`other_referent`'s readings of one question is kept per text: a conversation's first look reads its own
+# question against every candidate's (the same words each time), and a candidate's question is met again by the
+# lookups it is near.
+@functools.lru_cache(maxsize=4096)
+def _referent_kinds(text: str) -> frozenset[str]:
     """The kinds of the pronouns of ``text`` that point at a person or thing: "it" after a form of "do" ("how do
     I do it safely?") stands for the act asked about, not for one of the things the earlier turns named."""
     return _pronoun_kinds(_DO_IT.sub(" ", text))
 
 
-def _places(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _places(text: str) -> frozenset[str]:
     """The places in a list ``text`` points at ("the first one", "the latter")."""
-    return {word for word in folded_words(text) if word in _PLACES}
+    return frozenset(word for word in folded_words(text) if word in _PLACES)
 
 
-def _persons(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _persons(text: str) -> frozenset[str]:
     """Who ``text`` asks about among people: the asker ("I", "my") or another named by "he" or "she". "They" and
     "we" are left out: "they" is as often the things the turns named ("what paperwork do they ask for?")."""
     words = {word.split("'")[0] for word in folded_words(text)}
-    return ({"the asker"} if words & _ASKER else set()) | (_pronoun_kinds(text) & {"he", "she"})
+    return frozenset(({"the asker"} if words & _ASKER else set()) | (_pronoun_kinds(text) & {"he", "she"}))
 
 
-def _pronoun_kinds(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _pronoun_kinds(text: str) -> frozenset[str]:
     words = set(folded_words(text))
-    return {kind for kind, pronouns in _PRONOUNS.items() if words & pronouns}
+    return frozenset(kind for kind, pronouns in _PRONOUNS.items() if words & pronouns)
 
 
-def _labels(text: str) -> set[str]:
-    return {bracketed or named for bracketed, named in _LABEL.findall(text.casefold())}
+@functools.lru_cache(maxsize=4096)
+def _labels(text: str) -> frozenset[str]:
+    return frozenset(bracketed or named for bracketed, named in _LABEL.findall(text.casefold()))
 
 
 def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool, asked: str = "") -> str | None:

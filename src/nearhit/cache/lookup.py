@@ -82,7 +82,7 @@ class Lookup:
     @property
     def context_text(self) -> str:
         """The normalised context: the embedding's input ("" without a context)."""
-        return normalise(self.context.text) if self.context is not None else ""
+        return self.context.normalised if self.context is not None else ""
 
     @classmethod
     def of(

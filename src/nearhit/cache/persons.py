@@ -15,6 +15,7 @@ words (so "my older sister" / "my younger sister" is one person, left to the oth
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nearhit.guards.lexicon import STOP_STEMS, words
@@ -46,8 +47,10 @@ def other_person(question: str, cached: str) -> str | None:
     return f"the question asks about another person: {', '.join(sorted(only_mine))} vs {', '.join(sorted(only_theirs))}"
 
 
-def _read(text: str) -> tuple[set[str], frozenset[str]]:
-    """The people ``text`` asks about (the asker, "my <person>"), and its other words' stems."""
+@functools.lru_cache(maxsize=4096)
+def _read(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The people ``text`` asks about (the asker, "my <person>"), and its other words' stems. Kept per text: a
+    conversation's question is read against every candidate's (:func:`nearhit.cache.conversation.other_referent`)."""
     found, joined = _tokens(text)
     tokens = [_bare(token) for token in found]
     persons: set[str] = set()
@@ -65,7 +68,7 @@ def _read(text: str) -> tuple[set[str], frozenset[str]]:
         elif token not in _PRONOUNS and stem(token) not in STOP_STEMS:
             rest.add(stem(token))
         at += 1
-    return persons, frozenset(rest)
+    return frozenset(persons), frozenset(rest)
 
 
 def _tokens(text: str) -> tuple[list[str], list[bool]]:

@@ -38,6 +38,9 @@ _DAY = r"([12]?\d|3[01])(st|nd|rd|th)?"
 _WHEN = r"(?:\b(on|since|from|until|till|by|before|after)[^\S\n]+(?:the[^\S\n]+)?)?"
 _DAY_MONTH_RE = re.compile(rf"{_WHEN}(?<![\d.,])\b{_DAY}([^\S\n]+of)?[^\S\n]+{_MONTH}\.?(?!\w)", re.IGNORECASE)
 _MONTH_DAY_RE = re.compile(rf"{_WHEN}\b{_MONTH}\.?[^\S\n]+(?:the[^\S\n]+)?{_DAY}(?![\w:.,/]\d|\w|:)", re.IGNORECASE)
+_MONTH_OPENING_RE = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.IGNORECASE)
+"""The first three letters of every month :data:`_MONTH` reads, with its flag: a text without one names no calendar day
+(most texts with a digit), and the two readings below are not run."""
 _VERBS = frozenset({"mar", "march", "may"})
 """Month names that are English verbs as well: a month only capitalised, beside an ordinal day or after a
 preposition of time ("got dismissed on 3 march")."""
@@ -50,7 +53,7 @@ def calendar_dates(text: str) -> frozenset[str]:
     """The days a text names with their month ("may 3"), and each such month's stem alone ("may", as the date
     words read "June" as "jun"): one day written as "3 May 2025" or "May 3rd" is the same fact, and a day of
     another month another."""
-    if not any(char.isdigit() for char in text):
+    if not any(map(str.isdigit, text)) or _MONTH_OPENING_RE.search(text) is None:  # each char read in C
         return frozenset()
     found: set[str] = set()
     for match in _DAY_MONTH_RE.finditer(text):

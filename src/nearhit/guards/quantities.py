@@ -4,6 +4,7 @@ quarter of a mile"). The number guard compares them; the entity guard leaves the
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +38,8 @@ _MERIDIEMS = frozenset({"am", "pm"})
 _ARTICLES = frozenset({"a", "an"})
 _FRACTIONS = {"half": 0.5, "quarter": 0.25}
 _AND_A_HALF = ("and", "a", "half")
+_OPENERS = _ARTICLES | _FRACTIONS.keys() | _ORDINAL_WORDS.keys() | _MULTIPLES.keys() | NUMBER_WORDS | _COUNTS.keys()
+"""The words a quantity may start at besides a digit (:func:`_read`'s branches): any other word is passed over."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,10 @@ def measure_indexes(tokens: tuple[str, ...]) -> frozenset[int]:
 
 def _read(tokens: Sequence[str]) -> list[Quantity]:
     found: list[Quantity] = []
-    i = 0
+    # Where a quantity may start (a digit or one of :data:`_OPENERS`): a word that is neither is passed over at once,
+    # not through every branch below (a long chat's few numbers among hundreds of words).
+    starts = [n for n, token in enumerate(tokens) if token[:1].isdigit() or token in _OPENERS]
+    i = starts[0] if starts else len(tokens)
     while i < len(tokens):
         token = tokens[i]
         worded = _worded(tokens, i) if token in _ARTICLES or token in _FRACTIONS else None
@@ -212,7 +218,8 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
         elif token in _COUNTS and i + 1 < len(tokens) and tokens[i + 1] == "of":  # "a couple of eggs": 2
             value, end, clock = float(_COUNTS[token]), i + 2, None
         else:
-            i += 1
+            at = bisect_left(starts, i + 1)
+            i = starts[at] if at < len(starts) else len(tokens)
             continue
         sign = tokens[i - 1] if i > 0 and tokens[i - 1] in _CURRENCY_SIGNS else ""
         minus = "-" if i > 0 and tokens[i - 1] == "minus" and clock is None else ""

@@ -129,8 +129,15 @@ class Text:
 
 def folded_words(text: str) -> list[str]:
     """``text``'s words (:data:`FOLDED_WORD`), case-folded: one reading for every check that compares turns word by
-    word."""
-    return FOLDED_WORD.findall(text.casefold())
+    word. Read once per text (:func:`_folded_words`), a list of its own each call (a caller may change it)."""
+    return list(_folded_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _folded_words(text: str) -> tuple[str, ...]:
+    """What :func:`folded_words` reads, kept per text: a conversation's lookup reads its own user turns so once per
+    candidate compared (:func:`nearhit.cache.story.same_story`), each the same words."""
+    return tuple(FOLDED_WORD.findall(text.casefold()))
 
 
 @lru_cache(maxsize=4096)
