@@ -170,6 +170,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v99": "nearhit_conversations_v99.jsonl",
     "nearhit-conversations-v100": "nearhit_conversations_v100.jsonl",
     "nearhit-conversations-v101": "nearhit_conversations_v101.jsonl",
+    "nearhit-conversations-v102": "nearhit_conversations_v102.jsonl",
+    "nearhit-conversations-v103": "nearhit_conversations_v103.jsonl",
+    "nearhit-conversations-v104": "nearhit_conversations_v104.jsonl",
+    "nearhit-conversations-v105": "nearhit_conversations_v105.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
