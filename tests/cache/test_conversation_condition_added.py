@@ -31,20 +31,6 @@ def test_a_medicine_is_named_by_its_generic_stem(text: str, found: set[str]) -> 
     assert ("medication" in constraints.conditions_of(text)) == bool(found)
 
 
-@pytest.mark.parametrize(
-    ("mine", "theirs", "reason"),
-    [
-        ("I'm off to Paris with my dog.", "I'm off to Paris with my guide dog, I'm visually impaired.", "'disability'"),
-        ("Taking mum to the dentist.", "Taking mum to the dentist, she has a Blue Badge.", "'disability'"),
-        ("I have a spare room in my flat.", "I have a spare room in my housing association flat.", "'housing'"),
-        ("I get back pain.", "I get back pain and take naproxen and amlodipine.", "'medication'"),
-    ],
-)
-def test_a_condition_told_by_its_mark_or_a_medicine_differs(mine: str, theirs: str, reason: str) -> None:
-    found = constraints.differ(mine, theirs)
-    assert found is not None and reason in found
-
-
 AF = "I was diagnosed with AF last year, it's rate-controlled with bisoprolol and I feel fine most days."
 AFTER_AF = ("assistant", "Good to hear it's well controlled.")
 BACK = "I've done my back in lifting boxes though, proper agony. what can I take for it?"

@@ -18,6 +18,11 @@ from tests.support.lookups import Turns, ask
         ("I want to learn to sail.", "I'm a retiree and want to learn sailing.", "'older age'"),
         ("Installing the printer on Windows 11.", "Installing the printer on my MacBook.", "'windows' vs 'mac'"),
         ("I booked a flight to Porto.", "I booked a hotel in Porto.", "'flight' vs 'hotel'"),
+        # a condition told by its mark or a medicine by its generic name's stem (ca42)
+        ("I'm off to Paris with my dog.", "I'm off to Paris with my guide dog, I'm visually impaired.", "'disability'"),
+        ("Taking mum to the dentist.", "Taking mum to the dentist, she has a Blue Badge.", "'disability'"),
+        ("I have a spare room in my flat.", "I have a spare room in my housing association flat.", "'housing'"),
+        ("I get back pain.", "I get back pain and take naproxen and amlodipine.", "'medication'"),
     ],
 )
 def test_a_condition_on_one_side_or_another_alternative_differs(mine: str, theirs: str, reason: str) -> None:
