@@ -234,66 +234,60 @@ def test_a_single_question_that_asks_no_more_is_judged_at_its_threshold(
     assert (matched is not None) is served, result.candidates
 
 
-@pytest.mark.parametrize(
-    ("told", "single", "differs"),
-    [
-        # one message runs its clauses on with "but" where the turns start a new one: the same story
-        (
-            "My sourdough starter bubbles well.\nThe loaves come out flat.\nwhat am I doing wrong with the shaping?",
-            "My sourdough starter bubbles well, but the loaves come out flat. What am I doing wrong with the shaping?",
-            False,
-        ),
-        # the turns' "but", told at once without it
-        (
-            "The dishwasher runs.\nbut the plates come out greasy.\nwhat should I clean first?",
-            "The dishwasher runs and the plates come out greasy. What should I clean first?",
-            False,
-        ),
-        # a "but" on both sides, one joining clauses the other side tells, the other not: alike as written
-        (
-            "My starter bubbles well, but it smells sour.\nThe loaves come out flat.\nwhat am I doing wrong?",
-            "My starter bubbles well, but the loaves come out flat and heavy and it smells sour. "
-            "What am I doing wrong?",
-            False,
-        ),
-        # ... or tells with a word more, most of it said ("always")
-        (
-            "My spaniel is perfect at home.\nat the park she ignores me when she sees dogs.\nhow do I fix her recall?",
-            "My spaniel is perfect at home, but at the park she always ignores me when she sees dogs. "
-            "How do I fix her recall?",
-            False,
-        ),
-        # ... but not when the words it says are said before it, in the same message, and the words it adds are not
-        (
-            "I want to add my daughter to my car policy.\nshe is 19 and passed her test in June.\n"
-            "what will my payment be?",
-            "I want to add my daughter to my car policy. She is 19 and passed her test in June, but her sister has "
-            "her own car and policy. What will my payment be?",
-            True,
-        ),
-        # a "but" whose clause tells what the turns do not is a restriction, kept
-        (
-            "I'm buying a laptop for school.\nMostly essays and browsing.\nwould a Chromebook do?",
-            "I'm buying a laptop for school, mostly essays and browsing, but my course needs Photoshop. "
-            "So would a Chromebook do?",
-            True,
-        ),
-        # what follows the "but" is still compared: a negation only one side says
-        (
-            "My sourdough starter bubbles well.\nThe loaves come out flat.\nwhat am I doing wrong with the shaping?",
-            "My sourdough starter bubbles well, but I don't fold the loaves. What am I doing wrong with the shaping?",
-            True,
-        ),
-        # ... and a condition
-        (
-            "I'm baking bread for a party.\nhow much flour do I need?",
-            "I'm baking bread for a party, but gluten free. How much flour do I need?",
-            True,
-        ),
-    ],
-)
-def test_a_but_that_joins_two_clauses_is_no_restriction(told: str, single: str, differs: bool) -> None:
-    assert (cv.differs_from_one(told, single) is not None) is differs
+BUT_JOINS_CLAUSES = [
+    # one message runs its clauses on with "but" where the turns start a new one: the same story
+    (
+        "My sourdough starter bubbles well.\nThe loaves come out flat.\nwhat am I doing wrong with the shaping?",
+        "My sourdough starter bubbles well, but the loaves come out flat. What am I doing wrong with the shaping?",
+        False,
+    ),
+    # the turns' "but", told at once without it
+    (
+        "The dishwasher runs.\nbut the plates come out greasy.\nwhat should I clean first?",
+        "The dishwasher runs and the plates come out greasy. What should I clean first?",
+        False,
+    ),
+    # a "but" on both sides, one joining clauses the other side tells, the other not: alike as written
+    (
+        "My starter bubbles well, but it smells sour.\nThe loaves come out flat.\nwhat am I doing wrong?",
+        "My starter bubbles well, but the loaves come out flat and heavy and it smells sour. What am I doing wrong?",
+        False,
+    ),
+    # ... or tells with a word more, most of it said ("always")
+    (
+        "My spaniel is perfect at home.\nat the park she ignores me when she sees dogs.\nhow do I fix her recall?",
+        "My spaniel is perfect at home, but at the park she always ignores me when she sees dogs. "
+        "How do I fix her recall?",
+        False,
+    ),
+    # ... but not when the words it says are said before it, in the same message, and the words it adds are not
+    (
+        "I want to add my daughter to my car policy.\nshe is 19 and passed her test in June.\nwhat will my payment be?",
+        "I want to add my daughter to my car policy. She is 19 and passed her test in June, but her sister has "
+        "her own car and policy. What will my payment be?",
+        True,
+    ),
+    # a "but" whose clause tells what the turns do not is a restriction, kept
+    (
+        "I'm buying a laptop for school.\nMostly essays and browsing.\nwould a Chromebook do?",
+        "I'm buying a laptop for school, mostly essays and browsing, but my course needs Photoshop. "
+        "So would a Chromebook do?",
+        True,
+    ),
+    # what follows the "but" is still compared: a negation only one side says
+    (
+        "My sourdough starter bubbles well.\nThe loaves come out flat.\nwhat am I doing wrong with the shaping?",
+        "My sourdough starter bubbles well, but I don't fold the loaves. What am I doing wrong with the shaping?",
+        True,
+    ),
+    # ... and a condition
+    (
+        "I'm baking bread for a party.\nhow much flour do I need?",
+        "I'm baking bread for a party, but gluten free. How much flour do I need?",
+        True,
+    ),
+]
+"""A but that joins two clauses is no restriction."""
 
 
 SINGLE = (
@@ -390,107 +384,114 @@ def test_a_clause_only_one_side_tells_is_another_story(told: str, single: str, a
 STORY = "My nephew is learning the cello.\nhe's 9\nhow long should he practise each day?"
 
 
-@pytest.mark.parametrize(
-    ("told", "single", "differs"),
-    [
-        # a turn answers "How old is he?" with the number, one message writes the age out: the same story
-        (STORY, "My 9-year-old nephew is learning the cello. How long should he practise each day?", False),
-        (STORY, "My nephew is 9 years old and learning the cello. How long should he practise each day?", False),
-        (
-            "My puppy is learning to walk on a lead.\nshe's 14 weeks\nhow long should each walk be?",
-            "My 14 week old puppy is learning to walk on a lead. How long should each walk be?",
-            False,
-        ),
-        # another age is another fact
-        (STORY, "My 11-year-old nephew is learning the cello. How long should he practise each day?", True),
-        # an age the other side does not tell at all, still refused
-        (
-            "My nephew is learning the cello.\nhow long should he practise each day?",
-            "My 9-year-old nephew is learning the cello. How long should he practise each day?",
-            True,
-        ),
-        # an "old" that is no age is still a word only one side says
-        (STORY, "My nephew is 9 and learning on an old cello. How long should he practise each day?", True),
-    ],
-)
-def test_an_age_written_out_is_the_number_a_turn_tells(told: str, single: str, differs: bool) -> None:
-    assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
+AGE_WRITTEN_OUT = [
+    # a turn answers "How old is he?" with the number, one message writes the age out: the same story
+    (STORY, "My 9-year-old nephew is learning the cello. How long should he practise each day?", False),
+    (STORY, "My nephew is 9 years old and learning the cello. How long should he practise each day?", False),
+    (
+        "My puppy is learning to walk on a lead.\nshe's 14 weeks\nhow long should each walk be?",
+        "My 14 week old puppy is learning to walk on a lead. How long should each walk be?",
+        False,
+    ),
+    # another age is another fact
+    (STORY, "My 11-year-old nephew is learning the cello. How long should he practise each day?", True),
+    # an age the other side does not tell at all, still refused
+    (
+        "My nephew is learning the cello.\nhow long should he practise each day?",
+        "My 9-year-old nephew is learning the cello. How long should he practise each day?",
+        True,
+    ),
+    # an "old" that is no age is still a word only one side says
+    (STORY, "My nephew is 9 and learning on an old cello. How long should he practise each day?", True),
+]
+"""An age written out is the number a turn tells."""
 
 
 TEETHING = "my baby is teething\nshe's 7 months\nwhat can I give her for the pain?"
 
 
-@pytest.mark.parametrize(
-    ("told", "single", "differs"),
-    [
-        # one side names the person by an age class, the other by an age in it: the same story
-        (TEETHING, "My 7 month old is teething. What can I give her for the pain?", False),
-        (TEETHING, "My daughter is 7 months old and teething. What can I give her for the pain?", False),
-        (
-            "my toddler won't sleep in his own bed\n2\nhow do I get him to stay there?",
-            "My 2 year old won't sleep in his own bed. How do I get him to stay there?",
-            False,
-        ),
-        # an age outside the class is another person
-        (
-            "my toddler won't sleep in his own bed\n2\nhow do I get him to stay there?",
-            "My 2 month old won't sleep in his own bed. How do I get him to stay there?",
-            True,
-        ),
-        # a span of time is no age: "my kids" stays a word only one side says
-        (
-            "we've lived in Spain for 3 years with my kids\ncan we apply for residency?",
-            "We've lived in Spain for 3 years. Can we apply for residency?",
-            True,
-        ),
-        # the class word with no age on the other side is still a word only one side says
-        (TEETHING.replace("she's 7 months\n", ""), "I'm teething. What can I take for the pain?", True),
-        # another being of that age, standing where the class word stands, is another story
-        (
-            "our new baby cries every night, he's 9 weeks old\nshould I just let him cry it out?",
-            "Our new puppy cries every night, he's 9 weeks old. So should I just let him cry it out?",
-            True,
-        ),
-        (
-            "we just brought home our 9 week old baby girl\nis the peace lily in the lounge safe for her?",
-            "We just brought home a 9 week old kitten. So is the peace lily in the lounge safe for her?",
-            True,
-        ),
-        # a "baby" that names a thing, not a person, is not told by an age either
-        (
-            "I'm knitting a baby blanket for my 7 year old's doll\nhow many stitches do I cast on?",
-            "I'm knitting a blanket for my 7 year old's doll. How many stitches do I cast on?",
-            True,
-        ),
-    ],
-)
-def test_an_age_class_is_told_by_an_age_in_it(told: str, single: str, differs: bool) -> None:
-    assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
+AGE_CLASS = [
+    # one side names the person by an age class, the other by an age in it: the same story
+    (TEETHING, "My 7 month old is teething. What can I give her for the pain?", False),
+    (TEETHING, "My daughter is 7 months old and teething. What can I give her for the pain?", False),
+    (
+        "my toddler won't sleep in his own bed\n2\nhow do I get him to stay there?",
+        "My 2 year old won't sleep in his own bed. How do I get him to stay there?",
+        False,
+    ),
+    # an age outside the class is another person
+    (
+        "my toddler won't sleep in his own bed\n2\nhow do I get him to stay there?",
+        "My 2 month old won't sleep in his own bed. How do I get him to stay there?",
+        True,
+    ),
+    # a span of time is no age: "my kids" stays a word only one side says
+    (
+        "we've lived in Spain for 3 years with my kids\ncan we apply for residency?",
+        "We've lived in Spain for 3 years. Can we apply for residency?",
+        True,
+    ),
+    # the class word with no age on the other side is still a word only one side says
+    (TEETHING.replace("she's 7 months\n", ""), "I'm teething. What can I take for the pain?", True),
+    # another being of that age, standing where the class word stands, is another story
+    (
+        "our new baby cries every night, he's 9 weeks old\nshould I just let him cry it out?",
+        "Our new puppy cries every night, he's 9 weeks old. So should I just let him cry it out?",
+        True,
+    ),
+    (
+        "we just brought home our 9 week old baby girl\nis the peace lily in the lounge safe for her?",
+        "We just brought home a 9 week old kitten. So is the peace lily in the lounge safe for her?",
+        True,
+    ),
+    # a "baby" that names a thing, not a person, is not told by an age either
+    (
+        "I'm knitting a baby blanket for my 7 year old's doll\nhow many stitches do I cast on?",
+        "I'm knitting a blanket for my 7 year old's doll. How many stitches do I cast on?",
+        True,
+    ),
+]
+"""An age class is told by an age in it."""
+
+
+SOMETHING_WRONG = [
+    # "something's wrong with ..." only announces the problem the turns then tell
+    (
+        "something's wrong with my lemon tree\nthe leaves are curling and going yellow\nwhat should I do?",
+        "The leaves on my lemon tree are curling and going yellow. What should I do?",
+        False,
+    ),
+    (
+        "Something is really wrong with my lemon tree\nthe leaves are curling and going yellow\nwhat should I do?",
+        "The leaves on my lemon tree are curling and going yellow. What should I do?",
+        False,
+    ),
+    # a "wrong" that takes back what was said still amends the story
+    (
+        "I gave you the wrong tree, it's a lime\nthe leaves are curling and going yellow\nwhat should I do?",
+        "The leaves on my lemon tree are curling and going yellow. What should I do?",
+        True,
+    ),
+]
+"""Something wrong with a thing announces the problem."""
 
 
 @pytest.mark.parametrize(
     ("told", "single", "differs"),
     [
-        # "something's wrong with ..." only announces the problem the turns then tell
-        (
-            "something's wrong with my lemon tree\nthe leaves are curling and going yellow\nwhat should I do?",
-            "The leaves on my lemon tree are curling and going yellow. What should I do?",
-            False,
-        ),
-        (
-            "Something is really wrong with my lemon tree\nthe leaves are curling and going yellow\nwhat should I do?",
-            "The leaves on my lemon tree are curling and going yellow. What should I do?",
-            False,
-        ),
-        # a "wrong" that takes back what was said still amends the story
-        (
-            "I gave you the wrong tree, it's a lime\nthe leaves are curling and going yellow\nwhat should I do?",
-            "The leaves on my lemon tree are curling and going yellow. What should I do?",
-            True,
-        ),
+        pytest.param(*case, id=f"{family}-{number}")
+        for family, cases in (
+            ("but-joins-clauses", BUT_JOINS_CLAUSES),
+            ("age-written-out", AGE_WRITTEN_OUT),
+            ("age-class", AGE_CLASS),
+            ("something-wrong", SOMETHING_WRONG),
+        )
+        for number, case in enumerate(cases)
     ],
 )
-def test_something_wrong_with_a_thing_announces_the_problem(told: str, single: str, differs: bool) -> None:
+def test_a_single_message_differs_from_the_turns_only_where_the_story_does(
+    told: str, single: str, differs: bool
+) -> None:
     assert (cv.differs_from_one(told, single) is not None) is differs, cv.differs_from_one(told, single)
 
 
