@@ -204,6 +204,17 @@ def _turns_of(fields: dict[str, str]) -> str:
     return fields.get(entry.CONTEXT) or fields.get(entry.EARLIER, "")
 
 
+ONE_QUESTION_THRESHOLD = conversation.ONE_QUESTION_THRESHOLD
+STANDALONE_STORY_FLOOR = 0.60
+"""How far under the threshold a story told as one question (its user turns, then its follow-up) may read against a
+single question when its follow-up, read standalone with what it points at filled in from the turns, asks what the
+single question asks (at :data:`STANDALONE_MARK`): "how do I know when it's reached setting point?" after "making
+strawberry jam" reads 0.65 told as one against "How do I know when jam has reached setting point?", 0.99 standalone.
+A long story dilutes the told text's vector with what the single question leaves unsaid; the story checks still judge
+what it tells."""
+STANDALONE_MARK = 0.76
+"""The follow-up read standalone against the single question, for a story told under the threshold."""
+
 Told = tuple[conversation.Context, str, str, str, str, dict[str, str]]
 """A story told as one question judged under ``ONE_QUESTION_THRESHOLD``: the conversation's turns, its follow-up,
 the single question, the telling, and the entry to serve (its key and fields)."""
@@ -222,7 +233,7 @@ async def told_resolved(
     tries = []
     for told in judged:
         story, followup, single, text, _, fields = told
-        if not result.threshold <= entry.similarity(fields) < conversation.ONE_QUESTION_THRESHOLD:
+        if not min(STANDALONE_STORY_FLOOR, result.threshold) <= entry.similarity(fields) < ONE_QUESTION_THRESHOLD:
             continue
         filled = resolved(story, followup, single) if POINTER.search(followup) else None
         if filled is not None:
@@ -234,13 +245,15 @@ async def told_resolved(
         vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
     for filled, (story, _, single, text, doc_id, fields) in tries:
         similarity = float(np.dot(vectors[normalise(filled)], vectors[normalise(single)]))
-        if similarity < result.threshold:
+        under = entry.similarity(fields) < result.threshold  # the story told under it: the standalone reading decides
+        if similarity < (max(STANDALONE_MARK, result.threshold) if under else result.threshold):
             continue
         if conversation.states_more(filled, single) or conversation.other_referent(filled, single):
             continue
         if guards.first_rejection(filled, single, similarity) is not None:
             continue
-        matched = context_match.serves_resolved(result, story, text, single, doc_id, fields, guards)
+        floor = min(STANDALONE_STORY_FLOOR, result.threshold)
+        matched = context_match.serves_resolved(result, story, text, single, doc_id, fields, guards, floor=floor)
         if matched is not None:
             return matched
     return None
