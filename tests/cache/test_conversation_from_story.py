@@ -228,15 +228,18 @@ FIREPLACE: Turns = [
     ("assistant", "Lovely feature to restore! What would you like to do with the room?"),
     (
         "user",
-        "turn it into a study for my partner, she works from home most of the week and needs somewhere quiet and bright for her "
-        "video calls with clients, so we are also thinking about a desk under the window and some shelves",
+        "turn it into a study for my partner, she works from home most of the week and needs somewhere quiet and "
+        "bright for her video calls with clients, so we are also thinking about a desk under the window and some "
+        "shelves",
     ),
 ]
 PAINT_OFF = "how do I get the paint off it?"
 STRIP_FIREPLACE = "How do I get old paint off a cast iron fireplace?"
 
 
-async def test_a_story_told_under_the_threshold_whose_follow_up_read_standalone_asks_it(guarded_cache: SemanticCache) -> None:
+async def test_a_story_told_under_the_threshold_whose_follow_up_read_standalone_asks_it(
+    guarded_cache: SemanticCache,
+) -> None:
     """Told as one question the long story reads 0.72 against the single question, under the threshold; its
     follow-up read standalone ("how do I get the paint off old cast iron fireplace?") reads 0.93: served both ways,
     the story checks judging the story at ``referent.STANDALONE_STORY_FLOOR``."""

@@ -368,8 +368,9 @@ def _serves(
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
     ``doc_id``'s answer (from ``fields``). ``resolved``: the conversation's follow-up, what it points at filled in
     from its turns, asks what ``single`` asks (:func:`nearhit.cache.referent.told_resolved`): judged at the
-    threshold, as a single question asked in pieces is, or at ``floor`` when given. A single question that says the story in other words
-    (:func:`conversation.worded_otherwise`) is judged at ``conversation.WORDED_OTHERWISE_FLOOR``."""
+    threshold, as a single question asked in pieces is, or at ``floor`` when given. A single question that says the
+    story in other words (:func:`conversation.worded_otherwise`) is judged at
+    ``conversation.WORDED_OTHERWISE_FLOOR``."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
     least = result.threshold if floor is None else floor  # a resolved story told under the threshold: ``floor``
