@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache, context_match, conversation, conversation_lookup, entry
+from nearhit.cache import SemanticCache, context_match, conversation, conversation_lookup, entry, referent
 from nearhit.cache.results import LookupResult
 from nearhit.guards import GuardSet
 from tests.support.lookups import Turns, ask
@@ -272,3 +272,16 @@ async def test_a_story_told_under_the_threshold_is_not_served_another_question_r
     await cache.store(ask(cache, [], asked, "u"), "another answer")
     result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
     assert not result.hit, result.candidates
+
+
+@pytest.mark.parametrize(
+    ("single", "itself"),
+    [
+        ("We painted the front room's marble fireplace years ago, how do I get the paint off it?", True),
+        ("How do I get old paint off a cast iron fireplace?", False),
+        ("What is a P60 and do I need to keep it?", False),
+    ],
+)
+def test_a_single_message_asking_the_follow_ups_very_words_points_back_itself(single: str, itself: bool) -> None:
+    """Such a message tells its own story at once: no standalone question to read the follow-up against."""
+    assert referent.points_back_itself(PAINT_OFF, single) is itself

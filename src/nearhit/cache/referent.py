@@ -216,6 +216,17 @@ should-hits, no fit trap in reach; 0.45 would add 2 more."""
 STANDALONE_MARK = 0.76
 """The follow-up read standalone against the single question, for a story told under the threshold."""
 
+
+def points_back_itself(followup: str, single: str) -> bool:
+    """Whether ``single`` asks ``followup``'s very words, its pointing-back word too ("I just ran git push --force on
+    our shared main branch 😬 how do I undo it?" against "how do I undo it?" after "I just ran git add ."): that
+    message is a story told at once, no standalone question, and what "it" names is in its own story, which the story
+    told as one question judges (at the threshold), not the follow-up filled in with the words the two stories share
+    ("how do I undo just ran git?")."""
+    asked = " ".join(word.lower() for word in SURFACE.findall(followup))
+    return bool(asked) and f" {asked} " in f" {' '.join(word.lower() for word in SURFACE.findall(single))} "
+
+
 Told = tuple[conversation.Context, str, str, str, str, dict[str, str]]
 """A story told as one question judged under ``ONE_QUESTION_THRESHOLD``: the conversation's turns, its follow-up,
 the single question, the telling, and the entry to serve (its key and fields)."""
@@ -248,10 +259,12 @@ async def told_resolved(
     texts = sorted({normalise(t) for filled, told in tries for t in (filled, told[2])})
     async with cache._redis_errors():
         vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
-    for filled, (story, _, single, text, doc_id, fields) in tries:
+    for filled, (story, followup, single, text, doc_id, fields) in tries:
         similarity = float(np.dot(vectors[normalise(filled)], vectors[normalise(single)]))
         under = entry.similarity(fields) < result.threshold  # the story told under it: the standalone reading decides
         if similarity < (max(STANDALONE_MARK, result.threshold) if under else result.threshold):
+            continue
+        if under and points_back_itself(followup, single):
             continue
         if conversation.states_more(filled, single) or conversation.other_referent(filled, single):
             continue
