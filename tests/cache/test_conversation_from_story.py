@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from nearhit.cache import SemanticCache, context_match, conversation, conversation_lookup, entry
+from nearhit.cache import SemanticCache, context_match, conversation, conversation_lookup, entry, referent
 from nearhit.cache.results import LookupResult
 from nearhit.guards import GuardSet
 from tests.support.lookups import Turns, ask
@@ -217,3 +217,71 @@ def test_a_resolved_follow_up_judges_the_story_at_the_threshold(similarity: floa
     matched = context_match.serves_resolved(result, story, told, ADD_UNIQUE, "k", fields, GuardSet.default())
     assert (matched is not None) is served, result.candidates
     assert matched is None or matched["resolved"] is True
+
+
+FIREPLACE: Turns = [
+    (
+        "user",
+        "We've just moved into an old Victorian terrace in Leeds, and the back bedroom has a lovely "
+        "cast iron fireplace that somebody painted over in magnolia years ago.",
+    ),
+    ("assistant", "Lovely feature to restore! What would you like to do with the room?"),
+    (
+        "user",
+        "turn it into a study for my partner, she works from home most of the week and needs somewhere quiet and "
+        "bright for her video calls with clients, so we are also thinking about a desk under the window and some "
+        "shelves",
+    ),
+]
+PAINT_OFF = "how do I get the paint off it?"
+STRIP_FIREPLACE = "How do I get old paint off a cast iron fireplace?"
+
+
+async def test_a_story_told_under_the_threshold_whose_follow_up_read_standalone_asks_it(
+    guarded_cache: SemanticCache,
+) -> None:
+    """Told as one question the long story reads 0.72 against the single question, under the threshold; its
+    follow-up read standalone ("how do I get the paint off old cast iron fireplace?") reads 0.93: served both ways,
+    the story checks judging the story at ``referent.STANDALONE_STORY_FLOOR``."""
+    cache = guarded_cache
+    key = await cache.store(ask(cache, FIREPLACE, PAINT_OFF), "the fireplace answer")
+    result = await cache.lookup(ask(cache, [], STRIP_FIREPLACE))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and result.context.get("resolved") is True, result.context
+    assert float(str(result.context["similarity"])) < result.threshold
+    single = await cache.store(ask(cache, [], STRIP_FIREPLACE, "u"), "the fireplace answer")
+    result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "How do I get old paint off a cast iron radiator?",  # another thing, the turns' words filled in
+        "How do I get old paint off a cast iron fireplace without chemicals?",  # a condition the story does not say
+        "How do I get old paint off a marble fireplace?",  # a detail exchanged
+    ],
+)
+async def test_a_story_told_under_the_threshold_is_not_served_another_question_read_standalone(
+    guarded_cache: SemanticCache, asked: str
+) -> None:
+    cache = guarded_cache
+    await cache.store(ask(cache, FIREPLACE, PAINT_OFF), "the fireplace answer")
+    result = await cache.lookup(ask(cache, [], asked))
+    assert not result.hit, result.candidates
+    await cache.store(ask(cache, [], asked, "u"), "another answer")
+    result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
+    assert not result.hit, result.candidates
+
+
+@pytest.mark.parametrize(
+    ("single", "itself"),
+    [
+        ("We painted the front room's marble fireplace years ago, how do I get the paint off it?", True),
+        ("How do I get old paint off a cast iron fireplace?", False),
+        ("What is a P60 and do I need to keep it?", False),
+    ],
+)
+def test_a_single_message_asking_the_follow_ups_very_words_points_back_itself(single: str, itself: bool) -> None:
+    """Such a message tells its own story at once: no standalone question to read the follow-up against."""
+    assert referent.points_back_itself(PAINT_OFF, single) is itself

@@ -328,14 +328,18 @@ def serves_resolved(
     doc_id: str,
     fields: dict[str, str],
     guards: GuardSet | None,
+    *,
+    floor: float | None = None,
 ) -> dict[str, object] | None:
     """Judge again, at the threshold, the conversation of turns ``story`` told as one question (``told``), refused
     only by ``ONE_QUESTION_THRESHOLD``, whose follow-up read with its referent filled in asks what ``single`` asks
-    (``doc_id`` / ``fields``: the entry served, as :func:`as_one_question` or :func:`from_story` read it). Returns
-    the context shown on a hit."""
+    (``doc_id`` / ``fields``: the entry served, as :func:`as_one_question` or :func:`from_story` read it); at ``floor``
+    instead, under the threshold, where that follow-up read standalone decides
+    (:data:`nearhit.cache.referent.STANDALONE_STORY_FLOOR`). Returns the context shown on a hit."""
     answer, answered = conversation.last_answer(story), conversation.asked_for(story)
     asked = conversation.answered_questions(story)
-    if _serves(result, told, single, doc_id, fields, told_guards(guards), answer, answered, asked, resolved=True):
+    judging = told_guards(guards)
+    if _serves(result, told, single, doc_id, fields, judging, answer, answered, asked, resolved=True, floor=floor):
         return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told, "resolved": True}
     return None
 
@@ -358,22 +362,25 @@ def _serves(
     asked: str = "",
     *,
     resolved: bool = False,
+    floor: float | None = None,
 ) -> bool:
     """Whether the conversation ``told`` as one question and the ``single`` question ask the same (see
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
     ``doc_id``'s answer (from ``fields``). ``resolved``: the conversation's follow-up, what it points at filled in
     from its turns, asks what ``single`` asks (:func:`nearhit.cache.referent.told_resolved`): judged at the
-    threshold, as a single question asked in pieces is. A single question that says the story in other words
-    (:func:`conversation.worded_otherwise`) is judged at ``conversation.WORDED_OTHERWISE_FLOOR``."""
+    threshold, as a single question asked in pieces is, or at ``floor`` when given. A single question that says the
+    story in other words (:func:`conversation.worded_otherwise`) is judged at
+    ``conversation.WORDED_OTHERWISE_FLOOR``."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
+    least = result.threshold if floor is None else floor  # a resolved story told under the threshold: ``floor``
     floor = max(conversation.ONE_QUESTION_THRESHOLD, result.threshold)  # its own floor, never under the threshold
     if (
         resolved
         or conversation.tells_no_more(told, single, answer)
         or conversation.asks_no_more(told, single, answer, answered)
     ):
-        floor = min(floor, result.threshold)  # the single question asked in pieces, or worded at once: judged as one
+        floor = min(floor, least if resolved else result.threshold)  # the single question asked in pieces: as one
     elif conversation.worded_otherwise(told, single, answer):
         floor = min(floor, max(conversation.WORDED_OTHERWISE_FLOOR, result.threshold))  # its rewording read too
     if similarity < floor:  # shown, so a miss says how near the story came

@@ -204,6 +204,29 @@ def _turns_of(fields: dict[str, str]) -> str:
     return fields.get(entry.CONTEXT) or fields.get(entry.EARLIER, "")
 
 
+ONE_QUESTION_THRESHOLD = conversation.ONE_QUESTION_THRESHOLD
+STANDALONE_STORY_FLOOR = 0.60
+"""How far under the threshold a story told as one question (its user turns, then its follow-up) may read against a
+single question when its follow-up, read standalone with what it points at filled in from the turns, asks what the
+single question asks (at :data:`STANDALONE_MARK`): a long story of a new house whose painted cast iron fireplace is
+to be restored, then "how do I get the paint off it?", reads 0.68 told as one against "How do I get old paint off a
+cast iron fireplace?", 0.98 standalone. A long story dilutes the told text's vector with what the single question
+leaves unsaid; the story checks still judge what it tells. Measured (rq43): fit +22 standalone_vs_contextual
+should-hits, no fit trap in reach; 0.45 would add 2 more."""
+STANDALONE_MARK = 0.76
+"""The follow-up read standalone against the single question, for a story told under the threshold."""
+
+
+def points_back_itself(followup: str, single: str) -> bool:
+    """Whether ``single`` asks ``followup``'s very words, its pointing-back word too ("I just ran git push --force on
+    our shared main branch 😬 how do I undo it?" against "how do I undo it?" after "I just ran git add ."): that
+    message is a story told at once, no standalone question, and what "it" names is in its own story, which the story
+    told as one question judges (at the threshold), not the follow-up filled in with the words the two stories share
+    ("how do I undo just ran git?")."""
+    asked = " ".join(word.lower() for word in SURFACE.findall(followup))
+    return bool(asked) and f" {asked} " in f" {' '.join(word.lower() for word in SURFACE.findall(single))} "
+
+
 Told = tuple[conversation.Context, str, str, str, str, dict[str, str]]
 """A story told as one question judged under ``ONE_QUESTION_THRESHOLD``: the conversation's turns, its follow-up,
 the single question, the telling, and the entry to serve (its key and fields)."""
@@ -218,11 +241,15 @@ async def told_resolved(
     I do that?". A follow-up that points back ("it", "that") read with what it points at filled in by the single
     question's words the turns say (:func:`resolved`) and asking what the single question asks (at the threshold,
     no other fact, referent or guard on the two) lets the story be judged at the threshold, every story check
-    as before. One embedder call for them all; none when no follow-up points back. Returns the context on a hit."""
+    as before. A story told under the threshold, down to :data:`STANDALONE_STORY_FLOOR`, is judged there when that
+    follow-up read standalone meets the single question at :data:`STANDALONE_MARK` (a standalone question against a
+    standalone question: "how do I get the paint off it?" after a story of a painted cast iron fireplace, read "how do
+    I get the paint off old cast iron fireplace?", against "How do I get old paint off a cast iron fireplace?"). One
+    embedder call for them all; none when no follow-up points back. Returns the context on a hit."""
     tries = []
     for told in judged:
         story, followup, single, text, _, fields = told
-        if not result.threshold <= entry.similarity(fields) < conversation.ONE_QUESTION_THRESHOLD:
+        if not min(STANDALONE_STORY_FLOOR, result.threshold) <= entry.similarity(fields) < ONE_QUESTION_THRESHOLD:
             continue
         filled = resolved(story, followup, single) if POINTER.search(followup) else None
         if filled is not None:
@@ -232,15 +259,19 @@ async def told_resolved(
     texts = sorted({normalise(t) for filled, told in tries for t in (filled, told[2])})
     async with cache._redis_errors():
         vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
-    for filled, (story, _, single, text, doc_id, fields) in tries:
+    for filled, (story, followup, single, text, doc_id, fields) in tries:
         similarity = float(np.dot(vectors[normalise(filled)], vectors[normalise(single)]))
-        if similarity < result.threshold:
+        under = entry.similarity(fields) < result.threshold  # the story told under it: the standalone reading decides
+        if similarity < (max(STANDALONE_MARK, result.threshold) if under else result.threshold):
+            continue
+        if under and points_back_itself(followup, single):
             continue
         if conversation.states_more(filled, single) or conversation.other_referent(filled, single):
             continue
         if guards.first_rejection(filled, single, similarity) is not None:
             continue
-        matched = context_match.serves_resolved(result, story, text, single, doc_id, fields, guards)
+        floor = min(STANDALONE_STORY_FLOOR, result.threshold)
+        matched = context_match.serves_resolved(result, story, text, single, doc_id, fields, guards, floor=floor)
         if matched is not None:
             return matched
     return None
