@@ -68,6 +68,20 @@ _IT_ACTED_ON = re.compile(
 is a subject, as often nothing ("if it's windy", "will it take long")."""
 
 
+_IN_A_STATE = re.compile(
+    r"\b(?:it|which|that|everything|the\s+\w+(?:\s+\w+)?)"
+    r"(?:'s|\s+is|\s+was|\s+are|\s+were|\s+has\s+been|\s+have\s+been|\s+had\s+been)"
+    r"\s+(?:(?:\w+ly|all|also|still|already|now)\s+)?"
+    r"(?!(?:called|named|nicknamed|based|obsessed|supposed|used|interested|excited)\b)"
+    r"(?:\w+ed|\w+en|built|made|sold|kept|set|cut|split|shut|worn|torn|bent|burnt|left|done)\b"
+)
+"""A thing, not a person, said to be in the state something left it in, a passive ("the battery case is cracked",
+"our house, which was built in 1930", "everything was marked final sale"): what has been done to the thing the question
+asks about decides what may be done with it (a heat gun on paint from before 1960, a refund on a final sale) as what
+a person has decides what is safe for them. What the thing is or is for ("it was a gift from my aunt", "they're called
+Biscuit and Pudding", "it's based on ...") stays an aside."""
+
+
 def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | None:
     """The person whose having a clause one side adds (``span``: its word tokens, casefolded) states, when
     ``question`` asks about that person too, "it" when the clause says what the thing the question acts on is,
@@ -86,6 +100,8 @@ def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | No
         return "the"
     elif _they_do(span, opens):
         return "they"
+    elif _IN_A_STATE.search(said):
+        return "state"
     else:
         return "it" if _IT_IS.search(said) and _IT_ACTED_ON.search(question.casefold()) else None
     return person if _PERSONS[person] & _asked(question) else None
