@@ -30,6 +30,7 @@ PLAIN = "my reading glasses keep sliding down my nose"
         ("she's developed a rash on her cheeks", "which frames suit her best?"),
         ("though he has a metal plate in his jaw", "can he wear the titanium ones?"),
         ("last winter she had a detached retina", "which frames suit her best?"),  # a time said first
+        ("she was bitten by a horsefly on her eyelid", "which frames suit her best?"),  # a passive: done to her
     ],
 )
 def test_what_the_person_asked_about_has_is_no_aside(added: str, question: str) -> None:
@@ -45,6 +46,7 @@ def test_what_the_person_asked_about_has_is_no_aside(added: str, question: str) 
         ("my brother is visiting next week", "which frames should i try on?"),
         ("she has a shop on the high street", "which frames should i try on?"),  # not the person asked about
         ("he's a very fussy customer", "which frames suit him best?"),  # "'s" is "is" here
+        ("i was supposed to get them last month", "which frames should i try on?"),  # no passive: a plan
     ],
 )
 def test_what_another_has_or_what_the_asker_is_stays_an_aside(added: str, question: str) -> None:
