@@ -212,6 +212,7 @@ def test_the_state_something_left_the_thing_in_bears_on_any_question() -> None:
     assert clause.bears_on(_words("where everything was marked as seconds"), "can i swap it?") == "state"
     assert clause.bears_on(_words("it was a present from my aunt"), "can i swap it?") is None  # what it is
     assert clause.bears_on(_words("they're called pip and squeak"), "can i swap it?") is None  # a name
+    assert clause.bears_on(_words("sorry it's been a hectic week"), "when can i book?") is None  # a time told
 
 
 LAMP = "I picked up an old brass desk lamp at a car boot sale on Sunday, it has a green glass shade and a heavy base"
