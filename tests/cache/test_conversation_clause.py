@@ -30,6 +30,7 @@ PLAIN = "my reading glasses keep sliding down my nose"
         ("she's developed a rash on her cheeks", "which frames suit her best?"),
         ("though he has a metal plate in his jaw", "can he wear the titanium ones?"),
         ("last winter she had a detached retina", "which frames suit her best?"),  # a time said first
+        ("she was bitten by a horsefly on her eyelid", "which frames suit her best?"),  # a passive: done to her
     ],
 )
 def test_what_the_person_asked_about_has_is_no_aside(added: str, question: str) -> None:
@@ -45,6 +46,7 @@ def test_what_the_person_asked_about_has_is_no_aside(added: str, question: str) 
         ("my brother is visiting next week", "which frames should i try on?"),
         ("she has a shop on the high street", "which frames should i try on?"),  # not the person asked about
         ("he's a very fussy customer", "which frames suit him best?"),  # "'s" is "is" here
+        ("i was supposed to get them last month", "which frames should i try on?"),  # no passive: a plan
     ],
 )
 def test_what_another_has_or_what_the_asker_is_stays_an_aside(added: str, question: str) -> None:
@@ -200,3 +202,30 @@ async def test_chatter_or_an_aside_in_the_same_turn_is_still_served_on_the_real_
     await guarded.background.drain()
     result = await guarded.lookup(ask(guarded, [("user", said)], question))
     assert result.hit and result.answer is not None and result.answer.response == "an answer", result.candidates
+
+
+def test_the_state_something_left_the_thing_in_bears_on_any_question() -> None:
+    """A passive told of a thing ("the casing is cracked", "which was sanded down last year") says what was done to
+    it, which decides what may be done with it; what it is or is for stays an aside."""
+    assert clause.bears_on(_words("and the casing is cracked"), "how do i clean it?") == "state"
+    assert clause.bears_on(_words("which was sanded down last year"), "what finish should i use?") == "state"
+    assert clause.bears_on(_words("where everything was marked as seconds"), "can i swap it?") == "state"
+    assert clause.bears_on(_words("it was a present from my aunt"), "can i swap it?") is None  # what it is
+    assert clause.bears_on(_words("they're called pip and squeak"), "can i swap it?") is None  # a name
+    assert clause.bears_on(_words("sorry it's been a hectic week"), "when can i book?") is None  # a time told
+
+
+LAMP = "I picked up an old brass desk lamp at a car boot sale on Sunday, it has a green glass shade and a heavy base"
+RUN = "Is it fine to plug it straight in and use it?"
+
+
+async def test_the_state_a_thing_was_left_in_refuses_on_the_real_redis(guarded: SemanticCache) -> None:
+    """The constraint added earlier: a lamp whose flex is taped is not the lamp the stored answer is about;
+    the control, where it came from said more, is still served."""
+    await guarded.store(ask(guarded, [("user", LAMP)], RUN), "lamp answer")
+    await guarded.background.drain()
+    aside = await guarded.lookup(ask(guarded, [("user", f"{LAMP}, my neighbour spotted it first")], RUN))
+    assert aside.hit, aside.candidates
+    result = await guarded.lookup(ask(guarded, [("user", f"{LAMP}, the flex is taped")], RUN))
+    assert not result.hit, result.candidates
+    assert any("taped" in (candidate.reason or "") for candidate in result.candidates), result.candidates

@@ -110,3 +110,34 @@ async def test_a_question_set_where_the_turns_tell_refuses_on_the_real_redis(gua
     await guarded.background.drain()
     result = await guarded.lookup(ask(guarded, [("user", f"{STREET}, we live in Lisbon now"), REPLY], FINE))
     assert not result.hit, result.candidates
+
+
+STEPS = "How do I make it rename them all in one go?"
+
+
+def test_a_platform_the_turns_tell_binds_a_question_asking_steps() -> None:
+    """ "How do I ...?", "what's the quickest way?", "can I just run ...?" ask for the platform's steps
+    (:func:`nearhit.cache.depends_on.platform_for_steps`), though no shortcut or setting is named; a platform said only
+    in a side's question frames what it asks, and "win 11" is Windows as "win11" is."""
+    assert differs(STEPS, _told(ON_IT), _told(FILES), 0.9) is not None
+    assert differs(STEPS, _told(FILES), _told(ON_IT), 0.9) is not None
+    assert differs("What naming scheme works best?", _told(ON_IT), _told(FILES), 0.9) is None
+    assert (
+        depends_on.platform_for_steps((FILES, FILES), (FILES, f"{FILES}\nHow do I do it on my Chromebook?"), STEPS)
+        is None
+    )
+    assert depends_on.told("I'm on win 11") == {"platform": {"windows"}}
+
+
+async def test_a_platform_the_turns_tell_refuses_steps_on_the_real_redis(guarded: SemanticCache) -> None:
+    await guarded.store(ask(guarded, [("user", FILES), REPLY], STEPS), "the answer")
+    await guarded.background.drain()
+    control = await guarded.lookup(
+        ask(guarded, [("user", FILES), REPLY], "How can I get it to rename them all in one go?")
+    )
+    assert control.hit, control.candidates
+    result = await guarded.lookup(ask(guarded, [("user", ON_IT), REPLY], STEPS))
+    assert not result.hit, result.candidates
+    assert any("steps asked depend on" in (candidate.reason or "") for candidate in result.candidates), (
+        result.candidates
+    )

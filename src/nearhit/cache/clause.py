@@ -42,6 +42,13 @@ _HAS = re.compile(
 ("she's come out in", "I've had", "he's been"; not "I'd", as often a "would"), wherever the clause puts it: "and
 I have quite a lot of astigmatism", "last year he had anaphylaxis" (a time said first); not "he's a very chatty
 little guy" or "she's called Biscuit" ("'s" is "is": a name is no having)."""
+_UNDERWENT = re.compile(
+    r"\b(i|we|she|he)\s+(?:was|were)\s+(?:(?:just|recently|also|only|already|finally)\s+)?"
+    r"(?!(?:supposed|excited|interested|called|named|asked|told|born|thinking|wondering)\b)(\w+ed|\w+en)\b"
+)
+"""A person as the subject of a passive, something done to them ("I was diagnosed with a stress fracture", "he was
+bitten last spring"): what happened to the person the question asks about is theirs to have, as a perfect is; not
+"I was supposed to", a mood ("I was excited") or a name ("she was called Bella")."""
 _SUBJECT_VERB = 3
 """The words of "the", a noun and a verb: the fewest of a clause :func:`_thing_does` reads."""
 _HAVING = frozenset({"have", "has", "had"})
@@ -68,26 +75,45 @@ _IT_ACTED_ON = re.compile(
 is a subject, as often nothing ("if it's windy", "will it take long")."""
 
 
+_IN_A_STATE = re.compile(
+    r"\b(?:it|which|that|everything|the\s+\w+(?:\s+\w+)?)"
+    r"(?:(?:'s|\s+is|\s+was|\s+are|\s+were)(?:\s+been)?|\s+(?:has|have|had)\s+been)"
+    r"\s+(?:(?:\w+ly|all|also|still|already|now)\s+)?"
+    r"(?!(?:been|called|named|nicknamed|based|obsessed|supposed|used|interested|excited)\b)"
+    r"(?:\w+ed|\w+en|built|made|sold|kept|set|cut|split|shut|worn|torn|bent|burnt|left|done)\b"
+)
+"""A thing, not a person, said to be in the state something left it in, a passive ("the battery case is cracked",
+"our house, which was built in 1930", "everything was marked final sale"): what has been done to the thing the question
+asks about decides what may be done with it (a heat gun on paint from before 1960, a refund on a final sale) as what
+a person has decides what is safe for them. What the thing is or is for ("it was a gift from my aunt", "they're called
+Biscuit and Pudding", "it's based on ...") stays an aside, and so does a time told ("it's been a long week": "been" is
+no state left by anything)."""
+
+
 def bears_on(span: Sequence[str], question: str, *, opens: str = "") -> str | None:
     """The person whose having a clause one side adds (``span``: its word tokens, casefolded) states, when
     ``question`` asks about that person too, "it" when the clause says what the thing the question acts on is,
     "the" when it is a clause of its own saying what a thing does or has (:func:`_thing_does`), "they" when
-    it says what the things the turns named do (:func:`_they_do`), else None.
+    it says what the things the turns named do (:func:`_they_do`), "state" when it tells a thing in the state something
+    left it in (:data:`_IN_A_STATE`), else None. A person's having is a have, a perfect or a passive
+    (:data:`_UNDERWENT`: "I was diagnosed with ...").
     ``opens``: "." when the span starts a sentence of its turn (where a "had" with no subject is the asker's;
     mid-sentence, "and had it fitted", the subject is the sentence's), "," when it starts a clause after a comma,
     semicolon or dash, else ""."""
     said = " ".join(span)
-    found = _HAS.search(said)
+    found = _HAS.search(said) or _UNDERWENT.search(said)
     if found is not None:
-        person = found.group(1) or found.group(2)
+        person = found.group(1) or found.group(2) if found.re is _HAS else found.group(1)
     elif opens == "." and _ELIDED_HAS.match(said):
         person = "i"
     elif opens and _thing_does(span):
         return "the"
     elif _they_do(span, opens):
         return "they"
+    elif _IT_IS.search(said) and _IT_ACTED_ON.search(question.casefold()):
+        return "it"
     else:
-        return "it" if _IT_IS.search(said) and _IT_ACTED_ON.search(question.casefold()) else None
+        return "state" if _IN_A_STATE.search(said) else None
     return person if _PERSONS[person] & _asked(question) else None
 
 

@@ -595,6 +595,12 @@ def differs(
         f"{_said_by(cached, 'user')}\n{cached_question}",
         f"{question}\n{cached_question}",
     )
+    if where is None:
+        where = depends_on.platform_for_steps(
+            (_said_by(query, "user"), _said_by(cached, "user")),
+            (f"{_said_by(query, 'user')}\n{question}", f"{_said_by(cached, 'user')}\n{cached_question}"),
+            f"{question}\n{cached_question}",
+        )
     if where is not None:
         return f"the earlier turns or the question tell where: {where}"
     detail = story.changed_detail(query.text, cached.text)

@@ -78,6 +78,35 @@ def set_by(question: str, said: str) -> str | None:
     return next((kind for kind in sorted(depends_on(question)) if kind in told_before and kind not in asked), None)
 
 
+_HOW_TO = re.compile(
+    r"\bhow\s+(?:do|can|could|would|should|will)\s+(?:i|we|you)\b|\bhow\s+to\b"
+    r"|\bwhat(?:'s|\s+is)\s+the\s+(?:quickest|easiest|fastest|simplest|best)\s+way\b"
+    r"|\bwhat\s+(?:command|commands|shortcut|steps)\b"
+    r"|\bcan\s+(?:i|we)\s+(?:just\s+)?(?:run|pull|install|use|build)\b",
+    re.IGNORECASE,
+)
+"""A question that asks for a procedure ("how do I stop my laptop going to sleep?", "what's the quickest way?", "can
+I just pull mysql:5.7 and run it?"): its steps are the platform's, so a platform one side tells and the other does not
+say binds it as a shortcut or a setting does."""
+
+
+def platform_for_steps(turns: tuple[str, str], said: tuple[str, str], question: str) -> str | None:
+    """A platform one side's earlier user turns tell (``turns``: each side's) that the other side's user text
+    (``said``: each side's turns and question, in the same order) never says, when ``question`` (both sides'
+    questions) asks a procedure (:data:`_HOW_TO`), else None: "Running a huge backup overnight on my MacBook Air."
+    before "how do I stop my laptop going to sleep while it runs?" asks for macOS's steps. Only a platform told in the
+    turns: one a side names in its question ("on macOS, the Homebrew one or the pyenv one?", "the Windows registry")
+    frames what it asks, where the other side's story may tell the same machine otherwise ("installed python with
+    brew", "regedit")."""
+    if not _HOW_TO.search(question):
+        return None
+    for mine, other in ((turns[0], said[1]), (turns[1], said[0])):
+        new = told(mine).get("platform", set()) - told(other).get("platform", set())
+        if new:
+            return f"one side's turns tell a platform the steps asked depend on: {', '.join(sorted(new))}"
+    return None
+
+
 def told_for(mine: str, theirs: str, question: str) -> str | None:
     """A place or platform one side's user text (turns and question) tells and the other's does not say, when
     ``question`` (both sides' questions) is of a kind whose answer depends on it, else None.
