@@ -84,17 +84,18 @@ def _scanned() -> tuple[frozenset[str] | None, dict[str, frozenset[str] | None],
 
 
 def _heads(phrases: Iterable[str]) -> frozenset[str] | None:
-    """The first :data:`_HEAD` characters of each phrase's first word, as :func:`_branches` writes it (casefolded, up
-    to its first space or hyphen), up to its first character that is no word character ("i'm": "i"): a pattern
-    ``\\b(?:...)`` of these phrases matches only at the start of a run of word characters that opens with one of
-    them. None (the pattern always scanned) where a first word does not open with a word character."""
+    """Per phrase, how one run of word characters must open in a text the phrase is found in: of its words as
+    :func:`_branches` writes them (casefolded, parted by spaces and hyphens), the one whose word characters before any
+    other character are the most, up to :data:`_HEAD` of them ("i'm pregnant": "pregn"). Each word of a match opens a
+    run: the first after the pattern's ``\\b``, each other after a space or hyphen. None (the pattern always scanned)
+    where a phrase has no word opening with a word character."""
     heads = set()
     for phrase in phrases:
-        first = re.split(r"[\s-]+", (phrase[:-1] if phrase.endswith("*") else phrase).casefold())[0]
-        run = _RUN.match(first)
-        if run is None:
+        words = re.split(r"[\s-]+", (phrase[:-1] if phrase.endswith("*") else phrase).casefold())
+        runs = [run.group(0)[:_HEAD] for run in map(_RUN.match, words) if run is not None]
+        if not runs:
             return None
-        heads.add(run.group(0)[:_HEAD])
+        heads.add(max(runs, key=len))
     return frozenset(heads)
 
 
