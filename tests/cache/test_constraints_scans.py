@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from nearhit.cache import SemanticCache, constraints
+from nearhit.cache import SemanticCache, constraints, conversation
 from tests.cache.test_conversation_constraints import CACHED, DECONGESTANT, WITH_A_CONDITION
 from tests.support.lookups import ask
 
@@ -143,3 +143,12 @@ async def test_a_condition_added_is_refused_as_before_with_fewer_scans(cache: Se
     assert texts
     every = len(constraints._patterns()[1]) + 1  # a text's conditions: each category blanked, then the conditions
     assert len(scans) < every * len(texts), (len(scans), len(texts))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my daughter's school", "My DAUGHTER'S car and the contract's end", "no apostrophe here", "it's what's left", ""],
+)
+def test_the_possessive_dropped_as_the_pattern_drops_it(text: str) -> None:
+    """:func:`conversation._unpossessed` (kept per text, a text with no apostrophe not scanned) is the pattern's sub."""
+    assert conversation._unpossessed(text) == conversation._NOUN_S.sub(r"\1", text)
