@@ -188,9 +188,7 @@ def alternatives_of(text: str) -> Mapping[str, frozenset[str]]:
     """Per category of alternatives ``text`` mentions, the values it names (shared: read only)."""
     said = _said(text)
     starts, heads = _starts(said), _scanned()[1]
-    found = {
-        name: _found(pattern, said) for name, pattern in _patterns()[1].items() if _may_match(heads[name], starts)
-    }
+    found = {name: _found(pattern, said) for name, pattern in _patterns()[1].items() if _may_match(heads[name], starts)}
     return {name: values for name, values in found.items() if values}
 
 
