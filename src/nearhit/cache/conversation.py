@@ -1579,10 +1579,13 @@ def _in_a_turn(text: str, start: int, end: int, kept: set[int]) -> bool:
     return len(turn) == 1 and any(lines[n] in turn for n in kept)
 
 
+@functools.lru_cache(maxsize=4096)
 def _unpossessed(text: str) -> str:
     """``text`` with the "'s" of a noun dropped (:data:`_NOUN_S`), so that a word and its possessive, or a noun and
-    "is" contracted onto it, compare as one word: "daughter's" / "daughter", "contract's" / "contract is"."""
-    return _NOUN_S.sub(r"\1", text)
+    "is" contracted onto it, compare as one word: "daughter's" / "daughter", "contract's" / "contract is". Kept per
+    text: a lookup reads its own user turns so once per candidate whose turns it compares word by word; a text with
+    no apostrophe (which the pattern needs) is not scanned."""
+    return _NOUN_S.sub(r"\1", text) if "'" in text else text
 
 
 def _opening(text: str, index: int) -> str:

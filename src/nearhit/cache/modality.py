@@ -13,6 +13,7 @@ stop?" / "do I need to quit doing them?") changes its words too and is left to t
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nearhit.guards.content import content_stems
@@ -31,8 +32,10 @@ _WH = re.compile(r"^\W*(?:(?:so|and|but|ok|okay)\W+)?(?:how|what|when|where|whic
 _ALIKE_ASKING_A_VALUE = frozenset({"what the asker must do", "what the asker should do"})
 
 
+@functools.lru_cache(maxsize=4096)
 def modality(question: str) -> str | None:
-    """The force of the first modal ``question`` says (:data:`_FORCES`), or None when it says none."""
+    """The force of the first modal ``question`` says (:data:`_FORCES`), or None when it says none. Kept per text: a
+    lookup reads its own question so against each candidate's."""
     folded = question.casefold()
     found = [(match.start(), force) for force, pattern in _FORCES if (match := pattern.search(folded)) is not None]
     return min(found)[1] if found else None
