@@ -174,6 +174,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v103": "nearhit_conversations_v103.jsonl",
     "nearhit-conversations-v104": "nearhit_conversations_v104.jsonl",
     "nearhit-conversations-v105": "nearhit_conversations_v105.jsonl",
+    "nearhit-conversations-v106": "nearhit_conversations_v106.jsonl",
+    "nearhit-conversations-v107": "nearhit_conversations_v107.jsonl",
+    "nearhit-conversations-v108": "nearhit_conversations_v108.jsonl",
+    "nearhit-conversations-v109": "nearhit_conversations_v109.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
