@@ -268,7 +268,7 @@ async def told_resolved(
             continue
         if conversation.states_more(filled, single) or conversation.other_referent(filled, single):
             continue
-        if guards.first_rejection(filled, single, similarity) is not None:
+        if guards.first_rejection(filled, single, similarity, candidate_more=under) is not None:
             continue
         floor = min(STANDALONE_STORY_FLOOR, result.threshold)
         matched = context_match.serves_resolved(result, story, text, single, doc_id, fields, guards, floor=floor)

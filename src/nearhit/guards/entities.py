@@ -506,10 +506,11 @@ class EntityGuard(SignalGuard):
         names_q, names_c = _spelt_otherwise(names_q, q, c), _spelt_otherwise(names_c, c, q)
         if (names_q and (names_c or not entities_c)) or (names_c and not entities_q):
             reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
+            more = not names_q
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
-                return self._signal(1.0, reason)
+                return self._signal(1.0, reason, candidate_more=more)
             strength = backstory_strength(clauses_q, clauses_c, (names_q, names_c))
-            return self._signal(strength, reason + " (in backstory only)")
+            return self._signal(strength, reason + " (in backstory only)", candidate_more=more)
         spelt |= set(spelt_in_c) | set(spelt_in_q) | {stem(word) for word in spelt} | (_countries(q) & _countries(c))
         content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
         content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
@@ -546,21 +547,22 @@ class EntityGuard(SignalGuard):
         else:
             strength = 0.8 * self.cut * shared / self.min_overlap
         reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
+        more = not only_q
         if _condition_added(query, clauses_q, candidate, clauses_c):
-            return self._signal(max(strength, QUALIFIED), reason + " (a condition on one side)")
+            return self._signal(max(strength, QUALIFIED), reason + " (a condition on one side)", candidate_more=more)
         clause = added_clause(query, candidate)
         if clause is not None:
-            return self._signal(max(strength, QUALIFIED), f"{reason} ({clause})")
+            return self._signal(max(strength, QUALIFIED), f"{reason} ({clause})", candidate_more=more)
         ranked = criteria_differ(analyse(clauses_q.question).tokens, analyse(clauses_c.question).tokens)
         if ranked is not None:
             return self._signal(max(strength, QUALIFIED), f"{reason} (ranked by {ranked[0]!r} vs {ranked[1]!r})")
         if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
-            return self._signal(strength, reason)
+            return self._signal(strength, reason, candidate_more=more)
         if _qualified(query, clauses_q, only_q) or _qualified(candidate, clauses_c, only_c):
-            return self._signal(max(strength, QUALIFIED), reason + " (told after the question)")
+            return self._signal(max(strength, QUALIFIED), reason + " (told after the question)", candidate_more=more)
         # Subject words only a backstory has are context, unless both sides tell one (a changed slot).
         both = clauses_q.backstory and clauses_c.backstory
         weak = backstory_strength(clauses_q, clauses_c, (only_q, only_c)) if both else BACKSTORY_ADDED
         strength = min(strength, weak)
         context = strength <= BACKSTORY_ADDED and not _conditions_differ(query, candidate)
-        return self._signal(strength, reason + " (in backstory only)", context=context)
+        return self._signal(strength, reason + " (in backstory only)", context=context, candidate_more=more)
