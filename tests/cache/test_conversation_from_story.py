@@ -254,9 +254,30 @@ async def test_a_story_told_under_the_threshold_whose_follow_up_read_standalone_
     assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
 
 
+async def test_a_follow_up_read_standalone_that_leaves_out_what_only_the_single_question_names(
+    guarded_cache: SemanticCache,
+) -> None:
+    """The follow-up filled in with the single question's own words ("how do I get the paint off old cast iron
+    fireplace?") names nothing the single question does not; what only the single question names (a "surround": the
+    entity guard's "nothing vs 'surround'", ``GuardSignal.candidate_more``) is the story's to judge, told as one
+    question at ``referent.STANDALONE_STORY_FLOOR``: served both ways."""
+    cache, asked = guarded_cache, "How do I get old paint off a cast iron fireplace surround?"
+    key = await cache.store(ask(cache, FIREPLACE, PAINT_OFF), "the fireplace answer")
+    result = await cache.lookup(ask(cache, [], asked))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and result.context.get("resolved") is True, result.context
+    single = await cache.store(ask(cache, [], asked, "u"), "the fireplace answer")
+    result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
+
+
 @pytest.mark.parametrize(
     "asked",
     [
+        "How do I get old paint off a cast iron fireplace in a Georgian house?",  # only it names it; the story: Victorian
+        "How do I get old paint off a cast iron fireplace in Glasgow?",  # only it names it; the story: Leeds
+        "How do I get old paint off a cast iron fireplace in a Georgian house?",  # only it says it; the story: Victorian
+        "How do I get old paint off a cast iron fireplace in Glasgow?",  # only it says it; the story: Leeds
         "How do I get old paint off a cast iron radiator?",  # another thing, the turns' words filled in
         "How do I get old paint off a cast iron fireplace without chemicals?",  # a condition the story does not say
         "How do I get old paint off a marble fireplace?",  # a detail exchanged
