@@ -274,10 +274,8 @@ async def test_a_follow_up_read_standalone_that_leaves_out_what_only_the_single_
 @pytest.mark.parametrize(
     "asked",
     [
-        "How do I get old paint off a cast iron fireplace in a Georgian house?",  # only it names it; the story: Victorian
-        "How do I get old paint off a cast iron fireplace in Glasgow?",  # only it names it; the story: Leeds
-        "How do I get old paint off a cast iron fireplace in a Georgian house?",  # only it says it; the story: Victorian
-        "How do I get old paint off a cast iron fireplace in Glasgow?",  # only it says it; the story: Leeds
+        "How do I get old paint off a cast iron fireplace in a Georgian house?",  # the story: a Victorian terrace
+        "How do I get old paint off a cast iron fireplace in Glasgow?",  # the story: Leeds
         "How do I get old paint off a cast iron radiator?",  # another thing, the turns' words filled in
         "How do I get old paint off a cast iron fireplace without chemicals?",  # a condition the story does not say
         "How do I get old paint off a marble fireplace?",  # a detail exchanged
@@ -306,3 +304,17 @@ async def test_a_story_told_under_the_threshold_is_not_served_another_question_r
 def test_a_single_message_asking_the_follow_ups_very_words_points_back_itself(single: str, itself: bool) -> None:
     """Such a message tells its own story at once: no standalone question to read the follow-up against."""
     assert referent.points_back_itself(PAINT_OFF, single) is itself
+
+
+@pytest.mark.parametrize(
+    ("single", "exchanged"),
+    [
+        ("How do I get old paint off a marble fireplace?", True),  # "marble" where the story says "iron"
+        ("How do I get old paint off a cast iron radiator?", True),  # "radiator" where it says "fireplace"
+        ("How do I get old paint off a cast iron fireplace surround?", False),  # the story: "fireplace that ..."
+        ("How do I get old paint off a cast iron fireplace?", False),
+    ],
+)
+def test_a_word_only_the_single_question_says_exchanged_beside_the_same_word(single: str, exchanged: bool) -> None:
+    told = conversation.told_as_one(conversation.Context(tuple(FIREPLACE)), PAINT_OFF)
+    assert referent.exchanged_beside(told, single) is exchanged
