@@ -318,3 +318,16 @@ def test_a_single_message_asking_the_follow_ups_very_words_points_back_itself(si
 def test_a_word_only_the_single_question_says_exchanged_beside_the_same_word(single: str, exchanged: bool) -> None:
     told = conversation.told_as_one(conversation.Context(tuple(FIREPLACE)), PAINT_OFF)
     assert referent.exchanged_beside(told, single) is exchanged
+
+
+def test_a_word_filled_in_is_said_by_the_turns_as_itself() -> None:
+    """ "CronJob" is no word of turns that say "off cron" and "a systemd timer": their "it" may be the timer."""
+    timer = conversation.Context(
+        (
+            ("user", "we're moving our nightly batch jobs off cron on a single VM"),
+            ("assistant", "A systemd timer would keep them on the machine you already run."),
+        )
+    )
+    asked = "can it retry a run that failed?"
+    assert not referent.said_itself(timer, asked, "Can a Kubernetes CronJob retry a failed run?")
+    assert referent.said_itself(conversation.Context(tuple(FIREPLACE)), PAINT_OFF, STRIP_FIREPLACE)

@@ -227,6 +227,14 @@ def points_back_itself(followup: str, single: str) -> bool:
     return bool(asked) and f" {asked} " in f" {' '.join(word.lower() for word in SURFACE.findall(single))} "
 
 
+def said_itself(context: conversation.Context, question: str, other: str) -> bool:
+    """Whether every word filled into ``question`` from ``other`` (:func:`_filling`) is said by the turns of
+    ``context`` as itself, not only as the start of another word: a "CronJob" asked after "off cron" and "a systemd
+    timer" is another thing the turns' "it" may be, and a follow-up so filled in does not name the story's thing."""
+    said = conversation.told_words(conversation.told_as_one(context, conversation.last_answer(context)))
+    return all(conversation.told_words(word) <= said for word in _filling(context, question, other))
+
+
 def exchanged_beside(told: str, single: str) -> bool:
     """Whether a word only ``single`` says stands where the story ``told`` (as one question) says a word ``single``
     does not, beside the same word on the same side, within one turn ("a marble fireplace" asked, "a cast iron
@@ -303,7 +311,11 @@ async def told_resolved(
             continue
         if conversation.states_more(filled, single) or conversation.other_referent(filled, single):
             continue
-        more = under and not exchanged_beside(conversation.told_as_one(story, followup), single)
+        more = (
+            under
+            and said_itself(story, followup, single)
+            and not exchanged_beside(conversation.told_as_one(story, followup), single)
+        )
         if guards.first_rejection(filled, single, similarity, candidate_more=more) is not None:
             continue
         floor = min(STANDALONE_STORY_FLOOR, result.threshold)

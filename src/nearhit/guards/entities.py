@@ -506,11 +506,10 @@ class EntityGuard(SignalGuard):
         names_q, names_c = _spelt_otherwise(names_q, q, c), _spelt_otherwise(names_c, c, q)
         if (names_q and (names_c or not entities_c)) or (names_c and not entities_q):
             reason = f"different names: {describe(names_q)} vs {describe(names_c)}"
-            more = not names_q
             if _named_in_question(clauses_q, names_q) or _named_in_question(clauses_c, names_c):
-                return self._signal(1.0, reason, candidate_more=more)
+                return self._signal(1.0, reason)
             strength = backstory_strength(clauses_q, clauses_c, (names_q, names_c))
-            return self._signal(strength, reason + " (in backstory only)", candidate_more=more)
+            return self._signal(strength, reason + " (in backstory only)")
         spelt |= set(spelt_in_c) | set(spelt_in_q) | {stem(word) for word in spelt} | (_countries(q) & _countries(c))
         content_q = {k: v for k, v in content_words(q).items() if v not in spelt and k not in spelt}
         content_c = {k: v for k, v in content_words(c).items() if v not in spelt and k not in spelt}
