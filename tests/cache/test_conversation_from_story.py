@@ -254,9 +254,28 @@ async def test_a_story_told_under_the_threshold_whose_follow_up_read_standalone_
     assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
 
 
+async def test_a_follow_up_read_standalone_that_leaves_out_what_only_the_single_question_names(
+    guarded_cache: SemanticCache,
+) -> None:
+    """The follow-up filled in with the single question's own words ("how do I get the paint off old cast iron
+    fireplace?") names nothing the single question does not; what only the single question names (a "surround": the
+    entity guard's "nothing vs 'surround'", ``GuardSignal.candidate_more``) is the story's to judge, told as one
+    question at ``referent.STANDALONE_STORY_FLOOR``: served both ways."""
+    cache, asked = guarded_cache, "How do I get old paint off a cast iron fireplace surround?"
+    key = await cache.store(ask(cache, FIREPLACE, PAINT_OFF), "the fireplace answer")
+    result = await cache.lookup(ask(cache, [], asked))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    assert result.context is not None and result.context.get("resolved") is True, result.context
+    single = await cache.store(ask(cache, [], asked, "u"), "the fireplace answer")
+    result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
+
+
 @pytest.mark.parametrize(
     "asked",
     [
+        "How do I get old paint off a cast iron fireplace in a Georgian house?",  # the story: a Victorian terrace
+        "How do I get old paint off a cast iron fireplace in Glasgow?",  # the story: Leeds
         "How do I get old paint off a cast iron radiator?",  # another thing, the turns' words filled in
         "How do I get old paint off a cast iron fireplace without chemicals?",  # a condition the story does not say
         "How do I get old paint off a marble fireplace?",  # a detail exchanged
@@ -285,3 +304,30 @@ async def test_a_story_told_under_the_threshold_is_not_served_another_question_r
 def test_a_single_message_asking_the_follow_ups_very_words_points_back_itself(single: str, itself: bool) -> None:
     """Such a message tells its own story at once: no standalone question to read the follow-up against."""
     assert referent.points_back_itself(PAINT_OFF, single) is itself
+
+
+@pytest.mark.parametrize(
+    ("single", "exchanged"),
+    [
+        ("How do I get old paint off a marble fireplace?", True),  # "marble" where the story says "iron"
+        ("How do I get old paint off a cast iron radiator?", True),  # "radiator" where it says "fireplace"
+        ("How do I get old paint off a cast iron fireplace surround?", False),  # the story: "fireplace that ..."
+        ("How do I get old paint off a cast iron fireplace?", False),
+    ],
+)
+def test_a_word_only_the_single_question_says_exchanged_beside_the_same_word(single: str, exchanged: bool) -> None:
+    told = conversation.told_as_one(conversation.Context(tuple(FIREPLACE)), PAINT_OFF)
+    assert referent.exchanged_beside(told, single) is exchanged
+
+
+def test_a_word_filled_in_is_said_by_the_turns_as_itself() -> None:
+    """ "CronJob" is no word of turns that say "off cron" and "a systemd timer": their "it" may be the timer."""
+    timer = conversation.Context(
+        (
+            ("user", "we're moving our nightly batch jobs off cron on a single VM"),
+            ("assistant", "A systemd timer would keep them on the machine you already run."),
+        )
+    )
+    asked = "can it retry a run that failed?"
+    assert not referent.said_itself(timer, asked, "Can a Kubernetes CronJob retry a failed run?")
+    assert referent.said_itself(conversation.Context(tuple(FIREPLACE)), PAINT_OFF, STRIP_FIREPLACE)

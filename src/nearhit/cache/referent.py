@@ -227,6 +227,49 @@ def points_back_itself(followup: str, single: str) -> bool:
     return bool(asked) and f" {asked} " in f" {' '.join(word.lower() for word in SURFACE.findall(single))} "
 
 
+def said_itself(context: conversation.Context, question: str, other: str) -> bool:
+    """Whether every word filled into ``question`` from ``other`` (:func:`_filling`) is said by the turns of
+    ``context`` as itself, not only as the start of another word: a "CronJob" asked after "off cron" and "a systemd
+    timer" is another thing the turns' "it" may be, and a follow-up so filled in does not name the story's thing."""
+    said = conversation.told_words(conversation.told_as_one(context, conversation.last_answer(context)))
+    return all(conversation.told_words(word) <= said for word in _filling(context, question, other))
+
+
+def exchanged_beside(told: str, single: str) -> bool:
+    """Whether a word only ``single`` says stands where the story ``told`` (as one question) says a word ``single``
+    does not, beside the same word on the same side, within one turn ("a marble fireplace" asked, "a cast iron
+    fireplace" told): a detail exchanged, however long the story. A word only ``single`` says with no such word in its
+    place ("a cast iron fireplace surround", the story's "fireplace that ...") only says more, which the story told as
+    one question judges; the follow-up read standalone, filled in with ``single``'s own words, names nothing else
+    (:func:`told_resolved`, ``GuardSignal.candidate_more``)."""
+    said, asked = conversation.told_words(told), conversation.told_words(single)
+    only = {word for word in asked if not any(conversation.same_stem(word, y) for y in said)}
+    unsaid = {word for word in said if not any(conversation.same_stem(word, y) for y in asked)}
+    if not only or not unsaid:
+        return False
+    turns = [_stems_of(line) for line in told.split("\n")]
+    for line in single.split("\n"):
+        words = _stems_of(line)
+        for n, here in enumerate(words):
+            if not here & only:
+                continue
+            for step in (-1, 1):  # the same word before (after) it, and the story's word after (before) that one
+                if not 0 <= n + step < len(words) or not words[n + step] or words[n + step] & only:
+                    continue
+                if any(
+                    theirs[m] == words[n + step] and 0 <= m - step < len(theirs) and theirs[m - step] & unsaid
+                    for theirs in turns
+                    for m in range(len(theirs))
+                ):
+                    return True
+    return False
+
+
+def _stems_of(text: str) -> list[frozenset[str]]:
+    """The stems of each word of ``text`` as written, in order (none for a word that tells nothing: "a", "that")."""
+    return [frozenset(conversation.told_words(token)) for token in SURFACE.findall(text)]
+
+
 Told = tuple[conversation.Context, str, str, str, str, dict[str, str]]
 """A story told as one question judged under ``ONE_QUESTION_THRESHOLD``: the conversation's turns, its follow-up,
 the single question, the telling, and the entry to serve (its key and fields)."""
@@ -268,7 +311,12 @@ async def told_resolved(
             continue
         if conversation.states_more(filled, single) or conversation.other_referent(filled, single):
             continue
-        if guards.first_rejection(filled, single, similarity) is not None:
+        more = (
+            under
+            and said_itself(story, followup, single)
+            and not exchanged_beside(conversation.told_as_one(story, followup), single)
+        )
+        if guards.first_rejection(filled, single, similarity, candidate_more=more) is not None:
             continue
         floor = min(STANDALONE_STORY_FLOOR, result.threshold)
         matched = context_match.serves_resolved(result, story, text, single, doc_id, fields, guards, floor=floor)

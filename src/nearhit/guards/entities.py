@@ -546,21 +546,22 @@ class EntityGuard(SignalGuard):
         else:
             strength = 0.8 * self.cut * shared / self.min_overlap
         reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
+        more = not only_q
         if _condition_added(query, clauses_q, candidate, clauses_c):
-            return self._signal(max(strength, QUALIFIED), reason + " (a condition on one side)")
+            return self._signal(max(strength, QUALIFIED), reason + " (a condition on one side)", candidate_more=more)
         clause = added_clause(query, candidate)
         if clause is not None:
-            return self._signal(max(strength, QUALIFIED), f"{reason} ({clause})")
+            return self._signal(max(strength, QUALIFIED), f"{reason} ({clause})", candidate_more=more)
         ranked = criteria_differ(analyse(clauses_q.question).tokens, analyse(clauses_c.question).tokens)
         if ranked is not None:
             return self._signal(max(strength, QUALIFIED), f"{reason} (ranked by {ranked[0]!r} vs {ranked[1]!r})")
         if _asked(clauses_q, only_q) or _asked(clauses_c, only_c):
-            return self._signal(strength, reason)
+            return self._signal(strength, reason, candidate_more=more)
         if _qualified(query, clauses_q, only_q) or _qualified(candidate, clauses_c, only_c):
-            return self._signal(max(strength, QUALIFIED), reason + " (told after the question)")
+            return self._signal(max(strength, QUALIFIED), reason + " (told after the question)", candidate_more=more)
         # Subject words only a backstory has are context, unless both sides tell one (a changed slot).
         both = clauses_q.backstory and clauses_c.backstory
         weak = backstory_strength(clauses_q, clauses_c, (only_q, only_c)) if both else BACKSTORY_ADDED
         strength = min(strength, weak)
         context = strength <= BACKSTORY_ADDED and not _conditions_differ(query, candidate)
-        return self._signal(strength, reason + " (in backstory only)", context=context)
+        return self._signal(strength, reason + " (in backstory only)", context=context, candidate_more=more)

@@ -76,17 +76,23 @@ class GuardSet:
         *,
         dates_one_side: bool = False,
         told: bool = False,
+        candidate_more: bool = False,
     ) -> GuardVerdict | None:
         """The first signal that reaches its guard's cut at this ``similarity``; ``None`` lets it be served.
         ``dates_one_side``: a signal that only a date told on one side differs (``GuardSignal.date_one_side``)
         rejects nothing, and the guards after it are asked (a story told over turns against one message);
         ``told`` (a conversation told as one question): nor does a scope word one side says only in its story
-        (``GuardSignal.stated_one_side``)."""
+        (``GuardSignal.stated_one_side``); ``candidate_more`` (the query is the candidate's own words filled in): nor
+        does another thing only the candidate names (``GuardSignal.candidate_more``)."""
         deciding = self.deciding_signals(query, candidate)
         for index, guard in enumerate(self.guards):
             found = deciding[index] if index < len(deciding) else self.signal_after(query, candidate, index)
             if found is not None and found.vetoes(guard.cut, similarity):
-                if (dates_one_side and found.date_one_side) or (told and found.stated_one_side):
+                if (
+                    (dates_one_side and found.date_one_side)
+                    or (told and found.stated_one_side)
+                    or (candidate_more and found.candidate_more)
+                ):
                     continue
                 return found.verdict()
         return None

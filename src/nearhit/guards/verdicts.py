@@ -48,6 +48,12 @@ class GuardSignal:
     """The only difference is a scope word one side says in its story, not in what it asks ("first time doing it
     myself!! how long before I can grout?" / "how long before I can grout?"): told as one question against a
     single one, it words the story, it does not scope the question (:class:`nearhit.guards.scope.ScopeGuard`)."""
+    candidate_more: bool = False
+    """The other thing is only the candidate's: subject words the candidate says and the query does not, the query
+    saying none the candidate does not (:class:`nearhit.guards.entities.EntityGuard`; not a name: a name only one side
+    says may be another thing the turns pointed at, "can it retry a run that failed?" after a systemd timer against
+    "Can a Kubernetes CronJob retry a failed run?"). A follow-up read standalone, filled in with the candidate's own
+    words, says no other thing; what it leaves out, the story judges (:func:`nearhit.cache.referent.told_resolved`)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.strength <= 1.0:
@@ -103,6 +109,7 @@ class SignalGuard:
         context: bool = False,
         date_one_side: bool = False,
         stated_one_side: bool = False,
+        candidate_more: bool = False,
     ) -> GuardSignal:
         return GuardSignal(
             self.name,
@@ -111,4 +118,5 @@ class SignalGuard:
             context=context,
             date_one_side=date_one_side,
             stated_one_side=stated_one_side,
+            candidate_more=candidate_more,
         )
