@@ -4,9 +4,10 @@ fit dev splits: the same output for each, and the time of each.
 ``conditions_of``, ``alternatives_of`` and ``_condition_phrases`` scan a text with one alternation of phrases per
 category of alternatives and one of every condition; since the thirty-sixth session (helper lt43) a pattern none of
 whose phrases' first words opens a run of the text's word characters is not scanned (:func:`constraints._may_match`).
-This reads each text both ways (the plain scans written here as they were) and fails on the first that differs.
+This reads each text both ways (the plain scans as they were: ``tests.support.plain_constraints``) and fails on the
+first that differs.
 
-    PYTHONPATH=src python benchmarks/constraints_scans.py [--sets fit] [--limit N]
+    PYTHONPATH=src:. python benchmarks/constraints_scans.py [--sets fit] [--limit N]
 """
 
 from __future__ import annotations
@@ -14,34 +15,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from conversation_misses import chosen_sets
 from nearhit.cache import constraints, conversation
 from nearhit.evaluation import dataset
-
-
-def plain_conditions(text: str) -> frozenset[str]:
-    said = constraints._said(text)
-    for pattern in constraints._patterns()[1].values():
-        said = pattern.sub(lambda found: " " * len(found.group(0)), said)
-    found = constraints._found(constraints._patterns()[0], said)
-    return found | {"medication"} if constraints.medicines(said) else found
-
-
-def plain_alternatives(text: str) -> Mapping[str, frozenset[str]]:
-    said = constraints._said(text)
-    found = {name: constraints._found(pattern, said) for name, pattern in constraints._patterns()[1].items()}
-    return {name: values for name, values in found.items() if values}
-
-
-def plain_phrases(text: str) -> frozenset[str]:
-    said = constraints._said(text)
-    for pattern in constraints._patterns()[1].values():
-        said = pattern.sub(lambda found: " " * len(found.group(0)), said)
-    phrases = frozenset(" ".join(found.group(0).split()) for found in constraints._patterns()[0].finditer(said))
-    return phrases | constraints.medicines(said)
-
+from tests.support.plain_constraints import plain_alternatives, plain_conditions, plain_phrases
 
 READINGS: tuple[tuple[str, Callable[[str], object], Callable[[str], object]], ...] = (
     ("conditions_of", plain_conditions, constraints.conditions_of.__wrapped__),

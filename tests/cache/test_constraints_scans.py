@@ -8,7 +8,7 @@ Redis, each text's patterns scanned fewer times than there are patterns."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,29 +16,7 @@ import pytest
 from nearhit.cache import SemanticCache, constraints, conversation
 from tests.cache.test_conversation_constraints import CACHED, DECONGESTANT, WITH_A_CONDITION
 from tests.support.lookups import ask
-
-
-def _plain_conditions(text: str) -> frozenset[str]:
-    said = constraints._said(text)
-    for pattern in constraints._patterns()[1].values():
-        said = pattern.sub(lambda found: " " * len(found.group(0)), said)
-    found = constraints._found(constraints._patterns()[0], said)
-    return found | {"medication"} if constraints.medicines(said) else found
-
-
-def _plain_alternatives(text: str) -> Mapping[str, frozenset[str]]:
-    said = constraints._said(text)
-    found = {name: constraints._found(pattern, said) for name, pattern in constraints._patterns()[1].items()}
-    return {name: values for name, values in found.items() if values}
-
-
-def _plain_phrases(text: str) -> frozenset[str]:
-    said = constraints._said(text)
-    for pattern in constraints._patterns()[1].values():
-        said = pattern.sub(lambda found: " " * len(found.group(0)), said)
-    phrases = frozenset(" ".join(found.group(0).split()) for found in constraints._patterns()[0].finditer(said))
-    return phrases | constraints.medicines(said)
-
+from tests.support.plain_constraints import plain_alternatives, plain_conditions, plain_phrases
 
 TEXTS = [
     "",
@@ -61,9 +39,9 @@ TEXTS = [
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_the_readings_skipping_patterns_say_what_every_pattern_scanned_says(text: str) -> None:
-    assert constraints.conditions_of.__wrapped__(text) == _plain_conditions(text)
-    assert constraints.alternatives_of.__wrapped__(text) == _plain_alternatives(text)
-    assert constraints._condition_phrases.__wrapped__(text) == _plain_phrases(text)
+    assert constraints.conditions_of.__wrapped__(text) == plain_conditions(text)
+    assert constraints.alternatives_of.__wrapped__(text) == plain_alternatives(text)
+    assert constraints._condition_phrases.__wrapped__(text) == plain_phrases(text)
 
 
 def test_a_head_is_the_word_characters_a_run_opens_with_of_a_phrase_s_longest_word() -> None:

@@ -28,6 +28,18 @@ async def keys_of(cache: SemanticCache) -> set[str]:
     return {key async for batch in cache._scan_entries() for key in batch}
 
 
+async def served_both_ways(cache: SemanticCache, turns: Turns, followup: str, single: str) -> LookupResult:
+    """The conversation stored, ``single`` asked alone is served its entry; ``single`` stored (another tenant), the
+    conversation asked is served that one. The first lookup's result, for what a test reads of its context."""
+    key = await cache.store(ask(cache, turns, followup), "the conversation's answer")
+    first = await cache.lookup(ask(cache, [], single))
+    assert first.hit and first.answer is not None and first.answer.doc_id == key, first.candidates
+    stored = await cache.store(ask(cache, [], single, "u"), "the single question's answer")
+    result = await cache.lookup(ask(cache, turns, followup, "u"))
+    assert result.hit and result.answer is not None and result.answer.doc_id == stored, result.candidates
+    return first
+
+
 async def stored_story(cache: SemanticCache, tenant: str = "t") -> str:
     return await cache.store(ask(cache, KAYAK, FOLLOW_UP, tenant), "the conversation's answer")
 
@@ -189,12 +201,7 @@ ADD_UNIQUE = (
 async def test_a_story_told_under_the_floor_that_asks_what_the_single_question_asks(cache: SemanticCache) -> None:
     """Told as one question the story reads under ``ONE_QUESTION_THRESHOLD`` (0.85): served both ways, by the story
     asked in pieces or by "... how do I make it unique?" read with "it" filled in from the turns."""
-    key = await cache.store(ask(cache, SKUS, MAKE_IT_UNIQUE), "the sku answer")
-    result = await cache.lookup(ask(cache, [], ADD_UNIQUE))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
-    single = await cache.store(ask(cache, [], ADD_UNIQUE, "u"), "the sku answer")
-    result = await cache.lookup(ask(cache, SKUS, MAKE_IT_UNIQUE, "u"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
+    await served_both_ways(cache, SKUS, MAKE_IT_UNIQUE, ADD_UNIQUE)
 
 
 async def test_a_follow_up_whose_referent_the_single_question_does_not_name_is_not_served(
@@ -243,15 +250,9 @@ async def test_a_story_told_under_the_threshold_whose_follow_up_read_standalone_
     """Told as one question the long story reads 0.72 against the single question, under the threshold; its
     follow-up read standalone ("how do I get the paint off old cast iron fireplace?") reads 0.93: served both ways,
     the story checks judging the story at ``referent.STANDALONE_STORY_FLOOR``."""
-    cache = guarded_cache
-    key = await cache.store(ask(cache, FIREPLACE, PAINT_OFF), "the fireplace answer")
-    result = await cache.lookup(ask(cache, [], STRIP_FIREPLACE))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    result = await served_both_ways(guarded_cache, FIREPLACE, PAINT_OFF, STRIP_FIREPLACE)
     assert result.context is not None and result.context.get("resolved") is True, result.context
     assert float(str(result.context["similarity"])) < result.threshold
-    single = await cache.store(ask(cache, [], STRIP_FIREPLACE, "u"), "the fireplace answer")
-    result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
 
 
 async def test_a_follow_up_read_standalone_that_leaves_out_what_only_the_single_question_names(
@@ -261,14 +262,9 @@ async def test_a_follow_up_read_standalone_that_leaves_out_what_only_the_single_
     fireplace?") names nothing the single question does not; what only the single question names (a "surround": the
     entity guard's "nothing vs 'surround'", ``GuardSignal.candidate_more``) is the story's to judge, told as one
     question at ``referent.STANDALONE_STORY_FLOOR``: served both ways."""
-    cache, asked = guarded_cache, "How do I get old paint off a cast iron fireplace surround?"
-    key = await cache.store(ask(cache, FIREPLACE, PAINT_OFF), "the fireplace answer")
-    result = await cache.lookup(ask(cache, [], asked))
-    assert result.hit and result.answer is not None and result.answer.doc_id == key, result.candidates
+    asked = "How do I get old paint off a cast iron fireplace surround?"
+    result = await served_both_ways(guarded_cache, FIREPLACE, PAINT_OFF, asked)
     assert result.context is not None and result.context.get("resolved") is True, result.context
-    single = await cache.store(ask(cache, [], asked, "u"), "the fireplace answer")
-    result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
-    assert result.hit and result.answer is not None and result.answer.doc_id == single, result.candidates
 
 
 @pytest.mark.parametrize(

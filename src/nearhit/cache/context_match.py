@@ -339,7 +339,9 @@ def serves_resolved(
     answer, answered = conversation.last_answer(story), conversation.asked_for(story)
     asked = conversation.answered_questions(story)
     judging = told_guards(guards)
-    if _serves(result, told, single, doc_id, fields, judging, answer, answered, asked, resolved=True, floor=floor):
+    if _serves(
+        result, told, single, doc_id, fields, judging, answer, answered, asked, resolved=True, resolved_floor=floor
+    ):
         return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told, "resolved": True}
     return None
 
@@ -362,18 +364,18 @@ def _serves(
     asked: str = "",
     *,
     resolved: bool = False,
-    floor: float | None = None,
+    resolved_floor: float | None = None,
 ) -> bool:
     """Whether the conversation ``told`` as one question and the ``single`` question ask the same (see
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
     ``doc_id``'s answer (from ``fields``). ``resolved``: the conversation's follow-up, what it points at filled in
     from its turns, asks what ``single`` asks (:func:`nearhit.cache.referent.told_resolved`): judged at the
-    threshold, as a single question asked in pieces is, or at ``floor`` when given. A single question that says the
-    story in other words (:func:`conversation.worded_otherwise`) is judged at
+    threshold, as a single question asked in pieces is, or at ``resolved_floor`` when given. A single question that
+    says the story in other words (:func:`conversation.worded_otherwise`) is judged at
     ``conversation.WORDED_OTHERWISE_FLOOR``."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
-    least = result.threshold if floor is None else floor  # a resolved story told under the threshold: ``floor``
+    least = result.threshold if resolved_floor is None else resolved_floor  # a resolved story under the threshold
     floor = max(conversation.ONE_QUESTION_THRESHOLD, result.threshold)  # its own floor, never under the threshold
     if (
         resolved
