@@ -178,6 +178,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v107": "nearhit_conversations_v107.jsonl",
     "nearhit-conversations-v108": "nearhit_conversations_v108.jsonl",
     "nearhit-conversations-v109": "nearhit_conversations_v109.jsonl",
+    "nearhit-conversations-v110": "nearhit_conversations_v110.jsonl",
+    "nearhit-conversations-v111": "nearhit_conversations_v111.jsonl",
+    "nearhit-conversations-v112": "nearhit_conversations_v112.jsonl",
+    "nearhit-conversations-v113": "nearhit_conversations_v113.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
