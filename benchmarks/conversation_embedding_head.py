@@ -1,0 +1,307 @@
+"""A judgement learned on the embeddings themselves: does it transfer to unseen sets? (issue 14, helper le45)
+
+Hand rules and a learned decision over the rules' scalar signals (``conversation_learned.py``) have moved almost
+nothing on sets nobody tuned on. This probe learns over the vectors the engine already holds for a stored entry and a
+query: the question's embedding and the context's (``Lookup.text`` and ``Lookup.context_text``, embedded through
+``EmbeddingStore.compute`` as ``SemanticCache._embed`` does, with the configured local embedder). Which directions of
+difference between two questions / two contexts separate "same answer" from "different answer"?
+
+``--dump``: one row per dev pair of the chosen sets (``conversation_misses.FIT`` or ``VALIDATION``, each loaded as
+``nearhit eval`` loads it: ``dataset.load(name, "dev")``): set, id, category, label and the four vectors (zeros for a
+side without a context), to an ``.npz``; the vectors are kept by embedder input in ``--cache`` between runs.
+
+Features, symmetric in a/b: q_a*q_b, |q_a-q_b|, c_a*c_b, |c_a-c_b| (elementwise), the questions' and the contexts'
+cosines, a flag per side without a context and one for both. An L2 logistic regression (:func:`nearhit.decision.fit`)
+is fitted with whole sets grouped into folds (``--folds``, default 5; greedy by size, never a pair of a set in its own
+fold's fit). Policies over the rules' verdict (``--verdicts``: a ``conversation_misses.py --pairs`` file, the lines
+``ID served|missed ...``), each threshold chosen on the fitted folds only (their own inner out-of-fold scores, so the
+threshold sees scores as an unseen set gets them):
+
+- ``gate``: refuse a pair the rules serve when its score < t (t at the cut where the fitted folds' traps removed
+  exceed the should-hits lost by the most);
+- ``add``: serve a pair the rules refuse when its score >= t (t the highest fitted trap the rules refuse, + margin).
+
+``--fit`` prints the out-of-fold tables (should-hits / traps moved, per category); its scores (26 fits, ~15 min) are
+kept in ``--scores`` and need no verdict, so they can be computed first. ``--freeze`` takes the model fitted on every
+fit set and fixes each threshold on the 5-fold out-of-fold scores of the fit sets, then writes weights and thresholds
+to a JSON; ``--count`` reads a frozen file against the validation rows once. Scores read as ``add`` would serve any
+pair, whether or not the engine's KNN would have found its ``a`` (an upper bound on what ``add`` could reach).
+
+    NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py \
+        --dump /tmp/le45/fit_rows.npz --cache /tmp/le45/vectors.pkl --sets fit        # ~15 min on 2 shared cores
+    NEARHIT_DATA_DIR=<yours> PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py \
+        --dump /tmp/le45/val_rows.npz --cache /tmp/le45/vectors.pkl --sets validation
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py \
+        --fit /tmp/le45/fit_rows.npz --scores /tmp/le45/scores.npz                    # the scores alone
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py --fit /tmp/le45/fit_rows.npz \
+        --scores /tmp/le45/scores.npz --verdicts /tmp/lead/fit39.txt                  # the out-of-fold tables
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py --fit /tmp/le45/fit_rows.npz \
+        --scores /tmp/le45/scores.npz --verdicts /tmp/lead/fit39.txt --freeze benchmarks/data/embedding_head.json
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py \
+        --count benchmarks/data/embedding_head.json --rows /tmp/le45/val_rows.npz --verdicts /tmp/lead/val39.txt
+
+Dev splits only; no test split and no held-out set is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import pickle
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from conversation_misses import FIT, VALIDATION
+from nearhit.cache.embedding_store import _embedder_input
+from nearhit.cli._common import settings
+from nearhit.decision.fit import Fitted, fit
+from nearhit.evaluation import dataset, scratch_cache
+from nearhit.evaluation.runner import request
+
+L2 = 0.05
+"""The fit's L2 strength on standardised features (1,540 of them: four elementwise blocks of 384 and four scalars)."""
+ITERATIONS = 400
+MARGIN = 0.01
+"""``add``'s threshold above the highest fitted trap the rules refuse (a probability)."""
+FOLDS = 5
+POLICIES = ("rules", "gate", "add")
+
+
+async def dump(path: Path, kept_at: Path, sets: Sequence[str]) -> None:
+    """The chosen sets' dev pairs, each side read as the service reads it and embedded as the engine embeds it."""
+    kept: dict[str, np.ndarray] = pickle.loads(kept_at.read_bytes()) if kept_at.exists() else {}
+    meta: list[dict[str, Any]] = []
+    sides: list[tuple[str, str | None, str, str | None]] = []
+    async with scratch_cache(settings()) as cache:
+        repair = bool(getattr(cache.embeddings.embedder, "repairs_typos", False))
+        for name in sets:
+            for pair in dataset.load(name, "dev"):
+                a, b = request(cache, "le45", pair.a), request(cache, "le45", pair.b)
+                sides.append(
+                    (
+                        a.text,
+                        a.context_text if a.context is not None else None,
+                        b.text,
+                        b.context_text if b.context is not None else None,
+                    )
+                )
+                meta.append({"set": name, "id": pair.id, "category": pair.category, "should_hit": pair.same_answer})
+        texts = sorted({t for row in sides for t in row if t is not None and _embedder_input(t, repair) not in kept})
+        for start in range(0, len(texts), 256):
+            chunk = texts[start : start + 256]
+            vectors = await cache.embeddings.compute(chunk)
+            for text, vector in zip(chunk, vectors, strict=True):
+                kept[_embedder_input(text, repair)] = np.asarray(vector, dtype=np.float32)
+            if start % 2560 == 0:
+                print(f"embedded {start + len(chunk)} / {len(texts)}", flush=True)
+                kept_at.write_bytes(pickle.dumps(kept))
+        kept_at.write_bytes(pickle.dumps(kept))
+        dim = cache.embeddings.dimension
+
+    def of(text: str | None) -> np.ndarray:
+        return kept[_embedder_input(text, repair)] if text is not None else np.zeros(dim, dtype=np.float32)
+
+    blocks = [np.stack([of(row[k]) for row in sides]) for k in range(4)]
+    has = np.array([[row[1] is not None, row[3] is not None] for row in sides], dtype=bool)
+    np.savez_compressed(path, qa=blocks[0], ca=blocks[1], qb=blocks[2], cb=blocks[3], has=has, meta=json.dumps(meta))
+    print(f"{len(meta)} rows to {path}")
+
+
+def load(path: Path, verdicts: Path | None) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The dumped rows (each with the rules' verdict ``rules``, when ``verdicts`` is given) and their features."""
+    data = np.load(path)
+    meta: list[dict[str, Any]] = json.loads(str(data["meta"]))
+    found = {}
+    lines = verdicts.read_text(encoding="utf-8").splitlines() if verdicts is not None else []
+    for line in lines:
+        if line.strip():
+            found[line.split()[0]] = line.split()[1] == "served"
+    for row in meta:
+        row["rules"] = found.get(row["id"], False)
+    if verdicts is not None:
+        assert all(row["id"] in found for row in meta), "a row without the rules' verdict"
+    return meta, features(data["qa"], data["qb"], data["ca"], data["cb"], data["has"])
+
+
+def features(qa: np.ndarray, qb: np.ndarray, ca: np.ndarray, cb: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """Symmetric in a/b: q_a*q_b, |q_a-q_b|, c_a*c_b, |c_a-c_b|, the two cosines, a flag per side without a context
+    (summed: symmetric) and one for both with one. A side without a context has zeros for its context vector."""
+    both = has[:, 0] & has[:, 1]
+    q_cos = np.einsum("ij,ij->i", qa, qb)
+    c_cos = np.where(both, np.einsum("ij,ij->i", ca, cb), 0.0)
+    scalars = np.stack([q_cos, c_cos, (~has).sum(axis=1).astype(np.float32), both.astype(np.float32)], axis=1)
+    return np.hstack([qa * qb, np.abs(qa - qb), ca * cb, np.abs(ca - cb), scalars]).astype(np.float64)
+
+
+def folds_of(rows: Sequence[dict[str, Any]], k: int) -> np.ndarray:
+    """Each row's fold: whole sets, the largest first into the fold with the fewest pairs so far."""
+    sizes = Counter(row["set"] for row in rows)
+    load_, fold_of = [0] * k, {}
+    for name, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):
+        fold = min(range(k), key=lambda f: (load_[f], f))
+        fold_of[name], load_[fold] = fold, load_[fold] + size
+    return np.array([fold_of[row["set"]] for row in rows])
+
+
+def fitted(x: np.ndarray, y: np.ndarray) -> Fitted:
+    return fit(x, y, l2=L2, nonnegative=[False] * x.shape[1], iterations=ITERATIONS)
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Each row's score from the model fitted on the other folds."""
+    scores = np.empty(len(y))
+    for fold in np.unique(folds):
+        inside = folds == fold
+        scores[inside] = fitted(x[~inside], y[~inside]).probabilities(x[inside])
+    return scores
+
+
+def thresholds(scores: np.ndarray, rows: Sequence[dict[str, Any]], margin: float = MARGIN) -> dict[str, float]:
+    """``gate``: the cut under which refusing the rules' serves removes the most traps net of should-hits lost (none
+    when no cut removes more traps than should-hits); ``add``: above every trap the rules refuse, + ``margin``."""
+    served = sorted((float(scores[n]), bool(r["should_hit"])) for n, r in enumerate(rows) if r["rules"])
+    gain = np.cumsum([-1 if hit else 1 for _, hit in served])
+    cuts = [k for k in range(len(served)) if k + 1 == len(served) or served[k + 1][0] > served[k][0]]
+    best = max(cuts, key=lambda k: gain[k], default=None)
+    gate = served[best][0] + 1e-12 if best is not None and gain[best] > 0 else -np.inf
+    refused = [float(scores[n]) for n, r in enumerate(rows) if not r["rules"] and not r["should_hit"]]
+    return {"gate": gate, "add": max(refused, default=1.0) + margin}
+
+
+def decide(policy: str, score: float, rules: bool, t: dict[str, float]) -> bool:
+    if policy == "gate":
+        return rules and score >= t["gate"]
+    if policy == "add":
+        return rules or score >= t["add"]
+    return rules
+
+
+def scored(x: np.ndarray, rows: Sequence[dict[str, Any]], folds: np.ndarray, kept_at: Path | None) -> dict[str, Any]:
+    """The scores the policies read, none from a model fitted on the row's fold: ``outer`` (each row by the model
+    fitted on the other folds), ``inner/F`` (the rows outside fold F, each by the model fitted on the folds other than
+    F and its own) and ``all`` (the model fitted on every row, for :func:`freeze`). Kept in ``kept_at`` (they take
+    ~15 min: 26 fits of ~30 s) and read back when it exists; the verdicts play no part in them."""
+    if kept_at is not None and kept_at.exists():
+        return dict(np.load(kept_at, allow_pickle=True))
+    y = np.array([r["should_hit"] for r in rows], dtype=float)
+    found: dict[str, Any] = {"outer": out_of_fold(x, y, folds)}
+    for fold in np.unique(folds):
+        outside = folds != fold
+        found[f"inner/{fold}"] = out_of_fold(x[outside], y[outside], folds[outside])
+        print(f"fold {fold} scored", flush=True)
+    model = fitted(x, y)
+    found |= {"mean": model.mean, "scale": model.scale, "weights": model.weights, "bias": np.array(model.bias)}
+    if kept_at is not None:
+        np.savez(kept_at, **found)
+    return found
+
+
+def nested(rows: Sequence[dict[str, Any]], folds: np.ndarray, scores: dict[str, Any]) -> dict[str, list[bool]]:
+    """Each policy's verdict per row, the row's fold never fitted on: for each outer fold, the thresholds from the
+    other folds' inner out-of-fold scores, the row's score from the model fitted on all the other folds."""
+    served = {p: [False] * len(rows) for p in POLICIES}
+    for fold in np.unique(folds):
+        inside = np.flatnonzero(folds == fold)
+        outside = np.flatnonzero(folds != fold)
+        t = thresholds(scores[f"inner/{fold}"], [rows[n] for n in outside])
+        print(f"fold {fold}: {len(inside)} rows, gate t {t['gate']:.4f}, add t {t['add']:.4f}", flush=True)
+        for n in inside:
+            for policy in POLICIES:
+                served[policy][n] = decide(policy, float(scores["outer"][n]), rows[n]["rules"], t)
+    return served
+
+
+def table(rows: Sequence[dict[str, Any]], served: dict[str, list[bool]]) -> None:
+    """Should-hits / traps served per category, the rules and each policy."""
+    cats = sorted({r["category"] for r in rows})
+    print("| category | pairs | " + " | ".join(f"{p} hits / traps" for p in POLICIES) + " |")
+    print("|---|---|" + "---|" * len(POLICIES))
+    for cat in [*cats, "all"]:
+        picked = [n for n, r in enumerate(rows) if cat in ("all", r["category"])]
+        cells = []
+        for policy in POLICIES:
+            hits = sum(served[policy][n] for n in picked if rows[n]["should_hit"])
+            traps = sum(served[policy][n] for n in picked if not rows[n]["should_hit"])
+            cells.append(f"{hits} / {traps}")
+        label = f"**{cat}**" if cat == "all" else cat
+        print(f"| {label} | {len(picked)} | " + " | ".join(cells) + " |")
+    for policy in POLICIES[1:]:
+        gained = sum(served[policy][n] and not r["rules"] for n, r in enumerate(rows) if r["should_hit"])
+        lost = sum(r["rules"] and not served[policy][n] for n, r in enumerate(rows) if r["should_hit"])
+        traps_in = sum(served[policy][n] and not r["rules"] for n, r in enumerate(rows) if not r["should_hit"])
+        traps_out = sum(r["rules"] and not served[policy][n] for n, r in enumerate(rows) if not r["should_hit"])
+        print(f"{policy}: should-hits +{gained} -{lost}, traps +{traps_in} -{traps_out}")
+
+
+def freeze(rows: Sequence[dict[str, Any]], scores: dict[str, Any], path: Path) -> None:
+    """The model fitted on every fit row, each threshold from their (5-fold) out-of-fold scores, to a JSON."""
+    t = thresholds(scores["outer"], rows)
+    frozen = {
+        "fitted_on": sorted({r["set"] for r in rows}),
+        "l2": L2,
+        "iterations": ITERATIONS,
+        "margin": MARGIN,
+        "thresholds": t,
+        "mean": scores["mean"].tolist(),
+        "scale": scores["scale"].tolist(),
+        "weights": scores["weights"].tolist(),
+        "bias": float(scores["bias"]),
+    }
+    path.write_text(json.dumps(frozen), encoding="utf-8")
+    print(f"frozen to {path}: gate t {t['gate']:.4f}, add t {t['add']:.4f}")
+
+
+def count(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> None:
+    """A frozen head's verdicts on rows none of its fit saw."""
+    frozen = json.loads(path.read_text(encoding="utf-8"))
+    assert not {r["set"] for r in rows} & set(frozen["fitted_on"]), "rows of a fitted set"
+    model = Fitted(
+        mean=np.array(frozen["mean"]),
+        scale=np.array(frozen["scale"]),
+        weights=np.array(frozen["weights"]),
+        bias=float(frozen["bias"]),
+    )
+    scores = model.probabilities(x)
+    t = frozen["thresholds"]
+    table(rows, {p: [decide(p, float(s), r["rules"], t) for s, r in zip(scores, rows, strict=True)] for p in POLICIES})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dump", type=Path, help="write the chosen sets' rows (vectors) to this .npz")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/le45/vectors.pkl"), help="vectors kept by input")
+    parser.add_argument("--sets", choices=("fit", "validation"), default="fit")
+    parser.add_argument("--fit", type=Path, help="the fit rows (.npz): out-of-fold tables")
+    parser.add_argument("--verdicts", type=Path, help="the rules' verdicts: a conversation_misses.py --pairs file")
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--freeze", type=Path, help="with --fit: fit on every fit row, write weights + thresholds")
+    parser.add_argument("--count", type=Path, help="a frozen file, read against --rows (validation) once")
+    parser.add_argument("--rows", type=Path, help="the rows --count reads")
+    parser.add_argument("--scores", type=Path, help="with --fit: keep the out-of-fold scores here (read if present)")
+    args = parser.parse_args()
+    if args.dump:
+        asyncio.run(dump(args.dump, args.cache, FIT if args.sets == "fit" else VALIDATION))
+    elif args.fit:
+        rows, x = load(args.fit, args.verdicts)
+        folds = folds_of(rows, args.folds)
+        scores = scored(x, rows, folds, args.scores)
+        if args.verdicts is None:
+            return
+        if args.freeze:
+            freeze(rows, scores, args.freeze)
+        else:
+            table(rows, nested(rows, folds, scores))
+    elif args.count:
+        rows, x = load(args.rows, args.verdicts)
+        count(args.count, rows, x)
+    else:
+        parser.print_help()
+
+
+if __name__ == "__main__":
+    main()
