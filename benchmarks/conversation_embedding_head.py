@@ -72,11 +72,33 @@ FOLDS = 5
 POLICIES = ("rules", "gate", "add")
 
 
-async def dump(path: Path, kept_at: Path, sets: Sequence[str]) -> None:
+def dump(path: Path, kept_at: Path, sets: Sequence[str]) -> None:
     """The chosen sets' dev pairs, each side read as the service reads it and embedded as the engine embeds it."""
     kept: dict[str, np.ndarray] = pickle.loads(kept_at.read_bytes()) if kept_at.exists() else {}
+    meta, sides, dim, repair = asyncio.run(embedded(sets, kept))
+    kept_at.write_bytes(pickle.dumps(kept))
+
+    def of(text: str | None) -> np.ndarray:
+        return kept[_embedder_input(text, repair)] if text is not None else np.zeros(dim, dtype=np.float32)
+
+    blocks = [np.stack([of(row[k]) for row in sides]) for k in range(4)]
+    has = np.array([[row[1] is not None, row[3] is not None] for row in sides], dtype=bool)
+    np.savez_compressed(path, qa=blocks[0], ca=blocks[1], qb=blocks[2], cb=blocks[3], has=has, meta=json.dumps(meta))
+    print(f"{len(meta)} rows to {path}")
+
+
+Sides = tuple[str, str | None, str, str | None]
+"""A pair's embedding inputs: ``a``'s question and context (None without one), ``b``'s."""
+
+
+async def embedded(
+    sets: Sequence[str], kept: dict[str, np.ndarray]
+) -> tuple[list[dict[str, Any]], list[Sides], int, bool]:
+    """Each pair's row and embedding inputs (``Lookup.text``, ``Lookup.context_text``), the texts not in ``kept``
+    embedded into it through the engine's ``EmbeddingStore.compute``; the embedder's dimension and whether it repairs
+    typos (its input's key)."""
     meta: list[dict[str, Any]] = []
-    sides: list[tuple[str, str | None, str, str | None]] = []
+    sides: list[Sides] = []
     async with scratch_cache(settings()) as cache:
         repair = bool(getattr(cache.embeddings.embedder, "repairs_typos", False))
         for name in sets:
@@ -99,17 +121,7 @@ async def dump(path: Path, kept_at: Path, sets: Sequence[str]) -> None:
                 kept[_embedder_input(text, repair)] = np.asarray(vector, dtype=np.float32)
             if start % 2560 == 0:
                 print(f"embedded {start + len(chunk)} / {len(texts)}", flush=True)
-                kept_at.write_bytes(pickle.dumps(kept))
-        kept_at.write_bytes(pickle.dumps(kept))
-        dim = cache.embeddings.dimension
-
-    def of(text: str | None) -> np.ndarray:
-        return kept[_embedder_input(text, repair)] if text is not None else np.zeros(dim, dtype=np.float32)
-
-    blocks = [np.stack([of(row[k]) for row in sides]) for k in range(4)]
-    has = np.array([[row[1] is not None, row[3] is not None] for row in sides], dtype=bool)
-    np.savez_compressed(path, qa=blocks[0], ca=blocks[1], qb=blocks[2], cb=blocks[3], has=has, meta=json.dumps(meta))
-    print(f"{len(meta)} rows to {path}")
+        return meta, sides, cache.embeddings.dimension, repair
 
 
 def load(path: Path, verdicts: Path | None) -> tuple[list[dict[str, Any]], np.ndarray]:
@@ -285,7 +297,7 @@ def main() -> None:
     parser.add_argument("--scores", type=Path, help="with --fit: keep the out-of-fold scores here (read if present)")
     args = parser.parse_args()
     if args.dump:
-        asyncio.run(dump(args.dump, args.cache, FIT if args.sets == "fit" else VALIDATION))
+        dump(args.dump, args.cache, FIT if args.sets == "fit" else VALIDATION)
     elif args.fit:
         rows, x = load(args.fit, args.verdicts)
         folds = folds_of(rows, args.folds)
