@@ -69,7 +69,11 @@ ITERATIONS = 400
 MARGIN = 0.01
 """``add``'s threshold above the highest fitted trap the rules refuse (a probability)."""
 FOLDS = 5
-POLICIES = ("rules", "gate", "add")
+RATIOS = (20, 50)
+"""``add_rN``: serve a pair the rules refuse when its score >= t, t the lowest cut at which the fitted folds' refused
+pairs above it hold >= N should-hits per trap (added after the out-of-fold table showed ``add``'s own rule serving
+nothing: one fitted trap scores 0.9997; chosen before any validation row was read)."""
+POLICIES = ("rules", "gate", "add", *(f"add_r{n}" for n in RATIOS))
 
 
 def dump(path: Path, kept_at: Path, sets: Sequence[str]) -> None:
@@ -182,14 +186,31 @@ def thresholds(scores: np.ndarray, rows: Sequence[dict[str, Any]], margin: float
     best = max(cuts, key=lambda k: gain[k], default=None)
     gate = served[best][0] + 1e-12 if best is not None and gain[best] > 0 else -np.inf
     refused = [float(scores[n]) for n, r in enumerate(rows) if not r["rules"] and not r["should_hit"]]
-    return {"gate": gate, "add": max(refused, default=1.0) + margin}
+    return {"gate": gate, "add": max(refused, default=1.0) + margin} | {
+        f"add_r{n}": _ratio(scores, rows, n) for n in RATIOS
+    }
+
+
+def _ratio(scores: np.ndarray, rows: Sequence[dict[str, Any]], ratio: int) -> float:
+    """The lowest score (ties together) at which the rules' refused pairs scoring at least it hold at least ``ratio``
+    should-hits per trap (at least ``ratio`` should-hits when no trap)."""
+    refused = sorted(
+        ((float(scores[n]), bool(r["should_hit"])) for n, r in enumerate(rows) if not r["rules"]), reverse=True
+    )
+    hits = traps = 0
+    best = np.inf
+    for k, (score, hit) in enumerate(refused):
+        hits, traps = hits + hit, traps + (not hit)
+        if hits >= ratio * max(traps, 1) and (k + 1 == len(refused) or refused[k + 1][0] < score):
+            best = score
+    return best
 
 
 def decide(policy: str, score: float, rules: bool, t: dict[str, float]) -> bool:
     if policy == "gate":
         return rules and score >= t["gate"]
-    if policy == "add":
-        return rules or score >= t["add"]
+    if policy.startswith("add"):
+        return rules or score >= t[policy]
     return rules
 
 
@@ -221,7 +242,7 @@ def nested(rows: Sequence[dict[str, Any]], folds: np.ndarray, scores: dict[str, 
         inside = np.flatnonzero(folds == fold)
         outside = np.flatnonzero(folds != fold)
         t = thresholds(scores[f"inner/{fold}"], [rows[n] for n in outside])
-        print(f"fold {fold}: {len(inside)} rows, gate t {t['gate']:.4f}, add t {t['add']:.4f}", flush=True)
+        print(f"fold {fold}: {len(inside)} rows, " + ", ".join(f"{p} t {v:.4f}" for p, v in t.items()), flush=True)
         for n in inside:
             for policy in POLICIES:
                 served[policy][n] = decide(policy, float(scores["outer"][n]), rows[n]["rules"], t)
@@ -265,7 +286,7 @@ def freeze(rows: Sequence[dict[str, Any]], scores: dict[str, Any], path: Path) -
         "bias": float(scores["bias"]),
     }
     path.write_text(json.dumps(frozen), encoding="utf-8")
-    print(f"frozen to {path}: gate t {t['gate']:.4f}, add t {t['add']:.4f}")
+    print(f"frozen to {path}: " + ", ".join(f"{p} t {v:.4f}" for p, v in t.items()))
 
 
 def count(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> None:
