@@ -40,6 +40,9 @@ pair, whether or not the engine's KNN would have found its ``a`` (an upper bound
     PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py \
         --count benchmarks/data/embedding_head.json --rows /tmp/le45/val_rows.npz --verdicts /tmp/lead/val39.txt
 
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py --neighbours /tmp/le45/fit_rows.npz
+
+``--neighbours``: a stranger's single question served in a scope holding a set's single questions (see the README).
 Dev splits only; no test split and no held-out set is loaded.
 """
 
@@ -304,6 +307,43 @@ def count(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> None:
     table(rows, {p: [decide(p, float(s), r["rules"], t) for s, r in zip(scores, rows, strict=True)] for p in POLICIES})
 
 
+def neighbours(path: Path, frozen_at: Path, policy: str = "add_r50") -> None:
+    """What a shared scope would meet: each set's single-question ``a`` sides in one scope, each conversation ``b``
+    asked there, its nearest single question by the question alone (as ``as_one_question``'s KNN finds it) scored
+    when it is another pair's; those at the policy's threshold are a stranger's answer served."""
+    data = dict(np.load(path))
+    meta: list[dict[str, Any]] = json.loads(str(data["meta"]))
+    frozen = json.loads(frozen_at.read_text(encoding="utf-8"))
+    model = Fitted(
+        mean=np.array(frozen["mean"]),
+        scale=np.array(frozen["scale"]),
+        weights=np.array(frozen["weights"]),
+        bias=float(frozen["bias"]),
+    )
+    has, sets = data["has"], np.array([row["set"] for row in meta])
+    asked = served = 0
+    for name in np.unique(sets):
+        rows = np.flatnonzero(sets == name)
+        singles = [n for n in rows if not has[n][0]]
+        for n in (n for n in rows if has[n][1] and singles):
+            asked += 1
+            nearest = singles[int(np.argmax(data["qa"][singles] @ data["qb"][n]))]
+            if nearest == n:
+                continue  # its own counterpart: the per-pair count's business
+            x = features(
+                data["qa"][nearest : nearest + 1],
+                data["qb"][n : n + 1],
+                np.zeros_like(data["cb"][n : n + 1]),
+                data["cb"][n : n + 1],
+                np.array([[False, True]]),
+            )
+            score = float(model.probabilities(x)[0])
+            if score >= frozen["thresholds"][policy]:
+                served += 1
+                print(f"{meta[n]['id']} <- {meta[nearest]['id']} {score:.4f}")
+    print(f"{asked} conversations asked; served another pair's single question: {served}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dump", type=Path, help="write the chosen sets' rows (vectors) to this .npz")
@@ -315,9 +355,15 @@ def main() -> None:
     parser.add_argument("--freeze", type=Path, help="with --fit: fit on every fit row, write weights + thresholds")
     parser.add_argument("--count", type=Path, help="a frozen file, read against --rows (validation) once")
     parser.add_argument("--rows", type=Path, help="the rows --count reads")
+    parser.add_argument(
+        "--neighbours", type=Path, help="rows (.npz): a stranger's single question served, with --frozen"
+    )
+    parser.add_argument("--frozen", type=Path, default=Path("benchmarks/data/conversation_embedding_head.json"))
     parser.add_argument("--scores", type=Path, help="with --fit: keep the out-of-fold scores here (read if present)")
     args = parser.parse_args()
-    if args.dump:
+    if args.neighbours:
+        neighbours(args.neighbours, args.frozen)
+    elif args.dump:
         dump(args.dump, args.cache, FIT if args.sets == "fit" else VALIDATION)
     elif args.fit:
         rows, x = load(args.fit, args.verdicts)

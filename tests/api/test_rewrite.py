@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from nearhit.cache import conversation_lookup
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from tests.api.conftest import serve_on_own_index
@@ -31,11 +30,8 @@ REWRITTEN = "How do I stop my pottery class subscription?"
 
 @pytest.fixture
 async def live_rewriting(
-    settings: Settings, local_embedder: LocalEmbedder, upstream_server: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, local_embedder: LocalEmbedder, upstream_server: FakeUpstream
 ) -> AsyncIterator[LiveServer]:
-    # The embedding head (cache/embedding_head.py) serves this follow-up its single question before any rewrite is
-    # asked for (the same answer): off here, so these tests read the rewrite.
-    monkeypatch.setattr(conversation_lookup, "EMBEDDING_HEAD", False)
     upstream_server.reset(upstream_server.answer(REWRITTEN, usage=(130, 10)))
     own = {"llm": "openai", "openai_base_url": upstream_server.base_url, "rewrite_model": "gpt-4o-mini"}
     async with serve_on_own_index(settings.model_copy(update=own), local_embedder) as server:

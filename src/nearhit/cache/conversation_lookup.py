@@ -20,17 +20,7 @@ import numpy as np
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
-from nearhit.cache import (
-    choose,
-    context_match,
-    conversation,
-    embedding_head,
-    entry,
-    negatives,
-    referent,
-    turn_reading,
-    turns,
-)
+from nearhit.cache import choose, context_match, conversation, entry, negatives, referent, turn_reading, turns
 from nearhit.cache import index as idx
 from nearhit.cache.base import CacheBase
 from nearhit.cache.client import hash_reads, reads, unlink_each
@@ -44,9 +34,6 @@ if TYPE_CHECKING:
 
 CONTEXT_CANDIDATES = 10
 """How many nearest questions a conversation's lookup compares contexts with."""
-EMBEDDING_HEAD = True
-"""Whether :func:`as_one_question` asks :mod:`nearhit.cache.embedding_head` about the nearest single question when
-nothing else served (one ``HGET`` more on such a miss)."""
 ALONE_FLOOR = 0.45
 """How near (the question alone, or else the earlier turns) a single question must be for a conversation that
 missed to be told as one question and embedded again: below it nothing there can be the same story."""
@@ -96,28 +83,7 @@ async def as_one_question(
     or, after the very same turns, by the follow-up read with its referent filled in (:func:`referent.after_same_turns`:
     "how do I apply for it?" against "how do I apply for the Boiler Upgrade Scheme?"). A story told under
     ``ONE_QUESTION_THRESHOLD`` is judged at the threshold when its follow-up, what it points at filled in, asks what
-    the single question asks (:func:`referent.told_resolved`: one embedder call more, only then). When nothing of
-    this served, the nearest single question is scored by :mod:`nearhit.cache.embedding_head` (one ``HGET`` more)."""
-    nearest = await _told_as_one(cache, result, query, spec, guards=guards, candidates=candidates, margins=margins)
-    if not result.hit and nearest and EMBEDDING_HEAD:
-        doc_id, fields = nearest[0]
-        async with cache._redis_errors():
-            (stored,) = await hash_reads(cache.redis, [("HGET", doc_id, entry.VECTOR)])
-        embedding_head.serve_single(result, query, doc_id, fields, stored)
-
-
-async def _told_as_one(
-    cache: CacheBase,
-    result: LookupResult,
-    query: Lookup,
-    spec: idx.IndexSpec,
-    *,
-    guards: GuardSet | None,
-    candidates: int,
-    margins: choose.Margins,
-) -> list[Any]:
-    """:func:`as_one_question` but the embedding head: returns the KNN by the question alone (the nearest single
-    questions), which the head reads when nothing here served."""
+    the single question asks (:func:`referent.told_resolved`: one embedder call more, only then)."""
     assert query.context is not None and query.alone is not None and query.vector is not None
     told = conversation.told_as_one(query.context, query.prompt)
     with_answer = conversation.told_with_answer(query.context, query.prompt)
@@ -125,12 +91,12 @@ async def _told_as_one(
     async with cache._redis_errors():
         nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
         if _after_earlier_turns(result, query, nearest, guards, margins=margins):
-            return nearest
+            return
         await referent.after_same_turns(cache, result, query, nearest, spec, guards=guards)
         if result.hit:
-            return nearest
+            return
         if not await _near(cache, spec, query, nearest):
-            return nearest
+            return
         vectors = await embedded(cache, query, [normalise(text) for text in texts], spec)
         found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
     for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
@@ -139,14 +105,13 @@ async def _told_as_one(
         matched = context_match.as_one_question(result, text, rows, guards, answer, answered, asked)
         if matched is not None:
             result.context = matched
-            return nearest
+            return
     single = [
         (query.context, query.prompt, f.get("prompt", ""), told, key, f)
         for key, f in found[0]
         if not f.get(entry.CONTEXT)
     ]
     result.context = await referent.told_resolved(cache, result, single, spec, guards=guards) or result.context
-    return nearest
 
 
 async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup, nearest: list[Any]) -> bool:
