@@ -344,6 +344,157 @@ def neighbours(path: Path, frozen_at: Path, policy: str = "add_r50") -> None:
     print(f"{asked} conversations asked; served another pair's single question: {served}")
 
 
+HARD_SINGLES = 2
+"""``--hard``: each single question ``a`` is also paired with this many of its set's nearest conversations ``b`` of
+other pairs (each conversation ``b`` with its one nearest single question of another pair: the KNN's candidate)."""
+
+
+def hard_negatives(data: dict[str, np.ndarray], meta: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Rows labelled "different answer" that a shared scope would meet (issue 14, helper le46): within each set, each
+    conversation ``b`` with the nearest single question ``a`` of another pair by the question cosine (what
+    ``as_one_question``'s KNN ranks first in a scope of the set's single questions, when it is not its own pair's), and
+    each single question ``a`` with the ``HARD_SINGLES`` conversations ``b`` of other pairs nearest to it. Each row
+    carries ``neighbour`` (True for the first kind: the candidate ``--neighbours`` counts) and its set's name, so it
+    falls in its set's fold."""
+    has, sets = data["has"], np.array([row["set"] for row in meta])
+    picked: dict[tuple[int, int], bool] = {}
+    for name in np.unique(sets):
+        rows = np.flatnonzero(sets == name)
+        singles = np.array([n for n in rows if not has[n][0]])
+        talks = np.array([n for n in rows if has[n][1]])
+        if not len(singles) or not len(talks):
+            continue
+        sims = data["qb"][talks] @ data["qa"][singles].T
+        for i, n in enumerate(talks):
+            nearest = int(singles[int(np.argmax(sims[i]))])
+            if nearest != n:
+                picked[(nearest, int(n))] = True
+        for j, m in enumerate(singles):
+            order = [int(talks[i]) for i in np.argsort(-sims[:, j]) if talks[i] != m][:HARD_SINGLES]
+            for n in order:
+                picked.setdefault((int(m), n), False)
+    pairs = sorted(picked)
+    a = np.array([m for m, _ in pairs])
+    b = np.array([n for _, n in pairs])
+    x = features(
+        data["qa"][a], data["qb"][b], np.zeros_like(data["cb"][b]), data["cb"][b],
+        np.stack([np.zeros(len(b), dtype=bool), np.ones(len(b), dtype=bool)], axis=1),
+    )
+    rows = [
+        {
+            "set": meta[n]["set"],
+            "id": f"{meta[n]['id']}<-{meta[m]['id']}",
+            "category": "neighbour",
+            "should_hit": False,
+            "rules": False,
+            "neighbour": picked[(m, n)],
+        }
+        for m, n in pairs
+    ]
+    return rows, x
+
+
+def outer_scores(x: np.ndarray, y: np.ndarray, folds: np.ndarray, kept_at: Path | None) -> dict[str, Any]:
+    """``outer`` (each row by the model fitted on the other folds) and the model fitted on every row; kept in
+    ``kept_at``. (The nested inner folds of :func:`scored` are skipped: 6 fits instead of 26 on twice the rows; the
+    threshold is read off these out-of-fold scores, as :func:`freeze` reads it.)"""
+    if kept_at is not None and kept_at.exists():
+        return dict(np.load(kept_at, allow_pickle=True))
+    found: dict[str, Any] = {"outer": out_of_fold(x, y, folds)}
+    model = fitted(x, y)
+    found |= {"mean": model.mean, "scale": model.scale, "weights": model.weights, "bias": np.array(model.bias)}
+    if kept_at is not None:
+        np.savez(kept_at, **found)
+    return found
+
+
+def hard_thresholds(scores: np.ndarray, rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """``add_nb``: the lowest cut that serves no neighbour candidate (above the highest-scoring one); ``add_nb_r50``:
+    that, or ``add_r50``'s cut over the written pairs when higher."""
+    pairs = [n for n, r in enumerate(rows) if r["category"] != "neighbour"]
+    nb = [float(scores[n]) for n, r in enumerate(rows) if r.get("neighbour")]
+    top = max(nb, default=0.0)
+    cut = float(np.nextafter(top, np.inf))
+    r50 = _ratio(scores[pairs], [rows[n] for n in pairs], 50)
+    trap = max((float(scores[n]) for n in pairs if not rows[n]["rules"] and not rows[n]["should_hit"]), default=0.0)
+    return {"add_nb": cut, "add_nb_r50": max(cut, r50), "add_nb0": max(cut, float(np.nextafter(trap, np.inf)))}
+
+
+def hard(path: Path, verdicts: Path, kept_at: Path | None, frozen_at: Path | None, k: int) -> None:
+    """Fit on the written pairs plus :func:`hard_negatives`, whole sets in ``k`` folds; print the out-of-fold tables
+    (written pairs per category; neighbour candidates served) at each cut; with ``frozen_at``, write the model fitted
+    on every row and the cuts read off the out-of-fold scores."""
+    rows, x = load(path, verdicts)
+    data = dict(np.load(path))
+    extra, x_extra = hard_negatives(data, rows)
+    every = [*rows, *extra]
+    x_all = np.vstack([x, x_extra])
+    y = np.array([r["should_hit"] for r in every], dtype=float)
+    folds = folds_of(every, k)
+    print(f"{len(rows)} written pairs + {len(extra)} hard negatives ({sum(r['neighbour'] for r in extra)} KNN candidates)")
+    scores = outer_scores(x_all, y, folds, kept_at)["outer"]
+    t = hard_thresholds(scores, every)
+    nb = np.array([float(scores[n]) for n, r in enumerate(every) if r.get("neighbour")])
+    print("out-of-fold neighbour candidate scores: max %.4f, p99 %.4f, p90 %.4f" % (nb.max(), *np.quantile(nb, [0.99, 0.9])))
+    written = list(range(len(rows)))
+    pair_scores = scores[written]
+    for label, cut in [*t.items(), *[(f"at {c}", c) for c in (0.9, 0.95, 0.98, 0.99, 0.995, 0.999)]]:
+        served_nb = int((nb >= cut).sum())
+        gained = sum(1 for n in written if not rows[n]["rules"] and pair_scores[n] >= cut and rows[n]["should_hit"])
+        traps = sum(1 for n in written if not rows[n]["rules"] and pair_scores[n] >= cut and not rows[n]["should_hit"])
+        print(f"{label} (t {cut:.6f}): should-hits +{gained}, traps +{traps}, neighbour candidates served {served_nb} of {len(nb)}")
+    table_hard(rows, pair_scores, t)
+    if frozen_at is not None:
+        saved = outer_scores(x_all, y, folds, kept_at)
+        frozen = {
+            "fitted_on": sorted({r["set"] for r in rows}),
+            "hard_negatives": len(extra),
+            "hard_singles": HARD_SINGLES,
+            "l2": L2,
+            "iterations": ITERATIONS,
+            "thresholds": t,
+            "mean": saved["mean"].tolist(),
+            "scale": saved["scale"].tolist(),
+            "weights": saved["weights"].tolist(),
+            "bias": float(saved["bias"]),
+        }
+        frozen_at.write_text(json.dumps(frozen), encoding="utf-8")
+        print(f"frozen to {frozen_at}: " + ", ".join(f"{p} t {v:.6f}" for p, v in t.items()))
+
+
+HARD_POLICIES = ("rules", "add_nb", "add_nb_r50", "add_nb0")
+"""``add_nb0``: no out-of-fold neighbour candidate served and no fitted trap the rules refuse added."""
+
+
+def table_hard(rows: Sequence[dict[str, Any]], scores: np.ndarray, t: dict[str, float]) -> None:
+    """Should-hits / traps per category for the rules and each ``add_nb`` cut (a row served when the rules serve it or
+    its score reaches the cut)."""
+    served = {p: [r["rules"] or (p != "rules" and float(s) >= t[p]) for s, r in zip(scores, rows, strict=True)] for p in HARD_POLICIES}
+    cats = sorted({r["category"] for r in rows})
+    print("| category | pairs | " + " | ".join(f"{p} hits / traps" for p in HARD_POLICIES) + " |")
+    print("|---|---|" + "---|" * len(HARD_POLICIES))
+    for cat in [*cats, "all"]:
+        picked = [n for n, r in enumerate(rows) if cat in ("all", r["category"])]
+        cells = []
+        for policy in HARD_POLICIES:
+            hits = sum(served[policy][n] for n in picked if rows[n]["should_hit"])
+            traps = sum(served[policy][n] for n in picked if not rows[n]["should_hit"])
+            cells.append(f"{hits} / {traps}")
+        label = f"**{cat}**" if cat == "all" else cat
+        print(f"| {label} | {len(picked)} | " + " | ".join(cells) + " |")
+
+
+def count_hard(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> None:
+    """A frozen ``--hard`` head's verdicts on rows none of its fit saw."""
+    frozen = json.loads(path.read_text(encoding="utf-8"))
+    assert not {r["set"] for r in rows} & set(frozen["fitted_on"]), "rows of a fitted set"
+    model = Fitted(
+        mean=np.array(frozen["mean"]), scale=np.array(frozen["scale"]), weights=np.array(frozen["weights"]),
+        bias=float(frozen["bias"]),
+    )
+    table_hard(rows, model.probabilities(x), frozen["thresholds"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dump", type=Path, help="write the chosen sets' rows (vectors) to this .npz")
@@ -359,10 +510,14 @@ def main() -> None:
         "--neighbours", type=Path, help="rows (.npz): a stranger's single question served, with --frozen"
     )
     parser.add_argument("--frozen", type=Path, default=Path("benchmarks/data/conversation_embedding_head.json"))
+    parser.add_argument("--hard", type=Path, help="fit rows (.npz): fit with the hard negatives (needs --verdicts)")
+    parser.add_argument("--policy", default="add_r50", help="with --neighbours: the frozen cut to read")
     parser.add_argument("--scores", type=Path, help="with --fit: keep the out-of-fold scores here (read if present)")
     args = parser.parse_args()
     if args.neighbours:
-        neighbours(args.neighbours, args.frozen)
+        neighbours(args.neighbours, args.frozen, args.policy)
+    elif args.hard:
+        hard(args.hard, args.verdicts, args.scores, args.freeze, args.folds)
     elif args.dump:
         dump(args.dump, args.cache, FIT if args.sets == "fit" else VALIDATION)
     elif args.fit:
@@ -377,7 +532,10 @@ def main() -> None:
             table(rows, nested(rows, folds, scores))
     elif args.count:
         rows, x = load(args.rows, args.verdicts)
-        count(args.count, rows, x)
+        if "hard_negatives" in json.loads(args.count.read_text(encoding="utf-8")):
+            count_hard(args.count, rows, x)
+        else:
+            count(args.count, rows, x)
     else:
         parser.print_help()
 
