@@ -314,12 +314,20 @@ def neighbours(path: Path, frozen_at: Path, policy: str = "add_r50") -> None:
     data = dict(np.load(path))
     meta: list[dict[str, Any]] = json.loads(str(data["meta"]))
     frozen = json.loads(frozen_at.read_text(encoding="utf-8"))
-    model = Fitted(
-        mean=np.array(frozen["mean"]),
-        scale=np.array(frozen["scale"]),
-        weights=np.array(frozen["weights"]),
-        bias=float(frozen["bias"]),
-    )
+    if frozen.get("veto"):  # le46: the first head's cut, then the second's
+        one = _model(json.loads((frozen_at.parent / frozen["first"]).read_text(encoding="utf-8")))
+        two = _model(json.loads((frozen_at.parent / frozen["second"]).read_text(encoding="utf-8")))
+        t1 = frozen["t1"]
+
+        class _Both:
+            @staticmethod
+            def probabilities(x: np.ndarray) -> np.ndarray:
+                return np.where(one.probabilities(x) >= t1, two.probabilities(x), -1.0)
+
+        model: Any = _Both()
+        frozen["thresholds"] = frozen["t2"]
+    else:
+        model = _model(frozen)
     has, sets = data["has"], np.array([row["set"] for row in meta])
     asked = served = 0
     for name in np.unique(sets):
@@ -495,6 +503,80 @@ def count_hard(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> Non
     table_hard(rows, model.probabilities(x), frozen["thresholds"])
 
 
+def _model(frozen: dict[str, Any]) -> Fitted:
+    return Fitted(
+        mean=np.array(frozen["mean"]), scale=np.array(frozen["scale"]), weights=np.array(frozen["weights"]),
+        bias=float(frozen["bias"]),
+    )
+
+
+def veto(path: Path, verdicts: Path, hard_scores: Path, k: int, frozen_at: Path | None) -> None:
+    """Both heads: le45's (fitted on the written pairs alone, ranks them) picks a refused pair at its ``add_r50`` cut,
+    the ``--hard`` head (fitted with the neighbours) must also reach ``t2``, the lowest cut at which no out-of-fold
+    neighbour candidate passing the first cut is served (``veto``), and above every fitted trap passing the first cut
+    too (``veto0``). Out of fold in the ``--hard`` folds (le45's head refitted on each fold's written pairs, scoring
+    that fold's written pairs and neighbour candidates). Frozen: le45's frozen file (the same fit on every written
+    pair) and the ``--hard`` frozen file, with the two cuts."""
+    rows, x = load(path, verdicts)
+    data = dict(np.load(path))
+    extra, x_extra = hard_negatives(data, rows)
+    every = [*rows, *extra]
+    folds = folds_of(every, k)
+    written = np.arange(len(rows))
+    nb = np.array([len(rows) + i for i, r in enumerate(extra) if r["neighbour"]])
+    y = np.array([r["should_hit"] for r in rows], dtype=float)
+    first = np.empty(len(every))
+    for fold in np.unique(folds):
+        model = fitted(x[folds[written] != fold], y[folds[written] != fold])
+        inside = np.flatnonzero(folds == fold)
+        mine = inside[inside < len(rows)]
+        theirs = inside[inside >= len(rows)]
+        first[mine] = model.probabilities(x[mine])
+        first[theirs] = model.probabilities(x_extra[theirs - len(rows)])
+        print(f"fold {fold} scored", flush=True)
+    second = np.load(hard_scores)["outer"]
+    t1 = _ratio(first[written], rows, 50)
+    passing = nb[first[nb] >= t1]
+    print(f"first cut (add_r50 on these folds) {t1:.6f}: neighbour candidates passing it {len(passing)} of {len(nb)}")
+    t2 = float(np.nextafter(max((float(second[n]) for n in passing), default=0.0), np.inf))
+    refused = [n for n in written if not rows[n]["rules"] and first[n] >= t1]
+    trap2 = max((float(second[n]) for n in refused if not rows[n]["should_hit"]), default=0.0)
+    cuts = {"veto": t2, "veto0": max(t2, float(np.nextafter(trap2, np.inf)))}
+    for name, t in [("first alone", 0.0), *cuts.items()]:
+        hits = sum(1 for n in refused if second[n] >= t and rows[n]["should_hit"])
+        traps = sum(1 for n in refused if second[n] >= t and not rows[n]["should_hit"])
+        served = int(sum(1 for n in passing if second[n] >= t))
+        print(f"{name} (t2 {t:.6f}): should-hits +{hits}, traps +{traps}, neighbour candidates served {served}")
+    table_hard_policies(rows, np.where(first[written] >= t1, second[written], -1.0), cuts)
+    if frozen_at is not None:
+        frozen_at.write_text(
+            json.dumps({"veto": True, "first": "conversation_embedding_head.json", "t1": t1,
+                        "second": "conversation_embedding_head_hard.json", "t2": cuts}),
+            encoding="utf-8",
+        )
+        print(f"frozen to {frozen_at}")
+
+
+def count_veto(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> None:
+    """The frozen ``veto`` pair of heads on rows none of their fits saw."""
+    frozen = json.loads(path.read_text(encoding="utf-8"))
+    one = json.loads((path.parent / frozen["first"]).read_text(encoding="utf-8"))
+    two = json.loads((path.parent / frozen["second"]).read_text(encoding="utf-8"))
+    assert not {r["set"] for r in rows} & (set(one["fitted_on"]) | set(two["fitted_on"])), "rows of a fitted set"
+    a, b = _model(one).probabilities(x), _model(two).probabilities(x)
+    scores = np.where(a >= frozen["t1"], b, -1.0)
+    table_hard_policies(rows, scores, frozen["t2"])
+
+
+def table_hard_policies(rows: Sequence[dict[str, Any]], scores: np.ndarray, t: dict[str, float]) -> None:
+    global HARD_POLICIES
+    kept, HARD_POLICIES = HARD_POLICIES, ("rules", *t)
+    try:
+        table_hard(rows, scores, t)
+    finally:
+        HARD_POLICIES = kept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dump", type=Path, help="write the chosen sets' rows (vectors) to this .npz")
@@ -511,11 +593,14 @@ def main() -> None:
     )
     parser.add_argument("--frozen", type=Path, default=Path("benchmarks/data/conversation_embedding_head.json"))
     parser.add_argument("--hard", type=Path, help="fit rows (.npz): fit with the hard negatives (needs --verdicts)")
+    parser.add_argument("--veto", type=Path, help="fit rows (.npz): le45's head vetoed by the --hard head's scores")
     parser.add_argument("--policy", default="add_r50", help="with --neighbours: the frozen cut to read")
     parser.add_argument("--scores", type=Path, help="with --fit: keep the out-of-fold scores here (read if present)")
     args = parser.parse_args()
     if args.neighbours:
         neighbours(args.neighbours, args.frozen, args.policy)
+    elif args.veto:
+        veto(args.veto, args.verdicts, args.scores, args.folds, args.freeze)
     elif args.hard:
         hard(args.hard, args.verdicts, args.scores, args.freeze, args.folds)
     elif args.dump:
@@ -532,7 +617,9 @@ def main() -> None:
             table(rows, nested(rows, folds, scores))
     elif args.count:
         rows, x = load(args.rows, args.verdicts)
-        if "hard_negatives" in json.loads(args.count.read_text(encoding="utf-8")):
+        if "veto" in json.loads(args.count.read_text(encoding="utf-8")):
+            count_veto(args.count, rows, x)
+        elif "hard_negatives" in json.loads(args.count.read_text(encoding="utf-8")):
             count_hard(args.count, rows, x)
         else:
             count(args.count, rows, x)
