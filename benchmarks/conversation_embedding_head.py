@@ -42,7 +42,26 @@ pair, whether or not the engine's KNN would have found its ``a`` (an upper bound
 
     PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py --neighbours /tmp/le45/fit_rows.npz
 
-``--neighbours``: a stranger's single question served in a scope holding a set's single questions (see the README).
+``--neighbours``: a stranger's single question served in a scope holding a set's single questions (see the README;
+``--policy`` picks the frozen cut).
+
+``--hard`` (issue 14, helper le46): the head fitted on the written pairs plus the neighbours a shared scope meets
+(:func:`hard_negatives`, labelled "different answer"), 5 folds of whole sets, the cut read off the out-of-fold scores
+so that no neighbour candidate is served (``add_nb``; ``add_nb0`` also above every fitted trap the rules refuse).
+``--veto``: le45's head picks at its ``add_r50`` cut and the ``--hard`` head must also reach its cut. Both frozen
+before validation was read; ``--count`` and ``--neighbours`` read either frozen file:
+
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py --hard /tmp/le45/fit_rows.npz \
+        --verdicts /tmp/lead/fit39.txt --scores /tmp/le46/hard_scores.npz \
+        --freeze benchmarks/data/conversation_embedding_head_hard.json                   # 6 fits, ~3 min
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py --veto /tmp/le45/fit_rows.npz \
+        --verdicts /tmp/lead/fit39.txt --scores /tmp/le46/hard_scores.npz \
+        --freeze benchmarks/data/conversation_embedding_head_veto.json
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py \
+        --count benchmarks/data/conversation_embedding_head_hard.json --rows /tmp/le45/val_rows.npz \
+        --verdicts /tmp/lead/val39.txt
+    PYTHONPATH=src:benchmarks python benchmarks/conversation_embedding_head.py --neighbours /tmp/le45/val_rows.npz \
+        --frozen benchmarks/data/conversation_embedding_head_hard.json --policy add_nb
 Dev splits only; no test split and no held-out set is loaded.
 """
 
@@ -357,7 +376,9 @@ HARD_SINGLES = 2
 other pairs (each conversation ``b`` with its one nearest single question of another pair: the KNN's candidate)."""
 
 
-def hard_negatives(data: dict[str, np.ndarray], meta: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], np.ndarray]:
+def hard_negatives(
+    data: dict[str, np.ndarray], meta: Sequence[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Rows labelled "different answer" that a shared scope would meet (issue 14, helper le46): within each set, each
     conversation ``b`` with the nearest single question ``a`` of another pair by the question cosine (what
     ``as_one_question``'s KNN ranks first in a scope of the set's single questions, when it is not its own pair's), and
@@ -385,7 +406,10 @@ def hard_negatives(data: dict[str, np.ndarray], meta: Sequence[dict[str, Any]]) 
     a = np.array([m for m, _ in pairs])
     b = np.array([n for _, n in pairs])
     x = features(
-        data["qa"][a], data["qb"][b], np.zeros_like(data["cb"][b]), data["cb"][b],
+        data["qa"][a],
+        data["qb"][b],
+        np.zeros_like(data["cb"][b]),
+        data["cb"][b],
         np.stack([np.zeros(len(b), dtype=bool), np.ones(len(b), dtype=bool)], axis=1),
     )
     rows = [
@@ -439,18 +463,26 @@ def hard(path: Path, verdicts: Path, kept_at: Path | None, frozen_at: Path | Non
     x_all = np.vstack([x, x_extra])
     y = np.array([r["should_hit"] for r in every], dtype=float)
     folds = folds_of(every, k)
-    print(f"{len(rows)} written pairs + {len(extra)} hard negatives ({sum(r['neighbour'] for r in extra)} KNN candidates)")
+    print(
+        f"{len(rows)} written pairs + {len(extra)} hard negatives ({sum(r['neighbour'] for r in extra)} KNN candidates)"
+    )
     scores = outer_scores(x_all, y, folds, kept_at)["outer"]
     t = hard_thresholds(scores, every)
     nb = np.array([float(scores[n]) for n, r in enumerate(every) if r.get("neighbour")])
-    print("out-of-fold neighbour candidate scores: max %.4f, p99 %.4f, p90 %.4f" % (nb.max(), *np.quantile(nb, [0.99, 0.9])))
+    print(
+        f"out-of-fold neighbour candidate scores: max {nb.max():.4f}, "
+        f"p99 {np.quantile(nb, 0.99):.4f}, p90 {np.quantile(nb, 0.9):.4f}"
+    )
     written = list(range(len(rows)))
     pair_scores = scores[written]
     for label, cut in [*t.items(), *[(f"at {c}", c) for c in (0.9, 0.95, 0.98, 0.99, 0.995, 0.999)]]:
         served_nb = int((nb >= cut).sum())
         gained = sum(1 for n in written if not rows[n]["rules"] and pair_scores[n] >= cut and rows[n]["should_hit"])
         traps = sum(1 for n in written if not rows[n]["rules"] and pair_scores[n] >= cut and not rows[n]["should_hit"])
-        print(f"{label} (t {cut:.6f}): should-hits +{gained}, traps +{traps}, neighbour candidates served {served_nb} of {len(nb)}")
+        print(
+            f"{label} (t {cut:.6f}): should-hits +{gained}, traps +{traps}, "
+            f"neighbour candidates served {served_nb} of {len(nb)}"
+        )
     table_hard(rows, pair_scores, t)
     if frozen_at is not None:
         saved = outer_scores(x_all, y, folds, kept_at)
@@ -470,21 +502,22 @@ def hard(path: Path, verdicts: Path, kept_at: Path | None, frozen_at: Path | Non
         print(f"frozen to {frozen_at}: " + ", ".join(f"{p} t {v:.6f}" for p, v in t.items()))
 
 
-HARD_POLICIES = ("rules", "add_nb", "add_nb_r50", "add_nb0")
-"""``add_nb0``: no out-of-fold neighbour candidate served and no fitted trap the rules refuse added."""
-
-
 def table_hard(rows: Sequence[dict[str, Any]], scores: np.ndarray, t: dict[str, float]) -> None:
     """Should-hits / traps per category for the rules and each ``add_nb`` cut (a row served when the rules serve it or
-    its score reaches the cut)."""
-    served = {p: [r["rules"] or (p != "rules" and float(s) >= t[p]) for s, r in zip(scores, rows, strict=True)] for p in HARD_POLICIES}
+    its score reaches the cut; ``add_nb0``: no out-of-fold neighbour candidate served and no fitted trap the rules
+    refuse added)."""
+    policies = ("rules", *t)
+    served = {
+        p: [r["rules"] or (p != "rules" and float(s) >= t[p]) for s, r in zip(scores, rows, strict=True)]
+        for p in policies
+    }
     cats = sorted({r["category"] for r in rows})
-    print("| category | pairs | " + " | ".join(f"{p} hits / traps" for p in HARD_POLICIES) + " |")
-    print("|---|---|" + "---|" * len(HARD_POLICIES))
+    print("| category | pairs | " + " | ".join(f"{p} hits / traps" for p in policies) + " |")
+    print("|---|---|" + "---|" * len(policies))
     for cat in [*cats, "all"]:
         picked = [n for n, r in enumerate(rows) if cat in ("all", r["category"])]
         cells = []
-        for policy in HARD_POLICIES:
+        for policy in policies:
             hits = sum(served[policy][n] for n in picked if rows[n]["should_hit"])
             traps = sum(served[policy][n] for n in picked if not rows[n]["should_hit"])
             cells.append(f"{hits} / {traps}")
@@ -497,7 +530,9 @@ def count_hard(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> Non
     frozen = json.loads(path.read_text(encoding="utf-8"))
     assert not {r["set"] for r in rows} & set(frozen["fitted_on"]), "rows of a fitted set"
     model = Fitted(
-        mean=np.array(frozen["mean"]), scale=np.array(frozen["scale"]), weights=np.array(frozen["weights"]),
+        mean=np.array(frozen["mean"]),
+        scale=np.array(frozen["scale"]),
+        weights=np.array(frozen["weights"]),
         bias=float(frozen["bias"]),
     )
     table_hard(rows, model.probabilities(x), frozen["thresholds"])
@@ -505,7 +540,9 @@ def count_hard(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> Non
 
 def _model(frozen: dict[str, Any]) -> Fitted:
     return Fitted(
-        mean=np.array(frozen["mean"]), scale=np.array(frozen["scale"]), weights=np.array(frozen["weights"]),
+        mean=np.array(frozen["mean"]),
+        scale=np.array(frozen["scale"]),
+        weights=np.array(frozen["weights"]),
         bias=float(frozen["bias"]),
     )
 
@@ -547,11 +584,18 @@ def veto(path: Path, verdicts: Path, hard_scores: Path, k: int, frozen_at: Path 
         traps = sum(1 for n in refused if second[n] >= t and not rows[n]["should_hit"])
         served = int(sum(1 for n in passing if second[n] >= t))
         print(f"{name} (t2 {t:.6f}): should-hits +{hits}, traps +{traps}, neighbour candidates served {served}")
-    table_hard_policies(rows, np.where(first[written] >= t1, second[written], -1.0), cuts)
+    table_hard(rows, np.where(first[written] >= t1, second[written], -1.0), cuts)
     if frozen_at is not None:
         frozen_at.write_text(
-            json.dumps({"veto": True, "first": "conversation_embedding_head.json", "t1": t1,
-                        "second": "conversation_embedding_head_hard.json", "t2": cuts}),
+            json.dumps(
+                {
+                    "veto": True,
+                    "first": "conversation_embedding_head.json",
+                    "t1": t1,
+                    "second": "conversation_embedding_head_hard.json",
+                    "t2": cuts,
+                }
+            ),
             encoding="utf-8",
         )
         print(f"frozen to {frozen_at}")
@@ -565,16 +609,7 @@ def count_veto(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> Non
     assert not {r["set"] for r in rows} & (set(one["fitted_on"]) | set(two["fitted_on"])), "rows of a fitted set"
     a, b = _model(one).probabilities(x), _model(two).probabilities(x)
     scores = np.where(a >= frozen["t1"], b, -1.0)
-    table_hard_policies(rows, scores, frozen["t2"])
-
-
-def table_hard_policies(rows: Sequence[dict[str, Any]], scores: np.ndarray, t: dict[str, float]) -> None:
-    global HARD_POLICIES
-    kept, HARD_POLICIES = HARD_POLICIES, ("rules", *t)
-    try:
-        table_hard(rows, scores, t)
-    finally:
-        HARD_POLICIES = kept
+    table_hard(rows, scores, frozen["t2"])
 
 
 def main() -> None:
