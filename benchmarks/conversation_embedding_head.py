@@ -271,20 +271,25 @@ def nested(rows: Sequence[dict[str, Any]], folds: np.ndarray, scores: dict[str, 
     return served
 
 
-def table(rows: Sequence[dict[str, Any]], served: dict[str, list[bool]]) -> None:
-    """Should-hits / traps served per category, the rules and each policy."""
+def _print_categories(rows: Sequence[dict[str, Any]], served: dict[str, list[bool]], policies: Sequence[str]) -> None:
+    """One Markdown row per category and one for all: each policy's should-hits / traps served."""
     cats = sorted({r["category"] for r in rows})
-    print("| category | pairs | " + " | ".join(f"{p} hits / traps" for p in POLICIES) + " |")
-    print("|---|---|" + "---|" * len(POLICIES))
+    print("| category | pairs | " + " | ".join(f"{p} hits / traps" for p in policies) + " |")
+    print("|---|---|" + "---|" * len(policies))
     for cat in [*cats, "all"]:
         picked = [n for n, r in enumerate(rows) if cat in ("all", r["category"])]
         cells = []
-        for policy in POLICIES:
+        for policy in policies:
             hits = sum(served[policy][n] for n in picked if rows[n]["should_hit"])
             traps = sum(served[policy][n] for n in picked if not rows[n]["should_hit"])
             cells.append(f"{hits} / {traps}")
         label = f"**{cat}**" if cat == "all" else cat
         print(f"| {label} | {len(picked)} | " + " | ".join(cells) + " |")
+
+
+def table(rows: Sequence[dict[str, Any]], served: dict[str, list[bool]]) -> None:
+    """Should-hits / traps served per category, the rules and each policy."""
+    _print_categories(rows, served, POLICIES)
     for policy in POLICIES[1:]:
         gained = sum(served[policy][n] and not r["rules"] for n, r in enumerate(rows) if r["should_hit"])
         lost = sum(r["rules"] and not served[policy][n] for n, r in enumerate(rows) if r["should_hit"])
@@ -511,18 +516,7 @@ def table_hard(rows: Sequence[dict[str, Any]], scores: np.ndarray, t: dict[str, 
         p: [r["rules"] or (p != "rules" and float(s) >= t[p]) for s, r in zip(scores, rows, strict=True)]
         for p in policies
     }
-    cats = sorted({r["category"] for r in rows})
-    print("| category | pairs | " + " | ".join(f"{p} hits / traps" for p in policies) + " |")
-    print("|---|---|" + "---|" * len(policies))
-    for cat in [*cats, "all"]:
-        picked = [n for n, r in enumerate(rows) if cat in ("all", r["category"])]
-        cells = []
-        for policy in policies:
-            hits = sum(served[policy][n] for n in picked if rows[n]["should_hit"])
-            traps = sum(served[policy][n] for n in picked if not rows[n]["should_hit"])
-            cells.append(f"{hits} / {traps}")
-        label = f"**{cat}**" if cat == "all" else cat
-        print(f"| {label} | {len(picked)} | " + " | ".join(cells) + " |")
+    _print_categories(rows, served, policies)
 
 
 def count_hard(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> None:
