@@ -316,16 +316,21 @@ def freeze(rows: Sequence[dict[str, Any]], scores: dict[str, Any], path: Path) -
     print(f"frozen to {path}: " + ", ".join(f"{p} t {v:.4f}" for p, v in t.items()))
 
 
-def count(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> None:
-    """A frozen head's verdicts on rows none of its fit saw."""
-    frozen = json.loads(path.read_text(encoding="utf-8"))
-    assert not {r["set"] for r in rows} & set(frozen["fitted_on"]), "rows of a fitted set"
-    model = Fitted(
+def _model(frozen: dict[str, Any]) -> Fitted:
+    """A frozen head (the file :func:`freeze` or ``--hard`` writes) as the model it was."""
+    return Fitted(
         mean=np.array(frozen["mean"]),
         scale=np.array(frozen["scale"]),
         weights=np.array(frozen["weights"]),
         bias=float(frozen["bias"]),
     )
+
+
+def count(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> None:
+    """A frozen head's verdicts on rows none of its fit saw."""
+    frozen = json.loads(path.read_text(encoding="utf-8"))
+    assert not {r["set"] for r in rows} & set(frozen["fitted_on"]), "rows of a fitted set"
+    model = _model(frozen)
     scores = model.probabilities(x)
     t = frozen["thresholds"]
     table(rows, {p: [decide(p, float(s), r["rules"], t) for s, r in zip(scores, rows, strict=True)] for p in POLICIES})
@@ -523,22 +528,8 @@ def count_hard(path: Path, rows: Sequence[dict[str, Any]], x: np.ndarray) -> Non
     """A frozen ``--hard`` head's verdicts on rows none of its fit saw."""
     frozen = json.loads(path.read_text(encoding="utf-8"))
     assert not {r["set"] for r in rows} & set(frozen["fitted_on"]), "rows of a fitted set"
-    model = Fitted(
-        mean=np.array(frozen["mean"]),
-        scale=np.array(frozen["scale"]),
-        weights=np.array(frozen["weights"]),
-        bias=float(frozen["bias"]),
-    )
+    model = _model(frozen)
     table_hard(rows, model.probabilities(x), frozen["thresholds"])
-
-
-def _model(frozen: dict[str, Any]) -> Fitted:
-    return Fitted(
-        mean=np.array(frozen["mean"]),
-        scale=np.array(frozen["scale"]),
-        weights=np.array(frozen["weights"]),
-        bias=float(frozen["bias"]),
-    )
 
 
 def veto(path: Path, verdicts: Path, hard_scores: Path, k: int, frozen_at: Path | None) -> None:
