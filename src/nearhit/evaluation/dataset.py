@@ -182,6 +182,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v111": "nearhit_conversations_v111.jsonl",
     "nearhit-conversations-v112": "nearhit_conversations_v112.jsonl",
     "nearhit-conversations-v113": "nearhit_conversations_v113.jsonl",
+    "nearhit-conversations-v114": "nearhit_conversations_v114.jsonl",
+    "nearhit-conversations-v115": "nearhit_conversations_v115.jsonl",
+    "nearhit-conversations-v116": "nearhit_conversations_v116.jsonl",
+    "nearhit-conversations-v117": "nearhit_conversations_v117.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
