@@ -323,6 +323,7 @@ async def test_shared_scope_counts_a_neighbours_answer_as_a_wrong_hit(cache: Sem
 
     alone = json.loads((await invoke(settings, *args, "--json")).stdout)  # each pair alone: no neighbour to serve
     assert alone["shared"] is False and alone["neighbours"] is None
+    assert alone["shared_neighbours"] is None  # a question set: no second pass unless --shared is asked
     assert (alone["scores"]["hits"], alone["scores"]["wrong_hits"]) == (3, 0)
 
 
@@ -342,3 +343,76 @@ async def test_eval_tells_a_lookup_that_met_no_entry_from_one_whose_entries_were
     assert report["scores"]["hits"] == 0
     assert report["no_candidate"] == 1
     assert report["refused_before_question"] == 1
+
+
+def _conversation(*turns: str) -> list[dict[str, str]]:
+    """Turns alternating user / assistant, the last a user's."""
+    return [{"role": ("user", "assistant")[n % 2], "content": text} for n, text in enumerate(turns)]
+
+
+_ISLAND = _conversation(
+    "We are staying on Corfu this summer and want to see the old town.",
+    "The old town is a short walk from the port; ferries also run along the coast.",
+    "What does a ferry ticket to the island cost?",
+)
+_CONVERSATION_PAIRS = [
+    {"id": "ferry-island", "category": "reworded", "same_answer": True, "a": _ISLAND,
+     "b": [{**turn, "content": turn["content"].lower()} for turn in _ISLAND]},
+    # Its b is ferry-island's a, word for word: alone it meets only its own a (another trip), shared it meets both.
+    {"id": "ferry-mainland", "category": "place_swap", "same_answer": False, "b": _ISLAND, "a": _conversation(
+        "We are staying on Corfu this summer and want a day on the mainland.",
+        "Igoumenitsa is the nearest port on the mainland.",
+        "What does a ferry ticket to the mainland cost?")},
+    {"id": "kitten-sofa", "category": "unrelated", "same_answer": False, "a": _conversation(
+        "Our kitten scratches the sofa whenever we leave the house.", "A scratching post near the sofa helps.",
+        "How tall should the post be?"), "b": _conversation("How fast does a glacier move?")},
+]  # fmt: skip
+
+
+async def test_a_conversation_set_reports_shared_scope_neighbours_by_default(
+    cache: SemanticCache, settings: Settings, tmp_path: Path
+) -> None:
+    """A set of conversations is looked up pair by pair (the figures), then once more with every a in one scope:
+    ferry-mainland's b is served ferry-island's answer there, a neighbour wrong hit the first pass cannot see."""
+    assert {splits.split_of(p["id"]) for p in _CONVERSATION_PAIRS} == {"dev", "test"}
+    pairs = tmp_path / "conversations.jsonl"
+    pairs.write_text("".join(json.dumps(line) + "\n" for line in _CONVERSATION_PAIRS), encoding="utf-8")
+    args = ("eval", "-d", str(pairs), "--threshold", "0.99", "--guards", "none")
+    result = await invoke(settings, *args, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    s = report["scores"]
+    assert (report["shared"], s["hits"], s["should_hit"], s["wrong_hits"], s["traps"]) == (False, 1, 1, 0, 2)
+    assert report["neighbours"] is None  # the figures are the pair-by-pair pass's
+    n = report["shared_neighbours"]
+    assert (n["neighbour_hits"]["count"], n["neighbour_hits"]["total"]) == (1, 3)
+    assert (n["wrong_answers"]["count"], n["wrong_answers"]["total"]) == (1, 3)
+    counted = {c["category"]: c["neighbour_hits"]["count"] for c in n["categories"]}
+    assert counted == {"reworded": 0, "place_swap": 1, "unrelated": 0}
+    parts = n["by_split"]
+    assert {part: cell["neighbour_hits"]["count"] for part, cell in parts.items()} == {"dev": 0, "test": 1}
+    assert "each pair in its own scope: look up" in result.stderr
+    assert "every a in one shared scope (neighbours): look up" in result.stderr
+    assert (await cache.stats()).entries == 0
+
+    text = await invoke(settings, *args)
+    assert "shared scope (a second pass: every a in one scope" in text.stdout
+    assert "neighbour wrong hits (another pair's answer served): 1/3 (33.3%) of lookups" in text.stdout
+    assert "test split, shared scope:" in text.stdout
+    rows = [line.split() for line in text.stdout.splitlines()]
+    assert ["place_swap", "trap", "1/1", "(100.0%)", "1/1", "(100.0%)"] in rows
+
+    skipped = await invoke(settings, *args, "--no-neighbours", "--json")
+    assert skipped.exit_code == 0, skipped.output
+    alone = json.loads(skipped.stdout)
+    assert alone["shared_neighbours"] is None and "shared scope" not in skipped.stderr
+    # the second pass changes no figure of the first
+    assert (alone["scores"], alone["categories"]) == (report["scores"], report["categories"])
+
+
+async def test_no_neighbours_goes_with_a_pair_by_pair_eval_only(settings: Settings) -> None:
+    for other, said in (("--shared", "no second pass to skip"), ("--replay", "does nothing with --replay")):
+        result = await invoke(settings, "eval", "-d", str(DATA / "shared_pairs.jsonl"), "--no-neighbours", other)
+        assert result.exit_code == 2 and said in result.stderr, result.output
+    help_text = " ".join((await invoke(settings, "eval", "--help")).stdout.split())
+    assert "roughly doubles the run's time" in help_text
