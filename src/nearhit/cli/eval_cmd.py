@@ -208,25 +208,18 @@ def eval_(
             used = cache.threshold
             click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
             second = not (shared or no_neighbours) and any(p.a.history or p.b.history for p in pairs)
-            first = "every a in one shared scope" if shared else "each pair in its own scope"
             # The cache's own threshold (None): configured as given (--threshold a floor), or the default's margins.
             runs = await evaluation.evaluate(
-                cache, pairs, guard_sets=sets, shared=shared, progress=_named(first if second else "", progress)
+                cache, pairs, guard_sets=sets, shared=shared, progress=_named("each pair in its own scope", second)
             )
             label = next(iter(runs))
-            neighbour_run = (
-                (
-                    await evaluation.evaluate(
-                        cache,
-                        pairs,
-                        guard_sets={label: sets[label]},
-                        shared=True,
-                        progress=_named("every a in one shared scope (neighbours)", progress),
-                    )
-                )[label]
-                if second
-                else None
-            )
+            neighbour_run = None
+            if second:  # the main judge again, every a in one scope: what a pass of one scope per pair cannot meet
+                named = _named("every a in one shared scope (neighbours)", True)
+                shared_runs = await evaluation.evaluate(
+                    cache, pairs, guard_sets={label: sets[label]}, shared=True, progress=named
+                )
+                neighbour_run = shared_runs[label]
         main_run = runs[label]
         judge = sets[label]
         return {
@@ -255,9 +248,9 @@ def eval_(
     _eval_tables.print_report(report)
 
 
-def _named(name: str, say: Progress) -> Progress:
-    """``say`` with each stage prefixed by the pass's name (none given: as it is)."""
-    return (lambda stage, done, total: say(f"{name}: {stage}", done, total)) if name else say
+def _named(name: str, two_passes: bool) -> Progress:
+    """The progress lines, each stage named by its pass when there are two."""
+    return (lambda stage, done, total: progress(f"{name}: {stage}", done, total)) if two_passes else progress
 
 
 def _parts(outcomes: Sequence[evaluation.Outcome]) -> dict[str, list[evaluation.Outcome]]:
