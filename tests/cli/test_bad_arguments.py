@@ -78,6 +78,8 @@ async def test_eval_refuses_an_option_its_mode_would_ignore(settings: Settings) 
         (("--max-exploration-rate", "2"), "--max-exploration-rate goes with --replay"),
         (("--replay", "--threshold", "0.5"), "--threshold does nothing with --replay"),
         (("--replay", "--per-guard"), "--per-guard does nothing with --replay"),
+        (("--replay", "--no-neighbours"), "--no-neighbours does nothing with --replay"),
+        (("--shared", "--no-neighbours"), "no second pass to skip"),
     ]
     for arguments, message in cases:
         result = await invoke(settings, "eval", "-d", PAIRS, *arguments)

@@ -35,6 +35,7 @@ async def invoke(settings: Settings, *args: str, **extra_env: str) -> Result:
 
 async def test_eval_reports_known_counts(cache: SemanticCache, settings: Settings) -> None:
     args = ("eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--guards", "all", "--json")
+    args += ("--no-neighbours",)  # its two conversation pairs make it a conversation set: one pass is enough here
     floor = await invoke(settings, *args)
     assert floor.exit_code == 0, floor.output
     # --threshold stands for SEMANTIC_SIMILARITY_THRESHOLD: a floor, the paraphrase at 0.82 is not served
@@ -58,7 +59,16 @@ async def test_eval_reports_known_counts(cache: SemanticCache, settings: Setting
 
 async def test_eval_text_output_with_per_guard(cache: SemanticCache, settings: Settings) -> None:
     result = await invoke(
-        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--guards", "none", "--per-guard"
+        settings,
+        "eval",
+        "-d",
+        str(DATA / "eval_pairs.jsonl"),
+        "--threshold",
+        "0.85",
+        "--guards",
+        "none",
+        "--per-guard",
+        "--no-neighbours",
     )
     assert result.exit_code == 0, result.output
     assert "served 4/5 should-hit (recall 80.0%), 2/3 traps (wrong hits 66.7%)" in result.stdout
@@ -117,13 +127,13 @@ async def test_bad_jsonl_is_a_usage_error_naming_the_line(settings: Settings, tm
 
 async def test_eval_split_reads_only_that_part(cache: SemanticCache, settings: Settings) -> None:
     pairs = str(DATA / "eval_pairs.jsonl")
-    everything = await invoke(settings, "eval", "-d", pairs, "--threshold", "0.85", "--json")
+    everything = await invoke(settings, "eval", "-d", pairs, "--threshold", "0.85", "--json", "--no-neighbours")
     assert json.loads(everything.stdout)["split"] == "all"  # a file of your own: all of it by default
     test = await invoke(settings, "eval", "-d", pairs, "--split", "test", "--threshold", "0.85", "--json")
     assert test.exit_code == 0, test.output
     report = json.loads(test.stdout)
     assert (report["split"], report["pairs"]) == ("test", 1)  # only "egg" hashes into test
-    dev = await invoke(settings, "eval", "-d", pairs, "--split", "dev", "--threshold", "0.85")
+    dev = await invoke(settings, "eval", "-d", pairs, "--split", "dev", "--threshold", "0.85", "--no-neighbours")
     assert "(dev split): 7 pairs" in dev.stdout
 
 
@@ -189,7 +199,8 @@ def test_help_names_the_newest_bundled_sets() -> None:
 async def test_eval_and_calibrate_leave_the_served_index_and_its_counters_alone(
     cache: SemanticCache, settings: Settings
 ) -> None:
-    """They run on a scratch index of their own, dropped afterwards: `cache stats` counts served lookups only."""
+    """They run on a scratch index of their own, dropped afterwards: `cache stats` counts served lookups only (eval
+    with its second pass too: the file holds two conversation pairs)."""
     await cache.store("What is served?", "Only real traffic.", Scope.build())
     await cache.lookup("What is served?", Scope.build())
     before = await cache.stats()
@@ -205,27 +216,17 @@ async def test_eval_and_calibrate_leave_the_served_index_and_its_counters_alone(
 
 async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, settings: Settings) -> None:
     """Eval judges as the service would: the decision by default, the guards' vetoes when it is turned off."""
-    turned_off = await invoke(
-        settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json", NEARHIT_DECISION="0"
-    )
+    args = ("eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json", "--no-neighbours")
+    turned_off = await invoke(settings, *args, NEARHIT_DECISION="0")
     assert turned_off.exit_code == 0, turned_off.output
     assert json.loads(turned_off.stdout)["guards"] == "all"
-    result = await invoke(
-        settings,
-        "eval",
-        "-d",
-        str(DATA / "eval_pairs.jsonl"),
-        "--threshold",
-        "0.85",
-        "--json",
-        NEARHIT_FITTED_MARGINS="true",
-    )
+    result = await invoke(settings, *args, NEARHIT_FITTED_MARGINS="true")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["guards"] == "decision" and 0 < report["decision_threshold"] < 1
     # With its margin set too, the decision judges down to it under the threshold: 'sleep' (under 0.85) is served;
     # without, the threshold given is a floor.
-    floor = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+    floor = await invoke(settings, *args)
     assert json.loads(floor.stdout)["guards"] == "decision" and json.loads(floor.stdout)["scores"]["hits"] == 4
     assert report["scores"]["hits"] == 5 and report["scores"]["wrong_hits"] == 0
     assert report["rejected_by"] == {
@@ -236,14 +237,15 @@ async def test_eval_runs_the_configured_judge_by_default(cache: SemanticCache, s
 
 
 async def test_a_file_read_whole_is_reported_dev_and_test_apart(cache: SemanticCache, settings: Settings) -> None:
-    result = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--json")
+    args = ("eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85", "--no-neighbours")
+    result = await invoke(settings, *args, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     parts = report["by_split"]
     assert set(parts) == {splits.split_of(json.loads(line)["id"]) for line in (DATA / "eval_pairs.jsonl").open()}
     for field in ("hits", "should_hit", "wrong_hits", "traps"):
         assert sum(part["scores"][field] for part in parts.values()) == report["scores"][field]
-    text = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--threshold", "0.85")
+    text = await invoke(settings, *args)
     assert all(f"{part} split:" in text.stdout for part in parts)
     # One split asked: nothing to set apart (the file's one test pair, not a built-in set's: a minute under load).
     one = await invoke(settings, "eval", "-d", str(DATA / "eval_pairs.jsonl"), "--split", "test", "--json")
@@ -323,6 +325,7 @@ async def test_shared_scope_counts_a_neighbours_answer_as_a_wrong_hit(cache: Sem
 
     alone = json.loads((await invoke(settings, *args, "--json")).stdout)  # each pair alone: no neighbour to serve
     assert alone["shared"] is False and alone["neighbours"] is None
+    assert alone["shared_neighbours"] is None  # a question set: no second pass unless --shared is asked
     assert (alone["scores"]["hits"], alone["scores"]["wrong_hits"]) == (3, 0)
 
 
@@ -336,9 +339,81 @@ async def test_eval_tells_a_lookup_that_met_no_entry_from_one_whose_entries_were
 ) -> None:
     """A system prompt on one side only: the scopes never meet. A reworded history: the entry is met, then refused
     by its earlier turns before the question is judged; that is no "entry not found" (issue 14's count)."""
-    result = await invoke(settings, "eval", "-d", str(DATA / "unmet_pairs.jsonl"), "--guards", "all", "--json")
+    result = await invoke(
+        settings, "eval", "-d", str(DATA / "unmet_pairs.jsonl"), "--guards", "all", "--json", "--no-neighbours"
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["scores"]["hits"] == 0
     assert report["no_candidate"] == 1
     assert report["refused_before_question"] == 1
+
+
+def _conversation(*turns: str) -> list[dict[str, str]]:
+    """Turns alternating user / assistant, the last a user's."""
+    return [{"role": ("user", "assistant")[n % 2], "content": text} for n, text in enumerate(turns)]
+
+
+_ISLAND = _conversation(
+    "We are staying on Corfu this summer and want to see the old town.",
+    "The old town is a short walk from the port; ferries also run along the coast.",
+    "What does a ferry ticket to the island cost?",
+)
+_CONVERSATION_PAIRS = [
+    {"id": "ferry-island", "category": "reworded", "same_answer": True, "a": _ISLAND,
+     "b": [{**turn, "content": turn["content"].lower()} for turn in _ISLAND]},
+    # Its b is ferry-island's a, word for word: alone it meets only its own a (another trip), shared it meets both.
+    {"id": "ferry-mainland", "category": "place_swap", "same_answer": False, "b": _ISLAND, "a": _conversation(
+        "We are staying on Corfu this summer and want a day on the mainland.",
+        "Igoumenitsa is the nearest port on the mainland.",
+        "What does a ferry ticket to the mainland cost?")},
+    {"id": "kitten-sofa", "category": "unrelated", "same_answer": False, "a": _conversation(
+        "Our kitten scratches the sofa whenever we leave the house.", "A scratching post near the sofa helps.",
+        "How tall should the post be?"), "b": _conversation("How fast does a glacier move?")},
+]  # fmt: skip
+
+
+async def test_a_conversation_set_reports_shared_scope_neighbours_by_default(
+    cache: SemanticCache, settings: Settings, tmp_path: Path
+) -> None:
+    """A set of conversations is looked up pair by pair (the figures), then once more with every a in one scope:
+    ferry-mainland's b is served ferry-island's answer there, a neighbour wrong hit the first pass cannot see."""
+    assert {splits.split_of(p["id"]) for p in _CONVERSATION_PAIRS} == {"dev", "test"}
+    pairs = tmp_path / "conversations.jsonl"
+    pairs.write_text("".join(json.dumps(line) + "\n" for line in _CONVERSATION_PAIRS), encoding="utf-8")
+    args = ("eval", "-d", str(pairs), "--threshold", "0.99", "--guards", "none")
+    result = await invoke(settings, *args, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    s = report["scores"]
+    assert (report["shared"], s["hits"], s["should_hit"], s["wrong_hits"], s["traps"]) == (False, 1, 1, 0, 2)
+    assert report["neighbours"] is None  # the figures are the pair-by-pair pass's
+    n = report["shared_neighbours"]
+    assert (n["neighbour_hits"]["count"], n["neighbour_hits"]["total"]) == (1, 3)
+    assert (n["wrong_answers"]["count"], n["wrong_answers"]["total"]) == (1, 3)
+    counted = {c["category"]: c["neighbour_hits"]["count"] for c in n["categories"]}
+    assert counted == {"reworded": 0, "place_swap": 1, "unrelated": 0}
+    parts = n["by_split"]
+    assert {part: cell["neighbour_hits"]["count"] for part, cell in parts.items()} == {"dev": 0, "test": 1}
+    assert "each pair in its own scope: look up" in result.stderr
+    assert "every a in one shared scope (neighbours): look up" in result.stderr
+    assert (await cache.stats()).entries == 0
+
+    text = await invoke(settings, *args)
+    assert "shared scope (a second pass: every a in one scope" in text.stdout
+    assert "neighbour wrong hits (another pair's answer served): 1/3 (33.3%) of lookups" in text.stdout
+    assert "test split, shared scope:" in text.stdout
+    rows = [line.split() for line in text.stdout.splitlines()]
+    assert ["place_swap", "trap", "1/1", "(100.0%)", "1/1", "(100.0%)"] in rows
+
+    skipped = await invoke(settings, *args, "--no-neighbours", "--json")
+    assert skipped.exit_code == 0, skipped.output
+    alone = json.loads(skipped.stdout)
+    assert alone["shared_neighbours"] is None and "shared scope" not in skipped.stderr
+    # the second pass changes no figure of the first
+    assert (alone["scores"], alone["categories"]) == (report["scores"], report["categories"])
+
+
+async def test_eval_help_says_what_the_second_pass_costs(settings: Settings) -> None:
+    help_text = " ".join((await invoke(settings, "eval", "--help")).stdout.split())
+    assert "--no-neighbours" in help_text and "roughly doubles the run's time" in help_text

@@ -66,6 +66,8 @@ def print_report(report: dict[str, Any]) -> None:
             click.echo(f"  {c['category']:<22} {kind:<22} {c['served']:>4}/{c['total']:<4} {pct(c['rate']):>7}")
         if part_report.get("neighbours"):
             print_neighbours(part_report["neighbours"], per_category=False)
+    if report.get("shared_neighbours"):
+        print_shared_neighbours(report["shared_neighbours"])
     if report["languages"]:
         click.echo(f"\n{'language':<10} {'recall':>10} {'95% interval':>16}   {'wrong hits':>10} {'95% interval':>16}")
         for lang, g in report["languages"].items():
@@ -111,6 +113,18 @@ def print_neighbours(counts: dict[str, Any], per_category: bool = True) -> None:
     for c in counts["categories"]:
         kind = "should-hit" if c["same_answer"] else "trap"
         click.echo(f"{c['category']:<24} {kind:<11} {_rate(c['neighbour_hits']):>24} {_rate(c['wrong_answers']):>20}")
+
+
+def print_shared_neighbours(counts: dict[str, Any]) -> None:
+    """A conversation set's second pass: the same lookups with every a in one scope, its neighbour lines."""
+    click.echo(
+        "\nshared scope (a second pass: every a in one scope, as a real cache holds a domain's conversations; "
+        "the figures above are pair by pair; --no-neighbours skips it)"
+    )
+    print_neighbours(counts)
+    for part, part_counts in (counts["by_split"] or {}).items():
+        click.echo(f"\n{part} split, shared scope:")
+        print_neighbours(part_counts, per_category=False)
 
 
 def print_curve(

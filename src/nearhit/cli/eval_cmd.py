@@ -16,6 +16,8 @@ from nearhit.cli._common import THRESHOLD, echo_json, json_option, progress, run
 from nearhit.decision import Decision
 from nearhit.evaluation import envfile, splits
 from nearhit.evaluation.dataset import BUNDLED_FILES, OUR_CONVERSATIONS
+from nearhit.evaluation.metrics import neighbours
+from nearhit.evaluation.runner import Progress
 
 _QUESTION_SETS = [name for name in BUNDLED_FILES if not name.startswith(OUR_CONVERSATIONS)]
 _CONVERSATION_SETS = [name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]
@@ -72,7 +74,7 @@ _guards_option = click.option(
 
 
 _REPLAY_ONLY = ("passes", "seed", "max_wrong_rate", "max_exploration_rate", "prior_spec")
-_PAIRS_ONLY = ("threshold", "per_guard")
+_PAIRS_ONLY = ("threshold", "per_guard", "no_neighbours")
 
 
 def _refuse_unused(names: Sequence[str], why: str) -> None:
@@ -111,6 +113,14 @@ def _configured(cache: SemanticCache) -> str:
     "wrong answers served.",
 )
 @click.option(
+    "--no-neighbours",
+    is_flag=True,
+    help="For a set of conversations, skip the second pass. By default such a set is looked up twice: pair by pair "
+    "(the figures), then with every a in one shared scope, counting the lookups served another pair's answer "
+    "(neighbour wrong hits), which a pass of one scope per pair cannot see; that roughly doubles the run's time. "
+    "Question sets run that pass only with --shared.",
+)
+@click.option(
     "--replay",
     is_flag=True,
     help="Play the pairs as traffic against the error-bounded cache, the labels as the oracle (feedback and "
@@ -147,6 +157,7 @@ def eval_(
     guards_spec: str | None,
     per_guard: bool,
     shared: bool,
+    no_neighbours: bool,
     replay: bool,
     passes: int,
     seed: int,
@@ -162,11 +173,15 @@ def eval_(
     turns matched by meaning). Reports precision, recall, F1, recall per should-hit category and wrong hits per
     trap category with Wilson 95% intervals (for dev and test apart when the whole set is read), the same per
     language when the pairs carry 'lang', which guard rejected what, and lookup latency. With --shared all pairs
-    share one scope: a lookup served another pair's answer is a neighbour wrong hit, not a hit.
+    share one scope: a lookup served another pair's answer is a neighbour wrong hit, not a hit. A set of
+    conversations (any pair with earlier turns) gets that shared-scope count by default, from a second pass after
+    the pair-by-pair one (--no-neighbours skips it).
     """
     used_split = _resolve_split(dataset, split, "test")
     if shared and replay:
         raise click.UsageError("--shared measures one pass of lookups; --replay plays its own traffic: choose one")
+    if shared and no_neighbours:
+        raise click.UsageError("--shared is one pass, every a in one scope: there is no second pass to skip")
     _refuse_unused(
         _PAIRS_ONLY if replay else _REPLAY_ONLY, "does nothing with --replay" if replay else "goes with --replay"
     )
@@ -192,9 +207,20 @@ def eval_(
             sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision, guards=cache.guards)
             used = cache.threshold
             click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
+            second = not (shared or no_neighbours) and any(p.a.history or p.b.history for p in pairs)
             # The cache's own threshold (None): configured as given (--threshold a floor), or the default's margins.
-            runs = await evaluation.evaluate(cache, pairs, guard_sets=sets, shared=shared, progress=progress)
-        label, main_run = next(iter(runs.items()))
+            runs = await evaluation.evaluate(
+                cache, pairs, guard_sets=sets, shared=shared, progress=_named("each pair in its own scope", second)
+            )
+            label = next(iter(runs))
+            neighbour_run = None
+            if second:  # the main judge again, every a in one scope: what a pass of one scope per pair cannot meet
+                named = _named("every a in one shared scope (neighbours)", True)
+                shared_runs = await evaluation.evaluate(
+                    cache, pairs, guard_sets={label: sets[label]}, shared=True, progress=named
+                )
+                neighbour_run = shared_runs[label]
+        main_run = runs[label]
         judge = sets[label]
         return {
             "dataset": dataset,
@@ -211,6 +237,7 @@ def eval_(
                 else None
             ),
             "by_split": _by_split(main_run, shared) if used_split == "all" else None,
+            "shared_neighbours": None if neighbour_run is None else _shared_neighbours(neighbour_run, used_split),
             "attribution": evaluation.ATTRIBUTION if dataset in evaluation.FOW_CACHE else None,
         }
 
@@ -221,14 +248,28 @@ def eval_(
     _eval_tables.print_report(report)
 
 
+def _named(name: str, two_passes: bool) -> Progress:
+    """The progress lines, each stage named by its pass when there are two."""
+    return (lambda stage, done, total: progress(f"{name}: {stage}", done, total)) if two_passes else progress
+
+
+def _parts(outcomes: Sequence[evaluation.Outcome]) -> dict[str, list[evaluation.Outcome]]:
+    """The outcomes of dev and of test apart, each part present only when it holds any."""
+    parts = {part: [o for o in outcomes if splits.split_of(o.pair_id) == part] for part in ("dev", "test")}
+    return {part: held for part, held in parts.items() if held}
+
+
 def _by_split(outcomes: Sequence[evaluation.Outcome], shared: bool) -> dict[str, dict[str, Any]]:
     """The run's figures for dev and for test apart (a set read whole, e.g. a file of one's own); with
     ``shared`` the store still held both parts' questions, as the whole set was stored."""
-    return {
-        part: evaluation.summary([o for o in outcomes if splits.split_of(o.pair_id) == part], shared=shared)
-        for part in ("dev", "test")
-        if any(splits.split_of(o.pair_id) == part for o in outcomes)
-    }
+    return {part: evaluation.summary(held, shared=shared) for part, held in _parts(outcomes).items()}
+
+
+def _shared_neighbours(outcomes: Sequence[evaluation.Outcome], split: str) -> dict[str, Any]:
+    """The second pass's neighbour wrong hits (every ``a`` in one scope) over all lookups, in total and per
+    category, and per part when the whole set was read (the store held both parts' questions)."""
+    by_split = {part: neighbours(held) for part, held in _parts(outcomes).items()} if split == "all" else None
+    return {**neighbours(outcomes), "by_split": by_split}
 
 
 def _env_file(_: click.Context, __: click.Parameter, value: Path | None) -> Path | None:
