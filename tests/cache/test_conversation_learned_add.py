@@ -1,6 +1,7 @@
 """A conversation's candidate every rule refuses, served by the score learned over the signals the rules compute
 (:mod:`nearhit.cache.learned_add`): a reworded follow-up of a fitted dev pair is served with the score on, missed
-with it off; a candidate the guards veto, or a conversation longer than any fitted, is never read. Real Redis."""
+with it off; a candidate the guards veto, a conversation longer than any fitted, or a stranger's conversation in the
+same scope (turns under the floor) is never read. Real Redis."""
 
 from __future__ import annotations
 
@@ -52,6 +53,26 @@ async def test_a_conversation_longer_than_any_fitted_is_not_read(
     monkeypatch.setattr(learned_add, "shape_signals", unread)
     result = await guarded_cache.lookup(ask(guarded_cache, longer, pair.b.prompt))
     assert not result.hit and "learned" in result.timings_ms  # the stage ran, and read nothing
+
+
+STRANGERS = (
+    ("conv-billing-006", "conv-services-011"),  # "book the first slot" (an engineer's visit) / "book it" (a GP's)
+    ("conv-billing-021", "conv-retail-028"),  # "yes please" after two offers of other things
+    ("conv-billing-013", "conv-long-billing-007"),  # a short follow-up against a 40-message support chat
+)
+"""fow-cache dev conversations whose follow-up, in a scope holding the other's conversation, the score served the
+other's answer: their turns' cosine 0.09-0.25, under any the fitted pairs had (:data:`learned_add.CONTEXT_FLOOR`)."""
+
+
+@pytest.mark.parametrize(("asking", "stored"), STRANGERS)
+async def test_a_strangers_conversation_in_the_same_scope_is_not_served(
+    guarded_cache: SemanticCache, asking: str, stored: str
+) -> None:
+    pairs = {pair.id: pair for pair in dataset.load("conversations", "dev")}
+    await guarded_cache.store(request(guarded_cache, "t", pairs[stored].a), "the stranger's answer")
+    result = await guarded_cache.lookup(request(guarded_cache, "t", pairs[asking].b))
+    assert not result.hit, [(c.outcome, c.reason, c.score) for c in result.candidates]
+    assert "learned" in result.timings_ms  # the score's stage ran and served nothing
 
 
 def test_the_score_reads_every_signal_it_was_fitted_on() -> None:

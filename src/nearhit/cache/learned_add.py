@@ -6,8 +6,9 @@ signals on the questions and on the user turns, :func:`conversation.states_more`
 no topic word. Fitted on the conversation dev splits up to -v55 and fow-cache's, its threshold a margin above every
 fitted trap the rules refuse, counted once on the dev splits of -v56 .. -v61 (``benchmarks/conversation_learned.py``,
 twenty-seventh session). It only adds: a candidate the guards veto at their cut stays refused, so does a
-follow-up that states a number, date or name the other does not (a correction), and a conversation longer than any
-of our sets' (fow-cache's long support chats, where the sizes' weights do not transfer) is not read. No embedding
+follow-up that states a number, date or name the other does not (a correction). A conversation longer than any of
+our sets' (fow-cache's long support chats, where the sizes' weights do not transfer) is not read, nor two
+conversations whose turns' cosine is under :data:`CONTEXT_FLOOR`, which the fitted pairs never were. No embedding
 more: every signal is text, or a cosine the lookup has.
 """
 
@@ -46,6 +47,12 @@ CHECKS = (
 )
 """Each refusal of :func:`conversation.differs` by how its reason starts; anything else is ``changed_detail``."""
 REASON = "learned"
+CONTEXT_FLOOR = 0.5
+"""The least cosine of the two conversations' turns the score is read at. The fitted pairs were written as pairs,
+about one story, so the score never saw two unrelated stories and gives the turns' cosine no weight; in a scope
+holding many conversations its other signals served strangers' answers ("yes please" after a gym offer given the
+answer to a parcel offer: fow-cache dev, every conversation in one scope, 53 of 180 lookups, all at a cosine of
+0.42 or less). No fit pair it serves is under 0.518 (the dev splits up to -v109)."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +195,8 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
             continue
         similarity, asked = entry.similarity(fields), fields.get("prompt", "")
         pair = Compared(query.prompt, context, asked, cached, similarity, float(query.context_vector @ stored))
+        if pair.context_similarity < CONTEXT_FLOOR:
+            continue
         found = shape_signals(pair)
         if query.reads.read(query.prompt, context, cached, pair.context_similarity, asked):
             # The context stage's verdict on this candidate, free: its checks' flags bound the score before any guard.
