@@ -49,9 +49,7 @@ from nearhit.evaluation.runner import judge_with, scratch
 SETS = CONVERSATION_SETS
 VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(110, 114))
 """The dev splits counted once per reading (``--sets validation``; chosen in the thirty-eighth session)."""
-FIT = tuple(
-    name for name in SETS if not re.fullmatch(r"nearhit-conversations-v(1[1-9]\d|[2-9]\d\d|\d{4,})", name)
-)
+FIT = tuple(name for name in SETS if not re.fullmatch(r"nearhit-conversations-v(1[1-9]\d|[2-9]\d\d|\d{4,})", name))
 """The dev splits read and tuned on (``--sets fit``): those up to -v109 and fow-cache's; every newer set is held out."""
 HELD_OUT = tuple(name for name in SETS if name not in FIT + VALIDATION)
 """Sets no helper reads while tuning (any split): in neither ``--sets`` choice."""

@@ -188,6 +188,12 @@ class Settings(BaseSettings):
     second_chances_beside_llm: bool = Field(
         True, validation_alias=_env("NEARHIT_SECOND_CHANCES_BESIDE_LLM", "second_chances_beside_llm")
     )
+    # Strict conversations (opt-in): a conversation's hit is refused whenever one side's user turns say something
+    # the other side's do not ("I'm on warfarin" added), whether or not the stored answer takes it up
+    # (nearhit.cache.strict): fewer wrong answers on an added condition, for fewer hits (docs/conversations.md).
+    conversation_strict: bool = Field(
+        False, validation_alias=_env("NEARHIT_CONVERSATION_STRICT", "conversation_strict")
+    )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
     # Under the bound, at most this share of any 100 lookups explored (unset: no cap); past it the static decision

@@ -41,6 +41,7 @@ from nearhit.cache import (
     negatives,
     referent,
     standalone,
+    strict,
     turn_reading,
 )
 from nearhit.cache import index as idx
@@ -158,6 +159,7 @@ class SemanticCache(CacheAdmin):
         fitted_margins: bool = True,
         given_threshold_margins: choose.Margins = choose.NO_MARGINS,
         other_language: OtherLanguage | None = None,
+        conversation_strict: bool = False,
     ) -> None:
         super().__init__(
             redis,
@@ -196,6 +198,9 @@ class SemanticCache(CacheAdmin):
         # A question in another language the guards read: its candidates' similarity also by the multilingual
         # cosine (cache.other_language), under the decision only, for a single question without a bound.
         self.other_language = other_language
+        # A conversation's semantic hit refused whenever one side's user turns say something the other's do not
+        # (``NEARHIT_CONVERSATION_STRICT``, cache.strict): read where a hit is settled, whichever stage served it.
+        self.conversation_strict = conversation_strict
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
         """``prompt`` in ``scope`` as a :class:`Lookup` (checked and normalised), or the one given as is."""
@@ -428,6 +433,7 @@ class SemanticCache(CacheAdmin):
         unbounded = self.max_wrong_rate is None
         chances = compared and ((unbounded and (query.context is not None or query.alone is not None)) or twinned)
         if result.hit or not chances:
+            await self._strictly(result, query, found)  # a refused hit settles a miss: no second chance after it
             self._settle(result, query, accept)
             result.timings_ms["total"] = _ms_since(started)
             return FirstLook(result)
@@ -547,6 +553,7 @@ class SemanticCache(CacheAdmin):
                 self, result, query, spec, guards=self.guards, candidates=self.candidates, margins=margins_in_force
             )
             result.timings_ms["from_story"] = _ms_since(stage)
+        await self._strictly(result, query, chance.found)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
 
@@ -739,6 +746,26 @@ class SemanticCache(CacheAdmin):
             embedding.cancel()
             raise
         return await embedding
+
+    async def _strictly(self, result: LookupResult, query: Lookup, rows: choose.Rows) -> None:
+        """Under ``conversation_strict``, refuse a semantic hit where either side is a conversation and one side's
+        user turns say something the other's do not (:func:`strict.refuses`); the one place every stage's hit passes
+        (an exact hit is the very same history: nothing differs). The entry served is read from ``rows`` (the first
+        look's KNN rows), else from Redis (a stage that searched another scope: one round trip, on a hit only)."""
+        if not self.conversation_strict or result.match != "semantic" or result.answer is None:
+            return
+        doc_id = result.answer.doc_id
+        fields = next((found for name, found in rows if name == doc_id), None)
+        if fields is None:
+            async with self._redis_errors():
+                values = await self.redis.hmget(doc_id, [entry.CONTEXT, entry.EARLIER])
+            fields = _decode_fields((entry.CONTEXT, entry.EARLIER), values)
+        stored = conversation.stored(fields.get(entry.CONTEXT, "")) or conversation.stored(
+            fields.get(entry.EARLIER, "")
+        )
+        why = strict.refuses(query.prompt, query.context or query.earlier, result.answer.prompt, stored)
+        if why is not None:
+            strict.refuse(result, why)
 
     def _settle(self, result: LookupResult, query: Lookup, accept: Accept | None) -> None:
         """Count the lookup once it is known whether the caller takes the answer: a refused hit is a miss (and

@@ -154,6 +154,7 @@ async def replay(
         seed=seed,
         fitted_margins=cache.fitted_margins,
         given_threshold_margins=cache.given_threshold_margins,
+        conversation_strict=cache.conversation_strict,
     )
     order = random.Random(seed)
     reports: list[PassReport] = []

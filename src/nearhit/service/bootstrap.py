@@ -163,6 +163,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         fitted_margins=settings.fitted_margins,
         given_threshold_margins=given_threshold_margins(settings),
         other_language=other_language(settings),
+        conversation_strict=settings.conversation_strict,
     )
     try:
         await cache.setup()
