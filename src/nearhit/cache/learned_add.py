@@ -8,7 +8,8 @@ fitted trap the rules refuse, counted once on the dev splits of -v56 .. -v61 (``
 twenty-seventh session). It only adds: a candidate the guards veto at their cut stays refused, so does a
 follow-up that states a number, date or name the other does not (a correction). A conversation longer than any of
 our sets' (fow-cache's long support chats, where the sizes' weights do not transfer) is not read, nor two
-conversations whose turns' cosine is under :data:`CONTEXT_FLOOR`, which the fitted pairs never were. No embedding
+conversations whose turns' cosine is under :data:`CONTEXT_FLOOR`, which the fitted pairs never were, nor two
+whose question and turns both differ (:data:`KEPT_TURNS`): a pair written as a pair keeps one of them. No embedding
 more: every signal is text, or a cosine the lookup has.
 """
 
@@ -53,6 +54,16 @@ about one story, so the score never saw two unrelated stories and gives the turn
 holding many conversations its other signals served strangers' answers ("yes please" after a gym offer given the
 answer to a parcel offer: fow-cache dev, every conversation in one scope, 53 of 180 lookups, all at a cosine of
 0.42 or less). No fit pair it serves is under 0.518 (the dev splits up to -v109)."""
+KEPT_QUESTION = 0.9
+KEPT_TURNS = 0.7
+"""The score is read only where one of the two is kept: the question asked again (a cosine of :data:`KEPT_QUESTION`
+or more) or the turns told alike (:data:`KEPT_TURNS` or more). A pair written as a pair rewords one of them and keeps
+the other, so the fitted pairs always had one: of the 96 fit pairs the score serves (the dev splits up to -v109 and
+fow-cache's), every one whose turns read under 0.719 asks the very same question (1.000). Two strangers in one scope
+share neither, and over the floor above the score still served them their neighbours' answers (the fit dev splits,
+every conversation in one scope: 13 of 15,031 lookups, 12 of them wrong answers, each with its question at 0.872 or
+less and its turns at 0.689 or less: a hotel's "go on then" to a breakfast offer given a sea-view upgrade's answer, a
+stolen car's courtesy car given a car park claim's)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,11 @@ def _states_facts(question: str, asked: str) -> bool:
     return (conversation.states_more(question, asked) or "").startswith(conversation.OTHER_FACTS)
 
 
+def _one_kept(pair: Compared) -> bool:
+    """Whether the question or the turns are kept (:data:`KEPT_TURNS`): the only pairs the score was fitted on."""
+    return pair.similarity >= KEPT_QUESTION or pair.context_similarity >= KEPT_TURNS
+
+
 def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[str, str]]], guards: GuardSet) -> bool:
     """Serve the nearest of ``rows`` (the KNN's, conversations only, none the feedback refused) that scores at the
     threshold and no guard vetoes; ``result`` missed. Returns whether one was served."""
@@ -195,7 +211,7 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
             continue
         similarity, asked = entry.similarity(fields), fields.get("prompt", "")
         pair = Compared(query.prompt, context, asked, cached, similarity, float(query.context_vector @ stored))
-        if pair.context_similarity < CONTEXT_FLOOR:
+        if pair.context_similarity < CONTEXT_FLOOR or not _one_kept(pair):
             continue
         found = shape_signals(pair)
         if query.reads.read(query.prompt, context, cached, pair.context_similarity, asked):
