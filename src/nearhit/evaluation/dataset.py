@@ -186,6 +186,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v115": "nearhit_conversations_v115.jsonl",
     "nearhit-conversations-v116": "nearhit_conversations_v116.jsonl",
     "nearhit-conversations-v117": "nearhit_conversations_v117.jsonl",
+    "nearhit-conversations-v118": "nearhit_conversations_v118.jsonl",
+    "nearhit-conversations-v119": "nearhit_conversations_v119.jsonl",
+    "nearhit-conversations-v120": "nearhit_conversations_v120.jsonl",
+    "nearhit-conversations-v121": "nearhit_conversations_v121.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
