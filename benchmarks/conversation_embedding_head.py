@@ -300,20 +300,27 @@ def table(rows: Sequence[dict[str, Any]], served: dict[str, list[bool]]) -> None
 
 def freeze(rows: Sequence[dict[str, Any]], scores: dict[str, Any], path: Path) -> None:
     """The model fitted on every fit row, each threshold from their (5-fold) out-of-fold scores, to a JSON."""
-    t = thresholds(scores["outer"], rows)
+    _write_frozen(path, rows, thresholds(scores["outer"], rows), scores, 4, margin=MARGIN)
+
+
+def _write_frozen(
+    path: Path, rows: Sequence[dict[str, Any]], t: dict[str, float], model: dict[str, Any], digits: int, **about: Any
+) -> None:
+    """A fitted head (``model``: its mean, scale, weights, bias) with its thresholds ``t`` and what it was fitted
+    on (``about``), as :func:`_model` reads it back; the thresholds printed to ``digits`` places."""
     frozen = {
         "fitted_on": sorted({r["set"] for r in rows}),
+        **about,
         "l2": L2,
         "iterations": ITERATIONS,
-        "margin": MARGIN,
         "thresholds": t,
-        "mean": scores["mean"].tolist(),
-        "scale": scores["scale"].tolist(),
-        "weights": scores["weights"].tolist(),
-        "bias": float(scores["bias"]),
+        "mean": model["mean"].tolist(),
+        "scale": model["scale"].tolist(),
+        "weights": model["weights"].tolist(),
+        "bias": float(model["bias"]),
     }
     path.write_text(json.dumps(frozen), encoding="utf-8")
-    print(f"frozen to {path}: " + ", ".join(f"{p} t {v:.4f}" for p, v in t.items()))
+    print(f"frozen to {path}: " + ", ".join(f"{p} t {v:.{digits}f}" for p, v in t.items()))
 
 
 def _model(frozen: dict[str, Any]) -> Fitted:
@@ -496,20 +503,7 @@ def hard(path: Path, verdicts: Path, kept_at: Path | None, frozen_at: Path | Non
     table_hard(rows, pair_scores, t)
     if frozen_at is not None:
         saved = outer_scores(x_all, y, folds, kept_at)
-        frozen = {
-            "fitted_on": sorted({r["set"] for r in rows}),
-            "hard_negatives": len(extra),
-            "hard_singles": HARD_SINGLES,
-            "l2": L2,
-            "iterations": ITERATIONS,
-            "thresholds": t,
-            "mean": saved["mean"].tolist(),
-            "scale": saved["scale"].tolist(),
-            "weights": saved["weights"].tolist(),
-            "bias": float(saved["bias"]),
-        }
-        frozen_at.write_text(json.dumps(frozen), encoding="utf-8")
-        print(f"frozen to {frozen_at}: " + ", ".join(f"{p} t {v:.6f}" for p, v in t.items()))
+        _write_frozen(frozen_at, rows, t, saved, 6, hard_negatives=len(extra), hard_singles=HARD_SINGLES)
 
 
 def table_hard(rows: Sequence[dict[str, Any]], scores: np.ndarray, t: dict[str, float]) -> None:
