@@ -190,6 +190,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v119": "nearhit_conversations_v119.jsonl",
     "nearhit-conversations-v120": "nearhit_conversations_v120.jsonl",
     "nearhit-conversations-v121": "nearhit_conversations_v121.jsonl",
+    "nearhit-conversations-v122": "nearhit_conversations_v122.jsonl",
+    "nearhit-conversations-v123": "nearhit_conversations_v123.jsonl",
+    "nearhit-conversations-v124": "nearhit_conversations_v124.jsonl",
+    "nearhit-conversations-v125": "nearhit_conversations_v125.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
