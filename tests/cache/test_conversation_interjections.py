@@ -141,7 +141,16 @@ def test_an_emoji_closing_a_span_is_found_after_letters_casefold_lengthens() -> 
 
 @pytest.mark.parametrize(
     "said",
-    ["ta", "Ta!", "ok ta.", "cheers, ta", "thanks ta x", "ta very much", "ta for this, can't wait", "... for 2024? ta!"],
+    [
+        "ta",
+        "Ta!",
+        "ok ta.",
+        "cheers, ta",
+        "thanks ta x",
+        "ta very much",
+        "ta for this, can't wait",
+        "... for 2024? ta!",
+    ],
 )
 def test_a_british_ta_as_thanks_is_small_talk(said: str) -> None:
     assert conversation.small_talk(said), said
