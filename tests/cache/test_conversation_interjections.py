@@ -137,3 +137,48 @@ def test_an_emoji_closing_a_span_is_found_after_letters_casefold_lengthens() -> 
     # "ß" casefolds to "ss": the word offsets and the emoji's search must read the same string.
     assert conversation._closed_by_emoji("Grüße aus der Straße, she's my baby ❤️ ok", 7)
     assert not conversation._closed_by_emoji("Grüße aus der Straße, she's my baby ok ❤️", 7)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "ta",
+        "Ta!",
+        "ok ta.",
+        "cheers, ta",
+        "thanks ta x",
+        "ta very much",
+        "ta for this, can't wait",
+        "... for 2024? ta!",
+    ],
+)
+def test_a_british_ta_as_thanks_is_small_talk(said: str) -> None:
+    assert conversation.small_talk(said), said
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["TA", "T.A.", "my TA said the deadline moved", "I asked my ta about it", "my ta.", "ta-da", "Krallık'ta"],
+)
+def test_a_teaching_assistant_or_a_ta_inside_a_sentence_is_no_thanks(said: str) -> None:
+    assert not conversation.small_talk(said), said
+
+
+@pytest.mark.parametrize("added", ["TA said so", "it's in the TA office"])
+def test_a_span_naming_a_ta_is_said_more_not_small_talk(added: str) -> None:
+    """Before, "TA" read as the thanks "ta" marked the span as small talk, and it was let through."""
+    plain = Context((("user", TOLD), REPLY))
+    told = Context((("user", f"{TOLD}. {added}"), REPLY))
+    assert differs(QUESTION, told, plain, 0.9) is not None
+    assert differs(QUESTION, plain, told, 0.9) is not None
+    thanked = Context((("user", f"{TOLD}. ok ta"), REPLY))
+    assert differs(QUESTION, thanked, plain, 0.9) is None  # the thanks still is
+
+
+async def test_a_ta_is_served_a_teaching_assistant_is_not(guarded_cache: SemanticCache) -> None:
+    """Through the cache: the story with a thanks added is served, with a teaching assistant's word added is not."""
+    thanked: Turns = [("user", f"{STORY[0][1]} ta!"), STORY[1]]
+    assert served(await looked_up(guarded_cache, thanked))
+    told: Turns = [("user", f"{STORY[0][1]} TA said so."), STORY[1]]
+    result = await guarded_cache.lookup(ask(guarded_cache, told, ASKED))
+    assert not result.hit, result

@@ -59,6 +59,13 @@ def bound_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -
     yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_MAX_WRONG_RATE": "0.02"})
 
 
+@pytest.fixture(scope="session")
+def strict_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """:func:`web_server` with the strict setting on (``NEARHIT_CONVERSATION_STRICT``): a conversation hit is refused
+    whenever one side's user turns say more than the other's."""
+    yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_CONVERSATION_STRICT": "true"})
+
+
 def _serve(redis_url: str, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[WebServer]:
     index_name = f"web_{uuid.uuid4().hex[:10]}"
     env = {

@@ -159,6 +159,22 @@ const MARGINS = {
   decision: "the decision's score passed",
 };
 
+// The strict setting's refusal (``REFUSED_BY`` in cache/strict.py, NEARHIT_CONVERSATION_STRICT): a conversation hit
+// refused because one side's user turns say more than the other's.
+const STRICT = "conversation_strict";
+
+/** What the strict setting's reason (``strict.refuses``) says each side said more, in the banner's words: "this
+ * conversation said '…'", "the other conversation said '…'" (the stored one); the reason whole if it reads otherwise. */
+function strictSaid(reason) {
+  const said = (reason ?? "")
+    .replace(/^strict: /, "")
+    .replace(/ \(NEARHIT_CONVERSATION_STRICT\)$/, "")
+    .replace(/, which the other side's user turns do not$/, "")
+    .replace(/^this conversation says /, "this conversation said ")
+    .replace(/(^|, and )the stored one says /, "$1the other conversation said ");
+  return said || "one side's user turns say more than the other's";
+}
+
 function matchFromDocument(doc) {
   if (doc.degraded) return setMatch("degraded", `Degraded — ${doc.reason ?? "the cache is unavailable"}`);
   if (doc.match === "exact") return setMatch("exact", "Exact match");
@@ -179,6 +195,8 @@ function matchFromDocument(doc) {
     ? ` (withheld to learn, wrong-hit bound: the candidate it would serve, similarity ${num(doc.similarity, 3)})`
     : doc.rejected_by === "feedback"
     ? " (nearest refused by feedback)"
+    : doc.rejected_by === STRICT
+    ? ` (Strict conversations: not served — ${strictSaid(doc.rejection_reason)})`
     : doc.rejected_by && isNum(doc.decision_threshold)
     ? ` (every candidate the decision judged was vetoed; the best: rejected by the ${doc.rejected_by} guard)`
     : doc.rejected_by
