@@ -222,9 +222,16 @@ def points_back_itself(followup: str, single: str) -> bool:
     our shared main branch 😬 how do I undo it?" against "how do I undo it?" after "I just ran git add ."): that
     message is a story told at once, no standalone question, and what "it" names is in its own story, which the story
     told as one question judges (at the threshold), not the follow-up filled in with the words the two stories share
-    ("how do I undo just ran git?")."""
+    ("how do I undo just ran git?"). A follow-up that points at nothing (filled in at its end, :func:`_appended`) is
+    so asked when ``single`` ends with its words after words of its own ("I'm meeting my boss tomorrow to hand in my
+    notice what should I say?" against "what should I say?" after "... to ask for a raise"); one that asks them first
+    and then names what they ask about ("What's the difference between a points-based timeshare and a fixed-week
+    timeshare?" against "What's the difference?") is a standalone question."""
     asked = " ".join(word.lower() for word in SURFACE.findall(followup))
-    return bool(asked) and f" {asked} " in f" {' '.join(word.lower() for word in SURFACE.findall(single))} "
+    said = " ".join(word.lower() for word in SURFACE.findall(single))
+    if not asked:
+        return False
+    return f" {asked} " in f" {said} " if POINTER.search(followup) else f" {said}".endswith(f" {asked}")
 
 
 def said_itself(context: conversation.Context, question: str, other: str) -> bool:
@@ -294,7 +301,7 @@ async def told_resolved(
         story, followup, single, text, _, fields = told
         if not min(STANDALONE_STORY_FLOOR, result.threshold) <= entry.similarity(fields) < ONE_QUESTION_THRESHOLD:
             continue
-        filled = resolved(story, followup, single) if POINTER.search(followup) else None
+        filled = resolved(story, followup, single)
         if filled is not None:
             tries.append((filled, told))
     if not tries or guards is None:
