@@ -231,7 +231,9 @@ def points_back_itself(followup: str, single: str) -> bool:
     said = " ".join(word.lower() for word in SURFACE.findall(single))
     if not asked:
         return False
-    return f" {asked} " in f" {said} " if POINTER.search(followup) else f" {said}".endswith(f" {asked}")
+    if POINTER.search(followup):
+        return f" {asked} " in f" {said} "
+    return said != asked and f" {said}".endswith(f" {asked}")
 
 
 def said_itself(context: conversation.Context, question: str, other: str) -> bool:
