@@ -291,13 +291,15 @@ async def told_resolved(
     ``ONE_QUESTION_THRESHOLD`` yet at the threshold (``judged``, either side stored): "Using pyproject.toml with
     setuptools, how do I add a console command?" / "my package uses pyproject.toml with setuptools" ... "how do
     I do that?". A follow-up that points back ("it", "that") read with what it points at filled in by the single
-    question's words the turns say (:func:`resolved`) and asking what the single question asks (at the threshold,
-    no other fact, referent or guard on the two) lets the story be judged at the threshold, every story check
-    as before. A story told under the threshold, down to :data:`STANDALONE_STORY_FLOOR`, is judged there when that
-    follow-up read standalone meets the single question at :data:`STANDALONE_MARK` (a standalone question against a
-    standalone question: "how do I get the paint off it?" after a story of a painted cast iron fireplace, read "how do
-    I get the paint off old cast iron fireplace?", against "How do I get old paint off a cast iron fireplace?"). One
-    embedder call for them all; none when no follow-up points back. Returns the context on a hit."""
+    question's words the turns say (:func:`resolved`), or one that points at nothing with those words put before its
+    question mark ("what's the difference?" after a bread book's "a poolish or a biga", :func:`_appended`, since
+    rq47), and asking what the single question asks (at the threshold, no other fact, referent or guard on the two)
+    lets the story be judged at the threshold, every story check as before. A story told under the threshold, down
+    to :data:`STANDALONE_STORY_FLOOR`, is judged there when that follow-up read standalone meets the single question
+    at :data:`STANDALONE_MARK` (a standalone question against a standalone question: "how do I get the paint off it?"
+    after a story of a painted cast iron fireplace, read "how do I get the paint off old cast iron fireplace?",
+    against "How do I get old paint off a cast iron fireplace?"). One embedder call for them all; none when no
+    follow-up is filled in. Returns the context on a hit."""
     tries = []
     for told in judged:
         story, followup, single, text, _, fields = told
