@@ -40,6 +40,17 @@ async def served_both_ways(cache: SemanticCache, turns: Turns, followup: str, si
     return first
 
 
+async def refused_both_ways(cache: SemanticCache, turns: Turns, followup: str, single: str) -> None:
+    """The conversation stored, ``single`` asked alone is not served; ``single`` stored (another tenant), the
+    conversation asked is not served either."""
+    await cache.store(ask(cache, turns, followup), "the conversation's answer")
+    result = await cache.lookup(ask(cache, [], single))
+    assert not result.hit, result.candidates
+    await cache.store(ask(cache, [], single, "u"), "another answer")
+    result = await cache.lookup(ask(cache, turns, followup, "u"))
+    assert not result.hit, result.candidates
+
+
 async def stored_story(cache: SemanticCache, tenant: str = "t") -> str:
     return await cache.store(ask(cache, KAYAK, FOLLOW_UP, tenant), "the conversation's answer")
 
@@ -280,13 +291,7 @@ async def test_a_follow_up_read_standalone_that_leaves_out_what_only_the_single_
 async def test_a_story_told_under_the_threshold_is_not_served_another_question_read_standalone(
     guarded_cache: SemanticCache, asked: str
 ) -> None:
-    cache = guarded_cache
-    await cache.store(ask(cache, FIREPLACE, PAINT_OFF), "the fireplace answer")
-    result = await cache.lookup(ask(cache, [], asked))
-    assert not result.hit, result.candidates
-    await cache.store(ask(cache, [], asked, "u"), "another answer")
-    result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
-    assert not result.hit, result.candidates
+    await refused_both_ways(guarded_cache, FIREPLACE, PAINT_OFF, asked)
 
 
 @pytest.mark.parametrize(
@@ -358,14 +363,8 @@ async def test_a_single_message_that_ends_with_a_follow_up_pointing_at_nothing_t
     """A message that tells another story and then asks the follow-up's very words is no standalone question: read
     so, the follow-up filled with the words both stories share ("what should I say meeting landlord tomorrow morning
     flat?") asks what it asks, 0.75 told as one; moving out is not the boiler (``referent.points_back_itself``)."""
-    cache, said = guarded_cache, "what should I say?"
     moving = "I'm meeting my landlord tomorrow morning to tell him we're moving out of the flat, what should I say?"
-    await cache.store(ask(cache, LANDLORD, said), "the boiler answer")
-    result = await cache.lookup(ask(cache, [], moving))
-    assert not result.hit, result.candidates
-    await cache.store(ask(cache, [], moving, "u"), "the moving-out answer")
-    result = await cache.lookup(ask(cache, LANDLORD, said, "u"))
-    assert not result.hit, result.candidates
+    await refused_both_ways(guarded_cache, LANDLORD, "what should I say?", moving)
 
 
 @pytest.mark.parametrize(
