@@ -3,10 +3,13 @@ dev splits' traps (a conversation against a conversation; no fit trap has one si
 conversation told as one message (its user turns, then its question: :func:`conversation.told_as_one`), stored or
 asked against the other side's conversation. Kept: those whose follow-up points back and is filled in by the
 single message's words the turns say (:func:`referent.resolved`), the story told as one question 0.50-0.82 alike
-to the single message (the band the reading opens, with room for the cache's own telling). Written as a JSONL file
-of dev pairs for ``conversation_misses.py --files``.
+to the single message (the band the reading opens, with room for the cache's own telling). With ``--appended``,
+those whose follow-up points at nothing and has the single message's words the turns say put before its question
+mark instead (``referent._appended``: "how long does it take?"), the shape the fortieth session's reading opens
+(rq47). Written as a JSONL file of dev pairs for ``conversation_misses.py --files``.
 
     PYTHONPATH=src python benchmarks/standalone_traps.py /tmp/traps.jsonl
+    PYTHONPATH=src python benchmarks/standalone_traps.py /tmp/appended.jsonl --appended
     PYTHONPATH=src python benchmarks/conversation_misses.py --files /tmp/traps.jsonl --pairs after.txt
 """
 
@@ -48,8 +51,9 @@ def dev_id(base: str) -> str:
     return pair_id
 
 
-def made() -> list[tuple[dict[str, Any], str, str]]:
-    """Each trap made, with its conversation told as one question and its single message."""
+def made(appended: bool = False) -> list[tuple[dict[str, Any], str, str]]:
+    """Each trap made, with its conversation told as one question and its single message (``appended``: the
+    follow-ups that point at nothing, filled in all the same)."""
     out = []
     for name in conversation_misses.FIT:
         for pair in dataset.load(name, "dev"):
@@ -58,7 +62,8 @@ def made() -> list[tuple[dict[str, Any], str, str]]:
             for n, (one, conv) in enumerate(((pair.a, pair.b), (pair.b, pair.a))):
                 single = conversation.told_as_one(conversation.Context(one.history), one.prompt).replace("\n", " ")
                 context = conversation.Context(conv.history)
-                if not referent.POINTER.search(conv.prompt) or referent.resolved(context, conv.prompt, single) is None:
+                points = referent.POINTER.search(conv.prompt) is not None
+                if points == appended or referent.resolved(context, conv.prompt, single) is None:
                     continue
                 turns = [{"role": r, "content": c} for r, c in (*conv.history, ("user", conv.prompt))]
                 told = conversation.told_as_one(context, conv.prompt)
@@ -83,7 +88,7 @@ async def in_band(traps: list[tuple[dict[str, Any], str, str]]) -> list[dict[str
 
 
 def main() -> None:
-    kept = asyncio.run(in_band(made()))
+    kept = asyncio.run(in_band(made(appended="--appended" in sys.argv[2:])))
     with open(sys.argv[1], "w", encoding="utf-8") as out:
         out.writelines(json.dumps(item, ensure_ascii=False) + "\n" for item in kept)
     print(f"{len(kept)} traps in the band written to {sys.argv[1]}")

@@ -40,6 +40,17 @@ async def served_both_ways(cache: SemanticCache, turns: Turns, followup: str, si
     return first
 
 
+async def refused_both_ways(cache: SemanticCache, turns: Turns, followup: str, single: str) -> None:
+    """The conversation stored, ``single`` asked alone is not served; ``single`` stored (another tenant), the
+    conversation asked is not served either."""
+    await cache.store(ask(cache, turns, followup), "the conversation's answer")
+    result = await cache.lookup(ask(cache, [], single))
+    assert not result.hit, result.candidates
+    await cache.store(ask(cache, [], single, "u"), "another answer")
+    result = await cache.lookup(ask(cache, turns, followup, "u"))
+    assert not result.hit, result.candidates
+
+
 async def stored_story(cache: SemanticCache, tenant: str = "t") -> str:
     return await cache.store(ask(cache, KAYAK, FOLLOW_UP, tenant), "the conversation's answer")
 
@@ -280,13 +291,7 @@ async def test_a_follow_up_read_standalone_that_leaves_out_what_only_the_single_
 async def test_a_story_told_under_the_threshold_is_not_served_another_question_read_standalone(
     guarded_cache: SemanticCache, asked: str
 ) -> None:
-    cache = guarded_cache
-    await cache.store(ask(cache, FIREPLACE, PAINT_OFF), "the fireplace answer")
-    result = await cache.lookup(ask(cache, [], asked))
-    assert not result.hit, result.candidates
-    await cache.store(ask(cache, [], asked, "u"), "another answer")
-    result = await cache.lookup(ask(cache, FIREPLACE, PAINT_OFF, "u"))
-    assert not result.hit, result.candidates
+    await refused_both_ways(guarded_cache, FIREPLACE, PAINT_OFF, asked)
 
 
 @pytest.mark.parametrize(
@@ -327,3 +332,48 @@ def test_a_word_filled_in_is_said_by_the_turns_as_itself() -> None:
     asked = "can it retry a run that failed?"
     assert not referent.said_itself(timer, asked, "Can a Kubernetes CronJob retry a failed run?")
     assert referent.said_itself(conversation.Context(tuple(FIREPLACE)), PAINT_OFF, STRIP_FIREPLACE)
+
+
+POOLISH: Turns = [
+    ("user", "My bread book keeps telling me to make a poolish or a biga the night before."),
+    ("assistant", "Pre-ferments are a great way to get more flavour into a loaf."),
+]
+DIFFERENCE = "what's the difference?"
+LANDLORD: Turns = [
+    ("user", "I'm meeting my landlord tomorrow morning to ask him to finally fix the boiler in our flat."),
+    ("assistant", "It's good to raise it face to face."),
+]
+
+
+async def test_a_follow_up_that_points_at_nothing_read_standalone_asks_it(guarded_cache: SemanticCache) -> None:
+    """ "what's the difference?" points at nothing ("it", "that"); read standalone, the single question's words the
+    turns say put before its question mark ("what's the difference poolish biga?", ``referent._appended``), it asks
+    what "What's the difference between a poolish and a biga?" asks, though the story told as one reads 0.68 against
+    it: served both ways, the story checks judging the story at ``referent.STANDALONE_STORY_FLOOR`` (rq47)."""
+    result = await served_both_ways(
+        guarded_cache, POOLISH, DIFFERENCE, "What's the difference between a poolish and a biga?"
+    )
+    assert result.context is not None and result.context.get("resolved") is True, result.context
+    assert float(str(result.context["similarity"])) < result.threshold
+
+
+async def test_a_single_message_that_ends_with_a_follow_up_pointing_at_nothing_tells_its_own_story(
+    guarded_cache: SemanticCache,
+) -> None:
+    """A message that tells another story and then asks the follow-up's very words is no standalone question: read
+    so, the follow-up filled with the words both stories share ("what should I say meeting landlord tomorrow morning
+    flat?") asks what it asks, 0.75 told as one; moving out is not the boiler (``referent.points_back_itself``)."""
+    moving = "I'm meeting my landlord tomorrow morning to tell him we're moving out of the flat, what should I say?"
+    await refused_both_ways(guarded_cache, LANDLORD, "what should I say?", moving)
+
+
+@pytest.mark.parametrize(
+    ("single", "itself"),
+    [
+        ("I'm meeting my landlord tomorrow to tell him we're moving out, what should I say?", True),
+        ("What should I say to my landlord to get the boiler fixed?", False),  # its words first, then what they ask
+        ("what should I say?", False),  # no story of its own
+    ],
+)
+def test_a_single_message_ending_with_a_follow_up_that_points_at_nothing(single: str, itself: bool) -> None:
+    assert referent.points_back_itself("what should I say?", single) is itself

@@ -222,9 +222,18 @@ def points_back_itself(followup: str, single: str) -> bool:
     our shared main branch 😬 how do I undo it?" against "how do I undo it?" after "I just ran git add ."): that
     message is a story told at once, no standalone question, and what "it" names is in its own story, which the story
     told as one question judges (at the threshold), not the follow-up filled in with the words the two stories share
-    ("how do I undo just ran git?")."""
+    ("how do I undo just ran git?"). A follow-up that points at nothing (filled in at its end, :func:`_appended`) is
+    so asked when ``single`` ends with its words after words of its own ("I'm meeting my boss tomorrow to hand in my
+    notice what should I say?" against "what should I say?" after "... to ask for a raise"); one that asks them first
+    and then names what they ask about ("What's the difference between a points-based timeshare and a fixed-week
+    timeshare?" against "What's the difference?") is a standalone question."""
     asked = " ".join(word.lower() for word in SURFACE.findall(followup))
-    return bool(asked) and f" {asked} " in f" {' '.join(word.lower() for word in SURFACE.findall(single))} "
+    said = " ".join(word.lower() for word in SURFACE.findall(single))
+    if not asked:
+        return False
+    if POINTER.search(followup):
+        return f" {asked} " in f" {said} "
+    return said != asked and f" {said}".endswith(f" {asked}")
 
 
 def said_itself(context: conversation.Context, question: str, other: str) -> bool:
@@ -282,19 +291,21 @@ async def told_resolved(
     ``ONE_QUESTION_THRESHOLD`` yet at the threshold (``judged``, either side stored): "Using pyproject.toml with
     setuptools, how do I add a console command?" / "my package uses pyproject.toml with setuptools" ... "how do
     I do that?". A follow-up that points back ("it", "that") read with what it points at filled in by the single
-    question's words the turns say (:func:`resolved`) and asking what the single question asks (at the threshold,
-    no other fact, referent or guard on the two) lets the story be judged at the threshold, every story check
-    as before. A story told under the threshold, down to :data:`STANDALONE_STORY_FLOOR`, is judged there when that
-    follow-up read standalone meets the single question at :data:`STANDALONE_MARK` (a standalone question against a
-    standalone question: "how do I get the paint off it?" after a story of a painted cast iron fireplace, read "how do
-    I get the paint off old cast iron fireplace?", against "How do I get old paint off a cast iron fireplace?"). One
-    embedder call for them all; none when no follow-up points back. Returns the context on a hit."""
+    question's words the turns say (:func:`resolved`), or one that points at nothing with those words put before its
+    question mark ("what's the difference?" after a bread book's "a poolish or a biga", :func:`_appended`, since
+    rq47), and asking what the single question asks (at the threshold, no other fact, referent or guard on the two)
+    lets the story be judged at the threshold, every story check as before. A story told under the threshold, down
+    to :data:`STANDALONE_STORY_FLOOR`, is judged there when that follow-up read standalone meets the single question
+    at :data:`STANDALONE_MARK` (a standalone question against a standalone question: "how do I get the paint off it?"
+    after a story of a painted cast iron fireplace, read "how do I get the paint off old cast iron fireplace?",
+    against "How do I get old paint off a cast iron fireplace?"). One embedder call for them all; none when no
+    follow-up is filled in. Returns the context on a hit."""
     tries = []
     for told in judged:
         story, followup, single, text, _, fields = told
         if not min(STANDALONE_STORY_FLOOR, result.threshold) <= entry.similarity(fields) < ONE_QUESTION_THRESHOLD:
             continue
-        filled = resolved(story, followup, single) if POINTER.search(followup) else None
+        filled = resolved(story, followup, single)
         if filled is not None:
             tries.append((filled, told))
     if not tries or guards is None:
