@@ -11,8 +11,8 @@ from typing import Any
 from nearhit.cache import SemanticCache, constraints, conversation
 from nearhit.cache.results import LookupResult
 from nearhit.guards.text import analyse
-from tests.cache.test_first_look_later import STORED
 from tests.cache.test_conversation_turns import ANSWER, FLOUR, STORY
+from tests.cache.test_first_look_later import STORED
 from tests.support.lookups import ask
 
 ASKED = [
