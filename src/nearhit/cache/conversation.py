@@ -434,6 +434,28 @@ def stored(raw: str) -> Context | None:
     return Context.from_json(raw)
 
 
+def read_side(raw: str) -> None:
+    """Read a stored entry's turns (``raw``, its stored form) as :func:`differs` first reads a candidate's side, the
+    readings kept for the lookups that will meet it (``SemanticCache.store`` runs this in the background, off the
+    caller's path): the parsed turns (:func:`stored`), their length (:func:`comparable`), the user's and the
+    assistant's turns as :func:`_different_facts` reads them alone (tokens, stems, names, quantities, dates) and the
+    user's turns' conditions and alternatives (:func:`constraints.differ`). Each is kept per text (or per stored
+    form) and a pure function of it: reading it earlier changes no verdict, only when the work is done."""
+    context = stored(raw)
+    if context is None or not comparable(context):
+        return
+    for said in (context.users, context.assistants):
+        written, whole = _written_alone(said)
+        if whole:  # otherwise its reading depends on the other side's (a "12k" told in kilometres)
+            text = analyse(written)
+            _ = text.entities
+            quantities(text.tokens)
+            all_dates(text, said)
+    affirmed = _affirmed(context)
+    constraints.conditions_of(affirmed)
+    constraints.alternatives_of(affirmed)
+
+
 def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
     """Whether ``question`` needs none of the turns before it (``history``): a full question (four words or
     more) with no word that points back ("it", "the second one", "so ...", a label: "(b)"; "this year" and "at the

@@ -160,6 +160,7 @@ class SemanticCache(CacheAdmin):
         given_threshold_margins: choose.Margins = choose.NO_MARGINS,
         other_language: OtherLanguage | None = None,
         conversation_strict: bool = False,
+        read_stored_turns: bool = True,
     ) -> None:
         super().__init__(
             redis,
@@ -198,6 +199,9 @@ class SemanticCache(CacheAdmin):
         # A question in another language the guards read: its candidates' similarity also by the multilingual
         # cosine (cache.other_language), under the decision only, for a single question without a bound.
         self.other_language = other_language
+        # A stored conversation's turns read in the background after its store (conversation.read_side), so the
+        # first lookup that compares them finds their readings kept in this process; off, that lookup reads them.
+        self.read_stored_turns = read_stored_turns
         # A conversation's semantic hit refused whenever one side's user turns say something the other's do not
         # (``NEARHIT_CONVERSATION_STRICT``, cache.strict): read where a hit is settled, whichever stage served it.
         self.conversation_strict = conversation_strict
@@ -897,6 +901,8 @@ class SemanticCache(CacheAdmin):
                 self._count("stores_cleared")
                 raise StoreCleared("not stored: the cache was cleared while the answer was generated")
             self._count("stores")
+        if query.context is not None and self.read_stored_turns:
+            self.background.run(_read_side(mapping[entry.CONTEXT]))
         return key
 
     async def label(
@@ -976,3 +982,10 @@ async def _judged(judge: Callable[..., None], result: LookupResult, prompt: str,
         judge(result, prompt, rows, *args)
     else:
         await asyncio.get_running_loop().run_in_executor(_LONG_JUDGEMENTS, judge, result, prompt, rows, *args)
+
+
+async def _read_side(raw: object) -> None:
+    """A stored conversation's side read ahead (:func:`conversation.read_side`), in the background after its store:
+    the first lookup that compares the entry's turns finds their readings kept in this process."""
+    if isinstance(raw, str):
+        conversation.read_side(raw)
