@@ -49,12 +49,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"{report['refused_before_question']} lookup(s) met entries, each refused before its question was judged"
             " (earlier turns about something else, a story told as one under its threshold)"
         )
-    click.echo(f"\n{'category':<24} {'kind':<22} {'served':>9} {'rate':>7}  95% interval")
-    for c in report["categories"]:
-        kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
-        click.echo(
-            f"{c['category']:<24} {kind:<22} {c['served']:>4}/{c['total']:<4} {pct(c['rate']):>7}  {ci(c['ci95'])}"
-        )
+    print_categories(report["categories"])
     for part, part_report in (report.get("by_split") or {}).items():
         ps = part_report["scores"]
         click.echo(
@@ -95,6 +90,94 @@ def print_report(report: dict[str, Any]) -> None:
         click.echo(f"\n{report['attribution']}")
 
 
+def print_categories(categories: Sequence[dict[str, Any]], head: str = "category") -> None:
+    """Served / total per category with its interval: recall for a should-hit category, wrong hits for a trap."""
+    click.echo(f"\n{head:<24} {'kind':<22} {'served':>9} {'rate':>7}  95% interval")
+    for c in categories:
+        kind = "should-hit (recall)" if c["same_answer"] else "trap (wrong hits)"
+        click.echo(
+            f"{c['category']:<24} {kind:<22} {c['served']:>4}/{c['total']:<4} {pct(c['rate']):>7}  {ci(c['ci95'])}"
+        )
+
+
+def print_neighbour_categories(categories: Sequence[dict[str, Any]], head: str = "category") -> None:
+    """Neighbour wrong hits and all wrong answers per category, over its lookups."""
+    click.echo(f"\n{head:<24} {'kind':<11} {'neighbour wrong hits':>24} {'wrong answers':>20}")
+    for c in categories:
+        kind = "should-hit" if c["same_answer"] else "trap"
+        click.echo(f"{c['category']:<24} {kind:<11} {_rate(c['neighbour_hits']):>24} {_rate(c['wrong_answers']):>20}")
+
+
+def _served(cell: dict[str, int]) -> str:
+    return f"{cell['served']}/{cell['total']}"
+
+
+def _set_row(line: dict[str, Any], width: int) -> str:
+    """A set's line of the pooled report: all pairs, dev and test apart when read whole, neighbours."""
+    cells = [_served(line["should_hit"]), _served(line["traps"])]
+    for part in ("dev", "test"):
+        held = (line["by_split"] or {}).get(part)
+        cells += [_served(held["should_hit"]), _served(held["traps"])] if held else ["-", "-"]
+    n = line["neighbours"]
+    cells.append("-" if n is None else f"{n['count']}/{n['total']}")
+    return f"{line['dataset']:<{width}} {line['split']:<5} {line['pairs']:>5} " + " ".join(
+        f"{cell:>11}" for cell in cells
+    )
+
+
+def print_pooled(block: dict[str, Any], first: dict[str, Any]) -> None:
+    """The pooled report of several sets (``first``: the first set's report, for the judge all of them ran):
+    a line per set, the pooled totals with their intervals, per category, dev and test apart, neighbours."""
+    lines = block["per_set"]
+    click.echo(
+        f"pooled: {block['sets']} sets, {block['pairs']} pairs, threshold {first['threshold']}, "
+        f"guards {first['guards']}"
+        + (f" (score >= {first['decision_threshold']:g})" if first.get("decision_threshold") else "")
+        + (", every a in one shared scope (each set its own)" if first.get("shared") else "")
+    )
+    width = max(len("set"), *(len(line["dataset"]) for line in lines))
+    heads = ("should-hit", "traps", "dev sh-hit", "dev traps", "test sh-hit", "test traps", "neighbours")
+    click.echo(f"\n{'set':<{width}} {'split':<5} {'pairs':>5} " + " ".join(f"{head:>11}" for head in heads))
+    for line in lines:
+        click.echo(_set_row(line, width))
+    s = block["scores"]
+    click.echo(
+        f"\npooled: served {s['hits']}/{s['should_hit']} should-hit (recall {pct(s['recall'])}), "
+        f"{s['wrong_hits']}/{s['traps']} traps (wrong hits {pct(s['wrong_rate'])})"
+    )
+    click.echo(f"95% intervals (Wilson): recall {ci(s['recall_ci95'])}, wrong hits {ci(s['wrong_rate_ci95'])}")
+    click.echo(f"precision {num(s['precision'])}  recall {num(s['recall'])}  F1 {num(s['f1'])}")
+    if block.get("neighbours"):
+        print_neighbours(block["neighbours"], per_category=False)
+    print_categories(block["categories"], "category (pooled)")
+    for part, part_report in (block.get("by_split") or {}).items():
+        ps = part_report["scores"]
+        click.echo(
+            f"\n{part} split, pooled: {ps['hits']}/{ps['should_hit']} should-hit served (recall {pct(ps['recall'])}, "
+            f"95% {ci(ps['recall_ci95'])}), {ps['wrong_hits']}/{ps['traps']} traps (wrong hits "
+            f"{pct(ps['wrong_rate'])}, 95% {ci(ps['wrong_rate_ci95'])})"
+        )
+    counts = block.get("shared_neighbours")
+    if counts:
+        click.echo(
+            f"\nshared scope, pooled over the {counts['sets']} of {block['sets']} sets with a second pass (each set's "
+            "a in one scope of its own, never across sets)"
+        )
+        print_neighbours(counts, per_category=False)
+        print_neighbour_categories(counts["categories"], "category (pooled)")
+        for part, part_counts in (counts["by_split"] or {}).items():
+            click.echo(f"\n{part} split, shared scope, pooled:")
+            print_neighbours(part_counts, per_category=False)
+    if block["per_guard"]:
+        click.echo(f"\n{'guards (pooled)':<28} {'hits':>5} {'wrong':>6} {'precision':>9} {'recall':>7} {'F1':>6}")
+        for name, run_summary in block["per_guard"].items():
+            g = run_summary["scores"]
+            click.echo(
+                f"{name:<28} {g['hits']:>5} {g['wrong_hits']:>6} {num(g['precision']):>9} "
+                f"{num(g['recall']):>7} {num(g['f1']):>6}"
+            )
+
+
 def _rate(cell: dict[str, Any]) -> str:
     return f"{cell['count']}/{cell['total']} ({pct(cell['rate'])})"
 
@@ -109,10 +192,7 @@ def print_neighbours(counts: dict[str, Any], per_category: bool = True) -> None:
     click.echo(
         "(an upper bound: a set may hold one question twice in other words; an a of the same text counts as own)"
     )
-    click.echo(f"\n{'category':<24} {'kind':<11} {'neighbour wrong hits':>24} {'wrong answers':>20}")
-    for c in counts["categories"]:
-        kind = "should-hit" if c["same_answer"] else "trap"
-        click.echo(f"{c['category']:<24} {kind:<11} {_rate(c['neighbour_hits']):>24} {_rate(c['wrong_answers']):>20}")
+    print_neighbour_categories(counts["categories"])
 
 
 def print_shared_neighbours(counts: dict[str, Any]) -> None:
