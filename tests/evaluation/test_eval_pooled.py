@@ -142,8 +142,9 @@ async def test_a_bad_set_fails_before_any_runs(settings: Settings, tmp_path: Pat
         result = await invoke(settings, "eval", "-d", questions, "-d", bad, *ARGS)
         assert result.exit_code == 2 and named in result.stderr, result.output
         assert "eval:" not in result.stderr  # the first set did not run either
-    for twice in (["-d", questions, "-d", questions], ["-d", questions, "-d", str(Path(questions).parent / "." / "questions.jsonl")], ["-d", "nearhit", "-d", "nearhit"]):  # fmt: skip
-        result = await invoke(settings, "eval", *twice, *ARGS)
+    another_path = f"{tmp_path}/./questions.jsonl"  # the same file by another path
+    for twice in ([questions, questions], [questions, another_path], ["nearhit", "nearhit"]):
+        result = await invoke(settings, "eval", "-d", twice[0], "-d", twice[1], *ARGS)
         assert result.exit_code == 2 and "the same set twice" in result.stderr, result.output
         assert "eval:" not in result.stderr
     replay = await invoke(settings, "eval", "--replay", "-d", questions, "-d", "nearhit")

@@ -112,10 +112,11 @@ def _served(cell: dict[str, int]) -> str:
     return f"{cell['served']}/{cell['total']}"
 
 
-def _set_row(line: dict[str, Any], width: int) -> str:
-    """A set's line of the pooled report: all pairs, dev and test apart when read whole, neighbours."""
+def _set_row(line: dict[str, Any], width: int, apart: bool) -> str:
+    """A set's line of the pooled report: all pairs, dev and test apart (``apart``: when any set was read whole;
+    "-" for a part it lacks), neighbours."""
     cells = [_served(line["should_hit"]), _served(line["traps"])]
-    for part in ("dev", "test"):
+    for part in ("dev", "test") if apart else ():
         held = (line["by_split"] or {}).get(part)
         cells += [_served(held["should_hit"]), _served(held["traps"])] if held else ["-", "-"]
     n = line["neighbours"]
@@ -136,10 +137,12 @@ def print_pooled(block: dict[str, Any], first: dict[str, Any]) -> None:
         + (", every a in one shared scope (each set its own)" if first.get("shared") else "")
     )
     width = max(len("set"), *(len(line["dataset"]) for line in lines))
-    heads = ("should-hit", "traps", "dev sh-hit", "dev traps", "test sh-hit", "test traps", "neighbours")
+    apart = any(line["by_split"] for line in lines)
+    parts = ("dev sh-hit", "dev traps", "test sh-hit", "test traps") if apart else ()
+    heads = ("should-hit", "traps", *parts, "neighbours")
     click.echo(f"\n{'set':<{width}} {'split':<5} {'pairs':>5} " + " ".join(f"{head:>11}" for head in heads))
     for line in lines:
-        click.echo(_set_row(line, width))
+        click.echo(_set_row(line, width, apart))
     s = block["scores"]
     click.echo(
         f"\npooled: served {s['hits']}/{s['should_hit']} should-hit (recall {pct(s['recall'])}), "
