@@ -25,21 +25,29 @@ def num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def print_report(report: dict[str, Any]) -> None:
-    """``nearhit eval``'s report as text: totals, then per category, split, language, guard, and latency."""
-    s = report["scores"]
+def _judge(report: dict[str, Any]) -> str:
+    """The threshold and the judge a run used."""
+    score = f" (score >= {report['decision_threshold']:g})" if report.get("decision_threshold") else ""
+    return f"threshold {report['threshold']}, guards {report['guards']}{score}"
+
+
+def print_totals(s: dict[str, Any], lead: str = "") -> None:
+    """Should-hits and traps served, their Wilson intervals, precision, recall and F1."""
     click.echo(
-        f"{report['dataset']} ({report['split']} split): {report['pairs']} pairs, threshold {report['threshold']}, "
-        f"guards {report['guards']}"
-        + (f" (score >= {report['decision_threshold']:g})" if report.get("decision_threshold") else "")
-        + (", every a in one shared scope" if report.get("shared") else "")
-    )
-    click.echo(
-        f"served {s['hits']}/{s['should_hit']} should-hit (recall {pct(s['recall'])}), "
+        f"{lead}served {s['hits']}/{s['should_hit']} should-hit (recall {pct(s['recall'])}), "
         f"{s['wrong_hits']}/{s['traps']} traps (wrong hits {pct(s['wrong_rate'])})"
     )
     click.echo(f"95% intervals (Wilson): recall {ci(s['recall_ci95'])}, wrong hits {ci(s['wrong_rate_ci95'])}")
     click.echo(f"precision {num(s['precision'])}  recall {num(s['recall'])}  F1 {num(s['f1'])}")
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """``nearhit eval``'s report as text: totals, then per category, split, language, guard, and latency."""
+    click.echo(
+        f"{report['dataset']} ({report['split']} split): {report['pairs']} pairs, {_judge(report)}"
+        + (", every a in one shared scope" if report.get("shared") else "")
+    )
+    print_totals(report["scores"])
     if report.get("neighbours"):
         print_neighbours(report["neighbours"])
     if report["no_candidate"]:
@@ -79,15 +87,20 @@ def print_report(report: dict[str, Any]) -> None:
         p50, p99 = num(cell["p50"], 2), num(cell["p99"], 2)
         click.echo(f"  {kind:<5} p50 {p50}  p99 {p99}  (n={cell['n']})")
     if report["per_guard"]:
-        click.echo(f"\n{'guards':<28} {'hits':>5} {'wrong':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'wrong %':>8}")
-        for name, run_summary in report["per_guard"].items():
-            g = run_summary["scores"]
-            click.echo(
-                f"{name:<28} {g['hits']:>5} {g['wrong_hits']:>6} {num(g['precision']):>9} "
-                f"{num(g['recall']):>7} {num(g['f1']):>6} {pct(g['wrong_rate']):>8}"
-            )
+        print_per_guard(report["per_guard"])
     if report["attribution"]:
         click.echo(f"\n{report['attribution']}")
+
+
+def print_per_guard(per_guard: dict[str, Any], head: str = "guards") -> None:
+    """``--per-guard``: each judge's hits, wrong hits, precision, recall, F1 and wrong-hit rate."""
+    click.echo(f"\n{head:<28} {'hits':>5} {'wrong':>6} {'precision':>9} {'recall':>7} {'F1':>6} {'wrong %':>8}")
+    for name, run_summary in per_guard.items():
+        g = run_summary["scores"]
+        click.echo(
+            f"{name:<28} {g['hits']:>5} {g['wrong_hits']:>6} {num(g['precision']):>9} "
+            f"{num(g['recall']):>7} {num(g['f1']):>6} {pct(g['wrong_rate']):>8}"
+        )
 
 
 def print_categories(categories: Sequence[dict[str, Any]], head: str = "category") -> None:
@@ -131,9 +144,7 @@ def print_pooled(block: dict[str, Any], first: dict[str, Any]) -> None:
     a line per set, the pooled totals with their intervals, per category, dev and test apart, neighbours."""
     lines = block["per_set"]
     click.echo(
-        f"pooled: {block['sets']} sets, {block['pairs']} pairs, threshold {first['threshold']}, "
-        f"guards {first['guards']}"
-        + (f" (score >= {first['decision_threshold']:g})" if first.get("decision_threshold") else "")
+        f"pooled: {block['sets']} sets, {block['pairs']} pairs, {_judge(first)}"
         + (", every a in one shared scope (each set its own)" if first.get("shared") else "")
     )
     width = max(len("set"), *(len(line["dataset"]) for line in lines))
@@ -143,13 +154,7 @@ def print_pooled(block: dict[str, Any], first: dict[str, Any]) -> None:
     click.echo(f"\n{'set':<{width}} {'split':<5} {'pairs':>5} " + " ".join(f"{head:>11}" for head in heads))
     for line in lines:
         click.echo(_set_row(line, width, apart))
-    s = block["scores"]
-    click.echo(
-        f"\npooled: served {s['hits']}/{s['should_hit']} should-hit (recall {pct(s['recall'])}), "
-        f"{s['wrong_hits']}/{s['traps']} traps (wrong hits {pct(s['wrong_rate'])})"
-    )
-    click.echo(f"95% intervals (Wilson): recall {ci(s['recall_ci95'])}, wrong hits {ci(s['wrong_rate_ci95'])}")
-    click.echo(f"precision {num(s['precision'])}  recall {num(s['recall'])}  F1 {num(s['f1'])}")
+    print_totals(block["scores"], "\npooled: ")
     if block.get("neighbours"):
         print_neighbours(block["neighbours"], per_category=False)
     print_categories(block["categories"], "category (pooled)")
@@ -172,13 +177,7 @@ def print_pooled(block: dict[str, Any], first: dict[str, Any]) -> None:
             click.echo(f"\n{part} split, shared scope, pooled:")
             print_neighbours(part_counts, per_category=False)
     if block["per_guard"]:
-        click.echo(f"\n{'guards (pooled)':<28} {'hits':>5} {'wrong':>6} {'precision':>9} {'recall':>7} {'F1':>6}")
-        for name, run_summary in block["per_guard"].items():
-            g = run_summary["scores"]
-            click.echo(
-                f"{name:<28} {g['hits']:>5} {g['wrong_hits']:>6} {num(g['precision']):>9} "
-                f"{num(g['recall']):>7} {num(g['f1']):>6}"
-            )
+        print_per_guard(block["per_guard"], "guards (pooled)")
 
 
 def _rate(cell: dict[str, Any]) -> str:

@@ -55,7 +55,7 @@ def _dataset_option(several: bool) -> Callable[[_F], _F]:
         "datasets" if several else "dataset",
         multiple=several,
         default=("questions",) if several else "questions",
-        show_default="questions",
+        show_default=True,
         help=_DATASET_HELP + (_POOLED_HELP if several else ""),
     )
 
