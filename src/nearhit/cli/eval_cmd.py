@@ -14,11 +14,12 @@ from nearhit.cache import SemanticCache
 from nearhit.cli import _eval_replay, _eval_tables
 from nearhit.cli._common import THRESHOLD, echo_json, json_option, progress, run, settings
 from nearhit.decision import Decision
-from nearhit.evaluation import envfile, splits
+from nearhit.evaluation import envfile, pooled, splits
 from nearhit.evaluation.dataset import BUNDLED_FILES, OUR_CONVERSATIONS
 from nearhit.evaluation.metrics import neighbours
 from nearhit.evaluation.runner import Progress
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 _QUESTION_SETS = [name for name in BUNDLED_FILES if not name.startswith(OUR_CONVERSATIONS)]
 _CONVERSATION_SETS = [name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]
 _DATA_HELP = (
@@ -31,21 +32,32 @@ _DATA_HELP = (
     "Every set is split dev/test by id (30% test)."
 )
 
-_dataset_option = click.option(
-    "--dataset",
-    "-d",
-    default="questions",
-    show_default=True,
-    help="'questions' or 'conversations' (fow-cache), "
+_DATASET_HELP = (
+    "'questions' or 'conversations' (fow-cache), "
     f"'nearhit', '{_QUESTION_SETS[0]}' to '{_QUESTION_SETS[-1]}', "
     f"'{_CONVERSATION_SETS[0]}' to '{_CONVERSATION_SETS[-1]}' (ours), "
     "or a JSONL file with a, b (a prompt or a list of {role, content} messages), same_answer, category (optional "
     "id, lang, and a_answer: the answer given to a's last question, stored as its entry's response instead of a "
-    "placeholder) per line.",
+    "placeholder) per line."
+)
+_POOLED_HELP = (
+    " Repeat it to run several sets (-d A -d B ...): each is run as it would be alone (its own scratch scopes, its "
+    "own shared-scope pass, never across sets), then pooled: a line per set, the totals with Wilson intervals, per "
+    "category, dev and test apart, neighbours. Every set is read and checked before any runs; a set named twice is an "
+    "error. A conversation set and a question set may be pooled: categories pool by name. Not with --replay."
 )
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+def _dataset_option(several: bool) -> Callable[[_F], _F]:
+    return click.option(
+        "--dataset",
+        "-d",
+        "datasets" if several else "dataset",
+        multiple=several,
+        default=("questions",) if several else "questions",
+        show_default=True,
+        help=_DATASET_HELP + (_POOLED_HELP if several else ""),
+    )
 
 
 def _split_option(built_in_default: str, why: str) -> Callable[[_F], _F]:
@@ -94,7 +106,7 @@ def _configured(cache: SemanticCache) -> str:
 
 
 @click.command("eval", epilog=_DATA_HELP)
-@_dataset_option
+@_dataset_option(several=True)
 @_split_option("test", "the figures to report; nothing is tuned on it")
 @click.option(
     "--threshold",
@@ -151,7 +163,7 @@ def _configured(cache: SemanticCache) -> str:
 )
 @json_option
 def eval_(
-    dataset: str,
+    datasets: tuple[str, ...],
     split: str | None,
     threshold: float | None,
     guards_spec: str | None,
@@ -176,8 +188,11 @@ def eval_(
     share one scope: a lookup served another pair's answer is a neighbour wrong hit, not a hit. A set of
     conversations (any pair with earlier turns) gets that shared-scope count by default, from a second pass after
     the pair-by-pair one (--no-neighbours skips it).
+
+    Several sets (-d repeated) are run one after another, each as alone, then pooled: a line per set and the
+    totals, categories (by name: a question set and a conversation set may be mixed), dev/test and neighbours of
+    all of them together.
     """
-    used_split = _resolve_split(dataset, split, "test")
     if shared and replay:
         raise click.UsageError("--shared measures one pass of lookups; --replay plays its own traffic: choose one")
     if shared and no_neighbours:
@@ -185,10 +200,13 @@ def eval_(
     _refuse_unused(
         _PAIRS_ONLY if replay else _REPLAY_ONLY, "does nothing with --replay" if replay else "goes with --replay"
     )
+    _refuse_twice(datasets)
     if replay:
+        if len(datasets) > 1:
+            raise click.UsageError("--replay plays one set as traffic: give one -d")
         _eval_replay.replay(
-            dataset,
-            used_split,
+            datasets[0],
+            _resolve_split(datasets[0], split, "test"),
             guards_spec,
             passes,
             seed,
@@ -199,53 +217,99 @@ def eval_(
         )
         return
 
-    async def go() -> dict[str, Any]:
-        pairs = evaluation.load(dataset, used_split)
+    async def go() -> list[tuple[dict[str, Any], pooled.SetRun]]:
+        # Every set read (a bad file, an unknown set: a usage error naming it) before any runs.
+        chosen = [(name, _resolve_split(name, split, "test")) for name in datasets]
+        loaded = [(name, used, evaluation.load(name, used)) for name, used in chosen]
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
-        async with evaluation.scratch_cache(settings(threshold)) as cache:
-            spec = guards_spec or _configured(cache)
-            sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision, guards=cache.guards)
-            used = cache.threshold
-            click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
-            second = not (shared or no_neighbours) and any(p.a.history or p.b.history for p in pairs)
-            # The cache's own threshold (None): configured as given (--threshold a floor), or the default's margins.
-            runs = await evaluation.evaluate(
-                cache, pairs, guard_sets=sets, shared=shared, progress=_named("each pair in its own scope", second)
-            )
-            label = next(iter(runs))
-            neighbour_run = None
-            if second:  # the main judge again, every a in one scope: what a pass of one scope per pair cannot meet
-                named = _named("every a in one shared scope (neighbours)", True)
-                shared_runs = await evaluation.evaluate(
-                    cache, pairs, guard_sets={label: sets[label]}, shared=True, progress=named
-                )
-                neighbour_run = shared_runs[label]
-        main_run = runs[label]
-        judge = sets[label]
-        return {
-            "dataset": dataset,
-            "split": used_split,
-            "pairs": len(pairs),
-            "threshold": used,
-            "guards": label,
-            "decision_threshold": judge.threshold if isinstance(judge, Decision) else None,
-            "shared": shared,
-            **evaluation.summary(main_run, shared=shared),
-            "per_guard": (
-                {name: evaluation.summary(outcomes, shared=shared) for name, outcomes in runs.items()}
-                if per_guard
-                else None
-            ),
-            "by_split": _by_split(main_run, shared) if used_split == "all" else None,
-            "shared_neighbours": None if neighbour_run is None else _shared_neighbours(neighbour_run, used_split),
-            "attribution": evaluation.ATTRIBUTION if dataset in evaluation.FOW_CACHE else None,
-        }
+        done = []
+        for n, (name, used, pairs) in enumerate(loaded, 1):
+            if len(loaded) > 1:
+                click.echo(f"set {n}/{len(loaded)}: {name}", err=True)
+            done.append(await _one_set(name, used, pairs, threshold, guards_spec, per_guard, shared, no_neighbours))
+        return done
 
-    report = run(go())
-    if as_json:
-        echo_json(report)
+    done = run(go())
+    if len(done) == 1:
+        report = done[0][0]
+        if as_json:
+            echo_json(report)
+            return
+        _eval_tables.print_report(report)
         return
-    _eval_tables.print_report(report)
+    block = pooled.pool([set_run for _, set_run in done], shared=shared)
+    reports = [report for report, _ in done]
+    if as_json:
+        echo_json({"sets": reports, "pooled": block})
+        return
+    for n, report in enumerate(reports, 1):
+        click.echo(f"{'=' * 8} set {n}/{len(reports)}: {report['dataset']}\n")
+        _eval_tables.print_report(report)
+        click.echo()
+    _eval_tables.print_pooled(block, reports[0])
+
+
+def _refuse_twice(datasets: Sequence[str]) -> None:
+    """A usage error for a set named twice (a file by any path to it): pooled, its pairs would count twice."""
+    seen: dict[object, str] = {}
+    for name in datasets:
+        key: object = name if name in evaluation.BUILTIN else Path(name).resolve()
+        if key in seen:
+            again = f"{seen[key]!r} and {name!r}" if seen[key] != name else repr(name)
+            raise click.UsageError(f"-d {again}: the same set twice (its pairs would count twice in the pool)")
+        seen[key] = name
+
+
+async def _one_set(
+    dataset: str,
+    used_split: str,
+    pairs: Sequence[evaluation.Pair],
+    threshold: float | None,
+    guards_spec: str | None,
+    per_guard: bool,
+    shared: bool,
+    no_neighbours: bool,
+) -> tuple[dict[str, Any], pooled.SetRun]:
+    """One set run as ``nearhit eval -d`` runs it alone: its report, and its outcomes to pool."""
+    async with evaluation.scratch_cache(settings(threshold)) as cache:
+        spec = guards_spec or _configured(cache)
+        sets = evaluation.guard_sets(spec, per_guard=per_guard, decision=cache.decision, guards=cache.guards)
+        used = cache.threshold
+        click.echo(f"eval: {len(pairs)} pairs from {dataset} ({used_split} split), threshold {used}", err=True)
+        second = not (shared or no_neighbours) and any(p.a.history or p.b.history for p in pairs)
+        # The cache's own threshold (None): configured as given (--threshold a floor), or the default's margins.
+        runs = await evaluation.evaluate(
+            cache, pairs, guard_sets=sets, shared=shared, progress=_named("each pair in its own scope", second)
+        )
+        label = next(iter(runs))
+        neighbour_run = None
+        if second:  # the main judge again, every a in one scope: what a pass of one scope per pair cannot meet
+            named = _named("every a in one shared scope (neighbours)", True)
+            shared_runs = await evaluation.evaluate(
+                cache, pairs, guard_sets={label: sets[label]}, shared=True, progress=named
+            )
+            neighbour_run = shared_runs[label]
+    main_run = runs[label]
+    judge = sets[label]
+    report = {
+        "dataset": dataset,
+        "split": used_split,
+        "pairs": len(pairs),
+        "threshold": used,
+        "guards": label,
+        "decision_threshold": judge.threshold if isinstance(judge, Decision) else None,
+        "shared": shared,
+        **evaluation.summary(main_run, shared=shared),
+        "per_guard": (
+            {name: evaluation.summary(outcomes, shared=shared) for name, outcomes in runs.items()}
+            if per_guard
+            else None
+        ),
+        "by_split": _by_split(main_run, shared) if used_split == "all" else None,
+        "shared_neighbours": None if neighbour_run is None else _shared_neighbours(neighbour_run, used_split),
+        "attribution": evaluation.ATTRIBUTION if dataset in evaluation.FOW_CACHE else None,
+    }
+    return report, pooled.SetRun(dataset, used_split, main_run, neighbour_run, runs if per_guard else None)
 
 
 def _named(name: str, two_passes: bool) -> Progress:
@@ -253,22 +317,16 @@ def _named(name: str, two_passes: bool) -> Progress:
     return (lambda stage, done, total: progress(f"{name}: {stage}", done, total)) if two_passes else progress
 
 
-def _parts(outcomes: Sequence[evaluation.Outcome]) -> dict[str, list[evaluation.Outcome]]:
-    """The outcomes of dev and of test apart, each part present only when it holds any."""
-    parts = {part: [o for o in outcomes if splits.split_of(o.pair_id) == part] for part in ("dev", "test")}
-    return {part: held for part, held in parts.items() if held}
-
-
 def _by_split(outcomes: Sequence[evaluation.Outcome], shared: bool) -> dict[str, dict[str, Any]]:
     """The run's figures for dev and for test apart (a set read whole, e.g. a file of one's own); with
     ``shared`` the store still held both parts' questions, as the whole set was stored."""
-    return {part: evaluation.summary(held, shared=shared) for part, held in _parts(outcomes).items()}
+    return {part: evaluation.summary(held, shared=shared) for part, held in pooled.parts(outcomes).items()}
 
 
 def _shared_neighbours(outcomes: Sequence[evaluation.Outcome], split: str) -> dict[str, Any]:
     """The second pass's neighbour wrong hits (every ``a`` in one scope) over all lookups, in total and per
     category, and per part when the whole set was read (the store held both parts' questions)."""
-    by_split = {part: neighbours(held) for part, held in _parts(outcomes).items()} if split == "all" else None
+    by_split = {part: neighbours(held) for part, held in pooled.parts(outcomes).items()} if split == "all" else None
     return {**neighbours(outcomes), "by_split": by_split}
 
 
@@ -280,7 +338,7 @@ def _env_file(_: click.Context, __: click.Parameter, value: Path | None) -> Path
 
 
 @click.command(epilog=_DATA_HELP)
-@_dataset_option
+@_dataset_option(several=False)
 @_split_option("dev", "choose thresholds on dev, report on test")
 @click.option(
     "--max-wrong",
