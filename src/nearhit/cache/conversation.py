@@ -62,7 +62,7 @@ from nearhit.guards.lexicon import NUMBER_TABLES, NUMBER_WORDS, SAME_NAMES, STOP
 from nearhit.guards.numbers import Quantity, all_dates, quantities, same_measure, unmatched
 from nearhit.guards.scope import PAIR
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import FOLDED_WORD, Text, analyse, describe, folded_words, tokens_of
+from nearhit.guards.text import FOLDED_WORD, Text, analyse, describe, folded_words, matched_key, tokens_of
 from nearhit.guards.told_day import WEEKDAYS
 from nearhit.guards.units import CALENDAR_UNITS
 
@@ -2113,7 +2113,7 @@ def _written_out(text: str, other: str = "") -> str:
 def _written_alone(text: str) -> tuple[str, bool]:
     """What :func:`_written_out` writes out of ``text`` whatever the other side says, and whether that is all of it:
     not when it says a number in thousands (:data:`_THOUSANDS`), which the other side may tell is a distance."""
-    text = _REPEATS.sub(lambda found: _TIMES[found.group(0).casefold()], text)
+    text = _REPEATS.sub(lambda found: _TIMES[matched_key(found.group(0))], text)
     text = _SECOND_IDIOM.sub(lambda found: found.group(1) + found.group(2), text)
     text = _IDENTIFIER.sub(r"\1\2", text)
     if _THOUSANDS.search(text) is None:

@@ -127,6 +127,13 @@ class Text:
         return _capitals(self.written, self.folded)
 
 
+def matched_key(word: str) -> str:
+    """``word``, as a pattern compiled with ``re.IGNORECASE`` matched it, folded to a key of the table it reads:
+    such a pattern matches a Turkish dotted or dotless capital ("TWİCE", "SIXTıES") where a ``casefold`` is no key
+    ("twi̇ce", with a combining dot)."""
+    return word.casefold().replace("i\u0307", "i").replace("\u0131", "i")
+
+
 def folded_words(text: str) -> list[str]:
     """``text``'s words (:data:`FOLDED_WORD`), case-folded: one reading for every check that compares turns word by
     word. Read once per text (:func:`_folded_words`), a list of its own each call (a caller may change it)."""
@@ -164,7 +171,7 @@ def _tokenised(text: str) -> tuple[str, str, tuple[str, ...]]:
     elif "`" in text:
         text = text.translate(_APOSTROPHES)
     if "°" in text:  # each pattern needs its sign: most prompts have neither
-        text = _DEGREES_RE.sub(lambda m: " " + _SCALES[m.group(1).casefold()], text)
+        text = _DEGREES_RE.sub(lambda m: " " + _SCALES[matched_key(m.group(1))], text)
     if "ies" in text.lower():
         text = _DECADE_WORD_RE.sub(_decade_word, text)
     if "0s" in text or "0's" in text or "0S" in text:
@@ -172,7 +179,7 @@ def _tokenised(text: str) -> tuple[str, str, tuple[str, ...]]:
     if "'" in text:
         text = _SHORT_YEAR_RE.sub(_short_year, text)
     if "/" in text:
-        text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+        text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[matched_key(m.group(1))]), text)
         text = _SEASON_RE.sub(_season, text)
         text = _FRACTION_RE.sub(_fraction, text)
     if "2" in text:
@@ -208,7 +215,7 @@ def _century(two_digits: str) -> str:
 
 def _decade_word(match: re.Match[str]) -> str:
     """ "the seventies" as "the 1970s"."""
-    digits = f"{_DECADE_WORDS[match.group(2).casefold()]}"
+    digits = f"{_DECADE_WORDS[matched_key(match.group(2))]}"
     return f"{match.group(1)}{_century(digits)}{digits}s"
 
 
@@ -305,7 +312,7 @@ def expand_short_forms(text: str) -> str:
     """``text`` with each short form ("pwd", "w/o", "k8s") spelt out, as :func:`analyse` reads it: the
     embedder's input, so "reset my pwd" lands beside "reset my password" (``data/abbreviations.txt``)."""
     if "/" in text:  # every slashed short form has one
-        text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[m.group(1).casefold()]), text)
+        text = _SLASHED_RE.sub(lambda m: " ".join(ABBREVIATIONS[matched_key(m.group(1))]), text)
     if "2" in text:
         text = _HOW_TO_RE.sub(r"\1 to", text)
     # A standalone match is a whole run of letters and digits: a text with no run that is a short form is
