@@ -187,7 +187,9 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
     found: list[Quantity] = []
     # Where a quantity may start (a digit or one of :data:`_OPENERS`): a word that is neither is passed over at once,
     # not through every branch below (a long chat's few numbers among hundreds of words).
-    starts = [n for n, token in enumerate(tokens) if token[:1].isdigit() or token in _OPENERS]
+    # A number token opens with a decimal digit (``isdecimal``, the tokens' ``\d``): ``isdigit`` also takes a digit no
+    # number is written in ("፩", Ethiopic; "᧚"), which the tokens read as a letter and ``float`` refuses.
+    starts = [n for n, token in enumerate(tokens) if token[:1].isdecimal() or token in _OPENERS]
     i = starts[0] if starts else len(tokens)
     while i < len(tokens):
         token = tokens[i]
@@ -196,7 +198,7 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
             found.append(worded)
             i = worded.span[1]
             continue
-        if token[0].isdigit():
+        if token[0].isdecimal():
             if ":" in token:
                 hours, _, minutes = token.partition(":")
                 value, end = float(hours), i + 1
@@ -250,7 +252,7 @@ def _read(tokens: Sequence[str]) -> list[Quantity]:
             unit = tokens[end]
         if unit in UNITS:
             surface, end = f"{surface} {unit}", end + 1
-        listed = token[0].isdigit() and unit[:1].isdigit()
+        listed = token[0].isdecimal() and unit[:1].isdecimal()
         dimension, base, other = _measure(value, unit, sign)
         named = unit if unit in UNITS else ""
         counted = token in _COUNTS  # matched to an equal count only, never a number of its own, as "twice" is
