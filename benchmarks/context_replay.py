@@ -12,9 +12,9 @@ fastest round, and the sum. No Redis, no embedder: run the same file on two tree
 them. ``--outputs FILE`` writes what the stage decided (the rows kept, the refusals, every candidate and margin) for
 ``cmp`` between trees.
 
-    PYTHONPATH=src python benchmarks/context_replay.py record /tmp/recs.pkl
-    PYTHONPATH=/tmp/base/src python benchmarks/context_replay.py replay /tmp/recs.pkl --rounds 12 --outputs a.pkl
-    PYTHONPATH=src python benchmarks/context_replay.py replay /tmp/recs.pkl --rounds 12 --outputs b.pkl
+    PYTHONPATH=src:. python benchmarks/context_replay.py record /tmp/recs.pkl
+    PYTHONPATH=/tmp/base/src:. python benchmarks/context_replay.py replay /tmp/recs.pkl --rounds 12 --outputs a.pkl
+    PYTHONPATH=src:. python benchmarks/context_replay.py replay /tmp/recs.pkl --rounds 12 --outputs b.pkl
     cmp a.pkl b.pkl
 """
 
@@ -25,7 +25,6 @@ import asyncio
 import copy
 import pickle
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
 from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
+from tests.support.readings import forget_readings
 
 Record = tuple[str, tuple[tuple[str, str], ...], bytes, bytes | None, list[Any], float | None, float]
 """A lookup's question, turns, vector, context vector, KNN rows (before the split), servable floor (None: not split)
@@ -83,15 +83,6 @@ async def record() -> list[Record]:
     return records
 
 
-def _emptied() -> None:
-    """Every ``functools`` cache of the ``nearhit`` modules emptied: each round reads every text anew."""
-    for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("nearhit"):
-            for value in list(vars(module).values()):
-                if callable(getattr(value, "cache_clear", None)):
-                    value.cache_clear()
-
-
 def _asked(prompt: str, history: tuple[tuple[str, str], ...]) -> Lookup:
     messages = tuple(ChatMessage(role, content) for role, content in history)  # type: ignore[arg-type]
     query = AskRequest(prompt, tenant="t", history=messages).checked("default", 32_000).query
@@ -105,7 +96,7 @@ def replay(path: Path, rounds: int, outputs: Path | None) -> None:
     fastest = [float("inf")] * len(records)
     decided: list[list[Any]] = []
     for _ in range(rounds):
-        _emptied()
+        forget_readings()
         this: list[Any] = []
         for n, (prompt, history, vector, context_vector, rows, floor, threshold) in enumerate(records):
             query = _asked(prompt, history)

@@ -10,10 +10,10 @@ and the assistant's turns' tokens, stems and names, JSON) written on each stored
 ten rows, against the KNN as it is, paired; and its size and decoding time (what keeping the readings in the entry
 would cost every lookup).
 
-    cd benchmarks && PYTHONPATH=../src python context_replay.py record /tmp/recs.pkl
-    PYTHONPATH=../src python stored_side_reading.py replay /tmp/recs.pkl --rounds 5
-    PYTHONPATH=../src python stored_side_reading.py cost
-    PYTHONPATH=../src python stored_side_reading.py field
+    cd benchmarks && PYTHONPATH=../src:.. python context_replay.py record /tmp/recs.pkl
+    PYTHONPATH=../src:.. python stored_side_reading.py replay /tmp/recs.pkl --rounds 5
+    PYTHONPATH=../src:.. python stored_side_reading.py cost
+    PYTHONPATH=../src:.. python stored_side_reading.py field
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from context_replay import _asked, _emptied
+from context_replay import _asked
 from conversation_latency import fresh_mark
 from nearhit.cache import context_match, conversation, entry
 from nearhit.cache import index as idx
@@ -40,6 +40,7 @@ from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
 from nearhit.guards.text import analyse
+from tests.support.readings import forget_readings
 
 MODES = ("cold", "side read", "whole lookup read")
 
@@ -65,7 +66,7 @@ def replay(path: Path, rounds: int) -> None:
     fastest = {mode: [float("inf")] * len(records) for mode in MODES}
     for _ in range(rounds):
         for mode in MODES:
-            _emptied()
+            forget_readings()
             for n, (prompt, history, vector, context_vector, rows, floor, threshold) in enumerate(records):
                 query = _asked(prompt, history)
                 query.vector = np.frombuffer(vector, dtype=np.float32)
@@ -94,7 +95,7 @@ def cost() -> None:
     raws = [conversation.Context(tuple(p.a.history)).to_json() for p in pairs]
     best = [float("inf")] * len(raws)
     for _ in range(3):
-        _emptied()
+        forget_readings()
         for n, raw in enumerate(raws):
             started = time.perf_counter()
             conversation.read_side(raw)

@@ -5,7 +5,6 @@ process before any lookup meets the entry, and every lookup is judged as without
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from nearhit.cache import SemanticCache, constraints, conversation
@@ -14,6 +13,7 @@ from nearhit.guards.text import analyse
 from tests.cache.test_conversation_turns import ANSWER, FLOUR, STORY
 from tests.cache.test_first_look_later import STORED
 from tests.support.lookups import ask
+from tests.support.readings import forget_readings
 
 ASKED = [
     (STORY, "How often do I need to feed it?"),
@@ -21,15 +21,6 @@ ASKED = [
     (FLOUR + STORY, "Should I bin it and start over?"),
     (FLOUR, "Is rye better for a starter?"),
 ]
-
-
-def _emptied() -> None:
-    """Every ``functools`` cache of the ``nearhit`` modules emptied (as ``benchmarks/context_replay.py`` does)."""
-    for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("nearhit"):
-            for value in list(vars(module).values()):
-                if callable(getattr(value, "cache_clear", None)):
-                    value.cache_clear()
 
 
 def verdict(result: LookupResult) -> dict[str, Any]:
@@ -49,7 +40,7 @@ async def test_a_stored_conversations_side_is_read_once_it_is_stored(guarded_cac
     """After the store (and its background work), the entry's side is read: each reading a lookup makes of it is
     found kept, none computed."""
     cache = guarded_cache
-    _emptied()
+    forget_readings()
     query = ask(cache, FLOUR + STORY, "Should I throw it away and start again?")
     await cache.store(query, ANSWER)
     await cache.background.drain()
@@ -78,7 +69,7 @@ async def test_lookups_are_judged_as_without_the_reading(guarded_cache: Semantic
     cache = guarded_cache
     decided: dict[bool, list[dict[str, Any]]] = {}
     for read in (False, True):
-        _emptied()
+        forget_readings()
         cache.read_stored_turns = read
         tenant = f"read{read}"
         for turns, question in STORED:
