@@ -194,6 +194,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v123": "nearhit_conversations_v123.jsonl",
     "nearhit-conversations-v124": "nearhit_conversations_v124.jsonl",
     "nearhit-conversations-v125": "nearhit_conversations_v125.jsonl",
+    "nearhit-conversations-v126": "nearhit_conversations_v126.jsonl",
+    "nearhit-conversations-v127": "nearhit_conversations_v127.jsonl",
+    "nearhit-conversations-v128": "nearhit_conversations_v128.jsonl",
+    "nearhit-conversations-v129": "nearhit_conversations_v129.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
