@@ -42,7 +42,7 @@ def test_the_floor_is_lower_only_when_the_assistant_said_other_words() -> None:
 
 def test_a_reply_that_keeps_its_opening_in_its_place_is_the_assistant_s_words_kept() -> None:
     told = Context(
-        (("user", "My kettle switches itself off before it boils."), ("assistant", "Right, the thermostat may be worn."))
+        (("user", "My kettle switches itself off before it boils."), ("assistant", "Right, the thermostat is worn."))
     )
     swapped = Context(
         (("user", "My toaster switches itself off before the bread browns."), ("assistant", "Right, check the lever."))

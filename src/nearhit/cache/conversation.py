@@ -767,9 +767,7 @@ def _reply_kept(query: Context, cached: Context) -> bool:
     ...", would take 6 traps and 3 should-hits)."""
     told = zip(query.turns, cached.turns, strict=True)
     return any(
-        _reply_opening(turn) == _reply_opening(other) != ()
-        for (role, turn), (_, other) in told
-        if role == "assistant"
+        _reply_opening(turn) == _reply_opening(other) != () for (role, turn), (_, other) in told if role == "assistant"
     )
 
 
