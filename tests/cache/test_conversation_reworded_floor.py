@@ -1,6 +1,7 @@
 """A history told again by someone else rewords the assistant's turns too; a context swap keeps the assistant's
 words and swaps the user's story. Under ``RETOLD_FLOOR``, down to ``REWORDED_FLOOR``, only the first is judged by
-:func:`conversation.retold` (invented conversations, ``data/conversation_reworded_floor.jsonl``, none of the dev
+:func:`conversation.retold`; a reply that keeps its opening words in its place ("Great, ..." / "Great, ...") is the
+assistant's words kept (invented conversations, ``data/conversation_reworded_floor.jsonl``, none of the dev
 sets' words; each ``a`` stored and its ``b`` looked up through the engine on the real embedded Redis)."""
 
 from __future__ import annotations
@@ -37,3 +38,17 @@ def test_the_floor_is_lower_only_when_the_assistant_said_other_words() -> None:
     same_reply = Context((again.turns[0], told.turns[1]))
     assert differs("Can I fix it?", same_reply, told, between) is not None
     assert differs("Can I fix it?", same_reply, told, RETOLD_FLOOR + 0.01) is None
+
+
+def test_a_reply_that_keeps_its_opening_in_its_place_is_the_assistant_s_words_kept() -> None:
+    told = Context(
+        (("user", "My kettle switches itself off before it boils."), ("assistant", "Right, the thermostat is worn."))
+    )
+    swapped = Context(
+        (("user", "My toaster switches itself off before the bread browns."), ("assistant", "Right, check the lever."))
+    )
+    reworded = Context((swapped.turns[0], ("assistant", "Check the lever catches.")))
+    between = (REWORDED_FLOOR + RETOLD_FLOOR) / 2
+    assert differs("Can I fix it?", swapped, told, between) is not None
+    assert differs("Can I fix it?", swapped, told, RETOLD_FLOOR + 0.01) is None
+    assert differs("Can I fix it?", reworded, told, between) is None

@@ -741,15 +741,40 @@ def _retold_floor(query: Context, cached: Context, whole: bool) -> float:
     sharing a content word with the one in its place (not a turn swapped, "I use wholemeal flour for it." / "I keep
     it in a sealed glass jar.", which the assistant's reply then follows); else :data:`RETOLD_FLOOR`. A story told
     in other turns with a word swapped ("bathroom" / "kitchen") reads at 0.71 whole: served since rq25, a swap no
-    dev trap tells in other turns."""
+    dev trap tells in other turns. An assistant's turn kept in its place, whole or its opening (:func:`_reply_kept`),
+    is the assistant's words kept: :data:`RETOLD_FLOOR`."""
     mine, theirs = _said_by(query, "assistant"), _said_by(cached, "assistant")
     if not (whole and mine and theirs and mine != theirs):
         return RETOLD_FLOOR
     if not _same_shape(query, cached):
         return REWORDED_FLOOR
+    if _reply_kept(query, cached):
+        return RETOLD_FLOOR
     told = zip(query.turns, cached.turns, strict=True)
     alike = all(_stems(turn) & _stems(other) for (role, turn), (_, other) in told if role == "user")
     return REWORDED_FLOOR if alike else RETOLD_FLOOR
+
+
+def _reply_kept(query: Context, cached: Context) -> bool:
+    """Whether an assistant's turn of two contexts told in the same turns keeps its words in its place: the same
+    turn, or one opened by the same words up to its first clause mark (:func:`_reply_opening`: "Makes sense, you
+    won't need much volume." / "Makes sense, bass needs a lot of headroom."; "Nice, it'll look great once it roots."
+    / "Nice, it should germinate in a week or two."). A history told again by someone else rewords the assistant's
+    turns from their first word; a context swap keeps the assistant's frame and swaps what it says of the user's
+    other story, so such a pair is judged at :data:`RETOLD_FLOOR`, as one whose assistant's turns are all the same
+    (on the fit dev splits, fortieth session, cx50: of the pairs served at 0.60-0.72 by :data:`REWORDED_FLOOR`, 4 of
+    the 8 context swaps keep a reply so, none of the 31 should-hits; the first word alone, "That's ..." / "That's
+    ...", would take 6 traps and 3 should-hits)."""
+    told = zip(query.turns, cached.turns, strict=True)
+    return any(
+        _reply_opening(turn) == _reply_opening(other) != () for (role, turn), (_, other) in told if role == "assistant"
+    )
+
+
+def _reply_opening(turn: str) -> tuple[str, ...]:
+    """``turn``'s folded words up to its first clause mark (:data:`_CLAUSE_END`): "Makes sense, ..." ("makes",
+    "sense"); a turn with none, all of it."""
+    return tuple(folded_words(_CLAUSE_END.split(turn, maxsplit=1)[0]))
 
 
 def retold(query: Context, cached: Context) -> bool:
