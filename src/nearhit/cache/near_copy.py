@@ -1,0 +1,47 @@
+"""Two follow-ups after the very same turns, one a near copy of the other with a content word changed: "is he
+allowed to leave the county for the day?" / "... the country ...?", "how much do I get back for each can?" /
+"... bottle?", "how do I stop the container from restarting?" / "how do I stop the container?". The embedder reads
+them as one question (0.90-0.99), yet a user who asks again in other words rewrites the question; one who copies it
+and changes a word or two asks about another thing. The asking sentences differ in at most
+:data:`MOST_CHANGED` words, a content word among them, and no changed span shares a stem or a synonym class with
+the span it replaces ("fridge" / "refrigerator", "cat" / "cats" stay one question). Words that are no content word
+("anyway", "so", "then", "the", "should" / "do") change nothing here. Read only where the turns are the same, where the
+question alone decides.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from nearhit.guards.clauses import asking_sentence
+from nearhit.guards.content import content_stems, content_words
+from nearhit.guards.text import analyse, folded_words
+
+__all__ = ["MOST_CHANGED", "near_copy"]
+
+MOST_CHANGED = 2
+"""The most words the two asking sentences may differ in (the longer side of each changed span, summed)."""
+
+
+def near_copy(question: str, cached: str) -> str | None:
+    """Why one asking sentence is the other with a content word or two changed, or None."""
+    ours, theirs = folded_words(asking_sentence(question)), folded_words(asking_sentence(cached))
+    if ours == theirs:
+        return None
+    matcher = SequenceMatcher(a=ours, b=theirs, autojunk=False)
+    spans = [(ours[i1:i2], theirs[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+    if sum(max(len(mine), len(other)) for mine, other in spans) > MOST_CHANGED:
+        return None
+    if not any(content_stems(mine) or content_stems(other) for mine, other in spans):
+        return None  # "anyway" added, "should" for "do": no content word changed
+    if any(mine and other and _alike(mine, other) for mine, other in spans):
+        return None
+    said = "; ".join(f"{' '.join(mine)!r} vs {' '.join(other)!r}" for mine, other in spans)
+    return f"the question is the other's with a word changed: {said}"
+
+
+def _alike(mine: list[str], other: list[str]) -> bool:
+    """Whether two changed spans share a stem or a word's synonym class: one thing said otherwise."""
+    if set(content_stems(mine)) & set(content_stems(other)):
+        return True
+    return bool(content_words(analyse(" ".join(mine))).keys() & content_words(analyse(" ".join(other))).keys())
