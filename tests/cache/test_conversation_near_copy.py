@@ -45,3 +45,8 @@ async def test_a_follow_up_copied_with_another_word_is_not_served(guarded_cache:
 async def test_a_follow_up_with_a_word_that_says_nothing_added_is_served(guarded_cache: SemanticCache) -> None:
     asked = "anyway, is he allowed to leave the county for the day?"
     await served_after_the_same_turns(guarded_cache, BAIL, COUNTY, asked, "yes")
+
+
+def test_a_long_question_is_not_aligned() -> None:
+    long = "is he allowed to leave " + "the county and " * 2_000 + "for the day?"
+    assert near_copy(long, long.replace("county and for", "country and for")) is None

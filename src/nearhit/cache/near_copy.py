@@ -17,17 +17,19 @@ from nearhit.guards.clauses import asking_sentence
 from nearhit.guards.content import content_stems, content_words
 from nearhit.guards.text import analyse, folded_words
 
-__all__ = ["MOST_CHANGED", "near_copy"]
+__all__ = ["MOST_CHANGED", "MOST_WORDS", "near_copy"]
 
 MOST_CHANGED = 2
 """The most words the two asking sentences may differ in (the longer side of each changed span, summed)."""
+MOST_WORDS = 200
+"""An asking sentence of more words is not read (the fit's longest follow-up has far fewer)."""
 
 
 def near_copy(question: str, cached: str) -> str | None:
     """Why one asking sentence is the other with a content word or two changed, or None."""
     ours, theirs = folded_words(asking_sentence(question)), folded_words(asking_sentence(cached))
-    if ours == theirs:
-        return None
+    if ours == theirs or abs(len(ours) - len(theirs)) > MOST_CHANGED or len(ours) > MOST_WORDS:
+        return None  # more words added than may change, or too long to align cheaply (difflib is quadratic)
     matcher = SequenceMatcher(a=ours, b=theirs, autojunk=False)
     spans = [(ours[i1:i2], theirs[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
     if sum(max(len(mine), len(other)) for mine, other in spans) > MOST_CHANGED:
