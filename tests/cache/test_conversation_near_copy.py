@@ -27,6 +27,7 @@ COUNTY = "is he allowed to leave the county for the day?"
         ("how do I stop the container from restarting?", "how do I stop the container?", True),
         # No content word changed, a word of the same stem or class, or a question rewritten: not a near copy.
         (COUNTY, "anyway, is he allowed to leave the county for the day?", False),
+        (COUNTY, "can't wait 🤩 is he allowed to leave the county for the day?", False),
         ("how long should I wait?", "how long do I wait now?", False),
         ("can I keep it in the fridge?", "can I keep it in the refrigerator?", False),
         ("can I feed my cat?", "can I feed my cats?", False),

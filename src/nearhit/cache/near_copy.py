@@ -5,7 +5,8 @@ them as one question (0.90-0.99), yet a user who asks again in other words rewri
 and changes a word or two asks about another thing. The asking sentences differ in at most
 :data:`MOST_CHANGED` words, a content word among them, and no changed span shares a stem or a synonym class with
 the span it replaces ("fridge" / "refrigerator", "cat" / "cats" stay one question). Words that are no content word
-("anyway", "so", "then", "the", "should" / "do") change nothing here. Read only where the turns are the same, where the
+("anyway", "so", "then", "the", "should" / "do"), and words only one side opens with ("can't wait 🤩 how do I ...?"),
+change nothing here. Read only where the turns are the same, where the
 question alone decides.
 """
 
@@ -31,7 +32,11 @@ def near_copy(question: str, cached: str) -> str | None:
     if ours == theirs or abs(len(ours) - len(theirs)) > MOST_CHANGED or len(ours) > MOST_WORDS:
         return None  # more words added than may change, or too long to align cheaply (difflib is quadratic)
     matcher = SequenceMatcher(a=ours, b=theirs, autojunk=False)
-    spans = [(ours[i1:i2], theirs[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+    spans = [
+        (ours[i1:i2], theirs[j1:j2])
+        for op, i1, i2, j1, j2 in matcher.get_opcodes()
+        if op != "equal" and not (op in ("insert", "delete") and i1 == j1 == 0)  # an aside opening: "can't wait"
+    ]
     if sum(max(len(mine), len(other)) for mine, other in spans) > MOST_CHANGED:
         return None
     if not any(content_stems(mine) or content_stems(other) for mine, other in spans):
