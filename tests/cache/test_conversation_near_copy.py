@@ -51,3 +51,9 @@ async def test_a_follow_up_with_a_word_that_says_nothing_added_is_served(guarded
 def test_a_long_question_is_not_aligned() -> None:
     long = "is he allowed to leave " + "the county and " * 2_000 + "for the day?"
     assert near_copy(long, long.replace("county and for", "country and for")) is None
+
+
+def test_a_word_the_turns_already_say_is_no_change() -> None:
+    turns = "I pay for Spotify Premium every month.\nOK."
+    assert near_copy("how do I cancel my plan?", "how do I cancel my Spotify plan?", turns) is None
+    assert near_copy("how do I cancel my plan?", "how do I cancel my Netflix plan?", turns) is not None

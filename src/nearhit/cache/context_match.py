@@ -112,7 +112,7 @@ def match(
             reason = query.reads.differs(query.prompt, mine, cached, similarity, asked_before, whole=whole)
             reason = reason or conversation.other_referent(query.prompt, asked_before)
             if reason is None and mine == cached:
-                reason = other_ending(query.prompt, asked_before) or near_copy(query.prompt, asked_before)
+                reason = other_ending(query.prompt, asked_before) or near_copy(query.prompt, asked_before, mine.text)
             reason = reason or refuses(query.prompt, mine, cached, asked_before, fields.get("response", ""))
         if reason is None:
             kept.append((doc_id, fields))

@@ -229,7 +229,7 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
         if fitted.best(found) < fitted.threshold:
             continue
         if _states_facts(query.prompt, asked) or (
-            context == cached and (other_ending(query.prompt, asked) or near_copy(query.prompt, asked))
+            context == cached and (other_ending(query.prompt, asked) or near_copy(query.prompt, asked, context.text))
         ):
             continue
         if refuses(query.prompt, context, cached, asked, fields.get("response", "")):

@@ -6,8 +6,8 @@ and changes a word or two asks about another thing. The asking sentences differ 
 :data:`MOST_CHANGED` words, a content word among them, and no changed span shares a stem or a synonym class with
 the span it replaces ("fridge" / "refrigerator", "cat" / "cats" stay one question). Words that are no content word
 ("anyway", "so", "then", "the", "should" / "do"), and words only one side opens with ("can't wait 🤩 how do I ...?"),
-change nothing here. Read only where the turns are the same, where the
-question alone decides.
+change nothing here, nor do words one side adds that the turns already say. Read only where the turns are the same,
+where the question alone decides.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ MOST_WORDS = 200
 """An asking sentence of more words is not read (the fit's longest follow-up has far fewer)."""
 
 
-def near_copy(question: str, cached: str) -> str | None:
-    """Why one asking sentence is the other with a content word or two changed, or None."""
+def near_copy(question: str, cached: str, turns: str = "") -> str | None:
+    """Why one asking sentence is the other with a content word or two changed, or None. ``turns``: the earlier
+    turns' text (the same on both sides); words one side adds that they already say ("Spotify" in "cancel my Spotify
+    plan" after turns about Spotify) change nothing."""
     ours, theirs = folded_words(asking_sentence(question)), folded_words(asking_sentence(cached))
     if ours == theirs or abs(len(ours) - len(theirs)) > MOST_CHANGED or len(ours) > MOST_WORDS:
         return None  # more words added than may change, or too long to align cheaply (difflib is quadratic)
@@ -39,6 +41,11 @@ def near_copy(question: str, cached: str) -> str | None:
     ]
     if sum(max(len(mine), len(other)) for mine, other in spans) > MOST_CHANGED:
         return None
+    if turns and any(not (mine and other) for mine, other in spans):
+        told = set(content_stems(folded_words(turns)))
+        spans = [
+            (mine, other) for mine, other in spans if (mine and other) or not set(content_stems(mine + other)) <= told
+        ]
     if not any(content_stems(mine) or content_stems(other) for mine, other in spans):
         return None  # "anyway" added, "should" for "do": no content word changed
     if any(mine and other and _alike(mine, other) for mine, other in spans):
