@@ -22,8 +22,7 @@ import numpy as np
 from nearhit.cache import asides, conversation, digression, entry, story
 from nearhit.cache.answer_rests_on import refuses
 from nearhit.cache.lookup import Lookup
-from nearhit.cache.near_copy import near_copy
-from nearhit.cache.other_ending import other_ending
+from nearhit.cache.near_copy import another_question
 from nearhit.cache.results import Candidate, LookupResult, Margin
 from nearhit.decision import load_model
 from nearhit.guards import GuardSet
@@ -112,7 +111,7 @@ def match(
             reason = query.reads.differs(query.prompt, mine, cached, similarity, asked_before, whole=whole)
             reason = reason or conversation.other_referent(query.prompt, asked_before)
             if reason is None and mine == cached:
-                reason = other_ending(query.prompt, asked_before) or near_copy(query.prompt, asked_before, mine.text)
+                reason = another_question(query.prompt, asked_before, mine.text)
             reason = reason or refuses(query.prompt, mine, cached, asked_before, fields.get("response", ""))
         if reason is None:
             kept.append((doc_id, fields))

@@ -28,8 +28,7 @@ import numpy as np
 from nearhit.cache import context_match, conversation, entry
 from nearhit.cache.answer_rests_on import refuses
 from nearhit.cache.lookup import Lookup, Reads
-from nearhit.cache.near_copy import near_copy
-from nearhit.cache.other_ending import other_ending
+from nearhit.cache.near_copy import another_question
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.guards import GuardSet, GuardSignal
 from nearhit.guards.content import content_words
@@ -229,7 +228,7 @@ def serve(result: LookupResult, query: Lookup, rows: Sequence[tuple[str, dict[st
         if fitted.best(found) < fitted.threshold:
             continue
         if _states_facts(query.prompt, asked) or (
-            context == cached and (other_ending(query.prompt, asked) or near_copy(query.prompt, asked, context.text))
+            context == cached and another_question(query.prompt, asked, context.text)
         ):
             continue
         if refuses(query.prompt, context, cached, asked, fields.get("response", "")):

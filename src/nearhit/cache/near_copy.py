@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
+from nearhit.cache.other_ending import other_ending, said_alike
 from nearhit.guards.clauses import asking_sentence
-from nearhit.guards.content import content_stems, content_words
-from nearhit.guards.text import analyse, folded_words
+from nearhit.guards.content import content_stems
+from nearhit.guards.text import folded_words
 
-__all__ = ["MOST_CHANGED", "MOST_WORDS", "near_copy"]
+__all__ = ["MOST_CHANGED", "MOST_WORDS", "another_question", "near_copy"]
 
 MOST_CHANGED = 2
 """The most words the two asking sentences may differ in (the longer side of each changed span, summed)."""
@@ -56,6 +57,10 @@ def near_copy(question: str, cached: str, turns: str = "") -> str | None:
 
 def _alike(mine: list[str], other: list[str]) -> bool:
     """Whether two changed spans share a stem or a word's synonym class: one thing said otherwise."""
-    if set(content_stems(mine)) & set(content_stems(other)):
-        return True
-    return bool(content_words(analyse(" ".join(mine))).keys() & content_words(analyse(" ".join(other))).keys())
+    return bool(set(content_stems(mine)) & set(content_stems(other))) or said_alike(mine, other)
+
+
+def another_question(question: str, cached: str, turns: str) -> str | None:
+    """Why a follow-up after the very same turns asks another thing than the cached one (:func:`other_ending`, then
+    :func:`near_copy`), or None: the one reading the first look and the learned add both veto with."""
+    return other_ending(question, cached) or near_copy(question, cached, turns)

@@ -16,7 +16,7 @@ from nearhit.guards.clauses import asking_sentence
 from nearhit.guards.content import content_stems, content_words
 from nearhit.guards.text import analyse, folded_words
 
-__all__ = ["other_ending"]
+__all__ = ["other_ending", "said_alike"]
 
 
 def other_ending(question: str, cached: str) -> str | None:
@@ -27,15 +27,15 @@ def other_ending(question: str, cached: str) -> str | None:
         return None
     ending, other = ours[opened:], theirs[opened:]
     said, said_otherwise = set(content_stems(ending)), set(content_stems(other))
-    if not said or not said_otherwise or said & said_otherwise or _alike(ending, other):
+    if not said or not said_otherwise or said & said_otherwise or said_alike(ending, other):
         return None
     if negates_unsaid(question, cached) or negates_unsaid(cached, question):
         return None  # "so it doesn't go blotchy" / "evenly": a "not" that tells why, one want said by its opposite
     return f"the question ends in another thing: {' '.join(ending)!r} vs {' '.join(other)!r}"
 
 
-def _alike(ending: list[str], other: list[str]) -> bool:
-    """Whether the two endings share a word's synonym class ("kept in the fridge" / "stored in the refrigerator"):
+def said_alike(ending: list[str], other: list[str]) -> bool:
+    """Whether two spans of words share a word's synonym class ("kept in the fridge" / "stored in the refrigerator"):
     a rewording of one thing, not another thing."""
     return bool(content_words(analyse(" ".join(ending))).keys() & content_words(analyse(" ".join(other))).keys())
 
