@@ -198,6 +198,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v127": "nearhit_conversations_v127.jsonl",
     "nearhit-conversations-v128": "nearhit_conversations_v128.jsonl",
     "nearhit-conversations-v129": "nearhit_conversations_v129.jsonl",
+    "nearhit-conversations-v130": "nearhit_conversations_v130.jsonl",
+    "nearhit-conversations-v131": "nearhit_conversations_v131.jsonl",
+    "nearhit-conversations-v132": "nearhit_conversations_v132.jsonl",
+    "nearhit-conversations-v133": "nearhit_conversations_v133.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
