@@ -7,7 +7,7 @@ read as the service reads them), then the context's reason (the earlier turns un
 other facts; a change in the user's turns; ...), the question under the threshold, a guard, or the story told as
 one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits are never loaded).
 
-    python benchmarks/conversation_misses.py                     # seven dev splits, a table of causes
+    python benchmarks/conversation_misses.py                     # every dev split, a table of causes
     python benchmarks/conversation_misses.py --show "told as one" # and each pair whose cause starts so
     python benchmarks/conversation_misses.py --compare base.txt after.txt  # two --pairs runs, per set and category
     python benchmarks/conversation_misses.py --stages base.txt   # the missed should-hits by stage and category
@@ -436,7 +436,7 @@ def main() -> None:
         if path and records is not None:
             with open(path, "w", encoding="utf-8") as out:
                 out.write("\n".join(records) + "\n")
-    print("| missed should-hits, seven dev splits pooled: sides, cause | pairs |\n|---|---|")
+    print("| missed should-hits, the dev splits pooled: sides, cause | pairs |\n|---|---|")
     for why, n in sorted(missed.items(), key=lambda item: (-item[1], item[0])):
         if not why.startswith("  "):
             print(f"| {why} | {n} |")
