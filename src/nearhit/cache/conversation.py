@@ -153,6 +153,10 @@ SAID_MORE = "the user's turns say something the other's do not"
 other side lacks): those for which :mod:`nearhit.cache.turns` compares the turns again without it."""
 OTHER_FACTS = "one side states other facts"
 """How :func:`states_more` starts when one text states numbers, dates or names the other does not."""
+BARE_REPLIES_SHARE = 0.5
+"""The most of the shorter side's user content words (stemmed) two contexts told in the same turns may share and
+still be refused as another story when their assistant's turns add nothing (:func:`_other_story_bare_replies`): at
+most half (cx51's reading, forty-first session, cx52)."""
 
 _POINTS_BACK = re.compile(
     r"\b(it|its|that|this|these|those|they|them|one|ones|first|second|third|last|other|yes|yeah|yep|no|nope|ok|"
@@ -674,7 +678,62 @@ def differs(
     if slots is not None:
         # Read last: where a check above refuses, its reason stays the one shown (and the learned add's flag).
         return f"the earlier turns name other things in the same frame: {slots}"
+    if similarity < CONTEXT_THRESHOLD and _other_story_bare_replies(query, cached):
+        # After every check that names what differs, under the threshold only (at or over it the story checks
+        # alone judge). Worded as "about something else": the user-turns second chance reads the two sides again
+        # by their user turns' own embeddings (conversation_lookup.user_turns), so a story retold in other words
+        # whose user turns read alike is served there.
+        return (
+            f"{ABOUT_ELSE} (similarity {similarity:.3f} < {CONTEXT_THRESHOLD}; the assistant's turns add nothing, "
+            "the user's share at most half their words)"
+        )
     return None
+
+
+def _other_story_bare_replies(query: Context, cached: Context) -> bool:
+    """Whether two contexts told in the same turns whose assistant's turns add nothing (:func:`_replies_add_nothing`:
+    "OK." on both sides) tell two stories: the shorter side's user turns share at most :data:`BARE_REPLIES_SHARE` of
+    their content words (stemmed) with the other's ("My app is served by nginx installed directly on an Ubuntu server"
+    / "My app runs in a Docker container called api on an Ubuntu server"), and no quantity (:func:`_a_quantity_shared`:
+    a story retold under a templated reply rewords its words, not its "£280,000" or its "2 hours"). The whole turns'
+    cosine reads the same reply on both sides as much as the story; what is left to tell the stories apart is what
+    the user said. A reply that says something was given to one story: the same on both sides, the turns are judged
+    as before. On the fit dev splits (forty-first session, cx52): context swaps served 22 -> 20, no should-hit lost;
+    on the fit pairs whose replies say nothing in other words, each ``b`` given ``a``'s replies, no verdict moved
+    (without the quantity, 3 retold histories refused)."""
+    if not _replies_add_nothing(query, cached):
+        return False
+    told, heard = _said_by(query, "user"), _said_by(cached, "user")
+    mine, theirs = _stems(told), _stems(heard)
+    if not mine or not theirs or len(mine & theirs) > BARE_REPLIES_SHARE * min(len(mine), len(theirs)):
+        return False
+    return not _a_quantity_shared(told, heard)
+
+
+def _a_quantity_shared(told: str, heard: str) -> bool:
+    """Whether both texts state one quantity (written in digits or with its unit, matched as the number check matches
+    them: "£280,000" / "280k", "2 hours" / "two hours", "2019"): a fact of the story both tell, whatever other words
+    tell it. A bare number word ("the next one") is none."""
+    mine, theirs = _stated(told), _stated(heard)
+    return bool(mine and theirs) and len(unmatched(mine, theirs)[0]) < len(mine)
+
+
+def _stated(text: str) -> list[Quantity]:
+    return [q for q in quantities(analyse(text).tokens) if q.dimension or any(c.isdigit() for c in q.surface)]
+
+
+def _replies_add_nothing(query: Context, cached: Context) -> bool:
+    """Whether two contexts told in the same turns have the same assistant's turns, word for word, each saying nothing
+    (:func:`_empty_turn`, the reading :func:`says_nothing` gives a turn: "Okay.", "OK.", "That's great!", "How's it
+    going?"). A reply that says something ("The thermostat may be worn.", "A deposit fund is a good goal.") was given
+    to one story: the same on both sides, it tells that the user told the same one."""
+    if not _same_shape(query, cached):
+        return False
+    told = zip(query.turns, cached.turns, strict=True)
+    replies = [(turn, other) for (role, turn), (_, other) in told if role == "assistant"]
+    return bool(replies) and all(
+        folded_words(turn) == folded_words(other) and _empty_turn(turn) for turn, other in replies
+    )
 
 
 def _checks_decide(query: Context, cached: Context, similarity: float, whole: bool) -> bool:
