@@ -202,6 +202,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v131": "nearhit_conversations_v131.jsonl",
     "nearhit-conversations-v132": "nearhit_conversations_v132.jsonl",
     "nearhit-conversations-v133": "nearhit_conversations_v133.jsonl",
+    "nearhit-conversations-v134": "nearhit_conversations_v134.jsonl",
+    "nearhit-conversations-v135": "nearhit_conversations_v135.jsonl",
+    "nearhit-conversations-v136": "nearhit_conversations_v136.jsonl",
+    "nearhit-conversations-v137": "nearhit_conversations_v137.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
