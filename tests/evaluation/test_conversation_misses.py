@@ -45,8 +45,8 @@ def test_the_fit_sets_hold_no_validation_and_no_held_out_set(misses: ModuleType)
     fit, validation = misses.chosen_sets("fit"), misses.chosen_sets("validation")
     assert set(validation) == set(misses.VALIDATION) and "conversations" in fit
     assert not set(fit) & set(validation) and not (set(fit) | set(validation)) & set(misses.HELD_OUT)
-    assert "nearhit-conversations-v121" in fit  # the newest fit set; every newer one is validation or held out
-    newer = {name for name in misses.SETS if name.startswith("nearhit-conversations-v") and int(name[23:]) >= 126}
+    assert "nearhit-conversations-v125" in fit  # the newest fit set; every newer one is validation or held out
+    newer = {name for name in misses.SETS if name.startswith("nearhit-conversations-v") and int(name[23:]) >= 134}
     assert newer == set(misses.HELD_OUT)
 
 
