@@ -206,6 +206,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v135": "nearhit_conversations_v135.jsonl",
     "nearhit-conversations-v136": "nearhit_conversations_v136.jsonl",
     "nearhit-conversations-v137": "nearhit_conversations_v137.jsonl",
+    "nearhit-conversations-v138": "nearhit_conversations_v138.jsonl",
+    "nearhit-conversations-v139": "nearhit_conversations_v139.jsonl",
+    "nearhit-conversations-v140": "nearhit_conversations_v140.jsonl",
+    "nearhit-conversations-v141": "nearhit_conversations_v141.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
