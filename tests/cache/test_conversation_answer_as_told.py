@@ -53,7 +53,9 @@ async def test_a_turn_left_out_as_chatter_that_the_stored_answer_takes_up_is_not
 ) -> None:
     await guarded_cache.store(ask(guarded_cache, TAIL, HANDLE), AFTER_THE_TAIL)
     result = await guarded_cache.lookup(ask(guarded_cache, CALM, HANDLE))
-    assert_refused(result, "the stored answer rests on 'she dropped her tail yesterday")
+    # The first look's refusal is the one kept (the turn said alone); turn by turn, the turn left out, the stored
+    # answer's reading against the whole turns refuses it again (the same turns with another answer are served).
+    assert_refused(result, "she dropped her tail yesterday")
 
 
 async def test_the_same_turn_with_an_answer_that_does_not_take_it_up_is_served(guarded_cache: SemanticCache) -> None:
@@ -68,3 +70,13 @@ def test_one_word_of_a_span_taken_up_more_than_the_rest_of_the_story() -> None:
     # "position", "8 s/day"): no span it rests on.
     proper, plain = Context((("user", PROPER),)), Context((("user", WATCH),))
     assert refuses(POSITION, plain, proper, POSITION, POSITIONS) is None
+
+
+def test_an_afterthought_closed_by_by_the_way_is_a_span_the_answer_may_rest_on() -> None:
+    # nhc109-constraint_added-014: "by the way" closing a clause with a subject of its own is no small talk.
+    kitchen = "We're redoing the kitchen in the house we just bought."
+    septic = Context((("user", f"{kitchen} The house is on a septic system, by the way."),))
+    disposal = "is it ok to install a garbage disposal?"
+    answer = "You can, but it's generally discouraged with a septic system: a disposal adds solids to the tank."
+    why = refuses(disposal, Context((("user", kitchen),)), septic, disposal, answer)
+    assert why is not None and "the house is on a septic system by the way" in why
