@@ -59,16 +59,29 @@ def read(
         return {}
     mine, theirs = conversation.users_said(asking), conversation.users_said(cached)
     sides = {
-        "rests_on": (conversation.said_more_spans(mine, theirs), f"{asking.text}\n{question}"),
-        "names_added": (conversation.said_more_spans(theirs, mine), f"{cached.text}\n{asked}"),
+        "rests_on": (
+            conversation.said_more_spans(mine, theirs, afterthoughts=True),
+            f"{asking.text}\n{question}",
+            f"{theirs}\n{asked}",
+        ),
+        "names_added": (
+            conversation.said_more_spans(theirs, mine, afterthoughts=True),
+            f"{cached.text}\n{asked}",
+            None,
+        ),
     }
-    found = {way: [(span, _taken_up(span, said, text)) for span in spans] for way, (spans, said) in sides.items()}
+    found = {
+        way: [(span, _taken_up(span, said, text, story)) for span in spans]
+        for way, (spans, said, story) in sides.items()
+    }
     return {way: [(span, taken) for span, taken in spans if taken] for way, spans in found.items()}
 
 
-def _taken_up(span: str, said: str, answer: str) -> list[str]:
+def _taken_up(span: str, said: str, answer: str, story: str | None = None) -> list[str]:
     """The content words (by stem or synonym class) and numbers of ``span`` that ``answer`` says and ``said`` does
-    not; none unless they are at least :data:`TAKEN_SHARE` of the span's."""
+    not; none unless they are at least :data:`TAKEN_SHARE` of the span's, or (``story``: the stored side's own user
+    turns and question, for a span the stored side says more) a larger share of the span's than the answer takes up
+    of the rest of that story, of which it takes up something (:func:`_more_than_the_story`)."""
     words, told, answered = (content_words(analyse(text)) for text in (span, said, answer))
     kinds = {kind: stem for kind, stem in words.items() if kind not in _TALK}
     taken = [
@@ -77,4 +90,19 @@ def _taken_up(span: str, said: str, answer: str) -> list[str]:
     numbers = list(dict.fromkeys(_NUMBER.findall(span)))
     said_numbers, answered_numbers = set(_NUMBER.findall(said)), set(_NUMBER.findall(answer))
     taken += [n for n in numbers if n not in said_numbers and n in answered_numbers]
-    return taken if len(taken) >= TAKEN_SHARE * (len(kinds) + len(numbers)) else []
+    share = len(taken) / max(len(kinds) + len(numbers), 1)
+    if taken and (share >= TAKEN_SHARE or (story is not None and _more_than_the_story(share, kinds, story, answered))):
+        return taken
+    return []
+
+
+def _more_than_the_story(share: float, span: dict[str, str], story: str, answered: dict[str, str]) -> bool:
+    """Whether the answer takes up ``share`` of a span, more than the share of the rest of the stored story's content
+    words it says (at least one): an answer that says one word of "she dropped her tail yesterday when the cat spooked
+    her" ("until the tail stump has healed") and hardly a word of the rest rests on the span; one that says "watch"
+    of "it's my first 'proper' watch" and most of the rest ("lying dial up", "position", "gains 8 s/day") does not."""
+    rest = {
+        kind: stem for kind, stem in content_words(analyse(story)).items() if kind not in _TALK and kind not in span
+    }
+    said = sum(1 for kind, stem in rest.items() if same_word(kind, stem, answered))
+    return said > 0 and share > said / len(rest)

@@ -112,7 +112,9 @@ def match(
             reason = reason or conversation.other_referent(query.prompt, asked_before)
             if reason is None and mine == cached:
                 reason = another_question(query.prompt, asked_before, mine.text)
-            reason = reason or refuses(query.prompt, mine, cached, asked_before, fields.get("response", ""))
+            # The stored answer is read against the turns as told, none left out (a second chance's chatter).
+            told, told_cached = query.context_as_told or mine, conversation.stored(fields.get(AS_TOLD, "")) or cached
+            reason = reason or refuses(query.prompt, told, told_cached, asked_before, fields.get("response", ""))
         if reason is None:
             kept.append((doc_id, fields))
             matched[doc_id] = {"turns": [list(t) for t in cached.turns] if cached else [], "similarity": similarity}
@@ -130,6 +132,14 @@ def match(
             result.rejected_by, result.rejection_reason = "context", reason
             result.similarity, result.distance = candidate_similarity, 1.0 - candidate_similarity
     return kept, matched, rejected, margins
+
+
+AS_TOLD = "context_as_told"
+"""A trial row's key (never an entry's field) for the candidate's turns as told, where a second chance compares them
+with a turn left out (:func:`nearhit.cache.conversation_lookup.turn_by_turn`): the stored answer
+(:mod:`nearhit.cache.answer_rests_on`) is read against the whole of both sides' turns, as at the first look. A turn
+left out as chatter the stored answer takes up ("he's got a daughter from his first marriage" / "his daughter may
+make you ineligible") is what the answer rests on (benchmarks/README.md, ca54)."""
 
 
 def servable_floor(threshold: float, quiet: float) -> float:

@@ -198,6 +198,8 @@ _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 _AFTERTHOUGHT_OPENS = re.compile(r"^(?:and\s+|also\s+)?(?:oh|btw|by the way)\b")
 _AFTERTHOUGHT_CLOSES = re.compile(r"^((?:i|we|he|she|they|it|my|our|his|her|their)\b.*?)\s+(?:btw|by the way)$")
 """Marks that only frame an afterthought (:func:`_unframed`)."""
+_AFTERTHOUGHT_CLOSED = re.compile(r"(?<=\S)\s+(?:btw|by the way)$")
+"""A closing mark of an afterthought, whatever opens the clause (:func:`said_more_spans`)."""
 _TALK = re.compile(
     r"ask|asking|question|questions|query|help|hand|something|anything|quick|quickly|minute|moment|sec|second|mind|"
     r"ahead|away|shoot|sure|absolutely|certainly|course|happy|glad|welcome|need|wondering|wonder|favour|favor|advice|"
@@ -1652,11 +1654,13 @@ def _contained(a: Sequence[str], b: Sequence[str]) -> difflib.SequenceMatcher[st
     return matcher if shared >= CONTAINED * min(len(a), len(b)) else None
 
 
-def said_more_spans(mine: str, theirs: str) -> list[str]:
+def said_more_spans(mine: str, theirs: str, *, afterthoughts: bool = False) -> list[str]:
     """What ``theirs`` (a side's user turns) says where ``mine`` says nothing or other words, span by span, when one
     side's words are (nearly) all in the other's (:func:`_contained`, as :func:`_changed_by_user` reads them); none
     for a rewording, nor a span of small talk (:func:`_small_talk_turn`: "hey there hope your day's going better than
-    mine lol"; not "oh and I'm 20 weeks pregnant"). Read by :mod:`nearhit.cache.answer_rests_on`."""
+    mine lol"; not "oh and I'm 20 weeks pregnant"). Read by :mod:`nearhit.cache.answer_rests_on`. ``afterthoughts``:
+    a span closed by "btw" or "by the way" is read without it whatever its subject ("the house is on a septic system
+    by the way"; :func:`_unframed` reads a person's only), for a reading that asks the stored answer besides."""
     a, b = folded_words(_unpossessed(mine)), folded_words(_unpossessed(theirs))
     matcher = _contained(a, b)
     if matcher is None:
@@ -1664,7 +1668,11 @@ def said_more_spans(mine: str, theirs: str) -> list[str]:
     spans = [
         " ".join(b[j1:j2]) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal" and _has_content(b[j1:j2])
     ]
-    return [span for span in spans if not _small_talk_turn(span, mine)]
+    return [
+        span
+        for span in spans
+        if not _small_talk_turn(_AFTERTHOUGHT_CLOSED.sub("", span) if afterthoughts else span, mine)
+    ]
 
 
 def _closed_by_emoji(text: str, end: int) -> bool:

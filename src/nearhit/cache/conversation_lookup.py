@@ -247,8 +247,9 @@ async def turn_by_turn(
         vectors = dict(zip(texts, await embedded(cache, query, texts, spec), strict=True))
     trials = []
     for doc_id, fields, cached, mine, theirs in kept:
-        asked = replace(query, context=mine, context_vector=vectors.get(normalise(mine.text), query.context_vector))
-        row = {**fields, entry.CONTEXT: theirs.to_json()}
+        vector = vectors.get(normalise(mine.text), query.context_vector)
+        asked = replace(query, context=mine, context_vector=vector, context_as_told=query.context)
+        row = {**fields, entry.CONTEXT: theirs.to_json(), context_match.AS_TOLD: fields.get(entry.CONTEXT, "")}
         if theirs != cached:
             row[entry.CONTEXT_VECTOR] = context_match.vector_text(vectors[normalise(theirs.text)])
         trials.append((asked, doc_id, row))
@@ -436,7 +437,8 @@ def _matched_at_one(
     assert query.context_vector is not None
     vector = query.context_vector
     row = {**_read_as(fields, theirs), entry.CONTEXT_VECTOR: context_match.vector_text(vector)}
-    asked = replace(query, context=mine, context_vector=vector)
+    row[context_match.AS_TOLD] = fields.get(entry.CONTEXT, "")
+    asked = replace(query, context=mine, context_vector=vector, context_as_told=query.context)
     kept, _, _, widths = context_match.match(trial, asked, [(doc_id, row)], len(vector), whole=False)
     return kept, widths
 

@@ -62,6 +62,9 @@ class Lookup:
     alone: Scope | None = None
     """Where single questions of this scope are searched: a conversation that finds no entry of its own may
     be served by one of them that asks, in one message, what it asks over several (None: not looked for)."""
+    context_as_told: Context | None = None
+    """The earlier turns as told, where a second chance reads ``context`` with a turn left out (chatter one side
+    alone says): what the stored answer is read against (:data:`nearhit.cache.context_match.AS_TOLD`)."""
     earlier: Context | None = None
     """The earlier turns of a question that stands alone after them (no context to match by meaning): stored
     with its entry, so the same story told with a detail changed is told apart (:func:`story.alone_differs`)."""
