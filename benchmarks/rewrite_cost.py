@@ -20,6 +20,8 @@ import argparse
 import asyncio
 import statistics
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from nearhit.cache import SemanticCache
 from nearhit.config import load_settings
@@ -45,16 +47,13 @@ async def main(model_ms: float, real: bool) -> None:
     else:
         settings = load_settings()
     tenant = f"t{run}"
+
+    def turn_on(cache: SemanticCache) -> None:
+        cache.rewriter = build_rewriter(settings)
+        assert cache.rewriter is not None, "no rewrite model: set NEARHIT_REWRITE_MODEL and a real provider"
+
     try:
-        async with scratch_cache(load_settings()) as cache:
-            for pair in pairs:
-                await cache.store(request(cache, tenant, pair.a), "an answer")
-            await _lookups(cache, tenant, pairs)  # every question and context embedded once, then kept
-            offline = await _lookups(cache, tenant, pairs)
-            cache.rewriter = build_rewriter(settings)
-            assert cache.rewriter is not None, "no rewrite model: set NEARHIT_REWRITE_MODEL and a real provider"
-            called = await _lookups(cache, tenant, pairs)
-            kept = await _lookups(cache, tenant, pairs)
+        offline, called, kept = await three_passes(pairs, tenant, "an answer", turn_on, _lookups)
     finally:
         if fake is not None:
             fake.close()
@@ -75,7 +74,8 @@ async def main(model_ms: float, real: bool) -> None:
         calls = [r["rewrite_ms"] for r in rows if r["rewrite_ms"] is not None]
         search = [r["search_ms"] for r in rows if r["search_ms"] is not None]
         print(
-            f"| {name} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(calls, 50)} | {_p(calls, 90)} | {_p(search, 50)} |"
+            f"| {name} | {percentile(totals, 50)} | {percentile(totals, 90)} | {percentile(calls, 50)} | "
+            f"{percentile(calls, 90)} | {percentile(search, 50)} |"
         )
     prompt = statistics.mean(r["rewrite"]["prompt_tokens"] for r in paid)
     completion = statistics.mean(r["rewrite"]["completion_tokens"] for r in paid)
@@ -87,7 +87,26 @@ async def main(model_ms: float, real: bool) -> None:
         print(f"| {model} | {usd:.6f} | {usd * len(paid) / len(pairs) * 1000:.3f} |")
 
 
-async def _lookups(cache: SemanticCache, tenant: str, pairs: list[dataset.Pair]) -> list[dict]:
+async def three_passes(
+    pairs: list[dataset.Pair],
+    tenant: str,
+    answer: str,
+    turn_on: Callable[[SemanticCache], None],
+    lookups: Callable[[SemanticCache, str, list[dataset.Pair]], Awaitable[list[dict[str, Any]]]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each ``a`` stored with ``answer`` on a scratch index, then each ``b`` looked up (``lookups``): offline (once to
+    embed every question and context, then measured), with the model ``turn_on`` sets on the cache (its calls), and
+    again (its replies kept in Redis). A model's cost benchmark's three passes (this one, ``verify_cost.py``)."""
+    async with scratch_cache(load_settings()) as cache:
+        for pair in pairs:
+            await cache.store(request(cache, tenant, pair.a), answer)
+        await lookups(cache, tenant, pairs)  # every question and context embedded once, then kept
+        offline = await lookups(cache, tenant, pairs)
+        turn_on(cache)
+        return offline, await lookups(cache, tenant, pairs), await lookups(cache, tenant, pairs)
+
+
+async def _lookups(cache: SemanticCache, tenant: str, pairs: list[dataset.Pair]) -> list[dict[str, Any]]:
     rows = []
     for pair in pairs:
         result = await cache.lookup(request(cache, tenant, pair.b))
@@ -104,13 +123,19 @@ async def _lookups(cache: SemanticCache, tenant: str, pairs: list[dataset.Pair])
     return rows
 
 
-def _p(values: list[float], q: int) -> str:
+def percentile(values: list[float], q: int) -> str:
+    """The ``q``-th percentile of ``values`` for a table, "–" for fewer than two."""
     return f"{statistics.quantiles(values, n=100)[q - 1]:.2f}" if len(values) > 1 else "–"
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """The options of a model's cost benchmark (this one, ``verify_cost.py``): the fake's wait, or the real model."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--model-ms", type=float, default=0.0, help="the fake model's wait before it answers")
     parser.add_argument("--real", action="store_true", help="call the provider configured in the environment")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = arguments(__doc__)
     asyncio.run(main(args.model_ms, args.real))

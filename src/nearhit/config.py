@@ -213,6 +213,14 @@ class Settings(BaseSettings):
     rewrite_ttl: int = Field(
         7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_REWRITE_TTL", "rewrite_ttl")
     )  # how long a rewrite is kept in Redis: a repeated conversation pays for it once
+    # A model asked to confirm a conversation's semantic hit before it is served (nearhit.cache.verified): does the
+    # stored answer answer this conversation, yes or no. Unset: off, no call. Ignored (with a warning) while the LLM
+    # is the simulated model, and under NEARHIT_MAX_WRONG_RATE. A check that fails, is late or says no: a miss.
+    verify_model: str | None = Field(None, validation_alias=_env("NEARHIT_VERIFY_MODEL", "verify_model"))
+    verify_timeout: float = Field(2.0, gt=0, le=60, validation_alias=_env("NEARHIT_VERIFY_TIMEOUT", "verify_timeout"))
+    verify_ttl: int = Field(
+        7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_VERIFY_TTL", "verify_ttl")
+    )  # how long a verdict is kept in Redis: the same request for the same entry pays for it once
 
     # The calibrated decision (nearhit.decision, v3): the guards veto at their cuts; the rest, from the model's
     # margin (0.10) under the similarity threshold (from the threshold itself when the user set it, unless
@@ -357,7 +365,7 @@ class Settings(BaseSettings):
 
         return _rate(value, check_rate, "NEARHIT_MAX_EXPLORATION_RATE must be a share of lookups in (0, 1], e.g. 0.2")
 
-    @field_validator("judge_model", "rewrite_model")
+    @field_validator("judge_model", "rewrite_model", "verify_model")
     @classmethod
     def _blank_model_is_unset(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None

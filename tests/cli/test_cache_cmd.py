@@ -79,6 +79,22 @@ async def test_cache_stats_shows_the_rewrites_once_there_are_any(cache: Semantic
     assert "$0.0003, 500 ms a call" in shown.stdout
 
 
+async def test_cache_stats_shows_the_checks_once_there_are_any(cache: SemanticCache, settings: Settings) -> None:
+    quiet = await invoke(settings, "cache", "stats")
+    assert quiet.exit_code == 0 and "checks" not in quiet.stdout  # off by default: nothing to show
+    counted = {"verifies": 5, "verifies_cached": 2, "verify_failures": 1, "verify_refusals": 3}
+    amounts = {
+        "verify_prompt_tokens": 1200,
+        "verify_completion_tokens": 5,
+        "verify_cost_micro_usd": 190,
+        "verify_ms": 1500,
+    }
+    await cache.redis.hset(cache.keys.stats_key, mapping=counted | amounts)
+    shown = await invoke(settings, "cache", "stats")
+    assert "checks          5 calls (2 more kept in Redis, 1 failed), 3 hits refused; 1,205 tokens" in shown.stdout
+    assert "$0.0002, 300 ms a call" in shown.stdout
+
+
 async def test_cache_stats_shows_the_stores_dropped_by_a_clear(cache: SemanticCache, settings: Settings) -> None:
     await cache.redis.hset(cache.keys.stats_key, mapping={"stores": 3, "stores_cleared": 1})
     shown = await invoke(settings, "cache", "stats")

@@ -71,3 +71,10 @@ def test_a_rewrite_call_is_counted_with_its_time_and_price() -> None:
     called = counted(replace(BASE, outcome="semantic", rewrite_ms=250.0, rewrite_cost_usd=0.00008))
     assert called["rewrites[]"] == 1 and called["rewrite_seconds[]"] == 0.25
     assert called["rewrite_cost_usd[]"] == 0.00008
+
+
+def test_a_check_call_is_counted_with_its_time_and_price() -> None:
+    assert "verifies[]" not in counted(BASE)  # none asked, or a verdict kept in Redis
+    called = counted(replace(BASE, outcome="semantic", verify_ms=120.0, verify_cost_usd=0.00004))
+    assert called["verifies[]"] == 1 and called["verify_seconds[]"] == 0.12
+    assert called["verify_cost_usd[]"] == 0.00004

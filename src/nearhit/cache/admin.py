@@ -232,6 +232,7 @@ class CacheAdmin(CacheBase):
                 await unlink_each(self.redis, [self.keys.stats_key, self.keys.evidence_key])
                 await self._unlink_matching(self.keys.observations_pattern)  # the labels of the entries just deleted
                 await self._unlink_matching(self.keys.rewrites_pattern())
+                await self._unlink_matching(self.keys.verdicts_pattern())
                 await self._unlink_matching(self.keys.twins_marks_pattern())
                 return deleted
             owner = self._owner(tenant, scope)
@@ -248,6 +249,7 @@ class CacheAdmin(CacheBase):
                 if not keys:
                     if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
                         await self._unlink_matching(self.keys.rewrites_pattern(owner))
+                        await self._unlink_matching(self.keys.verdicts_pattern(owner))
                         await self._unlink_matching(self.keys.twins_marks_pattern(owner))
                     return deleted
                 twins = await asyncio.gather(*(self.redis.hget(key, entry.TWIN) for key in keys))

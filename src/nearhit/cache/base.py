@@ -24,6 +24,7 @@ from nearhit.cache.embedding_store import DEFAULT_TTL_S, EmbeddingStore
 from nearhit.cache.keys import KeySpace
 from nearhit.cache.near import NearCache
 from nearhit.cache.rewrite_stats import REWRITE_FIELDS
+from nearhit.cache.verify_stats import VERIFY_FIELDS
 from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
@@ -42,6 +43,7 @@ STAT_FIELDS = (
     "stores",
     "stores_cleared",
     *REWRITE_FIELDS,
+    *VERIFY_FIELDS,
 )
 
 

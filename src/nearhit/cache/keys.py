@@ -332,6 +332,15 @@ class KeySpace:
         """A SCAN pattern for the kept rewrites: every tenant's, or ``tenant``'s."""
         return self._per_tenant_pattern("rewrite", tenant)
 
+    def verdict(self, tenant: str, model_name: str, digest: str) -> str:
+        """A model's verdict on serving an entry to a conversation (``digest``: of the pair), under its tenant's part
+        so clearing a tenant finds its verdicts (:meth:`verdicts_pattern`)."""
+        return f"{self.root}:{self.index_name}:verdict:{name_digest(tenant)}:{name_digest(model_name)}:{digest}"
+
+    def verdicts_pattern(self, tenant: str | None = None) -> str:
+        """A SCAN pattern for the kept verdicts: every tenant's, or ``tenant``'s."""
+        return self._per_tenant_pattern("verdict", tenant)
+
     def twins_mark(self, tenant: str, told: str) -> str:
         """The mark that single questions of a scope (``told``: where its stories told as one question are
         indexed) have conversations' twins to search, under its tenant's part so clearing a tenant finds it."""

@@ -101,6 +101,9 @@ class LookupResult:
     rewrite: dict[str, Any] | None = None
     """A conversation's question as the rewrite model told it to stand alone (``NEARHIT_REWRITE_MODEL``), with
     what the rewrite took and cost (:mod:`nearhit.cache.standalone`); None when none was asked for."""
+    verify: dict[str, Any] | None = None
+    """The check of a conversation's semantic hit by a model (``NEARHIT_VERIFY_MODEL``): its verdict (``serves``) or
+    its ``error``, model, time, tokens and price (:mod:`nearhit.cache.verified`); None when no check was made."""
 
     @property
     def hit(self) -> bool:

@@ -1,6 +1,8 @@
 """The counters of the optional standalone rewrite (:mod:`nearhit.cache.standalone`), kept with the cache's
 hit counters so ``nearhit cache stats`` and ``/stats`` show what the rewrite costs and what it serves."""
 
+from nearhit.cache.model_calls import Counters
+
 REWRITES = "rewrites"
 """Calls made to the rewrite model (a rewrite read back from Redis is not one)."""
 REWRITES_CACHED = "rewrites_cached"
@@ -26,3 +28,14 @@ REWRITE_FIELDS = (
     REWRITE_COST_MICRO_USD,
     REWRITE_MS,
 )
+
+COUNTERS = Counters(
+    REWRITES,
+    REWRITES_CACHED,
+    REWRITE_FAILURES,
+    REWRITE_PROMPT_TOKENS,
+    REWRITE_COMPLETION_TOKENS,
+    REWRITE_COST_MICRO_USD,
+    REWRITE_MS,
+)
+"""The counters :func:`nearhit.cache.model_calls.kept_or_asked` adds to for the rewrite."""

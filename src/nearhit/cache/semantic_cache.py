@@ -43,11 +43,13 @@ from nearhit.cache import (
     standalone,
     strict,
     turn_reading,
+    verified,
 )
 from nearhit.cache import index as idx
 from nearhit.cache import turns as turns_apart
 from nearhit.cache.admin import CLEAR_INDEXING_TIMEOUT_S, CacheAdmin
 from nearhit.cache.client import RedisClient, reads, unlink_each, wrong_type
+from nearhit.cache.conversation import Context
 from nearhit.cache.embedding_store import DEFAULT_TTL_S
 from nearhit.cache.exploration_budget import ExplorationBudget
 from nearhit.cache.feedback import SERVED_FLUSH_S, FeedbackStore, LabelSource, Served
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
     from nearhit.decision import Decision
     from nearhit.guards import GuardSet
     from nearhit.llm.rewrite import Rewriter
+    from nearhit.llm.verify import Verifier
 
 _EXACT_FIELDS = tuple(name.encode() for name in (*entry.ANSWER, "ttl"))
 """What the exact read asks of an entry, as bytes: redis-py packs bytes as they are, text it encodes per call."""
@@ -154,6 +157,7 @@ class SemanticCache(CacheAdmin):
         exact_presence: bool = False,
         exact_presence_keys: int = PRESENCE_KEYS,
         rewriter: Rewriter | None = None,
+        verifier: Verifier | None = None,
         prepare_while_embedding: bool = False,
         read_during_knn: bool = False,
         fitted_margins: bool = True,
@@ -186,6 +190,7 @@ class SemanticCache(CacheAdmin):
         self.feedback = FeedbackStore(redis, self.keys)
         self._random = random.Random(seed)  # audits are drawn at random; a seed makes a replay repeatable
         self.rewriter = rewriter  # a conversation that missed, rewritten to stand alone (cache.standalone)
+        self.verifier = verifier  # a conversation's semantic hit confirmed by a model first (cache.verified)
         # The guards' work on the prompt alone done while its embedding runs (``_compute_meanwhile``).
         self.prepare_while_embedding = prepare_while_embedding
         # Else while Redis runs the KNN (``_read_ahead``); off (the default), the judge reads it after, as before.
@@ -437,7 +442,7 @@ class SemanticCache(CacheAdmin):
         unbounded = self.max_wrong_rate is None
         chances = compared and ((unbounded and (query.context is not None or query.alone is not None)) or twinned)
         if result.hit or not chances:
-            await self._strictly(result, query, found)  # a refused hit settles a miss: no second chance after it
+            await self._hit_checks(result, query, found)  # a refused hit settles a miss: no second chance after it
             self._settle(result, query, accept)
             result.timings_ms["total"] = _ms_since(started)
             return FirstLook(result)
@@ -557,14 +562,15 @@ class SemanticCache(CacheAdmin):
                 self, result, query, spec, guards=self.guards, candidates=self.candidates, margins=margins_in_force
             )
             result.timings_ms["from_story"] = _ms_since(stage)
-        await self._strictly(result, query, chance.found)
+        await self._hit_checks(result, query, chance.found)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)
 
     async def close(self) -> None:
         await super().close()
-        if self.rewriter is not None:
-            await self.rewriter.aclose()
+        for model in (self.rewriter, self.verifier):
+            if model is not None:
+                await model.aclose()
 
     def judge_prior(self) -> bounded.Histogram | None:
         """The prior evidence for the judge the cache runs now (``cache.prior``), added to the index's labels when
@@ -751,25 +757,30 @@ class SemanticCache(CacheAdmin):
             raise
         return await embedding
 
-    async def _strictly(self, result: LookupResult, query: Lookup, rows: choose.Rows) -> None:
+    async def _hit_checks(self, result: LookupResult, query: Lookup, rows: choose.Rows) -> None:
         """Under ``conversation_strict``, refuse a semantic hit where either side is a conversation and one side's
         user turns say something the other's do not (:func:`strict.refuses`); the one place every stage's hit passes
-        (an exact hit is the very same history: nothing differs). The entry served is read from ``rows`` (the first
+        (an exact hit is the very same history: nothing differs). Then, with a check's model (``verifier``), a
+        conversation's semantic hit is confirmed by it or refused (:func:`verified.check`)."""
+        if self.conversation_strict and result.match == "semantic" and result.answer is not None:
+            stored = await self.served_turns(result, rows)
+            why = strict.refuses(query.prompt, query.context or query.earlier, result.answer.prompt, stored)
+            if why is not None:
+                strict.refuse(result, why)
+        if self.verifier is not None:
+            await verified.check(self, result, query, rows)
+
+    async def served_turns(self, result: LookupResult, rows: choose.Rows) -> Context | None:
+        """The earlier turns of the entry ``result`` serves (None: a single question), read from ``rows`` (the first
         look's KNN rows), else from Redis (a stage that searched another scope: one round trip, on a hit only)."""
-        if not self.conversation_strict or result.match != "semantic" or result.answer is None:
-            return
+        assert result.answer is not None
         doc_id = result.answer.doc_id
         fields = next((found for name, found in rows if name == doc_id), None)
         if fields is None:
             async with self._redis_errors():
                 values = await self.redis.hmget(doc_id, [entry.CONTEXT, entry.EARLIER])
             fields = _decode_fields((entry.CONTEXT, entry.EARLIER), values)
-        stored = conversation.stored(fields.get(entry.CONTEXT, "")) or conversation.stored(
-            fields.get(entry.EARLIER, "")
-        )
-        why = strict.refuses(query.prompt, query.context or query.earlier, result.answer.prompt, stored)
-        if why is not None:
-            strict.refuse(result, why)
+        return conversation.stored(fields.get(entry.CONTEXT, "")) or conversation.stored(fields.get(entry.EARLIER, ""))
 
     def _settle(self, result: LookupResult, query: Lookup, accept: Accept | None) -> None:
         """Count the lookup once it is known whether the caller takes the answer: a refused hit is a miss (and

@@ -15,11 +15,10 @@ add them up.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from nearhit.cache import choose, constraints, conversation, entry
+from nearhit.cache import choose, constraints, conversation, entry, model_calls
 from nearhit.cache import index as idx
 from nearhit.cache import rewrite_stats as counted
 from nearhit.cache.keys import normalise, sha256_hex
@@ -28,9 +27,12 @@ from nearhit.cache.results import LookupResult
 
 if TYPE_CHECKING:
     from nearhit.cache.semantic_cache import SemanticCache
-    from nearhit.llm.rewrite import Rewriter
+    from nearhit.llm.rewrite import Rewriter, Rewritten
 
-log = logging.getLogger(__name__)
+_LOGGED = model_calls.Logged(
+    "the standalone rewrite failed, conversations are looked up without it: %s",
+    "the standalone rewrite answers again (%s)",
+)
 
 
 def rewrite_key(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> str:
@@ -88,42 +90,11 @@ async def _rewrite(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> d
     """The rewrite as the result shows it: read back from Redis, or asked of the model (then kept), or, when
     the model failed, the error (and no ``question``)."""
     assert query.context is not None
+    context = query.context
+
+    async def ask() -> tuple[dict[str, Any], Rewritten]:
+        made = await rewriter.rewrite(context.turns, query.prompt)
+        return {"question": made.question, "model": made.model}, made
+
     key = rewrite_key(cache, rewriter, query)
-    async with cache._redis_errors():
-        kept = await cache.redis.get(key)
-    if kept is not None:
-        cache._count(counted.REWRITES_CACHED)
-        return {**json.loads(kept), "cached": True, "ms": 0.0, "cost_usd": 0.0}
-    started = time.perf_counter()
-    try:
-        made = await rewriter.rewrite(query.context.turns, query.prompt)
-    except Exception as exc:  # an optional step: whatever fails in it (LLMError above all), the lookup goes on
-        cache._count(counted.REWRITE_FAILURES)
-        if rewriter.error is None:
-            log.warning("the standalone rewrite failed, conversations are looked up without it: %s", exc)
-        rewriter.error = str(exc)
-        spent = round((time.perf_counter() - started) * 1000, 3)
-        return {"model": rewriter.model, "error": str(exc), "cached": False, "ms": spent, "cost_usd": 0.0}
-    if rewriter.error is not None:
-        log.info("the standalone rewrite answers again (%s)", rewriter.model)
-        rewriter.error = None
-    cache._count(counted.REWRITES)
-    cache._add(
-        {
-            counted.REWRITE_PROMPT_TOKENS: made.prompt_tokens,
-            counted.REWRITE_COMPLETION_TOKENS: made.completion_tokens,
-            counted.REWRITE_COST_MICRO_USD: round(made.cost_usd * 1_000_000),
-            counted.REWRITE_MS: round(made.ms),
-        }
-    )
-    shown = {"question": made.question, "model": made.model}
-    async with cache._redis_errors():
-        await cache.redis.set(key, json.dumps(shown, ensure_ascii=False), ex=rewriter.ttl)
-    return {
-        **shown,
-        "cached": False,
-        "ms": made.ms,
-        "prompt_tokens": made.prompt_tokens,
-        "completion_tokens": made.completion_tokens,
-        "cost_usd": made.cost_usd,
-    }
+    return await model_calls.kept_or_asked(cache, rewriter, key, ask, counted.COUNTERS, _LOGGED)

@@ -51,21 +51,22 @@ def _told(question: str, turns: Context | None) -> str:
     return question if turns is None else conversation.told_as_one(turns, question)
 
 
-def refuse(result: LookupResult, why: str) -> None:
-    """Make ``result``'s hit a miss the strict setting refused (``why``: :func:`refuses`): its served candidate listed
-    as refused by :data:`REFUSED_BY` with the reason (added when a stage served it without listing it), the answer
-    and the context shown for it dropped, the similarity kept for the inspector."""
+def refuse(result: LookupResult, why: str, by: str = REFUSED_BY) -> None:
+    """Make ``result``'s hit a miss the strict setting refused (``why``: :func:`refuses`), or another check ``by``
+    (the model's, :mod:`nearhit.cache.verified`): its served candidate listed as refused by ``by`` with the reason
+    (added when a stage served it without listing it), the answer and the context shown for it dropped, the
+    similarity kept for the inspector."""
     assert result.answer is not None
     served, found = result.answer.doc_id, False
     candidates = []
     for candidate in result.candidates:
         if candidate.doc_id == served and candidate.outcome == "served":
-            candidate, found = replace(candidate, outcome="rejected_by_guard", guard=REFUSED_BY, reason=why), True
+            candidate, found = replace(candidate, outcome="rejected_by_guard", guard=by, reason=why), True
         candidates.append(candidate)
     if not found:
         similarity = result.similarity if result.similarity is not None else 0.0
-        candidates.append(Candidate(served, result.answer.prompt, similarity, "rejected_by_guard", REFUSED_BY, why))
+        candidates.append(Candidate(served, result.answer.prompt, similarity, "rejected_by_guard", by, why))
         candidates.sort(key=lambda candidate: -candidate.similarity)
     result.candidates = candidates
     result.match, result.answer, result.context = None, None, None
-    result.rejected_by, result.rejection_reason = REFUSED_BY, why
+    result.rejected_by, result.rejection_reason = by, why

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from nearhit import validate
-from nearhit.cache import Scope, verdicts
+from nearhit.cache import Scope, model_calls, rewrite_stats, verdicts, verify_stats
 from nearhit.cli._common import THRESHOLD, echo_json, json_option, open_cache, run, settings
 from nearhit.llm import served_model
 
@@ -195,14 +195,22 @@ def stats(as_json: bool) -> None:
         f"stores          {counters['stores']:,} ({counters['stores_cleared']:,} more dropped: the cache was cleared "
         f"while they were generated); {data['counters_dropped']:,} counter increments lost by this process"
     )
-    if counters["rewrites"] or counters["rewrites_cached"] or counters["rewrite_failures"]:
-        calls = counters["rewrites"]
-        click.echo(
-            f"rewrites        {calls:,} calls ({counters['rewrites_cached']:,} more kept in Redis, "
-            f"{counters['rewrite_failures']:,} failed), {counters['rewrite_hits']:,} hits through them; "
-            f"{counters['rewrite_prompt_tokens'] + counters['rewrite_completion_tokens']:,} tokens, "
-            f"${counters['rewrite_cost_micro_usd'] / 1e6:.4f}, {counters['rewrite_ms'] / max(calls, 1):.0f} ms a call"
-        )
+    _model_calls(counters, rewrite_stats.COUNTERS, "rewrites", f"{counters['rewrite_hits']:,} hits through them")
+    _model_calls(counters, verify_stats.COUNTERS, "checks", f"{counters['verify_refusals']:,} hits refused")
+
+
+def _model_calls(counters: dict[str, int], names: model_calls.Counters, label: str, outcome: str) -> None:
+    """A line for a model called on lookups (the rewrite, the check), once it has been: its calls, the replies kept,
+    the failures, ``outcome``, its tokens, price and time a call."""
+    calls = counters[names.calls]
+    if not (calls or counters[names.kept] or counters[names.failures]):
+        return
+    click.echo(
+        f"{label:<16}{calls:,} calls ({counters[names.kept]:,} more kept in Redis, "
+        f"{counters[names.failures]:,} failed), {outcome}; "
+        f"{counters[names.prompt_tokens] + counters[names.completion_tokens]:,} tokens, "
+        f"${counters[names.cost_micro_usd] / 1e6:.4f}, {counters[names.ms] / max(calls, 1):.0f} ms a call"
+    )
 
 
 @cache.command()

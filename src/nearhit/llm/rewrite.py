@@ -3,22 +3,21 @@ one question that stands alone ("How do I cancel it?" after a talk about a gym p
 membership?"), so a conversation may be served by a single question the cache holds.
 
 It goes through the same providers as the chat model, never the simulated one (which cannot rewrite), with
-no retries and its own timeout: it runs on a lookup's path, where a late rewrite is worth less than none.
-Each call is measured (time, tokens, price from the project's price table) for the lookup to show.
+no retries and its own timeout: it runs on a lookup's path, where a late rewrite is worth less than none
+(:mod:`nearhit.llm.lookup_model`, shared with the check of a conversation's hit). Each call is measured (time,
+tokens, price from the project's price table) for the lookup to show.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nearhit.config import Settings
-from nearhit.economics.prices import request_cost
-from nearhit.llm.base import ChatMessage, LLMProvider, complete
+from nearhit.llm.base import ChatMessage
 from nearhit.llm.errors import LLMError
+from nearhit.llm.lookup_model import LookupModel, provider_for
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +44,12 @@ class Rewritten:
     cost_usd: float
 
 
-class Rewriter:
+class Rewriter(LookupModel):
     """Asks its model for a standalone question; any failure or a reply later than ``timeout`` is an
     :class:`LLMError` for the caller to fall back on."""
 
-    def __init__(self, provider: LLMProvider, timeout: float, ttl: int) -> None:
-        self.provider = provider
-        self.timeout = timeout
-        self.ttl = ttl
-        """How long a rewrite is kept (seconds): the caller caches it."""
-        self.error: str | None = None
-        """The last failure while the rewrite keeps failing (None: it answers), so a caller logs once."""
-
-    @property
-    def model(self) -> str:
-        return self.provider.model
+    what = "the rewrite"
+    timeout_setting = "NEARHIT_REWRITE_TIMEOUT"
 
     async def rewrite(self, turns: Sequence[tuple[str, str]], question: str) -> Rewritten:
         """The standalone form of ``question`` after ``turns`` ((role, content), user and assistant)."""
@@ -68,23 +58,12 @@ class Rewriter:
             ChatMessage("system", INSTRUCTIONS),
             ChatMessage("user", f"Conversation:\n{told}\n\nLast question: {question}\n\nStandalone question:"),
         ]
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(self.timeout):
-                # No temperature: reasoning models (gpt-5, o-series) refuse any but their own.
-                reply = await complete(self.provider, messages, max_tokens=MAX_TOKENS)
-        except TimeoutError:
-            raise LLMError(f"the rewrite took longer than {self.timeout:g} s (NEARHIT_REWRITE_TIMEOUT)") from None
-        ms = round((time.perf_counter() - started) * 1000, 3)
-        text = reply.text.strip().strip('"').strip()
+        # No temperature: reasoning models (gpt-5, o-series) refuse any but their own.
+        call = await self.ask(messages, max_tokens=MAX_TOKENS)
+        text = call.text.strip().strip('"').strip()
         if not text:
             raise LLMError(f"{self.model} sent an empty rewrite")
-        usage = reply.end.usage
-        cost = request_cost(reply.end.model, usage.prompt_tokens, usage.completion_tokens)
-        return Rewritten(text, reply.end.model, ms, usage.prompt_tokens, usage.completion_tokens, cost.usd)
-
-    async def aclose(self) -> None:
-        await self.provider.aclose()
+        return Rewritten(text, call.model, call.ms, call.prompt_tokens, call.completion_tokens, call.cost_usd)
 
 
 def build_rewriter(settings: Settings) -> Rewriter | None:
@@ -95,13 +74,8 @@ def build_rewriter(settings: Settings) -> Rewriter | None:
     if settings.resolved_llm == "simulated":
         log.warning("NEARHIT_REWRITE_MODEL is ignored: the LLM is the simulated model, which cannot rewrite")
         return None
-    from nearhit.llm import build_provider
-
-    own: dict[str, object] = {
-        "chat_model": settings.rewrite_model,
-        "llm_timeout": settings.rewrite_timeout,
-        "llm_max_retries": 0,
-    }
-    if settings.resolved_llm == "azure":  # on Azure the model called is a deployment
-        own["azure_openai_gpt5_model"] = settings.rewrite_model
-    return Rewriter(build_provider(settings.model_copy(update=own)), settings.rewrite_timeout, settings.rewrite_ttl)
+    return Rewriter(
+        provider_for(settings, settings.rewrite_model, settings.rewrite_timeout),
+        settings.rewrite_timeout,
+        settings.rewrite_ttl,
+    )

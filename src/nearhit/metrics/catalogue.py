@@ -65,6 +65,14 @@ REWRITES = Metric(
 )
 REWRITE_COST = Metric("rewrite_cost_usd", "counter", "Spend on the standalone rewrite model's calls", unit="USD")
 REWRITE_SECONDS = Metric("rewrite_seconds", "histogram", "Time of the standalone rewrite model's calls", (), "s")
+VERIFIES = Metric(
+    "verifies",
+    "counter",
+    "Calls to the model that checks a conversation's semantic hit (NEARHIT_VERIFY_MODEL), failed ones too; a "
+    "verdict kept in Redis is not one",
+)
+VERIFY_COST = Metric("verify_cost_usd", "counter", "Spend on the check of conversation hits", unit="USD")
+VERIFY_SECONDS = Metric("verify_seconds", "histogram", "Time of the check of conversation hits' calls", (), "s")
 LOOKUP_SECONDS = Metric(
     "lookup_seconds", "histogram", "Cache lookup time (exact read, embedding, KNN, guards), by result", ("result",), "s"
 )
@@ -86,10 +94,13 @@ CATALOGUE = (
     REDIS_ERRORS,
     REWRITES,
     REWRITE_COST,
+    VERIFIES,
+    VERIFY_COST,
     LOOKUP_SECONDS,
     FIRST_CHUNK_SECONDS,
     ANSWER_SECONDS,
     REWRITE_SECONDS,
+    VERIFY_SECONDS,
 )
 # From a sub-millisecond exact hit to a slow LLM answer.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -127,6 +138,11 @@ def measurements(record: ColumnRecord) -> Iterator[Measurement]:
         yield REWRITE_SECONDS, (), record.rewrite_ms / 1000
         if record.rewrite_cost_usd:
             yield REWRITE_COST, (), record.rewrite_cost_usd
+    if record.verify_ms is not None:
+        yield VERIFIES, (), 1
+        yield VERIFY_SECONDS, (), record.verify_ms / 1000
+        if record.verify_cost_usd:
+            yield VERIFY_COST, (), record.verify_cost_usd
     if record.rejected_by:
         yield GUARD_REJECTIONS, (record.rejected_by,), 1
     if record.tokens_saved:

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from redis.exceptions import RedisError, ResponseError
 
@@ -392,7 +392,8 @@ class Answerer:
         llm_started: bool = False,
     ) -> ColumnRecord:
         provider = self.runtime.provider_for(request.provider)
-        rewrite = lookup.rewrite if lookup is not None else None
+        rewrite_cost_usd, rewrite_ms = _model_call(lookup.rewrite if lookup is not None else None)
+        verify_cost_usd, verify_ms = _model_call(lookup.verify if lookup is not None else None)
         record = ColumnRecord(
             column=column,
             outcome=outcome,
@@ -416,8 +417,10 @@ class Answerer:
             rejected_by=lookup.rejected_by if lookup is not None else None,
             joined=joined,
             conversation=request.query is not None and request.query.context is not None,
-            rewrite_cost_usd=float(rewrite.get("cost_usd", 0.0)) if rewrite else 0.0,
-            rewrite_ms=rewrite.get("ms") if rewrite and not rewrite["cached"] else None,
+            rewrite_cost_usd=rewrite_cost_usd,
+            rewrite_ms=rewrite_ms,
+            verify_cost_usd=verify_cost_usd,
+            verify_ms=verify_ms,
             llm_started=llm_started,
         )
         self.runtime.telemetry.record(record)
@@ -439,3 +442,11 @@ def _chunk(event: LLMEvent | StoreResult, clock: Clock, pieces: list[str]) -> Ch
 
 def _degraded_reason(exc: BaseException) -> str:
     return f"cache unavailable, answering from the LLM: {exc}"
+
+
+def _model_call(shown: dict[str, Any] | None) -> tuple[float, float | None]:
+    """What a lookup's call to a model beside the chat model (the rewrite, the check: ``LookupResult.rewrite`` or
+    ``verify``) cost and took; no time when none was made (none asked, or its reply kept in Redis)."""
+    if not shown:
+        return 0.0, None
+    return float(shown.get("cost_usd", 0.0)), None if shown["cached"] else shown.get("ms")

@@ -21,6 +21,7 @@ from nearhit.embeddings import Embedder, build_embedder
 from nearhit.embeddings.multilingual import check_installed
 from nearhit.errors import ConfigError, RedisUnavailable
 from nearhit.llm.rewrite import build_rewriter
+from nearhit.llm.verify import build_verifier
 from nearhit.redis_topology import Topology
 
 if TYPE_CHECKING:
@@ -158,6 +159,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         exact_presence=settings.exact_presence,
         exact_presence_keys=settings.exact_presence_keys,
         rewriter=build_rewriter(settings),
+        verifier=build_verifier(settings),
         prepare_while_embedding=prepare_while_embedding(settings),
         read_during_knn=settings.guards_read_during_knn,
         fitted_margins=settings.fitted_margins,
@@ -169,8 +171,9 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         await cache.setup()
     except Exception:
         await redis.aclose()
-        if cache.rewriter is not None:
-            await cache.rewriter.aclose()
+        for model in (cache.rewriter, cache.verifier):
+            if model is not None:
+                await model.aclose()
         raise
     return cache
 

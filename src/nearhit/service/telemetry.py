@@ -82,6 +82,8 @@ class ColumnRecord:
     conversation: bool = False  # earlier turns matched by meaning (nearhit.cache.conversation)
     rewrite_cost_usd: float = 0.0  # the standalone rewrite's call (NEARHIT_REWRITE_MODEL), spent on the lookup
     rewrite_ms: float | None = None  # the rewrite model's call (failed or not); None: no call (none asked, or kept)
+    verify_cost_usd: float = 0.0  # the check of a conversation's hit (NEARHIT_VERIFY_MODEL), spent on the lookup
+    verify_ms: float | None = None  # the check's call (failed or not); None: no call (none asked, or kept)
     llm_started: bool = False  # a hit served once its LLM call had started, then dropped (service.beside)
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +115,9 @@ def _counter_updates(record: ColumnRecord) -> dict[str, float]:
     if record.rewrite_ms is not None:
         updates[f"{prefix}:rewrites"] = 1
         updates[f"{prefix}:rewrite_cost_usd"] = record.rewrite_cost_usd
+    if record.verify_ms is not None:
+        updates[f"{prefix}:verifies"] = 1
+        updates[f"{prefix}:verify_cost_usd"] = record.verify_cost_usd
     return updates
 
 
@@ -404,6 +409,8 @@ def _totals_view(totals: dict[str, float]) -> dict[str, Any]:
         "cache_completion_tokens": int(totals.get("cache:completion_tokens", 0.0)),
         "rewrites": int(totals.get("cache:rewrites", 0.0)),
         "rewrite_cost_usd": round(totals.get("cache:rewrite_cost_usd", 0.0), 6),
+        "verifies": int(totals.get("cache:verifies", 0.0)),
+        "verify_cost_usd": round(totals.get("cache:verify_cost_usd", 0.0), 6),
     }
 
 

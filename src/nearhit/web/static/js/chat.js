@@ -197,6 +197,8 @@ function matchFromDocument(doc) {
     ? " (nearest refused by feedback)"
     : doc.rejected_by === STRICT
     ? ` (Strict conversations: not served — ${strictSaid(doc.rejection_reason)})`
+    : doc.rejected_by === "verify"
+    ? ` (the model's check refused it — ${doc.rejection_reason})`
     : doc.rejected_by && isNum(doc.decision_threshold)
     ? ` (every candidate the decision judged was vetoed; the best: rejected by the ${doc.rejected_by} guard)`
     : doc.rejected_by
@@ -249,6 +251,11 @@ function num(x, digits) {
   return isNum(x) ? x.toFixed(digits) : "—";
 }
 
+// A call to a model beside the chat model (the rewrite, the check): its time, tokens and price, or kept in Redis.
+function modelCall(c) {
+  return c.cached ? "kept in Redis, no call" : `${fmtMs(c.ms ?? 0)}, ${c.prompt_tokens ?? 0}+${c.completion_tokens ?? 0} tokens, $${num(c.cost_usd, 6)}`;
+}
+
 function renderInspector(doc) {
   const inspector = $("#inspector");
   const rows = [
@@ -269,9 +276,14 @@ function renderInspector(doc) {
   if (doc.answer?.prompt) rows.push(["Cached prompt", doc.answer.prompt]);
   if (doc.rewrite) {
     const r = doc.rewrite;
-    const how = r.cached ? "kept in Redis, no call" : `${fmtMs(r.ms ?? 0)}, ${r.prompt_tokens ?? 0}+${r.completion_tokens ?? 0} tokens, $${num(r.cost_usd, 6)}`;
     const refused = r.refused ? ` — not looked up: ${r.refused}` : "";
-    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : [quoted(r.question), ` — ${r.model}, ${how}${refused}`]]);
+    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : [quoted(r.question), ` — ${r.model}, ${modelCall(r)}${refused}`]]);
+  }
+  if (doc.verify) {
+    // A conversation's semantic hit checked by a model (NEARHIT_VERIFY_MODEL): its verdict, or why it failed.
+    const v = doc.verify;
+    const verdict = v.error ? `failed (${v.error}): the hit refused` : v.serves ? "yes: served" : "no: the hit refused";
+    rows.push(["Model's check", `${verdict} — ${v.model}, ${modelCall(v)}`]);
   }
   if (doc.context?.rewritten) {
     rows.push(["Matched as rewritten", [`similarity ${num(doc.context.similarity, 4)} — `, quoted(doc.context.rewritten)]]);

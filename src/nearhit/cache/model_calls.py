@@ -1,0 +1,105 @@
+"""What the cache does with a call to a model on a lookup's path (:class:`nearhit.llm.lookup_model.LookupModel`:
+the standalone rewrite, :mod:`nearhit.cache.standalone`; the check of a conversation's hit,
+:mod:`nearhit.cache.verified`): the reply kept in Redis for the model's TTL, so the same request asked again makes
+no call; each call counted with the cache's counters (calls, kept replies, failures, tokens, price, time); a model
+that starts failing logged once, and once again when it answers. A failure never raises into the lookup: the
+caller reads it from the ``error`` of what :func:`kept_or_asked` returns."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from nearhit.cache.semantic_cache import SemanticCache
+    from nearhit.llm.lookup_model import LookupModel
+
+log = logging.getLogger(__name__)
+
+
+class Spent(Protocol):
+    """What a call cost (:class:`nearhit.llm.lookup_model.Call`, :class:`nearhit.llm.rewrite.Rewritten`)."""
+
+    @property
+    def ms(self) -> float: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def cost_usd(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class Counters:
+    """The names of one model's counters (:mod:`nearhit.cache.rewrite_stats`, :mod:`nearhit.cache.verify_stats`)."""
+
+    calls: str
+    kept: str
+    failures: str
+    prompt_tokens: str
+    completion_tokens: str
+    cost_micro_usd: str
+    ms: str
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What is logged when the model starts failing (with the error) and when it answers again (with the model)."""
+
+    failing: str
+    again: str
+
+
+async def kept_or_asked(
+    cache: SemanticCache,
+    model: LookupModel,
+    key: str,
+    ask: Callable[[], Awaitable[tuple[dict[str, Any], Spent]]],
+    counters: Counters,
+    logged: Logged,
+) -> dict[str, Any]:
+    """The reply as the result shows it: read back from Redis at ``key`` (``cached``, no cost), or asked of the model
+    (``ask``: what to keep and show, and what it cost), then kept for ``model.ttl``; or, when the call failed, the
+    ``error`` (nothing kept)."""
+    async with cache._redis_errors():
+        kept = await cache.redis.get(key)
+    if kept is not None:
+        cache._count(counters.kept)
+        return {**json.loads(kept), "cached": True, "ms": 0.0, "cost_usd": 0.0}
+    started = time.perf_counter()
+    try:
+        shown, spent = await ask()
+    except Exception as exc:  # an optional step: whatever fails in it (LLMError above all), the lookup goes on
+        cache._count(counters.failures)
+        if model.error is None:
+            log.warning(logged.failing, exc)
+        model.error = str(exc)
+        ms = round((time.perf_counter() - started) * 1000, 3)
+        return {"model": model.model, "error": str(exc), "cached": False, "ms": ms, "cost_usd": 0.0}
+    if model.error is not None:
+        log.info(logged.again, model.model)
+        model.error = None
+    cache._count(counters.calls)
+    cache._add(
+        {
+            counters.prompt_tokens: spent.prompt_tokens,
+            counters.completion_tokens: spent.completion_tokens,
+            counters.cost_micro_usd: round(spent.cost_usd * 1_000_000),
+            counters.ms: round(spent.ms),
+        }
+    )
+    async with cache._redis_errors():
+        await cache.redis.set(key, json.dumps(shown, ensure_ascii=False), ex=model.ttl)
+    return {
+        **shown,
+        "cached": False,
+        "ms": spent.ms,
+        "prompt_tokens": spent.prompt_tokens,
+        "completion_tokens": spent.completion_tokens,
+        "cost_usd": spent.cost_usd,
+    }
