@@ -5,9 +5,10 @@ scope of its own, the configured judge); a missed should-hit gets the stage that
 candidate, read from the lookup's candidates: the sides' shapes (a conversation or a single question on each,
 read as the service reads them), then the context's reason (the earlier turns under the threshold, in bands;
 other facts; a change in the user's turns; ...), the question under the threshold, a guard, or the story told as
-one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits are never loaded).
+one question under ``ONE_QUESTION_THRESHOLD``. Dev splits only (the test splits are never loaded), and never a
+held-out set's (:data:`HELD_OUT`): a run reads the fit dev splits unless told ``--sets validation`` or ``--files``.
 
-    python benchmarks/conversation_misses.py                     # every dev split, a table of causes
+    python benchmarks/conversation_misses.py                     # the fit dev splits, a table of causes
     python benchmarks/conversation_misses.py --show "told as one" # and each pair whose cause starts so
     python benchmarks/conversation_misses.py --compare base.txt after.txt  # two --pairs runs, per set and category
     python benchmarks/conversation_misses.py --stages base.txt   # the missed should-hits by stage and category
@@ -46,14 +47,19 @@ from nearhit.cli.eval_cmd import _configured
 from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
 from nearhit.evaluation.runner import judge_with, scratch
 
-SETS = CONVERSATION_SETS
 VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(126, 134))
 """The dev splits counted once per reading (``--sets validation``; set at the end of the forty-first session)."""
 _NEWER_THAN_FIT = r"nearhit-conversations-v(12[6-9]|1[3-9]\d|[2-9]\d\d|\d{4,})"
-FIT = tuple(name for name in SETS if not re.fullmatch(_NEWER_THAN_FIT, name))
+FIT = tuple(name for name in CONVERSATION_SETS if not re.fullmatch(_NEWER_THAN_FIT, name))
 """The dev splits read and tuned on (``--sets fit``): those up to -v125 and fow-cache's; newer ones are not."""
-HELD_OUT = tuple(name for name in SETS if name not in FIT + VALIDATION)
+HELD_OUT = tuple(name for name in CONVERSATION_SETS if name not in FIT + VALIDATION)
 """Sets no helper reads while tuning (any split): in neither ``--sets`` choice."""
+SETS = FIT
+"""The sets a run reads (``--sets``, ``--files``); by default the fit dev splits, never :data:`HELD_OUT` (a run
+without ``--sets`` once read every bundled set's dev split, the held-out ones too)."""
+READABLE = FIT + VALIDATION
+"""Where a ``--pairs`` file's ids are looked up (``--compare``, ``--stages``, ``--by-stage``): no held-out set is
+loaded to name its pairs."""
 _SIMILARITY = re.compile(r"similarity (\d\.\d+)|: (\d\.\d+) <")
 
 
@@ -246,13 +252,20 @@ def _print(name: str, pair: Pair, result: LookupResult) -> None:
         print(f"    cand {c.similarity:.3f} {c.outcome} {c.guard} {c.reason}")
 
 
+def _kinds() -> dict[str, tuple[str, str, bool]]:
+    """Each pair id of :data:`READABLE`: its set, its category, whether it should hit."""
+    return {
+        pair.id: (name, pair.category, pair.same_answer) for name in READABLE for pair in evaluation.load(name, "dev")
+    }
+
+
 def compare(base: str, after: str) -> None:
     """Two ``--pairs`` files: should-hits and traps served per set and per category, before and after, and
     each pair whose outcome changed."""
     runs = [_outcomes(path) for path in (base, after)]
-    kinds = {pair.id: (name, pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
+    kinds = _kinds()
     for key, title in ((0, "set (dev)"), (1, "category")):
-        groups = sorted({kinds[i][key] for i in runs[0]}, key=lambda g: (SETS.index(g) if key == 0 else 0, g))
+        groups = sorted({kinds[i][key] for i in runs[0]}, key=lambda g: (READABLE.index(g) if key == 0 else 0, g))
         print(f"\n| {title} | should-hits, base | after | traps, base | after |\n|---|---|---|---|---|")
         for group in [*groups, "pooled"]:
             ids = [i for i in runs[0] if group in ("pooled", kinds[i][key])]
@@ -281,7 +294,7 @@ STAGES = (
 def stages(path: str, per_set: list[str] | None = None) -> None:
     """A ``--pairs`` file's missed should-hits, pooled: per category, how many each stage refused; with
     ``per_set`` (categories), per set instead, of those categories' should-hits only (served, then each stage)."""
-    kinds = {pair.id: (name, pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
+    kinds = _kinds()
     counts: Counter[tuple[str, str]] = Counter()
     with open(path, encoding="utf-8") as lines:
         for line in lines:
@@ -295,7 +308,7 @@ def stages(path: str, per_set: list[str] | None = None) -> None:
             counts["all", stage] += 1
     names = [name for name, _ in STAGES] if per_set is None else ["served", *(name for name, _ in STAGES)]
     title = "missed should-hits (dev, pooled)" if per_set is None else f"should-hits of {', '.join(per_set)} (dev)"
-    order = list(SETS) if per_set is not None else sorted({c for c, _ in counts})
+    order = list(READABLE) if per_set is not None else sorted({c for c, _ in counts})
     print(f"| {title} | {' | '.join(names)} |")
     print(f"|---|{'---|' * len(names)}")
     for row in [*(r for r in order if r != "all" and any(counts[r, n] for n in names)), "all"]:
@@ -315,7 +328,7 @@ def by_stage(path: str) -> None:
     candidate's margin and how its turns were let through, :func:`_turns_path`): should-hits and traps served,
     should-hits per trap, per category of the traps; then each stage's pairs by similarity band (the lower of the
     questions' and the earlier turns' cosines), the traps and should-hits in each."""
-    kinds = {pair.id: (pair.category, pair.same_answer) for name in SETS for pair in evaluation.load(name, "dev")}
+    kinds = {pair: (category, same) for pair, (_, category, same) in _kinds().items()}
     counts: Counter[tuple[str, str]] = Counter()
     with open(path, encoding="utf-8") as lines:
         for line in lines:
@@ -404,11 +417,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.rules_alone:
         learned_add.serve = _rules_alone  # type: ignore[assignment]
-    global SETS
+    global SETS, READABLE
     if args.sets:
         SETS = chosen_sets(args.sets)
     if args.files:
-        SETS = tuple(args.files)  # a path is a set to evaluation.load: a dev split with its answers (a_answer)
+        SETS = READABLE = tuple(args.files)  # a path is a set to evaluation.load: a dev split with its answers
     if args.by_stage:
         by_stage(args.by_stage)
         return
