@@ -38,10 +38,12 @@ CHECK_SHOWN = re.compile(rf"— {CHECK_SNAPSHOT}, [\d.]+ ms, 250\+1 tokens, \${C
 """The check's row after its verdict: the model its reply named, the call's time, tokens and price."""
 
 
-def converse(page: Page, server: WebServer, upstream: FakeUpstream, tenant: str, verdict: str) -> None:
+def converse(
+    page: Page, server: WebServer, upstream: FakeUpstream, tenant: str, verdict: str, snapshot: str = CHECK_SNAPSHOT
+) -> None:
     """The page's conversation: its first turn (reworded); the other conversation stored in the same conversation
     scope (its first turn as said first, the very same answer after it, the question); then the page asks the
-    question, the check's model answering ``verdict``."""
+    question, the check's model answering ``verdict`` (its reply naming ``snapshot``)."""
     open_chat(page, server, tenant)
     page.click("#new-conversation")
     conversation = page.locator("#conversation-id").get_attribute("data-id")
@@ -51,7 +53,7 @@ def converse(page: Page, server: WebServer, upstream: FakeUpstream, tenant: str,
     expect(page.locator("#conversation-turns")).to_have_attribute("data-count", "2")
     upstream.reset(upstream.answer(STORED, usage=(60, 14)))
     server.store_in_conversation(tenant, conversation, [("user", TURN), ("assistant", FIRST)], QUESTION)
-    check = upstream.answer(verdict, usage=CHECK_USAGE, model=CHECK_SNAPSHOT)
+    check = upstream.answer(verdict, usage=CHECK_USAGE, model=snapshot)
     upstream.reset(upstream.answer(FRESH, usage=FRESH_USAGE), by_model={VERIFY_MODEL: check})
     ask(page, QUESTION)
     checks = [r for r in upstream.chat_requests if r.body and r.body.get("model") == VERIFY_MODEL]
@@ -122,3 +124,38 @@ def test_a_conversation_hit_the_model_confirms_is_served_with_the_check_shown(
         )
     )
     expect(page.locator("#inspector .candidates li").first).to_have_text(f"served 1.000 — {QUESTION}")
+
+
+def test_a_check_that_fails_refuses_the_hit_in_words(
+    page: Page, verifying_web_server: WebServer, model_upstream: FakeUpstream, tenant: str
+) -> None:
+    """The check's model replies neither yes nor no: the hit refused (fail closed), a miss that says the check
+    failed and why, not an error; the inspector's row gives the failure and the call's time (no tokens reported)."""
+    converse(page, verifying_web_server, model_upstream, tenant, "Maybe")
+    cache = page.locator("#col-cache")
+    why = f"{VERIFY_MODEL} replied 'Maybe', not yes or no"
+    expect(cache.locator("[data-role=match]")).to_have_text(
+        f"Miss (the model's check failed, so the hit was refused: {why}) → stored"
+    )
+    expect(cache).to_have_attribute("data-status", "done")
+    expect(cache.locator("[data-role=error]")).to_be_hidden()
+    expect(cache.locator("[data-role=answer]")).to_have_text(FRESH)
+    inspect(page)
+    expect(check_row(page)).to_have_text(
+        re.compile(rf"^failed \({why}\): the hit refused — {VERIFY_MODEL}, [\d.]+ ms$")
+    )
+
+
+def test_a_check_by_a_model_with_no_known_price_says_so(
+    page: Page, verifying_web_server: WebServer, model_upstream: FakeUpstream, tenant: str
+) -> None:
+    """A reply naming a model the price table does not know (a self-hosted one) is priced $0: the row says the
+    price is unknown rather than show $0.000000 as a price, and the column's cost is the answer's alone."""
+    converse(page, verifying_web_server, model_upstream, tenant, "Yes", snapshot="local-judge-7b")
+    cost = page.locator("#col-cache [data-stat=cost]")
+    expect(cost).to_have_text("$0")
+    expect(cost).not_to_have_attribute("title", re.compile("check"))
+    inspect(page)
+    expect(check_row(page)).to_have_text(
+        re.compile(r"^said yes: served — local-judge-7b, [\d.]+ ms, 250\+1 tokens, no price known for this model$")
+    )

@@ -323,8 +323,9 @@ function renderInspector(doc) {
   if (doc.verify) {
     // A conversation's semantic hit checked by a model (NEARHIT_VERIFY_MODEL): its verdict, or why it failed.
     const v = doc.verify;
+    // A failed call reports no tokens (a garbled reply's are not kept): its time only.
     const verdict = v.error ? `failed (${v.error}): the hit refused` : v.serves ? "said yes: served" : "said no: the hit refused";
-    rows.push(["Model's check", `${verdict} — ${v.model}, ${modelCall(v)}`]);
+    rows.push(["Model's check", `${verdict} — ${v.model}, ${v.error ? fmtMs(v.ms ?? 0) : modelCall(v)}`]);
   }
   if (doc.context?.rewritten) {
     rows.push(["Matched as rewritten", [`similarity ${num(doc.context.similarity, 4)} — `, quoted(doc.context.rewritten)]]);
