@@ -55,11 +55,13 @@ Reply = Status | Stream | Pause
 
 
 class FakeUpstream:
-    """Replies to chat completions from a script (the last reply repeats), answers ``GET .../models``."""
+    """Replies to chat completions from a script (the last reply repeats), or by the model a request names
+    (``by_model``: a server calling two models at once, whose order is not the script's); answers ``GET .../models``."""
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.script: list[Reply] = []
+        self.by_model: dict[str, Reply] = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -69,10 +71,11 @@ class FakeUpstream:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
-    def reset(self, *script: Reply) -> None:
+    def reset(self, *script: Reply, by_model: dict[str, Reply] | None = None) -> None:
         with self._lock:
             self.requests.clear()
             self.script = list(script)
+            self.by_model = dict(by_model or {})
 
     @property
     def chat_requests(self) -> list[Recorded]:
@@ -81,6 +84,9 @@ class FakeUpstream:
     def next_reply(self, recorded: Recorded) -> Reply:
         with self._lock:
             self.requests.append(recorded)
+            model = (recorded.body or {}).get("model")
+            if model in self.by_model:
+                return self.by_model[model]
             if len(self.script) > 1:
                 return self.script.pop(0)
             return self.script[0]
@@ -97,13 +103,14 @@ class FakeUpstream:
         finish_reason: str | None = None,
         usage: tuple[int, int] | None = None,
         role: bool = False,
+        model: str = UPSTREAM_MODEL,
     ) -> dict[str, Any]:
         """One ``chat.completion.chunk``; with ``usage`` it is the final usage-only chunk (no choices)."""
         base: dict[str, Any] = {
             "id": "chatcmpl-test",
             "object": "chat.completion.chunk",
             "created": 1_700_000_000,
-            "model": UPSTREAM_MODEL,
+            "model": model,
         }
         if usage is not None:
             prompt, completion = usage
@@ -115,13 +122,14 @@ class FakeUpstream:
             delta["content"] = content
         return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
 
-    def answer(self, *pieces: str, usage: tuple[int, int] | None = None) -> Stream:
-        """A normal streamed answer: a role chunk, one chunk per piece, ``stop``, then usage if given."""
-        items: list[dict[str, Any] | Pause] = [self.chunk(role=True, content="")]
-        items += [self.chunk(piece) for piece in pieces]
-        items.append(self.chunk(finish_reason="stop"))
+    def answer(self, *pieces: str, usage: tuple[int, int] | None = None, model: str = UPSTREAM_MODEL) -> Stream:
+        """A normal streamed answer from ``model``: a role chunk, one chunk per piece, ``stop``, then usage if
+        given."""
+        items: list[dict[str, Any] | Pause] = [self.chunk(role=True, content="", model=model)]
+        items += [self.chunk(piece, model=model) for piece in pieces]
+        items.append(self.chunk(finish_reason="stop", model=model))
         if usage is not None:
-            items.append(self.chunk(usage=usage))
+            items.append(self.chunk(usage=usage, model=model))
         return Stream(items)
 
 

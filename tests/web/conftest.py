@@ -18,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
+from tests.support.fake_upstream import FakeUpstream
 from tests.support.server_process import server_process
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,6 +26,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 DOCS_IMAGES = REPO / "docs" / "images"
+VERIFY_MODEL = "gpt-4o-mini"
+"""The model of :func:`verifying_web_server`'s check (``NEARHIT_VERIFY_MODEL``)."""
 
 
 @dataclass
@@ -37,6 +40,20 @@ class WebServer:
 
     def get(self, path: str) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", timeout=30)
+
+    def store_in_conversation(self, tenant: str, conversation: str, turns: list[tuple[str, str]], prompt: str) -> None:
+        """Another conversation stored in a page's conversation scope (``conversation``, the page's id): ``prompt``
+        asked after ``turns`` through ``/ask`` with no lookup first (``no_cache``), so that it is stored as it is."""
+        body = {
+            "prompt": prompt,
+            "history": [{"role": role, "content": content} for role, content in turns],
+            "tenant": tenant,
+            "conversation_id": conversation,
+            "no_cache": True,
+            "include_raw": False,
+        }
+        stored = self.post("/ask", body)
+        assert stored.status_code == 200, stored.text
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +81,31 @@ def strict_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) 
     """:func:`web_server` with the strict setting on (``NEARHIT_CONVERSATION_STRICT``): a conversation hit is refused
     whenever one side's user turns say more than the other's."""
     yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_CONVERSATION_STRICT": "true"})
+
+
+@pytest.fixture(scope="session")
+def model_upstream() -> Iterator[FakeUpstream]:
+    """The fake OpenAI-compatible server (real HTTP on loopback) behind :func:`verifying_web_server`: its chat model's
+    and its check's, each test scripting both (``FakeUpstream.reset``, the check's by its model)."""
+    upstream = FakeUpstream()
+    yield upstream
+    upstream.close()
+
+
+@pytest.fixture(scope="session")
+def verifying_web_server(
+    redis_url: str, tmp_path_factory: pytest.TempPathFactory, model_upstream: FakeUpstream
+) -> Iterator[WebServer]:
+    """:func:`web_server` on a real provider, OpenAI's SDK at :func:`model_upstream`, with the model's check of a
+    conversation's hit on (``NEARHIT_VERIFY_MODEL``, which the simulated model would ignore)."""
+    env = {
+        "NEARHIT_LLM": "openai",
+        "OPENAI_BASE_URL": model_upstream.base_url,
+        "OPENAI_API_KEY": "test-key",
+        "NEARHIT_EMBEDDER": "local",
+        "NEARHIT_VERIFY_MODEL": VERIFY_MODEL,
+    }
+    yield from _serve(redis_url, tmp_path_factory, env)
 
 
 def _serve(redis_url: str, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[WebServer]:

@@ -41,18 +41,7 @@ def test_a_conversation_that_adds_a_condition_is_refused_in_words(
     ask(page, asked)
     answer = page.locator("#col-cache [data-role=answer]").inner_text()
     # The other conversation: its story, then the same follow-up, stored (no lookup first).
-    seeded = strict_web_server.post(
-        "/ask",
-        {
-            "prompt": FINISH,
-            "history": [{"role": "user", "content": stored}, {"role": "assistant", "content": answer}],
-            "tenant": tenant,
-            "conversation_id": conversation,
-            "no_cache": True,
-            "include_raw": False,
-        },
-    )
-    assert seeded.status_code == 200, seeded.text
+    strict_web_server.store_in_conversation(tenant, conversation, [("user", stored), ("assistant", answer)], FINISH)
     ask(page, FINISH)
     match = page.locator("#col-cache [data-role=match]")
     expect(match).to_have_attribute("data-kind", "miss")

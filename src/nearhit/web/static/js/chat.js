@@ -69,7 +69,10 @@ class ColumnView {
     this.error.hidden = true;
     this.rank.hidden = true;
     this.root.removeAttribute("data-rank");
-    for (const dd of $$("[data-stat]", this.root)) dd.textContent = "—";
+    for (const dd of $$("[data-stat]", this.root)) {
+      dd.textContent = "—";
+      dd.removeAttribute("title");
+    }
     this.setStatus("waiting", waitingText ?? "Waiting");
   }
 
@@ -175,6 +178,15 @@ function strictSaid(reason) {
   return said || "one side's user turns say more than the other's";
 }
 
+// The model's check of a conversation's semantic hit (``REFUSED_BY`` in cache/verified.py, NEARHIT_VERIFY_MODEL).
+const VERIFY = "verify";
+
+/** Why the model's check refused a hit, in the banner's words: its model said no, or the check failed (fail closed). */
+function checkRefused(verify) {
+  if (verify?.error) return `the model's check failed, so the hit was refused: ${verify.error}`;
+  return `the model's check${verify?.model ? `, ${verify.model},` : ""} said no: the stored answer was not served`;
+}
+
 function matchFromDocument(doc) {
   if (doc.degraded) return setMatch("degraded", `Degraded — ${doc.reason ?? "the cache is unavailable"}`);
   if (doc.match === "exact") return setMatch("exact", "Exact match");
@@ -197,8 +209,8 @@ function matchFromDocument(doc) {
     ? " (nearest refused by feedback)"
     : doc.rejected_by === STRICT
     ? ` (Strict conversations: not served — ${strictSaid(doc.rejection_reason)})`
-    : doc.rejected_by === "verify"
-    ? ` (the model's check refused it — ${doc.rejection_reason})`
+    : doc.rejected_by === VERIFY
+    ? ` (${checkRefused(doc.verify)})`
     : doc.rejected_by && isNum(doc.decision_threshold)
     ? ` (every candidate the decision judged was vetoed; the best: rejected by the ${doc.rejected_by} guard)`
     : doc.rejected_by
@@ -221,6 +233,17 @@ function matchOnComplete(data, request) {
   if (data.outcome === "bypass") {
     return setMatch("bypass", data.store === "stored" ? "Lookup skipped → stored" : `Lookup skipped, ${notStored}`);
   }
+}
+
+/** The cache column's cost with what its lookup spent on models beside the chat model (the check, the rewrite):
+ * the column's own cost is the chat model's alone, $0 on a hit the check paid for. The parts in its title. */
+function addLookupCost(data, doc) {
+  const calls = lookupCalls(doc);
+  if (!calls.length) return;
+  const total = calls.reduce((sum, [, usd]) => sum + usd, data.cost_usd ?? 0);
+  cache.stat("cost", fmtUsd(total));
+  const parts = [[data.outcome === "miss" ? "the LLM's answer" : "the answer", data.cost_usd ?? 0], ...calls];
+  $("[data-stat=cost]", cache.root).title = parts.map(([label, usd]) => `${fmtUsd(usd)} ${label}`).join(" + ");
 }
 
 // --- "Wrong answer": feedback on the served entry (a negative for this question, or the entry retired) ---
@@ -252,8 +275,26 @@ function num(x, digits) {
 }
 
 // A call to a model beside the chat model (the rewrite, the check): its time, tokens and price, or kept in Redis.
+// A price of 0 for tokens spent is a model the price table does not know (economics/prices.py), not a free call.
 function modelCall(c) {
-  return c.cached ? "kept in Redis, no call" : `${fmtMs(c.ms ?? 0)}, ${c.prompt_tokens ?? 0}+${c.completion_tokens ?? 0} tokens, $${num(c.cost_usd, 6)}`;
+  if (c.cached) return "kept in Redis, no call";
+  const tokens = (c.prompt_tokens ?? 0) + (c.completion_tokens ?? 0);
+  const price = tokens && !c.cost_usd ? "no price known for this model" : `$${num(c.cost_usd, 6)}`;
+  return `${fmtMs(c.ms ?? 0)}, ${c.prompt_tokens ?? 0}+${c.completion_tokens ?? 0} tokens, ${price}`;
+}
+
+/** What the lookup spent on models beside the chat model (the rewrite, the check): [label, USD] each, none kept. */
+function lookupCalls(doc) {
+  const calls = [
+    ["the standalone rewrite", doc?.rewrite],
+    ["the model's check", doc?.verify],
+  ];
+  return calls.filter(([, c]) => c && !c.cached && c.cost_usd > 0).map(([label, c]) => [label, c.cost_usd]);
+}
+
+/** A reason without the name of what gave it when it starts with it ("verify: the model said no" by verify). */
+function unprefixed(reason, by) {
+  return (reason ?? "").startsWith(`${by}: `) ? reason.slice(by.length + 2) : reason ?? "";
 }
 
 function renderInspector(doc) {
@@ -270,7 +311,7 @@ function renderInspector(doc) {
     const weighed = (doc.top_features ?? []).map((f) => `${f.feature} ${f.effect >= 0 ? "+" : ""}${num(f.effect, 2)}`);
     rows.push(["Decision", `score ${num(doc.score, 3)} (needs ≥ ${num(doc.decision_threshold, 2)})${weighed.length ? ` · ${weighed.join(", ")}` : ""}`]);
   }
-  if (doc.rejected_by) rows.push(["Rejected by", `${doc.rejected_by}: ${doc.rejection_reason ?? ""}`]);
+  if (doc.rejected_by) rows.push(["Rejected by", `${doc.rejected_by}: ${unprefixed(doc.rejection_reason, doc.rejected_by)}`]);
   if (doc.bound) rows.push(["Wrong-hit bound", `${doc.bound.action} — ${doc.bound.reason}`]);
   if (doc.reason) rows.push(["Reason", doc.reason]);
   if (doc.answer?.prompt) rows.push(["Cached prompt", doc.answer.prompt]);
@@ -282,8 +323,9 @@ function renderInspector(doc) {
   if (doc.verify) {
     // A conversation's semantic hit checked by a model (NEARHIT_VERIFY_MODEL): its verdict, or why it failed.
     const v = doc.verify;
-    const verdict = v.error ? `failed (${v.error}): the hit refused` : v.serves ? "yes: served" : "no: the hit refused";
-    rows.push(["Model's check", `${verdict} — ${v.model}, ${modelCall(v)}`]);
+    // A failed call reports no tokens (a garbled reply's are not kept): its time only.
+    const verdict = v.error ? `failed (${v.error}): the hit refused` : v.serves ? "said yes: served" : "said no: the hit refused";
+    rows.push(["Model's check", `${verdict} — ${v.model}, ${v.error ? fmtMs(v.ms ?? 0) : modelCall(v)}`]);
   }
   if (doc.context?.rewritten) {
     rows.push(["Matched as rewritten", [`similarity ${num(doc.context.similarity, 4)} — `, quoted(doc.context.rewritten)]]);
@@ -304,13 +346,13 @@ function renderInspector(doc) {
     h(
       "li",
       {},
-      h("span", { class: `cand cand-${c.outcome}` }, c.outcome.replaceAll("_", " ")),
+      h("span", { class: `cand cand-${c.outcome}` }, c.guard === VERIFY ? "refused by the model's check" : c.outcome.replaceAll("_", " ")),
       // Served under the threshold: which margin reached it (the quiet band, a conversation's, the decision's).
       ` ${num(c.similarity, 3)}${c.margin ? ` (under the threshold: ${MARGINS[c.margin] ?? c.margin})` : ""} — `,
       quoted(c.prompt),
       // Why a refused one was: a farther one past a refused nearer one is named so, not as its own guard's veto;
       // why one not needed was not judged (a conversation's far row past a hit: its turns not compared).
-      (c.outcome.startsWith("rejected_by") || c.outcome === "not_needed") && c.reason ? ` · ${c.reason}` : "",
+      (c.outcome.startsWith("rejected_by") || c.outcome === "not_needed") && c.reason ? ` · ${c.guard === VERIFY ? unprefixed(c.reason, VERIFY) : c.reason}` : "",
     ),
   );
 
@@ -434,6 +476,7 @@ async function ask(prompt) {
       column.finish(data, rank);
       if (column === cache) {
         matchOnComplete(data, request);
+        addLookupCost(data, state.document);
         if (state.conversationId === request.conversation_id && data.status === "done") {
           rememberTurn(prompt, cache.answer.textContent);
         }

@@ -3,7 +3,8 @@
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/** h("div", {class: "x", onclick: fn}, "text", child, ...): an element; strings become text nodes. */
+/** h("div", {class: "x", onclick: fn}, "text", child, ...): an element; strings become text nodes, arrays (nested
+ * too) their items. */
 export function h(tag, attrs = {}, ...children) {
   return build(document.createElement(tag), attrs, children);
 }
@@ -25,7 +26,7 @@ function build(node, attrs, children) {
 }
 
 function append(node, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
