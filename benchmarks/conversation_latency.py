@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import statistics
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -40,7 +40,6 @@ from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
 
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
-_MARK_NUMBERS = itertools.count(1)
 
 
 async def main(service_only: bool, service: bool = True) -> None:
@@ -242,14 +241,14 @@ def _paid(stage: tuple[float | None, ...]) -> str:
 
 
 def fresh_mark() -> str:
-    """Six letters marking a round's text: nothing embedded before in the run (each run has its own scratch index,
-    so its own embedding store), and no digit, so no number for the checks to read (a hex mark's digits changed which
-    stages ran from run to run). The marks follow one sequence in every process: random letters moved the turns'
-    cosine of some lookups across its threshold, so which stages ran differed from run to run (of fow-cache's 155 first
-    looks that compare turns, 94 and 94 passed the turns' cosine under one mark run twice, 95 and 97 under two random
-    marks), and two
-    trees compared with ``latency_ab.py`` timed different work."""
-    return f"{next(_MARK_NUMBERS):06d}".translate(_LETTERS)
+    """Six random letters marking a run's text: nothing embedded before, and no digit, so no number for the checks
+    to read (a hex mark's digits changed which stages ran from run to run). Random, not one sequence: the embedding
+    store is shared by every index (its keys are under the root, not the scratch index), so a mark used by an earlier
+    run would find its vectors and skip the embedding (a fixed sequence measured an embed p50 of 0.01 ms). The letters
+    move some lookups' turns' cosine across its threshold, so which stages run differs a little from run to run (of
+    fow-cache's 155 first looks that compare turns, 95 and 97 passed the cosine under two random marks, 94 and 94
+    under one mark run twice): compare trees over several runs (``latency_ab.py --pairs``)."""
+    return uuid.uuid4().hex[:6].translate(_LETTERS)
 
 
 def fresh(history: tuple[tuple[str, str], ...], run: str) -> tuple[tuple[str, str], ...]:

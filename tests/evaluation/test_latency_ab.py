@@ -31,14 +31,3 @@ def test_the_first_look_with_its_embedding_is_read_beside_it() -> None:
     script = load_script("latency_ab")
     assert script.with_embed(f"{TABLE}\n{line}\n") == 30.93
     assert script.with_embed(TABLE) is None  # an older benchmark's output: no such line
-
-
-def test_every_run_marks_its_rounds_alike() -> None:
-    """Two processes (two trees under ``latency_ab.py``) mark their rounds with the same letters, so the turns' cosine
-    of each lookup, and the stages it runs, are the same in both; a random mark made them differ."""
-    first, second = (load_script("conversation_latency") for _ in range(2))
-    assert first is not second
-    marks = [first.fresh_mark() for _ in range(3)]
-    assert marks == [second.fresh_mark() for _ in range(3)]
-    assert len(set(marks)) == 3
-    assert all(mark.isalpha() for mark in marks)
