@@ -3,6 +3,8 @@ first table (conversation − single, "first look less the embed" p50)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from tests.support.benchmarks import load_script
@@ -31,3 +33,18 @@ def test_the_first_look_with_its_embedding_is_read_beside_it() -> None:
     script = load_script("latency_ab")
     assert script.with_embed(f"{TABLE}\n{line}\n") == 30.93
     assert script.with_embed(TABLE) is None  # an older benchmark's output: no such line
+
+
+def test_the_cache_tables_ask_the_same_text_every_run_and_pay_every_embedding() -> None:
+    """Which stages a lookup runs depends on its text: one mark in every run (two trees timed on the same work), and
+    no vector read back from the store an earlier run filled (each lookup pays its embedding)."""
+    script = load_script("conversation_latency")
+    assert script.RUN_MARK == load_script("conversation_latency").RUN_MARK and script.RUN_MARK.isalpha()
+
+    class Store:
+        def from_stored(self, raw: object) -> object:
+            return raw
+
+    cache = SimpleNamespace(embeddings=Store())
+    script._embed_every_time(cache)
+    assert cache.embeddings.from_stored(b"\0" * 1536) is None
