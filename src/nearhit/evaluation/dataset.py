@@ -210,6 +210,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v139": "nearhit_conversations_v139.jsonl",
     "nearhit-conversations-v140": "nearhit_conversations_v140.jsonl",
     "nearhit-conversations-v141": "nearhit_conversations_v141.jsonl",
+    "nearhit-conversations-v142": "nearhit_conversations_v142.jsonl",
+    "nearhit-conversations-v143": "nearhit_conversations_v143.jsonl",
+    "nearhit-conversations-v144": "nearhit_conversations_v144.jsonl",
+    "nearhit-conversations-v145": "nearhit_conversations_v145.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
