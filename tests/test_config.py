@@ -89,6 +89,10 @@ def test_the_multilingual_embedder_is_chosen_by_name_only(monkeypatch: pytest.Mo
         ("NEARHIT_NEAR_CACHE_ENTRIES", "many", "NEARHIT_NEAR_CACHE_ENTRIES"),
         ("NEARHIT_REWRITE_TIMEOUT", "0", "NEARHIT_REWRITE_TIMEOUT"),
         ("NEARHIT_REWRITE_TTL", "0", "NEARHIT_REWRITE_TTL"),
+        ("NEARHIT_VERIFY_TIMEOUT", "0", "NEARHIT_VERIFY_TIMEOUT"),
+        ("NEARHIT_VERIFY_TIMEOUT", "61", "NEARHIT_VERIFY_TIMEOUT"),
+        ("NEARHIT_VERIFY_TTL", "0", "NEARHIT_VERIFY_TTL"),
+        ("NEARHIT_VERIFY_TTL", "a week", "NEARHIT_VERIFY_TTL"),
     ],
 )
 def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
