@@ -214,6 +214,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v143": "nearhit_conversations_v143.jsonl",
     "nearhit-conversations-v144": "nearhit_conversations_v144.jsonl",
     "nearhit-conversations-v145": "nearhit_conversations_v145.jsonl",
+    "nearhit-conversations-v146": "nearhit_conversations_v146.jsonl",
+    "nearhit-conversations-v147": "nearhit_conversations_v147.jsonl",
+    "nearhit-conversations-v148": "nearhit_conversations_v148.jsonl",
+    "nearhit-conversations-v149": "nearhit_conversations_v149.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
