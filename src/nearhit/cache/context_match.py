@@ -400,7 +400,7 @@ def _serves(
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
         return False
     read = conversation.replies_read(told, answered)  # an answer's "no" said twice, read once
-    reason = conversation.differs_from_one(read, single, answer, asked)
+    reason = conversation.differs_from_one(read, single, answer, asked, backstory=resolved)
     aside = reason is None and conversation.dated_aside(read, single)
     verdict = None
     if reason is None:
