@@ -1029,6 +1029,18 @@ def _bare(question: str) -> bool:
     return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
+def states_with_question(context: Context, single: str) -> bool:
+    """Whether the message that asks the conversation's follow-up states, before its question, a number or a date
+    that ``single`` does not: the service reads those statements as the context's last turn, a user's, with no reply
+    after it ("yeah about 300 cycles, 92% max capacity." before "how long should it last on a full charge?"). Said
+    with the question, a number bears on what it asks; told in an earlier turn, it may be the story's backstory
+    (:func:`differs_from_one`, ``backstory``)."""
+    if not context.turns or context.turns[-1][0] != "user":
+        return False
+    facts = _different_facts(context.turns[-1][1], single, added_times=False, told_more=False)
+    return facts is not None and not facts.startswith(("none vs", "nothing vs"))
+
+
 def differs_from_one(
     told: str, single: str, answer: str = "", asked: str = "", *, backstory: bool = False
 ) -> str | None:
