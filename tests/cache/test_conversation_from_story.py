@@ -392,10 +392,10 @@ REMOVE_STOPPED = "How do I remove all stopped Docker containers at once?"
 async def test_a_number_only_the_earlier_turns_tell_is_backstory_when_the_follow_up_asks_it(
     guarded_cache: SemanticCache,
 ) -> None:
-    """ "about 60 exited containers" is what the story tells of itself; the follow-up read standalone ("how do I get rid
-    of stopped Docker containers all in one go?") asks what the single question asks (the story told as one reads
-    about 0.74), so the number only the story states is no other fact (``differs_from_one(..., backstory=True)``): served both ways. Without it, "'60' vs
-    nothing" refused both (sv54)."""
+    """ "about 60 exited containers" is what the story tells of itself; the follow-up read standalone ("how do I get
+    rid of stopped Docker containers all in one go?") asks what the single question asks (the story told as one
+    reads about 0.74), so the number only the story states is no other fact (``differs_from_one(...,
+    backstory=True)``): served both ways. Without it, "'60' vs nothing" refused both (sv54)."""
     result = await served_both_ways(guarded_cache, EXITED, CLEAR_OUT, REMOVE_STOPPED)
     assert result.context is not None and result.context.get("resolved") is True, result.context
 

@@ -1942,7 +1942,7 @@ def _different_facts(
     dates_b = all_b - all_a - (also_dates_a - also_dates_b)
     dates_a, dates_b = _within(dates_a, dates_b)
     if told_more and not dates_b:
-        dates_a = set()
+        dates_a = frozenset()
     added = bool(all_a and all_b) and not _far(dates_a | dates_b)
     if (dates_a or dates_b) and (added_times or (dates_a and dates_b) or added):
         return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
