@@ -377,3 +377,50 @@ async def test_a_single_message_that_ends_with_a_follow_up_pointing_at_nothing_t
 )
 def test_a_single_message_ending_with_a_follow_up_that_points_at_nothing(single: str, itself: bool) -> None:
     assert referent.points_back_itself("what should I say?", single) is itself
+
+
+EXITED: Turns = [
+    ("user", "docker ps -a lists about 60 exited containers left over from my test runs"),
+    ("assistant", "Those stopped containers still hold a little disk space."),
+    ("user", "they pile up every time a test job fails halfway through"),
+    ("assistant", "That happens a lot."),
+]
+CLEAR_OUT = "how do I get rid of them all in one go?"
+REMOVE_STOPPED = "How do I remove all stopped Docker containers at once?"
+
+
+async def test_a_number_only_the_earlier_turns_tell_is_backstory_when_the_follow_up_asks_it(
+    guarded_cache: SemanticCache,
+) -> None:
+    """ "about 60 exited containers" is what the story tells of itself; the follow-up read standalone ("how do I get
+    rid of stopped Docker containers all in one go?") asks what the single question asks (the story told as one
+    reads about 0.74), so the number only the story states is no other fact (``differs_from_one(...,
+    backstory=True)``): served both ways. Without it, "'60' vs nothing" refused both (sv54)."""
+    result = await served_both_ways(guarded_cache, EXITED, CLEAR_OUT, REMOVE_STOPPED)
+    assert result.context is not None and result.context.get("resolved") is True, result.context
+
+
+@pytest.mark.parametrize(
+    ("turns", "followup", "single"),
+    [
+        # the number said in the message that asks: said with the question, no backstory
+        (
+            [("user", "docker ps -a lists a pile of exited containers left over from my test runs"), *EXITED[1:]],
+            "there are about 60 of them. " + CLEAR_OUT,
+            REMOVE_STOPPED,
+        ),
+        # a number on each side: a detail swapped, as before
+        (EXITED, CLEAR_OUT, "How do I remove all 12 stopped Docker containers at once?"),
+    ],
+)
+async def test_a_number_said_with_the_question_or_on_each_side_still_refuses(
+    guarded_cache: SemanticCache, turns: Turns, followup: str, single: str
+) -> None:
+    await refused_both_ways(guarded_cache, turns, followup, single)
+
+
+def test_a_number_the_asking_message_states_is_said_with_the_question() -> None:
+    story = conversation.Context((*EXITED, ("user", "there are 60 of them.")))
+    assert conversation.states_with_question(story, REMOVE_STOPPED)
+    assert not conversation.states_with_question(conversation.Context(tuple(EXITED)), REMOVE_STOPPED)
+    assert not conversation.states_with_question(story, "How do I remove all 60 stopped containers?")

@@ -345,12 +345,27 @@ def serves_resolved(
     only by ``ONE_QUESTION_THRESHOLD``, whose follow-up read with its referent filled in asks what ``single`` asks
     (``doc_id`` / ``fields``: the entry served, as :func:`as_one_question` or :func:`from_story` read it); at ``floor``
     instead, under the threshold, where that follow-up read standalone decides
-    (:data:`nearhit.cache.referent.STANDALONE_STORY_FLOOR`). Returns the context shown on a hit."""
+    (:data:`nearhit.cache.referent.STANDALONE_STORY_FLOOR`). A number or a date only the story's earlier turns
+    state is then its backstory, no other fact (``differs_from_one(..., backstory=True)``), unless the message that
+    asks states one ``single`` does not (:func:`conversation.states_with_question`). Returns the context shown on a
+    hit."""
     answer, answered = conversation.last_answer(story), conversation.asked_for(story)
     asked = conversation.answered_questions(story)
     judging = told_guards(guards)
+    backstory = not conversation.states_with_question(story, single)
     if _serves(
-        result, told, single, doc_id, fields, judging, answer, answered, asked, resolved=True, resolved_floor=floor
+        result,
+        told,
+        single,
+        doc_id,
+        fields,
+        judging,
+        answer,
+        answered,
+        asked,
+        resolved=True,
+        resolved_floor=floor,
+        backstory=backstory,
     ):
         return {"turns": [], "similarity": entry.similarity(fields), "told_as_one": told, "resolved": True}
     return None
@@ -375,6 +390,7 @@ def _serves(
     *,
     resolved: bool = False,
     resolved_floor: float | None = None,
+    backstory: bool = False,
 ) -> bool:
     """Whether the conversation ``told`` as one question and the ``single`` question ask the same (see
     :func:`as_one_question`); the candidate is added to ``result`` as judged, and on a hit ``result`` is served
@@ -382,7 +398,8 @@ def _serves(
     from its turns, asks what ``single`` asks (:func:`nearhit.cache.referent.told_resolved`): judged at the
     threshold, as a single question asked in pieces is, or at ``resolved_floor`` when given. A single question that
     says the story in other words (:func:`conversation.worded_otherwise`) is judged at
-    ``conversation.WORDED_OTHERWISE_FLOOR``."""
+    ``conversation.WORDED_OTHERWISE_FLOOR``. ``backstory``: numbers and dates only the story tells are no other fact
+    (:func:`serves_resolved`)."""
     similarity = entry.similarity(fields)
     cached = fields.get("prompt", "")
     least = result.threshold if resolved_floor is None else resolved_floor  # a resolved story under the threshold
@@ -400,7 +417,7 @@ def _serves(
         result.candidates.append(Candidate(doc_id, cached, similarity, "below_threshold", reason=under))
         return False
     read = conversation.replies_read(told, answered)  # an answer's "no" said twice, read once
-    reason = conversation.differs_from_one(read, single, answer, asked)
+    reason = conversation.differs_from_one(read, single, answer, asked, backstory=backstory)
     aside = reason is None and conversation.dated_aside(read, single)
     verdict = None
     if reason is None:

@@ -1029,7 +1029,21 @@ def _bare(question: str) -> bool:
     return len(_content(_tokens(question))) <= BARE_QUESTION and bool(_POINTS_BACK.search(question))
 
 
-def differs_from_one(told: str, single: str, answer: str = "", asked: str = "") -> str | None:
+def states_with_question(context: Context, single: str) -> bool:
+    """Whether the message that asks the conversation's follow-up states, before its question, a number or a date
+    that ``single`` does not: the service reads those statements as the context's last turn, a user's, with no reply
+    after it ("yeah about 300 cycles, 92% max capacity." before "how long should it last on a full charge?"). Said
+    with the question, a number bears on what it asks; told in an earlier turn, it may be the story's backstory
+    (:func:`differs_from_one`, ``backstory``)."""
+    if not context.turns or context.turns[-1][0] != "user":
+        return False
+    facts = _different_facts(context.turns[-1][1], single, added_times=False, told_more=False)
+    return facts is not None and not facts.startswith(("none vs", "nothing vs"))
+
+
+def differs_from_one(
+    told: str, single: str, answer: str = "", asked: str = "", *, backstory: bool = False
+) -> str | None:
     """Why a single question's answer does not serve the conversation ``told`` as one question, or None:
     other facts (numbers, dates, names), a negation or a constraint word only one side has, or one or two
     words of the story exchanged for others ("a nonstick pan" told, "a cast iron pan" asked: a rewording
@@ -1041,9 +1055,11 @@ def differs_from_one(told: str, single: str, answer: str = "", asked: str = "") 
     the assistant's questions the conversation's user turns answer (:func:`answered_questions`): a constraint word, a
     condition or a word read as exchanged that the single message says, the telling not, and such a question says is
     the slot its answer fills ("How many weeks pregnant are you?" "26" / "I'm 26 weeks pregnant"), read one way only
-    and never a negation."""
-    changed = states_more(told, single, added_times=False, told=True, asked=asked) and states_more(
-        _unjoined(told, single), _unjoined(single, told), added_times=False, told=True, asked=asked
+    and never a negation. ``backstory``: the conversation's follow-up, read standalone, asks what ``single`` asks
+    (:func:`nearhit.cache.referent.told_resolved`), so a number or a date only the story tells, the single question
+    stating none it does not, is the story's backstory, no other fact (:func:`_different_facts`, ``told_more``)."""
+    changed = states_more(told, single, added_times=False, told=True, asked=asked, told_more=backstory) and states_more(
+        _unjoined(told, single), _unjoined(single, told), added_times=False, told=True, asked=asked, told_more=backstory
     )  # as written, or with a "but"
     filled = (constraints.conditions_of(single) & constraints.conditions_of(asked)) if asked else frozenset()
     changed = changed or constraints.differ(told, single, filled - constraints.conditions_of(told))
@@ -1343,7 +1359,9 @@ def _told_words(text: str) -> set[str]:
     }
 
 
-def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool = False, asked: str = "") -> str | None:
+def states_more(
+    mine: str, theirs: str, *, added_times: bool = True, told: bool = False, asked: str = "", told_more: bool = False
+) -> str | None:
     """What one text states that the other does not, or None: other facts (numbers, dates, names), or a
     correction, negation or constraint word on one side only (another form of the other's word, "rental" /
     "rentals", is the same word). A follow-up served below the threshold after
@@ -1351,8 +1369,9 @@ def states_more(mine: str, theirs: str, *, added_times: bool = True, told: bool 
     correction, not a rewording of "Can I still return it?"). "Instead" and "rather" on one side only ask for an
     alternative (:data:`_ALTERNATIVE`), unless ``told``: the texts tell a story (a conversation told as one
     question), which they may amend. ``asked``: the questions ``mine``'s answers fill (:func:`answered_questions`); a
-    word only ``theirs`` says that one of them says is no word added, unless a negation."""
-    facts = _different_facts(mine, theirs, added_times=added_times)
+    word only ``theirs`` says that one of them says is no word added, unless a negation. ``told_more``: numbers and
+    dates only ``mine`` states, ``theirs`` stating none it does not, are no other fact (:func:`_different_facts`)."""
+    facts = _different_facts(mine, theirs, added_times=added_times, told_more=told_more)
     if facts is not None:
         return f"{OTHER_FACTS}: {facts}"
     mine, theirs = (asked_plainly(mine), asked_plainly(theirs)) if not told else (_plainly(mine), _plainly(theirs))
@@ -1880,6 +1899,7 @@ def _different_facts(
     mine_also: str = "",
     theirs_also: str = "",
     asked: str | None = None,
+    told_more: bool = False,
 ) -> str | None:
     """Numbers, dates or names that one side's user turns state and the other's do not. A story told in
     short turns writes its facts short: "60k miles" is "60,000 miles", "a Lab" the "Labrador", "LA" "Los
@@ -1896,7 +1916,9 @@ def _different_facts(
     where both date the story (:func:`_far`), a name the other side writes in another case
     (:func:`_unsaid_names`), a count of the things listed after it that the other side names (:func:`_counted`)
     and a country all one side names against places the other names without one (:func:`_wider_place`) are no
-    other fact."""
+    other fact. With ``told_more``, numbers (dates) only ``mine`` states are no other fact when ``theirs`` states no
+    number (date) ``mine`` does not: a story's backstory ("40 exited containers", "my 11-year-old dog") beside a
+    single question that asks what its follow-up asks; one stated on each side is still a detail swapped."""
     a, b = analyse(_written_out(mine, theirs)), analyse(_written_out(theirs, mine))
     also_a, also_b = analyse(_written_out(mine_also)), analyse(_written_out(theirs_also))
     said_a, said_b = unmatched(quantities(also_a.tokens), quantities(also_b.tokens))
@@ -1907,6 +1929,8 @@ def _different_facts(
     only_a, only_b = _none_said(only_a, b), _none_said(only_b, a)
     only_a, only_b = _said_again(only_a, b), _said_again(only_b, a)
     only_a, only_b = _counted(only_a, mine, (b, also_b)), _counted(only_b, theirs, (a, also_a))
+    if told_more and not only_b:
+        only_a = []
     if asked is not None and not (only_a and only_b):
         only_a = [q for q in only_a if not circumstance.told(q, a.tokens, asked)]
         only_b = [q for q in only_b if not circumstance.told(q, b.tokens, asked)]
@@ -1917,6 +1941,8 @@ def _different_facts(
     dates_a = all_a - all_b - (also_dates_b - also_dates_a)
     dates_b = all_b - all_a - (also_dates_a - also_dates_b)
     dates_a, dates_b = _within(dates_a, dates_b)
+    if told_more and not dates_b:
+        dates_a = frozenset()
     added = bool(all_a and all_b) and not _far(dates_a | dates_b)
     if (dates_a or dates_b) and (added_times or (dates_a and dates_b) or added):
         return f"{describe(dates_a) or 'none'} vs {describe(dates_b) or 'none'}"
