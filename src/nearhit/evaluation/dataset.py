@@ -218,6 +218,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v147": "nearhit_conversations_v147.jsonl",
     "nearhit-conversations-v148": "nearhit_conversations_v148.jsonl",
     "nearhit-conversations-v149": "nearhit_conversations_v149.jsonl",
+    "nearhit-conversations-v150": "nearhit_conversations_v150.jsonl",
+    "nearhit-conversations-v151": "nearhit_conversations_v151.jsonl",
+    "nearhit-conversations-v152": "nearhit_conversations_v152.jsonl",
+    "nearhit-conversations-v153": "nearhit_conversations_v153.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
