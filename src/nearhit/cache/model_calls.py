@@ -3,7 +3,9 @@ the standalone rewrite, :mod:`nearhit.cache.standalone`; the check of a conversa
 :mod:`nearhit.cache.verified`): the reply kept in Redis for the model's TTL, so the same request asked again makes
 no call; each call counted with the cache's counters (calls, kept replies, failures, tokens, price, time); a model
 that starts failing logged once, and once again when it answers. A failure never raises into the lookup: the
-caller reads it from the ``error`` of what :func:`kept_or_asked` returns."""
+caller reads it from the ``error`` of what :func:`kept_or_asked` returns. A kept reply that cannot be read (not
+JSON, not the shape the caller keeps, a key of another type) is logged and asked again, then kept in its place: a
+damaged key does not fail every lookup of its request until it expires."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from redis.exceptions import ResponseError
 
 if TYPE_CHECKING:
     from nearhit.cache.semantic_cache import SemanticCache
@@ -62,15 +66,16 @@ async def kept_or_asked(
     ask: Callable[[], Awaitable[tuple[dict[str, Any], Spent]]],
     counters: Counters,
     logged: Logged,
+    readable: Callable[[dict[str, Any]], bool],
 ) -> dict[str, Any]:
     """The reply as the result shows it: read back from Redis at ``key`` (``cached``, no cost), or asked of the model
     (``ask``: what to keep and show, and what it cost), then kept for ``model.ttl``; or, when the call failed, the
-    ``error`` (nothing kept)."""
-    async with cache._redis_errors():
-        kept = await cache.redis.get(key)
+    ``error`` (nothing kept). ``readable``: whether a kept reply has the shape ``ask`` keeps (else it is asked
+    again)."""
+    kept = await _kept(cache, key, readable)
     if kept is not None:
         cache._count(counters.kept)
-        return {**json.loads(kept), "cached": True, "ms": 0.0, "cost_usd": 0.0}
+        return {**kept, "cached": True, "ms": 0.0, "cost_usd": 0.0}
     started = time.perf_counter()
     try:
         shown, spent = await ask()
@@ -103,3 +108,23 @@ async def kept_or_asked(
         "completion_tokens": spent.completion_tokens,
         "cost_usd": spent.cost_usd,
     }
+
+
+async def _kept(cache: SemanticCache, key: str, readable: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    """The reply kept at ``key``; None when there is none, or none that can be read (logged: it is asked again)."""
+    try:
+        async with cache._redis_errors():
+            raw = await cache.redis.get(key)
+    except ResponseError as exc:  # WRONGTYPE: another kind of key in its place (SET replaces it)
+        log.warning("a kept model reply at %s cannot be read, asking again: %s", key, exc)
+        return None
+    if raw is None:
+        return None
+    try:
+        kept = json.loads(raw)
+    except ValueError:  # not JSON, or not UTF-8
+        kept = None
+    if not isinstance(kept, dict) or not readable(kept):
+        log.warning("a kept model reply at %s cannot be read, asking again: %r", key, raw[:100])
+        return None
+    return kept

@@ -54,6 +54,11 @@ def verdict_key(cache: SemanticCache, verifier: Verifier, query: Lookup, answer:
     return cache.keys.for_tenant(query.scope.tenant).verdict(query.scope.tenant, verifier.model, digest)
 
 
+def _readable(kept: dict[str, Any]) -> bool:
+    """A kept verdict as :func:`check` keeps it: ``serves`` true or false."""
+    return isinstance(kept.get("serves"), bool)
+
+
 async def check(cache: SemanticCache, result: LookupResult, query: Lookup, rows: choose.Rows) -> None:
     """Confirm ``result``'s hit by the cache's verifier when it is a conversation's semantic hit: served as it is on
     "yes"; on "no", or when the check fails, refused (a miss, counted). ``rows``: the first look's KNN rows, where the
@@ -72,7 +77,7 @@ async def check(cache: SemanticCache, result: LookupResult, query: Lookup, rows:
         return {"serves": verdict.serves, "model": verdict.call.model}, verdict.call
 
     key = verdict_key(cache, verifier, query, answer)
-    shown = await model_calls.kept_or_asked(cache, verifier, key, ask, counted.COUNTERS, _LOGGED)
+    shown = await model_calls.kept_or_asked(cache, verifier, key, ask, counted.COUNTERS, _LOGGED, _readable)
     result.verify = shown
     result.timings_ms["verify"] = round((time.perf_counter() - started) * 1000, 3)
     if shown.get("serves") is True:

@@ -1,0 +1,106 @@
+"""The model's check of a conversation's hit (``NEARHIT_VERIFY_MODEL``) and the standalone rewrite
+(``NEARHIT_REWRITE_MODEL``) under a hostile world, through the real server, the real embedded Redis and the fake
+OpenAI-compatible server on a real socket: what they keep in Redis found unreadable (garbage, another type),
+the same request asked many times at once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from tests.api.conftest import serve_on_own_index
+from tests.api.test_rewrite import FOLLOW_UP, REWRITTEN, SINGLE
+from tests.api.test_rewrite import HISTORY as REWRITE_HISTORY
+from tests.api.test_verify import HISTORY, QUESTION, REWORDED
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.live import LiveServer
+from tests.support.waiting import settled
+
+
+@pytest.fixture
+async def live_checking(
+    settings: Settings, local_embedder: LocalEmbedder, upstream_server: FakeUpstream
+) -> AsyncIterator[LiveServer]:
+    """A server whose check's model and rewrite's model are the fake (the chat model: the fast simulated one)."""
+    upstream_server.reset(upstream_server.answer("Yes", usage=(250, 1)))
+    own = {
+        "llm": "openai",
+        "openai_base_url": upstream_server.base_url,
+        "verify_model": "gpt-4o-mini",
+        "rewrite_model": "gpt-4.1-mini",
+    }
+    async with serve_on_own_index(settings.model_copy(update=own), local_embedder) as server:
+        yield server
+
+
+async def ask(live: LiveServer, body: dict[str, Any]) -> dict[str, Any]:
+    """``/ask``'s cache column, once whatever it stores is stored."""
+    reply = await live.client.post("/ask", json={**body, "include_raw": False})
+    assert reply.status_code == 200, reply.text
+    await settled(live.runtime)
+    return dict(reply.json()["cache"])
+
+
+async def kept_keys(redis: Redis, live: LiveServer, kind: str) -> list[str]:
+    cache = await live.runtime.cache()
+    pattern = cache.keys.verdicts_pattern() if kind == "verdict" else cache.keys.rewrites_pattern()
+    return [key.decode() if isinstance(key, bytes) else key async for key in redis.scan_iter(match=pattern)]
+
+
+GARBAGE: list[tuple[str, Any]] = [
+    ("not JSON", b"not json {"),
+    ("not UTF-8", b"\xff\xfe\xfd"),
+    ("a list", b"[]"),
+    ("a number", b"5"),
+    ("an empty object", b"{}"),
+    ("a verdict that is no boolean", b'{"serves": "yes"}'),
+    ("a hash", None),
+]
+
+
+@pytest.mark.parametrize(("what", "garbage"), GARBAGE, ids=[what for what, _ in GARBAGE])
+async def test_an_unreadable_kept_verdict_is_asked_again_not_a_failed_lookup(
+    live_checking: LiveServer, upstream_server: FakeUpstream, redis_client: Redis, what: str, garbage: bytes | None
+) -> None:
+    live = live_checking
+    await ask(live, {"prompt": QUESTION, "history": HISTORY})  # stored
+    first = await ask(live, {"prompt": QUESTION, "history": REWORDED})
+    assert first["outcome"] == "semantic" and first["cache_document"]["verify"]["serves"] is True, first
+    (key,) = await kept_keys(redis_client, live, "verdict")
+    if garbage is None:
+        await redis_client.delete(key)
+        await redis_client.hset(key, "serves", "true")
+    else:
+        await redis_client.set(key, garbage)
+    upstream_server.reset(upstream_server.answer("Yes", usage=(250, 1)))
+    again = await ask(live, {"prompt": QUESTION, "history": REWORDED})
+    # Not a lookup failed (a "degraded" cache, the LLM asked, nothing stored): the check is asked again.
+    assert again["status"] == "done" and again["error"] is None, again
+    assert again["outcome"] == "semantic" and again["cache_document"]["verify"]["serves"] is True, again
+    assert not again["cache_document"]["verify"]["cached"] and len(upstream_server.chat_requests) == 1
+    # The verdict kept again in its place: the next request reads it back.
+    third = await ask(live, {"prompt": QUESTION, "history": REWORDED})
+    assert third["outcome"] == "semantic" and third["cache_document"]["verify"]["cached"] is True, third
+    assert len(upstream_server.chat_requests) == 1
+
+
+async def test_an_unreadable_kept_rewrite_is_asked_again(
+    live_checking: LiveServer, upstream_server: FakeUpstream, redis_client: Redis
+) -> None:
+    live = live_checking
+    await ask(live, {"prompt": SINGLE})  # a single question: no rewrite, no check
+    yes = upstream_server.answer("Yes", usage=(250, 1))
+    upstream_server.reset(upstream_server.answer(REWRITTEN, usage=(130, 10)), by_model={"gpt-4o-mini": yes})
+    first = await ask(live, {"prompt": FOLLOW_UP, "history": REWRITE_HISTORY})
+    assert first["outcome"] == "semantic" and first["cache_document"]["rewrite"]["question"] == REWRITTEN, first
+    (key,) = await kept_keys(redis_client, live, "rewrite")
+    await redis_client.set(key, b'{"question": 5}')
+    again = await ask(live, {"prompt": FOLLOW_UP, "history": REWRITE_HISTORY})
+    assert again["status"] == "done" and again["error"] is None, again
+    assert again["outcome"] == "semantic" and not again["cache_document"]["rewrite"]["cached"], again
+    assert again["cache_document"]["rewrite"]["question"] == REWRITTEN
