@@ -5,6 +5,7 @@ the same request asked many times at once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from tests.api.conftest import serve_on_own_index
 from tests.api.test_rewrite import FOLLOW_UP, REWRITTEN, SINGLE
 from tests.api.test_rewrite import HISTORY as REWRITE_HISTORY
 from tests.api.test_verify import HISTORY, QUESTION, REWORDED
-from tests.support.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import FakeUpstream, Pause, Stream
 from tests.support.live import LiveServer
 from tests.support.waiting import settled
 
@@ -104,3 +105,24 @@ async def test_an_unreadable_kept_rewrite_is_asked_again(
     assert again["status"] == "done" and again["error"] is None, again
     assert again["outcome"] == "semantic" and not again["cache_document"]["rewrite"]["cached"], again
     assert again["cache_document"]["rewrite"]["question"] == REWRITTEN
+
+
+async def test_the_same_request_many_times_at_once_makes_one_call(
+    settings: Settings, local_embedder: LocalEmbedder, upstream_server: FakeUpstream
+) -> None:
+    # A burst of the very same conversation (a retrying client, a page reloaded): the LLM's answers are shared by
+    # its flights; the check's call for the same entry and request is made once too, the others wait for its verdict.
+    own = {"llm": "openai", "openai_base_url": upstream_server.base_url, "verify_model": "gpt-4o-mini"}
+    async with serve_on_own_index(settings.model_copy(update={**own, "verify_timeout": 10}), local_embedder) as live:
+        await ask(live, {"prompt": QUESTION, "history": HISTORY})  # stored
+        upstream_server.reset(Stream([Pause(1.0), *upstream_server.answer("Yes", usage=(250, 1)).items]))
+        body = {"prompt": QUESTION, "history": REWORDED, "include_raw": False}
+        replies = await asyncio.gather(*(live.client.post("/ask", json=body) for _ in range(6)))
+        columns = [reply.json()["cache"] for reply in replies]
+        assert [column["outcome"] for column in columns] == ["semantic"] * 6, columns
+        assert len(upstream_server.chat_requests) == 1
+        verdicts = [column["cache_document"]["verify"] for column in columns]
+        assert all(verdict["serves"] is True for verdict in verdicts)
+        assert sum(verdict["cost_usd"] > 0 for verdict in verdicts) == 1  # the call's price counted once
+        counters = (await live.client.get("/cache/stats")).json()["counters"]
+        assert counters["verifies"] == 1 and counters["verifies_cached"] == 5, counters

@@ -9,6 +9,7 @@ damaged key does not fail every lookup of its request until it expires."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -71,11 +72,41 @@ async def kept_or_asked(
     """The reply as the result shows it: read back from Redis at ``key`` (``cached``, no cost), or asked of the model
     (``ask``: what to keep and show, and what it cost), then kept for ``model.ttl``; or, when the call failed, the
     ``error`` (nothing kept). ``readable``: whether a kept reply has the shape ``ask`` keeps (else it is asked
-    again)."""
+    again). The same ``key`` asked again while its call runs (a burst of the very same request) waits for that call
+    and shows its reply as ``cached`` and ``joined`` (no cost; counted with the kept replies, or not at all when the
+    call failed): one call, not one per request."""
     kept = await _kept(cache, key, readable)
     if kept is not None:
         cache._count(counters.kept)
         return {**kept, "cached": True, "ms": 0.0, "cost_usd": 0.0}
+    running = model.asking.get(key)
+    if running is None:
+        running = asyncio.ensure_future(_asked(cache, model, key, ask, counters, logged))
+        model.asking[key] = running
+        running.add_done_callback(lambda _: model.asking.pop(key, None))
+        return await asyncio.shield(running)  # a caller that goes away leaves the call to those waiting for it
+    shown = await asyncio.shield(running)
+    if "error" not in shown:
+        cache._count(counters.kept)
+    spent = ("prompt_tokens", "completion_tokens")
+    return {
+        **{k: v for k, v in shown.items() if k not in spent},
+        "cached": True,
+        "joined": True,
+        "ms": 0.0,
+        "cost_usd": 0.0,
+    }
+
+
+async def _asked(
+    cache: SemanticCache,
+    model: LookupModel,
+    key: str,
+    ask: Callable[[], Awaitable[tuple[dict[str, Any], Spent]]],
+    counters: Counters,
+    logged: Logged,
+) -> dict[str, Any]:
+    """The model's reply asked (:func:`kept_or_asked`), counted and kept; or the call's ``error``."""
     started = time.perf_counter()
     try:
         shown, spent = await ask()
