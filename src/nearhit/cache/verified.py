@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 REFUSED_BY = "verify"
 """The ``rejected_by`` (and the inspector's ``guard``) of a hit the check refused."""
+FAILED = "verify failed"
+"""How ``nearhit eval`` tells a hit refused because the check failed from one the model said no to."""
 SAID_NO = "verify: the model said no"
 _LOGGED = model_calls.Logged(
     "the check of conversation hits failed, they are refused until it answers: %s",
