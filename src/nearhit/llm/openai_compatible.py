@@ -41,6 +41,8 @@ _MAX_BACKOFF = 8.0
 _CHECK_TIMEOUT = 10.0
 # A local server (Ollama, LM Studio) needs no key, but the SDK refuses to start without one.
 _NO_KEY = "not-needed"
+_MAX_REPORTED_TOKENS = 100_000_000
+"""More tokens than any model takes or writes in one request: a usage above it is no count."""
 
 
 class OpenAICompatibleLLM:
@@ -68,6 +70,7 @@ class OpenAICompatibleLLM:
         self._max_retries = max_retries
         self._max_tokens_param = max_tokens_param
         self._backoff_base = backoff_base
+        self._bad_usage_logged = False  # a usage that is no token count, logged once (_reported)
 
     @classmethod
     def configured(
@@ -170,7 +173,7 @@ class OpenAICompatibleLLM:
                     raise self._error(exc) from exc
                 answered_by = chunk.model or answered_by
                 if chunk.usage is not None:
-                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    usage = self._reported(chunk.usage)
                 for choice in chunk.choices:
                     logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
                     if choice.delta.content or logprobs:
@@ -190,6 +193,17 @@ class OpenAICompatibleLLM:
                 source="tokenizer",
             )
         yield StreamEnd(usage=usage, finish_reason=finish_reason or "unknown", model=answered_by)
+
+    def _reported(self, reported: object) -> Usage | None:
+        """The upstream's usage when both counts are token counts (whole, 0 to :data:`_MAX_REPORTED_TOKENS`); None
+        otherwise (negative, fractional, text, null: counted here as for a server that sends none), logged once."""
+        counts = [getattr(reported, name, None) for name in ("prompt_tokens", "completion_tokens")]
+        if all(type(n) is int and 0 <= n <= _MAX_REPORTED_TOKENS for n in counts):
+            return Usage(counts[0], counts[1])
+        if not self._bad_usage_logged:
+            self._bad_usage_logged = True
+            logger.warning("%s reported a usage that is no token count (%r): counted here instead", self.name, counts)
+        return None
 
     def _error(self, exc: Exception) -> LLMError:
         """Translate an SDK or timeout failure into an LLMError saying what happened and whether to retry."""
