@@ -1,7 +1,9 @@
-"""An upstream whose usage is no token count (negative, fractional, 1e30, text, null): the answer is still served,
-priced by nearhit's own count, and stored (the real gateway, the fake OpenAI server on a real socket, real Redis).
-Such a usage once raised in the pricing (a Decimal divided by a float), after the answer was sent: a 500 from the
-gateway, the raw column an error, the answer not stored; as the check's usage it dropped the hit counters' batch."""
+"""An upstream that sends what no OpenAI server sends (the real gateway and ``/ask``, the fake OpenAI server on a real
+socket, real Redis). A usage that is no token count (negative, fractional, 1e30, text, null): the answer is still
+served, priced by nearhit's own count, and stored; it once raised in the pricing (a Decimal divided by a float) after
+the answer was sent: a 500 from the gateway, the raw column an error, the answer not stored; as the check's usage it
+dropped the hit counters' batch. A malformed chunk (choices null, no delta, content a number): the upstream's error,
+named, a 502 from the gateway; it was once an "internal error" (and content a number a 500 from ``/ask``)."""
 
 from __future__ import annotations
 
@@ -52,3 +54,37 @@ async def test_a_usage_that_is_no_token_count_is_counted_here(
         asked = (await client.post(f"{root}/ask", json={"prompt": "And the tallest in Scotland?"})).json()
         assert asked["raw"]["status"] == "done" and asked["raw"]["error"] is None, asked["raw"]
         assert asked["raw"]["prompt_tokens"] > 0
+
+
+CHUNK = {"id": "u", "object": "chat.completion.chunk", "created": 1, "model": UPSTREAM_MODEL}
+MALFORMED: list[tuple[str, Any]] = [
+    ("choices null", {**CHUNK, "choices": None}),
+    ("choices a string", {**CHUNK, "choices": "x"}),
+    ("a choice without delta", {**CHUNK, "choices": [{}]}),
+    ("delta null", {**CHUNK, "choices": [{"index": 0, "delta": None, "finish_reason": "stop"}]}),
+    ("content a number", {**CHUNK, "choices": [{"index": 0, "delta": {"content": 5}, "finish_reason": "stop"}]}),
+    ("a chunk that is a list", [1, 2]),
+]
+
+
+@pytest.mark.parametrize("chunk", [chunk for _, chunk in MALFORMED], ids=[what for what, _ in MALFORMED])
+async def test_a_malformed_chunk_is_the_upstreams_error_named(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider], chunk: Any
+) -> None:
+    # Once an AttributeError or TypeError deep in the provider: "internal error" on /ask's columns, and a chunk whose
+    # content was a number a 500 from /ask itself (its columns' pieces joined).
+    upstream.reset(Stream([chunk]))
+    async with serve(provider=upstream_provider()) as gateway, httpx.AsyncClient(timeout=30) as client:
+        root = gateway.base_url.removesuffix("/v1")
+        asked = await client.post(f"{root}/ask", json={"prompt": QUESTION})
+        assert asked.status_code == 200, asked.text
+        for column in ("raw", "cache"):
+            done = asked.json()[column]
+            assert done["status"] == "error" and "sent a malformed reply" in done["error"], done
+            assert "internal error" not in done["error"]
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}]}
+        reply = await client.post(f"{gateway.base_url}/chat/completions", json=body)
+        assert reply.status_code == 502, reply.text
+        assert "sent a malformed reply" in reply.json()["error"]["message"]
+        await gateway.settled()
+        assert await gateway.entries() == 0

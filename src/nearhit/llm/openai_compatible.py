@@ -13,6 +13,7 @@ import itertools
 import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, Unpack, cast
 
 import openai
@@ -171,20 +172,16 @@ class OpenAICompatibleLLM:
                     break
                 except (openai.OpenAIError, TimeoutError, ValueError) as exc:
                     raise self._error(exc) from exc
-                answered_by = chunk.model or answered_by
-                if chunk.usage is not None:
-                    usage = self._reported(chunk.usage)
-                for choice in chunk.choices:
-                    logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
-                    if choice.delta.content or logprobs:
-                        pieces.append(choice.delta.content or "")
-                        yield TextChunk(choice.delta.content or "", logprobs)
-                    for call in choice.delta.tool_calls or ():
-                        name = call.function.name if call.function else None
-                        arguments = (call.function.arguments if call.function else None) or ""
-                        pieces.append(arguments)
-                        yield ToolCallDelta(call.index, arguments, call.id, name)
-                    finish_reason = choice.finish_reason or finish_reason
+                try:
+                    read = self._read(chunk)
+                except (AttributeError, TypeError, ValueError) as exc:  # the SDK builds chunks without checking
+                    raise LLMError(f"{self.name} sent a malformed reply ({type(exc).__name__}: {exc})") from exc
+                answered_by = read.model or answered_by
+                usage = read.usage or usage
+                finish_reason = read.finish_reason or finish_reason
+                for event in read.events:
+                    pieces.append(event.text if isinstance(event, TextChunk) else event.arguments)
+                    yield event
 
         if usage is None:  # the server ignored stream_options.include_usage: count as it would have
             usage = Usage(
@@ -193,6 +190,33 @@ class OpenAICompatibleLLM:
                 source="tokenizer",
             )
         yield StreamEnd(usage=usage, finish_reason=finish_reason or "unknown", model=answered_by)
+
+    def _read(self, chunk: Any) -> _Read:
+        """What one streamed chunk says, each field checked (the SDK builds a chunk from any JSON without checking
+        it): an AttributeError, TypeError or ValueError here is a malformed reply."""
+        model = chunk.model
+        if model is not None and not isinstance(model, str):
+            raise TypeError(f"model is {type(model).__name__}, not text")
+        events: list[TextChunk | ToolCallDelta] = []
+        finish_reason: str | None = None
+        for choice in chunk.choices:
+            content = choice.delta.content
+            if content is not None and not isinstance(content, str):
+                raise TypeError(f"content is {type(content).__name__}, not text")
+            logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
+            if content or logprobs:
+                events.append(TextChunk(content or "", logprobs))
+            for call in choice.delta.tool_calls or ():
+                name = call.function.name if call.function else None
+                arguments = (call.function.arguments if call.function else None) or ""
+                if not isinstance(arguments, str):
+                    raise TypeError(f"tool call arguments are {type(arguments).__name__}, not text")
+                events.append(ToolCallDelta(call.index, arguments, call.id, name))
+            if choice.finish_reason is not None and not isinstance(choice.finish_reason, str):
+                raise TypeError(f"finish_reason is {type(choice.finish_reason).__name__}, not text")
+            finish_reason = choice.finish_reason or finish_reason
+        usage = self._reported(chunk.usage) if chunk.usage is not None else None
+        return _Read(model, usage, finish_reason, events)
 
     def _reported(self, reported: object) -> Usage | None:
         """The upstream's usage when both counts are token counts (whole, 0 to :data:`_MAX_REPORTED_TOKENS`); None
@@ -232,6 +256,16 @@ class OpenAICompatibleLLM:
         server asked for, at most _MAX_BACKOFF."""
         delay = min(_MAX_BACKOFF, self._backoff_base * 2.0**attempt) * random.uniform(0.5, 1.0)
         return min(_MAX_BACKOFF, max(delay, retry_after or 0.0))
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One streamed chunk as :meth:`OpenAICompatibleLLM._read` read it."""
+
+    model: str | None
+    usage: Usage | None
+    finish_reason: str | None
+    events: list[TextChunk | ToolCallDelta]
 
 
 def build_openai(settings: Settings) -> OpenAICompatibleLLM:
