@@ -83,7 +83,7 @@ async def kept_or_asked(
     if running is None:
         running = asyncio.ensure_future(_asked(cache, model, key, ask, counters, logged))
         model.asking[key] = running
-        running.add_done_callback(lambda _: model.asking.pop(key, None))
+        running.add_done_callback(lambda done: _forget(model, key, done))
         return await asyncio.shield(running)  # a caller that goes away leaves the call to those waiting for it
     shown = await asyncio.shield(running)
     if "error" not in shown:
@@ -96,6 +96,14 @@ async def kept_or_asked(
         "ms": 0.0,
         "cost_usd": 0.0,
     }
+
+
+def _forget(model: LookupModel, key: str, done: asyncio.Future[dict[str, Any]]) -> None:
+    """A call ended: the next request for ``key`` reads its reply from Redis. Its exception (Redis lost while
+    keeping the reply) is read here too, so a call whose callers all went away is not logged as never retrieved."""
+    model.asking.pop(key, None)
+    if not done.cancelled():
+        done.exception()
 
 
 async def _asked(
