@@ -79,18 +79,54 @@ async def kept_or_asked(
     if kept is not None:
         cache._count(counters.kept)
         return {**kept, "cached": True, "ms": 0.0, "cost_usd": 0.0}
+
+    async def asked() -> dict[str, Any]:
+        """The model's reply asked, counted and kept; or the call's ``error``."""
+        started = time.perf_counter()
+        try:
+            shown, spent = await ask()
+        except Exception as exc:  # an optional step: whatever fails in it (LLMError above all), the lookup goes on
+            cache._count(counters.failures)
+            if model.error is None:
+                log.warning(logged.failing, exc)
+            model.error = str(exc)
+            ms = round((time.perf_counter() - started) * 1000, 3)
+            return {"model": model.model, "error": str(exc), "cached": False, "ms": ms, "cost_usd": 0.0}
+        if model.error is not None:
+            log.info(logged.again, model.model)
+            model.error = None
+        cache._count(counters.calls)
+        cache._add(
+            {
+                counters.prompt_tokens: spent.prompt_tokens,
+                counters.completion_tokens: spent.completion_tokens,
+                counters.cost_micro_usd: round(spent.cost_usd * 1_000_000),
+                counters.ms: round(spent.ms),
+            }
+        )
+        async with cache._redis_errors():
+            await cache.redis.set(key, json.dumps(shown, ensure_ascii=False), ex=model.ttl)
+        return {
+            **shown,
+            "cached": False,
+            "ms": spent.ms,
+            "prompt_tokens": spent.prompt_tokens,
+            "completion_tokens": spent.completion_tokens,
+            "cost_usd": spent.cost_usd,
+        }
+
     running = model.asking.get(key)
     if running is None:
-        running = asyncio.ensure_future(_asked(cache, model, key, ask, counters, logged))
+        running = asyncio.ensure_future(asked())
         model.asking[key] = running
         running.add_done_callback(lambda done: _forget(model, key, done))
         return await asyncio.shield(running)  # a caller that goes away leaves the call to those waiting for it
     shown = await asyncio.shield(running)
     if "error" not in shown:
         cache._count(counters.kept)
-    spent = ("prompt_tokens", "completion_tokens")
+    own = ("prompt_tokens", "completion_tokens")  # the call's, paid by the request that made it
     return {
-        **{k: v for k, v in shown.items() if k not in spent},
+        **{k: v for k, v in shown.items() if k not in own},
         "cached": True,
         "joined": True,
         "ms": 0.0,
@@ -104,49 +140,6 @@ def _forget(model: LookupModel, key: str, done: asyncio.Future[dict[str, Any]]) 
     model.asking.pop(key, None)
     if not done.cancelled():
         done.exception()
-
-
-async def _asked(
-    cache: SemanticCache,
-    model: LookupModel,
-    key: str,
-    ask: Callable[[], Awaitable[tuple[dict[str, Any], Spent]]],
-    counters: Counters,
-    logged: Logged,
-) -> dict[str, Any]:
-    """The model's reply asked (:func:`kept_or_asked`), counted and kept; or the call's ``error``."""
-    started = time.perf_counter()
-    try:
-        shown, spent = await ask()
-    except Exception as exc:  # an optional step: whatever fails in it (LLMError above all), the lookup goes on
-        cache._count(counters.failures)
-        if model.error is None:
-            log.warning(logged.failing, exc)
-        model.error = str(exc)
-        ms = round((time.perf_counter() - started) * 1000, 3)
-        return {"model": model.model, "error": str(exc), "cached": False, "ms": ms, "cost_usd": 0.0}
-    if model.error is not None:
-        log.info(logged.again, model.model)
-        model.error = None
-    cache._count(counters.calls)
-    cache._add(
-        {
-            counters.prompt_tokens: spent.prompt_tokens,
-            counters.completion_tokens: spent.completion_tokens,
-            counters.cost_micro_usd: round(spent.cost_usd * 1_000_000),
-            counters.ms: round(spent.ms),
-        }
-    )
-    async with cache._redis_errors():
-        await cache.redis.set(key, json.dumps(shown, ensure_ascii=False), ex=model.ttl)
-    return {
-        **shown,
-        "cached": False,
-        "ms": spent.ms,
-        "prompt_tokens": spent.prompt_tokens,
-        "completion_tokens": spent.completion_tokens,
-        "cost_usd": spent.cost_usd,
-    }
 
 
 async def _kept(cache: SemanticCache, key: str, readable: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Unpack, cast
+from typing import Any, Literal, TypeGuard, Unpack, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
@@ -221,9 +221,10 @@ class OpenAICompatibleLLM:
     def _reported(self, reported: object) -> Usage | None:
         """The upstream's usage when both counts are token counts (whole, 0 to :data:`_MAX_REPORTED_TOKENS`); None
         otherwise (negative, fractional, text, null: counted here as for a server that sends none), logged once."""
-        counts = [getattr(reported, name, None) for name in ("prompt_tokens", "completion_tokens")]
-        if all(type(n) is int and 0 <= n <= _MAX_REPORTED_TOKENS for n in counts):
-            return Usage(counts[0], counts[1])
+        prompt, completion = (getattr(reported, name, None) for name in ("prompt_tokens", "completion_tokens"))
+        if _a_count(prompt) and _a_count(completion):
+            return Usage(prompt, completion)
+        counts = [prompt, completion]
         if not self._bad_usage_logged:
             self._bad_usage_logged = True
             logger.warning("%s reported a usage that is no token count (%r): counted here instead", self.name, counts)
@@ -256,6 +257,11 @@ class OpenAICompatibleLLM:
         server asked for, at most _MAX_BACKOFF."""
         delay = min(_MAX_BACKOFF, self._backoff_base * 2.0**attempt) * random.uniform(0.5, 1.0)
         return min(_MAX_BACKOFF, max(delay, retry_after or 0.0))
+
+
+def _a_count(n: object) -> TypeGuard[int]:
+    """A token count an upstream may report: a whole number (not a bool), 0 to :data:`_MAX_REPORTED_TOKENS`."""
+    return type(n) is int and 0 <= n <= _MAX_REPORTED_TOKENS
 
 
 @dataclass(frozen=True)
