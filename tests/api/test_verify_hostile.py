@@ -126,3 +126,20 @@ async def test_the_same_request_many_times_at_once_makes_one_call(
         assert sum(verdict["cost_usd"] > 0 for verdict in verdicts) == 1  # the call's price counted once
         counters = (await live.client.get("/cache/stats")).json()["counters"]
         assert counters["verifies"] == 1 and counters["verifies_cached"] == 5, counters
+
+
+async def test_a_burst_whose_one_call_fails_is_refused_by_each_request_on_one_failure(
+    settings: Settings, local_embedder: LocalEmbedder, upstream_server: FakeUpstream
+) -> None:
+    own = {"llm": "openai", "openai_base_url": upstream_server.base_url, "verify_model": "gpt-4o-mini"}
+    async with serve_on_own_index(settings.model_copy(update={**own, "verify_timeout": 0.5}), local_embedder) as live:
+        await ask(live, {"prompt": QUESTION, "history": HISTORY})  # stored
+        upstream_server.reset(Pause(5))  # later than NEARHIT_VERIFY_TIMEOUT
+        body = {"prompt": QUESTION, "history": REWORDED, "include_raw": False}
+        replies = await asyncio.gather(*(live.client.post("/ask", json=body) for _ in range(4)))
+        documents = [reply.json()["cache"]["cache_document"] for reply in replies]
+        assert all(document["rejected_by"] == "verify" for document in documents), documents
+        assert all("took longer than 0.5 s" in document["verify"]["error"] for document in documents)
+        assert len(upstream_server.chat_requests) == 1
+        counters = (await live.client.get("/cache/stats")).json()["counters"]
+        assert counters["verify_failures"] == 1 and counters["verifies"] == 0 and counters["verifies_cached"] == 0
