@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -107,18 +108,33 @@ async def test_an_unreadable_kept_rewrite_is_asked_again(
     assert again["cache_document"]["rewrite"]["question"] == REWRITTEN
 
 
+@asynccontextmanager
+async def checking(
+    settings: Settings, local_embedder: LocalEmbedder, upstream: FakeUpstream, verify_timeout: float
+) -> AsyncIterator[LiveServer]:
+    """A server whose check's model is the fake, with ``verify_timeout``, and the conversation ``HISTORY`` stored."""
+    own: dict[str, object] = {"llm": "openai", "openai_base_url": upstream.base_url, "verify_model": "gpt-4o-mini"}
+    own["verify_timeout"] = verify_timeout
+    async with serve_on_own_index(settings.model_copy(update=own), local_embedder) as live:
+        await ask(live, {"prompt": QUESTION, "history": HISTORY})
+        yield live
+
+
+async def burst(live: LiveServer, requests: int) -> list[dict[str, Any]]:
+    """``requests`` identical ``/ask`` of ``REWORDED`` at once: their cache columns."""
+    body = {"prompt": QUESTION, "history": REWORDED, "include_raw": False}
+    replies = await asyncio.gather(*(live.client.post("/ask", json=body) for _ in range(requests)))
+    return [reply.json()["cache"] for reply in replies]
+
+
 async def test_the_same_request_many_times_at_once_makes_one_call(
     settings: Settings, local_embedder: LocalEmbedder, upstream_server: FakeUpstream
 ) -> None:
     # A burst of the very same conversation (a retrying client, a page reloaded): the LLM's answers are shared by
     # its flights; the check's call for the same entry and request is made once too, the others wait for its verdict.
-    own = {"llm": "openai", "openai_base_url": upstream_server.base_url, "verify_model": "gpt-4o-mini"}
-    async with serve_on_own_index(settings.model_copy(update={**own, "verify_timeout": 10}), local_embedder) as live:
-        await ask(live, {"prompt": QUESTION, "history": HISTORY})  # stored
+    async with checking(settings, local_embedder, upstream_server, 10) as live:
         upstream_server.reset(Stream([Pause(1.0), *upstream_server.answer("Yes", usage=(250, 1)).items]))
-        body = {"prompt": QUESTION, "history": REWORDED, "include_raw": False}
-        replies = await asyncio.gather(*(live.client.post("/ask", json=body) for _ in range(6)))
-        columns = [reply.json()["cache"] for reply in replies]
+        columns = await burst(live, 6)
         assert [column["outcome"] for column in columns] == ["semantic"] * 6, columns
         assert len(upstream_server.chat_requests) == 1
         verdicts = [column["cache_document"]["verify"] for column in columns]
@@ -131,13 +147,9 @@ async def test_the_same_request_many_times_at_once_makes_one_call(
 async def test_a_burst_whose_one_call_fails_is_refused_by_each_request_on_one_failure(
     settings: Settings, local_embedder: LocalEmbedder, upstream_server: FakeUpstream
 ) -> None:
-    own = {"llm": "openai", "openai_base_url": upstream_server.base_url, "verify_model": "gpt-4o-mini"}
-    async with serve_on_own_index(settings.model_copy(update={**own, "verify_timeout": 0.5}), local_embedder) as live:
-        await ask(live, {"prompt": QUESTION, "history": HISTORY})  # stored
+    async with checking(settings, local_embedder, upstream_server, 0.5) as live:
         upstream_server.reset(Pause(5))  # later than NEARHIT_VERIFY_TIMEOUT
-        body = {"prompt": QUESTION, "history": REWORDED, "include_raw": False}
-        replies = await asyncio.gather(*(live.client.post("/ask", json=body) for _ in range(4)))
-        documents = [reply.json()["cache"]["cache_document"] for reply in replies]
+        documents = [column["cache_document"] for column in await burst(live, 4)]
         assert all(document["rejected_by"] == "verify" for document in documents), documents
         assert all("took longer than 0.5 s" in document["verify"]["error"] for document in documents)
         assert len(upstream_server.chat_requests) == 1
