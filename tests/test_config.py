@@ -93,6 +93,12 @@ def test_the_multilingual_embedder_is_chosen_by_name_only(monkeypatch: pytest.Mo
         ("NEARHIT_VERIFY_TIMEOUT", "61", "NEARHIT_VERIFY_TIMEOUT"),
         ("NEARHIT_VERIFY_TTL", "0", "NEARHIT_VERIFY_TTL"),
         ("NEARHIT_VERIFY_TTL", "a week", "NEARHIT_VERIFY_TTL"),
+        # Past Redis's expire times ("invalid expire time in 'set' command" on every write): over 10 years, refused.
+        ("NEARHIT_VERIFY_TTL", "10000000000000000", "NEARHIT_VERIFY_TTL"),
+        ("NEARHIT_REWRITE_TTL", "10000000000000000", "NEARHIT_REWRITE_TTL"),
+        ("NEARHIT_EMBEDDING_CACHE_TTL", "10000000000000000", "NEARHIT_EMBEDDING_CACHE_TTL"),
+        ("CACHE_TTL", "10000000000000000", "CACHE_TTL"),
+        ("NEARHIT_VERIFY_TTL", str(10 * 365 * 24 * 3600 + 1), "NEARHIT_VERIFY_TTL"),
     ],
 )
 def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:

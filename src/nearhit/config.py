@@ -18,7 +18,7 @@ from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nearhit.errors import ConfigError
-from nearhit.validate import THRESHOLD_RANGE
+from nearhit.validate import MAX_TTL, THRESHOLD_RANGE
 
 # From `nearhit calibrate --max-wrong 0.02` on fow-cache's question pairs with all guards on (docs/accuracy.md):
 # 0.76 serves 62% of true paraphrases and 1.0% of look-alike traps; the calibrated minimum, 0.72, sits
@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         le=THRESHOLD_RANGE[1],
         validation_alias=_env("SEMANTIC_DISTANCE_THRESHOLD", "distance_threshold"),
     )
-    cache_ttl: int | None = Field(None, gt=0, validation_alias=_env("CACHE_TTL", "cache_ttl"))
+    cache_ttl: int | None = Field(None, gt=0, le=MAX_TTL, validation_alias=_env("CACHE_TTL", "cache_ttl"))
     ttl_refresh_on_hit: bool = Field(False, validation_alias=_env("NEARHIT_TTL_REFRESH_ON_HIT", "ttl_refresh_on_hit"))
     store_failures_degraded: int = Field(
         3, ge=1, le=10_000, validation_alias=_env("NEARHIT_STORE_FAILURES_DEGRADED", "store_failures_degraded")
@@ -211,7 +211,7 @@ class Settings(BaseSettings):
         2.0, gt=0, le=60, validation_alias=_env("NEARHIT_REWRITE_TIMEOUT", "rewrite_timeout")
     )
     rewrite_ttl: int = Field(
-        7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_REWRITE_TTL", "rewrite_ttl")
+        7 * 24 * 3600, gt=0, le=MAX_TTL, validation_alias=_env("NEARHIT_REWRITE_TTL", "rewrite_ttl")
     )  # how long a rewrite is kept in Redis: a repeated conversation pays for it once
     # A model asked to confirm a conversation's semantic hit before it is served (nearhit.cache.verified): does the
     # stored answer answer this conversation, yes or no. Unset: off, no call. Ignored (with a warning) while the LLM
@@ -219,7 +219,7 @@ class Settings(BaseSettings):
     verify_model: str | None = Field(None, validation_alias=_env("NEARHIT_VERIFY_MODEL", "verify_model"))
     verify_timeout: float = Field(2.0, gt=0, le=60, validation_alias=_env("NEARHIT_VERIFY_TIMEOUT", "verify_timeout"))
     verify_ttl: int = Field(
-        7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_VERIFY_TTL", "verify_ttl")
+        7 * 24 * 3600, gt=0, le=MAX_TTL, validation_alias=_env("NEARHIT_VERIFY_TTL", "verify_ttl")
     )  # how long a verdict is kept in Redis: the same request for the same entry pays for it once
 
     # The calibrated decision (nearhit.decision, v3): the guards veto at their cuts; the rest, from the model's
@@ -256,7 +256,7 @@ class Settings(BaseSettings):
         validation_alias=_env("NEARHIT_OPENAI_EMBEDDING_MODEL", "openai_embedding_model"),
     )
     embedding_cache_ttl: int = Field(
-        7 * 24 * 3600, gt=0, validation_alias=_env("NEARHIT_EMBEDDING_CACHE_TTL", "embedding_cache_ttl")
+        7 * 24 * 3600, gt=0, le=MAX_TTL, validation_alias=_env("NEARHIT_EMBEDDING_CACHE_TTL", "embedding_cache_ttl")
     )
 
     # --- LLM providers -----------------------------------------------------------------------------

@@ -118,7 +118,8 @@ async def test_one_set_prints_what_it_printed_before(settings: Settings, tmp_pat
     assert one.exit_code == 0, one.output
     assert list(json.loads(one.stdout)) == [
         "dataset", "split", "pairs", "threshold", "guards", "decision_threshold", "shared", "scores", "categories",
-        "languages", "rejected_by", "no_candidate", "refused_before_question", "latency_ms", "neighbours",
+        "languages", "rejected_by", "no_candidate", "refused_before_question", "check_failures", "check_error",
+        "latency_ms", "neighbours",
         "per_guard", "by_split", "shared_neighbours", "attribution",
     ]  # fmt: skip
     assert "set 1/" not in one.stderr

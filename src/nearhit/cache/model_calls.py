@@ -3,16 +3,21 @@ the standalone rewrite, :mod:`nearhit.cache.standalone`; the check of a conversa
 :mod:`nearhit.cache.verified`): the reply kept in Redis for the model's TTL, so the same request asked again makes
 no call; each call counted with the cache's counters (calls, kept replies, failures, tokens, price, time); a model
 that starts failing logged once, and once again when it answers. A failure never raises into the lookup: the
-caller reads it from the ``error`` of what :func:`kept_or_asked` returns."""
+caller reads it from the ``error`` of what :func:`kept_or_asked` returns. A kept reply that cannot be read (not
+JSON, not the shape the caller keeps, a key of another type) is logged and asked again, then kept in its place: a
+damaged key does not fail every lookup of its request until it expires."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from redis.exceptions import ResponseError
 
 if TYPE_CHECKING:
     from nearhit.cache.semantic_cache import SemanticCache
@@ -62,44 +67,96 @@ async def kept_or_asked(
     ask: Callable[[], Awaitable[tuple[dict[str, Any], Spent]]],
     counters: Counters,
     logged: Logged,
+    readable: Callable[[dict[str, Any]], bool],
 ) -> dict[str, Any]:
     """The reply as the result shows it: read back from Redis at ``key`` (``cached``, no cost), or asked of the model
     (``ask``: what to keep and show, and what it cost), then kept for ``model.ttl``; or, when the call failed, the
-    ``error`` (nothing kept)."""
-    async with cache._redis_errors():
-        kept = await cache.redis.get(key)
+    ``error`` (nothing kept). ``readable``: whether a kept reply has the shape ``ask`` keeps (else it is asked
+    again). The same ``key`` asked again while its call runs (a burst of the very same request) waits for that call
+    and shows its reply as ``cached`` and ``joined`` (no cost; counted with the kept replies, or not at all when the
+    call failed): one call, not one per request."""
+    kept = await _kept(cache, key, readable)
     if kept is not None:
         cache._count(counters.kept)
-        return {**json.loads(kept), "cached": True, "ms": 0.0, "cost_usd": 0.0}
-    started = time.perf_counter()
-    try:
-        shown, spent = await ask()
-    except Exception as exc:  # an optional step: whatever fails in it (LLMError above all), the lookup goes on
-        cache._count(counters.failures)
-        if model.error is None:
-            log.warning(logged.failing, exc)
-        model.error = str(exc)
-        ms = round((time.perf_counter() - started) * 1000, 3)
-        return {"model": model.model, "error": str(exc), "cached": False, "ms": ms, "cost_usd": 0.0}
-    if model.error is not None:
-        log.info(logged.again, model.model)
-        model.error = None
-    cache._count(counters.calls)
-    cache._add(
-        {
-            counters.prompt_tokens: spent.prompt_tokens,
-            counters.completion_tokens: spent.completion_tokens,
-            counters.cost_micro_usd: round(spent.cost_usd * 1_000_000),
-            counters.ms: round(spent.ms),
+        return {**kept, "cached": True, "ms": 0.0, "cost_usd": 0.0}
+
+    async def asked() -> dict[str, Any]:
+        """The model's reply asked, counted and kept; or the call's ``error``."""
+        started = time.perf_counter()
+        try:
+            shown, spent = await ask()
+        except Exception as exc:  # an optional step: whatever fails in it (LLMError above all), the lookup goes on
+            cache._count(counters.failures)
+            if model.error is None:
+                log.warning(logged.failing, exc)
+            model.error = str(exc)
+            ms = round((time.perf_counter() - started) * 1000, 3)
+            return {"model": model.model, "error": str(exc), "cached": False, "ms": ms, "cost_usd": 0.0}
+        if model.error is not None:
+            log.info(logged.again, model.model)
+            model.error = None
+        cache._count(counters.calls)
+        cache._add(
+            {
+                counters.prompt_tokens: spent.prompt_tokens,
+                counters.completion_tokens: spent.completion_tokens,
+                counters.cost_micro_usd: round(spent.cost_usd * 1_000_000),
+                counters.ms: round(spent.ms),
+            }
+        )
+        async with cache._redis_errors():
+            await cache.redis.set(key, json.dumps(shown, ensure_ascii=False), ex=model.ttl)
+        return {
+            **shown,
+            "cached": False,
+            "ms": spent.ms,
+            "prompt_tokens": spent.prompt_tokens,
+            "completion_tokens": spent.completion_tokens,
+            "cost_usd": spent.cost_usd,
         }
-    )
-    async with cache._redis_errors():
-        await cache.redis.set(key, json.dumps(shown, ensure_ascii=False), ex=model.ttl)
+
+    running = model.asking.get(key)
+    if running is None:
+        running = asyncio.ensure_future(asked())
+        model.asking[key] = running
+        running.add_done_callback(lambda done: _forget(model, key, done))
+        return await asyncio.shield(running)  # a caller that goes away leaves the call to those waiting for it
+    shown = await asyncio.shield(running)
+    if "error" not in shown:
+        cache._count(counters.kept)
+    own = ("prompt_tokens", "completion_tokens")  # the call's, paid by the request that made it
     return {
-        **shown,
-        "cached": False,
-        "ms": spent.ms,
-        "prompt_tokens": spent.prompt_tokens,
-        "completion_tokens": spent.completion_tokens,
-        "cost_usd": spent.cost_usd,
+        **{k: v for k, v in shown.items() if k not in own},
+        "cached": True,
+        "joined": True,
+        "ms": 0.0,
+        "cost_usd": 0.0,
     }
+
+
+def _forget(model: LookupModel, key: str, done: asyncio.Future[dict[str, Any]]) -> None:
+    """A call ended: the next request for ``key`` reads its reply from Redis. Its exception (Redis lost while
+    keeping the reply) is read here too, so a call whose callers all went away is not logged as never retrieved."""
+    model.asking.pop(key, None)
+    if not done.cancelled():
+        done.exception()
+
+
+async def _kept(cache: SemanticCache, key: str, readable: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    """The reply kept at ``key``; None when there is none, or none that can be read (logged: it is asked again)."""
+    try:
+        async with cache._redis_errors():
+            raw = await cache.redis.get(key)
+    except ResponseError as exc:  # WRONGTYPE: another kind of key in its place (SET replaces it)
+        log.warning("a kept model reply at %s cannot be read, asking again: %s", key, exc)
+        return None
+    if raw is None:
+        return None
+    try:
+        kept = json.loads(raw)
+    except ValueError:  # not JSON, or not UTF-8
+        kept = None
+    if not isinstance(kept, dict) or not readable(kept):
+        log.warning("a kept model reply at %s cannot be read, asking again: %r", key, raw[:100])
+        return None
+    return kept

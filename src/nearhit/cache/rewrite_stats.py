@@ -6,7 +6,8 @@ from nearhit.cache.model_calls import Counters
 REWRITES = "rewrites"
 """Calls made to the rewrite model (a rewrite read back from Redis is not one)."""
 REWRITES_CACHED = "rewrites_cached"
-"""Rewrites read back from Redis: a repeated conversation, no call."""
+"""Rewrites read back from Redis (a repeated conversation), or shared with the same conversation's call still running
+(a burst of it): no call."""
 REWRITE_FAILURES = "rewrite_failures"
 """Calls that failed or timed out: the lookup went on as if no rewrite were configured."""
 REWRITE_HITS = "rewrite_hits"

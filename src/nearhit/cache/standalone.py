@@ -97,4 +97,10 @@ async def _rewrite(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> d
         return {"question": made.question, "model": made.model}, made
 
     key = rewrite_key(cache, rewriter, query)
-    return await model_calls.kept_or_asked(cache, rewriter, key, ask, counted.COUNTERS, _LOGGED)
+    return await model_calls.kept_or_asked(cache, rewriter, key, ask, counted.COUNTERS, _LOGGED, _readable)
+
+
+def _readable(kept: dict[str, Any]) -> bool:
+    """A kept rewrite as :func:`_rewrite` keeps it: a question (text, not blank)."""
+    question = kept.get("question")
+    return isinstance(question, str) and bool(question.strip())

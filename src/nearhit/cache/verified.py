@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 REFUSED_BY = "verify"
 """The ``rejected_by`` (and the inspector's ``guard``) of a hit the check refused."""
+FAILED = "verify failed"
+"""How ``nearhit eval`` tells a hit refused because the check failed from one the model said no to."""
 SAID_NO = "verify: the model said no"
 _LOGGED = model_calls.Logged(
     "the check of conversation hits failed, they are refused until it answers: %s",
@@ -52,6 +54,11 @@ def verdict_key(cache: SemanticCache, verifier: Verifier, query: Lookup, answer:
     pair = [query.scope.tenant, query.scope.search_id, answer.doc_id, sha256_hex(answer.response), asked]
     digest = sha256_hex(json.dumps(pair, ensure_ascii=False))
     return cache.keys.for_tenant(query.scope.tenant).verdict(query.scope.tenant, verifier.model, digest)
+
+
+def _readable(kept: dict[str, Any]) -> bool:
+    """A kept verdict as :func:`check` keeps it: ``serves`` true or false."""
+    return isinstance(kept.get("serves"), bool)
 
 
 async def check(cache: SemanticCache, result: LookupResult, query: Lookup, rows: choose.Rows) -> None:
@@ -72,7 +79,7 @@ async def check(cache: SemanticCache, result: LookupResult, query: Lookup, rows:
         return {"serves": verdict.serves, "model": verdict.call.model}, verdict.call
 
     key = verdict_key(cache, verifier, query, answer)
-    shown = await model_calls.kept_or_asked(cache, verifier, key, ask, counted.COUNTERS, _LOGGED)
+    shown = await model_calls.kept_or_asked(cache, verifier, key, ask, counted.COUNTERS, _LOGGED, _readable)
     result.verify = shown
     result.timings_ms["verify"] = round((time.perf_counter() - started) * 1000, 3)
     if shown.get("serves") is True:

@@ -6,7 +6,8 @@ from nearhit.cache.model_calls import Counters
 VERIFIES = "verifies"
 """Calls made to the check's model (a verdict read back from Redis is not one)."""
 VERIFIES_CACHED = "verifies_cached"
-"""Verdicts read back from Redis: the same request for the same entry again, no call."""
+"""Verdicts read back from Redis (the same request for the same entry again), or shared with the same request's call
+still running (a burst of it): no call."""
 VERIFY_REFUSALS = "verify_refusals"
 """Hits refused because the model said no (kept verdicts too); a failed check is counted in ``verify_failures``."""
 VERIFY_FAILURES = "verify_failures"

@@ -48,6 +48,12 @@ def print_report(report: dict[str, Any]) -> None:
         + (", every a in one shared scope" if report.get("shared") else "")
     )
     print_totals(report["scores"])
+    if report.get("check_failures"):
+        n = report["check_failures"]
+        click.echo(
+            f"the model's check (NEARHIT_VERIFY_MODEL) failed on {n} lookup{'s' if n != 1 else ''}, their hits refused"
+            f" ('verify failed' below), not judged: these figures do not measure the check ({report['check_error']})"
+        )
     if report.get("neighbours"):
         print_neighbours(report["neighbours"])
     if report["no_candidate"]:

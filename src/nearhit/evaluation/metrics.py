@@ -58,6 +58,7 @@ class Outcome:
     lang: str | None = None  # the pair's language, when the data says
     neighbour: bool = False  # served another pair's answer (a shared store)
     candidates: int = 0  # entries the lookup judged at any stage (earlier turns, told as one, the question)
+    check_error: str | None = None  # the model's check (NEARHIT_VERIFY_MODEL) failed: its hit refused, not judged
 
     @property
     def served(self) -> bool:
@@ -82,7 +83,7 @@ class Outcome:
         if self.match == "exact" or self.similarity is None:
             return replace(self, threshold=threshold)
         if self.similarity < threshold:
-            return replace(self, threshold=threshold, match=None, rejected_by=None)
+            return replace(self, threshold=threshold, match=None, rejected_by=None, check_error=None)
         return replace(self, threshold=threshold, match=None if self.rejected_by else "semantic")
 
 
@@ -260,6 +261,8 @@ def summary(outcomes: Sequence[Outcome], *, shared: bool = False) -> dict[str, o
         "rejected_by": rejections(outcomes),
         "no_candidate": sum(o.similarity is None and not o.candidates for o in outcomes),
         "refused_before_question": sum(o.similarity is None and o.candidates > 0 for o in outcomes),
+        "check_failures": sum(o.check_error is not None for o in outcomes),
+        "check_error": next((o.check_error for o in outcomes if o.check_error is not None), None),
         "latency_ms": latency(outcomes),
         "neighbours": neighbours(outcomes) if shared else None,
     }

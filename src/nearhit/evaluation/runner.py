@@ -19,7 +19,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
-from nearhit.cache import SemanticCache, normalise
+from nearhit.cache import SemanticCache, normalise, verified
 from nearhit.cache.client import unlink_each
 from nearhit.cache.lookup import Lookup
 from nearhit.decision import Decision
@@ -135,6 +135,9 @@ async def look_up(
         result = await cache.lookup(ask(), threshold=threshold)
         served = result.answer.response if result.match is not None and result.answer is not None else None
         neighbour = served is not None and _question(pair.a) not in questions[served]
+        # A hit the check refused because it failed (not its "no"): told apart, or a run whose check's provider is
+        # down would read as a check that refuses everything.
+        failed = result.verify.get("error") if result.verify and result.rejected_by == verified.REFUSED_BY else None
         outcomes.append(
             Outcome(
                 pair_id=pair.id,
@@ -143,11 +146,12 @@ async def look_up(
                 threshold=result.threshold,
                 match=None if neighbour else result.match,
                 similarity=result.similarity,
-                rejected_by=result.rejected_by,
+                rejected_by=verified.FAILED if failed is not None else result.rejected_by,
                 latency_ms=result.timings_ms["total"],
                 lang=pair.lang,
                 neighbour=neighbour,
                 candidates=len(result.candidates),
+                check_error=failed,
             )
         )
         if n % 100 == 0 or n == len(pairs):

@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from nearhit.config import Settings
 from nearhit.economics.prices import request_cost
@@ -48,6 +49,9 @@ class LookupModel:
         """How long a reply is kept (seconds): the caller caches it."""
         self.error: str | None = None
         """The last failure while the model keeps failing (None: it answers), so a caller logs once."""
+        self.asking: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        """The calls running, by the key their reply is kept at: the same request meanwhile waits for its call
+        (:func:`nearhit.cache.model_calls.kept_or_asked`)."""
 
     @property
     def model(self) -> str:

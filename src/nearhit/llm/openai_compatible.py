@@ -13,7 +13,8 @@ import itertools
 import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from typing import Any, Literal, Unpack, cast
+from dataclasses import dataclass
+from typing import Any, Literal, TypeGuard, Unpack, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
@@ -41,6 +42,8 @@ _MAX_BACKOFF = 8.0
 _CHECK_TIMEOUT = 10.0
 # A local server (Ollama, LM Studio) needs no key, but the SDK refuses to start without one.
 _NO_KEY = "not-needed"
+_MAX_REPORTED_TOKENS = 100_000_000
+"""More tokens than any model takes or writes in one request: a usage above it is no count."""
 
 
 class OpenAICompatibleLLM:
@@ -68,6 +71,7 @@ class OpenAICompatibleLLM:
         self._max_retries = max_retries
         self._max_tokens_param = max_tokens_param
         self._backoff_base = backoff_base
+        self._bad_usage_logged = False  # a usage that is no token count, logged once (_reported)
 
     @classmethod
     def configured(
@@ -168,20 +172,16 @@ class OpenAICompatibleLLM:
                     break
                 except (openai.OpenAIError, TimeoutError, ValueError) as exc:
                     raise self._error(exc) from exc
-                answered_by = chunk.model or answered_by
-                if chunk.usage is not None:
-                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                for choice in chunk.choices:
-                    logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
-                    if choice.delta.content or logprobs:
-                        pieces.append(choice.delta.content or "")
-                        yield TextChunk(choice.delta.content or "", logprobs)
-                    for call in choice.delta.tool_calls or ():
-                        name = call.function.name if call.function else None
-                        arguments = (call.function.arguments if call.function else None) or ""
-                        pieces.append(arguments)
-                        yield ToolCallDelta(call.index, arguments, call.id, name)
-                    finish_reason = choice.finish_reason or finish_reason
+                try:
+                    read = self._read(chunk)
+                except (AttributeError, TypeError, ValueError) as exc:  # the SDK builds chunks without checking
+                    raise LLMError(f"{self.name} sent a malformed reply ({type(exc).__name__}: {exc})") from exc
+                answered_by = read.model or answered_by
+                usage = read.usage or usage
+                finish_reason = read.finish_reason or finish_reason
+                for event in read.events:
+                    pieces.append(event.text if isinstance(event, TextChunk) else event.arguments)
+                    yield event
 
         if usage is None:  # the server ignored stream_options.include_usage: count as it would have
             usage = Usage(
@@ -190,6 +190,45 @@ class OpenAICompatibleLLM:
                 source="tokenizer",
             )
         yield StreamEnd(usage=usage, finish_reason=finish_reason or "unknown", model=answered_by)
+
+    def _read(self, chunk: Any) -> _Read:
+        """What one streamed chunk says, each field checked (the SDK builds a chunk from any JSON without checking
+        it): an AttributeError, TypeError or ValueError here is a malformed reply."""
+        model = chunk.model
+        if model is not None and not isinstance(model, str):
+            raise TypeError(f"model is {type(model).__name__}, not text")
+        events: list[TextChunk | ToolCallDelta] = []
+        finish_reason: str | None = None
+        for choice in chunk.choices:
+            content = choice.delta.content
+            if content is not None and not isinstance(content, str):
+                raise TypeError(f"content is {type(content).__name__}, not text")
+            logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
+            if content or logprobs:
+                events.append(TextChunk(content or "", logprobs))
+            for call in choice.delta.tool_calls or ():
+                name = call.function.name if call.function else None
+                arguments = (call.function.arguments if call.function else None) or ""
+                if not isinstance(arguments, str):
+                    raise TypeError(f"tool call arguments are {type(arguments).__name__}, not text")
+                events.append(ToolCallDelta(call.index, arguments, call.id, name))
+            if choice.finish_reason is not None and not isinstance(choice.finish_reason, str):
+                raise TypeError(f"finish_reason is {type(choice.finish_reason).__name__}, not text")
+            finish_reason = choice.finish_reason or finish_reason
+        usage = self._reported(chunk.usage) if chunk.usage is not None else None
+        return _Read(model, usage, finish_reason, events)
+
+    def _reported(self, reported: object) -> Usage | None:
+        """The upstream's usage when both counts are token counts (whole, 0 to :data:`_MAX_REPORTED_TOKENS`); None
+        otherwise (negative, fractional, text, null: counted here as for a server that sends none), logged once."""
+        prompt, completion = (getattr(reported, name, None) for name in ("prompt_tokens", "completion_tokens"))
+        if _a_count(prompt) and _a_count(completion):
+            return Usage(prompt, completion)
+        counts = [prompt, completion]
+        if not self._bad_usage_logged:
+            self._bad_usage_logged = True
+            logger.warning("%s reported a usage that is no token count (%r): counted here instead", self.name, counts)
+        return None
 
     def _error(self, exc: Exception) -> LLMError:
         """Translate an SDK or timeout failure into an LLMError saying what happened and whether to retry."""
@@ -218,6 +257,21 @@ class OpenAICompatibleLLM:
         server asked for, at most _MAX_BACKOFF."""
         delay = min(_MAX_BACKOFF, self._backoff_base * 2.0**attempt) * random.uniform(0.5, 1.0)
         return min(_MAX_BACKOFF, max(delay, retry_after or 0.0))
+
+
+def _a_count(n: object) -> TypeGuard[int]:
+    """A token count an upstream may report: a whole number (not a bool), 0 to :data:`_MAX_REPORTED_TOKENS`."""
+    return type(n) is int and 0 <= n <= _MAX_REPORTED_TOKENS
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One streamed chunk as :meth:`OpenAICompatibleLLM._read` read it."""
+
+    model: str | None
+    usage: Usage | None
+    finish_reason: str | None
+    events: list[TextChunk | ToolCallDelta]
 
 
 def build_openai(settings: Settings) -> OpenAICompatibleLLM:
