@@ -172,3 +172,22 @@ async def test_eval_lookups_go_through_the_check(settings: Settings, upstream_se
             runs = await evaluation.evaluate(cache, [pair], guard_sets={"none": None})
         assert [outcome.match for outcome in runs["none"]] == [served]
     assert len(upstream_server.chat_requests) == 1
+
+
+@pytest.mark.parametrize(("failure", "calls"), [("status 500", 3), ("garbage", 5)])
+async def test_errors_in_a_row_skip_the_check_a_garbled_reply_does_not(
+    cache: SemanticCache, stored: FakeUpstream, failure: str, calls: int
+) -> None:
+    # Three errors in a row and the check is not called for a while (the hits refused at once, counted apart); a
+    # reply neither yes nor no is the model answering at its pace: asked every time, as before.
+    reply = Status(500, "upstream down") if failure == "status 500" else stored.answer("Probably", usage=(240, 1))
+    stored.reset(reply)
+    cache.verifier = build_verifier(verifying(stored))
+    results = [await cache.lookup(ask(cache, REWORDED, QUESTION)) for _ in range(5)]
+    assert all(not result.hit and result.rejected_by == verified.REFUSED_BY for result in results)
+    assert len(stored.chat_requests) == calls
+    skipped = [result for result in results if result.verify is not None and "skipped" in result.verify]
+    assert len(skipped) == 5 - calls
+    assert all(r.rejection_reason is not None and "the check skipped, refused" in r.rejection_reason for r in skipped)
+    counters = (await cache.stats()).counters
+    assert counters["verify_failures"] == calls and counters["verifies_skipped"] == 5 - calls

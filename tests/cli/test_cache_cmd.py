@@ -82,7 +82,7 @@ async def test_cache_stats_shows_the_rewrites_once_there_are_any(cache: Semantic
 async def test_cache_stats_shows_the_checks_once_there_are_any(cache: SemanticCache, settings: Settings) -> None:
     quiet = await invoke(settings, "cache", "stats")
     assert quiet.exit_code == 0 and "checks" not in quiet.stdout  # off by default: nothing to show
-    counted = {"verifies": 5, "verifies_cached": 2, "verify_failures": 1, "verify_refusals": 3}
+    counted = {"verifies": 5, "verifies_cached": 2, "verify_failures": 1, "verify_refusals": 3, "verifies_skipped": 7}
     amounts = {
         "verify_prompt_tokens": 1200,
         "verify_completion_tokens": 5,
@@ -91,7 +91,8 @@ async def test_cache_stats_shows_the_checks_once_there_are_any(cache: SemanticCa
     }
     await cache.redis.hset(cache.keys.stats_key, mapping=counted | amounts)
     shown = await invoke(settings, "cache", "stats")
-    assert "checks          5 calls (2 more kept in Redis, 1 failed), 3 hits refused; 1,205 tokens" in shown.stdout
+    shown_calls = "5 calls (2 more kept in Redis, 1 failed, 7 skipped after failures in a row), 3 hits refused"
+    assert f"checks          {shown_calls}; 1,205 tokens" in shown.stdout
     assert "$0.0002, 300 ms a call" in shown.stdout
 
 

@@ -5,7 +5,13 @@ no call; each call counted with the cache's counters (calls, kept replies, failu
 that starts failing logged once, and once again when it answers. A failure never raises into the lookup: the
 caller reads it from the ``error`` of what :func:`kept_or_asked` returns. A kept reply that cannot be read (not
 JSON, not the shape the caller keeps, a key of another type) is logged and asked again, then kept in its place: a
-damaged key does not fail every lookup of its request until it expires."""
+damaged key does not fail every lookup of its request until it expires.
+
+A model that keeps failing is not called for a while (:class:`nearhit.llm.lookup_model.Breaker`, per process): after
+a few failures in a row (errors, timeouts; a reply the caller cannot use is the model answering) its calls are
+skipped at once, shown with an ``error`` and ``skipped`` (why: the failures, when the next try is), counted apart from
+the failures; after a cool-down one call probes it, and one that answers lets the calls through again. Logged when it
+opens and when it closes, once each. A kept reply is read all the same, and a burst joins its running call."""
 
 from __future__ import annotations
 
@@ -18,6 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.exceptions import ResponseError
+
+from nearhit.llm.lookup_model import Unusable
 
 if TYPE_CHECKING:
     from nearhit.cache.semantic_cache import SemanticCache
@@ -46,6 +54,7 @@ class Counters:
     calls: str
     kept: str
     failures: str
+    skipped: str
     prompt_tokens: str
     completion_tokens: str
     cost_micro_usd: str
@@ -54,10 +63,14 @@ class Counters:
 
 @dataclass(frozen=True)
 class Logged:
-    """What is logged when the model starts failing (with the error) and when it answers again (with the model)."""
+    """What is logged when the model starts failing (with the error) and when it answers again (with the model);
+    when its calls start being skipped (with the failures in a row, the cool-down and the error) and when they are
+    made again (with the model)."""
 
     failing: str
     again: str
+    skipping: str
+    resumed: str
 
 
 async def kept_or_asked(
@@ -80,8 +93,11 @@ async def kept_or_asked(
         cache._count(counters.kept)
         return {**kept, "cached": True, "ms": 0.0, "cost_usd": 0.0}
 
-    async def asked() -> dict[str, Any]:
-        """The model's reply asked, counted and kept; or the call's ``error``."""
+    breaker = model.breaker
+
+    async def asked(probe: bool) -> dict[str, Any]:
+        """The model's reply asked, counted and kept; or the call's ``error``. ``probe``: the call the breaker let
+        through after its cool-down."""
         started = time.perf_counter()
         try:
             shown, spent = await ask()
@@ -90,8 +106,15 @@ async def kept_or_asked(
             if model.error is None:
                 log.warning(logged.failing, exc)
             model.error = str(exc)
+            if isinstance(exc, Unusable):  # the model answered: the provider is up
+                if breaker.answered(probe):
+                    log.warning(logged.resumed, model.model)
+            elif breaker.failed(probe):
+                log.warning(logged.skipping, breaker.in_a_row, breaker.cool_down, exc)
             ms = round((time.perf_counter() - started) * 1000, 3)
             return {"model": model.model, "error": str(exc), "cached": False, "ms": ms, "cost_usd": 0.0}
+        if breaker.answered(probe):
+            log.warning(logged.resumed, model.model)
         if model.error is not None:
             log.info(logged.again, model.model)
             model.error = None
@@ -117,7 +140,12 @@ async def kept_or_asked(
 
     running = model.asking.get(key)
     if running is None:
-        running = asyncio.ensure_future(asked())
+        why = breaker.skip()
+        if why is not None:
+            cache._count(counters.skipped)
+            error = f"{model.what} skipped: {why}"
+            return {"model": model.model, "error": error, "skipped": why, "cached": False, "ms": 0.0, "cost_usd": 0.0}
+        running = asyncio.ensure_future(asked(probe=breaker.probing))
         model.asking[key] = running
         running.add_done_callback(lambda done: _forget(model, key, done))
         return await asyncio.shield(running)  # a caller that goes away leaves the call to those waiting for it

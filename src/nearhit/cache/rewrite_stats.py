@@ -10,6 +10,9 @@ REWRITES_CACHED = "rewrites_cached"
 (a burst of it): no call."""
 REWRITE_FAILURES = "rewrite_failures"
 """Calls that failed or timed out: the lookup went on as if no rewrite were configured."""
+REWRITES_SKIPPED = "rewrites_skipped"
+"""Rewrites not asked because the model kept failing (:class:`nearhit.llm.lookup_model.Breaker`): the lookup went on
+without one at once, no call."""
 REWRITE_HITS = "rewrite_hits"
 """Conversations served a single question's answer through their rewrite."""
 REWRITE_PROMPT_TOKENS = "rewrite_prompt_tokens"
@@ -23,6 +26,7 @@ REWRITE_FIELDS = (
     REWRITES,
     REWRITES_CACHED,
     REWRITE_FAILURES,
+    REWRITES_SKIPPED,
     REWRITE_HITS,
     REWRITE_PROMPT_TOKENS,
     REWRITE_COMPLETION_TOKENS,
@@ -34,6 +38,7 @@ COUNTERS = Counters(
     REWRITES,
     REWRITES_CACHED,
     REWRITE_FAILURES,
+    REWRITES_SKIPPED,
     REWRITE_PROMPT_TOKENS,
     REWRITE_COMPLETION_TOKENS,
     REWRITE_COST_MICRO_USD,

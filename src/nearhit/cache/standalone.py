@@ -7,7 +7,8 @@ questions stored; a rewrite that leaves out a condition of the asker's that the 
 expecting a baby": :mod:`nearhit.cache.constraints`) is not looked up. The rewrite is kept in Redis (by
 model, normalised turns and question) for ``NEARHIT_REWRITE_TTL``, so a repeated conversation pays for it
 once. A failed or late rewrite leaves the lookup as it was (counted, logged when the rewrite starts and stops
-failing): the offline path never waits on it beyond ``NEARHIT_REWRITE_TIMEOUT``. The result shows the
+failing): the offline path never waits on it beyond ``NEARHIT_REWRITE_TIMEOUT``, and after a few failures in a row
+not at all for a while (:mod:`nearhit.cache.model_calls`; counted in ``rewrites_skipped``). The result shows the
 rewrite, its time and its price (``LookupResult.rewrite``); the counters (:mod:`nearhit.cache.rewrite_stats`)
 add them up.
 """
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 _LOGGED = model_calls.Logged(
     "the standalone rewrite failed, conversations are looked up without it: %s",
     "the standalone rewrite answers again (%s)",
+    "the standalone rewrite is skipped after %d failures in a row, conversations looked up without it; next try in "
+    "%g s (%s)",
+    "the standalone rewrite is called again: %s answered",
 )
 
 

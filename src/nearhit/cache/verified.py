@@ -5,7 +5,9 @@ answer or does not by world knowledge no rule here weighs: a model is asked, in 
 answer is a correct, complete answer for the request (:mod:`nearhit.llm.verify`). "no" refuses the hit: a miss, the
 LLM answers as for any miss, the candidate listed refused by :data:`REFUSED_BY`. A failed call, a late one
 (``NEARHIT_VERIFY_TIMEOUT``) or a reply neither yes nor no refuses it too (fail closed), counted in
-``verify_failures`` and logged when the check starts and stops failing; nothing raises into the request.
+``verify_failures`` and logged when the check starts and stops failing; nothing raises into the request. After a few
+failures in a row the check is not asked for a while (:mod:`nearhit.cache.model_calls`): its hits are refused at once,
+counted in ``verifies_skipped``.
 
 Checked: a semantic hit of a request with earlier turns (a conversation matched by meaning, or a question standing
 alone after its turns), whichever stage served it (read where a hit settles, ``SemanticCache._hit_checks``). Not
@@ -41,6 +43,9 @@ SAID_NO = "verify: the model said no"
 _LOGGED = model_calls.Logged(
     "the check of conversation hits failed, they are refused until it answers: %s",
     "the check of conversation hits answers again (%s)",
+    "the check of conversation hits is skipped after %d failures in a row, its hits refused at once; next try in %g s "
+    "(%s)",
+    "the check of conversation hits is called again: %s answered",
 )
 
 
@@ -87,5 +92,7 @@ async def check(cache: SemanticCache, result: LookupResult, query: Lookup, rows:
     if "serves" in shown:
         cache._count(counted.VERIFY_REFUSALS)
         strict.refuse(result, SAID_NO, by=REFUSED_BY)
+    elif "skipped" in shown:  # the model kept failing: not asked for a while
+        strict.refuse(result, f"verify: the check skipped, refused ({shown['skipped']})", by=REFUSED_BY)
     else:
         strict.refuse(result, f"verify: the check failed, refused ({shown['error']})", by=REFUSED_BY)

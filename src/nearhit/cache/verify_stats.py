@@ -12,6 +12,9 @@ VERIFY_REFUSALS = "verify_refusals"
 """Hits refused because the model said no (kept verdicts too); a failed check is counted in ``verify_failures``."""
 VERIFY_FAILURES = "verify_failures"
 """Calls that failed, timed out or sent a reply that is neither yes nor no: the hit was refused (fail closed)."""
+VERIFIES_SKIPPED = "verifies_skipped"
+"""Checks not asked because the model kept failing (:class:`nearhit.llm.lookup_model.Breaker`): the hit refused at
+once (fail closed), no call."""
 VERIFY_PROMPT_TOKENS = "verify_prompt_tokens"
 VERIFY_COMPLETION_TOKENS = "verify_completion_tokens"
 VERIFY_COST_MICRO_USD = "verify_cost_micro_usd"
@@ -23,6 +26,7 @@ COUNTERS = Counters(
     VERIFIES,
     VERIFIES_CACHED,
     VERIFY_FAILURES,
+    VERIFIES_SKIPPED,
     VERIFY_PROMPT_TOKENS,
     VERIFY_COMPLETION_TOKENS,
     VERIFY_COST_MICRO_USD,
@@ -35,6 +39,7 @@ VERIFY_FIELDS = (
     VERIFIES_CACHED,
     VERIFY_REFUSALS,
     VERIFY_FAILURES,
+    VERIFIES_SKIPPED,
     VERIFY_PROMPT_TOKENS,
     VERIFY_COMPLETION_TOKENS,
     VERIFY_COST_MICRO_USD,

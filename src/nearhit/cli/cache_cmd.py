@@ -201,13 +201,15 @@ def stats(as_json: bool) -> None:
 
 def _model_calls(counters: dict[str, int], names: model_calls.Counters, label: str, outcome: str) -> None:
     """A line for a model called on lookups (the rewrite, the check), once it has been: its calls, the replies kept,
-    the failures, ``outcome``, its tokens, price and time a call."""
+    the failures, the calls skipped after failures in a row (if any), ``outcome``, its tokens, price and time a
+    call."""
     calls = counters[names.calls]
-    if not (calls or counters[names.kept] or counters[names.failures]):
+    if not (calls or counters[names.kept] or counters[names.failures] or counters[names.skipped]):
         return
+    skipped = f", {counters[names.skipped]:,} skipped after failures in a row" if counters[names.skipped] else ""
     click.echo(
         f"{label:<16}{calls:,} calls ({counters[names.kept]:,} more kept in Redis, "
-        f"{counters[names.failures]:,} failed), {outcome}; "
+        f"{counters[names.failures]:,} failed{skipped}), {outcome}; "
         f"{counters[names.prompt_tokens] + counters[names.completion_tokens]:,} tokens, "
         f"${counters[names.cost_micro_usd] / 1e6:.4f}, {counters[names.ms] / max(calls, 1):.0f} ms a call"
     )

@@ -4,14 +4,15 @@
 Each goes through the same providers as the chat model, never the simulated one (which can neither rewrite nor
 judge), with no retries and its own timeout: on a lookup's path a late reply is worth less than none. Each call is
 measured (time, tokens, price from the project's price table) for the lookup to show; what the cache keeps of it,
-counts and logs is :mod:`nearhit.cache.model_calls`'s.
+counts and logs is :mod:`nearhit.cache.model_calls`'s. A model whose calls keep failing is not called for a while
+(:class:`Breaker`): a provider that is down does not add its timeout to every lookup.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,89 @@ class Call:
     cost_usd: float
 
 
+class Unusable(LLMError):
+    """The model answered, but not as asked (a check neither yes nor no, an empty rewrite): the call failed, not the
+    provider, which :class:`Breaker` counts as answering."""
+
+
+BREAK_AFTER = 3
+"""Failures in a row (errors, timeouts; not :class:`Unusable` replies) after which a model is not called for a while."""
+FIRST_COOL_DOWN = 5.0
+"""Seconds the first pause lasts; each probe that fails doubles it, up to :data:`LONGEST_COOL_DOWN`."""
+LONGEST_COOL_DOWN = 300.0
+
+
+class Breaker:
+    """Whether a lookup model is called (per process): after ``after`` failures in a row it is not, for a cool-down
+    (``first`` seconds, doubled by each failed probe up to ``longest``); then one call goes through to probe, the
+    others still skipped while it runs; any call that answers closes it (the cool-down back to ``first``).
+
+    A timeout or an error (the provider down, a 4xx, a refused option) is a failure; a reply the caller cannot use
+    (:class:`Unusable`) is not: the provider answered at its own pace, so skipping it saves no wait, and a model that
+    answers garbage is a configuration to fix, seen in the failures counted and logged."""
+
+    def __init__(
+        self,
+        after: int = BREAK_AFTER,
+        first: float = FIRST_COOL_DOWN,
+        longest: float = LONGEST_COOL_DOWN,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.after = after
+        self.first = first
+        self.longest = longest
+        self.clock = clock
+        self.in_a_row = 0
+        """Failures since the last call that answered."""
+        self.cool_down = 0.0
+        """The pause in force, seconds; 0 while it is closed (the model called)."""
+        self.until = 0.0
+        """When (``clock``) the next probe may go."""
+        self.probing = False
+        """A probe call is running."""
+
+    @property
+    def open(self) -> bool:
+        return self.cool_down > 0
+
+    def skip(self) -> str | None:
+        """Why the next call is not made (open), or None: made (closed, or the probe let through, see
+        :meth:`probe`)."""
+        if not self.open:
+            return None
+        now = self.clock()
+        if self.probing:
+            return f"{self.in_a_row} failures in a row, a probe call running"
+        if now < self.until:
+            return f"{self.in_a_row} failures in a row, next try in {self.until - now:.1f} s"
+        self.probing = True
+        return None
+
+    def answered(self, probe: bool) -> bool:
+        """A call answered (``probe``: the one :meth:`skip` let through): True when that closes it."""
+        self.probing = False  # the probe's, or another call's that answered meanwhile: it closes all the same
+        self.in_a_row = 0
+        closing = self.open
+        self.cool_down = 0.0
+        return closing
+
+    def failed(self, probe: bool) -> bool:
+        """A call failed (``probe``: the one :meth:`skip` let through): True when that opens it (a failed probe
+        opens it again, for twice as long: not reported)."""
+        self.in_a_row += 1
+        if probe:
+            self.probing = False
+        if probe and self.open:
+            self.cool_down = min(self.cool_down * 2, self.longest)
+            self.until = self.clock() + self.cool_down
+            return False
+        if self.open or self.in_a_row < self.after:
+            return False  # a call started before it opened: the cool-down in force stands
+        self.cool_down = self.first
+        self.until = self.clock() + self.cool_down
+        return True
+
+
 class LookupModel:
     """A model asked one question on a lookup's path; any failure or a reply later than ``timeout`` is an
     :class:`LLMError` for the caller to fall back on."""
@@ -52,6 +136,8 @@ class LookupModel:
         self.asking: dict[str, asyncio.Future[dict[str, Any]]] = {}
         """The calls running, by the key their reply is kept at: the same request meanwhile waits for its call
         (:func:`nearhit.cache.model_calls.kept_or_asked`)."""
+        self.breaker = Breaker()
+        """Whether the model is called, after failures in a row (per process)."""
 
     @property
     def model(self) -> str:

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from nearhit.config import Settings
 from nearhit.llm.base import ChatMessage
-from nearhit.llm.errors import LLMError
-from nearhit.llm.lookup_model import LookupModel, provider_for
+from nearhit.llm.lookup_model import LookupModel, Unusable, provider_for
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class Rewriter(LookupModel):
         call = await self.ask(messages, max_tokens=MAX_TOKENS)
         text = call.text.strip().strip('"').strip()
         if not text:
-            raise LLMError(f"{self.model} sent an empty rewrite")
+            raise Unusable(f"{self.model} sent an empty rewrite")
         return Rewritten(text, call.model, call.ms, call.prompt_tokens, call.completion_tokens, call.cost_usd)
 
 

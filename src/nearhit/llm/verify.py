@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from nearhit.config import Settings
 from nearhit.llm.base import ChatMessage
-from nearhit.llm.errors import LLMError
-from nearhit.llm.lookup_model import Call, LookupModel, provider_for
+from nearhit.llm.lookup_model import Call, LookupModel, Unusable, provider_for
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ class Verifier(LookupModel):
         call = await self.ask(messages, max_tokens=MAX_TOKENS, temperature=0.0)
         word = _WORD.match(call.text.lower())
         if word is None or word[1] not in ("yes", "no"):
-            raise LLMError(f"{self.model} replied {call.text.strip()[:40]!r}, not yes or no")
+            raise Unusable(f"{self.model} replied {call.text.strip()[:40]!r}, not yes or no")
         return Verdict(word[1] == "yes", call)
 
 

@@ -71,6 +71,16 @@ VERIFIES = Metric(
     "Calls to the model that checks a conversation's semantic hit (NEARHIT_VERIFY_MODEL), failed ones too; a "
     "verdict kept in Redis is not one",
 )
+REWRITES_SKIPPED = Metric(
+    "rewrites_skipped",
+    "counter",
+    "Standalone rewrites not asked because the rewrite model kept failing (the lookup went on without one)",
+)
+VERIFIES_SKIPPED = Metric(
+    "verifies_skipped",
+    "counter",
+    "Checks of a conversation's semantic hit not asked because the check's model kept failing (the hit refused)",
+)
 VERIFY_COST = Metric("verify_cost_usd", "counter", "Spend on the check of conversation hits", unit="USD")
 VERIFY_SECONDS = Metric("verify_seconds", "histogram", "Time of the check of conversation hits' calls", (), "s")
 LOOKUP_SECONDS = Metric(
@@ -96,6 +106,8 @@ CATALOGUE = (
     REWRITE_COST,
     VERIFIES,
     VERIFY_COST,
+    REWRITES_SKIPPED,
+    VERIFIES_SKIPPED,
     LOOKUP_SECONDS,
     FIRST_CHUNK_SECONDS,
     ANSWER_SECONDS,
@@ -143,6 +155,10 @@ def measurements(record: ColumnRecord) -> Iterator[Measurement]:
         yield VERIFY_SECONDS, (), record.verify_ms / 1000
         if record.verify_cost_usd:
             yield VERIFY_COST, (), record.verify_cost_usd
+    if record.rewrite_skipped:
+        yield REWRITES_SKIPPED, (), 1
+    if record.verify_skipped:
+        yield VERIFIES_SKIPPED, (), 1
     if record.rejected_by:
         yield GUARD_REJECTIONS, (record.rejected_by,), 1
     if record.tokens_saved:

@@ -421,6 +421,8 @@ class Answerer:
             rewrite_ms=rewrite_ms,
             verify_cost_usd=verify_cost_usd,
             verify_ms=verify_ms,
+            rewrite_skipped=_skipped(lookup.rewrite if lookup is not None else None),
+            verify_skipped=_skipped(lookup.verify if lookup is not None else None),
             llm_started=llm_started,
         )
         self.runtime.telemetry.record(record)
@@ -446,7 +448,12 @@ def _degraded_reason(exc: BaseException) -> str:
 
 def _model_call(shown: dict[str, Any] | None) -> tuple[float, float | None]:
     """What a lookup's call to a model beside the chat model (the rewrite, the check: ``LookupResult.rewrite`` or
-    ``verify``) cost and took; no time when none was made (none asked, or its reply kept in Redis)."""
+    ``verify``) cost and took; no time when none was made (none asked, its reply kept in Redis, or skipped)."""
     if not shown:
         return 0.0, None
-    return float(shown.get("cost_usd", 0.0)), None if shown["cached"] else shown.get("ms")
+    return float(shown.get("cost_usd", 0.0)), None if shown["cached"] or "skipped" in shown else shown.get("ms")
+
+
+def _skipped(shown: dict[str, Any] | None) -> bool:
+    """Whether a lookup's call to a model beside the chat model was skipped: the model kept failing."""
+    return bool(shown and "skipped" in shown)

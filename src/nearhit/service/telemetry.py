@@ -84,6 +84,8 @@ class ColumnRecord:
     rewrite_ms: float | None = None  # the rewrite model's call (failed or not); None: no call (none asked, or kept)
     verify_cost_usd: float = 0.0  # the check of a conversation's hit (NEARHIT_VERIFY_MODEL), spent on the lookup
     verify_ms: float | None = None  # the check's call (failed or not); None: no call (none asked, or kept)
+    rewrite_skipped: bool = False  # the rewrite not asked: its model kept failing (nearhit.llm.lookup_model.Breaker)
+    verify_skipped: bool = False  # the check not asked, the hit refused: its model kept failing
     llm_started: bool = False  # a hit served once its LLM call had started, then dropped (service.beside)
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,6 +120,10 @@ def _counter_updates(record: ColumnRecord) -> dict[str, float]:
     if record.verify_ms is not None:
         updates[f"{prefix}:verifies"] = 1
         updates[f"{prefix}:verify_cost_usd"] = record.verify_cost_usd
+    if record.rewrite_skipped:
+        updates[f"{prefix}:rewrites_skipped"] = 1
+    if record.verify_skipped:
+        updates[f"{prefix}:verifies_skipped"] = 1
     return updates
 
 
@@ -411,6 +417,8 @@ def _totals_view(totals: dict[str, float]) -> dict[str, Any]:
         "rewrite_cost_usd": round(totals.get("cache:rewrite_cost_usd", 0.0), 6),
         "verifies": int(totals.get("cache:verifies", 0.0)),
         "verify_cost_usd": round(totals.get("cache:verify_cost_usd", 0.0), 6),
+        "rewrites_skipped": int(totals.get("cache:rewrites_skipped", 0.0)),
+        "verifies_skipped": int(totals.get("cache:verifies_skipped", 0.0)),
     }
 
 

@@ -183,6 +183,7 @@ const VERIFY = "verify";
 
 /** Why the model's check refused a hit, in the banner's words: its model said no, or the check failed (fail closed). */
 function checkRefused(verify) {
+  if (verify?.skipped) return `the model's check was not asked, its model kept failing (${verify.skipped}), so the hit was refused`;
   if (verify?.error) return `the model's check failed, so the hit was refused: ${verify.error}`;
   return `the model's check${verify?.model ? `, ${verify.model},` : ""} said no: the stored answer was not served`;
 }
@@ -318,13 +319,15 @@ function renderInspector(doc) {
   if (doc.rewrite) {
     const r = doc.rewrite;
     const refused = r.refused ? ` — not looked up: ${r.refused}` : "";
-    rows.push(["Standalone rewrite", r.error ? `failed (${r.error}): looked up without it` : [quoted(r.question), ` — ${r.model}, ${modelCall(r)}${refused}`]]);
+    const failed = r.skipped ? `not asked, its model kept failing (${r.skipped})` : `failed (${r.error})`;
+    rows.push(["Standalone rewrite", r.error ? `${failed}: looked up without it` : [quoted(r.question), ` — ${r.model}, ${modelCall(r)}${refused}`]]);
   }
   if (doc.verify) {
     // A conversation's semantic hit checked by a model (NEARHIT_VERIFY_MODEL): its verdict, or why it failed.
     const v = doc.verify;
     // A failed call reports no tokens (a garbled reply's are not kept): its time only.
-    const verdict = v.error ? `failed (${v.error}): the hit refused` : v.serves ? "said yes: served" : "said no: the hit refused";
+    const failed = v.skipped ? `not asked, its model kept failing (${v.skipped})` : `failed (${v.error})`;
+    const verdict = v.error ? `${failed}: the hit refused` : v.serves ? "said yes: served" : "said no: the hit refused";
     rows.push(["Model's check", `${verdict} — ${v.model}, ${v.error ? fmtMs(v.ms ?? 0) : modelCall(v)}`]);
   }
   if (doc.context?.rewritten) {
