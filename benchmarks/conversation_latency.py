@@ -150,7 +150,8 @@ class _Timed(SimulatedLLM):
 
 SERVICE_PASSES = 2
 """Passes through the service: each conversation asked with the setting on and off one after the other (which first
-alternating), each mode's prompts marked apart (nothing embedded before), so a change of load hits both alike."""
+alternating), each mode's prompts marked apart (:func:`run_mark`: the same marks in every run, every stored vector
+read as absent), so a change of load hits both alike and two runs ask the same texts."""
 
 
 async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None:
@@ -165,13 +166,14 @@ async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None
     answers: dict[bool, list[float]] = {True: [], False: []}
     try:
         cache = await runtime.cache()
+        embed_every_time(cache)
         for pair in pairs:
             stored = _checked(answerer, own, pair.a.prompt, pair.a.history).query
             assert stored is not None
             await cache.store(stored, "an answer")
         modes = {beside: own.model_copy(update={"second_chances_beside_llm": beside}) for beside in (True, False)}
         for number in range(SERVICE_PASSES):
-            marks = {beside: fresh_mark() for beside in modes}
+            marks = {beside: run_mark(1 + 2 * number + int(beside)) for beside in modes}
             for index, pair in enumerate(pairs):
                 for beside in (True, False) if (index + number) % 2 == 0 else (False, True):
                     runtime.settings = modes[beside]
@@ -289,10 +291,9 @@ def fresh_mark() -> str:
     run would find its vectors and skip the embedding (a fixed sequence measured an embed p50 of 0.01 ms). The letters
     move some lookups' turns' cosine across its threshold, so which stages run differs a little from run to run (of
     fow-cache's 155 first looks that compare turns, 95 and 97 passed the cosine under two random marks, 94 and 94
-    under one mark run twice). This module's first two tables and every script whose figure depends on which lookups
-    pass use :func:`run_mark` instead, with :func:`embed_every_time`; the service's passes still mark with random
-    letters, and ``knn_payload.py`` and ``stored_side_reading.py field`` name their scope with it (their figures time
-    every lookup's KNN alike, whatever passes)."""
+    under one mark run twice). This module's tables and every script whose figure depends on which lookups pass use
+    :func:`run_mark` instead, with :func:`embed_every_time`; ``knn_payload.py`` and ``stored_side_reading.py field``
+    name their scope with this (their figures time every lookup's KNN alike, whatever passes)."""
     return uuid.uuid4().hex[:6].translate(_LETTERS)
 
 

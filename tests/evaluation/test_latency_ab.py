@@ -5,6 +5,7 @@ figures depend on which lookups pass: the same in every run, every embedding pai
 from __future__ import annotations
 
 import contextlib
+import inspect
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -53,6 +54,7 @@ def test_the_cache_tables_ask_the_same_text_every_run_and_pay_every_embedding() 
     marks = [script.run_mark(n) for n in range(12)]
     assert marks[0] == script.RUN_MARK and len(set(marks)) == 12 and all(mark.isalpha() for mark in marks)
     assert marks == [load_script("conversation_latency").run_mark(n) for n in range(12)]
+    assert "fresh_mark" not in inspect.getsource(script._through_the_service)  # the service's passes: run_mark too
 
     class Store:
         def from_stored(self, raw: object) -> object:
