@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from conversation_latency import SECOND_CHANCES, fresh, fresh_mark
+from conversation_latency import SECOND_CHANCES, embed_every_time, fresh, run_mark
 from nearhit.cache import context_match, conversation, learned_add, referent, turns
 from nearhit.cache import conversation_lookup as cl
 from nearhit.config import load_settings
@@ -89,8 +89,9 @@ def _timed(
     return timed
 
 
-async def measure(name: str) -> dict[str, list[tuple[Spent, Counter[str], float]]]:
-    """Per outcome, each lookup's CPU seconds by stage and helper, helper calls, and its wall total (ms)."""
+async def measure(name: str, run: str) -> dict[str, list[tuple[Spent, Counter[str], float]]]:
+    """Per outcome, each lookup's CPU seconds by stage and helper, helper calls, and its wall total (ms), its texts
+    marked with ``run`` (:func:`run_mark`: the same lookups pass in every run)."""
     spent: Spent = defaultdict(float)
     calls: Counter[str] = Counter()
     stack: list[str] = []
@@ -98,7 +99,7 @@ async def measure(name: str) -> dict[str, list[tuple[Spent, Counter[str], float]
     by_outcome: dict[str, list[tuple[Spent, Counter[str], float]]] = defaultdict(list)
     async with scratch_cache(load_settings()) as cache:
         pairs = [p for p in dataset.load(name, "dev") if p.a.history and p.b.history]
-        run = fresh_mark()
+        embed_every_time(cache)
         for pair in pairs:
             await cache.store(request(cache, f"c{run}", pair.a), "an answer")
         for module, attr, function in originals:
@@ -131,8 +132,8 @@ def cli() -> None:
     parser.add_argument("sets", nargs="+", help="dev splits to store and look up")
     args = parser.parse_args()
     names = ["lookup", *(attr for _, attr in STAGES), *(attr for _, attr in HELPERS)]
-    for name in args.sets:
-        by_outcome = asyncio.run(measure(name))
+    for n, name in enumerate(args.sets):
+        by_outcome = asyncio.run(measure(name, run_mark(n)))
         print(f"\n## {name}: the loop's CPU ms (thread_time), by outcome\n")
         print("| outcome | lookups | wall p50 | " + " | ".join(names) + " |")
         print("|---|---|---|" + "---|" * len(names))

@@ -49,7 +49,7 @@ async def main(service_only: bool, service: bool = True) -> None:
         if service_only:
             await _through_the_service(pairs, cache.embedder)
             return
-        _embed_every_time(cache)
+        embed_every_time(cache)
         for pair in pairs:
             await cache.store(request(cache, f"t{run}", pair.a), "an answer")
         single = await _time(cache, [(f"{p.b.prompt} ({run}s)", ()) for p in pairs], run)
@@ -150,7 +150,8 @@ class _Timed(SimulatedLLM):
 
 SERVICE_PASSES = 2
 """Passes through the service: each conversation asked with the setting on and off one after the other (which first
-alternating), each mode's prompts marked apart (nothing embedded before), so a change of load hits both alike."""
+alternating), each mode's prompts marked apart (:func:`run_mark`: the same marks in every run, every stored vector
+read as absent), so a change of load hits both alike and two runs ask the same texts."""
 
 
 async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None:
@@ -165,13 +166,14 @@ async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None
     answers: dict[bool, list[float]] = {True: [], False: []}
     try:
         cache = await runtime.cache()
+        embed_every_time(cache)
         for pair in pairs:
             stored = _checked(answerer, own, pair.a.prompt, pair.a.history).query
             assert stored is not None
             await cache.store(stored, "an answer")
         modes = {beside: own.model_copy(update={"second_chances_beside_llm": beside}) for beside in (True, False)}
         for number in range(SERVICE_PASSES):
-            marks = {beside: fresh_mark() for beside in modes}
+            marks = {beside: run_mark(1 + 2 * number + int(beside)) for beside in modes}
             for index, pair in enumerate(pairs):
                 for beside in (True, False) if (index + number) % 2 == 0 else (False, True):
                     runtime.settings = modes[beside]
@@ -245,15 +247,41 @@ RUN_MARK = "ghijkl"
 """The first two tables' mark, the same in every run: which stages each lookup runs is then the same from run to run
 and from tree to tree (under :func:`fresh_mark`'s random letters, of fow-cache's 155 first looks that compare turns,
 95 and 97 passed the turns' cosine over two runs; 94 and 94 under this mark), so ``latency_ab.py`` compares two trees
-on the same work. Its vectors may be stored by an earlier run: :func:`_embed_every_time`."""
+on the same work. Its vectors may be stored by an earlier run: :func:`embed_every_time`. The other scripts that mark
+their lookups take theirs from :func:`run_mark`."""
 
 
-def _embed_every_time(cache: SemanticCache) -> None:
+def run_mark(n: int = 0) -> str:
+    """The mark of a run's ``n``-th set (or pass): :data:`RUN_MARK` for the first, then :data:`RUN_MARK` followed by
+    ``n``'s digits as letters. The same in every run, so two runs do the same work; apart for each set, so no two sets
+    of a run share a scope or a text a per-text cache already read (as :func:`fresh_mark` kept them apart)."""
+    return RUN_MARK + str(n).translate(_LETTERS) if n else RUN_MARK
+
+
+def embed_every_time(cache: SemanticCache) -> None:
     """Every stored vector read as absent: each lookup embeds its texts as one never asked before would (the read of
     the stored vectors is still made, in the exact read's round trip). The embedding store is shared by every index
     (its keys are under the root, not the scratch index), so without this a fixed mark's second run found its
     vectors and skipped the embedding (embed p50 0.01 ms)."""
     cache.embeddings.from_stored = lambda raw: None  # type: ignore[method-assign]
+
+
+def only_this_runs_vectors(cache: SemanticCache) -> None:
+    """A stored vector read only if this run wrote it (the store as on a root nothing ran on before): a text this
+    run embedded and wrote is read back, one an earlier run wrote is embedded again. For a script that counts the
+    texts read from the store apart from those computed (``miss_embeds.py``), where :func:`embed_every_time` would
+    compute them all. Written means filled (``remember`` waits for its fill): a vector waiting to be written is not
+    read back, as in the store itself."""
+    store = cache.embeddings
+    written: set[bytes] = set()
+    fill, from_stored = store._fill, store.from_stored
+
+    async def filling() -> None:
+        written.update(vector.tobytes() for _, vector, _ in store._unwritten)
+        await fill()
+
+    store._fill = filling  # type: ignore[method-assign]
+    store.from_stored = lambda raw: from_stored(raw) if raw in written else None  # type: ignore[method-assign]
 
 
 def fresh_mark() -> str:
@@ -263,8 +291,9 @@ def fresh_mark() -> str:
     run would find its vectors and skip the embedding (a fixed sequence measured an embed p50 of 0.01 ms). The letters
     move some lookups' turns' cosine across its threshold, so which stages run differs a little from run to run (of
     fow-cache's 155 first looks that compare turns, 95 and 97 passed the cosine under two random marks, 94 and 94
-    under one mark run twice). This module's first two tables use :data:`RUN_MARK` instead; the service's passes and the
-    other scripts that import this still mark with random letters."""
+    under one mark run twice). This module's tables and every script whose figure depends on which lookups pass use
+    :func:`run_mark` instead, with :func:`embed_every_time`; ``knn_payload.py`` and ``stored_side_reading.py field``
+    name their scope with this (their figures time every lookup's KNN alike, whatever passes)."""
     return uuid.uuid4().hex[:6].translate(_LETTERS)
 
 

@@ -21,7 +21,7 @@ import statistics
 import time
 from collections import defaultdict
 
-from conversation_latency import SECOND_CHANCES, fresh, fresh_mark
+from conversation_latency import SECOND_CHANCES, embed_every_time, fresh, run_mark
 from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
@@ -52,9 +52,10 @@ async def profile(
     lookups served at the first look (no second-chance stage ran), each profiled on its own and kept if so."""
     stats, stages, cpu, looked = None, defaultdict(list), 0.0, 0
     async with scratch_cache(load_settings()) as cache:
-        for name in names:
+        embed_every_time(cache)
+        for n, name in enumerate(names):
             pairs = [p for p in dataset.load(name, "dev") if p.a.history and p.b.history]
-            run = fresh_mark()
+            run = run_mark(n)
             for pair in pairs:
                 await cache.store(request(cache, f"p{run}", pair.a), "an answer")
             for pair in pairs:

@@ -3,8 +3,8 @@ by the commands each carried (issue 14: a miss's second chances waited on round 
 
 Stores fow-cache's dev conversations and looks each one up once with a marked first turn, as
 ``conversation_latency.py`` does; counts every command write the lookup's own task sends (not the background's). The
-counts are exact, not timings: a tree's figure does not move with the machine's load (a run's random mark moves a few
-lookups between outcomes).
+counts are exact, not timings: a tree's figure does not move with the machine's load, nor from run to run (one mark,
+``RUN_MARK``, in every run, every stored vector read as absent).
 
     PYTHONPATH=src:benchmarks python benchmarks/conversation_round_trips.py
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 from redis.asyncio import connection
 
-from conversation_latency import SECOND_CHANCES, fresh, fresh_mark
+from conversation_latency import RUN_MARK, SECOND_CHANCES, embed_every_time, fresh
 from nearhit.cache import conversation_lookup
 from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
@@ -68,10 +68,11 @@ async def main() -> None:
     counted = Counted()
     counted.install()
     pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
-    run = fresh_mark()
+    run = RUN_MARK
     totals: dict[str, list[int]] = defaultdict(list)
     kinds: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     async with scratch_cache(load_settings()) as cache:
+        embed_every_time(cache)
         for pair in pairs:
             await cache.store(request(cache, f"t{run}", pair.a), "an answer")
         await cache.background.drain()

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from conversation_latency import fresh, fresh_mark
+from conversation_latency import fresh, only_this_runs_vectors, run_mark
 from nearhit.cache import conversation
 from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
@@ -56,6 +56,7 @@ async def measure(names: list[str]) -> tuple[Calls, dict[str, list[float]], dict
     totals: dict[str, list[float]] = defaultdict(list)
     stages: dict[str, list[float]] = defaultdict(list)
     async with scratch_cache(load_settings()) as cache:
+        only_this_runs_vectors(cache)  # computed and read counted as on a root nothing ran on before
         store = cache.embeddings
         embed, compute = store.embed, store.compute
         computed = [0]
@@ -71,9 +72,9 @@ async def measure(names: list[str]) -> tuple[Calls, dict[str, list[float]], dict
                 calls[where].append((len(texts), computed[0] - before, (time.perf_counter() - started) * 1000))
             return vectors
 
-        for name in names:
+        for n, name in enumerate(names):
             pairs = [p for p in dataset.load(name, "dev") if p.a.history and p.b.history]
-            run = fresh_mark()
+            run = run_mark(n)
             for pair in pairs:
                 await cache.store(request(cache, f"p{run}", pair.a), "an answer")
             store.embed, store.compute = counted_embed, counted_compute  # type: ignore[method-assign]

@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
-from conversation_latency import SECOND_CHANCES, fresh, fresh_mark
+from conversation_latency import SECOND_CHANCES, embed_every_time, fresh, run_mark
 from miss_embeds import _caller
 from nearhit.cache import conversation_lookup as cl
 from nearhit.config import load_settings
@@ -28,8 +28,9 @@ from nearhit.evaluation.runner import request
 Tally = dict[str, Counter[str]]
 
 
-async def measure(name: str) -> tuple[Tally, dict[str, list[float]]]:
-    """One set's counts (by outcome: served by, embedder calls by stage, candidates read and left) and totals (ms)."""
+async def measure(name: str, run: str) -> tuple[Tally, dict[str, list[float]]]:
+    """One set's counts (by outcome: served by, embedder calls by stage, candidates read and left) and totals (ms),
+    its texts marked with ``run`` (:func:`run_mark`: the same lookups pass in every run)."""
     tally: Tally = defaultdict(Counter)
     totals: dict[str, list[float]] = defaultdict(list)
     seen: Counter[str] = Counter()
@@ -63,7 +64,7 @@ async def measure(name: str) -> tuple[Tally, dict[str, list[float]]]:
             return await embed(texts, keys)
 
         pairs = [p for p in dataset.load(name, "dev") if p.a.history and p.b.history]
-        run = fresh_mark()
+        embed_every_time(cache)
         for pair in pairs:
             await cache.store(request(cache, f"m{run}", pair.a), "an answer")
         store.embed, cl.embed_ahead = counted_embed, counted_ahead  # type: ignore[method-assign]
@@ -91,8 +92,8 @@ def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sets", nargs="+", help="dev splits to store and look up")
     args = parser.parse_args()
-    for name in args.sets:
-        tally, totals = asyncio.run(measure(name))
+    for n, name in enumerate(args.sets):
+        tally, totals = asyncio.run(measure(name, run_mark(n)))
         print(f"\n## {name}\n\n| outcome | count | p50 ms |\n|---|---|---|")
         for outcome, times in totals.items():
             print(f"| {outcome} | {len(times)} | {statistics.median(times):.1f} |")

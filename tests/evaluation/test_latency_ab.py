@@ -1,13 +1,24 @@
 """``benchmarks/latency_ab.py``: the figure a latency branch is judged by, read from ``conversation_latency.py``'s
-first table (conversation − single, "first look less the embed" p50)."""
+first table (conversation − single, "first look less the embed" p50); and the marks of the latency scripts whose
+figures depend on which lookups pass: the same in every run, every embedding paid."""
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import uuid
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import pytest
 
+from nearhit.cache import SemanticCache
+from nearhit.config import Settings
+from nearhit.evaluation import Pair, Side, scratch_cache
+from nearhit.service.request import AskRequest
 from tests.support.benchmarks import load_script
+
+LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 TABLE = """| lookup | p50 ms | p90 ms | embed p50 ms | context p50 ms | told as one p50 ms (lookups) | learned add p50 ms (lookups) | first look less the embed p50 / p90 ms |
 |---|---|---|---|---|---|---|---|
@@ -40,11 +51,111 @@ def test_the_cache_tables_ask_the_same_text_every_run_and_pay_every_embedding() 
     no vector read back from the store an earlier run filled (each lookup pays its embedding)."""
     script = load_script("conversation_latency")
     assert script.RUN_MARK == load_script("conversation_latency").RUN_MARK and script.RUN_MARK.isalpha()
+    marks = [script.run_mark(n) for n in range(12)]
+    assert marks[0] == script.RUN_MARK and len(set(marks)) == 12 and all(mark.isalpha() for mark in marks)
+    assert marks == [load_script("conversation_latency").run_mark(n) for n in range(12)]
+    assert "fresh_mark" not in inspect.getsource(script._through_the_service)  # the service's passes: run_mark too
 
     class Store:
         def from_stored(self, raw: object) -> object:
             return raw
 
     cache = SimpleNamespace(embeddings=Store())
-    script._embed_every_time(cache)
+    script.embed_every_time(cache)
     assert cache.embeddings.from_stored(b"\0" * 1536) is None
+
+
+MARKED = (
+    "chance_cpu",
+    "context_replay",
+    "conversation_profile",
+    "conversation_round_trips",
+    "miss_embeds",
+    "miss_proof",
+)
+"""The scripts whose figure depends on which lookups pass (by outcome, by stage, by embedder call): marked alike in
+every run (``run_mark``), not with ``fresh_mark``'s random letters (``knn_payload.py`` and ``stored_side_reading.py``
+time every lookup's KNN alike, whatever passes, and keep them)."""
+
+
+@pytest.mark.parametrize("name", MARKED)
+def test_a_script_whose_figure_depends_on_which_lookups_pass_marks_alike_every_run(name: str) -> None:
+    script = load_script(name)
+    assert not hasattr(script, "fresh_mark")
+    assert {"run_mark", "RUN_MARK"} & set(vars(script))
+    assert {"embed_every_time", "only_this_runs_vectors"} & set(vars(script))
+
+
+async def _looked_up(cache: SemanticCache, text: str) -> int:
+    """How many texts the store computed for one lookup of ``text``, its fill written after."""
+    before = cache.embeddings.misses
+    await cache.lookup(AskRequest(text, tenant="t").checked("default", 32_000).query)  # type: ignore[arg-type]
+    await cache.background.drain()
+    return cache.embeddings.misses - before
+
+
+async def test_a_vector_stored_before_is_embedded_again_every_time(cache: SemanticCache) -> None:
+    """On the real store: a text an earlier lookup wrote is read back, and embedded again once every stored vector
+    reads as absent (``embed_every_time``), however often it is asked."""
+    text = f"How do I renew a passport by mail? ({uuid.uuid4().hex[:6].translate(LETTERS)})"
+    assert await _looked_up(cache, text) == 1
+    assert await _looked_up(cache, text) == 0  # as a fixed mark's second run found it
+    load_script("conversation_latency").embed_every_time(cache)
+    assert await _looked_up(cache, text) == 1
+    assert await _looked_up(cache, text) == 1
+
+
+async def test_only_the_vectors_this_run_wrote_are_read_back(cache: SemanticCache) -> None:
+    """On the real store (``miss_embeds.py``'s computed texts): a vector an earlier run wrote is embedded again, one
+    this run wrote is read back, as on a root nothing ran on before."""
+    mark = uuid.uuid4().hex[:6].translate(LETTERS)
+    earlier, later = f"Can I bring a cat on a train? ({mark})", f"Is a dog allowed on the bus? ({mark})"
+    assert await _looked_up(cache, earlier) == 1  # an earlier run's
+    load_script("conversation_latency").only_this_runs_vectors(cache)
+    assert await _looked_up(cache, earlier) == 1
+    assert await _looked_up(cache, earlier) == 0
+    assert await _looked_up(cache, later) == 1
+    assert await _looked_up(cache, later) == 0
+
+
+async def test_two_profile_runs_look_up_the_same_texts_and_pay_the_same_embeddings(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``conversation_profile.py`` run twice (two sets, the same pairs, on the real store): the same texts in the
+    same scopes, a scope and a mark for each set, and each run computing every vector it embeds (none of the first
+    run's read back by the second)."""
+    script = load_script("conversation_profile")
+    pairs = [
+        Pair(
+            "p1",
+            "chatter",
+            Side("Which plan fits me?", (("user", "I run a small bakery with six staff."), ("assistant", "Noted."))),
+            Side("What plan suits me?", (("user", "I own a little bakery, six people."), ("assistant", "OK."))),
+            True,
+        )
+    ]
+    asked: list[tuple[str, str, tuple[tuple[str, str], ...]]] = []
+    computed: list[int] = []
+    ask = script.request
+
+    def request(cache: SemanticCache, tenant: str, side: Side) -> object:
+        asked.append((tenant, side.prompt, side.history))
+        return ask(cache, tenant, side)
+
+    @contextlib.asynccontextmanager
+    async def scratch(_: Settings) -> AsyncIterator[SemanticCache]:
+        async with scratch_cache(settings.model_copy(update={"index_name": f"t_{uuid.uuid4().hex[:12]}"})) as cache:
+            yield cache
+            computed.append(cache.embeddings.misses)
+
+    monkeypatch.setattr(script.dataset, "load", lambda name, split: pairs)
+    monkeypatch.setattr(script, "request", request)
+    monkeypatch.setattr(script, "scratch_cache", scratch)
+    runs = []
+    for _ in range(2):
+        asked.clear()
+        _, stages, _, looked = await script.profile(["x", "y"], on=False)
+        runs.append((list(asked), {stage: len(times) for stage, times in stages.items()}, looked))
+    assert runs[0] == runs[1] and runs[0][2] == 2
+    assert len({tenant for tenant, *_ in runs[0][0]}) == 2  # a scope for each set
+    assert computed[0] == computed[1] > 0
