@@ -26,6 +26,7 @@ and ``-v`` up to 113, and "confirm", -v114..-v129) or the validation sets (``--s
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import time
@@ -34,18 +35,26 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from conversation_misses import FIT, VALIDATION
 
+from conversation_misses import FIT, VALIDATION
 from nearhit import evaluation
 from nearhit.cache.embedding_store import _embedder_input
 from nearhit.cache.keys import normalise
 from nearhit.embeddings.base import l2_normalise
-from nearhit.embeddings.local import _load
-from nearhit.evaluation.dataset import Pair, Side
+from nearhit.embeddings.local import LocalEmbedder, _load
+from nearhit.evaluation.dataset import Side
 from nearhit.guards.lexicon import STOP_WORDS
 
-FEATURES = ("p", "r", "f", "min_a", "min_b", "span_a", "span_b", "turn_a", "turn_b", "un_a", "un_b", "turns")
+TOKEN_FEATURES = (
+    "p", "r", "f", "min_a", "min_b", "span_a", "span_b", "turn_a", "turn_b", "un_a", "un_b",
+    "hi_a", "hi_b", "minq_a", "minq_b", "minmin", "minmax", "spanmin", "unsum", "unmin",
+)  # fmt: skip
+FEATURES = (*TOKEN_FEATURES, "tc", "add_a", "add_b", "rel_add")
+"""What a rule or a score may read: the token alignment's, the engine's pooled turns cosine (``tc``, from the
+``--served-in`` line) and the sentence-level reading (``add_*``, ``rel_add``)."""
 _WORD = re.compile(r"[a-z0-9]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_TURNS = re.compile(r"turns (-|[\d.]+)$")
 
 
 def group(name: str) -> str:
@@ -56,11 +65,25 @@ def group(name: str) -> str:
     return "confirm" if version and int(version.group(1)) >= 114 else "tune"
 
 
+def _read(text: str) -> str:
+    return _embedder_input(normalise(text), True)
+
+
 def pieces(side: Side, form: str) -> list[str]:
     """The side's texts in order: its user turns (or every turn) and its last question, as the embedder reads them."""
     turns = [content for role, content in side.history if form == "all" or role == "user"]
-    texts = [_embedder_input(normalise(text), True) for text in (*turns, side.prompt)]
-    return [text for text in texts if text]
+    return [text for text in map(_read, (*turns, side.prompt)) if text]
+
+
+def sentences(side: Side) -> tuple[list[str], str]:
+    """The side's user sentences other than its question, and its question (the last prompt sentence asking)."""
+    said = [s for s in _SENTENCE.split(side.prompt) if re.search(r"\w", s)]
+    asking = [s for s in said if "?" in s]
+    question = asking[-1] if asking else said[-1] if said else side.prompt
+    turns = [content for role, content in side.history if role == "user"]
+    rest = [s for turn in turns for s in _SENTENCE.split(turn) if re.search(r"\w", s)]
+    rest += [s for s in said if s is not question]
+    return [_read(s) or s for s in rest], _read(question) or question
 
 
 class Aligner:
@@ -68,6 +91,7 @@ class Aligner:
 
     def __init__(self) -> None:
         self.tokenizer, self.session = _load(1)
+        self.embedder = LocalEmbedder(threads=1)
 
     def tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Token vectors (special tokens dropped), whether each is content, and the piece (turn) each is in."""
@@ -95,94 +119,173 @@ class Aligner:
         vectors = l2_normalise(hidden[0, keep]) if keep else np.zeros((0, hidden.shape[2]), dtype=np.float32)
         return vectors, np.array(content, dtype=bool), np.array(turn, dtype=int)
 
-    def features(self, a: list[str], b: list[str], unmatched: float) -> dict[str, Any]:
+    def features(self, a: list[str], b: list[str], unmatched: float) -> dict[str, float]:
+        """The token alignment's features of a stored side ``a`` and an asked side ``b`` (their pieces)."""
         va, ca, ta = self.tokens(a)
         vb, cb, tb = self.tokens(b)
         sims = va @ vb.T
         best_a, best_b = sims.max(axis=1), sims.max(axis=0)  # each stored token's best match on the asked side
-        out: dict[str, Any] = {}
-        for side, vectors, best, content, turn in (("a", va, best_a, ca, ta), ("b", vb, best_b, cb, tb)):
-            last = turn == turn.max()
-            # how near each token is to its own side's last question (the question's own tokens: 1)
-            own = (vectors @ vectors[last].T).max(axis=1) if last.any() else np.ones(len(vectors))
-            out[f"raw_{side}"] = {
-                "best": np.round(best, 4).tolist(),
-                "content": content.astype(int).tolist(),
-                "turn": turn.tolist(),
-                "own": np.round(own, 4).tolist(),
-            }
+        out: dict[str, float] = {}
+        for side, best, content, turn in (("a", best_a, ca, ta), ("b", best_b, cb, tb)):
             scores = best[content] if content.any() else best
             turns = turn[content] if content.any() else turn
+            asked = content & (turn == turn.max())  # the content tokens of the last piece (the question)
             out[f"mean_{side}"] = float(scores.mean())
             out[f"min_{side}"] = float(scores.min())
             window = np.convolve(scores, np.ones(3) / 3, mode="valid") if len(scores) >= 3 else scores
             out[f"span_{side}"] = float(window.min())
             out[f"turn_{side}"] = float(min(scores[turns == t].mean() for t in set(turns.tolist())))
             out[f"un_{side}"] = float((scores < unmatched).sum())
+            out[f"hi_{side}"] = float((scores >= 0.9).mean())
+            out[f"minq_{side}"] = float(best[asked].min()) if asked.any() else 1.0
+            out[f"tokens_{side}"] = float(len(best) + 2)
         out["r"], out["p"] = out.pop("mean_a"), out.pop("mean_b")
         out["f"] = 2 * out["p"] * out["r"] / (out["p"] + out["r"])
-        out["turns"] = float(len(a) != len(b))
+        out["minmin"], out["minmax"] = sorted((out["min_a"], out["min_b"]))
+        out["spanmin"] = min(out["span_a"], out["span_b"])
+        out["unsum"], out["unmin"] = out["un_a"] + out["un_b"], min(out["un_a"], out["un_b"])
+        return out
+
+    def sentence_features(self, a: Side, b: Side) -> dict[str, float]:
+        """Each side's least-matched user sentence (pooled, against the other side's sentences and question):
+        its best cosine there (``add_a``, ``add_b``) and how near it is to its own side's question (``rel_add``,
+        of the side whose sentence matches least): whether what one side adds bears on what is asked."""
+        (rest_a, question_a), (rest_b, question_b) = sentences(a), sentences(b)
+        texts = list(dict.fromkeys([*rest_a, *rest_b, question_a, question_b]))
+        vectors = dict(zip(texts, self.embedder.encode(texts), strict=True))
+        sims = (
+            np.array([vectors[s] for s in [*rest_a, question_a]])
+            @ np.array([vectors[s] for s in [*rest_b, question_b]]).T
+        )
+        out, near = {}, {}
+        for side, rest, best, question in (
+            ("a", rest_a, sims.max(axis=1), question_a),
+            ("b", rest_b, sims.max(axis=0), question_b),
+        ):
+            worst = int(np.argmin(best[: len(rest)])) if rest else None
+            out[f"add_{side}"] = float(best[worst]) if worst is not None else 1.0
+            near[side] = float(vectors[rest[worst]] @ vectors[question]) if worst is not None else 0.0
+        out["rel_add"] = near["a"] if out["add_a"] < out["add_b"] else near["b"]
         return out
 
 
 def compute(args: argparse.Namespace) -> None:
-    served = {
-        line.split()[0]
-        for line in Path(args.served_in).read_text().splitlines()
-        if line.split()[1:2] == ["served"]
-    }
+    """The features of every conversation pair served in ``--served-in`` into ``--features`` (JSONL)."""
+    served = {}
+    for line in Path(args.served_in).read_text().splitlines():
+        fields = line.split(maxsplit=2)
+        if fields[1:2] == ["served"]:
+            turns = _TURNS.search(line.strip())
+            stage = re.search(r"\| by (\w+)", line)
+            cosine = float(turns.group(1)) if turns and turns.group(1) != "-" else 1.0
+            served[fields[0]] = (stage.group(1) if stage else "?", cosine)
     names = VALIDATION if args.sets == "validation" else FIT
     aligner = Aligner()
-    timings = []
+    timings, passes = [], []
     with open(args.features, "w") as out:
         for name in names:
             for pair in evaluation.load(name, "dev"):
                 if pair.id not in served or not (pair.a.history or pair.b.history):
                     continue
+                stored, asked = pieces(pair.a, args.form), pieces(pair.b, args.form)
                 began = time.perf_counter()
-                features = aligner.features(pieces(pair.a, args.form), pieces(pair.b, args.form), args.unmatched)
+                features = aligner.features(stored, asked, args.unmatched)
                 timings.append(time.perf_counter() - began)
-                row = {"id": pair.id, "set": name, "group": group(name), "category": pair.category}
-                out.write(json.dumps({**row, "same": pair.same_answer, **features}) + "\n")
-    ms = 1000 * np.array(timings)
-    print(f"{len(ms)} pairs: {np.median(ms):.1f} ms median a pair (two passes), p90 {np.percentile(ms, 90):.1f} ms")
+                began = time.perf_counter()
+                aligner.tokens(stored)  # the one pass a lookup would add, the stored side's vectors not kept
+                passes.append(time.perf_counter() - began)
+                features |= aligner.sentence_features(pair.a, pair.b)
+                stage, cosine = served[pair.id]
+                row = {"id": pair.id, "set": name, "group": group(name), "category": pair.category, "stage": stage}
+                out.write(json.dumps({**row, "same": pair.same_answer, "tc": cosine, **features}) + "\n")
+    both, one = 1000 * np.array(timings), 1000 * np.array(passes)
+    print(
+        f"{len(both)} pairs: the alignment {np.median(both):.1f} ms median a pair (two passes, p90"
+        f" {np.percentile(both, 90):.1f}); the stored side's pass alone {np.median(one):.1f} ms (p90"
+        f" {np.percentile(one, 90):.1f})"
+    )
 
 
-def auc(positive: np.ndarray, negative: np.ndarray) -> float:
-    """P(a trap's value < a should-hit's value): how well a low value marks a trap."""
-    if not len(positive) or not len(negative):
+def auc(low: np.ndarray, high: np.ndarray) -> float:
+    """P(a trap's value < a should-hit's value): how well a low value marks a trap (0.5: not at all)."""
+    if not len(low) or not len(high):
         return float("nan")
-    less = (positive[:, None] < negative[None, :]).mean() + 0.5 * (positive[:, None] == negative[None, :]).mean()
-    return float(less)
+    return float((low[:, None] < high[None, :]).mean() + 0.5 * (low[:, None] == high[None, :]).mean())
 
 
-def veto(rows: list[dict[str, Any]], rule: str) -> list[bool]:
-    """Which rows a rule ("span_b<0.55", "&"-joined, or "score>0.3" for --logistic) refuses."""
-    tests = []
-    for part in rule.split("&"):
-        name, op, value = re.fullmatch(r"\s*(\w+)\s*([<>]=?)\s*(-?[\d.]+)\s*", part).groups()  # type: ignore[union-attr]
-        tests.append((name, op, float(value)))
-    ops = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
-    return [all(bool(ops[op](row[name], value)) for name, op, value in tests) for row in rows]
+Condition = tuple[str, str, float]
 
 
-def table(rows: list[dict[str, Any]], refused: list[bool], title: str) -> None:
+def refused(rows: list[dict[str, Any]], rule: list[Condition]) -> np.ndarray:
+    """Which rows every condition of ``rule`` holds for (a veto refuses them)."""
+    mask = np.ones(len(rows), dtype=bool)
+    for name, op, cut in rule:
+        values = np.array([row[name] for row in rows])
+        mask &= values <= cut if op == "<=" else values >= cut
+    return mask
+
+
+def parse_rule(text: str) -> list[Condition]:
+    """ "tc<=0.964 & min_b>=0.969" as conditions."""
+    rule = []
+    for part in text.split("&"):
+        found = re.fullmatch(r"\s*(\w+)\s*(<=|>=)\s*(-?[\d.]+)\s*", part)
+        if not found:
+            raise SystemExit(f"a condition reads NAME<=CUT or NAME>=CUT, not {part!r}")
+        rule.append((found.group(1), found.group(2), float(found.group(3))))
+    return rule
+
+
+def table(rows: list[dict[str, Any]], mask: np.ndarray, title: str) -> None:
+    """Served traps and should-hits per group, and what the veto refuses of each (by family)."""
     print(f"\n{title}")
-    print(f"{'group':<11} {'served traps':>13} {'removed':>8} {'served hits':>12} {'lost':>5}")
+    print(f"{'group':<11} {'served traps':>13} {'removed':>8} {'served should-hits':>19} {'lost':>5}")
     for which in ("tune", "confirm", "validation"):
-        chosen = [(row, no) for row, no in zip(rows, refused, strict=True) if row["group"] == which]
-        if not chosen:
+        at = np.array([row["group"] == which for row in rows])
+        if not at.any():
             continue
-        traps = [no for row, no in chosen if not row["same"]]
-        hits = [no for row, no in chosen if row["same"]]
-        print(f"{which:<11} {len(traps):>13} {sum(traps):>8} {len(hits):>12} {sum(hits):>5}")
-    for which in ("tune", "confirm", "validation"):
-        families: Counter[tuple[str, str]] = Counter()
-        for row, no in zip(rows, refused, strict=True):
-            if row["group"] == which and no:
-                families[row["category"], "trap" if not row["same"] else "hit"] += 1
+        trap = np.array([not row["same"] for row in rows])
+        print(
+            f"{which:<11} {int((at & trap).sum()):>13} {int((at & trap & mask).sum()):>8}"
+            f" {int((at & ~trap).sum()):>19} {int((at & ~trap & mask).sum()):>5}"
+        )
+        families = Counter(
+            f"{row['category']} {'trap' if not row['same'] else 'should-hit'}"
+            for row, no in zip(rows, mask, strict=True)
+            if no and row["group"] == which
+        )
         if families:
-            print(f"  {which} refused by family: " + ", ".join(f"{c} {k}s {n}" for (c, k), n in sorted(families.items())))
+            print("    refused: " + ", ".join(f"{name} {n}" for name, n in sorted(families.items())))
+
+
+def best_rules(
+    tune: list[dict[str, Any]], names: tuple[str, ...], top: int
+) -> list[tuple[int, int, int, list[Condition]]]:
+    """The rules of one or two conditions (cuts at 50 quantiles of tune) that remove at least 3 tune traps and lose
+    no more should-hits than that, by traps removed less should-hits lost, then traps removed (the first found on
+    a tie)."""
+    trap = np.array([not row["same"] for row in tune])
+    conditions = []
+    for name in names:
+        values = np.array([row[name] for row in tune])
+        for cut in np.unique(np.quantile(values, np.linspace(0.01, 0.99, 50))):
+            conditions += [((name, "<=", float(cut)), values <= cut), ((name, ">=", float(cut)), values >= cut)]
+    found = []
+    for first in range(len(conditions)):
+        for second in [None, *range(first + 1, len(conditions))]:
+            rule = [conditions[first][0]]
+            mask = conditions[first][1]
+            if second is not None:
+                if conditions[second][0][0] == rule[0][0]:
+                    continue
+                rule.append(conditions[second][0])
+                mask = mask & conditions[second][1]
+            removed = int((mask & trap).sum())
+            lost = int((mask & ~trap).sum())
+            if removed >= 3 and lost <= removed:
+                found.append((removed - lost, removed, lost, rule))
+    found.sort(key=lambda item: (-item[0], -item[1]))
+    return found[:top]
 
 
 def fit_logistic(rows: list[dict[str, Any]], names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -192,7 +295,7 @@ def fit_logistic(rows: list[dict[str, Any]], names: list[str]) -> tuple[np.ndarr
     z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
     y = np.array([0.0 if row["same"] else 1.0 for row in rows])
     w = np.zeros(z.shape[1])
-    for _ in range(50):
+    for _ in range(30):
         p = 1 / (1 + np.exp(-z @ w))
         gradient = z.T @ (p - y) + 0.1 * w
         hessian = (z * (p * (1 - p))[:, None]).T @ z + 0.1 * np.eye(len(w))
@@ -201,44 +304,63 @@ def fit_logistic(rows: list[dict[str, Any]], names: list[str]) -> tuple[np.ndarr
 
 
 def score(rows: list[dict[str, Any]], names: list[str], model: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """Each row's logistic score as ``row["score"]``."""
     w, mean, scale = model
-    for row in rows:
-        z = np.concatenate([[1.0], (np.array([row[n] for n in names]) - mean) / scale])
-        row["score"] = float(1 / (1 + np.exp(-z @ w)))
+    x = (np.array([[row[n] for n in names] for row in rows], dtype=float) - mean) / scale
+    for row, value in zip(rows, 1 / (1 + np.exp(-(w[0] + x @ w[1:]))), strict=True):
+        row["score"] = float(value)
+
+
+def best_logistic(tune: list[dict[str, Any]], size: int) -> tuple[int, int, int, list[str], float] | None:
+    """Over every set of ``size`` features: the score fitted on tune and the cut that removes most traps less
+    should-hits lost (at least 3, losing no more than it removes)."""
+    trap = np.array([not row["same"] for row in tune])
+    best = None
+    for names in itertools.combinations(FEATURES, size):
+        score(tune, list(names), fit_logistic(tune, list(names)))
+        values = np.array([row["score"] for row in tune])
+        order = np.argsort(-values, kind="stable")
+        removed, lost = np.cumsum(trap[order]), np.cumsum(~trap[order])
+        ends = np.append(values[order][1:] != values[order][:-1], True)  # a cut takes a tie whole
+        fine = ends & (removed >= 3) & (lost <= removed)
+        if not fine.any():
+            continue
+        at = int(np.argmax(np.where(fine, removed - lost, -(10**9))))
+        found = (int(removed[at] - lost[at]), int(removed[at]), int(lost[at]), list(names), float(values[order][at]))
+        if best is None or found[:2] > best[:2]:
+            best = found
+    return best
 
 
 def read(args: argparse.Namespace) -> None:
-    rows = [json.loads(line) for line in Path(args.read).read_text().splitlines()]
-    if args.only:
-        rows = [row for row in rows if re.search(args.only, row["category"])]
+    rows = [json.loads(line) for path in args.read for line in Path(path).read_text().splitlines()]
     tune = [row for row in rows if row["group"] == "tune"]
-    if args.logistic:
-        names = args.logistic.split(",")
-        model = fit_logistic(tune, names)
-        score(rows, names, model)
-        print(f"logistic on tune over {names}: weights {np.round(model[0], 3).tolist()}")
     if args.rule:
-        table(rows, veto(rows, args.rule), f"veto {args.rule}")
+        table(rows, refused(rows, parse_rule(args.rule)), f"veto {args.rule}")
+    if args.logistic:
+        names, cut = args.logistic.split(",")[:-1], float(args.logistic.split(",")[-1])
+        score(rows, names, fit_logistic(tune, names))
+        table(rows, np.array([row["score"] >= cut for row in rows]), f"veto: a logistic score over {names} >= {cut}")
+    if args.rule or args.logistic:
         return
-    names = [*FEATURES, *(["score"] if args.logistic else [])]
-    traps = [row for row in tune if not row["same"]]
+    trap = [row for row in tune if not row["same"]]
     hits = [row for row in tune if row["same"]]
-    print(f"tune: {len(traps)} served traps, {len(hits)} served should-hits")
-    for name in names:
-        t = np.array([row[name] for row in traps])
-        h = np.array([row[name] for row in hits])
-        sign = -1 if name.startswith(("un_", "turns", "score")) else 1
-        print(f"{name:<8} AUC {auc(sign * t, sign * h):.3f}  trap median {np.median(t):.3f}  hit median {np.median(h):.3f}")
-        # the cuts that remove most traps while losing no more should-hits than traps removed, on tune
-        values = sorted(set((sign * t).tolist()))
-        best = None
-        for cut in values:
-            removed = int((sign * t <= cut).sum())
-            lost = int((sign * h <= cut).sum())
-            if removed >= 3 and lost <= removed and (best is None or removed - lost > best[1] - best[2]):
-                best = (sign * cut, removed, lost)
-        if best:
-            print(f"         best cut {'<=' if sign == 1 else '>='} {best[0]:.4f}: removes {best[1]} traps, loses {best[2]}")
+    print(f"tune: {len(trap)} served traps, {len(hits)} served should-hits; AUC: P(trap's value < should-hit's)")
+    for name in FEATURES:
+        t, h = np.array([row[name] for row in trap]), np.array([row[name] for row in hits])
+        print(f"  {name:<8} {auc(t, h):.3f}  median trap {np.median(t):.3f}, should-hit {np.median(h):.3f}")
+    print("the best rules on tune (one or two conditions):")
+    for net, removed, lost, rule in best_rules(tune, FEATURES, 5):
+        text = " & ".join(f"{name}{op}{cut:.4g}" for name, op, cut in rule)
+        print(f"  {text}: removes {removed} traps, loses {lost} should-hits (net {net})")
+    for size in range(2, args.search_logistic + 1):
+        found = best_logistic(tune, size)
+        if found:
+            net, removed, lost, names, cut = found
+            print(
+                f"the best logistic score over {size} features on tune: {','.join(names)},{cut!r}: removes"
+                f" {removed}, loses {lost} (net {net})"
+            )
 
 
 def main() -> None:
@@ -248,10 +370,10 @@ def main() -> None:
     parser.add_argument("--sets", choices=("fit", "validation"), default="fit")
     parser.add_argument("--form", choices=("users", "all"), default="users", help="user turns, or every turn")
     parser.add_argument("--unmatched", type=float, default=0.5, help="a token matched under this cosine is unmatched")
-    parser.add_argument("--read", help="a --features file: AUC and cuts on tune, or --rule counted per group")
-    parser.add_argument("--rule", help='a veto: "span_b<0.55", conditions joined by "&"')
-    parser.add_argument("--logistic", help="comma-joined features (at most 4) for a logistic score fitted on tune")
-    parser.add_argument("--only", help="categories (regex) to read")
+    parser.add_argument("--read", nargs="+", help="--features files: AUC and the best rules on tune, or a veto counted")
+    parser.add_argument("--rule", help='a veto counted per group and family: "tc<=0.964 & min_b>=0.969"')
+    parser.add_argument("--logistic", help="a veto: features (at most 4) and the cut, comma-joined, fitted on tune")
+    parser.add_argument("--search-logistic", type=int, default=0, help="and the best logistic score up to N features")
     args = parser.parse_args()
     if args.features:
         compute(args)
