@@ -66,7 +66,7 @@ def group(name: str) -> str:
 
 
 def _read(text: str) -> str:
-    return _embedder_input(normalise(text), True)
+    return str(_embedder_input(normalise(text), True))
 
 
 def pieces(side: Side, form: str) -> list[str]:
@@ -195,8 +195,8 @@ def compute(args: argparse.Namespace) -> None:
                 aligner.tokens(stored)  # the one pass a lookup would add, the stored side's vectors not kept
                 passes.append(time.perf_counter() - began)
                 features |= aligner.sentence_features(pair.a, pair.b)
-                stage, cosine = served[pair.id]
-                row = {"id": pair.id, "set": name, "group": group(name), "category": pair.category, "stage": stage}
+                by, cosine = served[pair.id]
+                row = {"id": pair.id, "set": name, "group": group(name), "category": pair.category, "stage": by}
                 out.write(json.dumps({**row, "same": pair.same_answer, "tc": cosine, **features}) + "\n")
     both, one = 1000 * np.array(timings), 1000 * np.array(passes)
     print(
