@@ -209,6 +209,15 @@ def test_a_conversation_sends_its_earlier_turns(page: Page, web_server: WebServe
     assert "history" not in fresh.value.post_data_json
 
 
+def test_a_conversations_id_is_shown_whole(page: Page, web_server: WebServer) -> None:
+    """The sidebar's id (conv-xxxxxxxx) was cut to "conv-1670…" by the New conversation button beside it."""
+    open_chat(page, web_server)
+    page.click("#new-conversation")
+    expect(page.locator("#conversation-id")).to_have_text(re.compile(r"^conv-[0-9a-f]{8}$"))
+    whole = "() => { const c = document.querySelector('#conversation-id'); return c.scrollWidth <= c.clientWidth; }"
+    assert page.evaluate(whole)
+
+
 def test_server_errors_are_shown_in_words(
     browser: Browser, console: Console, web_server: WebServer, tenant: str
 ) -> None:

@@ -621,6 +621,8 @@ function renderTurns() {
   const count = state.turns.length;
   $("#conversation-turns").dataset.count = String(count);
   text("conversation-turns", count ? `${count} earlier turns go with the next question.` : "");
+  // Only a conversation of its own (not the shared one) has turns to drop and a scope to keep.
+  $("#restart-conversation").hidden = !(state.conversationId && count);
 }
 
 function setupScope() {
@@ -631,6 +633,13 @@ function setupScope() {
     text("conversation-id", state.conversationId);
     $("#conversation-id").dataset.id = state.conversationId;
     text("conversation-note", "New conversation: only its own answers are reused; its earlier turns go with each question.");
+  });
+  // The same conversation (its scope, its stored answers), no earlier turns: told again in other words, its
+  // follow-ups can be served from the first telling, which a new conversation (a scope of its own) never is.
+  $("#restart-conversation").addEventListener("click", () => {
+    state.turns = [];
+    renderTurns();
+    text("conversation-note", "Started over in the same conversation: tell it again, in other words too, and its stored answers can be reused.");
   });
   $("#clear-history").addEventListener("click", () => {
     state.history = [];
