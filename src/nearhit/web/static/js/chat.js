@@ -188,6 +188,14 @@ function checkRefused(verify) {
   return `the model's check${verify?.model ? `, ${verify.model},` : ""} said no: the stored answer was not served`;
 }
 
+/** Why the nearest candidate was not served when no guard refused it. A conversation's can be above the threshold
+ * and still under a floor of its own ("told as one question: 0.875 < 0.88"): its reason, not "0.875 < 0.76". */
+function nearestUnder(candidate, threshold) {
+  if (candidate.reason) return `nearest ${num(candidate.similarity, 3)}, ${candidate.reason}`;
+  if (isNum(threshold) && candidate.similarity >= threshold) return `nearest: ${num(candidate.similarity, 3)}, not served`;
+  return `nearest: ${num(candidate.similarity, 3)} < ${num(threshold, 2)}`;
+}
+
 function matchFromDocument(doc) {
   if (doc.degraded) return setMatch("degraded", `Degraded — ${doc.reason ?? "the cache is unavailable"}`);
   if (doc.match === "exact") return setMatch("exact", "Exact match");
@@ -217,7 +225,7 @@ function matchFromDocument(doc) {
     : doc.rejected_by
     ? ` (nearest rejected by the ${doc.rejected_by} guard)`
     : isNum(doc.candidates?.[0]?.similarity)
-      ? ` (nearest: ${num(doc.candidates[0].similarity, 3)} < ${num(doc.threshold, 2)})`
+      ? ` (${nearestUnder(doc.candidates[0], doc.threshold)})`
       : "";
   return setMatch("miss", `Miss${why} → asking the LLM`);
 }
@@ -355,7 +363,7 @@ function renderInspector(doc) {
       quoted(c.prompt),
       // Why a refused one was: a farther one past a refused nearer one is named so, not as its own guard's veto;
       // why one not needed was not judged (a conversation's far row past a hit: its turns not compared).
-      (c.outcome.startsWith("rejected_by") || c.outcome === "not_needed") && c.reason ? ` · ${c.guard === VERIFY ? unprefixed(c.reason, VERIFY) : c.reason}` : "",
+      (c.outcome.startsWith("rejected_by") || c.outcome === "not_needed" || c.outcome === "below_threshold") && c.reason ? ` · ${c.guard === VERIFY ? unprefixed(c.reason, VERIFY) : c.reason}` : "",
     ),
   );
 
