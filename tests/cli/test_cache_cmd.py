@@ -69,6 +69,19 @@ async def test_cache_delete(cache: SemanticCache, settings: Settings) -> None:
     assert (await cache.stats()).entries == 0
 
 
+async def test_cache_search_shows_the_ids_cache_delete_takes(cache: SemanticCache, settings: Settings) -> None:
+    """One question stored under two system prompts printed two identical lines, and no id to delete either by."""
+    ids = []
+    for system in ("Be brief.", "Answer in French."):
+        stored = await invoke(settings, "cache", "store", "What is RAG?", "Retrieval.", "--system", system, "--json")
+        ids.append(json.loads(stored.stdout)["doc_id"])
+    found = await invoke(settings, "cache", "search", "what is rag")
+    assert found.exit_code == 0, found.output
+    assert ids[0] != ids[1] and all(f"        {doc_id}\n" in found.stdout for doc_id in ids)
+    deleted = await invoke(settings, "cache", "delete", ids[0])
+    assert deleted.exit_code == 0
+
+
 async def test_cache_stats_shows_the_rewrites_once_there_are_any(cache: SemanticCache, settings: Settings) -> None:
     quiet = await invoke(settings, "cache", "stats")
     assert quiet.exit_code == 0 and "rewrites" not in quiet.stdout  # off by default: nothing to show
