@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +20,7 @@ from nearhit.service.runtime import Runtime
 from tests.support.live import LiveServer, fast_llm, serve
 from tests.support.waiting import eventually
 
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 PROMPT = "Explain how a semantic cache decides that two questions mean the same thing."
 
 
@@ -58,3 +62,16 @@ async def test_a_client_that_leaves_cancels_the_generation_and_nothing_is_stored
     assert (await cache.stats()).entries == 0  # an abandoned miss is not stored
     await runtime.telemetry.flush()
     assert await runtime.telemetry.events(10) == []  # neither column ran to its completion
+
+
+async def test_the_readmes_curl_example_says_what_it_shows(live: LiveServer) -> None:
+    """README, "HTTP API": the two `/ask` bodies its curl lines send, a miss stored then a paraphrase served."""
+    block = README.split("## HTTP API", 1)[1].split("```console", 1)[1].split("```", 1)[0]
+    sent = [json.loads(body) for body in re.findall(r"-d '(\{\"prompt\".*?\})'", block)]
+    shown = [json.loads(line) for line in block.splitlines() if line.startswith('{"outcome"')]
+    assert len(shown) == 2 and len(sent) >= 2
+    for body, expected in zip(sent, shown, strict=False):
+        cache = (await live.client.post("/ask", json=body)).json()["cache"]
+        assert (cache["outcome"], cache["store"]) == (expected["outcome"], expected["store"])
+        if expected["similarity"] is not None:
+            assert cache["similarity"] == pytest.approx(expected["similarity"], abs=0.01)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 from click.testing import CliRunner, Result
 
+from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cli import main
 from nearhit.config import Settings
@@ -67,6 +69,19 @@ async def test_cache_delete(cache: SemanticCache, settings: Settings) -> None:
     foreign = await invoke(settings, "cache", "delete", cache.keys.stats_key)
     assert foreign.exit_code == 2 and "not an entry id" in foreign.output
     assert (await cache.stats()).entries == 0
+
+
+async def test_cache_search_shows_the_ids_cache_delete_takes(cache: SemanticCache, settings: Settings) -> None:
+    """One question stored under two system prompts printed two identical lines, and no id to delete either by."""
+    ids = []
+    for system in ("Be brief.", "Answer in French."):
+        stored = await invoke(settings, "cache", "store", "What is RAG?", "Retrieval.", "--system", system, "--json")
+        ids.append(json.loads(stored.stdout)["doc_id"])
+    found = await invoke(settings, "cache", "search", "what is rag")
+    assert found.exit_code == 0, found.output
+    assert ids[0] != ids[1] and all(f"        {doc_id}\n" in found.stdout for doc_id in ids)
+    deleted = await invoke(settings, "cache", "delete", ids[0])
+    assert deleted.exit_code == 0
 
 
 async def test_cache_stats_shows_the_rewrites_once_there_are_any(cache: SemanticCache, settings: Settings) -> None:
@@ -133,3 +148,19 @@ async def test_a_tenant_s_clear_shows_the_index_reading_and_stops_at_its_deadlin
     again = await invoke(settings, "cache", "clear", "--tenant", "acme", "--yes")
     assert again.exit_code == 0 and again.stdout.startswith("deleted "), again.output
     assert not [key async for key in cache.redis.scan_iter(match=cache.keys.entry_pattern)]
+
+
+def test_a_command_that_starts_the_embedded_redis_says_it_keeps_running(tmp_path: Path) -> None:
+    """`nearhit cache stats` after the demo stopped started a detached redis-server and said nothing about it."""
+    env = {"REDIS_URL": None, "NEARHIT_DATA_DIR": str(tmp_path), "NEARHIT_LLM": "simulated"}
+    try:
+        first = CliRunner().invoke(main, ["cache", "stats"], env=env, catch_exceptions=False)
+        assert first.exit_code == 0, first.output
+        server = redis_server.find_running(tmp_path)
+        assert server is not None
+        said = f"started the embedded Redis at {server.url} (data: {tmp_path}); it keeps running"
+        assert said in first.stderr and "`nearhit redis stop` stops it" in first.stderr
+        again = CliRunner().invoke(main, ["cache", "stats"], env=env, catch_exceptions=False)
+        assert again.exit_code == 0 and "started the embedded Redis" not in again.stderr  # it was running
+    finally:
+        redis_server.stop(tmp_path)

@@ -3,6 +3,7 @@ variable (exit 1), never a traceback, nor a worker that starts and dies (or, wor
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
@@ -57,3 +58,24 @@ def test_a_data_dir_that_cannot_be_made_is_named_by_every_command(command: list[
     else:
         assert result.exit_code == 1, result.output
         assert "NEARHIT_DATA_DIR (/proc/nearhit-cannot-be-here) cannot be used" in result.output
+
+
+def test_serve_on_a_port_in_use_says_so_before_starting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second `make demo` on a taken port printed "nearhit on http://127.0.0.1:8000" (the other program's URL),
+    started, and stopped on uvicorn's JSON line "[Errno 98] ... address already in use" (exit 3). Now: exit 1, a
+    message saying the port is in use and which option picks another, before the embedded Redis is started."""
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise click.ClickException("the server was started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)], env={"NEARHIT_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 1, result.output
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in result.output
+    assert f"nearhit serve --port {port + 1}" in result.output and f"make demo PORT={port + 1}" in result.output
+    assert "nearhit on http" not in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "redis.json").exists()

@@ -117,6 +117,20 @@ def test_missing_or_empty_file(tmp_path: Path) -> None:
         load_jsonl(write(tmp_path, ""))
 
 
+def test_a_set_name_that_is_no_set_lists_the_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`nearhit eval -d nearhit-v999` said "[Errno 2] No such file or directory: 'nearhit-v999'"."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidInput) as caught:
+        load("nearhit-v999")
+    message = str(caught.value)
+    assert message.startswith("unknown dataset 'nearhit-v999': neither a built-in set (") and "nor a file" in message
+    assert (
+        "'nearhit-v2' to 'nearhit-v43'" in message and "'nearhit-conversations' to 'nearhit-conversations-v" in message
+    )
+    (tmp_path / "mine").write_text(json.dumps({"a": "x", "b": "y", "same_answer": True, "category": "c"}) + "\n")
+    assert len(load("mine")) == 1  # a file of that name is read as before
+
+
 def test_a_file_of_no_end_fails_naming_the_line_not_filling_the_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -117,3 +117,21 @@ def test_a_candidate_the_bound_withholds_is_named_as_the_one_it_would_serve(
     expect(match).to_have_attribute("data-kind", "miss")
     expect(match).to_contain_text("(withheld to learn, wrong-hit bound: the candidate it would serve, similarity 0.9")
     expect(match).not_to_contain_text("nearest")
+
+
+def test_a_conversations_nearest_under_its_own_floor_is_not_called_under_the_threshold(
+    page: Page, web_server: WebServer, tenant: str
+) -> None:
+    """A follow-up whose nearest row (its conversation's first question, ~0.875) is above the 0.76 threshold but
+    under the floor of a story told as one question (0.88): the miss said "nearest: 0.875 < 0.76", which is false;
+    it now gives the candidate's reason, and the inspector lists it too."""
+    open_chat(page, web_server, tenant)
+    page.click("#new-conversation")
+    ask(page, "My cat is 14 and has started drinking a lot of water.")
+    ask(page, "Should I take her to the vet?")
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "miss")
+    expect(match).to_contain_text("told as one question: 0.8")
+    expect(match).not_to_contain_text("< 0.76")
+    inspect(page)
+    expect(page.locator("#inspector .candidates li").first).to_contain_text("told as one question")

@@ -209,6 +209,45 @@ def test_a_conversation_sends_its_earlier_turns(page: Page, web_server: WebServe
     assert "history" not in fresh.value.post_data_json
 
 
+def test_a_conversations_id_is_shown_whole(page: Page, web_server: WebServer) -> None:
+    """The sidebar's id (conv-xxxxxxxx) was cut to "conv-1670…" by the New conversation button beside it."""
+    open_chat(page, web_server)
+    page.click("#new-conversation")
+    expect(page.locator("#conversation-id")).to_have_text(re.compile(r"^conv-[0-9a-f]{8}$"))
+    whole = "() => { const c = document.querySelector('#conversation-id'); return c.scrollWidth <= c.clientWidth; }"
+    assert page.evaluate(whole)
+
+
+def test_a_conversation_told_again_in_other_words_is_served(page: Page, web_server: WebServer, tenant: str) -> None:
+    """Start over (the same conversation, its turns dropped): a retelling in other words can be served the first
+    telling's follow-up, which a new conversation, a scope of its own, never is."""
+    open_chat(page, web_server, tenant)
+    restart = page.locator("#restart-conversation")
+    expect(restart).to_be_hidden()  # the shared conversation sends no turns: nothing to start over
+    page.click("#new-conversation")
+    conversation = page.locator("#conversation-id").inner_text()
+    assert re.fullmatch(r"conv-[0-9a-f]{8}", conversation)
+    expect(restart).to_be_hidden()  # no turns yet
+    ask(page, "I have a Flixora Standard subscription that I barely use.")
+    ask(page, "How do I cancel it?")
+    expect(page.locator("#col-cache [data-role=match]")).to_have_attribute("data-kind", "miss")
+    expect(restart).to_be_visible()
+
+    restart.click()
+    expect(page.locator("#conversation-turns")).to_have_attribute("data-count", "0")
+    expect(page.locator("#conversation-id")).to_have_text(conversation)  # the same scope
+    expect(restart).to_be_hidden()
+    expect(page.locator("#conversation-note")).to_contain_text("Started over in the same conversation")
+    ask(page, "I've got a Flixora Standard plan that I hardly ever use.")
+    with page.expect_request("**/ask/stream") as follow_up:
+        ask(page, "How can I cancel it?")
+    body = follow_up.value.post_data_json
+    assert body["conversation_id"] == conversation
+    retelling = "I've got a Flixora Standard plan that I hardly ever use."
+    assert body["history"][0]["content"] == retelling
+    expect(page.locator("#col-cache [data-role=match]")).to_have_attribute("data-kind", "semantic")
+
+
 def test_server_errors_are_shown_in_words(
     browser: Browser, console: Console, web_server: WebServer, tenant: str
 ) -> None:

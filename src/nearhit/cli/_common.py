@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from nearhit import validate
+from nearhit import redis_server, validate
 from nearhit.cache import SemanticCache
 from nearhit.config import Settings, load_settings
 from nearhit.errors import InvalidInput, NearhitError
@@ -36,13 +37,41 @@ def settings(threshold: float | None = None) -> Settings:
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine``; bad input exits with code 2, other nearhit errors with code 1, both with a message."""
+    """Run ``coroutine``; bad input exits with code 2, other nearhit errors with code 1, both with a message.
+    A command that started the embedded Redis says so (:func:`_say_embedded_started`)."""
+    data_dir = _embedded_data_dir()
+    idle = data_dir is not None and redis_server.find_running(data_dir) is None
     try:
         return asyncio.run(coroutine)
     except InvalidInput as exc:
         raise click.UsageError(str(exc)) from None
     except NearhitError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        if idle and data_dir is not None:
+            _say_embedded_started(data_dir)
+
+
+def _embedded_data_dir() -> Path | None:
+    """The embedded Redis's folder when a command would use it (no REDIS_URL), else None (settings that do not
+    load are the command's to report)."""
+    try:
+        config = load_settings()
+    except NearhitError:
+        return None
+    return config.data_dir if config.embedded_redis else None
+
+
+def _say_embedded_started(data_dir: Path) -> None:
+    """The embedded Redis a command started runs on, detached, for the next commands: said once, on stderr, so a
+    redis-server left in the background after `cache stats` (the demo stopped) is no surprise."""
+    server = redis_server.find_running(data_dir)
+    if server is not None:
+        click.echo(
+            f"started the embedded Redis at {server.url} (data: {data_dir}); it keeps running for the next "
+            "commands and `nearhit serve`: `nearhit redis stop` stops it",
+            err=True,
+        )
 
 
 @contextlib.asynccontextmanager

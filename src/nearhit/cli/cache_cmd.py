@@ -164,6 +164,9 @@ def search(text: str, top_k: int, threshold: float | None, tenant: str | None, a
         click.echo(
             f"{hit['similarity']:.4f}  [{hit['tenant']}/{hit['model']}]  {hit['prompt']!r} -> {hit['response'][:80]!r}"
         )
+        # The id `cache delete` takes; it also tells apart one question stored in two scopes (two conversations,
+        # two system prompts), which the line above shows alike.
+        click.echo(f"        {hit['doc_id']}")
 
 
 @cache.command()

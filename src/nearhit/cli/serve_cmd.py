@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -47,6 +48,7 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
     _check_places(config)
     if config.health_port == port:
         raise click.ClickException(f"NEARHIT_HEALTH_PORT ({port}) must differ from the server's port")
+    _check_port_free(host, port)
     if config.resolved_embedder == "local-multilingual":
         from nearhit.embeddings.multilingual import check_installed
 
@@ -96,6 +98,28 @@ def _port_from_env() -> int:
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
         raise click.ClickException(f"PORT must be a port number from 1 to 65535, not {value[:40]!r}")
     return int(value)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """The server's port, tried before anything starts: taken (another ``make demo``), the server printed its URL,
+    started, and stopped on a JSON log line of uvicorn's, so the URL printed led to the other program. A host that
+    does not resolve is left to uvicorn's message; a port taken between this check and uvicorn's bind, too."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError):
+        return
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a TIME_WAIT port is free
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            other = port + 1 if port < 65535 else 8001
+            taken = "the port is in use (another nearhit serve or make demo?)"
+            reason = taken if exc.errno == errno.EADDRINUSE else str(exc.strerror or exc)
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {reason}; choose another: nearhit serve --port {other}"
+                f" (make demo PORT={other})"
+            ) from None
 
 
 def _check_places(config: Settings) -> None:

@@ -273,9 +273,28 @@ def load(dataset: str, split: str = "all") -> list[Pair]:
         pairs = [pair for part in parts for pair in load_jsonl(ours(part))]
     elif dataset in BUNDLED_FILES:
         pairs = load_jsonl(DATA_DIR / BUNDLED_FILES[dataset])
+    elif _names_no_file(dataset):
+        raise InvalidInput(f"unknown dataset {dataset!r}: neither a built-in set ({_builtin_names()}) nor a file")
     else:
         pairs = load_jsonl(Path(dataset))
     return splits.select(pairs, split)
+
+
+def _builtin_names() -> str:
+    """The built-in sets' names, in short: what ``nearhit eval --help`` lists."""
+    questions = [name for name in BUNDLED_FILES if not name.startswith(OUR_CONVERSATIONS)]
+    conversations = [name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]
+    return (
+        f"'questions', 'conversations', '{OURS}', '{questions[0]}' to '{questions[-1]}', "
+        f"'{conversations[0]}' to '{conversations[-1]}'"
+    )
+
+
+def _names_no_file(dataset: str) -> bool:
+    """``dataset`` reads as a set's name (no folder, no .jsonl) and no such file is there: a name mistyped or newer
+    than this version's sets ("nearhit-v99"), said so rather than "[Errno 2] No such file or directory"."""
+    path = Path(dataset)
+    return path.name == dataset and path.suffix.lower() != ".jsonl" and not path.exists()
 
 
 def ours(split: str) -> Path:

@@ -188,6 +188,14 @@ function checkRefused(verify) {
   return `the model's check${verify?.model ? `, ${verify.model},` : ""} said no: the stored answer was not served`;
 }
 
+/** Why the nearest candidate was not served when no guard refused it. A conversation's can be above the threshold
+ * and still under a floor of its own ("told as one question: 0.875 < 0.88"): its reason, not "0.875 < 0.76". */
+function nearestUnder(candidate, threshold) {
+  if (candidate.reason) return `nearest ${num(candidate.similarity, 3)}, ${candidate.reason}`;
+  if (isNum(threshold) && candidate.similarity >= threshold) return `nearest: ${num(candidate.similarity, 3)}, not served`;
+  return `nearest: ${num(candidate.similarity, 3)} < ${num(threshold, 2)}`;
+}
+
 function matchFromDocument(doc) {
   if (doc.degraded) return setMatch("degraded", `Degraded — ${doc.reason ?? "the cache is unavailable"}`);
   if (doc.match === "exact") return setMatch("exact", "Exact match");
@@ -217,7 +225,7 @@ function matchFromDocument(doc) {
     : doc.rejected_by
     ? ` (nearest rejected by the ${doc.rejected_by} guard)`
     : isNum(doc.candidates?.[0]?.similarity)
-      ? ` (nearest: ${num(doc.candidates[0].similarity, 3)} < ${num(doc.threshold, 2)})`
+      ? ` (${nearestUnder(doc.candidates[0], doc.threshold)})`
       : "";
   return setMatch("miss", `Miss${why} → asking the LLM`);
 }
@@ -355,7 +363,7 @@ function renderInspector(doc) {
       quoted(c.prompt),
       // Why a refused one was: a farther one past a refused nearer one is named so, not as its own guard's veto;
       // why one not needed was not judged (a conversation's far row past a hit: its turns not compared).
-      (c.outcome.startsWith("rejected_by") || c.outcome === "not_needed") && c.reason ? ` · ${c.guard === VERIFY ? unprefixed(c.reason, VERIFY) : c.reason}` : "",
+      (c.outcome.startsWith("rejected_by") || c.outcome === "not_needed" || c.outcome === "below_threshold") && c.reason ? ` · ${c.guard === VERIFY ? unprefixed(c.reason, VERIFY) : c.reason}` : "",
     ),
   );
 
@@ -621,6 +629,8 @@ function renderTurns() {
   const count = state.turns.length;
   $("#conversation-turns").dataset.count = String(count);
   text("conversation-turns", count ? `${count} earlier turns go with the next question.` : "");
+  // Only a conversation of its own (not the shared one) has turns to drop and a scope to keep.
+  $("#restart-conversation").hidden = !(state.conversationId && count);
 }
 
 function setupScope() {
@@ -631,6 +641,13 @@ function setupScope() {
     text("conversation-id", state.conversationId);
     $("#conversation-id").dataset.id = state.conversationId;
     text("conversation-note", "New conversation: only its own answers are reused; its earlier turns go with each question.");
+  });
+  // The same conversation (its scope, its stored answers), no earlier turns: told again in other words, its
+  // follow-ups can be served from the first telling, which a new conversation (a scope of its own) never is.
+  $("#restart-conversation").addEventListener("click", () => {
+    state.turns = [];
+    renderTurns();
+    text("conversation-note", "Started over in the same conversation: tell it again, in other words too, and its stored answers can be reused.");
   });
   $("#clear-history").addEventListener("click", () => {
     state.history = [];
