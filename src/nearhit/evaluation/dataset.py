@@ -255,11 +255,13 @@ class Pair:
     """The answer given to ``a``'s last question, stored as its entry's response; None: a placeholder is stored."""
 
 
-def load(dataset: str, split: str = "all") -> list[Pair]:
+def load(dataset: str, split: str = "all", max_prompt_chars: int | None = None) -> list[Pair]:
     """``questions`` or ``conversations`` (fow-cache), ``nearhit`` or one of ``BUNDLED_FILES`` (ours), else a path
     to a JSONL file.
 
     ``split`` is ``dev``, ``test`` or ``all``; every set, a user's file included, is split by the same rule.
+    ``max_prompt_chars``: the cache's limit (``NEARHIT_MAX_PROMPT_CHARS``), a longer question refused naming its
+    line before any pair runs (None: not checked here).
     """
     if split not in splits.SPLITS:
         raise InvalidInput(f"unknown split {split!r}; expected one of {', '.join(splits.SPLITS)}")
@@ -267,14 +269,14 @@ def load(dataset: str, split: str = "all") -> list[Pair]:
         from fow_cache import data
 
         items = data.load_questions() if dataset == "questions" else data.load_conversations()
-        pairs = parse((f"{dataset} item {n}", item) for n, item in enumerate(items, 1))
+        pairs = parse(((f"{dataset} item {n}", item) for n, item in enumerate(items, 1)), max_prompt_chars)
     elif dataset == OURS:
         parts = ("dev", "test") if split == "all" else (split,)
-        pairs = [pair for part in parts for pair in load_jsonl(ours(part))]
+        pairs = [pair for part in parts for pair in load_jsonl(ours(part), max_prompt_chars)]
     elif dataset in BUNDLED_FILES:
-        pairs = load_jsonl(DATA_DIR / BUNDLED_FILES[dataset])
+        pairs = load_jsonl(DATA_DIR / BUNDLED_FILES[dataset], max_prompt_chars)
     else:
-        pairs = load_jsonl(Path(dataset))
+        pairs = load_jsonl(Path(dataset), max_prompt_chars)
     return splits.select(pairs, split)
 
 
@@ -289,13 +291,13 @@ MAX_FILE_BYTES = 256 * 2**20
 """A dataset file: the bundled ones are under 250 kB; past this, a wrong path (``/dev/zero``) rather than pairs."""
 
 
-def load_jsonl(path: Path) -> list[Pair]:
+def load_jsonl(path: Path, max_prompt_chars: int | None = None) -> list[Pair]:
     """Pairs from a JSONL file: one object a line with ``a``, ``b``, ``same_answer``, ``category`` (optional ``id``,
     ``lang``, ``a_answer``). Read line by line within :data:`MAX_LINE_BYTES` a line and :data:`MAX_FILE_BYTES` in
     all, so a file of no newline (or no end) fails naming the line instead of filling the memory."""
     try:
         with path.open("rb") as file:
-            pairs = parse(_lines(path, file))
+            pairs = parse(_lines(path, file), max_prompt_chars)
     except OSError as exc:
         raise InvalidInput(f"cannot read dataset {str(path)!r}: {exc}") from None
     if not pairs:
@@ -328,12 +330,13 @@ def _lines(path: Path, file: BinaryIO) -> Iterator[tuple[str, object]]:
             raise InvalidInput(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
 
 
-def parse(items: Iterable[tuple[str, object]]) -> list[Pair]:
-    """Pairs from (where, object) items; ``where`` prefixes every error message."""
+def parse(items: Iterable[tuple[str, object]], max_prompt_chars: int | None = None) -> list[Pair]:
+    """Pairs from (where, object) items; ``where`` prefixes every error message. ``max_prompt_chars``: as
+    :func:`load`."""
     pairs: list[Pair] = []
     seen: dict[str, str] = {}
     for where, item in items:
-        pair = _pair(where, item, default_id=f"pair-{len(pairs) + 1}")
+        pair = _pair(where, item, f"pair-{len(pairs) + 1}", max_prompt_chars)
         if pair.id in seen:
             raise InvalidInput(f"{where}: id {pair.id!r} already used at {seen[pair.id]}")
         seen[pair.id] = where
@@ -341,7 +344,7 @@ def parse(items: Iterable[tuple[str, object]]) -> list[Pair]:
     return pairs
 
 
-def _pair(where: str, item: object, default_id: str) -> Pair:
+def _pair(where: str, item: object, default_id: str, max_prompt_chars: int | None) -> Pair:
     if not isinstance(item, Mapping):
         raise InvalidInput(f"{where}: expected a JSON object, got {type(item).__name__}")
     for name in ("a", "b", "same_answer"):
@@ -363,8 +366,8 @@ def _pair(where: str, item: object, default_id: str) -> Pair:
     return Pair(
         id=str(pair_id),
         category=category,
-        a=_side(where, "a", item["a"]),
-        b=_side(where, "b", item["b"]),
+        a=_side(where, "a", item["a"], max_prompt_chars),
+        b=_side(where, "b", item["b"], max_prompt_chars),
         same_answer=item["same_answer"],
         lang=lang,
         a_answer=_answer(where, item.get("a_answer")),
@@ -381,11 +384,14 @@ def _answer(where: str, value: object) -> str | None:
         raise InvalidInput(f"{where}: field 'a_answer' cannot be a cached answer: {exc}") from None
 
 
-def _side(where: str, name: str, value: Any) -> Side:
+def _side(where: str, name: str, value: Any, max_prompt_chars: int | None) -> Side:
+    """One side, checked as ``/ask`` checks a request (its roles, the history's size, the question's length), but
+    before the run, naming the line: a pair the cache refuses would end the run there, one it takes where ``/ask``
+    refuses it would measure what no request can ask."""
     if isinstance(value, str):
         if not validate.visible(value):  # as the cache refuses it, but before the run, naming the line
             raise InvalidInput(f"{where}: field {name!r} is empty")
-        return Side(value)
+        return Side(_within(where, name, value, max_prompt_chars))
     if not isinstance(value, list) or not value:
         raise InvalidInput(
             f"{where}: field {name!r} must be a string or a non-empty list of {{role, content}} messages"
@@ -401,4 +407,20 @@ def _side(where: str, name: str, value: Any) -> Side:
     role, prompt = turns[-1]
     if role != "user" or not validate.visible(prompt):
         raise InvalidInput(f"{where}: the last message of {name!r} must be a non-empty user message")
-    return Side(prompt, tuple(turns[:-1]))
+    try:
+        for earlier, _ in turns[:-1]:
+            validate.history_role(earlier)
+        validate.history_size([content for _, content in turns[:-1]])
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {name!r}: {exc}") from None
+    return Side(_within(where, name, prompt, max_prompt_chars), tuple(turns[:-1]))
+
+
+def _within(where: str, name: str, prompt: str, max_prompt_chars: int | None) -> str:
+    """``prompt`` when it is within ``max_prompt_chars`` (None: not checked)."""
+    if max_prompt_chars is None:
+        return prompt
+    try:
+        return validate.prompt_length(prompt, max_prompt_chars)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {name!r}: {exc}") from None
