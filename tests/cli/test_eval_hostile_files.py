@@ -46,3 +46,13 @@ async def test_a_pair_the_cache_would_refuse_is_refused_before_the_run_naming_it
     assert f"{path}:2: " in result.stderr and message in result.stderr, result.stderr
     assert "pairs from" not in result.stderr and "Traceback" not in result.output  # refused before any pair ran
 
+
+async def test_a_file_with_a_byte_order_mark_is_read(
+    cache: SemanticCache, settings: Settings, tmp_path: Path
+) -> None:
+    # Notepad's and Excel's "UTF-8 with BOM": the mark is not part of the first pair's JSON.
+    path = tmp_path / "pairs.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(PAIR).encode() + b"\r\n")
+    result = await invoke(settings, "eval", "-d", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["pairs"] == 1

@@ -322,6 +322,8 @@ def _lines(path: Path, file: BinaryIO) -> Iterator[tuple[str, object]]:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidInput(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark ("UTF-8 with BOM"): not the pair's JSON
         if not line.strip():
             continue
         try:  # read as the API reads a body: no lone surrogate, NaN, key given twice or 5,000-digit number
