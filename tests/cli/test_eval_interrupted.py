@@ -31,7 +31,7 @@ def _scratch_indexes(redis: Redis, settings: Settings) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 1)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 1), (signal.SIGTERM, 128 + signal.SIGTERM)])
 def test_an_eval_stopped_midway_ends_soon_and_leaves_no_scratch_index(
     settings: Settings, tmp_path: Path, sig: signal.Signals, code: int
 ) -> None:
