@@ -56,3 +56,18 @@ async def test_a_file_with_a_byte_order_mark_is_read(
     result = await invoke(settings, "eval", "-d", str(path), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["pairs"] == 1
+
+
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        ("", "the dataset is empty"),
+        ("  ", "the dataset is empty"),
+        ("nearhit_conversations_v12", "unknown dataset 'nearhit_conversations_v12': no built-in set (did you mean"),
+        ("fow-questions", "unknown dataset 'fow-questions'"),
+    ],
+)
+async def test_a_dataset_name_that_is_no_set_and_no_file_says_so(settings: Settings, dataset: str, message: str) -> None:
+    result = await invoke(settings, "eval", "-d", dataset)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Errno" not in result.stderr, result.stderr

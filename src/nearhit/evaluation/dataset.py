@@ -9,6 +9,7 @@ Every set is cut into dev and test by id (``splits``): ``load`` takes the split 
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -276,8 +277,23 @@ def load(dataset: str, split: str = "all", max_prompt_chars: int | None = None) 
     elif dataset in BUNDLED_FILES:
         pairs = load_jsonl(DATA_DIR / BUNDLED_FILES[dataset], max_prompt_chars)
     else:
-        pairs = load_jsonl(Path(dataset), max_prompt_chars)
+        pairs = load_jsonl(_file(dataset), max_prompt_chars)
     return splits.select(pairs, split)
+
+
+def _file(dataset: str) -> Path:
+    """The path ``dataset`` names; an empty name, or a name of no folder and no extension that is not a file (a
+    built-in set's name mistyped), refused saying so, with the built-in names it is close to."""
+    if not dataset.strip():
+        raise InvalidInput("the dataset is empty: give a built-in set's name or a JSONL file")
+    path = Path(dataset)
+    if path.exists() or "/" in dataset or path.suffix:
+        return path
+    close = difflib.get_close_matches(dataset.replace("_", "-"), BUILTIN, n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise InvalidInput(
+        f"unknown dataset {dataset[:100]!r}: no built-in set{hint} and no such file; `nearhit eval --help` lists the sets"
+    )
 
 
 def ours(split: str) -> Path:
