@@ -47,9 +47,7 @@ async def test_a_pair_the_cache_would_refuse_is_refused_before_the_run_naming_it
     assert "pairs from" not in result.stderr and "Traceback" not in result.output  # refused before any pair ran
 
 
-async def test_a_file_with_a_byte_order_mark_is_read(
-    cache: SemanticCache, settings: Settings, tmp_path: Path
-) -> None:
+async def test_a_file_with_a_byte_order_mark_is_read(cache: SemanticCache, settings: Settings, tmp_path: Path) -> None:
     # Notepad's and Excel's "UTF-8 with BOM": the mark is not part of the first pair's JSON.
     path = tmp_path / "pairs.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(PAIR).encode() + b"\r\n")
@@ -67,7 +65,9 @@ async def test_a_file_with_a_byte_order_mark_is_read(
         ("fow-questions", "unknown dataset 'fow-questions'"),
     ],
 )
-async def test_a_dataset_name_that_is_no_set_and_no_file_says_so(settings: Settings, dataset: str, message: str) -> None:
+async def test_a_dataset_name_that_is_no_set_and_no_file_says_so(
+    settings: Settings, dataset: str, message: str
+) -> None:
     result = await invoke(settings, "eval", "-d", dataset)
     assert result.exit_code == 2, result.output
     assert message in result.stderr and "Errno" not in result.stderr, result.stderr

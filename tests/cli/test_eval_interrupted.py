@@ -43,9 +43,16 @@ def test_an_eval_stopped_midway_ends_soon_and_leaves_no_scratch_index(
         "NEARHIT_LLM": "simulated",
     }
     errors = tmp_path / "stderr.txt"
-    command = [sys.executable, "-c", "from nearhit.cli import main; main()", "eval", "-d", str(_pairs(tmp_path / "p.jsonl", 20_000))]
+    command = [
+        sys.executable,
+        "-c",
+        "from nearhit.cli import main; main()",
+        "eval",
+        "-d",
+        str(_pairs(tmp_path / "p.jsonl", 20_000)),
+    ]
     with errors.open("w") as err:
-        process = subprocess.Popen(  # noqa: S603 (our own command)
+        process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=err, env={**env, "PYTHONPATH": ":".join(sys.path)},
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's foreground job
         )  # fmt: skip

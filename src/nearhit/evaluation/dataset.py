@@ -292,7 +292,8 @@ def _file(dataset: str) -> Path:
     close = difflib.get_close_matches(dataset.replace("_", "-"), BUILTIN, n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise InvalidInput(
-        f"unknown dataset {dataset[:100]!r}: no built-in set{hint} and no such file; `nearhit eval --help` lists the sets"
+        f"unknown dataset {dataset[:100]!r}: no built-in set{hint} and no such file; `nearhit eval --help` lists "
+        "the sets"
     )
 
 

@@ -11,7 +11,6 @@ counts and logs is :mod:`nearhit.cache.model_calls`'s. A model whose calls keep 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -171,7 +170,7 @@ class LookupModel:
         pieces: list[str] = []
         read = 0
         events = self.provider.stream(messages, max_tokens=max_tokens, temperature=temperature)
-        async with contextlib.aclosing(events):
+        try:
             async for event in events:
                 if isinstance(event, StreamEnd):
                     return "".join(pieces), event
@@ -183,6 +182,10 @@ class LookupModel:
                         asked = count_message_tokens(messages, self.model)
                         usage = Usage(asked, count_tokens(text, self.model), source="tokenizer")
                         return text, StreamEnd(usage, "length", self.model)
+        finally:
+            close = getattr(events, "aclose", None)  # a generator's: its HTTP response closed, not left to the GC
+            if close is not None:
+                await close()
         raise LLMError(f"{self.provider.name} stream ended without a StreamEnd event")
 
     async def aclose(self) -> None:
