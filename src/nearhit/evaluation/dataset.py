@@ -261,8 +261,9 @@ def load(dataset: str, split: str = "all", max_prompt_chars: int | None = None) 
     to a JSONL file.
 
     ``split`` is ``dev``, ``test`` or ``all``; every set, a user's file included, is split by the same rule.
-    ``max_prompt_chars``: the cache's limit (``NEARHIT_MAX_PROMPT_CHARS``), a longer question refused naming its
-    line before any pair runs (None: not checked here).
+    ``max_prompt_chars``: the cache's limit (``NEARHIT_MAX_PROMPT_CHARS``): a user's file is then checked as
+    ``/ask`` checks a request (:func:`_side`), a pair it would refuse refused naming its line before any pair runs
+    (None: not checked here; the built-in sets are checked by their own tests, read as they always were).
     """
     if split not in splits.SPLITS:
         raise InvalidInput(f"unknown split {split!r}; expected one of {', '.join(splits.SPLITS)}")
@@ -270,12 +271,12 @@ def load(dataset: str, split: str = "all", max_prompt_chars: int | None = None) 
         from fow_cache import data
 
         items = data.load_questions() if dataset == "questions" else data.load_conversations()
-        pairs = parse(((f"{dataset} item {n}", item) for n, item in enumerate(items, 1)), max_prompt_chars)
+        pairs = parse((f"{dataset} item {n}", item) for n, item in enumerate(items, 1))
     elif dataset == OURS:
         parts = ("dev", "test") if split == "all" else (split,)
-        pairs = [pair for part in parts for pair in load_jsonl(ours(part), max_prompt_chars)]
+        pairs = [pair for part in parts for pair in load_jsonl(ours(part))]
     elif dataset in BUNDLED_FILES:
-        pairs = load_jsonl(DATA_DIR / BUNDLED_FILES[dataset], max_prompt_chars)
+        pairs = load_jsonl(DATA_DIR / BUNDLED_FILES[dataset])
     else:
         pairs = load_jsonl(_file(dataset), max_prompt_chars)
     return splits.select(pairs, split)
@@ -404,9 +405,9 @@ def _answer(where: str, value: object) -> str | None:
 
 
 def _side(where: str, name: str, value: Any, max_prompt_chars: int | None) -> Side:
-    """One side, checked as ``/ask`` checks a request (its roles, the history's size, the question's length), but
-    before the run, naming the line: a pair the cache refuses would end the run there, one it takes where ``/ask``
-    refuses it would measure what no request can ask."""
+    """One side; with ``max_prompt_chars``, checked as ``/ask`` checks a request (its roles, the history's size,
+    the question's length), but before the run, naming the line: a pair the cache refuses would end the run there,
+    one it takes where ``/ask`` refuses it would measure what no request can ask."""
     if isinstance(value, str):
         if not validate.visible(value):  # as the cache refuses it, but before the run, naming the line
             raise InvalidInput(f"{where}: field {name!r} is empty")
@@ -426,6 +427,8 @@ def _side(where: str, name: str, value: Any, max_prompt_chars: int | None) -> Si
     role, prompt = turns[-1]
     if role != "user" or not validate.visible(prompt):
         raise InvalidInput(f"{where}: the last message of {name!r} must be a non-empty user message")
+    if max_prompt_chars is None:
+        return Side(prompt, tuple(turns[:-1]))
     try:
         for earlier, _ in turns[:-1]:
             validate.history_role(earlier)
