@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -288,12 +289,38 @@ def _claim_ports(base_port: int | None, count: int, *, bus: bool) -> list[int]:
     raise RedisUnavailable(f"found no {count} consecutive free ports between 20000 and 55000")
 
 
+_WRITTEN = re.compile(r"topology\.json|sentinel\.conf|redis-\d+\.log")
+"""What a local set writes in its folder, beside a folder per node named by its port (:data:`_NODE_WRITES`)."""
+_NODE_WRITES = re.compile(r"nodes-\d+\.conf|(temp-\d+-)?dump\.rdb|appendonlydir")
+
+
 def _fresh(base_dir: Path) -> None:
+    """``base_dir`` emptied (a set's data is throw-away), or made; refused when a set still runs from it, or when
+    it holds anything a set does not write there (``--dir`` naming a user's folder: their files are not deleted)."""
     running = load(base_dir)
     if running is not None:
         raise RedisUnavailable(f"a local {running.kind} already runs from {base_dir}: stop it first")
-    shutil.rmtree(base_dir, ignore_errors=True)
-    base_dir.mkdir(parents=True)
+    try:
+        others = sorted(entry.name for entry in base_dir.iterdir() if not _written(entry)) if base_dir.is_dir() else []
+        if others:
+            named = ", ".join(others[:3]) + (f" and {len(others) - 3:,} more" if len(others) > 3 else "")
+            raise RedisUnavailable(
+                f"{base_dir} holds files a local set did not write ({named}); every up empties its folder: give a "
+                "new or empty one (--dir)"
+            )
+        shutil.rmtree(base_dir, ignore_errors=True)
+        base_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise RedisUnavailable(f"cannot use {base_dir} for a local set: {exc.strerror or exc}") from None
+
+
+def _written(entry: Path) -> bool:
+    """Whether ``entry`` (in a set's folder) is what a set writes: its state, config and logs, a node's folder."""
+    if entry.is_symlink():
+        return False
+    if entry.is_dir():
+        return entry.name.isdigit() and all(_NODE_WRITES.fullmatch(inner.name) for inner in entry.iterdir())
+    return _WRITTEN.fullmatch(entry.name) is not None
 
 
 def _cluster_info(client: redis.Redis) -> dict[str, str]:

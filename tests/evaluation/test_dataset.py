@@ -123,7 +123,7 @@ def test_a_set_name_that_is_no_set_lists_the_sets(tmp_path: Path, monkeypatch: p
     with pytest.raises(InvalidInput) as caught:
         load("nearhit-v999")
     message = str(caught.value)
-    assert message.startswith("unknown dataset 'nearhit-v999': neither a built-in set (") and "nor a file" in message
+    assert message.startswith("unknown dataset 'nearhit-v999': no built-in set") and "no such file" in message
     assert (
         "'nearhit-v2' to 'nearhit-v43'" in message and "'nearhit-conversations' to 'nearhit-conversations-v" in message
     )

@@ -3,7 +3,10 @@ the standalone rewrite, :mod:`nearhit.cache.standalone`; the check of a conversa
 :mod:`nearhit.cache.verified`): the reply kept in Redis for the model's TTL, so the same request asked again makes
 no call; each call counted with the cache's counters (calls, kept replies, failures, tokens, price, time); a model
 that starts failing logged once, and once again when it answers. A failure never raises into the lookup: the
-caller reads it from the ``error`` of what :func:`kept_or_asked` returns. A kept reply that cannot be read (not
+caller reads it from the ``error`` of what :func:`kept_or_asked` returns. What it returns names the model
+configured (``model``: the model asked, whose name keys the kept reply) whether the call answered, failed, was skipped
+or its reply kept; the name the upstream gave the model that answered (what priced it, a dated snapshot or Azure's
+model behind a deployment) is ``answered_by``, kept with the reply. A kept reply that cannot be read (not
 JSON, not the shape the caller keeps, a key of another type) is logged and asked again, then kept in its place: a
 damaged key does not fail every lookup of its request until it expires.
 
@@ -91,7 +94,7 @@ async def kept_or_asked(
     kept = await _kept(cache, key, readable)
     if kept is not None:
         cache._count(counters.kept)
-        return {**kept, "cached": True, "ms": 0.0, "cost_usd": 0.0}
+        return {**kept, "model": model.model, "cached": True, "ms": 0.0, "cost_usd": 0.0}
 
     breaker = model.breaker
 
@@ -131,6 +134,7 @@ async def kept_or_asked(
             await cache.redis.set(key, json.dumps(shown, ensure_ascii=False), ex=model.ttl)
         return {
             **shown,
+            "model": model.model,
             "cached": False,
             "ms": spent.ms,
             "prompt_tokens": spent.prompt_tokens,

@@ -98,7 +98,7 @@ async def _rewrite(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> d
 
     async def ask() -> tuple[dict[str, Any], Rewritten]:
         made = await rewriter.rewrite(context.turns, query.prompt)
-        return {"question": made.question, "model": made.model}, made
+        return {"question": made.question, "answered_by": made.model}, made
 
     key = rewrite_key(cache, rewriter, query)
     return await model_calls.kept_or_asked(cache, rewriter, key, ask, counted.COUNTERS, _LOGGED, _readable)

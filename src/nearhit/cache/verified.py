@@ -81,7 +81,7 @@ async def check(cache: SemanticCache, result: LookupResult, query: Lookup, rows:
     async def ask() -> tuple[dict[str, Any], Call]:
         earlier = stored.turns if stored is not None else ()
         verdict = await verifier.verify(told(earlier, answer.prompt), answer.response, told(turns.turns, query.prompt))
-        return {"serves": verdict.serves, "model": verdict.call.model}, verdict.call
+        return {"serves": verdict.serves, "answered_by": verdict.call.model}, verdict.call
 
     key = verdict_key(cache, verifier, query, answer)
     shown = await model_calls.kept_or_asked(cache, verifier, key, ask, counted.COUNTERS, _LOGGED, _readable)

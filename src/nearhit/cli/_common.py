@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
+import sys
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,11 +40,34 @@ def settings(threshold: float | None = None) -> Settings:
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine``; bad input exits with code 2, other nearhit errors with code 1, both with a message.
-    A command that started the embedded Redis says so (:func:`_say_embedded_started`)."""
+    SIGTERM (``timeout``, a CI job cancelled, ``kill``) stops it as Ctrl-C does: cancelled, so what it cleans up
+    on the way out is cleaned up (``eval``'s scratch index), then exit code 143. A command that started the embedded
+    Redis says so (:func:`_say_embedded_started`)."""
     data_dir = _embedded_data_dir()
     idle = data_dir is not None and redis_server.find_running(data_dir) is None
+    terminated = False
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def terminate() -> None:
+            nonlocal terminated
+            terminated = True
+            task.cancel()
+
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread, not Unix
+            loop.add_signal_handler(signal.SIGTERM, terminate)
+        return await coroutine
+
     try:
-        return asyncio.run(coroutine)
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        if not terminated:
+            raise
+        click.echo("Stopped (SIGTERM).", err=True)
+        sys.exit(128 + signal.SIGTERM)
     except InvalidInput as exc:
         raise click.UsageError(str(exc)) from None
     except NearhitError as exc:

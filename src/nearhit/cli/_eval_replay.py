@@ -55,7 +55,7 @@ def replay(
         raise click.BadParameter(str(exc), param_hint="--max-exploration-rate") from None
 
     async def go() -> tuple[int, list[PassReport]]:
-        pairs = evaluation.load(dataset, used_split)
+        pairs = evaluation.load(dataset, used_split, settings().max_prompt_chars)
         # Built as under NEARHIT_MAX_WRONG_RATE: unless NEARHIT_DECISION says, the bound's gate is the guards.
         # An offline run: it waits on a loaded Redis as eval's scratch index does.
         async with open_cache(max_wrong_rate=bound, redis_timeout=offline_timeout(settings())) as cache:

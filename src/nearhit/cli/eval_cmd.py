@@ -220,7 +220,8 @@ def eval_(
     async def go() -> list[tuple[dict[str, Any], pooled.SetRun]]:
         # Every set read (a bad file, an unknown set: a usage error naming it) before any runs.
         chosen = [(name, _resolve_split(name, split, "test")) for name in datasets]
-        loaded = [(name, used, evaluation.load(name, used)) for name, used in chosen]
+        limit = settings(threshold).max_prompt_chars  # what the cache would refuse mid-run, refused now
+        loaded = [(name, used, evaluation.load(name, used, limit)) for name, used in chosen]
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         done = []
         for n, (name, used, pairs) in enumerate(loaded, 1):
@@ -381,7 +382,7 @@ def calibrate(
     used_split = _resolve_split(dataset, split, "dev")
 
     async def go() -> tuple[str, list[evaluation.CurvePoint]]:
-        pairs = evaluation.load(dataset, used_split)
+        pairs = evaluation.load(dataset, used_split, settings().max_prompt_chars)
         evaluation.guard_sets(guards_spec or "none")  # a bad guard name fails before Redis is touched
         async with evaluation.scratch_cache(settings()) as cache:
             spec = guards_spec or _configured(cache)

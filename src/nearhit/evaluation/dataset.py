@@ -9,6 +9,7 @@ Every set is cut into dev and test by id (``splits``): ``load`` takes the split 
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -255,11 +256,14 @@ class Pair:
     """The answer given to ``a``'s last question, stored as its entry's response; None: a placeholder is stored."""
 
 
-def load(dataset: str, split: str = "all") -> list[Pair]:
+def load(dataset: str, split: str = "all", max_prompt_chars: int | None = None) -> list[Pair]:
     """``questions`` or ``conversations`` (fow-cache), ``nearhit`` or one of ``BUNDLED_FILES`` (ours), else a path
     to a JSONL file.
 
     ``split`` is ``dev``, ``test`` or ``all``; every set, a user's file included, is split by the same rule.
+    ``max_prompt_chars``: the cache's limit (``NEARHIT_MAX_PROMPT_CHARS``): a user's file is then checked as
+    ``/ask`` checks a request (:func:`_side`), a pair it would refuse refused naming its line before any pair runs
+    (None: not checked here; the built-in sets are checked by their own tests, read as they always were).
     """
     if split not in splits.SPLITS:
         raise InvalidInput(f"unknown split {split!r}; expected one of {', '.join(splits.SPLITS)}")
@@ -273,10 +277,8 @@ def load(dataset: str, split: str = "all") -> list[Pair]:
         pairs = [pair for part in parts for pair in load_jsonl(ours(part))]
     elif dataset in BUNDLED_FILES:
         pairs = load_jsonl(DATA_DIR / BUNDLED_FILES[dataset])
-    elif _names_no_file(dataset):
-        raise InvalidInput(f"unknown dataset {dataset!r}: neither a built-in set ({_builtin_names()}) nor a file")
     else:
-        pairs = load_jsonl(Path(dataset))
+        pairs = load_jsonl(_file(dataset), max_prompt_chars)
     return splits.select(pairs, split)
 
 
@@ -290,11 +292,20 @@ def _builtin_names() -> str:
     )
 
 
-def _names_no_file(dataset: str) -> bool:
-    """``dataset`` reads as a set's name (no folder, no .jsonl) and no such file is there: a name mistyped or newer
-    than this version's sets ("nearhit-v99"), said so rather than "[Errno 2] No such file or directory"."""
+def _file(dataset: str) -> Path:
+    """The path ``dataset`` names; an empty name, or a name of no folder and no extension that is not a file (a
+    built-in set's name mistyped), refused saying so, with the built-in names it is close to."""
+    if not dataset.strip():
+        raise InvalidInput("the dataset is empty: give a built-in set's name or a JSONL file")
     path = Path(dataset)
-    return path.name == dataset and path.suffix.lower() != ".jsonl" and not path.exists()
+    if path.exists() or "/" in dataset or path.suffix:
+        return path
+    close = difflib.get_close_matches(dataset.replace("_", "-"), BUILTIN, n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise InvalidInput(
+        f"unknown dataset {dataset[:100]!r}: no built-in set{hint} and no such file; the built-in sets: "
+        f"{_builtin_names()}"
+    )
 
 
 def ours(split: str) -> Path:
@@ -308,13 +319,13 @@ MAX_FILE_BYTES = 256 * 2**20
 """A dataset file: the bundled ones are under 250 kB; past this, a wrong path (``/dev/zero``) rather than pairs."""
 
 
-def load_jsonl(path: Path) -> list[Pair]:
+def load_jsonl(path: Path, max_prompt_chars: int | None = None) -> list[Pair]:
     """Pairs from a JSONL file: one object a line with ``a``, ``b``, ``same_answer``, ``category`` (optional ``id``,
     ``lang``, ``a_answer``). Read line by line within :data:`MAX_LINE_BYTES` a line and :data:`MAX_FILE_BYTES` in
     all, so a file of no newline (or no end) fails naming the line instead of filling the memory."""
     try:
         with path.open("rb") as file:
-            pairs = parse(_lines(path, file))
+            pairs = parse(_lines(path, file), max_prompt_chars)
     except OSError as exc:
         raise InvalidInput(f"cannot read dataset {str(path)!r}: {exc}") from None
     if not pairs:
@@ -339,6 +350,8 @@ def _lines(path: Path, file: BinaryIO) -> Iterator[tuple[str, object]]:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidInput(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark ("UTF-8 with BOM"): not the pair's JSON
         if not line.strip():
             continue
         try:  # read as the API reads a body: no lone surrogate, NaN, key given twice or 5,000-digit number
@@ -347,12 +360,13 @@ def _lines(path: Path, file: BinaryIO) -> Iterator[tuple[str, object]]:
             raise InvalidInput(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
 
 
-def parse(items: Iterable[tuple[str, object]]) -> list[Pair]:
-    """Pairs from (where, object) items; ``where`` prefixes every error message."""
+def parse(items: Iterable[tuple[str, object]], max_prompt_chars: int | None = None) -> list[Pair]:
+    """Pairs from (where, object) items; ``where`` prefixes every error message. ``max_prompt_chars``: as
+    :func:`load`."""
     pairs: list[Pair] = []
     seen: dict[str, str] = {}
     for where, item in items:
-        pair = _pair(where, item, default_id=f"pair-{len(pairs) + 1}")
+        pair = _pair(where, item, f"pair-{len(pairs) + 1}", max_prompt_chars)
         if pair.id in seen:
             raise InvalidInput(f"{where}: id {pair.id!r} already used at {seen[pair.id]}")
         seen[pair.id] = where
@@ -360,7 +374,7 @@ def parse(items: Iterable[tuple[str, object]]) -> list[Pair]:
     return pairs
 
 
-def _pair(where: str, item: object, default_id: str) -> Pair:
+def _pair(where: str, item: object, default_id: str, max_prompt_chars: int | None) -> Pair:
     if not isinstance(item, Mapping):
         raise InvalidInput(f"{where}: expected a JSON object, got {type(item).__name__}")
     for name in ("a", "b", "same_answer"):
@@ -382,8 +396,8 @@ def _pair(where: str, item: object, default_id: str) -> Pair:
     return Pair(
         id=str(pair_id),
         category=category,
-        a=_side(where, "a", item["a"]),
-        b=_side(where, "b", item["b"]),
+        a=_side(where, "a", item["a"], max_prompt_chars),
+        b=_side(where, "b", item["b"], max_prompt_chars),
         same_answer=item["same_answer"],
         lang=lang,
         a_answer=_answer(where, item.get("a_answer")),
@@ -400,11 +414,14 @@ def _answer(where: str, value: object) -> str | None:
         raise InvalidInput(f"{where}: field 'a_answer' cannot be a cached answer: {exc}") from None
 
 
-def _side(where: str, name: str, value: Any) -> Side:
+def _side(where: str, name: str, value: Any, max_prompt_chars: int | None) -> Side:
+    """One side; with ``max_prompt_chars``, checked as ``/ask`` checks a request (its roles, the history's size,
+    the question's length), but before the run, naming the line: a pair the cache refuses would end the run there,
+    one it takes where ``/ask`` refuses it would measure what no request can ask."""
     if isinstance(value, str):
         if not validate.visible(value):  # as the cache refuses it, but before the run, naming the line
             raise InvalidInput(f"{where}: field {name!r} is empty")
-        return Side(value)
+        return Side(_within(where, name, value, max_prompt_chars))
     if not isinstance(value, list) or not value:
         raise InvalidInput(
             f"{where}: field {name!r} must be a string or a non-empty list of {{role, content}} messages"
@@ -420,4 +437,22 @@ def _side(where: str, name: str, value: Any) -> Side:
     role, prompt = turns[-1]
     if role != "user" or not validate.visible(prompt):
         raise InvalidInput(f"{where}: the last message of {name!r} must be a non-empty user message")
-    return Side(prompt, tuple(turns[:-1]))
+    if max_prompt_chars is None:
+        return Side(prompt, tuple(turns[:-1]))
+    try:
+        for earlier, _ in turns[:-1]:
+            validate.history_role(earlier)
+        validate.history_size([content for _, content in turns[:-1]])
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {name!r}: {exc}") from None
+    return Side(_within(where, name, prompt, max_prompt_chars), tuple(turns[:-1]))
+
+
+def _within(where: str, name: str, prompt: str, max_prompt_chars: int | None) -> str:
+    """``prompt`` when it is within ``max_prompt_chars`` (None: not checked)."""
+    if max_prompt_chars is None:
+        return prompt
+    try:
+        return validate.prompt_length(prompt, max_prompt_chars)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {name!r}: {exc}") from None

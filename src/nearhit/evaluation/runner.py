@@ -56,9 +56,11 @@ async def scratch(
     cleans up after."""
     run_id = run_id or uuid.uuid4().hex[:8]
     tenants = [f"eval-{run_id}-{'shared' if shared else n}" for n in range(len(pairs))]
+    begun = 0  # the pairs whose store began: a run stopped midway (Ctrl-C) cleans up theirs, not all 20,000
     try:
         for start in range(0, len(pairs), CHUNK):
             chunk = range(start, min(start + CHUNK, len(pairs)))
+            begun = chunk.stop
             # Every request built before any store is made: a side the cache refuses (InvalidInput) would leave
             # the stores already made never awaited.
             asked = [(request(cache, tenants[i], pairs[i].a), answer(pairs[i])) for i in chunk]
@@ -66,7 +68,7 @@ async def scratch(
             progress("store", chunk.stop, len(pairs))
         yield [_asker(cache, tenants[i], pair.b) for i, pair in enumerate(pairs)]
     finally:
-        await _clean_up(cache, pairs, tenants)
+        await _clean_up(cache, pairs[:begun], tenants[:begun])
 
 
 def request(cache: SemanticCache, tenant: str, side: Side) -> Lookup:

@@ -18,8 +18,9 @@ from typing import Any
 
 from nearhit.config import Settings
 from nearhit.economics.prices import request_cost
-from nearhit.llm.base import ChatMessage, LLMProvider, complete
+from nearhit.llm.base import ChatMessage, LLMProvider, StreamEnd, TextChunk, Usage
 from nearhit.llm.errors import LLMError
+from nearhit.llm.tokens import count_message_tokens, count_tokens
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ BREAK_AFTER = 3
 FIRST_COOL_DOWN = 5.0
 """Seconds the first pause lasts; each probe that fails doubles it, up to :data:`LONGEST_COOL_DOWN`."""
 LONGEST_COOL_DOWN = 300.0
+CHARS_PER_TOKEN = 16
+"""How far a reply is read, in characters per token of the ``max_tokens`` asked: a provider that ignores the limit
+(a 2 MB "Yes...") is cut as it should have cut it, the rest of its stream left unread (:meth:`LookupModel.ask`). A
+token is 4 characters on average; 16 leaves room for long ones."""
 
 
 class Breaker:
@@ -148,13 +153,40 @@ class LookupModel:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout):
-                reply = await complete(self.provider, messages, max_tokens=max_tokens, temperature=temperature)
+                text, end = await self._read(messages, max_tokens, temperature)
         except TimeoutError:
             raise LLMError(f"{self.what} took longer than {self.timeout:g} s ({self.timeout_setting})") from None
         ms = round((time.perf_counter() - started) * 1000, 3)
-        usage = reply.end.usage
-        cost = request_cost(reply.end.model, usage.prompt_tokens, usage.completion_tokens)
-        return Call(reply.text, reply.end.model, ms, usage.prompt_tokens, usage.completion_tokens, cost.usd)
+        usage = end.usage
+        cost = request_cost(end.model, usage.prompt_tokens, usage.completion_tokens)
+        return Call(text, end.model, ms, usage.prompt_tokens, usage.completion_tokens, cost.usd)
+
+    async def _read(
+        self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float | None
+    ) -> tuple[str, StreamEnd]:
+        """The reply's text and its end, read to at most ``max_tokens`` x :data:`CHARS_PER_TOKEN` characters: past
+        them the stream is closed, the text cut there, its tokens counted here (the upstream's usage comes last)."""
+        bound = max_tokens * CHARS_PER_TOKEN
+        pieces: list[str] = []
+        read = 0
+        events = self.provider.stream(messages, max_tokens=max_tokens, temperature=temperature)
+        try:
+            async for event in events:
+                if isinstance(event, StreamEnd):
+                    return "".join(pieces), event
+                if isinstance(event, TextChunk):
+                    pieces.append(event.text)
+                    read += len(event.text)
+                    if read > bound:  # the provider ignored max_tokens: what it should have sent, the rest unread
+                        text = "".join(pieces)[:bound]
+                        asked = count_message_tokens(messages, self.model)
+                        usage = Usage(asked, count_tokens(text, self.model), source="tokenizer")
+                        return text, StreamEnd(usage, "length", self.model)
+        finally:
+            close = getattr(events, "aclose", None)  # a generator's: its HTTP response closed, not left to the GC
+            if close is not None:
+                await close()
+        raise LLMError(f"{self.provider.name} stream ended without a StreamEnd event")
 
     async def aclose(self) -> None:
         await self.provider.aclose()

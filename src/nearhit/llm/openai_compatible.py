@@ -44,6 +44,9 @@ _CHECK_TIMEOUT = 10.0
 _NO_KEY = "not-needed"
 _MAX_REPORTED_TOKENS = 100_000_000
 """More tokens than any model takes or writes in one request: a usage above it is no count."""
+MAX_REPORTED_MODEL_CHARS = 256
+"""The longest model name an upstream may report for its reply (OpenAI's are under 40, Azure's deployments 64):
+a longer one, or one with a control or format character, is not taken (:meth:`OpenAICompatibleLLM._named`)."""
 
 
 class OpenAICompatibleLLM:
@@ -72,6 +75,7 @@ class OpenAICompatibleLLM:
         self._max_tokens_param = max_tokens_param
         self._backoff_base = backoff_base
         self._bad_usage_logged = False  # a usage that is no token count, logged once (_reported)
+        self._bad_model_logged = False  # a reported model name that is no name, logged once (_named)
 
     @classmethod
     def configured(
@@ -176,7 +180,7 @@ class OpenAICompatibleLLM:
                     read = self._read(chunk)
                 except (AttributeError, TypeError, ValueError) as exc:  # the SDK builds chunks without checking
                     raise LLMError(f"{self.name} sent a malformed reply ({type(exc).__name__}: {exc})") from exc
-                answered_by = read.model or answered_by
+                answered_by = self._named(read.model) or answered_by
                 usage = read.usage or usage
                 finish_reason = read.finish_reason or finish_reason
                 for event in read.events:
@@ -217,6 +221,22 @@ class OpenAICompatibleLLM:
             finish_reason = choice.finish_reason or finish_reason
         usage = self._reported(chunk.usage) if chunk.usage is not None else None
         return _Read(model, usage, finish_reason, events)
+
+    def _named(self, reported: str | None) -> str | None:
+        """The model name an upstream reports, when it is one (1 to :data:`MAX_REPORTED_MODEL_CHARS` printable
+        characters: no newline, escape or bidirectional override); None otherwise (the model asked is kept as the
+        one that answered: what is shown, kept with a flight or a verdict and priced), logged once."""
+        if reported is None or (0 < len(reported) <= MAX_REPORTED_MODEL_CHARS and reported.isprintable()):
+            return reported or None
+        if not self._bad_model_logged:
+            self._bad_model_logged = True
+            logger.warning(
+                "%s reported a model name that is no name (%d characters: %r): the model asked is named instead",
+                self.name,
+                len(reported),
+                reported[:60],
+            )
+        return None
 
     def _reported(self, reported: object) -> Usage | None:
         """The upstream's usage when both counts are token counts (whole, 0 to :data:`_MAX_REPORTED_TOKENS`); None
