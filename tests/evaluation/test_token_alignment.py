@@ -69,4 +69,7 @@ def test_a_logistic_cut_takes_a_tie_whole(script: ModuleType) -> None:
 def test_the_groups_are_tune_confirm_and_validation(script: ModuleType) -> None:
     assert script.group("conversations") == script.group("nearhit-conversations-v113") == "tune"
     assert script.group("nearhit-conversations-v114") == script.group("nearhit-conversations-v129") == "confirm"
-    assert script.group("nearhit-conversations-v130") == "validation"
+    assert script.group("nearhit-conversations-v130") == script.group("nearhit-conversations-v137") == "validation"
+    assert script.MEASURED_VALIDATION[-1] == "nearhit-conversations-v137"
+    assert "nearhit-conversations-v129" in script.MEASURED_FIT and "conversations" in script.MEASURED_FIT
+    assert not any(script._version(name) >= 130 for name in script.MEASURED_FIT)
