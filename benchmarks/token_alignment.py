@@ -16,7 +16,8 @@ token of the other, and a pair gets:
 
 Which pairs: those the engine served in a ``conversation_misses.py --pairs`` run (``--served-in``, the lead's
 ``/tmp/lead/fit46.txt`` by default), dev splits only, of the fit sets (``--sets fit``, split into "tune", fow-cache's
-and ``-v`` up to 113, and "confirm", -v114..-v129) or the validation sets (``--sets validation``, -v130..-v137, read once): the forty-third session's split, kept.
+and ``-v`` up to 113, and "confirm", -v114..-v129) or the validation sets (``--sets validation``, -v130..-v137,
+read once): the forty-third session's split, kept.
 
     python benchmarks/token_alignment.py --features feat.jsonl             # compute (fit, served pairs)
     python benchmarks/token_alignment.py --read feat.jsonl                 # AUC per feature on tune, and cuts
