@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from langchain_core.globals import set_llm_cache
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import Generation
 
 from nearhit import Cache, InvalidInput
@@ -139,3 +140,35 @@ def test_the_adapter_refuses_bad_arguments_when_made(settings: Settings, argumen
     with Cache.open(settings=settings) as cache, pytest.raises(InvalidInput, match=argument):
         NearhitCache(cache, **{argument: value})
     asyncio.run(_drop(settings))
+
+
+def test_a_conversation_with_earlier_turns_is_cached(lc_cache: NearhitCache) -> None:
+    # LangChain names its turns human / ai / tool; passed as such, the library refused every history ("history
+    # role 'human' is not allowed"): each multi-turn call a miss and a warning, nothing ever stored.
+    model = FakeListChatModel(responses=["Redis is an in-memory store.", "asked twice"])
+    conversation = [HumanMessage("Hi"), AIMessage("Hello! How can I help?"), HumanMessage("Describe Redis.")]
+    assert model.invoke(conversation).content == "Redis is an in-memory store."
+    assert model.invoke(conversation).content == "Redis is an in-memory store."
+    assert model.i == 1  # the second answer came from nearhit
+    other = [HumanMessage("Hi"), AIMessage("Go away."), HumanMessage("Describe Redis.")]
+    assert model.invoke(other).content == "asked twice"  # other earlier turns, another scope
+
+
+def test_tool_turns_scope_the_answer(lc_cache: NearhitCache) -> None:
+    # A tool result read back as its text alone: two conversations whose assistant called the tool with other
+    # arguments (or whose last message is a tool result, not a question) must not share an answer.
+    def asked(city: str) -> list[Any]:
+        call = {"name": "weather", "args": {"city": city}, "id": "call_1", "type": "tool_call"}
+        return [
+            HumanMessage("What is the weather where I am?"),
+            AIMessage("", tool_calls=[call]),
+            ToolMessage("15 degrees and rain", tool_call_id="call_1"),
+        ]
+
+    model = FakeListChatModel(responses=["Oslo: 15 degrees and rain.", "Paris: 15 degrees and rain.", "third"])
+    assert model.invoke(asked("Oslo")).content == "Oslo: 15 degrees and rain."
+    assert model.invoke(asked("Oslo")).content == "Oslo: 15 degrees and rain."
+    assert model.i == 1  # a tool turn is cached too
+    assert model.invoke(asked("Paris")).content == "Paris: 15 degrees and rain."
+    said = [HumanMessage("What is the weather where I am?"), HumanMessage("15 degrees and rain")]
+    assert model.invoke(said).content == "third"  # a user saying it is not the tool's result

@@ -117,12 +117,23 @@ class NearhitCache(BaseCache):
             return prompt, scope
         *earlier, (last_role, text) = messages
         system = [content for role, content in earlier if role == "system"]
-        history = [(role, content) for role, content in earlier if role != "system"]
-        if last_role != "human":
-            history.append(("last message role", last_role))
+        history = [_turn(role, content) for role, content in earlier if role != "system"]
+        if last_role != "human":  # a tool's result (or the model's own words) asked about is no user's question
+            scope["model"] = MODEL_PREFIX + _digest(f"{llm_string}\x00last message: {last_role}")
         scope["system_prompt"] = "\n\n".join(system) or None
         scope["history"] = history
         return text, scope
+
+
+def _turn(kind: str, text: str) -> tuple[str, str]:
+    """A LangChain turn as the library's (role, content): ``human`` a user's, ``ai`` the assistant's; any other
+    kind (a tool's result, a ``chat`` message's role) a user turn labelled with it, so it is never read as
+    the user's own words."""
+    if kind == "human":
+        return "user", text
+    if kind == "ai":
+        return "assistant", text
+    return "user", f"[{kind}] {text}"
 
 
 def _digest(llm_string: str) -> str:
@@ -149,6 +160,10 @@ def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
             return None
         content = fields.get("content", "")
         text = content if isinstance(content, str) else json.dumps(content, sort_keys=True, ensure_ascii=False)
+        calls = fields.get("tool_calls")
+        if isinstance(calls, list) and calls:  # what the model asked the tool: its name and arguments (not the id)
+            asked = [{"name": c.get("name"), "args": c.get("args")} if isinstance(c, dict) else c for c in calls]
+            text += "\n[tool calls] " + json.dumps(asked, sort_keys=True, ensure_ascii=False, default=str)
         messages.append((fields["type"], text))
     return messages
 
