@@ -172,3 +172,17 @@ def test_tool_turns_scope_the_answer(lc_cache: NearhitCache) -> None:
     assert model.invoke(asked("Paris")).content == "Paris: 15 degrees and rain."
     said = [HumanMessage("What is the weather where I am?"), HumanMessage("15 degrees and rain")]
     assert model.invoke(said).content == "third"  # a user saying it is not the tool's result
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [{"finish_reason": "length"}, {"finish_reason": "content_filter"}, {"stop_reason": "max_tokens"}],
+)
+def test_an_answer_cut_off_or_filtered_is_returned_not_stored(lc_cache: NearhitCache, metadata: dict[str, str]) -> None:
+    # Stored, the half answer a max_tokens cut (or a content filter) left was replayed as the answer to every
+    # repeat and paraphrase, as the gateway never does (finish_reason other than stop / tool_calls: not stored).
+    cut = AIMessage("The three causes of the war were, first,", response_metadata=metadata)
+    model = GenericFakeChatModel(messages=iter([cut, AIMessage("Whole.", response_metadata={"finish_reason": "stop"})]))
+    assert model.invoke("What caused the war?").content == "The three causes of the war were, first,"
+    assert model.invoke("What caused the war?").content == "Whole."  # asked again: the cut one was not stored
+    assert lc_cache.cache.stats().entries == 1

@@ -103,6 +103,9 @@ class NearhitCache(BaseCache):
     async def _update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         if not return_val:  # nothing to serve: stored, a hit of no generation would be LangChain's answer
             return
+        if (reason := _cut_off(return_val)) is not None:  # a half answer, replayed, would pass for a whole one
+            log.info("nearhit did not store this answer: it is cut or filtered (%s)", reason)
+            return
         text, scope = self._scope_of(prompt, llm_string)
         try:
             await self.cache.inner.store(text, _serialise(return_val), ttl=self.ttl, **scope)
@@ -134,6 +137,29 @@ def _turn(kind: str, text: str) -> tuple[str, str]:
     if kind == "ai":
         return "assistant", text
     return "user", f"[{kind}] {text}"
+
+
+# What providers report for an answer the model did not finish: cut at its token limit (OpenAI, Anthropic,
+# Gemini) or stopped by a content filter / safety check. Compared lower-cased.
+_CUT_OFF = frozenset(
+    {"length", "max_tokens", "content_filter", "safety", "recitation", "blocklist", "prohibited_content"}
+)
+
+
+def _cut_off(generations: Sequence[Generation]) -> str | None:
+    """The finish reason of a generation that was cut off or filtered (``generation_info`` or, for a chat
+    model, the message's ``response_metadata``), or None: such an answer is returned, never stored, as the
+    gateway stores only a ``stop`` or ``tool_calls`` finish."""
+    for generation in generations:
+        sources = [generation.generation_info or {}]
+        if isinstance(generation, ChatGeneration):
+            sources.append(generation.message.response_metadata or {})
+        for source in sources:
+            for key in ("finish_reason", "stop_reason"):
+                reason = source.get(key)
+                if isinstance(reason, str) and reason.lower() in _CUT_OFF:
+                    return f"{key} {reason}"
+    return None
 
 
 def _digest(llm_string: str) -> str:
