@@ -241,6 +241,43 @@ async def test_an_upstream_tool_call_is_replayed_to_the_sdk(
         assert len(upstream.chat_requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("offered", "called"),
+    [
+        ({}, "get_weather"),  # no tool offered at all
+        ({"tools": [WEATHER]}, "get_time"),  # a tool that was not offered
+        ({"tools": [WEATHER], "tool_choice": "none"}, "get_weather"),  # tools offered, calls forbidden
+        (
+            {"tools": [WEATHER, TIME], "tool_choice": {"type": "function", "function": {"name": "get_time"}}},
+            "get_weather",
+        ),
+    ],
+)
+async def test_an_upstream_tool_call_the_request_did_not_allow_is_not_stored(
+    serve: ServeGateway,
+    upstream: FakeUpstream,
+    upstream_provider: Callable[[], LLMProvider],
+    offered: dict[str, Any],
+    called: str,
+) -> None:
+    # An upstream that calls a tool it was not offered (a local server's tool parser, a proxy's bug): its answer
+    # is the caller's to see, but stored it was replayed to every later request of that scope, a call that
+    # request never offered (and a client that runs whatever the model calls would run it).
+    upstream.reset(
+        tool_call_stream("call_x", called, ['{"city":"Paris","unit":"C"}'], (30, 12)),
+        upstream.answer("It is sunny in Paris.", usage=(30, 6)),
+    )
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        headers, first = await create(client, ask("Weather in Paris?"), **offered)
+        assert headers["x-nearhit-cache"] == "miss" and first.choices[0].message.tool_calls  # passed on as it came
+        await gateway.settled()
+        assert await gateway.entries() == 0
+        # Asked again in other words (the same words within 3 s would join the flight's answer, as a burst does).
+        headers, again = await create(client, ask("What's the weather like in Paris?"), **offered)
+        assert headers["x-nearhit-cache"] == "miss" and again.choices[0].message.content == "It is sunny in Paris."
+
+
 async def test_a_hit_reports_its_prompt_as_cached_tokens_and_the_cost_saved(serve: ServeGateway) -> None:
     async with serve() as gateway:
         client = gateway.client()
