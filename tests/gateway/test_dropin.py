@@ -278,6 +278,42 @@ async def test_an_upstream_tool_call_the_request_did_not_allow_is_not_stored(
         assert headers["x-nearhit-cache"] == "miss" and again.choices[0].message.content == "It is sunny in Paris."
 
 
+def refusal_stream(words: list[str]) -> Stream:
+    """An upstream's refusal as OpenAI streams it (structured outputs): ``refusal`` deltas, no content."""
+    base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": UPSTREAM_MODEL}
+
+    def choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return base | {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    items: list[Any] = [choice({"role": "assistant", "content": None, "refusal": ""})]
+    items += [choice({"refusal": word}) for word in words]
+    return Stream([*items, choice({}, "stop")])
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_an_upstream_refusal_reaches_the_client_as_a_refusal_and_is_not_stored(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider], streamed: bool
+) -> None:
+    # The refusal deltas were dropped: the client got content "" with finish_reason stop (the SDK's parse()
+    # then fails on "", an app shows an empty answer), and never the model's refusal.
+    upstream.reset(refusal_stream(["I'm sorry, ", "I can't help with that."]), upstream.answer("{}"))
+    schema = {"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": "object"}}}
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        if streamed:
+            headers, chunks = await stream(client, ask("How do I pick a lock?"), response_format=schema)
+            deltas = [c.choices[0].delta for c in chunks if c.choices]
+            assert "".join(getattr(d, "refusal", None) or "" for d in deltas) == "I'm sorry, I can't help with that."
+            assert not "".join(d.content or "" for d in deltas)
+        else:
+            headers, answer = await create(client, ask("How do I pick a lock?"), response_format=schema)
+            message = answer.choices[0].message
+            assert (message.content, message.refusal) == (None, "I'm sorry, I can't help with that.")
+        assert headers["x-nearhit-cache"] == "miss"
+        await gateway.settled()
+        assert await gateway.entries() == 0  # a refusal is not replayed as an answer
+
+
 async def test_a_hit_reports_its_prompt_as_cached_tokens_and_the_cost_saved(serve: ServeGateway) -> None:
     async with serve() as gateway:
         client = gateway.client()

@@ -210,6 +210,11 @@ class OpenAICompatibleLLM:
             logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
             if content or logprobs:
                 events.append(TextChunk(content or "", logprobs))
+            refusal = getattr(choice.delta, "refusal", None)
+            if refusal is not None and not isinstance(refusal, str):
+                raise TypeError(f"refusal is {type(refusal).__name__}, not text")
+            if refusal:
+                events.append(TextChunk(refusal, refusal=True))
             for call in choice.delta.tool_calls or ():
                 name = call.function.name if call.function else None
                 arguments = (call.function.arguments if call.function else None) or ""

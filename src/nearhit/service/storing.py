@@ -45,6 +45,8 @@ def storer(
         if not isinstance(end, StreamEnd) or end.finish_reason not in ("stop", "tool_calls"):
             reason = end.finish_reason if isinstance(end, StreamEnd) else "none"
             return StoreResult("skipped", f"the answer is cut or filtered (finish_reason {reason})")
+        if any(isinstance(e, TextChunk) and e.refusal for e in events):
+            return StoreResult("skipped", "the model refused (a refusal is not an answer to replay)")
         calls = assemble_tool_calls([e for e in events if isinstance(e, ToolCallDelta)])
         if (unasked := unallowed_call(calls, request.params)) is not None:
             return StoreResult("skipped", unasked)
