@@ -204,6 +204,8 @@ class OpenAICompatibleLLM:
         events: list[TextChunk | ToolCallDelta] = []
         finish_reason: str | None = None
         for choice in chunk.choices:
+            if choice.index != 0:  # one choice is asked for (n is split into calls): another is no part of it
+                raise ValueError(f"it streamed choice {choice.index!r} to a request for one choice")
             content = choice.delta.content
             if content is not None and not isinstance(content, str):
                 raise TypeError(f"content is {type(content).__name__}, not text")
