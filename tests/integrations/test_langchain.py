@@ -186,3 +186,15 @@ def test_an_answer_cut_off_or_filtered_is_returned_not_stored(lc_cache: NearhitC
     assert model.invoke("What caused the war?").content == "The three causes of the war were, first,"
     assert model.invoke("What caused the war?").content == "Whole."  # asked again: the cut one was not stored
     assert lc_cache.cache.stats().entries == 1
+
+
+def test_a_participant_name_scopes_the_answer(lc_cache: NearhitCache) -> None:
+    # A message's name was dropped: Bob asking "What is my name?" was served Alice's answer.
+    model = FakeListChatModel(responses=["Your name is Alice.", "Your name is Bob.", "Bob again.", "asked"])
+    assert model.invoke([HumanMessage("What is my name?", name="alice")]).content == "Your name is Alice."
+    assert model.invoke([HumanMessage("What is my name?", name="bob")]).content == "Your name is Bob."
+    earlier = [HumanMessage("I like tea.", name="bob"), AIMessage("Noted."), HumanMessage("What do I like?")]
+    assert model.invoke(earlier).content == "Bob again."
+    earlier[0] = HumanMessage("I like tea.", name="alice")
+    assert model.invoke(earlier).content == "asked"
+    assert model.invoke([HumanMessage("What is my name?", name="alice")]).content == "Your name is Alice."  # a hit

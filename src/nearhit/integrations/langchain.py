@@ -118,20 +118,24 @@ class NearhitCache(BaseCache):
         scope: dict[str, Any] = {"model": MODEL_PREFIX + _digest(llm_string), "tenant": self.tenant}
         if messages is None or not messages:
             return prompt, scope
-        *earlier, (last_role, text) = messages
-        system = [content for role, content in earlier if role == "system"]
-        history = [_turn(role, content) for role, content in earlier if role != "system"]
-        if last_role != "human":  # a tool's result (or the model's own words) asked about is no user's question
-            scope["model"] = MODEL_PREFIX + _digest(f"{llm_string}\x00last message: {last_role}")
+        *earlier, (last_role, text, last_name) = messages
+        system = [content for role, content, _ in earlier if role == "system"]
+        history = [_turn(role, content, name) for role, content, name in earlier if role != "system"]
+        if last_role != "human" or last_name is not None:
+            # A tool's result (or the model's own words) asked about is no user's question; a participant's name
+            # is who asks ("What is my name?"): either is a configuration of its own.
+            scope["model"] = MODEL_PREFIX + _digest(f"{llm_string}\x00last message: {last_role} {last_name}")
         scope["system_prompt"] = "\n\n".join(system) or None
         scope["history"] = history
         return text, scope
 
 
-def _turn(kind: str, text: str) -> tuple[str, str]:
+def _turn(kind: str, text: str, name: str | None = None) -> tuple[str, str]:
     """A LangChain turn as the library's (role, content): ``human`` a user's, ``ai`` the assistant's; any other
     kind (a tool's result, a ``chat`` message's role) a user turn labelled with it, so it is never read as
-    the user's own words."""
+    the user's own words. A participant's ``name`` is kept with the words."""
+    if name is not None:
+        text = f"[{name}] {text}"
     if kind == "human":
         return "user", text
     if kind == "ai":
@@ -168,8 +172,8 @@ def _digest(llm_string: str) -> str:
     return hashlib.sha256(llm_string.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
-    """(role, text) of each message when ``prompt`` is LangChain's JSON of chat messages; None for a plain prompt.
+def _chat_messages(prompt: str) -> list[tuple[str, str, str | None]] | None:
+    """(role, text, name) of each message when ``prompt`` is LangChain's JSON of chat messages; None for a plain prompt.
 
     Read as plain JSON (``kwargs.type`` and ``kwargs.content``): no class is loaded from it.
     """
@@ -190,7 +194,8 @@ def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
         if isinstance(calls, list) and calls:  # what the model asked the tool: its name and arguments (not the id)
             asked = [{"name": c.get("name"), "args": c.get("args")} if isinstance(c, dict) else c for c in calls]
             text += "\n[tool calls] " + json.dumps(asked, sort_keys=True, ensure_ascii=False, default=str)
-        messages.append((fields["type"], text))
+        name = fields.get("name")
+        messages.append((fields["type"], text, name if isinstance(name, str) and name else None))
     return messages
 
 
