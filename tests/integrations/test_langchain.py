@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from langchain_core.globals import set_llm_cache
+from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import Generation
@@ -198,3 +199,18 @@ def test_a_participant_name_scopes_the_answer(lc_cache: NearhitCache) -> None:
     earlier[0] = HumanMessage("I like tea.", name="alice")
     assert model.invoke(earlier).content == "asked"
     assert model.invoke([HumanMessage("What is my name?", name="alice")]).content == "Your name is Alice."  # a hit
+
+
+def test_a_deeply_nested_prompt_is_a_plain_prompt_not_a_failed_call(lc_cache: NearhitCache) -> None:
+    # A completion model's prompt is the user's text: one that looks like LangChain's JSON of messages but nests
+    # past Python's recursion limit made the adapter's json.loads raise RecursionError out of lookup(), failing
+    # a call that succeeds without the cache.
+    model = FakeListLLM(responses=["An answer."])
+    hostile = '[{"kwargs": ' + "[" * 50_000 + "]" * 50_000 + "}]"
+    assert model.invoke(hostile) == "An answer."
+    # An entry another Redis client wrote, nested as deep, is a miss too (read back, it raised the same).
+    llm_string = "nested-entry-model"
+    lc_cache.cache.store(
+        "Nested?", "[" * 50_000 + "]" * 50_000, model=MODEL_PREFIX + _digest(llm_string), tenant="langchain"
+    )
+    assert lc_cache.lookup("Nested?", llm_string) is None

@@ -181,7 +181,7 @@ def _chat_messages(prompt: str) -> list[tuple[str, str, str | None]] | None:
         return None
     try:
         items = json.loads(prompt)
-    except ValueError:
+    except (ValueError, RecursionError):  # a plain prompt that only looks like JSON (nested past the limit too)
         return None
     messages = []
     for item in items:
@@ -229,7 +229,7 @@ def _generations(stored: str | None) -> list[Generation] | None:
                 generations.append(ChatGeneration(message=message, generation_info=item.get("info")))
             else:
                 generations.append(Generation(text=item["text"], generation_info=item.get("info")))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         log.warning("ignoring a cached entry LangChain cannot read: %s", exc)
         return None
     return generations
