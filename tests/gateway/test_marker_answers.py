@@ -45,3 +45,18 @@ async def test_an_entry_whose_marker_hides_no_calls_is_served_as_its_text(serve:
         raw = await client.chat.completions.with_raw_response.create(model="gpt-4o", messages=messages)  # type: ignore[arg-type]
         assert raw.headers["x-nearhit-cache"] == "hit-exact"
         assert raw.parse().choices[0].message.content == broken
+
+
+async def test_an_entry_whose_marker_hides_json_nested_past_the_limit_is_served_as_its_text(
+    serve: ServeGateway,
+) -> None:
+    # json.loads raises RecursionError (not a ValueError) past Python's limit: every hit on it was a 500.
+    async with serve() as gateway:
+        broken = MARKER + "[" * 50_000 + "]" * 50_000
+        scope = Scope.build(model="simulated-gpt-4o", tenant="default")
+        await (await gateway.runtime.cache()).store("What is in the nested box?", broken, scope)
+        client = gateway.client()
+        messages = [{"role": "user", "content": "What is in the nested box?"}]
+        raw = await client.chat.completions.with_raw_response.create(model="gpt-4o", messages=messages)  # type: ignore[arg-type]
+        assert raw.headers["x-nearhit-cache"] == "hit-exact"
+        assert raw.parse().choices[0].message.content == broken
