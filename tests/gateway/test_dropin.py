@@ -278,6 +278,30 @@ async def test_an_upstream_tool_call_the_request_did_not_allow_is_not_stored(
         assert headers["x-nearhit-cache"] == "miss" and again.choices[0].message.content == "It is sunny in Paris."
 
 
+@pytest.mark.parametrize(
+    "choice", ["required", {"type": "function", "function": {"name": "get_weather"}}], ids=["required", "named"]
+)
+async def test_a_text_answer_to_a_request_that_required_a_tool_call_is_not_stored(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider], choice: Any
+) -> None:
+    # tool_choice "required" (or a function named) allows no text answer; an upstream that gives one anyway was
+    # stored and replayed to every later request of that scope, as if the model had obeyed.
+    upstream.reset(
+        upstream.answer("It is probably sunny.", usage=(30, 6)),
+        tool_call_stream("call_w", "get_weather", ['{"city":"Paris","unit":"C"}'], (30, 12)),
+    )
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        headers, first = await create(client, ask("Weather in Paris?"), tools=[WEATHER], tool_choice=choice)
+        assert headers["x-nearhit-cache"] == "miss" and first.choices[0].message.content == "It is probably sunny."
+        await gateway.settled()
+        assert await gateway.entries() == 0
+        headers, again = await create(
+            client, ask("What's the weather like in Paris?"), tools=[WEATHER], tool_choice=choice
+        )
+        assert headers["x-nearhit-cache"] == "miss" and again.choices[0].message.tool_calls
+
+
 def refusal_stream(words: list[str]) -> Stream:
     """An upstream's refusal as OpenAI streams it (structured outputs): ``refusal`` deltas, no content."""
     base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": UPSTREAM_MODEL}

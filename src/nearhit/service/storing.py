@@ -76,15 +76,16 @@ def storer(
 
 
 def unallowed_call(calls: Sequence[ToolCall], params: Mapping[str, Any]) -> str | None:
-    """Why the upstream's tool calls are not the request's to replay, or None: a call when no tool was
-    offered, when ``tool_choice`` was ``none``, of a tool not offered, or of another than the one
-    ``tool_choice`` named. OpenAI never answers so; an upstream that does (a local server's tool parser) is
-    passed on to its caller, but its call is not stored for the next requests of the scope."""
+    """Why the upstream's tool calls (or their absence) are not the request's to replay, or None: a call when no
+    tool was offered, when ``tool_choice`` was ``none``, of a tool not offered, or of another than the one
+    ``tool_choice`` named; no call when ``tool_choice`` required one. OpenAI never answers so; an upstream that
+    does (a local server's tool parser) is passed on to its caller, but not stored for the next requests."""
+    choice = params.get("tool_choice")
     if not calls:
-        return None
+        required = choice == "required" or (isinstance(choice, dict) and isinstance(choice.get("function"), dict))
+        return "the request required a tool call and the upstream answered without one" if required else None
     tools = params.get("tools") if isinstance(params.get("tools"), list) else []
     offered = {t["function"].get("name") for t in tools if isinstance(t, dict) and isinstance(t.get("function"), dict)}
-    choice = params.get("tool_choice")
     if choice == "none":
         return "the upstream called a tool, but tool_choice was none"
     if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
