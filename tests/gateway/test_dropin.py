@@ -302,6 +302,26 @@ async def test_a_text_answer_to_a_request_that_required_a_tool_call_is_not_store
         assert headers["x-nearhit-cache"] == "miss" and again.choices[0].message.tool_calls
 
 
+async def test_two_tool_calls_when_parallel_tool_calls_was_false_are_not_stored(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider]
+) -> None:
+    two = tool_call_stream("call_a", "get_weather", ['{"city":"Paris","unit":"C"}'], (30, 20))
+    second = {"index": 1, "id": "call_b", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    extra = json.loads(json.dumps(two.items[1]))
+    extra["choices"][0]["delta"] = {"tool_calls": [second]}
+    two.items.insert(2, extra)
+    upstream.reset(two, tool_call_stream("call_c", "get_weather", ['{"city":"Paris","unit":"C"}'], (30, 12)))
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        options: dict[str, Any] = {"tools": [WEATHER, TIME], "parallel_tool_calls": False}
+        headers, first = await create(client, ask("Weather in Paris?"), **options)
+        assert headers["x-nearhit-cache"] == "miss" and len(first.choices[0].message.tool_calls) == 2
+        await gateway.settled()
+        assert await gateway.entries() == 0  # stored, two calls were replayed to requests that allowed one
+        headers, again = await create(client, ask("What's the weather like in Paris?"), **options)
+        assert headers["x-nearhit-cache"] == "miss" and len(again.choices[0].message.tool_calls) == 1
+
+
 def refusal_stream(words: list[str]) -> Stream:
     """An upstream's refusal as OpenAI streams it (structured outputs): ``refusal`` deltas, no content."""
     base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": UPSTREAM_MODEL}

@@ -78,8 +78,9 @@ def storer(
 def unallowed_call(calls: Sequence[ToolCall], params: Mapping[str, Any]) -> str | None:
     """Why the upstream's tool calls (or their absence) are not the request's to replay, or None: a call when no
     tool was offered, when ``tool_choice`` was ``none``, of a tool not offered, or of another than the one
-    ``tool_choice`` named; no call when ``tool_choice`` required one. OpenAI never answers so; an upstream that
-    does (a local server's tool parser) is passed on to its caller, but not stored for the next requests."""
+    ``tool_choice`` named, several when ``parallel_tool_calls`` was false; no call when ``tool_choice`` required
+    one. OpenAI never answers so; an upstream that does (a local server's tool parser) is passed on to its
+    caller, but not stored for the next requests."""
     choice = params.get("tool_choice")
     if not calls:
         required = choice == "required" or (isinstance(choice, dict) and isinstance(choice.get("function"), dict))
@@ -93,6 +94,8 @@ def unallowed_call(calls: Sequence[ToolCall], params: Mapping[str, Any]) -> str 
     for call in calls:
         if call.name not in offered:
             return f"the upstream called the tool {call.name[:64]!r}, which the request did not offer"
+    if len(calls) > 1 and params.get("parallel_tool_calls") is False:
+        return f"the upstream made {len(calls)} tool calls, and parallel_tool_calls was false"
     return None
 
 
