@@ -85,7 +85,8 @@ def unallowed_call(calls: Sequence[ToolCall], params: Mapping[str, Any]) -> str 
     if not calls:
         required = choice == "required" or (isinstance(choice, dict) and isinstance(choice.get("function"), dict))
         return "the request required a tool call and the upstream answered without one" if required else None
-    tools = params.get("tools") if isinstance(params.get("tools"), list) else []
+    given = params.get("tools")
+    tools: list[Any] = given if isinstance(given, list) else []
     offered = {t["function"].get("name") for t in tools if isinstance(t, dict) and isinstance(t.get("function"), dict)}
     if choice == "none":
         return "the upstream called a tool, but tool_choice was none"
