@@ -207,6 +207,21 @@ def test_an_assistant_message_as_the_sdk_sends_it_back_is_taken() -> None:
     assert [turn.content for turn in call.history] == ["What is Redis?", "Paris."]
 
 
+def test_an_assistant_refusal_sent_back_is_its_words_in_the_history() -> None:
+    """A refusal the gateway answered (``content: null, refusal: ...``), sent back with the next question as the
+    SDK's message object: it was a 400 'Missing required parameter content', and with ``content: ""`` the
+    refusal was dropped (the upstream saw an empty turn, and any refusal shared one scope)."""
+    question = {"role": "user", "content": "And of Italy?"}
+    for content in (None, ""):
+        refused = {"role": "assistant", "content": content, "refusal": "I can't help with that."}
+        call = parse_chat(body(messages=[USER, refused, question]), 1)
+        assert [turn.content for turn in call.history] == ["What is Redis?", "I can't help with that."]
+    with pytest.raises(GatewayError, match=r"messages\[1\]\.refusal"):
+        parse_chat(body(messages=[USER, {"role": "assistant", "content": None, "refusal": 5}, question]), 1)
+    with pytest.raises(GatewayError, match=r"messages\[0\]\.refusal"):  # a user's: dropped before, unseen
+        parse_chat(body(messages=[{**USER, "refusal": "no"}, question]), 1)
+
+
 async def test_invalid_json_and_bad_control_headers(serve: ServeGateway) -> None:
     async with serve() as gateway, httpx.AsyncClient(base_url=gateway.base_url) as http:
         response = await http.post(

@@ -241,6 +241,123 @@ async def test_an_upstream_tool_call_is_replayed_to_the_sdk(
         assert len(upstream.chat_requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("offered", "called"),
+    [
+        ({}, "get_weather"),  # no tool offered at all
+        ({"tools": [WEATHER]}, "get_time"),  # a tool that was not offered
+        ({"tools": [WEATHER], "tool_choice": "none"}, "get_weather"),  # tools offered, calls forbidden
+        (
+            {"tools": [WEATHER, TIME], "tool_choice": {"type": "function", "function": {"name": "get_time"}}},
+            "get_weather",
+        ),
+    ],
+)
+async def test_an_upstream_tool_call_the_request_did_not_allow_is_not_stored(
+    serve: ServeGateway,
+    upstream: FakeUpstream,
+    upstream_provider: Callable[[], LLMProvider],
+    offered: dict[str, Any],
+    called: str,
+) -> None:
+    # An upstream that calls a tool it was not offered (a local server's tool parser, a proxy's bug): its answer
+    # is the caller's to see, but stored it was replayed to every later request of that scope, a call that
+    # request never offered (and a client that runs whatever the model calls would run it).
+    upstream.reset(
+        tool_call_stream("call_x", called, ['{"city":"Paris","unit":"C"}'], (30, 12)),
+        upstream.answer("It is sunny in Paris.", usage=(30, 6)),
+    )
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        headers, first = await create(client, ask("Weather in Paris?"), **offered)
+        assert headers["x-nearhit-cache"] == "miss" and first.choices[0].message.tool_calls  # passed on as it came
+        await gateway.settled()
+        assert await gateway.entries() == 0
+        # Asked again in other words (the same words within 3 s would join the flight's answer, as a burst does).
+        headers, again = await create(client, ask("What's the weather like in Paris?"), **offered)
+        assert headers["x-nearhit-cache"] == "miss" and again.choices[0].message.content == "It is sunny in Paris."
+
+
+@pytest.mark.parametrize(
+    "choice", ["required", {"type": "function", "function": {"name": "get_weather"}}], ids=["required", "named"]
+)
+async def test_a_text_answer_to_a_request_that_required_a_tool_call_is_not_stored(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider], choice: Any
+) -> None:
+    # tool_choice "required" (or a function named) allows no text answer; an upstream that gives one anyway was
+    # stored and replayed to every later request of that scope, as if the model had obeyed.
+    upstream.reset(
+        upstream.answer("It is probably sunny.", usage=(30, 6)),
+        tool_call_stream("call_w", "get_weather", ['{"city":"Paris","unit":"C"}'], (30, 12)),
+    )
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        headers, first = await create(client, ask("Weather in Paris?"), tools=[WEATHER], tool_choice=choice)
+        assert headers["x-nearhit-cache"] == "miss" and first.choices[0].message.content == "It is probably sunny."
+        await gateway.settled()
+        assert await gateway.entries() == 0
+        headers, again = await create(
+            client, ask("What's the weather like in Paris?"), tools=[WEATHER], tool_choice=choice
+        )
+        assert headers["x-nearhit-cache"] == "miss" and again.choices[0].message.tool_calls
+
+
+async def test_two_tool_calls_when_parallel_tool_calls_was_false_are_not_stored(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider]
+) -> None:
+    two = tool_call_stream("call_a", "get_weather", ['{"city":"Paris","unit":"C"}'], (30, 20))
+    second = {"index": 1, "id": "call_b", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    extra = json.loads(json.dumps(two.items[1]))
+    extra["choices"][0]["delta"] = {"tool_calls": [second]}
+    two.items.insert(2, extra)
+    upstream.reset(two, tool_call_stream("call_c", "get_weather", ['{"city":"Paris","unit":"C"}'], (30, 12)))
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        options: dict[str, Any] = {"tools": [WEATHER, TIME], "parallel_tool_calls": False}
+        headers, first = await create(client, ask("Weather in Paris?"), **options)
+        assert headers["x-nearhit-cache"] == "miss" and len(first.choices[0].message.tool_calls) == 2
+        await gateway.settled()
+        assert await gateway.entries() == 0  # stored, two calls were replayed to requests that allowed one
+        headers, again = await create(client, ask("What's the weather like in Paris?"), **options)
+        assert headers["x-nearhit-cache"] == "miss" and len(again.choices[0].message.tool_calls) == 1
+
+
+def refusal_stream(words: list[str]) -> Stream:
+    """An upstream's refusal as OpenAI streams it (structured outputs): ``refusal`` deltas, no content."""
+    base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": UPSTREAM_MODEL}
+
+    def choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return base | {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    items: list[Any] = [choice({"role": "assistant", "content": None, "refusal": ""})]
+    items += [choice({"refusal": word}) for word in words]
+    return Stream([*items, choice({}, "stop")])
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_an_upstream_refusal_reaches_the_client_as_a_refusal_and_is_not_stored(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider], streamed: bool
+) -> None:
+    # The refusal deltas were dropped: the client got content "" with finish_reason stop (the SDK's parse()
+    # then fails on "", an app shows an empty answer), and never the model's refusal.
+    upstream.reset(refusal_stream(["I'm sorry, ", "I can't help with that."]), upstream.answer("{}"))
+    schema = {"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": "object"}}}
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        if streamed:
+            headers, chunks = await stream(client, ask("How do I pick a lock?"), response_format=schema)
+            deltas = [c.choices[0].delta for c in chunks if c.choices]
+            assert "".join(getattr(d, "refusal", None) or "" for d in deltas) == "I'm sorry, I can't help with that."
+            assert not "".join(d.content or "" for d in deltas)
+        else:
+            headers, answer = await create(client, ask("How do I pick a lock?"), response_format=schema)
+            message = answer.choices[0].message
+            assert (message.content, message.refusal) == (None, "I'm sorry, I can't help with that.")
+        assert headers["x-nearhit-cache"] == "miss"
+        await gateway.settled()
+        assert await gateway.entries() == 0  # a refusal is not replayed as an answer
+
+
 async def test_a_hit_reports_its_prompt_as_cached_tokens_and_the_cost_saved(serve: ServeGateway) -> None:
     async with serve() as gateway:
         client = gateway.client()

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
+
 from nearhit.cache import Scope
 from nearhit.llm import LLMProvider
 from tests.gateway.conftest import ServeGateway
@@ -35,9 +37,14 @@ async def test_a_text_answer_that_starts_like_a_stored_tool_call_is_replayed_as_
         assert again.parse().choices[0].finish_reason == "stop"
 
 
-async def test_an_entry_whose_marker_hides_no_calls_is_served_as_its_text(serve: ServeGateway) -> None:
+@pytest.mark.parametrize(
+    "broken",
+    # JSON nested past Python's limit made json.loads raise RecursionError (not a ValueError): every lookup degraded
+    [MARKER + "{not json", MARKER + "[" * 50_000 + "]" * 50_000],
+    ids=["not-json", "nested-past-the-limit"],
+)
+async def test_an_entry_whose_marker_hides_no_calls_is_served_as_its_text(serve: ServeGateway, broken: str) -> None:
     async with serve() as gateway:
-        broken = MARKER + "{not json"
         scope = Scope.build(model="simulated-gpt-4o", tenant="default")  # what the keyless gateway asks in
         await (await gateway.runtime.cache()).store("What is in the box?", broken, scope)
         client = gateway.client()

@@ -151,3 +151,25 @@ async def test_a_stream_that_ends_without_a_finish_reason_is_told_as_cut_off_and
         raw = await client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
         assert raw.headers["x-nearhit-cache"] == "miss"
         assert raw.parse().choices[0].message.content == "Paris."
+
+
+async def test_a_second_choice_the_gateway_did_not_ask_for_is_a_malformed_reply_not_part_of_the_answer(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider]
+) -> None:
+    # The gateway asks an upstream for one choice (n=1 each). A reply whose chunks also carry choice 1 (a proxy
+    # merging two streams, a server ignoring n) had both choices' text joined into one answer, served and stored.
+    stray = upstream.chunk(" and Lyon", finish_reason=None)
+    stray["choices"][0]["index"] = 1
+    upstream.reset(
+        Stream([upstream.chunk(role=True, content="Paris"), stray, upstream.chunk(finish_reason="stop")]),
+        upstream.answer("Paris.", usage=(20, 2)),
+    )
+    async with serve(provider=upstream_provider()) as gateway:
+        client = gateway.client()
+        with pytest.raises(openai.APIStatusError) as caught:
+            await client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        assert caught.value.status_code == 502 and "choice 1" in caught.value.message
+        await gateway.settled()
+        assert await gateway.entries() == 0
+        answer = await client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        assert answer.choices[0].message.content == "Paris."

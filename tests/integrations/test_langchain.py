@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from langchain_core.globals import set_llm_cache
+from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import Generation
 
 from nearhit import Cache, InvalidInput
@@ -139,3 +141,76 @@ def test_the_adapter_refuses_bad_arguments_when_made(settings: Settings, argumen
     with Cache.open(settings=settings) as cache, pytest.raises(InvalidInput, match=argument):
         NearhitCache(cache, **{argument: value})
     asyncio.run(_drop(settings))
+
+
+def test_a_conversation_with_earlier_turns_is_cached(lc_cache: NearhitCache) -> None:
+    # LangChain names its turns human / ai / tool; passed as such, the library refused every history ("history
+    # role 'human' is not allowed"): each multi-turn call a miss and a warning, nothing ever stored.
+    model = FakeListChatModel(responses=["Redis is an in-memory store.", "asked twice"])
+    conversation = [HumanMessage("Hi"), AIMessage("Hello! How can I help?"), HumanMessage("Describe Redis.")]
+    assert model.invoke(conversation).content == "Redis is an in-memory store."
+    assert model.invoke(conversation).content == "Redis is an in-memory store."
+    assert model.i == 1  # the second answer came from nearhit
+    other = [HumanMessage("Hi"), AIMessage("Go away."), HumanMessage("Describe Redis.")]
+    assert model.invoke(other).content == "asked twice"  # other earlier turns, another scope
+
+
+def test_tool_turns_scope_the_answer(lc_cache: NearhitCache) -> None:
+    # A tool result read back as its text alone: two conversations whose assistant called the tool with other
+    # arguments (or whose last message is a tool result, not a question) must not share an answer.
+    def asked(city: str) -> list[Any]:
+        call = {"name": "weather", "args": {"city": city}, "id": "call_1", "type": "tool_call"}
+        return [
+            HumanMessage("What is the weather where I am?"),
+            AIMessage("", tool_calls=[call]),
+            ToolMessage("15 degrees and rain", tool_call_id="call_1"),
+        ]
+
+    model = FakeListChatModel(responses=["Oslo: 15 degrees and rain.", "Paris: 15 degrees and rain.", "third"])
+    assert model.invoke(asked("Oslo")).content == "Oslo: 15 degrees and rain."
+    assert model.invoke(asked("Oslo")).content == "Oslo: 15 degrees and rain."
+    assert model.i == 1  # a tool turn is cached too
+    assert model.invoke(asked("Paris")).content == "Paris: 15 degrees and rain."
+    said = [HumanMessage("What is the weather where I am?"), HumanMessage("15 degrees and rain")]
+    assert model.invoke(said).content == "third"  # a user saying it is not the tool's result
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [{"finish_reason": "length"}, {"finish_reason": "content_filter"}, {"stop_reason": "max_tokens"}],
+)
+def test_an_answer_cut_off_or_filtered_is_returned_not_stored(lc_cache: NearhitCache, metadata: dict[str, str]) -> None:
+    # Stored, the half answer a max_tokens cut (or a content filter) left was replayed as the answer to every
+    # repeat and paraphrase, as the gateway never does (finish_reason other than stop / tool_calls: not stored).
+    cut = AIMessage("The three causes of the war were, first,", response_metadata=metadata)
+    model = GenericFakeChatModel(messages=iter([cut, AIMessage("Whole.", response_metadata={"finish_reason": "stop"})]))
+    assert model.invoke("What caused the war?").content == "The three causes of the war were, first,"
+    assert model.invoke("What caused the war?").content == "Whole."  # asked again: the cut one was not stored
+    assert lc_cache.cache.stats().entries == 1
+
+
+def test_a_participant_name_scopes_the_answer(lc_cache: NearhitCache) -> None:
+    # A message's name was dropped: Bob asking "What is my name?" was served Alice's answer.
+    model = FakeListChatModel(responses=["Your name is Alice.", "Your name is Bob.", "Bob again.", "asked"])
+    assert model.invoke([HumanMessage("What is my name?", name="alice")]).content == "Your name is Alice."
+    assert model.invoke([HumanMessage("What is my name?", name="bob")]).content == "Your name is Bob."
+    earlier = [HumanMessage("I like tea.", name="bob"), AIMessage("Noted."), HumanMessage("What do I like?")]
+    assert model.invoke(earlier).content == "Bob again."
+    earlier[0] = HumanMessage("I like tea.", name="alice")
+    assert model.invoke(earlier).content == "asked"
+    assert model.invoke([HumanMessage("What is my name?", name="alice")]).content == "Your name is Alice."  # a hit
+
+
+def test_a_deeply_nested_prompt_is_a_plain_prompt_not_a_failed_call(lc_cache: NearhitCache) -> None:
+    # A completion model's prompt is the user's text: one that looks like LangChain's JSON of messages but nests
+    # past Python's recursion limit made the adapter's json.loads raise RecursionError out of lookup(), failing
+    # a call that succeeds without the cache.
+    model = FakeListLLM(responses=["An answer."])
+    hostile = '[{"kwargs": ' + "[" * 50_000 + "]" * 50_000 + "}]"
+    assert model.invoke(hostile) == "An answer."
+    # An entry another Redis client wrote, nested as deep, is a miss too (read back, it raised the same).
+    llm_string = "nested-entry-model"
+    lc_cache.cache.store(
+        "Nested?", "[" * 50_000 + "]" * 50_000, model=MODEL_PREFIX + _digest(llm_string), tenant="langchain"
+    )
+    assert lc_cache.lookup("Nested?", llm_string) is None

@@ -80,3 +80,21 @@ async def test_answer_refuses_a_bad_ttl_before_calling_the_llm(acache: AsyncCach
     with pytest.raises(InvalidInput, match="ttl must be"):
         await acache.answer("How long is this kept?", llm, ttl=ttl)  # type: ignore[arg-type]
     assert calls == []
+
+
+@pytest.mark.parametrize("call_llm", [None, "gpt-4o", 5])
+async def test_answer_refuses_an_llm_function_that_is_none_before_the_lookup(
+    acache: AsyncCache, call_llm: object
+) -> None:
+    # Taken, it was found only on a miss ("'NoneType' object is not callable", after the lookup), and a hit
+    # answered as if nothing were wrong: code that worked while the cache was warm broke on the first miss.
+    await acache.store("What is Redis?", "A store.")
+    with pytest.raises(InvalidInput, match="call_llm must be"):
+        await acache.answer("What is Redis?", call_llm)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("call_llm", [None, "gpt-4o", 5])
+def test_the_sync_answer_refuses_an_llm_function_that_is_none(sync_cache: Cache, call_llm: object) -> None:
+    sync_cache.store("What is Redis?", "A store.")
+    with pytest.raises(InvalidInput, match="call_llm must be"):
+        sync_cache.answer("What is Redis?", call_llm)  # type: ignore[arg-type]

@@ -33,7 +33,7 @@ def decode(response: str) -> tuple[str, tuple[ToolCall, ...]]:
         body = json.loads(response[len(_MARKER) :])
         text = body.get("content") or ""
         calls = tuple(ToolCall(*call) for call in body["tool_calls"])
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # nested past the limit too
         return response, ()
     if not isinstance(text, str) or not all(
         isinstance(field, str) for call in calls for field in (call.id, call.name, call.arguments)

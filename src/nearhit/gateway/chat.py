@@ -81,6 +81,7 @@ def ask_requests(
 @dataclass
 class _Choice:
     pieces: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
     calls: list[ToolCallDelta] = field(default_factory=list)
     logprobs: list[Mapping[str, Any]] = field(default_factory=list)
     done: ColumnDone | None = None
@@ -158,6 +159,7 @@ class ChatRun:
                 c.done.finish_reason if c.done else None,
                 assemble_tool_calls(c.calls),
                 c.logprobs if asked else None,
+                "".join(c.refused) or None,
             )
             for c in self._choices
         ]
@@ -197,6 +199,8 @@ class ChatRun:
             async for index, event in self._all_events():
                 if isinstance(event, Chunk) and event.tool_call is not None:
                     yield self._tool_call_chunk(index, event.tool_call)
+                elif isinstance(event, Chunk) and event.refusal:
+                    yield self._chunk(index=index, delta={"refusal": event.text})
                 elif isinstance(event, Chunk) and (event.text or event.logprobs):
                     tokens = event.logprobs if self.call.logprobs else None
                     yield self._chunk(index=index, delta={"content": event.text}, tokens=tokens)
@@ -236,6 +240,8 @@ class ChatRun:
             return  # a hit's answer is known whole
         if isinstance(event, Chunk) and event.tool_call is not None:
             choice.calls.append(event.tool_call)
+        elif isinstance(event, Chunk) and event.refusal:
+            choice.refused.append(event.text)
         elif isinstance(event, Chunk):
             choice.pieces.append(event.text)
             choice.logprobs.extend(event.logprobs)

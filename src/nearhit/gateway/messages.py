@@ -86,7 +86,15 @@ def _message(message: Any, i: int) -> ChatMessage:
                 "missing_required_parameter",
             )
     raw = message.get("content")
-    content = "" if calls and raw is None else _content(raw, f"{where}.content")
+    refusal = message.get("refusal")
+    if refusal is not None and role != "assistant":
+        raise invalid(f"'{where}.refusal' is only allowed on assistant messages.", f"{where}.refusal")
+    if refusal is not None and not isinstance(refusal, str):
+        raise invalid(f"Invalid type for '{where}.refusal': expected a string.", f"{where}.refusal", "invalid_type")
+    if refusal:  # the model's refusal, sent back as the SDK's message holds it: its words, forwarded and scoped
+        content = refusal if raw is None or raw == "" else _content(raw, f"{where}.content") + refusal
+    else:
+        content = "" if calls and raw is None else _content(raw, f"{where}.content")
     return ChatMessage("system" if role in _SYSTEM_ROLES else role, content, calls, call_id)  # type: ignore[arg-type]
 
 

@@ -58,6 +58,7 @@ class Choice:
     finish_reason: str | None
     tool_calls: Sequence[ToolCall] = ()
     logprobs: Sequence[Mapping[str, Any]] | None = None
+    refusal: str | None = None
 
 
 def logprobs(tokens: Sequence[Mapping[str, Any]] | None) -> dict[str, Any] | None:
@@ -75,8 +76,11 @@ def completion(id: str, created: int, model: str, choices: Sequence[Choice], use
         "choices": [
             {
                 "index": index,
-                "message": {"role": "assistant", "content": c.text if c.text or not c.tool_calls else None}
-                | {"refusal": None}
+                "message": {
+                    "role": "assistant",
+                    "content": c.text if c.text or not (c.tool_calls or c.refusal) else None,
+                }
+                | {"refusal": c.refusal}
                 | ({"tool_calls": tool_calls(c.tool_calls)} if c.tool_calls else {}),
                 "logprobs": logprobs(c.logprobs),
                 "finish_reason": c.finish_reason,

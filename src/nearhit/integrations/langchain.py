@@ -103,6 +103,9 @@ class NearhitCache(BaseCache):
     async def _update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         if not return_val:  # nothing to serve: stored, a hit of no generation would be LangChain's answer
             return
+        if (reason := _cut_off(return_val)) is not None:  # a half answer, replayed, would pass for a whole one
+            log.info("nearhit did not store this answer: it is cut or filtered (%s)", reason)
+            return
         text, scope = self._scope_of(prompt, llm_string)
         try:
             await self.cache.inner.store(text, _serialise(return_val), ttl=self.ttl, **scope)
@@ -115,14 +118,52 @@ class NearhitCache(BaseCache):
         scope: dict[str, Any] = {"model": MODEL_PREFIX + _digest(llm_string), "tenant": self.tenant}
         if messages is None or not messages:
             return prompt, scope
-        *earlier, (last_role, text) = messages
-        system = [content for role, content in earlier if role == "system"]
-        history = [(role, content) for role, content in earlier if role != "system"]
-        if last_role != "human":
-            history.append(("last message role", last_role))
+        *earlier, (last_role, text, last_name) = messages
+        system = [content for role, content, _ in earlier if role == "system"]
+        history = [_turn(role, content, name) for role, content, name in earlier if role != "system"]
+        if last_role != "human" or last_name is not None:
+            # A tool's result (or the model's own words) asked about is no user's question; a participant's name
+            # is who asks ("What is my name?"): either is a configuration of its own.
+            scope["model"] = MODEL_PREFIX + _digest(f"{llm_string}\x00last message: {last_role} {last_name}")
         scope["system_prompt"] = "\n\n".join(system) or None
         scope["history"] = history
         return text, scope
+
+
+def _turn(kind: str, text: str, name: str | None = None) -> tuple[str, str]:
+    """A LangChain turn as the library's (role, content): ``human`` a user's, ``ai`` the assistant's; any other
+    kind (a tool's result, a ``chat`` message's role) a user turn labelled with it, so it is never read as
+    the user's own words. A participant's ``name`` is kept with the words."""
+    if name is not None:
+        text = f"[{name}] {text}"
+    if kind == "human":
+        return "user", text
+    if kind == "ai":
+        return "assistant", text
+    return "user", f"[{kind}] {text}"
+
+
+# What providers report for an answer the model did not finish: cut at its token limit (OpenAI, Anthropic,
+# Gemini) or stopped by a content filter / safety check. Compared lower-cased.
+_CUT_OFF = frozenset(
+    {"length", "max_tokens", "content_filter", "safety", "recitation", "blocklist", "prohibited_content"}
+)
+
+
+def _cut_off(generations: Sequence[Generation]) -> str | None:
+    """The finish reason of a generation that was cut off or filtered (``generation_info`` or, for a chat
+    model, the message's ``response_metadata``), or None: such an answer is returned, never stored, as the
+    gateway stores only a ``stop`` or ``tool_calls`` finish."""
+    for generation in generations:
+        sources = [generation.generation_info or {}]
+        if isinstance(generation, ChatGeneration):
+            sources.append(generation.message.response_metadata or {})
+        for source in sources:
+            for key in ("finish_reason", "stop_reason"):
+                reason = source.get(key)
+                if isinstance(reason, str) and reason.lower() in _CUT_OFF:
+                    return f"{key} {reason}"
+    return None
 
 
 def _digest(llm_string: str) -> str:
@@ -131,8 +172,8 @@ def _digest(llm_string: str) -> str:
     return hashlib.sha256(llm_string.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
-    """(role, text) of each message when ``prompt`` is LangChain's JSON of chat messages; None for a plain prompt.
+def _chat_messages(prompt: str) -> list[tuple[str, str, str | None]] | None:
+    """(role, text, name) of each message when ``prompt`` is LangChain's JSON of chat messages; None for a plain prompt.
 
     Read as plain JSON (``kwargs.type`` and ``kwargs.content``): no class is loaded from it.
     """
@@ -140,7 +181,7 @@ def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
         return None
     try:
         items = json.loads(prompt)
-    except ValueError:
+    except (ValueError, RecursionError):  # a plain prompt that only looks like JSON (nested past the limit too)
         return None
     messages = []
     for item in items:
@@ -149,7 +190,12 @@ def _chat_messages(prompt: str) -> list[tuple[str, str]] | None:
             return None
         content = fields.get("content", "")
         text = content if isinstance(content, str) else json.dumps(content, sort_keys=True, ensure_ascii=False)
-        messages.append((fields["type"], text))
+        calls = fields.get("tool_calls")
+        if isinstance(calls, list) and calls:  # what the model asked the tool: its name and arguments (not the id)
+            asked = [{"name": c.get("name"), "args": c.get("args")} if isinstance(c, dict) else c for c in calls]
+            text += "\n[tool calls] " + json.dumps(asked, sort_keys=True, ensure_ascii=False, default=str)
+        name = fields.get("name")
+        messages.append((fields["type"], text, name if isinstance(name, str) and name else None))
     return messages
 
 
@@ -183,7 +229,7 @@ def _generations(stored: str | None) -> list[Generation] | None:
                 generations.append(ChatGeneration(message=message, generation_info=item.get("info")))
             else:
                 generations.append(Generation(text=item["text"], generation_info=item.get("info")))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         log.warning("ignoring a cached entry LangChain cannot read: %s", exc)
         return None
     return generations

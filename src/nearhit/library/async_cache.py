@@ -255,6 +255,7 @@ class AsyncCache:
         # the cache reads it ("?" and "..." are two prompts, not one empty text).
         engine = self._live()
         ttl = validate.ttl(ttl)  # refused before the LLM is paid for, not at the store after it
+        check_llm_function(call_llm)  # before the lookup: not only on the first miss
         query = engine.prepare(prompt, self.scope(**args))
         result: LookupResult | None = None
         try:
@@ -372,3 +373,9 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def check_llm_function(call_llm: object) -> None:
+    """``call_llm`` is a function (or any callable): an :class:`InvalidInput` naming what it is otherwise."""
+    if not callable(call_llm):
+        raise InvalidInput(f"call_llm must be a function of the prompt, not {type(call_llm).__name__}")

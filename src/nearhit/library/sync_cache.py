@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar, Unpack
 
 from nearhit.config import Settings
-from nearhit.library.async_cache import Answer, AsyncCache, ScopeArgs
+from nearhit.library.async_cache import Answer, AsyncCache, ScopeArgs, check_llm_function
 from nearhit.library.loop_thread import LoopThread
 
 T = TypeVar("T")
@@ -104,6 +104,7 @@ class Cache:
     ) -> Answer:
         """Lookup, else ``call_llm(prompt)`` (in a worker thread) and store its text; concurrent misses on the
         same prompt, from any thread, share one call."""
+        check_llm_function(call_llm)
 
         async def call(text: str) -> str:
             return await asyncio.to_thread(_carried, call_llm, text)

@@ -37,10 +37,13 @@ class ChatMessage:
 @dataclass(frozen=True, slots=True)
 class TextChunk:
     """A piece of the answer, in the order the model produced it; ``logprobs`` holds its tokens' log
-    probabilities when the request asked for them (OpenAI's ``logprobs.content`` items, as JSON)."""
+    probabilities when the request asked for them (OpenAI's ``logprobs.content`` items, as JSON). A
+    ``refusal`` piece is the model's refusal (OpenAI's ``delta.refusal``), not its answer: told as one, never
+    stored."""
 
     text: str
     logprobs: tuple[Mapping[str, Any], ...] = ()
+    refusal: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,12 +204,19 @@ class OpenAICompatibleLLM:
         events: list[TextChunk | ToolCallDelta] = []
         finish_reason: str | None = None
         for choice in chunk.choices:
+            if choice.index != 0:  # one choice is asked for (n is split into calls): another is no part of it
+                raise ValueError(f"it streamed choice {choice.index!r} to a request for one choice")
             content = choice.delta.content
             if content is not None and not isinstance(content, str):
                 raise TypeError(f"content is {type(content).__name__}, not text")
             logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
             if content or logprobs:
                 events.append(TextChunk(content or "", logprobs))
+            refusal = getattr(choice.delta, "refusal", None)
+            if refusal is not None and not isinstance(refusal, str):
+                raise TypeError(f"refusal is {type(refusal).__name__}, not text")
+            if refusal:
+                events.append(TextChunk(refusal, refusal=True))
             for call in choice.delta.tool_calls or ():
                 name = call.function.name if call.function else None
                 arguments = (call.function.arguments if call.function else None) or ""

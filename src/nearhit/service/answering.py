@@ -435,7 +435,7 @@ def _chunk(event: LLMEvent | StoreResult, clock: Clock, pieces: list[str]) -> Ch
     if isinstance(event, TextChunk):
         clock.mark_first()
         pieces.append(event.text)
-        return Chunk(event.text, logprobs=event.logprobs)
+        return Chunk(event.text, logprobs=event.logprobs, refusal=event.refusal)
     if isinstance(event, ToolCallDelta):
         clock.mark_first()
         return Chunk("", tool_call=event)

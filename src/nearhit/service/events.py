@@ -54,6 +54,7 @@ class Chunk:
     text: str
     tool_call: ToolCallDelta | None = None
     logprobs: tuple[Mapping[str, Any], ...] = ()
+    refusal: bool = False  # the model's refusal (OpenAI's ``delta.refusal``), not its answer
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def encode(event: LLMEvent) -> dict[str, str]:
     data: dict[str, Any]
     if isinstance(event, TextChunk):
         kind, data = "text", {"text": event.text, "logprobs": list(event.logprobs)}
+        if event.refusal:
+            data["refusal"] = True
     elif isinstance(event, ToolCallDelta):
         kind, data = "tool", {"index": event.index, "arguments": event.arguments, "id": event.id, "name": event.name}
     else:
@@ -63,7 +65,7 @@ def decode(fields: dict[Any, Any]) -> LLMEvent | str:
         return kind
     data = json.loads(text["event"])
     if kind == "text":
-        return TextChunk(data["text"], tuple(data.get("logprobs") or ()))
+        return TextChunk(data["text"], tuple(data.get("logprobs") or ()), refusal=data.get("refusal") is True)
     if kind == "tool":
         return ToolCallDelta(data["index"], data.get("arguments", ""), data.get("id"), data.get("name"))
     return StreamEnd(Usage(**data["usage"]), data["finish_reason"], data["model"])

@@ -4,7 +4,8 @@ requests that shared the generation, so they all report the same store outcome."
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -14,7 +15,7 @@ from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput, NearhitError, StoreCleared
-from nearhit.llm import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, assemble_tool_calls
+from nearhit.llm import LLMEvent, StreamEnd, TextChunk, ToolCall, ToolCallDelta, assemble_tool_calls
 from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
 from nearhit.service.store_health import StoreResult
@@ -44,7 +45,11 @@ def storer(
         if not isinstance(end, StreamEnd) or end.finish_reason not in ("stop", "tool_calls"):
             reason = end.finish_reason if isinstance(end, StreamEnd) else "none"
             return StoreResult("skipped", f"the answer is cut or filtered (finish_reason {reason})")
+        if any(isinstance(e, TextChunk) and e.refusal for e in events):
+            return StoreResult("skipped", "the model refused (a refusal is not an answer to replay)")
         calls = assemble_tool_calls([e for e in events if isinstance(e, ToolCallDelta)])
+        if (unasked := unallowed_call(calls, request.params)) is not None:
+            return StoreResult("skipped", unasked)
         text = stored_answer.encode("".join(e.text for e in events if isinstance(e, TextChunk)), calls)
         used = end.usage
         try:
@@ -68,6 +73,31 @@ def storer(
         return StoreResult("stored")
 
     return store
+
+
+def unallowed_call(calls: Sequence[ToolCall], params: Mapping[str, Any]) -> str | None:
+    """Why the upstream's tool calls (or their absence) are not the request's to replay, or None: a call when no
+    tool was offered, when ``tool_choice`` was ``none``, of a tool not offered, or of another than the one
+    ``tool_choice`` named, several when ``parallel_tool_calls`` was false; no call when ``tool_choice`` required
+    one. OpenAI never answers so; an upstream that does (a local server's tool parser) is passed on to its
+    caller, but not stored for the next requests."""
+    choice = params.get("tool_choice")
+    if not calls:
+        required = choice == "required" or (isinstance(choice, dict) and isinstance(choice.get("function"), dict))
+        return "the request required a tool call and the upstream answered without one" if required else None
+    given = params.get("tools")
+    tools: list[Any] = given if isinstance(given, list) else []
+    offered = {t["function"].get("name") for t in tools if isinstance(t, dict) and isinstance(t.get("function"), dict)}
+    if choice == "none":
+        return "the upstream called a tool, but tool_choice was none"
+    if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
+        offered &= {choice["function"].get("name")}
+    for call in calls:
+        if call.name not in offered:
+            return f"the upstream called the tool {call.name[:64]!r}, which the request did not offer"
+    if len(calls) > 1 and params.get("parallel_tool_calls") is False:
+        return f"the upstream made {len(calls)} tool calls, and parallel_tool_calls was false"
+    return None
 
 
 def no_store_reason(request: AskRequest, bypass: str | None, degraded: str | None) -> str:
