@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from nearhit.embeddings.local import LocalEmbedder
 from tests.support.live import LiveServer
 
 
@@ -27,3 +29,29 @@ async def test_a_known_region_for_the_skus_still_answers(shared_live: LiveServer
     assert (await shared_live.client.get("/calculator/skus", params={"region": "eastus2"})).status_code == 200
     unknown = await shared_live.client.get("/calculator/skus", params={"region": "EASTUS2"})
     assert unknown.status_code == 400 and "eastus2" in unknown.json()["detail"]
+
+
+@pytest.mark.parametrize("scale", [3.5e38, 1e300, 1.7976931348623157e308, 1e-46, 1e-300])
+async def test_a_finite_vector_beyond_float32s_range_keeps_its_direction(
+    live: LiveServer, local_embedder: LocalEmbedder, scale: float
+) -> None:
+    """A finite vector past float32's range was refused as 'vector contains NaN or infinite values' (3.5e38: its
+    values became infinite in float32), or, under float32's smallest (1e-46), as 'all zeros': neither is what was
+    sent. Its direction is kept, for an entry and for a search."""
+    direction = local_embedder.encode(["llamas and alpacas"])[0]
+    scaled = (direction.astype(np.float64) / abs(direction).max() * scale).tolist()
+    added = await live.client.post("/vector/add", json={"prompt": "camelids", "response": "Llamas.", "embedding": scaled})
+    assert added.status_code == 201, added.text
+    for query in (direction.tolist(), scaled):
+        found = await live.client.post("/vector/search", json={"embedding": query, "top_k": 1})
+        assert found.status_code == 200, found.text
+        [hit] = found.json()["results"]
+        assert hit["response"] == "Llamas." and hit["similarity"] > 0.999
+    searched = await live.client.post("/cache/search", json={"embedding": scaled, "top_k": 1})
+    assert searched.status_code == 200 and searched.json()["results"][0]["response"] == "Llamas."
+
+
+@pytest.mark.parametrize("values", [[0.0] * 384, [-0.0] * 384])
+async def test_a_vector_of_zeros_is_still_refused_as_such(shared_live: LiveServer, values: list[float]) -> None:
+    response = await shared_live.client.post("/vector/search", json={"embedding": values})
+    assert response.status_code == 422 and "all zeros" in response.text, response.text
