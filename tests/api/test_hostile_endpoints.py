@@ -55,3 +55,20 @@ async def test_a_finite_vector_beyond_float32s_range_keeps_its_direction(
 async def test_a_vector_of_zeros_is_still_refused_as_such(shared_live: LiveServer, values: list[float]) -> None:
     response = await shared_live.client.post("/vector/search", json={"embedding": values})
     assert response.status_code == 422 and "all zeros" in response.text, response.text
+
+
+async def test_a_search_at_threshold_1_finds_the_very_vector_stored(live: LiveServer) -> None:
+    """The index's cosine of a vector with itself is 1 give or take float32's rounding: 0.99999994 (refused by
+    ``threshold: 1``, which the schema allows: the very vector stored was not found) or 1.0000001 (a similarity
+    over 1 reported). Now found, at 1 at most."""
+    rng = np.random.default_rng(58)
+    vectors = [rng.normal(size=384).tolist() for _ in range(24)]
+    for n, vector in enumerate(vectors):
+        body = {"prompt": f"random {n}", "response": "r", "embedding": vector, "tenant": "thr"}
+        assert (await live.client.post("/vector/add", json=body)).status_code == 201
+    for n, vector in enumerate(vectors):
+        for path in ("/vector/search", "/cache/search"):
+            query = {"embedding": vector, "tenant": "thr", "threshold": 1, "top_k": 1}
+            results = (await live.client.post(path, json=query)).json()["results"]
+            assert [hit["prompt"] for hit in results] == [f"random {n}"], (path, n)
+            assert -1.0 <= results[0]["similarity"] <= 1.0

@@ -4,6 +4,7 @@ is on a request's path (that is :mod:`nearhit.cache.semantic_cache`)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fnmatch
 import math
 import re
@@ -33,6 +34,9 @@ from nearhit.cache.results import CacheStats, SearchHit
 from nearhit.errors import ClearIncomplete
 from nearhit.stats import counted
 
+FLOAT32_ROUNDING = 1e-6
+"""How far from 1 the index's float32 cosine of a vector with itself may come out: a search at ``threshold`` 1 takes
+what is within it (the schema allows 1; the very vector stored came out at 0.99999994, refused)."""
 CLEARS_KEPT_S = 86_400
 """How long a clear count is kept after its last clear: longer than any answer's generation (a count gone before
 the store reads it again would let an answer from before the clear in), short enough that the counts of tenants
@@ -96,8 +100,11 @@ class CacheAdmin(CacheBase):
         # A conversation's twins (its story, ``entry.TOLD``) are a way to it, not entries of their own: not listed.
         entries = (row for rows in found for row in rows if not row[1].get(entry.TOLD))
         rows = sorted(entries, key=lambda row: -entry.similarity(row[1]))[:top_k]
+        # The index's float32 cosine of a vector with itself is 1 give or take a few ulps (0.99999994, 1.0000001):
+        # reported at 1 at most, and a threshold of 1 takes what is within that rounding of it.
         hits = [entry.read_hit(doc_id, fields) for doc_id, fields in rows]
-        return [hit for hit in hits if hit.similarity >= minimum]
+        hits = [dataclasses.replace(hit, similarity=min(hit.similarity, 1.0)) for hit in hits]
+        return [hit for hit in hits if hit.similarity >= minimum - FLOAT32_ROUNDING]
 
     async def stats(self) -> CacheStats:
         """Entries, index and memory sizes, hit/miss counters (summed over the tenants' indexes and the
