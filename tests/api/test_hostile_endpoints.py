@@ -7,6 +7,7 @@ import pytest
 
 from nearhit.embeddings.local import LocalEmbedder
 from tests.support.live import LiveServer
+from tests.support.waiting import eventually
 
 
 @pytest.mark.parametrize("length", [65, 5_000, 60_000])
@@ -40,7 +41,9 @@ async def test_a_finite_vector_beyond_float32s_range_keeps_its_direction(
     sent. Its direction is kept, for an entry and for a search."""
     direction = local_embedder.encode(["llamas and alpacas"])[0]
     scaled = (direction.astype(np.float64) / abs(direction).max() * scale).tolist()
-    added = await live.client.post("/vector/add", json={"prompt": "camelids", "response": "Llamas.", "embedding": scaled})
+    added = await live.client.post(
+        "/vector/add", json={"prompt": "camelids", "response": "Llamas.", "embedding": scaled}
+    )
     assert added.status_code == 201, added.text
     for query in (direction.tolist(), scaled):
         found = await live.client.post("/vector/search", json={"embedding": query, "top_k": 1})
@@ -72,3 +75,34 @@ async def test_a_search_at_threshold_1_finds_the_very_vector_stored(live: LiveSe
             results = (await live.client.post(path, json=query)).json()["results"]
             assert [hit["prompt"] for hit in results] == [f"random {n}"], (path, n)
             assert -1.0 <= results[0]["similarity"] <= 1.0
+
+
+TOWERS = ["Eiffel Tower", "Tower of London", "CN Tower", "Tokyo Tower"]
+
+
+async def test_a_search_lists_top_k_entries_though_conversations_twins_are_nearer(live: LiveServer) -> None:
+    """A conversation's entry has up to two twins (the conversation told as one question), which the search does
+    not list: they took the KNN's ``top_k`` places and were then dropped, so ``top_k: 1`` found nothing (threshold
+    0) while the entry was there, 0.49 similar. Now ``top_k`` entries, twins or not nearer."""
+    for tower in TOWERS:
+        history = [
+            {"role": "user", "content": f"Tell me about the {tower}."},
+            {"role": "assistant", "content": f"The {tower} is a famous tower."},
+        ]
+        body = {"prompt": "How tall is it?", "history": history, "include_raw": False, "tenant": "towers"}
+        assert (await live.client.post("/ask", json=body)).status_code == 200
+
+    async def stored() -> bool:
+        return (await live.client.get("/cache/stats")).json()["twins"] == 2 * len(TOWERS)
+
+    assert await eventually(stored, timeout=10)
+    for top_k in (1, 2, 3, 4, 10):
+        for path, query in (("/cache/search", {"text": "How tall is the CN Tower?"}), ("/vector/search", {})):
+            if path == "/vector/search":
+                vector = (await live.runtime.cache()).embedder.encode(["How tall is the CN Tower?"])[0]
+                query = {"embedding": vector.tolist()}
+            body = query | {"tenant": "towers", "top_k": top_k, "threshold": 0}
+            results = (await live.client.post(path, json=body)).json()["results"]
+            assert len(results) == min(top_k, len(TOWERS)), (path, top_k, results)
+            assert all(hit["prompt"] == "How tall is it?" for hit in results)
+            assert len({hit["doc_id"] for hit in results}) == len(results)

@@ -37,6 +37,8 @@ from nearhit.stats import counted
 FLOAT32_ROUNDING = 1e-6
 """How far from 1 the index's float32 cosine of a vector with itself may come out: a search at ``threshold`` 1 takes
 what is within it (the schema allows 1; the very vector stored came out at 0.99999994, refused)."""
+SEARCH_ROWS = 1_200
+"""The most KNN rows a search reads to find its ``top_k`` entries past conversations' twins (4 x 3 x 100)."""
 CLEARS_KEPT_S = 86_400
 """How long a clear count is kept after its last clear: longer than any answer's generation (a count gone before
 the store reads it again would let an answer from before the clear in), short enough that the counts of tenants
@@ -88,17 +90,30 @@ class CacheAdmin(CacheBase):
             else:
                 assert vector is not None
                 query_vector = validate.vector(vector, self.embedder.dimension)
-            query = idx.knn_query(
-                query_vector.astype(np.float32).tobytes(),
-                k=top_k,
-                filter_expression=self._filter(tenant, scope),
-                spec=self.spec,
-                ef_runtime=max(self.ef_runtime(spec) for spec in specs) if specs else None,
-            )
-            # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
-            found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
-        # A conversation's twins (its story, ``entry.TOLD``) are a way to it, not entries of their own: not listed.
-        entries = (row for rows in found for row in rows if not row[1].get(entry.TOLD))
+            # A conversation's twins (its story, ``entry.TOLD``) are a way to it, not entries of their own: not
+            # listed. They take the KNN's places, though (up to two per entry): it is asked for three times
+            # ``top_k`` rows, then more, until ``top_k`` entries are among them, the index has no more rows within
+            # the threshold, or SEARCH_ROWS are read (``top_k: 1`` found nothing past a conversation's two twins).
+            k = 3 * top_k
+            while True:
+                query = idx.knn_query(
+                    query_vector.astype(np.float32).tobytes(),
+                    k=k,
+                    filter_expression=self._filter(tenant, scope),
+                    spec=self.spec,
+                    ef_runtime=max(self.ef_runtime(spec) for spec in specs) if specs else None,
+                )
+                # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first.
+                found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
+                entries = [row for rows in found for row in rows if not row[1].get(entry.TOLD)]
+                more = [
+                    rows
+                    for rows in found
+                    if len(rows) == k and entry.similarity(rows[-1][1]) >= minimum - FLOAT32_ROUNDING
+                ]
+                if len(entries) >= top_k or not more or k >= SEARCH_ROWS:
+                    break
+                k = min(4 * k, SEARCH_ROWS)
         rows = sorted(entries, key=lambda row: -entry.similarity(row[1]))[:top_k]
         # The index's float32 cosine of a vector with itself is 1 give or take a few ulps (0.99999994, 1.0000001):
         # reported at 1 at most, and a threshold of 1 takes what is within that rounding of it.
