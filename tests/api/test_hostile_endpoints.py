@@ -106,3 +106,33 @@ async def test_a_search_lists_top_k_entries_though_conversations_twins_are_neare
             assert len(results) == min(top_k, len(TOWERS)), (path, top_k, results)
             assert all(hit["prompt"] == "How tall is it?" for hit in results)
             assert len({hit["doc_id"] for hit in results}) == len(results)
+
+
+async def _conversations(live: LiveServer, tenant: str, towers: list[str]) -> None:
+    for tower in towers:
+        history = [
+            {"role": "user", "content": f"Tell me about the {tower}."},
+            {"role": "assistant", "content": f"The {tower} is a famous tower."},
+        ]
+        body = {"prompt": "How tall is it?", "history": history, "include_raw": False, "tenant": tenant}
+        assert (await live.client.post("/ask", json=body)).status_code == 200
+
+
+@pytest.mark.parametrize("selection", ["tenant", "all", "pattern"])
+async def test_a_clear_counts_the_entries_it_deleted_not_their_twins(live: LiveServer, selection: str) -> None:
+    """A clear by tenant or of everything counted a conversation's twins as entries ("deleted": 3 for one
+    conversation's entry, which /cache/stats counts as 1 entry); a clear by pattern did not. Now all say 1."""
+    await _conversations(live, "towers", TOWERS[:2])
+    single = {"prompt": "How tall is the CN Tower?", "response": "553 m.", "tenant": "towers"}
+    assert (await live.client.post("/cache/store", json=single)).status_code == 201
+
+    async def stored() -> bool:
+        stats = (await live.client.get("/cache/stats")).json()
+        return bool(stats["entries"] == 3 and stats["twins"] == 4)
+
+    assert await eventually(stored, timeout=10)
+    params = {"tenant": {"tenant": "towers"}, "all": {"all": "true"}, "pattern": {"pattern": "how tall*"}}[selection]
+    cleared = await live.client.delete("/cache/clear", params=params)
+    assert cleared.status_code == 200 and cleared.json() == {"deleted": 3}, cleared.text
+    stats = (await live.client.get("/cache/stats")).json()
+    assert stats["entries"] == 0 and stats["twins"] == 0

@@ -249,7 +249,7 @@ class CacheAdmin(CacheBase):
         async with self._redis_errors():
             if filters is None:
                 async for batch in self._scan_entries():
-                    deleted += await unlink_each(self.redis, batch)
+                    deleted += await self._unlink_entries(batch)
                 await self._forget_counts()
                 await unlink_each(self.redis, [self.keys.stats_key, self.keys.evidence_key])
                 await self._unlink_matching(self.keys.observations_pattern)  # the labels of the entries just deleted
@@ -274,9 +274,18 @@ class CacheAdmin(CacheBase):
                         await self._unlink_matching(self.keys.verdicts_pattern(owner))
                         await self._unlink_matching(self.keys.twins_marks_pattern(owner))
                     return deleted
-                twins = await asyncio.gather(*(self.redis.hget(key, entry.TWIN) for key in keys))
-                deleted += await unlink_each(self.redis, keys)
-                await unlink_each(self.redis, self._twins(list(twins)))  # a scope's conversations' twins are not in it
+                deleted += await self._unlink_entries(keys)
+
+    async def _unlink_entries(self, keys: list[str]) -> int:
+        """Unlink entry keys and the twins they name (a scope's conversations' twins are not in it); the count is
+        of entries, as ``/cache/stats`` counts them: a twin is not one (a clear of one conversation's entry said
+        3). Another client's key of another type under the entry prefix is unlinked and counted, as before."""
+        read = await hash_reads(self.redis, [("HMGET", key, entry.TOLD, entry.TWIN) for key in keys])
+        twin_keys = {key for key, fields in zip(keys, read, strict=True) if fields is not None and fields[0]}
+        named = [fields[1] for fields in read if fields is not None and not fields[0]]
+        deleted = await unlink_each(self.redis, [key for key in keys if key not in twin_keys])
+        await unlink_each(self.redis, [*twin_keys, *self._twins(named)])
+        return deleted
 
     async def _indexing(self, spec: idx.IndexSpec) -> bool:
         """Whether ``spec``'s index is still reading the keys there before it (made or re-created over them)."""
