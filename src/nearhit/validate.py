@@ -426,9 +426,9 @@ def vector(value: Sequence[float] | np.ndarray, dimension: int) -> npt.NDArray[n
         raise InvalidInput(f"vector has {array.shape[0]} values; this index takes {dimension}")
     # Normalised in float64, then cut to float32: a finite value past float32's range (3.5e38) or under its
     # smallest (1e-46) was made infinite or zero by the cut and refused as "NaN or infinite" / "all zeros".
-    with np.errstate(over="ignore"):  # a float128 value past float64's range becomes infinite: refused below
+    with np.errstate(over="ignore"):  # a float128 value past float64's range, a square past it: infinite
         wide = array.astype(np.float64)
-    norm = math.sqrt(float(wide @ wide))  # NaN or infinite where a value is (one pass over it; a lookup's check)
+        norm = math.sqrt(float(wide @ wide))  # NaN or infinite where a value is (one pass; a lookup's check)
     if not (math.isfinite(norm) and norm > 1e-150):  # rarely: NaN, infinite, zeros, or squares past float64's
         if not np.isfinite(wide).all():
             raise InvalidInput("vector contains NaN or infinite values")
