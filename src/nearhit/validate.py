@@ -420,16 +420,21 @@ def vector(value: Sequence[float] | np.ndarray, dimension: int) -> npt.NDArray[n
     if array.dtype.kind not in "iuf":
         found = _ARRAY_KINDS.get(array.dtype.kind, f"values of type {array.dtype}")
         raise InvalidInput(f"vector must be a list of numbers, not of {found}")
-    with np.errstate(over="ignore"):  # a value beyond float32's range becomes infinite: refused below
-        array = array.astype(np.float32)
     if array.ndim != 1:
         raise InvalidInput(f"vector must be a flat list of numbers, got shape {array.shape}")
     if array.shape[0] != dimension:
         raise InvalidInput(f"vector has {array.shape[0]} values; this index takes {dimension}")
-    wide = array.astype(np.float64)  # float32 squares of 1e38 overflow and of 1e-40 vanish: the norm would too
-    norm = math.sqrt(float(wide @ wide))  # NaN or infinite where a value is (one pass over it; a lookup's check)
-    if not math.isfinite(norm):
-        raise InvalidInput("vector contains NaN or infinite values")
-    if norm == 0.0:
-        raise InvalidInput("vector is all zeros: it has no direction to compare")
+    # Normalised in float64, then cut to float32: a finite value past float32's range (3.5e38) or under its
+    # smallest (1e-46) was made infinite or zero by the cut and refused as "NaN or infinite" / "all zeros".
+    with np.errstate(over="ignore"):  # a float128 value past float64's range, a square past it: infinite
+        wide = array.astype(np.float64)
+        norm = math.sqrt(float(wide @ wide))  # NaN or infinite where a value is (one pass; a lookup's check)
+    if not (math.isfinite(norm) and norm > 1e-150):  # rarely: NaN, infinite, zeros, or squares past float64's
+        if not np.isfinite(wide).all():
+            raise InvalidInput("vector contains NaN or infinite values")
+        largest = float(np.abs(wide).max())
+        if largest == 0.0:
+            raise InvalidInput("vector is all zeros: it has no direction to compare")
+        wide = wide / largest  # 1e300's squares overflow, 1e-300's vanish: the largest value is 1 now
+        norm = math.sqrt(float(wide @ wide))
     return (wide / norm).astype(np.float32)

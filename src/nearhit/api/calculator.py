@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, get_type_hints
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, BeforeValidator, Field, create_model
 
 from nearhit.api.access import AdminDep
@@ -100,8 +100,12 @@ def post_estimate(request: EstimateRequest) -> dict[str, Any]:
         raise HTTPException(status_code=400, detail=str(exc)) from None
 
 
+# Bounded as the estimate's region is: a region of any length was looked up and repeated whole in the 400.
+Region = Annotated[str, Query(min_length=1, max_length=TEXT_MAX_CHARS["region"])]
+
+
 @router.get("/skus")
-def get_skus(region: str = "eastus2") -> dict[str, Any]:
+def get_skus(region: Region = "eastus2") -> dict[str, Any]:
     """The Azure Managed Redis SKUs that can serve vector search, with dated prices (list or estimate)."""
     try:
         return table_dict(load_price_table(region))

@@ -4,6 +4,7 @@ is on a request's path (that is :mod:`nearhit.cache.semantic_cache`)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fnmatch
 import math
 import re
@@ -33,6 +34,11 @@ from nearhit.cache.results import CacheStats, SearchHit
 from nearhit.errors import ClearIncomplete
 from nearhit.stats import counted
 
+FLOAT32_ROUNDING = 1e-6
+"""How far from 1 the index's float32 cosine of a vector with itself may come out: a search at ``threshold`` 1 takes
+what is within it (the schema allows 1; the very vector stored came out at 0.99999994, refused)."""
+SEARCH_ROWS = 1_200
+"""The most KNN rows a search reads to find its ``top_k`` entries past conversations' twins (4 x 3 x 100)."""
 CLEARS_KEPT_S = 86_400
 """How long a clear count is kept after its last clear: longer than any answer's generation (a count gone before
 the store reads it again would let an answer from before the clear in), short enough that the counts of tenants
@@ -84,20 +90,36 @@ class CacheAdmin(CacheBase):
             else:
                 assert vector is not None
                 query_vector = validate.vector(vector, self.embedder.dimension)
-            query = idx.knn_query(
-                query_vector.astype(np.float32).tobytes(),
-                k=top_k,
-                filter_expression=self._filter(tenant, scope),
-                spec=self.spec,
-                ef_runtime=max(self.ef_runtime(spec) for spec in specs) if specs else None,
-            )
-            # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first overall.
-            found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
-        # A conversation's twins (its story, ``entry.TOLD``) are a way to it, not entries of their own: not listed.
-        entries = (row for rows in found for row in rows if not row[1].get(entry.TOLD))
+            # A conversation's twins (its story, ``entry.TOLD``) are a way to it, not entries of their own: not
+            # listed. They take the KNN's places, though (up to two per entry): it is asked for three times
+            # ``top_k`` rows, then more, until ``top_k`` entries are among them, the index has no more rows within
+            # the threshold, or SEARCH_ROWS are read (``top_k: 1`` found nothing past a conversation's two twins).
+            k = 3 * top_k
+            while True:
+                query = idx.knn_query(
+                    query_vector.astype(np.float32).tobytes(),
+                    k=k,
+                    filter_expression=self._filter(tenant, scope),
+                    spec=self.spec,
+                    ef_runtime=max(self.ef_runtime(spec) for spec in specs) if specs else None,
+                )
+                # A sharded layout without a tenant: every tenant's index (one per shard slot), nearest first.
+                found = await asyncio.gather(*(self._knn(spec, idx.search_command(spec.name, query)) for spec in specs))
+                entries = [row for rows in found for row in rows if not row[1].get(entry.TOLD)]
+                more = [
+                    rows
+                    for rows in found
+                    if len(rows) == k and entry.similarity(rows[-1][1]) >= minimum - FLOAT32_ROUNDING
+                ]
+                if len(entries) >= top_k or not more or k >= SEARCH_ROWS:
+                    break
+                k = min(4 * k, SEARCH_ROWS)
         rows = sorted(entries, key=lambda row: -entry.similarity(row[1]))[:top_k]
+        # The index's float32 cosine of a vector with itself is 1 give or take a few ulps (0.99999994, 1.0000001):
+        # reported at 1 at most, and a threshold of 1 takes what is within that rounding of it.
         hits = [entry.read_hit(doc_id, fields) for doc_id, fields in rows]
-        return [hit for hit in hits if hit.similarity >= minimum]
+        hits = [dataclasses.replace(hit, similarity=min(hit.similarity, 1.0)) for hit in hits]
+        return [hit for hit in hits if hit.similarity >= minimum - FLOAT32_ROUNDING]
 
     async def stats(self) -> CacheStats:
         """Entries, index and memory sizes, hit/miss counters (summed over the tenants' indexes and the
@@ -227,7 +249,7 @@ class CacheAdmin(CacheBase):
         async with self._redis_errors():
             if filters is None:
                 async for batch in self._scan_entries():
-                    deleted += await unlink_each(self.redis, batch)
+                    deleted += await self._unlink_entries(batch)
                 await self._forget_counts()
                 await unlink_each(self.redis, [self.keys.stats_key, self.keys.evidence_key])
                 await self._unlink_matching(self.keys.observations_pattern)  # the labels of the entries just deleted
@@ -252,9 +274,18 @@ class CacheAdmin(CacheBase):
                         await self._unlink_matching(self.keys.verdicts_pattern(owner))
                         await self._unlink_matching(self.keys.twins_marks_pattern(owner))
                     return deleted
-                twins = await asyncio.gather(*(self.redis.hget(key, entry.TWIN) for key in keys))
-                deleted += await unlink_each(self.redis, keys)
-                await unlink_each(self.redis, self._twins(list(twins)))  # a scope's conversations' twins are not in it
+                deleted += await self._unlink_entries(keys)
+
+    async def _unlink_entries(self, keys: list[str]) -> int:
+        """Unlink entry keys and the twins they name (a scope's conversations' twins are not in it); the count is
+        of entries, as ``/cache/stats`` counts them: a twin is not one (a clear of one conversation's entry said
+        3). Another client's key of another type under the entry prefix is unlinked and counted, as before."""
+        read = await hash_reads(self.redis, [("HMGET", key, entry.TOLD, entry.TWIN) for key in keys])
+        twin_keys = {key for key, fields in zip(keys, read, strict=True) if fields is not None and fields[0]}
+        named = [fields[1] for fields in read if fields is not None and not fields[0]]
+        deleted = await unlink_each(self.redis, [key for key in keys if key not in twin_keys])
+        await unlink_each(self.redis, [*twin_keys, *self._twins(named)])
+        return deleted
 
     async def _indexing(self, spec: idx.IndexSpec) -> bool:
         """Whether ``spec``'s index is still reading the keys there before it (made or re-created over them)."""
