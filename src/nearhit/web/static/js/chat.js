@@ -185,7 +185,8 @@ const VERIFY = "verify";
 function checkRefused(verify) {
   if (verify?.skipped) return `the model's check was not asked, its model kept failing (${verify.skipped}), so the hit was refused`;
   if (verify?.error) return `the model's check failed, so the hit was refused: ${verify.error}`;
-  return `the model's check${verify?.model ? `, ${verify.model},` : ""} said no: the stored answer was not served`;
+  const model = verify && answeredBy(verify);
+  return `the model's check${model ? `, ${model},` : ""} said no: the stored answer was not served`;
 }
 
 /** Why the nearest candidate was not served when no guard refused it. A conversation's can be above the threshold
@@ -283,6 +284,12 @@ function num(x, digits) {
   return isNum(x) ? x.toFixed(digits) : "—";
 }
 
+/** The model that answered a call beside the chat model (the name its provider gave, what it is priced as), else the
+ * model configured (`verify.model`, `rewrite.model`: a call that failed or was skipped). */
+function answeredBy(c) {
+  return c.answered_by ?? c.model;
+}
+
 // A call to a model beside the chat model (the rewrite, the check): its time, tokens and price, or kept in Redis.
 // A price of 0 for tokens spent is a model the price table does not know (economics/prices.py), not a free call.
 function modelCall(c) {
@@ -328,7 +335,7 @@ function renderInspector(doc) {
     const r = doc.rewrite;
     const refused = r.refused ? ` — not looked up: ${r.refused}` : "";
     const failed = r.skipped ? `not asked, its model kept failing (${r.skipped})` : `failed (${r.error})`;
-    rows.push(["Standalone rewrite", r.error ? `${failed}: looked up without it` : [quoted(r.question), ` — ${r.model}, ${modelCall(r)}${refused}`]]);
+    rows.push(["Standalone rewrite", r.error ? `${failed}: looked up without it` : [quoted(r.question), ` — ${answeredBy(r)}, ${modelCall(r)}${refused}`]]);
   }
   if (doc.verify) {
     // A conversation's semantic hit checked by a model (NEARHIT_VERIFY_MODEL): its verdict, or why it failed.
@@ -336,7 +343,7 @@ function renderInspector(doc) {
     // A failed call reports no tokens (a garbled reply's are not kept): its time only.
     const failed = v.skipped ? `not asked, its model kept failing (${v.skipped})` : `failed (${v.error})`;
     const verdict = v.error ? `${failed}: the hit refused` : v.serves ? "said yes: served" : "said no: the hit refused";
-    rows.push(["Model's check", `${verdict} — ${v.model}, ${v.error ? fmtMs(v.ms ?? 0) : modelCall(v)}`]);
+    rows.push(["Model's check", `${verdict} — ${answeredBy(v)}, ${v.error ? fmtMs(v.ms ?? 0) : modelCall(v)}`]);
   }
   if (doc.context?.rewritten) {
     rows.push(["Matched as rewritten", [`similarity ${num(doc.context.similarity, 4)} — `, quoted(doc.context.rewritten)]]);
