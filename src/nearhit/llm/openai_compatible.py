@@ -198,23 +198,17 @@ class OpenAICompatibleLLM:
     def _read(self, chunk: Any) -> _Read:
         """What one streamed chunk says, each field checked (the SDK builds a chunk from any JSON without checking
         it): an AttributeError, TypeError or ValueError here is a malformed reply."""
-        model = chunk.model
-        if model is not None and not isinstance(model, str):
-            raise TypeError(f"model is {type(model).__name__}, not text")
+        model = _text(chunk.model, "model")
         events: list[TextChunk | ToolCallDelta] = []
         finish_reason: str | None = None
         for choice in chunk.choices:
             if choice.index != 0:  # one choice is asked for (n is split into calls): another is no part of it
                 raise ValueError(f"it streamed choice {choice.index!r} to a request for one choice")
-            content = choice.delta.content
-            if content is not None and not isinstance(content, str):
-                raise TypeError(f"content is {type(content).__name__}, not text")
+            content = _text(choice.delta.content, "content")
             logprobs = tuple(t.model_dump() for t in (choice.logprobs and choice.logprobs.content) or ())
             if content or logprobs:
                 events.append(TextChunk(content or "", logprobs))
-            refusal = getattr(choice.delta, "refusal", None)
-            if refusal is not None and not isinstance(refusal, str):
-                raise TypeError(f"refusal is {type(refusal).__name__}, not text")
+            refusal = _text(getattr(choice.delta, "refusal", None), "refusal")
             if refusal:
                 events.append(TextChunk(refusal, refusal=True))
             for call in choice.delta.tool_calls or ():
@@ -223,9 +217,7 @@ class OpenAICompatibleLLM:
                 if not isinstance(arguments, str):
                     raise TypeError(f"tool call arguments are {type(arguments).__name__}, not text")
                 events.append(ToolCallDelta(call.index, arguments, call.id, name))
-            if choice.finish_reason is not None and not isinstance(choice.finish_reason, str):
-                raise TypeError(f"finish_reason is {type(choice.finish_reason).__name__}, not text")
-            finish_reason = choice.finish_reason or finish_reason
+            finish_reason = _text(choice.finish_reason, "finish_reason") or finish_reason
         usage = self._reported(chunk.usage) if chunk.usage is not None else None
         return _Read(model, usage, finish_reason, events)
 
@@ -284,6 +276,14 @@ class OpenAICompatibleLLM:
         server asked for, at most _MAX_BACKOFF."""
         delay = min(_MAX_BACKOFF, self._backoff_base * 2.0**attempt) * random.uniform(0.5, 1.0)
         return min(_MAX_BACKOFF, max(delay, retry_after or 0.0))
+
+
+def _text(value: object, what: str) -> str | None:
+    """``value`` when it is text or None (a field of a chunk the SDK built without checking); else a TypeError
+    naming ``what``: a malformed reply."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{what} is {type(value).__name__}, not text")
+    return value
 
 
 def _a_count(n: object) -> TypeGuard[int]:
