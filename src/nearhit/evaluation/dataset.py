@@ -223,6 +223,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v151": "nearhit_conversations_v151.jsonl",
     "nearhit-conversations-v152": "nearhit_conversations_v152.jsonl",
     "nearhit-conversations-v153": "nearhit_conversations_v153.jsonl",
+    "nearhit-conversations-v154": "nearhit_conversations_v154.jsonl",
+    "nearhit-conversations-v155": "nearhit_conversations_v155.jsonl",
+    "nearhit-conversations-v156": "nearhit_conversations_v156.jsonl",
+    "nearhit-conversations-v157": "nearhit_conversations_v157.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
