@@ -227,6 +227,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v155": "nearhit_conversations_v155.jsonl",
     "nearhit-conversations-v156": "nearhit_conversations_v156.jsonl",
     "nearhit-conversations-v157": "nearhit_conversations_v157.jsonl",
+    "nearhit-conversations-v158": "nearhit_conversations_v158.jsonl",
+    "nearhit-conversations-v159": "nearhit_conversations_v159.jsonl",
+    "nearhit-conversations-v160": "nearhit_conversations_v160.jsonl",
+    "nearhit-conversations-v161": "nearhit_conversations_v161.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
