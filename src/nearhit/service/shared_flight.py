@@ -17,7 +17,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -86,7 +86,7 @@ class SharedFlights:
         key: str,
         start: Callable[[], AsyncIterator[LLMEvent]],
         lingers: Callable[[Sequence[LLMEvent]], bool],
-    ) -> AsyncIterator[LLMEvent]:
+    ) -> AsyncGenerator[LLMEvent, None]:
         """The events of the generation for ``key``: this process's own, or the leader's read from Redis.
         Without Redis (down, or not connected yet) the generation is simply this process's. A led generation
         whose events ``lingers`` accepts stays ``LINGER_MS`` after its end for a miss looked up before its store;
