@@ -71,7 +71,7 @@ async def test_leaving_during_the_generation_cancels_it() -> None:
 
 async def test_a_generation_whose_cancel_was_lost_stops_unstored_when_everyone_left() -> None:
     """Twelve pairs of /ask/stream clients that left at their first piece of text: a whole answer was stored for
-    1 to 10 of the twelve questions (at load 8), the generation's cancel lost while its Redis flight lock's reply
+    up to 10 of the twelve questions (at load 6-8), the generation's cancel lost while its Redis flight lock's reply
     was on its way. A producer that swallows its cancel stands for that: its next event stops it, nothing stored,
     its own clean-up run."""
     flights: SingleFlight[str] = SingleFlight()
