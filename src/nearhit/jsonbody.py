@@ -10,6 +10,7 @@ answers it with its own 422 ``json_invalid`` and the gateway with OpenAI's 400 `
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -55,6 +56,23 @@ def is_json(content_type: str | None) -> bool:
     """``application/json`` or an ``application/*+json`` type, any parameters (``; charset=utf-8``)."""
     media = (content_type or "").partition(";")[0].strip().lower()
     return media == JSON_MEDIA_TYPE or (media.startswith("application/") and media.endswith("+json"))
+
+
+def foreign_charset(content_type: str) -> str | None:
+    """The ``charset`` a JSON media type names, when it is not UTF-8 (or ASCII, a part of it); None otherwise.
+    JSON exchanged between systems must be UTF-8 (RFC 8259 8.1): a body labelled UTF-16 is either UTF-16, which
+    read as UTF-8 fails with a message about bytes the client never meant, or mislabelled; neither is guessed."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"')
+            try:
+                known = codecs.lookup(charset).name
+            except LookupError:
+                return charset
+            if known not in ("utf-8", "ascii"):
+                return charset
+    return None
 
 
 def loads(raw: bytes | str) -> Any:

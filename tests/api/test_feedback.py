@@ -9,7 +9,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from nearhit.cache import Scope
+from nearhit.cache import Scope, verdicts
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
@@ -185,7 +185,8 @@ async def test_streamed_hits_can_be_named_by_their_request_id(live: LiveServer) 
 
         answer = await eventually(accepted, timeout=10)
         assert answer is not None and answer.json()["doc_id"] == doc_id
-        assert answer.json()["action"] == "positive stored"
+    # the same verdict on the same entry and question, by its second request: counted once
+    assert answer.json()["action"] == verdicts.ALREADY_COUNTED and answer.json()["recorded"] is False
 
 
 RecordDamage = Callable[[Redis, str, dict[bytes, bytes], str], Awaitable[object]]
@@ -296,20 +297,21 @@ async def test_a_verdict_on_a_request_whose_entry_expired_is_counted_and_says_so
         "/cache/feedback", json={"request_id": request_id, "verdict": "wrong"}, headers=beta
     )
     assert theirs.status_code == 404 and "no served answer for request id" in theirs.json()["detail"]
-    for path in ("/cache/feedback", "/v1/nearhit/feedback"):
+    for path, counted_now in (("/cache/feedback", True), ("/v1/nearhit/feedback", False)):
         answer = await secured.client.post(path, json={"request_id": request_id, "verdict": "wrong"}, headers=alpha)
         assert answer.status_code == 200, (path, answer.text)
         body = answer.json()
-        assert body["recorded"] and body["doc_id"] == doc_id and body["action"] == "counted; the entry is gone"
+        assert body["recorded"] is counted_now and body["doc_id"] == doc_id
+        assert body["action"] == ("counted; the entry is gone" if counted_now else verdicts.ALREADY_COUNTED)
         assert 0.76 <= body["similarity"] < 1
     after = await cache.feedback.counters()
-    assert after["feedback_wrong"] - before["feedback_wrong"] == 2
-    assert after["labels_feedback"] - before["labels_feedback"] == 2
+    assert after["feedback_wrong"] - before["feedback_wrong"] == 1  # the same verdict sent again counts once
+    assert after["labels_feedback"] - before["labels_feedback"] == 1
     added = {
         k: int(v) - int(evidence.get(k, 0)) for k, v in (await cache.redis.hgetall(cache.keys.evidence_key)).items()
     }
     [(counted, times)] = [(k, v) for k, v in added.items() if v]  # one bin, as "wrong", the served similarity's
-    assert counted.startswith(b"w:") and times == 2
+    assert counted.startswith(b"w:") and times == 1
     assert not await cache.redis.exists(doc_id, cache.keys.observations(doc_id))  # nothing kept for a gone entry
     right = await secured.client.post(
         "/cache/feedback", json={"request_id": request_id, "verdict": "right"}, headers=alpha
@@ -318,3 +320,42 @@ async def test_a_verdict_on_a_request_whose_entry_expired_is_counted_and_says_so
     # Named by the entry alone, a gone entry's tenant cannot be known: still a 404, as for an unknown one.
     alone = await secured.client.post("/cache/feedback", json={"doc_id": doc_id, "verdict": "wrong"}, headers=alpha)
     assert alone.status_code == 404 and "no cached entry" in alone.json()["detail"]
+
+
+@pytest.mark.parametrize("named_by", ["request_id", "doc_id"])
+async def test_the_same_wrong_verdict_sent_again_counts_once(live: LiveServer, named_by: str) -> None:
+    """One client posting "wrong" 20 times on one hit added 20 wrong labels to the index-wide histogram, which
+    under NEARHIT_MAX_WRONG_RATE narrows what every tenant is served: it counts once now, the later ones say so.
+    A "right" on the same pair is another verdict (counted once too); another question is another pair."""
+    doc_id = await store(live)
+    served = await ask(live, LOOK_ALIKE)
+    assert document(served)["match"] == "semantic"
+    request_id = served.headers["x-request-id"]
+    cache = await live.runtime.cache()
+
+    async def remembered() -> bool:
+        return await cache.feedback.served(request_id) is not None
+
+    assert await eventually(remembered, timeout=10)
+    target = {"request_id": request_id} if named_by == "request_id" else {"doc_id": doc_id, "prompt": LOOK_ALIKE}
+    before = await cache.feedback.counters()
+    replies = [(await live.client.post("/cache/feedback", json=target | {"verdict": "wrong"})) for _ in range(20)]
+    assert [r.status_code for r in replies] == [200] * 20
+    assert [r.json()["recorded"] for r in replies] == [True] + [False] * 19
+    assert {r.json()["action"] for r in replies[1:]} == {verdicts.ALREADY_COUNTED}
+    evidence = await cache.redis.hgetall(cache.keys.evidence_key)
+    assert sum(int(v) for k, v in evidence.items() if k.startswith(b"w:")) == 1
+    assert await cache.redis.llen(cache.keys.observations(doc_id)) == 1
+    right = await live.client.post("/cache/feedback", json=target | {"verdict": "right"})
+    assert right.json()["recorded"] and right.json()["action"] == "positive stored"
+    other = await live.client.post(
+        "/cache/feedback", json={"doc_id": doc_id, "prompt": "My card keeps getting declined, why?", "verdict": "wrong"}
+    )
+    assert other.json()["recorded"] and other.json()["action"] == "negative stored"
+    after = await cache.feedback.counters()
+    assert (after["feedback_wrong"] - before["feedback_wrong"], after["feedback_right"] - before["feedback_right"]) == (
+        2,
+        1,
+    )
+    # the marks live in the entry's hash: served and stored as before
+    assert (await ask(live, CACHED)).json()["cache"]["cache_document"]["match"] == "exact"

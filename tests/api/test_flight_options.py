@@ -26,10 +26,11 @@ async def test_the_flight_key_holds_what_changes_the_answer_or_its_store(live: L
         AskRequest(QUESTION, temperature=0.3),
         AskRequest(QUESTION, max_tokens=10),
         AskRequest(QUESTION, tenant="other"),
+        AskRequest(QUESTION, lookup=False),  # no-cache: never handed a lookup request's answer
     ):
         assert key(different) != key(base), different
     assert key(AskRequest(QUESTION, threshold=0.5)) == key(base)  # the threshold only steers the lookup
-    assert key(AskRequest(QUESTION.upper(), lookup=False)) == key(base)
+    assert key(AskRequest(QUESTION.upper())) == key(base)
 
 
 async def test_a_follower_that_wants_its_answer_stored_gets_it_stored(live: LiveServer) -> None:

@@ -176,3 +176,41 @@ def test_json_media_types() -> None:
     assert not jsonbody.is_json("text/plain")
     assert not jsonbody.is_json("text/json")
     assert not jsonbody.is_json(None)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encoding"),
+    [
+        ("application/json; charset=utf-16", "utf-16"),  # with its byte order mark
+        ("application/json; charset=UTF-16LE", "utf-16-le"),
+        ('application/json;charset="latin1"', "latin-1"),
+        ("application/json; charset=utf-16", "utf-8"),  # mislabelled: the bytes are UTF-8
+        ("application/json; charset=no-such-charset", "utf-8"),
+    ],
+)
+async def test_a_body_in_another_charset_is_a_415_naming_it(
+    shared_live: LiveServer, content_type: str, encoding: str
+) -> None:
+    """JSON must be UTF-8 (RFC 8259): a UTF-16 body was read as UTF-8 (a 422 "invalid UTF-8 (byte 0xff)", or
+    for UTF-16LE without its mark "Expecting property name": NUL bytes are UTF-8), and a mislabelled one taken as
+    UTF-8. Neither is guessed: a 415 naming the charset, on the API and (in OpenAI's shape) on the gateway."""
+    charset = content_type.partition("charset=")[2].strip('"')
+    body = '{"text": "café"}'.encode(encoding)
+    response = await shared_live.client.post("/cache/search", content=body, headers={"content-type": content_type})
+    assert response.status_code == 415, response.text
+    assert f"unsupported charset '{charset}': JSON must be UTF-8" in response.json()["detail"]
+    chat = '{"model": "gpt-4o", "messages": [{"role": "user", "content": "café"}]}'.encode(encoding)
+    gateway = await shared_live.client.post(
+        "/v1/chat/completions", content=chat, headers={"content-type": content_type, "authorization": "Bearer k"}
+    )
+    assert gateway.status_code == 415 and f"unsupported charset '{charset}'" in gateway.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", '"utf-8"', "utf8", "us-ascii"])
+async def test_a_utf8_or_ascii_charset_is_read_as_utf8(shared_live: LiveServer, charset: str) -> None:
+    response = await shared_live.client.post(
+        "/cache/search",
+        content='{"text": "café"}'.encode(),
+        headers={"content-type": f"application/json; charset={charset}"},
+    )
+    assert response.status_code == 200, (charset, response.text)

@@ -238,3 +238,30 @@ async def test_invisible_characters_inside_a_visible_prompt_are_kept(shared_live
     for prompt in ("a\u200bb", "e\u0301t\u00e9", "\u202eolleh\u202c", "\u3164x"):
         response = await shared_live.client.post("/ask", json={"prompt": prompt, "include_raw": False})
         assert response.status_code == 200, (prompt, response.text)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "unknown", "takes"),
+    [
+        ("DELETE", "/cache/clear?tenat=acme&all=true", "tenat", "it takes all, pattern, tenant"),
+        ("GET", "/telemetry/events?tenant=globex", "tenant", "it takes count"),
+        ("GET", "/calculator/skus?region=eastus2&regoin=westus", "regoin", "it takes region"),
+        ("POST", "/ask?tenant=globex", "tenant", "it takes none"),
+        ("POST", "/ask/stream?no_store", "no_store", "it takes none"),
+    ],
+)
+async def test_a_query_parameter_the_endpoint_does_not_take_is_a_422_naming_it(
+    live: LiveServer, method: str, path: str, unknown: str, takes: str
+) -> None:
+    # FastAPI ignores a parameter a route does not declare: a misspelt ?tenat=acme beside all=true cleared every
+    # tenant's entries, and ?tenant=globex on the events listed every tenant's to the admin.
+    for prompt, tenant in (("what is a misspelt tenant", "acme"), ("what is a misspelt tenant", "globex")):
+        stored = await live.client.post("/cache/store", json={"prompt": prompt, "response": "r", "tenant": tenant})
+        assert stored.status_code == 201
+    body = {"prompt": "what is a misspelt tenant", "include_raw": False} if method == "POST" else None
+    response = await live.client.request(method, path, json=body)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["query", unknown] and error["msg"] == f"not a query parameter of this endpoint: {takes}"
+    assert (await live.client.get("/cache/stats")).json()["entries"] == 2
+    assert (await live.client.get("/telemetry/summary?window=300")).status_code == 200  # a declared one still read

@@ -107,6 +107,23 @@ async def test_an_error_event_before_any_text_is_retried(provider: OpenAICompati
     assert len(upstream.chat_requests) == 2
 
 
+@pytest.mark.parametrize("role_chunk", [False, True], ids=["nothing", "a role chunk"])
+async def test_a_stream_that_ends_with_nothing_is_an_error_retried(
+    provider: OpenAICompatibleLLM, upstream: FakeUpstream, role_chunk: bool
+) -> None:
+    """``[DONE]`` with no text, no tool call and no finish reason was a whole answer: an empty one, ``unknown``,
+    shown by /ask/stream as a column "done" with nothing in it (and its prompt billed). It is the upstream's failure:
+    retried before anything was passed on, an error naming it when it keeps coming."""
+    empty = Stream([upstream.chunk(role=True, content="")] if role_chunk else [])
+    upstream.reset(empty, upstream.answer("Hello"))
+    assert text_of(await collect(provider)) == "Hello"
+    assert len(upstream.chat_requests) == 2
+    upstream.reset(empty)
+    with pytest.raises(LLMError, match="ended its stream without an answer"):
+        await collect(provider)
+    assert len(upstream.chat_requests) == 3  # max_retries 2
+
+
 async def test_429_every_time_gives_up_after_max_retries(provider: OpenAICompatibleLLM, upstream: FakeUpstream) -> None:
     upstream.reset(Status(429, "Rate limit reached for gpt-4o"))
     with pytest.raises(LLMError) as caught:

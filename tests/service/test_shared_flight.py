@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -17,7 +17,7 @@ from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.config import Settings
 from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, Usage
 from nearhit.llm.errors import LLMError
-from nearhit.service import bootstrap
+from nearhit.service import bootstrap, storing
 from nearhit.service.shared_flight import SharedFlights
 from tests.support.fake_upstream import FakeUpstream, Pause, Stream
 from tests.support.server_process import server_process
@@ -71,11 +71,11 @@ async def test_a_follower_whose_leader_is_gone_calls_the_llm_itself(settings: Se
         digest_lock = keys.flight_lock(sha256_hex(flight)[:32])
         await redis.set(digest_lock, "a leader that crashed before writing anything", px=60_000)
         started = asyncio.get_running_loop().time()
-        got = [event async for event in follower.produce(flight, lambda: llm("follower"))]
+        got = [event async for event in follower.produce(flight, lambda: llm("follower"), _stored)]
         assert calls == ["follower"] and isinstance(got[0], TextChunk) and got[0].text == "from follower"
         assert asyncio.get_running_loop().time() - started < 2.0
         await redis.delete(digest_lock)
-        got = [event async for event in leader.produce(flight, lambda: llm("leader"))]
+        got = [event async for event in leader.produce(flight, lambda: llm("leader"), _stored)]
         assert calls == ["follower", "leader"] and leader.led == 1
     finally:
         await redis.aclose()
@@ -104,7 +104,7 @@ async def test_a_follower_reads_every_event_of_the_leaders_generation(settings: 
 
         async def run(flights: SharedFlights, delay: float) -> list[LLMEvent]:
             await asyncio.sleep(delay)
-            return [event async for event in flights.produce("the same miss", llm)]
+            return [event async for event in flights.produce("the same miss", llm, _stored)]
 
         first, second = await asyncio.gather(run(processes[0], 0), run(processes[1], 0.08))
         assert calls == 1 and first == second == events
@@ -138,16 +138,23 @@ async def test_a_failed_or_cut_generation_is_not_replayed_to_the_next_flight(set
         for broken in (failing, cut):
             first, second = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
             with contextlib.suppress(LLMError):
-                [event async for event in first.produce(flight, broken)]
+                [event async for event in first.produce(flight, broken, _stored)]
             assert not await redis.exists(keys.flight_lock(sha256_hex(flight)[:32]))
 
-            led, followed = await asyncio.gather(_events(first.produce(flight, fresh)), _later(second, flight, fresh))
+            led, followed = await asyncio.gather(
+                _events(first.produce(flight, fresh, _stored)), _later(second, flight, fresh)
+            )
             assert (first.led, second.followed) == (2, 1)
             assert followed == led and [e.text for e in followed if isinstance(e, TextChunk)] == ["fresh"]
             # the whole answer's lock and events linger (a miss looked up meanwhile joins it): dropped for the next
             await redis.delete(keys.flight_lock(sha256_hex(flight)[:32]), keys.flight_events(sha256_hex(flight)[:32]))
     finally:
         await redis.aclose()
+
+
+def _stored(events: Sequence[LLMEvent]) -> bool:
+    """The service's rule for a flight that lingers: an answer it would store."""
+    return storing.not_to_replay(events, {}) is None
 
 
 async def _events(stream: AsyncIterator[LLMEvent]) -> list[LLMEvent]:
@@ -157,4 +164,4 @@ async def _events(stream: AsyncIterator[LLMEvent]) -> list[LLMEvent]:
 async def _later(flights: SharedFlights, flight: str, llm: Callable[[], AsyncIterator[LLMEvent]]) -> list[LLMEvent]:
     """The same flight from another process, a moment after the first: it follows."""
     await asyncio.sleep(0.1)
-    return await _events(flights.produce(flight, llm))
+    return await _events(flights.produce(flight, llm, _stored))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from nearhit.service.singleflight import SingleFlight
 
@@ -67,3 +67,34 @@ async def test_leaving_during_the_generation_cancels_it() -> None:
         async for _ in events:
             break
     assert not flights.in_flight("k") and completed == []
+
+
+async def test_a_generation_whose_cancel_was_lost_stops_unstored_when_everyone_left() -> None:
+    """Twelve pairs of /ask/stream clients that left at their first piece of text: a whole answer was stored for
+    up to 10 of the twelve questions (at load 6-8), the generation's cancel lost while its Redis flight lock's reply
+    was on its way. A producer that swallows its cancel stands for that: its next event stops it, nothing stored,
+    its own clean-up run."""
+    flights: SingleFlight[str] = SingleFlight()
+    completed: list[list[str]] = []
+    left, cleaned = asyncio.Event(), asyncio.Event()
+
+    async def deaf() -> AsyncGenerator[str, None]:
+        try:
+            yield "first"
+            with contextlib.suppress(asyncio.CancelledError):  # the cancel lost on its way
+                await left.wait()
+                await asyncio.sleep(0.01)
+            yield "second"
+            yield "third"
+        finally:
+            cleaned.set()
+
+    async def complete(events: list[str]) -> None:
+        completed.append(events)
+
+    async with contextlib.aclosing(flights.subscribe("k", deaf, complete)) as events:
+        async for _ in events:
+            break
+    left.set()
+    await asyncio.wait_for(cleaned.wait(), 2)  # a store would follow in the same step: no await before it
+    assert completed == [] and not flights.in_flight("k")

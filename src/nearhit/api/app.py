@@ -26,7 +26,7 @@ from nearhit.api import (
     ui,
     vector,
 )
-from nearhit.api.deps import SINGLE_VALUED_QUERY
+from nearhit.api.deps import DECLARED_QUERY
 from nearhit.api.middleware import Edge
 from nearhit.config import Settings, get_settings
 from nearhit.gateway import GatewayConfig
@@ -84,12 +84,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         (vector.router, (*caller, 409, *body, 503)),
         (telemetry.router, (*caller, 503)),
     ):
-        app.include_router(router, responses=errors.responses(*statuses), dependencies=[SINGLE_VALUED_QUERY])
+        app.include_router(router, responses=errors.responses(*statuses), dependencies=[DECLARED_QUERY])
     # Public: no cached content, nothing a tenant did.
     app.include_router(
         calculator.router,
         responses=errors.responses(400, *body, 503),
-        dependencies=[access.PUBLIC, SINGLE_VALUED_QUERY],
+        dependencies=[access.PUBLIC, DECLARED_QUERY],
     )
     app.include_router(
         health.router,
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(
         calculator.observed_router,
         responses=errors.responses(*caller, 409, 503),
-        dependencies=[SINGLE_VALUED_QUERY],
+        dependencies=[DECLARED_QUERY],
     )
     app.include_router(health.admin_router, responses=errors.responses(*caller, 502, 503))
     app.include_router(gateway.router)  # its errors are in OpenAI's shape, declared by the router

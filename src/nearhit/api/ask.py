@@ -15,7 +15,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from nearhit import validate
 from nearhit.api import limits
 from nearhit.api.access import CALLER_SECURITY, Caller, CallerDep, caller_of, reads_caller
-from nearhit.api.deps import SINGLE_VALUED_QUERY, AnswererDep, RuntimeDep, one_value_per_query_parameter, validated_body
+from nearhit.api.deps import DECLARED_QUERY, AnswererDep, RuntimeDep, declared_query, validated_body
 from nearhit.api.middleware import CLIENT_CLOSED
 from nearhit.api.schemas import Integral, Message, PromptText, ScopeFields, Threshold, Ttl
 from nearhit.api.streams import KnownStream
@@ -70,7 +70,7 @@ class AskBody(ScopeFields):
     "/ask/stream",
     summary="Race the raw LLM against the cache (Server-Sent Events)",
     response_class=EventSourceResponse,
-    dependencies=[SINGLE_VALUED_QUERY],
+    dependencies=[DECLARED_QUERY],
     responses={
         200: {
             "content": {"text/event-stream": {}},
@@ -141,7 +141,7 @@ async def ask(http: Request) -> Response:
     """Both columns run at once (the reply takes as long as the slower one), and a client that leaves cancels
     them: an abandoned miss is neither generated to the end nor stored."""
     # In the order FastAPI solved them: the query's check, the caller (401/403), then the body (422).
-    await one_value_per_query_parameter(http)
+    await declared_query(http)
     caller = caller_of(http)
     body = validated_body(http, AskBody)
     runtime: Runtime = http.app.state.runtime

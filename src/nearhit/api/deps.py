@@ -4,10 +4,12 @@ All async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from nearhit.cache import SemanticCache
@@ -40,26 +42,40 @@ async def get_cache(runtime: RuntimeDep) -> SemanticCache:
 CacheDep = Annotated[SemanticCache, Depends(get_cache)]
 
 
-async def one_value_per_query_parameter(request: Request) -> None:
-    """Refuse a query parameter given twice (``?pattern=a&pattern=b``): each of this API's takes one value, and
-    reading only the last (Starlette's way) would act on a selection the caller did not write."""
+async def declared_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take (``?tenat=acme`` beside ``all=true`` would clear every
+    tenant: FastAPI ignores it) or one given twice (``?pattern=a&pattern=b``: Starlette reads the last), each a
+    422 naming it: reading either as FastAPI does would act on a selection the caller did not write."""
+    if not request.scope.get("query_string"):  # nearly every request: nothing to read
+        return
+    taken = _query_names(request.scope.get("route"))
     seen: set[str] = set()
     for name, _ in request.query_params.multi_items():
+        if name not in taken:
+            takes = f"it takes {', '.join(sorted(taken))}" if taken else "it takes none"
+            _refuse(name, f"not a query parameter of this endpoint: {takes}", name)
         if name in seen:
-            raise RequestValidationError(
-                [
-                    {
-                        "type": "value_error",
-                        "loc": ("query", name),
-                        "msg": "given more than once: this parameter takes one value",
-                        "input": request.query_params.getlist(name),
-                    }
-                ]
-            )
+            _refuse(name, "given more than once: this parameter takes one value", request.query_params.getlist(name))
         seen.add(name)
 
 
-SINGLE_VALUED_QUERY = Depends(one_value_per_query_parameter)
+def _query_names(route: object) -> frozenset[str]:
+    """The query parameters a route declares, its dependencies' included (none for a route FastAPI did not make)."""
+    return frozenset(_declared(route.dependant)) if isinstance(route, APIRoute) else frozenset()
+
+
+def _declared(dependant: Dependant) -> list[str]:
+    return [field.alias for field in dependant.query_params] + [
+        name for sub in dependant.dependencies for name in _declared(sub)
+    ]
+
+
+def _refuse(name: str, message: str, given: object) -> NoReturn:
+    shown = name if len(name) <= 64 else f"{name[:64]}... ({len(name):,} characters)"
+    raise RequestValidationError([{"type": "value_error", "loc": ("query", shown), "msg": message, "input": given}])
+
+
+DECLARED_QUERY = Depends(declared_query)
 
 
 def validated_body(request: Request, model: type[Body]) -> Body:

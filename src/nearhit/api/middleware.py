@@ -68,7 +68,8 @@ class Edge:
     - A body is strict JSON, read by :func:`nearhit.jsonbody.loads`. A body sent as another type
       (``text/plain``, a form) is a 415: those are the types a browser sends cross-site without a CORS
       preflight, so refusing them keeps other sites' pages from reaching the API. A body in a content coding
-      (``gzip``, ...) is a 415 too, naming it: it is not decoded, nor read as if it were plain. Either header
+      (``gzip``, ...) is a 415 too, naming it: it is not decoded, nor read as if it were plain; so is a
+      ``charset`` other than UTF-8 (:func:`nearhit.jsonbody.foreign_charset`), named. Either header
       given twice is a 400: this check and FastAPI would each read another line. A transfer coding but chunked
       (which the server undoes) is a 501 (RFC 9112 6.1): the server left it on the body. A body that
       :mod:`nearhit.jsonbody` refuses (NaN, ``1e999``, a lone surrogate, 1,000 levels deep) is a 422 in
@@ -177,6 +178,10 @@ class Edge:
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             if not jsonbody.is_json(content_type):
                 await self._unsupported_type(scope, send, content_type)
+                return None
+            if (charset := jsonbody.foreign_charset(content_type)) is not None:
+                message = f"unsupported charset {charset[:40]!r}: JSON must be UTF-8 (RFC 8259); send the body as UTF-8"
+                await self._refuse(scope, send, 415, "unsupported_media_type", message)
                 return None
             try:
                 scope.setdefault("state", {})["json"] = jsonbody.loads(body)

@@ -28,7 +28,7 @@ from redis.exceptions import RedisError, ResponseError
 from nearhit.cache import bounded
 from nearhit.cache.client import RedisClient, is_cluster, read_once, reads, wrong_type
 from nearhit.cache.index import as_text
-from nearhit.cache.keys import KeySpace
+from nearhit.cache.keys import KeySpace, sha256_hex
 
 SERVED_TTL_S = 3600
 SERVED_FLUSH_S = 0.1
@@ -57,6 +57,11 @@ COUNTERS = (
 the wrong rate over the bound wherever they could be served (:func:`nearhit.cache.bounded.refuted`): the LLM is
 called because the evidence says no, not to learn (so no exploration)."""
 _HEAD = struct.Struct("<?f")  # right, similarity; the float32 embedding follows
+JUDGED_PREFIX = "judged:"
+"""A field of an entry's hash that marks a verdict already counted on it: read by no lookup."""
+_MARK_IF_THERE = (  # never creates the hash: an entry key holding a lone mark would be a hash the index reads
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end return redis.call('HSETNX', KEYS[1], ARGV[1], 1)"
+)
 
 
 @dataclass(frozen=True)
@@ -236,6 +241,22 @@ class FeedbackStore:
         if counted and not (source == "feedback" and right):
             pipe.hincrby(self.keys.evidence_key, f"{'r' if right else 'w'}:{bounded.bin_of(similarity)}", 1)
         pipe.hincrby(self.keys.stats_key, f"labels_{source}", 1)
+
+    async def first_verdict(self, key: str, verdict: Verdict, question: str) -> bool:
+        """Whether this is the first ``verdict`` on the entry ``key``'s answer for ``question``: marked now in the
+        entry's hash, so the mark lives, expires and is replaced with it. One verdict of each kind counts per
+        answer and question, however often it is sent: a caller repeating "wrong" must not weigh in the index-wide
+        histogram, which narrows what every tenant is served, as many users would. An entry gone meanwhile has
+        nothing to mark: counted (as the verdict on a gone entry is)."""
+        field = f"{JUDGED_PREFIX}{verdict}:{sha256_hex(question)[:32]}"
+        marked = await self.redis.eval(_MARK_IF_THERE, 1, key, field)  # type: ignore[misc]
+        return int(marked) != 0
+
+    async def first_verdict_on_gone(self, request_id: str, tenant: str | None, verdict: Verdict) -> bool:
+        """:meth:`first_verdict` for a request whose entry is gone: marked beside its served record, as long as that
+        is kept (feedback may name the request until then)."""
+        mark = self._served_key(f"{JUDGED_PREFIX}{verdict}\x1f{request_id}", tenant)
+        return bool(await self.redis.set(mark, 1, nx=True, ex=SERVED_TTL_S))
 
     async def count(self, name: str, amount: int = 1) -> None:
         await self.redis.hincrby(self.keys.stats_key, name, amount)

@@ -30,15 +30,19 @@ class FeedbackTargetNotFound(NearhitError):
     """The request or entry is unknown, expired, or another tenant's (a 404 that names the id)."""
 
 
+ALREADY_COUNTED = "already counted: one verdict of each kind counts per answer and question"
+
+
 @dataclass(frozen=True)
 class Recorded:
     doc_id: str
     verdict: Verdict
-    action: str  # "negative stored", "positive stored", "entry retired"
+    action: str  # "negative stored", "positive stored", "entry retired", ALREADY_COUNTED, ...
     similarity: float | None
+    recorded: bool = True  # False: the same verdict on this answer and question was counted before
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"recorded": True}
+        return asdict(self)
 
 
 async def give(
@@ -66,19 +70,24 @@ async def give(
     assert doc_id is not None
     fields = await _entry(cache, doc_id)
     if fields is _GONE and served_at is not None:
+        assert request_id is not None
+        if not await cache.feedback.first_verdict_on_gone(request_id, tenant, verdict):
+            return Recorded(doc_id, verdict, ALREADY_COUNTED, round(served_at, 6), recorded=False)
         return await _on_gone(cache, doc_id, verdict, served_at, note)
     if not isinstance(fields, dict) or (tenant is not None and fields.get("tenant") != tenant):
         raise FeedbackTargetNotFound(f"no cached entry {doc_id!r} (unknown, expired or deleted)")
     log.info("feedback %s on %s%s", verdict, doc_id, f": {note}" if note else "")
-    await cache.feedback.count(f"feedback_{verdict}")
     if prompt is not None and exact_text(prompt) == exact_text(fields.get("prompt", "")):
         prompt = None  # served on the exact path: the verdict is on the entry's answer to its own question
-    if prompt is None:
-        if verdict == "wrong":
-            await cache.delete(doc_id)  # with its twins, which would point to nothing
-            await cache.feedback.forget(doc_id)
-            return Recorded(doc_id, verdict, "entry retired", None)
-        prompt = fields.get("prompt", "")
+    if prompt is None and verdict == "wrong":
+        await cache.feedback.count("feedback_wrong")
+        await cache.delete(doc_id)  # with its twins, which would point to nothing
+        await cache.feedback.forget(doc_id)
+        return Recorded(doc_id, verdict, "entry retired", None)
+    prompt = fields.get("prompt", "") if prompt is None else prompt
+    if not await cache.feedback.first_verdict(doc_id, verdict, exact_text(prompt)):
+        return Recorded(doc_id, verdict, ALREADY_COUNTED, None, recorded=False)
+    await cache.feedback.count(f"feedback_{verdict}")
     query = (await cache.embeddings.embed([exact_text(validate.prompt(prompt, cache.max_prompt_chars))]))[0]
     entry_vector = np.frombuffer(fields[entry.VECTOR], dtype=np.float32)  # type: ignore[arg-type]
     similarity = float(np.dot(query, entry_vector) / (np.linalg.norm(query) * np.linalg.norm(entry_vector) or 1.0))

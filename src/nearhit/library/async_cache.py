@@ -13,7 +13,7 @@ import contextlib
 import difflib
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack
@@ -274,7 +274,7 @@ class AsyncCache:
         if result is not None and result.answer is not None:
             return Answer(result.answer.response, result.match, result)
 
-        async def produce() -> AsyncIterator[str]:
+        async def produce() -> AsyncGenerator[str, None]:
             text = await call_llm(prompt)
             if not isinstance(text, str):
                 raise TypeError(f"call_llm must return the answer as str, not {type(text).__name__}")

@@ -80,11 +80,6 @@ class StreamEnd:
     finish_reason: str
     model: str
 
-    @property
-    def cut_off(self) -> bool:
-        """The upstream sent no finish reason: OpenAI ends every choice with one, so the answer was cut off."""
-        return self.finish_reason in ("", "unknown")
-
 
 LLMEvent = TextChunk | ToolCallDelta | StreamEnd
 

@@ -166,6 +166,7 @@ class OpenAICompatibleLLM:
         usage: Usage | None = None
         finish_reason: str | None = None
         answered_by = model
+        tool_calls = False
         async with upstream:
             chunks = aiter(upstream)
             while True:
@@ -185,8 +186,13 @@ class OpenAICompatibleLLM:
                 finish_reason = read.finish_reason or finish_reason
                 for event in read.events:
                     pieces.append(event.text if isinstance(event, TextChunk) else event.arguments)
+                    tool_calls = tool_calls or isinstance(event, ToolCallDelta)
                     yield event
 
+        if finish_reason is None and not any(pieces) and not tool_calls:  # `[DONE]` alone, a close before any choice
+            raise LLMError(
+                f"{self.name} ended its stream without an answer (no text, no finish_reason)", retryable=True
+            )
         if usage is None:  # the server ignored stream_options.include_usage: count as it would have
             usage = Usage(
                 prompt_tokens=count_message_tokens(messages, model),

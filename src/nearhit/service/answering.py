@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -101,7 +101,8 @@ class Answerer:
         query = request.checked(self.model_for(request), self.runtime.settings.max_prompt_chars).query
         assert query is not None
         forwarded = options_digest({k: v for k, v in request.params.items() if k != "user"})
-        options = f"{request.max_tokens}:{request.temperature}:{request.store}:{request.ttl}:{forwarded}"
+        fresh = "" if request.lookup else ":fresh"  # no-cache: never handed a generation a lookup request led
+        options = f"{request.max_tokens}:{request.temperature}:{request.store}:{request.ttl}:{forwarded}{fresh}"
         return f"{query.scope.id}:{query.text}:{options}"
 
     async def raw(self, request: AskRequest) -> AsyncIterator[ColumnEvent]:
@@ -269,9 +270,13 @@ class Answerer:
                 asked.set()
             return events
 
+        def lingers(events: Sequence[LLMEvent]) -> bool:
+            """Only an answer a lookup may be served next (stored): any other is retried by the next request."""
+            return request.store and request.lookup and storing.not_to_replay(events, request.params) is None
+
         def subscribe(on_complete: OnComplete | None) -> AsyncIterator[LLMEvent | StoreResult]:
             return self.runtime.flights.subscribe(
-                key, lambda: self.runtime.shared_flights.produce(key, call), on_complete
+                key, lambda: self.runtime.shared_flights.produce(key, call, lingers), on_complete
             )
 
         return subscribe

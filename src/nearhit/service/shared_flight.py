@@ -17,7 +17,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -81,9 +81,16 @@ class SharedFlights:
         self.led = 0  # generations this process ran for a flight (including a follower's fallback)
         self.followed = 0  # flights this process read from another's generation
 
-    async def produce(self, key: str, start: Callable[[], AsyncIterator[LLMEvent]]) -> AsyncIterator[LLMEvent]:
+    async def produce(
+        self,
+        key: str,
+        start: Callable[[], AsyncIterator[LLMEvent]],
+        lingers: Callable[[Sequence[LLMEvent]], bool],
+    ) -> AsyncGenerator[LLMEvent, None]:
         """The events of the generation for ``key``: this process's own, or the leader's read from Redis.
-        Without Redis (down, or not connected yet) the generation is simply this process's."""
+        Without Redis (down, or not connected yet) the generation is simply this process's. A led generation
+        whose events ``lingers`` accepts stays ``LINGER_MS`` after its end for a miss looked up before its store;
+        any other (cut, refused, not to be stored) is gone at its end: a retry reaches the model again."""
         redis = self._redis()
         digest = sha256_hex(key)[:32]
         lock, stream = self._keys.flight_lock(digest), self._keys.flight_events(digest)
@@ -93,7 +100,7 @@ class SharedFlights:
         except (RedisError, OSError):
             leader, redis = True, None
         if leader:
-            async for event in self._lead(redis, lock, stream, token, start):
+            async for event in self._lead(redis, lock, stream, token, start, lingers):
                 yield event
             return
         assert redis is not None
@@ -104,7 +111,7 @@ class SharedFlights:
                 if passed_on:
                     raise LLMError("the shared generation stopped before its end", retryable=True)
                 self.followed -= 1
-                async for own in self._lead(None, lock, stream, token, start):
+                async for own in self._lead(None, lock, stream, token, start, lingers):
                     yield own
                 return
             passed_on = True
@@ -117,14 +124,16 @@ class SharedFlights:
         stream: str,
         token: str,
         start: Callable[[], AsyncIterator[LLMEvent]],
+        lingers: Callable[[Sequence[LLMEvent]], bool],
     ) -> AsyncIterator[LLMEvent]:
         self.led += 1
         publisher = _Publisher(redis, stream)
-        last: LLMEvent | None = None
+        events: list[LLMEvent] = []
         try:
-            async for last in start():
-                publisher.add(encode(last))
-                yield last
+            async for event in start():
+                events.append(event)
+                publisher.add(encode(event))
+                yield event
         except BaseException:
             publisher.add({"kind": "failed"})
             await publisher.close()
@@ -132,8 +141,7 @@ class SharedFlights:
             raise
         publisher.add({"kind": "done"})
         await publisher.close()
-        whole = isinstance(last, StreamEnd) and not last.cut_off  # a cut answer is not one to join: retried
-        await _release(redis, lock, stream, token, linger_ms=LINGER_MS if whole else None)
+        await _release(redis, lock, stream, token, linger_ms=LINGER_MS if lingers(events) else None)
 
     async def _follow(self, redis: RedisClient, lock: str, stream: str) -> AsyncIterator[LLMEvent | None]:
         """The leader's events as they are written; ``None`` (then nothing) when the leader is gone."""

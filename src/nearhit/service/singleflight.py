@@ -9,9 +9,10 @@ costs one LLM call instead of N, the stampede the peers leave open.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -20,6 +21,7 @@ T = TypeVar("T")
 class _Flight(Generic[T]):
     events: list[T] = field(default_factory=list)
     produced: bool = False  # the producer has ended; ``on_complete`` may still be running
+    abandoned: bool = False  # every subscriber left before the end: nothing more is produced nor stored
     done: bool = False
     error: BaseException | None = None
     subscribers: int = 0
@@ -40,7 +42,7 @@ class SingleFlight(Generic[T]):
     async def subscribe(
         self,
         key: str,
-        produce: Callable[[], AsyncIterator[T]],
+        produce: Callable[[], AsyncGenerator[T, None]],
         on_complete: Callable[[list[T]], Awaitable[T | None]] | None = None,
     ) -> AsyncIterator[T]:
         """Every event of the generation for ``key``, from the first; starts it if none runs.
@@ -72,6 +74,7 @@ class SingleFlight(Generic[T]):
         finally:
             flight.subscribers -= 1
             if flight.subscribers == 0 and not flight.produced and flight.task is not None:
+                flight.abandoned = True
                 flight.task.cancel()
                 self._forget(key, flight)
 
@@ -79,13 +82,16 @@ class SingleFlight(Generic[T]):
         self,
         key: str,
         flight: _Flight[T],
-        produce: Callable[[], AsyncIterator[T]],
+        produce: Callable[[], AsyncGenerator[T, None]],
         on_complete: Callable[[list[T]], Awaitable[T | None]] | None,
     ) -> None:
         try:
-            async for event in produce():
-                flight.events.append(event)
-                flight.changed.set()
+            async with contextlib.aclosing(produce()) as events:
+                async for event in events:
+                    _unless_abandoned(flight)
+                    flight.events.append(event)
+                    flight.changed.set()
+            _unless_abandoned(flight)
         except asyncio.CancelledError:
             self._end(key, flight, asyncio.CancelledError())
             raise
@@ -112,3 +118,11 @@ class SingleFlight(Generic[T]):
     def _forget(self, key: str, flight: _Flight[T]) -> None:
         if self._flights.get(key) is flight:
             del self._flights[key]
+
+
+def _unless_abandoned(flight: _Flight[Any]) -> None:
+    """Cancelled, if every subscriber left: the task's cancel can be lost on its way (a reply that arrived in the
+    same loop turn, which an ``await`` under it then returns instead of raising: seen on Redis's flight lock under
+    load), and a generation nobody reads must then stop at its next event, never reach ``on_complete``."""
+    if flight.abandoned:
+        raise asyncio.CancelledError
