@@ -47,7 +47,7 @@ from nearhit.cli.eval_cmd import _configured
 from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
 from nearhit.evaluation.runner import judge_with, scratch
 
-VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(146, 154))
+VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(146, 162))
 """The dev splits counted once per reading (``--sets validation``; set at the end of the forty-fourth session)."""
 _NEWER_THAN_FIT = r"nearhit-conversations-v(14[6-9]|1[5-9]\d|[2-9]\d\d|\d{4,})"
 FIT = tuple(name for name in CONVERSATION_SETS if not re.fullmatch(_NEWER_THAN_FIT, name))
