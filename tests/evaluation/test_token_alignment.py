@@ -46,7 +46,8 @@ def test_what_one_side_adds_is_unmatched_on_that_side_only(script: ModuleType, a
     assert features["un_a"] == 0 and features["min_a"] > 0.8  # every stored token is found on the asked side
     assert features["un_b"] >= 2 and features["min_b"] < 0.5  # "bird flu housing order" is not on the stored side
     sentences = aligner.sentence_features(STORY, ADDED)  # type: ignore[attr-defined]
-    assert sentences["add_b"] < sentences["add_a"] == 1.0  # the stored side says no sentence the asked side lacks
+    # the stored side says no sentence the asked side lacks (1.0 up to float32 rounding, which BLAS builds differ in)
+    assert sentences["add_b"] < sentences["add_a"] == pytest.approx(1.0, abs=1e-5)
 
 
 def test_a_rule_refuses_where_every_condition_holds(script: ModuleType) -> None:
