@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.exceptions import ResponseError
 
+from nearhit import foreign_json
 from nearhit.llm.lookup_model import Unusable
 
 if TYPE_CHECKING:
@@ -184,10 +185,7 @@ async def _kept(cache: SemanticCache, key: str, readable: Callable[[dict[str, An
         return None
     if raw is None:
         return None
-    try:
-        kept = json.loads(raw)
-    except ValueError:  # not JSON, or not UTF-8
-        kept = None
+    kept = foreign_json.read(raw)
     if not isinstance(kept, dict) or not readable(kept):
         log.warning("a kept model reply at %s cannot be read, asking again: %r", key, raw[:100])
         return None

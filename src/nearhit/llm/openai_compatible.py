@@ -176,6 +176,8 @@ class OpenAICompatibleLLM:
                     break
                 except (openai.OpenAIError, TimeoutError, ValueError) as exc:
                     raise self._error(exc) from exc
+                except RecursionError:  # the SDK's json.loads of an event nested past the limit: no ValueError
+                    raise LLMError(f"{self.name} sent a malformed reply (JSON nested past any limit)") from None
                 try:
                     read = self._read(chunk)
                 except (AttributeError, TypeError, ValueError) as exc:  # the SDK builds chunks without checking
