@@ -111,13 +111,13 @@ async def kept_or_asked(
                 log.warning(logged.failing, exc)
             model.error = str(exc)
             if isinstance(exc, Unusable):  # the model answered: the provider is up
-                if breaker.answered(probe):
+                if breaker.answered():
                     log.warning(logged.resumed, model.model)
             elif breaker.failed(probe):
                 log.warning(logged.skipping, breaker.in_a_row, breaker.cool_down, exc)
             ms = round((time.perf_counter() - started) * 1000, 3)
             return {"model": model.model, "error": str(exc), "cached": False, "ms": ms, "cost_usd": 0.0}
-        if breaker.answered(probe):
+        if breaker.answered():
             log.warning(logged.resumed, model.model)
         if model.error is not None:
             log.info(logged.again, model.model)

@@ -97,9 +97,9 @@ class Breaker:
         self.probing = True
         return None
 
-    def answered(self, probe: bool) -> bool:
-        """A call answered (``probe``: the one :meth:`skip` let through): True when that closes it."""
-        self.probing = False  # the probe's, or another call's that answered meanwhile: it closes all the same
+    def answered(self) -> bool:
+        """A call answered, the probe or any other (one started before it opened): True when that closes it."""
+        self.probing = False  # a probe running meanwhile need not answer too: the provider is up
         self.in_a_row = 0
         closing = self.open
         self.cool_down = 0.0
