@@ -1,7 +1,8 @@
-"""JSON that nearhit wrote but another Redis client may have replaced: read without letting one value fail more.
+"""JSON that nearhit wrote but another writer may have replaced: read without letting one value fail more.
 
-Entries' turns, the lookup models' kept replies, the telemetry stream's events and the shared flights' events are
-written by nearhit as JSON, and read back from Redis, which any client with its address can write to. A value that
+Entries' turns, the lookup models' kept replies and the telemetry stream's events are written by nearhit as JSON,
+and read back from Redis, which any client with its address can write to; the records of a local Redis
+(``redis.json``, ``topology.json``) are files in a folder anyone may edit. A value that
 is not JSON, not UTF-8, or nested deeper than Python's recursion limit (``json.loads`` raises ``RecursionError``,
 not a ``ValueError``, for ``[`` x 50,000) must cost its own entry or event, never every request that meets it.
 """
