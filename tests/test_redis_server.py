@@ -64,6 +64,8 @@ def test_stale_state_file_is_cleaned(tmp_path: Path) -> None:
     (tmp_path / "redis.json").write_text(json.dumps({"port": 1, "pid": 999_999_999}))
     assert redis_server.find_running(tmp_path) is None
     assert not (tmp_path / "redis.json").exists()
+    (tmp_path / "redis.json").write_text("[" * 50_000 + "]" * 50_000)  # a RecursionError, no ValueError: a traceback
+    assert redis_server.find_running(tmp_path) is None
     (tmp_path / "redis.json").write_text("not json")
     server, started = redis_server.ensure_running(tmp_path)
     try:

@@ -25,7 +25,7 @@ from typing import Literal
 
 import redis
 
-from nearhit import redis_server
+from nearhit import foreign_json, redis_server
 from nearhit.errors import RedisUnavailable
 
 Kind = Literal["cluster", "sentinel"]
@@ -153,7 +153,7 @@ def start_sentinel(
 def load(base_dir: Path) -> LocalTopology | None:
     """The topology recorded in ``base_dir`` if any of its processes still runs."""
     try:
-        state = json.loads((base_dir / _STATE_FILE).read_text())
+        state = foreign_json.read((base_dir / _STATE_FILE).read_text())
         nodes = tuple(LocalNode(n["role"], int(n["port"]), int(n["pid"])) for n in state["nodes"])
         topology = LocalTopology(state["kind"], base_dir, nodes, str(state.get("service", "")))
     except (OSError, ValueError, KeyError, TypeError):

@@ -28,6 +28,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from nearhit import foreign_json
 from nearhit.errors import ConfigError, RedisUnavailable
 
 _STATE_FILE = "redis.json"
@@ -77,7 +78,7 @@ def find_running(data_dir: Path) -> EmbeddedRedis | None:
     """The server recorded for ``data_dir`` if it is alive and answers PING; stale records are removed."""
     state_path = data_dir / _STATE_FILE
     try:
-        state = json.loads(state_path.read_text())
+        state = foreign_json.read(state_path.read_text())
         server = EmbeddedRedis(
             port=int(state["port"]), pid=int(state["pid"]), data_dir=data_dir, token=str(state.get("token", ""))
         )

@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from redis.asyncio import Redis
 
-from nearhit.cache import Scope
+from nearhit.cache import Scope, conversation, entry
 from nearhit.cache.index import index_info
 from tests.api.conftest import LiveServer
+from tests.api.test_conversations import CACHED, REWORDED, served
 from tests.support.sse import ask_stream
 from tests.support.waiting import eventually
 
@@ -21,6 +22,9 @@ WHOLE = "Which city is the capital of France?"
 NEIGHBOUR = "Tell me the capital city of France"
 
 Damage = Callable[[Redis, str], Awaitable[object]]
+
+NESTED = "[" * 50_000 + "]" * 50_000
+"""JSON nested past Python's recursion limit: ``json.loads`` raises a ``RecursionError``, which is no ``ValueError``."""
 
 DAMAGES: dict[str, Damage] = {
     "response deleted": lambda r, key: r.hdel(key, "response"),
@@ -148,3 +152,42 @@ async def test_another_clients_key_on_a_prompts_exact_key_is_a_miss_the_answer_o
     missed_chat = await live.client.post("/v1/chat/completions", json=chat)
     assert missed_chat.headers["x-nearhit-cache"] == "miss" and "x-nearhit-degraded" not in missed_chat.headers
     assert await cache.redis.type(key) == b"hash"  # the gateway's key too
+
+
+@pytest.mark.parametrize("value", [NESTED, "not json", '[["user"]]'], ids=["nested 50,000 deep", "not JSON", "no turn"])
+@pytest.mark.parametrize("field", [entry.CONTEXT, entry.EARLIER])
+async def test_a_conversations_turns_another_client_replaced_fail_no_lookup(
+    live: LiveServer, field: str, value: str
+) -> None:
+    assert (await served(live, CACHED))["match"] is None  # stored
+    cache = await live.runtime.cache()
+    async for key in cache.redis.scan_iter(match=cache.keys.entry_prefix + "*"):
+        if await cache.redis.hexists(key, entry.CONTEXT):  # the entry, not its twins
+            await cache.redis.hset(key, field, value)
+    conversation.stored.cache_clear()  # the turns as read back from Redis, not as kept since the store
+    cache.near.clear()
+
+    for history in (REWORDED, CACHED):  # met as a candidate; then the very turns (the exact key)
+        document = await served(live, history)
+        assert not document["degraded"], (history, document)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [NESTED, "not json", "[]", "5", b"\xff\xfe"],
+    ids=["nested 50,000 deep", "not JSON", "a list", "5", "not UTF-8"],
+)
+async def test_an_event_another_client_added_to_the_telemetry_stream_fails_no_reading(
+    live: LiveServer, value: str | bytes
+) -> None:
+    await live.client.post("/ask", json={"prompt": WHOLE})
+    await live.runtime.telemetry.flush()
+    cache = await live.runtime.cache()
+    await cache.redis.xadd(cache.keys.telemetry_stream, {"json": value})
+    await cache.redis.xadd(cache.keys.telemetry_stream, {"other": "field"})
+
+    for path in ("/telemetry/events", "/telemetry/summary", "/telemetry/stream-info", "/metrics"):
+        response = await live.client.get(path)
+        assert response.status_code == 200, (path, response.text)
+    events = (await live.client.get("/telemetry/events")).json()["events"]
+    assert events[:2] == [{}, {}] and {e["column"] for e in events[2:]} == {"cache", "raw"}, events  # as they were

@@ -62,6 +62,7 @@ GARBAGE: list[tuple[str, Any]] = [
     ("an empty object", b"{}"),
     ("a verdict that is no boolean", b'{"serves": "yes"}'),
     ("a hash", None),
+    ("JSON nested 50,000 deep", b"[" * 50_000 + b"]" * 50_000),  # json.loads's RecursionError: no ValueError
 ]
 
 

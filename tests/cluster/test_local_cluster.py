@@ -108,6 +108,14 @@ def _replica_of(primary_port: int) -> int:
         return int(primary.info("replication")["slave0"]["port"])
 
 
+@pytest.mark.parametrize(
+    "record", ["not json", "[" * 50_000 + "]" * 50_000, "[]"], ids=["not JSON", "nested", "a list"]
+)
+def test_an_unreadable_record_is_no_set(tmp_path: Path, record: str) -> None:
+    (tmp_path / "topology.json").write_text(record)
+    assert redis_cluster.load(tmp_path) is None
+
+
 def test_a_stale_record_never_signals_a_reused_pid(tmp_path: Path) -> None:
     """After a reboot the recorded pids may belong to other programs: ``load`` sees no set, ``stop`` kills none."""
     stranger = subprocess.Popen(["sleep", "30"])

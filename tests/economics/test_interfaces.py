@@ -84,8 +84,9 @@ def test_cli_refuses_bad_input(args: list[str], message: str) -> None:
         (b"\xff\xfe{}", "'utf-8' codec can't decode byte 0xff"),  # was a traceback (exit 1)
         (b"{" + b" " * 2**20 + b"}", "larger than 1,048,576 bytes"),  # /dev/zero was read until memory ran out
         (b'{"a": ', "Expecting value"),
+        (b"[" * 50_000 + b"]" * 50_000, "maximum recursion depth"),  # was a traceback (exit 1)
     ],
-    ids=["not UTF-8", "over 1 MiB", "not JSON"],
+    ids=["not UTF-8", "over 1 MiB", "not JSON", "nested 50,000 deep"],
 )
 def test_cli_refuses_a_bad_price_table_file(tmp_path: Path, content: bytes, message: str) -> None:
     table = tmp_path / "prices.json"

@@ -31,6 +31,9 @@ def test_a_key_listed_twice_is_refused_inline_in_json_and_in_toml(tmp_path: Path
     toml.write_text('"key-1" = "acme"\n"key-1" = "globex"\n')
     with pytest.raises(ConfigError, match="cannot read the key table"):
         KeyTable.parse(str(toml))
+    table.write_text("[" * 50_000 + "]" * 50_000)  # a RecursionError: was a traceback at start
+    with pytest.raises(ConfigError, match=r"cannot read the key table .* maximum recursion depth"):
+        KeyTable.parse(str(table))
     table.write_text(json.dumps({"key-1": "acme", "key-2": "globex"}))
     assert KeyTable.parse(str(table)).tenant_for("key-2") == "globex"
 

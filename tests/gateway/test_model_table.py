@@ -32,6 +32,7 @@ def test_inline_json_json_file_and_yaml_file(tmp_path: Path) -> None:
     ("spec", "message"),
     [
         ("{not json", "NEARHIT_MODELS: not valid JSON"),
+        ('{"a": ' + "[" * 50_000 + "]" * 50_000 + "}", "NEARHIT_MODELS: not valid JSON (maximum recursion depth"),
         ("{}", "list at least one"),
         ('{"gpt-4o": 3}', "entry 'gpt-4o' must be an object"),
         ('{"gpt-4o": {"upstrem": "x"}}', "entry 'gpt-4o': unknown setting 'upstrem'"),

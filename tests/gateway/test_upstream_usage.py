@@ -15,7 +15,7 @@ import pytest
 
 from nearhit.llm import LLMProvider
 from tests.gateway.conftest import ServeGateway
-from tests.support.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Stream
+from tests.support.fake_upstream import UPSTREAM_MODEL, FakeUpstream, Raw, Stream
 
 QUESTION = "What is the tallest mountain in Wales?"
 ANSWER = "Snowdon (Yr Wyddfa), 1,085 m."
@@ -64,6 +64,7 @@ MALFORMED: list[tuple[str, Any]] = [
     ("delta null", {**CHUNK, "choices": [{"index": 0, "delta": None, "finish_reason": "stop"}]}),
     ("content a number", {**CHUNK, "choices": [{"index": 0, "delta": {"content": 5}, "finish_reason": "stop"}]}),
     ("a chunk that is a list", [1, 2]),
+    ("JSON nested 50,000 deep", Raw(b"data: " + b"[" * 50_000 + b"]" * 50_000 + b"\n\n")),  # a RecursionError
 ]
 
 

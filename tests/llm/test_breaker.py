@@ -32,7 +32,7 @@ def test_it_opens_after_the_failures_in_a_row_and_lets_one_probe_through() -> No
     assert breaker.skip() is None and not breaker.failed(probe=True)
     assert breaker.cool_down == 12.0  # doubled, up to its cap
     clock.now = 27.0
-    assert breaker.skip() is None and breaker.answered(probe=True)  # True: it closes now
+    assert breaker.skip() is None and breaker.answered()  # True: it closes now
     assert breaker.skip() is None and not breaker.open and breaker.in_a_row == 0
     assert [breaker.failed(probe=False) for _ in range(3)] == [False, False, True]
     assert breaker.cool_down == 5.0  # from the first cool-down again
@@ -42,6 +42,16 @@ def test_a_call_that_answers_between_failures_starts_the_count_again() -> None:
     breaker = Breaker(after=3, clock=Clock())
     breaker.failed(probe=False)
     breaker.failed(probe=False)
-    assert not breaker.answered(probe=False)  # it was not open
+    assert not breaker.answered()  # it was not open
     assert not breaker.failed(probe=False) and not breaker.failed(probe=False)
     assert breaker.skip() is None
+
+
+def test_a_call_started_before_it_opened_that_answers_while_a_probe_runs_closes_it() -> None:
+    clock = Clock()
+    breaker = Breaker(after=3, first=5.0, clock=clock)
+    assert [breaker.failed(probe=False) for _ in range(3)] == [False, False, True]
+    clock.now = 5.0
+    assert breaker.skip() is None and breaker.probing  # the probe goes
+    assert breaker.answered()  # the older call answers first: the provider is up, closed, the probe no longer awaited
+    assert not breaker.probing and breaker.skip() is None and breaker.skip() is None

@@ -165,3 +165,37 @@ async def _later(flights: SharedFlights, flight: str, llm: Callable[[], AsyncIte
     """The same flight from another process, a moment after the first: it follows."""
     await asyncio.sleep(0.1)
     return await _events(flights.produce(flight, llm, _stored))
+
+
+FOREIGN_EVENTS = {
+    "nested 50,000 deep": {"kind": "text", "event": "[" * 50_000 + "]" * 50_000},
+    "not JSON": {"kind": "text", "event": "not json"},
+    "not UTF-8": {"kind": "text", "event": b"\xff\xfe"},
+    "text a number": {"kind": "text", "event": '{"text": 5}'},
+    "no event": {"kind": "end"},
+    "an unknown kind": {"kind": "image", "event": "{}"},
+}
+
+
+@pytest.mark.parametrize("fields", FOREIGN_EVENTS.values(), ids=FOREIGN_EVENTS.keys())
+async def test_a_flights_event_another_client_wrote_makes_the_follower_call_the_llm_itself(
+    settings: Settings, fields: dict[str, str | bytes]
+) -> None:
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    answer = [TextChunk("its own answer"), StreamEnd(Usage(1, 1), "stop", "m")]
+
+    async def llm() -> AsyncIterator[LLMEvent]:
+        for event in answer:
+            yield event
+
+    try:
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        digest = sha256_hex(flight)[:32]
+        await redis.set(keys.flight_lock(digest), "a leader that is still running", px=60_000)
+        await redis.xadd(keys.flight_events(digest), fields)  # type: ignore[arg-type]
+        follower = SharedFlights(lambda: redis, keys)
+        assert await _events(follower.produce(flight, llm, _stored)) == answer
+        assert follower.led == 1 and follower.followed == 0
+    finally:
+        await redis.aclose()

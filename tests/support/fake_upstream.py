@@ -25,6 +25,13 @@ class Pause:
 
 
 @dataclass
+class Raw:
+    """Bytes sent in the stream as they are (an event no JSON encoder would write, framing of one's own)."""
+
+    data: bytes
+
+
+@dataclass
 class Status:
     """An HTTP error with OpenAI's error body."""
 
@@ -35,10 +42,10 @@ class Status:
 
 @dataclass
 class Stream:
-    """A 200 SSE response: chunk dicts, ``Pause``s, then ``[DONE]``; with ``drop`` the connection is cut
-    mid-body instead (a chunked response without its last chunk)."""
+    """A 200 SSE response: chunk dicts, ``Pause``s and ``Raw`` bytes, then ``[DONE]``; with ``drop`` the connection
+    is cut mid-body instead (a chunked response without its last chunk)."""
 
-    items: list[dict[str, Any] | Pause]
+    items: list[dict[str, Any] | Pause | Raw]
     drop: bool = False
 
 
@@ -125,7 +132,7 @@ class FakeUpstream:
     def answer(self, *pieces: str, usage: tuple[int, int] | None = None, model: str = UPSTREAM_MODEL) -> Stream:
         """A normal streamed answer from ``model``: a role chunk, one chunk per piece, ``stop``, then usage if
         given."""
-        items: list[dict[str, Any] | Pause] = [self.chunk(role=True, content="", model=model)]
+        items: list[dict[str, Any] | Pause | Raw] = [self.chunk(role=True, content="", model=model)]
         items += [self.chunk(piece, model=model) for piece in pieces]
         items.append(self.chunk(finish_reason="stop", model=model))
         if usage is not None:
@@ -174,6 +181,8 @@ def _handler_for(upstream: FakeUpstream) -> type[BaseHTTPRequestHandler]:
             for item in reply.items:
                 if isinstance(item, Pause):
                     upstream.stopping.wait(item.seconds)
+                elif isinstance(item, Raw):
+                    self._send_chunk(item.data)
                 else:
                     self._send_chunk(f"data: {json.dumps(item)}\n\n".encode())
             if not reply.drop:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Literal
 
+from nearhit import foreign_json
 from nearhit.cache import (
     circumstance,
     clause,
@@ -417,10 +418,7 @@ class Context:
     @classmethod
     def from_json(cls, raw: str) -> Context | None:
         """The stored form back (None for an entry stored without a context, or an unreadable one)."""
-        try:
-            turns = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
-            return None
+        turns = foreign_json.read(raw)
         if not isinstance(turns, list) or not all(
             isinstance(t, list) and len(t) == 2 and all(isinstance(x, str) for x in t) for t in turns
         ):

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from redis.exceptions import ResponseError
 
+from nearhit import foreign_json
 from nearhit.llm.lookup_model import Unusable
 
 if TYPE_CHECKING:
@@ -110,13 +111,13 @@ async def kept_or_asked(
                 log.warning(logged.failing, exc)
             model.error = str(exc)
             if isinstance(exc, Unusable):  # the model answered: the provider is up
-                if breaker.answered(probe):
+                if breaker.answered():
                     log.warning(logged.resumed, model.model)
             elif breaker.failed(probe):
                 log.warning(logged.skipping, breaker.in_a_row, breaker.cool_down, exc)
             ms = round((time.perf_counter() - started) * 1000, 3)
             return {"model": model.model, "error": str(exc), "cached": False, "ms": ms, "cost_usd": 0.0}
-        if breaker.answered(probe):
+        if breaker.answered():
             log.warning(logged.resumed, model.model)
         if model.error is not None:
             log.info(logged.again, model.model)
@@ -184,10 +185,7 @@ async def _kept(cache: SemanticCache, key: str, readable: Callable[[dict[str, An
         return None
     if raw is None:
         return None
-    try:
-        kept = json.loads(raw)
-    except ValueError:  # not JSON, or not UTF-8
-        kept = None
+    kept = foreign_json.read(raw)
     if not isinstance(kept, dict) or not readable(kept):
         log.warning("a kept model reply at %s cannot be read, asking again: %r", key, raw[:100])
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from nearhit import foreign_json
 from nearhit.llm.base import ToolCall
 
 _MARKER = "\x1etool_calls\x1e"
@@ -29,11 +30,11 @@ def decode(response: str) -> tuple[str, tuple[ToolCall, ...]]:
     """(text, tool calls) of a stored ``response``."""
     if not response.startswith(_MARKER):
         return response, ()
+    body = foreign_json.read(response[len(_MARKER) :])
     try:
-        body = json.loads(response[len(_MARKER) :])
         text = body.get("content") or ""
         calls = tuple(ToolCall(*call) for call in body["tool_calls"])
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # nested past the limit too
+    except (TypeError, KeyError, AttributeError):
         return response, ()
     if not isinstance(text, str) or not all(
         isinstance(field, str) for call in calls for field in (call.id, call.name, call.arguments)

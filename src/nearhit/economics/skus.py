@@ -126,6 +126,6 @@ def _read(path: Path | None) -> dict[str, Any]:
         if len(raw) > MAX_TABLE_BYTES:
             raise OSError(f"larger than {MAX_TABLE_BYTES:,} bytes")
         data: dict[str, Any] = json.loads(raw.decode("utf-8"))
-    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except (OSError, ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InvalidInput(f"cannot read the Redis price table {path}: {exc}") from None
     return data

@@ -13,10 +13,13 @@ lookups on a loaded machine (the benchmarks, the test suite, other runs on two c
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 
 from nearhit.cache import SemanticCache
+from nearhit.cache.client import unlink_each
 from nearhit.cache.index import drop_index
 from nearhit.cache.keys import KeySpace
 from nearhit.config import Settings
@@ -43,6 +46,7 @@ async def scratch_cache(settings: Settings) -> AsyncIterator[SemanticCache]:
         update={"index_name": scratch_name(settings.index_name), "redis_timeout": offline_timeout(settings)}
     )
     cache = await bootstrap.open_cache(own)
+    _DROPPED.add(cache)
     try:
         yield cache
     finally:
@@ -50,11 +54,31 @@ async def scratch_cache(settings: Settings) -> AsyncIterator[SemanticCache]:
         await drop_scratch(own)
 
 
+_DROPPED: weakref.WeakSet[SemanticCache] = weakref.WeakSet()
+_GLOB = re.compile(r"([*?\[\]\\])")
+_BATCH = 1_000
+
+
+def dropped_after(cache: SemanticCache) -> bool:
+    """Whether ``cache`` is a :func:`scratch_cache`'s, whose index goes with every key of its own when it ends: a run
+    stopped midway leaves its entries to that, rather than clearing its 20,000 tenants one by one first (23 s)."""
+    return cache in _DROPPED
+
+
 async def drop_scratch(settings: Settings) -> None:
-    """``settings``' index dropped with its entries and its counters (a scratch index's end)."""
+    """``settings``' index dropped with its entries (one ``FT.DROPINDEX ... DD``), then every other key of its own:
+    its counters, and what a run stopped midway left (kept rewrites and verdicts, clear counts)."""
     redis = await bootstrap.connect_redis(settings)
+    own = KeySpace(settings.index_name).root + ":" + _GLOB.sub(r"\\\1", settings.index_name)  # as a SCAN pattern
     try:
         await drop_index(redis, settings.index_name, delete_entries=True)
-        await redis.delete(KeySpace(settings.index_name).stats_key)
+        for pattern in (f"{own}:*", f"{own}{{*}}:*"):  # a tenant's keys in a sharded layout too
+            batch: list[bytes | str] = []
+            async for key in redis.scan_iter(match=pattern, count=_BATCH):
+                batch.append(key)
+                if len(batch) == _BATCH:
+                    await unlink_each(redis, batch)
+                    batch = []
+            await unlink_each(redis, batch)
     finally:
         await redis.aclose()

@@ -68,7 +68,7 @@ class KeyTable:
                 text = path.read_text(encoding="utf-8")
                 toml = path.suffix.lower() == ".toml"  # TOML refuses a key given twice by itself
                 data = tomllib.loads(text) if toml else json.loads(text, object_pairs_hook=_once)
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested past the limit
                 raise ConfigError(f"NEARHIT_GATEWAY_KEYS: cannot read the key table {path}: {exc}") from None
             if not isinstance(data, dict):
                 raise ConfigError(f"NEARHIT_GATEWAY_KEYS: {path} must hold an object mapping key -> tenant")

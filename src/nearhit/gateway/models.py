@@ -63,7 +63,7 @@ class ModelTable:
                 return cls.from_mapping(_yaml(text, path), provider)
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested past the recursion limit: no ValueError
             raise ConfigError(f"{_VARIABLE}: not valid JSON ({exc})") from None
         return cls.from_mapping(data, provider)
 

@@ -7,6 +7,8 @@ async for event in provider.stream([ChatMessage("user", "What is Redis?")]):
 
 from __future__ import annotations
 
+import httpx2
+
 from nearhit.config import Settings
 from nearhit.llm.azure import build_azure
 from nearhit.llm.base import (
@@ -56,14 +58,16 @@ __all__ = [
 ]
 
 
-def build_provider(settings: Settings, name: ProviderName | None = None) -> LLMProvider:
-    """The provider ``name`` (default: the one ``settings.resolved_llm`` names); a missing credential is a
-    ConfigError at start-up."""
+def build_provider(
+    settings: Settings, name: ProviderName | None = None, *, http_client: httpx2.AsyncClient | None = None
+) -> LLMProvider:
+    """The provider ``name`` (default: the one ``settings.resolved_llm`` names), an OpenAI or Azure one through
+    ``http_client`` if given; a missing credential is a ConfigError at start-up."""
     match name or settings.resolved_llm:
         case "azure":
-            return build_azure(settings)
+            return build_azure(settings, http_client)
         case "openai":
-            return build_openai(settings)
+            return build_openai(settings, http_client)
         case "simulated":
             return SimulatedLLM.from_settings(settings)
 

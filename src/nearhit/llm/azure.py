@@ -7,6 +7,7 @@ check) stays at the resource level.
 
 from __future__ import annotations
 
+import httpx2
 import openai
 
 from nearhit.config import Settings
@@ -14,8 +15,9 @@ from nearhit.errors import ConfigError
 from nearhit.llm.openai_compatible import OpenAICompatibleLLM
 
 
-def build_azure(settings: Settings) -> OpenAICompatibleLLM:
-    """The chat deployment ``AZURE_OPENAI_GPT5_MODEL`` at ``AZURE_OPENAI_ENDPOINT``."""
+def build_azure(settings: Settings, http_client: httpx2.AsyncClient | None = None) -> OpenAICompatibleLLM:
+    """The chat deployment ``AZURE_OPENAI_GPT5_MODEL`` at ``AZURE_OPENAI_ENDPOINT`` (through ``http_client``: the
+    SDK's own by default)."""
     endpoint = settings.azure_openai_endpoint
     api_key = settings.azure_openai_api_key
     deployment = settings.azure_openai_gpt5_model
@@ -33,6 +35,7 @@ def build_azure(settings: Settings) -> OpenAICompatibleLLM:
         api_version=settings.azure_openai_api_version,
         timeout=settings.llm_timeout,
         max_retries=0,
+        http_client=http_client,
     )
     # GPT-5 and o-series deployments reject max_tokens
     return OpenAICompatibleLLM.configured(

@@ -97,9 +97,9 @@ class Breaker:
         self.probing = True
         return None
 
-    def answered(self, probe: bool) -> bool:
-        """A call answered (``probe``: the one :meth:`skip` let through): True when that closes it."""
-        self.probing = False  # the probe's, or another call's that answered meanwhile: it closes all the same
+    def answered(self) -> bool:
+        """A call answered, the probe or any other (one started before it opened): True when that closes it."""
+        self.probing = False  # a probe running meanwhile need not answer too: the provider is up
         self.in_a_row = 0
         closing = self.open
         self.cool_down = 0.0
@@ -194,10 +194,10 @@ class LookupModel:
 
 def provider_for(settings: Settings, model: str, timeout: float) -> LLMProvider:
     """The configured provider (not the simulated one: the caller checks) calling ``model``, with no retries and
-    ``timeout``."""
-    from nearhit.llm import build_provider
+    ``timeout``, no event of its replies longer than :data:`nearhit.llm.bounded_events.MAX_EVENT_BYTES`."""
+    from nearhit.llm import bounded_events, build_provider
 
     own: dict[str, object] = {"chat_model": model, "llm_timeout": timeout, "llm_max_retries": 0}
     if settings.resolved_llm == "azure":  # on Azure the model called is a deployment
         own["azure_openai_gpt5_model"] = model
-    return build_provider(settings.model_copy(update=own))
+    return build_provider(settings.model_copy(update=own), http_client=bounded_events.client())

@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeGuard, Unpack, cast
 
+import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
@@ -177,6 +178,8 @@ class OpenAICompatibleLLM:
                     break
                 except (openai.OpenAIError, TimeoutError, ValueError) as exc:
                     raise self._error(exc) from exc
+                except RecursionError:  # the SDK's json.loads of an event nested past the limit: no ValueError
+                    raise LLMError(f"{self.name} sent a malformed reply (JSON nested past any limit)") from None
                 try:
                     read = self._read(chunk)
                 except (AttributeError, TypeError, ValueError) as exc:  # the SDK builds chunks without checking
@@ -307,8 +310,9 @@ class _Read:
     events: list[TextChunk | ToolCallDelta]
 
 
-def build_openai(settings: Settings) -> OpenAICompatibleLLM:
-    """OpenAI itself, or the OpenAI-compatible server at ``OPENAI_BASE_URL``."""
+def build_openai(settings: Settings, http_client: httpx2.AsyncClient | None = None) -> OpenAICompatibleLLM:
+    """OpenAI itself, or the OpenAI-compatible server at ``OPENAI_BASE_URL`` (through ``http_client``: the SDK's
+    own by default)."""
     if not (settings.openai_api_key or settings.openai_base_url):
         raise ConfigError("the OpenAI LLM needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
     client = openai.AsyncOpenAI(
@@ -316,6 +320,7 @@ def build_openai(settings: Settings) -> OpenAICompatibleLLM:
         base_url=settings.openai_base_url,
         timeout=settings.llm_timeout,
         max_retries=0,
+        http_client=http_client,
     )
     # OpenAI's newer models reject max_tokens; other servers may not know max_completion_tokens yet.
     max_tokens_param: MaxTokensParam = "max_tokens" if settings.openai_base_url else "max_completion_tokens"

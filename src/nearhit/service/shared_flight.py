@@ -20,11 +20,12 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import RedisError
 
 from nearhit.cache.client import RedisClient
 from nearhit.cache.keys import KeySpace, sha256_hex
-from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, Usage
+from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta
 from nearhit.llm.errors import LLMError
 
 LOCK_MS = 30_000  # the leader's claim; a crashed leader's lapses after this
@@ -57,18 +58,28 @@ def encode(event: LLMEvent) -> dict[str, str]:
     return {"kind": kind, "event": json.dumps(data)}
 
 
-def decode(fields: dict[Any, Any]) -> LLMEvent | str:
-    """An event, or the marker ``"done"`` / ``"failed"`` that ends a flight."""
-    text = {_text(k): _text(v) for k, v in fields.items()}
-    kind = text.get("kind", "")
+_EVENTS: dict[str, TypeAdapter[LLMEvent]] = {
+    "text": TypeAdapter(TextChunk),
+    "tool": TypeAdapter(ToolCallDelta),
+    "end": TypeAdapter(StreamEnd),
+}
+
+
+def decode(fields: dict[Any, Any]) -> LLMEvent | str | None:
+    """An event, or the marker ``"done"`` / ``"failed"`` that ends a flight; None for an entry another Redis client
+    wrote in the stream (not JSON, nested past any limit, a field of the wrong type), which no follower can pass on.
+    """
+    text = {_text(k): v for k, v in fields.items()}
+    kind = _text(text.get("kind"))
     if kind in {"done", "failed"}:
         return kind
-    data = json.loads(text["event"])
-    if kind == "text":
-        return TextChunk(data["text"], tuple(data.get("logprobs") or ()), refusal=data.get("refusal") is True)
-    if kind == "tool":
-        return ToolCallDelta(data["index"], data.get("arguments", ""), data.get("id"), data.get("name"))
-    return StreamEnd(Usage(**data["usage"]), data["finish_reason"], data["model"])
+    adapter, event = _EVENTS.get(kind), text.get("event")
+    if adapter is None or not isinstance(event, str | bytes):
+        return None
+    try:
+        return adapter.validate_json(event, strict=True)
+    except ValidationError:
+        return None
 
 
 class SharedFlights:
@@ -165,7 +176,7 @@ class SharedFlights:
                 event = decode(fields)
                 if event == "done":
                     return
-                if event == "failed":
+                if event in ("failed", None):  # the leader failed, or another client wrote here: not followed
                     yield None
                     return
                 assert not isinstance(event, str)
@@ -237,4 +248,4 @@ def _entries(reply: Any) -> list[tuple[str | bytes, dict[Any, Any]]]:
 
 
 def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else "" if value is None else str(value)
+    return value.decode(errors="replace") if isinstance(value, bytes) else "" if value is None else str(value)

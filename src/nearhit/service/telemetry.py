@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from redis.exceptions import RedisError
 
-from nearhit import metrics
+from nearhit import foreign_json, metrics
 from nearhit.background import Background
 from nearhit.cache.client import RedisClient, unlink_each, writes_per_node
 from nearhit.cache.keys import KeySpace, sha256_hex
@@ -319,8 +319,8 @@ class Telemetry:
             "stream": self._stream,
             "length": int(length),
             "maxlen": self._maxlen,
-            "oldest_ts": _decode_event(oldest[0][1])["ts"] if oldest else None,
-            "newest_ts": newest[0]["ts"] if newest else None,
+            "oldest_ts": _decode_event(oldest[0][1]).get("ts") if oldest else None,
+            "newest_ts": newest[0].get("ts") if newest else None,
             "dropped_events": self.dropped,
         }
 
@@ -377,9 +377,11 @@ def _floats(hashes: list[Any]) -> dict[str, float]:
 
 
 def _decode_event(fields: Any) -> dict[str, Any]:
+    """An event as written; an entry another client wrote in the stream that is not one reads as ``{}`` (listed
+    without fields), so it never fails the listing, the summary or ``/metrics``."""
     fields = fields or {}
-    raw = fields.get(b"json") or fields.get("json") or "{}"
-    return dict(json.loads(raw))
+    event = foreign_json.read(fields.get(b"json") or fields.get("json"))
+    return event if isinstance(event, dict) else {}
 
 
 def _text(value: Any) -> str:
