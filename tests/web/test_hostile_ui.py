@@ -114,6 +114,32 @@ def test_a_stored_answer_arrives_whole(page: Page, web_server: WebServer, tenant
     expect(page.locator("#inspector")).to_contain_text("Print the whole file")
 
 
+# The elements whose content is wider than they are and can be scrolled sideways (fields aside: they scroll their
+# own text, as typed).
+SCROLLING_SIDEWAYS = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => !['INPUT', 'TEXTAREA'].includes(e.tagName) && e.scrollWidth > e.clientWidth + 1
+    && !['hidden', 'clip'].includes(getComputedStyle(e).overflowX))
+  .map((e) => `${e.tagName}.${e.className} ${e.clientWidth} < ${e.scrollWidth}`)"""
+
+
+def test_a_long_unbroken_prompt_and_tenant_wrap_where_they_are_shown(
+    page: Page, web_server: WebServer, tenant: str
+) -> None:
+    """A stored question of 3,000 letters without a space, listed among the inspector's candidates, and a tenant
+    of 256: the candidate's line ran 26,000 px to the right of the inspector (read by scrolling sideways) and
+    each history item's tenant 1,700 px past the sidebar (hv61). Both now wrap; nothing scrolls sideways."""
+    long_tenant = f"{tenant}-{'T' * (255 - len(tenant))}"
+    stored = "Tell me about " + "B" * 3_000 + " please"
+    response = web_server.post("/cache/store", {"prompt": stored, "response": "Bees.", "tenant": long_tenant})
+    assert response.status_code == 201, response.text
+    open_chat(page, web_server, long_tenant)
+    ask(page, "Tell me about " + "B" * 2_990 + " please")  # not the same question: the stored one is a candidate
+    inspect(page)
+    expect(page.locator("#inspector .candidates li").filter(has_text="B" * 100)).to_have_count(1)
+    expect(page.locator("#history")).to_contain_text("T" * 200)
+    assert page.evaluate(SCROLLING_SIDEWAYS) == []
+
+
 # The x of the first and last character of a word, the first time it is under `root`.
 EDGES = """([root, word]) => {
   const walker = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
