@@ -67,3 +67,20 @@ async def test_a_telemetry_key_of_another_type_is_a_503_that_the_clear_mends(liv
     replies = {path: await live.client.get(path) for path in READERS}
     assert {path: reply.status_code for path, reply in replies.items()} == dict.fromkeys(READERS, 200)
     assert len(replies["/telemetry/events"].json()["events"]) == 1
+
+
+async def test_aggregate_fields_another_client_added_are_no_latency_bucket(live: LiveServer) -> None:
+    """``cache:ttft_ms:abc`` in the totals hash made every summary a 500 (a bucket's index read as an integer),
+    and with it /metrics and /calculator/observed; a negative index or count was taken as a bucket."""
+    await _answered(live, "What is the capital of France?")
+    before = (await live.client.get("/telemetry/summary")).json()["all_time"]["latency"]
+    redis = live.runtime.redis
+    assert redis is not None
+    garbage = {"cache:ttft_ms:abc": 7, "cache:total_ms:-3": 5, "cache:total_ms:٣": 5, "cache:total_ms:999": 5}
+    await redis.hset(
+        KeySpace(live.runtime.settings.index_name).telemetry_totals, mapping=garbage | {"raw:total_ms:9": -4}
+    )
+    await live.runtime.telemetry.flush()
+    replies = {path: await live.client.get(path) for path in READERS}
+    assert {path: reply.status_code for path, reply in replies.items()} == dict.fromkeys(READERS, 200)
+    assert replies["/telemetry/summary"].json()["all_time"]["latency"] == before

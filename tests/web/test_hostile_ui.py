@@ -6,6 +6,7 @@ inside the text that carries them (docs/hostile-testing.md, "Eleventh round, the
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from typing import Any
 
@@ -138,6 +139,22 @@ def test_a_long_unbroken_prompt_and_tenant_wrap_where_they_are_shown(
     expect(page.locator("#inspector .candidates li").filter(has_text="B" * 100)).to_have_count(1)
     expect(page.locator("#history")).to_contain_text("T" * 200)
     assert page.evaluate(SCROLLING_SIDEWAYS) == []
+
+
+def test_absurd_telemetry_figures_stay_in_their_cards(page: Page, web_server: WebServer) -> None:
+    """Totals another Redis client wrote (10^308 tokens saved, a negative request count), as the summary reads them
+    back: the figures ran across the next cards (hv61). Each stays in its own card, cut short or wrapped."""
+    summary = web_server.get("/telemetry/summary").json()
+    absurd = {"tokens_saved": 10**308, "cost_saved_usd": 1e300, "cache_requests": -5, "hit_rate": -2e19}
+    for view in ("all_time", "window"):
+        summary[view] |= absurd
+    page.route("**/telemetry/summary*", lambda route: route.fulfill(json=summary))
+    open_chat(page, web_server)
+    expect(page.locator("#m-tokens [data-role=value]")).to_contain_text("100,000,000")
+    assert page.evaluate(SCROLLING_SIDEWAYS) == []
+    cards = [page.locator(f"#{card}").bounding_box() for card in ("m-hit", "m-tokens", "m-cost", "m-latency")]
+    assert all(box is not None for box in cards)
+    assert all(a["x"] + a["width"] <= b["x"] for a, b in itertools.pairwise(cards))  # type: ignore[index]
 
 
 # The x of the first and last character of a word, the first time it is under `root`.
