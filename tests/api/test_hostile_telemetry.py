@@ -76,10 +76,9 @@ async def test_aggregate_fields_another_client_added_are_no_latency_bucket(live:
     before = (await live.client.get("/telemetry/summary")).json()["all_time"]["latency"]
     redis = live.runtime.redis
     assert redis is not None
-    garbage = {"cache:ttft_ms:abc": 7, "cache:total_ms:-3": 5, "cache:total_ms:٣": 5, "cache:total_ms:999": 5}
-    await redis.hset(
-        KeySpace(live.runtime.settings.index_name).telemetry_totals, mapping=garbage | {"raw:total_ms:9": -4}
-    )
+    totals = KeySpace(live.runtime.settings.index_name).telemetry_totals
+    foreign = {"cache:ttft_ms:abc": 7, "cache:total_ms:-3": 5, "cache:total_ms:٣": 5, "cache:total_ms:999": 5}
+    await redis.hset(totals, mapping={**foreign, "raw:total_ms:9": -4})  # type: ignore[arg-type]
     await live.runtime.telemetry.flush()
     replies = {path: await live.client.get(path) for path in READERS}
     assert {path: reply.status_code for path, reply in replies.items()} == dict.fromkeys(READERS, 200)

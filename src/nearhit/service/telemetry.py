@@ -455,12 +455,12 @@ def _percentiles(totals: dict[str, float], prefix: str) -> dict[str, float | Non
     """Nearest-rank p50 and p95 from a histogram's buckets (``<prefix><index>`` -> count). A field no bucket of
     ours (another client's ``<prefix>abc``, ``<prefix>-3``) or a count under 1 is left out."""
     counts = sorted(
-        (int(index), count)
+        (int(suffix), count)
         for name, count in totals.items()
         if name.startswith(prefix)
-        and (index := name[len(prefix) :]).isascii()
-        and index.isdigit()
-        and int(index) <= HISTOGRAM_TOP
+        and (suffix := name[len(prefix) :]).isascii()
+        and suffix.isdigit()
+        and int(suffix) <= HISTOGRAM_TOP
         and count >= 1
     )
     total = sum(count for _, count in counts)
