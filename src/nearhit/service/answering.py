@@ -350,7 +350,7 @@ class Answerer:
             clock,
             prompt_tokens=end.usage.prompt_tokens,
             completion_tokens=end.usage.completion_tokens,
-            cost_usd=cost.usd,
+            cost_usd=0.0 if miss.joined else cost.usd,  # one call, paid once: by the request that started it
             degraded=miss.degraded is not None,
             lookup=miss.lookup,
             joined=miss.joined,
