@@ -141,6 +141,27 @@ def test_a_long_unbroken_prompt_and_tenant_wrap_where_they_are_shown(
     assert page.evaluate(SCROLLING_SIDEWAYS) == []
 
 
+UNBROKEN = "upstream said: " + "E" * 5_000  # a provider's error can carry a long id, URL or blob without a space
+MISS = ("cache_document", {"seq": 1, "column": "cache", "hit": False, "match": None, "threshold": 0.76})
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        {"status": "error", "outcome": "error", "error": UNBROKEN, "error_status": 502},
+        {"status": "done", "outcome": "miss", "finish_reason": "stop", "store": "failed", "store_reason": UNBROKEN},
+    ],
+    ids=["error", "store-reason"],
+)
+def test_a_long_unbroken_error_wraps_in_its_column(page: Page, web_server: WebServer, end: dict[str, Any]) -> None:
+    """The column's error line and its match line, given a reason of 5,000 characters without a space: the error
+    ran 41,000 px to the right, over the other column and off the page, which then scrolled sideways (hv61)."""
+    scripted(page, web_server, [MISS, ("column_complete", {"seq": 2, "column": "cache"} | end)], times=1)
+    ask(page, "Say something")
+    expect(page.locator("#col-cache")).to_contain_text("E" * 100)
+    assert page.evaluate(SCROLLING_SIDEWAYS) == []
+
+
 def test_absurd_telemetry_figures_stay_in_their_cards(page: Page, web_server: WebServer) -> None:
     """Totals another Redis client wrote (10^308 tokens saved, a negative request count), as the summary reads them
     back: the figures ran across the next cards (hv61). Each stays in its own card, cut short or wrapped."""
