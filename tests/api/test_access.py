@@ -120,7 +120,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("DELETE", "/telemetry/clear"): Sample("DELETE", "/telemetry/clear"),
 }
 
-_MARKS = re.compile(r'answer-of-(alpha|beta)|"tenant":\s*"(alpha|beta)"')
+_MARKS = re.compile(r'(?:answer|prompt)-of-(alpha|beta)|"tenant":\s*"(alpha|beta)"')
 
 
 def seen(response: httpx.Response) -> set[str]:
@@ -249,6 +249,31 @@ async def test_the_access_matrix(live_secured: LiveServer) -> None:
                 else:
                     assert asks_alpha.status_code == 200, (where, asks_alpha.text)
                     assert seen(asks_alpha) <= {"alpha"}, where
+
+
+async def test_no_lookup_shows_another_tenants_near_entries(live_secured: LiveServer) -> None:
+    """The matrix asks each tenant's own question (an exact hit: no candidates); here a paraphrase runs the
+    semantic lookup, beside another tenant's entry worded nearer to it: neither the candidates (a prompt each,
+    which the matrix's marks would not tell apart) nor the answer, on any path, are the other tenant's."""
+    runtime, client = live_secured.runtime, live_secured.client
+    beta = Scope.build(model=runtime.provider.model, tenant="beta")
+    paraphrase = "Which city is the capital of France?"
+    await (await runtime.cache()).store(f"{paraphrase} prompt-of-beta", "Paris, answer-of-beta.", beta)
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": paraphrase}]}
+    for caller, tenant in (("own", {}), ("admin", {"tenant": "alpha"})):
+        where = f"as {caller}"
+        for path in ("/ask", "/ask/stream"):
+            body = {"prompt": paraphrase, "include_raw": False} | tenant
+            response = await client.post(path, json=body, headers=CALLERS[caller])
+            assert response.status_code == 200 and '"candidates": [{' in response.text.replace('":[', '": ['), where
+            assert seen(response) == {"alpha"}, (path, where, response.text)
+        searched = await client.post(
+            "/cache/search", json={"text": paraphrase, "top_k": 100} | tenant, headers=CALLERS[caller]
+        )
+        assert searched.status_code == 200 and seen(searched) == {"alpha"}, where
+    for streamed in (False, True):  # the gateway: a key's own tenant only
+        response = await client.post("/v1/chat/completions", json=chat | {"stream": streamed}, headers=CALLERS["own"])
+        assert response.status_code == 200 and seen(response) == {"alpha"}, (streamed, response.text)
 
 
 _PROBE_AGE = re.compile(r'"checked_s_ago":\s*[0-9.e-]+')  # how old the health status is: moves by itself

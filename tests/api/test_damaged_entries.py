@@ -190,4 +190,4 @@ async def test_an_event_another_client_added_to_the_telemetry_stream_fails_no_re
         response = await live.client.get(path)
         assert response.status_code == 200, (path, response.text)
     events = (await live.client.get("/telemetry/events")).json()["events"]
-    assert events[:2] == [{}, {}] and {e["column"] for e in events[2:]} == {"cache", "raw"}, events  # as they were
+    assert {e["column"] for e in events} == {"cache", "raw"}, events  # the foreign two left out

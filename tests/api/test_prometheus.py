@@ -128,6 +128,14 @@ async def test_single_flight_joins_are_not_llm_calls(live: LiveServer) -> None:
         assert calls + joins + served == 3, (calls, joins, served)
         if joins >= 1:
             assert calls == 1
+            # The call's price once (hv61: each request that joined it added it again, so a burst of identical
+            # questions multiplied the spend reported, in Prometheus and in the telemetry, past the bill).
+            paid = [answer["cost_usd"] for answer in answers if not answer["joined"]]
+            spent = value(after, "nearhit_cost_usd_total", column="cache") - value(
+                before, "nearhit_cost_usd_total", column="cache"
+            )
+            assert spent == pytest.approx(sum(paid)) and sum(paid) > 0
+            assert {answer["cost_usd"] for answer in answers if answer["joined"]} == {0.0}
             return
     pytest.fail("no ask joined another's call in five tries")
 

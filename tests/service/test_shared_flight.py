@@ -50,6 +50,10 @@ async def test_twenty_identical_misses_on_two_processes_make_one_llm_call(
     answers = {reply.json()["cache"]["answer"] for reply in replies}
     assert answers == {"One call serves every waiter."}
     assert len(upstream_server.chat_requests) == 1
+    # The call's cost once: the other process's requests followed it through Redis (each process's own first
+    # request recorded it again before, hv61, so the spend reported doubled with two processes).
+    paid = [reply.json()["cache"]["cost_usd"] for reply in replies if reply.json()["cache"]["cost_usd"]]
+    assert len(paid) == 1, paid
 
 
 async def test_a_follower_whose_leader_is_gone_calls_the_llm_itself(settings: Settings) -> None:

@@ -6,6 +6,7 @@ inside the text that carries them (docs/hostile-testing.md, "Eleventh round, the
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from typing import Any
 
@@ -112,6 +113,69 @@ def test_a_stored_answer_arrives_whole(page: Page, web_server: WebServer, tenant
     expect(page.locator("#col-cache [data-role=error]")).to_be_hidden()
     inspect(page)
     expect(page.locator("#inspector")).to_contain_text("Print the whole file")
+
+
+# The elements whose content is wider than they are and can be scrolled sideways (fields aside: they scroll their
+# own text, as typed).
+SCROLLING_SIDEWAYS = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => !['INPUT', 'TEXTAREA'].includes(e.tagName) && e.scrollWidth > e.clientWidth + 1
+    && !['hidden', 'clip'].includes(getComputedStyle(e).overflowX))
+  .map((e) => `${e.tagName}.${e.className} ${e.clientWidth} < ${e.scrollWidth}`)"""
+
+
+def test_a_long_unbroken_prompt_and_tenant_wrap_where_they_are_shown(
+    page: Page, web_server: WebServer, tenant: str
+) -> None:
+    """A stored question of 3,000 letters without a space, listed among the inspector's candidates, and a tenant
+    of 256: the candidate's line ran 26,000 px to the right of the inspector (read by scrolling sideways) and
+    each history item's tenant 1,700 px past the sidebar (hv61). Both now wrap; nothing scrolls sideways."""
+    long_tenant = f"{tenant}-{'T' * (255 - len(tenant))}"
+    stored = "Tell me about " + "B" * 3_000 + " please"
+    response = web_server.post("/cache/store", {"prompt": stored, "response": "Bees.", "tenant": long_tenant})
+    assert response.status_code == 201, response.text
+    open_chat(page, web_server, long_tenant)
+    ask(page, "Tell me about " + "B" * 2_990 + " please")  # not the same question: the stored one is a candidate
+    inspect(page)
+    expect(page.locator("#inspector .candidates li").filter(has_text="B" * 100)).to_have_count(1)
+    expect(page.locator("#history")).to_contain_text("T" * 200)
+    assert page.evaluate(SCROLLING_SIDEWAYS) == []
+
+
+UNBROKEN = "upstream said: " + "E" * 5_000  # a provider's error can carry a long id, URL or blob without a space
+MISS = ("cache_document", {"seq": 1, "column": "cache", "hit": False, "match": None, "threshold": 0.76})
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        {"status": "error", "outcome": "error", "error": UNBROKEN, "error_status": 502},
+        {"status": "done", "outcome": "miss", "finish_reason": "stop", "store": "failed", "store_reason": UNBROKEN},
+    ],
+    ids=["error", "store-reason"],
+)
+def test_a_long_unbroken_error_wraps_in_its_column(page: Page, web_server: WebServer, end: dict[str, Any]) -> None:
+    """The column's error line and its match line, given a reason of 5,000 characters without a space: the error
+    ran 41,000 px to the right, over the other column and off the page, which then scrolled sideways (hv61)."""
+    scripted(page, web_server, [MISS, ("column_complete", {"seq": 2, "column": "cache"} | end)], times=1)
+    ask(page, "Say something")
+    expect(page.locator("#col-cache")).to_contain_text("E" * 100)
+    assert page.evaluate(SCROLLING_SIDEWAYS) == []
+
+
+def test_absurd_telemetry_figures_stay_in_their_cards(page: Page, web_server: WebServer) -> None:
+    """Totals another Redis client wrote (10^308 tokens saved, a negative request count), as the summary reads them
+    back: the figures ran across the next cards (hv61). Each stays in its own card, cut short or wrapped."""
+    summary = web_server.get("/telemetry/summary").json()
+    absurd = {"tokens_saved": 10**308, "cost_saved_usd": 1e300, "cache_requests": -5, "hit_rate": -2e19}
+    for view in ("all_time", "window"):
+        summary[view] |= absurd
+    page.route("**/telemetry/summary*", lambda route: route.fulfill(json=summary))
+    open_chat(page, web_server)
+    expect(page.locator("#m-tokens [data-role=value]")).to_contain_text("100,000,000")
+    assert page.evaluate(SCROLLING_SIDEWAYS) == []
+    boxes = [page.locator(f"#{card}").bounding_box() for card in ("m-hit", "m-tokens", "m-cost", "m-latency")]
+    cards = [box for box in boxes if box is not None]
+    assert len(cards) == 4 and all(a["x"] + a["width"] <= b["x"] for a, b in itertools.pairwise(cards))
 
 
 # The x of the first and last character of a word, the first time it is under `root`.

@@ -101,7 +101,7 @@ async def metrics(request: Request, runtime: RuntimeDep) -> Any:
         cache = await runtime.cache()
         result["cache"] = (await cache.stats()).to_dict()
         result["telemetry"] = (await runtime.telemetry.summary())["all_time"]
-    except NearhitError as exc:
+    except (NearhitError, RedisError) as exc:  # Redis away, or a key another client wrote over
         result["cache"] = {"error": str(exc)}
     return result
 

@@ -46,10 +46,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class _Started:
-    """A miss's flight started beside its lookup's second chances, and whether it joined another request's."""
+    """A miss's flight started beside its lookup's second chances, whether it joined another request's, and
+    ``asked``: set once this request's call is asked of the provider (never when it follows another's)."""
 
     beside: Beside
     joined: bool
+    asked: asyncio.Event
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,9 @@ class Answerer:
             key = self.flight_key(request)
             joined = self.runtime.flights.in_flight(key)
             asked = asyncio.Event()  # the call asked of the provider: the second chances start then (service.beside)
-            started = _Started(Beside(first, self._subscriber(request, key, asked), asked, joined=joined), joined)
+            started = _Started(
+                Beside(first, self._subscriber(request, key, asked), asked, joined=joined), joined, asked
+            )
         try:
             if started is not None:
                 try:
@@ -234,10 +238,10 @@ class Answerer:
         stored = StoreResult("skipped", storing.no_store_reason(request, bypass, degraded))
         if started is None:
             key = self.flight_key(request)
-            joined = self.runtime.flights.in_flight(key)
-            events = self._subscriber(request, key)(on_complete)
+            joined, asked = self.runtime.flights.in_flight(key), asyncio.Event()
+            events = self._subscriber(request, key, asked)(on_complete)
         else:  # the flight's store, held until now: the final result's, with the Lookup its second chances added to
-            joined = started.joined
+            joined, asked = started.joined, started.asked
             started.beside.decide(on_complete or stored)
             events = started.beside.events()
         try:
@@ -250,8 +254,11 @@ class Answerer:
                 elif isinstance(flight_event, StoreResult):
                     stored = flight_event
         except LLMError as exc:
-            yield self._error("cache", request, clock, exc, _Miss(degraded, result, joined))
+            yield self._error("cache", request, clock, exc, _Miss(degraded, result, joined or not asked.is_set()))
             return
+        # A call this process never asked joined another's: here, or another process's through Redis (its events
+        # replayed by service.shared_flight), whose request counts the call and its cost.
+        joined = joined or not asked.is_set()
         if end is not None:
             outcome: Outcome = "miss" if request.lookup else "bypass"
             miss = _Miss(degraded, result, joined)
@@ -259,15 +266,14 @@ class Answerer:
             yield replace(done, store=stored.outcome, store_reason=stored.reason)
 
     def _subscriber(
-        self, request: AskRequest, key: str, asked: asyncio.Event | None = None
+        self, request: AskRequest, key: str, asked: asyncio.Event
     ) -> Callable[[OnComplete | None], AsyncIterator[LLMEvent | StoreResult]]:
         """The miss's generation, shared with concurrent identical misses, subscribed with its store; ``asked`` is
         set once this request's call is asked of the provider."""
 
         def call() -> AsyncIterator[LLMEvent]:
             events = self._llm_stream(request, "cache")
-            if asked is not None:
-                asked.set()
+            asked.set()
             return events
 
         def lingers(events: Sequence[LLMEvent]) -> bool:
@@ -350,7 +356,7 @@ class Answerer:
             clock,
             prompt_tokens=end.usage.prompt_tokens,
             completion_tokens=end.usage.completion_tokens,
-            cost_usd=cost.usd,
+            cost_usd=0.0 if miss.joined else cost.usd,  # one call, paid once: by the request that started it
             degraded=miss.degraded is not None,
             lookup=miss.lookup,
             joined=miss.joined,

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from nearhit import foreign_json, metrics
 from nearhit.background import Background
@@ -301,26 +301,26 @@ class Telemetry:
             replies = await pipe.execute()
         totals = _floats([replies[0]])
         recent = _floats(replies[1:-1])
-        newest = [_decode_event(fields) for _, fields in replies[-1] or []]
+        newest = _decoded(replies[-1])
         sample = sum(int(totals.get(f"{column}:latency:count", 0.0)) for column in ("raw", "cache"))
         return {
             "all_time": _totals_view(totals) | {"latency": _latency(totals), "latency_sample": sample},
             "window": {"seconds": window_seconds} | _totals_view(recent) | {"latency": _latency(recent)},
             "dropped_events": self.dropped,
-            "priced_as": newest[0].get("priced_as") if newest else None,  # the model of the newest answer
+            "priced_as": _priced_as(newest),  # the model of the newest answer
         }
 
     async def stream_info(self) -> dict[str, Any]:
         redis = self._require()
         length = await redis.xlen(self._stream)
         newest = await self._newest(redis, 1)
-        oldest = await redis.xrange(self._stream, count=1)
+        oldest = _decoded(await redis.xrange(self._stream, count=1))
         return {
             "stream": self._stream,
             "length": int(length),
             "maxlen": self._maxlen,
-            "oldest_ts": _decode_event(oldest[0][1]).get("ts") if oldest else None,
-            "newest_ts": newest[0].get("ts") if newest else None,
+            "oldest_ts": oldest[0]["ts"] if oldest else None,
+            "newest_ts": newest[0]["ts"] if newest else None,
             "dropped_events": self.dropped,
         }
 
@@ -331,7 +331,10 @@ class Telemetry:
         self._unwritten.clear()
         await self._background.drain()  # a write under way lands before the delete, not after it
         self._unflushed.clear()  # what a failed flush kept for the next one
-        length = int(await redis.xlen(self._stream))
+        try:
+            length = int(await redis.xlen(self._stream))
+        except ResponseError:  # another client wrote something else under its key: no events, deleted all the same
+            length = 0
         scanned = [
             key
             for prefix in (self._buckets, self._tenant_streams)
@@ -343,12 +346,11 @@ class Telemetry:
 
     async def events(self, count: int, tenant: str | None = None) -> list[dict[str, Any]]:
         """The newest ``count`` events, newest first: every tenant's, or ``tenant``'s own (written only by a
-        telemetry made ``per_tenant``)."""
+        telemetry made ``per_tenant``). An entry another client added that is no event is left out."""
         redis = self._require()
         if tenant is None:
             return await self._newest(redis, count)
-        entries = await redis.xrevrange(self._tenant_stream(tenant), count=min(count, TENANT_EVENTS)) or []
-        return [_decode_event(fields) for _, fields in entries]
+        return _decoded(await redis.xrevrange(self._tenant_stream(tenant), count=min(count, TENANT_EVENTS)))
 
     def _tenant_stream(self, tenant: str) -> str:
         return self._tenant_streams + sha256_hex(tenant)[:32]
@@ -362,8 +364,7 @@ class Telemetry:
         return redis
 
     async def _newest(self, redis: RedisClient, count: int) -> list[dict[str, Any]]:
-        entries = await redis.xrevrange(self._stream, count=count) or []
-        return [_decode_event(fields) for _, fields in entries]
+        return _decoded(await redis.xrevrange(self._stream, count=count))
 
 
 def _floats(hashes: list[Any]) -> dict[str, float]:
@@ -376,12 +377,23 @@ def _floats(hashes: list[Any]) -> dict[str, float]:
     return totals
 
 
-def _decode_event(fields: Any) -> dict[str, Any]:
-    """An event as written; an entry another client wrote in the stream that is not one reads as ``{}`` (listed
-    without fields), so it never fails the listing, the summary or ``/metrics``."""
-    fields = fields or {}
-    event = foreign_json.read(fields.get(b"json") or fields.get("json"))
-    return event if isinstance(event, dict) else {}
+def _decode_event(fields: Any) -> dict[str, Any] | None:
+    """An entry of the stream as the event nearhit wrote (a JSON object with its ``ts``), or None for one it
+    cannot be: another client may add entries with other fields or none, and each read still answers."""
+    event = foreign_json.read((fields or {}).get(b"json") or (fields or {}).get("json"))
+    if not isinstance(event, dict) or not isinstance(event.get("ts"), int | float) or not math.isfinite(event["ts"]):
+        return None
+    return event
+
+
+def _decoded(entries: Any) -> list[dict[str, Any]]:
+    """The readable events among stream entries (``XRANGE``'s reply), in their order."""
+    return [event for _, fields in entries or [] if (event := _decode_event(fields)) is not None]
+
+
+def _priced_as(newest: list[dict[str, Any]]) -> str | None:
+    priced_as = newest[0].get("priced_as") if newest else None
+    return priced_as if isinstance(priced_as, str) else None
 
 
 def _text(value: Any) -> str:
@@ -436,8 +448,17 @@ def _latency(totals: dict[str, float]) -> dict[str, Any]:
 
 
 def _percentiles(totals: dict[str, float], prefix: str) -> dict[str, float | None]:
-    """Nearest-rank p50 and p95 from a histogram's buckets (``<prefix><index>`` -> count)."""
-    counts = sorted((int(name[len(prefix) :]), count) for name, count in totals.items() if name.startswith(prefix))
+    """Nearest-rank p50 and p95 from a histogram's buckets (``<prefix><index>`` -> count). A field no bucket of
+    ours (another client's ``<prefix>abc``, ``<prefix>-3``) or a count under 1 is left out."""
+    counts = sorted(
+        (int(suffix), count)
+        for name, count in totals.items()
+        if name.startswith(prefix)
+        and (suffix := name[len(prefix) :]).isascii()
+        and suffix.isdigit()
+        and int(suffix) <= HISTOGRAM_TOP
+        and count >= 1
+    )
     total = sum(count for _, count in counts)
     result: dict[str, float | None] = {}
     for p in (50, 95):
