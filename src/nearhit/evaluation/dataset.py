@@ -231,6 +231,12 @@ BUNDLED_FILES = {
     "nearhit-conversations-v159": "nearhit_conversations_v159.jsonl",
     "nearhit-conversations-v160": "nearhit_conversations_v160.jsonl",
     "nearhit-conversations-v161": "nearhit_conversations_v161.jsonl",
+    "nearhit-conversations-v162": "nearhit_conversations_v162.jsonl",
+    "nearhit-conversations-v163": "nearhit_conversations_v163.jsonl",
+    "nearhit-conversations-v164": "nearhit_conversations_v164.jsonl",
+    "nearhit-conversations-v165": "nearhit_conversations_v165.jsonl",
+    "nearhit-conversations-v166": "nearhit_conversations_v166.jsonl",
+    "nearhit-conversations-v167": "nearhit_conversations_v167.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
