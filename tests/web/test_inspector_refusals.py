@@ -34,14 +34,18 @@ def test_a_passing_score_refused_past_a_veto_is_not_called_under_the_pass_mark(
     page: Page, web_server: WebServer, tenant: str
 ) -> None:
     """Decision on: the farther candidate's score passes (0.79 >= 0.65) but it lies past a vetoed one. The
-    miss says why; before, it said 'score 0.79 < 0.65'."""
+    miss says why: the nearer one's veto (before, 'score 0.79 < 0.65'; then the decision's rule alone, "a nearer
+    cached question was refused", which left a reader to find which one and why in the inspector)."""
     seed(web_server, tenant, LOOK_ALIKE, TOPIC)
     open_chat(page, web_server, tenant)
     ask(page, QUERY)
     match = page.locator("#col-cache [data-role=match]")
     expect(match).to_have_attribute("data-kind", "miss")
-    expect(match).to_contain_text(f"(rejected by the decision: {NEAREST_ONLY})")
+    expect(match).to_contain_text("(the nearest, 0.9")
+    expect(match).to_contain_text(", rejected by the negation guard: ")
+    expect(match).to_contain_text("; none farther is served behind it)")
     expect(match).not_to_contain_text(" < ")
+    expect(match).not_to_contain_text(NEAREST_ONLY)
     inspect(page)
     farther = page.locator("#inspector .candidates li").filter(has_text=TOPIC)
     expect(farther).to_contain_text("rejected by decision 0.79")

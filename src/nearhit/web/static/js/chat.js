@@ -197,6 +197,15 @@ function nearestUnder(candidate, threshold) {
   return `nearest: ${num(candidate.similarity, 3)} < ${num(threshold, 2)}`;
 }
 
+/** A miss refused behind a nearer question ("a nearer cached question was refused: ..."): that nearer refusal,
+ * which is why the question missed. The one reported is the farther candidate whose score passed. */
+function refusedBehind(doc) {
+  const nearer = (doc.candidates ?? []).find((c) => c.outcome.startsWith("rejected_by") && c.reason !== doc.rejection_reason);
+  if (!nearer) return ` (rejected by the decision: ${doc.rejection_reason})`;
+  const by = nearer.guard === "decision" ? "the decision" : `the ${nearer.guard} guard`;
+  return ` (the nearest, ${num(nearer.similarity, 3)}, rejected by ${by}: ${nearer.reason}; none farther is served behind it)`;
+}
+
 function matchFromDocument(doc) {
   if (doc.degraded) return setMatch("degraded", `Degraded — ${doc.reason ?? "the cache is unavailable"}`);
   if (doc.match === "exact") return setMatch("exact", "Exact match");
@@ -212,7 +221,7 @@ function matchFromDocument(doc) {
   const why = doc.rejected_by === "decision"
     ? isNum(doc.score) && doc.score < doc.decision_threshold
       ? ` (no candidate passed the decision: best score ${num(doc.score, 2)} < ${num(doc.decision_threshold, 2)})`
-      : ` (rejected by the decision: ${doc.rejection_reason})`
+      : refusedBehind(doc)
     : doc.rejected_by === "bound"
     ? ` (withheld to learn, wrong-hit bound: the candidate it would serve, similarity ${num(doc.similarity, 3)})`
     : doc.rejected_by === "feedback"
