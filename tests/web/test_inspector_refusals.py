@@ -139,3 +139,19 @@ def test_a_conversations_nearest_under_its_own_floor_is_not_called_under_the_thr
     expect(match).not_to_contain_text("< 0.76")
     inspect(page)
     expect(page.locator("#inspector .candidates li").first).to_contain_text("told as one question")
+
+
+def test_a_follow_up_served_as_one_question_says_what_was_compared(
+    page: Page, web_server: WebServer, tenant: str
+) -> None:
+    """A short follow-up ("How do I stop that?") served its conversation's first message's answer: the match line
+    said "Semantic match · similarity 0.946" alone, which reads as a wrong hit; it now says what was compared."""
+    open_chat(page, web_server, tenant)
+    page.click("#new-conversation")
+    ask(page, "I have a 2019 MacBook Air whose battery drains overnight while the lid is closed.")
+    ask(page, "How do I stop that?")
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "semantic")
+    expect(match).to_contain_text("· the conversation and this question read as one question")
+    inspect(page)
+    expect(page.locator("#inspector")).to_contain_text("Matched as one question")
