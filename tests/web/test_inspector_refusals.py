@@ -5,7 +5,7 @@ The prompts are those of ``tests/cache/test_stop_past_veto.py`` and ``tests/deci
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from nearhit.decision.choice import NEAREST_ONLY
 from tests.web.conftest import WebServer
@@ -22,6 +22,15 @@ def seed(server: WebServer, tenant: str, *prompts: str) -> None:
     for prompt in prompts:
         stored = server.post("/cache/store", {"prompt": prompt, "response": f"About: {prompt}", "tenant": tenant})
         assert stored.status_code == 201, stored.text
+
+
+def follow_up(page: Page, server: WebServer, tenant: str, story: str, question: str) -> Locator:
+    """A New conversation told ``story``, then asked ``question``: the cache column's match line."""
+    open_chat(page, server, tenant)
+    page.click("#new-conversation")
+    ask(page, story)
+    ask(page, question)
+    return page.locator("#col-cache [data-role=match]")
 
 
 def inspect(page: Page) -> None:
@@ -129,11 +138,13 @@ def test_a_conversations_nearest_under_its_own_floor_is_not_called_under_the_thr
     """A follow-up whose nearest row (its conversation's first question, ~0.875) is above the 0.76 threshold but
     under the floor of a story told as one question (0.88): the miss said "nearest: 0.875 < 0.76", which is false;
     it now gives the candidate's reason, and the inspector lists it too."""
-    open_chat(page, web_server, tenant)
-    page.click("#new-conversation")
-    ask(page, "My cat is 14 and has started drinking a lot of water.")
-    ask(page, "Should I take her to the vet?")
-    match = page.locator("#col-cache [data-role=match]")
+    match = follow_up(
+        page,
+        web_server,
+        tenant,
+        "My cat is 14 and has started drinking a lot of water.",
+        "Should I take her to the vet?",
+    )
     expect(match).to_have_attribute("data-kind", "miss")
     expect(match).to_contain_text("told as one question: 0.8")
     expect(match).not_to_contain_text("< 0.76")
@@ -146,11 +157,8 @@ def test_a_follow_up_served_as_one_question_says_what_was_compared(
 ) -> None:
     """A short follow-up ("How do I stop that?") served its conversation's first message's answer: the match line
     said "Semantic match · similarity 0.946" alone, which reads as a wrong hit; it now says what was compared."""
-    open_chat(page, web_server, tenant)
-    page.click("#new-conversation")
-    ask(page, "I have a 2019 MacBook Air whose battery drains overnight while the lid is closed.")
-    ask(page, "How do I stop that?")
-    match = page.locator("#col-cache [data-role=match]")
+    story = "I have a 2019 MacBook Air whose battery drains overnight while the lid is closed."
+    match = follow_up(page, web_server, tenant, story, "How do I stop that?")
     expect(match).to_have_attribute("data-kind", "semantic")
     expect(match).to_contain_text("· the conversation and this question read as one question")
     inspect(page)
