@@ -495,8 +495,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"]) or "settings"
-            problems.append(f"{where.upper()}: {error['msg']}")
+            # A validator's message names its variable already: "REDIS_URL has the scheme ...", not "SETTINGS:
+            # Value error, REDIS_URL has the scheme ..." (pydantic's wording for where and what raised).
+            message = error["msg"].removeprefix("Value error, ")
+            where = ".".join(str(part) for part in error["loc"]).upper()
+            problems.append(message if not where or message.startswith(where) else f"{where}: {message}")
         raise ConfigError("bad configuration: " + "; ".join(problems)) from None
 
 

@@ -21,13 +21,19 @@ from nearhit.cli import main
         ({"PORT": "70000"}, "PORT must be a port number"),
         ({"PORT": "-1"}, "PORT must be a port number"),
         ({"PORT": "٨٠٠٠"}, "PORT must be a port number"),  # digits, but not ASCII ones
-        ({"REDIS_URL": "nope://localhost:6379"}, "REDIS_URL has the scheme 'nope'"),
+        ({"REDIS_URL": "nope://localhost:6379"}, "bad configuration: REDIS_URL has the scheme 'nope'"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL has the scheme"),
         ({"NEARHIT_DATA_DIR": "/proc/nearhit-cannot-be-here"}, "NEARHIT_DATA_DIR (/proc/nearhit-cannot-be-here)"),
         ({"PROMETHEUS_MULTIPROC_DIR": "/proc/nearhit-missing"}, "PROMETHEUS_MULTIPROC_DIR (/proc/nearhit-missing)"),
         ({"NEARHIT_HEALTH_HOST": "not a host!"}, "NEARHIT_HEALTH_HOST ('not a host!')"),
-        ({"OPENAI_BASE_URL": "api.example.com/v1"}, "OPENAI_BASE_URL must be an http:// or https:// URL"),
-        ({"AZURE_OPENAI_ENDPOINT": "ftp://example.com"}, "AZURE_OPENAI_ENDPOINT must be an http:// or https://"),
+        (
+            {"OPENAI_BASE_URL": "api.example.com/v1"},
+            "bad configuration: OPENAI_BASE_URL must be an http:// or https:// URL",
+        ),
+        (
+            {"AZURE_OPENAI_ENDPOINT": "ftp://example.com"},
+            "bad configuration: AZURE_OPENAI_ENDPOINT must be an http:// or https://",
+        ),
     ],
 )
 def test_serve_names_the_variable_it_cannot_use_before_starting(

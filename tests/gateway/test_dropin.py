@@ -484,3 +484,17 @@ async def test_langchain_bind_tools_reads_a_replayed_tool_call(serve: ServeGatew
         usage = again.usage_metadata  # LangChain reads the hit's prompt as cache reads
         assert usage is not None and usage["input_token_details"]["cache_read"] == usage["input_tokens"] > 0
         assert gateway.runtime.flights.started == 1
+
+
+async def test_a_client_whose_base_url_lacks_v1_is_told_so(serve: ServeGateway) -> None:
+    """README's base_url without its /v1 (a newcomer's first slip): a bare 404 "Not Found" told the SDK nothing."""
+    async with serve() as gateway:
+        client = openai.AsyncOpenAI(base_url=gateway.base_url.removesuffix("/v1"), api_key="sk-any", max_retries=0)
+        with pytest.raises(openai.NotFoundError) as caught:
+            await client.chat.completions.create(model="gpt-4o", messages=ask("hi"))
+        assert caught.value.code == "unknown_url"
+        assert "the OpenAI-compatible gateway is under /v1, so a client's base_url ends in /v1" in caught.value.message
+        with pytest.raises(openai.NotFoundError, match="base_url ends in /v1"):
+            await client.models.retrieve("gpt-4o")
+        async with httpx.AsyncClient(base_url=gateway.base_url.removesuffix("/v1")) as http:
+            assert (await http.get("/nothing")).json() == {"detail": "Not Found"}  # other paths: as before

@@ -15,8 +15,11 @@ from tests.library.conftest import answer_in_a_thread
 
 async def test_a_misspelt_setting_is_refused_not_ignored(redis_url: str, redis_data_dir: Path) -> None:
     # Ignored, the cache ran with the default threshold the caller meant to change.
-    with pytest.raises(ConfigError, match=r"similarity_treshold.*similarity_threshold"):
+    with pytest.raises(ConfigError, match=r"similarity_treshold' \(did you mean similarity_threshold\?\)"):
         await AsyncCache.open(redis_url, data_dir=redis_data_dir, similarity_treshold=0.5)
+    # The names suggested are the arguments open() takes, never a field's internal name (similarity_threshold_env).
+    with pytest.raises(ConfigError, match=r"'decison' \(did you mean decision\?\)"):
+        await AsyncCache.open(redis_url, data_dir=redis_data_dir, decison=False)
     with pytest.raises(ConfigError, match="cache_tll"):
         await AsyncCache.open(redis_url, data_dir=redis_data_dir, cache_tll=60)
 

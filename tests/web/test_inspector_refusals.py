@@ -5,7 +5,7 @@ The prompts are those of ``tests/cache/test_stop_past_veto.py`` and ``tests/deci
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from nearhit.decision.choice import NEAREST_ONLY
 from tests.web.conftest import WebServer
@@ -24,6 +24,15 @@ def seed(server: WebServer, tenant: str, *prompts: str) -> None:
         assert stored.status_code == 201, stored.text
 
 
+def follow_up(page: Page, server: WebServer, tenant: str, story: str, question: str) -> Locator:
+    """A New conversation told ``story``, then asked ``question``: the cache column's match line."""
+    open_chat(page, server, tenant)
+    page.click("#new-conversation")
+    ask(page, story)
+    ask(page, question)
+    return page.locator("#col-cache [data-role=match]")
+
+
 def inspect(page: Page) -> None:
     """Hover the cache column's answer so that the inspector shows."""
     page.hover("#col-cache [data-role=answer]")
@@ -34,14 +43,18 @@ def test_a_passing_score_refused_past_a_veto_is_not_called_under_the_pass_mark(
     page: Page, web_server: WebServer, tenant: str
 ) -> None:
     """Decision on: the farther candidate's score passes (0.79 >= 0.65) but it lies past a vetoed one. The
-    miss says why; before, it said 'score 0.79 < 0.65'."""
+    miss says why: the nearer one's veto (before, 'score 0.79 < 0.65'; then the decision's rule alone, "a nearer
+    cached question was refused", which left a reader to find which one and why in the inspector)."""
     seed(web_server, tenant, LOOK_ALIKE, TOPIC)
     open_chat(page, web_server, tenant)
     ask(page, QUERY)
     match = page.locator("#col-cache [data-role=match]")
     expect(match).to_have_attribute("data-kind", "miss")
-    expect(match).to_contain_text(f"(rejected by the decision: {NEAREST_ONLY})")
+    expect(match).to_contain_text("(the nearest, 0.9")
+    expect(match).to_contain_text(", rejected by the negation guard: ")
+    expect(match).to_contain_text("; none farther is served behind it)")
     expect(match).not_to_contain_text(" < ")
+    expect(match).not_to_contain_text(NEAREST_ONLY)
     inspect(page)
     farther = page.locator("#inspector .candidates li").filter(has_text=TOPIC)
     expect(farther).to_contain_text("rejected by decision 0.79")
@@ -125,13 +138,28 @@ def test_a_conversations_nearest_under_its_own_floor_is_not_called_under_the_thr
     """A follow-up whose nearest row (its conversation's first question, ~0.875) is above the 0.76 threshold but
     under the floor of a story told as one question (0.88): the miss said "nearest: 0.875 < 0.76", which is false;
     it now gives the candidate's reason, and the inspector lists it too."""
-    open_chat(page, web_server, tenant)
-    page.click("#new-conversation")
-    ask(page, "My cat is 14 and has started drinking a lot of water.")
-    ask(page, "Should I take her to the vet?")
-    match = page.locator("#col-cache [data-role=match]")
+    match = follow_up(
+        page,
+        web_server,
+        tenant,
+        "My cat is 14 and has started drinking a lot of water.",
+        "Should I take her to the vet?",
+    )
     expect(match).to_have_attribute("data-kind", "miss")
     expect(match).to_contain_text("told as one question: 0.8")
     expect(match).not_to_contain_text("< 0.76")
     inspect(page)
     expect(page.locator("#inspector .candidates li").first).to_contain_text("told as one question")
+
+
+def test_a_follow_up_served_as_one_question_says_what_was_compared(
+    page: Page, web_server: WebServer, tenant: str
+) -> None:
+    """A short follow-up ("How do I stop that?") served its conversation's first message's answer: the match line
+    said "Semantic match · similarity 0.946" alone, which reads as a wrong hit; it now says what was compared."""
+    story = "I have a 2019 MacBook Air whose battery drains overnight while the lid is closed."
+    match = follow_up(page, web_server, tenant, story, "How do I stop that?")
+    expect(match).to_have_attribute("data-kind", "semantic")
+    expect(match).to_contain_text("· the conversation and this question read as one question")
+    inspect(page)
+    expect(page.locator("#inspector")).to_contain_text("Matched as one question")

@@ -290,6 +290,8 @@ async def retrieve_model(model: str, request: Request, runtime: RuntimeDep) -> R
 
 
 ENDPOINTS = ("POST /v1/chat/completions", "POST /v1/embeddings", "GET /v1/models", "GET /v1/models/{model}")
+UNPREFIXED = ("/chat/completions", "/embeddings", "/models", "/responses", "/completions")
+"""OpenAI's paths asked of the root: a client whose ``base_url`` lacks ``/v1`` (a bare 404 told it nothing)."""
 
 
 def install(app: FastAPI) -> None:
@@ -300,6 +302,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def not_found(request: Request, exc: HTTPException) -> Response:
         path = request.url.path
+        if exc.status_code == 404 and (path in UNPREFIXED or path.startswith("/models/")):
+            return _error(
+                GatewayError(
+                    f"Invalid URL ({request.method} {path}): the OpenAI-compatible gateway is under {router.prefix}, "
+                    f"so a client's base_url ends in {router.prefix} (http://127.0.0.1:8000{router.prefix} for "
+                    "make demo).",
+                    status=404,
+                    code="unknown_url",
+                )
+            )
         if not path.startswith(router.prefix + "/") or exc.status_code not in (404, 405):
             return await http_exception_handler(request, exc)
         served = ", ".join(ENDPOINTS)

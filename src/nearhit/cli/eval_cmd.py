@@ -349,9 +349,11 @@ def _env_file(_: click.Context, __: click.Parameter, value: Path | None) -> Path
     help="Largest share of trap pairs that may get a wrong answer.",
 )
 @_guards_option
-@click.option("--from", "start", type=THRESHOLD, default=0.70, show_default=True)
-@click.option("--to", "stop", type=THRESHOLD, default=0.99, show_default=True)
-@click.option("--step", type=click.FloatRange(0.001, 1), default=0.01, show_default=True)
+@click.option("--from", "start", type=THRESHOLD, default=0.70, show_default=True, help="Lowest threshold tried.")
+@click.option("--to", "stop", type=THRESHOLD, default=0.99, show_default=True, help="Highest threshold tried.")
+@click.option(
+    "--step", type=click.FloatRange(0.001, 1), default=0.01, show_default=True, help="Between two thresholds tried."
+)
 @click.option(
     "--write-config",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -23,7 +23,11 @@ from nearhit.errors import NearhitError
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: $PORT or 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
 @click.option(
-    "--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="The least severe log line written (JSON lines on stderr).",
 )
 def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
     """Serve the API and the web UI. Without REDIS_URL, starts the embedded Redis first (and stops it on

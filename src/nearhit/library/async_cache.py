@@ -357,12 +357,14 @@ def _known_settings(overrides: dict[str, Any]) -> dict[str, Any]:
     """``overrides``, if each names a setting (by field or variable name): the settings ignore unknown names
     (for ``.env`` files shared with other programs), so a misspelt argument would be silently dropped."""
     names = set(Settings.model_fields)
-    for field in Settings.model_fields.values():
-        if isinstance(field.validation_alias, AliasChoices):
-            names.update(alias for alias in field.validation_alias.choices if isinstance(alias, str))
+    arguments = set()  # what to suggest: each setting's argument name (similarity_threshold, not its field's)
+    for name, field in Settings.model_fields.items():
+        aliases = field.validation_alias.choices if isinstance(field.validation_alias, AliasChoices) else []
+        names.update(alias for alias in aliases if isinstance(alias, str))
+        arguments.update([a for a in aliases if isinstance(a, str) and a.islower()] or [name])
     unknown = [name for name in overrides if name not in names]
     if unknown:
-        close = difflib.get_close_matches(unknown[0], Settings.model_fields, n=1)
+        close = difflib.get_close_matches(unknown[0], arguments, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ConfigError(f"unknown setting {unknown[0]!r}{hint}; the settings are nearhit.Settings' fields")
     return overrides

@@ -197,13 +197,30 @@ function nearestUnder(candidate, threshold) {
   return `nearest: ${num(candidate.similarity, 3)} < ${num(threshold, 2)}`;
 }
 
+/** A miss refused behind a nearer question ("a nearer cached question was refused: ..."): that nearer refusal,
+ * which is why the question missed. The one reported is the farther candidate whose score passed. */
+function refusedBehind(doc) {
+  const nearer = (doc.candidates ?? []).find((c) => c.outcome.startsWith("rejected_by") && c.reason !== doc.rejection_reason);
+  if (!nearer) return ` (rejected by the decision: ${doc.rejection_reason})`;
+  const by = nearer.guard === "decision" ? "the decision" : `the ${nearer.guard} guard`;
+  return ` (the nearest, ${num(nearer.similarity, 3)}, rejected by ${by}: ${nearer.reason}; none farther is served behind it)`;
+}
+
+/** How a conversation's follow-up was matched, when not by itself: a short follow-up ("How do I stop that?")
+ * served a stored question reads as a wrong hit until the line says what was compared (the inspector shows it). */
+function matchedHow(context) {
+  if (context?.rewritten) return " · rewritten as a standalone question";
+  if (context?.told_as_one) return " · the conversation and this question read as one question";
+  return context ? " · with its earlier turns" : "";
+}
+
 function matchFromDocument(doc) {
   if (doc.degraded) return setMatch("degraded", `Degraded — ${doc.reason ?? "the cache is unavailable"}`);
   if (doc.match === "exact") return setMatch("exact", "Exact match");
   if (doc.match === "semantic") {
     const served = (doc.candidates ?? []).find((c) => c.outcome === "served");
     const under = served?.margin ? `, under the ${num(doc.threshold, 2)} threshold: ${MARGINS[served.margin] ?? served.margin}` : "";
-    return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}${under}`);
+    return setMatch("semantic", `Semantic match · similarity ${num(doc.similarity, 3)}${under}${matchedHow(doc.context)}`);
   }
   if (doc.reason) return setMatch("bypass", `Lookup skipped — ${doc.reason}`);
   // The score reported is the best judged one's: it can pass and still be refused (under the threshold and
@@ -212,7 +229,7 @@ function matchFromDocument(doc) {
   const why = doc.rejected_by === "decision"
     ? isNum(doc.score) && doc.score < doc.decision_threshold
       ? ` (no candidate passed the decision: best score ${num(doc.score, 2)} < ${num(doc.decision_threshold, 2)})`
-      : ` (rejected by the decision: ${doc.rejection_reason})`
+      : refusedBehind(doc)
     : doc.rejected_by === "bound"
     ? ` (withheld to learn, wrong-hit bound: the candidate it would serve, similarity ${num(doc.similarity, 3)})`
     : doc.rejected_by === "feedback"
