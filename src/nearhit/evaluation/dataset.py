@@ -237,6 +237,8 @@ BUNDLED_FILES = {
     "nearhit-conversations-v165": "nearhit_conversations_v165.jsonl",
     "nearhit-conversations-v166": "nearhit_conversations_v166.jsonl",
     "nearhit-conversations-v167": "nearhit_conversations_v167.jsonl",
+    "nearhit-conversations-v168": "nearhit_conversations_v168.jsonl",
+    "nearhit-conversations-v169": "nearhit_conversations_v169.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
