@@ -165,6 +165,7 @@ class SemanticCache(CacheAdmin):
         other_language: OtherLanguage | None = None,
         conversation_strict: bool = False,
         read_stored_turns: bool = True,
+        read_next_turn: bool = True,
     ) -> None:
         super().__init__(
             redis,
@@ -207,6 +208,9 @@ class SemanticCache(CacheAdmin):
         # A stored conversation's turns read in the background after its store (conversation.read_side), so the
         # first lookup that compares them finds their readings kept in this process; off, that lookup reads them.
         self.read_stored_turns = read_stored_turns
+        # The turns a chat's next lookup will send (these and the exchange stored: conversation.next_turn) read in
+        # the background after a store too, and its embedder's input worked out: that lookup's own side found read.
+        self.read_next_turn = read_next_turn
         # A conversation's semantic hit refused whenever one side's user turns say something the other's do not
         # (``NEARHIT_CONVERSATION_STRICT``, cache.strict): read where a hit is settled, whichever stage served it.
         self.conversation_strict = conversation_strict
@@ -914,7 +918,17 @@ class SemanticCache(CacheAdmin):
             self._count("stores")
         if query.context is not None and self.read_stored_turns:
             self.background.run(_read_side(mapping[entry.CONTEXT]))
+        if self.read_next_turn:
+            earlier = turns.turns if turns is not None else ()
+            self.background.run(self._read_next_turn(conversation.next_turn(earlier, query.prompt, response)))
         return key
+
+    async def _read_next_turn(self, context: Context) -> None:
+        """The asking side of a chat's next lookup read ahead (:func:`conversation.read_turns`), with its context's
+        embedder input (the stored vector's key its exact read names): a client sends its history back as received,
+        so that lookup finds its own turns read (a question the chat never asks costs this background work only)."""
+        conversation.read_turns(context)
+        self.embeddings.key_for(context.normalised)
 
     async def label(
         self,
