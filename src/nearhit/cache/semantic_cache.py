@@ -86,6 +86,9 @@ guards on a 32,000-character repetitive prompt took 0.3-2 s of CPU (load 20), wh
 other request and ``/health``. The bundled sets' prompts are far shorter (their judgements stay on the loop)."""
 _LONG_JUDGEMENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nearhit-long-judgement")
 """One thread of their own: the GIL runs one at a time anyway, and the default pool's threads stay the embedder's."""
+_READ_AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nearhit-read-ahead")
+"""Where a chat's next turn is read ahead after a store (:meth:`SemanticCache._read_next_turn`): a long chat's took
+30-70 ms (fow-cache's 42-turn chats, load 7-10), which on the event loop would hold every other request meanwhile."""
 
 Refusal = tuple[str, str]
 """Why a caller will not take a stored answer: (``rejected_by``, the reason in words)."""
@@ -926,7 +929,11 @@ class SemanticCache(CacheAdmin):
     async def _read_next_turn(self, context: Context) -> None:
         """The asking side of a chat's next lookup read ahead (:func:`conversation.read_turns`), with its context's
         embedder input (the stored vector's key its exact read names): a client sends its history back as received,
-        so that lookup finds its own turns read (a question the chat never asks costs this background work only)."""
+        so that lookup finds its own turns read (a question the chat never asks costs this background work only).
+        In a thread of its own (:data:`_READ_AHEAD`): each reading is pure, kept in a thread-safe cache."""
+        await asyncio.get_running_loop().run_in_executor(_READ_AHEAD, self._read_turns_ahead, context)
+
+    def _read_turns_ahead(self, context: Context) -> None:
         conversation.read_turns(context)
         self.embeddings.key_for(context.normalised)
 
