@@ -446,7 +446,21 @@ def read_side(raw: str) -> None:
     user's turns' conditions and alternatives (:func:`constraints.differ`). Each is kept per text (or per stored
     form) and a pure function of it: reading it earlier changes no verdict, only when the work is done."""
     context = stored(raw)
-    if context is None or not comparable(context):
+    if context is not None:
+        read_turns(context)
+
+
+def next_turn(turns: Sequence[Turn], question: str, answer: str) -> Context:
+    """The earlier turns of the question a chat asks next, once ``question`` (asked after ``turns``) got ``answer``:
+    a chat's history at turn N is turn N-1's and one exchange, sent back as the client received it."""
+    return Context((*turns, ("user", question), ("assistant", answer)))
+
+
+def read_turns(context: Context) -> None:
+    """Read ``context``'s turns as :func:`differs` first reads a side (:func:`read_side`'s readings), whichever side
+    it will be: a stored entry's, or the asking side of a chat's next lookup (:func:`next_turn`). Nothing past
+    :func:`comparable` (never compared)."""
+    if not comparable(context):
         return
     for said in (context.users, context.assistants):
         written, whole = _written_alone(said)
@@ -458,6 +472,12 @@ def read_side(raw: str) -> None:
     affirmed = _affirmed(context)
     constraints.conditions_of(affirmed)
     constraints.alternatives_of(affirmed)
+    # The whole turns' words (story.changed_detail), each turn's content stems (a counterpart on the other side), the
+    # user turns' words (_added_to).
+    tokens_of(context.text)
+    for _, turn in context.turns:
+        _stems(turn)
+    folded_words(context.users)
 
 
 def standalone(question: str, history: Sequence[Turn] = ()) -> bool:
