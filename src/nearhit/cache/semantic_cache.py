@@ -921,10 +921,18 @@ class SemanticCache(CacheAdmin):
             self._count("stores")
         if query.context is not None and self.read_stored_turns:
             self.background.run(_read_side(mapping[entry.CONTEXT]))
-        if self.read_next_turn:
-            earlier = turns.turns if turns is not None else ()
-            self.background.run(self._read_next_turn(conversation.next_turn(earlier, query.prompt, response)))
+        self.read_next_turn_after(query, response)
         return key
+
+    def read_next_turn_after(self, query: Lookup, answer: str) -> None:
+        """With ``read_next_turn``, the chat's next lookup read ahead in the background (:meth:`_read_next_turn`) once
+        ``query`` got ``answer``, the text its client received: the answer a miss stored (:meth:`store`), or a served
+        hit's (the service's, cut at ``max_tokens`` where it was), so a chat that hit finds its next turn read too."""
+        if not self.read_next_turn:
+            return
+        turns = query.context or query.earlier
+        earlier = turns.turns if turns is not None else ()
+        self.background.run(self._read_next_turn(conversation.next_turn(earlier, query.prompt, answer)))
 
     async def _read_next_turn(self, context: Context) -> None:
         """The asking side of a chat's next lookup read ahead (:func:`conversation.read_turns`), with its context's

@@ -225,6 +225,8 @@ class Answerer:
                     if not started.joined:  # the call this request started and dropped: its input may be billed
                         served = hits.after_a_started_call(served, request, self.priced_for(request))
                 cache.remember_served(current_request_id(), result, request.tenant, query.prompt)
+                if not served.tool_calls:  # a history with a tool call is matched exactly: no turns to read
+                    cache.read_next_turn_after(query, served.text)
                 async for event in self._serve_hit(request, scope_id, result, served, clock):
                     yield event
                 return
