@@ -17,7 +17,7 @@ The last line reads the conversation's figure again as if the asking side's turn
 comparison at its repeated cost): what a cache of the asking side's readings could give at most, where a chat's
 earlier lookup had read them.
 
-    PYTHONPATH=src python benchmarks/first_look_floor.py [--rounds 2]
+    PYTHONPATH=src python benchmarks/first_look_floor.py [--rounds 2] [--after-turn | --after-hit] [--mark-first]
 """
 
 from __future__ import annotations
@@ -129,7 +129,9 @@ PARTS = (
 )
 
 
-async def main(rounds: int, after_turn: bool, mark_first: bool) -> None:
+async def main(rounds: int, after_turn: bool, mark_first: bool, after_hit: bool = False) -> None:
+    after_turn = after_turn or after_hit
+    before = "its turn before served by a hit" if after_hit else "its turn before stored"
     pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
     timed = Timed()
     timed.install()
@@ -149,11 +151,9 @@ async def main(rounds: int, after_turn: bool, mark_first: bool) -> None:
                     run = run_mark(2 + 3 * number + int(read))
                     asked = dataset.Side(_marked(pair.b.prompt, f"{run}c", mark_first), fresh(pair.b.history, run))
                     if after_turn:
-                        await _turn_before(cache, asked, read)
+                        await _turn_before(cache, asked, read, after_hit)
                     name = (
-                        ("conversation, its turn before stored" + (", read ahead" if read else ""))
-                        if after_turn
-                        else "conversation"
+                        (f"conversation, {before}" + (", read ahead" if read else "")) if after_turn else "conversation"
                     )
                     looks[name].append(await _look(cache, timed, asked))
     print(
@@ -182,16 +182,26 @@ async def main(rounds: int, after_turn: bool, mark_first: bool) -> None:
         )
 
 
-async def _turn_before(cache: SemanticCache, asked: dataset.Side, read: bool) -> None:
+async def _turn_before(cache: SemanticCache, asked: dataset.Side, read: bool, hit: bool = False) -> None:
     """The chat's turn before ``asked`` as the service runs it (looked up, its answer stored: the turns' last
     exchange), in a tenant of its own (its entry is no candidate of the lookups timed), the store's background work
-    done before ``asked`` comes (the user reads the answer meanwhile); ``read``: the next turn read ahead or not."""
+    done before ``asked`` comes (the user reads the answer meanwhile); ``read``: the next turn read ahead or not.
+    ``hit``: that turn stored without the read, then asked again and served (an exact hit), the next turn read ahead
+    after the hit as the service reads it (``SemanticCache.read_next_turn_after``, the served text) or not."""
     (_, question), (_, answer) = asked.history[-2:]
-    before = request(cache, f"p{run_mark()}", dataset.Side(question, asked.history[:-2]))
-    cache.read_next_turn = read
+    tenant = f"p{run_mark()}"
+    before = request(cache, tenant, dataset.Side(question, asked.history[:-2]))
+    cache.read_next_turn = read and not hit
     await cache.lookup(before)
     await cache.store(before, answer)
     await cache.background.drain()
+    if hit:
+        cache.read_next_turn = read
+        again = request(cache, tenant, dataset.Side(question, asked.history[:-2]))
+        served = await cache.lookup(again)
+        assert served.answer is not None, "the turn before, asked again, is an exact hit"
+        cache.read_next_turn_after(again, served.answer.response)
+        await cache.background.drain()
 
 
 async def _look(cache: SemanticCache, timed: Timed, side: dataset.Side) -> Spans:
@@ -243,5 +253,11 @@ if __name__ == "__main__":
         action="store_true",
         help="each prompt's mark before it, not after (after a question, the lookup splits it off as a user turn)",
     )
+    parser.add_argument(
+        "--after-hit",
+        action="store_true",
+        help="as --after-turn, the turn before stored without the read, then asked again and served by a hit, which "
+        "reads the next turn ahead (as the service does) and not, alternated",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.rounds, arguments.after_turn, arguments.mark_first))
+    asyncio.run(main(arguments.rounds, arguments.after_turn, arguments.mark_first, arguments.after_hit))

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+
+import pytest
 
 from nearhit.cache import SemanticCache, constraints, conversation, embedding_store
 from nearhit.cache.conversation import Context
@@ -214,28 +217,33 @@ async def test_the_next_turn_after_a_hit_through_ask_is_read(settings: Settings,
 
 
 async def gateway_chat(live: LiveServer, history: list[dict[str, str]], **options: Any) -> tuple[str, str]:
-    """One chat completion of ``history`` then :data:`QUESTION`: its cache outcome and text, once its store and the
-    cache's background work are done."""
+    """One chat completion of ``history`` then :data:`QUESTION`: its cache outcome and text (a stream's deltas
+    joined), once its store and the cache's background work are done."""
     body = {"model": "gpt-4o", "messages": [*history, {"role": "user", "content": QUESTION}], **options}
     response = await live.client.post("/v1/chat/completions", json=body, headers={"authorization": "Bearer sk-x"})
     assert response.status_code == 200, response.text
     await settled(live.runtime)
     await (await live.runtime.cache()).background.drain()
-    return response.headers["x-nearhit-cache"], response.json()["choices"][0]["message"]["content"]
+    if not options.get("stream"):
+        return response.headers["x-nearhit-cache"], response.json()["choices"][0]["message"]["content"]
+    events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: {")]
+    text = "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
+    return response.headers["x-nearhit-cache"], text
 
 
+@pytest.mark.parametrize("stream", [False, True])
 async def test_the_next_turn_after_a_cut_hit_through_the_gateway_is_read(
-    settings: Settings, local_embedder: LocalEmbedder
+    settings: Settings, local_embedder: LocalEmbedder, stream: bool
 ) -> None:
     """A chat through the gateway: stored, then a reworded history served the answer cut at ``max_tokens``; the next
     request's turns are the cut text the client got, found read (not the stored answer's), not all with the read off."""
     for read in (True, False):
         async with chat_server(settings, local_embedder, read=read) as live:
             cache = await live.runtime.cache()
-            outcome, stored = await gateway_chat(live, CACHED)
+            outcome, stored = await gateway_chat(live, CACHED, stream=stream)
             assert outcome == "miss"
             forget_readings()
-            outcome, cut = await gateway_chat(live, REWORDED, max_tokens=4)
+            outcome, cut = await gateway_chat(live, REWORDED, max_tokens=4, stream=stream)
             assert outcome == "hit-semantic" and stored.startswith(cut) and cut != stored, (outcome, cut)
             # Off, the hit's own lookup has read some of them (the question's words): not all.
             kept = kept_readings(cache, following(REWORDED, QUESTION, cut))

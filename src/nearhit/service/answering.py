@@ -225,10 +225,12 @@ class Answerer:
                     if not started.joined:  # the call this request started and dropped: its input may be billed
                         served = hits.after_a_started_call(served, request, self.priced_for(request))
                 cache.remember_served(current_request_id(), result, request.tenant, query.prompt)
-                if not served.tool_calls:  # a history with a tool call is matched exactly: no turns to read
-                    cache.read_next_turn_after(query, served.text)
                 async for event in self._serve_hit(request, scope_id, result, served, clock):
                     yield event
+                # The chat's next turn read once the hit's text is out (its thread takes the GIL meanwhile); a history
+                # with a tool call is matched exactly: no turns to read.
+                if not served.tool_calls:
+                    cache.read_next_turn_after(query, served.text)
                 return
         skipped = bypass or (None if request.lookup else "lookup skipped (no-cache)")
         yield CacheDocument(scope_id, result, degraded=degraded, bypass=skipped)
