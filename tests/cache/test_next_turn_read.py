@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import pytest
@@ -116,17 +116,22 @@ async def test_lookups_are_judged_as_without_the_read(guarded_cache: SemanticCac
             await store_turn(cache, (chat[0], chat[1], chat[2], chat[1]), tenant)  # the same turn asked again
         # Stores of other chats' turns and their next lookups at once: their background reads meet the lookups.
         others = [(turns, f"{question} Thanks.", answer, following) for turns, question, answer, following in CHATS]
-        racing = await asyncio.gather(
-            *(store_turn(cache, chat, tenant) for chat in others),
-            *(cache.lookup(next_lookup(cache, chat, tenant)) for chat in CHATS),
-        )
-        await cache.background.drain()
-        after = [verdict(await cache.lookup(next_lookup(cache, chat, tenant))) for chat in CHATS]
-        await cache.clear(tenant=tenant)
-        cleared = [await cache.lookup(next_lookup(cache, chat, tenant)) for chat in CHATS]
-        assert not any(result.hit for result in cleared)
-        decided[read] = [*(verdict(r) for r in racing if r is not None), *after, *(verdict(r) for r in cleared)]
+        decided[read] = await raced_then_cleared(cache, tenant, [store_turn(cache, chat, tenant) for chat in others])
     assert decided[True] == decided[False]
+
+
+async def raced_then_cleared(
+    cache: SemanticCache, tenant: str, turns: list[Coroutine[Any, Any, None]]
+) -> list[dict[str, Any]]:
+    """The verdicts of the chats' next lookups run at once with ``turns`` (stores or hits, whose background reads
+    meet them), then again once the background work is done, then after a clear of ``tenant`` (nothing served)."""
+    racing = await asyncio.gather(*turns, *(cache.lookup(next_lookup(cache, chat, tenant)) for chat in CHATS))
+    await cache.background.drain()
+    after = [verdict(await cache.lookup(next_lookup(cache, chat, tenant))) for chat in CHATS]
+    await cache.clear(tenant=tenant)
+    cleared = [await cache.lookup(next_lookup(cache, chat, tenant)) for chat in CHATS]
+    assert not any(result.hit for result in cleared)
+    return [*(verdict(r) for r in racing if r is not None), *after, *map(verdict, cleared)]
 
 
 async def hit_turn(cache: SemanticCache, chat: tuple[Turns, str, str, str], tenant: str = "t") -> None:
@@ -152,16 +157,8 @@ async def test_lookups_after_a_hit_are_judged_as_without_the_read(guarded_cache:
             await store_turn(cache, chat, tenant)
         cache.read_next_turn = read
         served = [verdict(await cache.lookup(ask(cache, turns, question, tenant))) for turns, question, _, _ in CHATS]
-        racing = await asyncio.gather(
-            *(hit_turn(cache, chat, tenant) for chat in CHATS),
-            *(cache.lookup(next_lookup(cache, chat, tenant)) for chat in CHATS),
-        )
-        await cache.background.drain()
-        after = [verdict(await cache.lookup(next_lookup(cache, chat, tenant))) for chat in CHATS]
-        await cache.clear(tenant=tenant)
-        cleared = [await cache.lookup(next_lookup(cache, chat, tenant)) for chat in CHATS]
-        assert not any(result.hit for result in cleared)
-        decided[read] = [*served, *(verdict(r) for r in racing if r is not None), *after, *map(verdict, cleared)]
+        hits = [hit_turn(cache, chat, tenant) for chat in CHATS]
+        decided[read] = [*served, *await raced_then_cleared(cache, tenant, hits)]
     assert all(entry["match"] for entry in decided[True][: len(CHATS)])
     assert decided[True] == decided[False]
 
