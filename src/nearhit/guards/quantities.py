@@ -38,8 +38,9 @@ _MERIDIEMS = frozenset({"am", "pm"})
 _ARTICLES = frozenset({"a", "an"})
 _FRACTIONS = {"half": 0.5, "quarter": 0.25}
 _AND_A_HALF = ("and", "a", "half")
-_OPENERS = _ARTICLES | _FRACTIONS.keys() | _ORDINAL_WORDS.keys() | _MULTIPLES.keys() | NUMBER_WORDS | _COUNTS.keys()
-"""The words a quantity may start at besides a digit (:func:`_read`'s branches): any other word is passed over."""
+_OPENERS: frozenset[str] = frozenset().union(_ARTICLES, _FRACTIONS, _ORDINAL_WORDS, _MULTIPLES, NUMBER_WORDS, _COUNTS)
+"""The words a quantity may start at besides a digit (:func:`_read`'s branches): any other word is passed over. Built
+as one frozenset: `|` with dict keys makes a set at run time, which the guards compiled by mypyc refuse on import."""
 
 
 @dataclass(frozen=True)
