@@ -24,11 +24,11 @@ async def test_an_embedding_still_to_be_written_is_not_left_behind(cache: Semant
     within that moment, the clean-up writes it first and then deletes it, rather than deleting before it lands
     (a leftover seen in CI under load)."""
     pairs = load(str(DATA / "eval_pairs.jsonl"))[:1]
-    async with scratch(cache, pairs) as asks:
+    async with scratch(cache, pairs, run_id="leftover") as asks:
         await cache.lookup(asks[0]())  # its embedding is now waiting to be written
     await cache.background.drain()  # whatever was still waiting is written now
 
-    assert await cache.redis.exists(cache.embeddings.key_for(normalise(pairs[0].b.prompt))) == 0
+    assert await cache.redis.exists(cache.embeddings.key_for(normalise(pairs[0].b.prompt), "eval-leftover-0")) == 0
 
 
 async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
@@ -62,8 +62,10 @@ async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     assert cache.guards is None and cache.decision is None  # the fixture's setting is restored
 
     assert (await cache.stats()).entries == 0
-    leftover = [cache.embeddings.key_for(normalise(p.b.prompt)) for p in pairs]
-    assert await cache.redis.exists(*leftover) == 0
+    # Each asked text's embedding, kept under its pair's tenant (whichever run id it had), is deleted.
+    texts = {key.rpartition(":")[2] for key in (cache.embeddings.key_for(normalise(p.b.prompt), "") for p in pairs)}
+    stored = [key async for key in cache.redis.scan_iter(match=f"{cache.keys.root}:emb:*", count=1000)]
+    assert not [key for key in stored if key.decode().rpartition(":")[2] in texts]
 
 
 def test_all_guards_are_the_configured_ones_when_given() -> None:

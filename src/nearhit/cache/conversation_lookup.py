@@ -92,7 +92,7 @@ async def as_one_question(
         nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
         if _after_earlier_turns(result, query, nearest, guards, margins=margins):
             return
-        await referent.after_same_turns(cache, result, query, nearest, spec, guards=guards)
+        await referent.after_same_turns(cache, result, query, nearest, guards=guards)
         if result.hit:
             return
         if not await _near(cache, spec, query, nearest):
@@ -111,7 +111,8 @@ async def as_one_question(
         for key, f in found[0]
         if not f.get(entry.CONTEXT)
     ]
-    result.context = await referent.told_resolved(cache, result, single, spec, guards=guards) or result.context
+    resolved = await referent.told_resolved(cache, result, single, query.scope.tenant, guards=guards)
+    result.context = resolved or result.context
 
 
 async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup, nearest: list[Any]) -> bool:
@@ -683,7 +684,7 @@ async def embedded(cache: CacheBase, query: Lookup, texts: list[str], spec: idx.
     store does not read back a vector it has not written yet, so one text two stages embed was computed twice."""
     missing = sorted({text for text in texts if text not in query.embedded})
     if missing:
-        query.embedded.update(zip(missing, await cache.embeddings.embed(missing, spec.keys), strict=True))
+        query.embedded.update(zip(missing, await cache.embeddings.embed(missing, query.scope.tenant), strict=True))
     return [query.embedded[text] for text in texts]
 
 
@@ -839,12 +840,12 @@ async def from_story(
         commands.append(
             idx.scoped_knn(cache.spec, spec.name, scope, CONTEXT_CANDIDATES, cache.ef_runtime(spec)).command(vector)
         )
-        turns_key = cache.embeddings.key_for(normalise(query.earlier.text), spec.keys)
+        turns_key = cache.embeddings.key_for(normalise(query.earlier.text), query.scope.tenant)
     async with cache._redis_errors():
         (told, *conversations), stored = await _searched(cache, spec, commands, turns_key)
         rows = await _with_entries(cache, told)
     matched = context_match.from_story(result, query.prompt, rows, guards) or await referent.told_resolved(
-        cache, result, _stories(query.prompt, rows), spec, guards=guards
+        cache, result, _stories(query.prompt, rows), query.scope.tenant, guards=guards
     )
     if matched is not None:
         result.context = matched
@@ -909,7 +910,7 @@ async def _after_turns(
         if vector is None:
             found = cache.embeddings.from_stored(stored)
             if found is None:
-                found = await cache.embeddings.embed_fresh([normalise(query.earlier.text)], spec.keys)
+                found = await cache.embeddings.embed_fresh([normalise(query.earlier.text)], query.scope.tenant)
             vector = found[0]
         query.context_vector = vector
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
@@ -919,7 +920,7 @@ async def _after_turns(
     if kept:
         _judge(judged, query.prompt, kept, guards, widths, margins, query.earlier)
     if not _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None):
-        await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, spec, guards=guards)
+        await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, guards=guards)
 
 
 def _stories(single: str, rows: list[tuple[str, dict[str, str]]]) -> list[referent.Told]:
