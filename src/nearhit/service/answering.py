@@ -76,8 +76,18 @@ class Answerer:
         return provider.imitates or provider.model
 
     def priced_for(self, request: AskRequest) -> str:
-        """The model that prices (and tokenizes) this request: its override, the model called, the default."""
+        """The model that prices (and tokenizes) this request: its override, the model called, the default. On the
+        simulated provider no model is called: a model the caller names is imitated, not billed, so it is priced as
+        the one the provider was configured to imitate (``NEARHIT_CHAT_MODEL``), never as the caller's choice (a
+        gateway caller naming ``o1-pro`` "saved" $0.065 a hit, against gpt-4o's cents)."""
+        provider = self.runtime.provider_for(request.provider)
+        if provider.simulated:
+            return request.priced_as or provider.imitates or provider.model
         return request.priced_as or request.model or self.priced_as
+
+    def simulated(self, request: AskRequest) -> bool:
+        """Whether the simulated provider answers ``request`` (what it saved is then an imitation's price)."""
+        return self.runtime.provider_for(request.provider).simulated
 
     def model_for(self, request: AskRequest) -> str:
         """The model that answers this request, as telemetry and the scope name it. A real model routed away
