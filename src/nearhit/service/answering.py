@@ -243,7 +243,7 @@ class Answerer:
                     cache.read_next_turn_after(query, served.text)
                 return
         skipped = bypass or (None if request.lookup else "lookup skipped (no-cache)")
-        yield CacheDocument(scope_id, result, degraded=degraded, bypass=skipped)
+        yield CacheDocument(scope_id, result, degraded=degraded, bypass=skipped, index_evidence=request.index_evidence)
         on_complete = None
         if cache is not None and query is not None and degraded is None and request.store:
             on_complete = storing.storer(self.runtime, request, query, self.priced_for(request), result)
@@ -331,7 +331,7 @@ class Answerer:
         """The hit's ``CacheDocument``, its text in a few pieces, its tool calls, its ``ColumnDone``: no token
         counting, no price lookup (the entry has both), no pause between pieces."""
         assert result.match is not None
-        yield CacheDocument(scope_id, result, served=served)
+        yield CacheDocument(scope_id, result, served=served, index_evidence=request.index_evidence)
         clock.mark_first()
         for piece in hits.pieces(served.text, self.runtime.settings.hit_chunk_chars):
             yield Chunk(piece)
