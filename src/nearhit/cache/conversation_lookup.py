@@ -97,7 +97,7 @@ async def as_one_question(
             return
         if not await _near(cache, spec, query, nearest):
             return
-        vectors = await embedded(cache, query, [normalise(text) for text in texts], spec)
+        vectors = await embedded(cache, query, [normalise(text) for text in texts])
         found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
     for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
         answer, answered = conversation.last_answer(query.context), conversation.asked_for(query.context)
@@ -200,7 +200,6 @@ async def turn_by_turn(
     result: LookupResult,
     query: Lookup,
     rows: list[Any],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
     labelled: bool,
@@ -234,7 +233,7 @@ async def turn_by_turn(
             return False
         if query.turn_vectors is None:
             texts = [normalise(text) for _, text in query.context.turns]
-            query.turn_vectors = np.array(await embedded(cache, query, texts, spec))
+            query.turn_vectors = np.array(await embedded(cache, query, texts))
         asked_turns = query.turn_vectors
         left = [
             (doc_id, fields, cached, turns.without_chatter(query.context, asked_turns, cached, stored, query.prompt))
@@ -245,7 +244,7 @@ async def turn_by_turn(
         changed = {normalise(mine.text) for *_, mine, _ in kept if mine != query.context}
         changed |= {normalise(theirs.text) for _, _, cached, _, theirs in kept if theirs != cached}
         texts = sorted(changed)
-        vectors = dict(zip(texts, await embedded(cache, query, texts, spec), strict=True))
+        vectors = dict(zip(texts, await embedded(cache, query, texts), strict=True))
     trials = []
     for doc_id, fields, cached, mine, theirs in kept:
         vector = vectors.get(normalise(mine.text), query.context_vector)
@@ -449,7 +448,6 @@ async def user_turns(
     result: LookupResult,
     query: Lookup,
     rows: list[Any],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
     labelled: bool,
@@ -470,7 +468,7 @@ async def user_turns(
         return False
     texts = _users_texts(query.context, maybe)
     async with cache._redis_errors():
-        vectors = dict(zip(texts, await embedded(cache, query, texts, spec), strict=True))
+        vectors = dict(zip(texts, await embedded(cache, query, texts), strict=True))
     mine = vectors[normalise(conversation.users_said(query.context))]
     trials = []
     for doc_id, fields, cached in maybe:
@@ -552,7 +550,6 @@ async def after_the_answer(
     query: Lookup,
     rows: list[Any],
     matched: tuple[dict[str, dict[str, object]], dict[str, tuple[Margin, float]]],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
     margins: choose.Margins,
@@ -580,7 +577,7 @@ async def after_the_answer(
         return False
     if query.followup_vector is None:
         async with cache._redis_errors():
-            (query.followup_vector,) = await embedded(cache, query, [normalise(told)], spec)
+            (query.followup_vector,) = await embedded(cache, query, [normalise(told)])
     mine = query.followup_vector
     alike: dict[str, float] = {}
     for doc_id, told_text in told_of.items():
@@ -591,7 +588,7 @@ async def after_the_answer(
         for d, s in alike.items()
         if context_match.AFTER_ANSWER_STORY_FLOOR <= s < context_match.AFTER_ANSWER_THRESHOLD
     ]
-    stories = await _stories_alike(cache, query, band, spec)
+    stories = await _stories_alike(cache, query, band)
     width: tuple[Margin, float] = ("same_turns", result.threshold - context_match.AFTER_ANSWER_FLOOR)
     reach = {
         doc_id: width
@@ -645,7 +642,6 @@ async def embed_ahead(
     rows: list[Any],
     found: list[Any],
     widths: dict[str, tuple[Margin, float]],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
     labelled: bool,
@@ -671,14 +667,14 @@ async def embed_ahead(
     if not texts:
         return False
     async with cache._redis_errors():
-        await embedded(cache, query, texts, spec)
+        await embedded(cache, query, texts)
     # Kept on the query as their stages keep them, for them and for its store.
     query.followup_vector = query.embedded[after[0]] if after else query.followup_vector
     query.turn_vectors = np.array([query.embedded[text] for text in apart]) if apart else query.turn_vectors
     return True
 
 
-async def embedded(cache: CacheBase, query: Lookup, texts: list[str], spec: idx.IndexSpec) -> list[np.ndarray]:
+async def embedded(cache: CacheBase, query: Lookup, texts: list[str]) -> list[np.ndarray]:
     """The vectors of ``texts`` (normalised): those a second chance of this lookup embedded read from
     ``query.embedded``, the others in one embedder call (the embedding store first) and kept there: the embedding
     store does not read back a vector it has not written yet, so one text two stages embed was computed twice."""
@@ -688,9 +684,7 @@ async def embedded(cache: CacheBase, query: Lookup, texts: list[str], spec: idx.
     return [query.embedded[text] for text in texts]
 
 
-async def _stories_alike(
-    cache: CacheBase, query: Lookup, candidates: list[str], spec: idx.IndexSpec
-) -> dict[str, float]:
+async def _stories_alike(cache: CacheBase, query: Lookup, candidates: list[str]) -> dict[str, float]:
     """How alike the query's story told as one question is to each candidate's (``candidates``: entries after the
     very same turns whose follow-ups, told after the answer, read in :data:`context_match.AFTER_ANSWER_STORY_FLOOR`'s
     band): each candidate's is its first twin's vector (:func:`twins`, keyed by the entry's key in the query's scope),
@@ -711,7 +705,7 @@ async def _stories_alike(
         return {}
     told = normalise(conversation.told_as_one(query.context, query.prompt))
     async with cache._redis_errors():
-        (mine,) = await embedded(cache, query, [told], spec)
+        (mine,) = await embedded(cache, query, [told])
     return {doc_id: float(np.dot(mine, vector)) for doc_id, vector in kept.items()}
 
 
@@ -851,7 +845,7 @@ async def from_story(
         result.context = matched
     elif conversations:
         started = time.perf_counter()
-        await _after_turns(cache, result, query, spec, conversations[0], stored, guards=guards, margins=margins)
+        await _after_turns(cache, result, query, conversations[0], stored, guards=guards, margins=margins)
         result.timings_ms["after_turns"] = round((time.perf_counter() - started) * 1000, 3)
 
 
@@ -881,7 +875,6 @@ async def _after_turns(
     cache: CacheBase,
     result: LookupResult,
     query: Lookup,
-    spec: idx.IndexSpec,
     rows: list[tuple[str, dict[str, str]]],
     stored: object,
     *,

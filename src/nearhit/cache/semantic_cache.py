@@ -357,7 +357,7 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             knn = self._scoped_knn(query, spec, k) if knn is None else knn
             # What needs no reply of Redis's, done while it searches (one node): idle time on that round trip.
-            reply_free = self._reply_free(result, query, vector, knn, fresh, spec)
+            reply_free = self._reply_free(result, query, vector, knn, fresh)
             if searched is None:
                 with tracing.span("cache.knn", index=spec.name, k=k) as span:
                     searched, also = await self._knn_and_labels(spec, knn.command(vector.tobytes()), extra, reply_free)
@@ -514,7 +514,6 @@ class SemanticCache(CacheAdmin):
                 rows,
                 found,
                 margins,
-                spec,
                 guards=self.guards,
                 labelled=labelled,
                 margins=margins_in_force,
@@ -527,7 +526,6 @@ class SemanticCache(CacheAdmin):
                 query,
                 rows,
                 (chance.contexts, margins),
-                spec,
                 guards=self.guards,
                 margins=margins_in_force,
             ):
@@ -537,12 +535,12 @@ class SemanticCache(CacheAdmin):
                 result.timings_ms["resolved"] = _ms_since(stage)
             stage = time.perf_counter()
             if not result.hit and await conversation_lookup.turn_by_turn(
-                self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
+                self, result, query, found, guards=self.guards, labelled=labelled, margins=margins_in_force
             ):
                 result.timings_ms["turn_by_turn"] = _ms_since(stage)
             stage = time.perf_counter()
             if not result.hit and await conversation_lookup.user_turns(
-                self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
+                self, result, query, found, guards=self.guards, labelled=labelled, margins=margins_in_force
             ):
                 result.timings_ms["user_turns"] = _ms_since(stage)
             if not result.hit and self.guards is not None:  # timed served or not: it runs on a miss, whose cost it is
@@ -716,7 +714,6 @@ class SemanticCache(CacheAdmin):
         vector: np.ndarray,
         knn: idx.ScopedKnn,
         fresh: tuple[list[str], np.ndarray] | None,
-        spec: idx.IndexSpec,
     ) -> Callable[[], None]:
         """What a semantic lookup does that needs no KNN reply, to run while Redis searches (issue 18: ~0.2-0.35 ms
         of Redis's time at 2,000-10,000 entries, the event loop idle meanwhile): the result's embedding as a list
