@@ -65,6 +65,16 @@ MALFORMED: list[tuple[str, Any]] = [
     ("content a number", {**CHUNK, "choices": [{"index": 0, "delta": {"content": 5}, "finish_reason": "stop"}]}),
     ("a chunk that is a list", [1, 2]),
     ("JSON nested 50,000 deep", Raw(b"data: " + b"[" * 50_000 + b"]" * 50_000 + b"\n\n")),  # a RecursionError
+    # hv62: a lone surrogate is a legal JSON escape but no text (an "internal error" from the tokenizer, a 500 from the
+    # gateway's JSON); bytes that are not UTF-8 and a raw NUL in the JSON were "openai call failed: 'utf-8' codec ...".
+    ("content a lone surrogate", {**CHUNK, "choices": [{"index": 0, "delta": {"content": "a\ud800b"}}]}),
+    ("bytes that are not UTF-8", Raw(b'data: {"choices": [{"index": 0, "delta": {"content": "a\xff\xfeb"}}]}\n\n')),
+    ("a raw NUL in the JSON", Raw(b'data: {"choices": [{"index": 0, "delta": {"content": "a\x00b"}}]}\n\n')),
+    # hv62: one event past any answer, read whole by the SDK (100 MB: +380 MB of the service's memory, served whole)
+    (
+        "one event of 17 MB",
+        Raw(b'data: {"choices": [{"index": 0, "delta": {"content": "' + b"x" * 17_000_000 + b'"}}]}\n\n'),
+    ),
 ]
 
 

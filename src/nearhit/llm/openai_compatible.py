@@ -34,6 +34,7 @@ from nearhit.llm.base import (
 )
 from nearhit.llm.errors import LLMError, LLMTimeout
 from nearhit.llm.tokens import count_message_tokens, count_tokens
+from nearhit.validate import unicode_text
 
 logger = logging.getLogger(__name__)
 
@@ -271,6 +272,8 @@ class OpenAICompatibleLLM:
             )
         if isinstance(exc, openai.APIConnectionError):
             return LLMError(f"could not reach {self.name} at {self._client.base_url}", retryable=True)
+        if isinstance(exc, ValueError):  # bytes that are not UTF-8, JSON that is not, an event past the bound
+            return LLMError(f"{self.name} sent a malformed reply ({type(exc).__name__}: {exc})")
         if isinstance(exc, openai.APIError):  # an error event inside a 200 stream
             status = int(exc.code) if exc.code is not None and exc.code.isdigit() else None
             return LLMError(
@@ -289,10 +292,11 @@ class OpenAICompatibleLLM:
 
 def _text(value: object, what: str) -> str | None:
     """``value`` when it is text or None (a field of a chunk the SDK built without checking); else a TypeError
-    naming ``what``: a malformed reply."""
+    naming ``what``, or a ValueError for a lone surrogate (a legal JSON escape, but no text: nothing can count,
+    store or send it on): a malformed reply."""
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{what} is {type(value).__name__}, not text")
-    return value
+    return value if value is None or value.isascii() else unicode_text(value, what)
 
 
 def _a_count(n: object) -> TypeGuard[int]:
