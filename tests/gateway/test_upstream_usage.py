@@ -99,3 +99,28 @@ async def test_a_malformed_chunk_is_the_upstreams_error_named(
         assert "sent a malformed reply" in reply.json()["error"]["message"]
         await gateway.settled()
         assert await gateway.entries() == 0
+
+
+async def test_an_answer_longer_than_any_model_writes_is_cut_not_read_on(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider]
+) -> None:
+    # hv62: an upstream that never ends its answer (a chunk every few ms, never a finish_reason) was read as long as it
+    # sent, every piece kept in the flight's memory: NEARHIT_LLM_TIMEOUT bounds the silence between chunks, not the
+    # answer. Here 6 MB of text, then "stop": it was served whole (a 200), now cut at MAX_ANSWER_CHARS (a 502).
+    piece = "word " * 20_000  # 100,000 characters a chunk, within the per-event bound
+    chunks = [upstream.chunk(piece) for _ in range(60)]
+    upstream.reset(Stream([*chunks, upstream.chunk(None, finish_reason="stop")]))
+    async with serve(provider=upstream_provider()) as gateway, httpx.AsyncClient(timeout=60) as client:
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}]}
+        reply = await client.post(f"{gateway.base_url}/chat/completions", json=body)
+        assert reply.status_code == 502, reply.text[:300]
+        assert "an answer longer than 4,000,000 characters" in reply.json()["error"]["message"]
+        root = gateway.base_url.removesuffix("/v1")
+        asked = (await client.post(f"{root}/ask", json={"prompt": "And the tallest in Scotland?"})).json()
+        for column in ("raw", "cache"):
+            assert asked[column]["status"] == "error" and "longer than" in asked[column]["error"], asked[column][
+                "error"
+            ]
+            assert len(asked[column]["answer"]) <= 4_000_000
+        await gateway.settled()
+        assert await gateway.entries() == 0

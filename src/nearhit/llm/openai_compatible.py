@@ -46,6 +46,10 @@ _CHECK_TIMEOUT = 10.0
 _NO_KEY = "not-needed"
 _MAX_REPORTED_TOKENS = 100_000_000
 """More tokens than any model takes or writes in one request: a usage above it is no count."""
+MAX_ANSWER_CHARS = 4_000_000
+"""The longest answer read from an upstream (text and tool-call arguments): past the longest any model writes in one
+reply (128,000 tokens, some 600,000 characters) and four times the longest answer stored. ``NEARHIT_LLM_TIMEOUT``
+bounds the silence between chunks, not the answer: an upstream that never ends it is cut here (hv62)."""
 MAX_REPORTED_MODEL_CHARS = 256
 """The longest model name an upstream may report for its reply (OpenAI's are under 40, Azure's deployments 64):
 a longer one, or one with a control or format character, is not taken (:meth:`OpenAICompatibleLLM._named`)."""
@@ -165,6 +169,7 @@ class OpenAICompatibleLLM:
             raise self._error(exc) from exc
 
         pieces: list[str] = []
+        answer_chars = 0
         usage: Usage | None = None
         finish_reason: str | None = None
         answered_by = model
@@ -189,7 +194,13 @@ class OpenAICompatibleLLM:
                 usage = read.usage or usage
                 finish_reason = read.finish_reason or finish_reason
                 for event in read.events:
-                    pieces.append(event.text if isinstance(event, TextChunk) else event.arguments)
+                    piece = event.text if isinstance(event, TextChunk) else event.arguments
+                    answer_chars += len(piece)
+                    if answer_chars > MAX_ANSWER_CHARS:
+                        raise LLMError(
+                            f"{self.name} sent an answer longer than {MAX_ANSWER_CHARS:,} characters: not read further"
+                        )
+                    pieces.append(piece)
                     tool_calls = tool_calls or isinstance(event, ToolCallDelta)
                     yield event
 
