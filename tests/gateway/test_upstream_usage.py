@@ -57,6 +57,7 @@ async def test_a_usage_that_is_no_token_count_is_counted_here(
 
 
 CHUNK = {"id": "u", "object": "chat.completion.chunk", "created": 1, "model": UPSTREAM_MODEL}
+_CALL = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": '{"a": "\ud800"}'}}
 MALFORMED: list[tuple[str, Any]] = [
     ("choices null", {**CHUNK, "choices": None}),
     ("choices a string", {**CHUNK, "choices": "x"}),
@@ -68,6 +69,7 @@ MALFORMED: list[tuple[str, Any]] = [
     # hv62: a lone surrogate is a legal JSON escape but no text (an "internal error" from the tokenizer, a 500 from the
     # gateway's JSON); bytes that are not UTF-8 and a raw NUL in the JSON were "openai call failed: 'utf-8' codec ...".
     ("content a lone surrogate", {**CHUNK, "choices": [{"index": 0, "delta": {"content": "a\ud800b"}}]}),
+    ("tool call arguments a lone surrogate", {**CHUNK, "choices": [{"index": 0, "delta": {"tool_calls": [_CALL]}}]}),
     ("bytes that are not UTF-8", Raw(b'data: {"choices": [{"index": 0, "delta": {"content": "a\xff\xfeb"}}]}\n\n')),
     ("a raw NUL in the JSON", Raw(b'data: {"choices": [{"index": 0, "delta": {"content": "a\x00b"}}]}\n\n')),
     # hv62: one event past any answer, read whole by the SDK (100 MB: +380 MB of the service's memory, served whole)

@@ -233,11 +233,9 @@ class OpenAICompatibleLLM:
             if refusal:
                 events.append(TextChunk(refusal, refusal=True))
             for call in choice.delta.tool_calls or ():
-                name = call.function.name if call.function else None
-                arguments = (call.function.arguments if call.function else None) or ""
-                if not isinstance(arguments, str):
-                    raise TypeError(f"tool call arguments are {type(arguments).__name__}, not text")
-                events.append(ToolCallDelta(call.index, arguments, call.id, name))
+                name = _text(call.function.name if call.function else None, "tool call name")
+                arguments = _text(call.function.arguments if call.function else None, "tool call arguments") or ""
+                events.append(ToolCallDelta(call.index, arguments, _text(call.id, "tool call id"), name))
             finish_reason = _text(choice.finish_reason, "finish_reason") or finish_reason
         usage = self._reported(chunk.usage) if chunk.usage is not None else None
         return _Read(model, usage, finish_reason, events)
