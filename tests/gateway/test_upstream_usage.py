@@ -57,6 +57,7 @@ async def test_a_usage_that_is_no_token_count_is_counted_here(
 
 
 CHUNK = {"id": "u", "object": "chat.completion.chunk", "created": 1, "model": UPSTREAM_MODEL}
+_CALL = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": '{"a": "\ud800"}'}}
 MALFORMED: list[tuple[str, Any]] = [
     ("choices null", {**CHUNK, "choices": None}),
     ("choices a string", {**CHUNK, "choices": "x"}),
@@ -65,6 +66,17 @@ MALFORMED: list[tuple[str, Any]] = [
     ("content a number", {**CHUNK, "choices": [{"index": 0, "delta": {"content": 5}, "finish_reason": "stop"}]}),
     ("a chunk that is a list", [1, 2]),
     ("JSON nested 50,000 deep", Raw(b"data: " + b"[" * 50_000 + b"]" * 50_000 + b"\n\n")),  # a RecursionError
+    # hv62: a lone surrogate is a legal JSON escape but no text (an "internal error" from the tokenizer, a 500 from the
+    # gateway's JSON); bytes that are not UTF-8 and a raw NUL in the JSON were "openai call failed: 'utf-8' codec ...".
+    ("content a lone surrogate", {**CHUNK, "choices": [{"index": 0, "delta": {"content": "a\ud800b"}}]}),
+    ("tool call arguments a lone surrogate", {**CHUNK, "choices": [{"index": 0, "delta": {"tool_calls": [_CALL]}}]}),
+    ("bytes that are not UTF-8", Raw(b'data: {"choices": [{"index": 0, "delta": {"content": "a\xff\xfeb"}}]}\n\n')),
+    ("a raw NUL in the JSON", Raw(b'data: {"choices": [{"index": 0, "delta": {"content": "a\x00b"}}]}\n\n')),
+    # hv62: one event past any answer, read whole by the SDK (100 MB: +380 MB of the service's memory, served whole)
+    (
+        "one event of 17 MB",
+        Raw(b'data: {"choices": [{"index": 0, "delta": {"content": "' + b"x" * 17_000_000 + b'"}}]}\n\n'),
+    ),
 ]
 
 
@@ -87,5 +99,30 @@ async def test_a_malformed_chunk_is_the_upstreams_error_named(
         reply = await client.post(f"{gateway.base_url}/chat/completions", json=body)
         assert reply.status_code == 502, reply.text
         assert "sent a malformed reply" in reply.json()["error"]["message"]
+        await gateway.settled()
+        assert await gateway.entries() == 0
+
+
+async def test_an_answer_longer_than_any_model_writes_is_cut_not_read_on(
+    serve: ServeGateway, upstream: FakeUpstream, upstream_provider: Callable[[], LLMProvider]
+) -> None:
+    # hv62: an upstream that never ends its answer (a chunk every few ms, never a finish_reason) was read as long as it
+    # sent, every piece kept in the flight's memory: NEARHIT_LLM_TIMEOUT bounds the silence between chunks, not the
+    # answer. Here 6 MB of text, then "stop": it was served whole (a 200), now cut at MAX_ANSWER_CHARS (a 502).
+    piece = "word " * 20_000  # 100,000 characters a chunk, within the per-event bound
+    chunks = [upstream.chunk(piece) for _ in range(60)]
+    upstream.reset(Stream([*chunks, upstream.chunk(None, finish_reason="stop")]))
+    async with serve(provider=upstream_provider()) as gateway, httpx.AsyncClient(timeout=60) as client:
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": QUESTION}]}
+        reply = await client.post(f"{gateway.base_url}/chat/completions", json=body)
+        assert reply.status_code == 502, reply.text[:300]
+        assert "an answer longer than 4,000,000 characters" in reply.json()["error"]["message"]
+        root = gateway.base_url.removesuffix("/v1")
+        asked = (await client.post(f"{root}/ask", json={"prompt": "And the tallest in Scotland?"})).json()
+        for column in ("raw", "cache"):
+            assert asked[column]["status"] == "error" and "longer than" in asked[column]["error"], asked[column][
+                "error"
+            ]
+            assert len(asked[column]["answer"]) <= 4_000_000
         await gateway.settled()
         assert await gateway.entries() == 0

@@ -203,3 +203,46 @@ async def test_a_flights_event_another_client_wrote_makes_the_follower_call_the_
         assert follower.led == 1 and follower.followed == 0
     finally:
         await redis.aclose()
+
+
+async def test_a_follower_left_mid_answer_by_its_leader_is_told_why(settings: Settings) -> None:
+    """The leader's generation stops after the follower passed a piece on (its upstream failed, or every client of
+    its process left): the follower cannot start again (its client has the piece) and fails, saying why. It said "the
+    shared generation stopped before its end" whatever happened: a client reading it could not tell an upstream's
+    failure from another process's client leaving (hv62)."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    started = asyncio.Event()
+
+    async def failing() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("the first words ")
+        await asyncio.sleep(0.4)  # the follower hears them
+        raise LLMError("openai answered HTTP 500: the model is overloaded")
+
+    async def slow() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("the first words ")
+        started.set()
+        await asyncio.sleep(30)
+        yield StreamEnd(Usage(5, 3), "stop", "m")
+
+    try:
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
+        ended: tuple[list[LLMEvent] | BaseException, ...] = await asyncio.gather(
+            _events(leader.produce(flight, failing, _stored)), _later(follower, flight, failing), return_exceptions=True
+        )
+        led, followed = ended
+        assert isinstance(led, LLMError) and isinstance(followed, LLMError)
+        assert "stopped before its end: openai answered HTTP 500: the model is overloaded" in followed.message
+
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        leading = asyncio.create_task(_events(leader.produce(flight, slow, _stored)))
+        await started.wait()
+        following = asyncio.create_task(_later(follower, flight, slow))
+        await asyncio.sleep(0.5)  # the follower has passed the first words on
+        leading.cancel()  # every client of the leader's process left
+        with pytest.raises(LLMError, match="stopped before its end: every client of the process leading it left"):
+            await following
+        assert follower.led == 0  # it did not call the LLM itself after passing words on
+    finally:
+        await redis.aclose()

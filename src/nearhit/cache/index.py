@@ -111,6 +111,13 @@ async def ensure_index(redis: RedisClient, spec: IndexSpec) -> None:
             f"index {spec.name!r} has the old shape (the tenant as a case-folded TAG, which mixes tenants that "
             "differ in case, commas or spaces): run `nearhit cache rebuild` to migrate it (entries are kept)"
         )
+    differences = _shape_differences(info, spec)
+    if differences:
+        raise IndexMismatch(
+            f"index {spec.name!r} was made in another shape ({'; '.join(differences)}): its entries would be searched "
+            "wrongly or not at all. Rebuild it (`nearhit cache rebuild`: entries are kept) or set VECTOR_INDEX_NAME "
+            "to a new name"
+        )
     vector = _vector_attribute(info)
     found_dim = int(vector["dim"]) if "dim" in vector else None
     found_algorithm = as_text(vector["algorithm"]) if "algorithm" in vector else None
@@ -348,19 +355,45 @@ def _param_as_json(value: Any) -> Any:
     return f"<{len(value)} bytes>" if isinstance(value, bytes) else value
 
 
-def _attribute_names(info: dict[str, Any]) -> set[str]:
-    names = set()
+def _shape_differences(info: dict[str, Any], spec: IndexSpec) -> list[str]:
+    """How an existing index differs from ``spec`` in what decides which entries it holds and how near they read: the
+    key prefix, each indexed field and its type, the vector's metric and type. Another client's index, or one an
+    older nearhit made, may differ in any of them, and none is an error to Redis: an L2 index reads every similarity
+    otherwise, a FLOAT16 one or another prefix indexes none of the entries, an index without ``scope`` finds no
+    candidate (hv62)."""
+    definition = _text_keys(info.get("index_definition", []))
+    prefixes = [as_text(prefix) for prefix in definition.get("prefixes", [])]
+    found = [] if prefixes == [spec.keys.entry_prefix] else [f"key prefix {', '.join(prefixes) or 'none'}"]
+    types = {name: kind for name, kind, _ in _attributes(info)}
+    wanted = {name: "TAG" for name in entry.INDEXED_TAGS} | {name: "NUMERIC" for name in entry.INDEXED_NUMBERS}
+    for name, kind in wanted.items():
+        if types.get(name) != kind:
+            found.append(f"field {name} {'missing' if name not in types else 'a ' + types[name]} (wanted a {kind})")
+    vector = _vector_attribute(info)
+    for key, want in (("distance_metric", "COSINE"), ("data_type", "FLOAT32")):
+        if key in vector and as_text(vector[key]).upper() != want:
+            found.append(f"vector {key.replace('_', ' ')} {as_text(vector[key])} (wanted {want})")
+    return found
+
+
+def _attributes(info: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each field of ``FT.INFO``: its name, its type (upper case) and its properties, keys lower-cased."""
+    found = []
     for attribute in info.get("attributes", []):
         fields = {k.lower(): v for k, v in _text_keys(attribute).items()}
-        names.add(as_text(fields.get("attribute", fields.get("identifier", b""))))
-    return names
+        name = as_text(fields.get("attribute", fields.get("identifier", b"")))
+        found.append((name, as_text(fields.get("type", b"")).upper(), fields))
+    return found
+
+
+def _attribute_names(info: dict[str, Any]) -> set[str]:
+    return {name for name, _, _ in _attributes(info)}
 
 
 def _vector_attribute(info: dict[str, Any]) -> dict[str, Any]:
     """The vector field's ``FT.INFO`` attribute, keys lower-cased (dim, algorithm, m, ef_construction...)."""
-    for attribute in info.get("attributes", []):
-        fields = {k.lower(): v for k, v in _text_keys(attribute).items()}
-        if as_text(fields.get("type", b"")).upper() == "VECTOR":
+    for _, kind, fields in _attributes(info):
+        if kind == "VECTOR":
             if "dims" in fields and "dim" not in fields:
                 fields["dim"] = fields["dims"]
             return fields

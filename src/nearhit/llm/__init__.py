@@ -10,6 +10,7 @@ from __future__ import annotations
 import httpx2
 
 from nearhit.config import Settings
+from nearhit.llm import bounded_events
 from nearhit.llm.azure import build_azure
 from nearhit.llm.base import (
     CallOptions,
@@ -62,12 +63,13 @@ def build_provider(
     settings: Settings, name: ProviderName | None = None, *, http_client: httpx2.AsyncClient | None = None
 ) -> LLMProvider:
     """The provider ``name`` (default: the one ``settings.resolved_llm`` names), an OpenAI or Azure one through
-    ``http_client`` if given; a missing credential is a ConfigError at start-up."""
+    ``http_client`` if given (else one bounding each event of a reply: ``bounded_events.CHAT_MAX_EVENT_BYTES``); a
+    missing credential is a ConfigError at start-up."""
     match name or settings.resolved_llm:
         case "azure":
-            return build_azure(settings, http_client)
+            return build_azure(settings, http_client or bounded_events.client(bounded_events.CHAT_MAX_EVENT_BYTES))
         case "openai":
-            return build_openai(settings, http_client)
+            return build_openai(settings, http_client or bounded_events.client(bounded_events.CHAT_MAX_EVENT_BYTES))
         case "simulated":
             return SimulatedLLM.from_settings(settings)
 

@@ -1,11 +1,13 @@
-"""The HTTP client of a lookup model (the check, the rewrite): no event of its streamed reply longer than a bound.
+"""The HTTP client of every model nearhit calls: no event of its streamed reply longer than a bound.
 
-A lookup model's reply is read to ``max_tokens`` x 16 characters and the rest left unread
+A lookup model's (the check's, the rewrite's) reply is read to ``max_tokens`` x 16 characters and the rest left unread
 (:meth:`nearhit.llm.lookup_model.LookupModel._read`), but that bound applies between the stream's events: the OpenAI
 SDK reads one event whole before nearhit sees it, so a provider sending 2 MB in one ``data:`` event was read (and
 parsed) whole. This client counts each event's bytes as they arrive and fails the reply past
 :data:`MAX_EVENT_BYTES`, before the SDK has the event. It asks for an uncompressed reply (``Accept-Encoding:
-identity``): the bytes counted are those the SDK parses.
+identity``): the bytes counted are those the SDK parses. The chat model's replies go through it too, with a
+bound of their own (:data:`CHAT_MAX_EVENT_BYTES`): an upstream sending 100 MB in one event was read whole, 380 MB of
+the service's memory for one request (hv62).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ import openai
 MAX_EVENT_BYTES = 65_536
 """The longest event of a lookup model's reply: one chunk of a few tokens is under 1 kB (Azure's content filter
 results included), a whole rewrite of 200 tokens at 16 characters each, every one escaped as ``\\uXXXX``, 20 kB."""
+CHAT_MAX_EVENT_BYTES = 16 * 1024 * 1024
+"""The longest event of the chat model's reply: a chunk is a few tokens, but a server that does not stream may send
+the whole answer as one chunk; the longest answer a model writes (128,000 tokens), every character escaped as
+``\\uXXXX``, is about 3 MB."""
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")  # a blank line, in any of SSE's line endings
 
 

@@ -34,6 +34,7 @@ from nearhit.llm.base import (
 )
 from nearhit.llm.errors import LLMError, LLMTimeout
 from nearhit.llm.tokens import count_message_tokens, count_tokens
+from nearhit.validate import unicode_text
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ _CHECK_TIMEOUT = 10.0
 _NO_KEY = "not-needed"
 _MAX_REPORTED_TOKENS = 100_000_000
 """More tokens than any model takes or writes in one request: a usage above it is no count."""
+MAX_ANSWER_CHARS = 4_000_000
+"""The longest answer read from an upstream (text and tool-call arguments): past the longest any model writes in one
+reply (128,000 tokens, some 600,000 characters) and four times the longest answer stored. ``NEARHIT_LLM_TIMEOUT``
+bounds the silence between chunks, not the answer: an upstream that never ends it is cut here (hv62)."""
 MAX_REPORTED_MODEL_CHARS = 256
 """The longest model name an upstream may report for its reply (OpenAI's are under 40, Azure's deployments 64):
 a longer one, or one with a control or format character, is not taken (:meth:`OpenAICompatibleLLM._named`)."""
@@ -164,6 +169,7 @@ class OpenAICompatibleLLM:
             raise self._error(exc) from exc
 
         pieces: list[str] = []
+        answer_chars = 0
         usage: Usage | None = None
         finish_reason: str | None = None
         answered_by = model
@@ -188,7 +194,13 @@ class OpenAICompatibleLLM:
                 usage = read.usage or usage
                 finish_reason = read.finish_reason or finish_reason
                 for event in read.events:
-                    pieces.append(event.text if isinstance(event, TextChunk) else event.arguments)
+                    piece = event.text if isinstance(event, TextChunk) else event.arguments
+                    answer_chars += len(piece)
+                    if answer_chars > MAX_ANSWER_CHARS:
+                        raise LLMError(
+                            f"{self.name} sent an answer longer than {MAX_ANSWER_CHARS:,} characters: not read further"
+                        )
+                    pieces.append(piece)
                     tool_calls = tool_calls or isinstance(event, ToolCallDelta)
                     yield event
 
@@ -221,11 +233,9 @@ class OpenAICompatibleLLM:
             if refusal:
                 events.append(TextChunk(refusal, refusal=True))
             for call in choice.delta.tool_calls or ():
-                name = call.function.name if call.function else None
-                arguments = (call.function.arguments if call.function else None) or ""
-                if not isinstance(arguments, str):
-                    raise TypeError(f"tool call arguments are {type(arguments).__name__}, not text")
-                events.append(ToolCallDelta(call.index, arguments, call.id, name))
+                name = _text(call.function.name if call.function else None, "tool call name")
+                arguments = _text(call.function.arguments if call.function else None, "tool call arguments") or ""
+                events.append(ToolCallDelta(call.index, arguments, _text(call.id, "tool call id"), name))
             finish_reason = _text(choice.finish_reason, "finish_reason") or finish_reason
         usage = self._reported(chunk.usage) if chunk.usage is not None else None
         return _Read(model, usage, finish_reason, events)
@@ -271,6 +281,8 @@ class OpenAICompatibleLLM:
             )
         if isinstance(exc, openai.APIConnectionError):
             return LLMError(f"could not reach {self.name} at {self._client.base_url}", retryable=True)
+        if isinstance(exc, ValueError):  # bytes that are not UTF-8, JSON that is not, an event past the bound
+            return LLMError(f"{self.name} sent a malformed reply ({type(exc).__name__}: {exc})")
         if isinstance(exc, openai.APIError):  # an error event inside a 200 stream
             status = int(exc.code) if exc.code is not None and exc.code.isdigit() else None
             return LLMError(
@@ -289,10 +301,11 @@ class OpenAICompatibleLLM:
 
 def _text(value: object, what: str) -> str | None:
     """``value`` when it is text or None (a field of a chunk the SDK built without checking); else a TypeError
-    naming ``what``: a malformed reply."""
+    naming ``what``, or a ValueError for a lone surrogate (a legal JSON escape, but no text: nothing can count,
+    store or send it on): a malformed reply."""
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{what} is {type(value).__name__}, not text")
-    return value
+    return value if value is None or value.isascii() else unicode_text(value, what)
 
 
 def _a_count(n: object) -> TypeGuard[int]:

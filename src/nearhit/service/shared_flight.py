@@ -18,6 +18,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -32,6 +33,7 @@ LOCK_MS = 30_000  # the leader's claim; a crashed leader's lapses after this
 LINGER_MS = 3_000  # after the end: a miss looked up before the store joins (reads the answer) rather than leads
 SILENCE_S = 10.0  # a follower that hears nothing for this long calls the LLM itself
 _POLL_MS = 200
+_WHY_CHARS = 300  # what a follower repeats of why its leader stopped (another Redis client may have written it)
 
 
 def encode(event: LLMEvent) -> dict[str, str]:
@@ -82,6 +84,22 @@ def decode(fields: dict[Any, Any]) -> LLMEvent | str | None:
         return None
 
 
+@dataclass(frozen=True)
+class Gone:
+    """The leader's generation ended without its end reaching the follower, and why (for the follower's error)."""
+
+    why: str
+
+
+def _why(exc: BaseException) -> str:
+    """What a leader tells its followers when its generation stops: the LLM's failure, or that it was left."""
+    if isinstance(exc, LLMError):
+        return exc.message[:_WHY_CHARS]
+    if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+        return "every client of the process leading it left, or that process is stopping"
+    return f"{type(exc).__name__} in the process leading it"
+
+
 class SharedFlights:
     """Leads or follows one LLM generation per flight key among the processes sharing a Redis."""
 
@@ -118,9 +136,12 @@ class SharedFlights:
         self.followed += 1
         passed_on = False
         async for heard in self._follow(redis, lock, stream):
-            if heard is None:  # the leader is gone
+            if isinstance(heard, Gone):
                 if passed_on:
-                    raise LLMError("the shared generation stopped before its end", retryable=True)
+                    raise LLMError(
+                        f"the generation shared with another process stopped before its end: {heard.why}",
+                        retryable=True,
+                    )
                 self.followed -= 1
                 async for own in self._lead(None, lock, stream, token, start, lingers):
                     yield own
@@ -145,8 +166,8 @@ class SharedFlights:
                 events.append(event)
                 publisher.add(encode(event))
                 yield event
-        except BaseException:
-            publisher.add({"kind": "failed"})
+        except BaseException as exc:
+            publisher.add({"kind": "failed", "why": _why(exc)})
             await publisher.close()
             await _release(redis, lock, stream, token, linger_ms=None)
             raise
@@ -154,21 +175,22 @@ class SharedFlights:
         await publisher.close()
         await _release(redis, lock, stream, token, linger_ms=LINGER_MS if lingers(events) else None)
 
-    async def _follow(self, redis: RedisClient, lock: str, stream: str) -> AsyncIterator[LLMEvent | None]:
-        """The leader's events as they are written; ``None`` (then nothing) when the leader is gone."""
+    async def _follow(self, redis: RedisClient, lock: str, stream: str) -> AsyncIterator[LLMEvent | Gone]:
+        """The leader's events as they are written; :class:`Gone` (then nothing) when the leader is gone."""
         last_id: str | bytes = "0"
         heard = time.monotonic()
         while True:
             try:
                 entries = _entries(await redis.xread({stream: last_id}, count=100, block=_POLL_MS))
-                if not entries and (time.monotonic() - heard > self.silence_s or not await redis.exists(lock)):
+                silent = time.monotonic() - heard > self.silence_s
+                if not entries and (silent or not await redis.exists(lock)):
                     # One more read: the leader may have ended and let its lock go since the last one.
                     entries = _entries(await redis.xread({stream: last_id}, count=100))
                     if not entries:
-                        yield None
+                        yield Gone(f"nothing heard for {self.silence_s:g} s" if silent else "its leader stopped")
                         return
-            except (RedisError, OSError):
-                yield None
+            except (RedisError, OSError) as exc:
+                yield Gone(f"Redis failed: {type(exc).__name__}: {exc}")
                 return
             for entry_id, fields in entries:
                 last_id = entry_id
@@ -176,8 +198,11 @@ class SharedFlights:
                 event = decode(fields)
                 if event == "done":
                     return
-                if event in ("failed", None):  # the leader failed, or another client wrote here: not followed
-                    yield None
+                if event == "failed":  # the leader failed or was left: why, as it wrote it
+                    yield Gone(_text(fields.get(b"why", fields.get("why")))[:_WHY_CHARS] or "its leader failed")
+                    return
+                if event is None:  # another client wrote here: not followed
+                    yield Gone("another Redis client wrote into its events")
                     return
                 assert not isinstance(event, str)
                 yield event
