@@ -88,7 +88,7 @@ async def run(args: argparse.Namespace) -> None:
             await fill(cache, SCOPE, pairs, args.size)
             vectors = {}
             for pair in pairs:  # the vector nearhit computes for each prompt (its short forms spelt out)
-                (vectors[pair["b"]],) = await cache.embeddings.embed([normalise(pair["b"])])
+                (vectors[pair["b"]],) = await cache.embeddings.embed([normalise(pair["b"])], SCOPE.tenant)
             await cache.background.drain()
             if args.hand_offs:
                 await hand_offs(cache, embedder, pairs, args.hand_offs)
@@ -121,7 +121,7 @@ async def measure(
     memo = cache.guards.deciding_signals
 
     async def forget(text: str) -> None:
-        await cache.redis.delete(cache.embeddings.key_for(text, cache.spec.keys))
+        await cache.redis.delete(cache.embeddings.key_for(text, SCOPE.tenant))
 
     def lookup(prompt: str, given: bool, which: SemanticCache = cache) -> Step:
         return lambda: which.lookup(prompt, SCOPE, threshold=THRESHOLD, vector=vectors[prompt] if given else None)
@@ -169,7 +169,7 @@ async def measure(
                 if other is not None and other.guards is not None:
                     other.guards.deciding_signals.cache_clear()
             if name[0] in "GH":  # the previous lookup's write, as engine.py leaves it (no drain between lookups)
-                cache.embeddings.remember([text + " (last)"], vectors[prompt][None, :], cache.spec.keys)
+                cache.embeddings.remember([text + " (last)"], vectors[prompt][None, :], SCOPE.tenant)
                 if name[0] == "G":  # sent at once, each lookup's own write, as before the fill was batched
                     cache.background.run(cache.embeddings._fill())
             model.last = 0.0
@@ -217,7 +217,7 @@ async def hand_offs(cache: SemanticCache, embedder: LocalEmbedder, pairs: list[d
                 if which == rev:
                     await stores[which]._remember([f"{text} ({which})"], vector[None, :], None)
                 else:  # one vector written at once (the lookups of a period share one write now)
-                    stores[which].remember([f"{text} ({which})"], vector[None, :])
+                    stores[which].remember([f"{text} ({which})"], vector[None, :], SCOPE.tenant)
                     await stores[which]._fill()
                 wall[f"write, {which}"].append((time.perf_counter() - started) * 1000)
                 cpu[f"write, {which}"].append((time.thread_time() - thread) * 1000)

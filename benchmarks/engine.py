@@ -349,7 +349,7 @@ async def own_vectors(cache: SemanticCache, items: list[Item], into: dict[str, n
     """Each prompt's vector as nearhit embeds it (its short forms spelt out: ``engine.py``'s corpus vectors are of
     the normalised text), from its embedding cache: every prompt is looked up first."""
     for item in items:
-        (into[item[1]],) = await cache.embeddings.embed([normalise(item[1])])
+        (into[item[1]],) = await cache.embeddings.embed([normalise(item[1])], SCOPE.tenant)
 
 
 async def floor_systems(cache: SemanticCache, nvectors: dict[str, np.ndarray]) -> list[System]:

@@ -209,7 +209,7 @@ async def vector_given(caches: dict[str, tuple[Any, Any]], pairs: list[dict[str,
     for pair in pairs:  # the stored vectors and the guards' pair memo warm, in both trees
         for cache, its_scope in caches.values():
             await cache.lookup(pair["b"], its_scope, threshold=THRESHOLD)
-        (vectors[pair["b"]],) = await this.embeddings.embed([normalise(pair["b"])])
+        (vectors[pair["b"]],) = await this.embeddings.embed([normalise(pair["b"])], scope.tenant)
     for cache, _ in caches.values():
         await cache.background.drain()
     knn = this_index.scoped_knn(this.spec, this.spec.name, scope.search_id, this.candidates, this.ef_runtime(this.spec))

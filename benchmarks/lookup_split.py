@@ -184,7 +184,7 @@ async def main() -> None:
                 text = normalise(pair["b"])
                 exact = [
                     ("HMGET", cache.keys.entry(SCOPE, text), *entry.ANSWER, "ttl"),
-                    ("GET", cache.embeddings.key_for(text, cache.spec.keys)),
+                    ("GET", cache.embeddings.key_for(text, SCOPE.tenant)),
                 ]  # the lookup's first round trip, built untimed
                 started = time.perf_counter()
                 await reads(cache.redis, exact)
@@ -304,12 +304,12 @@ async def vector_given(
     redis_before = await command_stats(cache)
     for n, pair in enumerate(pair for _ in range(rounds) for pair in pairs):
         text = normalise(pair["b"])
-        vector = cache.embeddings.from_stored(await cache.redis.get(cache.embeddings.key_for(text, spec.keys)))
+        vector = cache.embeddings.from_stored(await cache.redis.get(cache.embeddings.key_for(text, SCOPE.tenant)))
         assert vector is not None
         command = knn.command(vector[0].tobytes())  # built untimed, as the floor's
         exact: list[tuple[Any, ...]] = [
             ("HMGET", cache.keys.entry(SCOPE, text), *entry.ANSWER, "ttl"),
-            ("GET", cache.embeddings.key_for(text, spec.keys)),
+            ("GET", cache.embeddings.key_for(text, SCOPE.tenant)),
         ]
         mark = semantic_cache.conversation_lookup.twins_mark(cache.keys, cache.prepare(pair["b"], SCOPE))
         if mark:
@@ -361,7 +361,7 @@ async def exact_with_vector(cache: SemanticCache, pairs: list[dict[str, str]], r
     wall time and the event loop thread's CPU paired, and Redis's own time for the KNNs (``INFO commandstats``)."""
     vectors = {}
     for pair in pairs:
-        (vectors[pair["a"]],) = await cache.embeddings.embed([normalise(pair["a"])])
+        (vectors[pair["a"]],) = await cache.embeddings.embed([normalise(pair["a"])], SCOPE.tenant)
     kinds = ["exact hit, no vector", "exact hit, vector passed"]
     wall: dict[str, list[float]] = {kind: [] for kind in kinds}
     cpu: dict[str, list[float]] = {kind: [] for kind in kinds}

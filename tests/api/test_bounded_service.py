@@ -6,15 +6,17 @@ import logging
 
 import pytest
 
+from nearhit.cache import SemanticCache
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.llm.judge import Judge, build_judge
 from nearhit.llm.openai_compatible import build_openai
 from nearhit.service.runtime import Runtime
+from tests.api.test_access import CALLERS, secured
 from tests.api.test_feedback import CACHED, LOOK_ALIKE
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.live import fast_llm, serve
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, settled
 
 
 async def test_an_exploration_is_answered_by_the_llm_and_labelled(
@@ -44,6 +46,42 @@ async def test_an_exploration_is_answered_by_the_llm_and_labelled(
         cache = await runtime.cache()
         await cache.clear()
         await runtime.close()
+
+
+async def test_a_tenant_is_told_what_became_of_its_lookup_not_the_index_evidence(
+    settings: Settings, local_embedder: LocalEmbedder
+) -> None:
+    """``bound.served_from`` and the counts in the bound's reason are every tenant's labels: a key polling them saw
+    them move as other tenants gave feedback. A tenant's key gets the action and a reason without them (as
+    ``rejection_reason``); the admin token still gets the evidence."""
+    own = secured(settings).model_copy(update={"max_wrong_rate": 0.02, "guards": True})
+    runtime = Runtime(own, local_embedder, fast_llm())
+    admin, alpha = CALLERS["admin"], CALLERS["own"]
+    try:
+        async with serve(own, runtime) as live:
+            stored = {"prompt": CACHED, "response": "Your bank declined it.", "tenant": "alpha"}
+            assert (await live.client.post("/cache/store", json=stored, headers=admin)).status_code == 201
+            cache = await runtime.cache()
+            # The first is explored and labelled; the second, worded apart (not stored), is judged on that label too.
+            for prompt in (LOOK_ALIKE, f"Please tell me: {LOOK_ALIKE}"):
+                asked = {"prompt": prompt, "include_raw": False, "no_store": prompt != LOOK_ALIKE}
+                document = (await live.client.post("/ask", json=asked, headers=alpha)).json()["cache"]["cache_document"]
+                assert document["rejected_by"] == "bound" and "served_from" not in document["bound"], document
+                reason = document["bound"]["reason"]
+                assert document["rejection_reason"] == reason and not any(c.isdigit() for c in reason), reason
+                await settled(runtime)
+                await eventually(lambda: _labelled(cache), timeout=10)
+            response = await live.client.post("/ask", json=asked | {"tenant": "alpha"}, headers=admin)
+            document = response.json()["cache"]["cache_document"]
+            assert document["bound"]["served_from"] > 0 and any(c.isdigit() for c in document["bound"]["reason"])
+    finally:
+        cache = await runtime.cache()
+        await cache.clear()
+        await runtime.close()
+
+
+async def _labelled(cache: SemanticCache) -> bool:
+    return (await cache.feedback.counters())["labels_answer"] >= 1
 
 
 async def test_an_unreachable_judge_leaves_the_static_decision_serving_and_says_so(

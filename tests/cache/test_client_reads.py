@@ -272,7 +272,7 @@ async def test_a_lookups_reads_are_packed_as_redis_py_packs_them(cache: Semantic
     vector = np.arange(cache.embedder.dimension, dtype=np.float32).tobytes()
     commands: list[tuple[Any, ...]] = [
         ("HMGET", cache.keys.entry(scope, query.text), *semantic_cache._EXACT_FIELDS),
-        ("GET", cache.embeddings.key_for(query.text)),
+        ("GET", cache.embeddings.key_for(query.text, scope.tenant)),
         ("EXISTS", conversation_lookup.twins_mark(cache.keys, query) or "mark"),
         cache.feedback.labels_probe(),
         tuple(knn.command(vector)),

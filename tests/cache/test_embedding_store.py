@@ -16,16 +16,17 @@ SCOPE = Scope.build(model="gpt-4o", tenant="store")
 
 async def test_a_short_form_and_its_spelt_out_words_share_one_stored_vector(cache: SemanticCache) -> None:
     spelt_out, short = normalise("How do I reset my password?"), normalise("How do I reset my pwd?")
-    assert cache.embeddings.key_for(short) == cache.embeddings.key_for(spelt_out)
-    await cache.embeddings.embed([spelt_out])
+    assert cache.embeddings.key_for(short, SCOPE.tenant) == cache.embeddings.key_for(spelt_out, SCOPE.tenant)
+    await cache.embeddings.embed([spelt_out], SCOPE.tenant)
     await cache.background.drain()
     misses = cache.embeddings.misses
-    await cache.embeddings.embed([short])
+    await cache.embeddings.embed([short], SCOPE.tenant)
     assert cache.embeddings.misses == misses  # read back, not embedded again
 
 
 async def test_texts_the_embedder_reads_differently_have_their_own_vectors(cache: SemanticCache) -> None:
-    assert cache.embeddings.key_for(normalise("reset my pwd")) != cache.embeddings.key_for(normalise("reset my pod"))
+    pwd, pod = normalise("reset my pwd"), normalise("reset my pod")
+    assert cache.embeddings.key_for(pwd, SCOPE.tenant) != cache.embeddings.key_for(pod, SCOPE.tenant)
 
 
 async def test_a_lookup_that_embeds_its_prompt_spells_out_its_short_forms_once(
@@ -44,7 +45,7 @@ async def test_a_lookup_that_embeds_its_prompt_spells_out_its_short_forms_once(
     await cache.lookup(prompt, SCOPE)
     await cache.background.drain()
     assert seen == [normalise(prompt)]
-    assert await cache.redis.exists(cache.embeddings.key_for(normalise(prompt))) == 1
+    assert await cache.redis.exists(cache.embeddings.key_for(normalise(prompt), SCOPE.tenant)) == 1
 
 
 async def test_the_fill_after_a_lookup_writes_the_vector_it_computed_under_the_stores_ttl(
@@ -57,15 +58,15 @@ async def test_the_fill_after_a_lookup_writes_the_vector_it_computed_under_the_s
     prompt = f"What does error {uuid.uuid4().hex} mean?"
     result = await cache.lookup(prompt, SCOPE)
     await cache.background.drain()
-    key = cache.embeddings.key_for(normalise(prompt))
+    key = cache.embeddings.key_for(normalise(prompt), SCOPE.tenant)
     assert await cache.redis.get(key) == np.asarray(result.embedding, dtype=np.float32).tobytes()
     assert 0 < await cache.redis.ttl(key) <= embedding_store.DEFAULT_TTL_S
     texts = [f"first {uuid.uuid4().hex}", f"second {uuid.uuid4().hex}"]
     vectors = np.eye(2, cache.embedder.dimension, dtype=np.float32)
-    cache.embeddings.remember(texts, vectors)
+    cache.embeddings.remember(texts, vectors, SCOPE.tenant)
     await cache.background.drain()
     for text, vector in zip(texts, vectors, strict=True):
-        assert await cache.redis.get(cache.embeddings.key_for(text)) == vector.tobytes()
+        assert await cache.redis.get(cache.embeddings.key_for(text, SCOPE.tenant)) == vector.tobytes()
 
 
 async def test_the_vectors_computed_within_the_fill_delay_are_written_in_one_round_trip(
@@ -85,7 +86,7 @@ async def test_the_vectors_computed_within_the_fill_delay_are_written_in_one_rou
     monkeypatch.setattr(embedding_store, "writes", counting)
     monkeypatch.setattr(embedding_store, "FILL_DELAY_S", 60)  # a period that does not end during the lookups
     prompts = [f"Why does build {uuid.uuid4().hex} fail?" for _ in range(3)]
-    keys = [cache.embeddings.key_for(normalise(prompt)) for prompt in prompts]
+    keys = [cache.embeddings.key_for(normalise(prompt), SCOPE.tenant) for prompt in prompts]
     for prompt in prompts:
         await cache.lookup(prompt, SCOPE)
     assert sent == [] and await cache.redis.exists(*keys) == 0  # none written yet
@@ -97,4 +98,21 @@ async def test_the_vectors_computed_within_the_fill_delay_are_written_in_one_rou
     prompt = f"Why does build {uuid.uuid4().hex} fail?"
     await cache.lookup(prompt, SCOPE)
     await asyncio.wait_for(done.wait(), 10)
-    assert sent == [3, 1] and await cache.redis.exists(cache.embeddings.key_for(normalise(prompt))) == 1
+    assert sent == [3, 1] and await cache.redis.exists(cache.embeddings.key_for(normalise(prompt), SCOPE.tenant)) == 1
+
+
+async def test_one_tenants_lookup_does_not_make_anothers_embedding_a_stored_one(cache: SemanticCache) -> None:
+    """The store is kept per tenant: tenant B asking a text tenant A embedded computes it afresh (a store miss), so B
+    cannot tell by the reply's speed that anyone asked it. Tenant A's second ask reads its own vector back."""
+    text = f"Is port {uuid.uuid4().hex} open on the staging box?"
+    acme, globex = Scope.build(model="gpt-4o", tenant="acme"), Scope.build(model="gpt-4o", tenant="globex")
+    await cache.lookup(text, acme)
+    await cache.background.drain()  # acme's vector is written
+    hits, misses = cache.embeddings.hits, cache.embeddings.misses
+    await cache.lookup(text, globex)
+    assert (cache.embeddings.hits, cache.embeddings.misses) == (hits, misses + 1)
+    await cache.background.drain()
+    assert cache.embeddings.key_for(normalise(text), "acme") != cache.embeddings.key_for(normalise(text), "globex")
+    searched = cache.embeddings.hits
+    await cache.search(text=text, tenant="acme")  # the admin search of one tenant reads that tenant's vector
+    assert cache.embeddings.hits == searched + 1

@@ -82,7 +82,7 @@ async def test_an_expired_stored_embedding_is_embedded_afresh(cache: SemanticCac
     await cache.lookup(paraphrase, SCOPE, threshold=0.5)
     await cache.background.drain()
     misses = cache.embeddings.misses
-    async with expired_but_listed(cache.redis, [cache.embeddings.key_for(normalise(paraphrase))]):
+    async with expired_but_listed(cache.redis, [cache.embeddings.key_for(normalise(paraphrase), SCOPE.tenant)]):
         result = await cache.lookup(paraphrase, SCOPE, threshold=0.5)
     assert result.match == "semantic"
     assert cache.embeddings.misses == misses + 1

@@ -101,7 +101,7 @@ def test_a_sharded_layout_puts_every_key_of_a_tenant_in_one_slot() -> None:
     scope = Scope.build(tenant="acme", model="m")
     spec = IndexSpec("idx", keys, 4).for_tenant("acme")
     entry = keys.entry(scope, "hello")
-    tenant_keys = [entry, keys.observations(entry), spec.keys.embedding("model", "hello"), spec.name]
+    tenant_keys = [entry, keys.observations(entry), spec.keys.embedding("acme", "model", "hello"), spec.name]
     assert len({key_slot(k.encode()) for k in tenant_keys}) == 1
     assert entry.startswith(spec.keys.entry_prefix) and keys.is_entry_key(entry)
     assert spec.name != IndexSpec("idx", keys, 4).for_tenant("globex").name
@@ -109,4 +109,7 @@ def test_a_sharded_layout_puts_every_key_of_a_tenant_in_one_slot() -> None:
     # A single layout keeps today's names, so existing data stays reachable.
     single = KeySpace("idx")
     assert single.entry(scope, "hello") == "nearhit:idx:entry:" + entry.rpartition(":")[2]
-    assert single.embedding("model", "hello").startswith("nearhit:emb:") and "{" not in single.embedding("m", "x")
+    assert single.embedding("acme", "model", "hello").startswith("nearhit:emb:")
+    assert "{" not in single.embedding("acme", "m", "x")
+    # Kept per tenant (an admin's apart): one tenant's stored vector is never another's.
+    assert len({single.embedding(tenant, "m", "x") for tenant in ("acme", "globex", None)}) == 3

@@ -88,7 +88,7 @@ async def test_with_a_bound_an_unproven_candidate_is_explored_then_learned(cache
     assert [c.outcome for c in first.candidates] == ["withheld"]
     assert first.embedding is not None
     # the fresh answer agrees with the cached one: labelled right, and the same question is then served
-    assert await learner.label_by_answers(first.probe, first.embedding, "Your bank declined it.")
+    assert await learner.label_by_answers(first.probe, first.embedding, "Your bank declined it.", SCOPE.tenant)
     second = await learner.lookup(LOOK_ALIKE, SCOPE)
     assert second.match == "semantic" and second.bound is not None
     assert second.bound["reason"] == "the same question was labelled right for this entry"
@@ -165,7 +165,7 @@ async def test_a_check_under_the_static_threshold_is_a_labelled_miss_not_an_expl
     assert (await strict.feedback.counters())["explorations"] == 0
     # still labelled from the answer the miss gets anyway: the same question is then served
     assert checked.embedding is not None
-    assert await strict.label_by_answers(checked.probe, checked.embedding, "Your bank declined it.")
+    assert await strict.label_by_answers(checked.probe, checked.embedding, "Your bank declined it.", SCOPE.tenant)
     assert (await strict.lookup(paraphrase, SCOPE)).match == "semantic"
     # at the default threshold the static decision would serve it: there the check is an exploration
     other = Scope.build(tenant="learning", namespace="other")
@@ -184,7 +184,9 @@ async def test_an_exploration_whose_fresh_answer_differs_is_a_negative(cache: Se
     learner = bounded_copy(cache)
     first = await learner.lookup(LOOK_ALIKE, SCOPE)
     assert first.probe is not None and first.embedding is not None
-    assert not await learner.label_by_answers(first.probe, first.embedding, "Photosynthesis turns light into sugar.")
+    assert not await learner.label_by_answers(
+        first.probe, first.embedding, "Photosynthesis turns light into sugar.", SCOPE.tenant
+    )
     assert (await learner.lookup(LOOK_ALIKE, SCOPE)).rejected_by == "feedback"
 
 
@@ -252,7 +254,7 @@ async def test_under_a_bound_a_vetoed_candidate_is_labelled_and_a_right_label_se
     assert first.probe is not None and first.probe.vetoed and not first.probe.exploration
     assert first.embedding is not None
     # the answer the miss got anyway agrees with the cached one: kept with the entry, not in the index's histogram
-    assert await learner.label_by_answers(first.probe, first.embedding, "Untick 'reset settings'.")
+    assert await learner.label_by_answers(first.probe, first.embedding, "Untick 'reset settings'.", SCOPE.tenant)
     _, evidence = await learner.feedback.state([], histogram=True)
     assert evidence is not None and evidence.total == 0
     second = await learner.lookup(asked, SCOPE)

@@ -46,7 +46,9 @@ async def test_a_semantic_hit_makes_two_round_trips_and_writes_a_fresh_embedding
     cache: SemanticCache, sends: list[list[str]]
 ) -> None:
     await cache.store(QUESTION, "Paris.", SCOPE)
-    await cache.redis.delete(cache.embeddings.key_for(normalise(PARAPHRASE)))  # another test may have stored it
+    await cache.redis.delete(
+        cache.embeddings.key_for(normalise(PARAPHRASE), SCOPE.tenant)
+    )  # another test may have stored it
     trips = await _lookup_trips(cache, sends, PARAPHRASE)
     assert trips == [[*EXACT_READ, "GET", "EXISTS"], ["HMGET", "FT.SEARCH"], ["SET"]]
     again = await _lookup_trips(cache, sends, PARAPHRASE)  # the embedding is stored now: no SET
@@ -59,7 +61,7 @@ async def test_a_miss_writes_its_fresh_embedding_once_the_lookup_is_done(
     """A miss's last round trip (the KNN among the twins) is not followed, while it waits, by the write."""
     await cache.store(QUESTION, "Paris.", SCOPE)
     other = "How long should bread dough rise before baking?"
-    await cache.redis.delete(cache.embeddings.key_for(normalise(other)))
+    await cache.redis.delete(cache.embeddings.key_for(normalise(other), SCOPE.tenant))
     mark = conversation_lookup.twins_mark(cache.keys, cache.prepare(other, SCOPE))
     assert mark is not None
     await cache.redis.set(mark, 1)  # the scope has conversations told as one question: the miss searches them
@@ -119,7 +121,7 @@ async def test_label_counters_are_the_probe(cache: SemanticCache) -> None:
 
 
 async def _vector_of(cache: SemanticCache, prompt: str) -> list[float]:
-    (vector,) = await cache.embeddings.embed([normalise(prompt)])
+    (vector,) = await cache.embeddings.embed([normalise(prompt)], SCOPE.tenant)
     return [float(value) for value in vector]
 
 

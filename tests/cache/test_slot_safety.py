@@ -23,7 +23,7 @@ async def test_request_and_admin_paths_stay_within_one_slot(cache: SemanticCache
         assert semantic.match == "semantic"
         await cache.label(doc_id, np.asarray(semantic.embedding), semantic.similarity or 0.0, False, "feedback")
         await cache.store("What is the capital of France?", "Paris, on the Seine.", acme)  # overwrite
-        await cache.embeddings.embed(["one text", "another text"])
+        await cache.embeddings.embed(["one text", "another text"], "acme")
         assert await cache.search(text="capital of France", top_k=3)
         assert (await cache.stats()).entries == 2
         assert await cache.clear(tenant="globex") == 1

@@ -33,7 +33,7 @@ async def test_the_api_request_is_the_scenario(client: httpx.AsyncClient) -> Non
     schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["EstimateRequest"]
     properties = schema["properties"]
     assert set(properties) == SCENARIO_FIELDS
-    assert set(schema["required"]) == SCENARIO_FIELDS - set(scenario_defaults())
+    assert set(schema.get("required", ())) == SCENARIO_FIELDS - set(scenario_defaults())
     assert schema["additionalProperties"] is False
     for name, default in scenario_defaults().items():
         assert properties[name].get("default") == default, name
@@ -42,6 +42,27 @@ async def test_the_api_request_is_the_scenario(client: httpx.AsyncClient) -> Non
         assert number["type"] == ("integer" if name in INTEGERS else "number"), name
         assert number["maximum"] == bound.hi, name
         assert number["exclusiveMinimum" if bound.lo_open else "minimum"] == bound.lo, name
+
+
+async def test_the_api_takes_every_default_the_cli_takes(client: httpx.AsyncClient) -> None:
+    """``POST /calculator/estimate`` required four inputs ``nearhit calc`` defaulted; both now start from the
+    scenario's defaults: an empty body is the CLI's example, and a wrong value is still a 422 naming its field."""
+    empty = await client.post("/calculator/estimate", json={})
+    assert empty.status_code == 200, empty.text
+    assert empty.json()["scenario"]["requests_per_day"] == 100_000 and empty.json()["scenario"]["hit_rate"] == 0.3
+    options = {p.name: p.default for p in calc.params if isinstance(p, click.Option)}
+    assert {name: options[name] for name in ("requests_per_day", "input_tokens", "output_tokens", "hit_rate")} == {
+        "requests_per_day": 100_000,
+        "input_tokens": 500,
+        "output_tokens": 300,
+        "hit_rate": 0.3,
+    }
+    wrong = await client.post("/calculator/estimate", json={"hit_rate": 1.5, "input_tokens": 2.5})
+    assert wrong.status_code == 422
+    assert {(e["loc"][-1], e["type"]) for e in wrong.json()["detail"]} == {
+        ("hit_rate", "less_than_equal"),
+        ("input_tokens", "int_type"),
+    }
 
 
 def test_the_cli_options_are_the_scenario() -> None:

@@ -24,15 +24,23 @@ async def test_an_embedding_still_to_be_written_is_not_left_behind(cache: Semant
     within that moment, the clean-up writes it first and then deletes it, rather than deleting before it lands
     (a leftover seen in CI under load)."""
     pairs = load(str(DATA / "eval_pairs.jsonl"))[:1]
-    async with scratch(cache, pairs) as asks:
+    async with scratch(cache, pairs, run_id="leftover") as asks:
         await cache.lookup(asks[0]())  # its embedding is now waiting to be written
     await cache.background.drain()  # whatever was still waiting is written now
 
-    assert await cache.redis.exists(cache.embeddings.key_for(normalise(pairs[0].b.prompt))) == 0
+    assert await cache.redis.exists(cache.embeddings.key_for(normalise(pairs[0].b.prompt), "eval-leftover-0")) == 0
+
+
+async def _stored_of(cache: SemanticCache, pairs: list[Pair]) -> set[bytes]:
+    """The stored embeddings of the pairs' asked texts, whichever tenant's."""
+    texts = {cache.embeddings.key_for(normalise(p.b.prompt), "").rpartition(":")[2] for p in pairs}
+    stored = [key async for key in cache.redis.scan_iter(match=f"{cache.keys.root}:emb:*", count=1000)]
+    return {key for key in stored if key.decode().rpartition(":")[2] in texts}
 
 
 async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     pairs = load(str(DATA / "eval_pairs.jsonl"))
+    before = await _stored_of(cache, pairs)
     without_band = GuardSet.default(quiet_margin=0.0)  # "sleep" is a paraphrase just under the threshold
     runs = await evaluate(
         cache, pairs, threshold=0.85, guard_sets=guard_sets("all", per_guard=True, guards=without_band)
@@ -62,8 +70,9 @@ async def test_evaluate_counts_and_cleans_up(cache: SemanticCache) -> None:
     assert cache.guards is None and cache.decision is None  # the fixture's setting is restored
 
     assert (await cache.stats()).entries == 0
-    leftover = [cache.embeddings.key_for(normalise(p.b.prompt)) for p in pairs]
-    assert await cache.redis.exists(*leftover) == 0
+    # Each asked text's embedding, kept under its pair's tenant (whichever run id it had), is deleted: none is left
+    # but those other tests (other tenants) kept before.
+    assert await _stored_of(cache, pairs) <= before
 
 
 def test_all_guards_are_the_configured_ones_when_given() -> None:

@@ -17,6 +17,7 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
+from nearhit.economics.prices import request_cost
 from nearhit.llm import LLMProvider
 from tests.gateway.conftest import ServeGateway
 from tests.gateway.test_chat import ask, create, stream, text_of
@@ -356,6 +357,32 @@ async def test_an_upstream_refusal_reaches_the_client_as_a_refusal_and_is_not_st
         assert headers["x-nearhit-cache"] == "miss"
         await gateway.settled()
         assert await gateway.entries() == 0  # a refusal is not replayed as an answer
+
+
+async def test_the_simulated_provider_prices_a_named_model_as_the_one_it_imitates(serve: ServeGateway) -> None:
+    """On the simulated provider a caller naming ``o1-pro`` "saved" o1-pro's price a hit ($0.065 in the demo): no
+    model was called. Its savings are priced as the model the provider imitates (gpt-4o here), and say so: in the
+    headers, in telemetry (``priced_as``, ``simulated``)."""
+    async with serve() as gateway:
+        client = gateway.client()
+        await create(client, ask("What is a bloom filter?"), model="o1-pro")
+        await gateway.wait_entries(1)
+        headers, hit = await create(client, ask("What is a bloom filter?"), model="o1-pro")
+        assert headers["x-nearhit-cache"] == "hit-exact" and hit.model == "simulated-o1-pro"
+        assert (headers["x-nearhit-priced-as"], headers["x-nearhit-simulated"]) == ("gpt-4o", "true")
+        tokens = (hit.usage.prompt_tokens, hit.usage.completion_tokens)
+        assert float(headers["x-nearhit-cost-saved"]) == pytest.approx(request_cost("gpt-4o", *tokens).usd, abs=1e-6)
+        assert float(headers["x-nearhit-cost-saved"]) < request_cost("o1-pro", *tokens).usd / 10
+
+        async def both_recorded() -> list[dict[str, Any]]:  # telemetry is written in batches, off the request
+            events = await gateway.runtime.telemetry.events(10)
+            assert len(events) == 2
+            return events
+
+        events = await eventually(both_recorded)
+        assert {(e["priced_as"], e["simulated"]) for e in events} == {("gpt-4o", True)}
+        hit_event = next(e for e in events if e["outcome"] != "llm")
+        assert hit_event["cost_saved_usd"] == pytest.approx(request_cost("gpt-4o", *tokens).usd, abs=1e-6)
 
 
 async def test_a_hit_reports_its_prompt_as_cached_tokens_and_the_cost_saved(serve: ServeGateway) -> None:

@@ -246,3 +246,16 @@ def test_a_decimal_or_thousands_before_a_colon_is_read_as_numbers_not_a_clock(qu
     verdict = NumberGuard().check(query, candidate)
     assert verdict is not None and verdict.guard == "numbers"
     assert NumberGuard().check(query, query) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate", "reason"),
+    [
+        ("Can I have more coffee?", "Can I have coffee?", "different subject: 'more' vs nothing"),
+        ("How do I install the shoes app?", "How do I install the running shoes app?", "nothing vs 'running'"),
+    ],
+)
+def test_a_subject_reason_names_the_words_as_written_not_their_stems(query: str, candidate: str, reason: str) -> None:
+    """The inspector and ``reasons`` showed "'mor' vs nothing": the stems the guard compares, not the user's words."""
+    verdict = GuardSet.default().first_rejection(query, candidate, 0.9)
+    assert verdict is not None and verdict.guard == "entities" and reason in verdict.reason

@@ -56,6 +56,7 @@ class AskBody(ScopeFields):
             store=not self.no_store,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
+            index_evidence=caller.admin,
         )
         # PromptText applied the prompt rules; the configured limit is the one left.
         return request.checked(runtime.provider.model, runtime.settings.max_prompt_chars, parsed=True)

@@ -84,9 +84,7 @@ class CacheAdmin(CacheBase):
             specs = [await self._index_for(owner)] if owner is not None else await self._tenant_indexes()
             if text is not None:
                 prompt = validate.prompt(text, self.max_prompt_chars)
-                query_vector = (
-                    await self.embeddings.embed([normalise(prompt)], specs[0].keys if owner is not None else None)
-                )[0]
+                query_vector = (await self.embeddings.embed([normalise(prompt)], owner))[0]
             else:
                 assert vector is not None
                 query_vector = validate.vector(vector, self.embedder.dimension)

@@ -250,4 +250,30 @@ def vetoed_within_bound(
     }
 
 
+def without_index_evidence(bound: Mapping[str, object]) -> dict[str, object]:
+    """``bound`` as a caller bound to one tenant is told it: what became of its own lookup and why in general, not the
+    index's evidence behind it. The region served (``served_from``) and the counts a reason names ("25 own labels of
+    421 observations", "1 wrong in 1 at 0.99 or above") are every tenant's labels: a key polling them saw them move as
+    others gave feedback. Per tenant they would mean nothing, as the decision is made on the index's labels (a
+    tenant's own alone prove no region: a histogram per tenant would change what is served). The entry's own label
+    for this question (``verified``) and the exploration cap's reason name no evidence of others: kept."""
+    shown = {key: value for key, value in bound.items() if key != "served_from"}
+    if not bound.get("verified") and bound.get("reason") != OVER_BUDGET:
+        shown["reason"] = _plain_reason(bound)
+    return shown
+
+
+def _plain_reason(bound: Mapping[str, object]) -> str:
+    """The reason of a bounded decision, without the counts of the index's labels (:func:`bounded.decide`)."""
+    if bound.get("action") == "serve":
+        return "the wrong-hit bound holds at this similarity"
+    if bound.get("refused"):
+        return "refused: the labels show the wrong rate over the bound at this similarity"
+    if bound.get("action") == "miss":
+        return "under the static threshold: withheld, then labelled from the answer"
+    if bound.get("audit"):
+        return "checking: withheld to check the region the bound serves"
+    return "uncertain: outside the region the bound serves"
+
+
 LANGUAGE_GUARD = "language"

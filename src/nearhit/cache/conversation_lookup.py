@@ -92,12 +92,12 @@ async def as_one_question(
         nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
         if _after_earlier_turns(result, query, nearest, guards, margins=margins):
             return
-        await referent.after_same_turns(cache, result, query, nearest, spec, guards=guards)
+        await referent.after_same_turns(cache, result, query, nearest, guards=guards)
         if result.hit:
             return
         if not await _near(cache, spec, query, nearest):
             return
-        vectors = await embedded(cache, query, [normalise(text) for text in texts], spec)
+        vectors = await embedded(cache, query, [normalise(text) for text in texts])
         found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
     for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
         answer, answered = conversation.last_answer(query.context), conversation.asked_for(query.context)
@@ -111,7 +111,8 @@ async def as_one_question(
         for key, f in found[0]
         if not f.get(entry.CONTEXT)
     ]
-    result.context = await referent.told_resolved(cache, result, single, spec, guards=guards) or result.context
+    resolved = await referent.told_resolved(cache, result, single, query.scope.tenant, guards=guards)
+    result.context = resolved or result.context
 
 
 async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup, nearest: list[Any]) -> bool:
@@ -199,7 +200,6 @@ async def turn_by_turn(
     result: LookupResult,
     query: Lookup,
     rows: list[Any],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
     labelled: bool,
@@ -233,7 +233,7 @@ async def turn_by_turn(
             return False
         if query.turn_vectors is None:
             texts = [normalise(text) for _, text in query.context.turns]
-            query.turn_vectors = np.array(await embedded(cache, query, texts, spec))
+            query.turn_vectors = np.array(await embedded(cache, query, texts))
         asked_turns = query.turn_vectors
         left = [
             (doc_id, fields, cached, turns.without_chatter(query.context, asked_turns, cached, stored, query.prompt))
@@ -244,7 +244,7 @@ async def turn_by_turn(
         changed = {normalise(mine.text) for *_, mine, _ in kept if mine != query.context}
         changed |= {normalise(theirs.text) for _, _, cached, _, theirs in kept if theirs != cached}
         texts = sorted(changed)
-        vectors = dict(zip(texts, await embedded(cache, query, texts, spec), strict=True))
+        vectors = dict(zip(texts, await embedded(cache, query, texts), strict=True))
     trials = []
     for doc_id, fields, cached, mine, theirs in kept:
         vector = vectors.get(normalise(mine.text), query.context_vector)
@@ -448,7 +448,6 @@ async def user_turns(
     result: LookupResult,
     query: Lookup,
     rows: list[Any],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
     labelled: bool,
@@ -469,7 +468,7 @@ async def user_turns(
         return False
     texts = _users_texts(query.context, maybe)
     async with cache._redis_errors():
-        vectors = dict(zip(texts, await embedded(cache, query, texts, spec), strict=True))
+        vectors = dict(zip(texts, await embedded(cache, query, texts), strict=True))
     mine = vectors[normalise(conversation.users_said(query.context))]
     trials = []
     for doc_id, fields, cached in maybe:
@@ -551,7 +550,6 @@ async def after_the_answer(
     query: Lookup,
     rows: list[Any],
     matched: tuple[dict[str, dict[str, object]], dict[str, tuple[Margin, float]]],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
     margins: choose.Margins,
@@ -579,7 +577,7 @@ async def after_the_answer(
         return False
     if query.followup_vector is None:
         async with cache._redis_errors():
-            (query.followup_vector,) = await embedded(cache, query, [normalise(told)], spec)
+            (query.followup_vector,) = await embedded(cache, query, [normalise(told)])
     mine = query.followup_vector
     alike: dict[str, float] = {}
     for doc_id, told_text in told_of.items():
@@ -590,7 +588,7 @@ async def after_the_answer(
         for d, s in alike.items()
         if context_match.AFTER_ANSWER_STORY_FLOOR <= s < context_match.AFTER_ANSWER_THRESHOLD
     ]
-    stories = await _stories_alike(cache, query, band, spec)
+    stories = await _stories_alike(cache, query, band)
     width: tuple[Margin, float] = ("same_turns", result.threshold - context_match.AFTER_ANSWER_FLOOR)
     reach = {
         doc_id: width
@@ -644,7 +642,6 @@ async def embed_ahead(
     rows: list[Any],
     found: list[Any],
     widths: dict[str, tuple[Margin, float]],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
     labelled: bool,
@@ -670,26 +667,24 @@ async def embed_ahead(
     if not texts:
         return False
     async with cache._redis_errors():
-        await embedded(cache, query, texts, spec)
+        await embedded(cache, query, texts)
     # Kept on the query as their stages keep them, for them and for its store.
     query.followup_vector = query.embedded[after[0]] if after else query.followup_vector
     query.turn_vectors = np.array([query.embedded[text] for text in apart]) if apart else query.turn_vectors
     return True
 
 
-async def embedded(cache: CacheBase, query: Lookup, texts: list[str], spec: idx.IndexSpec) -> list[np.ndarray]:
+async def embedded(cache: CacheBase, query: Lookup, texts: list[str]) -> list[np.ndarray]:
     """The vectors of ``texts`` (normalised): those a second chance of this lookup embedded read from
     ``query.embedded``, the others in one embedder call (the embedding store first) and kept there: the embedding
     store does not read back a vector it has not written yet, so one text two stages embed was computed twice."""
     missing = sorted({text for text in texts if text not in query.embedded})
     if missing:
-        query.embedded.update(zip(missing, await cache.embeddings.embed(missing, spec.keys), strict=True))
+        query.embedded.update(zip(missing, await cache.embeddings.embed(missing, query.scope.tenant), strict=True))
     return [query.embedded[text] for text in texts]
 
 
-async def _stories_alike(
-    cache: CacheBase, query: Lookup, candidates: list[str], spec: idx.IndexSpec
-) -> dict[str, float]:
+async def _stories_alike(cache: CacheBase, query: Lookup, candidates: list[str]) -> dict[str, float]:
     """How alike the query's story told as one question is to each candidate's (``candidates``: entries after the
     very same turns whose follow-ups, told after the answer, read in :data:`context_match.AFTER_ANSWER_STORY_FLOOR`'s
     band): each candidate's is its first twin's vector (:func:`twins`, keyed by the entry's key in the query's scope),
@@ -710,7 +705,7 @@ async def _stories_alike(
         return {}
     told = normalise(conversation.told_as_one(query.context, query.prompt))
     async with cache._redis_errors():
-        (mine,) = await embedded(cache, query, [told], spec)
+        (mine,) = await embedded(cache, query, [told])
     return {doc_id: float(np.dot(mine, vector)) for doc_id, vector in kept.items()}
 
 
@@ -839,18 +834,18 @@ async def from_story(
         commands.append(
             idx.scoped_knn(cache.spec, spec.name, scope, CONTEXT_CANDIDATES, cache.ef_runtime(spec)).command(vector)
         )
-        turns_key = cache.embeddings.key_for(normalise(query.earlier.text), spec.keys)
+        turns_key = cache.embeddings.key_for(normalise(query.earlier.text), query.scope.tenant)
     async with cache._redis_errors():
         (told, *conversations), stored = await _searched(cache, spec, commands, turns_key)
         rows = await _with_entries(cache, told)
     matched = context_match.from_story(result, query.prompt, rows, guards) or await referent.told_resolved(
-        cache, result, _stories(query.prompt, rows), spec, guards=guards
+        cache, result, _stories(query.prompt, rows), query.scope.tenant, guards=guards
     )
     if matched is not None:
         result.context = matched
     elif conversations:
         started = time.perf_counter()
-        await _after_turns(cache, result, query, spec, conversations[0], stored, guards=guards, margins=margins)
+        await _after_turns(cache, result, query, conversations[0], stored, guards=guards, margins=margins)
         result.timings_ms["after_turns"] = round((time.perf_counter() - started) * 1000, 3)
 
 
@@ -880,7 +875,6 @@ async def _after_turns(
     cache: CacheBase,
     result: LookupResult,
     query: Lookup,
-    spec: idx.IndexSpec,
     rows: list[tuple[str, dict[str, str]]],
     stored: object,
     *,
@@ -909,7 +903,7 @@ async def _after_turns(
         if vector is None:
             found = cache.embeddings.from_stored(stored)
             if found is None:
-                found = await cache.embeddings.embed_fresh([normalise(query.earlier.text)], spec.keys)
+                found = await cache.embeddings.embed_fresh([normalise(query.earlier.text)], query.scope.tenant)
             vector = found[0]
         query.context_vector = vector
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)
@@ -919,7 +913,7 @@ async def _after_turns(
     if kept:
         _judge(judged, query.prompt, kept, guards, widths, margins, query.earlier)
     if not _served(result, judged, contexts.get(judged.answer.doc_id) if judged.answer is not None else None):
-        await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, spec, guards=guards)
+        await referent.after_same_turns(cache, result, replace(query, context=query.earlier), rows, guards=guards)
 
 
 def _stories(single: str, rows: list[tuple[str, dict[str, str]]]) -> list[referent.Told]:

@@ -7,6 +7,9 @@ spelt out ("pwd" -> "password", :func:`nearhit.guards.text.expand_short_forms`),
 A vector is kept under that input, so a longer list of short forms never serves a vector of the old input, and
 two processes with different lists never read each other's; the answer's exact key stays on the normalised text
 as written, so an entry stored before keeps its exact key.
+
+Vectors are kept per tenant (:meth:`KeySpace.embedding`): one tenant's lookup never makes another's embedding of
+the same text a stored one, whose reply comes back faster. The price is a text embedded once per tenant that asks it.
 """
 
 from __future__ import annotations
@@ -61,16 +64,17 @@ class EmbeddingStore:
         self._ttl = ttl_seconds
         self.hits = 0
         self.misses = 0
-        self._unwritten: list[tuple[str, np.ndarray, KeySpace | None]] = []
+        self._unwritten: list[tuple[str, np.ndarray, str | None]] = []
 
     @property
     def dimension(self) -> int:
         return self.embedder.dimension
 
-    def key_for(self, text: str, keys: KeySpace | None = None) -> str:
-        """Where the vector of ``text`` is kept (under ``keys``, a tenant's in a sharded layout): a caller may
-        read it in a round trip it makes anyway."""
-        return (keys or self._keys).embedding(self.embedder.model_name, _embedder_input(text, self._repair))
+    def key_for(self, text: str, tenant: str | None) -> str:
+        """Where ``tenant``'s vector of ``text`` is kept (None: an admin's, over every tenant; in a sharded layout
+        under the tenant's hash tag): a caller may read it in a round trip it makes anyway."""
+        keys = self._keys if tenant is None else self._keys.for_tenant(tenant)
+        return keys.embedding(tenant, self.embedder.model_name, _embedder_input(text, self._repair))
 
     def from_stored(self, raw: object) -> Vectors | None:
         """A stored value as a ``(1, dimension)`` vector, or None when absent or of another size."""
@@ -85,26 +89,27 @@ class EmbeddingStore:
         self.misses += len(texts)
         return await self.embedder.embed([_embedder_input(text, self._repair) for text in texts])
 
-    def remember(self, texts: Sequence[str], vectors: Vectors, keys: KeySpace | None = None) -> None:
-        """Write these vectors (under ``keys``) in the background, with the others remembered within
+    def remember(self, texts: Sequence[str], vectors: Vectors, tenant: str | None) -> None:
+        """Write these vectors (``tenant``'s) in the background, with the others remembered within
         ``FILL_DELAY_S``: the caller does not wait for the fill, and the requests that follow pay for one write
         per period, not one each. A vector waiting to be written is not read back (its text is embedded again)."""
-        self._unwritten.extend((text, vector, keys) for text, vector in zip(texts, vectors, strict=True))
+        self._unwritten.extend((text, vector, tenant) for text, vector in zip(texts, vectors, strict=True))
         self._background.soon("embeddings", FILL_DELAY_S, self._fill)
 
-    async def embed_fresh(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
-        """Embed texts known to be missing from the store, and remember them (under ``keys``)."""
+    async def embed_fresh(self, texts: Sequence[str], tenant: str | None) -> Vectors:
+        """Embed texts known to be missing from ``tenant``'s store, and remember them."""
         fresh = await self.compute(texts)
-        self.remember(texts, fresh, keys)
+        self.remember(texts, fresh, tenant)
         return fresh
 
-    async def embed(self, texts: Sequence[str], keys: KeySpace | None = None) -> Vectors:
-        """Vectors for ``texts`` (already normalised by the caller), from Redis where present (under ``keys``)."""
+    async def embed(self, texts: Sequence[str], tenant: str | None) -> Vectors:
+        """Vectors for ``texts`` (already normalised by the caller), from ``tenant``'s store where present (None: an
+        admin's, over every tenant)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         async with self._redis.pipeline(transaction=False) as pipe:  # GETs, not an MGET: keys in several slots
             for text in texts:
-                pipe.get(self.key_for(text, keys))
+                pipe.get(self.key_for(text, tenant))
             stored = await pipe.execute()
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
         missing = []
@@ -115,7 +120,7 @@ class EmbeddingStore:
             else:
                 result[i] = vector[0]
         if missing:
-            fresh = await self.embed_fresh([texts[i] for i in missing], keys)
+            fresh = await self.embed_fresh([texts[i] for i in missing], tenant)
             for row, i in enumerate(missing):
                 result[i] = fresh[row]
         return result

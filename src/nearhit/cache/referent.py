@@ -31,7 +31,6 @@ from nearhit.cache.keys import normalise
 from nearhit.cache.results import Candidate, LookupResult
 
 if TYPE_CHECKING:
-    from nearhit.cache import index as idx
     from nearhit.cache.base import CacheBase
     from nearhit.cache.lookup import Lookup
     from nearhit.guards import GuardSet
@@ -147,7 +146,6 @@ async def after_same_turns(
     result: LookupResult,
     query: Lookup,
     rows: list[Any],
-    spec: idx.IndexSpec,
     *,
     guards: GuardSet | None,
 ) -> bool:
@@ -173,7 +171,7 @@ async def after_same_turns(
         return False
     texts = sorted({normalise(t) for _, _, text, other in tries for t in (text, other)})
     async with cache._redis_errors():
-        vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
+        vectors = dict(zip(texts, await cache.embeddings.embed(texts, query.scope.tenant), strict=True))
     alike = [float(np.dot(vectors[normalise(text)], vectors[normalise(other)])) for _, _, text, other in tries]
     judged = sorted(zip(alike, tries, strict=True), key=lambda tried: -tried[0])  # the nearest judged first
     again = {doc_id for similarity, (doc_id, *_) in judged if similarity >= result.threshold}
@@ -285,7 +283,7 @@ the single question, the telling, and the entry to serve (its key and fields).""
 
 
 async def told_resolved(
-    cache: CacheBase, result: LookupResult, judged: list[Told], spec: idx.IndexSpec, *, guards: GuardSet | None
+    cache: CacheBase, result: LookupResult, judged: list[Told], tenant: str, *, guards: GuardSet | None
 ) -> dict[str, object] | None:
     """A last look for a single question against a conversation told as one question under
     ``ONE_QUESTION_THRESHOLD`` yet at the threshold (``judged``, either side stored): "Using pyproject.toml with
@@ -312,7 +310,7 @@ async def told_resolved(
         return None
     texts = sorted({normalise(t) for filled, told in tries for t in (filled, told[2])})
     async with cache._redis_errors():
-        vectors = dict(zip(texts, await cache.embeddings.embed(texts, spec.keys), strict=True))
+        vectors = dict(zip(texts, await cache.embeddings.embed(texts, tenant), strict=True))
     for filled, (story, followup, single, text, doc_id, fields) in tries:
         similarity = float(np.dot(vectors[normalise(filled)], vectors[normalise(single)]))
         under = entry.similarity(fields) < result.threshold  # the story told under it: the standalone reading decides

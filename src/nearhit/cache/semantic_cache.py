@@ -333,7 +333,7 @@ class SemanticCache(CacheAdmin):
                         fields, stored, extra = [None, None], [None] * len(texts), (clears, mark)
                     else:
                         fields, stored, twinned, searched, query.clears = await self._read_exact(
-                            key, spec, texts, mark, ride, clears
+                            key, texts, query.scope.tenant, mark, ride, clears
                         )
                 hit = fields[1] is not None  # the response
                 tracing.set_attributes(span, match="exact" if hit else "miss", similarity=1.0 if hit else None)
@@ -357,7 +357,7 @@ class SemanticCache(CacheAdmin):
             stage = time.perf_counter()
             knn = self._scoped_knn(query, spec, k) if knn is None else knn
             # What needs no reply of Redis's, done while it searches (one node): idle time on that round trip.
-            reply_free = self._reply_free(result, query, vector, knn, fresh, spec)
+            reply_free = self._reply_free(result, query, vector, knn, fresh)
             if searched is None:
                 with tracing.span("cache.knn", index=spec.name, k=k) as span:
                     searched, also = await self._knn_and_labels(spec, knn.command(vector.tobytes()), extra, reply_free)
@@ -514,7 +514,6 @@ class SemanticCache(CacheAdmin):
                 rows,
                 found,
                 margins,
-                spec,
                 guards=self.guards,
                 labelled=labelled,
                 margins=margins_in_force,
@@ -527,22 +526,21 @@ class SemanticCache(CacheAdmin):
                 query,
                 rows,
                 (chance.contexts, margins),
-                spec,
                 guards=self.guards,
                 margins=margins_in_force,
             ):
                 result.timings_ms["after_answer"] = _ms_since(stage)
             stage = time.perf_counter()
-            if not result.hit and await referent.after_same_turns(self, result, query, rows, spec, guards=self.guards):
+            if not result.hit and await referent.after_same_turns(self, result, query, rows, guards=self.guards):
                 result.timings_ms["resolved"] = _ms_since(stage)
             stage = time.perf_counter()
             if not result.hit and await conversation_lookup.turn_by_turn(
-                self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
+                self, result, query, found, guards=self.guards, labelled=labelled, margins=margins_in_force
             ):
                 result.timings_ms["turn_by_turn"] = _ms_since(stage)
             stage = time.perf_counter()
             if not result.hit and await conversation_lookup.user_turns(
-                self, result, query, found, spec, guards=self.guards, labelled=labelled, margins=margins_in_force
+                self, result, query, found, guards=self.guards, labelled=labelled, margins=margins_in_force
             ):
                 result.timings_ms["user_turns"] = _ms_since(stage)
             if not result.hit and self.guards is not None:  # timed served or not: it runs on a miss, whose cost it is
@@ -591,8 +589,8 @@ class SemanticCache(CacheAdmin):
     async def _read_exact(
         self,
         key: str,
-        spec: idx.IndexSpec,
         texts: list[str],
+        tenant: str,
         mark: str | None = None,
         knn: list[Any] | None = None,
         clears: Sequence[str] = (),
@@ -600,9 +598,10 @@ class SemanticCache(CacheAdmin):
         list[Any], list[object], bool, tuple[list[tuple[str, dict[str, str]]], bool] | None, tuple[object, ...] | None
     ]:
         """One round trip: the entry (and its ``ttl`` field, for the near cache), for the semantic path if it
-        comes to that, the stored vectors, and whether the scope has conversations told as one question (``mark``:
-        :func:`conversation_lookup.twins_mark`). A hit is kept near (``cache.near``): at once when it never expires,
-        else once its PTTL is read in the background (not on this read: a semantic lookup would pay for it).
+        comes to that, ``tenant``'s stored vectors of ``texts``, and whether the scope has conversations told as one
+        question (``mark``: :func:`conversation_lookup.twins_mark`). A hit is kept near (``cache.near``): at once
+        when it never expires, else once its PTTL is read in the background (not on this read: a semantic lookup
+        would pay for it).
 
         ``knn`` (the vector known before the read, one node): the KNN query and the labels probe go in the same
         round trip, their rows and probe returned (None without). An exact hit wins: its KNN reply is dropped unparsed,
@@ -618,7 +617,7 @@ class SemanticCache(CacheAdmin):
             [
                 ("HMGET", key, *_EXACT_FIELDS),
                 *(("GET", name) for name in clears),
-                *(("GET", self.embeddings.key_for(t, spec.keys)) for t in texts),
+                *(("GET", self.embeddings.key_for(t, tenant)) for t in texts),
                 *([("EXISTS", mark)] if mark else []),
                 *searches,
             ],
@@ -715,7 +714,6 @@ class SemanticCache(CacheAdmin):
         vector: np.ndarray,
         knn: idx.ScopedKnn,
         fresh: tuple[list[str], np.ndarray] | None,
-        spec: idx.IndexSpec,
     ) -> Callable[[], None]:
         """What a semantic lookup does that needs no KNN reply, to run while Redis searches (issue 18: ~0.2-0.35 ms
         of Redis's time at 2,000-10,000 entries, the event loop idle meanwhile): the result's embedding as a list
@@ -727,7 +725,7 @@ class SemanticCache(CacheAdmin):
             result.embedding = vector.tolist()
             result.query = knn.json()
             if fresh is not None:
-                self.embeddings.remember(*fresh, spec.keys)
+                self.embeddings.remember(*fresh, query.scope.tenant)
             if ahead is not None:
                 ahead()
 
@@ -838,7 +836,7 @@ class SemanticCache(CacheAdmin):
         if cost_usd is not None:
             validate.cost(cost_usd, "cost_usd")
         async with self._redis_errors():
-            spec = await self._index_for(query.scope.tenant)  # the tenant's index exists before its first entry
+            await self._index_for(query.scope.tenant)  # the tenant's index exists before its first entry
             embedding = validate.vector(vector, self.embedder.dimension) if vector is not None else query.vector
             context_vector = query.context_vector
             # A question standing alone after turns keeps their embedding too: a conversation that retells
@@ -860,7 +858,7 @@ class SemanticCache(CacheAdmin):
             texts += unknown
             after = conversation_lookup.followup_to_embed(query)
             texts += [after] if after is not None else []
-            computed = iter(await self.embeddings.embed(texts, spec.keys))  # none to embed: no call
+            computed = iter(await self.embeddings.embed(texts, query.scope.tenant))  # none to embed: no call
             embedding = next(computed) if embedding is None else embedding
             context_vector = next(computed) if needs_context else context_vector
             turn_vectors = np.array([next(computed) for _ in apart]) if apart else query.turn_vectors
@@ -932,18 +930,20 @@ class SemanticCache(CacheAdmin):
             return
         turns = query.context or query.earlier
         earlier = turns.turns if turns is not None else ()
-        self.background.run(self._read_next_turn(conversation.next_turn(earlier, query.prompt, answer)))
+        self.background.run(
+            self._read_next_turn(conversation.next_turn(earlier, query.prompt, answer), query.scope.tenant)
+        )
 
-    async def _read_next_turn(self, context: Context) -> None:
+    async def _read_next_turn(self, context: Context, tenant: str) -> None:
         """The asking side of a chat's next lookup read ahead (:func:`conversation.read_turns`), with its context's
         embedder input (the stored vector's key its exact read names): a client sends its history back as received,
         so that lookup finds its own turns read (a question the chat never asks costs this background work only).
         In a thread of its own (:data:`_READ_AHEAD`): each reading is pure, kept in a thread-safe cache."""
-        await asyncio.get_running_loop().run_in_executor(_READ_AHEAD, self._read_turns_ahead, context)
+        await asyncio.get_running_loop().run_in_executor(_READ_AHEAD, self._read_turns_ahead, context, tenant)
 
-    def _read_turns_ahead(self, context: Context) -> None:
+    def _read_turns_ahead(self, context: Context, tenant: str) -> None:
         conversation.read_turns(context)
-        self.embeddings.key_for(context.normalised)
+        self.embeddings.key_for(context.normalised, tenant)
 
     async def label(
         self,
@@ -961,10 +961,11 @@ class SemanticCache(CacheAdmin):
         async with self._redis_errors():
             await self.feedback.observe(doc_id, bounded.Observation(right, similarity, query), source, counted=counted)
 
-    async def label_by_answers(self, probe: Probe, vector: Sequence[float], fresh_response: str) -> bool:
-        """Label a probe offline: the fresh answer's embedding against the cached one's
+    async def label_by_answers(self, probe: Probe, vector: Sequence[float], fresh_response: str, tenant: str) -> bool:
+        """Label ``tenant``'s probe offline: the fresh answer's embedding against the cached one's
         (right iff cosine >= ``bounded.ANSWERS_AGREE``). Returns the label."""
-        cached, fresh = await self.embeddings.embed([probe.cached_response[:4000], fresh_response[:4000]])
+        answers = [probe.cached_response[:4000], fresh_response[:4000]]
+        cached, fresh = await self.embeddings.embed(answers, tenant)
         right = bounded.answers_agree(cached, fresh)
         await self.label(probe.doc_id, vector, probe.similarity, right, "answer", counted=not probe.vetoed)
         return right

@@ -71,7 +71,7 @@ async def serve(
         return
     started = time.perf_counter()
     async with cache._redis_errors():
-        (vector,) = await cache.embeddings.embed([normalise(question)], spec.keys)
+        (vector,) = await cache.embeddings.embed([normalise(question)], query.scope.tenant)
         knn = idx.scoped_knn(cache.spec, spec.name, query.alone.search_id, cache.candidates, cache.ef_runtime(spec))
         rows = await cache._knn(spec, knn.command(vector.tobytes()))
     singles = [(doc_id, fields) for doc_id, fields in rows if not fields.get(entry.CONTEXT)]

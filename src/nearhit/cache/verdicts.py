@@ -88,7 +88,8 @@ async def give(
     if not await cache.feedback.first_verdict(doc_id, verdict, exact_text(prompt)):
         return Recorded(doc_id, verdict, ALREADY_COUNTED, None, recorded=False)
     await cache.feedback.count(f"feedback_{verdict}")
-    query = (await cache.embeddings.embed([exact_text(validate.prompt(prompt, cache.max_prompt_chars))]))[0]
+    asked = [exact_text(validate.prompt(prompt, cache.max_prompt_chars))]
+    query = (await cache.embeddings.embed(asked, fields.get("tenant") or None))[0]  # in the entry's tenant
     entry_vector = np.frombuffer(fields[entry.VECTOR], dtype=np.float32)  # type: ignore[arg-type]
     similarity = float(np.dot(query, entry_vector) / (np.linalg.norm(query) * np.linalg.norm(entry_vector) or 1.0))
     await cache.label(doc_id, query, similarity, verdict == "right", "feedback")

@@ -23,8 +23,6 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 
 
 _DEFAULTS = scenario_defaults()
-# CLI example values for the fields a scenario requires (the model itself has no default for them).
-_EXAMPLE = {"requests_per_day": 100_000, "hit_rate": 0.3, "input_tokens": 500, "output_tokens": 300}
 
 
 def _range(name: str) -> click.IntRange | click.FloatRange:
@@ -40,7 +38,7 @@ def _option(field: str, *decls: str, **kwargs: Any) -> Callable[[FC], FC]:
     :class:`Scenario`; an option whose field is derived when left out has no default."""
     if field in BOUNDS:
         kwargs.setdefault("type", _range(field))
-    default = _EXAMPLE.get(field, _DEFAULTS.get(field))
+    default = _DEFAULTS.get(field)
     if default is not None:
         kwargs.update(default=default, show_default=True)
     return click.option(*(decls or (f"--{field.replace('_', '-')}",)), field, **kwargs)

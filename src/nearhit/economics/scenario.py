@@ -80,12 +80,13 @@ TEXT_MAX_CHARS = {"model": 200, "embedding_model": 200, "region": 64}
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """One traffic scenario. ``None`` means "derive it": see :meth:`resolved`."""
+    """One traffic scenario. ``None`` means "derive it": see :meth:`resolved`. Every field has a default, the one
+    ``nearhit calc``, ``POST /calculator/estimate`` and the web form start from (an example workload)."""
 
-    requests_per_day: float
-    input_tokens: int
-    output_tokens: int
-    hit_rate: float
+    requests_per_day: float = 100_000
+    input_tokens: int = 500
+    output_tokens: int = 300
+    hit_rate: float = 0.3
     model: str = "gpt-4o"
     embedding_model: str = LOCAL_EMBEDDER
     embedding_tokens: int | None = None
@@ -171,7 +172,7 @@ def index_m() -> int:
 
 
 def scenario_defaults() -> dict[str, object]:
-    """The default of every field that has one (the others are required)."""
+    """The default of every field (``None``: derived from the others)."""
     return {f.name: f.default for f in fields(Scenario) if f.default is not MISSING}
 
 

@@ -122,9 +122,13 @@ async def _clean_up(cache: SemanticCache, pairs: Sequence[Pair], tenants: Sequen
             await asyncio.gather(*(cache.clear(tenant=t) for t in distinct[start : start + CHUNK]))
             # Their clear counts too: a run's tenants are its own, and none of its misses is still in flight.
             await unlink_each(cache.redis, [cache.keys.tenant_clears(t) for t in distinct[start : start + CHUNK]])
-    texts = {normalise(side.prompt) for pair in pairs for side in (pair.a, pair.b)}
-    texts |= {normalise("\n".join(c for _, c in side.history)) for pair in pairs for side in (pair.a, pair.b)}
-    keys = [cache.embeddings.key_for(text) for text in texts]
+    texts = {
+        (normalise(text), tenant)
+        for pair, tenant in zip(pairs, tenants, strict=True)
+        for side in (pair.a, pair.b)
+        for text in (side.prompt, "\n".join(c for _, c in side.history))
+    }  # kept per tenant (cache.embedding_store)
+    keys = [cache.embeddings.key_for(text, tenant) for text, tenant in texts]
     for start in range(0, len(keys), 500):
         await unlink_each(cache.redis, keys[start : start + 500])  # key by key: they lie in many slots
 

@@ -317,6 +317,7 @@ async def start_chat(
     served = {index: doc.served for index, doc in documents.items() if doc.served is not None}
     status = _status(documents.get(0), bypass, controls)
     status.cost_saved = sum(hit.cost_saved_usd for hit in served.values())
+    status.priced_as, status.simulated = answerer.priced_for(requests[0]), answerer.simulated(requests[0])
     model = answerer.model_for(requests[0])
     return ChatRun(call, model, requests, events, buffered, status, served)
 

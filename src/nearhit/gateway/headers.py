@@ -4,7 +4,8 @@ Every control header is ASCII or a 400 (:func:`nearhit.validate.header_text` say
 
 In: ``Cache-Control`` (``no-cache``, ``no-store``, ``max-age``, ``s-maxage``), ``x-nearhit-threshold``,
 ``x-nearhit-ttl``, ``x-nearhit-namespace``. Out: ``x-nearhit-cache`` (hit, miss, bypass, degraded), the similarity, the
-tokens and cost saved, why the cache was bypassed or a candidate rejected.
+tokens and cost saved (``x-nearhit-priced-as``: at which model's price; ``x-nearhit-simulated``: the simulated
+provider's imitation), why the cache was bypassed or a candidate rejected.
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ class CacheStatus:
     degraded: bool = False
     rejected_by: str | None = None
     cost_saved: float = 0.0
+    priced_as: str | None = None
+    """The model whose price ``cost_saved`` is counted at."""
+    simulated: bool = False
+    """Answered by the simulated provider: ``cost_saved`` is what the model it imitates would have cost."""
 
     def headers(self) -> dict[str, str]:
         headers = {
@@ -77,6 +82,10 @@ class CacheStatus:
             "x-nearhit-tokens-saved": str(self.tokens_saved),
             "x-nearhit-cost-saved": f"{self.cost_saved:.6f}",
         }
+        if self.priced_as is not None:
+            headers["x-nearhit-priced-as"] = self.priced_as
+        if self.simulated:
+            headers["x-nearhit-simulated"] = "true"
         if self.similarity is not None:
             headers["x-nearhit-similarity"] = f"{self.similarity:.4f}"
         if self.reason:

@@ -21,7 +21,7 @@ from nearhit.guards.lexicon import SAME_NAMES, STOP_WORDS, groups, words
 from nearhit.guards.numbers import matched_units, one_more_words
 from nearhit.guards.restriction import added_clause
 from nearhit.guards.stemming import stem
-from nearhit.guards.text import Text, analyse, describe, joined, typo_of
+from nearhit.guards.text import Text, analyse, as_written, describe, joined, typo_of
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["EntityGuard"]
@@ -545,7 +545,7 @@ class EntityGuard(SignalGuard):
             strength = self.cut + (1 - self.cut) * (shared - self.min_overlap) / max(1 - self.min_overlap, 1e-9)
         else:
             strength = 0.8 * self.cut * shared / self.min_overlap
-        reason = f"different subject: {describe(only_q)} vs {describe(only_c)}"
+        reason = f"different subject: {describe(as_written(q, only_q))} vs {describe(as_written(c, only_c))}"
         more = not only_q
         if _condition_added(query, clauses_q, candidate, clauses_c):
             return self._signal(max(strength, QUALIFIED), reason + " (a condition on one side)", candidate_more=more)

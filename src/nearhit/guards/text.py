@@ -22,6 +22,7 @@ __all__ = [
     "FOLDED_WORD",
     "Text",
     "analyse",
+    "as_written",
     "describe",
     "expand_short_forms",
     "folded_words",
@@ -489,6 +490,13 @@ def joined(text: Text) -> dict[str, tuple[str, str]]:
             one = first + second
             found[one] = found[stem(one)] = (first, second)
     return found
+
+
+def as_written(text: Text, stems: Iterable[str]) -> list[str]:
+    """The words of ``text`` that ``stems`` stand for, as it writes them (the first word of each stem; one that is no
+    stem of it, a name or a compound, as it is): what a reason shows, where "mor" would not read as "more"."""
+    written = dict(zip(reversed(text.stems), reversed(text.tokens), strict=True))  # the first word of a stem wins
+    return [written.get(word, word) for word in stems]
 
 
 def describe(items: Iterable[str]) -> str:

@@ -76,8 +76,18 @@ class Answerer:
         return provider.imitates or provider.model
 
     def priced_for(self, request: AskRequest) -> str:
-        """The model that prices (and tokenizes) this request: its override, the model called, the default."""
+        """The model that prices (and tokenizes) this request: its override, the model called, the default. On the
+        simulated provider no model is called: a model the caller names is imitated, not billed, so it is priced as
+        the one the provider was configured to imitate (``NEARHIT_CHAT_MODEL``), never as the caller's choice (a
+        gateway caller naming ``o1-pro`` "saved" $0.065 a hit, against gpt-4o's cents)."""
+        provider = self.runtime.provider_for(request.provider)
+        if provider.simulated:
+            return request.priced_as or provider.imitates or provider.model
         return request.priced_as or request.model or self.priced_as
+
+    def simulated(self, request: AskRequest) -> bool:
+        """Whether the simulated provider answers ``request`` (what it saved is then an imitation's price)."""
+        return self.runtime.provider_for(request.provider).simulated
 
     def model_for(self, request: AskRequest) -> str:
         """The model that answers this request, as telemetry and the scope name it. A real model routed away
@@ -233,7 +243,7 @@ class Answerer:
                     cache.read_next_turn_after(query, served.text)
                 return
         skipped = bypass or (None if request.lookup else "lookup skipped (no-cache)")
-        yield CacheDocument(scope_id, result, degraded=degraded, bypass=skipped)
+        yield CacheDocument(scope_id, result, degraded=degraded, bypass=skipped, index_evidence=request.index_evidence)
         on_complete = None
         if cache is not None and query is not None and degraded is None and request.store:
             on_complete = storing.storer(self.runtime, request, query, self.priced_for(request), result)
@@ -321,7 +331,7 @@ class Answerer:
         """The hit's ``CacheDocument``, its text in a few pieces, its tool calls, its ``ColumnDone``: no token
         counting, no price lookup (the entry has both), no pause between pieces."""
         assert result.match is not None
-        yield CacheDocument(scope_id, result, served=served)
+        yield CacheDocument(scope_id, result, served=served, index_evidence=request.index_evidence)
         clock.mark_first()
         for piece in hits.pieces(served.text, self.runtime.settings.hit_chunk_chars):
             yield Chunk(piece)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nearhit.cache.choose import without_index_evidence
 from nearhit.cache.results import LookupResult
 from nearhit.llm import ToolCallDelta
 from nearhit.service.hits import ServedHit
@@ -27,6 +28,9 @@ class CacheDocument:
     """Why the lookup was skipped on purpose, or None."""
     served: ServedHit | None = None
     """On a hit: the answer served and what it saved, known before any text is sent."""
+    index_evidence: bool = False
+    """Show the wrong-hit bound's evidence (every tenant's labels): for an admin only
+    (:func:`nearhit.cache.choose.without_index_evidence`)."""
 
     @property
     def hit(self) -> bool:
@@ -43,7 +47,12 @@ class CacheDocument:
                 "scope_id": self.scope_id,
             }
         started = {"llm_started": True} if self.served is not None and self.served.llm_started else {}
-        return self.result.to_dict() | {"degraded": False, "reason": None} | started
+        data = self.result.to_dict() | {"degraded": False, "reason": None} | started
+        if data["bound"] is not None and not self.index_evidence:
+            data["bound"] = without_index_evidence(data["bound"])
+            if data["rejected_by"] == "bound":
+                data["rejection_reason"] = data["bound"]["reason"]
+        return data
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ class AskRequest:
     """For a prompt that is a tool result: the call it answers."""
     query: Lookup | None = None
     """The prompt already checked and normalised in this request's scope (:meth:`checked`), else None."""
+    index_evidence: bool = False
+    """Show the wrong-hit bound's evidence, every tenant's labels (``bound.served_from``, the counts in its reason):
+    for an admin (or the open demo), never a caller bound to one tenant."""
 
     def messages(self) -> list[ChatMessage]:
         system = [ChatMessage("system", self.system_prompt)] if self.system_prompt else []

@@ -211,12 +211,13 @@ class Runtime:
             state["error"] = f"{self.judge.error}; the cache serves under the static decision meanwhile"
         return state
 
-    async def learn(self, probe: Probe, query_vector: list[float], prompt: str, fresh_answer: str) -> None:
-        """Label a withheld candidate once the LLM has answered: by the judge when configured, else offline."""
+    async def learn(self, probe: Probe, query_vector: list[float], prompt: str, fresh_answer: str, tenant: str) -> None:
+        """Label ``tenant``'s withheld candidate once the LLM has answered: by the judge when configured, else
+        offline."""
         try:
             cache = await self.cache()
             if self.judge is None:
-                await cache.label_by_answers(probe, query_vector, fresh_answer)
+                await cache.label_by_answers(probe, query_vector, fresh_answer, tenant)
                 return
             cached = await cache.redis.hget(probe.doc_id, "prompt")
             cached_question = cached.decode() if isinstance(cached, bytes) else str(cached or "")

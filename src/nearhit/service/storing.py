@@ -37,7 +37,7 @@ def storer(
         runtime.stores.record(result)
         if result.outcome == "stored" and lookup is not None and lookup.probe is not None and lookup.embedding:
             text = "".join(e.text for e in events if isinstance(e, TextChunk))
-            await runtime.learn(lookup.probe, lookup.embedding, query.prompt, text)
+            await runtime.learn(lookup.probe, lookup.embedding, query.prompt, text, request.tenant)
         return result
 
     async def attempt(events: list[LLMEvent | StoreResult]) -> StoreResult:
