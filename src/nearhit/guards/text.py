@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from nearhit.guards.degrees import degrees_of_two
 from nearhit.guards.lexicon import ABBREVIATIONS, DATE_STEMS, FILLERS, NUMBER_READINGS, STOP_WORDS, words
@@ -108,24 +108,40 @@ class Text:
     cache (were it another object, no output would change: a step's cache would only miss it).
 
     The names and capitals are read from ``written`` when first asked for, then kept: most texts a conversation's
-    lookup analyses are read for their numbers, dates and stems only."""
+    lookup analyses are read for their numbers, dates and stems only. Kept in fields of their own, not by
+    ``functools.cached_property``, which mypyc compiles as a plain property (python/mypy#21611): the compiled
+    guards read a text's names again at every access, 2.7 s of CPU on a 32,000-character prompt."""
 
     folded: str
     tokens: tuple[str, ...]
     stems: tuple[str, ...]
     written: str
     """The text as written out for reading (:func:`_tokenised`), its case kept: what the names are read from."""
+    _names: frozenset[str] | None = field(init=False, repr=False)
+    _capitals: frozenset[str] | None = field(init=False, repr=False)
 
-    @cached_property
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_names", None)  # a default mypyc would not set: none read yet
+        object.__setattr__(self, "_capitals", None)
+
+    @property
     def entities(self) -> frozenset[str]:
         """The names it mentions (:func:`_entities`)."""
-        return _entities(self.written)
+        found = self._names
+        if found is None:
+            found = _entities(self.written)
+            object.__setattr__(self, "_names", found)
+        return found
 
-    @cached_property
+    @property
     def capitals(self) -> frozenset[str]:
         """Words written in capitals in a text that also writes lower case ("EU", "DI"), case-folded: names, even
         where another language spells a function word so ("eu" is Portuguese "I", "di" Italian "of")."""
-        return _capitals(self.written, self.folded)
+        found = self._capitals
+        if found is None:
+            found = _capitals(self.written, self.folded)
+            object.__setattr__(self, "_capitals", found)
+        return found
 
 
 def matched_key(word: str) -> str:
