@@ -239,6 +239,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v167": "nearhit_conversations_v167.jsonl",
     "nearhit-conversations-v168": "nearhit_conversations_v168.jsonl",
     "nearhit-conversations-v169": "nearhit_conversations_v169.jsonl",
+    "nearhit-conversations-v170": "nearhit_conversations_v170.jsonl",
+    "nearhit-conversations-v171": "nearhit_conversations_v171.jsonl",
+    "nearhit-conversations-v172": "nearhit_conversations_v172.jsonl",
+    "nearhit-conversations-v173": "nearhit_conversations_v173.jsonl",
+    "nearhit-conversations-v174": "nearhit_conversations_v174.jsonl",
+    "nearhit-conversations-v175": "nearhit_conversations_v175.jsonl",
+    "nearhit-conversations-v176": "nearhit_conversations_v176.jsonl",
+    "nearhit-conversations-v177": "nearhit_conversations_v177.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
