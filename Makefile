@@ -69,7 +69,7 @@ format: $(STAMP)  ## Format and fix with ruff
 	$(BIN)/ruff check --fix src tests benchmarks
 
 golden: $(STAMP)  ## Regenerate the tests' golden data files from the dev splits (tests/support/golden.py); review the diff
-	$(BIN)/python -m tests.support.golden
+	$(BIN)/python -m tests.support.golden --write
 
 screenshots: $(STAMP) browser  ## Refresh docs/images from the browser tests
 	NEARHIT_UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/web -k screenshots
