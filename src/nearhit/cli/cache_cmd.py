@@ -273,7 +273,12 @@ def delete(doc_id: str, as_json: bool) -> None:
 
 @cache.command()
 @click.option("--drop-entries", is_flag=True, help="Delete the entries too (needed after changing embedder).")
-@click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="With --drop-entries: don't ask before deleting them (keeping them, it never asks).",
+)
 def rebuild(drop_entries: bool, yes: bool) -> None:
     """Drop and re-create the vector index (entries are re-indexed unless --drop-entries)."""
     if drop_entries and not yes:
