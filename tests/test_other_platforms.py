@@ -81,12 +81,19 @@ def test_the_tests_that_need_redis_are_skipped_with_the_reason(tmp_path: Path) -
         "no:cacheprovider",
         f"--basetemp={tmp_path}",
         "tests/test_other_platforms.py::test_a_test_that_needs_redis",
+        "tests/test_other_platforms.py::test_a_test_that_starts_redis_itself",
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "1 skipped" in ran.stdout
-    assert "never use REDIS_URL" in ran.stdout
+    assert "2 skipped" in ran.stdout
+    assert ran.stdout.count("never use REDIS_URL") == 2
 
 
 def test_a_test_that_needs_redis(redis_url: str) -> None:
     """Run by the test above in a child process without the wheels, where it must be skipped."""
     assert redis_url.startswith("redis://")
+
+
+def test_a_test_that_starts_redis_itself(tmp_path: Path) -> None:
+    """As the outage tests do; run by the test above without the wheels, where it must be skipped."""
+    server, _ = redis_server.ensure_running(tmp_path)
+    redis_server.stop(tmp_path, only=server)

