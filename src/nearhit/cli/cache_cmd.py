@@ -110,6 +110,8 @@ def feedback(
 ) -> None:
     """Say a served answer was wrong (or right): the same question, or a closer look-alike, is not served that
     entry again. Name the response (--request-id) or the entry (--doc-id, alone: 'wrong' retires it)."""
+    if (request_id is None) == (doc_id is None):
+        raise click.UsageError("give exactly one of --request-id (the response) or --doc-id (the entry)")
     if prompt is not None and doc_id is None:
         raise click.UsageError("--prompt goes with --doc-id (a request id already names its question)")
     try:  # the API's rules: checked here, not looked up, echoed whole or logged
