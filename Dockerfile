@@ -2,7 +2,8 @@
 # nearhit: the API, the web UI and (when REDIS_URL is unset) an embedded Redis 8 with the Query Engine.
 #
 #   docker build -t nearhit .                    # or: podman build / buildah bud --format docker
-#   docker run -p 8000:8000 nearhit              # demo: embedded Redis, simulated LLM, local embedder
+#   docker run -p 8000:8000 nearhit              # demo: embedded Redis, simulated LLM, local embedder (x86_64 only:
+#                                                # built on ARM / Apple Silicon, set REDIS_URL or use compose.yaml)
 #   docker run -p 8000:8000 -e REDIS_URL=redis://my-redis:6379 nearhit
 #   docker run -p 8000:8000 -e NEARHIT_EMBEDDER=local-multilingual nearhit   # 16 languages, offline too
 #

@@ -28,8 +28,15 @@ endif
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# nearhit needs Python 3.11+ (pyproject.toml); macOS's /usr/bin/python3 is 3.9: say so before a venv is made of it,
+# and say how to start over when an earlier run made one.
+NEW_ENOUGH := -c 'import sys; sys.exit(sys.version_info < (3, 11))'
 $(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) $(NEW_ENOUGH) 2>/dev/null || { echo "nearhit needs Python 3.11 or newer;" \
+		"$(PYTHON) is $$($(PYTHON) --version 2>&1): run make again with PYTHON=python3.12 (any 3.11+)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python $(NEW_ENOUGH) || { echo "$(VENV) has $$($(BIN)/python --version 2>&1); nearhit needs Python 3.11" \
+		"or newer: rm -rf $(VENV), then run make again with PYTHON=python3.12 (any 3.11+)"; exit 1; }
 	@echo "installing nearhit and its dev tools into $(VENV) (the first time: a few minutes, pip prints nothing until done)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -69,7 +76,7 @@ format: $(STAMP)  ## Format and fix with ruff
 	$(BIN)/ruff check --fix src tests benchmarks
 
 golden: $(STAMP)  ## Regenerate the tests' golden data files from the dev splits (tests/support/golden.py); review the diff
-	$(BIN)/python -m tests.support.golden
+	$(BIN)/python -m tests.support.golden --write
 
 screenshots: $(STAMP) browser  ## Refresh docs/images from the browser tests
 	NEARHIT_UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/web -k screenshots

@@ -426,6 +426,17 @@ class Settings(BaseSettings):
         for users who set it)."""
         return self.similarity_threshold_env is not None or self.distance_threshold_env is not None
 
+    def threshold_note(self) -> str | None:
+        """The start-up line for a threshold set by hand with no margin set: it turns the default's margins off, at
+        0.76 too (a `.env` written before a set threshold became a floor serves fewer paraphrases, silently)."""
+        if not self.threshold_set or self.guards_quiet_margin_env is not None or self.fitted_margins_env is not None:
+            return None
+        return (
+            f"similarity threshold {self.similarity_threshold:g} set by hand (SEMANTIC_SIMILARITY_THRESHOLD or "
+            "SEMANTIC_DISTANCE_THRESHOLD): a floor, nothing under it served; unset it for the default 0.76 with its "
+            "fitted margins, or set NEARHIT_FITTED_MARGINS=true to keep them under yours"
+        )
+
     @property
     def guards_quiet_margin(self) -> float:
         """How far under the threshold the guards' quiet band reaches: as set, else the default's 0.10 under

@@ -23,6 +23,11 @@ class RedisUnavailable(NearhitError):
     """Redis could not be reached within the configured timeout, or it lacks a module nearhit needs."""
 
 
+class EmbeddedRedisUnavailable(RedisUnavailable):
+    """No embedded Redis for this platform (its wheels are Linux x86_64 only): set ``REDIS_URL``. On Linux x86_64
+    a missing wheel is a plain :class:`RedisUnavailable`: an install to mend, which the tests must not skip."""
+
+
 class StoreCleared(NearhitError):
     """A miss's answer not stored: the cache (or its tenant) was cleared while the answer was generated."""
 

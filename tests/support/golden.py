@@ -18,12 +18,16 @@ then it is appended to :data:`SETS` and the files regenerated (``make golden`` n
 The other data files under ``tests/`` are pairs written for a rule (invented, in other words than the sets') or
 picked by hand (``tests/decision/golden_dev.jsonl``, ``alignment_golden.jsonl``): no rule regenerates them.
 
-    python -m tests.support.golden           # rewrite the files
+    python -m tests.support.golden --write   # rewrite the files (``make golden``)
     python -m tests.support.golden --check   # exit 1 naming each stale file
+    python -m tests.support.golden --help    # say so, touch nothing
+
+With neither ``--write`` nor ``--check`` it writes nothing: it says it needs one and exits 2.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -119,8 +123,26 @@ def left_out() -> list[str]:
     return [name for name in BUNDLED_FILES if not name.startswith(OUR_CONVERSATIONS) and name not in SETS]
 
 
+def parser() -> argparse.ArgumentParser:
+    """The command line: one of --write or --check, so that ``--help`` or a typo never rewrites a file."""
+    described = argparse.ArgumentParser(
+        prog="python -m tests.support.golden",
+        description=(
+            "The guards' golden data files (tests/guards/data/"
+            + ", ".join(FILES)
+            + ") made from the dev splits of the sets in SETS, by a rule. --write rewrites them (review the"
+            " diff: a new `limit` is a pair now misread); --check changes nothing and exits 1 naming each stale file."
+        ),
+    )
+    action = described.add_mutually_exclusive_group(required=True)
+    action.add_argument("--write", action="store_true", help="rewrite the files from the dev splits (`make golden`)")
+    action.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each file that is stale")
+    return described
+
+
 def main(argv: list[str]) -> int:
-    if "--check" in argv:
+    arguments = parser().parse_args(argv)
+    if arguments.check:
         names = stale()
         for name in names:
             print(f"tests/guards/data/{name} is stale: run `make golden` and review its diff")

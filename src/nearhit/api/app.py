@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             log.warning(policy.describe())
         else:
             log.info(policy.describe())
+        if note := settings.threshold_note():
+            log.info(note)
         app.state.runtime = runtime or Runtime.from_settings(settings)
         models = app.state.gateway_config.models
         if models is not None:

@@ -110,6 +110,8 @@ def feedback(
 ) -> None:
     """Say a served answer was wrong (or right): the same question, or a closer look-alike, is not served that
     entry again. Name the response (--request-id) or the entry (--doc-id, alone: 'wrong' retires it)."""
+    if (request_id is None) == (doc_id is None):
+        raise click.UsageError("give exactly one of --request-id (the response) or --doc-id (the entry)")
     if prompt is not None and doc_id is None:
         raise click.UsageError("--prompt goes with --doc-id (a request id already names its question)")
     try:  # the API's rules: checked here, not looked up, echoed whole or logged
@@ -273,7 +275,12 @@ def delete(doc_id: str, as_json: bool) -> None:
 
 @cache.command()
 @click.option("--drop-entries", is_flag=True, help="Delete the entries too (needed after changing embedder).")
-@click.option("--yes", "-y", is_flag=True, help="Don't ask for confirmation.")
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="With --drop-entries: don't ask before deleting them (keeping them, it never asks).",
+)
 def rebuild(drop_entries: bool, yes: bool) -> None:
     """Drop and re-create the vector index (entries are re-indexed unless --drop-entries)."""
     if drop_entries and not yes:
