@@ -10,10 +10,13 @@ as written, so an entry stored before keeps its exact key.
 
 Vectors are kept per tenant (:meth:`KeySpace.embedding`): one tenant's lookup never makes another's embedding of
 the same text a stored one, whose reply comes back faster. The price is a text embedded once per tenant that asks it.
+A clear of the tenant (or of everything) deletes them (:meth:`nearhit.cache.admin.CacheAdmin.clear`), those still
+waiting to be written first (:meth:`EmbeddingStore.forget`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -65,6 +68,7 @@ class EmbeddingStore:
         self.hits = 0
         self.misses = 0
         self._unwritten: list[tuple[str, np.ndarray, str | None]] = []
+        self._filling = asyncio.Lock()
 
     @property
     def dimension(self) -> int:
@@ -125,9 +129,17 @@ class EmbeddingStore:
                 result[i] = fresh[row]
         return result
 
+    async def forget(self, tenant: str | None) -> None:
+        """Drop the vectors of ``tenant`` (None: of everyone, an admin's too) not yet written, and wait for a write
+        already sent: a clear that deletes the stored ones next leaves none written back after it."""
+        self._unwritten = [row for row in self._unwritten if tenant is not None and row[2] != tenant]
+        async with self._filling:
+            pass
+
     async def _fill(self) -> None:
-        unwritten, self._unwritten = self._unwritten, []
-        if unwritten:  # the keys worked out here, off the lookups' path; one SET each (several slots on a cluster)
-            await writes(
-                self._redis, [("SET", self.key_for(t, k), v.tobytes(), "EX", self._ttl) for t, v, k in unwritten]
-            )
+        async with self._filling:
+            unwritten, self._unwritten = self._unwritten, []
+            if unwritten:  # the keys worked out here, off the lookups' path; one SET each (several slots on a cluster)
+                await writes(
+                    self._redis, [("SET", self.key_for(t, k), v.tobytes(), "EX", self._ttl) for t, v, k in unwritten]
+                )
