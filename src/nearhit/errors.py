@@ -23,6 +23,11 @@ class RedisUnavailable(NearhitError):
     """Redis could not be reached within the configured timeout, or it lacks a module nearhit needs."""
 
 
+class RedisFull(RedisUnavailable):
+    """Redis refused a write for memory (at ``maxmemory`` with ``noeviction``): reads still work, nothing stored is
+    lost, and writes resume once memory is freed (:mod:`nearhit.redis_full` says it)."""
+
+
 class StoreCleared(NearhitError):
     """A miss's answer not stored: the cache (or its tenant) was cleared while the answer was generated."""
 

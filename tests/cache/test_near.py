@@ -5,12 +5,14 @@ drop their copies at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import OutOfMemoryError
 
 from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache, near, verdicts
@@ -278,3 +280,36 @@ async def test_close_ends_the_tracking_even_when_a_cancel_is_lost(
     async with asyncio.timeout(5):
         await kept.close()
     assert lost and time.monotonic() - started < 2
+
+
+async def test_an_evicted_marker_is_told_as_an_eviction_not_a_swapdb(
+    settings: Settings,
+    local_embedder: LocalEmbedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Under an ``allkeys-*`` policy Redis at its maxmemory evicts the marker with the entries: the log said "(a
+    SWAPDB?)", sending an operator after a command nobody ran. Redis's count of evicted keys grew since the last
+    heartbeat: the log says Redis evicted keys, entries too, and where the remedy is. On a Redis of its own."""
+    monkeypatch.setattr(near, "HEARTBEAT_S", 0.3)
+    server, _ = redis_server.ensure_running(tmp_path)
+    cache = await bootstrap.open_cache(settings.model_copy(update={"redis_url": server.url}), local_embedder)
+    other = Redis.from_url(server.url)
+    try:
+        key = await cache.store(QUESTION, "Paris.", SCOPE)
+        assert await _answer(cache) == "Paris."
+        await asyncio.sleep(0.7)  # a heartbeat has read the count of evicted keys
+        await other.config_set("maxmemory-policy", "allkeys-lru")
+        await other.config_set("maxmemory", 1)
+        with contextlib.suppress(OutOfMemoryError):  # every key evicted, and still over the limit
+            await other.set("nearhit-test-filler", "x" * 1000)
+        await other.config_set("maxmemory", 0)
+        assert not await other.exists(key)
+        await _until(lambda: "marker" in caplog.text, "the marker read finds it evicted")
+        assert "evicted keys" in caplog.text and "noeviction: docs/deploy.md" in caplog.text
+        assert "SWAPDB" not in caplog.text
+    finally:
+        await cache.close()
+        await other.aclose()
+        redis_server.stop(tmp_path)
