@@ -28,6 +28,11 @@ class EmbeddedRedisUnavailable(RedisUnavailable):
     a missing wheel is a plain :class:`RedisUnavailable`: an install to mend, which the tests must not skip."""
 
 
+class RedisFull(RedisUnavailable):
+    """Redis refused a write for memory (at ``maxmemory`` with ``noeviction``): reads still work, nothing stored is
+    lost, and writes resume once memory is freed (:mod:`nearhit.redis_full` says it)."""
+
+
 class StoreCleared(NearhitError):
     """A miss's answer not stored: the cache (or its tenant) was cleared while the answer was generated."""
 

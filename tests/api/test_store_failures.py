@@ -5,6 +5,7 @@ again, caching resumes by itself."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -78,3 +79,35 @@ async def test_the_store_outcome_of_a_miss_a_hit_and_a_no_store(live: LiveServer
     assert raw["column"] == "cache"
     response = await live.client.post("/ask", json={"prompt": "A third question"})
     assert response.json()["cache"]["store"] == "stored" and response.json()["raw"]["store"] is None
+
+
+HEX_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+async def test_a_store_on_a_full_redis_says_what_failed_that_redis_is_full_and_what_to_do(
+    live: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``POST /cache/store`` answered 503 with redis-py's "Command # 2 (HSET nearhit:q_idx:entry:<64 hex>...) of
+    pipeline caused error: command not allowed when used memory > 'maxmemory'", and the background fill of each
+    request's embeddings logged "background work failed" with the same words, once per request. Now the client is
+    told the answer was not stored, that Redis is full and where the remedy is, with no key; the fill's failure
+    is logged once, naming the fill, until it succeeds again."""
+    cache = await live.runtime.cache()
+    async with out_of_memory(cache.redis):
+        reply = await live.client.post(
+            "/cache/store", json={"prompt": "What is the capital of Peru?", "response": "Lima."}
+        )
+        assert reply.status_code == 503
+        detail = reply.json()["detail"]
+        assert "Redis is full" in detail and "the answer was not stored" in detail and "docs/deploy.md" in detail
+        assert not HEX_KEY.search(detail) and "pipeline" not in detail
+        done = await cache_column(live, "What is the capital of Chile?")
+        assert done["store"] == "failed" and "Redis is full" in done["store_reason"]
+        assert not HEX_KEY.search(done["store_reason"]) and "pipeline" not in done["store_reason"]
+        for n in range(3):
+            await cache_column(live, f"What is the capital of country number {n}?")
+            await cache.background.drain()
+    failed = [r.getMessage() for r in caplog.records if "background work failed" in r.getMessage()]
+    assert len(failed) == 1, failed
+    assert "the embedding store's fill" in failed[0] and "Redis is full" in failed[0]
+    assert "texts were not kept" in failed[0]

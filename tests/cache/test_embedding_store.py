@@ -10,6 +10,7 @@ import pytest
 from nearhit.cache import Scope, SemanticCache, embedding_store
 from nearhit.cache.keys import normalise
 from nearhit.guards.text import expand_short_forms
+from tests.support.lookups import ask
 
 SCOPE = Scope.build(model="gpt-4o", tenant="store")
 
@@ -116,3 +117,53 @@ async def test_one_tenants_lookup_does_not_make_anothers_embedding_a_stored_one(
     searched = cache.embeddings.hits
     await cache.search(text=text, tenant="acme")  # the admin search of one tenant reads that tenant's vector
     assert cache.embeddings.hits == searched + 1
+
+
+TURNS = [("user", "My laptop runs Ubuntu 24.04."), ("assistant", "Noted: Ubuntu 24.04 on the laptop.")]
+
+
+async def embedded_keys(cache: SemanticCache, tenant: str) -> list[str]:
+    """The stored vectors' keys of what ``tenant`` asked: a question, and a follow-up after earlier turns (its
+    prompt and its turns are both embedded), each asserted written before a clear."""
+    single, follow_up = f"Is port {uuid.uuid4().hex} open?", f"How do I free disk space {uuid.uuid4().hex}?"
+    await cache.lookup(ask(cache, [], single, tenant=tenant))
+    await cache.lookup(ask(cache, TURNS, follow_up, tenant=tenant))
+    await cache.background.drain()
+    texts = [single, follow_up, "\n".join(content for _, content in TURNS)]
+    keys = [cache.embeddings.key_for(normalise(text), tenant) for text in texts]
+    assert await cache.redis.exists(*keys) == len(keys)
+    return keys
+
+
+async def test_clearing_a_tenant_deletes_the_vectors_of_what_it_asked_and_only_those(cache: SemanticCache) -> None:
+    """A clear leaves nothing of what the tenant asked: its questions' and its conversations' turns' vectors went
+    with its entries (they stayed a week, readable by anyone with the Redis); another tenant's stay, and the admin
+    clear of everything deletes every vector of the index, an admin's search's too."""
+    acme, globex = await embedded_keys(cache, "acme"), await embedded_keys(cache, "globex")
+    admin_text = f"what did anyone ask about {uuid.uuid4().hex}"
+    await cache.search(text=admin_text)
+    await cache.background.drain()
+    admin = cache.embeddings.key_for(normalise(admin_text), None)
+    assert await cache.redis.exists(admin) == 1
+    await cache.clear(tenant="acme")
+    assert await cache.redis.exists(*acme) == 0 and await cache.redis.exists(*globex) == len(globex)
+    await cache.clear()
+    assert await cache.redis.exists(*globex, admin) == 0
+
+
+async def test_a_vector_waiting_to_be_written_is_not_written_back_after_its_tenants_clear(
+    cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup just before the clear left its vectors to the next fill: the clear drops them, or the fill would
+    write them back a moment after (another tenant's still go)."""
+    import numpy as np
+
+    monkeypatch.setattr(embedding_store, "FILL_DELAY_S", 60)
+    texts = [f"mine {uuid.uuid4().hex}", f"theirs {uuid.uuid4().hex}"]
+    vectors = np.eye(2, cache.embedder.dimension, dtype=np.float32)
+    cache.embeddings.remember(texts[:1], vectors[:1], "acme")
+    cache.embeddings.remember(texts[1:], vectors[1:], "globex")
+    await cache.clear(tenant="acme")
+    await cache.background.drain()
+    assert await cache.redis.exists(cache.embeddings.key_for(texts[0], "acme")) == 0
+    assert await cache.redis.exists(cache.embeddings.key_for(texts[1], "globex")) == 1

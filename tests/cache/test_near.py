@@ -5,12 +5,14 @@ drop their copies at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import OutOfMemoryError
 
 from nearhit import redis_server
 from nearhit.cache import Scope, SemanticCache, near, verdicts
@@ -41,6 +43,23 @@ async def kept(cache: SemanticCache) -> AsyncIterator[str]:
     first = await cache.lookup(QUESTION, SCOPE)
     assert first.match == "exact" and cache.near.get(key) is not None
     yield key
+
+
+@contextlib.asynccontextmanager
+async def _on_own_redis(
+    settings: Settings, local_embedder: LocalEmbedder, folder: Path
+) -> AsyncIterator[tuple[SemanticCache, Redis]]:
+    """A cache on a Redis of its own (what a test does to the database moves every test's keys), and another
+    client of that Redis; both closed and the Redis stopped afterwards."""
+    server, _ = redis_server.ensure_running(folder)
+    cache = await bootstrap.open_cache(settings.model_copy(update={"redis_url": server.url}), local_embedder)
+    other = Redis.from_url(server.url)
+    try:
+        yield cache, other
+    finally:
+        await cache.close()
+        await other.aclose()
+        redis_server.stop(folder)
 
 
 async def _answer(cache: SemanticCache) -> str | None:
@@ -227,10 +246,7 @@ async def test_a_swapdb_drops_the_copies_within_a_heartbeat(
     database was served for ever. The marker key, read every HEARTBEAT_S, is gone after the swap: the copy is
     dropped, and the lookup reads the database as it is. On a Redis of its own (a swap moves every test's keys)."""
     monkeypatch.setattr(near, "HEARTBEAT_S", 0.3)
-    server, _ = redis_server.ensure_running(tmp_path)
-    cache = await bootstrap.open_cache(settings.model_copy(update={"redis_url": server.url}), local_embedder)
-    other = Redis.from_url(server.url)
-    try:
+    async with _on_own_redis(settings, local_embedder, tmp_path) as (cache, other):
         key = await cache.store(QUESTION, "Paris.", SCOPE)
         assert await _answer(cache) == "Paris." and cache.near.get(key) is not None
         await asyncio.sleep(1.0)  # heartbeats with the marker in place keep the copy
@@ -242,10 +258,6 @@ async def test_a_swapdb_drops_the_copies_within_a_heartbeat(
         assert time.monotonic() - started < 0.3 + 0.5
         assert await _answer(cache) is None
         await _until(lambda: cache.near.active and cache.near.get(key) is None, "tracking still on")
-    finally:
-        await cache.close()
-        await other.aclose()
-        redis_server.stop(tmp_path)
 
 
 async def test_close_ends_the_tracking_even_when_a_cancel_is_lost(
@@ -278,3 +290,29 @@ async def test_close_ends_the_tracking_even_when_a_cancel_is_lost(
     async with asyncio.timeout(5):
         await kept.close()
     assert lost and time.monotonic() - started < 2
+
+
+async def test_an_evicted_marker_is_told_as_an_eviction_not_a_swapdb(
+    settings: Settings,
+    local_embedder: LocalEmbedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Under an ``allkeys-*`` policy Redis at its maxmemory evicts the marker with the entries: the log said "(a
+    SWAPDB?)", sending an operator after a command nobody ran. Redis's count of evicted keys grew since the last
+    heartbeat: the log says Redis evicted keys, entries too, and where the remedy is. On a Redis of its own."""
+    monkeypatch.setattr(near, "HEARTBEAT_S", 0.3)
+    async with _on_own_redis(settings, local_embedder, tmp_path) as (cache, other):
+        key = await cache.store(QUESTION, "Paris.", SCOPE)
+        assert await _answer(cache) == "Paris."
+        await _until(lambda: cache.near._evicted is not None, "a heartbeat read the count of evicted keys")
+        await other.config_set("maxmemory-policy", "allkeys-lru")
+        await other.config_set("maxmemory", 1)
+        with contextlib.suppress(OutOfMemoryError):  # every key evicted, and still over the limit
+            await other.set("nearhit-test-filler", "x" * 1000)
+        await other.config_set("maxmemory", 0)
+        assert not await other.exists(key)
+        await _until(lambda: "marker" in caplog.text, "the marker read finds it evicted")
+        assert "evicted keys" in caplog.text and "noeviction: docs/deploy.md" in caplog.text
+        assert "SWAPDB" not in caplog.text

@@ -21,6 +21,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from nearhit.cache import Scope, SemanticCache
 from nearhit.cache.client import index_names
 from nearhit.cache.index import drop_index
+from nearhit.cache.keys import normalise
 from nearhit.config import Settings, load_settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.errors import ConfigError, StoreCleared
@@ -476,3 +477,24 @@ def _count_closes(cache: SemanticCache, monkeypatch: pytest.MonkeyPatch) -> Call
 
     monkeypatch.setattr(cache.redis, "aclose", counting)
     return lambda: closes
+
+
+async def test_a_clear_deletes_the_stored_vectors_of_each_tenant_on_its_shard(
+    cluster_cache: SemanticCache, sync_cluster: redis.RedisCluster
+) -> None:
+    """A tenant's vectors lie under its hash tag, on its shard: its clear deletes them there and leaves the other
+    shards' tenants theirs; the clear of everything deletes every shard's, and an admin's (outside any tag)."""
+    cache = cluster_cache
+    tenants = tenants_on_distinct_shards(cache, sync_cluster, 3)
+    texts = {tenant: f"Is port {uuid.uuid4().hex} open for {tenant}?" for tenant in tenants}
+    for tenant, text in texts.items():
+        await cache.lookup(text, Scope.build(tenant=tenant))
+    await cache.search(text=PARAPHRASE)
+    await cache.background.drain()
+    keys = {tenant: cache.embeddings.key_for(normalise(text), tenant) for tenant, text in texts.items()}
+    admin = cache.embeddings.key_for(normalise(PARAPHRASE), None)
+    assert [sync_cluster.exists(key) for key in [*keys.values(), admin]] == [1, 1, 1, 1]
+    await cache.clear(tenant=tenants[0])
+    assert [sync_cluster.exists(key) for key in keys.values()] == [0, 1, 1]
+    await cache.clear()
+    assert [sync_cluster.exists(key) for key in [*keys.values(), admin]] == [0, 0, 0, 0]

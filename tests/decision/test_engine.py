@@ -70,7 +70,7 @@ async def test_a_look_alike_is_rejected_by_the_decision_and_a_paraphrase_served(
     trap = await decided.lookup("How do I disable dark mode?", scope)
     assert trap.match is None and trap.rejected_by == "decision"
     assert trap.score is not None and trap.decision_threshold is not None and trap.score < trap.decision_threshold
-    assert trap.rejection_reason is not None and "opposite words: 'disabl' vs 'enabl'" in trap.rejection_reason
+    assert trap.rejection_reason is not None and "opposite words: 'disable' vs 'enable'" in trap.rejection_reason
     assert trap.top_features and all(f["effect"] < 0 for f in trap.top_features)
     assert trap.candidates[0].outcome == "rejected_by_decision" and trap.candidates[0].score == trap.score
     assert "decision" in trap.timings_ms

@@ -259,3 +259,62 @@ def test_a_subject_reason_names_the_words_as_written_not_their_stems(query: str,
     """The inspector and ``reasons`` showed "'mor' vs nothing": the stems the guard compares, not the user's words."""
     verdict = GuardSet.default().first_rejection(query, candidate, 0.9)
     assert verdict is not None and verdict.guard == "entities" and reason in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate", "guard", "reason"),
+    [
+        ("Is the clinic closed on Sundays?", "Is the clinic open on Sundays?", "negation", "'closed' vs 'open'"),
+        (
+            "How do I migrate my database from Postgres to MySQL?",
+            "How do I migrate my database from MySQL to Postgres?",
+            "direction",
+            "'postgres' to 'mysql' vs 'mysql' to 'postgres'",
+        ),
+        (
+            "How do I use spaces instead of tabs in VS Code?",
+            "How do I use tabs instead of spaces in VS Code?",
+            "direction",
+            "'spaces' and 'tabs' trade places",
+        ),
+        (
+            "How many kilocalories are in 100 kilojoules?",
+            "How many kilojoules are in 100 kilocalories?",
+            "direction",
+            "'kilocalories' target and 'kilojoules' head",
+        ),
+        (
+            "What should I do after my spouse served me divorce papers?",
+            "How do I serve divorce papers to my spouse?",
+            "direction",
+            "spouse vs speaker before 'served'",
+        ),
+        (
+            "Can my spouse's employer sponsor me for a work visa?",
+            "Can my employer sponsor my spouse for a work visa?",
+            "direction",
+            "'employer' of 'spouse'",
+        ),
+        ("How do I delete all my messages?", "How do I delete one message?", "scope", "of 'messages'"),
+        (
+            "How do I delete all Kubernetes pods in a namespace?",
+            "How do I delete a Kubernetes pod?",
+            "scope",
+            "all of 'kubernetes' vs one",
+        ),
+        (
+            "How do I change my plan mid-cycle without being charged twice?",
+            "How do I change my plan?",
+            "entities",
+            "one side: 'mid', 'cycle', 'charged', 'twice'",
+        ),
+    ],
+)
+def test_the_other_guards_reasons_name_the_words_as_written_not_their_stems(
+    query: str, candidate: str, guard: str, reason: str
+) -> None:
+    """The negation, direction and scope guards' reasons, and the words a restriction adds, showed the stems or
+    classes they compare ("'clos' vs 'open'", "'sav'", "'spac' and 'tab'", "of 'messag'", "'cycl', 'cost'"): the
+    words are now named as the question writes them. What each guard decides is unchanged."""
+    reasons = [s.reason for s in GuardSet.default().signals(query, candidate) if s is not None and s.guard == guard]
+    assert any(reason in said for said in reasons), reasons

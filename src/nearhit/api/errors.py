@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from nearhit.api.middleware import MAX_BODY_BYTES
 from nearhit.errors import ClearIncomplete, ConfigError, IndexMismatch, InvalidInput, RedisUnavailable, TooLarge
 from nearhit.llm import LLMError
+from nearhit.redis_full import said
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RedisError)
     async def redis_error(_: Request, exc: RedisError) -> JSONResponse:
         log.warning("redis error: %s", exc)
-        return JSONResponse({"detail": f"cache unavailable: {exc}"}, status_code=503)
+        return JSONResponse({"detail": f"cache unavailable: {said(exc)}"}, status_code=503)
 
     @app.exception_handler(IndexMismatch)
     async def index_mismatch(_: Request, exc: IndexMismatch) -> JSONResponse:

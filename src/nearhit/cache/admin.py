@@ -44,6 +44,9 @@ CLEARS_KEPT_S = 86_400
 the store reads it again would let an answer from before the clear in), short enough that the counts of tenants
 cleared once (an evaluation's, one per pair) do not pile up."""
 
+UNLINK_BATCH = 1_000
+"""How many keys a clear found by SCAN unlinks at a time (the embedding store may hold millions)."""
+
 INDEXING_POLL_S = 0.05
 """How often a clear of one tenant asks whether an index re-created over the keys left has read them all."""
 
@@ -254,6 +257,7 @@ class CacheAdmin(CacheBase):
                 await self._unlink_matching(self.keys.rewrites_pattern())
                 await self._unlink_matching(self.keys.verdicts_pattern())
                 await self._unlink_matching(self.keys.twins_marks_pattern())
+                await self._forget_embeddings(None)
                 return deleted
             owner = self._owner(tenant, scope)
             assert owner is not None
@@ -271,6 +275,7 @@ class CacheAdmin(CacheBase):
                         await self._unlink_matching(self.keys.rewrites_pattern(owner))
                         await self._unlink_matching(self.keys.verdicts_pattern(owner))
                         await self._unlink_matching(self.keys.twins_marks_pattern(owner))
+                        await self._forget_embeddings(owner)
                     return deleted
                 deleted += await self._unlink_entries(keys)
 
@@ -310,8 +315,23 @@ class CacheAdmin(CacheBase):
                 )
             await asyncio.sleep(INDEXING_POLL_S)
 
+    async def _forget_embeddings(self, tenant: str | None) -> None:
+        """Delete the stored vectors of ``tenant``'s texts and turns (None: every one of the index, an admin's
+        searches' too), those waiting to be written first: what it asked is not left in Redis."""
+        await self.embeddings.forget(tenant)
+        for pattern in self.keys.embeddings_patterns(tenant):
+            await self._unlink_matching(pattern)
+
     async def _unlink_matching(self, pattern: str) -> None:
-        await unlink_each(self.redis, [raw async for raw in self.redis.scan_iter(match=pattern, count=1000)])
+        """Unlink the keys matching ``pattern``, a batch at a time as the SCAN finds them (a store of millions of
+        vectors is never held in one list, nor sent in one round trip)."""
+        batch: list[str | bytes] = []
+        async for raw in self.redis.scan_iter(match=pattern, count=1000):
+            batch.append(raw)
+            if len(batch) >= UNLINK_BATCH:
+                await unlink_each(self.redis, batch)
+                batch = []
+        await unlink_each(self.redis, batch)
 
     async def delete(self, doc_id: str) -> bool:
         """Delete one entry by its document id (what ``store`` returned); False when there is no such entry.

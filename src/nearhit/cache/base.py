@@ -14,7 +14,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import OutOfMemoryError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from nearhit.background import Background
@@ -28,6 +28,7 @@ from nearhit.cache.verify_stats import VERIFY_FIELDS
 from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import RedisUnavailable
+from nearhit.redis_full import redis_full
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +243,8 @@ class _RedisErrors:
     ) -> None:
         if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
             raise RedisUnavailable(f"Redis is unreachable: {exc}") from exc
+        if isinstance(exc, OutOfMemoryError):
+            raise redis_full("a write was refused") from exc
 
 
 _REDIS_ERRORS = _RedisErrors()

@@ -10,14 +10,18 @@ as written, so an entry stored before keeps its exact key.
 
 Vectors are kept per tenant (:meth:`KeySpace.embedding`): one tenant's lookup never makes another's embedding of
 the same text a stored one, whose reply comes back faster. The price is a text embedded once per tenant that asks it.
+A clear of the tenant (or of everything) deletes them (:meth:`nearhit.cache.admin.CacheAdmin.clear`), those still
+waiting to be written first (:meth:`EmbeddingStore.forget`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+from redis.exceptions import OutOfMemoryError
 
 from nearhit.background import Background
 from nearhit.cache.client import RedisClient, writes
@@ -25,6 +29,7 @@ from nearhit.cache.keys import KeySpace
 from nearhit.embeddings.base import Embedder, Vectors
 from nearhit.guards.spelling import repair_typos
 from nearhit.guards.text import expand_short_forms
+from nearhit.redis_full import redis_full
 
 DEFAULT_TTL_S = 7 * 24 * 3600
 FILL_DELAY_S = 0.25
@@ -65,6 +70,7 @@ class EmbeddingStore:
         self.hits = 0
         self.misses = 0
         self._unwritten: list[tuple[str, np.ndarray, str | None]] = []
+        self._filling = asyncio.Lock()
 
     @property
     def dimension(self) -> int:
@@ -94,7 +100,7 @@ class EmbeddingStore:
         ``FILL_DELAY_S``: the caller does not wait for the fill, and the requests that follow pay for one write
         per period, not one each. A vector waiting to be written is not read back (its text is embedded again)."""
         self._unwritten.extend((text, vector, tenant) for text, vector in zip(texts, vectors, strict=True))
-        self._background.soon("embeddings", FILL_DELAY_S, self._fill)
+        self._background.soon("the embedding store's fill", FILL_DELAY_S, self._fill)
 
     async def embed_fresh(self, texts: Sequence[str], tenant: str | None) -> Vectors:
         """Embed texts known to be missing from ``tenant``'s store, and remember them."""
@@ -125,9 +131,23 @@ class EmbeddingStore:
                 result[i] = fresh[row]
         return result
 
+    async def forget(self, tenant: str | None) -> None:
+        """Drop the vectors of ``tenant`` (None: of everyone, an admin's too) not yet written, and wait for a write
+        already sent: a clear that deletes the stored ones next leaves none written back after it."""
+        self._unwritten = [row for row in self._unwritten if tenant is not None and row[2] != tenant]
+        async with self._filling:
+            pass
+
     async def _fill(self) -> None:
-        unwritten, self._unwritten = self._unwritten, []
-        if unwritten:  # the keys worked out here, off the lookups' path; one SET each (several slots on a cluster)
-            await writes(
-                self._redis, [("SET", self.key_for(t, k), v.tobytes(), "EX", self._ttl) for t, v, k in unwritten]
-            )
+        async with self._filling:
+            unwritten, self._unwritten = self._unwritten, []
+            if not unwritten:
+                return
+            try:  # the keys worked out here, off the lookups' path; one SET each (several slots on a cluster)
+                await writes(
+                    self._redis, [("SET", self.key_for(t, k), v.tobytes(), "EX", self._ttl) for t, v, k in unwritten]
+                )
+            except OutOfMemoryError as exc:
+                raise redis_full(
+                    f"the embeddings of {len(unwritten)} texts were not kept (computed again when asked)"
+                ) from exc

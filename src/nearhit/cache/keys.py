@@ -322,12 +322,21 @@ class KeySpace:
         return self.for_tenant(scope.tenant).entry_prefix + entry_digest(scope, normalised_prompt)
 
     def embedding(self, tenant: str | None, model_name: str, normalised_text: str) -> str:
-        """A stored embedding of ``tenant`` (None: an admin's, over every tenant); under a tenant's hash tag in a
-        sharded layout (read in the entry's round trip). Kept per tenant: a store shared by every tenant answered a
-        text another tenant had embedded faster (44 ms against 72 ms through ``/cache/search``), so a tenant could
-        tell whether anyone had asked exactly that text lately."""
+        """A stored embedding of ``tenant`` (None: an admin's, over every tenant), in this key space (the tenant's,
+        under its hash tag in a sharded layout: read in the entry's round trip). Kept per tenant: a store shared by
+        every tenant answered a text another tenant had embedded faster (44 ms against 72 ms through
+        ``/cache/search``), so a tenant could tell whether anyone had asked exactly that text lately. Under the
+        index's prefix and the tenant's part, so a clear finds them (:meth:`embeddings_patterns`): outside it
+        (``nearhit:emb:``), a cleared tenant's texts stayed in Redis for a week."""
         owner = ADMIN_EMBEDDINGS if tenant is None else name_digest(tenant)
-        return f"{self.root}:emb:{self.hash_tag}{owner}:{name_digest(model_name)}:{sha256_hex(normalised_text)}"
+        return f"{self.root}:{self.index_name}:emb:{owner}:{name_digest(model_name)}:{sha256_hex(normalised_text)}"
+
+    def embeddings_patterns(self, tenant: str | None = None) -> list[str]:
+        """SCAN patterns for the stored embeddings: ``tenant``'s, or every one of the index (each tenant's and an
+        admin's, which a sharded layout keeps outside the tenants' hash tags)."""
+        if tenant is not None or not self.sharded:
+            return [self._per_tenant_pattern("emb", tenant)]
+        return [self._per_tenant_pattern("emb", None), f"{self.root}:{self.index_name}:emb:*"]
 
     def rewrite(self, tenant: str, model_name: str, digest: str) -> str:
         """A conversation's question rewritten to stand alone by ``model_name`` (``digest``: of its turns),

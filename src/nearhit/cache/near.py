@@ -11,7 +11,8 @@ connection that died without a word (a NAT or load balancer dropping an idle flo
 serves no copy and knows no key absent. Redis says nothing of a ``SWAPDB`` (tried on 8.2: no message): a key of
 this process's own (its marker, outside the prefix, written when tracking starts) is read every :data:`HEARTBEAT_S`
 by the tracking task, and when it is gone or holds another value (the database was swapped, or flushed without a
-word) every copy is dropped and the record made again, as after a flush. Until that read, a copy outlives a swap:
+word, or Redis evicted it at its ``maxmemory``: told apart by Redis's count of evicted keys, which is logged
+instead) every copy is dropped and the record made again, as after a flush. Until that read, a copy outlives a swap:
 the window is :data:`HEARTBEAT_S` (and the read's round trip); a hit reads nothing more.
 
 The same connection can keep a record of which entry keys may exist (``presence``, off by default): every key
@@ -103,6 +104,9 @@ class NearCache:
         """When the marker is to be read next (``time.monotonic()``)."""
         self._marker_redis: Redis | None = None
         """Where the marker is written, for :meth:`close` to delete it."""
+        self._evicted: int | None = None
+        """Redis's count of keys evicted (``INFO stats``) at the marker's last read: grown when the marker is found
+        gone, Redis evicted it at its ``maxmemory`` (an ``allkeys-*`` policy), not a ``SWAPDB``. None: not known."""
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -316,9 +320,20 @@ class NearCache:
         assert self._marker is not None
         self._marker_due = time.monotonic() + HEARTBEAT_S
         key, value = self._marker
-        if await redis.getex(key, px=_marker_ttl_ms()) == value:
+        found = await redis.getex(key, px=_marker_ttl_ms())
+        evicted, before = await _evicted_keys(redis), self._evicted
+        self._evicted = evicted
+        if found == value:
             return
-        log.warning("near cache: its marker key %s is gone or changed (a SWAPDB?): copies dropped", key)
+        if found is None and evicted is not None and before is not None and evicted > before:
+            log.warning(
+                "near cache: Redis, at its maxmemory, evicted keys (%d since the last heartbeat), this process's "
+                "marker among them, and its policy evicts entries too: copies dropped. For no entry to be lost, "
+                'maxmemory-policy noeviction: docs/deploy.md, "Redis\'s memory limit and eviction policy"',
+                evicted - before,
+            )
+        else:
+            log.warning("near cache: its marker key %s is gone or changed (a SWAPDB?): copies dropped", key)
         self._flushed()
         await redis.set(key, value, px=_marker_ttl_ms())
 
@@ -343,6 +358,16 @@ class NearCache:
             self._known = found | self._scanned_over
         finally:
             self._scanned_over = None
+
+
+async def _evicted_keys(redis: Redis) -> int | None:
+    """How many keys Redis has evicted since it started, or None when it does not say (``INFO`` refused)."""
+    try:
+        stats = await redis.info("stats")
+    except ResponseError:
+        return None
+    evicted = stats.get("evicted_keys")
+    return evicted if isinstance(evicted, int) else None
 
 
 def _marker_ttl_ms() -> int:

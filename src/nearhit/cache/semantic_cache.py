@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import ResponseError
+from redis.exceptions import OutOfMemoryError, ResponseError
 
 from nearhit import tracing, validate
 from nearhit.cache import (
@@ -61,6 +61,7 @@ from nearhit.cache.results import CachedAnswer, LookupResult, Margin, Probe
 from nearhit.config import PRESENCE_KEYS
 from nearhit.embeddings.base import Embedder
 from nearhit.errors import StoreCleared
+from nearhit.redis_full import redis_full
 
 if TYPE_CHECKING:
     from nearhit.decision import Decision
@@ -899,7 +900,10 @@ class SemanticCache(CacheAdmin):
                         pipe.expire(name, ttl)
                 if twins:
                     conversation_lookup.mark_twins(pipe, self.keys, query, ttl)
-                await pipe.execute()
+                try:
+                    await pipe.execute()
+                except OutOfMemoryError as exc:  # all or nothing: nothing of it was written
+                    raise redis_full("the answer was not stored") from exc
             self.near.drop(key)  # this process's next lookup reads the new answer (Redis's word may come later)
             clears = self.keys.clears_of(query.scope.tenant) if query.clears is not None else ()
             # Packed as a lookup's reads are (an idempotent DEL): the clear counts cost the store ~nothing more.
@@ -978,7 +982,7 @@ class SemanticCache(CacheAdmin):
         self.feedback.remember_served(
             Served(request_id, result.answer.doc_id, tenant, prompt, result.similarity or 1.0)
         )
-        self.background.soon("served", SERVED_FLUSH_S, self.feedback.write_served)
+        self.background.soon("the record of the entries served", SERVED_FLUSH_S, self.feedback.write_served)
 
 
 def _counts_and_mark(

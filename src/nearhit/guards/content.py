@@ -55,6 +55,12 @@ def token_classes(text: Text) -> tuple[str, ...]:
     )
 
 
+def class_as_written(text: Text, word: str) -> str:
+    """The first token of ``text`` whose :func:`word_class` is ``word`` (a stem, a synonym's class, a unit's name), as
+    written: what a reason shows ("messages", not "messag"); ``word`` itself when no token has it."""
+    return next((token for token, cls in zip(text.tokens, token_classes(text), strict=True) if cls == word), word)
+
+
 def _small_words(text: Text) -> frozenset[str]:
     return negators_of(text) | function_words_of(text) | BARE_NEGATIONS
 

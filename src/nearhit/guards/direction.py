@@ -24,12 +24,12 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import ClassVar
 
-from nearhit.guards.content import PERSONS, content_sequence, content_words
+from nearhit.guards.content import PERSONS, class_as_written, content_sequence, content_words
 from nearhit.guards.degrees import than_swapped
 from nearhit.guards.languages import pivots_of, prepositions_of
 from nearhit.guards.lexicon import DATE_STEMS, STOP_STEMS, SYNONYMS, groups, pairs, words
 from nearhit.guards.stemming import stem as stem_of
-from nearhit.guards.text import Text, analyse, phrase_openings
+from nearhit.guards.text import Text, analyse, as_written, phrase_openings
 from nearhit.guards.units import UNIT_NAMES, canonical_unit
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
@@ -169,7 +169,7 @@ def _pivot_swap(q: Text, c: Text) -> str | None:
     pairs_q = _sides_of_pivots(q, shared)
     swapped = sorted((x, y) for x, y in _sides_of_pivots(c, shared) if (y, x) in pairs_q) if pairs_q else []
     if swapped:
-        x, y = swapped[0]
+        x, y = as_written(q, swapped[0])  # the words ("savings"), not the stems compared ("sav")
         return f"direction reversed: {y!r} to {x!r} vs {x!r} to {y!r}"
     return None
 
@@ -221,7 +221,10 @@ def _order_swap(q: Text, c: Text) -> str | None:
                 and not _keeps_preposition(q, c, x_run[0], kept_c[first + size - left][1])
                 and not _keeps_preposition(q, c, y_run[0], kept_c[first][1])
             ):
-                return f"roles swapped: {' '.join(x)!r} and {' '.join(y)!r} trade places"
+                # The words as written ("spaces"), not the classes compared ("spac"):
+                said_x = " ".join(q.tokens[at] for _, at in kept_q[first : first + left])
+                said_y = " ".join(q.tokens[at] for _, at in kept_q[first + size - right : first + size])
+                return f"roles swapped: {said_x!r} and {said_y!r} trade places"
     return None
 
 
@@ -359,6 +362,16 @@ _NOT_AGENTS = frozenset({"you", "to", "please", "can", "could", "will", "would",
 _PASSIVE_SUBJECTS = {"i": "speaker", "we": "speaker"}
 
 
+def _word(text: Text, party: str) -> str:
+    """A party a reason names, as ``text`` writes it ("spouse", not "spous"); "speaker" or "other" as it is."""
+    return class_as_written(text, party)
+
+
+def _verb_said(text: Text, verb: str) -> str:
+    """A verb a reason names (its :func:`_verb` of a stem), as ``text`` writes it: "sue", not "su"."""
+    return next((token for token, stem in zip(text.tokens, text.stems, strict=True) if _verb(stem) == verb), verb)
+
+
 def _agent_change(q: Text, c: Text) -> str | None:
     """The same verb with another party acting ("if I hit a parked car" / "if someone hit my parked car",
     "can my landlord keep my deposit" / "can I keep my landlord's deposit"), or a party that acts on one side
@@ -368,20 +381,21 @@ def _agent_change(q: Text, c: Text) -> str | None:
     for verb, agent_c in agents_c.items():
         agent_q = agents_q.get(verb)
         if agent_q is not None and agent_q != agent_c:
-            return f"who acts differs: {agent_q} vs {agent_c} before {verb!r}"
+            said_q, said_c, said_verb = _word(q, agent_q), _word(c, agent_c), _verb_said(q, verb)
+            return f"who acts differs: {said_q} vs {said_c} before {said_verb!r}"
     patients_q, patients_c = _patients(q), _patients(c)
     for verb in sorted(agents_q.keys() & patients_c.keys()):
         if agents_q[verb] == patients_c[verb] and patients_q.get(verb) != patients_c[verb]:
-            return f"who acts differs: {agents_q[verb]} acts vs is acted on ({verb!r})"
+            return f"who acts differs: {_word(q, agents_q[verb])} acts vs is acted on ({_verb_said(q, verb)!r})"
     for verb in sorted(agents_c.keys() & patients_q.keys()):
         if agents_c[verb] == patients_q[verb] and patients_c.get(verb) != patients_q[verb]:
-            return f"who acts differs: {patients_q[verb]} is acted on vs acts ({verb!r})"
+            return f"who acts differs: {_word(q, patients_q[verb])} is acted on vs acts ({_verb_said(q, verb)!r})"
     for verb, party in sorted(_parties_acted_on(c).items()):
         if patients_q.get(verb) == "speaker" and party in _ends_named(q):
-            return f"who acts differs: the speaker is acted on vs the {_party_word(c, party)} ({verb!r})"
+            return f"who acts differs: the speaker is acted on vs the {_party_word(c, party)} ({_verb_said(q, verb)!r})"
     for verb, party in sorted(_parties_acted_on(q).items()):
         if patients_c.get(verb) == "speaker" and party in _ends_named(c):
-            return f"who acts differs: the {_party_word(q, party)} is acted on vs the speaker ({verb!r})"
+            return f"who acts differs: the {_party_word(q, party)} is acted on vs the speaker ({_verb_said(q, verb)!r})"
     giving_q, giving_c = _gives(q, agents_q), _gives(c, agents_c)
     receiving_q, receiving_c = "speaker" in patients_q.values(), "speaker" in patients_c.values()
     if (giving_q and receiving_c and not giving_c and not receiving_q) or (
@@ -524,7 +538,8 @@ def _owner_change(q: Text, c: Text) -> str | None:
     for owned in sorted(owners_q.keys() & owners_c.keys()):
         owner_q, owner_c = owners_q[owned], owners_c[owned]
         if owner_q != owner_c and {owner_q, owner_c} <= words_q & words_c:
-            return f"owner differs: {owner_q!r} vs {owner_c!r} of {owned!r}"
+            said_q, said_c, said_owned = _word(q, owner_q), _word(c, owner_c), _word(q, owned)
+            return f"owner differs: {said_q!r} vs {said_c!r} of {said_owned!r}"
     sides = ((owners_q, owners_c, q, c, named_c), (owners_c, owners_q, c, q, named_q))
     for owners, other, text, plain, sequence in sides:
         # The speaker takes the owner's place as a party ("sponsor my spouse" / "my spouse's employer sponsor
@@ -537,7 +552,8 @@ def _owner_change(q: Text, c: Text) -> str | None:
                 continue
             # "the logs of a pod", "the yield keyword in Python": a preposition between them owns as "'s" does.
             if not prepositions_of(plain) & set(plain.tokens[at[owned] : at[owner]]):
-                return f"owner differs: {owned!r} of {owner!r} on one side, apart on the other"
+                said_owned, said_owner = _word(text, owned), _word(text, owner)
+                return f"owner differs: {said_owned!r} of {said_owner!r} on one side, apart on the other"
     return None
 
 
@@ -577,7 +593,11 @@ class DirectionGuard(SignalGuard):
             for y, (y_q, y_c) in ordered:
                 if x < y and x_q == y_c and y_q == x_c:
                     strength = min(x_q[1], y_q[1])
-                    reason = f"roles swapped: {x!r} {x_q[0]} and {y!r} {y_q[0]} vs {x!r} {x_c[0]} and {y!r} {y_c[0]}"
+                    said_x, said_y = class_as_written(q, x), class_as_written(q, y)  # "kilojoules", not "kilojoul"
+                    reason = (
+                        f"roles swapped: {said_x!r} {x_q[0]} and {said_y!r} {y_q[0]} "
+                        f"vs {said_x!r} {x_c[0]} and {said_y!r} {y_c[0]}"
+                    )
                     if best is None or strength > best[0]:
                         best = (strength, reason)
         if best is None:

@@ -8,7 +8,7 @@ from typing import ClassVar
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, split_question
 from nearhit.guards.languages import negators_of, opposites_of
 from nearhit.guards.lexicon import ANTONYMS, BARE_NEGATIONS, NEGATORS, STOP_WORDS, groups, words
-from nearhit.guards.text import Text, analyse, joined
+from nearhit.guards.text import Text, analyse, as_written, joined
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
 
 __all__ = ["NegationGuard"]
@@ -133,7 +133,8 @@ def _moved_negation(q: Text, c: Text) -> str | None:
     moved_q = sorted((negated_q - _negated(c, _REACH)) & frozenset(c.stems))
     moved_c = sorted((negated_c - _negated(q, _REACH)) & frozenset(q.stems))
     if moved_q and moved_c:
-        return f"negation moved: not {moved_q[0]!r} vs not {moved_c[0]!r}"
+        (said_q,), (said_c,) = as_written(q, moved_q[:1]), as_written(c, moved_c[:1])  # the words, not their stems
+        return f"negation moved: not {said_q!r} vs not {said_c!r}"
     return None
 
 
@@ -155,8 +156,9 @@ def _polarity_difference(q: Text, c: Text) -> str | None:
     theirs = stems_c - stems_q
     for word in sorted(stems_q - stems_c):
         flipped = ANTONYMS[word] & theirs if word in ANTONYMS else None  # most words have no antonym listed
-        if flipped:
-            return f"opposite words: {word!r} vs {min(flipped)!r}"
+        if flipped:  # named as written ("closed" vs "open"), not by the stems compared ("clos")
+            (said_q,), (said_c,) = as_written(q, [word]), as_written(c, [min(flipped)])
+            return f"opposite words: {said_q!r} vs {said_c!r}"
     opposites = opposites_of(q)  # another language's, as written: "más" / "menos", "öffnen" / "schließen"
     theirs = words_c - words_q
     for word in sorted(words_q - words_c):

@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 
 from nearhit.guards.clauses import courtesy, split_question
-from nearhit.guards.content import PERSONS, content_sequence, content_words
+from nearhit.guards.content import PERSONS, class_as_written, content_sequence, content_words
 from nearhit.guards.lexicon import STOP_STEMS, groups
 from nearhit.guards.tense import past_verb
 from nearhit.guards.text import analyse, typo_of
@@ -90,7 +90,8 @@ def _tail_added(mine: str, other: str) -> str | None:
     brought = [word for word in dict.fromkeys(longer[len(plain) :]) if word not in plain]
     if len(brought) < MIN_NEW_WORDS:
         return None
-    return f"words after the whole question on one side: {', '.join(map(repr, brought))}"
+    said = analyse(_first_sentence(mine))  # the words as written ("cycle"), not the classes compared ("cycl")
+    return f"words after the whole question on one side: {', '.join(repr(class_as_written(said, w)) for w in brought)}"
 
 
 def added_clause(query: str, candidate: str) -> str | None:

@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from nearhit.guards.clauses import asking_sentence
-from nearhit.guards.content import overlap, token_classes, word_class
+from nearhit.guards.content import class_as_written, overlap, token_classes, word_class
 from nearhit.guards.degrees import degree_changed
 from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups, words
 from nearhit.guards.text import Text, analyse, describe
@@ -233,7 +233,8 @@ class ScopeGuard(SignalGuard):
                 continue
             if things_q & _in_reach(c, scope) or things_c & _in_reach(q, scope):
                 continue
-            said_q, said_c = describe(sorted(things_q)), describe(sorted(things_c))
+            said_q = describe(class_as_written(q, thing) for thing in things_q)  # the words, not their stems
+            said_c = describe(class_as_written(c, thing) for thing in things_c)
             return self._signal(SWAP, f"scope differs: {scope} of {said_q} vs of {said_c}")
         return None
 
@@ -251,7 +252,11 @@ class ScopeGuard(SignalGuard):
                 continue
             after = token_classes(other)[other.tokens.index(_first_universal(other)) :]
             if whole & set(after):
-                return self._signal(SWAP, f"scope differs: whole {describe(sorted(whole))} vs all {members!r} in it")
+                whole_said, members_said = (
+                    (class_as_written(mine, w) for w in sorted(whole)),
+                    class_as_written(other, members),
+                )
+                return self._signal(SWAP, f"scope differs: whole {describe(whole_said)} vs all {members_said!r} in it")
         return None
 
     def _one_by_one(self, q: Text, c: Text) -> GuardSignal | None:
@@ -274,7 +279,10 @@ class ScopeGuard(SignalGuard):
         for first, word in bound_q.items():
             for second, other in bound_q.items():
                 if first < second and bound_c.get(first) == other and bound_c.get(second) == word and word != other:
-                    return self._signal(SWAP, f"scope differs: {first!r} of {word!r} vs {first!r} of {other!r}")
+                    word_said, other_said = class_as_written(q, word), class_as_written(q, other)
+                    return self._signal(
+                        SWAP, f"scope differs: {first!r} of {word_said!r} vs {first!r} of {other_said!r}"
+                    )
         return None
 
     def _requantified(self, q: Text, c: Text) -> GuardSignal | None:
@@ -285,7 +293,8 @@ class ScopeGuard(SignalGuard):
         for thing in sorted(bound_q.keys() & bound_c.keys()):  # sorted: a set's order follows the string hashing
             mine, theirs = bound_q[thing] - bound_c[thing], bound_c[thing] - bound_q[thing]
             if mine and theirs and (mine | theirs) - _FILLER_CLASSES:
-                return self._signal(SWAP, f"scope differs: {describe(mine)} vs {describe(theirs)} of {thing!r}")
+                said = class_as_written(q, thing)  # "messages", not the class compared ("messag")
+                return self._signal(SWAP, f"scope differs: {describe(mine)} vs {describe(theirs)} of {said!r}")
         return None
 
     def _one_against_all(self, q: Text, c: Text) -> GuardSignal | None:
@@ -303,7 +312,8 @@ class ScopeGuard(SignalGuard):
                     and other.tokens[index - 1] in _ONE_OF
                     and not _rate(other.tokens, index - 1)
                 ):
-                    return self._signal(SWAP, f"scope differs: all of {every!r} vs one {token!r}")
+                    said = class_as_written(mine, every)
+                    return self._signal(SWAP, f"scope differs: all of {said!r} vs one {token!r}")
         return None
 
 

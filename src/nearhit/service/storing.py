@@ -16,6 +16,7 @@ from nearhit.cache.results import LookupResult
 from nearhit.economics.prices import request_cost
 from nearhit.errors import InvalidInput, NearhitError, StoreCleared
 from nearhit.llm import LLMEvent, StreamEnd, TextChunk, ToolCall, ToolCallDelta, assemble_tool_calls
+from nearhit.redis_full import said
 from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
 from nearhit.service.store_health import StoreResult
@@ -62,7 +63,7 @@ def storer(
         except (InvalidInput, StoreCleared) as exc:  # an empty or oversized answer, or one from before a clear
             return StoreResult("skipped", str(exc))
         except (NearhitError, RedisError) as exc:
-            return StoreResult("failed", str(exc))
+            return StoreResult("failed", said(exc, "the answer was not stored"))
         except Exception as exc:
             log.exception("answer not stored")
             return StoreResult("failed", f"{type(exc).__name__}: {exc}")
