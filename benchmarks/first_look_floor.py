@@ -1,7 +1,8 @@
 """Where a conversation's first look spends what a single question's does not, part by part, and its floor.
 
 Stores fow-cache's dev conversations and asks each last question alone and after its earlier turns, one at a time,
-as ``conversation_latency.py`` does (the same marks, every embedding paid), and splits each first look (the embedding
+as ``conversation_latency.py`` does (every embedding paid; its marks as that script placed them before lt62,
+:func:`_marked`), and splits each first look (the embedding
 left out) into its parts, each timed by a wrapper around the function that does it:
 
 - ``exact``: the stage (its round trip and what precedes it), of which the embedder's input of each text whose
@@ -228,9 +229,10 @@ async def _look(cache: SemanticCache, timed: Timed, side: dataset.Side) -> Spans
 
 
 def _marked(prompt: str, mark: str, first: bool) -> str:
-    """``prompt`` marked as ``conversation_latency.py`` marks it (after it), or before it (``first``): after a
-    question, "(mark)" is split off as a statement of its own (``AskRequest``'s ``split_statements``), a user turn
-    the conversation's context then ends with; before it, the prompt is looked up as one question, as sent."""
+    """``prompt`` marked after it (as ``conversation_latency.py`` marked a conversation's question before lt62), or
+    before it (``first``): after a question, "(mark)" is split off as a statement of its own (``AskRequest``'s
+    ``split_statements``), a user turn the conversation's context then ends with; before it, not split, but the
+    question's opening words are no longer read as its start (``conversation_latency.marked``)."""
     return f"({mark}) {prompt}" if first else f"{prompt} ({mark})"
 
 
