@@ -4,6 +4,7 @@ token when one is set; request ids travel."""
 from __future__ import annotations
 
 import pytest
+from fastapi.dependencies.models import Dependant
 
 from nearhit.api import deps
 from nearhit.config import Settings
@@ -273,9 +274,14 @@ async def test_a_routes_query_parameters_are_found_once_not_per_request(
 ) -> None:
     """The walk of a route's dependencies for the query parameters it declares runs at its first request with a
     query, not at every one (it cost each such request); what it found still refuses an undeclared one."""
-    walks: list[object] = []
+    walks: list[Dependant] = []
     walk = deps._declared
-    monkeypatch.setattr(deps, "_declared", lambda dependant: walks.append(dependant) or walk(dependant))
+
+    def counted(dependant: Dependant) -> list[str]:
+        walks.append(dependant)
+        return walk(dependant)
+
+    monkeypatch.setattr(deps, "_declared", counted)
     for _ in range(3):
         assert (await shared_live.client.get("/telemetry/summary?window=300")).status_code == 200
     first = len(walks)

@@ -3,6 +3,7 @@ so what is checked (a call the request allowed) is what is stored. The real embe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from nearhit.cache import stored_answer
 from nearhit.cache.index import drop_index
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
-from nearhit.llm import LLMEvent, StreamEnd, ToolCallDelta, Usage
+from nearhit.llm import LLMEvent, StreamEnd, ToolCall, ToolCallDelta, Usage, assemble_tool_calls
 from nearhit.service import storing
 from nearhit.service.request import AskRequest
 from nearhit.service.runtime import Runtime
@@ -34,10 +35,13 @@ async def test_a_tool_calls_deltas_are_assembled_once_for_its_store(
     outcome: str,
 ) -> None:
     assembled: list[int] = []
-    assemble = storing.assemble_tool_calls
-    monkeypatch.setattr(
-        storing, "assemble_tool_calls", lambda deltas: assembled.append(len(deltas)) or assemble(deltas)
-    )
+    assemble = assemble_tool_calls
+
+    def counted(deltas: Sequence[ToolCallDelta]) -> tuple[ToolCall, ...]:
+        assembled.append(len(deltas))
+        return assemble(deltas)
+
+    monkeypatch.setattr(storing, "assemble_tool_calls", counted)
     runtime = Runtime(settings, local_embedder, fast_llm())
     try:
         cache = await runtime.cache()
