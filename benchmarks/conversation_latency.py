@@ -11,9 +11,10 @@ the guards), served by a second chance, or missed.
 
 A third table asks the same conversations through the service (the Answerer's cache column, as ``/ask/stream``
 and the gateway do, with the simulated LLM), ``NEARHIT_SECOND_CHANCES_BESIDE_LLM`` on and off one after the other
-for each conversation, each mode with prompts of its own: for a conversation the cache misses, the wait before its
-LLM call starts (the provider asked to generate), and for one a second chance serves, the time to its answer (its
-first piece of text). Off is the order before the setting: the second chances first, the LLM call after them.
+for each conversation, each mode with marks of its own (on the first turn): for a conversation the cache misses, the
+wait before its LLM call starts (the provider asked to generate), and for one a second chance serves, the time to its
+answer (its first piece of text). Off is the order before the setting: the second chances first, the LLM call after
+them.
 
     python benchmarks/conversation_latency.py [--service-only | --no-service]
 """
@@ -53,7 +54,7 @@ async def main(service_only: bool, service: bool = True) -> None:
         for pair in pairs:
             await cache.store(request(cache, f"t{run}", pair.a), "an answer")
         single = await _time(cache, [(f"{p.b.prompt} ({run}s)", ()) for p in pairs], run)
-        conversation = await _time(cache, [(f"{p.b.prompt} ({run}c)", fresh(p.b.history, run)) for p in pairs], run)
+        conversation = await _time(cache, [marked(p.b, run) for p in pairs], run)
         exact = await _time(cache, [(p.a.prompt, p.a.history) for p in pairs], run)
         embedder = cache.embedder
     print(f"{len(pairs)} lookups each, one at a time, prompts never embedded before\n")
@@ -150,7 +151,7 @@ class _Timed(SimulatedLLM):
 
 SERVICE_PASSES = 2
 """Passes through the service: each conversation asked with the setting on and off one after the other (which first
-alternating), each mode's prompts marked apart (:func:`run_mark`: the same marks in every run, every stored vector
+alternating), each mode's conversations marked apart (:func:`run_mark`: the same marks in every run, every stored vector
 read as absent), so a change of load hits both alike and two runs ask the same texts."""
 
 
@@ -178,7 +179,7 @@ async def _through_the_service(pairs: list[dataset.Pair], embedder: Any) -> None
                 for beside in (True, False) if (index + number) % 2 == 0 else (False, True):
                     runtime.settings = modes[beside]
                     run = marks[beside]
-                    asked = _checked(answerer, own, f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
+                    asked = _checked(answerer, own, *marked(pair.b, run))
                     outcome, waited, answered, looked = await _ask(answerer, llm, asked)
                     if outcome is None and waited is not None:
                         waits[beside].append(waited)
@@ -295,6 +296,15 @@ def fresh_mark() -> str:
     :func:`run_mark` instead, with :func:`embed_every_time`; ``knn_payload.py`` and ``stored_side_reading.py field``
     name their scope with this (their figures time every lookup's KNN alike, whatever passes)."""
     return uuid.uuid4().hex[:6].translate(_LETTERS)
+
+
+def marked(side: dataset.Side, run: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A conversation's prompt and history as timed: its question as the pair asks it, its first turn marked
+    (:func:`fresh`). Not the question: after it, "(mark)" is split off as a statement of its own (``AskRequest``'s
+    ``split_statements``), a user turn nobody sent at the end of the context (every conversation timed had one turn
+    more than its pair's until lt62); before it, the question's opening words are no longer read as its start (of
+    fow-cache's 180 first looks, 46 had another outcome than under the pair's own question, 175 missed)."""
+    return side.prompt, fresh(side.history, run)
 
 
 def fresh(history: tuple[tuple[str, str], ...], run: str) -> tuple[tuple[str, str], ...]:

@@ -1,7 +1,8 @@
 """Where a conversation's first look spends what a single question's does not, part by part, and its floor.
 
 Stores fow-cache's dev conversations and asks each last question alone and after its earlier turns, one at a time,
-as ``conversation_latency.py`` does (the same marks, every embedding paid), and splits each first look (the embedding
+as ``conversation_latency.py`` does (the same marks, every embedding paid; ``--mark-first`` and ``--mark-after`` mark
+the question instead, :func:`_marked`), and splits each first look (the embedding
 left out) into its parts, each timed by a wrapper around the function that does it:
 
 - ``exact``: the stage (its round trip and what precedes it), of which the embedder's input of each text whose
@@ -17,7 +18,8 @@ The last line reads the conversation's figure again as if the asking side's turn
 comparison at its repeated cost): what a cache of the asking side's readings could give at most, where a chat's
 earlier lookup had read them.
 
-    PYTHONPATH=src python benchmarks/first_look_floor.py [--rounds 2] [--after-turn | --after-hit] [--mark-first]
+    PYTHONPATH=src python benchmarks/first_look_floor.py [--rounds 2] [--after-turn | --after-hit]
+        [--mark-first | --mark-after]
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from conversation_latency import FIRST_LOOK_STAGES, embed_every_time, fresh, run_mark
+from conversation_latency import FIRST_LOOK_STAGES, embed_every_time, fresh, marked, run_mark
 from nearhit.cache import SemanticCache, conversation, embedding_store, semantic_cache
 from nearhit.cache import index as idx
 from nearhit.config import load_settings
@@ -38,6 +40,11 @@ from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
 
 Spans = dict[str, float]
+
+TURN, FIRST, AFTER = "turn", "first", "after"
+"""Where a lookup's mark goes: a conversation's on its first turn, its question as the pair asks it, a single question's
+after it (``conversation_latency.marked``, the default); before every prompt (``--mark-first``); after every prompt
+(``--mark-after``, ``conversation_latency.py`` before lt62)."""
 
 
 class Timed:
@@ -129,7 +136,7 @@ PARTS = (
 )
 
 
-async def main(rounds: int, after_turn: bool, mark_first: bool, after_hit: bool = False) -> None:
+async def main(rounds: int, after_turn: bool, mark: str = TURN, after_hit: bool = False) -> None:
     after_turn = after_turn or after_hit
     before = "its turn before served by a hit" if after_hit else "its turn before stored"
     pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
@@ -144,12 +151,16 @@ async def main(rounds: int, after_turn: bool, mark_first: bool, after_hit: bool 
             for index, pair in enumerate(pairs):
                 run = run_mark(1 + 3 * number)
                 looks["single question"].append(
-                    await _look(cache, timed, dataset.Side(_marked(pair.b.prompt, f"{run}s", mark_first), ()))
+                    await _look(cache, timed, dataset.Side(_marked(pair.b.prompt, f"{run}s", mark == FIRST), ()))
                 )
                 modes = (True, False) if (index + number) % 2 == 0 else (False, True)
                 for read in modes if after_turn else (False,):
                     run = run_mark(2 + 3 * number + int(read))
-                    asked = dataset.Side(_marked(pair.b.prompt, f"{run}c", mark_first), fresh(pair.b.history, run))
+                    asked = (
+                        dataset.Side(*marked(pair.b, run))
+                        if mark == TURN
+                        else dataset.Side(_marked(pair.b.prompt, f"{run}c", mark == FIRST), fresh(pair.b.history, run))
+                    )
                     if after_turn:
                         await _turn_before(cache, asked, read, after_hit)
                     name = (
@@ -228,9 +239,10 @@ async def _look(cache: SemanticCache, timed: Timed, side: dataset.Side) -> Spans
 
 
 def _marked(prompt: str, mark: str, first: bool) -> str:
-    """``prompt`` marked as ``conversation_latency.py`` marks it (after it), or before it (``first``): after a
-    question, "(mark)" is split off as a statement of its own (``AskRequest``'s ``split_statements``), a user turn
-    the conversation's context then ends with; before it, the prompt is looked up as one question, as sent."""
+    """``prompt`` marked after it (as ``conversation_latency.py`` marked a conversation's question before lt62), or
+    before it (``first``): after a question, "(mark)" is split off as a statement of its own (``AskRequest``'s
+    ``split_statements``), a user turn the conversation's context then ends with; before it, not split, but the
+    question's opening words are no longer read as its start (``conversation_latency.marked``)."""
     return f"({mark}) {prompt}" if first else f"{prompt} ({mark})"
 
 
@@ -248,10 +260,22 @@ if __name__ == "__main__":
         help="each conversation asked after its chat's turn before it (looked up, stored), with that turn's store "
         "reading the next turn ahead and not (read_next_turn), alternated",
     )
-    parser.add_argument(
+    marks = parser.add_mutually_exclusive_group()
+    marks.add_argument(
         "--mark-first",
-        action="store_true",
-        help="each prompt's mark before it, not after (after a question, the lookup splits it off as a user turn)",
+        dest="mark",
+        action="store_const",
+        const=FIRST,
+        default=TURN,
+        help="each prompt's mark before it, not a conversation's on its first turn (its opening words then read "
+        "otherwise)",
+    )
+    marks.add_argument(
+        "--mark-after",
+        dest="mark",
+        action="store_const",
+        const=AFTER,
+        help="each prompt's mark after it, as before lt62 (after a question, the lookup splits it off as a user turn)",
     )
     parser.add_argument(
         "--after-hit",
@@ -260,4 +284,4 @@ if __name__ == "__main__":
         "reads the next turn ahead (as the service does) and not, alternated",
     )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.rounds, arguments.after_turn, arguments.mark_first, arguments.after_hit))
+    asyncio.run(main(arguments.rounds, arguments.after_turn, arguments.mark, arguments.after_hit))

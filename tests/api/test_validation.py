@@ -4,7 +4,9 @@ token when one is set; request ids travel."""
 from __future__ import annotations
 
 import pytest
+from fastapi.dependencies.models import Dependant
 
+from nearhit.api import deps
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service.runtime import Runtime
@@ -265,3 +267,26 @@ async def test_a_query_parameter_the_endpoint_does_not_take_is_a_422_naming_it(
     assert error["loc"] == ["query", unknown] and error["msg"] == f"not a query parameter of this endpoint: {takes}"
     assert (await live.client.get("/cache/stats")).json()["entries"] == 2
     assert (await live.client.get("/telemetry/summary?window=300")).status_code == 200  # a declared one still read
+
+
+async def test_a_routes_query_parameters_are_found_once_not_per_request(
+    shared_live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk of a route's dependencies for the query parameters it declares runs at its first request with a
+    query, not at every one (it cost each such request); what it found still refuses an undeclared one."""
+    walks: list[Dependant] = []
+    walk = deps._declared
+
+    def counted(dependant: Dependant) -> list[str]:
+        walks.append(dependant)
+        return walk(dependant)
+
+    monkeypatch.setattr(deps, "_declared", counted)
+    for _ in range(3):
+        assert (await shared_live.client.get("/telemetry/summary?window=300")).status_code == 200
+    first = len(walks)
+    for _ in range(3):
+        assert (await shared_live.client.get("/telemetry/summary?window=301")).status_code == 200
+        refused = await shared_live.client.get("/telemetry/summary?windo=300")
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "windo"]
+    assert len(walks) == first

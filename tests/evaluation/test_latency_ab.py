@@ -13,8 +13,10 @@ from types import SimpleNamespace
 import pytest
 
 from nearhit.cache import SemanticCache
+from nearhit.cache.lookup import Lookup
 from nearhit.config import Settings
-from nearhit.evaluation import Pair, Side, scratch_cache
+from nearhit.evaluation import Pair, Side, dataset, scratch_cache
+from nearhit.llm import ChatMessage
 from nearhit.service.request import AskRequest
 from tests.support.benchmarks import load_script
 
@@ -63,6 +65,29 @@ def test_the_cache_tables_ask_the_same_text_every_run_and_pay_every_embedding() 
     cache = SimpleNamespace(embeddings=Store())
     script.embed_every_time(cache)
     assert cache.embeddings.from_stored(b"\0" * 1536) is None
+
+
+def test_a_timed_conversation_is_looked_up_with_its_pairs_turns_and_question() -> None:
+    """The mark that keeps a conversation new to the store is no turn of its own (lt62: after the question, the
+    lookup split it off as a last user turn nobody sent) and leaves the question as the pair asks it."""
+    script = load_script("conversation_latency")
+    assert "marked(p.b, run)" in inspect.getsource(script.main)
+    assert "marked(pair.b, run)" in inspect.getsource(script._through_the_service)
+    pairs = [pair.b for pair in dataset.load("conversations", "dev") if pair.a.history]
+    for side in pairs:
+        prompt, history = script.marked(side, script.RUN_MARK)
+        timed, own = _as_looked_up(prompt, history), _as_looked_up(side.prompt, side.history)
+        assert timed.prompt == own.prompt
+        assert (timed.context is None) == (own.context is None)
+        if own.context is not None:
+            assert timed.context is not None and len(timed.context.turns) == len(own.context.turns)
+
+
+def _as_looked_up(prompt: str, history: tuple[tuple[str, str], ...]) -> Lookup:
+    messages = tuple(ChatMessage(role, content) for role, content in history)  # type: ignore[arg-type]
+    looked = AskRequest(prompt, history=messages).checked("default", 100_000).query
+    assert looked is not None
+    return looked
 
 
 MARKED = (

@@ -60,8 +60,20 @@ async def declared_query(request: Request) -> None:
 
 
 def _query_names(route: object) -> frozenset[str]:
-    """The query parameters a route declares, its dependencies' included (none for a route FastAPI did not make)."""
-    return frozenset(_declared(route.dependant)) if isinstance(route, APIRoute) else frozenset()
+    """The query parameters a route declares, its dependencies' included (none for a route FastAPI did not make):
+    found once per route and kept on it (a route is unhashable, so no dict or weak map can key it; its id could be
+    another route's once it is gone), not by a walk of its dependencies per request that carries a query."""
+    if not isinstance(route, APIRoute):
+        return frozenset()
+    kept: frozenset[str] | None = vars(route).get(_QUERY_NAMES)
+    if kept is None:
+        kept = frozenset(_declared(route.dependant))
+        setattr(route, _QUERY_NAMES, kept)
+    return kept
+
+
+_QUERY_NAMES = "_nearhit_query_names"
+"""The attribute of an ``APIRoute`` its declared query parameters are kept in (:func:`_query_names`)."""
 
 
 def _declared(dependant: Dependant) -> list[str]:

@@ -145,6 +145,9 @@ class AsyncCache:
         if url is not None:
             settings = settings.model_copy(update={"redis_url": url})
         engine = await bootstrap.open_cache(settings)
+        # Its calls match a chat's earlier turns exactly (the scope), never by meaning: no lookup of it reads the turns
+        # a chat's next turn read ahead would (``SemanticCache.read_next_turn``: background CPU per store, for nothing).
+        engine.read_next_turn = False
         try:
             return cls(engine, settings, model=served_model(settings) if model is None else model, tenant=tenant)
         except Exception:

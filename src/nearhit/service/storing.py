@@ -42,11 +42,11 @@ def storer(
         return result
 
     async def attempt(events: list[LLMEvent | StoreResult]) -> StoreResult:
-        if (unfit := not_to_replay(events, request.params)) is not None:
+        calls = tool_calls(events)  # once: what is checked is what is stored
+        if (unfit := not_to_replay(events, request.params, calls)) is not None:
             return StoreResult("skipped", unfit)
         end = events[-1]
         assert isinstance(end, StreamEnd)
-        calls = assemble_tool_calls([e for e in events if isinstance(e, ToolCallDelta)])
         text = stored_answer.encode("".join(e.text for e in events if isinstance(e, TextChunk)), calls)
         used = end.usage
         try:
@@ -72,17 +72,25 @@ def storer(
     return store
 
 
-def not_to_replay(events: Sequence[LLMEvent | StoreResult], params: Mapping[str, Any]) -> str | None:
+def tool_calls(events: Sequence[LLMEvent | StoreResult]) -> tuple[ToolCall, ...]:
+    """The tool calls a generation's deltas make up."""
+    return assemble_tool_calls([e for e in events if isinstance(e, ToolCallDelta)])
+
+
+def not_to_replay(
+    events: Sequence[LLMEvent | StoreResult], params: Mapping[str, Any], calls: Sequence[ToolCall] | None = None
+) -> str | None:
     """Why a generation's answer is not one to hand to a later request (stored, or its shared flight joined after
     its end), or None: cut or filtered (a finish other than ``stop`` / ``tool_calls``), a refusal, a tool call
-    the request did not allow. A retry of such an answer must reach the model again."""
+    the request did not allow. A retry of such an answer must reach the model again. ``calls``: the events' tool
+    calls, when the caller has them (:func:`tool_calls`)."""
     end = events[-1] if events else None
     if not isinstance(end, StreamEnd) or end.finish_reason not in ("stop", "tool_calls"):
         reason = end.finish_reason if isinstance(end, StreamEnd) else "none"
         return f"the answer is cut or filtered (finish_reason {reason})"
     if any(isinstance(e, TextChunk) and e.refusal for e in events):
         return "the model refused (a refusal is not an answer to replay)"
-    return unallowed_call(assemble_tool_calls([e for e in events if isinstance(e, ToolCallDelta)]), params)
+    return unallowed_call(tool_calls(events) if calls is None else calls, params)
 
 
 def unallowed_call(calls: Sequence[ToolCall], params: Mapping[str, Any]) -> str | None:
