@@ -78,7 +78,7 @@ class Answerer:
     def priced_for(self, request: AskRequest) -> str:
         """The model that prices (and tokenizes) this request: its override, the model called, the default. On the
         simulated provider no model is called: a model the caller names is imitated, not billed, so it is priced as
-        the one the provider was configured to imitate (``NEARHIT_CHAT_MODEL``), never as the caller's choice (a
+        the one the provider was configured to imitate (``NEARHIT_MODEL``), never as the caller's choice (a
         gateway caller naming ``o1-pro`` "saved" $0.065 a hit, against gpt-4o's cents)."""
         provider = self.runtime.provider_for(request.provider)
         if provider.simulated:
