@@ -209,14 +209,16 @@ async def test_a_follower_left_mid_answer_by_its_leader_is_told_why(settings: Se
     """The leader's generation stops after the follower passed a piece on (its upstream failed, or every client of
     its process left): the follower cannot start again (its client has the piece) and fails, saying why. It said "the
     shared generation stopped before its end" whatever happened: a client reading it could not tell an upstream's
-    failure from another process's client leaving (hv62)."""
+    failure from another process's client leaving (hv62). Each step waits for the one before (no fixed sleep: under
+    load a follower that had not yet passed a piece on led the generation itself, for 30 s)."""
     redis = await bootstrap.connect_redis(settings)
     keys = KeySpace(settings.index_name)
-    started = asyncio.Event()
+    started, passed_on = asyncio.Event(), asyncio.Event()
 
     async def failing() -> AsyncIterator[LLMEvent]:
         yield TextChunk("the first words ")
-        await asyncio.sleep(0.4)  # the follower hears them
+        started.set()  # published: a process asking now follows
+        await passed_on.wait()
         raise LLMError("openai answered HTTP 500: the model is overloaded")
 
     async def slow() -> AsyncIterator[LLMEvent]:
@@ -225,24 +227,33 @@ async def test_a_follower_left_mid_answer_by_its_leader_is_told_why(settings: Se
         await asyncio.sleep(30)
         yield StreamEnd(Usage(5, 3), "stop", "m")
 
+    async def following(flight: str, llm: Callable[[], AsyncIterator[LLMEvent]]) -> list[LLMEvent]:
+        await started.wait()
+        events = []
+        async for event in follower.produce(flight, llm, _stored):
+            events.append(event)
+            passed_on.set()  # its client has the first words
+        return events
+
     try:
         flight = f"scope:{uuid.uuid4().hex}:options"
         leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
         ended: tuple[list[LLMEvent] | BaseException, ...] = await asyncio.gather(
-            _events(leader.produce(flight, failing, _stored)), _later(follower, flight, failing), return_exceptions=True
+            _events(leader.produce(flight, failing, _stored)), following(flight, failing), return_exceptions=True
         )
         led, followed = ended
         assert isinstance(led, LLMError) and isinstance(followed, LLMError)
         assert "stopped before its end: openai answered HTTP 500: the model is overloaded" in followed.message
 
         flight = f"scope:{uuid.uuid4().hex}:options"
+        started.clear()
+        passed_on.clear()
         leading = asyncio.create_task(_events(leader.produce(flight, slow, _stored)))
-        await started.wait()
-        following = asyncio.create_task(_later(follower, flight, slow))
-        await asyncio.sleep(0.5)  # the follower has passed the first words on
+        waiting = asyncio.create_task(following(flight, slow))
+        await passed_on.wait()
         leading.cancel()  # every client of the leader's process left
         with pytest.raises(LLMError, match="stopped before its end: every client of the process leading it left"):
-            await following
+            await waiting
         assert follower.led == 0  # it did not call the LLM itself after passing words on
     finally:
         await redis.aclose()
