@@ -247,6 +247,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v175": "nearhit_conversations_v175.jsonl",
     "nearhit-conversations-v176": "nearhit_conversations_v176.jsonl",
     "nearhit-conversations-v177": "nearhit_conversations_v177.jsonl",
+    "nearhit-conversations-v178": "nearhit_conversations_v178.jsonl",
+    "nearhit-conversations-v179": "nearhit_conversations_v179.jsonl",
+    "nearhit-conversations-v180": "nearhit_conversations_v180.jsonl",
+    "nearhit-conversations-v181": "nearhit_conversations_v181.jsonl",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
