@@ -90,6 +90,13 @@ def _as_looked_up(prompt: str, history: tuple[tuple[str, str], ...]) -> Lookup:
     return looked
 
 
+def test_the_round_trips_are_counted_on_the_lookups_the_latency_figure_times() -> None:
+    """``conversation_round_trips.py`` asks each conversation as ``conversation_latency.py`` does (lt63): its question
+    not marked, so no user turn nobody sent is split off it."""
+    source = inspect.getsource(load_script("conversation_round_trips").main)
+    assert "marked(pair.b, run)" in source and "prompt} (" not in source
+
+
 MARKED = (
     "chance_cpu",
     "context_replay",
