@@ -3,7 +3,8 @@ loop thread's CPU (``time.thread_time``: the embedder's thread and a shared mach
 in each second-chance stage and in the proof helpers they call (``_turn_chances``, ``_users_chances``,
 ``turns.readings``, ``_may_serve``, ``_may_match``: nested inside the stages, so not added to them), split by outcome
 (the first look served, a second chance served, missed). The lookups are ``conversation_profile.py``'s: every ``a``
-stored, each ``b`` with earlier turns looked up once, its text marked so nothing is embedded before.
+stored, each ``b`` with earlier turns looked up once, its first turn marked so nothing is embedded before
+(``conversation_latency.marked``: until lt63 its question was marked too, split off as a user turn nobody sent).
 
     PYTHONPATH=src:benchmarks python benchmarks/chance_cpu.py conversations
 """
@@ -19,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from conversation_latency import SECOND_CHANCES, embed_every_time, fresh, run_mark
+from conversation_latency import SECOND_CHANCES, embed_every_time, marked, run_mark
 from nearhit.cache import context_match, conversation, learned_add, referent, turns
 from nearhit.cache import conversation_lookup as cl
 from nearhit.config import load_settings
@@ -111,7 +112,7 @@ async def measure(name: str, run: str) -> dict[str, list[tuple[Spent, Counter[st
             setattr(module, attr, wrapped)
         try:
             for pair in pairs:
-                side = dataset.Side(f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
+                side = dataset.Side(*marked(pair.b, run))
                 await cache.background.drain()
                 spent.clear()
                 calls.clear()

@@ -1,16 +1,17 @@
 """A conversation's first-look context stage replayed on recorded inputs: a steadier yardstick than the whole lookup.
 
 ``conversation_latency.py``'s "first look less the embed" moves by tenths of a millisecond from run to run on this
-shared machine (Redis, the embedder's threads and the other sessions' load all in it). ``record`` runs its
-conversation lookups once (fow-cache's dev conversations, each ``a`` stored in one scope, each ``b`` looked up after
-its marked turns, as that benchmark does) and keeps what each lookup's context stage was given: the question and its
+shared machine (Redis, the embedder's threads and the other sessions' load all in it). ``record`` runs its conversation
+lookups once (fow-cache's dev conversations, each ``a`` stored in one scope, each ``b`` looked up after its turns, the
+first marked, as that benchmark does: ``conversation_latency.marked``; until lt63 its question was marked too, which the
+lookup split off as a user turn nobody sent) and keeps what each lookup's context stage was given: the question and its
 turns, its two vectors, the KNN rows and the servable floor. ``replay`` then runs the stage alone on those inputs
-(``conversation.comparable``, ``context_match.split_under``, ``context_match.match``, and the context's normalised
-text the exact read keys on), each round with every per-text cache of ``nearhit`` emptied first (every lookup cold,
-a candidate's turns read again once met, as in the benchmark), and prints the p25 / p50 / p75 of each lookup's
-fastest round, and the sum. No Redis, no embedder: run the same file on two trees, one after the other, to compare
-them. ``--outputs FILE`` writes what the stage decided (the rows kept, the refusals, every candidate and margin) for
-``cmp`` between trees.
+(``conversation.comparable``, ``context_match.split_under``, ``context_match.match``, and the context's normalised text
+the exact read keys on), each round with every per-text cache of ``nearhit`` emptied first (every lookup cold, a
+candidate's turns read again once met, as in the benchmark), and prints the p25 / p50 / p75 of each lookup's fastest
+round, and the sum. No Redis, no embedder: run the same file on two trees, one after the other, to compare them.
+``--outputs FILE`` writes what the stage decided (the rows kept, the refusals, every candidate and margin) for ``cmp``
+between trees.
 
     PYTHONPATH=src:. python benchmarks/context_replay.py record /tmp/recs.pkl
     PYTHONPATH=/tmp/base/src:. python benchmarks/context_replay.py replay /tmp/recs.pkl --rounds 12 --outputs a.pkl
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from conversation_latency import RUN_MARK, embed_every_time, fresh
+from conversation_latency import RUN_MARK, embed_every_time, marked
 from nearhit.cache import context_match, conversation, semantic_cache
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
@@ -71,7 +72,7 @@ async def record() -> list[Record]:
         for pair in pairs:
             await cache.store(request(cache, f"t{run}", pair.a), "an answer")
         for pair in pairs:
-            side = dataset.Side(f"{pair.b.prompt} ({run}c)", fresh(pair.b.history, run))
+            side = dataset.Side(*marked(pair.b, run))
             seen.clear()
             query = request(cache, f"t{run}", side)
             first = await cache.first_look(query)

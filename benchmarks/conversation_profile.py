@@ -2,9 +2,10 @@
 ``timings_ms`` a result carries) and a cProfile of the event loop's thread over the lookups.
 
 Per dev split named, every pair's ``a`` is stored in one scope (as ``conversation_latency.py`` stores fow-cache's),
-then each ``b`` with earlier turns is looked up once, its text marked so that no embedding and no per-text cache
-knows it (every lookup pays what a new conversation pays). The model runs in another thread: it shows in the profile
-as the wait (``select.epoll.poll``), not as its own functions.
+then each ``b`` with earlier turns is looked up once, its first turn marked so that no embedding and no per-text cache
+knows it (every lookup pays what a new conversation pays; ``conversation_latency.marked``: until lt63 its question was
+marked too, which the lookup split off as a user turn nobody sent). The model runs in another thread: it shows in the
+profile as the wait (``select.epoll.poll``), not as its own functions.
 
     PYTHONPATH=src python benchmarks/conversation_profile.py conversations nearhit-conversations-v61
     PYTHONPATH=src python benchmarks/conversation_profile.py conversations --sort cumulative --lines 60
@@ -21,7 +22,7 @@ import statistics
 import time
 from collections import defaultdict
 
-from conversation_latency import SECOND_CHANCES, embed_every_time, fresh, run_mark
+from conversation_latency import SECOND_CHANCES, embed_every_time, marked, run_mark
 from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
@@ -59,7 +60,7 @@ async def profile(
             for pair in pairs:
                 await cache.store(request(cache, f"p{run}", pair.a), "an answer")
             for pair in pairs:
-                side = dataset.Side(f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
+                side = dataset.Side(*marked(pair.b, run))
                 await cache.background.drain()  # the last lookup's writes land outside the profile
                 profiler = cProfile.Profile()
                 started = time.thread_time()

@@ -1,10 +1,11 @@
 """How many round trips to Redis a conversation's lookup makes, by outcome and, beyond the first look, by stage and
 by the commands each carried (issue 14: a miss's second chances waited on round trips one after another).
 
-Stores fow-cache's dev conversations and looks each one up once with a marked first turn, as
-``conversation_latency.py`` does; counts every command write the lookup's own task sends (not the background's). The
-counts are exact, not timings: a tree's figure does not move with the machine's load, nor from run to run (one mark,
-``RUN_MARK``, in every run, every stored vector read as absent).
+Stores fow-cache's dev conversations and looks each one up once as ``conversation_latency.py`` does (its question as
+the pair asks it, its first turn marked: ``conversation_latency.marked``; until lt63 its question was marked too, which
+the lookup split off as a user turn of its own); counts every command write the lookup's own task sends (not the
+background's). The counts are exact, not timings: a tree's figure does not move with the machine's load, nor from run
+to run (one mark, ``RUN_MARK``, in every run, every stored vector read as absent).
 
     PYTHONPATH=src:benchmarks python benchmarks/conversation_round_trips.py
 """
@@ -20,7 +21,7 @@ from typing import Any
 
 from redis.asyncio import connection
 
-from conversation_latency import RUN_MARK, SECOND_CHANCES, embed_every_time, fresh
+from conversation_latency import RUN_MARK, SECOND_CHANCES, embed_every_time, marked
 from nearhit.cache import conversation_lookup
 from nearhit.config import load_settings
 from nearhit.evaluation import dataset, scratch_cache
@@ -79,7 +80,7 @@ async def main() -> None:
         counted.task = asyncio.current_task()
         for pair in pairs:
             counted.trips.clear()
-            side = dataset.Side(f"{pair.b.prompt} ({run}c)", fresh(pair.b.history, run))
+            side = dataset.Side(*marked(pair.b, run))
             result = await cache.lookup(request(cache, f"t{run}", side))
             second = any(stage in result.timings_ms for stage in SECOND_CHANCES)
             outcome = (

@@ -18,14 +18,21 @@ The last line reads the conversation's figure again as if the asking side's turn
 comparison at its repeated cost): what a cache of the asking side's readings could give at most, where a chat's
 earlier lookup had read them.
 
+``--profile FILE``: a cProfile of the conversations' first looks alone (their requests built, as the CPU column counts
+them; the single questions' and the turns before left out), written to ``FILE`` and its 40 costliest functions by
+their own time printed (``pstats`` reads it again). The profiler slows what it watches, the conversations' columns
+with it: take the figures from a run without it.
+
     PYTHONPATH=src python benchmarks/first_look_floor.py [--rounds 2] [--after-turn | --after-hit]
-        [--mark-first | --mark-after]
+        [--mark-first | --mark-after] [--profile FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import statistics
 import time
 from collections import defaultdict
@@ -136,8 +143,11 @@ PARTS = (
 )
 
 
-async def main(rounds: int, after_turn: bool, mark: str = TURN, after_hit: bool = False) -> None:
+async def main(
+    rounds: int, after_turn: bool, mark: str = TURN, after_hit: bool = False, profile: str | None = None
+) -> None:
     after_turn = after_turn or after_hit
+    profiler = cProfile.Profile() if profile else None
     before = "its turn before served by a hit" if after_hit else "its turn before stored"
     pairs = [p for p in dataset.load("conversations", "dev") if p.a.history]
     timed = Timed()
@@ -166,7 +176,7 @@ async def main(rounds: int, after_turn: bool, mark: str = TURN, after_hit: bool 
                     name = (
                         (f"conversation, {before}" + (", read ahead" if read else "")) if after_turn else "conversation"
                     )
-                    looks[name].append(await _look(cache, timed, asked))
+                    looks[name].append(await _look(cache, timed, asked, profiler))
     print(
         f"{len(pairs)} pairs x {rounds} rounds, one lookup at a time; p50 and mean ms of each part over every lookup "
         "(a part a lookup does not run: 0)\n"
@@ -191,6 +201,10 @@ async def main(rounds: int, after_turn: bool, mark: str = TURN, after_hit: bool 
             f"{name}: first look less the embed p50 {figure:.3f} ms, {figure - single:+.3f} over the single question; "
             f"its costliest comparison at its repeated cost {ceiling:.3f} ms, {ceiling - single:+.3f}"
         )
+    if profiler is not None and profile is not None:
+        profiler.dump_stats(profile)
+        print(f"\nThe conversations' first looks under cProfile ({profile}), by each function's own time:\n")
+        pstats.Stats(profile).sort_stats("tottime").print_stats(40)
 
 
 async def _turn_before(cache: SemanticCache, asked: dataset.Side, read: bool, hit: bool = False) -> None:
@@ -215,12 +229,19 @@ async def _turn_before(cache: SemanticCache, asked: dataset.Side, read: bool, hi
         await cache.background.drain()
 
 
-async def _look(cache: SemanticCache, timed: Timed, side: dataset.Side) -> Spans:
-    """One first look of ``side``, split into its parts (:data:`PARTS`); its second chances run after."""
+async def _look(
+    cache: SemanticCache, timed: Timed, side: dataset.Side, profiler: cProfile.Profile | None = None
+) -> Spans:
+    """One first look of ``side``, split into its parts (:data:`PARTS`), under ``profiler`` when given; its second
+    chances run after."""
     timed.start()
+    if profiler is not None:
+        profiler.enable()
     cpu = time.thread_time()
     first = await cache.first_look(request(cache, f"t{run_mark()}", side))
     cpu = (time.thread_time() - cpu) * 1000
+    if profiler is not None:
+        profiler.disable()
     timed.repeat_costliest()
     stages = first.result.timings_ms
     spans = dict(timed.spans)
@@ -283,5 +304,8 @@ if __name__ == "__main__":
         help="as --after-turn, the turn before stored without the read, then asked again and served by a hit, which "
         "reads the next turn ahead (as the service does) and not, alternated",
     )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="a cProfile of the conversations' first looks, written to FILE (pstats)"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.rounds, arguments.after_turn, arguments.mark, arguments.after_hit))
+    asyncio.run(main(arguments.rounds, arguments.after_turn, arguments.mark, arguments.after_hit, arguments.profile))

@@ -1,6 +1,8 @@
 """What a conversation's miss pays its embedder beyond a hit (issue 14): per second chance, the embedder calls it
 makes, their texts (how many, how many computed, not read from the embedding store) and their time, on the lookups of
-``conversation_profile.py`` (every ``a`` stored, each ``b`` looked up once with a history never embedded before);
+``conversation_profile.py`` (every ``a`` stored, each ``b`` looked up once with a history never embedded before, its
+first turn marked: ``conversation_latency.marked``; until lt63 its question was marked too, as
+``conversation_profile.py``'s still is, which the lookup split off as a user turn nobody sent);
 and the lookups' p50 apart for hits and misses (a hit should pay none of it).
 
     PYTHONPATH=src:benchmarks python benchmarks/miss_embeds.py conversations
@@ -24,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from conversation_latency import fresh, only_this_runs_vectors, run_mark
+from conversation_latency import marked, only_this_runs_vectors, run_mark
 from nearhit.cache import conversation
 from nearhit.cache.keys import normalise
 from nearhit.config import load_settings
@@ -79,7 +81,7 @@ async def measure(names: list[str]) -> tuple[Calls, dict[str, list[float]], dict
                 await cache.store(request(cache, f"p{run}", pair.a), "an answer")
             store.embed, store.compute = counted_embed, counted_compute  # type: ignore[method-assign]
             for pair in pairs:
-                side = dataset.Side(f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
+                side = dataset.Side(*marked(pair.b, run))
                 await cache.background.drain()
                 result = await cache.lookup(request(cache, f"p{run}", side))
                 totals["hit" if result.hit else "miss"].append(result.timings_ms["total"])

@@ -1,10 +1,12 @@
-"""Which of a conversation's second chances can serve, read before they embed (issue 14, latency): per set, the
-lookups of ``conversation_profile.py`` (every ``a`` stored, each ``b`` with earlier turns looked up once, its text
-marked so nothing is embedded before), split by outcome (the first look served, a second chance served, missed), with
-the stage that served, the embedder calls each stage made, and, for the lookups the first look did not serve, the
-candidates of ``turn_by_turn`` and ``user_turns`` as chosen from the words and the floor alone
-(``_turn_candidates``, ``_users_candidates``) against those that may still serve once the words' checks and the margin
-they would get are read at a cosine of 1 (``_turn_chances``, ``_users_chances``: what ``embed_ahead`` embeds for).
+"""Which of a conversation's second chances can serve, read before they embed (issue 14, latency): per set, the lookups
+of ``conversation_profile.py`` (every ``a`` stored, each ``b`` with earlier turns looked up once, its first turn marked
+so nothing is embedded before: ``conversation_latency.marked``; until lt63 its question was marked too, as
+``conversation_profile.py``'s still is, which the lookup split off as a user turn nobody sent), split by outcome (the
+first look served, a second chance served, missed), with the stage that served, the embedder calls each stage made, and,
+for the lookups the first look did not serve, the candidates of ``turn_by_turn`` and ``user_turns`` as chosen from the
+words and the floor alone (``_turn_candidates``, ``_users_candidates``) against those that may still serve once the
+words' checks and the margin they would get are read at a cosine of 1 (``_turn_chances``, ``_users_chances``: what
+``embed_ahead`` embeds for).
 
     PYTHONPATH=src:benchmarks python benchmarks/miss_proof.py conversations nearhit-conversations-v61
 """
@@ -18,7 +20,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
-from conversation_latency import SECOND_CHANCES, embed_every_time, fresh, run_mark
+from conversation_latency import SECOND_CHANCES, embed_every_time, marked, run_mark
 from miss_embeds import _caller
 from nearhit.cache import conversation_lookup as cl
 from nearhit.config import load_settings
@@ -70,7 +72,7 @@ async def measure(name: str, run: str) -> tuple[Tally, dict[str, list[float]]]:
         store.embed, cl.embed_ahead = counted_embed, counted_ahead  # type: ignore[method-assign]
         try:
             for pair in pairs:
-                side = dataset.Side(f"{pair.b.prompt} ({run})", fresh(pair.b.history, run))
+                side = dataset.Side(*marked(pair.b, run))
                 await cache.background.drain()
                 calls.clear()
                 seen.clear()
