@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from nearhit.errors import InvalidInput
 from nearhit.evaluation import dataset
 from nearhit.evaluation.dataset import Side, load, load_jsonl
+from tests.support.benchmarks import load_script
 
 DATA = Path(__file__).with_name("data")
 
@@ -115,6 +117,25 @@ def test_missing_or_empty_file(tmp_path: Path) -> None:
         load(str(tmp_path / "nope.jsonl"))
     with pytest.raises(InvalidInput, match="no pairs"):
         load_jsonl(write(tmp_path, ""))
+
+
+def test_a_gzipped_file_reads_as_its_plain_text_and_one_cut_short_is_named(tmp_path: Path) -> None:
+    plain = write(tmp_path, {"id": "one", "a": "x", "b": "y", "same_answer": True, "category": "c"})
+    packed = tmp_path / "pairs.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert load(str(packed)) == load(str(plain))
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(packed.read_bytes()[:-9])
+    with pytest.raises(InvalidInput, match=f"cannot read dataset '{cut}'"):
+        load(str(cut))
+
+
+def test_the_sets_bundled_unread_are_kept_gzipped() -> None:
+    """A grep over the sources must not print a held-out pair (helpers' greps did, twice): those sets are gzipped."""
+    misses = load_script("conversation_misses")
+    assert misses.HELD_OUT and all(dataset.BUNDLED_FILES[name].endswith(".jsonl.gz") for name in misses.HELD_OUT)
+    assert all((dataset.DATA_DIR / dataset.BUNDLED_FILES[name]).is_file() for name in misses.HELD_OUT)
+    assert len(load(misses.HELD_OUT[0])) == 198
 
 
 def test_a_set_name_that_is_no_set_lists_the_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

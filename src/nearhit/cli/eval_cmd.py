@@ -36,7 +36,8 @@ _DATASET_HELP = (
     "'questions' or 'conversations' (fow-cache), "
     f"'nearhit', '{_QUESTION_SETS[0]}' to '{_QUESTION_SETS[-1]}', "
     f"'{_CONVERSATION_SETS[0]}' to '{_CONVERSATION_SETS[-1]}' (ours), "
-    "or a JSONL file with a, b (a prompt or a list of {role, content} messages), same_answer, category (optional "
+    "or a JSONL file (gzipped if its name ends .gz) with a, b (a prompt or a list of {role, content} messages), "
+    "same_answer, category (optional "
     "id, lang, and a_answer: the answer given to a's last question, stored as its entry's response instead of a "
     "placeholder) per line."
 )

@@ -10,12 +10,13 @@ Every set is cut into dev and test by id (``splits``): ``load`` takes the split 
 from __future__ import annotations
 
 import difflib
+import gzip
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from nearhit import jsonbody, validate
 from nearhit.errors import InvalidInput
@@ -26,7 +27,8 @@ OURS = "nearhit"
 OURS_V2 = "nearhit-v2"
 OUR_CONVERSATIONS = "nearhit-conversations"
 # Our sets kept in one file each (the split is applied on load), each written by a session that read none of
-# the code or the other data; benchmarks/README.md says when each was made and last used for a decision.
+# the code or the other data; benchmarks/README.md says when each was made and last used for a decision. Sets
+# bundled unread for a later session's decision are kept gzipped, so a grep over the sources cannot show their pairs.
 BUNDLED_FILES = {
     OURS_V2: "nearhit_pairs_v2.jsonl",
     "nearhit-v3": "nearhit_pairs_v3.jsonl",
@@ -239,18 +241,18 @@ BUNDLED_FILES = {
     "nearhit-conversations-v167": "nearhit_conversations_v167.jsonl",
     "nearhit-conversations-v168": "nearhit_conversations_v168.jsonl",
     "nearhit-conversations-v169": "nearhit_conversations_v169.jsonl",
-    "nearhit-conversations-v170": "nearhit_conversations_v170.jsonl",
-    "nearhit-conversations-v171": "nearhit_conversations_v171.jsonl",
-    "nearhit-conversations-v172": "nearhit_conversations_v172.jsonl",
-    "nearhit-conversations-v173": "nearhit_conversations_v173.jsonl",
-    "nearhit-conversations-v174": "nearhit_conversations_v174.jsonl",
-    "nearhit-conversations-v175": "nearhit_conversations_v175.jsonl",
-    "nearhit-conversations-v176": "nearhit_conversations_v176.jsonl",
-    "nearhit-conversations-v177": "nearhit_conversations_v177.jsonl",
-    "nearhit-conversations-v178": "nearhit_conversations_v178.jsonl",
-    "nearhit-conversations-v179": "nearhit_conversations_v179.jsonl",
-    "nearhit-conversations-v180": "nearhit_conversations_v180.jsonl",
-    "nearhit-conversations-v181": "nearhit_conversations_v181.jsonl",
+    "nearhit-conversations-v170": "nearhit_conversations_v170.jsonl.gz",
+    "nearhit-conversations-v171": "nearhit_conversations_v171.jsonl.gz",
+    "nearhit-conversations-v172": "nearhit_conversations_v172.jsonl.gz",
+    "nearhit-conversations-v173": "nearhit_conversations_v173.jsonl.gz",
+    "nearhit-conversations-v174": "nearhit_conversations_v174.jsonl.gz",
+    "nearhit-conversations-v175": "nearhit_conversations_v175.jsonl.gz",
+    "nearhit-conversations-v176": "nearhit_conversations_v176.jsonl.gz",
+    "nearhit-conversations-v177": "nearhit_conversations_v177.jsonl.gz",
+    "nearhit-conversations-v178": "nearhit_conversations_v178.jsonl.gz",
+    "nearhit-conversations-v179": "nearhit_conversations_v179.jsonl.gz",
+    "nearhit-conversations-v180": "nearhit_conversations_v180.jsonl.gz",
+    "nearhit-conversations-v181": "nearhit_conversations_v181.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
@@ -348,20 +350,27 @@ MAX_FILE_BYTES = 256 * 2**20
 
 
 def load_jsonl(path: Path, max_prompt_chars: int | None = None) -> list[Pair]:
-    """Pairs from a JSONL file: one object a line with ``a``, ``b``, ``same_answer``, ``category`` (optional ``id``,
-    ``lang``, ``a_answer``). Read line by line within :data:`MAX_LINE_BYTES` a line and :data:`MAX_FILE_BYTES` in
-    all, so a file of no newline (or no end) fails naming the line instead of filling the memory."""
+    """Pairs from a JSONL file (gzipped when its name ends ``.gz``): one object a line with ``a``, ``b``,
+    ``same_answer``, ``category`` (optional ``id``, ``lang``, ``a_answer``). Read line by line within
+    :data:`MAX_LINE_BYTES` a line and :data:`MAX_FILE_BYTES` in all (uncompressed), so a file of no newline (or no
+    end) fails naming the line instead of filling the memory."""
     try:
-        with path.open("rb") as file:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as file:
             pairs = parse(_lines(path, file), max_prompt_chars)
-    except OSError as exc:
-        raise InvalidInput(f"cannot read dataset {str(path)!r}: {exc}") from None
+    except (OSError, EOFError) as exc:  # EOFError: a gzipped file cut short
+        raise InvalidInput(f"cannot read dataset {str(path)!r}: {exc or 'the file ends too soon'}") from None
     if not pairs:
         raise InvalidInput(f"{path}: no pairs in the file")
     return pairs
 
 
-def _lines(path: Path, file: BinaryIO) -> Iterator[tuple[str, object]]:
+class _ReadsLines(Protocol):
+    """A file read in bytes, line by line: a plain one or a gzipped one."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def _lines(path: Path, file: _ReadsLines) -> Iterator[tuple[str, object]]:
     """Each non-blank line of ``file`` as (where, its JSON value)."""
     read = 0
     for number in itertools.count(1):
