@@ -253,6 +253,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v179": "nearhit_conversations_v179.jsonl.gz",
     "nearhit-conversations-v180": "nearhit_conversations_v180.jsonl.gz",
     "nearhit-conversations-v181": "nearhit_conversations_v181.jsonl.gz",
+    "nearhit-conversations-v182": "nearhit_conversations_v182.jsonl.gz",
+    "nearhit-conversations-v183": "nearhit_conversations_v183.jsonl.gz",
+    "nearhit-conversations-v184": "nearhit_conversations_v184.jsonl.gz",
+    "nearhit-conversations-v185": "nearhit_conversations_v185.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
