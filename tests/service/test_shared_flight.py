@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +23,9 @@ from nearhit.llm.errors import LLMError
 from nearhit.service import bootstrap, storing
 from nearhit.service.shared_flight import SharedFlights
 from tests.support.fake_upstream import FakeUpstream, Pause, Stream
-from tests.support.server_process import server_process
+from tests.support.server_process import running_server, server_process
+from tests.support.sse import events
+from tests.support.waiting import eventually
 
 PROMPT = "Explain, in two sentences, why a shared cache needs a cross-process single-flight."
 
@@ -257,3 +262,64 @@ async def test_a_follower_left_mid_answer_by_its_leader_is_told_why(settings: Se
         assert follower.led == 0  # it did not call the LLM itself after passing words on
     finally:
         await redis.aclose()
+
+
+LEFT_PROMPT = "Explain, in three sentences, why a follower must outlive the clients of its leader."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["disconnect", "sigkill"])
+async def test_a_follower_in_another_process_gets_the_whole_answer_when_its_leader_stops(
+    tmp_path: Path, redis_url: str, upstream_server: FakeUpstream, how: str
+) -> None:
+    """Process A leads a miss, process B follows it through Redis and has passed the first words on; then every
+    client of A leaves (or A is killed). B's client still gets the whole answer, and one entry is stored. Before
+    (hv62) B's client got "the generation shared with another process stopped before its end" (A's clients left:
+    A cancelled its call) or waited 10 s for the same error (A killed). When A's clients leave, A's call goes on
+    while B listens: one LLM call. When A is killed, B calls the LLM itself: two calls, and its client's answer
+    goes on from the words it already has (the second call repeats them)."""
+    answer = upstream_server.answer("A follower ", "outlives ", "its leader's clients.", usage=(20, 6))
+    upstream_server.reset(Stream([*answer.items[:2], Pause(4.0), *answer.items[2:]]))  # A stops in the pause
+    env = {
+        "REDIS_URL": redis_url,
+        "VECTOR_INDEX_NAME": f"sf_{uuid.uuid4().hex[:8]}",
+        "NEARHIT_LLM": "openai",
+        "OPENAI_BASE_URL": upstream_server.base_url,
+        "OPENAI_API_KEY": "test-key",
+    }
+    body = {"prompt": LEFT_PROMPT, "include_raw": False}
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    with contextlib.ExitStack() as stack:
+        url_a, process_a = stack.enter_context(running_server(env, tmp_path / "a"))
+        url_b = stack.enter_context(server_process(env, tmp_path / "b"))
+        async with httpx.AsyncClient(timeout=30) as client_a, httpx.AsyncClient(timeout=30) as client_b:
+            async with client_a.stream("POST", f"{url_a}/ask/stream", json=body) as leading:
+                led = events(leading)  # held: a reader dropped closes its response (its client leaves)
+                assert await _first_words(led) == "A follower "
+                async with client_b.stream("POST", f"{url_b}/ask/stream", json=body) as following:
+                    followed = events(following)
+                    assert await _first_words(followed) == "A follower "  # B follows A's call: its words
+                    if how == "disconnect":
+                        await leading.aclose()  # A's only client leaves
+                    else:
+                        os.kill(process_a.pid, signal.SIGKILL)
+                    rest = [(kind, data) async for kind, data in followed]
+            words = "A follower " + "".join(data["content"] for kind, data in rest if kind == "content_chunk")
+            (done,) = [data for kind, data in rest if kind == "column_complete"]
+            assert (done["status"], words) == ("done", "A follower outlives its leader's clients."), done
+            assert done["store"] == "stored" and done["joined"] == (how == "disconnect"), done
+
+            async def entries() -> int:
+                return int((await client_b.get(f"{url_b}/cache/stats")).json()["entries"])
+
+            assert await eventually(entries) == 1
+    assert len(upstream_server.chat_requests) == (1 if how == "disconnect" else 2)
+
+
+async def _first_words(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> str:
+    """The first piece of the cache column's answer (the events before it read and dropped)."""
+    async for kind, data in stream:
+        if kind == "content_chunk" and data["content"]:
+            return str(data["content"])
+    raise AssertionError("the stream ended without a word")
