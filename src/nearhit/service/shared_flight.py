@@ -205,11 +205,15 @@ class SharedFlights:
     async def _left(self, generation: _Generation) -> None:
         """Every request of this process that wanted the call left before its end: it goes on while a follower in
         another process listens (checked until none does), else it stops."""
-        if await generation.listened():
-            self._outliving.add(generation)
-            generation.outlive(lambda: self._outliving.discard(generation))
-        else:
-            await generation.stop()
+        listened = False
+        try:
+            listened = await generation.listened()
+        finally:  # cancelled again meanwhile, it stops too: never a call nobody holds
+            if listened:
+                self._outliving.add(generation)
+                generation.outlive(lambda: self._outliving.discard(generation))
+            else:
+                await generation.stop()
 
     async def _follow(self, redis: RedisClient, flight: _Flight) -> AsyncIterator[LLMEvent | Gone]:
         """The leader's events as they are written; :class:`Gone` (then nothing) when the leader is gone."""
