@@ -138,6 +138,12 @@ class SharedFlights:
         self.led = 0  # generations this process ran for a flight (including a follower's fallback)
         self.followed = 0  # flights this process read from another's generation
         self._outliving: set[_Generation] = set()  # calls left by this process's requests, kept for followers
+        self._running: set[_Generation] = set()
+
+    @property
+    def running(self) -> int:
+        """The calls this process leads that have not ended yet (one its requests left ends a moment later)."""
+        return len(self._running)
 
     async def produce(
         self,
@@ -159,8 +165,9 @@ class SharedFlights:
         except (RedisError, OSError):
             leader, redis = True, None
         if leader:
-            async for event in self._lead(redis, flight, token, start, lingers):
-                yield event
+            async with contextlib.aclosing(self._lead(redis, flight, token, start, lingers)) as led:
+                async for event in led:  # closed with this one, not when collected: its call stops (or outlives) now
+                    yield event
             return
         assert redis is not None
         self.followed += 1
@@ -171,8 +178,9 @@ class SharedFlights:
                     self.followed -= 1
                 elif heard.upstream:  # asking the LLM again would most likely fail the same way
                     raise _broke_off(heard.why)
-                async for own in _resumed(self._lead(None, flight, token, start, lingers), passed, heard.why):
-                    yield own
+                async with contextlib.aclosing(self._lead(None, flight, token, start, lingers)) as led:
+                    async for own in _resumed(led, passed, heard.why):
+                        yield own
                 return
             passed.append(heard)
             yield heard
@@ -192,9 +200,11 @@ class SharedFlights:
         token: str,
         start: Callable[[], AsyncIterator[LLMEvent]],
         lingers: Callable[[Sequence[LLMEvent]], bool],
-    ) -> AsyncIterator[LLMEvent]:
+    ) -> AsyncGenerator[LLMEvent, None]:
         self.led += 1
         generation = _Generation(redis, flight, token, start, lingers)
+        self._running.add(generation)
+        generation.task.add_done_callback(lambda _: self._running.discard(generation))
         try:
             async for event in generation.events():
                 yield event
@@ -272,7 +282,7 @@ class _Generation:
         self._changed = asyncio.Event()
         self._watcher: asyncio.Task[None] | None = None
         self.ended = False
-        self._task = asyncio.create_task(self._run(token, start, lingers))
+        self.task = asyncio.create_task(self._run(token, start, lingers))
 
     async def events(self) -> AsyncIterator[LLMEvent]:
         """Every event of the call, as it comes; its failure, raised."""
@@ -307,13 +317,13 @@ class _Generation:
 
     async def stop(self) -> None:
         """Cancel the call (its followers are told why) and wait until its lease is let go."""
-        self._task.cancel()
-        await asyncio.wait({self._task})
+        self.task.cancel()
+        await asyncio.wait({self.task})
 
     async def _while_listened(self, forget: Callable[[], None]) -> None:
         try:
             while not self.ended:
-                await asyncio.wait({self._task}, timeout=LISTEN_MS / 2000)
+                await asyncio.wait({self.task}, timeout=LISTEN_MS / 2000)
                 if not self.ended and not await self.listened():
                     await self.stop()
         finally:
