@@ -366,6 +366,8 @@ async def test_a_follower_in_another_process_gets_the_whole_answer_when_its_lead
                 return int((await client_b.get(f"{url_b}/cache/stats")).json()["entries"])
 
             assert await eventually(entries) == 1
+            again = (await client_b.post(f"{url_b}/ask", json=body)).json()["cache"]
+            assert (again["outcome"], again["answer"]) == ("exact", words)  # the whole answer stored, not a piece
     assert len(upstream_server.chat_requests) == (1 if how == "disconnect" else 2)
 
 
