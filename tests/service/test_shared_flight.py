@@ -36,13 +36,7 @@ async def test_twenty_identical_misses_on_two_processes_make_one_llm_call(
 ) -> None:
     answer = upstream_server.answer("One call ", "serves ", "every waiter.", usage=(20, 6))
     upstream_server.reset(Stream([answer.items[0], Pause(1.0), *answer.items[1:]]))  # slow: the misses overlap
-    env = {
-        "REDIS_URL": redis_url,
-        "VECTOR_INDEX_NAME": f"sf_{uuid.uuid4().hex[:8]}",
-        "NEARHIT_LLM": "openai",
-        "OPENAI_BASE_URL": upstream_server.base_url,
-        "OPENAI_API_KEY": "test-key",
-    }
+    env = _serving_env(redis_url, upstream_server)
     for i in range(2):
         (tmp_path / f"p{i}").mkdir()
     with contextlib.ExitStack() as stack:
@@ -159,6 +153,17 @@ async def test_a_failed_or_cut_generation_is_not_replayed_to_the_next_flight(set
             await redis.delete(keys.flight_lock(sha256_hex(flight)[:32]), keys.flight_events(sha256_hex(flight)[:32]))
     finally:
         await redis.aclose()
+
+
+def _serving_env(redis_url: str, upstream: FakeUpstream) -> dict[str, str]:
+    """A ``nearhit serve`` process on the shared Redis (an index of the test's own), calling the fake upstream."""
+    return {
+        "REDIS_URL": redis_url,
+        "VECTOR_INDEX_NAME": f"sf_{uuid.uuid4().hex[:8]}",
+        "NEARHIT_LLM": "openai",
+        "OPENAI_BASE_URL": upstream.base_url,
+        "OPENAI_API_KEY": "test-key",
+    }
 
 
 def _stored(events: Sequence[LLMEvent]) -> bool:
@@ -332,13 +337,7 @@ async def test_a_follower_in_another_process_gets_the_whole_answer_when_its_lead
     goes on from the words it already has (the second call repeats them)."""
     answer = upstream_server.answer("A follower ", "outlives ", "its leader's clients.", usage=(20, 6))
     upstream_server.reset(Stream([*answer.items[:2], Pause(4.0), *answer.items[2:]]))  # A stops in the pause
-    env = {
-        "REDIS_URL": redis_url,
-        "VECTOR_INDEX_NAME": f"sf_{uuid.uuid4().hex[:8]}",
-        "NEARHIT_LLM": "openai",
-        "OPENAI_BASE_URL": upstream_server.base_url,
-        "OPENAI_API_KEY": "test-key",
-    }
+    env = _serving_env(redis_url, upstream_server)
     body = {"prompt": LEFT_PROMPT, "include_raw": False}
     for name in ("a", "b"):
         (tmp_path / name).mkdir()

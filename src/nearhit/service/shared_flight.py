@@ -165,7 +165,7 @@ class SharedFlights:
         except (RedisError, OSError):
             leader, redis = True, None
         if leader:
-            async with contextlib.aclosing(self._lead(redis, flight, token, start, lingers)) as led:
+            async with contextlib.aclosing(self._lead(_Generation(redis, flight, token, start, lingers))) as led:
                 async for event in led:  # closed with this one, not when collected: its call stops (or outlives) now
                     yield event
             return
@@ -178,7 +178,8 @@ class SharedFlights:
                     self.followed -= 1
                 elif heard.upstream:  # asking the LLM again would most likely fail the same way
                     raise _broke_off(heard.why)
-                async with contextlib.aclosing(self._lead(None, flight, token, start, lingers)) as led:
+                own_call = _Generation(None, flight, token, start, lingers)
+                async with contextlib.aclosing(self._lead(own_call)) as led:
                     async for own in _resumed(led, passed, heard.why):
                         yield own
                 return
@@ -193,16 +194,10 @@ class SharedFlights:
             await generation.stop()
         await asyncio.gather(*(generation.watched() for generation in outliving))
 
-    async def _lead(
-        self,
-        redis: RedisClient | None,
-        flight: _Flight,
-        token: str,
-        start: Callable[[], AsyncIterator[LLMEvent]],
-        lingers: Callable[[Sequence[LLMEvent]], bool],
-    ) -> AsyncGenerator[LLMEvent, None]:
+    async def _lead(self, generation: _Generation) -> AsyncGenerator[LLMEvent, None]:
+        """The events of a call this process leads (just started); when its requests leave before the end, it
+        outlives them or stops."""
         self.led += 1
-        generation = _Generation(redis, flight, token, start, lingers)
         self._running.add(generation)
         generation.task.add_done_callback(lambda _: self._running.discard(generation))
         try:
