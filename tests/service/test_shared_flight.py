@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +23,9 @@ from nearhit.llm.errors import LLMError
 from nearhit.service import bootstrap, storing
 from nearhit.service.shared_flight import SharedFlights
 from tests.support.fake_upstream import FakeUpstream, Pause, Stream
-from tests.support.server_process import server_process
+from tests.support.server_process import running_server, server_process
+from tests.support.sse import events
+from tests.support.waiting import eventually
 
 PROMPT = "Explain, in two sentences, why a shared cache needs a cross-process single-flight."
 
@@ -31,13 +36,7 @@ async def test_twenty_identical_misses_on_two_processes_make_one_llm_call(
 ) -> None:
     answer = upstream_server.answer("One call ", "serves ", "every waiter.", usage=(20, 6))
     upstream_server.reset(Stream([answer.items[0], Pause(1.0), *answer.items[1:]]))  # slow: the misses overlap
-    env = {
-        "REDIS_URL": redis_url,
-        "VECTOR_INDEX_NAME": f"sf_{uuid.uuid4().hex[:8]}",
-        "NEARHIT_LLM": "openai",
-        "OPENAI_BASE_URL": upstream_server.base_url,
-        "OPENAI_API_KEY": "test-key",
-    }
+    env = _serving_env(redis_url, upstream_server)
     for i in range(2):
         (tmp_path / f"p{i}").mkdir()
     with contextlib.ExitStack() as stack:
@@ -156,6 +155,17 @@ async def test_a_failed_or_cut_generation_is_not_replayed_to_the_next_flight(set
         await redis.aclose()
 
 
+def _serving_env(redis_url: str, upstream: FakeUpstream) -> dict[str, str]:
+    """A ``nearhit serve`` process on the shared Redis (an index of the test's own), calling the fake upstream."""
+    return {
+        "REDIS_URL": redis_url,
+        "VECTOR_INDEX_NAME": f"sf_{uuid.uuid4().hex[:8]}",
+        "NEARHIT_LLM": "openai",
+        "OPENAI_BASE_URL": upstream.base_url,
+        "OPENAI_API_KEY": "test-key",
+    }
+
+
 def _stored(events: Sequence[LLMEvent]) -> bool:
     """The service's rule for a flight that lingers: an answer it would store."""
     return storing.not_to_replay(events, {}) is None
@@ -206,11 +216,11 @@ async def test_a_flights_event_another_client_wrote_makes_the_follower_call_the_
 
 
 async def test_a_follower_left_mid_answer_by_its_leader_is_told_why(settings: Settings) -> None:
-    """The leader's generation stops after the follower passed a piece on (its upstream failed, or every client of
-    its process left): the follower cannot start again (its client has the piece) and fails, saying why. It said "the
-    shared generation stopped before its end" whatever happened: a client reading it could not tell an upstream's
-    failure from another process's client leaving (hv62). Each step waits for the one before (no fixed sleep: under
-    load a follower that had not yet passed a piece on led the generation itself, for 30 s)."""
+    """The leader's upstream fails after the follower passed a piece on: the follower does not ask the LLM again (it
+    would most likely fail the same way) and fails, saying why. It said "the shared generation stopped before its
+    end" whatever happened: a client reading it could not tell an upstream's failure from another process's client
+    leaving (hv62). Each step waits for the one before (no fixed sleep: under load a follower that had not yet
+    passed a piece on led the generation itself)."""
     redis = await bootstrap.connect_redis(settings)
     keys = KeySpace(settings.index_name)
     started, passed_on = asyncio.Event(), asyncio.Event()
@@ -221,16 +231,10 @@ async def test_a_follower_left_mid_answer_by_its_leader_is_told_why(settings: Se
         await passed_on.wait()
         raise LLMError("openai answered HTTP 500: the model is overloaded")
 
-    async def slow() -> AsyncIterator[LLMEvent]:
-        yield TextChunk("the first words ")
-        started.set()
-        await asyncio.sleep(30)
-        yield StreamEnd(Usage(5, 3), "stop", "m")
-
-    async def following(flight: str, llm: Callable[[], AsyncIterator[LLMEvent]]) -> list[LLMEvent]:
+    async def following(flight: str) -> list[LLMEvent]:
         await started.wait()
         events = []
-        async for event in follower.produce(flight, llm, _stored):
+        async for event in follower.produce(flight, failing, _stored):
             events.append(event)
             passed_on.set()  # its client has the first words
         return events
@@ -239,21 +243,136 @@ async def test_a_follower_left_mid_answer_by_its_leader_is_told_why(settings: Se
         flight = f"scope:{uuid.uuid4().hex}:options"
         leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
         ended: tuple[list[LLMEvent] | BaseException, ...] = await asyncio.gather(
-            _events(leader.produce(flight, failing, _stored)), following(flight, failing), return_exceptions=True
+            _events(leader.produce(flight, failing, _stored)), following(flight), return_exceptions=True
         )
         led, followed = ended
         assert isinstance(led, LLMError) and isinstance(followed, LLMError)
         assert "stopped before its end: openai answered HTTP 500: the model is overloaded" in followed.message
-
-        flight = f"scope:{uuid.uuid4().hex}:options"
-        started.clear()
-        passed_on.clear()
-        leading = asyncio.create_task(_events(leader.produce(flight, slow, _stored)))
-        waiting = asyncio.create_task(following(flight, slow))
-        await passed_on.wait()
-        leading.cancel()  # every client of the leader's process left
-        with pytest.raises(LLMError, match="stopped before its end: every client of the process leading it left"):
-            await waiting
         assert follower.led == 0  # it did not call the LLM itself after passing words on
     finally:
         await redis.aclose()
+
+
+async def test_a_leaders_call_outlives_its_requests_while_a_follower_listens(settings: Settings) -> None:
+    """Every request of the leading process leaves mid-answer (its clients hung up): the call goes on while a follower
+    in another process listens, which gets the whole answer from that one call (before, hv62, it failed with "every
+    client of the process leading it left"). When the leading process then stops, the follower calls the LLM itself
+    and goes on from the words it passed on. A call nobody listens to any more stops at once."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    started, passed_on, go = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    calls: list[str] = []
+
+    async def leading_call() -> AsyncIterator[LLMEvent]:
+        calls.append("leader")
+        yield TextChunk("the first words ")
+        started.set()
+        await go.wait()
+        yield TextChunk("and the rest.")
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    async def own_call() -> AsyncIterator[LLMEvent]:
+        calls.append("follower")
+        for piece in ("the first ", "words and the rest."):
+            yield TextChunk(piece)
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    async def following(flights: SharedFlights, flight: str) -> str:
+        await started.wait()
+        pieces = []
+        async for event in flights.produce(flight, own_call, _stored):
+            pieces.append(event.text if isinstance(event, TextChunk) else "")
+            passed_on.set()
+        return "".join(pieces)
+
+    async def left_by_its_requests(leader: SharedFlights, flight: str) -> None:
+        """The leader's requests leave once the follower passed the first words on."""
+        leading = asyncio.create_task(_events(leader.produce(flight, leading_call, _stored)))
+        await passed_on.wait()
+        leading.cancel()
+        await asyncio.wait({leading})
+
+    try:
+        leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        waiting = asyncio.create_task(following(follower, flight))
+        await left_by_its_requests(leader, flight)
+        go.set()
+        assert await waiting == "the first words and the rest."
+        assert calls == ["leader"] and follower.led == 0
+
+        for event in (started, passed_on, go):
+            event.clear()
+        calls.clear()
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        waiting = asyncio.create_task(following(follower, flight))
+        await left_by_its_requests(leader, flight)
+        await leader.close()  # the leading process stops
+        assert await waiting == "the first words and the rest."
+        assert calls == ["leader", "follower"] and follower.led == 1
+
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        alone = asyncio.create_task(_events(leader.produce(flight, leading_call, _stored)))
+        await eventually(lambda: len(calls) == 3)
+        alone.cancel()
+        await asyncio.wait({alone})
+        assert not await redis.exists(keys.flight_lock(sha256_hex(flight)[:32]))  # stopped, its lease let go
+    finally:
+        await redis.aclose()
+
+
+LEFT_PROMPT = "Explain, in three sentences, why a follower must outlive the clients of its leader."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["disconnect", "sigkill"])
+async def test_a_follower_in_another_process_gets_the_whole_answer_when_its_leader_stops(
+    tmp_path: Path, redis_url: str, upstream_server: FakeUpstream, how: str
+) -> None:
+    """Process A leads a miss, process B follows it through Redis and has passed the first words on; then every
+    client of A leaves (or A is killed). B's client still gets the whole answer, and one entry is stored. Before
+    (hv62) B's client got "the generation shared with another process stopped before its end" (A's clients left:
+    A cancelled its call) or waited 10 s for the same error (A killed). When A's clients leave, A's call goes on
+    while B listens: one LLM call. When A is killed, B calls the LLM itself: two calls, and its client's answer
+    goes on from the words it already has (the second call repeats them)."""
+    answer = upstream_server.answer("A follower ", "outlives ", "its leader's clients.", usage=(20, 6))
+    upstream_server.reset(Stream([*answer.items[:2], Pause(4.0), *answer.items[2:]]))  # A stops in the pause
+    env = _serving_env(redis_url, upstream_server)
+    body = {"prompt": LEFT_PROMPT, "include_raw": False}
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    with contextlib.ExitStack() as stack:
+        url_a, process_a = stack.enter_context(running_server(env, tmp_path / "a"))
+        url_b = stack.enter_context(server_process(env, tmp_path / "b"))
+        async with httpx.AsyncClient(timeout=30) as client_a, httpx.AsyncClient(timeout=30) as client_b:
+            async with client_a.stream("POST", f"{url_a}/ask/stream", json=body) as leading:
+                led = events(leading)  # held: a reader dropped closes its response (its client leaves)
+                assert await _first_words(led) == "A follower "
+                async with client_b.stream("POST", f"{url_b}/ask/stream", json=body) as following:
+                    followed = events(following)
+                    assert await _first_words(followed) == "A follower "  # B follows A's call: its words
+                    if how == "disconnect":
+                        await leading.aclose()  # A's only client leaves
+                    else:
+                        os.kill(process_a.pid, signal.SIGKILL)
+                    rest = [(kind, data) async for kind, data in followed]
+            words = "A follower " + "".join(data["content"] for kind, data in rest if kind == "content_chunk")
+            (done,) = [data for kind, data in rest if kind == "column_complete"]
+            assert (done["status"], words) == ("done", "A follower outlives its leader's clients."), done
+            assert done["store"] == "stored" and done["joined"] == (how == "disconnect"), done
+
+            async def entries() -> int:
+                return int((await client_b.get(f"{url_b}/cache/stats")).json()["entries"])
+
+            assert await eventually(entries) == 1
+            again = (await client_b.post(f"{url_b}/ask", json=body)).json()["cache"]
+            assert (again["outcome"], again["answer"]) == ("exact", words)  # the whole answer stored, not a piece
+    assert len(upstream_server.chat_requests) == (1 if how == "disconnect" else 2)
+
+
+async def _first_words(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> str:
+    """The first piece of the cache column's answer (the events before it read and dropped)."""
+    async for kind, data in stream:
+        if kind == "content_chunk" and data["content"]:
+            return str(data["content"])
+    raise AssertionError("the stream ended without a word")

@@ -63,9 +63,9 @@ def _name(check: Callable[..., object]) -> str:
 
 async def settled(runtime: Runtime, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - as eventually's
     """Wait until no generation runs: a flight ends after its answer was stored (or skipped), so after this a
-    stored answer is findable and an unstored one will not appear later."""
+    stored answer is findable and an unstored one will not appear later; a call every request left has stopped."""
 
     def idle() -> bool:
-        return not runtime.flights._flights
+        return not runtime.flights._flights and not runtime.shared_flights.running
 
     await eventually(idle, timeout=timeout)

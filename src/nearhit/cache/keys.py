@@ -299,6 +299,11 @@ class KeySpace:
     def flight_events(self, digest: str) -> str:
         return f"{self.root}:{self.index_name}:flight:{{{digest}}}:events"
 
+    def flight_listening(self, digest: str) -> str:
+        """Set, for a moment, by every follower still reading a flight: its leader's call outlives the leader's
+        own requests while it is there."""
+        return f"{self.root}:{self.index_name}:flight:{{{digest}}}:listening"
+
     @property
     def observations_prefix(self) -> str:
         return f"{self.root}:{self.index_name}:observations:"

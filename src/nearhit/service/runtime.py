@@ -231,6 +231,7 @@ class Runtime:
             log.warning("label not recorded: %s", exc)
 
     async def close(self) -> None:
+        await self.shared_flights.close()  # its followers elsewhere told, while Redis is still connected
         if self._owns_embedder and isinstance(self.embedder, Interruptible):
             self.embedder.interrupt()  # a model call still running would hold the process's exit
         if self._watcher is not None:

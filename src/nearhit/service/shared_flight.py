@@ -1,11 +1,17 @@
 """Single-flight across processes: identical misses in several workers or replicas make one LLM call.
 
 :mod:`nearhit.service.singleflight` shares a generation within a process; this shares it between processes
-on the same Redis. The first process to claim a short lock for the flight key (``SET NX PX``) calls the LLM
-and appends every event to a Redis stream; the others read the answer from that stream as it is written. A
-follower never waits forever on a crashed leader: when the lock is gone without an ending, the leader
-reports a failure, or nothing arrives for ``silence_s``, it calls the LLM itself (or, having already passed
-part of the answer on, fails the way an LLM that broke off would).
+on the same Redis. The first process to claim a lease for the flight key (``SET NX PX``, renewed while its call
+runs) calls the LLM and appends every event to a Redis stream; the others read the answer from that stream as it
+is written, saying meanwhile that they listen (a short key each renews as it reads). The leader's call outlives
+its own process's requests while a follower listens: when every client of the leading process leaves, the call
+goes on for the followers in other processes, whose process stores the answer (the left one stores nothing).
+
+A follower never waits forever on a leader that stopped: when the leader's lease lapses (its process was killed),
+it reports a failure or that its process is stopping, or nothing arrives for ``silence_s``, the follower calls the
+LLM itself. Having passed part of the answer on already, it goes on from there when its own call begins with that
+part (the model asked the same again), and otherwise, or when the leader's LLM failed, fails the way an LLM that
+broke off would: its client has words of an answer it cannot finish.
 
 Events cross Redis as JSON of their fields (never pickle: whoever can write to Redis must not run code here).
 """
@@ -18,7 +24,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -29,7 +35,9 @@ from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta
 from nearhit.llm.errors import LLMError
 
-LOCK_MS = 30_000  # the leader's claim; a crashed leader's lapses after this
+LEASE_MS = 5_000  # the leader's claim, renewed every RENEW_S while its call runs: a killed leader's lapses soon
+RENEW_S = 1.0
+LISTEN_MS = 2_000  # a follower's "still listening", renewed four times as often as it lapses
 LINGER_MS = 3_000  # after the end: a miss looked up before the store joins (reads the answer) rather than leads
 SILENCE_S = 10.0  # a follower that hears nothing for this long calls the LLM itself
 _POLL_MS = 200
@@ -86,9 +94,20 @@ def decode(fields: dict[Any, Any]) -> LLMEvent | str | None:
 
 @dataclass(frozen=True)
 class Gone:
-    """The leader's generation ended without its end reaching the follower, and why (for the follower's error)."""
+    """The leader's generation ended without its end reaching the follower, and why (for the follower's error);
+    ``upstream``: its LLM failed (a follower with words passed on does not ask it again)."""
 
     why: str
+    upstream: bool = False
+
+
+@dataclass(frozen=True)
+class _Flight:
+    """The Redis keys of one flight: the leader's lease, its events, its followers' "still listening"."""
+
+    lock: str
+    events: str
+    listening: str
 
 
 def _why(exc: BaseException) -> str:
@@ -100,6 +119,15 @@ def _why(exc: BaseException) -> str:
     return f"{type(exc).__name__} in the process leading it"
 
 
+def _failed(exc: BaseException) -> dict[str, str]:
+    """The marker that ends a failed or left generation's events: why, and whether its LLM failed."""
+    return {"kind": "failed", "why": _why(exc)} | ({"llm": "1"} if isinstance(exc, LLMError) else {})
+
+
+def _broke_off(why: str) -> LLMError:
+    return LLMError(f"the generation shared with another process stopped before its end: {why}", retryable=True)
+
+
 class SharedFlights:
     """Leads or follows one LLM generation per flight key among the processes sharing a Redis."""
 
@@ -109,6 +137,13 @@ class SharedFlights:
         self.silence_s = silence_s
         self.led = 0  # generations this process ran for a flight (including a follower's fallback)
         self.followed = 0  # flights this process read from another's generation
+        self._outliving: set[_Generation] = set()  # calls left by this process's requests, kept for followers
+        self._running: set[_Generation] = set()
+
+    @property
+    def running(self) -> int:
+        """The calls this process leads that have not ended yet (one its requests left ends a moment later)."""
+        return len(self._running)
 
     async def produce(
         self,
@@ -122,70 +157,84 @@ class SharedFlights:
         any other (cut, refused, not to be stored) is gone at its end: a retry reaches the model again."""
         redis = self._redis()
         digest = sha256_hex(key)[:32]
-        lock, stream = self._keys.flight_lock(digest), self._keys.flight_events(digest)
+        keys = self._keys
+        flight = _Flight(keys.flight_lock(digest), keys.flight_events(digest), keys.flight_listening(digest))
         token = uuid.uuid4().hex
         try:
-            leader = redis is None or bool(await redis.set(lock, token, nx=True, px=LOCK_MS))
+            leader = redis is None or bool(await redis.set(flight.lock, token, nx=True, px=LEASE_MS))
         except (RedisError, OSError):
             leader, redis = True, None
         if leader:
-            async for event in self._lead(redis, lock, stream, token, start, lingers):
-                yield event
+            async with contextlib.aclosing(self._lead(_Generation(redis, flight, token, start, lingers))) as led:
+                async for event in led:  # closed with this one, not when collected: its call stops (or outlives) now
+                    yield event
             return
         assert redis is not None
         self.followed += 1
-        passed_on = False
-        async for heard in self._follow(redis, lock, stream):
+        passed: list[LLMEvent] = []
+        async for heard in self._follow(redis, flight):
             if isinstance(heard, Gone):
-                if passed_on:
-                    raise LLMError(
-                        f"the generation shared with another process stopped before its end: {heard.why}",
-                        retryable=True,
-                    )
-                self.followed -= 1
-                async for own in self._lead(None, lock, stream, token, start, lingers):
-                    yield own
+                if not passed:
+                    self.followed -= 1
+                elif heard.upstream:  # asking the LLM again would most likely fail the same way
+                    raise _broke_off(heard.why)
+                own_call = _Generation(None, flight, token, start, lingers)
+                async with contextlib.aclosing(self._lead(own_call)) as led:
+                    async for own in _resumed(led, passed, heard.why):
+                        yield own
                 return
-            passed_on = True
+            passed.append(heard)
             yield heard
 
-    async def _lead(
-        self,
-        redis: RedisClient | None,
-        lock: str,
-        stream: str,
-        token: str,
-        start: Callable[[], AsyncIterator[LLMEvent]],
-        lingers: Callable[[Sequence[LLMEvent]], bool],
-    ) -> AsyncIterator[LLMEvent]:
-        self.led += 1
-        publisher = _Publisher(redis, stream)
-        events: list[LLMEvent] = []
-        try:
-            async for event in start():
-                events.append(event)
-                publisher.add(encode(event))
-                yield event
-        except BaseException as exc:
-            publisher.add({"kind": "failed", "why": _why(exc)})
-            await publisher.close()
-            await _release(redis, lock, stream, token, linger_ms=None)
-            raise
-        publisher.add({"kind": "done"})
-        await publisher.close()
-        await _release(redis, lock, stream, token, linger_ms=LINGER_MS if lingers(events) else None)
+    async def close(self) -> None:
+        """Stop the calls kept for followers in other processes (this process is stopping): told so, they go on
+        by themselves."""
+        outliving = list(self._outliving)
+        for generation in outliving:
+            await generation.stop()
+        await asyncio.gather(*(generation.watched() for generation in outliving))
 
-    async def _follow(self, redis: RedisClient, lock: str, stream: str) -> AsyncIterator[LLMEvent | Gone]:
+    async def _lead(self, generation: _Generation) -> AsyncGenerator[LLMEvent, None]:
+        """The events of a call this process leads (just started); when its requests leave before the end, it
+        outlives them or stops."""
+        self.led += 1
+        self._running.add(generation)
+        generation.task.add_done_callback(lambda _: self._running.discard(generation))
+        try:
+            async for event in generation.events():
+                yield event
+        finally:
+            if not generation.ended:
+                await self._left(generation)
+
+    async def _left(self, generation: _Generation) -> None:
+        """Every request of this process that wanted the call left before its end: it goes on while a follower in
+        another process listens (checked until none does), else it stops."""
+        listened = False
+        try:
+            listened = await generation.listened()
+        finally:  # cancelled again meanwhile, it stops too: never a call nobody holds
+            if listened:
+                self._outliving.add(generation)
+                generation.outlive(lambda: self._outliving.discard(generation))
+            else:
+                await generation.stop()
+
+    async def _follow(self, redis: RedisClient, flight: _Flight) -> AsyncIterator[LLMEvent | Gone]:
         """The leader's events as they are written; :class:`Gone` (then nothing) when the leader is gone."""
         last_id: str | bytes = "0"
         heard = time.monotonic()
+        listened = -float(LISTEN_MS)  # when this follower last said it listens (ms, monotonic)
         while True:
             try:
-                entries = _entries(await redis.xread({stream: last_id}, count=100, block=_POLL_MS))
+                if time.monotonic() * 1000 - listened >= LISTEN_MS / 4:
+                    await redis.set(flight.listening, "1", px=LISTEN_MS)
+                    listened = time.monotonic() * 1000
+                entries = _entries(await redis.xread({flight.events: last_id}, count=100, block=_POLL_MS))
                 silent = time.monotonic() - heard > self.silence_s
-                if not entries and (silent or not await redis.exists(lock)):
+                if not entries and (silent or not await redis.exists(flight.lock)):
                     # One more read: the leader may have ended and let its lock go since the last one.
-                    entries = _entries(await redis.xread({stream: last_id}, count=100))
+                    entries = _entries(await redis.xread({flight.events: last_id}, count=100))
                     if not entries:
                         yield Gone(f"nothing heard for {self.silence_s:g} s" if silent else "its leader stopped")
                         return
@@ -199,7 +248,8 @@ class SharedFlights:
                 if event == "done":
                     return
                 if event == "failed":  # the leader failed or was left: why, as it wrote it
-                    yield Gone(_text(fields.get(b"why", fields.get("why")))[:_WHY_CHARS] or "its leader failed")
+                    why = _text(fields.get(b"why", fields.get("why")))[:_WHY_CHARS] or "its leader failed"
+                    yield Gone(why, upstream=_text(fields.get(b"llm", fields.get("llm"))) == "1")
                     return
                 if event is None:  # another client wrote here: not followed
                     yield Gone("another Redis client wrote into its events")
@@ -208,13 +258,127 @@ class SharedFlights:
                 yield event
 
 
-class _Publisher:
-    """Appends a leader's events to its stream in order, in the background: the leader's own stream is never
-    slowed by Redis round trips, and events that pile up meanwhile go in one pipeline."""
+class _Generation:
+    """One led LLM call, run in a task of its own so that it can outlive the requests of this process that wanted
+    it (for followers in other processes); its events are published as they come, its lease let go at its end."""
 
-    def __init__(self, redis: RedisClient | None, stream: str) -> None:
+    def __init__(
+        self,
+        redis: RedisClient | None,
+        flight: _Flight,
+        token: str,
+        start: Callable[[], AsyncIterator[LLMEvent]],
+        lingers: Callable[[Sequence[LLMEvent]], bool],
+    ) -> None:
         self._redis = redis
-        self._stream = stream
+        self._flight = flight
+        self._received: list[LLMEvent] = []
+        self._error: BaseException | None = None
+        self._changed = asyncio.Event()
+        self._watcher: asyncio.Task[None] | None = None
+        self.ended = False
+        self.task = asyncio.create_task(self._run(token, start, lingers))
+
+    async def events(self) -> AsyncIterator[LLMEvent]:
+        """Every event of the call, as it comes; its failure, raised."""
+        position = 0
+        while True:
+            while position < len(self._received):
+                yield self._received[position]
+                position += 1
+            if self.ended:
+                if self._error is not None:
+                    raise self._error
+                return
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def listened(self) -> bool:
+        """Whether a follower in another process still reads this call (no when Redis cannot say)."""
+        if self._redis is None:
+            return False
+        try:
+            return bool(await self._redis.exists(self._flight.listening))
+        except (RedisError, OSError):
+            return False
+
+    def outlive(self, forget: Callable[[], None]) -> None:
+        """Go on while followers listen; ``forget`` at the end."""
+        self._watcher = asyncio.create_task(self._while_listened(forget))
+
+    async def watched(self) -> None:
+        if self._watcher is not None:
+            await asyncio.wait({self._watcher})
+
+    async def stop(self) -> None:
+        """Cancel the call (its followers are told why) and wait until its lease is let go."""
+        self.task.cancel()
+        await asyncio.wait({self.task})
+
+    async def _while_listened(self, forget: Callable[[], None]) -> None:
+        try:
+            while not self.ended:
+                await asyncio.wait({self.task}, timeout=LISTEN_MS / 2000)
+                if not self.ended and not await self.listened():
+                    await self.stop()
+        finally:
+            forget()
+
+    async def _run(
+        self, token: str, start: Callable[[], AsyncIterator[LLMEvent]], lingers: Callable[[Sequence[LLMEvent]], bool]
+    ) -> None:
+        publisher = _Publisher(self._redis, self._flight)
+        try:
+            async for event in start():
+                self._received.append(event)
+                publisher.add(encode(event))
+                self._changed.set()
+        except BaseException as exc:
+            publisher.add(_failed(exc))
+            await publisher.close()
+            await _release(self._redis, self._flight, token, linger_ms=None)
+            self._end(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        publisher.add({"kind": "done"})
+        await publisher.close()
+        await _release(self._redis, self._flight, token, linger_ms=LINGER_MS if lingers(self._received) else None)
+        self._end(None)
+
+    def _end(self, error: BaseException | None) -> None:
+        self._error = error
+        self.ended = True
+        self._changed.set()
+
+
+async def _resumed(events: AsyncIterator[LLMEvent], passed: Sequence[LLMEvent], why: str) -> AsyncIterator[LLMEvent]:
+    """A follower's own call after its leader stopped: all of it when the follower passed nothing on; else what
+    comes after the part passed on, when the call begins with that part's text (the model asked the same again),
+    or the error of an answer broken off (its client has words this call does not continue)."""
+    said = "".join(event.text for event in passed if isinstance(event, TextChunk))
+    if any(isinstance(event, ToolCallDelta) for event in passed):
+        raise _broke_off(why)
+    async for event in events:
+        if said:
+            if not isinstance(event, TextChunk) or not (said.startswith(event.text) or event.text.startswith(said)):
+                raise _broke_off(f"{why}; asked again, the model answered otherwise")
+            if said.startswith(event.text):
+                said = said[len(event.text) :]
+                continue
+            event = replace(event, text=event.text[len(said) :], logprobs=())  # its tokens straddle what was said
+            said = ""
+        yield event
+
+
+class _Publisher:
+    """Appends a leader's events to its stream in order, in the background, and renews its lease meanwhile: the
+    leader's own stream is never slowed by Redis round trips, and events that pile up meanwhile go in one
+    pipeline."""
+
+    def __init__(self, redis: RedisClient | None, flight: _Flight) -> None:
+        self._redis = redis
+        self._flight = flight
         self._pending: list[dict[str, str]] = []
         self._wake = asyncio.Event()
         self._closed = False
@@ -233,38 +397,44 @@ class _Publisher:
 
     async def _run(self) -> None:
         assert self._redis is not None
-        first = True
+        first, renewed = True, time.monotonic()
         while True:
-            await self._wake.wait()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(RENEW_S):
+                    await self._wake.wait()
             self._wake.clear()
             batch, self._pending = self._pending, []
-            if batch:
+            renew = time.monotonic() - renewed >= RENEW_S and not self._closed
+            if batch or renew:
                 try:
                     async with self._redis.pipeline(transaction=False) as pipe:
                         for fields in batch:
-                            pipe.xadd(self._stream, fields)  # type: ignore[arg-type]
-                        if first:
-                            pipe.pexpire(self._stream, LOCK_MS + LINGER_MS)  # never left behind by a crash
+                            pipe.xadd(self._flight.events, fields)  # type: ignore[arg-type]
+                        if first or renew:  # never left behind by a crash
+                            pipe.pexpire(self._flight.events, LEASE_MS + LINGER_MS)
+                        if renew:
+                            pipe.pexpire(self._flight.lock, LEASE_MS)
                         await pipe.execute()
-                    first = False
+                    first = first and not batch
+                    renewed = time.monotonic() if renew else renewed
                 except (RedisError, OSError):
-                    return  # followers hear nothing more and call the LLM themselves
+                    return  # the lease lapses: followers call the LLM themselves
             if self._closed and not self._pending:
                 return
 
 
-async def _release(redis: RedisClient | None, lock: str, stream: str, token: str, *, linger_ms: int | None) -> None:
+async def _release(redis: RedisClient | None, flight: _Flight, token: str, *, linger_ms: int | None) -> None:
     """Let the lock go if it is still ours: lock and events kept ``linger_ms`` after a whole answer, deleted
     after a failure (the next flight's followers read its stream from the start: never the failed one's)."""
     if redis is None:
         return
     with contextlib.suppress(RedisError, OSError):
-        if _text(await redis.get(lock)) == token:
+        if _text(await redis.get(flight.lock)) == token:
             if linger_ms is None:
-                await redis.delete(lock, stream)
+                await redis.delete(flight.lock, flight.events)
             else:
-                await redis.pexpire(lock, linger_ms)
-                await redis.pexpire(stream, linger_ms)
+                await redis.pexpire(flight.lock, linger_ms)
+                await redis.pexpire(flight.events, linger_ms)
 
 
 def _entries(reply: Any) -> list[tuple[str | bytes, dict[Any, Any]]]:
