@@ -318,3 +318,50 @@ def test_the_other_guards_reasons_name_the_words_as_written_not_their_stems(
     words are now named as the question writes them. What each guard decides is unchanged."""
     reasons = [s.reason for s in GuardSet.default().signals(query, candidate) if s is not None and s.guard == guard]
     assert any(reason in said for said in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate", "guard", "reason"),
+    [
+        ("How do I delete all my messages?", "How do I delete one message?", "scope", "'all' vs 'one' of 'messages'"),
+        (
+            "How do I check if all elements of a list are true in Python?",
+            "How do I check if any element of a list is true in Python?",
+            "scope",
+            "'all' vs 'any' of 'elements'",
+        ),
+        (
+            "In Vim, how do I replace every foo with bar on the current line?",
+            "In Vim, how do I replace foo with bar on every line?",
+            "scope",
+            "'every' of 'foo' vs 'every' of 'line'",
+        ),
+        (
+            "Which planets are closer to the Sun than Earth?",
+            "Which planet is closest to the Sun?",
+            "scope",
+            "'closer' against one vs 'closest' against all",
+        ),
+        (
+            "Is Rust the fastest programming language?",
+            "Is Rust faster than Go?",
+            "scope",
+            "'faster' against one vs 'fastest' against all",
+        ),
+        ("What was my bill in June?", "What was my bill in January?", "numbers", "dates differ: 'june' vs 'january'"),
+        (
+            "We remortgaged last spring and my husband just got a bonus. Can we overpay?",
+            "Can I overpay my mortgage?",
+            "numbers",
+            "dates differ: 'spring' vs nothing",
+        ),
+    ],
+)
+def test_scope_and_date_reasons_name_the_words_as_written_not_classes_or_stems(
+    query: str, candidate: str, guard: str, reason: str
+) -> None:
+    """The scope guard said its classes ("'universal' vs 'single' of 'messages'", "universal of 'foo'") and the
+    stem of a compared degree ("'clos' against one"); a date reason said a month's or season's stem ("'jun'",
+    "'spr'"). Each now names the words the question writes; what each guard decides is unchanged."""
+    reasons = [s.reason for s in GuardSet.default().signals(query, candidate) if s is not None and s.guard == guard]
+    assert any(reason in said for said in reasons), reasons
