@@ -195,12 +195,13 @@ async def stored(cache: SemanticCache, keys: list[str]) -> int:
     return sum([await cache.redis.exists(key) for key in keys])
 
 
-async def lookups_then_a_clear_elsewhere(
-    cache: SemanticCache, other: SemanticCache, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list[str], list[str]]:
+async def a_clear_elsewhere_wins(
+    cache: SemanticCache, settings: Settings, embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``cache``'s lookups leave their vectors to the fill (a question, and a follow-up whose turns are embedded too),
-    an admin's ``embed`` of a tenant's texts as well, then ``other`` (another process: ``nearhit cache clear``) clears
-    the tenant, then the fill runs: the keys of the cleared tenant's vectors, and another tenant's."""
+    an admin's ``embed`` of a tenant's texts as well; another cache on the same Redis (another process: ``nearhit
+    cache clear``) clears the tenant; then the fill runs: nothing of the cleared tenant's is written, another
+    tenant's all is."""
     monkeypatch.setattr(embedding_store, "FILL_DELAY_S", 60)  # the fill waits for the drain, after the clear
     cleared, kept = f"cleared-{uuid.uuid4().hex[:8]}", f"kept-{uuid.uuid4().hex[:8]}"
     texts: dict[str, list[str]] = {}
@@ -213,9 +214,14 @@ async def lookups_then_a_clear_elsewhere(
         texts[tenant] = [single, follow_up, "\n".join(content for _, content in TURNS), searched]
     keys = {tenant: [cache.embeddings.key_for(normalise(text), tenant) for text in texts[tenant]] for tenant in texts}
     assert await stored(cache, [*keys[cleared], *keys[kept]]) == 0  # all still waiting for the fill
-    await other.clear(tenant=cleared)
+    other = await bootstrap.open_cache(settings, embedder)
+    try:
+        await other.clear(tenant=cleared)
+    finally:
+        await other.close()
     await cache.background.drain()  # the fill runs now
-    return keys[cleared], keys[kept]
+    assert await stored(cache, keys[cleared]) == 0
+    assert await stored(cache, keys[kept]) == len(keys[kept])
 
 
 async def test_a_lookup_before_a_clear_elsewhere_does_not_write_its_vectors_after_it(
@@ -224,10 +230,4 @@ async def test_a_lookup_before_a_clear_elsewhere_does_not_write_its_vectors_afte
     """The clear ran in another process (``nearhit cache clear --tenant``), so it could not drop this one's vectors
     waiting for the fill: they carry the clear counts read before they were computed, and the fill deletes what it
     wrote once they changed. The cleared tenant's texts were back in Redis for a week; another tenant's are kept."""
-    other = await bootstrap.open_cache(settings, local_embedder)
-    try:
-        cleared, kept = await lookups_then_a_clear_elsewhere(cache, other, monkeypatch)
-    finally:
-        await other.close()
-    assert await stored(cache, cleared) == 0
-    assert await stored(cache, kept) == len(kept)
+    await a_clear_elsewhere_wins(cache, settings, local_embedder, monkeypatch)
