@@ -278,7 +278,7 @@ def only_this_runs_vectors(cache: SemanticCache) -> None:
     fill, from_stored = store._fill, store.from_stored
 
     async def filling() -> None:
-        written.update(vector.tobytes() for _, vector, _ in store._unwritten)
+        written.update(row.vector.tobytes() for row in store._unwritten)
         await fill()
 
     store._fill = filling  # type: ignore[method-assign]

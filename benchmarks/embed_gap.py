@@ -169,7 +169,7 @@ async def measure(
                 if other is not None and other.guards is not None:
                     other.guards.deciding_signals.cache_clear()
             if name[0] in "GH":  # the previous lookup's write, as engine.py leaves it (no drain between lookups)
-                cache.embeddings.remember([text + " (last)"], vectors[prompt][None, :], SCOPE.tenant)
+                cache.embeddings.remember([text + " (last)"], vectors[prompt][None, :], SCOPE.tenant, None)
                 if name[0] == "G":  # sent at once, each lookup's own write, as before the fill was batched
                     cache.background.run(cache.embeddings._fill())
             model.last = 0.0
@@ -217,7 +217,7 @@ async def hand_offs(cache: SemanticCache, embedder: LocalEmbedder, pairs: list[d
                 if which == rev:
                     await stores[which]._remember([f"{text} ({which})"], vector[None, :], None)
                 else:  # one vector written at once (the lookups of a period share one write now)
-                    stores[which].remember([f"{text} ({which})"], vector[None, :], SCOPE.tenant)
+                    stores[which].remember([f"{text} ({which})"], vector[None, :], SCOPE.tenant, None)
                     await stores[which]._fill()
                 wall[f"write, {which}"].append((time.perf_counter() - started) * 1000)
                 cpu[f"write, {which}"].append((time.thread_time() - thread) * 1000)

@@ -29,6 +29,8 @@ def full_message(what: str) -> str:
 
 
 def redis_full(what: str) -> RedisFull:
+    """The error to raise from a refused write's :class:`OutOfMemoryError` (``what``: what was not written), so
+    the API answers 503 and the CLI one line with the remedy, never redis-py's words."""
     return RedisFull(full_message(what))
 
 

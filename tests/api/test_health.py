@@ -8,7 +8,14 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from tests.support.live import LiveServer
+from nearhit.cache.index import drop_index
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from nearhit.service import bootstrap
+from nearhit.service.runtime import Runtime
+from tests.support.index_shapes import create_in_shape, swap
+from tests.support.live import LiveServer, fast_llm, serve
+from tests.support.sse import ask_stream
 
 
 async def test_health_answers_at_once_while_redis_is_stalled(live: LiveServer, redis_url: str) -> None:
@@ -43,3 +50,31 @@ async def test_health_stays_up_while_requests_hold_every_pooled_connection(live:
         for connection in held:
             await pool.release(connection)
     assert set(statuses) == {200}
+
+
+async def test_an_index_of_another_shape_is_reported_as_the_index_not_as_redis(
+    settings: Settings, local_embedder: LocalEmbedder, redis_client: Redis
+) -> None:
+    """Redis answers but the index was made with an L2 metric: readiness says Redis is up and the index unusable,
+    in the start-up refusal's words (what differs, ``nearhit cache rebuild``), not "no Redis" (an operator would
+    restart Redis for nothing); the raw LLM path keeps answering."""
+    spec = bootstrap.index_spec(settings, local_embedder)
+    await create_in_shape(redis_client, spec, swap("COSINE", "L2"))
+    runtime = Runtime(settings, local_embedder, fast_llm())
+    try:
+        async with serve(settings, runtime) as live:
+            for path in ("/readiness", "/health"):
+                answer = await live.client.get(path)
+                assert answer.status_code == 503, path
+                body = answer.json()
+                assert body["redis"]["ok"] is True, (path, body)
+                index = body["index"]
+                assert index["ok"] is False and index["name"] == settings.index_name, (path, body)
+                assert "vector distance metric L2 (wanted COSINE)" in index["error"], (path, body)
+                assert "nearhit cache rebuild" in index["error"], (path, body)
+            stream = await ask_stream(live.client, {"prompt": "Is the raw path still answering?"})
+            raw = next(d for k, d in stream if k == "column_complete" and d["column"] == "raw")
+            assert raw["status"] == "done"
+    finally:
+        await runtime.close()
+        await drop_index(redis_client, spec.name, delete_entries=True)

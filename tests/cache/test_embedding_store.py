@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
 import pytest
 
 from nearhit.cache import Scope, SemanticCache, embedding_store
 from nearhit.cache.keys import normalise
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
 from nearhit.guards.text import expand_short_forms
+from nearhit.service import bootstrap
+from tests.support import wire
 from tests.support.lookups import ask
 
 SCOPE = Scope.build(model="gpt-4o", tenant="store")
@@ -64,7 +69,7 @@ async def test_the_fill_after_a_lookup_writes_the_vector_it_computed_under_the_s
     assert 0 < await cache.redis.ttl(key) <= embedding_store.DEFAULT_TTL_S
     texts = [f"first {uuid.uuid4().hex}", f"second {uuid.uuid4().hex}"]
     vectors = np.eye(2, cache.embedder.dimension, dtype=np.float32)
-    cache.embeddings.remember(texts, vectors, SCOPE.tenant)
+    cache.embeddings.remember(texts, vectors, SCOPE.tenant, None)
     await cache.background.drain()
     for text, vector in zip(texts, vectors, strict=True):
         assert await cache.redis.get(cache.embeddings.key_for(text, SCOPE.tenant)) == vector.tobytes()
@@ -77,14 +82,15 @@ async def test_the_vectors_computed_within_the_fill_delay_are_written_in_one_rou
     one write, sent once the period is over (or on a drain, as on close)."""
     sent: list[int] = []
     done = asyncio.Event()
-    original = embedding_store.writes
+    original = embedding_store.reads
 
-    async def counting(redis: object, commands: list[tuple[object, ...]]) -> None:
-        await original(redis, commands)  # type: ignore[arg-type]
-        sent.append(len(commands))
+    async def counting(redis: object, commands: list[tuple[object, ...]], **options: bool) -> list[object]:
+        replies = await original(redis, commands, **options)  # type: ignore[arg-type]
+        sent.append(sum(1 for command in commands if command[0] == "SET"))  # the round trip's vectors
         done.set()
+        return replies
 
-    monkeypatch.setattr(embedding_store, "writes", counting)
+    monkeypatch.setattr(embedding_store, "reads", counting)
     monkeypatch.setattr(embedding_store, "FILL_DELAY_S", 60)  # a period that does not end during the lookups
     prompts = [f"Why does build {uuid.uuid4().hex} fail?" for _ in range(3)]
     keys = [cache.embeddings.key_for(normalise(prompt), SCOPE.tenant) for prompt in prompts]
@@ -151,6 +157,21 @@ async def test_clearing_a_tenant_deletes_the_vectors_of_what_it_asked_and_only_t
     assert await cache.redis.exists(*globex, admin) == 0
 
 
+async def test_a_tenant_clear_walks_the_keyspace_once_and_takes_only_its_own_keys(
+    cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its vectors, rewrites, verdicts and twins marks are found in one SCAN walk (a walk for each made an
+    evaluation's per-pair clean-up a third slower). The walk's pattern also takes another tenant's vector whose
+    model part is this tenant's digest (a tenant named as the embedder's model): that one stays."""
+    named_as_model = cache.embedder.model_name
+    cleared, kept = await embedded_keys(cache, named_as_model), await embedded_keys(cache, "globex")
+    sent = wire.record(monkeypatch, bytes)
+    await cache.clear(tenant=named_as_model)
+    walks = [payload for payload in sent if re.search(rb"\$4\r\nSCAN\r\n\$1\r\n0\r\n", payload)]
+    assert len(walks) == 1, walks
+    assert await cache.redis.exists(*cleared) == 0 and await cache.redis.exists(*kept) == len(kept)
+
+
 async def test_a_vector_waiting_to_be_written_is_not_written_back_after_its_tenants_clear(
     cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -161,9 +182,52 @@ async def test_a_vector_waiting_to_be_written_is_not_written_back_after_its_tena
     monkeypatch.setattr(embedding_store, "FILL_DELAY_S", 60)
     texts = [f"mine {uuid.uuid4().hex}", f"theirs {uuid.uuid4().hex}"]
     vectors = np.eye(2, cache.embedder.dimension, dtype=np.float32)
-    cache.embeddings.remember(texts[:1], vectors[:1], "acme")
-    cache.embeddings.remember(texts[1:], vectors[1:], "globex")
+    cache.embeddings.remember(texts[:1], vectors[:1], "acme", None)
+    cache.embeddings.remember(texts[1:], vectors[1:], "globex", None)
     await cache.clear(tenant="acme")
     await cache.background.drain()
     assert await cache.redis.exists(cache.embeddings.key_for(texts[0], "acme")) == 0
     assert await cache.redis.exists(cache.embeddings.key_for(texts[1], "globex")) == 1
+
+
+async def stored(cache: SemanticCache, keys: list[str]) -> int:
+    """How many of ``keys`` exist, asked one by one (on a cluster, two tenants' keys lie in two slots)."""
+    return sum([await cache.redis.exists(key) for key in keys])
+
+
+async def a_clear_elsewhere_wins(
+    cache: SemanticCache, settings: Settings, embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cache``'s lookups leave their vectors to the fill (a question, and a follow-up whose turns are embedded too),
+    an admin's ``embed`` of a tenant's texts as well; another cache on the same Redis (another process: ``nearhit
+    cache clear``) clears the tenant; then the fill runs: nothing of the cleared tenant's is written, another
+    tenant's all is."""
+    monkeypatch.setattr(embedding_store, "FILL_DELAY_S", 60)  # the fill waits for the drain, after the clear
+    cleared, kept = f"cleared-{uuid.uuid4().hex[:8]}", f"kept-{uuid.uuid4().hex[:8]}"
+    texts: dict[str, list[str]] = {}
+    for tenant in (cleared, kept):
+        single, follow_up = f"Is port {uuid.uuid4().hex} open?", f"How do I free disk space {uuid.uuid4().hex}?"
+        await cache.lookup(ask(cache, [], single, tenant=tenant))
+        await cache.lookup(ask(cache, TURNS, follow_up, tenant=tenant))
+        searched = f"what did they ask about {uuid.uuid4().hex}"
+        await cache.embeddings.embed([normalise(searched)], tenant)
+        texts[tenant] = [single, follow_up, "\n".join(content for _, content in TURNS), searched]
+    keys = {tenant: [cache.embeddings.key_for(normalise(text), tenant) for text in texts[tenant]] for tenant in texts}
+    assert await stored(cache, [*keys[cleared], *keys[kept]]) == 0  # all still waiting for the fill
+    other = await bootstrap.open_cache(settings, embedder)
+    try:
+        await other.clear(tenant=cleared)
+    finally:
+        await other.close()
+    await cache.background.drain()  # the fill runs now
+    assert await stored(cache, keys[cleared]) == 0
+    assert await stored(cache, keys[kept]) == len(keys[kept])
+
+
+async def test_a_lookup_before_a_clear_elsewhere_does_not_write_its_vectors_after_it(
+    cache: SemanticCache, settings: Settings, local_embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clear ran in another process (``nearhit cache clear --tenant``), so it could not drop this one's vectors
+    waiting for the fill: they carry the clear counts read before they were computed, and the fill deletes what it
+    wrote once they changed. The cleared tenant's texts were back in Redis for a week; another tenant's are kept."""
+    await a_clear_elsewhere_wins(cache, settings, local_embedder, monkeypatch)

@@ -6,21 +6,13 @@ miss. Real embedded Redis; the index made with ``FT.CREATE`` as another client w
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from redis.asyncio import Redis
-from redis.commands.search.index_definition import IndexDefinition, IndexType
 
 from nearhit.cache.index import IndexSpec, drop_index, ensure_index
 from nearhit.cache.keys import KeySpace
 from nearhit.errors import IndexMismatch
-
-Change = Callable[[list[str], list[str]], tuple[list[str], list[str]]]
-
-
-def swap(old: str, new: str) -> Change:
-    return lambda prefix, fields: (prefix, [new if word == old else word for word in fields])
+from tests.support.index_shapes import Change, create_in_shape, swap
 
 
 def without(field: str) -> Change:
@@ -58,11 +50,7 @@ async def test_an_index_of_another_shape_is_refused_naming_what_differs(
 ) -> None:
     name = index_name + "_shape"
     spec = IndexSpec(name=name, keys=KeySpace(name), dimension=384)
-    words = [arg for field in spec.schema().redis_fields for arg in field.redis_args()]
-    fields = [str(getattr(word, "value", word)) for word in words]  # the RedisVL enums as Redis spells them
-    prefix, fields = change([spec.keys.entry_prefix], fields)
-    definition = IndexDefinition(prefix=prefix, index_type=IndexType.HASH)
-    await redis_client.execute_command("FT.CREATE", name, *definition.args, "SCHEMA", *fields)
+    await create_in_shape(redis_client, spec, change)
     try:
         with pytest.raises(IndexMismatch) as refused:
             await ensure_index(redis_client, spec)

@@ -20,6 +20,7 @@ from nearhit.cache.near import NearCache
 from nearhit.config import Settings
 from nearhit.embeddings.local import LocalEmbedder
 from nearhit.service import bootstrap
+from tests.support import wire
 from tests.support.stalling_proxy import StallingProxy
 
 SCOPE = Scope.build(model="gpt-4o", tenant="near")
@@ -316,3 +317,22 @@ async def test_an_evicted_marker_is_told_as_an_eviction_not_a_swapdb(
         await _until(lambda: "marker" in caplog.text, "the marker read finds it evicted")
         assert "evicted keys" in caplog.text and "noeviction: docs/deploy.md" in caplog.text
         assert "SWAPDB" not in caplog.text
+
+
+async def test_the_heartbeat_reads_the_marker_and_the_eviction_count_in_one_round_trip(
+    redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis's count of evicted keys (``INFO stats``) was read in a round trip of its own after the marker's at every
+    heartbeat: it rides in the marker's now (each write to a socket is one round trip's commands)."""
+    monkeypatch.setattr(near, "HEARTBEAT_S", 0.2)
+    sent = wire.record(monkeypatch, wire.command_names)
+    kept = NearCache(4)
+    await kept.start(redis_client, "nearhit-test-near:", markers="nearhit-test-near-marker:")
+    try:
+        await _until(lambda: sum("GETEX" in names for names in sent) >= 2, "two heartbeats")
+        await _until(lambda: kept._evicted is not None, "the count of evicted keys read")
+    finally:
+        await kept.close()
+    heartbeats = [names for names in sent if "GETEX" in names]
+    assert all(names == ["GETEX", "INFO"] for names in heartbeats), heartbeats
+    assert ["INFO"] not in sent, sent

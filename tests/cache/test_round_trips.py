@@ -1,9 +1,10 @@
 """How many round trips a lookup makes to Redis, counted on the client's socket writes (real Redis).
 
 A semantic lookup reads the exact tier (the entry and the stored embedding), then sends its KNN query and a probe
-for labels in one pipeline; an embedding computed fresh is written in the background once the lookup is done
-(never before its KNN, where it would delay it, nor while a miss waits on its KNN among the twins). Observations
-are read only when the index has labels (``labels_*`` counters). An exact hit kept by the near cache makes none.
+for labels in one pipeline; an embedding computed fresh is written in the background once the lookup is done, the
+clear counts read after it in the same round trip (never before its KNN, where it would delay it, nor while a miss
+waits on its KNN among the twins). Observations are read only when the index has labels (``labels_*`` counters).
+An exact hit kept by the near cache makes none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ QUESTION = "What is the capital of France?"
 PARAPHRASE = "Which city is France's capital?"
 EXACT_READ = ("HMGET", "GET", "GET")
 """The entry, and the clear counts a miss's store compares (every tenant's, the tenant's): one round trip."""
+FILL = ["SET", "GET", "GET"]
+"""The embedding store's fill: the vector, then the clear counts read after it (a clear since the lookup read them
+deletes it): one round trip."""
 _NOT_THE_LOOKUPS = {"HINCRBY", "CLIENT", "HELLO", "AUTH", "SELECT", "PING"}
 
 
@@ -50,7 +54,7 @@ async def test_a_semantic_hit_makes_two_round_trips_and_writes_a_fresh_embedding
         cache.embeddings.key_for(normalise(PARAPHRASE), SCOPE.tenant)
     )  # another test may have stored it
     trips = await _lookup_trips(cache, sends, PARAPHRASE)
-    assert trips == [[*EXACT_READ, "GET", "EXISTS"], ["HMGET", "FT.SEARCH"], ["SET"]]
+    assert trips == [[*EXACT_READ, "GET", "EXISTS"], ["HMGET", "FT.SEARCH"], FILL]
     again = await _lookup_trips(cache, sends, PARAPHRASE)  # the embedding is stored now: no SET
     assert again == [[*EXACT_READ, "GET", "EXISTS"], ["HMGET", "FT.SEARCH"]]
 
@@ -75,7 +79,7 @@ async def test_a_miss_writes_its_fresh_embedding_once_the_lookup_is_done(
         ["FT.SEARCH"],
     ]
     await cache.background.drain()
-    assert [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS][3:] == [["SET"]]
+    assert [names for names in sends if not set(names) <= _NOT_THE_LOOKUPS][3:] == [FILL]
 
 
 async def test_observations_are_read_once_the_index_has_labels(cache: SemanticCache, sends: list[list[str]]) -> None:

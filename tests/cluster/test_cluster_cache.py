@@ -28,6 +28,7 @@ from nearhit.errors import ConfigError, StoreCleared
 from nearhit.redis_cluster import LocalTopology
 from nearhit.service import bootstrap
 from nearhit.service.runtime import Runtime
+from tests.cache.test_embedding_store import a_clear_elsewhere_wins
 from tests.support.live import fast_llm
 from tests.support.lookups import ask
 from tests.support.slot_guard import SlotGuard
@@ -498,3 +499,15 @@ async def test_a_clear_deletes_the_stored_vectors_of_each_tenant_on_its_shard(
     assert [sync_cluster.exists(key) for key in keys.values()] == [0, 1, 1]
     await cache.clear()
     assert [sync_cluster.exists(key) for key in [*keys.values(), admin]] == [0, 0, 0, 0]
+
+
+async def test_a_lookup_before_a_clear_elsewhere_writes_no_vector_after_it_on_its_shard(
+    cluster_cache: SemanticCache,
+    cluster_settings: Settings,
+    local_embedder: LocalEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a cluster as on one Redis: the vectors a lookup left to the fill carry the clear counts read before them,
+    in the tenant's slot beside them; a clear from another process in between, and the fill deletes what it wrote
+    (another tenant's stay)."""
+    await a_clear_elsewhere_wins(cluster_cache, cluster_settings, local_embedder, monkeypatch)

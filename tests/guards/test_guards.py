@@ -295,7 +295,7 @@ def test_a_subject_reason_names_the_words_as_written_not_their_stems(query: str,
             "direction",
             "'employer' of 'spouse'",
         ),
-        ("How do I delete all my messages?", "How do I delete one message?", "scope", "of 'messages'"),
+        ("How do I delete all my messages?", "How do I delete one message?", "scope", "'all' vs 'one' of 'messages'"),
         (
             "How do I delete all Kubernetes pods in a namespace?",
             "How do I delete a Kubernetes pod?",
@@ -308,13 +308,46 @@ def test_a_subject_reason_names_the_words_as_written_not_their_stems(query: str,
             "entities",
             "one side: 'mid', 'cycle', 'charged', 'twice'",
         ),
+        (
+            "How do I check if all elements of a list are true in Python?",
+            "How do I check if any element of a list is true in Python?",
+            "scope",
+            "'all' vs 'any' of 'elements'",
+        ),
+        (
+            "In Vim, how do I replace every foo with bar on the current line?",
+            "In Vim, how do I replace foo with bar on every line?",
+            "scope",
+            "'every' of 'foo' vs 'every' of 'line'",
+        ),
+        (
+            "Which planets are closer to the Sun than Earth?",
+            "Which planet is closest to the Sun?",
+            "scope",
+            "'closer' against one vs 'closest' against all",
+        ),
+        (
+            "Is Rust the fastest programming language?",
+            "Is Rust faster than Go?",
+            "scope",
+            "'faster' against one vs 'fastest' against all",
+        ),
+        ("What was my bill in June?", "What was my bill in January?", "numbers", "dates differ: 'june' vs 'january'"),
+        (
+            "We remortgaged last spring and my husband just got a bonus. Can we overpay?",
+            "Can I overpay my mortgage?",
+            "numbers",
+            "dates differ: 'spring' vs nothing",
+        ),
     ],
 )
 def test_the_other_guards_reasons_name_the_words_as_written_not_their_stems(
     query: str, candidate: str, guard: str, reason: str
 ) -> None:
     """The negation, direction and scope guards' reasons, and the words a restriction adds, showed the stems or
-    classes they compare ("'clos' vs 'open'", "'sav'", "'spac' and 'tab'", "of 'messag'", "'cycl', 'cost'"): the
+    classes they compare ("'clos' vs 'open'", "'sav'", "'spac' and 'tab'", "of 'messag'", "'cycl', 'cost'"); then
+    (fx64) the scope guard still its classes ("'universal' vs 'single' of 'messages'", "universal of 'foo'") and a
+    compared degree's stem ("'clos' against one"), a date reason a month's or season's stem ("'jun'", "'spr'"): the
     words are now named as the question writes them. What each guard decides is unchanged."""
     reasons = [s.reason for s in GuardSet.default().signals(query, candidate) if s is not None and s.guard == guard]
     assert any(reason in said for said in reasons), reasons

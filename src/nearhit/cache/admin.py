@@ -257,7 +257,9 @@ class CacheAdmin(CacheBase):
                 await self._unlink_matching(self.keys.rewrites_pattern())
                 await self._unlink_matching(self.keys.verdicts_pattern())
                 await self._unlink_matching(self.keys.twins_marks_pattern())
-                await self._forget_embeddings(None)
+                await self.embeddings.forget(None)  # those waiting to be written first
+                for pattern in self.keys.embeddings_patterns():
+                    await self._unlink_matching(pattern)
                 return deleted
             owner = self._owner(tenant, scope)
             assert owner is not None
@@ -271,11 +273,9 @@ class CacheAdmin(CacheBase):
                 if not keys and await self._indexing(spec):
                     continue  # that search re-created it: none read yet
                 if not keys:
-                    if scope is None:  # a tenant's kept rewrites hold what it asked (kept per tenant, not scope)
-                        await self._unlink_matching(self.keys.rewrites_pattern(owner))
-                        await self._unlink_matching(self.keys.verdicts_pattern(owner))
-                        await self._unlink_matching(self.keys.twins_marks_pattern(owner))
-                        await self._forget_embeddings(owner)
+                    if scope is None:  # a tenant's kept vectors and rewrites hold what it asked (per tenant, not scope)
+                        await self.embeddings.forget(owner)  # those waiting to be written first
+                        await self._unlink_matching(*self.keys.tenant_parts(owner))
                     return deleted
                 deleted += await self._unlink_entries(keys)
 
@@ -315,18 +315,13 @@ class CacheAdmin(CacheBase):
                 )
             await asyncio.sleep(INDEXING_POLL_S)
 
-    async def _forget_embeddings(self, tenant: str | None) -> None:
-        """Delete the stored vectors of ``tenant``'s texts and turns (None: every one of the index, an admin's
-        searches' too), those waiting to be written first: what it asked is not left in Redis."""
-        await self.embeddings.forget(tenant)
-        for pattern in self.keys.embeddings_patterns(tenant):
-            await self._unlink_matching(pattern)
-
-    async def _unlink_matching(self, pattern: str) -> None:
-        """Unlink the keys matching ``pattern``, a batch at a time as the SCAN finds them (a store of millions of
-        vectors is never held in one list, nor sent in one round trip)."""
+    async def _unlink_matching(self, pattern: str, form: re.Pattern[str] | None = None) -> None:
+        """Unlink the keys matching ``pattern`` (and ``form``, when given), a batch at a time as the SCAN finds them
+        (a store of millions of vectors is never held in one list, nor sent in one round trip)."""
         batch: list[str | bytes] = []
         async for raw in self.redis.scan_iter(match=pattern, count=1000):
+            if form is not None and not form.match(idx.as_text(raw)):
+                continue
             batch.append(raw)
             if len(batch) >= UNLINK_BATCH:
                 await unlink_each(self.redis, batch)

@@ -903,7 +903,9 @@ async def _after_turns(
         if vector is None:
             found = cache.embeddings.from_stored(stored)
             if found is None:
-                found = await cache.embeddings.embed_fresh([normalise(query.earlier.text)], query.scope.tenant)
+                found = await cache.embeddings.embed_fresh(
+                    [normalise(query.earlier.text)], query.scope.tenant, query.clears
+                )
             vector = found[0]
         query.context_vector = vector
     judged = LookupResult(match=None, threshold=result.threshold, scope_id=result.scope_id)

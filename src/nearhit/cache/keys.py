@@ -179,6 +179,8 @@ class Scope:
 
 
 _HASH_TAG = re.compile(r"\{[0-9a-f]{16}\}")
+_PER_TENANT_KINDS = ("emb", "rewrite", "verdict", "twins")
+"""The kinds of key kept under a tenant's part (``<index>:<kind>:<tenant digest>:...``), which its clear deletes."""
 ADMIN_EMBEDDINGS = "admin"
 """The tenant part of an admin's stored embeddings (a search over every tenant): no tenant's digest (16 hex)."""
 TENANT_TAG_CHARS = 16
@@ -331,35 +333,35 @@ class KeySpace:
         under its hash tag in a sharded layout: read in the entry's round trip). Kept per tenant: a store shared by
         every tenant answered a text another tenant had embedded faster (44 ms against 72 ms through
         ``/cache/search``), so a tenant could tell whether anyone had asked exactly that text lately. Under the
-        index's prefix and the tenant's part, so a clear finds them (:meth:`embeddings_patterns`): outside it
+        index's prefix and the tenant's part, so a clear finds them (:meth:`tenant_parts`): outside it
         (``nearhit:emb:``), a cleared tenant's texts stayed in Redis for a week."""
         owner = ADMIN_EMBEDDINGS if tenant is None else name_digest(tenant)
         return f"{self.root}:{self.index_name}:emb:{owner}:{name_digest(model_name)}:{sha256_hex(normalised_text)}"
 
-    def embeddings_patterns(self, tenant: str | None = None) -> list[str]:
-        """SCAN patterns for the stored embeddings: ``tenant``'s, or every one of the index (each tenant's and an
-        admin's, which a sharded layout keeps outside the tenants' hash tags)."""
-        if tenant is not None or not self.sharded:
-            return [self._per_tenant_pattern("emb", tenant)]
-        return [self._per_tenant_pattern("emb", None), f"{self.root}:{self.index_name}:emb:*"]
+    def embeddings_patterns(self) -> list[str]:
+        """SCAN patterns for every stored embedding of the index (each tenant's and an admin's, which a sharded
+        layout keeps outside the tenants' hash tags); one tenant's: :meth:`tenant_parts`."""
+        if not self.sharded:
+            return [self._every_tenants("emb")]
+        return [self._every_tenants("emb"), f"{self.root}:{self.index_name}:emb:*"]
 
     def rewrite(self, tenant: str, model_name: str, digest: str) -> str:
         """A conversation's question rewritten to stand alone by ``model_name`` (``digest``: of its turns),
-        under its tenant's part so clearing a tenant finds its rewrites (:meth:`rewrites_pattern`)."""
+        under its tenant's part so clearing a tenant finds its rewrites (:meth:`tenant_parts`)."""
         return f"{self.root}:{self.index_name}:rewrite:{name_digest(tenant)}:{name_digest(model_name)}:{digest}"
 
-    def rewrites_pattern(self, tenant: str | None = None) -> str:
-        """A SCAN pattern for the kept rewrites: every tenant's, or ``tenant``'s."""
-        return self._per_tenant_pattern("rewrite", tenant)
+    def rewrites_pattern(self) -> str:
+        """A SCAN pattern for every tenant's kept rewrites."""
+        return self._every_tenants("rewrite")
 
     def verdict(self, tenant: str, model_name: str, digest: str) -> str:
         """A model's verdict on serving an entry to a conversation (``digest``: of the pair), under its tenant's part
-        so clearing a tenant finds its verdicts (:meth:`verdicts_pattern`)."""
+        so clearing a tenant finds its verdicts (:meth:`tenant_parts`)."""
         return f"{self.root}:{self.index_name}:verdict:{name_digest(tenant)}:{name_digest(model_name)}:{digest}"
 
-    def verdicts_pattern(self, tenant: str | None = None) -> str:
-        """A SCAN pattern for the kept verdicts: every tenant's, or ``tenant``'s."""
-        return self._per_tenant_pattern("verdict", tenant)
+    def verdicts_pattern(self) -> str:
+        """A SCAN pattern for every tenant's kept verdicts."""
+        return self._every_tenants("verdict")
 
     def twins_mark(self, tenant: str, told: str) -> str:
         """The mark that single questions of a scope (``told``: where its stories told as one question are
@@ -367,16 +369,25 @@ class KeySpace:
         own = self.for_tenant(tenant)
         return f"{own.root}:{own.index_name}:twins:{name_digest(tenant)}:{told}"
 
-    def twins_marks_pattern(self, tenant: str | None = None) -> str:
-        """A SCAN pattern for the twins marks: every tenant's, or ``tenant``'s."""
-        return self._per_tenant_pattern("twins", tenant)
+    def twins_marks_pattern(self) -> str:
+        """A SCAN pattern for every tenant's twins marks."""
+        return self._every_tenants("twins")
 
-    def _per_tenant_pattern(self, kind: str, tenant: str | None) -> str:
-        part = "*" if tenant is None else name_digest(tenant)
-        name = (
-            f"{self.index_name}{{*}}" if self.sharded and tenant is None else self.for_tenant(tenant or "").index_name
-        )
-        return f"{self.root}:{name}:{kind}:{part}:*"
+    def tenant_parts(self, tenant: str) -> tuple[str, re.Pattern[str]]:
+        """What ``tenant`` keeps under its part beside its entries (its stored vectors, rewrites, verdicts and twins
+        marks): one SCAN pattern for all four kinds, so a clear of the tenant walks the keyspace once (four walks made
+        an evaluation's per-pair clean-up a third slower), and the form its keys take. The pattern's ``*`` for the
+        kind may also take another tenant's key whose later part is this tenant's digest (a model's name digest,
+        the same for a tenant named as the model): the form refuses it."""
+        name = f"{self.root}:{self.for_tenant(tenant).index_name}"
+        digest = name_digest(tenant)
+        kinds = "|".join(_PER_TENANT_KINDS)
+        return f"{name}:*:{digest}:*", re.compile(f"{re.escape(name)}:(?:{kinds}):{digest}:")
+
+    def _every_tenants(self, kind: str) -> str:
+        """A SCAN pattern for every tenant's keys of ``kind`` (in a sharded layout, under every tenant's hash tag)."""
+        name = f"{self.index_name}{{*}}" if self.sharded else self.index_name
+        return f"{self.root}:{name}:{kind}:*:*"
 
     def is_entry_key(self, key: str) -> bool:
         prefix = self.owner_of(key).entry_prefix

@@ -320,8 +320,14 @@ class NearCache:
         assert self._marker is not None
         self._marker_due = time.monotonic() + HEARTBEAT_S
         key, value = self._marker
-        found = await redis.getex(key, px=_marker_ttl_ms())
-        evicted, before = await _evicted_keys(redis), self._evicted
+        # One round trip (not a transaction: INFO is no key's): the marker, and Redis's count of evicted keys.
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.getex(key, px=_marker_ttl_ms())
+            pipe.info("stats")
+            found, stats = await pipe.execute(raise_on_error=False)
+        if isinstance(found, Exception):
+            raise found
+        evicted, before = _evicted_keys(stats), self._evicted
         self._evicted = evicted
         if found == value:
             return
@@ -360,13 +366,10 @@ class NearCache:
             self._scanned_over = None
 
 
-async def _evicted_keys(redis: Redis) -> int | None:
-    """How many keys Redis has evicted since it started, or None when it does not say (``INFO`` refused)."""
-    try:
-        stats = await redis.info("stats")
-    except ResponseError:
-        return None
-    evicted = stats.get("evicted_keys")
+def _evicted_keys(stats: object) -> int | None:
+    """How many keys Redis has evicted since it started, from ``INFO stats``'s reply, or None when it does not say
+    (``INFO`` refused: its error in the reply's place)."""
+    evicted = stats.get("evicted_keys") if isinstance(stats, dict) else None
     return evicted if isinstance(evicted, int) else None
 
 

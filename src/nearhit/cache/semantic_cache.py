@@ -33,6 +33,7 @@ from nearhit import tracing, validate
 from nearhit.cache import (
     bounded,
     choose,
+    clear_counts,
     context_match,
     conversation,
     conversation_lookup,
@@ -357,14 +358,17 @@ class SemanticCache(CacheAdmin):
 
             stage = time.perf_counter()
             knn = self._scoped_knn(query, spec, k) if knn is None else knn
-            # What needs no reply of Redis's, done while it searches (one node): idle time on that round trip.
-            reply_free = self._reply_free(result, query, vector, knn, fresh)
+            # What needs no reply of Redis's, done while it searches (one node): idle time on that round trip. The
+            # fresh vectors go to the store with the clear counts read before them: here, unless the KNN reads them.
+            reply_free = self._reply_free(result, query, vector, knn, fresh, remember=extra is None)
             if searched is None:
                 with tracing.span("cache.knn", index=spec.name, k=k) as span:
                     searched, also = await self._knn_and_labels(spec, knn.command(vector.tobytes()), extra, reply_free)
                     tracing.set_attributes(span, candidates=len(searched[0]))
                 if extra is not None:
                     twinned, query.clears = _counts_and_mark(extra, also)
+                    if fresh is not None:
+                        self.embeddings.remember(*fresh, query.scope.tenant, query.clears)
             else:
                 reply_free()
             rows, labelled = searched
@@ -653,7 +657,7 @@ class SemanticCache(CacheAdmin):
                 self.background.run(self._keep_near(key, fields, epoch))
             else:
                 self.near.put(key, fields, -1, epoch)
-        return fields, stored, twinned, searched, _read_counts(counts)
+        return fields, stored, twinned, searched, clear_counts.read_counts(counts)
 
     async def _keep_near(self, key: str, fields: list[Any], epoch: int) -> None:
         self.near.put(key, fields, await self.redis.pttl(key), epoch)
@@ -715,18 +719,21 @@ class SemanticCache(CacheAdmin):
         vector: np.ndarray,
         knn: idx.ScopedKnn,
         fresh: tuple[list[str], np.ndarray] | None,
+        *,
+        remember: bool,
     ) -> Callable[[], None]:
         """What a semantic lookup does that needs no KNN reply, to run while Redis searches (issue 18: ~0.2-0.35 ms
         of Redis's time at 2,000-10,000 entries, the event loop idle meanwhile): the result's embedding as a list
-        and its query, the fresh embedding handed to the store (its write waits ``FILL_DELAY_S``, so none of its
-        CPU comes before the reply is read), then the judge's reading of the prompt (:meth:`_read_ahead`)."""
+        and its query, the fresh embedding handed to the store when ``remember`` (its write waits ``FILL_DELAY_S``,
+        so none of its CPU comes before the reply is read), then the judge's reading of the prompt
+        (:meth:`_read_ahead`)."""
         ahead = self._read_ahead(query, read=fresh is not None and self.prepare_while_embedding)
 
         def run() -> None:
             result.embedding = vector.tolist()
             result.query = knn.json()
-            if fresh is not None:
-                self.embeddings.remember(*fresh, query.scope.tenant)
+            if fresh is not None and remember:
+                self.embeddings.remember(*fresh, query.scope.tenant, query.clears)
             if ahead is not None:
                 ahead()
 
@@ -914,7 +921,7 @@ class SemanticCache(CacheAdmin):
                 [("DEL", self.keys.observations(key)), *(("GET", name) for name in clears)],
                 raise_on_error=False,
             )
-            if clears and _cleared_since(query.clears, counts):
+            if clears and clear_counts.cleared_since(query.clears, counts):
                 # A clear ran since the miss began: the answer is from before it. Whatever it wrote goes (one
                 # round trip, on this rare path only); a store racing it on the same prompt may lose its entry too.
                 await unlink_each(self.redis, written)
@@ -992,24 +999,7 @@ def _counts_and_mark(
     unchecked), from the replies :meth:`SemanticCache._knn_and_labels` read for ``extra``."""
     clears, mark = extra
     exists = replies[len(clears)] if mark else 0
-    return isinstance(exists, int) and exists > 0, _read_counts(tuple(replies[: len(clears)]))
-
-
-def _read_counts(counts: tuple[object, ...]) -> tuple[object, ...] | None:
-    """The clear counts a miss read, for its store; None when there are none or one is unreadable (another
-    client's key of another type: the answer is then stored unchecked, not lost)."""
-    return None if not counts or any(isinstance(count, ResponseError) for count in counts) else counts
-
-
-def _cleared_since(before: tuple[object, ...] | None, now: Sequence[object]) -> bool:
-    """Whether the clear counts changed between a miss's read and its store's (one unread either time: no)."""
-    if before is None or any(isinstance(count, Exception) for count in now):
-        return False
-    return [_text_of(count) for count in before] != [_text_of(count) for count in now]
-
-
-def _text_of(raw: object) -> str | None:
-    return idx.as_text(raw) if raw is not None else None
+    return isinstance(exists, int) and exists > 0, clear_counts.read_counts(tuple(replies[: len(clears)]))
 
 
 def _ms_since(start: float) -> float:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from nearhit.guards.lexicon import STOP_WORDS, SYNONYMS, words
 from nearhit.guards.stemming import stem
 
-__all__ = ["compared", "criteria_differ", "degree_changed", "degrees_of_two", "superlatives", "than_swapped"]
+__all__ = [
+    "compared",
+    "criteria_differ",
+    "degree_changed",
+    "degree_words",
+    "degrees_of_two",
+    "superlatives",
+    "than_swapped",
+]
 
 _VOCABULARY = words("english_vocabulary.txt")
 _DEGREES = ("est", "er")
@@ -122,6 +130,18 @@ def degree_changed(tokens: tuple[str, ...], other: tuple[str, ...]) -> str | Non
         if changed:
             return min(changed)
     return None
+
+
+def degree_words(tokens: tuple[str, ...], other: tuple[str, ...], criterion: str) -> tuple[str, str]:
+    """The words that compare by ``criterion`` and that rank by it (:func:`degree_changed`'s, keyed by stem and
+    synonym: "clos", "quick"), as the side saying each writes them, for a reason: ("closer", "closest"), ("more
+    caffeine", "most caffeine"), ("faster", "fastest")."""
+    compares, ranks = (tokens, other) if criterion in compared(tokens) else (other, tokens)
+    start = max(at for at in range(len(compares)) if criterion in compared(compares[at:]))  # the comparative
+    comparative = " ".join(compares[start : start + (2 if compares[start] in _COMPARED_BY else 1)])
+    end = min(n for n in range(1, len(ranks) + 1) if criterion in superlatives(ranks[:n]))  # its last word
+    superlative = " ".join(ranks[end - 2 if end > 1 and ranks[end - 2] in _BY_DEGREE else end - 1 : end])
+    return comparative, superlative
 
 
 def _comparison(tokens: tuple[str, ...]) -> tuple[int, tuple[str, ...], str] | None:

@@ -18,7 +18,7 @@ from nearhit.guards.calendar_days import calendar_dates
 from nearhit.guards.clauses import BACKSTORY_ADDED, Clauses, backstory_strength, parts, split_question, touches
 from nearhit.guards.lexicon import DATE_STEMS, NUMBER_WORDS
 from nearhit.guards.quantities import Quantity, measure_indexes, quantities
-from nearhit.guards.text import Text, analyse, describe, typo_of
+from nearhit.guards.text import Text, analyse, as_written, describe, typo_of
 from nearhit.guards.told_day import told_days
 from nearhit.guards.units import CALENDAR_UNITS, UNITS, unit_mentions
 from nearhit.guards.verdicts import GuardSignal, SignalGuard
@@ -344,7 +344,8 @@ class NumberGuard(SignalGuard):
         if only_q or only_c:
             reason = f"numbers differ: {_surfaces(only_q)} vs {_surfaces(only_c)}"
         else:
-            reason = f"dates differ: {describe(dates_q)} vs {describe(dates_c)}"
+            # Named dates are read by stem ("jun", "spr"): the reason names the words as written ("June", "spring").
+            reason = f"dates differ: {describe(as_written(q, dates_q))} vs {describe(as_written(c, dates_c))}"
         clauses_q, clauses_c = split_question(query), split_question(candidate)
         one_side = not (only_q or only_c) and not (all_dates(q, query) and all_dates(c, candidate))
         if _asked(clauses_q, only_q, dates_q) or _asked(clauses_c, only_c, dates_c):

@@ -21,12 +21,13 @@ sentence says a scope word ("each dict has a date key" / "each with a date key")
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import ClassVar
 
 from nearhit.guards.clauses import asking_sentence
 from nearhit.guards.content import class_as_written, overlap, token_classes, word_class
-from nearhit.guards.degrees import degree_changed
+from nearhit.guards.degrees import degree_changed, degree_words
 from nearhit.guards.lexicon import NUMBER_TABLES, STOP_STEMS, STOP_WORDS, groups, words
 from nearhit.guards.text import Text, analyse, describe
 from nearhit.guards.units import canonical_unit
@@ -76,10 +77,27 @@ def _carve_out(text: Text) -> str | None:
 def _scope_words(text: Text) -> dict[str, str]:
     """Scope class -> a word of it in the text."""
     found: dict[str, str] = {}
-    for index, token in enumerate(text.tokens):
+    for index in range(len(text.tokens)):
         if (scope := _scope_at(text, index)) is not None:
-            found.setdefault(scope, f"{token} {text.tokens[index + 1]}" if scope == _INTERVAL else token)
+            found.setdefault(scope, _scope_word(text, index, scope))
     return found
+
+
+def _scope_word(text: Text, index: int, scope: str) -> str:
+    """The scope word at ``index`` as the text writes it ("every other" for an interval)."""
+    token = text.tokens[index]
+    return f"{token} {text.tokens[index + 1]}" if scope == _INTERVAL else token
+
+
+def _said_of(text: Text, thing: str, scopes: Iterable[str]) -> str:
+    """The words of ``text`` of the classes ``scopes`` that bind ``thing`` (by class), as written, for a reason:
+    "'all' vs 'one' of 'messages'", not the classes compared ("'universal' vs 'single'")."""
+    wanted, found = set(scopes), {}
+    for index in range(len(text.tokens)):
+        scope = _scope_at(text, index)
+        if scope in wanted and scope not in found and _bound_at(text, index) == thing:
+            found[scope] = _scope_word(text, index, scope)
+    return describe(found.get(scope, scope) for scope in wanted)
 
 
 def _reciprocal(tokens: tuple[str, ...], index: int) -> bool:
@@ -192,8 +210,10 @@ class ScopeGuard(SignalGuard):
         criterion = degree_changed(q.tokens, c.tokens)
         if criterion is None:
             return None
+        comparative, superlative = degree_words(q.tokens, c.tokens, criterion)  # as written, not "clos"
         return self._signal(
-            SWAP, f"scope differs: {criterion!r} against one vs against all (comparative vs superlative)"
+            SWAP,
+            f"scope differs: {comparative!r} against one vs {superlative!r} against all (comparative vs superlative)",
         )
 
     def _carved(self, q: Text, c: Text) -> GuardSignal | None:
@@ -235,7 +255,9 @@ class ScopeGuard(SignalGuard):
                 continue
             said_q = describe(class_as_written(q, thing) for thing in things_q)  # the words, not their stems
             said_c = describe(class_as_written(c, thing) for thing in things_c)
-            return self._signal(SWAP, f"scope differs: {scope} of {said_q} vs of {said_c}")
+            word_q = _said_of(q, min(things_q), [scope])  # the scope word as each side writes it, not its class
+            word_c = _said_of(c, min(things_c), [scope])
+            return self._signal(SWAP, f"scope differs: {word_q} of {said_q} vs {word_c} of {said_c}")
         return None
 
     def _members_of_whole(self, q: Text, c: Text) -> GuardSignal | None:
@@ -280,8 +302,9 @@ class ScopeGuard(SignalGuard):
             for second, other in bound_q.items():
                 if first < second and bound_c.get(first) == other and bound_c.get(second) == word and word != other:
                     word_said, other_said = class_as_written(q, word), class_as_written(q, other)
+                    first_q, first_c = _said_of(q, word, [first]), _said_of(c, other, [first])
                     return self._signal(
-                        SWAP, f"scope differs: {first!r} of {word_said!r} vs {first!r} of {other_said!r}"
+                        SWAP, f"scope differs: {first_q} of {word_said!r} vs {first_c} of {other_said!r}"
                     )
         return None
 
@@ -294,7 +317,8 @@ class ScopeGuard(SignalGuard):
             mine, theirs = bound_q[thing] - bound_c[thing], bound_c[thing] - bound_q[thing]
             if mine and theirs and (mine | theirs) - _FILLER_CLASSES:
                 said = class_as_written(q, thing)  # "messages", not the class compared ("messag")
-                return self._signal(SWAP, f"scope differs: {describe(mine)} vs {describe(theirs)} of {said!r}")
+                mine_said, theirs_said = _said_of(q, thing, mine), _said_of(c, thing, theirs)  # "all", not "universal"
+                return self._signal(SWAP, f"scope differs: {mine_said} vs {theirs_said} of {said!r}")
         return None
 
     def _one_against_all(self, q: Text, c: Text) -> GuardSignal | None:

@@ -27,7 +27,7 @@ from nearhit.cache.results import Probe
 from nearhit.config import Settings
 from nearhit.embeddings import Embedder, build_embedder
 from nearhit.embeddings.base import Interruptible
-from nearhit.errors import ConfigError, NearhitError, RedisUnavailable
+from nearhit.errors import ConfigError, IndexMismatch, NearhitError, RedisUnavailable
 from nearhit.llm import LLMEvent, LLMProvider, ProviderName, build_provider
 from nearhit.llm.judge import Judge, build_judge
 from nearhit.service import bootstrap
@@ -81,7 +81,7 @@ class Runtime:
         self._cache: SemanticCache | None = None
         self._url: str | None = None  # where the cache's client connects
         self._last_attempt = 0.0
-        self._last_error = "not connected yet"
+        self._last_error: Exception = RedisUnavailable("not connected yet")  # why the last connection failed
         self._connecting = asyncio.Lock()
         self._watcher: asyncio.Task[None] | None = None
         self._probe: tuple[SemanticCache, Redis] | None = None  # the health check's connection, and for which cache
@@ -141,7 +141,7 @@ class Runtime:
             if self._cache is not None:
                 return self._cache
             if time.monotonic() - self._last_attempt < RECONNECT_INTERVAL_S and self._last_attempt:
-                raise RedisUnavailable(self._last_error)
+                raise RedisUnavailable(str(self._last_error)) from self._last_error
             self._last_attempt = time.monotonic()
             try:
                 url = await bootstrap.redis_url(self.settings)
@@ -149,8 +149,8 @@ class Runtime:
             except ConfigError:
                 raise  # a setting to change (e.g. cluster mode for a cluster's URL): retrying cannot help
             except NearhitError as exc:
-                self._last_error = str(exc)
-                raise RedisUnavailable(self._last_error) from exc
+                self._last_error = exc
+                raise RedisUnavailable(str(exc)) from exc
             self._url = url
             log.info("cache connected: index %s", self.settings.index_name)
             if self.settings.max_wrong_rate is not None and not self.learning:
@@ -165,10 +165,7 @@ class Runtime:
             await probe.ping()
             entries = await cache.index_entries(probe)
         except Exception as exc:  # any failure here means "not healthy", reported with its reason
-            status = HealthStatus(
-                {"ok": False, "error": str(exc)}, {"ok": False, "error": "no Redis"}, time.monotonic()
-            )
-            await self._follow_embedded()
+            status = await self._unhealthy(exc)
         else:
             index: dict[str, Any] = {
                 "ok": entries is not None,
@@ -184,6 +181,16 @@ class Runtime:
         self._log_change(self.health, status)
         self.health = status
         return status
+
+    async def _unhealthy(self, failure: Exception) -> HealthStatus:
+        """The status for a failed check: an index of another shape (Redis answered, the index is what to mend:
+        the start-up refusal's words, naming what differs and the rebuild) or Redis itself away."""
+        if isinstance(failure.__cause__, IndexMismatch):
+            redis = {"ok": True, "embedded": self.settings.embedded_redis}
+            index = {"ok": False, "name": self.settings.index_name, "error": str(failure.__cause__)}
+            return HealthStatus(redis, index, time.monotonic())
+        await self._follow_embedded()
+        return HealthStatus({"ok": False, "error": str(failure)}, {"ok": False, "error": "no Redis"}, time.monotonic())
 
     async def repair_index(self) -> None:
         """Re-create a missing index (someone dropped it) so the next request finds it again."""
@@ -296,7 +303,7 @@ class Runtime:
             try:
                 fresh = await bootstrap.open_cache(self.settings, self.embedder, url)
             except (NearhitError, RedisError, OSError) as exc:  # not ready yet: the next check tries again
-                self._last_error = str(exc)
+                self._last_error = exc
                 return
             stale, self._cache, self._url = self._cache, fresh, url
         log.info("the embedded Redis is now at %s: the cache reconnected there", url)
