@@ -189,8 +189,12 @@ def _decided() -> tuple[bool, str]:
     return compiled, said
 
 
-def activate(package: str, package_path: MutableSequence[str]) -> str:
-    """Put ``package``'s compiled modules ahead of their ``.py`` files if the build is current; say which build runs."""
+def activate(package_path: MutableSequence[str]) -> str:
+    """Put a package's compiled modules ahead of its ``.py`` files (``package_path``: its ``__path__``, the folder
+    named as in :data:`PACKAGES`) if the build is current; say which build runs."""
+    package = Path(package_path[0]).name
+    if package not in PACKAGES:
+        raise ValueError(f"{package_path[0]}: not a compiled package ({', '.join(PACKAGES)})")
     compiled, said = _decided()
     if compiled:
         package_path.insert(0, str(native_dir(package)))

@@ -74,8 +74,8 @@ def fake_build(sources: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_current_build_goes_ahead_of_the_sources(fake_build: Path) -> None:
     guards, cache = ["guards"], ["cache"]
-    assert native.activate("guards", guards).startswith("compiled")
-    assert native.activate("cache", cache).startswith("compiled")
+    assert native.activate(guards).startswith("compiled")
+    assert native.activate(cache).startswith("compiled")
     assert guards == [str(fake_build), "guards"]
     assert cache == [str(native.native_dir("cache")), "cache"]
 
@@ -83,7 +83,7 @@ def test_a_current_build_goes_ahead_of_the_sources(fake_build: Path) -> None:
 def test_a_source_touched_but_unchanged_keeps_the_build(fake_build: Path, sources: Path) -> None:
     """Its time differs from the stamp's (a checkout): it is hashed, and its hash is the stamp's."""
     os.utime(sources / "guards" / "text.py", ns=(1, 1))
-    assert native.activate("guards", []).startswith("compiled")
+    assert native.activate(["guards"]).startswith("compiled")
 
 
 @pytest.mark.parametrize(
@@ -132,20 +132,22 @@ def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, sources: Pat
     (fake_build / "BUILD.json").write_text(json.dumps(stamp))
     guards, cache = ["guards"], ["cache"]
     with pytest.warns(RuntimeWarning, match="make compile"):
-        assert native.activate("guards", guards).startswith("pure Python (stale")
-    assert native.activate("cache", cache).startswith("pure Python (stale")  # decided once, warned once
+        assert native.activate(guards).startswith("pure Python (stale")
+    assert native.activate(cache).startswith("pure Python (stale")  # decided once, warned once
     assert (guards, cache) == (["guards"], ["cache"])
 
 
 def test_the_pure_modules_when_asked_or_never_compiled(fake_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(native.PURE_ENV, "1")
     path = ["cache"]
-    assert native.activate("cache", path) == f"pure Python ({native.PURE_ENV} set)"
+    assert native.activate(path) == f"pure Python ({native.PURE_ENV} set)"
     native._decided.cache_clear()
     monkeypatch.delenv(native.PURE_ENV)
     (fake_build / "BUILD.json").unlink()
-    assert native.activate("cache", path).startswith("pure Python (not compiled")
+    assert native.activate(path).startswith("pure Python (not compiled")
     assert path == ["cache"]
+    with pytest.raises(ValueError, match="not a compiled package"):
+        native.activate(["elsewhere"])
 
 
 def test_make_rebuilds_when_a_compiled_module_of_the_cache_changes() -> None:

@@ -12,7 +12,7 @@ The conversation's reading (``conversation`` and the checks it reads) may be com
 # ruff: noqa: E402  (the build is chosen before any module of the package is imported)
 from nearhit.native import activate as _activate
 
-_activate("cache", __path__)
+_activate(__path__)
 
 import typing as _typing
 

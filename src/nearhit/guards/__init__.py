@@ -10,17 +10,15 @@ question clause and the backstory), ``units``, ``languages`` (which language a p
 (adjectives in a degree: "thickest", "the most fragile"), one module per guard family, ``verdicts`` (a
 guard's signal and the veto) and ``guard_set`` (the configured set).
 
-Every module but this one and ``guard_set`` may be compiled by mypyc (``make compile``, :mod:`nearhit.native`),
-with the conversation's reading in :mod:`nearhit.cache`: ``BUILD`` says which build this process runs; a compiled
-build older than its sources is never imported.
+Every module but this one and ``guard_set`` may be compiled by mypyc (``make compile``, :mod:`nearhit.native`):
+``BUILD`` says which build this process runs; a compiled build older than its sources is never imported.
 """
 
 # ruff: noqa: E402  (the build is chosen before any guard module is imported)
 from nearhit.native import activate as _activate
 
-BUILD = _activate("guards", __path__)
-"""Which build of the guards (and of the conversation's reading) runs: "compiled by mypyc ..." or "pure Python
-(why)"."""
+BUILD = _activate(__path__)
+"""Which build of the guards runs: "compiled by mypyc ..." or "pure Python (why)"."""
 
 from nearhit.guards.code import CodeGuard
 from nearhit.guards.direction import DirectionGuard
