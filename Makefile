@@ -9,16 +9,12 @@ PORT ?= 8000
 
 .PHONY: demo test test-fast browser screenshots install compile lint typecheck format golden bench bench-scale clean help
 
-# The guards and the conversation's reading compiled by mypyc (src/nearhit/native.py), opt-in: `make compile`, or
-# COMPILE=1 on any target (then rebuilt when one of their .py files changes, nothing otherwise). Not by default: it
-# costs ~4 min of CPU, which would push a fresh clone's `make test` past 15 minutes. No C compiler or no Python
-# headers: said once, and the pure-Python modules run. PURE=1: the pure-Python modules even where a build is present.
+# The guards compiled by mypyc (src/nearhit/native.py), opt-in: `make compile`, or COMPILE=1 on any target (then
+# rebuilt when a guard's .py changes, nothing otherwise). Not by default: it costs ~2.5 min of CPU, which would
+# push a fresh clone's `make test` past 15 minutes. No C compiler or no Python headers: said once, and the
+# pure-Python guards run. PURE=1: the pure-Python guards even where a compiled build is present.
 GUARDS := src/nearhit/guards
-CACHE := src/nearhit/cache
 NATIVE := $(GUARDS)/_native/BUILD.json
-# nearhit.native.CONVERSATION_READING (tests/guards/test_native_build.py checks that the two lists agree)
-CONVERSATION_READING := answer_rests_on asides circumstance clause constraints conversation depends_on digression \
-	events exchanged measure modality near_copy negated other_ending persons story unsaid
 MYPYC_OPT ?= 3
 ifeq ($(PURE),1)
 export NEARHIT_PURE_PYTHON := 1
@@ -46,13 +42,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-$(NATIVE): $(filter-out $(GUARDS)/__init__.py $(GUARDS)/guard_set.py,$(wildcard $(GUARDS)/*.py)) \
-		$(patsubst %,$(CACHE)/%.py,$(CONVERSATION_READING)) $(STAMP)
+$(NATIVE): $(filter-out $(GUARDS)/__init__.py $(GUARDS)/guard_set.py,$(wildcard $(GUARDS)/*.py)) $(STAMP)
 	$(BIN)/python -m nearhit.native -O$(MYPYC_OPT) --multi-file
 
-compile: $(NATIVE)  ## Compile the guards and the conversation's reading with mypyc (COMPILE=1 on any target: kept current)
+compile: $(NATIVE)  ## Compile the guards with mypyc, ~1/3 off the decision's cold look (COMPILE=1 on any target: kept current)
 
-install: $(STAMP) $(BUILT)  ## Create .venv and install nearhit with its dev tools (COMPILE=1: the guards and the conversation's reading compiled too)
+install: $(STAMP) $(BUILT)  ## Create .venv and install nearhit with its dev tools (COMPILE=1: the guards compiled too)
 
 demo: $(STAMP) $(BUILT)  ## Start the embedded Redis and the server (offline defaults); prints the URL
 	$(BIN)/nearhit serve --host $(HOST) --port $(PORT)
@@ -103,8 +98,8 @@ bench-scale: $(STAMP) $(BUILT)  ## nearhit at 100k and 250k entries: lookup vs t
 	$(BIN)/python benchmarks/engine.py --scale --sizes $(SCALE_SIZES)
 	@date -u +"end %T UTC"; uptime
 
-clean:  ## Remove the virtual environment, the compiled modules and caches
-	rm -rf $(VENV) $(GUARDS)/_native $(CACHE)/_native .mypy_cache .ruff_cache .pytest_cache
+clean:  ## Remove the virtual environment, the compiled guards and caches
+	rm -rf $(VENV) $(GUARDS)/_native .mypy_cache .ruff_cache .pytest_cache
 
 .PHONY: image-test
 image-test:  ## Build the container image (buildah) and run it (podman): health, an ask, a cache hit, bad input

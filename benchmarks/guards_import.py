@@ -1,4 +1,4 @@
-"""The cost of ``import nearhit.guards`` in a fresh process, and of the build check alone (``nearhit.native.check``,
+"""The cost of ``import nearhit.guards`` in a fresh process, and of the build check alone (``nearhit.native.activate``,
 run 50 times more after the import): CPU and wall clock, one JSON line. Run it once per process, interleaving the
 trees to compare:
 
@@ -22,7 +22,7 @@ from nearhit import native  # noqa: E402
 
 wall, cpu = time.perf_counter(), time.process_time()
 for _ in range(CALLS):
-    native.check()
+    native.activate([])
 checked = (time.perf_counter() - wall) / CALLS, (time.process_time() - cpu) / CALLS
 print(
     json.dumps(

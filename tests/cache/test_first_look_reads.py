@@ -11,7 +11,6 @@ import pytest
 
 from nearhit.cache import SemanticCache, conversation
 from nearhit.cache.conversation import Context
-from nearhit.guards import BUILD
 from nearhit.guards.calendar_days import calendar_dates
 from nearhit.guards.quantities import quantities
 from nearhit.guards.text import tokens_of
@@ -24,9 +23,6 @@ CAR: Turns = [
 ]
 
 
-@pytest.mark.skipif(
-    BUILD.startswith("compiled"), reason="counts calls by patching a module's function: compiled code calls it directly"
-)
 async def test_another_story_is_refused_without_reading_the_retold_floor(
     guarded_cache: SemanticCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,43 +22,27 @@ SRC = Path(native.__file__).parent.parent
 ROOT = Path(__file__).parent.parent.parent
 
 
-@pytest.fixture(autouse=True)
-def decided_afresh() -> Iterator[None]:
-    """Each test's :func:`native.activate` decides again (a process decides once, for both packages)."""
-    native._decided.cache_clear()
-    yield
-    native._decided.cache_clear()
-
-
 @pytest.fixture
 def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the compiled packages' sources, to edit (``native.NEARHIT_DIR`` points at it)."""
-    copy = tmp_path / "nearhit"
-    for package in native.PACKAGES:
-        shutil.copytree(
-            native.NEARHIT_DIR / package,
-            copy / package,
-            ignore=shutil.ignore_patterns("__pycache__", "_native", "data"),
-        )
-    monkeypatch.setattr(native, "NEARHIT_DIR", copy)
+    """A copy of the guards' sources, to edit (``native.GUARDS_DIR`` points at it)."""
+    copy = tmp_path / "guards"
+    shutil.copytree(native.GUARDS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "_native", "data"))
+    monkeypatch.setattr(native, "GUARDS_DIR", copy)
     return copy
 
 
-def _library(name: str) -> Path:
-    """Where the build puts the library of ``name`` (``package.module``)."""
-    package, module = name.split(".")
-    return native.native_dir(package) / f"{module}{sysconfig.get_config_var('EXT_SUFFIX')}"
-
-
 @pytest.fixture
-def fake_build(sources: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Build folders whose stamp matches the sources as they are (a file per module, no real code), as
-    ``native.build`` writes them; the guards' folder, with the group's library and the stamp."""
+def fake_build(tmp_path: Path, sources: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A build directory whose stamp matches the sources as they are (a file per module, no real code), as
+    ``native.build`` writes it."""
+    build = tmp_path / "_native"
+    build.mkdir()
+    monkeypatch.setattr(native, "NATIVE_DIR", build)
+    monkeypatch.setattr(native, "STAMP", build / "BUILD.json")
     monkeypatch.delenv(native.PURE_ENV, raising=False)
     modules = native.compiled_modules()
     for name in [*modules, native.GROUP_LIBRARY]:  # the modules' libraries and the group's
-        _library(name).parent.mkdir(exist_ok=True)
-        _library(name).write_bytes(b"\x7fELF" + bytes(60))
+        (build / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"\x7fELF" + bytes(60))
     stamp = {
         "abi": native._abi(),
         "mypyc": "x",
@@ -68,48 +50,30 @@ def fake_build(sources: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "stats": native._stats(modules),
         "libraries": native._libraries(),
     }
-    (native.native_dir("guards") / "BUILD.json").write_text(json.dumps(stamp))
-    return native.native_dir("guards")
+    (build / "BUILD.json").write_text(json.dumps(stamp))
+    return build
 
 
 def test_a_current_build_goes_ahead_of_the_sources(fake_build: Path) -> None:
-    guards, cache = ["guards"], ["cache"]
-    assert native.activate(guards).startswith("compiled")
-    assert native.activate(cache).startswith("compiled")
-    assert guards == [str(fake_build), "guards"]
-    assert cache == [str(native.native_dir("cache")), "cache"]
+    path = ["guards"]
+    assert native.activate(path).startswith("compiled")
+    assert path == [str(fake_build), "guards"]
 
 
 def test_a_source_touched_but_unchanged_keeps_the_build(fake_build: Path, sources: Path) -> None:
     """Its time differs from the stamp's (a checkout): it is hashed, and its hash is the stamp's."""
-    os.utime(sources / "guards" / "text.py", ns=(1, 1))
-    assert native.activate(["guards"]).startswith("compiled")
+    os.utime(sources / "text.py", ns=(1, 1))
+    assert native.activate([]).startswith("compiled")
 
 
 @pytest.mark.parametrize(
-    "edit",
-    [
-        "source",
-        "conversation's source",
-        "same size",
-        "old stamp",
-        "abi",
-        "module",
-        "conversation's module",
-        "group",
-        "truncated",
-        "unsized stamp",
-    ],
+    "edit", ["source", "same size", "old stamp", "abi", "module", "group", "truncated", "unsized stamp"]
 )
 def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, sources: Path, edit: str) -> None:
-    """Either package's module edited or missing: neither package's build runs (all or nothing)."""
     stamp = json.loads((fake_build / "BUILD.json").read_text())
-    text = sources / "guards" / "text.py"
+    text = sources / "text.py"
     if edit == "source":  # a guard edited since
         text.write_text(text.read_text() + "\n# an edit\n")
-    elif edit == "conversation's source":  # a module of the conversation's reading edited since
-        story = sources / "cache" / "story.py"
-        story.write_text(story.read_text() + "\n# an edit\n")
     elif edit == "same size":  # one character changed: its size is the stamp's, its time and hash are not
         size = text.stat().st_size
         text.write_text(text.read_text().replace("(", "[", 1))
@@ -120,52 +84,32 @@ def test_a_stale_build_is_left_out_with_a_warning(fake_build: Path, sources: Pat
     elif edit == "abi":  # another Python
         stamp["abi"] = "cpython-312.cpython-312-x86_64-linux-gnu.so"
     elif edit == "module":  # a module compiled then that no longer exists, or one not compiled
-        _library("guards.scope").unlink()
-    elif edit == "conversation's module":
-        _library("cache.conversation").unlink()
+        (fake_build / f"scope{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
     elif edit == "group":  # the group's library gone (a partial copy): importing nearhit.guards failed
-        _library(native.GROUP_LIBRARY).unlink()
+        (fake_build / f"{native.GROUP_LIBRARY}{sysconfig.get_config_var('EXT_SUFFIX')}").unlink()
     elif edit == "truncated":  # a library cut short (a partial copy, a full disk): the import failed likewise
-        _library("guards.text").write_bytes(b"\x7fELF")
+        (fake_build / f"text{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"\x7fELF")
     else:  # a stamp written before the libraries' sizes: rebuilt once
         del stamp["libraries"]
     (fake_build / "BUILD.json").write_text(json.dumps(stamp))
-    guards, cache = ["guards"], ["cache"]
+    path = ["guards"]
     with pytest.warns(RuntimeWarning, match="make compile"):
-        assert native.activate(guards).startswith("pure Python (stale")
-    assert native.activate(cache).startswith("pure Python (stale")  # decided once, warned once
-    assert (guards, cache) == (["guards"], ["cache"])
+        assert native.activate(path).startswith("pure Python (stale")
+    assert path == ["guards"]
 
 
 def test_the_pure_modules_when_asked_or_never_compiled(fake_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(native.PURE_ENV, "1")
-    path = ["cache"]
+    path = ["guards"]
     assert native.activate(path) == f"pure Python ({native.PURE_ENV} set)"
-    native._decided.cache_clear()
     monkeypatch.delenv(native.PURE_ENV)
     (fake_build / "BUILD.json").unlink()
     assert native.activate(path).startswith("pure Python (not compiled")
-    assert path == ["cache"]
-    with pytest.raises(ValueError, match="not a compiled package"):
-        native.activate(["elsewhere"])
-
-
-def test_make_rebuilds_when_a_compiled_module_of_the_cache_changes() -> None:
-    """The Makefile's list of the cache's compiled modules (what ``make`` rebuilds on) is ``native``'s, and each is a
-    module of the cache."""
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    listed = re.search(r"^CONVERSATION_READING :=((?:.*\\\n)*.*)$", makefile, re.M)
-    assert listed is not None
-    names = listed.group(1).replace("\\\n", " ").split()
-    assert tuple(names) == native.CONVERSATION_READING
-    assert all((native.NEARHIT_DIR / "cache" / f"{name}.py").is_file() for name in names)
+    assert path == ["guards"]
 
 
 def _imported(src: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    code = (
-        "import nearhit.guards as g, nearhit.guards.text as t, nearhit.cache.story as s; "
-        "print(g.BUILD); print(t.__file__); print(s.__file__)"
-    )
+    code = "import nearhit.guards as g, nearhit.guards.text as t; print(g.BUILD); print(t.__file__)"
     environ = {name: value for name, value in os.environ.items() if name != native.PURE_ENV}
     environ.update({"PYTHONPATH": str(src), **(env or {})})
     return subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True)
@@ -174,15 +118,14 @@ def _imported(src: Path, env: dict[str, str] | None = None) -> subprocess.Comple
 def _built() -> bool:
     """Whether a compiled build matching the sources is here (whichever build this session runs)."""
     try:
-        return native.check()[0]
+        return native._stale(json.loads(native.STAMP.read_text())) is None
     except OSError:
         return False
 
 
 @pytest.mark.skipif(not _built(), reason="no current compiled build (make compile)")
 def test_a_guard_edited_after_compiling_runs_as_its_source(tmp_path: Path) -> None:
-    """The real build, copied with the package: as built it is imported; one guard edited, none of it is, nor the
-    conversation's reading."""
+    """The real build, copied with the package: as built it is imported; one guard edited, none of it is."""
     shutil.copytree(SRC / "nearhit", tmp_path / "nearhit", ignore=shutil.ignore_patterns("__pycache__"))
     built = _imported(tmp_path)
     assert built.stdout.startswith("compiled") and "_native" in built.stdout, built.stdout
@@ -190,14 +133,10 @@ def test_a_guard_edited_after_compiling_runs_as_its_source(tmp_path: Path) -> No
         source.write("\n# an edit made after compiling\n")
     edited = _imported(tmp_path)
     assert edited.stdout.startswith("pure Python (stale compiled build ignored: guards/scope.py changed")
-    _, text, story = edited.stdout.splitlines()
-    assert text.endswith("text.py") and story.endswith("story.py")  # every module pure, not only the edited one
+    assert edited.stdout.splitlines()[1].endswith("text.py")  # every module pure, not only the edited one
     assert "run `make compile`" in edited.stderr
     forced = _imported(SRC, {native.PURE_ENV: "1"})
-    assert forced.stdout.splitlines()[1:] == [
-        str(SRC / "nearhit" / "guards" / "text.py"),
-        str(SRC / "nearhit" / "cache" / "story.py"),
-    ]
+    assert forced.stdout.splitlines()[1].endswith("text.py")
 
 
 def test_the_memos_hold_in_either_build() -> None:
@@ -252,11 +191,10 @@ def _in_copy(copy: Path, *args: str, pure: bool = False) -> subprocess.Completed
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # 76-85 s of CPU, most of it the compile; 171-261 s of wall at load 5-14 on 2 cores
 @pytest.mark.skipif(native._no_compiler() is not None, reason="no C compiler, Python headers or mypyc")
-def test_a_fresh_build_is_imported_and_says_what_the_pure_modules_say(tmp_path: Path) -> None:
+def test_a_fresh_build_is_imported_and_says_what_the_pure_guards_say(tmp_path: Path) -> None:
     """``make compile`` on these sources, into a copy of the package (``src/`` keeps no build: the rest of the suite
-    runs the modules as the session chose): the compiled modules are the ones imported, every guard's signal on the
-    guards' test pairs and the conversation's readings of fow-cache's dev conversations are the pure ones', and the
-    long-prompt tests hold. A guard mypyc refuses at run time left
+    runs the guards as the session chose): the compiled modules are the ones imported, every guard's signal on the
+    guards' test pairs is the pure one's, and the long-prompt tests hold. A guard mypyc refuses at run time left
     ``nearhit.guards`` unimportable for nine sessions; a ``cached_property`` it compiles as a plain property took
     the guards from 0.08 to 2.7 s of CPU on a long prompt. -O0: the C of ``make compile``'s -O3, less of gcc's time."""
     shutil.copytree(SRC / "nearhit", tmp_path / "nearhit", ignore=_left_out_of_the_copy)
@@ -264,23 +202,22 @@ def test_a_fresh_build_is_imported_and_says_what_the_pure_modules_say(tmp_path: 
     assert built.returncode == 0 and (tmp_path / "nearhit" / "guards" / "_native" / "BUILD.json").exists(), (
         built.stdout[-2000:] + built.stderr[-3000:]
     )
-    compiled = _in_copy(tmp_path, "-m", "tests.support.compiled_outputs")
+    compiled = _in_copy(tmp_path, "-m", "tests.support.guard_outputs")
     assert compiled.returncode == 0, compiled.stderr[-3000:]
-    pure = _in_copy(tmp_path, "-m", "tests.support.compiled_outputs", pure=True)
+    pure = _in_copy(tmp_path, "-m", "tests.support.guard_outputs", pure=True)
     assert pure.returncode == 0, pure.stderr[-3000:]
-    (compiled_build, *compiled_outputs), (pure_build, *pure_outputs) = (
+    (compiled_build, *compiled_signals), (pure_build, *pure_signals) = (
         [json.loads(line) for line in done.stdout.splitlines()] for done in (compiled, pure)
     )
     assert compiled_build["build"].startswith("compiled"), compiled_build["build"]
+    native_dir = tmp_path / "nearhit" / "guards" / "_native"
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     assert sorted(compiled_build["modules"]) == native.compiled_modules()
-    assert any(name.startswith("cache.") for name in compiled_build["modules"])
-    for name, file in compiled_build["modules"].items():  # mypyc may name it as under a package: _native/nearhit/...
-        built = Path(file).relative_to(tmp_path / "nearhit")
-        assert "_native" in built.parts and file.endswith(f"{name.split('.')[1]}{suffix}"), file
+    for name, file in compiled_build["modules"].items():  # mypyc names it as under a package: _native/nearhit/...
+        assert Path(file).is_relative_to(native_dir) and file.endswith(f"{name}{suffix}"), file
     assert all(file.endswith(".py") for file in pure_build["modules"].values())
-    assert len(compiled_outputs) > 5000
-    assert compiled_outputs == pure_outputs
+    assert len(compiled_signals) > 5000
+    assert compiled_signals == pure_signals
     long_prompts = _in_copy(
         tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(Path(__file__).parent / "test_long_prompts.py")
     )

@@ -4,15 +4,7 @@ values they return (``results``). Guards: :mod:`nearhit.guards`.
 
 The names below are imported on first use, so a module that needs only ``keys`` or ``entry`` (the memory
 model, the CLI's option parsing) does not load the Redis client.
-
-The conversation's reading (``conversation`` and the checks it reads) may be compiled by mypyc with the guards
-(``make compile``, :mod:`nearhit.native`): the build ``nearhit.guards.BUILD`` names, for both packages.
 """
-
-# ruff: noqa: E402  (the build is chosen before any module of the package is imported)
-from nearhit.native import activate as _activate
-
-_activate(__path__)
 
 import typing as _typing
 

@@ -36,7 +36,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Literal
 
@@ -383,65 +383,34 @@ class Context:
     """The earlier turns an answer depended on (roles user and assistant; system prompts scope apart)."""
 
     turns: tuple[Turn, ...]
+
     # Read once per context, not once per check: a lookup compares its context with each candidate's in several
-    # stages, and its own side is the same every time (fow-cache's support chats run 40 turns and more). Kept in
-    # fields of their own, not by ``functools.cached_property``, which mypyc compiles as a plain property
-    # (python/mypy#21611, as ``nearhit.guards.text.Text``'s): this module may be compiled (``nearhit.native``).
-    _text: str | None = field(init=False, repr=False, compare=False)
-    _normalised: str | None = field(init=False, repr=False, compare=False)
-    _exact_turns: tuple[Turn, ...] | None = field(init=False, repr=False, compare=False)
-    _users: str | None = field(init=False, repr=False, compare=False)
-    _assistants: str | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        for name in ("_text", "_normalised", "_exact_turns", "_users", "_assistants"):
-            object.__setattr__(self, name, None)  # a default mypyc would not set: none read yet
-
-    @property
+    # stages, and its own side is the same every time (fow-cache's support chats run 40 turns and more).
+    @functools.cached_property
     def text(self) -> str:
         """What is embedded: every earlier turn, in order."""
-        found = self._text
-        if found is None:
-            found = "\n".join(content for _, content in self.turns)
-            object.__setattr__(self, "_text", found)
-        return found
+        return "\n".join(content for _, content in self.turns)
 
-    @property
+    @functools.cached_property
     def normalised(self) -> str:
         """Its text normalised (:func:`nearhit.cache.keys.normalise`): the embedding's input and its stored vector's
         key, read by a lookup's exact read and again by its embedding (once per context, not once per use)."""
-        found = self._normalised
-        if found is None:
-            found = normalise(self.text)
-            object.__setattr__(self, "_normalised", found)
-        return found
+        return normalise(self.text)
 
-    @property
+    @functools.cached_property
     def exact_turns(self) -> tuple[Turn, ...]:
         """The turns as the exact key compares them (:func:`nearhit.cache.keys.exact_text`): "the very same turns"."""
-        found = self._exact_turns
-        if found is None:
-            found = tuple((role, exact_text(content)) for role, content in self.turns)
-            object.__setattr__(self, "_exact_turns", found)
-        return found
+        return tuple((role, exact_text(content)) for role, content in self.turns)
 
-    @property
+    @functools.cached_property
     def users(self) -> str:
         """The user's turns, one text."""
-        found = self._users
-        if found is None:
-            found = "\n".join(content for role, content in self.turns if role == "user")
-            object.__setattr__(self, "_users", found)
-        return found
+        return "\n".join(content for role, content in self.turns if role == "user")
 
-    @property
+    @functools.cached_property
     def assistants(self) -> str:
         """The assistant's turns, one text."""
-        found = self._assistants
-        if found is None:
-            found = "\n".join(content for role, content in self.turns if role == "assistant")
-            object.__setattr__(self, "_assistants", found)
-        return found
+        return "\n".join(content for role, content in self.turns if role == "assistant")
 
     def to_json(self) -> str:
         return json.dumps([list(turn) for turn in self.turns], ensure_ascii=False, separators=(",", ":"))
