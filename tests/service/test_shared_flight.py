@@ -9,22 +9,26 @@ import contextlib
 import os
 import signal
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.config import Settings
 from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, Usage
 from nearhit.llm.errors import LLMError
-from nearhit.service import bootstrap, storing
-from nearhit.service.shared_flight import SharedFlights
+from nearhit.service import bootstrap, shared_flight, storing
+from nearhit.service.shared_flight import FlightKeys, SharedFlights
 from tests.support.fake_upstream import FakeUpstream, Pause, Stream
 from tests.support.server_process import running_server, server_process
 from tests.support.sse import events
+from tests.support.stalling_proxy import StallingProxy
 from tests.support.waiting import eventually
 
 PROMPT = "Explain, in two sentences, why a shared cache needs a cross-process single-flight."
@@ -150,7 +154,9 @@ async def test_a_failed_or_cut_generation_is_not_replayed_to_the_next_flight(set
             assert (first.led, second.followed) == (2, 1)
             assert followed == led and [e.text for e in followed if isinstance(e, TextChunk)] == ["fresh"]
             # the whole answer's lock and events linger (a miss looked up meanwhile joins it): dropped for the next
-            await redis.delete(keys.flight_lock(sha256_hex(flight)[:32]), keys.flight_events(sha256_hex(flight)[:32]))
+            lock = keys.flight_lock(sha256_hex(flight)[:32])
+            leader = (await redis.get(lock)).decode()
+            await redis.delete(lock, FlightKeys.of(keys, sha256_hex(flight)[:32], leader).events)
     finally:
         await redis.aclose()
 
@@ -206,8 +212,9 @@ async def test_a_flights_event_another_client_wrote_makes_the_follower_call_the_
     try:
         flight = f"scope:{uuid.uuid4().hex}:options"
         digest = sha256_hex(flight)[:32]
-        await redis.set(keys.flight_lock(digest), "a leader that is still running", px=60_000)
-        await redis.xadd(keys.flight_events(digest), fields)  # type: ignore[arg-type]
+        leader = FlightKeys.of(keys, digest, "a leader that is still running")
+        await redis.set(leader.lock, leader.leader, px=60_000)
+        await redis.xadd(leader.events, fields)  # type: ignore[arg-type]
         follower = SharedFlights(lambda: redis, keys)
         assert await _events(follower.produce(flight, llm, _stored)) == answer
         assert follower.led == 1 and follower.followed == 0
@@ -376,3 +383,118 @@ async def _first_words(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> str
         if kind == "content_chunk" and data["content"]:
             return str(data["content"])
     raise AssertionError("the stream ended without a word")
+
+
+async def test_a_follower_that_passed_the_whole_answer_on_does_not_call_the_llm_again(settings: Settings) -> None:
+    """The leader published its last event (the end) and then stopped before its "done" (its process stopping, or
+    killed, between the two): the follower's client has the whole answer. Before (rv64) the follower called the LLM
+    again and went on "after the words it passed on": a second end, or more words after the end, reached its client
+    (a model at temperature > 0 answering longer), and the LLM was paid twice."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    answer: list[LLMEvent] = [TextChunk("The whole answer."), StreamEnd(Usage(5, 3), "stop", "m")]
+    published, calls = asyncio.Event(), 0
+
+    async def ends_then_hangs() -> AsyncIterator[LLMEvent]:
+        for event in answer:
+            yield event
+        published.set()
+        await asyncio.Event().wait()  # its stream not closed yet when the process stops
+
+    async def asked_again() -> AsyncIterator[LLMEvent]:
+        nonlocal calls
+        calls += 1
+        yield TextChunk("The whole answer. And a sentence more.")
+        yield StreamEnd(Usage(5, 8), "stop", "m")
+
+    got: list[LLMEvent] = []
+
+    async def following(flights: SharedFlights, flight: str) -> None:
+        async for event in flights.produce(flight, asked_again, _stored):
+            got.append(event)
+
+    try:
+        leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        leading = asyncio.create_task(_events(leader.produce(flight, ends_then_hangs, _stored)))
+        await published.wait()
+        following_task = asyncio.create_task(following(follower, flight))
+        await eventually(lambda: len(got) == len(answer))  # its client has the whole answer
+        leading.cancel()  # the leading process stops: its request leaves, then the call kept for the follower
+        await asyncio.wait({leading})
+        await leader.close()
+        await following_task
+        assert got == answer
+        assert calls == 0 and follower.led == 0
+    finally:
+        await redis.aclose()
+
+
+async def test_a_lapsed_leaders_words_never_reach_the_next_leaders_followers(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A leader cut off from Redis mid-answer (its process frozen, or its link gone: as if killed) stops renewing its
+    lease; once it lapses, the next identical miss leads a new call. Its followers get that call's answer only: before
+    (rv64) both calls wrote one stream, so a follower joining the new one read the old one's words first (its client
+    got "Half of the first" + "A new answer.", and its process stored that). A follower of the cut-off leader either
+    goes on with its own call or fails cleanly, never with the new leader's words spliced after the old one's. The
+    cut-off leader's own client still gets its whole answer (the raw LLM path does not need Redis)."""
+    monkeypatch.setattr(shared_flight, "LEASE_MS", 1_000)
+    monkeypatch.setattr(shared_flight, "RENEW_S", 0.2)
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    flight = f"scope:{uuid.uuid4().hex}:options"
+    lock = keys.flight_lock(sha256_hex(flight)[:32])
+    said, go = asyncio.Event(), asyncio.Event()
+
+    async def first_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("Half of the first ")
+        said.set()
+        await go.wait()
+        yield TextChunk("answer.")
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    async def new_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("A new answer.")
+        await asyncio.sleep(0.3)  # a follower joins mid-generation
+        yield StreamEnd(Usage(5, 3), "stop", "m")
+
+    address = redis.connection_pool.connection_kwargs
+    async with StallingProxy().running(address["host"], address["port"]) as proxy:
+        cut_off = Redis(host="127.0.0.1", port=proxy.port, protocol=2, socket_timeout=0.5, retry=Retry(NoBackoff(), 0))
+        try:
+            first = SharedFlights(lambda: cut_off, keys)
+            follower_of_first, second, follower_of_second = (SharedFlights(lambda: redis, keys) for _ in range(3))
+            leading = asyncio.create_task(_events(first.produce(flight, first_call, _stored)))
+            await said.wait()
+            heard: list[LLMEvent] = []
+
+            async def follow_first() -> None:
+                async for event in follower_of_first.produce(flight, new_call, _stored):
+                    heard.append(event)
+
+            following_first = asyncio.create_task(follow_first())
+            await eventually(lambda: heard)  # its client has the first words
+            proxy.silent = True  # the first leader is cut off: its lease lapses
+            await eventually(_lapsed(redis, lock))
+            led, followed = await asyncio.gather(
+                _events(second.produce(flight, new_call, _stored)), _later(follower_of_second, flight, new_call)
+            )
+            assert (second.led, follower_of_second.followed) == (1, 1)
+            assert followed == led and [e.text for e in followed if isinstance(e, TextChunk)] == ["A new answer."]
+
+            done = await asyncio.gather(following_first, return_exceptions=True)
+            text = "".join(e.text for e in heard if isinstance(e, TextChunk))
+            assert text == "Half of the first " and isinstance(done[0], LLMError), (text, done)
+            go.set()
+            assert [e.text for e in await leading if isinstance(e, TextChunk)] == ["Half of the first ", "answer."]
+        finally:
+            await cut_off.aclose()
+            await redis.aclose()
+
+
+def _lapsed(redis: Any, lock: str) -> Callable[[], Awaitable[bool]]:
+    async def gone() -> bool:
+        return not await redis.exists(lock)
+
+    return gone

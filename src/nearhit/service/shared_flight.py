@@ -102,12 +102,21 @@ class Gone:
 
 
 @dataclass(frozen=True)
-class _Flight:
-    """The Redis keys of one flight: the leader's lease, its events, its followers' "still listening"."""
+class FlightKeys:
+    """The Redis keys of one flight's generation: the lease, the events of the leader holding it (``leader``: its
+    token), its followers' "still listening". Each leader writes a stream of its own: the next leader after one whose
+    lease lapsed (killed, or cut off from Redis) never appends to the words of the one before, which its followers
+    would read as one answer."""
 
     lock: str
     events: str
     listening: str
+    leader: str
+
+    @classmethod
+    def of(cls, keys: KeySpace, digest: str, leader: str) -> FlightKeys:
+        events = f"{keys.flight_events(digest)}:{leader}"
+        return cls(keys.flight_lock(digest), events, keys.flight_listening(digest), leader)
 
 
 def _why(exc: BaseException) -> str:
@@ -157,14 +166,13 @@ class SharedFlights:
         any other (cut, refused, not to be stored) is gone at its end: a retry reaches the model again."""
         redis = self._redis()
         digest = sha256_hex(key)[:32]
-        keys = self._keys
-        flight = _Flight(keys.flight_lock(digest), keys.flight_events(digest), keys.flight_listening(digest))
         token = uuid.uuid4().hex
+        flight = FlightKeys.of(self._keys, digest, token)
         try:
-            leader = redis is None or bool(await redis.set(flight.lock, token, nx=True, px=LEASE_MS))
+            held = None if redis is None else await _claim(redis, flight.lock, token)
         except (RedisError, OSError):
-            leader, redis = True, None
-        if leader:
+            held, redis = None, None
+        if held is None:
             async with contextlib.aclosing(self._lead(_Generation(redis, flight, token, start, lingers))) as led:
                 async for event in led:  # closed with this one, not when collected: its call stops (or outlives) now
                     yield event
@@ -172,8 +180,10 @@ class SharedFlights:
         assert redis is not None
         self.followed += 1
         passed: list[LLMEvent] = []
-        async for heard in self._follow(redis, flight):
+        async for heard in self._follow(redis, FlightKeys.of(self._keys, digest, held)):
             if isinstance(heard, Gone):
+                if passed and isinstance(passed[-1], StreamEnd):
+                    return  # its end was passed on: the client has the whole answer (asked again, it could differ)
                 if not passed:
                     self.followed -= 1
                 elif heard.upstream:  # asking the LLM again would most likely fail the same way
@@ -220,7 +230,7 @@ class SharedFlights:
             else:
                 await generation.stop()
 
-    async def _follow(self, redis: RedisClient, flight: _Flight) -> AsyncIterator[LLMEvent | Gone]:
+    async def _follow(self, redis: RedisClient, flight: FlightKeys) -> AsyncIterator[LLMEvent | Gone]:
         """The leader's events as they are written; :class:`Gone` (then nothing) when the leader is gone."""
         last_id: str | bytes = "0"
         heard = time.monotonic()
@@ -232,7 +242,7 @@ class SharedFlights:
                     listened = time.monotonic() * 1000
                 entries = _entries(await redis.xread({flight.events: last_id}, count=100, block=_POLL_MS))
                 silent = time.monotonic() - heard > self.silence_s
-                if not entries and (silent or not await redis.exists(flight.lock)):
+                if not entries and (silent or _text(await redis.get(flight.lock)) != flight.leader):
                     # One more read: the leader may have ended and let its lock go since the last one.
                     entries = _entries(await redis.xread({flight.events: last_id}, count=100))
                     if not entries:
@@ -265,7 +275,7 @@ class _Generation:
     def __init__(
         self,
         redis: RedisClient | None,
-        flight: _Flight,
+        flight: FlightKeys,
         token: str,
         start: Callable[[], AsyncIterator[LLMEvent]],
         lingers: Callable[[Sequence[LLMEvent]], bool],
@@ -376,7 +386,7 @@ class _Publisher:
     leader's own stream is never slowed by Redis round trips, and events that pile up meanwhile go in one
     pipeline."""
 
-    def __init__(self, redis: RedisClient | None, flight: _Flight) -> None:
+    def __init__(self, redis: RedisClient | None, flight: FlightKeys) -> None:
         self._redis = redis
         self._flight = flight
         self._pending: list[dict[str, str]] = []
@@ -423,7 +433,17 @@ class _Publisher:
                 return
 
 
-async def _release(redis: RedisClient | None, flight: _Flight, token: str, *, linger_ms: int | None) -> None:
+async def _claim(redis: RedisClient, lock: str, token: str) -> str | None:
+    """Claim the lease of a flight (None: claimed, this process leads), else the token of the leader holding it,
+    read in the same transaction (one key: one slot)."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(lock, token, nx=True, px=LEASE_MS)
+        pipe.get(lock)
+        claimed, held = await pipe.execute()
+    return None if claimed or held is None else _text(held)
+
+
+async def _release(redis: RedisClient | None, flight: FlightKeys, token: str, *, linger_ms: int | None) -> None:
     """Let the lock go if it is still ours: lock and events kept ``linger_ms`` after a whole answer, deleted
     after a failure (the next flight's followers read its stream from the start: never the failed one's)."""
     if redis is None:
