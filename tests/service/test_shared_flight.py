@@ -498,3 +498,69 @@ def _lapsed(redis: Any, lock: str) -> Callable[[], Awaitable[bool]]:
         return not await redis.exists(lock)
 
     return gone
+
+
+async def test_a_follower_asked_again_otherwise_fails_cleanly_and_nothing_is_left_behind(settings: Settings) -> None:
+    """The leader's process stops after the follower passed its first words on; the follower's own call (a model at
+    temperature > 0) begins otherwise: its client gets the broken-off error, never the other call's words after its
+    own. Then both processes' requests leave a call that nobody listens to: no call runs on and no key of the
+    flight (lease, events, "listening") is left (rv64, held)."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    said, hanging = asyncio.Event(), asyncio.Event()
+
+    async def leading_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("The first words ")
+        said.set()
+        await hanging.wait()
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    async def otherwise() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("A different beginning, ")
+        yield TextChunk("then the rest.")
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    heard: list[LLMEvent] = []
+
+    async def following(flights: SharedFlights, flight: str) -> None:
+        async for event in flights.produce(flight, otherwise, _stored):
+            heard.append(event)
+
+    try:
+        leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        digest = sha256_hex(flight)[:32]
+        leading = asyncio.create_task(_events(leader.produce(flight, leading_call, _stored)))
+        await said.wait()
+        waiting = asyncio.create_task(following(follower, flight))
+        await eventually(lambda: heard)
+        leading.cancel()
+        await asyncio.wait({leading})
+        await leader.close()
+        (ended,) = await asyncio.gather(waiting, return_exceptions=True)
+        assert isinstance(ended, LLMError) and "answered otherwise" in ended.message, ended
+        assert [e.text for e in heard if isinstance(e, TextChunk)] == ["The first words "]
+
+        said.clear()
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        digest = sha256_hex(flight)[:32]
+        heard.clear()
+        leading = asyncio.create_task(_events(leader.produce(flight, leading_call, _stored)))
+        await said.wait()
+        waiting = asyncio.create_task(following(follower, flight))
+        await eventually(lambda: heard)
+        for task in (waiting, leading):  # the follower's client leaves, then the leader's
+            task.cancel()
+            await asyncio.wait({task})
+        await eventually(lambda: leader.running == 0 and follower.running == 0, timeout=6)
+        pattern = f"{keys.flight_lock(digest).rsplit(':', 1)[0]}:*"
+        await eventually(_no_keys(redis, pattern), timeout=6)
+    finally:
+        await redis.aclose()
+
+
+def _no_keys(redis: Any, pattern: str) -> Callable[[], Awaitable[bool]]:
+    async def none() -> bool:
+        return not await redis.keys(pattern)
+
+    return none
