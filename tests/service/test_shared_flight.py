@@ -564,3 +564,55 @@ def _no_keys(redis: Any, pattern: str) -> Callable[[], Awaitable[bool]]:
         return not await redis.keys(pattern)
 
     return none
+
+
+async def test_a_process_stopping_while_redis_stalls_does_not_hang_on_a_call_kept_for_a_follower(
+    settings: Settings,
+) -> None:
+    """The leading process keeps a call for a follower elsewhere, then stops while its Redis stalls: its call's
+    clean-up (the failure marker, the lease let go) waits on Redis, and meanwhile the watcher, which no longer hears
+    the follower (Redis does not answer), stops the call again. Before (rv64) that second cancel cut the clean-up
+    short, the call never counted as ended, and its watcher went on for ever: ``close`` (the process's shutdown) hung.
+    Now the process stops within Redis's time-outs, and the follower, which heard the first words, is told."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    said = asyncio.Event()
+
+    async def leading_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("The first words ")
+        said.set()
+        await asyncio.Event().wait()
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    async def own_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("The first words and the rest.")
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    heard: list[LLMEvent] = []
+
+    async def following(flights: SharedFlights, flight: str) -> None:
+        async for event in flights.produce(flight, own_call, _stored):
+            heard.append(event)
+
+    address = redis.connection_pool.connection_kwargs
+    async with StallingProxy().running(address["host"], address["port"]) as proxy:
+        stalling = Redis(host="127.0.0.1", port=proxy.port, protocol=2, socket_timeout=3, retry=Retry(NoBackoff(), 0))
+        try:
+            leader, follower = SharedFlights(lambda: stalling, keys), SharedFlights(lambda: redis, keys)
+            flight = f"scope:{uuid.uuid4().hex}:options"
+            leading = asyncio.create_task(_events(leader.produce(flight, leading_call, _stored)))
+            await said.wait()
+            waiting = asyncio.create_task(following(follower, flight))
+            await eventually(lambda: heard)
+            leading.cancel()  # the leading process's requests leave: its call goes on for the follower
+            await asyncio.wait({leading})
+            assert leader.running == 1
+            proxy.silent = True
+            async with asyncio.timeout(20):
+                await leader.close()
+            assert leader.running == 0
+            await waiting
+            assert "".join(e.text for e in heard if isinstance(e, TextChunk)) == "The first words and the rest."
+        finally:
+            await stalling.aclose()
+            await redis.aclose()

@@ -327,7 +327,7 @@ class _Generation:
 
     async def _while_listened(self, forget: Callable[[], None]) -> None:
         try:
-            while not self.ended:
+            while not self.task.done():  # not ``ended``: a task cancelled before it ran never says it ended
                 await asyncio.wait({self.task}, timeout=LISTEN_MS / 2000)
                 if not self.ended and not await self.listened():
                     await self.stop()
@@ -338,23 +338,25 @@ class _Generation:
         self, token: str, start: Callable[[], AsyncIterator[LLMEvent]], lingers: Callable[[Sequence[LLMEvent]], bool]
     ) -> None:
         publisher = _Publisher(self._redis, self._flight)
+        error: BaseException | None = None
         try:
             async for event in start():
                 self._received.append(event)
                 publisher.add(encode(event))
                 self._changed.set()
         except BaseException as exc:
+            error = exc
             publisher.add(_failed(exc))
+        else:
+            publisher.add({"kind": "done"})
+        try:  # a second cancel (stopped again while Redis is slow) cuts this short: the lease then lapses
             await publisher.close()
-            await _release(self._redis, self._flight, token, linger_ms=None)
-            self._end(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        publisher.add({"kind": "done"})
-        await publisher.close()
-        await _release(self._redis, self._flight, token, linger_ms=LINGER_MS if lingers(self._received) else None)
-        self._end(None)
+            linger = LINGER_MS if error is None and lingers(self._received) else None
+            await _release(self._redis, self._flight, token, linger_ms=linger)
+        finally:  # ended whatever happens: its watcher and its readers wait for that
+            self._end(error)
+        if error is not None and not isinstance(error, Exception):
+            raise error
 
     def _end(self, error: BaseException | None) -> None:
         self._error = error
