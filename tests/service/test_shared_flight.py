@@ -616,3 +616,42 @@ async def test_a_process_stopping_while_redis_stalls_does_not_hang_on_a_call_kep
         finally:
             await stalling.aclose()
             await redis.aclose()
+
+
+async def test_a_leader_whose_lease_lapsed_does_not_renew_the_next_leaders(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A leader's lease lapsed while it ran (it was cut off for a moment) and another process leads the flight now;
+    that one is killed. Its lease must lapse on time so its followers call the LLM themselves: before (rv64) the
+    first leader's renewals, sent without asking whose lease it was, kept the killed one's alive for as long as the
+    first call ran."""
+    monkeypatch.setattr(shared_flight, "LEASE_MS", 1_000)
+    monkeypatch.setattr(shared_flight, "RENEW_S", 0.2)
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    said = asyncio.Event()
+
+    async def long_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("A long answer ")
+        said.set()
+        await asyncio.Event().wait()
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    try:
+        first = SharedFlights(lambda: redis, keys)
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        lock = keys.flight_lock(sha256_hex(flight)[:32])
+        running = asyncio.create_task(_events(first.produce(flight, long_call, _stored)))
+        await said.wait()
+        claimed = asyncio.get_running_loop().time()
+
+        async def renewed() -> bool:  # held past its length: renewed
+            return asyncio.get_running_loop().time() - claimed > 1.5 and bool(await redis.exists(lock))
+
+        await eventually(renewed, timeout=3)
+        await redis.set(lock, "the next leader, killed at once", px=1_000)  # the first's lapsed; another's now
+        await eventually(_lapsed(redis, lock), timeout=3)
+        running.cancel()
+        await asyncio.wait({running})
+    finally:
+        await redis.aclose()

@@ -41,6 +41,9 @@ LISTEN_MS = 2_000  # a follower's "still listening", renewed four times as often
 LINGER_MS = 3_000  # after the end: a miss looked up before the store joins (reads the answer) rather than leads
 SILENCE_S = 10.0  # a follower that hears nothing for this long calls the LLM itself
 _POLL_MS = 200
+_RENEW_IF_OURS = (
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+)
 _WHY_CHARS = 300  # what a follower repeats of why its leader stopped (another Redis client may have written it)
 
 
@@ -424,8 +427,8 @@ class _Publisher:
                             pipe.xadd(self._flight.events, fields)  # type: ignore[arg-type]
                         if first or renew:  # never left behind by a crash
                             pipe.pexpire(self._flight.events, LEASE_MS + LINGER_MS)
-                        if renew:
-                            pipe.pexpire(self._flight.lock, LEASE_MS)
+                        if renew:  # only its own: a leader whose lease lapsed never keeps the next one's alive
+                            pipe.eval(_RENEW_IF_OURS, 1, self._flight.lock, self._flight.leader, LEASE_MS)
                         await pipe.execute()
                     first = first and not batch
                     renewed = time.monotonic() if renew else renewed
