@@ -2,10 +2,11 @@
 
 :mod:`nearhit.service.singleflight` shares a generation within a process; this shares it between processes
 on the same Redis. The first process to claim a lease for the flight key (``SET NX PX``, renewed while its call
-runs) calls the LLM and appends every event to a Redis stream; the others read the answer from that stream as it
-is written, saying meanwhile that they listen (a short key each renews as it reads). The leader's call outlives
-its own process's requests while a follower listens: when every client of the leading process leaves, the call
-goes on for the followers in other processes, whose process stores the answer (the left one stores nothing).
+runs) calls the LLM and appends every event to a Redis stream of its own (named by its token, which the others read
+from the lease); the others read the answer from that stream as it is written, saying meanwhile that they listen (a
+short key each renews as it reads). The leader's call outlives its own process's requests while a follower listens:
+when every client of the leading process leaves, the call goes on for the followers in other processes, whose process
+stores the answer (the left one stores nothing).
 
 A follower never waits forever on a leader that stopped: when the leader's lease lapses (its process was killed),
 it reports a failure or that its process is stopping, or nothing arrives for ``silence_s``, the follower calls the
