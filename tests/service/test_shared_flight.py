@@ -395,11 +395,7 @@ async def test_a_follower_that_passed_the_whole_answer_on_does_not_call_the_llm_
     answer: list[LLMEvent] = [TextChunk("The whole answer."), StreamEnd(Usage(5, 3), "stop", "m")]
     published, calls = asyncio.Event(), 0
 
-    async def ends_then_hangs() -> AsyncIterator[LLMEvent]:
-        for event in answer:
-            yield event
-        published.set()
-        await asyncio.Event().wait()  # its stream not closed yet when the process stops
+    ends_then_hangs = _says_then_hangs(published, *answer)  # its stream not closed yet when the process stops
 
     async def asked_again() -> AsyncIterator[LLMEvent]:
         nonlocal calls
@@ -408,17 +404,12 @@ async def test_a_follower_that_passed_the_whole_answer_on_does_not_call_the_llm_
         yield StreamEnd(Usage(5, 8), "stop", "m")
 
     got: list[LLMEvent] = []
-
-    async def following(flights: SharedFlights, flight: str) -> None:
-        async for event in flights.produce(flight, asked_again, _stored):
-            got.append(event)
-
     try:
         leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
         flight = f"scope:{uuid.uuid4().hex}:options"
-        leading = asyncio.create_task(_events(leader.produce(flight, ends_then_hangs, _stored)))
-        await published.wait()
-        following_task = asyncio.create_task(following(follower, flight))
+        leading, following_task = await _followed(
+            leader, follower, flight, (ends_then_hangs, published), asked_again, got
+        )
         await eventually(lambda: len(got) == len(answer))  # its client has the whole answer
         leading.cancel()  # the leading process stops: its request leaves, then the call kept for the follower
         await asyncio.wait({leading})
@@ -468,15 +459,10 @@ async def test_a_lapsed_leaders_words_never_reach_the_next_leaders_followers(
             leading = asyncio.create_task(_events(first.produce(flight, first_call, _stored)))
             await said.wait()
             heard: list[LLMEvent] = []
-
-            async def follow_first() -> None:
-                async for event in follower_of_first.produce(flight, new_call, _stored):
-                    heard.append(event)
-
-            following_first = asyncio.create_task(follow_first())
+            following_first = asyncio.create_task(_heard(follower_of_first.produce(flight, new_call, _stored), heard))
             await eventually(lambda: heard)  # its client has the first words
             proxy.silent = True  # the first leader is cut off: its lease lapses
-            await eventually(_lapsed(redis, lock))
+            await eventually(_no_keys(redis, lock))
             led, followed = await asyncio.gather(
                 _events(second.produce(flight, new_call, _stored)), _later(follower_of_second, flight, new_call)
             )
@@ -493,13 +479,6 @@ async def test_a_lapsed_leaders_words_never_reach_the_next_leaders_followers(
             await redis.aclose()
 
 
-def _lapsed(redis: Any, lock: str) -> Callable[[], Awaitable[bool]]:
-    async def gone() -> bool:
-        return not await redis.exists(lock)
-
-    return gone
-
-
 async def test_a_follower_asked_again_otherwise_fails_cleanly_and_nothing_is_left_behind(settings: Settings) -> None:
     """The leader's process stops after the follower passed its first words on; the follower's own call (a model at
     temperature > 0) begins otherwise: its client gets the broken-off error, never the other call's words after its
@@ -507,13 +486,8 @@ async def test_a_follower_asked_again_otherwise_fails_cleanly_and_nothing_is_lef
     flight (lease, events, "listening") is left (rv64, held)."""
     redis = await bootstrap.connect_redis(settings)
     keys = KeySpace(settings.index_name)
-    said, hanging = asyncio.Event(), asyncio.Event()
-
-    async def leading_call() -> AsyncIterator[LLMEvent]:
-        yield TextChunk("The first words ")
-        said.set()
-        await hanging.wait()
-        yield StreamEnd(Usage(5, 4), "stop", "m")
+    said = asyncio.Event()
+    leading_call = _says_then_hangs(said, TextChunk("The first words "))
 
     async def otherwise() -> AsyncIterator[LLMEvent]:
         yield TextChunk("A different beginning, ")
@@ -521,19 +495,11 @@ async def test_a_follower_asked_again_otherwise_fails_cleanly_and_nothing_is_lef
         yield StreamEnd(Usage(5, 4), "stop", "m")
 
     heard: list[LLMEvent] = []
-
-    async def following(flights: SharedFlights, flight: str) -> None:
-        async for event in flights.produce(flight, otherwise, _stored):
-            heard.append(event)
-
     try:
         leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
         flight = f"scope:{uuid.uuid4().hex}:options"
         digest = sha256_hex(flight)[:32]
-        leading = asyncio.create_task(_events(leader.produce(flight, leading_call, _stored)))
-        await said.wait()
-        waiting = asyncio.create_task(following(follower, flight))
-        await eventually(lambda: heard)
+        leading, waiting = await _followed(leader, follower, flight, (leading_call, said), otherwise, heard)
         leading.cancel()
         await asyncio.wait({leading})
         await leader.close()
@@ -545,10 +511,7 @@ async def test_a_follower_asked_again_otherwise_fails_cleanly_and_nothing_is_lef
         flight = f"scope:{uuid.uuid4().hex}:options"
         digest = sha256_hex(flight)[:32]
         heard.clear()
-        leading = asyncio.create_task(_events(leader.produce(flight, leading_call, _stored)))
-        await said.wait()
-        waiting = asyncio.create_task(following(follower, flight))
-        await eventually(lambda: heard)
+        leading, waiting = await _followed(leader, follower, flight, (leading_call, said), otherwise, heard)
         for task in (waiting, leading):  # the follower's client leaves, then the leader's
             task.cancel()
             await asyncio.wait({task})
@@ -560,10 +523,48 @@ async def test_a_follower_asked_again_otherwise_fails_cleanly_and_nothing_is_lef
 
 
 def _no_keys(redis: Any, pattern: str) -> Callable[[], Awaitable[bool]]:
+    """Whether no key matches ``pattern`` (a key's own name: whether it is gone), to wait for."""
+
     async def none() -> bool:
         return not await redis.keys(pattern)
 
     return none
+
+
+def _says_then_hangs(said: asyncio.Event, *events: LLMEvent) -> Callable[[], AsyncIterator[LLMEvent]]:
+    """An LLM call that sends ``events``, sets ``said``, then waits for ever (until it is stopped)."""
+
+    async def call() -> AsyncIterator[LLMEvent]:
+        for event in events:
+            yield event
+        said.set()
+        await asyncio.Event().wait()
+
+    return call
+
+
+async def _followed(
+    leader: SharedFlights,
+    follower: SharedFlights,
+    flight: str,
+    led: tuple[Callable[[], AsyncIterator[LLMEvent]], asyncio.Event],
+    own: Callable[[], AsyncIterator[LLMEvent]],
+    heard: list[LLMEvent],
+) -> tuple[asyncio.Task[list[LLMEvent]], asyncio.Task[None]]:
+    """The leader's call (``led``: the call, and the event it sets once it has spoken) and a follower in another
+    process reading it (``own``: its call should it need one), returned once the follower's client heard a word."""
+    call, said = led
+    leading = asyncio.create_task(_events(leader.produce(flight, call, _stored)))
+    await said.wait()
+    following = asyncio.create_task(_heard(follower.produce(flight, own, _stored), heard))
+    await eventually(lambda: heard)
+    return leading, following
+
+
+async def _heard(stream: AsyncIterator[LLMEvent], heard: list[LLMEvent]) -> None:
+    """A follower's events, each put in ``heard`` as its client gets it (what a test waits for)."""
+    async for event in stream:
+        heard.append(event)
 
 
 async def test_a_process_stopping_while_redis_stalls_does_not_hang_on_a_call_kept_for_a_follower(
@@ -577,33 +578,20 @@ async def test_a_process_stopping_while_redis_stalls_does_not_hang_on_a_call_kep
     redis = await bootstrap.connect_redis(settings)
     keys = KeySpace(settings.index_name)
     said = asyncio.Event()
-
-    async def leading_call() -> AsyncIterator[LLMEvent]:
-        yield TextChunk("The first words ")
-        said.set()
-        await asyncio.Event().wait()
-        yield StreamEnd(Usage(5, 4), "stop", "m")
+    leading_call = _says_then_hangs(said, TextChunk("The first words "))
 
     async def own_call() -> AsyncIterator[LLMEvent]:
         yield TextChunk("The first words and the rest.")
         yield StreamEnd(Usage(5, 4), "stop", "m")
 
     heard: list[LLMEvent] = []
-
-    async def following(flights: SharedFlights, flight: str) -> None:
-        async for event in flights.produce(flight, own_call, _stored):
-            heard.append(event)
-
     address = redis.connection_pool.connection_kwargs
     async with StallingProxy().running(address["host"], address["port"]) as proxy:
         stalling = Redis(host="127.0.0.1", port=proxy.port, protocol=2, socket_timeout=3, retry=Retry(NoBackoff(), 0))
         try:
             leader, follower = SharedFlights(lambda: stalling, keys), SharedFlights(lambda: redis, keys)
             flight = f"scope:{uuid.uuid4().hex}:options"
-            leading = asyncio.create_task(_events(leader.produce(flight, leading_call, _stored)))
-            await said.wait()
-            waiting = asyncio.create_task(following(follower, flight))
-            await eventually(lambda: heard)
+            leading, waiting = await _followed(leader, follower, flight, (leading_call, said), own_call, heard)
             leading.cancel()  # the leading process's requests leave: its call goes on for the follower
             await asyncio.wait({leading})
             assert leader.running == 1
@@ -630,12 +618,7 @@ async def test_a_leader_whose_lease_lapsed_does_not_renew_the_next_leaders(
     redis = await bootstrap.connect_redis(settings)
     keys = KeySpace(settings.index_name)
     said = asyncio.Event()
-
-    async def long_call() -> AsyncIterator[LLMEvent]:
-        yield TextChunk("A long answer ")
-        said.set()
-        await asyncio.Event().wait()
-        yield StreamEnd(Usage(5, 4), "stop", "m")
+    long_call = _says_then_hangs(said, TextChunk("A long answer "))
 
     try:
         first = SharedFlights(lambda: redis, keys)
@@ -650,7 +633,7 @@ async def test_a_leader_whose_lease_lapsed_does_not_renew_the_next_leaders(
 
         await eventually(renewed, timeout=3)
         await redis.set(lock, "the next leader, killed at once", px=1_000)  # the first's lapsed; another's now
-        await eventually(_lapsed(redis, lock), timeout=3)
+        await eventually(_no_keys(redis, lock), timeout=3)
         running.cancel()
         await asyncio.wait({running})
     finally:
