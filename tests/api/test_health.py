@@ -78,3 +78,29 @@ async def test_an_index_of_another_shape_is_reported_as_the_index_not_as_redis(
     finally:
         await runtime.close()
         await drop_index(redis_client, spec.name, delete_entries=True)
+
+
+async def test_an_index_dropped_or_remade_in_another_shape_while_serving_is_reported(
+    settings: Settings, local_embedder: LocalEmbedder, redis_client: Redis
+) -> None:
+    """The service is up, then another client drops the index: /readiness says it is missing (and the check makes
+    it again). Then another client drops it and makes it in another shape (an L2 metric): /readiness names the index
+    as unusable in the start-up refusal's words, as it does when the service starts on such an index (rv64)."""
+    spec = bootstrap.index_spec(settings, local_embedder)
+    runtime = Runtime(settings, local_embedder, fast_llm())
+    try:
+        async with serve(settings, runtime) as live:
+            assert (await live.client.get("/readiness")).status_code == 200
+            await drop_index(redis_client, spec.name, delete_entries=False)
+            missing = await live.client.get("/readiness")
+            assert missing.status_code == 503 and "index missing" in missing.json()["index"]["error"], missing.json()
+            assert (await live.client.get("/readiness")).status_code == 200  # made again by the check before
+            await drop_index(redis_client, spec.name, delete_entries=False)
+            await create_in_shape(redis_client, spec, swap("COSINE", "L2"))
+            remade = await live.client.get("/readiness")
+            body = remade.json()
+            assert remade.status_code == 503 and body["redis"]["ok"] is True, body
+            assert "vector distance metric L2 (wanted COSINE)" in body["index"]["error"], body
+    finally:
+        await runtime.close()
+        await drop_index(redis_client, spec.name, delete_entries=True)

@@ -231,3 +231,16 @@ async def test_a_lookup_before_a_clear_elsewhere_does_not_write_its_vectors_afte
     waiting for the fill: they carry the clear counts read before they were computed, and the fill deletes what it
     wrote once they changed. The cleared tenant's texts were back in Redis for a week; another tenant's are kept."""
     await a_clear_elsewhere_wins(cache, settings, local_embedder, monkeypatch)
+
+
+@pytest.mark.parametrize("cleared", ["acme", "*", "acme*", "[a]cme", "?"])
+async def test_a_tenant_named_with_glob_characters_or_a_prefix_clears_only_its_own_vectors(
+    cache: SemanticCache, cleared: str
+) -> None:
+    """A tenant's SCAN pattern names its digest, never its name: "*" or "acme*" is not every tenant, "acme" is not
+    "acme2" (rv64, held)."""
+    tenants = ["acme", "acme2", "*", "acme*", "[a]cme", "?"]
+    keys = {tenant: await embedded_keys(cache, tenant) for tenant in tenants}
+    await cache.clear(tenant=cleared)
+    for tenant in tenants:
+        assert await cache.redis.exists(*keys[tenant]) == (0 if tenant == cleared else len(keys[tenant])), tenant

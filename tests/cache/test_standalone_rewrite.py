@@ -5,6 +5,7 @@ the setting no call is made. On the real embedded Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -16,6 +17,7 @@ from nearhit.guards import GuardSet
 from nearhit.llm.rewrite import Rewriter, build_rewriter
 from tests.support.fake_upstream import FakeUpstream, Pause, Status, Stream
 from tests.support.lookups import Turns, ask
+from tests.support.waiting import eventually
 
 SINGLE = "How can I stop my pottery class subscription?"
 TURNS: Turns = [
@@ -186,3 +188,22 @@ async def test_clearing_a_tenant_deletes_its_kept_rewrites_and_only_its_own(
     assert await cache.redis.exists(mine) == 0 and await cache.redis.exists(theirs) == 1
     await cache.clear()
     assert await cache.redis.keys(cache.keys.rewrites_pattern()) == []
+
+
+async def test_a_rewrite_asked_before_its_tenants_clear_is_not_kept_after_it(
+    cache: SemanticCache, stored: FakeUpstream
+) -> None:
+    """The tenant is cleared while its conversation's rewrite is being asked of the model (a call of a second or
+    more): the rewrite, which says what the tenant asked, is not left in Redis after the clear. Before (rv64) it was
+    written after the clear and kept for the rewrite's TTL, as a lookup's vectors were before fx64."""
+    answer = stored.answer(REWRITTEN, usage=(120, 11))
+    stored.reset(Stream([Pause(1.0), *answer.items]))  # the model takes a second: the clear runs meanwhile
+    cache.rewriter = build_rewriter(rewriting(stored))
+    assert cache.rewriter is not None
+    query = ask(cache, TURNS, FOLLOW_UP, tenant="t")
+    looking = asyncio.create_task(cache.lookup(query))
+    await eventually(lambda: stored.chat_requests)
+    await cache.clear(tenant="t")
+    result = await looking
+    assert result.rewrite is not None and result.rewrite["question"] == REWRITTEN  # the lookup itself went on
+    assert await cache.redis.exists(standalone.rewrite_key(cache, cache.rewriter, query)) == 0

@@ -9,22 +9,26 @@ import contextlib
 import os
 import signal
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from nearhit.cache.keys import KeySpace, sha256_hex
 from nearhit.config import Settings
 from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, Usage
 from nearhit.llm.errors import LLMError
-from nearhit.service import bootstrap, storing
-from nearhit.service.shared_flight import SharedFlights
+from nearhit.service import bootstrap, shared_flight, storing
+from nearhit.service.shared_flight import FlightKeys, SharedFlights
 from tests.support.fake_upstream import FakeUpstream, Pause, Stream
 from tests.support.server_process import running_server, server_process
 from tests.support.sse import events
+from tests.support.stalling_proxy import StallingProxy
 from tests.support.waiting import eventually
 
 PROMPT = "Explain, in two sentences, why a shared cache needs a cross-process single-flight."
@@ -150,7 +154,9 @@ async def test_a_failed_or_cut_generation_is_not_replayed_to_the_next_flight(set
             assert (first.led, second.followed) == (2, 1)
             assert followed == led and [e.text for e in followed if isinstance(e, TextChunk)] == ["fresh"]
             # the whole answer's lock and events linger (a miss looked up meanwhile joins it): dropped for the next
-            await redis.delete(keys.flight_lock(sha256_hex(flight)[:32]), keys.flight_events(sha256_hex(flight)[:32]))
+            lock = keys.flight_lock(sha256_hex(flight)[:32])
+            leader = (await redis.get(lock)).decode()
+            await redis.delete(lock, FlightKeys.of(keys, sha256_hex(flight)[:32], leader).events)
     finally:
         await redis.aclose()
 
@@ -206,8 +212,9 @@ async def test_a_flights_event_another_client_wrote_makes_the_follower_call_the_
     try:
         flight = f"scope:{uuid.uuid4().hex}:options"
         digest = sha256_hex(flight)[:32]
-        await redis.set(keys.flight_lock(digest), "a leader that is still running", px=60_000)
-        await redis.xadd(keys.flight_events(digest), fields)  # type: ignore[arg-type]
+        leader = FlightKeys.of(keys, digest, "a leader that is still running")
+        await redis.set(leader.lock, leader.leader, px=60_000)
+        await redis.xadd(leader.events, fields)  # type: ignore[arg-type]
         follower = SharedFlights(lambda: redis, keys)
         assert await _events(follower.produce(flight, llm, _stored)) == answer
         assert follower.led == 1 and follower.followed == 0
@@ -376,3 +383,258 @@ async def _first_words(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> str
         if kind == "content_chunk" and data["content"]:
             return str(data["content"])
     raise AssertionError("the stream ended without a word")
+
+
+async def test_a_follower_that_passed_the_whole_answer_on_does_not_call_the_llm_again(settings: Settings) -> None:
+    """The leader published its last event (the end) and then stopped before its "done" (its process stopping, or
+    killed, between the two): the follower's client has the whole answer. Before (rv64) the follower called the LLM
+    again and went on "after the words it passed on": a second end, or more words after the end, reached its client
+    (a model at temperature > 0 answering longer), and the LLM was paid twice."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    answer: list[LLMEvent] = [TextChunk("The whole answer."), StreamEnd(Usage(5, 3), "stop", "m")]
+    published, calls = asyncio.Event(), 0
+
+    ends_then_hangs = _says_then_hangs(published, *answer)  # its stream not closed yet when the process stops
+
+    async def asked_again() -> AsyncIterator[LLMEvent]:
+        nonlocal calls
+        calls += 1
+        yield TextChunk("The whole answer. And a sentence more.")
+        yield StreamEnd(Usage(5, 8), "stop", "m")
+
+    got: list[LLMEvent] = []
+    try:
+        leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        leading, following_task = await _followed(
+            leader, follower, flight, (ends_then_hangs, published), asked_again, got
+        )
+        await eventually(lambda: len(got) == len(answer))  # its client has the whole answer
+        leading.cancel()  # the leading process stops: its request leaves, then the call kept for the follower
+        await asyncio.wait({leading})
+        await leader.close()
+        await following_task
+        assert got == answer
+        assert calls == 0 and follower.led == 0
+    finally:
+        await redis.aclose()
+
+
+async def test_a_lapsed_leaders_words_never_reach_the_next_leaders_followers(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A leader cut off from Redis mid-answer (its process frozen, or its link gone: as if killed) stops renewing its
+    lease; once it lapses, the next identical miss leads a new call. Its followers get that call's answer only: before
+    (rv64) both calls wrote one stream, so a follower joining the new one read the old one's words first (its client
+    got "Half of the first" + "A new answer.", and its process stored that). A follower of the cut-off leader either
+    goes on with its own call or fails cleanly, never with the new leader's words spliced after the old one's. The
+    cut-off leader's own client still gets its whole answer (the raw LLM path does not need Redis)."""
+    monkeypatch.setattr(shared_flight, "LEASE_MS", 1_000)
+    monkeypatch.setattr(shared_flight, "RENEW_S", 0.2)
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    flight = f"scope:{uuid.uuid4().hex}:options"
+    lock = keys.flight_lock(sha256_hex(flight)[:32])
+    said, go = asyncio.Event(), asyncio.Event()
+
+    async def first_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("Half of the first ")
+        said.set()
+        await go.wait()
+        yield TextChunk("answer.")
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    async def new_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("A new answer.")
+        await asyncio.sleep(0.3)  # a follower joins mid-generation
+        yield StreamEnd(Usage(5, 3), "stop", "m")
+
+    address = redis.connection_pool.connection_kwargs
+    async with StallingProxy().running(address["host"], address["port"]) as proxy:
+        cut_off = Redis(host="127.0.0.1", port=proxy.port, protocol=2, socket_timeout=0.5, retry=Retry(NoBackoff(), 0))
+        try:
+            first = SharedFlights(lambda: cut_off, keys)
+            follower_of_first, second, follower_of_second = (SharedFlights(lambda: redis, keys) for _ in range(3))
+            leading = asyncio.create_task(_events(first.produce(flight, first_call, _stored)))
+            await said.wait()
+            heard: list[LLMEvent] = []
+            following_first = asyncio.create_task(_heard(follower_of_first.produce(flight, new_call, _stored), heard))
+            await eventually(lambda: heard)  # its client has the first words
+            proxy.silent = True  # the first leader is cut off: its lease lapses
+            await eventually(_no_keys(redis, lock))
+            led, followed = await asyncio.gather(
+                _events(second.produce(flight, new_call, _stored)), _later(follower_of_second, flight, new_call)
+            )
+            assert (second.led, follower_of_second.followed) == (1, 1)
+            assert followed == led and [e.text for e in followed if isinstance(e, TextChunk)] == ["A new answer."]
+
+            done = await asyncio.gather(following_first, return_exceptions=True)
+            text = "".join(e.text for e in heard if isinstance(e, TextChunk))
+            assert text == "Half of the first " and isinstance(done[0], LLMError), (text, done)
+            go.set()
+            assert [e.text for e in await leading if isinstance(e, TextChunk)] == ["Half of the first ", "answer."]
+        finally:
+            await cut_off.aclose()
+            await redis.aclose()
+
+
+async def test_a_follower_asked_again_otherwise_fails_cleanly_and_nothing_is_left_behind(settings: Settings) -> None:
+    """The leader's process stops after the follower passed its first words on; the follower's own call (a model at
+    temperature > 0) begins otherwise: its client gets the broken-off error, never the other call's words after its
+    own. Then both processes' requests leave a call that nobody listens to: no call runs on and no key of the
+    flight (lease, events, "listening") is left (rv64, held)."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    said = asyncio.Event()
+    leading_call = _says_then_hangs(said, TextChunk("The first words "))
+
+    async def otherwise() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("A different beginning, ")
+        yield TextChunk("then the rest.")
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    heard: list[LLMEvent] = []
+    try:
+        leader, follower = SharedFlights(lambda: redis, keys), SharedFlights(lambda: redis, keys)
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        digest = sha256_hex(flight)[:32]
+        leading, waiting = await _followed(leader, follower, flight, (leading_call, said), otherwise, heard)
+        leading.cancel()
+        await asyncio.wait({leading})
+        await leader.close()
+        (ended,) = await asyncio.gather(waiting, return_exceptions=True)
+        assert isinstance(ended, LLMError) and "answered otherwise" in ended.message, ended
+        assert [e.text for e in heard if isinstance(e, TextChunk)] == ["The first words "]
+
+        said.clear()
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        digest = sha256_hex(flight)[:32]
+        heard.clear()
+        leading, waiting = await _followed(leader, follower, flight, (leading_call, said), otherwise, heard)
+        for task in (waiting, leading):  # the follower's client leaves, then the leader's
+            task.cancel()
+            await asyncio.wait({task})
+        await eventually(lambda: leader.running == 0 and follower.running == 0, timeout=6)
+        pattern = f"{keys.flight_lock(digest).rsplit(':', 1)[0]}:*"
+        await eventually(_no_keys(redis, pattern), timeout=6)
+    finally:
+        await redis.aclose()
+
+
+def _no_keys(redis: Any, pattern: str) -> Callable[[], Awaitable[bool]]:
+    """Whether no key matches ``pattern`` (a key's own name: whether it is gone), to wait for."""
+
+    async def none() -> bool:
+        return not await redis.keys(pattern)
+
+    return none
+
+
+def _says_then_hangs(said: asyncio.Event, *events: LLMEvent) -> Callable[[], AsyncIterator[LLMEvent]]:
+    """An LLM call that sends ``events``, sets ``said``, then waits for ever (until it is stopped)."""
+
+    async def call() -> AsyncIterator[LLMEvent]:
+        for event in events:
+            yield event
+        said.set()
+        await asyncio.Event().wait()
+
+    return call
+
+
+async def _followed(
+    leader: SharedFlights,
+    follower: SharedFlights,
+    flight: str,
+    led: tuple[Callable[[], AsyncIterator[LLMEvent]], asyncio.Event],
+    own: Callable[[], AsyncIterator[LLMEvent]],
+    heard: list[LLMEvent],
+) -> tuple[asyncio.Task[list[LLMEvent]], asyncio.Task[None]]:
+    """The leader's call (``led``: the call, and the event it sets once it has spoken) and a follower in another
+    process reading it (``own``: its call should it need one), returned once the follower's client heard a word."""
+    call, said = led
+    leading = asyncio.create_task(_events(leader.produce(flight, call, _stored)))
+    await said.wait()
+    following = asyncio.create_task(_heard(follower.produce(flight, own, _stored), heard))
+    await eventually(lambda: heard)
+    return leading, following
+
+
+async def _heard(stream: AsyncIterator[LLMEvent], heard: list[LLMEvent]) -> None:
+    """A follower's events, each put in ``heard`` as its client gets it (what a test waits for)."""
+    async for event in stream:
+        heard.append(event)
+
+
+async def test_a_process_stopping_while_redis_stalls_does_not_hang_on_a_call_kept_for_a_follower(
+    settings: Settings,
+) -> None:
+    """The leading process keeps a call for a follower elsewhere, then stops while its Redis stalls: its call's
+    clean-up (the failure marker, the lease let go) waits on Redis, and meanwhile the watcher, which no longer hears
+    the follower (Redis does not answer), stops the call again. Before (rv64) that second cancel cut the clean-up
+    short, the call never counted as ended, and its watcher went on for ever: ``close`` (the process's shutdown) hung.
+    Now the process stops within Redis's time-outs, and the follower, which heard the first words, is told."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    said = asyncio.Event()
+    leading_call = _says_then_hangs(said, TextChunk("The first words "))
+
+    async def own_call() -> AsyncIterator[LLMEvent]:
+        yield TextChunk("The first words and the rest.")
+        yield StreamEnd(Usage(5, 4), "stop", "m")
+
+    heard: list[LLMEvent] = []
+    address = redis.connection_pool.connection_kwargs
+    async with StallingProxy().running(address["host"], address["port"]) as proxy:
+        stalling = Redis(host="127.0.0.1", port=proxy.port, protocol=2, socket_timeout=3, retry=Retry(NoBackoff(), 0))
+        try:
+            leader, follower = SharedFlights(lambda: stalling, keys), SharedFlights(lambda: redis, keys)
+            flight = f"scope:{uuid.uuid4().hex}:options"
+            leading, waiting = await _followed(leader, follower, flight, (leading_call, said), own_call, heard)
+            leading.cancel()  # the leading process's requests leave: its call goes on for the follower
+            await asyncio.wait({leading})
+            assert leader.running == 1
+            proxy.silent = True
+            async with asyncio.timeout(20):
+                await leader.close()
+            assert leader.running == 0
+            await waiting
+            assert "".join(e.text for e in heard if isinstance(e, TextChunk)) == "The first words and the rest."
+        finally:
+            await stalling.aclose()
+            await redis.aclose()
+
+
+async def test_a_leader_whose_lease_lapsed_does_not_renew_the_next_leaders(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A leader's lease lapsed while it ran (it was cut off for a moment) and another process leads the flight now;
+    that one is killed. Its lease must lapse on time so its followers call the LLM themselves: before (rv64) the
+    first leader's renewals, sent without asking whose lease it was, kept the killed one's alive for as long as the
+    first call ran."""
+    monkeypatch.setattr(shared_flight, "LEASE_MS", 1_000)
+    monkeypatch.setattr(shared_flight, "RENEW_S", 0.2)
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    said = asyncio.Event()
+    long_call = _says_then_hangs(said, TextChunk("A long answer "))
+
+    try:
+        first = SharedFlights(lambda: redis, keys)
+        flight = f"scope:{uuid.uuid4().hex}:options"
+        lock = keys.flight_lock(sha256_hex(flight)[:32])
+        running = asyncio.create_task(_events(first.produce(flight, long_call, _stored)))
+        await said.wait()
+        claimed = asyncio.get_running_loop().time()
+
+        async def renewed() -> bool:  # held past its length: renewed
+            return asyncio.get_running_loop().time() - claimed > 1.5 and bool(await redis.exists(lock))
+
+        await eventually(renewed, timeout=3)
+        await redis.set(lock, "the next leader, killed at once", px=1_000)  # the first's lapsed; another's now
+        await eventually(_no_keys(redis, lock), timeout=3)
+        running.cancel()
+        await asyncio.wait({running})
+    finally:
+        await redis.aclose()

@@ -165,14 +165,17 @@ class CacheAdmin(CacheBase):
         )
         return int(reply[0])
 
-    async def index_entries(self, redis: RedisClient | None = None) -> int | None:
+    async def index_entries(self, redis: RedisClient | None = None, *, check_shape: bool = False) -> int | None:
         """Documents in the cache's index(es) (through ``redis``, e.g. a health probe's connection), or None when
         the one index of a single layout is missing. A sharded layout's tenant indexes are made on demand.
         Read from ``FT.INFO`` (the probe runs every second): a conversation's twins are counted with its entry;
-        :meth:`stats` counts entries and twins apart."""
+        :meth:`stats` counts entries and twins apart. ``check_shape``: :class:`IndexMismatch` for the one index of
+        a single layout re-made in another shape since start-up (:func:`idx.check_shape`)."""
         client = redis or self.redis
         if not self.keys.sharded:
             info = await idx.index_info(client, self.spec.name)
+            if info is not None and check_shape:
+                idx.check_shape(info, self.spec)
             return int(info.get("num_docs", 0)) if info is not None else None
         names = self.spec.tenant_indexes(await index_names(client))
         infos = [await idx.index_info(client, name) or {} for name in names]

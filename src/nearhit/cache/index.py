@@ -106,6 +106,12 @@ async def ensure_index(redis: RedisClient, spec: IndexSpec) -> None:
     if info is None:
         await _create(redis, spec)
         return
+    check_shape(info, spec)
+
+
+def check_shape(info: dict[str, Any], spec: IndexSpec) -> None:
+    """Raise :class:`IndexMismatch` when the index ``info`` (``FT.INFO``) describes was made in another shape than
+    ``spec``'s: at start-up, and by the health check (another client may drop and re-make it while nearhit runs)."""
     if TENANT_ID not in _attribute_names(info):
         raise IndexMismatch(
             f"index {spec.name!r} has the old shape (the tenant as a case-folded TAG, which mixes tenants that "

@@ -29,9 +29,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from redis.exceptions import ResponseError
 
 from nearhit import foreign_json
+from nearhit.cache.clear_counts import cleared_since
+from nearhit.cache.client import reads, unlink_each
 from nearhit.llm.lookup_model import Unusable
 
 if TYPE_CHECKING:
+    from nearhit.cache.lookup import Lookup
     from nearhit.cache.semantic_cache import SemanticCache
     from nearhit.llm.lookup_model import LookupModel
 
@@ -80,6 +83,7 @@ class Logged:
 async def kept_or_asked(
     cache: SemanticCache,
     model: LookupModel,
+    query: Lookup,
     key: str,
     ask: Callable[[], Awaitable[tuple[dict[str, Any], Spent]]],
     counters: Counters,
@@ -91,7 +95,8 @@ async def kept_or_asked(
     ``error`` (nothing kept). ``readable``: whether a kept reply has the shape ``ask`` keeps (else it is asked
     again). The same ``key`` asked again while its call runs (a burst of the very same request) waits for that call
     and shows its reply as ``cached`` and ``joined`` (no cost; counted with the kept replies, or not at all when the
-    call failed): one call, not one per request."""
+    call failed): one call, not one per request. A reply asked before a clear of ``query``'s tenant and kept after
+    it is deleted (:func:`_keep`)."""
     kept = await _kept(cache, key, readable)
     if kept is not None:
         cache._count(counters.kept)
@@ -132,7 +137,7 @@ async def kept_or_asked(
             }
         )
         async with cache._redis_errors():
-            await cache.redis.set(key, json.dumps(shown, ensure_ascii=False), ex=model.ttl)
+            await _keep(cache, query, key, json.dumps(shown, ensure_ascii=False), model.ttl)
         return {
             **shown,
             "model": model.model,
@@ -190,3 +195,16 @@ async def _kept(cache: SemanticCache, key: str, readable: Callable[[dict[str, An
         log.warning("a kept model reply at %s cannot be read, asking again: %r", key, raw[:100])
         return None
     return kept
+
+
+async def _keep(cache: SemanticCache, query: Lookup, key: str, reply: str, ttl: int) -> None:
+    """Keep ``reply`` at ``key``, then read the clear counts ``query`` read before its model call: changed, a clear of
+    its tenant ran meanwhile and the reply (what the tenant asked, told again) is deleted, as a miss's answer is
+    (:mod:`nearhit.cache.clear_counts`). Two round trips, in that order on any topology: after a model call."""
+    await cache.redis.set(key, reply, ex=ttl)
+    if query.clears is None:
+        return
+    names = cache.keys.clears_of(query.scope.tenant)
+    now = await reads(cache.redis, [("GET", name) for name in names], raise_on_error=False)
+    if cleared_since(query.clears, now):
+        await unlink_each(cache.redis, [key])

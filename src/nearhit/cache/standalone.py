@@ -101,7 +101,7 @@ async def _rewrite(cache: SemanticCache, rewriter: Rewriter, query: Lookup) -> d
         return {"question": made.question, "answered_by": made.model}, made
 
     key = rewrite_key(cache, rewriter, query)
-    return await model_calls.kept_or_asked(cache, rewriter, key, ask, counted.COUNTERS, _LOGGED, _readable)
+    return await model_calls.kept_or_asked(cache, rewriter, query, key, ask, counted.COUNTERS, _LOGGED, _readable)
 
 
 def _readable(kept: dict[str, Any]) -> bool:

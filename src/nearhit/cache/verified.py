@@ -84,7 +84,7 @@ async def check(cache: SemanticCache, result: LookupResult, query: Lookup, rows:
         return {"serves": verdict.serves, "answered_by": verdict.call.model}, verdict.call
 
     key = verdict_key(cache, verifier, query, answer)
-    shown = await model_calls.kept_or_asked(cache, verifier, key, ask, counted.COUNTERS, _LOGGED, _readable)
+    shown = await model_calls.kept_or_asked(cache, verifier, query, key, ask, counted.COUNTERS, _LOGGED, _readable)
     result.verify = shown
     result.timings_ms["verify"] = round((time.perf_counter() - started) * 1000, 3)
     if shown.get("serves") is True:

@@ -163,7 +163,7 @@ class Runtime:
             cache = await self.cache()
             probe = await self._probe_of(cache)
             await probe.ping()
-            entries = await cache.index_entries(probe)
+            entries = await cache.index_entries(probe, check_shape=True)
         except Exception as exc:  # any failure here means "not healthy", reported with its reason
             status = await self._unhealthy(exc)
         else:
@@ -185,9 +185,10 @@ class Runtime:
     async def _unhealthy(self, failure: Exception) -> HealthStatus:
         """The status for a failed check: an index of another shape (Redis answered, the index is what to mend:
         the start-up refusal's words, naming what differs and the rebuild) or Redis itself away."""
-        if isinstance(failure.__cause__, IndexMismatch):
+        mismatch = failure if isinstance(failure, IndexMismatch) else failure.__cause__  # at start-up: its cause
+        if isinstance(mismatch, IndexMismatch):
             redis = {"ok": True, "embedded": self.settings.embedded_redis}
-            index = {"ok": False, "name": self.settings.index_name, "error": str(failure.__cause__)}
+            index = {"ok": False, "name": self.settings.index_name, "error": str(mismatch)}
             return HealthStatus(redis, index, time.monotonic())
         await self._follow_embedded()
         return HealthStatus({"ok": False, "error": str(failure)}, {"ok": False, "error": "no Redis"}, time.monotonic())

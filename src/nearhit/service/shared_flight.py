@@ -2,10 +2,11 @@
 
 :mod:`nearhit.service.singleflight` shares a generation within a process; this shares it between processes
 on the same Redis. The first process to claim a lease for the flight key (``SET NX PX``, renewed while its call
-runs) calls the LLM and appends every event to a Redis stream; the others read the answer from that stream as it
-is written, saying meanwhile that they listen (a short key each renews as it reads). The leader's call outlives
-its own process's requests while a follower listens: when every client of the leading process leaves, the call
-goes on for the followers in other processes, whose process stores the answer (the left one stores nothing).
+runs) calls the LLM and appends every event to a Redis stream of its own (named by its token, which the others read
+from the lease); the others read the answer from that stream as it is written, saying meanwhile that they listen (a
+short key each renews as it reads). The leader's call outlives its own process's requests while a follower listens:
+when every client of the leading process leaves, the call goes on for the followers in other processes, whose process
+stores the answer (the left one stores nothing).
 
 A follower never waits forever on a leader that stopped: when the leader's lease lapses (its process was killed),
 it reports a failure or that its process is stopping, or nothing arrives for ``silence_s``, the follower calls the
@@ -41,6 +42,9 @@ LISTEN_MS = 2_000  # a follower's "still listening", renewed four times as often
 LINGER_MS = 3_000  # after the end: a miss looked up before the store joins (reads the answer) rather than leads
 SILENCE_S = 10.0  # a follower that hears nothing for this long calls the LLM itself
 _POLL_MS = 200
+_RENEW_IF_OURS = (
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+)
 _WHY_CHARS = 300  # what a follower repeats of why its leader stopped (another Redis client may have written it)
 
 
@@ -102,12 +106,21 @@ class Gone:
 
 
 @dataclass(frozen=True)
-class _Flight:
-    """The Redis keys of one flight: the leader's lease, its events, its followers' "still listening"."""
+class FlightKeys:
+    """The Redis keys of one flight's generation: the lease, the events of the leader holding it (``leader``: its
+    token), its followers' "still listening". Each leader writes a stream of its own: the next leader after one whose
+    lease lapsed (killed, or cut off from Redis) never appends to the words of the one before, which its followers
+    would read as one answer."""
 
     lock: str
     events: str
     listening: str
+    leader: str
+
+    @classmethod
+    def of(cls, keys: KeySpace, digest: str, leader: str) -> FlightKeys:
+        events = f"{keys.flight_events(digest)}:{leader}"
+        return cls(keys.flight_lock(digest), events, keys.flight_listening(digest), leader)
 
 
 def _why(exc: BaseException) -> str:
@@ -157,14 +170,13 @@ class SharedFlights:
         any other (cut, refused, not to be stored) is gone at its end: a retry reaches the model again."""
         redis = self._redis()
         digest = sha256_hex(key)[:32]
-        keys = self._keys
-        flight = _Flight(keys.flight_lock(digest), keys.flight_events(digest), keys.flight_listening(digest))
         token = uuid.uuid4().hex
+        flight = FlightKeys.of(self._keys, digest, token)
         try:
-            leader = redis is None or bool(await redis.set(flight.lock, token, nx=True, px=LEASE_MS))
+            held = None if redis is None else await _claim(redis, flight.lock, token)
         except (RedisError, OSError):
-            leader, redis = True, None
-        if leader:
+            held, redis = None, None
+        if held is None:
             async with contextlib.aclosing(self._lead(_Generation(redis, flight, token, start, lingers))) as led:
                 async for event in led:  # closed with this one, not when collected: its call stops (or outlives) now
                     yield event
@@ -172,8 +184,10 @@ class SharedFlights:
         assert redis is not None
         self.followed += 1
         passed: list[LLMEvent] = []
-        async for heard in self._follow(redis, flight):
+        async for heard in self._follow(redis, FlightKeys.of(self._keys, digest, held)):
             if isinstance(heard, Gone):
+                if passed and isinstance(passed[-1], StreamEnd):
+                    return  # its end was passed on: the client has the whole answer (asked again, it could differ)
                 if not passed:
                     self.followed -= 1
                 elif heard.upstream:  # asking the LLM again would most likely fail the same way
@@ -220,7 +234,7 @@ class SharedFlights:
             else:
                 await generation.stop()
 
-    async def _follow(self, redis: RedisClient, flight: _Flight) -> AsyncIterator[LLMEvent | Gone]:
+    async def _follow(self, redis: RedisClient, flight: FlightKeys) -> AsyncIterator[LLMEvent | Gone]:
         """The leader's events as they are written; :class:`Gone` (then nothing) when the leader is gone."""
         last_id: str | bytes = "0"
         heard = time.monotonic()
@@ -232,7 +246,7 @@ class SharedFlights:
                     listened = time.monotonic() * 1000
                 entries = _entries(await redis.xread({flight.events: last_id}, count=100, block=_POLL_MS))
                 silent = time.monotonic() - heard > self.silence_s
-                if not entries and (silent or not await redis.exists(flight.lock)):
+                if not entries and (silent or _text(await redis.get(flight.lock)) != flight.leader):
                     # One more read: the leader may have ended and let its lock go since the last one.
                     entries = _entries(await redis.xread({flight.events: last_id}, count=100))
                     if not entries:
@@ -265,7 +279,7 @@ class _Generation:
     def __init__(
         self,
         redis: RedisClient | None,
-        flight: _Flight,
+        flight: FlightKeys,
         token: str,
         start: Callable[[], AsyncIterator[LLMEvent]],
         lingers: Callable[[Sequence[LLMEvent]], bool],
@@ -317,7 +331,7 @@ class _Generation:
 
     async def _while_listened(self, forget: Callable[[], None]) -> None:
         try:
-            while not self.ended:
+            while not self.task.done():  # not ``ended``: a task cancelled before it ran never says it ended
                 await asyncio.wait({self.task}, timeout=LISTEN_MS / 2000)
                 if not self.ended and not await self.listened():
                     await self.stop()
@@ -328,23 +342,25 @@ class _Generation:
         self, token: str, start: Callable[[], AsyncIterator[LLMEvent]], lingers: Callable[[Sequence[LLMEvent]], bool]
     ) -> None:
         publisher = _Publisher(self._redis, self._flight)
+        error: BaseException | None = None
         try:
             async for event in start():
                 self._received.append(event)
                 publisher.add(encode(event))
                 self._changed.set()
         except BaseException as exc:
+            error = exc
             publisher.add(_failed(exc))
+        else:
+            publisher.add({"kind": "done"})
+        try:  # a second cancel (stopped again while Redis is slow) cuts this short: the lease then lapses
             await publisher.close()
-            await _release(self._redis, self._flight, token, linger_ms=None)
-            self._end(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        publisher.add({"kind": "done"})
-        await publisher.close()
-        await _release(self._redis, self._flight, token, linger_ms=LINGER_MS if lingers(self._received) else None)
-        self._end(None)
+            linger = LINGER_MS if error is None and lingers(self._received) else None
+            await _release(self._redis, self._flight, token, linger_ms=linger)
+        finally:  # ended whatever happens: its watcher and its readers wait for that
+            self._end(error)
+        if error is not None and not isinstance(error, Exception):
+            raise error
 
     def _end(self, error: BaseException | None) -> None:
         self._error = error
@@ -376,7 +392,7 @@ class _Publisher:
     leader's own stream is never slowed by Redis round trips, and events that pile up meanwhile go in one
     pipeline."""
 
-    def __init__(self, redis: RedisClient | None, flight: _Flight) -> None:
+    def __init__(self, redis: RedisClient | None, flight: FlightKeys) -> None:
         self._redis = redis
         self._flight = flight
         self._pending: list[dict[str, str]] = []
@@ -412,8 +428,8 @@ class _Publisher:
                             pipe.xadd(self._flight.events, fields)  # type: ignore[arg-type]
                         if first or renew:  # never left behind by a crash
                             pipe.pexpire(self._flight.events, LEASE_MS + LINGER_MS)
-                        if renew:
-                            pipe.pexpire(self._flight.lock, LEASE_MS)
+                        if renew:  # only its own: a leader whose lease lapsed never keeps the next one's alive
+                            pipe.eval(_RENEW_IF_OURS, 1, self._flight.lock, self._flight.leader, LEASE_MS)
                         await pipe.execute()
                     first = first and not batch
                     renewed = time.monotonic() if renew else renewed
@@ -423,7 +439,17 @@ class _Publisher:
                 return
 
 
-async def _release(redis: RedisClient | None, flight: _Flight, token: str, *, linger_ms: int | None) -> None:
+async def _claim(redis: RedisClient, lock: str, token: str) -> str | None:
+    """Claim the lease of a flight (None: claimed, this process leads), else the token of the leader holding it,
+    read in the same transaction (one key: one slot)."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(lock, token, nx=True, px=LEASE_MS)
+        pipe.get(lock)
+        claimed, held = await pipe.execute()
+    return None if claimed or held is None else _text(held)
+
+
+async def _release(redis: RedisClient | None, flight: FlightKeys, token: str, *, linger_ms: int | None) -> None:
     """Let the lock go if it is still ours: lock and events kept ``linger_ms`` after a whole answer, deleted
     after a failure (the next flight's followers read its stream from the start: never the failed one's)."""
     if redis is None:
