@@ -25,6 +25,7 @@ from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, ToolCallDelta, Usag
 from nearhit.llm.errors import LLMError
 from nearhit.service import bootstrap, shared_flight, storing
 from nearhit.service.shared_flight import FlightKeys, SharedFlights
+from tests.support import wire
 from tests.support.fake_upstream import FakeUpstream, Pause, Stream
 from tests.support.server_process import running_server, server_process
 from tests.support.sse import events
@@ -637,4 +638,32 @@ async def test_a_leader_whose_lease_lapsed_does_not_renew_the_next_leaders(
         running.cancel()
         await asyncio.wait({running})
     finally:
+        await redis.aclose()
+
+
+@pytest.mark.parametrize("linger_ms", [None, 5_000], ids=["failed", "whole answer"])
+async def test_a_leader_lets_go_only_of_its_own_lease_in_one_step(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, linger_ms: int | None
+) -> None:
+    """A leader whose lease lapsed lets go of the flight: the next leader's lease and stream stay; its own go. Asked
+    and let go in one command: a GET then a DEL sent apart could delete a lease that lapsed between the two, the
+    next leader's, and a third process would lead the same flight beside it."""
+    redis = await bootstrap.connect_redis(settings)
+    keys = KeySpace(settings.index_name)
+    digest = sha256_hex(uuid.uuid4().hex)[:32]
+    first, second = FlightKeys.of(keys, digest, "first"), FlightKeys.of(keys, digest, "second")
+    try:
+        await redis.set(second.lock, "second", px=60_000)
+        await redis.xadd(second.events, {"kind": "text"})
+        sent = wire.record(monkeypatch, wire.command_names)
+        await shared_flight._release(redis, first, "first", linger_ms=linger_ms)
+        assert [names for names in sent if names] == [["EVAL"]], sent
+        assert shared_flight._text(await redis.get(second.lock)) == "second" and await redis.exists(second.events)
+        await shared_flight._release(redis, second, "second", linger_ms=linger_ms)
+        if linger_ms is None:
+            assert not await redis.exists(second.lock, second.events)
+        else:
+            assert 0 < await redis.pttl(second.lock) <= linger_ms and 0 < await redis.pttl(second.events) <= linger_ms
+    finally:
+        await redis.delete(first.lock, second.lock, first.events, second.events)
         await redis.aclose()

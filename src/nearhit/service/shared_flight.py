@@ -45,6 +45,13 @@ _POLL_MS = 200
 _RENEW_IF_OURS = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 )
+_RELEASE_IF_OURS = (
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "if ARGV[2] == '' then return redis.call('DEL', KEYS[1], KEYS[2]) end "
+    "redis.call('PEXPIRE', KEYS[1], ARGV[2]) return redis.call('PEXPIRE', KEYS[2], ARGV[2])"
+)
+"""Release the lease only if it is still ours, in one step: between a GET and a DEL sent apart, a lease that lapsed
+could be the next leader's, and deleting it would let a third process lead the same flight beside it."""
 _WHY_CHARS = 300  # what a follower repeats of why its leader stopped (another Redis client may have written it)
 
 
@@ -455,12 +462,8 @@ async def _release(redis: RedisClient | None, flight: FlightKeys, token: str, *,
     if redis is None:
         return
     with contextlib.suppress(RedisError, OSError):
-        if _text(await redis.get(flight.lock)) == token:
-            if linger_ms is None:
-                await redis.delete(flight.lock, flight.events)
-            else:
-                await redis.pexpire(flight.lock, linger_ms)
-                await redis.pexpire(flight.events, linger_ms)
+        linger = "" if linger_ms is None else str(linger_ms)
+        await redis.eval(_RELEASE_IF_OURS, 2, flight.lock, flight.events, token, linger)  # type: ignore[misc]
 
 
 def _entries(reply: Any) -> list[tuple[str | bytes, dict[Any, Any]]]:
