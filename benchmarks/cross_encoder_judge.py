@@ -31,6 +31,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -195,14 +196,32 @@ def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
     print(f"saved {model_dir} after {time.monotonic() - started:.0f} s", flush=True)
 
 
-def score(data: Path, model_dir: Path, out: Path, limit: int, only: str | None, both: bool) -> None:
-    """p(same answer) of each pair read as (stored a, asked b); ``both``: the mean of both orders' probabilities."""
+def logits_of(model_dir: Path, onnx: Path | None) -> Any:
+    """A function of (input_ids, attention_mask) tensors to the pairs' logits: torch's model, or ``onnx`` (the
+    exported model, as it would ship) on onnxruntime."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModelForSequenceClassification
+
+    if onnx is None:
+        model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).eval()
+        return lambda ids, mask: model(input_ids=ids, attention_mask=mask).logits.squeeze(-1)
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx), providers=["CPUExecutionProvider"])
+    return lambda ids, mask: torch.from_numpy(
+        session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
+    ).squeeze(-1)
+
+
+def score(data: Path, model_dir: Path, out: Path, limit: int, only: str | None, both: bool, onnx: Path | None) -> None:
+    """p(same answer) of each pair read as (stored a, asked b); ``both``: the mean of both orders' probabilities;
+    ``onnx``: by that exported model on onnxruntime instead of torch's."""
+    import torch
+    from transformers import AutoTokenizer
 
     torch.set_num_threads(2)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).eval()
+    logits = logits_of(model_dir, onnx)
     rows = [r for r in read_rows(data) if only is None or part(r["set"]) == only]
     with out.open("w") as file, torch.inference_mode():
         for start in range(0, len(rows), 32):
@@ -210,7 +229,7 @@ def score(data: Path, model_dir: Path, out: Path, limit: int, only: str | None, 
             orders = [((r["a"], r["b"]), (r["b"], r["a"])) if both else ((r["a"], r["b"]),) for r in chunk]
             examples = [(encoded(tokenizer, *order, limit), 0.0) for pair in orders for order in pair]
             ids, mask, _ = next(_batches(examples, len(examples), tokenizer.pad_token_id))
-            p = torch.sigmoid(model(input_ids=ids, attention_mask=mask).logits.squeeze(-1)).tolist()
+            p = torch.sigmoid(logits(ids, mask)).tolist()
             for n, r in enumerate(chunk):
                 keep = {k: r[k] for k in ("set", "id", "category", "same_answer")}
                 mine = p[2 * n : 2 * n + 2] if both else p[n : n + 1]
@@ -257,6 +276,48 @@ def measure(
         served = [r for r in misses if r["p"] >= cut]
         gained = sum(r["same_answer"] for r in served)
         print(f"  {cut:<5} | {gained} | {len(served) - gained}")
+
+
+def neighbours(data: Path, model_dir: Path, which: str, k: int, cut: float, limit: int) -> None:
+    """What a server would say about strangers: each asked side against the ``k`` other stored sides of its set
+    nearest by the embedder's cosine of their last questions (not the same text as its own stored side), as one
+    scope holding a set's pairs would offer them; a stranger at or over ``cut`` would get another conversation's
+    answer."""
+    import numpy as np
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(2)
+    embedder = SentenceTransformer(str(_minilm_dir()), device="cpu")
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    logits = logits_of(model_dir, None)
+    rows = [r for r in read_rows(data) if which == "all" or part(r["set"]) == which]
+    by_set: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_set.setdefault(r["set"], []).append(r)
+    over: Counter[tuple[int, bool, bool]] = Counter()
+    asked: Counter[bool] = Counter()
+    for members in by_set.values():
+        stored = embedder.encode([r["a"][-1][1] for r in members], normalize_embeddings=True)
+        questions = embedder.encode([r["b"][-1][1] for r in members], normalize_embeddings=True)
+        for n, r in enumerate(members):
+            cosines = stored @ questions[n]
+            nearest = [m for m in np.argsort(-cosines) if members[m]["a"] != r["a"]][:k]
+            examples = [(encoded(tokenizer, members[m]["a"], r["b"], limit), 0.0) for m in nearest]
+            ids, mask, _ = next(_batches(examples, len(examples), tokenizer.pad_token_id))
+            with torch.inference_mode():
+                p = torch.sigmoid(logits(ids, mask)).tolist()
+            asked[r["same_answer"]] += 1
+            for rank, (m, value) in enumerate(zip(nearest, p, strict=True)):
+                over[rank, r["same_answer"], bool(cosines[m] >= 0.8)] += value >= cut
+    print(f"asked sides: {asked[True]} of should-hit pairs, {asked[False]} of traps; strangers served at p >= {cut}:")
+    for rank in range(k):
+        split = {label: over[rank, label, True] + over[rank, label, False] for label in (True, False)}
+        print(
+            f"  rank {rank + 1}: {split[True]} asked sides of should-hits, {split[False]} of traps"
+            f" ({over[rank, True, True] + over[rank, False, True]} with the questions' cosine >= 0.8)"
+        )
 
 
 def to_onnx(model_dir: Path, out_dir: Path, limit: int, runs: int) -> None:
@@ -334,12 +395,20 @@ def main() -> None:
     sc.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     sc.add_argument("--part", choices=("train", "tune"), help="only this part of FIT (none: every pair)")
     sc.add_argument("--both", action="store_true", help="average both orders (twice the time)")
+    sc.add_argument("--onnx", type=Path, help="score with this exported model on onnxruntime instead")
     me = commands.add_parser("measure", help="AUC, veto and server tables against the engine's outcomes")
     me.add_argument("--scores", type=Path, required=True)
     me.add_argument("--pairs", type=Path, required=True, help="a conversation_misses.py --pairs file")
     me.add_argument("--sets", choices=("train", "tune", "all"), default="tune")
     me.add_argument("--cuts", type=float, nargs="+", default=list(_CUTS), help="the veto's cuts")
     me.add_argument("--serve-cuts", type=float, nargs="+", default=list(_SERVE_CUTS), help="the server's cuts")
+    nb = commands.add_parser("neighbours", help="the server's verdicts on each asked side's nearest strangers")
+    nb.add_argument("--data", type=Path, required=True)
+    nb.add_argument("--model", type=Path, required=True)
+    nb.add_argument("--sets", choices=("train", "tune", "all"), default="tune")
+    nb.add_argument("-k", type=int, default=3)
+    nb.add_argument("--cut", type=float, default=0.95)
+    nb.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     ox = commands.add_parser("onnx", help="export to ONNX, quantize to int8, time one judgement")
     ox.add_argument("--model", type=Path, required=True)
     ox.add_argument("--out", type=Path, required=True)
@@ -353,9 +422,11 @@ def main() -> None:
     elif args.command == "train":
         train(args.data, args.model, args)
     elif args.command == "score":
-        score(args.data, args.model, args.out, args.max_tokens, args.part, args.both)
+        score(args.data, args.model, args.out, args.max_tokens, args.part, args.both, args.onnx)
     elif args.command == "measure":
         measure(args.scores, args.pairs, args.sets, args.cuts, args.serve_cuts)
+    elif args.command == "neighbours":
+        neighbours(args.data, args.model, args.sets, args.k, args.cut, args.max_tokens)
     else:
         to_onnx(args.model, args.out, args.max_tokens, args.runs)
 
