@@ -130,6 +130,27 @@ def _batches(examples: list[tuple[list[int], float]], size: int, pad: int) -> It
         yield ids, mask, torch.tensor([label for _, label in chunk])
 
 
+def stranger_examples(
+    tokenizer: Any,
+    rows: list[dict[str, Any]],
+    every: list[dict[str, Any]],
+    share: float,
+    limit: int,
+    rng: random.Random,
+) -> list[tuple[list[int], float]]:
+    """For ``share`` of ``rows``, its asked side after another stored side of its set (not the same text), labelled
+    0: without them the asked side's form alone (a should-hit variant reads like one) answers most pairs."""
+    by_set: dict[str, list[dict[str, Any]]] = {}
+    for r in every:
+        by_set.setdefault(r["set"], []).append(r)
+    found = []
+    for r in rows:
+        others = [o for o in by_set[r["set"]] if o["a"] != r["a"]]
+        if others and rng.random() < share:
+            found.append((encoded(tokenizer, rng.choice(others)["a"], r["b"], limit), 0.0))
+    return found
+
+
 def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
     """Fine-tune the MiniLM body with a fresh one-logit head on the train part (``--subset`` pairs of it, drawn at
     random), each pair once in an order drawn at random (the cheap half of "both orders"), its embeddings and lowest
@@ -142,7 +163,7 @@ def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
     torch.manual_seed(options.seed)
     rng = random.Random(options.seed)
     batch, limit = options.batch, options.max_tokens
-    source = _minilm_dir()
+    source = options.init or _minilm_dir()
     tokenizer = AutoTokenizer.from_pretrained(str(source))
     model = AutoModelForSequenceClassification.from_pretrained(str(source), num_labels=1)
     for frozen in [model.bert.embeddings, *model.bert.encoder.layer[: options.freeze]]:
@@ -156,6 +177,8 @@ def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
         )
         for r in rows
     ]
+    if options.strangers:
+        examples += stranger_examples(tokenizer, rows, read_rows(data), options.strangers, limit, rng)
     steps = math.ceil(len(examples) * options.epochs / batch)
     trained = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trained, lr=options.lr, weight_decay=0.01)
@@ -387,6 +410,8 @@ def main() -> None:
     tr.add_argument("--seed", type=int, default=14)
     tr.add_argument("--subset", type=int, default=0, help="train on this many pairs drawn at random (0: all)")
     tr.add_argument("--freeze", type=int, default=0, help="keep the embeddings and this many lowest layers fixed")
+    tr.add_argument("--init", type=Path, help="start from this trained model (default: all-MiniLM-L6-v2's body)")
+    tr.add_argument("--strangers", type=float, default=0.0, help="add a stranger negative for this share of pairs")
     tr.add_argument("--minutes", type=float, default=600.0, help="stop and save after this long")
     sc = commands.add_parser("score", help="p(same answer) of each pair")
     sc.add_argument("--data", type=Path, required=True)
