@@ -69,6 +69,10 @@ class ConversationJudge:
             self._tokenizer = open_tokenizer(vocab)
         except Exception as exc:
             raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {vocab} is not a tokenizer: {exc}") from exc
+        # As the training script's tokenizer reads a side (transformers' ``encode``): whole, unpadded; a
+        # ``tokenizer.json`` may carry its own padding and truncation (the bundled one pads to 128).
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
         special = {name: self._tokenizer.token_to_id(name) for name in ("[CLS]", "[SEP]", "[PAD]")}
         if None in special.values():
             missing = [name for name, value in special.items() if value is None]
