@@ -102,6 +102,20 @@ async def test_a_yes_serves_the_conversation_with_stage_judge(guarded_cache: Sem
         assert after[counter] == before.get(counter, 0) + 1
 
 
+async def test_a_single_question_stored_is_a_candidate_of_a_conversation(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    """A question stored without turns lives among the scope's single questions, which the conversation's own KNN does
+    not read: the judge reads the ones nearest its question too (fit's standalone_vs_contextual, chatter pairs)."""
+    cache = guarded_cache
+    key = await cache.store(ask(cache, [], "What finish should I use on a small beech box I made as a gift?"), "Oil.")
+    assert not (await _looked_up(cache)).hit  # missed without the judge
+    judged_by(cache, tmp_path, YES)
+    result = await _looked_up(cache)
+    assert result.hit and result.answer is not None and result.answer.doc_id == key
+    assert result.context is not None and result.context["turns"] == [] and "judge" in result.context
+
+
 async def test_a_no_leaves_the_miss(guarded_cache: SemanticCache, tmp_path: Path) -> None:
     cache = guarded_cache
     judged_by(cache, tmp_path, NO)

@@ -4,11 +4,12 @@ conversations has the same answer.
 
 The model is an ONNX cross-encoder with one logit (trained here by ``benchmarks/cross_encoder_judge.py``): it reads
 ``[CLS] stored [SEP] asked [SEP]``, each side rendered and cut as in training (:mod:`nearhit.cache.judge_input`). The
-candidates are the first look's nearest KNN rows in the caller's scope (``CANDIDATES``, by cosine), judged in a
-thread, a model call each; the most probable at ``p >= cut`` (``NEARHIT_CONVERSATION_JUDGE_CUT``) is served, unless a
-user's "wrong" verdict refuses it (:mod:`nearhit.cache.negatives`). The strict setting and the model check then read
-its hit as any stage's (``SemanticCache._hit_checks``). Not under a wrong-hit bound. The result shows the stage
-(``context["judge"]``: its p and cut) and its time (``timings_ms["judge"]``).
+candidates are the nearest rows in the caller's scope (``CANDIDATES`` by cosine: the first look's KNN rows and the
+single questions nearest its question), judged in a thread, a model call each; the most probable at ``p >= cut``
+(``NEARHIT_CONVERSATION_JUDGE_CUT``) is served, unless a user's "wrong" verdict refuses it
+(:mod:`nearhit.cache.negatives`). The strict setting and the model check then read its hit as any stage's
+(``SemanticCache._hit_checks``). Not under a wrong-hit bound. The result shows the stage (``context["judge"]``: its p
+and cut) and its time (``timings_ms["judge"]``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from nearhit.errors import ConfigError
 
 if TYPE_CHECKING:
     from nearhit.cache import choose
+    from nearhit.cache import index as idx
     from nearhit.cache.lookup import Lookup
     from nearhit.cache.semantic_cache import SemanticCache
 
@@ -137,15 +139,30 @@ def _sides(query: Lookup, fields: dict[str, str]) -> tuple[Turns, Turns]:
 
 
 async def serve(
-    cache: SemanticCache, result: LookupResult, query: Lookup, found: choose.Rows, *, labelled: bool
+    cache: SemanticCache,
+    result: LookupResult,
+    query: Lookup,
+    found: choose.Rows,
+    spec: idx.IndexSpec,
+    *,
+    labelled: bool,
 ) -> bool:
-    """Judge the nearest ``found`` rows (the first look's KNN rows) of a conversation that missed; serve the most
-    probable at the cut that no recorded negative refuses. Returns whether it judged (for the lookup's timings)."""
-    from nearhit.cache import negatives
+    """Judge the nearest rows of a conversation that missed: the first look's KNN rows (``found``) and the single
+    questions of its scope nearest by its question (:attr:`Lookup.alone`, one KNN: what the conversation told as one
+    question is compared with, where a stored question asked without turns is), ``CANDIDATES`` by cosine; serve the
+    most probable at the cut that no recorded negative refuses. Returns whether it judged (for the lookup's
+    timings)."""
+    from nearhit.cache import conversation_lookup, negatives
 
     judge = cache.conversation_judge
     assert judge is not None and query.context is not None and query.vector is not None
-    nearest = sorted(found, key=lambda row: -entry.similarity(row[1]))[:CANDIDATES]
+    rows = list(found)
+    if query.alone is not None:
+        async with cache._redis_errors():
+            knn = conversation_lookup.alone_knn(cache, query.vector, spec, query.alone, CANDIDATES)
+            rows += await cache._knn(spec, knn)
+    unique = {doc_id: fields for doc_id, fields in rows}
+    nearest = sorted(unique.items(), key=lambda row: -entry.similarity(row[1]))[:CANDIDATES]
     if not nearest:
         return False
     # Every candidate is read for a negative, whatever its similarity: a scratch result at threshold 0.
@@ -155,9 +172,8 @@ async def serve(
     probabilities = await asyncio.to_thread(judge.probabilities, [_sides(query, fields) for _, fields in nearest])
     verdicts = [Verdict(doc_id, fields, p) for (doc_id, fields), p in zip(nearest, probabilities, strict=True)]
     best = max((v for v in verdicts if v.doc_id not in refused and v.p >= judge.cut), key=lambda v: v.p, default=None)
-    if best is None:
-        return True
-    _served(result, best, judge.cut)
+    if best is not None:
+        _served(result, best, judge.cut)
     return True
 
 

@@ -579,7 +579,7 @@ class SemanticCache(CacheAdmin):
         unbounded = self.max_wrong_rate is None
         if not result.hit and unbounded and self.conversation_judge is not None and query.context is not None:
             stage = time.perf_counter()
-            if await judge.serve(self, result, query, found, labelled=labelled):
+            if await judge.serve(self, result, query, found, spec, labelled=labelled):
                 result.timings_ms[judge.STAGE] = _ms_since(stage)
         if not result.hit and unbounded and query.alone is not None and self.rewriter is not None:
             await standalone.serve(self, result, query, spec, margins_in_force)
