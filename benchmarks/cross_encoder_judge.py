@@ -32,13 +32,15 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))  # the training venv has no nearhit installed
+from nearhit.cache.judge_input import MAX_TOKENS, Turns, pair_ids, rendered
+
 TUNE_FROM = 146
 """nearhit-conversations-vN with N >= this (and <= 161) are the tune part of FIT; the rest of FIT is trained on."""
-MAX_TOKENS = 256
 _VERSION = re.compile(r"nearhit-conversations-v(\d+)$")
 _CUTS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 _SERVE_CUTS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
@@ -74,20 +76,11 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
-def rendered(turns: Sequence[Sequence[str]]) -> str:
-    """A side as its turns, one ``role: text`` a line, the question last."""
-    return "\n".join(f"{role}: {text}" for role, text in turns)
-
-
-def encoded(tokenizer: Any, first: Sequence[Sequence[str]], second: Sequence[Sequence[str]], limit: int) -> list[int]:
-    """``[CLS] a [SEP] b [SEP]`` within ``limit`` tokens, each side cut from the left (its oldest turns go first,
-    its question survives); the longer side gives way first."""
+def encoded(tokenizer: Any, first: Turns, second: Turns, limit: int) -> list[int]:
+    """``[CLS] a [SEP] b [SEP]`` within ``limit`` tokens, each side rendered and cut as the served judge does
+    (:mod:`nearhit.cache.judge_input`)."""
     a, b = (tokenizer.encode(rendered(side), add_special_tokens=False) for side in (first, second))
-    room = limit - 3
-    if len(a) + len(b) > room:
-        keep_a = len(a) if len(a) <= room // 2 else max(room // 2, room - len(b))
-        a, b = a[len(a) - keep_a :], b[max(0, len(b) - (room - keep_a)) :]
-    return [tokenizer.cls_token_id, *a, tokenizer.sep_token_id, *b, tokenizer.sep_token_id]
+    return pair_ids(a, b, tokenizer.cls_token_id, tokenizer.sep_token_id, limit)
 
 
 def _minilm_dir() -> Path:

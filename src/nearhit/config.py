@@ -194,6 +194,16 @@ class Settings(BaseSettings):
     conversation_strict: bool = Field(
         False, validation_alias=_env("NEARHIT_CONVERSATION_STRICT", "conversation_strict")
     )
+    # A trained conversation judge (opt-in, experimental): a folder with an ONNX cross-encoder (judge.int8.onnx or
+    # model.onnx) and its tokenizer.json, asked about a conversation's nearest stored conversations when its lookup
+    # and second chances served nothing; the most probable at p >= the cut is served (nearhit.cache.judge). Its cut
+    # is required with it: a judge's scale is its own (an int8 export moves it), so none is guessed.
+    conversation_judge: str | None = Field(
+        None, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE", "conversation_judge")
+    )
+    conversation_judge_cut: float | None = Field(
+        None, gt=0, lt=1, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE_CUT", "conversation_judge_cut")
+    )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
     # Under the bound, at most this share of any 100 lookups explored (unset: no cap); past it the static decision
@@ -398,6 +408,15 @@ class Settings(BaseSettings):
                 parse_target(self.redis_url, cluster=self.redis_cluster)
             except ConfigError as exc:
                 raise ValueError(str(exc)) from None
+        return self
+
+    @model_validator(mode="after")
+    def _judge_has_its_cut(self) -> Settings:
+        if self.conversation_judge and self.conversation_judge_cut is None:
+            raise ValueError(
+                "NEARHIT_CONVERSATION_JUDGE is set without NEARHIT_CONVERSATION_JUDGE_CUT: set the cut chosen for that "
+                "model (a probability between 0 and 1); none is guessed"
+            )
         return self
 
     @model_validator(mode="after")

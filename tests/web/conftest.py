@@ -77,6 +77,17 @@ def bound_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="session")
+def judging_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """:func:`web_server` with a trained conversation judge (``NEARHIT_CONVERSATION_JUDGE``) that says yes to every
+    pair: the tiny ONNX model of ``tests/cache/test_conversation_judge.py``, logit +8, cut 0.95."""
+    from tests.cache.test_conversation_judge import YES, judge_folder
+
+    folder = judge_folder(tmp_path_factory.mktemp("judge"), YES)
+    env = {"NEARHIT_CONVERSATION_JUDGE": str(folder), "NEARHIT_CONVERSATION_JUDGE_CUT": "0.95"}
+    yield from _serve(redis_url, tmp_path_factory, env)
+
+
+@pytest.fixture(scope="session")
 def strict_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """:func:`web_server` with the strict setting on (``NEARHIT_CONVERSATION_STRICT``): a conversation hit is refused
     whenever one side's user turns say more than the other's."""

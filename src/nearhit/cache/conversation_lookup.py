@@ -89,7 +89,7 @@ async def as_one_question(
     with_answer = conversation.told_with_answer(query.context, query.prompt)
     texts = [told] if with_answer is None else [told, with_answer]
     async with cache._redis_errors():
-        nearest = await cache._knn(spec, _alone_knn(cache, query.vector, spec, query.alone, candidates))
+        nearest = await cache._knn(spec, alone_knn(cache, query.vector, spec, query.alone, candidates))
         if _after_earlier_turns(result, query, nearest, guards, margins=margins):
             return
         await referent.after_same_turns(cache, result, query, nearest, guards=guards)
@@ -98,7 +98,7 @@ async def as_one_question(
         if not await _near(cache, spec, query, nearest):
             return
         vectors = await embedded(cache, query, [normalise(text) for text in texts])
-        found = [await cache._knn(spec, _alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
+        found = [await cache._knn(spec, alone_knn(cache, v, spec, query.alone, candidates)) for v in vectors]
     for text, rows in zip(texts, found, strict=True):  # each telling judged as told: its words, its facts
         answer, answered = conversation.last_answer(query.context), conversation.asked_for(query.context)
         asked = conversation.answered_questions(query.context)
@@ -127,7 +127,7 @@ async def _near(cache: CacheBase, spec: idx.IndexSpec, query: Lookup, nearest: l
         return True
     if query.context_vector is None:
         return False
-    near = await cache._knn(spec, _alone_knn(cache, query.context_vector, spec, query.alone, 1))
+    near = await cache._knn(spec, alone_knn(cache, query.context_vector, spec, query.alone, 1))
     return bool(near) and entry.similarity(near[0][1]) >= ALONE_FLOOR
 
 
@@ -760,7 +760,8 @@ def _normalised(context: conversation.Context | None) -> tuple[tuple[str, str], 
     return None if context is None else context.exact_turns
 
 
-def _alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
+def alone_knn(cache: CacheBase, vector: np.ndarray, spec: idx.IndexSpec, alone: Scope, k: int) -> list[Any]:
+    """The KNN query among the single questions of ``alone`` (a conversation's :attr:`Lookup.alone`) by ``vector``."""
     return idx.scoped_knn(cache.spec, spec.name, alone.search_id, k, cache.ef_runtime(spec)).command(vector.tobytes())
 
 

@@ -49,10 +49,11 @@ class Candidate:
     """Served under the threshold: by which margin (:data:`Margin`); None at or above it."""
 
 
-Margin = Literal["quiet", "same_turns", "conversation", "decision"]
+Margin = Literal["quiet", "same_turns", "conversation", "decision", "judge"]
 """What serves a candidate under the similarity threshold: the guards' quiet band (``NEARHIT_GUARDS_QUIET_MARGIN``),
 a conversation's entry with the same earlier turns or one whose turns matched (``cache.context_match``), the
-calibrated decision's model margin (the last three: ``NEARHIT_FITTED_MARGINS``)."""
+calibrated decision's model margin (these three: ``NEARHIT_FITTED_MARGINS``), or the trained conversation judge
+(``NEARHIT_CONVERSATION_JUDGE``, whatever the similarity: :mod:`nearhit.cache.judge`)."""
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from nearhit.cache import (
     conversation,
     conversation_lookup,
     entry,
+    judge,
     learned_add,
     negatives,
     referent,
@@ -65,6 +66,7 @@ from nearhit.errors import StoreCleared
 from nearhit.redis_full import redis_full
 
 if TYPE_CHECKING:
+    from nearhit.cache.judge import ConversationJudge
     from nearhit.decision import Decision
     from nearhit.guards import GuardSet
     from nearhit.llm.rewrite import Rewriter
@@ -171,6 +173,7 @@ class SemanticCache(CacheAdmin):
         conversation_strict: bool = False,
         read_stored_turns: bool = True,
         read_next_turn: bool = True,
+        conversation_judge: ConversationJudge | None = None,
     ) -> None:
         super().__init__(
             redis,
@@ -219,6 +222,9 @@ class SemanticCache(CacheAdmin):
         # A conversation's semantic hit refused whenever one side's user turns say something the other's do not
         # (``NEARHIT_CONVERSATION_STRICT``, cache.strict): read where a hit is settled, whichever stage served it.
         self.conversation_strict = conversation_strict
+        # A trained cross-encoder asked about a conversation's nearest rows when its lookup and second chances
+        # served nothing (``NEARHIT_CONVERSATION_JUDGE``, cache.judge; None: off); before the rewrite model's call.
+        self.conversation_judge = conversation_judge
 
     def prepare(self, prompt: str | Lookup, scope: Scope | None = None) -> Lookup:
         """``prompt`` in ``scope`` as a :class:`Lookup` (checked and normalised), or the one given as is."""
@@ -564,14 +570,19 @@ class SemanticCache(CacheAdmin):
                 margins=margins_in_force,
             )
             result.timings_ms["as_one_question"] = _ms_since(stage)
-            if not result.hit and self.rewriter is not None:
-                await standalone.serve(self, result, query, spec, margins_in_force)
         elif not result.hit and chance.twinned:
             stage = time.perf_counter()
             await conversation_lookup.from_story(
                 self, result, query, spec, guards=self.guards, candidates=self.candidates, margins=margins_in_force
             )
             result.timings_ms["from_story"] = _ms_since(stage)
+        unbounded = self.max_wrong_rate is None
+        if not result.hit and unbounded and self.conversation_judge is not None and query.context is not None:
+            stage = time.perf_counter()
+            if await judge.serve(self, result, query, found, spec, labelled=labelled):
+                result.timings_ms[judge.STAGE] = _ms_since(stage)
+        if not result.hit and unbounded and query.alone is not None and self.rewriter is not None:
+            await standalone.serve(self, result, query, spec, margins_in_force)
         await self._hit_checks(result, query, chance.found)
         self._settle(result, query, accept)
         result.timings_ms["total"] = _ms_since(started)

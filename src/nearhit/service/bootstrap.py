@@ -9,6 +9,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from nearhit import redis_server, redis_topology
+from nearhit.cache import judge
 from nearhit.cache.choose import Margins
 from nearhit.cache.client import RedisClient
 from nearhit.cache.index import IndexSpec
@@ -129,6 +130,8 @@ def other_language(settings: Settings) -> OtherLanguage | None:
 async def open_cache(settings: Settings, embedder: Embedder | None = None, url: str | None = None) -> SemanticCache:
     """A ready cache: Redis reached (at ``url``, default :func:`redis_url`), Query Engine checked, index created
     or checked."""
+    # Loaded before Redis is reached: a judge's folder that cannot serve fails the start naming it, nothing to close.
+    conversation_judge = judge.build(settings.conversation_judge, settings.conversation_judge_cut)
     embedder = embedder or build_embedder(settings)
     url = url or await redis_url(settings)
     sharded = False
@@ -166,6 +169,7 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
         given_threshold_margins=given_threshold_margins(settings),
         other_language=other_language(settings),
         conversation_strict=settings.conversation_strict,
+        conversation_judge=conversation_judge,
     )
     try:
         await cache.setup()

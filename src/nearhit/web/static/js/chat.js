@@ -160,6 +160,7 @@ const MARGINS = {
   same_turns: "its earlier turns are the same as this conversation's",
   conversation: "its earlier turns matched this conversation's",
   decision: "the decision's score passed",
+  judge: "the trained conversation judge's verdict",
 };
 
 // The strict setting's refusal (``REFUSED_BY`` in cache/strict.py, NEARHIT_CONVERSATION_STRICT): a conversation hit
@@ -209,6 +210,7 @@ function refusedBehind(doc) {
 /** How a conversation's follow-up was matched, when not by itself: a short follow-up ("How do I stop that?")
  * served a stored question reads as a wrong hit until the line says what was compared (the inspector shows it). */
 function matchedHow(context) {
+  if (context?.judge) return ` · the conversation judge: p ${num(context.judge.p, 3)} ≥ ${context.judge.cut}`;
   if (context?.rewritten) return " · rewritten as a standalone question";
   if (context?.told_as_one) return " · the conversation and this question read as one question";
   return context ? " · with its earlier turns" : "";

@@ -1,0 +1,197 @@
+"""A trained conversation judge (``NEARHIT_CONVERSATION_JUDGE``; off by default, experimental): a cross-encoder asked,
+when a conversation's lookup and all its second chances served nothing, whether one of the nearest stored
+conversations has the same answer.
+
+The model is an ONNX cross-encoder with one logit (trained here by ``benchmarks/cross_encoder_judge.py``): it reads
+``[CLS] stored [SEP] asked [SEP]``, each side rendered and cut as in training (:mod:`nearhit.cache.judge_input`). The
+candidates are the nearest rows in the caller's scope (``CANDIDATES`` by cosine: the first look's KNN rows and the
+single questions nearest its question), judged in a thread, a model call each; the most probable at ``p >= cut``
+(``NEARHIT_CONVERSATION_JUDGE_CUT``) is served, unless a user's "wrong" verdict refuses it
+(:mod:`nearhit.cache.negatives`). The strict setting and the model check then read its hit as any stage's
+(``SemanticCache._hit_checks``). Not under a wrong-hit bound. The result shows the stage (``context["judge"]``: its p
+and cut) and its time (``timings_ms["judge"]``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal
+
+import numpy as np
+
+from nearhit.cache import conversation, entry
+from nearhit.cache.judge_input import MAX_TOKENS, Turns, pair_ids, rendered
+from nearhit.cache.results import Candidate, LookupResult
+from nearhit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from nearhit.cache import choose
+    from nearhit.cache import index as idx
+    from nearhit.cache.lookup import Lookup
+    from nearhit.cache.semantic_cache import SemanticCache
+
+MODEL_FILES = ("judge.int8.onnx", "model.onnx")
+"""The model a judge's folder holds, the first found: the int8 export ``cross_encoder_judge.py onnx`` writes, or any."""
+CANDIDATES = 3
+"""How many of the first look's nearest rows the judge reads: the ones the measured server was asked about."""
+STAGE: Final[Literal["judge"]] = "judge"
+"""The stage's name: in the result's ``context``, its ``timings_ms`` and the served candidate's margin."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's p of one candidate."""
+
+    doc_id: str
+    fields: dict[str, str]
+    p: float
+
+
+class ConversationJudge:
+    """An ONNX cross-encoder and its tokenizer, loaded from ``folder``; serves at ``p >= cut``."""
+
+    def __init__(self, folder: Path, cut: float, *, threads: int | None = 1) -> None:
+        """Load and check the model now (at start-up): a folder, model, tokenizer or input that cannot serve is a
+        :class:`ConfigError` naming the path and what is wrong, not a failure at the first conversation."""
+        from nearhit.embeddings.local import open_session, open_tokenizer
+
+        self.folder, self.cut = folder, cut
+        if not folder.is_dir():
+            raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE={folder}: not a folder")
+        model = next((folder / name for name in MODEL_FILES if (folder / name).is_file()), None)
+        if model is None:
+            raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE={folder}: no {' or '.join(MODEL_FILES)} in it")
+        vocab = folder / "tokenizer.json"
+        if not vocab.is_file():
+            raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE={folder}: no tokenizer.json in it")
+        try:
+            self._tokenizer = open_tokenizer(vocab)
+        except Exception as exc:
+            raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {vocab} is not a tokenizer: {exc}") from exc
+        # As the training script's tokenizer reads a side (transformers' ``encode``): whole, unpadded; a
+        # ``tokenizer.json`` may carry its own padding and truncation (the bundled one pads to 128).
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        special = {name: self._tokenizer.token_to_id(name) for name in ("[CLS]", "[SEP]")}
+        if None in special.values():
+            missing = [name for name, value in special.items() if value is None]
+            raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {vocab} has no {', '.join(missing)} token")
+        self._cls, self._sep = special["[CLS]"], special["[SEP]"]
+        try:
+            self._session = open_session(model, threads)
+        except Exception as exc:
+            raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {model} is not a model onnxruntime loads: {exc}") from exc
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        if not {"input_ids", "attention_mask"} <= self._inputs:
+            raise ConfigError(
+                f"NEARHIT_CONVERSATION_JUDGE: {model} takes {sorted(self._inputs)}, not input_ids and attention_mask"
+            )
+        try:
+            self.probabilities([([("user", "check")], [("user", "check")])])
+        except Exception as exc:
+            raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {model} does not give one logit a pair: {exc}") from exc
+
+    def ids(self, stored: Turns, asked: Turns) -> list[int]:
+        """The token ids of one pair, as the training script encodes it (:func:`judge_input.pair_ids`)."""
+        a, b = (self._tokenizer.encode(rendered(side), add_special_tokens=False).ids for side in (stored, asked))
+        return pair_ids(a, b, self._cls, self._sep, MAX_TOKENS)
+
+    def probabilities(self, pairs: list[tuple[Turns, Turns]]) -> list[float]:
+        """p(same answer) of each (stored, asked) pair (blocking: run it in a thread). Each pair in a call of its
+        own, unpadded: an int8 model quantizes its activations per call, so in a padded batch a pair's p moves with
+        its neighbours' (by up to 0.18 against the same pairs scored 32 a batch, measured); alone it is the same
+        whatever the other candidates are."""
+        return [self._probability(self.ids(stored, asked)) for stored, asked in pairs]
+
+    def _probability(self, ids: list[int]) -> float:
+        row = np.array([ids], dtype=np.int64)
+        feed = {"input_ids": row, "attention_mask": np.ones_like(row)}
+        if "token_type_ids" in self._inputs:  # trained without them: all zeros, as torch's default
+            feed["token_type_ids"] = np.zeros_like(row)
+        logits = self._session.run(None, feed)[0]
+        logit = float(np.asarray(logits, dtype=np.float64).reshape(-1)[0])
+        if not math.isfinite(logit):
+            raise ValueError(f"a logit that is not a number: {logit}")
+        return 1.0 / (1.0 + math.exp(-logit)) if logit >= 0 else math.exp(logit) / (1.0 + math.exp(logit))
+
+
+@functools.cache
+def build(folder: str | None, cut: float | None) -> ConversationJudge | None:
+    """The judge the settings name, or None (unset: off); loaded once per process (a service that opens its cache
+    again, the evaluation's scratch caches): the session is safe to share, as the embedder's is."""
+    if not folder:
+        return None
+    if cut is None:
+        raise ConfigError("NEARHIT_CONVERSATION_JUDGE is set without NEARHIT_CONVERSATION_JUDGE_CUT: no cut is guessed")
+    return ConversationJudge(Path(folder), cut)
+
+
+def _sides(query: Lookup, fields: dict[str, str]) -> tuple[Turns, Turns]:
+    """A candidate's side (its stored turns, then its question) and the query's, as the judge reads them."""
+    assert query.context is not None
+    theirs = conversation.stored(fields.get(entry.CONTEXT, "")) or conversation.stored(fields.get(entry.EARLIER, ""))
+    stored = [*(theirs.turns if theirs is not None else ()), ("user", fields.get("prompt", ""))]
+    return stored, [*query.context.turns, ("user", query.prompt)]
+
+
+async def serve(
+    cache: SemanticCache,
+    result: LookupResult,
+    query: Lookup,
+    found: choose.Rows,
+    spec: idx.IndexSpec,
+    *,
+    labelled: bool,
+) -> bool:
+    """Judge the nearest rows of a conversation that missed: the first look's KNN rows (``found``) and the single
+    questions of its scope nearest by its question (:attr:`Lookup.alone`, one KNN: what the conversation told as one
+    question is compared with, where a stored question asked without turns is), ``CANDIDATES`` by cosine; serve the
+    most probable at the cut that no recorded negative refuses. Returns whether it judged (for the lookup's
+    timings)."""
+    from nearhit.cache import conversation_lookup, negatives
+
+    judge = cache.conversation_judge
+    assert judge is not None and query.context is not None and query.vector is not None
+    rows = list(found)
+    if query.alone is not None:
+        async with cache._redis_errors():
+            knn = conversation_lookup.alone_knn(cache, query.vector, spec, query.alone, CANDIDATES)
+            rows += await cache._knn(spec, knn)
+    unique = {doc_id: fields for doc_id, fields in rows}
+    nearest = sorted(unique.items(), key=lambda row: -entry.similarity(row[1]))[:CANDIDATES]
+    if not nearest:
+        return False
+    # Every candidate is read for a negative, whatever its similarity: a scratch result at threshold 0.
+    scratch = LookupResult(match=None, threshold=0.0, scope_id=result.scope_id)
+    await negatives.refuse_by_feedback(cache, scratch, query.vector, nearest, labelled)
+    refused = {c.doc_id for c in scratch.candidates if c.outcome == "rejected_by_feedback"}
+    probabilities = await asyncio.to_thread(judge.probabilities, [_sides(query, fields) for _, fields in nearest])
+    verdicts = [Verdict(doc_id, fields, p) for (doc_id, fields), p in zip(nearest, probabilities, strict=True)]
+    best = max((v for v in verdicts if v.doc_id not in refused and v.p >= judge.cut), key=lambda v: v.p, default=None)
+    if best is not None:
+        _served(result, best, judge.cut)
+    return True
+
+
+def _served(result: LookupResult, verdict: Verdict, cut: float) -> None:
+    """Make ``result`` the judge's hit of ``verdict``'s entry: the candidate listed served by the judge (in place of
+    what the first look and the second chances made of it), the context shown with the stage and p."""
+    fields = verdict.fields
+    similarity = entry.similarity(fields)
+    reason = f"the conversation judge: p {verdict.p:.3f} >= {cut:g}"
+    served = Candidate(
+        verdict.doc_id, fields.get("prompt", ""), similarity, "served", reason=reason, score=verdict.p, margin=STAGE
+    )
+    result.candidates = sorted(
+        [c for c in result.candidates if c.doc_id != verdict.doc_id] + [served], key=lambda c: -c.similarity
+    )
+    result.match, result.answer = "semantic", entry.read_answer(verdict.doc_id, fields)
+    result.similarity, result.distance = similarity, 1.0 - similarity
+    result.rejected_by = result.rejection_reason = None
+    theirs = conversation.stored(fields.get(entry.CONTEXT, "")) or conversation.stored(fields.get(entry.EARLIER, ""))
+    turns = [list(turn) for turn in theirs.turns] if theirs is not None else []
+    result.context = {"turns": turns, "similarity": similarity, STAGE: {"p": round(verdict.p, 4), "cut": cut}}

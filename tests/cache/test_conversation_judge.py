@@ -1,0 +1,241 @@
+"""The trained conversation judge (``NEARHIT_CONVERSATION_JUDGE``, :mod:`nearhit.cache.judge`): asked about a
+conversation's nearest rows when its lookup and second chances served nothing, it serves the most probable at its cut,
+unless a "wrong" verdict or the strict setting refuses it; unset, nothing changes. The model here is a tiny real ONNX
+graph (made with the ``onnx`` package's helper API) whose one logit is a constant set per test, read by onnxruntime
+with the bundled tokenizer; the real embedded Redis and the local embedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from benchmarks import cross_encoder_judge
+from onnx import TensorProto, helper, save
+
+from nearhit import evaluation
+from nearhit.cache import SemanticCache, judge
+from nearhit.cache.judge import ConversationJudge
+from nearhit.cache.judge_input import MAX_TOKENS
+from nearhit.cache.results import LookupResult
+from nearhit.cache.strict import REFUSED_BY
+from nearhit.config import Settings, load_settings
+from nearhit.embeddings.local import _TOKENIZER_PATH, open_tokenizer
+from nearhit.errors import ConfigError
+from nearhit.evaluation import Pair, Side
+from nearhit.service import bootstrap
+from tests.support.lookups import Turns, ask
+
+YES, NO = 8.0, -8.0
+AFTER = ("assistant", "That sounds lovely, well done.")
+STORED: Turns = [("user", "I've made a small beech box with a sliding lid as a gift."), AFTER]
+STORED_QUESTION = "What finish should I use on it?"
+# Reworded past what the rules serve, the same story and question: a should-hit the engine misses.
+REWORDED: Turns = [("user", "hey!! so i built this little wooden container out of beech, lid slides open"), AFTER]
+REWORDED_QUESTION = "which coating would you recommend?"
+# The stored turns with a condition added, asked another way: missed by the rules, refused by the strict setting.
+NEPHEW: Turns = [("user", "I've made a small beech box with a sliding lid as a gift for my nephew, who's 1."), AFTER]
+NEPHEW_QUESTION = "Is teak oil fine?"
+
+
+def judge_folder(folder: Path, logit: float) -> Path:
+    """A judge's folder: a graph whose logit is ``logit`` for every pair (it reads the mask's shape, so a batch gives
+    one logit a pair), saved as ``judge.int8.onnx``, beside the bundled tokenizer."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tokens = ["batch", "tokens"]
+    inputs = [
+        helper.make_tensor_value_info(name, TensorProto.INT64, tokens) for name in ("input_ids", "attention_mask")
+    ]
+    output = helper.make_tensor_value_info("logit", TensorProto.FLOAT, ["batch", 1])
+    nodes = [
+        helper.make_node("Cast", ["attention_mask"], ["mask"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceSum", ["mask", "axes"], ["summed"], keepdims=1),
+        helper.make_node("Mul", ["summed", "zero"], ["nothing"]),
+        helper.make_node("Add", ["nothing", "constant"], ["logit"]),
+    ]
+    constants = [
+        helper.make_tensor("axes", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]),
+        helper.make_tensor("constant", TensorProto.FLOAT, [], [logit]),
+    ]
+    graph = helper.make_graph(nodes, "judge", inputs, [output], constants)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    save(model, str(folder / "judge.int8.onnx"))
+    shutil.copy(_TOKENIZER_PATH, folder / "tokenizer.json")
+    return folder
+
+
+def judged_by(cache: SemanticCache, folder: Path, logit: float, cut: float = 0.95) -> None:
+    cache.conversation_judge = ConversationJudge(judge_folder(folder, logit), cut)
+
+
+async def _looked_up(cache: SemanticCache, asked: Turns = REWORDED, question: str = REWORDED_QUESTION) -> LookupResult:
+    return await cache.lookup(ask(cache, asked, question))
+
+
+async def test_unset_the_reworded_conversation_is_missed(guarded_cache: SemanticCache) -> None:
+    # What the judge is for: the engine's rules miss this should-hit (the other tests would pass vacuously if not).
+    assert guarded_cache.conversation_judge is None
+    await guarded_cache.store(ask(guarded_cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    result = await _looked_up(guarded_cache)
+    assert not result.hit and "judge" not in result.timings_ms
+
+
+async def test_a_yes_serves_the_conversation_with_stage_judge(guarded_cache: SemanticCache, tmp_path: Path) -> None:
+    cache = guarded_cache
+    judged_by(cache, tmp_path, YES)
+    key = await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    before = (await cache.stats()).counters
+    result = await _looked_up(cache)
+    assert result.match == "semantic" and result.answer is not None and result.answer.doc_id == key
+    assert result.answer.response == "Food-safe oil."
+    assert result.context is not None and result.context["judge"] == {"p": pytest.approx(1.0, abs=1e-3), "cut": 0.95}
+    assert result.context["turns"] == [list(turn) for turn in STORED]
+    (served,) = [c for c in result.candidates if c.outcome == "served"]
+    assert served.doc_id == key and served.margin == "judge" and served.score == pytest.approx(1.0, abs=1e-3)
+    assert "judge" in result.timings_ms
+    shown = result.to_dict()
+    assert shown["context"]["judge"]["cut"] == 0.95 and shown["candidates"][0]["margin"] == "judge"
+    after = (await cache.stats()).counters
+    for counter in ("semantic_hits", "conversation_hits"):  # telemetry counts it as a conversation's semantic hit
+        assert after[counter] == before.get(counter, 0) + 1
+
+
+async def test_a_single_question_stored_is_a_candidate_of_a_conversation(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    """A question stored without turns lives among the scope's single questions, which the conversation's own KNN does
+    not read: the judge reads the ones nearest its question too (fit's standalone_vs_contextual, chatter pairs)."""
+    cache = guarded_cache
+    key = await cache.store(ask(cache, [], "What finish should I use on a small beech box I made as a gift?"), "Oil.")
+    assert not (await _looked_up(cache)).hit  # missed without the judge
+    judged_by(cache, tmp_path, YES)
+    result = await _looked_up(cache)
+    assert result.hit and result.answer is not None and result.answer.doc_id == key
+    assert result.context is not None and result.context["turns"] == [] and "judge" in result.context
+
+
+async def test_a_no_leaves_the_miss(guarded_cache: SemanticCache, tmp_path: Path) -> None:
+    cache = guarded_cache
+    judged_by(cache, tmp_path, NO)
+    await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    result = await _looked_up(cache)
+    assert not result.hit and "judge" in result.timings_ms  # judged, and nothing served
+    assert not [c for c in result.candidates if c.outcome == "served"]
+
+
+async def test_strict_refuses_the_judges_serve_when_a_side_adds_a_condition(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    cache = guarded_cache
+    judged_by(cache, tmp_path, YES)
+    await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    served = await _looked_up(cache, NEPHEW, NEPHEW_QUESTION)  # the judge serves it, strict off
+    assert served.hit and served.context is not None and "judge" in served.context
+    cache.conversation_strict = True
+    result = await _looked_up(cache, NEPHEW, NEPHEW_QUESTION)
+    assert not result.hit and result.rejected_by == REFUSED_BY, (result.rejected_by, result.candidates)
+    assert result.rejection_reason is not None and "nephew" in result.rejection_reason
+    assert (await _looked_up(cache)).hit  # nothing added: strict lets the judge's serve through
+
+
+async def test_an_entry_labelled_wrong_is_never_served_by_the_judge(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    cache = guarded_cache
+    judged_by(cache, tmp_path, YES)
+    key = await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    served = await _looked_up(cache)
+    assert served.hit and served.embedding is not None and served.similarity is not None
+    await cache.label(key, served.embedding, served.similarity, False, "feedback")
+    refused = await _looked_up(cache)
+    assert not refused.hit, refused.candidates
+
+
+def test_the_judge_reads_a_pair_as_the_training_script_encodes_it(tmp_path: Path) -> None:
+    """One renderer: the served judge's token ids of a pair are the training script's (its ``encoded``, given the
+    same tokenizer through the ``transformers`` calls it makes), a long history cut from the left in both."""
+
+    class TransformersLike:
+        """The calls ``cross_encoder_judge.encoded`` makes of a ``transformers`` tokenizer, on the bundled vocabulary:
+        its ``encode`` neither pads nor truncates (the bundled ``tokenizer.json`` would pad to 128)."""
+
+        def __init__(self) -> None:
+            self._tokenizer = open_tokenizer(_TOKENIZER_PATH)
+            self._tokenizer.no_padding()
+            self._tokenizer.no_truncation()
+            self.cls_token_id, self.sep_token_id = (self._tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]"))
+
+        def encode(self, text: str, add_special_tokens: bool) -> list[int]:
+            return list(self._tokenizer.encode(text, add_special_tokens=add_special_tokens).ids)
+
+    served = ConversationJudge(judge_folder(tmp_path, YES), 0.5)
+    trained = TransformersLike()
+    long: Turns = [("user", f"detail number {n} about the beech box") for n in range(60)]
+    for stored, asked in (
+        ([*STORED, ("user", STORED_QUESTION)], [*REWORDED, ("user", REWORDED_QUESTION)]),
+        ([*long, ("user", STORED_QUESTION)], [*REWORDED, ("user", REWORDED_QUESTION)]),
+    ):
+        ids = served.ids(stored, asked)
+        assert ids == cross_encoder_judge.encoded(trained, stored, asked, MAX_TOKENS)
+        assert 0 not in ids and len(ids) <= MAX_TOKENS  # no padding inside a pair
+    # The long side is cut from the left: its question survives, just before the first [SEP].
+    ids = served.ids([*long, ("user", STORED_QUESTION)], [("user", REWORDED_QUESTION)])
+    question = trained.encode(f"user: {STORED_QUESTION}", add_special_tokens=False)
+    first_sep = ids.index(trained.sep_token_id)
+    assert len(ids) == MAX_TOKENS and ids[first_sep - len(question) : first_sep] == question
+    assert ids[1:3] != trained.encode("user: detail", add_special_tokens=False)[:2]  # its oldest turns went
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda folder: folder / "absent", "not a folder"),
+        (lambda folder: folder, "no judge.int8.onnx or model.onnx"),
+        (lambda folder: (folder / "model.onnx").write_text("not a model") and folder, "not a model onnxruntime loads"),
+    ],
+)
+def test_a_folder_that_cannot_serve_is_a_start_up_error_naming_it(make: object, said: str, tmp_path: Path) -> None:
+    shutil.copy(_TOKENIZER_PATH, tmp_path / "tokenizer.json")
+    folder = make(tmp_path)  # type: ignore[operator]
+    with pytest.raises(ConfigError, match=said) as raised:
+        judge.build(str(folder), 0.9)
+    assert str(tmp_path) in str(raised.value)
+
+
+def test_a_folder_without_its_tokenizer_and_a_judge_without_a_cut_are_refused(tmp_path: Path) -> None:
+    folder = judge_folder(tmp_path / "j", YES)
+    (folder / "tokenizer.json").unlink()
+    with pytest.raises(ConfigError, match=r"no tokenizer\.json") as raised:
+        judge.build(str(folder), 0.9)
+    assert str(folder) in str(raised.value)
+    with pytest.raises(ConfigError, match="NEARHIT_CONVERSATION_JUDGE_CUT"):
+        load_settings(conversation_judge=str(folder))
+
+
+async def test_the_service_fails_to_start_on_a_bad_folder(settings: Settings, tmp_path: Path) -> None:
+    bad = settings.model_copy(update={"conversation_judge": str(tmp_path / "nowhere"), "conversation_judge_cut": 0.9})
+    with pytest.raises(ConfigError, match="nowhere"):
+        await bootstrap.open_cache(bad)
+
+
+async def test_eval_follows_the_setting(settings: Settings, tmp_path: Path) -> None:
+    """``nearhit eval`` opens its scratch cache from the settings: the judge serves the pair the engine misses."""
+    pair = Pair(
+        "j1",
+        "reworded_history",
+        Side(STORED_QUESTION, tuple(STORED)),
+        Side(REWORDED_QUESTION, tuple(REWORDED)),
+        True,
+        a_answer="Food-safe oil.",
+    )
+    folder = judge_folder(tmp_path, YES)
+    for update, served in (
+        ({}, None),
+        ({"conversation_judge": str(folder), "conversation_judge_cut": 0.95}, "semantic"),
+    ):
+        async with evaluation.scratch_cache(settings.model_copy(update={"guards": True, **update})) as cache:
+            assert (cache.conversation_judge is not None) is bool(update)
+            runs = await evaluation.evaluate(cache, [pair], guard_sets={"default": cache.guards})
+        assert [outcome.match for outcome in runs["default"]] == [served]
