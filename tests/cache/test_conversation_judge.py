@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from benchmarks import cross_encoder_judge
 from onnx import TensorProto, helper, save
 
 from nearhit import evaluation
@@ -24,7 +23,10 @@ from nearhit.embeddings.local import _TOKENIZER_PATH, open_tokenizer
 from nearhit.errors import ConfigError
 from nearhit.evaluation import Pair, Side
 from nearhit.service import bootstrap
+from tests.support.benchmarks import load_script
 from tests.support.lookups import Turns, ask
+
+cross_encoder_judge = load_script("cross_encoder_judge")
 
 YES, NO = 8.0, -8.0
 AFTER = ("assistant", "That sounds lovely, well done.")
