@@ -12,10 +12,11 @@ onnxruntime and scikit-learn (see this file's section in benchmarks/README.md)::
 
     python benchmarks/cross_encoder_judge.py export --sets fit --out fit.jsonl
     python benchmarks/cross_encoder_judge.py lengths --data fit.jsonl
-    python benchmarks/cross_encoder_judge.py train --data fit.jsonl --model /tmp/xe64/model
-    python benchmarks/cross_encoder_judge.py score --data fit.jsonl --model /tmp/xe64/model --out fit_p.jsonl
+    python benchmarks/cross_encoder_judge.py train --data fit.jsonl --model /tmp/xt64/model --hard-strangers 0.4
+    python benchmarks/cross_encoder_judge.py score --data fit.jsonl --model /tmp/xt64/model --out fit_p.jsonl
     python benchmarks/cross_encoder_judge.py measure --scores fit_p.jsonl --pairs fit_pairs.txt --sets tune
-    python benchmarks/cross_encoder_judge.py onnx --model /tmp/xe64/model --out /tmp/xe64/judge
+    python benchmarks/cross_encoder_judge.py onnx --model /tmp/xt64/model --out /tmp/xt64/judge
+    python benchmarks/cross_encoder_judge.py neighbours --data fit.jsonl --model /tmp/xt64/model --onnx judge.int8.onnx
 
 A pair's sets: **train** = FIT's dev splits of fow-cache and nearhit-conversations up to -v145; **tune** = -v146 to
 -v169 (never trained on; the cut is chosen there); ``validation`` (-v170..-v177 dev) is exported and counted once.
