@@ -12,13 +12,14 @@ onnxruntime and scikit-learn (see this file's section in benchmarks/README.md)::
 
     python benchmarks/cross_encoder_judge.py export --sets fit --out fit.jsonl
     python benchmarks/cross_encoder_judge.py lengths --data fit.jsonl
-    python benchmarks/cross_encoder_judge.py train --data fit.jsonl --model /tmp/xe64/model
-    python benchmarks/cross_encoder_judge.py score --data fit.jsonl --model /tmp/xe64/model --out fit_p.jsonl
+    python benchmarks/cross_encoder_judge.py train --data fit.jsonl --model /tmp/xt64/model --hard-strangers 0.4
+    python benchmarks/cross_encoder_judge.py score --data fit.jsonl --model /tmp/xt64/model --out fit_p.jsonl
     python benchmarks/cross_encoder_judge.py measure --scores fit_p.jsonl --pairs fit_pairs.txt --sets tune
-    python benchmarks/cross_encoder_judge.py onnx --model /tmp/xe64/model --out /tmp/xe64/judge
+    python benchmarks/cross_encoder_judge.py onnx --model /tmp/xt64/model --out /tmp/xt64/judge
+    python benchmarks/cross_encoder_judge.py neighbours --data fit.jsonl --model /tmp/xt64/model --onnx judge.int8.onnx
 
 A pair's sets: **train** = FIT's dev splits of fow-cache and nearhit-conversations up to -v145; **tune** = -v146 to
--v161 (never trained on; the cut is chosen there); ``validation`` (-v162..-v169 dev) is exported and counted once.
+-v169 (never trained on; the cut is chosen there); ``validation`` (-v170..-v177 dev) is exported and counted once.
 """
 
 from __future__ import annotations
@@ -32,15 +33,15 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))  # the training venv has no nearhit installed
 from nearhit.cache.judge_input import MAX_TOKENS, Turns, pair_ids, rendered
 
-TUNE_FROM = 146
-"""nearhit-conversations-vN with N >= this (and <= 161) are the tune part of FIT; the rest of FIT is trained on."""
+TUNE = range(146, 170)
+"""nearhit-conversations-vN with N in this range are the tune part of FIT; the rest of FIT is trained on."""
 _VERSION = re.compile(r"nearhit-conversations-v(\d+)$")
 _CUTS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 _SERVE_CUTS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
@@ -49,7 +50,7 @@ _SERVE_CUTS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 def part(set_name: str) -> str:
     """``train`` or ``tune`` for a FIT set (``validation`` sets are never in FIT)."""
     found = _VERSION.match(set_name)
-    return "tune" if found and TUNE_FROM <= int(found.group(1)) <= 161 else "train"
+    return "tune" if found and int(found.group(1)) in TUNE else "train"
 
 
 def export(which: str, out: Path) -> None:
@@ -123,24 +124,61 @@ def _batches(examples: list[tuple[list[int], float]], size: int, pad: int) -> It
         yield ids, mask, torch.tensor([label for _, label in chunk])
 
 
+def _embedder() -> Any:
+    """The local embedder (all-MiniLM-L6-v2) that ranks a set's stored sides by their last question."""
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(_minilm_dir()), device="cpu")
+
+
+def _by_set(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        found.setdefault(r["set"], []).append(r)
+    return found
+
+
+def nearest_strangers(embedder: Any, members: list[dict[str, Any]], k: int) -> list[list[tuple[int, float]]]:
+    """For each pair of one set, the ``k`` other stored sides (index, cosine) nearest its asked side by the
+    embedder's cosine of their last questions, a stored text identical to its own ``a`` skipped: the entries a
+    scope holding the set would offer a lookup beside the right one."""
+    import numpy as np
+
+    stored = embedder.encode([r["a"][-1][1] for r in members], normalize_embeddings=True, batch_size=128)
+    questions = embedder.encode([r["b"][-1][1] for r in members], normalize_embeddings=True, batch_size=128)
+    found = []
+    for n, r in enumerate(members):
+        cosines = stored @ questions[n]
+        nearest = [int(m) for m in np.argsort(-cosines) if members[m]["a"] != r["a"]][:k]
+        found.append([(m, float(cosines[m])) for m in nearest])
+    return found
+
+
 def stranger_examples(
     tokenizer: Any,
     rows: list[dict[str, Any]],
-    every: list[dict[str, Any]],
-    share: float,
-    limit: int,
+    pool: list[dict[str, Any]],
+    options: argparse.Namespace,
     rng: random.Random,
 ) -> list[tuple[list[int], float]]:
-    """For ``share`` of ``rows``, its asked side after another stored side of its set (not the same text), labelled
-    0: without them the asked side's form alone (a should-hit variant reads like one) answers most pairs."""
-    by_set: dict[str, list[dict[str, Any]]] = {}
-    for r in every:
-        by_set.setdefault(r["set"], []).append(r)
+    """Negatives labelled 0: for ``--hard-strangers`` of ``rows``, its asked side after the nearest other stored
+    side of its set in ``pool`` (:func:`nearest_strangers`); for ``--random-strangers`` of them, after one of
+    those drawn at random.
+    Without them the asked side's form alone (a should-hit variant reads like one) answers most pairs, and a
+    server says "same answer" to the lookup's nearest other entry."""
     found = []
-    for r in rows:
-        others = [o for o in by_set[r["set"]] if o["a"] != r["a"]]
-        if others and rng.random() < share:
-            found.append((encoded(tokenizer, rng.choice(others)["a"], r["b"], limit), 0.0))
+    chosen = {r["id"] for r in rows}
+    embedder = _embedder() if options.hard_strangers else None
+    for members in _by_set(pool).values():
+        hard = nearest_strangers(embedder, members, 1) if embedder is not None else [[] for _ in members]
+        for r, nearest in zip(members, hard, strict=True):
+            if r["id"] not in chosen:
+                continue
+            if nearest and rng.random() < options.hard_strangers:
+                found.append((encoded(tokenizer, members[nearest[0][0]]["a"], r["b"], options.max_tokens), 0.0))
+            others = [o for o in members if o["a"] != r["a"]]
+            if others and rng.random() < options.random_strangers:
+                found.append((encoded(tokenizer, rng.choice(others)["a"], r["b"], options.max_tokens), 0.0))
     return found
 
 
@@ -161,8 +199,8 @@ def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
     model = AutoModelForSequenceClassification.from_pretrained(str(source), num_labels=1)
     for frozen in [model.bert.embeddings, *model.bert.encoder.layer[: options.freeze]]:
         frozen.requires_grad_(False)
-    rows = [r for r in read_rows(data) if part(r["set"]) == "train"]
-    rows = rng.sample(rows, min(len(rows), options.subset)) if options.subset else rows
+    pool = [r for r in read_rows(data) if part(r["set"]) == "train"]
+    rows = rng.sample(pool, min(len(pool), options.subset)) if options.subset else pool
     examples = [
         (
             encoded(tokenizer, *((r["a"], r["b"]) if rng.random() < 0.5 else (r["b"], r["a"])), limit),
@@ -170,8 +208,7 @@ def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
         )
         for r in rows
     ]
-    if options.strangers:
-        examples += stranger_examples(tokenizer, rows, read_rows(data), options.strangers, limit, rng)
+    examples += stranger_examples(tokenizer, rows, pool, options, rng)
     steps = math.ceil(len(examples) * options.epochs / batch)
     trained = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trained, lr=options.lr, weight_decay=0.01)
@@ -294,46 +331,44 @@ def measure(
         print(f"  {cut:<5} | {gained} | {len(served) - gained}")
 
 
-def neighbours(data: Path, model_dir: Path, which: str, k: int, cut: float, limit: int) -> None:
+def neighbours(
+    data: Path, model_dir: Path, which: str, k: int, cuts: Sequence[float], limit: int, onnx: Path | None
+) -> None:
     """What a server would say about strangers: each asked side against the ``k`` other stored sides of its set
-    nearest by the embedder's cosine of their last questions (not the same text as its own stored side), as one
-    scope holding a set's pairs would offer them; a stranger at or over ``cut`` would get another conversation's
-    answer."""
-    import numpy as np
+    nearest by the embedder's cosine of their last questions (:func:`nearest_strangers`), as one scope holding a
+    set's pairs would offer them; a stranger at or over a cut would get another conversation's answer. ``onnx``:
+    judged by that exported model, as it would ship."""
     import torch
-    from sentence_transformers import SentenceTransformer
     from transformers import AutoTokenizer
 
     torch.set_num_threads(2)
-    embedder = SentenceTransformer(str(_minilm_dir()), device="cpu")
+    embedder = _embedder()
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    logits = logits_of(model_dir, None)
+    logits = logits_of(model_dir, onnx)
     rows = [r for r in read_rows(data) if which == "all" or part(r["set"]) == which]
-    by_set: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        by_set.setdefault(r["set"], []).append(r)
-    over: Counter[tuple[int, bool, bool]] = Counter()
+    over: Counter[tuple[float, int, bool, bool]] = Counter()
+    anywhere: Counter[float] = Counter()
     asked: Counter[bool] = Counter()
-    for members in by_set.values():
-        stored = embedder.encode([r["a"][-1][1] for r in members], normalize_embeddings=True)
-        questions = embedder.encode([r["b"][-1][1] for r in members], normalize_embeddings=True)
-        for n, r in enumerate(members):
-            cosines = stored @ questions[n]
-            nearest = [m for m in np.argsort(-cosines) if members[m]["a"] != r["a"]][:k]
-            examples = [(encoded(tokenizer, members[m]["a"], r["b"], limit), 0.0) for m in nearest]
+    for members in _by_set(rows).values():
+        for r, nearest in zip(members, nearest_strangers(embedder, members, k), strict=True):
+            examples = [(encoded(tokenizer, members[m]["a"], r["b"], limit), 0.0) for m, _ in nearest]
             ids, mask, _ = next(_batches(examples, len(examples), tokenizer.pad_token_id))
             with torch.inference_mode():
                 p = torch.sigmoid(logits(ids, mask)).tolist()
             asked[r["same_answer"]] += 1
-            for rank, (m, value) in enumerate(zip(nearest, p, strict=True)):
-                over[rank, r["same_answer"], bool(cosines[m] >= 0.8)] += value >= cut
-    print(f"asked sides: {asked[True]} of should-hit pairs, {asked[False]} of traps; strangers served at p >= {cut}:")
-    for rank in range(k):
-        split = {label: over[rank, label, True] + over[rank, label, False] for label in (True, False)}
-        print(
-            f"  rank {rank + 1}: {split[True]} asked sides of should-hits, {split[False]} of traps"
-            f" ({over[rank, True, True] + over[rank, False, True]} with the questions' cosine >= 0.8)"
-        )
+            for cut in cuts:
+                anywhere[cut] += any(value >= cut for value in p)
+                for rank, ((_, cosine), value) in enumerate(zip(nearest, p, strict=True)):
+                    over[cut, rank, r["same_answer"], cosine >= 0.8] += value >= cut
+    print(f"asked sides: {asked[True]} of should-hit pairs, {asked[False]} of traps")
+    for cut in cuts:
+        print(f"strangers served at p >= {cut}: {anywhere[cut]} asked sides by any of the {k} nearest")
+        for rank in range(k):
+            split = {label: over[cut, rank, label, True] + over[cut, rank, label, False] for label in (True, False)}
+            print(
+                f"  rank {rank + 1}: {split[True]} asked sides of should-hits, {split[False]} of traps"
+                f" ({over[cut, rank, True, True] + over[cut, rank, False, True]} with the questions' cosine >= 0.8)"
+            )
 
 
 def to_onnx(model_dir: Path, out_dir: Path, limit: int, runs: int) -> None:
@@ -404,7 +439,18 @@ def main() -> None:
     tr.add_argument("--subset", type=int, default=0, help="train on this many pairs drawn at random (0: all)")
     tr.add_argument("--freeze", type=int, default=0, help="keep the embeddings and this many lowest layers fixed")
     tr.add_argument("--init", type=Path, help="start from this trained model (default: all-MiniLM-L6-v2's body)")
-    tr.add_argument("--strangers", type=float, default=0.0, help="add a stranger negative for this share of pairs")
+    tr.add_argument(
+        "--hard-strangers",
+        type=float,
+        default=0.0,
+        help="for this share of pairs, a negative: the asked side after the nearest other stored side of its set",
+    )
+    tr.add_argument(
+        "--random-strangers",
+        type=float,
+        default=0.0,
+        help="for this share of pairs, a negative: the asked side after a random other stored side of its set",
+    )
     tr.add_argument("--minutes", type=float, default=600.0, help="stop and save after this long")
     sc = commands.add_parser("score", help="p(same answer) of each pair")
     sc.add_argument("--data", type=Path, required=True)
@@ -425,8 +471,9 @@ def main() -> None:
     nb.add_argument("--model", type=Path, required=True)
     nb.add_argument("--sets", choices=("train", "tune", "all"), default="tune")
     nb.add_argument("-k", type=int, default=3)
-    nb.add_argument("--cut", type=float, default=0.95)
+    nb.add_argument("--cuts", type=float, nargs="+", default=[0.95], help="count the strangers served at each")
     nb.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    nb.add_argument("--onnx", type=Path, help="judge with this exported model on onnxruntime instead")
     ox = commands.add_parser("onnx", help="export to ONNX, quantize to int8, time one judgement")
     ox.add_argument("--model", type=Path, required=True)
     ox.add_argument("--out", type=Path, required=True)
@@ -444,7 +491,7 @@ def main() -> None:
     elif args.command == "measure":
         measure(args.scores, args.pairs, args.sets, args.cuts, args.serve_cuts)
     elif args.command == "neighbours":
-        neighbours(args.data, args.model, args.sets, args.k, args.cut, args.max_tokens)
+        neighbours(args.data, args.model, args.sets, args.k, args.cuts, args.max_tokens, args.onnx)
     else:
         to_onnx(args.model, args.out, args.max_tokens, args.runs)
 
