@@ -35,7 +35,7 @@ import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Literal
@@ -55,6 +55,7 @@ from nearhit.cache import (
     story,
     unsaid,
 )
+from nearhit.cache.entry import CONTEXT, EARLIER
 from nearhit.cache.keys import exact_text, normalise
 from nearhit.cache.story import CONTAINED
 from nearhit.guards.content import content_stems
@@ -436,6 +437,12 @@ def stored(raw: str) -> Context | None:
     what a :class:`Context` reads of itself (its exact turns, its user turns) is read once an entry while it is kept,
     not once a candidate per stage. A context is immutable, so sharing it changes nothing read of it."""
     return Context.from_json(raw)
+
+
+def entry_turns(fields: Mapping[str, str]) -> Context | None:
+    """The earlier turns an entry was stored with (its ``context`` field, else its ``earlier`` one); None: a single
+    question."""
+    return stored(fields.get(CONTEXT, "")) or stored(fields.get(EARLIER, ""))
 
 
 def read_side(raw: str) -> None:

@@ -133,7 +133,7 @@ def build(folder: str | None, cut: float | None) -> ConversationJudge | None:
 def _sides(query: Lookup, fields: dict[str, str]) -> tuple[Turns, Turns]:
     """A candidate's side (its stored turns, then its question) and the query's, as the judge reads them."""
     assert query.context is not None
-    theirs = conversation.stored(fields.get(entry.CONTEXT, "")) or conversation.stored(fields.get(entry.EARLIER, ""))
+    theirs = conversation.entry_turns(fields)
     stored = [*(theirs.turns if theirs is not None else ()), ("user", fields.get("prompt", ""))]
     return stored, [*query.context.turns, ("user", query.prompt)]
 
@@ -192,6 +192,6 @@ def _served(result: LookupResult, verdict: Verdict, cut: float) -> None:
     result.match, result.answer = "semantic", entry.read_answer(verdict.doc_id, fields)
     result.similarity, result.distance = similarity, 1.0 - similarity
     result.rejected_by = result.rejection_reason = None
-    theirs = conversation.stored(fields.get(entry.CONTEXT, "")) or conversation.stored(fields.get(entry.EARLIER, ""))
+    theirs = conversation.entry_turns(fields)
     turns = [list(turn) for turn in theirs.turns] if theirs is not None else []
     result.context = {"turns": turns, "similarity": similarity, STAGE: {"p": round(verdict.p, 4), "cut": cut}}

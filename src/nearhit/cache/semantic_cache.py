@@ -804,7 +804,7 @@ class SemanticCache(CacheAdmin):
             async with self._redis_errors():
                 values = await self.redis.hmget(doc_id, [entry.CONTEXT, entry.EARLIER])
             fields = _decode_fields((entry.CONTEXT, entry.EARLIER), values)
-        return conversation.stored(fields.get(entry.CONTEXT, "")) or conversation.stored(fields.get(entry.EARLIER, ""))
+        return conversation.entry_turns(fields)
 
     def _settle(self, result: LookupResult, query: Lookup, accept: Accept | None) -> None:
         """Count the lookup once it is known whether the caller takes the answer: a refused hit is a miss (and
