@@ -257,6 +257,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v183": "nearhit_conversations_v183.jsonl.gz",
     "nearhit-conversations-v184": "nearhit_conversations_v184.jsonl.gz",
     "nearhit-conversations-v185": "nearhit_conversations_v185.jsonl.gz",
+    "nearhit-conversations-v186": "nearhit_conversations_v186.jsonl.gz",
+    "nearhit-conversations-v187": "nearhit_conversations_v187.jsonl.gz",
+    "nearhit-conversations-v188": "nearhit_conversations_v188.jsonl.gz",
+    "nearhit-conversations-v189": "nearhit_conversations_v189.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
