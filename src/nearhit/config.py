@@ -194,10 +194,11 @@ class Settings(BaseSettings):
     conversation_strict: bool = Field(
         False, validation_alias=_env("NEARHIT_CONVERSATION_STRICT", "conversation_strict")
     )
-    # A trained conversation judge (opt-in, experimental): a folder with an ONNX cross-encoder (judge.int8.onnx or
-    # model.onnx) and its tokenizer.json, asked about a conversation's nearest stored conversations when its lookup
-    # and second chances served nothing; the most probable at p >= the cut is served (nearhit.cache.judge). Its cut
-    # is required with it: a judge's scale is its own (an int8 export moves it), so none is guessed.
+    # A trained conversation judge (opt-in): "bundled" (the one that ships, at its cut) or a folder with an ONNX
+    # cross-encoder (judge.int8.onnx or model.onnx) and its tokenizer.json, asked about a conversation's nearest
+    # stored conversations when its lookup and second chances served nothing; the most probable at p >= the cut is
+    # served (nearhit.cache.judge). The cut: NEARHIT_CONVERSATION_JUDGE_CUT, else the folder's judge.json; a
+    # judge's scale is its own (an int8 export moves it), so none is guessed.
     conversation_judge: str | None = Field(
         None, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE", "conversation_judge")
     )
@@ -412,10 +413,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _judge_has_its_cut(self) -> Settings:
-        if self.conversation_judge and self.conversation_judge_cut is None:
+        judge = self.conversation_judge
+        own = judge == "bundled" or (judge is not None and (Path(judge) / "judge.json").is_file())
+        if judge and self.conversation_judge_cut is None and not own:
             raise ValueError(
-                "NEARHIT_CONVERSATION_JUDGE is set without NEARHIT_CONVERSATION_JUDGE_CUT: set the cut chosen for that "
-                "model (a probability between 0 and 1); none is guessed"
+                "NEARHIT_CONVERSATION_JUDGE is set without NEARHIT_CONVERSATION_JUDGE_CUT, and its folder has no "
+                "judge.json naming one: set the cut chosen for that model (a probability between 0 and 1); none is "
+                "guessed"
             )
         return self
 

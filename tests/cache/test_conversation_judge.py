@@ -1,8 +1,9 @@
 """The trained conversation judge (``NEARHIT_CONVERSATION_JUDGE``, :mod:`nearhit.cache.judge`): asked about a
 conversation's nearest rows when its lookup and second chances served nothing, it serves the most probable at its cut,
-unless a "wrong" verdict or the strict setting refuses it; unset, nothing changes. The model here is a tiny real ONNX
-graph (made with the ``onnx`` package's helper API) whose one logit is a constant set per test, read by onnxruntime
-with the bundled tokenizer; the real embedded Redis and the local embedder."""
+unless a "wrong" verdict or the strict setting refuses it; unset, nothing changes. The model here is mostly a tiny
+real ONNX graph (made with the ``onnx`` package's helper API) whose one logit is a constant set per test, read by
+onnxruntime with the bundled tokenizer; the last tests run the shipped judge (``bundled``). The real embedded Redis
+and the local embedder."""
 
 from __future__ import annotations
 
@@ -241,3 +242,59 @@ async def test_eval_follows_the_setting(settings: Settings, tmp_path: Path) -> N
             assert (cache.conversation_judge is not None) is bool(update)
             runs = await evaluation.evaluate(cache, [pair], guard_sets={"default": cache.guards})
         assert [outcome.match for outcome in runs["default"]] == [served]
+
+
+# The shipped judge (``NEARHIT_CONVERSATION_JUDGE=bundled``) on a pair of a tune set (-v152, never trained on): a
+# question stored alone, asked as a follow-up its turns complete. The engine's rules miss it; the model serves it.
+# The same turns about another product (Jellyfin, not Navidrome) are a context swap it leaves missed.
+SHARE_QUESTION = "How do I share a song or album from Navidrome with a friend who doesn't have an account?"
+FRIEND: Turns = [("user", "My friend doesn't have a Navidrome account"), ("assistant", "Do you want to give them one?")]
+FOLLOW_UP = "No, just send them an album. how do I do that?"
+
+
+async def test_the_bundled_judge_loads_at_its_own_cut_and_serves_a_follow_up_the_rules_miss(
+    guarded_cache: SemanticCache,
+) -> None:
+    cache = guarded_cache
+    key = await cache.store(ask(cache, [], SHARE_QUESTION), "Use a share link.")
+    assert not (await cache.lookup(ask(cache, FRIEND, FOLLOW_UP))).hit  # the rules alone miss it
+    bundled = judge.build(judge.BUNDLED, None)
+    assert bundled is not None and bundled.folder == judge.BUNDLED_FOLDER
+    assert bundled.cut == judge.own_cut(judge.BUNDLED_FOLDER) == 0.986
+    cache.conversation_judge = bundled
+    result = await cache.lookup(ask(cache, FRIEND, FOLLOW_UP))
+    assert result.hit and result.answer is not None and result.answer.doc_id == key
+    assert result.context is not None and result.context["judge"]["p"] >= bundled.cut
+    jellyfin = [("user", "My friend doesn't have a Jellyfin account"), FRIEND[1]]
+    swapped = await cache.lookup(ask(cache, jellyfin, FOLLOW_UP))
+    assert not swapped.hit and "judge" in swapped.timings_ms
+
+
+def test_a_folder_names_its_own_cut_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    folder = judge_folder(tmp_path / "j", YES)
+    (folder / judge.OWN_CUT).write_text('{"cut": 0.97}')
+    built = judge.build(str(folder), None)
+    assert built is not None and built.cut == 0.97
+    assert load_settings(conversation_judge=str(folder)).conversation_judge == str(folder)  # no cut needed
+    overridden = judge.build(str(folder), 0.9)
+    assert overridden is not None and overridden.cut == 0.9  # the setting wins over the file
+    bad = (('{"cut": 1.5}', "not a probability"), ('{"about": "x"}', "names no cut"), ("{", "names no cut"))
+    for text, said in bad:
+        (folder / judge.OWN_CUT).write_text(text)
+        with pytest.raises(ConfigError, match=said):
+            judge.own_cut(folder)
+
+
+def test_the_training_script_exports_a_side_as_the_cache_reads_it() -> None:
+    """Trained on sides as sent, the judge met another reading in the cache (p off by up to 0.6): the system message
+    is the scope's, and a last message that tells before it asks is its facts, then its question."""
+    side = Side(
+        "they're quite hard. should I freeze them before I make the gin?",
+        (("system", "You help with foraging."), ("user", "Picked sloes this weekend, no frost yet."), AFTER),
+    )
+    assert cross_encoder_judge.as_served(side) == [
+        ("user", "Picked sloes this weekend, no frost yet."),
+        AFTER,
+        ("user", "they're quite hard."),
+        ("user", "should I freeze them before I make the gin?"),
+    ]

@@ -1,13 +1,13 @@
-"""A trained conversation judge (``NEARHIT_CONVERSATION_JUDGE``; off by default, experimental): a cross-encoder asked,
-when a conversation's lookup and all its second chances served nothing, whether one of the nearest stored
-conversations has the same answer.
+"""A trained conversation judge (``NEARHIT_CONVERSATION_JUDGE``: ``bundled`` for the one that ships, or a folder; off
+by default): a cross-encoder asked, when a conversation's lookup and all its second chances served nothing, whether
+one of the nearest stored conversations has the same answer.
 
 The model is an ONNX cross-encoder with one logit (trained here by ``benchmarks/cross_encoder_judge.py``): it reads
 ``[CLS] stored [SEP] asked [SEP]``, each side rendered and cut as in training (:mod:`nearhit.cache.judge_input`). The
 candidates are the nearest rows in the caller's scope (``CANDIDATES`` by cosine: the first look's KNN rows and the
 single questions nearest its question), judged in a thread, a model call each; the most probable at ``p >= cut``
-(``NEARHIT_CONVERSATION_JUDGE_CUT``) is served, unless a user's "wrong" verdict refuses it
-(:mod:`nearhit.cache.negatives`). The strict setting and the model check then read its hit as any stage's
+(``NEARHIT_CONVERSATION_JUDGE_CUT``, else the folder's ``judge.json``) is served, unless a user's "wrong" verdict
+refuses it (:mod:`nearhit.cache.negatives`). The strict setting and the model check then read its hit as any stage's
 (``SemanticCache._hit_checks``). Not under a wrong-hit bound. The result shows the stage (``context["judge"]``: its p
 and cut) and its time (``timings_ms["judge"]``).
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,15 +120,50 @@ class ConversationJudge:
         return 1.0 / (1.0 + math.exp(-logit)) if logit >= 0 else math.exp(logit) / (1.0 + math.exp(logit))
 
 
-@functools.cache
-def build(folder: str | None, cut: float | None) -> ConversationJudge | None:
-    """The judge the settings name, or None (unset: off); loaded once per process (a service that opens its cache
-    again, the evaluation's scratch caches): the session is safe to share, as the embedder's is."""
-    if not folder:
+BUNDLED: Final = "bundled"
+"""``NEARHIT_CONVERSATION_JUDGE=bundled``: the judge that ships with nearhit (:data:`BUNDLED_FOLDER`), at its cut."""
+BUNDLED_FOLDER = Path(__file__).resolve().parent.parent / "models" / "conversation_judge"
+"""The shipped judge: its int8 model, tokenizer and ``judge.json`` (the cut chosen for it, and how it was made)."""
+OWN_CUT = "judge.json"
+"""A judge folder's file that names the cut chosen for its model (``{"cut": 0.986, ...}``): used when no
+``NEARHIT_CONVERSATION_JUDGE_CUT`` is set."""
+
+
+def folder_of(setting: str) -> Path:
+    """The folder ``NEARHIT_CONVERSATION_JUDGE`` names (``bundled``: the shipped judge's)."""
+    return BUNDLED_FOLDER if setting == BUNDLED else Path(setting)
+
+
+def own_cut(folder: Path) -> float | None:
+    """The cut a judge folder's ``judge.json`` names, or None (no such file); a file that names none, or one that is
+    no probability, is a :class:`ConfigError` naming it."""
+    path = folder / OWN_CUT
+    if not path.is_file():
         return None
-    if cut is None:
-        raise ConfigError("NEARHIT_CONVERSATION_JUDGE is set without NEARHIT_CONVERSATION_JUDGE_CUT: no cut is guessed")
-    return ConversationJudge(Path(folder), cut)
+    try:
+        cut = json.loads(path.read_text(encoding="utf-8"))["cut"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f'NEARHIT_CONVERSATION_JUDGE: {path} names no cut ({{"cut": 0.9}}): {exc}') from exc
+    if isinstance(cut, bool) or not isinstance(cut, int | float) or not 0 < cut < 1:
+        raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {path}'s cut is {cut!r}, not a probability between 0 and 1")
+    return float(cut)
+
+
+@functools.cache
+def build(setting: str | None, cut: float | None) -> ConversationJudge | None:
+    """The judge the settings name, or None (unset: off); loaded once per process (a service that opens its cache
+    again, the evaluation's scratch caches): the session is safe to share, as the embedder's is. The cut is
+    ``NEARHIT_CONVERSATION_JUDGE_CUT``, else the one the folder's ``judge.json`` names; no cut is guessed."""
+    if not setting:
+        return None
+    folder = folder_of(setting)
+    chosen = cut if cut is not None else own_cut(folder)
+    if chosen is None:
+        raise ConfigError(
+            f"NEARHIT_CONVERSATION_JUDGE={setting} is set without NEARHIT_CONVERSATION_JUDGE_CUT and its folder has no "
+            f"{OWN_CUT} naming one: no cut is guessed"
+        )
+    return ConversationJudge(folder, chosen)
 
 
 def _sides(query: Lookup, fields: dict[str, str]) -> tuple[Turns, Turns]:
