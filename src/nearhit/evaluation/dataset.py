@@ -261,6 +261,10 @@ BUNDLED_FILES = {
     "nearhit-conversations-v187": "nearhit_conversations_v187.jsonl.gz",
     "nearhit-conversations-v188": "nearhit_conversations_v188.jsonl.gz",
     "nearhit-conversations-v189": "nearhit_conversations_v189.jsonl.gz",
+    "nearhit-conversations-v190": "nearhit_conversations_v190.jsonl.gz",
+    "nearhit-conversations-v191": "nearhit_conversations_v191.jsonl.gz",
+    "nearhit-conversations-v192": "nearhit_conversations_v192.jsonl.gz",
+    "nearhit-conversations-v193": "nearhit_conversations_v193.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
