@@ -413,9 +413,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _judge_has_its_cut(self) -> Settings:
-        judge = self.conversation_judge
-        own = judge == "bundled" or (judge is not None and (Path(judge) / "judge.json").is_file())
-        if judge and self.conversation_judge_cut is None and not own:
+        if not self.conversation_judge or self.conversation_judge_cut is not None:
+            return self
+        from nearhit.cache.judge import OWN_CUT, folder_of  # only with a judge set: it loads the model next anyway
+
+        if not (folder_of(self.conversation_judge) / OWN_CUT).is_file():
             raise ValueError(
                 "NEARHIT_CONVERSATION_JUDGE is set without NEARHIT_CONVERSATION_JUDGE_CUT, and its folder has no "
                 "judge.json naming one: set the cut chosen for that model (a probability between 0 and 1); none is "
