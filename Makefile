@@ -52,11 +52,17 @@ install: $(STAMP) $(BUILT)  ## Create .venv and install nearhit with its dev too
 demo: $(STAMP) $(BUILT)  ## Start the embedded Redis and the server (offline defaults); prints the URL
 	$(BIN)/nearhit serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(BUILT) browser lint typecheck  ## Install what the tests need, start what they need, run them (slowest 15 listed)
-	$(BIN)/pytest --durations=15
+# pytest-xdist: WORKERS processes, a test file to each in turn (--dist loadfile: a module's fixtures are made once),
+# each worker with an embedded Redis of its own (tests/conftest.py). 3 on 2 cores: the suite waits on sockets,
+# subprocesses and servers for about a third of its time. WORKERS=0: one process, no xdist.
+WORKERS ?= 3
+IN_WORKERS := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 
-test-fast: $(STAMP) $(BUILT)  ## The inner loop (about a minute): every test but the slow and the browser ones
-	$(BIN)/pytest -m "not slow and not browser"
+test: $(STAMP) $(BUILT) browser lint typecheck  ## Install what the tests need, start what they need, run them (slowest 15 listed)
+	$(BIN)/pytest $(IN_WORKERS) --durations=15
+
+test-fast: $(STAMP) $(BUILT)  ## The inner loop: every test but the slow and the browser ones (WORKERS=0: one process)
+	$(BIN)/pytest $(IN_WORKERS) -m "not slow and not browser"
 
 browser:  ## Install Debian's Chromium for the browser tests (needs root and apt; skipped otherwise)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \

@@ -1,5 +1,8 @@
 """Shared fixtures: one real embedded Redis (Query Engine + JSON) for the whole run, one local embedder.
 
+Under pytest-xdist (``make test`` runs 3 workers) "the whole run" is a worker's: each worker's session fixtures
+start their own Redis in their own temporary folder, so no test sees another worker's Redis, restarts or flushes.
+
 Each test that needs a cache gets its own index name (and so its own key prefix), dropped afterwards, so
 tests do not see each other's entries.
 """
