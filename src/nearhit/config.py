@@ -205,6 +205,12 @@ class Settings(BaseSettings):
     conversation_judge_cut: float | None = Field(
         None, gt=0, lt=1, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE_CUT", "conversation_judge_cut")
     )
+    # With a judge: a conversation's hit that the rules served on other turns is refused when the judge's p is under
+    # this (under the cut); unset, the folder's judge.json "veto" (bundled: 0.1), else none; 0: none. It costs a
+    # judgement (~5-11 ms) on each such hit.
+    conversation_judge_veto: float | None = Field(
+        None, ge=0, lt=1, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE_VETO", "conversation_judge_veto")
+    )
     # Error-bounded caching (unset: off): serve only where the learned wrong-hit rate's upper bound is under it.
     max_wrong_rate: float | None = Field(None, validation_alias=_env("NEARHIT_MAX_WRONG_RATE", "max_wrong_rate"))
     # Under the bound, at most this share of any 100 lookups explored (unset: no cap); past it the static decision
@@ -413,6 +419,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _judge_has_its_cut(self) -> Settings:
+        if self.conversation_judge_veto is not None and not self.conversation_judge:
+            raise ValueError(
+                "NEARHIT_CONVERSATION_JUDGE_VETO is set without NEARHIT_CONVERSATION_JUDGE: the veto is the judge's p"
+            )
         if not self.conversation_judge or self.conversation_judge_cut is not None:
             return self
         from nearhit.cache.judge import OWN_CUT, folder_of  # only with a judge set: it loads the model next anyway

@@ -278,11 +278,31 @@ def test_a_folder_names_its_own_cut_and_a_bad_one_is_refused(tmp_path: Path) -> 
     assert load_settings(conversation_judge=str(folder)).conversation_judge == str(folder)  # no cut needed
     overridden = judge.build(str(folder), 0.9)
     assert overridden is not None and overridden.cut == 0.9  # the setting wins over the file
-    bad = (('{"cut": 1.5}', "not a probability"), ('{"about": "x"}', "names no cut"), ("{", "names no cut"))
+    bad = (
+        ('{"cut": 1.5}', "not a probability"),
+        ('{"about": "x"}', "names no cut"),
+        ("{", "not JSON"),
+        ("[]", "no object"),
+    )
     for text, said in bad:
         (folder / judge.OWN_CUT).write_text(text)
         with pytest.raises(ConfigError, match=said):
             judge.own_cut(folder)
+
+
+def test_a_folder_names_its_own_veto_and_the_setting_overrides_or_turns_it_off(tmp_path: Path) -> None:
+    folder = judge_folder(tmp_path / "j", YES)
+    (folder / judge.OWN_CUT).write_text('{"cut": 0.97}')
+    unnamed = judge.build(str(folder), None)
+    assert unnamed is not None and unnamed.veto is None  # a file without a veto: none
+    (folder / judge.OWN_CUT).write_text('{"cut": 0.97, "veto": 0.2}')
+    for setting, veto in ((None, 0.2), (0.05, 0.05), (0.0, None)):
+        built = judge.build(str(folder), None, setting)
+        assert built is not None and built.veto == veto, setting
+    (folder / judge.OWN_CUT).write_text('{"cut": 0.97, "veto": "low"}')
+    with pytest.raises(ConfigError, match="veto is 'low', not a probability"):
+        judge.own_veto(folder)
+    assert load_settings(conversation_judge=str(folder), conversation_judge_veto=0).conversation_judge_veto == 0
 
 
 def test_the_training_script_exports_a_side_as_the_cache_reads_it() -> None:
@@ -298,3 +318,87 @@ def test_the_training_script_exports_a_side_as_the_cache_reads_it() -> None:
         ("user", "they're quite hard."),
         ("user", "should I freeze them before I make the gin?"),
     ]
+
+
+# The judge's veto (``NEARHIT_CONVERSATION_JUDGE_VETO``): the story retold a little differently, the same question,
+# which the rules serve; a judge that says "another answer" refuses it under the veto. The very same turns with the
+# question reworded are the guards' to read: the veto does not ask the judge there.
+RETOLD: Turns = [("user", "I made a small beech box with a sliding lid as a gift."), AFTER]
+RULES_QUESTION = "What finish do I use on it?"
+
+
+def vetoed_by(cache: SemanticCache, folder: Path, logit: float, veto: float = 0.05) -> None:
+    cache.conversation_judge = ConversationJudge(judge_folder(folder, logit), 0.95, veto=veto)
+
+
+async def test_a_no_under_the_veto_refuses_the_rules_hit(guarded_cache: SemanticCache, tmp_path: Path) -> None:
+    cache = guarded_cache
+    key = await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    judged_by(cache, tmp_path / "no", NO)  # a judge without a veto leaves the rules' hit alone
+    assert (await _looked_up(cache, RETOLD, STORED_QUESTION)).hit
+    vetoed_by(cache, tmp_path / "no", NO)
+    before = (await cache.stats()).counters
+    result = await _looked_up(cache, RETOLD, STORED_QUESTION)
+    assert not result.hit and result.rejected_by == "judge", (result.rejected_by, result.candidates)
+    assert result.rejection_reason is not None and "< veto 0.05" in result.rejection_reason
+    (refused,) = [c for c in result.candidates if c.doc_id == key]
+    assert refused.outcome == "rejected_by_guard" and refused.guard == "judge"
+    assert judge.VETO in result.timings_ms and result.answer is None and result.context is None
+    after = (await cache.stats()).counters
+    assert after["misses"] == before.get("misses", 0) + 1
+    assert after.get("semantic_hits", 0) == before.get("semantic_hits", 0)
+
+
+async def test_a_yes_over_the_veto_keeps_the_hit_and_shows_its_p(guarded_cache: SemanticCache, tmp_path: Path) -> None:
+    cache = guarded_cache
+    await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    vetoed_by(cache, tmp_path, YES)
+    result = await _looked_up(cache, RETOLD, STORED_QUESTION)
+    assert result.hit and result.context is not None
+    assert result.context[judge.VETO] == {"p": pytest.approx(1.0, abs=1e-3), "veto": 0.05}
+    assert "judge" not in result.context  # the rules served it, not the judge
+
+
+async def test_the_veto_reads_no_exact_hit_same_turns_or_single_question(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    cache = guarded_cache
+    await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    await cache.store(ask(cache, [], "What finish should I use on a beech box?"), "Oil.")
+    vetoed_by(cache, tmp_path, NO)
+    exact = await _looked_up(cache, STORED, STORED_QUESTION)
+    assert exact.match == "exact" and judge.VETO not in exact.timings_ms
+    same_turns = await _looked_up(cache, STORED, RULES_QUESTION)
+    assert same_turns.match == "semantic" and judge.VETO not in same_turns.timings_ms
+    single = await _looked_up(cache, [], "Which finish should I use on a beech box?")
+    assert single.hit and judge.VETO not in single.timings_ms
+
+
+def test_a_veto_needs_a_judge_and_sits_under_its_cut(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="NEARHIT_CONVERSATION_JUDGE_VETO is set without NEARHIT_CONVERSATION_JUDGE"):
+        load_settings(conversation_judge_veto=0.05)
+    folder = judge_folder(tmp_path, YES)
+    with pytest.raises(ConfigError, match=r"must be above 0 and under the cut 0\.9"):
+        judge.build(str(folder), 0.9, 0.95)
+    built = judge.build(str(folder), 0.9, 0.05)
+    assert built is not None and built.veto == 0.05
+
+
+async def test_the_bundled_judge_vetoes_at_its_own_veto_a_constraint_the_rules_let_through(
+    guarded_cache: SemanticCache,
+) -> None:
+    """A trap of a tune set (nhc146-constraint_added-011, never trained on): the country a move names is what the
+    answer rests on; the rules serve the stored answer, the shipped judge refuses it under its veto (p ~0.01)."""
+    cache = guarded_cache
+    await cache.store(ask(cache, [("user", "moving for work next month"), ("assistant", "OK.")], TAILSCALE), "Yes.")
+    china: Turns = [("user", "moving to China for work next month"), ("assistant", "OK.")]
+    assert (await cache.lookup(ask(cache, china, TAILSCALE))).hit  # the rules alone serve it
+    bundled = judge.build(judge.BUNDLED, None)
+    assert bundled is not None and bundled.veto == judge.own_veto(judge.BUNDLED_FOLDER) == 0.1
+    cache.conversation_judge = bundled
+    result = await cache.lookup(ask(cache, china, TAILSCALE))
+    assert not result.hit and result.rejected_by == "judge", result.candidates
+    assert result.rejection_reason is not None and result.rejection_reason.endswith("< veto 0.1")
+
+
+TAILSCALE = "will tailscale work there?"

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 
-from nearhit.cache import conversation, entry
+from nearhit.cache import conversation, digression, entry, strict
+from nearhit.cache.context_match import same_turns
 from nearhit.cache.judge_input import MAX_TOKENS, Turns, pair_ids, rendered
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.errors import ConfigError
@@ -41,6 +42,8 @@ CANDIDATES = 3
 """How many of the first look's nearest rows the judge reads: the ones the measured server was asked about."""
 STAGE: Final[Literal["judge"]] = "judge"
 """The stage's name: in the result's ``context``, its ``timings_ms`` and the served candidate's margin."""
+VETO: Final = "judge_veto"
+"""The veto's name: in a checked hit's ``context`` (its p and veto) and the lookup's ``timings_ms``."""
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,15 @@ class Verdict:
 class ConversationJudge:
     """An ONNX cross-encoder and its tokenizer, loaded from ``folder``; serves at ``p >= cut``."""
 
-    def __init__(self, folder: Path, cut: float, *, threads: int | None = 1) -> None:
+    def __init__(self, folder: Path, cut: float, *, veto: float | None = None, threads: int | None = 1) -> None:
         """Load and check the model now (at start-up): a folder, model, tokenizer or input that cannot serve is a
-        :class:`ConfigError` naming the path and what is wrong, not a failure at the first conversation."""
+        :class:`ConfigError` naming the path and what is wrong, not a failure at the first conversation. ``veto``:
+        the p under which a conversation's hit served by the rules is refused (:func:`veto`); None, none is."""
         from nearhit.embeddings.local import open_session, open_tokenizer
 
-        self.folder, self.cut = folder, cut
+        if veto is not None and not 0 < veto < cut:
+            raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE_VETO={veto:g} must be above 0 and under the cut {cut:g}")
+        self.folder, self.cut, self.veto = folder, cut, veto
         if not folder.is_dir():
             raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE={folder}: not a folder")
         model = next((folder / name for name in MODEL_FILES if (folder / name).is_file()), None)
@@ -141,19 +147,44 @@ def own_cut(folder: Path) -> float | None:
     if not path.is_file():
         return None
     try:
-        cut = json.loads(path.read_text(encoding="utf-8"))["cut"]
-    except (ValueError, KeyError, TypeError) as exc:
+        cut = _own_settings(path)["cut"]
+    except KeyError as exc:
         raise ConfigError(f'NEARHIT_CONVERSATION_JUDGE: {path} names no cut ({{"cut": 0.9}}): {exc}') from exc
-    if isinstance(cut, bool) or not isinstance(cut, int | float) or not 0 < cut < 1:
-        raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {path}'s cut is {cut!r}, not a probability between 0 and 1")
-    return float(cut)
+    return _probability(path, "cut", cut)
+
+
+def own_veto(folder: Path) -> float | None:
+    """The veto a judge folder's ``judge.json`` names (``"veto"``, optional), or None (no file, or none named)."""
+    path = folder / OWN_CUT
+    if not path.is_file() or (veto := _own_settings(path).get("veto")) is None:
+        return None
+    return _probability(path, "veto", veto)
+
+
+def _own_settings(path: Path) -> dict[str, object]:
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {path} is not JSON: {exc}") from exc
+    if not isinstance(settings, dict):
+        raise ConfigError(f'NEARHIT_CONVERSATION_JUDGE: {path} is no object ({{"cut": 0.9}})')
+    return settings
+
+
+def _probability(path: Path, name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise ConfigError(
+            f"NEARHIT_CONVERSATION_JUDGE: {path}'s {name} is {value!r}, not a probability between 0 and 1"
+        )
+    return float(value)
 
 
 @functools.cache
-def build(setting: str | None, cut: float | None) -> ConversationJudge | None:
+def build(setting: str | None, cut: float | None, veto: float | None = None) -> ConversationJudge | None:
     """The judge the settings name, or None (unset: off); loaded once per process (a service that opens its cache
     again, the evaluation's scratch caches): the session is safe to share, as the embedder's is. The cut is
-    ``NEARHIT_CONVERSATION_JUDGE_CUT``, else the one the folder's ``judge.json`` names; no cut is guessed."""
+    ``NEARHIT_CONVERSATION_JUDGE_CUT``, else the one the folder's ``judge.json`` names; no cut is guessed. The veto
+    likewise: ``NEARHIT_CONVERSATION_JUDGE_VETO`` (0: none), else the file's ``"veto"``, else none."""
     if not setting:
         return None
     folder = folder_of(setting)
@@ -163,7 +194,8 @@ def build(setting: str | None, cut: float | None) -> ConversationJudge | None:
             f"NEARHIT_CONVERSATION_JUDGE={setting} is set without NEARHIT_CONVERSATION_JUDGE_CUT and its folder has no "
             f"{OWN_CUT} naming one: no cut is guessed"
         )
-    return ConversationJudge(folder, chosen)
+    vetoes = veto if veto is not None else own_veto(folder)
+    return ConversationJudge(folder, chosen, veto=vetoes or None)
 
 
 def _sides(query: Lookup, fields: dict[str, str]) -> tuple[Turns, Turns]:
@@ -210,6 +242,28 @@ async def serve(
     best = max((v for v in verdicts if v.doc_id not in refused and v.p >= judge.cut), key=lambda v: v.p, default=None)
     if best is not None:
         _served(result, best, judge.cut)
+    return True
+
+
+async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, rows: choose.Rows) -> bool:
+    """Refuse a conversation's semantic hit that a stage of rules served when the judge reads the entry as having
+    another answer (p under its ``veto``): the candidate listed refused by the judge, with its p. Not asked where the
+    entry's turns are the asked ones (the same once normalised, or once a digression is left out): what differs is
+    the question, which the guards read, and there the judge refused ~4 should-hits a trap (tune, benchmarks/README.md).
+    The sides are read as :func:`serve` reads a candidate's; ``rows`` (the first look's) hold the entry's turns, else
+    Redis does. Returns whether the judge was asked (for the lookup's timings)."""
+    judge = cache.conversation_judge
+    assert judge is not None and judge.veto is not None and query.context is not None and result.answer is not None
+    answer = result.answer
+    theirs = await cache.served_turns(result, rows)
+    if theirs is not None and (same_turns(query.context, theirs) or digression.left_out(query.context, theirs)):
+        return False
+    stored: Turns = [*(theirs.turns if theirs is not None else ()), ("user", answer.prompt)]
+    [p] = await asyncio.to_thread(judge.probabilities, [(stored, [*query.context.turns, ("user", query.prompt)])])
+    if p < judge.veto:
+        strict.refuse(result, f"the conversation judge: p {p:.3f} < veto {judge.veto:g}", by=STAGE)
+    else:
+        result.context = (result.context or {}) | {VETO: {"p": round(p, 4), "veto": judge.veto}}
     return True
 
 

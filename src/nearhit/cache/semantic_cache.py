@@ -785,12 +785,20 @@ class SemanticCache(CacheAdmin):
         """Under ``conversation_strict``, refuse a semantic hit where either side is a conversation and one side's
         user turns say something the other's do not (:func:`strict.refuses`); the one place every stage's hit passes
         (an exact hit is the very same history: nothing differs). Then, with a check's model (``verifier``), a
-        conversation's semantic hit is confirmed by it or refused (:func:`verified.check`)."""
+        conversation's semantic hit is confirmed by it or refused (:func:`verified.check`). With a judge's veto
+        (``NEARHIT_CONVERSATION_JUDGE_VETO``), a conversation's hit that rules served is refused under it first
+        (:func:`judge.veto`): before the model's call, which costs more."""
         if self.conversation_strict and result.match == "semantic" and result.answer is not None:
             stored = await self.served_turns(result, rows)
             why = strict.refuses(query.prompt, query.context or query.earlier, result.answer.prompt, stored)
             if why is not None:
                 strict.refuse(result, why)
+        vetoes = self.conversation_judge is not None and self.conversation_judge.veto is not None
+        by_rules = result.match == "semantic" and judge.STAGE not in (result.context or {})
+        if vetoes and by_rules and query.context is not None and self.max_wrong_rate is None:
+            stage = time.perf_counter()
+            if await judge.veto(self, result, query, rows):
+                result.timings_ms[judge.VETO] = _ms_since(stage)
         if self.verifier is not None:
             await verified.check(self, result, query, rows)
 

@@ -131,7 +131,9 @@ async def open_cache(settings: Settings, embedder: Embedder | None = None, url: 
     """A ready cache: Redis reached (at ``url``, default :func:`redis_url`), Query Engine checked, index created
     or checked."""
     # Loaded before Redis is reached: a judge's folder that cannot serve fails the start naming it, nothing to close.
-    conversation_judge = judge.build(settings.conversation_judge, settings.conversation_judge_cut)
+    conversation_judge = judge.build(
+        settings.conversation_judge, settings.conversation_judge_cut, settings.conversation_judge_veto
+    )
     embedder = embedder or build_embedder(settings)
     url = url or await redis_url(settings)
     sharded = False
