@@ -19,9 +19,10 @@ onnxruntime and scikit-learn (see this file's section in benchmarks/README.md)::
     python benchmarks/cross_encoder_judge.py neighbours --data fit.jsonl --model /tmp/xt64/model --onnx judge.int8.onnx
 
 A pair's sets: **tune** = -v146 to -v169 dev (never trained on; the cut is chosen there); **train** = the rest of
-FIT's dev splits (fow-cache's and nearhit-conversations' up to -v145; since the forty-seventh session's split, -v170 to
--v177 too, which the bundled judge was not trained on); ``validation`` (``conversation_misses.VALIDATION``) is
-exported and counted once. Each side is exported as the cache reads it (:func:`as_served`).
+FIT's dev splits (fow-cache's and nearhit-conversations' up to -v145; since the forty-seventh and forty-eighth
+sessions' splits, -v170 to -v185 too, which the bundled judge was not trained on); ``validation``
+(``conversation_misses.VALIDATION``) is exported and counted once. Each side is exported as the cache reads it
+(:func:`as_served`).
 """
 
 from __future__ import annotations
