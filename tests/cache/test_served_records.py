@@ -18,7 +18,7 @@ async def test_a_served_record_is_found_while_its_write_is_under_way(cache: Sema
     await cache.redis.execute_command("CLIENT", "PAUSE", 5000, "WRITE")  # reads answered, writes held
     try:
         writing = asyncio.create_task(cache.feedback.write_served())
-        await asyncio.sleep(0)  # the write starts: its records read, its MULTI on its way (and held)
+        await asyncio.sleep(0)  # the write starts: its records read, its pipeline on its way (and held)
         assert await cache.feedback.served("r-under-way", "acme") == served
         assert await cache.feedback.served("r-under-way") == served
         assert not writing.done()

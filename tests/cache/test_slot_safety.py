@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from nearhit.cache import Scope, SemanticCache
+from nearhit.cache.feedback import Served
 from tests.support.slot_guard import SlotGuard
 
 
@@ -26,6 +27,9 @@ async def test_request_and_admin_paths_stay_within_one_slot(cache: SemanticCache
         await cache.embeddings.embed(["one text", "another text"], "acme")
         assert await cache.search(text="capital of France", top_k=3)
         assert (await cache.stats()).entries == 2
+        for n, tenant in enumerate(("acme", "globex")):  # the records of hits, for their feedback: many keys
+            cache.feedback.remember_served(Served(f"r-{n}", doc_id, tenant, "What is the capital of France?", 0.9))
+        await cache.feedback.write_served()
         assert await cache.clear(tenant="globex") == 1
         assert await cache.clear() == 1
     assert {"MULTI", "HSET", "HMGET", "FT.SEARCH", "LPUSH"} <= guard.names()

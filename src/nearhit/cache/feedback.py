@@ -26,7 +26,7 @@ import numpy as np
 from redis.exceptions import RedisError, ResponseError
 
 from nearhit.cache import bounded
-from nearhit.cache.client import RedisClient, is_cluster, read_once, reads, wrong_type
+from nearhit.cache.client import RedisClient, read_once, reads, wrong_type
 from nearhit.cache.index import as_text
 from nearhit.cache.keys import KeySpace, sha256_hex
 
@@ -104,8 +104,9 @@ class FeedbackStore:
         return self.keys.served(request_id if tenant is None else f"{tenant}\x1f{request_id}")
 
     async def write_served(self) -> None:
-        """Write the queued served records, each kept :data:`SERVED_TTL_S`: all or none (MULTI/EXEC) on one
-        Redis; in a cluster, whose transactions take the keys of one slot only, in a plain pipeline. Each stays
+        """Write the queued served records, each kept :data:`SERVED_TTL_S`, in one plain pipeline (each key's HSET,
+        then its EXPIRE): no transaction, which would span the slots of several keys, and a cluster or a sharded
+        Redis Enterprise database behind its proxy refuses that (``tests/cache/test_slot_safety.py``). Each stays
         queued until its write has an answer: taken off before, feedback on its request sent meanwhile found it
         neither queued nor written yet (a 404 "no served answer" for a request that was served, a loaded machine's)."""
         batch = dict(self._unwritten)
@@ -119,7 +120,7 @@ class FeedbackStore:
                     del self._unwritten[key]
 
     async def _write(self, batch: dict[tuple[str, str], Served]) -> None:
-        async with self.redis.pipeline(transaction=not is_cluster(self.redis)) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             for served in batch.values():
                 mapping = {
                     "doc_id": served.doc_id,
