@@ -265,6 +265,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v191": "nearhit_conversations_v191.jsonl.gz",
     "nearhit-conversations-v192": "nearhit_conversations_v192.jsonl.gz",
     "nearhit-conversations-v193": "nearhit_conversations_v193.jsonl.gz",
+    "nearhit-conversations-v194": "nearhit_conversations_v194.jsonl.gz",
+    "nearhit-conversations-v195": "nearhit_conversations_v195.jsonl.gz",
+    "nearhit-conversations-v196": "nearhit_conversations_v196.jsonl.gz",
+    "nearhit-conversations-v197": "nearhit_conversations_v197.jsonl.gz",
+    "nearhit-conversations-v198": "nearhit_conversations_v198.jsonl.gz",
+    "nearhit-conversations-v199": "nearhit_conversations_v199.jsonl.gz",
+    "nearhit-conversations-v200": "nearhit_conversations_v200.jsonl.gz",
+    "nearhit-conversations-v201": "nearhit_conversations_v201.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
