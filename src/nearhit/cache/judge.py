@@ -9,7 +9,9 @@ single questions nearest its question), judged in a thread, a model call each; t
 (``NEARHIT_CONVERSATION_JUDGE_CUT``, else the folder's ``judge.json``) is served, unless a user's "wrong" verdict
 refuses it (:mod:`nearhit.cache.negatives`). The strict setting and the model check then read its hit as any stage's
 (``SemanticCache._hit_checks``). Not under a wrong-hit bound. The result shows the stage (``context["judge"]``: its p
-and cut) and its time (``timings_ms["judge"]``).
+and cut) and its time (``timings_ms["judge"]``). With a veto (``NEARHIT_CONVERSATION_JUDGE_VETO``, else the folder's
+``judge.json``), it also reads a conversation's hit that the rules served on other turns, and refuses it under the
+veto (:func:`veto`).
 """
 
 from __future__ import annotations
@@ -198,11 +200,11 @@ def build(setting: str | None, cut: float | None, veto: float | None = None) -> 
     return ConversationJudge(folder, chosen, veto=vetoes or None)
 
 
-def _sides(query: Lookup, fields: dict[str, str]) -> tuple[Turns, Turns]:
-    """A candidate's side (its stored turns, then its question) and the query's, as the judge reads them."""
+def _sides(query: Lookup, theirs: conversation.Context | None, asked_before: str) -> tuple[Turns, Turns]:
+    """An entry's side (its stored turns ``theirs``, then its question) and the query's, as the judge reads them: one
+    reading for the candidates it serves and the hits it vetoes."""
     assert query.context is not None
-    theirs = conversation.entry_turns(fields)
-    stored = [*(theirs.turns if theirs is not None else ()), ("user", fields.get("prompt", ""))]
+    stored: Turns = [*(theirs.turns if theirs is not None else ()), ("user", asked_before)]
     return stored, [*query.context.turns, ("user", query.prompt)]
 
 
@@ -237,7 +239,8 @@ async def serve(
     scratch = LookupResult(match=None, threshold=0.0, scope_id=result.scope_id)
     await negatives.refuse_by_feedback(cache, scratch, query.vector, nearest, labelled)
     refused = {c.doc_id for c in scratch.candidates if c.outcome == "rejected_by_feedback"}
-    probabilities = await asyncio.to_thread(judge.probabilities, [_sides(query, fields) for _, fields in nearest])
+    sides = [_sides(query, conversation.entry_turns(fields), fields.get("prompt", "")) for _, fields in nearest]
+    probabilities = await asyncio.to_thread(judge.probabilities, sides)
     verdicts = [Verdict(doc_id, fields, p) for (doc_id, fields), p in zip(nearest, probabilities, strict=True)]
     best = max((v for v in verdicts if v.doc_id not in refused and v.p >= judge.cut), key=lambda v: v.p, default=None)
     if best is not None:
@@ -254,12 +257,10 @@ async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, rows: 
     Redis does. Returns whether the judge was asked (for the lookup's timings)."""
     judge = cache.conversation_judge
     assert judge is not None and judge.veto is not None and query.context is not None and result.answer is not None
-    answer = result.answer
     theirs = await cache.served_turns(result, rows)
     if theirs is not None and (same_turns(query.context, theirs) or digression.left_out(query.context, theirs)):
         return False
-    stored: Turns = [*(theirs.turns if theirs is not None else ()), ("user", answer.prompt)]
-    [p] = await asyncio.to_thread(judge.probabilities, [(stored, [*query.context.turns, ("user", query.prompt)])])
+    [p] = await asyncio.to_thread(judge.probabilities, [_sides(query, theirs, result.answer.prompt)])
     if p < judge.veto:
         strict.refuse(result, f"the conversation judge: p {p:.3f} < veto {judge.veto:g}", by=STAGE)
     else:
