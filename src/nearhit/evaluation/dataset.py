@@ -273,6 +273,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v199": "nearhit_conversations_v199.jsonl.gz",
     "nearhit-conversations-v200": "nearhit_conversations_v200.jsonl.gz",
     "nearhit-conversations-v201": "nearhit_conversations_v201.jsonl.gz",
+    "nearhit-conversations-v202": "nearhit_conversations_v202.jsonl.gz",
+    "nearhit-conversations-v203": "nearhit_conversations_v203.jsonl.gz",
+    "nearhit-conversations-v204": "nearhit_conversations_v204.jsonl.gz",
+    "nearhit-conversations-v205": "nearhit_conversations_v205.jsonl.gz",
+    "nearhit-conversations-v206": "nearhit_conversations_v206.jsonl.gz",
+    "nearhit-conversations-v207": "nearhit_conversations_v207.jsonl.gz",
+    "nearhit-conversations-v208": "nearhit_conversations_v208.jsonl.gz",
+    "nearhit-conversations-v209": "nearhit_conversations_v209.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
