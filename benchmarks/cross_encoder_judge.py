@@ -17,10 +17,12 @@ onnxruntime and scikit-learn (see this file's section in benchmarks/README.md)::
     python benchmarks/cross_encoder_judge.py measure --scores fit_p.jsonl --pairs fit_pairs.txt --sets tune
     python benchmarks/cross_encoder_judge.py onnx --model /tmp/xt64/model --out /tmp/xt64/judge
     python benchmarks/cross_encoder_judge.py neighbours --data fit.jsonl --model /tmp/xt64/model --onnx judge.int8.onnx
+    python benchmarks/cross_encoder_judge.py selfcheck --data fit.jsonl --model /tmp/xt64/model --onnx judge.int8.onnx
 
 A pair's sets: **tune** = -v146 to -v169 dev (never trained on; the cut is chosen there); **train** = the rest of
 FIT's dev splits (fow-cache's and nearhit-conversations' up to -v145; since the forty-seventh and forty-eighth
-sessions' splits, -v170 to -v185 too, which the bundled judge was not trained on); ``validation``
+sessions' splits, -v170 to -v185 too, on which the forty-ninth session's bundled judge was trained; -v186 to -v193
+too since that session's split); ``validation``
 (``conversation_misses.VALIDATION``) is exported and counted once. Each side is exported as the cache reads it
 (:func:`as_served`).
 """
@@ -200,6 +202,48 @@ def stranger_examples(
     return found
 
 
+_CHATTER_BEFORE = ("hi! ", "hey, ", "ok so ", "thanks, ", "hello :) ", "quick one: ")
+_CHATTER_AFTER = (" thanks!", " cheers", " 🙂", " thx", " ty!")
+
+
+def restated(side: Turns, rng: random.Random) -> Turns:
+    """``side`` as its user might send it again: word for word (half the time), or with one change of form only (its
+    user turns' case, their closing punctuation, or small talk before or after one of them): nothing the answer
+    rests on moves."""
+    turns = [tuple(turn) for turn in side]
+    users = [n for n, (role, _) in enumerate(turns) if role == "user"]
+    if not users or rng.random() < 0.5:
+        return turns
+    change = rng.randrange(3)
+    if change == 0:
+        fold = str.lower if rng.random() < 0.5 else (lambda text: text[:1].upper() + text[1:])
+        return [(role, fold(text) if role == "user" else text) for role, text in turns]
+    n = rng.choice(users)
+    role, text = turns[n]
+    if change == 1:
+        text = text.rstrip(".?!") if text[-1:] in ".?!" else text + ("?" if n == users[-1] else ".")
+    elif rng.random() < 0.5:
+        text = rng.choice(_CHATTER_BEFORE) + text
+    else:
+        text = text + rng.choice(_CHATTER_AFTER)
+    return [*turns[:n], (role, text), *turns[n + 1 :]]
+
+
+def self_examples(
+    tokenizer: Any, rows: list[dict[str, Any]], share: float, limit: int, rng: random.Random
+) -> list[tuple[list[int], float]]:
+    """Positives labelled 1: for ``--self-positives`` of ``rows``, one of its sides after itself as sent again
+    (:func:`restated`). The writers' traps change one detail of a side and their should-hits reword it, so without
+    these a side after itself reads as a trap: the judge trained so gave p < 0.1 to 54-67% of the tune sides read
+    against themselves (forty-ninth session), and its veto refused lightly reworded histories."""
+    found = []
+    for r in rows:
+        if rng.random() < share:
+            side = r["a"] if rng.random() < 0.5 else r["b"]
+            found.append((encoded(tokenizer, side, restated(side, rng), limit), 1.0))
+    return found
+
+
 def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
     """Fine-tune the MiniLM body with a fresh one-logit head on the train part (``--subset`` pairs of it, drawn at
     random), each pair once in an order drawn at random (the cheap half of "both orders"), its embeddings and lowest
@@ -227,6 +271,7 @@ def train(data: Path, model_dir: Path, options: argparse.Namespace) -> None:
         for r in rows
     ]
     examples += stranger_examples(tokenizer, rows, pool, options, rng)
+    examples += self_examples(tokenizer, rows, options.self_positives, limit, rng)
     steps = math.ceil(len(examples) * options.epochs / batch)
     trained = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trained, lr=options.lr, weight_decay=0.01)
@@ -396,6 +441,30 @@ def neighbours(
             )
 
 
+def selfcheck(data: Path, model_dir: Path, which: str, cuts: Sequence[float], limit: int, onnx: Path | None) -> None:
+    """What the judge says of a conversation sent again word for word: each side (both of each pair) read after
+    itself, whose right answer is the stored one by construction. A judge that learnt "a side near its stored one is
+    a trap" (the writers' traps change one detail) gives those a low p, and its veto would refuse a conversation
+    its user repeats with a comma changed; printed: how many sides fall under each cut."""
+    import torch
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(2)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    logits = logits_of(model_dir, onnx)
+    sides = [side for r in read_rows(data) if which == "all" or part(r["set"]) == which for side in (r["a"], r["b"])]
+    found = []
+    for start in range(0, len(sides), 32):
+        examples = [(encoded(tokenizer, side, side, limit), 1.0) for side in sides[start : start + 32]]
+        ids, mask, _ = next(_batches(examples, len(examples), tokenizer.pad_token_id))
+        with torch.inference_mode():
+            found += torch.sigmoid(logits(ids, mask)).tolist()
+    print(f"{len(found)} sides, each read after itself; p median {statistics.median(found):.3f}")
+    for cut in cuts:
+        under = sum(value < cut for value in found)
+        print(f"  p < {cut}: {under} ({under / len(found):.1%})")
+
+
 def to_onnx(model_dir: Path, out_dir: Path, limit: int, runs: int) -> None:
     """The model as ONNX, quantized to int8 as the embedder is; one judgement's time on one thread (p50)."""
     import numpy as np
@@ -476,6 +545,12 @@ def main() -> None:
         default=0.0,
         help="for this share of pairs, a negative: the asked side after a random other stored side of its set",
     )
+    tr.add_argument(
+        "--self-positives",
+        type=float,
+        default=0.0,
+        help="add, for this share of pairs, one side after itself sent again (as it was or reformed): same answer",
+    )
     tr.add_argument("--minutes", type=float, default=600.0, help="stop and save after this long")
     sc = commands.add_parser("score", help="p(same answer) of each pair")
     sc.add_argument("--data", type=Path, required=True)
@@ -499,6 +574,13 @@ def main() -> None:
     nb.add_argument("--cuts", type=float, nargs="+", default=[0.95], help="count the strangers served at each")
     nb.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     nb.add_argument("--onnx", type=Path, help="judge with this exported model on onnxruntime instead")
+    sf = commands.add_parser("selfcheck", help="each side read after itself: how many fall under each cut")
+    sf.add_argument("--data", type=Path, required=True)
+    sf.add_argument("--model", type=Path, required=True)
+    sf.add_argument("--sets", choices=("train", "tune", "all"), default="tune")
+    sf.add_argument("--cuts", type=float, nargs="+", default=[0.05, 0.1, 0.2, 0.5])
+    sf.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    sf.add_argument("--onnx", type=Path, help="judge with this exported model on onnxruntime instead")
     ox = commands.add_parser("onnx", help="export to ONNX, quantize to int8, time one judgement")
     ox.add_argument("--model", type=Path, required=True)
     ox.add_argument("--out", type=Path, required=True)
@@ -517,6 +599,8 @@ def main() -> None:
         measure(args.scores, args.pairs, args.sets, args.cuts, args.serve_cuts)
     elif args.command == "neighbours":
         neighbours(args.data, args.model, args.sets, args.k, args.cuts, args.max_tokens, args.onnx)
+    elif args.command == "selfcheck":
+        selfcheck(args.data, args.model, args.sets, args.cuts, args.max_tokens, args.onnx)
     else:
         to_onnx(args.model, args.out, args.max_tokens, args.runs)
 

@@ -260,7 +260,7 @@ async def test_the_bundled_judge_loads_at_its_own_cut_and_serves_a_follow_up_the
     assert not (await cache.lookup(ask(cache, FRIEND, FOLLOW_UP))).hit  # the rules alone miss it
     bundled = judge.build(judge.BUNDLED, None)
     assert bundled is not None and bundled.folder == judge.BUNDLED_FOLDER
-    assert bundled.cut == judge.own_cut(judge.BUNDLED_FOLDER) == 0.986
+    assert bundled.cut == judge.own_cut(judge.BUNDLED_FOLDER) == 0.98
     cache.conversation_judge = bundled
     result = await cache.lookup(ask(cache, FRIEND, FOLLOW_UP))
     assert result.hit and result.answer is not None and result.answer.doc_id == key
@@ -382,23 +382,76 @@ def test_a_veto_needs_a_judge_and_sits_under_its_cut(tmp_path: Path) -> None:
         judge.build(str(folder), 0.9, 0.95)
     built = judge.build(str(folder), 0.9, 0.05)
     assert built is not None and built.veto == 0.05
+    (folder / judge.OWN_CUT).write_text('{"cut": 0.97, "veto": 0.2}')
+    with pytest.raises(ConfigError, match=r"the veto 0\.2 that .*judge\.json names is not under the cut 0\.15"):
+        judge.build(str(folder), 0.15)  # the cut set lower than the file's veto: the file is named, not the setting
 
 
 async def test_the_bundled_judge_vetoes_at_its_own_veto_a_constraint_the_rules_let_through(
     guarded_cache: SemanticCache,
 ) -> None:
-    """A trap of a tune set (nhc146-constraint_added-011, never trained on): the country a move names is what the
+    """A trap of a tune set (nhc149-constraint_added-006, never trained on): a para rider's grade is what the
     answer rests on; the rules serve the stored answer, the shipped judge refuses it under its veto (p ~0.01)."""
     cache = guarded_cache
-    await cache.store(ask(cache, [("user", "moving for work next month"), ("assistant", "OK.")], TAILSCALE), "Yes.")
-    china: Turns = [("user", "moving to China for work next month"), ("assistant", "OK.")]
-    assert (await cache.lookup(ask(cache, china, TAILSCALE))).hit  # the rules alone serve it
+    await cache.store(ask(cache, [("user", "I want to compete with British Dressage."), GREAT], LEVEL), "Intro.")
+    para: Turns = [("user", "I want to compete with British Dressage - I'm a para rider, classified grade II."), GREAT]
+    assert (await cache.lookup(ask(cache, para, LEVEL))).hit  # the rules alone serve it
     bundled = judge.build(judge.BUNDLED, None)
     assert bundled is not None and bundled.veto == judge.own_veto(judge.BUNDLED_FOLDER) == 0.1
     cache.conversation_judge = bundled
-    result = await cache.lookup(ask(cache, china, TAILSCALE))
+    result = await cache.lookup(ask(cache, para, LEVEL))
     assert not result.hit and result.rejected_by == "judge", result.candidates
     assert result.rejection_reason is not None and result.rejection_reason.endswith("< veto 0.1")
 
 
-TAILSCALE = "will tailscale work there?"
+GREAT = ("assistant", "Great goal.")
+LEVEL = "what test level should I start at?"
+
+
+GOAL = ("assistant", "Great goal! Eight weeks is enough time to prepare well.")
+TEN_K: Turns = [("user", "I'm training for my first 10k, the race is in 8 weeks."), GOAL]
+TEN_K_AGAIN: Turns = [("user", "I'm training for my first 10k and the race is 8 weeks away."), GOAL]
+RUNS = "How many days a week should I run?"
+# A conversation sent again: word for word, with a comma or a case changed, small talk added, or lightly reworded.
+SENT_AGAIN: list[tuple[Turns, Turns]] = [
+    (TEN_K, TEN_K),
+    (TEN_K, TEN_K_AGAIN),
+    (TEN_K, [("user", "hi! i'm training for my first 10k, race is in 8 weeks"), GOAL]),
+    (STORED, STORED),
+    (STORED, [("user", "I've made a small beech box with a sliding lid as a gift"), AFTER]),
+    ([("user", "I'm on Python 3.11 with FastAPI")], [("user", "using fastapi, python 3.11")]),
+]
+
+
+def _p_same(bundled: ConversationJudge, stored: Turns, asked: Turns) -> float:
+    question = RUNS if stored[0] == TEN_K[0] else STORED_QUESTION
+    [p] = bundled.probabilities([([*stored, ("user", question)], [*asked, ("user", question)])])
+    return p
+
+
+def test_the_bundled_judge_reads_a_conversation_sent_again_as_the_same_answer() -> None:
+    """The writers' traps change one detail and their should-hits reword, so a judge trained on their pairs alone read
+    a conversation after itself as a trap: the first bundled one gave these p 0.02-0.12, and its veto refused a
+    repeat with a comma changed. The shipped one is trained with such repeats (``--self-positives``): each is over
+    its veto."""
+    bundled = judge.build(judge.BUNDLED, None)
+    assert bundled is not None and bundled.veto is not None
+    for stored, asked in SENT_AGAIN:
+        assert _p_same(bundled, stored, asked) >= bundled.veto, asked
+
+
+@pytest.mark.xfail(strict=True, reason="a short story's light rewording can still fall under the veto (p 0.066)")
+def test_a_short_story_reworded_after_another_reply_is_over_the_veto() -> None:
+    bundled = judge.build(judge.BUNDLED, None)
+    assert bundled is not None and bundled.veto is not None
+    lovely = [TEN_K[0], AFTER], [TEN_K_AGAIN[0], AFTER]
+    assert _p_same(bundled, *lovely) >= bundled.veto
+
+
+async def test_the_bundled_judge_lets_a_lightly_reworded_history_hit(guarded_cache: SemanticCache) -> None:
+    cache = guarded_cache
+    cache.conversation_judge = judge.build(judge.BUNDLED, None)
+    await cache.store(ask(cache, TEN_K, RUNS), "Three to four days a week.")
+    result = await cache.lookup(ask(cache, TEN_K_AGAIN, RUNS))
+    assert result.match == "semantic" and result.context is not None, result.candidates
+    assert result.context[judge.VETO]["p"] >= result.context[judge.VETO]["veto"]  # judged, and over the veto

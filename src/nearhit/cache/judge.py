@@ -133,7 +133,7 @@ BUNDLED: Final = "bundled"
 BUNDLED_FOLDER = Path(__file__).resolve().parent.parent / "models" / "conversation_judge"
 """The shipped judge: its int8 model, tokenizer and ``judge.json`` (the cut chosen for it, and how it was made)."""
 OWN_CUT = "judge.json"
-"""A judge folder's file that names the cut chosen for its model (``{"cut": 0.986, ...}``): used when no
+"""A judge folder's file that names the cut chosen for its model (``{"cut": 0.98, ...}``): used when no
 ``NEARHIT_CONVERSATION_JUDGE_CUT`` is set."""
 
 
@@ -196,8 +196,13 @@ def build(setting: str | None, cut: float | None, veto: float | None = None) -> 
             f"NEARHIT_CONVERSATION_JUDGE={setting} is set without NEARHIT_CONVERSATION_JUDGE_CUT and its folder has no "
             f"{OWN_CUT} naming one: no cut is guessed"
         )
-    vetoes = veto if veto is not None else own_veto(folder)
-    return ConversationJudge(folder, chosen, veto=vetoes or None)
+    own = own_veto(folder) if veto is None else None
+    if own is not None and own >= chosen:  # named apart: the setting's message would name a variable nobody set
+        raise ConfigError(
+            f"NEARHIT_CONVERSATION_JUDGE: the veto {own:g} that {folder / OWN_CUT} names is not under the cut "
+            f"{chosen:g}: set NEARHIT_CONVERSATION_JUDGE_VETO under the cut, or 0 for no veto"
+        )
+    return ConversationJudge(folder, chosen, veto=(veto if veto is not None else own) or None)
 
 
 def _sides(query: Lookup, theirs: conversation.Context | None, asked_before: str) -> tuple[Turns, Turns]:
