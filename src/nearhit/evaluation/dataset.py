@@ -281,6 +281,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v207": "nearhit_conversations_v207.jsonl.gz",
     "nearhit-conversations-v208": "nearhit_conversations_v208.jsonl.gz",
     "nearhit-conversations-v209": "nearhit_conversations_v209.jsonl.gz",
+    "nearhit-conversations-v210": "nearhit_conversations_v210.jsonl.gz",
+    "nearhit-conversations-v211": "nearhit_conversations_v211.jsonl.gz",
+    "nearhit-conversations-v212": "nearhit_conversations_v212.jsonl.gz",
+    "nearhit-conversations-v213": "nearhit_conversations_v213.jsonl.gz",
+    "nearhit-conversations-v214": "nearhit_conversations_v214.jsonl.gz",
+    "nearhit-conversations-v215": "nearhit_conversations_v215.jsonl.gz",
+    "nearhit-conversations-v216": "nearhit_conversations_v216.jsonl.gz",
+    "nearhit-conversations-v217": "nearhit_conversations_v217.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
