@@ -209,7 +209,7 @@ _CHATTER_AFTER = (" thanks!", " cheers", " 🙂", " thx", " ty!")
 def restated(side: Turns, rng: random.Random) -> Turns:
     """``side`` as its user might send it again: word for word (half the time), or with one change of form only (its
     user turns' case, their closing punctuation, or small talk before or after one of them): nothing the answer
-    rests on moves."""
+    rests on moves. all-MiniLM-L6-v2's tokenizer lowercases, so for it a change of case reads as word for word."""
     turns = [tuple(turn) for turn in side]
     users = [n for n, (role, _) in enumerate(turns) if role == "user"]
     if not users or rng.random() < 0.5:

@@ -207,7 +207,7 @@ class Settings(BaseSettings):
     )
     # With a judge: a conversation's hit that the rules served on other turns is refused when the judge's p is under
     # this (under the cut); unset, the folder's judge.json "veto" (bundled: 0.1), else none; 0: none. It costs a
-    # judgement (~5-11 ms) on each such hit.
+    # judgement (~7-22 ms at 64-160 tokens) on each such hit.
     conversation_judge_veto: float | None = Field(
         None, ge=0, lt=1, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE_VETO", "conversation_judge_veto")
     )

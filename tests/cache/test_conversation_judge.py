@@ -412,19 +412,19 @@ GOAL = ("assistant", "Great goal! Eight weeks is enough time to prepare well.")
 TEN_K: Turns = [("user", "I'm training for my first 10k, the race is in 8 weeks."), GOAL]
 TEN_K_AGAIN: Turns = [("user", "I'm training for my first 10k and the race is 8 weeks away."), GOAL]
 RUNS = "How many days a week should I run?"
-# A conversation sent again: word for word, with a comma or a case changed, small talk added, or lightly reworded.
-SENT_AGAIN: list[tuple[Turns, Turns]] = [
-    (TEN_K, TEN_K),
-    (TEN_K, TEN_K_AGAIN),
-    (TEN_K, [("user", "hi! i'm training for my first 10k, race is in 8 weeks"), GOAL]),
-    (STORED, STORED),
-    (STORED, [("user", "I've made a small beech box with a sliding lid as a gift"), AFTER]),
-    ([("user", "I'm on Python 3.11 with FastAPI")], [("user", "using fastapi, python 3.11")]),
+# A conversation sent again (stored turns, asked turns, the question both ask): word for word, with a comma or a case
+# changed, small talk added, or lightly reworded.
+SENT_AGAIN: list[tuple[Turns, Turns, str]] = [
+    (TEN_K, TEN_K, RUNS),
+    (TEN_K, TEN_K_AGAIN, RUNS),
+    (TEN_K, [("user", "hi! i'm training for my first 10k, race is in 8 weeks"), GOAL], RUNS),
+    (STORED, STORED, STORED_QUESTION),
+    (STORED, [("user", "I've made a small beech box with a sliding lid as a gift"), AFTER], STORED_QUESTION),
+    ([("user", "I'm on Python 3.11 with FastAPI")], [("user", "using fastapi, python 3.11")], STORED_QUESTION),
 ]
 
 
-def _p_same(bundled: ConversationJudge, stored: Turns, asked: Turns) -> float:
-    question = RUNS if stored[0] == TEN_K[0] else STORED_QUESTION
+def _p_same(bundled: ConversationJudge, stored: Turns, asked: Turns, question: str) -> float:
     [p] = bundled.probabilities([([*stored, ("user", question)], [*asked, ("user", question)])])
     return p
 
@@ -436,16 +436,15 @@ def test_the_bundled_judge_reads_a_conversation_sent_again_as_the_same_answer() 
     its veto."""
     bundled = judge.build(judge.BUNDLED, None)
     assert bundled is not None and bundled.veto is not None
-    for stored, asked in SENT_AGAIN:
-        assert _p_same(bundled, stored, asked) >= bundled.veto, asked
+    for stored, asked, question in SENT_AGAIN:
+        assert _p_same(bundled, stored, asked, question) >= bundled.veto, asked
 
 
 @pytest.mark.xfail(strict=True, reason="a short story's light rewording can still fall under the veto (p 0.066)")
 def test_a_short_story_reworded_after_another_reply_is_over_the_veto() -> None:
     bundled = judge.build(judge.BUNDLED, None)
     assert bundled is not None and bundled.veto is not None
-    lovely = [TEN_K[0], AFTER], [TEN_K_AGAIN[0], AFTER]
-    assert _p_same(bundled, *lovely) >= bundled.veto
+    assert _p_same(bundled, [TEN_K[0], AFTER], [TEN_K_AGAIN[0], AFTER], RUNS) >= bundled.veto
 
 
 async def test_the_bundled_judge_lets_a_lightly_reworded_history_hit(guarded_cache: SemanticCache) -> None:
