@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-fast browser screenshots install compile lint typecheck format golden bench bench-scale clean help
+.PHONY: demo test test-fast test-native browser screenshots install compile lint typecheck format golden bench bench-scale clean help
 
 # The guards compiled by mypyc (src/nearhit/native.py), opt-in: `make compile`, or COMPILE=1 on any target (then
 # rebuilt when a guard's .py changes, nothing otherwise). Not by default: it costs ~2.5 min of CPU, which would
@@ -59,10 +59,15 @@ WORKERS ?= 3
 IN_WORKERS := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 
 test: $(STAMP) $(BUILT) browser lint typecheck  ## Install what the tests need, start what they need, run them (slowest 15 listed)
-	$(BIN)/pytest $(IN_WORKERS) --durations=15
+	$(BIN)/pytest $(IN_WORKERS) -m "not native" --durations=15
 
 test-fast: $(STAMP) $(BUILT)  ## The inner loop: every test but the slow and the browser ones (WORKERS=0: one process)
-	$(BIN)/pytest $(IN_WORKERS) -m "not slow and not browser"
+	$(BIN)/pytest $(IN_WORKERS) -m "not slow and not browser and not native"
+
+# A fresh mypyc build of the guards, checked against the pure ones: ~3 min of CPU, which kept a fresh clone's
+# `make test` near its 15 minutes, so it runs apart (.ci/run runs it after `make test`).
+test-native: $(STAMP)  ## Compile the guards into a scratch copy with mypyc and check they say what the pure ones say
+	$(BIN)/pytest -m native -p no:cacheprovider tests/guards/test_native_build.py
 
 browser:  ## Install Debian's Chromium for the browser tests (needs root and apt; skipped otherwise)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \

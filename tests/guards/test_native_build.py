@@ -189,6 +189,7 @@ def _in_copy(copy: Path, *args: str, pure: bool = False) -> subprocess.Completed
 
 
 @pytest.mark.slow
+@pytest.mark.native  # `make test-native`, apart from `make test` (its 15 minutes)
 @pytest.mark.timeout(900)  # 76-85 s of CPU, most of it the compile; 171-261 s of wall at load 5-14 on 2 cores
 @pytest.mark.skipif(native._no_compiler() is not None, reason="no C compiler, Python headers or mypyc")
 def test_a_fresh_build_is_imported_and_says_what_the_pure_guards_say(tmp_path: Path) -> None:
