@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from nearhit.cache import context_match
+from nearhit.config import Settings
+from nearhit.embeddings.local import LocalEmbedder
+from tests.api.conftest import serve_on_own_index
 from tests.api.test_ask_stream import ask_stream
 from tests.cache.test_conversation_after_answer import REDO, REPLACE, SHOWER
 from tests.cache.test_conversation_turns import GREETING, RETOLD, STORY
@@ -52,6 +55,19 @@ TRAPS = {
 }
 
 
+# The bundled judge's case (tests/cache/test_conversation_judge.py): a follow-up the rules miss, and its swap.
+SHARE_QUESTION = "How do I share a song or album from Navidrome with a friend who doesn't have an account?"
+FRIEND = turns("My friend doesn't have a Navidrome account", "Do you want to give them one?")
+JELLYFIN = "My friend doesn't have a Jellyfin account"
+FOLLOW_UP = "No, just send them an album. how do I do that?"
+# Strict mode's case (tests/cache/test_conversation_strict.py): a condition added that the default serves.
+BOX = turns("I've made a small beech box with a sliding lid as a gift.", "Good luck with it!")
+BOX_FOR_NEPHEW = turns(
+    "I've made a small beech box with a sliding lid as a gift for my nephew, who's 1.", "Good luck with it!"
+)
+FINISH = "What finish should I use on it?"
+
+
 async def served(live: LiveServer, history: Turns, prompt: str = QUESTION) -> dict[str, Any]:
     """The cache document of one ``/ask/stream`` call (the answer stored before returning)."""
     stream = await ask_stream(live.client, {"prompt": prompt, "history": history, "include_raw": False})
@@ -77,6 +93,31 @@ async def test_ask_stream_matches_conversations_by_meaning(live: LiveServer) -> 
     await live.runtime.telemetry.flush()
     totals = (await live.client.get("/telemetry/summary")).json()["all_time"]
     assert totals["conversation_hits"] == 3 and totals["single_turn_hits"] == 0
+
+
+async def test_strict_with_the_bundled_judge_hits_reworded_histories_and_misses_each_trap(
+    settings: Settings, local_embedder: LocalEmbedder
+) -> None:
+    """Strict mode with the bundled judge (``NEARHIT_CONVERSATION_STRICT=true``,
+    ``NEARHIT_CONVERSATION_JUDGE=bundled``): the fewest traps served of the settings read on unseen sets
+    (docs/conversations.md, "Held-out figures"). Beside the default's cases: a follow-up the rules miss, served by
+    the judge, and a condition added that the default serves, refused by strict mode."""
+    chosen = settings.model_copy(update={"conversation_strict": True, "conversation_judge": "bundled"})
+    async with serve_on_own_index(chosen, local_embedder) as live:
+        await served(live, [], SHARE_QUESTION)  # first: the judge reads a miss's nearest rows, no others stored yet
+        follow_up = await served(live, FRIEND, FOLLOW_UP)
+        assert follow_up["match"] == "semantic" and follow_up["context"]["judge"]["p"] >= 0.98, follow_up
+        assert (await served(live, [{**FRIEND[0], "content": JELLYFIN}, FRIEND[1]], FOLLOW_UP))["match"] is None
+        await served(live, BOX, FINISH)
+        nephew = await served(live, BOX_FOR_NEPHEW, FINISH)
+        assert nephew["match"] is None and nephew["rejected_by"] == "conversation_strict", nephew
+        assert (await served(live, CACHED))["match"] is None
+        exact = await served(live, CACHED)
+        assert exact["match"] == "exact" and "embed" not in exact["timings_ms"]
+        for history in (REWORDED, CHATTER):
+            assert (await served(live, history))["match"] == "semantic", history
+        for name, history in TRAPS.items():
+            assert (await served(live, history))["match"] is None, name
 
 
 async def test_a_bare_reply_matches_only_the_same_offer(live: LiveServer) -> None:

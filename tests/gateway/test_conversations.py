@@ -7,10 +7,17 @@ import httpx
 import pytest
 
 from tests.api.test_conversations import (
+    BOX,
+    BOX_FOR_NEPHEW,
     CACHED,
     CANCEL_COST,
+    CHATTER,
     FACTS_THEN_QUESTION,
+    FINISH,
+    FOLLOW_UP,
+    FRIEND,
     GREETING_THEN_RETOLD,
+    JELLYFIN,
     OVER_TURNS,
     QUESTION,
     REDO,
@@ -18,6 +25,7 @@ from tests.api.test_conversations import (
     REWORDED,
     ROAMING,
     SAYS_IT_ALL,
+    SHARE_QUESTION,
     SHOWER_TURNS,
     STARTER,
     TOLD_AT_ONCE,
@@ -64,6 +72,35 @@ async def chat(gateway: Gateway, client: httpx.AsyncClient, history: Turns, ques
     assert response.status_code == 200, response.text
     await gateway.settled()
     return response.headers["x-nearhit-cache"]
+
+
+async def test_gateway_under_strict_with_the_bundled_judge(serve: ServeGateway) -> None:
+    """Strict mode with the bundled judge, as on ``/ask/stream``
+    (tests/api/test_conversations.py): the judge serves a follow-up the rules miss, strict mode refuses a condition
+    the default serves, a reworded history hits and each trap family misses."""
+    chosen = serve(guards=True, conversation_strict=True, conversation_judge="bundled")
+    async with chosen as gateway, httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as client:
+
+        async def call(history: Turns, question: str) -> str:
+            return await chat(gateway, client, history, question)
+
+        stored = 0
+        for history, question, outcome in [
+            ([], SHARE_QUESTION, "miss"),  # first: the judge reads a miss's nearest rows, no others stored yet
+            (FRIEND, FOLLOW_UP, "hit-semantic"),
+            ([{**FRIEND[0], "content": JELLYFIN}, FRIEND[1]], FOLLOW_UP, "miss"),
+            (BOX, FINISH, "miss"),
+            (BOX_FOR_NEPHEW, FINISH, "miss"),
+            (CACHED, QUESTION, "miss"),
+            (CACHED, QUESTION, "hit-exact"),
+            (REWORDED, QUESTION, "hit-semantic"),
+            (CHATTER, QUESTION, "hit-semantic"),
+            *((history, QUESTION, "miss") for history in TRAPS.values()),
+        ]:
+            assert await call(history, question) == outcome, (history, question)
+            if outcome == "miss":
+                stored += 1
+                await gateway.wait_entries(stored)
 
 
 async def test_gateway_leaves_out_a_greeting_only_the_asker_says(serve: ServeGateway) -> None:

@@ -289,6 +289,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v215": "nearhit_conversations_v215.jsonl.gz",
     "nearhit-conversations-v216": "nearhit_conversations_v216.jsonl.gz",
     "nearhit-conversations-v217": "nearhit_conversations_v217.jsonl.gz",
+    "nearhit-conversations-v218": "nearhit_conversations_v218.jsonl.gz",
+    "nearhit-conversations-v219": "nearhit_conversations_v219.jsonl.gz",
+    "nearhit-conversations-v220": "nearhit_conversations_v220.jsonl.gz",
+    "nearhit-conversations-v221": "nearhit_conversations_v221.jsonl.gz",
+    "nearhit-conversations-v222": "nearhit_conversations_v222.jsonl.gz",
+    "nearhit-conversations-v223": "nearhit_conversations_v223.jsonl.gz",
+    "nearhit-conversations-v224": "nearhit_conversations_v224.jsonl.gz",
+    "nearhit-conversations-v225": "nearhit_conversations_v225.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
