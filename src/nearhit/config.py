@@ -191,6 +191,8 @@ class Settings(BaseSettings):
     # Strict conversations (opt-in): a conversation's hit is refused whenever one side's user turns say something
     # the other side's do not ("I'm on warfarin" added), whether or not the stored answer takes it up
     # (nearhit.cache.strict): fewer wrong answers on an added condition, for fewer hits (docs/conversations.md).
+    # With the judge on, a hit it flags is served when the judge is sure of it (p >= its cut): with both, issue 14's
+    # target met on eight unseen sets (benchmarks/README.md, decision rule 55).
     conversation_strict: bool = Field(
         False, validation_alias=_env("NEARHIT_CONVERSATION_STRICT", "conversation_strict")
     )

@@ -128,19 +128,27 @@ async def test_a_no_leaves_the_miss(guarded_cache: SemanticCache, tmp_path: Path
     assert not [c for c in result.candidates if c.outcome == "served"]
 
 
-async def test_strict_refuses_the_judges_serve_when_a_side_adds_a_condition(
-    guarded_cache: SemanticCache, tmp_path: Path
-) -> None:
+async def test_strict_refuses_unless_the_judge_is_sure(guarded_cache: SemanticCache, tmp_path: Path) -> None:
+    """Strict mode with a judge (decision rule 55): a hit strict mode flags is served when the judge's p for it is at
+    its cut or over, shown as overruled; under it, refused, the reason naming the p. The rules' hit is judged once."""
     cache = guarded_cache
-    judged_by(cache, tmp_path, YES)
-    await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
-    served = await _looked_up(cache, NEPHEW, NEPHEW_QUESTION)  # the judge serves it, strict off
-    assert served.hit and served.context is not None and "judge" in served.context
     cache.conversation_strict = True
-    result = await _looked_up(cache, NEPHEW, NEPHEW_QUESTION)
-    assert not result.hit and result.rejected_by == REFUSED_BY, (result.rejected_by, result.candidates)
-    assert result.rejection_reason is not None and "nephew" in result.rejection_reason
-    assert (await _looked_up(cache)).hit  # nothing added: strict lets the judge's serve through
+    await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    judged_by(cache, tmp_path / "no", NO)
+    refused = await _looked_up(cache, NEPHEW, STORED_QUESTION)  # the rules serve it; strict flags the nephew
+    assert not refused.hit and refused.rejected_by == REFUSED_BY, (refused.rejected_by, refused.candidates)
+    assert refused.rejection_reason is not None and "nephew" in refused.rejection_reason
+    assert "the conversation judge is not sure: p 0.000 < 0.95" in refused.rejection_reason
+    judged_by(cache, tmp_path / "yes", YES)
+    served = await _looked_up(cache, NEPHEW, STORED_QUESTION)
+    assert served.hit and served.context is not None, served.candidates
+    assert "nephew" in served.context[judge.OVERRULED]["strict"] and served.context[judge.OVERRULED]["p"] >= 0.95
+    judge_served = await _looked_up(cache, NEPHEW, NEPHEW_QUESTION)  # the rules miss it, the judge serves it
+    assert judge_served.hit and judge_served.context is not None and judge.STAGE in judge_served.context
+    assert judge.OVERRULED in judge_served.context
+    cache.conversation_judge = None
+    alone = await _looked_up(cache, NEPHEW, STORED_QUESTION)
+    assert not alone.hit and alone.rejected_by == REFUSED_BY  # no judge: strict mode as it was
 
 
 async def test_an_entry_labelled_wrong_is_never_served_by_the_judge(

@@ -95,6 +95,14 @@ def strict_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
+def strict_judged_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """:func:`strict_web_server` with the bundled judge on: a hit strict mode flags is served only when the judge is
+    sure of it (``judge.refuse_strictly``)."""
+    settings = {"NEARHIT_CONVERSATION_STRICT": "true", "NEARHIT_CONVERSATION_JUDGE": "bundled"}
+    yield from _serve(redis_url, tmp_path_factory, settings)
+
+
+@pytest.fixture(scope="session")
 def model_upstream() -> Iterator[FakeUpstream]:
     """The fake OpenAI-compatible server (real HTTP on loopback) behind :func:`verifying_web_server`: its chat model's
     and its check's, each test scripting both (``FakeUpstream.reset``, the check's by its model)."""

@@ -5,6 +5,8 @@ a guard's veto. The beech box is the one of ``tests/cache/test_conversation_stri
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -54,3 +56,21 @@ def test_a_conversation_that_adds_a_condition_is_refused_in_words(
     expect(refused).to_contain_text("rejected by guard 1.000")  # the very same question
     expect(refused).to_contain_text(f'{reason} "{SAID}"')
     expect(refused).to_contain_text("NEARHIT_CONVERSATION_STRICT")
+
+
+def test_with_the_judge_the_refusal_names_its_p(page: Page, strict_judged_web_server: WebServer, tenant: str) -> None:
+    """Strict mode with the bundled judge: the judge is not sure of the nephew's box (p under its cut), so the miss
+    says what the conversation said and the judge's p."""
+    server = strict_judged_web_server
+    open_chat(page, server, tenant)
+    page.click("#new-conversation")
+    conversation = page.locator("#conversation-id").get_attribute("data-id")
+    assert conversation
+    ask(page, f"{BOX}{NEPHEW}.")
+    answer = page.locator("#col-cache [data-role=answer]").inner_text()
+    server.store_in_conversation(tenant, conversation, [("user", f"{BOX}."), ("assistant", answer)], FINISH)
+    ask(page, FINISH)
+    match = page.locator("#col-cache [data-role=match]")
+    expect(match).to_have_attribute("data-kind", "miss")
+    expect(match).to_contain_text(f'(Strict conversations: not served — this conversation said "{SAID}"; the judge not')
+    expect(match).to_contain_text(re.compile(r"the judge not sure: p 0\.\d{3} < 0\.98\)"))

@@ -7,8 +7,9 @@ The model is an ONNX cross-encoder with one logit (trained here by ``benchmarks/
 candidates are the nearest rows in the caller's scope (``CANDIDATES`` by cosine: the first look's KNN rows and the
 single questions nearest its question), judged in a thread, a model call each; the most probable at ``p >= cut``
 (``NEARHIT_CONVERSATION_JUDGE_CUT``, else the folder's ``judge.json``) is served, unless a user's "wrong" verdict
-refuses it (:mod:`nearhit.cache.negatives`). The strict setting and the model check then read its hit as any stage's
-(``SemanticCache._hit_checks``). Not under a wrong-hit bound. The result shows the stage (``context["judge"]``: its p
+refuses it (:mod:`nearhit.cache.negatives`). The model check then reads its hit as any stage's
+(``SemanticCache._hit_checks``); the strict setting refuses a hit only where the judge is not sure of it
+(:func:`refuse_strictly`). Not under a wrong-hit bound. The result shows the stage (``context["judge"]``: its p
 and cut) and its time (``timings_ms["judge"]``). With a veto (``NEARHIT_CONVERSATION_JUDGE_VETO``, else the folder's
 ``judge.json``), it also reads a conversation's hit that the rules served on other turns, and refuses it under the
 veto (:func:`veto`).
@@ -46,6 +47,9 @@ STAGE: Final[Literal["judge"]] = "judge"
 """The stage's name: in the result's ``context``, its ``timings_ms`` and the served candidate's margin."""
 VETO: Final = "judge_veto"
 """The veto's name: in a checked hit's ``context`` (its p and veto) and the lookup's ``timings_ms``."""
+OVERRULED: Final = "strict_overruled"
+"""In a hit's ``context`` when the strict setting flagged it and the judge, sure of it, served it anyway: the spans
+strict mode quoted, the judge's p and cut."""
 
 
 @dataclass(frozen=True)
@@ -271,6 +275,30 @@ async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, rows: 
     else:
         result.context = (result.context or {}) | {VETO: {"p": round(p, 4), "veto": judge.veto}}
     return True
+
+
+async def refuse_strictly(
+    cache: SemanticCache, result: LookupResult, query: Lookup, theirs: conversation.Context | None, why: str
+) -> None:
+    """The strict setting's refusal of a hit it flagged (``why``: :func:`strict.refuses`), unless the judge is sure of
+    the hit: its p at its cut or over serves it anyway. Strict mode refuses on a surface signal (a span one side's
+    user turns say and the other's do not, whether or not it bears on the answer); the judge read both sides. A hit
+    the judge served is its own (p over the cut already); a rules' hit is judged once, its p kept for the veto.
+    Without a judge, or where no conversation is asked (the judge reads nothing else), the refusal stands."""
+    judge = cache.conversation_judge
+    if judge is None or query.context is None or result.answer is None:
+        strict.refuse(result, why)
+        return
+    context = result.context or {}
+    if STAGE in context:
+        p = float(context[STAGE]["p"])
+    else:
+        [p] = await asyncio.to_thread(judge.probabilities, [_sides(query, theirs, result.answer.prompt)])
+    if p < judge.cut:
+        strict.refuse(result, f"{why}; the conversation judge is not sure: p {p:.3f} < {judge.cut:g}")
+        return
+    kept = {VETO: {"p": round(p, 4), "veto": judge.veto}} if STAGE not in context and judge.veto is not None else {}
+    result.context = context | kept | {OVERRULED: {"strict": why, "p": round(p, 4), "cut": judge.cut}}
 
 
 def _served(result: LookupResult, verdict: Verdict, cut: float) -> None:

@@ -783,8 +783,9 @@ class SemanticCache(CacheAdmin):
 
     async def _hit_checks(self, result: LookupResult, query: Lookup, rows: choose.Rows) -> None:
         """Under ``conversation_strict``, refuse a semantic hit where either side is a conversation and one side's
-        user turns say something the other's do not (:func:`strict.refuses`); the one place every stage's hit passes
-        (an exact hit is the very same history: nothing differs). Then, with a check's model (``verifier``), a
+        user turns say something the other's do not (:func:`strict.refuses`), unless a judge is sure of it
+        (:func:`judge.refuse_strictly`); the one place every stage's hit passes (an exact hit is the very same history:
+        nothing differs). Then, with a check's model (``verifier``), a
         conversation's semantic hit is confirmed by it or refused (:func:`verified.check`). With a judge's veto
         (``NEARHIT_CONVERSATION_JUDGE_VETO``), a conversation's hit that rules served is refused under it first
         (:func:`judge.veto`): before the model's call, which costs more."""
@@ -792,9 +793,10 @@ class SemanticCache(CacheAdmin):
             stored = await self.served_turns(result, rows)
             why = strict.refuses(query.prompt, query.context or query.earlier, result.answer.prompt, stored)
             if why is not None:
-                strict.refuse(result, why)
+                await judge.refuse_strictly(self, result, query, stored, why)
         vetoes = self.conversation_judge is not None and self.conversation_judge.veto is not None
-        by_rules = result.match == "semantic" and judge.STAGE not in (result.context or {})
+        judged = result.context or {}
+        by_rules = result.match == "semantic" and judge.STAGE not in judged and judge.VETO not in judged
         if vetoes and by_rules and query.context is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             if await judge.veto(self, result, query, rows):

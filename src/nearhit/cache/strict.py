@@ -10,7 +10,9 @@ turns matched by meaning, or a question standing alone after its turns) is refus
 whichever stage served it (it is read once, where a hit is settled: ``SemanticCache``). A single question's text
 stands for that side's user turns, against the other side's turns told as one question with its follow-up
 (:func:`conversation.told_as_one`: what the cache compares a single question with). An exact hit (the very same
-history) and a semantic hit after the very same user turns are never refused: nothing differs.
+history) and a semantic hit after the very same user turns are never refused: nothing differs. With the conversation
+judge on (``NEARHIT_CONVERSATION_JUDGE``), a conversation's hit this flags is served when the judge is sure of it
+(its p at its cut or over: :func:`nearhit.cache.judge.refuse_strictly`, decision rule 55 in benchmarks/README.md).
 """
 
 from __future__ import annotations

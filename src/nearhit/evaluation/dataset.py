@@ -297,6 +297,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v223": "nearhit_conversations_v223.jsonl.gz",
     "nearhit-conversations-v224": "nearhit_conversations_v224.jsonl.gz",
     "nearhit-conversations-v225": "nearhit_conversations_v225.jsonl.gz",
+    "nearhit-conversations-v226": "nearhit_conversations_v226.jsonl.gz",
+    "nearhit-conversations-v227": "nearhit_conversations_v227.jsonl.gz",
+    "nearhit-conversations-v228": "nearhit_conversations_v228.jsonl.gz",
+    "nearhit-conversations-v229": "nearhit_conversations_v229.jsonl.gz",
+    "nearhit-conversations-v230": "nearhit_conversations_v230.jsonl.gz",
+    "nearhit-conversations-v231": "nearhit_conversations_v231.jsonl.gz",
+    "nearhit-conversations-v232": "nearhit_conversations_v232.jsonl.gz",
+    "nearhit-conversations-v233": "nearhit_conversations_v233.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")

@@ -168,15 +168,18 @@ const MARGINS = {
 const STRICT = "conversation_strict";
 
 /** What the strict setting's reason (``strict.refuses``) says each side said more, in the banner's words: "this
- * conversation said '…'", "the other conversation said '…'" (the stored one); the reason whole if it reads otherwise. */
+ * conversation said '…'", "the other conversation said '…'" (the stored one); the reason whole if it reads otherwise.
+ * With a judge (``judge.refuse_strictly``), its p under its cut follows: "the judge not sure: p 0.123 < 0.98". */
 function strictSaid(reason) {
-  const said = (reason ?? "")
+  const [refusal, judged] = (reason ?? "").split("; the conversation judge is not sure: ");
+  const said = refusal
     .replace(/^strict: /, "")
     .replace(/ \(NEARHIT_CONVERSATION_STRICT\)$/, "")
     .replace(/, which the other side's user turns do not$/, "")
     .replace(/^this conversation says /, "this conversation said ")
     .replace(/(^|, and )the stored one says /, "$1the other conversation said ");
-  return said || "one side's user turns say more than the other's";
+  const told = said || "one side's user turns say more than the other's";
+  return judged ? `${told}; the judge not sure: ${judged}` : told;
 }
 
 // The model's check of a conversation's semantic hit (``REFUSED_BY`` in cache/verified.py, NEARHIT_VERIFY_MODEL).
