@@ -12,6 +12,7 @@ import uvicorn
 from click.testing import CliRunner
 
 from nearhit.cli import main
+from tests.support.ports import free_port
 
 
 @pytest.mark.parametrize(
@@ -85,3 +86,31 @@ def test_serve_on_a_port_in_use_says_so_before_starting(tmp_path: Path, monkeypa
     assert f"nearhit serve --port {port + 1}" in result.output and f"make demo PORT={port + 1}" in result.output
     assert "nearhit on http" not in result.output and "Traceback" not in result.output
     assert not (tmp_path / "redis.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({}, None),
+        ({"NEARHIT_CONVERSATION_STRICT": "true"}, "conversations: strict mode\n"),
+        ({"NEARHIT_CONVERSATION_JUDGE": "bundled"}, "conversations: the conversation judge 'bundled'\n"),
+        (
+            {"NEARHIT_CONVERSATION_STRICT": "true", "NEARHIT_CONVERSATION_JUDGE": "bundled"},
+            "conversations: strict mode with the conversation judge 'bundled' (a hit strict mode flags is served",
+        ),
+    ],
+    ids=["neither", "strict", "judge", "both"],
+)
+def test_serve_says_which_conversation_settings_are_on(
+    env: dict[str, str], said: str | None, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opt-in settings a mistyped ``.env`` line would leave off silently: said at start, beside the URL."""
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    base = {"REDIS_URL": redis_url, "NEARHIT_DATA_DIR": str(tmp_path), "PORT": str(free_port())}
+    result = CliRunner().invoke(main, ["serve"], env=base | env)
+    assert result.exit_code == 0, result.output
+    assert "nearhit on http" in result.output
+    if said is None:
+        assert "conversations:" not in result.output
+    else:
+        assert said in result.output, result.output

@@ -70,6 +70,8 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
         click.echo(f"embedded Redis at {server.url} (data: {config.data_dir})", err=True)
     provider = "simulated LLM (offline)" if config.resolved_llm == "simulated" else f"{config.resolved_llm} LLM"
     click.echo(f"nearhit on http://{host}:{port}  —  {provider}, {config.resolved_embedder} embedder", err=True)
+    if (conversations := _conversation_settings(config)) is not None:
+        click.echo(f"conversations: {conversations}", err=True)
     if config.health_port is not None:
         click.echo(f"health port on http://{config.health_host}:{config.health_port} (/health, /live)", err=True)
     # uvicorn re-raises the SIGTERM it caught once it has shut down; exiting through SystemExit (not the
@@ -94,6 +96,15 @@ def serve(host: str, port: int | None, workers: int, log_level: str) -> None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
         if started is not None:  # only that start: a Redis a later command started in its place keeps running
             redis_server.stop(config.data_dir, only=started)
+
+
+def _conversation_settings(config: Settings) -> str | None:
+    """The opt-in conversation settings in force, said at start (a variable mistyped in a ``.env`` is otherwise
+    silent); None when neither is set."""
+    judge = f"the conversation judge {config.conversation_judge!r}" if config.conversation_judge else None
+    if config.conversation_strict and judge:
+        return f"strict mode with {judge} (a hit strict mode flags is served where the judge is sure of it)"
+    return "strict mode" if config.conversation_strict else judge
 
 
 def _port_from_env() -> int:
