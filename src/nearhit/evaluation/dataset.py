@@ -305,6 +305,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v231": "nearhit_conversations_v231.jsonl.gz",
     "nearhit-conversations-v232": "nearhit_conversations_v232.jsonl.gz",
     "nearhit-conversations-v233": "nearhit_conversations_v233.jsonl.gz",
+    "nearhit-conversations-v234": "nearhit_conversations_v234.jsonl.gz",
+    "nearhit-conversations-v235": "nearhit_conversations_v235.jsonl.gz",
+    "nearhit-conversations-v236": "nearhit_conversations_v236.jsonl.gz",
+    "nearhit-conversations-v237": "nearhit_conversations_v237.jsonl.gz",
+    "nearhit-conversations-v238": "nearhit_conversations_v238.jsonl.gz",
+    "nearhit-conversations-v239": "nearhit_conversations_v239.jsonl.gz",
+    "nearhit-conversations-v240": "nearhit_conversations_v240.jsonl.gz",
+    "nearhit-conversations-v241": "nearhit_conversations_v241.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
