@@ -313,6 +313,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v239": "nearhit_conversations_v239.jsonl.gz",
     "nearhit-conversations-v240": "nearhit_conversations_v240.jsonl.gz",
     "nearhit-conversations-v241": "nearhit_conversations_v241.jsonl.gz",
+    "nearhit-conversations-v242": "nearhit_conversations_v242.jsonl.gz",
+    "nearhit-conversations-v243": "nearhit_conversations_v243.jsonl.gz",
+    "nearhit-conversations-v244": "nearhit_conversations_v244.jsonl.gz",
+    "nearhit-conversations-v245": "nearhit_conversations_v245.jsonl.gz",
+    "nearhit-conversations-v246": "nearhit_conversations_v246.jsonl.gz",
+    "nearhit-conversations-v247": "nearhit_conversations_v247.jsonl.gz",
+    "nearhit-conversations-v248": "nearhit_conversations_v248.jsonl.gz",
+    "nearhit-conversations-v249": "nearhit_conversations_v249.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
