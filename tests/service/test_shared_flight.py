@@ -667,3 +667,33 @@ async def test_a_leader_lets_go_only_of_its_own_lease_in_one_step(
     finally:
         await redis.delete(first.lock, second.lock, first.events, second.events)
         await redis.aclose()
+
+
+async def test_a_miss_does_not_wait_on_a_stalled_redis_for_its_lease(settings: Settings) -> None:
+    """Redis stalls (no reply, no reset) as a miss claims its lease: the miss's LLM call starts within ``CLAIM_S``,
+    answered by this process alone. Before, it waited the client's whole time-out first (``NEARHIT_REDIS_TIMEOUT``:
+    2 s by default, the 30 s the benchmarks set: the 30 s a leader's client waited)."""
+    direct = await bootstrap.connect_redis(settings)
+    address = direct.connection_pool.connection_kwargs
+    await direct.aclose()
+    async with StallingProxy().running(address["host"], address["port"]) as proxy:
+        own = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{proxy.port}/0", "redis_timeout": 5.0})
+        stalling = await bootstrap.connect_redis(own)  # the service's client: its time-outs, its pool
+        try:
+            flights = SharedFlights(lambda: stalling, KeySpace(settings.index_name))
+
+            async def llm() -> AsyncIterator[LLMEvent]:
+                yield TextChunk("Answered without the lease.")
+                yield StreamEnd(Usage(3, 4), "stop", "m")
+
+            proxy.silent = True
+            started = asyncio.get_running_loop().time()
+            async with asyncio.timeout(10):
+                got = await _events(flights.produce(f"scope:{uuid.uuid4().hex}:options", llm, _stored))
+            waited = asyncio.get_running_loop().time() - started
+            assert waited < 1.5, f"the miss waited {waited:.2f} s on the stalled Redis"
+            assert [e.text for e in got if isinstance(e, TextChunk)] == ["Answered without the lease."]
+            assert (flights.led, flights.followed) == (1, 0)
+        finally:
+            proxy.silent = False
+            await stalling.aclose()

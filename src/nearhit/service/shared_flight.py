@@ -41,6 +41,11 @@ RENEW_S = 1.0
 LISTEN_MS = 2_000  # a follower's "still listening", renewed four times as often as it lapses
 LINGER_MS = 3_000  # after the end: a miss looked up before the store joins (reads the answer) rather than leads
 SILENCE_S = 10.0  # a follower that hears nothing for this long calls the LLM itself
+CLAIM_S = 0.5
+"""How long a miss waits for its lease before its LLM call (a claim takes ~1 ms): a Redis that stalls longer (its
+time-out, ``NEARHIT_REDIS_TIMEOUT``, may be 30 s) is not waited for; the call is this process's alone. A lease
+that Redis granted after all is never renewed: another process's miss that follows it calls the LLM itself once it
+lapses (``LEASE_MS``)."""
 _POLL_MS = 200
 _RENEW_IF_OURS = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
@@ -172,16 +177,18 @@ class SharedFlights:
         lingers: Callable[[Sequence[LLMEvent]], bool],
     ) -> AsyncGenerator[LLMEvent, None]:
         """The events of the generation for ``key``: this process's own, or the leader's read from Redis.
-        Without Redis (down, or not connected yet) the generation is simply this process's. A led generation
-        whose events ``lingers`` accepts stays ``LINGER_MS`` after its end for a miss looked up before its store;
-        any other (cut, refused, not to be stored) is gone at its end: a retry reaches the model again."""
+        Without Redis (down, not connected yet, or no lease within ``CLAIM_S``) the generation is simply this
+        process's. A led generation whose events ``lingers`` accepts stays ``LINGER_MS`` after its end for a miss
+        looked up before its store; any other (cut, refused, not to be stored) is gone at its end: a retry reaches
+        the model again."""
         redis = self._redis()
         digest = sha256_hex(key)[:32]
         token = uuid.uuid4().hex
         flight = FlightKeys.of(self._keys, digest, token)
         try:
-            held = None if redis is None else await _claim(redis, flight.lock, token)
-        except (RedisError, OSError):
+            async with asyncio.timeout(CLAIM_S):
+                held = None if redis is None else await _claim(redis, flight.lock, token)
+        except (RedisError, OSError, TimeoutError):
             held, redis = None, None
         if held is None:
             async with contextlib.aclosing(self._lead(_Generation(redis, flight, token, start, lingers))) as led:
