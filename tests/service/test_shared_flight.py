@@ -697,3 +697,79 @@ async def test_a_miss_does_not_wait_on_a_stalled_redis_for_its_lease(settings: S
         finally:
             proxy.silent = False
             await stalling.aclose()
+
+
+async def test_a_lease_granted_after_its_claim_gave_up_is_let_go(settings: Settings) -> None:
+    """Redis stalls as a miss claims its lease, then answers: the miss called the LLM alone after ``CLAIM_S``, and the
+    lease Redis granted it late is let go in the background as soon as Redis answers, not left for a miss in another
+    process to wait on until it lapses (``LEASE_MS``, 5 s)."""
+    direct = await bootstrap.connect_redis(settings)
+    address = direct.connection_pool.connection_kwargs
+    keys = KeySpace(settings.index_name)
+    flight = f"scope:{uuid.uuid4().hex}:options"
+    lock = keys.flight_lock(sha256_hex(flight)[:32])
+    async with StallingProxy().running(address["host"], address["port"]) as proxy:
+        own = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{proxy.port}/0", "redis_timeout": 5.0})
+        stalling = await bootstrap.connect_redis(own)
+        flights = SharedFlights(lambda: stalling, keys)
+        try:
+
+            async def llm() -> AsyncIterator[LLMEvent]:
+                yield TextChunk("Answered while Redis stalled.")
+                yield StreamEnd(Usage(3, 4), "stop", "m")
+
+            proxy.held = True
+            got = await _events(flights.produce(flight, llm, _stored))
+            assert [e.text for e in got if isinstance(e, TextChunk)] == ["Answered while Redis stalled."]
+            proxy.held = False  # the claim reaches Redis now and is granted; the release follows it
+            answered = asyncio.get_running_loop().time()
+
+            async def let_go() -> bool:
+                return not await direct.exists(lock)
+
+            await eventually(let_go, timeout=2.0)
+            assert asyncio.get_running_loop().time() - answered < shared_flight.LEASE_MS / 1000 - 2
+        finally:
+            proxy.held = False
+            await flights.close()
+            await stalling.aclose()
+            await direct.delete(lock)
+            await direct.aclose()
+
+
+async def test_a_leaders_answer_ends_when_its_llm_does_while_redis_stalls(settings: Settings) -> None:
+    """Redis stalls after a leader claimed its lease, mid-answer: the leader's own stream ends with its LLM's last
+    event, not once the events and the lease release reached Redis (each waiting the client's time-out: 5 s here,
+    the benchmarks' 30 s held the gateway's ``[DONE]`` for a minute)."""
+    direct = await bootstrap.connect_redis(settings)
+    address = direct.connection_pool.connection_kwargs
+    await direct.aclose()
+    async with StallingProxy().running(address["host"], address["port"]) as proxy:
+        own = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{proxy.port}/0", "redis_timeout": 5.0})
+        stalling = await bootstrap.connect_redis(own)
+        flights = SharedFlights(lambda: stalling, KeySpace(settings.index_name))
+        go_on = asyncio.Event()
+        try:
+
+            async def llm() -> AsyncIterator[LLMEvent]:
+                yield TextChunk("Begun with Redis, ")
+                await go_on.wait()
+                yield TextChunk("ended without it.")
+                yield StreamEnd(Usage(3, 4), "stop", "m")
+
+            texts: list[str] = []
+            async with asyncio.timeout(20):
+                async for event in flights.produce(f"scope:{uuid.uuid4().hex}:options", llm, _stored):
+                    if isinstance(event, TextChunk):
+                        texts.append(event.text)
+                    if len(texts) == 1 and not go_on.is_set():
+                        proxy.silent = True
+                        go_on.set()
+                        stalled = asyncio.get_running_loop().time()
+                ended = asyncio.get_running_loop().time() - stalled
+            assert texts == ["Begun with Redis, ", "ended without it."] and flights.led == 1
+            assert ended < 1.0, f"the answer ended {ended:.2f} s after its LLM's, waiting on the stalled Redis"
+        finally:
+            proxy.silent = False
+            await flights.close()
+            await stalling.aclose()

@@ -1,5 +1,6 @@
 """A TCP proxy in front of Redis that can go silent: it stops passing bytes either way and closes nothing, as a
-NAT or a load balancer does when it drops an idle flow (no FIN, no RST reaches either end)."""
+NAT or a load balancer does when it drops an idle flow (no FIN, no RST reaches either end). Or it holds every byte
+while ``held`` (a Redis that stalls, then answers): what was sent meanwhile arrives when it is let go, in order."""
 
 from __future__ import annotations
 
@@ -11,12 +12,26 @@ from collections.abc import AsyncIterator
 class StallingProxy:
     def __init__(self) -> None:
         self.silent = False
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self.port = 0
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def held(self) -> bool:
+        return not self._flowing.is_set()
+
+    @held.setter
+    def held(self, value: bool) -> None:
+        if value:
+            self._flowing.clear()
+        else:
+            self._flowing.set()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 if not self.silent:  # once silent, what arrives is swallowed: the flow is gone
                     writer.write(data)
                     await writer.drain()

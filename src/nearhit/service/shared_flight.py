@@ -44,8 +44,8 @@ SILENCE_S = 10.0  # a follower that hears nothing for this long calls the LLM it
 CLAIM_S = 0.5
 """How long a miss waits for its lease before its LLM call (a claim takes ~1 ms): a Redis that stalls longer (its
 time-out, ``NEARHIT_REDIS_TIMEOUT``, may be 30 s) is not waited for; the call is this process's alone. A lease
-that Redis granted after all is never renewed: another process's miss that follows it calls the LLM itself once it
-lapses (``LEASE_MS``)."""
+that Redis granted after all is let go in the background once Redis answers (:meth:`SharedFlights._let_go`), else
+it lapses unrenewed (``LEASE_MS``): another process's miss that follows it calls the LLM itself then."""
 _POLL_MS = 200
 _RENEW_IF_OURS = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
@@ -164,6 +164,7 @@ class SharedFlights:
         self.followed = 0  # flights this process read from another's generation
         self._outliving: set[_Generation] = set()  # calls left by this process's requests, kept for followers
         self._running: set[_Generation] = set()
+        self._letting_go: set[asyncio.Task[None]] = set()  # leases claimed without a reply in time (_let_go)
 
     @property
     def running(self) -> int:
@@ -189,6 +190,8 @@ class SharedFlights:
             async with asyncio.timeout(CLAIM_S):
                 held = None if redis is None else await _claim(redis, flight.lock, token)
         except (RedisError, OSError, TimeoutError):
+            assert redis is not None
+            self._let_go(redis, flight, token)
             held, redis = None, None
         if held is None:
             async with contextlib.aclosing(self._lead(_Generation(redis, flight, token, start, lingers))) as led:
@@ -214,9 +217,19 @@ class SharedFlights:
             passed.append(heard)
             yield heard
 
+    def _let_go(self, redis: RedisClient, flight: FlightKeys, token: str) -> None:
+        """A claim whose reply did not come in time (or failed) may have been granted all the same: its lease is let
+        go in the background when Redis answers. This process calls the LLM without it and never renews it, so a
+        miss in another process that found it would otherwise wait on it until it lapses (``LEASE_MS``)."""
+        task = asyncio.create_task(_release(redis, flight, token, linger_ms=None))
+        self._letting_go.add(task)
+        task.add_done_callback(self._letting_go.discard)
+
     async def close(self) -> None:
         """Stop the calls kept for followers in other processes (this process is stopping): told so, they go on
-        by themselves."""
+        by themselves. A lease still being let go is left to lapse."""
+        for task in list(self._letting_go):
+            task.cancel()
         outliving = list(self._outliving)
         for generation in outliving:
             await generation.stop()
@@ -367,12 +380,18 @@ class _Generation:
             publisher.add(_failed(exc))
         else:
             publisher.add({"kind": "done"})
+        linger = LINGER_MS if error is None and lingers(self._received) else None
+        if linger is not None:
+            # A whole answer lingers for misses that join it anyway: its readers end now, not once Redis has the last
+            # of it (a Redis that stalls would hold the leader's own stream, and the gateway's ``[DONE]``, for its
+            # time-out). A failed or cut one is let go first: a retry at once never joins it.
+            self._end(error)
         try:  # a second cancel (stopped again while Redis is slow) cuts this short: the lease then lapses
             await publisher.close()
-            linger = LINGER_MS if error is None and lingers(self._received) else None
             await _release(self._redis, self._flight, token, linger_ms=linger)
         finally:  # ended whatever happens: its watcher and its readers wait for that
-            self._end(error)
+            if not self.ended:
+                self._end(error)
         if error is not None and not isinstance(error, Exception):
             raise error
 
