@@ -181,3 +181,57 @@ async def test_a_dropped_index_is_a_miss_and_is_made_again(settings: Settings, l
             await drop_index(cache.redis, cache.spec.name, delete_entries=True)
     finally:
         await _closed(runtime)
+
+
+HISTORY = [
+    {"role": "user", "content": "I've made a small beech box with a sliding lid as a gift."},
+    {"role": "assistant", "content": "That sounds lovely, well done."},
+]
+FOLLOW_UP = "What finish should I use on it?"
+
+
+async def test_a_killed_redis_a_conversation_with_strict_mode_and_the_judge_answers_from_the_llm(
+    settings: Settings, local_embedder: LocalEmbedder, tmp_path: Path
+) -> None:
+    """Issue 14's settings on (strict mode, the bundled judge): Redis killed, a conversation's follow-up through
+    ``/ask``, ``/ask/stream`` and the gateway still answers from the LLM, told degraded (the judge's candidates are
+    read from Redis: none, and no error of its own); Redis back, the same follow-up hits again."""
+    server, _ = redis_server.ensure_running(tmp_path)
+    update = {
+        "redis_url": server.url,
+        "redis_timeout": 1.0,
+        "conversation_strict": True,
+        "conversation_judge": "bundled",
+    }
+    own = settings.model_copy(update=update)
+    runtime = Runtime(own, local_embedder, fast_llm())
+    asked = {"prompt": FOLLOW_UP, "history": HISTORY, "include_raw": False}
+    messages = [*HISTORY, {"role": "user", "content": FOLLOW_UP}]
+    try:
+        async with serve(own, runtime) as live:
+            assert (await runtime.cache()).conversation_judge is not None
+            await ask_stream(live.client, asked)
+            await settled(runtime)
+            os.kill(server.pid, signal.SIGKILL)
+            await eventually(lambda: not redis_server.pid_alive(server.pid), interval=0.02)
+
+            reply = (await live.client.post("/ask", json=asked | {"include_raw": True})).json()
+            assert reply["raw"]["status"] == "done" and reply["cache"]["status"] == "degraded", reply
+            done = completes(await ask_stream(live.client, asked))
+            assert done["cache"]["status"] == "degraded" and done["cache"]["completion_tokens"] > 0, done
+            for stream in (False, True):
+                body = {"model": "gpt-4o", "messages": messages, "stream": stream}
+                response = await live.client.post("/v1/chat/completions", json=body)
+                assert response.status_code == 200 and response.headers["x-nearhit-cache"] == "degraded"
+                assert response.text
+
+            redis_server.ensure_running(tmp_path)
+
+            async def hits() -> bool:
+                stream = await ask_stream(live.client, asked)
+                return completes(stream)["cache"].get("outcome") == "exact"
+
+            await eventually(hits, timeout=10, interval=0.2)  # the conversation stored before the kill
+    finally:
+        await _closed(runtime)
+        redis_server.stop(tmp_path)
