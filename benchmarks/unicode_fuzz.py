@@ -1,7 +1,7 @@
 """Hostile Unicode through the readings: every exception a mutated dev text raises, deduplicated by where it raised.
 
 Texts are the prompts and turns of the dev splits of the question sets open for tuning (``tests.support.golden``'s
-``SETS``) and of ``nearhit-conversations`` up to ``-v225`` (never a test split, never a newer set). Each text is
+``SETS``) and of ``nearhit-conversations`` up to ``-v233`` (never a test split, never a newer set). Each text is
 mutated several ways (seeded): letters swapped for a Turkish dotted/dotless i (İ ı), a long s (ſ), the Kelvin sign
 (U+212A), ß/ẞ, ligatures (ﬁ ﬂ); digits swapped for fullwidth, Arabic-Indic, superscript, circled and Ethiopic digits;
 zero-width joiners and non-joiners, soft hyphens and direction marks inserted; combining accents after letters and
@@ -46,7 +46,7 @@ from nearhit.guards.numbers import all_dates, quantities
 from nearhit.guards.text import analyse, expand_short_forms, folded_words, tokens_of
 
 QUESTION_SETS = ("questions", "nearhit", *(f"nearhit-v{number}" for number in range(2, 44)))
-NEWEST_CONVERSATIONS = 225
+NEWEST_CONVERSATIONS = 233
 """The newest conversation set read: none after it (held out)."""
 
 
