@@ -16,7 +16,7 @@ from onnx import TensorProto, helper, save
 from nearhit import evaluation
 from nearhit.cache import SemanticCache, judge
 from nearhit.cache.judge import ConversationJudge
-from nearhit.cache.judge_input import MAX_TOKENS
+from nearhit.cache.judge_input import MAX_TOKENS, pair_ids, rendered
 from nearhit.cache.results import LookupResult
 from nearhit.cache.strict import REFUSED_BY
 from nearhit.config import Settings, load_settings
@@ -462,3 +462,51 @@ async def test_the_bundled_judge_lets_a_lightly_reworded_history_hit(guarded_cac
     result = await cache.lookup(ask(cache, TEN_K_AGAIN, RUNS))
     assert result.match == "semantic" and result.context is not None, result.candidates
     assert result.context[judge.VETO]["p"] >= result.context[judge.VETO]["veto"]  # judged, and over the veto
+
+
+class _Spied:
+    """The judge's tokenizer, counting the characters of each text it encodes."""
+
+    def __init__(self, tokenizer: object) -> None:
+        self.tokenizer, self.encoded = tokenizer, []  # type: list[int]
+
+    def encode(self, text: str, add_special_tokens: bool = True) -> object:
+        self.encoded.append(len(text))
+        return self.tokenizer.encode(text, add_special_tokens=add_special_tokens)  # type: ignore[attr-defined]
+
+
+def test_a_long_history_is_encoded_by_its_tail_with_the_same_ids() -> None:
+    """A side's ids are its last ``MAX_TOKENS`` or more (all the pair keeps of it), encoded from its end: the same ids
+    as the whole side's, whatever it holds (accents, CJK, a 120-letter word, a control character between two
+    letters, which BERT joins), and a history of 100,000 characters is not encoded whole (it took ~300 ms a side)."""
+    bundled = ConversationJudge(judge.BUNDLED_FOLDER, 0.98)
+    whole = open_tokenizer(judge.BUNDLED_FOLDER / "tokenizer.json")
+    words = [
+        "Café",
+        "naïve",
+        "don't",
+        "£1,000",
+        "日本語",
+        "x" * 120,
+        "e.g.",
+        "a\x1fb",
+        "🙂",
+        "tab\there",
+        "line\nbreak",
+    ]
+    spied = _Spied(bundled._tokenizer)
+    bundled._tokenizer = spied
+    for turns in (3, 40, 1_200):
+        side: Turns = [
+            ("user" if n % 2 == 0 else "assistant", " ".join(words[(n + k) % len(words)] for k in range(1 + n % 9)))
+            for n in range(turns)
+        ]
+        stored, asked = [*side, ("user", "What now?")], [*side[1:], ("user", "And then?")]
+        ids = [whole.encode(rendered(s), add_special_tokens=False).ids for s in (stored, asked)]
+        cls, sep = whole.token_to_id("[CLS]"), whole.token_to_id("[SEP]")
+        spied.encoded.clear()
+        assert bundled.ids(stored, asked) == pair_ids(*ids, cls, sep, MAX_TOKENS)
+        tail = bundled.side_ids(rendered(stored))  # the very tokens the whole side ends with, not only those kept
+        assert len(tail) >= min(MAX_TOKENS, len(ids[0])) and tail == ids[0][len(ids[0]) - len(tail) :]
+        if turns == 1_200:  # its end only
+            assert len(rendered(stored)) > 10 * judge.TAIL_CHARS and max(spied.encoded) <= 4 * judge.TAIL_CHARS

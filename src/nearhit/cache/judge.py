@@ -21,6 +21,7 @@ import asyncio
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
@@ -47,6 +48,12 @@ STAGE: Final[Literal["judge"]] = "judge"
 """The stage's name: in the result's ``context``, its ``timings_ms`` and the served candidate's margin."""
 VETO: Final = "judge_veto"
 """The veto's name: in a checked hit's ``context`` (its p and veto) and the lookup's ``timings_ms``."""
+TAIL_CHARS = 2_000
+"""How much of a side's end is encoded first (:meth:`ConversationJudge.side_ids`): more than the
+:data:`~nearhit.cache.judge_input.MAX_TOKENS` tokens the judge reads of it in an ordinary chat; four times more each
+time it holds fewer."""
+_WORD_BREAK = re.compile(r"[ \t\n\r]")
+"""Where BERT's tokenizer always splits (its normaliser removes other control characters, which tokens may span)."""
 OVERRULED: Final = "strict_overruled"
 """In a hit's ``context`` when the strict setting flagged it and the judge, sure of it, served it anyway: the spans
 strict mode quoted, the judge's p and cut."""
@@ -94,6 +101,9 @@ class ConversationJudge:
             missing = [name for name, value in special.items() if value is None]
             raise ConfigError(f"NEARHIT_CONVERSATION_JUDGE: {vocab} has no {', '.join(missing)} token")
         self._cls, self._sep = special["[CLS]"], special["[SEP]"]
+        # BERT's WordPiece (the bundled judge's): no token spans a space, so a side's tail encodes as its end does.
+        pieces = (self._tokenizer.normalizer, self._tokenizer.pre_tokenizer, self._tokenizer.model)
+        self._tails = [type(piece).__name__ for piece in pieces] == ["BertNormalizer", "BertPreTokenizer", "WordPiece"]
         try:
             self._session = open_session(model, threads)
         except Exception as exc:
@@ -110,8 +120,26 @@ class ConversationJudge:
 
     def ids(self, stored: Turns, asked: Turns) -> list[int]:
         """The token ids of one pair, as the training script encodes it (:func:`judge_input.pair_ids`)."""
-        a, b = (self._tokenizer.encode(rendered(side), add_special_tokens=False).ids for side in (stored, asked))
+        a, b = (self.side_ids(rendered(side)) for side in (stored, asked))
         return pair_ids(a, b, self._cls, self._sep, MAX_TOKENS)
+
+    def side_ids(self, text: str) -> list[int]:
+        """The token ids of a rendered side: its last :data:`MAX_TOKENS` or more, which is all that
+        :func:`judge_input.pair_ids` keeps of it (all of them when it has fewer). A long history is not encoded whole
+        (100,000 characters took ~300 ms a side, on a hit's path under the veto): its end is, from a space, where
+        BERT's tokenizer always splits, so the tail's ids are the text's last ones. A tokenizer of another kind
+        encodes the whole side."""
+        chars = TAIL_CHARS
+        while self._tails and chars < len(text):
+            space = _WORD_BREAK.search(text, len(text) - chars)
+            if space is None:
+                break
+            ids: list[int] = self._tokenizer.encode(text[space.start() :], add_special_tokens=False).ids
+            if len(ids) >= MAX_TOKENS:
+                return ids
+            chars *= 4
+        whole: list[int] = self._tokenizer.encode(text, add_special_tokens=False).ids
+        return whole
 
     def probabilities(self, pairs: list[tuple[Turns, Turns]]) -> list[float]:
         """p(same answer) of each (stored, asked) pair (blocking: run it in a thread). Each pair in a call of its
