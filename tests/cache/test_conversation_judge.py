@@ -510,3 +510,20 @@ def test_a_long_history_is_encoded_by_its_tail_with_the_same_ids() -> None:
         assert len(tail) >= min(MAX_TOKENS, len(ids[0])) and tail == ids[0][len(ids[0]) - len(tail) :]
         if turns == 1_200:  # its end only
             assert len(rendered(stored)) > 10 * judge.TAIL_CHARS and max(spied.encoded) <= 4 * judge.TAIL_CHARS
+
+
+async def test_the_judge_never_serves_a_stored_conversation_too_long_to_compare(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    """A stored conversation over ``MAX_COMPARED_WORDS`` is served only its exact repeat, by the judge too: it reads
+    160 tokens of a pair, and strict mode would then compare the whole turns (seconds of difflib on the event loop).
+    A judge that says yes to everything serves the same story told short, not told at length."""
+    cache = guarded_cache
+    judged_by(cache, tmp_path, YES)
+    aside = "The lid slides in a groove I cut with a router, and the corners are finger joints I glued up. "
+    long: Turns = [turn for n in range(60) for turn in (("user", f"{aside}({n})"), AFTER)] + STORED
+    await cache.store(ask(cache, long, STORED_QUESTION), "Food-safe oil.")
+    assert not (await _looked_up(cache)).hit
+    await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil, told short.")
+    served = await _looked_up(cache)
+    assert served.hit and served.answer is not None and served.answer.response == "Food-safe oil, told short."

@@ -268,7 +268,9 @@ async def serve(
         async with cache._redis_errors():
             knn = conversation_lookup.alone_knn(cache, query.vector, spec, query.alone, CANDIDATES)
             rows += await cache._knn(spec, knn)
-    unique = {doc_id: fields for doc_id, fields in rows}
+    # A stored conversation too long to compare word by word is served only its exact repeat, by the judge too: it
+    # reads 160 tokens of the pair, and strict mode would compare the whole turns after it (conversation.comparable).
+    unique = {doc_id: fields for doc_id, fields in rows if _comparable(fields)}
     nearest = sorted(unique.items(), key=lambda row: -entry.similarity(row[1]))[:CANDIDATES]
     if not nearest:
         return False
@@ -314,8 +316,8 @@ async def refuse_strictly(
     the judge served is its own (p over the cut already); a rules' hit is judged once, its p kept for the veto.
     Without a judge, or where no conversation is asked (the judge reads nothing else), the refusal stands."""
     judge = cache.conversation_judge
-    if judge is None or query.context is None or result.answer is None:
-        strict.refuse(result, why)
+    if judge is None or query.context is None or result.answer is None or why.startswith(strict.TOO_LONG):
+        strict.refuse(result, why)  # the judge reads 160 tokens of a pair: never all of turns too long to compare
         return
     context = result.context or {}
     if STAGE in context:
@@ -327,6 +329,12 @@ async def refuse_strictly(
         return
     kept = {VETO: {"p": round(p, 4), "veto": judge.veto}} if STAGE not in context and judge.veto is not None else {}
     result.context = context | kept | {OVERRULED: {"strict": why, "p": round(p, 4), "cut": judge.cut}}
+
+
+def _comparable(fields: dict[str, str]) -> bool:
+    """Whether an entry is a single question or a conversation short enough to compare (``MAX_COMPARED_WORDS``)."""
+    theirs = conversation.entry_turns(fields)
+    return theirs is None or conversation.comparable(theirs)
 
 
 def _served(result: LookupResult, verdict: Verdict, cut: float) -> None:

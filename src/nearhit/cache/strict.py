@@ -23,8 +23,10 @@ from nearhit.cache import conversation
 from nearhit.cache.conversation import Context
 from nearhit.cache.results import Candidate, LookupResult
 
-__all__ = ["REFUSED_BY", "refuse", "refuses"]
+__all__ = ["REFUSED_BY", "TOO_LONG", "refuse", "refuses"]
 
+TOO_LONG = "strict: the earlier turns are too long to compare"
+"""How a strict refusal of turns over ``conversation.MAX_COMPARED_WORDS`` opens: no judge overrules it."""
 REFUSED_BY = "conversation_strict"
 """The ``rejected_by`` (and the inspector's ``guard``) of a hit the strict setting refuses."""
 
@@ -35,6 +37,10 @@ def refuses(question: str, turns: Context | None, asked: str, stored: Context | 
     None when neither side has turns, or when neither says more (the same user turns, or a rewording)."""
     if turns is None and stored is None:
         return None
+    if not all(conversation.comparable(side) for side in (turns, stored) if side is not None):
+        # Never compared word by word (difflib's time is quadratic in the words: 100,000 characters held the event
+        # loop for seconds); no stage serves such a conversation more than its exact repeat.
+        return f"{TOO_LONG} (over {conversation.MAX_COMPARED_WORDS:,} words) (NEARHIT_CONVERSATION_STRICT)"
     if turns is not None and stored is not None:
         mine, theirs = conversation.users_said(turns), conversation.users_said(stored)
     else:
