@@ -468,7 +468,8 @@ class _Spied:
     """The judge's tokenizer, counting the characters of each text it encodes."""
 
     def __init__(self, tokenizer: object) -> None:
-        self.tokenizer, self.encoded = tokenizer, []  # type: list[int]
+        self.tokenizer = tokenizer
+        self.encoded: list[int] = []
 
     def encode(self, text: str, add_special_tokens: bool = True) -> object:
         self.encoded.append(len(text))

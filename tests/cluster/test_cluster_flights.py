@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from nearhit.cache.keys import KeySpace, sha256_hex
@@ -16,14 +16,11 @@ from nearhit.config import load_settings
 from nearhit.llm.base import LLMEvent, StreamEnd, TextChunk, Usage
 from nearhit.llm.errors import LLMError
 from nearhit.redis_cluster import LocalTopology
-from nearhit.service import bootstrap, shared_flight, storing
+from nearhit.service import bootstrap, shared_flight
 from nearhit.service.shared_flight import SharedFlights
+from tests.service.test_shared_flight import _stored
 from tests.support.slot_guard import SlotGuard
 from tests.support.waiting import eventually
-
-
-def _stored(events: Sequence[LLMEvent]) -> bool:
-    return storing.not_to_replay(events, {}) is None
 
 
 async def test_a_flight_is_led_once_and_followed_on_the_cluster(local_cluster: LocalTopology, tmp_path: Path) -> None:
@@ -47,8 +44,7 @@ async def test_a_flight_is_led_once_and_followed_on_the_cluster(local_cluster: L
 
     async def follow() -> list[LLMEvent]:
         await begun.wait()
-        events = [event async for event in follower.produce(flight, llm, _stored)]
-        return events
+        return [event async for event in follower.produce(flight, llm, _stored)]
 
     async def lead() -> list[LLMEvent]:
         events = []
