@@ -316,7 +316,7 @@ async def refuse_strictly(
     the judge served is its own (p over the cut already); a rules' hit is judged once, its p kept for the veto.
     Without a judge, or where no conversation is asked (the judge reads nothing else), the refusal stands."""
     judge = cache.conversation_judge
-    if judge is None or query.context is None or result.answer is None or why.startswith(strict.TOO_LONG):
+    if judge is None or query.context is None or result.answer is None or strict.too_long(query.context, theirs):
         strict.refuse(result, why)  # the judge reads 160 tokens of a pair: never all of turns too long to compare
         return
     context = result.context or {}

@@ -23,10 +23,8 @@ from nearhit.cache import conversation
 from nearhit.cache.conversation import Context
 from nearhit.cache.results import Candidate, LookupResult
 
-__all__ = ["REFUSED_BY", "TOO_LONG", "refuse", "refuses"]
+__all__ = ["REFUSED_BY", "refuse", "refuses", "too_long"]
 
-TOO_LONG = "strict: the earlier turns are too long to compare"
-"""How a strict refusal of turns over ``conversation.MAX_COMPARED_WORDS`` opens: no judge overrules it."""
 REFUSED_BY = "conversation_strict"
 """The ``rejected_by`` (and the inspector's ``guard``) of a hit the strict setting refuses."""
 
@@ -37,10 +35,11 @@ def refuses(question: str, turns: Context | None, asked: str, stored: Context | 
     None when neither side has turns, or when neither says more (the same user turns, or a rewording)."""
     if turns is None and stored is None:
         return None
-    if not all(conversation.comparable(side) for side in (turns, stored) if side is not None):
-        # Never compared word by word (difflib's time is quadratic in the words: 100,000 characters held the event
-        # loop for seconds); no stage serves such a conversation more than its exact repeat.
-        return f"{TOO_LONG} (over {conversation.MAX_COMPARED_WORDS:,} words) (NEARHIT_CONVERSATION_STRICT)"
+    if too_long(turns, stored):
+        return (
+            f"strict: the earlier turns are too long to compare (over {conversation.MAX_COMPARED_WORDS:,} words) "
+            "(NEARHIT_CONVERSATION_STRICT)"
+        )
     if turns is not None and stored is not None:
         mine, theirs = conversation.users_said(turns), conversation.users_said(stored)
     else:
@@ -51,6 +50,13 @@ def refuses(question: str, turns: Context | None, asked: str, stored: Context | 
     said = [f"this conversation says {'; '.join(added)!r}"] if added else []
     said += [f"the stored one says {'; '.join(left_out)!r}"] if left_out else []
     return f"strict: {', and '.join(said)}, which the other side's user turns do not (NEARHIT_CONVERSATION_STRICT)"
+
+
+def too_long(turns: Context | None, stored: Context | None) -> bool:
+    """Whether either side's turns are over ``conversation.MAX_COMPARED_WORDS``: never compared word by word
+    (difflib's time is quadratic in the words: 100,000 characters held the event loop for seconds), and no stage
+    serves such a conversation more than its exact repeat, so no judge overrules the refusal either."""
+    return not all(conversation.comparable(side) for side in (turns, stored) if side is not None)
 
 
 def _told(question: str, turns: Context | None) -> str:

@@ -321,6 +321,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v247": "nearhit_conversations_v247.jsonl.gz",
     "nearhit-conversations-v248": "nearhit_conversations_v248.jsonl.gz",
     "nearhit-conversations-v249": "nearhit_conversations_v249.jsonl.gz",
+    "nearhit-conversations-v250": "nearhit_conversations_v250.jsonl.gz",
+    "nearhit-conversations-v251": "nearhit_conversations_v251.jsonl.gz",
+    "nearhit-conversations-v252": "nearhit_conversations_v252.jsonl.gz",
+    "nearhit-conversations-v253": "nearhit_conversations_v253.jsonl.gz",
+    "nearhit-conversations-v254": "nearhit_conversations_v254.jsonl.gz",
+    "nearhit-conversations-v255": "nearhit_conversations_v255.jsonl.gz",
+    "nearhit-conversations-v256": "nearhit_conversations_v256.jsonl.gz",
+    "nearhit-conversations-v257": "nearhit_conversations_v257.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
