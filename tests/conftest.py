@@ -85,7 +85,16 @@ def index_name() -> str:
 
 @pytest.fixture
 def settings(redis_url: str, redis_data_dir: Path, index_name: str) -> Settings:
-    return load_settings(redis_url=redis_url, data_dir=redis_data_dir, index_name=index_name, guards=False)
+    """The rules alone decide a conversation's hit here (strict mode and the bundled judge, on by default since the
+    fifty-second session, are turned on by the tests of them): most tests say what a rule does."""
+    return load_settings(
+        redis_url=redis_url,
+        data_dir=redis_data_dir,
+        index_name=index_name,
+        guards=False,
+        conversation_strict=False,
+        conversation_judge=None,
+    )
 
 
 @pytest.fixture

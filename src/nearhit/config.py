@@ -188,21 +188,18 @@ class Settings(BaseSettings):
     second_chances_beside_llm: bool = Field(
         True, validation_alias=_env("NEARHIT_SECOND_CHANCES_BESIDE_LLM", "second_chances_beside_llm")
     )
-    # Strict conversations (opt-in): a conversation's hit is refused whenever one side's user turns say something
-    # the other side's do not ("I'm on warfarin" added), whether or not the stored answer takes it up
-    # (nearhit.cache.strict): fewer wrong answers on an added condition, for fewer hits (docs/conversations.md).
-    # With the judge on, a hit it flags is served when the judge is sure of it (p >= its cut): with both, issue 14's
-    # target met on eight unseen sets (benchmarks/README.md, decision rule 55).
-    conversation_strict: bool = Field(
-        False, validation_alias=_env("NEARHIT_CONVERSATION_STRICT", "conversation_strict")
-    )
-    # A trained conversation judge (opt-in): "bundled" (the one that ships, at its cut) or a folder with an ONNX
-    # cross-encoder (judge.int8.onnx or model.onnx) and its tokenizer.json, asked about a conversation's nearest
-    # stored conversations when its lookup and second chances served nothing; the most probable at p >= the cut is
-    # served (nearhit.cache.judge). The cut: NEARHIT_CONVERSATION_JUDGE_CUT, else the folder's judge.json; a
+    # Strict conversations (on by default with the bundled judge since decision rule 59): a conversation's hit is
+    # refused whenever one side's user turns say something the other side's do not ("I'm on warfarin" added),
+    # whether or not the stored answer takes it up (nearhit.cache.strict), unless the judge is sure of it (p >= its
+    # cut). Off (false): the rules alone decide, as before the fifty-second session (docs/conversations.md).
+    conversation_strict: bool = Field(True, validation_alias=_env("NEARHIT_CONVERSATION_STRICT", "conversation_strict"))
+    # A trained conversation judge ("bundled" by default: the one that ships, at its cut; "none": off) or a folder
+    # with an ONNX cross-encoder (judge.int8.onnx or model.onnx) and its tokenizer.json, asked about a conversation's
+    # nearest stored conversations when its lookup and second chances served nothing; the most probable at p >= the
+    # cut is served (nearhit.cache.judge). The cut: NEARHIT_CONVERSATION_JUDGE_CUT, else the folder's judge.json; a
     # judge's scale is its own (an int8 export moves it), so none is guessed.
     conversation_judge: str | None = Field(
-        None, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE", "conversation_judge")
+        "bundled", validation_alias=_env("NEARHIT_CONVERSATION_JUDGE", "conversation_judge")
     )
     conversation_judge_cut: float | None = Field(
         None, gt=0, lt=1, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE_CUT", "conversation_judge_cut")
@@ -388,6 +385,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_model_is_unset(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
+
+    @field_validator("conversation_judge")
+    @classmethod
+    def _no_judge_is_unset(cls, value: str | None) -> str | None:
+        """``NEARHIT_CONVERSATION_JUDGE=none`` (or ``off``, or empty) turns the default judge off."""
+        return None if value is None or value.strip().lower() in ("", "none", "off") else value.strip()
 
     @field_validator("openai_base_url", "azure_openai_endpoint")
     @classmethod

@@ -106,7 +106,7 @@ async def test_strict_with_the_bundled_judge_hits_reworded_histories_and_misses_
     async with serve_on_own_index(chosen, local_embedder) as live:
         await served(live, [], SHARE_QUESTION)  # first: the judge reads a miss's nearest rows, no others stored yet
         follow_up = await served(live, FRIEND, FOLLOW_UP)
-        assert follow_up["match"] == "semantic" and follow_up["context"]["judge"]["p"] >= 0.98, follow_up
+        assert follow_up["match"] == "semantic" and follow_up["context"]["judge"]["p"] >= 0.97, follow_up
         assert (await served(live, [{**FRIEND[0], "content": JELLYFIN}, FRIEND[1]], FOLLOW_UP))["match"] is None
         await served(live, BOX, FINISH)
         nephew = await served(live, BOX_FOR_NEPHEW, FINISH)

@@ -268,7 +268,7 @@ async def test_the_bundled_judge_loads_at_its_own_cut_and_serves_a_follow_up_the
     assert not (await cache.lookup(ask(cache, FRIEND, FOLLOW_UP))).hit  # the rules alone miss it
     bundled = judge.build(judge.BUNDLED, None)
     assert bundled is not None and bundled.folder == judge.BUNDLED_FOLDER
-    assert bundled.cut == judge.own_cut(judge.BUNDLED_FOLDER) == 0.98
+    assert bundled.cut == judge.own_cut(judge.BUNDLED_FOLDER) == 0.97
     cache.conversation_judge = bundled
     result = await cache.lookup(ask(cache, FRIEND, FOLLOW_UP))
     assert result.hit and result.answer is not None and result.answer.doc_id == key
@@ -384,7 +384,7 @@ async def test_the_veto_reads_no_exact_hit_same_turns_or_single_question(
 
 def test_a_veto_needs_a_judge_and_sits_under_its_cut(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="NEARHIT_CONVERSATION_JUDGE_VETO is set without NEARHIT_CONVERSATION_JUDGE"):
-        load_settings(conversation_judge_veto=0.05)
+        load_settings(conversation_judge="none", conversation_judge_veto=0.05)  # "none": the default judge off
     folder = judge_folder(tmp_path, YES)
     with pytest.raises(ConfigError, match=r"must be above 0 and under the cut 0\.9"):
         judge.build(str(folder), 0.9, 0.95)
@@ -405,11 +405,11 @@ async def test_the_bundled_judge_vetoes_at_its_own_veto_a_constraint_the_rules_l
     para: Turns = [("user", "I want to compete with British Dressage - I'm a para rider, classified grade II."), GREAT]
     assert (await cache.lookup(ask(cache, para, LEVEL))).hit  # the rules alone serve it
     bundled = judge.build(judge.BUNDLED, None)
-    assert bundled is not None and bundled.veto == judge.own_veto(judge.BUNDLED_FOLDER) == 0.1
+    assert bundled is not None and bundled.veto == judge.own_veto(judge.BUNDLED_FOLDER) == 0.2
     cache.conversation_judge = bundled
     result = await cache.lookup(ask(cache, para, LEVEL))
     assert not result.hit and result.rejected_by == "judge", result.candidates
-    assert result.rejection_reason is not None and result.rejection_reason.endswith("< veto 0.1")
+    assert result.rejection_reason is not None and result.rejection_reason.endswith("< veto 0.2")
 
 
 GREAT = ("assistant", "Great goal.")
@@ -448,8 +448,8 @@ def test_the_bundled_judge_reads_a_conversation_sent_again_as_the_same_answer() 
         assert _p_same(bundled, stored, asked, question) >= bundled.veto, asked
 
 
-@pytest.mark.xfail(strict=True, reason="a short story's light rewording can still fall under the veto (p 0.066)")
 def test_a_short_story_reworded_after_another_reply_is_over_the_veto() -> None:
+    """The forty-ninth session's judge gave it p 0.066 (an xfail until the fifty-second session's judge)."""
     bundled = judge.build(judge.BUNDLED, None)
     assert bundled is not None and bundled.veto is not None
     assert _p_same(bundled, [TEN_K[0], AFTER], [TEN_K_AGAIN[0], AFTER], RUNS) >= bundled.veto

@@ -91,11 +91,11 @@ def test_serve_on_a_port_in_use_says_so_before_starting(tmp_path: Path, monkeypa
 @pytest.mark.parametrize(
     ("env", "said"),
     [
-        ({}, None),
-        ({"NEARHIT_CONVERSATION_STRICT": "true"}, "conversations: strict mode\n"),
-        ({"NEARHIT_CONVERSATION_JUDGE": "bundled"}, "conversations: the conversation judge 'bundled'\n"),
+        ({"NEARHIT_CONVERSATION_STRICT": "false", "NEARHIT_CONVERSATION_JUDGE": "none"}, None),
+        ({"NEARHIT_CONVERSATION_JUDGE": "none"}, "conversations: strict mode\n"),
+        ({"NEARHIT_CONVERSATION_STRICT": "false"}, "conversations: the conversation judge 'bundled'\n"),
         (
-            {"NEARHIT_CONVERSATION_STRICT": "true", "NEARHIT_CONVERSATION_JUDGE": "bundled"},
+            {},  # the defaults
             "conversations: strict mode with the conversation judge 'bundled' (a hit strict mode flags is served",
         ),
     ],
@@ -104,7 +104,8 @@ def test_serve_on_a_port_in_use_says_so_before_starting(tmp_path: Path, monkeypa
 def test_serve_says_which_conversation_settings_are_on(
     env: dict[str, str], said: str | None, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Opt-in settings a mistyped ``.env`` line would leave off silently: said at start, beside the URL."""
+    """The conversation settings (both on by default) a mistyped ``.env`` line would change silently: said at start,
+    beside the URL; with both off, nothing is said."""
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     base = {"REDIS_URL": redis_url, "NEARHIT_DATA_DIR": str(tmp_path), "PORT": str(free_port())}
     result = CliRunner().invoke(main, ["serve"], env=base | env)

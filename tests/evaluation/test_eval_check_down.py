@@ -34,6 +34,9 @@ async def test_eval_says_when_the_check_failed(
         "OPENAI_API_KEY": "sk-test",
         "OPENAI_BASE_URL": upstream_server.base_url,
         "NEARHIT_VERIFY_MODEL": "gpt-4o-mini",
+        # The rules' hit is what the check reads (strict mode and the judge would refuse this rewording first).
+        "NEARHIT_CONVERSATION_STRICT": "false",
+        "NEARHIT_CONVERSATION_JUDGE": "none",
     }
     args = ("eval", "-d", str(pairs_file(tmp_path)), "--no-neighbours")
     result = await invoke(settings, *args, "--json", **down)

@@ -30,6 +30,12 @@ VERIFY_MODEL = "gpt-4o-mini"
 """The model of :func:`verifying_web_server`'s check (``NEARHIT_VERIFY_MODEL``)."""
 
 
+RULES_ALONE = {"NEARHIT_CONVERSATION_STRICT": "false", "NEARHIT_CONVERSATION_JUDGE": "none"}
+"""The rules alone decide a conversation's hit (strict mode and the bundled judge are on by default since the
+fifty-second session): the pages' tests say what the page shows of a rule; :func:`strict_judged_web_server` runs the
+defaults."""
+
+
 @dataclass
 class WebServer:
     url: str
@@ -60,20 +66,20 @@ class WebServer:
 def web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """``nearhit serve`` on a free port, on its own index of the session's Redis, with a fast simulated LLM."""
     # The inspector shows the decision's score: the pages are tested with it on (the default).
-    yield from _serve(redis_url, tmp_path_factory, {})
+    yield from _serve(redis_url, tmp_path_factory, RULES_ALONE)
 
 
 @pytest.fixture(scope="session")
 def guards_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """:func:`web_server` with the guards as vetoes (``NEARHIT_DECISION=false``, no calibrated decision)."""
-    yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_DECISION": "false"})
+    yield from _serve(redis_url, tmp_path_factory, RULES_ALONE | {"NEARHIT_DECISION": "false"})
 
 
 @pytest.fixture(scope="session")
 def bound_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """:func:`web_server` under a wrong-hit bound (``NEARHIT_MAX_WRONG_RATE``), the guards as vetoes (the bound's
     gate unless ``NEARHIT_DECISION`` is set)."""
-    yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_MAX_WRONG_RATE": "0.02"})
+    yield from _serve(redis_url, tmp_path_factory, RULES_ALONE | {"NEARHIT_MAX_WRONG_RATE": "0.02"})
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +89,7 @@ def judging_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory)
     from tests.cache.test_conversation_judge import YES, judge_folder
 
     folder = judge_folder(tmp_path_factory.mktemp("judge"), YES)
-    env = {"NEARHIT_CONVERSATION_JUDGE": str(folder), "NEARHIT_CONVERSATION_JUDGE_CUT": "0.95"}
+    env = RULES_ALONE | {"NEARHIT_CONVERSATION_JUDGE": str(folder), "NEARHIT_CONVERSATION_JUDGE_CUT": "0.95"}
     yield from _serve(redis_url, tmp_path_factory, env)
 
 
@@ -91,13 +97,15 @@ def judging_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory)
 def strict_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     """:func:`web_server` with the strict setting on (``NEARHIT_CONVERSATION_STRICT``): a conversation hit is refused
     whenever one side's user turns say more than the other's."""
-    yield from _serve(redis_url, tmp_path_factory, {"NEARHIT_CONVERSATION_STRICT": "true"})
+    yield from _serve(
+        redis_url, tmp_path_factory, {"NEARHIT_CONVERSATION_STRICT": "true", "NEARHIT_CONVERSATION_JUDGE": "none"}
+    )
 
 
 @pytest.fixture(scope="session")
 def strict_judged_web_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    """:func:`strict_web_server` with the bundled judge on: a hit strict mode flags is served only when the judge is
-    sure of it (``judge.refuse_strictly``)."""
+    """:func:`strict_web_server` with the bundled judge on, the defaults: a hit strict mode flags is served only when
+    the judge is sure of it (``judge.refuse_strictly``)."""
     settings = {"NEARHIT_CONVERSATION_STRICT": "true", "NEARHIT_CONVERSATION_JUDGE": "bundled"}
     yield from _serve(redis_url, tmp_path_factory, settings)
 
@@ -117,7 +125,7 @@ def verifying_web_server(
 ) -> Iterator[WebServer]:
     """:func:`web_server` on a real provider, OpenAI's SDK at :func:`model_upstream`, with the model's check of a
     conversation's hit on (``NEARHIT_VERIFY_MODEL``, which the simulated model would ignore)."""
-    env = {
+    env = RULES_ALONE | {
         "NEARHIT_LLM": "openai",
         "OPENAI_BASE_URL": model_upstream.base_url,
         "OPENAI_API_KEY": "test-key",

@@ -1,6 +1,6 @@
-"""A trained conversation judge (``NEARHIT_CONVERSATION_JUDGE``: ``bundled`` for the one that ships, or a folder; off
-by default): a cross-encoder asked, when a conversation's lookup and all its second chances served nothing, whether
-one of the nearest stored conversations has the same answer.
+"""A trained conversation judge (``NEARHIT_CONVERSATION_JUDGE``: ``bundled``, the default since decision rule 59,
+for the one that ships; a folder; ``none``: off): a cross-encoder asked, when a conversation's lookup and all its
+second chances served nothing, whether one of the nearest stored conversations has the same answer.
 
 The model is an ONNX cross-encoder with one logit (trained here by ``benchmarks/cross_encoder_judge.py``): it reads
 ``[CLS] stored [SEP] asked [SEP]``, each side rendered and cut as in training (:mod:`nearhit.cache.judge_input`). The
