@@ -1,17 +1,17 @@
 """The guards' verdicts, memoised per (query, candidate) pair, are the verdicts of running every guard afresh:
-checked over a fixed quarter of every bundled dataset's pairs (every pair with ``NEARHIT_TEST_EVERY_PAIR=1``),
+checked over a fixed share of every bundled dataset's pairs, ~12,000 in all (every pair with
+``NEARHIT_TEST_EVERY_PAIR=1``: :mod:`tests.support.pair_sample`),
 both ways round, at similarities on both sides of the language guard's stricter threshold, cold (first ask)
 and warm (asked again)."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
 from nearhit.evaluation.dataset import BUILTIN, load
 from nearhit.guards import GuardSet, GuardVerdict
 from nearhit.guards.verdicts import GuardSignal
+from tests.support import pair_sample
 
 SIMILARITIES = (None, 0.5, 0.76, 0.9, 0.97, 0.979, 0.98, 0.99, 1.0)
 
@@ -29,13 +29,15 @@ def verdict_at(signals: list[tuple[float, GuardSignal | None]], similarity: floa
     return None
 
 
-STEP = 1 if os.environ.get("NEARHIT_TEST_EVERY_PAIR") == "1" else 4
-"""Every STEP-th pair of each dataset: the memo is the same code on every pair; the checks below that the
-sample holds every kind of verdict keep it honest (the whole walk took 90 s on a loaded machine)."""
+BUDGET = 12_000
+"""About how many pairs are walked (each both ways round): the memo is the same code on every pair; the checks below
+that the sample holds every kind of verdict keep it honest (the whole walk took 90 s on a loaded machine)."""
 
 
 def _prompt_pairs() -> list[tuple[str, str]]:
-    pairs = [(p.b.prompt, p.a.prompt) for name in BUILTIN for p in load(name)[::STEP]]
+    sets = [load(name) for name in BUILTIN]
+    every = pair_sample.step(sum(map(len, sets)), BUDGET)
+    pairs = [(p.b.prompt, p.a.prompt) for pairs in sets for p in pairs[::every]]
     return pairs + [(candidate, query) for query, candidate in pairs]
 
 

@@ -329,6 +329,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v255": "nearhit_conversations_v255.jsonl.gz",
     "nearhit-conversations-v256": "nearhit_conversations_v256.jsonl.gz",
     "nearhit-conversations-v257": "nearhit_conversations_v257.jsonl.gz",
+    "nearhit-conversations-v258": "nearhit_conversations_v258.jsonl.gz",
+    "nearhit-conversations-v259": "nearhit_conversations_v259.jsonl.gz",
+    "nearhit-conversations-v260": "nearhit_conversations_v260.jsonl.gz",
+    "nearhit-conversations-v261": "nearhit_conversations_v261.jsonl.gz",
+    "nearhit-conversations-v262": "nearhit_conversations_v262.jsonl.gz",
+    "nearhit-conversations-v263": "nearhit_conversations_v263.jsonl.gz",
+    "nearhit-conversations-v264": "nearhit_conversations_v264.jsonl.gz",
+    "nearhit-conversations-v265": "nearhit_conversations_v265.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
