@@ -7,7 +7,8 @@ the identical conversation again (the exact path: one read, no embedding). A con
 entry of its own is then told as one question and looked for among the single questions (one more
 embedding and KNN, on a miss only): its cost is the last column, over the lookups that paid it. A second
 table splits the conversation lookups by outcome: served at the first look (the embedding, the context stage and
-the guards), served by a second chance, or missed.
+the guards), served by a second chance, or missed; with the conversation judge's veto (the default), a hit the rules
+served on other turns than the asked ones is read by the judge too, its time apart in the last column.
 
 A third table asks the same conversations through the service (the Answerer's cache column, as ``/ask/stream``
 and the gateway do, with the simulated LLM), ``NEARHIT_SECOND_CHANCES_BESIDE_LLM`` on and off one after the other
@@ -29,7 +30,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from nearhit.cache import SemanticCache
+from nearhit.cache import SemanticCache, judge
 from nearhit.config import Settings, load_settings
 from nearhit.evaluation import dataset, scratch_cache
 from nearhit.evaluation.runner import request
@@ -84,17 +85,25 @@ async def main(service_only: bool, service: bool = True) -> None:
         cells = " | ".join(_p(tuple(t.get(stage, 0.0) for t in stages), 50) for stage in FIRST_LOOK_STAGES)
         print(f"| {name} | {cells} | {_paid(tuple(t.get('context_later') for t in stages))} |")
     print("\nThe conversation lookups by outcome (the first look: the embedding, the context stage and the guards)\n")
-    print("| outcome | lookups | p50 ms | p90 ms | embed p50 ms | context p50 ms | beyond the embed p50 ms |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| outcome | lookups | p50 ms | p90 ms | embed p50 ms | context p50 ms | beyond the embed p50 ms "
+        "| the judge's veto p50 ms (lookups) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, outcome in (("served at the first look", FIRST), ("served by a second chance", SECOND), ("missed", None)):
-        kept = [row[:3] for row in conversation if row[5] == outcome]  # (total, embed, context)
-        if len(kept) < 2:
+        rows = [row for row in conversation if row[5] == outcome]
+        if len(rows) < 2:
             continue
-        totals, embeds, contexts = zip(*kept, strict=True)
-        beyond = tuple(total - embed for total, embed, _ in kept)
+        totals, embeds, contexts = (
+            tuple(row[0] for row in rows),
+            tuple(row[1] for row in rows),
+            tuple(row[2] for row in rows),
+        )
+        beyond = tuple(row[0] - row[1] for row in rows)
+        vetoes = _paid(tuple(row[7].get(judge.VETO) for row in rows))
         print(
-            f"| {name} | {len(kept)} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
-            f"| {_p(beyond, 50)} |"
+            f"| {name} | {len(rows)} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "
+            f"| {_p(beyond, 50)} | {vetoes} |"
         )
     if service:
         await _through_the_service(pairs, embedder)
