@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from nearhit import evaluation
-from nearhit.cache import conversation_lookup, learned_add, referent
+from nearhit.cache import conversation_lookup, judge, learned_add, referent
 from nearhit.cache.lookup import Lookup
 from nearhit.cache.results import LookupResult
 from nearhit.cli._common import settings
@@ -157,13 +157,21 @@ def stages_watched() -> Iterator[None]:
 def served_by(result: LookupResult) -> str:
     """The stage that served ``result`` (under :func:`stages_watched`), its served candidate's margin, the
     questions' similarity and the earlier turns' (``result.context``; ``-`` when none was matched): ``first_look``
-    when no second chance served; the margin ``at`` when served at or over the threshold."""
+    when no second chance served; the margin ``at`` when served at or over the threshold. Then, where the conversation
+    judge read a hit it did not serve itself, how and its p: ``judge overruled`` (strict mode flagged it, the judge was
+    sure) or ``judge veto`` (a rules' hit on other turns, over the veto)."""
     stage = _SERVED_BY.pop(id(result), "first_look")
     chosen = next((c for c in result.candidates if c.outcome == "served"), None)
     margin = (chosen.margin if chosen is not None else None) or "at"
     similarity = result.similarity if result.similarity is not None else (chosen.similarity if chosen else 0.0)
-    turns = (result.context or {}).get("similarity")
-    return f"by {stage} {margin} {similarity:.3f} turns {'-' if turns is None else f'{float(turns):.3f}'}"
+    context = result.context or {}
+    turns = context.get("similarity")
+    read = next((f" judge {how} {context[key]['p']:.3f}" for key, how in _JUDGE_READ if key in context), "")
+    return f"by {stage} {margin} {similarity:.3f} turns {'-' if turns is None else f'{float(turns):.3f}'}{read}"
+
+
+_JUDGE_READ = ((judge.OVERRULED, "overruled"), (judge.VETO, "veto"))
+"""The marks of a hit the conversation judge read without serving it, as :func:`served_by` names them."""
 
 
 async def each_lookup(
@@ -319,8 +327,9 @@ def _stage(cause: str) -> str:
     return next(name for name, starts in STAGES if cause.startswith(starts))
 
 
-BANDS = (0.95, 0.9, 0.88, 0.85, 0.8, 0.75, 0.7, 0.0)
-"""The similarity bands ``--by-stage`` counts a stage's served pairs in (each band from its floor up)."""
+BANDS = (0.95, 0.9, 0.88, 0.85, 0.8, 0.75, 0.7, -1.0)
+"""The similarity bands ``--by-stage`` counts a stage's served pairs in (each band from its floor up; the judge serves
+at any cosine, under 0 too)."""
 
 
 def by_stage(path: str) -> None:
@@ -335,10 +344,11 @@ def by_stage(path: str) -> None:
             pair, outcome, why = line.rstrip("\n").split(" ", 2)
             if outcome != "served" or " | by " not in why:
                 continue
-            stage, margin, asked, _, turns = why.rsplit(" | by ", 1)[1].split()
+            stage, margin, asked, _, turns, *read = why.rsplit(" | by ", 1)[1].split()
             similarity = min(float(asked), float(turns) if turns != "-" else 1.0)  # the lower: what let it through
             category, same = kinds[pair]
             row = f"{stage} ({margin}; {_turns_path(turns)})" if stage == "first_look" else stage
+            row += f", judge {read[1]}" if read else ""
             band = next(f"{floor:.2f}+" for floor in BANDS if similarity >= floor)
             for key in (row, "all"):
                 counts[key, "should" if same else "trap"] += 1

@@ -62,6 +62,11 @@ def test_a_served_pair_names_the_stage_margin_and_cosines(misses: ModuleType) ->
     assert misses.served_by(result) == "by first_look same_turns 0.700 turns 1.000"
     alone = LookupResult(match="semantic", threshold=0.76, similarity=0.9, candidates=[])
     assert misses.served_by(alone) == "by first_look at 0.900 turns -"
+    # A hit the judge read and let through says how, with its p; --by-stage counts it on a row of its own.
+    result.context |= {"strict_overruled": {"strict": "strict: ...", "p": 0.9812, "cut": 0.97}}
+    assert misses.served_by(result) == "by first_look same_turns 0.700 turns 1.000 judge overruled 0.981"
+    result.context = {"turns": [], "similarity": 0.9, "judge_veto": {"p": 0.5, "veto": 0.2}}
+    assert misses.served_by(result).endswith("turns 0.900 judge veto 0.500")
 
 
 async def test_the_second_chances_are_watched_and_put_back(misses: ModuleType) -> None:
