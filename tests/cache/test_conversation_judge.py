@@ -25,7 +25,7 @@ from nearhit.errors import ConfigError
 from nearhit.evaluation import Pair, Side
 from nearhit.service import bootstrap
 from tests.support.benchmarks import load_script
-from tests.support.lookups import Turns, ask
+from tests.support.lookups import Turns, ask, asked_alone
 
 cross_encoder_judge = load_script("cross_encoder_judge")
 
@@ -379,6 +379,35 @@ async def test_the_veto_reads_no_exact_hit_same_turns_or_single_question(
     same_turns = await _looked_up(cache, STORED, RULES_QUESTION)
     assert same_turns.match == "semantic" and judge.VETO not in same_turns.timings_ms
     single = await _looked_up(cache, [], "Which finish should I use on a beech box?")
+    assert single.hit and judge.VETO not in single.timings_ms
+
+
+# A question that stands alone after its turns (no context matched by meaning, ``Lookup.earlier``): the rules serve it
+# after another version of the same story; the veto reads it too since decision rule 61.
+OLD_VERSION: Turns = [("user", "Still on Benthos 3.65 at work, can't upgrade yet."), ("assistant", "Okay, v3 syntax.")]
+NEW_VERSION: Turns = [("user", "We're on Benthos 4.24 at work."), ("assistant", "Okay, v4 syntax then.")]
+PROCESSOR = "What's the processor name to run a Bloblang mapping?"
+
+
+async def test_the_veto_reads_a_question_asked_alone_after_other_turns(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    cache = guarded_cache
+    await cache.store(asked_alone(cache, OLD_VERSION, PROCESSOR), "Use the bloblang processor.")
+    judged_by(cache, tmp_path / "no", NO)  # no veto: the rules serve it
+    assert (await cache.lookup(asked_alone(cache, NEW_VERSION, PROCESSOR))).hit
+    vetoed_by(cache, tmp_path / "no", NO)
+    refused = await cache.lookup(asked_alone(cache, NEW_VERSION, PROCESSOR))
+    assert not refused.hit and refused.rejected_by == "judge" and judge.VETO in refused.timings_ms
+    vetoed_by(cache, tmp_path / "yes", YES)
+    kept = await cache.lookup(asked_alone(cache, NEW_VERSION, PROCESSOR))
+    assert kept.hit and kept.context is not None and kept.context[judge.VETO]["p"] == pytest.approx(1.0, abs=1e-3)
+    # The same turns: what differs is the question, the guards' to read; no turns at all: a single question.
+    vetoed_by(cache, tmp_path / "no", NO)
+    same = await cache.lookup(asked_alone(cache, OLD_VERSION, "What is the processor name to run a Bloblang mapping?"))
+    assert same.hit and judge.VETO not in same.timings_ms
+    await cache.store(ask(cache, [], "Which processor runs a Bloblang mapping in Benthos?"), "bloblang")
+    single = await cache.lookup(ask(cache, [], "What processor runs a Bloblang mapping in Benthos?"))
     assert single.hit and judge.VETO not in single.timings_ms
 
 

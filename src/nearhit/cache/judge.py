@@ -11,8 +11,8 @@ refuses it (:mod:`nearhit.cache.negatives`). The model check then reads its hit 
 (``SemanticCache._hit_checks``); the strict setting refuses a hit only where the judge is not sure of it
 (:func:`refuse_strictly`). Not under a wrong-hit bound. The result shows the stage (``context["judge"]``: its p
 and cut) and its time (``timings_ms["judge"]``). With a veto (``NEARHIT_CONVERSATION_JUDGE_VETO``, else the folder's
-``judge.json``), it also reads a conversation's hit that the rules served on other turns, and refuses it under the
-veto (:func:`veto`).
+``judge.json``), it also reads a conversation's hit that the rules served on other turns (a question asked alone after
+its turns too), and refuses it under the veto (:func:`veto`).
 """
 
 from __future__ import annotations
@@ -238,11 +238,13 @@ def build(setting: str | None, cut: float | None, veto: float | None = None) -> 
 
 
 def _sides(query: Lookup, theirs: conversation.Context | None, asked_before: str) -> tuple[Turns, Turns]:
-    """An entry's side (its stored turns ``theirs``, then its question) and the query's, as the judge reads them: one
-    reading for the candidates it serves and the hits it vetoes."""
-    assert query.context is not None
+    """An entry's side (its stored turns ``theirs``, then its question) and the query's (its turns, matched by meaning
+    or told before a question that stands alone, then its question), as the judge reads them: one reading for the
+    candidates it serves and the hits it vetoes."""
+    turns = query.context or query.earlier
+    assert turns is not None
     stored: Turns = [*(theirs.turns if theirs is not None else ()), ("user", asked_before)]
-    return stored, [*query.context.turns, ("user", query.prompt)]
+    return stored, [*turns.turns, ("user", query.prompt)]
 
 
 async def serve(
@@ -289,15 +291,18 @@ async def serve(
 
 async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, rows: choose.Rows) -> bool:
     """Refuse a conversation's semantic hit that a stage of rules served when the judge reads the entry as having
-    another answer (p under its ``veto``): the candidate listed refused by the judge, with its p. Not asked where the
-    entry's turns are the asked ones (the same once normalised, or once a digression is left out): what differs is
-    the question, which the guards read, and there the judge refused ~4 should-hits a trap (tune, benchmarks/README.md).
-    The sides are read as :func:`serve` reads a candidate's; ``rows`` (the first look's) hold the entry's turns, else
-    Redis does. Returns whether the judge was asked (for the lookup's timings)."""
+    another answer (p under its ``veto``): the candidate listed refused by the judge, with its p. A conversation's:
+    its earlier turns matched by meaning, or told before a question that stands alone after them (``Lookup.earlier``,
+    since decision rule 61: neither the context's checks nor strict mode read those turns against the entry's). Not
+    asked where the entry's turns are the asked ones (the same once normalised, or once a digression is left out):
+    what differs is the question, which the guards read, and there the judge refused ~4 should-hits a trap (tune,
+    benchmarks/README.md). The sides are read as :func:`serve` reads a candidate's; ``rows`` (the first look's) hold
+    the entry's turns, else Redis does. Returns whether the judge was asked (for the lookup's timings)."""
     judge = cache.conversation_judge
-    assert judge is not None and judge.veto is not None and query.context is not None and result.answer is not None
+    turns = query.context or query.earlier
+    assert judge is not None and judge.veto is not None and turns is not None and result.answer is not None
     theirs = await cache.served_turns(result, rows)
-    if theirs is not None and (same_turns(query.context, theirs) or digression.left_out(query.context, theirs)):
+    if theirs is not None and (same_turns(turns, theirs) or digression.left_out(turns, theirs)):
         return False
     [p] = await asyncio.to_thread(judge.probabilities, [_sides(query, theirs, result.answer.prompt)])
     if p < judge.veto:

@@ -797,7 +797,8 @@ class SemanticCache(CacheAdmin):
         vetoes = self.conversation_judge is not None and self.conversation_judge.veto is not None
         judged = result.context or {}
         by_rules = result.match == "semantic" and judge.STAGE not in judged and judge.VETO not in judged
-        if vetoes and by_rules and query.context is not None and self.max_wrong_rate is None:
+        told = query.context is not None or query.earlier is not None  # turns before the question, matched or not
+        if vetoes and by_rules and told and self.max_wrong_rate is None:
             stage = time.perf_counter()
             if await judge.veto(self, result, query, rows):
                 result.timings_ms[judge.VETO] = _ms_since(stage)
