@@ -337,6 +337,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v263": "nearhit_conversations_v263.jsonl.gz",
     "nearhit-conversations-v264": "nearhit_conversations_v264.jsonl.gz",
     "nearhit-conversations-v265": "nearhit_conversations_v265.jsonl.gz",
+    "nearhit-conversations-v266": "nearhit_conversations_v266.jsonl.gz",
+    "nearhit-conversations-v267": "nearhit_conversations_v267.jsonl.gz",
+    "nearhit-conversations-v268": "nearhit_conversations_v268.jsonl.gz",
+    "nearhit-conversations-v269": "nearhit_conversations_v269.jsonl.gz",
+    "nearhit-conversations-v270": "nearhit_conversations_v270.jsonl.gz",
+    "nearhit-conversations-v271": "nearhit_conversations_v271.jsonl.gz",
+    "nearhit-conversations-v272": "nearhit_conversations_v272.jsonl.gz",
+    "nearhit-conversations-v273": "nearhit_conversations_v273.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
