@@ -94,12 +94,8 @@ async def main(service_only: bool, service: bool = True) -> None:
         rows = [row for row in conversation if row[5] == outcome]
         if len(rows) < 2:
             continue
-        totals, embeds, contexts = (
-            tuple(row[0] for row in rows),
-            tuple(row[1] for row in rows),
-            tuple(row[2] for row in rows),
-        )
-        beyond = tuple(row[0] - row[1] for row in rows)
+        totals, embeds, contexts = zip(*(row[:3] for row in rows), strict=True)
+        beyond = tuple(total - embed for total, embed in zip(totals, embeds, strict=True))
         vetoes = _paid(tuple(row[7].get(judge.VETO) for row in rows))
         print(
             f"| {name} | {len(rows)} | {_p(totals, 50)} | {_p(totals, 90)} | {_p(embeds, 50)} | {_p(contexts, 50)} "

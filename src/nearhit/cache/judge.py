@@ -241,7 +241,7 @@ def _sides(query: Lookup, theirs: conversation.Context | None, asked_before: str
     """An entry's side (its stored turns ``theirs``, then its question) and the query's (its turns, matched by meaning
     or told before a question that stands alone, then its question), as the judge reads them: one reading for the
     candidates it serves and the hits it vetoes."""
-    turns = query.context or query.earlier
+    turns = query.told_before
     assert turns is not None
     stored: Turns = [*(theirs.turns if theirs is not None else ()), ("user", asked_before)]
     return stored, [*turns.turns, ("user", query.prompt)]
@@ -299,7 +299,7 @@ async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, rows: 
     benchmarks/README.md). The sides are read as :func:`serve` reads a candidate's; ``rows`` (the first look's) hold
     the entry's turns, else Redis does. Returns whether the judge was asked (for the lookup's timings)."""
     judge = cache.conversation_judge
-    turns = query.context or query.earlier
+    turns = query.told_before
     assert judge is not None and judge.veto is not None and turns is not None and result.answer is not None
     theirs = await cache.served_turns(result, rows)
     if theirs is not None and (same_turns(turns, theirs) or digression.left_out(turns, theirs)):

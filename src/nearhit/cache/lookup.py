@@ -83,6 +83,12 @@ class Lookup:
     nor by the store that follows (:func:`nearhit.cache.conversation_lookup.embedded`)."""
 
     @property
+    def told_before(self) -> Context | None:
+        """The turns before the question, whichever way they are read: matched by meaning (``context``) or kept beside a
+        question that stands alone after them (``earlier``); None for a question asked with no turns."""
+        return self.context or self.earlier
+
+    @property
     def context_text(self) -> str:
         """The normalised context: the embedding's input ("" without a context)."""
         return self.context.normalised if self.context is not None else ""

@@ -791,14 +791,13 @@ class SemanticCache(CacheAdmin):
         (:func:`judge.veto`): before the model's call, which costs more."""
         if self.conversation_strict and result.match == "semantic" and result.answer is not None:
             stored = await self.served_turns(result, rows)
-            why = strict.refuses(query.prompt, query.context or query.earlier, result.answer.prompt, stored)
+            why = strict.refuses(query.prompt, query.told_before, result.answer.prompt, stored)
             if why is not None:
                 await judge.refuse_strictly(self, result, query, stored, why)
         vetoes = self.conversation_judge is not None and self.conversation_judge.veto is not None
         judged = result.context or {}
         by_rules = result.match == "semantic" and judge.STAGE not in judged and judge.VETO not in judged
-        told = query.context is not None or query.earlier is not None  # turns before the question, matched or not
-        if vetoes and by_rules and told and self.max_wrong_rate is None:
+        if vetoes and by_rules and query.told_before is not None and self.max_wrong_rate is None:
             stage = time.perf_counter()
             if await judge.veto(self, result, query, rows):
                 result.timings_ms[judge.VETO] = _ms_since(stage)
@@ -871,7 +870,7 @@ class SemanticCache(CacheAdmin):
             context_vector = query.context_vector
             # A question standing alone after turns keeps their embedding too: a conversation that retells
             # them matches its entry by them (conversation_lookup._after_earlier_turns).
-            turns = query.context or query.earlier
+            turns = query.told_before
             needs_context = turns is not None and context_vector is None
             # A conversation keeps its turns embedded one by one too, for a second chance (cache.turns).
             apart = query.context.turns if query.context is not None and query.turn_vectors is None else ()
@@ -961,7 +960,7 @@ class SemanticCache(CacheAdmin):
         hit's (the service's, cut at ``max_tokens`` where it was), so a chat that hit finds its next turn read too."""
         if not self.read_next_turn:
             return
-        turns = query.context or query.earlier
+        turns = query.told_before
         earlier = turns.turns if turns is not None else ()
         self.background.run(
             self._read_next_turn(conversation.next_turn(earlier, query.prompt, answer), query.scope.tenant)

@@ -53,7 +53,7 @@ def verdict_key(cache: SemanticCache, verifier: Verifier, query: Lookup, answer:
     """Where the verdict on serving ``answer`` to ``query`` is kept: the tenant (one tenant cannot tell from a kept
     verdict what another asked), the model, the entry and its answer (a new answer stored there is judged again),
     the request's scope but for its exact turns (model, system prompt, options), its normalised turns and question."""
-    turns = query.context or query.earlier
+    turns = query.told_before
     assert turns is not None
     asked = [[role, normalise(content)] for role, content in turns.turns] + [["user", query.text]]
     pair = [query.scope.tenant, query.scope.search_id, answer.doc_id, sha256_hex(answer.response), asked]
@@ -71,7 +71,7 @@ async def check(cache: SemanticCache, result: LookupResult, query: Lookup, rows:
     "yes"; on "no", or when the check fails, refused (a miss, counted). ``rows``: the first look's KNN rows, where the
     entry's turns are read (:meth:`SemanticCache.served_turns`)."""
     verifier = cache.verifier
-    turns = query.context or query.earlier
+    turns = query.told_before
     if verifier is None or result.match != "semantic" or result.answer is None or turns is None:
         return
     answer = result.answer
