@@ -345,6 +345,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v271": "nearhit_conversations_v271.jsonl.gz",
     "nearhit-conversations-v272": "nearhit_conversations_v272.jsonl.gz",
     "nearhit-conversations-v273": "nearhit_conversations_v273.jsonl.gz",
+    "nearhit-conversations-v274": "nearhit_conversations_v274.jsonl.gz",
+    "nearhit-conversations-v275": "nearhit_conversations_v275.jsonl.gz",
+    "nearhit-conversations-v276": "nearhit_conversations_v276.jsonl.gz",
+    "nearhit-conversations-v277": "nearhit_conversations_v277.jsonl.gz",
+    "nearhit-conversations-v278": "nearhit_conversations_v278.jsonl.gz",
+    "nearhit-conversations-v279": "nearhit_conversations_v279.jsonl.gz",
+    "nearhit-conversations-v280": "nearhit_conversations_v280.jsonl.gz",
+    "nearhit-conversations-v281": "nearhit_conversations_v281.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
