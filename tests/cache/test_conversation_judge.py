@@ -14,7 +14,7 @@ import pytest
 from onnx import TensorProto, helper, save
 
 from nearhit import evaluation
-from nearhit.cache import SemanticCache, judge
+from nearhit.cache import SemanticCache, judge, strict
 from nearhit.cache.judge import ConversationJudge
 from nearhit.cache.judge_input import MAX_TOKENS, pair_ids, rendered
 from nearhit.cache.results import LookupResult
@@ -25,7 +25,7 @@ from nearhit.errors import ConfigError
 from nearhit.evaluation import Pair, Side
 from nearhit.service import bootstrap
 from tests.support.benchmarks import load_script
-from tests.support.lookups import Turns, ask, asked_alone
+from tests.support.lookups import Turns, ask, asked_alone, assert_served
 
 cross_encoder_judge = load_script("cross_encoder_judge")
 
@@ -149,6 +149,53 @@ async def test_strict_refuses_unless_the_judge_is_sure(guarded_cache: SemanticCa
     cache.conversation_judge = None
     alone = await _looked_up(cache, NEPHEW, STORED_QUESTION)
     assert not alone.hit and alone.rejected_by == REFUSED_BY  # no judge: strict mode as it was
+
+
+WINGET = "how do I install winget?"
+WINGET_ON_SERVER = "how do I install winget? oh and the box is Windows Server 2019, no Store on it"
+
+
+@pytest.mark.parametrize(
+    ("stored", "asked", "said"),
+    [(WINGET, WINGET_ON_SERVER, "this question says"), (WINGET_ON_SERVER, WINGET, "the stored question says")],
+    ids=["added", "left-out"],
+)
+async def test_strict_reads_two_single_questions_where_one_adds_to_the_other(
+    guarded_cache: SemanticCache, tmp_path: Path, stored: str, asked: str, said: str
+) -> None:
+    """Decision rule 62: with a judge, strict mode reads a hit between two single questions where one says more
+    (the fit trap nhc246-constraint_added-003, which the rules serve): refused unless the judge is sure. Without a
+    judge, or under the wrong-hit bound, such a hit is served as before."""
+    cache = guarded_cache
+    cache.conversation_strict = True
+    key = await cache.store(ask(cache, [], stored), "winget ships with App Installer from the Store.")
+    assert_served(await cache.lookup(ask(cache, [], asked)), key)  # no judge: the rules' hit stands
+    judged_by(cache, tmp_path / "no", NO)
+    refused = await cache.lookup(ask(cache, [], asked))
+    assert not refused.hit and refused.rejected_by == REFUSED_BY, (refused.rejected_by, refused.candidates)
+    assert refused.rejection_reason is not None and f"strict: {said} " in refused.rejection_reason
+    assert "windows server 2019" in refused.rejection_reason and "not sure: p 0.000 < 0.95" in refused.rejection_reason
+    cache.max_wrong_rate = 0.5
+    try:
+        assert (await cache.lookup(ask(cache, [], asked))).rejected_by != REFUSED_BY  # the bound's own gate
+    finally:
+        cache.max_wrong_rate = None
+    judged_by(cache, tmp_path / "yes", YES)
+    served = await cache.lookup(ask(cache, [], asked))
+    assert_served(served, key)
+    assert served.context is not None and "windows server 2019" in served.context[judge.OVERRULED]["strict"]
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        (WINGET, "how do I install winget?"),  # the same words
+        ("how do I fix a dripping kitchen tap?", "how do I repair a dripping kitchen tap?"),  # a word each way
+        ("which wood finish suits a beech box?", "which finish suits a box made of beech?"),  # reordered
+    ],
+)
+def test_a_rewording_between_two_single_questions_is_not_read(question: str, asked: str) -> None:
+    assert strict.adds_to(question, asked) is None and strict.refuses(question, None, asked, None) is None
 
 
 async def test_an_entry_labelled_wrong_is_never_served_by_the_judge(

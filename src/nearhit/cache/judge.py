@@ -239,12 +239,11 @@ def build(setting: str | None, cut: float | None, veto: float | None = None) -> 
 
 def _sides(query: Lookup, theirs: conversation.Context | None, asked_before: str) -> tuple[Turns, Turns]:
     """An entry's side (its stored turns ``theirs``, then its question) and the query's (its turns, matched by meaning
-    or told before a question that stands alone, then its question), as the judge reads them: one reading for the
-    candidates it serves and the hits it vetoes."""
+    or told before a question that stands alone, then its question; a single question is its question alone), as the
+    judge reads them: one reading for the candidates it serves and the hits it vetoes or overrules."""
     turns = query.told_before
-    assert turns is not None
     stored: Turns = [*(theirs.turns if theirs is not None else ()), ("user", asked_before)]
-    return stored, [*turns.turns, ("user", query.prompt)]
+    return stored, [*(turns.turns if turns is not None else ()), ("user", query.prompt)]
 
 
 async def serve(
@@ -319,9 +318,13 @@ async def refuse_strictly(
     the hit: its p at its cut or over serves it anyway. Strict mode refuses on a surface signal (a span one side's
     user turns say and the other's do not, whether or not it bears on the answer); the judge read both sides. A hit
     the judge served is its own (p over the cut already); a rules' hit is judged once, its p kept for the veto.
-    Without a judge, or where no conversation is asked (the judge reads nothing else), the refusal stands."""
+    Without a judge, or where neither a conversation nor a single question against another is asked (a single
+    question against a conversation, or one asked alone after its turns: the judge was not chosen for those), the
+    refusal stands."""
     judge = cache.conversation_judge
-    if judge is None or query.context is None or result.answer is None or strict.too_long(query.context, theirs):
+    singles = query.told_before is None and theirs is None
+    asked = query.context is not None or singles
+    if judge is None or not asked or result.answer is None or strict.too_long(query.context, theirs):
         strict.refuse(result, why)  # the judge reads 160 tokens of a pair: never all of turns too long to compare
         return
     context = result.context or {}
