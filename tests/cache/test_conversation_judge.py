@@ -14,7 +14,7 @@ import pytest
 from onnx import TensorProto, helper, save
 
 from nearhit import evaluation
-from nearhit.cache import SemanticCache, judge, strict
+from nearhit.cache import SemanticCache, judge
 from nearhit.cache.judge import ConversationJudge
 from nearhit.cache.judge_input import MAX_TOKENS, pair_ids, rendered
 from nearhit.cache.results import LookupResult
@@ -156,34 +156,45 @@ WINGET_ON_SERVER = "how do I install winget? oh and the box is Windows Server 20
 
 
 @pytest.mark.parametrize(
-    ("stored", "asked", "said"),
-    [(WINGET, WINGET_ON_SERVER, "this question says"), (WINGET_ON_SERVER, WINGET, "the stored question says")],
+    ("stored", "asked", "who"),
+    [(WINGET, WINGET_ON_SERVER, "this question adds"), (WINGET_ON_SERVER, WINGET, "the stored question adds")],
     ids=["added", "left-out"],
 )
-async def test_strict_reads_two_single_questions_where_one_adds_to_the_other(
-    guarded_cache: SemanticCache, tmp_path: Path, stored: str, asked: str, said: str
+async def test_the_veto_reads_two_single_questions_where_one_adds_to_the_other(
+    guarded_cache: SemanticCache, tmp_path: Path, stored: str, asked: str, who: str
 ) -> None:
-    """Decision rule 62: with a judge, strict mode reads a hit between two single questions where one says more
-    (the fit trap nhc246-constraint_added-003, which the rules serve): refused unless the judge is sure. Without a
-    judge, or under the wrong-hit bound, such a hit is served as before."""
+    """Decision rule 63: a hit between two single questions where one says more (the fit trap
+    nhc246-constraint_added-003, which the rules serve) is refused under the judge's veto; over it, served with the
+    p shown. Without a judge, or under the wrong-hit bound, it is served as before."""
     cache = guarded_cache
-    cache.conversation_strict = True
     key = await cache.store(ask(cache, [], stored), "winget ships with App Installer from the Store.")
     assert_served(await cache.lookup(ask(cache, [], asked)), key)  # no judge: the rules' hit stands
-    judged_by(cache, tmp_path / "no", NO)
+    cache.conversation_judge = ConversationJudge(judge_folder(tmp_path / "no", NO), 0.95, veto=0.2)
     refused = await cache.lookup(ask(cache, [], asked))
-    assert not refused.hit and refused.rejected_by == REFUSED_BY, (refused.rejected_by, refused.candidates)
-    assert refused.rejection_reason is not None and f"strict: {said} " in refused.rejection_reason
-    assert "windows server 2019" in refused.rejection_reason and "not sure: p 0.000 < 0.95" in refused.rejection_reason
+    assert not refused.hit and refused.rejected_by == judge.STAGE, (refused.rejected_by, refused.candidates)
+    assert refused.rejection_reason is not None and refused.rejection_reason.startswith(f"{who} 'oh and the box is")
+    assert refused.rejection_reason.endswith("; the conversation judge: p 0.000 < veto 0.2")
+    assert judge.VETO in refused.timings_ms
     cache.max_wrong_rate = 0.5
     try:
-        assert (await cache.lookup(ask(cache, [], asked))).rejected_by != REFUSED_BY  # the bound's own gate
+        assert (await cache.lookup(ask(cache, [], asked))).rejected_by != judge.STAGE  # the bound's own gate
     finally:
         cache.max_wrong_rate = None
-    judged_by(cache, tmp_path / "yes", YES)
+    cache.conversation_judge = ConversationJudge(judge_folder(tmp_path / "yes", YES), 0.95, veto=0.2)
     served = await cache.lookup(ask(cache, [], asked))
     assert_served(served, key)
-    assert served.context is not None and "windows server 2019" in served.context[judge.OVERRULED]["strict"]
+    assert served.context is not None and served.context[judge.VETO]["p"] == pytest.approx(1.0, abs=1e-3)
+
+
+async def test_the_veto_does_not_read_two_single_questions_that_say_the_same(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    cache = guarded_cache
+    cache.conversation_judge = ConversationJudge(judge_folder(tmp_path, NO), 0.95, veto=0.2)
+    key = await cache.store(ask(cache, [], "How do I install winget on Windows 11?"), "From the Store.")
+    served = await cache.lookup(ask(cache, [], "how can I install winget on windows 11"))
+    assert_served(served, key)
+    assert served.match == "semantic" and judge.VETO not in served.timings_ms
 
 
 @pytest.mark.parametrize(
@@ -194,8 +205,9 @@ async def test_strict_reads_two_single_questions_where_one_adds_to_the_other(
         ("which wood finish suits a beech box?", "which finish suits a box made of beech?"),  # reordered
     ],
 )
-def test_a_rewording_between_two_single_questions_is_not_read(question: str, asked: str) -> None:
-    assert strict.adds_to(question, asked) is None and strict.refuses(question, None, asked, None) is None
+def test_a_rewording_adds_nothing(question: str, asked: str) -> None:
+    assert judge.adds_to(question, asked) == "" and judge.adds_to(asked, question) == ""
+    assert judge.adds_to(WINGET_ON_SERVER, WINGET).startswith("this question adds 'oh and the box")
 
 
 async def test_an_entry_labelled_wrong_is_never_served_by_the_judge(

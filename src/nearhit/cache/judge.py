@@ -240,7 +240,7 @@ def build(setting: str | None, cut: float | None, veto: float | None = None) -> 
 def _sides(query: Lookup, theirs: conversation.Context | None, asked_before: str) -> tuple[Turns, Turns]:
     """An entry's side (its stored turns ``theirs``, then its question) and the query's (its turns, matched by meaning
     or told before a question that stands alone, then its question; a single question is its question alone), as the
-    judge reads them: one reading for the candidates it serves and the hits it vetoes or overrules."""
+    judge reads them: one reading for the candidates it serves and the hits it vetoes."""
     turns = query.told_before
     stored: Turns = [*(theirs.turns if theirs is not None else ()), ("user", asked_before)]
     return stored, [*(turns.turns if turns is not None else ()), ("user", query.prompt)]
@@ -295,20 +295,41 @@ async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, rows: 
     since decision rule 61: neither the context's checks nor strict mode read those turns against the entry's). Not
     asked where the entry's turns are the asked ones (the same once normalised, or once a digression is left out):
     what differs is the question, which the guards read, and there the judge refused ~4 should-hits a trap (tune,
-    benchmarks/README.md). The sides are read as :func:`serve` reads a candidate's; ``rows`` (the first look's) hold
-    the entry's turns, else Redis does. Returns whether the judge was asked (for the lookup's timings)."""
+    benchmarks/README.md). Two single questions too, where one adds to the other (:func:`adds_to`, decision rule 63:
+    a condition said in the same message, "... oh and the box is Windows Server 2019"); never a single question
+    against a conversation, nor a rewording. The sides are read as :func:`serve` reads a candidate's; ``rows`` (the
+    first look's) hold the entry's turns, else Redis does. Returns whether the judge was asked (for the lookup's
+    timings)."""
     judge = cache.conversation_judge
     turns = query.told_before
-    assert judge is not None and judge.veto is not None and turns is not None and result.answer is not None
+    assert judge is not None and judge.veto is not None and result.answer is not None
     theirs = await cache.served_turns(result, rows)
-    if theirs is not None and (same_turns(turns, theirs) or digression.left_out(turns, theirs)):
+    added = ""
+    if turns is None:
+        added = "" if theirs is not None else adds_to(query.prompt, result.answer.prompt)
+        if not added:
+            return False
+    elif theirs is not None and (same_turns(turns, theirs) or digression.left_out(turns, theirs)):
         return False
     [p] = await asyncio.to_thread(judge.probabilities, [_sides(query, theirs, result.answer.prompt)])
     if p < judge.veto:
-        strict.refuse(result, f"the conversation judge: p {p:.3f} < veto {judge.veto:g}", by=STAGE)
+        strict.refuse(result, f"{added}the conversation judge: p {p:.3f} < veto {judge.veto:g}", by=STAGE)
     else:
         result.context = (result.context or {}) | {VETO: {"p": round(p, 4), "veto": judge.veto}}
     return True
+
+
+def adds_to(question: str, asked: str) -> str:
+    """Where one of two single questions (``question`` asked, ``asked`` an entry's) says something the other does not
+    and the other says nothing more, what it adds, as a refusal's reason opens ("this question adds '...'; "); "" for
+    a rewording, which swaps words both ways ("fix" / "repair" is a span each side says), or the same words. The veto
+    reads such a hit (decision rule 63, benchmarks/README.md): "how do I install winget?" against the same with "oh
+    and the box is Windows Server 2019, no Store on it"."""
+    added, left_out = conversation.said_more_spans(asked, question), conversation.said_more_spans(question, asked)
+    if bool(added) == bool(left_out):
+        return ""
+    who, spans = ("this question", added) if added else ("the stored question", left_out)
+    return f"{who} adds {'; '.join(spans)!r}; "
 
 
 async def refuse_strictly(
@@ -318,13 +339,9 @@ async def refuse_strictly(
     the hit: its p at its cut or over serves it anyway. Strict mode refuses on a surface signal (a span one side's
     user turns say and the other's do not, whether or not it bears on the answer); the judge read both sides. A hit
     the judge served is its own (p over the cut already); a rules' hit is judged once, its p kept for the veto.
-    Without a judge, or where neither a conversation nor a single question against another is asked (a single
-    question against a conversation, or one asked alone after its turns: the judge was not chosen for those), the
-    refusal stands."""
+    Without a judge, or where no conversation is asked (the judge reads nothing else), the refusal stands."""
     judge = cache.conversation_judge
-    singles = query.told_before is None and theirs is None
-    asked = query.context is not None or singles
-    if judge is None or not asked or result.answer is None or strict.too_long(query.context, theirs):
+    if judge is None or query.context is None or result.answer is None or strict.too_long(query.context, theirs):
         strict.refuse(result, why)  # the judge reads 160 tokens of a pair: never all of turns too long to compare
         return
     context = result.context or {}

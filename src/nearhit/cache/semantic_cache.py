@@ -782,25 +782,23 @@ class SemanticCache(CacheAdmin):
         return await embedding
 
     async def _hit_checks(self, result: LookupResult, query: Lookup, rows: choose.Rows) -> None:
-        """Under ``conversation_strict``, refuse a semantic hit where one side's user turns say something the other's
-        do not (:func:`strict.refuses`), unless a judge is sure of it (:func:`judge.refuse_strictly`); the one place
-        every stage's hit passes (an exact hit is the very same history: nothing differs). Two single questions are
-        read so only with a judge, and not under the wrong-hit bound: the surface signal alone would refuse every
-        question that adds a detail, and the bound learns its own (decision rule 62). Then, with a check's model
-        (``verifier``), a conversation's semantic hit is confirmed by it or refused (:func:`verified.check`). With a
-        judge's veto (``NEARHIT_CONVERSATION_JUDGE_VETO``), a conversation's hit that rules served is refused under it
-        first (:func:`judge.veto`): before the model's call, which costs more."""
+        """Under ``conversation_strict``, refuse a semantic hit where either side is a conversation and one side's
+        user turns say something the other's do not (:func:`strict.refuses`), unless a judge is sure of it
+        (:func:`judge.refuse_strictly`); the one place every stage's hit passes (an exact hit is the very same history:
+        nothing differs). Then, with a check's model (``verifier``), a
+        conversation's semantic hit is confirmed by it or refused (:func:`verified.check`). With a judge's veto
+        (``NEARHIT_CONVERSATION_JUDGE_VETO``), a conversation's hit that rules served, or a single question's on one
+        it adds to or that adds to it, is refused under it first (:func:`judge.veto`): before the model's call, which
+        costs more."""
         if self.conversation_strict and result.match == "semantic" and result.answer is not None:
             stored = await self.served_turns(result, rows)
-            singles = query.told_before is None and stored is None
-            if not singles or (self.conversation_judge is not None and self.max_wrong_rate is None):
-                why = strict.refuses(query.prompt, query.told_before, result.answer.prompt, stored)
-                if why is not None:
-                    await judge.refuse_strictly(self, result, query, stored, why)
+            why = strict.refuses(query.prompt, query.told_before, result.answer.prompt, stored)
+            if why is not None:
+                await judge.refuse_strictly(self, result, query, stored, why)
         vetoes = self.conversation_judge is not None and self.conversation_judge.veto is not None
         judged = result.context or {}
         by_rules = result.match == "semantic" and judge.STAGE not in judged and judge.VETO not in judged
-        if vetoes and by_rules and query.told_before is not None and self.max_wrong_rate is None:
+        if vetoes and by_rules and self.max_wrong_rate is None:
             stage = time.perf_counter()
             if await judge.veto(self, result, query, rows):
                 result.timings_ms[judge.VETO] = _ms_since(stage)

@@ -13,9 +13,6 @@ stands for that side's user turns, against the other side's turns told as one qu
 history) and a semantic hit after the very same user turns are never refused: nothing differs. With the conversation
 judge on (``NEARHIT_CONVERSATION_JUDGE``), a conversation's hit this flags is served when the judge is sure of it
 (its p at its cut or over: :func:`nearhit.cache.judge.refuse_strictly`, decision rule 55 in benchmarks/README.md).
-With the judge on, two single questions are read too, where one adds to the other and the other adds nothing
-(:func:`adds_to`: "how do I install winget?" against the same "oh and the box is Windows Server 2019"), a rewording
-never: the shape that served a trap every seven should-hits on the conversation sets (decision rule 62).
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ from nearhit.cache import conversation
 from nearhit.cache.conversation import Context
 from nearhit.cache.results import Candidate, LookupResult
 
-__all__ = ["REFUSED_BY", "adds_to", "refuse", "refuses", "too_long"]
+__all__ = ["REFUSED_BY", "refuse", "refuses", "too_long"]
 
 REFUSED_BY = "conversation_strict"
 """The ``rejected_by`` (and the inspector's ``guard``) of a hit the strict setting refuses."""
@@ -35,10 +32,9 @@ REFUSED_BY = "conversation_strict"
 def refuses(question: str, turns: Context | None, asked: str, stored: Context | None) -> str | None:
     """Why the entry asked ``asked`` after ``stored`` (None: a single question) does not serve ``question`` asked
     after ``turns`` under the strict setting, quoting each span either side's user turns say and the other's do not;
-    None when neither says more (the same user turns, or a rewording). Two single questions (:func:`adds_to`): only
-    where one adds to the other."""
+    None when neither side has turns, or when neither says more (the same user turns, or a rewording)."""
     if turns is None and stored is None:
-        return adds_to(question, asked)
+        return None
     if too_long(turns, stored):
         return (
             f"strict: the earlier turns are too long to compare (over {conversation.MAX_COMPARED_WORDS:,} words) "
@@ -54,20 +50,6 @@ def refuses(question: str, turns: Context | None, asked: str, stored: Context | 
     said = [f"this conversation says {'; '.join(added)!r}"] if added else []
     said += [f"the stored one says {'; '.join(left_out)!r}"] if left_out else []
     return f"strict: {', and '.join(said)}, which the other side's user turns do not (NEARHIT_CONVERSATION_STRICT)"
-
-
-def adds_to(question: str, asked: str) -> str | None:
-    """Why the single question ``asked`` (an entry's) does not serve the single question ``question`` under the
-    strict setting: one of them says something the other does not while the other says nothing more ("how do I
-    install winget?" against the same with "oh and the box is Windows Server 2019, no Store on it"); None for a
-    rewording, which swaps words both ways ("fix" / "repair" is a span each side says). Decision rule 62
-    (benchmarks/README.md): two single questions are read only where a judge can overrule it, and not under the
-    wrong-hit bound (``SemanticCache._hit_checks``)."""
-    added, left_out = conversation.said_more_spans(asked, question), conversation.said_more_spans(question, asked)
-    if bool(added) == bool(left_out):
-        return None
-    who, spans = ("this question", added) if added else ("the stored question", left_out)
-    return f"strict: {who} says {'; '.join(spans)!r}, which the other does not (NEARHIT_CONVERSATION_STRICT)"
 
 
 def too_long(turns: Context | None, stored: Context | None) -> bool:

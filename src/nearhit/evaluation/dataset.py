@@ -353,6 +353,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v279": "nearhit_conversations_v279.jsonl.gz",
     "nearhit-conversations-v280": "nearhit_conversations_v280.jsonl.gz",
     "nearhit-conversations-v281": "nearhit_conversations_v281.jsonl.gz",
+    "nearhit-conversations-v282": "nearhit_conversations_v282.jsonl.gz",
+    "nearhit-conversations-v283": "nearhit_conversations_v283.jsonl.gz",
+    "nearhit-conversations-v284": "nearhit_conversations_v284.jsonl.gz",
+    "nearhit-conversations-v285": "nearhit_conversations_v285.jsonl.gz",
+    "nearhit-conversations-v286": "nearhit_conversations_v286.jsonl.gz",
+    "nearhit-conversations-v287": "nearhit_conversations_v287.jsonl.gz",
+    "nearhit-conversations-v288": "nearhit_conversations_v288.jsonl.gz",
+    "nearhit-conversations-v289": "nearhit_conversations_v289.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
