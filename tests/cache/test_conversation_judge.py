@@ -14,7 +14,7 @@ import pytest
 from onnx import TensorProto, helper, save
 
 from nearhit import evaluation
-from nearhit.cache import SemanticCache, judge
+from nearhit.cache import SemanticCache, conversation, judge
 from nearhit.cache.judge import ConversationJudge
 from nearhit.cache.judge_input import MAX_TOKENS, pair_ids, rendered
 from nearhit.cache.results import LookupResult
@@ -208,6 +208,15 @@ async def test_the_veto_does_not_read_two_single_questions_that_say_the_same(
 def test_a_rewording_adds_nothing(question: str, asked: str) -> None:
     assert judge.adds_to(question, asked) == "" and judge.adds_to(asked, question) == ""
     assert judge.adds_to(WINGET_ON_SERVER, WINGET).startswith("this question adds 'oh and the box")
+
+
+def test_questions_too_long_to_compare_add_nothing() -> None:
+    """Past ``MAX_COMPARED_WORDS`` words the sides are not compared word by word (difflib's time is quadratic: two
+    6,000-word questions held the event loop ~0.9 s on every such hit), so the veto does not read them."""
+    long = " ".join(f"detail{n} about the beech box" for n in range(conversation.MAX_COMPARED_WORDS // 4))
+    assert judge.adds_to(f"{long} {WINGET_ON_SERVER}", f"{long} {WINGET}") == ""
+    short = " ".join(long.split()[: conversation.MAX_COMPARED_WORDS // 2])
+    assert judge.adds_to(f"{short} {WINGET_ON_SERVER}", f"{short} {WINGET}").startswith("this question adds")
 
 
 async def test_an_entry_labelled_wrong_is_never_served_by_the_judge(

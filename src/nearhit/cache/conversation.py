@@ -615,10 +615,14 @@ turns) up to 1,148, two of its dev traps over this bound."""
 
 
 def comparable(context: Context) -> bool:
-    """Whether ``context`` is short enough (:data:`MAX_COMPARED_WORDS`) for the word-by-word checks. A text of ``n``
+    """Whether ``context`` is short enough (:data:`MAX_COMPARED_WORDS`) for the word-by-word checks."""
+    return comparable_text(context.text)
+
+
+def comparable_text(text: str) -> bool:
+    """Whether ``text`` is short enough (:data:`MAX_COMPARED_WORDS`) for the word-by-word checks. A text of ``n``
     characters holds at most ``(n + 1) // 2`` words (each a character or more, each after the first parted from the one
     before by a character or more): one that short is not counted (most contexts, every lookup's own)."""
-    text = context.text
     return (len(text) + 1) // 2 <= MAX_COMPARED_WORDS or _word_count(text) <= MAX_COMPARED_WORDS
 
 

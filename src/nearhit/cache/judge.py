@@ -324,7 +324,10 @@ def adds_to(question: str, asked: str) -> str:
     and the other says nothing more, what it adds, as a refusal's reason opens ("this question adds '...'; "); "" for
     a rewording, which swaps words both ways ("fix" / "repair" is a span each side says), or the same words. The veto
     reads such a hit (decision rule 63, benchmarks/README.md): "how do I install winget?" against the same with "oh
-    and the box is Windows Server 2019, no Store on it"."""
+    and the box is Windows Server 2019, no Store on it". "" too past ``conversation.MAX_COMPARED_WORDS`` words on
+    either side: difflib's time is quadratic in the words (two 6,000-word questions held the event loop ~0.9 s)."""
+    if not (conversation.comparable_text(question) and conversation.comparable_text(asked)):
+        return ""
     added, left_out = conversation.said_more_spans(asked, question), conversation.said_more_spans(question, asked)
     if bool(added) == bool(left_out):
         return ""
