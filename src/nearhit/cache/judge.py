@@ -288,7 +288,7 @@ async def serve(
     return True
 
 
-async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, rows: choose.Rows) -> bool:
+async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, theirs: conversation.Context | None) -> bool:
     """Refuse a conversation's semantic hit that a stage of rules served when the judge reads the entry as having
     another answer (p under its ``veto``): the candidate listed refused by the judge, with its p. A conversation's:
     its earlier turns matched by meaning, or told before a question that stands alone after them (``Lookup.earlier``,
@@ -297,16 +297,15 @@ async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, rows: 
     what differs is the question, which the guards read, and there the judge refused ~4 should-hits a trap (tune,
     benchmarks/README.md). Two single questions too, where one adds to the other (:func:`adds_to`, decision rule 63:
     a condition said in the same message, "... oh and the box is Windows Server 2019"); never a single question
-    against a conversation, nor a rewording. The sides are read as :func:`serve` reads a candidate's; ``rows`` (the
-    first look's) hold the entry's turns, else Redis does. Returns whether the judge was asked (for the lookup's
-    timings)."""
+    against a conversation, nor a rewording. The sides are read as :func:`serve` reads a candidate's, ``theirs`` the
+    entry's turns (:meth:`SemanticCache.served_turns`, read once for strict mode and this). Returns whether the judge
+    was asked (for the lookup's timings)."""
     judge = cache.conversation_judge
     turns = query.told_before
     assert judge is not None and judge.veto is not None and result.answer is not None
-    theirs = await cache.served_turns(result, rows)
     added = ""
     if turns is None:
-        added = "" if theirs is not None else adds_to(query.prompt, result.answer.prompt)
+        added = adds_to(query.prompt, result.answer.prompt) if theirs is None else ""
         if not added:
             return False
     elif theirs is not None and (same_turns(turns, theirs) or digression.left_out(turns, theirs)):

@@ -790,17 +790,20 @@ class SemanticCache(CacheAdmin):
         (``NEARHIT_CONVERSATION_JUDGE_VETO``), a conversation's hit that rules served, or a single question's on one
         it adds to or that adds to it, is refused under it first (:func:`judge.veto`): before the model's call, which
         costs more."""
-        if self.conversation_strict and result.match == "semantic" and result.answer is not None:
-            stored = await self.served_turns(result, rows)
+        vetoes = self.conversation_judge is not None and self.conversation_judge.veto is not None
+        semantic = result.match == "semantic" and result.answer is not None
+        # The entry's turns, read once for both checks (from the KNN rows, else one round trip).
+        stored = await self.served_turns(result, rows) if semantic and (self.conversation_strict or vetoes) else None
+        if self.conversation_strict and semantic:
+            assert result.answer is not None
             why = strict.refuses(query.prompt, query.told_before, result.answer.prompt, stored)
             if why is not None:
                 await judge.refuse_strictly(self, result, query, stored, why)
-        vetoes = self.conversation_judge is not None and self.conversation_judge.veto is not None
         judged = result.context or {}
         by_rules = result.match == "semantic" and judge.STAGE not in judged and judge.VETO not in judged
         if vetoes and by_rules and self.max_wrong_rate is None:
             stage = time.perf_counter()
-            if await judge.veto(self, result, query, rows):
+            if await judge.veto(self, result, query, stored):
                 result.timings_ms[judge.VETO] = _ms_since(stage)
         if self.verifier is not None:
             await verified.check(self, result, query, rows)
