@@ -47,11 +47,19 @@ from nearhit.cli.eval_cmd import _configured
 from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
 from nearhit.evaluation.runner import judge_with, scratch
 
-VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(274, 282))
-"""The dev splits counted once per reading (``--sets validation``; set in the fifty-fourth session, after rule 63)."""
-_NEWER_THAN_FIT = r"nearhit-conversations-v(27[4-9]|2[89]\d|[3-9]\d\d|\d{4,})"
-FIT = tuple(name for name in CONVERSATION_SETS if not re.fullmatch(_NEWER_THAN_FIT, name))
-"""The dev splits read and tuned on (``--sets fit``): those up to -v273 and fow-cache's; newer ones are not."""
+_FIRST_VALIDATION = 274
+"""The first set of :data:`VALIDATION` (set in the fifty-fourth session, after rule 63): a split moves by this."""
+VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(_FIRST_VALIDATION, _FIRST_VALIDATION + 8))
+"""The dev splits counted once per reading (``--sets validation``)."""
+
+
+def _older_than_validation(name: str) -> bool:
+    numbered = re.fullmatch(r"nearhit-conversations-v(\d+)", name)
+    return numbered is None or int(numbered[1]) < _FIRST_VALIDATION
+
+
+FIT = tuple(name for name in CONVERSATION_SETS if _older_than_validation(name))
+"""The dev splits read and tuned on (``--sets fit``): those before :data:`VALIDATION` and fow-cache's."""
 HELD_OUT = tuple(name for name in CONVERSATION_SETS if name not in FIT + VALIDATION)
 """Sets no helper reads while tuning (any split): in neither ``--sets`` choice."""
 SETS = FIT
