@@ -361,6 +361,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v287": "nearhit_conversations_v287.jsonl.gz",
     "nearhit-conversations-v288": "nearhit_conversations_v288.jsonl.gz",
     "nearhit-conversations-v289": "nearhit_conversations_v289.jsonl.gz",
+    "nearhit-conversations-v290": "nearhit_conversations_v290.jsonl.gz",
+    "nearhit-conversations-v291": "nearhit_conversations_v291.jsonl.gz",
+    "nearhit-conversations-v292": "nearhit_conversations_v292.jsonl.gz",
+    "nearhit-conversations-v293": "nearhit_conversations_v293.jsonl.gz",
+    "nearhit-conversations-v294": "nearhit_conversations_v294.jsonl.gz",
+    "nearhit-conversations-v295": "nearhit_conversations_v295.jsonl.gz",
+    "nearhit-conversations-v296": "nearhit_conversations_v296.jsonl.gz",
+    "nearhit-conversations-v297": "nearhit_conversations_v297.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
