@@ -479,6 +479,50 @@ async def test_the_veto_reads_a_question_asked_alone_after_other_turns(
     assert single.hit and judge.VETO not in single.timings_ms
 
 
+# The same story with one detail exchanged (decision rule 64): the rules serve it; under the veto of an exchanged
+# detail (0.5) it is refused, though over the lower veto set here; a retelling's hit at the same p is kept.
+SPICES: Turns = [
+    ("user", "Just finished a small beech box with a sliding lid, it's going to hold kitchen spices."),
+    AFTER,
+]
+UNSURE, LEANS_SAME = -0.62, 0.41  # logits of p ~0.35 and ~0.60
+
+
+async def test_the_veto_refuses_a_detail_exchanged_unless_the_judge_leans_to_the_same_answer(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    cache = guarded_cache
+    await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
+    vetoed_by(cache, tmp_path / "unsure", UNSURE, veto=0.2)
+    retold = await _looked_up(cache, RETOLD, STORED_QUESTION)
+    assert retold.hit and retold.context is not None, (retold.rejected_by, retold.rejection_reason)
+    assert retold.context[judge.VETO] == {"p": pytest.approx(0.35, abs=0.01), "veto": 0.2}
+    exchanged = await _looked_up(cache, SPICES, STORED_QUESTION)
+    assert not exchanged.hit and exchanged.rejected_by == "judge", (exchanged.rejected_by, exchanged.candidates)
+    reason = exchanged.rejection_reason or ""
+    assert reason.startswith("this conversation's turns say 'just finished' where the stored one's say \"i've made\"; ")
+    assert "\"it's going to hold kitchen spices\" where the stored one's say 'as a gift'; " in reason, reason
+    assert reason.endswith(f"< veto {judge.EXCHANGED_VETO:g}"), reason
+    vetoed_by(cache, tmp_path / "leans", LEANS_SAME, veto=0.2)
+    kept = await _looked_up(cache, SPICES, STORED_QUESTION)
+    assert kept.hit and kept.context is not None
+    assert kept.context[judge.VETO] == {"p": pytest.approx(0.6, abs=0.01), "veto": judge.EXCHANGED_VETO}
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "exchanged"),
+    [
+        ("making it with canned tomatoes, 4 of us", "making it with fresh tomatoes, 4 of us", [("canned", "fresh")]),
+        ("we're on the v3 syntax at work", "we're on the v4 syntax at work", [("v3", "v4")]),
+        ("I made a small beech box", "hey!! so i built this little wooden container out of beech", []),  # retold
+        ("making it with canned tomatoes", "making it with canned tomatoes for my mum, who's diabetic", []),  # added
+        ("making it with canned tomatoes", "Making it with canned tomatoes!", []),  # the same words
+    ],
+)
+def test_a_detail_exchanged_is_told_from_a_retelling(mine: str, theirs: str, exchanged: list[tuple[str, str]]) -> None:
+    assert conversation.exchanged_spans(mine, theirs) == exchanged
+
+
 def test_a_veto_needs_a_judge_and_sits_under_its_cut(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="NEARHIT_CONVERSATION_JUDGE_VETO is set without NEARHIT_CONVERSATION_JUDGE"):
         load_settings(conversation_judge="none", conversation_judge_veto=0.05)  # "none": the default judge off

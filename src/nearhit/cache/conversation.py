@@ -1692,14 +1692,37 @@ def _changed_by_user(mine: str, theirs: str, question: str, *, same_shape: bool,
     return None
 
 
-def _contained(a: Sequence[str], b: Sequence[str]) -> difflib.SequenceMatcher[str] | None:
+def _contained(a: Sequence[str], b: Sequence[str], share: float = CONTAINED) -> difflib.SequenceMatcher[str] | None:
     """The word matcher of two user texts' words when the shorter side's are (nearly) all in the other's, in order
-    (:data:`story.CONTAINED`): one side says more, or a detail changed; else None, a rewording."""
-    if sum((Counter(a) & Counter(b)).values()) < CONTAINED * min(len(a), len(b)):  # the most the blocks can share
+    (``share`` of them, :data:`story.CONTAINED`): one side says more, or a detail changed; else None, a rewording."""
+    if sum((Counter(a) & Counter(b)).values()) < share * min(len(a), len(b)):  # the most the blocks can share
         return None
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     shared = sum(block.size for block in matcher.get_matching_blocks())
-    return matcher if shared >= CONTAINED * min(len(a), len(b)) else None
+    return matcher if shared >= share * min(len(a), len(b)) else None
+
+
+EXCHANGED_SHARED = 0.5
+"""The share of the shorter side's user words found in order in the other's from which two tellings with a span
+exchanged are one story with a detail changed ("with a glue stick" / "with Aleene's tacky glue"), not a retelling in
+other words (decision rule 64, benchmarks/README.md)."""
+
+
+def exchanged_spans(mine: str, theirs: str) -> list[tuple[str, str]]:
+    """Each span with content that ``theirs`` (a side's user turns) says in place of one of ``mine``'s, as (mine's,
+    theirs'), when the two tell one story (:data:`EXCHANGED_SHARED` of the shorter side's words in order in the
+    other's): "raw diced beef" / "leftover roast beef", "canned" / "fresh". None for a retelling, nor for a side that
+    only says more (:func:`said_more_spans` reads that). Read by the judge's veto (:func:`nearhit.cache.judge.veto`);
+    the caller keeps both texts under ``MAX_COMPARED_WORDS`` (difflib's time is quadratic in the words)."""
+    a, b = folded_words(_unpossessed(mine)), folded_words(_unpossessed(theirs))
+    matcher = _contained(a, b, EXCHANGED_SHARED) if a and b else None
+    if matcher is None:
+        return []
+    return [
+        (" ".join(a[i1:i2]), " ".join(b[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag == "replace" and _has_content(a[i1:i2]) and _has_content(b[j1:j2])
+    ]
 
 
 def said_more_spans(mine: str, theirs: str, *, afterthoughts: bool = False) -> list[str]:

@@ -54,6 +54,10 @@ TAIL_CHARS = 2_000
 time it holds fewer."""
 _WORD_BREAK = re.compile(r"[ \t\n\r]")
 """Where BERT's tokenizer always splits (its normaliser removes other control characters, which tokens may span)."""
+EXCHANGED_VETO = 0.5
+"""The veto of a conversation's hit whose earlier turns exchange a detail for another (:func:`_exchanged`): refused
+unless the judge reads the same answer as at least as likely as another (decision rule 64, benchmarks/README.md).
+Past the general veto, a changed detail ("canned" / "fresh" tomatoes) was the largest family of traps served."""
 OVERRULED: Final = "strict_overruled"
 """In a hit's ``context`` when the strict setting flagged it and the judge, sure of it, served it anyway: the spans
 strict mode quoted, the judge's p and cut."""
@@ -311,11 +315,24 @@ async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, theirs
     elif theirs is not None and (same_turns(turns, theirs) or digression.left_out(turns, theirs)):
         return False
     [p] = await asyncio.to_thread(judge.probabilities, [_sides(query, theirs, result.answer.prompt)])
-    if p < judge.veto:
-        strict.refuse(result, f"{added}the conversation judge: p {p:.3f} < veto {judge.veto:g}", by=STAGE)
+    exchanged = _exchanged(turns, theirs)
+    bar = max(judge.veto, EXCHANGED_VETO) if exchanged else judge.veto
+    if p < bar:
+        strict.refuse(result, f"{added}{exchanged}the conversation judge: p {p:.3f} < veto {bar:g}", by=STAGE)
     else:
-        result.context = (result.context or {}) | {VETO: {"p": round(p, 4), "veto": judge.veto}}
+        result.context = (result.context or {}) | {VETO: {"p": round(p, 4), "veto": bar}}
     return True
+
+
+def _exchanged(turns: conversation.Context | None, theirs: conversation.Context | None) -> str:
+    """Where both sides' earlier user turns tell one story with a detail exchanged
+    (:func:`conversation.exchanged_spans`), the spans, as a refusal's reason opens ("this conversation's turns say
+    'a glue stick' where the stored one's say 'aleene's tacky glue'; "); else "". Not past ``MAX_COMPARED_WORDS``."""
+    if turns is None or theirs is None or strict.too_long(turns, theirs):
+        return ""
+    spans = conversation.exchanged_spans(theirs.users, turns.users)
+    said = "; ".join(f"{mine!r} where the stored one's say {stored!r}" for stored, mine in spans)
+    return f"this conversation's turns say {said}; " if spans else ""
 
 
 def adds_to(question: str, asked: str) -> str:
