@@ -369,6 +369,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v295": "nearhit_conversations_v295.jsonl.gz",
     "nearhit-conversations-v296": "nearhit_conversations_v296.jsonl.gz",
     "nearhit-conversations-v297": "nearhit_conversations_v297.jsonl.gz",
+    "nearhit-conversations-v298": "nearhit_conversations_v298.jsonl.gz",
+    "nearhit-conversations-v299": "nearhit_conversations_v299.jsonl.gz",
+    "nearhit-conversations-v300": "nearhit_conversations_v300.jsonl.gz",
+    "nearhit-conversations-v301": "nearhit_conversations_v301.jsonl.gz",
+    "nearhit-conversations-v302": "nearhit_conversations_v302.jsonl.gz",
+    "nearhit-conversations-v303": "nearhit_conversations_v303.jsonl.gz",
+    "nearhit-conversations-v304": "nearhit_conversations_v304.jsonl.gz",
+    "nearhit-conversations-v305": "nearhit_conversations_v305.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
