@@ -203,6 +203,7 @@ async def test_the_veto_does_not_read_two_single_questions_that_say_the_same(
         (WINGET, "how do I install winget?"),  # the same words
         ("how do I fix a dripping kitchen tap?", "how do I repair a dripping kitchen tap?"),  # a word each way
         ("which wood finish suits a beech box?", "which finish suits a box made of beech?"),  # reordered
+        ("What's the processor name?", "What is the processor name?"),  # a contraction spelt out
     ],
 )
 def test_a_rewording_adds_nothing(question: str, asked: str) -> None:
@@ -521,6 +522,30 @@ async def test_the_veto_refuses_a_detail_exchanged_unless_the_judge_leans_to_the
 )
 def test_a_detail_exchanged_is_told_from_a_retelling(mine: str, theirs: str, exchanged: list[tuple[str, str]]) -> None:
     assert conversation.exchanged_spans(mine, theirs) == exchanged
+
+
+# After the very same turns, a question that corrects them in the same message (decision rule 65): the rules serve
+# the plain question the corrected one's answer; the veto reads such a hit, as it reads two single questions.
+RICE: Turns = [("user", "Cooking 3 cups of rice for nasi lemak."), ("assistant", "OK.")]
+CORRECTED = "3 cups is wrong, sorry, it's 1 cup. how many pandan leaves and how much coconut milk?"
+PLAIN = "how many pandan leaves and how much coconut milk?"
+
+
+async def test_the_veto_reads_a_question_that_adds_to_the_other_after_the_same_turns(
+    guarded_cache: SemanticCache, tmp_path: Path
+) -> None:
+    cache = guarded_cache
+    await cache.store(ask(cache, RICE, CORRECTED), "Four pandan leaves and 400 ml of coconut milk.")
+    judged_by(cache, tmp_path / "no", NO)  # no veto: the rules serve it
+    assert (await _looked_up(cache, RICE, PLAIN)).hit
+    vetoed_by(cache, tmp_path / "no", NO)
+    refused = await _looked_up(cache, RICE, PLAIN)
+    assert not refused.hit and refused.rejected_by == "judge" and judge.VETO in refused.timings_ms
+    reason = refused.rejection_reason or ""
+    assert reason.startswith('the stored question adds "3 cups is wrong sorry it\'s 1 cup"; '), reason
+    vetoed_by(cache, tmp_path / "yes", YES)
+    kept = await _looked_up(cache, RICE, PLAIN)
+    assert kept.hit and kept.context is not None and kept.context[judge.VETO]["p"] == pytest.approx(1.0, abs=1e-3)
 
 
 def test_a_veto_needs_a_judge_and_sits_under_its_cut(tmp_path: Path) -> None:

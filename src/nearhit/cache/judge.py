@@ -33,6 +33,8 @@ from nearhit.cache.context_match import same_turns
 from nearhit.cache.judge_input import MAX_TOKENS, Turns, pair_ids, rendered
 from nearhit.cache.results import Candidate, LookupResult
 from nearhit.errors import ConfigError
+from nearhit.guards.lexicon import STOP_WORDS
+from nearhit.guards.text import tokens_of
 
 if TYPE_CHECKING:
     from nearhit.cache import choose
@@ -299,23 +301,23 @@ async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, theirs
     since decision rule 61: neither the context's checks nor strict mode read those turns against the entry's). Not
     asked where the entry's turns are the asked ones (the same once normalised, or once a digression is left out):
     what differs is the question, which the guards read, and there the judge refused ~4 should-hits a trap (tune,
-    benchmarks/README.md). Two single questions too, where one adds to the other (:func:`adds_to`, decision rule 63:
-    a condition said in the same message, "... oh and the box is Windows Server 2019"); never a single question
-    against a conversation, nor a rewording. The sides are read as :func:`serve` reads a candidate's, ``theirs`` the
-    entry's turns (:meth:`SemanticCache.served_turns`, read once for strict mode and this). Returns whether the judge
-    was asked (for the lookup's timings)."""
+    benchmarks/README.md); unless one question adds to the other (:func:`adds_to`, decision rule 65: a correction or
+    a condition said with the question, "oh wait, correction: we release from `next`, not main. what dist-tag ...?").
+    Two single questions too, where one adds to the other (decision rule 63: "... oh and the box is Windows Server
+    2019"); never a single question against a conversation, nor a rewording. The sides are read as :func:`serve`
+    reads a candidate's, ``theirs`` the entry's turns (:meth:`SemanticCache.served_turns`, read once for strict mode
+    and this). Returns whether the judge was asked (for the lookup's timings)."""
     judge = cache.conversation_judge
     turns = query.told_before
     assert judge is not None and judge.veto is not None and result.answer is not None
     added = ""
-    if turns is None:
-        added = adds_to(query.prompt, result.answer.prompt) if theirs is None else ""
+    same = turns is None or (theirs is not None and (same_turns(turns, theirs) or digression.left_out(turns, theirs)))
+    if same:  # what differs is the question: read only where one adds to the other
+        added = adds_to(query.prompt, result.answer.prompt) if (turns is None) == (theirs is None) else ""
         if not added:
             return False
-    elif theirs is not None and (same_turns(turns, theirs) or digression.left_out(turns, theirs)):
-        return False
     [p] = await asyncio.to_thread(judge.probabilities, [_sides(query, theirs, result.answer.prompt)])
-    exchanged = _exchanged(turns, theirs)
+    exchanged = "" if same else _exchanged(turns, theirs)
     bar = max(judge.veto, EXCHANGED_VETO) if exchanged else judge.veto
     if p < bar:
         strict.refuse(result, f"{added}{exchanged}the conversation judge: p {p:.3f} < veto {bar:g}", by=STAGE)
@@ -336,19 +338,27 @@ def _exchanged(turns: conversation.Context | None, theirs: conversation.Context 
 
 
 def adds_to(question: str, asked: str) -> str:
-    """Where one of two single questions (``question`` asked, ``asked`` an entry's) says something the other does not
-    and the other says nothing more, what it adds, as a refusal's reason opens ("this question adds '...'; "); "" for
-    a rewording, which swaps words both ways ("fix" / "repair" is a span each side says), or the same words. The veto
-    reads such a hit (decision rule 63, benchmarks/README.md): "how do I install winget?" against the same with "oh
-    and the box is Windows Server 2019, no Store on it". "" too past ``conversation.MAX_COMPARED_WORDS`` words on
-    either side: difflib's time is quadratic in the words (two 6,000-word questions held the event loop ~0.9 s)."""
+    """Where one of two questions asked after the same turns, or none (``question`` asked, ``asked`` an entry's), says
+    something the other does not and the other says nothing more, what it adds, as a refusal's reason opens ("this
+    question adds '...'; "); "" for a rewording, which swaps words both ways ("fix" / "repair" is a span each side
+    says), or the same words. The veto reads such a hit (decision rules 63 and 65, benchmarks/README.md): "how do I
+    install winget?" against the same with "oh and the box is Windows Server 2019, no Store on it". "" too past
+    ``conversation.MAX_COMPARED_WORDS`` words on either side: difflib's time is quadratic in the words (two
+    6,000-word questions held the event loop ~0.9 s)."""
     if not (conversation.comparable_text(question) and conversation.comparable_text(asked)):
         return ""
-    added, left_out = conversation.said_more_spans(asked, question), conversation.said_more_spans(question, asked)
+    added = [span for span in conversation.said_more_spans(asked, question) if _says_more(span)]
+    left_out = [span for span in conversation.said_more_spans(question, asked) if _says_more(span)]
     if bool(added) == bool(left_out):
         return ""
     who, spans = ("this question", added) if added else ("the stored question", left_out)
     return f"{who} adds {'; '.join(spans)!r}; "
+
+
+def _says_more(span: str) -> bool:
+    """Whether a span one question adds says a word of content once its contractions are split: "what's" against
+    "what is" (the same words) says nothing more; "don't" says "not"."""
+    return any(token not in STOP_WORDS for token in tokens_of(span))
 
 
 async def refuse_strictly(
