@@ -8,6 +8,7 @@ and the local embedder."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -408,6 +409,22 @@ def vetoed_by(cache: SemanticCache, folder: Path, logit: float, veto: float = 0.
     cache.conversation_judge = ConversationJudge(judge_folder(folder, logit), 0.95, veto=veto)
 
 
+async def vetoed_only_under(
+    cache: SemanticCache, tmp_path: Path, look: Callable[[], Awaitable[LookupResult]]
+) -> LookupResult:
+    """``look``'s hit is the rules' (served with a judge but no veto), refused by a judge's "no" under its veto (the
+    result returned, for its reason), and kept by a "yes", the judge's p shown."""
+    judged_by(cache, tmp_path / "no", NO)
+    assert (await look()).hit
+    vetoed_by(cache, tmp_path / "no", NO)
+    refused = await look()
+    assert not refused.hit and refused.rejected_by == "judge" and judge.VETO in refused.timings_ms
+    vetoed_by(cache, tmp_path / "yes", YES)
+    kept = await look()
+    assert kept.hit and kept.context is not None and kept.context[judge.VETO]["p"] == pytest.approx(1.0, abs=1e-3)
+    return refused
+
+
 async def test_a_no_under_the_veto_refuses_the_rules_hit(guarded_cache: SemanticCache, tmp_path: Path) -> None:
     cache = guarded_cache
     key = await cache.store(ask(cache, STORED, STORED_QUESTION), "Food-safe oil.")
@@ -463,14 +480,7 @@ async def test_the_veto_reads_a_question_asked_alone_after_other_turns(
 ) -> None:
     cache = guarded_cache
     await cache.store(asked_alone(cache, OLD_VERSION, PROCESSOR), "Use the bloblang processor.")
-    judged_by(cache, tmp_path / "no", NO)  # no veto: the rules serve it
-    assert (await cache.lookup(asked_alone(cache, NEW_VERSION, PROCESSOR))).hit
-    vetoed_by(cache, tmp_path / "no", NO)
-    refused = await cache.lookup(asked_alone(cache, NEW_VERSION, PROCESSOR))
-    assert not refused.hit and refused.rejected_by == "judge" and judge.VETO in refused.timings_ms
-    vetoed_by(cache, tmp_path / "yes", YES)
-    kept = await cache.lookup(asked_alone(cache, NEW_VERSION, PROCESSOR))
-    assert kept.hit and kept.context is not None and kept.context[judge.VETO]["p"] == pytest.approx(1.0, abs=1e-3)
+    await vetoed_only_under(cache, tmp_path, lambda: cache.lookup(asked_alone(cache, NEW_VERSION, PROCESSOR)))
     # The same turns: what differs is the question, the guards' to read; no turns at all: a single question.
     vetoed_by(cache, tmp_path / "no", NO)
     same = await cache.lookup(asked_alone(cache, OLD_VERSION, "What is the processor name to run a Bloblang mapping?"))
@@ -536,16 +546,9 @@ async def test_the_veto_reads_a_question_that_adds_to_the_other_after_the_same_t
 ) -> None:
     cache = guarded_cache
     await cache.store(ask(cache, RICE, CORRECTED), "Four pandan leaves and 400 ml of coconut milk.")
-    judged_by(cache, tmp_path / "no", NO)  # no veto: the rules serve it
-    assert (await _looked_up(cache, RICE, PLAIN)).hit
-    vetoed_by(cache, tmp_path / "no", NO)
-    refused = await _looked_up(cache, RICE, PLAIN)
-    assert not refused.hit and refused.rejected_by == "judge" and judge.VETO in refused.timings_ms
+    refused = await vetoed_only_under(cache, tmp_path, lambda: _looked_up(cache, RICE, PLAIN))
     reason = refused.rejection_reason or ""
     assert reason.startswith('the stored question adds "3 cups is wrong sorry it\'s 1 cup"; '), reason
-    vetoed_by(cache, tmp_path / "yes", YES)
-    kept = await _looked_up(cache, RICE, PLAIN)
-    assert kept.hit and kept.context is not None and kept.context[judge.VETO]["p"] == pytest.approx(1.0, abs=1e-3)
 
 
 def test_a_veto_needs_a_judge_and_sits_under_its_cut(tmp_path: Path) -> None:
