@@ -36,6 +36,7 @@ async def live_verifying(
 ) -> AsyncIterator[LiveServer]:
     upstream_server.reset(upstream_server.answer("Yes", usage=(250, 1)))
     own = {"llm": "openai", "openai_base_url": upstream_server.base_url, "verify_model": "gpt-4o-mini"}
+    own["verify_timeout"] = 30.0  # not the 2 s default: the first call on a loaded machine is no timeout test
     async with serve_on_own_index(settings.model_copy(update=own), local_embedder) as server:
         yield server
 
