@@ -1704,16 +1704,17 @@ def _contained(a: Sequence[str], b: Sequence[str], share: float = CONTAINED) -> 
 
 EXCHANGED_SHARED = 0.5
 """The share of the shorter side's user words found in order in the other's from which two tellings with a span
-exchanged are one story with a detail changed ("with a glue stick" / "with Aleene's tacky glue"), not a retelling in
+exchanged are one story with a detail changed ("with canned tomatoes" / "with fresh tomatoes"), not a retelling in
 other words (decision rule 64, benchmarks/README.md)."""
 
 
 def exchanged_spans(mine: str, theirs: str) -> list[tuple[str, str]]:
     """Each span with content that ``theirs`` (a side's user turns) says in place of one of ``mine``'s, as (mine's,
     theirs'), when the two tell one story (:data:`EXCHANGED_SHARED` of the shorter side's words in order in the
-    other's): "raw diced beef" / "leftover roast beef", "canned" / "fresh". None for a retelling, nor for a side that
-    only says more (:func:`said_more_spans` reads that). Read by the judge's veto (:func:`nearhit.cache.judge.veto`);
-    the caller keeps both texts under ``MAX_COMPARED_WORDS`` (difflib's time is quadratic in the words)."""
+    other's): "raw diced beef" / "leftover roast beef", "canned" / "fresh". No span for a retelling, nor for a side
+    that only says more (:func:`said_more_spans` reads that). Read by the judge's veto
+    (:func:`nearhit.cache.judge.veto`); the caller keeps both texts under ``MAX_COMPARED_WORDS`` (difflib's time is
+    quadratic in the words)."""
     a, b = folded_words(_unpossessed(mine)), folded_words(_unpossessed(theirs))
     matcher = _contained(a, b, EXCHANGED_SHARED) if a and b else None
     if matcher is None:

@@ -329,7 +329,7 @@ async def veto(cache: SemanticCache, result: LookupResult, query: Lookup, theirs
 def _exchanged(turns: conversation.Context | None, theirs: conversation.Context | None) -> str:
     """Where both sides' earlier user turns tell one story with a detail exchanged
     (:func:`conversation.exchanged_spans`), the spans, as a refusal's reason opens ("this conversation's turns say
-    'a glue stick' where the stored one's say 'aleene's tacky glue'; "); else "". Not past ``MAX_COMPARED_WORDS``."""
+    'leftover roast' where the stored one's say 'raw diced'; "); else "". Not past ``MAX_COMPARED_WORDS``."""
     if turns is None or theirs is None or strict.too_long(turns, theirs):
         return ""
     spans = conversation.exchanged_spans(theirs.users, turns.users)
