@@ -47,8 +47,8 @@ from nearhit.cli.eval_cmd import _configured
 from nearhit.evaluation.dataset import CONVERSATION_SETS, Pair
 from nearhit.evaluation.runner import judge_with, scratch
 
-_FIRST_VALIDATION = 290
-"""The first set of :data:`VALIDATION` (set in the fifty-fourth session, after rule 63): a split moves by this."""
+_FIRST_VALIDATION = 298
+"""The first set of :data:`VALIDATION` (moved in the fifty-sixth session, after rule 66): a split moves by this."""
 VALIDATION = tuple(f"nearhit-conversations-v{n}" for n in range(_FIRST_VALIDATION, _FIRST_VALIDATION + 8))
 """The dev splits counted once per reading (``--sets validation``)."""
 

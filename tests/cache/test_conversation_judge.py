@@ -511,8 +511,8 @@ async def test_the_veto_refuses_a_detail_exchanged_unless_the_judge_leans_to_the
     exchanged = await _looked_up(cache, SPICES, STORED_QUESTION)
     assert not exchanged.hit and exchanged.rejected_by == "judge", (exchanged.rejected_by, exchanged.candidates)
     reason = exchanged.rejection_reason or ""
-    assert reason.startswith("this conversation's turns say 'just finished' where the stored one's say \"i've made\"; ")
-    assert "\"it's going to hold kitchen spices\" where the stored one's say 'as a gift'; " in reason, reason
+    mine, stored = "just finished ... it's going to hold kitchen spices", "i've made ... as a gift"
+    assert reason.startswith(f"this conversation's turns say {mine!r} where the stored one's say {stored!r}; "), reason
     assert reason.endswith(f"< veto {judge.EXCHANGED_VETO:g}"), reason
     vetoed_by(cache, tmp_path / "leans", LEANS_SAME, veto=0.2)
     kept = await _looked_up(cache, SPICES, STORED_QUESTION)
@@ -525,6 +525,9 @@ async def test_the_veto_refuses_a_detail_exchanged_unless_the_judge_leans_to_the
     [
         ("making it with canned tomatoes, 4 of us", "making it with fresh tomatoes, 4 of us", [("canned", "fresh")]),
         ("we're on the v3 syntax at work", "we're on the v4 syntax at work", [("v3", "v4")]),
+        # Around a word both keep (decision rule 66): "a ... stick" / "tacky ... glue" are a delete and an insert
+        ("gluing it with a glue stick", "gluing it with Aleene's tacky glue", [("stick", "aleene tacky")]),
+        ("the oven is conventional, no fan", "the oven is fan-assisted", [("conventional no", "assisted")]),
         ("I made a small beech box", "hey!! so i built this little wooden container out of beech", []),  # retold
         ("making it with canned tomatoes", "making it with canned tomatoes for my mum, who's diabetic", []),  # added
         ("making it with canned tomatoes", "Making it with canned tomatoes!", []),  # the same words

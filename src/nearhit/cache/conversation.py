@@ -1709,21 +1709,24 @@ other words (decision rule 64, benchmarks/README.md)."""
 
 
 def exchanged_spans(mine: str, theirs: str) -> list[tuple[str, str]]:
-    """Each span with content that ``theirs`` (a side's user turns) says in place of one of ``mine``'s, as (mine's,
-    theirs'), when the two tell one story (:data:`EXCHANGED_SHARED` of the shorter side's words in order in the
-    other's): "raw diced beef" / "leftover roast beef", "canned" / "fresh". No span for a retelling, nor for a side
-    that only says more (:func:`said_more_spans` reads that). Read by the judge's veto
-    (:func:`nearhit.cache.judge.veto`); the caller keeps both texts under ``MAX_COMPARED_WORDS`` (difflib's time is
-    quadratic in the words)."""
+    """What ``mine`` and ``theirs`` (two sides' user turns) each say that the other does not, as (mine's, theirs'),
+    when the two tell one story (:data:`EXCHANGED_SHARED` of the shorter side's words in order in the other's) and
+    each side's own words have content: "raw diced beef" / "leftover roast beef", "canned" / "fresh", and a detail
+    changed around a word both keep ("a glue stick" / "Aleene's tacky glue": "stick" / "aleene tacky", decision
+    rule 66; difflib aligns those as a delete and an insert, not one replace). A side's spans with content are joined
+    with " ... " (one pair, or none). None for a retelling, nor for a side that only says more
+    (:func:`said_more_spans` reads that). Read by the judge's veto (:func:`nearhit.cache.judge.veto`); the caller
+    keeps both texts under ``MAX_COMPARED_WORDS`` (difflib's time is quadratic in the words)."""
     a, b = folded_words(_unpossessed(mine)), folded_words(_unpossessed(theirs))
     matcher = _contained(a, b, EXCHANGED_SHARED) if a and b else None
     if matcher is None:
         return []
-    return [
-        (" ".join(a[i1:i2]), " ".join(b[j1:j2]))
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag == "replace" and _has_content(a[i1:i2]) and _has_content(b[j1:j2])
-    ]
+    changed = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    mine_only = [a[i1:i2] for _, i1, i2, _, _ in changed if _has_content(a[i1:i2])]
+    theirs_only = [b[j1:j2] for _, _, _, j1, j2 in changed if _has_content(b[j1:j2])]
+    if not (mine_only and theirs_only):
+        return []
+    return [(" ... ".join(map(" ".join, mine_only)), " ... ".join(map(" ".join, theirs_only)))]
 
 
 def said_more_spans(mine: str, theirs: str, *, afterthoughts: bool = False) -> list[str]:

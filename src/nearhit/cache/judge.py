@@ -58,8 +58,9 @@ _WORD_BREAK = re.compile(r"[ \t\n\r]")
 """Where BERT's tokenizer always splits (its normaliser removes other control characters, which tokens may span)."""
 EXCHANGED_VETO = 0.5
 """The veto of a conversation's hit whose earlier turns exchange a detail for another (:func:`_exchanged`): refused
-unless the judge reads the same answer as at least as likely as another (decision rule 64, benchmarks/README.md).
-Past the general veto, a changed detail ("canned" / "fresh" tomatoes) was the largest family of traps served."""
+unless the judge reads the same answer as at least as likely as another (decision rule 64, benchmarks/README.md; since
+rule 66 also a detail changed around a word both keep, "a glue stick" / "Aleene's tacky glue"). Past the general
+veto, a changed detail ("canned" / "fresh" tomatoes) was the largest family of traps served."""
 OVERRULED: Final = "strict_overruled"
 """In a hit's ``context`` when the strict setting flagged it and the judge, sure of it, served it anyway: the spans
 strict mode quoted, the judge's p and cut."""

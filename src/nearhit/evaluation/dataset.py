@@ -377,6 +377,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v303": "nearhit_conversations_v303.jsonl.gz",
     "nearhit-conversations-v304": "nearhit_conversations_v304.jsonl.gz",
     "nearhit-conversations-v305": "nearhit_conversations_v305.jsonl.gz",
+    "nearhit-conversations-v306": "nearhit_conversations_v306.jsonl.gz",
+    "nearhit-conversations-v307": "nearhit_conversations_v307.jsonl.gz",
+    "nearhit-conversations-v308": "nearhit_conversations_v308.jsonl.gz",
+    "nearhit-conversations-v309": "nearhit_conversations_v309.jsonl.gz",
+    "nearhit-conversations-v310": "nearhit_conversations_v310.jsonl.gz",
+    "nearhit-conversations-v311": "nearhit_conversations_v311.jsonl.gz",
+    "nearhit-conversations-v312": "nearhit_conversations_v312.jsonl.gz",
+    "nearhit-conversations-v313": "nearhit_conversations_v313.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
