@@ -204,9 +204,10 @@ class Settings(BaseSettings):
     conversation_judge_cut: float | None = Field(
         None, gt=0, lt=1, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE_CUT", "conversation_judge_cut")
     )
-    # With a judge: a conversation's hit that the rules served on other turns is refused when the judge's p is under
-    # this (under the cut); unset, the folder's judge.json "veto" (bundled: 0.1), else none; 0: none. It costs a
-    # judgement (~7-22 ms at 64-160 tokens) on each such hit.
+    # With a judge: a rules' hit the veto reads (a conversation's on other turns; one question adding to the other,
+    # after the same turns or none) is refused when the judge's p is under this (under the cut; where the earlier
+    # turns exchange a detail, under 0.5 if that is higher); unset, the folder's judge.json "veto" (bundled: 0.2),
+    # else none; 0: none. It costs a judgement (~7-22 ms at 64-160 tokens) on each such hit.
     conversation_judge_veto: float | None = Field(
         None, ge=0, lt=1, validation_alias=_env("NEARHIT_CONVERSATION_JUDGE_VETO", "conversation_judge_veto")
     )
