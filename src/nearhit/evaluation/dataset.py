@@ -385,6 +385,14 @@ BUNDLED_FILES = {
     "nearhit-conversations-v311": "nearhit_conversations_v311.jsonl.gz",
     "nearhit-conversations-v312": "nearhit_conversations_v312.jsonl.gz",
     "nearhit-conversations-v313": "nearhit_conversations_v313.jsonl.gz",
+    "nearhit-conversations-v314": "nearhit_conversations_v314.jsonl.gz",
+    "nearhit-conversations-v315": "nearhit_conversations_v315.jsonl.gz",
+    "nearhit-conversations-v316": "nearhit_conversations_v316.jsonl.gz",
+    "nearhit-conversations-v317": "nearhit_conversations_v317.jsonl.gz",
+    "nearhit-conversations-v318": "nearhit_conversations_v318.jsonl.gz",
+    "nearhit-conversations-v319": "nearhit_conversations_v319.jsonl.gz",
+    "nearhit-conversations-v320": "nearhit_conversations_v320.jsonl.gz",
+    "nearhit-conversations-v321": "nearhit_conversations_v321.jsonl.gz",
 }
 BUILTIN = (*FOW_CACHE, OURS, *BUNDLED_FILES)
 CONVERSATION_SETS = (*reversed([name for name in BUNDLED_FILES if name.startswith(OUR_CONVERSATIONS)]), "conversations")
