@@ -22,8 +22,10 @@ from collections.abc import Sequence
 
 import conversation_misses as misses
 from nearhit import evaluation
+from nearhit.cli._common import settings
+from nearhit.cli.eval_cmd import _configured
 from nearhit.evaluation.dataset import Pair
-from nearhit.evaluation.runner import answer, judge_with, scratch
+from nearhit.evaluation.runner import answer, is_neighbour, judge_with, questions_by_answer, scratch
 
 
 def owners(pairs: Sequence[Pair]) -> dict[str, list[str]]:
@@ -37,26 +39,25 @@ def owners(pairs: Sequence[Pair]) -> dict[str, list[str]]:
 async def neighbours(sets: Sequence[str]) -> Counter[str]:
     """Print each neighbour wrong hit of ``sets``' dev splits (one shared scope a set); the count per stage."""
     stages: Counter[str] = Counter()
-    async with evaluation.scratch_cache(misses.settings()) as cache:
-        judges = evaluation.guard_sets(misses._configured(cache), decision=cache.decision, guards=cache.guards)
+    async with evaluation.scratch_cache(settings()) as cache:
+        judges = evaluation.guard_sets(_configured(cache), decision=cache.decision, guards=cache.guards)
         judge_with(cache, next(iter(judges.values())))
         for name in sets:
             pairs = evaluation.load(name, "dev")
-            whose = owners(pairs)
+            whose, questions = owners(pairs), questions_by_answer(pairs)
             async with scratch(cache, pairs, shared=True) as asks:
                 for pair, ask in zip(pairs, asks, strict=True):
                     result = await cache.lookup(ask())
-                    if result.match is None or result.answer is None:
+                    answered = result.answer if result.match is not None else None
+                    if answered is None or not is_neighbour(pair, answered.response, questions):
                         continue
-                    if result.answer.response == answer(pair):  # its own answer (or one the same words)
-                        continue
-                    served_from = whose.get(result.answer.response, [])
+                    served_from = whose.get(answered.response, [])
                     how = misses.served_by(result)
                     stages[" ".join(how.split()[1:3])] += 1  # the stage and its margin ("judge": its own serve)
                     print(f"{pair.id} [{'should-hit' if pair.same_answer else 'trap'}] got {','.join(served_from)}")
                     print(f"    {how}")
                     print(f"    asked:  {pair.b.prompt[:110]!r}")
-                    print(f"    served: {result.answer.prompt[:110]!r}")
+                    print(f"    served: {answered.prompt[:110]!r}")
     return stages
 
 

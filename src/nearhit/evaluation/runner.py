@@ -100,6 +100,25 @@ def _question(side: Side) -> tuple[str, tuple[str, ...]]:
     return normalise(side.prompt), tuple(normalise(content) for _, content in side.history)
 
 
+Questions = dict[str, set[tuple[str, tuple[str, ...]]]]
+"""Each stored answer's text, and the questions (:func:`_question`) of the pairs whose ``a`` it answers."""
+
+
+def questions_by_answer(pairs: Sequence[Pair]) -> Questions:
+    """The questions each answer text of ``pairs`` was stored for: what :func:`is_neighbour` reads."""
+    questions: Questions = {}
+    for pair in pairs:
+        questions.setdefault(answer(pair), set()).add(_question(pair.a))
+    return questions
+
+
+def is_neighbour(pair: Pair, served: str | None, questions: Questions) -> bool:
+    """Whether ``served`` (the answer text a lookup of ``pair``'s ``b`` got) is another pair's: stored for none of
+    the questions ``pair``'s ``a`` asks. An answer carried by pairs of other questions too (two questions may be
+    given the very same text) is no neighbour's for any of them: the words served are those of its own."""
+    return served is not None and _question(pair.a) not in questions.get(served, set())
+
+
 def _asker(cache: SemanticCache, tenant: str, side: Side) -> Ask:
     return lambda: request(cache, tenant, side)
 
@@ -145,16 +164,12 @@ async def look_up(
     """Look up each ``b`` in its scope with the cache's current guards, one at a time, at the cache's threshold
     and margins (``threshold`` None) or at ``threshold`` given, a floor (:meth:`SemanticCache.margins`); an
     answer cached for another pair's ``a`` (not the same question as its own) is a neighbour, not a match."""
-    # An answer carried by pairs of other questions too (two questions may be given the very same text) is no
-    # neighbour's for any of them: the words served are those of its own.
-    questions: dict[str, set[tuple[str, tuple[str, ...]]]] = {}
-    for pair in pairs:
-        questions.setdefault(answer(pair), set()).add(_question(pair.a))
+    questions = questions_by_answer(pairs)
     outcomes = []
     for n, (pair, ask) in enumerate(zip(pairs, asks, strict=True), 1):
         result = await cache.lookup(ask(), threshold=threshold)
         served = result.answer.response if result.match is not None and result.answer is not None else None
-        neighbour = served is not None and _question(pair.a) not in questions[served]
+        neighbour = is_neighbour(pair, served, questions)
         # A hit the check refused because it failed (not its "no"): told apart, or a run whose check's provider is
         # down would read as a check that refuses everything.
         failed = result.verify.get("error") if result.verify and result.rejected_by == verified.REFUSED_BY else None
