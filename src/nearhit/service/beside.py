@@ -57,8 +57,9 @@ class Beside:
         self._finishing = asyncio.create_task(self._once_asked(first, asked, joined=joined))
 
     async def finished(self) -> LookupResult:
-        """The final result of the lookup (its second chances run); raises what they raised."""
-        return await self._finishing
+        """The final result of the lookup (its second chances run); raises what they raised. A caller cancelled
+        meanwhile stops waiting at once, whatever the second chances are awaiting (:meth:`close` stops them)."""
+        return await asyncio.shield(self._finishing)
 
     def decide(self, store: OnComplete | StoreResult) -> None:
         """What the flight's end does: store the answer (the storer of the final result), or report this skip."""
@@ -83,11 +84,12 @@ class Beside:
 
     async def close(self) -> None:
         """Cancel what still runs: the second chances, the gathering (the flight then as on any leaving request),
-        and an undecided store (it skips)."""
+        and an undecided store (it skips). Both are cancelled before either is waited for: second chances that
+        swallowed their cancel (an await under ``asyncio.wait_for``, as redis-py sends a command, returns its result
+        to a cancel in the turn that result came: CPython gh-86296) end late, but never hold the call running."""
         if not self._decided.done():
             self._decided.cancel()
-        await _cancelled(self._finishing)
-        await _cancelled(self._gathering)
+        await _cancelled(self._finishing, self._gathering)
 
     async def _once_asked(self, first: FirstLook, asked: asyncio.Event, *, joined: bool) -> LookupResult:
         """The second chances, once the call is asked of the provider (its lock taken, the request on its way): run
@@ -95,8 +97,11 @@ class Beside:
         another request started (``joined``) is running already; one another process leads is waited for at most
         :data:`ASK_WAIT_S`."""
         if not joined:
+            # Not asyncio.wait_for: on Python 3.11 it returns the result to a cancel that comes in the turns after the
+            # call was asked (CPython gh-86296): a request that left then ran its second chances, and its call, on.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asked.wait(), ASK_WAIT_S)
+                async with asyncio.timeout(ASK_WAIT_S):
+                    await asked.wait()
         return await first.finish()
 
     async def _gather(self, events: AsyncIterator[Event]) -> None:
@@ -117,9 +122,12 @@ class Beside:
         return store if isinstance(store, StoreResult) else await store(events)
 
 
-async def _cancelled(task: asyncio.Task[Any]) -> None:
-    """``task`` cancelled unless done, and waited for (its outcome dropped: the caller has moved on)."""
-    task.cancel()
-    await asyncio.wait([task])
-    if not task.cancelled():
-        task.exception()  # retrieved: not logged as never retrieved
+async def _cancelled(*tasks: asyncio.Task[Any]) -> None:
+    """``tasks`` cancelled unless done, all before any is waited for, and waited for (their outcomes dropped: the
+    caller has moved on)."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait(tasks)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()  # retrieved: not logged as never retrieved
