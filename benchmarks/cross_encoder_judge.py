@@ -183,7 +183,7 @@ def strangers_by_set(
 ) -> dict[str, list[list[tuple[int, float]]]]:
     """:func:`nearest_strangers` of each set's members, read from ``cache`` (JSON) where it holds the set with the
     same pair ids in the same order and at least ``k`` strangers each, else ranked by the embedder and written
-    back: ranking FIT's 298 sets took ~19 minutes here, the same each run of ``train`` and ``neighbours``."""
+    back: ranking FIT's train part (274 sets) took ~19 minutes here, each run of ``train`` and ``neighbours``."""
     kept: dict[str, Any] = json.loads(cache.read_text()) if cache is not None and cache.exists() else {}
     embedder = None
     found = {}
