@@ -457,7 +457,7 @@ def neighbours(
     cuts: Sequence[float],
     limit: int,
     onnx: Path | None,
-    cache: Path | None = None,
+    cache: Path | None,
 ) -> None:
     """What a server would say about strangers: each asked side against the ``k`` other stored sides of its set
     nearest by the embedder's cosine of their last questions (:func:`nearest_strangers`), as one scope holding a
